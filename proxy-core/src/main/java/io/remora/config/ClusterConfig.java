@@ -62,6 +62,9 @@ import java.util.List;
  *                          lists the codec alone (which still overrides the router's)
  * @param extensionProtocolOptions {@code typed_extension_protocol_options} of network filters, by
  *                          filter name, as their extensions translated them (e.g. the thrift proxy's)
+ * @param tcpStats          the tcp_stats socket around {@code transport_socket}, or null
+ * @param http11Proxy       {@code transport_socket} is wrapped in http_11_proxy: a host whose metadata
+ *                          names a proxy is reached through it with an HTTP/1.1 CONNECT
  */
 public record ClusterConfig(
         String name,
@@ -109,7 +112,9 @@ public record ClusterConfig(
         List<String> aggregateClusters,
         io.remora.network.SocketTap.Config socketTap,
         List<HttpFilterEntry> upstreamHttpFilters,
-        java.util.Map<String, Object> extensionProtocolOptions) {
+        java.util.Map<String, Object> extensionProtocolOptions,
+        TcpStatsConfig tcpStats,
+        boolean http11Proxy) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -166,7 +171,8 @@ public record ClusterConfig(
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
                 .aggregateClusters(aggregateClusters).socketTap(socketTap)
-                .upstreamHttpFilters(upstreamHttpFilters).extensionProtocolOptions(extensionProtocolOptions);
+                .upstreamHttpFilters(upstreamHttpFilters).extensionProtocolOptions(extensionProtocolOptions)
+                .tcpStats(tcpStats).http11Proxy(http11Proxy);
     }
 
     /**

@@ -204,7 +204,21 @@ public final class ClusterConfigBuilder {
                 passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                 dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                 maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
-                aggregateClusters, socketTap, upstreamHttpFilters, extensionProtocolOptions);
+                aggregateClusters, socketTap, upstreamHttpFilters, extensionProtocolOptions, tcpStats,
+                http11Proxy);
+    }
+
+    private TcpStatsConfig tcpStats;
+    private boolean http11Proxy;
+
+    public ClusterConfigBuilder tcpStats(TcpStatsConfig v) {
+        this.tcpStats = v;
+        return this;
+    }
+
+    public ClusterConfigBuilder http11Proxy(boolean v) {
+        this.http11Proxy = v;
+        return this;
     }
 
     private java.util.Map<String, Object> extensionProtocolOptions = java.util.Map.of();

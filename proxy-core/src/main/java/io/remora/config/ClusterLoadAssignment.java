@@ -25,17 +25,30 @@ public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints
     /**
      * @param filterMetadata the endpoint's other filter metadata by namespace (e.g. Istio's
      *                       {@code istio.workload}), for the filters and formatters that read it
+     * @param http11ProxyAddress the {@code envoy.http11_proxy_transport_socket.proxy_address} typed
+     *                       metadata of the endpoint, else of its locality: the HTTP/1.1 proxy an
+     *                       http_11_proxy socket reaches it through; null for none
      */
     public record LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus,
                              String hostname, java.util.Map<String, Object> socketMatchMetadata,
                              java.util.Map<String, Object> lbMetadata,
                              java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
-                             java.util.List<ProxyProtocolTlv> proxyProtocolTlvs) {
+                             java.util.List<ProxyProtocolTlv> proxyProtocolTlvs,
+                             java.net.InetSocketAddress http11ProxyAddress) {
         public LbEndpoint {
             socketMatchMetadata = socketMatchMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(socketMatchMetadata);
             lbMetadata = lbMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(lbMetadata);
             filterMetadata = filterMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(filterMetadata);
             proxyProtocolTlvs = proxyProtocolTlvs == null ? java.util.List.of() : java.util.List.copyOf(proxyProtocolTlvs);
+        }
+
+        /** Without an HTTP/1.1 proxy. */
+        public LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus, String hostname,
+                          java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata,
+                          java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
+                          java.util.List<ProxyProtocolTlv> proxyProtocolTlvs) {
+            this(address, loadBalancingWeight, healthStatus, hostname, socketMatchMetadata, lbMetadata, filterMetadata,
+                    proxyProtocolTlvs, null);
         }
 
         /** Without PROXY protocol TLVs of its own. */

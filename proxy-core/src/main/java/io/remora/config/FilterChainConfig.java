@@ -14,6 +14,7 @@ import java.util.List;
  *                        before it is closed; null or zero for no limit
  * @param socketTap       the tap transport socket around {@code transportSocket} (raw when that is
  *                        null), or null
+ * @param tcpStats        the tcp_stats socket around the chain's transport socket, or null
  */
 public record FilterChainConfig(
         String name,
@@ -21,7 +22,15 @@ public record FilterChainConfig(
         List<NetworkFilterConfig> filters,
         TransportSocketConfig transportSocket,
         Duration transportSocketConnectTimeout,
-        io.remora.network.SocketTap.Config socketTap) {
+        io.remora.network.SocketTap.Config socketTap,
+        TcpStatsConfig tcpStats) {
+
+    /** Without a tcp_stats transport socket. */
+    public FilterChainConfig(String name, FilterChainMatch match, List<NetworkFilterConfig> filters,
+                             TransportSocketConfig transportSocket, Duration transportSocketConnectTimeout,
+                             io.remora.network.SocketTap.Config socketTap) {
+        this(name, match, filters, transportSocket, transportSocketConnectTimeout, socketTap, null);
+    }
 
     /** Without a tap transport socket. */
     public FilterChainConfig(String name, FilterChainMatch match, List<NetworkFilterConfig> filters,

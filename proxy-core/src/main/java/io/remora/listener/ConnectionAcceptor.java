@@ -195,6 +195,9 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                 ch.pipeline().addLast("tap", tap);
             }
         }
+        if (chain.config().tcpStats() != null) {
+            io.remora.network.TcpStatsHandler.install(ch, rt.stats().tcpStats(), chain.config().tcpStats());
+        }
         ConnectionInfo info = new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
                 transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id,
                 rt.config().perConnectionBufferLimitBytes());

@@ -47,10 +47,12 @@ public final class ClusterStats {
     private final ResponseCodeCounters codes;
     private final MeterRegistry registry;
     private final String name;
+    private final TcpStatsMeters.OnFirstUse tcpStats;
 
     ClusterStats(MeterRegistry r, String name) {
         this.registry = r;
         this.name = name;
+        this.tcpStats = new TcpStatsMeters.OnFirstUse(() -> TcpStatsMeters.cluster(r, name));
         upstreamRqTotal = c("envoy_cluster_upstream_rq_total");
         upstreamRqRetry = c("envoy_cluster_upstream_rq_retry");
         upstreamRqRetrySuccess = c("envoy_cluster_upstream_rq_retry_success");
@@ -114,5 +116,10 @@ public final class ClusterStats {
     /** Counts one upstream response: {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */
     public void response(int status) {
         codes.count(status);
+    }
+
+    /** {@code cluster.<name>.tcp_stats.*}, made when a tcp_stats transport socket first needs them. */
+    public TcpStatsMeters tcpStats() {
+        return tcpStats.get();
     }
 }

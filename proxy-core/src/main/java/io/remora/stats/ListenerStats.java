@@ -23,7 +23,10 @@ public final class ListenerStats {
     /** Closed because the transport socket (TLS handshake) did not connect in transport_socket_connect_timeout. */
     public final Counter downstreamCxTransportSocketConnectTimeout;
 
+    private final TcpStatsMeters.OnFirstUse tcpStats;
+
     ListenerStats(MeterRegistry r, String label) {
+        this.tcpStats = new TcpStatsMeters.OnFirstUse(() -> TcpStatsMeters.listener(r, label));
         downstreamCxTotal = Counter.builder("envoy_listener_downstream_cx_total").tag(TAG, label).register(r);
         downstreamCxDestroy = Counter.builder("envoy_listener_downstream_cx_destroy").tag(TAG, label).register(r);
         noFilterChainMatch = Counter.builder("envoy_listener_no_filter_chain_match").tag(TAG, label).register(r);
@@ -35,5 +38,10 @@ public final class ListenerStats {
         downstreamCxTransportSocketConnectTimeout = Counter.builder(
                 "envoy_listener_downstream_cx_transport_socket_connect_timeout").tag(TAG, label).register(r);
         Gauge.builder("envoy_listener_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, label).register(r);
+    }
+
+    /** {@code listener.<label>.tcp_stats.*}, made when a filter chain's tcp_stats socket first needs them. */
+    public TcpStatsMeters tcpStats() {
+        return tcpStats.get();
     }
 }

@@ -27,6 +27,7 @@ public final class Host {
     /** The endpoint's other filter metadata by namespace (Istio's {@code istio.workload}). */
     private volatile java.util.Map<String, java.util.Map<String, Object>> filterMetadata = java.util.Map.of();
     private volatile java.util.List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs = java.util.List.of();
+    private volatile java.net.InetSocketAddress http11ProxyAddress;
     /** What ALPN chose with this host (auto_config), once a connection learned it; null before. */
     private volatile String negotiatedAlpn;
     private volatile HealthStatus health;
@@ -130,6 +131,15 @@ public final class Host {
 
     void proxyProtocolTlvs(java.util.List<io.remora.config.ProxyProtocolTlv> tlvs) {
         proxyProtocolTlvs = tlvs == null ? java.util.List.of() : tlvs;
+    }
+
+    /** The HTTP/1.1 proxy an http_11_proxy socket reaches this host through (its metadata's), or null. */
+    public java.net.InetSocketAddress http11ProxyAddress() {
+        return http11ProxyAddress;
+    }
+
+    void http11ProxyAddress(java.net.InetSocketAddress a) {
+        http11ProxyAddress = a;
     }
 
     /** Envoy's canary host: {@code envoy.lb} metadata {@code canary: true}. */

@@ -68,6 +68,7 @@ final class HostMembership {
             h.lbMetadata(ep.lbMetadata());
             h.filterMetadata(ep.filterMetadata());
             h.proxyProtocolTlvs(ep.proxyProtocolTlvs());
+            h.http11ProxyAddress(ep.http11ProxyAddress());
             all.add(h);
             while (levels.size() <= ep.priority()) {
                 levels.add(new ArrayList<>());
@@ -127,7 +128,8 @@ final class HostMembership {
             for (LbEndpoint ep : lle.lbEndpoints()) {
                 out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
                         lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
-                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs()));
+                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs(),
+                        ep.http11ProxyAddress()));
             }
         }
         return out;

@@ -14,7 +14,16 @@ record ResolvedEndpoint(Address configured, SocketAddress address, String hostna
                         int priority, Map<String, Object> socketMatchMetadata,
                         Map<String, Object> lbMetadata,
                         Map<String, Map<String, Object>> filterMetadata,
-                        List<ProxyProtocolTlv> proxyProtocolTlvs) {
+                        List<ProxyProtocolTlv> proxyProtocolTlvs,
+                        java.net.InetSocketAddress http11ProxyAddress) {
+    ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                     ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                     Map<String, Object> socketMatchMetadata, Map<String, Object> lbMetadata,
+                     Map<String, Map<String, Object>> filterMetadata, List<ProxyProtocolTlv> proxyProtocolTlvs) {
+        this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
+                filterMetadata, proxyProtocolTlvs, null);
+    }
+
     ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                      ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
                      Map<String, Object> socketMatchMetadata, Map<String, Object> lbMetadata,

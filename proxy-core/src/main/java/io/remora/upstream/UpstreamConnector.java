@@ -30,8 +30,9 @@ import java.util.function.Consumer;
  * The one way to open a connection to an upstream host, for tcp_proxy and the HTTP pools
  * alike: on the caller's event loop, with the cluster's connect timeout, TCP options,
  * per-connection buffer limit, bind config and transport socket (raw or TLS with SNI and ALPN,
- * either behind a PROXY protocol header).
- * The callback fires once, on the loop, after the TLS handshake when there is one.
+ * either behind a PROXY protocol header, either through an HTTP/1.1 proxy's CONNECT tunnel, either
+ * counted by tcp_stats).
+ * The callback fires once, on the loop, after the tunnel and the TLS handshake when there are.
  */
 public final class UpstreamConnector {
     /** Envoy's default connect_timeout. */
@@ -137,7 +138,10 @@ public final class UpstreamConnector {
     public Channel connect(EventLoop loop, Cluster cluster, Host host, ConnectOptions options,
                            Consumer<Channel> pipeline, Callback callback) {
         ClusterConfig config = cluster.config();
-        SocketAddress remote = host.address();
+        // http_11_proxy: the TCP connection goes to the proxy the host's metadata names.
+        java.net.InetSocketAddress viaProxy = config.http11Proxy() && host.address() instanceof java.net.InetSocketAddress
+                ? host.http11ProxyAddress() : null;
+        SocketAddress remote = viaProxy != null ? viaProxy : host.address();
         boolean unix = remote instanceof DomainSocketAddress;
         Class<? extends Channel> type = unix ? transport.domainSocketChannel() : transport.socketChannel();
         if (type == null) {
@@ -179,6 +183,8 @@ public final class UpstreamConnector {
             return null;
         }
         io.remora.network.SocketTap tap = cluster.socketTap();
+        Http11ConnectHandler connect = viaProxy == null ? null : new Http11ConnectHandler(
+                (java.net.InetSocketAddress) host.address(), connectTimeoutMillis(config.connectTimeout()));
         b.handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -195,6 +201,12 @@ public final class UpstreamConnector {
                 ProxyProtocolWriter.install(ch, proxyProtocol, host, options.proxyProtocol(),
                         cluster.transportSocketFactory());
                 pipeline.accept(ch);
+                if (connect != null) {
+                    ch.pipeline().addFirst(Http11ConnectHandler.NAME, connect); // CONNECT before the PROXY header
+                }
+                if (config.tcpStats() != null) {
+                    io.remora.network.TcpStatsHandler.install(ch, cluster.stats().tcpStats(), config.tcpStats());
+                }
             }
         });
         ChannelFuture f = local == null ? b.connect(remote) : b.connect(remote, local);
@@ -213,21 +225,37 @@ public final class UpstreamConnector {
                 callback.onFailure(ch, cf.cause(), false);
                 return;
             }
-            if (tls == null) {
-                connected(ch, cluster, null, callback);
+            if (connect != null) {
+                connect.tunnel(ch).addListener(t -> {
+                    if (t.isSuccess()) {
+                        secure(ch, cluster, tls, callback);
+                    } else {
+                        ch.close();
+                        callback.onFailure(ch, t.cause(), false);
+                    }
+                });
                 return;
             }
-            tls.handshakeFuture().addListener(hs -> {
-                if (hs.isSuccess()) {
-                    ch.attr(io.remora.tls.TlsConnection.UPSTREAM).set(io.remora.tls.TlsConnection.of(tls));
-                    connected(ch, cluster, tls, callback);
-                } else {
-                    ch.close();
-                    callback.onFailure(ch, hs.cause(), true);
-                }
-            });
+            secure(ch, cluster, tls, callback);
         });
         return ch;
+    }
+
+    /** TCP is up (through the proxy, with http_11_proxy): TLS, when there is some, then the callback. */
+    private static void secure(Channel ch, Cluster cluster, SslHandler tls, Callback callback) {
+        if (tls == null) {
+            connected(ch, cluster, null, callback);
+            return;
+        }
+        tls.handshakeFuture().addListener(hs -> {
+            if (hs.isSuccess()) {
+                ch.attr(io.remora.tls.TlsConnection.UPSTREAM).set(io.remora.tls.TlsConnection.of(tls));
+                connected(ch, cluster, tls, callback);
+            } else {
+                ch.close();
+                callback.onFailure(ch, hs.cause(), true);
+            }
+        });
     }
 
     /**

@@ -19,6 +19,14 @@ class FilterStatNamesTest {
                 name("envoy_cluster_upstream_proxyprotocol_v2_tlvs_exceed_max_length", ClusterStats.TAG, "web"));
     }
 
+    @Test
+    void tcpStatsHaveTheSocketsScopeUnderTheClusterOrListener() {
+        assertEquals("cluster.web.tcp_stats.cx_tx_segments",
+                name("envoy_cluster_tcp_stats_cx_tx_segments", ClusterStats.TAG, "web"));
+        assertEquals("listener.127.0.0.1_8080.tcp_stats.cx_rtt_us",
+                name("envoy_listener_tcp_stats_cx_rtt_us", ListenerStats.TAG, "127.0.0.1_8080"));
+    }
+
     /** A cluster's upstream HTTP filters count in its scope, a router's in the root (Envoy's stats prefixes). */
     @Test
     void upstreamHttpFilterStatsHaveTheClusterOrRootScope() {

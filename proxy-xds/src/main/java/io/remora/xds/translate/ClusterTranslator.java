@@ -238,31 +238,9 @@ public final class ClusterTranslator {
         }
         io.remora.config.OutlierDetectionConfig outlier = c.hasOutlierDetection()
                 ? OutlierDetectionTranslator.translate(c.getOutlierDetection(), path.field("outlier_detection")) : null;
-        io.remora.config.TransportSocketConfig tls = null;
-        java.util.List<io.remora.config.PassthroughMetadata> passthrough = java.util.List.of();
-        io.remora.config.UpstreamProxyProtocolConfig proxyProtocol = null;
-        io.remora.network.SocketTap.Config socketTap = null;
-        if (c.hasTransportSocket()) {
-            var tapped = io.remora.extensions.transport_sockets.tap.TapSocketTranslator.unwrap(c.getTransportSocket(),
-                    path.field("transport_socket"), ctx);
-            socketTap = tapped.tap();
-            // internal_upstream wraps the socket used towards internal listeners, upstream_proxy_protocol
-            // one that sends a PROXY header first.
-            var ts = UpstreamProxyProtocolTranslator.upstream(tapped.socket(), tapped.path(), ctx);
-            tls = ts.tls();
-            passthrough = ts.passthrough();
-            proxyProtocol = ts.proxy();
-        }
-        java.util.List<ClusterConfig.TransportSocketMatch> socketMatches = new java.util.ArrayList<>();
-        for (int i = 0; i < c.getTransportSocketMatchesCount(); i++) {
-            Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
-            FieldPath mp = path.field("transport_socket_matches").index(i);
-            var ts = m.hasTransportSocket() ? UpstreamProxyProtocolTranslator.upstream(m.getTransportSocket(),
-                    mp.field("transport_socket"), ctx) : null;
-            socketMatches.add(new ClusterConfig.TransportSocketMatch(m.getName(), Protos.structMap(m.getMatch()),
-                    ts == null ? null : ts.tls(), ts == null ? java.util.List.of() : ts.passthrough(),
-                    ts == null ? null : ts.proxy()));
-        }
+        ClusterSocketTranslator.Sockets sockets = ClusterSocketTranslator.translate(c, path, ctx);
+        io.remora.config.TransportSocketConfig tls = sockets.tls();
+        java.util.List<ClusterConfig.TransportSocketMatch> socketMatches = sockets.matches();
         java.util.List<io.remora.config.HealthCheckConfig> healthChecks = new java.util.ArrayList<>();
         for (int i = 0; i < c.getHealthChecksCount(); i++) {
             healthChecks.add(HealthCheckTranslator.translate(c.getHealthChecks(i), path.field("health_checks").index(i),
@@ -277,6 +255,7 @@ public final class ClusterTranslator {
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
                 io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT);
         ClusterWarnings.warn(c, path, ctx);
+        UpstreamConfigTranslator.check(c, path, ctx);
         java.time.Duration dnsJitter = c.hasDnsJitter() ? Protos.duration(c.getDnsJitter()) : null;
         if (dnsJitter != null && dnsJitter.isNegative()) {
             throw path.field("dns_jitter").error("must not be negative");
@@ -295,7 +274,8 @@ public final class ClusterTranslator {
                 .http1EnableTrailers(trailers)
                 .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval()).autoSni(autoSni)
                 .closeConnectionsOnHostHealthFailure(c.getCloseConnectionsOnHostHealthFailure())
-                .outlierDetection(outlier).transportSocket(tls).upstreamProxyProtocol(proxyProtocol).socketTap(socketTap)
+                .outlierDetection(outlier).transportSocket(tls).upstreamProxyProtocol(sockets.proxyProtocol())
+                .socketTap(sockets.socketTap()).tcpStats(sockets.tcpStats()).http11Proxy(sockets.http11Proxy())
                 .perConnectionBufferLimitBytes(bufferLimit)
                 .healthChecks(healthChecks).loadBalancing(balancing)
                 .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
@@ -308,7 +288,7 @@ public final class ClusterTranslator {
                 .perUpstreamPreconnectRatio(preconnectRatio(c, path.field("preconnect_policy")))
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
                 .upstreamHttpFilters(upstreamHttpFilters)
-                .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
+                .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(sockets.passthrough())
                 .subsets(typedLb != null ? typedLb.subsets() : c.hasLbSubsetConfig()
                         ? SubsetTranslator.translate(c.getLbSubsetConfig(), path.field("lb_subset_config"), ctx) : null)
                 .dnsCache(dnsCache).aggregateClusters(aggregateClusters)

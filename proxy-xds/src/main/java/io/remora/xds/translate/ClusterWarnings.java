@@ -23,9 +23,6 @@ final class ClusterWarnings {
         if (c.getConnectionPoolPerDownstreamConnection()) {
             set.put("connection_pool_per_downstream_connection", "each worker shares its pools");
         }
-        if (c.hasUpstreamConfig()) {
-            set.put("upstream_config", "the generic upstream of the cluster's protocol is used");
-        }
         if (c.hasLrsServer()) {
             set.put("lrs_server", "no load reports are sent");
         }

@@ -21,8 +21,10 @@ public final class EndpointTranslator {
             var l = a.getEndpoints(i);
             FieldPath lp = path.field("endpoints").index(i);
             List<ClusterLoadAssignment.LbEndpoint> eps = new ArrayList<>();
+            java.net.InetSocketAddress localityProxy = Http11ProxyAddresses.of(l.getMetadata(),
+                    lp.field("metadata").field("typed_filter_metadata"));
             for (int j = 0; j < l.getLbEndpointsCount(); j++) {
-                eps.add(endpoint(l.getLbEndpoints(j), lp.field("lb_endpoints").index(j)));
+                eps.add(endpoint(l.getLbEndpoints(j), lp.field("lb_endpoints").index(j), localityProxy));
             }
             ClusterLoadAssignment.Locality loc = l.hasLocality()
                     ? new ClusterLoadAssignment.Locality(l.getLocality().getRegion(), l.getLocality().getZone(),
@@ -37,7 +39,9 @@ public final class EndpointTranslator {
         return new ClusterLoadAssignment(a.getClusterName(), List.copyOf(localities), over);
     }
 
-    static ClusterLoadAssignment.LbEndpoint endpoint(LbEndpoint e, FieldPath path) {
+    /** @param localityProxy the HTTP/1.1 proxy its locality's metadata names, or null */
+    static ClusterLoadAssignment.LbEndpoint endpoint(LbEndpoint e, FieldPath path,
+                                                     java.net.InetSocketAddress localityProxy) {
         if (!e.hasEndpoint()) {
             throw path.error(e.hasEndpointName() ? "named endpoints are not supported"
                     : "missing required field: endpoint");
@@ -72,7 +76,16 @@ public final class EndpointTranslator {
         });
         return new ClusterLoadAssignment.LbEndpoint(address, weight, hs, e.getEndpoint().getHostname(),
                 md == null ? java.util.Map.of() : Protos.structMap(md), lb == null ? java.util.Map.of() : Protos.structMap(lb),
-                other, proxyProtocolTlvs(e, path.field("metadata").field("typed_filter_metadata")));
+                other, proxyProtocolTlvs(e, path.field("metadata").field("typed_filter_metadata")),
+                http11Proxy(e, path, localityProxy));
+    }
+
+    /** The endpoint's own proxy address wins over its locality's (Envoy's http_11_proxy lookup order). */
+    private static java.net.InetSocketAddress http11Proxy(LbEndpoint e, FieldPath path,
+                                                          java.net.InetSocketAddress localityProxy) {
+        java.net.InetSocketAddress own = Http11ProxyAddresses.of(e.getMetadata(),
+                path.field("metadata").field("typed_filter_metadata"));
+        return own != null ? own : localityProxy;
     }
 
     /**

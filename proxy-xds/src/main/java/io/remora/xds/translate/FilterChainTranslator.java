@@ -23,8 +23,10 @@ public final class FilterChainTranslator {
     /** A chain whose match comes from elsewhere (a flattened filter_chain_matcher). */
     static FilterChainConfig translate(FilterChain fc, FilterChainMatch match, FieldPath path, TranslationContext ctx) {
         var filters = NetworkFilterTranslator.translate(fc.getFiltersList(), path.field("filters"), ctx);
-        var socket = fc.hasTransportSocket() ? io.remora.extensions.transport_sockets.tap.TapSocketTranslator.unwrap(
-                fc.getTransportSocket(), path.field("transport_socket"), ctx) : null;
+        var counted = fc.hasTransportSocket() ? io.remora.extensions.transport_sockets.tcp_stats
+                .TcpStatsSocketTranslator.unwrap(fc.getTransportSocket(), path.field("transport_socket"), ctx) : null;
+        var socket = counted != null ? io.remora.extensions.transport_sockets.tap.TapSocketTranslator.unwrap(
+                counted.socket(), counted.path(), ctx) : null;
         var tls = socket != null ? TransportSocketTranslator.downstream(socket.socket(), socket.path()) : null;
         java.time.Duration connectTimeout = null;
         if (fc.hasTransportSocketConnectTimeout()) {
@@ -34,7 +36,7 @@ public final class FilterChainTranslator {
             }
         }
         return new FilterChainConfig(fc.getName(), match, filters, tls, connectTimeout,
-                socket != null ? socket.tap() : null);
+                socket != null ? socket.tap() : null, counted != null ? counted.tcpStats() : null);
     }
 
     @SuppressWarnings("deprecation")
