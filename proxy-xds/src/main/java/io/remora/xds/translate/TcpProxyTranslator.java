@@ -22,6 +22,10 @@ public final class TcpProxyTranslator {
         }
         Duration onDemand = t.hasOnDemand() && t.getOnDemand().hasOdcdsConfig()
                 ? onDemandTimeout(t.getOnDemand(), path.field("on_demand")) : null;
+        if (t.hasOnDemand() && onDemand == null) {
+            ctx.warnOnce("tcp_proxy.on_demand", "tcp_proxy on_demand without odcds_config discovers nothing on"
+                    + " demand (as in Envoy), first at " + path.field("on_demand"));
+        }
         ClusterSpecifier cluster = switch (t.getClusterSpecifierCase()) {
             case CLUSTER -> {
                 if (t.getCluster().isEmpty()) {
