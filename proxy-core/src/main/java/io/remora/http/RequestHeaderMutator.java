@@ -27,11 +27,18 @@ final class RequestHeaderMutator {
     static final AsciiString VIA = AsciiString.cached("via");
     private static final AsciiString TRUE = AsciiString.cached("true");
 
-    /** Headers only Envoy itself (an internal hop) may set; removed from external requests. */
-    static final AsciiString[] ENVOY_INTERNAL_HEADERS = {
+    /** Removed from edge requests only (Envoy's cleanInternalHeaders). */
+    private static final AsciiString[] EDGE_ONLY_HEADERS = {
             AsciiString.cached("x-envoy-decorator-operation"),
             AsciiString.cached("x-envoy-downstream-service-cluster"),
             AsciiString.cached("x-envoy-downstream-service-node"),
+    };
+
+    /**
+     * Headers only Envoy itself (an internal hop) may set: removed from every request that is not
+     * internal, edge or not, as Envoy's cleanInternalHeaders does.
+     */
+    static final AsciiString[] ENVOY_INTERNAL_HEADERS = {
             AsciiString.cached("x-envoy-retriable-status-codes"),
             AsciiString.cached("x-envoy-retriable-header-names"),
             AsciiString.cached("x-envoy-retry-on"),
@@ -127,13 +134,14 @@ final class RequestHeaderMutator {
         } else {
             h.remove(X_ENVOY_INTERNAL);
             if (edge) {
-                for (AsciiString name : ENVOY_INTERNAL_HEADERS) {
+                for (AsciiString name : EDGE_ONLY_HEADERS) {
                     h.remove(name);
                 }
                 if (trusted != null) {
                     h.set(X_ENVOY_EXTERNAL_ADDRESS, NetUtil.toAddressString(trusted));
                 }
             }
+            removeEnvoyInternal(h);
             List<String> internalOnly = s.routes.internalOnlyHeaders();
             for (int i = 0; i < internalOnly.size(); i++) {
                 h.remove(AsciiString.of(internalOnly.get(i)).toLowerCase());
@@ -161,6 +169,34 @@ final class RequestHeaderMutator {
             }
         }
         return 0;
+    }
+
+    /**
+     * Removes {@link #ENVOY_INTERNAL_HEADERS}: on the codec's header block one pass that looks only
+     * at {@code x-envoy-} names, since every request that is not internal goes through here.
+     */
+    private static void removeEnvoyInternal(Http2Headers h) {
+        if (!(h instanceof HeaderBlock b)) {
+            for (AsciiString name : ENVOY_INTERNAL_HEADERS) {
+                h.remove(name);
+            }
+            return;
+        }
+        for (int i = b.size() - 1; i >= b.pseudoCount(); i--) {
+            CharSequence n = b.name(i);
+            if (n.length() > 8 && (n.charAt(0) | 0x20) == 'x' && n.charAt(1) == '-' && isEnvoyInternal(n)) {
+                b.removeAt(i);
+            }
+        }
+    }
+
+    private static boolean isEnvoyInternal(CharSequence name) {
+        for (AsciiString internal : ENVOY_INTERNAL_HEADERS) {
+            if (internal.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void appendXff(Http2Headers h, CharSequence xff, ActiveStream s, InetSocketAddress remote) {

@@ -293,6 +293,26 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
     }
 
     @Test
+    void aRequestThatIsNotInternalLosesEnvoysControlHeadersEvenOffTheEdge() throws Exception {
+        // use_remote_address off and no XFF: not internal, not edge. Envoy's cleanInternalHeaders
+        // still removes the retry/timeout/trace headers; only the edge-only ones stay.
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-envoy-retry-on: 5xx\r\nX-Envoy-Upstream-Rq-Timeout-Ms: 5\r\n"
+                    + "x-envoy-force-trace: true\r\nx-envoy-downstream-service-cluster: app\r\n"
+                    + "x-envoy-other: kept\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertNull(seen.get("x-envoy-internal"));
+        assertNull(seen.get("x-envoy-retry-on"));
+        assertNull(seen.get("x-envoy-upstream-rq-timeout-ms"));
+        assertNull(seen.get("x-envoy-force-trace"));
+        assertEquals("app", seen.get("x-envoy-downstream-service-cluster").toString(), "edge-only");
+        assertEquals("kept", seen.get("x-envoy-other").toString());
+    }
+
+    @Test
     void externalCallerPerXffLosesInternalMarkAndKeepsItsRequestId() throws Exception {
         start(b -> b);
         try (RawHttp c = new RawHttp(server.port)) {

@@ -25,6 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the sampling priority, and the spans' fields as the agent reads them.
  */
 class DatadogTracingE2ETest {
+    /** Envoy honours x-envoy-force-trace only on internal requests: one internal XFF hop makes it so. */
+    private static final String INTERNAL = "x-forwarded-for: 10.0.0.1";
+
 
     /** A Datadog agent: every span it got, and each request's method, path and headers. */
     private static final class Agent implements AutoCloseable {
@@ -153,7 +156,7 @@ class DatadogTracingE2ETest {
                 assertEquals(2.0, metrics(span).get("_sampling_priority_v1"));
 
                 // No context and x-envoy-force-trace: a new 128-bit trace, kept by the tracer's default sampler.
-                assertEquals(200, Curl.get(port, "/", "x-envoy-force-trace: true").status());
+                assertEquals(200, Curl.get(port, "/", "x-envoy-force-trace: true", INTERNAL).status());
                 long low = Long.parseUnsignedLong(up.lastHeaders.get("x-datadog-trace-id"));
                 assertEquals(Long.toUnsignedString(low), up.lastHeaders.get("x-datadog-parent-id"),
                         "a root span's id is its trace id");

@@ -43,6 +43,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * does not, and Envoy's span fields and stats.
  */
 class SkyWalkingTracingE2ETest {
+    /** Envoy honours x-envoy-force-trace only on internal requests: one internal XFF hop makes it so. */
+    private static final String INTERNAL = "x-forwarded-for: 10.0.0.1";
+
 
     private static final String NODE_ID = "sidecar~10.1.1.7~productpage-v1.default~default.svc.cluster.local";
     private static final String NODE_CLUSTER = "productpage.default";
@@ -273,7 +276,7 @@ class SkyWalkingTracingE2ETest {
             assertEquals(200, Curl.get(port, "/malformed", "sw8: 1-only-three").status());
             assertEquals("1-only-three", up.lastHeaders.get("sw8"));
 
-            assertEquals(200, Curl.get(port, "/forced", "x-envoy-force-trace: true").status());
+            assertEquals(200, Curl.get(port, "/forced", "x-envoy-force-trace: true", INTERNAL).status());
             String[] sw8 = up.lastHeaders.get("sw8").split("-", -1);
             assertEquals(8, sw8.length);
             String traceId = unb64(sw8[1]);
@@ -300,7 +303,7 @@ class SkyWalkingTracingE2ETest {
              ProxyProcess proxy = start(Bootstraps.cluster("skywalking-oap", true, null), ", max_cache_size: 2", up,
                      port)) {
             for (int i = 0; i < 3; i++) {
-                assertEquals(200, Curl.get(port, "/cached", "x-envoy-force-trace: true").status());
+                assertEquals(200, Curl.get(port, "/cached", "x-envoy-force-trace: true", INTERNAL).status());
                 assertNotNull(up.lastHeaders.get("sw8"), "propagation does not wait for the OAP");
             }
             // The third segment pushes the first out of a cache of two.

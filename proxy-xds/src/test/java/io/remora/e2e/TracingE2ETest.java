@@ -311,7 +311,7 @@ class TracingE2ETest {
                     assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.toString());
                 }
                 // x-envoy-force-trace overrides the sampling.
-                assertEquals(200, get(port, Map.of("x-envoy-force-trace", "true")).statusCode());
+                assertEquals(200, get(port, Map.of("x-envoy-force-trace", "true", "x-forwarded-for", "10.0.0.1")).statusCode());
                 Span forced = collector.next();
                 assertNotNull(forced);
                 assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(forced.getTraceId()));
@@ -338,7 +338,7 @@ class TracingE2ETest {
                 assertEquals(sampled, up.lastHeaders.get("x-request-id"));
                 assertNotNull(collector.next(), "sampled upstream of this proxy: traced here too");
                 assertEquals(200, get(port, Map.of("x-request-id", "125a4afb-6f55-44ba-ad80-413f09f48a28",
-                        "x-envoy-force-trace", "true")).statusCode());
+                        "x-envoy-force-trace", "true", "x-forwarded-for", "10.0.0.1")).statusCode());
                 assertEquals("125a4afb-6f55-a4ba-ad80-413f09f48a28", up.lastHeaders.get("x-request-id"),
                         "forced: 'a' packed in");
                 assertNotNull(collector.next());
