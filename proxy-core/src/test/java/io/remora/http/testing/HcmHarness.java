@@ -9,6 +9,7 @@ import io.remora.config.ClusterSpecifier;
 import io.remora.config.ForwardAction;
 import io.remora.config.HeaderMutation;
 import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HttpConnectionManagerConfigBuilder;
 import io.remora.config.RetryPolicy;
 import io.remora.config.Route;
 import io.remora.config.RouteConfiguration;
@@ -43,7 +44,7 @@ public final class HcmHarness implements AutoCloseable {
 
     /** As above, with {@code config} setting more of the connection manager's configuration. */
     public HcmHarness(Transport transport, TestServerContext ctx, HttpFilterFactory.Provider<?> router,
-                      List<Route> routes, java.util.function.UnaryOperator<HttpConnectionManagerConfig.Builder> config)
+                      List<Route> routes, java.util.function.UnaryOperator<HttpConnectionManagerConfigBuilder> config)
             throws Exception {
         NetworkFilterFactory<HttpConnectionManagerConfig> factory = factory(router);
         RouteConfiguration rc = new RouteConfiguration("rc", List.of(new VirtualHost("vh", List.of("*"), routes,

@@ -2,6 +2,7 @@ package io.remora.xds.translate;
 
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HttpConnectionManagerConfigBuilder;
 import io.remora.config.HttpConnectionManagerConfig.EscapedSlashesAction;
 import io.remora.config.HttpConnectionManagerConfig.StripPortMode;
 
@@ -19,7 +20,7 @@ final class HcmHeaderOptionsTranslator {
             "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation";
 
     static void translate(HttpConnectionManager h, FieldPath path, TranslationContext ctx,
-                          HttpConnectionManagerConfig.Builder b) {
+                          HttpConnectionManagerConfigBuilder b) {
         String via = h.getVia();
         for (int i = 0; i < via.length(); i++) {
             char c = via.charAt(i);
