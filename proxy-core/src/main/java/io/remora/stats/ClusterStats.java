@@ -25,6 +25,8 @@ public final class ClusterStats {
     public final Counter upstreamRqPendingOverflow;
     public final Counter upstreamCxTotal;
     public final Counter upstreamCxConnectFail;
+    /** tcp_proxy sessions whose max_connect_attempts all failed. */
+    public final Counter upstreamCxConnectAttemptsExceeded;
     public final Counter upstreamCxConnectTimeout;
     public final Counter upstreamCxDestroy;
     public final Counter upstreamCxRxBytesTotal;
@@ -65,6 +67,7 @@ public final class ClusterStats {
         upstreamRqPendingOverflow = c("envoy_cluster_upstream_rq_pending_overflow");
         upstreamCxTotal = c("envoy_cluster_upstream_cx_total");
         upstreamCxConnectFail = c("envoy_cluster_upstream_cx_connect_fail");
+        upstreamCxConnectAttemptsExceeded = c("envoy_cluster_upstream_cx_connect_attempts_exceeded");
         upstreamCxConnectTimeout = c("envoy_cluster_upstream_cx_connect_timeout");
         upstreamCxDestroy = c("envoy_cluster_upstream_cx_destroy");
         upstreamCxRxBytesTotal = c("envoy_cluster_upstream_cx_rx_bytes_total");

@@ -182,7 +182,10 @@ final class TcpUpstreamAttempts {
                 }
             }, s.connectBackoff.nextMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } else {
+            // As Envoy's onConnectMaxAttempts: the last failure's UF, then URX and the cluster's count.
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+            s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+            s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
             s.streamInfo.upstreamTransportFailureReason(String.valueOf(cause));
             s.downstream.close();
         }

@@ -229,7 +229,10 @@ class TcpProxyTest {
         }
         waitFor(() -> logged.size() == 1);
         assertTrue(logged.get(0).hasFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE));
+        // Envoy's onConnectMaxAttempts: URX beside UF, and the cluster's attempts-exceeded count.
+        assertTrue(logged.get(0).hasFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED));
         assertEquals(1.0, s.clusterManager().get("dead").stats().upstreamCxConnectFail.count());
+        assertEquals(1.0, s.clusterManager().get("dead").stats().upstreamCxConnectAttemptsExceeded.count());
     }
 
     @Test
