@@ -8,6 +8,8 @@ import java.util.List;
  * Unknown fields are skipped, as Envoy's loader does; malformed JSON gives no report.
  */
 final class OrcaJson {
+    private static final int MAX_DEPTH = 64;
+
     private final CharSequence s;
     private int i;
 
@@ -35,7 +37,7 @@ final class OrcaJson {
                 case "named_metrics", "utilization" -> members(k -> r.mapEntry(field, k, number()));
                 case "cpu_utilization", "mem_utilization", "application_utilization", "eps", "rps_fractional" ->
                         OrcaHeaders.field(r, field, number());
-                default -> skipValue();
+                default -> skipValue(0);
             }
         });
     }
@@ -120,8 +122,14 @@ final class OrcaJson {
         throw new IllegalArgumentException("unterminated string");
     }
 
-    /** Any JSON value, ignored. */
-    private void skipValue() {
+    /**
+     * Any JSON value, ignored. The upstream writes the header: nesting deeper than Envoy's own
+     * JSON parser would take is refused rather than recursed into.
+     */
+    private void skipValue(int depth) {
+        if (depth >= MAX_DEPTH) {
+            throw new IllegalArgumentException("nested too deep");
+        }
         char c = peek();
         if (c == '"') {
             string();
@@ -137,7 +145,7 @@ final class OrcaJson {
                     string();
                     expect(':');
                 }
-                skipValue();
+                skipValue(depth + 1);
             } while (comma(close));
         } else {
             int start = i;

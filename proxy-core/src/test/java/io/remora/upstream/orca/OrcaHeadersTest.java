@@ -76,6 +76,9 @@ class OrcaHeadersTest {
         assertEquals(100, r.weight(0));
         assertNull(parse("endpoint-load-metrics", "JSON {\"cpuUtilization\": 0.25", NONE), "truncated");
         assertNull(parse("endpoint-load-metrics", "JSON {\"cpuUtilization\": \"x\"}", NONE), "not a number");
+        String deep = "[".repeat(20_000) + "]".repeat(20_000);
+        assertNull(parse("endpoint-load-metrics", "JSON {\"cpuUtilization\": 0.25, \"other\": " + deep + "}", NONE),
+                "an upstream's deep nesting is refused, not recursed into");
     }
 
     /** A serialized OrcaLoadReport: cpu (1), rps_fractional (6), eps (7), named_metrics (8), an unknown varint. */
