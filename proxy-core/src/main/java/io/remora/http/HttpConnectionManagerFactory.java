@@ -95,7 +95,7 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
         if (config instanceof RouterFilterConfig r && !r.upstreamHttpFilters().isEmpty()) {
             // As Envoy's router config: its upstream filters' stats go to the listener's scope, the root.
             return io.remora.http.router.RouterFilterProvider.create(r, UpstreamHttpFilterChain.of(
-                    r.upstreamHttpFilters(), c -> factories.build(c, context, ""), ""));
+                    r.upstreamHttpFilters(), c -> factories.build(c, context, ""), ""), context);
         }
         return factories.build(config, context, statPrefix);
     }

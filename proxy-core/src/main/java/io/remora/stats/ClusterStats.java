@@ -21,6 +21,7 @@ public final class ClusterStats {
     public final Counter upstreamInternalRedirectSucceededTotal;
     public final Counter upstreamInternalRedirectFailedTotal;
     public final Counter upstreamRqTimeout;
+    public final Counter upstreamRqCompleted;
     public final Counter upstreamRqPerTryTimeout;
     public final Counter upstreamRqPendingOverflow;
     public final Counter upstreamCxTotal;
@@ -63,6 +64,7 @@ public final class ClusterStats {
         upstreamInternalRedirectSucceededTotal = c("envoy_cluster_upstream_internal_redirect_succeeded_total");
         upstreamInternalRedirectFailedTotal = c("envoy_cluster_upstream_internal_redirect_failed_total");
         upstreamRqTimeout = c("envoy_cluster_upstream_rq_timeout");
+        upstreamRqCompleted = c("envoy_cluster_upstream_rq_completed");
         upstreamRqPerTryTimeout = c("envoy_cluster_upstream_rq_per_try_timeout");
         upstreamRqPendingOverflow = c("envoy_cluster_upstream_rq_pending_overflow");
         upstreamCxTotal = c("envoy_cluster_upstream_cx_total");
@@ -116,9 +118,15 @@ public final class ClusterStats {
         return s;
     }
 
-    /** Counts one upstream response: {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */
+    /** Counts one upstream response: {@code upstream_rq_completed}, {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */
     public void response(int status) {
+        upstreamRqCompleted.increment();
         codes.count(status);
+    }
+
+    /** A response whose code is not counted (the router's suppress_grpc_request_failure_code_stats). */
+    public void responseWithoutCode() {
+        upstreamRqCompleted.increment();
     }
 
     /** {@code cluster.<name>.tcp_stats.*}, made when a tcp_stats transport socket first needs them. */

@@ -65,7 +65,8 @@ final class Attempts {
         if (target != r.cluster) {
             memberTlsNames(r, target, h);
         }
-        UpstreamRequest a = new UpstreamRequest(r, target, host, h);
+        UpstreamRequest a = r.shared.upstreamLogs() == null ? new UpstreamRequest(r, target, host, h)
+                : new LoggedUpstreamRequest(r, target, host, h, r.shared.upstreamLogs());
         r.current = a;
         a.start();
     }

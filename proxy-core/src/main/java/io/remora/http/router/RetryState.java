@@ -33,6 +33,11 @@ final class RetryState {
     private static final EnumSet<RetryOn> GRPC = EnumSet.of(RetryOn.GRPC_CANCELLED, RetryOn.GRPC_DEADLINE_EXCEEDED,
             RetryOn.GRPC_INTERNAL, RetryOn.GRPC_RESOURCE_EXHAUSTED, RetryOn.GRPC_UNAVAILABLE);
 
+    /** Whether the condition is one of x-envoy-retry-grpc-on's. */
+    static boolean isGrpc(RetryOn on) {
+        return GRPC.contains(on);
+    }
+
     /** Read only: the route policy's own sets when no request header adds to them (not copied per request). */
     final Set<RetryOn> retryOn;
     final Set<Integer> statusCodes;

@@ -75,7 +75,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     }
 
     RouterFilter(RouterFilterConfig config) {
-        this(new RouterFilterProvider.Factory(config, null));
+        this(new RouterFilterProvider.Factory(config, null, null));
     }
 
     RouterFilter(RouterFilterProvider.Factory shared) {
@@ -118,6 +118,10 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             // As Envoy: chosen once the cluster is known, from the request before the route's rewrites.
             info.virtualCluster(vc.name(), vc.stats(cb.serverContext().stats()));
         }
+        java.util.List<String> strict = shared.config().strictCheckHeaders();
+        if (!strict.isEmpty() && !StrictHeaderChecks.pass(this, headers, strict)) {
+            return FilterStatus.STOP_ITERATION;
+        }
         // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
         // configuration's header mutations (seeing the original path), then host and path rewrites.
         route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !shared.config().suppressEnvoyHeaders());
@@ -132,8 +136,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         stats = cluster.stats();
         protocol = protocolOf(cluster, cb.downstreamProtocol());
 
-        CharSequence ct = headers.get(CONTENT_TYPE);
-        boolean grpc = ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
+        boolean grpc = isGrpc(headers);
         retry = RetryState.create(route.retryPolicy(), headers, route.retryHeaderMatchers());
         boolean hedge = Hedging.requested(route, headers);
         if (retry != null) {
@@ -276,7 +279,12 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         return retainBody && body.whole();
     }
 
+    /**
+     * An abort answered before the response started (no host, overflow, reset, timeout): counted
+     * as that code, as Envoy's chargeUpstreamAbort.
+     */
     void localReply(int status, String text, ResponseFlag flag, String details) {
+        chargeUpstreamCode(status);
         finish();
         if (flag == ResponseFlag.UPSTREAM_OVERFLOW && !shared.config().suppressEnvoyHeaders()) {
             // Envoy's router marks a request a circuit breaker dropped, so callers can back off.
@@ -287,6 +295,31 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             return;
         }
         cb.sendLocalReply(status, text, flag, details, this::mutateResponseHeaders, -1);
+    }
+
+    /**
+     * Envoy's chargeUpstreamCode: the response-code stats of the cluster and the virtual cluster,
+     * unless the router's dynamic stats are off or the request is a health check.
+     */
+    void chargeUpstreamCode(int status) {
+        io.remora.config.RouterFilterConfig c = shared.config();
+        if (!c.dynamicStats() || info.healthCheck()) {
+            return;
+        }
+        if (c.suppressGrpcRequestFailureCodeStats() && isGrpc(requestHeaders)) {
+            stats.responseWithoutCode();
+        } else {
+            stats.response(status);
+        }
+        io.remora.stats.VirtualClusterStats vcs = info.virtualClusterStats();
+        if (vcs != null) {
+            vcs.response(status);
+        }
+    }
+
+    static boolean isGrpc(Http2Headers headers) {
+        CharSequence ct = headers == null ? null : headers.get(CONTENT_TYPE);
+        return ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
     }
 
     /** The route's response header mutations, on upstream responses and this filter's replies. */

@@ -36,16 +36,25 @@ final class Timeouts {
             }
             globalMillis = Math.max(0, g);
         }
-        long h = parseMillis(headers.get(UPSTREAM_RQ_TIMEOUT_MS));
-        if (h >= 0) {
-            globalMillis = h;
+        CharSequence expected;
+        if (r.shared.config().respectExpectedRqTimeout() && (expected = headers.get(EXPECTED_RQ_TIMEOUT_MS)) != null) {
+            // The egress proxy's deadline wins; it has already cleaned x-envoy-upstream-rq-timeout-ms.
+            long e = parseMillis(expected);
+            if (e >= 0) {
+                globalMillis = e;
+            }
+        } else {
+            long h = parseMillis(headers.get(UPSTREAM_RQ_TIMEOUT_MS));
+            if (h >= 0) {
+                globalMillis = h;
+            }
+            headers.remove(UPSTREAM_RQ_TIMEOUT_MS);
         }
         long p = parseMillis(headers.get(UPSTREAM_RQ_PER_TRY_TIMEOUT_MS));
         if (p >= 0) {
             perTryMillis = p;
         }
-        // Envoy consumes these two; the upstream learns the deadline from x-envoy-expected-rq-timeout-ms.
-        headers.remove(UPSTREAM_RQ_TIMEOUT_MS);
+        // Envoy consumes these; the upstream learns the deadline from x-envoy-expected-rq-timeout-ms.
         headers.remove(UPSTREAM_RQ_PER_TRY_TIMEOUT_MS);
         if (perTryMillis > 0 && globalMillis > 0 && perTryMillis >= globalMillis) {
             perTryMillis = 0; // the route timeout comes first anyway

@@ -19,9 +19,10 @@ import io.remora.upstream.OutlierMonitor;
 /**
  * One try of a request upstream (Envoy's UpstreamRequest): waits for a pool's stream, writes the
  * request the router holds, runs the per-try timers, gives back circuit-breaker counts, and passes
- * the response to the router while it is the current try.
+ * the response to the router while it is the current try. Not final for one subclass only,
+ * {@link LoggedUpstreamRequest}, made for routers with upstream logs.
  */
-final class UpstreamRequest implements UpstreamCallbacks {
+class UpstreamRequest implements UpstreamCallbacks {
     final RouterFilter router;
     /** The cluster the try goes out through: the route's, or the aggregate member that took it. */
     final Cluster cluster;
@@ -233,7 +234,11 @@ final class UpstreamRequest implements UpstreamCallbacks {
         return !finished && (router.current == this || Hedging.isEarlier(router, this));
     }
 
-        /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
+    /** The response's headers reached the router (after the try's upstream filters): only upstream logs keep them. */
+    void responseHeaders(Http2Headers h, int status) {
+    }
+
+    /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
     void recordReset(ResetReason reason, String transportFailure) {
         if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
             cluster.stats().upstreamRqRxReset.increment();

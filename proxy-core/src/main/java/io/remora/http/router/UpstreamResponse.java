@@ -49,11 +49,8 @@ final class UpstreamResponse {
 
     static void onHeaders(RouterFilter r, UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = HeaderConversion.parseStatus(headers.status());
-        r.stats.response(status);
-        VirtualClusterStats vcs = r.info.virtualClusterStats();
-        if (vcs != null) {
-            vcs.response(status);
-        }
+        a.responseHeaders(headers, status);
+        r.chargeUpstreamCode(status);
         a.host.outlier().reportResult(status);
         io.remora.upstream.orca.ClientSideWeight orca = a.host.clientSideWeight();
         if (orca != null) {
@@ -127,14 +124,20 @@ final class UpstreamResponse {
     static void onComplete(RouterFilter r, UpstreamRequest a, int status) {
         a.complete();
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - a.startNanos);
-        r.stats.upstreamRqTime.record(millis);
+        // As Envoy: the response time is a dynamic stat, not kept for health checks.
+        boolean timed = r.shared.config().dynamicStats() && !r.info.healthCheck();
+        if (timed) {
+            r.stats.upstreamRqTime.record(millis);
+        }
         boolean retrySucceeded = r.info.attemptCount > 1 && status < 500;
         if (retrySucceeded) {
             r.stats.upstreamRqRetrySuccess.increment();
         }
         VirtualClusterStats vcs = r.info.virtualClusterStats();
         if (vcs != null) {
-            vcs.upstreamRqTime.record(millis);
+            if (timed) {
+                vcs.upstreamRqTime.record(millis);
+            }
             if (retrySucceeded) {
                 vcs.upstreamRqRetrySuccess.increment();
             }
@@ -149,11 +152,7 @@ final class UpstreamResponse {
      */
     static void on100Continue(RouterFilter r, UpstreamRequest a) {
         Hedging.settle(r, a);
-        r.stats.response(100);
-        VirtualClusterStats vcs = r.info.virtualClusterStats();
-        if (vcs != null) {
-            vcs.response(100);
-        }
+        r.chargeUpstreamCode(100);
         r.responseStarted = true;
         r.cb.encode100Continue();
     }

@@ -151,6 +151,7 @@ final class AlsEntries {
                 case UPSTREAM_MAX_STREAM_DURATION_REACHED -> f.setUpstreamMaxStreamDurationReached(true);
                 case OVERLOAD_MANAGER -> f.setOverloadManager(true);
                 case DNS_RESOLUTION_FAILURE -> f.setDnsResolutionFailure(true);
+                case INVALID_ENVOY_REQUEST_HEADERS -> f.setInvalidEnvoyRequestHeaders(true);
             }
         }
         return f.build();
