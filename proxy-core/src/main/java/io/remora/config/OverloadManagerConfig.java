@@ -17,6 +17,7 @@ import java.util.Map;
  * @param minimumAccountToTrackPowerOfTwo {@code buffer_factory_config.minimum_account_to_track_power_of_two}:
  *                                 streams buffering at least 2^n bytes are tracked for
  *                                 reset_high_memory_stream; 0 = none tracked (Envoy without it)
+ * @param loadShedPoints           {@code loadshed_points}: where the data plane sheds load, and what triggers it
  */
 public record OverloadManagerConfig(
         Duration refreshInterval,
@@ -24,7 +25,8 @@ public record OverloadManagerConfig(
         List<Action> actions,
         long globalMaxConnections,
         Map<String, Long> listenerConnectionLimits,
-        int minimumAccountToTrackPowerOfTwo) {
+        int minimumAccountToTrackPowerOfTwo,
+        List<LoadShedPointConfig> loadShedPoints) {
 
     public static final String FIXED_HEAP = "envoy.resource_monitors.fixed_heap";
     public static final String GLOBAL_DOWNSTREAM_MAX_CONNECTIONS = "envoy.resource_monitors.global_downstream_max_connections";
@@ -44,7 +46,15 @@ public record OverloadManagerConfig(
     public static final String SHRINK_HEAP = "envoy.overload_actions.shrink_heap";
     public static final String REDUCE_TIMEOUTS = "envoy.overload_actions.reduce_timeouts";
 
+    /** Envoy's load shed points that Remora checks (the HTTP/1 and HTTP/2 codec ones are not built). */
+    public static final String SHED_TCP_LISTENER_ACCEPT = "envoy.load_shed_points.tcp_listener_accept";
+    public static final String SHED_HCM_DECODE_HEADERS = "envoy.load_shed_points.http_connection_manager_decode_headers";
+    public static final String SHED_HCM_CREATING_CODEC = "envoy.load_shed_points.hcm_ondata_creating_codec";
+    public static final String SHED_DOWNSTREAM_FILTER_CHECK = "envoy.load_shed_points.http_downstream_filter_check";
+    public static final String SHED_POOL_NEW_CONNECTION = "envoy.load_shed_points.connection_pool_new_connection";
+
     public OverloadManagerConfig {
+        loadShedPoints = loadShedPoints == null ? List.of() : List.copyOf(loadShedPoints);
         resourceMonitors = List.copyOf(resourceMonitors);
         actions = List.copyOf(actions);
         listenerConnectionLimits = Map.copyOf(listenerConnectionLimits);
@@ -53,7 +63,15 @@ public record OverloadManagerConfig(
     /** Without buffer accounting (no {@code buffer_factory_config}). */
     public OverloadManagerConfig(Duration refreshInterval, List<ResourceMonitor> resourceMonitors, List<Action> actions,
                                  long globalMaxConnections, Map<String, Long> listenerConnectionLimits) {
-        this(refreshInterval, resourceMonitors, actions, globalMaxConnections, listenerConnectionLimits, 0);
+        this(refreshInterval, resourceMonitors, actions, globalMaxConnections, listenerConnectionLimits, 0, List.of());
+    }
+
+    /** Without load shed points. */
+    public OverloadManagerConfig(Duration refreshInterval, List<ResourceMonitor> resourceMonitors, List<Action> actions,
+                                 long globalMaxConnections, Map<String, Long> listenerConnectionLimits,
+                                 int minimumAccountToTrackPowerOfTwo) {
+        this(refreshInterval, resourceMonitors, actions, globalMaxConnections, listenerConnectionLimits,
+                minimumAccountToTrackPowerOfTwo, List.of());
     }
 
     /** A resource monitor: its name and the capacity its pressure (used / capacity) is measured against. */
@@ -159,6 +177,13 @@ public record OverloadManagerConfig(
         public Action {
             triggers = List.copyOf(triggers);
             timerScales = timerScales == null ? List.of() : List.copyOf(timerScales);
+        }
+    }
+
+    /** A load shed point ({@code loadshed_points}): its name and the triggers that make it shed. */
+    public record LoadShedPointConfig(String name, List<Trigger> triggers) {
+        public LoadShedPointConfig {
+            triggers = List.copyOf(triggers);
         }
     }
 }

@@ -80,4 +80,9 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderChainCallback
     public HttpConnManagerStats connectionManagerStats() {
         return stream.hcm.stats;
     }
+
+    @Override
+    public boolean shouldLoadShed() {
+        return stream.hcm.overload.shedDownstreamFilterCheck.shouldShedLoad();
+    }
 }

@@ -124,6 +124,11 @@ public final class HttpConnectionManager implements NetworkFilter {
 
     @Override
     public void onAccept(Channel downstream, ConnectionInfo info) {
+        if (overload.shedCreatingCodec.shouldShedLoad()) {
+            // Envoy's hcm_ondata_creating_codec: closed before any codec is made for it.
+            downstream.close();
+            return;
+        }
         ConnectionContext cx = new ConnectionContext(this, downstream, info);
         stats.downstreamCxTotal.increment();
         stats.downstreamCxActive.incrementAndGet();

@@ -26,8 +26,8 @@ final class RequestHeaderChecks {
     /** True when the request was answered here and goes no further. */
     static boolean rejected(ActiveStream s, Http2Headers headers, CharSequence method, CharSequence path) {
         HttpConnectionManager hcm = s.hcm;
-        if (hcm.overload.shouldStopAcceptingRequest()) {
-            // Envoy's stop_accepting_requests: no filter chain, 503 at once.
+        if (hcm.overload.shouldStopAcceptingRequest() || hcm.overload.shedDecodeHeaders.shouldShedLoad()) {
+            // Envoy's stop_accepting_requests and http_connection_manager_decode_headers: no filter chain, 503 at once.
             s.hcm.stats.downstreamRqOverloadClose.increment();
             s.sendLocalReply(503, "envoy overloaded", ResponseFlag.OVERLOAD_MANAGER, "overload",
                     hcm.config.appendLocalOverload() ? h -> h.set(LOCAL_OVERLOADED, TRUE) : null, -1);

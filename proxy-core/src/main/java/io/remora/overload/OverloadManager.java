@@ -56,6 +56,12 @@ public final class OverloadManager implements AutoCloseable {
     public final ActionState resetHighMemoryStreams;
     public final ActionState shrinkHeap;
     public final ActionState reduceTimeouts;
+    public final LoadShedPoint shedListenerAccept;
+    public final LoadShedPoint shedDecodeHeaders;
+    public final LoadShedPoint shedCreatingCodec;
+    public final LoadShedPoint shedDownstreamFilterCheck;
+    public final LoadShedPoint shedPoolNewConnection;
+    private final Map<String, LoadShedPoint> points = new LinkedHashMap<>();
 
     private record Sampled(ResourceMonitor monitor, double[] pressure, Counter failed) {
     }
@@ -106,6 +112,19 @@ public final class OverloadManager implements AutoCloseable {
             Gauge.builder(base + "_active", s, x -> x.isSaturated() ? 1 : 0).register(r);
             Gauge.builder(base + "_scale_percent", s, x -> Math.floor(x.value() * 100)).register(r);
         }
+        for (OverloadManagerConfig.LoadShedPointConfig p : config.loadShedPoints()) {
+            // Stats as Envoy's: overload.<point>.scale_percent and .shed_load_count.
+            ActionState s = new ActionState(p.name());
+            String base = "envoy_overload_" + sanitize(p.name());
+            Gauge.builder(base + "_scale_percent", s, x -> Math.floor(x.value() * 100)).register(r);
+            points.put(p.name(), new LoadShedPoint(s, Counter.builder(base + "_shed_load_count").register(r)));
+            actions.add(new Driven(s, p.triggers()));
+        }
+        shedListenerAccept = point(OverloadManagerConfig.SHED_TCP_LISTENER_ACCEPT);
+        shedDecodeHeaders = point(OverloadManagerConfig.SHED_HCM_DECODE_HEADERS);
+        shedCreatingCodec = point(OverloadManagerConfig.SHED_HCM_CREATING_CODEC);
+        shedDownstreamFilterCheck = point(OverloadManagerConfig.SHED_DOWNSTREAM_FILTER_CHECK);
+        shedPoolNewConnection = point(OverloadManagerConfig.SHED_POOL_NEW_CONNECTION);
         stopAcceptingRequests = state(OverloadManagerConfig.STOP_ACCEPTING_REQUESTS);
         ActionState stopConnections = state(OverloadManagerConfig.STOP_ACCEPTING_CONNECTIONS);
         ActionState rejectConnections = state(OverloadManagerConfig.REJECT_INCOMING_CONNECTIONS);
@@ -172,7 +191,7 @@ public final class OverloadManager implements AutoCloseable {
                         List.of(Trigger.threshold(heap, 0.98), Trigger.threshold(direct, 0.98)), null));
         return new OverloadManagerConfig(Duration.ofSeconds(1),
                 List.of(new OverloadManagerConfig.FixedHeap(0), new OverloadManagerConfig.DirectMemory(0)),
-                actions, 0, Map.of(), DEFAULT_MIN_ACCOUNT_POWER_OF_TWO);
+                actions, 0, Map.of(), DEFAULT_MIN_ACCOUNT_POWER_OF_TWO, List.of());
     }
 
     /** Without an overload_manager: streams buffering 256 KiB or more are tracked (Envoy's default floor). */
@@ -185,6 +204,12 @@ public final class OverloadManager implements AutoCloseable {
         Counter.builder(base + "_skipped_updates").register(r);
         Gauge.builder(base + "_pressure", pressure, p -> Math.floor(p[0] * 100)).register(r);
         monitors.add(new Sampled(m, pressure, failed));
+    }
+
+    /** The load shed point of this name, or one that never sheds when it is not configured. */
+    public LoadShedPoint point(String name) {
+        LoadShedPoint p = points.get(name);
+        return p == null ? LoadShedPoint.NEVER : p;
     }
 
     private ActionState state(String name) {
@@ -235,7 +260,7 @@ public final class OverloadManager implements AutoCloseable {
             double before = a.state.value();
             a.state.set(v);
             if ((before >= 1) != (v >= 1)) {
-                LOG.log(Level.WARNING, "overload action " + a.state.name
+                LOG.log(Level.WARNING, "overload " + a.state.name
                         + (v >= 1 ? " active" : " inactive") + " (pressure " + pressures + ")");
             }
         }

@@ -46,7 +46,8 @@ final class ServerListenerRegistry implements ListenerRegistry {
         if (o == null) {
             return ConnectionLimits.Refusal.NONE;
         }
-        if (!listener.bypassOverloadManager() && o.stopAcceptingConnections.isSaturated()) {
+        if (!listener.bypassOverloadManager()
+                && (o.stopAcceptingConnections.isSaturated() || o.shedListenerAccept.shouldShedLoad())) {
             return ConnectionLimits.Refusal.OVERLOAD;
         }
         return o.connections().tryAcquire(listener.name(), !listener.ignoreGlobalConnLimit());

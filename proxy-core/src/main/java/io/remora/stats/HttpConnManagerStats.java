@@ -35,6 +35,8 @@ public final class HttpConnManagerStats {
     public final Counter noRoute;
     public final Counter noCluster;
     public final Counter rqDirectResponse;
+    /** The router's {@code rq_overload_local_reply}: requests it answered 503 for the http_downstream_filter_check load shed point. */
+    public final Counter rqOverloadLocalReply;
     public final Counter rqRedirect;
     /** Upstream redirects an internal redirect policy let through to the client, by Envoy's reason. */
     public final Counter passthroughInternalRedirectBadLocation;
@@ -100,6 +102,7 @@ public final class HttpConnManagerStats {
         noRoute = c("envoy_http_no_route");
         noCluster = c("envoy_http_no_cluster");
         rqDirectResponse = c("envoy_http_rq_direct_response");
+        rqOverloadLocalReply = c("envoy_http_rq_overload_local_reply");
         rqRedirect = c("envoy_http_rq_redirect");
         passthroughInternalRedirectBadLocation = c("envoy_http_passthrough_internal_redirect_bad_location");
         passthroughInternalRedirectUnsafeScheme = c("envoy_http_passthrough_internal_redirect_unsafe_scheme");

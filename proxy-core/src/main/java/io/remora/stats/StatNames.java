@@ -46,6 +46,34 @@ public final class StatNames {
     private StatNames() {
     }
 
+    private static final String OVERLOAD = "overload_";
+    /** The registries overload stats are named after, dots made underscores in the meter name. */
+    private static final String[] OVERLOAD_KINDS = {"envoy_overload_actions_", "envoy_resource_monitors_",
+            "envoy_load_shed_points_", "remora_resource_monitors_"};
+    private static final String[] OVERLOAD_STATS = {"_active", "_scale_percent", "_pressure", "_failed_updates",
+            "_skipped_updates", "_shrink_count", "_shed_load_count", "_streams_reset"};
+
+    /**
+     * Envoy's {@code overload.<action, monitor or load shed point>.<stat>}, e.g.
+     * {@code overload.envoy.overload_actions.shrink_heap.active}; null for any other overload meter.
+     */
+    private static String overloadName(String rest) {
+        for (String kind : OVERLOAD_KINDS) {
+            if (!rest.startsWith(kind)) {
+                continue;
+            }
+            for (String stat : OVERLOAD_STATS) {
+                if (rest.endsWith(stat) && rest.length() > kind.length() + stat.length()) {
+                    String name = rest.substring(kind.length(), rest.length() - stat.length());
+                    return "overload." + kind.replace('_', '.').replace("overload.actions", "overload_actions")
+                            .replace("resource.monitors", "resource_monitors")
+                            .replace("load.shed.points", "load_shed_points") + name + "." + stat.substring(1);
+                }
+            }
+        }
+        return null;
+    }
+
     /**
      * The dotted name with each tag value replaced by {@code <tag>}, e.g.
      * {@code cluster.<envoy_cluster_name>.upstream_rq_<envoy_response_code_class>xx}: the HELP text of a family.
@@ -80,6 +108,12 @@ public final class StatNames {
         String ecds = id.getTag(ECDS_TAG);
         if (ecds != null && rest.startsWith(ECDS_SCOPE)) {
             return "extension_config_discovery." + ecds + "." + rest.substring(ECDS_SCOPE.length());
+        }
+        if (rest.startsWith(OVERLOAD) && id.getTags().isEmpty()) {
+            String o = overloadName(rest.substring(OVERLOAD.length()));
+            if (o != null) {
+                return o;
+            }
         }
         String filterScoped = filterScope(id, rest);
         if (filterScoped != null) {

@@ -70,6 +70,11 @@ public interface Cluster {
         return UpstreamFilterChain.NONE;
     }
 
+    /** The overload manager's connection_pool_new_connection load shed point, checked before a pool opens a connection. */
+    default io.remora.overload.LoadShedPoint newConnectionShedPoint() {
+        return io.remora.overload.LoadShedPoint.NEVER;
+    }
+
     /**
      * Tells the cluster that a host's health changed in place (outlier ejection, health check),
      * so the load balancer rebuilds its healthy sets. Control-plane rate, not per request.

@@ -122,6 +122,12 @@ public final class ClusterImpl implements Cluster {
     }
 
     @Override
+    public io.remora.overload.LoadShedPoint newConnectionShedPoint() {
+        io.remora.server.ServerContext c = runtime == null ? null : runtime.context();
+        return c == null ? io.remora.overload.LoadShedPoint.NEVER : c.overload().shedPoolNewConnection;
+    }
+
+    @Override
     public List<Host> hosts() {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHosts.hosts();

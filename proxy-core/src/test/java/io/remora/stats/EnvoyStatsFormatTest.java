@@ -50,6 +50,20 @@ class EnvoyStatsFormatTest {
     }
 
     @Test
+    void overloadStatsUnderTheNamesOfTheirActionsMonitorsAndPoints() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry r = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        r.counter("envoy_overload_envoy_overload_actions_shrink_heap_shrink_count").increment();
+        r.gauge("envoy_overload_envoy_resource_monitors_fixed_heap_pressure", 42);
+        r.counter("envoy_overload_envoy_load_shed_points_tcp_listener_accept_shed_load_count").increment(3);
+        r.gauge("envoy_overload_remora_header_budget_bytes", 0);
+        String out = EnvoyStatsFormat.text(r, false, null);
+        assertTrue(out.contains("overload.envoy.overload_actions.shrink_heap.shrink_count: 1\n"), out);
+        assertTrue(out.contains("overload.envoy.resource_monitors.fixed_heap.pressure: 42\n"), out);
+        assertTrue(out.contains("overload.envoy.load_shed_points.tcp_listener_accept.shed_load_count: 3\n"), out);
+        assertTrue(out.contains("overload_remora_header_budget_bytes: 0\n"), out);
+    }
+
+    @Test
     void json() {
         StatsRegistry stats = PrometheusExpositionTest.populated();
         String out = EnvoyStatsFormat.json(stats.meterRegistry(), false, null);

@@ -86,6 +86,14 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
     HttpConnManagerStats connectionManagerStats();
 
     /**
+     * Envoy's shouldLoadShed: the overload manager's http_downstream_filter_check load shed point
+     * says to shed this request (never for a listener that bypasses the overload manager).
+     */
+    default boolean shouldLoadShed() {
+        return false;
+    }
+
+    /**
      * For an upstream filter, where its own stats go, as Envoy's stats prefix of upstream filter
      * factories: {@code cluster.<name>.} for a cluster's, empty (the root scope) for a router's;
      * null for a connection manager's filter (its stats are under {@code http.<stat_prefix>.}).

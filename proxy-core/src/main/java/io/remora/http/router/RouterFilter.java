@@ -122,6 +122,12 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (!strict.isEmpty() && !StrictHeaderChecks.pass(this, headers, strict)) {
             return FilterStatus.STOP_ITERATION;
         }
+        if (cb.shouldLoadShed()) {
+            done = true;
+            cb.connectionManagerStats().rqOverloadLocalReply.increment();
+            cb.sendLocalReply(503, "envoy overloaded", null, "overload");
+            return FilterStatus.STOP_ITERATION;
+        }
         // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
         // configuration's header mutations (seeing the original path), then host and path rewrites.
         route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !shared.config().suppressEnvoyHeaders());

@@ -37,6 +37,10 @@ final class Http1ConnectionPool implements ConnectionPool {
             return Cancellable.NOOP;
         }
         if (connecting < pending.size()) {
+            if (ctx.cluster.newConnectionShedPoint().shouldShedLoad()) {
+                pending.shedNewest();
+                return Cancellable.NOOP;
+            }
             connect();
         }
         preconnect();

@@ -41,6 +41,10 @@ final class Http2ConnectionPool implements ConnectionPool {
             return Cancellable.NOOP;
         }
         if (connecting == 0) {
+            if (ctx.cluster.newConnectionShedPoint().shouldShedLoad()) {
+                pending.shedNewest();
+                return Cancellable.NOOP;
+            }
             connect();
         }
         return p;

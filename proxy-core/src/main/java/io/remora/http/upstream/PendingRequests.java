@@ -60,6 +60,18 @@ final class PendingRequests {
         return e.callbacks;
     }
 
+    /**
+     * The request just queued fails as an overflow: the connection it needed was shed (Envoy's
+     * connection_pool_new_connection load shed point cancels that pending stream).
+     */
+    void shedNewest() {
+        Entry e = queue.pollLast();
+        if (e != null) {
+            ctx.cluster.limits().pendingRequests.decrementAndGet();
+            e.callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+        }
+    }
+
     /** Fails the oldest requests until {@code keep} remain (Envoy purges what a failed connect was to serve). */
     void failBeyond(int keep, String why) {
         while (queue.size() > keep) {

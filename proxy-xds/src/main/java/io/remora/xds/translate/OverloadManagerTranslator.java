@@ -40,6 +40,11 @@ public final class OverloadManagerTranslator {
             OverloadManagerConfig.SHRINK_HEAP,
             OverloadManagerConfig.REDUCE_TIMEOUTS);
 
+    /** The load shed points the data plane checks. */
+    private static final Set<String> SHED_POINTS = Set.of(OverloadManagerConfig.SHED_TCP_LISTENER_ACCEPT,
+            OverloadManagerConfig.SHED_HCM_DECODE_HEADERS, OverloadManagerConfig.SHED_HCM_CREATING_CODEC,
+            OverloadManagerConfig.SHED_DOWNSTREAM_FILTER_CHECK, OverloadManagerConfig.SHED_POOL_NEW_CONNECTION);
+
     private OverloadManagerTranslator() {
     }
 
@@ -109,7 +114,29 @@ public final class OverloadManagerTranslator {
             }
             minAccount = n;
         }
-        return new OverloadManagerConfig(refresh, monitors, actions, globalMax, listenerLimits, minAccount);
+        List<OverloadManagerConfig.LoadShedPointConfig> points = new ArrayList<>();
+        Set<String> pointNames = new HashSet<>();
+        for (int i = 0; i < om.getLoadshedPointsCount(); i++) {
+            var p = om.getLoadshedPoints(i);
+            FieldPath pp = path.field("loadshed_points").index(i);
+            if (p.getName().isEmpty()) {
+                throw pp.field("name").error("value length must be at least 1 characters");
+            }
+            if (p.getTriggersCount() == 0) {
+                throw pp.field("triggers").error("value must contain at least 1 item(s)");
+            }
+            if (!pointNames.add(p.getName())) {
+                throw pp.field("name").error("Duplicate loadshed point " + p.getName());
+            }
+            List<OverloadManagerConfig.Trigger> triggers = triggers(p.getTriggersList(), pp, names);
+            if (!SHED_POINTS.contains(p.getName())) {
+                // Envoy accepts any name (an extension may ask for it); nothing in Remora does.
+                ctx.warnOnce("loadshed_point:" + p.getName(), pp.field("name") + ": load shed point '" + p.getName()
+                        + "' is not checked anywhere in Remora: it never sheds");
+            }
+            points.add(new OverloadManagerConfig.LoadShedPointConfig(p.getName(), triggers));
+        }
+        return new OverloadManagerConfig(refresh, monitors, actions, globalMax, listenerLimits, minAccount, points);
     }
 
     private static OverloadManagerConfig.ResourceMonitor monitor(ResourceMonitor m, FieldPath mp, TranslationContext ctx) {
@@ -171,14 +198,12 @@ public final class OverloadManagerTranslator {
         }
     }
 
-    private static OverloadManagerConfig.Action action(OverloadAction a, FieldPath ap, Set<String> monitors) {
-        if (a.getTriggersCount() == 0) {
-            throw ap.field("triggers").error("an overload action needs at least one trigger");
-        }
+    /** An action's or a load shed point's triggers, each on a configured monitor, each monitor once. */
+    private static List<OverloadManagerConfig.Trigger> triggers(List<Trigger> list, FieldPath ap, Set<String> monitors) {
         List<OverloadManagerConfig.Trigger> triggers = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (int j = 0; j < a.getTriggersCount(); j++) {
-            Trigger t = a.getTriggers(j);
+        for (int j = 0; j < list.size(); j++) {
+            Trigger t = list.get(j);
             FieldPath tp = ap.field("triggers").index(j);
             if (!monitors.contains(t.getName())) {
                 throw tp.field("name").error("unknown resource monitor '" + t.getName() + "'");
@@ -208,6 +233,14 @@ public final class OverloadManagerTranslator {
                 default -> throw tp.error("missing required field: one of threshold, scaled");
             }
         }
+        return triggers;
+    }
+
+    private static OverloadManagerConfig.Action action(OverloadAction a, FieldPath ap, Set<String> monitors) {
+        if (a.getTriggersCount() == 0) {
+            throw ap.field("triggers").error("an overload action needs at least one trigger");
+        }
+        List<OverloadManagerConfig.Trigger> triggers = triggers(a.getTriggersList(), ap, monitors);
         List<OverloadManagerConfig.TimerScale> scales = new ArrayList<>();
         if (OverloadManagerConfig.REDUCE_TIMEOUTS.equals(a.getName())) {
             FieldPath cp = ap.field("typed_config");
