@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
 
 /**
  * java-control-plane's own management server (V3DiscoveryServer over a SimpleCache) on a real socket, recording
- * every request it receives and every response it sends. It serves ADS and, for a separate SDS stream (pilot-agent's
- * sds-grpc shape), SecretDiscoveryService from the same cache.
+ * every request it receives and every response it sends. It serves ADS and, for config sources of their own
+ * (api_config_source: pilot-agent's sds-grpc, Envoy's non-aggregated LDS/CDS/RDS/EDS), the per-type discovery
+ * services from the same cache.
  */
 public final class TestControlPlane implements AutoCloseable {
     public static final String GROUP = "test";
@@ -42,12 +43,19 @@ public final class TestControlPlane implements AutoCloseable {
     public final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
     public final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
     public final List<DeltaDiscoveryResponse> deltaResponses = new CopyOnWriteArrayList<>();
+    /** The type URL of each stream opened, in order: empty for ADS, the service's type for a per-type one. */
+    public final List<String> streamTypes = new CopyOnWriteArrayList<>();
     private Server server;
     private EventLoopGroup udsGroup;
     public int port;
 
     private V3DiscoveryServer discoveryServer() {
         return new V3DiscoveryServer(new DiscoveryServerCallbacks() {
+            @Override
+            public void onStreamOpen(long streamId, String typeUrl) {
+                streamTypes.add(typeUrl);
+            }
+
             @Override
             public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
                 requests.add(request);
@@ -72,9 +80,7 @@ public final class TestControlPlane implements AutoCloseable {
 
     public TestControlPlane startTcp(int bindPort) throws Exception {
         V3DiscoveryServer ds = discoveryServer();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort))
-                .addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
-                .addService(ds.getSecretDiscoveryServiceImpl())
+        server = services(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort)), ds)
                 .build().start();
         port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
         return this;
@@ -83,14 +89,21 @@ public final class TestControlPlane implements AutoCloseable {
     public TestControlPlane startUds(String path) throws Exception {
         V3DiscoveryServer ds = discoveryServer();
         udsGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        server = NettyServerBuilder.forAddress(new DomainSocketAddress(path))
+        server = services(NettyServerBuilder.forAddress(new DomainSocketAddress(path))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(udsGroup)
-                .workerEventLoopGroup(udsGroup)
-                .addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
-                .addService(ds.getSecretDiscoveryServiceImpl())
+                .workerEventLoopGroup(udsGroup), ds)
                 .build().start();
         return this;
+    }
+
+    private NettyServerBuilder services(NettyServerBuilder b, V3DiscoveryServer ds) {
+        return b.addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
+                .addService(ds.getSecretDiscoveryServiceImpl())
+                .addService(ds.getListenerDiscoveryServiceImpl())
+                .addService(ds.getClusterDiscoveryServiceImpl())
+                .addService(ds.getRouteDiscoveryServiceImpl())
+                .addService(ds.getEndpointDiscoveryServiceImpl());
     }
 
     public void stop() throws InterruptedException {

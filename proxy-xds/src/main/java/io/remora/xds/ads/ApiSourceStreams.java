@@ -16,27 +16,28 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * Secrets whose sds_config is an api_config_source rather than ADS (Istio: every workload certificate and root,
- * from pilot-agent's {@code sds-grpc} cluster on a Unix socket): one SecretDiscoveryService stream per distinct
- * config source, separate from ADS, each with its own subscription, version, nonces and back-off, as Envoy keeps
- * them. GRPC is state of the world (StreamSecrets), DELTA_GRPC incremental (DeltaSecrets). A source's stream opens
- * when the first secret names it and closes when none does any more.
+ * Resources fetched from an api_config_source rather than ADS: one discovery stream per (config source, type) to
+ * that source's server, calling the type's own service (StreamListeners, DeltaClusters, StreamRoutes, ...; Istio's
+ * pilot-agent sds-grpc is StreamSecrets), each with its own subscription, version, nonces and back-off, as Envoy's
+ * non-aggregated GrpcMux keeps them. GRPC is state of the world, DELTA_GRPC incremental. LDS and CDS subscribe by
+ * wildcard; a named type's stream opens when the first name needs it and closes when none does any more. (Envoy
+ * opens one stream per subscription, e.g. per route configuration; one per source and type carries the same
+ * requests with fewer connections.)
  *
- * <p>The client owns what the secrets mean (merging, warming, applying); this class only carries the requests.
+ * <p>The client owns what the resources mean (merging, warming, applying); this class only carries the requests.
  * Everything runs on the client's control thread.
  */
-final class SdsStreams {
-    private static final Logger log = Logger.getLogger(SdsStreams.class.getName());
+final class ApiSourceStreams {
+    private static final Logger log = Logger.getLogger(ApiSourceStreams.class.getName());
 
-    /** What the client does with a source's responses, on the control thread. */
+    /** What the client does with a stream's responses, on the control thread. */
     interface Sink {
-        void onUpdate(ApiConfigSource source, XdsUpdate update);
+        void onUpdate(ApiSourceKey key, XdsUpdate update);
 
         /** The stream was opened or re-opened: responses not yet applied were never ACKed and come again. */
-        void onStreamRestart(ApiConfigSource source);
+        void onStreamRestart(ApiSourceKey key);
     }
-
-    /** One config source's stream and where its subscription stands. */
+    /** One stream and where its subscription stands. */
     private static final class Source {
         final AdsStream stream;
         Set<String> names = Set.of();
@@ -55,12 +56,12 @@ final class SdsStreams {
     private final long backoffBaseMs;
     private final long backoffMaxMs;
     private final Sink sink;
-    private final Map<ApiConfigSource, Source> sources = new HashMap<>();
+    private final Map<ApiSourceKey, Source> sources = new HashMap<>();
     /** Config sources that could not be resolved, logged once each. */
-    private final Set<ApiConfigSource> unresolvable = new HashSet<>();
+    private final Set<ApiSourceKey> unresolvable = new HashSet<>();
     private final List<AdsStream> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    SdsStreams(Node node, ScheduledExecutorService control, Function<ApiConfigSource, XdsTarget> resolver,
+    ApiSourceStreams(Node node, ScheduledExecutorService control, Function<ApiConfigSource, XdsTarget> resolver,
                long backoffBaseMs, long backoffMaxMs, Sink sink) {
         this.node = node;
         this.control = control;
@@ -70,24 +71,28 @@ final class SdsStreams {
         this.sink = sink;
     }
 
-    /** Every secret name subscribed on some separate stream. */
-    Set<String> names() {
+    /** Every name of a type subscribed on some separate stream. */
+    Set<String> names(XdsResourceType type) {
         Set<String> out = new HashSet<>();
-        sources.values().forEach(s -> out.addAll(s.names));
+        sources.forEach((k, s) -> {
+            if (k.type() == type) {
+                out.addAll(s.names);
+            }
+        });
         return out;
     }
 
-    /** The names subscribed on one source's stream (empty when it has none). */
-    Set<String> names(ApiConfigSource source) {
-        Source s = sources.get(source);
+    /** The names subscribed on one stream (empty when it has none, or is a wildcard one). */
+    Set<String> names(ApiSourceKey key) {
+        Source s = sources.get(key);
         return s == null ? Set.of() : s.names;
     }
 
     /**
      * Brings the streams to {@code wanted}: opens a stream for a new source, sends a changed subscription, and
-     * closes the stream of a source nobody names any more.
+     * closes the stream of a source nobody names any more. {@code held} is what the client holds, by type.
      */
-    void subscribe(Map<ApiConfigSource, Set<String>> wanted, Map<String, XdsResource> held) {
+    void subscribe(Map<ApiSourceKey, Set<String>> wanted, java.util.function.Function<XdsResourceType, Map<String, XdsResource>> held) {
         for (var it = sources.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
@@ -96,7 +101,7 @@ final class SdsStreams {
                 it.remove();
             }
         }
-        for (Map.Entry<ApiConfigSource, Set<String>> e : wanted.entrySet()) {
+        for (Map.Entry<ApiSourceKey, Set<String>> e : wanted.entrySet()) {
             Source s = sources.get(e.getKey());
             if (s == null) {
                 s = open(e.getKey());
@@ -116,27 +121,29 @@ final class SdsStreams {
                 continue;
             }
             if (!s.started) {
-                start(s, held);
+                start(e.getKey(), s, held.apply(e.getKey().type()));
             } else {
-                s.stream.protocol().resubscribe(XdsResourceType.SECRET, old, s.names, s.acceptedVersion, s.lastNonce);
+                s.stream.protocol().resubscribe(e.getKey().type(), old, s.names, s.acceptedVersion, s.lastNonce);
             }
         }
     }
 
-    private Source open(ApiConfigSource api) {
+    private Source open(ApiSourceKey key) {
+        ApiConfigSource api = key.api();
+        String what = key.type().shortName();
         XdsTarget target;
         try {
             target = resolver.apply(api);
         } catch (RuntimeException e) {
-            if (unresolvable.add(api)) {
-                log.warning("SDS: cannot reach the config source " + api.getGrpcServicesList() + ": " + e.getMessage()
-                        + "; the secrets it names stay missing");
+            if (unresolvable.add(key)) {
+                log.warning(what + ": cannot reach the config source " + api.getGrpcServicesList() + ": " + e.getMessage()
+                        + "; the resources it names stay missing");
             }
             return null;
         }
         boolean firstOnly = api.getSetNodeOnFirstMessageOnly();
         XdsProtocol protocol = api.getApiType() == ApiConfigSource.ApiType.DELTA_GRPC
-                ? new DeltaProtocol(node, firstOnly, true) : new SotwProtocol(node, firstOnly, true);
+                ? new DeltaProtocol(node, firstOnly, key.type()) : new SotwProtocol(node, firstOnly, key.type());
         Source[] self = new Source[1];
         AdsStream stream = new AdsStream(target, protocol, control, new JitteredBackOff(backoffBaseMs, backoffMaxMs),
                 up -> { }, new AdsStream.Listener() {
@@ -145,13 +152,13 @@ final class SdsStreams {
                         Source s = self[0];
                         s.started = false;
                         s.lastNonce = "";
-                        sink.onStreamRestart(api);
+                        sink.onStreamRestart(key);
                     }
 
                     @Override
                     public void onUpdate(XdsUpdate update) {
                         self[0].lastNonce = update.nonce();
-                        sink.onUpdate(api, update);
+                        sink.onUpdate(key, update);
                     }
 
                     @Override
@@ -160,46 +167,49 @@ final class SdsStreams {
                     }
                 });
         self[0] = new Source(stream);
-        sources.put(api, self[0]);
-        log.info(() -> "SDS: opening a separate stream to " + target);
+        sources.put(key, self[0]);
+        log.info(() -> what + ": opening a separate stream to " + target);
         return self[0];
     }
 
-    /** A stream is (re)open: its first request, with the versions held of its secrets. */
-    void startIfOpen(ApiConfigSource api, Map<String, XdsResource> held) {
-        Source s = sources.get(api);
-        if (s != null && s.stream.isOpen() && !s.names.isEmpty()) {
-            start(s, held);
+    /** A stream is (re)open: its first request, with the versions held of its resources. */
+    void startIfOpen(ApiSourceKey key, Map<String, XdsResource> held) {
+        Source s = sources.get(key);
+        if (s != null && s.stream.isOpen() && (key.type().wildcard || !s.names.isEmpty())) {
+            start(key, s, held);
         }
     }
 
-    private void start(Source s, Map<String, XdsResource> held) {
+    private void start(ApiSourceKey key, Source s, Map<String, XdsResource> held) {
         Map<String, String> versions = new LinkedHashMap<>();
+        if (key.type().wildcard) {
+            held.forEach((name, r) -> versions.put(name, r.version())); // the one source of the type
+        }
         for (String name : s.names) {
             XdsResource r = held.get(name);
             if (r != null) {
                 versions.put(name, r.version());
             }
         }
-        s.stream.protocol().start(XdsResourceType.SECRET, s.names, s.acceptedVersion, versions);
+        s.stream.protocol().start(key.type(), s.names, s.acceptedVersion, versions);
         s.started = true;
     }
 
-    void ack(ApiConfigSource api, String version, List<String> nonces) {
-        Source s = sources.get(api);
+    void ack(ApiSourceKey key, String version, List<String> nonces) {
+        Source s = sources.get(key);
         if (s == null) {
             return;
         }
         s.acceptedVersion = version;
         if (s.stream.isOpen() && !nonces.isEmpty()) {
-            s.stream.protocol().ack(XdsResourceType.SECRET, s.names, version, nonces);
+            s.stream.protocol().ack(key.type(), s.names, version, nonces);
         }
     }
 
-    void nack(ApiConfigSource api, List<String> nonces, String error) {
-        Source s = sources.get(api);
+    void nack(ApiSourceKey key, List<String> nonces, String error) {
+        Source s = sources.get(key);
         if (s != null && s.stream.isOpen() && !nonces.isEmpty()) {
-            s.stream.protocol().nack(XdsResourceType.SECRET, s.names, s.acceptedVersion, nonces, error);
+            s.stream.protocol().nack(key.type(), s.names, s.acceptedVersion, nonces, error);
         }
     }
 
