@@ -56,19 +56,23 @@ final class ApiSourceStreams {
     private final long backoffBaseMs;
     private final long backoffMaxMs;
     private final Sink sink;
+    /** A stream's connected_state, by its type (Envoy keeps one per non-aggregated subscription's mux). */
+    private final java.util.function.BiConsumer<XdsResourceType, Boolean> connected;
     private final Map<ApiSourceKey, Source> sources = new HashMap<>();
     /** Config sources that could not be resolved, logged once each. */
     private final Set<ApiSourceKey> unresolvable = new HashSet<>();
     private final List<AdsStream> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     ApiSourceStreams(Node node, ScheduledExecutorService control, Function<ApiConfigSource, XdsTarget> resolver,
-               long backoffBaseMs, long backoffMaxMs, Sink sink) {
+               long backoffBaseMs, long backoffMaxMs, Sink sink,
+               java.util.function.BiConsumer<XdsResourceType, Boolean> connected) {
         this.node = node;
         this.control = control;
         this.resolver = resolver;
         this.backoffBaseMs = backoffBaseMs;
         this.backoffMaxMs = backoffMaxMs;
         this.sink = sink;
+        this.connected = connected;
     }
 
     /** Every name of a type subscribed on some separate stream. */
@@ -146,7 +150,7 @@ final class ApiSourceStreams {
                 ? new DeltaProtocol(node, firstOnly, key.type()) : new SotwProtocol(node, firstOnly, key.type());
         Source[] self = new Source[1];
         AdsStream stream = new AdsStream(target, protocol, control, new JitteredBackOff(backoffBaseMs, backoffMaxMs),
-                up -> { }, new AdsStream.Listener() {
+                up -> connected.accept(key.type(), up), new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
                         Source s = self[0];

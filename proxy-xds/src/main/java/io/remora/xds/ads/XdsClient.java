@@ -89,7 +89,7 @@ public final class XdsClient implements AutoCloseable {
                     public void onStreamRestart(ApiSourceKey key) {
                         cycle.onSourceStreamRestart(key);
                     }
-                });
+                }, stats::sourceConnected);
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sources,
                 options.apiSubscriptions());
         if (options.clustersOnDemandOnly()) {

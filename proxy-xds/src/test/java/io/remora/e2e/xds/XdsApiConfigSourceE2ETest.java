@@ -108,6 +108,8 @@ class XdsApiConfigSourceE2ETest {
         assertEquals(1.0, proxy.metric("envoy_http_rds_update_success", "envoy_http_conn_manager_prefix=\"ingress_listener-0\"",
                 "envoy_rds_route_config=\"route-0\""));
         assertEquals(1.0, proxy.metric("envoy_cluster_update_success", "envoy_cluster_name=\"cluster-a\""));
+        assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_control_plane_connected_state"));
+        assertEquals(1.0, proxy.metric("envoy_cluster_manager_cds_control_plane_connected_state"));
 
         try (Load load = new Load(mesh.listenerPort, 2, "/", "/b")) {
             load.awaitProgress(20);
