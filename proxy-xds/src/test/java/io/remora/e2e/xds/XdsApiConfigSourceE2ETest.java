@@ -5,13 +5,8 @@ import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.SelfConfigSource;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.remora.e2e.TestUpstream;
 import io.remora.xds.Main;
-import io.remora.xds.ads.TestControlPlane;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,31 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ClusterDiscoveryService, RouteDiscoveryService and EndpointDiscoveryService each serve a stream of their own,
  * state of the world (GRPC) and delta (DELTA_GRPC).
  */
-class XdsApiConfigSourceE2ETest {
-    private final TestControlPlane cp = new TestControlPlane();
-    private TestUpstream a;
-    private TestUpstream b;
-    private XdsProxy proxy;
-    private Mesh mesh;
-
-    @BeforeEach
-    void start() throws Exception {
-        cp.startTcp(0);
-        a = TestUpstream.text("u-a");
-        b = TestUpstream.text("u-b");
-        mesh = new Mesh(XdsProxy.freePort(), a.port(), b.port());
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        cp.close();
-        a.close();
-        b.close();
-    }
-
+class XdsApiConfigSourceE2ETest extends MeshTestBase {
     /** The same source as the bootstrap's lds_config and cds_config: the xds-grpc cluster. */
     static ConfigSource api(boolean delta) {
         return ConfigSource.newBuilder().setResourceApiVersion(ApiVersion.V3).setApiConfigSource(ApiConfigSource.newBuilder()
@@ -74,7 +45,10 @@ class XdsApiConfigSourceE2ETest {
                 .build();
     }
 
-    private void startProxy(boolean delta) throws Exception {
+    /** Starts the proxy on {@link XdsProxy#apiSourcesBootstrap}, RDS and EDS from {@code source}; all ACKed. */
+    private void startProxy(boolean delta, ConfigSource source) throws Exception {
+        mesh.rdsSource = source;
+        mesh.edsSource = source;
         cp.set(mesh.snapshot());
         proxy = XdsProxy.start(XdsProxy.apiSourcesBootstrap(cp.port, delta));
         for (String type : List.of(LDS, CDS, RDS, EDS)) {
@@ -91,9 +65,7 @@ class XdsApiConfigSourceE2ETest {
     @ParameterizedTest(name = "delta={0}")
     @ValueSource(booleans = {false, true})
     void eachTypeOnItsOwnStreamServesAndUpdatesWithoutAFailedRequest(boolean delta) throws Exception {
-        mesh.rdsSource = api(delta);
-        mesh.edsSource = api(delta);
-        startProxy(delta);
+        startProxy(delta, api(delta));
         assertOwnStreams();
         XdsProxy.Reply r = proxy.awaitReply("routed to cluster-a", mesh.listenerPort, "/hello", x -> x.status() == 200);
         assertEquals("u-a", r.body());
@@ -135,23 +107,13 @@ class XdsApiConfigSourceE2ETest {
     @ParameterizedTest(name = "delta={0}")
     @ValueSource(booleans = {false, true})
     void badListenerIsNackedOnTheLdsStream(boolean delta) throws Exception {
-        mesh.rdsSource = api(delta);
-        mesh.edsSource = api(delta);
-        startProxy(delta);
+        startProxy(delta, api(delta));
         proxy.awaitReply("first config", mesh.listenerPort, "/", x -> "u-a".equals(x.body()));
 
         mesh.badListener = true;
         mesh.ldsVersion = "1";
         cp.set(mesh.snapshot());
-        String reason;
-        if (delta) {
-            DeltaDiscoveryRequest nack = cp.awaitDeltaRequest("LDS NACK", q -> q.getTypeUrl().equals(LDS) && q.hasErrorDetail());
-            reason = nack.getErrorDetail().getMessage();
-        } else {
-            DiscoveryRequest nack = cp.awaitRequest("LDS NACK", q -> q.getTypeUrl().equals(LDS) && q.hasErrorDetail());
-            reason = nack.getErrorDetail().getMessage();
-            assertEquals("0", nack.getVersionInfo(), "a NACK carries the last accepted version");
-        }
+        String reason = cp.awaitNack(delta, LDS, "0");
         assertTrue(reason.contains("listener-bad"), "the reason names the listener: " + reason);
         assertEquals("u-a", proxy.get(mesh.listenerPort, "/").body(), "the accepted listener keeps serving");
         assertTrue(proxy.metric("envoy_listener_manager_lds_update_rejected") >= 1);
@@ -163,9 +125,7 @@ class XdsApiConfigSourceE2ETest {
     @ValueSource(booleans = {false, true})
     void selfMeansTheSourceOfTheReferringResource(boolean delta) throws Exception {
         ConfigSource self = ConfigSource.newBuilder().setSelf(SelfConfigSource.getDefaultInstance()).build();
-        mesh.rdsSource = self;
-        mesh.edsSource = self;
-        startProxy(delta);
+        startProxy(delta, self);
         assertOwnStreams();
         assertEquals("u-a", proxy.awaitReply("routed", mesh.listenerPort, "/", x -> x.status() == 200).body());
     }
@@ -177,8 +137,7 @@ class XdsApiConfigSourceE2ETest {
                 .setApiType(ApiConfigSource.ApiType.REST).addClusterNames("xds-grpc")).build();
         cp.set(mesh.snapshot());
         proxy = XdsProxy.start(XdsProxy.apiSourcesBootstrap(cp.port, false));
-        DiscoveryRequest nack = cp.awaitRequest("LDS NACK", q -> q.getTypeUrl().equals(LDS) && q.hasErrorDetail());
-        String reason = nack.getErrorDetail().getMessage();
+        String reason = cp.awaitNack(false, LDS, "");
         assertTrue(reason.contains("listener-0") && reason.contains("rds.config_source.api_config_source.api_type")
                 && reason.contains("REST"), reason);
     }

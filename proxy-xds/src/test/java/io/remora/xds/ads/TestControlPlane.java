@@ -156,6 +156,22 @@ public final class TestControlPlane implements AutoCloseable {
         return deltaRequests.stream().filter(p).findFirst().orElseThrow();
     }
 
+    /**
+     * The error_detail message of the first NACK of this type, waiting up to 10 s for it; a state-of-the-world NACK
+     * must carry {@code acceptedVersion}, the last version the client accepted.
+     */
+    public String awaitNack(boolean delta, String typeUrl, String acceptedVersion) {
+        if (delta) {
+            return awaitDeltaRequest(typeUrl + " NACK", r -> r.getTypeUrl().equals(typeUrl) && r.hasErrorDetail())
+                    .getErrorDetail().getMessage();
+        }
+        DiscoveryRequest nack = awaitRequest(typeUrl + " NACK", r -> r.getTypeUrl().equals(typeUrl) && r.hasErrorDetail());
+        if (!nack.getVersionInfo().equals(acceptedVersion)) {
+            throw new AssertionError("a NACK carries the last accepted version " + acceptedVersion + ": " + nack);
+        }
+        return nack.getErrorDetail().getMessage();
+    }
+
     /** The client ACKed the latest SotW response of this type with its version and nonce. */
     public void awaitSotwAck(String typeUrl, String version) {
         await("ACK of " + typeUrl + " version " + version, () -> responses.stream()
