@@ -37,6 +37,7 @@ final class ApiSourceStreams {
         /** The stream was opened or re-opened: responses not yet applied were never ACKed and come again. */
         void onStreamRestart(ApiSourceKey key);
     }
+
     /** One stream and where its subscription stands. */
     private static final class Source {
         final AdsStream stream;
@@ -64,8 +65,8 @@ final class ApiSourceStreams {
     private final List<AdsStream> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     ApiSourceStreams(Node node, ScheduledExecutorService control, Function<ApiConfigSource, XdsTarget> resolver,
-               long backoffBaseMs, long backoffMaxMs, Sink sink,
-               java.util.function.BiConsumer<XdsResourceType, Boolean> connected) {
+                     long backoffBaseMs, long backoffMaxMs, Sink sink,
+                     java.util.function.BiConsumer<XdsResourceType, Boolean> connected) {
         this.node = node;
         this.control = control;
         this.resolver = resolver;
@@ -96,7 +97,8 @@ final class ApiSourceStreams {
      * Brings the streams to {@code wanted}: opens a stream for a new source, sends a changed subscription, and
      * closes the stream of a source nobody names any more. {@code held} is what the client holds, by type.
      */
-    void subscribe(Map<ApiSourceKey, Set<String>> wanted, java.util.function.Function<XdsResourceType, Map<String, XdsResource>> held) {
+    void subscribe(Map<ApiSourceKey, Set<String>> wanted,
+                   Function<XdsResourceType, Map<String, XdsResource>> held) {
         for (var it = sources.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
