@@ -2,9 +2,9 @@ package io.remora.xds.ads;
 
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.ManagedChannel;
 import io.remora.util.JitteredBackOff;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -62,7 +62,12 @@ final class ApiSourceStreams {
     private final Map<ApiSourceKey, Source> sources = new HashMap<>();
     /** Config sources that could not be resolved, logged once each. */
     private final Set<ApiSourceKey> unresolvable = new HashSet<>();
-    private final List<AdsStream> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * One channel per server, its streams multiplexed on one HTTP/2 connection as Envoy's gRPC client runs every
+     * subscription to a cluster on its connection pool; made with the first stream, shut down with the client.
+     */
+    private final Map<XdsTarget, ManagedChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile XdsChannels eventLoop;
 
     ApiSourceStreams(Node node, ScheduledExecutorService control, Function<ApiConfigSource, XdsTarget> resolver,
                      long backoffBaseMs, long backoffMaxMs, Sink sink,
@@ -103,7 +108,6 @@ final class ApiSourceStreams {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
                 e.getValue().stream.close();
-                closed.add(e.getValue().stream);
                 it.remove();
             }
         }
@@ -151,7 +155,11 @@ final class ApiSourceStreams {
         XdsProtocol protocol = api.getApiType() == ApiConfigSource.ApiType.DELTA_GRPC
                 ? new DeltaProtocol(node, firstOnly, key.type()) : new SotwProtocol(node, firstOnly, key.type());
         Source[] self = new Source[1];
-        AdsStream stream = new AdsStream(target, protocol, control, new JitteredBackOff(backoffBaseMs, backoffMaxMs),
+        if (eventLoop == null) {
+            eventLoop = new XdsChannels();
+        }
+        ManagedChannel channel = channels.computeIfAbsent(target, eventLoop::open);
+        AdsStream stream = new AdsStream(target, channel, protocol, control, new JitteredBackOff(backoffBaseMs, backoffMaxMs),
                 up -> connected.accept(key.type(), up), new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
@@ -219,19 +227,22 @@ final class ApiSourceStreams {
         }
     }
 
-    /** Closes every stream (on the control thread). */
+    /** Closes every stream and channel (on the control thread). */
     void close() {
         for (Source s : sources.values()) {
             s.stream.close();
-            closed.add(s.stream);
         }
         sources.clear();
+        channels.values().forEach(ManagedChannel::shutdownNow);
     }
 
-    /** Waits for the closed streams' channels to go (off the control thread). */
+    /** Waits for the channels and their event loop to go (off the control thread, after {@link #close}). */
     void awaitTermination() throws InterruptedException {
-        for (AdsStream s : List.copyOf(closed)) {
-            s.awaitTermination();
+        for (ManagedChannel c : List.copyOf(channels.values())) {
+            c.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        if (eventLoop != null) {
+            eventLoop.close();
         }
     }
 }

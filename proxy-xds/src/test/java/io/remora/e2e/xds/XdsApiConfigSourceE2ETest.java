@@ -56,10 +56,11 @@ class XdsApiConfigSourceE2ETest extends MeshTestBase {
         }
     }
 
-    /** Each type came on its own service's stream, none over ADS. */
+    /** Each type came on its own service's stream, none over ADS, all multiplexed on one connection. */
     private void assertOwnStreams() {
         assertTrue(Set.copyOf(cp.streamTypes).containsAll(List.of(LDS, CDS, RDS, EDS)), "streams: " + cp.streamTypes);
         assertFalse(cp.streamTypes.contains(""), "no ADS stream: " + cp.streamTypes);
+        assertEquals(1, cp.connections.get(), "one HTTP/2 connection to the one server");
     }
 
     @ParameterizedTest(name = "delta={0}")

@@ -45,6 +45,8 @@ public final class TestControlPlane implements AutoCloseable {
     public final List<DeltaDiscoveryResponse> deltaResponses = new CopyOnWriteArrayList<>();
     /** The type URL of each stream opened, in order: empty for ADS, the service's type for a per-type one. */
     public final List<String> streamTypes = new CopyOnWriteArrayList<>();
+    /** Client connections (HTTP/2 transports) accepted so far. */
+    public final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     private Server server;
     private EventLoopGroup udsGroup;
     public int port;
@@ -98,6 +100,13 @@ public final class TestControlPlane implements AutoCloseable {
     }
 
     private NettyServerBuilder services(NettyServerBuilder b, V3DiscoveryServer ds) {
+        b.addTransportFilter(new io.grpc.ServerTransportFilter() {
+            @Override
+            public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {
+                connections.incrementAndGet();
+                return attributes;
+            }
+        });
         return b.addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
                 .addService(ds.getSecretDiscoveryServiceImpl())
                 .addService(ds.getListenerDiscoveryServiceImpl())
