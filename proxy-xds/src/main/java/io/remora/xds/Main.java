@@ -153,6 +153,13 @@ public final class Main {
             return 1;
         }
         if (o.mode() == Options.Mode.VALIDATE) {
+            try {
+                // what serving refuses when it subscribes (an xDS source it cannot fetch), validation refuses too
+                io.remora.xds.ads.XdsClientFactory.check(loaded.proto());
+            } catch (IllegalArgumentException e) {
+                err.println("error: " + e.getMessage());
+                return 1;
+            }
             out.println("configuration '" + source + "' OK");
             return 0;
         }

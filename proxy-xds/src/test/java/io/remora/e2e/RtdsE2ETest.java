@@ -117,6 +117,36 @@ class RtdsE2ETest {
         }
     }
 
+    /** rtds_config with an api_config_source of its own, no ADS: the layer comes on a RuntimeDiscoveryService stream. */
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void rtdsLayerFromItsOwnApiConfigSource(boolean delta) throws Exception {
+        try (TestUpstream upstream = TestUpstream.text("app"); RuntimeDiscoveryServer rtds = new RuntimeDiscoveryServer().start()) {
+            rtds.set(runtime(0, null), "v1");
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String ads = bootstrap(admin, port, upstream.port(), rtds.port, delta);
+            String yaml = ads.replace(ads.substring(ads.indexOf("  ads_config:"), ads.indexOf("layered_runtime:")), "")
+                    .replace("rtds_config: { ads: {}, resource_api_version: V3 }", "rtds_config: { resource_api_version: V3,"
+                            + " api_config_source: { api_type: " + (delta ? "DELTA_GRPC" : "GRPC") + ", transport_api_version: V3,"
+                            + " grpc_services: [{ envoy_grpc: { cluster_name: xds-grpc } }] } }");
+            assertTrue(!yaml.contains("ads_config") && yaml.contains("api_config_source"), yaml);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals("0", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString(),
+                        "ready with the RTDS layer loaded");
+                assertEquals(200, Curl.get(port, "/").status());
+                rtds.set(runtime(100, null), "v2");
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (!entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString().equals("100")) {
+                    assertTrue(System.currentTimeMillis() < deadline, "RTDS v2 applied: " + proxy.admin("/runtime"));
+                    Thread.sleep(50);
+                }
+                assertEquals(418, Curl.get(port, "/").status(), "the runtime turned the abort on");
+                assertTrue(rtds.runtimeServiceStreams.get() >= 1, "RuntimeDiscoveryService was called");
+            }
+        }
+    }
+
     private static void writeRuntimeFile(java.nio.file.Path file, String version, int abortPercent) throws Exception {
         java.nio.file.Path tmp = file.resolveSibling("rtds.tmp");
         java.nio.file.Files.writeString(tmp, """

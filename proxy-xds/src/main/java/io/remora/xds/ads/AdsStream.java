@@ -36,6 +36,8 @@ final class AdsStream {
     /** control_plane.connected_state for the ADS stream; a separate SDS stream reports to no gauge. */
     private final java.util.function.Consumer<Boolean> connected;
     private final Listener listener;
+    /** A channel other streams share (separate api_config_source streams to one target), or null: one of its own. */
+    private final ManagedChannel shared;
     private XdsChannels channels;
     private ManagedChannel channel;
     private ScheduledFuture<?> reconnectTimer;
@@ -45,6 +47,13 @@ final class AdsStream {
 
     AdsStream(XdsTarget target, XdsProtocol protocol, ScheduledExecutorService control, JitteredBackOff backoff,
               java.util.function.Consumer<Boolean> connected, Listener listener) {
+        this(target, null, protocol, control, backoff, connected, listener);
+    }
+
+    /** A stream on {@code shared}, which its owner shuts down (when null, the stream opens its own channel). */
+    AdsStream(XdsTarget target, ManagedChannel shared, XdsProtocol protocol, ScheduledExecutorService control,
+              JitteredBackOff backoff, java.util.function.Consumer<Boolean> connected, Listener listener) {
+        this.shared = shared;
         this.target = target;
         this.protocol = protocol;
         this.control = control;
@@ -54,8 +63,12 @@ final class AdsStream {
     }
 
     void start() {
-        channels = new XdsChannels();
-        channel = channels.open(target);
+        if (shared != null) {
+            channel = shared;
+        } else {
+            channels = new XdsChannels();
+            channel = channels.open(target);
+        }
         openStream();
     }
 
@@ -134,14 +147,14 @@ final class AdsStream {
         }
         protocol.close();
         connected.accept(false);
-        if (channel != null) {
+        if (channel != null && shared == null) {
             channel.shutdownNow();
         }
     }
 
     /** Waits for the channel and its event loop to go (off the control thread). */
     void awaitTermination() throws InterruptedException {
-        if (channel != null) {
+        if (channel != null && shared == null) {
             channel.awaitTermination(2, TimeUnit.SECONDS);
         }
         if (channels != null) {

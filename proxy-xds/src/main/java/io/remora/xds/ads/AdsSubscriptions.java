@@ -14,8 +14,9 @@ import java.util.Set;
  * What the xDS client subscribes to and where each type stands on the ADS stream: the names per
  * type (LDS and CDS by wildcard; RDS, EDS and SDS by the names the listeners and clusters need,
  * plus those asked for explicitly), the last nonce, whether the type was started on this stream;
- * and the ACK/NACK, (re)subscribe and start requests that follow from it. Secrets from separate
- * SDS streams are subscribed through {@link SdsStreams}. Control thread only.
+ * and the ACK/NACK, (re)subscribe and start requests that follow from it. What comes from an
+ * api_config_source of its own (LDS, CDS, RDS, EDS, SDS, RTDS) is subscribed through
+ * {@link ApiSourceStreams}. Control thread only.
  */
 final class AdsSubscriptions {
 
@@ -31,14 +32,23 @@ final class AdsSubscriptions {
     private final AdsStream stream;
     private final Set<XdsResourceType> adsTypes;
     private final boolean delta;
-    private final SdsStreams sds;
+    private final ApiSourceStreams sources;
+    /** The bootstrap's subscriptions on separate streams: LDS and CDS by wildcard, RTDS layers by name. */
+    private final Map<ApiSourceKey, Set<String>> fixed;
+    /** Where LDS and CDS come from when not ADS: what {@code self} in their RDS and EDS config sources means. */
+    private final ApiConfigSource ldsSource;
+    private final ApiConfigSource cdsSource;
     private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
 
-    AdsSubscriptions(AdsStream stream, Set<XdsResourceType> adsTypes, boolean delta, SdsStreams sds) {
+    AdsSubscriptions(AdsStream stream, Set<XdsResourceType> adsTypes, boolean delta, ApiSourceStreams sources,
+                     Map<ApiSourceKey, Set<String>> fixed) {
         this.stream = stream;
         this.adsTypes = adsTypes;
         this.delta = delta;
-        this.sds = sds;
+        this.sources = sources;
+        this.fixed = fixed;
+        this.ldsSource = ConfigSourceRouting.wildcardSource(fixed, XdsResourceType.LISTENER);
+        this.cdsSource = ConfigSourceRouting.wildcardSource(fixed, XdsResourceType.CLUSTER);
         for (XdsResourceType t : XdsResourceType.values()) {
             watches.put(t, new TypeWatch());
         }
@@ -49,14 +59,15 @@ final class AdsSubscriptions {
         return watches.get(type).names;
     }
 
-    /** As {@link #names}, for secrets with those of the separate SDS streams too. */
+    /** As {@link #names}, with those of the separate streams too. */
     Set<String> allNames(XdsResourceType type) {
         Set<String> names = watches.get(type).names;
-        if (type != XdsResourceType.SECRET) {
+        Set<String> separate = sources.names(type);
+        if (separate.isEmpty()) {
             return names;
         }
         Set<String> all = new HashSet<>(names);
-        all.addAll(sds.names());
+        all.addAll(separate);
         return all;
     }
 
@@ -139,12 +150,12 @@ final class AdsSubscriptions {
      */
     void refresh(XdsSnapshot candidate, XdsSnapshot accepted) {
         // What runs keeps its routes and endpoints while its replacement warms: both sets stay subscribed.
+        Map<ApiSourceKey, Set<String>> wanted = ConfigSourceRouting.mutableCopy(fixed);
         Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
-        rds.addAll(XdsDependencies.routeConfigNames(candidate));
-        rds.addAll(XdsDependencies.routeConfigNames(accepted));
         Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
-        eds.addAll(XdsDependencies.edsServiceNames(candidate));
-        eds.addAll(XdsDependencies.edsServiceNames(accepted));
+        for (XdsSnapshot s : List.of(candidate, accepted)) {
+            ConfigSourceRouting.split(s, ldsSource, cdsSource, wanted, rds, eds);
+        }
         setNames(XdsResourceType.ROUTE, rds, accepted);
         setNames(XdsResourceType.ENDPOINT, eds, accepted);
         Set<String> ecds = new HashSet<>(watches.get(XdsResourceType.EXTENSION_CONFIG).explicit);
@@ -174,12 +185,13 @@ final class AdsSubscriptions {
             // CDS comes from a file: OnDemandClusters asks nothing then)
             setNames(XdsResourceType.CLUSTER, watches.get(XdsResourceType.CLUSTER).explicit, accepted);
         }
-        Map<ApiConfigSource, Set<String>> sources = new HashMap<>();
-        staticSdsSources.forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
+        staticSdsSources.forEach((k, v) -> wanted.computeIfAbsent(new ApiSourceKey(k, XdsResourceType.SECRET),
+                x -> new HashSet<>()).addAll(v));
         for (XdsSnapshot s : List.of(candidate, accepted)) {
-            XdsDependencies.sdsSources(s).forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
+            XdsDependencies.sdsSources(s).forEach((k, v) -> wanted.computeIfAbsent(
+                    new ApiSourceKey(k, XdsResourceType.SECRET), x -> new HashSet<>()).addAll(v));
         }
-        sds.subscribe(sources, accepted.state(XdsResourceType.SECRET).resources());
+        sources.subscribe(wanted, t -> accepted.state(t).resources());
     }
 
     private void setNames(XdsResourceType type, Set<String> names, XdsSnapshot accepted) {

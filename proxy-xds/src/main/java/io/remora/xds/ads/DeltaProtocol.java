@@ -2,10 +2,8 @@ package io.remora.xds.ads;
 
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
-import io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 
@@ -23,18 +21,17 @@ import java.util.Set;
 final class DeltaProtocol extends XdsProtocolStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
 
     DeltaProtocol(Node node, boolean nodeOnFirstMessageOnly) {
-        this(node, nodeOnFirstMessageOnly, false);
+        this(node, nodeOnFirstMessageOnly, null);
     }
 
-    /** @param secretService the stream is SecretDiscoveryService.DeltaSecrets (a separate SDS config source) */
-    DeltaProtocol(Node node, boolean nodeOnFirstMessageOnly, boolean secretService) {
-        super(node, nodeOnFirstMessageOnly, secretService);
+    /** @param service the type whose own Delta* method the stream calls (a separate config source); null for ADS */
+    DeltaProtocol(Node node, boolean nodeOnFirstMessageOnly, XdsResourceType service) {
+        super(node, nodeOnFirstMessageOnly, service);
     }
 
     @Override
     StreamObserver<DeltaDiscoveryRequest> call(Channel channel, StreamObserver<DeltaDiscoveryResponse> responses) {
-        return secretService ? SecretDiscoveryServiceGrpc.newStub(channel).deltaSecrets(responses)
-                : AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(responses);
+        return XdsServices.delta(service, channel, responses);
     }
 
     @Override

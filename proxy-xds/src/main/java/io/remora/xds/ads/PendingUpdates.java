@@ -1,7 +1,5 @@
 package io.remora.xds.ads;
 
-import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
-
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -11,21 +9,21 @@ import java.util.Set;
 
 /**
  * Updates received and merged over what was accepted, not yet applied (they wait while what they
- * bring warms): per type, the merged state, the ADS nonces it answers and, for secrets, those of
- * each separate SDS stream with the version_info to ACK there. Control thread only.
+ * bring warms): per type, the merged state, the ADS nonces it answers and those of each separate
+ * api_config_source stream with the version_info to ACK there. Control thread only.
  */
 final class PendingUpdates {
 
     /** One type's pending update. */
-    record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads, Map<ApiConfigSource, SdsAck> sds) {
+    record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads, Map<ApiSourceKey, SourceAck> sources) {
     }
 
-    /** What to ACK (or NACK) on one separate SDS stream. */
-    record SdsAck(String version, List<String> nonces) {
-        SdsAck then(SdsAck later) {
+    /** What to ACK (or NACK) on one separate stream. */
+    record SourceAck(String version, List<String> nonces) {
+        SourceAck then(SourceAck later) {
             List<String> all = new ArrayList<>(nonces);
             all.addAll(later.nonces());
-            return new SdsAck(later.version(), all);
+            return new SourceAck(later.version(), all);
         }
     }
 
@@ -48,43 +46,46 @@ final class PendingUpdates {
         if (ads) {
             nonces.add(u.nonce());
         }
-        pending.put(type, new Pending(merged, nonces, ads, prior != null ? prior.sds() : Map.of()));
+        pending.put(type, new Pending(merged, nonces, ads, prior != null ? prior.sources() : Map.of()));
     }
 
-    /** A secret update from a separate SDS stream, ACKed there once applied. */
-    void addSds(ApiConfigSource source, XdsUpdate u, XdsSnapshot accepted, Set<String> subscribed) {
-        Pending prior = pending.get(XdsResourceType.SECRET);
-        XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(XdsResourceType.SECRET);
+    /** An update from a separate api_config_source stream, ACKed there once applied. */
+    void addFromSource(ApiSourceKey key, XdsUpdate u, XdsSnapshot accepted, Set<String> subscribed) {
+        XdsResourceType type = key.type();
+        Pending prior = pending.get(type);
+        XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(type);
         XdsSnapshot.TypeState merged = u.mergeInto(base, subscribed);
-        // version_info of the secret type stays that of the ADS stream; this stream's version is its own
-        merged = new XdsSnapshot.TypeState(base.versionInfo(), merged.lastUpdated(), merged.resources());
-        Map<ApiConfigSource, SdsAck> acks = new HashMap<>(prior != null ? prior.sds() : Map.of());
-        acks.merge(source, new SdsAck(u.versionInfo(), List.of(u.nonce())), SdsAck::then);
-        pending.put(XdsResourceType.SECRET, new Pending(merged, prior != null ? prior.nonces() : List.of(),
+        if (!type.wildcard) {
+            // a named type's version_info stays that of the ADS stream; each stream's version is its own
+            merged = new XdsSnapshot.TypeState(base.versionInfo(), merged.lastUpdated(), merged.resources());
+        }
+        Map<ApiSourceKey, SourceAck> acks = new HashMap<>(prior != null ? prior.sources() : Map.of());
+        acks.merge(key, new SourceAck(u.versionInfo(), List.of(u.nonce())), SourceAck::then);
+        pending.put(type, new Pending(merged, prior != null ? prior.nonces() : List.of(),
                 prior == null || prior.ads(), Map.copyOf(acks)));
     }
 
-    /** A separate SDS stream restarted: what it sent is no longer to be ACKed there. */
-    void forgetSdsSource(ApiConfigSource source) {
-        Pending p = pending.get(XdsResourceType.SECRET);
-        if (p != null && p.sds().containsKey(source)) {
-            Map<ApiConfigSource, SdsAck> acks = new HashMap<>(p.sds());
-            acks.remove(source);
-            pending.put(XdsResourceType.SECRET, new Pending(p.state(), p.nonces(), p.ads(), Map.copyOf(acks)));
+    /** A separate stream restarted: what it sent is no longer to be ACKed there. */
+    void forgetSource(ApiSourceKey key) {
+        Pending p = pending.get(key.type());
+        if (p != null && p.sources().containsKey(key)) {
+            Map<ApiSourceKey, SourceAck> acks = new HashMap<>(p.sources());
+            acks.remove(key);
+            pending.put(key.type(), new Pending(p.state(), p.nonces(), p.ads(), Map.copyOf(acks)));
         }
     }
 
     /** The ADS stream closed: its unapplied responses were never ACKed and will come again. */
     void dropUnackedAds() {
-        // a secret update that also came over a separate SDS stream stays: that stream will not send it again
-        pending.entrySet().removeIf(e -> e.getValue().ads() && e.getValue().sds().isEmpty());
+        // an update that also came over a separate stream stays: that stream will not send it again
+        pending.entrySet().removeIf(e -> e.getValue().ads() && e.getValue().sources().isEmpty());
     }
 
     /** The pending state of a type replaced (pruned of names nobody subscribes to any more). */
     void replaceState(XdsResourceType t, XdsSnapshot.TypeState state) {
         Pending p = pending.get(t);
         pending.put(t, new Pending(state, p == null ? List.of() : p.nonces(), p == null || p.ads(),
-                p == null ? Map.of() : p.sds()));
+                p == null ? Map.of() : p.sources()));
     }
 
     /** The snapshot that applying every pending update over {@code accepted} would give. */

@@ -10,22 +10,25 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * Where the bootstrap's {@code rtds_layer}s come from: over ADS, or from one path_config_source file. Layers on
- * other sources (a separate api_config_source stream, a second file) are not subscribed; the runtime translator
- * warns about them and they stay empty.
+ * Where the bootstrap's {@code rtds_layer}s come from: over ADS, a GRPC or DELTA_GRPC api_config_source stream of
+ * their own (RuntimeDiscoveryService), or from one path_config_source file. Layers on a second file are not
+ * subscribed; the runtime translator warns about them and they stay empty.
  *
  * @param ads                 some layer's rtds_config is {@code ads}
+ * @param api                 the layer names subscribed on each api_config_source's RTDS stream
  * @param file                the file the first path-sourced layer names, or null
  * @param initialFetchTimeout the shortest initial_fetch_timeout of the subscribed layers (null: wait for ever)
  * @param any                 some layer is subscribed
  */
-record RtdsSources(boolean ads, Path file, Duration initialFetchTimeout, boolean any) {
+record RtdsSources(boolean ads, java.util.Map<ApiSourceKey, Set<String>> api, Path file, Duration initialFetchTimeout,
+                   boolean any) {
 
     static RtdsSources of(Bootstrap bootstrap) {
         boolean ads = false;
         Path file = null;
         Duration timeout = null;
         boolean any = false;
+        java.util.Map<ApiSourceKey, Set<String>> api = new java.util.HashMap<>();
         for (RuntimeLayer l : bootstrap.getLayeredRuntime().getLayersList()) {
             if (!l.hasRtdsLayer()) {
                 continue;
@@ -34,6 +37,9 @@ record RtdsSources(boolean ads, Path file, Duration initialFetchTimeout, boolean
             Path p = filePath(cs);
             if (cs.hasAds()) {
                 ads = true;
+            } else if (XdsDependencies.isGrpcSource(cs)) {
+                api.computeIfAbsent(new ApiSourceKey(cs.getApiConfigSource(), XdsResourceType.RUNTIME),
+                        k -> new LinkedHashSet<>()).add(l.getRtdsLayer().getName());
             } else if (p != null && (file == null || file.equals(p))) {
                 file = p;
             } else {
@@ -43,7 +49,7 @@ record RtdsSources(boolean ads, Path file, Duration initialFetchTimeout, boolean
             timeout = any ? Warming.shorter(timeout, t) : t;
             any = true;
         }
-        return new RtdsSources(ads, file, timeout, any);
+        return new RtdsSources(ads, api, file, timeout, any);
     }
 
     /**

@@ -2,10 +2,8 @@ package io.remora.xds.ads;
 
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 
@@ -21,21 +19,20 @@ import java.util.Set;
 final class SotwProtocol extends XdsProtocolStream<DiscoveryRequest, DiscoveryResponse> {
 
     SotwProtocol(Node node, boolean nodeOnFirstMessageOnly) {
-        this(node, nodeOnFirstMessageOnly, false);
+        this(node, nodeOnFirstMessageOnly, null);
     }
 
     /**
-     * @param secretService the stream is SecretDiscoveryService.StreamSecrets (a separate SDS config source, as
-     *                      Envoy calls pilot-agent's sds-grpc) rather than AggregatedDiscoveryService
+     * @param service the type whose own discovery service the stream calls (e.g. SecretDiscoveryService.StreamSecrets
+     *                for pilot-agent's sds-grpc) rather than AggregatedDiscoveryService; null for ADS
      */
-    SotwProtocol(Node node, boolean nodeOnFirstMessageOnly, boolean secretService) {
-        super(node, nodeOnFirstMessageOnly, secretService);
+    SotwProtocol(Node node, boolean nodeOnFirstMessageOnly, XdsResourceType service) {
+        super(node, nodeOnFirstMessageOnly, service);
     }
 
     @Override
     StreamObserver<DiscoveryRequest> call(Channel channel, StreamObserver<DiscoveryResponse> responses) {
-        return secretService ? SecretDiscoveryServiceGrpc.newStub(channel).streamSecrets(responses)
-                : AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(responses);
+        return XdsServices.sotw(service, channel, responses);
     }
 
     @Override

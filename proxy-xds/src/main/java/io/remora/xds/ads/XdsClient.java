@@ -1,7 +1,6 @@
 package io.remora.xds.ads;
 
 import io.remora.util.JitteredBackOff;
-import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -36,8 +35,11 @@ public final class XdsClient implements AutoCloseable {
     private final XdsStats stats;
     private final ScheduledExecutorService control;
     private final AdsStream stream;
-    /** Secrets from api_config_source sds_configs, one stream per source (pilot-agent's sds-grpc). */
-    private final SdsStreams sds;
+    /**
+     * What comes from an api_config_source of its own (LDS, CDS, RDS, EDS, RTDS; secrets from pilot-agent's
+     * sds-grpc): one stream per source and type.
+     */
+    private final ApiSourceStreams sources;
     private final AdsSubscriptions subscriptions;
     private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
     /** Discovered filter configs from path_config_source files (ECDS). */
@@ -76,23 +78,24 @@ public final class XdsClient implements AutoCloseable {
                         cycle.dropUnackedUpdates();
                     }
                 });
-        this.sds = new SdsStreams(node, control, options.sourceResolver(), options.backoffBaseMs(), options.backoffMaxMs(),
-                new SdsStreams.Sink() {
+        this.sources = new ApiSourceStreams(node, control, options.sourceResolver(), options.backoffBaseMs(),
+                options.backoffMaxMs(), new ApiSourceStreams.Sink() {
                     @Override
-                    public void onUpdate(ApiConfigSource source, XdsUpdate update) {
-                        cycle.onSdsUpdate(source, update);
+                    public void onUpdate(ApiSourceKey key, XdsUpdate update) {
+                        cycle.onSourceUpdate(key, update);
                     }
 
                     @Override
-                    public void onStreamRestart(ApiConfigSource source) {
-                        cycle.onSdsStreamRestart(source);
+                    public void onStreamRestart(ApiSourceKey key) {
+                        cycle.onSourceStreamRestart(key);
                     }
-                });
-        this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sds);
+                }, stats::sourceConnected);
+        this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sources,
+                options.apiSubscriptions());
         if (options.clustersOnDemandOnly()) {
             stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
         }
-        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sds, ecdsFiles, control);
+        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, control);
     }
 
     /** As Envoy names itself "envoy" whatever the bootstrap says, Remora names itself "remora". */
@@ -112,6 +115,9 @@ public final class XdsClient implements AutoCloseable {
             }
             if (stream != null) {
                 stream.start();
+            }
+            if (!options.apiSubscriptions().isEmpty()) {
+                cycle.evaluate(); // opens the LDS, CDS and RTDS streams of their own
             }
         });
     }
@@ -231,7 +237,7 @@ public final class XdsClient implements AutoCloseable {
                 if (stream != null) {
                     stream.close();
                 }
-                sds.close();
+                sources.close();
                 done.complete(null);
             });
             done.get(5, TimeUnit.SECONDS);
@@ -243,7 +249,7 @@ public final class XdsClient implements AutoCloseable {
                 if (stream != null) {
                     stream.awaitTermination();
                 }
-                sds.awaitTermination();
+                sources.awaitTermination();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

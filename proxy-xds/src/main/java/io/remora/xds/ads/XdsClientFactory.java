@@ -19,8 +19,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Builds the xDS client a bootstrap's dynamic_resources describe: LDS and CDS over ADS or from files
- * (path_config_source), RTDS for the layered_runtime's rtds_layers ({@link RtdsSources}), the ADS server from
+ * Builds the xDS client a bootstrap's dynamic_resources describe: LDS and CDS over ADS, from files
+ * (path_config_source) or each from an api_config_source stream of its own (GRPC or DELTA_GRPC, Envoy's
+ * non-aggregated subscriptions), RTDS for the layered_runtime's rtds_layers ({@link RtdsSources}), the ADS server from
  * {@code ads_config.grpc_services[0]} (an envoy_grpc static cluster whose first endpoint is a socket address or a
  * pipe, or a google_grpc target_uri), GRPC or DELTA_GRPC.
  */
@@ -47,18 +48,30 @@ public final class XdsClientFactory {
         return client;
     }
 
+    /**
+     * What serving would refuse about the bootstrap's config sources, for {@code --mode validate}: the same checks
+     * as {@link #fromBootstrap}, without connecting.
+     *
+     * @throws IllegalArgumentException naming the field
+     */
+    public static void check(Bootstrap bootstrap) {
+        options(bootstrap, null);
+    }
+
     static XdsClientOptions options(Bootstrap bootstrap, JsonFormat.TypeRegistry typeRegistry) {
         var dyn = bootstrap.getDynamicResources();
         Set<XdsResourceType> ads = EnumSet.noneOf(XdsResourceType.class);
         Map<XdsResourceType, Path> files = new EnumMap<>(XdsResourceType.class);
+        Map<ApiSourceKey, Set<String>> streams = new java.util.HashMap<>();
         Duration timeout = null;
         boolean any = false;
+        checkStaticReferences(bootstrap);
         if (dyn.hasLdsConfig()) {
-            timeout = source(dyn.getLdsConfig(), XdsResourceType.LISTENER, ads, files);
+            timeout = source(bootstrap, dyn.getLdsConfig(), XdsResourceType.LISTENER, ads, files, streams);
             any = true;
         }
         if (dyn.hasCdsConfig()) {
-            Duration t = source(dyn.getCdsConfig(), XdsResourceType.CLUSTER, ads, files);
+            Duration t = source(bootstrap, dyn.getCdsConfig(), XdsResourceType.CLUSTER, ads, files, streams);
             timeout = any ? shorter(timeout, t) : t;
             any = true;
         }
@@ -69,6 +82,10 @@ public final class XdsClientFactory {
         if (rtds.file() != null) {
             files.put(XdsResourceType.RUNTIME, rtds.file());
         }
+        rtds.api().forEach((key, names) -> {
+            target(bootstrap, key.api(), "layered_runtime.layers.rtds_layer.rtds_config.api_config_source");
+            streams.put(key, names);
+        });
         if (rtds.any()) {
             timeout = any ? shorter(timeout, rtds.initialFetchTimeout()) : rtds.initialFetchTimeout();
             any = true;
@@ -110,22 +127,49 @@ public final class XdsClientFactory {
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
                 XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS,
-                api -> target(bootstrap, api, "sds_config.api_config_source"));
+                api -> target(bootstrap, api, "api_config_source"), streams);
+    }
+
+    /**
+     * The bootstrap's static listeners and clusters may not name an RDS or EDS config source that cannot be
+     * fetched: Envoy refuses them when it subscribes, at startup.
+     */
+    private static void checkStaticReferences(Bootstrap bootstrap) {
+        for (var l : bootstrap.getStaticResources().getListenersList()) {
+            String error = ConfigSourceRouting.unfetchable(l);
+            if (error != null) {
+                throw new IllegalArgumentException("static_resources.listeners: " + error);
+            }
+        }
+        for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
+            String error = ConfigSourceRouting.unfetchable(c);
+            if (error != null) {
+                throw new IllegalArgumentException("static_resources.clusters: " + error);
+            }
+        }
     }
 
     @SuppressWarnings("deprecation") // the legacy ConfigSource.path: Envoy still reads it, so do we
-    private static Duration source(ConfigSource cs, XdsResourceType type, Set<XdsResourceType> ads,
-                                   Map<XdsResourceType, Path> files) {
+    private static Duration source(Bootstrap bootstrap, ConfigSource cs, XdsResourceType type, Set<XdsResourceType> ads,
+                                   Map<XdsResourceType, Path> files, Map<ApiSourceKey, Set<String>> streams) {
         String field = type == XdsResourceType.LISTENER ? "lds_config" : "cds_config";
         if (cs.hasAds()) {
             ads.add(type);
+        } else if (cs.hasApiConfigSource()) {
+            String error = ConfigSourceRouting.unfetchable(cs, "dynamic_resources." + field);
+            if (error != null) {
+                throw new IllegalArgumentException(error);
+            }
+            target(bootstrap, cs.getApiConfigSource(), "dynamic_resources." + field + ".api_config_source");
+            streams.put(new ApiSourceKey(cs.getApiConfigSource(), type), Set.of());
         } else if (cs.hasPathConfigSource()) {
             files.put(type, existing(cs.getPathConfigSource().getPath(), field + ".path_config_source.path"));
         } else if (!cs.getPath().isEmpty()) {
             files.put(type, existing(cs.getPath(), field + ".path"));
         } else {
             throw new IllegalArgumentException("dynamic_resources." + field
-                    + ": only ads and path_config_source are supported, got " + cs.getConfigSourceSpecifierCase());
+                    + ": only ads, api_config_source and path_config_source are supported, got "
+                    + cs.getConfigSourceSpecifierCase());
         }
         return XdsDependencies.initialFetchTimeout(cs, XdsClientOptions.DEFAULT_INITIAL_FETCH_TIMEOUT);
     }

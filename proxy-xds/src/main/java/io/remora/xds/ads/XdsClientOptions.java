@@ -20,14 +20,17 @@ import java.util.Set;
  * @param fileSources          LDS/CDS/RTDS read from a file instead
  * @param initialFetchTimeout  how long initialization and warming wait; null waits forever
  * @param typeRegistry         resolves the @type of Any fields inside files (extension configs)
- * @param sourceResolver       where an api_config_source (a separate SDS stream) connects: its envoy_grpc static
+ * @param sourceResolver       where an api_config_source (a separate stream) connects: its envoy_grpc static
  *                             cluster's endpoint or its google_grpc target; null when there are none to resolve
+ * @param apiSubscriptions     the bootstrap's subscriptions on separate api_config_source streams, which
+ *                             initialization waits for too: LDS and CDS by wildcard (no names), RTDS layers by name
  */
 public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boolean nodeOnFirstMessageOnly,
                                Set<XdsResourceType> adsTypes, Map<XdsResourceType, Path> fileSources,
                                Duration initialFetchTimeout, JsonFormat.TypeRegistry typeRegistry,
                                long backoffBaseMs, long backoffMaxMs,
-                               java.util.function.Function<io.envoyproxy.envoy.config.core.v3.ApiConfigSource, XdsTarget> sourceResolver) {
+                               java.util.function.Function<io.envoyproxy.envoy.config.core.v3.ApiConfigSource, XdsTarget> sourceResolver,
+                               Map<ApiSourceKey, Set<String>> apiSubscriptions) {
     public static final Duration DEFAULT_INITIAL_FETCH_TIMEOUT = Duration.ofSeconds(15);
     /** Envoy's xDS reconnect back-off: jittered, from 500 ms doubling to 30 s. */
     public static final long DEFAULT_BACKOFF_BASE_MS = 500;
@@ -36,6 +39,7 @@ public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boole
     public XdsClientOptions {
         adsTypes = adsTypes.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(adsTypes));
         fileSources = Map.copyOf(fileSources);
+        apiSubscriptions = apiSubscriptions == null ? Map.of() : Map.copyOf(apiSubscriptions);
         if (initialFetchTimeout != null && initialFetchTimeout.isZero()) {
             initialFetchTimeout = null; // Envoy: 0 disables the timeout
         }
@@ -49,45 +53,46 @@ public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boole
         }
     }
 
-    /** No cds_config (neither ADS nor a file): clusters beyond the static ones come only on demand (ODCDS). */
+    /** No cds_config (neither ADS, a file nor a stream): clusters beyond the static ones come only on demand (ODCDS). */
     public boolean clustersOnDemandOnly() {
-        return !adsTypes.contains(XdsResourceType.CLUSTER) && !fileSources.containsKey(XdsResourceType.CLUSTER);
+        return !adsTypes.contains(XdsResourceType.CLUSTER) && !fileSources.containsKey(XdsResourceType.CLUSTER)
+                && apiSubscriptions.keySet().stream().noneMatch(k -> k.type() == XdsResourceType.CLUSTER);
     }
 
     /** ADS for both LDS and CDS with Envoy's defaults. */
     public static XdsClientOptions ads(XdsTarget target, boolean delta, Node node) {
         return new XdsClientOptions(target, delta, node, false, EnumSet.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER),
-                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS, null);
+                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS, null, Map.of());
     }
 
     public XdsClientOptions withInitialFetchTimeout(Duration timeout) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, timeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs, sourceResolver);
+                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions);
     }
 
     public XdsClientOptions withBackoff(long baseMs, long maxMs) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
-                typeRegistry, baseMs, maxMs, sourceResolver);
+                typeRegistry, baseMs, maxMs, sourceResolver, apiSubscriptions);
     }
 
     public XdsClientOptions withFileSources(Set<XdsResourceType> ads, Map<XdsResourceType, Path> files) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, ads, files, initialFetchTimeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs, sourceResolver);
+                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions);
     }
 
     public XdsClientOptions withTypeRegistry(JsonFormat.TypeRegistry registry) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
-                registry, backoffBaseMs, backoffMaxMs, sourceResolver);
+                registry, backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions);
     }
 
     public XdsClientOptions withNodeOnFirstMessageOnly(boolean firstOnly) {
         return new XdsClientOptions(target, delta, node, firstOnly, adsTypes, fileSources, initialFetchTimeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs, sourceResolver);
+                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions);
     }
 
     public XdsClientOptions withSourceResolver(
             java.util.function.Function<io.envoyproxy.envoy.config.core.v3.ApiConfigSource, XdsTarget> resolver) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
-                typeRegistry, backoffBaseMs, backoffMaxMs, resolver);
+                typeRegistry, backoffBaseMs, backoffMaxMs, resolver, apiSubscriptions);
     }
 }

@@ -6,8 +6,8 @@ import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 
 /**
- * What the two protocol variants share: one bidirectional gRPC stream (ADS's, or SDS's when the
- * secrets have a config source of their own), the node on the first request or on every one, and
+ * What the two protocol variants share: one bidirectional gRPC stream (ADS's, or one type's when that type has
+ * an api_config_source of its own), the node on the first request or on every one, and
  * a half-close on shutdown. Subclasses build the variant's requests and read its responses.
  *
  * @param <Q> the variant's request message
@@ -16,15 +16,15 @@ import io.grpc.stub.StreamObserver;
 abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
     private final Node node;
     private final boolean nodeOnFirstMessageOnly;
-    /** The stream is SecretDiscoveryService's (a separate SDS config source, as pilot-agent's sds-grpc). */
-    final boolean secretService;
+    /** The type whose own discovery service the stream calls (an api_config_source of its own); null for ADS. */
+    final XdsResourceType service;
     private StreamObserver<Q> requests;
     private boolean nodeSent;
 
-    XdsProtocolStream(Node node, boolean nodeOnFirstMessageOnly, boolean secretService) {
+    XdsProtocolStream(Node node, boolean nodeOnFirstMessageOnly, XdsResourceType service) {
         this.node = node;
         this.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly;
-        this.secretService = secretService;
+        this.service = service;
     }
 
     /** Starts the variant's RPC on {@code channel}; returns its request side. */

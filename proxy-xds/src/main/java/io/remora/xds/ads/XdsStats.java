@@ -53,6 +53,29 @@ public final class XdsStats {
         connectedState.set(up ? 1 : 0);
     }
 
+    /** LDS's and CDS's own streams: {@code listener_manager.lds.control_plane.connected_state} and CDS's. */
+    private AtomicInteger ldsConnected;
+    private AtomicInteger cdsConnected;
+
+    /**
+     * A separate stream's connection: Envoy's non-aggregated mux reports control_plane.* in its subscription's
+     * scope. LDS and CDS have one stream each; RDS and EDS streams here carry many subscriptions (Envoy's
+     * per route configuration and per cluster scopes), so they report none.
+     */
+    void sourceConnected(XdsResourceType type, boolean up) {
+        if (type == XdsResourceType.LISTENER) {
+            if (ldsConnected == null) {
+                ldsConnected = registry.gauge("envoy_listener_manager_lds_control_plane_connected_state", new AtomicInteger());
+            }
+            ldsConnected.set(up ? 1 : 0);
+        } else if (type == XdsResourceType.CLUSTER) {
+            if (cdsConnected == null) {
+                cdsConnected = registry.gauge("envoy_cluster_manager_cds_control_plane_connected_state", new AtomicInteger());
+            }
+            cdsConnected.set(up ? 1 : 0);
+        }
+    }
+
     public boolean connected() {
         return connectedState.get() == 1;
     }

@@ -1,7 +1,5 @@
 package io.remora.xds.ads;
 
-import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
-
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -15,7 +13,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The xDS client's control-thread half: updates received (ADS, SDS streams, files) are merged into
+ * The xDS client's control-thread half: updates received (ADS, api_config_source streams, files) are merged into
  * {@link PendingUpdates}, held while what they bring warms, then applied over the accepted snapshot and
  * ACKed, or NACKed naming the culprit; the subscriptions follow each candidate. {@link XdsClient} owns the
  * streams and the thread and hands every event to this class on that thread.
@@ -27,7 +25,8 @@ final class XdsUpdateCycle {
     private final XdsConfigApplier applier;
     private final XdsStats stats;
     private final AdsSubscriptions subscriptions;
-    private final SdsStreams sds;
+    /** The types (or names) fetched from an api_config_source of their own. */
+    private final ApiSourceStreams sources;
     /** Discovered filter configs from path_config_source files (ECDS). */
     private final EcdsFiles ecdsFiles;
     private final PendingUpdates pending = new PendingUpdates();
@@ -57,12 +56,12 @@ final class XdsUpdateCycle {
     private boolean started;
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
-                   SdsStreams sds, EcdsFiles ecdsFiles, ScheduledExecutorService control) {
+                   ApiSourceStreams sources, EcdsFiles ecdsFiles, ScheduledExecutorService control) {
         this.options = options;
         this.applier = applier;
         this.stats = stats;
         this.subscriptions = subscriptions;
-        this.sds = sds;
+        this.sources = sources;
         this.ecdsFiles = ecdsFiles;
         this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
@@ -91,6 +90,7 @@ final class XdsUpdateCycle {
         started = true;
         awaitingFirst.addAll(options.adsTypes());
         awaitingFirst.addAll(options.fileSources().keySet());
+        options.apiSubscriptions().keySet().forEach(k -> awaitingFirst.add(k.type()));
         if (!awaitingFirst.isEmpty()) {
             warmingTimer.arm(options.initialFetchTimeout());
         }
@@ -130,29 +130,38 @@ final class XdsUpdateCycle {
         onUpdate(u, true);
     }
 
-    /** A response on a separate SDS stream: merged into the secrets held, applied (and ACKed there) as any update. */
-    void onSdsUpdate(ApiConfigSource source, XdsUpdate u) {
+    /**
+     * A response on a separate api_config_source stream: merged into what is held of its type, applied (and ACKed
+     * there) as any update.
+     */
+    void onSourceUpdate(ApiSourceKey key, XdsUpdate u) {
         if (closed) {
             return;
         }
-        stats.attempt(XdsResourceType.SECRET);
-        if (u.type() != XdsResourceType.SECRET || u.error() != null) {
-            stats.rejected(XdsResourceType.SECRET);
-            String error = u.error() != null ? u.error() : "not a secret: " + u.type();
-            log.warning("SDS: update rejected: " + error);
-            sds.nack(source, List.of(u.nonce()), error);
-            settle(XdsResourceType.SECRET, sds.names(source));
+        XdsResourceType type = key.type();
+        stats.attempt(type);
+        String error = u.error() != null ? u.error() : u.type() != type ? "not a " + type.shortName() + " resource: "
+                + u.type() : ConfigSourceRouting.unfetchable(u);
+        if (error != null) {
+            stats.rejected(type);
+            log.warning(type.shortName() + ": update rejected: " + error);
+            sources.nack(key, List.of(u.nonce()), error);
+            settle(type, sources.names(key));
             evaluate();
             return;
         }
-        pending.addSds(source, u, accepted, sds.names(source));
+        if (type == XdsResourceType.CLUSTER) {
+            clustersRemoved.addAll(u.removed());
+        }
+        pending.addFromSource(key, u, accepted, sources.names(key));
+        awaitingFirst.remove(type);
         evaluate();
     }
 
-    /** A separate SDS stream (re)opened: what it sent before was never ACKed; ask again with what is held. */
-    void onSdsStreamRestart(ApiConfigSource source) {
-        pending.forgetSdsSource(source);
-        sds.startIfOpen(source, accepted.state(XdsResourceType.SECRET).resources());
+    /** A separate stream (re)opened: what it sent before was never ACKed; ask again with what is held. */
+    void onSourceStreamRestart(ApiSourceKey key) {
+        pending.forgetSource(key);
+        sources.startIfOpen(key, accepted.state(key.type()).resources());
     }
 
     void onUpdate(XdsUpdate u, boolean ads) {
@@ -161,8 +170,9 @@ final class XdsUpdateCycle {
         }
         XdsResourceType type = u.type();
         stats.attempt(type);
-        if (u.error() != null) {
-            reject(type, List.of(u.nonce()), ads, u.error());
+        String error = u.error() != null ? u.error() : ConfigSourceRouting.unfetchable(u);
+        if (error != null) {
+            reject(type, List.of(u.nonce()), ads, error);
             evaluate();
             return;
         }
@@ -252,8 +262,8 @@ final class XdsUpdateCycle {
             if (p.ads() && !p.nonces().isEmpty()) {
                 subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
             }
-            p.sds().forEach((source, ack) -> sds.ack(source, ack.version(), ack.nonces()));
-            if (!p.nonces().isEmpty() || !p.ads() || !p.sds().isEmpty()) {
+            p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
+            if (!p.nonces().isEmpty() || !p.ads() || !p.sources().isEmpty()) {
                 stats.success(type);
                 XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
             }
@@ -289,7 +299,7 @@ final class XdsUpdateCycle {
         for (XdsResourceType t : blamed) {
             PendingUpdates.Pending p = applying.remove(t);
             reject(t, p.nonces(), p.ads(), error);
-            p.sds().forEach((source, ack) -> sds.nack(source, ack.nonces(), error));
+            p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
             stats.perResource(t, accepted, accepted.with(t, p.state()), false);
         }
         pending.putBack(applying);
@@ -360,7 +370,7 @@ final class XdsUpdateCycle {
         return s;
     }
 
-    /** The names subscribed for a type on every source: ADS, SDS streams and, for ECDS, files. */
+    /** The names subscribed for a type on every source: ADS, separate streams and, for ECDS, files. */
     private Set<String> allNames(XdsResourceType type) {
         if (type != XdsResourceType.EXTENSION_CONFIG) {
             return subscriptions.allNames(type);

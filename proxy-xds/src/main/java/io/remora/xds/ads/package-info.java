@@ -8,9 +8,11 @@
  *       (DELTA_GRPC) only turn its decisions into requests.</li>
  *   <li>LDS and CDS are wildcard subscriptions; RDS follows the rds.route_config_name of every listener's HTTP
  *       connection manager, EDS every EDS cluster's service name ({@link io.remora.xds.ads.XdsDependencies}).
- *       SDS follows the secrets the TLS transport sockets name: over ADS, or for an api_config_source sds_config
- *       over a separate SecretDiscoveryService stream per config source ({@link io.remora.xds.ads.SdsStreams}).
- *       Other names come from {@link io.remora.xds.ads.XdsClient#updateSubscriptions}.</li>
+ *       SDS follows the secrets the TLS transport sockets name. Each goes over ADS or, when its config source is a
+ *       GRPC/DELTA_GRPC api_config_source ({@code self}: that of the listener or cluster), over a stream of its
+ *       own per (source, type) calling the type's discovery service ({@link io.remora.xds.ads.ApiSourceStreams},
+ *       {@link io.remora.xds.ads.ConfigSourceRouting}); LDS, CDS and RTDS may come that way too. Other names come
+ *       from {@link io.remora.xds.ads.XdsClient#updateSubscriptions}.</li>
  *   <li>A new or changed listener waits for its route configurations, a new or changed EDS cluster for its load
  *       assignment, the very first snapshot for both LDS and CDS, all bounded by initial_fetch_timeout. The
  *       applier ({@link io.remora.xds.ads.XdsConfigApplier}) then receives one complete

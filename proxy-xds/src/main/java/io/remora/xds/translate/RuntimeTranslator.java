@@ -73,14 +73,22 @@ public final class RuntimeTranslator {
     }
 
     /**
-     * The xDS client subscribes to {@code ads} layers and to the layers of the first path_config_source
-     * file; other sources are warned about and the layer stays empty. No source at all is refused, as
-     * Envoy cannot subscribe without one.
+     * The xDS client subscribes to {@code ads} layers, to GRPC and DELTA_GRPC api_config_sources on a
+     * RuntimeDiscoveryService stream of their own, and to the layers of the first path_config_source file; an
+     * api_config_source that cannot be fetched (REST) and no source at all are refused, as Envoy cannot subscribe
+     * to them; other sources are warned about and the layer stays empty.
      */
     private static void rtdsSource(RuntimeLayer l, FieldPath path, String firstFile, TranslationContext ctx) {
         var cs = l.getRtdsLayer().getRtdsConfig();
         String file = filePath(cs);
         if (cs.hasAds()) {
+            return;
+        }
+        if (cs.hasApiConfigSource()) {
+            var refusal = io.remora.xds.ads.ConfigSourceRouting.unfetchable(cs);
+            if (refusal != null) {
+                throw path.field(refusal.field()).error(refusal.reason());
+            }
             return;
         }
         if (file != null) {
@@ -94,7 +102,7 @@ public final class RuntimeTranslator {
                 .ConfigSourceSpecifierCase.CONFIGSOURCESPECIFIER_NOT_SET) {
             throw path.error("missing config source specifier");
         }
-        ctx.warnOnce("rtds_layer.source", "RTDS is fetched over ads or from a path_config_source file only; layer '"
+        ctx.warnOnce("rtds_layer.source", "RTDS is fetched over ads, api_config_source or from a path_config_source file only; layer '"
                 + l.getName() + "' (" + cs.getConfigSourceSpecifierCase() + ") stays empty, first at " + path);
     }
 

@@ -61,6 +61,9 @@ final class Mesh {
     boolean badListener;
     /** Bumped by a CDS change: flips the EDS clusters' connect_timeout and lb_policy. */
     int clusterGen;
+    /** Where the HCM's RDS and the clusters' EDS come from. */
+    ConfigSource rdsSource = ADS;
+    ConfigSource edsSource = ADS;
 
     String ldsVersion = "0";
     String rdsVersion = "0";
@@ -113,7 +116,9 @@ final class Mesh {
     }
 
     private Cluster tuned(Cluster c) {
-        return c.toBuilder().setConnectTimeout(Durations.fromSeconds(1 + clusterGen % 2))
+        Cluster.Builder b = c.toBuilder();
+        b.getEdsClusterConfigBuilder().setEdsConfig(edsSource);
+        return b.setConnectTimeout(Durations.fromSeconds(1 + clusterGen % 2))
                 .setLbPolicy(clusterGen % 2 == 0 ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST).build();
     }
 
@@ -136,7 +141,7 @@ final class Mesh {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
                 .setStatPrefix("ingress_listener-0")
                 .setServerName(serverName)
-                .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(ADS))
+                .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(rdsSource))
                 .addAllHttpFilters(httpFilters)
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .build();

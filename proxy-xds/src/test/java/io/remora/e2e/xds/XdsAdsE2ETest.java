@@ -11,11 +11,8 @@ import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.remora.e2e.TestUpstream;
 import io.remora.xds.ads.TestControlPlane;
 import io.remora.xds.ads.XdsResourceType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,36 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in-process Remora, whose listener routes real HTTP requests to real upstreams. Every scenario runs
  * over state-of-the-world (GRPC) and delta (DELTA_GRPC) ADS (ECDS served by the TestControlPlane itself).
  */
-class XdsAdsE2ETest {
+class XdsAdsE2ETest extends MeshTestBase {
     static final String LDS = XdsResourceType.LISTENER.typeUrl;
     static final String RDS = XdsResourceType.ROUTE.typeUrl;
     static final String CDS = XdsResourceType.CLUSTER.typeUrl;
     static final String EDS = XdsResourceType.ENDPOINT.typeUrl;
     static final String ECDS = XdsResourceType.EXTENSION_CONFIG.typeUrl;
-
-    private final TestControlPlane cp = new TestControlPlane();
-    private TestUpstream a;
-    private TestUpstream b;
-    private XdsProxy proxy;
-    private Mesh mesh;
-
-    @BeforeEach
-    void start() throws Exception {
-        cp.startTcp(0);
-        a = TestUpstream.text("u-a");
-        b = TestUpstream.text("u-b");
-        mesh = new Mesh(XdsProxy.freePort(), a.port(), b.port());
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        cp.close();
-        a.close();
-        b.close();
-    }
 
     static void awaitAck(TestControlPlane cp, boolean delta, String typeUrl, String version) {
         if (delta) {

@@ -85,6 +85,31 @@ final class XdsProxy implements AutoCloseable {
                 """.formatted(name, address);
     }
 
+    /**
+     * Envoy's non-aggregated layout: no ads_config; lds_config and cds_config each an api_config_source (GRPC or
+     * DELTA_GRPC) to the xds-grpc static cluster at 127.0.0.1:port, so each type has a stream of its own.
+     */
+    static String apiSourcesBootstrap(int port, boolean delta) {
+        String source = "{ resource_api_version: V3, api_config_source: " + apiConfigSource(delta) + " }";
+        return """
+                node: { id: "sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local", cluster: app.ns }
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                dynamic_resources:
+                  lds_config: %1$s
+                  cds_config: %1$s
+                static_resources:
+                  clusters:
+                """.formatted(source)
+                + grpcCluster("xds-grpc", "{ socket_address: { address: 127.0.0.1, port_value: " + port + " } }");
+    }
+
+    /** The api_config_source (YAML flow) {@link #apiSourcesBootstrap} uses: the xds-grpc cluster. */
+    static String apiConfigSource(boolean delta) {
+        return "{ api_type: " + (delta ? "DELTA_GRPC" : "GRPC")
+                + ", transport_api_version: V3, grpc_services: [{ envoy_grpc: { cluster_name: xds-grpc } }] }";
+    }
+
     private static String adsBootstrap(String address, boolean delta) {
         return """
                 node: { id: "sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local", cluster: app.ns }

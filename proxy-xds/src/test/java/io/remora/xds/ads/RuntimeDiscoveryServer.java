@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.envoyproxy.envoy.service.runtime.v3.Runtime;
+import io.envoyproxy.envoy.service.runtime.v3.RuntimeDiscoveryServiceGrpc;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An ADS server on a real socket serving one RTDS Runtime resource (java-control-plane's cache has no RTDS), over
- * state of the world and delta. {@link #set} pushes a new version to every stream that asked for RTDS; every
+ * state of the world and delta, on ADS and on RuntimeDiscoveryService. {@link #set} pushes a new version to every stream that asked for RTDS; every
  * request is recorded, so tests see ACKs and NACKs.
  */
 public final class RuntimeDiscoveryServer implements AutoCloseable {
@@ -31,6 +32,8 @@ public final class RuntimeDiscoveryServer implements AutoCloseable {
     private final List<StreamObserver<DiscoveryResponse>> sotw = new CopyOnWriteArrayList<>();
     private final List<StreamObserver<DeltaDiscoveryResponse>> delta = new CopyOnWriteArrayList<>();
     private final AtomicInteger nonce = new AtomicInteger();
+    /** Streams opened on RuntimeDiscoveryService itself rather than ADS. */
+    public final AtomicInteger runtimeServiceStreams = new AtomicInteger();
     private volatile Runtime runtime;
     private volatile String version = "";
     private Server server;
@@ -41,29 +44,51 @@ public final class RuntimeDiscoveryServer implements AutoCloseable {
                 .addService(new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
                     @Override
                     public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> out) {
-                        return observer(out, r -> {
-                            requests.add(r);
-                            // a first request (no nonce yet) is answered; ACKs and NACKs are not
-                            if (r.getTypeUrl().equals(RTDS) && r.getResponseNonce().isEmpty()) {
-                                sotw.add(out);
-                                send(out);
-                            }
-                        });
+                        return sotwStream(out);
                     }
 
                     @Override
                     public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(StreamObserver<DeltaDiscoveryResponse> out) {
-                        return observer(out, r -> {
-                            deltaRequests.add(r);
-                            if (r.getTypeUrl().equals(RTDS) && r.getResponseNonce().isEmpty()) {
-                                delta.add(out);
-                                sendDelta(out);
-                            }
-                        });
+                        return deltaStream(out);
+                    }
+                })
+                // an rtds_config with an api_config_source of its own calls RTDS's service instead
+                .addService(new RuntimeDiscoveryServiceGrpc.RuntimeDiscoveryServiceImplBase() {
+                    @Override
+                    public StreamObserver<DiscoveryRequest> streamRuntime(StreamObserver<DiscoveryResponse> out) {
+                        runtimeServiceStreams.incrementAndGet();
+                        return sotwStream(out);
+                    }
+
+                    @Override
+                    public StreamObserver<DeltaDiscoveryRequest> deltaRuntime(StreamObserver<DeltaDiscoveryResponse> out) {
+                        runtimeServiceStreams.incrementAndGet();
+                        return deltaStream(out);
                     }
                 }).build().start();
         port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
         return this;
+    }
+
+    private StreamObserver<DiscoveryRequest> sotwStream(StreamObserver<DiscoveryResponse> out) {
+        return observer(out, r -> {
+            requests.add(r);
+            // a first request (no nonce yet) is answered; ACKs and NACKs are not
+            if (r.getTypeUrl().equals(RTDS) && r.getResponseNonce().isEmpty()) {
+                sotw.add(out);
+                send(out);
+            }
+        });
+    }
+
+    private StreamObserver<DeltaDiscoveryRequest> deltaStream(StreamObserver<DeltaDiscoveryResponse> out) {
+        return observer(out, r -> {
+            deltaRequests.add(r);
+            if (r.getTypeUrl().equals(RTDS) && r.getResponseNonce().isEmpty()) {
+                delta.add(out);
+                sendDelta(out);
+            }
+        });
     }
 
     private static <Q, A> StreamObserver<Q> observer(StreamObserver<A> out, java.util.function.Consumer<Q> onRequest) {

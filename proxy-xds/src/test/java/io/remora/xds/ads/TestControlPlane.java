@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
 
 /**
  * java-control-plane's own management server (V3DiscoveryServer over a SimpleCache) on a real socket, recording
- * every request it receives and every response it sends. It serves ADS and, for a separate SDS stream (pilot-agent's
- * sds-grpc shape), SecretDiscoveryService from the same cache.
+ * every request it receives and every response it sends. It serves ADS and, for config sources of their own
+ * (api_config_source: pilot-agent's sds-grpc, Envoy's non-aggregated LDS/CDS/RDS/EDS), the per-type discovery
+ * services from the same cache.
  */
 public final class TestControlPlane implements AutoCloseable {
     public static final String GROUP = "test";
@@ -42,12 +43,21 @@ public final class TestControlPlane implements AutoCloseable {
     public final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
     public final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
     public final List<DeltaDiscoveryResponse> deltaResponses = new CopyOnWriteArrayList<>();
+    /** The type URL of each stream opened, in order: empty for ADS, the service's type for a per-type one. */
+    public final List<String> streamTypes = new CopyOnWriteArrayList<>();
+    /** Client connections (HTTP/2 transports) accepted so far. */
+    public final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     private Server server;
     private EventLoopGroup udsGroup;
     public int port;
 
     private V3DiscoveryServer discoveryServer() {
         return new V3DiscoveryServer(new DiscoveryServerCallbacks() {
+            @Override
+            public void onStreamOpen(long streamId, String typeUrl) {
+                streamTypes.add(typeUrl);
+            }
+
             @Override
             public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
                 requests.add(request);
@@ -72,9 +82,7 @@ public final class TestControlPlane implements AutoCloseable {
 
     public TestControlPlane startTcp(int bindPort) throws Exception {
         V3DiscoveryServer ds = discoveryServer();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort))
-                .addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
-                .addService(ds.getSecretDiscoveryServiceImpl())
+        server = services(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort)), ds)
                 .build().start();
         port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
         return this;
@@ -83,14 +91,28 @@ public final class TestControlPlane implements AutoCloseable {
     public TestControlPlane startUds(String path) throws Exception {
         V3DiscoveryServer ds = discoveryServer();
         udsGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        server = NettyServerBuilder.forAddress(new DomainSocketAddress(path))
+        server = services(NettyServerBuilder.forAddress(new DomainSocketAddress(path))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(udsGroup)
-                .workerEventLoopGroup(udsGroup)
-                .addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
-                .addService(ds.getSecretDiscoveryServiceImpl())
+                .workerEventLoopGroup(udsGroup), ds)
                 .build().start();
         return this;
+    }
+
+    private NettyServerBuilder services(NettyServerBuilder b, V3DiscoveryServer ds) {
+        b.addTransportFilter(new io.grpc.ServerTransportFilter() {
+            @Override
+            public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {
+                connections.incrementAndGet();
+                return attributes;
+            }
+        });
+        return b.addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
+                .addService(ds.getSecretDiscoveryServiceImpl())
+                .addService(ds.getListenerDiscoveryServiceImpl())
+                .addService(ds.getClusterDiscoveryServiceImpl())
+                .addService(ds.getRouteDiscoveryServiceImpl())
+                .addService(ds.getEndpointDiscoveryServiceImpl());
     }
 
     public void stop() throws InterruptedException {
@@ -141,6 +163,22 @@ public final class TestControlPlane implements AutoCloseable {
     public DeltaDiscoveryRequest awaitDeltaRequest(String what, Predicate<DeltaDiscoveryRequest> p) {
         await(what, () -> deltaRequests.stream().anyMatch(p));
         return deltaRequests.stream().filter(p).findFirst().orElseThrow();
+    }
+
+    /**
+     * The error_detail message of the first NACK of this type, waiting up to 10 s for it; a state-of-the-world NACK
+     * must carry {@code acceptedVersion}, the last version the client accepted.
+     */
+    public String awaitNack(boolean delta, String typeUrl, String acceptedVersion) {
+        if (delta) {
+            return awaitDeltaRequest(typeUrl + " NACK", r -> r.getTypeUrl().equals(typeUrl) && r.hasErrorDetail())
+                    .getErrorDetail().getMessage();
+        }
+        DiscoveryRequest nack = awaitRequest(typeUrl + " NACK", r -> r.getTypeUrl().equals(typeUrl) && r.hasErrorDetail());
+        if (!nack.getVersionInfo().equals(acceptedVersion)) {
+            throw new AssertionError("a NACK carries the last accepted version " + acceptedVersion + ": " + nack);
+        }
+        return nack.getErrorDetail().getMessage();
     }
 
     /** The client ACKed the latest SotW response of this type with its version and nonce. */
