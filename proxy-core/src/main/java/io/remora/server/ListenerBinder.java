@@ -35,6 +35,11 @@ import java.util.List;
 final class ListenerBinder {
     /** setsockopt(IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26): Linux's numbers, as epoll is Linux only. */
     private static final IntegerUnixChannelOption IPV6_V6ONLY = new IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26);
+    /**
+     * setsockopt(IPPROTO_TCP = 6, TCP_FASTOPEN = 23), as Envoy sets it: Netty's own option is
+     * dropped unless net.ipv4.tcp_fastopen enables servers, and never turns fast open off.
+     */
+    private static final IntegerUnixChannelOption TCP_FASTOPEN = new IntegerUnixChannelOption("TCP_FASTOPEN", 6, 23);
     private final Transport transport;
     private final EventLoopGroup workers;
 
@@ -185,7 +190,7 @@ final class ListenerBinder {
                     b.option(EpollChannelOption.IP_FREEBIND, true);
                 }
                 if (socket.tcpFastOpenQueueLength() != ListenerSocketConfig.UNSET) {
-                    b.option(EpollChannelOption.TCP_FASTOPEN, socket.tcpFastOpenQueueLength());
+                    b.option(TCP_FASTOPEN, socket.tcpFastOpenQueueLength());
                 }
                 RawSocketOptions.apply(b, lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()));
                 Channel ch = sync(b.bind(addr));
