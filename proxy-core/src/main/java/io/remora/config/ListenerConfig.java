@@ -34,6 +34,9 @@ import java.util.Map;
  * @param udp                {@code udp_listener_config} with its udp_proxy listener filter; null for a
  *                           TCP (or pipe, internal) listener, which then has filter chains
  * @param localRateLimit     the {@code envoy.filters.listener.local_ratelimit} listener filter, or null
+ * @param socket             backlog, SO_REUSEPORT, connection balance, accepts per event, TCP fast open
+ * @param drainType          {@code drain_type}: MODIFY_ONLY connections do not drain while the
+ *                           server's health check is failed ({@code /healthcheck/fail})
  */
 public record ListenerConfig(
         String name,
@@ -61,9 +64,13 @@ public record ListenerConfig(
         List<SocketOption> socketOptions,
         Map<Address, List<SocketOption>> addressSocketOptions,
         UdpListener udp,
-        LocalRateLimit localRateLimit) {
+        LocalRateLimit localRateLimit,
+        ListenerSocketConfig socket,
+        DrainType drainType) {
 
     public ListenerConfig {
+        socket = socket == null ? ListenerSocketConfig.DEFAULT : socket;
+        drainType = drainType == null ? DrainType.DEFAULT : drainType;
         socketOptions = socketOptions == null ? List.of() : List.copyOf(socketOptions);
         addressSocketOptions = addressSocketOptions == null ? Map.of() : Map.copyOf(addressSocketOptions);
         accessLogs = accessLogs == null ? List.of() : List.copyOf(accessLogs);
@@ -87,7 +94,7 @@ public record ListenerConfig(
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
                 originalSrc, freebind, proxyProtocol, continueOnListenerFiltersTimeout, ignoreGlobalConnLimit,
                 bypassOverloadManager, filtersDisabled, accessLogs, additionalAddresses, socketOptions,
-                addressSocketOptions, null, null);
+                addressSocketOptions, null, null, null, null);
     }
 
     /** A listener without the proxy_protocol filter, closing connections at listener_filters_timeout. */
@@ -143,6 +150,9 @@ public record ListenerConfig(
 
     public enum TrafficDirection { UNSPECIFIED, INBOUND, OUTBOUND }
 
+    /** {@code Listener.DrainType}. */
+    public enum DrainType { DEFAULT, MODIFY_ONLY }
+
     /** Whether {@code filter} is disabled for a connection whose local address has {@code destinationPort}. */
     public boolean filterDisabled(ListenerFilter filter, int destinationPort) {
         ListenerFilterPredicate p = filtersDisabled.isEmpty() ? null : filtersDisabled.get(filter);
@@ -191,6 +201,8 @@ public record ListenerConfig(
         private Map<Address, List<SocketOption>> addressSocketOptions = Map.of();
         private UdpListener udp;
         private LocalRateLimit localRateLimit;
+        private ListenerSocketConfig socket = ListenerSocketConfig.DEFAULT;
+        private DrainType drainType = DrainType.DEFAULT;
 
         private Builder(String name, Address address) {
             this.name = name;
@@ -317,12 +329,23 @@ public record ListenerConfig(
             return this;
         }
 
+        public Builder socket(ListenerSocketConfig v) {
+            socket = v;
+            return this;
+        }
+
+        public Builder drainType(DrainType v) {
+            drainType = v;
+            return this;
+        }
+
         public ListenerConfig build() {
             return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
                     defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
                     perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
                     continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled,
-                    accessLogs, additionalAddresses, socketOptions, addressSocketOptions, udp, localRateLimit);
+                    accessLogs, additionalAddresses, socketOptions, addressSocketOptions, udp, localRateLimit, socket,
+                    drainType);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.remora.config.ListenerConfig;
 import io.remora.network.ConnectionInfo;
 import io.remora.network.OriginalSource;
+import io.remora.stats.ListenerStats;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -97,6 +98,12 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         }
         listener.stats().downstreamCxTotal.increment();
         listener.stats().downstreamCxActive.incrementAndGet();
+        int worker = io.remora.server.ClosingIoEventLoopGroup.workerIndex(ch.eventLoop());
+        if (worker >= 0) {
+            ListenerStats.Worker w = listener.stats().worker(worker);
+            w.downstreamCxTotal.increment();
+            w.downstreamCxActive.incrementAndGet();
+        }
         registry.connectionOpened();
         ListenerAccessLog.accepted(ch, listener, id, originalDst != null ? originalDst : ch.localAddress());
         ConnectionCloseAccounting closeAccounting = closeAccounting(listener);

@@ -56,6 +56,11 @@ final class ConnectionCloseAccounting implements ChannelFutureListener {
             chain.remove(f.channel());
         }
         listener.stats().downstreamCxActive.decrementAndGet();
+        // Closed on the loop that counted it: a channel never changes loops.
+        int worker = io.remora.server.ClosingIoEventLoopGroup.workerIndex(f.channel().eventLoop());
+        if (worker >= 0) {
+            listener.stats().worker(worker).downstreamCxActive.decrementAndGet();
+        }
         listener.stats().downstreamCxDestroy.increment();
         registry.connectionClosed();
         registry.released(listener.config());

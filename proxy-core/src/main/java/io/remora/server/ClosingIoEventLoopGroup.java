@@ -23,18 +23,32 @@ import java.util.concurrent.ThreadFactory;
  */
 public final class ClosingIoEventLoopGroup extends MultiThreadIoEventLoopGroup {
 
+    /**
+     * The next loop's index. No initializer: the super constructor makes the loops, before field
+     * initializers would run (one would reset it afterwards).
+     */
+    private int nextIndex;
+
     public ClosingIoEventLoopGroup(int threads, ThreadFactory threadFactory, IoHandlerFactory factory) {
         super(threads, threadFactory, factory);
     }
 
     @Override
     protected IoEventLoop newChild(Executor executor, IoHandlerFactory factory, Object... args) {
-        return new Loop(this, executor, factory);
+        return new Loop(this, executor, factory, nextIndex++);
+    }
+
+    /** The loop's index in its group (Envoy's worker_<index>), or -1 for a loop of another group. */
+    public static int workerIndex(io.netty.util.concurrent.EventExecutor loop) {
+        return loop instanceof Loop l ? l.index : -1;
     }
 
     private static final class Loop extends SingleThreadIoEventLoop {
-        Loop(IoEventLoopGroup parent, Executor executor, IoHandlerFactory factory) {
+        final int index;
+
+        Loop(IoEventLoopGroup parent, Executor executor, IoHandlerFactory factory, int index) {
             super(parent, executor, factory);
+            this.index = index;
         }
 
         @Override

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
@@ -15,9 +16,9 @@ import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.nio.channels.spi.SelectorProvider;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.NetUtil;
-import io.netty.util.concurrent.EventExecutor;
 import io.remora.config.Address;
 import io.remora.config.ListenerConfig;
+import io.remora.config.ListenerSocketConfig;
 import io.remora.internal.InternalListeners;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -26,11 +27,18 @@ import java.util.List;
 /**
  * Binds a listener's sockets, those of its additional addresses too. Under epoll every worker
  * gets its own server socket on the same port with SO_REUSEPORT, so the kernel spreads accepts
- * and each connection lives on the loop that accepted it (Envoy's model). Under NIO one acceptor hands connections to the workers.
+ * and each connection lives on the loop that accepted it (Envoy's model). Under NIO, or with
+ * enable_reuse_port false, one acceptor hands connections to the workers in turn;
+ * exact_balance hands each to the worker with the fewest.
  */
 final class ListenerBinder {
     /** setsockopt(IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26): Linux's numbers, as epoll is Linux only. */
     private static final IntegerUnixChannelOption IPV6_V6ONLY = new IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26);
+    /**
+     * setsockopt(IPPROTO_TCP = 6, TCP_FASTOPEN = 23), as Envoy sets it: Netty's own option is
+     * dropped unless net.ipv4.tcp_fastopen enables servers, and never turns fast open off.
+     */
+    private static final IntegerUnixChannelOption TCP_FASTOPEN = new IntegerUnixChannelOption("TCP_FASTOPEN", 6, 23);
     private final Transport transport;
     private final EventLoopGroup workers;
 
@@ -57,7 +65,7 @@ final class ListenerBinder {
                     throw new IllegalStateException("Unix domain socket listeners need the epoll transport");
                 }
                 String path = pipe.path().startsWith("@") ? "\0" + pipe.path().substring(1) : pipe.path();
-                bound.add(sync(base(lc, acceptor).group(workers.next(), workers)
+                bound.add(sync(base(lc, acceptor).group(workers.next(), childGroup(lc))
                         .channel(transport.serverDomainSocketChannel()).bind(new DomainSocketAddress(path))));
                 return bound;
             }
@@ -74,6 +82,11 @@ final class ListenerBinder {
             throw new IllegalStateException("listener '" + lc.name() + "': cannot bind " + current + ": "
                     + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
+    }
+
+    /** Where one address's accepted connections go: the least loaded worker with exact_balance. */
+    private EventLoopGroup childGroup(ListenerConfig lc) {
+        return lc.socket().exactBalance() ? new ExactBalanceGroup(workers) : workers;
     }
 
     /**
@@ -95,7 +108,8 @@ final class ListenerBinder {
                         + " transport");
             }
             List<EventLoop> loops = new ArrayList<>();
-            if (transport.kind() == Transport.Kind.EPOLL) {
+            // enable_reuse_port false: one socket, its datagrams on one loop, as under NIO.
+            if (transport.kind() == Transport.Kind.EPOLL && lc.socket().reusePort()) {
                 workers.forEach(e -> loops.add((EventLoop) e));
             } else {
                 loops.add(workers.next());
@@ -109,7 +123,7 @@ final class ListenerBinder {
                                 lc.udp().maxRxDatagramSize() + 1))
                         .handler(handlers.get());
                 if (transport.kind() == Transport.Kind.EPOLL) {
-                    b.option(EpollChannelOption.SO_REUSEPORT, true);
+                    b.option(EpollChannelOption.SO_REUSEPORT, lc.socket().reusePort());
                     if (addr.getAddress() instanceof java.net.Inet6Address) {
                         b.option(IPV6_V6ONLY, ip.ipv4Compat() ? 0 : 1);
                     }
@@ -136,7 +150,11 @@ final class ListenerBinder {
         }
     }
 
-    /** The sockets of one of the listener's addresses, added to {@code bound} as they are bound. */
+    /**
+     * The sockets of one of the listener's addresses, added to {@code bound} as they are bound.
+     * Under epoll with enable_reuse_port (the default) one per worker, each keeping what it accepts
+     * unless exact_balance moves it; otherwise one socket whose connections all workers share.
+     */
     private void bindTcp(ListenerConfig lc, Address.Tcp tcp, ChannelHandler acceptor, List<Channel> bound) {
         InetSocketAddress addr = new InetSocketAddress(tcp.host(), tcp.port());
         if (addr.isUnresolved()) {
@@ -146,12 +164,20 @@ final class ListenerBinder {
         // socket would take [::1] too), and an IPv6 socket is IPv6 only unless ipv4_compat.
         boolean v6 = addr.getAddress() instanceof java.net.Inet6Address;
         SocketProtocolFamily family = v6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        ListenerSocketConfig socket = lc.socket();
+        EventLoopGroup balanced = socket.exactBalance() ? new ExactBalanceGroup(workers) : null;
         if (transport.kind() == Transport.Kind.EPOLL) {
-            for (EventExecutor e : workers) {
-                EventLoop loop = (EventLoop) e;
-                ServerBootstrap b = base(lc, acceptor).group(loop, loop)
+            List<EventLoop> acceptors = new ArrayList<>();
+            if (socket.reusePort()) {
+                workers.forEach(e -> acceptors.add((EventLoop) e));
+            } else {
+                acceptors.add(workers.next());
+            }
+            for (EventLoop loop : acceptors) {
+                ServerBootstrap b = base(lc, acceptor)
+                        .group(loop, balanced != null ? balanced : socket.reusePort() ? loop : workers)
                         .channelFactory(() -> new EpollServerSocketChannel(family))
-                        .option(EpollChannelOption.SO_REUSEPORT, true);
+                        .option(EpollChannelOption.SO_REUSEPORT, socket.reusePort());
                 if (v6) {
                     b.option(IPV6_V6ONLY, tcp.ipv4Compat() ? 0 : 1);
                 }
@@ -162,6 +188,9 @@ final class ListenerBinder {
                     // Bind to an address the host does not (yet) have.
                     b.option(EpollChannelOption.IP_FREEBIND, true);
                 }
+                if (socket.tcpFastOpenQueueLength() != ListenerSocketConfig.UNSET) {
+                    b.option(TCP_FASTOPEN, socket.tcpFastOpenQueueLength());
+                }
                 RawSocketOptions.apply(b, lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()));
                 Channel ch = sync(b.bind(addr));
                 bound.add(ch);
@@ -169,21 +198,30 @@ final class ListenerBinder {
                 addr = (InetSocketAddress) ch.localAddress();
             }
         } else {
-            if (lc.transparent() || lc.freebind() || !lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()).isEmpty()) {
-                throw new IllegalStateException("transparent, freebind and socket_options listeners need the epoll"
-                        + " transport");
+            if (lc.transparent() || lc.freebind() || !lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()).isEmpty()
+                    || socket.tcpFastOpenQueueLength() != ListenerSocketConfig.UNSET) {
+                throw new IllegalStateException("transparent, freebind, tcp_fast_open_queue_length and socket_options"
+                        + " listeners need the epoll transport");
             }
-            // NIO offers no IPV6_V6ONLY: an IPv6 wildcard stays dual-stack there.
-            bound.add(sync(base(lc, acceptor).group(workers, workers)
+            // NIO offers no IPV6_V6ONLY: an IPv6 wildcard stays dual-stack there. NIO has no
+            // SO_REUSEPORT either: one socket, as enable_reuse_port false asks.
+            bound.add(sync(base(lc, acceptor).group(workers, balanced != null ? balanced : workers)
                     .channelFactory(() -> new NioServerSocketChannel(SelectorProvider.provider(), family))
                     .bind(addr)));
         }
     }
 
     private static ServerBootstrap base(ListenerConfig lc, ChannelHandler acceptor) {
+        ListenerSocketConfig socket = lc.socket();
+        int backlog = socket.tcpBacklogSize() == ListenerSocketConfig.KERNEL_DEFAULT ? NetUtil.SOMAXCONN
+                : socket.tcpBacklogSize();
+        // Envoy accepts every pending connection per socket event unless told otherwise; Netty's
+        // default stops at 16.
+        int perEvent = socket.maxAcceptPerEvent() > 0 ? socket.maxAcceptPerEvent() : Integer.MAX_VALUE;
         return new ServerBootstrap()
-                .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
+                .option(ChannelOption.SO_BACKLOG, backlog)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator().maxMessagesPerRead(perEvent))
                 // Accepted sockets keep what they inherit from the listening one (Linux: keepalive
                 // and buffer options among others), as Envoy's do: keepalive off unless
                 // socket_options turn it on.

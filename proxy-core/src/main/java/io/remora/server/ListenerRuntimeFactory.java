@@ -30,6 +30,8 @@ final class ListenerRuntimeFactory {
     private final List<NetworkFilterFactory<?>> filterFactories;
     private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
     private final ServerContext context;
+    /** What the filters of drain_type DEFAULT listeners get: draining while the health check is failed. */
+    private final ServerContext drainOnHealthCheck;
     private final SecretManager secrets;
     private final StatsRegistry stats;
 
@@ -43,13 +45,16 @@ final class ListenerRuntimeFactory {
         this.filterFactories = List.copyOf(filterFactories);
         this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
         this.context = context;
+        this.drainOnHealthCheck = new HealthCheckDrainingContext(context);
         this.secrets = secrets;
         this.stats = stats;
     }
 
     ListenerRuntime build(ListenerConfig lc, ListenerRuntime previous) {
         Map<FilterChainConfig, FilterChainRuntime> prevByConfig = new HashMap<>();
-        if (previous != null) {
+        // A chain keeps the context it was built with: a new drain_type builds the chains anew.
+        ServerContext filterContext = lc.drainType() == ListenerConfig.DrainType.DEFAULT ? drainOnHealthCheck : context;
+        if (previous != null && previous.config().drainType() == lc.drainType()) {
             for (FilterChainRuntime fc : previous.chains()) {
                 prevByConfig.putIfAbsent(fc.config(), fc);
             }
@@ -69,7 +74,8 @@ final class ListenerRuntimeFactory {
                 rt = built.get(fc);
             }
             if (rt == null) {
-                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context,
+                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc, filterContext),
+                        buildFilter(lc, fc, filterContext), filterContext,
                         fc.transportSocket() == null ? null
                         : new DownstreamTransportSocket(fc.transportSocket(), secrets,
                         TlsProvider.current(),
@@ -98,7 +104,7 @@ final class ListenerRuntimeFactory {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private NetworkFilter buildFilter(ListenerConfig lc, FilterChainConfig fc) {
+    private NetworkFilter buildFilter(ListenerConfig lc, FilterChainConfig fc, ServerContext filterContext) {
         if (fc.filters() == null || fc.filters().isEmpty()) {
             return io.remora.network.EmptyFilterChain.INSTANCE;
         }
@@ -117,15 +123,16 @@ final class ListenerRuntimeFactory {
             throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
                     + "': no network filter factory for " + terminal.filterName());
         }
-        return factory.create(terminal, context);
+        return factory.create(terminal, filterContext);
     }
 
-    private ConnectionFilterFactory[] buildConnectionFilters(ListenerConfig lc, FilterChainConfig fc) {
+    private ConnectionFilterFactory[] buildConnectionFilters(ListenerConfig lc, FilterChainConfig fc,
+                                                             ServerContext filterContext) {
         List<NetworkFilterConfig> filters = fc.filters();
         ConnectionFilterFactory[] out = new ConnectionFilterFactory[Math.max(0, filters.size() - 1)];
         for (int i = 0; i < out.length; i++) {
             NetworkFilterConfig c = filters.get(i);
-            out[i] = connectionFilter(c);
+            out[i] = connectionFilter(c, filterContext);
             if (out[i] == null) {
                 throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
                         + "': network filter " + c.filterName() + " has no runtime implementation in this build");
@@ -137,12 +144,17 @@ final class ListenerRuntimeFactory {
     /** The factory of a non-terminal (or upstream) network filter's config, or null when no provider takes it. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     ConnectionFilterFactory connectionFilter(NetworkFilterConfig c) {
+        return connectionFilter(c, context);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private ConnectionFilterFactory connectionFilter(NetworkFilterConfig c, ServerContext filterContext) {
         if (c instanceof io.remora.config.DiscoveredNetworkFilterConfig d) {
-            return new io.remora.network.DiscoveredConnectionFilterFactory(d, this::connectionFilter);
+            return new io.remora.network.DiscoveredConnectionFilterFactory(d, x -> connectionFilter(x, filterContext));
         }
         for (ConnectionFilterFactory.Provider p : connectionFilterProviders) {
             if (p.configType().isInstance(c)) {
-                return p.create(c, context);
+                return p.create(c, filterContext);
             }
         }
         return null;

@@ -100,7 +100,9 @@ final class ListenerUpdate {
                 && a.bindToPort() == b.bindToPort()
                 && a.transparent() == b.transparent() && a.freebind() == b.freebind()
                 && a.socketOptions().equals(b.socketOptions())
-                && a.addressSocketOptions().equals(b.addressSocketOptions());
+                && a.addressSocketOptions().equals(b.addressSocketOptions())
+                // Backlog, SO_REUSEPORT, fast open, balance: set when the sockets are made.
+                && a.socket().equals(b.socket());
     }
 
     private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {

@@ -24,8 +24,14 @@ public final class ListenerStats {
     public final Counter downstreamCxTransportSocketConnectTimeout;
 
     private final TcpStatsMeters.OnFirstUse tcpStats;
+    private final MeterRegistry registry;
+    private final String label;
+    /** By worker index; grown (copied) when a worker takes its first connection. */
+    private volatile Worker[] workers = new Worker[0];
 
     ListenerStats(MeterRegistry r, String label) {
+        this.registry = r;
+        this.label = label;
         this.tcpStats = new TcpStatsMeters.OnFirstUse(() -> TcpStatsMeters.listener(r, label));
         downstreamCxTotal = Counter.builder("envoy_listener_downstream_cx_total").tag(TAG, label).register(r);
         downstreamCxDestroy = Counter.builder("envoy_listener_downstream_cx_destroy").tag(TAG, label).register(r);
@@ -38,6 +44,39 @@ public final class ListenerStats {
         downstreamCxTransportSocketConnectTimeout = Counter.builder(
                 "envoy_listener_downstream_cx_transport_socket_connect_timeout").tag(TAG, label).register(r);
         Gauge.builder("envoy_listener_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, label).register(r);
+    }
+
+    /**
+     * Envoy's per-handler {@code listener.<label>.worker_<index>.downstream_cx_total} and
+     * {@code downstream_cx_active}: how the listener's connections spread over the workers.
+     */
+    public Worker worker(int index) {
+        Worker[] w = workers;
+        return index < w.length && w[index] != null ? w[index] : newWorker(index);
+    }
+
+    private synchronized Worker newWorker(int index) {
+        Worker[] w = workers;
+        if (index < w.length && w[index] != null) {
+            return w[index];
+        }
+        Worker[] grown = java.util.Arrays.copyOf(w, Math.max(w.length, index + 1));
+        grown[index] = new Worker(registry, label, index);
+        workers = grown;
+        return grown[index];
+    }
+
+    /** One worker's share of the listener's connections. */
+    public static final class Worker {
+        public final Counter downstreamCxTotal;
+        public final AtomicLong downstreamCxActive = new AtomicLong();
+
+        private Worker(MeterRegistry r, String label, int index) {
+            String prefix = "envoy_listener_worker_" + index + "_";
+            downstreamCxTotal = Counter.builder(prefix + "downstream_cx_total").tag(TAG, label).register(r);
+            Gauge.builder(prefix + "downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, label)
+                    .register(r);
+        }
     }
 
     /** {@code listener.<label>.tcp_stats.*}, made when a filter chain's tcp_stats socket first needs them. */

@@ -312,8 +312,25 @@ public final class StatNames {
         "ip_tagging", "credential_injector", "composite", "adaptive_concurrency", "json_to_metadata", "geoip",
         "maxmind"};
 
+    /** A listener's per-worker scope: {@code worker_0_downstream_cx_total} is {@code worker_0.downstream_cx_total}. */
+    private static String workerScope(String stat) {
+        if (!stat.startsWith("worker_")) {
+            return null;
+        }
+        int end = 7;
+        while (end < stat.length() && Character.isDigit(stat.charAt(end))) {
+            end++;
+        }
+        return end > 7 && end < stat.length() && stat.charAt(end) == '_'
+                ? stat.substring(0, end) + "." + stat.substring(end + 1) : null;
+    }
+
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {
+        String worker = workerScope(stat);
+        if (worker != null) {
+            return worker;
+        }
         String redis = RedisStatNames.cluster(stat);
         if (redis != null) {
             return redis;

@@ -38,6 +38,17 @@ class FilterStatNamesTest {
         assertEquals("credential_injector.injected", name("envoy_credential_injector_injected"));
     }
 
+    /** Envoy's per-handler listener stats: {@code listener.<address>.worker_<n>.<stat>}. */
+    @Test
+    void perWorkerListenerStatsHaveTheWorkersScope() {
+        assertEquals("listener.127.0.0.1_8080.worker_0.downstream_cx_total",
+                name("envoy_listener_worker_0_downstream_cx_total", ListenerStats.TAG, "127.0.0.1_8080"));
+        assertEquals("listener.127.0.0.1_8080.worker_12.downstream_cx_active",
+                name("envoy_listener_worker_12_downstream_cx_active", ListenerStats.TAG, "127.0.0.1_8080"));
+        assertEquals("listener.127.0.0.1_8080.worker_x", name("envoy_listener_worker_x", ListenerStats.TAG,
+                "127.0.0.1_8080"), "not a worker's scope");
+    }
+
     @Test
     void listenerLocalRateLimitHasItsOwnScope() {
         assertEquals("listener_local_ratelimit.edge.rate_limited", name("envoy_listener_local_ratelimit_rate_limited",

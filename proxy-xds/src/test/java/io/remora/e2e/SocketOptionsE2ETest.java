@@ -60,7 +60,8 @@ class SocketOptionsE2ETest {
         }
     }
 
-    private static String ss(String... args) throws Exception {
+    /** {@code ss} with these arguments: its output (it must succeed). */
+    static String ss(String... args) throws Exception {
         String[] cmd = new String[args.length + 1];
         cmd[0] = "ss";
         System.arraycopy(args, 0, cmd, 1, args.length);

@@ -194,6 +194,8 @@ public final class ListenerTranslator {
                 .filtersDisabled(disabled)
                 .accessLogs(accessLogs)
                 .additionalAddresses(additional).socketOptions(socketOptions).addressSocketOptions(addressOptions)
+                .socket(ListenerSocketTranslator.translate(l, address, path))
+                .drainType(ListenerSocketTranslator.drainType(l))
                 .build();
     }
 

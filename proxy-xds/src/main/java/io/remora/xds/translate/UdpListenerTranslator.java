@@ -39,6 +39,9 @@ final class UdpListenerTranslator {
         if (l.hasUseOriginalDst() && l.getUseOriginalDst().getValue()) {
             throw path.field("use_original_dst").error("not supported on UDP listeners");
         }
+        if (l.getEnableMptcp()) {
+            throw path.field("enable_mptcp").error("enable_mptcp can only be used with TCP listeners");
+        }
         if (l.getAccessLogCount() > 0) {
             ctx.warnOnce("udp_listener.access_log", "a UDP listener's access_log is not supported (ignored), first at "
                     + path.field("access_log"));
@@ -70,6 +73,10 @@ final class UdpListenerTranslator {
                 .bypassOverloadManager(l.getBypassOverloadManager())
                 .socketOptions(ListenerTranslator.socketOptions(l.getSocketOptionsList(), path.field("socket_options")))
                 .udp(new ListenerConfig.UdpListener(maxRx, filter))
+                // Envoy reads no other socket field of a UDP listener (backlog, balance, fast open are TCP's).
+                .socket(io.remora.config.ListenerSocketConfig.builder()
+                        .reusePort(!l.hasEnableReusePort() || l.getEnableReusePort().getValue()).build())
+                .drainType(ListenerSocketTranslator.drainType(l))
                 .build();
     }
 

@@ -98,4 +98,51 @@ class ListenerSocketsTranslationTest {
         var len = refused("", "{ suffix_len: 8 }");
         assertEquals("static_resources.listeners[0].filter_chains[0].filter_chain_match.suffix_len", len.path());
     }
+
+    @Test
+    void socketFieldsAreTranslatedWithEnvoysDefaults() {
+        ListenerConfig defaults = load("", "{}").model().listeners().get(0);
+        assertEquals(io.remora.config.ListenerSocketConfig.DEFAULT, defaults.socket());
+        assertEquals(ListenerConfig.DrainType.DEFAULT, defaults.drainType());
+        assertEquals(-1, defaults.socket().tcpBacklogSize(), "listen(-1): net.core.somaxconn, as Envoy on Linux");
+        assertTrue(defaults.socket().reusePort());
+        ListenerConfig set = load("""
+                tcp_backlog_size: 7
+                enable_reuse_port: false
+                connection_balance_config: { exact_balance: {} }
+                max_connections_to_accept_per_socket_event: 3
+                tcp_fast_open_queue_length: 0
+                drain_type: MODIFY_ONLY
+                """, "{}").model().listeners().get(0);
+        assertEquals(io.remora.config.ListenerSocketConfig.builder().tcpBacklogSize(7).reusePort(false)
+                .exactBalance(true).maxAcceptPerEvent(3).tcpFastOpenQueueLength(0).build(), set.socket());
+        assertEquals(ListenerConfig.DrainType.MODIFY_ONLY, set.drainType());
+    }
+
+    @Test
+    void socketFieldsEnvoyRefusesNameTheField() {
+        assertEquals("static_resources.listeners[0].enable_mptcp", refused("enable_mptcp: true", "{}").path());
+        var ext = refused("""
+                connection_balance_config:
+                  extend_balance:
+                    name: my.balancer
+                    typed_config: { "@type": type.googleapis.com/google.protobuf.Struct }
+                """, "{}");
+        assertEquals("static_resources.listeners[0].connection_balance_config.extend_balance", ext.path());
+        assertTrue(ext.getMessage().contains("my.balancer"), ext.getMessage());
+        assertEquals("static_resources.listeners[0].connection_balance_config",
+                refused("connection_balance_config: {}", "{}").path());
+        assertEquals("static_resources.listeners[0].max_connections_to_accept_per_socket_event",
+                refused("max_connections_to_accept_per_socket_event: 0", "{}").path());
+    }
+
+    @Test
+    void internalListenersHaveNoSocketToTune() {
+        String internal = yaml("tcp_backlog_size: 7", "{}")
+                .replaceFirst("address: \\{ socket_address: \\{[^}]*} }", "internal_listener: {}");
+        assertTrue(internal.contains("internal_listener"), internal);
+        var e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(internal, "test.yaml"));
+        assertEquals("static_resources.listeners[0].tcp_backlog_size", e.path());
+    }
 }
