@@ -174,6 +174,46 @@ class LocalRateLimitE2ETest {
                             typed_per_filter_config:
                               envoy.filters.http.local_ratelimit:
             ${DESC_LIMIT}
+                          - match: { prefix: "/hdesc" }
+                            route:
+                              cluster: web
+                              rate_limits:
+                              - actions:
+                                - extension:
+                                    name: client
+                                    typed_config:
+                                      "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+                                      header_name: x-client
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${DESC_LIMIT}
+                          - match: { prefix: "/h2desc" }
+                            route:
+                              cluster: web
+                              rate_limits:
+                              - actions:
+                                - extension:
+                                    name: client
+                                    typed_config:
+                                      "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+                                      header_name: x-client
+                                - generic_key: { descriptor_key: plan, descriptor_value: gold }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${DESC_LIMIT}
+                          - match: { prefix: "/qdesc" }
+                            route:
+                              cluster: web
+                              rate_limits:
+                              - actions:
+                                - extension:
+                                    name: plan
+                                    typed_config:
+                                      "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestQueryParamMatchInput
+                                      query_param: plan
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${DESC_LIMIT}
                           - match: { prefix: "/vhdesc" }
                             route: { cluster: web }
                             typed_per_filter_config:
@@ -379,6 +419,39 @@ class LocalRateLimitE2ETest {
         }
         assertEquals(200, get("/xdesc/1", "x-tier", "top").statusCode());
         assertEquals(429, get("/xdesc/2", "x-tier", "top").statusCode(), "the plan=gold descriptor's one token is spent");
+    }
+
+    /** A request header input as the descriptor extension: its value under the extension's name. */
+    @Test
+    void headerInputMakesADescriptor() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, get("/hdesc/n" + i).statusCode(), "no header: no descriptor");
+        }
+        assertEquals(200, get("/hdesc/1", "x-client", "carol").statusCode());
+        assertEquals(429, get("/hdesc/2", "x-client", "carol").statusCode(), "the client=carol descriptor's one token");
+        assertEquals(200, get("/hdesc/3", "x-client", "dave").statusCode(), "client=dave has no bucket of its own");
+    }
+
+    /**
+     * As Envoy's MatchInputRateLimitDescriptor: a missing header drops the whole descriptor (else
+     * plan=gold alone would be limited), an empty one drops only its entry.
+     */
+    @Test
+    void absentInputDropsTheDescriptorEmptyOnlyItsEntry() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, get("/h2desc/n" + i).statusCode(), "no header: no descriptor at all");
+        }
+        assertEquals(200, get("/h2desc/1", "x-client", "").statusCode());
+        assertEquals(429, get("/h2desc/2", "x-client", "").statusCode(), "an empty header leaves plan=gold");
+    }
+
+    @Test
+    void queryParameterInputMakesADescriptor() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, get("/qdesc/b" + i + "?plan=basic").statusCode(), "plan=basic has no bucket of its own");
+        }
+        assertEquals(200, get("/qdesc/1?plan=gold&plan=basic").statusCode());
+        assertEquals(429, get("/qdesc/2?x=1&plan=gold").statusCode(), "the plan=gold descriptor's one token is spent");
     }
 
     @Test
