@@ -127,20 +127,26 @@ class BandwidthLimitE2ETest {
         assertEquals(0, stat("slow", "response_pending"));
     }
 
-    @Test
-    void uploadIsPaced() throws Exception {
-        byte[] body = new byte[BYTES];
-        new java.util.Random(11).nextBytes(body);
+    /** Uploads {@code size} random bytes to {@code path}; checks the upstream got them whole; returns the milliseconds taken. */
+    static long upload(String path, int size, long seed) throws Exception {
+        byte[] body = new byte[size];
+        new java.util.Random(seed).nextBytes(body);
         Path f = io.remora.testing.TempPaths.file("bandwidth-upload", ".bin");
         Files.write(f, body);
-        double incoming = stat("slow", "request_incoming_total_size");
         long start = System.nanoTime();
-        Curl r = Curl.run("-H", "Expect:", "--data-binary", "@" + f, stack.url("/slow/upload"));
+        Curl r = Curl.run("-H", "Expect:", "--data-binary", "@" + f, stack.url(path));
         long ms = (System.nanoTime() - start) / 1_000_000;
         CRC32 crc = new CRC32();
         crc.update(body);
         assertEquals(200, r.status());
-        assertEquals(Long.toHexString(crc.getValue()) + " " + BYTES, r.text(), "the upstream got the body whole");
+        assertEquals(Long.toHexString(crc.getValue()) + " " + size, r.text(), "the upstream got the body whole");
+        return ms;
+    }
+
+    @Test
+    void uploadIsPaced() throws Exception {
+        double incoming = stat("slow", "request_incoming_total_size");
+        long ms = upload("/slow/upload", BYTES, 11);
         assertTrue(ms >= 3000, "took " + ms + " ms");
         assertEquals(incoming + BYTES, stat("slow", "request_incoming_total_size"));
         assertTrue(stat("slow", "request_enabled") >= 1);
@@ -154,17 +160,7 @@ class BandwidthLimitE2ETest {
     @Test
     void mebibyteUploadAtOneMebibytePerSecond() throws Exception {
         int size = 1024 * 1024;
-        byte[] body = new byte[size];
-        new java.util.Random(13).nextBytes(body);
-        Path f = io.remora.testing.TempPaths.file("bandwidth-mib", ".bin");
-        Files.write(f, body);
-        long start = System.nanoTime();
-        Curl r = Curl.run("-H", "Expect:", "--data-binary", "@" + f, stack.url("/mib/upload"));
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        CRC32 crc = new CRC32();
-        crc.update(body);
-        assertEquals(200, r.status());
-        assertEquals(Long.toHexString(crc.getValue()) + " " + size, r.text(), "the upstream got the body whole");
+        long ms = upload("/mib/upload", size, 13);
         assertTrue(ms >= 500, "took " + ms + " ms");
         assertEquals(1, stat("mib", "request_enabled"));
         assertTrue(stat("mib", "request_enforced") > 0, "the bucket ran dry");
