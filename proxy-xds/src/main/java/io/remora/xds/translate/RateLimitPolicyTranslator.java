@@ -18,14 +18,22 @@ import java.util.List;
 public final class RateLimitPolicyTranslator {
 
     /**
-     * The HTTP matching inputs a descriptor extension may be: those with a string value (Envoy's
-     * dynamic metadata input has none). Response and trailer inputs are admitted as Envoy does;
-     * they have no value when descriptors are made, so their descriptor is never produced.
+     * The HTTP matching inputs a descriptor extension may be: those a stream's matching data
+     * reads. Response and trailer inputs are admitted as Envoy does; they have no value when
+     * descriptors are made, so their descriptor is never produced. Refused: the dynamic metadata
+     * input (Envoy's yields no string) and the source type, transport and application protocol
+     * inputs (a stream does not read them).
      */
     private static final UnifiedMatcherTranslator<Void> DESCRIPTOR_INPUTS = new UnifiedMatcherTranslator<>(
-            EnumSet.complementOf(EnumSet.of(MatchInput.Kind.DYNAMIC_METADATA)),
+            EnumSet.of(MatchInput.Kind.REQUEST_HEADER, MatchInput.Kind.REQUEST_QUERY_PARAM,
+                    MatchInput.Kind.REQUEST_TRAILER, MatchInput.Kind.RESPONSE_HEADER, MatchInput.Kind.RESPONSE_TRAILER,
+                    MatchInput.Kind.RESPONSE_STATUS_CODE, MatchInput.Kind.RESPONSE_STATUS_CODE_CLASS,
+                    MatchInput.Kind.DESTINATION_IP, MatchInput.Kind.DESTINATION_PORT, MatchInput.Kind.SOURCE_IP,
+                    MatchInput.Kind.SOURCE_PORT, MatchInput.Kind.DIRECT_SOURCE_IP, MatchInput.Kind.SERVER_NAME,
+                    MatchInput.Kind.URI_SAN, MatchInput.Kind.DNS_SAN, MatchInput.Kind.SUBJECT,
+                    MatchInput.Kind.FILTER_STATE),
             type -> "rate limit descriptor extension '" + type + "' is not supported: neither "
-                    + ExprDescriptor.TYPE + " nor an HTTP matching input Remora has",
+                    + ExprDescriptor.TYPE + " nor an HTTP matching input Remora reads here",
             (action, path) -> null);
 
     private RateLimitPolicyTranslator() {

@@ -76,5 +76,8 @@ class ExprDescriptorTranslationTest {
                 + "envoy.extensions.matching.common_inputs.network.v3.DynamicMetadataInput,"
                 + " filter: f, path: [{ key: k }]");
         assertTrue(metadata.contains(ACTIONS) && metadata.contains("not supported"), metadata);
+        String transport = error("\"@type\": type.googleapis.com/"
+                + "envoy.extensions.matching.common_inputs.network.v3.TransportProtocolInput");
+        assertTrue(transport.contains(ACTIONS) && transport.contains("not supported"), transport);
     }
 }

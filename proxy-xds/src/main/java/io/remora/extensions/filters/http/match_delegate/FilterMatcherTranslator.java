@@ -17,9 +17,9 @@ import java.util.Set;
 
 /**
  * The matcher of an {@code ExtensionWithMatcher}: Envoy's HTTP inputs (request and response
- * headers and trailers, request query parameters), the connection's addresses, ports and SNI, the peer certificate's SANs and
- * subject, and filter state; actions {@code SkipFilter} and, for the composite filter,
- * {@code ExecuteFilterAction}.
+ * headers and trailers, request query parameters), the connection's addresses, ports and SNI, the
+ * peer certificate's SANs and subject, and filter state; actions {@code SkipFilter} and, for the
+ * composite filter, {@code ExecuteFilterAction}.
  */
 final class FilterMatcherTranslator {
 
