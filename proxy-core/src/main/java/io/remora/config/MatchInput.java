@@ -4,12 +4,14 @@ package io.remora.config;
  * One data input of a {@link UnifiedMatcher}: the connection facts of Envoy's network inputs
  * ({@code envoy.extensions.matching.common_inputs.network.v3.*}), the peer certificate's
  * ({@code ...common_inputs.ssl.v3.*}), a request header ({@code HttpRequestHeaderMatchInput}),
+ * a request query parameter ({@code HttpRequestQueryParamMatchInput}),
  * a request trailer, response header or response trailer (their {@code Http*MatchInput}s, which
  * only filters wrapped by an {@code ExtensionWithMatcher} see) or a filter state object
  * ({@code FilterStateInput}), or a value in the dynamic metadata ({@code DynamicMetadataInput},
  * which only the metadata input matcher reads).
  *
- * @param key  the header name (lower case), filter state key or metadata namespace; null for the other kinds
+ * @param key  the header name (lower case), query parameter name, filter state key or metadata namespace; null
+ *             for the other kinds
  * @param path DYNAMIC_METADATA only: the keys from the namespace's struct down to the value; else empty
  */
 public record MatchInput(Kind kind, String key, java.util.List<String> path) {
@@ -18,12 +20,13 @@ public record MatchInput(Kind kind, String key, java.util.List<String> path) {
         DESTINATION_IP, DESTINATION_PORT, SOURCE_IP, SOURCE_PORT, DIRECT_SOURCE_IP, SOURCE_TYPE, SERVER_NAME,
         TRANSPORT_PROTOCOL, APPLICATION_PROTOCOL, URI_SAN, DNS_SAN, SUBJECT, REQUEST_HEADER, FILTER_STATE,
         REQUEST_TRAILER, RESPONSE_HEADER, RESPONSE_TRAILER, RESPONSE_STATUS_CODE, RESPONSE_STATUS_CODE_CLASS,
-        DYNAMIC_METADATA;
+        DYNAMIC_METADATA, REQUEST_QUERY_PARAM;
 
         /** Whether inputs of this kind name something (a header, a filter state key, a metadata namespace). */
         public boolean keyed() {
             return this == REQUEST_HEADER || this == FILTER_STATE || this == REQUEST_TRAILER
-                    || this == RESPONSE_HEADER || this == RESPONSE_TRAILER || this == DYNAMIC_METADATA;
+                    || this == RESPONSE_HEADER || this == RESPONSE_TRAILER || this == DYNAMIC_METADATA
+                    || this == REQUEST_QUERY_PARAM;
         }
     }
 
@@ -70,6 +73,11 @@ public record MatchInput(Kind kind, String key, java.util.List<String> path) {
     /** A request trailer, response header or response trailer (by kind) named {@code name}. */
     public static MatchInput header(Kind kind, String name) {
         return new MatchInput(kind, name.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** {@code HttpRequestQueryParamMatchInput}: the first value of the (case-sensitive) parameter. */
+    public static MatchInput queryParam(String name) {
+        return new MatchInput(Kind.REQUEST_QUERY_PARAM, name);
     }
 
     public static MatchInput filterState(String key) {

@@ -83,6 +83,14 @@ public record RateLimitPolicy(int stage, String disableKey, List<Action> actions
     public record Extension(String descriptorKey, boolean skipIfError, DescriptorProducer producer) implements Action {
     }
 
+    /**
+     * {@code extension} with an HTTP matching input as the descriptor extension (Envoy's
+     * MatchInputRateLimitDescriptor): the entry (the extension's name, the input's value); an input
+     * with no value drops the descriptor, an empty value only this entry.
+     */
+    public record MatchInputValue(String descriptorKey, MatchInput input) implements Action {
+    }
+
     /** A descriptor extension's evaluation: the entry's value for this stream, or null when it failed. */
     public interface DescriptorProducer {
         String value(io.remora.accesslog.StreamInfo info);

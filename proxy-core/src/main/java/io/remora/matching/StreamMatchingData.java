@@ -55,7 +55,7 @@ public final class StreamMatchingData implements MatchingData {
     @Override
     public boolean available(MatchInput input) {
         return switch (input.kind()) {
-            case REQUEST_HEADER -> request() != null;
+            case REQUEST_HEADER, REQUEST_QUERY_PARAM -> request() != null;
             case REQUEST_TRAILER -> requestTrailers != null;
             case RESPONSE_HEADER, RESPONSE_STATUS_CODE, RESPONSE_STATUS_CODE_CLASS -> responseHeaders != null;
             case RESPONSE_TRAILER -> responseTrailers != null;
@@ -68,6 +68,7 @@ public final class StreamMatchingData implements MatchingData {
     public String value(MatchInput input) {
         return switch (input.kind()) {
             case REQUEST_HEADER -> MatchingData.header(request(), input.key());
+            case REQUEST_QUERY_PARAM -> queryParam(request().path(), input.key());
             case REQUEST_TRAILER -> MatchingData.header(requestTrailers, input.key());
             case RESPONSE_HEADER -> MatchingData.header(responseHeaders, input.key());
             case RESPONSE_TRAILER -> MatchingData.header(responseTrailers, input.key());
@@ -106,6 +107,16 @@ public final class StreamMatchingData implements MatchingData {
             default -> null;
         };
         return a instanceof InetSocketAddress isa ? isa.getAddress() : null;
+    }
+
+    /** As Envoy's input: the parameter's first decoded value; null when the path has none. */
+    private static String queryParam(CharSequence path, String name) {
+        if (path == null) {
+            return null;
+        }
+        java.util.List<String> values = new io.netty.handler.codec.http.QueryStringDecoder(path.toString())
+                .parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     /** As Envoy's input: a class for 100..599 only. */

@@ -103,13 +103,17 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         streamInfo.downstreamDirectRemoteAddress = downstream.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
         streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
+        // The connection's filter state is the session's, as Envoy's tcp_proxy shares the
+        // connection's stream info: %FILTER_STATE% of its access logs reads what filters set.
+        io.remora.network.FilterState connectionState = io.remora.network.FilterState.of(downstream);
+        streamInfo.filterState(connectionState);
         filter.stats.downstreamCxTotal.increment();
         filter.stats.downstreamCxActive.incrementAndGet();
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster(this);
         streamInfo.upstreamCluster = name;
         // Network filters before tcp_proxy (Istio's stats) read the upstream side from here.
-        io.remora.network.FilterState.of(downstream).set(UPSTREAM_INFO_KEY, streamInfo,
+        connectionState.set(UPSTREAM_INFO_KEY, streamInfo,
                 io.remora.network.FilterState.Mutability.READ_ONLY);
         cluster = name == null ? null : filter.context.clusterManager().get(name);
         if (cluster == null && name != null && filter.onDemandStats != null

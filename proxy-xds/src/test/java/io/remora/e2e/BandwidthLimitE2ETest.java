@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * envoy.filters.http.bandwidth_limit through a real proxy: a route's own config paces a 64 KiB
- * response and a 64 KiB upload at 16 KiB/s (checked only as a lower bound on the time taken), and
+ * response and a 64 KiB upload at 16 KiB/s, another 1 MiB up at 1 MiB/s (checked only as a lower
+ * bound on the time taken), and
  * ends the (chunked, enable_trailers) response with its delay trailers; the filter-level config (DISABLED, as Envoy's example)
  * leaves other routes alone.
  */
@@ -56,6 +57,14 @@ class BandwidthLimitE2ETest {
                   fill_interval: 0.1s
                   enable_response_trailers: true
                   response_trailer_prefix: x-bw
+            - match: { prefix: "/mib/" }
+              route: { cluster: web, prefix_rewrite: "/" }
+              typed_per_filter_config:
+                envoy.filters.http.bandwidth_limit:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.bandwidth_limit.v3.BandwidthLimit
+                  stat_prefix: mib
+                  enable_mode: REQUEST
+                  limit_kbps: 1024
             - match: { prefix: "/fast/" }
               route: { cluster: web, prefix_rewrite: "/" }
             """);
@@ -118,24 +127,48 @@ class BandwidthLimitE2ETest {
         assertEquals(0, stat("slow", "response_pending"));
     }
 
-    @Test
-    void uploadIsPaced() throws Exception {
-        byte[] body = new byte[BYTES];
-        new java.util.Random(11).nextBytes(body);
+    /** Uploads {@code size} random bytes to {@code path}; checks the upstream got them whole; returns the milliseconds taken. */
+    static long upload(String path, int size, long seed) throws Exception {
+        byte[] body = new byte[size];
+        new java.util.Random(seed).nextBytes(body);
         Path f = io.remora.testing.TempPaths.file("bandwidth-upload", ".bin");
         Files.write(f, body);
-        double incoming = stat("slow", "request_incoming_total_size");
         long start = System.nanoTime();
-        Curl r = Curl.run("-H", "Expect:", "--data-binary", "@" + f, stack.url("/slow/upload"));
+        Curl r = Curl.run("-H", "Expect:", "--data-binary", "@" + f, stack.url(path));
         long ms = (System.nanoTime() - start) / 1_000_000;
         CRC32 crc = new CRC32();
         crc.update(body);
         assertEquals(200, r.status());
-        assertEquals(Long.toHexString(crc.getValue()) + " " + BYTES, r.text(), "the upstream got the body whole");
+        assertEquals(Long.toHexString(crc.getValue()) + " " + size, r.text(), "the upstream got the body whole");
+        return ms;
+    }
+
+    @Test
+    void uploadIsPaced() throws Exception {
+        double incoming = stat("slow", "request_incoming_total_size");
+        long ms = upload("/slow/upload", BYTES, 11);
         assertTrue(ms >= 3000, "took " + ms + " ms");
         assertEquals(incoming + BYTES, stat("slow", "request_incoming_total_size"));
         assertTrue(stat("slow", "request_enabled") >= 1);
         assertEquals(0, stat("slow", "request_pending"));
+    }
+
+    /**
+     * 1 MiB up at limit_kbps 1024 (REQUEST only, default 50 ms fill interval): the bucket starts
+     * with one interval's worth, so the rest takes about 0.95 s; only a lower bound is checked.
+     */
+    @Test
+    void mebibyteUploadAtOneMebibytePerSecond() throws Exception {
+        int size = 1024 * 1024;
+        long ms = upload("/mib/upload", size, 13);
+        assertTrue(ms >= 500, "took " + ms + " ms");
+        assertEquals(1, stat("mib", "request_enabled"));
+        assertTrue(stat("mib", "request_enforced") > 0, "the bucket ran dry");
+        assertEquals(size, stat("mib", "request_incoming_total_size"));
+        assertEquals(size, stat("mib", "request_allowed_total_size"));
+        assertTrue(stat("mib", "request_allowed_size") > 0);
+        assertEquals(0, stat("mib", "request_pending"));
+        assertEquals(0, stat("mib", "response_enabled"), "enable_mode REQUEST leaves the response alone");
     }
 
     @Test

@@ -243,11 +243,22 @@ final class Bootstraps {
 
     /** As {@link #tcpListener(String, String)}, with more tcp_proxy fields (YAML, unindented). */
     static String tcpListener(String name, String cluster, String proxyFields) {
+        return tcpListener(name, "", "", cluster, proxyFields);
+    }
+
+    /**
+     * As {@link #tcpListener(String, String, String)}, with {@code listenerFilters} and network
+     * {@code filters} before tcp_proxy (list items, unindented; blank for none).
+     */
+    static String tcpListener(String name, String listenerFilters, String filters, String cluster,
+                              String proxyFields) {
         return """
                 - name: NAME
                   address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
+                LISTENER_FILTERS
                   filter_chains:
                   - filters:
+                FILTERS
                     - name: envoy.filters.network.tcp_proxy
                       typed_config:
                         "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
@@ -255,7 +266,28 @@ final class Bootstraps {
                         cluster: CLUSTER
                 FIELDS
                 """.replace("NAME", name).replace("CLUSTER", cluster)
+                .replace("LISTENER_FILTERS\n", listenerFilters.isBlank() ? ""
+                        : "  listener_filters:\n" + indent(listenerFilters, 2) + "\n")
+                .replace("FILTERS\n", filters.isBlank() ? "" : indent(filters, 4) + "\n")
                 .replace("FIELDS\n", proxyFields.isBlank() ? "" : indent(proxyFields, 8) + "\n");
+    }
+
+    /** A listener filter list item: tls_inspector, for SNI. */
+    static final String TLS_INSPECTOR = """
+            - name: envoy.filters.listener.tls_inspector
+              typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector }
+            """;
+
+    /** An {@code access_log} field (YAML, unindented): a file at {@code path} with one line of {@code format} each. */
+    static String fileAccessLog(Object path, String format) {
+        return """
+                access_log:
+                - name: envoy.access_loggers.file
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                    path: %s
+                    log_format: { text_format_source: { inline_string: "%s\\n" } }
+                """.formatted(path, format);
     }
 
     /**

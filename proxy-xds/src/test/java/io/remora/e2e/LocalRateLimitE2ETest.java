@@ -174,6 +174,7 @@ class LocalRateLimitE2ETest {
                             typed_per_filter_config:
                               envoy.filters.http.local_ratelimit:
             ${DESC_LIMIT}
+            ${INPUT_ROUTES}
                           - match: { prefix: "/vhdesc" }
                             route: { cluster: web }
                             typed_per_filter_config:
@@ -217,6 +218,18 @@ class LocalRateLimitE2ETest {
               layers: [{ name: admin, admin_layer: {} }]
             """;
 
+    /** The x-client header input as a descriptor extension named client (a YAML flow map). */
+    static final String CLIENT_INPUT = "{ extension: { name: client, typed_config: { \"@type\":"
+            + " type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput, header_name: x-client } } }";
+
+    /** A route (YAML, unindented) under {@code prefix} to web with one policy of these actions, limited by DESC_LIMIT. */
+    static String inputRoute(String prefix, String... actions) {
+        return "- match: { prefix: \"" + prefix + "\" }\n"
+                + "  route: { cluster: web, rate_limits: [{ actions: [" + String.join(", ", actions) + "] }] }\n"
+                + "  typed_per_filter_config:\n    envoy.filters.http.local_ratelimit:\n"
+                + DESC_LIMIT.indent(6);
+    }
+
     @BeforeAll
     static void start() throws Exception {
         upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
@@ -226,6 +239,11 @@ class LocalRateLimitE2ETest {
         proxy = stack.start(stack.render(BOOTSTRAP, Map.of("TCP_PORT", tcpPort, "LOG", accessLog,
                 "ROUTE_LIMIT", ROUTE_LIMIT.indent(20).stripTrailing(),
                 "DESC_LIMIT", DESC_LIMIT.indent(20).stripTrailing(),
+                "INPUT_ROUTES", (inputRoute("/hdesc", CLIENT_INPUT) + inputRoute("/h2desc", CLIENT_INPUT,
+                        "{ generic_key: { descriptor_key: plan, descriptor_value: gold } }")
+                        + inputRoute("/qdesc", "{ extension: { name: plan, typed_config: { \"@type\": "
+                        + "type.googleapis.com/envoy.type.matcher.v3.HttpRequestQueryParamMatchInput, query_param: plan } } }"))
+                        .indent(14).stripTrailing(),
                 "CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2))),
                 List.of("-Xmx256m"), "--file-flush-interval-msec", "100");
     }
@@ -371,14 +389,46 @@ class LocalRateLimitE2ETest {
         assertEquals(429, get("/mdesc/2").statusCode(), "the plan=gold descriptor's one token is spent");
     }
 
+    /**
+     * Requests to {@code freePath} with {@code freeHeaders} (a descriptor without a bucket of its
+     * own, or none) all pass; to {@code limitedPath} with {@code limitedHeaders} the first spends
+     * the descriptor's one token and the second is limited.
+     */
+    static void freeThenLimited(String freePath, String[] freeHeaders, String limitedPath, String... limitedHeaders)
+            throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, get(freePath, freeHeaders).statusCode(), "no descriptor with a bucket of its own");
+        }
+        assertEquals(200, get(limitedPath, limitedHeaders).statusCode());
+        assertEquals(429, get(limitedPath, limitedHeaders).statusCode(), "the descriptor's one token is spent");
+    }
+
     /** An expr descriptor extension (CEL over the request) makes the plan=gold descriptor. */
     @Test
     void exprDescriptorMakesADescriptor() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            assertEquals(200, get("/xdesc/b" + i, "x-tier", "low").statusCode(), "plan=basic has no bucket of its own");
-        }
-        assertEquals(200, get("/xdesc/1", "x-tier", "top").statusCode());
-        assertEquals(429, get("/xdesc/2", "x-tier", "top").statusCode(), "the plan=gold descriptor's one token is spent");
+        freeThenLimited("/xdesc/b", new String[] {"x-tier", "low"}, "/xdesc/1", "x-tier", "top");
+    }
+
+    /** A request header input as the descriptor extension: its value under the extension's name. */
+    @Test
+    void headerInputMakesADescriptor() throws Exception {
+        freeThenLimited("/hdesc/n", new String[0], "/hdesc/1", "x-client", "carol");
+        assertEquals(200, get("/hdesc/3", "x-client", "dave").statusCode(), "client=dave has no bucket of its own");
+    }
+
+    /**
+     * As Envoy's MatchInputRateLimitDescriptor: a missing header drops the whole descriptor (else
+     * plan=gold alone would be limited), an empty one drops only its entry (leaving plan=gold).
+     */
+    @Test
+    void absentInputDropsTheDescriptorEmptyOnlyItsEntry() throws Exception {
+        freeThenLimited("/h2desc/n", new String[0], "/h2desc/1", "x-client", "");
+    }
+
+    /** A query parameter input: the parameter's first value. */
+    @Test
+    void queryParameterInputMakesADescriptor() throws Exception {
+        freeThenLimited("/qdesc/b?plan=basic", new String[0], "/qdesc/1?x=1&plan=gold&plan=basic");
     }
 
     @Test

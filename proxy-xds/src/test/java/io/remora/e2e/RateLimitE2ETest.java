@@ -143,6 +143,23 @@ class RateLimitE2ETest {
                           "@type": type.googleapis.com/envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor
                           descriptor_key: absent
                           text: request.headers['x-absent']
+              - match: { prefix: /input }
+                route:
+                  cluster: backend
+                  rate_limits:
+                  - actions:
+                    - extension:
+                        name: user
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+                          header_name: x-user
+                  - actions:
+                    - generic_key: { descriptor_value: by-query }
+                    - extension:
+                        name: region
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestQueryParamMatchInput
+                          query_param: region
               - match: { prefix: /unlimited }
                 route: { cluster: backend }
                 typed_per_filter_config:
@@ -446,6 +463,17 @@ class RateLimitE2ETest {
         assertEquals(200, get("main", "/expr").statusCode());
         assertEquals(List.of("generic_key=tolerant"), descriptors(onlyRequestSince(before)),
                 "no x-plan: that expression fails, and its descriptor goes");
+    }
+
+    /** HTTP matching inputs as descriptor extensions: the value under the extension's name; no value, no descriptor. */
+    @Test
+    void matchingInputDescriptorsReachTheService() throws Exception {
+        int before = received.size();
+        assertEquals(200, get("main", "/input?region=eu", "x-user", "ann").statusCode());
+        assertEquals(List.of("user=ann", "generic_key=by-query,region=eu"), descriptors(onlyRequestSince(before)));
+        before = received.size();
+        assertEquals(200, get("main", "/input?other=1").statusCode());
+        assertEquals(before, received.size(), "neither input has a value: no descriptor, no call");
     }
 
     @Test

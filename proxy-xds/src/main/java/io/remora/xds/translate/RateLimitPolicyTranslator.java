@@ -1,10 +1,14 @@
 package io.remora.xds.translate;
 
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.route.v3.RateLimit;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
+import io.remora.config.MatchInput;
 import io.remora.config.RateLimitPolicy;
+import io.remora.extensions.rate_limit_descriptors.expr.ExprDescriptor;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -12,6 +16,25 @@ import java.util.List;
  * rate limit filters ({@code rate_limits}).
  */
 public final class RateLimitPolicyTranslator {
+
+    /**
+     * The HTTP matching inputs a descriptor extension may be: those a stream's matching data
+     * reads. Response and trailer inputs are admitted as Envoy does; they have no value when
+     * descriptors are made, so their descriptor is never produced. Refused: the dynamic metadata
+     * input (Envoy's yields no string) and the source type, transport and application protocol
+     * inputs (a stream does not read them).
+     */
+    private static final UnifiedMatcherTranslator<Void> DESCRIPTOR_INPUTS = new UnifiedMatcherTranslator<>(
+            EnumSet.of(MatchInput.Kind.REQUEST_HEADER, MatchInput.Kind.REQUEST_QUERY_PARAM,
+                    MatchInput.Kind.REQUEST_TRAILER, MatchInput.Kind.RESPONSE_HEADER, MatchInput.Kind.RESPONSE_TRAILER,
+                    MatchInput.Kind.RESPONSE_STATUS_CODE, MatchInput.Kind.RESPONSE_STATUS_CODE_CLASS,
+                    MatchInput.Kind.DESTINATION_IP, MatchInput.Kind.DESTINATION_PORT, MatchInput.Kind.SOURCE_IP,
+                    MatchInput.Kind.SOURCE_PORT, MatchInput.Kind.DIRECT_SOURCE_IP, MatchInput.Kind.SERVER_NAME,
+                    MatchInput.Kind.URI_SAN, MatchInput.Kind.DNS_SAN, MatchInput.Kind.SUBJECT,
+                    MatchInput.Kind.FILTER_STATE),
+            type -> "rate limit descriptor extension '" + type + "' is not supported: neither "
+                    + ExprDescriptor.TYPE + " nor an HTTP matching input Remora reads here",
+            (action, path) -> null);
 
     private RateLimitPolicyTranslator() {
     }
@@ -149,13 +172,28 @@ public final class RateLimitPolicyTranslator {
                         q.getSkipIfAbsent());
             }
             case EXTENSION -> {
-                return io.remora.extensions.rate_limit_descriptors.expr.ExprDescriptor.translate(a.getExtension(),
-                        path.field("extension"), ctx);
+                return extension(a.getExtension(), path.field("extension"), ctx);
             }
             case ACTIONSPECIFIER_NOT_SET -> throw path.error("an action is required");
             default -> throw path.error("rate limit action " + a.getActionSpecifierCase().name().toLowerCase()
                     + " is not supported by Remora");
         }
+    }
+
+    /**
+     * As Envoy: a descriptor extension when one has the type (the CEL expression's), else an HTTP
+     * matching input under the extension's name; anything else is refused, since it would decide
+     * what is limited.
+     */
+    private static RateLimitPolicy.Action extension(TypedExtensionConfig e, FieldPath path, TranslationContext ctx) {
+        if (e.hasTypedConfig() && ExprDescriptor.TYPE.equals(Protos.typeName(e.getTypedConfig()))) {
+            return ExprDescriptor.translate(e, path, ctx);
+        }
+        if (e.getName().isEmpty()) {
+            throw path.field("name").error("must not be empty");
+        }
+        return new RateLimitPolicy.MatchInputValue(e.getName(),
+                DESCRIPTOR_INPUTS.dataInput(e.hasTypedConfig() ? e.getTypedConfig() : null, path));
     }
 
     private static RateLimitPolicy.Action metadata(String descriptorKey, io.remora.config.MetadataSource source,

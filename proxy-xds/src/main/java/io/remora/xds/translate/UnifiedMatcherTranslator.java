@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DynamicM
 import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.FilterStateInput;
 import io.envoyproxy.envoy.extensions.matching.input_matchers.ip.v3.Ip;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
+import io.envoyproxy.envoy.type.matcher.v3.HttpRequestQueryParamMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestTrailerMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseTrailerMatchInput;
@@ -37,6 +38,7 @@ public final class UnifiedMatcherTranslator<A> {
     private static final String NET = "envoy.extensions.matching.common_inputs.network.v3.";
     private static final String SSL = "envoy.extensions.matching.common_inputs.ssl.v3.";
     private static final String HEADER_INPUT = "envoy.type.matcher.v3.HttpRequestHeaderMatchInput";
+    private static final String QUERY_PARAM_INPUT = "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput";
     /** The header inputs whose data arrives later in a stream, by their input kind. */
     private static final Map<String, MatchInput.Kind> LATER_HEADER_INPUTS = Map.of(
             "envoy.type.matcher.v3.HttpRequestTrailerMatchInput", MatchInput.Kind.REQUEST_TRAILER,
@@ -264,7 +266,16 @@ public final class UnifiedMatcherTranslator<A> {
     }
 
     private MatchInput input(TypedExtensionConfig in, FieldPath path) {
-        String type = in.hasTypedConfig() ? Protos.typeName(in.getTypedConfig()) : "";
+        return dataInput(in.hasTypedConfig() ? in.getTypedConfig() : null, path);
+    }
+
+    /**
+     * One data input on its own (a {@code TypedExtensionConfig} at {@code path} whose typed_config
+     * is {@code config}, null when unset), refused with {@code inputRefusal} unless it is one of
+     * this translator's inputs: for users that read an input's value without a matcher around it.
+     */
+    public MatchInput dataInput(com.google.protobuf.Any config, FieldPath path) {
+        String type = config != null ? Protos.typeName(config) : "";
         FieldPath tp = path.field("typed_config");
         MatchInput input = switch (type) {
             case NET + "DestinationIPInput" -> MatchInput.DESTINATION_IP;
@@ -280,18 +291,25 @@ public final class UnifiedMatcherTranslator<A> {
             case SSL + "DnsSanInput" -> MatchInput.DNS_SAN;
             case SSL + "SubjectInput" -> MatchInput.SUBJECT;
             case NET + "DynamicMetadataInput" -> dynamicMetadata(
-                    Protos.unpack(in.getTypedConfig(), DynamicMetadataInput.class, tp), tp);
+                    Protos.unpack(config, DynamicMetadataInput.class, tp), tp);
             case NET + "FilterStateInput" -> {
-                String key = Protos.unpack(in.getTypedConfig(), FilterStateInput.class, tp).getKey();
+                String key = Protos.unpack(config, FilterStateInput.class, tp).getKey();
                 yield key.isEmpty() ? null : MatchInput.filterState(key);
             }
             case "envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput" -> MatchInput.RESPONSE_STATUS_CODE;
             case "envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput" -> MatchInput.RESPONSE_STATUS_CODE_CLASS;
             case HEADER_INPUT -> {
-                String name = Protos.unpack(in.getTypedConfig(), HttpRequestHeaderMatchInput.class, tp).getHeaderName();
+                String name = Protos.unpack(config, HttpRequestHeaderMatchInput.class, tp).getHeaderName();
                 yield name.isEmpty() ? null : MatchInput.requestHeader(name);
             }
-            default -> LATER_HEADER_INPUTS.containsKey(type) ? laterHeader(in, type, tp) : null;
+            case QUERY_PARAM_INPUT -> {
+                String name = Protos.unpack(config, HttpRequestQueryParamMatchInput.class, tp).getQueryParam();
+                if (name.isEmpty()) {
+                    throw tp.field("query_param").error("must not be empty");
+                }
+                yield MatchInput.queryParam(name);
+            }
+            default -> LATER_HEADER_INPUTS.containsKey(type) ? laterHeader(config, type, tp) : null;
         };
         if (input == null && (type.equals(NET + "FilterStateInput") || type.equals(HEADER_INPUT))) {
             throw tp.field(type.equals(HEADER_INPUT) ? "header_name" : "key").error("must not be empty");
@@ -321,14 +339,14 @@ public final class UnifiedMatcherTranslator<A> {
     }
 
     /** The trailer and response header inputs: each message has just a header_name. */
-    private static MatchInput laterHeader(TypedExtensionConfig in, String type, FieldPath tp) {
+    private static MatchInput laterHeader(com.google.protobuf.Any config, String type, FieldPath tp) {
         MatchInput.Kind kind = LATER_HEADER_INPUTS.get(type);
         String name = switch (kind) {
-            case REQUEST_TRAILER -> Protos.unpack(in.getTypedConfig(), HttpRequestTrailerMatchInput.class, tp)
+            case REQUEST_TRAILER -> Protos.unpack(config, HttpRequestTrailerMatchInput.class, tp)
                     .getHeaderName();
-            case RESPONSE_HEADER -> Protos.unpack(in.getTypedConfig(), HttpResponseHeaderMatchInput.class, tp)
+            case RESPONSE_HEADER -> Protos.unpack(config, HttpResponseHeaderMatchInput.class, tp)
                     .getHeaderName();
-            default -> Protos.unpack(in.getTypedConfig(), HttpResponseTrailerMatchInput.class, tp).getHeaderName();
+            default -> Protos.unpack(config, HttpResponseTrailerMatchInput.class, tp).getHeaderName();
         };
         if (name.isEmpty()) {
             throw tp.field("header_name").error("must not be empty");

@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A rate limit action's extension: the expr descriptor by text or parsed, and what is refused with its path. */
+/**
+ * A rate limit action's extension: the expr descriptor by text or parsed, an HTTP matching input
+ * under the extension's name, and what is refused with its path.
+ */
 class ExprDescriptorTranslationTest {
 
     static final String ACTIONS = "route_config.virtual_hosts[0].rate_limits[0].actions[0].extension.typed_config";
@@ -54,5 +57,27 @@ class ExprDescriptorTranslationTest {
         assertTrue(syntax.contains(ACTIONS + ".text"), syntax);
         String other = error("\"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router");
         assertTrue(other.contains(ACTIONS) && other.contains("not supported"), other);
+    }
+
+    @Test
+    void httpMatchingInputsUnderTheExtensionsName() {
+        var header = (RateLimitPolicy.MatchInputValue) translate("\"@type\": type.googleapis.com/"
+                + "envoy.type.matcher.v3.HttpRequestHeaderMatchInput, header_name: X-User")
+                .virtualHosts().get(0).rateLimits().get(0).actions().get(0);
+        assertEquals("x", header.descriptorKey());
+        assertEquals(io.remora.config.MatchInput.requestHeader("x-user"), header.input());
+        var query = (RateLimitPolicy.MatchInputValue) translate("\"@type\": type.googleapis.com/"
+                + "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput, query_param: Plan")
+                .virtualHosts().get(0).rateLimits().get(0).actions().get(0);
+        assertEquals(io.remora.config.MatchInput.queryParam("Plan"), query.input());
+        String empty = error("\"@type\": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput");
+        assertTrue(empty.contains(ACTIONS + ".header_name"), empty);
+        String metadata = error("\"@type\": type.googleapis.com/"
+                + "envoy.extensions.matching.common_inputs.network.v3.DynamicMetadataInput,"
+                + " filter: f, path: [{ key: k }]");
+        assertTrue(metadata.contains(ACTIONS) && metadata.contains("not supported"), metadata);
+        String transport = error("\"@type\": type.googleapis.com/"
+                + "envoy.extensions.matching.common_inputs.network.v3.TransportProtocolInput");
+        assertTrue(transport.contains(ACTIONS) && transport.contains("not supported"), transport);
     }
 }

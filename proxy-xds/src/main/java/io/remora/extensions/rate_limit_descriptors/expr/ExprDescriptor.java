@@ -18,20 +18,16 @@ import io.remora.xds.translate.TranslationContext;
  */
 public record ExprDescriptor(CelProgram program) implements RateLimitPolicy.DescriptorProducer {
 
-    static final String TYPE = "envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor";
+    public static final String TYPE = "envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor";
 
     @Override
     public String value(StreamInfo info) {
         return program.print(new CelAttributes(info, null, null, null));
     }
 
-    /** The action; any other descriptor extension is refused, since it would decide what is limited. */
+    /** The action of an extension whose typed_config is a {@link #TYPE}. */
     public static RateLimitPolicy.Action translate(TypedExtensionConfig e, FieldPath path, TranslationContext ctx) {
         FieldPath tp = path.field("typed_config");
-        String type = Protos.typeName(e.getTypedConfig());
-        if (!TYPE.equals(type)) {
-            throw tp.error("rate limit descriptor extension '" + type + "' is not supported; only " + TYPE);
-        }
         Descriptor d = Protos.unpack(e.getTypedConfig(), Descriptor.class, tp);
         if (d.getDescriptorKey().isEmpty()) {
             throw tp.field("descriptor_key").error("missing required field");

@@ -10,6 +10,7 @@ import io.remora.config.RateLimitPolicy;
 import io.remora.config.RateLimitPolicy.Action;
 import io.remora.extensions.filters.common.RequestHeaderMatch;
 import io.remora.http.filter.StreamFilterCallbacks;
+import io.remora.matching.StreamMatchingData;
 import io.remora.route.RouteEntry;
 
 import java.net.InetAddress;
@@ -217,6 +218,18 @@ public final class DescriptorEvaluator {
                 return e.skipIfError();
             }
             out.add(new DescriptorEntry(e.descriptorKey(), v));
+            return true;
+        }
+        if (a instanceof RateLimitPolicy.MatchInputValue m) {
+            StreamMatchingData data = new StreamMatchingData(cb);
+            data.onRequestHeaders(headers);
+            String v = data.available(m.input()) ? data.value(m.input()) : null;
+            if (v == null) {
+                return false;
+            }
+            if (!v.isEmpty()) {
+                out.add(new DescriptorEntry(m.descriptorKey(), v));
+            }
             return true;
         }
         if (a instanceof RateLimitPolicy.QueryParameters q) {

@@ -17,9 +17,9 @@ import java.util.Set;
 
 /**
  * The matcher of an {@code ExtensionWithMatcher}: Envoy's HTTP inputs (request and response
- * headers and trailers), the connection's addresses, ports and SNI, the peer certificate's SANs and
- * subject, and filter state; actions {@code SkipFilter} and, for the composite filter,
- * {@code ExecuteFilterAction}.
+ * headers and trailers, request query parameters), the connection's addresses, ports and SNI, the
+ * peer certificate's SANs and subject, and filter state; actions {@code SkipFilter} and, for the
+ * composite filter, {@code ExecuteFilterAction}.
  */
 final class FilterMatcherTranslator {
 
@@ -27,6 +27,7 @@ final class FilterMatcherTranslator {
     static final String EXECUTE = "envoy.extensions.filters.http.composite.v3.ExecuteFilterAction";
 
     private static final Set<MatchInput.Kind> INPUTS = EnumSet.of(MatchInput.Kind.REQUEST_HEADER,
+            MatchInput.Kind.REQUEST_QUERY_PARAM,
             MatchInput.Kind.REQUEST_TRAILER, MatchInput.Kind.RESPONSE_HEADER, MatchInput.Kind.RESPONSE_TRAILER,
             MatchInput.Kind.DESTINATION_IP, MatchInput.Kind.DESTINATION_PORT, MatchInput.Kind.SOURCE_IP,
             MatchInput.Kind.SOURCE_PORT, MatchInput.Kind.DIRECT_SOURCE_IP, MatchInput.Kind.SERVER_NAME,
