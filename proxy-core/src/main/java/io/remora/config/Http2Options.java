@@ -14,12 +14,17 @@ import java.util.Map;
  * @param maxPriorityFramesPerStream {@code max_inbound_priority_frames_per_stream}
  * @param maxWindowUpdatesPerDataFrame {@code max_inbound_window_update_frames_per_data_frame_sent}
  * @param customSettings         {@code custom_settings_parameters}: identifier to value, sent in our SETTINGS
+ * @param streamErrorOnInvalidHttpMessage {@code override_stream_error_on_invalid_http_message} (or the deprecated
+ *                               {@code stream_error_on_invalid_http_messaging}): an invalid message resets only its
+ *                               stream; false (Envoy's default) costs the connection. Upstream connections read it
+ *                               here; downstream, the HCM's config holds it resolved with its own field
  */
 public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize,
                            int initialConnectionWindowSize, boolean allowConnect, Keepalive keepalive,
                            long hpackTableSize, int maxOutboundControlFrames,
                            int maxConsecutiveEmptyFrames, int maxPriorityFramesPerStream,
-                           int maxWindowUpdatesPerDataFrame, Map<Integer, Long> customSettings) {
+                           int maxWindowUpdatesPerDataFrame, Map<Integer, Long> customSettings,
+                           boolean streamErrorOnInvalidHttpMessage) {
 
     public static final Http2Options DEFAULT = new Builder().build();
 
@@ -37,7 +42,7 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
         this(maxConcurrentStreams, initialStreamWindowSize, initialConnectionWindowSize, allowConnect, keepalive,
                 Builder.HPACK_TABLE_SIZE, Builder.MAX_OUTBOUND_CONTROL_FRAMES,
                 Builder.MAX_CONSECUTIVE_EMPTY_FRAMES, Builder.MAX_PRIORITY_FRAMES_PER_STREAM,
-                Builder.MAX_WINDOW_UPDATES_PER_DATA_FRAME, Map.of());
+                Builder.MAX_WINDOW_UPDATES_PER_DATA_FRAME, Map.of(), false);
     }
 
     public static Builder builder() {
@@ -63,6 +68,7 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
         private int maxPriorityFramesPerStream = MAX_PRIORITY_FRAMES_PER_STREAM;
         private int maxWindowUpdatesPerDataFrame = MAX_WINDOW_UPDATES_PER_DATA_FRAME;
         private Map<Integer, Long> customSettings = Map.of();
+        private boolean streamErrorOnInvalidHttpMessage;
 
         private Builder() {
         }
@@ -122,11 +128,16 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
             return this;
         }
 
+        public Builder streamErrorOnInvalidHttpMessage(boolean v) {
+            streamErrorOnInvalidHttpMessage = v;
+            return this;
+        }
+
         public Http2Options build() {
             return new Http2Options(maxConcurrentStreams, initialStreamWindowSize, initialConnectionWindowSize,
                     allowConnect, keepalive, hpackTableSize, maxOutboundControlFrames,
                     maxConsecutiveEmptyFrames, maxPriorityFramesPerStream, maxWindowUpdatesPerDataFrame,
-                    customSettings);
+                    customSettings, streamErrorOnInvalidHttpMessage);
         }
     }
 

@@ -34,6 +34,10 @@ class Http2ProtocolOptionsE2ETest {
     private static final String ROUTES = """
             - match: { prefix: "/flooder" }
               route: { cluster: flooder }
+            - match: { prefix: "/strict" }
+              route: { cluster: strict }
+            - match: { prefix: "/lenient" }
+              route: { cluster: lenient }
             - match: { prefix: "/" }
               route: { cluster: web }
             """;
@@ -70,7 +74,12 @@ class Http2ProtocolOptionsE2ETest {
                                 stream_error_on_invalid_http_message: true
                                 http2_protocol_options: { override_stream_error_on_invalid_http_message: false }
                                 """, ROUTES),
-                Bootstraps.cluster("web", false, null, web.port()) + "\n" + flooder, PORTS));
+                Bootstraps.cluster("web", false, null, web.port()) + "\n" + flooder + "\n"
+                        + Bootstraps.cluster("strict", true, null, rawUpstream.getLocalPort()) + "\n"
+                        + Bootstraps.cluster("lenient", true, null, rawUpstream.getLocalPort()).replace(
+                                "http2_protocol_options: {}",
+                                "http2_protocol_options: { override_stream_error_on_invalid_http_message: true }"),
+                PORTS));
     }
 
     private static RawH2 connect(String listener) throws Exception {
@@ -220,35 +229,80 @@ class Http2ProtocolOptionsE2ETest {
     @Test
     void aClustersOptionsApplyToItsUpstreamConnections() throws Exception {
         double before = proxy.stat("cluster.flooder.http2.inbound_priority_frames_flood");
-        CompletableFuture<Curl> client = CompletableFuture.supplyAsync(() -> {
-            try {
-                return Curl.run("http://127.0.0.1:" + PORTS.get("defaults") + "/flooder");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Curl> client = request("/flooder");
         try (RawH2 up = RawH2.accept(rawUpstream)) {
-            Map<Integer, Long> settings = null;
-            RawH2.Frame f = up.read();
-            for (; f != null && f.type() != RawH2.HEADERS; f = up.read()) {
-                if (f.type() == RawH2.SETTINGS && (f.flags() & 0x1) == 0) {
-                    settings = RawH2.settingsOf(f);
-                }
-            }
-            assertNotNull(f, "no request from the proxy");
-            assertNotNull(settings, "no SETTINGS from the proxy");
+            Map<Integer, Long> settings = new HashMap<>();
+            int stream = awaitRequest(up, settings);
             assertEquals(1024L, settings.get(0x1), settings.toString());
             assertEquals(9L, settings.get(0x30), settings.toString());
             up.settingsAck();
             for (int i = 0; i < 4; i++) {
-                up.priority(1);
+                up.priority(stream);
             }
             assertTrue(up.pingPong(5), "four PRIORITY frames are within 2 * (1 + 1)");
-            up.priority(1).flush();
+            up.priority(stream).flush();
             RawH2.Ending end = up.awaitEnd();
             assertTrue(end.closedWith(RawH2.ENHANCE_YOUR_CALM), "fifth PRIORITY frame: " + end);
         }
         assertEquals(503, client.get(60, TimeUnit.SECONDS).status());
         assertEquals(before + 1, proxy.stat("cluster.flooder.http2.inbound_priority_frames_flood"));
+    }
+
+    /** A request through the "defaults" listener, answered or not (curl fails on a response cut short). */
+    private static CompletableFuture<Curl> request(String path) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Curl.run("http://127.0.0.1:" + PORTS.get("defaults") + path);
+            } catch (Exception e) {
+                return null;
+            }
+        });
+    }
+
+    /** Reads the proxy's frames up to its request's HEADERS, its SETTINGS into {@code settings}; returns the stream id. */
+    private static int awaitRequest(RawH2 up, Map<Integer, Long> settings) throws Exception {
+        RawH2.Frame f = up.read();
+        for (; f != null && f.type() != RawH2.HEADERS; f = up.read()) {
+            if (f.type() == RawH2.SETTINGS && (f.flags() & 0x1) == 0) {
+                settings.putAll(RawH2.settingsOf(f));
+            }
+        }
+        assertNotNull(f, "no request from the proxy");
+        up.settingsAck();
+        return f.streamId();
+    }
+
+    /**
+     * An upstream's invalid response (more DATA than its content-length) costs its
+     * connection by default (GOAWAY PROTOCOL_ERROR), only its stream with the cluster's
+     * override_stream_error_on_invalid_http_message; counted in cluster.<name>.http2.rx_messaging_error.
+     */
+    @Test
+    void anInvalidResponseCostsTheUpstreamConnectionUnlessTheClusterSaysStream() throws Exception {
+        for (String cluster : List.of("strict", "lenient")) {
+            double before = proxy.stat("cluster." + cluster + ".http2.rx_messaging_error");
+            CompletableFuture<Curl> client = request("/" + cluster);
+            try (RawH2 up = RawH2.accept(rawUpstream)) {
+                int stream = awaitRequest(up, new HashMap<>());
+                up.request(stream, false, ":status", "200", "content-length", "1")
+                        .frame(RawH2.DATA, 0x1, stream, new byte[] {'a', 'b', 'c'}).flush();
+                RawH2.Frame f = up.read();
+                while (f != null && f.type() != RawH2.RST_STREAM && f.type() != RawH2.GOAWAY) {
+                    f = up.read();
+                }
+                assertNotNull(f, cluster + ": neither RST_STREAM nor GOAWAY");
+                if (cluster.equals("strict")) {
+                    assertEquals(RawH2.GOAWAY, f.type());
+                    assertEquals(1, f.goAwayError(), "PROTOCOL_ERROR");
+                } else {
+                    assertEquals(RawH2.RST_STREAM, f.type());
+                    assertEquals(stream, f.streamId());
+                    assertEquals(1, f.payload()[3], "PROTOCOL_ERROR");
+                    assertTrue(up.pingPong(6), "the connection lives on after a stream error");
+                }
+            }
+            client.get(60, TimeUnit.SECONDS);
+            assertEquals(before + 1, proxy.stat("cluster." + cluster + ".http2.rx_messaging_error"), cluster);
+        }
     }
 }

@@ -296,6 +296,17 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
             if (s != null) {
                 s.protocolError();
             }
+            // An invalid response costs the whole connection, as Envoy's codec by default, unless
+            // the cluster's override_stream_error_on_invalid_http_message says only its stream.
+            if (http2Ex.error() == io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR) {
+                pool.ctx.stats().http2RxMessagingError.increment();
+                if (!pool.options().streamErrorOnInvalidHttpMessage()) {
+                    onConnectionError(ctx, false, cause, Http2Exception.connectionError(
+                            io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "invalid response on stream %d: %s",
+                            http2Ex.streamId(), http2Ex.getMessage()));
+                    return;
+                }
+            }
         }
         super.onStreamError(ctx, outbound, cause, http2Ex);
     }

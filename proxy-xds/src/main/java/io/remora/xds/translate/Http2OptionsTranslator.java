@@ -12,9 +12,8 @@ import java.util.Map;
  * {@code config.core.v3.Http2ProtocolOptions} to {@link Http2Options}, for the HTTP connection
  * manager's {@code http2_protocol_options} and a cluster's (the deprecated cluster field, or the
  * typed {@code HttpProtocolOptions}' explicit, downstream-protocol and auto configs).
- * {@code override_stream_error_on_invalid_http_message} (and the deprecated
- * {@code stream_error_on_invalid_http_messaging}) are the HCM's, read by HcmHeaderOptionsTranslator;
- * {@code use_oghttp2_codec} picks Envoy's codec library and changes nothing here.
+ * Downstream, {@code override_stream_error_on_invalid_http_message} is resolved with the HCM's
+ * own field by HcmHeaderOptionsTranslator; {@code use_oghttp2_codec} picks Envoy's codec library and changes nothing here.
  */
 final class Http2OptionsTranslator {
 
@@ -66,6 +65,9 @@ final class Http2OptionsTranslator {
                         ? o.getMaxInboundWindowUpdateFramesPerDataFrameSent().getValue()
                         : d.maxWindowUpdatesPerDataFrame())
                 .customSettings(custom)
+                .streamErrorOnInvalidHttpMessage(o.hasOverrideStreamErrorOnInvalidHttpMessage()
+                        ? o.getOverrideStreamErrorOnInvalidHttpMessage().getValue()
+                        : o.getStreamErrorOnInvalidHttpMessaging())
                 .build();
     }
 
