@@ -143,6 +143,20 @@ class Http2ProtocolOptionsE2ETest {
         assertEquals(before + 2, proxy.stat("http2.inbound_empty_frames_flood"));
     }
 
+    /** METADATA (type 0x4D, END_METADATA) is read and dropped, as Envoy without allow_metadata: the request goes on. */
+    @Test
+    void metadataFramesAreDropped() throws Exception {
+        try (RawH2 h2 = openUpload("opts")) {
+            h2.frame(0x4d, 0x4, 1, new byte[] {0, 1, 'k', 1, 'v'}).frame(RawH2.DATA, 0x1, 1, new byte[] {'x'}).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 1)) {
+                assertTrue(f.type() != RawH2.GOAWAY && f.type() != RawH2.RST_STREAM, "METADATA was not dropped: " + f);
+                f = h2.read();
+            }
+            assertNotNull(f, "the request was not answered");
+        }
+    }
+
     @Test
     void priorityFramesPastLimitTimesStreamsCostTheConnection() throws Exception {
         double before = proxy.stat("http2.inbound_priority_frames_flood");
