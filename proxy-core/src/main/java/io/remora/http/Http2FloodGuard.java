@@ -95,10 +95,19 @@ public final class Http2FloodGuard extends Http2FrameListenerDecorator {
     @Override
     public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement)
             throws Http2Exception {
-        if (++windowUpdateFrames > 1 + 2 * (streamsOpened + maxWindowUpdatesPerData * dataSent.frames())) {
+        if (++windowUpdateFrames > windowUpdateBudget()) {
             throw flood(stats.inboundWindowUpdateFramesFlood(), "Too many WINDOW_UPDATE frames");
         }
         super.onWindowUpdateRead(ctx, streamId, windowSizeIncrement);
+    }
+
+    /** Envoy's formula, saturating: a uint32 limit times a long-lived connection's DATA frames may overflow. */
+    private long windowUpdateBudget() {
+        long frames = dataSent.frames();
+        if (maxWindowUpdatesPerData != 0 && frames > (Long.MAX_VALUE / 4) / maxWindowUpdatesPerData) {
+            return Long.MAX_VALUE;
+        }
+        return 1 + 2 * (streamsOpened + maxWindowUpdatesPerData * frames);
     }
 
     private Http2Exception flood(Counter stat, String message) {

@@ -26,7 +26,7 @@ final class Http2CustomSettings {
     private Http2CustomSettings() {
     }
 
-    /** Identifier to value, in configuration order. */
+    /** Identifier to value. */
     static Map<Integer, Long> translate(Http2ProtocolOptions o, FieldPath path) {
         FieldPath list = path.field("custom_settings_parameters");
         Map<Integer, Long> settings = new LinkedHashMap<>();

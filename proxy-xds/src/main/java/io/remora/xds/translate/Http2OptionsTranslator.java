@@ -13,7 +13,8 @@ import java.util.Map;
  * manager's {@code http2_protocol_options} and a cluster's (the deprecated cluster field, or the
  * typed {@code HttpProtocolOptions}' explicit, downstream-protocol and auto configs).
  * Downstream, {@code override_stream_error_on_invalid_http_message} is resolved with the HCM's
- * own field by HcmHeaderOptionsTranslator; {@code use_oghttp2_codec} picks Envoy's codec library and changes nothing here.
+ * own field by HcmHeaderOptionsTranslator; {@code use_oghttp2_codec} picks Envoy's codec library
+ * and changes nothing here.
  */
 final class Http2OptionsTranslator {
 
