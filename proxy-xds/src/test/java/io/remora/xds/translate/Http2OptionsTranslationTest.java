@@ -169,6 +169,20 @@ class Http2OptionsTranslationTest {
         }
     }
 
+    @Test
+    void whatIsNotBuiltIsWarnedAbout() {
+        java.util.List<String> w = new BootstrapLoader().loadString(bootstrap(
+                "http2_protocol_options: { allow_metadata: true, max_metadata_size: 1024, max_outbound_frames: 50 }",
+                explicit("{ timeout: 1s }")), "test.yaml").warnings();
+        assertTrue(w.stream().anyMatch(m -> m.startsWith("METADATA frames are not proxied")
+                && m.contains("http2_protocol_options.allow_metadata")), w.toString());
+        assertTrue(w.stream().anyMatch(m -> m.startsWith("max_outbound_frames is not enforced")), w.toString());
+        java.util.List<String> none = new BootstrapLoader().loadString(bootstrap(
+                "http2_protocol_options: { max_outbound_control_frames: 50, use_oghttp2_codec: true }",
+                explicit("{ timeout: 1s }")), "test.yaml").warnings();
+        assertTrue(none.stream().noneMatch(m -> m.contains("http2_protocol_options")), none.toString());
+    }
+
     private static String custom(String list) {
         return "http2_protocol_options: { custom_settings_parameters: " + list + " }";
     }
