@@ -37,8 +37,6 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
 
-    static final int MAX_OUTBOUND_CONTROL_FRAMES = 1000;
-
     final ConnectionContext cx;
     final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
     private final Http2DownstreamFrames frames = new Http2DownstreamFrames(this);
@@ -53,16 +51,22 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     final Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
     final Http2EncoderParts parts;
+    /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
+    private final Http2DataFrameCounter dataFrames;
 
     Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
-                            ConnectionContext cx) {
+                            ConnectionContext cx, Http2DataFrameCounter dataFrames) {
         super(decoder, encoder, settings);
         this.parts = Http2EncoderParts.of(encoder);
+        this.dataFrames = dataFrames;
+        dataFrames.frameSizes(parts.frameSizes());
         this.cx = cx;
         this.streamKey = connection().newKey();
         Http2Options.Keepalive k = cx.hcm.http2Options.keepalive();
         this.keepalive = k == null ? null : new Http2Keepalive(this, k, cx.hcm.stats.http2KeepaliveTimeout, cx.connectionId());
-        decoder.frameListener(frames);
+        Http2FloodGuard guard = new Http2FloodGuard(frames, cx.hcm.http2Options, cx.hcm.stats.http2Floods, dataFrames);
+        decoder.frameListener(guard);
+        connection().addListener(guard.streamCounter);
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
@@ -243,7 +247,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     /** A DATA frame written at once when the windows allow: see {@link Http2DataWriter}. */
     boolean writeDataNow(Http2Stream stream, ByteBuf data, boolean endStream) {
         try {
-            return Http2DataWriter.tryWrite(this, parts, ctx, stream, data, endStream);
+            return Http2DataWriter.tryWrite(this, parts, dataFrames, ctx, stream, data, endStream);
         } catch (Http2Exception e) {
             onError(ctx, true, e);
             return true; // the window was charged or the connection is going: the frame is not sent twice

@@ -8,11 +8,12 @@ import io.remora.config.Http2Options;
 
 /**
  * Builds a downstream {@link Http2Connection} from the HCM's http2_protocol_options: our SETTINGS,
- * and Netty's builder, which keeps its flood protections (empty DATA, RST_STREAM rate) for the
- * handler it builds.
+ * and Netty's builder, which keeps its flood protections (RST_STREAM rate, queued control frames)
+ * for the handler it builds; empty DATA frames are left to {@link Http2FloodGuard}, which counts them.
  */
 final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder<Http2Connection, Http2ConnectionBuilder> {
     private final ConnectionContext cx;
+    private final Http2Connections.Counted created = Http2Connections.create(true);
 
     private Http2ConnectionBuilder(ConnectionContext cx) {
         this.cx = cx;
@@ -28,16 +29,17 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
             // allow_connect: RFC 8441 extended CONNECT (WebSocket over HTTP/2 streams).
             settings.connectProtocolEnabled(true);
         }
-        return new Http2ConnectionBuilder(cx).handler(settings);
+        return new Http2ConnectionBuilder(cx).handler(Http2Connections.settings(settings, o));
     }
 
     private Http2Connection handler(Http2Settings settings) {
-        connection(Http2Connections.create(true));
+        connection(created.connection());
         initialSettings(settings);
         validateHeaders(true);
         // Envoy's max_outbound_control_frames: a peer that makes us queue more PING/SETTINGS
         // ACKs and RST_STREAMs than this without reading them is cut off (ENHANCE_YOUR_CALM).
-        encoderEnforceMaxQueuedControlFrames(Http2Connection.MAX_OUTBOUND_CONTROL_FRAMES);
+        encoderEnforceMaxQueuedControlFrames(cx.hcm.http2Options.maxOutboundControlFrames());
+        decoderEnforceMaxConsecutiveEmptyDataFrames(0); // Http2FloodGuard's, with Envoy's limit and stat
         return build();
     }
 
@@ -46,6 +48,6 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
                                     Http2Settings initialSettings) {
         // Requests decode into flat header blocks, with the checks validateHeaders(true) makes.
         HeaderBlockDecoder.install(decoder, true);
-        return new Http2Connection(decoder, encoder, initialSettings, cx);
+        return new Http2Connection(decoder, encoder, initialSettings, cx, created.dataFrames());
     }
 }

@@ -2,8 +2,11 @@ package io.remora.http;
 
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
+import io.remora.config.Http2Options;
 
 /**
  * The HTTP/2 connection state both directions build their handlers on.
@@ -11,7 +14,8 @@ import io.netty.handler.codec.http2.UniformStreamByteDistributor;
  * <p>Its send windows are shared out by Netty's {@link UniformStreamByteDistributor}, not the
  * builder's default weighted-fair queue: Envoy does not schedule by RFC 7540 priorities (RFC 9113
  * deprecated them), and the weighted queue keeps a priority-tree node, a priority queue and tree
- * events per stream, the largest part of what Netty's codec allocated per stream.
+ * events per stream, the largest part of what Netty's codec allocated per stream. The distributor
+ * is wrapped in a {@link Http2DataFrameCounter}, for the WINDOW_UPDATE flood limit.
  */
 public final class Http2Connections {
 
@@ -21,10 +25,30 @@ public final class Http2Connections {
     private Http2Connections() {
     }
 
-    public static Http2Connection create(boolean server) {
+    /** A connection, and the counter of the DATA frames it sends. */
+    public record Counted(Http2Connection connection, Http2DataFrameCounter dataFrames) {
+    }
+
+    /**
+     * Our SETTINGS from the options both directions share: hpack_table_size, then the
+     * custom_settings_parameters (after the named ones: the translator refused the collisions).
+     */
+    public static Http2Settings settings(Http2Settings settings, Http2Options o) {
+        settings.headerTableSize(o.hpackTableSize());
+        // ENABLE_PUSH (only 0 gets this far) is left out: push is off both ways already, and Netty
+        // refuses the parameter in a server's SETTINGS.
+        o.customSettings().forEach((id, value) -> {
+            if (id != Http2CodecUtil.SETTINGS_ENABLE_PUSH) {
+                settings.put((char) id.intValue(), value);
+            }
+        });
+        return settings;
+    }
+
+    public static Counted create(boolean server) {
         DefaultHttp2Connection connection = new DefaultHttp2Connection(server, MAX_RESERVED_STREAMS);
-        connection.remote().flowController(
-                new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
-        return connection;
+        Http2DataFrameCounter dataFrames = new Http2DataFrameCounter(new UniformStreamByteDistributor(connection));
+        connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection, dataFrames));
+        return new Counted(connection, dataFrames);
     }
 }

@@ -42,10 +42,11 @@ public final class Http2DataWriter {
     /**
      * Writes {@code data} (no padding) as one DATA frame on {@code stream} now, or returns false and
      * leaves {@code data} untouched. On true or an exception the data was taken over (written or
-     * released); the caller still flushes.
+     * released); the caller still flushes. A frame written counts in {@code sent}.
      */
-    public static boolean tryWrite(Http2ConnectionHandler handler, Http2EncoderParts parts, ChannelHandlerContext ctx,
-                                   Http2Stream stream, ByteBuf data, boolean endStream) throws Http2Exception {
+    public static boolean tryWrite(Http2ConnectionHandler handler, Http2EncoderParts parts, Http2DataFrameCounter sent,
+                                   ChannelHandlerContext ctx, Http2Stream stream, ByteBuf data, boolean endStream)
+            throws Http2Exception {
         int n = data.readableBytes();
         Http2RemoteFlowController flow = parts.flow();
         Http2Stream connectionStream = handler.connection().connectionStream();
@@ -79,6 +80,7 @@ public final class Http2DataWriter {
             ctx.write(header, ctx.voidPromise());
             ctx.write(data, last);
         }
+        sent.frameSent();
         if (endStream) {
             handler.closeStreamLocal(stream, last);
         }

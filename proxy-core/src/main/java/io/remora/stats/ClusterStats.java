@@ -41,6 +41,10 @@ public final class ClusterStats {
     public final Counter upstreamRqMaxDurationReached;
     /** {@code cluster.<name>.http2.keepalive_timeout}: upstream connections closed for want of a PING ACK. */
     public final Counter http2KeepaliveTimeout;
+    /** {@code cluster.<name>.http2.inbound_*_flood}: upstream connections cut off by an inbound frame-flood limit. */
+    public final Http2FloodStats http2Floods;
+    /** {@code cluster.<name>.http2.rx_messaging_error}: invalid responses (a stream's, or its connection's by default). */
+    public final Counter http2RxMessagingError;
     public final AtomicLong upstreamCxActive = new AtomicLong();
     public final AtomicLong upstreamRqActive = new AtomicLong();
     public final AtomicLong membershipHealthy = new AtomicLong();
@@ -81,6 +85,8 @@ public final class ClusterStats {
         upstreamRqMaxDurationReached = c("envoy_cluster_upstream_rq_max_duration_reached");
         upstreamCxIdleTimeout = c("envoy_cluster_upstream_cx_idle_timeout");
         http2KeepaliveTimeout = c("envoy_cluster_http2_keepalive_timeout");
+        http2Floods = Http2FloodStats.register(r, "envoy_cluster_http2_", TAG, name);
+        http2RxMessagingError = c("envoy_cluster_http2_rx_messaging_error");
         Gauge.builder("envoy_cluster_upstream_cx_active", upstreamCxActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_upstream_rq_active", upstreamRqActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_membership_healthy", membershipHealthy, AtomicLong::get).tag(TAG, name).register(r);

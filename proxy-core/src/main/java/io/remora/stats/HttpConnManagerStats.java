@@ -74,6 +74,8 @@ public final class HttpConnManagerStats {
     public final Counter http2OutboundControlFlood;
     /** Envoy's {@code http2.rx_messaging_error}: invalid requests (a stream's, or its connection's by default). */
     public final Counter http2RxMessagingError;
+    /** Envoy's {@code http2.inbound_*_flood}: connections cut off by an inbound frame-flood limit. */
+    public final Http2FloodStats http2Floods;
     /** Downstream request time in milliseconds. */
     public final DistributionSummary downstreamRqTime;
     private final Counter[] rqClass = new Counter[6];
@@ -126,6 +128,7 @@ public final class HttpConnManagerStats {
         http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);
         http2OutboundControlFlood = Counter.builder("envoy_http2_outbound_control_flood").register(r);
         http2RxMessagingError = Counter.builder("envoy_http2_rx_messaging_error").register(r);
+        http2Floods = Http2FloodStats.register(r, "envoy_http2_");
         http1DroppedHeadersWithUnderscores = Counter.builder("envoy_http1_dropped_headers_with_underscores").register(r);
         http1RequestsRejectedWithUnderscores =
                 Counter.builder("envoy_http1_requests_rejected_with_underscores_in_headers").register(r);

@@ -16,7 +16,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RawH2 implements AutoCloseable {
 
-    public static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7;
+    public static final int DATA = 0, HEADERS = 1, PRIORITY = 2, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7,
+            WINDOW_UPDATE = 8;
     /** RFC 9113 error codes. */
     public static final int NO_ERROR = 0, ENHANCE_YOUR_CALM = 0xb;
 
@@ -34,16 +35,37 @@ public final class RawH2 implements AutoCloseable {
     private final ByteArrayOutputStream batch = new ByteArrayOutputStream();
     private boolean closedByPeer;
 
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
     /** Connects and sends the client preface and an empty SETTINGS. */
     public RawH2(String host, int port) throws IOException {
-        socket = new Socket(host, port);
+        this(new Socket(host, port));
+        batch.write(PREFACE, 0, PREFACE.length);
+        frame(SETTINGS, 0, 0, new byte[0]);
+        flush();
+    }
+
+    private RawH2(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         out = socket.getOutputStream();
         in = new DataInputStream(socket.getInputStream());
-        batch.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        frame(SETTINGS, 0, 0, new byte[0]);
-        flush();
+    }
+
+    /**
+     * The server side of a connection {@code server} accepts (a raw upstream): the client preface
+     * is read (and checked), then an empty SETTINGS sent; frames are read and written as a client's.
+     */
+    public static RawH2 accept(java.net.ServerSocket server) throws IOException {
+        RawH2 h2 = new RawH2(server.accept());
+        byte[] preface = h2.in.readNBytes(PREFACE.length);
+        if (!java.util.Arrays.equals(PREFACE, preface)) {
+            h2.close();
+            throw new IOException("not an HTTP/2 client preface: " + new String(preface, StandardCharsets.ISO_8859_1));
+        }
+        h2.frame(SETTINGS, 0, 0, new byte[0]).flush();
+        return h2;
     }
 
     public Socket socket() {
@@ -111,6 +133,41 @@ public final class RawH2 implements AutoCloseable {
             p[i] = (byte) (data >>> (56 - 8 * i));
         }
         return frame(PING, 0, 0, p);
+    }
+
+    /** A PRIORITY frame: {@code streamId} depends on stream 0, default weight. */
+    public RawH2 priority(int streamId) {
+        return frame(PRIORITY, 0, streamId, new byte[] {0, 0, 0, 0, 15});
+    }
+
+    public RawH2 windowUpdate(int streamId, int increment) {
+        return frame(WINDOW_UPDATE, 0, streamId, new byte[] {(byte) (increment >>> 24), (byte) (increment >>> 16),
+                (byte) (increment >>> 8), (byte) increment});
+    }
+
+    /** Sends a PING and reads until its ACK: true when it came (the connection is alive). */
+    public boolean pingPong(long data) throws IOException {
+        ping(data).flush();
+        for (Frame f = read(); f != null; f = read()) {
+            if (f.type == PING && (f.flags & 0x1) != 0) {
+                return true;
+            }
+            if (f.type == GOAWAY) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The parameters of a SETTINGS frame, identifier to value, in order. */
+    public static java.util.Map<Integer, Long> settingsOf(Frame f) {
+        java.util.Map<Integer, Long> m = new java.util.LinkedHashMap<>();
+        byte[] p = f.payload;
+        for (int i = 0; i + 6 <= p.length; i += 6) {
+            m.put((p[i] & 0xff) << 8 | (p[i + 1] & 0xff), ((p[i + 2] & 0xffL) << 24) | ((p[i + 3] & 0xff) << 16)
+                    | ((p[i + 4] & 0xff) << 8) | (p[i + 5] & 0xff));
+        }
+        return m;
     }
 
     public RawH2 settingsAck() {

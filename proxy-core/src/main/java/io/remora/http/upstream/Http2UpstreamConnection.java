@@ -48,17 +48,25 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     final io.remora.http.Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
     final io.remora.http.Http2EncoderParts parts;
+    /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
+    private final io.remora.http.Http2DataFrameCounter dataFrames;
 
     Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
-                                    Http2Settings settings, Http2ConnectionPool pool) {
+                                    Http2Settings settings, Http2ConnectionPool pool,
+                                    io.remora.http.Http2DataFrameCounter dataFrames) {
         super(decoder, encoder, settings);
         this.parts = io.remora.http.Http2EncoderParts.of(encoder);
+        this.dataFrames = dataFrames;
+        dataFrames.frameSizes(parts.frameSizes());
         this.pool = pool;
         this.streamKey = connection().newKey();
         io.remora.config.Http2Options.Keepalive k = pool.options().keepalive();
         this.keepalive = k == null ? null
                 : new io.remora.http.Http2Keepalive(this, k, pool.ctx.stats().http2KeepaliveTimeout, -1);
-        decoder.frameListener(new Http2UpstreamFrames(this));
+        io.remora.http.Http2FloodGuard guard = new io.remora.http.Http2FloodGuard(new Http2UpstreamFrames(this),
+                pool.options(), pool.ctx.stats().http2Floods, dataFrames);
+        decoder.frameListener(guard);
+        connection().addListener(guard.streamCounter);
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
@@ -92,7 +100,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
                 .initialWindowSize(pool.options().initialStreamWindowSize())
                 .maxHeaderListSize(pool.ctx.cluster.config().responseHeaderLimits().maxBytes());
-        return Http2UpstreamConnectionBuilder.create(pool, settings);
+        return Http2UpstreamConnectionBuilder.create(pool, io.remora.http.Http2Connections.settings(settings, pool.options()));
     }
 
     /** A stream on the peer's GOAWAY list: never processed, as safe to retry as a refused one. */
@@ -217,7 +225,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     /** A DATA frame written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
     boolean writeDataNow(Http2Stream stream, ByteBuf data, boolean endStream) {
         try {
-            return io.remora.http.Http2DataWriter.tryWrite(this, parts, ctx, stream, data, endStream);
+            return io.remora.http.Http2DataWriter.tryWrite(this, parts, dataFrames, ctx, stream, data, endStream);
         } catch (Http2Exception e) {
             onError(ctx, true, e);
             return true; // the window was charged or the connection is going: the frame is not sent twice
@@ -287,6 +295,17 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
             Http2UpstreamStream s = stream == null ? null : stream.getProperty(streamKey);
             if (s != null) {
                 s.protocolError();
+            }
+            // An invalid response costs the whole connection, as Envoy's codec by default, unless
+            // the cluster's override_stream_error_on_invalid_http_message says only its stream.
+            if (http2Ex.error() == io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR) {
+                pool.ctx.stats().http2RxMessagingError.increment();
+                if (!pool.options().streamErrorOnInvalidHttpMessage()) {
+                    onConnectionError(ctx, false, cause, Http2Exception.connectionError(
+                            io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "invalid response on stream %d: %s",
+                            http2Ex.streamId(), http2Ex.getMessage()));
+                    return;
+                }
             }
         }
         super.onStreamError(ctx, outbound, cause, http2Ex);

@@ -7,11 +7,13 @@ import io.netty.handler.codec.http2.Http2Settings;
 
 /**
  * Builds an {@link Http2UpstreamConnection} (client side) through Netty's builder, which keeps its
- * flood protections for the handler it builds; response headers decode into flat header blocks.
+ * flood protections for the handler it builds (empty DATA frames are left to
+ * {@link io.remora.http.Http2FloodGuard}); response headers decode into flat header blocks.
  */
 final class Http2UpstreamConnectionBuilder
         extends AbstractHttp2ConnectionHandlerBuilder<Http2UpstreamConnection, Http2UpstreamConnectionBuilder> {
     private final Http2ConnectionPool pool;
+    private final io.remora.http.Http2Connections.Counted created = io.remora.http.Http2Connections.create(false);
 
     private Http2UpstreamConnectionBuilder(Http2ConnectionPool pool) {
         this.pool = pool;
@@ -19,8 +21,9 @@ final class Http2UpstreamConnectionBuilder
 
     static Http2UpstreamConnection create(Http2ConnectionPool pool, Http2Settings settings) {
         Http2UpstreamConnectionBuilder b = new Http2UpstreamConnectionBuilder(pool);
-        b.connection(io.remora.http.Http2Connections.create(false));
+        b.connection(b.created.connection());
         b.initialSettings(settings);
+        b.decoderEnforceMaxConsecutiveEmptyDataFrames(0); // Http2FloodGuard's, with Envoy's limit and stat
         // Response headers are the upstream's; the router inspects what it needs.
         b.validateHeaders(false);
         return b.build();
@@ -30,6 +33,6 @@ final class Http2UpstreamConnectionBuilder
     protected Http2UpstreamConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                             Http2Settings initialSettings) {
         io.remora.http.HeaderBlockDecoder.install(decoder, false);
-        return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool);
+        return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool, created.dataFrames());
     }
 }

@@ -91,7 +91,7 @@ public final class ClusterTranslator {
         int maxRequests = c.hasMaxRequestsPerConnection() ? c.getMaxRequestsPerConnection().getValue() : 0;
         if (c.hasHttp2ProtocolOptions()) {
             protocol = ClusterConfig.UpstreamProtocol.HTTP2;
-            h2 = Http2OptionsTranslator.translate(c.getHttp2ProtocolOptions(), path.field("http2_protocol_options"));
+            h2 = Http2OptionsTranslator.translate(c.getHttp2ProtocolOptions(), path.field("http2_protocol_options"), ctx);
         }
         if (c.getProtocolSelection() == Cluster.ClusterProtocolSelection.USE_DOWNSTREAM_PROTOCOL) {
             protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
@@ -147,7 +147,7 @@ public final class ClusterTranslator {
                     if (x.hasHttp2ProtocolOptions()) {
                         protocol = ClusterConfig.UpstreamProtocol.HTTP2;
                         h2 = Http2OptionsTranslator.translate(x.getHttp2ProtocolOptions(),
-                                op.field("explicit_http_config").field("http2_protocol_options"));
+                                op.field("explicit_http_config").field("http2_protocol_options"), ctx);
                     } else if (x.hasHttp3ProtocolOptions()) {
                         throw op.field("explicit_http_config").field("http3_protocol_options")
                                 .error("HTTP/3 upstreams are not supported");
@@ -161,7 +161,7 @@ public final class ClusterTranslator {
                     trailers = o.getUseDownstreamProtocolConfig().getHttpProtocolOptions().getEnableTrailers();
                     if (o.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()) {
                         h2 = Http2OptionsTranslator.translate(o.getUseDownstreamProtocolConfig().getHttp2ProtocolOptions(),
-                                op.field("use_downstream_protocol_config").field("http2_protocol_options"));
+                                op.field("use_downstream_protocol_config").field("http2_protocol_options"), ctx);
                     }
                 }
                 case AUTO_CONFIG -> {
@@ -170,7 +170,7 @@ public final class ClusterTranslator {
                     trailers = o.getAutoConfig().getHttpProtocolOptions().getEnableTrailers();
                     if (o.getAutoConfig().hasHttp2ProtocolOptions()) {
                         h2 = Http2OptionsTranslator.translate(o.getAutoConfig().getHttp2ProtocolOptions(),
-                                op.field("auto_config").field("http2_protocol_options"));
+                                op.field("auto_config").field("http2_protocol_options"), ctx);
                     }
                     if (o.getAutoConfig().hasHttp3ProtocolOptions()) {
                         throw op.field("auto_config").field("http3_protocol_options")

@@ -34,11 +34,13 @@ final class HcmHeaderOptionsTranslator {
         b.appendLocalOverload(h.getAppendLocalOverload());
         b.addUserAgent(h.hasAddUserAgent() && h.getAddUserAgent().getValue());
         b.proxy100Continue(h.getProxy100Continue());
-        // As Envoy's initializeAndValidateOptions: the HTTP/2 override wins over the connection manager's.
+        // As Envoy's initializeAndValidateOptions: the HTTP/2 override wins over the connection
+        // manager's, which wins over the deprecated stream_error_on_invalid_http_messaging.
         var h2 = h.getHttp2ProtocolOptions();
         b.streamErrorOnInvalidHttpMessage(h2.hasOverrideStreamErrorOnInvalidHttpMessage()
                 ? h2.getOverrideStreamErrorOnInvalidHttpMessage().getValue()
-                : h.hasStreamErrorOnInvalidHttpMessage() && h.getStreamErrorOnInvalidHttpMessage().getValue());
+                : h.hasStreamErrorOnInvalidHttpMessage() ? h.getStreamErrorOnInvalidHttpMessage().getValue()
+                : h2.getStreamErrorOnInvalidHttpMessaging());
         b.http1SafeMaxConnectionDuration(h.getHttp1SafeMaxConnectionDuration());
         if (h.hasProxyStatusConfig()) {
             var p = h.getProxyStatusConfig();

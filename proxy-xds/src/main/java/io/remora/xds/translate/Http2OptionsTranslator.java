@@ -1,15 +1,20 @@
 package io.remora.xds.translate;
 
+import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.KeepaliveSettings;
 import io.remora.config.Http2Options;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * {@code config.core.v3.Http2ProtocolOptions} to {@link Http2Options}, for the HTTP connection
  * manager's {@code http2_protocol_options} and a cluster's (the deprecated cluster field, or the
  * typed {@code HttpProtocolOptions}' explicit, downstream-protocol and auto configs).
+ * Downstream, {@code override_stream_error_on_invalid_http_message} is resolved with the HCM's
+ * own field by HcmHeaderOptionsTranslator; {@code use_oghttp2_codec} picks Envoy's codec library
+ * and changes nothing here.
  */
 final class Http2OptionsTranslator {
 
@@ -21,16 +26,57 @@ final class Http2OptionsTranslator {
     private Http2OptionsTranslator() {
     }
 
-    static Http2Options translate(Http2ProtocolOptions o, FieldPath path) {
+    static Http2Options translate(Http2ProtocolOptions o, FieldPath path, TranslationContext ctx) {
         Http2Options d = Http2Options.DEFAULT;
-        return new Http2Options(
-                Protos.uint(o.hasMaxConcurrentStreams(), o.getMaxConcurrentStreams(), d.maxConcurrentStreams()),
-                Protos.uint(o.hasInitialStreamWindowSize(), o.getInitialStreamWindowSize(), d.initialStreamWindowSize()),
-                Protos.uint(o.hasInitialConnectionWindowSize(), o.getInitialConnectionWindowSize(),
-                        d.initialConnectionWindowSize()),
-                o.getAllowConnect(),
-                o.hasConnectionKeepalive() ? keepalive(o.getConnectionKeepalive(), path.field("connection_keepalive"))
-                        : null);
+        atLeastOne(o.hasMaxOutboundFrames(), o.getMaxOutboundFrames(), path.field("max_outbound_frames"));
+        atLeastOne(o.hasMaxOutboundControlFrames(), o.getMaxOutboundControlFrames(),
+                path.field("max_outbound_control_frames"));
+        atLeastOne(o.hasMaxInboundWindowUpdateFramesPerDataFrameSent(), o.getMaxInboundWindowUpdateFramesPerDataFrameSent(),
+                path.field("max_inbound_window_update_frames_per_data_frame_sent"));
+        Map<Integer, Long> custom = Http2CustomSettings.translate(o, path);
+        if (o.hasMaxOutboundFrames()) {
+            ctx.warnOnce("http2_protocol_options.max_outbound_frames", "max_outbound_frames is not enforced (the"
+                    + " outbound queue is bounded by flow control and the connection's write buffer; control frames by"
+                    + " max_outbound_control_frames), first at " + path.field("max_outbound_frames"));
+        }
+        if (o.getAllowMetadata()) {
+            ctx.warnOnce("http2_protocol_options.allow_metadata", "METADATA frames are not proxied: they are read"
+                    + " and dropped, as without allow_metadata, first at " + path.field("allow_metadata"));
+        }
+        return Http2Options.builder()
+                .maxConcurrentStreams(Protos.uint(o.hasMaxConcurrentStreams(), o.getMaxConcurrentStreams(),
+                        d.maxConcurrentStreams()))
+                .initialStreamWindowSize(Protos.uint(o.hasInitialStreamWindowSize(), o.getInitialStreamWindowSize(),
+                        d.initialStreamWindowSize()))
+                .initialConnectionWindowSize(Protos.uint(o.hasInitialConnectionWindowSize(),
+                        o.getInitialConnectionWindowSize(), d.initialConnectionWindowSize()))
+                .allowConnect(o.getAllowConnect())
+                .keepalive(o.hasConnectionKeepalive()
+                        ? keepalive(o.getConnectionKeepalive(), path.field("connection_keepalive")) : null)
+                .hpackTableSize(o.hasHpackTableSize() ? Integer.toUnsignedLong(o.getHpackTableSize().getValue())
+                        : d.hpackTableSize())
+                .maxOutboundControlFrames(Protos.uint(o.hasMaxOutboundControlFrames(), o.getMaxOutboundControlFrames(),
+                        d.maxOutboundControlFrames()))
+                // The three inbound limits are uint32 in Envoy: kept unsigned, the guard compares them as such.
+                .maxConsecutiveEmptyFrames(o.hasMaxConsecutiveInboundFramesWithEmptyPayload()
+                        ? o.getMaxConsecutiveInboundFramesWithEmptyPayload().getValue() : d.maxConsecutiveEmptyFrames())
+                .maxPriorityFramesPerStream(o.hasMaxInboundPriorityFramesPerStream()
+                        ? o.getMaxInboundPriorityFramesPerStream().getValue() : d.maxPriorityFramesPerStream())
+                .maxWindowUpdatesPerDataFrame(o.hasMaxInboundWindowUpdateFramesPerDataFrameSent()
+                        ? o.getMaxInboundWindowUpdateFramesPerDataFrameSent().getValue()
+                        : d.maxWindowUpdatesPerDataFrame())
+                .customSettings(custom)
+                .streamErrorOnInvalidHttpMessage(o.hasOverrideStreamErrorOnInvalidHttpMessage()
+                        ? o.getOverrideStreamErrorOnInvalidHttpMessage().getValue()
+                        : o.getStreamErrorOnInvalidHttpMessaging())
+                .build();
+    }
+
+    /** The proto's {@code uint32 gte: 1} rule of the flood limits. */
+    private static void atLeastOne(boolean has, UInt32Value v, FieldPath path) {
+        if (has && v.getValue() == 0) {
+            throw path.field("value").error("must be at least 1");
+        }
     }
 
     /**

@@ -108,7 +108,7 @@ public final class HttpConnectionManagerTranslator {
             default -> HttpConnectionManagerConfig.ServerHeaderTransformation.OVERWRITE;
         };
         Http2Options h2 = h.hasHttp2ProtocolOptions()
-                ? Http2OptionsTranslator.translate(h.getHttp2ProtocolOptions(), path.field("http2_protocol_options"))
+                ? Http2OptionsTranslator.translate(h.getHttp2ProtocolOptions(), path.field("http2_protocol_options"), ctx)
                 : Http2Options.DEFAULT;
         io.remora.config.TracingConfig tracing = h.hasTracing()
                 ? TracingTranslator.translate(h, path, ctx) : null;

@@ -1,0 +1,120 @@
+package io.remora.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.remora.config.Http2Options;
+import io.remora.stats.Http2FloodStats;
+
+/**
+ * Envoy's inbound frame-flood limits (its protocol_constraints) for one HTTP/2 connection, either
+ * direction, in front of the connection's frame listener:
+ * <ul>
+ * <li>more than {@code max_consecutive_inbound_frames_with_empty_payload} DATA frames in a row
+ * with no payload and no END_STREAM (a frame with either, or HEADERS, starts the count again);
+ * <li>more PRIORITY frames than {@code max_inbound_priority_frames_per_stream * (1 + streams opened)};
+ * <li>more WINDOW_UPDATE frames than
+ * {@code 1 + 2 * (streams opened + max_inbound_window_update_frames_per_data_frame_sent * DATA frames sent)}.
+ * </ul>
+ * Each costs the connection (GOAWAY ENHANCE_YOUR_CALM, as Netty's own flood checks) and counts
+ * its Envoy stat once. Streams opened are counted as Netty's connection adds them: the peer's for
+ * a server, ours for a client. Frames Netty drops before the listener (for a stream already
+ * closed) are not counted.
+ */
+public final class Http2FloodGuard extends Http2FrameListenerDecorator {
+
+    private final int maxEmpty;
+    private final long maxPriorityPerStream;
+    private final long maxWindowUpdatesPerData;
+    private final Http2FloodStats stats;
+    private final Http2DataFrameCounter dataSent;
+    private int consecutiveEmpty;
+    private long priorityFrames;
+    private long windowUpdateFrames;
+    private long streamsOpened;
+    private boolean flooded;
+
+    public Http2FloodGuard(Http2FrameListener listener, Http2Options o, Http2FloodStats stats, Http2DataFrameCounter dataSent) {
+        super(listener);
+        this.maxEmpty = o.maxConsecutiveEmptyFrames();
+        this.maxPriorityPerStream = Integer.toUnsignedLong(o.maxPriorityFramesPerStream());
+        this.maxWindowUpdatesPerData = Integer.toUnsignedLong(o.maxWindowUpdatesPerDataFrame());
+        this.stats = stats;
+        this.dataSent = dataSent;
+    }
+
+    /** Registered on Netty's connection: counts the streams opened. */
+    public final Http2ConnectionAdapter streamCounter = new Http2ConnectionAdapter() {
+        @Override
+        public void onStreamAdded(Http2Stream stream) {
+            streamsOpened++;
+        }
+    };
+
+    @Override
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream)
+            throws Http2Exception {
+        if (data.isReadable() || endOfStream) {
+            consecutiveEmpty = 0;
+        } else if (++consecutiveEmpty > Integer.toUnsignedLong(maxEmpty)) {
+            throw flood(stats.inboundEmptyFramesFlood(), "Too many consecutive frames with an empty payload");
+        }
+        return super.onDataRead(ctx, streamId, data, padding, endOfStream);
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+                              boolean endStream) throws Http2Exception {
+        consecutiveEmpty = 0;
+        super.onHeadersRead(ctx, streamId, headers, padding, endStream);
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+                              short weight, boolean exclusive, int padding, boolean endStream) throws Http2Exception {
+        consecutiveEmpty = 0;
+        super.onHeadersRead(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endStream);
+    }
+
+    @Override
+    public void onPriorityRead(ChannelHandlerContext ctx, int streamId, int streamDependency, short weight,
+                               boolean exclusive) throws Http2Exception {
+        if (++priorityFrames > maxPriorityPerStream * (1 + streamsOpened)) {
+            throw flood(stats.inboundPriorityFramesFlood(), "Too many PRIORITY frames");
+        }
+        super.onPriorityRead(ctx, streamId, streamDependency, weight, exclusive);
+    }
+
+    @Override
+    public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement)
+            throws Http2Exception {
+        if (++windowUpdateFrames > windowUpdateBudget()) {
+            throw flood(stats.inboundWindowUpdateFramesFlood(), "Too many WINDOW_UPDATE frames");
+        }
+        super.onWindowUpdateRead(ctx, streamId, windowSizeIncrement);
+    }
+
+    /** Envoy's formula, saturating: a uint32 limit times a long-lived connection's DATA frames may overflow. */
+    private long windowUpdateBudget() {
+        long frames = dataSent.frames();
+        if (maxWindowUpdatesPerData != 0 && frames > (Long.MAX_VALUE / 4) / maxWindowUpdatesPerData) {
+            return Long.MAX_VALUE;
+        }
+        return 1 + 2 * (streamsOpened + maxWindowUpdatesPerData * frames);
+    }
+
+    private Http2Exception flood(Counter stat, String message) {
+        if (!flooded) {
+            flooded = true;
+            stat.increment();
+        }
+        return Http2Exception.connectionError(Http2Error.ENHANCE_YOUR_CALM, message);
+    }
+}
