@@ -44,7 +44,7 @@ final class KeyLogWriter implements KeyLogCallback {
     /** Sends the secrets of every handshake of a (BoringSSL) context here. */
     void installOn(SslContext ctx) {
         if (ctx instanceof ReferenceCountedOpenSslContext o) {
-            SSLContext.setKeyLogCallback(o.sslCtxPointer(), this);
+            SSLContext.setKeyLogCallback(TcnContexts.handle(o), this);
         }
     }
 

@@ -71,7 +71,7 @@ final class TlsContextFactory {
             ServerSessions.apply(ctx, ts.sessionResumption(), m, ts.requireClientCertificate());
             if (ts.options().preferClientCiphers() && ctx instanceof ReferenceCountedOpenSslContext o) {
                 // Netty sets the server's preference on every context; Envoy clears it on request.
-                SSLContext.clearOptions(o.sslCtxPointer(), SSL.SSL_OP_CIPHER_SERVER_PREFERENCE);
+                SSLContext.clearOptions(TcnContexts.handle(o), SSL.SSL_OP_CIPHER_SERVER_PREFERENCE);
             }
             return ctx;
         } catch (GeneralSecurityException | RuntimeException e) {

@@ -1,0 +1,204 @@
+package io.remora.e2e;
+
+import io.remora.testing.TestCerts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.FileOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.remora.e2e.SessionTicketsE2ETest.JVM;
+import static io.remora.e2e.TlsOptionsE2ETest.listener;
+import static io.remora.e2e.TlsOptionsE2ETest.sClient;
+import static io.remora.e2e.TlsOptionsE2ETest.serverCert;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * TLS context options with real peers. Downstream, openssl s_client against the proxy:
+ * {@code key_log} writes the same NSS lines s_client's {@code -keylogfile} does for the
+ * connection (TLS 1.2 and 1.3), and nothing for a connection outside its address ranges;
+ * {@code prefer_client_ciphers} lets the client's cipher order win. Upstream, openssl s_server
+ * behind the proxy, on both TLS providers: {@code enforce_rsa_key_usage} refuses an RSA server
+ * certificate without digitalSignature for ECDHE_RSA, and {@code system_root_certs} trusts the
+ * JVM's trust store (a test CA put in it) and still refuses a stranger's certificate.
+ */
+class MoreTlsOptionsE2ETest {
+    static final String AES128 = "ECDHE-ECDSA-AES128-GCM-SHA256";
+    static final String AES256 = "ECDHE-ECDSA-AES256-GCM-SHA384";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void keyLogAndClientCipherPreference() throws Exception {
+        Path certs = dir.resolve("certs");
+        TestCerts.ca("server-ca").issue("server", "server.test").write(certs, "server");
+        String cert = serverCert(certs).stripTrailing();
+        int admin = ProxyProcess.freePort();
+        int logged = ProxyProcess.freePort();
+        int elsewhere = ProxyProcess.freePort();
+        int clientOrder = ProxyProcess.freePort();
+        int serverOrder = ProxyProcess.freePort();
+        Path keys = dir.resolve("keys.log");
+        Path elsewhereKeys = dir.resolve("elsewhere.log");
+        String ciphers = "tls_params: { cipher_suites: [ \"" + AES256 + "\", \"" + AES128 + "\" ] }";
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                %s
+                %s
+                %s
+                %s
+                """.formatted(admin,
+                listener("logged", logged, """
+                        common_tls_context:
+                        %s
+                          key_log:
+                            path: "%s"
+                            local_address_range: [{ address_prefix: 127.0.0.1, prefix_len: 32 }]
+                            remote_address_range: [{ address_prefix: 127.0.0.0, prefix_len: 8 }]
+                        """.formatted(cert, keys)).indent(2).stripTrailing(),
+                listener("elsewhere", elsewhere, """
+                        common_tls_context:
+                        %s
+                          key_log:
+                            path: "%s"
+                            remote_address_range: [{ address_prefix: 10.0.0.0, prefix_len: 8 }]
+                        """.formatted(cert, elsewhereKeys)).indent(2).stripTrailing(),
+                listener("client_order", clientOrder, """
+                        prefer_client_ciphers: true
+                        common_tls_context:
+                        %s
+                          %s
+                        """.formatted(cert, ciphers)).indent(2).stripTrailing(),
+                listener("server_order", serverOrder, """
+                        common_tls_context:
+                        %s
+                          %s
+                        """.formatted(cert, ciphers)).indent(2).stripTrailing());
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, JVM)) {
+            for (String version : List.of("-tls1_2", "-tls1_3")) {
+                Path clientKeys = dir.resolve("client" + version + ".log");
+                assertTrue(sClient(logged, certs, null, version, "-keylogfile", clientKeys.toString())
+                        .contains("ok-logged"), proxy.log());
+                List<String> clientLines = secretLines(clientKeys);
+                String random = clientLines.get(0).split(" ")[1];
+                List<String> proxyLines = Files.readAllLines(keys).stream()
+                        .filter(l -> l.split(" ").length == 3 && l.split(" ")[1].equals(random)).toList();
+                // TLS 1.2: the one CLIENT_RANDOM line; 1.3: the handshake and traffic secrets of both sides.
+                assertEquals(version.equals("-tls1_2") ? 1 : 4, proxyLines.stream()
+                        .filter(l -> !l.startsWith("EXPORTER_SECRET")).count(), proxyLines.toString());
+                assertTrue(clientLines.containsAll(proxyLines), proxyLines + " vs the client's " + clientLines);
+            }
+            assertTrue(sClient(elsewhere, certs, null, "-tls1_2").contains("ok-elsewhere"));
+            assertFalse(Files.exists(elsewhereKeys) && Files.size(elsewhereKeys) > 0,
+                    "127.0.0.1 is outside 10.0.0.0/8: nothing logged");
+
+            String clientPrefers = AES128 + ":" + AES256;
+            assertTrue(sClient(clientOrder, certs, null, "-tls1_2", "-cipher", clientPrefers)
+                    .contains("Cipher is " + AES128), "prefer_client_ciphers: the client's first choice");
+            assertTrue(sClient(serverOrder, certs, null, "-tls1_2", "-cipher", clientPrefers)
+                    .contains("Cipher is " + AES256), "by default the server's first choice");
+        }
+    }
+
+    /** The NSS key log lines of a file, comments left out; fails when there are none. */
+    private static List<String> secretLines(Path file) throws Exception {
+        List<String> lines = Files.readAllLines(file).stream().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertFalse(lines.isEmpty(), "s_client wrote no key log");
+        return lines;
+    }
+
+    @Test
+    void rsaKeyUsageAndSystemRoots() throws Exception {
+        // RSA certificates as an operator makes them: one for key encipherment only, one also for signatures.
+        OpenSslCli.run(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=enc.test",
+                "-keyout", "enc-key.pem", "-out", "enc-cert.pem", "-addext", "keyUsage=critical,keyEncipherment");
+        OpenSslCli.run(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=sig.test",
+                "-keyout", "sig-key.pem", "-out", "sig-cert.pem",
+                "-addext", "keyUsage=critical,digitalSignature,keyEncipherment");
+        TestCerts.Ca systemCa = TestCerts.ca("system-ca");
+        systemCa.issue("trusted", "trusted.test").write(dir, "trusted");
+        TestCerts.ca("stranger-ca").issue("stranger", "stranger.test").write(dir, "stranger");
+        Path store = dir.resolve("roots.p12");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setCertificateEntry("system-ca", systemCa.cert());
+        try (FileOutputStream out = new FileOutputStream(store.toFile())) {
+            ks.store(out, "changeit".toCharArray());
+        }
+
+        Map<String, Integer> ports = Map.of("enc", ProxyProcess.freePort(), "sig", ProxyProcess.freePort(),
+                "trusted", ProxyProcess.freePort(), "stranger", ProxyProcess.freePort());
+        List<Process> servers = new ArrayList<>();
+        try {
+            for (Map.Entry<String, Integer> s : ports.entrySet()) {
+                servers.add(new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + s.getValue(),
+                        "-cert", dir.resolve(s.getKey() + "-cert.pem").toString(),
+                        "-key", dir.resolve(s.getKey() + "-key.pem").toString(), "-tls1_2", "-www")
+                        .redirectErrorStream(true).redirectOutput(dir.resolve(s.getKey() + ".log").toFile()).start());
+            }
+            String tls = """
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                          %s
+                          common_tls_context:
+                            tls_params: { cipher_suites: [ "ECDHE-RSA-AES128-GCM-SHA256", "%s" ] }
+                            %s
+                    """;
+            String system = "validation_context: { system_root_certs: {} }";
+            String clusters = String.join("\n",
+                    Bootstraps.cluster("enc_enforced", false, tls.formatted("enforce_rsa_key_usage: true", AES128, ""),
+                            ports.get("enc")),
+                    Bootstraps.cluster("enc_lenient", false, tls.formatted("", AES128, ""), ports.get("enc")),
+                    Bootstraps.cluster("sig_enforced", false, tls.formatted("enforce_rsa_key_usage: true", AES128, ""),
+                            ports.get("sig")),
+                    Bootstraps.cluster("trusted", false, tls.formatted("", AES128, system), ports.get("trusted")),
+                    Bootstraps.cluster("stranger", false, tls.formatted("", AES128, system), ports.get("stranger")));
+            StringBuilder routes = new StringBuilder();
+            for (String c : List.of("enc_enforced", "enc_lenient", "sig_enforced", "trusted", "stranger")) {
+                routes.append("- match: { prefix: /").append(c).append(" }\n  route: { cluster: ").append(c)
+                        .append(", prefix_rewrite: / }\n");
+            }
+            int admin = ProxyProcess.freePort();
+            int web = ProxyProcess.freePort();
+            String yaml = Bootstraps.listeners(admin, Bootstraps.httpListener("web", "", "", routes.toString()),
+                    clusters, Map.of("web", web));
+            List<String> jvm = new ArrayList<>(JVM);
+            jvm.addAll(List.of("-Djavax.net.ssl.trustStore=" + store, "-Djavax.net.ssl.trustStorePassword=changeit",
+                    "-Djavax.net.ssl.trustStoreType=PKCS12"));
+            for (String provider : List.of("boringssl", "jdk")) {
+                try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, jvm, "--tls-provider", provider)) {
+                    assertEquals(503, get(web, "enc_enforced"), provider + ": keyEncipherment only, ECDHE_RSA signs");
+                    if (provider.equals("jdk")) {
+                        // BoringSSL enforces keyUsage on its own and Netty has no switch to relax it.
+                        assertEquals(200, get(web, "enc_lenient"), "Envoy's default does not enforce");
+                    }
+                    assertEquals(200, get(web, "sig_enforced"), provider + ": digitalSignature present");
+                    assertEquals(200, get(web, "trusted"), provider + ": issued by a CA of the JVM's trust store");
+                    assertEquals(503, get(web, "stranger"), provider + ": a CA the system does not trust");
+                    assertTrue(proxy.admin("/stats/prometheus").lines().anyMatch(l -> l.startsWith(
+                            "envoy_cluster_ssl_fail_verify_error{") && l.contains("\"stranger\"") && l.endsWith(" 1")),
+                            "cluster.stranger.ssl.fail_verify_error");
+                }
+            }
+        } finally {
+            servers.forEach(Process::destroyForcibly);
+        }
+    }
+
+    private static int get(int web, String cluster) throws Exception {
+        return Curl.run("http://127.0.0.1:" + web + "/" + cluster).status();
+    }
+}
