@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -18,6 +19,7 @@ import static io.remora.e2e.TlsOptionsE2ETest.sClient;
 import static io.remora.e2e.TlsOptionsE2ETest.serverCert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -27,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code prefer_client_ciphers} lets the client's cipher order win. Upstream, openssl s_server
  * behind the proxy, on both TLS providers: {@code enforce_rsa_key_usage} refuses an RSA server
  * certificate without digitalSignature for ECDHE_RSA, and {@code system_root_certs} trusts the
- * JVM's trust store (a test CA put in it) and still refuses a stranger's certificate.
+ * JVM's trust store (a test CA put in it) and still refuses a stranger's certificate;
+ * {@code allow_renegotiation} against s_server renegotiating mid-request. And {@code
+ * watched_directory}: a Kubernetes-style {@code ..data} swap rotates an SDS certificate and CA.
  */
 class MoreTlsOptionsE2ETest {
     static final String AES128 = "ECDHE-ECDSA-AES128-GCM-SHA256";
@@ -196,6 +200,154 @@ class MoreTlsOptionsE2ETest {
         } finally {
             servers.forEach(Process::destroyForcibly);
         }
+    }
+
+    /**
+     * allow_renegotiation against openssl s_server, whose {@code r} command sends a HelloRequest
+     * while the proxy waits for the response: refused by default (the request fails with a 503),
+     * renegotiated with the option (the response arrives after the second handshake).
+     */
+    @Test
+    void serverRenegotiationOnlyWhenAllowed() throws Exception {
+        TestCerts.ca("reneg-ca").issue("reneg", "reneg.test").write(dir, "reneg");
+        Map<String, Integer> ports = Map.of("refused", ProxyProcess.freePort(), "allowed", ProxyProcess.freePort());
+        String tls = """
+                  transport_socket:
+                    name: envoy.transport_sockets.tls
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                      allow_renegotiation: %s
+                """;
+        String clusters = Bootstraps.cluster("refused", false, tls.formatted("false"), ports.get("refused")) + "\n"
+                + Bootstraps.cluster("allowed", false, tls.formatted("true"), ports.get("allowed"));
+        int admin = ProxyProcess.freePort();
+        int web = ProxyProcess.freePort();
+        String yaml = Bootstraps.listeners(admin, Bootstraps.httpListener("web", "", "", """
+                - match: { prefix: /refused }
+                  route: { cluster: refused }
+                - match: { prefix: /allowed }
+                  route: { cluster: allowed }
+                """), clusters, Map.of("web", web));
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, JVM)) {
+            assertEquals(503, renegotiated(web, "refused", ports.get("refused")), proxy.log());
+            assertEquals(200, renegotiated(web, "allowed", ports.get("allowed")), proxy.log());
+        }
+    }
+
+    /** The status of a request through the proxy to an s_server that renegotiates before it answers. */
+    private int renegotiated(int web, String cluster, int port) throws Exception {
+        Path log = dir.resolve(cluster + ".log");
+        Process server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port,
+                "-cert", dir.resolve("reneg-cert.pem").toString(), "-key", dir.resolve("reneg-key.pem").toString(),
+                "-tls1_2").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try (java.io.OutputStream stdin = server.getOutputStream()) {
+            for (long end = System.nanoTime() + 20_000_000_000L; !Files.readString(log).contains("ACCEPT"); ) {
+                assertTrue(System.nanoTime() < end, "s_server did not start: " + Files.readString(log));
+                Thread.sleep(50);
+            }
+            java.util.concurrent.CompletableFuture<Integer> status = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return get(web, cluster);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+            for (long end = System.nanoTime() + 20_000_000_000L; !Files.readString(log).contains("GET /" + cluster); ) {
+                assertTrue(System.nanoTime() < end && !status.isDone(), "the request never reached s_server: "
+                        + Files.readString(log) + (status.isDone() ? " (answered " + status.join() + ")" : ""));
+                Thread.sleep(50);
+            }
+            // s_server takes a read of at most two bytes as a command, anything longer as data to send.
+            stdin.write("r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            stdin.flush();
+            Thread.sleep(500);
+            stdin.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            stdin.flush();
+            return status.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    /**
+     * watched_directory on an SDS certificate and validation context, mounted as Kubernetes does
+     * ({@code tls.crt -> ..data/tls.crt}, {@code ..data -> ..v1}): swapping {@code ..data} to a
+     * second version with {@code ln -sfn} gives new connections its certificate and its CA.
+     */
+    @Test
+    void watchedDirectorySwapRotatesCertificateAndCa() throws Exception {
+        Path mount = Files.createDirectories(dir.resolve("mount"));
+        for (String v : List.of("1", "2")) {
+            TestCerts.Ca ca = TestCerts.ca("ca-" + v);
+            Path version = Files.createDirectories(mount.resolve("..v" + v));
+            TestCerts.Leaf server = ca.issue("server", "server.test");
+            Files.writeString(version.resolve("tls.crt"), server.certPem());
+            Files.writeString(version.resolve("tls.key"), server.keyPem());
+            Files.writeString(version.resolve("ca.crt"), ca.pem());
+            ca.issue("client", "client.test").write(dir, "client" + v);
+        }
+        Files.createSymbolicLink(mount.resolve("..data"), Path.of("..v1"));
+        for (String f : List.of("tls.crt", "tls.key", "ca.crt")) {
+            Files.createSymbolicLink(mount.resolve(f), Path.of("..data", f));
+        }
+        Files.writeString(dir.resolve("cert.yaml"), """
+                resources:
+                - "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret
+                  name: server
+                  tls_certificate:
+                    certificate_chain: { filename: "M/tls.crt" }
+                    private_key: { filename: "M/tls.key" }
+                    watched_directory: { path: "M" }
+                """.replace("M", mount.toString()));
+        Files.writeString(dir.resolve("ca.yaml"), """
+                resources:
+                - "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret
+                  name: ca
+                  validation_context:
+                    trusted_ca: { filename: "M/ca.crt" }
+                    watched_directory: { path: "M" }
+                """.replace("M", mount.toString()));
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                %s
+                """.formatted(admin, listener("mounted", port, """
+                require_client_certificate: true
+                common_tls_context:
+                  tls_certificate_sds_secret_configs:
+                  - { name: server, sds_config: { path_config_source: { path: "%s" } } }
+                  validation_context_sds_secret_config:
+                    { name: ca, sds_config: { path_config_source: { path: "%s" } } }
+                """.formatted(dir.resolve("cert.yaml"), dir.resolve("ca.yaml"))).indent(2).stripTrailing());
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, JVM)) {
+            assertEquals(200, mounted(port, "1").status(), proxy.log());
+            assertThrows(IOException.class, () -> mounted(port, "2"), "version 2 is not mounted yet");
+            Process ln = new ProcessBuilder("ln", "-sfn", "..v2", mount.resolve("..data").toString()).start();
+            assertEquals(0, ln.waitFor());
+            Curl rotated = null;
+            for (long end = System.nanoTime() + 20_000_000_000L; rotated == null && System.nanoTime() < end; ) {
+                try {
+                    rotated = mounted(port, "2");
+                } catch (IOException stillVersionOne) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(200, rotated == null ? 0 : rotated.status(), proxy.log());
+            assertThrows(IOException.class, () -> mounted(port, "1"), "version 1's CA and certificate are gone");
+        }
+    }
+
+    /** A request with version {@code v}'s client certificate, trusting only version {@code v}'s CA. */
+    private Curl mounted(int port, String v) throws Exception {
+        return Curl.run("--cacert", dir.resolve("client" + v + "-ca.pem").toString(),
+                "--cert", dir.resolve("client" + v + "-cert.pem").toString(),
+                "--key", dir.resolve("client" + v + "-key.pem").toString(),
+                "--resolve", "server.test:" + port + ":127.0.0.1", "https://server.test:" + port + "/");
     }
 
     private static int get(int web, String cluster) throws Exception {
