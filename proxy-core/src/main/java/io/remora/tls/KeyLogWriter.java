@@ -49,7 +49,7 @@ final class KeyLogWriter implements KeyLogCallback {
     }
 
     /** Binds a handler's engine to the channel it serves, until the channel closes. */
-    public void bind(SslHandler h, Channel ch) {
+    void bind(SslHandler h, Channel ch) {
         if ((local.isEmpty() && remote.isEmpty()) || !(h.engine() instanceof ReferenceCountedOpenSslEngine e)) {
             return;
         }

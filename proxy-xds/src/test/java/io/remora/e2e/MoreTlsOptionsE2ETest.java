@@ -53,16 +53,7 @@ class MoreTlsOptionsE2ETest {
         Path keys = dir.resolve("keys.log");
         Path elsewhereKeys = dir.resolve("elsewhere.log");
         String ciphers = "tls_params: { cipher_suites: [ \"" + AES256 + "\", \"" + AES128 + "\" ] }";
-        String yaml = """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                static_resources:
-                  listeners:
-                %s
-                %s
-                %s
-                %s
-                """.formatted(admin,
+        String yaml = Bootstraps.listeners(admin, String.join("\n",
                 listener("logged", logged, """
                         common_tls_context:
                         %s
@@ -70,25 +61,25 @@ class MoreTlsOptionsE2ETest {
                             path: "%s"
                             local_address_range: [{ address_prefix: 127.0.0.1, prefix_len: 32 }]
                             remote_address_range: [{ address_prefix: 127.0.0.0, prefix_len: 8 }]
-                        """.formatted(cert, keys)).indent(2).stripTrailing(),
+                        """.formatted(cert, keys)).stripTrailing(),
                 listener("elsewhere", elsewhere, """
                         common_tls_context:
                         %s
                           key_log:
                             path: "%s"
                             remote_address_range: [{ address_prefix: 10.0.0.0, prefix_len: 8 }]
-                        """.formatted(cert, elsewhereKeys)).indent(2).stripTrailing(),
+                        """.formatted(cert, elsewhereKeys)).stripTrailing(),
                 listener("client_order", clientOrder, """
                         prefer_client_ciphers: true
                         common_tls_context:
                         %s
                           %s
-                        """.formatted(cert, ciphers)).indent(2).stripTrailing(),
+                        """.formatted(cert, ciphers)).stripTrailing(),
                 listener("server_order", serverOrder, """
                         common_tls_context:
                         %s
                           %s
-                        """.formatted(cert, ciphers)).indent(2).stripTrailing());
+                        """.formatted(cert, ciphers)).stripTrailing()), "", Map.of());
         try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, JVM)) {
             for (String version : List.of("-tls1_2", "-tls1_3")) {
                 Path clientKeys = dir.resolve("client" + version + ".log");
@@ -151,16 +142,12 @@ class MoreTlsOptionsE2ETest {
                         "-key", dir.resolve(s.getKey() + "-key.pem").toString(), "-tls1_2", "-www")
                         .redirectErrorStream(true).redirectOutput(dir.resolve(s.getKey() + ".log").toFile()).start());
             }
-            String tls = """
-                      transport_socket:
-                        name: envoy.transport_sockets.tls
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                          %s
-                          common_tls_context:
-                            tls_params: { cipher_suites: [ "ECDHE-RSA-AES128-GCM-SHA256", "%s" ] }
-                            %s
-                    """;
+            String tls = upstreamTls("""
+                    %s
+                    common_tls_context:
+                      tls_params: { cipher_suites: [ "ECDHE-RSA-AES128-GCM-SHA256", "%s" ] }
+                      %s
+                    """);
             String system = "validation_context: { system_root_certs: {} }";
             String clusters = String.join("\n",
                     Bootstraps.cluster("enc_enforced", false, tls.formatted("enforce_rsa_key_usage: true", AES128, ""),
@@ -211,13 +198,7 @@ class MoreTlsOptionsE2ETest {
     void serverRenegotiationOnlyWhenAllowed() throws Exception {
         TestCerts.ca("reneg-ca").issue("reneg", "reneg.test").write(dir, "reneg");
         Map<String, Integer> ports = Map.of("refused", ProxyProcess.freePort(), "allowed", ProxyProcess.freePort());
-        String tls = """
-                  transport_socket:
-                    name: envoy.transport_sockets.tls
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                      allow_renegotiation: %s
-                """;
+        String tls = upstreamTls("allow_renegotiation: %s");
         String clusters = Bootstraps.cluster("refused", false, tls.formatted("false"), ports.get("refused")) + "\n"
                 + Bootstraps.cluster("allowed", false, tls.formatted("true"), ports.get("allowed"));
         int admin = ProxyProcess.freePort();
@@ -291,39 +272,27 @@ class MoreTlsOptionsE2ETest {
         for (String f : List.of("tls.crt", "tls.key", "ca.crt")) {
             Files.createSymbolicLink(mount.resolve(f), Path.of("..data", f));
         }
-        Files.writeString(dir.resolve("cert.yaml"), """
-                resources:
-                - "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret
-                  name: server
-                  tls_certificate:
-                    certificate_chain: { filename: "M/tls.crt" }
-                    private_key: { filename: "M/tls.key" }
-                    watched_directory: { path: "M" }
+        sdsFile("cert.yaml", "server", """
+                tls_certificate:
+                  certificate_chain: { filename: "M/tls.crt" }
+                  private_key: { filename: "M/tls.key" }
+                  watched_directory: { path: "M" }
                 """.replace("M", mount.toString()));
-        Files.writeString(dir.resolve("ca.yaml"), """
-                resources:
-                - "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret
-                  name: ca
-                  validation_context:
-                    trusted_ca: { filename: "M/ca.crt" }
-                    watched_directory: { path: "M" }
+        sdsFile("ca.yaml", "ca", """
+                validation_context:
+                  trusted_ca: { filename: "M/ca.crt" }
+                  watched_directory: { path: "M" }
                 """.replace("M", mount.toString()));
         int admin = ProxyProcess.freePort();
         int port = ProxyProcess.freePort();
-        String yaml = """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                static_resources:
-                  listeners:
-                %s
-                """.formatted(admin, listener("mounted", port, """
+        String yaml = Bootstraps.listeners(admin, listener("mounted", port, """
                 require_client_certificate: true
                 common_tls_context:
                   tls_certificate_sds_secret_configs:
                   - { name: server, sds_config: { path_config_source: { path: "%s" } } }
                   validation_context_sds_secret_config:
                     { name: ca, sds_config: { path_config_source: { path: "%s" } } }
-                """.formatted(dir.resolve("cert.yaml"), dir.resolve("ca.yaml"))).indent(2).stripTrailing());
+                """.formatted(dir.resolve("cert.yaml"), dir.resolve("ca.yaml"))), "", Map.of());
         try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, JVM)) {
             assertEquals(200, mounted(port, "1").status(), proxy.log());
             assertThrows(IOException.class, () -> mounted(port, "2"), "version 2 is not mounted yet");
@@ -342,12 +311,33 @@ class MoreTlsOptionsE2ETest {
         }
     }
 
+    /** An SDS file in {@code dir} serving one secret: its name and its fields (YAML, unindented). */
+    private void sdsFile(String file, String name, String fields) throws IOException {
+        Files.writeString(dir.resolve(file), """
+                resources:
+                - "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret
+                  name: %s
+                %s
+                """.formatted(name, fields.indent(2).stripTrailing()));
+    }
+
     /** A request with version {@code v}'s client certificate, trusting only version {@code v}'s CA. */
     private Curl mounted(int port, String v) throws Exception {
         return Curl.run("--cacert", dir.resolve("client" + v + "-ca.pem").toString(),
                 "--cert", dir.resolve("client" + v + "-cert.pem").toString(),
                 "--key", dir.resolve("client" + v + "-key.pem").toString(),
                 "--resolve", "server.test:" + port + ":127.0.0.1", "https://server.test:" + port + "/");
+    }
+
+    /** A cluster's TLS transport socket (for {@link Bootstraps#cluster}'s extra) with these UpstreamTlsContext fields. */
+    private static String upstreamTls(String fields) {
+        return """
+                transport_socket:
+                  name: envoy.transport_sockets.tls
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                %s
+                """.formatted(fields.indent(4).stripTrailing()).indent(2);
     }
 
     private static int get(int web, String cluster) throws Exception {
