@@ -53,6 +53,16 @@ class MoreTlsOptionsE2ETest {
         Path keys = dir.resolve("keys.log");
         Path elsewhereKeys = dir.resolve("elsewhere.log");
         String ciphers = "tls_params: { cipher_suites: [ \"" + AES256 + "\", \"" + AES128 + "\" ] }";
+        String orders = listener("client_order", clientOrder, """
+                prefer_client_ciphers: true
+                common_tls_context:
+                %s
+                  %s
+                """.formatted(cert, ciphers)).stripTrailing() + "\n" + listener("server_order", serverOrder, """
+                common_tls_context:
+                %s
+                  %s
+                """.formatted(cert, ciphers)).stripTrailing();
         String yaml = Bootstraps.listeners(admin, String.join("\n",
                 listener("logged", logged, """
                         common_tls_context:
@@ -68,18 +78,7 @@ class MoreTlsOptionsE2ETest {
                           key_log:
                             path: "%s"
                             remote_address_range: [{ address_prefix: 10.0.0.0, prefix_len: 8 }]
-                        """.formatted(cert, elsewhereKeys)).stripTrailing(),
-                listener("client_order", clientOrder, """
-                        prefer_client_ciphers: true
-                        common_tls_context:
-                        %s
-                          %s
-                        """.formatted(cert, ciphers)).stripTrailing(),
-                listener("server_order", serverOrder, """
-                        common_tls_context:
-                        %s
-                          %s
-                        """.formatted(cert, ciphers)).stripTrailing()), "", Map.of());
+                        """.formatted(cert, elsewhereKeys)).stripTrailing(), orders), "", Map.of());
         try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, JVM)) {
             for (String version : List.of("-tls1_2", "-tls1_3")) {
                 Path clientKeys = dir.resolve("client" + version + ".log");
@@ -98,12 +97,22 @@ class MoreTlsOptionsE2ETest {
             assertFalse(Files.exists(elsewhereKeys) && Files.size(elsewhereKeys) > 0,
                     "127.0.0.1 is outside 10.0.0.0/8: nothing logged");
 
-            String clientPrefers = AES128 + ":" + AES256;
-            assertTrue(sClient(clientOrder, certs, null, "-tls1_2", "-cipher", clientPrefers)
-                    .contains("Cipher is " + AES128), "prefer_client_ciphers: the client's first choice");
-            assertTrue(sClient(serverOrder, certs, null, "-tls1_2", "-cipher", clientPrefers)
-                    .contains("Cipher is " + AES256), "by default the server's first choice");
+            cipherOrders(certs, clientOrder, serverOrder);
         }
+        // key_log is BoringSSL's alone; the cipher order is the JDK provider's too.
+        try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, orders, "", Map.of()), admin, JVM,
+                "--tls-provider", "jdk")) {
+            cipherOrders(certs, clientOrder, serverOrder);
+        }
+    }
+
+    /** The client offers AES128 first; the listeners list AES256 first, one preferring the client's order. */
+    private static void cipherOrders(Path certs, int clientOrder, int serverOrder) throws Exception {
+        String clientPrefers = AES128 + ":" + AES256;
+        assertTrue(sClient(clientOrder, certs, null, "-tls1_2", "-cipher", clientPrefers)
+                .contains("Cipher is " + AES128), "prefer_client_ciphers: the client's first choice");
+        assertTrue(sClient(serverOrder, certs, null, "-tls1_2", "-cipher", clientPrefers)
+                .contains("Cipher is " + AES256), "by default the server's first choice");
     }
 
     /** The NSS key log lines of a file, comments left out; fails when there are none. */
