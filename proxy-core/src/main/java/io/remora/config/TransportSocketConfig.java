@@ -19,6 +19,7 @@ import java.util.List;
  * @param autoSni                  upstream: SNI from the request's host (HTTP)
  * @param autoSanValidation        upstream: SAN checked against the SNI sent
  * @param requireSni               downstream: a client hello without SNI fails the handshake
+ * @param options                  key log, cipher preference, certificate scan, renegotiation, RSA key usage
  */
 public record TransportSocketConfig(
         List<TlsCertificate> certificates,
@@ -32,7 +33,17 @@ public record TransportSocketConfig(
         SessionResumption sessionResumption,
         boolean autoSni,
         boolean autoSanValidation,
-        boolean requireSni) {
+        boolean requireSni,
+        TlsOptions options) {
+
+    public TransportSocketConfig(List<TlsCertificate> certificates, List<String> certificateSdsNames,
+                                 CertificateValidation validation, String validationSdsName, List<String> alpnProtocols,
+                                 boolean requireClientCertificate, String sni, TlsParams params,
+                                 SessionResumption sessionResumption, boolean autoSni, boolean autoSanValidation,
+                                 boolean requireSni) {
+        this(certificates, certificateSdsNames, validation, validationSdsName, alpnProtocols, requireClientCertificate,
+                sni, params, sessionResumption, autoSni, autoSanValidation, requireSni, TlsOptions.DEFAULT);
+    }
 
     public TransportSocketConfig(List<TlsCertificate> certificates, List<String> certificateSdsNames,
                                  CertificateValidation validation, String validationSdsName, List<String> alpnProtocols,
@@ -45,6 +56,7 @@ public record TransportSocketConfig(
 
     public TransportSocketConfig {
         sessionResumption = sessionResumption == null ? SessionResumption.DEFAULT : sessionResumption;
+        options = options == null ? TlsOptions.DEFAULT : options;
     }
 
     /** Whether any of this socket's material comes from SDS. */

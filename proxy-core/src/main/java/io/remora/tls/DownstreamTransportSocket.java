@@ -1,11 +1,13 @@
 package io.remora.tls;
 
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.remora.config.TransportSocketConfig;
 
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -66,6 +68,15 @@ public final class DownstreamTransportSocket {
         TlsConnection conn = new TlsConnection();
         TransportSocketConfig c = tls.config();
         ServerSessions.onEngine(h.engine(), c.sessionResumption());
+        if (tls.keyLog() != null) {
+            tls.keyLog().bind(h, ch);
+        }
+        if (c.options().preferClientCiphers() && !(ctx instanceof ReferenceCountedOpenSslContext)) {
+            // JSSE keeps the cipher order per engine; BoringSSL's context has it cleared already.
+            SSLParameters p = h.engine().getSSLParameters();
+            p.setUseCipherSuitesOrder(false);
+            h.engine().setSSLParameters(p);
+        }
         h.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 conn.established(h.engine().getSession(), sni);

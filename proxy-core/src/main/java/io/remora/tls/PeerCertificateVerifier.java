@@ -47,6 +47,8 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     private final CertificatePins pins;
     /** Upstream auto_san_validation: the server's certificate must carry a SAN for the engine's peer host. */
     private final boolean peerHostSan;
+    /** Upstream enforce_rsa_key_usage: an RSA server certificate's keyUsage must allow what the cipher does with it. */
+    private final boolean enforceRsaKeyUsage;
     private final TlsStats stats;
     /**
      * Chains that passed path validation (by their DER bytes) and until when that result holds.
@@ -65,8 +67,14 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
 
     PeerCertificateVerifier(CertificateValidation v, TlsStats stats, boolean peerHostSan)
             throws GeneralSecurityException {
+        this(v, stats, peerHostSan, false);
+    }
+
+    PeerCertificateVerifier(CertificateValidation v, TlsStats stats, boolean peerHostSan, boolean enforceRsaKeyUsage)
+            throws GeneralSecurityException {
         this.stats = stats;
         this.peerHostSan = peerHostSan;
+        this.enforceRsaKeyUsage = enforceRsaKeyUsage;
         this.sans = new SanMatchers(v.sanMatchers());
         this.pins = new CertificatePins(v.certificateHashes(), v.spkiHashes());
         this.onlyLeafCrl = v.onlyVerifyLeafCertCrl();
@@ -124,6 +132,9 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        if (enforceRsaKeyUsage && chain != null && chain.length > 0) {
+            checkRsaKeyUsage(chain[0], authType);
+        }
         boolean validated = verify(chain);
         // Envoy checks a SAN list from transport socket options only where it verifies at all:
         // with a trusted CA, and accept_untrusted lets every failure pass.
@@ -159,6 +170,23 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         return acceptedIssuers.clone();
+    }
+
+    /**
+     * BoringSSL's enforce_rsa_key_usage, independent of any validation context: with the RSA key
+     * exchange the key encrypts the premaster secret (keyEncipherment); otherwise it signs the
+     * handshake (digitalSignature). A certificate without a keyUsage extension allows both.
+     */
+    private static void checkRsaKeyUsage(X509Certificate leaf, String authType) throws CertificateException {
+        boolean[] usage = leaf.getKeyUsage();
+        if (usage == null || !"RSA".equals(leaf.getPublicKey().getAlgorithm())) {
+            return;
+        }
+        boolean encipherment = "RSA".equals(authType);
+        if (!(encipherment ? usage.length > 2 && usage[2] : usage.length > 0 && usage[0])) {
+            throw new CertificateException("KEY_USAGE_BIT_INCORRECT: the server's RSA certificate does not allow "
+                    + (encipherment ? "keyEncipherment" : "digitalSignature"));
+        }
     }
 
     /** Throws when the chain is refused; true when it was checked against trusted CAs or pins and passed. */

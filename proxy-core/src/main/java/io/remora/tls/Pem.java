@@ -27,6 +27,17 @@ public final class Pem {
     private Pem() {
     }
 
+    /** Certificates as PEM blocks, in order. */
+    public static String encode(List<X509Certificate> certs) throws java.security.cert.CertificateEncodingException {
+        StringBuilder pem = new StringBuilder();
+        for (X509Certificate c : certs) {
+            pem.append("-----BEGIN CERTIFICATE-----\n")
+                    .append(java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(c.getEncoded()))
+                    .append("\n-----END CERTIFICATE-----\n");
+        }
+        return pem.toString();
+    }
+
     /** Each PEM block of {@code text} as (type, DER). */
     static List<Object[]> blocks(String text) {
         List<Object[]> out = new ArrayList<>();

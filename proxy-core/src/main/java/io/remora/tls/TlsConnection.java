@@ -274,17 +274,13 @@ public final class TlsConnection {
     }
 
     private static String urlEncodedPem(List<X509Certificate> certs) {
-        StringBuilder pem = new StringBuilder();
+        String pem;
         try {
-            for (X509Certificate c : certs) {
-                pem.append("-----BEGIN CERTIFICATE-----\n")
-                        .append(java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(c.getEncoded()))
-                        .append("\n-----END CERTIFICATE-----\n");
-            }
+            pem = Pem.encode(certs);
         } catch (CertificateEncodingException e) {
             return null;
         }
-        return java.net.URLEncoder.encode(pem.toString(), java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+        return java.net.URLEncoder.encode(pem, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /** Why the handshake failed, as Envoy's %DOWNSTREAM_TRANSPORT_FAILURE_REASON%; null otherwise. */

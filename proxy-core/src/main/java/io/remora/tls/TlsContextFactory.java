@@ -5,8 +5,11 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.internal.tcnative.SSL;
+import io.netty.internal.tcnative.SSLContext;
 import io.remora.config.CertificateValidation;
 import io.remora.config.SessionTicketKey;
 import io.remora.config.TlsCertificate;
@@ -66,6 +69,10 @@ final class TlsContextFactory {
             ServerSessions.configure(b, ts.sessionResumption(), m.ticketKeys(), provider);
             SslContext ctx = b.build();
             ServerSessions.apply(ctx, ts.sessionResumption(), m, ts.requireClientCertificate());
+            if (ts.options().preferClientCiphers() && ctx instanceof ReferenceCountedOpenSslContext o) {
+                // Netty sets the server's preference on every context; Envoy clears it on request.
+                SSLContext.clearOptions(TcnContexts.handle(o), SSL.SSL_OP_CIPHER_SERVER_PREFERENCE);
+            }
             return ctx;
         } catch (GeneralSecurityException | RuntimeException e) {
             throw wrap(e);
@@ -84,7 +91,7 @@ final class TlsContextFactory {
                 b.keyManager(keyManagers(m.certificates()));
             }
             CertificateValidation v = m.validation() == null ? CertificateValidation.NONE : m.validation();
-            b.trustManager(new PeerCertificateVerifier(v, stats, peerHostSan));
+            b.trustManager(new PeerCertificateVerifier(v, stats, peerHostSan, ts.options().enforceRsaKeyUsage()));
             // Hostname checks are Envoy's SAN matchers', not the JDK's.
             b.endpointIdentificationAlgorithm(null);
             common(b, ts, alpn, provider, false);

@@ -28,6 +28,8 @@ public final class TlsContextProvider {
     private final Map<List<String>, Cached> cache = new ConcurrentHashMap<>();
     /** Contexts whose verifier also insists on a SAN for the engine's peer host (auto_san_validation). */
     private final Map<List<String>, Cached> peerHostCache = new ConcurrentHashMap<>();
+    /** key_log: one writer for every context of this socket, so a channel bound to it is found. */
+    private final KeyLogWriter keyLog;
 
     private record Cached(long version, TlsContextFactory.Material material, SslContext context) {
     }
@@ -39,6 +41,7 @@ public final class TlsContextProvider {
         this.server = server;
         this.provider = provider;
         this.stats = stats;
+        this.keyLog = KeyLogWriter.of(config.options().keyLog());
         this.secrets.register(this);
         if (server) {
             // Built now, on the control thread, not by the first handshake on an event loop.
@@ -87,6 +90,11 @@ public final class TlsContextProvider {
 
     public TlsStats stats() {
         return stats;
+    }
+
+    /** The key log of this socket's handshakes, or null. */
+    KeyLogWriter keyLog() {
+        return keyLog;
     }
 
     /** Whether every secret this socket names has arrived. */
@@ -146,6 +154,9 @@ public final class TlsContextProvider {
         }
         SslContext ctx = server ? TlsContextFactory.server(config, m, provider, stats)
                 : TlsContextFactory.client(config, m, key, provider, stats, peerHostSan);
+        if (keyLog != null) {
+            keyLog.installOn(ctx);
+        }
         cache.put(key, new Cached(v, m, ctx));
         return ctx;
     }

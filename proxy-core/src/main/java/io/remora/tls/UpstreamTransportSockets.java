@@ -1,7 +1,10 @@
 package io.remora.tls;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.internal.tcnative.SSL;
 import io.remora.config.ClusterConfig;
 import io.remora.config.TransportSocketConfig;
 import io.remora.config.UpstreamProxyProtocolConfig;
@@ -39,11 +42,18 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
     private final List<Choice> matches;
     private final Choice fallback;
     private final Runnable tlvsDropped;
+    /** Whether any socket keeps a key log, whose address ranges need the connection's channel. */
+    private final boolean keyLogs;
 
     private UpstreamTransportSockets(List<Choice> matches, Choice fallback, Runnable tlvsDropped) {
         this.matches = matches;
         this.fallback = fallback;
         this.tlvsDropped = tlvsDropped;
+        boolean any = fallback.tls != null && fallback.tls.keyLog() != null;
+        for (Choice c : matches) {
+            any |= c.tls != null && c.tls.keyLog() != null;
+        }
+        this.keyLogs = any;
     }
 
     /** The sockets of a cluster; raw when it names neither TLS nor PROXY protocol. */
@@ -188,8 +198,31 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
                 serverName(h.engine(), sni);
             }
         }
+        if (h.engine() instanceof ReferenceCountedOpenSslEngine e) {
+            renegotiation(e, c.options().allowRenegotiation());
+        }
         HandshakeStats.count(h, tls.stats());
         return h;
+    }
+
+    /** Netty lets a BoringSSL client renegotiate once; Envoy never does unless allow_renegotiation says so. */
+    private static void renegotiation(ReferenceCountedOpenSslEngine e, boolean allow) throws SSLException {
+        try {
+            SSL.setRenegotiateMode(e.sslPointer(), allow ? SSL.SSL_RENEGOTIATE_FREELY : SSL.SSL_RENEGOTIATE_NEVER);
+        } catch (Exception ex) {
+            throw new SSLException("cannot set the renegotiation mode: " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
+    public void connected(SslHandler tls, Host host, Channel ch) {
+        if (!keyLogs) {
+            return;
+        }
+        Choice c = select(host);
+        if (c.tls != null && c.tls.keyLog() != null) {
+            c.tls.keyLog().bind(tls, ch);
+        }
     }
 
     /** Sends {@code sni} rather than the peer host the engine was made for. */

@@ -45,6 +45,10 @@ public interface TransportSocketFactory {
     default void proxyProtocolTlvsDropped() {
     }
 
+    /** The TLS handler made for {@code host} now serves {@code ch} (a key log's address ranges read it). */
+    default void connected(SslHandler tls, Host host, io.netty.channel.Channel ch) {
+    }
+
     /** Whether connections to {@code host} speak TLS (Envoy: the host's transport socket has an SSL context). */
     default boolean usesTls(Host host) {
         return false;

@@ -190,6 +190,7 @@ public final class UpstreamConnector {
             protected void initChannel(Channel ch) {
                 if (tls != null) {
                     ch.pipeline().addLast("tls", tls);
+                    cluster.transportSocketFactory().connected(tls, host, ch);
                 }
                 if (tap != null) {
                     // Between TLS and the codec: it sees what is sent and received, in plaintext.

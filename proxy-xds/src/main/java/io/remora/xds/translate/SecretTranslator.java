@@ -57,6 +57,11 @@ public final class SecretTranslator {
         if (t.hasPrivateKeyProvider()) {
             throw path.field("private_key_provider").error("private key providers are not supported");
         }
+        if (t.getSignedCertificateTimestampCount() > 0) {
+            throw path.field("signed_certificate_timestamp").error("signed_certificate_timestamp is not supported:"
+                    + " neither TLS provider can send an SCT list");
+        }
+        watchedDirectory(t.hasWatchedDirectory(), t.getWatchedDirectory(), path);
         String password = t.hasPassword() ? Protos.dataSource(t.getPassword(), path.field("password")) : null;
         if (t.hasPkcs12()) {
             return pkcs12(t, password, path);
@@ -162,9 +167,17 @@ public final class SecretTranslator {
         if (v.hasCaCertificateProviderInstance()) {
             throw path.field("ca_certificate_provider_instance").error("certificate providers are not supported");
         }
+        if (v.hasRequireSignedCertificateTimestamp() && v.getRequireSignedCertificateTimestamp().getValue()) {
+            throw path.field("require_signed_certificate_timestamp").error("require_signed_certificate_timestamp"
+                    + " is not supported: neither TLS provider can ask the peer for SCTs");
+        }
+        watchedDirectory(v.hasWatchedDirectory(), v.getWatchedDirectory(), path);
         String ca = v.hasTrustedCa() ? Protos.dataSource(v.getTrustedCa(), path.field("trusted_ca")) : null;
         if (ca != null) {
             checkPem(ca, "CERTIFICATE", path.field("trusted_ca"));
+        } else if (v.hasSystemRootCerts()) {
+            // Envoy: the system's roots only when no trusted_ca is given.
+            ca = SystemRootCerts.pem(path.field("system_root_certs"));
         }
         String crl = v.hasCrl() ? Protos.dataSource(v.getCrl(), path.field("crl")) : null;
         if (crl != null) {
@@ -183,6 +196,17 @@ public final class SecretTranslator {
                         path.field("verify_certificate_hash")))
                 .spkiHashes(spkiHashes(v.getVerifyCertificateSpkiList(), path.field("verify_certificate_spki")))
                 .build();
+    }
+
+    /**
+     * A watched_directory needs a path. Honoured by {@code SecretFileWatch}: it re-reads the
+     * secret's files each second, through the symlinks a directory swap replaces.
+     */
+    private static void watchedDirectory(boolean has, io.envoyproxy.envoy.config.core.v3.WatchedDirectory d,
+                                         FieldPath path) {
+        if (has && d.getPath().isEmpty()) {
+            throw path.field("watched_directory").field("path").error("path is required");
+        }
     }
 
     /** Hex SHA-256 digests, colons allowed (as OpenSSL prints them), kept lower-case without them. */

@@ -8,8 +8,10 @@ import io.remora.config.CertificateValidation;
 import io.remora.config.SessionResumption;
 import io.remora.config.SessionTicketKey;
 import io.remora.config.TlsCertificate;
+import io.remora.config.TlsOptions;
 import io.remora.config.TlsParams;
 import io.remora.config.TransportSocketConfig;
+import io.remora.tls.TlsProvider;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,9 +58,13 @@ public final class TransportSocketTranslator {
         SessionResumption resumption = SessionResumption.client(u.hasMaxSessionKeys()
                 ? (int) Math.min(u.getMaxSessionKeys().getValue(), Integer.MAX_VALUE)
                 : SessionResumption.DEFAULT_MAX_SESSION_KEYS);
+        TlsOptions options = TlsOptions.builder().keyLog(common.keyLog)
+                .allowRenegotiation(u.getAllowRenegotiation())
+                .enforceRsaKeyUsage(Protos.bool(u.hasEnforceRsaKeyUsage(), u.getEnforceRsaKeyUsage(), false))
+                .build();
         return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
                 List.copyOf(c.getAlpnProtocolsList()), false, u.getSni().isEmpty() ? null : u.getSni(),
-                common.params, resumption, u.getAutoHostSni(), u.getAutoSniSanValidation(), false);
+                common.params, resumption, u.getAutoHostSni(), u.getAutoSniSanValidation(), false, options);
     }
 
     public static TransportSocketConfig downstream(TransportSocket ts, FieldPath path) {
@@ -88,9 +94,16 @@ public final class TransportSocketTranslator {
         if (d.getOcspStaplePolicy() == DownstreamTlsContext.OcspStaplePolicy.MUST_STAPLE) {
             throw tp.field("ocsp_staple_policy").error("MUST_STAPLE is not supported");
         }
+        // full_scan_certs_on_sni_mismatch: the key manager always picks among the certificates by the
+        // key types the client accepts, which is the full scan; there is no SNI-first choice to skip.
+        TlsOptions options = TlsOptions.builder().keyLog(common.keyLog)
+                .preferClientCiphers(d.getPreferClientCiphers())
+                .fullScanCertsOnSniMismatch(Protos.bool(d.hasFullScanCertsOnSniMismatch(),
+                        d.getFullScanCertsOnSniMismatch(), false))
+                .build();
         return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
                 List.copyOf(c.getAlpnProtocolsList()), requireClientCert, null, common.params, resumption(d, tp),
-                false, false, Protos.bool(d.hasRequireSni(), d.getRequireSni(), false));
+                false, false, Protos.bool(d.hasRequireSni(), d.getRequireSni(), false), options);
     }
 
     /** Tickets (with keys inline or from a secret), the session cache and the session lifetime. */
@@ -121,7 +134,24 @@ public final class TransportSocketTranslator {
     }
 
     private record Common(List<TlsCertificate> certs, List<String> certSds, CertificateValidation validation,
-                          String validationSds, TlsParams params) {
+                          String validationSds, TlsParams params, TlsOptions.KeyLog keyLog) {
+    }
+
+    /** {@code key_log}: BoringSSL hands out the secrets; JSSE has no way to. */
+    private static TlsOptions.KeyLog keyLog(CommonTlsContext c, FieldPath path) {
+        if (!c.hasKeyLog()) {
+            return null;
+        }
+        var k = c.getKeyLog();
+        if (k.getPath().isEmpty()) {
+            throw path.field("path").error("path is required");
+        }
+        if (TlsProvider.current() == TlsProvider.JDK) {
+            throw path.error("key_log needs the BoringSSL TLS provider: JSSE does not hand out TLS secrets");
+        }
+        return new TlsOptions.KeyLog(k.getPath(), FilterChainTranslator.cidrs(k.getLocalAddressRangeList(),
+                path.field("local_address_range")), FilterChainTranslator.cidrs(k.getRemoteAddressRangeList(),
+                path.field("remote_address_range")));
     }
 
     private static Common common(CommonTlsContext c, FieldPath path) {
@@ -177,7 +207,7 @@ public final class TransportSocketTranslator {
             }
         }
         return new Common(List.copyOf(certs), List.copyOf(certSds), validation, validationSds,
-                params(c, path.field("tls_params")));
+                params(c, path.field("tls_params")), keyLog(c, path.field("key_log")));
     }
 
     private static String sdsName(String name, FieldPath path) {
@@ -201,6 +231,13 @@ public final class TransportSocketTranslator {
         var p = c.getTlsParams();
         if (p.getSignatureAlgorithmsCount() > 0) {
             throw path.field("signature_algorithms").error("signature_algorithms is not supported");
+        }
+        if (p.getCompliancePoliciesCount() > 0) {
+            // BoringSSL applies FIPS_202205 in one call Netty does not reach; the parts that can be set
+            // (versions, TLS 1.2 ciphers, curves) would leave TLS 1.3 ChaCha20 and the signature
+            // algorithms open, weaker than the policy promises.
+            throw path.field("compliance_policies").error("compliance_policies is not supported: neither TLS"
+                    + " provider can limit TLS 1.3 cipher suites and signature algorithms to the policy");
         }
         String min = version(p.getTlsMinimumProtocolVersion().name(), path.field("tls_minimum_protocol_version"));
         String max = version(p.getTlsMaximumProtocolVersion().name(), path.field("tls_maximum_protocol_version"));

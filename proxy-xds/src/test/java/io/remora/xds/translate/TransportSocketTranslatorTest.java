@@ -7,6 +7,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.remora.tls.Pem;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +31,8 @@ class TransportSocketTranslatorTest {
             - certificate_chain: { inline_string: "%s" }
               private_key: { inline_string: "%s" }
             """.formatted(LEAF.certPem().replace("\n", "\\n"), LEAF.keyPem().replace("\n", "\\n"));
+
+    static final String CA_PEM = LEAF.issuer().pem().replace("\n", "\\n");
 
     static String bootstrap(String tlsContext) {
         return """
@@ -100,7 +106,24 @@ class TransportSocketTranslatorTest {
                         "required"),
                 Arguments.of("certificate provider", "common_tls_context:\n" + CERTS.indent(2)
                         + "  tls_certificate_provider_instance: { instance_name: x }\n", TS + ".common_tls_context",
-                        "certificate provider"));
+                        "certificate provider"),
+                Arguments.of("FIPS compliance policy", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  tls_params: { compliance_policies: [FIPS_202205] }\n",
+                        TS + ".common_tls_context.tls_params.compliance_policies", "compliance_policies is not supported"),
+                Arguments.of("SCT list to send", "common_tls_context:\n" + CERTS.indent(2)
+                        + "    signed_certificate_timestamp: [{ inline_bytes: MA== }]\n",
+                        TS + ".common_tls_context.tls_certificates[0].signed_certificate_timestamp", "not supported"),
+                Arguments.of("SCTs required of the peer", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  validation_context: { trusted_ca: { inline_string: \"" + CA_PEM + "\" },"
+                        + " require_signed_certificate_timestamp: true }\n",
+                        TS + ".common_tls_context.validation_context.require_signed_certificate_timestamp",
+                        "not supported"),
+                Arguments.of("key log without a path", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  key_log: { local_address_range: [{ address_prefix: 127.0.0.1, prefix_len: 32 }] }\n",
+                        TS + ".common_tls_context.key_log.path", "path is required"),
+                Arguments.of("watched directory without a path", "common_tls_context:\n" + CERTS.indent(2)
+                        + "    watched_directory: {}\n",
+                        TS + ".common_tls_context.tls_certificates[0].watched_directory.path", "path is required"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -121,6 +144,26 @@ class TransportSocketTranslatorTest {
                 () -> new BootstrapLoader().loadString(yaml, "tls.yaml"));
         assertEquals(TS, e.path());
         assertTrue(e.getMessage().contains("unsupported downstream transport socket"), e.getMessage());
+    }
+
+    /** Envoy: the system's roots stand in only where no trusted_ca is given. */
+    @Test
+    void systemRootCertsTrustTheJdkRootsUnlessATrustedCaIsGiven() throws Exception {
+        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init((java.security.KeyStore) null);
+        var jdkRoots = List.of(((javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0]).getAcceptedIssuers());
+        var alone = validation("{ system_root_certs: {} }");
+        List<X509Certificate> roots = Pem.certificates(alone.trustedCaPem());
+        assertTrue(roots.size() > 10, "the JDK's roots: " + roots.size());
+        assertEquals(new java.util.HashSet<>(jdkRoots), new java.util.HashSet<>(roots));
+        var withCa = validation("{ system_root_certs: {}, trusted_ca: { inline_string: \"" + CA_PEM + "\" } }");
+        assertEquals(List.of(LEAF.issuer().cert()), Pem.certificates(withCa.trustedCaPem()));
+    }
+
+    private static io.remora.config.CertificateValidation validation(String context) {
+        var b = new BootstrapLoader().loadString(bootstrap("common_tls_context:\n" + CERTS.indent(2)
+                + "  validation_context: " + context + "\n"), "tls.yaml");
+        return b.model().listeners().get(0).filterChains().get(0).transportSocket().validation();
     }
 
     @Test
