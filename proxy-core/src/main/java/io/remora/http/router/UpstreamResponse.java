@@ -74,7 +74,7 @@ final class UpstreamResponse {
                 RetryGate.Verdict rs = shouldRetry(r, wanted, RetryLog.enabled() ? "upstream answered " + status : null);
                 if (rs == RetryGate.Verdict.YES) {
                     a.abandon();
-                    r.retryGate().scheduleRetry(r);
+                    r.retryGate().scheduleRetry(r, r.retry.rateLimitedBackOff(headers));
                     return;
                 }
                 if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {

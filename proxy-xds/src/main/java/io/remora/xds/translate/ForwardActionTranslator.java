@@ -74,8 +74,9 @@ final class ForwardActionTranslator {
         }
         Duration timeout = Protos.duration(a.hasTimeout(), a.getTimeout(), DEFAULT_ROUTE_TIMEOUT);
         Duration idle = a.hasIdleTimeout() ? Protos.duration(a.getIdleTimeout()) : null;
-        var retry = a.hasRetryPolicy()
-                ? RetryPolicyTranslator.translate(a.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
+        var retry = RetryPolicyTranslator.either(a.hasRetryPolicy(), a.getRetryPolicy(),
+                a.hasRetryPolicyTypedConfig(), a.getRetryPolicyTypedConfig(), path, ctx);
+        earlyDataPolicy(a, path);
         // Subset load balancing reads the envoy.lb criteria only, as Envoy's.
         var lbCriteria = a.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
         java.util.Map<String, Object> metadataMatch = lbCriteria == null ? null : Protos.structMap(lbCriteria);
@@ -154,6 +155,24 @@ final class ForwardActionTranslator {
             throw pp.error("only one of prefix_rewrite, regex_rewrite or path_rewrite_policy may be set");
         }
         return UriTemplateTranslator.rewrite(a.getPathRewritePolicy(), matchTemplate, pp);
+    }
+
+    /**
+     * {@code early_data_policy}: early data exists on HTTP/3 only, which Remora does not speak
+     * upstream, so only the default policy (safe requests may use it) has nothing to do.
+     */
+    private static void earlyDataPolicy(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path) {
+        if (!a.hasEarlyDataPolicy()) {
+            return;
+        }
+        var e = a.getEarlyDataPolicy();
+        String type = e.hasTypedConfig() ? Protos.typeName(e.getTypedConfig()) : "";
+        if (!type.equals("envoy.extensions.early_data.v3.DefaultEarlyDataPolicy")
+                && !(type.isEmpty() && e.getName().equals("envoy.route.early_data_policy.default"))) {
+            throw path.field("early_data_policy").error("unsupported early data policy '" + e.getName() + "'"
+                    + (type.isEmpty() ? "" : " (" + type + ")")
+                    + ": only envoy.route.early_data_policy.default");
+        }
     }
 
     private static Duration nonNegative(Duration d, FieldPath path) {

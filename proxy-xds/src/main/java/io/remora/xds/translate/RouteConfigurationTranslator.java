@@ -99,8 +99,8 @@ public final class RouteConfigurationTranslator {
         HeaderMutation resp = HeaderTranslator.mutation(vh.getResponseHeadersToAddList(),
                 vh.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
-        var retry = vh.hasRetryPolicy()
-                ? RetryPolicyTranslator.translate(vh.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
+        var retry = RetryPolicyTranslator.either(vh.hasRetryPolicy(), vh.getRetryPolicy(),
+                vh.hasRetryPolicyTypedConfig(), vh.getRetryPolicyTypedConfig(), path, ctx);
         VirtualHost.TlsRequirement tls = switch (vh.getRequireTls()) {
             case EXTERNAL_ONLY -> VirtualHost.TlsRequirement.EXTERNAL_ONLY;
             case ALL -> VirtualHost.TlsRequirement.ALL;
