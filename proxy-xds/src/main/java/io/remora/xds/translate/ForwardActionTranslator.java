@@ -96,10 +96,16 @@ final class ForwardActionTranslator {
                     m.getDisableShadowHostSuffixAppend()));
         }
         Duration maxGrpc = null;
+        ForwardAction.GrpcTimeoutOffset grpcOffset = null;
         if (a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()) {
             maxGrpc = Protos.duration(a.getMaxStreamDuration().getGrpcTimeoutHeaderMax());
+            grpcOffset = grpcOffset(a.getMaxStreamDuration().hasGrpcTimeoutHeaderOffset(),
+                    a.getMaxStreamDuration().getGrpcTimeoutHeaderOffset(), true,
+                    path.field("max_stream_duration").field("grpc_timeout_header_offset"));
         } else if (a.hasMaxGrpcTimeout()) {
             maxGrpc = Protos.duration(a.getMaxGrpcTimeout());
+            grpcOffset = grpcOffset(a.hasGrpcTimeoutOffset(), a.getGrpcTimeoutOffset(), false,
+                    path.field("grpc_timeout_offset"));
         }
         ForwardAction.UpgradeConfig upgrades = upgrades(a, path);
         List<io.remora.config.HashPolicy> hashPolicies = new ArrayList<>();
@@ -118,6 +124,7 @@ final class ForwardActionTranslator {
                 .retryPolicy(retry)
                 .mirrors(mirrors)
                 .maxGrpcTimeout(maxGrpc)
+                .grpcTimeoutOffset(grpcOffset)
                 .upgrades(upgrades)
                 .hashPolicies(hashPolicies)
                 .rateLimits(RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits"), ctx))
@@ -173,6 +180,16 @@ final class ForwardActionTranslator {
                     + (type.isEmpty() ? "" : " (" + type + ")")
                     + ": only envoy.route.early_data_policy.default");
         }
+    }
+
+    /** A gRPC timeout offset; null when unset or zero (nothing to take off). */
+    private static ForwardAction.GrpcTimeoutOffset grpcOffset(boolean has, com.google.protobuf.Duration d,
+                                                              boolean afterCap, FieldPath path) {
+        if (!has) {
+            return null;
+        }
+        Duration offset = nonNegative(Protos.duration(d), path);
+        return offset.toMillis() == 0 ? null : new ForwardAction.GrpcTimeoutOffset(offset.toMillis(), afterCap);
     }
 
     private static Duration nonNegative(Duration d, FieldPath path) {

@@ -138,4 +138,20 @@ class RouteOptionsTranslationTest {
         assertEquals(ROUTE + ".early_data_policy", e.path());
         assertTrue(e.getMessage().contains("my.early_data"), e.getMessage());
     }
+
+    @Test
+    void grpcTimeoutOffsetsAreKeptWithWhereTheyApply() {
+        var header = (ForwardAction) translate("""
+                      max_stream_duration: { grpc_timeout_header_max: 0s, grpc_timeout_header_offset: 0.25s }
+                """, "").virtualHosts().get(0).routes().get(0).action();
+        assertEquals(new ForwardAction.GrpcTimeoutOffset(250, true), header.grpcTimeoutOffset());
+        var legacy = (ForwardAction) translate("""
+                      max_grpc_timeout: 10s
+                      grpc_timeout_offset: 1s
+                """, "").virtualHosts().get(0).routes().get(0).action();
+        assertEquals(new ForwardAction.GrpcTimeoutOffset(1000, false), legacy.grpcTimeoutOffset());
+        assertEquals(ROUTE + ".max_stream_duration.grpc_timeout_header_offset", refusedPath("""
+                      max_stream_duration: { grpc_timeout_header_max: 0s, grpc_timeout_header_offset: -1s }
+                """, ""));
+    }
 }
