@@ -80,7 +80,8 @@ public final class RouteConfigurationTranslator {
         return new RouteConfiguration(rc.getName(), List.copyOf(vhosts), req, resp, internalOnly, maxBody,
                 PerFilterConfigTranslator.translate(rc.getTypedPerFilterConfigMap(),
                         path.field("typed_per_filter_config"), ctx),
-                rc.getIgnorePortInHostMatching(), rc.getMostSpecificHeaderMutationsWins());
+                rc.getIgnorePortInHostMatching(), rc.getMostSpecificHeaderMutationsWins(),
+                rc.getIgnorePathParametersInPathMatching());
     }
 
     static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,
