@@ -154,4 +154,22 @@ class RouteOptionsTranslationTest {
                       max_stream_duration: { grpc_timeout_header_max: 0s, grpc_timeout_header_offset: -1s }
                 """, ""));
     }
+
+    @Test
+    void unbuiltTracingSwitchesAndPathNormalizationOptionsAreWarnedAbout() {
+        String hcm = HcmHeaderOptionsTranslationTest.HCM;
+        var quiet = HcmHeaderOptionsTranslationTest.load("""
+                tracing: { verbose: false, spawn_upstream_span: false }
+                """);
+        assertTrue(quiet.warnings().stream().noneMatch(w -> w.contains("tracing.")), quiet.warnings().toString());
+        var b = HcmHeaderOptionsTranslationTest.load("""
+                tracing: { verbose: true, spawn_upstream_span: true }
+                path_normalization_options:
+                  forwarding_transformation: { operations: [ { normalize_path_rfc_3986: {} } ] }
+                """);
+        for (String field : List.of("tracing.verbose", "tracing.spawn_upstream_span", "path_normalization_options")) {
+            assertTrue(b.warnings().stream().anyMatch(w -> w.contains(hcm + "." + field)),
+                    field + " in " + b.warnings());
+        }
+    }
 }
