@@ -62,38 +62,13 @@ public final class RateLimitReset {
         return -1;
     }
 
-    /**
-     * absl::SimpleAtoi into an unsigned: surrounding ASCII whitespace and one leading '+' allowed,
-     * then decimal digits only. -1 when it does not parse (or overflows a long, which no
-     * max_interval reaches anyway).
-     */
+    /** absl::SimpleAtoi into an unsigned: -1 when it does not parse or is negative. */
     static long parseSeconds(CharSequence s) {
-        int start = 0;
-        int end = s.length();
-        while (start < end && isSpace(s.charAt(start))) {
-            start++;
-        }
-        while (end > start && isSpace(s.charAt(end - 1))) {
-            end--;
-        }
-        if (start < end && s.charAt(start) == '+') {
-            start++;
-        }
-        if (start == end) {
+        try {
+            long v = CompiledHeaderMatcher.simpleAtoi(s);
+            return v < 0 ? -1 : v;
+        } catch (NumberFormatException e) {
             return -1;
         }
-        long n = 0;
-        for (int i = start; i < end; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9' || n > (Long.MAX_VALUE - 9) / 10) {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
-    }
-
-    private static boolean isSpace(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0b;
     }
 }
