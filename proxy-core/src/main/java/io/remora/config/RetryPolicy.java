@@ -52,7 +52,7 @@ public record RetryPolicy(
      * One {@code reset_headers} entry: a response header giving how long until the upstream takes
      * requests again, as whole seconds ({@code SECONDS}) or as the unix time in seconds it resets at.
      *
-     * @param name lower case
+     * @param name as configured; looked up case-insensitively
      */
     public record ResetHeader(String name, boolean unixTimestamp) {
     }

@@ -41,8 +41,6 @@ final class RetryState {
     private final CompiledHeaderMatcher[] retriableHeaders;
     /** The route's policy (null: the request headers alone asked for retries); the rest is read from it. */
     private final RetryPolicy policy;
-    /** rate_limited_retry_back_off's reset headers; null when none. */
-    private final io.remora.route.RateLimitReset reset;
     int retriesDone;
     /** The retry coming was caused by a per-try timeout (x-envoy-is-timeout-retry). */
     boolean timeoutRetry;
@@ -53,8 +51,7 @@ final class RetryState {
     boolean hedgeOnPerTryTimeout;
 
     private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p,
-                       CompiledHeaderMatcher[] retriableHeaders, io.remora.route.RateLimitReset reset) {
-        this.reset = reset;
+                       CompiledHeaderMatcher[] retriableHeaders) {
         this.retryOn = retryOn;
         this.statusCodes = statusCodes;
         this.maxRetries = maxRetries;
@@ -107,14 +104,6 @@ final class RetryState {
     }
 
     /**
-     * The back-off a retriable response asks for through the policy's reset headers (Envoy's
-     * parseResetInterval), in milliseconds; -1 to use the exponential back-off.
-     */
-    long rateLimitedBackOff(Http2Headers response) {
-        return reset == null ? -1 : reset.intervalMillis(response, System.currentTimeMillis() / 1000);
-    }
-
-    /**
      * Envoy's metadataLabelMatch (list values match any element): every label of omit_host_metadata
      * is in the host's envoy.lb metadata with that value.
      */
@@ -161,7 +150,7 @@ final class RetryState {
             }
             Set<Integer> codes = policy.retriableStatusCodes() == null ? Set.of() : policy.retriableStatusCodes();
             return new RetryState(conditions, codes, maxRetries(policy.numRetries(), headers), policy,
-                    matchers.response(), matchers.reset());
+                    matchers.response());
         }
         EnumSet<RetryOn> conditions = EnumSet.noneOf(RetryOn.class);
         Set<Integer> codes = new HashSet<>();
@@ -190,8 +179,7 @@ final class RetryState {
         if (conditions.isEmpty()) {
             return null;
         }
-        return new RetryState(conditions, codes, num, policy, withNamed(matchers.response(), names),
-                matchers.reset());
+        return new RetryState(conditions, codes, num, policy, withNamed(matchers.response(), names));
     }
 
     /** Envoy's x-envoy-retriable-header-names: a response carrying any of the names is retriable. */
