@@ -34,10 +34,14 @@ class GrpcTimeoutOffsetE2ETest {
             """;
 
     private static HttpResponse<String> grpc(int port, String path, String grpcTimeout) throws Exception {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + path)).header("content-type", "application/grpc")
-                .header("grpc-timeout", grpcTimeout).timeout(java.time.Duration.ofSeconds(20))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("content-type", "application/grpc").timeout(java.time.Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString("x"));
+        if (grpcTimeout != null) {
+            b.header("grpc-timeout", grpcTimeout);
+        }
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(b.build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -64,6 +68,8 @@ class GrpcTimeoutOffsetE2ETest {
                 assertUpstreamSaw(port, up, "/header/a", "10S", "8000");
                 // Capped to 5 s first, then the offset: 3 s.
                 assertUpstreamSaw(port, up, "/capped/a", "10S", "3000");
+                // Without a grpc-timeout the cap alone applies: the header offset is for the header's timeout.
+                assertUpstreamSaw(port, up, "/capped/b", null, "5000");
                 // The deprecated offset comes off before the cap.
                 assertUpstreamSaw(port, up, "/legacy/a", "10S", "8000");
                 // The deprecated offset is not applied when it would use the whole timeout up.
