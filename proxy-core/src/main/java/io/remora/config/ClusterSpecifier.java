@@ -14,8 +14,16 @@ public sealed interface ClusterSpecifier
     record Single(String cluster) implements ClusterSpecifier {
     }
 
-    /** {@code weighted_clusters}; totalWeight is the sum of the weights (validated &gt; 0). */
-    record Weighted(List<WeightedCluster> clusters, int totalWeight) implements ClusterSpecifier {
+    /**
+     * {@code weighted_clusters}; totalWeight is the sum of the weights (validated &gt; 0).
+     * {@code runtimeKeyPrefix} (null for none): each member's weight is the runtime's
+     * {@code <prefix>.<name>} when set, read per request.
+     */
+    record Weighted(List<WeightedCluster> clusters, int totalWeight, String runtimeKeyPrefix)
+            implements ClusterSpecifier {
+        public Weighted(List<WeightedCluster> clusters, int totalWeight) {
+            this(clusters, totalWeight, null);
+        }
     }
 
     /** {@code cluster_header}: the cluster is named by this request header. */

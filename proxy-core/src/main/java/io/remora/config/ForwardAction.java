@@ -35,6 +35,8 @@ import com.google.re2j.Pattern;
  * @param requestBufferLimit {@code per_request_buffer_limit_bytes} of the route, else its virtual
  *                           host: the most request body held for retries and mirrors, or
  *                           {@link #NO_REQUEST_BUFFER_LIMIT}
+ * @param grpcTimeoutOffset  subtracted from the grpc-timeout header's timeout under maxGrpcTimeout;
+ *                           null for none
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -60,7 +62,16 @@ public record ForwardAction(
         InternalRedirectPolicy internalRedirectPolicy,
         HedgePolicy hedgePolicy,
         io.remora.matching.UriTemplateRewrite pathTemplateRewrite,
-        int requestBufferLimit) implements RouteAction {
+        int requestBufferLimit,
+        GrpcTimeoutOffset grpcTimeoutOffset) implements RouteAction {
+
+    /**
+     * {@code max_stream_duration.grpc_timeout_header_offset} ({@code afterCap}: taken off the
+     * capped timeout, and one it uses up times the request out at once) or the deprecated
+     * {@code grpc_timeout_offset} (taken off before the cap, and only when smaller than the timeout).
+     */
+    public record GrpcTimeoutOffset(long millis, boolean afterCap) {
+    }
 
     public ForwardAction {
         clusterNotFoundStatus = clusterNotFoundStatus == 0 ? 503 : clusterNotFoundStatus;
@@ -81,7 +92,7 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false, null, 503, null, null, null, null, NO_REQUEST_BUFFER_LIMIT);
+                includeVhRateLimits, null, false, null, 503, null, null, null, null, NO_REQUEST_BUFFER_LIMIT, null);
     }
 
     /** Without rate limits. */
@@ -128,6 +139,7 @@ public record ForwardAction(
         private java.util.Map<String, Object> metadataMatch = java.util.Map.of();
         private int clusterNotFoundStatus = 503;
         private Duration maxStreamDuration;
+        private GrpcTimeoutOffset grpcTimeoutOffset;
         private InternalRedirectPolicy internalRedirectPolicy;
         private HedgePolicy hedgePolicy;
         private io.remora.matching.UriTemplateRewrite pathTemplateRewrite;
@@ -256,12 +268,17 @@ public record ForwardAction(
             return this;
         }
 
+        public Builder grpcTimeoutOffset(GrpcTimeoutOffset v) {
+            grpcTimeoutOffset = v;
+            return this;
+        }
+
         public ForwardAction build() {
             return new ForwardAction(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite,
                     hostRewriteHeader, timeout, idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades,
                     hashPolicies, rateLimits, includeVhRateLimits, hostRewritePathRegex, appendXForwardedHost,
                     metadataMatch, clusterNotFoundStatus, maxStreamDuration, internalRedirectPolicy, hedgePolicy,
-                    pathTemplateRewrite, requestBufferLimit);
+                    pathTemplateRewrite, requestBufferLimit, grpcTimeoutOffset);
         }
     }
 

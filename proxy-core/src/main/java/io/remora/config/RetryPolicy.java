@@ -23,6 +23,9 @@ import java.util.Set;
  *                         matching any of them is retried
  * @param retriableRequestHeaders {@code retriable_request_headers}: when not empty, only requests
  *                         matching one of them are retried at all
+ * @param resetHeaders     {@code rate_limited_retry_back_off.reset_headers}, tried in order; empty for none
+ * @param resetMaxInterval {@code rate_limited_retry_back_off.max_interval}: a longer reset interval is
+ *                         discarded (default 300 s)
  */
 public record RetryPolicy(
         Set<RetryOn> retryOn,
@@ -38,9 +41,25 @@ public record RetryPolicy(
         java.util.Map<String, Object> omitHostMetadata,
         int previousPrioritiesUpdateFrequency,
         List<HeaderMatcher> retriableHeaders,
-        List<HeaderMatcher> retriableRequestHeaders) {
+        List<HeaderMatcher> retriableRequestHeaders,
+        List<ResetHeader> resetHeaders,
+        Duration resetMaxInterval) {
+
+    /** Envoy's default {@code rate_limited_retry_back_off.max_interval}. */
+    public static final Duration DEFAULT_RESET_MAX_INTERVAL = Duration.ofSeconds(300);
+
+    /**
+     * One {@code reset_headers} entry: a response header giving how long until the upstream takes
+     * requests again, as whole seconds ({@code SECONDS}) or as the unix time in seconds it resets at.
+     *
+     * @param name as configured; looked up case-insensitively
+     */
+    public record ResetHeader(String name, boolean unixTimestamp) {
+    }
 
     public RetryPolicy {
+        resetHeaders = resetHeaders == null ? List.of() : List.copyOf(resetHeaders);
+        resetMaxInterval = resetMaxInterval == null ? DEFAULT_RESET_MAX_INTERVAL : resetMaxInterval;
         omitHostMetadata = omitHostMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(omitHostMetadata);
         retriableHeaders = retriableHeaders == null ? List.of() : List.copyOf(retriableHeaders);
         retriableRequestHeaders = retriableRequestHeaders == null ? List.of() : List.copyOf(retriableRequestHeaders);
@@ -51,7 +70,8 @@ public record RetryPolicy(
                        Set<Integer> retriableStatusCodes, Duration baseInterval, Duration maxInterval,
                        boolean retryOtherHosts, int hostSelectionRetryMaxAttempts) {
         this(retryOn, numRetries, perTryTimeout, perTryIdleTimeout, retriableStatusCodes, baseInterval, maxInterval,
-                retryOtherHosts, hostSelectionRetryMaxAttempts, false, java.util.Map.of(), 0, List.of(), List.of());
+                retryOtherHosts, hostSelectionRetryMaxAttempts, false, java.util.Map.of(), 0, List.of(), List.of(),
+                List.of(), null);
     }
 
     /** A policy with Envoy's defaults: no conditions, one retry, one host pick, no predicates. */
@@ -75,6 +95,8 @@ public record RetryPolicy(
         private int previousPrioritiesUpdateFrequency;
         private List<HeaderMatcher> retriableHeaders = List.of();
         private List<HeaderMatcher> retriableRequestHeaders = List.of();
+        private List<ResetHeader> resetHeaders = List.of();
+        private Duration resetMaxInterval;
 
         private Builder() {
         }
@@ -145,10 +167,17 @@ public record RetryPolicy(
             return this;
         }
 
+        public Builder rateLimitedBackOff(List<ResetHeader> headers, Duration maxInterval) {
+            resetHeaders = headers;
+            resetMaxInterval = maxInterval;
+            return this;
+        }
+
         public RetryPolicy build() {
             return new RetryPolicy(retryOn, numRetries, perTryTimeout, perTryIdleTimeout, retriableStatusCodes,
                     baseInterval, maxInterval, retryOtherHosts, hostSelectionRetryMaxAttempts, omitCanaryHosts,
-                    omitHostMetadata, previousPrioritiesUpdateFrequency, retriableHeaders, retriableRequestHeaders);
+                    omitHostMetadata, previousPrioritiesUpdateFrequency, retriableHeaders, retriableRequestHeaders,
+                    resetHeaders, resetMaxInterval);
         }
     }
 

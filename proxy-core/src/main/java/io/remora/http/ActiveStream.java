@@ -210,7 +210,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
             routeCached = true;
             // As Envoy: the stream's random id is the random of runtime-fraction route matches.
             route = routes.route(requestHeaders, info.streamId() & Long.MAX_VALUE, clusterRandom, info);
-            clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom);
+            clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom, hcm.context.runtime());
             info.routeName = route == null ? null : route.route().name();
             info.routeMetadata(route == null ? null : route.route().metadata(),
                     route == null || route.virtualHost() == null ? null : route.virtualHost().metadata());

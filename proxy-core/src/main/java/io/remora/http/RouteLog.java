@@ -44,7 +44,8 @@ final class RouteLog {
             return;
         }
         // The same pick the stream makes: deterministic in the headers and the stream's random.
-        String cluster = e.pickCluster(headers, clusterRandom);
+        String cluster = context == null ? e.pickCluster(headers, clusterRandom)
+                : e.pickCluster(headers, clusterRandom, context.runtime());
         if (cluster == null || cluster.isEmpty()) {
             LOG.fine(tags + "no cluster match for URL '" + path + "'" + name);
         } else if (context != null && context.clusterManager().get(cluster) == null) {

@@ -15,6 +15,11 @@ abstract sealed class ClusterPicker {
 
     abstract String pick(Http2Headers headers, long random);
 
+    /** As above; a split with a runtime_key_prefix reads its weights from {@code runtime}. */
+    String pick(Http2Headers headers, long random, io.remora.runtime.Runtime runtime) {
+        return pick(headers, random);
+    }
+
     /** The split member named {@code cluster}, or -1 (also for non-weighted pickers). */
     int weightedIndex(String cluster) {
         return -1;
@@ -24,7 +29,7 @@ abstract sealed class ClusterPicker {
         if (spec instanceof ClusterSpecifier.Single s) {
             return new Single(s.cluster());
         } else if (spec instanceof ClusterSpecifier.Weighted w) {
-            return new Weighted(w.clusters());
+            return new Weighted(w.clusters(), w.runtimeKeyPrefix());
         } else if (spec instanceof ClusterSpecifier.FromHeader h) {
             return new FromHeader(h.headerName());
         } else if (spec instanceof ClusterSpecifier.Plugin p) {
@@ -55,8 +60,13 @@ abstract sealed class ClusterPicker {
         /** Exclusive upper bound of each member's slice of [0, total). */
         private final long[] ends;
         private final long total;
+        /** {@code <runtime_key_prefix>.<name>} per member, null without a prefix; weights then read per pick. */
+        private final String[] runtimeKeys;
+        private final long[] weights;
 
-        Weighted(List<ClusterSpecifier.WeightedCluster> clusters) {
+        Weighted(List<ClusterSpecifier.WeightedCluster> clusters, String runtimeKeyPrefix) {
+            runtimeKeys = runtimeKeyPrefix == null ? null : new String[clusters.size()];
+            weights = new long[clusters.size()];
             names = new String[clusters.size()];
             headerNames = new AsciiString[clusters.size()];
             ends = new long[clusters.size()];
@@ -69,8 +79,13 @@ abstract sealed class ClusterPicker {
                     headerNames[i] = AsciiString.of(AsciiCase.lower(h));
                     fromHeader = fromHeader < 0 ? i : fromHeader;
                 }
-                sum += Math.max(0, clusters.get(i).weight());
+                weights[i] = Math.max(0, clusters.get(i).weight());
+                sum += weights[i];
                 ends[i] = sum;
+                if (runtimeKeys != null) {
+                    // Envoy's key: a member named by a header has an empty name here.
+                    runtimeKeys[i] = runtimeKeyPrefix + "." + (names[i] == null ? "" : names[i]);
+                }
             }
             if (sum <= 0) {
                 throw new IllegalArgumentException("weighted_clusters: total weight must be greater than 0");
@@ -85,6 +100,33 @@ abstract sealed class ClusterPicker {
             long selected = Long.remainderUnsigned(random, total);
             for (int i = 0; i < ends.length; i++) {
                 if (selected < ends[i]) {
+                    return member(i, headers);
+                }
+            }
+            return member(names.length - 1, headers);
+        }
+
+        /**
+         * Envoy's pickClusterIndex with runtime weights: each member's {@code <prefix>.<name>}
+         * value, else its configured weight; no member when they add up to 0.
+         */
+        @Override
+        String pick(Http2Headers headers, long random, io.remora.runtime.Runtime runtime) {
+            if (runtimeKeys == null) {
+                return pick(headers, random);
+            }
+            long sum = 0;
+            for (int i = 0; i < weights.length; i++) {
+                sum += runtime.getInteger(runtimeKeys[i], weights[i]);
+            }
+            if (sum <= 0) {
+                return null;
+            }
+            long selected = Long.remainderUnsigned(random, sum);
+            long end = 0;
+            for (int i = 0; i < weights.length; i++) {
+                end += runtime.getInteger(runtimeKeys[i], weights[i]);
+                if (selected < end) {
                     return member(i, headers);
                 }
             }

@@ -65,7 +65,7 @@ public final class CompiledHeaderMatcher {
     }
 
     /** absl::SimpleAtoi: optional surrounding ASCII whitespace and sign, decimal digits, no overflow. */
-    static long simpleAtoi(String s) {
+    static long simpleAtoi(CharSequence s) {
         int from = 0;
         int to = s.length();
         while (from < to && isSpace(s.charAt(from))) {
@@ -77,7 +77,7 @@ public final class CompiledHeaderMatcher {
         if (from < to && s.charAt(from) == '+') {
             // Long.parseLong accepts a leading '+' too, but not "+-1"; keep its rules.
             if (to - from > 1 && s.charAt(from + 1) == '-') {
-                throw new NumberFormatException(s);
+                throw new NumberFormatException(s.toString());
             }
         }
         return Long.parseLong(s, from, to, 10);

@@ -281,6 +281,11 @@ final class CompiledRoute implements RouteEntry {
     }
 
     @Override
+    public String pickCluster(Http2Headers headers, long random, io.remora.runtime.Runtime runtime) {
+        return picker == null ? null : picker.pick(headers, random, runtime);
+    }
+
+    @Override
     public void rewriteRequest(Http2Headers headers) {
         rewriteRequest(headers, true);
     }

@@ -47,6 +47,19 @@ abstract sealed class PathMatcher {
     }
 
     /**
+     * Where path matching stops under ignore_path_parameters_in_path_matching: at the first ';'
+     * (Envoy's sanitizePathBeforePathMatching cuts there), else at {@code pathEnd}.
+     */
+    static int parametersStart(CharSequence path, int pathEnd) {
+        for (int i = 0; i < pathEnd; i++) {
+            if (path.charAt(i) == ';') {
+                return i;
+            }
+        }
+        return pathEnd;
+    }
+
+    /**
      * Whether the path starts with {@code s}; with {@code ignoreCase}, folding ASCII case only, as
      * Envoy's {@code absl::StartsWithIgnoreCase}. The path is the header's value as it came (no
      * String made per request).

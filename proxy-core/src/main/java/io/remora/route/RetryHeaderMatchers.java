@@ -7,28 +7,38 @@ import io.remora.config.RetryPolicy;
 import java.util.List;
 
 /**
- * A retry policy's {@code retriable_headers} (responses worth a retry) and
- * {@code retriable_request_headers} (requests that may be retried at all), compiled once with
- * the route.
+ * A retry policy's {@code retriable_headers} (responses worth a retry),
+ * {@code retriable_request_headers} (requests that may be retried at all) and the reset headers
+ * of its rate-limited back-off, compiled once with the route.
  */
 public final class RetryHeaderMatchers {
 
     public static final RetryHeaderMatchers NONE = new RetryHeaderMatchers(new CompiledHeaderMatcher[0],
-            new CompiledHeaderMatcher[0]);
+            new CompiledHeaderMatcher[0], null);
 
     private final CompiledHeaderMatcher[] response;
     private final CompiledHeaderMatcher[] request;
+    private final RateLimitReset reset;
 
-    private RetryHeaderMatchers(CompiledHeaderMatcher[] response, CompiledHeaderMatcher[] request) {
+    private RetryHeaderMatchers(CompiledHeaderMatcher[] response, CompiledHeaderMatcher[] request,
+                                RateLimitReset reset) {
         this.response = response;
         this.request = request;
+        this.reset = reset;
     }
 
     public static RetryHeaderMatchers of(RetryPolicy policy) {
-        if (policy == null || (policy.retriableHeaders().isEmpty() && policy.retriableRequestHeaders().isEmpty())) {
+        if (policy == null || (policy.retriableHeaders().isEmpty() && policy.retriableRequestHeaders().isEmpty()
+                && policy.resetHeaders().isEmpty())) {
             return NONE;
         }
-        return new RetryHeaderMatchers(compile(policy.retriableHeaders()), compile(policy.retriableRequestHeaders()));
+        return new RetryHeaderMatchers(compile(policy.retriableHeaders()), compile(policy.retriableRequestHeaders()),
+                RateLimitReset.of(policy));
+    }
+
+    /** The policy's rate_limited_retry_back_off reset headers; null for none. */
+    public RateLimitReset reset() {
+        return reset;
     }
 
     private static CompiledHeaderMatcher[] compile(List<HeaderMatcher> in) {

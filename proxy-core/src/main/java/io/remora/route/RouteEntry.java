@@ -79,6 +79,11 @@ public interface RouteEntry {
      */
     String pickCluster(Http2Headers headers, long random);
 
+    /** As above; a split's {@code runtime_key_prefix} weights are read from {@code runtime}. */
+    default String pickCluster(Http2Headers headers, long random, io.remora.runtime.Runtime runtime) {
+        return pickCluster(headers, random);
+    }
+
     /**
      * Applies the route's host rewrite ({@code host_rewrite_literal}, {@code host_rewrite_header};
      * auto_host_rewrite is applied by the router once a host is known) and path rewrite

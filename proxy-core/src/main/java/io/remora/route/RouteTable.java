@@ -15,6 +15,7 @@ public final class RouteTable {
 
     private final RouteConfiguration config;
     private final VirtualHostIndex<CompiledVirtualHost> index;
+    private final boolean ignorePathParameters;
 
     private RouteTable(RouteConfiguration config) {
         this.config = config;
@@ -27,6 +28,7 @@ public final class RouteTable {
                     config.mostSpecificHeaderMutationsWins()));
         }
         this.index = new VirtualHostIndex<>(hosts, compiled, config.ignorePortInHostMatching());
+        this.ignorePathParameters = config.ignorePathParametersInPathMatching();
     }
 
     /** @throws IllegalArgumentException when the configuration is invalid (see {@link #validate}) */
@@ -92,6 +94,9 @@ public final class RouteTable {
         CharSequence p = headers.path();
         CharSequence path = p == null ? "" : p;
         int pathEnd = PathMatcher.pathEnd(path);
+        if (ignorePathParameters) {
+            pathEnd = PathMatcher.parametersStart(path, pathEnd);
+        }
         for (CompiledRoute r : vh.routes()) {
             if (r.matches(headers, path, pathEnd, random, runtime, stream)) {
                 return r;

@@ -15,6 +15,9 @@ public final class ClusterStats {
     public final Counter upstreamRqRetry;
     public final Counter upstreamRqRetrySuccess;
     public final Counter upstreamRqRetryOverflow;
+    /** Retries that waited the exponential back-off, and those that waited what a reset header asked. */
+    public final Counter upstreamRqRetryBackoffExponential;
+    public final Counter upstreamRqRetryBackoffRatelimited;
     /** A request body outgrew what may be held for a retry or a mirror: both given up. */
     public final Counter retryOrShadowAbandoned;
     /** Redirects an internal redirect policy followed, and those it had to pass to the client. */
@@ -64,6 +67,8 @@ public final class ClusterStats {
         upstreamRqRetry = c("envoy_cluster_upstream_rq_retry");
         upstreamRqRetrySuccess = c("envoy_cluster_upstream_rq_retry_success");
         upstreamRqRetryOverflow = c("envoy_cluster_upstream_rq_retry_overflow");
+        upstreamRqRetryBackoffExponential = c("envoy_cluster_upstream_rq_retry_backoff_exponential");
+        upstreamRqRetryBackoffRatelimited = c("envoy_cluster_upstream_rq_retry_backoff_ratelimited");
         retryOrShadowAbandoned = c("envoy_cluster_retry_or_shadow_abandoned");
         upstreamInternalRedirectSucceededTotal = c("envoy_cluster_upstream_internal_redirect_succeeded_total");
         upstreamInternalRedirectFailedTotal = c("envoy_cluster_upstream_internal_redirect_failed_total");

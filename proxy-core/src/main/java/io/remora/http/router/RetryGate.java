@@ -6,6 +6,7 @@ import io.remora.stats.ClusterStats;
 import io.remora.stats.VirtualClusterStats;
 import io.remora.upstream.Cluster;
 
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -89,9 +90,25 @@ final class RetryGate {
 
     /** Starts the admitted retry's next attempt after the policy's back-off (Envoy's doRetry on its timer). */
     void scheduleRetry(RouterFilter r) {
+        scheduleRetry(r, -1);
+    }
+
+    /**
+     * As above; a {@code rateLimitedMillis} over 1 ms (a reset header's interval) replaces the
+     * exponential back-off for this retry alone with a wait jittered up to half as long again
+     * (Envoy's JitteredLowerBoundBackOffStrategy), without advancing the exponential one.
+     */
+    void scheduleRetry(RouterFilter r, long rateLimitedMillis) {
         r.current = null;
         RetryState retry = r.retry;
-        long backoff = backOff(retry).nextMillis();
+        long backoff;
+        if (rateLimitedMillis > 1) {
+            backoff = rateLimitedMillis + ThreadLocalRandom.current().nextLong(rateLimitedMillis >> 1);
+            r.stats.upstreamRqRetryBackoffRatelimited.increment();
+        } else {
+            backoff = backOff(retry).nextMillis();
+            r.stats.upstreamRqRetryBackoffExponential.increment();
+        }
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
                     + " ms (" + cause + ")");

@@ -30,9 +30,21 @@ final class Timeouts {
         long perTryMillis = policyPerTry == null ? 0 : policyPerTry.toMillis();
         if (grpc && action.maxGrpcTimeout() != null) {
             long max = action.maxGrpcTimeout().toMillis();
-            long g = grpcTimeoutMillis(headers.get(GRPC_TIMEOUT));
+            long header = grpcTimeoutMillis(headers.get(GRPC_TIMEOUT));
+            long g = header;
+            ForwardAction.GrpcTimeoutOffset offset = action.grpcTimeoutOffset();
+            // Envoy's finalTimeout: the deprecated offset never takes the timeout to 0 (no timeout).
+            if (offset != null && !offset.afterCap() && offset.millis() < g) {
+                g -= offset.millis();
+            }
             if (max != 0 && (g <= 0 || g > max)) {
                 g = max;
+            }
+            if (offset != null && offset.afterCap() && header > 0 && g > 0) {
+                // Envoy's refreshDurationTimeout, for a request with a grpc-timeout only: a timeout
+                // the offset uses up ends the stream at once; the smallest timer does, as 0 would
+                // mean no timeout.
+                g = offset.millis() < g ? g - offset.millis() : 1;
             }
             globalMillis = Math.max(0, g);
         }

@@ -47,6 +47,16 @@ final class UpstreamResponse {
         return false;
     }
 
+    /**
+     * The back-off a retriable response asks for through the route's retry policy's reset headers
+     * (Envoy's parseResetInterval), in milliseconds; -1 for the exponential back-off. Read from the
+     * route's compiled policy, so a request's retry state carries nothing for it.
+     */
+    private static long rateLimitedBackOff(RouterFilter r, Http2Headers headers) {
+        io.remora.route.RateLimitReset reset = r.route.retryHeaderMatchers().reset();
+        return reset == null ? -1 : reset.intervalMillis(headers, System.currentTimeMillis() / 1000);
+    }
+
     static void onHeaders(RouterFilter r, UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = HeaderConversion.parseStatus(headers.status());
         a.responseHeaders(headers, status);
@@ -71,7 +81,7 @@ final class UpstreamResponse {
                 RetryGate.Verdict rs = shouldRetry(r, wanted, RetryLog.enabled() ? "upstream answered " + status : null);
                 if (rs == RetryGate.Verdict.YES) {
                     a.abandon();
-                    r.retryGate().scheduleRetry(r);
+                    r.retryGate().scheduleRetry(r, rateLimitedBackOff(r, headers));
                     return;
                 }
                 if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {

@@ -74,8 +74,9 @@ final class ForwardActionTranslator {
         }
         Duration timeout = Protos.duration(a.hasTimeout(), a.getTimeout(), DEFAULT_ROUTE_TIMEOUT);
         Duration idle = a.hasIdleTimeout() ? Protos.duration(a.getIdleTimeout()) : null;
-        var retry = a.hasRetryPolicy()
-                ? RetryPolicyTranslator.translate(a.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
+        var retry = RetryPolicyTranslator.either(a.hasRetryPolicy(), a.getRetryPolicy(),
+                a.hasRetryPolicyTypedConfig(), a.getRetryPolicyTypedConfig(), path, ctx);
+        earlyDataPolicy(a, path);
         // Subset load balancing reads the envoy.lb criteria only, as Envoy's.
         var lbCriteria = a.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
         java.util.Map<String, Object> metadataMatch = lbCriteria == null ? null : Protos.structMap(lbCriteria);
@@ -95,10 +96,16 @@ final class ForwardActionTranslator {
                     m.getDisableShadowHostSuffixAppend()));
         }
         Duration maxGrpc = null;
+        ForwardAction.GrpcTimeoutOffset grpcOffset = null;
         if (a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()) {
             maxGrpc = Protos.duration(a.getMaxStreamDuration().getGrpcTimeoutHeaderMax());
+            grpcOffset = grpcOffset(a.getMaxStreamDuration().hasGrpcTimeoutHeaderOffset(),
+                    a.getMaxStreamDuration().getGrpcTimeoutHeaderOffset(), true,
+                    path.field("max_stream_duration").field("grpc_timeout_header_offset"));
         } else if (a.hasMaxGrpcTimeout()) {
             maxGrpc = Protos.duration(a.getMaxGrpcTimeout());
+            grpcOffset = grpcOffset(a.hasGrpcTimeoutOffset(), a.getGrpcTimeoutOffset(), false,
+                    path.field("grpc_timeout_offset"));
         }
         ForwardAction.UpgradeConfig upgrades = upgrades(a, path);
         List<io.remora.config.HashPolicy> hashPolicies = new ArrayList<>();
@@ -117,6 +124,7 @@ final class ForwardActionTranslator {
                 .retryPolicy(retry)
                 .mirrors(mirrors)
                 .maxGrpcTimeout(maxGrpc)
+                .grpcTimeoutOffset(grpcOffset)
                 .upgrades(upgrades)
                 .hashPolicies(hashPolicies)
                 .rateLimits(RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits"), ctx))
@@ -154,6 +162,34 @@ final class ForwardActionTranslator {
             throw pp.error("only one of prefix_rewrite, regex_rewrite or path_rewrite_policy may be set");
         }
         return UriTemplateTranslator.rewrite(a.getPathRewritePolicy(), matchTemplate, pp);
+    }
+
+    /**
+     * {@code early_data_policy}: early data exists on HTTP/3 only, which Remora does not speak
+     * upstream, so only the default policy (safe requests may use it) has nothing to do.
+     */
+    private static void earlyDataPolicy(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path) {
+        if (!a.hasEarlyDataPolicy()) {
+            return;
+        }
+        var e = a.getEarlyDataPolicy();
+        String type = e.hasTypedConfig() ? Protos.typeName(e.getTypedConfig()) : "";
+        if (!type.equals("envoy.extensions.early_data.v3.DefaultEarlyDataPolicy")
+                && !(type.isEmpty() && e.getName().equals("envoy.route.early_data_policy.default"))) {
+            throw path.field("early_data_policy").error("unsupported early data policy '" + e.getName() + "'"
+                    + (type.isEmpty() ? "" : " (" + type + ")")
+                    + ": only envoy.route.early_data_policy.default");
+        }
+    }
+
+    /** A gRPC timeout offset; null when unset or zero (nothing to take off). */
+    private static ForwardAction.GrpcTimeoutOffset grpcOffset(boolean has, com.google.protobuf.Duration d,
+                                                              boolean afterCap, FieldPath path) {
+        if (!has) {
+            return null;
+        }
+        Duration offset = nonNegative(Protos.duration(d), path);
+        return offset.toMillis() == 0 ? null : new ForwardAction.GrpcTimeoutOffset(offset.toMillis(), afterCap);
     }
 
     private static Duration nonNegative(Duration d, FieldPath path) {

@@ -130,7 +130,9 @@ final class HcmHeaderOptionsTranslator {
             warn(ctx, path, "typed_header_validation_config", "headers are validated as Envoy's default codec does");
         }
         if (h.hasPathNormalizationOptions()) {
-            warn(ctx, path, "path_normalization_options", "normalize_path and merge_slashes apply as set");
+            // Envoy does not implement it either ([#not-implemented-hide:]): its two transformations are ignored.
+            warn(ctx, path, "path_normalization_options", "forwarding_transformation and http_filter_transformation"
+                    + " are not implemented by Envoy either; normalize_path and merge_slashes apply as set");
         }
     }
 

@@ -3,8 +3,10 @@ package io.remora.xds.translate;
 import io.remora.config.RetryPolicy;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /** {@code config.route.v3.RetryPolicy}. */
@@ -15,8 +17,39 @@ public final class RetryPolicyTranslator {
     private RetryPolicyTranslator() {
     }
 
+    /**
+     * A route's or virtual host's {@code retry_policy}, or its {@code retry_policy_typed_config}
+     * when that holds a RetryPolicy (the only type it can hold: Envoy has no retry policy
+     * extension); null when neither is set.
+     *
+     * @param path the route action or virtual host
+     */
+    static RetryPolicy either(boolean hasPolicy, io.envoyproxy.envoy.config.route.v3.RetryPolicy p,
+                              boolean hasTyped, com.google.protobuf.Any typed, FieldPath path,
+                              TranslationContext ctx) {
+        if (hasTyped) {
+            FieldPath tp = path.field("retry_policy_typed_config");
+            if (hasPolicy) {
+                throw tp.error("retry_policy and retry_policy_typed_config are mutually exclusive");
+            }
+            String type = Protos.typeName(typed);
+            if (!type.equals(io.envoyproxy.envoy.config.route.v3.RetryPolicy.getDescriptor().getFullName())) {
+                throw tp.error("unsupported retry policy type '" + type + "': only envoy.config.route.v3.RetryPolicy");
+            }
+            return translate(Protos.unpack(typed, io.envoyproxy.envoy.config.route.v3.RetryPolicy.class, tp), tp, ctx);
+        }
+        return hasPolicy ? translate(p, path.field("retry_policy"), ctx) : null;
+    }
+
     public static RetryPolicy translate(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, FieldPath path,
                                         TranslationContext ctx) {
+        for (int i = 0; i < p.getRetryOptionsPredicatesCount(); i++) {
+            // Envoy registers no envoy.retry_options_predicates extension: it refuses every one too.
+            var pred = p.getRetryOptionsPredicates(i);
+            throw path.field("retry_options_predicates").index(i).error("unsupported retry options predicate '"
+                    + pred.getName() + "'" + (pred.hasTypedConfig()
+                    ? " (" + Protos.typeName(pred.getTypedConfig()) + ")" : ""));
+        }
         Set<RetryPolicy.RetryOn> on = EnumSet.noneOf(RetryPolicy.RetryOn.class);
         for (String raw : p.getRetryOn().split(",")) {
             String token = raw.trim();
@@ -118,6 +151,47 @@ public final class RetryPolicyTranslator {
                 .retriableHeaders(HeaderTranslator.matchers(p.getRetriableHeadersList(), path.field("retriable_headers")))
                 .retriableRequestHeaders(HeaderTranslator.matchers(p.getRetriableRequestHeadersList(),
                         path.field("retriable_request_headers")))
+                .rateLimitedBackOff(resetHeaders(p, path), resetMaxInterval(p, path))
                 .build();
+    }
+
+    /** {@code rate_limited_retry_back_off.reset_headers}: at least one when the back-off is set. */
+    private static List<RetryPolicy.ResetHeader> resetHeaders(io.envoyproxy.envoy.config.route.v3.RetryPolicy p,
+                                                              FieldPath path) {
+        if (!p.hasRateLimitedRetryBackOff()) {
+            return List.of();
+        }
+        var b = p.getRateLimitedRetryBackOff();
+        FieldPath hp = path.field("rate_limited_retry_back_off").field("reset_headers");
+        if (b.getResetHeadersCount() == 0) {
+            throw hp.error("must have at least one reset header");
+        }
+        List<RetryPolicy.ResetHeader> out = new ArrayList<>();
+        for (int i = 0; i < b.getResetHeadersCount(); i++) {
+            var h = b.getResetHeaders(i);
+            FieldPath ip = hp.index(i);
+            if (h.getName().isEmpty()) {
+                throw ip.field("name").error("must not be empty");
+            }
+            boolean unix = switch (h.getFormat()) {
+                case SECONDS -> false;
+                case UNIX_TIMESTAMP -> true;
+                default -> throw ip.field("format").error("unknown reset header format " + h.getFormatValue());
+            };
+            out.add(new RetryPolicy.ResetHeader(h.getName(), unix));
+        }
+        return List.copyOf(out);
+    }
+
+    private static Duration resetMaxInterval(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, FieldPath path) {
+        var b = p.getRateLimitedRetryBackOff();
+        if (!b.hasMaxInterval()) {
+            return RetryPolicy.DEFAULT_RESET_MAX_INTERVAL;
+        }
+        Duration max = Protos.duration(b.getMaxInterval());
+        if (max.isNegative() || max.isZero()) {
+            throw path.field("rate_limited_retry_back_off").field("max_interval").error("must be greater than 0");
+        }
+        return max;
     }
 }

@@ -80,7 +80,8 @@ public final class RouteConfigurationTranslator {
         return new RouteConfiguration(rc.getName(), List.copyOf(vhosts), req, resp, internalOnly, maxBody,
                 PerFilterConfigTranslator.translate(rc.getTypedPerFilterConfigMap(),
                         path.field("typed_per_filter_config"), ctx),
-                rc.getIgnorePortInHostMatching(), rc.getMostSpecificHeaderMutationsWins());
+                rc.getIgnorePortInHostMatching(), rc.getMostSpecificHeaderMutationsWins(),
+                rc.getIgnorePathParametersInPathMatching());
     }
 
     static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,
@@ -99,8 +100,8 @@ public final class RouteConfigurationTranslator {
         HeaderMutation resp = HeaderTranslator.mutation(vh.getResponseHeadersToAddList(),
                 vh.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
-        var retry = vh.hasRetryPolicy()
-                ? RetryPolicyTranslator.translate(vh.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
+        var retry = RetryPolicyTranslator.either(vh.hasRetryPolicy(), vh.getRetryPolicy(),
+                vh.hasRetryPolicyTypedConfig(), vh.getRetryPolicyTypedConfig(), path, ctx);
         VirtualHost.TlsRequirement tls = switch (vh.getRequireTls()) {
             case EXTERNAL_ONLY -> VirtualHost.TlsRequirement.EXTERNAL_ONLY;
             case ALL -> VirtualHost.TlsRequirement.ALL;

@@ -68,6 +68,7 @@ final class WeightedClustersTranslator {
         if (total > Integer.MAX_VALUE) {
             throw path.error("the total weight of the clusters exceeds " + Integer.MAX_VALUE);
         }
-        return new ClusterSpecifier.Weighted(List.copyOf(out), (int) total);
+        return new ClusterSpecifier.Weighted(List.copyOf(out), (int) total,
+                w.getRuntimeKeyPrefix().isEmpty() ? null : w.getRuntimeKeyPrefix());
     }
 }
