@@ -47,6 +47,11 @@ public final class HeaderBlock extends TypedHeaderAccess {
     /** Set between {@link #beginSinglePass()} and {@link #endSinglePass()}; the cursor lent then. */
     private boolean singlePass;
     private HeaderBlockCursors.SinglePass cursor;
+    /**
+     * How the names are cased when the message is written as HTTP/1.1: the case they arrived in
+     * (preserve_case); null, as nearly always, for the writing connection's own format.
+     */
+    private io.remora.http.upstream.HeaderNameCase nameCase;
 
     /** A block with room for {@code capacity} headers before it grows. */
     public HeaderBlock(int capacity) {
@@ -80,7 +85,17 @@ public final class HeaderBlock extends TypedHeaderAccess {
         System.arraycopy(kv, 0, b.kv, 0, 2 * size);
         b.size = size;
         b.pseudo = pseudo;
+        b.nameCase = nameCase;
         return b;
+    }
+
+    /** The case the names are written in over HTTP/1.1, or null for the writing connection's. */
+    public io.remora.http.upstream.HeaderNameCase nameCase() {
+        return nameCase;
+    }
+
+    public void nameCase(io.remora.http.upstream.HeaderNameCase nameCase) {
+        this.nameCase = nameCase;
     }
 
     /** Room for {@code capacity} headers in all, so that filling it up to that allocates nothing more. */

@@ -84,7 +84,8 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
         upgradeRequested = !connectRequested && Upgrades.isUpgrade(headers);
         boolean tunnel = connectRequested || upgradeRequested;
         chunkedRequest = !tunnel && !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
-        ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest);
+        ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest,
+                pool.ctx.cluster.config().http1Options(), pool.nameCase);
         // Void promises: no listener is needed, and a failed write reaches exceptionCaught (close).
         channel.writeAndFlush(head, channel.voidPromise());
         if (endStream) {

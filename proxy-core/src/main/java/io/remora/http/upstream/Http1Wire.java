@@ -92,12 +92,33 @@ public final class Http1Wire {
         out.writeBytes(CRLF);
     }
 
+    /** One header line, its name in {@code nameCase} (null: as held). */
+    public static void header(ByteBuf out, CharSequence name, CharSequence value, HeaderNameCase nameCase) {
+        if (nameCase == null) {
+            write(out, name);
+        } else {
+            nameCase.write(out, name);
+        }
+        out.writeByte(':').writeByte(' ');
+        write(out, value);
+        out.writeBytes(CRLF);
+    }
+
+    /** The status line with the reason phrase an upstream sent (preserve_case's forward_reason_phrase). */
+    public static void statusLine(ByteBuf out, int status, AsciiString reason) {
+        out.writeBytes(HTTP_1_1);
+        out.writeByte('0' + status / 100 % 10).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
+        out.writeByte(' ');
+        write(out, reason);
+        out.writeBytes(CRLF);
+    }
+
     /** The blank line that ends a head. */
     public static void endHead(ByteBuf out) {
         out.writeBytes(CRLF);
     }
 
-    private static void write(ByteBuf out, CharSequence s) {
+    static void write(ByteBuf out, CharSequence s) {
         if (s instanceof AsciiString a) {
             out.writeBytes(a.array(), a.arrayOffset(), a.length());
         } else {
