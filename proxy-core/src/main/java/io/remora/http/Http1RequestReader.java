@@ -105,6 +105,7 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
                 // stream_error_on_invalid_http_message: only the stream fails, the connection serves on.
                 s.requestComplete = true;
                 decoder.requestComplete();
+                s.stream.remoteCompleteBeforeHeaders();
                 s.stream.sendLocalReply(rejection.status(), rejection.reason(), null, rejection.details());
                 pauseBehind(s);
                 return;
