@@ -34,7 +34,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe; one stream's block lives on its event loop.
  */
-public final class HeaderBlock extends TypedHeaderAccess {
+public class HeaderBlock extends TypedHeaderAccess {
 
     private static final CharSequence[] EMPTY = {};
 
@@ -47,11 +47,6 @@ public final class HeaderBlock extends TypedHeaderAccess {
     /** Set between {@link #beginSinglePass()} and {@link #endSinglePass()}; the cursor lent then. */
     private boolean singlePass;
     private HeaderBlockCursors.SinglePass cursor;
-    /**
-     * How the names are cased when the message is written as HTTP/1.1: the case they arrived in
-     * (preserve_case); null, as nearly always, for the writing connection's own format.
-     */
-    private io.remora.http.upstream.HeaderNameCase nameCase;
 
     /** A block with room for {@code capacity} headers before it grows. */
     public HeaderBlock(int capacity) {
@@ -81,21 +76,24 @@ public final class HeaderBlock extends TypedHeaderAccess {
 
     /** A copy with room for {@code extra} more headers. */
     public HeaderBlock copy(int extra) {
-        HeaderBlock b = new HeaderBlock(size + extra);
+        HeaderBlock b = sized(size + extra);
         System.arraycopy(kv, 0, b.kv, 0, 2 * size);
         b.size = size;
         b.pseudo = pseudo;
-        b.nameCase = nameCase;
         return b;
     }
 
-    /** The case the names are written in over HTTP/1.1, or null for the writing connection's. */
-    public io.remora.http.upstream.HeaderNameCase nameCase() {
-        return nameCase;
+    /** An empty block of this kind with room for {@code capacity} headers. */
+    HeaderBlock sized(int capacity) {
+        return new HeaderBlock(capacity);
     }
 
-    public void nameCase(io.remora.http.upstream.HeaderNameCase nameCase) {
-        this.nameCase = nameCase;
+    /**
+     * The case the names are written in over HTTP/1.1 when they arrived on a connection with
+     * preserve_case ({@link CasedHeaderBlock}); null, as nearly always, for the writing connection's.
+     */
+    public io.remora.http.upstream.HeaderNameCase nameCase() {
+        return null;
     }
 
     /** Room for {@code capacity} headers in all, so that filling it up to that allocates nothing more. */

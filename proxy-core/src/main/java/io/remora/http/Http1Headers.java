@@ -34,8 +34,9 @@ final class Http1Headers {
 
     static final AsciiString CHUNKED = AsciiString.cached("chunked");
 
-    /** Why a request head is refused before it becomes a stream: Envoy's status and details. */
     /**
+     * Why a request head is refused before it becomes a stream: Envoy's status and details.
+     *
      * @param byConnectionManager Envoy refuses it in the connection manager, not the codec: with
      *                            stream_error_on_invalid_http_message the connection stays open
      */
@@ -47,7 +48,9 @@ final class Http1Headers {
 
     /**
      * Envoy's HTTP/1.1 codec and connection manager checks the parser leaves to the request, or
-     * null when the request head is acceptable. Each rejection closes the connection after the reply.
+     * null when the request head is acceptable. A rejection closes the connection after the reply,
+     * unless the connection manager made it and stream_error_on_invalid_http_message says otherwise.
+     * Without {@code allowAbsoluteUrl} an absolute-form target does not stand in for Host.
      */
     static Rejection validate(Http1Head head, boolean allowAbsoluteUrl) {
         AsciiString uri = head.target;

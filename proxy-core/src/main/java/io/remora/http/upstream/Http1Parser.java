@@ -291,14 +291,15 @@ public final class Http1Parser extends Http1SectionScanner {
         }
         if (error == null) {
             // Sized by fields() once it has counted the lines.
-            head.headers = new HeaderBlock(0);
             OriginalHeaderCase original = null;
             if (options.headerKeyFormat() == io.remora.config.Http1Options.HeaderKeyFormat.PRESERVE_CASE) {
                 original = new OriginalHeaderCase(options.properCaseEnvoyHeaders());
                 if (!head.request && options.forwardReasonPhrase()) {
                     original.reasonPhrase(Http1HeadParser.reasonPhrase(bytes, lineEnd));
                 }
-                head.headers.nameCase(original);
+                head.headers = new io.remora.http.CasedHeaderBlock(0, original);
+            } else {
+                head.headers = new HeaderBlock(0);
             }
             error = Http1HeadParser.fields(head, head.headers, bytes, lineEnd, length, true, original);
         }

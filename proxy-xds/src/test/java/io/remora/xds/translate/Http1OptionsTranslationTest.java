@@ -1,14 +1,10 @@
 package io.remora.xds.translate;
 
-import io.remora.config.ClusterConfig;
 import io.remora.config.Http1Options;
-import io.remora.config.HttpConnectionManagerConfig;
-import io.remora.xds.bootstrap.BootstrapLoader;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,21 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Http1OptionsTranslationTest {
 
     private static Http1Options hcm(String fields) {
-        var lb = new BootstrapLoader().loadString(
-                HcmListenerYaml.listener(fields, "direct_response: { status: 200 }"), "test.yaml");
-        return assertInstanceOf(HttpConnectionManagerConfig.class,
-                lb.model().listeners().get(0).filterChains().get(0).terminalFilter()).http1Options();
+        return Http1TrailersTranslationTest.hcm(fields).http1Options();
     }
 
     private static Http1Options cluster(String body) {
-        String yaml = """
-                static_resources:
-                  clusters:
-                  - name: c
-                    load_assignment: { cluster_name: c }
-                """ + body;
-        ClusterConfig c = new BootstrapLoader().loadString(yaml, "test.yaml").model().clusters().get("c");
-        return c.http1Options();
+        return Http1TrailersTranslationTest.cluster(body).http1Options();
     }
 
     @Test
@@ -79,12 +65,9 @@ class Http1OptionsTranslationTest {
         Http1Options o = hcm("""
                 http_protocol_options:
                   header_key_format:
-                    stateful_formatter:
-                      name: preserve_case
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig
-                        forward_reason_phrase: true
-                        formatter_type_on_envoy_headers: PROPER_CASE
+                    stateful_formatter: { name: preserve_case, typed_config: {
+                      "@type": type.googleapis.com/envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig,
+                      forward_reason_phrase: true, formatter_type_on_envoy_headers: PROPER_CASE } }
                 """);
         assertEquals(Http1Options.HeaderKeyFormat.PRESERVE_CASE, o.headerKeyFormat());
         assertTrue(o.forwardReasonPhrase() && o.properCaseEnvoyHeaders());
@@ -105,12 +88,7 @@ class Http1OptionsTranslationTest {
     @Test
     void clustersReadTheirsFromEveryPlaceEnvoyDoes() {
         assertTrue(cluster("    http_protocol_options: { send_fully_qualified_url: true }\n").sendFullyQualifiedUrl());
-        String typed = """
-                    typed_extension_protocol_options:
-                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                        %s
-                """;
+        String typed = Http1TrailersTranslationTest.TYPED;
         assertTrue(cluster(typed.formatted("explicit_http_config: { http_protocol_options: { allow_chunked_length: true } }"))
                 .allowChunkedLength());
         assertEquals(Http1Options.HeaderKeyFormat.PROPER_CASE, cluster(typed.formatted(
