@@ -260,7 +260,7 @@ final class Http1Stream implements StreamEncoder {
             // As Envoy's codec, they are written only with http_protocol_options.enable_trailers;
             // otherwise the body just ends.
             ByteBuf last = conn.cx.hcm.config.http1EnableTrailers()
-                    ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers) : Http1Wire.lastChunk();
+                    ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers, conn.nameCase) : Http1Wire.lastChunk();
             conn.send(last, conn.ctx.voidPromise());
         }
     }

@@ -163,8 +163,11 @@ public final class Http1Wire {
         out.writeBytes(CRLF);
     }
 
-    /** The zero-size chunk with trailers (pseudo-headers never travel): the end of a chunked body. */
-    public static ByteBuf lastChunk(ByteBufAllocator alloc, Http2Headers trailers) {
+    /**
+     * The zero-size chunk with trailers (pseudo-headers never travel): the end of a chunked body;
+     * names in {@code nameCase} (the block's own when it has one; null: as held).
+     */
+    public static ByteBuf lastChunk(ByteBufAllocator alloc, Http2Headers trailers, HeaderNameCase nameCase) {
         int size = 5;
         HeaderBlock block = HeaderBlock.of(trailers);
         for (int i = block.pseudoCount(); i < block.size(); i++) {
@@ -172,8 +175,9 @@ public final class Http1Wire {
         }
         ByteBuf out = alloc.buffer(size);
         out.writeByte('0').writeBytes(CRLF);
+        HeaderNameCase names = block.nameCase() != null ? block.nameCase() : nameCase;
         for (int i = block.pseudoCount(); i < block.size(); i++) {
-            header(out, block.name(i), block.value(i));
+            header(out, block.name(i), block.value(i), names);
         }
         out.writeBytes(CRLF);
         return out;
