@@ -69,10 +69,22 @@ final class Http1Headers {
             return new Rejection(400, "Bad Request", "http1.codec_error");
         }
         boolean connect = HttpMethod.CONNECT.asciiName().contentEquals(head.method);
+        if (allowAbsoluteUrl && !connect && uri.byteAt(0) != '/' && !absoluteForm(uri)
+                && !(uri.length() == 1 && uri.byteAt(0) == '*' && HttpMethod.OPTIONS.asciiName().contentEquals(head.method))) {
+            // As Envoy's codec: a target neither origin- nor absolute-form (nor OPTIONS *) is no URL.
+            return new Rejection(400, "Bad Request", "http1.invalid_url");
+        }
         if (hosts == 0 && !connect && !head.http10() && (!allowAbsoluteUrl || uri.indexOf("://", 0) < 0)) {
             return new Rejection(400, "Bad Request", "missing_host_header", true);
         }
         return null;
+    }
+
+    /** scheme "://" authority, the authority not empty. */
+    private static boolean absoluteForm(AsciiString uri) {
+        int s = uri.indexOf("://", 0);
+        int host = s + 3;
+        return s > 0 && host < uri.length() && uri.byteAt(host) != '/' && uri.byteAt(host) != '?';
     }
 
     /**

@@ -163,6 +163,11 @@ class Http1ProtocolOptionsE2ETest {
         assertTrue(exchange("plain", "GET http://b/p?q=1 HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 200 OK\r\n"));
         String sent = upstream.next();
         assertTrue(sent.startsWith("GET /p?q=1 HTTP/1.1\r\nhost: b\r\n"), sent);
+        // Neither origin- nor absolute-form: no URL for a codec that takes absolute ones.
+        String invalid = exchange("plain", "GET p HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertTrue(invalid.startsWith("HTTP/1.1 400 Bad Request\r\n"), invalid);
+        assertTrue(exchange("options", "GET p HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 404 Not Found\r\n"));
+        assertTrue(upstream.requests.isEmpty());
     }
 
     @Test
