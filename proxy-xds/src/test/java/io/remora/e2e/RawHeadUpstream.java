@@ -32,9 +32,7 @@ final class RawHeadUpstream implements AutoCloseable {
 
     RawHeadUpstream(Function<String, String> answer) throws IOException {
         this.answer = answer;
-        Thread t = new Thread(this::accept, "raw-head-upstream");
-        t.setDaemon(true);
-        t.start();
+        io.remora.testing.SocketServers.acceptEach(server, "raw-head-upstream", this::serve);
     }
 
     int port() {
@@ -48,19 +46,6 @@ final class RawHeadUpstream implements AutoCloseable {
             throw new AssertionError("no request reached the upstream");
         }
         return r;
-    }
-
-    private void accept() {
-        while (!server.isClosed()) {
-            try {
-                Socket s = server.accept();
-                Thread t = new Thread(() -> serve(s), "raw-head-connection");
-                t.setDaemon(true);
-                t.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private void serve(Socket s) {
