@@ -60,11 +60,7 @@ public final class Http1Wire {
 
     /** The status line, "HTTP/1.1 200 OK\r\n", with Netty's reason phrases. */
     public static void statusLine(ByteBuf out, int status) {
-        out.writeBytes(HTTP_1_1);
-        out.writeByte('0' + status / 100 % 10).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
-        out.writeByte(' ');
-        ByteBufUtil.writeAscii(out, HttpResponseStatus.valueOf(status).reasonPhrase());
-        out.writeBytes(CRLF);
+        statusLine(out, status, HttpResponseStatus.valueOf(status).reasonPhrase());
     }
 
     /** A status line's size, for sizing the head's buffer. */
@@ -105,7 +101,7 @@ public final class Http1Wire {
     }
 
     /** The status line with the reason phrase an upstream sent (preserve_case's forward_reason_phrase). */
-    public static void statusLine(ByteBuf out, int status, AsciiString reason) {
+    public static void statusLine(ByteBuf out, int status, CharSequence reason) {
         out.writeBytes(HTTP_1_1);
         out.writeByte('0' + status / 100 % 10).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
         out.writeByte(' ');

@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class Http1OptionsTranslator {
 
-    static final String PRESERVE_CASE = "envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig";
+    private static final String PRESERVE_CASE = "envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig";
 
     private Http1OptionsTranslator() {
     }
