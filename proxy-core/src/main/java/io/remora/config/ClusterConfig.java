@@ -29,6 +29,7 @@ import java.util.List;
  * @param passthroughMetadata the {@code internal_upstream} transport socket's {@code passthrough_metadata}
  * @param subsets    {@code lb_subset_config}, or null: hosts are picked from the whole cluster
  *                          (towards internal listeners), when no transport socket match applies
+ * @param http1Options the rest of the HTTP/1.1 options (header case, framing, absolute-form requests)
  * @param http1EnableTrailers {@code http_protocol_options.enable_trailers}: HTTP/1.1 trailers are
  *                          written to and read from this cluster's connections; otherwise dropped
  * @param ignoreHealthOnHostRemoval {@code ignore_health_on_host_removal}: a host service discovery
@@ -114,7 +115,8 @@ public record ClusterConfig(
         List<HttpFilterEntry> upstreamHttpFilters,
         java.util.Map<String, Object> extensionProtocolOptions,
         TcpStatsConfig tcpStats,
-        boolean http11Proxy) {
+        boolean http11Proxy,
+        Http1Options http1Options) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -172,7 +174,7 @@ public record ClusterConfig(
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
                 .aggregateClusters(aggregateClusters).socketTap(socketTap)
                 .upstreamHttpFilters(upstreamHttpFilters).extensionProtocolOptions(extensionProtocolOptions)
-                .tcpStats(tcpStats).http11Proxy(http11Proxy);
+                .tcpStats(tcpStats).http11Proxy(http11Proxy).http1Options(http1Options);
     }
 
     /**

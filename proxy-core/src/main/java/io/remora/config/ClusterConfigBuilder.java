@@ -205,11 +205,17 @@ public final class ClusterConfigBuilder {
                 dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                 maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
                 aggregateClusters, socketTap, upstreamHttpFilters, extensionProtocolOptions, tcpStats,
-                http11Proxy);
+                http11Proxy, http1Options);
     }
 
     private TcpStatsConfig tcpStats;
     private boolean http11Proxy;
+    private Http1Options http1Options = Http1Options.DEFAULT;
+
+    public ClusterConfigBuilder http1Options(Http1Options v) {
+        this.http1Options = v == null ? Http1Options.DEFAULT : v;
+        return this;
+    }
 
     public ClusterConfigBuilder tcpStats(TcpStatsConfig v) {
         this.tcpStats = v;

@@ -51,6 +51,7 @@ import java.util.List;
  *                         x-envoy-local-overloaded: true
  * @param bypassOverloadManager the listener's {@code bypass_overload_manager}: no overload action
  *                         applies to its streams
+ * @param http1Options the rest of {@code http_protocol_options} (header case, framing, URL forms)
  * @param http1AcceptHttp10 {@code http_protocol_options.accept_http_10}: HTTP/1.0 requests are
  *                         served; otherwise 426 Upgrade Required, as Envoy's default
  * @param http1DefaultHostForHttp10 {@code http_protocol_options.default_host_for_http_10}: the Host
@@ -124,7 +125,8 @@ public record HttpConnectionManagerConfig(
         boolean streamErrorOnInvalidHttpMessage,
         List<HeaderMutationRule> earlyHeaderMutations,
         ScopedRoutesConfig scopedRoutes,
-        List<OriginalIpDetection> originalIpDetections) implements NetworkFilterConfig {
+        List<OriginalIpDetection> originalIpDetections,
+        Http1Options http1Options) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -221,7 +223,8 @@ public record HttpConnectionManagerConfig(
                 .streamErrorOnInvalidHttpMessage(streamErrorOnInvalidHttpMessage)
                 .earlyHeaderMutations(earlyHeaderMutations)
                 .scopedRoutes(scopedRoutes)
-                .originalIpDetections(originalIpDetections);
+                .originalIpDetections(originalIpDetections)
+                .http1Options(http1Options);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }

@@ -56,6 +56,7 @@ public final class HttpConnectionManagerConfigBuilder {
     private boolean appendLocalOverload;
     private boolean bypassOverloadManager;
     private boolean http1AcceptHttp10;
+    private Http1Options http1Options = Http1Options.DEFAULT;
     private String http1DefaultHostForHttp10;
     private InternalAddressConfig internalAddressConfig = InternalAddressConfig.DEFAULT;
     private HeadersWithUnderscoresAction headersWithUnderscoresAction = HeadersWithUnderscoresAction.ALLOW;
@@ -270,6 +271,11 @@ public final class HttpConnectionManagerConfigBuilder {
         return this;
     }
 
+    public HttpConnectionManagerConfigBuilder http1Options(Http1Options http1Options) {
+        this.http1Options = http1Options == null ? Http1Options.DEFAULT : http1Options;
+        return this;
+    }
+
     public HttpConnectionManagerConfigBuilder http1AcceptHttp10(boolean http1AcceptHttp10) {
         this.http1AcceptHttp10 = http1AcceptHttp10;
         return this;
@@ -346,6 +352,6 @@ public final class HttpConnectionManagerConfigBuilder {
     }
 
     public HttpConnectionManagerConfig build() {
-        return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage, earlyHeaderMutations, scopedRoutes, originalIpDetections);
+        return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage, earlyHeaderMutations, scopedRoutes, originalIpDetections, http1Options);
     }
 }

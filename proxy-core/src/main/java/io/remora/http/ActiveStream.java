@@ -113,6 +113,11 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         return remoteComplete;
     }
 
+    /** The codec read the whole request though it never became headers (a refused bodyless head). */
+    void remoteCompleteBeforeHeaders() {
+        remoteComplete = true;
+    }
+
     boolean decodingAborted() {
         return decodingAborted;
     }

@@ -34,7 +34,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe; one stream's block lives on its event loop.
  */
-public final class HeaderBlock extends TypedHeaderAccess {
+public class HeaderBlock extends TypedHeaderAccess {
 
     private static final CharSequence[] EMPTY = {};
 
@@ -76,11 +76,24 @@ public final class HeaderBlock extends TypedHeaderAccess {
 
     /** A copy with room for {@code extra} more headers. */
     public HeaderBlock copy(int extra) {
-        HeaderBlock b = new HeaderBlock(size + extra);
+        HeaderBlock b = sized(size + extra);
         System.arraycopy(kv, 0, b.kv, 0, 2 * size);
         b.size = size;
         b.pseudo = pseudo;
         return b;
+    }
+
+    /** An empty block of this kind with room for {@code capacity} headers. */
+    HeaderBlock sized(int capacity) {
+        return new HeaderBlock(capacity);
+    }
+
+    /**
+     * The case the names are written in over HTTP/1.1 when they arrived on a connection with
+     * preserve_case ({@link CasedHeaderBlock}); null, as nearly always, for the writing connection's.
+     */
+    public io.remora.http.upstream.HeaderNameCase nameCase() {
+        return null;
     }
 
     /** Room for {@code capacity} headers in all, so that filling it up to that allocates nothing more. */

@@ -34,15 +34,25 @@ final class Http1Headers {
 
     static final AsciiString CHUNKED = AsciiString.cached("chunked");
 
-    /** Why a request head is refused before it becomes a stream: Envoy's status and details. */
-    record Rejection(int status, String reason, String details) {
+    /**
+     * Why a request head is refused before it becomes a stream: Envoy's status and details.
+     *
+     * @param byConnectionManager Envoy refuses it in the connection manager, not the codec: with
+     *                            stream_error_on_invalid_http_message the connection stays open
+     */
+    record Rejection(int status, String reason, String details, boolean byConnectionManager) {
+        Rejection(int status, String reason, String details) {
+            this(status, reason, details, false);
+        }
     }
 
     /**
      * Envoy's HTTP/1.1 codec and connection manager checks the parser leaves to the request, or
-     * null when the request head is acceptable. Each rejection closes the connection after the reply.
+     * null when the request head is acceptable. A rejection closes the connection after the reply,
+     * unless the connection manager made it and stream_error_on_invalid_http_message says otherwise.
+     * Without {@code allowAbsoluteUrl} an absolute-form target does not stand in for Host.
      */
-    static Rejection validate(Http1Head head) {
+    static Rejection validate(Http1Head head, boolean allowAbsoluteUrl) {
         AsciiString uri = head.target;
         for (int i = 0; i < uri.length(); i++) {
             int c = uri.byteAt(i) & 0xff;
@@ -59,10 +69,22 @@ final class Http1Headers {
             return new Rejection(400, "Bad Request", "http1.codec_error");
         }
         boolean connect = HttpMethod.CONNECT.asciiName().contentEquals(head.method);
-        if (hosts == 0 && !connect && !head.http10() && uri.indexOf("://", 0) < 0) {
-            return new Rejection(400, "Bad Request", "missing_host_header");
+        if (allowAbsoluteUrl && !connect && uri.byteAt(0) != '/' && !absoluteForm(uri)
+                && !(uri.length() == 1 && uri.byteAt(0) == '*' && HttpMethod.OPTIONS.asciiName().contentEquals(head.method))) {
+            // As Envoy's codec: a target neither origin- nor absolute-form (nor OPTIONS *) is no URL.
+            return new Rejection(400, "Bad Request", "http1.invalid_url");
+        }
+        if (hosts == 0 && !connect && !head.http10() && (!allowAbsoluteUrl || uri.indexOf("://", 0) < 0)) {
+            return new Rejection(400, "Bad Request", "missing_host_header", true);
         }
         return null;
+    }
+
+    /** scheme "://" authority, the authority not empty. */
+    private static boolean absoluteForm(AsciiString uri) {
+        int s = uri.indexOf("://", 0);
+        int host = s + 3;
+        return s > 0 && host < uri.length() && uri.byteAt(host) != '/' && uri.byteAt(host) != '?';
     }
 
     /**
@@ -108,10 +130,11 @@ final class Http1Headers {
      * URI, :path) and what must not travel is removed, no copy. With {@code upgrade} the Upgrade
      * and Connection headers are kept (Envoy forwards them verbatim for upgrades).
      */
-    static Http2Headers toHttp2(Http1Head head, String scheme, boolean upgrade, boolean answeredExpect) {
+    static Http2Headers toHttp2(Http1Head head, String scheme, boolean upgrade, boolean answeredExpect,
+            boolean allowAbsoluteUrl) {
         Http1Head in = head;
         Http2Headers out = head.headers;
-        requestLine(head, out, scheme);
+        requestLine(head, out, scheme, allowAbsoluteUrl);
         if (!in.hasSpecial()) {
             return out;
         }
@@ -162,14 +185,15 @@ final class Http1Headers {
     }
 
     /** :method, and :path/:scheme/:authority from the request-target (RFC 9112 3.2), as views of it. */
-    private static void requestLine(Http1Head head, Http2Headers out, String scheme) {
+    private static void requestLine(Http1Head head, Http2Headers out, String scheme, boolean allowAbsoluteUrl) {
         out.method(head.method);
         AsciiString uri = head.target;
         if (HttpMethod.CONNECT.asciiName().contentEquals(head.method)) {
             out.authority(uri);
             return;
         }
-        int schemeEnd = uri.byteAt(0) == '/' ? -1 : uri.indexOf("://", 0);
+        // Without allow_absolute_url an absolute-form target stays the path, as Envoy's codec leaves it.
+        int schemeEnd = uri.byteAt(0) == '/' || !allowAbsoluteUrl ? -1 : uri.indexOf("://", 0);
         if (schemeEnd > 0) {
             // absolute-form (a proxy request): the URI carries authority and path.
             int hostStart = schemeEnd + 3;

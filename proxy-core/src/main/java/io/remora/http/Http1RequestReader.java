@@ -24,6 +24,8 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
     final Http1RequestDecoder decoder;
     Http1Stream current;
     boolean closing;
+    /** The case response header names are written in when the response carries none (proper_case_words); null: as held. */
+    final io.remora.http.upstream.HeaderNameCase nameCase;
     /** The h2c upgrade handlers (and the encoder for their 101) are still in the pipeline. */
     boolean upgradeWindow;
     /** The upgrade handlers took the h2c offer: HTTP/2 owns the connection now. */
@@ -33,6 +35,8 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
         super(cx.hcm.stats.downstreamCxRxBytesTotal, cx.hcm.stats.downstreamCxTxBytesTotal);
         this.cx = cx;
         this.decoder = new Http1RequestDecoder(cx, cx.hcm.maxRequestHeadersBytes, this);
+        this.decoder.parser.options(cx.hcm.config.http1Options());
+        this.nameCase = io.remora.http.upstream.HeaderNameCase.of(cx.hcm.config.http1Options());
     }
 
     /** A stream for a request whose head was read ({@code head}), or that failed before its head (null). */
@@ -79,7 +83,11 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
         }
         // WebSocket-style upgrades and CONNECT: the head is followed by tunnel bytes that are never
         // parsed as HTTP, whether the connection manager lets the upgrade through or refuses it.
-        boolean upgrade = HttpMethod.CONNECT.asciiName().contentEquals(head.method) || Http1Headers.isTunnelUpgrade(head);
+        io.remora.config.Http1Options options = cx.hcm.config.http1Options();
+        // An Upgrade that ignore_http_11_upgrade names is dropped with the other hop-by-hop headers:
+        // the request is served as a plain one.
+        boolean upgrade = HttpMethod.CONNECT.asciiName().contentEquals(head.method)
+                || (Http1Headers.isTunnelUpgrade(head) && !options.ignoresUpgrade(head.upgrade));
         if (upgrade && decoder.resuming()) {
             // Read behind another request: the client sent what follows it before the upgrade was
             // answered, so it was not meant as tunnel bytes. Not served; the connection closes.
@@ -90,8 +98,18 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
         leaveUpgradeWindow();
         Http1Stream s = newStream(head);
         current = s;
-        Http1Headers.Rejection rejection = Http1Headers.validate(head);
+        Http1Headers.Rejection rejection = Http1Headers.validate(head, options.allowAbsoluteUrl());
         if (rejection != null) {
+            if (rejection.byConnectionManager() && options.streamErrorOnInvalidHttpMessage() && !upgrade
+                    && head.bodyless()) {
+                // stream_error_on_invalid_http_message: only the stream fails, the connection serves on.
+                s.requestComplete = true;
+                decoder.requestComplete();
+                s.stream.remoteCompleteBeforeHeaders();
+                s.stream.sendLocalReply(rejection.status(), rejection.reason(), null, rejection.details());
+                pauseBehind(s);
+                return;
+            }
             parser.stop();
             s.reject(rejection.status(), rejection.reason(), rejection.details());
             return;
@@ -106,7 +124,8 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
         if (head.expectContinue && !noBody && !proxyContinue) {
             ResponseWriter.write100Continue(s.stream); // Envoy answers it itself unless proxy_100_continue
         }
-        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade, head.expectContinue && !proxyContinue);
+        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade, head.expectContinue && !proxyContinue,
+                options.allowAbsoluteUrl());
         s.requestComplete = noBody;
         if (noBody) {
             decoder.requestComplete();

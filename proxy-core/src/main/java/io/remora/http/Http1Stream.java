@@ -89,10 +89,12 @@ final class Http1Stream implements StreamEncoder {
         // 304 and a response to HEAD keep theirs; none of them has a body.
         boolean noFraming = status == 204 || (status >= 100 && status < 200) || status == 205;
         bodyless = noFraming || status == 304 || stream.head;
-        int size = Http1Wire.statusLineSize(status) + 2;
+        HeaderBlock block = HeaderBlock.of(headers);
+        io.remora.http.upstream.HeaderNameCase nameCase = block.nameCase() != null ? block.nameCase() : conn.nameCase;
+        AsciiString reason = nameCase instanceof io.remora.http.upstream.OriginalHeaderCase o ? o.reasonPhrase() : null;
+        int size = (reason == null ? Http1Wire.statusLineSize(status) : 15 + reason.length()) + 2;
         boolean hasLength = false;
         int bodyRoom = 0;
-        HeaderBlock block = HeaderBlock.of(headers);
         int count = block.size();
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence n = block.name(i);
@@ -135,21 +137,25 @@ final class Http1Stream implements StreamEncoder {
         // that comes in the same pass to a head with room, where a head without room and its body
         // are both copied into a fresh batch buffer (two allocations, two copies per response).
         ByteBuf out = conn.ctx.alloc().buffer(WriteBatch.headCapacity(size, bodyRoom));
-        Http1Wire.statusLine(out, status);
+        if (reason == null) {
+            Http1Wire.statusLine(out, status);
+        } else {
+            Http1Wire.statusLine(out, status, reason);
+        }
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence n = block.name(i);
             if (written(n, noFraming)) {
-                Http1Wire.header(out, n, block.value(i));
+                Http1Wire.header(out, n, block.value(i), nameCase);
             }
         }
         if (length != null) {
-            Http1Wire.header(out, Http1Headers.CONTENT_LENGTH, length);
+            Http1Wire.header(out, Http1Headers.CONTENT_LENGTH, length, nameCase);
         }
         if (chunked) {
-            Http1Wire.header(out, Http1Headers.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            Http1Wire.header(out, Http1Headers.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, nameCase);
         }
         if (connectionOut != null) {
-            Http1Wire.header(out, Http1Headers.CONNECTION, connectionOut);
+            Http1Wire.header(out, Http1Headers.CONNECTION, connectionOut, nameCase);
         }
         Http1Wire.endHead(out);
         // No listener on these writes: a void promise saves one per write; a failure still
@@ -186,14 +192,16 @@ final class Http1Stream implements StreamEncoder {
         }
         ByteBuf out = conn.ctx.alloc().buffer(size);
         Http1Wire.statusLine(out, status);
+        io.remora.http.upstream.HeaderNameCase nameCase = headers instanceof HeaderBlock b && b.nameCase() != null
+                ? b.nameCase() : conn.nameCase;
         for (Map.Entry<CharSequence, CharSequence> e : headers) {
             if (written(e.getKey(), true)) {
-                Http1Wire.header(out, e.getKey(), e.getValue());
+                Http1Wire.header(out, e.getKey(), e.getValue(), nameCase);
             }
         }
         if (upgrade != null) {
-            Http1Wire.header(out, Http1Headers.UPGRADE, upgrade);
-            Http1Wire.header(out, Http1Headers.CONNECTION, HttpHeaderValues.UPGRADE);
+            Http1Wire.header(out, Http1Headers.UPGRADE, upgrade, nameCase);
+            Http1Wire.header(out, Http1Headers.CONNECTION, HttpHeaderValues.UPGRADE, nameCase);
         }
         Http1Wire.endHead(out);
         rawOut = true;
@@ -252,7 +260,7 @@ final class Http1Stream implements StreamEncoder {
             // As Envoy's codec, they are written only with http_protocol_options.enable_trailers;
             // otherwise the body just ends.
             ByteBuf last = conn.cx.hcm.config.http1EnableTrailers()
-                    ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers) : Http1Wire.lastChunk();
+                    ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers, conn.nameCase) : Http1Wire.lastChunk();
             conn.send(last, conn.ctx.voidPromise());
         }
     }

@@ -11,7 +11,7 @@ import io.remora.stats.HttpConnManagerStats;
  * Envoy's checks of a request's headers before any filter sees them (ConnectionManagerImpl's
  * decodeHeaders): overload's stop_accepting_requests, max_headers_count, header names with '_'
  * (headers_with_underscores_action, which Envoy's codecs apply), HTTP/1.0 (426 unless
- * accept_http_10), a path (but for CONNECT), escaped slashes and path normalization, then the
+ * accept_http_10), a path (but for CONNECT) that is relative, escaped slashes and path normalization, then the
  * Host's normalization (which access logs see). A request that fails gets its local reply here.
  * Static: nothing per request.
  */
@@ -54,6 +54,13 @@ final class RequestHeaderChecks {
         }
         if (path == null && (method == null || !AsciiString.contentEquals("CONNECT", method))) {
             s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "missing_path_rejected");
+            return true;
+        }
+        if (path != null && path.length() > 0 && path.charAt(0) != '/') {
+            // Envoy serves relative paths only: an absolute-form target the HTTP/1.1 codec left whole
+            // (allow_absolute_url false), or any other path that is not origin-form.
+            hcm.stats.downstreamRqNonRelativePath.increment();
+            s.sendLocalReply(404, "", null, "absolute_path_rejected");
             return true;
         }
         HttpConnectionManagerConfig.EscapedSlashesAction slashes = hcm.config.escapedSlashesAction();

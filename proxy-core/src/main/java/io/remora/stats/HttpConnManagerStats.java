@@ -55,6 +55,7 @@ public final class HttpConnManagerStats {
     public final Counter downstreamCxOverloadDisableKeepalive;
     /** Requests answered 400 for a path that could not be normalized (or escaped slashes refused). */
     public final Counter downstreamRqFailedPathNormalization;
+    public final Counter downstreamRqNonRelativePath;
     /** Requests answered 307 to their path with its escaped slashes decoded. */
     public final Counter downstreamRqRedirectedWithNormalizedPath;
     /** Requests whose headers did not complete in request_headers_timeout. */
@@ -120,6 +121,7 @@ public final class HttpConnManagerStats {
         downstreamCxOverloadDisableKeepalive = c("envoy_http_downstream_cx_overload_disable_keepalive");
         downstreamRqHeaderTimeout = c("envoy_http_downstream_rq_header_timeout");
         downstreamRqFailedPathNormalization = c("envoy_http_downstream_rq_failed_path_normalization");
+        downstreamRqNonRelativePath = c("envoy_http_downstream_rq_non_relative_path");
         downstreamRqRedirectedWithNormalizedPath = c("envoy_http_downstream_rq_redirected_with_normalized_path");
         downstreamCxMaxDurationReached = c("envoy_http_downstream_cx_max_duration_reached");
         downstreamRqMaxDurationReached = c("envoy_http_downstream_rq_max_duration_reached");

@@ -162,26 +162,11 @@ class Proxy100ContinueE2ETest {
         final Queue<String> expectations = new ConcurrentLinkedQueue<>();
 
         ExpectationUpstream() throws IOException {
-            Thread t = new Thread(this::accept, "expectation-upstream");
-            t.setDaemon(true);
-            t.start();
+            io.remora.testing.SocketServers.acceptEach(server, "expectation-upstream", this::answer);
         }
 
         int port() {
             return server.getLocalPort();
-        }
-
-        private void accept() {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    Thread t = new Thread(() -> answer(s), "expectation-request");
-                    t.setDaemon(true);
-                    t.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
         }
 
         private void answer(Socket s) {

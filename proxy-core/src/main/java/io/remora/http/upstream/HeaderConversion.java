@@ -74,6 +74,16 @@ public final class HeaderConversion {
      */
     public static ByteBuf requestHead(ByteBufAllocator alloc, Http2Headers h, boolean endStream, boolean tunnel,
             boolean chunked) {
+        return requestHead(alloc, h, endStream, tunnel, chunked, io.remora.config.Http1Options.DEFAULT, null);
+    }
+
+    /**
+     * As above, for a cluster with these HTTP/1.1 options: names in {@code connectionCase} (null:
+     * as held) unless the block carries its own case (preserve_case), and with
+     * send_fully_qualified_url the request-target in absolute form, scheme://authority/path.
+     */
+    public static ByteBuf requestHead(ByteBufAllocator alloc, Http2Headers h, boolean endStream, boolean tunnel,
+            boolean chunked, io.remora.config.Http1Options options, HeaderNameCase connectionCase) {
         CharSequence method = h.method();
         if (method == null) {
             method = HttpMethod.GET.asciiName();
@@ -83,6 +93,13 @@ public final class HeaderConversion {
         CharSequence authority = h.authority();
         CharSequence path = h.path();
         CharSequence target = connect ? (authority == null ? "" : authority) : path == null ? "/" : path;
+        if (options.sendFullyQualifiedUrl() && !connect && authority != null) {
+            CharSequence scheme = h.scheme();
+            target = new StringBuilder().append(scheme == null ? "http" : scheme).append("://").append(authority)
+                    .append(target);
+        }
+        HeaderBlock block = HeaderBlock.of(h);
+        HeaderNameCase nameCase = block.nameCase() != null ? block.nameCase() : connectionCase;
         int size = Http1Wire.requestLineSize(method, target) + 2;
         if (authority != null) {
             size += Http1Wire.lineSize(HttpHeaderNames.HOST, authority);
@@ -90,7 +107,6 @@ public final class HeaderConversion {
         int cookies = 0;
         int cookieBytes = 0;
         int bodyRoom = 0;
-        HeaderBlock block = HeaderBlock.of(h);
         int count = block.size();
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence name = block.name(i);
@@ -120,14 +136,14 @@ public final class HeaderConversion {
         ByteBuf out = alloc.buffer(WriteBatch.headCapacity(size, bodyRoom));
         Http1Wire.requestLine(out, method, target);
         if (authority != null) {
-            Http1Wire.header(out, HttpHeaderNames.HOST, authority);
+            Http1Wire.header(out, HttpHeaderNames.HOST, authority, nameCase);
         }
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence name = block.name(i);
             CharSequence value = block.value(i);
             if (forwarded(name, value, upgrade)
                     && !(cookies > 1 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE))) {
-                Http1Wire.header(out, name, value);
+                Http1Wire.header(out, name, value, nameCase);
             }
         }
         if (cookies > 1) {
@@ -140,12 +156,12 @@ public final class HeaderConversion {
                     joined.append(block.value(i));
                 }
             }
-            Http1Wire.header(out, HttpHeaderNames.COOKIE, joined);
+            Http1Wire.header(out, HttpHeaderNames.COOKIE, joined, nameCase);
         }
         if (framing == HttpHeaderValues.CHUNKED) {
-            Http1Wire.header(out, HttpHeaderNames.TRANSFER_ENCODING, framing);
+            Http1Wire.header(out, HttpHeaderNames.TRANSFER_ENCODING, framing, nameCase);
         } else if (framing != null) {
-            Http1Wire.header(out, HttpHeaderNames.CONTENT_LENGTH, framing);
+            Http1Wire.header(out, HttpHeaderNames.CONTENT_LENGTH, framing, nameCase);
         }
         Http1Wire.endHead(out);
         return out;

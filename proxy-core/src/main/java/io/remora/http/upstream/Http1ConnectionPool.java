@@ -15,9 +15,12 @@ final class Http1ConnectionPool implements ConnectionPool {
     private int open;
     /** How often the pool was drained (host gone, health check failed). */
     private int drains;
+    /** The cluster's proper_case_words for requests that carry no case of their own; null: as held. */
+    final HeaderNameCase nameCase;
 
     Http1ConnectionPool(PoolContext ctx) {
         this.ctx = ctx;
+        this.nameCase = HeaderNameCase.of(ctx.cluster.config().http1Options());
         this.pending = new PendingRequests(ctx, this::maybeIdle);
     }
 

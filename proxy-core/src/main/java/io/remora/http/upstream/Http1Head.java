@@ -11,8 +11,10 @@ import io.remora.http.HeaderBlock;
  */
 public final class Http1Head {
 
-    /** {@link #frame()}'s answer for a transfer coding Envoy does not implement (501). */
+    /** {@link #frame(boolean)}'s answer for a transfer coding Envoy does not implement (501). */
     static final String NOT_IMPLEMENTED = "http1.invalid_transfer_encoding";
+    /** Both transfer-encoding and content-length, without allow_chunked_length. */
+    static final String CHUNKED_LENGTH = "http1.content_length_and_chunked_not_allowed";
 
     public final boolean request;
     /** Request: method and request-target as sent. */
@@ -171,17 +173,26 @@ public final class Http1Head {
     /**
      * How the body is framed (RFC 9112 6.3), or an error's response code details. Requests as
      * Envoy's codec takes them: only "chunked" on its own is a coding it frames (501 otherwise),
-     * and content-length with chunked, or more than one content-length, is refused (400).
+     * and more than one content-length is refused (400); content-length beside transfer-encoding
+     * is refused either way unless {@code allowChunkedLength}.
      * Responses as RFC 9112 reads them: chunked as the final coding, else to the connection's end.
      */
-    String frame() {
+    String frame(boolean allowChunkedLength) {
+        if (transferEncodings > 0 && contentLengths > 0) {
+            // As Envoy's codec, both directions: refused, or with allow_chunked_length (and
+            // chunked coding) read chunked, the length dropped so it does not travel on.
+            boolean chunkedCoding = request ? transferEncodings == 1 && teChunked : teChunked;
+            if (!allowChunkedLength || !chunkedCoding) {
+                return CHUNKED_LENGTH;
+            }
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            contentLengths = 0;
+            contentLength = -1;
+        }
         if (request) {
             if (transferEncodings > 0) {
                 if (transferEncodings > 1 || !teChunked) {
                     return NOT_IMPLEMENTED;
-                }
-                if (contentLengths > 0) {
-                    return "http1.content_length_and_chunked_not_allowed";
                 }
                 chunked = true;
             } else if (contentLengths > 1) {

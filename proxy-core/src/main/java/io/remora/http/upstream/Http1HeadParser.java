@@ -136,7 +136,8 @@ final class Http1HeadParser {
      * scratch) into {@code out}; for a head ({@code isHead}), its request-target (and a method not
      * known) move out of the scratch too.
      */
-    static String fields(Http1Head head, HeaderBlock out, byte[] b, int from, int to, boolean isHead) {
+    static String fields(Http1Head head, HeaderBlock out, byte[] b, int from, int to, boolean isHead,
+            OriginalHeaderCase original) {
         int[] lines = LINES.get();
         AsciiString[] names = NAMES.get();
         AsciiString[] values = VALUES.get();
@@ -190,6 +191,9 @@ final class Http1HeadParser {
                 LINES.set(lines);
                 NAMES.set(names);
                 VALUES.set(values);
+            }
+            if (original != null) {
+                original.remember(b, i, colon - i);
             }
             AsciiString known = LowerCaseNames.known(b, i, colon - i);
             AsciiString shared = HeaderValueCache.repeats(known)
@@ -284,6 +288,28 @@ final class Http1HeadParser {
     private static int lineEnd(byte[] b, int end) {
         int e = end - 1; // the LF
         return e > 0 && b[e - 1] == '\r' ? e - 1 : e;
+    }
+
+    /** Envoy's (Balsa's) methods beyond the common ones: the rest need allow_custom_methods. */
+    private static final java.util.Set<String> OTHER_METHODS = java.util.Set.of("ACL", "BIND", "CHECKOUT", "COPY",
+            "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL", "MOVE", "MSEARCH", "NOTIFY", "PROPFIND",
+            "PROPPATCH", "PURGE", "REBIND", "REPORT", "SEARCH", "SOURCE", "SUBSCRIBE", "UNBIND", "UNLINK", "UNLOCK",
+            "UNSUBSCRIBE");
+
+    /** Whether the parser accepts {@code method} without allow_custom_methods (case-sensitive, as Envoy). */
+    static boolean knownMethod(AsciiString method) {
+        for (AsciiString m : METHODS) {
+            if (m == method) {
+                return true; // method() hands out the shared constant for the common ones
+            }
+        }
+        return OTHER_METHODS.contains(method.toString());
+    }
+
+    /** A status line's reason phrase (after "HTTP/1.1 200 "), as sent; empty when there is none. */
+    static AsciiString reasonPhrase(byte[] b, int end) {
+        int lineEnd = lineEnd(b, end);
+        return lineEnd > 13 ? new AsciiString(b, 13, lineEnd - 13, true) : AsciiString.EMPTY_STRING;
     }
 
     private static AsciiString method(byte[] b, int len) {

@@ -69,6 +69,8 @@ public final class Http1Parser extends Http1SectionScanner {
     private long remaining;
     private boolean paused;
     private boolean parsing;
+    /** http_protocol_options of the connection's side (framing, methods, header case). */
+    private io.remora.config.Http1Options options = io.remora.config.Http1Options.DEFAULT;
 
     /**
      * @param request        requests (downstream) or responses (upstream)
@@ -79,6 +81,11 @@ public final class Http1Parser extends Http1SectionScanner {
         super(maxLineBytes, maxHeaderBytes);
         this.request = request;
         this.listener = listener;
+    }
+
+    /** The connection's http_protocol_options; set before the first byte is fed. */
+    public void options(io.remora.config.Http1Options options) {
+        this.options = options;
     }
 
     /** The current message's head: valid in {@link Listener#onHead} (after it, the message's end gives it back). */
@@ -279,13 +286,25 @@ public final class Http1Parser extends Http1SectionScanner {
         head.reset();
         String error = head.request ? Http1HeadParser.requestLine(head, bytes, lineEnd)
                 : Http1HeadParser.statusLine(head, bytes, lineEnd);
-        if (error == null) {
-            // Sized by fields() once it has counted the lines.
-            head.headers = new HeaderBlock(0);
-            error = Http1HeadParser.fields(head, head.headers, bytes, lineEnd, length, true);
+        if (error == null && head.request && !options.allowCustomMethods() && !Http1HeadParser.knownMethod(head.method)) {
+            error = "http1.codec_error"; // as Envoy's parser: only its list of methods unless allow_custom_methods
         }
         if (error == null) {
-            error = head.frame();
+            // Sized by fields() once it has counted the lines.
+            OriginalHeaderCase original = null;
+            if (options.headerKeyFormat() == io.remora.config.Http1Options.HeaderKeyFormat.PRESERVE_CASE) {
+                original = new OriginalHeaderCase(options.properCaseEnvoyHeaders());
+                if (!head.request && options.forwardReasonPhrase()) {
+                    original.reasonPhrase(Http1HeadParser.reasonPhrase(bytes, lineEnd));
+                }
+                head.headers = new io.remora.http.CasedHeaderBlock(0, original);
+            } else {
+                head.headers = new HeaderBlock(0);
+            }
+            error = Http1HeadParser.fields(head, head.headers, bytes, lineEnd, length, true, original);
+        }
+        if (error == null) {
+            error = head.frame(options.allowChunkedLength());
         }
         if (error != null) {
             fail(error == Http1Head.NOT_IMPLEMENTED ? 501 : 400, error == Http1Head.NOT_IMPLEMENTED
@@ -361,7 +380,7 @@ public final class Http1Parser extends Http1SectionScanner {
             byte[] bytes = Http1HeadParser.scratch(end);
             in.readBytes(bytes, 0, end);
             trailers = new HeaderBlock(0);
-            String error = Http1HeadParser.fields(head, trailers, bytes, 0, end, false);
+            String error = Http1HeadParser.fields(head, trailers, bytes, 0, end, false, null);
             if (error != null) {
                 fail(400, error);
                 return false;

@@ -31,6 +31,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     Http1UpstreamConnection(Http1ConnectionPool pool) {
         super(pool);
         this.parser = new Http1Parser(false, 4096, pool.ctx.cluster.config().responseHeaderLimits().maxBytes(), this);
+        this.parser.options(pool.ctx.cluster.config().http1Options());
         this.idleTimer = new WorkerTimer.Timeout(() -> pool.idleTimedOut(this));
     }
 

@@ -84,7 +84,8 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
         upgradeRequested = !connectRequested && Upgrades.isUpgrade(headers);
         boolean tunnel = connectRequested || upgradeRequested;
         chunkedRequest = !tunnel && !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
-        ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest);
+        ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest,
+                pool.ctx.cluster.config().http1Options(), pool.nameCase);
         // Void promises: no listener is needed, and a failed write reaches exceptionCaught (close).
         channel.writeAndFlush(head, channel.voidPromise());
         if (endStream) {
@@ -162,7 +163,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             // Trailers exist only in chunked framing; after a content-length body they are dropped.
             // As Envoy's codec, they are written only with the cluster's enable_trailers.
             ByteBuf last = pool.ctx.cluster.config().http1EnableTrailers()
-                    ? Http1Wire.lastChunk(channel.alloc(), trailers) : Http1Wire.lastChunk();
+                    ? Http1Wire.lastChunk(channel.alloc(), trailers, pool.nameCase) : Http1Wire.lastChunk();
             channel.writeAndFlush(last, channel.voidPromise());
         }
         maybeRelease();

@@ -60,11 +60,7 @@ public final class Http1Wire {
 
     /** The status line, "HTTP/1.1 200 OK\r\n", with Netty's reason phrases. */
     public static void statusLine(ByteBuf out, int status) {
-        out.writeBytes(HTTP_1_1);
-        out.writeByte('0' + status / 100 % 10).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
-        out.writeByte(' ');
-        ByteBufUtil.writeAscii(out, HttpResponseStatus.valueOf(status).reasonPhrase());
-        out.writeBytes(CRLF);
+        statusLine(out, status, HttpResponseStatus.valueOf(status).reasonPhrase());
     }
 
     /** A status line's size, for sizing the head's buffer. */
@@ -92,12 +88,33 @@ public final class Http1Wire {
         out.writeBytes(CRLF);
     }
 
+    /** One header line, its name in {@code nameCase} (null: as held). */
+    public static void header(ByteBuf out, CharSequence name, CharSequence value, HeaderNameCase nameCase) {
+        if (nameCase == null) {
+            write(out, name);
+        } else {
+            nameCase.write(out, name);
+        }
+        out.writeByte(':').writeByte(' ');
+        write(out, value);
+        out.writeBytes(CRLF);
+    }
+
+    /** The status line with the reason phrase an upstream sent (preserve_case's forward_reason_phrase). */
+    public static void statusLine(ByteBuf out, int status, CharSequence reason) {
+        out.writeBytes(HTTP_1_1);
+        out.writeByte('0' + status / 100 % 10).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
+        out.writeByte(' ');
+        write(out, reason);
+        out.writeBytes(CRLF);
+    }
+
     /** The blank line that ends a head. */
     public static void endHead(ByteBuf out) {
         out.writeBytes(CRLF);
     }
 
-    private static void write(ByteBuf out, CharSequence s) {
+    static void write(ByteBuf out, CharSequence s) {
         if (s instanceof AsciiString a) {
             out.writeBytes(a.array(), a.arrayOffset(), a.length());
         } else {
@@ -142,8 +159,11 @@ public final class Http1Wire {
         out.writeBytes(CRLF);
     }
 
-    /** The zero-size chunk with trailers (pseudo-headers never travel): the end of a chunked body. */
-    public static ByteBuf lastChunk(ByteBufAllocator alloc, Http2Headers trailers) {
+    /**
+     * The zero-size chunk with trailers (pseudo-headers never travel): the end of a chunked body;
+     * names in {@code nameCase} (the block's own when it has one; null: as held).
+     */
+    public static ByteBuf lastChunk(ByteBufAllocator alloc, Http2Headers trailers, HeaderNameCase nameCase) {
         int size = 5;
         HeaderBlock block = HeaderBlock.of(trailers);
         for (int i = block.pseudoCount(); i < block.size(); i++) {
@@ -151,8 +171,9 @@ public final class Http1Wire {
         }
         ByteBuf out = alloc.buffer(size);
         out.writeByte('0').writeBytes(CRLF);
+        HeaderNameCase names = block.nameCase() != null ? block.nameCase() : nameCase;
         for (int i = block.pseudoCount(); i < block.size(); i++) {
-            header(out, block.name(i), block.value(i));
+            header(out, block.name(i), block.value(i), names);
         }
         out.writeBytes(CRLF);
         return out;

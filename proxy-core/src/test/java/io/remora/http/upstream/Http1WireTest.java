@@ -128,7 +128,7 @@ class Http1WireTest {
         }
         Http2Headers trailers = new DefaultHttp2Headers(false);
         trailers.add("grpc-status", "0");
-        ch.writeInbound(Http1Wire.lastChunk(ch.alloc(), trailers));
+        ch.writeInbound(Http1Wire.lastChunk(ch.alloc(), trailers, null));
         long received = 0;
         boolean sawRequest = false;
         LastHttpContent last = null;
@@ -151,5 +151,13 @@ class Http1WireTest {
         last.release();
         assertEquals("0\r\n\r\n", text(Http1Wire.lastChunk()));
         ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void trailersTakeTheConnectionsHeaderKeyFormat() {
+        Http2Headers trailers = new DefaultHttp2Headers(false);
+        trailers.add("grpc-status", "0");
+        assertEquals("0\r\nGrpc-Status: 0\r\n\r\n",
+                text(Http1Wire.lastChunk(ByteBufAllocator.DEFAULT, trailers, HeaderNameCase.PROPER)));
     }
 }

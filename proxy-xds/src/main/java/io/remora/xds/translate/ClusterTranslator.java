@@ -113,6 +113,8 @@ public final class ClusterTranslator {
         }
         // http_protocol_options.enable_trailers: the deprecated cluster field, or the typed options'.
         boolean trailers = c.getHttpProtocolOptions().getEnableTrailers();
+        io.remora.config.Http1Options h1 = c.hasHttpProtocolOptions() ? Http1OptionsTranslator.translate(
+                c.getHttpProtocolOptions(), false, path.field("http_protocol_options")) : io.remora.config.Http1Options.DEFAULT;
         // upstream_http_protocol_options: the typed options' when there are typed options at all, as Envoy.
         io.remora.config.AutoSniConfig autoSni = c.hasUpstreamHttpProtocolOptions()
                 ? AutoSniTranslator.translate(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
@@ -154,11 +156,15 @@ public final class ClusterTranslator {
                     } else {
                         protocol = ClusterConfig.UpstreamProtocol.HTTP1;
                         trailers = x.getHttpProtocolOptions().getEnableTrailers();
+                        h1 = Http1OptionsTranslator.translate(x.getHttpProtocolOptions(), false,
+                                op.field("explicit_http_config").field("http_protocol_options"));
                     }
                 }
                 case USE_DOWNSTREAM_PROTOCOL_CONFIG -> {
                     protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
                     trailers = o.getUseDownstreamProtocolConfig().getHttpProtocolOptions().getEnableTrailers();
+                    h1 = Http1OptionsTranslator.translate(o.getUseDownstreamProtocolConfig().getHttpProtocolOptions(), false,
+                            op.field("use_downstream_protocol_config").field("http_protocol_options"));
                     if (o.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()) {
                         h2 = Http2OptionsTranslator.translate(o.getUseDownstreamProtocolConfig().getHttp2ProtocolOptions(),
                                 op.field("use_downstream_protocol_config").field("http2_protocol_options"), ctx);
@@ -168,6 +174,8 @@ public final class ClusterTranslator {
                     // ALPN with each host picks h2 or http/1.1 (plaintext: HTTP/1.1).
                     protocol = ClusterConfig.UpstreamProtocol.AUTO;
                     trailers = o.getAutoConfig().getHttpProtocolOptions().getEnableTrailers();
+                    h1 = Http1OptionsTranslator.translate(o.getAutoConfig().getHttpProtocolOptions(), false,
+                            op.field("auto_config").field("http_protocol_options"));
                     if (o.getAutoConfig().hasHttp2ProtocolOptions()) {
                         h2 = Http2OptionsTranslator.translate(o.getAutoConfig().getHttp2ProtocolOptions(),
                                 op.field("auto_config").field("http2_protocol_options"), ctx);
@@ -271,7 +279,7 @@ public final class ClusterTranslator {
                 .dnsResolver(dnsResolver).respectDnsTtl(c.getRespectDnsTtl()).dnsFailureRefresh(dnsFailure)
                 .dnsJitter(dnsJitter)
                 .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
-                .http1EnableTrailers(trailers)
+                .http1EnableTrailers(trailers).http1Options(h1)
                 .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval()).autoSni(autoSni)
                 .closeConnectionsOnHostHealthFailure(c.getCloseConnectionsOnHostHealthFailure())
                 .outlierDetection(outlier).transportSocket(tls).upstreamProxyProtocol(sockets.proxyProtocol())

@@ -140,6 +140,9 @@ public final class HttpConnectionManagerTranslator {
                 .http1AcceptHttp10(h.getHttpProtocolOptions().getAcceptHttp10())
                 .http1DefaultHostForHttp10(h.getHttpProtocolOptions().getDefaultHostForHttp10().isEmpty() ? null
                         : h.getHttpProtocolOptions().getDefaultHostForHttp10())
+                .http1Options(Http1OptionsTranslator.translate(h.getHttpProtocolOptions(),
+                        h.hasStreamErrorOnInvalidHttpMessage() && h.getStreamErrorOnInvalidHttpMessage().getValue(),
+                        path.field("http_protocol_options")))
                 .localReply(localReply).build();
     }
 

@@ -16,14 +16,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class Http1TrailersTranslationTest {
 
-    private static HttpConnectionManagerConfig hcm(String options) {
+    static HttpConnectionManagerConfig hcm(String options) {
         var lb = new BootstrapLoader().loadString(
                 HcmListenerYaml.listener(options, "direct_response: { status: 200 }"), "test.yaml");
         return assertInstanceOf(HttpConnectionManagerConfig.class,
                 lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
     }
 
-    private static ClusterConfig cluster(String body) {
+    /** A cluster's typed HttpProtocolOptions with {@code %s} its fields (for {@link #cluster}). */
+    static final String TYPED = """
+                typed_extension_protocol_options:
+                  envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                    "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                    %s
+            """;
+
+    static ClusterConfig cluster(String body) {
         String yaml = """
                 static_resources:
                   clusters:
@@ -44,12 +52,7 @@ class Http1TrailersTranslationTest {
     void clusterTrailersFollowItsHttpProtocolOptions() {
         assertFalse(cluster("").http1EnableTrailers());
         assertTrue(cluster("    http_protocol_options: { enable_trailers: true }\n").http1EnableTrailers());
-        String typed = """
-                    typed_extension_protocol_options:
-                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                        %s
-                """;
+        String typed = TYPED;
         assertTrue(cluster(typed.formatted("explicit_http_config: { http_protocol_options: { enable_trailers: true } }"))
                 .http1EnableTrailers());
         assertTrue(cluster(typed.formatted("use_downstream_protocol_config: { http_protocol_options: { enable_trailers: true } }"))
