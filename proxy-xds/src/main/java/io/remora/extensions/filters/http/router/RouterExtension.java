@@ -44,6 +44,10 @@ public final class RouterExtension implements HttpFilterExtension<RouterFilterCo
                         + "x-envoy-retry-grpc-on x-envoy-retry-on], got '" + r.getStrictCheckHeaders(i) + "'");
             }
         }
+        if (r.getStartChildSpan()) {
+            ctx.warnOnce("router.start_child_span", "start_child_span is not supported: each request has its one"
+                    + " span and no egress span per try, first at " + path.field("start_child_span"));
+        }
         Duration flushEvery = null;
         if (r.getUpstreamLogOptions().hasUpstreamLogFlushInterval()) {
             flushEvery = Protos.duration(r.getUpstreamLogOptions().getUpstreamLogFlushInterval());
