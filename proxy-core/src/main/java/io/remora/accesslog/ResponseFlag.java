@@ -26,7 +26,8 @@ public enum ResponseFlag {
     DURATION_TIMEOUT("DT"),
     UPSTREAM_MAX_STREAM_DURATION_REACHED("UMSDR"),
     OVERLOAD_MANAGER("OM"),
-    DNS_RESOLUTION_FAILURE("DF");
+    DNS_RESOLUTION_FAILURE("DF"),
+    DROP_OVERLOAD("DO");
 
     public final String code;
 

@@ -44,6 +44,16 @@ public final class ClusterStats {
     public final AtomicLong upstreamRqActive = new AtomicLong();
     public final AtomicLong membershipHealthy = new AtomicLong();
     public final AtomicLong membershipTotal = new AtomicLong();
+    /** {@code upstream_cx_pool_overflow}: a pool was not made, max_connection_pools reached. */
+    public final Counter upstreamCxPoolOverflow;
+    /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503. */
+    public final Counter upstreamRqDropOverload;
+    /** EDS assignments that carried endpoint_stale_after, and those that went stale. */
+    public final Counter assignmentTimeoutReceived;
+    public final Counter assignmentStale;
+    /** {@code circuit_breakers.default.*} and {@code circuit_breakers.high.*}. */
+    public final CircuitBreakerStats circuitBreakersDefault;
+    public final CircuitBreakerStats circuitBreakersHigh;
     /** Upstream request time in milliseconds, with Envoy's histogram buckets. */
     public final DistributionSummary upstreamRqTime;
     private final ResponseCodeCounters codes;
@@ -79,6 +89,12 @@ public final class ClusterStats {
         upstreamRqMaxDurationReached = c("envoy_cluster_upstream_rq_max_duration_reached");
         upstreamCxIdleTimeout = c("envoy_cluster_upstream_cx_idle_timeout");
         http2KeepaliveTimeout = c("envoy_cluster_http2_keepalive_timeout");
+        upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
+        upstreamRqDropOverload = c("envoy_cluster_upstream_rq_drop_overload");
+        assignmentTimeoutReceived = c("envoy_cluster_assignment_timeout_received");
+        assignmentStale = c("envoy_cluster_assignment_stale");
+        circuitBreakersDefault = new CircuitBreakerStats(r, name, "default");
+        circuitBreakersHigh = new CircuitBreakerStats(r, name, "high");
         Gauge.builder("envoy_cluster_upstream_cx_active", upstreamCxActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_upstream_rq_active", upstreamRqActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_membership_healthy", membershipHealthy, AtomicLong::get).tag(TAG, name).register(r);
@@ -111,6 +127,37 @@ public final class ClusterStats {
                     s = new LbSubsetStats(registry, name);
                     lbSubsets = s;
                 }
+            }
+        }
+        return s;
+    }
+
+    private volatile TrackedClusterStats timeoutBudgets;
+    private volatile TrackedClusterStats.Sizes sizes;
+
+    /** track_cluster_stats.timeout_budgets' histograms, registered on first use. */
+    public TrackedClusterStats timeoutBudgets() {
+        TrackedClusterStats t = timeoutBudgets;
+        if (t == null) {
+            synchronized (this) {
+                if (timeoutBudgets == null) {
+                    timeoutBudgets = TrackedClusterStats.timeoutBudgets(registry, name);
+                }
+                t = timeoutBudgets;
+            }
+        }
+        return t;
+    }
+
+    /** track_cluster_stats.request_response_sizes' histograms, registered on first use. */
+    public TrackedClusterStats.Sizes sizes() {
+        TrackedClusterStats.Sizes s = sizes;
+        if (s == null) {
+            synchronized (this) {
+                if (sizes == null) {
+                    sizes = TrackedClusterStats.sizes(registry, name);
+                }
+                s = sizes;
             }
         }
         return s;

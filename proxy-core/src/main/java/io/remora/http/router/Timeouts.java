@@ -143,6 +143,9 @@ final class Timeouts {
         }
         UpstreamRequest a = r.current;
         if (a != null) {
+            if (a.tracked != null) {
+                a.tracked.globalTimeout();
+            }
             a.host.stats.rqTimeout.increment();
             a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
             a.abandon();

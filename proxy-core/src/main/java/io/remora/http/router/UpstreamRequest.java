@@ -3,7 +3,9 @@ package io.remora.http.router;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.Cancellable;
+import io.remora.http.upstream.ConnectionPool;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.PoolOptions;
 import io.remora.http.upstream.ResetReason;
@@ -36,7 +38,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
     /** A tunnel's upstream half ended while the client's is still open. */
     boolean responseEnded;
     int written;
-    /** The response's status, kept for when it ends; a short so the try stays in 64 bytes. */
+    /** The response's status, kept for when it ends; a short to keep the try small. */
     short status;
     /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
     boolean loadReported;
@@ -45,6 +47,8 @@ final class UpstreamRequest implements UpstreamCallbacks {
     TryTimers timers;
     /** The try's upstream HTTP filters; null when neither the cluster nor the router lists any. */
     final FilteredTry filtered;
+    /** track_cluster_stats; null when the cluster tracks nothing. */
+    final TrackedTry tracked;
 
     UpstreamRequest(RouterFilter router, Cluster cluster, Host host, Http2Headers headers) {
         this.router = router;
@@ -54,6 +58,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         // Not for a tunnel yet: its body is a byte stream the router relays as it comes (Envoy does run them there).
         io.remora.http.filter.UpstreamHttpFilterChain chain = router.tunnel == null ? FilteredTry.chainFor(router) : null;
         this.filtered = chain == null ? null : new FilteredTry(this, chain);
+        this.tracked = TrackedTry.of(cluster);
     }
 
     /** Whether the request can be written: to the filters from the start, else once the pool gave a stream. */
@@ -83,12 +88,21 @@ final class UpstreamRequest implements UpstreamCallbacks {
                 router.info.filterState(), ci);
         io.remora.network.OriginalSource source = io.remora.network.OriginalSource.forRequest(
                 router.info.filterState(), ci);
-        Cancellable c = router.tunnel != null && router.tunnel.terminate
-                ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
-                        host, source, cb.filterState(), proxy, this)
-                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
-                        router.protocolFor(cluster), PoolOptions.forRequest(source,
-                                router.info.filterState(), proxy)).newStream(this);
+        Cancellable c;
+        if (router.tunnel != null && router.tunnel.terminate) {
+            c = TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
+                    host, source, cb.filterState(), proxy, this);
+        } else {
+            ConnectionPool pool = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
+                    router.protocolFor(cluster), PoolOptions.forRequest(source, router.info.filterState(), proxy));
+            if (pool == ConnectionPools.REFUSED) {
+                // max_connection_pools: Envoy's router gets no pool and answers as without a healthy host.
+                release();
+                router.localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+                return;
+            }
+            c = pool.newStream(this);
+        }
         if (stream == null && !finished) {
             pending = c;
         }
@@ -174,6 +188,9 @@ final class UpstreamRequest implements UpstreamCallbacks {
         }
         if (limitsHeld) {
             limitsHeld = false;
+            if (tracked != null) {
+                tracked.end(this);
+            }
             cluster.limits().requests.decrementAndGet();
             cluster.stats().upstreamRqActive.decrementAndGet();
             host.activeRequests.decrementAndGet();
@@ -267,6 +284,9 @@ final class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
+        if (tracked != null) {
+            tracked.responseHeaders(h);
+        }
         if (filtered != null) {
             filtered.filters.encodeHeaders(h, endStream);
         } else {
@@ -289,6 +309,9 @@ final class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
+        if (tracked != null) {
+            tracked.responseData(data.readableBytes());
+        }
         if (filtered != null) {
             filtered.filters.encodeData(data, endStream);
         } else {
