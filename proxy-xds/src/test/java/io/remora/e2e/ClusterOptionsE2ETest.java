@@ -86,6 +86,10 @@ class ClusterOptionsE2ETest {
                   route: { cluster: ignoring }
                 - match: { prefix: /counting }
                   route: { cluster: counting }
+                - match: { prefix: /by-weight }
+                  route: { cluster: by_weight }
+                - match: { prefix: /by-count }
+                  route: { cluster: by_count }
                 """;
         String clusters = Bootstraps.cluster("drop100", false, null, web.port()) + DROP.formatted(100)
                 + Bootstraps.cluster("drop0", false, null, web.port()) + DROP.formatted(0)
@@ -105,9 +109,36 @@ class ClusterOptionsE2ETest {
                         + "  common_lb_config: { ignore_new_hosts_until_first_hc: true }\n",
                         checked.port(), silent1.port(), silent2.port())
                 + Bootstraps.cluster("counting", false, SLOW_FIRST_CHECK,
-                        checked.port(), silent1.port(), silent2.port());
+                        checked.port(), silent1.port(), silent2.port())
+                + priorities("by_weight", true) + priorities("by_count", false);
         proxy = stack.start(stack.render(Bootstraps.ingress("", "", routes),
                 Map.of("CLUSTERS", Bootstraps.indent(clusters, 2))));
+    }
+
+    /**
+     * Priority 0: web (weight 1) and an UNHEALTHY host of weight 9; priority 1: checked. Half the
+     * hosts of priority 0 are healthy (no panic), a tenth of its weight.
+     */
+    private static String priorities(String name, boolean weighted) {
+        return """
+                - name: %s
+                  type: STATIC
+                  connect_timeout: 1s
+                  load_assignment:
+                    cluster_name: %s
+                    policy: { weighted_priority_health: %s }
+                    endpoints:
+                    - priority: 0
+                      lb_endpoints:
+                      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                        load_balancing_weight: 1
+                      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                        load_balancing_weight: 9
+                        health_status: UNHEALTHY
+                    - priority: 1
+                      lb_endpoints:
+                      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                """.formatted(name, name, weighted, web.port(), silent1.port(), checked.port());
     }
 
     private static void silentChecks(ChannelHandlerContext ctx, FullHttpRequest req, int n) {
@@ -241,5 +272,22 @@ class ClusterOptionsE2ETest {
         assertTrue(counting.getOrDefault("checked", 0) < 30 && counting.size() == 3, counting.toString());
         assertEquals(0.0, proxy.stat("cluster.ignoring.lb_healthy_panic"));
         assertTrue(proxy.stat("cluster.counting.lb_healthy_panic") > 0);
+    }
+
+    @Test
+    void weightedPriorityHealthWeighsTheHealthyHosts() throws Exception {
+        Map<String, Integer> byWeight = new HashMap<>();
+        Map<String, Integer> byCount = new HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            byWeight.merge(get("/by-weight").body(), 1, Integer::sum);
+            byCount.merge(get("/by-count").body(), 1, Integer::sum);
+        }
+        // By weight priority 0 is 140% x 1/10 = 14% healthy, so it takes 14% of the load (28 of 200);
+        // by count it is 140% x 1/2 = 70% healthy (140 of 200). The rest goes to priority 1.
+        int weightedP0 = byWeight.getOrDefault("web", 0);
+        int countedP0 = byCount.getOrDefault("web", 0);
+        assertTrue(weightedP0 > 5 && weightedP0 < 60, byWeight.toString());
+        assertTrue(countedP0 > 110 && countedP0 < 170, byCount.toString());
+        assertEquals(200, weightedP0 + byWeight.getOrDefault("checked", 0), byWeight.toString());
     }
 }
