@@ -132,35 +132,19 @@ public final class ClusterStats {
         return s;
     }
 
-    private volatile TrackedClusterStats timeoutBudgets;
-    private volatile TrackedClusterStats.Sizes sizes;
+    /** track_cluster_stats.timeout_budgets' histograms once the cluster asked for them; null before. */
+    public volatile TrackedClusterStats timeoutBudgets;
+    /** track_cluster_stats.request_response_sizes' histograms once asked for; null before. */
+    public volatile TrackedClusterStats.Sizes sizes;
 
-    /** track_cluster_stats.timeout_budgets' histograms, registered on first use. */
-    public TrackedClusterStats timeoutBudgets() {
-        TrackedClusterStats t = timeoutBudgets;
-        if (t == null) {
-            synchronized (this) {
-                if (timeoutBudgets == null) {
-                    timeoutBudgets = TrackedClusterStats.timeoutBudgets(registry, name);
-                }
-                t = timeoutBudgets;
-            }
+    /** Registers the histograms track_cluster_stats asks for (at config time, as Envoy; idempotent). */
+    public synchronized void track(boolean budgets, boolean requestResponseSizes) {
+        if (budgets && timeoutBudgets == null) {
+            timeoutBudgets = TrackedClusterStats.timeoutBudgets(registry, name);
         }
-        return t;
-    }
-
-    /** track_cluster_stats.request_response_sizes' histograms, registered on first use. */
-    public TrackedClusterStats.Sizes sizes() {
-        TrackedClusterStats.Sizes s = sizes;
-        if (s == null) {
-            synchronized (this) {
-                if (sizes == null) {
-                    sizes = TrackedClusterStats.sizes(registry, name);
-                }
-                s = sizes;
-            }
+        if (requestResponseSizes && sizes == null) {
+            sizes = TrackedClusterStats.sizes(registry, name);
         }
-        return s;
     }
 
     /** Counts one upstream response: {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */

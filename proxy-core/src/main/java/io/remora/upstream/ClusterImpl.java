@@ -255,12 +255,7 @@ public final class ClusterImpl implements Cluster {
         }
         limits.thresholds(breakers(next));
         limits.publish(stats, next);
-        if (next.options().trackTimeoutBudgets()) {
-            stats.timeoutBudgets(); // listed from the start, as Envoy's
-        }
-        if (next.options().trackRequestResponseSizes()) {
-            stats.sizes();
-        }
+        stats.track(next.options().trackTimeoutBudgets(), next.options().trackRequestResponseSizes());
         resilience.configure(next, prioritySet.hosts());
         clientSideWeights.configure(next.loadBalancing().clientSideWeights());
         switch (next.type()) {

@@ -33,8 +33,10 @@ final class TrackedTry {
         if (!o.trackTimeoutBudgets() && !o.trackRequestResponseSizes()) {
             return null;
         }
-        return new TrackedTry(o.trackTimeoutBudgets() ? c.stats().timeoutBudgets() : null,
-                o.trackRequestResponseSizes() ? c.stats().sizes() : null);
+        // A config that has just asked may not have its histograms registered yet: null, untracked.
+        TrackedClusterStats budgets = o.trackTimeoutBudgets() ? c.stats().timeoutBudgets : null;
+        TrackedClusterStats.Sizes sizes = o.trackRequestResponseSizes() ? c.stats().sizes : null;
+        return budgets == null && sizes == null ? null : new TrackedTry(budgets, sizes);
     }
 
     void responseHeaders(Http2Headers h) {

@@ -2,8 +2,8 @@ package io.remora.http.router;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.upstream.Cancellable;
 import io.remora.http.upstream.ConnectionPool;
 import io.remora.http.upstream.ConnectionPools;

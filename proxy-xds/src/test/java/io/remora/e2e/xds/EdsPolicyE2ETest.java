@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * EDS-delivered options over ADS from java-control-plane: endpoint_stale_after empties the
- * cluster when no new assignment comes in time (503 UH, {@code assignment_stale}) until the next
- * one; close_connections_on_host_set_change drains the pooled connections to a host that stays
+ * cluster when no assignment comes in time (503 UH, {@code assignment_stale}; an identical one
+ * sent again counts) until the next one; close_connections_on_host_set_change drains the pooled connections to a host that stays
  * when another host joins, where without it the connection is reused.
  */
 class EdsPolicyE2ETest {
@@ -50,16 +50,23 @@ class EdsPolicyE2ETest {
             int port = XdsProxy.freePort();
             Cluster cluster = XdsTestResources.edsCluster(CLUSTER, null);
             ClusterLoadAssignment.Policy stale = ClusterLoadAssignment.Policy.newBuilder()
-                    .setEndpointStaleAfter(Durations.fromSeconds(2)).build();
+                    .setEndpointStaleAfter(Durations.fromSeconds(3)).build();
             cp.set(snapshot("1", port, cluster, assignment(stale, up.port())));
             try (XdsProxy proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false))) {
                 XdsAdsE2ETest.awaitAck(cp, false, EDS, "1");
                 proxy.awaitReply("served", port, "/", r -> r.status() == 200 && r.body().equals("fresh"));
+                // The same assignment sent again (a new version) restarts the deadline each time.
+                for (int i = 0; i < 8; i++) {
+                    Thread.sleep(500);
+                    cp.set(snapshot("1." + i, port, cluster, assignment(stale, up.port())));
+                    XdsAdsE2ETest.awaitAck(cp, false, EDS, "1." + i);
+                    assertEquals(200, proxy.get(port, "/").status(), "kept alive by re-sends, " + i);
+                }
                 XdsProxy.Reply gone = proxy.awaitReply("stale", port, "/", r -> r.status() == 503);
                 assertEquals("no healthy upstream", gone.body());
                 String tag = "envoy_cluster_name=\"" + CLUSTER + "\"";
                 assertEquals(1.0, proxy.metric("envoy_cluster_assignment_stale", tag));
-                assertEquals(1.0, proxy.metric("envoy_cluster_assignment_timeout_received", tag));
+                assertEquals(9.0, proxy.metric("envoy_cluster_assignment_timeout_received", tag), "one per delivery");
                 assertEquals(0.0, proxy.metric("envoy_cluster_membership_total", tag));
 
                 // A new assignment (here without a deadline) brings the endpoints back for good.
@@ -67,7 +74,7 @@ class EdsPolicyE2ETest {
                         up.port())));
                 XdsAdsE2ETest.awaitAck(cp, false, EDS, "2");
                 proxy.awaitReply("fresh again", port, "/", r -> r.status() == 200);
-                Thread.sleep(2500); // past the old deadline
+                Thread.sleep(3500); // past the old deadline
                 assertEquals(200, proxy.get(port, "/").status());
                 assertEquals(1.0, proxy.metric("envoy_cluster_assignment_stale", tag));
             }
