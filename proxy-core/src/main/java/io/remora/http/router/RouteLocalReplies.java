@@ -14,7 +14,8 @@ import io.remora.upstream.Cluster;
 /**
  * The answers the router gives before any upstream is involved, as Envoy's router does: 404
  * {@code NR} without a route, the route's direct_response or redirect, 503 {@code NC} for a
- * cluster that does not exist, 503 {@code DO} for a request drop_overloads sheds. Static so that the forwarding path allocates nothing for it.
+ * cluster that does not exist, 503 {@code DO} for a request drop_overloads sheds. Static so that
+ * the forwarding path allocates nothing for it.
  */
 final class RouteLocalReplies {
     private static final AsciiString LOCATION = AsciiString.cached("location");
