@@ -143,8 +143,9 @@ final class Timeouts {
         }
         UpstreamRequest a = r.current;
         if (a != null) {
-            if (a.tracked != null) {
-                a.tracked.globalTimeout();
+            TrackedTry tracked = TryTimers.tracked(a);
+            if (tracked != null) {
+                tracked.globalTimeout();
             }
             a.host.stats.rqTimeout.increment();
             a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);

@@ -38,7 +38,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
     /** A tunnel's upstream half ended while the client's is still open. */
     boolean responseEnded;
     int written;
-    /** The response's status, kept for when it ends; a short to keep the try small. */
+    /** The response's status, kept for when it ends; a short so the try stays in 64 bytes. */
     short status;
     /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
     boolean loadReported;
@@ -47,8 +47,6 @@ final class UpstreamRequest implements UpstreamCallbacks {
     TryTimers timers;
     /** The try's upstream HTTP filters; null when neither the cluster nor the router lists any. */
     final FilteredTry filtered;
-    /** track_cluster_stats; null when the cluster tracks nothing. */
-    final TrackedTry tracked;
 
     UpstreamRequest(RouterFilter router, Cluster cluster, Host host, Http2Headers headers) {
         this.router = router;
@@ -58,7 +56,10 @@ final class UpstreamRequest implements UpstreamCallbacks {
         // Not for a tunnel yet: its body is a byte stream the router relays as it comes (Envoy does run them there).
         io.remora.http.filter.UpstreamHttpFilterChain chain = router.tunnel == null ? FilteredTry.chainFor(router) : null;
         this.filtered = chain == null ? null : new FilteredTry(this, chain);
-        this.tracked = TrackedTry.of(cluster);
+        TrackedTry tracked = TrackedTry.of(cluster);
+        if (tracked != null) {
+            TryTimers.track(this, tracked);
+        }
     }
 
     /** Whether the request can be written: to the filters from the start, else once the pool gave a stream. */
@@ -188,6 +189,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         }
         if (limitsHeld) {
             limitsHeld = false;
+            TrackedTry tracked = TryTimers.tracked(this);
             if (tracked != null) {
                 tracked.end(this);
             }
@@ -284,6 +286,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
+        TrackedTry tracked = TryTimers.tracked(this);
         if (tracked != null) {
             tracked.responseHeaders(h);
         }
@@ -309,6 +312,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
+        TrackedTry tracked = TryTimers.tracked(this);
         if (tracked != null) {
             tracked.responseData(data.readableBytes());
         }

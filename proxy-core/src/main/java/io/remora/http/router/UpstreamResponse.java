@@ -125,8 +125,9 @@ final class UpstreamResponse {
     }
 
     static void onComplete(RouterFilter r, UpstreamRequest a, int status) {
-        if (a.tracked != null) {
-            a.tracked.responseComplete(r);
+        TrackedTry tracked = TryTimers.tracked(a);
+        if (tracked != null) {
+            tracked.responseComplete(r);
         }
         a.complete();
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - a.startNanos);
