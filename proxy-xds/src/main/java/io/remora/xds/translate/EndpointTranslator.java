@@ -52,6 +52,9 @@ public final class EndpointTranslator {
         if (p.getDropOverloadsCount() == 1) {
             var drop = p.getDropOverloads(0);
             category = drop.getCategory();
+            if (category.isEmpty()) {
+                throw path.field("drop_overloads").index(0).field("category").error("must not be empty");
+            }
             var pct = drop.getDropPercentage();
             double denominator = switch (pct.getDenominator()) {
                 case HUNDRED -> 100;
@@ -69,10 +72,9 @@ public final class EndpointTranslator {
         java.time.Duration stale = null;
         if (p.hasEndpointStaleAfter()) {
             stale = Protos.duration(p.getEndpointStaleAfter());
-            if (stale.isNegative()) {
-                throw path.field("endpoint_stale_after").error("must not be negative");
+            if (stale.isNegative() || stale.isZero()) {
+                throw path.field("endpoint_stale_after").error("must be greater than 0");
             }
-            stale = stale.isZero() ? null : stale; // Envoy arms no timer for 0
         }
         if (category == null && stale == null && !p.getWeightedPriorityHealth()) {
             return ClusterLoadAssignment.Policy.NONE;

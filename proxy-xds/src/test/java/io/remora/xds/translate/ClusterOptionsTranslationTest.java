@@ -80,6 +80,10 @@ class ClusterOptionsTranslationTest {
         TranslationException over = refused(bootstrap("", "{ drop_overloads: [ { category: a,"
                 + " drop_percentage: { numerator: 101 } } ] }"));
         assertTrue(over.getMessage().contains("drop_overloads[0].drop_percentage"), over.getMessage());
+        TranslationException unnamed = refused(bootstrap("", "{ drop_overloads: [ { drop_percentage: { numerator: 1 } } ] }"));
+        assertTrue(unnamed.getMessage().contains("drop_overloads[0].category"), unnamed.getMessage());
+        TranslationException never = refused(bootstrap("", "{ endpoint_stale_after: 0s }"));
+        assertTrue(never.getMessage().contains("policy.endpoint_stale_after"), never.getMessage());
     }
 
     @Test
