@@ -40,7 +40,7 @@ final class ClustersEndpoint {
             sb.append(n).append("::observability_name::").append(observabilityName(c)).append('\n');
             CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
             for (String priority : new String[]{"default_priority", "high_priority"}) {
-                CircuitBreakers t = priority.equals("default_priority") ? cb : CircuitBreakers.DEFAULT;
+                CircuitBreakers t = priority.equals("default_priority") ? cb : c.config().options().highCircuitBreakers();
                 sb.append(n).append("::").append(priority).append("::max_connections::").append(t.maxConnections()).append('\n');
                 sb.append(n).append("::").append(priority).append("::max_pending_requests::").append(t.maxPendingRequests()).append('\n');
                 sb.append(n).append("::").append(priority).append("::max_requests::").append(t.maxRequests()).append('\n');
@@ -117,7 +117,7 @@ final class ClustersEndpoint {
             cm.put("added_via_api", ctx.addedViaApi(c.name()));
             CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
             cm.put("circuit_breakers", Map.of("thresholds", List.of(thresholds(cb, "DEFAULT"),
-                    thresholds(CircuitBreakers.DEFAULT, "HIGH"))));
+                    thresholds(c.config().options().highCircuitBreakers(), "HIGH"))));
             List<Object> hosts = new ArrayList<>();
             for (Host h : c.hosts()) {
                 Map<String, Object> hm = new LinkedHashMap<>();

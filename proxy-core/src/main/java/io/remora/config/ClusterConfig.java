@@ -66,6 +66,7 @@ import java.util.List;
  * @param tcpStats          the tcp_stats socket around {@code transport_socket}, or null
  * @param http11Proxy       {@code transport_socket} is wrapped in http_11_proxy: a host whose metadata
  *                          names a proxy is reached through it with an HTTP/1.1 CONNECT
+ * @param options           the host set, warming and stats options of {@link ClusterOptions}
  */
 public record ClusterConfig(
         String name,
@@ -116,7 +117,8 @@ public record ClusterConfig(
         java.util.Map<String, Object> extensionProtocolOptions,
         TcpStatsConfig tcpStats,
         boolean http11Proxy,
-        Http1Options http1Options) {
+        Http1Options http1Options,
+        ClusterOptions options) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -146,6 +148,7 @@ public record ClusterConfig(
         perUpstreamPreconnectRatio = perUpstreamPreconnectRatio < 1 ? 1 : perUpstreamPreconnectRatio;
         aggregateClusters = aggregateClusters == null ? List.of() : List.copyOf(aggregateClusters);
         upstreamHttpFilters = upstreamHttpFilters == null ? null : List.copyOf(upstreamHttpFilters);
+        options = options == null ? ClusterOptions.DEFAULT : options;
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -174,7 +177,7 @@ public record ClusterConfig(
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
                 .aggregateClusters(aggregateClusters).socketTap(socketTap)
                 .upstreamHttpFilters(upstreamHttpFilters).extensionProtocolOptions(extensionProtocolOptions)
-                .tcpStats(tcpStats).http11Proxy(http11Proxy).http1Options(http1Options);
+                .tcpStats(tcpStats).http11Proxy(http11Proxy).http1Options(http1Options).options(options);
     }
 
     /**
@@ -280,14 +283,27 @@ public record ClusterConfig(
 
     public enum DnsLookupFamily { AUTO, V4_ONLY, V6_ONLY, V4_PREFERRED, ALL }
 
-    /** The default-priority thresholds of {@code circuit_breakers} (Envoy defaults 1024/1024/1024/3). */
+    /**
+     * One priority's thresholds of {@code circuit_breakers} (Envoy defaults 1024/1024/1024/3, no
+     * limit on connection pools).
+     *
+     * @param maxConnectionPools {@code max_connection_pools}: pools the cluster may hold at once,
+     *                           over every host, protocol and worker
+     * @param trackRemaining     {@code track_remaining}: publish the {@code remaining_*} gauges
+     */
     public record CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries,
-                                  RetryBudget retryBudget) {
+                                  RetryBudget retryBudget, int maxConnectionPools, boolean trackRemaining) {
         public static final CircuitBreakers DEFAULT = new CircuitBreakers(1024, 1024, 1024, 3);
 
         /** Without a retry budget. */
         public CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries) {
             this(maxConnections, maxPendingRequests, maxRequests, maxRetries, null);
+        }
+
+        /** Without a pool limit or the remaining gauges. */
+        public CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries,
+                               RetryBudget retryBudget) {
+            this(maxConnections, maxPendingRequests, maxRequests, maxRetries, retryBudget, Integer.MAX_VALUE, false);
         }
     }
 

@@ -205,7 +205,14 @@ public final class ClusterConfigBuilder {
                 dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                 maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
                 aggregateClusters, socketTap, upstreamHttpFilters, extensionProtocolOptions, tcpStats,
-                http11Proxy, http1Options);
+                http11Proxy, http1Options, options);
+    }
+
+    private ClusterOptions options = ClusterOptions.DEFAULT;
+
+    public ClusterConfigBuilder options(ClusterOptions v) {
+        this.options = v;
+        return this;
     }
 
     private TcpStatsConfig tcpStats;

@@ -4,7 +4,32 @@ import java.util.List;
 
 /** {@code config.endpoint.v3.ClusterLoadAssignment}. */
 public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints> endpoints,
-                                    int overprovisioningFactor) {
+                                    int overprovisioningFactor, Policy policy) {
+
+    public ClusterLoadAssignment {
+        policy = policy == null ? Policy.NONE : policy;
+    }
+
+    /** Without drop_overloads, endpoint_stale_after or weighted_priority_health. */
+    public ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints> endpoints, int overprovisioningFactor) {
+        this(clusterName, endpoints, overprovisioningFactor, Policy.NONE);
+    }
+
+    /**
+     * The rest of {@code ClusterLoadAssignment.Policy}.
+     *
+     * @param dropCategory           the single drop_overloads category, or null for none
+     * @param dropFraction           its drop_percentage as a fraction in [0, 1]: that share of the
+     *                               cluster's requests is answered 503 before a host is picked
+     * @param endpointStaleAfter     endpoints of an EDS cluster without an update for this long are
+     *                               dropped; null: never
+     * @param weightedPriorityHealth a priority's health is the weight of its healthy hosts over the
+     *                               weight of all its hosts, not their count
+     */
+    public record Policy(String dropCategory, double dropFraction, java.time.Duration endpointStaleAfter,
+                         boolean weightedPriorityHealth) {
+        public static final Policy NONE = new Policy(null, 0, null, false);
+    }
 
     /** {@code LocalityLbEndpoints}; loadBalancingWeight 0 when unset. */
     public record LocalityLbEndpoints(Locality locality, int loadBalancingWeight, int priority,

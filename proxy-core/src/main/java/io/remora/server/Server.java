@@ -155,7 +155,9 @@ public final class Server implements AutoCloseable {
         List<CompletableFuture<Void>> dns = new ArrayList<>();
         for (Cluster c : clusterManager.all()) {
             ClusterConfig.DiscoveryType t = c.config().type();
-            if (t == ClusterConfig.DiscoveryType.STRICT_DNS || t == ClusterConfig.DiscoveryType.LOGICAL_DNS) {
+            // wait_for_warm_on_init false: the cluster starts without its first answer, as in Envoy.
+            if ((t == ClusterConfig.DiscoveryType.STRICT_DNS || t == ClusterConfig.DiscoveryType.LOGICAL_DNS)
+                    && c.config().options().waitForWarmOnInit()) {
                 dns.add(((ClusterImpl) c).initialized());
             }
         }

@@ -52,6 +52,16 @@ public final class ClusterStats {
     public final AtomicLong upstreamRqActive = new AtomicLong();
     public final AtomicLong membershipHealthy = new AtomicLong();
     public final AtomicLong membershipTotal = new AtomicLong();
+    /** {@code upstream_cx_pool_overflow}: a pool was not made, max_connection_pools reached. */
+    public final Counter upstreamCxPoolOverflow;
+    /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503. */
+    public final Counter upstreamRqDropOverload;
+    /** EDS assignments that carried endpoint_stale_after, and those that went stale. */
+    public final Counter assignmentTimeoutReceived;
+    public final Counter assignmentStale;
+    /** {@code circuit_breakers.default.*} and {@code circuit_breakers.high.*}. */
+    public final CircuitBreakerStats circuitBreakersDefault;
+    public final CircuitBreakerStats circuitBreakersHigh;
     /** Upstream request time in milliseconds, with Envoy's histogram buckets. */
     public final DistributionSummary upstreamRqTime;
     private final ResponseCodeCounters codes;
@@ -92,6 +102,12 @@ public final class ClusterStats {
         http2KeepaliveTimeout = c("envoy_cluster_http2_keepalive_timeout");
         http2Floods = Http2FloodStats.register(r, "envoy_cluster_http2_", TAG, name);
         http2RxMessagingError = c("envoy_cluster_http2_rx_messaging_error");
+        upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
+        upstreamRqDropOverload = c("envoy_cluster_upstream_rq_drop_overload");
+        assignmentTimeoutReceived = c("envoy_cluster_assignment_timeout_received");
+        assignmentStale = c("envoy_cluster_assignment_stale");
+        circuitBreakersDefault = new CircuitBreakerStats(r, name, "default");
+        circuitBreakersHigh = new CircuitBreakerStats(r, name, "high");
         Gauge.builder("envoy_cluster_upstream_cx_active", upstreamCxActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_upstream_rq_active", upstreamRqActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_membership_healthy", membershipHealthy, AtomicLong::get).tag(TAG, name).register(r);
@@ -127,6 +143,21 @@ public final class ClusterStats {
             }
         }
         return s;
+    }
+
+    /** track_cluster_stats.timeout_budgets' histograms once the cluster asked for them; null before. */
+    public volatile TrackedClusterStats timeoutBudgets;
+    /** track_cluster_stats.request_response_sizes' histograms once asked for; null before. */
+    public volatile TrackedClusterStats.Sizes sizes;
+
+    /** Registers the histograms track_cluster_stats asks for (at config time, as Envoy; idempotent). */
+    public synchronized void track(boolean budgets, boolean requestResponseSizes) {
+        if (budgets && timeoutBudgets == null) {
+            timeoutBudgets = TrackedClusterStats.timeoutBudgets(registry, name);
+        }
+        if (requestResponseSizes && sizes == null) {
+            sizes = TrackedClusterStats.sizes(registry, name);
+        }
     }
 
     /** Counts one upstream response: {@code upstream_rq_completed}, {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */

@@ -341,6 +341,9 @@ public final class StatNames {
                 if (sub.equals("thrift")) {
                     return "thrift." + thriftStat(rest);
                 }
+                if (sub.equals("circuit_breakers")) {
+                    return "circuit_breakers." + rest.replaceFirst("_", "."); // the priority is a scope: default.cx_open
+                }
                 if (sub.equals("upstream_proxyprotocol")) {
                     return "upstream.proxyprotocol." + rest; // the upstream_proxy_protocol socket's scope
                 }
@@ -395,7 +398,7 @@ public final class StatNames {
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
-        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector", "aws_lambda", "thrift", "tcp_stats"};
+        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector", "aws_lambda", "thrift", "tcp_stats", "circuit_breakers"};
 
     /** The thrift router's cluster stat, its local exception's reason after a dot. */
     private static String thriftStat(String rest) {

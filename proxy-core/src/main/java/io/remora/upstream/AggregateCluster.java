@@ -33,6 +33,7 @@ final class AggregateCluster implements Cluster {
     void update(ClusterConfig next) {
         config = next;
         limits.thresholds(ClusterImpl.breakers(next));
+        limits.publish(stats, next);
     }
 
     /**

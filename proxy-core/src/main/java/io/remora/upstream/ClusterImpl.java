@@ -46,6 +46,8 @@ public final class ClusterImpl implements Cluster {
     private volatile ZoneStats zoneStats;
     /** {@code cluster.<name>.lb_healthy_panic}; null without a cluster manager (tests). */
     private final io.micrometer.core.instrument.Counter healthyPanic;
+    /** endpoint_stale_after of an EDS cluster's assignment. */
+    private final StaleAssignments staleness;
     /** Client-side weighted round robin's weights from ORCA reports (idle under other policies). */
     private final ClientSideWeightUpdater clientSideWeights;
 
@@ -69,6 +71,7 @@ public final class ClusterImpl implements Cluster {
                 this::transportSocketFactory);
         this.socketTap = new ClusterSocketTap(runtime);
         this.clientSideWeights = new ClientSideWeightUpdater(runtime, this::clientSideWeightsDue, System::nanoTime);
+        this.staleness = new StaleAssignments(runtime, stats, this::assignmentStale);
         this.healthyPanic = runtime == null ? null : io.micrometer.core.instrument.Counter
                 .builder("envoy_cluster_lb_healthy_panic").tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
         if (config.type() == DiscoveryType.ORIGINAL_DST || config.type() == DiscoveryType.DYNAMIC_FORWARD_PROXY) {
@@ -257,11 +260,17 @@ public final class ClusterImpl implements Cluster {
             upstreamHttpFilters = runtime != null ? runtime.upstreamHttpFilters(next) : null;
         }
         limits.thresholds(breakers(next));
+        limits.publish(stats, next);
+        stats.track(next.options().trackTimeoutBudgets(), next.options().trackRequestResponseSizes());
         resilience.configure(next, prioritySet.hosts());
         clientSideWeights.configure(next.loadBalancing().clientSideWeights());
         switch (next.type()) {
             case STATIC, EDS -> {
                 if (next.loadAssignment() != null) {
+                    if (next.type() == DiscoveryType.EDS && staleness.assignment(next.loadAssignment())) {
+                        // endpoint_stale_after expired on this very assignment: it stays dropped.
+                        return;
+                    }
                     setEndpoints(HostMembership.staticEndpoints(next.loadAssignment()));
                     markInitialized();
                 } else {
@@ -292,8 +301,16 @@ public final class ClusterImpl implements Cluster {
         initialized.complete(null);
     }
 
+    /** endpoint_stale_after passed without a new assignment: as Envoy, the cluster has no endpoints. */
+    private synchronized void assignmentStale(ClusterLoadAssignment cla) {
+        if (staleness.expire(cla)) {
+            setEndpoints(List.of());
+        }
+    }
+
     /** Stops timers and health checks of a cluster that was removed or replaced. */
     synchronized void close() {
+        staleness.close();
         resilience.close();
         clientSideWeights.close();
     }
@@ -328,22 +345,29 @@ public final class ClusterImpl implements Cluster {
         HostMembership.Result members = HostMembership.merge(previous, eps, applyConfigHealth,
                 resilience.healthChecked(), config);
         List<Host> all = members.all();
-        List<List<Host>> levels = members.levels();
+        ClusterConfig c = config;
+        List<List<Host>> levels = c.options().ignoreNewHostsUntilFirstHc() && resilience.healthChecked()
+                ? HostMembership.withoutPendingFirstCheck(members.levels()) : members.levels();
+        if (applyConfigHealth && c.options().closeConnectionsOnHostSetChange()
+                && HostMembership.changed(previous, all)) {
+            HostMembership.drainPools(previous, all);
+        }
         // An EDS update carries configured weights: under ORCA weights the hosts keep theirs.
         clientSideWeights.apply(all);
         boolean pendingDropped = members.pendingDropped();
-        ClusterConfig c = config;
         int overprovisioning = c.loadAssignment() != null && c.loadAssignment().overprovisioningFactor() > 0
                 ? c.loadAssignment().overprovisioningFactor() : PrioritySet.DEFAULT_OVERPROVISIONING;
         // only locality-weighted balancing reads the weights; not building them otherwise keeps the
         // Locality record's first hashCode (its ObjectMethods bootstrap) out of start-up
         Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> weights = c.loadBalancing().localityWeighted()
                 ? HostMembership.localityWeights(c.loadAssignment()) : Map.of();
+        boolean weightedHealth = c.loadAssignment() != null && c.loadAssignment().policy().weightedPriorityHealth();
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
-                c.loadBalancing(), weights, healthyPanic);
+                c.loadBalancing(), weights, healthyPanic, weightedHealth);
         subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels, weights,
                 (lv, w) -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
-                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), w, healthyPanic),
+                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), w, healthyPanic,
+                        weightedHealth),
                 runtime == null ? null : stats.lbSubsets());
         prioritySet = next;
         stats.membershipTotal.set(all.size());

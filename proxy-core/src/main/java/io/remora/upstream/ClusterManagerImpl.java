@@ -211,7 +211,8 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
 
     /** Completes when every current cluster has its first host set (or failed to get one). */
     public CompletableFuture<Void> initialized() {
-        return CompletableFuture.allOf(clusters.values().stream().filter(c -> c instanceof ClusterImpl)
+        return CompletableFuture.allOf(clusters.values().stream()
+                .filter(c -> c instanceof ClusterImpl && c.config().options().waitForWarmOnInit())
                 .map(c -> ((ClusterImpl) c).initialized()).toArray(CompletableFuture[]::new));
     }
 

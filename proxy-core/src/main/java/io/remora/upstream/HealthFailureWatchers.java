@@ -19,10 +19,12 @@ public final class HealthFailureWatchers {
     public static final class Watch {
         private final EventLoop loop;
         private final Runnable action;
+        private final boolean pool;
 
-        private Watch(EventLoop loop, Runnable action) {
+        private Watch(EventLoop loop, Runnable action, boolean pool) {
             this.loop = loop;
             this.action = action;
+            this.pool = pool;
         }
     }
 
@@ -30,7 +32,16 @@ public final class HealthFailureWatchers {
 
     /** Runs {@code action} on {@code loop} at each failure until {@link #remove}d. */
     public Watch add(EventLoop loop, Runnable action) {
-        Watch w = new Watch(loop, action);
+        return add(loop, action, false);
+    }
+
+    /** A pool's drain: also run by {@link #drainPools}. */
+    public Watch addPool(EventLoop loop, Runnable drain) {
+        return add(loop, drain, true);
+    }
+
+    private Watch add(EventLoop loop, Runnable action, boolean pool) {
+        Watch w = new Watch(loop, action, pool);
         watches.add(w);
         return w;
     }
@@ -45,6 +56,15 @@ public final class HealthFailureWatchers {
     public void fire() {
         for (Watch w : watches) {
             w.loop.execute(w.action);
+        }
+    }
+
+    /** The cluster's host set changed (close_connections_on_host_set_change): the pools alone drain. */
+    public void drainPools() {
+        for (Watch w : watches) {
+            if (w.pool) {
+                w.loop.execute(w.action);
+            }
         }
     }
 

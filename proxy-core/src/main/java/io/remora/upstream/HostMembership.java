@@ -109,6 +109,52 @@ final class HostMembership {
         return dropped;
     }
 
+    /**
+     * The levels without the hosts still waiting for their first health check: Envoy's excluded
+     * hosts under ignore_new_hosts_until_first_hc, which count neither as hosts nor as healthy.
+     */
+    static List<List<Host>> withoutPendingFirstCheck(List<List<Host>> levels) {
+        List<List<Host>> out = new ArrayList<>(levels.size());
+        for (List<Host> level : levels) {
+            List<Host> kept = new ArrayList<>(level.size());
+            for (Host h : level) {
+                if (!h.healthFlagGet(HealthFlag.PENDING_ACTIVE_HC)) {
+                    kept.add(h);
+                }
+            }
+            out.add(kept);
+        }
+        return out;
+    }
+
+    /** Whether a host was added or removed (hosts kept are the same objects). */
+    static boolean changed(List<Host> previous, List<Host> now) {
+        if (previous.size() != now.size()) {
+            return true;
+        }
+        Set<Host> before = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        before.addAll(previous);
+        for (Host h : now) {
+            if (!before.contains(h)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * close_connections_on_host_set_change: every worker's pools of every host, before and after,
+     * drain (requests in flight finish; new ones get new connections).
+     */
+    static void drainPools(List<Host> previous, List<Host> now) {
+        for (Host h : previous) {
+            h.healthFailure.drainPools();
+        }
+        for (Host h : now) {
+            h.healthFailure.drainPools();
+        }
+    }
+
     /** Each priority's locality weights, for locality-weighted balancing. */
     static Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> localityWeights(ClusterLoadAssignment cla) {
         if (cla == null) {

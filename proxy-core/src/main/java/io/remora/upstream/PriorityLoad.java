@@ -26,8 +26,8 @@ final class PriorityLoad {
     }
 
     /** The health or degraded availability of a level: percent of its hosts, overprovisioned, at most 100. */
-    static int availability(int overprovisioning, int count, int size) {
-        return size == 0 ? 0 : (int) Math.min(100, (long) overprovisioning * count / size);
+    static int availability(int overprovisioning, long count, long size) {
+        return size == 0 ? 0 : (int) Math.min(100, overprovisioning * count / size);
     }
 
     /**

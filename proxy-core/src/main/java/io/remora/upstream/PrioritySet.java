@@ -70,6 +70,16 @@ final class PrioritySet {
     PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
                 LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights,
                 io.micrometer.core.instrument.Counter healthyPanic) {
+        this(all, levels, policy, choiceCount, overprovisioning, lbConfig, localityWeights, healthyPanic, false);
+    }
+
+    /**
+     * @param weightedHealth weighted_priority_health: a priority's health and degraded share are
+     *                       its hosts' weights, not their numbers (the panic threshold still counts hosts)
+     */
+    PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
+                LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights,
+                io.micrometer.core.instrument.Counter healthyPanic, boolean weightedHealth) {
         this.healthyPanic = healthyPanic;
         this.all = List.copyOf(all);
         this.hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
@@ -105,8 +115,14 @@ final class PrioritySet {
             healthyTotal += healthy.size() + deg.size();
             sizes[p] = level.size();
             available[p] = healthy.size() + deg.size();
-            health[p] = PriorityLoad.availability(overprovisioning, healthy.size(), level.size());
-            degraded[p] = PriorityLoad.availability(overprovisioning, deg.size(), level.size());
+            if (weightedHealth) {
+                long total = weightOf(level);
+                health[p] = PriorityLoad.availability(overprovisioning, weightOf(healthy), total);
+                degraded[p] = PriorityLoad.availability(overprovisioning, weightOf(deg), total);
+            } else {
+                health[p] = PriorityLoad.availability(overprovisioning, healthy.size(), level.size());
+                degraded[p] = PriorityLoad.availability(overprovisioning, deg.size(), level.size());
+            }
         }
         this.healthyCount = healthyTotal;
         PriorityLoad load = PriorityLoad.compute(health, degraded, sizes, available, lbConfig.healthyPanicThreshold());
@@ -142,6 +158,14 @@ final class PrioritySet {
 
     List<Host> hosts() {
         return all;
+    }
+
+    private static long weightOf(List<Host> hosts) {
+        long w = 0;
+        for (Host h : hosts) {
+            w += Integer.toUnsignedLong(h.weight());
+        }
+        return w;
     }
 
     /** Healthy and degraded hosts (they take traffic). */

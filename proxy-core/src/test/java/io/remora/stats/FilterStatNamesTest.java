@@ -20,6 +20,14 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void circuitBreakerGaugesHaveThePriorityAsAScope() {
+        assertEquals("cluster.web.circuit_breakers.default.remaining_cx_pools",
+                name("envoy_cluster_circuit_breakers_default_remaining_cx_pools", ClusterStats.TAG, "web"));
+        assertEquals("cluster.web.circuit_breakers.high.rq_pending_open",
+                name("envoy_cluster_circuit_breakers_high_rq_pending_open", ClusterStats.TAG, "web"));
+    }
+
+    @Test
     void tcpStatsHaveTheSocketsScopeUnderTheClusterOrListener() {
         assertEquals("cluster.web.tcp_stats.cx_tx_segments",
                 name("envoy_cluster_tcp_stats_cx_tx_segments", ClusterStats.TAG, "web"));

@@ -52,6 +52,8 @@ public final class TestUpstream implements AutoCloseable {
     private final EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-upstream");
     private final Channel channel;
     public final AtomicInteger connections = new AtomicInteger();
+    /** Connections closed (by either side) so far. */
+    public final AtomicInteger closed = new AtomicInteger();
     public final AtomicInteger requests = new AtomicInteger();
     /**
      * The last request headers seen, by lower-case name; {@code :path} is the request's target and,
@@ -72,6 +74,7 @@ public final class TestUpstream implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> closed.incrementAndGet());
                         if (tls != null) {
                             // Reads the client hello itself, so the name is the one on the wire.
                             ch.pipeline().addLast(new io.netty.handler.ssl.SniHandler(

@@ -14,7 +14,8 @@ import io.remora.upstream.Cluster;
 /**
  * The answers the router gives before any upstream is involved, as Envoy's router does: 404
  * {@code NR} without a route, the route's direct_response or redirect, 503 {@code NC} for a
- * cluster that does not exist. Static so that the forwarding path allocates nothing for it.
+ * cluster that does not exist, 503 {@code DO} for a request drop_overloads sheds. Static so that
+ * the forwarding path allocates nothing for it.
  */
 final class RouteLocalReplies {
     private static final AsciiString LOCATION = AsciiString.cached("location");
@@ -71,5 +72,20 @@ final class RouteLocalReplies {
             f.cb.sendLocalReply(f.action.clusterNotFoundStatus(), "", ResponseFlag.NO_CLUSTER_FOUND, "cluster_not_found");
         }
         return cluster;
+    }
+
+    /**
+     * Envoy's checkDropOverload: the cluster's drop_overloads share of requests is answered 503
+     * before a host is picked, counted in upstream_rq_drop_overload (and as the upstream's 503 by the reply).
+     */
+    static boolean dropOverload(RouterFilter f) {
+        io.remora.config.ClusterLoadAssignment cla = f.cluster.config().loadAssignment();
+        double share = cla == null ? 0 : cla.policy().dropFraction();
+        if (share <= 0 || (share < 1 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() >= share)) {
+            return false;
+        }
+        f.stats.upstreamRqDropOverload.increment();
+        f.localReply(503, "drop overload", ResponseFlag.DROP_OVERLOAD, "drop_overload");
+        return true;
     }
 }

@@ -32,6 +32,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     static final AsciiString TIMEOUT_ALT_RESPONSE = AsciiString.cached("x-envoy-upstream-rq-timeout-alt-response");
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
+    private static final AsciiString X_ENVOY_DROP_OVERLOAD = AsciiString.cached("x-envoy-drop-overload");
     private static final AsciiString TRUE = AsciiString.cached("true");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
@@ -140,6 +141,9 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
                     io.remora.network.FilterState.Mutability.MUTABLE);
         }
         stats = cluster.stats();
+        if (RouteLocalReplies.dropOverload(this)) {
+            return FilterStatus.STOP_ITERATION;
+        }
         protocol = protocolOf(cluster, cb.downstreamProtocol());
 
         boolean grpc = isGrpc(headers);
@@ -292,10 +296,12 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     void localReply(int status, String text, ResponseFlag flag, String details) {
         chargeUpstreamCode(status);
         finish();
-        if (flag == ResponseFlag.UPSTREAM_OVERFLOW && !shared.config().suppressEnvoyHeaders()) {
-            // Envoy's router marks a request a circuit breaker dropped, so callers can back off.
+        AsciiString marker = flag == ResponseFlag.UPSTREAM_OVERFLOW ? X_ENVOY_OVERLOADED
+                : flag == ResponseFlag.DROP_OVERLOAD ? X_ENVOY_DROP_OVERLOAD : null;
+        if (marker != null && !shared.config().suppressEnvoyHeaders()) {
+            // Envoy's router marks a request a circuit breaker or drop_overloads dropped, so callers can back off.
             cb.sendLocalReply(status, text, flag, details, h -> {
-                h.set(X_ENVOY_OVERLOADED, TRUE);
+                h.set(marker, TRUE);
                 mutateResponseHeaders(h);
             }, -1);
             return;

@@ -164,6 +164,10 @@ final class Timeouts {
         }
         UpstreamRequest a = r.current;
         if (a != null) {
+            TrackedTry tracked = TryTimers.tracked(a);
+            if (tracked != null) {
+                tracked.globalTimeout();
+            }
             a.host.stats.rqTimeout.increment();
             a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
             a.abandon();

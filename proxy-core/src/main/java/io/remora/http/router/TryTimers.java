@@ -7,18 +7,31 @@ import java.time.Duration;
 /**
  * A try's timers, made only when one runs (most tries have none): the route's per_try_timeout
  * (from the request's end), per_try_idle_timeout (re-armed on every byte) and the cluster's
- * max_stream_duration (from the upstream stream's start). One field in every try instead of three.
+ * max_stream_duration (from the upstream stream's start). One field in every try instead of three;
+ * it also carries the try's track_cluster_stats, as rare, which outlive the timers.
  */
 final class TryTimers {
     private WorkerTimer.Timeout perTry;
     private WorkerTimer.Timeout perTryIdle;
     private WorkerTimer.Timeout maxDuration;
+    /** The try's track_cluster_stats; null when its cluster tracks nothing. */
+    private TrackedTry tracked;
 
     private static TryTimers of(UpstreamRequest a) {
         if (a.timers == null) {
             a.timers = new TryTimers();
         }
         return a.timers;
+    }
+
+    /** A try of a cluster with track_cluster_stats: made now, kept until the try is dropped. */
+    static void track(UpstreamRequest a, TrackedTry t) {
+        of(a).tracked = t;
+    }
+
+    /** The try's track_cluster_stats, or null. */
+    static TrackedTry tracked(UpstreamRequest a) {
+        return a.timers == null ? null : a.timers.tracked;
     }
 
     static void startPerTry(UpstreamRequest a) {
@@ -79,6 +92,12 @@ final class TryTimers {
                 x.cancel();
             }
         }
-        a.timers = null;
+        if (t.tracked == null) {
+            a.timers = null;
+        } else {
+            t.perTry = null;
+            t.perTryIdle = null;
+            t.maxDuration = null;
+        }
     }
 }

@@ -2,8 +2,10 @@ package io.remora.http.router;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.ResponseFlag;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.upstream.Cancellable;
+import io.remora.http.upstream.ConnectionPool;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.PoolOptions;
 import io.remora.http.upstream.ResetReason;
@@ -55,6 +57,10 @@ class UpstreamRequest implements UpstreamCallbacks {
         // Not for a tunnel yet: its body is a byte stream the router relays as it comes (Envoy does run them there).
         io.remora.http.filter.UpstreamHttpFilterChain chain = router.tunnel == null ? FilteredTry.chainFor(router) : null;
         this.filtered = chain == null ? null : new FilteredTry(this, chain);
+        TrackedTry tracked = TrackedTry.of(cluster);
+        if (tracked != null) {
+            TryTimers.track(this, tracked);
+        }
     }
 
     /** Whether the request can be written: to the filters from the start, else once the pool gave a stream. */
@@ -84,12 +90,21 @@ class UpstreamRequest implements UpstreamCallbacks {
                 router.info.filterState(), ci);
         io.remora.network.OriginalSource source = io.remora.network.OriginalSource.forRequest(
                 router.info.filterState(), ci);
-        Cancellable c = router.tunnel != null && router.tunnel.terminate
-                ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
-                        host, source, cb.filterState(), proxy, this)
-                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
-                        router.protocolFor(cluster), PoolOptions.forRequest(source,
-                                router.info.filterState(), proxy)).newStream(this);
+        Cancellable c;
+        if (router.tunnel != null && router.tunnel.terminate) {
+            c = TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
+                    host, source, cb.filterState(), proxy, this);
+        } else {
+            ConnectionPool pool = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
+                    router.protocolFor(cluster), PoolOptions.forRequest(source, router.info.filterState(), proxy));
+            if (pool == ConnectionPools.REFUSED) {
+                // max_connection_pools: Envoy's router gets no pool and answers as without a healthy host.
+                release();
+                router.localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+                return;
+            }
+            c = pool.newStream(this);
+        }
         if (stream == null && !finished) {
             pending = c;
         }
@@ -175,6 +190,10 @@ class UpstreamRequest implements UpstreamCallbacks {
         }
         if (limitsHeld) {
             limitsHeld = false;
+            TrackedTry tracked = TryTimers.tracked(this);
+            if (tracked != null) {
+                tracked.end(this);
+            }
             cluster.limits().requests.decrementAndGet();
             cluster.stats().upstreamRqActive.decrementAndGet();
             host.activeRequests.decrementAndGet();
@@ -272,6 +291,10 @@ class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
+        TrackedTry tracked = TryTimers.tracked(this);
+        if (tracked != null) {
+            tracked.responseHeaders(h);
+        }
         if (filtered != null) {
             filtered.filters.encodeHeaders(h, endStream);
         } else {
@@ -294,6 +317,10 @@ class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
+        TrackedTry tracked = TryTimers.tracked(this);
+        if (tracked != null) {
+            tracked.responseData(data.readableBytes());
+        }
         if (filtered != null) {
             filtered.filters.encodeData(data, endStream);
         } else {

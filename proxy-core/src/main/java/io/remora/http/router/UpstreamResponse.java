@@ -132,6 +132,10 @@ final class UpstreamResponse {
     }
 
     static void onComplete(RouterFilter r, UpstreamRequest a, int status) {
+        TrackedTry tracked = TryTimers.tracked(a);
+        if (tracked != null) {
+            tracked.responseComplete(r);
+        }
         a.complete();
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - a.startNanos);
         // As Envoy: the response time is a dynamic stat, not kept for health checks.

@@ -37,6 +37,27 @@ public final class ConnectionPools {
     private record OptionsKey(Host host, PoolOptions options) {
     }
 
+    /**
+     * What {@link #get} hands out when the cluster's max_connection_pools forbids another pool:
+     * every stream fails as an overflow. The router answers it as Envoy does a missing pool.
+     */
+    public static final ConnectionPool REFUSED = new ConnectionPool() {
+        @Override
+        public Cancellable newStream(UpstreamCallbacks callbacks) {
+            callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+            return () -> { };
+        }
+
+        @Override
+        public boolean isIdle() {
+            return true;
+        }
+
+        @Override
+        public void drainAndClose() {
+        }
+    };
+
     private ConnectionPools() {
     }
 
@@ -83,12 +104,23 @@ public final class ConnectionPools {
         int i = protocol == UpstreamProtocol.HTTP2 ? 1 : protocol == UpstreamProtocol.AUTO ? 2 : 0;
         ConnectionPool pool = pools[i];
         if (pool == null) {
+            // The ALPN probe holds no connection of its own: only the pools it hands to count.
+            if (i != 2 && !cluster.limits().tryAcquireConnectionPool()) {
+                cluster.stats().upstreamCxPoolOverflow.increment();
+                if (slotsEmpty(pools) && map.get(key) == pools) {
+                    map.remove(key);
+                }
+                return REFUSED;
+            }
             ConnectionPool[] slot = pools;
             ConnectionPool[] created = new ConnectionPool[1];
             Runnable onIdle = () -> {
                 if (slot[i] == created[0]) {
                     slot[i] = null;
-                    if (slot[0] == null && slot[1] == null && slot[2] == null && map.get(key) == slot) {
+                    if (i != 2) {
+                        cluster.limits().releaseConnectionPool();
+                    }
+                    if (slotsEmpty(slot) && map.get(key) == slot) {
                         map.remove(key);
                     }
                 }
@@ -105,6 +137,10 @@ public final class ConnectionPools {
             pools[i] = pool;
         }
         return pool;
+    }
+
+    private static boolean slotsEmpty(ConnectionPool[] slot) {
+        return slot[0] == null && slot[1] == null && slot[2] == null;
     }
 
     /** How many pools the calling thread holds (tests, admin). */

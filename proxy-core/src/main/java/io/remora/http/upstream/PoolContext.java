@@ -117,7 +117,7 @@ final class PoolContext {
      */
     void startSweeping(ConnectionPool pool) {
         if (healthWatch == null) {
-            healthWatch = host.healthFailure.add(loop, pool::drainAndClose);
+            healthWatch = host.healthFailure.addPool(loop, pool::drainAndClose);
         }
         if (sweeper == null) {
             sweeper = loop.scheduleAtFixedRate(() -> {

@@ -35,8 +35,8 @@ final class DynamicConfig {
      * identity. Protos memoize their hash, so the comparison is cheap.
      */
     private Map<String, Cached<Cluster, ClusterConfig>> clusterCache = Map.of();
-    private Map<String, Cached<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment, ClusterLoadAssignment>>
-            endpointCache = Map.of();
+    /** By the assignment, or its {@link Delivery} when it has endpoint_stale_after. */
+    private Map<String, Cached<Object, ClusterLoadAssignment>> endpointCache = Map.of();
     private Map<String, Cached<Listener, ListenerConfig>> listenerCache = Map.of();
     private Map<String, Cached<RouteConfiguration, io.remora.config.RouteConfiguration>> routeCache = Map.of();
     /** EDS clusters with their endpoints filled in, reused while neither half changed. */
@@ -46,6 +46,14 @@ final class DynamicConfig {
     }
 
     private record Merged(ClusterConfig cluster, ClusterLoadAssignment endpoints, ClusterConfig value) {
+    }
+
+    /**
+     * An assignment with endpoint_stale_after and the EDS response it came in: its deadline counts
+     * from each response, so an identical one sent again is translated anew and re-arms it (Envoy's
+     * EDS). Over delta xDS any EDS response counts, as it carries no word on the others.
+     */
+    private record Delivery(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment cla, java.time.Instant at) {
     }
 
     /** Discovered filters' configs (ECDS), published by {@link #commit} once the server runs the merge. */
@@ -75,8 +83,7 @@ final class DynamicConfig {
             clusters.put(c.getName(), cached(clusterCache, nextClusters, c.getName(), c,
                     () -> ResourceTranslator.cluster(c, ctx)));
         }
-        Map<String, Cached<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment, ClusterLoadAssignment>>
-                nextEndpoints = new HashMap<>();
+        Map<String, Cached<Object, ClusterLoadAssignment>> nextEndpoints = new HashMap<>();
         Map<String, Merged> nextMerged = new HashMap<>();
         for (Map.Entry<String, ClusterConfig> e : clusters.entrySet()) {
             ClusterConfig c = e.getValue();
@@ -84,7 +91,10 @@ final class DynamicConfig {
                 String service = c.edsServiceName() != null && !c.edsServiceName().isEmpty() ? c.edsServiceName() : c.name();
                 var cla = snapshot.endpoints().get(service);
                 if (cla != null) {
-                    ClusterLoadAssignment assignment = cached(endpointCache, nextEndpoints, service, cla,
+                    // The EDS response's arrival: the resource keeps its first arrival while it is unchanged.
+                    Object key = cla.getPolicy().hasEndpointStaleAfter() ? new Delivery(cla,
+                            snapshot.state(io.remora.xds.ads.XdsResourceType.ENDPOINT).lastUpdated()) : cla;
+                    ClusterLoadAssignment assignment = cached(endpointCache, nextEndpoints, service, key,
                             () -> ResourceTranslator.endpoints(cla));
                     Merged m = mergedCache.get(c.name());
                     if (m == null || m.cluster() != c || m.endpoints() != assignment) {

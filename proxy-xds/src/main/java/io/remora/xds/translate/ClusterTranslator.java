@@ -223,21 +223,7 @@ public final class ClusterTranslator {
         io.remora.config.DnsResolverConfig dnsResolver = dnsType ? DnsResolverTranslator.cluster(c, path, ctx) : null;
         ClusterConfig.DnsFailureRefresh dnsFailure = dnsType && c.hasDnsFailureRefreshRate()
                 ? dnsFailureRefresh(c.getDnsFailureRefreshRate(), path.field("dns_failure_refresh_rate")) : null;
-        ClusterConfig.CircuitBreakers breakers = ClusterConfig.CircuitBreakers.DEFAULT;
-        for (var t : c.getCircuitBreakers().getThresholdsList()) {
-            if (t.getPriority() == RoutingPriority.DEFAULT) {
-                var d = ClusterConfig.CircuitBreakers.DEFAULT;
-                breakers = new ClusterConfig.CircuitBreakers(
-                        Protos.uint(t.hasMaxConnections(), t.getMaxConnections(), d.maxConnections()),
-                        Protos.uint(t.hasMaxPendingRequests(), t.getMaxPendingRequests(), d.maxPendingRequests()),
-                        Protos.uint(t.hasMaxRequests(), t.getMaxRequests(), d.maxRequests()),
-                        Protos.uint(t.hasMaxRetries(), t.getMaxRetries(), d.maxRetries()),
-                        t.hasRetryBudget() ? new ClusterConfig.RetryBudget(
-                                t.getRetryBudget().hasBudgetPercent() ? t.getRetryBudget().getBudgetPercent().getValue() : 20.0,
-                                Protos.uint(t.getRetryBudget().hasMinRetryConcurrency(),
-                                        t.getRetryBudget().getMinRetryConcurrency(), 3)) : null);
-            }
-        }
+        ClusterConfig.CircuitBreakers breakers = ClusterOptionsTranslator.breakers(c, RoutingPriority.DEFAULT);
         int choiceCount = typedLb != null ? typedLb.choiceCount() : c.hasLeastRequestLbConfig()
                 ? Protos.uint(c.getLeastRequestLbConfig().hasChoiceCount(), c.getLeastRequestLbConfig().getChoiceCount(), 2)
                 : 2;
@@ -301,6 +287,7 @@ public final class ClusterTranslator {
                         ? SubsetTranslator.translate(c.getLbSubsetConfig(), path.field("lb_subset_config"), ctx) : null)
                 .dnsCache(dnsCache).aggregateClusters(aggregateClusters)
                 .extensionProtocolOptions(extensionOptions)
+                .options(ClusterOptionsTranslator.options(c, path, ctx))
                 .build();
     }
 

@@ -36,7 +36,50 @@ public final class EndpointTranslator {
         }
         int over = a.hasPolicy() && a.getPolicy().hasOverprovisioningFactor()
                 ? a.getPolicy().getOverprovisioningFactor().getValue() : DEFAULT_OVERPROVISIONING;
-        return new ClusterLoadAssignment(a.getClusterName(), List.copyOf(localities), over);
+        return new ClusterLoadAssignment(a.getClusterName(), List.copyOf(localities), over,
+                policy(a.getPolicy(), path.field("policy")));
+    }
+
+    /** drop_overloads (Envoy takes one category at most), endpoint_stale_after, weighted_priority_health. */
+    private static ClusterLoadAssignment.Policy policy(
+            io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.Policy p, FieldPath path) {
+        if (p.getDropOverloadsCount() > 1) {
+            throw path.field("drop_overloads").error("has " + p.getDropOverloadsCount()
+                    + " categories; only one is supported (as Envoy)");
+        }
+        String category = null;
+        double fraction = 0;
+        if (p.getDropOverloadsCount() == 1) {
+            var drop = p.getDropOverloads(0);
+            category = drop.getCategory();
+            if (category.isEmpty()) {
+                throw path.field("drop_overloads").index(0).field("category").error("must not be empty");
+            }
+            var pct = drop.getDropPercentage();
+            double denominator = switch (pct.getDenominator()) {
+                case HUNDRED -> 100;
+                case TEN_THOUSAND -> 10_000;
+                case MILLION -> 1_000_000;
+                default -> throw path.field("drop_overloads").index(0).field("drop_percentage").field("denominator")
+                        .error("unknown denominator " + pct.getDenominatorValue());
+            };
+            fraction = Integer.toUnsignedLong(pct.getNumerator()) / denominator;
+            if (fraction > 1) {
+                throw path.field("drop_overloads").index(0).field("drop_percentage")
+                        .error("must not be more than 100%");
+            }
+        }
+        java.time.Duration stale = null;
+        if (p.hasEndpointStaleAfter()) {
+            stale = Protos.duration(p.getEndpointStaleAfter());
+            if (stale.isNegative() || stale.isZero()) {
+                throw path.field("endpoint_stale_after").error("must be greater than 0");
+            }
+        }
+        if (category == null && stale == null && !p.getWeightedPriorityHealth()) {
+            return ClusterLoadAssignment.Policy.NONE;
+        }
+        return new ClusterLoadAssignment.Policy(category, fraction, stale, p.getWeightedPriorityHealth());
     }
 
     /** @param localityProxy the HTTP/1.1 proxy its locality's metadata names, or null */

@@ -1,0 +1,100 @@
+package io.remora.xds.translate;
+
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterLoadAssignment;
+import io.remora.xds.bootstrap.LoadedBootstrap;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static io.remora.xds.translate.DynamicForwardProxyTranslationTest.load;
+import static io.remora.xds.translate.DynamicForwardProxyTranslationTest.refused;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Cluster and load assignment options as Envoy reads (and refuses) them. */
+class ClusterOptionsTranslationTest {
+
+    /** Cluster c1 with these fields, its load assignment's policy {@code policy} (YAML flow, or empty). */
+    private static String bootstrap(String clusterFields, String policy) {
+        String clusters = HcmListenerYaml.CLUSTER_C1 + (clusterFields.isEmpty() ? "" : clusterFields.indent(4));
+        if (!policy.isEmpty()) {
+            clusters = clusters.replace("      cluster_name: c1\n", "      cluster_name: c1\n      policy: " + policy + "\n");
+        }
+        return HcmListenerYaml.listener("", "route: { cluster: c1 }") + clusters;
+    }
+
+    private static ClusterConfig c1(LoadedBootstrap b) {
+        return b.model().clusters().get("c1");
+    }
+
+    @Test
+    void defaults() {
+        ClusterConfig c = c1(load(bootstrap("", "")));
+        assertEquals(Integer.MAX_VALUE, c.circuitBreakers().maxConnectionPools());
+        assertFalse(c.circuitBreakers().trackRemaining());
+        assertTrue(c.options().waitForWarmOnInit());
+        assertFalse(c.options().ignoreNewHostsUntilFirstHc());
+        assertEquals(ClusterLoadAssignment.Policy.NONE, c.loadAssignment().policy());
+    }
+
+    @Test
+    void thresholdsPerPriorityAndClusterOptions() {
+        ClusterConfig c = c1(load(bootstrap("""
+                circuit_breakers:
+                  thresholds:
+                  - { max_connection_pools: 7, track_remaining: true }
+                  - { priority: HIGH, max_requests: 9 }
+                common_lb_config:
+                  ignore_new_hosts_until_first_hc: true
+                  close_connections_on_host_set_change: true
+                  update_merge_window: 3s
+                track_cluster_stats: { timeout_budgets: true, request_response_sizes: true }
+                wait_for_warm_on_init: false
+                """, "{ endpoint_stale_after: 2s, weighted_priority_health: true }")));
+        assertEquals(7, c.circuitBreakers().maxConnectionPools());
+        assertTrue(c.circuitBreakers().trackRemaining());
+        assertEquals(9, c.options().highCircuitBreakers().maxRequests());
+        assertEquals(1024, c.options().highCircuitBreakers().maxConnections());
+        assertTrue(c.options().ignoreNewHostsUntilFirstHc());
+        assertTrue(c.options().closeConnectionsOnHostSetChange());
+        assertTrue(c.options().trackTimeoutBudgets());
+        assertTrue(c.options().trackRequestResponseSizes());
+        assertFalse(c.options().waitForWarmOnInit());
+        assertEquals(Duration.ofSeconds(2), c.loadAssignment().policy().endpointStaleAfter());
+        assertTrue(c.loadAssignment().policy().weightedPriorityHealth());
+    }
+
+    @Test
+    void dropOverloads() {
+        ClusterLoadAssignment.Policy p = c1(load(bootstrap("", "{ drop_overloads: [ { category: lb,"
+                + " drop_percentage: { numerator: 25, denominator: TEN_THOUSAND } } ] }"))).loadAssignment().policy();
+        assertEquals("lb", p.dropCategory());
+        assertEquals(0.0025, p.dropFraction(), 1e-9);
+        TranslationException two = refused(bootstrap("", "{ drop_overloads: [ { category: a,"
+                + " drop_percentage: { numerator: 1 } }, { category: b, drop_percentage: { numerator: 1 } } ] }"));
+        assertTrue(two.getMessage().contains("static_resources.clusters[0].load_assignment.policy.drop_overloads"),
+                two.getMessage());
+        TranslationException over = refused(bootstrap("", "{ drop_overloads: [ { category: a,"
+                + " drop_percentage: { numerator: 101 } } ] }"));
+        assertTrue(over.getMessage().contains("drop_overloads[0].drop_percentage"), over.getMessage());
+        TranslationException unnamed = refused(bootstrap("", "{ drop_overloads: [ { drop_percentage: { numerator: 1 } } ] }"));
+        assertTrue(unnamed.getMessage().contains("drop_overloads[0].category"), unnamed.getMessage());
+        TranslationException never = refused(bootstrap("", "{ endpoint_stale_after: 0s }"));
+        assertTrue(never.getMessage().contains("policy.endpoint_stale_after"), never.getMessage());
+    }
+
+    @Test
+    void whatCannotBeHonouredIsWarnedAbout() {
+        LoadedBootstrap b = load(bootstrap("""
+                track_cluster_stats: { per_endpoint_stats: true }
+                upstream_connection_options:
+                  happy_eyeballs_config: { first_address_family_version: V6, first_address_family_count: 1 }
+                """, ""));
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("per_endpoint_stats")), b.warnings().toString());
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("happy_eyeballs_config")), b.warnings().toString());
+        assertNull(c1(b).loadAssignment().policy().dropCategory());
+    }
+}
