@@ -53,18 +53,28 @@ public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints
      * @param http11ProxyAddress the {@code envoy.http11_proxy_transport_socket.proxy_address} typed
      *                       metadata of the endpoint, else of its locality: the HTTP/1.1 proxy an
      *                       http_11_proxy socket reaches it through; null for none
+     * @param healthCheck    the endpoint's {@code health_check_config}; null when it has none
      */
     public record LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus,
                              String hostname, java.util.Map<String, Object> socketMatchMetadata,
                              java.util.Map<String, Object> lbMetadata,
                              java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
                              java.util.List<ProxyProtocolTlv> proxyProtocolTlvs,
-                             java.net.InetSocketAddress http11ProxyAddress) {
+                             java.net.InetSocketAddress http11ProxyAddress, EndpointHealthCheck healthCheck) {
         public LbEndpoint {
             socketMatchMetadata = socketMatchMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(socketMatchMetadata);
             lbMetadata = lbMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(lbMetadata);
             filterMetadata = filterMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(filterMetadata);
             proxyProtocolTlvs = proxyProtocolTlvs == null ? java.util.List.of() : java.util.List.copyOf(proxyProtocolTlvs);
+        }
+
+        /** Without health_check_config. */
+        public LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus, String hostname,
+                          java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata,
+                          java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
+                          java.util.List<ProxyProtocolTlv> proxyProtocolTlvs, java.net.InetSocketAddress http11ProxyAddress) {
+            this(address, loadBalancingWeight, healthStatus, hostname, socketMatchMetadata, lbMetadata, filterMetadata,
+                    proxyProtocolTlvs, http11ProxyAddress, null);
         }
 
         /** Without an HTTP/1.1 proxy. */
@@ -100,6 +110,19 @@ public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints
         public LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus, String hostname) {
             this(address, loadBalancingWeight, healthStatus, hostname, java.util.Map.of());
         }
+    }
+
+    /**
+     * An endpoint's {@code health_check_config}: where active health checks go instead of the
+     * endpoint's own address, and whether they run at all.
+     *
+     * @param address   {@code address}: another address to check; null for the endpoint's
+     * @param portValue {@code port_value}: the port to check instead; 0 to keep the address's
+     * @param hostname  {@code hostname}: the HTTP/gRPC checks' host, over the checker's; null for none
+     * @param disabled  {@code disable_active_health_check}: never checked, counted healthy by active checking
+     */
+    public record EndpointHealthCheck(java.net.InetSocketAddress address, int portValue, String hostname,
+                                      boolean disabled) {
     }
 
     public enum HealthStatus { UNKNOWN, HEALTHY, UNHEALTHY, DRAINING, TIMEOUT, DEGRADED }

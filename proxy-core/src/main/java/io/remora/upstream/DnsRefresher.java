@@ -54,7 +54,7 @@ final class DnsRefresher {
                     out.add(new ResolvedEndpoint(ep.address(), HostMembership.socketAddress(ep.address()),
                             ep.hostname(), lle.locality(), Math.max(1, ep.loadBalancingWeight()),
                             ep.healthStatus(), lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
-                            ep.filterMetadata(), ep.proxyProtocolTlvs(), ep.http11ProxyAddress()));
+                            ep.filterMetadata(), ep.proxyProtocolTlvs(), ep.http11ProxyAddress(), ep.healthCheck()));
                     continue;
                 }
                 List<InetAddress> addrs;
@@ -86,7 +86,7 @@ final class DnsRefresher {
                     out.add(new ResolvedEndpoint(ep.address(), new InetSocketAddress(a, tcp.port()),
                             hostname, lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(),
                             lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
-                            ep.filterMetadata(), ep.proxyProtocolTlvs(), ep.http11ProxyAddress()));
+                            ep.filterMetadata(), ep.proxyProtocolTlvs(), ep.http11ProxyAddress(), ep.healthCheck()));
                     if (logical) {
                         break outer;
                     }

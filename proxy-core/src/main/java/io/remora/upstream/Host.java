@@ -28,6 +28,8 @@ public final class Host {
     private volatile java.util.Map<String, java.util.Map<String, Object>> filterMetadata = java.util.Map.of();
     private volatile java.util.List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs = java.util.List.of();
     private volatile java.net.InetSocketAddress http11ProxyAddress;
+    /** The endpoint's health_check_config; null when it has none. */
+    private volatile io.remora.config.ClusterLoadAssignment.EndpointHealthCheck healthCheck;
     /** What ALPN chose with this host (auto_config), once a connection learned it; null before. */
     private volatile String negotiatedAlpn;
     private volatile HealthStatus health;
@@ -136,6 +138,38 @@ public final class Host {
     /** The HTTP/1.1 proxy an http_11_proxy socket reaches this host through (its metadata's), or null. */
     public java.net.InetSocketAddress http11ProxyAddress() {
         return http11ProxyAddress;
+    }
+
+    void healthCheck(io.remora.config.ClusterLoadAssignment.EndpointHealthCheck c) {
+        healthCheck = c;
+    }
+
+    /**
+     * Where active health checks connect: the endpoint's health_check_config address, else its own,
+     * on the config's port_value when set (Envoy's health check address).
+     */
+    public SocketAddress healthCheckAddress() {
+        io.remora.config.ClusterLoadAssignment.EndpointHealthCheck c = healthCheck;
+        if (c == null) {
+            return address;
+        }
+        SocketAddress base = c.address() != null ? c.address() : address;
+        if (c.portValue() != 0 && base instanceof java.net.InetSocketAddress a) {
+            return new java.net.InetSocketAddress(a.getAddress(), c.portValue());
+        }
+        return base;
+    }
+
+    /** The health_check_config hostname: HTTP and gRPC checks' host, over the checker's own; null when none. */
+    public String healthCheckHostname() {
+        io.remora.config.ClusterLoadAssignment.EndpointHealthCheck c = healthCheck;
+        return c == null || c.hostname() == null || c.hostname().isEmpty() ? null : c.hostname();
+    }
+
+    /** disable_active_health_check: this host is never actively checked. */
+    public boolean activeHealthCheckDisabled() {
+        io.remora.config.ClusterLoadAssignment.EndpointHealthCheck c = healthCheck;
+        return c != null && c.disabled();
     }
 
     void http11ProxyAddress(java.net.InetSocketAddress a) {

@@ -52,7 +52,7 @@ final class HostMembership {
                 // new metadata (e.g. tlsMode) may pick another transport socket: a new host, new pools
                 h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health(),
                         ep.socketMatchMetadata());
-                if (healthChecked) {
+                if (healthChecked && (ep.healthCheck() == null || !ep.healthCheck().disabled())) {
                     // As Envoy: a new host of a health-checked cluster takes traffic once a check passes.
                     h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
                     h.healthFlagSet(HealthFlag.PENDING_ACTIVE_HC);
@@ -69,6 +69,7 @@ final class HostMembership {
             h.filterMetadata(ep.filterMetadata());
             h.proxyProtocolTlvs(ep.proxyProtocolTlvs());
             h.http11ProxyAddress(ep.http11ProxyAddress());
+            h.healthCheck(ep.healthCheck());
             all.add(h);
             while (levels.size() <= ep.priority()) {
                 levels.add(new ArrayList<>());
@@ -175,7 +176,7 @@ final class HostMembership {
                 out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
                         lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
                         ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs(),
-                        ep.http11ProxyAddress()));
+                        ep.http11ProxyAddress(), ep.healthCheck()));
             }
         }
         return out;

@@ -15,7 +15,17 @@ record ResolvedEndpoint(Address configured, SocketAddress address, String hostna
                         Map<String, Object> lbMetadata,
                         Map<String, Map<String, Object>> filterMetadata,
                         List<ProxyProtocolTlv> proxyProtocolTlvs,
-                        java.net.InetSocketAddress http11ProxyAddress) {
+                        java.net.InetSocketAddress http11ProxyAddress,
+                        ClusterLoadAssignment.EndpointHealthCheck healthCheck) {
+    ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                     ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                     Map<String, Object> socketMatchMetadata, Map<String, Object> lbMetadata,
+                     Map<String, Map<String, Object>> filterMetadata, List<ProxyProtocolTlv> proxyProtocolTlvs,
+                     java.net.InetSocketAddress http11ProxyAddress) {
+        this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
+                filterMetadata, proxyProtocolTlvs, http11ProxyAddress, null);
+    }
+
     ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                      ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
                      Map<String, Object> socketMatchMetadata, Map<String, Object> lbMetadata,

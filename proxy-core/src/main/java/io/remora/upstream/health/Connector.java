@@ -59,7 +59,7 @@ final class Connector {
         if (!unix) {
             b.option(ChannelOption.TCP_NODELAY, true);
         }
-        ChannelFuture connect = b.connect(host.address());
+        ChannelFuture connect = b.connect(host.healthCheckAddress());
         if (tls == null) {
             return connect;
         }

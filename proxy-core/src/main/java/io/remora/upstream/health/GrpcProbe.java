@@ -26,8 +26,8 @@ final class GrpcProbe extends Http2StreamProbe {
 
     @Override
     Http2Headers requestHeaders() {
-        String authority = config.authority() == null || config.authority().isEmpty()
-                ? checker.clusterName() : config.authority();
+        String authority = host.healthCheckHostname() != null ? host.healthCheckHostname()
+                : config.authority() == null || config.authority().isEmpty() ? checker.clusterName() : config.authority();
         Http2Headers h = new HeaderBlock().method("POST").scheme("http").authority(authority)
                 .path("/grpc.health.v1.Health/Check");
         h.set("content-type", "application/grpc");

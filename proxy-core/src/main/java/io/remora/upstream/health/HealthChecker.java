@@ -99,7 +99,7 @@ public final class HealthChecker {
                 }
             }
             for (Host h : copy) {
-                if (!sessions.containsKey(h)) {
+                if (!sessions.containsKey(h) && !h.activeHealthCheckDisabled()) {
                     HealthCheckSession s = new HealthCheckSession(this, h, newProbe(h));
                     sessions.put(h, s);
                     changed |= s.own(HealthFlag.FAILED_ACTIVE_HC, true);

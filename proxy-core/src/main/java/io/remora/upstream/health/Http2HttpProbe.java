@@ -23,7 +23,7 @@ final class Http2HttpProbe extends Http2StreamProbe {
 
     @Override
     Http2Headers requestHeaders() {
-        return HttpProbe.requestHeaders(checker, config);
+        return HttpProbe.requestHeaders(checker, host, config);
     }
 
     @Override

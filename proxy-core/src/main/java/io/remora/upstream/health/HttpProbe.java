@@ -81,8 +81,9 @@ final class HttpProbe implements Probe {
      * The check's request head, either codec's: the method on the path ("/" when empty) with the host (the
      * cluster's name when empty), Envoy's user-agent, then request_headers_to_add/_to_remove.
      */
-    static Http2Headers requestHeaders(HealthChecker checker, HealthCheckConfig.Http config) {
-        String authority = config.host() == null || config.host().isEmpty() ? checker.clusterName() : config.host();
+    static Http2Headers requestHeaders(HealthChecker checker, Host host, HealthCheckConfig.Http config) {
+        String authority = host.healthCheckHostname() != null ? host.healthCheckHostname()
+                : config.host() == null || config.host().isEmpty() ? checker.clusterName() : config.host();
         Http2Headers h = new HeaderBlock().method(config.method()).scheme("http").authority(authority)
                 .path(config.path() == null || config.path().isEmpty() ? "/" : config.path());
         h.set("user-agent", "Envoy/HC");
@@ -113,7 +114,7 @@ final class HttpProbe implements Probe {
     }
 
     private void send(Channel ch) {
-        Http2Headers head = requestHeaders(checker, config);
+        Http2Headers head = requestHeaders(checker, host, config);
         byte[] payload = verdict.requestBody();
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(config.method()),
                 head.path().toString(), payload == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(payload));

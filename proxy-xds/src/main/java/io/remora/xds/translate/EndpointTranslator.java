@@ -120,7 +120,31 @@ public final class EndpointTranslator {
         return new ClusterLoadAssignment.LbEndpoint(address, weight, hs, e.getEndpoint().getHostname(),
                 md == null ? java.util.Map.of() : Protos.structMap(md), lb == null ? java.util.Map.of() : Protos.structMap(lb),
                 other, proxyProtocolTlvs(e, path.field("metadata").field("typed_filter_metadata")),
-                http11Proxy(e, path, localityProxy));
+                http11Proxy(e, path, localityProxy),
+                e.getEndpoint().hasHealthCheckConfig() ? healthCheck(e.getEndpoint().getHealthCheckConfig(),
+                        ep.field("health_check_config")) : null);
+    }
+
+    /** {@code Endpoint.health_check_config}; Envoy resolves its address as an IP, never by DNS. */
+    private static ClusterLoadAssignment.EndpointHealthCheck healthCheck(
+            io.envoyproxy.envoy.config.endpoint.v3.Endpoint.HealthCheckConfig c, FieldPath path) {
+        if (c.getPortValue() > 65535) {
+            throw path.field("port_value").error("value must be less than or equal to 65535");
+        }
+        java.net.InetSocketAddress address = null;
+        if (c.hasAddress()) {
+            FieldPath ap = path.field("address");
+            if (!(AddressTranslator.translate(c.getAddress(), ap) instanceof io.remora.config.Address.Tcp tcp)) {
+                throw ap.error("a health check address must be a socket address");
+            }
+            if (!io.netty.util.NetUtil.isValidIpV4Address(tcp.host()) && !io.netty.util.NetUtil.isValidIpV6Address(tcp.host())) {
+                throw ap.field("socket_address").field("address").error("malformed IP address: " + tcp.host());
+            }
+            address = new java.net.InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(tcp.host()),
+                    tcp.port());
+        }
+        return new ClusterLoadAssignment.EndpointHealthCheck(address, c.getPortValue(),
+                c.getHostname().isEmpty() ? null : c.getHostname(), c.getDisableActiveHealthCheck());
     }
 
     /** The endpoint's own proxy address wins over its locality's (Envoy's http_11_proxy lookup order). */

@@ -86,6 +86,24 @@ class ClusterOptionsTranslationTest {
         assertTrue(never.getMessage().contains("policy.endpoint_stale_after"), never.getMessage());
     }
 
+    /** Cluster c1 whose one endpoint has this health_check_config (YAML flow). */
+    private static String endpointHealthCheck(String config) {
+        return bootstrap("", "").replace("port_value: 1 } } }", "port_value: 1 } }, health_check_config: " + config + " }");
+    }
+
+    @Test
+    void anEndpointsHealthCheckConfigIsKeptAndItsAddressMustBeAnIp() {
+        ClusterLoadAssignment.EndpointHealthCheck hc = c1(load(endpointHealthCheck("{ port_value: 8081, hostname: hc,"
+                + " address: { socket_address: { address: 127.0.0.2, port_value: 9 } }, disable_active_health_check: true }")))
+                .loadAssignment().endpoints().get(0).lbEndpoints().get(0).healthCheck();
+        assertEquals(new ClusterLoadAssignment.EndpointHealthCheck(new java.net.InetSocketAddress("127.0.0.2", 9), 8081, "hc",
+                true), hc);
+        TranslationException name = refused(endpointHealthCheck("{ address: { socket_address: { address: hc.local, port_value: 9 } } }"));
+        assertTrue(name.getMessage().contains("health_check_config.address.socket_address.address"), name.getMessage());
+        TranslationException port = refused(endpointHealthCheck("{ port_value: 70000 }"));
+        assertTrue(port.getMessage().contains("health_check_config.port_value"), port.getMessage());
+    }
+
     @Test
     void whatCannotBeHonouredIsWarnedAbout() {
         LoadedBootstrap b = load(bootstrap("""
