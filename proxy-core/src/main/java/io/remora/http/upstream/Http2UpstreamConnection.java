@@ -298,7 +298,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
             }
             // An invalid response costs the whole connection, as Envoy's codec by default, unless
             // the cluster's override_stream_error_on_invalid_http_message says only its stream.
-            if (http2Ex.error() == io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR) {
+            // Headers over the cluster's limits are not an invalid message: only their stream is reset.
+            if (http2Ex.error() == io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR
+                    && !(http2Ex instanceof Http2Exception.HeaderListSizeException)) {
                 pool.ctx.stats().http2RxMessagingError.increment();
                 if (!pool.options().streamErrorOnInvalidHttpMessage()) {
                     onConnectionError(ctx, false, cause, Http2Exception.connectionError(
