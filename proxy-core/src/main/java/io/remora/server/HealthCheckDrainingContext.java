@@ -29,6 +29,11 @@ final class HealthCheckDrainingContext implements ServerContext {
     }
 
     @Override
+    public ServerContext root() {
+        return server.root();
+    }
+
+    @Override
     public Transport transport() {
         return server.transport();
     }

@@ -17,6 +17,14 @@ public interface ServerContext {
 
     Transport transport();
 
+    /**
+     * The server's own context, under any per-listener view of it (a DEFAULT-drain listener's):
+     * what per-server registries key by, so every listener's filters find the same one.
+     */
+    default ServerContext root() {
+        return this;
+    }
+
     ClusterManager clusterManager();
 
     StatsRegistry stats();

@@ -278,7 +278,7 @@ class TapE2ETest {
             assertEquals(200, Curl.run("-H", "x-buffered: " + i, stack.url("/buffered-" + i)).status());
         }
         HttpResponse<String> r = reply.get(10, TimeUnit.SECONDS);
-        assertEquals(200, r.statusCode());
+        assertEquals(200, r.statusCode(), r.body());
         Reader in = new java.io.StringReader(r.body());
         String first = path(trace(nextJson(in)));
         String second = path(trace(nextJson(in)));

@@ -33,8 +33,9 @@ public final class TapAdmin implements AdminStream.Handler {
 
     /** The handler of one server (its ServerContext is the key). */
     public static TapAdmin of(Object server) {
+        Object key = server instanceof io.remora.server.ServerContext c ? c.root() : server;
         synchronized (BY_SERVER) {
-            return BY_SERVER.computeIfAbsent(server, s -> new TapAdmin());
+            return BY_SERVER.computeIfAbsent(key, s -> new TapAdmin());
         }
     }
 
