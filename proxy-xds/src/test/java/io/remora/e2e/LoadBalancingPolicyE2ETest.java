@@ -66,14 +66,15 @@ class LoadBalancingPolicyE2ETest {
                 Map<String, Integer> before = send(port, 20);
                 assertEquals(20, before.getOrDefault("busy", 0) + before.getOrDefault("idle", 0), before.toString());
                 long deadline = System.nanoTime() + 10_000_000_000L;
-                while (!proxy.admin("/clusters").contains("lb::127.0.0.1:" + idle.port() + "::weight::1000")) {
-                    assertTrue(System.nanoTime() < deadline, "idle's ORCA weight never applied:\n"
-                            + proxy.admin("/clusters"));
+                // Each host's weight comes with its own reports: until busy has one, it takes the
+                // median of the known weights (idle's 1000), so wait for both.
+                String clusters;
+                while (!(clusters = proxy.admin("/clusters")).contains("lb::127.0.0.1:" + idle.port() + "::weight::1000")
+                        || !clusters.contains("lb::127.0.0.1:" + busy.port() + "::weight::111")) {
+                    assertTrue(System.nanoTime() < deadline, "the ORCA weights never applied:\n" + clusters);
                     send(port, 5);
                     Thread.sleep(100);
                 }
-                assertTrue(proxy.admin("/clusters").contains("lb::127.0.0.1:" + busy.port() + "::weight::111"),
-                        proxy.admin("/clusters"));
                 Map<String, Integer> after = send(port, 600);
                 // 1000 : 111 is 90% to idle; plain round robin would be 50%.
                 assertTrue(after.getOrDefault("idle", 0) > 480, "most traffic to the idle endpoint: " + after);
