@@ -16,6 +16,10 @@ import java.util.List;
  * @param disallowedHeaders      {@code disallowed_headers}: never sent
  * @param mutationRules          {@code decoder_header_mutation_rules}: what an OK answer may change; null: anything
  * @param validateMutations      {@code validate_mutations}: an OK answer with an invalid header is answered 500
+ * @param encodeRawHeaders       {@code encode_raw_headers}: a gRPC check sends each request header as it is, in
+ *                               {@code header_map}, instead of the {@code headers} map (values joined by ",")
+ * @param ingestDynamicMetadata  {@code enable_dynamic_metadata_ingestion} (default true): the service's
+ *                               dynamic metadata is set on the stream
  */
 public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllow, boolean failureModeAllowHeaderAdd,
                              int statusOnError, BufferSettings withRequestBody, boolean clearRouteCache,
@@ -24,7 +28,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                              List<StringMatcher> disallowedHeaders, String statPrefix,
                              boolean includePeerCertificate, boolean includeTlsSession,
                              List<String> routeMetadataContextNamespaces, HeaderMutationChecker mutationRules,
-                             boolean validateMutations) implements HttpFilterConfig {
+                             boolean validateMutations, boolean encodeRawHeaders, boolean ingestDynamicMetadata)
+        implements HttpFilterConfig {
 
     public static final String NAME = "envoy.filters.http.ext_authz";
 
@@ -68,6 +73,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private List<String> routeMetadataContextNamespaces = List.of();
         private HeaderMutationChecker mutationRules;
         private boolean validateMutations;
+        private boolean encodeRawHeaders;
+        private boolean ingestDynamicMetadata = true;
 
         private Builder(AuthzServiceConfig service) {
             this.service = service;
@@ -148,6 +155,16 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
             return this;
         }
 
+        public Builder encodeRawHeaders(boolean v) {
+            encodeRawHeaders = v;
+            return this;
+        }
+
+        public Builder ingestDynamicMetadata(boolean v) {
+            ingestDynamicMetadata = v;
+            return this;
+        }
+
         public Builder validateMutations(boolean v) {
             validateMutations = v;
             return this;
@@ -157,7 +174,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
             return new ExtAuthzConfig(service, failureModeAllow, failureModeAllowHeaderAdd, statusOnError,
                     withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, denyAtDisable,
                     allowedHeaders, disallowedHeaders, statPrefix, includePeerCertificate, includeTlsSession,
-                    routeMetadataContextNamespaces, mutationRules, validateMutations);
+                    routeMetadataContextNamespaces, mutationRules, validateMutations, encodeRawHeaders,
+                    ingestDynamicMetadata);
         }
     }
 }

@@ -81,7 +81,9 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                 .includePeerCertificate(e.getIncludePeerCertificate())
                 .includeTlsSession(e.getIncludeTlsSession())
                 .routeMetadataContextNamespaces(e.getRouteMetadataContextNamespacesList())
-                .validateMutations(e.getValidateMutations());
+                .validateMutations(e.getValidateMutations())
+                .encodeRawHeaders(e.getEncodeRawHeaders())
+                .ingestDynamicMetadata(!e.hasEnableDynamicMetadataIngestion() || e.getEnableDynamicMetadataIngestion().getValue());
         if (e.hasDecoderHeaderMutationRules()) {
             b.mutationRules(HeaderMutationChecker.translate(e.getDecoderHeaderMutationRules(),
                     path.field("decoder_header_mutation_rules")));

@@ -257,7 +257,7 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         inFlight = null;
         state = State.COMPLETE;
-        if (!d.dynamicMetadata().isEmpty()) {
+        if (!d.dynamicMetadata().isEmpty() && config.ingestDynamicMetadata()) {
             d.dynamicMetadata().forEach((k, v) -> cb.streamInfo().setDynamicMetadata(ExtAuthzConfig.NAME, k, v));
         }
         switch (d.kind()) {

@@ -26,7 +26,7 @@ public final class ExtAuthzFilterProvider implements HttpFilterFactory.Provider<
         Factory(ExtAuthzConfig config, ServerContext context) {
             this.config = config;
             this.context = context;
-            this.client = config.service() instanceof GrpcServiceConfig g ? new GrpcAuthzClient(g)
+            this.client = config.service() instanceof GrpcServiceConfig g ? new GrpcAuthzClient(g, config.encodeRawHeaders())
                     : new HttpAuthzClient((HttpServiceConfig) config.service());
         }
 

@@ -37,9 +37,16 @@ public final class GrpcAuthzClient implements AuthzClient {
     static final String PATH = "/envoy.service.auth.v3.Authorization/Check";
 
     private final GrpcServiceConfig config;
+    private final boolean encodeRawHeaders;
 
     public GrpcAuthzClient(GrpcServiceConfig config) {
+        this(config, false);
+    }
+
+    /** @param encodeRawHeaders the HTTP filter's encode_raw_headers: headers go in header_map, each as it came */
+    public GrpcAuthzClient(GrpcServiceConfig config, boolean encodeRawHeaders) {
         this.config = config;
+        this.encodeRawHeaders = encodeRawHeaders;
     }
 
     @Override
@@ -52,9 +59,18 @@ public final class GrpcAuthzClient implements AuthzClient {
         AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
                 .setMethod(nz(c.method())).setPath(nz(c.path())).setHost(nz(c.host())).setScheme(nz(c.scheme()))
                 .setProtocol(nz(c.protocol())).setId(nz(c.requestId())).setSize(c.size());
-        for (Map.Entry<String, String> e : c.headers()) {
-            String prev = http.getHeadersMap().get(e.getKey());
-            http.putHeaders(e.getKey(), prev == null ? e.getValue() : prev + "," + e.getValue());
+        if (encodeRawHeaders) {
+            io.envoyproxy.envoy.config.core.v3.HeaderMap.Builder map = io.envoyproxy.envoy.config.core.v3.HeaderMap.newBuilder();
+            for (Map.Entry<String, String> e : c.headers()) {
+                map.addHeaders(io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder().setKey(e.getKey())
+                        .setRawValue(ByteString.copyFromUtf8(e.getValue())));
+            }
+            http.setHeaderMap(map);
+        } else {
+            for (Map.Entry<String, String> e : c.headers()) {
+                String prev = http.getHeadersMap().get(e.getKey());
+                http.putHeaders(e.getKey(), prev == null ? e.getValue() : prev + "," + e.getValue());
+            }
         }
         if (c.body() != null) {
             if (config.packAsBytes()) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** How the two clients read an authorization service's answer, per Envoy's ext_authz clients. */
@@ -130,5 +131,21 @@ class AuthzDecisionTest {
     void http5xxIsAnError() {
         assertEquals(AuthzDecision.Kind.ERROR, HTTP.decide(http(503, "down")).kind());
         assertTrue(HTTP.decide(http(404, "")).kind() == AuthzDecision.Kind.DENIED);
+    }
+
+    @Test
+    void encodeRawHeadersSendsEachHeaderInHeaderMapInsteadOfTheJoinedMap() {
+        AuthzCheck check = AuthzCheck.builder(new java.net.InetSocketAddress("127.0.0.1", 1),
+                        new java.net.InetSocketAddress("127.0.0.1", 2))
+                .request("GET", "/", "h", "http", "HTTP/1.1", "id")
+                .headers(List.of(Map.entry("x-a", "1"), Map.entry("x-a", "2"), Map.entry("x-b", "b"))).build();
+        var joined = GRPC.request(check).getAttributes().getRequest().getHttp();
+        assertEquals(Map.of("x-a", "1,2", "x-b", "b"), joined.getHeadersMap());
+        assertFalse(joined.hasHeaderMap());
+        var raw = new GrpcAuthzClient(new GrpcServiceConfig("c", "c", Duration.ofSeconds(1), List.of(), false), true)
+                .request(check).getAttributes().getRequest().getHttp();
+        assertTrue(raw.getHeadersMap().isEmpty());
+        assertEquals(List.of("x-a=1", "x-a=2", "x-b=b"), raw.getHeaderMap().getHeadersList().stream()
+                .map(h -> h.getKey() + "=" + h.getRawValue().toStringUtf8()).toList());
     }
 }

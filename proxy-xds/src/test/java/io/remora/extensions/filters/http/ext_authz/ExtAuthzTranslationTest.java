@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,21 @@ class ExtAuthzTranslationTest {
         var pr = (ExtAuthzPerRouteConfig) hcm.routeConfig().virtualHosts().get(0).routes().get(0).perFilterConfigs()
                 .get("envoy.filters.http.ext_authz").config();
         assertEquals("v", pr.contextExtensions().get("k"));
+    }
+
+    @Test
+    void rawHeadersAndMetadataIngestion() {
+        var model = new BootstrapLoader().loadString(yaml(GRPC + "\nencode_raw_headers: true\n"
+                + "enable_dynamic_metadata_ingestion: false\n", ROUTE), "ext_authz.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        ExtAuthzConfig c = (ExtAuthzConfig) hcm.httpFilters().get(0).config();
+        assertTrue(c.encodeRawHeaders());
+        assertFalse(c.ingestDynamicMetadata());
+        var defaults = (HttpConnectionManagerConfig) new BootstrapLoader().loadString(yaml(GRPC, ROUTE), "d.yaml")
+                .model().listeners().get(0).filterChains().get(0).filters().get(0);
+        ExtAuthzConfig d = (ExtAuthzConfig) defaults.httpFilters().get(0).config();
+        assertFalse(d.encodeRawHeaders());
+        assertTrue(d.ingestDynamicMetadata(), "Envoy ingests the service's dynamic metadata by default");
     }
 
     @Test
