@@ -28,7 +28,7 @@ import java.util.Set;
  * {@link #valueIterator} keep insertion order. Hot paths walk it by index ({@link #name(int)},
  * {@link #value(int)}) instead of iterating entries.
  *
- * <p>A block decoding an HTTP/2 request ({@link #validating}) refuses what Netty's validating
+ * <p>A block decoding an HTTP/2 request or response ({@link #validating}) refuses what Netty's validating
  * block refused (empty or upper-case names, unknown, repeated or empty pseudo-headers) with the
  * same {@code Http2Exception} ({@link Http2FieldRules}), which the HPACK decoder turns into a stream error.
  *

@@ -319,4 +319,43 @@ class Http2ProtocolOptionsE2ETest {
             assertEquals(before + 1, proxy.stat("cluster." + cluster + ".http2.rx_messaging_error"), cluster);
         }
     }
+
+    /**
+     * A response refused for its HEADERS (an upper-case name) or for DATA that came before any
+     * HEADERS: the requester gets 503 at once, whatever DATA follows in the same read, whether the
+     * connection goes (default) or only the stream (override_stream_error_on_invalid_http_message).
+     * DATA after a refused response once reached the requester as a body without headers, and the
+     * request hung until the client gave up.
+     */
+    @Test
+    void aRefusedResponseEndsItsRequestEvenWithDataBehindIt() throws Exception {
+        for (String cluster : List.of("strict", "lenient")) {
+            for (boolean dataFirst : List.of(false, true)) {
+                String what = cluster + (dataFirst ? ": DATA before HEADERS" : ": upper-case response header");
+                CompletableFuture<Curl> client = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Curl.run("-m", "20", "http://127.0.0.1:" + PORTS.get("defaults") + "/" + cluster);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                try (RawH2 up = RawH2.accept(rawUpstream)) {
+                    int stream = awaitRequest(up, new HashMap<>());
+                    if (dataFirst) {
+                        up.frame(RawH2.DATA, 0x0, stream, new byte[] {'a'});
+                    } else {
+                        up.request(stream, false, ":status", "200", "X-Upper", "v");
+                    }
+                    up.frame(RawH2.DATA, 0x1, stream, new byte[] {'b'}).flush();
+                    RawH2.Frame f = up.read();
+                    while (f != null && f.type() != RawH2.RST_STREAM && f.type() != RawH2.GOAWAY) {
+                        f = up.read();
+                    }
+                    assertNotNull(f, what + ": neither RST_STREAM nor GOAWAY");
+                    assertEquals(cluster.equals("strict") ? RawH2.GOAWAY : RawH2.RST_STREAM, f.type(), what);
+                    assertEquals(503, client.get(30, TimeUnit.SECONDS).status(), what);
+                }
+            }
+        }
+    }
 }

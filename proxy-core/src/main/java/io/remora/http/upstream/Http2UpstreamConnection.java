@@ -313,6 +313,13 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         super.onStreamError(ctx, outbound, cause, http2Ex);
     }
 
+    /** The upstream broke HTTP/2 on this stream in a way Netty's decoder does not check itself. */
+    void invalidResponse(int streamId, String reason) {
+        Http2Exception e = Http2Exception.streamError(streamId, io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR,
+                reason);
+        onStreamError(ctx, false, e, (Http2Exception.StreamException) e);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         LOG.log(Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "upstream connection error: " + cause, cause);

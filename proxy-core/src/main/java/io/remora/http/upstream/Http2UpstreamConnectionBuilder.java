@@ -24,15 +24,17 @@ final class Http2UpstreamConnectionBuilder
         b.connection(b.created.connection());
         b.initialSettings(settings);
         b.decoderEnforceMaxConsecutiveEmptyDataFrames(0); // Http2FloodGuard's, with Envoy's limit and stat
-        // Response headers are the upstream's; the router inspects what it needs.
-        b.validateHeaders(false);
+        // A response with an upper-case or connection-specific header name, or a bad pseudo-header,
+        // is invalid, as nghttp2 holds it for Envoy: its stream's error then costs the connection
+        // unless override_stream_error_on_invalid_http_message (Http2UpstreamConnection.onStreamError).
+        b.validateHeaders(true);
         return b.build();
     }
 
     @Override
     protected Http2UpstreamConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                             Http2Settings initialSettings) {
-        io.remora.http.HeaderBlockDecoder.install(decoder, false);
+        io.remora.http.HeaderBlockDecoder.install(decoder, true);
         return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool, created.dataFrames());
     }
 }

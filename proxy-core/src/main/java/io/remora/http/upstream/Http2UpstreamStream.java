@@ -237,7 +237,14 @@ final class Http2UpstreamStream implements UpstreamStream {
     int onData(ByteBuf data, int padding, boolean endStream) {
         int n = data.readableBytes();
         UpstreamCallbacks cb = active;
-        if (cb == null) {
+        if (cb == null || malformed) {
+            // A stream whose response was refused hears nothing more of it: the connection error that
+            // follows (or the stream's reset) reports it to the requester.
+            return n + padding;
+        }
+        if (!headersReceived) {
+            // DATA before the response's HEADERS is malformed (RFC 9113 8.1): an invalid response.
+            conn.invalidResponse(stream.id(), "DATA frame before the response HEADERS");
             return n + padding;
         }
         responseDone |= endStream;
