@@ -169,16 +169,11 @@ class ExtAuthzContextE2ETest {
                   allow_envoy: true
                   disallow_expression: { regex: "x-forbidden-.*" }
                   disallow_is_error: true
-                """), ROUTES) + "\n" + Bootstraps.httpListenerWithFilters("stats", "", """
-                access_log:
-                - name: envoy.access_loggers.file
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                    path: %s
-                    log_format:
-                      text_format_source:
-                        inline_string: "%%REQ(:PATH)%% %%RESPONSE_CODE%% lat=%%FILTER_STATE(envoy.filters.http.ext_authz:FIELD:latency_us)%% bytes=%%FILTER_STATE(envoy.filters.http.ext_authz:FIELD:bytesSent)%% text=%%FILTER_STATE(envoy.filters.http.ext_authz)%%\\n"
-                """.formatted(dir.resolve("stats.log")), filter("""
+                """), ROUTES) + "\n" + Bootstraps.httpListenerWithFilters("stats", "", Bootstraps.fileAccessLog(
+                        dir.resolve("stats.log"), "%REQ(:PATH)% %RESPONSE_CODE%"
+                                + " lat=%FILTER_STATE(envoy.filters.http.ext_authz:FIELD:latency_us)%"
+                                + " bytes=%FILTER_STATE(envoy.filters.http.ext_authz:FIELD:bytesSent)%"
+                                + " text=%FILTER_STATE(envoy.filters.http.ext_authz)%"), filter("""
                 emit_filter_state_stats: true
                 charge_cluster_response_stats: false
                 """), ROUTES);
@@ -250,10 +245,7 @@ class ExtAuthzContextE2ETest {
 
     @Test
     void validateMutationsRefusesAQueryParameterThatIsNotUrlEncoded() throws Exception {
-        double before = proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"mtls\"}");
-        assertEquals("500", mtls("/query-bad?k=1").substring(0, 3));
-        assertEquals(before + 1,
-                proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"mtls\"}"));
+        assertInvalidOverMtls("/query-bad?k=1");
     }
 
     /** charge_cluster_response_stats (default true): a denial counts as the routed cluster's response. */
@@ -271,25 +263,11 @@ class ExtAuthzContextE2ETest {
     @Test
     void filterStateStatsCarryTheCallLatency() throws Exception {
         assertEquals(200, plain("stats", "/slow").statusCode());
-        String line = awaitLine(dir.resolve("stats.log"), "/slow ");
+        String line = LogFiles.await(dir.resolve("stats.log"), lines -> lines.stream().anyMatch(l -> l.startsWith("/slow ")))
+                .stream().filter(l -> l.startsWith("/slow ")).findFirst().orElseThrow();
         String lat = line.substring(line.indexOf("lat=") + 4, line.indexOf(' ', line.indexOf("lat=")));
         assertTrue(Long.parseLong(lat) >= 60_000, line);
         assertTrue(line.endsWith(" bytes=- text=-"), "no wire byte counts, no text form (as Envoy's): " + line);
-    }
-
-    static String awaitLine(Path log, String prefix) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (java.nio.file.Files.exists(log)) {
-                for (String l : java.nio.file.Files.readAllLines(log)) {
-                    if (l.startsWith(prefix)) {
-                        return l;
-                    }
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no access log line for " + prefix);
     }
 
     @Test
@@ -315,8 +293,13 @@ class ExtAuthzContextE2ETest {
 
     @Test
     void validateMutationsAnswersAnInvalidValueWith500() throws Exception {
+        assertInvalidOverMtls("/bad-value");
+    }
+
+    /** validate_mutations finds the answer to {@code path} invalid: a 500, counted in ext_authz.invalid. */
+    static void assertInvalidOverMtls(String path) throws Exception {
         double before = proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"mtls\"}");
-        assertEquals("500", mtls("/bad-value").substring(0, 3));
+        assertEquals("500", mtls(path).substring(0, 3));
         assertEquals(before + 1,
                 proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"mtls\"}"));
     }
