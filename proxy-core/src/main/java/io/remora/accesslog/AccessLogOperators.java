@@ -261,13 +261,21 @@ final class AccessLogOperators {
         };
     }
 
-    /** %FILTER_STATE(KEY[:PLAIN])%: the object's text form (Envoy's serializeAsString). */
+    /**
+     * %FILTER_STATE(KEY[:PLAIN])%: the object's text form (Envoy's serializeAsString);
+     * %FILTER_STATE(KEY:FIELD:NAME)%: one field of a {@link FilterStateFields} object.
+     */
     private static Op filterState(String arg, int maxLen) {
         String[] parts = arg.split(":");
         String key = parts[0];
+        String field = parts.length >= 3 && parts[1].equals("FIELD") ? parts[2] : null;
         return str(i -> {
             Object v = i.filterState() == null ? null : i.filterState().get(key);
-            return v == null ? null : v.toString();
+            if (v instanceof FilterStateFields f) {
+                Object value = field != null ? f.field(field) : f.text();
+                return value == null ? null : value.toString();
+            }
+            return v == null || field != null ? null : v.toString();
         }, maxLen);
     }
 

@@ -67,6 +67,17 @@ public record RateLimitPolicy(int stage, String disableKey, List<Action> actions
         }
     }
 
+    /**
+     * {@code query_parameter_value_match}: a fixed entry when the request's query parameters match
+     * (or, expectMatch false, do not); {@code descriptorKey} defaults to "query_match".
+     */
+    public record QueryParameterValueMatch(String descriptorKey, String descriptorValue, boolean expectMatch,
+                                           List<QueryParameterMatcher> queryParameters) implements Action {
+        public QueryParameterValueMatch {
+            queryParameters = List.copyOf(queryParameters);
+        }
+    }
+
     /** {@code destination_cluster}: ("destination_cluster", the routed cluster). */
     public record DestinationCluster() implements Action {
     }

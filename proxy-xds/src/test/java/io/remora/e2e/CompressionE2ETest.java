@@ -101,7 +101,8 @@ class CompressionE2ETest {
         } else if (path.endsWith("/vary")) {
             respond(ctx, 200, text(len), Map.of("content-type", "application/json; charset=utf-8", "vary", "Origin"));
         } else {
-            respond(ctx, 200, text(len), Map.of("content-type", "text/plain; charset=utf-8"));
+            int status = Integer.parseInt(q.parameters().getOrDefault("status", List.of("200")).get(0));
+            respond(ctx, status, text(len), Map.of("content-type", "text/plain; charset=utf-8"));
         }
     }
 
@@ -147,6 +148,7 @@ class CompressionE2ETest {
                                 typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.brotli.compressor.v3.Brotli, quality: 4 }
                               response_direction_config:
                                 common_config: { min_content_length: 100 }
+                                uncompressible_response_codes: [206, 404]
                           - name: zstd
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
@@ -272,6 +274,20 @@ class CompressionE2ETest {
         Curl encoded = get("/encoded?len=3000", "gzip;q=0.5, br");
         assertEquals("br", encoded.header("content-encoding"), "gzip from upstream was inflated, then brotli chosen");
         assertArrayEquals(text(3000), decode("br", encoded.body()));
+    }
+
+    @Test
+    void uncompressibleResponseCodesAreSentAsTheyCame() throws Exception {
+        // brotli lists 206 and 404; gzip lists none, so the same responses still get gzip.
+        for (int status : new int[] {206, 404}) {
+            Curl br = get("/text?len=3000&status=" + status, "br");
+            assertEquals(status, br.status());
+            assertNull(br.header("content-encoding"), status + " is uncompressible for brotli");
+            assertEquals("3000", br.header("content-length"));
+            assertArrayEquals(text(3000), br.body());
+            assertEquals("gzip", get("/text?len=3000&status=" + status, "gzip").header("content-encoding"));
+        }
+        assertEquals("br", get("/text?len=3000&status=203", "br").header("content-encoding"));
     }
 
     @Test

@@ -7,7 +7,11 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.config.core.v3.QueryParameter;
+import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -37,6 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What ext_authz sends beyond the request (the peer certificate, the TLS session's SNI, the route's
@@ -87,7 +92,8 @@ class ExtAuthzContextE2ETest {
         java.nio.file.Files.writeString(dir.resolve("ca.pem"), ca.pem());
         backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "added=" + req.headers().get("x-added") + " envoy=" + req.headers().get("x-envoy-sneaky")
-                        + " host=" + req.headers().get("host") + " forbidden=" + req.headers().get("x-forbidden-one")));
+                        + " host=" + req.headers().get("host") + " forbidden=" + req.headers().get("x-forbidden-one")
+                        + (req.uri().contains("query") ? " uri=" + req.uri() : "")));
         authz = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new AuthorizationGrpc.AuthorizationImplBase() {
                     @Override
@@ -104,13 +110,38 @@ class ExtAuthzContextE2ETest {
                         if (path.contains("bad-value")) {
                             ok.addHeaders(header("x-bad", "a\r\nx-injected: b"));
                         }
+                        if (path.contains("query")) {
+                            ok.addQueryParametersToSet(QueryParameter.newBuilder().setKey("tier").setValue("gold"))
+                                    .addQueryParametersToSet(QueryParameter.newBuilder().setKey("new").setValue("x"))
+                                    .addQueryParametersToRemove("drop");
+                        }
+                        if (path.contains("query-bad")) {
+                            // '%' is not allowed by Envoy's queryParameterIsUrlEncoded: invalid under validate_mutations.
+                            ok.addQueryParametersToSet(QueryParameter.newBuilder().setKey("k").setValue("a%20b"));
+                        }
+                        if (path.contains("slow")) {
+                            try {
+                                Thread.sleep(60);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        if (path.contains("deny")) {
+                            out.onNext(CheckResponse.newBuilder()
+                                    .setStatus(Status.newBuilder().setCode(Code.PERMISSION_DENIED_VALUE))
+                                    .setDeniedResponse(DeniedHttpResponse.newBuilder()
+                                            .setStatus(HttpStatus.newBuilder().setCode(StatusCode.PaymentRequired)))
+                                    .build());
+                            out.onCompleted();
+                            return;
+                        }
                         out.onNext(CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.OK_VALUE))
                                 .setOkResponse(ok).build());
                         out.onCompleted();
                     }
                 }).build().start();
         int admin = ProxyProcess.freePort();
-        for (String name : List.of("mtls", "strict")) {
+        for (String name : List.of("mtls", "strict", "stats")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
         String mtls = """
@@ -138,12 +169,20 @@ class ExtAuthzContextE2ETest {
                   allow_envoy: true
                   disallow_expression: { regex: "x-forbidden-.*" }
                   disallow_is_error: true
+                """), ROUTES) + "\n" + Bootstraps.httpListenerWithFilters("stats", "", Bootstraps.fileAccessLog(
+                        dir.resolve("stats.log"), "%REQ(:PATH)% %RESPONSE_CODE%"
+                                + " lat=%FILTER_STATE(envoy.filters.http.ext_authz:FIELD:latency_us)%"
+                                + " bytes=%FILTER_STATE(envoy.filters.http.ext_authz:FIELD:bytesSent)%"
+                                + " text=%FILTER_STATE(envoy.filters.http.ext_authz)%"), filter("""
+                emit_filter_state_stats: true
+                charge_cluster_response_stats: false
                 """), ROUTES);
         String clusters = Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
                 + Bootstraps.cluster("authz", true, null, authz.getPort());
         String yaml = Bootstraps.listeners(admin, listeners, clusters, PORTS);
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_authz_context.yaml");
-        proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
+                "--file-flush-interval-msec", "50");
     }
 
     @AfterAll
@@ -182,9 +221,53 @@ class ExtAuthzContextE2ETest {
     }
 
     static HttpResponse<String> plain(String path) throws Exception {
+        return plain("strict", path);
+    }
+
+    static HttpResponse<String> plain(String listener, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + PORTS.get("strict") + path)).timeout(Duration.ofSeconds(10)).build(),
+                        URI.create("http://127.0.0.1:" + PORTS.get(listener) + path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * query_parameters_to_set replaces or adds, query_parameters_to_remove drops, and the query is
+     * written again as Envoy writes it: keys sorted, raw, a bare key as {@code key=}.
+     */
+    @Test
+    void queryParametersAreSetAndRemovedBeforeTheUpstream() throws Exception {
+        HttpResponse<String> r = plain("/query?z=1&drop=2&tier=free&tier=x&a");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().endsWith(" uri=/query?a=&new=x&tier=gold&z=1"), r.body());
+        // Over mTLS with validate_mutations, valid keys and values pass.
+        assertTrue(mtls("/query").endsWith(" uri=/query?new=x&tier=gold"), "no query at first");
+    }
+
+    @Test
+    void validateMutationsRefusesAQueryParameterThatIsNotUrlEncoded() throws Exception {
+        assertInvalidOverMtls("/query-bad?k=1");
+    }
+
+    /** charge_cluster_response_stats (default true): a denial counts as the routed cluster's response. */
+    @Test
+    void denialsAreChargedToTheRoutedClusterUnlessTurnedOff() throws Exception {
+        String code402 = "envoy_cluster_upstream_rq{envoy_cluster_name=\"backend\",envoy_response_code=\"402\"}";
+        double before = proxy.metric(code402);
+        assertEquals(402, plain("/deny").statusCode());
+        assertEquals(before + 1, proxy.metric(code402));
+        assertEquals(402, plain("stats", "/deny").statusCode());
+        assertEquals(before + 1, proxy.metric(code402), "charge_cluster_response_stats: false");
+    }
+
+    /** emit_filter_state_stats: the call's latency as %FILTER_STATE(<filter>:FIELD:latency_us)%. */
+    @Test
+    void filterStateStatsCarryTheCallLatency() throws Exception {
+        assertEquals(200, plain("stats", "/slow").statusCode());
+        String line = LogFiles.await(dir.resolve("stats.log"), lines -> lines.stream().anyMatch(l -> l.startsWith("/slow ")))
+                .stream().filter(l -> l.startsWith("/slow ")).findFirst().orElseThrow();
+        String lat = line.substring(line.indexOf("lat=") + 4, line.indexOf(' ', line.indexOf("lat=")));
+        assertTrue(Long.parseLong(lat) >= 60_000, line);
+        assertTrue(line.endsWith(" bytes=- text=-"), "no wire byte counts, no text form (as Envoy's): " + line);
     }
 
     @Test
@@ -210,8 +293,13 @@ class ExtAuthzContextE2ETest {
 
     @Test
     void validateMutationsAnswersAnInvalidValueWith500() throws Exception {
+        assertInvalidOverMtls("/bad-value");
+    }
+
+    /** validate_mutations finds the answer to {@code path} invalid: a 500, counted in ext_authz.invalid. */
+    static void assertInvalidOverMtls(String path) throws Exception {
         double before = proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"mtls\"}");
-        assertEquals("500", mtls("/bad-value").substring(0, 3));
+        assertEquals("500", mtls(path).substring(0, 3));
         assertEquals(before + 1,
                 proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"mtls\"}"));
     }

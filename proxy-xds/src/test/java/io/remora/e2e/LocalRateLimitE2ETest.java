@@ -63,6 +63,8 @@ class LocalRateLimitE2ETest {
               token_bucket: { max_tokens: 1, fill_interval: 60s }
             - entries: [{ key: plan, value: gold }]
               token_bucket: { max_tokens: 1, fill_interval: 60s }
+            - entries: [{ key: query_match, value: nodebug }]
+              token_bucket: { max_tokens: 1, fill_interval: 60s }
             """;
 
     static final String BOOTSTRAP = """
@@ -242,7 +244,11 @@ class LocalRateLimitE2ETest {
                 "INPUT_ROUTES", (inputRoute("/hdesc", CLIENT_INPUT) + inputRoute("/h2desc", CLIENT_INPUT,
                         "{ generic_key: { descriptor_key: plan, descriptor_value: gold } }")
                         + inputRoute("/qdesc", "{ extension: { name: plan, typed_config: { \"@type\": "
-                        + "type.googleapis.com/envoy.type.matcher.v3.HttpRequestQueryParamMatchInput, query_param: plan } } }"))
+                        + "type.googleapis.com/envoy.type.matcher.v3.HttpRequestQueryParamMatchInput, query_param: plan } } }")
+                        + inputRoute("/qmdesc", "{ query_parameter_value_match: { descriptor_key: plan, descriptor_value: gold,"
+                        + " query_parameters: [{ name: tier, string_match: { exact: 'top secret' } }, { name: flag }] } }")
+                        + inputRoute("/qndesc", "{ query_parameter_value_match: { descriptor_value: nodebug,"
+                        + " expect_match: false, query_parameters: [{ name: debug, present_match: true }] } }"))
                         .indent(14).stripTrailing(),
                 "CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2))),
                 List.of("-Xmx256m"), "--file-flush-interval-msec", "100");
@@ -429,6 +435,21 @@ class LocalRateLimitE2ETest {
     @Test
     void queryParameterInputMakesADescriptor() throws Exception {
         freeThenLimited("/qdesc/b?plan=basic", new String[0], "/qdesc/1?x=1&plan=gold&plan=basic");
+    }
+
+    /** query_parameter_value_match: every matcher on the decoded query, then the fixed entry. */
+    @Test
+    void queryParameterValueMatchMakesADescriptor() throws Exception {
+        for (String free : new String[] {"/qmdesc/a?tier=top%20secret", "/qmdesc/b?tier=top&flag", "/qmdesc/c"}) {
+            assertEquals(200, get(free).statusCode(), free + ": not every matcher holds");
+        }
+        freeThenLimited("/qmdesc/d?flag=1", new String[0], "/qmdesc/1?flag&tier=top%20secret");
+    }
+
+    /** expect_match false: the entry (under the default key query_match) when the query does not match. */
+    @Test
+    void queryParameterValueMatchExpectingNoMatch() throws Exception {
+        freeThenLimited("/qndesc/a?debug", new String[0], "/qndesc/1?x=debug");
     }
 
     @Test

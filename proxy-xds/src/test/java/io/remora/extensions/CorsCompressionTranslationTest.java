@@ -173,6 +173,18 @@ class CorsCompressionTranslationTest {
         assertFalse(c.request().enabled(), "request compression only with request_direction_config");
         assertFalse(c.responseConfigSet());
         assertFalse(c.disableOnEtagHeader());
+        assertEquals(Set.of(), c.uncompressibleResponseCodes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[199]|0", "[600]|0", "[206, 206]|1"})
+    void badUncompressibleResponseCodesNameTheirIndex(String spec) {
+        String[] parts = spec.split("\\|");
+        var e = refused(bootstrap(compressor("gz", """
+                { "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip }
+                """, "response_direction_config: { uncompressible_response_codes: " + parts[0] + " }"), "", ""));
+        assertEquals(HCM + ".http_filters[0].typed_config.response_direction_config.uncompressible_response_codes["
+                + parts[1] + "]", e.path(), e.getMessage());
     }
 
     @Test
@@ -189,6 +201,7 @@ class CorsCompressionTranslationTest {
                   common_config: { enabled: { default_value: false, runtime_key: x } }
                   disable_on_etag_header: true
                   remove_accept_encoding_header: true
+                  uncompressible_response_codes: [206, 599]
                 choose_first: true
                 """) + compressor("zs", """
                 { "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd, compression_level: 7, enable_checksum: true }
@@ -204,6 +217,7 @@ class CorsCompressionTranslationTest {
         assertEquals("x", br.response().enabledRuntimeKey());
         assertTrue(br.responseConfigSet() && br.disableOnEtagHeader() && br.removeAcceptEncodingHeader()
                 && br.chooseFirst());
+        assertEquals(Set.of(206, 599), br.uncompressibleResponseCodes());
         var zs = assertInstanceOf(CompressorConfig.class, h.httpFilters().get(1).config());
         assertEquals(new ZstdCodec(7, true, 0, 4096, ZstdCodec.DEFAULT_MAX_INFLATE_RATIO), zs.codec());
         assertEquals(10, zs.response().minContentLength(), "deprecated content_length");

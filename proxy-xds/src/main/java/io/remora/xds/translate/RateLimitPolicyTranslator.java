@@ -138,6 +138,20 @@ public final class RateLimitPolicyTranslator {
                         !h.hasExpectMatch() || h.getExpectMatch().getValue(),
                         HeaderTranslator.matchers(h.getHeadersList(), hp.field("headers")));
             }
+            case QUERY_PARAMETER_VALUE_MATCH -> {
+                var q = a.getQueryParameterValueMatch();
+                FieldPath qp = path.field("query_parameter_value_match");
+                if (q.getDescriptorValue().isEmpty()) {
+                    throw qp.field("descriptor_value").error("missing required field");
+                }
+                if (q.getQueryParametersCount() == 0) {
+                    throw qp.field("query_parameters").error("at least one query parameter matcher is required");
+                }
+                return new RateLimitPolicy.QueryParameterValueMatch(
+                        q.getDescriptorKey().isEmpty() ? "query_match" : q.getDescriptorKey(), q.getDescriptorValue(),
+                        !q.hasExpectMatch() || q.getExpectMatch().getValue(),
+                        HeaderTranslator.queryParameters(q.getQueryParametersList(), qp.field("query_parameters")));
+            }
             case DESTINATION_CLUSTER -> {
                 return new RateLimitPolicy.DestinationCluster();
             }

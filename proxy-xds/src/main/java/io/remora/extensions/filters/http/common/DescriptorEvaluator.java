@@ -11,6 +11,7 @@ import io.remora.config.RateLimitPolicy.Action;
 import io.remora.extensions.filters.common.RequestHeaderMatch;
 import io.remora.http.filter.StreamFilterCallbacks;
 import io.remora.matching.StreamMatchingData;
+import io.remora.route.QueryParameterMatch;
 import io.remora.route.RouteEntry;
 
 import java.net.InetAddress;
@@ -48,7 +49,7 @@ public final class DescriptorEvaluator {
     private final Compiled[][] policies;
     private final List<RateLimitPolicy> source;
 
-    private record Compiled(Action action, AsciiString header, RequestHeaderMatch match) {
+    private record Compiled(Action action, AsciiString header, RequestHeaderMatch match, QueryParameterMatch query) {
     }
 
     public DescriptorEvaluator(List<RateLimitPolicy> rateLimits) {
@@ -63,7 +64,9 @@ public final class DescriptorEvaluator {
                         ? AsciiString.of(rh.headerName().toLowerCase(Locale.ROOT)) : null;
                 RequestHeaderMatch m = a instanceof RateLimitPolicy.HeaderValueMatch hv
                         ? RequestHeaderMatch.of(hv.headers()) : null;
-                policies[i][j] = new Compiled(a, header, m);
+                QueryParameterMatch q = a instanceof RateLimitPolicy.QueryParameterValueMatch qv
+                        ? QueryParameterMatch.of(qv.queryParameters()) : null;
+                policies[i][j] = new Compiled(a, header, m, q);
             }
         }
     }
@@ -179,6 +182,13 @@ public final class DescriptorEvaluator {
                 return false;
             }
             out.add(new DescriptorEntry(hv.descriptorKey(), hv.descriptorValue()));
+            return true;
+        }
+        if (a instanceof RateLimitPolicy.QueryParameterValueMatch qv) {
+            if (c.query().matches(headers.path()) != qv.expectMatch()) {
+                return false;
+            }
+            out.add(new DescriptorEntry(qv.descriptorKey(), qv.descriptorValue()));
             return true;
         }
         if (a instanceof RateLimitPolicy.DestinationCluster) {

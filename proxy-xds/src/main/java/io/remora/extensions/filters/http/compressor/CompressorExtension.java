@@ -58,11 +58,14 @@ public final class CompressorExtension implements HttpFilterExtension<Compressor
         CompressorDirection response;
         boolean disableOnEtag;
         boolean removeAcceptEncoding;
+        Set<Integer> uncompressibleCodes = Set.of();
         if (c.hasResponseDirectionConfig()) {
             var r = c.getResponseDirectionConfig();
             response = direction(r.getCommonConfig(), path.field("response_direction_config").field("common_config"));
             disableOnEtag = r.getDisableOnEtagHeader();
             removeAcceptEncoding = r.getRemoveAcceptEncodingHeader();
+            uncompressibleCodes = responseCodes(r.getUncompressibleResponseCodesList(),
+                    path.field("response_direction_config").field("uncompressible_response_codes"));
         } else {
             // The deprecated top-level fields, which Envoy reads when response_direction_config is absent.
             response = new CompressorDirection(
@@ -74,7 +77,23 @@ public final class CompressorExtension implements HttpFilterExtension<Compressor
             removeAcceptEncoding = c.getRemoveAcceptEncodingHeader();
         }
         return new CompressorConfig(codec, c.getCompressorLibrary().getName(), request, response,
-                c.hasResponseDirectionConfig(), disableOnEtag, removeAcceptEncoding, c.getChooseFirst());
+                c.hasResponseDirectionConfig(), disableOnEtag, removeAcceptEncoding, c.getChooseFirst(),
+                uncompressibleCodes);
+    }
+
+    /** Envoy's validation: unique codes in [200, 600). */
+    private static Set<Integer> responseCodes(List<Integer> codes, FieldPath path) {
+        Set<Integer> out = new HashSet<>();
+        for (int i = 0; i < codes.size(); i++) {
+            long code = Integer.toUnsignedLong(codes.get(i));
+            if (code < 200 || code >= 600) {
+                throw path.index(i).error("must be in [200, 600), got " + code);
+            }
+            if (!out.add((int) code)) {
+                throw path.index(i).error("duplicate response code " + code);
+            }
+        }
+        return out;
     }
 
     private static CompressorDirection direction(Compressor.CommonDirectionConfig d, FieldPath path) {

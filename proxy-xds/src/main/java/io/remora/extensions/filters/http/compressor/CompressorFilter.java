@@ -133,7 +133,8 @@ final class CompressorFilter implements StreamFilter {
         boolean enabledAndLongEnough = responseEnabled(perRoute) && minimumLength(resp, headers, s.response);
         boolean compressible = enabledAndLongEnough && !isUpgrade(headers)
                 && resp.contentTypeAllowed(headers.get("content-type")) && !noTransform(headers)
-                && etagAllowed(headers, s) && !headers.contains("content-encoding");
+                && etagAllowed(headers, s) && !headers.contains("content-encoding")
+                && responseCodeCompressible(headers);
         // HEAD, 204 and 304 carry no body whatever their headers say.
         boolean noBody = endStream || headRequest || isStatus(headers, "204") || isStatus(headers, "304");
         if (!noBody && acceptEncodingAllowed(enabledAndLongEnough, headers, s) && compressible
@@ -261,6 +262,26 @@ final class CompressorFilter implements StreamFilter {
     private static boolean isStatus(Http2Headers headers, String status) {
         CharSequence s = headers.status();
         return s != null && status.contentEquals(s);
+    }
+
+    /** {@code uncompressible_response_codes}; like Envoy, such a response gets no Vary either. */
+    private boolean responseCodeCompressible(Http2Headers headers) {
+        if (config.uncompressibleResponseCodes().isEmpty()) {
+            return true;
+        }
+        CharSequence s = headers.status();
+        if (s == null || s.length() != 3) {
+            return true;
+        }
+        int code = 0;
+        for (int i = 0; i < 3; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return true;
+            }
+            code = code * 10 + (c - '0');
+        }
+        return !config.uncompressibleResponseCodes().contains(code);
     }
 
     private static boolean noTransform(Http2Headers headers) {

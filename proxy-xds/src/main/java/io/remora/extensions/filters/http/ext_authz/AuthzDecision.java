@@ -14,13 +14,22 @@ import java.util.Map;
  * @param status               DENIED: the HTTP status for the client
  * @param body                 DENIED: the body for the client
  * @param dynamicMetadata      emitted under the filter's namespace, may be empty
+ * @param query                OK: the query parameters to set and remove (gRPC answers only)
  */
 public record AuthzDecision(Kind kind, List<Map.Entry<String, String>> headersToSet,
                             List<Map.Entry<String, String>> headersToAppend, List<String> headersToRemove,
                             List<Map.Entry<String, String>> responseHeadersToAdd, int status, String body,
-                            Map<String, Object> dynamicMetadata) {
+                            Map<String, Object> dynamicMetadata, QueryMutation query) {
 
     public enum Kind { OK, DENIED, ERROR }
+
+    public AuthzDecision(Kind kind, List<Map.Entry<String, String>> headersToSet,
+                         List<Map.Entry<String, String>> headersToAppend, List<String> headersToRemove,
+                         List<Map.Entry<String, String>> responseHeadersToAdd, int status, String body,
+                         Map<String, Object> dynamicMetadata) {
+        this(kind, headersToSet, headersToAppend, headersToRemove, responseHeadersToAdd, status, body,
+                dynamicMetadata, QueryMutation.NONE);
+    }
 
     /** The call failed (connect failure, timeout, 5xx, gRPC error): failure_mode_allow decides. */
     public static AuthzDecision error() {

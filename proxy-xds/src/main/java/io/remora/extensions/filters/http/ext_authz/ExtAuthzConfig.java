@@ -20,6 +20,10 @@ import java.util.List;
  *                               {@code header_map}, instead of the {@code headers} map (values joined by ",")
  * @param ingestDynamicMetadata  {@code enable_dynamic_metadata_ingestion} (default true): the service's
  *                               dynamic metadata is set on the stream
+ * @param chargeClusterResponseStats {@code charge_cluster_response_stats} (default true): a denial counts as a
+ *                               response of its status on the routed cluster (upstream_rq_&lt;code&gt;...)
+ * @param emitFilterStateStats   {@code emit_filter_state_stats}: an {@link ExtAuthzLoggingInfo} under the
+ *                               filter's name in the request's filter state
  */
 public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllow, boolean failureModeAllowHeaderAdd,
                              int statusOnError, BufferSettings withRequestBody, boolean clearRouteCache,
@@ -28,7 +32,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                              List<StringMatcher> disallowedHeaders, String statPrefix,
                              boolean includePeerCertificate, boolean includeTlsSession,
                              List<String> routeMetadataContextNamespaces, HeaderMutationChecker mutationRules,
-                             boolean validateMutations, boolean encodeRawHeaders, boolean ingestDynamicMetadata)
+                             boolean validateMutations, boolean encodeRawHeaders, boolean ingestDynamicMetadata,
+                             boolean chargeClusterResponseStats, boolean emitFilterStateStats)
         implements HttpFilterConfig {
 
     public static final String NAME = "envoy.filters.http.ext_authz";
@@ -75,6 +80,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private boolean validateMutations;
         private boolean encodeRawHeaders;
         private boolean ingestDynamicMetadata = true;
+        private boolean chargeClusterResponseStats = true;
+        private boolean emitFilterStateStats;
 
         private Builder(AuthzServiceConfig service) {
             this.service = service;
@@ -165,6 +172,16 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
             return this;
         }
 
+        public Builder chargeClusterResponseStats(boolean v) {
+            chargeClusterResponseStats = v;
+            return this;
+        }
+
+        public Builder emitFilterStateStats(boolean v) {
+            emitFilterStateStats = v;
+            return this;
+        }
+
         public Builder validateMutations(boolean v) {
             validateMutations = v;
             return this;
@@ -175,7 +192,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                     withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, denyAtDisable,
                     allowedHeaders, disallowedHeaders, statPrefix, includePeerCertificate, includeTlsSession,
                     routeMetadataContextNamespaces, mutationRules, validateMutations, encodeRawHeaders,
-                    ingestDynamicMetadata);
+                    ingestDynamicMetadata, chargeClusterResponseStats, emitFilterStateStats);
         }
     }
 }

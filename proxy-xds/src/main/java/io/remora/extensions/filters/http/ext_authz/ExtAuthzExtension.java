@@ -83,7 +83,14 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                 .routeMetadataContextNamespaces(e.getRouteMetadataContextNamespacesList())
                 .validateMutations(e.getValidateMutations())
                 .encodeRawHeaders(e.getEncodeRawHeaders())
-                .ingestDynamicMetadata(!e.hasEnableDynamicMetadataIngestion() || e.getEnableDynamicMetadataIngestion().getValue());
+                .ingestDynamicMetadata(!e.hasEnableDynamicMetadataIngestion() || e.getEnableDynamicMetadataIngestion().getValue())
+                .chargeClusterResponseStats(!e.hasChargeClusterResponseStats() || e.getChargeClusterResponseStats().getValue())
+                .emitFilterStateStats(e.getEmitFilterStateStats());
+        if (e.getEmitFilterStateStats() && e.hasGrpcService()) {
+            ctx.warnOnce("ext_authz:filter_state_bytes", "ext_authz emit_filter_state_stats: Remora records latency_us;"
+                    + " the gRPC call's wire bytes (bytesSent, bytesReceived) are not measured and read as absent,"
+                    + " first at " + path.field("emit_filter_state_stats"));
+        }
         if (e.hasDecoderHeaderMutationRules()) {
             b.mutationRules(HeaderMutationChecker.translate(e.getDecoderHeaderMutationRules(),
                     path.field("decoder_header_mutation_rules")));

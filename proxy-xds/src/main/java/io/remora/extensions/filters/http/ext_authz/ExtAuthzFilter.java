@@ -57,6 +57,9 @@ final class ExtAuthzFilter implements StreamFilter {
     private boolean allowedInline;
     private boolean stopped;
     private List<Map.Entry<String, String>> responseHeadersToAdd = List.of();
+    /** emit_filter_state_stats: the object in filter state (null: not asked for, or the name was taken). */
+    private ExtAuthzLoggingInfo loggingInfo;
+    private long callStartNanos;
 
     ExtAuthzFilter(ExtAuthzFilterProvider.Factory factory) {
         this.factory = factory;
@@ -150,6 +153,10 @@ final class ExtAuthzFilter implements StreamFilter {
 
     /** Asks the service; true when the answer already came and lets the request through. */
     private boolean startCheck() {
+        if (config.emitFilterStateStats()) {
+            loggingInfo = loggingInfo();
+            callStartNanos = System.nanoTime();
+        }
         state = State.CALLING;
         callingNow = true;
         Cancellable c = factory.client.check(check(), cb.eventLoop(), cb.serverContext(), this::onDecision);
@@ -160,6 +167,19 @@ final class ExtAuthzFilter implements StreamFilter {
             return false;
         }
         return state == State.COMPLETE && allowedInline;
+    }
+
+    /** As Envoy: one object per filter name; another filter's object there is a collision, counted. */
+    private ExtAuthzLoggingInfo loggingInfo() {
+        io.remora.network.FilterState fs = cb.filterState();
+        if (fs.get(cb.filterName()) == null) {
+            fs.set(cb.filterName(), new ExtAuthzLoggingInfo(), io.remora.network.FilterState.Mutability.MUTABLE);
+        }
+        ExtAuthzLoggingInfo info = fs.get(cb.filterName(), ExtAuthzLoggingInfo.class);
+        if (info == null) {
+            stats.filterStateNameCollision.increment();
+        }
+        return info;
     }
 
     private AuthzCheck check() {
@@ -257,6 +277,9 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         inFlight = null;
         state = State.COMPLETE;
+        if (loggingInfo != null) {
+            loggingInfo.latency((System.nanoTime() - callStartNanos) / 1000);
+        }
         if (!d.dynamicMetadata().isEmpty() && config.ingestDynamicMetadata()) {
             d.dynamicMetadata().forEach((k, v) -> cb.streamInfo().setDynamicMetadata(ExtAuthzConfig.NAME, k, v));
         }
@@ -273,6 +296,7 @@ final class ExtAuthzFilter implements StreamFilter {
             }
             case DENIED -> {
                 stats.denied.increment();
+                chargeRoutedCluster(d.status());
                 cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
                 List<Map.Entry<String, String>> headers = d.headersToSet();
                 cb.sendLocalReply(d.status(), d.body(), ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_denied",
@@ -306,7 +330,7 @@ final class ExtAuthzFilter implements StreamFilter {
      */
     private boolean applyOk(AuthzDecision d) {
         HeaderMutationChecker rules = config.mutationRules();
-        if (config.validateMutations() && !valid(d)) {
+        if (config.validateMutations() && (!valid(d) || !d.query().valid())) {
             return false;
         }
         if (rules != null && (refused(rules, Operation.SET, d.headersToSet())
@@ -333,11 +357,27 @@ final class ExtAuthzFilter implements StreamFilter {
                 changed |= requestHeaders.remove(name);
             }
         }
+        if (!d.query().isEmpty()) {
+            requestHeaders.path(d.query().apply(str(requestHeaders.path())));
+            changed = true;
+        }
         responseHeadersToAdd = d.responseHeadersToAdd();
         if (changed && config.clearRouteCache()) {
             cb.clearRouteCache();
         }
         return true;
+    }
+
+    /**
+     * charge_cluster_response_stats: Envoy counts a denial as a response of its status on the
+     * request's routed cluster (upstream_rq_&lt;code&gt;, upstream_rq_&lt;N&gt;xx, upstream_rq_completed).
+     */
+    private void chargeRoutedCluster(int status) {
+        String name = config.chargeClusterResponseStats() ? cb.clusterName() : null;
+        io.remora.upstream.Cluster c = name == null ? null : cb.serverContext().clusterManager().get(name);
+        if (c != null) {
+            c.stats().response(status);
+        }
     }
 
     /** Envoy's request header map takes a legacy "host" as :authority (HTTP/1's Host is kept there). */

@@ -16,6 +16,7 @@ final class ExtAuthzStats {
     final Counter disabled;
     final Counter failureModeAllowed;
     final Counter invalid;
+    final Counter filterStateNameCollision;
 
     ExtAuthzStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
         String base = "envoy_http_ext_authz_" + (statPrefix.isEmpty() ? "" : io.remora.stats.StatNames.sanitize(statPrefix) + "_");
@@ -25,6 +26,7 @@ final class ExtAuthzStats {
         disabled = c(r, base + "disabled", hcmPrefix);
         failureModeAllowed = c(r, base + "failure_mode_allowed", hcmPrefix);
         invalid = c(r, base + "invalid", hcmPrefix);
+        filterStateNameCollision = c(r, base + "filter_state_name_collision", hcmPrefix);
     }
 
     private static Counter c(MeterRegistry r, String name, String hcmPrefix) {

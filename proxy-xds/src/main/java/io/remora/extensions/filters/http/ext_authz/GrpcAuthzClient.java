@@ -158,7 +158,12 @@ public final class GrpcAuthzClient implements AuthzClient {
             for (HeaderValueOption o : ok.getResponseHeadersToAddList()) {
                 toClient.add(entry(o));
             }
-            return new AuthzDecision(AuthzDecision.Kind.OK, set, append, remove, toClient, 200, "", metadata);
+            List<Map.Entry<String, String>> querySet = new ArrayList<>();
+            for (var qp : ok.getQueryParametersToSetList()) {
+                querySet.add(Map.entry(qp.getKey(), qp.getValue()));
+            }
+            return new AuthzDecision(AuthzDecision.Kind.OK, set, append, remove, toClient, 200, "", metadata,
+                    new QueryMutation(querySet, ok.getQueryParametersToRemoveList()));
         }
         var denied = resp.getDeniedResponse();
         int status = denied.hasStatus() && denied.getStatus().getCodeValue() > 0 ? denied.getStatus().getCodeValue() : 403;

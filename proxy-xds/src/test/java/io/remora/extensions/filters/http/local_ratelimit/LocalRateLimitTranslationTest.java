@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.local_ratelimit;
 
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HeaderMutation;
+import io.remora.config.QueryParameterMatcher;
 import io.remora.config.RateLimitPolicy;
 import io.remora.runtime.FractionalPercent;
 import io.remora.runtime.FractionalPercent.Denominator;
@@ -83,6 +84,12 @@ class LocalRateLimitTranslationTest {
                   - generic_key: { descriptor_value: g }
                   - header_value_match: { descriptor_value: m, headers: [{ name: x-m, present_match: true }] }
                   - remote_address: {}
+                - actions:
+                  - query_parameter_value_match: { descriptor_value: q, expect_match: false, query_parameters: [{ name: a }] }
+                  - query_parameter_value_match:
+                      descriptor_key: k
+                      descriptor_value: v
+                      query_parameters: [{ name: b, string_match: { prefix: x } }]
                 """);
         assertEquals("http_local_rate_limiter", c.statPrefix());
         assertEquals(503, c.status());
@@ -105,6 +112,13 @@ class LocalRateLimitTranslationTest {
         assertEquals(new RateLimitPolicy.GenericKey("generic_key", "g"), second.get(0));
         assertEquals("header_match", ((RateLimitPolicy.HeaderValueMatch) second.get(1)).descriptorKey());
         assertEquals(new RateLimitPolicy.RemoteAddress(), second.get(2));
+        List<RateLimitPolicy.Action> third = c.rateLimits().get(2).actions();
+        assertEquals(new RateLimitPolicy.QueryParameterValueMatch("query_match", "q", false,
+                List.of(new QueryParameterMatcher("a", null, true))), third.get(0));
+        var byPrefix = (RateLimitPolicy.QueryParameterValueMatch) third.get(1);
+        assertEquals("k", byPrefix.descriptorKey());
+        assertTrue(byPrefix.expectMatch());
+        assertTrue(byPrefix.queryParameters().get(0).stringMatch().matches("xyz"));
     }
 
     @Test
@@ -215,6 +229,18 @@ class LocalRateLimitTranslationTest {
                 - actions:
                   - generic_key: { descriptor_value: g }
                   - request_headers: { header_name: x }
+                """, "").path());
+        assertEquals(FILTER + ".rate_limits[0].actions[0].query_parameter_value_match.query_parameters", refused("""
+                stat_prefix: s
+                rate_limits:
+                - actions:
+                  - query_parameter_value_match: { descriptor_value: v }
+                """, "").path());
+        assertEquals(FILTER + ".rate_limits[0].actions[0].query_parameter_value_match.descriptor_value", refused("""
+                stat_prefix: s
+                rate_limits:
+                - actions:
+                  - query_parameter_value_match: { query_parameters: [{ name: a }] }
                 """, "").path());
         assertEquals(FILTER + ".rate_limits[0].actions[0].extension.typed_config", refused("""
                 stat_prefix: s

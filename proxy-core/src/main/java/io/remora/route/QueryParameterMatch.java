@@ -1,0 +1,36 @@
+package io.remora.route;
+
+import io.remora.config.QueryParameterMatcher;
+
+import java.util.List;
+
+/**
+ * Envoy's {@code ConfigUtility::matchQueryParams} over a list of {@link QueryParameterMatcher}s, for
+ * users outside route selection (the rate limit action {@code query_parameter_value_match}): every
+ * matcher must hold, on the same decoding the route match uses.
+ */
+public final class QueryParameterMatch {
+
+    private final CompiledQueryParameterMatcher[] matchers;
+
+    private QueryParameterMatch(List<QueryParameterMatcher> specs) {
+        matchers = specs.stream().map(CompiledQueryParameterMatcher::new)
+                .toArray(CompiledQueryParameterMatcher[]::new);
+    }
+
+    public static QueryParameterMatch of(List<QueryParameterMatcher> specs) {
+        return new QueryParameterMatch(specs);
+    }
+
+    /** Whether the query of {@code path} (a request's :path; null: no query) satisfies every matcher. */
+    public boolean matches(CharSequence path) {
+        CharSequence p = path == null ? "" : path;
+        int pathEnd = PathMatcher.pathEnd(p);
+        for (CompiledQueryParameterMatcher m : matchers) {
+            if (!m.matches(p, pathEnd)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
