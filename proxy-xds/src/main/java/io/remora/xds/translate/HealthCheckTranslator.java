@@ -68,6 +68,10 @@ final class HealthCheckTranslator {
                     lp.field("typed_config"));
             eventLog = sink.getEventLogPath();
         }
+        if (h.hasEventService()) {
+            ctx.warnOnce("hc_event_service", "health check event_service is not supported (not implemented in Envoy"
+                    + " either; event_logger and event_log_path write the events); ignoring " + path.field("event_service"));
+        }
         HealthCheckConfig.Checker checker = switch (h.getHealthCheckerCase()) {
             case HTTP_HEALTH_CHECK -> http(h.getHttpHealthCheck(), path.field("http_health_check"));
             case TCP_HEALTH_CHECK -> tcp(h.getTcpHealthCheck(), path.field("tcp_health_check"));
