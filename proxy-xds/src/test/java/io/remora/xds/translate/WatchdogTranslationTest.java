@@ -165,7 +165,7 @@ class WatchdogTranslationTest {
     }
 
     @Test
-    void eventServicesAndOutlierMonitorsAreWarned() {
+    void eventServicesAndOutlierMonitorsAreWarnedAndEveryEventLogIsKept() {
         var lb = new BootstrapLoader().loadString("""
                 static_resources:
                   clusters:
@@ -179,9 +179,17 @@ class WatchdogTranslationTest {
                       healthy_threshold: 1
                       tcp_health_check: {}
                       event_service: {}
+                      event_log_path: /tmp/hc-path.log
+                      event_logger:
+                      - name: envoy.health_check.event_sink.file
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink
+                          event_log_path: /tmp/hc-sink.log
                     load_assignment: { cluster_name: c }
                 """, "test.yaml");
         assertWarned(lb, "outlier_detection.monitors");
         assertWarned(lb, "event_service");
+        assertEquals(List.of("/tmp/hc-path.log", "/tmp/hc-sink.log"),
+                lb.model().clusters().get("c").healthChecks().get(0).eventLogPaths(), "every event to both, as Envoy");
     }
 }
