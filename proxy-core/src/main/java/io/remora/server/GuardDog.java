@@ -103,18 +103,10 @@ public final class GuardDog implements AutoCloseable {
                 dog.megamissAlerted = false;
             }
             if (delta > config.missTimeout().toNanos() && !dog.missAlerted) {
-                miss.increment();
-                dog.miss.increment();
-                dog.lastAlert = dog.lastCheckin;
-                dog.missAlerted = true;
-                missed.add(dog);
+                dog.missAlerted = alert(dog, miss, dog.miss, missed);
             }
             if (delta > config.megamissTimeout().toNanos() && !dog.megamissAlerted) {
-                megamiss.increment();
-                dog.megamiss.increment();
-                dog.lastAlert = dog.lastCheckin;
-                dog.megamissAlerted = true;
-                megamissed.add(dog);
+                dog.megamissAlerted = alert(dog, megamiss, dog.megamiss, megamissed);
             }
             if (config.killEnabled() && delta > config.killTimeout().toNanos()) {
                 kill("GuardDog: one thread (" + dog.threadName + ") stuck for more than watchdog_kill_timeout",
@@ -134,6 +126,15 @@ public final class GuardDog implements AutoCloseable {
         } else if (!missed.isEmpty() && config.abortOn().contains(WatchdogConfig.Event.MISS)) {
             kill("GuardDog: abort_action on MISS", missed);
         }
+    }
+
+    /** Counts one stall of {@code dog} in the guard dog's and its own counter; always true (alerted). */
+    private static boolean alert(Dog dog, Counter total, Counter own, List<Dog> alerted) {
+        total.increment();
+        own.increment();
+        dog.lastAlert = dog.lastCheckin;
+        alerted.add(dog);
+        return true;
     }
 
     private void kill(String message, List<Dog> stuck) {
