@@ -102,6 +102,11 @@ public final class AdminServer implements AutoCloseable {
         return this;
     }
 
+    /** The admin's one event loop (Remora's main thread for the watchdog); null before {@link #start()}. */
+    public synchronized io.netty.channel.EventLoop eventLoop() {
+        return channel == null ? null : channel.eventLoop();
+    }
+
     /**
      * Adds an endpoint answering with a stream (e.g. the tap filter's {@code /tap}); before
      * {@link #start()}.

@@ -13,7 +13,8 @@ import java.util.Set;
  * @param noTrafficInterval     Envoy's default 60 s, used until the cluster has made a connection
  * @param noTrafficHealthyInterval defaults to noTrafficInterval
  * @param intervalJitterPercent extra random delay, percent of the interval
- * @param eventLogPath          file of health check events (JSON lines), or null
+ * @param eventLogPaths         files of health check events (JSON lines): {@code event_log_path} and each
+ *                              file {@code event_logger}, every event to each; empty for none
  * @param alpnProtocols         {@code tls_options.alpn_protocols}: offered instead of the transport
  *                              socket's on TLS check connections; null without tls_options
  * @param transportSocketMatchCriteria picks the cluster's {@code transport_socket_matches} entry for
@@ -34,7 +35,7 @@ public record HealthCheckConfig(
         Duration noTrafficHealthyInterval,
         boolean alwaysLogHealthCheckFailures,
         boolean alwaysLogHealthCheckSuccess,
-        String eventLogPath,
+        List<String> eventLogPaths,
         boolean reuseConnection,
         Checker checker,
         List<String> alpnProtocols,
@@ -67,7 +68,7 @@ public record HealthCheckConfig(
         private Duration noTrafficHealthyInterval;
         private boolean alwaysLogHealthCheckFailures;
         private boolean alwaysLogHealthCheckSuccess;
-        private String eventLogPath;
+        private final List<String> eventLogPaths = new java.util.ArrayList<>();
         private boolean reuseConnection = true;
         private List<String> alpnProtocols;
         private java.util.Map<String, Object> transportSocketMatchCriteria;
@@ -130,8 +131,11 @@ public record HealthCheckConfig(
             return this;
         }
 
+        /** Adds a file the events go to (a path already given, null or empty adds nothing). */
         public Builder eventLogPath(String v) {
-            eventLogPath = v;
+            if (v != null && !v.isEmpty() && !eventLogPaths.contains(v)) {
+                eventLogPaths.add(v);
+            }
             return this;
         }
 
@@ -158,7 +162,7 @@ public record HealthCheckConfig(
                     unhealthyEdgeInterval != null ? unhealthyEdgeInterval : unhealthy,
                     healthyEdgeInterval != null ? healthyEdgeInterval : interval, noTraffic,
                     noTrafficHealthyInterval != null ? noTrafficHealthyInterval : noTraffic,
-                    alwaysLogHealthCheckFailures, alwaysLogHealthCheckSuccess, eventLogPath, reuseConnection, checker,
+                    alwaysLogHealthCheckFailures, alwaysLogHealthCheckSuccess, List.copyOf(eventLogPaths), reuseConnection, checker,
                     alpnProtocols, transportSocketMatchCriteria);
         }
     }

@@ -51,6 +51,8 @@ public final class Server implements AutoCloseable {
     private io.remora.config.OverloadManagerConfig overloadConfig;
     private volatile io.remora.overload.OverloadManager overload;
     private EventLoopGroup workers;
+    private io.remora.config.WatchdogConfig workerWatchdog = io.remora.config.WatchdogConfig.DEFAULTS;
+    private GuardDog workerGuardDog;
     private ListenerBinder binder;
     private boolean stopped;
 
@@ -78,6 +80,12 @@ public final class Server implements AutoCloseable {
     /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
     public synchronized Server overloadManager(io.remora.config.OverloadManagerConfig config) {
         this.overloadConfig = config;
+        return this;
+    }
+
+    /** The bootstrap's worker watchdog (default: Envoy's); takes effect at {@link #start}. */
+    public synchronized Server workerWatchdog(io.remora.config.WatchdogConfig config) {
+        this.workerWatchdog = config;
         return this;
     }
 
@@ -139,6 +147,11 @@ public final class Server implements AutoCloseable {
         int n = Math.max(1, options.concurrency());
         workers = options.transport().newEventLoopGroup(n, "remora-worker");
         binder = new ListenerBinder(options.transport(), workers);
+        workerGuardDog = new GuardDog("workers", workerWatchdog, stats.meterRegistry());
+        int index = 0;
+        for (io.netty.util.concurrent.EventExecutor loop : workers) {
+            workerGuardDog.watch("worker_" + index++, (io.netty.channel.EventLoop) loop);
+        }
         stats.server().concurrency.set(n);
         overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
         try {
@@ -334,6 +347,9 @@ public final class Server implements AutoCloseable {
     public synchronized void close() {
         if (overload != null) {
             overload.close();
+        }
+        if (workerGuardDog != null) {
+            workerGuardDog.close(); // before the loops stop: a slow shutdown is no stall
         }
         if (workers == null) {
             stopped = true;

@@ -15,6 +15,8 @@ public final class ServerStats {
     public final AtomicLong totalConnections = new AtomicLong();
     /** {@code listener_manager.workers_started}: 1 once workers run; Istio's readiness check reads it. */
     public final AtomicLong workersStarted = new AtomicLong();
+    /** {@code server.version}: the bootstrap's stats_server_version_override (Envoy: else its SCM revision). */
+    public final AtomicLong version = new AtomicLong();
 
     ServerStats(MeterRegistry r) {
         Gauge.builder("envoy_server_live", live, AtomicLong::get).register(r);
@@ -22,6 +24,7 @@ public final class ServerStats {
         Gauge.builder("envoy_server_concurrency", concurrency, AtomicLong::get).register(r);
         Gauge.builder("envoy_server_uptime", this, ServerStats::uptimeSeconds).register(r);
         Gauge.builder("envoy_server_total_connections", totalConnections, AtomicLong::get).register(r);
+        Gauge.builder("envoy_server_version", version, AtomicLong::get).register(r);
         Gauge.builder("envoy_listener_manager_workers_started", workersStarted, AtomicLong::get).register(r);
         // No hot restart in Remora: the epoch is always 0, as for an Envoy started without a parent.
         Gauge.builder("envoy_server_hot_restart_epoch", () -> 0).register(r);

@@ -124,6 +124,10 @@ public final class StatNames {
                 return fixed[1] + rest.substring(fixed[0].length());
             }
         }
+        String watchdog = threadWatchdog(id, rest);
+        if (watchdog != null) {
+            return watchdog;
+        }
         for (String[] scope : SCOPES) {
             String prefix = scope[0];
             if (rest.length() > prefix.length() && rest.startsWith(prefix) && rest.charAt(prefix.length()) == '_') {
@@ -395,6 +399,8 @@ public final class StatNames {
             {"aws_lambda_", "aws_lambda."},
             {"thrift_to_metadata_rq_", "thrift_to_metadata.rq."}, // the HTTP thrift_to_metadata filter's (root scope)
             {"thrift_to_metadata_resp_", "thrift_to_metadata.resp."},
+            {"main_thread_watchdog_", "main_thread.watchdog_"}, // the guard dogs' own counters
+            {"workers_watchdog_", "workers.watchdog_"},
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
@@ -417,6 +423,21 @@ public final class StatNames {
      * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},
      * {@code listener_manager.lds.update_rejected} (pilot-agent's readiness probe reads exactly these).
      */
+    private static final String[] WATCHDOG_STATS = {"_watchdog_miss", "_watchdog_mega_miss"};
+
+    /** A watched thread's {@code server.<thread>.watchdog_miss} (or {@code watchdog_mega_miss}); null otherwise. */
+    private static String threadWatchdog(Meter.Id id, String rest) {
+        if (!rest.startsWith("server_") || !id.getTags().isEmpty()) {
+            return null;
+        }
+        for (String stat : WATCHDOG_STATS) {
+            if (rest.endsWith(stat) && rest.length() > "server_".length() + stat.length()) {
+                return "server." + rest.substring("server_".length(), rest.length() - stat.length()) + "." + stat.substring(1);
+            }
+        }
+        return null;
+    }
+
     private static String managerSubScope(String stat) {
         for (String sub : MANAGER_SUB_SCOPES) {
             if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {

@@ -5,17 +5,17 @@ import io.remora.upstream.Host;
 import io.remora.util.JsonStrings;
 
 /**
- * A checker's {@code event_log_path}: each {@code envoy.data.core.v3.HealthCheckEvent} as proto3
+ * A checker's {@code event_log_path} and file {@code event_logger}s: each {@code envoy.data.core.v3.HealthCheckEvent} as proto3
  * JSON, fields in Envoy's order (the event before the timestamp when its field number is lower).
  */
 final class HealthCheckEvents {
 
-    private final EventLogFile file;
+    private final java.util.List<EventLogFile> files;
     private final String checkerType;
     private final String clusterName;
 
-    HealthCheckEvents(EventLogFile file, String checkerType, String clusterName) {
-        this.file = file;
+    HealthCheckEvents(java.util.List<EventLogFile> files, String checkerType, String clusterName) {
+        this.files = files;
         this.checkerType = checkerType;
         this.clusterName = clusterName;
     }
@@ -43,7 +43,10 @@ final class HealthCheckEvents {
             JsonStrings.quote(sb, l.subZone());
             sb.append('}');
         }
-        file.write(sb.append('}').toString());
+        String line = sb.append('}').toString();
+        for (EventLogFile f : files) {
+            f.write(line);
+        }
     }
 
     private static void appendAddress(StringBuilder sb, Host h) {

@@ -63,8 +63,8 @@ public final class HealthChecker {
         this.stats = HealthCheckStats.of(runtime.registry(), clusterStats.name());
         this.healthChanged = healthChanged;
         this.onSuccess = onSuccess;
-        EventLogFile log = EventLogFile.of(config.eventLogPath());
-        this.events = log == null ? null : new HealthCheckEvents(log, checkerType(), clusterName);
+        List<EventLogFile> logs = config.eventLogPaths().stream().map(EventLogFile::of).toList();
+        this.events = logs.isEmpty() ? null : new HealthCheckEvents(logs, checkerType(), clusterName);
         this.transportSockets = transportSockets;
     }
 

@@ -206,6 +206,33 @@ class HealthCheckerTest {
         }
     }
 
+    /** event_log_path and a file event_logger (or two sinks): Envoy writes every event to each. */
+    @Test
+    void everyEventLogFileGetsEveryEvent() throws Exception {
+        ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Path first = TempPaths.file("hc-path", ".log");
+        Path second = TempPaths.file("hc-sink", ".log");
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            Duration d = Duration.ofMillis(50);
+            HealthCheckConfig hc = HealthCheckConfig.builder(Duration.ofSeconds(3), d, new HealthCheckConfig.Tcp("", List.of()))
+                    .thresholds(1, 1).noTrafficInterval(d).eventLogPath(first.toString())
+                    .eventLogPath(second.toString()).eventLogPath(first.toString()).build();
+            assertEquals(List.of(first.toString(), second.toString()), hc.eventLogPaths(), "one writer per file");
+            Cluster c = cluster(cm, ss.getLocalPort(), hc);
+            await("connect passes", only(c)::isHealthy);
+            ss.close();
+            await("refused: unhealthy", () -> only(c).healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            await("the ejection in both files", () -> {
+                try {
+                    return lines(first, "eject_unhealthy_event") == 1 && lines(second, "eject_unhealthy_event") == 1;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            assertEquals(Files.readString(first), Files.readString(second));
+        }
+    }
+
     private static long lines(Path log, String event) throws java.io.IOException {
         return Files.readAllLines(log).stream().filter(l -> l.contains("\"" + event + "\"")).count();
     }

@@ -50,6 +50,8 @@ public final class Proxy implements AutoCloseable {
     private final Map<String, Object> commandLine;
     private final Runnable quit;
     private AdminServer admin;
+    private final io.remora.xds.translate.WatchdogTranslator.Watchdogs watchdogs;
+    private io.remora.server.GuardDog mainGuardDog;
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
@@ -124,6 +126,12 @@ public final class Proxy implements AutoCloseable {
         fileSecrets.watch(io.remora.xds.ads.SdsFileRefs.find(bootstrap.getStaticResources(),
                 io.remora.xds.translate.FieldPath.ROOT.field("static_resources")));
         stats.server().concurrency.set(options.concurrency());
+        if (bootstrap.hasStatsServerVersionOverride()) {
+            stats.server().version.set(bootstrap.getStatsServerVersionOverride().getValue());
+        }
+        this.watchdogs = io.remora.xds.translate.WatchdogTranslator.translate(bootstrap,
+                io.remora.xds.translate.TranslationContext.lenient());
+        server.workerWatchdog(watchdogs.workers());
         // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
         server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
         // typed_dns_resolver_config / dns_resolution_config: DNS clusters without their own resolver use it.
@@ -147,6 +155,11 @@ public final class Proxy implements AutoCloseable {
                 admin.accessLogs(accessLogs.create(List.of(io.remora.config.AccessLogConfig.builder(
                         io.remora.config.AccessLogConfig.Sink.FILE).path(base.admin().accessLogPath()).build())));
             }
+        }
+        // Envoy's main thread runs its admin; Remora's admin event loop is the one watched as main_thread.
+        mainGuardDog = new io.remora.server.GuardDog("main_thread", watchdogs.mainThread(), stats.meterRegistry());
+        if (admin != null) {
+            mainGuardDog.watch("main_thread", admin.eventLoop());
         }
         server.start(base);
         startStatsSinks();
@@ -223,6 +236,9 @@ public final class Proxy implements AutoCloseable {
     public void close() {
         if (xds != null) {
             xds.close();
+        }
+        if (mainGuardDog != null) {
+            mainGuardDog.close();
         }
         fileSecrets.close();
         secretFiles.close();

@@ -83,6 +83,8 @@ public final class BootstrapTranslator {
         RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
         StatsConfigTranslator.settings(b, ctx); // likewise for its stats registry
         DnsResolverTranslator.bootstrap(b, ctx); // likewise for the DNS clusters' default resolver
+        WatchdogTranslator.translate(b, ctx); // likewise for the guard dogs
+        BootstrapFieldChecks.check(b, ctx);
         return new ServerConfig(node, admin, List.copyOf(listeners), Collections.unmodifiableMap(clusters),
                 Collections.unmodifiableMap(routes), drainTime);
     }

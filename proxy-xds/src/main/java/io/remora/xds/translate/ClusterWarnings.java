@@ -26,6 +26,9 @@ final class ClusterWarnings {
         if (c.hasLrsServer()) {
             set.put("lrs_server", "no load reports are sent");
         }
+        if (c.getOutlierDetection().getMonitorsCount() > 0) {
+            set.put("outlier_detection.monitors", "not implemented in Envoy either");
+        }
         set.forEach((field, effect) -> ctx.warnOnce("cluster." + field, "cluster " + field + " is not supported ("
                 + effect + "), first at " + path.field(field)));
     }

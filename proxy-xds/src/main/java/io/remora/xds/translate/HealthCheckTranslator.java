@@ -55,7 +55,9 @@ final class HealthCheckTranslator {
         Duration noTrafficHealthy = h.hasNoTrafficHealthyInterval()
                 ? positive(Protos.duration(h.getNoTrafficHealthyInterval()), path.field("no_traffic_healthy_interval"))
                 : noTraffic;
-        String eventLog = h.getEventLogPath().isEmpty() ? null : h.getEventLogPath();
+        // Envoy writes every event to event_log_path and to each sink alike.
+        List<String> eventLogs = new ArrayList<>();
+        eventLogs.add(h.getEventLogPath());
         for (int i = 0; i < h.getEventLoggerCount(); i++) {
             FieldPath lp = path.field("event_logger").index(i);
             var ext = h.getEventLogger(i);
@@ -66,7 +68,14 @@ final class HealthCheckTranslator {
             }
             HealthCheckEventFileSink sink = Protos.unpack(ext.getTypedConfig(), HealthCheckEventFileSink.class,
                     lp.field("typed_config"));
-            eventLog = sink.getEventLogPath();
+            if (sink.getEventLogPath().isEmpty()) {
+                throw lp.field("typed_config").field("event_log_path").error("must not be empty");
+            }
+            eventLogs.add(sink.getEventLogPath());
+        }
+        if (h.hasEventService()) {
+            ctx.warnOnce("hc_event_service", "health check event_service is not supported (not implemented in Envoy"
+                    + " either; event_logger and event_log_path write the events); ignoring " + path.field("event_service"));
         }
         HealthCheckConfig.Checker checker = switch (h.getHealthCheckerCase()) {
             case HTTP_HEALTH_CHECK -> http(h.getHttpHealthCheck(), path.field("http_health_check"));
@@ -76,7 +85,9 @@ final class HealthCheckTranslator {
             case CUSTOM_HEALTH_CHECK -> custom(h.getCustomHealthCheck(), path.field("custom_health_check"), clusterOptions, ctx);
             default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check, custom_health_check is required");
         };
-        return HealthCheckConfig.builder(timeout, interval, checker)
+        HealthCheckConfig.Builder builder = HealthCheckConfig.builder(timeout, interval, checker);
+        eventLogs.forEach(builder::eventLogPath);
+        return builder
                 .initialJitter(Protos.duration(h.hasInitialJitter(), h.getInitialJitter(), Duration.ZERO))
                 .intervalJitter(Protos.duration(h.hasIntervalJitter(), h.getIntervalJitter(), Duration.ZERO))
                 .intervalJitterPercent(h.getIntervalJitterPercent())
@@ -84,7 +95,6 @@ final class HealthCheckTranslator {
                 .unhealthyInterval(unhealthyInterval).unhealthyEdgeInterval(unhealthyEdge).healthyEdgeInterval(healthyEdge)
                 .noTrafficInterval(noTraffic).noTrafficHealthyInterval(noTrafficHealthy)
                 .alwaysLog(h.getAlwaysLogHealthCheckFailures(), h.getAlwaysLogHealthCheckSuccess())
-                .eventLogPath(eventLog)
                 .reuseConnection(Protos.bool(h.hasReuseConnection(), h.getReuseConnection(), true))
                 .alpnProtocols(h.hasTlsOptions() ? h.getTlsOptions().getAlpnProtocolsList() : null)
                 .transportSocketMatchCriteria(h.hasTransportSocketMatchCriteria()

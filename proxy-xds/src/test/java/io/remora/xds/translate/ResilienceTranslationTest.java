@@ -111,7 +111,7 @@ class ResilienceTranslationTest {
         assertEquals(Duration.ofSeconds(3), hc.unhealthyEdgeInterval(), "defaults to unhealthy_interval");
         assertEquals(Duration.ofSeconds(1), hc.healthyEdgeInterval());
         assertEquals(Duration.ofSeconds(10), hc.noTrafficInterval());
-        assertEquals("/tmp/hc.log", hc.eventLogPath());
+        assertEquals(java.util.List.of("/tmp/hc.log"), hc.eventLogPaths());
         assertTrue(hc.alwaysLogHealthCheckFailures());
         HealthCheckConfig.Http http = assertInstanceOf(HealthCheckConfig.Http.class, hc.checker());
         assertEquals("/healthz", http.path());
