@@ -3,6 +3,7 @@ package io.remora.upstream;
 import io.remora.config.ClusterConfig.LbPolicy;
 import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.config.LoadBalancingConfig;
+import io.remora.upstream.lb.BoundedLoadHashLoadBalancer;
 import io.remora.upstream.lb.HashLoadBalancer;
 import io.remora.upstream.lb.MaglevLoadBalancer;
 import io.remora.upstream.lb.RingHashLoadBalancer;
@@ -46,9 +47,11 @@ abstract class HostSource {
     /**
      * @param hosts      the hosts to pick from
      * @param levelHosts every host of the priority, for locality availability
+     * @param clusterActive the cluster's active requests, for bounded-load hashing
      */
     static HostSource of(Host[] hosts, Host[] levelHosts, LbPolicy policy, int choiceCount, LoadBalancingConfig lb,
-                         Map<Locality, Integer> localityWeights, int overprovisioning) {
+                         Map<Locality, Integer> localityWeights, int overprovisioning,
+                         java.util.function.LongSupplier clusterActive) {
         if (hosts.length == 0) {
             return EMPTY;
         }
@@ -60,6 +63,11 @@ abstract class HostSource {
             HashLoadBalancer table = policy == LbPolicy.RING_HASH
                     ? new RingHashLoadBalancer(hosts, w, lb.ringHash())
                     : new MaglevLoadBalancer(hosts, w, lb.maglev());
+            int factor = policy == LbPolicy.RING_HASH ? lb.ringHash().hashBalanceFactor()
+                    : lb.maglev().hashBalanceFactor();
+            if (factor > 0) {
+                table = new BoundedLoadHashLoadBalancer(table, hosts, w, factor, clusterActive);
+            }
             return shared(table::chooseHost);
         }
         if (lb.localityWeighted() && !localityWeights.isEmpty()) {
