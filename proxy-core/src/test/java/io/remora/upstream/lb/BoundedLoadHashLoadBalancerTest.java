@@ -1,12 +1,9 @@
 package io.remora.upstream.lb;
 
-import io.remora.config.Address;
-import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.LoadBalancingConfig;
 import io.remora.upstream.Host;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -21,21 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  * way, and to the least loaded host when every one is over.
  */
 class BoundedLoadHashLoadBalancerTest {
-
-    private static Host[] hosts(int n) {
-        Host[] h = new Host[n];
-        for (int i = 0; i < n; i++) {
-            h[i] = new Host(new Address.Tcp("10.0.0.2", 20_000 + i), new InetSocketAddress("10.0.0.2", 20_000 + i),
-                    null, ClusterLoadAssignment.Locality.NONE, 1, ClusterLoadAssignment.HealthStatus.HEALTHY);
-        }
-        return h;
-    }
-
-    private static double[] ones(int n) {
-        double[] w = new double[n];
-        Arrays.fill(w, 1);
-        return w;
-    }
 
     private static long sum(Host[] hosts) {
         long s = 0;
@@ -55,8 +37,8 @@ class BoundedLoadHashLoadBalancerTest {
 
     @Test
     void aHotKeyStaysUntilItsHostPassesTheBoundThenSpillsTheSameWayEachTime() {
-        Host[] hosts = hosts(4);
-        boundedTables(hosts, ones(4), 150, (plain, bounded) -> {
+        Host[] hosts = ConsistentHashTest.hosts(4);
+        boundedTables(hosts, ConsistentHashTest.ones(4), 150, (plain, bounded) -> {
             long key = XxHash64.hash("hot-user");
             Host home = plain.chooseHost(key, 0);
             for (Host h : hosts) {
@@ -79,8 +61,8 @@ class BoundedLoadHashLoadBalancerTest {
 
     @Test
     void spillsGoWhereThereIsRoomAndToTheLeastLoadedWhenNoneHasAny() {
-        Host[] hosts = hosts(3);
-        boundedTables(hosts, ones(3), 100, (plain, bounded) -> {
+        Host[] hosts = ConsistentHashTest.hosts(3);
+        boundedTables(hosts, ConsistentHashTest.ones(3), 100, (plain, bounded) -> {
             long key = XxHash64.hash("k");
             Host home = plain.chooseHost(key, 0);
             Host[] others = Arrays.stream(hosts).filter(h -> h != home).toArray(Host[]::new);
@@ -102,7 +84,7 @@ class BoundedLoadHashLoadBalancerTest {
 
     @Test
     void theLeastOverloadedHostTakesTheKeyWhenEveryHostIsOverItsBound() {
-        Host[] hosts = hosts(3);
+        Host[] hosts = ConsistentHashTest.hosts(3);
         // Weights 1:1:2 and the cluster's active requests counted elsewhere as 0 (a supplier that
         // says so): every host holds max(1, ceil(1 × w)) = 1 slot, so 2+ requests are over.
         double[] w = {1, 1, 2};
@@ -120,8 +102,8 @@ class BoundedLoadHashLoadBalancerTest {
 
     @Test
     void withinTheBoundTheTableDecidesAsWithoutIt() {
-        Host[] hosts = hosts(5);
-        boundedTables(hosts, ones(5), 200, (plain, bounded) -> {
+        Host[] hosts = ConsistentHashTest.hosts(5);
+        boundedTables(hosts, ConsistentHashTest.ones(5), 200, (plain, bounded) -> {
             for (int i = 0; i < 2_000; i++) {
                 long key = XxHash64.hash("user-" + i);
                 assertSame(plain.chooseHost(key, 0), bounded.chooseHost(key, 0));
