@@ -9,6 +9,7 @@ import io.remora.upstream.lb.MaglevLoadBalancer;
 import io.remora.upstream.lb.RingHashLoadBalancer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,13 @@ abstract class HostSource {
             for (int i = 0; i < hosts.length; i++) {
                 w[i] = Math.max(1, hosts[i].weight());
             }
+            if (lb.localityWeighted() && !localityWeights.isEmpty()) {
+                hosts = byLocalityWeight(hosts, w, localityWeights);
+                if (hosts.length == 0) {
+                    return EMPTY;
+                }
+                w = Arrays.copyOf(w, hosts.length);
+            }
             HashLoadBalancer table = policy == LbPolicy.RING_HASH
                     ? new RingHashLoadBalancer(hosts, w, lb.ringHash())
                     : new MaglevLoadBalancer(hosts, w, lb.maglev());
@@ -85,6 +93,33 @@ abstract class HostSource {
                 return (hash, attempt) -> mine.pick();
             }
         };
+    }
+
+    /**
+     * Envoy's normalizeLocalityWeights for a hash table: each host weighs its locality's share of
+     * the locality weights times its share of its locality's host weights; hosts of a locality
+     * without weight are left out. Writes the weights of the hosts it keeps, in order, to {@code w}.
+     */
+    private static Host[] byLocalityWeight(Host[] hosts, double[] w, Map<Locality, Integer> localityWeights) {
+        double weightSum = 0;
+        for (int lw : localityWeights.values()) {
+            weightSum += lw;
+        }
+        Map<Locality, Double> hostSums = new java.util.HashMap<>();
+        for (int i = 0; i < hosts.length; i++) {
+            hostSums.merge(hosts[i].locality(), w[i], Double::sum);
+        }
+        List<Host> kept = new ArrayList<>(hosts.length);
+        double[] weights = new double[hosts.length];
+        for (int i = 0; i < hosts.length; i++) {
+            int lw = localityWeights.getOrDefault(hosts[i].locality(), 0);
+            if (lw > 0) {
+                weights[kept.size()] = w[i] * (lw / weightSum) / hostSums.get(hosts[i].locality());
+                kept.add(hosts[i]);
+            }
+        }
+        System.arraycopy(weights, 0, w, 0, kept.size());
+        return kept.toArray(new Host[0]);
     }
 
     /**
