@@ -13,15 +13,30 @@ package io.remora.config;
  * @param trackRequestResponseSizes    {@code track_cluster_stats.request_response_sizes}
  * @param waitForWarmOnInit            {@code wait_for_warm_on_init}: start-up waits for the first
  *                                     DNS answer of the cluster (default true)
+ * @param maxConnectionsPerHost        {@code circuit_breakers.per_host_thresholds} (DEFAULT priority)
+ *                                     {@code max_connections}: connections a host's pools may hold
+ *                                     open or opening at once; {@link Integer#MAX_VALUE}: no limit
+ * @param cleanupInterval              {@code cleanup_interval} of an ORIGINAL_DST cluster: how often
+ *                                     hosts unused since the last sweep are dropped (default 5 s)
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
-                             boolean trackRequestResponseSizes, boolean waitForWarmOnInit) {
+                             boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
+                             int maxConnectionsPerHost, java.time.Duration cleanupInterval) {
+
+    /** Envoy's default ORIGINAL_DST cleanup_interval. */
+    public static final java.time.Duration DEFAULT_CLEANUP_INTERVAL = java.time.Duration.ofSeconds(5);
 
     public static final ClusterOptions DEFAULT = builder().build();
 
     public ClusterOptions {
         highCircuitBreakers = highCircuitBreakers == null ? ClusterConfig.CircuitBreakers.DEFAULT : highCircuitBreakers;
+        cleanupInterval = cleanupInterval == null ? DEFAULT_CLEANUP_INTERVAL : cleanupInterval;
+    }
+
+    /** Whether per-host connection limits apply (per_host_thresholds set max_connections). */
+    public boolean limitsConnectionsPerHost() {
+        return maxConnectionsPerHost != Integer.MAX_VALUE;
     }
 
     public static Builder builder() {
@@ -36,6 +51,8 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private boolean trackTimeoutBudgets;
         private boolean trackRequestResponseSizes;
         private boolean waitForWarmOnInit = true;
+        private int maxConnectionsPerHost = Integer.MAX_VALUE;
+        private java.time.Duration cleanupInterval = DEFAULT_CLEANUP_INTERVAL;
 
         private Builder() {
         }
@@ -70,9 +87,20 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder maxConnectionsPerHost(int v) {
+            maxConnectionsPerHost = v;
+            return this;
+        }
+
+        public Builder cleanupInterval(java.time.Duration v) {
+            cleanupInterval = v;
+            return this;
+        }
+
         public ClusterOptions build() {
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
-                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit);
+                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, maxConnectionsPerHost,
+                    cleanupInterval);
         }
     }
 }

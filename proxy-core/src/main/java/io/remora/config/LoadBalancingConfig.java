@@ -19,6 +19,8 @@ import java.time.Duration;
  *                              hosts' ORCA load reports give; null for every other policy
  * @param shuffleAddressList    {@code pick_first}'s {@code shuffle_address_list}: the first host in a
  *                              per-process random order instead of the endpoints' order
+ * @param leastRequestFullScan  least request's {@code selection_method: FULL_SCAN}: every host is
+ *                              compared (ties broken at random) instead of {@code choice_count} draws
  */
 public record LoadBalancingConfig(
         double healthyPanicThreshold,
@@ -30,7 +32,8 @@ public record LoadBalancingConfig(
         SlowStart slowStart,
         int overrideHostStatus,
         ClientSideWeights clientSideWeights,
-        boolean shuffleAddressList) {
+        boolean shuffleAddressList,
+        boolean leastRequestFullScan) {
 
     /** Envoy's default override_host_status: UNKNOWN, HEALTHY, DEGRADED. */
     public static final int DEFAULT_OVERRIDE_HOST_STATUS = 1 << ClusterLoadAssignment.HealthStatus.UNKNOWN.ordinal()
@@ -42,15 +45,34 @@ public record LoadBalancingConfig(
 
     public enum HashFunction { XX_HASH, MURMUR_HASH_2 }
 
-    /** {@code ring_hash_lb_config}: ring of 1024..8M entries, xxHash by default. */
+    /**
+     * {@code ring_hash_lb_config}: ring of 1024..8M entries, xxHash by default.
+     *
+     * @param hashBalanceFactor {@code consistent_hashing_lb_config.hash_balance_factor}: bounded
+     *                          loads, a host's share of the active requests capped at this percent of
+     *                          the average; 0: unbounded
+     */
     public record RingHash(long minimumRingSize, long maximumRingSize, HashFunction hashFunction,
-                           boolean useHostnameForHashing) {
+                           boolean useHostnameForHashing, int hashBalanceFactor) {
         public static final RingHash DEFAULT = new RingHash(1024, 8L * 1024 * 1024, HashFunction.XX_HASH, false);
+
+        public RingHash(long minimumRingSize, long maximumRingSize, HashFunction hashFunction,
+                        boolean useHostnameForHashing) {
+            this(minimumRingSize, maximumRingSize, hashFunction, useHostnameForHashing, 0);
+        }
     }
 
-    /** {@code maglev_lb_config}: a prime table size, 65537 by default. */
-    public record Maglev(long tableSize, boolean useHostnameForHashing) {
+    /**
+     * {@code maglev_lb_config}: a prime table size, 65537 by default.
+     *
+     * @param hashBalanceFactor as {@link RingHash#hashBalanceFactor}
+     */
+    public record Maglev(long tableSize, boolean useHostnameForHashing, int hashBalanceFactor) {
         public static final Maglev DEFAULT = new Maglev(65537, false);
+
+        public Maglev(long tableSize, boolean useHostnameForHashing) {
+            this(tableSize, useHostnameForHashing, 0);
+        }
     }
 
     /**
@@ -99,35 +121,42 @@ public record LoadBalancingConfig(
     public LoadBalancingConfig(double healthyPanicThreshold, boolean localityWeighted, ZoneAware zoneAware,
                                RingHash ringHash, Maglev maglev, double activeRequestBias, SlowStart slowStart) {
         this(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev, activeRequestBias, slowStart,
-                DEFAULT_OVERRIDE_HOST_STATUS, null, false);
+                DEFAULT_OVERRIDE_HOST_STATUS, null, false, false);
     }
 
     public LoadBalancingConfig withPanicThreshold(double v) {
         return new LoadBalancingConfig(v, localityWeighted, zoneAware, ringHash, maglev, activeRequestBias, slowStart,
-                overrideHostStatus, clientSideWeights, shuffleAddressList);
+                overrideHostStatus, clientSideWeights, shuffleAddressList, leastRequestFullScan);
     }
 
     public LoadBalancingConfig withOverrideHostStatus(int statuses) {
         return new LoadBalancingConfig(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev,
-                activeRequestBias, slowStart, statuses, clientSideWeights, shuffleAddressList);
+                activeRequestBias, slowStart, statuses, clientSideWeights, shuffleAddressList, leastRequestFullScan);
     }
 
     /** Round robin weighted by ORCA reports (null: by the endpoints' own weights). */
     public LoadBalancingConfig withClientSideWeights(ClientSideWeights w) {
         return new LoadBalancingConfig(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev,
-                activeRequestBias, slowStart, overrideHostStatus, w, shuffleAddressList);
+                activeRequestBias, slowStart, overrideHostStatus, w, shuffleAddressList, leastRequestFullScan);
     }
 
     /** Pick first over a shuffled order of the hosts. */
     public LoadBalancingConfig withShuffleAddressList(boolean shuffle) {
         return new LoadBalancingConfig(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev,
-                activeRequestBias, slowStart, overrideHostStatus, clientSideWeights, shuffle);
+                activeRequestBias, slowStart, overrideHostStatus, clientSideWeights, shuffle, leastRequestFullScan);
     }
 
     /** Locality-weighted picking on (wrr_locality), the rest as it is. */
     public LoadBalancingConfig withLocalityWeighted() {
         return new LoadBalancingConfig(healthyPanicThreshold, true, zoneAware, ringHash, maglev,
-                activeRequestBias, slowStart, overrideHostStatus, clientSideWeights, shuffleAddressList);
+                activeRequestBias, slowStart, overrideHostStatus, clientSideWeights, shuffleAddressList,
+                leastRequestFullScan);
+    }
+
+    /** Least request comparing every host (FULL_SCAN) rather than choice_count random ones. */
+    public LoadBalancingConfig withLeastRequestFullScan(boolean fullScan) {
+        return new LoadBalancingConfig(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev,
+                activeRequestBias, slowStart, overrideHostStatus, clientSideWeights, shuffleAddressList, fullScan);
     }
 
     public boolean overrideAllowed(ClusterLoadAssignment.HealthStatus status) {

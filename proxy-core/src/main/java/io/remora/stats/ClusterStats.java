@@ -54,6 +54,8 @@ public final class ClusterStats {
     public final AtomicLong membershipTotal = new AtomicLong();
     /** {@code upstream_cx_pool_overflow}: a pool was not made, max_connection_pools reached. */
     public final Counter upstreamCxPoolOverflow;
+    /** A pool wanted a connection past max_connections or the host's per-host max_connections. */
+    public final Counter upstreamCxOverflow;
     /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503. */
     public final Counter upstreamRqDropOverload;
     /** EDS assignments that carried endpoint_stale_after, and those that went stale. */
@@ -103,6 +105,7 @@ public final class ClusterStats {
         http2Floods = Http2FloodStats.register(r, "envoy_cluster_http2_", TAG, name);
         http2RxMessagingError = c("envoy_cluster_http2_rx_messaging_error");
         upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
+        upstreamCxOverflow = c("envoy_cluster_upstream_cx_overflow");
         upstreamRqDropOverload = c("envoy_cluster_upstream_rq_drop_overload");
         assignmentTimeoutReceived = c("envoy_cluster_assignment_timeout_received");
         assignmentStale = c("envoy_cluster_assignment_stale");

@@ -363,11 +363,11 @@ public final class ClusterImpl implements Cluster {
                 ? HostMembership.localityWeights(c.loadAssignment()) : Map.of();
         boolean weightedHealth = c.loadAssignment() != null && c.loadAssignment().policy().weightedPriorityHealth();
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
-                c.loadBalancing(), weights, healthyPanic, weightedHealth);
+                c.loadBalancing(), weights, healthyPanic, weightedHealth, stats.upstreamRqActive::get);
         subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels, weights,
                 (lv, w) -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
                         c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), w, healthyPanic,
-                        weightedHealth),
+                        weightedHealth, stats.upstreamRqActive::get),
                 runtime == null ? null : stats.lbSubsets());
         prioritySet = next;
         stats.membershipTotal.set(all.size());

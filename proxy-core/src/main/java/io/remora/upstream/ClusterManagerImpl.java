@@ -25,8 +25,6 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     /** Envoy's default dns_refresh_rate. */
     static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(5);
-    /** Envoy's default ORIGINAL_DST cleanup_interval. */
-    static final Duration ORIGINAL_DST_CLEANUP = Duration.ofSeconds(5);
 
     private final StatsRegistry stats;
     private final DnsResolvers resolvers;
@@ -165,7 +163,9 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 existing.update(c);
                 existing.dnsCache(c.dnsCache() == null ? null : dnsCaches.get(c.dnsCache()), existing.stats());
                 next.put(c.name(), existing);
-                if (isDns(c) && (endpointsChanged || rateChanged)) {
+                boolean sweepChanged = c.type() == DiscoveryType.ORIGINAL_DST
+                        && !existing.config().options().cleanupInterval().equals(c.options().cleanupInterval());
+                if (isDns(c) && (endpointsChanged || rateChanged) || sweepChanged) {
                     stopRefresher(c.name());
                     startRefresher(existing);
                 }
@@ -233,7 +233,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
             refreshers.put(c.name(), task::stop);
             task.start();
         } else if (c.type() == DiscoveryType.ORIGINAL_DST) {
-            long ms = ORIGINAL_DST_CLEANUP.toMillis();
+            long ms = Math.max(1, c.options().cleanupInterval().toMillis());
             ScheduledFuture<?> sweeps = dns().scheduleWithFixedDelay(cluster::sweepOriginalDstHosts, ms, ms,
                     TimeUnit.MILLISECONDS);
             refreshers.put(c.name(), () -> sweeps.cancel(false));

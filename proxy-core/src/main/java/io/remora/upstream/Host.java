@@ -42,6 +42,11 @@ public final class Host {
     private final long createdNanos = System.nanoTime();
     public final AtomicInteger activeRequests = new AtomicInteger();
     public final AtomicInteger activeConnections = new AtomicInteger();
+    /**
+     * Connections of this host's HTTP pools on every worker, opening or open: what the per-host
+     * {@code max_connections} circuit breaker counts (Envoy's cx_active counts from the connect).
+     */
+    public final AtomicInteger poolConnections = new AtomicInteger();
     /** Envoy's per-host counters, for {@code /clusters}. */
     public final HostStats stats = new HostStats();
     /** Told when this host fails its active health check (close_connections_on_host_health_failure). */

@@ -3,11 +3,13 @@ package io.remora.upstream;
 import io.remora.config.ClusterConfig.LbPolicy;
 import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.config.LoadBalancingConfig;
+import io.remora.upstream.lb.BoundedLoadHashLoadBalancer;
 import io.remora.upstream.lb.HashLoadBalancer;
 import io.remora.upstream.lb.MaglevLoadBalancer;
 import io.remora.upstream.lb.RingHashLoadBalancer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,9 +48,11 @@ abstract class HostSource {
     /**
      * @param hosts      the hosts to pick from
      * @param levelHosts every host of the priority, for locality availability
+     * @param clusterActive the cluster's active requests, for bounded-load hashing
      */
     static HostSource of(Host[] hosts, Host[] levelHosts, LbPolicy policy, int choiceCount, LoadBalancingConfig lb,
-                         Map<Locality, Integer> localityWeights, int overprovisioning) {
+                         Map<Locality, Integer> localityWeights, int overprovisioning,
+                         java.util.function.LongSupplier clusterActive) {
         if (hosts.length == 0) {
             return EMPTY;
         }
@@ -57,9 +61,21 @@ abstract class HostSource {
             for (int i = 0; i < hosts.length; i++) {
                 w[i] = Math.max(1, hosts[i].weight());
             }
+            if (lb.localityWeighted() && !localityWeights.isEmpty()) {
+                hosts = byLocalityWeight(hosts, w, localityWeights);
+                if (hosts.length == 0) {
+                    return EMPTY;
+                }
+                w = Arrays.copyOf(w, hosts.length);
+            }
             HashLoadBalancer table = policy == LbPolicy.RING_HASH
                     ? new RingHashLoadBalancer(hosts, w, lb.ringHash())
                     : new MaglevLoadBalancer(hosts, w, lb.maglev());
+            int factor = policy == LbPolicy.RING_HASH ? lb.ringHash().hashBalanceFactor()
+                    : lb.maglev().hashBalanceFactor();
+            if (factor > 0) {
+                table = new BoundedLoadHashLoadBalancer(table, hosts, w, factor, clusterActive);
+            }
             return shared(table::chooseHost);
         }
         if (lb.localityWeighted() && !localityWeights.isEmpty()) {
@@ -77,6 +93,33 @@ abstract class HostSource {
                 return (hash, attempt) -> mine.pick();
             }
         };
+    }
+
+    /**
+     * Envoy's normalizeLocalityWeights for a hash table: each host weighs its locality's share of
+     * the locality weights times its share of its locality's host weights; hosts of a locality
+     * without weight are left out. Writes the weights of the hosts it keeps, in order, to {@code w}.
+     */
+    private static Host[] byLocalityWeight(Host[] hosts, double[] w, Map<Locality, Integer> localityWeights) {
+        double weightSum = 0;
+        for (int lw : localityWeights.values()) {
+            weightSum += lw;
+        }
+        Map<Locality, Double> hostSums = new java.util.HashMap<>();
+        for (int i = 0; i < hosts.length; i++) {
+            hostSums.merge(hosts[i].locality(), w[i], Double::sum);
+        }
+        List<Host> kept = new ArrayList<>(hosts.length);
+        double[] weights = new double[hosts.length];
+        for (int i = 0; i < hosts.length; i++) {
+            int lw = localityWeights.getOrDefault(hosts[i].locality(), 0);
+            if (lw > 0) {
+                weights[kept.size()] = w[i] * (lw / weightSum) / hostSums.get(hosts[i].locality());
+                kept.add(hosts[i]);
+            }
+        }
+        System.arraycopy(weights, 0, w, 0, kept.size());
+        return kept.toArray(new Host[0]);
     }
 
     /**

@@ -45,7 +45,8 @@ interface LoadBalancer {
                 // Stateless but for the hosts' active request counts, which are cluster-wide as
                 // Envoy's rq_active is: one instance serves every worker.
                 LoadBalancer lr = allWeightsEqual(hosts)
-                        ? new LeastRequestLoadBalancer(hosts, choiceCount > 0 ? choiceCount : DEFAULT_CHOICE_COUNT)
+                        ? new LeastRequestLoadBalancer(hosts, choiceCount > 0 ? choiceCount : DEFAULT_CHOICE_COUNT,
+                                lb.leastRequestFullScan())
                         : new WeightedLeastRequestLoadBalancer(hosts, lb.activeRequestBias());
                 yield () -> lr;
             }

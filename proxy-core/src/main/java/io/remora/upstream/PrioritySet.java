@@ -80,6 +80,28 @@ final class PrioritySet {
     PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
                 LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights,
                 io.micrometer.core.instrument.Counter healthyPanic, boolean weightedHealth) {
+        this(all, levels, policy, choiceCount, overprovisioning, lbConfig, localityWeights, healthyPanic, weightedHealth,
+                null);
+    }
+
+    /**
+     * @param clusterActive the cluster's active requests (its {@code upstream_rq_active}), which
+     *                      bounded-load hashing bounds each host by; null: the sum over {@code all}
+     */
+    PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
+                LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights,
+                io.micrometer.core.instrument.Counter healthyPanic, boolean weightedHealth,
+                java.util.function.LongSupplier clusterActive) {
+        if (clusterActive == null) {
+            Host[] every = all.toArray(new Host[0]);
+            clusterActive = () -> {
+                long sum = 0;
+                for (Host h : every) {
+                    sum += h.activeRequests.get();
+                }
+                return sum;
+            };
+        }
         this.healthyPanic = healthyPanic;
         this.all = List.copyOf(all);
         this.hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
@@ -143,14 +165,15 @@ final class PrioritySet {
                 degradedSources[p] = HostSource.EMPTY;
             } else if (panic[p]) {
                 Host[] everyone = levels.get(p).toArray(new Host[0]);
-                healthySources[p] = HostSource.of(everyone, everyone, policy, choiceCount, lbConfig, lw, overprovisioning);
+                healthySources[p] = HostSource.of(everyone, everyone, policy, choiceCount, lbConfig, lw, overprovisioning,
+                        clusterActive);
                 degradedSources[p] = healthySources[p];
             } else {
                 Host[] everyone = levels.get(p).toArray(new Host[0]);
                 healthySources[p] = HostSource.of(healthyPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
-                        overprovisioning);
+                        overprovisioning, clusterActive);
                 degradedSources[p] = HostSource.of(degradedPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
-                        overprovisioning);
+                        overprovisioning, clusterActive);
             }
         }
         this.cumulative = load.cumulative;

@@ -94,6 +94,7 @@ final class AlpnProbePool implements ConnectionPool {
         // The probe is the first connection of the pool it ends up in: counted now, and opened
         // even at the connection limit, as Envoy opens a pool's first connection regardless.
         cluster.limits().connections.incrementAndGet();
+        host.poolConnections.incrementAndGet();
         cluster.stats().upstreamCxTotal.increment();
         host.stats.cxTotal.increment();
         HoldReads hold = new HoldReads();
@@ -124,6 +125,7 @@ final class AlpnProbePool implements ConnectionPool {
             public void onFailure(Channel channel, Throwable cause, boolean tls) {
                 probing = false;
                 cluster.limits().connections.decrementAndGet();
+                host.poolConnections.decrementAndGet();
                 cluster.stats().upstreamCxConnectFail.increment();
                 host.stats.cxConnectFail.increment();
                 String why = PoolContext.describe(cause);

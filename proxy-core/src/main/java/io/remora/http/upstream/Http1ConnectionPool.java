@@ -74,7 +74,7 @@ final class Http1ConnectionPool implements ConnectionPool {
     }
 
     private void connect() {
-        if (!ctx.cluster.limits().tryAcquireConnection()) {
+        if (!ctx.tryAcquireConnection(open == 0)) {
             return; // waits for a connection to be released
         }
         connecting++;

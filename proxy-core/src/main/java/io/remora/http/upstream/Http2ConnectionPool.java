@@ -51,7 +51,7 @@ final class Http2ConnectionPool implements ConnectionPool {
     }
 
     private void connect() {
-        if (!ctx.cluster.limits().tryAcquireConnection()) {
+        if (!ctx.tryAcquireConnection(connections.isEmpty() && connecting == 0)) {
             return;
         }
         connecting++;

@@ -173,6 +173,27 @@ final class PoolContext {
         return cluster.config().maxRequestsPerConnection();
     }
 
+    /**
+     * Envoy's canCreateConnection: room under the cluster's {@code max_connections} and the
+     * host's per-host {@code max_connections}; at either, {@code upstream_cx_overflow} counts.
+     * As Envoy's pool, one that holds no connection at all still opens one past the per-host
+     * limit: its requests would otherwise wait with nothing to serve them.
+     */
+    boolean tryAcquireConnection(boolean poolEmpty) {
+        ClusterConfig c = cluster.config();
+        if (c.options().limitsConnectionsPerHost() && !poolEmpty
+                && host.poolConnections.get() >= c.options().maxConnectionsPerHost()) {
+            stats().upstreamCxOverflow.increment();
+            return false;
+        }
+        if (!cluster.limits().tryAcquireConnection()) {
+            stats().upstreamCxOverflow.increment();
+            return false;
+        }
+        host.poolConnections.incrementAndGet();
+        return true;
+    }
+
     void connectionOpened() {
         stats().upstreamCxActive.incrementAndGet();
         host.activeConnections.incrementAndGet();
@@ -182,6 +203,7 @@ final class PoolContext {
         stats().upstreamCxActive.decrementAndGet();
         stats().upstreamCxDestroy.increment();
         host.activeConnections.decrementAndGet();
+        host.poolConnections.decrementAndGet();
         cluster.limits().connections.decrementAndGet();
     }
 
@@ -191,6 +213,7 @@ final class PoolContext {
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             stats().upstreamCxConnectTimeout.increment();
         }
+        host.poolConnections.decrementAndGet();
         cluster.limits().connections.decrementAndGet();
     }
 

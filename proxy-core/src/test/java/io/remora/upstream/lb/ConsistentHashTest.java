@@ -38,7 +38,8 @@ class ConsistentHashTest {
         assertEquals(Long.parseUnsignedLong("9631199822919835226"), MurmurHash2.hash("foo"));
     }
 
-    private static Host[] hosts(int n) {
+    /** Hosts 10.0.0.1:10000.. of weight 1 (the bounded-load test's too). */
+    static Host[] hosts(int n) {
         Host[] h = new Host[n];
         for (int i = 0; i < n; i++) {
             h[i] = host(10_000 + i);
@@ -51,7 +52,7 @@ class ConsistentHashTest {
                 ClusterLoadAssignment.Locality.NONE, 1, ClusterLoadAssignment.HealthStatus.HEALTHY);
     }
 
-    private static double[] ones(int n) {
+    static double[] ones(int n) {
         double[] w = new double[n];
         Arrays.fill(w, 1);
         return w;

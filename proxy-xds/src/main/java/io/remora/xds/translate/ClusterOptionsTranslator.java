@@ -64,6 +64,52 @@ final class ClusterOptionsTranslator {
                 .trackTimeoutBudgets(track.getTimeoutBudgets())
                 .trackRequestResponseSizes(track.getRequestResponseSizes())
                 .waitForWarmOnInit(!c.hasWaitForWarmOnInit() || c.getWaitForWarmOnInit().getValue())
+                .maxConnectionsPerHost(maxConnectionsPerHost(c, path.field("circuit_breakers"), ctx))
+                .cleanupInterval(cleanupInterval(c, path))
                 .build();
+    }
+
+    /**
+     * {@code per_host_thresholds}: as Envoy, the first entry of the DEFAULT priority gives its
+     * {@code max_connections} (HIGH ones, like the cluster's HIGH thresholds, never apply: routes
+     * are never HIGH here). Envoy reads no other field of them; each is warned about.
+     */
+    private static int maxConnectionsPerHost(Cluster c, FieldPath path, TranslationContext ctx) {
+        int max = Integer.MAX_VALUE;
+        boolean found = false;
+        var list = c.getCircuitBreakers().getPerHostThresholdsList();
+        for (int i = 0; i < list.size(); i++) {
+            CircuitBreakers.Thresholds t = list.get(i);
+            FieldPath tp = path.field("per_host_thresholds").index(i);
+            String unread = t.hasMaxPendingRequests() ? "max_pending_requests" : t.hasMaxRequests() ? "max_requests"
+                    : t.hasMaxRetries() ? "max_retries" : t.hasRetryBudget() ? "retry_budget"
+                    : t.hasMaxConnectionPools() ? "max_connection_pools"
+                    : t.getTrackRemaining() ? "track_remaining" : null;
+            if (unread != null) {
+                ctx.warnOnce("cluster.circuit_breakers.per_host_thresholds." + unread, "circuit_breakers"
+                        + ".per_host_thresholds." + unread + " has no effect (only max_connections applies per host,"
+                        + " as in Envoy), first at " + tp.field(unread));
+            }
+            if (!found && t.getPriority() == RoutingPriority.DEFAULT) {
+                found = true;
+                // A uint32 past int's range is no limit either.
+                if (t.hasMaxConnections() && t.getMaxConnections().getValue() >= 0) {
+                    max = t.getMaxConnections().getValue();
+                }
+            }
+        }
+        return max;
+    }
+
+    /** {@code cleanup_interval} (validated > 0 for any cluster; only ORIGINAL_DST sweeps, as in Envoy). */
+    private static java.time.Duration cleanupInterval(Cluster c, FieldPath path) {
+        if (!c.hasCleanupInterval()) {
+            return ClusterOptions.DEFAULT_CLEANUP_INTERVAL;
+        }
+        java.time.Duration d = Protos.duration(c.getCleanupInterval());
+        if (d.isZero() || d.isNegative()) {
+            throw path.field("cleanup_interval").error("must be greater than 0");
+        }
+        return d;
     }
 }

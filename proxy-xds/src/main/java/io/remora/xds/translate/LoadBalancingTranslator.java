@@ -70,10 +70,14 @@ final class LoadBalancingTranslator {
             maglev = new LoadBalancingConfig.Maglev(size, false);
         }
         if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasConsistentHashingLbConfig()) {
-            boolean byName = c.getCommonLbConfig().getConsistentHashingLbConfig().getUseHostnameForHashing();
+            var ch = c.getCommonLbConfig().getConsistentHashingLbConfig();
+            boolean byName = ch.getUseHostnameForHashing();
+            int factor = ch.hasHashBalanceFactor() ? TypedLbPolicyTranslator.balanceFactor(
+                    ch.getHashBalanceFactor().getValue(), path.field("common_lb_config")
+                            .field("consistent_hashing_lb_config").field("hash_balance_factor")) : 0;
             ring = new LoadBalancingConfig.RingHash(ring.minimumRingSize(), ring.maximumRingSize(), ring.hashFunction(),
-                    byName);
-            maglev = new LoadBalancingConfig.Maglev(maglev.tableSize(), byName);
+                    byName, factor);
+            maglev = new LoadBalancingConfig.Maglev(maglev.tableSize(), byName, factor);
         }
         double bias = d.activeRequestBias();
         LoadBalancingConfig.SlowStart slowStart = null;

@@ -186,7 +186,10 @@ final class TypedLbPolicyTranslator {
                 ? slowStart(lr.getSlowStartConfig(), path.field("slow_start_config")) : null;
         lb = new LoadBalancingConfig(lb.healthyPanicThreshold(), lb.localityWeighted(), lb.zoneAware(), lb.ringHash(),
                 lb.maglev(), bias, slow);
-        return new Choice(LbPolicy.LEAST_REQUEST, choiceCount, lb);
+        // The deprecated enable_full_scan asks for the same as selection_method FULL_SCAN.
+        boolean fullScan = lr.getSelectionMethod() == LeastRequest.SelectionMethod.FULL_SCAN
+                || lr.hasEnableFullScan() && lr.getEnableFullScan().getValue();
+        return new Choice(LbPolicy.LEAST_REQUEST, choiceCount, lb.withLeastRequestFullScan(fullScan));
     }
 
     private static Choice ringHash(RingHash r, LoadBalancingConfig base, FieldPath path) {
@@ -207,9 +210,14 @@ final class TypedLbPolicyTranslator {
                 ? LoadBalancingConfig.HashFunction.MURMUR_HASH_2 : LoadBalancingConfig.HashFunction.XX_HASH;
         boolean byName = byHostname(r.hasConsistentHashingLbConfig(), r.getConsistentHashingLbConfig(),
                 r.getUseHostnameForHashing());
+        // As Envoy: the consistent_hashing_lb_config's factor when that is set, else the deprecated field.
+        int factor = r.hasConsistentHashingLbConfig()
+                ? balanceFactor(r.getConsistentHashingLbConfig(), path.field("consistent_hashing_lb_config"))
+                : r.hasHashBalanceFactor() ? balanceFactor(r.getHashBalanceFactor().getValue(),
+                        path.field("hash_balance_factor")) : 0;
         LoadBalancingConfig lb = new LoadBalancingConfig(base.healthyPanicThreshold(), r.hasLocalityWeightedLbConfig(),
-                null, new LoadBalancingConfig.RingHash(min, max, fn, byName), base.maglev(), base.activeRequestBias(),
-                null);
+                null, new LoadBalancingConfig.RingHash(min, max, fn, byName, factor), base.maglev(),
+                base.activeRequestBias(), null);
         return new Choice(LbPolicy.RING_HASH, 2, lb);
     }
 
@@ -219,9 +227,26 @@ final class TypedLbPolicyTranslator {
             throw path.field("table_size").error("must be a prime number no larger than 5000011, got " + size);
         }
         boolean byName = byHostname(m.hasConsistentHashingLbConfig(), m.getConsistentHashingLbConfig(), false);
+        int factor = balanceFactor(m.getConsistentHashingLbConfig(), path.field("consistent_hashing_lb_config"));
         LoadBalancingConfig lb = new LoadBalancingConfig(base.healthyPanicThreshold(), m.hasLocalityWeightedLbConfig(),
-                null, base.ringHash(), new LoadBalancingConfig.Maglev(size, byName), base.activeRequestBias(), null);
+                null, base.ringHash(), new LoadBalancingConfig.Maglev(size, byName, factor), base.activeRequestBias(),
+                null);
         return new Choice(LbPolicy.MAGLEV, 2, lb);
+    }
+
+    /** {@code hash_balance_factor} of a consistent_hashing_lb_config; 0 (unbounded) when unset. */
+    static int balanceFactor(ConsistentHashingLbConfig ch, FieldPath path) {
+        return ch.hasHashBalanceFactor() ? balanceFactor(ch.getHashBalanceFactor().getValue(),
+                path.field("hash_balance_factor")) : 0;
+    }
+
+    /** A set hash_balance_factor: at least 100 (percent of the average load). */
+    static int balanceFactor(int factor, FieldPath path) {
+        // uint32: a value past int's range reads negative and is as far past 100 as can be.
+        if (factor >= 0 && factor < 100) {
+            throw path.error("must be at least 100, got " + factor);
+        }
+        return factor < 0 ? Integer.MAX_VALUE : factor;
     }
 
     private static boolean byHostname(boolean has, ConsistentHashingLbConfig ch, boolean deprecated) {
