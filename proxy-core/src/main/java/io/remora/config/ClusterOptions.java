@@ -13,10 +13,13 @@ package io.remora.config;
  * @param trackRequestResponseSizes    {@code track_cluster_stats.request_response_sizes}
  * @param waitForWarmOnInit            {@code wait_for_warm_on_init}: start-up waits for the first
  *                                     DNS answer of the cluster (default true)
+ * @param lrsServerSelf                {@code lrs_server} is {@code self} or {@code ads}: the cluster's
+ *                                     load reports go to the xDS (ADS) server
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
-                             boolean trackRequestResponseSizes, boolean waitForWarmOnInit) {
+                             boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
+                             boolean lrsServerSelf) {
 
     public static final ClusterOptions DEFAULT = builder().build();
 
@@ -36,6 +39,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private boolean trackTimeoutBudgets;
         private boolean trackRequestResponseSizes;
         private boolean waitForWarmOnInit = true;
+        private boolean lrsServerSelf;
 
         private Builder() {
         }
@@ -70,9 +74,14 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder lrsServerSelf(boolean v) {
+            lrsServerSelf = v;
+            return this;
+        }
+
         public ClusterOptions build() {
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
-                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit);
+                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, lrsServerSelf);
         }
     }
 }

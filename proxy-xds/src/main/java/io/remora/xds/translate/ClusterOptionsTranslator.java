@@ -8,7 +8,8 @@ import io.remora.config.ClusterOptions;
 
 /**
  * The cluster's circuit breaker thresholds per priority, and its {@link ClusterOptions}: the
- * common_lb_config host set options, track_cluster_stats and wait_for_warm_on_init.
+ * common_lb_config host set options, track_cluster_stats, wait_for_warm_on_init and what its
+ * load reports go (lrs_server).
  */
 final class ClusterOptionsTranslator {
 
@@ -64,6 +65,7 @@ final class ClusterOptionsTranslator {
                 .trackTimeoutBudgets(track.getTimeoutBudgets())
                 .trackRequestResponseSizes(track.getRequestResponseSizes())
                 .waitForWarmOnInit(!c.hasWaitForWarmOnInit() || c.getWaitForWarmOnInit().getValue())
+                .lrsServerSelf(c.getLrsServer().hasSelf() || c.getLrsServer().hasAds())
                 .build();
     }
 }
