@@ -15,16 +15,20 @@ package io.remora.config;
  *                                     DNS answer of the cluster (default true)
  * @param lrsServerSelf                {@code lrs_server} is {@code self} or {@code ads}: the cluster's
  *                                     load reports go to the xDS (ADS) server
+ * @param lrsReportEndpointMetrics     {@code lrs_report_endpoint_metrics}: the ORCA metrics of
+ *                                     responses that load reports sum; empty: ORCA is not read for them
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
                              boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
-                             boolean lrsServerSelf) {
+                             boolean lrsServerSelf, java.util.List<String> lrsReportEndpointMetrics) {
 
     public static final ClusterOptions DEFAULT = builder().build();
 
     public ClusterOptions {
         highCircuitBreakers = highCircuitBreakers == null ? ClusterConfig.CircuitBreakers.DEFAULT : highCircuitBreakers;
+        lrsReportEndpointMetrics = lrsReportEndpointMetrics == null ? java.util.List.of()
+                : java.util.List.copyOf(lrsReportEndpointMetrics);
     }
 
     public static Builder builder() {
@@ -40,6 +44,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private boolean trackRequestResponseSizes;
         private boolean waitForWarmOnInit = true;
         private boolean lrsServerSelf;
+        private java.util.List<String> lrsReportEndpointMetrics = java.util.List.of();
 
         private Builder() {
         }
@@ -79,9 +84,15 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder lrsReportEndpointMetrics(java.util.List<String> v) {
+            lrsReportEndpointMetrics = v;
+            return this;
+        }
+
         public ClusterOptions build() {
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
-                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, lrsServerSelf);
+                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, lrsServerSelf,
+                    lrsReportEndpointMetrics);
         }
     }
 }

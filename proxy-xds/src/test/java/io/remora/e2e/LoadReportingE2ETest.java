@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Load reporting ({@code cluster_manager.load_stats_config}): a real grpc-java LoadReportingService
  * asks for one cluster whose two endpoints sit in two zones, one answering 200, the other 503; the
  * reports carry each zone's successful, error and issued requests as changes since the previous
- * report, per endpoint too (report_endpoint_granularity), over two rounds of curl traffic.
+ * report, per endpoint too (report_endpoint_granularity), with the ORCA metrics of the 200s
+ * (lrs_report_endpoint_metrics), over two rounds of curl traffic.
  */
 class LoadReportingE2ETest {
 
@@ -87,6 +89,7 @@ class LoadReportingE2ETest {
                 - name: svc
                   type: STATIC
                   connect_timeout: 1s
+                  lrs_report_endpoint_metrics: [ cpu_utilization, "named_metrics.*", named_metrics.absent ]
                   load_assignment:
                     cluster_name: svc
                     endpoints:
@@ -129,6 +132,26 @@ class LoadReportingE2ETest {
         return sum;
     }
 
+    /** One zone's load_metric_stats summed over {@code reports}: name to {requests with it, sum}. */
+    private static Map<String, double[]> metrics(List<LoadStatsRequest> reports, String zone) {
+        Map<String, double[]> out = new java.util.TreeMap<>();
+        for (LoadStatsRequest r : reports) {
+            for (ClusterStats cs : r.getClusterStatsList()) {
+                for (UpstreamLocalityStats ls : cs.getUpstreamLocalityStatsList()) {
+                    if (!ls.getLocality().getZone().equals(zone)) {
+                        continue;
+                    }
+                    for (var m : ls.getLoadMetricStatsList()) {
+                        double[] sum = out.computeIfAbsent(m.getMetricName(), k -> new double[2]);
+                        sum[0] += m.getNumRequestsFinishedWithMetric();
+                        sum[1] += m.getTotalMetricValue();
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Sends {@code n} requests through the proxy and checks each answer came from the zone it says. */
     private static void traffic(int port, int n) throws Exception {
         for (int i = 0; i < n; i++) {
@@ -145,7 +168,8 @@ class LoadReportingE2ETest {
                 .setLoadReportingInterval(Durations.fromMillis(700)).setReportEndpointGranularity(true).build();
         try (TestUpstream a = TestUpstream.start((ctx, req, n) -> {
                  servedA.incrementAndGet();
-                 TestUpstream.send(ctx, req, 200, "a");
+                 TestUpstream.send(ctx, req, 200, "a",
+                         Map.of("endpoint-load-metrics", "TEXT cpu_utilization=0.5, named_metrics.foo=2"));
              });
              TestUpstream b = TestUpstream.start((ctx, req, n) -> {
                  servedB.incrementAndGet();
@@ -192,6 +216,14 @@ class LoadReportingE2ETest {
                     }
                 }
                 assertTrue(endpointSeen, round1.toString());
+                // lrs_report_endpoint_metrics: zone a's ORCA reports, summed; zone b sent none.
+                Map<String, double[]> orcaA = metrics(round1, "a");
+                assertEquals(List.of("cpu_utilization", "named_metrics.foo"), List.copyOf(orcaA.keySet()), round1.toString());
+                assertEquals(servedA.get(), orcaA.get("cpu_utilization")[0]);
+                assertEquals(0.5 * servedA.get(), orcaA.get("cpu_utilization")[1], 1e-9);
+                assertEquals(servedA.get(), orcaA.get("named_metrics.foo")[0]);
+                assertEquals(2.0 * servedA.get(), orcaA.get("named_metrics.foo")[1], 1e-9);
+                assertTrue(metrics(round1, "b").isEmpty(), round1.toString());
 
                 // A second round: only its own requests, not the totals so far.
                 int a1 = servedA.get();

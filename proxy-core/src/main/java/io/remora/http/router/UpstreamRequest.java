@@ -43,6 +43,8 @@ class UpstreamRequest implements UpstreamCallbacks {
     short status;
     /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
     boolean loadReported;
+    /** The response headers carried an ORCA report for load reports: its trailers are not read for one. */
+    boolean lrsLoadReported;
     private boolean limitsHeld = true;
     /** Made when one of the try's timers runs. */
     TryTimers timers;
@@ -361,6 +363,10 @@ class UpstreamRequest implements UpstreamCallbacks {
         io.remora.upstream.orca.ClientSideWeight orca = host.clientSideWeight();
         if (orca != null && !loadReported) {
             orca.onResponse(trailers);
+        }
+        java.util.List<String> lrsMetrics = cluster.config().options().lrsReportEndpointMetrics();
+        if (!lrsMetrics.isEmpty() && !lrsLoadReported) {
+            host.loadMetricStats().onResponse(trailers, lrsMetrics);
         }
         UpstreamResponse.onComplete(router, this, status);
         router.cb.encodeTrailers(trailers);

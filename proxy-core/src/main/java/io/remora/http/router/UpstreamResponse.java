@@ -66,6 +66,10 @@ final class UpstreamResponse {
         if (orca != null) {
             a.loadReported = orca.onResponse(headers);
         }
+        java.util.List<String> lrsMetrics = a.cluster.config().options().lrsReportEndpointMetrics();
+        if (!lrsMetrics.isEmpty()) {
+            a.lrsLoadReported = a.host.loadMetricStats().onResponse(headers, lrsMetrics);
+        }
         if (headers.contains(IMMEDIATE_HEALTH_CHECK_FAIL)) {
             a.cluster.immediateHealthCheckFail(a.host);
         }

@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterStats;
+import io.envoyproxy.envoy.config.endpoint.v3.EndpointLoadMetricStats;
 import io.envoyproxy.envoy.config.endpoint.v3.UpstreamEndpointStats;
 import io.envoyproxy.envoy.config.endpoint.v3.UpstreamLocalityStats;
 import io.remora.config.ClusterLoadAssignment;
@@ -57,8 +58,8 @@ final class ClusterLoadLatch {
 
     /**
      * The cluster's load since the last report (Envoy's LoadStatsReporter::sendLoadStatsRequest):
-     * one locality entry per priority and locality whose hosts issued requests or have some in
-     * flight, with per-endpoint entries when {@code endpointGranularity}.
+     * one locality entry per priority and locality with any request to count, with per-endpoint entries when {@code endpointGranularity}, and the ORCA metrics its
+     * responses carried (lrs_report_endpoint_metrics) summed per locality and per endpoint.
      */
     ClusterStats report(Cluster c, boolean endpointGranularity, long nowNanos) {
         ClusterStats.Builder out = ClusterStats.newBuilder().setClusterName(clusterName);
@@ -68,6 +69,8 @@ final class ClusterLoadLatch {
         }
         Map<Host, long[]> latched = new IdentityHashMap<>();
         Map<Group, UpstreamLocalityStats.Builder> groups = new LinkedHashMap<>();
+        Map<Group, Map<String, double[]>> metrics = new LinkedHashMap<>();
+        boolean orca = !c.config().options().lrsReportEndpointMetrics().isEmpty();
         for (Host h : c.hosts()) {
             long[] current = counters(h);
             latched.put(h, current);
@@ -86,19 +89,35 @@ final class ClusterLoadLatch {
                     .setTotalErrorRequests(ls.getTotalErrorRequests() + error)
                     .setTotalIssuedRequests(ls.getTotalIssuedRequests() + issued)
                     .setTotalRequestsInProgress(ls.getTotalRequestsInProgress() + active);
+            Map<String, double[]> hostMetrics = orca ? h.loadMetricStats().latch() : null;
+            if (hostMetrics != null) {
+                Map<String, double[]> sums = metrics.computeIfAbsent(g, k -> new LinkedHashMap<>());
+                hostMetrics.forEach((name, v) -> {
+                    double[] sum = sums.computeIfAbsent(name, k -> new double[2]);
+                    sum[0] += v[0];
+                    sum[1] += v[1];
+                });
+            }
             if (endpointGranularity) {
-                ls.addUpstreamEndpointStats(UpstreamEndpointStats.newBuilder().setAddress(address(h))
+                UpstreamEndpointStats.Builder es = UpstreamEndpointStats.newBuilder().setAddress(address(h))
                         .setTotalSuccessfulRequests(success).setTotalErrorRequests(error)
-                        .setTotalIssuedRequests(issued).setTotalRequestsInProgress(active));
+                        .setTotalIssuedRequests(issued).setTotalRequestsInProgress(active);
+                if (hostMetrics != null) {
+                    hostMetrics.forEach((name, v) -> es.addLoadMetricStats(metric(name, v)));
+                }
+                ls.addUpstreamEndpointStats(es);
             }
         }
         hosts = latched;
-        for (UpstreamLocalityStats.Builder ls : groups.values()) {
-            // Envoy sends a locality that issued requests or still has some in flight (long-lived streams).
-            if (ls.getTotalIssuedRequests() != 0 || ls.getTotalRequestsInProgress() != 0) {
+        groups.forEach((g, ls) -> {
+            // Envoy sends a locality that issued requests or has some in flight, which drops the
+            // completions of a request issued in the previous interval; any count sends it here.
+            if (ls.getTotalIssuedRequests() != 0 || ls.getTotalRequestsInProgress() != 0
+                    || ls.getTotalSuccessfulRequests() != 0 || ls.getTotalErrorRequests() != 0) {
+                metrics.getOrDefault(g, Map.of()).forEach((name, v) -> ls.addLoadMetricStats(metric(name, v)));
                 out.addUpstreamLocalityStats(ls);
             }
-        }
+        });
         long d = dropped(c);
         out.setTotalDroppedRequests(d - dropped);
         dropped = d;
@@ -112,6 +131,11 @@ final class ClusterLoadLatch {
         out.setLoadReportInterval(Durations.fromNanos(nowNanos - since));
         since = nowNanos;
         return out.build();
+    }
+
+    private static EndpointLoadMetricStats metric(String name, double[] countAndSum) {
+        return EndpointLoadMetricStats.newBuilder().setMetricName(name)
+                .setNumRequestsFinishedWithMetric((long) countAndSum[0]).setTotalMetricValue(countAndSum[1]).build();
     }
 
     private static long[] counters(Host h) {

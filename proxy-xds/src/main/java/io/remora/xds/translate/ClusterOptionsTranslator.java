@@ -9,7 +9,7 @@ import io.remora.config.ClusterOptions;
 /**
  * The cluster's circuit breaker thresholds per priority, and its {@link ClusterOptions}: the
  * common_lb_config host set options, track_cluster_stats, wait_for_warm_on_init and what its
- * load reports go (lrs_server).
+ * load reports go and what they carry (lrs_server, lrs_report_endpoint_metrics).
  */
 final class ClusterOptionsTranslator {
 
@@ -66,6 +66,7 @@ final class ClusterOptionsTranslator {
                 .trackRequestResponseSizes(track.getRequestResponseSizes())
                 .waitForWarmOnInit(!c.hasWaitForWarmOnInit() || c.getWaitForWarmOnInit().getValue())
                 .lrsServerSelf(c.getLrsServer().hasSelf() || c.getLrsServer().hasAds())
+                .lrsReportEndpointMetrics(c.getLrsReportEndpointMetricsList())
                 .build();
     }
 }

@@ -27,9 +27,6 @@ final class ClusterWarnings {
             // self/ads send the cluster's load reports to the xDS server; another source has no stream here.
             set.put("lrs_server", "only self or ads is built; no load reports go to " + c.getLrsServer().getConfigSourceSpecifierCase());
         }
-        if (c.getLrsReportEndpointMetricsCount() > 0) {
-            set.put("lrs_report_endpoint_metrics", "load reports carry no ORCA load_metric_stats");
-        }
         set.forEach((field, effect) -> ctx.warnOnce("cluster." + field, "cluster " + field + " is not supported ("
                 + effect + "), first at " + path.field(field)));
     }
