@@ -4,19 +4,13 @@ import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterStats;
 import io.envoyproxy.envoy.config.endpoint.v3.UpstreamEndpointStats;
 import io.envoyproxy.envoy.config.endpoint.v3.UpstreamLocalityStats;
-import io.envoyproxy.envoy.service.load_stats.v3.LoadReportingServiceGrpc;
 import io.envoyproxy.envoy.service.load_stats.v3.LoadStatsRequest;
 import io.envoyproxy.envoy.service.load_stats.v3.LoadStatsResponse;
-import io.grpc.Server;
-import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,58 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (lrs_report_endpoint_metrics), over two rounds of curl traffic.
  */
 class LoadReportingE2ETest {
-
-    /** A LoadReportingService answering the first request with {@code response}; records every request. */
-    private static final class LrsServer implements AutoCloseable {
-        final List<LoadStatsRequest> requests = new CopyOnWriteArrayList<>();
-        final Server server;
-
-        LrsServer(LoadStatsResponse response) throws Exception {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(new LoadReportingServiceGrpc.LoadReportingServiceImplBase() {
-                        @Override
-                        public StreamObserver<LoadStatsRequest> streamLoadStats(StreamObserver<LoadStatsResponse> out) {
-                            return new StreamObserver<>() {
-                                @Override
-                                public void onNext(LoadStatsRequest r) {
-                                    if (requests.isEmpty()) {
-                                        out.onNext(response);
-                                    }
-                                    requests.add(r);
-                                }
-
-                                @Override
-                                public void onError(Throwable t) {
-                                }
-
-                                @Override
-                                public void onCompleted() {
-                                    out.onCompleted();
-                                }
-                            };
-                        }
-                    }).build().start();
-        }
-
-        int port() {
-            return server.getPort();
-        }
-
-        /** Waits until {@code n} more requests than {@code seen} arrived; returns the new count. */
-        int awaitMore(int seen, int n) throws InterruptedException {
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (requests.size() < seen + n && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertTrue(requests.size() >= seen + n, "LRS requests: " + requests);
-            return requests.size();
-        }
-
-        @Override
-        public void close() {
-            server.shutdownNow();
-        }
-    }
 
     private static String bootstrap(int admin, int port, int zoneA, int zoneB, int lrs) throws Exception {
         String svc = """
@@ -175,7 +117,7 @@ class LoadReportingE2ETest {
                  servedB.incrementAndGet();
                  TestUpstream.send(ctx, req, 503, "b");
              });
-             LrsServer lrs = new LrsServer(ask)) {
+             LoadReportingServer lrs = new LoadReportingServer(ask).start()) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, a.port(), b.port(), lrs.port()), admin)) {
