@@ -43,8 +43,6 @@ class UpstreamRequest implements UpstreamCallbacks {
     short status;
     /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
     boolean loadReported;
-    /** The response headers carried an ORCA report for load reports: its trailers are not read for one. */
-    boolean lrsLoadReported;
     private boolean limitsHeld = true;
     /** Made when one of the try's timers runs. */
     TryTimers timers;
@@ -365,7 +363,7 @@ class UpstreamRequest implements UpstreamCallbacks {
             orca.onResponse(trailers);
         }
         java.util.List<String> lrsMetrics = cluster.config().options().lrsReportEndpointMetrics();
-        if (!lrsMetrics.isEmpty() && !lrsLoadReported) {
+        if (!lrsMetrics.isEmpty() && !loadReported) {
             host.loadMetricStats().onResponse(trailers, lrsMetrics);
         }
         UpstreamResponse.onComplete(router, this, status);
