@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -100,6 +101,15 @@ class LoadReportingE2ETest {
             Curl c = Curl.get(port, "/r" + i);
             assertTrue(c.status() == 200 || c.status() == 503, "status " + c.status());
         }
+    }
+
+    @Test
+    void loadStatsConfigOtherThanGrpcIsRefused() throws Exception {
+        String yaml = bootstrap(ProxyProcess.freePort(), ProxyProcess.freePort(), 1, 2, 3)
+                .replace("api_type: GRPC", "api_type: REST");
+        InvalidBootstrapE2ETest.Result r = InvalidBootstrapE2ETest.run(yaml);
+        assertNotEquals(0, r.exit());
+        assertTrue(r.output().contains("cluster_manager.load_stats_config.api_type"), r.output());
     }
 
     @Test
