@@ -18,11 +18,16 @@ package io.remora.config;
  *                                     open or opening at once; {@link Integer#MAX_VALUE}: no limit
  * @param cleanupInterval              {@code cleanup_interval} of an ORIGINAL_DST cluster: how often
  *                                     hosts unused since the last sweep are dropped (default 5 s)
+ * @param lrsServerSelf                {@code lrs_server} is {@code self} or {@code ads}: the cluster's
+ *                                     load reports go to the xDS (ADS) server
+ * @param lrsReportEndpointMetrics     {@code lrs_report_endpoint_metrics}: the ORCA metrics of
+ *                                     responses that load reports sum; empty: ORCA is not read for them
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
                              boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
-                             int maxConnectionsPerHost, java.time.Duration cleanupInterval) {
+                             int maxConnectionsPerHost, java.time.Duration cleanupInterval,
+                             boolean lrsServerSelf, java.util.List<String> lrsReportEndpointMetrics) {
 
     /** Envoy's default ORIGINAL_DST cleanup_interval. */
     public static final java.time.Duration DEFAULT_CLEANUP_INTERVAL = java.time.Duration.ofSeconds(5);
@@ -32,6 +37,8 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
     public ClusterOptions {
         highCircuitBreakers = highCircuitBreakers == null ? ClusterConfig.CircuitBreakers.DEFAULT : highCircuitBreakers;
         cleanupInterval = cleanupInterval == null ? DEFAULT_CLEANUP_INTERVAL : cleanupInterval;
+        lrsReportEndpointMetrics = lrsReportEndpointMetrics == null ? java.util.List.of()
+                : java.util.List.copyOf(lrsReportEndpointMetrics);
     }
 
     /** Whether per-host connection limits apply (per_host_thresholds set max_connections). */
@@ -53,6 +60,8 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private boolean waitForWarmOnInit = true;
         private int maxConnectionsPerHost = Integer.MAX_VALUE;
         private java.time.Duration cleanupInterval = DEFAULT_CLEANUP_INTERVAL;
+        private boolean lrsServerSelf;
+        private java.util.List<String> lrsReportEndpointMetrics = java.util.List.of();
 
         private Builder() {
         }
@@ -97,10 +106,20 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder lrsServerSelf(boolean v) {
+            lrsServerSelf = v;
+            return this;
+        }
+
+        public Builder lrsReportEndpointMetrics(java.util.List<String> v) {
+            lrsReportEndpointMetrics = v;
+            return this;
+        }
+
         public ClusterOptions build() {
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
                     trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, maxConnectionsPerHost,
-                    cleanupInterval);
+                    cleanupInterval, lrsServerSelf, lrsReportEndpointMetrics);
         }
     }
 }

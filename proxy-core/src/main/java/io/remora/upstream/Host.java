@@ -38,6 +38,8 @@ public final class Host {
     private volatile OutlierMonitor outlier = OutlierMonitor.NONE;
     /** Its ORCA weight under client-side weighted round robin; null under every other policy. */
     private volatile io.remora.upstream.orca.ClientSideWeight clientSideWeight;
+    /** ORCA metrics for load reports (lrs_report_endpoint_metrics); made on the first report. */
+    private volatile io.remora.upstream.orca.LoadMetricStats loadMetricStats;
     /** When this host object was created (a new endpoint), for slow start. */
     private final long createdNanos = System.nanoTime();
     public final AtomicInteger activeRequests = new AtomicInteger();
@@ -196,6 +198,21 @@ public final class Host {
      */
     public io.remora.upstream.orca.ClientSideWeight clientSideWeight() {
         return clientSideWeight;
+    }
+
+    /** Where responses add the ORCA metrics load reports sum; made when first asked for. */
+    public io.remora.upstream.orca.LoadMetricStats loadMetricStats() {
+        io.remora.upstream.orca.LoadMetricStats s = loadMetricStats;
+        if (s == null) {
+            synchronized (this) {
+                s = loadMetricStats;
+                if (s == null) {
+                    s = new io.remora.upstream.orca.LoadMetricStats();
+                    loadMetricStats = s;
+                }
+            }
+        }
+        return s;
     }
 
     void clientSideWeight(io.remora.upstream.orca.ClientSideWeight w) {

@@ -362,6 +362,10 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (orca != null && !loadReported) {
             orca.onResponse(trailers);
         }
+        java.util.List<String> lrsMetrics = cluster.config().options().lrsReportEndpointMetrics();
+        if (!lrsMetrics.isEmpty() && !loadReported) {
+            host.loadMetricStats().onResponse(trailers, lrsMetrics);
+        }
         UpstreamResponse.onComplete(router, this, status);
         router.cb.encodeTrailers(trailers);
     }

@@ -66,6 +66,11 @@ final class UpstreamResponse {
         if (orca != null) {
             a.loadReported = orca.onResponse(headers);
         }
+        java.util.List<String> lrsMetrics = a.cluster.config().options().lrsReportEndpointMetrics();
+        if (!lrsMetrics.isEmpty()) {
+            // One flag for both readers, as Envoy's orca_load_report_received_: trailers are then not read.
+            a.loadReported |= a.host.loadMetricStats().onResponse(headers, lrsMetrics);
+        }
         if (headers.contains(IMMEDIATE_HEALTH_CHECK_FAIL)) {
             a.cluster.immediateHealthCheckFail(a.host);
         }

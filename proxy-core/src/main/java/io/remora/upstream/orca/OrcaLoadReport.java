@@ -17,14 +17,31 @@ public final class OrcaLoadReport {
     /** Largest value among the configured metric names seen so far; 0 when none. */
     double maxNamedUtilization;
     private final List<String> metricNames;
+    /** Every map entry by {@code <map>.<key>}, for load reports; null unless parsed with {@link #KEEP_ENTRIES}. */
+    private final java.util.Map<String, Double> entries;
 
-    /** @param metricNames {@code metric_names_for_computing_utilization} */
+    /**
+     * The metric names that ask the parsers to keep every map entry ({@link #entries}), as load
+     * reports need, rather than only the largest configured one, as weighting does.
+     */
+    static final List<String> KEEP_ENTRIES = java.util.Collections.unmodifiableList(new java.util.ArrayList<>());
+
+    /** @param metricNames {@code metric_names_for_computing_utilization}, or {@link #KEEP_ENTRIES} */
     public OrcaLoadReport(List<String> metricNames) {
         this.metricNames = metricNames;
+        this.entries = metricNames == KEEP_ENTRIES ? new java.util.HashMap<>() : null;
+    }
+
+    java.util.Map<String, Double> entries() {
+        return entries;
     }
 
     /** A map entry ({@code mapField} is {@code named_metrics} or {@code utilization}). */
     void mapEntry(String mapField, CharSequence key, double value) {
+        if (entries != null) {
+            entries.put(mapField + "." + key, value);
+            return;
+        }
         for (int i = 0; i < metricNames.size(); i++) {
             String name = metricNames.get(i);
             if (name.length() == mapField.length() + 1 + key.length() && name.startsWith(mapField)

@@ -20,17 +20,17 @@ import java.util.concurrent.TimeUnit;
  * The plaintext gRPC channel to the control plane, with its own one-thread event loop: epoll when the native
  * transport loads (required for a Unix domain socket), NIO otherwise.
  */
-final class XdsChannels implements AutoCloseable {
+public final class XdsChannels implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean epoll;
 
-    XdsChannels() {
+    public XdsChannels() {
         epoll = Epoll.isAvailable();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("remora-xds-io", true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 
-    ManagedChannel open(XdsTarget target) {
+    public ManagedChannel open(XdsTarget target) {
         NettyChannelBuilder b;
         if (target.isUds()) {
             if (!epoll) {

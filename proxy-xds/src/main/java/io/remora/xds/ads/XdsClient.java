@@ -99,7 +99,7 @@ public final class XdsClient implements AutoCloseable {
     }
 
     /** As Envoy names itself "envoy" whatever the bootstrap says, Remora names itself "remora". */
-    static Node withUserAgent(Node node) {
+    public static Node withUserAgent(Node node) {
         String v = XdsClient.class.getPackage().getImplementationVersion();
         return node.toBuilder().setUserAgentName(USER_AGENT).setUserAgentVersion(v == null ? "dev" : v).build();
     }

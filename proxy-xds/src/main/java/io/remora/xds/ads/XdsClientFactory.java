@@ -192,7 +192,7 @@ public final class XdsClientFactory {
     }
 
     /** Where an api_config_source's first gRPC service is; {@code field} names it in errors. */
-    static XdsTarget target(Bootstrap bootstrap, ApiConfigSource api, String field) {
+    public static XdsTarget target(Bootstrap bootstrap, ApiConfigSource api, String field) {
         if (api.getGrpcServicesCount() == 0) {
             throw new IllegalArgumentException(field + ".grpc_services: none given");
         }

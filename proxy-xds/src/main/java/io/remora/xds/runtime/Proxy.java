@@ -53,6 +53,8 @@ public final class Proxy implements AutoCloseable {
     private final io.remora.xds.translate.WatchdogTranslator.Watchdogs watchdogs;
     private io.remora.server.GuardDog mainGuardDog;
     private XdsClient xds;
+    /** cluster_manager.load_stats_config and clusters' lrs_server streams; null when there are none. */
+    private volatile io.remora.xds.lrs.LoadReporting loadReporting;
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
     private final RtdsLayers rtdsLayers;
@@ -163,6 +165,8 @@ public final class Proxy implements AutoCloseable {
         }
         server.start(base);
         startStatsSinks();
+        loadReporting = io.remora.xds.lrs.LoadReporting.start(bootstrap, XdsClient.withUserAgent(bootstrap.getNode()),
+                server.clusterManager());
         xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
         if (xds == null) {
             state.initialized();
@@ -229,6 +233,9 @@ public final class Proxy implements AutoCloseable {
         if (xds != null) {
             xds.close();
         }
+        if (loadReporting != null) {
+            loadReporting.close();
+        }
         return server.drainAndStop(drainTime);
     }
 
@@ -239,6 +246,9 @@ public final class Proxy implements AutoCloseable {
         }
         if (mainGuardDog != null) {
             mainGuardDog.close();
+        }
+        if (loadReporting != null) {
+            loadReporting.close();
         }
         fileSecrets.close();
         secretFiles.close();
@@ -276,6 +286,9 @@ public final class Proxy implements AutoCloseable {
             }
             dynamic.commit(snapshot);
             applied = snapshot;
+            if (loadReporting != null) {
+                loadReporting.clustersChanged();
+            }
             if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
                 state.initialized();
                 LOG.info(() -> "initial xDS configuration applied: " + merged.listeners().size() + " listener(s), "

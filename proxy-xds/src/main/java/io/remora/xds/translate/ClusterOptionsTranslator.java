@@ -8,7 +8,8 @@ import io.remora.config.ClusterOptions;
 
 /**
  * The cluster's circuit breaker thresholds per priority, and its {@link ClusterOptions}: the
- * common_lb_config host set options, track_cluster_stats and wait_for_warm_on_init.
+ * common_lb_config host set options, track_cluster_stats, wait_for_warm_on_init and what its
+ * load reports go and what they carry (lrs_server, lrs_report_endpoint_metrics).
  */
 final class ClusterOptionsTranslator {
 
@@ -66,6 +67,8 @@ final class ClusterOptionsTranslator {
                 .waitForWarmOnInit(!c.hasWaitForWarmOnInit() || c.getWaitForWarmOnInit().getValue())
                 .maxConnectionsPerHost(maxConnectionsPerHost(c, path.field("circuit_breakers"), ctx))
                 .cleanupInterval(cleanupInterval(c, path))
+                .lrsServerSelf(c.getLrsServer().hasSelf() || c.getLrsServer().hasAds())
+                .lrsReportEndpointMetrics(c.getLrsReportEndpointMetricsList())
                 .build();
     }
 

@@ -23,8 +23,9 @@ final class ClusterWarnings {
         if (c.getConnectionPoolPerDownstreamConnection()) {
             set.put("connection_pool_per_downstream_connection", "each worker shares its pools");
         }
-        if (c.hasLrsServer()) {
-            set.put("lrs_server", "no load reports are sent");
+        if (c.hasLrsServer() && !c.getLrsServer().hasSelf() && !c.getLrsServer().hasAds()) {
+            // self/ads send the cluster's load reports to the xDS server; another source has no stream here.
+            set.put("lrs_server", "only self or ads is built; no load reports go to " + c.getLrsServer().getConfigSourceSpecifierCase());
         }
         if (c.getOutlierDetection().getMonitorsCount() > 0) {
             set.put("outlier_detection.monitors", "not implemented in Envoy either");

@@ -47,6 +47,8 @@ public final class TestControlPlane implements AutoCloseable {
     public final List<String> streamTypes = new CopyOnWriteArrayList<>();
     /** Client connections (HTTP/2 transports) accepted so far. */
     public final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    /** Other services the server also offers (e.g. load reporting), added before it starts. */
+    private final List<io.grpc.BindableService> more = new java.util.ArrayList<>();
     private Server server;
     private EventLoopGroup udsGroup;
     public int port;
@@ -99,7 +101,14 @@ public final class TestControlPlane implements AutoCloseable {
         return this;
     }
 
+    /** Offers {@code service} too, on the same socket (call before starting). */
+    public TestControlPlane with(io.grpc.BindableService service) {
+        more.add(service);
+        return this;
+    }
+
     private NettyServerBuilder services(NettyServerBuilder b, V3DiscoveryServer ds) {
+        more.forEach(b::addService);
         b.addTransportFilter(new io.grpc.ServerTransportFilter() {
             @Override
             public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {
