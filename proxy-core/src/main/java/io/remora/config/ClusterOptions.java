@@ -13,10 +13,13 @@ package io.remora.config;
  * @param trackRequestResponseSizes    {@code track_cluster_stats.request_response_sizes}
  * @param waitForWarmOnInit            {@code wait_for_warm_on_init}: start-up waits for the first
  *                                     DNS answer of the cluster (default true)
+ * @param perEndpointStats             {@code track_cluster_stats.per_endpoint_stats}: the admin's
+ *                                     stats pages print each host's stats
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
-                             boolean trackRequestResponseSizes, boolean waitForWarmOnInit) {
+                             boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
+                             boolean perEndpointStats) {
 
     public static final ClusterOptions DEFAULT = builder().build();
 
@@ -36,6 +39,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private boolean trackTimeoutBudgets;
         private boolean trackRequestResponseSizes;
         private boolean waitForWarmOnInit = true;
+        private boolean perEndpointStats;
 
         private Builder() {
         }
@@ -70,9 +74,14 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder perEndpointStats(boolean v) {
+            perEndpointStats = v;
+            return this;
+        }
+
         public ClusterOptions build() {
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
-                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit);
+                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, perEndpointStats);
         }
     }
 }

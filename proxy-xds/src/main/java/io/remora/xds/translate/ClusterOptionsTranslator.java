@@ -43,11 +43,6 @@ final class ClusterOptionsTranslator {
     static ClusterOptions options(Cluster c, FieldPath path, TranslationContext ctx) {
         var lb = c.getCommonLbConfig();
         var track = c.getTrackClusterStats();
-        if (track.getPerEndpointStats()) {
-            ctx.warnOnce("cluster.track_cluster_stats.per_endpoint_stats", "track_cluster_stats.per_endpoint_stats"
-                    + " is not supported (no per-endpoint stats are published), first at "
-                    + path.field("track_cluster_stats").field("per_endpoint_stats"));
-        }
         if (c.getUpstreamConnectionOptions().hasHappyEyeballsConfig()) {
             // Each host here has exactly one address (a DNS answer's addresses are hosts of their own),
             // so there is no order of addresses within a host to choose.
@@ -63,6 +58,7 @@ final class ClusterOptionsTranslator {
                 .closeConnectionsOnHostSetChange(lb.getCloseConnectionsOnHostSetChange())
                 .trackTimeoutBudgets(track.getTimeoutBudgets())
                 .trackRequestResponseSizes(track.getRequestResponseSizes())
+                .perEndpointStats(track.getPerEndpointStats())
                 .waitForWarmOnInit(!c.hasWaitForWarmOnInit() || c.getWaitForWarmOnInit().getValue())
                 .build();
     }
