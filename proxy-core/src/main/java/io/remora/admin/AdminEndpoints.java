@@ -239,6 +239,7 @@ final class AdminEndpoints {
         if ("prometheus".equals(format)) {
             return prometheus(q);
         }
+        ctx.statsRequested();
         java.util.function.Predicate<String> filter;
         try {
             filter = filter(q);
@@ -258,6 +259,7 @@ final class AdminEndpoints {
     }
 
     private AdminResponse prometheus(Map<String, List<String>> q) {
+        ctx.statsRequested();
         java.util.function.Predicate<String> filter;
         try {
             filter = filter(q);

@@ -16,7 +16,10 @@ public final class ServerStats {
     /** {@code listener_manager.workers_started}: 1 once workers run; Istio's readiness check reads it. */
     public final AtomicLong workersStarted = new AtomicLong();
 
+    private final MeterRegistry registry;
+
     ServerStats(MeterRegistry r) {
+        this.registry = r;
         Gauge.builder("envoy_server_live", live, AtomicLong::get).register(r);
         Gauge.builder("envoy_server_state", state, AtomicLong::get).register(r);
         Gauge.builder("envoy_server_concurrency", concurrency, AtomicLong::get).register(r);
@@ -28,6 +31,14 @@ public final class ServerStats {
         Runtime rt = Runtime.getRuntime();
         Gauge.builder("envoy_server_memory_allocated", rt, x -> x.totalMemory() - x.freeMemory()).register(r);
         Gauge.builder("envoy_server_memory_heap_size", rt, Runtime::totalMemory).register(r);
+    }
+
+    /**
+     * Registers Envoy's {@code server.version} gauge with this value (stats_server_version_override).
+     * Without an override there is none: Envoy derives it from its SCM revision, which Remora lacks.
+     */
+    public void version(long v) {
+        Gauge.builder("envoy_server_version", () -> v).register(registry);
     }
 
     public long uptimeSeconds() {

@@ -56,6 +56,7 @@ public final class Proxy implements AutoCloseable {
     private final RtdsLayers rtdsLayers;
     private final TracingExporters tracing;
     private io.remora.stats.StatsFlusher statsFlusher;
+    private volatile boolean flushStatsOnAdmin;
     private io.remora.runtime.RuntimeWatcher runtimeWatcher;
     private volatile XdsSnapshot applied;
     private final SdsSecrets sdsSecrets;
@@ -76,6 +77,9 @@ public final class Proxy implements AutoCloseable {
         // Its histograms can hand every sample to the statsd sinks (kept only when one is configured).
         this.stats = new StatsRegistry(new io.remora.stats.SampledMeterRegistry(),
                 statsSettings.inclusion(), statsSettings.tags(), statsSettings.buckets());
+        if (statsSettings.serverVersion() != null) {
+            stats.server().version(statsSettings.serverVersion());
+        }
         this.state = new ServerState(stats.server());
         // The bootstrap's tracing.http: for connection managers whose tracing names no provider.
         io.remora.config.TracingConfig.Provider bootstrapTracer = io.remora.xds.translate.TracingTranslator
@@ -186,6 +190,7 @@ public final class Proxy implements AutoCloseable {
         }
         if (!sinks.isEmpty()) {
             statsFlusher = new io.remora.stats.StatsFlusher(stats, sinks, config.flushInterval());
+            flushStatsOnAdmin = config.flushOnAdmin();
         }
     }
 
@@ -280,6 +285,13 @@ public final class Proxy implements AutoCloseable {
         @Override
         public StatsRegistry stats() {
             return stats;
+        }
+
+        @Override
+        public void statsRequested() {
+            if (flushStatsOnAdmin) { // read first: it publishes statsFlusher
+                statsFlusher.flushNow();
+            }
         }
 
         @Override
