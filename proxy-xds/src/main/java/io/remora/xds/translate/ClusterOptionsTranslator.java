@@ -43,6 +43,12 @@ final class ClusterOptionsTranslator {
     static ClusterOptions options(Cluster c, FieldPath path, TranslationContext ctx) {
         var lb = c.getCommonLbConfig();
         var track = c.getTrackClusterStats();
+        if (track.getPerEndpointStats()) {
+            // Envoy also puts them in its sinks' snapshots; Remora's admin pages alone print them.
+            ctx.warnOnce("cluster.track_cluster_stats.per_endpoint_stats", "track_cluster_stats.per_endpoint_stats:"
+                    + " /stats and /stats/prometheus print the endpoint stats, stats_sinks do not receive them, first at "
+                    + path.field("track_cluster_stats").field("per_endpoint_stats"));
+        }
         if (c.getUpstreamConnectionOptions().hasHappyEyeballsConfig()) {
             // Each host here has exactly one address (a DNS answer's addresses are hosts of their own),
             // so there is no order of addresses within a host to choose.
