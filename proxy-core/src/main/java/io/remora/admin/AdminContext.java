@@ -27,6 +27,10 @@ public interface AdminContext {
 
     NodeInfo node();
 
+    /** Before {@code /stats} or {@code /stats/prometheus} renders: flushes the sinks with stats_flush_on_admin. */
+    default void statsRequested() {
+    }
+
     /** The version string of {@code /server_info}, e.g. "remora/0.1.0/RELEASE". */
     String version();
 

@@ -239,6 +239,7 @@ final class AdminEndpoints {
         if ("prometheus".equals(format)) {
             return prometheus(q);
         }
+        ctx.statsRequested();
         java.util.function.Predicate<String> filter;
         try {
             filter = filter(q);
@@ -247,15 +248,18 @@ final class AdminEndpoints {
         }
         boolean usedOnly = q.containsKey("usedonly");
         if ("json".equals(format)) {
-            return AdminResponse.json(EnvoyStatsFormat.jsonWhere(ctx.stats().meterRegistry(), usedOnly, filter));
+            return AdminResponse.json(EnvoyStatsFormat.jsonWhere(ctx.stats().meterRegistry(), usedOnly, filter,
+                    EndpointStats.collect(ctx)));
         }
         if (format != null && !format.equals("text")) {
             return AdminResponse.text(400, "usage: /stats?format=(text|json|prometheus)\n");
         }
-        return AdminResponse.ok(EnvoyStatsFormat.textWhere(ctx.stats().meterRegistry(), usedOnly, filter));
+        return AdminResponse.ok(EnvoyStatsFormat.textWhere(ctx.stats().meterRegistry(), usedOnly, filter,
+                EndpointStats.collect(ctx)));
     }
 
     private AdminResponse prometheus(Map<String, List<String>> q) {
+        ctx.statsRequested();
         java.util.function.Predicate<String> filter;
         try {
             filter = filter(q);
@@ -263,7 +267,7 @@ final class AdminEndpoints {
             return AdminResponse.text(400, "Invalid re2 regex: " + e.getDescription() + "\n");
         }
         return new AdminResponse(200, PrometheusExposition.CONTENT_TYPE,
-                PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter));
+                PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter, EndpointStats.collect(ctx)));
     }
 
     static String address(SocketAddress a) {

@@ -59,7 +59,7 @@ final class ClustersEndpoint {
                 sb.append(p).append("region::").append(nz(l.region())).append('\n');
                 sb.append(p).append("zone::").append(nz(l.zone())).append('\n');
                 sb.append(p).append("sub_zone::").append(nz(l.subZone())).append('\n');
-                sb.append(p).append("canary::false\n");
+                sb.append(p).append("canary::").append(h.canary()).append('\n');
                 sb.append(p).append("priority::0\n");
                 sb.append(p).append("success_rate::").append(rate(h.outlier().successRate())).append('\n');
                 sb.append(p).append("local_origin_success_rate::").append(rate(h.outlier().localOriginSuccessRate()))

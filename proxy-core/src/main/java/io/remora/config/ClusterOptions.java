@@ -22,12 +22,15 @@ package io.remora.config;
  *                                     load reports go to the xDS (ADS) server
  * @param lrsReportEndpointMetrics     {@code lrs_report_endpoint_metrics}: the ORCA metrics of
  *                                     responses that load reports sum; empty: ORCA is not read for them
+ * @param perEndpointStats             {@code track_cluster_stats.per_endpoint_stats}: the admin's
+ *                                     stats pages print each host's stats
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
                              boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
                              int maxConnectionsPerHost, java.time.Duration cleanupInterval,
-                             boolean lrsServerSelf, java.util.List<String> lrsReportEndpointMetrics) {
+                             boolean lrsServerSelf, java.util.List<String> lrsReportEndpointMetrics,
+                             boolean perEndpointStats) {
 
     /** Envoy's default ORIGINAL_DST cleanup_interval. */
     public static final java.time.Duration DEFAULT_CLEANUP_INTERVAL = java.time.Duration.ofSeconds(5);
@@ -62,6 +65,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private java.time.Duration cleanupInterval = DEFAULT_CLEANUP_INTERVAL;
         private boolean lrsServerSelf;
         private java.util.List<String> lrsReportEndpointMetrics = java.util.List.of();
+        private boolean perEndpointStats;
 
         private Builder() {
         }
@@ -116,10 +120,15 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder perEndpointStats(boolean v) {
+            perEndpointStats = v;
+            return this;
+        }
+
         public ClusterOptions build() {
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
                     trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, maxConnectionsPerHost,
-                    cleanupInterval, lrsServerSelf, lrsReportEndpointMetrics);
+                    cleanupInterval, lrsServerSelf, lrsReportEndpointMetrics, perEndpointStats);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /** Envoy's {@code cluster.<name>.*} stats, bound once per cluster. */
 public final class ClusterStats {
@@ -172,6 +173,47 @@ public final class ClusterStats {
     /** A response whose code is not counted (the router's suppress_grpc_request_failure_code_stats). */
     public void responseWithoutCode() {
         upstreamRqCompleted.increment();
+    }
+
+    private static final String[] CATEGORIES = {CodeCategoryStats.INTERNAL, CodeCategoryStats.EXTERNAL,
+        CodeCategoryStats.CANARY};
+    /** internal, external, canary: made when the first response of each is counted, as Envoy's dynamic stats. */
+    private final AtomicReferenceArray<CodeCategoryStats> categories = new AtomicReferenceArray<>(3);
+
+    /**
+     * Envoy's chargeResponseStat for a routed response: the plain code stats ({@code upstream_rq_completed}
+     * alone without {@code withCode}: the router's suppress_grpc_request_failure_code_stats), then
+     * {@code canary.*} when the host is a canary and {@code internal.*} or {@code external.*}.
+     */
+    public void response(int status, boolean withCode, boolean internal, boolean canary) {
+        if (withCode) {
+            response(status);
+        } else {
+            responseWithoutCode();
+        }
+        if (canary) {
+            category(2).response(status);
+        }
+        category(internal ? 0 : 1).response(status);
+    }
+
+    /** Envoy's chargeResponseTiming: {@code upstream_rq_time} and its canary and internal/external twins. */
+    public void responseTime(long millis, boolean internal, boolean canary) {
+        upstreamRqTime.record(millis);
+        if (canary) {
+            category(2).time(millis);
+        }
+        category(internal ? 0 : 1).time(millis);
+    }
+
+    private CodeCategoryStats category(int i) {
+        CodeCategoryStats c = categories.get(i);
+        if (c == null) {
+            // Registering the same meters twice returns the same meters: a race costs a lookup only.
+            c = new CodeCategoryStats(registry, name, CATEGORIES[i]);
+            categories.set(i, c);
+        }
+        return c;
     }
 
     /** {@code cluster.<name>.tcp_stats.*}, made when a tcp_stats transport socket first needs them. */

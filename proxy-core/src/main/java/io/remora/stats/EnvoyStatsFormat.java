@@ -4,6 +4,7 @@ import static io.remora.util.JsonStrings.quote;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -33,6 +34,30 @@ public final class EnvoyStatsFormat {
     }
 
     private static Stats collect(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
+        return collect(registry, usedOnly, filter, List.of());
+    }
+
+    /**
+     * The meters, then the per-endpoint stats after the counters and gauges, unsorted among
+     * themselves, as Envoy's StatsRequest renders them; {@code usedonly} keeps them all, as Envoy's.
+     */
+    private static Stats collect(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
+                                 List<EndpointStat> endpoints) {
+        Stats meters = collectMeters(registry, usedOnly, filter);
+        if (endpoints.isEmpty()) {
+            return meters;
+        }
+        Map<String, Double> values = new java.util.LinkedHashMap<>(meters.values());
+        for (EndpointStat e : endpoints) {
+            String name = e.dottedName();
+            if (filter == null || filter.test(name)) {
+                values.put(name, (double) e.value());
+            }
+        }
+        return new Stats(values, meters.histograms());
+    }
+
+    private static Stats collectMeters(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
         Map<String, Double> values = new TreeMap<>();
         Map<String, MeterValues.Histogram> histograms = new TreeMap<>();
         for (Meter m : registry.getMeters()) {
@@ -73,7 +98,13 @@ public final class EnvoyStatsFormat {
 
     /** @param filter Envoy's {@code ?filter=} (a partial RE2 match on the dotted name), or null */
     public static String textWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
-        Stats s = collect(registry, usedOnly, filter);
+        return textWhere(registry, usedOnly, filter, List.of());
+    }
+
+    /** With Envoy's per-endpoint stats after the counters and gauges. */
+    public static String textWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
+                                   List<EndpointStat> endpoints) {
+        Stats s = collect(registry, usedOnly, filter, endpoints);
         StringBuilder sb = new StringBuilder(s.values().size() * 48);
         for (Map.Entry<String, Double> e : s.values().entrySet()) {
             sb.append(e.getKey()).append(": ");
@@ -103,7 +134,13 @@ public final class EnvoyStatsFormat {
     }
 
     public static String jsonWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
-        Stats s = collect(registry, usedOnly, filter);
+        return jsonWhere(registry, usedOnly, filter, List.of());
+    }
+
+    /** With Envoy's per-endpoint stats after the counters and gauges. */
+    public static String jsonWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
+                                   List<EndpointStat> endpoints) {
+        Stats s = collect(registry, usedOnly, filter, endpoints);
         StringBuilder sb = new StringBuilder(s.values().size() * 64);
         sb.append("{\"stats\":[");
         boolean first = true;

@@ -43,6 +43,18 @@ public final class ExportedNames {
         this.producer = producer;
     }
 
+    /** The {@code stats_tags} fixed values as Prometheus labels (empty without stats_tags). */
+    public List<Tag> fixedLabels() {
+        if (producer == null) {
+            return List.of();
+        }
+        List<Tag> out = new ArrayList<>();
+        for (Tag t : producer.fixedTags()) {
+            out.add(Tag.of(StatNames.sanitize(t.getKey()), t.getValue()));
+        }
+        return out;
+    }
+
     public Exported of(Meter.Id id) {
         Exported e = cache.get(id);
         if (e == null) {

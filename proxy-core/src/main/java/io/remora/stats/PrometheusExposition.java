@@ -56,6 +56,48 @@ public final class PrometheusExposition {
         return scrape(stats.meterRegistry(), stats.exportedNames(), usedOnly, filter);
     }
 
+    /**
+     * As {@link #scrape(StatsRegistry, boolean, Predicate)}, then the per-endpoint stats as Envoy
+     * appends them: counter families, then gauge families, each family sorted by name. They are
+     * never dropped by {@code usedonly} (Envoy counts them all as used).
+     */
+    public static String scrape(StatsRegistry stats, boolean usedOnly, Predicate<String> filter,
+                                List<EndpointStat> endpoints) {
+        String meters = scrape(stats, usedOnly, filter);
+        if (endpoints.isEmpty()) {
+            return meters;
+        }
+        List<Tag> fixed = stats.exportedNames().fixedLabels();
+        Map<String, List<EndpointStat>> counters = new TreeMap<>();
+        Map<String, List<EndpointStat>> gauges = new TreeMap<>();
+        for (EndpointStat e : endpoints) {
+            if (filter == null || filter.test(e.dottedName())) {
+                (e.gauge() ? gauges : counters).computeIfAbsent(e.family(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        StringBuilder sb = new StringBuilder(meters.length() + endpoints.size() * 128).append(meters);
+        for (Map<String, List<EndpointStat>> kind : List.of(counters, gauges)) {
+            for (Map.Entry<String, List<EndpointStat>> f : kind.entrySet()) {
+                String name = f.getKey();
+                List<EndpointStat> family = f.getValue();
+                family.sort(Comparator.comparing(EndpointStat::dottedName));
+                EndpointStat first = family.get(0);
+                sb.append("# HELP ").append(name).append(' ');
+                appendHelp(sb, "cluster.<" + EndpointStat.CLUSTER_TAG + ">.endpoint.<" + EndpointStat.ADDRESS_TAG
+                        + ">." + first.stat());
+                sb.append('\n');
+                sb.append("# TYPE ").append(name).append(' ')
+                        .append(type(name, first.gauge() ? MeterValues.Kind.GAUGE : MeterValues.Kind.COUNTER)).append('\n');
+                for (EndpointStat e : family) {
+                    sb.append(name);
+                    appendLabels(sb, e.labels(fixed), null);
+                    sb.append(' ').append(e.value()).append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
     private record Series(Meter meter, List<Tag> labels, String help) {
     }
 

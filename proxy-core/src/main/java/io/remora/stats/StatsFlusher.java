@@ -31,6 +31,7 @@ public final class StatsFlusher implements AutoCloseable {
     private final Map<Meter, double[]> last = new IdentityHashMap<>();
     private final HistogramSamples samples;
 
+    /** @param interval how often to flush; null to flush only when asked ({@link #flushNow}: stats_flush_on_admin) */
     public StatsFlusher(StatsRegistry stats, List<StatsSink> sinks, Duration interval) {
         this.stats = stats;
         this.sinks = List.copyOf(sinks);
@@ -45,8 +46,25 @@ public final class StatsFlusher implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long ms = Math.max(1, interval.toMillis());
-        timer.scheduleWithFixedDelay(this::flushSafely, ms, ms, TimeUnit.MILLISECONDS);
+        if (interval != null) {
+            long ms = Math.max(1, interval.toMillis());
+            timer.scheduleWithFixedDelay(this::flushSafely, ms, ms, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Flushes now, on the flusher's thread, and waits for it (Envoy's stats_flush_on_admin: the
+     * admin flushes before it renders); a flush that takes over 5 s is left to finish on its own.
+     */
+    public void flushNow() {
+        try {
+            timer.submit(this::flushSafely).get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.RejectedExecutionException e) {
+            LOG.log(Level.FINE, "stats flush on admin: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void flushSafely() {

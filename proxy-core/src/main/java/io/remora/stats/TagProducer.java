@@ -132,6 +132,17 @@ public final class TagProducer {
         this.extractors = List.copyOf(out);
     }
 
+    /** The {@code fixed_value} rules' tags: Envoy's store fixedTags(), which per-endpoint stats carry too. */
+    public List<Tag> fixedTags() {
+        List<Tag> out = new ArrayList<>();
+        for (Extractor e : extractors) {
+            if (e.fixedValue() != null) {
+                out.add(Tag.of(e.name(), e.fixedValue()));
+            }
+        }
+        return out;
+    }
+
     /** True when Envoy has a default extractor of this tag name (a rule may then omit its regex). */
     public static boolean hasDefault(String tagName) {
         for (String[] d : DEFAULTS) {

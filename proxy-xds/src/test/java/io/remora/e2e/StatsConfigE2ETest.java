@@ -70,7 +70,10 @@ class StatsConfigE2ETest {
                 assertTrue(prom.contains("envoy_cluster_upstream_rq_time_bucket{cluster_name=\"up\",le=\"1\"}"), prom);
                 assertTrue(prom.contains("envoy_cluster_upstream_rq_time_bucket{cluster_name=\"up\",le=\"100000\"}"), prom);
                 assertTrue(prom.contains("envoy_cluster_upstream_rq_time_count{cluster_name=\"up\"} 3\n"), prom);
-                assertFalse(prom.contains("le=\"0.5\""), "the cluster's histogram has only the configured buckets");
+                assertFalse(prom.contains("envoy_cluster_upstream_rq_time_bucket{cluster_name=\"up\",le=\"0.5\"}"),
+                        "the cluster's histogram has only the configured buckets");
+                // cluster.up;.external.upstream_rq_time is outside the setting's prefix: Envoy's buckets.
+                assertTrue(prom.contains("envoy_cluster_external_upstream_rq_time_bucket{cluster_name=\"up\",le=\"0.5\"}"), prom);
                 assertFalse(prom.contains("envoy_cluster_name"), "no default label names with use_all_default_tags false");
                 // Not in the inclusion list: never created.
                 assertFalse(prom.contains("envoy_http_downstream_rq_total"), prom);

@@ -124,7 +124,7 @@ class StatsSinksE2ETest {
     }
 
     /** Reads every datagram from the start, so none is lost to a full socket buffer. */
-    private static Thread reader(DatagramSocket socket, List<String> lines) {
+    static Thread reader(DatagramSocket socket, List<String> lines) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[65536];
             while (!socket.isClosed()) {

@@ -294,7 +294,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
      * as that code, as Envoy's chargeUpstreamAbort.
      */
     void localReply(int status, String text, ResponseFlag flag, String details) {
-        chargeUpstreamCode(status);
+        chargeUpstreamCode(status, current == null ? null : current.host, null);
         finish();
         AsciiString marker = flag == ResponseFlag.UPSTREAM_OVERFLOW ? X_ENVOY_OVERLOADED
                 : flag == ResponseFlag.DROP_OVERLOAD ? X_ENVOY_DROP_OVERLOAD : null;
@@ -310,19 +310,17 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     }
 
     /**
-     * Envoy's chargeUpstreamCode: the response-code stats of the cluster and the virtual cluster,
-     * unless the router's dynamic stats are off or the request is a health check.
+     * Envoy's chargeUpstreamCode: the response-code stats of the cluster (plain, internal or external,
+     * canary) and the virtual cluster, unless the router's dynamic stats are off or the request is a
+     * health check. {@code host} and {@code responseHeaders} may be null (a local reply).
      */
-    void chargeUpstreamCode(int status) {
+    void chargeUpstreamCode(int status, io.remora.upstream.Host host, Http2Headers responseHeaders) {
         io.remora.config.RouterFilterConfig c = shared.config();
         if (!c.dynamicStats() || info.healthCheck()) {
             return;
         }
-        if (c.suppressGrpcRequestFailureCodeStats() && isGrpc(requestHeaders)) {
-            stats.responseWithoutCode();
-        } else {
-            stats.response(status);
-        }
+        stats.response(status, !(c.suppressGrpcRequestFailureCodeStats() && isGrpc(requestHeaders)),
+                CodeStatCategory.internal(requestHeaders), CodeStatCategory.canary(host, responseHeaders));
         io.remora.stats.VirtualClusterStats vcs = info.virtualClusterStats();
         if (vcs != null) {
             vcs.response(status);

@@ -60,7 +60,7 @@ final class UpstreamResponse {
     static void onHeaders(RouterFilter r, UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = HeaderConversion.parseStatus(headers.status());
         a.responseHeaders(headers, status);
-        r.chargeUpstreamCode(status);
+        r.chargeUpstreamCode(status, a.host, headers);
         a.host.outlier().reportResult(status);
         io.remora.upstream.orca.ClientSideWeight orca = a.host.clientSideWeight();
         if (orca != null) {
@@ -146,7 +146,8 @@ final class UpstreamResponse {
         // As Envoy: the response time is a dynamic stat, not kept for health checks.
         boolean timed = r.shared.config().dynamicStats() && !r.info.healthCheck();
         if (timed) {
-            r.stats.upstreamRqTime.record(millis);
+            // The canary here is the host's alone: Envoy's timing reads no response header.
+            r.stats.responseTime(millis, CodeStatCategory.internal(r.requestHeaders), a.host.canary());
         }
         boolean retrySucceeded = r.info.attemptCount > 1 && status < 500;
         if (retrySucceeded) {
@@ -171,7 +172,7 @@ final class UpstreamResponse {
      */
     static void on100Continue(RouterFilter r, UpstreamRequest a) {
         Hedging.settle(r, a);
-        r.chargeUpstreamCode(100);
+        r.chargeUpstreamCode(100, a.host, null);
         r.responseStarted = true;
         r.cb.encode100Continue();
     }

@@ -60,6 +60,7 @@ public final class Proxy implements AutoCloseable {
     private final RtdsLayers rtdsLayers;
     private final TracingExporters tracing;
     private io.remora.stats.StatsFlusher statsFlusher;
+    private volatile boolean flushStatsOnAdmin;
     private io.remora.runtime.RuntimeWatcher runtimeWatcher;
     private volatile XdsSnapshot applied;
     private final SdsSecrets sdsSecrets;
@@ -80,6 +81,9 @@ public final class Proxy implements AutoCloseable {
         // Its histograms can hand every sample to the statsd sinks (kept only when one is configured).
         this.stats = new StatsRegistry(new io.remora.stats.SampledMeterRegistry(),
                 statsSettings.inclusion(), statsSettings.tags(), statsSettings.buckets());
+        if (statsSettings.serverVersion() != null) {
+            stats.server().version.set(statsSettings.serverVersion());
+        }
         this.state = new ServerState(stats.server());
         // The bootstrap's tracing.http: for connection managers whose tracing names no provider.
         io.remora.config.TracingConfig.Provider bootstrapTracer = io.remora.xds.translate.TracingTranslator
@@ -128,9 +132,6 @@ public final class Proxy implements AutoCloseable {
         fileSecrets.watch(io.remora.xds.ads.SdsFileRefs.find(bootstrap.getStaticResources(),
                 io.remora.xds.translate.FieldPath.ROOT.field("static_resources")));
         stats.server().concurrency.set(options.concurrency());
-        if (bootstrap.hasStatsServerVersionOverride()) {
-            stats.server().version.set(bootstrap.getStatsServerVersionOverride().getValue());
-        }
         this.watchdogs = io.remora.xds.translate.WatchdogTranslator.translate(bootstrap,
                 io.remora.xds.translate.TranslationContext.lenient());
         server.workerWatchdog(watchdogs.workers());
@@ -203,6 +204,7 @@ public final class Proxy implements AutoCloseable {
         }
         if (!sinks.isEmpty()) {
             statsFlusher = new io.remora.stats.StatsFlusher(stats, sinks, config.flushInterval());
+            flushStatsOnAdmin = config.flushOnAdmin();
         }
     }
 
@@ -309,6 +311,13 @@ public final class Proxy implements AutoCloseable {
         @Override
         public StatsRegistry stats() {
             return stats;
+        }
+
+        @Override
+        public void statsRequested() {
+            if (flushStatsOnAdmin) { // read first: it publishes statsFlusher
+                statsFlusher.flushNow();
+            }
         }
 
         @Override

@@ -45,8 +45,9 @@ final class ClusterOptionsTranslator {
         var lb = c.getCommonLbConfig();
         var track = c.getTrackClusterStats();
         if (track.getPerEndpointStats()) {
-            ctx.warnOnce("cluster.track_cluster_stats.per_endpoint_stats", "track_cluster_stats.per_endpoint_stats"
-                    + " is not supported (no per-endpoint stats are published), first at "
+            // Envoy also puts them in its sinks' snapshots; Remora's admin pages alone print them.
+            ctx.warnOnce("cluster.track_cluster_stats.per_endpoint_stats", "track_cluster_stats.per_endpoint_stats:"
+                    + " /stats and /stats/prometheus print the endpoint stats, stats_sinks do not receive them, first at "
                     + path.field("track_cluster_stats").field("per_endpoint_stats"));
         }
         if (c.getUpstreamConnectionOptions().hasHappyEyeballsConfig()) {
@@ -64,6 +65,7 @@ final class ClusterOptionsTranslator {
                 .closeConnectionsOnHostSetChange(lb.getCloseConnectionsOnHostSetChange())
                 .trackTimeoutBudgets(track.getTimeoutBudgets())
                 .trackRequestResponseSizes(track.getRequestResponseSizes())
+                .perEndpointStats(track.getPerEndpointStats())
                 .waitForWarmOnInit(!c.hasWaitForWarmOnInit() || c.getWaitForWarmOnInit().getValue())
                 .maxConnectionsPerHost(maxConnectionsPerHost(c, path.field("circuit_breakers"), ctx))
                 .cleanupInterval(cleanupInterval(c, path))

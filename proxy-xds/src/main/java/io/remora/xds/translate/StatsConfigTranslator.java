@@ -18,13 +18,18 @@ import java.util.List;
  * The bootstrap's {@code stats_config}: the stats matcher becomes a {@link StatsInclusion}
  * (Istio's inclusion list decides which stats exist), {@code stats_tags} and
  * {@code use_all_default_tags} a {@link TagProducer} (Istio renames Envoy's labels this way),
- * {@code histogram_bucket_settings} the {@link HistogramBuckets}.
+ * {@code histogram_bucket_settings} the {@link HistogramBuckets}; with them the bootstrap's
+ * {@code stats_server_version_override} ({@code server.version}) and {@code deferred_stat_options}.
  */
 public final class StatsConfigTranslator {
 
-    /** What the stats registry is built from. */
-    public record Settings(StatsInclusion inclusion, TagProducer tags, HistogramBuckets buckets) {
-        public static final Settings DEFAULT = new Settings(StatsInclusion.ALL, null, HistogramBuckets.DEFAULT);
+    /**
+     * What the stats registry is built from.
+     *
+     * @param serverVersion {@code stats_server_version_override}: the {@code server.version} gauge; null when unset
+     */
+    public record Settings(StatsInclusion inclusion, TagProducer tags, HistogramBuckets buckets, Long serverVersion) {
+        public static final Settings DEFAULT = new Settings(StatsInclusion.ALL, null, HistogramBuckets.DEFAULT, null);
     }
 
     private StatsConfigTranslator() {
@@ -36,12 +41,20 @@ public final class StatsConfigTranslator {
     }
 
     public static Settings settings(Bootstrap b, TranslationContext ctx) {
+        if (b.getDeferredStatOptions().getEnableDeferredCreationStats()) {
+            // Envoy's deferral only saves memory until a stat is first written; the values are the same.
+            ctx.warnOnce("deferred_stat_options", "deferred_stat_options.enable_deferred_creation_stats has no"
+                    + " effect: cluster traffic stats exist (at zero) from the start, and there is no"
+                    + " cluster.<name>.ClusterTrafficStats.initialized gauge");
+        }
+        Long version = b.hasStatsServerVersionOverride() ? b.getStatsServerVersionOverride().getValue() : null;
         if (!b.hasStatsConfig()) {
-            return Settings.DEFAULT;
+            return version == null ? Settings.DEFAULT
+                    : new Settings(StatsInclusion.ALL, null, HistogramBuckets.DEFAULT, version);
         }
         StatsConfig sc = b.getStatsConfig();
         FieldPath path = FieldPath.of("stats_config");
-        return new Settings(inclusion(sc, path), tags(sc, path), buckets(sc, path));
+        return new Settings(inclusion(sc, path), tags(sc, path), buckets(sc, path), version);
     }
 
     /** Null when extraction is Envoy's default: the registered meters already carry those tags. */

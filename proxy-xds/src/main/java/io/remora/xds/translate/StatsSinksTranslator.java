@@ -140,8 +140,11 @@ public final class StatsSinksTranslator {
         }
     }
 
-    /** @param flushInterval {@code stats_flush_interval} (default 5 s) */
-    public record Sinks(List<Sink> sinks, Duration flushInterval) {
+    /**
+     * @param flushInterval {@code stats_flush_interval} (default 5 s); null with {@code stats_flush_on_admin}
+     * @param flushOnAdmin  {@code stats_flush_on_admin}: sinks are flushed when the admin's stats are read, never on a timer
+     */
+    public record Sinks(List<Sink> sinks, Duration flushInterval, boolean flushOnAdmin) {
     }
 
     private StatsSinksTranslator() {
@@ -161,7 +164,7 @@ public final class StatsSinksTranslator {
                 throw FieldPath.of("stats_flush_on_admin").error("only one of stats_flush_interval or"
                         + " stats_flush_on_admin can be set");
             }
-            ctx.warnOnce("stats_flush_on_admin", "stats_flush_on_admin is not supported: sinks are flushed every 5s");
+            interval = null;
         }
         List<Sink> sinks = new ArrayList<>();
         for (int i = 0; i < b.getStatsSinksCount(); i++) {
@@ -191,7 +194,7 @@ public final class StatsSinksTranslator {
                         + " envoy.stat_sinks.metrics_service, envoy.stat_sinks.open_telemetry");
             }
         }
-        return new Sinks(List.copyOf(sinks), interval);
+        return new Sinks(List.copyOf(sinks), interval, interval == null);
     }
 
     private static Sink statsd(Bootstrap b, StatsdSink s, FieldPath path) {

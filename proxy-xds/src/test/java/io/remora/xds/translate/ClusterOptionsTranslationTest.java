@@ -105,13 +105,15 @@ class ClusterOptionsTranslationTest {
     }
 
     @Test
-    void whatCannotBeHonouredIsWarnedAbout() {
+    void whatCannotBeHonouredIsWarnedAboutAndPerEndpointStatsAreKept() {
         LoadedBootstrap b = load(bootstrap("""
                 track_cluster_stats: { per_endpoint_stats: true }
                 upstream_connection_options:
                   happy_eyeballs_config: { first_address_family_version: V6, first_address_family_count: 1 }
                 """, ""));
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("per_endpoint_stats")), b.warnings().toString());
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("per_endpoint_stats") && w.contains("stats_sinks do not")),
+                b.warnings().toString());
+        assertTrue(c1(b).options().perEndpointStats());
         assertTrue(b.warnings().stream().anyMatch(w -> w.contains("happy_eyeballs_config")), b.warnings().toString());
         assertNull(c1(b).loadAssignment().policy().dropCategory());
     }
