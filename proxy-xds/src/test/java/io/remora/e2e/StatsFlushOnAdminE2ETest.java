@@ -55,7 +55,7 @@ class StatsFlushOnAdminE2ETest {
                 assertTrue(lines.contains("envoy.server.version:4242|g"), String.join("\n", lines));
                 assertEquals(4242, proxy.metric("envoy_server_version"));
                 assertEquals(4242, proxy.stat("server.version"));
-                assertTrue(proxy.log().contains("deferred_stat_options.enable_deferred_creation_stats has no effect"),
+                assertTrue(proxy.log().contains("bootstrap deferred_stat_options.enable_deferred_creation_stats is not supported"),
                         proxy.log());
             }
         }

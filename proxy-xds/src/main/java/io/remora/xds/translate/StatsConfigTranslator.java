@@ -19,7 +19,7 @@ import java.util.List;
  * (Istio's inclusion list decides which stats exist), {@code stats_tags} and
  * {@code use_all_default_tags} a {@link TagProducer} (Istio renames Envoy's labels this way),
  * {@code histogram_bucket_settings} the {@link HistogramBuckets}; with them the bootstrap's
- * {@code stats_server_version_override} ({@code server.version}) and {@code deferred_stat_options}.
+ * {@code stats_server_version_override} ({@code server.version}).
  */
 public final class StatsConfigTranslator {
 
@@ -41,12 +41,6 @@ public final class StatsConfigTranslator {
     }
 
     public static Settings settings(Bootstrap b, TranslationContext ctx) {
-        if (b.getDeferredStatOptions().getEnableDeferredCreationStats()) {
-            // Envoy's deferral only saves memory until a stat is first written; the values are the same.
-            ctx.warnOnce("deferred_stat_options", "deferred_stat_options.enable_deferred_creation_stats has no"
-                    + " effect: cluster traffic stats exist (at zero) from the start, and there is no"
-                    + " cluster.<name>.ClusterTrafficStats.initialized gauge");
-        }
         Long version = b.hasStatsServerVersionOverride() ? b.getStatsServerVersionOverride().getValue() : null;
         if (!b.hasStatsConfig()) {
             return version == null ? Settings.DEFAULT
