@@ -13,15 +13,19 @@ package io.remora.config;
  * @param trackRequestResponseSizes    {@code track_cluster_stats.request_response_sizes}
  * @param waitForWarmOnInit            {@code wait_for_warm_on_init}: start-up waits for the first
  *                                     DNS answer of the cluster (default true)
+ * @param happyEyeballs                {@code upstream_connection_options.happy_eyeballs_config}: the
+ *                                     order a host's several addresses are tried in
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
-                             boolean trackRequestResponseSizes, boolean waitForWarmOnInit) {
+                             boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
+                             HappyEyeballsConfig happyEyeballs) {
 
     public static final ClusterOptions DEFAULT = builder().build();
 
     public ClusterOptions {
         highCircuitBreakers = highCircuitBreakers == null ? ClusterConfig.CircuitBreakers.DEFAULT : highCircuitBreakers;
+        happyEyeballs = happyEyeballs == null ? HappyEyeballsConfig.DEFAULT : happyEyeballs;
     }
 
     public static Builder builder() {
@@ -36,6 +40,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private boolean trackTimeoutBudgets;
         private boolean trackRequestResponseSizes;
         private boolean waitForWarmOnInit = true;
+        private HappyEyeballsConfig happyEyeballs = HappyEyeballsConfig.DEFAULT;
 
         private Builder() {
         }
@@ -70,9 +75,14 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder happyEyeballs(HappyEyeballsConfig v) {
+            happyEyeballs = v;
+            return this;
+        }
+
         public ClusterOptions build() {
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
-                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit);
+                    trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, happyEyeballs);
         }
     }
 }
