@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * once when an attempt is refused, or 300 ms after one that does not answer (a listening socket
  * whose accept queue is full drops the SYN); the first to connect carries the traffic, the host
  * keeps its primary address as its identity, and every attempt counts in {@code upstream_cx_total}.
- * {@code happy_eyeballs_config} chooses which family goes first.
+ * {@code happy_eyeballs_config} chooses which family goes first. A LOGICAL_DNS host is the
+ * answer's first address with the whole answer to try, as Envoy's logical host.
  */
 class HappyEyeballsE2ETest {
 
@@ -44,6 +45,8 @@ class HappyEyeballsE2ETest {
         closed = List.of(ProxyProcess.freePort(), ProxyProcess.freePort(), ProxyProcess.freePort(),
                 ProxyProcess.freePort());
         log = Files.createTempFile("happy-eyeballs", ".log");
+        // Nothing listens on 127.0.0.2: the answer's first address is refused, its second serves.
+        TestDnsServer dns = stack.own(TestDnsServer.start().answer("svc.remora.test", 30, "127.0.0.2", "127.0.0.1"));
         String hcm = """
                 access_log:
                 - name: envoy.access_loggers.file
@@ -63,6 +66,8 @@ class HappyEyeballsE2ETest {
                   route: { cluster: v6first }
                 - match: { prefix: "/v4first" }
                   route: { cluster: v4first }
+                - match: { prefix: "/logical" }
+                  route: { cluster: logical }
                 """);
         String clusters = String.join("\n",
                 cluster("plain", "", "127.0.0.1", good),
@@ -73,7 +78,19 @@ class HappyEyeballsE2ETest {
                 // The primary (IPv4) answers, the IPv6 one never does: only the order differs.
                 cluster("v6first", "upstream_connection_options: { happy_eyeballs_config: { first_address_family_version: V6 } }\n",
                         "127.0.0.1", good, "::1", silent6),
-                cluster("v4first", "", "127.0.0.1", good, "::1", silent6));
+                cluster("v4first", "", "127.0.0.1", good, "::1", silent6),
+                """
+                - name: logical
+                  type: LOGICAL_DNS
+                  dns_lookup_family: V4_ONLY
+                  dns_resolvers: [ { socket_address: { address: 127.0.0.1, port_value: %d } } ]
+                  connect_timeout: 5s
+                  load_assignment:
+                    cluster_name: logical
+                    endpoints:
+                    - lb_endpoints:
+                      - endpoint: { address: { socket_address: { address: svc.remora.test, port_value: %d } } }
+                """.formatted(dns.port(), good));
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, http + "\n" + Bootstraps.tcpListener("tcp", "silent_tcp"),
                 clusters, Map.of("web", stack.port, "tcp", TCP_PORT)));
         // Class loading and the first connection of the proxy happen here, not in a timed request.
@@ -166,6 +183,14 @@ class HappyEyeballsE2ETest {
         assertTrue(ms >= 300, "took " + ms + " ms");
         assertEquals(2, proxy.stat("cluster.silent_tcp.upstream_cx_total"));
         assertEquals(0, proxy.stat("cluster.silent_tcp.upstream_cx_connect_fail"));
+    }
+
+    @Test
+    void aLogicalDnsHostTriesTheWholeAnswer() throws Exception {
+        assertEquals(200, Curl.get(stack.port, "/logical").status());
+        assertEquals(2, proxy.stat("cluster.logical.upstream_cx_total"));
+        String clusters = proxy.admin("/clusters");
+        assertTrue(clusters.contains("logical::127.0.0.2:" + good + "::cx_total::2"), "one host, the answer's first: " + clusters);
     }
 
     @Test
