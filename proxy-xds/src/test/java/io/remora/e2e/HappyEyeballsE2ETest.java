@@ -44,17 +44,10 @@ class HappyEyeballsE2ETest {
         silent6 = unanswering(InetAddress.getByName("::1"));
         closed = List.of(ProxyProcess.freePort(), ProxyProcess.freePort(), ProxyProcess.freePort(),
                 ProxyProcess.freePort());
-        log = Files.createTempFile("happy-eyeballs", ".log");
+        log = io.remora.testing.TempPaths.file("happy-eyeballs", ".log");
         // Nothing listens on 127.0.0.2: the answer's first address is refused, its second serves.
         TestDnsServer dns = stack.own(TestDnsServer.start().answer("svc.remora.test", 30, "127.0.0.2", "127.0.0.1"));
-        String hcm = """
-                access_log:
-                - name: envoy.access_loggers.file
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                    path: %s
-                    log_format: { text_format_source: { inline_string: "%%REQ(:PATH)%% %%RESPONSE_CODE%% %%UPSTREAM_HOST%% %%UPSTREAM_REMOTE_ADDRESS%%\\n" } }
-                """.formatted(log);
+        String hcm = Bootstraps.fileAccessLog(log, "%REQ(:PATH)% %RESPONSE_CODE% %UPSTREAM_HOST% %UPSTREAM_REMOTE_ADDRESS%");
         String http = Bootstraps.httpListener("web", "", hcm, """
                 - match: { prefix: "/warm" }
                   route: { cluster: plain }
