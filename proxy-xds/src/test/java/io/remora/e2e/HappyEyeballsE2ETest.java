@@ -28,11 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HappyEyeballsE2ETest {
 
     @RegisterExtension
-    static final E2EStack stack = new E2EStack();
+    static final E2EStack stack = E2EStack.checkingLeaks();
     static final int TCP_PORT = ProxyProcess.freePort();
     static ProxyProcess proxy;
     static Path log;
     static int good;
+    static int goodTls;
     static int silent;
     static int silent6;
     static List<Integer> closed;
@@ -40,6 +41,8 @@ class HappyEyeballsE2ETest {
     @BeforeAll
     static void start() throws Exception {
         good = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "from good")).port();
+        goodTls = stack.own(TestUpstream.startTls(io.remora.testing.TestCerts.ca("he-ca").issue("upstream", "upstream.example"),
+                (ctx, req, n) -> TestUpstream.send(ctx, req, 200, "from tls"))).port();
         silent = unanswering(InetAddress.getByName("127.0.0.1"));
         silent6 = unanswering(InetAddress.getByName("::1"));
         closed = List.of(ProxyProcess.freePort(), ProxyProcess.freePort(), ProxyProcess.freePort(),
@@ -59,6 +62,8 @@ class HappyEyeballsE2ETest {
                   route: { cluster: v6first }
                 - match: { prefix: "/v4first" }
                   route: { cluster: v4first }
+                - match: { prefix: "/tls" }
+                  route: { cluster: silent_tls }
                 - match: { prefix: "/logical" }
                   route: { cluster: logical }
                 """);
@@ -68,6 +73,9 @@ class HappyEyeballsE2ETest {
                         closed.get(2), "127.0.0.1", closed.get(3), "127.0.0.1", good),
                 cluster("silent", "", "127.0.0.1", silent, "127.0.0.1", good),
                 cluster("silent_tcp", "", "127.0.0.1", silent, "127.0.0.1", good),
+                cluster("silent_tls", "transport_socket: { name: envoy.transport_sockets.tls, typed_config: { \"@type\":"
+                        + " type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext } }\n",
+                        "127.0.0.1", silent, "127.0.0.1", goodTls),
                 // The primary (IPv4) answers, the IPv6 one never does: only the order differs.
                 cluster("v6first", "upstream_connection_options: { happy_eyeballs_config: { first_address_family_version: V6 } }\n",
                         "127.0.0.1", good, "::1", silent6),
@@ -168,6 +176,14 @@ class HappyEyeballsE2ETest {
         assertTrue(ms < 4000, "the connect timeout was not waited for: " + ms + " ms");
         assertEquals(2, proxy.stat("cluster.silent.upstream_cx_total"));
         assertEquals("/silent 200 127.0.0.1:" + silent + " 127.0.0.1:" + good, logLine("/silent"));
+    }
+
+    @Test
+    void overTlsTheWinnerIsTheFirstHandshakeDone() throws Exception {
+        Curl r = Curl.get(stack.port, "/tls");
+        assertEquals(200, r.status());
+        assertEquals("from tls", r.text(), "the response read right after the handshake reached the pool");
+        assertEquals(2, proxy.stat("cluster.silent_tls.upstream_cx_total"));
     }
 
     @Test
