@@ -140,4 +140,13 @@ class ClusterOptionsTranslationTest {
                 """, ""));
         assertTrue(count.getMessage().contains("happy_eyeballs_config.first_address_family_count"), count.getMessage());
     }
+
+    @Test
+    void dnsClustersSayTheyDoNotUseAdditionalAddresses() {
+        LoadedBootstrap b = load(additionalAddress("type: STRICT_DNS\n", "127.0.0.2"));
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("additional_addresses")
+                && w.contains("clusters[0].load_assignment")), b.warnings().toString());
+        LoadedBootstrap eds = load(additionalAddress("", "127.0.0.2"));
+        assertFalse(eds.warnings().stream().anyMatch(w -> w.contains("additional_addresses")), eds.warnings().toString());
+    }
 }
