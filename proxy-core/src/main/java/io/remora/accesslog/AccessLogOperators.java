@@ -146,8 +146,11 @@ final class AccessLogOperators {
             case "UPSTREAM_REQUEST_ATTEMPT_COUNT":
                 return num(i -> i.attemptCount);
             case "UPSTREAM_HOST":
-            case "UPSTREAM_REMOTE_ADDRESS":
                 return str(i -> AccessLogFormatter.address(i.upstreamHost, true), maxLen);
+            case "UPSTREAM_REMOTE_ADDRESS":
+                // The address connected to: with happy eyeballs, maybe not the host's own.
+                return str(i -> AccessLogFormatter.address(i.upstreamRemoteAddress != null ? i.upstreamRemoteAddress
+                        : i.upstreamHost, true), maxLen);
             case "UPSTREAM_CLUSTER":
             case "UPSTREAM_CLUSTER_RAW":
                 return str(i -> i.upstreamCluster, maxLen);

@@ -59,6 +59,11 @@ public final class StreamInfo extends StreamRequestFacts {
     public String upstreamCluster;
     public SocketAddress upstreamHost;
     public SocketAddress upstreamLocalAddress;
+    /**
+     * The address the upstream connection reached when it is not {@link #upstreamHost} itself (one
+     * of a host's several addresses, by happy eyeballs); null otherwise.
+     */
+    public SocketAddress upstreamRemoteAddress;
     /** {@code %UPSTREAM_CONNECTION_ID%}: the id of the upstream connection used, -1 when none. */
     public long upstreamConnectionId = -1;
     /**
@@ -91,6 +96,7 @@ public final class StreamInfo extends StreamRequestFacts {
         upstreamCluster = null;
         upstreamHost = null;
         upstreamLocalAddress = null;
+        upstreamRemoteAddress = null;
         upstreamConnectionId = -1;
         upstreamHostMetadata = null;
         upstreamClusterMetadata = null;

@@ -54,18 +54,32 @@ public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints
      *                       metadata of the endpoint, else of its locality: the HTTP/1.1 proxy an
      *                       http_11_proxy socket reaches it through; null for none
      * @param healthCheck    the endpoint's {@code health_check_config}; null when it has none
+     * @param additionalAddresses the endpoint's {@code additional_addresses} (IP only): tried after
+     *                       or alongside {@code address} by happy eyeballs; empty for none
      */
     public record LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus,
                              String hostname, java.util.Map<String, Object> socketMatchMetadata,
                              java.util.Map<String, Object> lbMetadata,
                              java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
                              java.util.List<ProxyProtocolTlv> proxyProtocolTlvs,
-                             java.net.InetSocketAddress http11ProxyAddress, EndpointHealthCheck healthCheck) {
+                             java.net.InetSocketAddress http11ProxyAddress, EndpointHealthCheck healthCheck,
+                             java.util.List<Address> additionalAddresses) {
         public LbEndpoint {
+            additionalAddresses = additionalAddresses == null ? java.util.List.of() : java.util.List.copyOf(additionalAddresses);
             socketMatchMetadata = socketMatchMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(socketMatchMetadata);
             lbMetadata = lbMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(lbMetadata);
             filterMetadata = filterMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(filterMetadata);
             proxyProtocolTlvs = proxyProtocolTlvs == null ? java.util.List.of() : java.util.List.copyOf(proxyProtocolTlvs);
+        }
+
+        /** Without additional_addresses. */
+        public LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus, String hostname,
+                          java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata,
+                          java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
+                          java.util.List<ProxyProtocolTlv> proxyProtocolTlvs, java.net.InetSocketAddress http11ProxyAddress,
+                          EndpointHealthCheck healthCheck) {
+            this(address, loadBalancingWeight, healthStatus, hostname, socketMatchMetadata, lbMetadata, filterMetadata,
+                    proxyProtocolTlvs, http11ProxyAddress, healthCheck, java.util.List.of());
         }
 
         /** Without health_check_config. */

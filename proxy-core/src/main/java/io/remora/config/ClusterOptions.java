@@ -24,13 +24,15 @@ package io.remora.config;
  *                                     responses that load reports sum; empty: ORCA is not read for them
  * @param perEndpointStats             {@code track_cluster_stats.per_endpoint_stats}: the admin's
  *                                     stats pages print each host's stats
+ * @param happyEyeballs                {@code upstream_connection_options.happy_eyeballs_config}: the
+ *                                     order a host's several addresses are tried in
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
                              boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
                              int maxConnectionsPerHost, java.time.Duration cleanupInterval,
                              boolean lrsServerSelf, java.util.List<String> lrsReportEndpointMetrics,
-                             boolean perEndpointStats) {
+                             boolean perEndpointStats, HappyEyeballsConfig happyEyeballs) {
 
     /** Envoy's default ORIGINAL_DST cleanup_interval. */
     public static final java.time.Duration DEFAULT_CLEANUP_INTERVAL = java.time.Duration.ofSeconds(5);
@@ -47,6 +49,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
     /** Whether per-host connection limits apply (per_host_thresholds set max_connections). */
     public boolean limitsConnectionsPerHost() {
         return maxConnectionsPerHost != Integer.MAX_VALUE;
+        happyEyeballs = happyEyeballs == null ? HappyEyeballsConfig.DEFAULT : happyEyeballs;
     }
 
     public static Builder builder() {
@@ -66,6 +69,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private boolean lrsServerSelf;
         private java.util.List<String> lrsReportEndpointMetrics = java.util.List.of();
         private boolean perEndpointStats;
+        private HappyEyeballsConfig happyEyeballs = HappyEyeballsConfig.DEFAULT;
 
         private Builder() {
         }
@@ -125,10 +129,16 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder happyEyeballs(HappyEyeballsConfig v) {
+            happyEyeballs = v;
+            return this;
+        }
+
         public ClusterOptions build() {
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
                     trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, maxConnectionsPerHost,
-                    cleanupInterval, lrsServerSelf, lrsReportEndpointMetrics, perEndpointStats);
+                    cleanupInterval, lrsServerSelf, lrsReportEndpointMetrics, perEndpointStats,
+                    happyEyeballs);
         }
     }
 }

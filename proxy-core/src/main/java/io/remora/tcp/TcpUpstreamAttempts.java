@@ -81,25 +81,25 @@ final class TcpUpstreamAttempts {
         h.activeConnections.incrementAndGet();
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
-        Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream)
+        Channel ch = filter.connector.connectAny(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream)
                         .withProxyProtocol(proxyProtocolData(cluster, downstream, s)),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {
+                        // With happy eyeballs the attempt that won may not be the first one.
+                        handler.channel(channel);
+                        channel.closeFuture().addListener(c -> released(cluster, h));
                         connected(s, handler, h);
                     }
 
                     @Override
                     public void onFailure(Channel channel, Throwable cause, boolean tls) {
-                        if (channel == null) {
-                            released(cluster, h); // no channel, no close future to release it
-                        }
+                        released(cluster, h); // the channel, if any, is closed already
                         failed(s, cause, h);
                     }
                 });
         if (ch != null) {
             handler.channel(ch);
-            ch.closeFuture().addListener(c -> released(cluster, h));
         } else {
             s.upstream = null;
         }
@@ -140,6 +140,8 @@ final class TcpUpstreamAttempts {
         s.clusterStats.upstreamCxActive.incrementAndGet();
         StreamInfo info = s.streamInfo;
         info.upstreamLocalAddress = u.localAddress();
+        info.upstreamRemoteAddress = h.addresses().isEmpty() || u.connection() == null ? null
+                : u.connection().remoteAddress();
         info.upstreamConnectionId = ConnectionIds.of(u.connection());
         info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();

@@ -17,8 +17,9 @@ import java.util.logging.Logger;
 
 /**
  * One resolution round of a STRICT_DNS or LOGICAL_DNS cluster, run on the DNS thread. STRICT_DNS
- * hosts are the union of every endpoint name's addresses; LOGICAL_DNS is one host, the first
- * address of the first endpoint.
+ * hosts are the union of every endpoint name's addresses (an endpoint's additional_addresses are
+ * not used, as Envoy's); LOGICAL_DNS is one host, the first address of the first endpoint, that
+ * carries the whole answer for happy eyeballs (Envoy's logical host and its address list).
  */
 final class DnsRefresher {
     private static final Logger LOG = Logger.getLogger(DnsRefresher.class.getName());
@@ -86,7 +87,8 @@ final class DnsRefresher {
                     out.add(new ResolvedEndpoint(ep.address(), new InetSocketAddress(a, tcp.port()),
                             hostname, lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(),
                             lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
-                            ep.filterMetadata(), ep.proxyProtocolTlvs(), ep.http11ProxyAddress(), ep.healthCheck()));
+                            ep.filterMetadata(), ep.proxyProtocolTlvs(), ep.http11ProxyAddress(), ep.healthCheck(),
+                            logical ? withPort(addrs, tcp.port()) : List.of()));
                     if (logical) {
                         break outer;
                     }
@@ -99,6 +101,14 @@ final class DnsRefresher {
         cluster.setEndpoints(out);
         cluster.markInitialized();
         return new Round(anyResolved, anyFailed, minTtl);
+    }
+
+    private static List<java.net.SocketAddress> withPort(List<InetAddress> addrs, int port) {
+        List<java.net.SocketAddress> out = new ArrayList<>(addrs.size());
+        for (InetAddress a : addrs) {
+            out.add(new InetSocketAddress(a, port));
+        }
+        return out;
     }
 
     /** Envoy's dns_lookup_family over the system resolver's answer. */

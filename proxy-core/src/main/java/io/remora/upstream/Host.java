@@ -28,6 +28,12 @@ public final class Host {
     private volatile java.util.Map<String, java.util.Map<String, Object>> filterMetadata = java.util.Map.of();
     private volatile java.util.List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs = java.util.List.of();
     private volatile java.net.InetSocketAddress http11ProxyAddress;
+    /**
+     * Every address the host may be reached at, {@link #address()} first, when it has more than one
+     * (additional_addresses, a LOGICAL_DNS answer); empty otherwise. Only connections race over
+     * them: the host's identity, stats and health checks stay with {@link #address()}, as Envoy's.
+     */
+    private volatile java.util.List<SocketAddress> addresses = java.util.List.of();
     /** The endpoint's health_check_config; null when it has none. */
     private volatile io.remora.config.ClusterLoadAssignment.EndpointHealthCheck healthCheck;
     /** What ALPN chose with this host (auto_config), once a connection learned it; null before. */
@@ -85,6 +91,15 @@ public final class Host {
     /** The resolved address to connect to. */
     public SocketAddress address() {
         return address;
+    }
+
+    /** Every address to try, the primary first, when there are several; empty when there is one. */
+    public java.util.List<SocketAddress> addresses() {
+        return addresses;
+    }
+
+    void addresses(java.util.List<SocketAddress> list) {
+        addresses = list == null || list.size() < 2 ? java.util.List.of() : list;
     }
 
     /** The endpoint's hostname (for auto_host_rewrite), or the DNS name it came from; may be null. */

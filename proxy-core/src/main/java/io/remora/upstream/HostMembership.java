@@ -70,6 +70,7 @@ final class HostMembership {
             h.proxyProtocolTlvs(ep.proxyProtocolTlvs());
             h.http11ProxyAddress(ep.http11ProxyAddress());
             h.healthCheck(ep.healthCheck());
+            h.addresses(ep.addresses());
             all.add(h);
             while (levels.size() <= ep.priority()) {
                 levels.add(new ArrayList<>());
@@ -176,10 +177,23 @@ final class HostMembership {
                 out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
                         lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
                         ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs(),
-                        ep.http11ProxyAddress(), ep.healthCheck()));
+                        ep.http11ProxyAddress(), ep.healthCheck(), addressList(ep)));
             }
         }
         return out;
+    }
+
+    /** The endpoint's address then its additional_addresses (Envoy's address list); empty without any. */
+    private static List<SocketAddress> addressList(LbEndpoint ep) {
+        if (ep.additionalAddresses().isEmpty()) {
+            return List.of();
+        }
+        List<SocketAddress> list = new ArrayList<>(1 + ep.additionalAddresses().size());
+        list.add(socketAddress(ep.address()));
+        for (Address a : ep.additionalAddresses()) {
+            list.add(socketAddress(a));
+        }
+        return list;
     }
 
     static SocketAddress socketAddress(Address a) {

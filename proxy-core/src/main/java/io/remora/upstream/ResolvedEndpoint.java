@@ -8,7 +8,11 @@ import java.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
 
-/** One endpoint after resolution: what a {@link Host} is built from. */
+/**
+ * One endpoint after resolution: what a {@link Host} is built from. {@code addresses} is every
+ * address it may be reached at, {@code address} first (additional_addresses, or a LOGICAL_DNS
+ * answer), tried by happy eyeballs; empty when it has only {@code address}.
+ */
 record ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
                         int priority, Map<String, Object> socketMatchMetadata,
@@ -16,7 +20,21 @@ record ResolvedEndpoint(Address configured, SocketAddress address, String hostna
                         Map<String, Map<String, Object>> filterMetadata,
                         List<ProxyProtocolTlv> proxyProtocolTlvs,
                         java.net.InetSocketAddress http11ProxyAddress,
-                        ClusterLoadAssignment.EndpointHealthCheck healthCheck) {
+                        ClusterLoadAssignment.EndpointHealthCheck healthCheck,
+                        List<SocketAddress> addresses) {
+    ResolvedEndpoint {
+        addresses = addresses == null || addresses.size() < 2 ? List.of() : List.copyOf(addresses);
+    }
+
+    ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                     ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                     Map<String, Object> socketMatchMetadata, Map<String, Object> lbMetadata,
+                     Map<String, Map<String, Object>> filterMetadata, List<ProxyProtocolTlv> proxyProtocolTlvs,
+                     java.net.InetSocketAddress http11ProxyAddress, ClusterLoadAssignment.EndpointHealthCheck healthCheck) {
+        this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
+                filterMetadata, proxyProtocolTlvs, http11ProxyAddress, healthCheck, List.of());
+    }
+
     ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                      ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
                      Map<String, Object> socketMatchMetadata, Map<String, Object> lbMetadata,

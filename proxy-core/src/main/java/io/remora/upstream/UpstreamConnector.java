@@ -137,11 +137,40 @@ public final class UpstreamConnector {
      */
     public Channel connect(EventLoop loop, Cluster cluster, Host host, ConnectOptions options,
                            Consumer<Channel> pipeline, Callback callback) {
-        ClusterConfig config = cluster.config();
-        // http_11_proxy: the TCP connection goes to the proxy the host's metadata names.
-        java.net.InetSocketAddress viaProxy = config.http11Proxy() && host.address() instanceof java.net.InetSocketAddress
+        java.net.InetSocketAddress viaProxy = viaProxy(cluster, host);
+        return connectTo(loop, cluster, host, viaProxy != null ? viaProxy : host.address(), viaProxy != null, options,
+                pipeline, callback);
+    }
+
+    /**
+     * As {@link #connect}, but a host with several addresses is reached by Envoy's happy eyeballs
+     * ({@link HappyEyeballsConnect}): its addresses are tried in the cluster's happy_eyeballs_config
+     * order, the first that connects wins. The channel returned is then the first attempt's; the
+     * caller must use the one {@link Callback#onConnected} gets, and its handlers are installed on
+     * that one only.
+     */
+    public Channel connectAny(EventLoop loop, Cluster cluster, Host host, ConnectOptions options,
+                              Consumer<Channel> pipeline, Callback callback) {
+        List<SocketAddress> addresses = host.addresses();
+        if (addresses.isEmpty() || viaProxy(cluster, host) != null) {
+            // As Envoy: an HTTP/1.1 proxy is one TCP connection, to the proxy, whatever the host's addresses.
+            return connect(loop, cluster, host, options, pipeline, callback);
+        }
+        return new HappyEyeballsConnect(this, loop, cluster, host,
+                HappyEyeballsOrder.sort(addresses, cluster.config().options().happyEyeballs()), options, pipeline,
+                callback).start();
+    }
+
+    /** http_11_proxy: the proxy the host's metadata names, which the TCP connection goes to; null for none. */
+    private static java.net.InetSocketAddress viaProxy(Cluster cluster, Host host) {
+        return cluster.config().http11Proxy() && host.address() instanceof java.net.InetSocketAddress
                 ? host.http11ProxyAddress() : null;
-        SocketAddress remote = viaProxy != null ? viaProxy : host.address();
+    }
+
+    /** One connection to {@code remote}: the host's address, one of its addresses, or its HTTP/1.1 proxy. */
+    Channel connectTo(EventLoop loop, Cluster cluster, Host host, SocketAddress remote, boolean viaProxy,
+                      ConnectOptions options, Consumer<Channel> pipeline, Callback callback) {
+        ClusterConfig config = cluster.config();
         boolean unix = remote instanceof DomainSocketAddress;
         Class<? extends Channel> type = unix ? transport.domainSocketChannel() : transport.socketChannel();
         if (type == null) {
@@ -183,7 +212,7 @@ public final class UpstreamConnector {
             return null;
         }
         io.remora.network.SocketTap tap = cluster.socketTap();
-        Http11ConnectHandler connect = viaProxy == null ? null : new Http11ConnectHandler(
+        Http11ConnectHandler connect = !viaProxy ? null : new Http11ConnectHandler(
                 (java.net.InetSocketAddress) host.address(), connectTimeoutMillis(config.connectTimeout()));
         b.handler(new ChannelInitializer<Channel>() {
             @Override

@@ -86,6 +86,7 @@ final class Http1ConnectionPool implements ConnectionPool {
         conn.channel = ctx.connect(ch -> install(ch, conn), (ch, cause) -> {
             connecting--;
             if (cause == null) {
+                conn.channel = ch; // happy eyeballs: the attempt that won
                 opened(conn);
             } else {
                 open--;

@@ -61,6 +61,7 @@ final class Http2ConnectionPool implements ConnectionPool {
         conn.channel = ctx.connect(ch -> install(ch, conn), (ch, cause) -> {
             connecting--;
             if (cause == null) {
+                conn.channel = ch; // happy eyeballs: the attempt that won
                 opened(conn);
             } else {
                 ctx.connectFailed(cause);

@@ -56,11 +56,12 @@ final class PoolContext {
 
     /**
      * Connects and, for a TLS cluster, handshakes; {@code done} gets the channel or the cause.
-     * {@code pipeline} installs the protocol handlers (after TLS).
+     * {@code pipeline} installs the protocol handlers (after TLS). The channel returned is the
+     * first attempt's: with happy eyeballs the one {@code done} gets may be another.
      */
     Channel connect(java.util.function.Consumer<Channel> pipeline, java.util.function.BiConsumer<Channel, Throwable> done) {
         host.stats.cxTotal.increment();
-        Channel ch = connector.connect(loop, cluster, host, options, pipeline, new UpstreamConnector.Callback() {
+        Channel ch = connector.connectAny(loop, cluster, host, options, pipeline, new UpstreamConnector.Callback() {
             @Override
             public void onConnected(Channel channel) {
                 if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {

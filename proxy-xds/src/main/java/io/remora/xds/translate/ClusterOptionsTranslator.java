@@ -50,14 +50,6 @@ final class ClusterOptionsTranslator {
                     + " /stats and /stats/prometheus print the endpoint stats, stats_sinks do not receive them, first at "
                     + path.field("track_cluster_stats").field("per_endpoint_stats"));
         }
-        if (c.getUpstreamConnectionOptions().hasHappyEyeballsConfig()) {
-            // Each host here has exactly one address (a DNS answer's addresses are hosts of their own),
-            // so there is no order of addresses within a host to choose.
-            ctx.warnOnce("cluster.upstream_connection_options.happy_eyeballs_config",
-                    "upstream_connection_options.happy_eyeballs_config has no effect (each host has a single"
-                            + " address), first at " + path.field("upstream_connection_options")
-                            .field("happy_eyeballs_config"));
-        }
         // update_merge_window needs nothing: each host set update is already applied whole, in one swap.
         return ClusterOptions.builder()
                 .highCircuitBreakers(breakers(c, RoutingPriority.HIGH))
@@ -71,6 +63,7 @@ final class ClusterOptionsTranslator {
                 .cleanupInterval(cleanupInterval(c, path))
                 .lrsServerSelf(c.getLrsServer().hasSelf() || c.getLrsServer().hasAds())
                 .lrsReportEndpointMetrics(c.getLrsReportEndpointMetricsList())
+                .happyEyeballs(happyEyeballs(c, path.field("upstream_connection_options").field("happy_eyeballs_config")))
                 .build();
     }
 
@@ -116,5 +109,26 @@ final class ClusterOptionsTranslator {
             throw path.field("cleanup_interval").error("must be greater than 0");
         }
         return d;
+    }
+
+    /** {@code happy_eyeballs_config}: the order a host's several addresses are tried in. */
+    private static io.remora.config.HappyEyeballsConfig happyEyeballs(Cluster c, FieldPath path) {
+        if (!c.getUpstreamConnectionOptions().hasHappyEyeballsConfig()) {
+            return io.remora.config.HappyEyeballsConfig.DEFAULT;
+        }
+        var he = c.getUpstreamConnectionOptions().getHappyEyeballsConfig();
+        io.remora.config.HappyEyeballsConfig.Family family = switch (he.getFirstAddressFamilyVersion()) {
+            case DEFAULT -> io.remora.config.HappyEyeballsConfig.Family.DEFAULT;
+            case V4 -> io.remora.config.HappyEyeballsConfig.Family.V4;
+            case V6 -> io.remora.config.HappyEyeballsConfig.Family.V6;
+            default -> throw path.field("first_address_family_version")
+                    .error("unknown value " + he.getFirstAddressFamilyVersionValue());
+        };
+        // Envoy's proto: first_address_family_count, when set, is at least 1.
+        if (he.hasFirstAddressFamilyCount() && he.getFirstAddressFamilyCount().getValue() < 1) {
+            throw path.field("first_address_family_count").error("value must be greater than or equal to 1");
+        }
+        return new io.remora.config.HappyEyeballsConfig(family,
+                he.hasFirstAddressFamilyCount() ? he.getFirstAddressFamilyCount().getValue() : 1);
     }
 }

@@ -77,6 +77,14 @@ public final class ClusterTranslator {
         } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST && !dynamic && !aggregate) {
             assignment = new io.remora.config.ClusterLoadAssignment(c.getName(), java.util.List.of(), 140);
         }
+        if ((type == ClusterConfig.DiscoveryType.STRICT_DNS || type == ClusterConfig.DiscoveryType.LOGICAL_DNS)
+                && assignment != null && assignment.endpoints().stream().flatMap(l -> l.lbEndpoints().stream())
+                .anyMatch(e -> !e.additionalAddresses().isEmpty())) {
+            // Envoy's DNS clusters build hosts from the answers alone (LOGICAL_DNS: one host with the
+            // whole answer as its addresses), never from an endpoint's additional_addresses.
+            ctx.warnOnce("cluster.dns.additional_addresses", "an endpoint's additional_addresses are not used by"
+                    + " STRICT_DNS and LOGICAL_DNS clusters (as Envoy), first at " + path.field("load_assignment"));
+        }
         if (type == ClusterConfig.DiscoveryType.LOGICAL_DNS && assignment != null && hostCount(assignment) > 1) {
             throw path.field("load_assignment").error("a LOGICAL_DNS cluster must have exactly one endpoint");
         }

@@ -122,7 +122,33 @@ public final class EndpointTranslator {
                 other, proxyProtocolTlvs(e, path.field("metadata").field("typed_filter_metadata")),
                 http11Proxy(e, path, localityProxy),
                 e.getEndpoint().hasHealthCheckConfig() ? healthCheck(e.getEndpoint().getHealthCheckConfig(),
-                        ep.field("health_check_config")) : null);
+                        ep.field("health_check_config")) : null,
+                additionalAddresses(e.getEndpoint(), ep.field("additional_addresses")));
+    }
+
+    /**
+     * {@code Endpoint.additional_addresses}: more addresses of the same host, which connections try
+     * by happy eyeballs. Envoy takes IP addresses only ("additional_addresses must be IP addresses").
+     */
+    private static java.util.List<io.remora.config.Address> additionalAddresses(
+            io.envoyproxy.envoy.config.endpoint.v3.Endpoint e, FieldPath path) {
+        if (e.getAdditionalAddressesCount() == 0) {
+            return java.util.List.of();
+        }
+        java.util.List<io.remora.config.Address> out = new java.util.ArrayList<>(e.getAdditionalAddressesCount());
+        for (int i = 0; i < e.getAdditionalAddressesCount(); i++) {
+            FieldPath ap = path.index(i).field("address");
+            if (!e.getAdditionalAddresses(i).hasAddress()) {
+                throw ap.error("missing required field");
+            }
+            var a = AddressTranslator.translate(e.getAdditionalAddresses(i).getAddress(), ap);
+            if (!(a instanceof io.remora.config.Address.Tcp tcp) || (!io.netty.util.NetUtil.isValidIpV4Address(tcp.host())
+                    && !io.netty.util.NetUtil.isValidIpV6Address(tcp.host()))) {
+                throw ap.error("additional_addresses must be IP addresses");
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     /** {@code Endpoint.health_check_config}; Envoy resolves its address as an IP, never by DNS. */

@@ -108,13 +108,47 @@ class ClusterOptionsTranslationTest {
     void whatCannotBeHonouredIsWarnedAboutAndPerEndpointStatsAreKept() {
         LoadedBootstrap b = load(bootstrap("""
                 track_cluster_stats: { per_endpoint_stats: true }
-                upstream_connection_options:
-                  happy_eyeballs_config: { first_address_family_version: V6, first_address_family_count: 1 }
                 """, ""));
         assertTrue(b.warnings().stream().anyMatch(w -> w.contains("per_endpoint_stats") && w.contains("stats_sinks do not")),
                 b.warnings().toString());
         assertTrue(c1(b).options().perEndpointStats());
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("happy_eyeballs_config")), b.warnings().toString());
         assertNull(c1(b).loadAssignment().policy().dropCategory());
+    }
+
+    private static String additionalAddress(String clusterFields, String address) {
+        return bootstrap(clusterFields, "").replace("port_value: 1 } } }", "port_value: 1 } }, additional_addresses: ["
+                + "{ address: { socket_address: { address: \"" + address + "\", port_value: 2 } } }] }");
+    }
+
+    @Test
+    void happyEyeballsConfigAndAdditionalAddresses() {
+        LoadedBootstrap b = load(additionalAddress("""
+                upstream_connection_options:
+                  happy_eyeballs_config: { first_address_family_version: V6, first_address_family_count: 2 }
+                """, "::1"));
+        assertEquals(new io.remora.config.HappyEyeballsConfig(io.remora.config.HappyEyeballsConfig.Family.V6, 2),
+                c1(b).options().happyEyeballs());
+        assertFalse(b.warnings().stream().anyMatch(w -> w.contains("happy_eyeballs_config")), b.warnings().toString());
+        assertEquals(java.util.List.of(new io.remora.config.Address.Tcp("::1", 2)),
+                c1(b).loadAssignment().endpoints().get(0).lbEndpoints().get(0).additionalAddresses());
+        assertEquals(io.remora.config.HappyEyeballsConfig.DEFAULT, c1(load(bootstrap("", ""))).options().happyEyeballs());
+
+        TranslationException name = refused(additionalAddress("", "other.local"));
+        assertTrue(name.getMessage().contains("endpoint.additional_addresses[0].address"), name.getMessage());
+        assertTrue(name.getMessage().contains("must be IP addresses"), name.getMessage());
+        TranslationException count = refused(bootstrap("""
+                upstream_connection_options:
+                  happy_eyeballs_config: { first_address_family_count: 0 }
+                """, ""));
+        assertTrue(count.getMessage().contains("happy_eyeballs_config.first_address_family_count"), count.getMessage());
+    }
+
+    @Test
+    void dnsClustersSayTheyDoNotUseAdditionalAddresses() {
+        LoadedBootstrap b = load(additionalAddress("type: STRICT_DNS\n", "127.0.0.2"));
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("additional_addresses")
+                && w.contains("clusters[0].load_assignment")), b.warnings().toString());
+        LoadedBootstrap eds = load(additionalAddress("", "127.0.0.2"));
+        assertFalse(eds.warnings().stream().anyMatch(w -> w.contains("additional_addresses")), eds.warnings().toString());
     }
 }
