@@ -44,12 +44,12 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         cleanupInterval = cleanupInterval == null ? DEFAULT_CLEANUP_INTERVAL : cleanupInterval;
         lrsReportEndpointMetrics = lrsReportEndpointMetrics == null ? java.util.List.of()
                 : java.util.List.copyOf(lrsReportEndpointMetrics);
+        happyEyeballs = happyEyeballs == null ? HappyEyeballsConfig.DEFAULT : happyEyeballs;
     }
 
     /** Whether per-host connection limits apply (per_host_thresholds set max_connections). */
     public boolean limitsConnectionsPerHost() {
         return maxConnectionsPerHost != Integer.MAX_VALUE;
-        happyEyeballs = happyEyeballs == null ? HappyEyeballsConfig.DEFAULT : happyEyeballs;
     }
 
     public static Builder builder() {
