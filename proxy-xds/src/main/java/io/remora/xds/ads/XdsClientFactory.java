@@ -196,6 +196,10 @@ public final class XdsClientFactory {
         if (api.getGrpcServicesCount() == 0) {
             throw new IllegalArgumentException(field + ".grpc_services: none given");
         }
+        ConfigSourceRouting.Refusal refusal = ConfigSourceChecks.unsupported(api, field);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal.field() + ": " + refusal.reason());
+        }
         GrpcService gs = api.getGrpcServices(0);
         if (gs.hasGoogleGrpc()) {
             return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri());

@@ -118,7 +118,7 @@ final class GrpcAccessLogTranslator {
                     + "': google_grpc is not supported, use envoy_grpc with a cluster; first at " + gp);
             return null;
         }
-        GrpcServiceConfig s = ExtAuthzExtension.grpcService(c.getGrpcService(), false, gp, ctx);
+        GrpcServiceConfig s = GrpcServiceTranslator.envoyGrpc(c.getGrpcService(), false, gp, ctx);
         Duration timeout = c.getGrpcService().hasTimeout() ? s.timeout() : DEFAULT_CALL_TIMEOUT;
         s = new GrpcServiceConfig(s.cluster(), s.authority(), timeout, s.initialMetadata(), false);
         long flush = GrpcLogTarget.DEFAULT_FLUSH_INTERVAL_MILLIS;

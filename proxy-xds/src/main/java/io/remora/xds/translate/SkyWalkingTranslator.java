@@ -58,19 +58,13 @@ final class SkyWalkingTranslator {
     private static TracingConfig.GrpcCollector collector(GrpcService g, FieldPath path, TranslationContext ctx,
                                                          Map<String, String> metadata) {
         if (!g.hasGoogleGrpc()) {
-            GrpcServiceConfig e = ExtAuthzExtension.grpcService(g, false, path, ctx);
+            GrpcServiceConfig e = GrpcServiceTranslator.envoyGrpc(g, false, path, ctx);
             e.initialMetadata().forEach(m -> metadata.put(m.getKey(), m.getValue()));
             return new TracingConfig.GrpcCollector(e.cluster(), e.authority(), "", metadata);
         }
         GrpcService.GoogleGrpc gg = g.getGoogleGrpc();
         FieldPath gp = path.field("google_grpc");
-        if (gg.hasChannelCredentials()) {
-            throw gp.field("channel_credentials").error("not supported: Remora's google_grpc client is plaintext;"
-                    + " use envoy_grpc with a TLS cluster");
-        }
-        if (gg.getCallCredentialsCount() > 0 || !gg.getCredentialsFactoryName().isEmpty()) {
-            throw gp.field("call_credentials").error("not supported: the stream would go without them");
-        }
+        GrpcServiceTranslator.checkGoogleGrpc(g, false, path);
         XdsTarget target;
         try {
             target = XdsTarget.parse(gg.getTargetUri());

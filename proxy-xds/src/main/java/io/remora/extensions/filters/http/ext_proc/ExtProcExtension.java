@@ -148,7 +148,7 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
 
     private static GrpcServiceConfig service(io.envoyproxy.envoy.config.core.v3.GrpcService g, FieldPath path,
                                              TranslationContext ctx) {
-        GrpcServiceConfig s = ExtAuthzExtension.grpcService(g, false, path, ctx);
+        GrpcServiceConfig s = io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(g, false, path, ctx);
         // The stream lives as long as the request; message_timeout bounds each answer instead.
         return new GrpcServiceConfig(s.cluster(), s.authority(), null, s.initialMetadata(), false);
     }

@@ -113,7 +113,7 @@ public final class RateLimitExtension implements HttpFilterExtension<RateLimitCo
         if (!s.hasGrpcService()) {
             throw path.field("grpc_service").error("missing required field");
         }
-        GrpcServiceConfig g = ExtAuthzExtension.grpcService(s.getGrpcService(), false, path.field("grpc_service"), ctx);
+        GrpcServiceConfig g = io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(s.getGrpcService(), false, path.field("grpc_service"), ctx);
         return new RlsConfig(g.cluster(), g.authority(), g.initialMetadata(), timeout);
     }
 
