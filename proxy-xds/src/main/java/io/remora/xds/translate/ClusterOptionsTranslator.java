@@ -48,6 +48,12 @@ final class ClusterOptionsTranslator {
                     + " is not supported (no per-endpoint stats are published), first at "
                     + path.field("track_cluster_stats").field("per_endpoint_stats"));
         }
+        if (c.getUpstreamConnectionOptions().getSetLocalInterfaceNameOnUpstreamConnections()) {
+            ctx.warnOnce("cluster.upstream_connection_options.set_local_interface_name_on_upstream_connections",
+                    "upstream_connection_options.set_local_interface_name_on_upstream_connections has no effect: no"
+                    + " Remora extension reads an upstream connection's interface name, first at "
+                    + path.field("upstream_connection_options").field("set_local_interface_name_on_upstream_connections"));
+        }
         if (c.getUpstreamConnectionOptions().hasHappyEyeballsConfig()) {
             // Each host here has exactly one address (a DNS answer's addresses are hosts of their own),
             // so there is no order of addresses within a host to choose.
