@@ -46,6 +46,9 @@ final class ConfigSourceChecks {
         if (api.getTransportApiVersion() == ApiVersion.V2) {
             return new ConfigSourceRouting.Refusal(field + ".transport_api_version", "V2 is no longer supported (only V3)");
         }
+        if (api.getRateLimitSettings().hasFillRate() && !(api.getRateLimitSettings().getFillRate().getValue() > 0)) {
+            return new ConfigSourceRouting.Refusal(field + ".rate_limit_settings.fill_rate", "must be greater than 0");
+        }
         if (api.getConfigValidatorsCount() > 0) {
             return new ConfigSourceRouting.Refusal(field + ".config_validators",
                     "not supported: Remora runs no config validator extensions");

@@ -127,7 +127,8 @@ public final class XdsClientFactory {
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
                 XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS,
-                api -> target(bootstrap, api, "api_config_source"), streams);
+                api -> target(bootstrap, api, "api_config_source"), streams,
+                dyn.hasAdsConfig() ? DiscoveryRequestLimiter.settings(dyn.getAdsConfig()) : null);
     }
 
     /**
