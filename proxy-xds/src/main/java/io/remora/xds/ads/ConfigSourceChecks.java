@@ -61,7 +61,7 @@ final class ConfigSourceChecks {
 
     /**
      * The xDS client's own gRPC service: a plaintext grpc-java stream to a target, which sends no initial metadata
-     * and applies no receive limit or retry policy (reconnects back off as Envoy's defaults).
+     * and applies no retry policy (reconnects back off as Envoy's defaults).
      */
     private static ConfigSourceRouting.Refusal grpcService(GrpcService g, String field) {
         FieldPath path = FieldPath.of(field);
@@ -69,7 +69,7 @@ final class ConfigSourceChecks {
             if (g.hasGoogleGrpc()) {
                 GrpcServiceTranslator.checkGoogleGrpc(g, false, path);
             } else {
-                GrpcServiceTranslator.checkSupported(g, path);
+                GrpcServiceTranslator.checkRetries(g, path); // max_receive_message_length is built (XdsTarget)
             }
         } catch (TranslationException e) {
             return new ConfigSourceRouting.Refusal(e.path(), e.reason());

@@ -45,8 +45,10 @@ final class XdsChannels implements AutoCloseable {
         }
         return b.eventLoopGroup(group)
                 .usePlaintext()
-                // xDS responses (a mesh's full LDS/CDS) are far bigger than gRPC's 4 MiB default
-                .maxInboundMessageSize(Integer.MAX_VALUE)
+                // xDS responses (a mesh's full LDS/CDS) are far bigger than gRPC's 4 MiB default; Envoy sets no
+                // limit unless max_receive_message_length does (a larger response fails the stream RESOURCE_EXHAUSTED)
+                .maxInboundMessageSize(target.maxReceiveMessageLength() > 0 ? target.maxReceiveMessageLength()
+                        : Integer.MAX_VALUE)
                 .keepAliveTime(5, TimeUnit.MINUTES)
                 .build();
     }

@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.xds.translate.GrpcServiceTranslator;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -208,7 +209,7 @@ public final class XdsClientFactory {
         String name = gs.getEnvoyGrpc().getClusterName();
         for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
             if (c.getName().equals(name)) {
-                return clusterTarget(c);
+                return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs));
             }
         }
         throw new IllegalArgumentException(field + ".grpc_services[0].envoy_grpc.cluster_name: no static cluster " + name);

@@ -1,13 +1,22 @@
 package io.remora.xds.ads;
 
-/** Where the control plane listens: a TCP host and port, or a Unix domain socket path (Istio's ./etc/istio/proxy/XDS). */
-public record XdsTarget(String host, int port, String udsPath) {
+/**
+ * Where the control plane listens: a TCP host and port, or a Unix domain socket path (Istio's ./etc/istio/proxy/XDS);
+ * and the longest response message taken from it ({@code envoy_grpc.max_receive_message_length}; 0: no limit, as
+ * Envoy's default), which is why two sources at one address with different limits get channels of their own.
+ */
+public record XdsTarget(String host, int port, String udsPath, int maxReceiveMessageLength) {
     public static XdsTarget tcp(String host, int port) {
-        return new XdsTarget(host, port, null);
+        return new XdsTarget(host, port, null, 0);
     }
 
     public static XdsTarget uds(String path) {
-        return new XdsTarget(null, 0, path);
+        return new XdsTarget(null, 0, path, 0);
+    }
+
+    /** The same address with this receive limit. */
+    public XdsTarget withMaxReceiveMessageLength(int limit) {
+        return new XdsTarget(host, port, udsPath, limit);
     }
 
     /** A gRPC target URI as in google_grpc.target_uri: {@code host:port}, {@code dns:///host:port} or {@code unix:path}. */

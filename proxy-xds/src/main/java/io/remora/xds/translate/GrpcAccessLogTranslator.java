@@ -120,7 +120,7 @@ final class GrpcAccessLogTranslator {
         }
         GrpcServiceConfig s = GrpcServiceTranslator.envoyGrpc(c.getGrpcService(), false, gp, ctx);
         Duration timeout = c.getGrpcService().hasTimeout() ? s.timeout() : DEFAULT_CALL_TIMEOUT;
-        s = new GrpcServiceConfig(s.cluster(), s.authority(), timeout, s.initialMetadata(), false);
+        s = s.withTimeout(timeout);
         long flush = GrpcLogTarget.DEFAULT_FLUSH_INTERVAL_MILLIS;
         if (c.hasBufferFlushInterval()) {
             flush = Protos.duration(c.getBufferFlushInterval()).toMillis();

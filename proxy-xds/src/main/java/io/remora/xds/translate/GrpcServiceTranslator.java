@@ -36,10 +36,12 @@ public final class GrpcServiceTranslator {
         if (!g.hasEnvoyGrpc()) {
             throw path.error("missing required field: envoy_grpc");
         }
-        String cluster = cluster(g, path, ctx);
+        checkRetries(g, path);
+        String cluster = clusterName(g, path, ctx);
         String authority = g.getEnvoyGrpc().getAuthority().isEmpty() ? cluster : g.getEnvoyGrpc().getAuthority();
         Duration timeout = g.hasTimeout() ? timeout(g, path) : DEFAULT_TIMEOUT;
-        return new GrpcServiceConfig(cluster, authority, timeout, initialMetadata(g, path), packAsBytes);
+        return new GrpcServiceConfig(cluster, authority, timeout, initialMetadata(g, path), packAsBytes,
+                maxReceiveMessageLength(g));
     }
 
     /**
@@ -48,6 +50,10 @@ public final class GrpcServiceTranslator {
      */
     public static String cluster(GrpcService g, FieldPath path, TranslationContext ctx) {
         checkSupported(g, path);
+        return clusterName(g, path, ctx);
+    }
+
+    private static String clusterName(GrpcService g, FieldPath path, TranslationContext ctx) {
         FieldPath cp = path.field("envoy_grpc").field("cluster_name");
         String cluster = g.getEnvoyGrpc().getClusterName();
         if (cluster.isEmpty()) {
@@ -80,12 +86,33 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * Refuses what no Remora gRPC client honours: retries of calls ({@code retry_policy}, also under envoy_grpc;
-     * Envoy retries a failed call by them) and {@code envoy_grpc.max_receive_message_length} (Envoy fails the stream
-     * RESOURCE_EXHAUSTED on a larger answer). {@code skip_envoy_headers} is honoured as it is: Remora's side calls
-     * never carry x-envoy-internal or x-forwarded-for.
+     * {@code envoy_grpc.max_receive_message_length}: 0 (unset, or set to 0) is no limit; a uint32 beyond an int's
+     * range is as good as none.
+     */
+    public static int maxReceiveMessageLength(GrpcService g) {
+        long v = Integer.toUnsignedLong(g.getEnvoyGrpc().getMaxReceiveMessageLength().getValue());
+        return (int) Math.min(v, Integer.MAX_VALUE);
+    }
+
+    /**
+     * For clients that apply no receive limit: refuses what no Remora gRPC client honours (see
+     * {@link #checkRetries}) and {@code envoy_grpc.max_receive_message_length} (Envoy fails the stream
+     * RESOURCE_EXHAUSTED on a larger answer).
      */
     public static void checkSupported(GrpcService g, FieldPath path) {
+        checkRetries(g, path);
+        if (g.hasEnvoyGrpc() && g.getEnvoyGrpc().hasMaxReceiveMessageLength()) {
+            throw path.field("envoy_grpc").field("max_receive_message_length").error("not supported by this gRPC"
+                    + " client");
+        }
+    }
+
+    /**
+     * Refuses retries of calls ({@code retry_policy}, also under envoy_grpc; Envoy retries a failed call by them):
+     * no Remora gRPC client retries. {@code skip_envoy_headers} is honoured as it is: Remora's side calls never
+     * carry x-envoy-internal or x-forwarded-for.
+     */
+    public static void checkRetries(GrpcService g, FieldPath path) {
         if (g.hasRetryPolicy()) {
             throw path.field("retry_policy").error("not supported: Remora's gRPC clients do not retry calls");
         }
@@ -93,9 +120,6 @@ public final class GrpcServiceTranslator {
             FieldPath ep = path.field("envoy_grpc");
             if (g.getEnvoyGrpc().hasRetryPolicy()) {
                 throw ep.field("retry_policy").error("not supported: Remora's gRPC clients do not retry calls");
-            }
-            if (g.getEnvoyGrpc().hasMaxReceiveMessageLength()) {
-                throw ep.field("max_receive_message_length").error("not supported by this gRPC client");
             }
         }
     }

@@ -58,6 +58,7 @@ final class SkyWalkingTranslator {
     private static TracingConfig.GrpcCollector collector(GrpcService g, FieldPath path, TranslationContext ctx,
                                                          Map<String, String> metadata) {
         if (!g.hasGoogleGrpc()) {
+            GrpcServiceTranslator.checkSupported(g, path);
             GrpcServiceConfig e = GrpcServiceTranslator.envoyGrpc(g, false, path, ctx);
             e.initialMetadata().forEach(m -> metadata.put(m.getKey(), m.getValue()));
             return new TracingConfig.GrpcCollector(e.cluster(), e.authority(), "", metadata);

@@ -150,7 +150,7 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
                                              TranslationContext ctx) {
         GrpcServiceConfig s = io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(g, false, path, ctx);
         // The stream lives as long as the request; message_timeout bounds each answer instead.
-        return new GrpcServiceConfig(s.cluster(), s.authority(), null, s.initialMetadata(), false);
+        return s.withTimeout(null);
     }
 
     static ExtProcMode mode(ProcessingMode m, FieldPath path) {
