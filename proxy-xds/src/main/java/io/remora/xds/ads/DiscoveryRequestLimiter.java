@@ -82,6 +82,11 @@ final class DiscoveryRequestLimiter {
         stats.pending(0);
     }
 
+    private void onDrainTimer() {
+        drainTimer = null;
+        drain();
+    }
+
     private void drain() {
         while (!queue.isEmpty() && allows()) {
             queue.poll().run();
@@ -98,9 +103,9 @@ final class DiscoveryRequestLimiter {
             return true;
         }
         stats.enforced();
-        if (drainTimer == null || drainTimer.isDone()) {
+        if (drainTimer == null) {
             long wait = (long) Math.ceil((1 - tokens) / fillRatePerNano);
-            drainTimer = control.schedule(this::drain, Math.max(1, wait), TimeUnit.NANOSECONDS);
+            drainTimer = control.schedule(this::onDrainTimer, Math.max(1, wait), TimeUnit.NANOSECONDS);
         }
         return false;
     }
