@@ -155,6 +155,10 @@ public final class XdsClientFactory {
     private static Duration source(Bootstrap bootstrap, ConfigSource cs, XdsResourceType type, Set<XdsResourceType> ads,
                                    Map<XdsResourceType, Path> files, Map<ApiSourceKey, Set<String>> streams) {
         String field = type == XdsResourceType.LISTENER ? "lds_config" : "cds_config";
+        ConfigSourceRouting.Refusal refusal = ConfigSourceChecks.unsupported(cs);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal.at("dynamic_resources." + field));
+        }
         if (cs.hasAds()) {
             ads.add(type);
         } else if (cs.hasApiConfigSource()) {
