@@ -8,7 +8,6 @@ import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelem
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import io.remora.accesslog.FormatterCommand;
-import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 import io.remora.xds.accesslog.AlsAccessLogConfig;
 import io.remora.xds.accesslog.GrpcLogTarget;

@@ -74,11 +74,16 @@ public final class GrpcServiceTranslator {
 
     /** {@code initial_metadata}, keys lower-cased as Envoy's header map stores them. */
     public static List<Map.Entry<String, String>> initialMetadata(GrpcService g, FieldPath path) {
+        return metadata(g.getInitialMetadataList(), path.field("initial_metadata"));
+    }
+
+    /** Metadata entries for a call (at {@code path}), keys lower-cased; an empty key is refused. */
+    public static List<Map.Entry<String, String>> metadata(List<HeaderValue> headers, FieldPath path) {
         List<Map.Entry<String, String>> md = new ArrayList<>();
-        for (int i = 0; i < g.getInitialMetadataCount(); i++) {
-            HeaderValue h = g.getInitialMetadata(i);
+        for (int i = 0; i < headers.size(); i++) {
+            HeaderValue h = headers.get(i);
             if (h.getKey().isEmpty()) {
-                throw path.field("initial_metadata").index(i).field("key").error("must not be empty");
+                throw path.index(i).field("key").error("must not be empty");
             }
             md.add(Map.entry(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
         }

@@ -11,7 +11,6 @@ import io.remora.extensions.HttpFilterExtension;
 import io.remora.extensions.filters.common.FilterProtos;
 import io.remora.extensions.filters.common.RuntimeFraction;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator.VhRateLimits;
-import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.xds.translate.FieldPath;

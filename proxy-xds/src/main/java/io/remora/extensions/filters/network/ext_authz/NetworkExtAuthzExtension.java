@@ -3,7 +3,6 @@ package io.remora.extensions.filters.network.ext_authz;
 import io.envoyproxy.envoy.extensions.filters.network.ext_authz.v3.ExtAuthz;
 import io.remora.extensions.NetworkFilterExtension;
 import io.remora.extensions.filters.common.rbac.RbacTranslator;
-import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.TranslationContext;
