@@ -60,14 +60,15 @@ final class ConfigSourceChecks {
     }
 
     /**
-     * The xDS client's own gRPC service: a plaintext grpc-java stream to a target, which sends no initial metadata
+     * The xDS client's own gRPC service: a grpc-java stream to a target (TLS by google_grpc ssl_credentials), which
+     * sends no initial metadata
      * and applies no retry policy (reconnects back off as Envoy's defaults).
      */
     private static ConfigSourceRouting.Refusal grpcService(GrpcService g, String field) {
         FieldPath path = FieldPath.of(field);
         try {
             if (g.hasGoogleGrpc()) {
-                GrpcServiceTranslator.checkGoogleGrpc(g, false, path);
+                GrpcServiceTranslator.checkGoogleGrpc(g, true, path); // ssl_credentials: see XdsTls
             } else {
                 GrpcServiceTranslator.checkRetries(g, path); // max_receive_message_length is built (XdsTarget)
             }

@@ -208,7 +208,11 @@ public final class XdsClientFactory {
         }
         GrpcService gs = api.getGrpcServices(0);
         if (gs.hasGoogleGrpc()) {
-            return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri());
+            try {
+                return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri()).withTls(XdsTls.of(gs, field + ".grpc_services[0]"));
+            } catch (io.remora.xds.translate.TranslationException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
         String name = gs.getEnvoyGrpc().getClusterName();
         for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
