@@ -98,7 +98,8 @@ final class AlsStreamExporter implements AutoCloseable {
         }
         closeStream();
         stream = new Stream(ch);
-        AccessLogServiceGrpc.newStub(ch).withInterceptors(metadata).streamAccessLogs(stream);
+        GrpcLogCalls.receiveLimit(AccessLogServiceGrpc.newStub(ch), key.target().service()).withInterceptors(metadata)
+                .streamAccessLogs(stream);
         stream.call.onNext(StreamAccessLogsMessage.newBuilder().setIdentifier(StreamAccessLogsMessage.Identifier
                 .newBuilder().setNode(node).setLogName(key.target().logName())).build());
         return stream;

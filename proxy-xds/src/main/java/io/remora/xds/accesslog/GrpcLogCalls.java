@@ -22,6 +22,15 @@ final class GrpcLogCalls {
         return MetadataUtils.newAttachHeadersInterceptor(md);
     }
 
+    /**
+     * The stub with the service's envoy_grpc.max_receive_message_length: a larger answer fails the call
+     * RESOURCE_EXHAUSTED, as Envoy's. Unset, grpc-java's own 4 MiB default stays.
+     */
+    static <S extends io.grpc.stub.AbstractStub<S>> S receiveLimit(S stub, GrpcServiceConfig service) {
+        return service.maxReceiveMessageLength() > 0 ? stub.withMaxInboundMessageSize(service.maxReceiveMessageLength())
+                : stub;
+    }
+
     /** A logger's counter, e.g. {@code access_logs.grpc_access_log.<statPrefix>logs_written}. */
     static io.micrometer.core.instrument.Counter counter(io.micrometer.core.instrument.MeterRegistry registry,
                                                          String metricPrefix, String stat, String statPrefix) {

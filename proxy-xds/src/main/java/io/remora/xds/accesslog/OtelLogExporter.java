@@ -82,7 +82,7 @@ final class OtelLogExporter implements AutoCloseable {
                 .addResourceLogs(ResourceLogs.newBuilder().setResource(resource)
                         .addScopeLogs(ScopeLogs.newBuilder().addAllLogRecords(records)))
                 .build();
-        LogsServiceGrpc.newStub(ch).withInterceptors(metadata)
+        GrpcLogCalls.receiveLimit(LogsServiceGrpc.newStub(ch), target.service()).withInterceptors(metadata)
                 .withDeadlineAfter(target.service().timeout().toMillis(), TimeUnit.MILLISECONDS).export(request,
                 new StreamObserver<ExportLogsServiceResponse>() {
                     @Override

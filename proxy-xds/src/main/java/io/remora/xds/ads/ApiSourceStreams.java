@@ -152,8 +152,11 @@ final class ApiSourceStreams {
             return null;
         }
         boolean firstOnly = api.getSetNodeOnFirstMessageOnly();
-        XdsProtocol protocol = api.getApiType() == ApiConfigSource.ApiType.DELTA_GRPC
+        XdsProtocolStream<?, ?> protocol = api.getApiType() == ApiConfigSource.ApiType.DELTA_GRPC
                 ? new DeltaProtocol(node, firstOnly, key.type()) : new SotwProtocol(node, firstOnly, key.type());
+        // Like connected_state, a separate stream's control_plane stats are not reported.
+        protocol.rateLimit(DiscoveryRequestLimiter.of(DiscoveryRequestLimiter.settings(api), control,
+                DiscoveryRequestLimiter.Stats.NONE));
         Source[] self = new Source[1];
         if (eventLoop == null) {
             eventLoop = new XdsChannels();

@@ -38,13 +38,15 @@ public final class ConfigSourceRouting {
 
     /** Why an api_config_source {@code cs} cannot be fetched; null when it can (or is no api_config_source at all). */
     public static Refusal unfetchable(ConfigSource cs) {
-        if (!cs.hasApiConfigSource()) {
-            return null;
+        Refusal r = ConfigSourceChecks.unsupported(cs);
+        if (r != null || !cs.hasApiConfigSource()) {
+            return r;
         }
         ApiConfigSource api = cs.getApiConfigSource();
         return switch (api.getApiType()) {
             case GRPC, DELTA_GRPC -> api.getGrpcServicesCount() == 0 ? new Refusal("api_config_source.grpc_services",
-                    "none given (an envoy_grpc cluster or a google_grpc target is required)") : null;
+                    "none given (an envoy_grpc cluster or a google_grpc target is required)")
+                    : ConfigSourceChecks.unsupported(api, "api_config_source");
             case AGGREGATED_GRPC, AGGREGATED_DELTA_GRPC -> new Refusal("api_config_source.api_type", api.getApiType()
                     + " is for dynamic_resources.ads_config only; refer to it with ads: {}");
             default -> new Refusal("api_config_source.api_type", api.getApiType() + " is not supported (GRPC or DELTA_GRPC)");

@@ -17,7 +17,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The plaintext gRPC channel to the control plane, with its own one-thread event loop: epoll when the native
+ * The gRPC channel to the control plane (plaintext, or TLS by google_grpc ssl_credentials), with its own one-thread event loop: epoll when the native
  * transport loads (required for a Unix domain socket), NIO otherwise.
  */
 public final class XdsChannels implements AutoCloseable {
@@ -43,12 +43,38 @@ public final class XdsChannels implements AutoCloseable {
             b = NettyChannelBuilder.forAddress(new InetSocketAddress(target.host(), target.port()))
                     .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
         }
+        if (target.tls() == null) {
+            b.usePlaintext();
+        } else {
+            b.sslContext(sslContext(target.tls())).useTransportSecurity();
+        }
         return b.eventLoopGroup(group)
-                .usePlaintext()
-                // xDS responses (a mesh's full LDS/CDS) are far bigger than gRPC's 4 MiB default
-                .maxInboundMessageSize(Integer.MAX_VALUE)
+                // xDS responses (a mesh's full LDS/CDS) are far bigger than gRPC's 4 MiB default; Envoy sets no
+                // limit unless max_receive_message_length does (a larger response fails the stream RESOURCE_EXHAUSTED)
+                .maxInboundMessageSize(target.maxReceiveMessageLength() > 0 ? target.maxReceiveMessageLength()
+                        : Integer.MAX_VALUE)
                 .keepAliveTime(5, TimeUnit.MINUTES)
                 .build();
+    }
+
+    /** google_grpc ssl_credentials as grpc-java's client TLS: the given roots (else the system's), the client pair. */
+    private static io.netty.handler.ssl.SslContext sslContext(XdsTls tls) {
+        try {
+            var b = io.grpc.netty.GrpcSslContexts.forClient();
+            if (tls.rootCerts() != null) {
+                b.trustManager(stream(tls.rootCerts()));
+            }
+            if (tls.certChain() != null) {
+                b.keyManager(stream(tls.certChain()), stream(tls.privateKey()));
+            }
+            return b.build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("xDS ssl_credentials: " + e.getMessage(), e);
+        }
+    }
+
+    private static java.io.InputStream stream(String pem) {
+        return new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     @Override

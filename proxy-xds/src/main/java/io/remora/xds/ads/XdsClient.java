@@ -59,8 +59,11 @@ public final class XdsClient implements AutoCloseable {
         });
         this.ecdsFiles = new EcdsFiles(options.typeRegistry(), this::onFileUpdate);
         Node node = withUserAgent(options.node());
-        XdsProtocol protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
+        XdsProtocolStream<?, ?> protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
                 : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
+        if (options.target() != null && options.adsRateLimit() != null) {
+            protocol.rateLimit(DiscoveryRequestLimiter.of(options.adsRateLimit(), control, stats.rateLimit()));
+        }
         this.stream = options.target() == null ? null : new AdsStream(options.target(), protocol, control,
                 new JitteredBackOff(options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
                     @Override

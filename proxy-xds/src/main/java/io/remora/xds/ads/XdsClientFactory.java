@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.xds.translate.GrpcServiceTranslator;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -127,7 +128,8 @@ public final class XdsClientFactory {
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
                 XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS,
-                api -> target(bootstrap, api, "api_config_source"), streams);
+                api -> target(bootstrap, api, "api_config_source"), streams,
+                dyn.hasAdsConfig() ? DiscoveryRequestLimiter.settings(dyn.getAdsConfig()) : null);
     }
 
     /**
@@ -153,6 +155,10 @@ public final class XdsClientFactory {
     private static Duration source(Bootstrap bootstrap, ConfigSource cs, XdsResourceType type, Set<XdsResourceType> ads,
                                    Map<XdsResourceType, Path> files, Map<ApiSourceKey, Set<String>> streams) {
         String field = type == XdsResourceType.LISTENER ? "lds_config" : "cds_config";
+        ConfigSourceRouting.Refusal refusal = ConfigSourceChecks.unsupported(cs);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal.at("dynamic_resources." + field));
+        }
         if (cs.hasAds()) {
             ads.add(type);
         } else if (cs.hasApiConfigSource()) {
@@ -196,14 +202,22 @@ public final class XdsClientFactory {
         if (api.getGrpcServicesCount() == 0) {
             throw new IllegalArgumentException(field + ".grpc_services: none given");
         }
+        ConfigSourceRouting.Refusal refusal = ConfigSourceChecks.unsupported(api, field);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal.field() + ": " + refusal.reason());
+        }
         GrpcService gs = api.getGrpcServices(0);
         if (gs.hasGoogleGrpc()) {
-            return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri());
+            try {
+                return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri()).withTls(XdsTls.of(gs, field + ".grpc_services[0]"));
+            } catch (io.remora.xds.translate.TranslationException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
         }
         String name = gs.getEnvoyGrpc().getClusterName();
         for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
             if (c.getName().equals(name)) {
-                return clusterTarget(c);
+                return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs));
             }
         }
         throw new IllegalArgumentException(field + ".grpc_services[0].envoy_grpc.cluster_name: no static cluster " + name);

@@ -24,13 +24,15 @@ import java.util.Set;
  *                             cluster's endpoint or its google_grpc target; null when there are none to resolve
  * @param apiSubscriptions     the bootstrap's subscriptions on separate api_config_source streams, which
  *                             initialization waits for too: LDS and CDS by wildcard (no names), RTDS layers by name
+ * @param adsRateLimit         ads_config.rate_limit_settings, or null: ADS requests are not limited
  */
 public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boolean nodeOnFirstMessageOnly,
                                Set<XdsResourceType> adsTypes, Map<XdsResourceType, Path> fileSources,
                                Duration initialFetchTimeout, JsonFormat.TypeRegistry typeRegistry,
                                long backoffBaseMs, long backoffMaxMs,
                                java.util.function.Function<io.envoyproxy.envoy.config.core.v3.ApiConfigSource, XdsTarget> sourceResolver,
-                               Map<ApiSourceKey, Set<String>> apiSubscriptions) {
+                               Map<ApiSourceKey, Set<String>> apiSubscriptions,
+                               io.envoyproxy.envoy.config.core.v3.RateLimitSettings adsRateLimit) {
     public static final Duration DEFAULT_INITIAL_FETCH_TIMEOUT = Duration.ofSeconds(15);
     /** Envoy's xDS reconnect back-off: jittered, from 500 ms doubling to 30 s. */
     public static final long DEFAULT_BACKOFF_BASE_MS = 500;
@@ -62,37 +64,37 @@ public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boole
     /** ADS for both LDS and CDS with Envoy's defaults. */
     public static XdsClientOptions ads(XdsTarget target, boolean delta, Node node) {
         return new XdsClientOptions(target, delta, node, false, EnumSet.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER),
-                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS, null, Map.of());
+                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS, null, Map.of(), null);
     }
 
     public XdsClientOptions withInitialFetchTimeout(Duration timeout) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, timeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions);
+                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions, adsRateLimit);
     }
 
     public XdsClientOptions withBackoff(long baseMs, long maxMs) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
-                typeRegistry, baseMs, maxMs, sourceResolver, apiSubscriptions);
+                typeRegistry, baseMs, maxMs, sourceResolver, apiSubscriptions, adsRateLimit);
     }
 
     public XdsClientOptions withFileSources(Set<XdsResourceType> ads, Map<XdsResourceType, Path> files) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, ads, files, initialFetchTimeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions);
+                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions, adsRateLimit);
     }
 
     public XdsClientOptions withTypeRegistry(JsonFormat.TypeRegistry registry) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
-                registry, backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions);
+                registry, backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions, adsRateLimit);
     }
 
     public XdsClientOptions withNodeOnFirstMessageOnly(boolean firstOnly) {
         return new XdsClientOptions(target, delta, node, firstOnly, adsTypes, fileSources, initialFetchTimeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions);
+                backoffBaseMs, backoffMaxMs, sourceResolver, apiSubscriptions, adsRateLimit);
     }
 
     public XdsClientOptions withSourceResolver(
             java.util.function.Function<io.envoyproxy.envoy.config.core.v3.ApiConfigSource, XdsTarget> resolver) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
-                typeRegistry, backoffBaseMs, backoffMaxMs, resolver, apiSubscriptions);
+                typeRegistry, backoffBaseMs, backoffMaxMs, resolver, apiSubscriptions, adsRateLimit);
     }
 }

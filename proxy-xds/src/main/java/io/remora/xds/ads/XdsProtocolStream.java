@@ -20,6 +20,8 @@ abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
     final XdsResourceType service;
     private StreamObserver<Q> requests;
     private boolean nodeSent;
+    /** The source's rate_limit_settings, or null: requests go at once. */
+    private DiscoveryRequestLimiter limiter;
 
     XdsProtocolStream(Node node, boolean nodeOnFirstMessageOnly, XdsResourceType service) {
         this.node = node;
@@ -33,9 +35,17 @@ abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
     /** A response as the client's update (and its log line). */
     abstract XdsUpdate update(R response);
 
+    /** Limits this stream's requests by the source's rate_limit_settings (before the first {@link #open}). */
+    final void rateLimit(DiscoveryRequestLimiter limiter) {
+        this.limiter = limiter;
+    }
+
     @Override
     public final void open(Channel channel, Handler handler) {
         nodeSent = false;
+        if (limiter != null) {
+            limiter.clear();
+        }
         requests = call(channel, new StreamObserver<>() {
             @Override
             public void onNext(R response) {
@@ -64,10 +74,24 @@ abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
     }
 
     final void send(Q request, String typeUrl) {
-        if (requests != null) {
-            XdsLog.sending(request.getDescriptorForType().getName(), typeUrl, request);
-            requests.onNext(request);
+        if (requests == null) {
+            return;
         }
+        if (limiter == null) {
+            write(requests, request, typeUrl);
+            return;
+        }
+        StreamObserver<Q> stream = requests;
+        limiter.submit(() -> {
+            if (requests == stream) {
+                write(stream, request, typeUrl);
+            }
+        });
+    }
+
+    private static <Q extends Message> void write(StreamObserver<Q> stream, Q request, String typeUrl) {
+        XdsLog.sending(request.getDescriptorForType().getName(), typeUrl, request);
+        stream.onNext(request);
     }
 
     @Override

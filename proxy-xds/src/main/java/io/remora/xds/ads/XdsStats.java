@@ -49,6 +49,31 @@ public final class XdsStats {
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_odcds_update_rejected");
     }
 
+    private DiscoveryRequestLimiter.Stats rateLimit;
+
+    /**
+     * {@code control_plane.rate_limit_enforced} and {@code control_plane.pending_requests} of the ADS stream,
+     * registered when it is rate limited.
+     */
+    DiscoveryRequestLimiter.Stats rateLimit() {
+        if (rateLimit == null) {
+            Counter enforced = registry.counter("envoy_control_plane_rate_limit_enforced");
+            AtomicInteger pending = registry.gauge("envoy_control_plane_pending_requests", new AtomicInteger());
+            rateLimit = new DiscoveryRequestLimiter.Stats() {
+                @Override
+                public void enforced() {
+                    enforced.increment();
+                }
+
+                @Override
+                public void pending(int requests) {
+                    pending.set(requests);
+                }
+            };
+        }
+        return rateLimit;
+    }
+
     void connected(boolean up) {
         connectedState.set(up ? 1 : 0);
     }

@@ -51,6 +51,10 @@ public final class AddressTranslator {
         if (s.getPortSpecifierCase() == SocketAddress.PortSpecifierCase.NAMED_PORT) {
             throw path.field("named_port").error("named ports are not supported; use port_value");
         }
+        if (!s.getNetworkNamespaceFilepath().isEmpty()) {
+            throw path.field("network_namespace_filepath").error("not supported: a JVM cannot open a socket in another"
+                    + " network namespace");
+        }
         if (!s.getResolverName().isEmpty()) {
             throw path.field("resolver_name").error("custom resolvers are not supported");
         }

@@ -50,6 +50,12 @@ final class ClusterOptionsTranslator {
                     + " /stats and /stats/prometheus print the endpoint stats, stats_sinks do not receive them, first at "
                     + path.field("track_cluster_stats").field("per_endpoint_stats"));
         }
+        if (c.getUpstreamConnectionOptions().getSetLocalInterfaceNameOnUpstreamConnections()) {
+            ctx.warnOnce("cluster.upstream_connection_options.set_local_interface_name_on_upstream_connections",
+                    "upstream_connection_options.set_local_interface_name_on_upstream_connections has no effect: no"
+                    + " Remora extension reads an upstream connection's interface name, first at "
+                    + path.field("upstream_connection_options").field("set_local_interface_name_on_upstream_connections"));
+        }
         // update_merge_window needs nothing: each host set update is already applied whole, in one swap.
         return ClusterOptions.builder()
                 .highCircuitBreakers(breakers(c, RoutingPriority.HIGH))

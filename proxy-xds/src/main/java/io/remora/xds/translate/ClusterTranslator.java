@@ -73,7 +73,7 @@ public final class ClusterTranslator {
             edsName = c.getEdsClusterConfig().getServiceName().isEmpty() ? c.getName()
                     : c.getEdsClusterConfig().getServiceName();
         } else if (c.hasLoadAssignment()) {
-            assignment = EndpointTranslator.translate(c.getLoadAssignment(), path.field("load_assignment"));
+            assignment = EndpointTranslator.translate(c.getLoadAssignment(), path.field("load_assignment"), ctx);
         } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST && !dynamic && !aggregate) {
             assignment = new io.remora.config.ClusterLoadAssignment(c.getName(), java.util.List.of(), 140);
         }

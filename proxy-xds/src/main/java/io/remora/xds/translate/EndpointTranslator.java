@@ -14,12 +14,34 @@ public final class EndpointTranslator {
     private EndpointTranslator() {
     }
 
+    /** A load assignment translated on its own, its warnings logged. */
     public static ClusterLoadAssignment translate(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment a,
                                                   FieldPath path) {
+        return translate(a, path, TranslationContext.lenient());
+    }
+
+    /**
+     * {@code named_endpoints} and a locality's {@code proximity} are not implemented by Envoy either (hidden in its
+     * API): both are ignored with a warning. LEDS is refused.
+     */
+    public static ClusterLoadAssignment translate(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment a,
+                                                  FieldPath path, TranslationContext ctx) {
+        if (a.getNamedEndpointsCount() > 0) {
+            ctx.warnOnce("eds:named_endpoints", "ignoring named_endpoints (not implemented by Envoy either), first at "
+                    + path.field("named_endpoints"));
+        }
         List<ClusterLoadAssignment.LocalityLbEndpoints> localities = new ArrayList<>();
         for (int i = 0; i < a.getEndpointsCount(); i++) {
             var l = a.getEndpoints(i);
             FieldPath lp = path.field("endpoints").index(i);
+            if (l.hasLedsClusterLocalityConfig()) {
+                throw lp.field("leds_cluster_locality_config").error("LEDS is not supported; list the endpoints in"
+                        + " lb_endpoints");
+            }
+            if (l.hasProximity()) {
+                ctx.warnOnce("eds:proximity", "ignoring proximity (not implemented by Envoy either), first at "
+                        + lp.field("proximity"));
+            }
             List<ClusterLoadAssignment.LbEndpoint> eps = new ArrayList<>();
             java.net.InetSocketAddress localityProxy = Http11ProxyAddresses.of(l.getMetadata(),
                     lp.field("metadata").field("typed_filter_metadata"));
@@ -86,8 +108,10 @@ public final class EndpointTranslator {
     static ClusterLoadAssignment.LbEndpoint endpoint(LbEndpoint e, FieldPath path,
                                                      java.net.InetSocketAddress localityProxy) {
         if (!e.hasEndpoint()) {
-            throw path.error(e.hasEndpointName() ? "named endpoints are not supported"
-                    : "missing required field: endpoint");
+            if (e.hasEndpointName()) {
+                throw path.field("endpoint_name").error("named endpoints are not supported (nor by Envoy)");
+            }
+            throw path.error("missing required field: endpoint");
         }
         FieldPath ep = path.field("endpoint");
         if (!e.getEndpoint().hasAddress()) {

@@ -8,7 +8,6 @@ import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelem
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import io.remora.accesslog.FormatterCommand;
-import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 import io.remora.xds.accesslog.AlsAccessLogConfig;
 import io.remora.xds.accesslog.GrpcLogTarget;
@@ -118,9 +117,9 @@ final class GrpcAccessLogTranslator {
                     + "': google_grpc is not supported, use envoy_grpc with a cluster; first at " + gp);
             return null;
         }
-        GrpcServiceConfig s = ExtAuthzExtension.grpcService(c.getGrpcService(), false, gp, ctx);
+        GrpcServiceConfig s = GrpcServiceTranslator.envoyGrpc(c.getGrpcService(), false, gp, ctx);
         Duration timeout = c.getGrpcService().hasTimeout() ? s.timeout() : DEFAULT_CALL_TIMEOUT;
-        s = new GrpcServiceConfig(s.cluster(), s.authority(), timeout, s.initialMetadata(), false);
+        s = s.withTimeout(timeout);
         long flush = GrpcLogTarget.DEFAULT_FLUSH_INTERVAL_MILLIS;
         if (c.hasBufferFlushInterval()) {
             flush = Protos.duration(c.getBufferFlushInterval()).toMillis();

@@ -43,6 +43,10 @@ final class Http2OptionsTranslator {
             ctx.warnOnce("http2_protocol_options.allow_metadata", "METADATA frames are not proxied: they are read"
                     + " and dropped, as without allow_metadata, first at " + path.field("allow_metadata"));
         }
+        if (o.getAllowMetadata() && o.hasMaxMetadataSize()) {
+            ctx.warnOnce("http2_protocol_options.max_metadata_size", "max_metadata_size has nothing to limit: METADATA"
+                    + " frames are dropped, first at " + path.field("max_metadata_size"));
+        }
         return Http2Options.builder()
                 .maxConcurrentStreams(Protos.uint(o.hasMaxConcurrentStreams(), o.getMaxConcurrentStreams(),
                         d.maxConcurrentStreams()))

@@ -36,6 +36,11 @@ public final class HttpConnectionManagerTranslator {
             case HTTP2 -> HttpConnectionManagerConfig.CodecType.HTTP2;
             default -> throw path.field("codec_type").error("unsupported codec " + h.getCodecType());
         };
+        if (h.hasAddProxyProtocolConnectionState() && !h.getAddProxyProtocolConnectionState().getValue()) {
+            // Envoy's upstream proxy_protocol transport socket then sends its own connection's addresses.
+            throw path.field("add_proxy_protocol_connection_state").error("false is not supported: an upstream"
+                    + " PROXY protocol header always carries the downstream connection's addresses");
+        }
         List<HttpConnectionManagerConfig.Upgrade> upgrades = upgrades(h, path, ctx);
         RouteConfiguration routes = null;
         String rds = null;

@@ -37,8 +37,12 @@ public final class ResourceTranslator {
 
     /** EDS: the endpoints of a cluster (its eds service name). */
     public static io.remora.config.ClusterLoadAssignment endpoints(ClusterLoadAssignment cla) {
-        return EndpointTranslator.translate(cla, FieldPath.of("cluster_load_assignment \"" + cla.getClusterName() + "\""));
+        return EndpointTranslator.translate(cla, FieldPath.of("cluster_load_assignment \"" + cla.getClusterName() + "\""),
+                EDS_WARNINGS);
     }
+
+    /** EDS updates come often, on the control thread: their warnings are logged once per process, not per update. */
+    private static final TranslationContext EDS_WARNINGS = TranslationContext.lenient();
 
     /** RDS configs validate cluster references only when they ask to (validate_clusters defaults to false). */
     private static TranslationContext rdsContext(RouteConfiguration rc, TranslationContext ctx) {

@@ -53,9 +53,32 @@ public final class SecretTranslator {
         return value;
     }
 
+    /** Envoy's hardware private key providers, all unavailable to a JVM proxy. */
+    private static final java.util.Set<String> KNOWN_KEY_PROVIDERS = java.util.Set.of(
+            "envoy.tls.key_providers.cryptomb", "envoy.tls.key_providers.qat", "envoy.tls.key_providers.kae");
+
+    /**
+     * A private key provider Envoy knows but cannot use here (its hardware is missing) falls back to the plain
+     * {@code private_key} when {@code fallback} is set, as Envoy's does; anything else fails as Envoy's
+     * "Failed to load private key provider".
+     */
+    private static void privateKeyFallback(TlsCertificate t, FieldPath path) {
+        var p = t.getPrivateKeyProvider();
+        if (!KNOWN_KEY_PROVIDERS.contains(p.getProviderName())) {
+            throw path.field("provider_name").error("private key provider '" + p.getProviderName()
+                    + "' is not supported");
+        }
+        if (!p.getFallback()) {
+            throw path.error("private key provider '" + p.getProviderName() + "' is not available in Remora;"
+                    + " set fallback: true to use private_key instead");
+        }
+        java.util.logging.Logger.getLogger(SecretTranslator.class.getName()).warning("private key provider '"
+                + p.getProviderName() + "' is not available; falling back to private_key (fallback: true) at " + path);
+    }
+
     static io.remora.config.TlsCertificate certificate(TlsCertificate t, FieldPath path) {
         if (t.hasPrivateKeyProvider()) {
-            throw path.field("private_key_provider").error("private key providers are not supported");
+            privateKeyFallback(t, path.field("private_key_provider"));
         }
         if (t.getSignedCertificateTimestampCount() > 0) {
             throw path.field("signed_certificate_timestamp").error("signed_certificate_timestamp is not supported:"

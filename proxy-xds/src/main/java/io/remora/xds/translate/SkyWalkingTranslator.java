@@ -5,12 +5,10 @@ import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.trace.v3.ClientConfig;
 import io.envoyproxy.envoy.config.trace.v3.SkyWalkingConfig;
 import io.remora.config.TracingConfig;
-import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 import io.remora.xds.ads.XdsTarget;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /** {@code envoy.tracers.skywalking}'s {@code SkyWalkingConfig} to a {@link TracingConfig.SkyWalking}. */
@@ -58,19 +56,14 @@ final class SkyWalkingTranslator {
     private static TracingConfig.GrpcCollector collector(GrpcService g, FieldPath path, TranslationContext ctx,
                                                          Map<String, String> metadata) {
         if (!g.hasGoogleGrpc()) {
-            GrpcServiceConfig e = ExtAuthzExtension.grpcService(g, false, path, ctx);
+            GrpcServiceTranslator.checkSupported(g, path);
+            GrpcServiceConfig e = GrpcServiceTranslator.envoyGrpc(g, false, path, ctx);
             e.initialMetadata().forEach(m -> metadata.put(m.getKey(), m.getValue()));
             return new TracingConfig.GrpcCollector(e.cluster(), e.authority(), "", metadata);
         }
         GrpcService.GoogleGrpc gg = g.getGoogleGrpc();
         FieldPath gp = path.field("google_grpc");
-        if (gg.hasChannelCredentials()) {
-            throw gp.field("channel_credentials").error("not supported: Remora's google_grpc client is plaintext;"
-                    + " use envoy_grpc with a TLS cluster");
-        }
-        if (gg.getCallCredentialsCount() > 0 || !gg.getCredentialsFactoryName().isEmpty()) {
-            throw gp.field("call_credentials").error("not supported: the stream would go without them");
-        }
+        GrpcServiceTranslator.checkGoogleGrpc(g, false, path);
         XdsTarget target;
         try {
             target = XdsTarget.parse(gg.getTargetUri());
@@ -80,13 +73,7 @@ final class SkyWalkingTranslator {
         if (target.isUds()) {
             throw gp.field("target_uri").error("unix targets are not supported for the SkyWalking collector");
         }
-        for (int i = 0; i < g.getInitialMetadataCount(); i++) {
-            var h = g.getInitialMetadata(i);
-            if (h.getKey().isEmpty()) {
-                throw path.field("initial_metadata").index(i).field("key").error("must not be empty");
-            }
-            metadata.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue());
-        }
+        GrpcServiceTranslator.initialMetadata(g, path).forEach(m -> metadata.put(m.getKey(), m.getValue()));
         return new TracingConfig.GrpcCollector("", "", target.host() + ":" + target.port(), metadata);
     }
 }

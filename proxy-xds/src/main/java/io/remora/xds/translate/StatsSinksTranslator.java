@@ -311,6 +311,10 @@ public final class StatsSinksTranslator {
         if (!g.hasEnvoyGrpc()) {
             throw path.field("grpc_service").error("only envoy_grpc (a cluster) is supported");
         }
+        GrpcServiceTranslator.checkSupported(g, path.field("grpc_service"));
+        if (g.getInitialMetadataCount() > 0) {
+            throw path.field("grpc_service").field("initial_metadata").error("not supported by this sink's gRPC client");
+        }
         String cluster = g.getEnvoyGrpc().getClusterName();
         FieldPath cp = path.field("grpc_service").field("envoy_grpc").field("cluster_name");
         if (cluster.isEmpty()) {

@@ -241,6 +241,11 @@ public final class TracingTranslator {
         if (!o.getGrpcService().hasEnvoyGrpc()) {
             throw path.field("grpc_service").error("only envoy_grpc (a cluster) is supported");
         }
+        GrpcServiceTranslator.checkSupported(o.getGrpcService(), path.field("grpc_service"));
+        if (o.getGrpcService().getInitialMetadataCount() > 0) {
+            throw path.field("grpc_service").field("initial_metadata").error("not supported by the OpenTelemetry"
+                    + " tracer's gRPC client");
+        }
         String cluster = o.getGrpcService().getEnvoyGrpc().getClusterName();
         if (cluster.isEmpty()) {
             throw path.field("grpc_service").field("envoy_grpc").field("cluster_name").error("missing required field");

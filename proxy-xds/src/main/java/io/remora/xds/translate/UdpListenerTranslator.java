@@ -53,6 +53,11 @@ final class UdpListenerTranslator {
             if (u.hasQuicOptions()) {
                 throw up.field("quic_options").error("QUIC (HTTP/3) listeners are not supported");
             }
+            if (u.getDownstreamSocketConfig().hasPreferGro()) {
+                ctx.warnOnce("udp_socket_config.prefer_gro", "prefer_gro is ignored: Remora reads datagrams without"
+                        + " GRO (Envoy documents it as affecting performance only), first at "
+                        + up.field("downstream_socket_config").field("prefer_gro"));
+            }
             if (u.hasDownstreamSocketConfig() && u.getDownstreamSocketConfig().hasMaxRxDatagramSize()) {
                 maxRx = UdpProxyExtension.datagramSize(u.getDownstreamSocketConfig().getMaxRxDatagramSize().getValue(),
                         up.field("downstream_socket_config").field("max_rx_datagram_size"));

@@ -90,6 +90,15 @@ public final class TestControlPlane implements AutoCloseable {
         return this;
     }
 
+    /** Over TLS on 127.0.0.1 (any free port when {@code bindPort} is 0). */
+    public TestControlPlane startTls(int bindPort, io.netty.handler.ssl.SslContext tls) throws Exception {
+        V3DiscoveryServer ds = discoveryServer();
+        server = services(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort)).sslContext(tls), ds)
+                .build().start();
+        port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+        return this;
+    }
+
     public TestControlPlane startUds(String path) throws Exception {
         V3DiscoveryServer ds = discoveryServer();
         udsGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());

@@ -122,4 +122,58 @@ class XdsClientFactoryTest {
         assertTrue(o.node().getId().startsWith("sidecar~"), o.node().getId());
         assertTrue(o.node().getMetadata().getFieldsCount() > 0);
     }
+
+    private static String refusedAds(java.util.function.Consumer<ApiConfigSource.Builder> change) {
+        Bootstrap.Builder b = istioLike(ApiConfigSource.ApiType.GRPC);
+        change.accept(b.getDynamicResourcesBuilder().getAdsConfigBuilder());
+        return assertThrows(IllegalArgumentException.class, () -> XdsClientFactory.check(b.build())).getMessage();
+    }
+
+    @Test
+    void gRpcSourceFieldsEnvoyRefusesOrRemoraCannotHonourAreRefusedByName() {
+        assertTrue(refusedAds(a -> a.addClusterNames("xds-grpc")).startsWith(
+                "dynamic_resources.ads_config.cluster_names: must be empty for the gRPC api_type"));
+        assertTrue(refusedAds(a -> a.addGrpcServices(a.getGrpcServices(0))).startsWith(
+                "dynamic_resources.ads_config.grpc_services: a gRPC api_config_source must have a single gRPC service"));
+        assertTrue(refusedAds(a -> a.setTransportApiVersion(io.envoyproxy.envoy.config.core.v3.ApiVersion.V2))
+                .startsWith("dynamic_resources.ads_config.transport_api_version: V2"));
+        assertTrue(refusedAds(a -> a.addConfigValidators(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig
+                .newBuilder().setName("envoy.config.validators.minimum_clusters_validator"))).startsWith(
+                "dynamic_resources.ads_config.config_validators: not supported"));
+        assertTrue(refusedAds(a -> a.getRateLimitSettingsBuilder().setFillRate(com.google.protobuf.DoubleValue.of(0)))
+                .startsWith("dynamic_resources.ads_config.rate_limit_settings.fill_rate: must be greater than 0"));
+        assertTrue(refusedAds(a -> a.getGrpcServicesBuilder(0).addInitialMetadata(
+                io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder().setKey("k").setValue("v"))).startsWith(
+                "dynamic_resources.ads_config.grpc_services[0].initial_metadata: not supported"));
+        assertTrue(refusedAds(a -> a.getGrpcServicesBuilder(0).setRetryPolicy(
+                io.envoyproxy.envoy.config.core.v3.RetryPolicy.getDefaultInstance())).startsWith(
+                "dynamic_resources.ads_config.grpc_services[0].retry_policy: not supported"));
+
+        Bootstrap.Builder b = istioLike(ApiConfigSource.ApiType.GRPC);
+        b.getDynamicResourcesBuilder().setCdsConfig(b.getDynamicResources().getCdsConfig().toBuilder()
+                .setResourceApiVersion(io.envoyproxy.envoy.config.core.v3.ApiVersion.V2));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> XdsClientFactory.check(b.build())).getMessage()
+                .startsWith("dynamic_resources.cds_config.resource_api_version: V2"));
+    }
+
+    @Test
+    void anRdsConfigSourceWithAuthoritiesIsRefusedWithItsListener() {
+        ConfigSource cs = ConfigSource.newBuilder().setAds(XdsTestResources.ADS.getAds())
+                .addAuthorities(com.github.xds.core.v3.Authority.newBuilder().setName("xds.example")).build();
+        ConfigSourceRouting.Refusal r = ConfigSourceRouting.unfetchable(cs);
+        assertEquals("authorities", r.field());
+    }
+
+    @Test
+    void theXdsReceiveLimitAndRateLimitSettingsReachTheClient() {
+        Bootstrap.Builder b = istioLike(ApiConfigSource.ApiType.GRPC);
+        b.getDynamicResourcesBuilder().getAdsConfigBuilder().setRateLimitSettings(
+                io.envoyproxy.envoy.config.core.v3.RateLimitSettings.newBuilder().setMaxTokens(
+                        com.google.protobuf.UInt32Value.of(5))).getGrpcServicesBuilder(0).getEnvoyGrpcBuilder()
+                .setMaxReceiveMessageLength(com.google.protobuf.UInt32Value.of(1 << 20));
+        XdsClientOptions o = XdsClientFactory.options(b.build(), null);
+        assertEquals(1 << 20, o.target().maxReceiveMessageLength());
+        assertEquals(5, o.adsRateLimit().getMaxTokens().getValue());
+        assertNull(XdsClientFactory.options(istioLike(ApiConfigSource.ApiType.GRPC).build(), null).adsRateLimit());
+    }
 }

@@ -34,25 +34,31 @@ public final class GrpcClusterStream extends ClusterExchange {
     public static final int INTERNAL = 13;
     public static final int UNAVAILABLE = 14;
     private static final int RESOURCE_EXHAUSTED = 8;
-    /** grpc-java's and Envoy's default receive limit. */
+    /** grpc-java's default receive limit, when envoy_grpc.max_receive_message_length sets none. */
     private static final int MAX_MESSAGE = 4 << 20;
 
     private final Http2Headers headers;
     private final Listener listener;
+    private final int maxMessage;
     /** Framed messages (and the end marker, an empty buffer) written before the stream was ready. */
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>(2);
     private boolean halfClosed;
     private CompositeByteBuf inbound;
 
-    private GrpcClusterStream(Http2Headers headers, Listener listener) {
+    private GrpcClusterStream(Http2Headers headers, Listener listener, int maxMessage) {
         this.headers = headers;
         this.listener = listener;
+        this.maxMessage = maxMessage > 0 ? maxMessage : MAX_MESSAGE;
     }
 
-    /** Starts the call; a refusal (no cluster, no host, overflow) closes it UNAVAILABLE on a later turn. */
+    /**
+     * Starts the call; a refusal (no cluster, no host, overflow) closes it UNAVAILABLE on a later turn.
+     *
+     * @param maxMessage the longest answer taken (envoy_grpc.max_receive_message_length); 0: 4 MiB
+     */
     public static GrpcClusterStream open(EventLoop loop, ServerContext ctx, String cluster, Http2Headers headers,
-                                         Listener listener) {
-        GrpcClusterStream s = new GrpcClusterStream(headers, listener);
+                                         Listener listener, int maxMessage) {
+        GrpcClusterStream s = new GrpcClusterStream(headers, listener, maxMessage);
         String refused = s.connect(loop, ctx, cluster, UpstreamProtocol.HTTP2);
         if (refused != null) {
             loop.execute(() -> s.close(UNAVAILABLE, refused));
@@ -164,10 +170,10 @@ public final class GrpcClusterStream extends ClusterExchange {
         while (!finished && inbound.readableBytes() >= 5) {
             int at = inbound.readerIndex();
             int len = inbound.getInt(at + 1);
-            if (inbound.getByte(at) != 0 || len < 0 || len > MAX_MESSAGE) {
+            if (inbound.getByte(at) != 0 || len < 0 || len > maxMessage) {
                 abandonIfOpen(endStream);
                 close(inbound.getByte(at) != 0 ? INTERNAL : RESOURCE_EXHAUSTED,
-                        inbound.getByte(at) != 0 ? "compressed message" : "message over " + MAX_MESSAGE + " bytes");
+                        inbound.getByte(at) != 0 ? "compressed message" : "message over " + maxMessage + " bytes");
                 return;
             }
             if (inbound.readableBytes() < 5 + len) {

@@ -33,9 +33,11 @@ public final class GrpcUnaryCall {
 
     /**
      * The answer's one message, or null when the call failed: no HTTP/2 200, a grpc-status other
-     * than 0 (in the trailers, or the headers of a trailers-only answer), a missing or malformed frame.
+     * than 0 (in the trailers, or the headers of a trailers-only answer), a missing or malformed frame,
+     * or a message longer than {@code maxLength} (when not 0: envoy_grpc.max_receive_message_length, which
+     * fails Envoy's call RESOURCE_EXHAUSTED).
      */
-    public static ByteBuffer message(ClusterCall.Response r) {
+    public static ByteBuffer message(ClusterCall.Response r, int maxLength) {
         if (r.headers() == null || r.status() != 200) {
             return null;
         }
@@ -51,7 +53,7 @@ public final class GrpcUnaryCall {
             return null;
         }
         int len = ByteBuffer.wrap(b, 1, 4).getInt();
-        if (len < 0 || len > b.length - 5) {
+        if (len < 0 || len > b.length - 5 || (maxLength > 0 && len > maxLength)) {
             return null;
         }
         return ByteBuffer.wrap(b, 5, len);

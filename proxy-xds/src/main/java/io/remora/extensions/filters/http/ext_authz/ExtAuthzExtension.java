@@ -32,7 +32,6 @@ import java.util.Map;
 public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConfig> {
 
     /** Envoy's default for a gRPC authorization call without a timeout. */
-    static final java.time.Duration DEFAULT_GRPC_TIMEOUT = java.time.Duration.ofMillis(200);
 
     @Override
     public List<String> names() {
@@ -135,34 +134,7 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
     }
 
     private static GrpcServiceConfig grpc(GrpcService g, ExtAuthz e, FieldPath path, TranslationContext ctx) {
-        return grpcService(g, e.hasWithRequestBody() && e.getWithRequestBody().getPackAsBytes(), path, ctx);
-    }
-
-    /** A {@code grpc_service} for the Authorization service (the network ext_authz filter's too). */
-    public static GrpcServiceConfig grpcService(GrpcService g, boolean packAsBytes, FieldPath path,
-                                                TranslationContext ctx) {
-        if (g.hasGoogleGrpc()) {
-            throw path.field("google_grpc").error("google_grpc is not supported; use envoy_grpc with a cluster");
-        }
-        if (!g.hasEnvoyGrpc()) {
-            throw path.error("missing required field: envoy_grpc");
-        }
-        String cluster = g.getEnvoyGrpc().getClusterName();
-        if (cluster.isEmpty()) {
-            throw path.field("envoy_grpc").field("cluster_name").error("must not be empty");
-        }
-        ctx.requireCluster(path.field("envoy_grpc").field("cluster_name"), cluster);
-        String authority = g.getEnvoyGrpc().getAuthority().isEmpty() ? cluster : g.getEnvoyGrpc().getAuthority();
-        java.time.Duration timeout = g.hasTimeout() ? duration(g.getTimeout(), path.field("timeout")) : DEFAULT_GRPC_TIMEOUT;
-        List<Map.Entry<String, String>> md = new ArrayList<>();
-        for (int i = 0; i < g.getInitialMetadataCount(); i++) {
-            HeaderValue h = g.getInitialMetadata(i);
-            if (h.getKey().isEmpty()) {
-                throw path.field("initial_metadata").index(i).field("key").error("must not be empty");
-            }
-            md.add(Map.entry(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
-        }
-        return new GrpcServiceConfig(cluster, authority, timeout, md, packAsBytes);
+        return io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(g, e.hasWithRequestBody() && e.getWithRequestBody().getPackAsBytes(), path, ctx);
     }
 
     private static HttpServiceConfig http(HttpService h, List<StringMatcher> topAllowed, FieldPath path,

@@ -125,7 +125,7 @@ public final class GrpcAuthzClient implements AuthzClient {
     }
 
     AuthzDecision decide(ClusterCall.Response r) {
-        ByteBuffer message = GrpcUnaryCall.message(r);
+        ByteBuffer message = GrpcUnaryCall.message(r, config.maxReceiveMessageLength());
         if (message == null) {
             return AuthzDecision.error();
         }

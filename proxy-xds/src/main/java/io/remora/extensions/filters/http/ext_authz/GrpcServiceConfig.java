@@ -12,12 +12,25 @@ import java.util.Map;
  * @param timeout         {@code grpc_service.timeout} (Envoy's default for ext_authz: 200 ms)
  * @param initialMetadata {@code grpc_service.initial_metadata}
  * @param packAsBytes     {@code with_request_body.pack_as_bytes}: the body goes in {@code raw_body}
+ * @param maxReceiveMessageLength {@code envoy_grpc.max_receive_message_length}: a larger answer fails the call
+ *                        (RESOURCE_EXHAUSTED, as Envoy's decoder); 0 when unset
  */
 public record GrpcServiceConfig(String cluster, String authority, Duration timeout,
-                                List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes)
+                                List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes,
+                                int maxReceiveMessageLength)
         implements AuthzServiceConfig {
 
     public GrpcServiceConfig {
         initialMetadata = List.copyOf(initialMetadata);
+    }
+
+    public GrpcServiceConfig(String cluster, String authority, Duration timeout,
+                             List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes) {
+        this(cluster, authority, timeout, initialMetadata, packAsBytes, 0);
+    }
+
+    /** The same service with another call timeout (null: none). */
+    public GrpcServiceConfig withTimeout(Duration t) {
+        return new GrpcServiceConfig(cluster, authority, t, initialMetadata, packAsBytes, maxReceiveMessageLength);
     }
 }

@@ -1,6 +1,5 @@
 package io.remora.extensions.filters.http.ext_proc;
 
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcOverrides;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
@@ -19,7 +18,6 @@ import io.remora.xds.translate.TypedConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -148,9 +146,9 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
 
     private static GrpcServiceConfig service(io.envoyproxy.envoy.config.core.v3.GrpcService g, FieldPath path,
                                              TranslationContext ctx) {
-        GrpcServiceConfig s = ExtAuthzExtension.grpcService(g, false, path, ctx);
+        GrpcServiceConfig s = io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(g, false, path, ctx);
         // The stream lives as long as the request; message_timeout bounds each answer instead.
-        return new GrpcServiceConfig(s.cluster(), s.authority(), null, s.initialMetadata(), false);
+        return s.withTimeout(null);
     }
 
     static ExtProcMode mode(ProcessingMode m, FieldPath path) {
@@ -249,14 +247,8 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes and response_attributes"
                     + " (not sent to the processor), first at " + path);
         }
-        List<Map.Entry<String, String>> md = new ArrayList<>();
-        for (int i = 0; i < o.getGrpcInitialMetadataCount(); i++) {
-            HeaderValue h = o.getGrpcInitialMetadata(i);
-            if (h.getKey().isEmpty()) {
-                throw path.field("grpc_initial_metadata").index(i).field("key").error("must not be empty");
-            }
-            md.add(Map.entry(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
-        }
+        List<Map.Entry<String, String>> md = io.remora.xds.translate.GrpcServiceTranslator.metadata(
+                o.getGrpcInitialMetadataList(), path.field("grpc_initial_metadata"));
         FieldPath mp = path.field("metadata_options");
         return new ExtProcPerRouteConfig(false,
                 o.hasProcessingMode() ? mode(o.getProcessingMode(), path.field("processing_mode")) : null,

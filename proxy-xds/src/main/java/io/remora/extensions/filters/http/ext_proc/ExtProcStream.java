@@ -106,7 +106,8 @@ final class ExtProcStream {
             List<Map.Entry<String, String>> md = extraMetadata.isEmpty() ? service.initialMetadata()
                     : ExtProcPerRouteConfig.mergeMetadata(service.initialMetadata(), extraMetadata);
             stream = GrpcClusterStream.open(filter.cb.eventLoop(), filter.cb.serverContext(), service.cluster(),
-                    GrpcCalls.requestHeaders(ExtProcFilter.PATH, service.authority(), null, md), filter);
+                    GrpcCalls.requestHeaders(ExtProcFilter.PATH, service.authority(), null, md), filter,
+                    service.maxReceiveMessageLength());
             filter.stats.streamsStarted.increment();
         }
         stream.send(r.build().toByteArray());

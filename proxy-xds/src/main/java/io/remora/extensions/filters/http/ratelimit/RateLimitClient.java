@@ -40,7 +40,7 @@ public final class RateLimitClient {
     public Cancellable limit(RateLimitRequest request, EventLoop loop, ServerContext context,
                              Consumer<LimitResult> done) {
         return GrpcUnaryCall.start(loop, context, config.cluster(), config.authority(), config.initialMetadata(),
-                PATH, request.toByteArray(), config.timeout(), r -> done.accept(result(r)));
+                PATH, request.toByteArray(), config.timeout(), r -> done.accept(result(r, config.maxReceiveMessageLength())));
     }
 
     /**
@@ -69,8 +69,9 @@ public final class RateLimitClient {
         return b.build();
     }
 
-    static LimitResult result(ClusterCall.Response r) {
-        ByteBuffer message = GrpcUnaryCall.message(r);
+    /** @param maxLength envoy_grpc.max_receive_message_length: a longer answer is an error; 0: no limit */
+    static LimitResult result(ClusterCall.Response r, int maxLength) {
+        ByteBuffer message = GrpcUnaryCall.message(r, maxLength);
         if (message == null) {
             return LimitResult.ERROR;
         }

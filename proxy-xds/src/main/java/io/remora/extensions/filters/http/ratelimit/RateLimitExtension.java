@@ -11,7 +11,6 @@ import io.remora.extensions.HttpFilterExtension;
 import io.remora.extensions.filters.common.FilterProtos;
 import io.remora.extensions.filters.common.RuntimeFraction;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator.VhRateLimits;
-import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.xds.translate.FieldPath;
@@ -113,8 +112,8 @@ public final class RateLimitExtension implements HttpFilterExtension<RateLimitCo
         if (!s.hasGrpcService()) {
             throw path.field("grpc_service").error("missing required field");
         }
-        GrpcServiceConfig g = ExtAuthzExtension.grpcService(s.getGrpcService(), false, path.field("grpc_service"), ctx);
-        return new RlsConfig(g.cluster(), g.authority(), g.initialMetadata(), timeout);
+        GrpcServiceConfig g = io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(s.getGrpcService(), false, path.field("grpc_service"), ctx);
+        return new RlsConfig(g.cluster(), g.authority(), g.initialMetadata(), timeout, g.maxReceiveMessageLength());
     }
 
     private static int status(int code, FieldPath path) {

@@ -11,9 +11,10 @@ import java.util.Map;
  * @param authority       {@code :authority} of the calls ({@code envoy_grpc.authority}, else the cluster name)
  * @param initialMetadata {@code grpc_service.initial_metadata}
  * @param timeout         the filter's {@code timeout} (Envoy's default 20 ms); zero: none
+ * @param maxReceiveMessageLength {@code envoy_grpc.max_receive_message_length}; 0: no limit
  */
 public record RlsConfig(String cluster, String authority, List<Map.Entry<String, String>> initialMetadata,
-                        Duration timeout) {
+                        Duration timeout, int maxReceiveMessageLength) {
 
     public RlsConfig {
         initialMetadata = List.copyOf(initialMetadata);

@@ -3,7 +3,6 @@ package io.remora.extensions.filters.network.ext_authz;
 import io.envoyproxy.envoy.extensions.filters.network.ext_authz.v3.ExtAuthz;
 import io.remora.extensions.NetworkFilterExtension;
 import io.remora.extensions.filters.common.rbac.RbacTranslator;
-import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.TranslationContext;
@@ -50,7 +49,7 @@ public final class NetworkExtAuthzExtension implements NetworkFilterExtension<Ne
                     + " Remora does not send destination labels, first at " + path);
         }
         return new NetworkExtAuthzConfig(e.getStatPrefix(),
-                ExtAuthzExtension.grpcService(e.getGrpcService(), false, path.field("grpc_service"), ctx),
+                io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(e.getGrpcService(), false, path.field("grpc_service"), ctx),
                 e.getFailureModeAllow(),
                 e.hasFilterEnabledMetadata() ? io.remora.xds.translate.MetadataMatcherTranslator.translate(e.getFilterEnabledMetadata(),
                         path.field("filter_enabled_metadata")) : null,

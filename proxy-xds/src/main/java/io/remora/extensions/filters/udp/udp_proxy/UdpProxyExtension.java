@@ -63,6 +63,11 @@ public final class UdpProxyExtension implements UdpListenerFilterExtension {
                     + " upstream sockets sending from the downstream's address");
         }
         hashPolicies(c.getHashPoliciesList(), b, path.field("hash_policies"));
+        if (c.getUpstreamSocketConfig().hasPreferGro()) {
+            ctx.warnOnce("udp_socket_config.prefer_gro", "prefer_gro is ignored: Remora reads datagrams without"
+                    + " GRO (Envoy documents it as affecting performance only), first at "
+                    + path.field("upstream_socket_config").field("prefer_gro"));
+        }
         if (c.hasUpstreamSocketConfig() && c.getUpstreamSocketConfig().hasMaxRxDatagramSize()) {
             b.upstreamMaxRxDatagramSize(datagramSize(c.getUpstreamSocketConfig().getMaxRxDatagramSize().getValue(),
                     path.field("upstream_socket_config").field("max_rx_datagram_size")));
