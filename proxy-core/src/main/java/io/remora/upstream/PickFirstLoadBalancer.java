@@ -19,7 +19,9 @@ final class PickFirstLoadBalancer {
     static LoadBalancer.Factory factory(Host[] hosts, boolean shuffle) {
         Host first = hosts[0];
         if (shuffle) {
-            long best = Long.MAX_VALUE;
+            // Ranks compare unsigned: the first host's is the start (Long.MAX_VALUE would lose every
+            // rank at or past 2^63, which is half of them).
+            long best = rank(first);
             for (Host h : hosts) {
                 long rank = rank(h);
                 if (Long.compareUnsigned(rank, best) < 0) {
