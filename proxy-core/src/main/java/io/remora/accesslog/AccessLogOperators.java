@@ -149,7 +149,7 @@ final class AccessLogOperators {
                 return str(i -> AccessLogFormatter.address(i.upstreamHost, true), maxLen);
             case "UPSTREAM_REMOTE_ADDRESS":
                 // The address connected to: with happy eyeballs, maybe not the host's own.
-                return str(i -> AccessLogFormatter.address(i.upstreamRemoteAddress != null ? i.upstreamRemoteAddress
+                return str(i -> AccessLogFormatter.address(i.upstreamRemoteAddress() != null ? i.upstreamRemoteAddress()
                         : i.upstreamHost, true), maxLen);
             case "UPSTREAM_CLUSTER":
             case "UPSTREAM_CLUSTER_RAW":

@@ -59,11 +59,6 @@ public final class StreamInfo extends StreamRequestFacts {
     public String upstreamCluster;
     public SocketAddress upstreamHost;
     public SocketAddress upstreamLocalAddress;
-    /**
-     * The address the upstream connection reached when it is not {@link #upstreamHost} itself (one
-     * of a host's several addresses, by happy eyeballs); null otherwise.
-     */
-    public SocketAddress upstreamRemoteAddress;
     /** {@code %UPSTREAM_CONNECTION_ID%}: the id of the upstream connection used, -1 when none. */
     public long upstreamConnectionId = -1;
     /**
@@ -96,7 +91,6 @@ public final class StreamInfo extends StreamRequestFacts {
         upstreamCluster = null;
         upstreamHost = null;
         upstreamLocalAddress = null;
-        upstreamRemoteAddress = null;
         upstreamConnectionId = -1;
         upstreamHostMetadata = null;
         upstreamClusterMetadata = null;
@@ -106,6 +100,21 @@ public final class StreamInfo extends StreamRequestFacts {
         if (seldom != null) {
             seldom.upstreamTransportFailureReason = null;
             seldom.upstreamFilterState = null;
+            seldom.upstreamRemoteAddress = null;
+        }
+    }
+
+    /**
+     * The address the upstream connection reached when it is not {@link #upstreamHost} itself (one
+     * of a host's several addresses, by happy eyeballs); null otherwise.
+     */
+    public SocketAddress upstreamRemoteAddress() {
+        return seldom == null ? null : seldom.upstreamRemoteAddress;
+    }
+
+    public void upstreamRemoteAddress(SocketAddress a) {
+        if (a != null || seldom != null) {
+            seldom().upstreamRemoteAddress = a;
         }
     }
 

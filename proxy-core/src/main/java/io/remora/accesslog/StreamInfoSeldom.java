@@ -18,6 +18,7 @@ final class StreamInfoSeldom {
     io.remora.stats.VirtualClusterStats virtualClusterStats;
     String connectionTerminationDetails;
     String upstreamTransportFailureReason;
+    java.net.SocketAddress upstreamRemoteAddress;
     FilterState upstreamFilterState;
     FilterState filterState;
     Map<String, Map<String, Object>> dynamicMetadata;

@@ -140,8 +140,8 @@ final class TcpUpstreamAttempts {
         s.clusterStats.upstreamCxActive.incrementAndGet();
         StreamInfo info = s.streamInfo;
         info.upstreamLocalAddress = u.localAddress();
-        info.upstreamRemoteAddress = h.addresses().isEmpty() || u.connection() == null ? null
-                : u.connection().remoteAddress();
+        info.upstreamRemoteAddress(h.addresses().isEmpty() || u.connection() == null ? null
+                : u.connection().remoteAddress());
         info.upstreamConnectionId = ConnectionIds.of(u.connection());
         info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();

@@ -60,7 +60,7 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         }
         ready = true;
         tryInfo.upstreamLocalAddress = stream.localAddress();
-        tryInfo.upstreamRemoteAddress = router.info.upstreamRemoteAddress;
+        tryInfo.upstreamRemoteAddress(router.info.upstreamRemoteAddress());
         tryInfo.upstreamConnectionId = stream.connectionId();
         tryInfo.upstreamTls = stream.tls();
         Duration every = router.shared.config().upstreamLogFlushInterval();

@@ -238,7 +238,7 @@ class UpstreamRequest implements UpstreamCallbacks {
     void describeUpstream() {
         router.info.upstreamHost = host.address();
         router.info.upstreamLocalAddress = stream.localAddress();
-        router.info.upstreamRemoteAddress = host.addresses().isEmpty() ? null : stream.connection().remoteAddress();
+        router.info.upstreamRemoteAddress(host.addresses().isEmpty() ? null : stream.connection().remoteAddress());
         router.info.upstreamConnectionId = stream.connectionId();
         router.info.upstreamHostMetadata = host.metadataByNamespace;
         // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
