@@ -54,6 +54,7 @@ public final class AdminServer implements AutoCloseable {
     private volatile AccessLog[] accessLogs = new AccessLog[0];
     private EventLoopGroup group;
     private Channel channel;
+    private List<io.remora.config.SocketOption> socketOptions = List.of();
 
     public AdminServer(AdminContext ctx, Address address) {
         this(ctx, address, Transport.detect());
@@ -64,6 +65,12 @@ public final class AdminServer implements AutoCloseable {
         this.address = address;
         this.transport = transport;
         this.endpoints = new AdminEndpoints(ctx, this::quitLater);
+    }
+
+    /** {@code admin.socket_options}, set as a listener's are; call before {@link #start()}. */
+    public AdminServer socketOptions(List<io.remora.config.SocketOption> options) {
+        this.socketOptions = List.copyOf(options);
+        return this;
     }
 
     /** Binds; throws if the address cannot be bound. */
@@ -88,8 +95,18 @@ public final class AdminServer implements AutoCloseable {
             b.channel(transport.serverDomainSocketChannel());
             bindTo = new DomainSocketAddress(p.path());
         }
+        boolean raw = !socketOptions.isEmpty();
+        if (raw && transport.kind() != io.remora.server.Transport.Kind.EPOLL) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IllegalStateException("admin socket_options need the epoll transport");
+        }
+        io.remora.server.RawSocketOptions.apply(b, socketOptions, true);
         try {
             channel = b.bind(bindTo).sync().channel();
+            io.remora.server.RawSocketOptions.applyBound(channel, socketOptions, true);
+            if (address instanceof Address.Pipe p) {
+                io.remora.server.UnixSocketMode.apply(p);
+            }
         } catch (InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;

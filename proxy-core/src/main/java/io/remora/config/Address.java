@@ -22,8 +22,17 @@ public sealed interface Address permits Address.Tcp, Address.Pipe, Address.Inter
         }
     }
 
-    /** {@code pipe}: a Unix domain socket path (abstract namespace when it starts with '@'). */
-    record Pipe(String path) implements Address {
+    /**
+     * {@code pipe}: a Unix domain socket path (abstract namespace when it starts with '@').
+     *
+     * @param mode the file mode a listener's socket is given once bound ({@code pipe.mode}); 0 leaves
+     *             the one the umask gave it
+     */
+    record Pipe(String path, int mode) implements Address {
+        public Pipe(String path) {
+            this(path, 0);
+        }
+
         @Override
         public String toString() {
             return path;

@@ -67,6 +67,7 @@ final class ListenerBinder {
                 String path = pipe.path().startsWith("@") ? "\0" + pipe.path().substring(1) : pipe.path();
                 bound.add(sync(base(lc, acceptor).group(workers.next(), childGroup(lc))
                         .channel(transport.serverDomainSocketChannel()).bind(new DomainSocketAddress(path))));
+                UnixSocketMode.apply(pipe);
                 return bound;
             }
             bindTcp(lc, (Address.Tcp) lc.address(), acceptor, bound);
@@ -133,10 +134,13 @@ final class ListenerBinder {
                     if (lc.freebind()) {
                         b.option(EpollChannelOption.IP_FREEBIND, true);
                     }
-                    RawSocketOptions.apply(b, lc.socketOptions());
+                    RawSocketOptions.apply(b, lc.socketOptions(), false);
                 }
                 Channel ch = sync(b.bind(addr));
                 bound.add(ch);
+                if (transport.kind() == Transport.Kind.EPOLL) {
+                    RawSocketOptions.applyBound(ch, lc.socketOptions(), false);
+                }
                 // Port 0: the first bind picked the port; the others join it.
                 addr = (InetSocketAddress) ch.localAddress();
             }
@@ -191,9 +195,12 @@ final class ListenerBinder {
                 if (socket.tcpFastOpenQueueLength() != ListenerSocketConfig.UNSET) {
                     b.option(TCP_FASTOPEN, socket.tcpFastOpenQueueLength());
                 }
-                RawSocketOptions.apply(b, lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()));
+                List<io.remora.config.SocketOption> options = lc.addressSocketOptions().getOrDefault(tcp,
+                        lc.socketOptions());
+                RawSocketOptions.apply(b, options, true);
                 Channel ch = sync(b.bind(addr));
                 bound.add(ch);
+                RawSocketOptions.applyBound(ch, options, true);
                 // Port 0: the first bind picked the port; the others join it.
                 addr = (InetSocketAddress) ch.localAddress();
             }

@@ -36,6 +36,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     private ScheduledExecutorService dnsThread;
     private final DnsCaches dnsCaches;
     private LocalZone localZone;
+    private io.remora.config.BindConfig defaultUpstreamBind; // guarded by this
 
     public ClusterManagerImpl(StatsRegistry stats) {
         this(stats, DnsResolver.SYSTEM);
@@ -78,6 +79,14 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
      */
     public void defaultDnsResolver(io.remora.config.DnsResolverConfig config) {
         resolvers.bootstrap(config);
+    }
+
+    /**
+     * Bootstrap {@code cluster_manager.upstream_bind_config}: the bind config of the clusters that have
+     * none of their own, from the next {@link #update} on; null: none.
+     */
+    public synchronized void defaultUpstreamBind(io.remora.config.BindConfig bind) {
+        defaultUpstreamBind = bind;
     }
 
     /** Bootstrap {@code cluster_manager.outlier_detection.event_log_path} (empty: no event log). */
@@ -135,7 +144,9 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     public synchronized void update(Map<String, ClusterConfig> configs) {
         Map<String, Cluster> current = clusters;
         Map<String, Cluster> next = new LinkedHashMap<>();
-        for (ClusterConfig c : configs.values()) {
+        for (ClusterConfig given : configs.values()) {
+            ClusterConfig c = given.upstreamBind() == null && defaultUpstreamBind != null
+                    ? given.toBuilder().upstreamBind(defaultUpstreamBind).build() : given;
             if (c.type() == DiscoveryType.AGGREGATE) {
                 next.put(c.name(), aggregate(c, current.get(c.name())));
                 continue;

@@ -395,7 +395,7 @@ public final class UpstreamConnector {
         if (bind.freebind()) {
             b.option(EpollChannelOption.IP_FREEBIND, true);
         }
-        io.remora.server.RawSocketOptions.apply(b, bind.socketOptions());
+        io.remora.server.RawSocketOptions.apply(b, bind.socketOptions(), true);
         return UpstreamBind.select(bind, remote);
     }
 

@@ -169,6 +169,16 @@ public final class XdsClientFactory {
             target(bootstrap, cs.getApiConfigSource(), "dynamic_resources." + field + ".api_config_source");
             streams.put(new ApiSourceKey(cs.getApiConfigSource(), type), Set.of());
         } else if (cs.hasPathConfigSource()) {
+            // watched_directory (a ConfigMap's ..data swap) needs no watch of its own: FileConfigWatcher
+            // re-reads on any change in the file's directory and at least once a second.
+            if (cs.getPathConfigSource().hasWatchedDirectory()) {
+                if (cs.getPathConfigSource().getWatchedDirectory().getPath().isEmpty()) {
+                    throw new IllegalArgumentException("dynamic_resources." + field
+                            + ".path_config_source.watched_directory.path: path is required");
+                }
+                existing(cs.getPathConfigSource().getWatchedDirectory().getPath(),
+                        field + ".path_config_source.watched_directory.path");
+            }
             files.put(type, existing(cs.getPathConfigSource().getPath(), field + ".path_config_source.path"));
         } else if (!cs.getPath().isEmpty()) {
             files.put(type, existing(cs.getPath(), field + ".path"));

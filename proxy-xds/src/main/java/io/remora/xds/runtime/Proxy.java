@@ -137,6 +137,9 @@ public final class Proxy implements AutoCloseable {
         server.workerWatchdog(watchdogs.workers());
         // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
         server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
+        // cluster_manager.upstream_bind_config: clusters without their own bind config use it.
+        server.clusterManager().defaultUpstreamBind(io.remora.xds.translate.BindConfigTranslator.clusterManagerDefault(
+                bootstrap, io.remora.xds.translate.TranslationContext.lenient()));
         // typed_dns_resolver_config / dns_resolution_config: DNS clusters without their own resolver use it.
         server.clusterManager().defaultDnsResolver(io.remora.xds.translate.DnsResolverTranslator.bootstrap(bootstrap,
                 io.remora.xds.translate.TranslationContext.lenient()));
@@ -150,6 +153,7 @@ public final class Proxy implements AutoCloseable {
     public Proxy start() throws InterruptedException {
         if (base.admin() != null) {
             admin = new AdminServer(new Admin(), base.admin().address(), server.context().transport())
+                    .socketOptions(base.admin().socketOptions())
                     .streamingEndpoint(io.remora.extensions.filters.common.tap.TapAdmin.PATH,
                             io.remora.extensions.filters.common.tap.TapAdmin.HELP,
                             io.remora.extensions.filters.common.tap.TapAdmin.of(server.context()))

@@ -17,7 +17,15 @@ public final class AddressTranslator {
                 if (a.getPipe().getPath().isEmpty()) {
                     throw path.field("pipe").field("path").error("missing required field");
                 }
-                yield new Address.Pipe(a.getPipe().getPath());
+                int mode = a.getPipe().getMode();
+                if (mode < 0 || mode > 0777) {
+                    throw path.field("pipe").field("mode").error("must be at most 0777 (511)");
+                }
+                if (mode != 0 && a.getPipe().getPath().startsWith("@")) {
+                    // Envoy: an abstract socket has no file to chmod.
+                    throw path.field("pipe").field("mode").error("Cannot set mode for Abstract AF_UNIX sockets");
+                }
+                yield new Address.Pipe(a.getPipe().getPath(), mode);
             }
             case ENVOY_INTERNAL_ADDRESS -> {
                 var ia = a.getEnvoyInternalAddress();
@@ -74,7 +82,8 @@ public final class AddressTranslator {
             throw path.field("address_prefix").error("'" + prefix + "' is not an IP address");
         }
         int max = prefix.indexOf(':') >= 0 ? 128 : 32;
-        int len = c.hasPrefixLen() ? c.getPrefixLen().getValue() : max;
+        // Envoy's CidrRange::create reads prefix_len.value(): unset is 0, the whole address family.
+        int len = c.getPrefixLen().getValue();
         if (len < 0 || len > max) {
             throw path.field("prefix_len").error("prefix length " + len + " is out of range for " + prefix);
         }

@@ -12,9 +12,19 @@ import java.util.List;
  * ORIGINAL_DST cluster's {@code original_dst_lb_config}: where upstream connections come from
  * and go to.
  */
-final class BindConfigTranslator {
+public final class BindConfigTranslator {
 
     private BindConfigTranslator() {
+    }
+
+    /**
+     * Bootstrap {@code cluster_manager.upstream_bind_config}: the bind config of every cluster that has
+     * no {@code upstream_bind_config} of its own, as in Envoy; null when unset.
+     */
+    public static BindConfig clusterManagerDefault(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap b,
+                                                   TranslationContext ctx) {
+        return b.getClusterManager().hasUpstreamBindConfig() ? translate(b.getClusterManager().getUpstreamBindConfig(),
+                FieldPath.of("cluster_manager").field("upstream_bind_config"), ctx) : null;
     }
 
     @SuppressWarnings("deprecation")

@@ -15,6 +15,10 @@ import java.util.Map;
 final class BootstrapFieldChecks {
     static final String DEFAULT_SOCKET_INTERFACE = "envoy.extensions.network.socket_interface.default_socket_interface";
     static final String DEFAULT_LISTENER_MANAGER = "envoy.config.listener.v3.ListenerManager";
+    static final String GOOGLE_RE2 = "envoy.extensions.regex_engines.v3.GoogleRE2";
+    static final String INTERNAL_LISTENER = "envoy.extensions.bootstrap.internal_listener.v3.InternalListener";
+    static final String DEFAULT_SOCKET_INTERFACE_TYPE =
+            "envoy.extensions.network.socket_interface.v3.DefaultSocketInterface";
 
     private BootstrapFieldChecks() {
     }
@@ -28,7 +32,18 @@ final class BootstrapFieldChecks {
         for (int i = 0; i < b.getInlineHeadersCount(); i++) {
             inlineHeader(b.getInlineHeaders(i), FieldPath.of("inline_headers").index(i));
         }
+        if (b.hasDefaultRegexEngine() && !Protos.typeName(b.getDefaultRegexEngine().getTypedConfig()).equals(GOOGLE_RE2)) {
+            // Every safe_regex here is RE2 semantics (re2j); another engine would match differently.
+            throw FieldPath.of("default_regex_engine").field("typed_config").error("only " + GOOGLE_RE2
+                    + " is supported, not " + Protos.typeName(b.getDefaultRegexEngine().getTypedConfig()));
+        }
+        for (int i = 0; i < b.getBootstrapExtensionsCount(); i++) {
+            bootstrapExtension(b.getBootstrapExtensions(i), FieldPath.of("bootstrap_extensions").index(i), ctx);
+        }
         Map<String, String> unbuilt = new LinkedHashMap<>();
+        if (b.getFatalActionsCount() > 0) {
+            unbuilt.put("fatal_actions", "no actions run when the proxy crashes");
+        }
         if (b.getEnableDispatcherStats()) {
             unbuilt.put("enable_dispatcher_stats", "Netty's event loops expose no per-iteration hook: no loop_duration_us"
                     + " or poll_delay_us histograms");
@@ -87,6 +102,34 @@ final class BootstrapFieldChecks {
         }
         unbuilt.forEach((field, effect) -> ctx.warnOnce("bootstrap." + field, "bootstrap " + field
                 + " is not supported (" + effect + "); ignoring " + FieldPath.of(field)));
+    }
+
+    /**
+     * {@code bootstrap_extensions}: internal listeners and the default socket interface are built in
+     * (nothing to configure); any other extension is not built, and named in one warning.
+     */
+    private static void bootstrapExtension(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig e, FieldPath path,
+                                           TranslationContext ctx) {
+        String type = Protos.typeName(e.getTypedConfig());
+        if (type.equals(INTERNAL_LISTENER) && Protos.isTypedStruct(e.getTypedConfig())) {
+            return; // Istio's form, without buffer_size_kb
+        }
+        if (type.equals(INTERNAL_LISTENER)) {
+            var il = Protos.unpack(e.getTypedConfig(),
+                    io.envoyproxy.envoy.extensions.bootstrap.internal_listener.v3.InternalListener.class,
+                    path.field("typed_config"));
+            if (il.hasBufferSizeKb()) {
+                ctx.warnOnce("bootstrap.internal_listener.buffer_size_kb", "internal listener connections are"
+                        + " unix socket pairs with the kernel's buffers; ignoring "
+                        + path.field("typed_config").field("buffer_size_kb"));
+            }
+            return;
+        }
+        if (type.equals(DEFAULT_SOCKET_INTERFACE_TYPE)) {
+            return;
+        }
+        ctx.warnOnce("bootstrap_extensions:" + type, "bootstrap extension '" + e.getName() + "' (" + type
+                + ") is not supported; ignoring " + path);
     }
 
     /** Envoy's checks: a non-empty header name (no NUL, CR or LF), a known type, and not set-cookie. */

@@ -36,8 +36,16 @@ public final class BootstrapTranslator {
         // Runtime keys that shape translation (regex program size limits), then the overload
         // manager, validated here so a bad one is refused with its field path at load.
         StringMatcherTranslator.applyRuntime(OverloadManagerTranslator.RuntimeLayers.flatten(b));
-        OverloadManagerTranslator.translate(b, ctx);
+        var overload = OverloadManagerTranslator.translate(b, ctx);
         AdminConfig admin = b.hasAdmin() ? admin(b.getAdmin(), FieldPath.of("admin"), ctx) : null;
+        if (admin != null && overload != null && !b.getAdmin().getIgnoreGlobalConnLimit()
+                && (overload.globalMaxConnections() > 0 || overload.resourceMonitors().stream()
+                .anyMatch(m -> m instanceof io.remora.config.OverloadManagerConfig.DownstreamConnections))) {
+            // Envoy counts admin connections against the global limit unless told not to; Remora's
+            // admin has its own event loop and never counts them.
+            ctx.warnOnce("admin.ignore_global_conn_limit", "admin connections are neither counted nor refused by"
+                    + " the global downstream connection limit (as if admin.ignore_global_conn_limit were true)");
+        }
 
         FieldPath sr = FieldPath.of("static_resources");
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>();
@@ -83,6 +91,7 @@ public final class BootstrapTranslator {
         RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
         StatsConfigTranslator.settings(b, ctx); // likewise for its stats registry
         DnsResolverTranslator.bootstrap(b, ctx); // likewise for the DNS clusters' default resolver
+        BindConfigTranslator.clusterManagerDefault(b, ctx); // likewise for the clusters' default bind config
         WatchdogTranslator.translate(b, ctx); // likewise for the guard dogs
         BootstrapFieldChecks.check(b, ctx);
         return new ServerConfig(node, admin, List.copyOf(listeners), Collections.unmodifiableMap(clusters),
@@ -114,6 +123,7 @@ public final class BootstrapTranslator {
                         + path.field("access_log").index(i));
             }
         }
-        return new AdminConfig(address, logPath);
+        return new AdminConfig(address, logPath, ListenerTranslator.socketOptions(a.getSocketOptionsList(),
+                path.field("socket_options")));
     }
 }

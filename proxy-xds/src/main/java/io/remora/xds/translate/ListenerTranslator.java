@@ -234,9 +234,9 @@ public final class ListenerTranslator {
     }
 
     /**
-     * {@code socket_options}: set on the listening sockets before they bind, whatever their
-     * {@code state} (a listening socket gets each option either way; accepted connections inherit
-     * what Linux passes on, e.g. keepalive and buffer sizes).
+     * {@code socket_options}: set on the listening sockets in their {@code state} and only on sockets
+     * of their {@code type} (accepted connections inherit what Linux passes on, e.g. keepalive and
+     * buffer sizes); see RawSocketOptions.
      */
     static List<io.remora.config.SocketOption> socketOptions(List<io.envoyproxy.envoy.config.core.v3.SocketOption> in,
                                                              FieldPath path) {
@@ -262,8 +262,22 @@ public final class ListenerTranslator {
                 case BUF_VALUE -> buf = java.util.HexFormat.of().formatHex(o.getBufValue().toByteArray());
                 default -> throw op.error("missing required field: one of int_value, buf_value");
             }
+            io.remora.config.SocketOption.SocketType type = null;
+            if (o.getType().hasStream() && o.getType().hasDatagram()) {
+                throw op.field("type").error("one of stream or datagram, not both");
+            } else if (o.getType().hasStream()) {
+                type = io.remora.config.SocketOption.SocketType.STREAM;
+            } else if (o.getType().hasDatagram()) {
+                type = io.remora.config.SocketOption.SocketType.DATAGRAM;
+            }
+            io.remora.config.SocketOption.State state = switch (o.getState()) {
+                case STATE_PREBIND -> io.remora.config.SocketOption.State.PREBIND;
+                case STATE_BOUND -> io.remora.config.SocketOption.State.BOUND;
+                case STATE_LISTENING -> io.remora.config.SocketOption.State.LISTENING;
+                default -> throw op.field("state").error("unknown state " + o.getStateValue());
+            };
             out.add(new io.remora.config.SocketOption(o.getDescription(), (int) o.getLevel(), (int) o.getName(), value,
-                    buf));
+                    buf, state, type));
         }
         return List.copyOf(out);
     }

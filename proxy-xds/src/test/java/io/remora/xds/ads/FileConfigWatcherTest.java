@@ -90,4 +90,39 @@ class FileConfigWatcherTest {
             assertEquals(Set.of("moved-in"), client.current().listeners().keySet());
         }
     }
+
+    /**
+     * A Kubernetes ConfigMap volume: lds.yaml links to ..data/lds.yaml and ..data to a timestamped
+     * directory; an update swaps ..data by a rename (the move into place that
+     * path_config_source.watched_directory names), and the listeners reload.
+     */
+    @Test
+    void aConfigMapSwapOfTheWatchedDirectoryReloads() throws Exception {
+        Files.createDirectory(dir.resolve("..v1"));
+        Files.writeString(dir.resolve("..v1/lds.yaml"), lds("1", "first", 15012));
+        Files.createSymbolicLink(dir.resolve("..data"), Path.of("..v1"));
+        Path ldsFile = dir.resolve("lds.yaml");
+        Files.createSymbolicLink(ldsFile, Path.of("..data/lds.yaml"));
+        io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.Builder b = io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap
+                .newBuilder().setNode(NODE);
+        b.getDynamicResourcesBuilder().getLdsConfigBuilder().getPathConfigSourceBuilder().setPath(ldsFile.toString())
+                .getWatchedDirectoryBuilder().setPath(dir.toString());
+        RecordingApplier applier = new RecordingApplier();
+        try (XdsClient client = XdsClientFactory.fromBootstrap(b.build(), applier, new SimpleMeterRegistry(), null)) {
+            client.start();
+            applier.await("the first version", s -> s.listeners().containsKey("first"));
+            Files.createDirectory(dir.resolve("..v2"));
+            Files.writeString(dir.resolve("..v2/lds.yaml"), lds("2", "second", 15013));
+            Files.createSymbolicLink(dir.resolve("..data_tmp"), Path.of("..v2"));
+            Files.move(dir.resolve("..data_tmp"), dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
+            assertEquals(Set.of("second"), applier.await("the swapped directory",
+                    s -> s.listeners().containsKey("second")).listeners().keySet());
+        }
+        b.getDynamicResourcesBuilder().getLdsConfigBuilder().getPathConfigSourceBuilder().getWatchedDirectoryBuilder()
+                .setPath(dir.resolve("missing").toString());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> XdsClientFactory.check(b.build()));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(
+                "dynamic_resources.lds_config.path_config_source.watched_directory.path"), e.getMessage());
+    }
 }
