@@ -122,4 +122,26 @@ class RouteTableFieldsTranslationTest {
         assertEquals("route_config.virtual_hosts[0].routes[0].route.hash_policy[0].cookie.attributes[1].name",
                 e.path());
     }
+
+    @Test
+    void filterStateMatchersAreRefusedAndStatPrefixWarned() {
+        var e = assertThrows(TranslationException.class, () -> translate("""
+                virtual_hosts:
+                - name: v
+                  domains: [ a ]
+                  routes:
+                  - match: { prefix: /, filter_state: [ { key: k, string_match: { exact: v } } ] }
+                    route: { cluster: c }
+                """, TranslationContext.lenient()));
+        assertEquals("route_config.virtual_hosts[0].routes[0].match.filter_state", e.path());
+        TranslationContext ctx = TranslationContext.lenient();
+        translate("""
+                virtual_hosts:
+                - name: v
+                  domains: [ a ]
+                  routes: [ { match: { prefix: / }, stat_prefix: orders, route: { cluster: c } } ]
+                """, ctx);
+        assertTrue(ctx.warnings().toString().contains("route_config.virtual_hosts[0].routes[0].stat_prefix"),
+                ctx.warnings().toString());
+    }
 }
