@@ -18,6 +18,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MirrorE2ETest {
 
+    /** A tracer whose collector is not there: spans go nowhere, but requests carry trace context. */
+    private static final String TRACING = """
+            tracing:
+              provider:
+                name: envoy.tracers.opentelemetry
+                typed_config:
+                  "@type": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig
+                  grpc_service: { envoy_grpc: { cluster_name: otel }, timeout: 1s }""";
+
     @Test
     void mirrorsByClusterAndByHeader() throws Exception {
         Queue<String> mirrored = new ConcurrentLinkedQueue<>();
@@ -84,12 +93,7 @@ class MirrorE2ETest {
                           typed_config:
                             "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                             stat_prefix: http
-                            tracing:
-                              provider:
-                                name: envoy.tracers.opentelemetry
-                                typed_config:
-                                  "@type": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig
-                                  grpc_service: { envoy_grpc: { cluster_name: otel }, timeout: 1s }
+                            TRACING
                             http_filters:
                             - name: envoy.filters.http.router
                               typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
@@ -110,6 +114,7 @@ class MirrorE2ETest {
                                                                  runtime_fraction: { default_value: { numerator: 0 } } } ]
                                 - { match: { prefix: / }, route: { cluster: primary } }
                     """;
+            listener = listener.replace("        TRACING\n", Bootstraps.indent(TRACING, 8) + "\n");
             String clusters = Bootstraps.cluster("primary", false, null, primary.port()) + "\n"
                     + Bootstraps.cluster("shadow", false, null, shadow.port()) + "\n"
                     + Bootstraps.cluster("otel", true, null, ProxyProcess.freePort());
@@ -149,21 +154,11 @@ class MirrorE2ETest {
                     - match: { prefix: / }
                       route: { cluster: primary, request_mirror_policies: [ { cluster: shadow } ] }
                     """;
-            String hcm = """
-                    tracing:
-                      provider:
-                        name: envoy.tracers.zipkin
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.config.trace.v3.ZipkinConfig
-                          collector_cluster: zipkin
-                          collector_endpoint: /api/v2/spans
-                          collector_endpoint_version: HTTP_JSON
-                    """;
             String clusters = Bootstraps.cluster("primary", false, null, primary.port()) + "\n"
                     + Bootstraps.cluster("shadow", false, null, shadow.port()) + "\n"
-                    + Bootstraps.cluster("zipkin", false, null, ProxyProcess.freePort());
+                    + Bootstraps.cluster("otel", true, null, ProxyProcess.freePort());
             try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin,
-                    Bootstraps.httpListener("http", "", hcm, routes), clusters, java.util.Map.of("http", port)),
+                    Bootstraps.httpListener("http", "", TRACING, routes), clusters, java.util.Map.of("http", port)),
                     admin, List.of())) {
                 String[] b3 = {"x-b3-traceid: 463ac35c9f6413ad48485a3953bb6124", "x-b3-spanid: a2fb4a1d1a96d312",
                         "x-b3-sampled: 1"};
