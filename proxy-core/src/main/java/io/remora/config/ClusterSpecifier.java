@@ -17,12 +17,14 @@ public sealed interface ClusterSpecifier
     /**
      * {@code weighted_clusters}; totalWeight is the sum of the weights (validated &gt; 0).
      * {@code runtimeKeyPrefix} (null for none): each member's weight is the runtime's
-     * {@code <prefix>.<name>} when set, read per request.
+     * {@code <prefix>.<name>} when set, read per request. {@code randomValueHeader} (null for none,
+     * else lower case): Envoy's {@code header_name}, a request header whose single unsigned value
+     * replaces the random number of the pick.
      */
-    record Weighted(List<WeightedCluster> clusters, int totalWeight, String runtimeKeyPrefix)
-            implements ClusterSpecifier {
+    record Weighted(List<WeightedCluster> clusters, int totalWeight, String runtimeKeyPrefix,
+                    String randomValueHeader) implements ClusterSpecifier {
         public Weighted(List<WeightedCluster> clusters, int totalWeight) {
-            this(clusters, totalWeight, null);
+            this(clusters, totalWeight, null, null);
         }
     }
 

@@ -293,9 +293,15 @@ public record ForwardAction(
      * @param clusterHeader the request header naming the cluster (lower case), or null
      * @param fractionPerMillion the runtime fraction's default, or null for every request
      * @param disableShadowHostSuffixAppend the mirror keeps the request's host (no "-shadow")
+     * @param traceSampled  the mirror's trace decision ({@code trace_sampled}); null: the request's
      */
     public record MirrorPolicy(String cluster, String clusterHeader, Integer fractionPerMillion,
-                               boolean disableShadowHostSuffixAppend) {
+                               boolean disableShadowHostSuffixAppend, Boolean traceSampled) {
+        public MirrorPolicy(String cluster, String clusterHeader, Integer fractionPerMillion,
+                            boolean disableShadowHostSuffixAppend) {
+            this(cluster, clusterHeader, fractionPerMillion, disableShadowHostSuffixAppend, null);
+        }
+
         /** A mirror to one named cluster, with Envoy's "-shadow" host. */
         public static MirrorPolicy of(String cluster, Integer fractionPerMillion) {
             return new MirrorPolicy(cluster, null, fractionPerMillion, false);

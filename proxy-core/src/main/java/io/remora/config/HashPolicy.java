@@ -20,8 +20,17 @@ public sealed interface HashPolicy {
     /**
      * A cookie's value; with a ttl, a missing cookie is generated and set on the response
      * (Istio's {@code httpCookie}). ttl null: never generated; ZERO: a session cookie.
+     * {@code attributes} are appended to a generated cookie, in order, before HttpOnly.
      */
-    record Cookie(String name, Duration ttl, String path, boolean terminal) implements HashPolicy {
+    record Cookie(String name, Duration ttl, String path, boolean terminal,
+                  java.util.List<CookieAttribute> attributes) implements HashPolicy {
+        public Cookie(String name, Duration ttl, String path, boolean terminal) {
+            this(name, ttl, path, terminal, java.util.List.of());
+        }
+    }
+
+    /** A generated cookie's attribute: {@code ; name=value}, or {@code ; name} when value is empty. */
+    record CookieAttribute(String name, String value) {
     }
 
     /** {@code connection_properties.source_ip}. */

@@ -17,7 +17,8 @@ public record Route(
         HeaderMutation responseHeaders,
         Map<String, PerFilterConfig> perFilterConfigs,
         Decorator decorator,
-        Map<String, Map<String, Object>> metadata) {
+        Map<String, Map<String, Object>> metadata,
+        Tracing tracing) {
 
     public Route {
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
@@ -30,6 +31,24 @@ public record Route(
      * @param propagate an egress span's operation is sent upstream in x-envoy-decorator-operation
      */
     public record Decorator(String operation, boolean propagate) {
+    }
+
+    /**
+     * {@code tracing}: replaces the connection manager's three sampling percentages (each 100 when
+     * the route leaves it unset, as Envoy) for requests taking this route; its custom tags join the
+     * connection manager's and win over those of the same tag name.
+     */
+    public record Tracing(double clientSampling, double randomSampling, double overallSampling,
+                          java.util.List<TracingConfig.CustomTag> customTags) {
+        public Tracing {
+            customTags = java.util.List.copyOf(customTags);
+        }
+    }
+
+    public Route(String name, RouteMatch match, RouteAction action, HeaderMutation requestHeaders,
+                 HeaderMutation responseHeaders, Map<String, PerFilterConfig> perFilterConfigs, Decorator decorator,
+                 Map<String, Map<String, Object>> metadata) {
+        this(name, match, action, requestHeaders, responseHeaders, perFilterConfigs, decorator, metadata, null);
     }
 
     public Route(String name, RouteMatch match, RouteAction action, HeaderMutation requestHeaders,

@@ -29,7 +29,7 @@ abstract sealed class ClusterPicker {
         if (spec instanceof ClusterSpecifier.Single s) {
             return new Single(s.cluster());
         } else if (spec instanceof ClusterSpecifier.Weighted w) {
-            return new Weighted(w.clusters(), w.runtimeKeyPrefix());
+            return new Weighted(w.clusters(), w.runtimeKeyPrefix(), w.randomValueHeader());
         } else if (spec instanceof ClusterSpecifier.FromHeader h) {
             return new FromHeader(h.headerName());
         } else if (spec instanceof ClusterSpecifier.Plugin p) {
@@ -63,8 +63,11 @@ abstract sealed class ClusterPicker {
         /** {@code <runtime_key_prefix>.<name>} per member, null without a prefix; weights then read per pick. */
         private final String[] runtimeKeys;
         private final long[] weights;
+        /** header_name: the request header giving the pick's random value, or null. */
+        private final AsciiString randomValueHeader;
 
-        Weighted(List<ClusterSpecifier.WeightedCluster> clusters, String runtimeKeyPrefix) {
+        Weighted(List<ClusterSpecifier.WeightedCluster> clusters, String runtimeKeyPrefix, String randomValueHeader) {
+            this.randomValueHeader = randomValueHeader == null ? null : AsciiString.of(AsciiCase.lower(randomValueHeader));
             runtimeKeys = runtimeKeyPrefix == null ? null : new String[clusters.size()];
             weights = new long[clusters.size()];
             names = new String[clusters.size()];
@@ -97,7 +100,7 @@ abstract sealed class ClusterPicker {
         @Override
         String pick(Http2Headers headers, long random) {
             // Envoy's random is a uint64: take the remainder unsigned so any long works.
-            long selected = Long.remainderUnsigned(random, total);
+            long selected = Long.remainderUnsigned(randomValue(headers, random), total);
             for (int i = 0; i < ends.length; i++) {
                 if (selected < ends[i]) {
                     return member(i, headers);
@@ -122,7 +125,7 @@ abstract sealed class ClusterPicker {
             if (sum <= 0) {
                 return null;
             }
-            long selected = Long.remainderUnsigned(random, sum);
+            long selected = Long.remainderUnsigned(randomValue(headers, random), sum);
             long end = 0;
             for (int i = 0; i < weights.length; i++) {
                 end += runtime.getInteger(runtimeKeys[i], weights[i]);
@@ -131,6 +134,31 @@ abstract sealed class ClusterPicker {
                 }
             }
             return member(names.length - 1, headers);
+        }
+
+        /**
+         * Envoy's pickWeightedCluster: the header's value when it has exactly one that parses as an
+         * unsigned integer (absl::SimpleAtoi), else the stream's random. Unlike Envoy's uint64,
+         * values past 2^63-1 count as unparsable.
+         */
+        private long randomValue(Http2Headers headers, long random) {
+            if (randomValueHeader == null) {
+                return random;
+            }
+            java.util.Iterator<CharSequence> values = headers.valueIterator(randomValueHeader);
+            if (!values.hasNext()) {
+                return random;
+            }
+            CharSequence v = values.next();
+            if (values.hasNext()) {
+                return random;
+            }
+            try {
+                long parsed = CompiledHeaderMatcher.simpleAtoi(v);
+                return parsed < 0 ? random : parsed;
+            } catch (NumberFormatException e) {
+                return random;
+            }
         }
 
         private String member(int i, Http2Headers headers) {

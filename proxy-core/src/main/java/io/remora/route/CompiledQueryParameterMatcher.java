@@ -5,17 +5,20 @@ import io.remora.config.StringMatcher;
 
 /**
  * Envoy's {@code QueryParameterMatcher}: the first occurrence of the parameter (names and values
- * percent-decoded) must be present and, unless this is a presence check, match the string matcher.
+ * percent-decoded) must be present and match the string matcher, or, for a presence check, be
+ * present or absent as {@code present_match} says.
  * The query is scanned in place; only a matching parameter's value is materialised.
  */
 final class CompiledQueryParameterMatcher {
 
     private final String name;
     private final StringMatcher matcher;
+    private final boolean present;
 
     CompiledQueryParameterMatcher(QueryParameterMatcher spec) {
         this.name = spec.name();
         this.matcher = spec.stringMatch();
+        this.present = spec.presentMatch();
     }
 
     /**
@@ -25,10 +28,10 @@ final class CompiledQueryParameterMatcher {
      */
     boolean matches(CharSequence path, int pathEnd) {
         String value = firstValue(path, pathEnd, name);
-        if (value == null) {
-            return false;
+        if (matcher == null) {
+            return (value != null) == present;
         }
-        return matcher == null || matcher.matches(value);
+        return value != null && matcher.matches(value);
     }
 
     /**

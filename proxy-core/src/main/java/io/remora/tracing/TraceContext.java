@@ -156,6 +156,32 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, B
     }
 
     /**
+     * Replaces the sampling decision in whichever of the context headers {@code h} carries (W3C,
+     * single or multi-header B3), keeping their ids: a copy of a request that must be traced
+     * differently from it (a mirror's {@code trace_sampled}).
+     */
+    public static void overrideSampled(Http2Headers h, boolean sampled) {
+        CharSequence tp = h.get(TRACEPARENT);
+        TraceContext w3c = tp == null ? null : parseTraceparent(tp.toString().trim());
+        if (w3c != null) {
+            h.set(TRACEPARENT, "00-" + w3c.traceId + "-" + w3c.spanId + (sampled ? "-01" : "-00"));
+        }
+        CharSequence single = h.get(B3);
+        if (single != null && parseB3Single(single.toString().trim()) != null) {
+            String[] parts = single.toString().trim().split("-");
+            StringBuilder v = new StringBuilder(parts[0]).append('-').append(parts[1]).append(sampled ? "-1" : "-0");
+            for (int i = 3; i < parts.length; i++) {
+                v.append('-').append(parts[i]);
+            }
+            h.set(B3, v.toString());
+        }
+        if (h.contains(B3_TRACE_ID) || h.contains(B3_SAMPLED)) {
+            h.set(B3_SAMPLED, sampled ? "1" : "0");
+            h.remove(B3_FLAGS); // debug would force sampling
+        }
+    }
+
+    /**
      * Zipkin's injection: the span's context in the {@code x-b3-*} headers (a trace id whose upper
      * half is zero is written as 16 digits, as Zipkin writes 64-bit ids).
      */

@@ -44,6 +44,8 @@ public final class TracingFilter implements StreamFilter {
     private SkyWalkingContext skyWalkingContext;
     private boolean shared;
     private DecoderFilterCallbacks decoder;
+    /** The route's {@code tracing}, which replaces the connection manager's sampling; null for none. */
+    private io.remora.config.Route.Tracing routeTracing;
     private String traceId;
     private String spanId;
     private String parentSpanId;
@@ -187,6 +189,7 @@ public final class TracingFilter implements StreamFilter {
      */
     private String operation(Http2Headers headers) {
         io.remora.route.RouteEntry route = decoder == null ? null : decoder.route();
+        routeTracing = route == null ? null : route.route().tracing();
         io.remora.config.Route.Decorator decorator = route == null ? null : route.route().decorator();
         String op = decorator != null ? decorator.operation()
                 : config.egress() ? "egress " + (headers.authority() == null ? "" : headers.authority()) : "ingress";
@@ -238,15 +241,17 @@ public final class TracingFilter implements StreamFilter {
         RequestIdTraceReason reason = RequestIdTraceReason.of(rid);
         if (reason == RequestIdTraceReason.NOT_TRACEABLE) {
             if (h.contains(CLIENT_TRACE_ID)
-                    && percent(config.clientSampling(), ThreadLocalRandom.current().nextInt(10_000))) {
+                    && percent(routeTracing != null ? routeTracing.clientSampling() : config.clientSampling(),
+                    ThreadLocalRandom.current().nextInt(10_000))) {
                 reason = RequestIdTraceReason.CLIENT_FORCED;
             } else if (h.contains(FORCE_TRACE)) {
                 reason = RequestIdTraceReason.SERVICE_FORCED;
-            } else if (percent(config.randomSampling(), bucket)) {
+            } else if (percent(routeTracing != null ? routeTracing.randomSampling() : config.randomSampling(),
+                    bucket)) {
                 reason = RequestIdTraceReason.SAMPLING;
             }
         }
-        if (!percent(config.overallSampling(), bucket)) {
+        if (!percent(routeTracing != null ? routeTracing.overallSampling() : config.overallSampling(), bucket)) {
             reason = RequestIdTraceReason.NOT_TRACEABLE;
         }
         CharSequence packed = config.packTraceReason() ? reason.packInto(rid) : rid;
@@ -282,7 +287,7 @@ public final class TracingFilter implements StreamFilter {
                 && a.getAddress() != null) {
             tags.put("peer.address", a.getAddress().getHostAddress());
         }
-        for (TracingConfig.CustomTag t : config.customTags()) {
+        for (TracingConfig.CustomTag t : customTags()) {
             if (t instanceof TracingConfig.LiteralTag l) {
                 putIfNotEmpty(tags, l.tag(), l.value());
             } else if (t instanceof TracingConfig.RequestHeaderTag r) {
@@ -344,7 +349,7 @@ public final class TracingFilter implements StreamFilter {
             tags.put("upstream_cluster.name", cluster);
         }
         // Metadata tags are read as the span ends, as Envoy's: filters and the upstream have set it by then.
-        for (TracingConfig.CustomTag t : config.customTags()) {
+        for (TracingConfig.CustomTag t : customTags()) {
             if (t instanceof TracingConfig.MetadataTag m) {
                 String v = MetadataTagValue.of(info.metadata(m.source(), m.namespace(), m.path()));
                 putIfNotEmpty(tags, m.tag(), v != null ? v : m.defaultValue());
@@ -360,6 +365,20 @@ public final class TracingFilter implements StreamFilter {
         sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
                 config.egress() ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER,
                 startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState, shared, skyWalkingContext));
+    }
+
+    /**
+     * The connection manager's custom tags, joined by the route's: as Envoy's map of both, a
+     * route's tag replaces the connection manager's of the same name.
+     */
+    private java.util.List<TracingConfig.CustomTag> customTags() {
+        if (routeTracing == null || routeTracing.customTags().isEmpty()) {
+            return config.customTags();
+        }
+        Map<String, TracingConfig.CustomTag> byName = new LinkedHashMap<>();
+        config.customTags().forEach(t -> byName.put(t.tag(), t));
+        routeTracing.customTags().forEach(t -> byName.put(t.tag(), t));
+        return java.util.List.copyOf(byName.values());
     }
 
     private static void putIfNotEmpty(Map<String, String> tags, String tag, String value) {

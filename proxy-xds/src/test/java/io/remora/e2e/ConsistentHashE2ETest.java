@@ -127,4 +127,32 @@ class ConsistentHashE2ETest {
             ups.forEach(TestUpstream::close);
         }
     }
+
+    /** A cookie policy's {@code attributes} follow Path on the generated cookie, before HttpOnly, as Envoy writes them. */
+    @Test
+    void generatedCookieCarriesTheAttributes() throws Exception {
+        try (TestUpstream up = TestUpstream.text("u")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/" }
+                      route:
+                        cluster: ring
+                        hash_policy:
+                        - cookie:
+                            name: sticky
+                            ttl: 60s
+                            path: /app
+                            attributes: [{ name: SameSite, value: Strict }, { name: Secure }]
+                    """;
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+                    Bootstraps.cluster("ring", false, "  lb_policy: RING_HASH\n", up.port()));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                String setCookie = Curl.get(port, "/app").header("set-cookie");
+                assertNotNull(setCookie, "a cookie is generated when absent");
+                assertTrue(setCookie.matches("sticky=\"[0-9a-f]{16}\"; Max-Age=60; Path=/app; SameSite=Strict; Secure;"
+                        + " HttpOnly"), setCookie);
+            }
+        }
+    }
 }

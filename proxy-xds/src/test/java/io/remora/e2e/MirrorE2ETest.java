@@ -18,6 +18,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MirrorE2ETest {
 
+    /** A tracer whose collector is not there: spans go nowhere, but requests carry trace context. */
+    private static final String TRACING = """
+            tracing:
+              provider:
+                name: envoy.tracers.opentelemetry
+                typed_config:
+                  "@type": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig
+                  grpc_service: { envoy_grpc: { cluster_name: otel }, timeout: 1s }""";
+
     @Test
     void mirrorsByClusterAndByHeader() throws Exception {
         Queue<String> mirrored = new ConcurrentLinkedQueue<>();
@@ -55,6 +64,108 @@ class MirrorE2ETest {
                 assertEquals("primary", Curl.run("-H", "host: shop.example", base + "/keep").text());
                 assertEquals("/keep shop.example", await(mirrored));
                 assertTrue(mirrored.isEmpty(), mirrored.toString());
+            }
+        }
+    }
+
+    /**
+     * Mirror policies of the route configuration and of a virtual host: a route without its own
+     * takes its host's, a host without its own the route configuration's; a route's own replace
+     * both. {@code trace_sampled: false} sends the copy with the trace unsampled while the primary
+     * keeps the client's decision.
+     */
+    @Test
+    void virtualHostAndRouteConfigurationPoliciesAreInherited() throws Exception {
+        Queue<String> mirrored = new ConcurrentLinkedQueue<>();
+        try (TestUpstream primary = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "primary"));
+             TestUpstream shadow = TestUpstream.start((ctx, req, n) -> {
+                 mirrored.add(req.uri() + " " + req.headers().get("host") + " " + req.headers().get("traceparent"));
+                 TestUpstream.send(ctx, req, 200, "shadow");
+             })) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String listener = """
+                    - name: http
+                      address: { socket_address: { address: 127.0.0.1, port_value: ${http} } }
+                      filter_chains:
+                      - filters:
+                        - name: envoy.filters.network.http_connection_manager
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                            stat_prefix: http
+                            TRACING
+                            http_filters:
+                            - name: envoy.filters.http.router
+                              typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                            route_config:
+                              request_mirror_policies: [ { cluster: shadow, trace_sampled: false } ]
+                              virtual_hosts:
+                              - name: plain
+                                domains: [ plain.example ]
+                                routes: [ { match: { prefix: / }, route: { cluster: primary } } ]
+                              - name: own
+                                domains: [ own.example ]
+                                request_mirror_policies: [ { cluster: shadow, disable_shadow_host_suffix_append: true } ]
+                                routes:
+                                - match: { prefix: /route }
+                                  route:
+                                    cluster: primary
+                                    request_mirror_policies: [ { cluster: shadow, disable_shadow_host_suffix_append: true,
+                                                                 runtime_fraction: { default_value: { numerator: 0 } } } ]
+                                - { match: { prefix: / }, route: { cluster: primary } }
+                    """;
+            listener = listener.replace("        TRACING\n", Bootstraps.indent(TRACING, 8) + "\n");
+            String clusters = Bootstraps.cluster("primary", false, null, primary.port()) + "\n"
+                    + Bootstraps.cluster("shadow", false, null, shadow.port()) + "\n"
+                    + Bootstraps.cluster("otel", true, null, ProxyProcess.freePort());
+            String sampled = "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener, clusters,
+                    java.util.Map.of("http", port)), admin, List.of())) {
+                Curl c = Curl.get(port, "/a", "host: plain.example", sampled);
+                assertEquals("primary", c.text());
+                String copy = await(mirrored);
+                assertTrue(copy.startsWith("/a plain.example-shadow 00-0af7651916cd43dd8448eb211c80319c-"), copy);
+                assertTrue(copy.endsWith("-00"), "trace_sampled: false unsamples the copy: " + copy);
+                assertEquals("primary", Curl.get(port, "/b", "host: own.example", sampled).text());
+                assertEquals("/b own.example " + null, await(mirrored).replaceAll(" 00-.*", " null"),
+                        "the virtual host's own policy replaces the route configuration's");
+                assertEquals("primary", Curl.get(port, "/route", "host: own.example").text());
+                assertEquals("primary", Curl.get(port, "/b2", "host: own.example").text());
+                assertEquals("/b2 own.example null", await(mirrored).replaceAll(" 00-.*", " null"));
+                assertTrue(mirrored.isEmpty(), "a route's own policy (never sampled) replaces its host's: " + mirrored);
+            }
+        }
+    }
+
+    /** Without {@code trace_sampled} the copy keeps the request's decision. */
+    @Test
+    void traceDecisionIsKeptWithoutTraceSampled() throws Exception {
+        Queue<String> mirrored = new ConcurrentLinkedQueue<>();
+        try (TestUpstream primary = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "primary"));
+             TestUpstream shadow = TestUpstream.start((ctx, req, n) -> {
+                 mirrored.add(String.valueOf(req.headers().get("x-b3-sampled")));
+                 TestUpstream.send(ctx, req, 200, "shadow");
+             })) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: /unsampled }
+                      route: { cluster: primary, request_mirror_policies: [ { cluster: shadow, trace_sampled: false } ] }
+                    - match: { prefix: / }
+                      route: { cluster: primary, request_mirror_policies: [ { cluster: shadow } ] }
+                    """;
+            String clusters = Bootstraps.cluster("primary", false, null, primary.port()) + "\n"
+                    + Bootstraps.cluster("shadow", false, null, shadow.port()) + "\n"
+                    + Bootstraps.cluster("otel", true, null, ProxyProcess.freePort());
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin,
+                    Bootstraps.httpListener("http", "", TRACING, routes), clusters, java.util.Map.of("http", port)),
+                    admin, List.of())) {
+                String[] b3 = {"x-b3-traceid: 463ac35c9f6413ad48485a3953bb6124", "x-b3-spanid: a2fb4a1d1a96d312",
+                        "x-b3-sampled: 1"};
+                assertEquals("primary", Curl.get(port, "/kept", b3).text());
+                assertEquals("1", await(mirrored));
+                assertEquals("primary", Curl.get(port, "/unsampled", b3).text());
+                assertEquals("0", await(mirrored), "B3 headers carry the mirror's decision too");
             }
         }
     }

@@ -321,6 +321,45 @@ class TracingE2ETest {
     }
 
     /**
+     * A route's {@code tracing} replaces the connection manager's sampling for its requests (an unset
+     * percentage is 100%), and its custom tags join the manager's, winning on a shared name.
+     */
+    @Test
+    void aRoutesTracingOverridesTheConnectionManagersSamplingAndTags() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
+                      route: { cluster: up }
+                      tracing:
+                        client_sampling: { numerator: 0 }
+                        custom_tags: [ { tag: team, literal: { value: routes } }, { tag: route, literal: { value: traced } } ]
+                    - match: { prefix: "/" }
+                      route: { cluster: up }
+                    """;
+            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), collector.port(),
+                    "random_sampling: { value: 0 }", routes), admin)) {
+                assertEquals(200, get(port, Map.of()).statusCode());
+                assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), "the manager's random_sampling 0");
+                assertEquals(200, get(port, Map.of("x-route-tracing", "1")).statusCode());
+                assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), "the route's random_sampling: 100%");
+                Span s = collector.next();
+                assertNotNull(s);
+                assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(s.getTraceId()));
+                assertEquals("routes", attr(s, "team"), "the route's tag wins");
+                assertEquals("traced", attr(s, "route"));
+                assertEquals("none", attr(s, "tenant"), "the manager's other tags stay");
+                assertEquals(200, get(port, Map.of("x-route-tracing", "1", "x-client-trace-id", "abc")).statusCode());
+                assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"),
+                        "client_sampling 0 leaves the random sampling to decide");
+                assertNotNull(collector.next());
+                assertNull(collector.spans.poll(1, TimeUnit.SECONDS), "the untraced request sent no span");
+            }
+        }
+    }
+
+    /**
      * Envoy's trace reason in x-request-id: a request another proxy sampled ('9' at index 14) is
      * traced whatever random_sampling says, and a fresh one leaves with its decision packed in.
      */

@@ -65,4 +65,42 @@ class WeightedSplitE2ETest {
             }
         }
     }
+
+    /**
+     * {@code header_name}: the request header's value replaces the random number, so a client
+     * pins its member (value % total weight walks the members in order); a header that does not
+     * parse, or is repeated, leaves the pick random.
+     */
+    @Test
+    void headerNameGivesThePicksRandomValue() throws Exception {
+        try (TestUpstream a = TestUpstream.text("a"); TestUpstream b = TestUpstream.text("b")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/" }
+                      route:
+                        weighted_clusters:
+                          header_name: x-pick
+                          clusters:
+                          - { name: a, weight: 3 }
+                          - { name: b, weight: 1 }
+                    """;
+            String clusters = Bootstraps.cluster("a", false, null, a.port()) + "\n"
+                    + Bootstraps.cluster("b", false, null, b.port());
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.http(admin, port,
+                    TempPaths.file("access", ".log").toString(), routes, clusters), admin)) {
+                for (int i = 0; i < 10; i++) {
+                    assertEquals("a", Curl.get(port, "/", "x-pick: 2").text(), "2 % 4 falls in a's [0, 3)");
+                    assertEquals("b", Curl.get(port, "/", "x-pick: 7").text(), "7 % 4 falls in b's [3, 4)");
+                    assertEquals("b", Curl.get(port, "/", "x-pick:  +11 ").text(), "SimpleAtoi's whitespace and sign");
+                }
+                java.util.Set<String> random = new java.util.HashSet<>();
+                for (int i = 0; i < 60 && random.size() < 2; i++) {
+                    random.add(Curl.get(port, "/", "x-pick: 7", "x-pick: 7").text());
+                    random.add(Curl.get(port, "/", "x-pick: seven").text());
+                }
+                assertEquals(java.util.Set.of("a", "b"), random, "repeated or unparsable: the random pick");
+            }
+        }
+    }
 }

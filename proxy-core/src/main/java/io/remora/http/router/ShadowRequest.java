@@ -44,8 +44,11 @@ final class ShadowRequest implements UpstreamCallbacks {
         this.trailers = trailers;
     }
 
-    /** A mirror this request goes to; {@code hostSuffix}: "-shadow" is appended to its host. */
-    record Mirror(Cluster cluster, boolean hostSuffix) {
+    /**
+     * A mirror this request goes to; {@code hostSuffix}: "-shadow" is appended to its host;
+     * {@code traceSampled}: the copy's trace decision, null to keep the request's.
+     */
+    record Mirror(Cluster cluster, boolean hostSuffix, Boolean traceSampled) {
     }
 
     /**
@@ -73,22 +76,35 @@ final class ShadowRequest implements UpstreamCallbacks {
                 if (mirrors == null) {
                     mirrors = new ArrayList<>(1);
                 }
-                mirrors.add(new Mirror(m, !mp.disableShadowHostSuffixAppend()));
+                mirrors.add(new Mirror(m, !mp.disableShadowHostSuffixAppend(), mp.traceSampled()));
             }
         }
         return mirrors;
     }
 
+    /**
+     * trace_sampled: Envoy gives the shadow a child span with this decision. Remora's shadow has no
+     * span of its own, so the copy carries the request's span with the decision replaced. Untraced
+     * requests (no tracing) are left alone, as Envoy's null span.
+     */
+    private static void traceDecision(DecoderFilterCallbacks cb, Http2Headers h, boolean sampled) {
+        if (cb.streamInfo() == null || cb.streamInfo().traceId() == null) {
+            return;
+        }
+        io.remora.tracing.TraceContext.overrideSampled(h, sampled);
+    }
+
     /** Sends the whole request (the router holds its body) to each mirror. */
     static void sendAll(RouterFilter r, List<Mirror> mirrors) {
         for (Mirror m : mirrors) {
-            send(r.cb, m.cluster(), m.hostSuffix(), r.requestHeaders, r.body.chunks(), r.requestTrailers,
+            send(r.cb, m, r.requestHeaders, r.body.chunks(), r.requestTrailers,
                     r.globalTimeoutMillis, RouterFilter.protocolOf(m.cluster(), r.cb.downstreamProtocol()));
         }
     }
 
-    static void send(DecoderFilterCallbacks cb, Cluster mirror, boolean hostSuffix, Http2Headers request,
+    static void send(DecoderFilterCallbacks cb, Mirror m, Http2Headers request,
                      List<ByteBuf> chunks, Http2Headers trailers, long timeoutMillis, UpstreamProtocol protocol) {
+        Cluster mirror = m.cluster();
         Cluster cluster = mirror.pickCluster(LoadBalancerContext.NONE);
         Host host = cluster == null ? null : cluster.chooseHost(LoadBalancerContext.NONE);
         if (host == null || !cluster.limits().tryAcquireRequest()) {
@@ -96,8 +112,11 @@ final class ShadowRequest implements UpstreamCallbacks {
         }
         Http2Headers h = HeaderBlock.of(request).copy(0);
         CharSequence authority = h.authority();
-        if (authority != null && hostSuffix) {
+        if (authority != null && m.hostSuffix()) {
             h.authority(shadowHost(authority.toString()));
+        }
+        if (m.traceSampled() != null) {
+            traceDecision(cb, h, m.traceSampled());
         }
         List<ByteBuf> copy = new ArrayList<>(chunks.size());
         for (ByteBuf b : chunks) {

@@ -87,7 +87,7 @@ public final class RequestHash {
             }
             // One value per downstream connection, so racing streams get the same cookie.
             String generated = String.format("%016x", XxHash64.hash(asString(remote) + asString(local)));
-            setCookie.accept(setCookieValue(c.name(), generated, c.path(), c.ttl()));
+            setCookie.accept(setCookieValue(c.name(), generated, c.path(), c.ttl(), c.attributes()));
             return OptionalLong.of(XxHash64.hash(generated));
         }
         if (p instanceof HashPolicy.SourceIp) {
@@ -123,14 +123,28 @@ public final class RequestHash {
         return null;
     }
 
-    /** Envoy's {@code makeSetCookieValue}: quoted value, Max-Age unless a session cookie, Path, HttpOnly. */
     public static String setCookieValue(String name, String value, String path, Duration ttl) {
+        return setCookieValue(name, value, path, ttl, List.of());
+    }
+
+    /**
+     * Envoy's {@code makeSetCookieValue}: quoted value, Max-Age unless a session cookie, Path, the
+     * attributes, HttpOnly.
+     */
+    public static String setCookieValue(String name, String value, String path, Duration ttl,
+                                        List<HashPolicy.CookieAttribute> attributes) {
         StringBuilder sb = new StringBuilder(name).append("=\"").append(value).append('"');
         if (!ttl.isZero()) {
             sb.append("; Max-Age=").append(ttl.toSeconds());
         }
         if (path != null && !path.isEmpty()) {
             sb.append("; Path=").append(path);
+        }
+        for (HashPolicy.CookieAttribute a : attributes) {
+            sb.append("; ").append(a.name());
+            if (!a.value().isEmpty()) {
+                sb.append('=').append(a.value());
+            }
         }
         return sb.append("; HttpOnly").toString();
     }

@@ -18,9 +18,14 @@ final class ForwardActionTranslator {
     private ForwardActionTranslator() {
     }
 
-    /** @param matchTemplate the route's path_match_policy template; null when it has another match */
+    /**
+     * @param matchTemplate    the route's path_match_policy template; null when it has another match
+     * @param inheritedMirrors the virtual host's mirror policies, else the route configuration's:
+     *                         the route's own, when it has any, replace them (Envoy's inheritance)
+     */
     static ForwardAction.Builder translate(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
-                                           TranslationContext ctx, io.remora.matching.UriTemplate matchTemplate) {
+                                           TranslationContext ctx, io.remora.matching.UriTemplate matchTemplate,
+                                           List<ForwardAction.MirrorPolicy> inheritedMirrors) {
         ClusterSpecifier cluster = switch (a.getClusterSpecifierCase()) {
             case CLUSTER -> {
                 if (a.getCluster().isEmpty()) {
@@ -80,21 +85,9 @@ final class ForwardActionTranslator {
         // Subset load balancing reads the envoy.lb criteria only, as Envoy's.
         var lbCriteria = a.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
         java.util.Map<String, Object> metadataMatch = lbCriteria == null ? null : Protos.structMap(lbCriteria);
-        List<ForwardAction.MirrorPolicy> mirrors = new ArrayList<>();
-        for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
-            var m = a.getRequestMirrorPolicies(i);
-            FieldPath mp = path.field("request_mirror_policies").index(i);
-            if (m.getCluster().isEmpty() == m.getClusterHeader().isEmpty()) {
-                throw mp.field("cluster").error("exactly one of cluster and cluster_header is required");
-            }
-            if (!m.getCluster().isEmpty()) {
-                ctx.requireCluster(mp.field("cluster"), m.getCluster());
-            }
-            mirrors.add(new ForwardAction.MirrorPolicy(m.getCluster().isEmpty() ? null : m.getCluster(),
-                    m.getClusterHeader().isEmpty() ? null : m.getClusterHeader().toLowerCase(java.util.Locale.ROOT),
-                    m.hasRuntimeFraction() ? Protos.perMillion(m.getRuntimeFraction().getDefaultValue()) : null,
-                    m.getDisableShadowHostSuffixAppend()));
-        }
+        List<ForwardAction.MirrorPolicy> mirrors = a.getRequestMirrorPoliciesCount() > 0
+                ? mirrors(a.getRequestMirrorPoliciesList(), path.field("request_mirror_policies"), ctx)
+                : inheritedMirrors;
         Duration maxGrpc = null;
         ForwardAction.GrpcTimeoutOffset grpcOffset = null;
         if (a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()) {
@@ -145,6 +138,29 @@ final class ForwardActionTranslator {
                     case UNRECOGNIZED -> throw path.field("cluster_not_found_response_code")
                             .error("unknown code " + a.getClusterNotFoundResponseCodeValue());
                 });
+    }
+
+    /** {@code request_mirror_policies} of a route, a virtual host or a route configuration. */
+    static List<ForwardAction.MirrorPolicy> mirrors(
+            List<io.envoyproxy.envoy.config.route.v3.RouteAction.RequestMirrorPolicy> in, FieldPath path,
+            TranslationContext ctx) {
+        List<ForwardAction.MirrorPolicy> out = new ArrayList<>(in.size());
+        for (int i = 0; i < in.size(); i++) {
+            var m = in.get(i);
+            FieldPath mp = path.index(i);
+            if (m.getCluster().isEmpty() == m.getClusterHeader().isEmpty()) {
+                throw mp.field("cluster").error("exactly one of cluster and cluster_header is required");
+            }
+            if (!m.getCluster().isEmpty()) {
+                ctx.requireCluster(mp.field("cluster"), m.getCluster());
+            }
+            out.add(new ForwardAction.MirrorPolicy(m.getCluster().isEmpty() ? null : m.getCluster(),
+                    m.getClusterHeader().isEmpty() ? null : m.getClusterHeader().toLowerCase(java.util.Locale.ROOT),
+                    m.hasRuntimeFraction() ? Protos.perMillion(m.getRuntimeFraction().getDefaultValue()) : null,
+                    m.getDisableShadowHostSuffixAppend(),
+                    m.hasTraceSampled() ? m.getTraceSampled().getValue() : null));
+        }
+        return List.copyOf(out);
     }
 
     /** {@code path_rewrite_policy}, and Envoy's rules on combining rewrites with a template match. */

@@ -37,7 +37,8 @@ final class HashPolicyTranslator {
                     throw path.field("cookie").field("name").error("missing required field");
                 }
                 yield new io.remora.config.HashPolicy.Cookie(c.getName(), c.hasTtl() ? Protos.duration(c.getTtl()) : null,
-                        c.getPath(), terminal);
+                        c.getPath(), terminal, cookieAttributes(c.getAttributesList(),
+                        path.field("cookie").field("attributes")));
             }
             case CONNECTION_PROPERTIES -> {
                 if (!h.getConnectionProperties().getSourceIp()) {
@@ -55,5 +56,31 @@ final class HashPolicyTranslator {
             default -> throw path.error("a hash policy needs header, cookie, connection_properties, query_parameter"
                     + " or filter_state");
         };
+    }
+
+    /** As Envoy's proto rules: a name is required; neither part may hold CR, LF or NUL. */
+    private static java.util.List<io.remora.config.HashPolicy.CookieAttribute> cookieAttributes(
+            java.util.List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy.CookieAttribute> in,
+            FieldPath path) {
+        java.util.List<io.remora.config.HashPolicy.CookieAttribute> out = new java.util.ArrayList<>(in.size());
+        for (int i = 0; i < in.size(); i++) {
+            var a = in.get(i);
+            FieldPath ap = path.index(i);
+            if (a.getName().isEmpty()) {
+                throw ap.field("name").error("missing required field");
+            }
+            if (!headerSafe(a.getName())) {
+                throw ap.field("name").error("must not contain CR, LF or NUL");
+            }
+            if (!headerSafe(a.getValue())) {
+                throw ap.field("value").error("must not contain CR, LF or NUL");
+            }
+            out.add(new io.remora.config.HashPolicy.CookieAttribute(a.getName(), a.getValue()));
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    private static boolean headerSafe(String s) {
+        return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 && s.indexOf('\0') < 0;
     }
 }

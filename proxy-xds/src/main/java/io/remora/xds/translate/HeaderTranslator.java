@@ -67,7 +67,8 @@ public final class HeaderTranslator {
                 out.add(new QueryParameterMatcher(q.getName(),
                         StringMatcherTranslator.translate(q.getStringMatch(), p.field("string_match")), false));
             } else {
-                out.add(new QueryParameterMatcher(q.getName(), null, true));
+                // Neither set is a presence check; present_match: false asks for absence.
+                out.add(new QueryParameterMatcher(q.getName(), null, !q.hasPresentMatch() || q.getPresentMatch()));
             }
         }
         return List.copyOf(out);

@@ -39,6 +39,8 @@ public final class RouteConfigurationTranslator {
                 DEFAULT_MAX_DIRECT_RESPONSE_BODY);
         List<VirtualHost> vhosts = new ArrayList<>();
         Map<String, Integer> domainOwner = new HashMap<>();
+        List<ForwardAction.MirrorPolicy> mirrors = ForwardActionTranslator.mirrors(rc.getRequestMirrorPoliciesList(),
+                path.field("request_mirror_policies"), routeCtx);
         Set<String> names = new HashSet<>();
         for (int i = 0; i < rc.getVirtualHostsCount(); i++) {
             FieldPath vp = path.field("virtual_hosts").index(i);
@@ -63,7 +65,7 @@ public final class RouteConfigurationTranslator {
                             + prev + "])");
                 }
             }
-            vhosts.add(virtualHost(vh, vp, routeCtx, maxBody));
+            vhosts.add(virtualHost(vh, vp, routeCtx, maxBody, mirrors));
         }
         if (rc.hasVhds()) {
             // RDS configurations reach here with their VHDS hosts merged in and vhds cleared (DynamicConfig)
@@ -84,15 +86,27 @@ public final class RouteConfigurationTranslator {
                 rc.getIgnorePathParametersInPathMatching());
     }
 
+    /** @param configMirrors the route configuration's mirror policies, which a host without its own inherits */
     static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,
-                                   TranslationContext ctx, int maxBody) {
+                                   TranslationContext ctx, int maxBody, List<ForwardAction.MirrorPolicy> configMirrors) {
+        if (vh.hasMatcher()) {
+            // Envoy: "cannot set both matcher and routes on virtual host"; a matcher alone would
+            // need the matcher tree's route actions, which are not built.
+            throw path.field("matcher").error(vh.getRoutesCount() > 0
+                    ? "cannot set both matcher and routes on virtual host"
+                    : "a matcher tree selecting routes is not supported; use routes");
+        }
+        List<ForwardAction.MirrorPolicy> mirrors = vh.getRequestMirrorPoliciesCount() > 0
+                ? ForwardActionTranslator.mirrors(vh.getRequestMirrorPoliciesList(),
+                        path.field("request_mirror_policies"), ctx)
+                : configMirrors;
         List<Route> routes = new ArrayList<>(vh.getRoutesCount());
         int bufferLimit = vh.hasPerRequestBufferLimitBytes()
                 ? RouteTranslator.requestBufferLimit(vh.getPerRequestBufferLimitBytes())
                 : ForwardAction.NO_REQUEST_BUFFER_LIMIT;
         for (int i = 0; i < vh.getRoutesCount(); i++) {
             routes.add(RouteTranslator.translate(vh.getRoutes(i), path.field("routes").index(i), ctx,
-                    maxBody, bufferLimit));
+                    maxBody, bufferLimit, mirrors));
         }
         HeaderMutation req = HeaderTranslator.mutation(vh.getRequestHeadersToAddList(),
                 vh.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),

@@ -19,16 +19,19 @@ public final class RouteTranslator {
      * @param maxBodyBytes       max_direct_response_body_size_bytes of the route configuration
      * @param vhostBufferLimit   the virtual host's per_request_buffer_limit_bytes, or
      *                           {@link ForwardAction#NO_REQUEST_BUFFER_LIMIT}
+     * @param inheritedMirrors   the virtual host's (or route configuration's) mirror policies
      */
     public static Route translate(io.envoyproxy.envoy.config.route.v3.Route r, FieldPath path,
-                                  TranslationContext ctx, int maxBodyBytes, int vhostBufferLimit) {
+                                  TranslationContext ctx, int maxBodyBytes, int vhostBufferLimit,
+                                  java.util.List<ForwardAction.MirrorPolicy> inheritedMirrors) {
         if (!r.hasMatch()) {
             throw path.field("match").error("missing required field");
         }
         RouteMatch match = RouteMatchTranslator.translate(r.getMatch(), path.field("match"));
+        unbuiltFields(r, path, ctx);
         RouteAction action = switch (r.getActionCase()) {
             case ROUTE -> ForwardActionTranslator.translate(r.getRoute(), path.field("route"), ctx,
-                    match.path() instanceof RouteMatch.PathTemplate t ? t.template() : null)
+                    match.path() instanceof RouteMatch.PathTemplate t ? t.template() : null, inheritedMirrors)
                     .requestBufferLimit(r.hasPerRequestBufferLimitBytes()
                             ? requestBufferLimit(r.getPerRequestBufferLimitBytes()) : vhostBufferLimit)
                     .build();
@@ -58,7 +61,26 @@ public final class RouteTranslator {
                     Protos.bool(r.getDecorator().hasPropagate(), r.getDecorator().getPropagate(), true));
         }
         return new Route(r.getName(), match, action, req, resp, perFilter, decorator,
-                Protos.filterMetadata(r.getMetadata()));
+                Protos.filterMetadata(r.getMetadata()), TracingTranslator.route(r, path));
+    }
+
+    /** Fields Remora does not build, refused or warned about rather than silently ignored. */
+    private static void unbuiltFields(io.envoyproxy.envoy.config.route.v3.Route r, FieldPath path,
+                                      TranslationContext ctx) {
+        if (r.getMatch().getFilterStateCount() > 0) {
+            // A condition left out would widen the route to requests Envoy sends elsewhere.
+            throw path.field("match").field("filter_state").error("matching on filter state is not supported");
+        }
+        if (!r.getStatPrefix().isEmpty()) {
+            ctx.warnOnce("route.stat_prefix", "route stat_prefix is not supported (first at "
+                    + path.field("stat_prefix") + "): no vhost.<vhost>.route.<stat_prefix>.* stats are kept");
+        }
+        if (r.getRoute().getPriority() == io.envoyproxy.envoy.config.core.v3.RoutingPriority.HIGH) {
+            // Envoy sends such requests through the cluster's HIGH circuit breakers and their own
+            // connection pools; Remora has one pool and the default thresholds per cluster.
+            ctx.warnOnce("route.priority", "route priority HIGH is not supported (first at " + path.field("route")
+                    .field("priority") + "): its requests use the cluster's DEFAULT circuit breakers and pools");
+        }
     }
 
     /** A per_request_buffer_limit_bytes value; past 2 GiB nothing could be held anyway. */

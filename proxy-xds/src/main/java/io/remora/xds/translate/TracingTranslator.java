@@ -28,7 +28,7 @@ public final class TracingTranslator {
     private TracingTranslator() {
     }
 
-    private static TracingConfig.CustomTag customTag(CustomTag c, FieldPath path) {
+    static TracingConfig.CustomTag customTag(CustomTag c, FieldPath path) {
         return switch (c.getTypeCase()) {
             case LITERAL -> new TracingConfig.LiteralTag(c.getTag(), c.getLiteral().getValue());
             case ENVIRONMENT -> {
@@ -49,6 +49,36 @@ public final class TracingTranslator {
             case METADATA -> metadataTag(c.getTag(), c.getMetadata(), path.field("metadata"));
             case TYPE_NOT_SET -> throw path.error("needs one of literal, environment, request_header, metadata");
         };
+    }
+
+    /** {@code custom_tags} of a connection manager or a route. */
+    static List<TracingConfig.CustomTag> customTags(List<CustomTag> in, FieldPath path) {
+        List<TracingConfig.CustomTag> tags = new ArrayList<>(in.size());
+        for (int i = 0; i < in.size(); i++) {
+            CustomTag c = in.get(i);
+            FieldPath cp = path.index(i);
+            if (c.getTag().isEmpty()) {
+                throw cp.field("tag").error("missing required field");
+            }
+            tags.add(customTag(c, cp));
+        }
+        return tags;
+    }
+
+    /**
+     * A route's {@code tracing}: each sampling a FractionalPercent, 100% when unset (Envoy's
+     * RouteTracingImpl); null when the route has none.
+     */
+    static io.remora.config.Route.Tracing route(io.envoyproxy.envoy.config.route.v3.Route r, FieldPath path) {
+        if (!r.hasTracing()) {
+            return null;
+        }
+        var t = r.getTracing();
+        return new io.remora.config.Route.Tracing(
+                t.hasClientSampling() ? Protos.perMillion(t.getClientSampling()) / 10_000.0 : 100,
+                t.hasRandomSampling() ? Protos.perMillion(t.getRandomSampling()) / 10_000.0 : 100,
+                t.hasOverallSampling() ? Protos.perMillion(t.getOverallSampling()) / 10_000.0 : 100,
+                customTags(t.getCustomTagsList(), path.field("tracing").field("custom_tags")));
     }
 
     private static TracingConfig.MetadataTag metadataTag(String tag, CustomTag.Metadata m, FieldPath path) {
@@ -83,15 +113,7 @@ public final class TracingTranslator {
         if (t.hasProvider()) {
             b.provider(provider(t.getProvider(), path.field("provider"), ctx));
         }
-        List<TracingConfig.CustomTag> tags = new ArrayList<>();
-        for (int i = 0; i < t.getCustomTagsCount(); i++) {
-            CustomTag c = t.getCustomTags(i);
-            FieldPath cp = path.field("custom_tags").index(i);
-            if (c.getTag().isEmpty()) {
-                throw cp.field("tag").error("missing required field");
-            }
-            tags.add(customTag(c, cp));
-        }
+        List<TracingConfig.CustomTag> tags = customTags(t.getCustomTagsList(), path.field("custom_tags"));
         if (t.hasMaxPathTagLength()) {
             b.maxPathTagLength(t.getMaxPathTagLength().getValue());
         }

@@ -69,6 +69,7 @@ final class WeightedClustersTranslator {
             throw path.error("the total weight of the clusters exceeds " + Integer.MAX_VALUE);
         }
         return new ClusterSpecifier.Weighted(List.copyOf(out), (int) total,
-                w.getRuntimeKeyPrefix().isEmpty() ? null : w.getRuntimeKeyPrefix());
+                w.getRuntimeKeyPrefix().isEmpty() ? null : w.getRuntimeKeyPrefix(),
+                w.getHeaderName().isEmpty() ? null : w.getHeaderName().toLowerCase(java.util.Locale.ROOT));
     }
 }
