@@ -307,15 +307,41 @@ public record HealthCheckConfig(
     /**
      * {@code tcp_health_check}: send these bytes (hex; empty = connect only), then expect every
      * receive block (hex) somewhere in the answer, in order.
+     *
+     * @param proxyProtocolVersion {@code proxy_protocol_config}: 0 for none, else 1 or 2; the header
+     *                             goes ahead of the payload (version 1 names the check connection's
+     *                             own addresses, version 2 is the LOCAL command, as in Envoy)
      */
-    public record Tcp(String sendHex, List<String> receiveHex) implements Checker {
+    public record Tcp(String sendHex, List<String> receiveHex, int proxyProtocolVersion) implements Checker {
+        public Tcp {
+            receiveHex = List.copyOf(receiveHex);
+            if (proxyProtocolVersion < 0 || proxyProtocolVersion > 2) {
+                throw new IllegalArgumentException("PROXY protocol version " + proxyProtocolVersion);
+            }
+        }
+
+        public Tcp(String sendHex, List<String> receiveHex) {
+            this(sendHex, receiveHex, 0);
+        }
     }
 
     /** {@code custom_health_check} of an extension that provides the check (redis, thrift). */
     public record Custom(String name, io.remora.upstream.health.CustomHealthCheck check) implements Checker {
     }
 
-    /** {@code grpc_health_check}: grpc.health.v1.Health/Check for serviceName over HTTP/2. */
-    public record Grpc(String serviceName, String authority) implements Checker {
+    /**
+     * {@code grpc_health_check}: grpc.health.v1.Health/Check for serviceName over HTTP/2.
+     *
+     * @param initialMetadata {@code initial_metadata}: added to the check's request headers
+     */
+    public record Grpc(String serviceName, String authority, List<HeaderMutation.HeaderValueOption> initialMetadata)
+            implements Checker {
+        public Grpc {
+            initialMetadata = List.copyOf(initialMetadata);
+        }
+
+        public Grpc(String serviceName, String authority) {
+            this(serviceName, authority, List.of());
+        }
     }
 }

@@ -41,8 +41,8 @@ final class InternalPassthrough {
         }
         FilterState state = handed.filterState().isEmpty() ? null : FilterState.of(ch);
         for (FilterState.Shared o : handed.filterState()) {
-            // Still shared: a connection this one makes carries them on, as Envoy's do.
-            state.set(o.name(), o.value(), o.mutability(), FilterState.Sharing.SHARED_WITH_UPSTREAM_CONNECTION);
+            // Still shared (unless shared ONCE): a connection this one makes carries them on, as Envoy's do.
+            state.set(o.name(), o.value(), o.mutability(), o.onUpstream());
         }
         // Each filter that finds its address restores it; in config order, so the last one wins.
         InetSocketAddress restored = null;

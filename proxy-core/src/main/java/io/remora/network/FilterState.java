@@ -19,15 +19,20 @@ public final class FilterState {
     /**
      * Envoy's StreamSharing: whether an object goes with the connections made for this request or
      * connection. Remora hands such objects to an internal listener's connection (Istio's
-     * connect_authority and connect_baggage leave theirs for main_internal this way).
+     * connect_authority and connect_baggage leave theirs for main_internal this way). An object
+     * shared ONCE reaches that connection but not the connections it makes in turn.
      */
-    public enum Sharing { NONE, SHARED_WITH_UPSTREAM_CONNECTION }
+    public enum Sharing { NONE, SHARED_WITH_UPSTREAM_CONNECTION, SHARED_WITH_UPSTREAM_CONNECTION_ONCE }
 
     private record Entry(Object value, Mutability mutability, Sharing sharing) {
     }
 
     /** An object shared with the upstream connection, as it is handed over. */
-    public record Shared(String name, Object value, Mutability mutability) {
+    public record Shared(String name, Object value, Mutability mutability, Sharing sharing) {
+        /** The sharing it keeps on the upstream connection: ONCE stops there, as Envoy's does. */
+        public Sharing onUpstream() {
+            return sharing == Sharing.SHARED_WITH_UPSTREAM_CONNECTION_ONCE ? Sharing.NONE : sharing;
+        }
     }
 
     private static final AttributeKey<FilterState> CONNECTION = AttributeKey.valueOf("remora.filterState");
@@ -135,8 +140,8 @@ public final class FilterState {
         }
         if (entries != null) {
             entries.forEach((k, e) -> {
-                if (e.sharing == Sharing.SHARED_WITH_UPSTREAM_CONNECTION) {
-                    out.put(k, new Shared(k, e.value, e.mutability));
+                if (e.sharing != Sharing.NONE) {
+                    out.put(k, new Shared(k, e.value, e.mutability, e.sharing));
                 } else {
                     out.remove(k);
                 }

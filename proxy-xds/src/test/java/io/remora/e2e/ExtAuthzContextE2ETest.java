@@ -141,7 +141,7 @@ class ExtAuthzContextE2ETest {
                     }
                 }).build().start();
         int admin = ProxyProcess.freePort();
-        for (String name : List.of("mtls", "strict", "stats")) {
+        for (String name : List.of("mtls", "strict", "stats", "meta")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
         String mtls = """
@@ -176,7 +176,15 @@ class ExtAuthzContextE2ETest {
                                 + " text=%FILTER_STATE(envoy.filters.http.ext_authz)%"), filter("""
                 emit_filter_state_stats: true
                 charge_cluster_response_stats: false
-                """), ROUTES);
+                """), ROUTES) + "\n" + Bootstraps.httpListenerWithFilters("meta", "", "", """
+                - name: taken
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.set_filter_state.v3.Config
+                    on_request_headers:
+                    - object_key: envoy.filters.http.ext_authz
+                      factory_key: envoy.string
+                      format_string: { text_format_source: { inline_string: other } }
+                """ + filter("filter_metadata: { team: edge }\n"), ROUTES);
         String clusters = Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
                 + Bootstraps.cluster("authz", true, null, authz.getPort());
         String yaml = Bootstraps.listeners(admin, listeners, clusters, PORTS);
@@ -268,6 +276,18 @@ class ExtAuthzContextE2ETest {
         String lat = line.substring(line.indexOf("lat=") + 4, line.indexOf(' ', line.indexOf("lat=")));
         assertTrue(Long.parseLong(lat) >= 60_000, line);
         assertTrue(line.endsWith(" bytes=- text=-"), "no wire byte counts, no text form (as Envoy's): " + line);
+    }
+
+    /**
+     * filter_metadata alone makes the logging object too (Envoy's), so a name another filter took
+     * first is counted as a collision.
+     */
+    @Test
+    void filterMetadataMakesTheLoggingObject() throws Exception {
+        String collisions = "envoy_http_ext_authz_filter_state_name_collision{envoy_http_conn_manager_prefix=\"meta\"}";
+        double before = proxy.metric(collisions);
+        assertEquals(200, plain("meta", "/slow").statusCode());
+        assertEquals(before + 1, proxy.metric(collisions), proxy.admin("/stats/prometheus"));
     }
 
     @Test

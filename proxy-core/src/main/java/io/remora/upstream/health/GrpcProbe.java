@@ -33,6 +33,7 @@ final class GrpcProbe extends Http2StreamProbe {
         h.set("content-type", "application/grpc");
         h.set("te", "trailers");
         h.set("user-agent", "Envoy/HC");
+        HttpProbe.addHeaders(h, config.initialMetadata());
         return h;
     }
 

@@ -90,7 +90,16 @@ final class HttpProbe implements Probe {
         if (!config.sendHex().isEmpty()) {
             h.setInt("content-length", config.sendHex().length() / 2);
         }
-        for (HeaderMutation.HeaderValueOption o : config.requestHeadersToAdd()) {
+        addHeaders(h, config.requestHeadersToAdd());
+        for (String name : config.requestHeadersToRemove()) {
+            h.remove(name.toLowerCase(java.util.Locale.ROOT));
+        }
+        return h;
+    }
+
+    /** Adds each header by its append action (HTTP's request_headers_to_add, gRPC's initial_metadata). */
+    static void addHeaders(Http2Headers h, java.util.List<HeaderMutation.HeaderValueOption> add) {
+        for (HeaderMutation.HeaderValueOption o : add) {
             String name = o.key().toLowerCase(java.util.Locale.ROOT);
             switch (o.action()) {
                 case APPEND_IF_EXISTS_OR_ADD -> h.add(name, o.value());
@@ -107,10 +116,6 @@ final class HttpProbe implements Probe {
                 default -> h.set(name, o.value());
             }
         }
-        for (String name : config.requestHeadersToRemove()) {
-            h.remove(name.toLowerCase(java.util.Locale.ROOT));
-        }
-        return h;
     }
 
     private void send(Channel ch) {

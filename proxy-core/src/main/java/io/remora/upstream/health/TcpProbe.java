@@ -24,6 +24,8 @@ final class TcpProbe implements Probe {
     private final Host host;
     private final byte[] send;
     private final List<byte[]> receive;
+    /** {@code proxy_protocol_config}, or null. */
+    private final io.remora.config.UpstreamProxyProtocolConfig proxyProtocol;
     private Channel channel;
 
     TcpProbe(HealthChecker checker, Host host, HealthCheckConfig.Tcp config) {
@@ -32,6 +34,8 @@ final class TcpProbe implements Probe {
         HexFormat hex = HexFormat.of();
         this.send = hex.parseHex(config.sendHex());
         this.receive = config.receiveHex().stream().map(hex::parseHex).toList();
+        this.proxyProtocol = config.proxyProtocolVersion() == 0 ? null
+                : new io.remora.config.UpstreamProxyProtocolConfig(config.proxyProtocolVersion(), false, null, null);
     }
 
     @Override
@@ -40,6 +44,18 @@ final class TcpProbe implements Probe {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         boolean[] decided = {false};
         var f = Connector.connect(checker, host, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                // The check's own header is payload: after the transport socket's (TLS, an
+                // upstream_proxy_protocol header), first of what the check writes. With no
+                // downstream it is what Envoy sends: version 1 with this connection's addresses,
+                // version 2 the LOCAL command, so no host TLVs.
+                if (proxyProtocol != null) {
+                    ctx.pipeline().addBefore(ctx.name(), "hc-proxy-protocol",
+                            new io.remora.upstream.ProxyProtocolWriter(proxyProtocol, List.of(), null, () -> { }));
+                }
+            }
+
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 try {

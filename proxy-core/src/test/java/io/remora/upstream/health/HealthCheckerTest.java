@@ -376,4 +376,83 @@ class HealthCheckerTest {
             server.shutdownNow();
         }
     }
+
+    /** initial_metadata goes on the check's request headers, as Envoy's gRPC checker sends it. */
+    @Test
+    void grpcCheckSendsTheInitialMetadata() throws Exception {
+        AtomicReference<String> tenant = new AtomicReference<>();
+        io.grpc.Metadata.Key<String> key = io.grpc.Metadata.Key.of("x-tenant", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+        ServerServiceDefinition health = ServerServiceDefinition.builder("grpc.health.v1.Health")
+                .addMethod(CHECK, ServerCalls.asyncUnaryCall((req, obs) -> {
+                    obs.onNext(new byte[] {0x08, 1});
+                    obs.onCompleted();
+                })).build();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(io.grpc.ServerInterceptors.intercept(health, new io.grpc.ServerInterceptor() {
+                    @Override
+                    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call,
+                            io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, A> next) {
+                        tenant.set(headers.get(key));
+                        return next.startCall(call, headers);
+                    }
+                })).build().start();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            HealthCheckConfig.Grpc grpc = new HealthCheckConfig.Grpc("", "", List.of(new HeaderMutation.HeaderValueOption(
+                    "x-tenant", "blue", HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD, false)));
+            Cluster c = cluster(cm, server.getPort(), config(1, 1, null, grpc));
+            await("SERVING passes", only(c)::isHealthy);
+            assertEquals("blue", tenant.get());
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    /**
+     * proxy_protocol_config: the header goes ahead of the payload, as Envoy's TCP checker writes
+     * it: version 1 names the check connection's own addresses (source: its local end), version 2
+     * is the LOCAL command.
+     */
+    @Test
+    void tcpCheckSendsAProxyProtocolHeaderFirst() throws Exception {
+        for (int version : new int[] {1, 2}) {
+            List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                Thread t = new Thread(() -> {
+                    while (!ss.isClosed()) {
+                        try (Socket s = ss.accept()) {
+                            InputStream in = s.getInputStream();
+                            byte[] head = version == 1
+                                    ? in.readNBytes(("PROXY TCP4 127.0.0.1 127.0.0.1 " + s.getPort() + " "
+                                    + ss.getLocalPort() + "\r\n").length())
+                                    : in.readNBytes(16);
+                            String expected = version == 1 ? "PROXY TCP4 127.0.0.1 127.0.0.1 " + s.getPort() + " "
+                                    + ss.getLocalPort() + "\r\n"
+                                    : "0d0a0d0a000d0a515549540a20000000";
+                            String got = version == 1 ? new String(head, StandardCharsets.US_ASCII)
+                                    : java.util.HexFormat.of().formatHex(head);
+                            seen.add(got);
+                            if (got.equals(expected)
+                                    && new String(in.readNBytes(4), StandardCharsets.US_ASCII).equals("PING")) {
+                                seen.add("matched");
+                                s.getOutputStream().write("PONG".getBytes(StandardCharsets.US_ASCII));
+                                s.getOutputStream().flush();
+                                s.setSoTimeout(1000);
+                                in.read();
+                            }
+                        } catch (Exception e) {
+                            // next connection
+                        }
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+                try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+                    HealthCheckConfig.Tcp tcp = new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47"), version);
+                    Cluster c = cluster(cm, ss.getLocalPort(), config(1, 1, null, tcp));
+                    await("v" + version + " header then PING passes", only(c)::isHealthy);
+                    assertTrue(seen.contains("matched"), "v" + version + " headers seen: " + seen);
+                }
+            }
+        }
+    }
 }

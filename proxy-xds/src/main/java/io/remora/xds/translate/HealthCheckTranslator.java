@@ -80,8 +80,7 @@ final class HealthCheckTranslator {
         HealthCheckConfig.Checker checker = switch (h.getHealthCheckerCase()) {
             case HTTP_HEALTH_CHECK -> http(h.getHttpHealthCheck(), path.field("http_health_check"));
             case TCP_HEALTH_CHECK -> tcp(h.getTcpHealthCheck(), path.field("tcp_health_check"));
-            case GRPC_HEALTH_CHECK -> new HealthCheckConfig.Grpc(h.getGrpcHealthCheck().getServiceName(),
-                    h.getGrpcHealthCheck().getAuthority());
+            case GRPC_HEALTH_CHECK -> grpc(h.getGrpcHealthCheck(), path.field("grpc_health_check"));
             case CUSTOM_HEALTH_CHECK -> custom(h.getCustomHealthCheck(), path.field("custom_health_check"), clusterOptions, ctx);
             default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check, custom_health_check is required");
         };
@@ -193,7 +192,23 @@ final class HealthCheckTranslator {
         for (int i = 0; i < c.getReceiveCount(); i++) {
             receive.add(hex(c.getReceive(i), path.field("receive").index(i)));
         }
-        return new HealthCheckConfig.Tcp(send, List.copyOf(receive));
+        int proxyProtocol = 0;
+        if (c.hasProxyProtocolConfig()) {
+            proxyProtocol = switch (c.getProxyProtocolConfig().getVersion()) {
+                case V1 -> 1;
+                case V2 -> 2;
+                default -> throw path.field("proxy_protocol_config").field("version").error("unknown PROXY protocol version");
+            };
+        }
+        return new HealthCheckConfig.Tcp(send, List.copyOf(receive), proxyProtocol);
+    }
+
+    private static HealthCheckConfig.Grpc grpc(HealthCheck.GrpcHealthCheck c, FieldPath path) {
+        List<HeaderMutation.HeaderValueOption> metadata = new ArrayList<>();
+        for (int i = 0; i < c.getInitialMetadataCount(); i++) {
+            metadata.add(HeaderTranslator.option(c.getInitialMetadata(i), path.field("initial_metadata").index(i)));
+        }
+        return new HealthCheckConfig.Grpc(c.getServiceName(), c.getAuthority(), metadata);
     }
 
     private static String hex(HealthCheck.Payload p, FieldPath path) {

@@ -25,6 +25,12 @@ final class ProxyProtocolTranslator {
         FieldPath tp = path.field("typed_config");
         ProxyProtocol p = typed ? Protos.unpack(f.getTypedConfig(), ProxyProtocol.class, tp)
                 : ProxyProtocol.getDefaultInstance();
+        if (!p.getStatPrefix().isEmpty()) {
+            // Envoy counts found/disallowed/error per version under proxy_proto.<stat_prefix>.;
+            // Remora's listener filter keeps no proxy_proto stats, so there is nothing to prefix.
+            ctx.warnOnce("proxy_protocol.stat_prefix", "proxy_protocol listener filter stat_prefix is ignored:"
+                    + " Remora emits no proxy_proto.* stats; first at " + tp.field("stat_prefix"));
+        }
         Set<Integer> disallowed = new HashSet<>();
         for (int i = 0; i < p.getDisallowedVersionsCount(); i++) {
             switch (p.getDisallowedVersions(i)) {

@@ -254,6 +254,12 @@ public final class TracingTranslator {
         }
         boolean alwaysOn = alwaysOn(o, path, ctx);
         String serviceName = o.getServiceName().isEmpty() ? "unknown_service:envoy" : o.getServiceName();
+        if (o.getResourceDetectorsCount() > 0) {
+            // Envoy merges the detected attributes (OTEL_RESOURCE_ATTRIBUTES, Dynatrace files, the
+            // host's name) into every span's resource; Remora's carry service.name only.
+            ctx.warnOnce("tracing.otel.resource_detectors", "OpenTelemetry resource_detectors are not supported:"
+                    + " span resources carry service.name only; ignoring " + path.field("resource_detectors"));
+        }
         if (o.hasHttpService()) {
             return otlpHttp(o, serviceName, alwaysOn, path.field("http_service"), ctx);
         }

@@ -53,4 +53,19 @@ class ProxyProtocolTranslationTest {
         assertTrue(load(filter.replace("PASS", "{}")).model().listeners().get(0).proxyProtocol().passAllTlvs(),
                 "INCLUDE_ALL is the default");
     }
+
+    /** Remora keeps no proxy_proto.* stats, so a stat_prefix is named in a warning, not dropped silently. */
+    @Test
+    void statPrefixIsWarnedAbout() {
+        LoadedBootstrap b = load("""
+                - name: envoy.filters.listener.proxy_protocol
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+                    stat_prefix: edge
+                """);
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains(
+                "static_resources.listeners[0].listener_filters[0].typed_config.stat_prefix")), b.warnings().toString());
+        assertTrue(load("- name: envoy.filters.listener.proxy_protocol").warnings().stream()
+                .noneMatch(w -> w.contains("stat_prefix")));
+    }
 }

@@ -150,6 +150,38 @@ class ResilienceTranslationTest {
         return assertThrows(TranslationException.class, () -> load(ROUTE + cluster));
     }
 
+    /** tcp_health_check proxy_protocol_config and grpc_health_check initial_metadata reach the checkers. */
+    @Test
+    void tcpProxyProtocolAndGrpcInitialMetadataTranslate() {
+        String checks = """
+                  - name: c
+                    load_assignment: { cluster_name: c }
+                    health_checks:
+                    - { timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,
+                        tcp_health_check: { proxy_protocol_config: { version: V2 } } }
+                    - { timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,
+                        tcp_health_check: { proxy_protocol_config: {} } }
+                    - { timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,
+                        grpc_health_check: { initial_metadata: [{ header: { key: X-Tenant, value: blue } }] } }
+                """;
+        List<HealthCheckConfig> hcs = load(ROUTE + checks).clusters().get("c").healthChecks();
+        assertEquals(2, assertInstanceOf(HealthCheckConfig.Tcp.class, hcs.get(0).checker()).proxyProtocolVersion());
+        assertEquals(1, assertInstanceOf(HealthCheckConfig.Tcp.class, hcs.get(1).checker()).proxyProtocolVersion(),
+                "V1 is the default version");
+        var md = assertInstanceOf(HealthCheckConfig.Grpc.class, hcs.get(2).checker()).initialMetadata();
+        assertEquals("x-tenant", md.get(0).key());
+        assertEquals("blue", md.get(0).value());
+        var e = refused("""
+                  - name: c
+                    load_assignment: { cluster_name: c }
+                    health_checks:
+                    - { timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,
+                        grpc_health_check: { initial_metadata: [{ header: { value: v } }] } }
+                """);
+        assertEquals("static_resources.clusters[0].health_checks[0].grpc_health_check.initial_metadata[0].header.key",
+                e.path());
+    }
+
     @Test
     void badValuesAreRefusedWithTheirFieldPath() {
         String head = """

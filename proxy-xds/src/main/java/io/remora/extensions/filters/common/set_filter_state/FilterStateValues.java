@@ -26,8 +26,11 @@ public record FilterStateValues(List<Value> values) {
      * @param format      the text format
      * @param readOnly    later filters may not replace it
      * @param skipIfEmpty an empty value is not stored
+     * @param sharing     {@code shared_with_upstream}: whether it goes with the upstream connection
+     *                    (an internal listener's), and on from there (TRANSITIVE) or not (ONCE)
      */
-    public record Value(String key, String factoryKey, String format, boolean readOnly, boolean skipIfEmpty) {
+    public record Value(String key, String factoryKey, String format, boolean readOnly, boolean skipIfEmpty,
+                        FilterState.Sharing sharing) {
     }
 
     public FilterStateValues {
@@ -47,9 +50,18 @@ public record FilterStateValues(List<Value> values) {
             }
             String format = AccessLogTranslator.textFormat(v.getFormatString(), p.field("format_string"));
             out.add(new Value(v.getObjectKey(), v.getFactoryKey().isEmpty() ? v.getObjectKey() : v.getFactoryKey(),
-                    format, v.getReadOnly(), v.getSkipIfEmpty()));
+                    format, v.getReadOnly(), v.getSkipIfEmpty(), sharing(v, p.field("shared_with_upstream"))));
         }
         return new FilterStateValues(out);
+    }
+
+    private static FilterState.Sharing sharing(FilterStateValue v, FieldPath p) {
+        return switch (v.getSharedWithUpstream()) {
+            case NONE -> FilterState.Sharing.NONE;
+            case ONCE -> FilterState.Sharing.SHARED_WITH_UPSTREAM_CONNECTION_ONCE;
+            case TRANSITIVE -> FilterState.Sharing.SHARED_WITH_UPSTREAM_CONNECTION;
+            default -> throw p.error("unknown value " + v.getSharedWithUpstreamValue());
+        };
     }
 
     /** The compiled runtime: formats each value and stores it in the given filter state. */
@@ -79,7 +91,7 @@ public record FilterStateValues(List<Value> values) {
                     continue;
                 }
                 state.set(v.key(), new StringObject(s), v.readOnly()
-                        ? FilterState.Mutability.READ_ONLY : FilterState.Mutability.MUTABLE);
+                        ? FilterState.Mutability.READ_ONLY : FilterState.Mutability.MUTABLE, v.sharing());
             }
         }
     }

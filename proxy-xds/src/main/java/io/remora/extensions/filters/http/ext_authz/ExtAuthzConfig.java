@@ -24,6 +24,8 @@ import java.util.List;
  *                               response of its status on the routed cluster (upstream_rq_&lt;code&gt;...)
  * @param emitFilterStateStats   {@code emit_filter_state_stats}: an {@link ExtAuthzLoggingInfo} under the
  *                               filter's name in the request's filter state
+ * @param filterMetadata         {@code filter_metadata}, or null: carried by that same object, which is then
+ *                               made even without {@code emit_filter_state_stats} (as Envoy's)
  */
 public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllow, boolean failureModeAllowHeaderAdd,
                              int statusOnError, BufferSettings withRequestBody, boolean clearRouteCache,
@@ -33,7 +35,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                              boolean includePeerCertificate, boolean includeTlsSession,
                              List<String> routeMetadataContextNamespaces, HeaderMutationChecker mutationRules,
                              boolean validateMutations, boolean encodeRawHeaders, boolean ingestDynamicMetadata,
-                             boolean chargeClusterResponseStats, boolean emitFilterStateStats)
+                             boolean chargeClusterResponseStats, boolean emitFilterStateStats,
+                             com.google.protobuf.Struct filterMetadata)
         implements HttpFilterConfig {
 
     public static final String NAME = "envoy.filters.http.ext_authz";
@@ -82,6 +85,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private boolean ingestDynamicMetadata = true;
         private boolean chargeClusterResponseStats = true;
         private boolean emitFilterStateStats;
+        private com.google.protobuf.Struct filterMetadata;
 
         private Builder(AuthzServiceConfig service) {
             this.service = service;
@@ -182,6 +186,11 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
             return this;
         }
 
+        public Builder filterMetadata(com.google.protobuf.Struct v) {
+            filterMetadata = v;
+            return this;
+        }
+
         public Builder validateMutations(boolean v) {
             validateMutations = v;
             return this;
@@ -192,7 +201,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                     withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, denyAtDisable,
                     allowedHeaders, disallowedHeaders, statPrefix, includePeerCertificate, includeTlsSession,
                     routeMetadataContextNamespaces, mutationRules, validateMutations, encodeRawHeaders,
-                    ingestDynamicMetadata, chargeClusterResponseStats, emitFilterStateStats);
+                    ingestDynamicMetadata, chargeClusterResponseStats, emitFilterStateStats, filterMetadata);
         }
     }
 }

@@ -84,7 +84,8 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                 .encodeRawHeaders(e.getEncodeRawHeaders())
                 .ingestDynamicMetadata(!e.hasEnableDynamicMetadataIngestion() || e.getEnableDynamicMetadataIngestion().getValue())
                 .chargeClusterResponseStats(!e.hasChargeClusterResponseStats() || e.getChargeClusterResponseStats().getValue())
-                .emitFilterStateStats(e.getEmitFilterStateStats());
+                .emitFilterStateStats(e.getEmitFilterStateStats())
+                .filterMetadata(e.hasFilterMetadata() ? e.getFilterMetadata() : null);
         if (e.getEmitFilterStateStats() && e.hasGrpcService()) {
             ctx.warnOnce("ext_authz:filter_state_bytes", "ext_authz emit_filter_state_stats: Remora records latency_us;"
                     + " the gRPC call's wire bytes (bytesSent, bytesReceived) are not measured and read as absent,"

@@ -153,7 +153,7 @@ final class ExtAuthzFilter implements StreamFilter {
 
     /** Asks the service; true when the answer already came and lets the request through. */
     private boolean startCheck() {
-        if (config.emitFilterStateStats()) {
+        if (config.emitFilterStateStats() || config.filterMetadata() != null) {
             loggingInfo = loggingInfo();
             callStartNanos = System.nanoTime();
         }
@@ -173,7 +173,8 @@ final class ExtAuthzFilter implements StreamFilter {
     private ExtAuthzLoggingInfo loggingInfo() {
         io.remora.network.FilterState fs = cb.filterState();
         if (fs.get(cb.filterName()) == null) {
-            fs.set(cb.filterName(), new ExtAuthzLoggingInfo(), io.remora.network.FilterState.Mutability.MUTABLE);
+            fs.set(cb.filterName(), new ExtAuthzLoggingInfo(config.filterMetadata()),
+                    io.remora.network.FilterState.Mutability.MUTABLE);
         }
         ExtAuthzLoggingInfo info = fs.get(cb.filterName(), ExtAuthzLoggingInfo.class);
         if (info == null) {
@@ -277,7 +278,8 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         inFlight = null;
         state = State.COMPLETE;
-        if (loggingInfo != null) {
+        // As Envoy: only emit_filter_state_stats records the call; filter_metadata alone leaves the object bare.
+        if (loggingInfo != null && config.emitFilterStateStats()) {
             loggingInfo.latency((System.nanoTime() - callStartNanos) / 1000);
         }
         if (!d.dynamicMetadata().isEmpty() && config.ingestDynamicMetadata()) {

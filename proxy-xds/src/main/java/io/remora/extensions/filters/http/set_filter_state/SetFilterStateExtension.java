@@ -42,8 +42,20 @@ public final class SetFilterStateExtension implements HttpFilterExtension<SetFil
     @Override
     public SetFilterStateConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
         Config c = config == null ? Config.getDefaultInstance() : config.unpack(Config.class, path);
-        return new SetFilterStateConfig(FilterStateValues.translate(c.getOnRequestHeadersList(),
-                path.field("on_request_headers")));
+        FilterStateValues values = FilterStateValues.translate(c.getOnRequestHeadersList(),
+                path.field("on_request_headers"));
+        for (int i = 0; i < values.values().size(); i++) {
+            // Remora's pooled HTTP upstream connections are not keyed by a request's objects, so only
+            // a connection made for this one request (a terminated CONNECT's tunnel) gets them.
+            if (values.values().get(i).sharing() != io.remora.network.FilterState.Sharing.NONE) {
+                ctx.warnOnce("set_filter_state:shared_with_upstream", "HTTP set_filter_state shared_with_upstream"
+                        + " reaches only the upstream connection of a terminated CONNECT tunnel, not pooled HTTP"
+                        + " upstream connections (the network filter's reach tcp_proxy's); first at "
+                        + path.field("on_request_headers").index(i).field("shared_with_upstream"));
+                break;
+            }
+        }
+        return new SetFilterStateConfig(values);
     }
 
     @Override

@@ -61,13 +61,14 @@ class ExtAuthzTranslationTest {
     void rawHeadersAndMetadataIngestion() {
         var model = new BootstrapLoader().loadString(yaml(GRPC + "\nencode_raw_headers: true\n"
                 + "enable_dynamic_metadata_ingestion: false\ncharge_cluster_response_stats: false\n"
-                + "emit_filter_state_stats: true\n", ROUTE), "ext_authz.yaml").model();
+                + "emit_filter_state_stats: true\nfilter_metadata: { team: edge }\n", ROUTE), "ext_authz.yaml").model();
         var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
         ExtAuthzConfig c = (ExtAuthzConfig) hcm.httpFilters().get(0).config();
         assertTrue(c.encodeRawHeaders());
         assertFalse(c.ingestDynamicMetadata());
         assertFalse(c.chargeClusterResponseStats());
         assertTrue(c.emitFilterStateStats());
+        assertEquals("edge", c.filterMetadata().getFieldsOrThrow("team").getStringValue());
         var defaults = (HttpConnectionManagerConfig) new BootstrapLoader().loadString(yaml(GRPC, ROUTE), "d.yaml")
                 .model().listeners().get(0).filterChains().get(0).filters().get(0);
         ExtAuthzConfig d = (ExtAuthzConfig) defaults.httpFilters().get(0).config();
@@ -75,6 +76,7 @@ class ExtAuthzTranslationTest {
         assertTrue(d.ingestDynamicMetadata(), "Envoy ingests the service's dynamic metadata by default");
         assertTrue(d.chargeClusterResponseStats(), "Envoy's default");
         assertFalse(d.emitFilterStateStats());
+        assertEquals(null, d.filterMetadata());
     }
 
     @Test
