@@ -19,8 +19,12 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
 
     /** What the codec does when the connection idles out or drains. */
     interface Codec {
-        /** HTTP/1.1: close (now if idle); HTTP/2: GOAWAY, close when the last stream ends. */
+        /** HTTP/1.1: close after the next response; HTTP/2: GOAWAY, close when the last stream ends. */
         void startDrain();
+
+        /** The server shuts down: a connection with no request in progress closes now. */
+        default void closeIfIdle() {
+        }
 
         void onIdleTimeout();
 
@@ -305,6 +309,14 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         if (!draining && !closed) {
             draining = true;
             codec.startDrain();
+        }
+    }
+
+    /** The server shuts down: drain, and close now if no request is in progress. */
+    void drainForShutdown() {
+        drain();
+        if (!closed) {
+            codec.closeIfIdle();
         }
     }
 

@@ -266,6 +266,17 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         // it; idle connections are left to the listener's drain time.
     }
 
+    /**
+     * At shutdown an idle keep-alive connection would hold the exit for the whole drain time;
+     * one with a request begun (even a partial head) is left to finish it.
+     */
+    @Override
+    public void closeIfIdle() {
+        if (!h2cUpgraded && current == null && !decoder.removed() && decoder.betweenRequests()) {
+            closeAfterFlush();
+        }
+    }
+
     /** The guard's timer, no rescale hook of its own on the connection (one object less each). */
     @Override
     public void onTimerScaleChanged() {

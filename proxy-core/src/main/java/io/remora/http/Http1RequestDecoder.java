@@ -35,6 +35,11 @@ final class Http1RequestDecoder {
         this.parser = new Http1Parser(true, maxHeadBytes, maxHeadBytes, listener);
     }
 
+    /** No byte of a next request has arrived (nor waits unparsed). */
+    boolean betweenRequests() {
+        return guard == null && parser.buffered() == 0;
+    }
+
     /** Whether the decoder left: what is read now is not HTTP/1.1 any more. */
     boolean removed() {
         return removed;

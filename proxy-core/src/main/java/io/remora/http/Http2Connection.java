@@ -314,6 +314,15 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
     }
 
+    /** At shutdown a connection with no stream open gets its final GOAWAY and closes now. */
+    @Override
+    public void closeIfIdle() {
+        if (cx.activeStreams == 0) {
+            sendGoAway();
+            maybeCloseAfterDrain();
+        }
+    }
+
     private void sendGoAway() {
         if (!goAwaySent && ctx != null && ctx.channel().isActive()) {
             goAwaySent = true;

@@ -190,6 +190,16 @@ public final class HttpConnectionManager implements NetworkFilter {
         }));
     }
 
+    @Override
+    public void startShutdownDrain() {
+        draining = true;
+        overload.onEachWorker(w -> w.forEachConnection(t -> {
+            if (t instanceof ConnectionContext cx && cx.hcm == this) {
+                cx.drainForShutdown();
+            }
+        }));
+    }
+
     /** Connections currently open (for tests and admin). */
     int connectionCount() {
         return open.get();

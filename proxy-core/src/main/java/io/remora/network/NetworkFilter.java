@@ -22,4 +22,12 @@ public interface NetworkFilter {
      */
     default void startDrain() {
     }
+
+    /**
+     * As {@link #startDrain}, for a server that shuts down: connections with nothing in progress
+     * (an idle HTTP keep-alive) close now instead of holding the exit for the drain time.
+     */
+    default void startShutdownDrain() {
+        startDrain();
+    }
 }

@@ -335,7 +335,7 @@ public final class Server implements AutoCloseable {
                 chains.addAll(al.runtime.chains());
             }
         }
-        chains.forEach(ServerDrain::startDrain);
+        chains.forEach(ServerDrain::startShutdownDrain);
         ServerDrain.awaitConnections(registry, stats, start, drainTime);
         long connectionsLeft = registry.activeConnections();
         long requestsLeft = stats.activeRequests();

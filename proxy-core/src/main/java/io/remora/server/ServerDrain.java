@@ -28,6 +28,15 @@ final class ServerDrain {
         }
     }
 
+    /** As {@link #startDrain}, for the server's shutdown: idle connections close now. */
+    static void startShutdownDrain(FilterChainRuntime fc) {
+        try {
+            fc.filter().startShutdownDrain();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "startShutdownDrain failed", e);
+        }
+    }
+
     /** A chain a config update replaced: draining now, its connections closed after {@code drainTime}. */
     static void drainThenClose(EventLoopGroup workers, FilterChainRuntime fc, Duration drainTime) {
         startDrain(fc);

@@ -3,12 +3,15 @@ package io.remora.e2e;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** SIGTERM: stop accepting, let the in-flight request finish, exit 0. */
+/** SIGTERM: stop accepting, let the in-flight request finish, exit 0; idle connections do not hold the exit. */
 class DrainE2ETest {
 
     @Test
@@ -73,5 +76,77 @@ class DrainE2ETest {
                 later.shutdownNow();
             }
         }
+    }
+
+    @Test
+    void idleKeepAlivesCloseAtShutdownWhileABegunRequestFinishes() throws Exception {
+        try (TestUpstream up = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok"))) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), """
+                    - match: { prefix: "/" }
+                      route: { cluster: up }
+                    """, Bootstraps.cluster("up", false, null, up.port()));
+            ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx128m"), "--drain-time-s", "120");
+            try (Socket h1 = new Socket("127.0.0.1", port); Socket partial = new Socket("127.0.0.1", port);
+                 Socket h2 = new Socket("127.0.0.1", port)) {
+                for (Socket s : List.of(h1, partial, h2)) {
+                    s.setSoTimeout(20_000);
+                }
+                h1.getOutputStream().write("GET /a HTTP/1.1\r\nhost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String first = readResponse(h1.getInputStream());
+                assertTrue(first.startsWith("HTTP/1.1 200") && !first.contains("connection: close"), first);
+                h2.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                h2.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // empty SETTINGS
+                partial.getOutputStream().write("GET /b HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(300); // the partial head and the HTTP/2 preface are read before the signal
+
+                proxy.process().destroy(); // SIGTERM
+                // The idle HTTP/1.1 connection is closed at once; HTTP/2 gets its final GOAWAY, then the close.
+                assertEquals(-1, h1.getInputStream().read());
+                assertTrue(goAwayBeforeEnd(h2.getInputStream()), "an idle HTTP/2 connection gets a GOAWAY");
+                // A head already begun is answered, with connection: close.
+                partial.getOutputStream().write("host: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String late = readResponse(partial.getInputStream());
+                assertTrue(late.startsWith("HTTP/1.1 200") && late.contains("connection: close"), late);
+                // Nothing is left open: no wait for the 120 s drain time.
+                assertTrue(proxy.process().waitFor(20, TimeUnit.SECONDS), "idle connections held the exit");
+                assertEquals(0, proxy.process().exitValue(), proxy.log());
+                assertTrue(proxy.log().contains("every connection finished"), proxy.log());
+            } finally {
+                proxy.close();
+            }
+        }
+    }
+
+    /** One HTTP/1.1 response with a content-length body, as text. */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                return head.toString();
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return head + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
+    }
+
+    /** Reads HTTP/2 frames until the connection ends; whether a GOAWAY came. */
+    private static boolean goAwayBeforeEnd(InputStream in) throws IOException {
+        boolean goAway = false;
+        byte[] header;
+        while ((header = in.readNBytes(9)).length == 9) {
+            int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | (header[2] & 0xff);
+            goAway |= header[3] == 7;
+            in.readNBytes(length);
+        }
+        return goAway;
     }
 }
