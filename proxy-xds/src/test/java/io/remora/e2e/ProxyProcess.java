@@ -31,6 +31,9 @@ public final class ProxyProcess implements AutoCloseable {
     /** Generous: a loaded 2-core machine starts a JVM and reads Envoy's descriptors slowly. */
     static final long READY_TIMEOUT_SECONDS = Long.getLong("remora.e2e.readySeconds", 120);
 
+    /** The proxies' JIT stops at C1 unless {@code -Dremora.e2e.c2=true} (or the test picks its own level). */
+    private static final boolean C1_ONLY = !Boolean.getBoolean("remora.e2e.c2");
+
     /** One admin answer. */
     public record AdminResponse(int status, String body) {
     }
@@ -134,6 +137,11 @@ public final class ProxyProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(launch.prefix());
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
+        if (C1_ONLY && jvmArgs.stream().noneMatch(a -> a.startsWith("-XX:TieredStopAtLevel="))) {
+            // A test's proxy lives seconds: C2 would spend the start-up's CPU compiling for a peak
+            // it never reaches, on the same two cores as the test and its peers.
+            cmd.add("-XX:TieredStopAtLevel=1");
+        }
         if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dio.netty.leakDetection.level="))) {
             cmd.add("-Dio.netty.leakDetection.level=paranoid");
         }
