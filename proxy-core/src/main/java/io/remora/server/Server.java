@@ -336,6 +336,7 @@ public final class Server implements AutoCloseable {
             }
         }
         chains.forEach(ServerDrain::startShutdownDrain);
+        clusterManager.drainPoolsForShutdown();
         ServerDrain.awaitConnections(registry, stats, start, drainTime);
         long connectionsLeft = registry.activeConnections();
         long requestsLeft = stats.activeRequests();

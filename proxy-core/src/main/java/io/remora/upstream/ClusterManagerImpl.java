@@ -126,6 +126,19 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         return clusters.values();
     }
 
+    /**
+     * The server shuts down: every HTTP pool closes its idle connections now and each busy one
+     * after its request. An idle pooled connection to one of this proxy's own listeners (a CONNECT
+     * tunnel, an internal hop) would otherwise hold that listener's drain to its deadline.
+     */
+    public void drainPoolsForShutdown() {
+        for (Cluster c : all()) {
+            for (Host h : c.hosts()) {
+                h.healthFailure.drainPools();
+            }
+        }
+    }
+
     @Override
     public DnsCache dnsCache(io.remora.config.DnsCacheConfig config) {
         return dnsCaches.get(config);
