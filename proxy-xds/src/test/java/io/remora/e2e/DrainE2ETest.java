@@ -37,15 +37,21 @@ class DrainE2ETest {
                 TestUpstream.send(ctx, req, 200, "finished");
                 req.release();
             }, 1500, TimeUnit.MILLISECONDS);
-        })) {
+        }); TestUpstream quick = TestUpstream.text("quick")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), """
+                    - match: { prefix: "/quick" }
+                      route: { cluster: quick }
                     - match: { prefix: "/" }
                       route: { cluster: slow }
-                    """, Bootstraps.cluster("slow", false, null, up.port()));
+                    """, Bootstraps.cluster("slow", false, null, up.port()) + "\n"
+                    + Bootstraps.cluster("quick", false, null, quick.port()));
             ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx128m"), "--drain-time-s", "10");
             try {
+                // Leaves an idle pooled connection to the quick upstream.
+                assertEquals(200, Curl.get(port, "/quick").status());
+                assertEquals(1, quick.connections.get());
                 // HTTP/1.1: JDK 17's client fails every open stream on any GOAWAY, even Envoy's
                 // graceful first one (the HCM's HTTP/2 drain has its own test with a Netty client).
                 CompletableFuture<HttpResponse<String>> inFlight = HttpClient.newBuilder()
@@ -65,6 +71,11 @@ class DrainE2ETest {
                     }
                 }
                 assertTrue(refused, "listener still accepting after SIGTERM");
+                // The pools drain at once: the idle upstream connection closes while the slow request is still in flight.
+                while (quick.closed.get() == 0 && !inFlight.isDone()) {
+                    Thread.sleep(20);
+                }
+                assertEquals(1, quick.closed.get(), "the idle upstream connection outlived the in-flight request");
                 HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
                 assertEquals(200, r.statusCode());
                 assertEquals("finished", r.body());
