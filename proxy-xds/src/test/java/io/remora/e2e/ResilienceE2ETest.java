@@ -201,7 +201,7 @@ class ResilienceE2ETest {
                 await("recovered host takes traffic", Duration.ofSeconds(5), () -> bad.traffic.get() > after + 10);
                 load.close();
                 assertEquals(0, load.failed.get(), "failed requests: " + load.failures);
-                assertTrue(load.ok.get() > 100, "load ran: " + load.ok.get());
+                assertTrue(load.ok.get() > 20, "load ran: " + load.ok.get());
                 String log = Files.readString(events);
                 assertTrue(log.contains("\"action\":\"EJECT\"") && log.contains("\"type\":\"CONSECUTIVE_5XX\"")
                         && log.contains("\"cluster_name\":\"od\"")
