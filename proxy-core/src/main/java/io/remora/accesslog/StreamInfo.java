@@ -253,6 +253,21 @@ public final class StreamInfo extends StreamRequestFacts {
         return seldom == null ? null : seldom.virtualClusterStats;
     }
 
+    /**
+     * The router's route stats of this request (null for a route without stat_prefix, which makes
+     * no holder; a null clears what an earlier route of an internally redirected stream set).
+     */
+    public void routeStats(io.remora.stats.RouteStats stats) {
+        if (stats != null || seldom != null) {
+            seldom().routeStats = stats;
+        }
+    }
+
+    /** The stats of the request's route ({@code vhost.<vh>.route.<stat_prefix>.*}), or null. */
+    public io.remora.stats.RouteStats routeStats() {
+        return seldom == null ? null : seldom.routeStats;
+    }
+
     /** {@code %CONNECTION_TERMINATION_DETAILS%}, or null. */
     public String connectionTerminationDetails() {
         return seldom == null ? null : seldom.connectionTerminationDetails;

@@ -16,6 +16,7 @@ final class StreamInfoSeldom {
     String spanId;
     String virtualClusterName;
     io.remora.stats.VirtualClusterStats virtualClusterStats;
+    io.remora.stats.RouteStats routeStats;
     String connectionTerminationDetails;
     String upstreamTransportFailureReason;
     java.net.SocketAddress upstreamRemoteAddress;

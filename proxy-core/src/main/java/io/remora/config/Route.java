@@ -8,6 +8,8 @@ import java.util.Map;
  * @param decorator the route's {@code decorator} (its tracing operation), or null
  * @param metadata  {@code metadata.filter_metadata} by namespace ({@code %METADATA(ROUTE:...)%},
  *                  tracing's route metadata tags)
+ * @param statPrefix {@code stat_prefix}: keep {@code vhost.<virtual_host>.route.<stat_prefix>.*}
+ *                  router stats for this route; null when unset or empty
  */
 public record Route(
         String name,
@@ -18,9 +20,11 @@ public record Route(
         Map<String, PerFilterConfig> perFilterConfigs,
         Decorator decorator,
         Map<String, Map<String, Object>> metadata,
-        Tracing tracing) {
+        Tracing tracing,
+        String statPrefix) {
 
     public Route {
+        statPrefix = statPrefix == null || statPrefix.isEmpty() ? null : statPrefix;
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
         metadata = metadata == null ? Map.of() : metadata;
     }
@@ -43,6 +47,12 @@ public record Route(
         public Tracing {
             customTags = java.util.List.copyOf(customTags);
         }
+    }
+
+    public Route(String name, RouteMatch match, RouteAction action, HeaderMutation requestHeaders,
+                 HeaderMutation responseHeaders, Map<String, PerFilterConfig> perFilterConfigs, Decorator decorator,
+                 Map<String, Map<String, Object>> metadata, Tracing tracing) {
+        this(name, match, action, requestHeaders, responseHeaders, perFilterConfigs, decorator, metadata, tracing, null);
     }
 
     public Route(String name, RouteMatch match, RouteAction action, HeaderMutation requestHeaders,

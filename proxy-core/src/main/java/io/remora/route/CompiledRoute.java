@@ -63,6 +63,8 @@ final class CompiledRoute implements RouteEntry {
     private final RetryHeaderMatchers retryHeaders;
     /** The virtual host's, shared by its routes; null when it has none. */
     private final CompiledVirtualCluster[] virtualClusters;
+    /** Bound on first use, so compiling a route table needs no stats registry; unused without stat_prefix. */
+    private volatile io.remora.stats.RouteStats routeStats;
 
     CompiledRoute(RouteConfiguration config, Route route, VirtualHost vh, HeaderMutator vhRequest,
                   HeaderMutator vhResponse, HeaderMutator globalRequest, HeaderMutator globalResponse,
@@ -268,6 +270,20 @@ final class CompiledRoute implements RouteEntry {
     @Override
     public CompiledVirtualCluster virtualCluster(Http2Headers headers) {
         return CompiledVirtualCluster.select(virtualClusters, headers);
+    }
+
+    @Override
+    public io.remora.stats.RouteStats routeStats(io.remora.stats.StatsRegistry registry) {
+        String prefix = route.statPrefix();
+        if (prefix == null) {
+            return null;
+        }
+        io.remora.stats.RouteStats s = routeStats;
+        if (s == null) {
+            s = registry.route(virtualHost.name(), prefix);
+            routeStats = s;
+        }
+        return s;
     }
 
     @Override

@@ -67,6 +67,14 @@ public interface RouteEntry {
         return null;
     }
 
+    /**
+     * The route's {@code vhost.<virtual_host>.route.<stat_prefix>.*} stats, or null when it has
+     * no stat_prefix (the common case: one null check per request).
+     */
+    default io.remora.stats.RouteStats routeStats(io.remora.stats.StatsRegistry registry) {
+        return null;
+    }
+
     /** That policy's header matchers (a compiled route keeps them compiled; this default compiles). */
     default RetryHeaderMatchers retryHeaderMatchers() {
         return RetryHeaderMatchers.of(retryPolicy());

@@ -154,7 +154,8 @@ public final class StatNames {
      * {@code ratelimit.<stat_prefix>.<stat>}, connection_limit's
      * {@code connection_limit.<stat_prefix>.<stat>}, the bandwidth limit's
      * {@code <stat_prefix>.http_bandwidth_limit.<stat>}, a virtual cluster's
-     * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}, the HTTP cache's
+     * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}, a route's
+     * {@code vhost.<virtual_host>.route.<stat_prefix>.<stat>}, the HTTP cache's
      * {@code cache.event.cache_label.<label>.event_type.<event>}; null for any other meter.
      */
     private static String filterScope(Meter.Id id, String rest) {
@@ -162,6 +163,10 @@ public final class StatNames {
         String vhost = id.getTag(VirtualClusterStats.VIRTUAL_HOST_TAG);
         if (vcluster != null && vhost != null && rest.startsWith("vhost_vcluster_")) {
             return "vhost." + vhost + ".vcluster." + vcluster + "." + rest.substring("vhost_vcluster_".length());
+        }
+        String route = id.getTag(RouteStats.ROUTE_TAG);
+        if (route != null && vhost != null && rest.startsWith("vhost_route_")) {
+            return "vhost." + vhost + ".route." + route + "." + rest.substring("vhost_route_".length());
         }
         if (rest.startsWith("http_fault_")) {
             String hcm = id.getTag(HttpConnManagerStats.TAG);

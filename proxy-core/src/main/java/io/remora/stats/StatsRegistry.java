@@ -25,6 +25,7 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, TcpProxyStats> tcp = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, UdpProxyStats> udp = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, UdpClusterStats> udpClusters = new ConcurrentHashMap<>();
+    private final ConcurrentMap<java.util.List<String>, RouteStats> routes = new ConcurrentHashMap<>();
     private final ConcurrentMap<java.util.List<String>, VirtualClusterStats> virtualClusters =
             new ConcurrentHashMap<>();
     private final ServerStats server;
@@ -157,6 +158,16 @@ public final class StatsRegistry {
         recentLookups.record("vhost." + virtualHost + ".vcluster." + virtualCluster);
         return virtualClusters.computeIfAbsent(java.util.List.of(virtualHost, virtualCluster),
                 k -> new VirtualClusterStats(registry, virtualHost, virtualCluster));
+    }
+
+    /**
+     * A route's {@code vhost.<virtual_host>.route.<stat_prefix>.*} stats; one object per pair, so
+     * routes of a virtual host with the same stat_prefix (and later route tables) share them.
+     */
+    public RouteStats route(String virtualHost, String statPrefix) {
+        recentLookups.record("vhost." + virtualHost + ".route." + statPrefix);
+        return routes.computeIfAbsent(java.util.List.of(virtualHost, statPrefix),
+                k -> new RouteStats(registry, virtualHost, statPrefix));
     }
 
     /** The stats of a listener, by Envoy's listener label (stat_prefix, or address as {@code 0.0.0.0_15001}). */

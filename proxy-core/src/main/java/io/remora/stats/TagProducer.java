@@ -56,6 +56,8 @@ public final class TagProducer {
             {"envoy.virtual_host", "^vhost\\.((.*?)\\.)"},
             {"envoy.mongo_prefix", "^mongo\\.((.*?)\\.)"},
             {"envoy.rds_route_config", "^http(?=\\.).*?\\.rds\\.((.*?)\\.)\\w+?$"},
+            // Envoy's tokenized "vhost.*.route.$.**": the route's stat_prefix, one token.
+            {"envoy.route", "^vhost\\.[^.]+\\.route\\.(([^.]+)\\.)"},
             {"envoy.worker_id", "^listener_manager\\.((worker_\\d+)\\.)"},
     };
 

@@ -258,6 +258,24 @@ class FilterStatNamesTest {
                 io.micrometer.core.instrument.Tag.of("envoy.virtual_host", "shop")), x.tags());
     }
 
+    @Test
+    void routeStatsLiveUnderTheirVirtualHost() {
+        assertEquals("vhost.shop.route.checkout.upstream_rq_timeout", name("envoy_vhost_route_upstream_rq_timeout",
+                RouteStats.VIRTUAL_HOST_TAG, "shop", RouteStats.ROUTE_TAG, "checkout"));
+        assertEquals("vhost.shop.route.checkout.upstream_rq_503", name("envoy_vhost_route_upstream_rq",
+                RouteStats.VIRTUAL_HOST_TAG, "shop", RouteStats.ROUTE_TAG, "checkout", StatNames.RESPONSE_CODE, "503"));
+    }
+
+    /** Envoy's tokenized {@code vhost.*.route.$.**}: the same labels as the meters are registered with. */
+    @Test
+    void envoysDefaultTagsTakeRouteStatPrefixesApartAsRegistered() {
+        TagProducer.Extracted x = new TagProducer(true, java.util.List.of())
+                .produce("vhost.shop.route.checkout.upstream_rq_retry");
+        assertEquals("vhost.route.upstream_rq_retry", x.name());
+        assertEquals(java.util.List.of(io.micrometer.core.instrument.Tag.of("envoy.virtual_host", "shop"),
+                io.micrometer.core.instrument.Tag.of("envoy.route", "checkout")), x.tags());
+    }
+
     /** Envoy's Fluentd access logger and tracer count in a scope of their stat_prefix. */
     @Test
     void fluentdAccessLogStatsHaveTheirPrefixScope() {

@@ -138,10 +138,14 @@ final class Hedging {
             return;
         }
         VirtualClusterStats vcs = r.info.virtualClusterStats();
+        io.remora.stats.RouteStats rs = r.info.routeStats();
         for (UpstreamRequest t : h.earlier) {
             r.stats.upstreamRqTimeout.increment();
             if (vcs != null) {
                 vcs.upstreamRqTimeout.increment();
+            }
+            if (rs != null) {
+                rs.upstreamRqTimeout.increment();
             }
             // Its outlier timeout was reported at its per-try timeout already.
             t.host.stats.rqTimeout.increment();

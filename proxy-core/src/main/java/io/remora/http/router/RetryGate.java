@@ -3,6 +3,7 @@ package io.remora.http.router;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.stats.ClusterStats;
+import io.remora.stats.RouteStats;
 import io.remora.stats.VirtualClusterStats;
 import io.remora.upstream.Cluster;
 
@@ -43,9 +44,13 @@ final class RetryGate {
             return Verdict.NO;
         }
         VirtualClusterStats vcs = cb.streamInfo().virtualClusterStats();
+        RouteStats rs = cb.streamInfo().routeStats();
         if (retry.retriesDone >= retry.maxRetries) {
             if (vcs != null) {
                 vcs.upstreamRqRetryLimitExceeded.increment();
+            }
+            if (rs != null) {
+                rs.upstreamRqRetryLimitExceeded.increment();
             }
             if (RetryLog.enabled()) {
                 RetryLog.log(cb, "retry limit exceeded (" + cause + "): " + retry.retriesDone + " of "
@@ -59,6 +64,9 @@ final class RetryGate {
             if (vcs != null) {
                 vcs.upstreamRqRetryOverflow.increment();
             }
+            if (rs != null) {
+                rs.upstreamRqRetryOverflow.increment();
+            }
             if (RetryLog.enabled()) {
                 RetryLog.log(cb, "retry overflow (" + cause + "): cluster '" + cluster.name()
                         + "' max_retries circuit breaker is open");
@@ -70,6 +78,9 @@ final class RetryGate {
         stats.upstreamRqRetry.increment();
         if (vcs != null) {
             vcs.upstreamRqRetry.increment();
+        }
+        if (rs != null) {
+            rs.upstreamRqRetry.increment();
         }
         this.cause = cause;
         return Verdict.YES;

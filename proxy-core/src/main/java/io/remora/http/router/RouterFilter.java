@@ -119,6 +119,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             // As Envoy: chosen once the cluster is known, from the request before the route's rewrites.
             info.virtualCluster(vc.name(), vc.stats(cb.serverContext().stats()));
         }
+        info.routeStats(route.routeStats(cb.serverContext().stats()));
         java.util.List<String> strict = shared.config().strictCheckHeaders();
         if (!strict.isEmpty() && !StrictHeaderChecks.pass(this, headers, strict)) {
             return FilterStatus.STOP_ITERATION;
@@ -311,7 +312,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
     /**
      * Envoy's chargeUpstreamCode: the response-code stats of the cluster (plain, internal or external,
-     * canary) and the virtual cluster, unless the router's dynamic stats are off or the request is a
+     * canary), the virtual cluster's and the route's, unless the router's dynamic stats are off or the request is a
      * health check. {@code host} and {@code responseHeaders} may be null (a local reply).
      */
     void chargeUpstreamCode(int status, io.remora.upstream.Host host, Http2Headers responseHeaders) {
@@ -324,6 +325,10 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         io.remora.stats.VirtualClusterStats vcs = info.virtualClusterStats();
         if (vcs != null) {
             vcs.response(status);
+        }
+        io.remora.stats.RouteStats rs = info.routeStats();
+        if (rs != null) {
+            rs.response(status);
         }
     }
 

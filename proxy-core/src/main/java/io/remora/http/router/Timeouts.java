@@ -159,6 +159,10 @@ final class Timeouts {
         if (vcs != null) {
             vcs.upstreamRqTimeout.increment();
         }
+        io.remora.stats.RouteStats rs = r.info.routeStats();
+        if (rs != null) {
+            rs.upstreamRqTimeout.increment();
+        }
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, "upstream timeout");
         }

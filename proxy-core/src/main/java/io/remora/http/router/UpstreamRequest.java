@@ -78,6 +78,10 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (vcs != null) {
             vcs.upstreamRqTotal.increment();
         }
+        io.remora.stats.RouteStats rs = router.info.routeStats();
+        if (rs != null) {
+            rs.upstreamRqTotal.increment();
+        }
         cluster.stats().upstreamRqActive.incrementAndGet();
         host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;

@@ -155,14 +155,23 @@ final class UpstreamResponse {
         }
         VirtualClusterStats vcs = r.info.virtualClusterStats();
         if (vcs != null) {
-            if (timed) {
-                vcs.upstreamRqTime.record(millis);
-            }
-            if (retrySucceeded) {
-                vcs.upstreamRqRetrySuccess.increment();
-            }
+            charge(vcs, timed, millis, retrySucceeded);
+        }
+        io.remora.stats.RouteStats rs = r.info.routeStats();
+        if (rs != null) {
+            charge(rs, timed, millis, retrySucceeded);
         }
         r.finish();
+    }
+
+    /** A completed response's time and retry success, as Envoy charges a virtual cluster and a route. */
+    private static void charge(io.remora.stats.VhostRequestStats s, boolean timed, long millis, boolean retrySucceeded) {
+        if (timed) {
+            s.upstreamRqTime.record(millis);
+        }
+        if (retrySucceeded) {
+            s.upstreamRqRetrySuccess.increment();
+        }
     }
 
     /**

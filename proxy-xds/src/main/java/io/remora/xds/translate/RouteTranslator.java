@@ -61,7 +61,7 @@ public final class RouteTranslator {
                     Protos.bool(r.getDecorator().hasPropagate(), r.getDecorator().getPropagate(), true));
         }
         return new Route(r.getName(), match, action, req, resp, perFilter, decorator,
-                Protos.filterMetadata(r.getMetadata()), TracingTranslator.route(r, path));
+                Protos.filterMetadata(r.getMetadata()), TracingTranslator.route(r, path), r.getStatPrefix());
     }
 
     /** Fields Remora does not build, refused or warned about rather than silently ignored. */
@@ -70,10 +70,6 @@ public final class RouteTranslator {
         if (r.getMatch().getFilterStateCount() > 0) {
             // A condition left out would widen the route to requests Envoy sends elsewhere.
             throw path.field("match").field("filter_state").error("matching on filter state is not supported");
-        }
-        if (!r.getStatPrefix().isEmpty()) {
-            ctx.warnOnce("route.stat_prefix", "route stat_prefix is not supported (first at "
-                    + path.field("stat_prefix") + "): no vhost.<vhost>.route.<stat_prefix>.* stats are kept");
         }
         if (r.getRoute().getPriority() == io.envoyproxy.envoy.config.core.v3.RoutingPriority.HIGH) {
             // Envoy sends such requests through the cluster's HIGH circuit breakers and their own

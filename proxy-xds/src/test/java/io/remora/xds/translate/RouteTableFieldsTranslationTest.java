@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,7 +125,7 @@ class RouteTableFieldsTranslationTest {
     }
 
     @Test
-    void filterStateMatchersAreRefusedAndStatPrefixWarned() {
+    void filterStateMatchersAreRefused() {
         var e = assertThrows(TranslationException.class, () -> translate("""
                 virtual_hosts:
                 - name: v
@@ -134,14 +135,21 @@ class RouteTableFieldsTranslationTest {
                     route: { cluster: c }
                 """, TranslationContext.lenient()));
         assertEquals("route_config.virtual_hosts[0].routes[0].match.filter_state", e.path());
+    }
+
+    @Test
+    void aStatPrefixIsKeptWithoutWarningAndAnEmptyOneIsNone() {
         TranslationContext ctx = TranslationContext.lenient();
-        translate("""
+        var rc = translate("""
                 virtual_hosts:
                 - name: v
                   domains: [ a ]
-                  routes: [ { match: { prefix: / }, stat_prefix: orders, route: { cluster: c } } ]
+                  routes:
+                  - { match: { prefix: /o }, stat_prefix: orders, route: { cluster: c } }
+                  - { match: { prefix: / }, stat_prefix: "", route: { cluster: c } }
                 """, ctx);
-        assertTrue(ctx.warnings().toString().contains("route_config.virtual_hosts[0].routes[0].stat_prefix"),
-                ctx.warnings().toString());
+        assertEquals("orders", rc.virtualHosts().get(0).routes().get(0).statPrefix());
+        assertEquals(null, rc.virtualHosts().get(0).routes().get(1).statPrefix());
+        assertFalse(ctx.warnings().toString().contains("stat_prefix"), ctx.warnings().toString());
     }
 }
