@@ -26,18 +26,14 @@ class ZoneCodeStatsE2ETest {
     static ProxyProcess proxy;
     static final Map<String, Integer> PORTS = Map.of("http", ProxyProcess.freePort());
 
+    /** {@link Bootstraps#cluster}'s STATIC cluster, its endpoints in locality zone {@code zone}. */
     static String zoned(String name, String zone, int port) {
-        return """
-                - name: %s
-                  type: STATIC
-                  connect_timeout: 1s
-                  load_assignment:
-                    cluster_name: %s
-                    endpoints:
-                    - locality: { region: us-west, zone: %s }
-                      lb_endpoints:
-                      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                """.formatted(name, name, zone, port);
+        String plain = Bootstraps.cluster(name, false, null, port);
+        String zoned = plain.replace("    - lb_endpoints:\n", "    - locality: { zone: " + zone + " }\n      lb_endpoints:\n");
+        if (zoned.equals(plain)) {
+            throw new IllegalStateException("Bootstraps.cluster changed shape: " + plain);
+        }
+        return zoned;
     }
 
     @BeforeAll
