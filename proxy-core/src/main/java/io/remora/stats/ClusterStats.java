@@ -68,6 +68,8 @@ public final class ClusterStats {
     /** Upstream request time in milliseconds, with Envoy's histogram buckets. */
     public final DistributionSummary upstreamRqTime;
     private final ResponseCodeCounters codes;
+    /** {@code zone.<local zone>.<upstream zone>.*}: charged only when the node names its zone. */
+    public final ZoneCodeStats zones;
     private final MeterRegistry registry;
     private final String name;
     private final TcpStatsMeters.OnFirstUse tcpStats;
@@ -119,6 +121,7 @@ public final class ClusterStats {
         upstreamRqTime = DistributionSummary.builder("envoy_cluster_upstream_rq_time").tag(TAG, name)
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
         codes = new ResponseCodeCounters(r, "envoy_cluster_upstream_rq", io.micrometer.core.instrument.Tags.of(TAG, name));
+        zones = new ZoneCodeStats(r, name);
     }
 
     private Counter c(String metric) {

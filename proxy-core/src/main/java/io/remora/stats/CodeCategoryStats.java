@@ -9,7 +9,8 @@ import io.micrometer.core.instrument.Tags;
  * One of Envoy's code-stat categories of a cluster, {@code cluster.<name>.<category>.*} with
  * category {@code internal}, {@code external} or {@code canary}: what CodeStatsImpl's
  * writeCategory and chargeResponseTiming charge there ({@code upstream_rq_completed},
- * {@code upstream_rq_<N>xx}, {@code upstream_rq_<code>}, {@code upstream_rq_time}).
+ * {@code upstream_rq_<N>xx}, {@code upstream_rq_<code>}, {@code upstream_rq_time}). The
+ * {@code zone.<from>.<to>} pairs of {@link ZoneCodeStats} share this shape.
  */
 public final class CodeCategoryStats {
     static final String INTERNAL = "internal";
@@ -21,8 +22,13 @@ public final class CodeCategoryStats {
     private final DistributionSummary time;
 
     CodeCategoryStats(MeterRegistry r, String cluster, String category) {
+        this(r, cluster, category, Tags.empty());
+    }
+
+    /** @param extra tags besides the cluster's (a zone pair's zones) */
+    CodeCategoryStats(MeterRegistry r, String cluster, String category, Tags extra) {
         String prefix = "envoy_cluster_" + category + "_upstream_rq";
-        Tags tags = Tags.of(ClusterStats.TAG, cluster);
+        Tags tags = Tags.of(ClusterStats.TAG, cluster).and(extra);
         completed = Counter.builder(prefix + "_completed").tags(tags).register(r);
         codes = new ResponseCodeCounters(r, prefix, tags);
         time = DistributionSummary.builder(prefix + "_time").tags(tags)

@@ -70,7 +70,8 @@ public final class ExportedNames {
         String dotted = StatNames.envoyName(id);
         if (producer == null || !id.getName().startsWith("envoy_")) {
             TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);
-            return new Exported(id.getName(), id.getTags(), dotted, StatNames.envoyTemplate(id), x.name(), x.tags());
+            Meter.Id shown = ZoneCodeStats.exported(id);
+            return new Exported(shown.getName(), shown.getTags(), dotted, StatNames.envoyTemplate(id), x.name(), x.tags());
         }
         TagProducer.Extracted x = producer.produce(dotted);
         List<Tag> labels = new ArrayList<>(x.tags().size());

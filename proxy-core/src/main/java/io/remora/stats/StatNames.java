@@ -81,7 +81,9 @@ public final class StatNames {
     public static String envoyTemplate(Meter.Id id) {
         java.util.List<io.micrometer.core.instrument.Tag> tags = new java.util.ArrayList<>();
         for (io.micrometer.core.instrument.Tag t : id.getTags()) {
-            tags.add(io.micrometer.core.instrument.Tag.of(t.getKey(), "<" + t.getKey() + ">"));
+            // A zone pair is part of the family's name (no label), so its HELP names the zones.
+            tags.add(ZoneCodeStats.isZoneTag(t.getKey()) ? t
+                    : io.micrometer.core.instrument.Tag.of(t.getKey(), "<" + t.getKey() + ">"));
         }
         return envoyName(id.replaceTags(tags));
     }
@@ -96,6 +98,10 @@ public final class StatNames {
         String code = id.getTag(RESPONSE_CODE);
         if (code != null) {
             rest = rest + "_" + code;
+        }
+        String zoned = ZoneCodeStats.dottedName(id, rest);
+        if (zoned != null) {
+            return zoned;
         }
         String accessLogPrefix = id.getTag(ACCESS_LOG_PREFIX_TAG);
         if (accessLogPrefix != null) {

@@ -72,29 +72,57 @@ final class TcpUpstreamAttempts {
                             s.info.originalSource(), null, null, proxyProtocolData(cluster, downstream, s))));
             return;
         }
+        open(s, cluster, h);
+    }
+
+    /**
+     * A session that waited for the per-host connection limit ({@link TcpHostSlots}) tries its
+     * host again: a connection of this worker to it closed.
+     */
+    static void resume(TcpProxySession s, Cluster cluster, Host h) {
+        open(s, cluster, h);
+    }
+
+    /** The circuit breakers, then a connection of the session's own to {@code h}. */
+    private static void open(TcpProxySession s, Cluster cluster, Host h) {
+        Channel downstream = s.downstream;
         if (!cluster.limits().tryAcquireConnection()) {
+            // As Envoy's tcp_proxy, before the pool: the pool would queue the session behind
+            // connections that may never be released.
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_OVERFLOW);
+            s.clusterStats.upstreamCxOverflow.increment();
             downstream.close();
             return;
+        }
+        boolean perHost = cluster.config().options().limitsConnectionsPerHost();
+        if (perHost) {
+            TcpHostSlots.Outcome o = TcpHostSlots.acquire(s, cluster, h);
+            if (o != TcpHostSlots.Outcome.CONNECT) {
+                cluster.limits().connections.decrementAndGet(); // a waiting session holds no connection
+                if (o == TcpHostSlots.Outcome.PENDING_OVERFLOW) {
+                    pendingOverflow(s);
+                }
+                return;
+            }
         }
         attempt(s, h);
         h.activeConnections.incrementAndGet();
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
-        Channel ch = filter.connector.connectAny(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream)
+        Channel ch = s.filter.connector.connectAny(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream)
                         .withProxyProtocol(proxyProtocolData(cluster, downstream, s)),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {
                         // With happy eyeballs the attempt that won may not be the first one.
                         handler.channel(channel);
-                        channel.closeFuture().addListener(c -> released(cluster, h));
+                        channel.closeFuture().addListener(c -> released(cluster, h, perHost));
                         connected(s, handler, h);
                     }
 
                     @Override
                     public void onFailure(Channel channel, Throwable cause, boolean tls) {
-                        released(cluster, h); // the channel, if any, is closed already
+                        released(cluster, h, perHost); // the channel, if any, is closed already
                         failed(s, cause, h);
                     }
                 });
@@ -124,9 +152,28 @@ final class TcpUpstreamAttempts {
                 io.remora.network.FilterState.existing(downstream), s.info, s.filter.config.proxyProtocolTlvs()) : null;
     }
 
-    private static void released(Cluster cluster, Host h) {
+    private static void released(Cluster cluster, Host h, boolean perHost) {
         h.activeConnections.decrementAndGet();
         cluster.limits().connections.decrementAndGet();
+        if (perHost) {
+            TcpHostSlots.release(cluster, h);
+        }
+    }
+
+    /**
+     * Envoy's pool failed the stream with Overflow (max_pending_requests): tcp_proxy takes it as a
+     * local close while connecting, so another attempt follows while max_connect_attempts allows.
+     */
+    private static void pendingOverflow(TcpProxySession s) {
+        s.attempts++;
+        s.streamInfo.attemptCount = s.attempts;
+        if (s.attempts < s.filter.maxConnectAttempts) {
+            connect(s);
+        } else {
+            s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+            s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
+            s.downstream.close();
+        }
     }
 
     /** The upstream is up (connected, or the tunnel answered 2xx): counted, described, then the relay starts. */

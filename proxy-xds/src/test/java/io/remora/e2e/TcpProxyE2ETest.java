@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Raw TCP through tcp_proxy to an echo server: every byte back, and half-close honoured. */
@@ -240,6 +241,47 @@ class TcpProxyE2ETest {
      * One tcp_proxy listener (stat prefix and cluster named {@code prefix}) with these extra fields,
      * its cluster with {@code clusterFields} (or null) over these ports.
      */
+    /**
+     * {@code circuit_breakers.per_host_thresholds.max_connections: 1}, one worker: as Envoy's TCP
+     * pool, a second session counts {@code upstream_cx_overflow} and waits, its bytes held, until
+     * the first session's upstream connection closes; then it connects.
+     */
+    @Test
+    void perHostMaxConnectionsHoldsTheSecondSessionUntilTheFirstCloses() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            TcpEcho.serve(echo);
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = bootstrap(admin, port, "capped", "",
+                    "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n", echo.getLocalPort());
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
+                 Socket second = new Socket()) {
+                Socket first = new Socket("127.0.0.1", port);
+                first.setSoTimeout(10_000);
+                assertEquals("one", roundTrip(first, "one"));
+
+                second.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+                second.getOutputStream().write("two".getBytes());
+                second.setSoTimeout(700);
+                assertThrows(java.net.SocketTimeoutException.class, () -> second.getInputStream().read(),
+                        "the second session must wait for the host's only connection");
+                assertEquals(1.0, proxy.metric("envoy_cluster_upstream_cx_overflow{envoy_cluster_name=\"capped\"}"));
+                assertEquals(1.0, proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"capped\"}"));
+
+                first.close();
+                second.setSoTimeout(10_000);
+                byte[] back = new DataInputStream(second.getInputStream()).readNBytes(3);
+                assertEquals("two", new String(back));
+                assertEquals(2.0, proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"capped\"}"));
+            }
+        }
+    }
+
+    private static String roundTrip(Socket s, String text) throws Exception {
+        s.getOutputStream().write(text.getBytes());
+        return new String(new DataInputStream(s.getInputStream()).readNBytes(text.length()));
+    }
+
     private static String bootstrap(int admin, int port, String prefix, String fields, String clusterFields,
                                     int... upstreamPorts) {
         return """

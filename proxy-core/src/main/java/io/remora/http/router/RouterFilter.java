@@ -322,6 +322,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
         stats.response(status, !(c.suppressGrpcRequestFailureCodeStats() && isGrpc(requestHeaders)),
                 CodeStatCategory.internal(requestHeaders), CodeStatCategory.canary(host, responseHeaders));
+        ZoneCodeCharge.response(this, status, host);
         io.remora.stats.VirtualClusterStats vcs = info.virtualClusterStats();
         if (vcs != null) {
             vcs.response(status);

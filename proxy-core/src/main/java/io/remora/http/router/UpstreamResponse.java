@@ -148,6 +148,7 @@ final class UpstreamResponse {
         if (timed) {
             // The canary here is the host's alone: Envoy's timing reads no response header.
             r.stats.responseTime(millis, CodeStatCategory.internal(r.requestHeaders), a.host.canary());
+            ZoneCodeCharge.time(r, millis, a.host);
         }
         boolean retrySucceeded = r.info.attemptCount > 1 && status < 500;
         if (retrySucceeded) {
