@@ -29,13 +29,15 @@ class RoutePriorityE2ETest {
     @RegisterExtension
     static final E2EStack stack = new E2EStack();
     static ProxyProcess proxy;
-    /** Holds requests to /held until a test releases them. */
+    /** Holds every request until a test releases it. */
     static TestUpstream slow;
     /** Answers at once; counts the connections the proxy opens to it. */
     static TestUpstream quick;
     /** Answers at once; its cluster caps HIGH connections per host at 1. */
     static TestUpstream capped;
     static final ConcurrentLinkedQueue<Runnable> HELD = new ConcurrentLinkedQueue<>();
+    /** The capped upstream's held requests. */
+    static final ConcurrentLinkedQueue<Runnable> CAPPED_HELD = new ConcurrentLinkedQueue<>();
     static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -46,7 +48,7 @@ class RoutePriorityE2ETest {
         quick = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "quick"));
         capped = stack.upstream((ctx, req, n) -> {
             if (req.uri().contains("/held")) {
-                HELD.add(() -> ctx.executor().execute(() -> TestUpstream.send(ctx, req, 200, "released")));
+                CAPPED_HELD.add(() -> ctx.executor().execute(() -> TestUpstream.send(ctx, req, 200, "released")));
             } else {
                 TestUpstream.send(ctx, req, 200, "capped");
             }
@@ -86,9 +88,9 @@ class RoutePriorityE2ETest {
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void releaseAll() {
+    private static void releaseAll(ConcurrentLinkedQueue<Runnable> held) {
         Runnable r;
-        while ((r = HELD.poll()) != null) {
+        while ((r = held.poll()) != null) {
             r.run();
         }
     }
@@ -116,7 +118,7 @@ class RoutePriorityE2ETest {
         assertEquals(503, highOverflow.statusCode(), "HIGH's max_requests is 5");
         assertTrue(highOverflow.body().contains("overflow"), highOverflow.body());
         assertEquals(2.0, proxy.stat("cluster.limits.upstream_rq_pending_overflow"), "one counter for the cluster");
-        releaseAll();
+        releaseAll(HELD);
         for (CompletableFuture<HttpResponse<String>> f : held) {
             assertEquals("released", f.get().body());
         }
@@ -142,20 +144,20 @@ class RoutePriorityE2ETest {
     @Test
     void highPerHostThresholdsCapHighConnections() throws Exception {
         CompletableFuture<HttpResponse<String>> first = send("/high/capped/held/0");
-        HostHealthFailureE2ETest.await("the first high request at the upstream", () -> HELD.size() == 1);
+        HostHealthFailureE2ETest.await("the first high request at the upstream", () -> CAPPED_HELD.size() == 1);
         CompletableFuture<HttpResponse<String>> second = send("/high/capped/held/1");
         // The host's one HIGH connection is busy and the cap allows no second: the request waits.
         HostHealthFailureE2ETest.await("the second high request pending",
                 () -> proxy.stat("cluster.capped.upstream_cx_overflow") >= 1.0);
-        assertEquals(1, HELD.size());
+        assertEquals(1, CAPPED_HELD.size());
         assertEquals(1, capped.connections.get());
         // DEFAULT has no per-host cap here.
         assertEquals("capped", send("/capped/plain").get().body());
         assertEquals(2, capped.connections.get());
-        releaseAll();
+        releaseAll(CAPPED_HELD);
         assertEquals("released", first.get().body());
-        HostHealthFailureE2ETest.await("the second high request served", () -> HELD.size() == 1);
-        releaseAll();
+        HostHealthFailureE2ETest.await("the second high request served", () -> CAPPED_HELD.size() == 1);
+        releaseAll(CAPPED_HELD);
         assertEquals("released", second.get().body());
         assertEquals(2, capped.connections.get(), "the second high request took the first one's connection");
     }

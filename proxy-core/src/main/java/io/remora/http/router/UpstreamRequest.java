@@ -93,7 +93,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         Cancellable c;
         if (router.tunnel != null && router.tunnel.terminate) {
             c = TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
-                    host, source, cb.filterState(), proxy, this);
+                    host, source, cb.filterState(), proxy, router.action.highPriority(), this);
         } else {
             ConnectionPool pool = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
                     router.protocolFor(cluster), PoolOptions.forRequest(source, router.info.filterState(), proxy,
