@@ -31,10 +31,11 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
     /** The DEFAULT priority's limits and, with its own counters, the HIGH priority's. */
     public ResourceLimits(CircuitBreakers thresholds, CircuitBreakers highThresholds) {
         this.thresholds = thresholds;
-        this.high = new ResourceLimits(highThresholds, (ResourceLimits) null);
+        this.high = new ResourceLimits(highThresholds, true);
     }
 
-    private ResourceLimits(CircuitBreakers thresholds, ResourceLimits none) {
+    /** The HIGH priority's own instance: it is its own {@link #priority}(true). */
+    private ResourceLimits(CircuitBreakers thresholds, boolean highPriority) {
         this.thresholds = thresholds;
         this.high = this;
     }
