@@ -3,8 +3,8 @@ package io.remora.config;
 /**
  * A cluster's host set, warming and stats options beside its main config.
  *
- * @param highCircuitBreakers          the HIGH priority's {@code circuit_breakers} thresholds: routes
- *                                     are never HIGH here, so they only feed its gauges
+ * @param highCircuitBreakers          the HIGH priority's {@code circuit_breakers} thresholds, which
+ *                                     requests of {@code priority: HIGH} routes draw from
  * @param ignoreNewHostsUntilFirstHc   {@code common_lb_config.ignore_new_hosts_until_first_hc}: a new
  *                                     host of a health-checked cluster counts for nothing in the
  *                                     balancing (not even the panic threshold) until checked once
@@ -26,13 +26,16 @@ package io.remora.config;
  *                                     stats pages print each host's stats
  * @param happyEyeballs                {@code upstream_connection_options.happy_eyeballs_config}: the
  *                                     order a host's several addresses are tried in
+ * @param highMaxConnectionsPerHost    as maxConnectionsPerHost, the HIGH priority's: it caps the
+ *                                     connections HIGH pools open to a host
  */
 public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, boolean ignoreNewHostsUntilFirstHc,
                              boolean closeConnectionsOnHostSetChange, boolean trackTimeoutBudgets,
                              boolean trackRequestResponseSizes, boolean waitForWarmOnInit,
                              int maxConnectionsPerHost, java.time.Duration cleanupInterval,
                              boolean lrsServerSelf, java.util.List<String> lrsReportEndpointMetrics,
-                             boolean perEndpointStats, HappyEyeballsConfig happyEyeballs) {
+                             boolean perEndpointStats, HappyEyeballsConfig happyEyeballs,
+                             int highMaxConnectionsPerHost) {
 
     /** Envoy's default ORIGINAL_DST cleanup_interval. */
     public static final java.time.Duration DEFAULT_CLEANUP_INTERVAL = java.time.Duration.ofSeconds(5);
@@ -50,6 +53,11 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
     /** Whether per-host connection limits apply (per_host_thresholds set max_connections). */
     public boolean limitsConnectionsPerHost() {
         return maxConnectionsPerHost != Integer.MAX_VALUE;
+    }
+
+    /** The per-host connection cap of a priority: {@link Integer#MAX_VALUE} for none. */
+    public int maxConnectionsPerHost(boolean high) {
+        return high ? highMaxConnectionsPerHost : maxConnectionsPerHost;
     }
 
     public static Builder builder() {
@@ -70,6 +78,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
         private java.util.List<String> lrsReportEndpointMetrics = java.util.List.of();
         private boolean perEndpointStats;
         private HappyEyeballsConfig happyEyeballs = HappyEyeballsConfig.DEFAULT;
+        private int highMaxConnectionsPerHost = Integer.MAX_VALUE;
 
         private Builder() {
         }
@@ -109,6 +118,11 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return this;
         }
 
+        public Builder highMaxConnectionsPerHost(int v) {
+            highMaxConnectionsPerHost = v;
+            return this;
+        }
+
         public Builder cleanupInterval(java.time.Duration v) {
             cleanupInterval = v;
             return this;
@@ -138,7 +152,7 @@ public record ClusterOptions(ClusterConfig.CircuitBreakers highCircuitBreakers, 
             return new ClusterOptions(highCircuitBreakers, ignoreNewHostsUntilFirstHc, closeConnectionsOnHostSetChange,
                     trackTimeoutBudgets, trackRequestResponseSizes, waitForWarmOnInit, maxConnectionsPerHost,
                     cleanupInterval, lrsServerSelf, lrsReportEndpointMetrics, perEndpointStats,
-                    happyEyeballs);
+                    happyEyeballs, highMaxConnectionsPerHost);
         }
     }
 }

@@ -37,6 +37,8 @@ import com.google.re2j.Pattern;
  *                           {@link #NO_REQUEST_BUFFER_LIMIT}
  * @param grpcTimeoutOffset  subtracted from the grpc-timeout header's timeout under maxGrpcTimeout;
  *                           null for none
+ * @param highPriority       {@code priority: HIGH}: the request takes the cluster's HIGH circuit
+ *                           breakers and connection pools
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -63,7 +65,8 @@ public record ForwardAction(
         HedgePolicy hedgePolicy,
         io.remora.matching.UriTemplateRewrite pathTemplateRewrite,
         int requestBufferLimit,
-        GrpcTimeoutOffset grpcTimeoutOffset) implements RouteAction {
+        GrpcTimeoutOffset grpcTimeoutOffset,
+        boolean highPriority) implements RouteAction {
 
     /**
      * {@code max_stream_duration.grpc_timeout_header_offset} ({@code afterCap}: taken off the
@@ -92,7 +95,8 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false, null, 503, null, null, null, null, NO_REQUEST_BUFFER_LIMIT, null);
+                includeVhRateLimits, null, false, null, 503, null, null, null, null, NO_REQUEST_BUFFER_LIMIT, null,
+                false);
     }
 
     /** Without rate limits. */
@@ -140,6 +144,7 @@ public record ForwardAction(
         private int clusterNotFoundStatus = 503;
         private Duration maxStreamDuration;
         private GrpcTimeoutOffset grpcTimeoutOffset;
+        private boolean highPriority;
         private InternalRedirectPolicy internalRedirectPolicy;
         private HedgePolicy hedgePolicy;
         private io.remora.matching.UriTemplateRewrite pathTemplateRewrite;
@@ -273,12 +278,17 @@ public record ForwardAction(
             return this;
         }
 
+        public Builder highPriority(boolean v) {
+            highPriority = v;
+            return this;
+        }
+
         public ForwardAction build() {
             return new ForwardAction(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite,
                     hostRewriteHeader, timeout, idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades,
                     hashPolicies, rateLimits, includeVhRateLimits, hostRewritePathRegex, appendXForwardedHost,
                     metadataMatch, clusterNotFoundStatus, maxStreamDuration, internalRedirectPolicy, hedgePolicy,
-                    pathTemplateRewrite, requestBufferLimit, grpcTimeoutOffset);
+                    pathTemplateRewrite, requestBufferLimit, grpcTimeoutOffset, highPriority);
         }
     }
 

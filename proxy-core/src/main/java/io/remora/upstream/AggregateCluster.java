@@ -26,14 +26,13 @@ final class AggregateCluster implements Cluster {
         this.name = config.name();
         this.config = config;
         this.stats = stats;
-        this.limits = new ResourceLimits(ClusterImpl.breakers(config));
+        this.limits = ResourceLimits.of(config);
     }
 
     /** A new config of this aggregate; its members are resolved by the {@link #members} that follows. */
     void update(ClusterConfig next) {
         config = next;
-        limits.thresholds(ClusterImpl.breakers(next));
-        limits.publish(stats, next);
+        limits.configure(next, stats);
     }
 
     /**

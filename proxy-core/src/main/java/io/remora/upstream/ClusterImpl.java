@@ -65,7 +65,7 @@ public final class ClusterImpl implements Cluster {
         this.config = config;
         this.stats = stats;
         this.runtime = runtime;
-        this.limits = new ResourceLimits(breakers(config));
+        this.limits = ResourceLimits.of(config);
         this.originalDstHosts = new OriginalDstHosts(this::config, stats);
         this.resilience = new ClusterResilience(name, stats, runtime, this::hostHealthChanged,
                 this::transportSocketFactory);
@@ -259,8 +259,7 @@ public final class ClusterImpl implements Cluster {
         if (previous == next || !java.util.Objects.equals(previous.upstreamHttpFilters(), next.upstreamHttpFilters())) {
             upstreamHttpFilters = runtime != null ? runtime.upstreamHttpFilters(next) : null;
         }
-        limits.thresholds(breakers(next));
-        limits.publish(stats, next);
+        limits.configure(next, stats);
         stats.track(next.options().trackTimeoutBudgets(), next.options().trackRequestResponseSizes());
         resilience.configure(next, prioritySet.hosts());
         clientSideWeights.configure(next.loadBalancing().clientSideWeights());

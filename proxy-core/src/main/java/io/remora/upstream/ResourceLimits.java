@@ -8,6 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Envoy's circuit breakers for one cluster: counters checked before a connection, a pending
  * request, a request or a retry is started. tryAcquire* returns false on overflow (503 {@code UO}).
+ * One instance per routing priority, as Envoy's ResourceManager per priority: this one is the
+ * DEFAULT priority's and holds the HIGH priority's ({@link #priority}), which a route with
+ * {@code priority: HIGH} draws from instead.
  */
 public final class ResourceLimits implements CircuitBreakerStats.Source {
     private volatile CircuitBreakers thresholds;
@@ -17,23 +20,52 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
     public final AtomicInteger retries = new AtomicInteger();
     /** Connection pools the cluster holds, over every worker (max_connection_pools). */
     public final AtomicInteger connectionPools = new AtomicInteger();
+    /** The HIGH priority's counters; this itself on the HIGH instance. */
+    private final ResourceLimits high;
 
+    /** The DEFAULT priority's limits, with HIGH at Envoy's default thresholds. */
     public ResourceLimits(CircuitBreakers thresholds) {
+        this(thresholds, CircuitBreakers.DEFAULT);
+    }
+
+    /** The DEFAULT priority's limits and, with its own counters, the HIGH priority's. */
+    public ResourceLimits(CircuitBreakers thresholds, CircuitBreakers highThresholds) {
         this.thresholds = thresholds;
+        this.high = new ResourceLimits(highThresholds, true);
     }
 
-    public void thresholds(CircuitBreakers t) {
+    /** The HIGH priority's own instance: it is its own {@link #priority}(true). */
+    private ResourceLimits(CircuitBreakers thresholds, boolean highPriority) {
+        this.thresholds = thresholds;
+        this.high = this;
+    }
+
+    /** This (DEFAULT) priority's limits, or the HIGH priority's when {@code high}. */
+    public ResourceLimits priority(boolean high) {
+        return high ? this.high : this;
+    }
+
+    /** New thresholds for both priorities (a cluster update); the counters carry on. */
+    public void thresholds(CircuitBreakers t, CircuitBreakers highThresholds) {
         this.thresholds = t;
+        high.thresholds = highThresholds;
     }
 
-    /**
-     * Points the cluster's circuit breaker gauges at these counters (the default priority) and at
-     * the HIGH thresholds, which no request here takes (routes are never HIGH): their gauges stay idle.
-     */
-    void publish(io.remora.stats.ClusterStats stats, io.remora.config.ClusterConfig c) {
+    /** A cluster's limits: its config's thresholds per priority. */
+    static ResourceLimits of(io.remora.config.ClusterConfig c) {
+        return new ResourceLimits(ClusterImpl.breakers(c), c.options().highCircuitBreakers());
+    }
+
+    /** Takes a cluster update's thresholds (the counters carry on) and points the gauges at them. */
+    void configure(io.remora.config.ClusterConfig c, io.remora.stats.ClusterStats stats) {
+        thresholds(ClusterImpl.breakers(c), c.options().highCircuitBreakers());
+        publish(stats);
+    }
+
+    /** Points the cluster's circuit breaker gauges at the DEFAULT and HIGH priorities' counters. */
+    private void publish(io.remora.stats.ClusterStats stats) {
         stats.circuitBreakersDefault.bind(this, thresholds.trackRemaining());
-        CircuitBreakers high = c.options().highCircuitBreakers();
-        stats.circuitBreakersHigh.bind(new ResourceLimits(high), high.trackRemaining());
+        stats.circuitBreakersHigh.bind(high, high.thresholds.trackRemaining());
     }
 
     public CircuitBreakers thresholds() {

@@ -36,7 +36,7 @@ final class Attempts {
             r.localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
             return;
         }
-        if (!target.limits().tryAcquireRequest()) {
+        if (!target.limits().priority(r.action.highPriority()).tryAcquireRequest()) {
             target.stats().upstreamRqPendingOverflow.increment();
             r.localReply(503, RouterFilter.RESET_BEFORE_HEADERS + ResetReason.OVERFLOW.text, ResponseFlag.UPSTREAM_OVERFLOW,
                     "upstream_reset_before_response_started{overflow}");

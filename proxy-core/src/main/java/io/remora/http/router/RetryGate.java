@@ -21,6 +21,8 @@ final class RetryGate {
 
     enum Verdict { NO, YES, LIMIT_EXCEEDED }
 
+    /** The route's priority: whose max_retries (or retry budget) the retries draw from. */
+    private final boolean high;
     private boolean held;
     private String cause;
     private ScheduledFuture<?> backoffTimer;
@@ -34,6 +36,10 @@ final class RetryGate {
      * @param replayable the response has not started and the request can be sent again
      * @param cause      what the retry would be for, logged at debug ("503", "reset: connection failure")
      */
+    RetryGate(boolean high) {
+        this.high = high;
+    }
+
     Verdict admit(RetryState retry, boolean wanted, boolean replayable, String cause, DecoderFilterCallbacks cb,
                   Cluster cluster, ClusterStats stats, boolean responseStarted) {
         if (retry == null || !wanted || !replayable) {
@@ -59,7 +65,7 @@ final class RetryGate {
             return Verdict.LIMIT_EXCEEDED;
         }
         release(cluster);
-        if (!cluster.limits().tryAcquireRetry()) {
+        if (!cluster.limits().priority(high).tryAcquireRetry()) {
             stats.upstreamRqRetryOverflow.increment();
             if (vcs != null) {
                 vcs.upstreamRqRetryOverflow.increment();
@@ -146,7 +152,7 @@ final class RetryGate {
     void release(Cluster cluster) {
         if (held) {
             held = false;
-            cluster.limits().retries.decrementAndGet();
+            cluster.limits().priority(high).retries.decrementAndGet();
         }
     }
 }

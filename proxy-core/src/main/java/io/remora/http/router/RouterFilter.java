@@ -374,7 +374,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     /** Made at the first retry decision: most streams never need one. */
     RetryGate retryGate() {
         if (retryGate == null) {
-            retryGate = new RetryGate();
+            retryGate = new RetryGate(action.highPriority());
         }
         return retryGate;
     }

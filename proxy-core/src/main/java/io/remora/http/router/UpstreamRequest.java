@@ -89,7 +89,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         ConnectionInfo ci = cb.connection();
         // original_src (the listener's, or the HTTP filter's for this request) binds the downstream's
         // address, filter state may override ALPN, auto_sni names the server, a PROXY header carries
-        // the downstream's addresses: pools keyed by all four.
+        // the downstream's addresses, the route's priority picks HIGH pools: pools keyed by all five.
         io.remora.network.ProxyProtocolData proxy = PoolOptions.proxyProtocolFor(cluster,
                 router.info.filterState(), ci);
         io.remora.network.OriginalSource source = io.remora.network.OriginalSource.forRequest(
@@ -97,10 +97,11 @@ class UpstreamRequest implements UpstreamCallbacks {
         Cancellable c;
         if (router.tunnel != null && router.tunnel.terminate) {
             c = TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
-                    host, source, cb.filterState(), proxy, this);
+                    host, source, cb.filterState(), proxy, router.action.highPriority(), this);
         } else {
             ConnectionPool pool = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
-                    router.protocolFor(cluster), PoolOptions.forRequest(source, router.info.filterState(), proxy));
+                    router.protocolFor(cluster), PoolOptions.forRequest(source, router.info.filterState(), proxy,
+                            router.action.highPriority()));
             if (pool == ConnectionPools.REFUSED) {
                 // max_connection_pools: Envoy's router gets no pool and answers as without a healthy host.
                 release();
@@ -198,7 +199,7 @@ class UpstreamRequest implements UpstreamCallbacks {
             if (tracked != null) {
                 tracked.end(this);
             }
-            cluster.limits().requests.decrementAndGet();
+            cluster.limits().priority(router.action.highPriority()).requests.decrementAndGet();
             cluster.stats().upstreamRqActive.decrementAndGet();
             host.activeRequests.decrementAndGet();
         }

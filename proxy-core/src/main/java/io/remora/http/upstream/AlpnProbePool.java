@@ -93,7 +93,7 @@ final class AlpnProbePool implements ConnectionPool {
         probing = true;
         // The probe is the first connection of the pool it ends up in: counted now, and opened
         // even at the connection limit, as Envoy opens a pool's first connection regardless.
-        cluster.limits().connections.incrementAndGet();
+        cluster.limits().priority(PoolOptions.high(options)).connections.incrementAndGet();
         host.poolConnections.incrementAndGet();
         cluster.stats().upstreamCxTotal.increment();
         host.stats.cxTotal.increment();
@@ -124,7 +124,7 @@ final class AlpnProbePool implements ConnectionPool {
             @Override
             public void onFailure(Channel channel, Throwable cause, boolean tls) {
                 probing = false;
-                cluster.limits().connections.decrementAndGet();
+                cluster.limits().priority(PoolOptions.high(options)).connections.decrementAndGet();
                 host.poolConnections.decrementAndGet();
                 cluster.stats().upstreamCxConnectFail.increment();
                 host.stats.cxConnectFail.increment();

@@ -94,6 +94,7 @@ public final class ConnectionPools {
             UpstreamProtocol known = AlpnProbePool.known(cluster, host);
             protocol = known != null ? known : protocol;
         }
+        // HIGH requests carry options, so their pools are apart from the DEFAULT ones.
         Map<Object, ConnectionPool[]> map = options == null ? POOLS.get() : SOURCED_POOLS.get();
         Object key = options == null ? host : new OptionsKey(host, options);
         ConnectionPool[] pools = map.get(key);
@@ -105,7 +106,8 @@ public final class ConnectionPools {
         ConnectionPool pool = pools[i];
         if (pool == null) {
             // The ALPN probe holds no connection of its own: only the pools it hands to count.
-            if (i != 2 && !cluster.limits().tryAcquireConnectionPool()) {
+            io.remora.upstream.ResourceLimits limits = cluster.limits().priority(PoolOptions.high(options));
+            if (i != 2 && !limits.tryAcquireConnectionPool()) {
                 cluster.stats().upstreamCxPoolOverflow.increment();
                 if (slotsEmpty(pools) && map.get(key) == pools) {
                     map.remove(key);
@@ -118,7 +120,7 @@ public final class ConnectionPools {
                 if (slot[i] == created[0]) {
                     slot[i] = null;
                     if (i != 2) {
-                        cluster.limits().releaseConnectionPool();
+                        limits.releaseConnectionPool();
                     }
                     if (slotsEmpty(slot) && map.get(key) == slot) {
                         map.remove(key);

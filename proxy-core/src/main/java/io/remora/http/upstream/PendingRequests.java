@@ -29,7 +29,7 @@ final class PendingRequests {
         @Override
         public void cancel() {
             if (queue.remove(this)) {
-                ctx.cluster.limits().pendingRequests.decrementAndGet();
+                ctx.limits.pendingRequests.decrementAndGet();
                 cancelled.run();
             }
         }
@@ -40,7 +40,7 @@ final class PendingRequests {
      * request has then been failed with OVERFLOW, as Envoy's pools do.
      */
     Cancellable offer(UpstreamCallbacks callbacks) {
-        if (!ctx.cluster.limits().tryAcquirePending()) {
+        if (!ctx.limits.tryAcquirePending()) {
             ctx.stats().upstreamRqPendingOverflow.increment();
             callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
             return null;
@@ -56,7 +56,7 @@ final class PendingRequests {
         if (e == null) {
             return null;
         }
-        ctx.cluster.limits().pendingRequests.decrementAndGet();
+        ctx.limits.pendingRequests.decrementAndGet();
         return e.callbacks;
     }
 
@@ -67,7 +67,7 @@ final class PendingRequests {
     void shedNewest() {
         Entry e = queue.pollLast();
         if (e != null) {
-            ctx.cluster.limits().pendingRequests.decrementAndGet();
+            ctx.limits.pendingRequests.decrementAndGet();
             e.callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
         }
     }

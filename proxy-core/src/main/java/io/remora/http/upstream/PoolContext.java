@@ -26,6 +26,9 @@ final class PoolContext {
     final Host host;
     final Transport transport;
     final Runnable onIdle;
+    /** The circuit breakers of the pool's routing priority. */
+    final io.remora.upstream.ResourceLimits limits;
+    private final boolean high;
     private List<Host> lastHosts;
     private boolean hostRemoved;
     private ScheduledFuture<?> sweeper;
@@ -46,6 +49,8 @@ final class PoolContext {
         this.host = host;
         this.transport = transport;
         this.onIdle = onIdle;
+        this.high = PoolOptions.high(poolOptions);
+        this.limits = cluster.limits().priority(high);
         this.connector = new UpstreamConnector(transport);
         this.options = (http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1)
                 .with(poolOptions == null ? null : poolOptions.source(),
@@ -182,12 +187,12 @@ final class PoolContext {
      */
     boolean tryAcquireConnection(boolean poolEmpty) {
         ClusterConfig c = cluster.config();
-        if (c.options().limitsConnectionsPerHost() && !poolEmpty
-                && host.poolConnections.get() >= c.options().maxConnectionsPerHost()) {
+        // As Envoy's canCreateConnection: the priority's per-host cap against all the host's connections.
+        if (!poolEmpty && host.poolConnections.get() >= c.options().maxConnectionsPerHost(high)) {
             stats().upstreamCxOverflow.increment();
             return false;
         }
-        if (!cluster.limits().tryAcquireConnection()) {
+        if (!limits.tryAcquireConnection()) {
             stats().upstreamCxOverflow.increment();
             return false;
         }
@@ -205,7 +210,7 @@ final class PoolContext {
         stats().upstreamCxDestroy.increment();
         host.activeConnections.decrementAndGet();
         host.poolConnections.decrementAndGet();
-        cluster.limits().connections.decrementAndGet();
+        limits.connections.decrementAndGet();
     }
 
     void connectFailed(Throwable cause) {
@@ -215,7 +220,7 @@ final class PoolContext {
             stats().upstreamCxConnectTimeout.increment();
         }
         host.poolConnections.decrementAndGet();
-        cluster.limits().connections.decrementAndGet();
+        limits.connections.decrementAndGet();
     }
 
     static String describe(Throwable cause) {

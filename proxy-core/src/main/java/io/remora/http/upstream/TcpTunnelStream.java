@@ -36,6 +36,8 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
     private final Cluster cluster;
     private final Host host;
     private final ClusterStats stats;
+    /** The circuit breakers of the route's priority. */
+    private final io.remora.upstream.ResourceLimits limits;
     private UpstreamCallbacks callbacks;
     private Channel channel;
     private boolean connected;
@@ -43,8 +45,9 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
     private boolean responseDone;
     private boolean counted;
 
-    private TcpTunnelStream(Cluster cluster, Host host, UpstreamCallbacks callbacks) {
+    private TcpTunnelStream(Cluster cluster, Host host, boolean high, UpstreamCallbacks callbacks) {
         this.cluster = cluster;
+        this.limits = cluster.limits().priority(high);
         this.host = host;
         this.stats = cluster.stats();
         this.callbacks = callbacks;
@@ -52,13 +55,15 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
 
     /**
      * Connects to {@code host}; {@code callbacks} hears onPoolReady or onPoolFailure on {@code loop}.
-     * {@code state}: the request's filter state, whose shared objects go to an internal listener.
+     * {@code state}: the request's filter state, whose shared objects go to an internal listener;
+     * {@code high}: the route's priority is HIGH.
      */
     public static Cancellable open(EventLoop loop, Transport transport, Cluster cluster, Host host,
                                    OriginalSource source, io.remora.network.FilterState state,
-                                   io.remora.network.ProxyProtocolData proxyProtocol, UpstreamCallbacks callbacks) {
-        TcpTunnelStream t = new TcpTunnelStream(cluster, host, callbacks);
-        if (!cluster.limits().tryAcquireConnection()) {
+                                   io.remora.network.ProxyProtocolData proxyProtocol, boolean high,
+                                   UpstreamCallbacks callbacks) {
+        TcpTunnelStream t = new TcpTunnelStream(cluster, host, high, callbacks);
+        if (!t.limits.tryAcquireConnection()) {
             stats(cluster).upstreamRqPendingOverflow.increment();
             loop.execute(() -> {
                 UpstreamCallbacks cb = t.callbacks;
@@ -118,7 +123,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             stats.upstreamCxConnectTimeout.increment();
         }
-        cluster.limits().connections.decrementAndGet();
+        limits.connections.decrementAndGet();
         UpstreamCallbacks cb = callbacks;
         callbacks = null;
         if (cb != null) {
@@ -269,7 +274,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
             stats.upstreamCxActive.decrementAndGet();
             stats.upstreamCxDestroy.increment();
             host.activeConnections.decrementAndGet();
-            cluster.limits().connections.decrementAndGet();
+            limits.connections.decrementAndGet();
         }
         UpstreamCallbacks cb = callbacks;
         callbacks = null;

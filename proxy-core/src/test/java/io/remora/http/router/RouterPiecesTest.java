@@ -157,7 +157,7 @@ class RouterPiecesTest {
 
         assertNull(RetryState.create(new RetryPolicy(Set.of(), 2, null, null, Set.of(), null, null, false, 1),
                 new DefaultHttp2Headers()), "a policy without conditions retries nothing");
-        RetryGate gate = new RetryGate(); // the request's: made at its first retry decision
+        RetryGate gate = new RetryGate(false); // the request's: made at its first retry decision
         long first = gate.backOff(alone).nextMillis();
         assertTrue(first >= 0 && first < 25, "base interval 25 ms: " + first);
         assertSame(gate.backOff(alone), gate.backOff(alone), "one back-off per request, its interval growing");

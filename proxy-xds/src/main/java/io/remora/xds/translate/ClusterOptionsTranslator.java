@@ -16,15 +16,17 @@ final class ClusterOptionsTranslator {
     private ClusterOptionsTranslator() {
     }
 
-    /** The thresholds of {@code priority}; Envoy's defaults when the cluster lists none for it. */
+    /**
+     * The thresholds of {@code priority}: as Envoy, its first entry; Envoy's defaults when the
+     * cluster lists none for it.
+     */
     static ClusterConfig.CircuitBreakers breakers(Cluster c, RoutingPriority priority) {
         ClusterConfig.CircuitBreakers d = ClusterConfig.CircuitBreakers.DEFAULT;
-        ClusterConfig.CircuitBreakers out = d;
         for (CircuitBreakers.Thresholds t : c.getCircuitBreakers().getThresholdsList()) {
             if (t.getPriority() != priority) {
                 continue;
             }
-            out = new ClusterConfig.CircuitBreakers(
+            return new ClusterConfig.CircuitBreakers(
                     Protos.uint(t.hasMaxConnections(), t.getMaxConnections(), d.maxConnections()),
                     Protos.uint(t.hasMaxPendingRequests(), t.getMaxPendingRequests(), d.maxPendingRequests()),
                     Protos.uint(t.hasMaxRequests(), t.getMaxRequests(), d.maxRequests()),
@@ -38,7 +40,7 @@ final class ClusterOptionsTranslator {
                             ? t.getMaxConnectionPools().getValue() : Integer.MAX_VALUE,
                     t.getTrackRemaining());
         }
-        return out;
+        return d;
     }
 
     static ClusterOptions options(Cluster c, FieldPath path, TranslationContext ctx) {
@@ -65,7 +67,8 @@ final class ClusterOptionsTranslator {
                 .trackRequestResponseSizes(track.getRequestResponseSizes())
                 .perEndpointStats(track.getPerEndpointStats())
                 .waitForWarmOnInit(!c.hasWaitForWarmOnInit() || c.getWaitForWarmOnInit().getValue())
-                .maxConnectionsPerHost(maxConnectionsPerHost(c, path.field("circuit_breakers"), ctx))
+                .maxConnectionsPerHost(maxConnectionsPerHost(c, RoutingPriority.DEFAULT, path.field("circuit_breakers"), ctx))
+                .highMaxConnectionsPerHost(maxConnectionsPerHost(c, RoutingPriority.HIGH, null, ctx))
                 .cleanupInterval(cleanupInterval(c, path))
                 .lrsServerSelf(c.getLrsServer().hasSelf() || c.getLrsServer().hasAds())
                 .lrsReportEndpointMetrics(c.getLrsReportEndpointMetricsList())
@@ -74,27 +77,27 @@ final class ClusterOptionsTranslator {
     }
 
     /**
-     * {@code per_host_thresholds}: as Envoy, the first entry of the DEFAULT priority gives its
-     * {@code max_connections} (HIGH ones, like the cluster's HIGH thresholds, never apply: routes
-     * are never HIGH here). Envoy reads no other field of them; each is warned about.
+     * {@code per_host_thresholds}: as Envoy, the first entry of {@code priority} gives that
+     * priority's per-host {@code max_connections}. Remora reads no other field of them; each is
+     * warned about once (when {@code path} is given: one pass over the list warns).
      */
-    private static int maxConnectionsPerHost(Cluster c, FieldPath path, TranslationContext ctx) {
+    private static int maxConnectionsPerHost(Cluster c, RoutingPriority priority, FieldPath path,
+                                             TranslationContext ctx) {
         int max = Integer.MAX_VALUE;
         boolean found = false;
         var list = c.getCircuitBreakers().getPerHostThresholdsList();
         for (int i = 0; i < list.size(); i++) {
             CircuitBreakers.Thresholds t = list.get(i);
-            FieldPath tp = path.field("per_host_thresholds").index(i);
             String unread = t.hasMaxPendingRequests() ? "max_pending_requests" : t.hasMaxRequests() ? "max_requests"
                     : t.hasMaxRetries() ? "max_retries" : t.hasRetryBudget() ? "retry_budget"
                     : t.hasMaxConnectionPools() ? "max_connection_pools"
                     : t.getTrackRemaining() ? "track_remaining" : null;
-            if (unread != null) {
+            if (unread != null && path != null) {
                 ctx.warnOnce("cluster.circuit_breakers.per_host_thresholds." + unread, "circuit_breakers"
                         + ".per_host_thresholds." + unread + " has no effect (only max_connections applies per host,"
-                        + " as in Envoy), first at " + tp.field(unread));
+                        + " as in Envoy), first at " + path.field("per_host_thresholds").index(i).field(unread));
             }
-            if (!found && t.getPriority() == RoutingPriority.DEFAULT) {
+            if (!found && t.getPriority() == priority) {
                 found = true;
                 // A uint32 past int's range is no limit either.
                 if (t.hasMaxConnections() && t.getMaxConnections().getValue() >= 0) {

@@ -124,6 +124,7 @@ final class ForwardActionTranslator {
                 .includeVhRateLimits(a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue())
                 .hostRewritePathRegex(hostPathRegex)
                 .appendXForwardedHost(a.getAppendXForwardedHost())
+                .highPriority(highPriority(a, path))
                 .metadataMatch(metadataMatch)
                 .maxStreamDuration(a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasMaxStreamDuration()
                         ? nonNegative(Protos.duration(a.getMaxStreamDuration().getMaxStreamDuration()),
@@ -246,5 +247,14 @@ final class ForwardActionTranslator {
             }
         }
         return enabled.isEmpty() ? ForwardAction.UpgradeConfig.NONE : new ForwardAction.UpgradeConfig(enabled, connect);
+    }
+
+    /** {@code priority}: DEFAULT or HIGH, the circuit breakers and pools the cluster serves the route with. */
+    private static boolean highPriority(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path) {
+        return switch (a.getPriority()) {
+            case DEFAULT -> false;
+            case HIGH -> true;
+            case UNRECOGNIZED -> throw path.field("priority").error("unknown priority " + a.getPriorityValue());
+        };
     }
 }

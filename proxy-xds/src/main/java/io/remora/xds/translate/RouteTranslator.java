@@ -71,12 +71,6 @@ public final class RouteTranslator {
             // A condition left out would widen the route to requests Envoy sends elsewhere.
             throw path.field("match").field("filter_state").error("matching on filter state is not supported");
         }
-        if (r.getRoute().getPriority() == io.envoyproxy.envoy.config.core.v3.RoutingPriority.HIGH) {
-            // Envoy sends such requests through the cluster's HIGH circuit breakers and their own
-            // connection pools; Remora has one pool and the default thresholds per cluster.
-            ctx.warnOnce("route.priority", "route priority HIGH is not supported (first at " + path.field("route")
-                    .field("priority") + "): its requests use the cluster's DEFAULT circuit breakers and pools");
-        }
     }
 
     /** A per_request_buffer_limit_bytes value; past 2 GiB nothing could be held anyway. */

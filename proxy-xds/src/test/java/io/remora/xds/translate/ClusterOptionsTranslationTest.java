@@ -47,6 +47,8 @@ class ClusterOptionsTranslationTest {
                   thresholds:
                   - { max_connection_pools: 7, track_remaining: true }
                   - { priority: HIGH, max_requests: 9 }
+                  - { priority: HIGH, max_requests: 3 }
+                  - { max_connection_pools: 5 }
                 common_lb_config:
                   ignore_new_hosts_until_first_hc: true
                   close_connections_on_host_set_change: true
@@ -56,7 +58,7 @@ class ClusterOptionsTranslationTest {
                 """, "{ endpoint_stale_after: 2s, weighted_priority_health: true }")));
         assertEquals(7, c.circuitBreakers().maxConnectionPools());
         assertTrue(c.circuitBreakers().trackRemaining());
-        assertEquals(9, c.options().highCircuitBreakers().maxRequests());
+        assertEquals(9, c.options().highCircuitBreakers().maxRequests(), "a priority's first entry, as Envoy");
         assertEquals(1024, c.options().highCircuitBreakers().maxConnections());
         assertTrue(c.options().ignoreNewHostsUntilFirstHc());
         assertTrue(c.options().closeConnectionsOnHostSetChange());

@@ -39,7 +39,7 @@ class HostBoundsTranslationTest {
     }
 
     @Test
-    void perHostMaxConnectionsComesFromTheFirstDefaultEntryAndOtherFieldsAreWarnedAbout() {
+    void perHostMaxConnectionsComesFromThePriorityFirstEntryAndOtherFieldsAreWarnedAbout() {
         assertFalse(c1("").options().limitsConnectionsPerHost());
         LoadedBootstrap b = load(cluster("""
                 circuit_breakers:
@@ -47,9 +47,13 @@ class HostBoundsTranslationTest {
                   - { priority: HIGH, max_connections: 9 }
                   - { max_connections: 2, max_requests: 5 }
                   - { max_connections: 7 }
+                  - { priority: HIGH, max_connections: 4 }
                 """));
         ClusterConfig c = b.model().clusters().get("c1");
         assertEquals(2, c.options().maxConnectionsPerHost());
+        assertEquals(2, c.options().maxConnectionsPerHost(false));
+        assertEquals(9, c.options().maxConnectionsPerHost(true), "HIGH's own cap");
+        assertEquals(Integer.MAX_VALUE, c1("").options().maxConnectionsPerHost(true));
         assertEquals(1024, c.circuitBreakers().maxConnections(), "the cluster's own limit is unchanged");
         assertTrue(b.warnings().stream().anyMatch(w -> w.contains("per_host_thresholds.max_requests")
                 && w.contains("per_host_thresholds[1].max_requests")), b.warnings().toString());

@@ -93,9 +93,9 @@ class RouteTableFieldsTranslationTest {
     }
 
     @Test
-    void highPriorityIsWarnedAboutByName() {
+    void priorityIsTranslatedWithoutAWarning() {
         TranslationContext ctx = TranslationContext.lenient();
-        translate("""
+        io.remora.config.RouteConfiguration rc = translate("""
                 virtual_hosts:
                 - name: v
                   domains: [ a ]
@@ -103,9 +103,9 @@ class RouteTableFieldsTranslationTest {
                   - { match: { prefix: /d }, route: { cluster: c, priority: DEFAULT } }
                   - { match: { prefix: / }, route: { cluster: c, priority: HIGH } }
                 """, ctx);
-        assertEquals(1, ctx.warnings().size(), ctx.warnings().toString());
-        assertTrue(ctx.warnings().get(0).contains("route_config.virtual_hosts[0].routes[1].route.priority"),
-                ctx.warnings().toString());
+        assertEquals(List.of(), ctx.warnings());
+        assertFalse(((ForwardAction) rc.virtualHosts().get(0).routes().get(0).action()).highPriority());
+        assertTrue(((ForwardAction) rc.virtualHosts().get(0).routes().get(1).action()).highPriority());
     }
 
     @Test
