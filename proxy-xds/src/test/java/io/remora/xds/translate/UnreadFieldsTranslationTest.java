@@ -4,12 +4,17 @@ import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.LoadedBootstrap;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Fields no translator used to read, now warned about by their path: a health check's alt_port (Envoy does not
  * implement it either), a cluster's update_merge_window (host updates apply at once here) and remote_jwks
- * retry_policy.host_selection_retry_max_attempts (no host predicates to re-pick for).
+ * retry_policy.host_selection_retry_max_attempts (no host predicates to re-pick for), an upstream
+ * header_validation_config (not implemented in Envoy either) and a data source's watched_directory; a certificate's
+ * ocsp_staple is refused; a thrift route table's validate_clusters is honoured; %METADATA(LISTENER:...)% (the
+ * listener's metadata is not kept) is warned about.
  */
 class UnreadFieldsTranslationTest {
 
@@ -64,5 +69,99 @@ class UnreadFieldsTranslationTest {
                 + cluster(""));
         assertTrue(b.warnings().stream().anyMatch(w -> w.contains("host_selection_retry_max_attempts")
                 && w.contains("remote_jwks.retry_policy")), b.warnings().toString());
+    }
+
+    private static String thrift(String validate) {
+        return """
+                static_resources:
+                  listeners:
+                  - name: t
+                    address: { socket_address: { address: 127.0.0.1, port_value: 10001 } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.thrift_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
+                          stat_prefix: t
+                          route_config:
+                            name: r
+                """ + validate.indent(12) + """
+                            routes:
+                            - { match: { method_name: a }, route: { cluster: c1 } }
+                            - { match: { method_name: b }, route: { weighted_clusters: { clusters: [{ name: c1, weight: 1 }, { name: nosuch, weight: 1 }] } } }
+                """ + cluster("");
+    }
+
+    @Test
+    void aThriftRouteTableChecksItsClustersUnlessToldNotTo() {
+        String path = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.routes[1]"
+                + ".route.weighted_clusters.clusters[1].name";
+        assertEquals(path, assertThrows(TranslationException.class, () -> load(thrift(""))).path());
+        assertEquals(path, assertThrows(TranslationException.class,
+                () -> load(thrift("validate_clusters: true"))).path());
+        load(thrift("validate_clusters: false"));
+    }
+
+    @Test
+    void anOcspStapleIsRefusedByPath() {
+        var e = assertThrows(TranslationException.class, () -> SecretTranslator.certificate(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.newBuilder()
+                        .setOcspStaple(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                                .setInlineBytes(com.google.protobuf.ByteString.copyFromUtf8("x"))).build(),
+                FieldPath.of("tls_certificates").index(0)));
+        assertEquals("tls_certificates[0].ocsp_staple", e.path());
+    }
+
+    @Test
+    void anUpstreamHeaderValidationConfigIsWarnedAboutByPath() {
+        warned(load(HcmListenerYaml.listener("", "route: { cluster: c1 }") + cluster("""
+                typed_extension_protocol_options:
+                  envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                    "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                    header_validation_config: { name: hv, typed_config: { "@type": type.googleapis.com/google.protobuf.Struct } }
+                    explicit_http_config: { http_protocol_options: {} }
+                """)), "typed_extension_protocol_options[\"envoy.extensions.upstreams.http.v3.HttpProtocolOptions\"]"
+                + ".header_validation_config");
+    }
+
+    @Test
+    void aDataSourcesWatchedDirectoryIsWarnedAboutByPath() {
+        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("remora.config").addHandler(h);
+        try {
+            assertEquals("x", Protos.dataSource(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                    .setInlineString("x").setWatchedDirectory(io.envoyproxy.envoy.config.core.v3.WatchedDirectory
+                            .newBuilder().setPath("/tmp")).build(), FieldPath.of("unwatched").field("ds")));
+        } finally {
+            java.util.logging.Logger.getLogger("remora.config").removeHandler(h);
+        }
+        assertTrue(logged.stream().anyMatch(m -> m.contains("unwatched.ds.watched_directory")), logged.toString());
+    }
+
+    @Test
+    void listenerMetadataInAnAccessLogFormatIsWarnedAbout() {
+        LoadedBootstrap b = load(HcmListenerYaml.listener("""
+                access_log:
+                - name: envoy.access_loggers.stdout
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+                    log_format: { text_format_source: { inline_string: "%METADATA(LISTENER:a:b)%\\n" } }
+                """, "route: { cluster: c1 }") + cluster(""));
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("%METADATA(LISTENER:")
+                && w.contains("typed_config.access_log[0].typed_config")), b.warnings().toString());
     }
 }
