@@ -78,9 +78,6 @@ public final class Protos {
         }
     }
 
-    /** Paths already warned about for watched_directory: each is named once, not on every xDS update. */
-    private static final java.util.Set<String> UNWATCHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
     /**
      * A data source's text: inline string/bytes, or the content of a file read now. Its {@code watched_directory}
      * (Envoy re-reads the file when one is moved into that directory, where the parent supports it) is warned
@@ -111,9 +108,9 @@ public final class Protos {
     }
 
     private static void warnUnwatched(DataSource ds, FieldPath path) {
-        if (ds.hasWatchedDirectory() && UNWATCHED.add(path.toString())) {
-            TranslationContext.LOG.warning("watched_directory is not supported (the file is read once, when the"
-                    + " config is loaded); ignoring " + path.field("watched_directory"));
+        if (ds.hasWatchedDirectory()) {
+            TranslationContext.warnOnceWithoutContext("watched_directory:" + path, "watched_directory is not supported"
+                    + " (the file is read once, when the config is loaded); ignoring " + path.field("watched_directory"));
         }
     }
 

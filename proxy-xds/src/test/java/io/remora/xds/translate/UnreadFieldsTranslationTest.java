@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Fields no translator used to read, now warned about by their path: a health check's alt_port (Envoy does not
  * implement it either), a cluster's update_merge_window (host updates apply at once here) and remote_jwks
  * retry_policy.host_selection_retry_max_attempts (no host predicates to re-pick for), an upstream
- * header_validation_config (not implemented in Envoy either) and a data source's watched_directory; a certificate's
+ * header_validation_config (not implemented in Envoy either), a data source's watched_directory and a google_grpc
+ * service's stat_prefix (no per-client stream counters); a certificate's
  * ocsp_staple is refused; a thrift route table's validate_clusters is honoured; %METADATA(LISTENER:...)% (the
  * listener's metadata is not kept) is warned about.
  */
@@ -124,13 +125,13 @@ class UnreadFieldsTranslationTest {
                 + ".header_validation_config");
     }
 
-    @Test
-    void aDataSourcesWatchedDirectoryIsWarnedAboutByPath() {
+    /** What {@code r} logged to the translators' logger (warnings of helpers handed no context). */
+    private static java.util.List<String> logged(Runnable r) {
         java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler h = new java.util.logging.Handler() {
             @Override
-            public void publish(java.util.logging.LogRecord r) {
-                logged.add(r.getMessage());
+            public void publish(java.util.logging.LogRecord rec) {
+                logged.add(rec.getMessage());
             }
 
             @Override
@@ -143,13 +144,29 @@ class UnreadFieldsTranslationTest {
         };
         java.util.logging.Logger.getLogger("remora.config").addHandler(h);
         try {
-            assertEquals("x", Protos.dataSource(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
-                    .setInlineString("x").setWatchedDirectory(io.envoyproxy.envoy.config.core.v3.WatchedDirectory
-                            .newBuilder().setPath("/tmp")).build(), FieldPath.of("unwatched").field("ds")));
+            r.run();
         } finally {
             java.util.logging.Logger.getLogger("remora.config").removeHandler(h);
         }
+        return logged;
+    }
+
+    @Test
+    void aDataSourcesWatchedDirectoryIsWarnedAboutByPath() {
+        var logged = logged(() -> assertEquals("x", Protos.dataSource(io.envoyproxy.envoy.config.core.v3.DataSource
+                .newBuilder().setInlineString("x").setWatchedDirectory(io.envoyproxy.envoy.config.core.v3.WatchedDirectory
+                        .newBuilder().setPath("/tmp")).build(), FieldPath.of("unwatched").field("ds"))));
         assertTrue(logged.stream().anyMatch(m -> m.contains("unwatched.ds.watched_directory")), logged.toString());
+    }
+
+    @Test
+    void aGoogleGrpcStatPrefixIsWarnedAboutByPath() {
+        var g = io.envoyproxy.envoy.config.core.v3.GrpcService.newBuilder().setGoogleGrpc(
+                io.envoyproxy.envoy.config.core.v3.GrpcService.GoogleGrpc.newBuilder().setTargetUri("127.0.0.1:1")
+                        .setStatPrefix("xds")).build();
+        var logged = logged(() -> GrpcServiceTranslator.checkGoogleGrpc(g, true, FieldPath.of("ads").field("gs")));
+        assertTrue(logged.stream().anyMatch(m -> m.contains("ads.gs.google_grpc.stat_prefix")
+                && m.contains("grpc.xds.streams_total")), logged.toString());
     }
 
     @Test
