@@ -73,24 +73,13 @@ class UnreadFieldsTranslationTest {
     }
 
     private static String thrift(String validate) {
-        return """
-                static_resources:
-                  listeners:
-                  - name: t
-                    address: { socket_address: { address: 127.0.0.1, port_value: 10001 } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.thrift_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
-                          stat_prefix: t
-                          route_config:
-                            name: r
-                """ + validate.indent(12) + """
-                            routes:
-                            - { match: { method_name: a }, route: { cluster: c1 } }
-                            - { match: { method_name: b }, route: { weighted_clusters: { clusters: [{ name: c1, weight: 1 }, { name: nosuch, weight: 1 }] } } }
-                """ + cluster("");
+        return HcmListenerYaml.networkListener(HcmListenerYaml.filter("envoy.filters.network.thrift_proxy",
+                "type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy",
+                "stat_prefix: t\nroute_config:\n  name: r\n" + validate.indent(2) + """
+                  routes:
+                  - { match: { method_name: a }, route: { cluster: c1 } }
+                  - { match: { method_name: b }, route: { weighted_clusters: { clusters: [{ name: c1, weight: 1 }, { name: nosuch, weight: 1 }] } } }
+                """)) + HcmListenerYaml.CLUSTER_C1;
     }
 
     @Test
