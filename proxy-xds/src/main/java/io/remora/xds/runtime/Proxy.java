@@ -85,6 +85,7 @@ public final class Proxy implements AutoCloseable {
             stats.server().version.set(statsSettings.serverVersion());
         }
         this.state = new ServerState(stats.server());
+        ServerFlags.load(bootstrap, state);
         // The bootstrap's tracing.http: for connection managers whose tracing names no provider.
         io.remora.config.TracingConfig.Provider bootstrapTracer = io.remora.xds.translate.TracingTranslator
                 .bootstrapProvider(bootstrap, io.remora.xds.translate.TranslationContext.lenient());

@@ -58,7 +58,7 @@ final class ClusterOptionsTranslator {
                     + " Remora extension reads an upstream connection's interface name, first at "
                     + path.field("upstream_connection_options").field("set_local_interface_name_on_upstream_connections"));
         }
-        // update_merge_window needs nothing: each host set update is already applied whole, in one swap.
+        // update_merge_window: warned about by ClusterWarnings (each host set update applies at once).
         return ClusterOptions.builder()
                 .highCircuitBreakers(breakers(c, RoutingPriority.HIGH))
                 .ignoreNewHostsUntilFirstHc(lb.getIgnoreNewHostsUntilFirstHc())

@@ -147,6 +147,11 @@ public final class ClusterTranslator {
             }
             typedHttpOptions = true;
             HttpProtocolOptions o = Protos.unpack(e.getValue(), HttpProtocolOptions.class, op);
+            if (o.hasHeaderValidationConfig()) {
+                ctx.warnOnce("cluster.header_validation_config", "header_validation_config is not supported (not"
+                        + " implemented in Envoy either; responses are checked as Envoy's default codec does), first at "
+                        + op.field("header_validation_config"));
+            }
             upstreamHttpFilters = o.getHttpFiltersCount() == 0 ? null : UpstreamHttpFilterTranslator.translate(
                     o.getHttpFiltersList(), UpstreamHttpFilterTranslator.Owner.CLUSTER, op.field("http_filters"), ctx);
             autoSni = o.hasUpstreamHttpProtocolOptions() ? AutoSniTranslator.translate(o.getUpstreamHttpProtocolOptions(),

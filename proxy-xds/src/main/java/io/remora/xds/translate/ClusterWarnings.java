@@ -30,6 +30,12 @@ final class ClusterWarnings {
         if (c.getOutlierDetection().getMonitorsCount() > 0) {
             set.put("outlier_detection.monitors", "not implemented in Envoy either");
         }
+        if (c.getCommonLbConfig().hasUpdateMergeWindow() && (c.getCommonLbConfig().getUpdateMergeWindow().getSeconds() != 0
+                || c.getCommonLbConfig().getUpdateMergeWindow().getNanos() != 0)) {
+            // Envoy holds health, weight and metadata changes for the window and applies them together; Remora
+            // applies each host set update at once, as a window of 0 does.
+            set.put("common_lb_config.update_merge_window", "each host update applies at once, as with a 0 window");
+        }
         set.forEach((field, effect) -> ctx.warnOnce("cluster." + field, "cluster " + field + " is not supported ("
                 + effect + "), first at " + path.field(field)));
     }

@@ -166,5 +166,11 @@ public final class GrpcServiceTranslator {
         if (gg.hasPerStreamBufferLimitBytes()) {
             throw gp.field("per_stream_buffer_limit_bytes").error("not supported");
         }
+        if (!gg.getStatPrefix().isEmpty()) {
+            // Envoy counts the client's streams under grpc.<stat_prefix>. (streams_total, streams_closed_<status>).
+            TranslationContext.warnOnceWithoutContext("google_grpc.stat_prefix:" + gp, "google_grpc stat_prefix is not"
+                    + " supported (no grpc." + gg.getStatPrefix() + ".streams_total or streams_closed_<status> counters"
+                    + " are kept); ignoring " + gp.field("stat_prefix"));
+        }
     }
 }

@@ -77,6 +77,11 @@ final class HealthCheckTranslator {
             ctx.warnOnce("hc_event_service", "health check event_service is not supported (not implemented in Envoy"
                     + " either; event_logger and event_log_path write the events); ignoring " + path.field("event_service"));
         }
+        if (h.hasAltPort()) {
+            ctx.warnOnce("hc_alt_port", "health check alt_port is not supported (not implemented in Envoy either;"
+                    + " checks go to the host's health_check_config.port_value or its own port); ignoring "
+                    + path.field("alt_port"));
+        }
         HealthCheckConfig.Checker checker = switch (h.getHealthCheckerCase()) {
             case HTTP_HEALTH_CHECK -> http(h.getHttpHealthCheck(), path.field("http_health_check"));
             case TCP_HEALTH_CHECK -> tcp(h.getTcpHealthCheck(), path.field("tcp_health_check"));

@@ -78,8 +78,13 @@ public final class Protos {
         }
     }
 
-    /** A data source's text: inline string/bytes, or the content of a file read now. */
+    /**
+     * A data source's text: inline string/bytes, or the content of a file read now. Its {@code watched_directory}
+     * (Envoy re-reads the file when one is moved into that directory, where the parent supports it) is warned
+     * about: here the file is read once, when the config is translated.
+     */
     public static String dataSource(DataSource ds, FieldPath path) {
+        warnUnwatched(ds, path);
         return switch (ds.getSpecifierCase()) {
             case INLINE_STRING -> ds.getInlineString();
             case INLINE_BYTES -> ds.getInlineBytes().toString(StandardCharsets.UTF_8);
@@ -102,8 +107,16 @@ public final class Protos {
         };
     }
 
+    private static void warnUnwatched(DataSource ds, FieldPath path) {
+        if (ds.hasWatchedDirectory()) {
+            TranslationContext.warnOnceWithoutContext("watched_directory:" + path, "watched_directory is not supported"
+                    + " (the file is read once, when the config is loaded); ignoring " + path.field("watched_directory"));
+        }
+    }
+
     /** A data source's bytes as they are (inline bytes, a file), for payloads that need not be text. */
     public static byte[] dataSourceBytes(DataSource ds, FieldPath path) {
+        warnUnwatched(ds, path);
         return switch (ds.getSpecifierCase()) {
             case INLINE_BYTES -> ds.getInlineBytes().toByteArray();
             case FILENAME -> {

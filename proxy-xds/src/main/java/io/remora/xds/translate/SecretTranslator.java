@@ -84,6 +84,11 @@ public final class SecretTranslator {
             throw path.field("signed_certificate_timestamp").error("signed_certificate_timestamp is not supported:"
                     + " neither TLS provider can send an SCT list");
         }
+        if (t.hasOcspStaple()) {
+            // A client asking for the certificate's status (and one trusting a must-staple certificate) would go
+            // without the response Envoy staples.
+            throw path.field("ocsp_staple").error("ocsp_staple is not supported: Remora's TLS staples no OCSP response");
+        }
         watchedDirectory(t.hasWatchedDirectory(), t.getWatchedDirectory(), path);
         String password = t.hasPassword() ? Protos.dataSource(t.getPassword(), path.field("password")) : null;
         if (t.hasPkcs12()) {

@@ -14,6 +14,17 @@ import java.util.logging.Logger;
 public final class TranslationContext {
 
     static final Logger LOG = Logger.getLogger("remora.config");
+    private static final Set<String> PROCESS_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Logs a warning once per key for the life of the process: for shared helpers that are handed no context
+     * (data sources, gRPC services); their warnings reach the log, not {@link #warnings()}.
+     */
+    static void warnOnceWithoutContext(String key, String message) {
+        if (PROCESS_WARNED.add(key)) {
+            LOG.warning(message);
+        }
+    }
 
     private final Set<String> knownClusters;
     private final List<String> warnings;

@@ -268,9 +268,11 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
                 }
             }
         }
-        if (!p.getRetryOn().isEmpty() || p.hasRetryPriority() || p.getRetryHostPredicateCount() > 0) {
+        if (!p.getRetryOn().isEmpty() || p.hasRetryPriority() || p.getRetryHostPredicateCount() > 0
+                || p.getHostSelectionRetryMaxAttempts() != 0) {
             ctx.warnOnce("jwt_authn:retry_policy", "jwt_authn remote_jwks retries on 5xx, resets and connect"
-                    + " failures only; ignoring retry_on, retry_priority and retry_host_predicate, first at " + path);
+                    + " failures only, on any host; ignoring retry_on, retry_priority, retry_host_predicate and"
+                    + " host_selection_retry_max_attempts, first at " + path);
         }
         return new RemoteJwksConfig.Retry(retries, base, max != null ? max : base.multipliedBy(10));
     }

@@ -47,7 +47,31 @@ public final class ThriftProxyTranslator {
         for (int i = 0; i < t.getRouteConfig().getRoutesCount(); i++) {
             routes.add(route(t.getRouteConfig().getRoutes(i), rp.index(i)));
         }
+        var rc = t.getRouteConfig();
+        // validate_clusters: true by default for this static table (TRDS is refused above), as Envoy.
+        if (Protos.bool(rc.hasValidateClusters(), rc.getValidateClusters(), true)) {
+            requireClusters(rc.getRoutesList(), rp, ctx);
+        }
         return b.routes(routes).build();
+    }
+
+    /**
+     * Envoy's validateClusters: a route's cluster or weighted clusters must exist (a cluster_header's cannot be
+     * known; mirror clusters are not checked).
+     */
+    private static void requireClusters(List<Route> rs, FieldPath rp, TranslationContext ctx) {
+        for (int i = 0; i < rs.size(); i++) {
+            RouteAction a = rs.get(i).getRoute();
+            FieldPath ap = rp.index(i).field("route");
+            if (a.hasWeightedClusters()) {
+                for (int j = 0; j < a.getWeightedClusters().getClustersCount(); j++) {
+                    ctx.requireCluster(ap.field("weighted_clusters").field("clusters").index(j).field("name"),
+                            a.getWeightedClusters().getClusters(j).getName());
+                }
+            } else if (!a.getCluster().isEmpty()) {
+                ctx.requireCluster(ap.field("cluster"), a.getCluster());
+            }
+        }
     }
 
     private static ThriftRoute route(Route r, FieldPath path) {
