@@ -85,17 +85,17 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         }
         s.requestComplete = true;
         s.closeAfterResponse = true;
-        if (!s.stream.ended() && !s.stream.responseStarted()) {
+        if (s.stream.ended()) {
+            closeAfterFlush();
+        } else if (!s.stream.responseStarted()) {
             // As Envoy's codec: its own local reply, no response flag on the stream.
             s.stream.sendLocalReply(500, "Internal Server Error", null, "overload");
-            return;
-        }
-        // Envoy resets the connection's streams with flag OM as it closes it.
-        s.stream.info.setFlag(ResponseFlag.OVERLOAD_MANAGER);
-        if (!s.stream.ended()) {
+        } else {
+            // Envoy resets the connection's streams with flag OM as it closes it.
+            s.stream.info.setFlag(ResponseFlag.OVERLOAD_MANAGER);
             s.stream.resetStream();
+            closeAfterFlush();
         }
-        closeAfterFlush();
     }
 
     /**

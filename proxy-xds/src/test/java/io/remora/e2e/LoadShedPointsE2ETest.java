@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -154,6 +155,7 @@ class LoadShedPointsE2ETest {
 
     @Test
     void eachPointShedsAtItsOwnPressureAndAllRecover() throws Exception {
+        assertFalse(proxy.log().contains("never sheds"), "a configured point is not checked:\n" + proxy.log());
         assertEquals("up", Curl.get(port, "/").text());
         // Two HTTP/2 requests begun before any shedding, for the codec points below; each holds an
         // upstream connection to "fresh", so /fresh still needs a new one.
