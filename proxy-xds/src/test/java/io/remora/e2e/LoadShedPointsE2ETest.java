@@ -140,11 +140,6 @@ class LoadShedPointsE2ETest {
         return frames;
     }
 
-    static int lastStreamId(RawH2.Frame goAway) {
-        byte[] p = goAway.payload();
-        return ((p[0] & 0x7f) << 24) | ((p[1] & 0xff) << 16) | ((p[2] & 0xff) << 8) | (p[3] & 0xff);
-    }
-
     static List<Integer> answered(List<RawH2.Frame> frames) {
         return frames.stream().filter(f -> f.type() == RawH2.HEADERS).map(RawH2.Frame::streamId).toList();
     }
@@ -199,7 +194,7 @@ class LoadShedPointsE2ETest {
         List<RawH2.Frame> frames = framesToEnd(goAway);
         goAway.close();
         assertEquals(1, goAways(frames).size(), "one GOAWAY");
-        assertEquals(1, lastStreamId(goAways(frames).get(0)));
+        assertEquals(1, goAways(frames).get(0).goAwayLastStreamId());
         assertEquals(RawH2.NO_ERROR, goAways(frames).get(0).goAwayError());
         assertEquals(List.of(1), answered(frames), "stream 1 answered, stream 3 not");
         assertEquals(1, shed("http2_server_go_away_on_dispatch"));
@@ -225,7 +220,7 @@ class LoadShedPointsE2ETest {
         frames = framesToEnd(goAwayAndClose);
         goAwayAndClose.close();
         assertEquals(1, goAways(frames).size(), "one GOAWAY");
-        assertEquals(1, lastStreamId(goAways(frames).get(0)));
+        assertEquals(1, goAways(frames).get(0).goAwayLastStreamId());
         assertEquals(List.of(), answered(frames), "the open stream is reset with the connection");
         assertEquals(1, shed("http2_server_go_away_and_close_on_dispatch"));
         assertEquals(overloadClosed + 2, proxy.stat("http.web.downstream_rq_overload_close"));
