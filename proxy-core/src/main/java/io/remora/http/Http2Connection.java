@@ -353,24 +353,19 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         shedClosed = true;
         cx.hcm.stats.downstreamRqOverloadClose.increment();
         sendGoAway();
-        for (Http2Stream stream : openStreams()) {
-            Http2DownstreamStream s = stream.getProperty(streamKey);
-            if (s != null) {
-                s.markOverloadReset();
-            }
-        }
-        // Below this handler, whose own close would wait for the open streams.
-        ctx.close();
-    }
-
-    private java.util.List<Http2Stream> openStreams() {
-        java.util.List<Http2Stream> open = new java.util.ArrayList<>();
         try {
-            connection().forEachActiveStream(stream -> open.add(stream));
+            connection().forEachActiveStream(stream -> {
+                Http2DownstreamStream s = stream.getProperty(streamKey);
+                if (s != null) {
+                    s.markOverloadReset();
+                }
+                return true;
+            });
         } catch (Http2Exception e) {
             throw new IllegalStateException(e); // the visitor throws nothing
         }
-        return open;
+        // Below this handler, whose own close would wait for the open streams.
+        ctx.close();
     }
 
     private void sendGoAway() {
