@@ -55,6 +55,8 @@ public final class AdminServer implements AutoCloseable {
     private EventLoopGroup group;
     private Channel channel;
     private List<io.remora.config.SocketOption> socketOptions = List.of();
+    private java.util.function.Supplier<io.remora.overload.ConnectionLimits> globalLimit;
+    private io.micrometer.core.instrument.Counter globalOverflow;
 
     public AdminServer(AdminContext ctx, Address address) {
         this(ctx, address, Transport.detect());
@@ -73,12 +75,35 @@ public final class AdminServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Admin connections count against the global downstream connection limit and are closed at
+     * accept when it is full ({@code overflow}: listener.admin.downstream_global_cx_overflow), as
+     * Envoy's admin listener unless {@code admin.ignore_global_conn_limit}; call before {@link #start()}.
+     * {@code limits} is asked at each accept: the admin serves before the overload manager runs
+     * (null until then: not counted).
+     */
+    public AdminServer globalConnectionLimit(java.util.function.Supplier<io.remora.overload.ConnectionLimits> limits,
+                                             io.micrometer.core.instrument.Counter overflow) {
+        this.globalLimit = limits;
+        this.globalOverflow = overflow;
+        return this;
+    }
+
     /** Binds; throws if the address cannot be bound. */
     public synchronized AdminServer start() throws InterruptedException {
         group = transport.newEventLoopGroup(1, "remora-admin");
         ServerBootstrap b = new ServerBootstrap().group(group).childHandler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                io.remora.overload.ConnectionLimits limits = globalLimit == null ? null : globalLimit.get();
+                if (limits != null) {
+                    if (!limits.tryAcquireGlobal()) {
+                        globalOverflow.increment();
+                        ch.close();
+                        return;
+                    }
+                    ch.closeFuture().addListener(f -> limits.releaseGlobal());
+                }
                 ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES), new Handler());
             }
         });

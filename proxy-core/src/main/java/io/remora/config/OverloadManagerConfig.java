@@ -46,12 +46,16 @@ public record OverloadManagerConfig(
     public static final String SHRINK_HEAP = "envoy.overload_actions.shrink_heap";
     public static final String REDUCE_TIMEOUTS = "envoy.overload_actions.reduce_timeouts";
 
-    /** Envoy's load shed points that Remora checks (the HTTP/1 and HTTP/2 codec ones are not built). */
+    /** Envoy's load shed points that Remora checks. */
     public static final String SHED_TCP_LISTENER_ACCEPT = "envoy.load_shed_points.tcp_listener_accept";
     public static final String SHED_HCM_DECODE_HEADERS = "envoy.load_shed_points.http_connection_manager_decode_headers";
     public static final String SHED_HCM_CREATING_CODEC = "envoy.load_shed_points.hcm_ondata_creating_codec";
     public static final String SHED_DOWNSTREAM_FILTER_CHECK = "envoy.load_shed_points.http_downstream_filter_check";
     public static final String SHED_POOL_NEW_CONNECTION = "envoy.load_shed_points.connection_pool_new_connection";
+    public static final String SHED_HTTP1_ABORT_DISPATCH = "envoy.load_shed_points.http1_server_abort_dispatch";
+    public static final String SHED_HTTP2_GO_AWAY = "envoy.load_shed_points.http2_server_go_away_on_dispatch";
+    public static final String SHED_HTTP2_GO_AWAY_AND_CLOSE =
+            "envoy.load_shed_points.http2_server_go_away_and_close_on_dispatch";
 
     public OverloadManagerConfig {
         loadShedPoints = loadShedPoints == null ? List.of() : List.copyOf(loadShedPoints);

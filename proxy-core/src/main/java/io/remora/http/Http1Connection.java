@@ -53,12 +53,48 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
             ReferenceCountUtil.release(msg); // read only so that the close is a FIN (DelayedClose)
             return;
         }
+        io.remora.overload.LoadShedPoint abort = cx.hcm.overload.shedHttp1AbortDispatch;
+        if (abort != null && abort.shouldShedLoad()) {
+            ReferenceCountUtil.release(msg);
+            abortDispatch();
+            return;
+        }
         if (rawIn) {
             onRawRead(msg);
         } else if (msg instanceof ByteBuf b && !decoder.removed()) {
             decoder.read(ctx, b);
         } else {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * Envoy's http1_server_abort_dispatch: what was read is not parsed. The request in progress (a
+     * new one when none is) is answered 500 with connection: close unless its response has
+     * started, in which case it is reset; either way the connection closes
+     * (downstream_rq_overload_close).
+     */
+    private void abortDispatch() {
+        cx.hcm.stats.downstreamRqOverloadClose.increment();
+        decoder.parser.stop();
+        Http1Stream s = current;
+        if (s == null) {
+            leaveUpgradeWindow();
+            s = newStream(null);
+            current = s;
+        }
+        s.requestComplete = true;
+        s.closeAfterResponse = true;
+        if (s.stream.ended()) {
+            closeAfterFlush();
+        } else if (!s.stream.responseStarted()) {
+            // As Envoy's codec: its own local reply, no response flag on the stream.
+            s.stream.sendLocalReply(500, "Internal Server Error", null, "overload");
+        } else {
+            // Envoy resets the connection's streams with flag OM as it closes it.
+            s.stream.info.setFlag(ResponseFlag.OVERLOAD_MANAGER);
+            s.stream.resetStream();
+            closeAfterFlush();
         }
     }
 

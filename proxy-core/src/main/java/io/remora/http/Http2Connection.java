@@ -43,6 +43,10 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     ChannelHandlerContext ctx;
     private boolean goAwaySent;
     private boolean noticeSent;
+    /** The load shed point sent its GOAWAY (at most one per connection, as Envoy). */
+    private boolean sentGoAwayOnDispatch;
+    /** Closed by http2_server_go_away_and_close_on_dispatch: nothing read is decoded any more. */
+    private boolean shedClosed;
     /** Inside this connection's channelRead: the read's writes are flushed at channelReadComplete. */
     private boolean reading;
     /** Delivering the h2c upgrade request as stream 1: its body never passed through flow control. */
@@ -141,6 +145,20 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         reading = true;
+        io.remora.overload.OverloadManager o = cx.hcm.overload;
+        io.remora.overload.LoadShedPoint close = o.shedHttp2GoAwayAndClose;
+        if (close != null && (shedClosed || close.shouldShedLoad())) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            goAwayAndClose(ctx);
+            return;
+        }
+        io.remora.overload.LoadShedPoint goAway = o.shedHttp2GoAway;
+        if (goAway != null && !sentGoAwayOnDispatch && goAway.shouldShedLoad()) {
+            // Envoy's http2_server_go_away_on_dispatch, once per connection: streams already
+            // received finish; later ones are refused.
+            sentGoAwayOnDispatch = true;
+            sendGoAway();
+        }
         if (keepalive != null) {
             keepalive.onRead();
         }
@@ -323,9 +341,37 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
     }
 
+    /**
+     * Envoy's http2_server_go_away_and_close_on_dispatch: GOAWAY with the last stream received,
+     * then the connection closes at once; its open streams are reset with flag OM
+     * (downstream_rq_overload_close).
+     */
+    private void goAwayAndClose(ChannelHandlerContext ctx) {
+        if (shedClosed) {
+            return;
+        }
+        shedClosed = true;
+        cx.hcm.stats.downstreamRqOverloadClose.increment();
+        sendGoAway();
+        try {
+            connection().forEachActiveStream(stream -> {
+                Http2DownstreamStream s = stream.getProperty(streamKey);
+                if (s != null) {
+                    s.markOverloadReset();
+                }
+                return true;
+            });
+        } catch (Http2Exception e) {
+            throw new IllegalStateException(e); // the visitor throws nothing
+        }
+        // Below this handler, whose own close would wait for the open streams.
+        ctx.close();
+    }
+
     private void sendGoAway() {
         if (!goAwaySent && ctx != null && ctx.channel().isActive()) {
             goAwaySent = true;
+            cx.hcm.stats.http2GoawaySent.increment();
             goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
                     ctx.newPromise()).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
             flush(ctx);

@@ -117,6 +117,13 @@ final class Http2DownstreamStream implements StreamEncoder {
         return n + padding;
     }
 
+    /** The connection is closing under overload: the reset that follows carries flag OM, as Envoy's. */
+    void markOverloadReset() {
+        if (active != null && !active.ended()) {
+            active.info.setFlag(io.remora.accesslog.ResponseFlag.OVERLOAD_MANAGER);
+        }
+    }
+
     void onReset() {
         releaseHeld();
         if (active != null && !active.ended()) {

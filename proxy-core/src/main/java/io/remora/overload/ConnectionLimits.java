@@ -35,13 +35,8 @@ public final class ConnectionLimits {
      * connections the global limit neither counts nor refuses.
      */
     public Refusal tryAcquire(String listener, boolean global) {
-        if (global) {
-            if (globalMax > 0 && this.global.incrementAndGet() > globalMax) {
-                this.global.decrementAndGet();
-                return Refusal.GLOBAL;
-            } else if (globalMax <= 0) {
-                this.global.incrementAndGet();
-            }
+        if (global && !tryAcquireGlobal()) {
+            return Refusal.GLOBAL;
         }
         Long max = listenerMax.get(listener);
         if (max != null) {
@@ -57,6 +52,25 @@ public final class ConnectionLimits {
         return Refusal.NONE;
     }
 
+    /**
+     * A slot under the global limit only, for a connection no listener limit applies to (the
+     * admin's, as Envoy counts them unless admin.ignore_global_conn_limit); false when full.
+     */
+    public boolean tryAcquireGlobal() {
+        if (globalMax > 0 && global.incrementAndGet() > globalMax) {
+            global.decrementAndGet();
+            return false;
+        } else if (globalMax <= 0) {
+            global.incrementAndGet();
+        }
+        return true;
+    }
+
+    /** Gives back a slot {@link #tryAcquireGlobal} took. */
+    public void releaseGlobal() {
+        global.decrementAndGet();
+    }
+
     /** Gives back the slot of a connection that {@link #tryAcquire} admitted. */
     public void release(String listener) {
         release(listener, true);
@@ -64,7 +78,7 @@ public final class ConnectionLimits {
 
     public void release(String listener, boolean global) {
         if (global) {
-            this.global.decrementAndGet();
+            releaseGlobal();
         }
         if (listenerMax.containsKey(listener)) {
             AtomicLong n = perListener.get(listener);

@@ -61,6 +61,13 @@ public final class OverloadManager implements AutoCloseable {
     public final LoadShedPoint shedCreatingCodec;
     public final LoadShedPoint shedDownstreamFilterCheck;
     public final LoadShedPoint shedPoolNewConnection;
+    /**
+     * The codecs' points, checked on every read: null when not configured, so that an unconfigured
+     * point costs a read one null check.
+     */
+    public final LoadShedPoint shedHttp1AbortDispatch;
+    public final LoadShedPoint shedHttp2GoAway;
+    public final LoadShedPoint shedHttp2GoAwayAndClose;
     private final Map<String, LoadShedPoint> points = new LinkedHashMap<>();
 
     private record Sampled(ResourceMonitor monitor, double[] pressure, Counter failed) {
@@ -125,6 +132,9 @@ public final class OverloadManager implements AutoCloseable {
         shedCreatingCodec = point(OverloadManagerConfig.SHED_HCM_CREATING_CODEC);
         shedDownstreamFilterCheck = point(OverloadManagerConfig.SHED_DOWNSTREAM_FILTER_CHECK);
         shedPoolNewConnection = point(OverloadManagerConfig.SHED_POOL_NEW_CONNECTION);
+        shedHttp1AbortDispatch = points.get(OverloadManagerConfig.SHED_HTTP1_ABORT_DISPATCH);
+        shedHttp2GoAway = points.get(OverloadManagerConfig.SHED_HTTP2_GO_AWAY);
+        shedHttp2GoAwayAndClose = points.get(OverloadManagerConfig.SHED_HTTP2_GO_AWAY_AND_CLOSE);
         stopAcceptingRequests = state(OverloadManagerConfig.STOP_ACCEPTING_REQUESTS);
         ActionState stopConnections = state(OverloadManagerConfig.STOP_ACCEPTING_CONNECTIONS);
         ActionState rejectConnections = state(OverloadManagerConfig.REJECT_INCOMING_CONNECTIONS);

@@ -71,6 +71,8 @@ public final class HttpConnManagerStats {
     public final AtomicLong downstreamRqActive = new AtomicLong();
     /** Envoy's {@code http2.keepalive_timeout} (downstream codecs, not per prefix): connections closed for want of a PING ACK. */
     public final Counter http2KeepaliveTimeout;
+    /** Envoy's http2.goaway_sent: final GOAWAYs (drain, idle, load shed), not the shutdown notice. */
+    public final Counter http2GoawaySent;
     /** Envoy's {@code http2.outbound_control_flood}: connections cut off for leaving too many PING/SETTINGS ACKs and RST_STREAMs unread. */
     public final Counter http2OutboundControlFlood;
     /** Envoy's {@code http2.rx_messaging_error}: invalid requests (a stream's, or its connection's by default). */
@@ -128,6 +130,7 @@ public final class HttpConnManagerStats {
         downstreamRqRejectedViaIpDetection = c("envoy_http_downstream_rq_rejected_via_ip_detection");
         downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
         http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);
+        http2GoawaySent = Counter.builder("envoy_http2_goaway_sent").register(r);
         http2OutboundControlFlood = Counter.builder("envoy_http2_outbound_control_flood").register(r);
         http2RxMessagingError = Counter.builder("envoy_http2_rx_messaging_error").register(r);
         http2Floods = Http2FloodStats.register(r, "envoy_http2_");

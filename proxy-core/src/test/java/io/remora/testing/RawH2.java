@@ -22,6 +22,12 @@ public final class RawH2 implements AutoCloseable {
     public static final int NO_ERROR = 0, ENHANCE_YOUR_CALM = 0xb;
 
     public record Frame(int type, int flags, int streamId, byte[] payload) {
+        /** The last stream id of a GOAWAY frame. */
+        public int goAwayLastStreamId() {
+            return ((payload[0] & 0x7f) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8)
+                    | (payload[3] & 0xff);
+        }
+
         /** The error code of a GOAWAY frame. */
         public int goAwayError() {
             return ((payload[4] & 0xff) << 24) | ((payload[5] & 0xff) << 16) | ((payload[6] & 0xff) << 8)

@@ -49,6 +49,7 @@ class OverloadE2ETest {
         String yaml = """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                  ignore_global_conn_limit: true
                 overload_manager:
                   refresh_interval: 0.1s
                   resource_monitors:

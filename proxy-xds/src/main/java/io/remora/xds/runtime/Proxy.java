@@ -154,7 +154,16 @@ public final class Proxy implements AutoCloseable {
     public Proxy start() throws InterruptedException {
         if (base.admin() != null) {
             admin = new AdminServer(new Admin(), base.admin().address(), server.context().transport())
-                    .socketOptions(base.admin().socketOptions())
+                    .socketOptions(base.admin().socketOptions());
+            if (!base.admin().ignoreGlobalConnLimit()) {
+                // Envoy's admin listener counts against the global limit unless told not to.
+                admin.globalConnectionLimit(() -> {
+                    io.remora.overload.OverloadManager o = server.overload();
+                    return o == null ? null : o.connections();
+                }, io.micrometer.core.instrument.Counter.builder("envoy_listener_downstream_global_cx_overflow")
+                        .tag(io.remora.stats.ListenerStats.TAG, "admin").register(stats.meterRegistry()));
+            }
+            admin
                     .streamingEndpoint(io.remora.extensions.filters.common.tap.TapAdmin.PATH,
                             io.remora.extensions.filters.common.tap.TapAdmin.HELP,
                             io.remora.extensions.filters.common.tap.TapAdmin.of(server.context()))

@@ -38,14 +38,6 @@ public final class BootstrapTranslator {
         StringMatcherTranslator.applyRuntime(OverloadManagerTranslator.RuntimeLayers.flatten(b));
         var overload = OverloadManagerTranslator.translate(b, ctx);
         AdminConfig admin = b.hasAdmin() ? admin(b.getAdmin(), FieldPath.of("admin"), ctx) : null;
-        if (admin != null && overload != null && !b.getAdmin().getIgnoreGlobalConnLimit()
-                && (overload.globalMaxConnections() > 0 || overload.resourceMonitors().stream()
-                .anyMatch(m -> m instanceof io.remora.config.OverloadManagerConfig.DownstreamConnections))) {
-            // Envoy counts admin connections against the global limit unless told not to; Remora's
-            // admin has its own event loop and never counts them.
-            ctx.warnOnce("admin.ignore_global_conn_limit", "admin connections are neither counted nor refused by"
-                    + " the global downstream connection limit (as if admin.ignore_global_conn_limit were true)");
-        }
 
         FieldPath sr = FieldPath.of("static_resources");
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>();
@@ -124,6 +116,6 @@ public final class BootstrapTranslator {
             }
         }
         return new AdminConfig(address, logPath, ListenerTranslator.socketOptions(a.getSocketOptionsList(),
-                path.field("socket_options")));
+                path.field("socket_options")), a.getIgnoreGlobalConnLimit());
     }
 }

@@ -43,7 +43,9 @@ public final class OverloadManagerTranslator {
     /** The load shed points the data plane checks. */
     private static final Set<String> SHED_POINTS = Set.of(OverloadManagerConfig.SHED_TCP_LISTENER_ACCEPT,
             OverloadManagerConfig.SHED_HCM_DECODE_HEADERS, OverloadManagerConfig.SHED_HCM_CREATING_CODEC,
-            OverloadManagerConfig.SHED_DOWNSTREAM_FILTER_CHECK, OverloadManagerConfig.SHED_POOL_NEW_CONNECTION);
+            OverloadManagerConfig.SHED_DOWNSTREAM_FILTER_CHECK, OverloadManagerConfig.SHED_POOL_NEW_CONNECTION,
+            OverloadManagerConfig.SHED_HTTP1_ABORT_DISPATCH, OverloadManagerConfig.SHED_HTTP2_GO_AWAY,
+            OverloadManagerConfig.SHED_HTTP2_GO_AWAY_AND_CLOSE);
 
     private OverloadManagerTranslator() {
     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -107,8 +108,13 @@ class BootstrapListenerFieldsTranslationTest {
                       "@type": type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig
                       max_active_downstream_connections: 10
                 """;
-        assertWarned(load(admin + limit + STATIC), "admin.ignore_global_conn_limit");
-        assertNotWarned(load(admin + "  ignore_global_conn_limit: true\n" + limit + STATIC), "ignore_global_conn_limit");
+        // Built, not warned: counted by default, exempt when set (AdminGlobalConnLimitE2ETest).
+        LoadedBootstrap counted = load(admin + limit + STATIC);
+        assertNotWarned(counted, "ignore_global_conn_limit");
+        assertFalse(counted.model().admin().ignoreGlobalConnLimit());
+        LoadedBootstrap exempt = load(admin + "  ignore_global_conn_limit: true\n" + limit + STATIC);
+        assertNotWarned(exempt, "ignore_global_conn_limit");
+        assertTrue(exempt.model().admin().ignoreGlobalConnLimit());
     }
 
     @Test
