@@ -26,25 +26,6 @@ class InternalListenerHttpFilterStateE2ETest {
     private static final String SEEN = "once=%FILTER_STATE(test.once:PLAIN)% transitive=%FILTER_STATE(test.transitive:PLAIN)%"
             + " stream=%FILTER_STATE(test.stream:PLAIN)% copied=%FILTER_STATE(test.copied:PLAIN)%\\n";
 
-    private static String internalCluster(String name, String listener) {
-        return """
-                  - name: %1$s
-                    connect_timeout: 1s
-                    transport_socket:
-                      name: internal_upstream
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                        transport_socket:
-                          name: raw_buffer
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                    load_assignment:
-                      cluster_name: %1$s
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: %2$s } } }
-                """.formatted(name, listener);
-    }
-
     @BeforeAll
     static void start() throws Exception {
         upstream = TestUpstream.text("up");
@@ -123,7 +104,8 @@ class InternalListenerHttpFilterStateE2ETest {
                     load_assignment:
                       cluster_name: upstream
                       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %6$d } } } }] }]
-                """.formatted(stack.adminPort, tcp, innerLog, SEEN, internalCluster("to_inner", "inner"), upstream.port());
+                """.formatted(stack.adminPort, tcp, innerLog, SEEN, Bootstraps.internalCluster("to_inner", "inner"),
+                upstream.port());
         proxy = stack.start(yaml);
     }
 
