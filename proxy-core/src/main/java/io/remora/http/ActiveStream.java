@@ -79,6 +79,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         info.downstreamLocalAddress = cx.localAddress();
         info.protocol = cx.protocol();
         info.fromConnection(cx.info, cx.channel); // id, TLS, SNI, filter chain
+        adoptConnectionFilterState();
         hcm.stats.downstreamRqTotal.increment();
         hcm.stats.downstreamRqActive.incrementAndGet();
         if (cx.http2) {
@@ -228,6 +229,18 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         return route;
     }
 
+    /**
+     * Envoy gives every stream a filter state whose parent is the connection's, so the stream's access
+     * log, formatters, matchers and router (which hands shared objects on) see what connection-level
+     * filters left, or what an outer connection shared into this internal listener's. Made only when
+     * the connection has state: no allocation for streams of connections without any.
+     */
+    private void adoptConnectionFilterState() {
+        if (info.filterState() == null && FilterState.existing(cx.channel) != null) {
+            filterState();
+        }
+    }
+
     FilterState filterState() {
         FilterState f = info.filterState();
         if (f == null) {
@@ -346,6 +359,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         }
         hcm.stats.downstreamRqActive.decrementAndGet();
         hcm.stats.downstreamRqTime.record(info.durationNanos / 1_000_000); // whole milliseconds, as Envoy records it
+        adoptConnectionFilterState(); // a connection-level object set while the stream ran
         AccessLogs.emit(hcm.accessLogs, info, AccessLogType.DOWNSTREAM_END);
         cx.streamEnded();
         encoder.streamDone();

@@ -315,4 +315,24 @@ final class Bootstraps {
         }
         return sb.toString().stripTrailing();
     }
+
+    /** A cluster of one endpoint, internal listener {@code listener}, over a raw internal_upstream socket. */
+    static String internalCluster(String name, String listener) {
+        return """
+                  - name: %1$s
+                    connect_timeout: 1s
+                    transport_socket:
+                      name: internal_upstream
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
+                        transport_socket:
+                          name: raw_buffer
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
+                    load_assignment:
+                      cluster_name: %1$s
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { envoy_internal_address: { server_listener_name: %2$s } } }
+                """.formatted(name, listener);
+    }
 }

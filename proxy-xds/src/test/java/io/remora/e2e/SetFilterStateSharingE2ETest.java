@@ -23,25 +23,6 @@ class SetFilterStateSharingE2ETest {
     static java.nio.file.Path midLog;
     static java.nio.file.Path endLog;
 
-    private static String internalCluster(String name, String listener) {
-        return """
-                  - name: %1$s
-                    connect_timeout: 1s
-                    transport_socket:
-                      name: internal_upstream
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                        transport_socket:
-                          name: raw_buffer
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                    load_assignment:
-                      cluster_name: %1$s
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: %2$s } } }
-                """.formatted(name, listener);
-    }
-
     private static final String SEEN = "once=%FILTER_STATE(test.once:PLAIN)% transitive=%FILTER_STATE(test.transitive:PLAIN)%"
             + " none=%FILTER_STATE(test.none:PLAIN)%\\n";
 
@@ -108,7 +89,7 @@ class SetFilterStateSharingE2ETest {
                 value("once", "ONCE"), value("transitive", "TRANSITIVE"), value("none", "NONE"),
                 tcpListener("mid", midLog, "to_end"),
                 tcpListener("end", endLog, "admin"),
-                internalCluster("to_mid", "mid"), internalCluster("to_end", "end"), """
+                Bootstraps.internalCluster("to_mid", "mid"), Bootstraps.internalCluster("to_end", "end"), """
                   - name: admin
                     connect_timeout: 1s
                     load_assignment:
