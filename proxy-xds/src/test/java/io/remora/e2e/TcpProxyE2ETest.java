@@ -277,6 +277,40 @@ class TcpProxyE2ETest {
         }
     }
 
+    /**
+     * As Envoy's tcp_proxy, idle_timeout runs from the upstream's connect: a session waiting on
+     * per_host_thresholds.max_connections for longer than it is not closed as idle, and once
+     * connected it relays.
+     */
+    @Test
+    void idleTimeoutWaitsForTheUpstreamConnection() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            TcpEcho.serve(echo);
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = bootstrap(admin, port, "idle", "idle_timeout: 1s",
+                    "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n", echo.getLocalPort());
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
+                 Socket first = new Socket("127.0.0.1", port);
+                 Socket second = new Socket("127.0.0.1", port)) {
+                first.setSoTimeout(10_000);
+                assertEquals("one", roundTrip(first, "one"));
+                second.getOutputStream().write("two".getBytes());
+                second.setSoTimeout(300);
+                // Three idle timeouts' worth of waiting; the first session stays busy meanwhile.
+                for (int i = 0; i < 8; i++) {
+                    assertThrows(java.net.SocketTimeoutException.class, () -> second.getInputStream().read(),
+                            "the waiting session must stay open, not be closed as idle");
+                    assertEquals("x", roundTrip(first, "x"));
+                }
+                assertEquals(0.0, proxy.stat("tcp.idle.idle_timeout"));
+                first.close();
+                second.setSoTimeout(10_000);
+                assertEquals("two", new String(new DataInputStream(second.getInputStream()).readNBytes(3)));
+            }
+        }
+    }
+
     private static String roundTrip(Socket s, String text) throws Exception {
         s.getOutputStream().write(text.getBytes());
         return new String(new DataInputStream(s.getInputStream()).readNBytes(text.length()));
