@@ -252,8 +252,7 @@ class TcpProxyE2ETest {
             TcpEcho.serve(echo);
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, "capped", "",
-                    "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n", echo.getLocalPort());
+            String yaml = cappedAtOne(admin, port, "capped", "", echo);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
                  Socket second = new Socket()) {
                 Socket first = new Socket("127.0.0.1", port);
@@ -288,8 +287,7 @@ class TcpProxyE2ETest {
             TcpEcho.serve(echo);
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, "idle", "idle_timeout: 1s",
-                    "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n", echo.getLocalPort());
+            String yaml = cappedAtOne(admin, port, "idle", "idle_timeout: 1s", echo);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
                  Socket first = new Socket("127.0.0.1", port);
                  Socket second = new Socket("127.0.0.1", port)) {
@@ -363,6 +361,12 @@ class TcpProxyE2ETest {
                 s.close();
             }
         }
+    }
+
+    /** {@link #bootstrap} to {@code upstream} with per_host_thresholds.max_connections 1. */
+    private static String cappedAtOne(int admin, int port, String prefix, String fields, ServerSocket upstream) {
+        return bootstrap(admin, port, prefix, fields,
+                "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n", upstream.getLocalPort());
     }
 
     private static String roundTrip(Socket s, String text) throws Exception {
