@@ -32,6 +32,11 @@ public final class CircuitBreakerStats {
         long count(Resource r);
 
         long max(Resource r);
+
+        /** What the remaining_* gauge reads: by default what is left under the limit. */
+        default long remaining(Resource r) {
+            return Math.max(0, max(r) - count(r));
+        }
     }
 
     private static final Source NONE = new Source() {
@@ -68,7 +73,7 @@ public final class CircuitBreakerStats {
         if (trackRemaining && !remainingRegistered) {
             remainingRegistered = true;
             for (Resource r : Resource.values()) {
-                Gauge.builder(prefix + r.remaining, this, g -> Math.max(0, g.source.max(r) - g.source.count(r)))
+                Gauge.builder(prefix + r.remaining, this, g -> g.source.remaining(r))
                         .tag(ClusterStats.TAG, cluster).register(registry);
             }
         }

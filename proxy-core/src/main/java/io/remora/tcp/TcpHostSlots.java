@@ -46,7 +46,9 @@ final class TcpHostSlots {
     static Outcome acquire(TcpProxySession s, Cluster cluster, Host h) {
         Map<Host, Slot> slots = SLOTS.get();
         Slot slot = slots.get(h);
-        if (h.activeConnections.get() >= cluster.config().options().maxConnectionsPerHost()) {
+        // Every pool's connections to the host, connecting or open (HTTP's and tcp_proxy's alike):
+        // Envoy's host cx_active counts a connection from its connect.
+        if (h.poolConnections.get() >= cluster.config().options().maxConnectionsPerHost()) {
             s.clusterStats.upstreamCxOverflow.increment();
             if (slot != null && slot.connections > 0) {
                 if (!cluster.limits().tryAcquirePending()) {

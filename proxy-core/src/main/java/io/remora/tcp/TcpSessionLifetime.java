@@ -17,16 +17,11 @@ final class TcpSessionLifetime {
     private TcpSessionLifetime() {
     }
 
-    /** The idle timer, max_downstream_connection_duration's and access_log_flush_interval's. */
+    /** max_downstream_connection_duration's and access_log_flush_interval's timers (idle_timeout's waits for the upstream). */
     static void startTimers(TcpProxySession s) {
         java.time.Duration flush = s.filter.config.accessLogOptions().flushInterval();
         if (flush != null && s.filter.accessLogs.length > 0) {
             schedulePeriodicLog(s, flush.toNanos());
-        }
-        s.lastActivity = System.nanoTime();
-        if (s.filter.idleTimeoutNanos > 0) {
-            s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), s.filter.idleTimeoutNanos,
-                    TimeUnit.NANOSECONDS);
         }
         if (s.filter.maxDurationNanos > 0) {
             s.durationTimer = s.downstream.eventLoop().schedule(() -> {
@@ -50,6 +45,13 @@ final class TcpSessionLifetime {
 
     /** flush_access_log_on_connected: an entry once the upstream connection is up, with its addresses. */
     static void upstreamConnected(TcpProxySession s) {
+        // As Envoy's onUpstreamConnection: idle_timeout runs from here, so a session waiting for
+        // a connection (a per-host limit, connect attempts) is not idle meanwhile.
+        s.lastActivity = System.nanoTime();
+        if (s.filter.idleTimeoutNanos > 0) {
+            s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), s.filter.idleTimeoutNanos,
+                    TimeUnit.NANOSECONDS);
+        }
         if (s.filter.config.accessLogOptions().flushOnStart()) {
             AccessLogs.emit(s.filter.accessLogs, s.streamInfo, AccessLogType.TCP_UPSTREAM_CONNECTED);
         }

@@ -107,6 +107,7 @@ final class TcpUpstreamAttempts {
         }
         attempt(s, h);
         h.activeConnections.incrementAndGet();
+        h.poolConnections.incrementAndGet(); // the per-host limit counts it from the connect, as Envoy's cx_active
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
         Channel ch = s.filter.connector.connectAny(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream)
@@ -154,6 +155,7 @@ final class TcpUpstreamAttempts {
 
     private static void released(Cluster cluster, Host h, boolean perHost) {
         h.activeConnections.decrementAndGet();
+        h.poolConnections.decrementAndGet();
         cluster.limits().connections.decrementAndGet();
         if (perHost) {
             TcpHostSlots.release(cluster, h);

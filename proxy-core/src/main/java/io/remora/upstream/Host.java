@@ -51,7 +51,7 @@ public final class Host {
     public final AtomicInteger activeRequests = new AtomicInteger();
     public final AtomicInteger activeConnections = new AtomicInteger();
     /**
-     * Connections of this host's HTTP pools on every worker, opening or open: what the per-host
+     * Connections of this host's HTTP pools and tcp_proxy sessions on every worker, opening or open: what the per-host
      * {@code max_connections} circuit breaker counts (Envoy's cx_active counts from the connect).
      */
     public final AtomicInteger poolConnections = new AtomicInteger();

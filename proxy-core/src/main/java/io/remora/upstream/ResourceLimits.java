@@ -126,6 +126,18 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
         });
     }
 
+    /**
+     * As Envoy's RetryBudgetImpl, which clears its remaining gauge: with a retry budget no
+     * remaining retries are tracked, so remaining_retries reads 0 (max_retries does not apply).
+     */
+    @Override
+    public long remaining(CircuitBreakerStats.Resource r) {
+        if (r == CircuitBreakerStats.Resource.RETRIES && thresholds.retryBudget() != null) {
+            return 0;
+        }
+        return CircuitBreakerStats.Source.super.remaining(r);
+    }
+
     public boolean tryAcquireConnection() {
         return tryAcquire(connections, thresholds.maxConnections());
     }

@@ -99,6 +99,12 @@ class ClusterOptionsE2ETest {
                             thresholds:
                             - { max_requests: 4, max_connections: 10, max_pending_requests: 6, track_remaining: true }
                         """, web.port())
+                + Bootstraps.cluster("budgeted", false, """
+                          circuit_breakers:
+                            thresholds:
+                            - { max_retries: 7, retry_budget: { min_retry_concurrency: 5 }, track_remaining: true }
+                            - { priority: HIGH, retry_budget: {}, track_remaining: true }
+                        """, web.port())
                 + Bootstraps.cluster("nopools", false, """
                           circuit_breakers: { thresholds: [ { max_connection_pools: 0 } ] }
                         """, web.port())
@@ -215,6 +221,18 @@ class ClusterOptionsE2ETest {
         assertTrue(!stats.contains("cluster.held.circuit_breakers.high.remaining_rq"), "not tracked for high");
         assertTrue(stats.contains("cluster.drop0.circuit_breakers.default.cx_open: 0"), "every cluster has *_open");
         assertTrue(!stats.contains("cluster.drop0.circuit_breakers.default.remaining_rq"), "remaining_* only when tracked");
+    }
+
+    /** As Envoy's RetryBudgetImpl: with a retry budget remaining_retries reads 0, not max_retries' room. */
+    @Test
+    void retryBudgetLeavesRemainingRetriesAtZero() throws Exception {
+        String cb = "cluster.budgeted.circuit_breakers.";
+        assertEquals(0.0, proxy.stat(cb + "default.remaining_retries"));
+        assertEquals(0.0, proxy.stat(cb + "high.remaining_retries"));
+        assertEquals(0.0, proxy.metric(
+                "envoy_cluster_circuit_breakers_high_remaining_retries{envoy_cluster_name=\"budgeted\"}"));
+        assertEquals(0.0, proxy.stat(cb + "default.rq_retry_open"), "the budget's floor leaves room");
+        assertEquals(1024.0, proxy.stat(cb + "default.remaining_rq"), "the other remaining_* still count");
     }
 
     @Test

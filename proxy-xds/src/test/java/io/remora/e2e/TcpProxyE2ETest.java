@@ -252,8 +252,7 @@ class TcpProxyE2ETest {
             TcpEcho.serve(echo);
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, "capped", "",
-                    "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n", echo.getLocalPort());
+            String yaml = cappedAtOne(admin, port, "capped", "", echo);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
                  Socket second = new Socket()) {
                 Socket first = new Socket("127.0.0.1", port);
@@ -275,6 +274,99 @@ class TcpProxyE2ETest {
                 assertEquals(2.0, proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"capped\"}"));
             }
         }
+    }
+
+    /**
+     * As Envoy's tcp_proxy, idle_timeout runs from the upstream's connect: a session waiting on
+     * per_host_thresholds.max_connections for longer than it is not closed as idle, and once
+     * connected it relays.
+     */
+    @Test
+    void idleTimeoutWaitsForTheUpstreamConnection() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            TcpEcho.serve(echo);
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = cappedAtOne(admin, port, "idle", "idle_timeout: 1s", echo);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
+                 Socket first = new Socket("127.0.0.1", port);
+                 Socket second = new Socket("127.0.0.1", port)) {
+                first.setSoTimeout(10_000);
+                assertEquals("one", roundTrip(first, "one"));
+                second.getOutputStream().write("two".getBytes());
+                second.setSoTimeout(300);
+                // Three idle timeouts' worth of waiting; the first session stays busy meanwhile.
+                for (int i = 0; i < 8; i++) {
+                    assertThrows(java.net.SocketTimeoutException.class, () -> second.getInputStream().read(),
+                            "the waiting session must stay open, not be closed as idle");
+                    assertEquals("x", roundTrip(first, "x"));
+                }
+                assertEquals(0.0, proxy.stat("tcp.idle.idle_timeout"));
+                first.close();
+                second.setSoTimeout(10_000);
+                assertEquals("two", new String(new DataInputStream(second.getInputStream()).readNBytes(3)));
+            }
+        }
+    }
+
+    /**
+     * As Envoy's host cx_active, the per-host max_connections counts every pool's connections to
+     * the host, tcp_proxy's among them: with a cap of 2, one tcp_proxy session and one held HTTP
+     * request, a second HTTP request waits (upstream_cx_overflow) instead of opening a third.
+     */
+    @Test
+    void perHostMaxConnectionsCountsTcpProxyConnectionsForHttpPools() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // never answers: every connection stays busy
+                        accepted.incrementAndGet();
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            int admin = ProxyProcess.freePort();
+            int http = ProxyProcess.freePort();
+            int tcp = ProxyProcess.freePort();
+            String listeners = Bootstraps.httpListener("http", "", "", """
+                    - match: { prefix: / }
+                      route: { cluster: shared, timeout: 60s }
+                    """) + Bootstraps.tcpListener("tcp", "shared");
+            String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("shared", false,
+                    "  circuit_breakers: { per_host_thresholds: [ { max_connections: 2 } ] }\n", silent.getLocalPort()),
+                    java.util.Map.of("http", http, "tcp", tcp));
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
+                 Socket session = new Socket("127.0.0.1", tcp)) {
+                HostHealthFailureE2ETest.await("the tcp_proxy session's connection", () -> accepted.get() == 1);
+                var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/a"))
+                        .timeout(java.time.Duration.ofSeconds(30)).build();
+                client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.discarding());
+                HostHealthFailureE2ETest.await("the first request's connection", () -> accepted.get() == 2);
+                client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.discarding());
+                HostHealthFailureE2ETest.await("the second request held back",
+                        () -> proxy.stat("cluster.shared.upstream_cx_overflow") >= 1.0);
+                Thread.sleep(300);
+                assertEquals(2, accepted.get(), "no third connection past the host's cap");
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    /** {@link #bootstrap} to {@code upstream} with per_host_thresholds.max_connections 1. */
+    private static String cappedAtOne(int admin, int port, String prefix, String fields, ServerSocket upstream) {
+        return bootstrap(admin, port, prefix, fields,
+                "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n", upstream.getLocalPort());
     }
 
     private static String roundTrip(Socket s, String text) throws Exception {

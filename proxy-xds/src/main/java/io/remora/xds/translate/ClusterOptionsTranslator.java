@@ -78,8 +78,8 @@ final class ClusterOptionsTranslator {
 
     /**
      * {@code per_host_thresholds}: as Envoy, the first entry of {@code priority} gives that
-     * priority's per-host {@code max_connections}. Remora reads no other field of them; each is
-     * warned about once (when {@code path} is given: one pass over the list warns).
+     * priority's per-host {@code max_connections}. Remora reads no other field of them (recent
+     * Envoy also applies {@code max_requests} per host); each is warned about once (when {@code path} is given: one pass over the list warns).
      */
     private static int maxConnectionsPerHost(Cluster c, RoutingPriority priority, FieldPath path,
                                              TranslationContext ctx) {
@@ -88,14 +88,14 @@ final class ClusterOptionsTranslator {
         var list = c.getCircuitBreakers().getPerHostThresholdsList();
         for (int i = 0; i < list.size(); i++) {
             CircuitBreakers.Thresholds t = list.get(i);
-            String unread = t.hasMaxPendingRequests() ? "max_pending_requests" : t.hasMaxRequests() ? "max_requests"
-                    : t.hasMaxRetries() ? "max_retries" : t.hasRetryBudget() ? "retry_budget"
-                    : t.hasMaxConnectionPools() ? "max_connection_pools"
-                    : t.getTrackRemaining() ? "track_remaining" : null;
-            if (unread != null && path != null) {
-                ctx.warnOnce("cluster.circuit_breakers.per_host_thresholds." + unread, "circuit_breakers"
-                        + ".per_host_thresholds." + unread + " has no effect (only max_connections applies per host,"
-                        + " as in Envoy), first at " + path.field("per_host_thresholds").index(i).field(unread));
+            if (path != null) {
+                FieldPath at = path.field("per_host_thresholds").index(i);
+                warnUnread(ctx, at, "max_pending_requests", t.hasMaxPendingRequests());
+                warnUnread(ctx, at, "max_requests", t.hasMaxRequests());
+                warnUnread(ctx, at, "max_retries", t.hasMaxRetries());
+                warnUnread(ctx, at, "retry_budget", t.hasRetryBudget());
+                warnUnread(ctx, at, "max_connection_pools", t.hasMaxConnectionPools());
+                warnUnread(ctx, at, "track_remaining", t.getTrackRemaining());
             }
             if (!found && t.getPriority() == priority) {
                 found = true;
@@ -106,6 +106,19 @@ final class ClusterOptionsTranslator {
             }
         }
         return max;
+    }
+
+    /** A per-host threshold field Remora does not apply, warned about once. */
+    private static void warnUnread(TranslationContext ctx, FieldPath at, String field, boolean set) {
+        if (!set) {
+            return;
+        }
+        // Recent Envoy keeps a per-host max_requests (ResourceManagerImpl); it ignores the others.
+        String why = field.equals("max_requests") ? " has no effect: Remora applies only max_connections"
+                + " per host (recent Envoy also limits a host's requests)"
+                : " has no effect (Envoy reads no such per-host limit either)";
+        ctx.warnOnce("cluster.circuit_breakers.per_host_thresholds." + field,
+                "circuit_breakers.per_host_thresholds." + field + why + ", first at " + at.field(field));
     }
 
     /** {@code cleanup_interval} (validated > 0 for any cluster; only ORIGINAL_DST sweeps, as in Envoy). */

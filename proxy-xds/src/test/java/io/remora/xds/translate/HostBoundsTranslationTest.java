@@ -45,7 +45,7 @@ class HostBoundsTranslationTest {
                 circuit_breakers:
                   per_host_thresholds:
                   - { priority: HIGH, max_connections: 9 }
-                  - { max_connections: 2, max_requests: 5 }
+                  - { max_connections: 2, max_requests: 5, max_retries: 1 }
                   - { max_connections: 7 }
                   - { priority: HIGH, max_connections: 4 }
                 """));
@@ -57,6 +57,8 @@ class HostBoundsTranslationTest {
         assertEquals(1024, c.circuitBreakers().maxConnections(), "the cluster's own limit is unchanged");
         assertTrue(b.warnings().stream().anyMatch(w -> w.contains("per_host_thresholds.max_requests")
                 && w.contains("per_host_thresholds[1].max_requests")), b.warnings().toString());
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("per_host_thresholds[1].max_retries")),
+                "each field of an entry is named: " + b.warnings());
     }
 
     @Test
