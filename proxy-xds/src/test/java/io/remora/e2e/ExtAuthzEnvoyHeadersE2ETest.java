@@ -52,14 +52,6 @@ class ExtAuthzEnvoyHeadersE2ETest {
                 """.formatted(envoyGrpc);
     }
 
-    static final String ROUTES = """
-            - name: all
-              domains: ["*"]
-              routes:
-              - match: { prefix: / }
-                route: { cluster: backend }
-            """;
-
     @Test
     void callsCarryEnvoysHeadersUnlessSkipped() throws Exception {
         TestUpstream backend = stack.own(TestUpstream.text("backend"));
@@ -83,8 +75,10 @@ class ExtAuthzEnvoyHeadersE2ETest {
                 }, record)).build().start();
         stack.own(authz::shutdownNow);
         Map<String, Integer> ports = Map.of("sent", ProxyProcess.freePort(), "skipped", ProxyProcess.freePort());
-        String listeners = Bootstraps.httpListenerWithFilters("sent", "", "", filter(""), ROUTES) + "\n"
-                + Bootstraps.httpListenerWithFilters("skipped", "", "", filter(", skip_envoy_headers: true"), ROUTES);
+        String listeners = Bootstraps.httpListenerWithFilters("sent", "", "", filter(""),
+                ExtAuthzReceiveLimitE2ETest.ROUTES) + "\n"
+                + Bootstraps.httpListenerWithFilters("skipped", "", "", filter(", skip_envoy_headers: true"),
+                ExtAuthzReceiveLimitE2ETest.ROUTES);
         String clusters = Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
                 + Bootstraps.cluster("authz", true, null, authz.getPort());
         stack.start(Bootstraps.listeners(stack.adminPort, listeners, clusters, ports));

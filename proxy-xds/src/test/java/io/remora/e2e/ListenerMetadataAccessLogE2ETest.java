@@ -47,22 +47,12 @@ class ListenerMetadataAccessLogE2ETest {
                     route: { cluster: up }
                 """).replace("  filter_chains:",
                 "  metadata: { filter_metadata: { team: { owner: payments, tier: gold } } }\n  filter_chains:");
-        String tcp = """
-                - name: tcp
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${tcp} } }
-                  metadata: { filter_metadata: { team: { tier: silver } } }
-                LISTENER_LOG
-                  filter_chains:
-                  - filter_chain_match: { source_prefix_ranges: [{ address_prefix: 127.0.0.1, prefix_len: 32 }] }
-                    filters:
-                    - name: envoy.filters.network.tcp_proxy
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                        stat_prefix: tcp
-                        cluster: up
-                TCP_LOG
-                """.replace("LISTENER_LOG", Bootstraps.indent(Bootstraps.fileAccessLog(listenerLog, TCP_FORMAT), 2))
-                .replace("TCP_LOG", Bootstraps.indent(Bootstraps.fileAccessLog(tcpLog, TCP_FORMAT), 8));
+        // From 127.0.0.1 only: a connection from elsewhere finds no chain (NR) and is still logged.
+        String tcp = Bootstraps.tcpListener("tcp", "up", Bootstraps.fileAccessLog(tcpLog, TCP_FORMAT))
+                .replace("  filter_chains:\n  - filters:", "  metadata: { filter_metadata: { team: { tier: silver } } }\n"
+                        + Bootstraps.indent(Bootstraps.fileAccessLog(listenerLog, TCP_FORMAT), 2) + "\n  filter_chains:\n"
+                        + "  - filter_chain_match: { source_prefix_ranges: [{ address_prefix: 127.0.0.1, prefix_len: 32 }] }\n"
+                        + "    filters:");
         int httpPort = ProxyProcess.freePort();
         int tcpPort = ProxyProcess.freePort();
         stack.start(Bootstraps.listeners(stack.adminPort, http + "\n" + tcp,
