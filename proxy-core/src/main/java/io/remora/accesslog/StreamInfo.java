@@ -164,6 +164,23 @@ public final class StreamInfo extends StreamRequestFacts {
         }
     }
 
+    /**
+     * The listener's filter metadata for an info that has no connection view yet (a listener log
+     * entry of a connection no filter chain took); the connection's view carries it otherwise.
+     */
+    public void listenerMetadata(Map<String, Map<String, Object>> metadata) {
+        if (metadata != null && !metadata.isEmpty()) {
+            seldom().listenerMetadata = metadata;
+        }
+    }
+
+    private Map<String, Map<String, Object>> listenerMetadata() {
+        if (connection != null && !connection.listenerMetadata().isEmpty()) {
+            return connection.listenerMetadata();
+        }
+        return seldom == null ? null : seldom.listenerMetadata;
+    }
+
     private StreamInfoSeldom seldom() {
         if (seldom == null) {
             seldom = new StreamInfoSeldom();
@@ -334,7 +351,10 @@ public final class StreamInfo extends StreamRequestFacts {
             case ROUTE -> seldom == null || seldom.routeMetadata == null ? null : seldom.routeMetadata.get(ns);
             case VIRTUAL_HOST -> seldom == null || seldom.virtualHostMetadata == null ? null
                     : seldom.virtualHostMetadata.get(ns);
-            case LISTENER -> null;
+            case LISTENER -> {
+                Map<String, Map<String, Object>> m = listenerMetadata();
+                yield m == null ? null : m.get(ns);
+            }
         };
         if (v instanceof Map<?, ?> m && m.isEmpty()) {
             return null;

@@ -27,6 +27,7 @@ final class StreamInfoSeldom {
     String localReplyBody;
     Map<String, Map<String, Object>> routeMetadata;
     Map<String, Map<String, Object>> virtualHostMetadata;
+    Map<String, Map<String, Object>> listenerMetadata;
     AccessLogType accessLogType;
     boolean traceForced;
     boolean schemeMatchUpstream;

@@ -37,6 +37,8 @@ import java.util.Map;
  * @param socket             backlog, SO_REUSEPORT, connection balance, accepts per event, TCP fast open
  * @param drainType          {@code drain_type}: MODIFY_ONLY connections do not drain while the
  *                           server's health check is failed ({@code /healthcheck/fail})
+ * @param metadata           {@code metadata.filter_metadata}, by namespace (empty when none): what
+ *                           {@code %METADATA(LISTENER:...)%} logs; its connections carry a reference
  */
 public record ListenerConfig(
         String name,
@@ -66,9 +68,11 @@ public record ListenerConfig(
         UdpListener udp,
         LocalRateLimit localRateLimit,
         ListenerSocketConfig socket,
-        DrainType drainType) {
+        DrainType drainType,
+        Map<String, Map<String, Object>> metadata) {
 
     public ListenerConfig {
+        metadata = metadata == null ? Map.of() : metadata;
         socket = socket == null ? ListenerSocketConfig.DEFAULT : socket;
         drainType = drainType == null ? DrainType.DEFAULT : drainType;
         socketOptions = socketOptions == null ? List.of() : List.copyOf(socketOptions);
@@ -94,7 +98,7 @@ public record ListenerConfig(
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
                 originalSrc, freebind, proxyProtocol, continueOnListenerFiltersTimeout, ignoreGlobalConnLimit,
                 bypassOverloadManager, filtersDisabled, accessLogs, additionalAddresses, socketOptions,
-                addressSocketOptions, null, null, null, null);
+                addressSocketOptions, null, null, null, null, null);
     }
 
     /** A listener without the proxy_protocol filter, closing connections at listener_filters_timeout. */
@@ -203,6 +207,7 @@ public record ListenerConfig(
         private LocalRateLimit localRateLimit;
         private ListenerSocketConfig socket = ListenerSocketConfig.DEFAULT;
         private DrainType drainType = DrainType.DEFAULT;
+        private Map<String, Map<String, Object>> metadata = Map.of();
 
         private Builder(String name, Address address) {
             this.name = name;
@@ -339,13 +344,18 @@ public record ListenerConfig(
             return this;
         }
 
+        public Builder metadata(Map<String, Map<String, Object>> v) {
+            metadata = v;
+            return this;
+        }
+
         public ListenerConfig build() {
             return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
                     defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
                     perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
                     continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled,
                     accessLogs, additionalAddresses, socketOptions, addressSocketOptions, udp, localRateLimit, socket,
-                    drainType);
+                    drainType, metadata);
         }
     }
 }

@@ -207,7 +207,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         }
         ConnectionInfo info = new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
                 transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id,
-                rt.config().perConnectionBufferLimitBytes());
+                rt.config().perConnectionBufferLimitBytes(), rt.config().metadata());
         ListenerAccessLog.chainChosen(ch, rt, info);
         chain.accept(ch, info);
         return true;

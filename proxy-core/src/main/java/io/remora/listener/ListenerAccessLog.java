@@ -37,6 +37,7 @@ final class ListenerAccessLog {
         info.downstreamRemoteAddress = ch.remoteAddress();
         info.downstreamDirectRemoteAddress = ch.remoteAddress();
         info.downstreamLocalAddress = local;
+        info.listenerMetadata(rt.config().metadata());
         ch.attr(INFO).set(info);
     }
 

@@ -21,6 +21,8 @@ import java.net.SocketAddress;
  *                            gave it one, else -1 (the channel's attribute holds it)
  * @param bufferLimit         the listener's {@code per_connection_buffer_limit_bytes}: what a
  *                            stream on this connection may buffer (0: no limit, as Envoy)
+ * @param listenerMetadata    the listener's filter metadata (its config's map, shared, never
+ *                            copied), read by {@code %METADATA(LISTENER:...)%}; empty when none
  */
 public record ConnectionInfo(
         String listenerName,
@@ -34,10 +36,24 @@ public record ConnectionInfo(
         OriginalSource originalSource,
         String filterChainName,
         long connectionId,
-        int bufferLimit) {
+        int bufferLimit,
+        java.util.Map<String, java.util.Map<String, Object>> listenerMetadata) {
 
     /** Envoy's default per_connection_buffer_limit_bytes. */
     public static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+
+    public ConnectionInfo {
+        listenerMetadata = listenerMetadata == null ? java.util.Map.of() : listenerMetadata;
+    }
+
+    /** A connection of a listener without metadata (or of no listener). */
+    public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,
+                          InetSocketAddress originalDestination, String serverName, String transportProtocol,
+                          java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls,
+                          OriginalSource originalSource, String filterChainName, long connectionId, int bufferLimit) {
+        this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
+                applicationProtocols, tls, originalSource, filterChainName, connectionId, bufferLimit, null);
+    }
 
     /** A connection whose filter chain has no name and whose id is the channel's. */
     public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,

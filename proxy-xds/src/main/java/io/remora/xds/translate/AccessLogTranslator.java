@@ -126,11 +126,6 @@ public final class AccessLogTranslator {
                                           TranslationContext ctx) {
         boolean cel = CelFormatterCommand.used(fmt.text)
                 || fmt.json != null && fmt.json.values().stream().anyMatch(CelFormatterCommand::used);
-        if (uses(fmt, LISTENER_METADATA)) {
-            // Envoy logs the listener's metadata here; the listener's metadata is not kept, so the value is "-".
-            ctx.warnOnce("access_log:" + LISTENER_METADATA, LISTENER_METADATA + "...)% is not supported (listener"
-                    + " metadata is not kept: it logs \"-\"), first at " + path);
-        }
         AccessLogConfig.Builder b = AccessLogConfig.builder(sink).path(file).textFormat(fmt.text).jsonFormat(fmt.json)
                 .filter(filter).omitEmptyValues(omitEmpty);
         if (!cel) {
@@ -147,13 +142,6 @@ public final class AccessLogTranslator {
             throw path.error(e.getMessage());
         }
         return b.commands(commands).build();
-    }
-
-    private static final String LISTENER_METADATA = "%METADATA(LISTENER:";
-
-    private static boolean uses(Format fmt, String operator) {
-        return fmt.text != null && fmt.text.contains(operator)
-                || fmt.json != null && fmt.json.values().stream().anyMatch(v -> v != null && v.contains(operator));
     }
 
     record Format(String text, Map<String, String> json) {

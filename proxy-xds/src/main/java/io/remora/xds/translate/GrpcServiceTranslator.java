@@ -41,7 +41,7 @@ public final class GrpcServiceTranslator {
         String authority = g.getEnvoyGrpc().getAuthority().isEmpty() ? cluster : g.getEnvoyGrpc().getAuthority();
         Duration timeout = g.hasTimeout() ? timeout(g, path) : DEFAULT_TIMEOUT;
         return new GrpcServiceConfig(cluster, authority, timeout, initialMetadata(g, path), packAsBytes,
-                maxReceiveMessageLength(g));
+                maxReceiveMessageLength(g), g.getEnvoyGrpc().getSkipEnvoyHeaders());
     }
 
     /**
@@ -114,8 +114,9 @@ public final class GrpcServiceTranslator {
 
     /**
      * Refuses retries of calls ({@code retry_policy}, also under envoy_grpc; Envoy retries a failed call by them):
-     * no Remora gRPC client retries. {@code skip_envoy_headers} is honoured as it is: Remora's side calls never
-     * carry x-envoy-internal or x-forwarded-for.
+     * no Remora gRPC client retries. {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate
+     * limit and ext_proc calls carry x-envoy-internal and x-forwarded-for unless it is set; the grpc-java
+     * clients send neither either way (docs/config-translation.md).
      */
     public static void checkRetries(GrpcService g, FieldPath path) {
         if (g.hasRetryPolicy()) {

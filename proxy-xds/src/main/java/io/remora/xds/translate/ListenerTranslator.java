@@ -196,6 +196,7 @@ public final class ListenerTranslator {
                 .additionalAddresses(additional).socketOptions(socketOptions).addressSocketOptions(addressOptions)
                 .socket(ListenerSocketTranslator.translate(l, address, path))
                 .drainType(ListenerSocketTranslator.drainType(l))
+                .metadata(Protos.filterMetadata(l.getMetadata()))
                 .build();
     }
 

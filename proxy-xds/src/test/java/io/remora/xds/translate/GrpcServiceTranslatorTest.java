@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,9 @@ class GrpcServiceTranslatorTest {
                         .setMaxReceiveMessageLength(UInt32Value.of(64)).setSkipEnvoyHeaders(true)).build();
         GrpcServiceConfig c = GrpcServiceTranslator.envoyGrpc(g, false, P, CTX);
         assertEquals(new GrpcServiceConfig("authz", "authz", Duration.ofMillis(750), List.of(Map.entry("x-tenant", "blue")),
-                false, 64), c);
+                false, 64, true), c);
+        assertFalse(GrpcServiceTranslator.envoyGrpc(envoyGrpc().build(), false, P, CTX).skipEnvoyHeaders(),
+                "unset: Envoy's headers are sent");
         assertEquals(0, GrpcServiceTranslator.envoyGrpc(envoyGrpc().build(), false, P, CTX).maxReceiveMessageLength(),
                 "unset: no limit, as Envoy's");
         assertEquals(Duration.ofMillis(200), GrpcServiceTranslator.envoyGrpc(envoyGrpc().build(), false, P, CTX).timeout());

@@ -32,6 +32,23 @@ public final class GrpcCalls {
         return h;
     }
 
+    /**
+     * What Envoy's async client adds to a side call unless {@code envoy_grpc.skip_envoy_headers}:
+     * {@code x-envoy-internal: true} (set over initial_metadata's) and the node's local address
+     * appended to {@code x-forwarded-for} (none when the server knows no local address: tests).
+     */
+    public static void addEnvoyHeaders(Http2Headers h, java.net.InetAddress local) {
+        h.set(X_ENVOY_INTERNAL, "true");
+        if (local != null) {
+            String ip = io.netty.util.NetUtil.toAddressString(local);
+            CharSequence xff = h.get(X_FORWARDED_FOR);
+            h.set(X_FORWARDED_FOR, xff == null || xff.length() == 0 ? ip : xff + "," + ip);
+        }
+    }
+
+    private static final io.netty.util.AsciiString X_ENVOY_INTERNAL = io.netty.util.AsciiString.cached("x-envoy-internal");
+    private static final io.netty.util.AsciiString X_FORWARDED_FOR = io.netty.util.AsciiString.cached("x-forwarded-for");
+
     /** One uncompressed length-prefixed message. */
     public static byte[] frame(byte[] message) {
         return ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();

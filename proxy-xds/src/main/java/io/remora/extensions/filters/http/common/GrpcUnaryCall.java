@@ -22,12 +22,18 @@ public final class GrpcUnaryCall {
     private GrpcUnaryCall() {
     }
 
-    /** Sends {@code message} to {@code path}; {@code done} gets the whole {@link ClusterCall.Response}. */
+    /**
+     * Sends {@code message} to {@code path}; {@code done} gets the whole {@link ClusterCall.Response}.
+     * {@code envoyHeaders}: not envoy_grpc.skip_envoy_headers ({@link GrpcCalls#addEnvoyHeaders}).
+     */
     public static Cancellable start(EventLoop loop, ServerContext context, String cluster, String authority,
-                                    List<Map.Entry<String, String>> initialMetadata, String path, byte[] message,
-                                    Duration timeout, Consumer<ClusterCall.Response> done) {
+                                    List<Map.Entry<String, String>> initialMetadata, boolean envoyHeaders, String path,
+                                    byte[] message, Duration timeout, Consumer<ClusterCall.Response> done) {
         byte[] framed = GrpcCalls.frame(message);
         Http2Headers h = GrpcCalls.requestHeaders(path, authority, timeout, initialMetadata);
+        if (envoyHeaders) {
+            GrpcCalls.addEnvoyHeaders(h, context.localAddress());
+        }
         return ClusterCall.start(loop, context, cluster, UpstreamProtocol.HTTP2, h, framed, timeout, done);
     }
 

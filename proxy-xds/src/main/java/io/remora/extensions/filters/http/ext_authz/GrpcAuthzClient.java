@@ -51,7 +51,8 @@ public final class GrpcAuthzClient implements AuthzClient {
 
     @Override
     public Cancellable check(AuthzCheck check, EventLoop loop, ServerContext context, Consumer<AuthzDecision> done) {
-        return GrpcUnaryCall.start(loop, context, config.cluster(), config.authority(), config.initialMetadata(), PATH,
+        return GrpcUnaryCall.start(loop, context, config.cluster(), config.authority(), config.initialMetadata(),
+                !config.skipEnvoyHeaders(), PATH,
                 request(check).toByteArray(), config.timeout(), r -> done.accept(decide(r)));
     }
 

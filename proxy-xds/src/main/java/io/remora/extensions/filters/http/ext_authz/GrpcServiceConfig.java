@@ -14,10 +14,12 @@ import java.util.Map;
  * @param packAsBytes     {@code with_request_body.pack_as_bytes}: the body goes in {@code raw_body}
  * @param maxReceiveMessageLength {@code envoy_grpc.max_receive_message_length}: a larger answer fails the call
  *                        (RESOURCE_EXHAUSTED, as Envoy's decoder); 0 when unset
+ * @param skipEnvoyHeaders {@code envoy_grpc.skip_envoy_headers}: the calls carry no x-envoy-internal and
+ *                        no x-forwarded-for (Envoy's async client adds both otherwise)
  */
 public record GrpcServiceConfig(String cluster, String authority, Duration timeout,
                                 List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes,
-                                int maxReceiveMessageLength)
+                                int maxReceiveMessageLength, boolean skipEnvoyHeaders)
         implements AuthzServiceConfig {
 
     public GrpcServiceConfig {
@@ -26,11 +28,12 @@ public record GrpcServiceConfig(String cluster, String authority, Duration timeo
 
     public GrpcServiceConfig(String cluster, String authority, Duration timeout,
                              List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes) {
-        this(cluster, authority, timeout, initialMetadata, packAsBytes, 0);
+        this(cluster, authority, timeout, initialMetadata, packAsBytes, 0, false);
     }
 
     /** The same service with another call timeout (null: none). */
     public GrpcServiceConfig withTimeout(Duration t) {
-        return new GrpcServiceConfig(cluster, authority, t, initialMetadata, packAsBytes, maxReceiveMessageLength);
+        return new GrpcServiceConfig(cluster, authority, t, initialMetadata, packAsBytes, maxReceiveMessageLength,
+                skipEnvoyHeaders);
     }
 }

@@ -105,8 +105,12 @@ final class ExtProcStream {
         if (stream == null) {
             List<Map.Entry<String, String>> md = extraMetadata.isEmpty() ? service.initialMetadata()
                     : ExtProcPerRouteConfig.mergeMetadata(service.initialMetadata(), extraMetadata);
-            stream = GrpcClusterStream.open(filter.cb.eventLoop(), filter.cb.serverContext(), service.cluster(),
-                    GrpcCalls.requestHeaders(ExtProcFilter.PATH, service.authority(), null, md), filter,
+            io.netty.handler.codec.http2.Http2Headers h = GrpcCalls.requestHeaders(ExtProcFilter.PATH,
+                    service.authority(), null, md);
+            if (!service.skipEnvoyHeaders()) {
+                GrpcCalls.addEnvoyHeaders(h, filter.cb.serverContext().localAddress());
+            }
+            stream = GrpcClusterStream.open(filter.cb.eventLoop(), filter.cb.serverContext(), service.cluster(), h, filter,
                     service.maxReceiveMessageLength());
             filter.stats.streamsStarted.increment();
         }

@@ -113,7 +113,8 @@ public final class RateLimitExtension implements HttpFilterExtension<RateLimitCo
             throw path.field("grpc_service").error("missing required field");
         }
         GrpcServiceConfig g = io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(s.getGrpcService(), false, path.field("grpc_service"), ctx);
-        return new RlsConfig(g.cluster(), g.authority(), g.initialMetadata(), timeout, g.maxReceiveMessageLength());
+        return new RlsConfig(g.cluster(), g.authority(), g.initialMetadata(), timeout, g.maxReceiveMessageLength(),
+                g.skipEnvoyHeaders());
     }
 
     private static int status(int code, FieldPath path) {

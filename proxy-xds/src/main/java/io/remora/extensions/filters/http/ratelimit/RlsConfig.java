@@ -12,9 +12,10 @@ import java.util.Map;
  * @param initialMetadata {@code grpc_service.initial_metadata}
  * @param timeout         the filter's {@code timeout} (Envoy's default 20 ms); zero: none
  * @param maxReceiveMessageLength {@code envoy_grpc.max_receive_message_length}; 0: no limit
+ * @param skipEnvoyHeaders {@code envoy_grpc.skip_envoy_headers}: no x-envoy-internal, no x-forwarded-for
  */
 public record RlsConfig(String cluster, String authority, List<Map.Entry<String, String>> initialMetadata,
-                        Duration timeout, int maxReceiveMessageLength) {
+                        Duration timeout, int maxReceiveMessageLength, boolean skipEnvoyHeaders) {
 
     public RlsConfig {
         initialMetadata = List.copyOf(initialMetadata);
