@@ -316,6 +316,15 @@ final class Bootstraps {
         return sb.toString().stripTrailing();
     }
 
+    /** The bootstrap extension that lets listeners be internal (envoy_internal_address), at the top of a bootstrap. */
+    static final String INTERNAL_LISTENER_EXTENSION = """
+            bootstrap_extensions:
+            - name: envoy.bootstrap.internal_listener
+              typed_config:
+                "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                type_url: type.googleapis.com/envoy.extensions.bootstrap.internal_listener.v3.InternalListener
+            """;
+
     /** A cluster of one endpoint, internal listener {@code listener}, over a raw internal_upstream socket. */
     static String internalCluster(String name, String listener) {
         return """

@@ -31,12 +31,7 @@ class InternalListenerHttpFilterStateE2ETest {
         upstream = TestUpstream.text("up");
         tcp = ProxyProcess.freePort();
         innerLog = io.remora.testing.TempPaths.file("ilfs-inner", ".log");
-        String yaml = """
-                bootstrap_extensions:
-                - name: envoy.bootstrap.internal_listener
-                  typed_config:
-                    "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-                    type_url: type.googleapis.com/envoy.extensions.bootstrap.internal_listener.v3.InternalListener
+        String yaml = Bootstraps.INTERNAL_LISTENER_EXTENSION + """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
                 static_resources:

@@ -120,12 +120,7 @@ class InternalPassthroughE2ETest {
     static void start() throws Exception {
         http = ProxyProcess.freePort();
         tcpLog = TempPaths.file("internal-tcp", ".log");
-        String yaml = """
-                bootstrap_extensions:
-                - name: envoy.bootstrap.internal_listener
-                  typed_config:
-                    "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-                    type_url: type.googleapis.com/envoy.extensions.bootstrap.internal_listener.v3.InternalListener
+        String yaml = Bootstraps.INTERNAL_LISTENER_EXTENSION + """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
                 static_resources:

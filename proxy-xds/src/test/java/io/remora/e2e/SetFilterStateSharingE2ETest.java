@@ -61,12 +61,7 @@ class SetFilterStateSharingE2ETest {
         http = ProxyProcess.freePort();
         midLog = io.remora.testing.TempPaths.file("sfs-mid", ".log");
         endLog = io.remora.testing.TempPaths.file("sfs-end", ".log");
-        String yaml = """
-                bootstrap_extensions:
-                - name: envoy.bootstrap.internal_listener
-                  typed_config:
-                    "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-                    type_url: type.googleapis.com/envoy.extensions.bootstrap.internal_listener.v3.InternalListener
+        String yaml = Bootstraps.INTERNAL_LISTENER_EXTENSION + """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
                 static_resources:
