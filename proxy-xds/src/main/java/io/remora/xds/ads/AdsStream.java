@@ -120,8 +120,20 @@ final class AdsStream {
         long delay = backoff.nextMillis();
         log.log(Level.WARNING, "xDS stream to " + target + " closed" + (error == null ? " by the server" : ": " + error)
                 + "; reconnecting in " + delay + " ms");
-        reconnectTimer = control.schedule(this::openStream, delay, TimeUnit.MILLISECONDS);
+        reconnectTimer = control.schedule(this::reopen, delay, TimeUnit.MILLISECONDS);
         listener.onStreamClosed();
+    }
+
+    /**
+     * After our back-off, the channel must connect now: grpc-java's own reconnect back-off (1 s growing to 120 s)
+     * would otherwise fail the new stream at once while the control plane is back, and a long outage would keep
+     * the proxy off it for up to two minutes, where Envoy's back-off caps at 30 s.
+     */
+    private void reopen() {
+        if (!closed) {
+            channel.resetConnectBackoff();
+        }
+        openStream();
     }
 
     /** Runs on the control thread if stream {@code g} is still the current one. */

@@ -35,4 +35,36 @@ class XdsClientStartupTest {
             }
         }
     }
+
+    /**
+     * A control plane that takes connections and drops them: the client must try again at its own back-off's pace,
+     * not at grpc-java's reconnect back-off (1 s, 1.6 s, 2.6 s... up to 120 s), which would allow two tries here.
+     */
+    @Test
+    void reconnectsAtItsOwnBackOffNotGrpcsAfterFailedConnections() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        try (ServerSocket dropping = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!dropping.isClosed()) {
+                    try (java.net.Socket s = dropping.accept()) {
+                        accepted.incrementAndGet();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            XdsClientOptions options = XdsClientOptions.ads(XdsTarget.tcp("127.0.0.1", dropping.getLocalPort()), false,
+                    NODE).withBackoff(10, 40);
+            try (XdsClient client = new XdsClient(options, new RecordingApplier(), new SimpleMeterRegistry())) {
+                client.start();
+                TestControlPlane.await("a first connection", () -> accepted.get() > 0);
+                int first = accepted.get();
+                Thread.sleep(2000);
+                int more = accepted.get() - first;
+                assertTrue(more >= 10, "connection attempts in 2 s with a 10-40 ms back-off: " + more);
+            }
+        }
+    }
 }
