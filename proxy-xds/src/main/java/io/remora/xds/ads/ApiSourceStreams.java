@@ -3,7 +3,6 @@ package io.remora.xds.ads;
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.ManagedChannel;
-import io.remora.util.JitteredBackOff;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -162,7 +161,7 @@ final class ApiSourceStreams {
             eventLoop = new XdsChannels();
         }
         ManagedChannel channel = channels.computeIfAbsent(target, eventLoop::open);
-        AdsStream stream = new AdsStream(target, channel, protocol, control, new JitteredBackOff(backoffBaseMs, backoffMaxMs),
+        AdsStream stream = new AdsStream(target, channel, protocol, control, XdsClient.backOff(target, backoffBaseMs, backoffMaxMs),
                 up -> connected.accept(key.type(), up), new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {

@@ -60,24 +60,23 @@ final class ConfigSourceChecks {
     }
 
     /**
-     * The xDS client's own gRPC service: a grpc-java stream to a target (TLS by google_grpc ssl_credentials), which
-     * sends no initial metadata
-     * and applies no retry policy (reconnects back off as Envoy's defaults).
+     * The xDS client's own gRPC service: a grpc-java stream to a target (TLS by google_grpc ssl_credentials) with the
+     * service's initial_metadata, reconnecting after envoy_grpc.retry_policy's back-off ({@link XdsServiceOptions}).
+     * A retry policy for the stream itself (GrpcService.retry_policy: Envoy's async client would retry opening it
+     * by the policy's retry_on) is not applied.
      */
     private static ConfigSourceRouting.Refusal grpcService(GrpcService g, String field) {
         FieldPath path = FieldPath.of(field);
         try {
             if (g.hasGoogleGrpc()) {
                 GrpcServiceTranslator.checkGoogleGrpc(g, true, path); // ssl_credentials: see XdsTls
-            } else {
-                GrpcServiceTranslator.checkRetries(g, path); // max_receive_message_length is built (XdsTarget)
+            } else if (g.hasRetryPolicy()) {
+                // max_receive_message_length is built (XdsTarget), envoy_grpc.retry_policy too (its back-off)
+                throw path.field("retry_policy").error("not supported: the xDS stream is not retried by a"
+                        + " retry policy (envoy_grpc.retry_policy's retry_back_off paces its reconnects)");
             }
         } catch (TranslationException e) {
             return new ConfigSourceRouting.Refusal(e.path(), e.reason());
-        }
-        if (g.getInitialMetadataCount() > 0) {
-            return new ConfigSourceRouting.Refusal(field + ".initial_metadata",
-                    "not supported: the xDS stream would go without it");
         }
         return null;
     }

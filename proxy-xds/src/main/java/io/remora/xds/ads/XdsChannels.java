@@ -17,7 +17,8 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC channel to the control plane (plaintext, or TLS by google_grpc ssl_credentials), with its own one-thread event loop: epoll when the native
+ * The gRPC channel to the control plane (plaintext, or TLS by google_grpc ssl_credentials; the service's
+ * initial_metadata on every stream), with its own one-thread event loop: epoll when the native
  * transport loads (required for a Unix domain socket), NIO otherwise.
  */
 public final class XdsChannels implements AutoCloseable {
@@ -48,6 +49,9 @@ public final class XdsChannels implements AutoCloseable {
         } else {
             b.sslContext(sslContext(target.tls())).useTransportSecurity();
         }
+        if (!target.initialMetadata().isEmpty()) {
+            b.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata(target)));
+        }
         return b.eventLoopGroup(group)
                 // xDS responses (a mesh's full LDS/CDS) are far bigger than gRPC's 4 MiB default; Envoy sets no
                 // limit unless max_receive_message_length does (a larger response fails the stream RESOURCE_EXHAUSTED)
@@ -55,6 +59,20 @@ public final class XdsChannels implements AutoCloseable {
                         : Integer.MAX_VALUE)
                 .keepAliveTime(5, TimeUnit.MINUTES)
                 .build();
+    }
+
+    /** The service's initial_metadata; a -bin key's value is base64 on the wire, as it was given. */
+    private static io.grpc.Metadata metadata(XdsTarget target) {
+        io.grpc.Metadata md = new io.grpc.Metadata();
+        for (var e : target.initialMetadata()) {
+            if (e.getKey().endsWith(io.grpc.Metadata.BINARY_HEADER_SUFFIX)) {
+                md.put(io.grpc.Metadata.Key.of(e.getKey(), io.grpc.Metadata.BINARY_BYTE_MARSHALLER),
+                        java.util.Base64.getDecoder().decode(e.getValue()));
+            } else {
+                md.put(io.grpc.Metadata.Key.of(e.getKey(), io.grpc.Metadata.ASCII_STRING_MARSHALLER), e.getValue());
+            }
+        }
+        return md;
     }
 
     /** google_grpc ssl_credentials as grpc-java's client TLS: the given roots (else the system's), the client pair. */

@@ -65,7 +65,7 @@ public final class XdsClient implements AutoCloseable {
             protocol.rateLimit(DiscoveryRequestLimiter.of(options.adsRateLimit(), control, stats.rateLimit()));
         }
         this.stream = options.target() == null ? null : new AdsStream(options.target(), protocol, control,
-                new JitteredBackOff(options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
+                backOff(options.target(), options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
                         subscriptions.startAll(cycle.accepted());
@@ -99,6 +99,12 @@ public final class XdsClient implements AutoCloseable {
             stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
         }
         this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, control);
+    }
+
+    /** The target's own back-off (envoy_grpc.retry_policy.retry_back_off), else the client's. */
+    static JitteredBackOff backOff(XdsTarget target, long baseMs, long maxMs) {
+        XdsTarget.BackOff b = target == null ? null : target.backoff();
+        return b == null ? new JitteredBackOff(baseMs, maxMs) : new JitteredBackOff(b.baseMillis(), b.maxMillis());
     }
 
     /** As Envoy names itself "envoy" whatever the bootstrap says, Remora names itself "remora". */

@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.GrpcServiceTranslator;
 
 import java.nio.file.Path;
@@ -217,12 +218,17 @@ public final class XdsClientFactory {
             throw new IllegalArgumentException(refusal.field() + ": " + refusal.reason());
         }
         GrpcService gs = api.getGrpcServices(0);
+        String service = field + ".grpc_services[0]";
+        try {
+            return XdsServiceOptions.apply(address(bootstrap, gs, service), gs, FieldPath.of(service));
+        } catch (io.remora.xds.translate.TranslationException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private static XdsTarget address(Bootstrap bootstrap, GrpcService gs, String service) {
         if (gs.hasGoogleGrpc()) {
-            try {
-                return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri()).withTls(XdsTls.of(gs, field + ".grpc_services[0]"));
-            } catch (io.remora.xds.translate.TranslationException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
+            return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri()).withTls(XdsTls.of(gs, service));
         }
         String name = gs.getEnvoyGrpc().getClusterName();
         for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
@@ -230,7 +236,7 @@ public final class XdsClientFactory {
                 return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs));
             }
         }
-        throw new IllegalArgumentException(field + ".grpc_services[0].envoy_grpc.cluster_name: no static cluster " + name);
+        throw new IllegalArgumentException(service + ".envoy_grpc.cluster_name: no static cluster " + name);
     }
 
     private static XdsTarget clusterTarget(Cluster c) {

@@ -1,28 +1,53 @@
 package io.remora.xds.ads;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * Where the control plane listens: a TCP host and port, or a Unix domain socket path (Istio's ./etc/istio/proxy/XDS);
- * and the longest response message taken from it ({@code envoy_grpc.max_receive_message_length}; 0: no limit, as
- * Envoy's default) and the TLS it is reached over (null: plaintext); two sources at one address that differ in
- * either get channels of their own.
+ * and how its gRPC service is reached: the longest response message taken from it
+ * ({@code envoy_grpc.max_receive_message_length}; 0: no limit, as Envoy's default), the TLS (null: plaintext), the
+ * service's {@code initial_metadata} sent on every stream, and the stream's reconnect back-off
+ * ({@code envoy_grpc.retry_policy.retry_back_off}; null: the client's default). Two sources at one address that
+ * differ in any of these get channels of their own.
  */
-public record XdsTarget(String host, int port, String udsPath, int maxReceiveMessageLength, XdsTls tls) {
+public record XdsTarget(String host, int port, String udsPath, int maxReceiveMessageLength, XdsTls tls,
+                        List<Map.Entry<String, String>> initialMetadata, BackOff backoff) {
+
+    /** The jittered exponential back-off between stream attempts, in milliseconds. */
+    public record BackOff(long baseMillis, long maxMillis) {
+    }
+
+    public XdsTarget {
+        initialMetadata = List.copyOf(initialMetadata);
+    }
+
     public static XdsTarget tcp(String host, int port) {
-        return new XdsTarget(host, port, null, 0, null);
+        return new XdsTarget(host, port, null, 0, null, List.of(), null);
     }
 
     public static XdsTarget uds(String path) {
-        return new XdsTarget(null, 0, path, 0, null);
+        return new XdsTarget(null, 0, path, 0, null, List.of(), null);
     }
 
     /** The same address with this receive limit. */
     public XdsTarget withMaxReceiveMessageLength(int limit) {
-        return new XdsTarget(host, port, udsPath, limit, tls);
+        return new XdsTarget(host, port, udsPath, limit, tls, initialMetadata, backoff);
     }
 
     /** The same address over TLS (google_grpc ssl_credentials); null: plaintext. */
     XdsTarget withTls(XdsTls t) {
-        return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, t);
+        return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, t, initialMetadata, backoff);
+    }
+
+    /** The same address, sending {@code metadata} (lower-case keys) on every stream. */
+    XdsTarget withInitialMetadata(List<Map.Entry<String, String>> metadata) {
+        return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, tls, metadata, backoff);
+    }
+
+    /** The same address, its streams reconnecting after {@code b} (null: the client's default). */
+    XdsTarget withBackOff(BackOff b) {
+        return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, tls, initialMetadata, b);
     }
 
     /** A gRPC target URI as in google_grpc.target_uri: {@code host:port}, {@code dns:///host:port} or {@code unix:path}. */

@@ -45,6 +45,8 @@ public final class TestControlPlane implements AutoCloseable {
     public final List<DeltaDiscoveryResponse> deltaResponses = new CopyOnWriteArrayList<>();
     /** The type URL of each stream opened, in order: empty for ADS, the service's type for a per-type one. */
     public final List<String> streamTypes = new CopyOnWriteArrayList<>();
+    /** Each call's request headers (its gRPC metadata), in arrival order. */
+    public final List<io.grpc.Metadata> callHeaders = new CopyOnWriteArrayList<>();
     /** Client connections (HTTP/2 transports) accepted so far. */
     public final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     /** Other services the server also offers (e.g. load reporting), added before it starts. */
@@ -118,6 +120,15 @@ public final class TestControlPlane implements AutoCloseable {
 
     private NettyServerBuilder services(NettyServerBuilder b, V3DiscoveryServer ds) {
         more.forEach(b::addService);
+        b.intercept(new io.grpc.ServerInterceptor() {
+            @Override
+            public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call,
+                                                                      io.grpc.Metadata headers,
+                                                                      io.grpc.ServerCallHandler<Q, A> next) {
+                callHeaders.add(headers);
+                return next.startCall(call, headers);
+            }
+        });
         b.addTransportFilter(new io.grpc.ServerTransportFilter() {
             @Override
             public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {

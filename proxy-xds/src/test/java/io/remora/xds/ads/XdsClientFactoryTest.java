@@ -143,8 +143,15 @@ class XdsClientFactoryTest {
         assertTrue(refusedAds(a -> a.getRateLimitSettingsBuilder().setFillRate(com.google.protobuf.DoubleValue.of(0)))
                 .startsWith("dynamic_resources.ads_config.rate_limit_settings.fill_rate: must be greater than 0"));
         assertTrue(refusedAds(a -> a.getGrpcServicesBuilder(0).addInitialMetadata(
-                io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder().setKey("k").setValue("v"))).startsWith(
-                "dynamic_resources.ads_config.grpc_services[0].initial_metadata: not supported"));
+                io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder().setKey(":authority").setValue("v"))).startsWith(
+                "dynamic_resources.ads_config.grpc_services[0].initial_metadata[0].key: ':authority' is not a gRPC"));
+        assertTrue(refusedAds(a -> a.getGrpcServicesBuilder(0).addInitialMetadata(
+                io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder().setKey("t-bin").setValue("%%"))).startsWith(
+                "dynamic_resources.ads_config.grpc_services[0].initial_metadata[0].value: a -bin key's value must be"));
+        assertTrue(refusedAds(a -> a.getGrpcServicesBuilder(0).getEnvoyGrpcBuilder().getRetryPolicyBuilder()
+                .getRetryBackOffBuilder().setBaseInterval(Durations.fromSeconds(2)).setMaxInterval(Durations.fromSeconds(1)))
+                .startsWith("dynamic_resources.ads_config.grpc_services[0].envoy_grpc.retry_policy.retry_back_off"
+                        + ".max_interval: must be greater than or equal to the base_interval"));
         assertTrue(refusedAds(a -> a.getGrpcServicesBuilder(0).setRetryPolicy(
                 io.envoyproxy.envoy.config.core.v3.RetryPolicy.getDefaultInstance())).startsWith(
                 "dynamic_resources.ads_config.grpc_services[0].retry_policy: not supported"));
@@ -154,6 +161,21 @@ class XdsClientFactoryTest {
                 .setResourceApiVersion(io.envoyproxy.envoy.config.core.v3.ApiVersion.V2));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> XdsClientFactory.check(b.build())).getMessage()
                 .startsWith("dynamic_resources.cds_config.resource_api_version: V2"));
+    }
+
+    /** Envoy's prepareJitteredExponentialBackOffStrategy: only envoy_grpc's retry_back_off, max 10 × base by default. */
+    @Test
+    void theServicesInitialMetadataAndBackOffReachTheTarget() {
+        Bootstrap.Builder b = istioLike(ApiConfigSource.ApiType.GRPC);
+        GrpcService.Builder g = b.getDynamicResourcesBuilder().getAdsConfigBuilder().getGrpcServicesBuilder(0)
+                .addInitialMetadata(io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder()
+                        .setKey("Authorization").setValue("Bearer t0k"));
+        g.getEnvoyGrpcBuilder().getRetryPolicyBuilder().setNumRetries(com.google.protobuf.UInt32Value.of(3))
+                .getRetryBackOffBuilder().setBaseInterval(Durations.fromMillis(50));
+        XdsTarget t = XdsClientFactory.options(b.build(), null).target();
+        assertEquals(java.util.List.of(Map.entry("authorization", "Bearer t0k")), t.initialMetadata());
+        assertEquals(new XdsTarget.BackOff(50, 500), t.backoff());
+        assertNull(XdsClientFactory.options(istioLike(ApiConfigSource.ApiType.GRPC).build(), null).target().backoff());
     }
 
     @Test
