@@ -48,6 +48,10 @@ public final class ClusterChannel implements AutoCloseable {
             }
             channel = NettyChannelBuilder.forAddress(target).usePlaintext().overrideAuthority(authority).build();
             channelAddress = target;
+        } else if (channel.getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
+            // Envoy's calls connect through the cluster's pool each time; gRPC's own back-off (1 s growing to
+            // 120 s) would fail every call at once for minutes after the collector is back.
+            channel.resetConnectBackoff();
         }
         return channel;
     }

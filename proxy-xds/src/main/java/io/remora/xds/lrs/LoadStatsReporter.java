@@ -68,6 +68,8 @@ public final class LoadStatsReporter implements AutoCloseable {
             return;
         }
         int g = ++generation;
+        // After our retry delay, connect now: gRPC's own back-off (up to 120 s) would fail the stream at once.
+        channel.resetConnectBackoff();
         stream = LoadReportingServiceGrpc.newStub(channel).streamLoadStats(new StreamObserver<>() {
             @Override
             public void onNext(LoadStatsResponse value) {
