@@ -6,6 +6,9 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.DirectResponseAction;
 import io.remora.config.ForwardAction;
+import io.remora.accesslog.StreamInfo;
+import io.remora.network.FilterState;
+import io.remora.runtime.Runtime;
 import io.remora.route.RouteEntry;
 import io.remora.route.RouteTable;
 import io.remora.xds.bootstrap.ConfigDocuments;
@@ -185,18 +188,29 @@ class VirtualHostMatcherTranslationTest {
                 """.formatted(ROUTE)), TranslationContext.lenient()));
         assertEquals("route_config.virtual_hosts[0].matcher.matcher_tree.input.typed_config", e.path());
         assertTrue(e.getMessage().contains("Route table can only match on request headers"), e.getMessage());
-        // Filter state is admitted (Envoy's visitor takes FilterStateInput too).
-        translate(host("""
+    }
+
+    @Test
+    void aFilterStateInputReadsTheStreamsFilterStateAndItsConnections() {
+        RouteTable table = RouteTable.compile(translate(host("""
                 matcher_tree:
                   input:
                     name: fs
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.FilterStateInput
-                      key: k
+                      key: tenant
                   exact_match_map:
                     map:
                       v: { action: { name: r, typed_config: { %s, match: { prefix: / }, route: { cluster: c } } } }
-                """.formatted(ROUTE)), TranslationContext.lenient());
+                """.formatted(ROUTE)), TranslationContext.lenient()));
+        Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("http").authority("x").path("/");
+        FilterState connection = new FilterState(null);
+        connection.set("tenant", "v", FilterState.Mutability.READ_ONLY);
+        StreamInfo stream = new StreamInfo();
+        stream.filterState(new FilterState(connection));
+        assertEquals("c", cluster(table.route(h, 0, Runtime.EMPTY, stream)));
+        assertNull(table.route(h, 0, Runtime.EMPTY, new StreamInfo()), "no filter state, no key");
+        assertNull(table.route(h, 0), "no stream");
     }
 
     @Test
