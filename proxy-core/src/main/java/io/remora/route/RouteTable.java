@@ -75,8 +75,9 @@ public final class RouteTable {
 
     /**
      * Selects the route of a request by Envoy's rules: virtual host by {@code :authority}, then the
-     * first route whose match holds, among the host's routes or those its matcher tree picks. Headers are HTTP/2-style (pseudo-headers :method, :path,
-     * :authority, :scheme; lower-case names) whatever the downstream protocol.
+     * first route whose match holds, among the host's routes or those its matcher tree picks.
+     * Headers are HTTP/2-style (pseudo-headers :method, :path, :authority, :scheme; lower-case
+     * names) whatever the downstream protocol.
      *
      * @param random a uniformly random non-negative long for runtime fractions
      * @return the matched route, or null when no virtual host or no route matches (404 NR)
@@ -104,7 +105,8 @@ public final class RouteTable {
         if (ignorePathParameters) {
             pathEnd = PathMatcher.parametersStart(path, pathEnd);
         }
-        CompiledRoute[] routes = vh.matcher() == null ? vh.routes() : vh.matcher().candidates(headers, runtime, stream);
+        CompiledRoute[] routes = vh.matcher() == null ? vh.routes()
+                : vh.matcher().candidates(headers, runtime, stream);
         for (CompiledRoute r : routes) {
             if (r.matches(headers, path, pathEnd, random, runtime, stream)) {
                 return r;
@@ -122,9 +124,9 @@ public final class RouteTable {
     /** A virtual host with its routes, or the matcher tree that picks them, compiled. */
     record CompiledVirtualHost(VirtualHost virtualHost, CompiledRoute[] routes, RouteMatcherTree matcher) {
         CompiledVirtualHost(VirtualHost vh, Function<io.remora.config.Route, CompiledRoute> compile) {
-            this(vh, (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream().map(compile)
-                    .toArray(CompiledRoute[]::new), vh.matcher() == null ? null : new RouteMatcherTree(vh.matcher(),
-                    compile));
+            this(vh, (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream()
+                            .map(compile).toArray(CompiledRoute[]::new),
+                    vh.matcher() == null ? null : new RouteMatcherTree(vh.matcher(), compile));
         }
 
         CompiledVirtualHost(RouteConfiguration config, VirtualHost vh, HeaderMutator globalRequest,
