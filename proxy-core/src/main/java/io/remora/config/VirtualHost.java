@@ -14,6 +14,9 @@ import java.util.Map;
  *                    carries x-envoy-is-timeout-retry, true when a per-try timeout caused it
  * @param virtualClusters {@code virtual_clusters}, in match order; empty for none
  * @param hedgePolicy applies to routes that set none; null when unset
+ * @param matcher     {@code matcher}: a matcher tree over the request whose actions are the routes to
+ *                    try (a {@code Route} action is a list of one, a {@code RouteList} its routes), used
+ *                    instead of {@code routes}, which is then empty; null when unset
  */
 public record VirtualHost(
         String name,
@@ -30,7 +33,8 @@ public record VirtualHost(
         Map<String, Map<String, Object>> metadata,
         boolean includeIsTimeoutRetryHeader,
         List<VirtualCluster> virtualClusters,
-        HedgePolicy hedgePolicy) {
+        HedgePolicy hedgePolicy,
+        UnifiedMatcher<List<Route>> matcher) {
 
     public VirtualHost {
         virtualClusters = virtualClusters == null ? List.of() : List.copyOf(virtualClusters);
@@ -44,7 +48,7 @@ public record VirtualHost(
                        TlsRequirement requireTls, Map<String, PerFilterConfig> perFilterConfigs,
                        List<RateLimitPolicy> rateLimits) {
         this(name, domains, routes, requestHeaders, responseHeaders, retryPolicy, includeRequestAttemptCount,
-                requireTls, perFilterConfigs, rateLimits, false, Map.of(), false, List.of(), null);
+                requireTls, perFilterConfigs, rateLimits, false, Map.of(), false, List.of(), null, null);
     }
 
     /** Without rate limits. */
@@ -85,6 +89,7 @@ public record VirtualHost(
         private boolean includeIsTimeoutRetryHeader;
         private List<VirtualCluster> virtualClusters = List.of();
         private HedgePolicy hedgePolicy;
+        private UnifiedMatcher<List<Route>> matcher;
 
         private Builder(String name, List<String> domains, List<Route> routes) {
             this.name = name;
@@ -148,10 +153,15 @@ public record VirtualHost(
             return this;
         }
 
+        public Builder matcher(UnifiedMatcher<List<Route>> v) {
+            this.matcher = v;
+            return this;
+        }
+
         public VirtualHost build() {
             return new VirtualHost(name, domains, routes, requestHeaders, responseHeaders, retryPolicy,
                     includeRequestAttemptCount, requireTls, perFilterConfigs, rateLimits, includeAttemptCountInResponse,
-                    metadata, includeIsTimeoutRetryHeader, virtualClusters, hedgePolicy);
+                    metadata, includeIsTimeoutRetryHeader, virtualClusters, hedgePolicy, matcher);
         }
     }
 }

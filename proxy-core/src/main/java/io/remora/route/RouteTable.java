@@ -6,6 +6,7 @@ import io.remora.config.VirtualHost;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A {@link RouteConfiguration} compiled for lookup: virtual hosts indexed by domain, routes in
@@ -58,6 +59,12 @@ public final class RouteTable {
                     problems.addAll(CompiledRoute.validate(vh.routes().get(j), vp + ".routes[" + j + "]"));
                 }
             }
+            if (vh.matcher() != null) {
+                // A tree's maps are unordered, so its routes are named rather than numbered.
+                for (io.remora.config.Route r : RouteMatcherTree.routes(vh.matcher())) {
+                    problems.addAll(CompiledRoute.validate(r, vp + ".matcher(route '" + r.name() + "')"));
+                }
+            }
         }
         return problems;
     }
@@ -68,8 +75,9 @@ public final class RouteTable {
 
     /**
      * Selects the route of a request by Envoy's rules: virtual host by {@code :authority}, then the
-     * first route whose match holds. Headers are HTTP/2-style (pseudo-headers :method, :path,
-     * :authority, :scheme; lower-case names) whatever the downstream protocol.
+     * first route whose match holds, among the host's routes or those its matcher tree picks.
+     * Headers are HTTP/2-style (pseudo-headers :method, :path, :authority, :scheme; lower-case
+     * names) whatever the downstream protocol.
      *
      * @param random a uniformly random non-negative long for runtime fractions
      * @return the matched route, or null when no virtual host or no route matches (404 NR)
@@ -97,7 +105,9 @@ public final class RouteTable {
         if (ignorePathParameters) {
             pathEnd = PathMatcher.parametersStart(path, pathEnd);
         }
-        for (CompiledRoute r : vh.routes()) {
+        CompiledRoute[] routes = vh.matcher() == null ? vh.routes()
+                : vh.matcher().candidates(headers, runtime, stream);
+        for (CompiledRoute r : routes) {
             if (r.matches(headers, path, pathEnd, random, runtime, stream)) {
                 return r;
             }
@@ -111,23 +121,28 @@ public final class RouteTable {
         return vh == null ? null : vh.virtualHost();
     }
 
-    /** A virtual host with its routes compiled. */
-    record CompiledVirtualHost(VirtualHost virtualHost, CompiledRoute[] routes) {
-        CompiledVirtualHost(RouteConfiguration config, VirtualHost vh, HeaderMutator globalRequest,
-                            HeaderMutator globalResponse, boolean mostSpecificWins) {
-            this(vh, compileRoutes(config, vh, globalRequest, globalResponse, mostSpecificWins));
+    /** A virtual host with its routes, or the matcher tree that picks them, compiled. */
+    record CompiledVirtualHost(VirtualHost virtualHost, CompiledRoute[] routes, RouteMatcherTree matcher) {
+        CompiledVirtualHost(VirtualHost vh, Function<io.remora.config.Route, CompiledRoute> compile) {
+            this(vh, (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream()
+                            .map(compile).toArray(CompiledRoute[]::new),
+                    vh.matcher() == null ? null : new RouteMatcherTree(vh.matcher(), compile));
         }
 
-        private static CompiledRoute[] compileRoutes(RouteConfiguration config, VirtualHost vh,
-                                                     HeaderMutator globalRequest,
-                                                     HeaderMutator globalResponse, boolean mostSpecificWins) {
+        CompiledVirtualHost(RouteConfiguration config, VirtualHost vh, HeaderMutator globalRequest,
+                            HeaderMutator globalResponse, boolean mostSpecificWins) {
+            this(vh, compiler(config, vh, globalRequest, globalResponse, mostSpecificWins));
+        }
+
+        /** Compiles the host's routes, listed or in its tree, alike. */
+        private static Function<io.remora.config.Route, CompiledRoute> compiler(
+                RouteConfiguration config, VirtualHost vh, HeaderMutator globalRequest, HeaderMutator globalResponse,
+                boolean mostSpecificWins) {
             HeaderMutator vhRequest = HeaderMutator.of(vh.requestHeaders());
             HeaderMutator vhResponse = HeaderMutator.of(vh.responseHeaders());
             CompiledVirtualCluster[] virtualClusters = CompiledVirtualCluster.compile(vh);
-            return (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream()
-                    .map(r -> new CompiledRoute(config, r, vh, vhRequest, vhResponse, globalRequest, globalResponse,
-                            mostSpecificWins, virtualClusters))
-                    .toArray(CompiledRoute[]::new);
+            return r -> new CompiledRoute(config, r, vh, vhRequest, vhResponse, globalRequest, globalResponse,
+                    mostSpecificWins, virtualClusters);
         }
     }
 }

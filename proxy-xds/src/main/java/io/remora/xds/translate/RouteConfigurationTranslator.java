@@ -89,12 +89,8 @@ public final class RouteConfigurationTranslator {
     /** @param configMirrors the route configuration's mirror policies, which a host without its own inherits */
     static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,
                                    TranslationContext ctx, int maxBody, List<ForwardAction.MirrorPolicy> configMirrors) {
-        if (vh.hasMatcher()) {
-            // Envoy: "cannot set both matcher and routes on virtual host"; a matcher alone would
-            // need the matcher tree's route actions, which are not built.
-            throw path.field("matcher").error(vh.getRoutesCount() > 0
-                    ? "cannot set both matcher and routes on virtual host"
-                    : "a matcher tree selecting routes is not supported; use routes");
+        if (vh.hasMatcher() && vh.getRoutesCount() > 0) {
+            throw path.field("matcher").error("cannot set both matcher and routes on virtual host");
         }
         List<ForwardAction.MirrorPolicy> mirrors = vh.getRequestMirrorPoliciesCount() > 0
                 ? ForwardActionTranslator.mirrors(vh.getRequestMirrorPoliciesList(),
@@ -135,6 +131,8 @@ public final class RouteConfigurationTranslator {
                 .virtualClusters(virtualClusters(vh.getVirtualClustersList(), path.field("virtual_clusters")))
                 .hedgePolicy(vh.hasHedgePolicy()
                         ? HedgePolicyTranslator.translate(vh.getHedgePolicy(), path.field("hedge_policy"), ctx) : null)
+                .matcher(vh.hasMatcher() ? VirtualHostMatcherTranslator.translate(vh.getMatcher(),
+                        path.field("matcher"), ctx, maxBody, bufferLimit, mirrors) : null)
                 .build();
     }
 

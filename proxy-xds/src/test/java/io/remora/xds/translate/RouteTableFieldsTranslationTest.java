@@ -67,32 +67,6 @@ class RouteTableFieldsTranslationTest {
     }
 
     @Test
-    void aVirtualHostMatcherIsRefusedByName() {
-        var alone = assertThrows(TranslationException.class, () -> translate("""
-                virtual_hosts:
-                - name: v
-                  domains: [ a ]
-                  matcher:
-                    on_no_match:
-                      action:
-                        name: route
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.config.route.v3.Route
-                          match: { prefix: / }
-                          route: { cluster: c }
-                """, TranslationContext.lenient()));
-        assertEquals("route_config.virtual_hosts[0].matcher", alone.path());
-        var both = assertThrows(TranslationException.class, () -> translate("""
-                virtual_hosts:
-                - name: v
-                  domains: [ a ]
-                  routes: [ { match: { prefix: / }, route: { cluster: c } } ]
-                  matcher: { on_no_match: { action: { name: x, typed_config: { "@type": type.googleapis.com/google.protobuf.Empty } } } }
-                """, TranslationContext.lenient()));
-        assertTrue(both.getMessage().contains("cannot set both matcher and routes"), both.getMessage());
-    }
-
-    @Test
     void priorityIsTranslatedWithoutAWarning() {
         TranslationContext ctx = TranslationContext.lenient();
         io.remora.config.RouteConfiguration rc = translate("""
