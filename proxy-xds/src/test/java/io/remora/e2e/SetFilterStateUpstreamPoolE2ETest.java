@@ -1,0 +1,184 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+/**
+ * The HTTP set_filter_state's {@code shared_with_upstream} on pooled HTTP upstream connections, as
+ * Envoy's: the hashable objects a request shares key the connection pools, so requests with other
+ * values get other connections, and each connection carries the objects of the request that made its
+ * pool to the internal listener it lands on (ONCE ones stop there, TRANSITIVE ones go on); objects
+ * that cannot hash ({@code envoy.string}) key nothing and ride on the connection made for another
+ * request. front (HCM: set_filter_state from request headers, router) -> mid (internal, HCM, router)
+ * -> end (internal, HCM, direct response); each logs its connection's id and what it sees.
+ */
+class SetFilterStateUpstreamPoolE2ETest {
+
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
+    static ProxyProcess proxy;
+    static int http;
+    static Path frontLog;
+    static Path midLog;
+    static Path endLog;
+
+    private static final String SEEN = "conn=%CONNECTION_ID% tenant=%FILTER_STATE(test.tenant:PLAIN)%"
+            + " carried=%FILTER_STATE(test.carried:PLAIN)% plain=%FILTER_STATE(test.plain:PLAIN)%\\n";
+
+    /** An HTTP connection manager logging {@code format} to {@code log}, every request to {@code route}. */
+    private static String hcm(String name, Path log, String format, String route, String filters) {
+        return """
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: %1$s
+                          access_log:
+                          - name: envoy.access_loggers.file
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                              path: %2$s
+                              log_format: { text_format_source: { inline_string: "%3$s" } }
+                          route_config:
+                            virtual_hosts:
+                            - name: all
+                              domains: ["*"]
+                              routes: [{ match: { prefix: / }, %4$s }]
+                          http_filters:
+                %5$s          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                """.formatted(name, log, format, route, filters);
+    }
+
+    private static String value(String key, String factory, String format, String sharing) {
+        return """
+                              - object_key: test.%1$s
+                                factory_key: %2$s
+                                format_string: { text_format_source: { inline_string: "%3$s" } }
+                                shared_with_upstream: %4$s
+                """.formatted(key, factory, format, sharing);
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        http = ProxyProcess.freePort();
+        frontLog = io.remora.testing.TempPaths.file("sfsup-front", ".log");
+        midLog = io.remora.testing.TempPaths.file("sfsup-mid", ".log");
+        endLog = io.remora.testing.TempPaths.file("sfsup-end", ".log");
+        String setFilterState = """
+                          - name: envoy.filters.http.set_filter_state
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.set_filter_state.v3.Config
+                              on_request_headers:
+                """ + value("tenant", "envoy.hashable_string", "%REQ(x-tenant)%", "ONCE")
+                + value("carried", "envoy.hashable_string", "carried-%REQ(x-tenant)%", "TRANSITIVE")
+                + value("plain", "envoy.string", "%REQ(x-plain)%", "ONCE");
+        String yaml = Bootstraps.INTERNAL_LISTENER_EXTENSION + """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
+                static_resources:
+                  listeners:
+                  - name: front
+                    address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
+                    filter_chains:
+                %3$s  - name: mid
+                    internal_listener: {}
+                    filter_chains:
+                %4$s  - name: end
+                    internal_listener: {}
+                    filter_chains:
+                %5$s  clusters:
+                %6$s%7$s""".formatted(stack.adminPort, http,
+                hcm("front", frontLog, "conn=%CONNECTION_ID% up=%UPSTREAM_CONNECTION_ID% tenant=%REQ(x-tenant)%\\n",
+                        "route: { cluster: to_mid }", setFilterState),
+                hcm("mid", midLog, SEEN, "route: { cluster: to_end }", ""),
+                hcm("end", endLog, SEEN, "direct_response: { status: 200, body: { inline_string: end } }", ""),
+                Bootstraps.internalCluster("to_mid", "mid"), Bootstraps.internalCluster("to_end", "end"));
+        proxy = stack.start(yaml);
+    }
+
+    /** One curl run: the requests, in order, on one downstream connection (curl's --next reuses it). */
+    private static void requests(List<List<String>> headers) throws Exception {
+        List<String> args = new ArrayList<>();
+        for (List<String> h : headers) {
+            if (!args.isEmpty()) {
+                args.add("--next");
+            }
+            for (String s : h) {
+                args.add("-H");
+                args.add(s);
+            }
+            args.add("http://127.0.0.1:" + http + "/");
+        }
+        Curl r = Curl.run(args.toArray(String[]::new));
+        assertEquals(200, r.status(), proxy.log());
+    }
+
+    /** The {@code name=} field of a log line. */
+    private static String field(String line, String name) {
+        for (String f : line.split(" ")) {
+            if (f.startsWith(name + "=")) {
+                return f.substring(name.length() + 1);
+            }
+        }
+        throw new AssertionError(name + " not in " + line);
+    }
+
+    /** The log's last {@code n} lines once it has {@code total}. */
+    private static List<String> last(Path log, int total, int n) throws Exception {
+        List<String> lines = LogFiles.await(log, total);
+        return lines.subList(lines.size() - n, lines.size());
+    }
+
+    @Test
+    void requestsWithOtherHashableValuesGetOtherConnectionsEachCarryingItsOwn() throws Exception {
+        int frontBefore = LogFiles.await(frontLog, 0).size();
+        int midBefore = LogFiles.await(midLog, 0).size();
+        int endBefore = LogFiles.await(endLog, 0).size();
+        requests(List.of(List.of("x-tenant: a"), List.of("x-tenant: b"), List.of("x-tenant: a")));
+        List<String> front = last(frontLog, frontBefore + 3, 3);
+        List<String> mid = last(midLog, midBefore + 3, 3);
+        List<String> end = last(endLog, endBefore + 3, 3);
+        String all = "\nfront " + front + "\nmid " + mid + "\nend " + end + "\n" + proxy.log();
+        // One downstream connection; a and b each their own upstream connection, the second a reuses a's.
+        assertEquals(field(front.get(0), "conn"), field(front.get(1), "conn"), all);
+        assertEquals(field(front.get(0), "conn"), field(front.get(2), "conn"), all);
+        assertNotEquals(field(front.get(0), "up"), field(front.get(1), "up"), all);
+        assertEquals(field(front.get(0), "up"), field(front.get(2), "up"), all);
+        assertNotEquals(field(mid.get(0), "conn"), field(mid.get(1), "conn"), all);
+        assertEquals(field(mid.get(0), "conn"), field(mid.get(2), "conn"), all);
+        // mid's connections carry their request's objects; ONCE ones stop there, TRANSITIVE ones key
+        // mid's own pools and reach end.
+        String[] tenants = {"a", "b", "a"};
+        for (int i = 0; i < 3; i++) {
+            assertEquals(tenants[i], field(mid.get(i), "tenant"), all);
+            assertEquals("carried-" + tenants[i], field(mid.get(i), "carried"), all);
+        }
+        assertEquals("-", field(end.get(0), "tenant"), all);
+        assertEquals("carried-a", field(end.get(0), "carried"), all);
+        assertEquals("carried-b", field(end.get(1), "carried"), all);
+        assertEquals("carried-a", field(end.get(2), "carried"), all);
+        assertNotEquals(field(end.get(0), "conn"), field(end.get(1), "conn"), all);
+        assertEquals(field(end.get(0), "conn"), field(end.get(2), "conn"), all);
+    }
+
+    @Test
+    void anObjectThatCannotHashKeysNothingAndRidesOnTheConnectionMadeForAnother() throws Exception {
+        int before = LogFiles.await(midLog, 0).size();
+        requests(List.of(List.of("x-tenant: c", "x-plain: p1"), List.of("x-tenant: c", "x-plain: p2")));
+        List<String> mid = last(midLog, before + 2, 2);
+        String all = "\nmid " + mid + "\n" + proxy.log();
+        // As Envoy's: envoy.string is no Hashable, so p2's request reuses the connection p1's made, which carries p1.
+        assertEquals(field(mid.get(0), "conn"), field(mid.get(1), "conn"), all);
+        assertEquals("p1", field(mid.get(0), "plain"), all);
+        assertEquals("p1", field(mid.get(1), "plain"), all);
+    }
+}
