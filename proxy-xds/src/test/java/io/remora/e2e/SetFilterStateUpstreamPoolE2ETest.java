@@ -26,7 +26,9 @@ class SetFilterStateUpstreamPoolE2ETest {
     static final E2EStack stack = new E2EStack();
     static ProxyProcess proxy;
     static int http;
+    static int tcp;
     static Path frontLog;
+    static Path tunnelLog;
     static Path midLog;
     static Path endLog;
 
@@ -35,13 +37,18 @@ class SetFilterStateUpstreamPoolE2ETest {
 
     /** An HTTP connection manager logging {@code format} to {@code log}, every request to {@code route}. */
     private static String hcm(String name, Path log, String format, String route, String filters) {
+        return hcm(name, log, format, "", "[{ match: { prefix: / }, " + route + " }]", filters);
+    }
+
+    /** As above, with these HCM fields ({@code options}, each line indented 10) and {@code routes}. */
+    private static String hcm(String name, Path log, String format, String options, String routes, String filters) {
         return """
                     - filters:
                       - name: envoy.filters.network.http_connection_manager
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                           stat_prefix: %1$s
-                          access_log:
+                %6$s          access_log:
                           - name: envoy.access_loggers.file
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
@@ -51,11 +58,11 @@ class SetFilterStateUpstreamPoolE2ETest {
                             virtual_hosts:
                             - name: all
                               domains: ["*"]
-                              routes: [{ match: { prefix: / }, %4$s }]
+                              routes: %4$s
                           http_filters:
                 %5$s          - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                """.formatted(name, log, format, route, filters);
+                """.formatted(name, log, format, routes, filters, options);
     }
 
     private static String value(String key, String factory, String format, String sharing) {
@@ -73,6 +80,8 @@ class SetFilterStateUpstreamPoolE2ETest {
         frontLog = io.remora.testing.TempPaths.file("sfsup-front", ".log");
         midLog = io.remora.testing.TempPaths.file("sfsup-mid", ".log");
         endLog = io.remora.testing.TempPaths.file("sfsup-end", ".log");
+        tcp = ProxyProcess.freePort();
+        tunnelLog = io.remora.testing.TempPaths.file("sfsup-tunnel", ".log");
         String setFilterState = """
                           - name: envoy.filters.http.set_filter_state
                             typed_config:
@@ -95,13 +104,45 @@ class SetFilterStateUpstreamPoolE2ETest {
                 %4$s  - name: end
                     internal_listener: {}
                     filter_chains:
-                %5$s  clusters:
-                %6$s%7$s""".formatted(stack.adminPort, http,
+                %5$s  - name: tunneler
+                    address: { socket_address: { address: 127.0.0.1, port_value: %8$d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.set_filter_state
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config
+                          on_new_connection:
+                %9$s      - name: envoy.filters.network.tcp_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: tunneler
+                          cluster: to_tunnel
+                          tunneling_config: { hostname: "admin.test:1" }
+                  - name: tunnel
+                    internal_listener: {}
+                    filter_chains:
+                %10$s  clusters:
+                %6$s%7$s%11$s%12$s""".formatted(stack.adminPort, http,
                 hcm("front", frontLog, "conn=%CONNECTION_ID% up=%UPSTREAM_CONNECTION_ID% tenant=%REQ(x-tenant)%\\n",
                         "route: { cluster: to_mid }", setFilterState),
                 hcm("mid", midLog, SEEN, "route: { cluster: to_end }", ""),
                 hcm("end", endLog, SEEN, "direct_response: { status: 200, body: { inline_string: end } }", ""),
-                Bootstraps.internalCluster("to_mid", "mid"), Bootstraps.internalCluster("to_end", "end"));
+                Bootstraps.internalCluster("to_mid", "mid"), Bootstraps.internalCluster("to_end", "end"),
+                tcp, value("tenant", "envoy.hashable_string", "%DOWNSTREAM_REMOTE_PORT%", "ONCE"),
+                hcm("tunnel", tunnelLog, SEEN, """
+                                  codec_type: HTTP2
+                                  upgrade_configs: [{ upgrade_type: CONNECT }]
+                                  http2_protocol_options: { allow_connect: true }
+                        """, "[{ match: { connect_matcher: {} }, route: { cluster: admin,"
+                                + " upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }] } }]", ""),
+                Bootstraps.internalCluster("to_tunnel", "tunnel").replace("    connect_timeout: 1s\n", """
+                            connect_timeout: 1s
+                            typed_extension_protocol_options:
+                              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                                explicit_http_config: { http2_protocol_options: {} }
+                        """),
+                Bootstraps.indent(Bootstraps.cluster("admin", false, null, stack.adminPort), 2));
         proxy = stack.start(yaml);
     }
 
@@ -180,5 +221,31 @@ class SetFilterStateUpstreamPoolE2ETest {
         assertEquals(field(mid.get(0), "conn"), field(mid.get(1), "conn"), all);
         assertEquals("p1", field(mid.get(0), "plain"), all);
         assertEquals("p1", field(mid.get(1), "plain"), all);
+    }
+
+    /** tcp_proxy's tunneling pools are keyed and carry the objects as the router's are. */
+    @Test
+    void tunnelingPoolsAreKeyedByTheConnectionsHashableObjects() throws Exception {
+        int before = LogFiles.await(tunnelLog, 0).size();
+        int[] ports = {session(), session()};
+        List<String> tunnel = last(tunnelLog, before + 2, 2);
+        String all = "\ntunnel " + tunnel + "\n" + proxy.log();
+        // Each session's own port reaches the tunnel's listener, on a connection of its own (HTTP/2:
+        // without the key the second CONNECT would reuse the first's connection).
+        assertEquals(new java.util.TreeSet<>(List.of(String.valueOf(ports[0]), String.valueOf(ports[1]))),
+                new java.util.TreeSet<>(List.of(field(tunnel.get(0), "tenant"), field(tunnel.get(1), "tenant"))), all);
+        assertNotEquals(field(tunnel.get(0), "conn"), field(tunnel.get(1), "conn"), all);
+    }
+
+    /** One tcp_proxy session through the tunnel to the admin's /ready; returns the client's port. */
+    private static int session() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", tcp)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertEquals("LIVE", answer.substring(answer.indexOf("\r\n\r\n") + 4).strip(), answer + proxy.log());
+            return s.getLocalPort();
+        }
     }
 }
