@@ -33,117 +33,88 @@ class SetFilterStateUpstreamPoolE2ETest {
     static Path endLog;
 
     private static final String SEEN = "conn=%CONNECTION_ID% tenant=%FILTER_STATE(test.tenant:PLAIN)%"
-            + " carried=%FILTER_STATE(test.carried:PLAIN)% plain=%FILTER_STATE(test.plain:PLAIN)%\\n";
+            + " carried=%FILTER_STATE(test.carried:PLAIN)% plain=%FILTER_STATE(test.plain:PLAIN)%";
 
-    /** An HTTP connection manager logging {@code format} to {@code log}, every request to {@code route}. */
-    private static String hcm(String name, Path log, String format, String route, String filters) {
-        return hcm(name, log, format, "", "[{ match: { prefix: / }, " + route + " }]", filters);
+    /**
+     * An internal listener {@code name} (list item for {@link Bootstraps#listeners}): an HTTP
+     * connection manager with these fields, logging {@link #SEEN} to {@code log}, and these virtual hosts.
+     */
+    private static String internalHttp(String name, Path log, String hcmFields, String virtualHosts) {
+        return Bootstraps.httpListenerWithHosts(name, "", hcmFields + Bootstraps.fileAccessLog(log, SEEN), virtualHosts)
+                .replace("  address: { socket_address: { address: 127.0.0.1, port_value: ${" + name + "} } }",
+                        "  internal_listener: {}");
     }
 
-    /** As above, with these HCM fields ({@code options}, each line indented 10) and {@code routes}. */
-    private static String hcm(String name, Path log, String format, String options, String routes, String filters) {
-        return """
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: %1$s
-                %6$s          access_log:
-                          - name: envoy.access_loggers.file
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                              path: %2$s
-                              log_format: { text_format_source: { inline_string: "%3$s" } }
-                          route_config:
-                            virtual_hosts:
-                            - name: all
-                              domains: ["*"]
-                              routes: %4$s
-                          http_filters:
-                %5$s          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                """.formatted(name, log, format, routes, filters, options);
+    /** One virtual host for every domain, sending everything to {@code action} (a route's action field). */
+    private static String all(String action) {
+        return "- name: all\n  domains: [\"*\"]\n  routes:\n  - match: { prefix: / }\n    " + action;
     }
 
+    /** A set_filter_state value (list item, unindented). */
     private static String value(String key, String factory, String format, String sharing) {
         return """
-                              - object_key: test.%1$s
-                                factory_key: %2$s
-                                format_string: { text_format_source: { inline_string: "%3$s" } }
-                                shared_with_upstream: %4$s
+                - object_key: test.%1$s
+                  factory_key: %2$s
+                  format_string: { text_format_source: { inline_string: "%3$s" } }
+                  shared_with_upstream: %4$s
                 """.formatted(key, factory, format, sharing);
+    }
+
+    /** A set_filter_state filter (list item, unindented) of this kind, its {@code field} holding {@code values}. */
+    private static String setFilterState(String kind, String field, String values) {
+        return """
+                - name: envoy.filters.%1$s.set_filter_state
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.%1$s.set_filter_state.v3.Config
+                    %2$s:
+                """.formatted(kind, field) + Bootstraps.indent(values, 4);
     }
 
     @BeforeAll
     static void start() throws Exception {
         http = ProxyProcess.freePort();
+        tcp = ProxyProcess.freePort();
         frontLog = io.remora.testing.TempPaths.file("sfsup-front", ".log");
         midLog = io.remora.testing.TempPaths.file("sfsup-mid", ".log");
         endLog = io.remora.testing.TempPaths.file("sfsup-end", ".log");
-        tcp = ProxyProcess.freePort();
         tunnelLog = io.remora.testing.TempPaths.file("sfsup-tunnel", ".log");
-        String setFilterState = """
-                          - name: envoy.filters.http.set_filter_state
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.filters.http.set_filter_state.v3.Config
-                              on_request_headers:
-                """ + value("tenant", "envoy.hashable_string", "%REQ(x-tenant)%", "ONCE")
-                + value("carried", "envoy.hashable_string", "carried-%REQ(x-tenant)%", "TRANSITIVE")
-                + value("plain", "envoy.string", "%REQ(x-plain)%", "ONCE");
-        String yaml = Bootstraps.INTERNAL_LISTENER_EXTENSION + """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
-                static_resources:
-                  listeners:
-                  - name: front
-                    address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
-                    filter_chains:
-                %3$s  - name: mid
-                    internal_listener: {}
-                    filter_chains:
-                %4$s  - name: end
-                    internal_listener: {}
-                    filter_chains:
-                %5$s  - name: tunneler
-                    address: { socket_address: { address: 127.0.0.1, port_value: %8$d } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.set_filter_state
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config
-                          on_new_connection:
-                %9$s      - name: envoy.filters.network.tcp_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                          stat_prefix: tunneler
-                          cluster: to_tunnel
-                          tunneling_config: { hostname: "admin.test:1" }
-                  - name: tunnel
-                    internal_listener: {}
-                    filter_chains:
-                %10$s  clusters:
-                %6$s%7$s%11$s%12$s""".formatted(stack.adminPort, http,
-                hcm("front", frontLog, "conn=%CONNECTION_ID% up=%UPSTREAM_CONNECTION_ID% tenant=%REQ(x-tenant)%\\n",
-                        "route: { cluster: to_mid }", setFilterState),
-                hcm("mid", midLog, SEEN, "route: { cluster: to_end }", ""),
-                hcm("end", endLog, SEEN, "direct_response: { status: 200, body: { inline_string: end } }", ""),
-                Bootstraps.internalCluster("to_mid", "mid"), Bootstraps.internalCluster("to_end", "end"),
-                tcp, value("tenant", "envoy.hashable_string", "%DOWNSTREAM_REMOTE_PORT%", "ONCE"),
-                hcm("tunnel", tunnelLog, SEEN, """
-                                  codec_type: HTTP2
-                                  upgrade_configs: [{ upgrade_type: CONNECT }]
-                                  http2_protocol_options: { allow_connect: true }
-                        """, "[{ match: { connect_matcher: {} }, route: { cluster: admin,"
-                                + " upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }] } }]", ""),
-                Bootstraps.internalCluster("to_tunnel", "tunnel").replace("    connect_timeout: 1s\n", """
-                            connect_timeout: 1s
-                            typed_extension_protocol_options:
-                              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                                explicit_http_config: { http2_protocol_options: {} }
+        String front = Bootstraps.httpListenerWithFilters("front", "",
+                Bootstraps.fileAccessLog(frontLog, "conn=%CONNECTION_ID% up=%UPSTREAM_CONNECTION_ID% tenant=%REQ(x-tenant)%"),
+                setFilterState("http", "on_request_headers",
+                        value("tenant", "envoy.hashable_string", "%REQ(x-tenant)%", "ONCE")
+                        + value("carried", "envoy.hashable_string", "carried-%REQ(x-tenant)%", "TRANSITIVE")
+                        + value("plain", "envoy.string", "%REQ(x-plain)%", "ONCE")),
+                all("route: { cluster: to_mid }"));
+        String tunneler = Bootstraps.tcpListener("tunneler", "", setFilterState("network", "on_new_connection",
+                value("tenant", "envoy.hashable_string", "%DOWNSTREAM_REMOTE_PORT%", "ONCE")), "to_tunnel",
+                "tunneling_config: { hostname: \"admin.test:1\" }");
+        String tunnel = internalHttp("tunnel", tunnelLog, """
+                codec_type: HTTP2
+                upgrade_configs: [{ upgrade_type: CONNECT }]
+                http2_protocol_options: { allow_connect: true }
+                """, """
+                - name: all
+                  domains: ["*"]
+                  routes:
+                  - match: { connect_matcher: {} }
+                    route: { cluster: admin, upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }] }
+                """);
+        String listeners = String.join("\n", front,
+                internalHttp("mid", midLog, "", all("route: { cluster: to_end }")),
+                internalHttp("end", endLog, "", all("direct_response: { status: 200, body: { inline_string: end } }")),
+                tunneler, tunnel);
+        String clusters = String.join("\n", Bootstraps.internalCluster("to_mid", "mid").stripTrailing().stripIndent(),
+                Bootstraps.internalCluster("to_end", "end").stripTrailing().stripIndent(),
+                Bootstraps.internalCluster("to_tunnel", "tunnel").stripTrailing().stripIndent().replace("connect_timeout: 1s\n", """
+                        connect_timeout: 1s
+                          typed_extension_protocol_options:
+                            envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                              "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                              explicit_http_config: { http2_protocol_options: {} }
                         """),
-                Bootstraps.indent(Bootstraps.cluster("admin", false, null, stack.adminPort), 2));
-        proxy = stack.start(yaml);
+                Bootstraps.cluster("admin", false, null, stack.adminPort));
+        proxy = stack.start(Bootstraps.INTERNAL_LISTENER_EXTENSION
+                + Bootstraps.listeners(stack.adminPort, listeners, clusters, java.util.Map.of("front", http, "tunneler", tcp)));
     }
 
     /** One curl run: the requests, in order, on one downstream connection (curl's --next reuses it). */
