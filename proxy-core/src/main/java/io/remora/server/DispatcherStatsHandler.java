@@ -1,11 +1,8 @@
 package io.remora.server;
 
-import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.IoRegistration;
-import io.netty.util.concurrent.ThreadAwareExecutor;
 import io.remora.stats.DispatcherStats;
 
 import java.util.concurrent.TimeUnit;
@@ -24,8 +21,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Only loops of a config with dispatcher stats get this handler: others pay nothing.
  */
-final class DispatcherStatsHandler implements IoHandler {
-    private final IoHandler delegate;
+final class DispatcherStatsHandler extends DelegatingIoHandler {
     private final DispatcherStats stats;
     private final Context context = new Context();
     /** The previous poll's return (System.nanoTime); none before the first. */
@@ -33,22 +29,12 @@ final class DispatcherStatsHandler implements IoHandler {
     private boolean checked;
 
     private DispatcherStatsHandler(IoHandler delegate, DispatcherStats stats) {
-        this.delegate = delegate;
+        super(delegate);
         this.stats = stats;
     }
 
     static IoHandlerFactory wrap(IoHandlerFactory factory, DispatcherStats stats) {
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new DispatcherStatsHandler(factory.newHandler(executor), stats);
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return factory.isChangingThreadSupported();
-            }
-        };
+        return wrapping(factory, h -> new DispatcherStatsHandler(h, stats));
     }
 
     @Override
@@ -126,35 +112,5 @@ final class DispatcherStatsHandler implements IoHandler {
                 loop.reportActiveIoTime(activeNanos);
             }
         }
-    }
-
-    @Override
-    public void initialize() {
-        delegate.initialize();
-    }
-
-    @Override
-    public void prepareToDestroy() {
-        delegate.prepareToDestroy();
-    }
-
-    @Override
-    public void destroy() {
-        delegate.destroy();
-    }
-
-    @Override
-    public IoRegistration register(IoHandle handle) throws Exception {
-        return delegate.register(handle);
-    }
-
-    @Override
-    public void wakeup() {
-        delegate.wakeup();
-    }
-
-    @Override
-    public boolean isCompatible(Class<? extends IoHandle> handleType) {
-        return delegate.isCompatible(handleType);
     }
 }
