@@ -24,15 +24,6 @@ public final class FilterState {
      */
     public enum Sharing { NONE, SHARED_WITH_UPSTREAM_CONNECTION, SHARED_WITH_UPSTREAM_CONNECTION_ONCE }
 
-    /**
-     * Envoy's Hashable: an object that, shared with the upstream connection, keys the connection
-     * pools by its value (its {@code equals}), so requests whose such objects differ never share a
-     * connection. Other shared objects key nothing: a pooled connection carries those of the request
-     * that made its pool, whatever later requests on it set (as Envoy's).
-     */
-    public interface Hashable {
-    }
-
     private record Entry(Object value, Mutability mutability, Sharing sharing) {
     }
 
@@ -57,8 +48,6 @@ public final class FilterState {
 
     private final FilterState parent;
     private Map<String, Entry> entries;
-    /** Whether an object was ever set here as shared: the pool lookup's check, without allocating. */
-    private boolean shared;
 
     public FilterState(FilterState parent) {
         this.parent = parent;
@@ -104,7 +93,6 @@ public final class FilterState {
             entries = new HashMap<>(4);
         }
         entries.put(name, new Entry(value, mutability, sharing));
-        shared |= sharing != Sharing.NONE;
         return true;
     }
 
@@ -139,16 +127,8 @@ public final class FilterState {
         return get(name) != null;
     }
 
-    /** Whether {@link #sharedWithUpstream()} may hold something (false: it is surely empty). */
-    public boolean mayShareWithUpstream() {
-        return shared || parent != null && parent.mayShareWithUpstream();
-    }
-
     /** The objects shared with upstream connections, here and in the parent (this level's win); empty when none. */
     public java.util.List<Shared> sharedWithUpstream() {
-        if (!mayShareWithUpstream()) {
-            return java.util.List.of();
-        }
         Map<String, Shared> out = new java.util.LinkedHashMap<>();
         collectShared(out);
         return out.isEmpty() ? java.util.List.of() : java.util.List.copyOf(out.values());

@@ -63,15 +63,13 @@ final class TcpUpstreamAttempts {
         s.clusterStats = cluster.stats();
         TcpProxyFilter filter = s.filter;
         if (filter.tunnel != null) {
-            // The pool's connections and circuit breakers govern the tunnel's stream; as Envoy's, the
-            // connection's shared filter state objects key the pool and go with its connections.
+            // The pool's connections and circuit breakers govern the tunnel's stream.
             attempt(s, h);
             HttpTunnelUpstream tunnel = new HttpTunnelUpstream(s, h, filter.tunnel, s.lb);
             s.upstream = tunnel;
             tunnel.open(ConnectionPools.get(downstream.eventLoop(), filter.context.transport(), cluster, h,
                     HttpTunnelUpstream.protocol(cluster.config().protocol()), io.remora.http.upstream.PoolOptions.of(
-                            s.info.originalSource(), null, null, proxyProtocolData(cluster, downstream, s), false,
-                            io.remora.network.FilterState.existing(downstream))));
+                            s.info.originalSource(), null, null, proxyProtocolData(cluster, downstream, s))));
             return;
         }
         open(s, cluster, h);

@@ -66,8 +66,9 @@ public final class UpstreamConnector {
      * @param recvAllocator read sizing, or null for Netty's default
      * @param alpnOverride  ALPN to offer instead of the TLS context's (filter state
      *                      {@code envoy.network.application_protocols}), or null
-     * @param shared        the filter state objects shared with the upstream connection of the request or
-     *                      connection this one is made for, which an internal listener receives; empty for none
+     * @param filterState   the filter state of the request or connection this one is made for,
+     *                      whose objects shared with the upstream connection an internal
+     *                      listener receives; null for none
      * @param tlsNames      the SNI and SAN of the request this connection is made for, or null
      * @param proxyProtocol the PROXY data of the downstream this connection is made for, which an
      *                      upstream_proxy_protocol socket sends; null: none (version 1 then sends
@@ -75,14 +76,10 @@ public final class UpstreamConnector {
      */
     public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator,
                           OriginalSource originalSource, List<String> alpnOverride,
-                          List<io.remora.network.FilterState.Shared> shared, UpstreamTlsNames tlsNames,
+                          io.remora.network.FilterState filterState, UpstreamTlsNames tlsNames,
                           io.remora.network.ProxyProtocolData proxyProtocol) {
         public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, CompactRecvAllocator.SHARED);
         public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, CompactRecvAllocator.SHARED);
-
-        public ConnectOptions {
-            shared = shared == null ? List.of() : shared;
-        }
 
         public ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
             this(alpnFallback, relay, recvAllocator, null, null, null, null, null);
@@ -92,32 +89,27 @@ public final class UpstreamConnector {
         public ConnectOptions with(OriginalSource os, List<String> override) {
             return os == null && override == null ? this
                     : new ConnectOptions(alpnFallback, relay, recvAllocator, os != null ? os : originalSource,
-                    override != null ? override : alpnOverride, shared, tlsNames, proxyProtocol);
+                    override != null ? override : alpnOverride, filterState, tlsNames, proxyProtocol);
         }
 
         /** These options handing {@code state}'s shared objects to an internal listener; unchanged for null. */
         public ConnectOptions withFilterState(io.remora.network.FilterState state) {
-            return state == null ? this : withShared(state.sharedWithUpstream());
-        }
-
-        /** These options handing {@code objects} to an internal listener; unchanged for null or none. */
-        public ConnectOptions withShared(List<io.remora.network.FilterState.Shared> objects) {
-            return objects == null || objects.isEmpty() ? this
-                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, objects,
+            return state == null ? this
+                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, state,
                     tlsNames, proxyProtocol);
         }
 
         /** These options sending and verifying {@code names} (auto_sni, auto_san_validation); unchanged for null. */
         public ConnectOptions withTlsNames(UpstreamTlsNames names) {
             return names == null ? this
-                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, shared,
+                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, filterState,
                     names, proxyProtocol);
         }
 
         /** These options sending {@code data} in a PROXY protocol header; unchanged for null. */
         public ConnectOptions withProxyProtocol(io.remora.network.ProxyProtocolData data) {
             return data == null ? this
-                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, shared,
+                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, filterState,
                     tlsNames, data);
         }
 
@@ -204,7 +196,7 @@ public final class UpstreamConnector {
         if (options.recvAllocator() != null) {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, options.recvAllocator());
         }
-        SocketAddress local = unix ? passthrough(config, host, options.shared()) : bind(b, cluster, remote, options.originalSource());
+        SocketAddress local = unix ? passthrough(config, host, options.filterState()) : bind(b, cluster, remote, options.originalSource());
         io.remora.config.UpstreamProxyProtocolConfig proxyProtocol =
                 cluster.transportSocketFactory().proxyProtocol(host);
         SslHandler tls;
@@ -369,11 +361,11 @@ public final class UpstreamConnector {
      * passes through and the filter state objects shared with the upstream connection, handed
      * over under the local address returned (null when there is nothing to hand over).
      */
-    private static SocketAddress passthrough(ClusterConfig config, Host host,
-                                             List<io.remora.network.FilterState.Shared> shared) {
+    private static SocketAddress passthrough(ClusterConfig config, Host host, io.remora.network.FilterState state) {
         if (!(host.configuredAddress() instanceof io.remora.config.Address.Internal)) {
             return null;
         }
+        List<io.remora.network.FilterState.Shared> shared = state == null ? List.of() : state.sharedWithUpstream();
         java.util.Map<String, java.util.Map<String, Object>> md = new java.util.HashMap<>();
         for (io.remora.config.PassthroughMetadata p : config.passthroughMetadataFor(host.socketMatchMetadata())) {
             java.util.Map<String, Object> v = p.kind() == io.remora.config.PassthroughMetadata.Kind.HOST

@@ -98,7 +98,9 @@ final class AlpnProbePool implements ConnectionPool {
         cluster.stats().upstreamCxTotal.increment();
         host.stats.cxTotal.increment();
         HoldReads hold = new HoldReads();
-        new UpstreamConnector(transport).connect(loop, cluster, host, PoolOptions.connectOptions(options, PROBE),
+        new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.with(options == null ? null : options.source(), options == null ? null : options.alpnOverride())
+                        .withTlsNames(options == null ? null : options.tlsNames())
+                        .withProxyProtocol(options == null ? null : options.proxyProtocol()),
                 ch -> ch.pipeline().addLast(hold), new UpstreamConnector.Callback() {
             @Override
             public void onConnected(Channel channel) {

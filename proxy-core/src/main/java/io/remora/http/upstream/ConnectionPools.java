@@ -26,10 +26,7 @@ public final class ConnectionPools {
         }
     };
 
-    /**
-     * Pools of connections with their own options (original_src, ALPN override, hashable shared
-     * objects...), by host (identity) and options.
-     */
+    /** Pools of connections with their own options (original_src, ALPN override), by host (identity) and options. */
     private static final FastThreadLocal<Map<Object, ConnectionPool[]>> SOURCED_POOLS = new FastThreadLocal<>() {
         @Override
         protected Map<Object, ConnectionPool[]> initialValue() {
@@ -97,11 +94,9 @@ public final class ConnectionPools {
             UpstreamProtocol known = AlpnProbePool.known(cluster, host);
             protocol = known != null ? known : protocol;
         }
-        // HIGH requests carry options, so their pools are apart from the DEFAULT ones. Options of
-        // unhashable shared objects alone key the plain pools, which a new pool then makes with them.
-        boolean plain = options == null || options.keysPlainPool();
-        Map<Object, ConnectionPool[]> map = plain ? POOLS.get() : SOURCED_POOLS.get();
-        Object key = plain ? host : new OptionsKey(host, options);
+        // HIGH requests carry options, so their pools are apart from the DEFAULT ones.
+        Map<Object, ConnectionPool[]> map = options == null ? POOLS.get() : SOURCED_POOLS.get();
+        Object key = options == null ? host : new OptionsKey(host, options);
         ConnectionPool[] pools = map.get(key);
         if (pools == null) {
             pools = new ConnectionPool[3];

@@ -41,10 +41,7 @@ final class PoolContext {
         this(loop, cluster, host, transport, onIdle, http2, null);
     }
 
-    /**
-     * @param poolOptions original_src's binding, ALPN override, TLS names and shared filter state objects of
-     *                    every connection of this pool, or null
-     */
+    /** @param poolOptions original_src's binding, ALPN override and TLS names of every connection of this pool, or null */
     PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle, boolean http2,
                 PoolOptions poolOptions) {
         this.loop = loop;
@@ -55,8 +52,11 @@ final class PoolContext {
         this.high = PoolOptions.high(poolOptions);
         this.limits = cluster.limits().priority(high);
         this.connector = new UpstreamConnector(transport);
-        this.options = PoolOptions.connectOptions(poolOptions,
-                http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1);
+        this.options = (http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1)
+                .with(poolOptions == null ? null : poolOptions.source(),
+                        poolOptions == null ? null : poolOptions.alpnOverride())
+                .withTlsNames(poolOptions == null ? null : poolOptions.tlsNames())
+                .withProxyProtocol(poolOptions == null ? null : poolOptions.proxyProtocol());
     }
 
     /**

@@ -4,13 +4,9 @@ import io.remora.network.ConnectionInfo;
 import io.remora.network.FilterState;
 import io.remora.network.OriginalSource;
 import io.remora.network.ProxyProtocolData;
-import io.remora.upstream.UpstreamConnector;
 import io.remora.upstream.UpstreamTlsNames;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 
 /**
  * What sets a request's upstream connections apart from the host's plain ones, as Envoy keys
@@ -19,30 +15,20 @@ import java.util.Objects;
  * {@code istio.alpn}), the SNI and SAN of {@code auto_sni}/{@code auto_san_validation}, and the
  * PROXY data an upstream_proxy_protocol socket sends (Envoy hashes it into the key), and the
  * route's priority (Envoy keeps pools per priority: HIGH requests never share DEFAULT's
- * connections, and count against the HIGH circuit breakers), and the filter state objects shared
- * with the upstream connection. Connections are shared only among requests with equal options.
- *
- * <p>Shared objects key pools as Envoy hashes them: only {@link FilterState.Hashable} ones, by
- * name and value ({@code sharedKey}). The others ride along ({@code shared}, all of them, as the
- * pool's connections carry them to an internal listener) without setting the pool apart: the pool
- * was made by the first request that needed it, and its connections carry that request's objects.
+ * connections, and count against the HIGH circuit breakers). Connections are shared only among
+ * requests with equal options.
  *
  * @param source       original_src's binding, or null
  * @param alpnOverride the protocols to offer instead of the TLS context's, or null
  * @param tlsNames     the request's SNI and SAN to verify, or null for the cluster's own
  * @param proxyProtocol the downstream's PROXY data, for a cluster whose sockets send it; else null
  * @param high         the pools of the HIGH routing priority
- * @param shared       the objects shared with the upstream connection, or null for none
- * @param sharedKey    the hashable ones among them by name, or null for none: the part that keys
  */
 public record PoolOptions(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames,
-                          ProxyProtocolData proxyProtocol, boolean high, List<FilterState.Shared> shared,
-                          Map<String, Object> sharedKey) {
+                          ProxyProtocolData proxyProtocol, boolean high) {
 
     public PoolOptions {
         alpnOverride = alpnOverride == null || alpnOverride.isEmpty() ? null : List.copyOf(alpnOverride);
-        shared = shared == null || shared.isEmpty() ? null : List.copyOf(shared);
-        sharedKey = sharedKey == null || sharedKey.isEmpty() ? null : Map.copyOf(sharedKey);
     }
 
     /** The options, or null when there are none (the host's plain pools). */
@@ -64,63 +50,9 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride, Upst
     /** The options, or null when there are none (the host's plain DEFAULT-priority pools). */
     public static PoolOptions of(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames,
                                  ProxyProtocolData proxyProtocol, boolean high) {
-        return of(source, alpnOverride, tlsNames, proxyProtocol, high, null);
-    }
-
-    /**
-     * The options, or null when there are none (the host's plain DEFAULT-priority pools).
-     *
-     * @param state the filter state whose objects shared with the upstream connection go with the
-     *              pool's connections; null for none
-     */
-    public static PoolOptions of(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames,
-                                 ProxyProtocolData proxyProtocol, boolean high, FilterState state) {
-        List<FilterState.Shared> shared = state == null ? List.of() : state.sharedWithUpstream();
         return source == null && (alpnOverride == null || alpnOverride.isEmpty()) && tlsNames == null
-                && proxyProtocol == null && !high && shared.isEmpty() ? null
-                : new PoolOptions(source, alpnOverride, tlsNames, proxyProtocol, high, shared, hashable(shared));
-    }
-
-    /** Envoy's pool hash: the shared objects that can hash, by name; null when none can. */
-    private static Map<String, Object> hashable(List<FilterState.Shared> shared) {
-        Map<String, Object> key = null;
-        for (FilterState.Shared o : shared) {
-            if (o.value() instanceof FilterState.Hashable) {
-                if (key == null) {
-                    key = new HashMap<>(4);
-                }
-                key.put(o.name(), o.value());
-            }
-        }
-        return key;
-    }
-
-    /**
-     * Whether these options key the host's plain pools: they differ from none but in shared objects
-     * that cannot hash (Envoy's hash key is then the plain one).
-     */
-    boolean keysPlainPool() {
-        return source == null && alpnOverride == null && tlsNames == null && proxyProtocol == null && !high
-                && sharedKey == null;
-    }
-
-    /** Equal when they key the same pool: {@code shared} counts only through {@code sharedKey}. */
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof PoolOptions p && high == p.high && Objects.equals(source, p.source)
-                && Objects.equals(alpnOverride, p.alpnOverride) && Objects.equals(tlsNames, p.tlsNames)
-                && Objects.equals(proxyProtocol, p.proxyProtocol) && Objects.equals(sharedKey, p.sharedKey);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(source, alpnOverride, tlsNames, proxyProtocol, high, sharedKey);
-    }
-
-    /** {@code base} making connections as {@code options} say; {@code base} itself for null options. */
-    static UpstreamConnector.ConnectOptions connectOptions(PoolOptions options, UpstreamConnector.ConnectOptions base) {
-        return options == null ? base : base.with(options.source, options.alpnOverride).withTlsNames(options.tlsNames)
-                .withProxyProtocol(options.proxyProtocol).withShared(options.shared);
+                && proxyProtocol == null && !high ? null
+                : new PoolOptions(source, alpnOverride, tlsNames, proxyProtocol, high);
     }
 
     /** Whether {@code options} are the HIGH priority's. */
@@ -144,8 +76,7 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride, Upst
     /**
      * A request's options: the connection's original_src, the ALPN override its filters left and the
      * TLS names the router left ({@link UpstreamTlsNames#FILTER_STATE_KEY}), and {@code proxyProtocol}
-     * ({@link #proxyProtocolFor}), and the route's priority, and the objects the request shares with
-     * the upstream connection.
+     * ({@link #proxyProtocolFor}), and the route's priority.
      */
     public static PoolOptions forRequest(OriginalSource source, FilterState state, ProxyProtocolData proxyProtocol,
                                          boolean high) {
@@ -153,6 +84,6 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride, Upst
         @SuppressWarnings("unchecked")
         List<String> override = alpn instanceof List<?> l ? (List<String>) l : null;
         UpstreamTlsNames names = state == null ? null : state.get(UpstreamTlsNames.FILTER_STATE_KEY, UpstreamTlsNames.class);
-        return of(source, override, names, proxyProtocol, high, state);
+        return of(source, override, names, proxyProtocol, high);
     }
 }

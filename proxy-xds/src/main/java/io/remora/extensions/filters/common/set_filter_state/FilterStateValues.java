@@ -31,15 +31,7 @@ public record FilterStateValues(List<Value> values) {
      */
     public record Value(String key, String factoryKey, String format, boolean readOnly, boolean skipIfEmpty,
                         FilterState.Sharing sharing) {
-        /** Whether its factory makes Envoy's hashable string, whose value keys upstream connection pools when shared. */
-        public boolean hashable() {
-            return HASHABLE_STRING_FACTORIES.contains(factoryKey);
-        }
     }
-
-    /** Envoy's {@code envoy.hashable_string} and istio-proxy's {@code istio.hashable_string}. */
-    static final java.util.Set<String> HASHABLE_STRING_FACTORIES = java.util.Set.of("envoy.hashable_string",
-            "istio.hashable_string");
 
     public FilterStateValues {
         values = List.copyOf(values);
@@ -98,7 +90,7 @@ public record FilterStateValues(List<Value> values) {
                 if (v.skipIfEmpty() && (s.isEmpty() || s.equals("-"))) {
                     continue;
                 }
-                state.set(v.key(), v.hashable() ? new HashableStringObject(s) : new StringObject(s), v.readOnly()
+                state.set(v.key(), new StringObject(s), v.readOnly()
                         ? FilterState.Mutability.READ_ONLY : FilterState.Mutability.MUTABLE, v.sharing());
             }
         }
@@ -106,17 +98,6 @@ public record FilterStateValues(List<Value> values) {
 
     /** Envoy's generic string accessor: its serialized form is the string itself. */
     public record StringObject(String value) {
-        @Override
-        public String toString() {
-            return value;
-        }
-    }
-
-    /**
-     * Envoy's HashableStringObject: a string that, shared with the upstream connection, keys the
-     * connection pools, so requests with different values never share a connection.
-     */
-    public record HashableStringObject(String value) implements FilterState.Hashable {
         @Override
         public String toString() {
             return value;

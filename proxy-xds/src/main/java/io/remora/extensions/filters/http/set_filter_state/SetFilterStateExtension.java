@@ -19,8 +19,6 @@ import java.util.List;
 /**
  * {@code envoy.filters.http.set_filter_state}: on request headers, stores formatted values (e.g.
  * {@code %REQ(x-tenant)%}) in the request's filter state for later filters, routing and logs.
- * Values shared with the upstream go with the request's upstream connection (pools keyed by the
- * hashable ones: {@link io.remora.http.upstream.PoolOptions}).
  */
 public final class SetFilterStateExtension implements HttpFilterExtension<SetFilterStateExtension.SetFilterStateConfig> {
 
@@ -46,6 +44,17 @@ public final class SetFilterStateExtension implements HttpFilterExtension<SetFil
         Config c = config == null ? Config.getDefaultInstance() : config.unpack(Config.class, path);
         FilterStateValues values = FilterStateValues.translate(c.getOnRequestHeadersList(),
                 path.field("on_request_headers"));
+        for (int i = 0; i < values.values().size(); i++) {
+            // Remora's pooled HTTP upstream connections are not keyed by a request's objects, so only
+            // a connection made for this one request (a terminated CONNECT's tunnel) gets them.
+            if (values.values().get(i).sharing() != io.remora.network.FilterState.Sharing.NONE) {
+                ctx.warnOnce("set_filter_state:shared_with_upstream", "HTTP set_filter_state shared_with_upstream"
+                        + " reaches only the upstream connection of a terminated CONNECT tunnel, not pooled HTTP"
+                        + " upstream connections (the network filter's reach tcp_proxy's); first at "
+                        + path.field("on_request_headers").index(i).field("shared_with_upstream"));
+                break;
+            }
+        }
         return new SetFilterStateConfig(values);
     }
 
