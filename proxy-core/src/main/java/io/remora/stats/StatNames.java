@@ -99,6 +99,10 @@ public final class StatNames {
         if (code != null) {
             rest = rest + "_" + code;
         }
+        String alt = AltStatCodeStats.dottedName(id, rest);
+        if (alt != null) {
+            return alt;
+        }
         String zoned = ZoneCodeStats.dottedName(id, rest);
         if (zoned != null) {
             return zoned;
