@@ -146,7 +146,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
         stats = cluster.stats();
         CharSequence altStatName = headers.getAndRemove(ALT_STAT_NAME);
-        if (altStatName != null) {
+        if (altStatName != null && shared.config().dynamicStats()) {
             // As Envoy's router: read once the cluster is known, and never sent upstream.
             altStats = stats.altStat(altStatName.toString());
         }
