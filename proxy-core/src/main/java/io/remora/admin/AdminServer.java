@@ -56,6 +56,7 @@ public final class AdminServer implements AutoCloseable {
     private Channel channel;
     private List<io.remora.config.SocketOption> socketOptions = List.of();
     private java.util.function.Supplier<io.remora.overload.ConnectionLimits> globalLimit;
+    private io.remora.stats.DispatcherStats dispatcherStats;
     private io.micrometer.core.instrument.Counter globalOverflow;
 
     public AdminServer(AdminContext ctx, Address address) {
@@ -89,9 +90,19 @@ public final class AdminServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Envoy's main thread dispatcher stats ({@code server.dispatcher.*}) for the admin's event loop,
+     * the thread that stands for Envoy's main one; call before {@link #start()}.
+     */
+    public AdminServer dispatcherStats(io.remora.stats.DispatcherStats stats) {
+        this.dispatcherStats = stats;
+        return this;
+    }
+
     /** Binds; throws if the address cannot be bound. */
     public synchronized AdminServer start() throws InterruptedException {
-        group = transport.newEventLoopGroup(1, "remora-admin");
+        io.remora.stats.DispatcherStats mainStats = dispatcherStats;
+        group = transport.newEventLoopGroup(1, "remora-admin", mainStats == null ? null : i -> mainStats);
         ServerBootstrap b = new ServerBootstrap().group(group).childHandler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {

@@ -6,8 +6,11 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SingleThreadIoEventLoop;
 
+import io.remora.stats.DispatcherStats;
+
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.IntFunction;
 
 /**
  * Netty's event loop group, whose loops close every channel still registered when they shut down,
@@ -33,9 +36,24 @@ public final class ClosingIoEventLoopGroup extends MultiThreadIoEventLoopGroup {
         super(threads, threadFactory, factory);
     }
 
+    /**
+     * @param dispatcherStats each loop's Envoy dispatcher stats by its index: its I/O handler is
+     *                        measured ({@link DispatcherStatsHandler})
+     */
+    public ClosingIoEventLoopGroup(int threads, ThreadFactory threadFactory, IoHandlerFactory factory,
+                                   IntFunction<DispatcherStats> dispatcherStats) {
+        // Through the constructor's arguments: the loops are made before this class's fields are set.
+        super(threads, threadFactory, factory, dispatcherStats);
+    }
+
     @Override
+    @SuppressWarnings("unchecked")
     protected IoEventLoop newChild(Executor executor, IoHandlerFactory factory, Object... args) {
-        return new Loop(this, executor, factory, nextIndex++);
+        int index = nextIndex++;
+        if (args.length > 0 && args[0] instanceof IntFunction<?> stats) {
+            factory = DispatcherStatsHandler.wrap(factory, ((IntFunction<DispatcherStats>) stats).apply(index));
+        }
+        return new Loop(this, executor, factory, index);
     }
 
     /** The loop's index in its group (Envoy's worker_<index>), or -1 for a loop of another group. */

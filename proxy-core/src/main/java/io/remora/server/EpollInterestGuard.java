@@ -2,13 +2,11 @@ package io.remora.server;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
-import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
-import io.netty.util.concurrent.ThreadAwareExecutor;
 
 /**
  * Netty's epoll handler with one defect worked around: a registered channel whose interest set
@@ -28,64 +26,21 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  * cannot wake the loop over and over (the reason Netty stopped registering an empty set). A
  * registration that never had interest (not yet connected) still gets Netty's empty set.
  */
-final class EpollInterestGuard implements IoHandler {
+final class EpollInterestGuard extends DelegatingIoHandler {
     /** Registered instead of an empty set: edge-triggered, no events asked for. */
     private static final EpollIoOps NOTHING_BUT_REGISTERED = EpollIoOps.EPOLLET;
 
-    private final IoHandler delegate;
-
     private EpollInterestGuard(IoHandler delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     static IoHandlerFactory newFactory() {
-        IoHandlerFactory epoll = EpollIoHandler.newFactory();
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new EpollInterestGuard(epoll.newHandler(executor));
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return epoll.isChangingThreadSupported();
-            }
-        };
-    }
-
-    @Override
-    public void initialize() {
-        delegate.initialize();
-    }
-
-    @Override
-    public int run(IoHandlerContext context) {
-        return delegate.run(context);
-    }
-
-    @Override
-    public void prepareToDestroy() {
-        delegate.prepareToDestroy();
-    }
-
-    @Override
-    public void destroy() {
-        delegate.destroy();
+        return wrapping(EpollIoHandler.newFactory(), EpollInterestGuard::new);
     }
 
     @Override
     public IoRegistration register(IoHandle handle) throws Exception {
         return new Registration(delegate.register(handle));
-    }
-
-    @Override
-    public void wakeup() {
-        delegate.wakeup();
-    }
-
-    @Override
-    public boolean isCompatible(Class<? extends IoHandle> handleType) {
-        return delegate.isCompatible(handleType);
     }
 
     /** Channels submit their interest on their own event loop, so {@code added} needs no lock. */

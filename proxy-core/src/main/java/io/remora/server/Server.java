@@ -53,6 +53,8 @@ public final class Server implements AutoCloseable {
     private EventLoopGroup workers;
     private io.remora.config.WatchdogConfig workerWatchdog = io.remora.config.WatchdogConfig.DEFAULTS;
     private GuardDog workerGuardDog;
+    /** Envoy's enable_dispatcher_stats: the workers' loops measured. */
+    private boolean dispatcherStats;
     private ListenerBinder binder;
     private boolean stopped;
 
@@ -86,6 +88,12 @@ public final class Server implements AutoCloseable {
     /** The bootstrap's worker watchdog (default: Envoy's); takes effect at {@link #start}. */
     public synchronized Server workerWatchdog(io.remora.config.WatchdogConfig config) {
         this.workerWatchdog = config;
+        return this;
+    }
+
+    /** The bootstrap's enable_dispatcher_stats: each worker's {@code listener_manager.worker_<N>.dispatcher.*}; at {@link #start}. */
+    public synchronized Server dispatcherStats(boolean enabled) {
+        this.dispatcherStats = enabled;
         return this;
     }
 
@@ -145,7 +153,8 @@ public final class Server implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         int n = Math.max(1, options.concurrency());
-        workers = options.transport().newEventLoopGroup(n, "remora-worker");
+        workers = options.transport().newEventLoopGroup(n, "remora-worker", !dispatcherStats ? null
+                : i -> io.remora.stats.DispatcherStats.worker(stats.meterRegistry(), i));
         binder = new ListenerBinder(options.transport(), workers);
         workerGuardDog = new GuardDog("workers", workerWatchdog, stats.meterRegistry());
         int index = 0;

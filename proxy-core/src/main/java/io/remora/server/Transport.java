@@ -66,9 +66,17 @@ public final class Transport {
     }
 
     public EventLoopGroup newEventLoopGroup(int threads, String name) {
+        return newEventLoopGroup(threads, name, null);
+    }
+
+    /** @param dispatcherStats each loop's Envoy dispatcher stats by its index, or null for none (no cost) */
+    public EventLoopGroup newEventLoopGroup(int threads, String name,
+                                           java.util.function.IntFunction<io.remora.stats.DispatcherStats> dispatcherStats) {
         // Epoll loops keep half-closed channels in the epoll set (see EpollInterestGuard).
         IoHandlerFactory factory = kind == Kind.EPOLL ? EpollInterestGuard.newFactory() : NioIoHandler.newFactory();
-        return new ClosingIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+        DefaultThreadFactory threadFactory = new DefaultThreadFactory(name, true);
+        return dispatcherStats == null ? new ClosingIoEventLoopGroup(threads, threadFactory, factory)
+                : new ClosingIoEventLoopGroup(threads, threadFactory, factory, dispatcherStats);
     }
 
     public Class<? extends ServerChannel> serverChannel() {

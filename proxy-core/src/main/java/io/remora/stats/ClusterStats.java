@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /** Envoy's {@code cluster.<name>.*} stats, bound once per cluster. */
 public final class ClusterStats {
@@ -122,6 +121,7 @@ public final class ClusterStats {
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
         codes = new ResponseCodeCounters(r, "envoy_cluster_upstream_rq", io.micrometer.core.instrument.Tags.of(TAG, name));
         zones = new ZoneCodeStats(r, name);
+        categories = new CodeCategorySet(r, name, "", io.micrometer.core.instrument.Tags.empty());
     }
 
     private Counter c(String metric) {
@@ -178,10 +178,11 @@ public final class ClusterStats {
         upstreamRqCompleted.increment();
     }
 
-    private static final String[] CATEGORIES = {CodeCategoryStats.INTERNAL, CodeCategoryStats.EXTERNAL,
-        CodeCategoryStats.CANARY};
     /** internal, external, canary: made when the first response of each is counted, as Envoy's dynamic stats. */
-    private final AtomicReferenceArray<CodeCategoryStats> categories = new AtomicReferenceArray<>(3);
+    private final CodeCategorySet categories;
+    /** By {@code x-envoy-upstream-alt-stat-name}: made with the first request naming each. */
+    private final java.util.concurrent.ConcurrentHashMap<String, AltStatCodeStats> altStats =
+            new java.util.concurrent.ConcurrentHashMap<>(2);
 
     /**
      * Envoy's chargeResponseStat for a routed response: the plain code stats ({@code upstream_rq_completed}
@@ -194,29 +195,19 @@ public final class ClusterStats {
         } else {
             responseWithoutCode();
         }
-        if (canary) {
-            category(2).response(status);
-        }
-        category(internal ? 0 : 1).response(status);
+        categories.response(status, internal, canary);
     }
 
     /** Envoy's chargeResponseTiming: {@code upstream_rq_time} and its canary and internal/external twins. */
     public void responseTime(long millis, boolean internal, boolean canary) {
         upstreamRqTime.record(millis);
-        if (canary) {
-            category(2).time(millis);
-        }
-        category(internal ? 0 : 1).time(millis);
+        categories.time(millis, internal, canary);
     }
 
-    private CodeCategoryStats category(int i) {
-        CodeCategoryStats c = categories.get(i);
-        if (c == null) {
-            // Registering the same meters twice returns the same meters: a race costs a lookup only.
-            c = new CodeCategoryStats(registry, name, CATEGORIES[i]);
-            categories.set(i, c);
-        }
-        return c;
+    /** The code stats a request's {@code x-envoy-upstream-alt-stat-name} charges a second time. */
+    public AltStatCodeStats altStat(String altStatName) {
+        AltStatCodeStats a = altStats.get(altStatName);
+        return a != null ? a : altStats.computeIfAbsent(altStatName, n -> new AltStatCodeStats(registry, name, n));
     }
 
     /** {@code cluster.<name>.tcp_stats.*}, made when a tcp_stats transport socket first needs them. */

@@ -41,6 +41,11 @@ public final class CodeCategoryStats {
         codes.count(status);
     }
 
+    /** The router's suppress_grpc_request_failure_code_stats: completed, no code (the plain stats only). */
+    void completedOnly() {
+        completed.increment();
+    }
+
     void time(long millis) {
         time.record(millis);
     }

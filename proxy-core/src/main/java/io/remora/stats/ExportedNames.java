@@ -68,12 +68,14 @@ public final class ExportedNames {
 
     private Exported compute(Meter.Id id) {
         String dotted = StatNames.envoyName(id);
-        if (producer == null || !id.getName().startsWith("envoy_")) {
+        // An alt stat name is the request's text: only Envoy's extraction knows what of it is a tag.
+        boolean extract = producer != null || AltStatCodeStats.isAltStat(id);
+        if (!extract || !id.getName().startsWith("envoy_")) {
             TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);
             Meter.Id shown = ZoneCodeStats.exported(id);
             return new Exported(shown.getName(), shown.getTags(), dotted, StatNames.envoyTemplate(id), x.name(), x.tags());
         }
-        TagProducer.Extracted x = producer.produce(dotted);
+        TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);
         List<Tag> labels = new ArrayList<>(x.tags().size());
         for (Tag t : x.tags()) {
             labels.add(Tag.of(StatNames.sanitize(t.getKey()), t.getValue()));

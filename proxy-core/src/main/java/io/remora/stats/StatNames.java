@@ -99,6 +99,10 @@ public final class StatNames {
         if (code != null) {
             rest = rest + "_" + code;
         }
+        String alt = AltStatCodeStats.dottedName(id, rest);
+        if (alt != null) {
+            return alt;
+        }
         String zoned = ZoneCodeStats.dottedName(id, rest);
         if (zoned != null) {
             return zoned;
@@ -139,7 +143,8 @@ public final class StatNames {
             if (rest.length() > prefix.length() && rest.startsWith(prefix) && rest.charAt(prefix.length()) == '_') {
                 String stat = rest.substring(prefix.length() + 1);
                 if (scope[1] == null) {
-                    return prefix + "." + managerSubScope(stat);
+                    String worker = id.getTag(DispatcherStats.WORKER_TAG);
+                    return prefix + "." + (worker == null ? "" : worker + ".") + managerSubScope(stat);
                 }
                 String value = id.getTag(scope[1]);
                 if (value != null) {
@@ -459,7 +464,7 @@ public final class StatNames {
         return stat;
     }
 
-    private static final String[] MANAGER_SUB_SCOPES = {"odcds", "cds", "lds"};
+    private static final String[] MANAGER_SUB_SCOPES = {"odcds", "cds", "lds", "dispatcher"};
 
     /** Envoy's Prometheus sanitizing: every character outside [a-zA-Z0-9_] becomes '_'. */
     public static String sanitize(String s) {

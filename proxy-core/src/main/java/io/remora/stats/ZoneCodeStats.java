@@ -29,19 +29,28 @@ public final class ZoneCodeStats {
 
     private final MeterRegistry registry;
     private final String cluster;
+    private final String category;
+    private final Tags extra;
     /** By upstream zone: the local zone is the node's, one for the process. */
     private final ConcurrentHashMap<String, Pair> byUpstreamZone = new ConcurrentHashMap<>(4);
 
     ZoneCodeStats(MeterRegistry registry, String cluster) {
+        this(registry, cluster, CATEGORY, Tags.empty());
+    }
+
+    /** @param category the meter names' part before {@code _upstream_rq}; {@code extra} tags besides the zones */
+    ZoneCodeStats(MeterRegistry registry, String cluster, String category, Tags extra) {
         this.registry = registry;
         this.cluster = cluster;
+        this.category = category;
+        this.extra = extra;
     }
 
     /** A zone pair's stats, registered with its first response. */
     private CodeCategoryStats pair(String from, String to) {
         Pair p = byUpstreamZone.get(to);
         if (p == null || !p.from.equals(from)) {
-            p = new Pair(from, new CodeCategoryStats(registry, cluster, CATEGORY, Tags.of(FROM_TAG, from, TO_TAG, to)));
+            p = new Pair(from, new CodeCategoryStats(registry, cluster, category, extra.and(FROM_TAG, from, TO_TAG, to)));
             byUpstreamZone.put(to, p);
         }
         return p.stats;

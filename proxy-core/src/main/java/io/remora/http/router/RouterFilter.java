@@ -30,6 +30,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
     static final AsciiString TIMEOUT_ALT_RESPONSE = AsciiString.cached("x-envoy-upstream-rq-timeout-alt-response");
+    private static final AsciiString ALT_STAT_NAME = AsciiString.cached("x-envoy-upstream-alt-stat-name");
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
     private static final AsciiString X_ENVOY_DROP_OVERLOAD = AsciiString.cached("x-envoy-drop-overload");
@@ -44,6 +45,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     ForwardAction action;
     Cluster cluster;
     ClusterStats stats;
+    /** The code stats the request's x-envoy-upstream-alt-stat-name charges too; null without one. */
+    io.remora.stats.AltStatCodeStats altStats;
     UpstreamProtocol protocol;
     Http2Headers requestHeaders;
     Http2Headers requestTrailers;
@@ -142,6 +145,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
                     io.remora.network.FilterState.Mutability.MUTABLE);
         }
         stats = cluster.stats();
+        CharSequence altStatName = headers.getAndRemove(ALT_STAT_NAME);
+        if (altStatName != null && shared.config().dynamicStats()) {
+            // As Envoy's router: read once the cluster is known, and never sent upstream.
+            altStats = stats.altStat(altStatName.toString());
+        }
         if (RouteLocalReplies.dropOverload(this)) {
             return FilterStatus.STOP_ITERATION;
         }
@@ -312,7 +320,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
     /**
      * Envoy's chargeUpstreamCode: the response-code stats of the cluster (plain, internal or external,
-     * canary), the virtual cluster's and the route's, unless the router's dynamic stats are off or the request is a
+     * canary; again under the request's alt stat name), the virtual cluster's and the route's, unless the router's dynamic stats are off or the request is a
      * health check. {@code host} and {@code responseHeaders} may be null (a local reply).
      */
     void chargeUpstreamCode(int status, io.remora.upstream.Host host, Http2Headers responseHeaders) {
@@ -320,8 +328,13 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (!c.dynamicStats() || info.healthCheck()) {
             return;
         }
-        stats.response(status, !(c.suppressGrpcRequestFailureCodeStats() && isGrpc(requestHeaders)),
-                CodeStatCategory.internal(requestHeaders), CodeStatCategory.canary(host, responseHeaders));
+        boolean withCode = !(c.suppressGrpcRequestFailureCodeStats() && isGrpc(requestHeaders));
+        boolean internal = CodeStatCategory.internal(requestHeaders);
+        boolean canary = CodeStatCategory.canary(host, responseHeaders);
+        stats.response(status, withCode, internal, canary);
+        if (altStats != null) {
+            altStats.response(status, withCode, internal, canary);
+        }
         ZoneCodeCharge.response(this, status, host);
         io.remora.stats.VirtualClusterStats vcs = info.virtualClusterStats();
         if (vcs != null) {

@@ -147,7 +147,11 @@ final class UpstreamResponse {
         boolean timed = r.shared.config().dynamicStats() && !r.info.healthCheck();
         if (timed) {
             // The canary here is the host's alone: Envoy's timing reads no response header.
-            r.stats.responseTime(millis, CodeStatCategory.internal(r.requestHeaders), a.host.canary());
+            boolean internal = CodeStatCategory.internal(r.requestHeaders);
+            r.stats.responseTime(millis, internal, a.host.canary());
+            if (r.altStats != null) {
+                r.altStats.responseTime(millis, internal, a.host.canary());
+            }
             ZoneCodeCharge.time(r, millis, a.host);
         }
         boolean retrySucceeded = r.info.attemptCount > 1 && status < 500;

@@ -3,7 +3,7 @@ package io.remora.http.router;
 import io.remora.upstream.Host;
 
 /**
- * Where the router charges Envoy's {@code cluster.<name>.zone.<local>.<upstream>.*} code stats:
+ * Where the router charges Envoy's {@code cluster.<name>[.<alt stat name>].zone.<local>.<upstream>.*} code stats:
  * its response-code and response-time charge points, with the node's zone (Envoy's router
  * {@code zone_name_}: node.locality.zone or {@code --service-zone}) and the host's locality zone.
  * The node is read at each charge (the server's snapshot, which a router built with the first
@@ -18,6 +18,9 @@ final class ZoneCodeCharge {
         String from = localZone(r);
         if (!from.isEmpty() && host != null) {
             r.stats.zones.response(from, zone(host), status);
+            if (r.altStats != null) {
+                r.altStats.zones.response(from, zone(host), status);
+            }
         }
     }
 
@@ -26,6 +29,9 @@ final class ZoneCodeCharge {
         String from = localZone(r);
         if (!from.isEmpty() && host != null) {
             r.stats.zones.time(from, zone(host), millis);
+            if (r.altStats != null) {
+                r.altStats.zones.time(from, zone(host), millis);
+            }
         }
     }
 

@@ -136,6 +136,7 @@ public final class Proxy implements AutoCloseable {
         this.watchdogs = io.remora.xds.translate.WatchdogTranslator.translate(bootstrap,
                 io.remora.xds.translate.TranslationContext.lenient());
         server.workerWatchdog(watchdogs.workers());
+        server.dispatcherStats(bootstrap.getEnableDispatcherStats());
         // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
         server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
         // cluster_manager.upstream_bind_config: clusters without their own bind config use it.
@@ -155,6 +156,10 @@ public final class Proxy implements AutoCloseable {
         if (base.admin() != null) {
             admin = new AdminServer(new Admin(), base.admin().address(), server.context().transport())
                     .socketOptions(base.admin().socketOptions());
+            if (bootstrap.getEnableDispatcherStats()) {
+                // As the watchdog's main_thread: the admin's loop stands for Envoy's main thread.
+                admin.dispatcherStats(io.remora.stats.DispatcherStats.server(stats.meterRegistry()));
+            }
             if (!base.admin().ignoreGlobalConnLimit()) {
                 // Envoy's admin listener counts against the global limit unless told not to.
                 admin.globalConnectionLimit(() -> {

@@ -44,10 +44,6 @@ final class BootstrapFieldChecks {
         if (b.getFatalActionsCount() > 0) {
             unbuilt.put("fatal_actions", "no actions run when the proxy crashes");
         }
-        if (b.getEnableDispatcherStats()) {
-            unbuilt.put("enable_dispatcher_stats", "Netty's event loops expose no per-iteration hook: no loop_duration_us"
-                    + " or poll_delay_us histograms");
-        }
         if (b.hasHdsConfig()) {
             unbuilt.put("hds_config", "no health discovery service: the management server gets no health reports");
         }

@@ -148,7 +148,9 @@ class WatchdogTranslationTest {
                 cluster_manager: { enable_deferred_cluster_creation: true, outlier_detection: { event_service: {} } }
                 default_socket_interface: envoy.extensions.network.socket_interface.io_uring
                 """);
-        for (String field : List.of("enable_dispatcher_stats", "hds_config", "default_config_source", "config_sources",
+        // Built (the event loops' dispatcher stats): no longer warned.
+        assertTrue(lb.warnings().stream().noneMatch(w -> w.contains("enable_dispatcher_stats")), lb.warnings()::toString);
+        for (String field : List.of("hds_config", "default_config_source", "config_sources",
                 "node_context_params", "listener_manager", "xds_config_tracker_extension",
                 "grpc_async_client_manager_config", "memory_allocator_manager", "deferred_stat_options",
                 "perf_tracing_file_path", "admin.profile_path", "enable_deferred_cluster_creation",
