@@ -100,7 +100,7 @@ final class ListenerRuntimeFactory {
         if (lc.udp().filter() instanceof io.remora.config.DnsFilterConfig) {
             return new io.remora.udp.dns.DnsFilter(lc.udp(), label, context)::newHandler;
         }
-        return new io.remora.udp.UdpProxy(lc, label, context)::newFilter;
+        return new io.remora.udp.UdpProxy(lc.udp(), label, context)::newFilter;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -9,8 +9,7 @@ import java.net.SocketAddress;
 /**
  * udp_proxy's access logs as Envoy writes them: {@code access_log} once per session as it ends,
  * its counts in the dynamic metadata {@code udp.proxy.session}; {@code proxy_access_log} once per
- * listener socket as it closes, the proxy's totals in {@code udp.proxy.proxy}. A session's entry
- * also carries the listener's metadata ({@code %METADATA(LISTENER:...)%}), as a TCP connection's.
+ * listener socket as it closes, the proxy's totals in {@code udp.proxy.proxy}.
  */
 final class UdpAccessLogs {
     private static final String SESSION = "udp.proxy.session";
@@ -28,14 +27,13 @@ final class UdpAccessLogs {
         long datagramsReceived;
     }
 
-    static void session(UdpProxy proxy, SocketAddress local, UdpSession s, Counts c) {
+    static void session(AccessLog[] logs, SocketAddress local, UdpSession s, Counts c) {
         StreamInfo info = new StreamInfo();
         info.downstreamLocalAddress = local;
         info.downstreamRemoteAddress = s.peer;
         info.downstreamDirectRemoteAddress = s.peer;
         info.upstreamCluster = s.clusterName;
         info.upstreamHost = s.host.address();
-        info.listenerMetadata(proxy.listenerMetadata);
         info.bytesReceived = c.bytesReceived;
         info.bytesSent = c.bytesSent;
         info.durationNanos = System.nanoTime() - info.startNanos;
@@ -45,7 +43,7 @@ final class UdpAccessLogs {
         info.setDynamicMetadata(SESSION, "errors_sent", c.errorsSent);
         info.setDynamicMetadata(SESSION, "datagrams_sent", c.datagramsSent);
         info.setDynamicMetadata(SESSION, "datagrams_received", c.datagramsReceived);
-        write(proxy.sessionLogs, info);
+        write(logs, info);
     }
 
     static void proxy(AccessLog[] logs, SocketAddress local, UdpProxyStats st) {

@@ -27,12 +27,8 @@ public final class UdpProxy {
     final long idleTimeoutNanos;
     final AccessLog[] sessionLogs;
     final AccessLog[] proxyLogs;
-    /** The listener's {@code metadata.filter_metadata} for the session logs' {@code %METADATA(LISTENER:...)%}. */
-    final java.util.Map<String, java.util.Map<String, Object>> listenerMetadata;
 
-    public UdpProxy(ListenerConfig listener, String listenerStatLabel, ServerContext context) {
-        ListenerConfig.UdpListener udp = listener.udp();
-        this.listenerMetadata = listener.metadata();
+    public UdpProxy(ListenerConfig.UdpListener udp, String listenerStatLabel, ServerContext context) {
         this.config = (UdpProxyConfig) udp.filter();
         StatsRegistry stats = context.stats();
         this.stats = stats.udp(config.statPrefix());

@@ -189,7 +189,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
         cluster.limits().connections.decrementAndGet();
         filter.removed(this);
         if (counts != null) {
-            UdpAccessLogs.session(proxy, downstream.localAddress(), this, counts);
+            UdpAccessLogs.session(proxy.sessionLogs, downstream.localAddress(), this, counts);
         }
     }
 }

@@ -5,8 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code %METADATA(LISTENER:...)%} and {@code %METADATA(VIRTUAL_HOST:...)%} print the filter
  * metadata of the listener that accepted the connection and of the virtual host that served the
- * request: in an HTTP log, a tcp_proxy log, a listener log (also for a connection no filter
- * chain took) and a udp_proxy session log.
+ * request: in an HTTP log, a tcp_proxy log and a listener log (also for a connection no filter
+ * chain took).
  */
 class ListenerMetadataAccessLogE2ETest {
 
@@ -55,26 +53,10 @@ class ListenerMetadataAccessLogE2ETest {
                         + Bootstraps.indent(Bootstraps.fileAccessLog(listenerLog, TCP_FORMAT), 2) + "\n  filter_chains:\n"
                         + "  - filter_chain_match: { source_prefix_ranges: [{ address_prefix: 127.0.0.1, prefix_len: 32 }] }\n"
                         + "    filters:");
-        Path udpLog = TempPaths.file("lmeta-udp", ".log");
-        String udp = """
-                - name: udp
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${udp} } }
-                  metadata: { filter_metadata: { team: { owner: voice } } }
-                  listener_filters:
-                  - name: envoy.filters.udp_listener.udp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
-                      stat_prefix: udp
-                      cluster: sink
-                      idle_timeout: 0.2s
-                """ + Bootstraps.indent(Bootstraps.fileAccessLog(udpLog, "udp owner=%METADATA(LISTENER:team:owner)%"), 6);
         int httpPort = ProxyProcess.freePort();
         int tcpPort = ProxyProcess.freePort();
-        int udpPort = ProxyProcess.freePort();
-        DatagramSocket sink = stack.own(new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)));
-        stack.start(Bootstraps.listeners(stack.adminPort, http + "\n" + tcp + "\n" + udp,
-                Bootstraps.cluster("up", false, null, up.port()) + "\n" + Bootstraps.cluster("sink", false, null,
-                        sink.getLocalPort()), Map.of("http", httpPort, "tcp", tcpPort, "udp", udpPort)));
+        stack.start(Bootstraps.listeners(stack.adminPort, http + "\n" + tcp,
+                Bootstraps.cluster("up", false, null, up.port()), Map.of("http", httpPort, "tcp", tcpPort)));
 
         Curl c = Curl.get(httpPort, "/a");
         assertEquals(200, c.status());
@@ -88,16 +70,6 @@ class ListenerMetadataAccessLogE2ETest {
         List<String> listenerLines = LogFiles.await(listenerLog, 2);
         assertTrue(listenerLines.contains("- tier=silver"), listenerLines::toString);
         assertTrue(listenerLines.contains("NR tier=silver"), listenerLines::toString);
-
-        // A udp_proxy session, logged when it ends (idle), carries its listener's metadata too.
-        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
-            client.send(new DatagramPacket(hello, hello.length, new InetSocketAddress("127.0.0.1", udpPort)));
-            DatagramPacket got = new DatagramPacket(new byte[16], 16);
-            sink.setSoTimeout(10_000);
-            sink.receive(got);
-        }
-        assertEquals("udp owner=voice", LogFiles.await(udpLog, 1).get(0));
     }
 
     /** A request from {@code source} on {@code port}; the whole answer (the peer closes), "" when reset. */

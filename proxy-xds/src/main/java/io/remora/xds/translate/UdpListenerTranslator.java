@@ -78,7 +78,6 @@ final class UdpListenerTranslator {
                 .bypassOverloadManager(l.getBypassOverloadManager())
                 .socketOptions(ListenerTranslator.socketOptions(l.getSocketOptionsList(), path.field("socket_options")))
                 .udp(new ListenerConfig.UdpListener(maxRx, filter))
-                .metadata(Protos.filterMetadata(l.getMetadata()))
                 // Envoy reads no other socket field of a UDP listener (backlog, balance, fast open are TCP's).
                 .socket(io.remora.config.ListenerSocketConfig.builder()
                         .reusePort(!l.hasEnableReusePort() || l.getEnableReusePort().getValue()).build())
