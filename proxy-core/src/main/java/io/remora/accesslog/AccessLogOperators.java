@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * Envoy's access log command operators (%REQ(..)%, %RESPONSE_CODE%, %UPSTREAM_HOST%, ...): each
- * name with its argument and max length becomes an {@link Op} that reads a {@link StreamInfo}.
+ * name with its argument and max length becomes an {@link Op} that reads a {@link FormatContext}:
+ * the access log's, or a header value's (route header mutations format with these same operators).
  * Missing values print as {@code -} in text and are {@code null} in JSON.
  */
 final class AccessLogOperators {
@@ -26,24 +27,46 @@ final class AccessLogOperators {
     /** One piece of a format: a literal or a command operator. */
     abstract static class Op {
         /** Appends the value, or "-" when missing. */
-        abstract void append(StringBuilder sb, StreamInfo i);
+        abstract void append(StringBuilder sb, FormatContext c);
 
         /** The JSON value: String, Long or null when missing. */
-        abstract Object json(StreamInfo i);
+        abstract Object json(FormatContext c);
+
+        /** Appends the value, or nothing when missing ({@code omit_empty_values}). */
+        void appendPresent(StringBuilder sb, FormatContext c) {
+            Object v = json(c);
+            if (v != null) {
+                sb.append(v);
+            }
+        }
+    }
+
+    /** A format's fixed text. */
+    static final class Literal extends Op {
+        final String text;
+
+        Literal(String text) {
+            this.text = text;
+        }
+
+        @Override
+        void append(StringBuilder sb, FormatContext c) {
+            sb.append(text);
+        }
+
+        @Override
+        Object json(FormatContext c) {
+            return text;
+        }
+
+        @Override
+        void appendPresent(StringBuilder sb, FormatContext c) {
+            sb.append(text);
+        }
     }
 
     static Op literal(String s) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                sb.append(s);
-            }
-
-            @Override
-            Object json(StreamInfo i) {
-                return s;
-            }
-        };
+        return new Literal(s);
     }
 
     private interface StrFn {
@@ -55,27 +78,51 @@ final class AccessLogOperators {
         long get(StreamInfo i);
     }
 
+    /** A value of the stream info. */
     private static Op str(StrFn fn, int maxLen) {
+        return text(c -> fn.get(c.streamInfo()), maxLen);
+    }
+
+    private interface TextFn {
+        String get(FormatContext c);
+    }
+
+    /** A text value of the context (its header maps, or its stream info). */
+    private static Op text(TextFn fn, int maxLen) {
         return new Op() {
             @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                String v = fn.get(i);
+            void append(StringBuilder sb, FormatContext c) {
+                String v = fn.get(c);
                 if (v == null || v.isEmpty()) {
                     sb.append('-');
-                } else if (maxLen >= 0 && v.length() > maxLen) {
-                    sb.append(v, 0, maxLen);
                 } else {
-                    sb.append(v);
+                    appendCapped(sb, v);
                 }
             }
 
             @Override
-            Object json(StreamInfo i) {
-                String v = fn.get(i);
+            Object json(FormatContext c) {
+                String v = fn.get(c);
                 if (v == null || v.isEmpty()) {
                     return null;
                 }
                 return maxLen >= 0 && v.length() > maxLen ? v.substring(0, maxLen) : v;
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                String v = fn.get(c);
+                if (v != null) {
+                    appendCapped(sb, v);
+                }
+            }
+
+            private void appendCapped(StringBuilder sb, String v) {
+                if (maxLen >= 0 && v.length() > maxLen) {
+                    sb.append(v, 0, maxLen);
+                } else {
+                    sb.append(v);
+                }
             }
         };
     }
@@ -83,8 +130,8 @@ final class AccessLogOperators {
     private static Op num(LongFn fn) {
         return new Op() {
             @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                long v = fn.get(i);
+            void append(StringBuilder sb, FormatContext c) {
+                long v = fn.get(c.streamInfo());
                 if (v < 0) {
                     sb.append('-');
                 } else {
@@ -93,9 +140,17 @@ final class AccessLogOperators {
             }
 
             @Override
-            Object json(StreamInfo i) {
-                long v = fn.get(i);
+            Object json(FormatContext c) {
+                long v = fn.get(c.streamInfo());
                 return v < 0 ? null : (Object) v;
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                long v = fn.get(c.streamInfo());
+                if (v >= 0) {
+                    sb.append(v); // no boxing, unlike json()
+                }
             }
         };
     }
@@ -113,8 +168,8 @@ final class AccessLogOperators {
                 return header(requireArg(name, arg), maxLen, Source.REQUEST);
             // Envoy's req_without_query formatter: a request header up to its '?'.
             case "REQ_WITHOUT_QUERY": {
-                StrFn fn = headerFn(requireArg(name, arg), Source.REQUEST);
-                return str(i -> {
+                TextFn fn = headerFn(requireArg(name, arg), Source.REQUEST);
+                return text(i -> {
                     String v = fn.get(i);
                     int q = v == null ? -1 : v.indexOf('?');
                     return q < 0 ? v : v.substring(0, q);
@@ -198,7 +253,7 @@ final class AccessLogOperators {
                 return str(i -> i.requestedServerName() != null ? i.requestedServerName()
                         : i.downstreamTls() == null ? null : i.downstreamTls().serverName(), maxLen);
             case "HOSTNAME": {
-                String host = hostname();
+                String host = Hostname.VALUE;
                 return str(i -> host, maxLen);
             }
             case "DYNAMIC_METADATA":
@@ -249,36 +304,65 @@ final class AccessLogOperators {
     private static Op localReplyBody() {
         return new Op() {
             @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                String v = i.localReplyBody();
+            void append(StringBuilder sb, FormatContext c) {
+                String v = c.streamInfo().localReplyBody();
                 if (v != null) {
                     sb.append(v);
                 }
             }
 
             @Override
-            Object json(StreamInfo i) {
-                String v = i.localReplyBody();
+            Object json(FormatContext c) {
+                String v = c.streamInfo().localReplyBody();
                 return v == null ? "" : v;
             }
         };
     }
 
     /**
-     * %FILTER_STATE(KEY[:PLAIN])%: the object's text form (Envoy's serializeAsString);
-     * %FILTER_STATE(KEY:FIELD:NAME)%: one field of a {@link FilterStateFields} object.
+     * Envoy's FilterStateFormatter: {@code %FILTER_STATE(KEY:PLAIN)%} the object's text form
+     * (serializeAsString); {@code %FILTER_STATE(KEY)%} or {@code KEY:TYPED} its proto serialized as
+     * JSON (serializeAsProto), where a string object (Envoy's StringAccessor, a StringValue) is a
+     * quoted JSON string and a number or boolean its bare JSON; {@code KEY:FIELD:NAME} one field of
+     * a {@link FilterStateFields} object. Other objects have no proto form here and print their text
+     * form either way. Any other serialization type, or FIELD without a name, is a config error.
      */
     private static Op filterState(String arg, int maxLen) {
-        String[] parts = arg.split(":");
+        String[] parts = arg.split(":", -1);
         String key = parts[0];
-        String field = parts.length >= 3 && parts[1].equals("FIELD") ? parts[2] : null;
+        String type = parts.length > 1 && !parts[1].isEmpty() ? parts[1] : "TYPED";
+        String field = parts.length > 2 ? parts[2] : "";
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("access log format: invalid filter state configuration, key cannot be empty");
+        }
+        if (!type.equals("PLAIN") && !type.equals("TYPED") && !type.equals("FIELD")) {
+            throw new IllegalArgumentException("access log format: %FILTER_STATE(" + arg
+                    + ")%: invalid filter state serialize type, only PLAIN/TYPED/FIELD are supported");
+        }
+        if (type.equals("FIELD") == field.isEmpty()) {
+            throw new IllegalArgumentException("access log format: %FILTER_STATE(" + arg
+                    + ")%: invalid filter state serialize type, FIELD should be used with the field name");
+        }
+        boolean typed = type.equals("TYPED");
+        String fieldName = type.equals("FIELD") ? field : null;
         return str(i -> {
             Object v = i.filterState() == null ? null : i.filterState().get(key);
-            if (v instanceof FilterStateFields f) {
-                Object value = field != null ? f.field(field) : f.text();
+            if (v == null) {
+                return null;
+            }
+            if (fieldName != null) {
+                Object value = v instanceof FilterStateFields f ? f.field(fieldName) : null;
                 return value == null ? null : value.toString();
             }
-            return v == null || field != null ? null : v.toString();
+            if (v instanceof FilterStateFields f) {
+                return f.text();
+            }
+            if (typed && v instanceof String text) {
+                StringBuilder json = new StringBuilder(text.length() + 2);
+                io.remora.util.JsonStrings.quote(json, text);
+                return json.toString();
+            }
+            return v.toString();
         }, maxLen);
     }
 
@@ -290,15 +374,20 @@ final class AccessLogOperators {
     private static Op startTime(StartTimeFormat f) {
         return new Op() {
             @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                f.append(sb, i.startMillis); // straight into the line: no intermediate String
+            void append(StringBuilder sb, FormatContext c) {
+                f.append(sb, c.streamInfo().startMillis); // straight into the line: no intermediate String
             }
 
             @Override
-            Object json(StreamInfo i) {
+            Object json(FormatContext c) {
                 StringBuilder sb = new StringBuilder(32);
-                f.append(sb, i.startMillis);
+                f.append(sb, c.streamInfo().startMillis);
                 return sb.toString();
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                append(sb, c);
             }
         };
     }
@@ -315,11 +404,11 @@ final class AccessLogOperators {
 
     /** %REQ(X?Y)%: X, or Y when X is absent; names are case-insensitive. */
     private static Op header(String arg, int maxLen, Source source) {
-        return str(headerFn(arg, source), maxLen);
+        return text(headerFn(arg, source), maxLen);
     }
 
     /** {@code X?Y}: header X, else Y. */
-    private static StrFn headerFn(String arg, Source source) {
+    private static TextFn headerFn(String arg, Source source) {
         int q = arg.indexOf('?');
         AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
         AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));
@@ -332,12 +421,13 @@ final class AccessLogOperators {
         };
     }
 
-    private static String header(StreamInfo i, Source source, AsciiString name) {
+    private static String header(FormatContext c, Source source, AsciiString name) {
         Http2Headers h = switch (source) {
-            case REQUEST -> i.requestHeaders;
-            case RESPONSE -> i.responseHeaders;
-            case TRAILER -> i.responseTrailers;
+            case REQUEST -> c.requestHeaders();
+            case RESPONSE -> c.responseHeaders();
+            case TRAILER -> c.responseTrailers();
         };
+        StreamInfo i = c.streamInfo();
         if (h != null) {
             CharSequence v = h.get(name);
             return v == null ? null : v.toString();
@@ -383,11 +473,4 @@ final class AccessLogOperators {
         return a instanceof InetSocketAddress in ? in.getPort() : -1;
     }
 
-    private static String hostname() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return null;
-        }
-    }
 }
