@@ -320,12 +320,13 @@ final class AccessLogOperators {
     }
 
     /**
-     * Envoy's FilterStateFormatter: {@code %FILTER_STATE(KEY:PLAIN)%} the object's text form
-     * (serializeAsString); {@code %FILTER_STATE(KEY)%} or {@code KEY:TYPED} its proto serialized as
-     * JSON (serializeAsProto), where a string object (Envoy's StringAccessor, a StringValue) is a
-     * quoted JSON string and a number or boolean its bare JSON; {@code KEY:FIELD:NAME} one field of
-     * a {@link FilterStateFields} object. Other objects have no proto form here and print their text
-     * form either way. Any other serialization type, or FIELD without a name, is a config error.
+     * Envoy's FilterStateFormatter syntax: {@code %FILTER_STATE(KEY)%}, {@code KEY:PLAIN},
+     * {@code KEY:TYPED} and {@code KEY:FIELD:NAME} (one field of a {@link FilterStateFields} object);
+     * any other serialization type, or FIELD without a name, is a config error as Envoy's. PLAIN is
+     * the object's text form (serializeAsString). TYPED, the default, is in Envoy the JSON of the
+     * object's serializeAsProto: a quoted JSON string for Envoy's string objects, "-" for objects with
+     * no proto form. Remora's objects do not declare a proto form, so TYPED prints the text form too:
+     * configs that need the same output from both should say PLAIN.
      */
     private static Op filterState(String arg, int maxLen) {
         String[] parts = arg.split(":", -1);
@@ -343,7 +344,6 @@ final class AccessLogOperators {
             throw new IllegalArgumentException("access log format: %FILTER_STATE(" + arg
                     + ")%: invalid filter state serialize type, FIELD should be used with the field name");
         }
-        boolean typed = type.equals("TYPED");
         String fieldName = type.equals("FIELD") ? field : null;
         return str(i -> {
             Object v = i.filterState() == null ? null : i.filterState().get(key);
@@ -354,15 +354,7 @@ final class AccessLogOperators {
                 Object value = v instanceof FilterStateFields f ? f.field(fieldName) : null;
                 return value == null ? null : value.toString();
             }
-            if (v instanceof FilterStateFields f) {
-                return f.text();
-            }
-            if (typed && v instanceof String text) {
-                StringBuilder json = new StringBuilder(text.length() + 2);
-                io.remora.util.JsonStrings.quote(json, text);
-                return json.toString();
-            }
-            return v.toString();
+            return v instanceof FilterStateFields f ? f.text() : v.toString();
         }, maxLen);
     }
 
