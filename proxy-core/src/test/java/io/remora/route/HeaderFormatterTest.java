@@ -121,6 +121,14 @@ class HeaderFormatterTest {
                 .format(null, null));
     }
 
+    /** {@code info} with filter state tenant=acme, as a context. */
+    private static HeaderFormatter.Context withTenant(StreamInfo info) {
+        FilterState state = new FilterState(null);
+        state.set("tenant", "acme", FilterState.Mutability.READ_ONLY);
+        info.filterState(state);
+        return () -> info;
+    }
+
     @Test
     void streamInfoOperatorsReadTheContextsInfo() {
         StreamInfo info = new StreamInfo();
@@ -131,10 +139,7 @@ class HeaderFormatterTest {
         info.virtualClusterName("vc");
         info.setDynamicMetadata("ns", "k", "v");
         info.upstreamHostMetadata = ns -> ns.equals("lb") ? Map.of("zone", "z1") : null;
-        FilterState state = new FilterState(null);
-        state.set("tenant", "acme", FilterState.Mutability.READ_ONLY);
-        info.filterState(state);
-        HeaderFormatter.Context c = () -> info;
+        HeaderFormatter.Context c = withTenant(info);
         assertEquals("backend 10.0.0.5:8080 503 r1 vc v z1", HeaderFormatter.compile(
                 "%UPSTREAM_CLUSTER% %UPSTREAM_HOST% %RESPONSE_CODE% %ROUTE_NAME% %VIRTUAL_CLUSTER_NAME% "
                         + "%DYNAMIC_METADATA(ns:k)% %UPSTREAM_METADATA(lb:zone)%").format(null, c));
@@ -147,10 +152,7 @@ class HeaderFormatterTest {
         StreamInfo info = new StreamInfo();
         info.setDynamicMetadata("ns", "k", "dyn");
         info.upstreamHostMetadata = ns -> ns.equals("lb") ? Map.of("zone", Map.of("name", "z1")) : null;
-        FilterState state = new FilterState(null);
-        state.set("tenant", "acme", FilterState.Mutability.READ_ONLY);
-        info.filterState(state);
-        HeaderFormatter.Context c = () -> info;
+        HeaderFormatter.Context c = withTenant(info);
         assertEquals("z1|dyn|acme", HeaderFormatter.compile(
                 "%UPSTREAM_METADATA([\"lb\", \"zone\", \"name\"])%|%DYNAMIC_METADATA( [ \"ns\",\"k\" ] )%"
                         + "|%PER_REQUEST_STATE(tenant)%").format(null, c));
