@@ -1,11 +1,9 @@
 package io.remora.accesslog;
 
-import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
-
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Envoy's access log command operators (%REQ(..)%, %RESPONSE_CODE%, %UPSTREAM_HOST%, ...): each
@@ -83,16 +81,12 @@ final class AccessLogOperators {
         return text(c -> fn.get(c.streamInfo()), maxLen);
     }
 
-    private interface TextFn {
-        String get(FormatContext c);
-    }
-
     /** A text value of the context (its header maps, or its stream info). */
-    private static Op text(TextFn fn, int maxLen) {
+    private static Op text(Function<FormatContext, String> fn, int maxLen) {
         return new Op() {
             @Override
             void append(StringBuilder sb, FormatContext c) {
-                String v = fn.get(c);
+                String v = fn.apply(c);
                 if (v == null || v.isEmpty()) {
                     sb.append('-');
                 } else {
@@ -102,7 +96,7 @@ final class AccessLogOperators {
 
             @Override
             Object json(FormatContext c) {
-                String v = fn.get(c);
+                String v = fn.apply(c);
                 if (v == null || v.isEmpty()) {
                     return null;
                 }
@@ -111,7 +105,7 @@ final class AccessLogOperators {
 
             @Override
             void appendPresent(StringBuilder sb, FormatContext c) {
-                String v = fn.get(c);
+                String v = fn.apply(c);
                 if (v != null) {
                     appendCapped(sb, v);
                 }
@@ -165,20 +159,20 @@ final class AccessLogOperators {
             case "START_TIME":
                 return startTime(new StartTimeFormat(arg == null || arg.isEmpty() ? StartTimeFormat.DEFAULT : arg));
             case "REQ":
-                return header(requireArg(name, arg), maxLen, Source.REQUEST);
+                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.REQUEST), maxLen);
             // Envoy's req_without_query formatter: a request header up to its '?'.
             case "REQ_WITHOUT_QUERY": {
-                TextFn fn = headerFn(requireArg(name, arg), Source.REQUEST);
+                Function<FormatContext, String> fn = HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.REQUEST);
                 return text(i -> {
-                    String v = fn.get(i);
+                    String v = fn.apply(i);
                     int q = v == null ? -1 : v.indexOf('?');
                     return q < 0 ? v : v.substring(0, q);
                 }, maxLen);
             }
             case "RESP":
-                return header(requireArg(name, arg), maxLen, Source.RESPONSE);
+                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.RESPONSE), maxLen);
             case "TRAILER":
-                return header(requireArg(name, arg), maxLen, Source.TRAILER);
+                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.TRAILER), maxLen);
             case "PROTOCOL":
                 return str(i -> i.protocol, maxLen);
             // Envoy prints 0 when no response was sent (TCP, or a reset before headers).
@@ -281,7 +275,7 @@ final class AccessLogOperators {
             case "UNIQUE_ID":
                 return str(i -> java.util.UUID.randomUUID().toString(), maxLen);
             case "FILTER_STATE":
-                return filterState(requireArg(name, arg), maxLen);
+                return str(FilterStateOperators.of(requireArg(name, arg))::apply, maxLen);
             case "LOCAL_REPLY_BODY":
                 return localReplyBody();
             case "ENVIRONMENT": {
@@ -319,45 +313,6 @@ final class AccessLogOperators {
         };
     }
 
-    /**
-     * Envoy's FilterStateFormatter syntax: {@code %FILTER_STATE(KEY)%}, {@code KEY:PLAIN},
-     * {@code KEY:TYPED} and {@code KEY:FIELD:NAME} (one field of a {@link FilterStateFields} object);
-     * any other serialization type, or FIELD without a name, is a config error as Envoy's. PLAIN is
-     * the object's text form (serializeAsString). TYPED, the default, is in Envoy the JSON of the
-     * object's serializeAsProto: a quoted JSON string for Envoy's string objects, "-" for objects with
-     * no proto form. Remora's objects do not declare a proto form, so TYPED prints the text form too:
-     * configs that need the same output from both should say PLAIN.
-     */
-    private static Op filterState(String arg, int maxLen) {
-        String[] parts = arg.split(":", -1);
-        String key = parts[0];
-        String type = parts.length > 1 && !parts[1].isEmpty() ? parts[1] : "TYPED";
-        String field = parts.length > 2 ? parts[2] : "";
-        if (key.isEmpty()) {
-            throw new IllegalArgumentException("access log format: invalid filter state configuration, key cannot be empty");
-        }
-        if (!type.equals("PLAIN") && !type.equals("TYPED") && !type.equals("FIELD")) {
-            throw new IllegalArgumentException("access log format: %FILTER_STATE(" + arg
-                    + ")%: invalid filter state serialize type, only PLAIN/TYPED/FIELD are supported");
-        }
-        if (type.equals("FIELD") == field.isEmpty()) {
-            throw new IllegalArgumentException("access log format: %FILTER_STATE(" + arg
-                    + ")%: invalid filter state serialize type, FIELD should be used with the field name");
-        }
-        String fieldName = type.equals("FIELD") ? field : null;
-        return str(i -> {
-            Object v = i.filterState() == null ? null : i.filterState().get(key);
-            if (v == null) {
-                return null;
-            }
-            if (fieldName != null) {
-                Object value = v instanceof FilterStateFields f ? f.field(fieldName) : null;
-                return value == null ? null : value.toString();
-            }
-            return v instanceof FilterStateFields f ? f.text() : v.toString();
-        }, maxLen);
-    }
-
     private static StrFn tlsOperator(String name) {
         java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name);
         return f == null ? null : f::apply;
@@ -390,66 +345,6 @@ final class AccessLogOperators {
                     + name + "(:AUTHORITY)%");
         }
         return arg;
-    }
-
-    private enum Source { REQUEST, RESPONSE, TRAILER }
-
-    /** %REQ(X?Y)%: X, or Y when X is absent; names are case-insensitive. */
-    private static Op header(String arg, int maxLen, Source source) {
-        return text(headerFn(arg, source), maxLen);
-    }
-
-    /** {@code X?Y}: header X, else Y. */
-    private static TextFn headerFn(String arg, Source source) {
-        int q = arg.indexOf('?');
-        AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
-        AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));
-        return i -> {
-            String v = header(i, source, main);
-            if (v == null && alt != null) {
-                v = header(i, source, alt);
-            }
-            return v;
-        };
-    }
-
-    private static String header(FormatContext c, Source source, AsciiString name) {
-        Http2Headers h = switch (source) {
-            case REQUEST -> c.requestHeaders();
-            case RESPONSE -> c.responseHeaders();
-            case TRAILER -> c.responseTrailers();
-        };
-        StreamInfo i = c.streamInfo();
-        if (h != null) {
-            CharSequence v = h.get(name);
-            return v == null ? null : v.toString();
-        }
-        // No header map (the connection manager filled the dedicated fields only).
-        if (source == Source.REQUEST) {
-            return switch (name.toString()) {
-                case ":method" -> i.method();
-                case ":path" -> i.path();
-                case ":authority", "host" -> i.authority();
-                case "user-agent" -> i.userAgent();
-                case "x-forwarded-for" -> i.forwardedFor();
-                case "x-request-id" -> i.requestId();
-                case "x-envoy-original-path" -> i.originalPath();
-                default -> null;
-            };
-        }
-        if (source == Source.RESPONSE) {
-            if (name.contentEquals("x-envoy-upstream-service-time") && i.upstreamServiceTimeNanos >= 0) {
-                return Long.toString(i.upstreamServiceTimeNanos / 1_000_000);
-            }
-            if (name.contentEquals(":status") && i.responseCode > 0) {
-                return Integer.toString(i.responseCode);
-            }
-        }
-        return null;
-    }
-
-    private static String lower(String s) {
-        return s.trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */
