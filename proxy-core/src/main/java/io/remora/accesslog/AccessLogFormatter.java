@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Envoy's access log format strings and JSON formats, parsed once into a list of operators
- * ({@link AccessLogOperators}) and formatted per log line.
+ * Envoy's substitution formatter: access log format strings and JSON formats, parsed once into a
+ * list of operators ({@link AccessLogOperators}) and formatted per log line; also, with
+ * omit_empty_values, the formatter of header values routes and filters add (HeaderFormatter).
  * Missing values print as {@code -} in text; in JSON a value that is a single operator keeps its
  * type (numbers stay numbers) and is {@code null} when missing, as Envoy's json_format does.
  */
@@ -73,7 +74,15 @@ public final class AccessLogFormatter {
     }
 
     public String format(StreamInfo info) {
-        StringBuilder sb = new StringBuilder(256);
+        return format(info, 256);
+    }
+
+    /**
+     * The text of a format whose operators read {@code context} (a stream info, or the headers being
+     * mutated beside one); {@code sizeHint} sizes the builder.
+     */
+    public String format(FormatContext info, int sizeHint) {
+        StringBuilder sb = new StringBuilder(sizeHint);
         if (text != null) {
             appendText(sb, text, info);
             return sb.toString();
@@ -112,7 +121,15 @@ public final class AccessLogFormatter {
         return value(text, info);
     }
 
-    private Object value(Op[] ops, StreamInfo info) {
+    /** The text of a text format without operators (formatting it is free), else null. */
+    public String literal() {
+        if (text == null || text.length > 1) {
+            return null;
+        }
+        return text.length == 0 ? "" : text[0] instanceof AccessLogOperators.Literal l ? l.text : null;
+    }
+
+    private Object value(Op[] ops, FormatContext info) {
         if (ops.length == 1) {
             return ops[0].json(info);
         }
@@ -121,15 +138,12 @@ public final class AccessLogFormatter {
         return s.toString();
     }
 
-    private void appendText(StringBuilder sb, Op[] ops, StreamInfo info) {
+    private void appendText(StringBuilder sb, Op[] ops, FormatContext info) {
         for (Op op : ops) {
-            if (!omitEmpty) {
+            if (omitEmpty) {
+                op.appendPresent(sb, info);
+            } else {
                 op.append(sb, info);
-                continue;
-            }
-            Object v = op.json(info);
-            if (v != null) {
-                sb.append(v);
             }
         }
     }

@@ -1,15 +1,14 @@
 package io.remora.accesslog;
 
-import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
-
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Envoy's access log command operators (%REQ(..)%, %RESPONSE_CODE%, %UPSTREAM_HOST%, ...): each
- * name with its argument and max length becomes an {@link Op} that reads a {@link StreamInfo}.
+ * name with its argument and max length becomes an {@link Op} that reads a {@link FormatContext}:
+ * the access log's, or a header value's (route header mutations format with these same operators).
  * Missing values print as {@code -} in text and are {@code null} in JSON.
  */
 final class AccessLogOperators {
@@ -26,24 +25,46 @@ final class AccessLogOperators {
     /** One piece of a format: a literal or a command operator. */
     abstract static class Op {
         /** Appends the value, or "-" when missing. */
-        abstract void append(StringBuilder sb, StreamInfo i);
+        abstract void append(StringBuilder sb, FormatContext c);
 
         /** The JSON value: String, Long or null when missing. */
-        abstract Object json(StreamInfo i);
+        abstract Object json(FormatContext c);
+
+        /** Appends the value, or nothing when missing ({@code omit_empty_values}). */
+        void appendPresent(StringBuilder sb, FormatContext c) {
+            Object v = json(c);
+            if (v != null) {
+                sb.append(v);
+            }
+        }
+    }
+
+    /** A format's fixed text. */
+    static final class Literal extends Op {
+        final String text;
+
+        Literal(String text) {
+            this.text = text;
+        }
+
+        @Override
+        void append(StringBuilder sb, FormatContext c) {
+            sb.append(text);
+        }
+
+        @Override
+        Object json(FormatContext c) {
+            return text;
+        }
+
+        @Override
+        void appendPresent(StringBuilder sb, FormatContext c) {
+            sb.append(text);
+        }
     }
 
     static Op literal(String s) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                sb.append(s);
-            }
-
-            @Override
-            Object json(StreamInfo i) {
-                return s;
-            }
-        };
+        return new Literal(s);
     }
 
     private interface StrFn {
@@ -55,27 +76,47 @@ final class AccessLogOperators {
         long get(StreamInfo i);
     }
 
+    /** A value of the stream info. */
     private static Op str(StrFn fn, int maxLen) {
+        return text(c -> fn.get(c.streamInfo()), maxLen);
+    }
+
+    /** A text value of the context (its header maps, or its stream info). */
+    private static Op text(Function<FormatContext, String> fn, int maxLen) {
         return new Op() {
             @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                String v = fn.get(i);
+            void append(StringBuilder sb, FormatContext c) {
+                String v = fn.apply(c);
                 if (v == null || v.isEmpty()) {
                     sb.append('-');
-                } else if (maxLen >= 0 && v.length() > maxLen) {
-                    sb.append(v, 0, maxLen);
                 } else {
-                    sb.append(v);
+                    appendCapped(sb, v);
                 }
             }
 
             @Override
-            Object json(StreamInfo i) {
-                String v = fn.get(i);
+            Object json(FormatContext c) {
+                String v = fn.apply(c);
                 if (v == null || v.isEmpty()) {
                     return null;
                 }
                 return maxLen >= 0 && v.length() > maxLen ? v.substring(0, maxLen) : v;
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                String v = fn.apply(c);
+                if (v != null) {
+                    appendCapped(sb, v);
+                }
+            }
+
+            private void appendCapped(StringBuilder sb, String v) {
+                if (maxLen >= 0 && v.length() > maxLen) {
+                    sb.append(v, 0, maxLen);
+                } else {
+                    sb.append(v);
+                }
             }
         };
     }
@@ -83,8 +124,8 @@ final class AccessLogOperators {
     private static Op num(LongFn fn) {
         return new Op() {
             @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                long v = fn.get(i);
+            void append(StringBuilder sb, FormatContext c) {
+                long v = fn.get(c.streamInfo());
                 if (v < 0) {
                     sb.append('-');
                 } else {
@@ -93,9 +134,17 @@ final class AccessLogOperators {
             }
 
             @Override
-            Object json(StreamInfo i) {
-                long v = fn.get(i);
+            Object json(FormatContext c) {
+                long v = fn.get(c.streamInfo());
                 return v < 0 ? null : (Object) v;
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                long v = fn.get(c.streamInfo());
+                if (v >= 0) {
+                    sb.append(v); // no boxing, unlike json()
+                }
             }
         };
     }
@@ -110,20 +159,20 @@ final class AccessLogOperators {
             case "START_TIME":
                 return startTime(new StartTimeFormat(arg == null || arg.isEmpty() ? StartTimeFormat.DEFAULT : arg));
             case "REQ":
-                return header(requireArg(name, arg), maxLen, Source.REQUEST);
+                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.REQUEST), maxLen);
             // Envoy's req_without_query formatter: a request header up to its '?'.
             case "REQ_WITHOUT_QUERY": {
-                StrFn fn = headerFn(requireArg(name, arg), Source.REQUEST);
-                return str(i -> {
-                    String v = fn.get(i);
+                Function<FormatContext, String> fn = HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.REQUEST);
+                return text(i -> {
+                    String v = fn.apply(i);
                     int q = v == null ? -1 : v.indexOf('?');
                     return q < 0 ? v : v.substring(0, q);
                 }, maxLen);
             }
             case "RESP":
-                return header(requireArg(name, arg), maxLen, Source.RESPONSE);
+                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.RESPONSE), maxLen);
             case "TRAILER":
-                return header(requireArg(name, arg), maxLen, Source.TRAILER);
+                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.TRAILER), maxLen);
             case "PROTOCOL":
                 return str(i -> i.protocol, maxLen);
             // Envoy prints 0 when no response was sent (TCP, or a reset before headers).
@@ -198,7 +247,7 @@ final class AccessLogOperators {
                 return str(i -> i.requestedServerName() != null ? i.requestedServerName()
                         : i.downstreamTls() == null ? null : i.downstreamTls().serverName(), maxLen);
             case "HOSTNAME": {
-                String host = hostname();
+                String host = Hostname.VALUE;
                 return str(i -> host, maxLen);
             }
             case "DYNAMIC_METADATA":
@@ -226,7 +275,7 @@ final class AccessLogOperators {
             case "UNIQUE_ID":
                 return str(i -> java.util.UUID.randomUUID().toString(), maxLen);
             case "FILTER_STATE":
-                return filterState(requireArg(name, arg), maxLen);
+                return str(FilterStateOperators.of(requireArg(name, arg))::apply, maxLen);
             case "LOCAL_REPLY_BODY":
                 return localReplyBody();
             case "ENVIRONMENT": {
@@ -249,37 +298,19 @@ final class AccessLogOperators {
     private static Op localReplyBody() {
         return new Op() {
             @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                String v = i.localReplyBody();
+            void append(StringBuilder sb, FormatContext c) {
+                String v = c.streamInfo().localReplyBody();
                 if (v != null) {
                     sb.append(v);
                 }
             }
 
             @Override
-            Object json(StreamInfo i) {
-                String v = i.localReplyBody();
+            Object json(FormatContext c) {
+                String v = c.streamInfo().localReplyBody();
                 return v == null ? "" : v;
             }
         };
-    }
-
-    /**
-     * %FILTER_STATE(KEY[:PLAIN])%: the object's text form (Envoy's serializeAsString);
-     * %FILTER_STATE(KEY:FIELD:NAME)%: one field of a {@link FilterStateFields} object.
-     */
-    private static Op filterState(String arg, int maxLen) {
-        String[] parts = arg.split(":");
-        String key = parts[0];
-        String field = parts.length >= 3 && parts[1].equals("FIELD") ? parts[2] : null;
-        return str(i -> {
-            Object v = i.filterState() == null ? null : i.filterState().get(key);
-            if (v instanceof FilterStateFields f) {
-                Object value = field != null ? f.field(field) : f.text();
-                return value == null ? null : value.toString();
-            }
-            return v == null || field != null ? null : v.toString();
-        }, maxLen);
     }
 
     private static StrFn tlsOperator(String name) {
@@ -290,15 +321,20 @@ final class AccessLogOperators {
     private static Op startTime(StartTimeFormat f) {
         return new Op() {
             @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                f.append(sb, i.startMillis); // straight into the line: no intermediate String
+            void append(StringBuilder sb, FormatContext c) {
+                f.append(sb, c.streamInfo().startMillis); // straight into the line: no intermediate String
             }
 
             @Override
-            Object json(StreamInfo i) {
+            Object json(FormatContext c) {
                 StringBuilder sb = new StringBuilder(32);
-                f.append(sb, i.startMillis);
+                f.append(sb, c.streamInfo().startMillis);
                 return sb.toString();
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                append(sb, c);
             }
         };
     }
@@ -309,65 +345,6 @@ final class AccessLogOperators {
                     + name + "(:AUTHORITY)%");
         }
         return arg;
-    }
-
-    private enum Source { REQUEST, RESPONSE, TRAILER }
-
-    /** %REQ(X?Y)%: X, or Y when X is absent; names are case-insensitive. */
-    private static Op header(String arg, int maxLen, Source source) {
-        return str(headerFn(arg, source), maxLen);
-    }
-
-    /** {@code X?Y}: header X, else Y. */
-    private static StrFn headerFn(String arg, Source source) {
-        int q = arg.indexOf('?');
-        AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
-        AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));
-        return i -> {
-            String v = header(i, source, main);
-            if (v == null && alt != null) {
-                v = header(i, source, alt);
-            }
-            return v;
-        };
-    }
-
-    private static String header(StreamInfo i, Source source, AsciiString name) {
-        Http2Headers h = switch (source) {
-            case REQUEST -> i.requestHeaders;
-            case RESPONSE -> i.responseHeaders;
-            case TRAILER -> i.responseTrailers;
-        };
-        if (h != null) {
-            CharSequence v = h.get(name);
-            return v == null ? null : v.toString();
-        }
-        // No header map (the connection manager filled the dedicated fields only).
-        if (source == Source.REQUEST) {
-            return switch (name.toString()) {
-                case ":method" -> i.method();
-                case ":path" -> i.path();
-                case ":authority", "host" -> i.authority();
-                case "user-agent" -> i.userAgent();
-                case "x-forwarded-for" -> i.forwardedFor();
-                case "x-request-id" -> i.requestId();
-                case "x-envoy-original-path" -> i.originalPath();
-                default -> null;
-            };
-        }
-        if (source == Source.RESPONSE) {
-            if (name.contentEquals("x-envoy-upstream-service-time") && i.upstreamServiceTimeNanos >= 0) {
-                return Long.toString(i.upstreamServiceTimeNanos / 1_000_000);
-            }
-            if (name.contentEquals(":status") && i.responseCode > 0) {
-                return Integer.toString(i.responseCode);
-            }
-        }
-        return null;
-    }
-
-    private static String lower(String s) {
-        return s.trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */
@@ -383,11 +360,4 @@ final class AccessLogOperators {
         return a instanceof InetSocketAddress in ? in.getPort() : -1;
     }
 
-    private static String hostname() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return null;
-        }
-    }
 }

@@ -10,8 +10,8 @@ public interface FilterStateFields {
     Object field(String name);
 
     /**
-     * The object's text form for {@code %FILTER_STATE(KEY)%} (Envoy's serializeAsString); null when
-     * it has none, as objects that only expose fields.
+     * The object's text form for {@code %FILTER_STATE(KEY:PLAIN)%} and {@code KEY} (Envoy's
+     * serializeAsString); null when it has none, as objects that only expose fields.
      */
     default String text() {
         return toString();

@@ -13,7 +13,7 @@ import java.util.Map;
  * What one request (HTTP) or one connection (TCP) did, filled in as it proceeds and handed to
  * the access loggers at its end. Owned by one event loop; not thread-safe by design.
  */
-public final class StreamInfo extends StreamRequestFacts {
+public final class StreamInfo extends StreamRequestFacts implements FormatContext {
 
     public final long startMillis = System.currentTimeMillis();
     public final long startNanos = System.nanoTime();
@@ -448,6 +448,26 @@ public final class StreamInfo extends StreamRequestFacts {
     /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' (in declaration order) or "-" when none. */
     public String responseFlagsString() {
         return ResponseFlagSet.codes(flagBits);
+    }
+
+    @Override
+    public StreamInfo streamInfo() {
+        return this;
+    }
+
+    @Override
+    public Http2Headers requestHeaders() {
+        return requestHeaders;
+    }
+
+    @Override
+    public Http2Headers responseHeaders() {
+        return responseHeaders;
+    }
+
+    @Override
+    public Http2Headers responseTrailers() {
+        return responseTrailers;
     }
 
     public void finish() {

@@ -395,23 +395,8 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
     // ---------------------------------------------------------------- HeaderFormatter.Context
 
     @Override
-    public SocketAddress downstreamRemoteAddress() {
-        return info.downstreamRemoteAddress;
-    }
-
-    @Override
-    public SocketAddress downstreamLocalAddress() {
-        return cx.localAddress();
-    }
-
-    @Override
-    public String protocol() {
-        return cx.protocol();
-    }
-
-    @Override
-    public long startTimeMillis() {
-        return info.startMillis;
+    public StreamInfo streamInfo() {
+        return info;
     }
 
     @Override

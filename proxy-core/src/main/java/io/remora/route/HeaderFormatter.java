@@ -1,76 +1,73 @@
 package io.remora.route;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.AccessLogFormatter;
+import io.remora.accesslog.FormatContext;
+import io.remora.accesslog.StreamInfo;
 
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Substitutes Envoy's command operators in header values: %DOWNSTREAM_REMOTE_ADDRESS%,
- * %DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%, %DOWNSTREAM_LOCAL_ADDRESS%,
- * %DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%, %PROTOCOL%, %HOSTNAME%, %START_TIME%, and
- * %REQ(name?alternative):max%; "%%" is a literal '%'. A value without operators is returned as
- * the same String every time. Compiled once per config.
+ * A header value with Envoy's command operators, formatted as Envoy's HeaderParser does: by the
+ * substitution formatter (Remora's {@link AccessLogFormatter}, so every access log operator works
+ * here) with omit_empty_values, after converting the legacy header syntax
+ * ({@link LegacyHeaderOperators}). An operator without a value yields "" (and the caller then
+ * leaves the header out unless keep_empty_value). A value without operators is returned as the same
+ * String every time. Compiled once per config.
  *
- * <p>Envoy rejects a value holding an unknown operator or a stray '%'; {@link #validate} reports
- * them so the translator can do the same. A formatter compiled anyway keeps such text literally.
- * An operator with no value yields "" (Envoy formats header values with omit_empty_values).
+ * <p>Envoy rejects a value with an unknown operator or a stray '%'; {@link #validate} reports them
+ * so that translators can do the same. A formatter compiled anyway keeps such a value literally.
  */
 public final class HeaderFormatter {
 
-    /** What the operators read. */
+    /** What the operators read when a value is formatted. */
     public interface Context {
-        SocketAddress downstreamRemoteAddress();
-
-        SocketAddress downstreamLocalAddress();
-
-        /** "HTTP/1.1" or "HTTP/2". */
-        String protocol();
-
-        /** The request's start, for %START_TIME%; now unless the stream knows better. */
-        default long startTimeMillis() {
-            return System.currentTimeMillis();
-        }
+        /** The stream's (or connection's) info; null only where nothing is known (operators yield ""). */
+        StreamInfo streamInfo();
 
         /**
          * The downstream request headers, read by %REQ(...)% when formatting response headers;
          * null when unknown. (Request header values read the headers being mutated.)
          */
         default Http2Headers requestHeaders() {
-            return null;
+            StreamInfo i = streamInfo();
+            return i == null ? null : i.requestHeaders;
         }
     }
 
     private final String source;
     /** Non-null when the value has no operators. */
     private final String literal;
-    private final FormatterSegment[] segments;
+    private final AccessLogFormatter formatter;
     private final int sizeHint;
 
-    private HeaderFormatter(String source, List<FormatterSegment> parts, String literal) {
+    private HeaderFormatter(String source, String literal, AccessLogFormatter formatter) {
         this.source = source;
         this.literal = literal;
-        this.segments = parts.toArray(new FormatterSegment[0]);
+        this.formatter = formatter;
         this.sizeHint = Math.max(16, source.length() + 16);
     }
 
     public static HeaderFormatter compile(String format) {
-        List<FormatterSegment> parts = new ArrayList<>();
-        parse(format, parts, null);
-        if (parts.isEmpty()) {
-            return new HeaderFormatter(format, parts, "");
+        AccessLogFormatter f;
+        try {
+            f = AccessLogFormatter.text(LegacyHeaderOperators.translate(format), true);
+        } catch (IllegalArgumentException invalid) {
+            // validate() reports it; kept as the text it is, as before translation checks existed.
+            return new HeaderFormatter(format, format, null);
         }
-        if (parts.size() == 1 && parts.get(0) instanceof FormatterSegment.Literal l) {
-            return new HeaderFormatter(format, parts, l.text());
-        }
-        return new HeaderFormatter(format, parts, null);
+        return new HeaderFormatter(format, f.literal(), f);
     }
 
     /** Problems Envoy would reject the value for (unknown operators, stray '%'); empty when valid. */
     public static List<String> validate(String format) {
         List<String> problems = new ArrayList<>();
-        parse(format, new ArrayList<>(), problems);
+        try {
+            AccessLogFormatter.text(LegacyHeaderOperators.translate(format), true);
+        } catch (IllegalArgumentException e) {
+            problems.add("invalid header value '" + format + "': " + e.getMessage().replace("access log format: ", ""));
+        }
         return problems;
     }
 
@@ -84,18 +81,26 @@ public final class HeaderFormatter {
     }
 
     /**
+     * A request header value.
+     *
      * @param requestHeaders the request headers %REQ()% reads (may be null)
-     * @param context        connection and stream facts (may be null: operators then yield "")
+     * @param context        stream facts (may be null: operators then yield "")
      */
     public String format(Http2Headers requestHeaders, Context context) {
+        return format(requestHeaders, null, context);
+    }
+
+    /**
+     * A value formatted against the request headers and, for a response header value, the response
+     * headers being changed (what %RESP()% reads), as Envoy's formatter context holds them.
+     */
+    public String format(Http2Headers requestHeaders, Http2Headers responseHeaders, Context context) {
         if (literal != null) {
             return literal;
         }
-        StringBuilder b = new StringBuilder(sizeHint);
-        for (FormatterSegment s : segments) {
-            s.append(b, requestHeaders, context);
-        }
-        return b.toString();
+        StreamInfo info = context == null ? null : context.streamInfo();
+        return formatter.format(new Input(info == null ? new StreamInfo() : info, requestHeaders, responseHeaders),
+                sizeHint);
     }
 
     @Override
@@ -103,83 +108,12 @@ public final class HeaderFormatter {
         return source;
     }
 
-    private static void parse(String f, List<FormatterSegment> out, List<String> problems) {
-        StringBuilder lit = new StringBuilder();
-        int n = f.length();
-        int i = 0;
-        while (i < n) {
-            char c = f.charAt(i);
-            if (c != '%') {
-                lit.append(c);
-                i++;
-                continue;
-            }
-            if (i + 1 < n && f.charAt(i + 1) == '%') {
-                lit.append('%');
-                i += 2;
-                continue;
-            }
-            int end = commandEnd(f, i);
-            FormatterSegment seg = end < 0 ? null : FormatterSegment.of(f, i + 1, end);
-            if (seg == null) {
-                if (problems != null) {
-                    problems.add(end < 0
-                            ? "invalid header value '" + f + "': un-escaped % at position " + i
-                            : "invalid header value '" + f + "': unsupported operator " + f.substring(i, end + 1));
-                }
-                // A well-formed but unknown operator is kept whole; a stray '%' alone.
-                int stop = end < 0 ? i + 1 : end + 1;
-                lit.append(f, i, stop);
-                i = stop;
-                continue;
-            }
-            if (seg instanceof FormatterSegment.Literal l) {
-                lit.append(l.text());
-            } else {
-                if (!lit.isEmpty()) {
-                    out.add(new FormatterSegment.Literal(lit.toString()));
-                    lit.setLength(0);
-                }
-                out.add(seg);
-            }
-            i = end + 1;
+    /** The headers a header value reads: those being changed, not yet the stream info's. */
+    private record Input(StreamInfo streamInfo, Http2Headers requestHeaders, Http2Headers responseHeaders)
+            implements FormatContext {
+        @Override
+        public Http2Headers responseTrailers() {
+            return null;
         }
-        if (!lit.isEmpty()) {
-            out.add(new FormatterSegment.Literal(lit.toString()));
-        }
-    }
-
-    /** Index of the closing '%' of a well-formed {@code %NAME(args):N%} starting at {@code start}, or -1. */
-    private static int commandEnd(String f, int start) {
-        int n = f.length();
-        int j = start + 1;
-        while (j < n && isCommandChar(f.charAt(j))) {
-            j++;
-        }
-        if (j == start + 1) {
-            return -1;
-        }
-        if (j < n && f.charAt(j) == '(') {
-            int close = f.indexOf(')', j);
-            if (close < 0) {
-                return -1;
-            }
-            j = close + 1;
-        }
-        if (j < n && f.charAt(j) == ':') {
-            int d = j + 1;
-            while (d < n && f.charAt(d) >= '0' && f.charAt(d) <= '9') {
-                d++;
-            }
-            if (d == j + 1) {
-                return -1;
-            }
-            j = d;
-        }
-        return j < n && f.charAt(j) == '%' ? j : -1;
-    }
-
-    private static boolean isCommandChar(char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     }
 }

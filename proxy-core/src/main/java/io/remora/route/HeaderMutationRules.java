@@ -50,7 +50,8 @@ public final class HeaderMutationRules {
 
     /**
      * @param target  the headers to change
-     * @param request what %REQ()% reads (the target itself for request headers)
+     * @param request what %REQ()% reads (the target itself for request headers; else the target is
+     *                the response, what %RESP()% reads)
      */
     public void apply(Http2Headers target, Http2Headers request, HeaderFormatter.Context context) {
         for (int i = 0; i < names.length; i++) {
@@ -59,7 +60,7 @@ public final class HeaderMutationRules {
                 continue;
             }
             HeaderMutation.HeaderValueOption o = ((HeaderMutationRule.Append) rules.get(i)).option();
-            String value = values[i].format(request, context);
+            String value = values[i].format(request, target == request ? null : target, context);
             if (!value.isEmpty() || o.keepEmptyValue()) {
                 applyOne(target, names[i], value,
                         o.action() == null ? HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD : o.action());

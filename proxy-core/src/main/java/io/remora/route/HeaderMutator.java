@@ -50,7 +50,8 @@ public final class HeaderMutator {
 
     /**
      * @param target         the headers to change
-     * @param requestHeaders what %REQ()% reads (the target itself for request headers)
+     * @param requestHeaders what %REQ()% reads (the target itself for request headers; for response
+     *                       headers the request's, the target then being what %RESP()% reads)
      */
     public void apply(Http2Headers target, Http2Headers requestHeaders, HeaderFormatter.Context context) {
         for (AsciiString r : removes) {
@@ -86,7 +87,8 @@ public final class HeaderMutator {
 
     /** The formatted value of entry i if its append action lets it apply to {@code target} now, else null. */
     private String decide(int i, Http2Headers target, Http2Headers requestHeaders, HeaderFormatter.Context context) {
-        String v = values[i].format(requestHeaders, context);
+        // A target that is not the request is the response: what %RESP()% reads, as Envoy's formatter context.
+        String v = values[i].format(requestHeaders, target == requestHeaders ? null : target, context);
         if (v.isEmpty() && !keepEmpty[i]) {
             return null;
         }

@@ -5,7 +5,6 @@ import io.remora.upstream.Host;
 import io.remora.upstream.LoadBalancerContext;
 
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -73,17 +72,7 @@ final class TcpLbContext implements LoadBalancerContext, io.remora.route.HeaderF
     }
 
     @Override
-    public SocketAddress downstreamRemoteAddress() {
-        return s.info.remoteAddress();
-    }
-
-    @Override
-    public SocketAddress downstreamLocalAddress() {
-        return s.info.localAddress();
-    }
-
-    @Override
-    public String protocol() {
-        return "";
+    public io.remora.accesslog.StreamInfo streamInfo() {
+        return s.streamInfo;
     }
 }

@@ -67,7 +67,7 @@ final class TestRoutes implements Routes {
 
         @Override
         public void mutateRequestHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context) {
-            headers.set("x-route-added", context.protocol());
+            headers.set("x-route-added", context.streamInfo().protocol);
         }
 
         @Override

@@ -15,7 +15,6 @@ import io.remora.config.RouteMatch;
 import io.remora.config.VirtualHost;
 
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import com.google.re2j.Pattern;
@@ -100,21 +99,16 @@ final class Fixtures {
     }
 
     static HeaderFormatter.Context context() {
-        return new HeaderFormatter.Context() {
-            @Override
-            public SocketAddress downstreamRemoteAddress() {
-                return new InetSocketAddress("10.1.2.3", 51234);
-            }
+        return context("HTTP/1.1", null);
+    }
 
-            @Override
-            public SocketAddress downstreamLocalAddress() {
-                return new InetSocketAddress("10.9.8.7", 8080);
-            }
-
-            @Override
-            public String protocol() {
-                return "HTTP/1.1";
-            }
-        };
+    /** A stream's facts for header formatters; {@code request} is what the context's requestHeaders() gives. */
+    static HeaderFormatter.Context context(String protocol, Http2Headers request) {
+        io.remora.accesslog.StreamInfo info = new io.remora.accesslog.StreamInfo();
+        info.downstreamRemoteAddress = new InetSocketAddress("10.1.2.3", 51234);
+        info.downstreamLocalAddress = new InetSocketAddress("10.9.8.7", 8080);
+        info.protocol = protocol;
+        info.requestHeaders = request;
+        return () -> info;
     }
 }

@@ -194,28 +194,7 @@ class HeaderMutationTest {
         RouteTable t = table(HeaderMutation.NONE, m, HeaderMutation.NONE, HeaderMutation.NONE, false, true);
         Http2Headers req = request("h", "/");
         req.add("x-id", "42");
-        HeaderFormatter.Context base = context();
-        HeaderFormatter.Context ctx = new HeaderFormatter.Context() {
-            @Override
-            public SocketAddress downstreamRemoteAddress() {
-                return base.downstreamRemoteAddress();
-            }
-
-            @Override
-            public SocketAddress downstreamLocalAddress() {
-                return base.downstreamLocalAddress();
-            }
-
-            @Override
-            public String protocol() {
-                return "HTTP/2";
-            }
-
-            @Override
-            public Http2Headers requestHeaders() {
-                return req;
-            }
-        };
+        HeaderFormatter.Context ctx = Fixtures.context("HTTP/2", req);
         Http2Headers resp = new DefaultHttp2Headers().status("200");
         t.route(req, 0).mutateResponseHeaders(resp, "w", ctx);
         assertEquals("42 via HTTP/2", values(resp, "x-echo"));

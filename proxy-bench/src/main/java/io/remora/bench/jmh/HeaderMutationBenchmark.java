@@ -1,6 +1,7 @@
 package io.remora.bench.jmh;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.StreamInfo;
 import io.remora.http.HeaderBlock;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
@@ -17,7 +18,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,28 +34,14 @@ import java.util.concurrent.TimeUnit;
 public class HeaderMutationBenchmark {
     private RouteEntry entry;
     private Http2Headers request;
-    private final HeaderFormatter.Context context = new HeaderFormatter.Context() {
-        private final SocketAddress remote = new InetSocketAddress("10.1.2.3", 43210);
-        private final SocketAddress local = new InetSocketAddress("10.1.2.4", 15006);
-
-        @Override
-        public SocketAddress downstreamRemoteAddress() {
-            return remote;
-        }
-
-        @Override
-        public SocketAddress downstreamLocalAddress() {
-            return local;
-        }
-
-        @Override
-        public String protocol() {
-            return "HTTP/1.1";
-        }
-    };
+    private final StreamInfo info = new StreamInfo();
+    private final HeaderFormatter.Context context = () -> info;
 
     @Setup
     public void setup() {
+        info.downstreamRemoteAddress = new InetSocketAddress("10.1.2.3", 43210);
+        info.downstreamLocalAddress = new InetSocketAddress("10.1.2.4", 15006);
+        info.protocol = "HTTP/1.1";
         RouteTable table = RouteTable.compile(BenchRoutes.config(1, 10, false, BenchRoutes.istioLikeMutation()));
         request = BenchRoutes.request(BenchRoutes.domain(0), BenchRoutes.path(3));
         entry = table.route(request, 0);

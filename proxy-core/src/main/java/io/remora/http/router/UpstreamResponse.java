@@ -117,6 +117,8 @@ final class UpstreamResponse {
             headers.set(UPSTREAM_SERVICE_TIME, AsciiNumbers.of(TimeUnit.NANOSECONDS.toMillis(now - since)));
         }
         r.info.responseCodeDetails = "via_upstream";
+        // As Envoy's router, before the route's response headers: %RESPONSE_CODE% in them reads it.
+        r.info.responseCode = status;
         if (r.route.virtualHost().includeAttemptCountInResponse()) {
             headers.set(RouterFilter.ATTEMPT_COUNT, AsciiNumbers.of(r.info.attemptCount));
         }

@@ -47,20 +47,13 @@ public final class TestStream implements DecoderFilterCallbacks {
     private String cluster;
     private boolean clusterPicked;
     private final FilterState filterState = new FilterState(null);
+    private final io.remora.accesslog.StreamInfo formatterInfo = new io.remora.accesslog.StreamInfo();
     private final HeaderFormatter.Context formatter = new HeaderFormatter.Context() {
         @Override
-        public java.net.SocketAddress downstreamRemoteAddress() {
-            return null;
-        }
-
-        @Override
-        public java.net.SocketAddress downstreamLocalAddress() {
-            return null;
-        }
-
-        @Override
-        public String protocol() {
-            return protocol;
+        public io.remora.accesslog.StreamInfo streamInfo() {
+            formatterInfo.protocol = protocol;
+            formatterInfo.filterState(filterState);
+            return formatterInfo;
         }
 
         @Override

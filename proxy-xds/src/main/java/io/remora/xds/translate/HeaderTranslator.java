@@ -5,6 +5,7 @@ import io.remora.config.HeaderMatcher;
 import io.remora.config.HeaderMutation;
 import io.remora.config.QueryParameterMatcher;
 import io.remora.config.StringMatcher;
+import io.remora.route.HeaderFormatter;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -92,6 +93,24 @@ public final class HeaderTranslator {
             removes.add(r.toLowerCase(Locale.ROOT));
         }
         return new HeaderMutation(List.copyOf(adds), List.copyOf(removes));
+    }
+
+    /**
+     * {@link #mutation} whose values Envoy's HeaderParser formats (routes, virtual hosts, route
+     * configurations, weighted clusters): a value the substitution formatter refuses (an unknown
+     * operator, a stray '%') is a config error naming the value's field, as Envoy's.
+     */
+    public static HeaderMutation formattedMutation(List<HeaderValueOption> add, List<String> remove, FieldPath addPath,
+                                                   FieldPath removePath) {
+        HeaderMutation m = mutation(add, remove, addPath, removePath);
+        for (int i = 0; i < m.add().size(); i++) {
+            String value = m.add().get(i).value();
+            List<String> problems = HeaderFormatter.validate(value == null ? "" : value);
+            if (!problems.isEmpty()) {
+                throw addPath.index(i).field("header").field("value").error(problems.get(0));
+            }
+        }
+        return m;
     }
 
     public static HeaderMutation.HeaderValueOption option(HeaderValueOption o, FieldPath path) {

@@ -71,10 +71,10 @@ public final class RouteConfigurationTranslator {
             // RDS configurations reach here with their VHDS hosts merged in and vhds cleared (DynamicConfig)
             throw path.field("vhds").error("VHDS is supported on route configurations from RDS only");
         }
-        HeaderMutation req = HeaderTranslator.mutation(rc.getRequestHeadersToAddList(),
+        HeaderMutation req = HeaderTranslator.formattedMutation(rc.getRequestHeadersToAddList(),
                 rc.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),
                 path.field("request_headers_to_remove"));
-        HeaderMutation resp = HeaderTranslator.mutation(rc.getResponseHeadersToAddList(),
+        HeaderMutation resp = HeaderTranslator.formattedMutation(rc.getResponseHeadersToAddList(),
                 rc.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
         List<String> internalOnly = rc.getInternalOnlyHeadersList().stream()
@@ -104,10 +104,10 @@ public final class RouteConfigurationTranslator {
             routes.add(RouteTranslator.translate(vh.getRoutes(i), path.field("routes").index(i), ctx,
                     maxBody, bufferLimit, mirrors));
         }
-        HeaderMutation req = HeaderTranslator.mutation(vh.getRequestHeadersToAddList(),
+        HeaderMutation req = HeaderTranslator.formattedMutation(vh.getRequestHeadersToAddList(),
                 vh.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),
                 path.field("request_headers_to_remove"));
-        HeaderMutation resp = HeaderTranslator.mutation(vh.getResponseHeadersToAddList(),
+        HeaderMutation resp = HeaderTranslator.formattedMutation(vh.getResponseHeadersToAddList(),
                 vh.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
         var retry = RetryPolicyTranslator.either(vh.hasRetryPolicy(), vh.getRetryPolicy(),

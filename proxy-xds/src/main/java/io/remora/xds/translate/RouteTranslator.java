@@ -41,9 +41,9 @@ public final class RouteTranslator {
             case FILTER_ACTION -> throw path.field("filter_action").error("filter actions are not supported");
             case ACTION_NOT_SET -> throw path.error("missing required field: one of route, redirect, direct_response");
         };
-        HeaderMutation req = HeaderTranslator.mutation(r.getRequestHeadersToAddList(), r.getRequestHeadersToRemoveList(),
+        HeaderMutation req = HeaderTranslator.formattedMutation(r.getRequestHeadersToAddList(), r.getRequestHeadersToRemoveList(),
                 path.field("request_headers_to_add"), path.field("request_headers_to_remove"));
-        HeaderMutation resp = HeaderTranslator.mutation(r.getResponseHeadersToAddList(),
+        HeaderMutation resp = HeaderTranslator.formattedMutation(r.getResponseHeadersToAddList(),
                 r.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
         var perFilter = PerFilterConfigTranslator.translate(r.getTypedPerFilterConfigMap(),

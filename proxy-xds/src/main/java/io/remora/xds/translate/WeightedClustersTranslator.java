@@ -41,10 +41,10 @@ final class WeightedClustersTranslator {
             }
             int weight = c.hasWeight() ? Protos.clampInt(c.getWeight().getValue()) : 0;
             total += weight;
-            HeaderMutation req = HeaderTranslator.mutation(c.getRequestHeadersToAddList(),
+            HeaderMutation req = HeaderTranslator.formattedMutation(c.getRequestHeadersToAddList(),
                     c.getRequestHeadersToRemoveList(), cp.field("request_headers_to_add"),
                     cp.field("request_headers_to_remove"));
-            HeaderMutation resp = HeaderTranslator.mutation(c.getResponseHeadersToAddList(),
+            HeaderMutation resp = HeaderTranslator.formattedMutation(c.getResponseHeadersToAddList(),
                     c.getResponseHeadersToRemoveList(), cp.field("response_headers_to_add"),
                     cp.field("response_headers_to_remove"));
             // As the route's: the subset load balancer reads the envoy.lb criteria only.

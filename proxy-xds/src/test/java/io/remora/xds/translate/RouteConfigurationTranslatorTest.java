@@ -82,4 +82,37 @@ class RouteConfigurationTranslatorTest {
                 """), TranslationContext.lenient()));
         assertEquals("route_config.virtual_hosts[0].virtual_clusters[0].headers[0].range_match", e.path());
     }
+
+    private static RouteConfiguration withHeaderValue(String where, String value) {
+        String header = "[ { header: { key: x-h, value: '" + value + "' } } ]";
+        String yaml = "name: r\n" + (where.equals("config") ? "response_headers_to_add: " + header + "\n" : "")
+                + "virtual_hosts:\n- name: v\n  domains: ['*']\n"
+                + (where.equals("vhost") ? "  request_headers_to_add: " + header + "\n" : "")
+                + "  routes:\n  - match: { prefix: / }\n    route: { cluster: c }\n"
+                + (where.equals("route") ? "    request_headers_to_add: " + header + "\n" : "");
+        return ProtoJson.merge(ConfigDocuments.parseYaml(yaml, "r.yaml"), RouteConfiguration.newBuilder(),
+                FieldPath.ROOT, TranslationContext.lenient()).build();
+    }
+
+    @Test
+    void headerValueWithAnOperatorEnvoyDoesNotKnowIsRefusedWithItsPath() {
+        var e = assertThrows(TranslationException.class, () -> translate(withHeaderValue("route", "%NOPE%"),
+                TranslationContext.lenient()));
+        assertEquals("route_config.virtual_hosts[0].routes[0].request_headers_to_add[0].header.value", e.path());
+        assertTrue(e.getMessage().contains("unsupported command operator %NOPE%"), e.getMessage());
+        e = assertThrows(TranslationException.class, () -> translate(withHeaderValue("vhost", "50% off"),
+                TranslationContext.lenient()));
+        assertEquals("route_config.virtual_hosts[0].request_headers_to_add[0].header.value", e.path());
+        e = assertThrows(TranslationException.class, () -> translate(withHeaderValue("config", "%FILTER_STATE(k:JSON)%"),
+                TranslationContext.lenient()));
+        assertEquals("route_config.response_headers_to_add[0].header.value", e.path());
+    }
+
+    @Test
+    void headerValuesTakeEveryAccessLogOperatorAndTheLegacyHeaderSyntax() {
+        String value = "%UPSTREAM_HOST% %FILTER_STATE(k)% %START_TIME(%s)% %UPSTREAM_METADATA([\"ns\", \"k\"])%"
+                + " %PER_REQUEST_STATE(k)% %ENVIRONMENT(HOME)% 100%%";
+        var rc = translate(withHeaderValue("route", value), TranslationContext.lenient());
+        assertEquals(value, rc.virtualHosts().get(0).routes().get(0).requestHeaders().add().get(0).value());
+    }
 }

@@ -49,7 +49,7 @@ public final class HeaderAdditions {
 
     /**
      * @param target         the headers to change
-     * @param requestHeaders what %REQ()% reads
+     * @param requestHeaders what %REQ()% reads; a target that is not it is a response, what %RESP()% reads
      */
     public void apply(Http2Headers target, Http2Headers requestHeaders, HeaderFormatter.Context context) {
         int n = keys.length;
@@ -59,7 +59,7 @@ public final class HeaderAdditions {
         String[] formatted = new String[n];
         boolean[] existed = new boolean[n];
         for (int i = 0; i < n; i++) {
-            formatted[i] = values[i].format(requestHeaders, context);
+            formatted[i] = values[i].format(requestHeaders, target == requestHeaders ? null : target, context);
             existed[i] = target.contains(keys[i]);
         }
         for (int i = 0; i < n; i++) {

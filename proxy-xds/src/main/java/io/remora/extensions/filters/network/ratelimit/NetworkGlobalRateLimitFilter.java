@@ -10,7 +10,7 @@ import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.NetworkFilterStatus;
 import io.remora.route.HeaderFormatter;
 
-import java.net.SocketAddress;
+import io.remora.accesslog.StreamInfo;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +30,7 @@ final class NetworkGlobalRateLimitFilter implements ConnectionFilter, HeaderForm
     private State state = State.NOT_STARTED;
     private Cancellable inFlight;
     private boolean callingNow;
+    private StreamInfo info;
 
     NetworkGlobalRateLimitFilter(NetworkGlobalRateLimitFilterProvider.Shared shared) {
         this.shared = shared;
@@ -116,18 +117,20 @@ final class NetworkGlobalRateLimitFilter implements ConnectionFilter, HeaderForm
         state = State.COMPLETE;
     }
 
+    /**
+     * The connection's facts for the descriptor values' operators (Envoy formats them with the
+     * connection's stream info): made once, when the first descriptor is built.
+     */
     @Override
-    public SocketAddress downstreamRemoteAddress() {
-        return cb.connection().remoteAddress();
-    }
-
-    @Override
-    public SocketAddress downstreamLocalAddress() {
-        return cb.connection().localAddress();
-    }
-
-    @Override
-    public String protocol() {
-        return "";
+    public StreamInfo streamInfo() {
+        if (info == null) {
+            info = new StreamInfo();
+            info.downstreamRemoteAddress = cb.connection().remoteAddress();
+            info.downstreamDirectRemoteAddress = cb.channel().remoteAddress();
+            info.downstreamLocalAddress = cb.connection().localAddress();
+            info.fromConnection(cb.connection(), cb.channel());
+            info.filterState(cb.filterState());
+        }
+        return info;
     }
 }

@@ -1,0 +1,72 @@
+package io.remora.accesslog;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+import java.util.function.Function;
+
+/**
+ * Envoy's header command operators, {@code %REQ(X?Y)%}, {@code %RESP(X?Y)%} and
+ * {@code %TRAILER(X?Y)%}: the first value of a header of the context's maps (the request being
+ * mutated, for a header value), else what the stream info kept of the request line.
+ */
+final class HeaderOperators {
+
+    private HeaderOperators() {
+    }
+
+    enum Source { REQUEST, RESPONSE, TRAILER }
+
+    /** {@code X?Y}: header X, else Y; names are case-insensitive. */
+    static Function<FormatContext, String> of(String arg, Source source) {
+        int q = arg.indexOf('?');
+        AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
+        AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));
+        return i -> {
+            String v = header(i, source, main);
+            if (v == null && alt != null) {
+                v = header(i, source, alt);
+            }
+            return v;
+        };
+    }
+
+    private static String header(FormatContext c, Source source, AsciiString name) {
+        Http2Headers h = switch (source) {
+            case REQUEST -> c.requestHeaders();
+            case RESPONSE -> c.responseHeaders();
+            case TRAILER -> c.responseTrailers();
+        };
+        StreamInfo i = c.streamInfo();
+        if (h != null) {
+            CharSequence v = h.get(name);
+            return v == null ? null : v.toString();
+        }
+        // No header map (the connection manager filled the dedicated fields only).
+        if (source == Source.REQUEST) {
+            return switch (name.toString()) {
+                case ":method" -> i.method();
+                case ":path" -> i.path();
+                case ":authority", "host" -> i.authority();
+                case "user-agent" -> i.userAgent();
+                case "x-forwarded-for" -> i.forwardedFor();
+                case "x-request-id" -> i.requestId();
+                case "x-envoy-original-path" -> i.originalPath();
+                default -> null;
+            };
+        }
+        if (source == Source.RESPONSE) {
+            if (name.contentEquals("x-envoy-upstream-service-time") && i.upstreamServiceTimeNanos >= 0) {
+                return Long.toString(i.upstreamServiceTimeNanos / 1_000_000);
+            }
+            if (name.contentEquals(":status") && i.responseCode > 0) {
+                return Integer.toString(i.responseCode);
+            }
+        }
+        return null;
+    }
+
+    private static String lower(String s) {
+        return s.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+}
