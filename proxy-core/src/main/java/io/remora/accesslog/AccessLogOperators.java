@@ -82,7 +82,12 @@ final class AccessLogOperators {
     }
 
     /** A text value of the context (its header maps, or its stream info). */
-    private static Op text(Function<FormatContext, String> fn, int maxLen) {
+    static Op text(Function<FormatContext, String> fn, int maxLen) {
+        return text(fn, fn, maxLen);
+    }
+
+    /** A value whose text form ({@code fn}) differs from its JSON log value ({@code jsonFn}). */
+    static Op text(Function<FormatContext, String> fn, Function<FormatContext, String> jsonFn, int maxLen) {
         return new Op() {
             @Override
             void append(StringBuilder sb, FormatContext c) {
@@ -96,7 +101,7 @@ final class AccessLogOperators {
 
             @Override
             Object json(FormatContext c) {
-                String v = fn.apply(c);
+                String v = jsonFn.apply(c);
                 if (v == null || v.isEmpty()) {
                     return null;
                 }
@@ -275,7 +280,7 @@ final class AccessLogOperators {
             case "UNIQUE_ID":
                 return str(i -> java.util.UUID.randomUUID().toString(), maxLen);
             case "FILTER_STATE":
-                return str(FilterStateOperators.of(requireArg(name, arg))::apply, maxLen);
+                return FilterStateOperators.op(requireArg(name, arg), maxLen);
             case "LOCAL_REPLY_BODY":
                 return localReplyBody();
             case "ENVIRONMENT": {

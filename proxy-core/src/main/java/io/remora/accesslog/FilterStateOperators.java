@@ -7,9 +7,9 @@ import java.util.function.Function;
  * {@code KEY:TYPED} and {@code KEY:FIELD:NAME} (one field of a {@link FilterStateFields} object);
  * any other serialization type, or FIELD without a name, is a config error as Envoy's. PLAIN is
  * the object's text form (serializeAsString). TYPED, the default, is in Envoy the JSON of the
- * object's serializeAsProto: a quoted JSON string for Envoy's string objects, "-" for objects with
- * no proto form. Remora's objects do not declare a proto form, so TYPED prints the text form too:
- * configs that need the same output from both should say PLAIN.
+ * object's serializeAsProto: a quoted JSON string for Envoy's string objects
+ * ({@link FilterStateString}) in text and a string in a JSON log. Remora's other objects declare no
+ * proto form, so TYPED prints their text form too.
  */
 final class FilterStateOperators {
 
@@ -17,6 +17,33 @@ final class FilterStateOperators {
     }
 
     /** The operator of {@code %FILTER_STATE(arg)%}; throws IllegalArgumentException as Envoy refuses. */
+    static AccessLogOperators.Op op(String arg, int maxLen) {
+        Function<StreamInfo, String> plain = of(arg);
+        if (!typed(arg)) {
+            return AccessLogOperators.text(c -> plain.apply(c.streamInfo()), maxLen);
+        }
+        String key = arg.split(":", -1)[0];
+        // A string object's TYPED text is its JSON string; its JSON log value stays the string itself.
+        Function<FormatContext, String> text = c -> {
+            String v = plain.apply(c.streamInfo());
+            return v != null && c.streamInfo().filterState().get(key) instanceof FilterStateString
+                    ? quoted(v) : v;
+        };
+        return AccessLogOperators.text(text, c -> plain.apply(c.streamInfo()), maxLen);
+    }
+
+    private static boolean typed(String arg) {
+        String[] parts = arg.split(":", -1);
+        return parts.length < 2 || parts[1].isEmpty() || parts[1].equals("TYPED");
+    }
+
+    private static String quoted(String v) {
+        StringBuilder sb = new StringBuilder(v.length() + 2);
+        io.remora.util.JsonStrings.quote(sb, v);
+        return sb.toString();
+    }
+
+    /** The object's text form (PLAIN, or one FIELD); throws IllegalArgumentException as Envoy refuses. */
     static Function<StreamInfo, String> of(String arg) {
         String[] parts = arg.split(":", -1);
         String key = parts[0];

@@ -229,4 +229,26 @@ class AccessLogFormatterTest {
         assertEquals(36, a.length());
         assertNotEquals(a, AccessLogFormatter.text("%UNIQUE_ID%").format(tcp));
     }
+
+    /** Envoy's TYPED serialization of a string object is a StringValue's JSON: quoted in text, a string in JSON. */
+    @Test
+    void aStringObjectsTypedFormIsAJsonStringInTextAndAStringInJson() {
+        record Tenant(String value) implements FilterStateString {
+            @Override
+            public String toString() {
+                return value;
+            }
+        }
+        StreamInfo i = new StreamInfo();
+        io.remora.network.FilterState state = new io.remora.network.FilterState(null);
+        state.set("tenant", new Tenant("a\"cme"), io.remora.network.FilterState.Mutability.READ_ONLY);
+        state.set("raw", "acme", io.remora.network.FilterState.Mutability.READ_ONLY);
+        i.filterState(state);
+        assertEquals("\"a\\\"cme\" \"a\\\"cme\" a\"cme acme", AccessLogFormatter.text(
+                "%FILTER_STATE(tenant)% %FILTER_STATE(tenant:TYPED)% %FILTER_STATE(tenant:PLAIN)% %FILTER_STATE(raw)%")
+                .format(i));
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("t", "%FILTER_STATE(tenant)%");
+        assertEquals("{\"t\":\"a\\\"cme\"}\n", AccessLogFormatter.json(json).format(i));
+    }
 }

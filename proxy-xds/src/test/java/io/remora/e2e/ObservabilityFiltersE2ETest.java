@@ -211,7 +211,8 @@ class ObservabilityFiltersE2ETest {
         assertEquals(200, r.statusCode());
         assertEquals(null, http.lastHeaders.get("x-version"), "remove: true took the header off");
         String line = logLine("/meta ");
-        assertEquals(List.of("/meta", "tenant-acme", "-", "127.0.0.1", "-", "v2",
+        // set_filter_state's string objects print TYPED (the default) as Envoy's StringValue JSON: quoted.
+        assertEquals(List.of("/meta", "\"tenant-acme\"", "-", "\"127.0.0.1\"", "-", "v2",
                 "{\"cost\":12.5,\"session\":\"42\"}"), List.of(line.split(" ")), line);
 
         client.send(HttpRequest.newBuilder(URI.create(stack.url("/missing"))).build(),

@@ -105,7 +105,7 @@ public record FilterStateValues(List<Value> values) {
     }
 
     /** Envoy's generic string accessor: its serialized form is the string itself. */
-    public record StringObject(String value) {
+    public record StringObject(String value) implements io.remora.accesslog.FilterStateString {
         @Override
         public String toString() {
             return value;
@@ -116,7 +116,8 @@ public record FilterStateValues(List<Value> values) {
      * Envoy's HashableStringObject: a string that, shared with the upstream connection, keys the
      * connection pools, so requests with different values never share a connection.
      */
-    public record HashableStringObject(String value) implements FilterState.Hashable {
+    public record HashableStringObject(String value) implements FilterState.Hashable,
+            io.remora.accesslog.FilterStateString {
         @Override
         public String toString() {
             return value;
