@@ -217,6 +217,10 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
             // As Envoy: the stream's random id is the random of runtime-fraction route matches.
             route = routes.route(requestHeaders, info.streamId() & Long.MAX_VALUE, clusterRandom, info);
             clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom, hcm.context.runtime());
+            // Envoy's refreshCachedRoute sets the stream's upstream cluster when the route resolves to a cluster that
+            // exists, so a filter's local reply (rbac, ext_authz, fault) logs %UPSTREAM_CLUSTER% too.
+            info.upstreamCluster = clusterName != null && hcm.context.clusterManager().get(clusterName) != null
+                    ? clusterName : null;
             info.routeName = route == null ? null : route.route().name();
             info.routeMetadata(route == null ? null : route.route().metadata(),
                     route == null || route.virtualHost() == null ? null : route.virtualHost().metadata());

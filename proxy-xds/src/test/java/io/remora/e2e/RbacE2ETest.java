@@ -98,7 +98,7 @@ class RbacE2ETest {
         accessLog = TempPaths.file("rbac-access", ".log");
         String yaml = Bootstraps.http(admin, port, accessLog.toString(), ROUTES,
                 Bootstraps.cluster("backend", false, null, backend.port()), "", HTTP_RBAC);
-        yaml = withLogFormat(yaml, accessLog, "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS%");
+        yaml = withLogFormat(yaml, accessLog, "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %UPSTREAM_CLUSTER%");
         proxy = ProxyProcess.start(yaml, admin, java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), "--file-flush-interval-msec", "50");
     }
 
@@ -160,7 +160,8 @@ class RbacE2ETest {
         HttpResponse<String> no = send("GET", "/private");
         assertEquals(403, no.statusCode());
         assertEquals("RBAC: access denied", no.body());
-        assertEquals("/private 403 rbac_access_denied_matched_policy[none]", awaitLogLine("/private "));
+        // The route's cluster is the stream's once the route resolves, as Envoy's: a denied request logs it too.
+        assertEquals("/private 403 rbac_access_denied_matched_policy[none] backend", awaitLogLine("/private "));
 
         assertEquals(200, send("DELETE", "/private", "x-role", "admin").statusCode());
         assertEquals(403, send("POST", "/public/page").statusCode());
@@ -191,7 +192,7 @@ class RbacE2ETest {
         // A route's own rules replace the filter's: GET /public/... is allowed globally, denied here.
         HttpResponse<String> r = send("GET", "/public/strict/x");
         assertEquals(403, r.statusCode());
-        assertEquals("/public/strict/x 403 rbac_access_denied_matched_policy[strict_no-get]",
+        assertEquals("/public/strict/x 403 rbac_access_denied_matched_policy[strict_no-get] backend",
                 awaitLogLine("/public/strict/x "));
         assertEquals(200, send("POST", "/public/strict/x").statusCode());
     }
