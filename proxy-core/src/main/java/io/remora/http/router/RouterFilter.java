@@ -68,8 +68,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     boolean done;
     boolean decodingPaused;
     boolean downstreamBlocked;
-    /** 504, or 204 when the request asked so with x-envoy-upstream-rq-timeout-alt-response. */
-    int timeoutStatus = 504;
+    /**
+     * 504, or 204 when the request asked so with x-envoy-upstream-rq-timeout-alt-response. A short: as an int it
+     * would take the object to the next 8 bytes (152), paid by every request.
+     */
+    short timeoutStatus = 504;
     /** An upgrade, CONNECT or connect_config request: its body is a byte stream (see {@link Tunnel}). */
     Tunnel tunnel;
     private final RouterLbContext lb = new RouterLbContext(this);
