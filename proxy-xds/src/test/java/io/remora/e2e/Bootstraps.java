@@ -195,7 +195,7 @@ final class Bootstraps {
     }
 
     /** One virtual host for every domain with these routes (YAML, unindented). */
-    private static String catchAll(String routes) {
+    static String catchAll(String routes) {
         return "- name: all\n  domains: [\"*\"]\n  routes:\n" + indent(routes, 2);
     }
 
