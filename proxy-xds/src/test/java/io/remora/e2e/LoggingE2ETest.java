@@ -138,43 +138,32 @@ class LoggingE2ETest {
     }
 
     private static Exit run(String... args) throws Exception {
-        return exit(launch(args));
-    }
-
-    private static Process launch(String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.remora.xds.Main"));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    }
-
-    private static Exit exit(Process p) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits by itself");
         return new Exit(p.exitValue(), new String(p.getInputStream().readAllBytes()));
     }
 
     @Test
     void portInUseIsOneClearLine() throws Exception {
-        // Both proxies start side by side: each start-up is mostly waiting on one core.
-        try (ServerSocket listenerTaken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
-             ServerSocket adminTaken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
             Path f = TempPaths.file("bootstrap", ".yaml");
-            Files.writeString(f, bootstrap(ProxyProcess.freePort(), listenerTaken.getLocalPort(), 1));
-            Path g = TempPaths.file("bootstrap", ".yaml");
-            Files.writeString(g, bootstrap(adminTaken.getLocalPort(), ProxyProcess.freePort(), 1));
-            Process listenerRun = launch("-c", f.toString());
-            Process adminRun = launch("-c", g.toString());
-
-            Exit e = exit(listenerRun);
+            Files.writeString(f, bootstrap(ProxyProcess.freePort(), taken.getLocalPort(), 1));
+            Exit e = run("-c", f.toString());
             assertNotEquals(0, e.code());
-            assertTrue(e.output().contains("error: listener 'http': cannot bind 127.0.0.1:" + listenerTaken.getLocalPort())
+            assertTrue(e.output().contains("error: listener 'http': cannot bind 127.0.0.1:" + taken.getLocalPort())
                     && e.output().contains("Address already in use"), e.output());
             assertFalse(e.output().contains("\tat "), "no stack trace: " + e.output());
             assertFalse(e.output().contains("Exception"), e.output());
-
-            e = exit(adminRun);
+        }
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Path f = TempPaths.file("bootstrap", ".yaml");
+            Files.writeString(f, bootstrap(taken.getLocalPort(), ProxyProcess.freePort(), 1));
+            Exit e = run("-c", f.toString());
             assertNotEquals(0, e.code());
-            assertTrue(e.output().contains("error: admin: cannot bind 127.0.0.1:" + adminTaken.getLocalPort()), e.output());
+            assertTrue(e.output().contains("error: admin: cannot bind 127.0.0.1:" + taken.getLocalPort()), e.output());
             assertFalse(e.output().contains("\tat "), "no stack trace: " + e.output());
         }
     }
