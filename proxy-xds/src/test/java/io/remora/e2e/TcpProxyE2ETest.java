@@ -96,17 +96,7 @@ class TcpProxyE2ETest {
      */
     private static String listener(String name, String cluster, String fields) {
         ports.put(name, ProxyProcess.freePort());
-        return """
-                - name: %1$s
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${%1$s} } }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.tcp_proxy
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                        stat_prefix: %1$s
-                %2$s
-                """.formatted(name, Bootstraps.indent((cluster == null ? "" : "cluster: " + cluster + "\n") + fields, 8));
+        return Bootstraps.tcpListener(name, "", "", cluster, fields);
     }
 
     /** A weighted entry's criteria merged over the proxy's, its own keys winning: v1 and canary. */
