@@ -4,7 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,6 +35,22 @@ class AdminE2ETest {
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
         return send("GET", URI.create("http://127.0.0.1:" + port + path), null);
+    }
+
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
+    /**
+     * The proxy of the tests that only read or switch on admin state of their own: no layered
+     * runtime, a listener to "up" and one more static cluster, "other".
+     */
+    static ProxyProcess shared;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestUpstream up = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok"));
+        shared = stack.start(stack.http(TempPaths.file("access", ".log").toString(),
+                "- match: { prefix: \"/\" }\n  route: { cluster: up }",
+                Bootstraps.cluster("up", false, null, up.port()) + "\n" + Bootstraps.cluster("other", false, null, up.port())));
     }
 
     private static final String LAYERED_RUNTIME = """
@@ -101,20 +119,12 @@ class AdminE2ETest {
 
     @Test
     void withoutLayeredRuntimeRuntimeModifyIs503() throws Exception {
-        try (TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            Path log = TempPaths.file("access", ".log");
-            String yaml = Bootstraps.http(admin, port, log.toString(),
-                    "- match: { prefix: \"/\" }\n  route: { cluster: up }", Bootstraps.cluster("up", false, null, up.port()));
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                HttpResponse<String> r = send("POST", proxy.adminUri("/runtime_modify?a=b"), null);
-                assertEquals(503, r.statusCode());
-                assertEquals("No admin layer specified", r.body());
-                JsonObject rt = JsonParser.parseString(proxy.admin("/runtime")).getAsJsonObject();
-                assertEquals(0, rt.getAsJsonArray("layers").size());
-            }
-        }
+        ProxyProcess proxy = shared;
+        HttpResponse<String> r = send("POST", proxy.adminUri("/runtime_modify?a=b"), null);
+        assertEquals(503, r.statusCode());
+        assertEquals("No admin layer specified", r.body());
+        JsonObject rt = JsonParser.parseString(proxy.admin("/runtime")).getAsJsonObject();
+        assertEquals(0, rt.getAsJsonArray("layers").size());
     }
 
     @Test
@@ -186,87 +196,71 @@ class AdminE2ETest {
 
     @Test
     void smallEndpointsAnswerAsEnvoys() throws Exception {
-        try (TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            Path log = TempPaths.file("access", ".log");
-            String yaml = Bootstraps.http(admin, port, log.toString(),
-                    "- match: { prefix: \"/\" }\n  route: { cluster: up }", Bootstraps.cluster("up", false, null, up.port()));
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                assertEquals("disabled", proxy.admin("/hot_restart_version"));
-                assertEquals("{}", proxy.admin("/init_dump").strip());
-                String lookups = proxy.admin("/stats/recentlookups");
-                assertTrue(lookups.startsWith("Lookup tracking is not enabled."), lookups);
-                assertEquals(200, send("POST", proxy.adminUri("/stats/recentlookups/enable"), null).statusCode());
-                assertTrue(proxy.admin("/stats/recentlookups").startsWith("   Count Lookup\n"));
-                String help = proxy.admin("/help");
-                for (String p : List.of("/runtime", "/runtime_modify", "/init_dump", "/reset_counters",
-                        "/stats/recentlookups", "/hot_restart_version")) {
-                    assertTrue(help.contains("  " + p + ": "), p + " in " + help);
-                }
-            }
+        ProxyProcess proxy = shared;
+        assertEquals("disabled", proxy.admin("/hot_restart_version"));
+        assertEquals("{}", proxy.admin("/init_dump").strip());
+        String lookups = proxy.admin("/stats/recentlookups");
+        assertTrue(lookups.startsWith("Lookup tracking is not enabled."), lookups);
+        assertEquals(200, send("POST", proxy.adminUri("/stats/recentlookups/enable"), null).statusCode());
+        assertTrue(proxy.admin("/stats/recentlookups").startsWith("   Count Lookup\n"));
+        String help = proxy.admin("/help");
+        for (String p : List.of("/runtime", "/runtime_modify", "/init_dump", "/reset_counters",
+                "/stats/recentlookups", "/hot_restart_version")) {
+            assertTrue(help.contains("  " + p + ": "), p + " in " + help);
         }
     }
 
     @Test
     void configDumpResourceMaskAndErrors() throws Exception {
-        try (TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            Path log = TempPaths.file("access", ".log");
-            String yaml = Bootstraps.http(admin, port, log.toString(),
-                    "- match: { prefix: \"/\" }\n  route: { cluster: up }",
-                    Bootstraps.cluster("up", false, null, up.port()) + "\n" + Bootstraps.cluster("other", false, null, up.port()));
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                JsonObject all = JsonParser.parseString(proxy.admin("/config_dump")).getAsJsonObject();
-                List<String> types = new java.util.ArrayList<>();
-                all.getAsJsonArray("configs").forEach(c -> types.add(c.getAsJsonObject().get("@type").getAsString()));
-                assertFalse(types.stream().anyMatch(t -> t.endsWith("EndpointsConfigDump")), "EDS only with include_eds: " + types);
-                JsonObject withEds = JsonParser.parseString(proxy.admin("/config_dump?include_eds")).getAsJsonObject();
-                assertTrue(withEds.toString().contains("EndpointsConfigDump"));
+        ProxyProcess proxy = shared;
+        int admin = stack.adminPort;
+        JsonObject all = JsonParser.parseString(proxy.admin("/config_dump")).getAsJsonObject();
+        List<String> types = new java.util.ArrayList<>();
+        all.getAsJsonArray("configs").forEach(c -> types.add(c.getAsJsonObject().get("@type").getAsString()));
+        assertFalse(types.stream().anyMatch(t -> t.endsWith("EndpointsConfigDump")), "EDS only with include_eds: " + types);
+        JsonObject withEds = JsonParser.parseString(proxy.admin("/config_dump?include_eds")).getAsJsonObject();
+        assertTrue(withEds.toString().contains("EndpointsConfigDump"));
 
-                JsonObject clusters = JsonParser.parseString(proxy.admin("/config_dump?resource=static_clusters"))
-                        .getAsJsonObject();
-                JsonArray configs = clusters.getAsJsonArray("configs");
-                assertEquals(2, configs.size(), configs.toString());
-                JsonObject first = configs.get(0).getAsJsonObject();
-                assertEquals("type.googleapis.com/envoy.admin.v3.ClustersConfigDump.StaticCluster",
-                        first.get("@type").getAsString());
-                assertEquals("up", first.getAsJsonObject("cluster").get("name").getAsString());
+        JsonObject clusters = JsonParser.parseString(proxy.admin("/config_dump?resource=static_clusters"))
+                .getAsJsonObject();
+        JsonArray configs = clusters.getAsJsonArray("configs");
+        assertEquals(2, configs.size(), configs.toString());
+        JsonObject first = configs.get(0).getAsJsonObject();
+        assertEquals("type.googleapis.com/envoy.admin.v3.ClustersConfigDump.StaticCluster",
+                first.get("@type").getAsString());
+        assertEquals("up", first.getAsJsonObject("cluster").get("name").getAsString());
 
-                JsonObject masked = JsonParser.parseString(
-                        proxy.admin("/config_dump?resource=static_clusters&mask=cluster.name")).getAsJsonObject();
-                JsonObject c0 = masked.getAsJsonArray("configs").get(0).getAsJsonObject();
-                assertFalse(c0.has("last_updated"), c0.toString());
-                JsonObject cl = c0.getAsJsonObject("cluster");
-                assertEquals("up", cl.get("name").getAsString());
-                assertFalse(cl.has("connect_timeout"), cl.toString());
+        JsonObject masked = JsonParser.parseString(
+                proxy.admin("/config_dump?resource=static_clusters&mask=cluster.name")).getAsJsonObject();
+        JsonObject c0 = masked.getAsJsonArray("configs").get(0).getAsJsonObject();
+        assertFalse(c0.has("last_updated"), c0.toString());
+        JsonObject cl = c0.getAsJsonObject("cluster");
+        assertEquals("up", cl.get("name").getAsString());
+        assertFalse(cl.has("connect_timeout"), cl.toString());
 
-                JsonObject named = JsonParser.parseString(
-                        proxy.admin("/config_dump?resource=static_clusters&name_regex=oth.*")).getAsJsonObject();
-                assertEquals(1, named.getAsJsonArray("configs").size());
+        JsonObject named = JsonParser.parseString(
+                proxy.admin("/config_dump?resource=static_clusters&name_regex=oth.*")).getAsJsonObject();
+        assertEquals(1, named.getAsJsonArray("configs").size());
 
-                JsonObject maskOnly = JsonParser.parseString(proxy.admin("/config_dump?mask=static_clusters"))
-                        .getAsJsonObject();
-                for (var c : maskOnly.getAsJsonArray("configs")) {
-                    JsonObject o = c.getAsJsonObject();
-                    String t = o.get("@type").getAsString();
-                    if (t.endsWith("ClustersConfigDump")) {
-                        assertEquals(2, o.getAsJsonArray("static_clusters").size());
-                        assertFalse(o.has("version_info"));
-                    } else {
-                        assertEquals(1, o.size(), "other dumps are empty under the mask: " + o);
-                    }
-                }
-
-                HttpResponse<String> missing = get(admin, "/config_dump?resource=no_such_field");
-                assertEquals(404, missing.statusCode());
-                HttpResponse<String> notRepeated = get(admin, "/config_dump?resource=version_info");
-                assertEquals(400, notRepeated.statusCode());
-                assertTrue(notRepeated.body().contains("is not a repeated field"), notRepeated.body());
-                assertEquals(400, get(admin, "/config_dump?name_regex=(").statusCode());
+        JsonObject maskOnly = JsonParser.parseString(proxy.admin("/config_dump?mask=static_clusters"))
+                .getAsJsonObject();
+        for (var c : maskOnly.getAsJsonArray("configs")) {
+            JsonObject o = c.getAsJsonObject();
+            String t = o.get("@type").getAsString();
+            if (t.endsWith("ClustersConfigDump")) {
+                assertEquals(2, o.getAsJsonArray("static_clusters").size());
+                assertFalse(o.has("version_info"));
+            } else {
+                assertEquals(1, o.size(), "other dumps are empty under the mask: " + o);
             }
         }
+
+        HttpResponse<String> missing = get(admin, "/config_dump?resource=no_such_field");
+        assertEquals(404, missing.statusCode());
+        HttpResponse<String> notRepeated = get(admin, "/config_dump?resource=version_info");
+        assertEquals(400, notRepeated.statusCode());
+        assertTrue(notRepeated.body().contains("is not a repeated field"), notRepeated.body());
+        assertEquals(400, get(admin, "/config_dump?name_regex=(").statusCode());
     }
 
     @Test

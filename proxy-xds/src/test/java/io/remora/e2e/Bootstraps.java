@@ -195,7 +195,7 @@ final class Bootstraps {
     }
 
     /** One virtual host for every domain with these routes (YAML, unindented). */
-    private static String catchAll(String routes) {
+    static String catchAll(String routes) {
         return "- name: all\n  domains: [\"*\"]\n  routes:\n" + indent(routes, 2);
     }
 
@@ -248,7 +248,8 @@ final class Bootstraps {
 
     /**
      * As {@link #tcpListener(String, String, String)}, with {@code listenerFilters} and network
-     * {@code filters} before tcp_proxy (list items, unindented; blank for none).
+     * {@code filters} before tcp_proxy (list items, unindented; blank for none); a null
+     * {@code cluster} leaves the cluster to {@code proxyFields} (weighted_clusters, say).
      */
     static String tcpListener(String name, String listenerFilters, String filters, String cluster,
                               String proxyFields) {
@@ -265,7 +266,8 @@ final class Bootstraps {
                         stat_prefix: NAME
                         cluster: CLUSTER
                 FIELDS
-                """.replace("NAME", name).replace("CLUSTER", cluster)
+                """.replace("NAME", name)
+                .replace(cluster == null ? "        cluster: CLUSTER\n" : "CLUSTER", cluster == null ? "" : cluster)
                 .replace("LISTENER_FILTERS\n", listenerFilters.isBlank() ? ""
                         : "  listener_filters:\n" + indent(listenerFilters, 2) + "\n")
                 .replace("FILTERS\n", filters.isBlank() ? "" : indent(filters, 4) + "\n")

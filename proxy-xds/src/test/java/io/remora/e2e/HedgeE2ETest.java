@@ -2,15 +2,18 @@ package io.remora.e2e;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,11 +25,55 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HedgeE2ETest {
 
-    private static final String CLUSTER = "hedged";
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
+    static ProxyProcess proxy;
+    /** Each test's listener port, by the name of its listener and cluster. */
+    static final Map<String, Integer> ports = new HashMap<>();
+    /** Each test's upstream, by the same name. */
+    static final Map<String, TestUpstream> ups = new HashMap<>();
+
+    /**
+     * One proxy for the class, a listener, cluster and upstream per test: each test's tries and
+     * cluster stats are its own. It drains for a second at the end: a test's slow tries need not
+     * hold up its close.
+     */
+    @BeforeAll
+    static void start() throws Exception {
+        StringBuilder listeners = new StringBuilder();
+        StringBuilder clusters = new StringBuilder();
+        listeners.append(hedged("overtaken", upstream(1500, 0), Bootstraps.catchAll(route("overtaken", HEDGE))));
+        // The virtual host's hedge policy applies to a route without one.
+        listeners.append(hedged("firstwins", upstream(400, 3000), "- name: all\n  domains: [\"*\"]\n  " + HEDGE
+                + "\n  routes:\n" + Bootstraps.indent(route("firstwins", ""), 2)));
+        // The first try would answer at 0.4 s, as above, but it is reset at 0.2 s.
+        listeners.append(hedged("unhedged", upstream(400, 0), Bootstraps.catchAll(route("unhedged", ""))));
+        // The retry answers 503 at once with no retries left; the first try's later 200 is better.
+        listeners.append(hedged("retriable", stack.upstream((ctx, req, n) -> {
+            if (n == 1) {
+                later(ctx, req, 600, 200, "first");
+            } else {
+                TestUpstream.send(ctx, req, 503, "busy");
+            }
+        }), Bootstraps.catchAll(route("retriable", HEDGE))));
+        listeners.append(hedged("bounded", upstream(5000, 5000), Bootstraps.catchAll(route("bounded", HEDGE + "\ntimeout: 1s"))));
+        for (Map.Entry<String, TestUpstream> up : ups.entrySet()) {
+            clusters.append(Bootstraps.cluster(up.getKey(), false, null, up.getValue().port())).append('\n');
+        }
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listeners.toString(), clusters.toString(), ports),
+                List.of("-Xmx256m"), "--drain-time-s", "1");
+    }
+
+    /** A listener NAME on a port of its own with these virtual hosts, to cluster NAME of {@code up}. */
+    private static String hedged(String name, TestUpstream up, String virtualHosts) {
+        ports.put(name, ProxyProcess.freePort());
+        ups.put(name, up);
+        return Bootstraps.httpListenerWithHosts(name, "", "", virtualHosts);
+    }
 
     /** Answers try {@code n} after {@code delaysMillis[n - 1]} with "try n" and the request body. */
     private static TestUpstream upstream(long... delaysMillis) throws InterruptedException {
-        return TestUpstream.start((ctx, req, n) -> {
+        return stack.upstream((ctx, req, n) -> {
             long delay = n <= delaysMillis.length ? delaysMillis[n - 1] : 0;
             String body = "try " + n + ":" + req.content().toString(StandardCharsets.UTF_8);
             if (delay == 0) {
@@ -48,132 +95,80 @@ class HedgeE2ETest {
         }, millis, TimeUnit.MILLISECONDS);
     }
 
-    private static String route(String extra) {
+    private static String route(String cluster, String extra) {
         return """
                 - match: { prefix: "/" }
                   route:
-                    cluster: hedged
+                    cluster: %s
                     retry_policy: { retry_on: 5xx, num_retries: 1, per_try_timeout: 0.2s }
-                %s""".formatted(Bootstraps.indent(extra, 4));
+                %s""".formatted(cluster, Bootstraps.indent(extra, 4));
     }
 
     private static final String HEDGE = "hedge_policy: { hedge_on_per_try_timeout: true }";
 
-    private static ProxyProcess proxy(int admin, int port, String routes, TestUpstream up) throws Exception {
-        return start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster(CLUSTER, false, null, up.port())), admin);
-    }
-
-    /** A proxy that drains for a second at the end: a test's slow tries need not hold up its close. */
-    private static ProxyProcess start(String yaml, int admin) throws Exception {
-        return ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--drain-time-s", "1");
-    }
-
-    private static HttpResponse<String> post(int port, String body) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/h"))
+    private static HttpResponse<String> post(String test, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(test) + "/h"))
                 .timeout(java.time.Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static double metric(ProxyProcess proxy, String name) throws Exception {
-        return proxy.metric("envoy_cluster_" + name + "{envoy_cluster_name=\"" + CLUSTER + "\"}");
+    private static double metric(String cluster, String name) throws Exception {
+        return proxy.metric("envoy_cluster_" + name + "{envoy_cluster_name=\"" + cluster + "\"}");
     }
 
     @Test
     void aSlowFirstTryIsOvertakenByTheHedgedRetry() throws Exception {
-        try (TestUpstream up = upstream(1500, 0)) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            try (ProxyProcess proxy = proxy(admin, port, route(HEDGE), up)) {
-                long start = System.nanoTime();
-                HttpResponse<String> r = post(port, "payload");
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertEquals(200, r.statusCode());
-                assertEquals("try 2:payload", r.body(), "the retry's answer, with the body replayed");
-                assertTrue(millis < 1200, "answered before the first try would have: " + millis + " ms");
-                assertEquals(2, up.requests.get());
-                assertEquals(1.0, metric(proxy, "upstream_rq_retry"));
-                // As Envoy: the per-try timeout of a hedged try is not counted (nothing was reset)...
-                assertEquals(0.0, metric(proxy, "upstream_rq_per_try_timeout"));
-                // ...but the losing first try is reset once the second's headers win.
-                assertEquals(1.0, metric(proxy, "upstream_rq_tx_reset"));
-            }
-        }
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("overtaken", "payload");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(200, r.statusCode());
+        assertEquals("try 2:payload", r.body(), "the retry's answer, with the body replayed");
+        assertTrue(millis < 1200, "answered before the first try would have: " + millis + " ms");
+        assertEquals(2, ups.get("overtaken").requests.get());
+        assertEquals(1.0, metric("overtaken", "upstream_rq_retry"));
+        // As Envoy: the per-try timeout of a hedged try is not counted (nothing was reset)...
+        assertEquals(0.0, metric("overtaken", "upstream_rq_per_try_timeout"));
+        // ...but the losing first try is reset once the second's headers win.
+        assertEquals(1.0, metric("overtaken", "upstream_rq_tx_reset"));
     }
 
     @Test
     void theFirstTryStillWinsWhenItAnswersFirst() throws Exception {
-        // The virtual host's hedge policy applies to a route without one.
-        try (TestUpstream up = upstream(400, 3000)) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), route(""),
-                    Bootstraps.cluster(CLUSTER, false, null, up.port()))
-                    .replaceFirst("( +)domains: \\[\"\\*\"\\]\n", "$1domains: [\"*\"]\n$1" + HEDGE + "\n");
-            try (ProxyProcess proxy = start(yaml, admin)) {
-                long start = System.nanoTime();
-                HttpResponse<String> r = post(port, "x");
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertEquals(200, r.statusCode());
-                assertEquals("try 1:x", r.body(), "the slow try was not reset at its per-try timeout");
-                assertTrue(millis < 2000, millis + " ms");
-                assertEquals(2, up.requests.get(), "the hedged retry was sent");
-                assertEquals(1.0, metric(proxy, "upstream_rq_tx_reset"), "the retry lost and was reset");
-            }
-        }
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("firstwins", "x");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(200, r.statusCode());
+        assertEquals("try 1:x", r.body(), "the slow try was not reset at its per-try timeout");
+        assertTrue(millis < 2000, millis + " ms");
+        assertEquals(2, ups.get("firstwins").requests.get(), "the hedged retry was sent");
+        assertEquals(1.0, metric("firstwins", "upstream_rq_tx_reset"), "the retry lost and was reset");
     }
 
     @Test
     void withoutHedgingTheFirstTryIsResetAtItsPerTryTimeout() throws Exception {
-        // The first try would answer at 0.4 s, as above, but it is reset at 0.2 s.
-        try (TestUpstream up = upstream(400, 0)) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            try (ProxyProcess proxy = proxy(admin, port, route(""), up)) {
-                HttpResponse<String> r = post(port, "x");
-                assertEquals(200, r.statusCode());
-                assertEquals("try 2:x", r.body());
-                assertEquals(1.0, metric(proxy, "upstream_rq_per_try_timeout"));
-                assertEquals(1.0, metric(proxy, "upstream_rq_tx_reset"));
-            }
-        }
+        HttpResponse<String> r = post("unhedged", "x");
+        assertEquals(200, r.statusCode());
+        assertEquals("try 2:x", r.body());
+        assertEquals(1.0, metric("unhedged", "upstream_rq_per_try_timeout"));
+        assertEquals(1.0, metric("unhedged", "upstream_rq_tx_reset"));
     }
 
     @Test
     void aRetriableAnswerWaitsForTheTryStillRunning() throws Exception {
-        // The retry answers 503 at once with no retries left; the first try's later 200 is better.
-        try (TestUpstream up = TestUpstream.start((ctx, req, n) -> {
-            if (n == 1) {
-                later(ctx, req, 600, 200, "first");
-            } else {
-                TestUpstream.send(ctx, req, 503, "busy");
-            }
-        })) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            try (ProxyProcess proxy = proxy(admin, port, route(HEDGE), up)) {
-                HttpResponse<String> r = post(port, "x");
-                assertEquals(200, r.statusCode());
-                assertEquals("first", r.body());
-                assertEquals(2, up.requests.get());
-            }
-        }
+        HttpResponse<String> r = post("retriable", "x");
+        assertEquals(200, r.statusCode());
+        assertEquals("first", r.body());
+        assertEquals(2, ups.get("retriable").requests.get());
     }
 
     @Test
     void theRouteTimeoutStillBoundsEveryTry() throws Exception {
-        try (TestUpstream up = upstream(5000, 5000)) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            try (ProxyProcess proxy = proxy(admin, port, route(HEDGE + "\ntimeout: 1s"), up)) {
-                long start = System.nanoTime();
-                HttpResponse<String> r = post(port, "x");
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertEquals(504, r.statusCode());
-                assertTrue(millis >= 900 && millis < 3000, millis + " ms");
-                assertEquals(2, up.requests.get());
-                assertEquals(2.0, metric(proxy, "upstream_rq_timeout"), "as Envoy: one per outstanding try");
-            }
-        }
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("bounded", "x");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(504, r.statusCode());
+        assertTrue(millis >= 900 && millis < 3000, millis + " ms");
+        assertEquals(2, ups.get("bounded").requests.get());
+        assertEquals(2.0, metric("bounded", "upstream_rq_timeout"), "as Envoy: one per outstanding try");
     }
 }

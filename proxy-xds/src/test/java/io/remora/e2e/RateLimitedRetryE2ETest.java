@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -89,18 +90,32 @@ class RateLimitedRetryE2ETest {
             String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                     routes.toString(), clusters.toString());
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                // Retry-After: 1 (seconds) on a 503: at least a second's wait, counted as rate limited.
-                assertRetried(proxy, port, "/seconds", true);
-                // X-RateLimit-Reset: a unix time 3 s ahead, so at least a second is left when it is read.
-                assertRetried(proxy, port, "/timestamp", true);
-                // Past max_interval (5 s): discarded, and the exponential back-off retries as usual.
-                assertRetried(proxy, port, "/toolong", false);
-                // An HTTP date is not whole seconds: Envoy's SECONDS format does not parse it.
-                assertRetried(proxy, port, "/date", false);
-                // A reset time already past parses to nothing.
-                assertRetried(proxy, port, "/timestamp-past", false);
-                // The first header is discarded (too long), the next one is used.
-                assertRetried(proxy, port, "/fallthrough", true);
+                // Each path has a cluster, so stats, of its own: the six requests wait side by side.
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(first.size());
+                try {
+                    List<java.util.concurrent.Future<?>> runs = List.of(
+                            // Retry-After: 1 (seconds) on a 503: at least a second's wait, counted as rate limited.
+                            pool.submit(() -> assertRetried(proxy, port, "/seconds", true)),
+                            // X-RateLimit-Reset: a unix time 3 s ahead, so at least a second is left when it is read.
+                            pool.submit(() -> assertRetried(proxy, port, "/timestamp", true)),
+                            // Past max_interval (5 s): discarded, and the exponential back-off retries as usual.
+                            pool.submit(() -> assertRetried(proxy, port, "/toolong", false)),
+                            // An HTTP date is not whole seconds: Envoy's SECONDS format does not parse it.
+                            pool.submit(() -> assertRetried(proxy, port, "/date", false)),
+                            // A reset time already past parses to nothing.
+                            pool.submit(() -> assertRetried(proxy, port, "/timestamp-past", false)),
+                            // The first header is discarded (too long), the next one is used.
+                            pool.submit(() -> assertRetried(proxy, port, "/fallthrough", true)));
+                    for (java.util.concurrent.Future<?> run : runs) {
+                        try {
+                            run.get();
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            throw e.getCause() instanceof Error err ? err : new AssertionError(e.getCause());
+                        }
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
                 for (String path : first.keySet()) {
                     assertEquals(2, tries.get(path).get(), path + ": one try and one retry");
                 }
@@ -112,7 +127,7 @@ class RateLimitedRetryE2ETest {
      * One request to {@code path}: answered 200 after one retry, which waited at least a second and
      * counted as rate limited, or waited the exponential back-off and counted as such.
      */
-    private static void assertRetried(ProxyProcess proxy, int port, String path, boolean rateLimited)
+    private static Void assertRetried(ProxyProcess proxy, int port, String path, boolean rateLimited)
             throws Exception {
         long start = System.nanoTime();
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -125,6 +140,7 @@ class RateLimitedRetryE2ETest {
             assertTrue(waited >= 1000, path + ": the retry came after " + waited + " ms, before the reset interval");
         }
         assertBackOffs(proxy, path.substring(1).replace('-', '_'), rateLimited ? 1 : 0, rateLimited ? 0 : 1);
+        return null;
     }
 
     private static void assertBackOffs(ProxyProcess proxy, String cluster, int rateLimited, int exponential)

@@ -1,6 +1,8 @@
 package io.remora.e2e;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.DataInputStream;
 import java.io.InputStream;
@@ -8,7 +10,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.zip.CRC32;
 
@@ -16,104 +20,184 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Raw TCP through tcp_proxy to an echo server: every byte back, and half-close honoured. */
+/**
+ * Raw TCP through tcp_proxy to an echo server: every byte back, and half-close honoured. One proxy
+ * for the class, with a listener (stat prefix its name) and a cluster per test, and one worker:
+ * the per-host connection limits' tests need one, the others do not mind.
+ */
 class TcpProxyE2ETest {
+
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
+    static ProxyProcess proxy;
+    /** The listeners' ports by name. */
+    static final Map<String, Integer> ports = new HashMap<>();
+    /** Upstreams, each served as its test needs. */
+    static ServerSocket echoOnce;
+    static ServerSocket silent;
+    static ServerSocket cappedEcho;
+    static ServerSocket idleEcho;
+    static ServerSocket sharedSilent;
+    /** Three hosts that write their name to each connection: host0, host1, host2. */
+    static List<ServerSocket> names;
+
+    @BeforeAll
+    static void start() throws Exception {
+        echoOnce = upstream();
+        silent = upstream();
+        cappedEcho = upstream();
+        TcpEcho.serve(cappedEcho);
+        idleEcho = upstream();
+        TcpEcho.serve(idleEcho);
+        sharedSilent = upstream();
+        names = nameServers(3);
+        names.forEach(stack::own);
+        String capped = "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n";
+        String listeners = listener("tcp", "tcp", "")
+                + listener("short", "short", "max_downstream_connection_duration: 0.3s")
+                + listener("hashed", "hashed", "hash_policy: [{ source_ip: {} }]")
+                + listener("subsets_v2", "subsets", "metadata_match: { filter_metadata: { envoy.lb: { version: v2 } } }")
+                + listener("subsets_canary", null, WEIGHTED_CANARY)
+                + listener("retried", "retried",
+                        "max_connect_attempts: 3\nbackoff_options: { base_interval: 0.2s, max_interval: 0.4s }")
+                + listener("capped", "capped", "")
+                + listener("idle", "idle", "idle_timeout: 1s")
+                + Bootstraps.httpListener("http", "", "", """
+                        - match: { prefix: / }
+                          route: { cluster: shared, timeout: 60s }
+                        """) + Bootstraps.tcpListener("shared_tcp", "shared");
+        ports.put("http", ProxyProcess.freePort());
+        ports.put("shared_tcp", ProxyProcess.freePort());
+        String clusters = String.join("\n",
+                Bootstraps.cluster("tcp", false, null, echoOnce.getLocalPort()),
+                Bootstraps.cluster("short", false, null, silent.getLocalPort()),
+                Bootstraps.cluster("hashed", false, "  lb_policy: RING_HASH\n", ports(names)),
+                subsets(ports(names)),
+                Bootstraps.cluster("retried", false, null, ProxyProcess.freePort()),
+                Bootstraps.cluster("capped", false, capped, cappedEcho.getLocalPort()),
+                Bootstraps.cluster("idle", false, capped, idleEcho.getLocalPort()),
+                Bootstraps.cluster("shared", false,
+                        "  circuit_breakers: { per_host_thresholds: [ { max_connections: 2 } ] }\n",
+                        sharedSilent.getLocalPort()));
+        // Requests still held at the end (perHostMaxConnectionsCountsTcpProxyConnectionsForHttpPools):
+        // a second's drain, not the close's ten.
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listeners, clusters, ports), List.of("-Xmx256m"),
+                "--concurrency", "1", "--drain-time-s", "1");
+    }
+
+    /** A loopback server socket closed with the stack. */
+    private static ServerSocket upstream() throws java.io.IOException {
+        return stack.own(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    }
+
+    /**
+     * A tcp_proxy listener NAME (its stat prefix too) on a port of its own, to {@code cluster}
+     * (none when null: {@code fields} name it) with these fields.
+     */
+    private static String listener(String name, String cluster, String fields) {
+        ports.put(name, ProxyProcess.freePort());
+        return Bootstraps.tcpListener(name, "", "", cluster, fields);
+    }
+
+    /** A weighted entry's criteria merged over the proxy's, its own keys winning: v1 and canary. */
+    private static final String WEIGHTED_CANARY = "metadata_match: { filter_metadata: { envoy.lb: { version: v1, stage: prod } } }\n"
+            + "weighted_clusters: { clusters: [{ name: subsets, weight: 1, metadata_match:"
+            + " { filter_metadata: { envoy.lb: { stage: canary } } } }] }";
+
+    /** Cluster "subsets" over the three name hosts: v1 prod, v1 canary, v2 prod. */
+    private static String subsets(int[] ports) {
+        String[][] labels = {{"v1", "prod"}, {"v1", "canary"}, {"v2", "prod"}};
+        StringBuilder endpoints = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            endpoints.append("        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ")
+                    .append(ports[i]).append(" } } }\n          metadata: { filter_metadata: { envoy.lb: { version: ")
+                    .append(labels[i][0]).append(", stage: ").append(labels[i][1]).append(" } } }\n");
+        }
+        return """
+                - name: subsets
+                  connect_timeout: 1s
+                  lb_subset_config:
+                    fallback_policy: NO_FALLBACK
+                    subset_selectors: [{ keys: [version] }, { keys: [version, stage] }]
+                  load_assignment:
+                    cluster_name: subsets
+                    endpoints:
+                    - lb_endpoints:
+                """ + endpoints;
+    }
 
     @Test
     void echoThroughTcpProxy() throws Exception {
-        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread server = new Thread(() -> {
-                try (Socket s = echo.accept()) {
-                    InputStream in = s.getInputStream();
-                    OutputStream out = s.getOutputStream();
-                    byte[] buf = new byte[65536];
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        out.write(buf, 0, n);
-                    }
-                    // The client half-closed; the echo still answers after that.
-                    out.write("bye".getBytes());
+        Thread server = new Thread(() -> {
+            try (Socket s = echoOnce.accept()) {
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                byte[] buf = new byte[65536];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                }
+                // The client half-closed; the echo still answers after that.
+                out.write("bye".getBytes());
+                s.shutdownOutput();
+            } catch (Exception ignored) {
+                // the test fails on its side
+            }
+        }, "echo");
+        server.setDaemon(true);
+        server.start();
+        int port = ports.get("tcp");
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            int size = 8 * 1024 * 1024;
+            byte[] data = new byte[size];
+            new Random(5).nextBytes(data);
+            CRC32 sent = new CRC32();
+            sent.update(data);
+            Thread writer = new Thread(() -> {
+                try {
+                    s.getOutputStream().write(data);
                     s.shutdownOutput();
                 } catch (Exception ignored) {
-                    // the test fails on its side
+                    // the reader sees it
                 }
-            }, "echo");
-            server.setDaemon(true);
-            server.start();
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, "tcp", "", null, echo.getLocalPort());
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin);
-                 Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(20_000);
-                int size = 8 * 1024 * 1024;
-                byte[] data = new byte[size];
-                new Random(5).nextBytes(data);
-                CRC32 sent = new CRC32();
-                sent.update(data);
-                Thread writer = new Thread(() -> {
-                    try {
-                        s.getOutputStream().write(data);
-                        s.shutdownOutput();
-                    } catch (Exception ignored) {
-                        // the reader sees it
-                    }
-                });
-                writer.start();
-                DataInputStream in = new DataInputStream(s.getInputStream());
-                byte[] back = new byte[size];
-                in.readFully(back);
-                CRC32 got = new CRC32();
-                got.update(back);
-                assertEquals(sent.getValue(), got.getValue());
-                byte[] bye = in.readAllBytes();
-                assertEquals("bye", new String(bye));
-                writer.join();
-                assertEquals(1.0, proxy.metric("envoy_listener_downstream_cx_total{envoy_listener_address=\"127.0.0.1_" + port + "\"}"));
-                assertEquals(1.0, proxy.metric("envoy_tcp_downstream_cx_total{envoy_tcp_prefix=\"tcp\"}"));
-                assertEquals(size, proxy.metric("envoy_tcp_downstream_cx_rx_bytes_total{envoy_tcp_prefix=\"tcp\"}"));
-                assertEquals(size + 3, proxy.metric("envoy_tcp_downstream_cx_tx_bytes_total{envoy_tcp_prefix=\"tcp\"}"));
-                assertTrue(proxy.admin("/stats").contains("tcp.tcp.downstream_cx_total: 1"), "Envoy's dotted name");
-            }
+            });
+            writer.start();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            byte[] back = new byte[size];
+            in.readFully(back);
+            CRC32 got = new CRC32();
+            got.update(back);
+            assertEquals(sent.getValue(), got.getValue());
+            byte[] bye = in.readAllBytes();
+            assertEquals("bye", new String(bye));
+            writer.join();
+            assertEquals(1.0, proxy.metric("envoy_listener_downstream_cx_total{envoy_listener_address=\"127.0.0.1_" + port + "\"}"));
+            assertEquals(1.0, proxy.metric("envoy_tcp_downstream_cx_total{envoy_tcp_prefix=\"tcp\"}"));
+            assertEquals(size, proxy.metric("envoy_tcp_downstream_cx_rx_bytes_total{envoy_tcp_prefix=\"tcp\"}"));
+            assertEquals(size + 3, proxy.metric("envoy_tcp_downstream_cx_tx_bytes_total{envoy_tcp_prefix=\"tcp\"}"));
+            assertTrue(proxy.admin("/stats").contains("tcp.tcp.downstream_cx_total: 1"), "Envoy's dotted name");
         }
     }
 
     @Test
     void maxDownstreamConnectionDurationClosesTheSession() throws Exception {
-        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, "short", "max_downstream_connection_duration: 0.3s", null,
-                    silent.getLocalPort());
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin);
-                 Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(20_000);
-                long start = System.nanoTime();
-                assertEquals(-1, s.getInputStream().read(), "the proxy ends the session; the upstream never does");
-                long ms = (System.nanoTime() - start) / 1_000_000;
-                assertTrue(ms >= 200 && ms < 10_000, ms + " ms");
-                for (int i = 0; i < 50 && proxy.metric(
-                        "envoy_tcp_max_downstream_connection_duration{envoy_tcp_prefix=\"short\"}") < 1; i++) {
-                    Thread.sleep(100);
-                }
-                assertEquals(1.0, proxy.metric("envoy_tcp_max_downstream_connection_duration{envoy_tcp_prefix=\"short\"}"));
+        try (Socket s = new Socket("127.0.0.1", ports.get("short"))) {
+            s.setSoTimeout(20_000);
+            long start = System.nanoTime();
+            assertEquals(-1, s.getInputStream().read(), "the proxy ends the session; the upstream never does");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms >= 200 && ms < 10_000, ms + " ms");
+            for (int i = 0; i < 50 && proxy.metric(
+                    "envoy_tcp_max_downstream_connection_duration{envoy_tcp_prefix=\"short\"}") < 1; i++) {
+                Thread.sleep(100);
             }
+            assertEquals(1.0, proxy.metric("envoy_tcp_max_downstream_connection_duration{envoy_tcp_prefix=\"short\"}"));
         }
     }
 
     @Test
     void sourceIpHashPolicyPinsAClientToOneHost() throws Exception {
-        List<ServerSocket> servers = nameServers(3);
-        try {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, "hashed", "hash_policy: [{ source_ip: {} }]", "  lb_policy: RING_HASH\n",
-                    ports(servers));
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                assertEquals(1, namesSeen(port, 12).size(), "one client address, one host");
-            }
-        } finally {
-            close(servers);
-        }
+        assertEquals(1, namesSeen(ports.get("hashed"), 12).size(), "one client address, one host");
     }
 
     /**
@@ -122,57 +206,8 @@ class TcpProxyE2ETest {
      */
     @Test
     void metadataMatchPicksTheSubset() throws Exception {
-        List<ServerSocket> servers = nameServers(3);
-        try {
-            int[] ports = ports(servers);
-            String[][] labels = {{"v1", "prod"}, {"v1", "canary"}, {"v2", "prod"}};
-            StringBuilder endpoints = new StringBuilder();
-            for (int i = 0; i < 3; i++) {
-                endpoints.append("          - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ")
-                        .append(ports[i]).append(" } } }\n            metadata: { filter_metadata: { envoy.lb: { version: ")
-                        .append(labels[i][0]).append(", stage: ").append(labels[i][1]).append(" } } }\n");
-            }
-            String cluster = """
-                  - name: subsets
-                    connect_timeout: 1s
-                    lb_subset_config:
-                      fallback_policy: NO_FALLBACK
-                      subset_selectors: [{ keys: [version] }, { keys: [version, stage] }]
-                    load_assignment:
-                      cluster_name: subsets
-                      endpoints:
-                      - lb_endpoints:
-                """ + endpoints;
-            for (String[] c : new String[][] {
-                    {"cluster: subsets\nmetadata_match: { filter_metadata: { envoy.lb: { version: v2 } } }", "host2"},
-                    {"metadata_match: { filter_metadata: { envoy.lb: { version: v1, stage: prod } } }\n"
-                            + "weighted_clusters: { clusters: [{ name: subsets, weight: 1, metadata_match:"
-                            + " { filter_metadata: { envoy.lb: { stage: canary } } } }] }", "host1"}}) {
-                int admin = ProxyProcess.freePort();
-                int port = ProxyProcess.freePort();
-                String yaml = """
-                        admin:
-                          address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                        static_resources:
-                          listeners:
-                          - name: tcp
-                            address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                            filter_chains:
-                            - filters:
-                              - name: envoy.filters.network.tcp_proxy
-                                typed_config:
-                                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                                  stat_prefix: subsets
-                        %s
-                          clusters:
-                        """.formatted(admin, port, c[0].indent(10).stripTrailing()) + cluster;
-                try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                    assertEquals(java.util.Set.of(c[1]), namesSeen(port, 8), c[0]);
-                }
-            }
-        } finally {
-            close(servers);
-        }
+        assertEquals(java.util.Set.of("host2"), namesSeen(ports.get("subsets_v2"), 8), "version v2");
+        assertEquals(java.util.Set.of("host1"), namesSeen(ports.get("subsets_canary"), 8), WEIGHTED_CANARY);
     }
 
     /**
@@ -181,12 +216,7 @@ class TcpProxyE2ETest {
      */
     @Test
     void connectRetriesWaitForTheBackoff() throws Exception {
-        int refused = ProxyProcess.freePort();
-        int admin = ProxyProcess.freePort();
-        int port = ProxyProcess.freePort();
-        String yaml = bootstrap(admin, port, "retried",
-                "max_connect_attempts: 3\nbackoff_options: { base_interval: 0.2s, max_interval: 0.4s }", null, refused);
-        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Socket s = new Socket("127.0.0.1", port)) {
+        try (Socket s = new Socket("127.0.0.1", ports.get("retried"))) {
             s.setSoTimeout(10_000);
             assertEquals(-1, s.getInputStream().read(), "closed after the last attempt");
             assertEquals(3.0, proxy.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"retried\"}"));
@@ -231,16 +261,7 @@ class TcpProxyE2ETest {
         return seen;
     }
 
-    private static void close(List<ServerSocket> servers) throws java.io.IOException {
-        for (ServerSocket ss : servers) {
-            ss.close();
-        }
-    }
 
-    /**
-     * One tcp_proxy listener (stat prefix and cluster named {@code prefix}) with these extra fields,
-     * its cluster with {@code clusterFields} (or null) over these ports.
-     */
     /**
      * {@code circuit_breakers.per_host_thresholds.max_connections: 1}, one worker: as Envoy's TCP
      * pool, a second session counts {@code upstream_cx_overflow} and waits, its bytes held, until
@@ -248,31 +269,25 @@ class TcpProxyE2ETest {
      */
     @Test
     void perHostMaxConnectionsHoldsTheSecondSessionUntilTheFirstCloses() throws Exception {
-        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            TcpEcho.serve(echo);
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String yaml = cappedAtOne(admin, port, "capped", "", echo);
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
-                 Socket second = new Socket()) {
-                Socket first = new Socket("127.0.0.1", port);
-                first.setSoTimeout(10_000);
-                assertEquals("one", roundTrip(first, "one"));
+        int port = ports.get("capped");
+        try (Socket second = new Socket()) {
+            Socket first = new Socket("127.0.0.1", port);
+            first.setSoTimeout(10_000);
+            assertEquals("one", roundTrip(first, "one"));
 
-                second.connect(new java.net.InetSocketAddress("127.0.0.1", port));
-                second.getOutputStream().write("two".getBytes());
-                second.setSoTimeout(700);
-                assertThrows(java.net.SocketTimeoutException.class, () -> second.getInputStream().read(),
-                        "the second session must wait for the host's only connection");
-                assertEquals(1.0, proxy.metric("envoy_cluster_upstream_cx_overflow{envoy_cluster_name=\"capped\"}"));
-                assertEquals(1.0, proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"capped\"}"));
+            second.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            second.getOutputStream().write("two".getBytes());
+            second.setSoTimeout(700);
+            assertThrows(java.net.SocketTimeoutException.class, () -> second.getInputStream().read(),
+                    "the second session must wait for the host's only connection");
+            assertEquals(1.0, proxy.metric("envoy_cluster_upstream_cx_overflow{envoy_cluster_name=\"capped\"}"));
+            assertEquals(1.0, proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"capped\"}"));
 
-                first.close();
-                second.setSoTimeout(10_000);
-                byte[] back = new DataInputStream(second.getInputStream()).readNBytes(3);
-                assertEquals("two", new String(back));
-                assertEquals(2.0, proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"capped\"}"));
-            }
+            first.close();
+            second.setSoTimeout(10_000);
+            byte[] back = new DataInputStream(second.getInputStream()).readNBytes(3);
+            assertEquals("two", new String(back));
+            assertEquals(2.0, proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"capped\"}"));
         }
     }
 
@@ -283,29 +298,23 @@ class TcpProxyE2ETest {
      */
     @Test
     void idleTimeoutWaitsForTheUpstreamConnection() throws Exception {
-        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            TcpEcho.serve(echo);
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String yaml = cappedAtOne(admin, port, "idle", "idle_timeout: 1s", echo);
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
-                 Socket first = new Socket("127.0.0.1", port);
-                 Socket second = new Socket("127.0.0.1", port)) {
-                first.setSoTimeout(10_000);
-                assertEquals("one", roundTrip(first, "one"));
-                second.getOutputStream().write("two".getBytes());
-                second.setSoTimeout(300);
-                // Three idle timeouts' worth of waiting; the first session stays busy meanwhile.
-                for (int i = 0; i < 8; i++) {
-                    assertThrows(java.net.SocketTimeoutException.class, () -> second.getInputStream().read(),
-                            "the waiting session must stay open, not be closed as idle");
-                    assertEquals("x", roundTrip(first, "x"));
-                }
-                assertEquals(0.0, proxy.stat("tcp.idle.idle_timeout"));
-                first.close();
-                second.setSoTimeout(10_000);
-                assertEquals("two", new String(new DataInputStream(second.getInputStream()).readNBytes(3)));
+        int port = ports.get("idle");
+        try (Socket first = new Socket("127.0.0.1", port);
+             Socket second = new Socket("127.0.0.1", port)) {
+            first.setSoTimeout(10_000);
+            assertEquals("one", roundTrip(first, "one"));
+            second.getOutputStream().write("two".getBytes());
+            second.setSoTimeout(300);
+            // Three idle timeouts' worth of waiting; the first session stays busy meanwhile.
+            for (int i = 0; i < 8; i++) {
+                assertThrows(java.net.SocketTimeoutException.class, () -> second.getInputStream().read(),
+                        "the waiting session must stay open, not be closed as idle");
+                assertEquals("x", roundTrip(first, "x"));
             }
+            assertEquals(0.0, proxy.stat("tcp.idle.idle_timeout"));
+            first.close();
+            second.setSoTimeout(10_000);
+            assertEquals("two", new String(new DataInputStream(second.getInputStream()).readNBytes(3)));
         }
     }
 
@@ -318,44 +327,31 @@ class TcpProxyE2ETest {
     void perHostMaxConnectionsCountsTcpProxyConnectionsForHttpPools() throws Exception {
         java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
         List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        held.add(silent.accept()); // never answers: every connection stays busy
-                        accepted.incrementAndGet();
-                    }
-                } catch (java.io.IOException closed) {
-                    // the test is over
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    held.add(sharedSilent.accept()); // never answers: every connection stays busy
+                    accepted.incrementAndGet();
                 }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            int admin = ProxyProcess.freePort();
-            int http = ProxyProcess.freePort();
-            int tcp = ProxyProcess.freePort();
-            String listeners = Bootstraps.httpListener("http", "", "", """
-                    - match: { prefix: / }
-                      route: { cluster: shared, timeout: 60s }
-                    """) + Bootstraps.tcpListener("tcp", "shared");
-            String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("shared", false,
-                    "  circuit_breakers: { per_host_thresholds: [ { max_connections: 2 } ] }\n", silent.getLocalPort()),
-                    java.util.Map.of("http", http, "tcp", tcp));
-            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
-                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--concurrency", "1");
-                 Socket session = new Socket("127.0.0.1", tcp)) {
-                HostHealthFailureE2ETest.await("the tcp_proxy session's connection", () -> accepted.get() == 1);
-                var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/a"))
-                        .timeout(java.time.Duration.ofSeconds(30)).build();
-                client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.discarding());
-                HostHealthFailureE2ETest.await("the first request's connection", () -> accepted.get() == 2);
-                client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.discarding());
-                HostHealthFailureE2ETest.await("the second request held back",
-                        () -> proxy.stat("cluster.shared.upstream_cx_overflow") >= 1.0);
-                Thread.sleep(300);
-                assertEquals(2, accepted.get(), "no third connection past the host's cap");
+            } catch (java.io.IOException closed) {
+                // the test is over
             }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        try (Socket session = new Socket("127.0.0.1", ports.get("shared_tcp"))) {
+            HostHealthFailureE2ETest.await("the tcp_proxy session's connection", () -> accepted.get() == 1);
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + ports.get("http") + "/a"))
+                    .timeout(java.time.Duration.ofSeconds(30)).build();
+            client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.discarding());
+            HostHealthFailureE2ETest.await("the first request's connection", () -> accepted.get() == 2);
+            client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.discarding());
+            HostHealthFailureE2ETest.await("the second request held back",
+                    () -> proxy.stat("cluster.shared.upstream_cx_overflow") >= 1.0);
+            Thread.sleep(300);
+            assertEquals(2, accepted.get(), "no third connection past the host's cap");
         } finally {
             for (Socket s : held) {
                 s.close();
@@ -363,37 +359,9 @@ class TcpProxyE2ETest {
         }
     }
 
-    /** {@link #bootstrap} to {@code upstream} with per_host_thresholds.max_connections 1. */
-    private static String cappedAtOne(int admin, int port, String prefix, String fields, ServerSocket upstream) {
-        return bootstrap(admin, port, prefix, fields,
-                "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n", upstream.getLocalPort());
-    }
-
     private static String roundTrip(Socket s, String text) throws Exception {
         s.getOutputStream().write(text.getBytes());
         return new String(new DataInputStream(s.getInputStream()).readNBytes(text.length()));
     }
 
-    private static String bootstrap(int admin, int port, String prefix, String fields, String clusterFields,
-                                    int... upstreamPorts) {
-        return """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                static_resources:
-                  listeners:
-                  - name: tcp
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                          stat_prefix: %s
-                          cluster: %s
-                %s
-                  clusters:
-                %s
-                """.formatted(admin, port, prefix, prefix, fields.indent(10).stripTrailing(),
-                Bootstraps.indent(Bootstraps.cluster(prefix, false, clusterFields, upstreamPorts), 2));
-    }
 }

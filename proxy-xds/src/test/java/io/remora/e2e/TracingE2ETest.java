@@ -9,8 +9,9 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -18,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -77,44 +79,147 @@ class TracingE2ETest {
         }
     }
 
-    private static String bootstrap(int admin, int port, int upstream, int collector, String sampling) throws Exception {
-        return bootstrap(admin, port, upstream, collector, sampling, "- match: { prefix: \"/\" }\n  route: { cluster: up }");
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
+    /** Every test's upstream: cluster "up", whose metadata one test reads. */
+    static TestUpstream up;
+    /** The OTLP/HTTP collector's POSTs. */
+    static final java.util.concurrent.BlockingQueue<io.netty.handler.codec.http.FullHttpRequest> posts =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+    static ProxyProcess proxy;
+    /** Each test's listener port, by listener name. */
+    static final Map<String, Integer> ports = new HashMap<>();
+    /** Each test's own OTLP/gRPC receiver (cluster otel_NAME), so that no span strays into another test. */
+    static final Map<String, Receiver> collectors = new HashMap<>();
+
+    /**
+     * One proxy for the class: a listener per test (its connection manager's tracing as the test
+     * needs it), each exporting to its own collector.
+     */
+    @BeforeAll
+    static void start() throws Exception {
+        up = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok"));
+        TestUpstream httpCollector = stack.upstream((ctx, req, n) -> {
+            posts.add(req.retainedDuplicate());
+            TestUpstream.send(ctx, req, 200, "");
+        });
+        StringBuilder listeners = new StringBuilder();
+        StringBuilder clusters = new StringBuilder(Bootstraps.cluster("up", false,
+                "  metadata: { filter_metadata: { acme: { tier: 2, canary: true } } }\n", up.port()))
+                .append('\n').append(Bootstraps.cluster("otel_http", true, null, httpCollector.port()));
+        String catchAll = "- match: { prefix: \"/\" }\n  route: { cluster: up }";
+        String random100 = "random_sampling: { value: 100 }";
+        String random0 = "random_sampling: { value: 0 }";
+        listeners.append(traced("w3c", tracing(random100, "", grpc("w3c")), "", catchAll));
+        listeners.append(traced("metadata", tracing(random100, METADATA_TAGS, grpc("metadata")), RBAC_DRY_RUN, """
+                - match: { prefix: "/" }
+                  route: { cluster: up }
+                  metadata: { filter_metadata: { istio: { config: /apis/networking.istio.io/v1/namespaces/shop/virtual-service/orders } } }
+                """));
+        listeners.append(traced("http", tracing(random100, "", """
+                http_service: { http_uri: { uri: "http://collector.example:4318/v1/traces", cluster: otel_http,\
+                 timeout: 2s }, request_headers_to_add: [ { header: { key: x-api-key, value: secret } } ] }
+                """), "", catchAll));
+        listeners.append(traced("zero", tracing(random0, "", grpc("zero")), "", catchAll));
+        listeners.append(traced("route", tracing(random0, "", grpc("route")), "", """
+                - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
+                  route: { cluster: up }
+                  tracing:
+                    client_sampling: { numerator: 0 }
+                    custom_tags: [ { tag: team, literal: { value: routes } }, { tag: route, literal: { value: traced } } ]
+                - match: { prefix: "/" }
+                  route: { cluster: up }
+                """));
+        listeners.append(traced("reqid", "preserve_external_request_id: true\n"
+                + tracing(random0, "", grpc("reqid")), "", catchAll));
+        // Two listeners for one test, one collector between them.
+        for (String[] c : UUID_SWITCHES) {
+            listeners.append(traced(c[0], "request_id_extension: { typed_config: {"
+                    + " \"@type\": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig, "
+                    + c[2] + " } }\n" + tracing("random_sampling: { value: " + c[1] + " }", "", grpc("uuid")),
+                    "", catchAll));
+        }
+        listeners.append(traced("alwayson", tracing(random0, "", grpc("alwayson")
+                + "sampler: { name: envoy.tracers.opentelemetry.samplers.always_on, typed_config: { \"@type\":"
+                + " type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.AlwaysOnSamplerConfig } }\n"),
+                "", catchAll));
+        listeners.append(traced("egress", tracing(random100, "", grpc("egress")), "", """
+                - match: { prefix: "/orders" }
+                  route: { cluster: up }
+                  decorator: { operation: "orders.shop.svc.cluster.local:80/*" }
+                - match: { prefix: "/" }
+                  route: { cluster: up }
+                """).replace("- name: egress\n", "- name: egress\n  traffic_direction: OUTBOUND\n"));
+        listeners.append(traced("decorator", tracing(random100, "", grpc("decorator")), "", """
+                - match: { prefix: "/" }
+                  route: { cluster: up }
+                  decorator: { operation: "orders-inbound" }
+                """));
+        for (String name : List.of("w3c", "metadata", "zero", "route", "reqid", "uuid", "alwayson", "egress", "decorator")) {
+            Receiver r = stack.own(new Receiver());
+            collectors.put(name, r);
+            clusters.append('\n').append(Bootstraps.cluster("otel_" + name, true, null, r.port()));
+        }
+        // Every span is flushed at once instead of batches of five.
+        String yaml = Bootstraps.listeners(stack.adminPort, listeners.toString(), clusters.toString(), ports)
+                + "layered_runtime:\n  layers:\n  - name: static\n    static_layer:\n"
+                + "      tracing.opentelemetry.min_flush_spans: 1\n";
+        proxy = stack.start(yaml);
     }
 
-    private static String bootstrap(int admin, int port, int upstream, int collector, String sampling, String routes)
-            throws Exception {
-        return bootstrap(admin, port, upstream, collector, sampling, routes, null, "", "");
+    /** The UUID request id extension's switches one test tries: listener, random_sampling, the switch. */
+    private static final String[][] UUID_SWITCHES = {{"nopack", "100", "pack_trace_reason: false"},
+            {"nosampling", "0", "use_request_id_for_trace_sampling: false"}};
+
+    /** Istio's dry-run RBAC: its result lands in the request's dynamic metadata. */
+    private static final String RBAC_DRY_RUN = """
+            - name: envoy.filters.http.rbac
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+                shadow_rules:
+                  action: ALLOW
+                  policies:
+                    ns[shop]-policy[dry]-rule[0]: { permissions: [{ any: true }], principals: [{ any: true }] }
+                shadow_rules_stat_prefix: istio_dry_run_allow_
+            """;
+
+    /** Metadata tags as Istio sends them (flow-style list items, each starting with a comma). */
+    private static final String METADATA_TAGS = ", { tag: dry_run.policy, metadata: { kind: { request: {} },"
+            + " metadata_key: { key: envoy.filters.http.rbac, path: [{ key: istio_dry_run_allow_shadow_effective_policy_id }] } } }"
+            + ", { tag: dry_run.result, metadata: { kind: { request: {} }, metadata_key: { key: envoy.filters.http.rbac,"
+            + " path: [{ key: istio_dry_run_allow_shadow_engine_result }] } } }"
+            + ", { tag: vs, metadata: { kind: { route: {} }, metadata_key: { key: istio, path: [{ key: config }] } } }"
+            + ", { tag: tier, metadata: { kind: { cluster: {} }, metadata_key: { key: acme, path: [{ key: tier }] } } }"
+            + ", { tag: owner, metadata: { kind: { cluster: {} }, metadata_key: { key: acme, path: [{ key: owner }] },"
+            + " default_value: nobody } }"
+            + ", { tag: absent, metadata: { kind: { host: {} }, metadata_key: { key: acme, path: [{ key: x }] } } }";
+
+    /** A listener NAME on a port of its own whose connection manager has hcmFields, httpFilters and routes. */
+    private static String traced(String name, String hcmFields, String httpFilters, String routes) {
+        ports.put(name, ProxyProcess.freePort());
+        return Bootstraps.httpListenerWithFilters(name, "", hcmFields, httpFilters, Bootstraps.catchAll(routes));
+    }
+
+    /** The OTLP/gRPC exporter to the collector of {@code test}. */
+    private static String grpc(String test) {
+        return "grpc_service: { envoy_grpc: { cluster_name: otel_" + test + " }, timeout: 1s }\n";
     }
 
     /**
-     * With {@code upExtra} in the upstream cluster (YAML, e.g. its metadata), {@code httpFilters}
-     * before the router, and {@code tags} after the two custom tags every test has (flow-style
-     * list items, each starting with a comma).
+     * A connection manager's tracing: {@code sampling}, the two custom tags every test has and
+     * {@code tags} after them (flow-style list items, each starting with a comma), the
+     * OpenTelemetry provider with {@code exporter} (its export and other fields, YAML).
      */
-    private static String bootstrap(int admin, int port, int upstream, int collector, String sampling, String routes,
-                                    String upExtra, String httpFilters, String tags) throws Exception {
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("up", false, upExtra, upstream) + "\n"
-                        + Bootstraps.cluster("otel", true, null, collector), "", httpFilters);
-        int at = yaml.indexOf("stat_prefix: ingress");
-        String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
-        String tracing = "tracing:\n"
+    private static String tracing(String sampling, String tags, String exporter) {
+        return "tracing:\n"
                 + "  " + sampling + "\n"
                 + "  custom_tags: [{ tag: team, literal: { value: payments } }, { tag: tenant, request_header: { name: x-tenant, default_value: none } }" + tags + "]\n"
                 + "  provider:\n"
                 + "    name: envoy.tracers.opentelemetry\n"
                 + "    typed_config:\n"
                 + "      \"@type\": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig\n"
-                + "      grpc_service: { envoy_grpc: { cluster_name: otel }, timeout: 1s }\n"
-                + "      service_name: remora-test\n";
-        StringBuilder block = new StringBuilder();
-        for (String line : tracing.split("\n")) {
-            block.append(indent).append(line).append('\n');
-        }
-        yaml = yaml.substring(0, at) + "stat_prefix: ingress\n" + block + yaml.substring(at + "stat_prefix: ingress\n".length());
-        // Every span is flushed at once instead of batches of five.
-        return yaml + "layered_runtime:\n  layers:\n  - name: static\n    static_layer:\n"
-                + "      tracing.opentelemetry.min_flush_spans: 1\n";
+                + "      service_name: remora-test\n"
+                + Bootstraps.indent(exporter, 6) + "\n";
     }
 
     private static HttpResponse<String> get(int port, Map<String, String> headers) throws Exception {
@@ -139,72 +244,69 @@ class TracingE2ETest {
 
     @Test
     void w3cAndB3ContextsPropagateAndSpansReachTheCollector() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), collector.port(),
-                    "random_sampling: { value: 100 }"), admin)) {
-                // W3C: same trace, the proxy's span in between.
-                String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-                String parent = "00f067aa0ba902b7";
-                assertEquals(200, get(port, Map.of("traceparent", "00-" + traceId + "-" + parent + "-01",
-                        "tracestate", "vendor=x", "x-tenant", "acme")).statusCode());
-                String[] tp = up.lastHeaders.get("traceparent").split("-");
-                assertEquals(traceId, tp[1]);
-                assertNotEquals(parent, tp[2]);
-                assertEquals("01", tp[3]);
-                assertEquals("vendor=x", up.lastHeaders.get("tracestate"));
-                Span s = collector.next();
-                assertNotNull(s, "a span reached the collector");
-                assertEquals(traceId, hex(s.getTraceId()));
-                assertEquals(parent, hex(s.getParentSpanId()));
-                assertEquals(tp[2], hex(s.getSpanId()), "the upstream's parent is the proxy's span");
-                assertEquals("ingress", s.getName(), "no decorator, no traffic_direction");
-                assertEquals(Span.SpanKind.SPAN_KIND_SERVER, s.getKind());
-                assertTrue(s.getEndTimeUnixNano() >= s.getStartTimeUnixNano() && s.getStartTimeUnixNano() > 0);
-                assertEquals("GET", attr(s, "http.method"));
-                assertEquals("200", attr(s, "http.status_code"));
-                assertEquals("up", attr(s, "upstream_cluster"));
-                assertEquals("http://127.0.0.1:" + port + "/orders?id=7", attr(s, "http.url"));
-                assertEquals("proxy", attr(s, "component"));
-                assertEquals("payments", attr(s, "team"));
-                assertEquals("acme", attr(s, "tenant"));
-                assertEquals("vendor=x", s.getTraceState());
-                assertEquals("remora-test", collector.services.poll(5, TimeUnit.SECONDS));
+        Receiver collector = collectors.get("w3c");
+        int port = ports.get("w3c");
+        double sentBefore = proxy.metric("envoy_tracing_opentelemetry_spans_sent");
+        // W3C: same trace, the proxy's span in between.
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String parent = "00f067aa0ba902b7";
+        assertEquals(200, get(port, Map.of("traceparent", "00-" + traceId + "-" + parent + "-01",
+                "tracestate", "vendor=x", "x-tenant", "acme")).statusCode());
+        String[] tp = up.lastHeaders.get("traceparent").split("-");
+        assertEquals(traceId, tp[1]);
+        assertNotEquals(parent, tp[2]);
+        assertEquals("01", tp[3]);
+        assertEquals("vendor=x", up.lastHeaders.get("tracestate"));
+        Span s = collector.next();
+        assertNotNull(s, "a span reached the collector");
+        assertEquals(traceId, hex(s.getTraceId()));
+        assertEquals(parent, hex(s.getParentSpanId()));
+        assertEquals(tp[2], hex(s.getSpanId()), "the upstream's parent is the proxy's span");
+        assertEquals("ingress", s.getName(), "no decorator, no traffic_direction");
+        assertEquals(Span.SpanKind.SPAN_KIND_SERVER, s.getKind());
+        assertTrue(s.getEndTimeUnixNano() >= s.getStartTimeUnixNano() && s.getStartTimeUnixNano() > 0);
+        assertEquals("GET", attr(s, "http.method"));
+        assertEquals("200", attr(s, "http.status_code"));
+        assertEquals("up", attr(s, "upstream_cluster"));
+        assertEquals("http://127.0.0.1:" + port + "/orders?id=7", attr(s, "http.url"));
+        assertEquals("proxy", attr(s, "component"));
+        assertEquals("payments", attr(s, "team"));
+        assertEquals("acme", attr(s, "tenant"));
+        assertEquals("vendor=x", s.getTraceState());
+        assertEquals("remora-test", collector.services.poll(5, TimeUnit.SECONDS));
 
-                // B3 multi-header: the same headers come back with the proxy's span.
-                assertEquals(200, get(port, Map.of("x-b3-traceid", "a3ce929d0e0e4736", "x-b3-spanid", "00f067aa0ba902b8",
-                        "x-b3-sampled", "1")).statusCode());
-                assertEquals("a3ce929d0e0e4736", up.lastHeaders.get("x-b3-traceid"));
-                assertEquals("00f067aa0ba902b8", up.lastHeaders.get("x-b3-parentspanid"));
-                String b3Span = up.lastHeaders.get("x-b3-spanid");
-                assertNotEquals("00f067aa0ba902b8", b3Span);
-                assertEquals("1", up.lastHeaders.get("x-b3-sampled"));
-                Span b3 = collector.next();
-                assertEquals("0000000000000000a3ce929d0e0e4736", hex(b3.getTraceId()));
-                assertEquals(b3Span, hex(b3.getSpanId()));
-                assertEquals("none", attr(b3, "tenant"), "the custom tag's default");
+        // B3 multi-header: the same headers come back with the proxy's span.
+        assertEquals(200, get(port, Map.of("x-b3-traceid", "a3ce929d0e0e4736", "x-b3-spanid", "00f067aa0ba902b8",
+                "x-b3-sampled", "1")).statusCode());
+        assertEquals("a3ce929d0e0e4736", up.lastHeaders.get("x-b3-traceid"));
+        assertEquals("00f067aa0ba902b8", up.lastHeaders.get("x-b3-parentspanid"));
+        String b3Span = up.lastHeaders.get("x-b3-spanid");
+        assertNotEquals("00f067aa0ba902b8", b3Span);
+        assertEquals("1", up.lastHeaders.get("x-b3-sampled"));
+        Span b3 = collector.next();
+        assertEquals("0000000000000000a3ce929d0e0e4736", hex(b3.getTraceId()));
+        assertEquals(b3Span, hex(b3.getSpanId()));
+        assertEquals("none", attr(b3, "tenant"), "the custom tag's default");
 
-                // b3 single header.
-                assertEquals(200, get(port, Map.of("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1")).statusCode());
-                String[] single = up.lastHeaders.get("b3").split("-");
-                assertEquals("80f198ee56343ba864fe8b2a57d3eff7", single[0]);
-                assertEquals("1", single[2]);
-                assertEquals("e457b5a2e4d86bd1", single[3]);
-                assertEquals(single[1], hex(collector.next().getSpanId()));
+        // b3 single header.
+        assertEquals(200, get(port, Map.of("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1")).statusCode());
+        String[] single = up.lastHeaders.get("b3").split("-");
+        assertEquals("80f198ee56343ba864fe8b2a57d3eff7", single[0]);
+        assertEquals("1", single[2]);
+        assertEquals("e457b5a2e4d86bd1", single[3]);
+        assertEquals(single[1], hex(collector.next().getSpanId()));
 
-                // An incoming "not sampled" decision is kept: propagated, nothing exported.
-                assertEquals(200, get(port, Map.of("traceparent", "00-" + traceId + "-" + parent + "-00")).statusCode());
-                assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"));
-                // No context: a new trace starts here (random_sampling 100).
-                assertEquals(200, get(port, Map.of()).statusCode());
-                String[] fresh = up.lastHeaders.get("traceparent").split("-");
-                Span root = collector.next();
-                assertEquals(fresh[1], hex(root.getTraceId()), "the unsampled request sent no span before this one");
-                assertTrue(root.getParentSpanId().isEmpty());
-                assertTrue(proxy.metric("envoy_tracing_opentelemetry_spans_sent") >= 4);
-            }
-        }
+        // An incoming "not sampled" decision is kept: propagated, nothing exported.
+        assertEquals(200, get(port, Map.of("traceparent", "00-" + traceId + "-" + parent + "-00")).statusCode());
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"));
+        // No context: a new trace starts here (random_sampling 100).
+        assertEquals(200, get(port, Map.of()).statusCode());
+        String[] fresh = up.lastHeaders.get("traceparent").split("-");
+        Span root = collector.next();
+        assertEquals(fresh[1], hex(root.getTraceId()), "the unsampled request sent no span before this one");
+        assertTrue(root.getParentSpanId().isEmpty());
+        // The proxy's counter, shared by the class's listeners: at least this test's four.
+        assertTrue(proxy.metric("envoy_tracing_opentelemetry_spans_sent") >= sentBefore + 4);
     }
 
     /**
@@ -213,111 +315,60 @@ class TracingE2ETest {
      */
     @Test
     void metadataTagsReadTheRequestsRoutesAndClustersMetadata() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String routes = """
-                    - match: { prefix: "/" }
-                      route: { cluster: up }
-                      metadata: { filter_metadata: { istio: { config: /apis/networking.istio.io/v1/namespaces/shop/virtual-service/orders } } }
-                    """;
-            String rbac = """
-                    - name: envoy.filters.http.rbac
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
-                        shadow_rules:
-                          action: ALLOW
-                          policies:
-                            ns[shop]-policy[dry]-rule[0]: { permissions: [{ any: true }], principals: [{ any: true }] }
-                        shadow_rules_stat_prefix: istio_dry_run_allow_
-                    """;
-            String tags = ", { tag: dry_run.policy, metadata: { kind: { request: {} }, metadata_key: { key: envoy.filters.http.rbac,"
-                    + " path: [{ key: istio_dry_run_allow_shadow_effective_policy_id }] } } }"
-                    + ", { tag: dry_run.result, metadata: { kind: { request: {} }, metadata_key: { key: envoy.filters.http.rbac,"
-                    + " path: [{ key: istio_dry_run_allow_shadow_engine_result }] } } }"
-                    + ", { tag: vs, metadata: { kind: { route: {} }, metadata_key: { key: istio, path: [{ key: config }] } } }"
-                    + ", { tag: tier, metadata: { kind: { cluster: {} }, metadata_key: { key: acme, path: [{ key: tier }] } } }"
-                    + ", { tag: owner, metadata: { kind: { cluster: {} }, metadata_key: { key: acme, path: [{ key: owner }] },"
-                    + " default_value: nobody } }"
-                    + ", { tag: absent, metadata: { kind: { host: {} }, metadata_key: { key: acme, path: [{ key: x }] } } }";
-            String yaml = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 100 }", routes,
-                    "  metadata: { filter_metadata: { acme: { tier: 2, canary: true } } }\n", rbac, tags);
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                assertEquals(200, get(port, Map.of()).statusCode());
-                Span s = collector.next();
-                assertNotNull(s, "a span reached the collector");
-                assertEquals("ns[shop]-policy[dry]-rule[0]", attr(s, "dry_run.policy"));
-                assertEquals("allowed", attr(s, "dry_run.result"));
-                assertEquals("/apis/networking.istio.io/v1/namespaces/shop/virtual-service/orders", attr(s, "vs"));
-                assertEquals("2", attr(s, "tier"), "a number in its shortest form");
-                assertEquals("nobody", attr(s, "owner"), "the default when the key is missing");
-                assertNull(attr(s, "absent"), "no value and no default: no tag");
-                assertEquals("payments", attr(s, "team"));
-            }
-        }
+        Receiver collector = collectors.get("metadata");
+        assertEquals(200, get(ports.get("metadata"), Map.of()).statusCode());
+        Span s = collector.next();
+        assertNotNull(s, "a span reached the collector");
+        assertEquals("ns[shop]-policy[dry]-rule[0]", attr(s, "dry_run.policy"));
+        assertEquals("allowed", attr(s, "dry_run.result"));
+        assertEquals("/apis/networking.istio.io/v1/namespaces/shop/virtual-service/orders", attr(s, "vs"));
+        assertEquals("2", attr(s, "tier"), "a number in its shortest form");
+        assertEquals("nobody", attr(s, "owner"), "the default when the key is missing");
+        assertNull(attr(s, "absent"), "no value and no default: no tag");
+        assertEquals("payments", attr(s, "team"));
     }
 
     /** {@code http_service}: the batch POSTed as a binary ExportTraceServiceRequest to the uri's path. */
     @Test
     void otlpOverHttpPostsTheProtobufToTheCollectorsPath() throws Exception {
-        java.util.concurrent.BlockingQueue<io.netty.handler.codec.http.FullHttpRequest> posts =
-                new java.util.concurrent.LinkedBlockingQueue<>();
-        try (TestUpstream collector = TestUpstream.start((ctx, req, n) -> {
-                 posts.add(req.retainedDuplicate());
-                 TestUpstream.send(ctx, req, 200, "");
-             });
-             TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 100 }")
-                    .replace("grpc_service: { envoy_grpc: { cluster_name: otel }, timeout: 1s }",
-                            "http_service: { http_uri: { uri: \"http://collector.example:4318/v1/traces\", cluster: otel,"
-                                    + " timeout: 2s }, request_headers_to_add: [ { header: { key: x-api-key, value: secret } } ] }");
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                assertEquals(200, get(port, Map.of("x-tenant", "acme")).statusCode());
-                io.netty.handler.codec.http.FullHttpRequest post = posts.poll(20, TimeUnit.SECONDS);
-                assertNotNull(post, "a report reached the collector");
-                try {
-                    assertEquals("POST", post.method().name());
-                    assertEquals("/v1/traces", post.uri());
-                    assertEquals("collector.example:4318", post.headers().get("host"));
-                    assertEquals("application/x-protobuf", post.headers().get("content-type"));
-                    assertEquals("secret", post.headers().get("x-api-key"));
-                    byte[] body = new byte[post.content().readableBytes()];
-                    post.content().readBytes(body);
-                    ResourceSpans rs = ExportTraceServiceRequest.parseFrom(body).getResourceSpans(0);
-                    assertEquals("remora-test", rs.getResource().getAttributes(0).getValue().getStringValue());
-                    Span s = rs.getScopeSpans(0).getSpans(0);
-                    assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(s.getTraceId()));
-                    assertEquals("acme", attr(s, "tenant"));
-                } finally {
-                    post.release();
-                }
-                assertEquals(1.0, proxy.metric("envoy_tracing_opentelemetry_http_reports_sent"));
-                assertEquals(1.0, proxy.metric("envoy_tracing_opentelemetry_http_reports_success"));
-            }
+        assertEquals(200, get(ports.get("http"), Map.of("x-tenant", "acme")).statusCode());
+        io.netty.handler.codec.http.FullHttpRequest post = posts.poll(20, TimeUnit.SECONDS);
+        assertNotNull(post, "a report reached the collector");
+        try {
+            assertEquals("POST", post.method().name());
+            assertEquals("/v1/traces", post.uri());
+            assertEquals("collector.example:4318", post.headers().get("host"));
+            assertEquals("application/x-protobuf", post.headers().get("content-type"));
+            assertEquals("secret", post.headers().get("x-api-key"));
+            byte[] body = new byte[post.content().readableBytes()];
+            post.content().readBytes(body);
+            ResourceSpans rs = ExportTraceServiceRequest.parseFrom(body).getResourceSpans(0);
+            assertEquals("remora-test", rs.getResource().getAttributes(0).getValue().getStringValue());
+            Span s = rs.getScopeSpans(0).getSpans(0);
+            assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(s.getTraceId()));
+            assertEquals("acme", attr(s, "tenant"));
+        } finally {
+            post.release();
         }
+        // Only this test's listener exports over HTTP.
+        assertEquals(1.0, proxy.metric("envoy_tracing_opentelemetry_http_reports_sent"));
+        assertEquals(1.0, proxy.metric("envoy_tracing_opentelemetry_http_reports_success"));
     }
 
     @Test
     void randomSamplingZeroStillPropagatesButExportsNothing() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), collector.port(),
-                    "random_sampling: { value: 0 }"), admin)) {
-                for (int i = 0; i < 5; i++) {
-                    assertEquals(200, get(port, Map.of()).statusCode());
-                    assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.toString());
-                }
-                // x-envoy-force-trace overrides the sampling.
-                assertEquals(200, get(port, Map.of("x-envoy-force-trace", "true", "x-forwarded-for", "10.0.0.1")).statusCode());
-                Span forced = collector.next();
-                assertNotNull(forced);
-                assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(forced.getTraceId()));
-                assertNull(collector.spans.poll(1, TimeUnit.SECONDS), "only the forced request was traced");
-            }
+        Receiver collector = collectors.get("zero");
+        int port = ports.get("zero");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(200, get(port, Map.of()).statusCode());
+            assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.toString());
         }
+        // x-envoy-force-trace overrides the sampling.
+        assertEquals(200, get(port, Map.of("x-envoy-force-trace", "true", "x-forwarded-for", "10.0.0.1")).statusCode());
+        Span forced = collector.next();
+        assertNotNull(forced);
+        assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(forced.getTraceId()));
+        assertNull(collector.spans.poll(1, TimeUnit.SECONDS), "only the forced request was traced");
     }
 
     /**
@@ -326,37 +377,23 @@ class TracingE2ETest {
      */
     @Test
     void aRoutesTracingOverridesTheConnectionManagersSamplingAndTags() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String routes = """
-                    - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
-                      route: { cluster: up }
-                      tracing:
-                        client_sampling: { numerator: 0 }
-                        custom_tags: [ { tag: team, literal: { value: routes } }, { tag: route, literal: { value: traced } } ]
-                    - match: { prefix: "/" }
-                      route: { cluster: up }
-                    """;
-            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), collector.port(),
-                    "random_sampling: { value: 0 }", routes), admin)) {
-                assertEquals(200, get(port, Map.of()).statusCode());
-                assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), "the manager's random_sampling 0");
-                assertEquals(200, get(port, Map.of("x-route-tracing", "1")).statusCode());
-                assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), "the route's random_sampling: 100%");
-                Span s = collector.next();
-                assertNotNull(s);
-                assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(s.getTraceId()));
-                assertEquals("routes", attr(s, "team"), "the route's tag wins");
-                assertEquals("traced", attr(s, "route"));
-                assertEquals("none", attr(s, "tenant"), "the manager's other tags stay");
-                assertEquals(200, get(port, Map.of("x-route-tracing", "1", "x-client-trace-id", "abc")).statusCode());
-                assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"),
-                        "client_sampling 0 leaves the random sampling to decide");
-                assertNotNull(collector.next());
-                assertNull(collector.spans.poll(1, TimeUnit.SECONDS), "the untraced request sent no span");
-            }
-        }
+        Receiver collector = collectors.get("route");
+        int port = ports.get("route");
+        assertEquals(200, get(port, Map.of()).statusCode());
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), "the manager's random_sampling 0");
+        assertEquals(200, get(port, Map.of("x-route-tracing", "1")).statusCode());
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), "the route's random_sampling: 100%");
+        Span s = collector.next();
+        assertNotNull(s);
+        assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(s.getTraceId()));
+        assertEquals("routes", attr(s, "team"), "the route's tag wins");
+        assertEquals("traced", attr(s, "route"));
+        assertEquals("none", attr(s, "tenant"), "the manager's other tags stay");
+        assertEquals(200, get(port, Map.of("x-route-tracing", "1", "x-client-trace-id", "abc")).statusCode());
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"),
+                "client_sampling 0 leaves the random sampling to decide");
+        assertNotNull(collector.next());
+        assertNull(collector.spans.poll(1, TimeUnit.SECONDS), "the untraced request sent no span");
     }
 
     /**
@@ -365,26 +402,19 @@ class TracingE2ETest {
      */
     @Test
     void theRequestIdCarriesTheTracingDecision() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String base = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 0 }");
-            String yaml = base.replace("stat_prefix: ingress", "stat_prefix: ingress\n"
-                    + " ".repeat(indentOf(base, "stat_prefix:")) + "preserve_external_request_id: true");
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                String sampled = "125a4afb-6f55-94ba-ad80-413f09f48a28";
-                assertEquals(200, get(port, Map.of("x-request-id", sampled)).statusCode());
-                assertEquals(sampled, up.lastHeaders.get("x-request-id"));
-                assertNotNull(collector.next(), "sampled upstream of this proxy: traced here too");
-                assertEquals(200, get(port, Map.of("x-request-id", "125a4afb-6f55-44ba-ad80-413f09f48a28",
-                        "x-envoy-force-trace", "true", "x-forwarded-for", "10.0.0.1")).statusCode());
-                assertEquals("125a4afb-6f55-a4ba-ad80-413f09f48a28", up.lastHeaders.get("x-request-id"),
-                        "forced: 'a' packed in");
-                assertNotNull(collector.next());
-                assertEquals(200, get(port, Map.of()).statusCode());
-                assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), "random_sampling 0: not traced");
-            }
-        }
+        Receiver collector = collectors.get("reqid");
+        int port = ports.get("reqid");
+        String sampled = "125a4afb-6f55-94ba-ad80-413f09f48a28";
+        assertEquals(200, get(port, Map.of("x-request-id", sampled)).statusCode());
+        assertEquals(sampled, up.lastHeaders.get("x-request-id"));
+        assertNotNull(collector.next(), "sampled upstream of this proxy: traced here too");
+        assertEquals(200, get(port, Map.of("x-request-id", "125a4afb-6f55-44ba-ad80-413f09f48a28",
+                "x-envoy-force-trace", "true", "x-forwarded-for", "10.0.0.1")).statusCode());
+        assertEquals("125a4afb-6f55-a4ba-ad80-413f09f48a28", up.lastHeaders.get("x-request-id"),
+                "forced: 'a' packed in");
+        assertNotNull(collector.next());
+        assertEquals(200, get(port, Map.of()).statusCode());
+        assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), "random_sampling 0: not traced");
     }
 
     /**
@@ -394,108 +424,60 @@ class TracingE2ETest {
      */
     @Test
     void theUuidRequestIdExtensionsSwitchesAreHonoured() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            for (String[] c : new String[][] {{"100", "pack_trace_reason: false"},
-                    {"0", "use_request_id_for_trace_sampling: false"}}) {
-                String base = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: " + c[0] + " }");
-                String yaml = base.replace("stat_prefix: ingress", "stat_prefix: ingress\n"
-                        + " ".repeat(indentOf(base, "stat_prefix:")) + "request_id_extension: { typed_config: {"
-                        + " \"@type\": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig, "
-                        + c[1] + " } }");
-                try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                    assertEquals(200, get(port, Map.of()).statusCode());
-                    assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), c[1] + ": the id is not marked");
-                    assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), c[1] + ": " + up.lastHeaders);
-                    assertNotNull(collector.next(), c[1] + ": traced");
-                }
-            }
+        Receiver collector = collectors.get("uuid");
+        for (String[] c : UUID_SWITCHES) {
+            assertEquals(200, get(ports.get(c[0]), Map.of()).statusCode());
+            assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), c[2] + ": the id is not marked");
+            assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), c[2] + ": " + up.lastHeaders);
+            assertNotNull(collector.next(), c[2] + ": traced");
         }
     }
 
     /** The always_on sampler samples what random_sampling 0 and an unsampled parent would not. */
     @Test
     void theAlwaysOnSamplerOverridesTheConnectionManagersDecision() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String base = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 0 }");
-            String yaml = base.replace("service_name: remora-test", "service_name: remora-test\n"
-                            + " ".repeat(indentOf(base, "service_name:"))
-                            + "sampler: { name: envoy.tracers.opentelemetry.samplers.always_on, typed_config: { \"@type\":"
-                            + " type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.AlwaysOnSamplerConfig } }");
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                assertEquals(200, get(port, Map.of()).statusCode());
-                assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.toString());
-                assertNotNull(collector.next(), "sampled though random_sampling is 0");
-                assertEquals(200, get(port, Map.of("traceparent",
-                        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")).statusCode());
-                assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", hex(collector.next().getTraceId()));
-            }
-        }
-    }
-
-    private static int indentOf(String yaml, String key) {
-        int at = yaml.indexOf(key);
-        return at - yaml.lastIndexOf('\n', at) - 1;
+        Receiver collector = collectors.get("alwayson");
+        int port = ports.get("alwayson");
+        assertEquals(200, get(port, Map.of()).statusCode());
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.toString());
+        assertNotNull(collector.next(), "sampled though random_sampling is 0");
+        assertEquals(200, get(port, Map.of("traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")).statusCode());
+        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", hex(collector.next().getTraceId()));
     }
 
     @Test
     void egressSpansAreClientSpansNamedByTheRoutesDecorator() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String routes = """
-                    - match: { prefix: "/orders" }
-                      route: { cluster: up }
-                      decorator: { operation: "orders.shop.svc.cluster.local:80/*" }
-                    - match: { prefix: "/" }
-                      route: { cluster: up }
-                    """;
-            String yaml = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 100 }", routes)
-                    .replace("  - name: http\n", "  - name: http\n    traffic_direction: OUTBOUND\n");
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                assertEquals(200, get(port, Map.of()).statusCode());
-                Span decorated = collector.next();
-                assertEquals("orders.shop.svc.cluster.local:80/*", decorated.getName());
-                assertEquals(Span.SpanKind.SPAN_KIND_CLIENT, decorated.getKind());
-                assertEquals("orders.shop.svc.cluster.local:80/*", up.lastHeaders.get("x-envoy-decorator-operation"),
-                        "an egress decorator propagates");
+        Receiver collector = collectors.get("egress");
+        int port = ports.get("egress");
+        assertEquals(200, get(port, Map.of()).statusCode());
+        Span decorated = collector.next();
+        assertEquals("orders.shop.svc.cluster.local:80/*", decorated.getName());
+        assertEquals(Span.SpanKind.SPAN_KIND_CLIENT, decorated.getKind());
+        assertEquals("orders.shop.svc.cluster.local:80/*", up.lastHeaders.get("x-envoy-decorator-operation"),
+                "an egress decorator propagates");
 
-                HttpResponse<String> other = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/other")).build(), HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, other.statusCode());
-                assertEquals("egress 127.0.0.1:" + port, collector.next().getName());
-                assertNull(up.lastHeaders.get("x-envoy-decorator-operation"));
-            }
-        }
+        HttpResponse<String> other = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/other")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, other.statusCode());
+        assertEquals("egress 127.0.0.1:" + port, collector.next().getName());
+        assertNull(up.lastHeaders.get("x-envoy-decorator-operation"));
     }
 
     @Test
     void anIngressDecoratorNamesTheSpanAndIsReturnedToTheCaller() throws Exception {
-        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
-            int admin = ProxyProcess.freePort();
-            int port = ProxyProcess.freePort();
-            String routes = """
-                    - match: { prefix: "/" }
-                      route: { cluster: up }
-                      decorator: { operation: "orders-inbound" }
-                    """;
-            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), collector.port(),
-                    "random_sampling: { value: 100 }", routes), admin)) {
-                HttpResponse<String> r = get(port, Map.of());
-                assertEquals("orders-inbound", r.headers().firstValue("x-envoy-decorator-operation").orElse(null));
-                Span s = collector.next();
-                assertEquals("orders-inbound", s.getName());
-                assertEquals(Span.SpanKind.SPAN_KIND_SERVER, s.getKind());
-                assertNull(up.lastHeaders.get("x-envoy-decorator-operation"), "ingress does not propagate upstream");
+        Receiver collector = collectors.get("decorator");
+        int port = ports.get("decorator");
+        HttpResponse<String> r = get(port, Map.of());
+        assertEquals("orders-inbound", r.headers().firstValue("x-envoy-decorator-operation").orElse(null));
+        Span s = collector.next();
+        assertEquals("orders-inbound", s.getName());
+        assertEquals(Span.SpanKind.SPAN_KIND_SERVER, s.getKind());
+        assertNull(up.lastHeaders.get("x-envoy-decorator-operation"), "ingress does not propagate upstream");
 
-                HttpResponse<String> named = get(port, Map.of("x-envoy-decorator-operation", "caller-named"));
-                assertEquals("caller-named", collector.next().getName());
-                assertTrue(named.headers().firstValue("x-envoy-decorator-operation").isEmpty());
-                assertNull(up.lastHeaders.get("x-envoy-decorator-operation"), "the caller's name stops here");
-            }
-        }
+        HttpResponse<String> named = get(port, Map.of("x-envoy-decorator-operation", "caller-named"));
+        assertEquals("caller-named", collector.next().getName());
+        assertTrue(named.headers().firstValue("x-envoy-decorator-operation").isEmpty());
+        assertNull(up.lastHeaders.get("x-envoy-decorator-operation"), "the caller's name stops here");
     }
 }

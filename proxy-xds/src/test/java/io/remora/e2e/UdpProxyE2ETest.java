@@ -66,8 +66,35 @@ class UdpProxyE2ETest {
 
     /** Sends payload to the proxy's port and returns the answer, or null when none came. */
     private static String exchange(DatagramSocket c, int port, String payload) throws IOException {
+        send(c, port, payload);
+        return receive(c, port);
+    }
+
+    /**
+     * Sends payload where the proxy must drop it: once {@code stat} has counted the drop, waits
+     * half a second more for an answer, and returns it (null when none came, as it should be).
+     */
+    private static String exchangeDropped(DatagramSocket c, int port, String payload, ProxyProcess proxy, String stat)
+            throws Exception {
+        double before = proxy.stat(stat);
+        send(c, port, payload);
+        HostHealthFailureE2ETest.await(stat, () -> proxy.stat(stat) > before);
+        int timeout = c.getSoTimeout();
+        c.setSoTimeout(500);
+        try {
+            return receive(c, port);
+        } finally {
+            c.setSoTimeout(timeout);
+        }
+    }
+
+    private static void send(DatagramSocket c, int port, String payload) throws IOException {
         byte[] out = payload.getBytes(StandardCharsets.UTF_8);
         c.send(new DatagramPacket(out, out.length, InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** The next datagram from the proxy's port, or null when none came within the socket's timeout. */
+    private static String receive(DatagramSocket c, int port) throws IOException {
         byte[] in = new byte[65535];
         DatagramPacket p = new DatagramPacket(in, in.length);
         try {
@@ -159,17 +186,18 @@ class UdpProxyE2ETest {
             assertEquals("a:y", exchange(client("127.0.0.1"), routed, "y"));
             assertEquals(3, seenByA.size(), "the routed listener's session has its own socket too");
             // A route to a cluster that does not exist: dropped and counted.
-            assertNull(exchange(client("127.0.0.3"), routed, "z"));
+            assertNull(exchangeDropped(client("127.0.0.3"), routed, "z", proxy, "udp.routed.downstream_sess_no_route"));
             assertEquals(1, proxy.stat("udp.routed.downstream_sess_no_route"));
 
             // max_connections 1 is the session limit; a second peer is refused while the first lasts.
             int lim = ports.get("LIMITED");
             DatagramSocket first = client("127.0.0.1");
             assertEquals("limited:1", exchange(first, lim, "1"));
-            assertNull(exchange(client("127.0.0.1"), lim, "2"));
+            assertNull(exchangeDropped(client("127.0.0.1"), lim, "2", proxy, "cluster.limited.upstream_cx_overflow"));
             assertEquals(1, proxy.stat("cluster.limited.upstream_cx_overflow"));
             // Above downstream_socket_config.max_rx_datagram_size: dropped by the listener.
-            assertNull(exchange(first, lim, "x".repeat(101)));
+            assertNull(exchangeDropped(first, lim, "x".repeat(101), proxy,
+                    "listener.127.0.0.1_" + lim + ".udp.downstream_rx_datagram_dropped"));
             assertEquals(1, proxy.stat("listener.127.0.0.1_" + lim + ".udp.downstream_rx_datagram_dropped"));
             assertEquals("limited:" + "y".repeat(100), exchange(first, lim, "y".repeat(100)));
 

@@ -66,8 +66,22 @@ class MtlsCaptureE2ETest {
                 }
             }
             pods.startWorkloads();
-            pods.startPeerRemora(IstioMtlsBootstrap.server(certs));
-            pods.startRemora(IstioMtlsBootstrap.client(certs));
+            // The two sidecars start side by side: neither waits for the other to be ready.
+            String peerBootstrap = IstioMtlsBootstrap.server(certs);
+            java.util.concurrent.CompletableFuture<Void> peer = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    pods.startPeerRemora(peerBootstrap);
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            try {
+                pods.startRemora(IstioMtlsBootstrap.client(certs));
+            } finally {
+                // Started or failed before any tear-down, so that no sidecar is left behind.
+                peer.exceptionally(e -> null).join();
+            }
+            peer.join();
         } catch (Exception | Error e) {
             String diag = pods.diagnostics();
             tearDown();
