@@ -206,6 +206,7 @@ final class AccessLogOperators {
                 return str(i -> AccessLogFormatter.address(i.upstreamRemoteAddress() != null ? i.upstreamRemoteAddress()
                         : i.upstreamHost, true), maxLen);
             case "UPSTREAM_CLUSTER":
+                return str(StreamInfo::upstreamClusterObservabilityName, maxLen);
             case "UPSTREAM_CLUSTER_RAW":
                 return str(i -> i.upstreamCluster, maxLen);
             case "UPSTREAM_LOCAL_ADDRESS":

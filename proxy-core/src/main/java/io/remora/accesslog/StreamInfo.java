@@ -296,6 +296,25 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
         }
     }
 
+    /**
+     * The stream's upstream cluster: its name ({@link #upstreamCluster}, {@code %UPSTREAM_CLUSTER_RAW%}) and, when
+     * the cluster has an {@code alt_stat_name}, that observability name for {@code %UPSTREAM_CLUSTER%}, as Envoy's.
+     * {@code config} may be null (no such cluster): only the name is known.
+     */
+    public void upstreamCluster(String name, io.remora.config.ClusterConfig config) {
+        upstreamCluster = name;
+        String alt = config == null ? null : config.altStatName();
+        if (alt != null || seldom != null) {
+            seldom().upstreamClusterStatName = alt;
+        }
+    }
+
+    /** {@code %UPSTREAM_CLUSTER%}: the cluster's alt_stat_name when it has one, else its name; null when none. */
+    public String upstreamClusterObservabilityName() {
+        String alt = seldom == null ? null : seldom.upstreamClusterStatName;
+        return alt != null ? alt : upstreamCluster;
+    }
+
     /** {@code %UPSTREAM_TRANSPORT_FAILURE_REASON%}, or null. */
     public String upstreamTransportFailureReason() {
         return seldom == null ? null : seldom.upstreamTransportFailureReason;

@@ -19,6 +19,8 @@ final class StreamInfoSeldom {
     io.remora.stats.RouteStats routeStats;
     String connectionTerminationDetails;
     String upstreamTransportFailureReason;
+    /** The upstream cluster's alt_stat_name, when it has one (%UPSTREAM_CLUSTER%). */
+    String upstreamClusterStatName;
     java.net.SocketAddress upstreamRemoteAddress;
     FilterState upstreamFilterState;
     FilterState filterState;

@@ -219,8 +219,8 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
             clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom, hcm.context.runtime());
             // Envoy's refreshCachedRoute sets the stream's upstream cluster when the route resolves to a cluster that
             // exists, so a filter's local reply (rbac, ext_authz, fault) logs %UPSTREAM_CLUSTER% too.
-            info.upstreamCluster = clusterName != null && hcm.context.clusterManager().get(clusterName) != null
-                    ? clusterName : null;
+            io.remora.upstream.Cluster c = clusterName == null ? null : hcm.context.clusterManager().get(clusterName);
+            info.upstreamCluster(c == null ? null : clusterName, c == null ? null : c.config());
             info.routeName = route == null ? null : route.route().name();
             info.routeMetadata(route == null ? null : route.route().metadata(),
                     route == null || route.virtualHost() == null ? null : route.virtualHost().metadata());

@@ -111,11 +111,11 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         filter.stats.downstreamCxActive.incrementAndGet();
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster(this);
-        streamInfo.upstreamCluster = name;
         // Network filters before tcp_proxy (Istio's stats) read the upstream side from here.
         connectionState.set(UPSTREAM_INFO_KEY, streamInfo,
                 io.remora.network.FilterState.Mutability.READ_ONLY);
         cluster = name == null ? null : filter.context.clusterManager().get(name);
+        streamInfo.upstreamCluster(name, cluster == null ? null : cluster.config());
         if (cluster == null && name != null && filter.onDemandStats != null
                 && filter.context.onDemand().requestCluster(name, filter.config.onDemandTimeout(),
                         status -> downstream.eventLoop().execute(() -> onClusterDiscovered(name, status)))) {

@@ -251,4 +251,18 @@ class AccessLogFormatterTest {
         json.put("t", "%FILTER_STATE(tenant)%");
         assertEquals("{\"t\":\"a\\\"cme\"}\n", AccessLogFormatter.json(json).format(i));
     }
+
+    /** Envoy's %UPSTREAM_CLUSTER% is the cluster's observability name (alt_stat_name); _RAW is its name. */
+    @Test
+    void upstreamClusterIsTheAltStatNameAndRawIsTheName() {
+        StreamInfo i = new StreamInfo();
+        i.upstreamCluster("outbound|80||web", io.remora.config.ClusterConfig.builder("outbound|80||web")
+                .altStatName("web_80").build());
+        assertEquals("web_80 outbound|80||web", AccessLogFormatter.text("%UPSTREAM_CLUSTER% %UPSTREAM_CLUSTER_RAW%")
+                .format(i));
+        i.upstreamCluster("plain", io.remora.config.ClusterConfig.builder("plain").build());
+        assertEquals("plain plain", AccessLogFormatter.text("%UPSTREAM_CLUSTER% %UPSTREAM_CLUSTER_RAW%").format(i));
+        i.upstreamCluster(null, null);
+        assertEquals("- -", AccessLogFormatter.text("%UPSTREAM_CLUSTER% %UPSTREAM_CLUSTER_RAW%").format(i));
+    }
 }

@@ -45,7 +45,7 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         tryInfo.requestHeaders = headers;
         tryInfo.requestLine(headers);
         tryInfo.forwarding(headers);
-        tryInfo.upstreamCluster = cluster.config().name();
+        tryInfo.upstreamCluster(cluster.config().name(), cluster.config());
         tryInfo.upstreamHost = host.address();
         tryInfo.upstreamHostMetadata = host.metadataByNamespace;
         tryInfo.upstreamClusterMetadata = router.cluster.config().metadata();

@@ -65,7 +65,7 @@ final class RouteLocalReplies {
     /** The route's cluster, or null once the stream has been answered with 503 NC. */
     static Cluster clusterOrReply(RouterFilter f, String name) {
         Cluster cluster = name == null ? null : f.cb.serverContext().clusterManager().get(name);
-        f.info.upstreamCluster = name;
+        f.info.upstreamCluster(name, cluster == null ? null : cluster.config());
         if (cluster == null) {
             f.done = true;
             f.cb.connectionManagerStats().noCluster.increment();

@@ -43,10 +43,10 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
         }
         clusterName = target.cluster();
         metadataMatch = target.metadataMatch();
-        if (info != null) {
-            info.upstreamCluster = clusterName;
-        }
         Cluster cluster = f.context.clusterManager().get(clusterName);
+        if (info != null) {
+            info.upstreamCluster(clusterName, cluster == null ? null : cluster.config());
+        }
         if (cluster == null) {
             f.stats.unknownCluster.increment();
             fail(ThriftLocalReply.INTERNAL_ERROR, "unknown cluster '" + clusterName + "'", closeOnError());
