@@ -32,7 +32,7 @@ final class UdpAccessLogs {
         info.downstreamLocalAddress = local;
         info.downstreamRemoteAddress = s.peer;
         info.downstreamDirectRemoteAddress = s.peer;
-        info.upstreamCluster = s.clusterName;
+        info.upstreamCluster(s.clusterName, s.cluster == null ? null : s.cluster.config());
         info.upstreamHost = s.host.address();
         info.bytesReceived = c.bytesReceived;
         info.bytesSent = c.bytesSent;

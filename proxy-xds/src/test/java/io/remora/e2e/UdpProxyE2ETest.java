@@ -149,7 +149,7 @@ class UdpProxyE2ETest {
                     path: %s
                     log_format:
                       text_format_source:
-                        inline_string: "%%DYNAMIC_METADATA(udp.proxy.session:cluster_name)%% rx=%%DYNAMIC_METADATA(udp.proxy.session:datagrams_received)%% tx=%%DYNAMIC_METADATA(udp.proxy.session:bytes_sent)%% %%UPSTREAM_HOST%%\\n"
+                        inline_string: "%%DYNAMIC_METADATA(udp.proxy.session:cluster_name)%% rx=%%DYNAMIC_METADATA(udp.proxy.session:datagrams_received)%% tx=%%DYNAMIC_METADATA(udp.proxy.session:bytes_sent)%% %%UPSTREAM_HOST%% %%UPSTREAM_CLUSTER%% %%UPSTREAM_CLUSTER_RAW%%\\n"
                 """.formatted(sessionLog)) + listener("routed", "ROUTED", "", """
                 matcher:
                   matcher_tree:
@@ -159,7 +159,9 @@ class UdpProxyE2ETest {
                 """.formatted(route("b"), route("missing"), route("a")))
                 + listener("limited", "LIMITED", "udp_listener_config: { downstream_socket_config: { max_rx_datagram_size: 100 } }\n",
                 "cluster: limited\n");
-        String clusters = Bootstraps.cluster("a", false, null, a) + "\n" + Bootstraps.cluster("b", false, null, b)
+        // alt_stat_name: the session log's %UPSTREAM_CLUSTER% is it, as Envoy's observability name.
+        String clusters = Bootstraps.cluster("a", false, "  alt_stat_name: a_alt\n", a) + "\n"
+                + Bootstraps.cluster("b", false, null, b)
                 + "\n" + Bootstraps.cluster("limited", false, """
                   circuit_breakers: { thresholds: [{ max_connections: 1 }] }
                 """, limited);
@@ -178,8 +180,8 @@ class UdpProxyE2ETest {
             assertEquals("one-1two-1one-2".length(), proxy.stat("udp.plain.downstream_sess_rx_bytes"));
             assertEquals(3, proxy.stat("udp.plain.downstream_sess_tx_datagrams"));
             assertEquals("a:one-1a:two-1a:one-2".length(), proxy.stat("udp.plain.downstream_sess_tx_bytes"));
-            assertEquals(3, proxy.stat("cluster.a.udp.sess_tx_datagrams"));
-            assertEquals(3, proxy.stat("cluster.a.udp.sess_rx_datagrams"));
+            assertEquals(3, proxy.stat("cluster.a_alt.udp.sess_tx_datagrams"));
+            assertEquals(3, proxy.stat("cluster.a_alt.udp.sess_rx_datagrams"));
 
             int routed = ports.get("ROUTED");
             assertEquals("b:x", exchange(client("127.0.0.2"), routed, "x"));
@@ -209,7 +211,7 @@ class UdpProxyE2ETest {
             assertEquals(0, proxy.stat("udp.plain.downstream_sess_active"));
             assertEquals(2, proxy.stat("udp.plain.idle_timeout"));
             // Each session was logged as it ended, with its own counts.
-            assertEquals(Set.of("a rx=2 tx=14 127.0.0.1:" + a, "a rx=1 tx=7 127.0.0.1:" + a),
+            assertEquals(Set.of("a rx=2 tx=14 127.0.0.1:" + a + " a_alt a", "a rx=1 tx=7 127.0.0.1:" + a + " a_alt a"),
                     Set.copyOf(LogFiles.await(sessionLog, 2)));
             // The peer comes back: a new session, from a new upstream socket.
             assertEquals("a:one-3", exchange(one, plain, "one-3"));
