@@ -48,6 +48,21 @@ final class RequestBody {
         return chunks.get(n - base);
     }
 
+    /**
+     * Chunk number {@code n} handed over to the caller, who owns it from now on, when it is the first
+     * one still held; else null. A body nobody will replay passes its chunks on this way instead of
+     * as retained duplicates: one derived buffer and one reference count round trip less per chunk.
+     */
+    ByteBuf take(int n) {
+        if (n != base || chunks == null || chunks.isEmpty()) {
+            return null;
+        }
+        ByteBuf b = chunks.remove(0);
+        base++;
+        released += b.readableBytes();
+        return b;
+    }
+
     boolean isEmpty() {
         return chunks == null || chunks.isEmpty();
     }

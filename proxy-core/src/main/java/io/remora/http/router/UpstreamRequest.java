@@ -130,14 +130,18 @@ class UpstreamRequest implements UpstreamCallbacks {
             }
         }
         while (written < router.body.count() && writable()) {
-            ByteBuf b = router.body.chunk(written);
+            // Nothing will replay the body: the current try takes the chunk itself.
+            ByteBuf b = !router.retainBody && router.current == this ? router.body.take(written) : null;
+            if (b == null) {
+                b = router.body.chunk(written).retainedDuplicate();
+            }
             written++;
             boolean last = router.downstreamEnded && router.requestTrailers == null && written == router.body.count();
             endSent = last;
             if (filtered != null) {
-                filtered.filters.decodeData(b.retainedDuplicate(), last);
+                filtered.filters.decodeData(b, last);
             } else {
-                stream.writeData(b.retainedDuplicate(), last);
+                stream.writeData(b, last);
             }
         }
         if (router.downstreamEnded && !endSent && router.requestTrailers != null && writable()) {
