@@ -134,9 +134,18 @@ public final class GrpcLoad {
         private final byte[] payload = new byte[PAYLOAD];
         private final AtomicLong completed = new AtomicLong();
         private final AtomicLong errors = new AtomicLong();
+        /** The first failure's status, printed once: a run's error count alone says nothing of why. */
+        private final java.util.concurrent.atomic.AtomicBoolean errorShown = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile Histogram histogram = new Histogram(60_000_000_000L, 3);
         private volatile boolean running = true;
         private final CountDownLatch stopped;
+
+        void error(Status status) {
+            errors.incrementAndGet();
+            if (errorShown.compareAndSet(false, true)) {
+                System.err.println("first error: " + status);
+            }
+        }
 
         Run(boolean streaming, String host, int port, int connections, int concurrency) {
             this.streaming = streaming;
@@ -212,7 +221,7 @@ public final class GrpcLoad {
                             completed.incrementAndGet();
                             record(System.nanoTime() - started);
                         } else {
-                            errors.incrementAndGet();
+                            error(status);
                         }
                         next();
                     }
@@ -260,7 +269,7 @@ public final class GrpcLoad {
             @Override
             public void onClose(Status status, Metadata trailers) {
                 if (!status.isOk() && running) {
-                    errors.incrementAndGet();
+                    error(status);
                     start(); // a broken stream is replaced, and counted
                     return;
                 }
