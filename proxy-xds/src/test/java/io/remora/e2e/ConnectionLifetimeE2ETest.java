@@ -44,6 +44,7 @@ class ConnectionLifetimeE2ETest {
 
     static ProxyProcess proxy;
     static TestUpstream slow;
+    static final java.util.concurrent.CompletableFuture<Void> answerSlow = new java.util.concurrent.CompletableFuture<>();
     static Path pressure;
     static Path certs;
     static int http;
@@ -57,9 +58,14 @@ class ConnectionLifetimeE2ETest {
         TestCerts.ca("lifetime-ca").issue("proxy", "127.0.0.1", "localhost").write(certs, "server");
         pressure = TempPaths.file("pressure", ".txt");
         Files.writeString(pressure, "0");
-        // Answers after 5 s: a request still in flight when a connection's duration runs out.
-        slow = TestUpstream.start((ctx, req, n) -> ctx.executor().schedule(
-                () -> TestUpstream.send(ctx, req, 200, "slow"), 5, TimeUnit.SECONDS));
+        // Answers once answerSlow completes: a request still in flight when a connection's duration runs out.
+        slow = TestUpstream.start((ctx, req, n) -> {
+            req.retain();
+            answerSlow.thenRun(() -> ctx.executor().execute(() -> {
+                TestUpstream.send(ctx, req, 200, "slow");
+                req.release();
+            }));
+        });
         int admin = ProxyProcess.freePort();
         http = ProxyProcess.freePort();
         httpLong = ProxyProcess.freePort();
@@ -321,13 +327,19 @@ class ConnectionLifetimeE2ETest {
         long start = System.nanoTime();
         try (Socket idle = new Socket("127.0.0.1", http); Socket busy = new Socket("127.0.0.1", http)) {
             idle.getOutputStream().write("GET /a HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            // Answered after 5 s, past the 3 s duration: the answer closes the connection.
+            // Answered once past the 3 s duration: the answer closes the connection.
             busy.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             String idleRead = readToClose(idle, 30_000);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(idleRead.startsWith("HTTP/1.1 200"), idleRead);
             assertTrue(!idleRead.toLowerCase().contains("connection: close"), idleRead);
             assertTrue(ms >= 2500, "closed after " + ms + " ms, before max_connection_duration");
+            for (int i = 0; i < 300 && hcmStat("downstream_cx_max_duration_reached", "lifetime") < before + 2; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(before + 2, hcmStat("downstream_cx_max_duration_reached", "lifetime"),
+                    "the busy connection's duration ran out");
+            answerSlow.complete(null);
             String busyRead = readToClose(busy, 30_000);
             assertTrue(busyRead.startsWith("HTTP/1.1 200"), busyRead);
             assertTrue(busyRead.toLowerCase().contains("connection: close"), busyRead);
