@@ -71,9 +71,13 @@ class ConnectionLifetimeE2ETest {
         httpLong = ProxyProcess.freePort();
         tls = ProxyProcess.freePort();
         tlsLong = ProxyProcess.freePort();
-        String yaml = """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+        String listeners = String.join("\n",
+                listener("lifetime", "", "max_connection_duration: 3s, max_requests_per_connection: 3"),
+                listener("long", "", "max_connection_duration: 120s"),
+                listener("tls", "transport_socket_connect_timeout: 2s\n" + Bootstraps.downstreamTls(certs, "server"), ""),
+                listener("tls_long", "transport_socket_connect_timeout: 120s\n" + Bootstraps.downstreamTls(certs, "server"), ""));
+        String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("slow", false, null, slow.port()),
+                java.util.Map.of("lifetime", http, "long", httpLong, "tls", tls, "tls_long", tlsLong)) + """
                 overload_manager:
                   refresh_interval: 0.1s
                   resource_monitors:
@@ -93,67 +97,19 @@ class ConnectionLifetimeE2ETest {
                         min_timeout: 0.5s
                       - timer: HTTP_DOWNSTREAM_CONNECTION_MAX
                         min_timeout: 0.5s
-                static_resources:
-                  listeners:
-                  - name: lifetime
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                %s
-                  - name: lifetime_long
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                %s
-                  - name: tls
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - transport_socket_connect_timeout: 2s
-                %s
-                      filters:
-                %s
-                  - name: tls_long
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - transport_socket_connect_timeout: 120s
-                %s
-                      filters:
-                %s
-                  clusters:
-                %s
-                """.formatted(admin, pressure, http,
-                hcm("lifetime", "max_connection_duration: 3s, max_requests_per_connection: 3"),
-                httpLong, hcm("long", "max_connection_duration: 120s"),
-                tls, tlsSocket(), hcm("tls", ""), tlsLong, tlsSocket(), hcm("tls_long", ""),
-                Bootstraps.indent(Bootstraps.cluster("slow", false, null, slow.port()), 2));
+                """.formatted(pressure);
         proxy = ProxyProcess.start(yaml, admin);
     }
 
-    private static String hcm(String prefix, String common) {
-        return Bootstraps.indent("""
-                - name: envoy.filters.network.http_connection_manager
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                    stat_prefix: %s
-                    drain_timeout: 1s
-                    common_http_protocol_options: { %s }
-                    route_config:
-                      virtual_hosts:
-                      - name: all
-                        domains: ["*"]
-                        routes:
+    /** A listener NAME (its connection manager's stat prefix too) with these chain fields and common HTTP options. */
+    private static String listener(String name, String chainFields, String commonHttpOptions) {
+        return Bootstraps.httpListener(name, chainFields,
+                "drain_timeout: 1s\ncommon_http_protocol_options: { " + commonHttpOptions + " }", """
                         - match: { prefix: "/slow" }
                           route: { cluster: slow }
                         - match: { prefix: "/" }
                           direct_response: { status: 200, body: { inline_string: "ok" } }
-                    http_filters:
-                    - name: envoy.filters.http.router
-                      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                """.formatted(prefix, common), 6);
-    }
-
-    private static String tlsSocket() {
-        return Bootstraps.indent(Bootstraps.downstreamTls(certs, "server"), 6);
+                        """);
     }
 
     @AfterAll
