@@ -329,21 +329,39 @@ final class Bootstraps {
 
     /** A cluster of one endpoint, internal listener {@code listener}, over a raw internal_upstream socket. */
     static String internalCluster(String name, String listener) {
+        return internalCluster(name, listener, "", "", "", "");
+    }
+
+    /**
+     * As {@link #internalCluster(String, String)}, with the endpoint's {@code endpointId}, the
+     * internal_upstream socket's {@code passthrough_metadata} items, the cluster's other fields and
+     * the endpoint's {@code metadata} value (YAML, unindented), each empty for none.
+     */
+    static String internalCluster(String name, String listener, String endpointId, String passthroughMetadata,
+                                  String clusterFields, String endpointMetadata) {
         return """
                   - name: %1$s
                     connect_timeout: 1s
-                    transport_socket:
+                %3$s    transport_socket:
                       name: internal_upstream
                       typed_config:
                         "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                        transport_socket:
+                %4$s        transport_socket:
                           name: raw_buffer
                           typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
                     load_assignment:
                       cluster_name: %1$s
                       endpoints:
                       - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: %2$s } } }
-                """.formatted(name, listener);
+                        - endpoint: { address: { envoy_internal_address: { server_listener_name: %2$s%5$s } } }
+                %6$s""".formatted(name, listener, lines(clusterFields, 4),
+                passthroughMetadata.isEmpty() ? "" : lines("passthrough_metadata:\n" + passthroughMetadata, 8),
+                endpointId.isEmpty() ? "" : ", endpoint_id: \"" + endpointId + "\"",
+                endpointMetadata.isEmpty() ? "" : lines("metadata: " + endpointMetadata, 10));
+    }
+
+    /** {@code block} indented by {@code spaces}, ending in a newline; empty for an empty block. */
+    private static String lines(String block, int spaces) {
+        return block.isBlank() ? "" : indent(block, spaces) + "\n";
     }
 }

@@ -44,6 +44,7 @@ class ConnectionLifetimeE2ETest {
 
     static ProxyProcess proxy;
     static TestUpstream slow;
+    static final java.util.concurrent.CompletableFuture<Void> answerSlow = new java.util.concurrent.CompletableFuture<>();
     static Path pressure;
     static Path certs;
     static int http;
@@ -57,17 +58,26 @@ class ConnectionLifetimeE2ETest {
         TestCerts.ca("lifetime-ca").issue("proxy", "127.0.0.1", "localhost").write(certs, "server");
         pressure = TempPaths.file("pressure", ".txt");
         Files.writeString(pressure, "0");
-        // Answers after 5 s: a request still in flight when a connection's duration runs out.
-        slow = TestUpstream.start((ctx, req, n) -> ctx.executor().schedule(
-                () -> TestUpstream.send(ctx, req, 200, "slow"), 5, TimeUnit.SECONDS));
+        // Answers once answerSlow completes: a request still in flight when a connection's duration runs out.
+        slow = TestUpstream.start((ctx, req, n) -> {
+            req.retain();
+            answerSlow.thenRun(() -> ctx.executor().execute(() -> {
+                TestUpstream.send(ctx, req, 200, "slow");
+                req.release();
+            }));
+        });
         int admin = ProxyProcess.freePort();
         http = ProxyProcess.freePort();
         httpLong = ProxyProcess.freePort();
         tls = ProxyProcess.freePort();
         tlsLong = ProxyProcess.freePort();
-        String yaml = """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+        String listeners = String.join("\n",
+                listener("lifetime", "", "max_connection_duration: 3s, max_requests_per_connection: 3"),
+                listener("long", "", "max_connection_duration: 120s"),
+                listener("tls", "transport_socket_connect_timeout: 2s\n" + Bootstraps.downstreamTls(certs, "server"), ""),
+                listener("tls_long", "transport_socket_connect_timeout: 120s\n" + Bootstraps.downstreamTls(certs, "server"), ""));
+        String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("slow", false, null, slow.port()),
+                java.util.Map.of("lifetime", http, "long", httpLong, "tls", tls, "tls_long", tlsLong)) + """
                 overload_manager:
                   refresh_interval: 0.1s
                   resource_monitors:
@@ -87,67 +97,19 @@ class ConnectionLifetimeE2ETest {
                         min_timeout: 0.5s
                       - timer: HTTP_DOWNSTREAM_CONNECTION_MAX
                         min_timeout: 0.5s
-                static_resources:
-                  listeners:
-                  - name: lifetime
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                %s
-                  - name: lifetime_long
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                %s
-                  - name: tls
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - transport_socket_connect_timeout: 2s
-                %s
-                      filters:
-                %s
-                  - name: tls_long
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - transport_socket_connect_timeout: 120s
-                %s
-                      filters:
-                %s
-                  clusters:
-                %s
-                """.formatted(admin, pressure, http,
-                hcm("lifetime", "max_connection_duration: 3s, max_requests_per_connection: 3"),
-                httpLong, hcm("long", "max_connection_duration: 120s"),
-                tls, tlsSocket(), hcm("tls", ""), tlsLong, tlsSocket(), hcm("tls_long", ""),
-                Bootstraps.indent(Bootstraps.cluster("slow", false, null, slow.port()), 2));
+                """.formatted(pressure);
         proxy = ProxyProcess.start(yaml, admin);
     }
 
-    private static String hcm(String prefix, String common) {
-        return Bootstraps.indent("""
-                - name: envoy.filters.network.http_connection_manager
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                    stat_prefix: %s
-                    drain_timeout: 1s
-                    common_http_protocol_options: { %s }
-                    route_config:
-                      virtual_hosts:
-                      - name: all
-                        domains: ["*"]
-                        routes:
+    /** A listener NAME (its connection manager's stat prefix too) with these chain fields and common HTTP options. */
+    private static String listener(String name, String chainFields, String commonHttpOptions) {
+        return Bootstraps.httpListener(name, chainFields,
+                "drain_timeout: 1s\ncommon_http_protocol_options: { " + commonHttpOptions + " }", """
                         - match: { prefix: "/slow" }
                           route: { cluster: slow }
                         - match: { prefix: "/" }
                           direct_response: { status: 200, body: { inline_string: "ok" } }
-                    http_filters:
-                    - name: envoy.filters.http.router
-                      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                """.formatted(prefix, common), 6);
-    }
-
-    private static String tlsSocket() {
-        return Bootstraps.indent(Bootstraps.downstreamTls(certs, "server"), 6);
+                        """);
     }
 
     @AfterAll
@@ -321,13 +283,19 @@ class ConnectionLifetimeE2ETest {
         long start = System.nanoTime();
         try (Socket idle = new Socket("127.0.0.1", http); Socket busy = new Socket("127.0.0.1", http)) {
             idle.getOutputStream().write("GET /a HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            // Answered after 5 s, past the 3 s duration: the answer closes the connection.
+            // Answered once past the 3 s duration: the answer closes the connection.
             busy.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             String idleRead = readToClose(idle, 30_000);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(idleRead.startsWith("HTTP/1.1 200"), idleRead);
             assertTrue(!idleRead.toLowerCase().contains("connection: close"), idleRead);
             assertTrue(ms >= 2500, "closed after " + ms + " ms, before max_connection_duration");
+            for (int i = 0; i < 300 && hcmStat("downstream_cx_max_duration_reached", "lifetime") < before + 2; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(before + 2, hcmStat("downstream_cx_max_duration_reached", "lifetime"),
+                    "the busy connection's duration ran out");
+            answerSlow.complete(null);
             String busyRead = readToClose(busy, 30_000);
             assertTrue(busyRead.startsWith("HTTP/1.1 200"), busyRead);
             assertTrue(busyRead.toLowerCase().contains("connection: close"), busyRead);

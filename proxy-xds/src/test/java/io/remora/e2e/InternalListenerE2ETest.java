@@ -86,21 +86,7 @@ class InternalListenerE2ETest {
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                   clusters:
-                  - name: to_inner_tcp
-                    connect_timeout: 1s
-                    transport_socket:
-                      name: internal_upstream
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                        transport_socket:
-                          name: raw_buffer
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                    load_assignment:
-                      cluster_name: to_inner_tcp
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tcp, endpoint_id: "10.0.0.1:80" } } }
-                  - name: to_inner_http
+                %6$s  - name: to_inner_http
                     connect_timeout: 1s
                     load_assignment:
                       cluster_name: to_inner_http
@@ -111,7 +97,8 @@ class InternalListenerE2ETest {
                 %5$s
                 """.formatted(admin, tcpPort, httpPort,
                 Bootstraps.indent(Bootstraps.cluster("echo", false, null, echoPort), 2),
-                Bootstraps.indent(Bootstraps.cluster("web", false, null, httpUpstreamPort), 2));
+                Bootstraps.indent(Bootstraps.cluster("web", false, null, httpUpstreamPort), 2),
+                Bootstraps.internalCluster("to_inner_tcp", "inner_tcp", "10.0.0.1:80", "", "", ""));
     }
 
     @Test

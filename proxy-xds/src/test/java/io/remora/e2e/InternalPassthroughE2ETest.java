@@ -32,66 +32,29 @@ class InternalPassthroughE2ETest {
     static java.nio.file.Path tcpLog;
 
     private static String cluster(String name, String hostLocal, String clusterLocal, String passthroughKind) {
-        return """
-                  - name: %1$s
-                    connect_timeout: 1s
-                %2$s    transport_socket:
-                      name: internal_upstream
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                %3$s        transport_socket:
-                          name: raw_buffer
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                    load_assignment:
-                      cluster_name: %1$s
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner, endpoint_id: "%4$s" } } }
-                %5$s""".formatted(name,
-                clusterLocal == null ? "" : """
-                    metadata: { filter_metadata: { envoy.filters.listener.original_dst: { local: "%s" } } }
-                """.formatted(clusterLocal),
+        return Bootstraps.internalCluster(name, "inner", hostLocal == null ? "x" : hostLocal,
                 passthroughKind == null ? "" : """
-                        passthrough_metadata:
                         - { kind: { %s: {} }, name: envoy.filters.listener.original_dst }
                         - { kind: { host: {} }, name: istio }
-                """.formatted(passthroughKind),
-                hostLocal == null ? "x" : hostLocal,
-                hostLocal == null ? "" : """
-                          metadata:
-                            filter_metadata:
-                              envoy.filters.listener.original_dst: { local: "%s" }
-                              istio: { workload: "httpbin;default;httpbin;v1;Kubernetes" }
-                """.formatted(hostLocal));
+                        """.formatted(passthroughKind),
+                clusterLocal == null ? ""
+                        : "metadata: { filter_metadata: { envoy.filters.listener.original_dst: { local: \"%s\" } } }"
+                        .formatted(clusterLocal),
+                hostLocal == null ? "" : ("{ filter_metadata: { envoy.filters.listener.original_dst: { local: \"%s\" },"
+                        + " istio: { workload: \"httpbin;default;httpbin;v1;Kubernetes\" } } }").formatted(hostLocal));
     }
 
     /** A cluster to the inner_tunnel listener passing its endpoint's {@code tunnel} metadata through. */
     private static String tunnelCluster(String name, String destination, String address, boolean oneRequestPerConnection) {
-        return """
-                  - name: %1$s
-                    connect_timeout: 1s
-                %2$s    transport_socket:
-                      name: internal_upstream
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                        passthrough_metadata:
-                        - { kind: { host: {} }, name: tunnel }
-                        transport_socket:
-                          name: raw_buffer
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                    load_assignment:
-                      cluster_name: %1$s
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tunnel } } }
-                          metadata: { filter_metadata: { tunnel: { destination: "%3$s", address: "%4$s" } } }
-                """.formatted(name, !oneRequestPerConnection ? "" : """
-                    typed_extension_protocol_options:
-                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                        common_http_protocol_options: { max_requests_per_connection: 1 }
-                        explicit_http_config: { http_protocol_options: {} }
-                """, destination, address);
+        return Bootstraps.internalCluster(name, "inner_tunnel", "", "- { kind: { host: {} }, name: tunnel }",
+                !oneRequestPerConnection ? "" : """
+                        typed_extension_protocol_options:
+                          envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                            "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                            common_http_protocol_options: { max_requests_per_connection: 1 }
+                            explicit_http_config: { http_protocol_options: {} }
+                        """,
+                "{ filter_metadata: { tunnel: { destination: \"%s\", address: \"%s\" } } }".formatted(destination, address));
     }
 
     private static String innerChain(int port) {

@@ -84,13 +84,8 @@ class SetFilterStateSharingE2ETest {
                 value("once", "ONCE"), value("transitive", "TRANSITIVE"), value("none", "NONE"),
                 tcpListener("mid", midLog, "to_end"),
                 tcpListener("end", endLog, "admin"),
-                Bootstraps.internalCluster("to_mid", "mid"), Bootstraps.internalCluster("to_end", "end"), """
-                  - name: admin
-                    connect_timeout: 1s
-                    load_assignment:
-                      cluster_name: admin
-                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } } }] }]
-                """.formatted(stack.adminPort));
+                Bootstraps.internalCluster("to_mid", "mid"), Bootstraps.internalCluster("to_end", "end"),
+                Bootstraps.indent(Bootstraps.cluster("admin", false, null, stack.adminPort), 2));
         proxy = stack.start(yaml);
     }
 

@@ -44,7 +44,10 @@ import java.util.zip.CRC32;
  */
 public final class TestUpstream implements AutoCloseable {
 
-    /** Answers one small request; n counts requests to this upstream from 1. */
+    /**
+     * Answers one small request; n counts requests to this upstream from 1. The request is
+     * released when this returns unless retained; a retained one may outlive the upstream.
+     */
     public interface Responder {
         void respond(ChannelHandlerContext ctx, FullHttpRequest request, int n);
     }
@@ -172,7 +175,15 @@ public final class TestUpstream implements AutoCloseable {
             if (sni != null) {
                 lastHeaders.put(":sni", sni);
             }
-            responder.respond(ctx, req, requests.incrementAndGet());
+            // A responder that retains the request to answer later on this loop loses that task (and
+            // its release) if the upstream closes first: the loop's shutdown drops scheduled tasks.
+            // It gets a heap copy, so what it holds is garbage then, not the codec's pooled buffers.
+            FullHttpRequest held = req.replace(Unpooled.wrappedBuffer(io.netty.buffer.ByteBufUtil.getBytes(req.content())));
+            try {
+                responder.respond(ctx, held, requests.incrementAndGet());
+            } finally {
+                held.release();
+            }
         }
     }
 
