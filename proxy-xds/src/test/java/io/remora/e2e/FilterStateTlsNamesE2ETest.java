@@ -21,11 +21,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * socket's {@code sni} and over auto_sni), its {@code envoy.network.upstream_subject_alt_names}
  * the SANs of which the certificate must carry one (over auto_san_validation's), for the router
  * per request, pooled per name, and for tcp_proxy per connection; istio's forward_downstream_sni
- * sends the downstream's SNI upstream. A SAN none matches is a 503 UF, or a closed connection.
+ * sends the downstream's SNI upstream; {@code envoy.network.application_protocols} is the ALPN
+ * tcp_proxy offers (openssl s_server's trace shows it). A SAN none matches is a 503 UF, or a
+ * closed connection.
  */
 class FilterStateTlsNamesE2ETest {
 
     static TestUpstream upstream;
+    /** openssl s_server, whose trace shows the ALPN each client hello offers. */
+    static Process sServer;
+    static Path trace;
     static ProxyProcess proxy;
     static Path accessLog;
     static Map<String, Integer> ports;
@@ -72,8 +77,15 @@ class FilterStateTlsNamesE2ETest {
     @BeforeAll
     static void start() throws Exception {
         TestCerts.Ca ca = TestCerts.ca("fs-tls-names-ca");
-        upstream = TestUpstream.startTlsEchoingSni(ca.issue("upstream", "a.example.com", "*.wild.example"));
+        TestCerts.Leaf leaf = ca.issue("upstream", "a.example.com", "*.wild.example");
+        upstream = TestUpstream.startTlsEchoingSni(leaf);
         Path certs = io.remora.testing.TempPaths.directory("fs-tls-names");
+        leaf.write(certs, "upstream");
+        int sServerPort = ProxyProcess.freePort();
+        trace = certs.resolve("s_server.trace");
+        sServer = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + sServerPort,
+                "-cert", certs.resolve("upstream-cert.pem").toString(), "-key", certs.resolve("upstream-key.pem").toString(),
+                "-www", "-trace").redirectErrorStream(true).redirectOutput(trace.toFile()).start();
         TestCerts.ca("fs-downstream-ca").issue("server", "fwd.example").write(certs, "server");
         accessLog = io.remora.testing.TempPaths.file("fs-tls-names", ".log");
         String http = Bootstraps.httpListenerWithFilters("http", "",
@@ -92,6 +104,8 @@ class FilterStateTlsNamesE2ETest {
                 + value("envoy.network.upstream_subject_alt_names", "nope.example,x.wild.example")), "tcp_tls", "");
         String tcpBadSan = Bootstraps.tcpListener("tcpbadsan", "", setFilterState("network", "on_new_connection",
                 value("envoy.network.upstream_subject_alt_names", "nope.example")), "tcp_bad", "");
+        String tcpAlpn = Bootstraps.tcpListener("tcpalpn", "", setFilterState("network", "on_new_connection",
+                value("envoy.network.application_protocols", "fs-proto,fs-other")), "s_server", "");
         String forward = Bootstraps.tcpListener("fwd", Bootstraps.TLS_INSPECTOR, """
                 - name: forward_downstream_sni
                   typed_config:
@@ -101,11 +115,16 @@ class FilterStateTlsNamesE2ETest {
                 + Bootstraps.indent(Bootstraps.downstreamTls(certs, "server"), 4).substring(4) + "\n    filters:\n");
         String clusters = String.join("\n", tlsCluster("auto", ca.pem(), "{ auto_sni: true, auto_san_validation: true }"),
                 tlsCluster("plain", ca.pem(), null), tlsCluster("tcp_tls", ca.pem(), null),
-                tlsCluster("tcp_bad", ca.pem(), null));
+                tlsCluster("tcp_bad", ca.pem(), null), Bootstraps.cluster("s_server", false, """
+                          transport_socket:
+                            name: envoy.transport_sockets.tls
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                        """, sServerPort));
         int admin = ProxyProcess.freePort();
         ports = Map.of("http", ProxyProcess.freePort(), "tcpsni", ProxyProcess.freePort(),
-                "tcpbadsan", ProxyProcess.freePort(), "fwd", ProxyProcess.freePort());
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, String.join("\n", http, tcpSni, tcpBadSan, forward),
+                "tcpbadsan", ProxyProcess.freePort(), "fwd", ProxyProcess.freePort(), "tcpalpn", ProxyProcess.freePort());
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, String.join("\n", http, tcpSni, tcpBadSan, tcpAlpn, forward),
                 clusters, ports), admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
                 "--concurrency", "1"); // one worker: one set of pools to count connections of
     }
@@ -117,6 +136,9 @@ class FilterStateTlsNamesE2ETest {
         }
         if (upstream != null) {
             upstream.close();
+        }
+        if (sServer != null) {
+            sServer.destroy();
         }
     }
 
@@ -172,6 +194,16 @@ class FilterStateTlsNamesE2ETest {
         assertEquals("sni=tcp.example", c.text());
         assertThrows(IOException.class, () -> Curl.get(ports.get("tcpbadsan"), "/"));
         assertTrue(proxy.metric("envoy_cluster_ssl_fail_verify_san{envoy_cluster_name=\"tcp_bad\"}") >= 1.0);
+    }
+
+    @Test
+    void tcpProxyOffersTheConnectionsAlpn() throws Exception {
+        Curl c = Curl.get(ports.get("tcpalpn"), "/");
+        assertEquals(200, c.status(), c.text()); // openssl's -www page
+        String hello = java.nio.file.Files.readString(trace);
+        int alpn = hello.indexOf("application_layer_protocol_negotiation");
+        assertTrue(alpn > 0, hello);
+        assertTrue(hello.indexOf("fs-proto", alpn) > 0 && hello.indexOf("fs-other", alpn) > 0, hello);
     }
 
     @Test
