@@ -45,7 +45,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     private final int maxDepth;
     private final SanMatchers sans;
     private final CertificatePins pins;
-    /** Upstream SAN list (auto_san_validation, filter state): the server's certificate must carry a SAN for the engine's peer host. */
+    /** Upstream SAN list (filter state, auto_san_validation): the server's certificate must carry one of the peer host's. */
     private final boolean peerHostSan;
     /** Upstream enforce_rsa_key_usage: an RSA server certificate's keyUsage must allow what the cipher does with it. */
     private final boolean enforceRsaKeyUsage;

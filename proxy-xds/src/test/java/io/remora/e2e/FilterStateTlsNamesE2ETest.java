@@ -64,14 +64,9 @@ class FilterStateTlsNamesE2ETest {
                 """.formatted(key, format);
     }
 
-    /** A set_filter_state filter (list item, unindented) of this kind, its {@code field} holding {@code values}. */
-    private static String setFilterState(String kind, String field, String values) {
-        return """
-                - name: envoy.filters.%1$s.set_filter_state
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.%1$s.set_filter_state.v3.Config
-                    %2$s:
-                """.formatted(kind, field) + Bootstraps.indent(values, 4);
+    /** The network set_filter_state filter setting {@code values} on each new connection. */
+    private static String onNewConnection(String values) {
+        return Bootstraps.setFilterState("network", "on_new_connection", values);
     }
 
     @BeforeAll
@@ -90,7 +85,7 @@ class FilterStateTlsNamesE2ETest {
         accessLog = io.remora.testing.TempPaths.file("fs-tls-names", ".log");
         String http = Bootstraps.httpListenerWithFilters("http", "",
                 Bootstraps.fileAccessLog(accessLog, "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS%"),
-                setFilterState("http", "on_request_headers",
+                Bootstraps.setFilterState("http", "on_request_headers",
                         value("envoy.network.upstream_server_name", "%REQ(x-sni)%")
                         + value("envoy.network.upstream_subject_alt_names", "%REQ(x-san)%")),
                 Bootstraps.catchAll("""
@@ -99,12 +94,12 @@ class FilterStateTlsNamesE2ETest {
                         - match: { prefix: / }
                           route: { cluster: plain }
                         """));
-        String tcpSni = Bootstraps.tcpListener("tcpsni", "", setFilterState("network", "on_new_connection",
+        String tcpSni = Bootstraps.tcpListener("tcpsni", "", onNewConnection(
                 value("envoy.network.upstream_server_name", "tcp.example")
                 + value("envoy.network.upstream_subject_alt_names", "nope.example,x.wild.example")), "tcp_tls", "");
-        String tcpBadSan = Bootstraps.tcpListener("tcpbadsan", "", setFilterState("network", "on_new_connection",
+        String tcpBadSan = Bootstraps.tcpListener("tcpbadsan", "", onNewConnection(
                 value("envoy.network.upstream_subject_alt_names", "nope.example")), "tcp_bad", "");
-        String tcpAlpn = Bootstraps.tcpListener("tcpalpn", "", setFilterState("network", "on_new_connection",
+        String tcpAlpn = Bootstraps.tcpListener("tcpalpn", "", onNewConnection(
                 value("envoy.network.application_protocols", "fs-proto,fs-other")), "s_server", "");
         String forward = Bootstraps.tcpListener("fwd", Bootstraps.TLS_INSPECTOR, """
                 - name: forward_downstream_sni

@@ -4,11 +4,9 @@ import com.google.protobuf.Descriptors.Descriptor;
 import io.remora.config.NetworkFilterConfig;
 import io.remora.extensions.NetworkFilterExtension;
 import io.remora.extensions.filters.istio.common.IstioProtos;
-import io.remora.network.ConnectionFilter;
-import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.FilterState;
-import io.remora.network.NetworkFilterStatus;
+import io.remora.network.RequestedServerNameFilter;
 import io.remora.server.ServerContext;
 import io.remora.upstream.TransportSocketOptions;
 import io.remora.xds.translate.FieldPath;
@@ -70,26 +68,9 @@ public final class ForwardDownstreamSniExtension
 
             @Override
             public ConnectionFilterFactory create(ForwardDownstreamSniConfig config, ServerContext context) {
-                return ForwardDownstreamSniFilter::new;
+                return () -> new RequestedServerNameFilter(TransportSocketOptions.SERVER_NAME,
+                        FilterState.Mutability.READ_ONLY);
             }
         };
-    }
-
-    private static final class ForwardDownstreamSniFilter implements ConnectionFilter {
-        private ConnectionFilterCallbacks callbacks;
-
-        @Override
-        public void initialize(ConnectionFilterCallbacks callbacks) {
-            this.callbacks = callbacks;
-        }
-
-        @Override
-        public NetworkFilterStatus onNewConnection() {
-            String sni = callbacks.connection().serverName();
-            if (sni != null && !sni.isEmpty()) {
-                callbacks.filterState().set(TransportSocketOptions.SERVER_NAME, sni, FilterState.Mutability.READ_ONLY);
-            }
-            return NetworkFilterStatus.CONTINUE;
-        }
     }
 }
