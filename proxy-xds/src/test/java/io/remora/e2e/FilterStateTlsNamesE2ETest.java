@@ -22,12 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the SANs of which the certificate must carry one (over auto_san_validation's), for the router
  * per request, pooled per name, and for tcp_proxy per connection; istio's forward_downstream_sni
  * sends the downstream's SNI upstream; {@code envoy.network.application_protocols} is the ALPN
- * tcp_proxy offers (openssl s_server's trace shows it). A SAN none matches is a 503 UF, or a
+ * tcp_proxy offers (openssl s_server's trace shows it); a tunneling tcp_proxy's pool sends the
+ * connection's name to the listener that terminates its CONNECTs. A SAN none matches is a 503 UF, or a
  * closed connection.
  */
 class FilterStateTlsNamesE2ETest {
 
     static TestUpstream upstream;
+    /** Plain HTTP, behind the terminating listener's CONNECT route. */
+    static TestUpstream tunneled;
+    /** The terminating listener's log of each CONNECT's requested server name. */
+    static Path terminateLog;
     /** openssl s_server, whose trace shows the ALPN each client hello offers. */
     static Process sServer;
     static Path trace;
@@ -37,6 +42,11 @@ class FilterStateTlsNamesE2ETest {
 
     /** A TLS cluster to the upstream, verifying it against {@code ca}, with these HttpProtocolOptions fields. */
     private static String tlsCluster(String name, String caPem, String upstreamOptions) {
+        return tlsCluster(name, caPem, upstreamOptions, upstream.port());
+    }
+
+    /** As {@link #tlsCluster(String, String, String)}, to {@code port}. */
+    private static String tlsCluster(String name, String caPem, String upstreamOptions, int port) {
         String options = upstreamOptions == null ? "" : """
                   typed_extension_protocol_options:
                     envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
@@ -52,7 +62,7 @@ class FilterStateTlsNamesE2ETest {
                       sni: configured.example
                       common_tls_context:
                         validation_context: { trusted_ca: { inline_string: "%s" } }
-                """.formatted(caPem.replace("\n", "\\n")) + options, upstream.port());
+                """.formatted(caPem.replace("\n", "\\n")) + options, port);
     }
 
     /** A set_filter_state value (list item, unindented) making Envoy's object {@code key} of {@code format}. */
@@ -101,6 +111,24 @@ class FilterStateTlsNamesE2ETest {
                 value("envoy.network.upstream_subject_alt_names", "nope.example")), "tcp_bad", "");
         String tcpAlpn = Bootstraps.tcpListener("tcpalpn", "", onNewConnection(
                 value("envoy.network.application_protocols", "fs-proto,fs-other")), "s_server", "");
+        // tcp_proxy's tunnel pool: TLS to a listener of this proxy that terminates the CONNECT and
+        // logs the SNI it was asked for (tls_inspector).
+        tunneled = TestUpstream.text("tunneled");
+        int terminatePort = ProxyProcess.freePort();
+        terminateLog = io.remora.testing.TempPaths.file("fs-tls-names-terminate", ".log");
+        String tunneler = Bootstraps.tcpListener("tunneler", "", onNewConnection(
+                value("envoy.network.upstream_server_name", "tunnel.example")), "to_terminate",
+                "tunneling_config: { hostname: \"tunneled.test:1\" }");
+        String terminate = Bootstraps.httpListener("terminate", Bootstraps.downstreamTls(certs, "upstream")
+                .replace("    common_tls_context:\n", "    common_tls_context:\n      alpn_protocols: [h2]\n"), """
+                codec_type: HTTP2
+                upgrade_configs: [{ upgrade_type: CONNECT }]
+                http2_protocol_options: { allow_connect: true }
+                """ + Bootstraps.fileAccessLog(terminateLog, "%REQUESTED_SERVER_NAME%"), """
+                - match: { connect_matcher: {} }
+                  route: { cluster: tunneled, upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }] }
+                """).replace("  filter_chains:\n", "  listener_filters:\n"
+                + Bootstraps.indent(Bootstraps.TLS_INSPECTOR, 2) + "\n  filter_chains:\n");
         String forward = Bootstraps.tcpListener("fwd", Bootstraps.TLS_INSPECTOR, """
                 - name: forward_downstream_sni
                   typed_config:
@@ -115,12 +143,16 @@ class FilterStateTlsNamesE2ETest {
                             name: envoy.transport_sockets.tls
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                        """, sServerPort));
+                        """, sServerPort),
+                Bootstraps.cluster("tunneled", false, null, tunneled.port()),
+                tlsCluster("to_terminate", ca.pem(), "{}", terminatePort).replace(
+                        "{ http_protocol_options: {} }", "{ http2_protocol_options: {} }"));
         int admin = ProxyProcess.freePort();
         ports = Map.of("http", ProxyProcess.freePort(), "tcpsni", ProxyProcess.freePort(),
-                "tcpbadsan", ProxyProcess.freePort(), "fwd", ProxyProcess.freePort(), "tcpalpn", ProxyProcess.freePort());
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, String.join("\n", http, tcpSni, tcpBadSan, tcpAlpn, forward),
-                clusters, ports), admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
+                "tcpbadsan", ProxyProcess.freePort(), "fwd", ProxyProcess.freePort(), "tcpalpn", ProxyProcess.freePort(),
+                "tunneler", ProxyProcess.freePort(), "terminate", terminatePort);
+        String listeners = String.join("\n", http, tcpSni, tcpBadSan, tcpAlpn, tunneler, terminate, forward);
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
                 "--concurrency", "1"); // one worker: one set of pools to count connections of
     }
 
@@ -131,6 +163,9 @@ class FilterStateTlsNamesE2ETest {
         }
         if (upstream != null) {
             upstream.close();
+        }
+        if (tunneled != null) {
+            tunneled.close();
         }
         if (sServer != null) {
             sServer.destroy();
@@ -199,6 +234,14 @@ class FilterStateTlsNamesE2ETest {
         int alpn = hello.indexOf("application_layer_protocol_negotiation");
         assertTrue(alpn > 0, hello);
         assertTrue(hello.indexOf("fs-proto", alpn) > 0 && hello.indexOf("fs-other", alpn) > 0, hello);
+    }
+
+    @Test
+    void tcpProxyTunnelsOverTlsWithTheConnectionsServerName() throws Exception {
+        Curl c = Curl.get(ports.get("tunneler"), "/");
+        assertEquals(200, c.status(), c.text());
+        assertEquals("tunneled", c.text());
+        assertEquals(List.of("tunnel.example"), LogFiles.await(terminateLog, 1));
     }
 
     @Test
