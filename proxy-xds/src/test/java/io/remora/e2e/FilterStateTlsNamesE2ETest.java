@@ -152,7 +152,8 @@ class FilterStateTlsNamesE2ETest {
                 "tcpbadsan", ProxyProcess.freePort(), "fwd", ProxyProcess.freePort(), "tcpalpn", ProxyProcess.freePort(),
                 "tunneler", ProxyProcess.freePort(), "terminate", terminatePort);
         String listeners = String.join("\n", http, tcpSni, tcpBadSan, tcpAlpn, tunneler, terminate, forward);
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin,
+                List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
                 "--concurrency", "1"); // one worker: one set of pools to count connections of
     }
 
