@@ -40,29 +40,9 @@ class FilterStateTlsNamesE2ETest {
     static Path accessLog;
     static Map<String, Integer> ports;
 
-    /** A TLS cluster to the upstream, verifying it against {@code ca}, with these HttpProtocolOptions fields. */
+    /** AutoSniE2ETest's TLS cluster (sni configured.example) to the upstream, with these upstream_http_protocol_options. */
     private static String tlsCluster(String name, String caPem, String upstreamOptions) {
-        return tlsCluster(name, caPem, upstreamOptions, upstream.port());
-    }
-
-    /** As {@link #tlsCluster(String, String, String)}, to {@code port}. */
-    private static String tlsCluster(String name, String caPem, String upstreamOptions, int port) {
-        String options = upstreamOptions == null ? "" : """
-                  typed_extension_protocol_options:
-                    envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                      "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                      explicit_http_config: { http_protocol_options: {} }
-                      upstream_http_protocol_options: %s
-                """.formatted(upstreamOptions);
-        return Bootstraps.cluster(name, false, """
-                  transport_socket:
-                    name: envoy.transport_sockets.tls
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                      sni: configured.example
-                      common_tls_context:
-                        validation_context: { trusted_ca: { inline_string: "%s" } }
-                """.formatted(caPem.replace("\n", "\\n")) + options, port);
+        return AutoSniE2ETest.tlsCluster(name, upstreamOptions, caPem, upstream.port());
     }
 
     /** A set_filter_state value (list item, unindented) making Envoy's object {@code key} of {@code format}. */
@@ -137,15 +117,15 @@ class FilterStateTlsNamesE2ETest {
                 """, "tcp_tls", "").replace("  - filters:\n", "  - "
                 + Bootstraps.indent(Bootstraps.downstreamTls(certs, "server"), 4).substring(4) + "\n    filters:\n");
         String clusters = String.join("\n", tlsCluster("auto", ca.pem(), "{ auto_sni: true, auto_san_validation: true }"),
-                tlsCluster("plain", ca.pem(), null), tlsCluster("tcp_tls", ca.pem(), null),
-                tlsCluster("tcp_bad", ca.pem(), null), Bootstraps.cluster("s_server", false, """
+                tlsCluster("plain", ca.pem(), "{}"), tlsCluster("tcp_tls", ca.pem(), "{}"),
+                tlsCluster("tcp_bad", ca.pem(), "{}"), Bootstraps.cluster("s_server", false, """
                           transport_socket:
                             name: envoy.transport_sockets.tls
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
                         """, sServerPort),
                 Bootstraps.cluster("tunneled", false, null, tunneled.port()),
-                tlsCluster("to_terminate", ca.pem(), "{}", terminatePort).replace(
+                AutoSniE2ETest.tlsCluster("to_terminate", "{}", ca.pem(), terminatePort).replace(
                         "{ http_protocol_options: {} }", "{ http2_protocol_options: {} }"));
         int admin = ProxyProcess.freePort();
         ports = Map.of("http", ProxyProcess.freePort(), "tcpsni", ProxyProcess.freePort(),
