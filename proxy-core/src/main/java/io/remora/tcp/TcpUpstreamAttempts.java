@@ -13,6 +13,7 @@ import io.remora.network.ConnectionIds;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 import io.remora.upstream.OutlierMonitor;
+import io.remora.upstream.TransportSocketOptions;
 import io.remora.upstream.UpstreamConnector;
 import io.remora.util.JitteredBackOff;
 
@@ -68,10 +69,12 @@ final class TcpUpstreamAttempts {
             attempt(s, h);
             HttpTunnelUpstream tunnel = new HttpTunnelUpstream(s, h, filter.tunnel, s.lb);
             s.upstream = tunnel;
+            io.remora.network.FilterState state = io.remora.network.FilterState.existing(downstream);
             tunnel.open(ConnectionPools.get(downstream.eventLoop(), filter.context.transport(), cluster, h,
                     HttpTunnelUpstream.protocol(cluster.config().protocol()), io.remora.http.upstream.PoolOptions.of(
-                            s.info.originalSource(), null, null, proxyProtocolData(cluster, downstream, s), false,
-                            io.remora.network.FilterState.existing(downstream))));
+                            s.info.originalSource(), TransportSocketOptions.alpnOverride(state),
+                            TransportSocketOptions.tlsNames(state), proxyProtocolData(cluster, downstream, s), false,
+                            state)));
             return;
         }
         open(s, cluster, h);
@@ -112,8 +115,7 @@ final class TcpUpstreamAttempts {
         h.poolConnections.incrementAndGet(); // the per-host limit counts it from the connect, as Envoy's cx_active
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
-        Channel ch = s.filter.connector.connectAny(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream)
-                        .withProxyProtocol(proxyProtocolData(cluster, downstream, s)),
+        Channel ch = s.filter.connector.connectAny(downstream.eventLoop(), cluster, h, relayOptions(s, cluster),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {
@@ -134,6 +136,18 @@ final class TcpUpstreamAttempts {
         } else {
             s.upstream = null;
         }
+    }
+
+    /**
+     * As Envoy's tcp_proxy: the connection's filter state sets the upstream TLS (SNI, ALPN, SANs)
+     * and PROXY data, besides the listener's original_src and the objects shared upstream.
+     */
+    private static UpstreamConnector.ConnectOptions relayOptions(TcpProxySession s, Cluster cluster) {
+        Channel downstream = s.downstream;
+        io.remora.network.FilterState state = io.remora.network.FilterState.existing(downstream);
+        return RELAY.forDownstream(downstream).with(null, TransportSocketOptions.alpnOverride(state))
+                .withTlsNames(TransportSocketOptions.tlsNames(state))
+                .withProxyProtocol(proxyProtocolData(cluster, downstream, s));
     }
 
     private static void attempt(TcpProxySession s, Host h) {

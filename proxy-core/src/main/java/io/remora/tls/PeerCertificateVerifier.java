@@ -45,7 +45,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     private final int maxDepth;
     private final SanMatchers sans;
     private final CertificatePins pins;
-    /** Upstream auto_san_validation: the server's certificate must carry a SAN for the engine's peer host. */
+    /** Upstream SAN list (filter state, auto_san_validation): the server's certificate must carry one of the peer host's. */
     private final boolean peerHostSan;
     /** Upstream enforce_rsa_key_usage: an RSA server certificate's keyUsage must allow what the cipher does with it. */
     private final boolean enforceRsaKeyUsage;
@@ -139,12 +139,36 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         // Envoy checks a SAN list from transport socket options only where it verifies at all:
         // with a trusted CA, and accept_untrusted lets every failure pass.
         if (peerHostSan && validated && engine != null && engine.getPeerHost() != null
-                && !SanMatchers.hasName(chain[0], engine.getPeerHost())) {
+                && !hasAnyName(chain[0], engine.getPeerHost())) {
             stats.failVerifySan();
-            throw new VerificationException(VerificationException.Reason.SAN,
-                    "certificate verify failed: verify SAN list, expected " + engine.getPeerHost(), null);
+            throw new VerificationException(VerificationException.Reason.SAN, "certificate verify failed: verify SAN list,"
+                    + " expected " + engine.getPeerHost().replace(SAN_SEPARATOR, ','), null);
         }
         markValidated(engine, validated);
+    }
+
+    /**
+     * Between the SANs of a list in an engine's peer host ({@link #sanPeerHost}): a character that
+     * neither a header-made host nor a set_filter_state value (split on ',') can hold.
+     */
+    static final char SAN_SEPARATOR = '\0';
+
+    /** The peer host an engine checking {@code sans} is made for (one of them must be the leaf's SAN). */
+    static String sanPeerHost(java.util.List<String> sans) {
+        return sans.size() == 1 ? sans.get(0) : String.join(String.valueOf(SAN_SEPARATOR), sans);
+    }
+
+    /** Envoy's verifySubjectAltName: whether the leaf carries a SAN for one of the names in {@code peerHost}. */
+    private static boolean hasAnyName(X509Certificate leaf, String peerHost) {
+        if (peerHost.indexOf(SAN_SEPARATOR) < 0) {
+            return SanMatchers.hasName(leaf, peerHost);
+        }
+        for (String name : peerHost.split(String.valueOf(SAN_SEPARATOR), -1)) {
+            if (SanMatchers.hasName(leaf, name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -27,8 +27,8 @@ import java.util.function.Supplier;
  * whose {@code match} the endpoint's {@code envoy.transport_socket_match} metadata satisfies
  * (Istio: {@code tlsMode: istio} → mTLS), else the cluster's {@code transport_socket}; raw or
  * TLS with SNI, ALPN, client certificate and peer verification. A request's
- * {@link UpstreamTlsNames} (auto_sni, auto_san_validation) replace the SNI and add a SAN the peer
- * must carry. Handshakes count in {@code cluster.<name>.ssl.*}. A socket may be wrapped in
+ * {@link UpstreamTlsNames} (filter state, auto_sni, auto_san_validation) replace the SNI and add
+ * SANs of which the peer must carry one. Handshakes count in {@code cluster.<name>.ssl.*}. A socket may be wrapped in
  * upstream_proxy_protocol, whose header {@link io.remora.upstream.UpstreamConnector} writes first.
  */
 public final class UpstreamTransportSockets implements TransportSocketFactory {
@@ -179,7 +179,8 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
         TransportSocketConfig c = tls.config();
         String sni = names != null && names.serverName() != null ? names.serverName()
                 : c.sni() == null || c.sni().isEmpty() ? null : c.sni();
-        String san = names == null ? null : names.subjectAltName();
+        String san = names == null || names.subjectAltNames() == null ? null
+                : PeerCertificateVerifier.sanPeerHost(names.subjectAltNames());
         int port = host.address() instanceof InetSocketAddress a ? a.getPort() : -1;
         // The context's own ALPN unless overridden; the pool's protocol when it names none.
         List<String> alpn = alpnOverride != null ? alpnOverride

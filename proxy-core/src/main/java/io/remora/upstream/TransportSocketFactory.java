@@ -66,7 +66,7 @@ public interface TransportSocketFactory {
 
     /**
      * As {@link #newHandler(ByteBufAllocator, Host, List, List)}, for a request whose
-     * {@code names} (when not null) replace the TLS context's SNI and add a SAN the peer must carry.
+     * {@code names} (when not null) replace the TLS context's SNI and add SANs of which the peer must carry one.
      */
     default SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
                                   List<String> alpnOverride, UpstreamTlsNames names) throws SSLException {

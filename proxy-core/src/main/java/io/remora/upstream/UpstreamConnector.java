@@ -68,7 +68,7 @@ public final class UpstreamConnector {
      *                      {@code envoy.network.application_protocols}), or null
      * @param shared        the filter state objects shared with the upstream connection of the request or
      *                      connection this one is made for, which an internal listener receives; empty for none
-     * @param tlsNames      the SNI and SAN of the request this connection is made for, or null
+     * @param tlsNames      the SNI and SANs of the request or connection this one is made for, or null
      * @param proxyProtocol the PROXY data of the downstream this connection is made for, which an
      *                      upstream_proxy_protocol socket sends; null: none (version 1 then sends
      *                      the connection's own addresses, version 2 the LOCAL command)

@@ -1,17 +1,28 @@
 package io.remora.upstream;
 
-/**
- * The TLS names one request's upstream connection is made for, as Envoy's router hands them to
- * the transport socket (its {@code UpstreamServerName} and {@code UpstreamSubjectAltNames}
- * filter state) when a cluster has {@code auto_sni} or {@code auto_san_validation}. They key
- * the pools too: a connection made for one name never serves a request for another.
- *
- * @param serverName     the SNI to send instead of the transport socket's {@code sni}, or null
- * @param subjectAltName a name the peer certificate must carry as a SAN, besides what the
- *                       validation context asks, or null
- */
-public record UpstreamTlsNames(String serverName, String subjectAltName) {
+import java.util.List;
 
-    /** Where the router leaves a request's names, in the stream's filter state (Envoy keeps them there too). */
+/**
+ * The TLS names one upstream connection is made for, as Envoy's transport socket options carry
+ * them: a server name to send instead of the transport socket's {@code sni}, and the SANs the
+ * peer certificate must carry besides what the validation context asks. They come from filter
+ * state ({@link TransportSocketOptions#tlsNames}) or from a cluster's {@code auto_sni} /
+ * {@code auto_san_validation}, and key the pools: a connection made for one name never serves a
+ * request for another.
+ *
+ * @param serverName      the SNI to send instead of the transport socket's {@code sni}, or null
+ * @param subjectAltNames names of which the peer certificate must carry one as a SAN, or null
+ */
+public record UpstreamTlsNames(String serverName, List<String> subjectAltNames) {
+
+    /**
+     * Where the router leaves the names auto_sni/auto_san_validation made for a request; a
+     * filter-set {@link TransportSocketOptions#SERVER_NAME} or {@link TransportSocketOptions#SUBJECT_ALT_NAMES}
+     * takes precedence over them, as Envoy's router only fills in what filter state lacks.
+     */
     public static final String FILTER_STATE_KEY = "remora.upstream_tls_names";
+
+    public UpstreamTlsNames {
+        subjectAltNames = subjectAltNames == null || subjectAltNames.isEmpty() ? null : List.copyOf(subjectAltNames);
+    }
 }

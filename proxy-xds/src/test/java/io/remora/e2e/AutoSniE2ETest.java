@@ -22,7 +22,8 @@ class AutoSniE2ETest {
     @TempDir
     Path dir;
 
-    private static String tlsCluster(String name, String upstreamOptions, String caPem, int port) {
+    /** A TLS cluster (sni configured.example, verifying against {@code caPem}) with these upstream_http_protocol_options. */
+    static String tlsCluster(String name, String upstreamOptions, String caPem, int port) {
         return Bootstraps.cluster(name, false, """
                   transport_socket:
                     name: envoy.transport_sockets.tls

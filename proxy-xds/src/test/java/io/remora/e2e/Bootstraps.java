@@ -280,6 +280,20 @@ final class Bootstraps {
               typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector }
             """;
 
+    /**
+     * A set_filter_state filter (list item, unindented) of this kind ({@code http} or
+     * {@code network}), its {@code field} ({@code on_request_headers}, {@code on_new_connection})
+     * holding {@code values} (FilterStateValue list items, unindented).
+     */
+    static String setFilterState(String kind, String field, String values) {
+        return """
+                - name: envoy.filters.%1$s.set_filter_state
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.%1$s.set_filter_state.v3.Config
+                    %2$s:
+                """.formatted(kind, field) + indent(values, 4);
+    }
+
     /** An {@code access_log} field (YAML, unindented): a file at {@code path} with one line of {@code format} each. */
     static String fileAccessLog(Object path, String format) {
         return """

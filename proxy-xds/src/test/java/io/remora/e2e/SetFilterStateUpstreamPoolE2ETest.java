@@ -60,16 +60,6 @@ class SetFilterStateUpstreamPoolE2ETest {
                 """.formatted(key, factory, format, sharing);
     }
 
-    /** A set_filter_state filter (list item, unindented) of this kind, its {@code field} holding {@code values}. */
-    private static String setFilterState(String kind, String field, String values) {
-        return """
-                - name: envoy.filters.%1$s.set_filter_state
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.%1$s.set_filter_state.v3.Config
-                    %2$s:
-                """.formatted(kind, field) + Bootstraps.indent(values, 4);
-    }
-
     @BeforeAll
     static void start() throws Exception {
         http = ProxyProcess.freePort();
@@ -80,13 +70,14 @@ class SetFilterStateUpstreamPoolE2ETest {
         tunnelLog = io.remora.testing.TempPaths.file("sfsup-tunnel", ".log");
         String front = Bootstraps.httpListenerWithFilters("front", "",
                 Bootstraps.fileAccessLog(frontLog, "conn=%CONNECTION_ID% up=%UPSTREAM_CONNECTION_ID% tenant=%REQ(x-tenant)%"),
-                setFilterState("http", "on_request_headers",
+                Bootstraps.setFilterState("http", "on_request_headers",
                         value("tenant", "envoy.hashable_string", "%REQ(x-tenant)%", "ONCE")
                         + value("carried", "envoy.hashable_string", "carried-%REQ(x-tenant)%", "TRANSITIVE")
                         + value("plain", "envoy.string", "%REQ(x-plain)%", "ONCE")),
                 all("route: { cluster: to_mid }"));
-        String tunneler = Bootstraps.tcpListener("tunneler", "", setFilterState("network", "on_new_connection",
-                value("tenant", "envoy.hashable_string", "%DOWNSTREAM_REMOTE_PORT%", "ONCE")), "to_tunnel",
+        String tunneler = Bootstraps.tcpListener("tunneler", "",
+                Bootstraps.setFilterState("network", "on_new_connection",
+                        value("tenant", "envoy.hashable_string", "%DOWNSTREAM_REMOTE_PORT%", "ONCE")), "to_tunnel",
                 "tunneling_config: { hostname: \"admin.test:1\" }");
         String tunnel = internalHttp("tunnel", tunnelLog, """
                 codec_type: HTTP2

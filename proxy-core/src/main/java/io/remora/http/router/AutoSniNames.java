@@ -49,7 +49,7 @@ final class AutoSniNames {
         }
         boolean ip = NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
         String sni = config.autoSni() && !ip ? host : null;
-        String san = config.autoSanValidation() ? host : null;
+        List<String> san = config.autoSanValidation() ? List.of(host) : null;
         return sni == null && san == null ? null : new UpstreamTlsNames(sni, san);
     }
 

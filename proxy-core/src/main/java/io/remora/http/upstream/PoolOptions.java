@@ -16,7 +16,7 @@ import java.util.Objects;
  * What sets a request's upstream connections apart from the host's plain ones, as Envoy keys
  * pools by the transport socket options: original_src's binding (the downstream's source), an
  * ALPN override from filter state ({@code envoy.network.application_protocols}, Istio's
- * {@code istio.alpn}), the SNI and SAN of {@code auto_sni}/{@code auto_san_validation}, and the
+ * {@code istio.alpn}), the SNI and SANs of filter state or {@code auto_sni}/{@code auto_san_validation}, and the
  * PROXY data an upstream_proxy_protocol socket sends (Envoy hashes it into the key), and the
  * route's priority (Envoy keeps pools per priority: HIGH requests never share DEFAULT's
  * connections, and count against the HIGH circuit breakers), and the filter state objects shared
@@ -29,7 +29,7 @@ import java.util.Objects;
  *
  * @param source       original_src's binding, or null
  * @param alpnOverride the protocols to offer instead of the TLS context's, or null
- * @param tlsNames     the request's SNI and SAN to verify, or null for the cluster's own
+ * @param tlsNames     the request's SNI and SANs to verify, or null for the cluster's own
  * @param proxyProtocol the downstream's PROXY data, for a cluster whose sockets send it; else null
  * @param high         the pools of the HIGH routing priority
  * @param shared       the objects shared with the upstream connection, or null for none
@@ -138,21 +138,15 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride, Upst
         return cluster.config().usesProxyProtocol() ? ProxyProtocolData.of(state, connection) : null;
     }
 
-    /** The filter state key Envoy's upstream TLS reads an ALPN override from. */
-    public static final String APPLICATION_PROTOCOLS = "envoy.network.application_protocols";
-
     /**
-     * A request's options: the connection's original_src, the ALPN override its filters left and the
-     * TLS names the router left ({@link UpstreamTlsNames#FILTER_STATE_KEY}), and {@code proxyProtocol}
+     * A request's options: the connection's original_src, the ALPN override and TLS names of its
+     * filter state ({@link io.remora.upstream.TransportSocketOptions}), and {@code proxyProtocol}
      * ({@link #proxyProtocolFor}), and the route's priority, and the objects the request shares with
      * the upstream connection.
      */
     public static PoolOptions forRequest(OriginalSource source, FilterState state, ProxyProtocolData proxyProtocol,
                                          boolean high) {
-        Object alpn = state == null ? null : state.get(APPLICATION_PROTOCOLS);
-        @SuppressWarnings("unchecked")
-        List<String> override = alpn instanceof List<?> l ? (List<String>) l : null;
-        UpstreamTlsNames names = state == null ? null : state.get(UpstreamTlsNames.FILTER_STATE_KEY, UpstreamTlsNames.class);
-        return of(source, override, names, proxyProtocol, high, state);
+        return of(source, io.remora.upstream.TransportSocketOptions.alpnOverride(state),
+                io.remora.upstream.TransportSocketOptions.tlsNames(state), proxyProtocol, high, state);
     }
 }

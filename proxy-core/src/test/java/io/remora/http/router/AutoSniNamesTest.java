@@ -26,19 +26,19 @@ class AutoSniNamesTest {
     @Test
     void hostWithoutPortIsBothNames() {
         AutoSniConfig both = new AutoSniConfig(true, true, null);
-        assertEquals(new UpstreamTlsNames("api.example.com", "api.example.com"),
+        assertEquals(new UpstreamTlsNames("api.example.com", java.util.List.of("api.example.com")),
                 AutoSniNames.of(both, request("api.example.com:8443")));
         assertEquals(new UpstreamTlsNames("api.example.com", null),
                 AutoSniNames.of(new AutoSniConfig(true, false, null), request("api.example.com")));
-        assertEquals(new UpstreamTlsNames(null, "api.example.com"),
+        assertEquals(new UpstreamTlsNames(null, java.util.List.of("api.example.com")),
                 AutoSniNames.of(new AutoSniConfig(false, true, null), request("api.example.com")));
     }
 
     @Test
     void anIpAddressIsNoServerNameButStillASan() {
         AutoSniConfig both = new AutoSniConfig(true, true, null);
-        assertEquals(new UpstreamTlsNames(null, "10.0.0.1"), AutoSniNames.of(both, request("10.0.0.1:80")));
-        assertEquals(new UpstreamTlsNames(null, "::1"), AutoSniNames.of(both, request("[::1]:443")));
+        assertEquals(new UpstreamTlsNames(null, java.util.List.of("10.0.0.1")), AutoSniNames.of(both, request("10.0.0.1:80")));
+        assertEquals(new UpstreamTlsNames(null, java.util.List.of("::1")), AutoSniNames.of(both, request("[::1]:443")));
         assertNull(AutoSniNames.of(new AutoSniConfig(true, false, null), request("[::1]")));
     }
 

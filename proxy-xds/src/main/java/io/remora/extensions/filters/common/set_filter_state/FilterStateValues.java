@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.extensions.filters.common.set_filter_state.v3.FilterS
 import io.remora.accesslog.AccessLogFormatter;
 import io.remora.accesslog.StreamInfo;
 import io.remora.network.FilterState;
+import io.remora.upstream.TransportSocketOptions;
 import io.remora.xds.translate.AccessLogTranslator;
 import io.remora.xds.translate.FieldPath;
 
@@ -34,6 +35,20 @@ public record FilterStateValues(List<Value> values) {
         /** Whether its factory makes Envoy's hashable string, whose value keys upstream connection pools when shared. */
         public boolean hashable() {
             return HASHABLE_STRING_FACTORIES.contains(factoryKey);
+        }
+
+        /**
+         * The object its factory makes of {@code s} (Envoy's {@code createFromBytes}): the transport
+         * socket options' objects as their readers take them (the server name as is, ALPN and SANs
+         * split on ','), else a string.
+         */
+        Object make(String s) {
+            return switch (factoryKey) {
+                case TransportSocketOptions.SERVER_NAME -> s;
+                case TransportSocketOptions.APPLICATION_PROTOCOLS, TransportSocketOptions.SUBJECT_ALT_NAMES ->
+                        List.of(s.split(",", -1));
+                default -> hashable() ? new HashableStringObject(s) : new StringObject(s);
+            };
         }
     }
 
@@ -98,7 +113,7 @@ public record FilterStateValues(List<Value> values) {
                 if (v.skipIfEmpty() && (s.isEmpty() || s.equals("-"))) {
                     continue;
                 }
-                state.set(v.key(), v.hashable() ? new HashableStringObject(s) : new StringObject(s), v.readOnly()
+                state.set(v.key(), v.make(s), v.readOnly()
                         ? FilterState.Mutability.READ_ONLY : FilterState.Mutability.MUTABLE, v.sharing());
             }
         }

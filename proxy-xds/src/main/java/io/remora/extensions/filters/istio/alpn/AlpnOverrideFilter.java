@@ -17,7 +17,7 @@ import java.util.List;
  */
 final class AlpnOverrideFilter implements StreamDecoderFilter {
 
-    static final String APPLICATION_PROTOCOLS = io.remora.http.upstream.PoolOptions.APPLICATION_PROTOCOLS;
+    static final String APPLICATION_PROTOCOLS = io.remora.upstream.TransportSocketOptions.APPLICATION_PROTOCOLS;
 
     private final AlpnOverrideConfig config;
     private DecoderFilterCallbacks callbacks;

@@ -39,6 +39,7 @@ public final class IstioProtos {
     public static final String AUTHN_NAME = "io.istio.network.authn.Config";
     public static final String CONNECT_AUTHORITY_NAME = "io.istio.http.connect_authority.Config";
     public static final String CONNECT_BAGGAGE_NAME = "io.istio.http.connect_baggage.Config";
+    public static final String FORWARD_DOWNSTREAM_SNI_NAME = "io.istio.tcp.forward_downstream_sni.v1.Config";
 
     /** {@code stats.PluginConfig}. */
     public static final Descriptor PLUGIN_CONFIG;
@@ -54,6 +55,8 @@ public final class IstioProtos {
     public static final Descriptor CONNECT_AUTHORITY;
     /** {@code io.istio.http.connect_baggage.Config}. */
     public static final Descriptor CONNECT_BAGGAGE;
+    /** {@code io.istio.tcp.forward_downstream_sni.v1.Config} (no fields). */
+    public static final Descriptor FORWARD_DOWNSTREAM_SNI;
 
     static {
         try {
@@ -178,6 +181,14 @@ public final class IstioProtos {
                     .addMessageType(DescriptorProto.newBuilder().setName("Config"))
                     .build();
             CONNECT_BAGGAGE = FileDescriptor.buildFrom(baggage, new FileDescriptor[0]).findMessageTypeByName("Config");
+
+            FileDescriptorProto forwardSni = FileDescriptorProto.newBuilder()
+                    .setName("source/extensions/filters/network/forward_downstream_sni/config.proto")
+                    .setPackage("io.istio.tcp.forward_downstream_sni.v1").setSyntax("proto3")
+                    .addMessageType(DescriptorProto.newBuilder().setName("Config"))
+                    .build();
+            FORWARD_DOWNSTREAM_SNI = FileDescriptor.buildFrom(forwardSni, new FileDescriptor[0])
+                    .findMessageTypeByName("Config");
         } catch (DescriptorValidationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -278,6 +289,7 @@ public final class IstioProtos {
 
     /** Every descriptor above, for {@link io.remora.extensions.Extension#descriptors()}. */
     public static List<Descriptor> all() {
-        return List.of(PLUGIN_CONFIG, METADATA_EXCHANGE, ALPN, PEER_METADATA, AUTHN, CONNECT_AUTHORITY, CONNECT_BAGGAGE);
+        return List.of(PLUGIN_CONFIG, METADATA_EXCHANGE, ALPN, PEER_METADATA, AUTHN, CONNECT_AUTHORITY, CONNECT_BAGGAGE,
+                FORWARD_DOWNSTREAM_SNI);
     }
 }

@@ -2,11 +2,9 @@ package io.remora.extensions.filters.network.sni_cluster;
 
 import io.remora.config.TcpProxyConfig;
 import io.remora.extensions.NetworkFilterExtension;
-import io.remora.network.ConnectionFilter;
-import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.FilterState;
-import io.remora.network.NetworkFilterStatus;
+import io.remora.network.RequestedServerNameFilter;
 import io.remora.server.ServerContext;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.TranslationContext;
@@ -46,26 +44,9 @@ public final class SniClusterExtension implements NetworkFilterExtension<SniClus
 
             @Override
             public ConnectionFilterFactory create(SniClusterConfig config, ServerContext context) {
-                return SniClusterFilter::new;
+                return () -> new RequestedServerNameFilter(TcpProxyConfig.PER_CONNECTION_CLUSTER,
+                        FilterState.Mutability.MUTABLE);
             }
         };
-    }
-
-    private static final class SniClusterFilter implements ConnectionFilter {
-        private ConnectionFilterCallbacks callbacks;
-
-        @Override
-        public void initialize(ConnectionFilterCallbacks callbacks) {
-            this.callbacks = callbacks;
-        }
-
-        @Override
-        public NetworkFilterStatus onNewConnection() {
-            String sni = callbacks.connection().serverName();
-            if (sni != null && !sni.isEmpty()) {
-                callbacks.filterState().set(TcpProxyConfig.PER_CONNECTION_CLUSTER, sni, FilterState.Mutability.MUTABLE);
-            }
-            return NetworkFilterStatus.CONTINUE;
-        }
     }
 }
