@@ -4,8 +4,15 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.ConfigDocuments;
 import io.remora.xds.bootstrap.ProtoJson;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,5 +89,28 @@ class SubstitutionFormatTranslationTest {
                 withRouteHeader("%RESPONSE_CODE:2%"), FieldPath.of("route_config"), TranslationContext.lenient()));
         assertEquals("route_config.virtual_hosts[0].routes[0].response_headers_to_add[0].header.value", e.path());
         assertTrue(e.getMessage().contains("RESPONSE_CODE does not take any parameters or length"), e.getMessage());
+    }
+
+    @AfterEach
+    void restoreLogging() {
+        io.remora.log.Logging.uninstall();
+    }
+
+    @Test
+    void validateModeRefusesAnOperatorGivenAParameterItTakesNone(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("b.yaml");
+        Files.writeString(f, HcmListenerYaml.listener("""
+                access_log:
+                - name: envoy.access_loggers.stdout
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+                    log_format: { text_format: "%PROTOCOL(x)%" }
+                """, "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new io.remora.xds.Main(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run(new String[] {"--mode", "validate", "-c", f.toString()});
+        assertEquals(1, code);
+        assertEquals("error: " + LOG + ".text_format: access log format: PROTOCOL does not take any parameters or length",
+                err.toString(StandardCharsets.UTF_8).strip());
     }
 }
