@@ -33,56 +33,30 @@ class LocalReplyResponseOperatorsE2ETest {
     @BeforeAll
     static void start() throws Exception {
         upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 201, "made"));
-        String yaml = """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
-                static_resources:
-                  listeners:
-                  - name: front
-                    address: { socket_address: { address: 127.0.0.1, port_value: ${PORT} } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: front
-                          http_filters:
-                          - name: envoy.filters.http.rbac
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
-                              rules:
-                                action: DENY
-                                policies:
-                                  denied: { permissions: [{ header: { name: x-deny, present_match: true } }], principals: [{ any: true }] }
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                          route_config:
-                            virtual_hosts:
-                            - name: all
-                              domains: ["*"]
-                              routes:
-                              - match: { path: "/direct" }
-                                direct_response: { status: 200, body: { inline_string: "hi" } }
-                ${HEADERS}
-                              - match: { path: "/down" }
-                                route: { cluster: empty }
-                ${HEADERS}
-                              - match: { path: "/up" }
-                                route: { cluster: web }
-                ${HEADERS}
-                  clusters:
-                ${CLUSTERS}
-                  - name: empty
-                    type: STATIC
-                    connect_timeout: 1s
-                    load_assignment: { cluster_name: empty }
+        String rbac = """
+                - name: envoy.filters.http.rbac
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+                    rules:
+                      action: DENY
+                      policies:
+                        denied: { permissions: [{ header: { name: x-deny, present_match: true } }], principals: [{ any: true }] }
                 """;
-        Map<String, Object> vars = new java.util.HashMap<>();
-        vars.put("ADMIN", stack.adminPort);
-        vars.put("PORT", stack.port);
-        vars.put("HEADERS", Bootstraps.indent(HEADERS, 16));
-        vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2));
-        stack.start(ProxyProcess.render(yaml, vars), List.of());
+        String routes = """
+                - match: { path: "/direct" }
+                  direct_response: { status: 200, body: { inline_string: "hi" } }
+                %s
+                - match: { path: "/down" }
+                  route: { cluster: empty }
+                %s
+                - match: { path: "/up" }
+                  route: { cluster: web }
+                %s
+                """.formatted(Bootstraps.indent(HEADERS, 2), Bootstraps.indent(HEADERS, 2), Bootstraps.indent(HEADERS, 2));
+        String clusters = Bootstraps.cluster("web", false, null, upstream.port()) + "\n"
+                + "- { name: empty, type: STATIC, connect_timeout: 1s, load_assignment: { cluster_name: empty } }";
+        stack.start(stack.render(Bootstraps.ingress("", rbac, routes),
+                Map.of("CLUSTERS", Bootstraps.indent(clusters, 2))), List.of());
     }
 
     @Test
