@@ -183,8 +183,10 @@ final class AccessLogOperators {
             // Envoy prints 0 when no response was sent (TCP, or a reset before headers).
             case "RESPONSE_CODE":
                 return num(i -> i.responseCode);
+            // As Envoy's: whitespace becomes '_' unless the parameter is ALLOW_WHITESPACES.
             case "RESPONSE_CODE_DETAILS":
-                return str(i -> i.responseCodeDetails, maxLen);
+                return arg.equals("ALLOW_WHITESPACES") ? str(i -> i.responseCodeDetails, maxLen)
+                        : str(i -> underscored(i.responseCodeDetails), maxLen);
             case "CONNECTION_TERMINATION_DETAILS":
                 return str(i -> i.connectionTerminationDetails(), maxLen);
             case "RESPONSE_FLAGS":
@@ -356,6 +358,25 @@ final class AccessLogOperators {
                     + name + "(:AUTHORITY)%");
         }
         return arg;
+    }
+
+    /** Envoy's StringUtil::replaceAllEmptySpace; the same String when there is nothing to replace. */
+    static String underscored(String s) {
+        if (s == null) {
+            return null;
+        }
+        for (int k = 0; k < s.length(); k++) {
+            if (" \t\f\u000b\n\r".indexOf(s.charAt(k)) >= 0) {
+                char[] c = s.toCharArray();
+                for (int j = k; j < c.length; j++) {
+                    if (" \t\f\u000b\n\r".indexOf(c[j]) >= 0) {
+                        c[j] = '_';
+                    }
+                }
+                return new String(c);
+            }
+        }
+        return s;
     }
 
     /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */

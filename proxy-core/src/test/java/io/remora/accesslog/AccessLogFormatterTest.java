@@ -267,6 +267,14 @@ class AccessLogFormatterTest {
     }
 
     @Test
+    void responseCodeDetailsReplaceWhitespaceUnlessAllowed() {
+        StreamInfo i = http();
+        i.responseCodeDetails = "ext_authz error\tdenied";
+        assertEquals("ext_authz_error_denied|ext_authz error\tdenied", AccessLogFormatter.text(
+                "%RESPONSE_CODE_DETAILS%|%RESPONSE_CODE_DETAILS(ALLOW_WHITESPACES)%").format(i));
+    }
+
+    @Test
     void certificateValidityTakesATimeFormat() {
         assertEquals("-", AccessLogFormatter.text("%DOWNSTREAM_PEER_CERT_V_START(%Y)%").format(http()));
     }
