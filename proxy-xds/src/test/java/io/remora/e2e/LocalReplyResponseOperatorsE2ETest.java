@@ -34,15 +34,12 @@ class LocalReplyResponseOperatorsE2ETest {
     @BeforeAll
     static void start() throws Exception {
         upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 201, "made"));
-        String rbac = """
-                - name: envoy.filters.http.rbac
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
-                    rules:
-                      action: DENY
-                      policies:
-                        denied: { permissions: [{ header: { name: x-deny, present_match: true } }], principals: [{ any: true }] }
-                """;
+        String rbac = RbacExtensionsE2ETest.rbacFilter("http", """
+                rules:
+                  action: DENY
+                  policies:
+                    denied: { permissions: [{ header: { name: x-deny, present_match: true } }], principals: [{ any: true }] }
+                """);
         String routes = """
                 - match: { path: "/direct" }
                   direct_response: { status: 200, body: { inline_string: "hi" } }
