@@ -166,46 +166,17 @@ public final class AccessLogFormatter {
                 i += 2;
                 continue;
             }
-            int nameEnd = i + 1;
-            while (nameEnd < format.length() && isNameChar(format.charAt(nameEnd))) {
-                nameEnd++;
-            }
-            String name = format.substring(i + 1, nameEnd);
-            if (name.isEmpty()) {
-                throw new IllegalArgumentException("access log format: no command operator at position " + i
-                        + " of '" + format + "'");
-            }
-            String arg = null;
-            int p = nameEnd;
-            if (p < format.length() && format.charAt(p) == '(') {
-                int close = format.indexOf(')', p);
-                if (close < 0) {
-                    throw new IllegalArgumentException("access log format: missing ')' in %" + name + "(");
-                }
-                arg = format.substring(p + 1, close);
-                p = close + 1;
-            }
-            int maxLen = -1;
-            if (p < format.length() && format.charAt(p) == ':') {
-                int d = p + 1;
-                while (d < format.length() && Character.isDigit(format.charAt(d))) {
-                    d++;
-                }
-                if (d == p + 1) {
-                    throw new IllegalArgumentException("access log format: bad length in %" + name + "%");
-                }
-                maxLen = Integer.parseInt(format.substring(p + 1, d));
-                p = d;
-            }
-            if (p >= format.length() || format.charAt(p) != '%') {
-                throw new IllegalArgumentException("access log format: unterminated %" + name + " in '" + format + "'");
+            Command cmd = Command.at(format, i);
+            if (cmd == null) {
+                throw new IllegalArgumentException("access log format: Incorrect configuration: " + format
+                        + ". Couldn't find valid command at position " + i);
             }
             if (lit.length() > 0) {
                 ops.add(AccessLogOperators.literal(lit.toString()));
                 lit.setLength(0);
             }
-            ops.add(operator(name, arg, maxLen, commands));
-            i = p + 1;
+            ops.add(operator(cmd.name(), cmd.arg(), cmd.maxLen(), commands));
+            i = cmd.end();
         }
         if (lit.length() > 0) {
             ops.add(AccessLogOperators.literal(lit.toString()));
@@ -213,6 +184,7 @@ public final class AccessLogFormatter {
         return ops.toArray(new Op[0]);
     }
 
+    /** As Envoy's parser: the extensions' commands first, then the built-in ones, checked by their syntax rules. */
     private static Op operator(String name, String arg, int maxLen, List<FormatterCommand> commands) {
         for (FormatterCommand c : commands) {
             java.util.function.Function<StreamInfo, String> fn = c.parse(name, arg);
@@ -220,11 +192,8 @@ public final class AccessLogFormatter {
                 return AccessLogOperators.custom(fn, maxLen);
             }
         }
+        CommandSyntax.verify(name, arg, maxLen);
         return AccessLogOperators.operator(name, arg, maxLen);
-    }
-
-    private static boolean isNameChar(char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     }
 
     /** Envoy's address form: 10.0.0.1:80, [::1]:80; without port: 10.0.0.1, ::1. */

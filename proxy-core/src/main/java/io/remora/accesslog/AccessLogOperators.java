@@ -16,8 +16,7 @@ final class AccessLogOperators {
      * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
      * they print "-" instead of failing the whole config, so Istio's generated formats load.
      */
-    private static final Set<String> WITHOUT_DATA = Set.of("UPSTREAM_FILTER_STATE", "CEL",
-            "DOWNSTREAM_PEER_FINGERPRINT_1");
+    private static final Set<String> WITHOUT_DATA = Set.of("CEL", "DOWNSTREAM_PEER_FINGERPRINT_1");
 
     private AccessLogOperators() {
     }
@@ -162,12 +161,13 @@ final class AccessLogOperators {
     static Op operator(String name, String arg, int maxLen) {
         switch (name) {
             case "START_TIME":
-                return startTime(new StartTimeFormat(arg == null || arg.isEmpty() ? StartTimeFormat.DEFAULT : arg));
+                return startTime(StartTimeFormat.of(arg));
             case "REQ":
-                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.REQUEST), maxLen);
+                return text(HeaderOperators.of(arg, HeaderOperators.Source.REQUEST), maxLen);
             // Envoy's req_without_query formatter: a request header up to its '?'.
             case "REQ_WITHOUT_QUERY": {
-                Function<FormatContext, String> fn = HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.REQUEST);
+                Function<FormatContext, String> fn = HeaderOperators.of(requireArg(name, arg),
+                        HeaderOperators.Source.REQUEST);
                 return text(i -> {
                     String v = fn.apply(i);
                     int q = v == null ? -1 : v.indexOf('?');
@@ -175,16 +175,18 @@ final class AccessLogOperators {
                 }, maxLen);
             }
             case "RESP":
-                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.RESPONSE), maxLen);
+                return text(HeaderOperators.of(arg, HeaderOperators.Source.RESPONSE), maxLen);
             case "TRAILER":
-                return text(HeaderOperators.of(requireArg(name, arg), HeaderOperators.Source.TRAILER), maxLen);
+                return text(HeaderOperators.of(arg, HeaderOperators.Source.TRAILER), maxLen);
             case "PROTOCOL":
                 return str(i -> i.protocol, maxLen);
             // Envoy prints 0 when no response was sent (TCP, or a reset before headers).
             case "RESPONSE_CODE":
                 return num(i -> i.responseCode);
+            // As Envoy's: whitespace becomes '_' unless the parameter is ALLOW_WHITESPACES.
             case "RESPONSE_CODE_DETAILS":
-                return str(i -> i.responseCodeDetails, maxLen);
+                return arg.equals("ALLOW_WHITESPACES") ? str(i -> i.responseCodeDetails, maxLen)
+                        : str(i -> underscored(i.responseCodeDetails), maxLen);
             case "CONNECTION_TERMINATION_DETAILS":
                 return str(i -> i.connectionTerminationDetails(), maxLen);
             case "RESPONSE_FLAGS":
@@ -281,22 +283,26 @@ final class AccessLogOperators {
             case "UNIQUE_ID":
                 return str(i -> java.util.UUID.randomUUID().toString(), maxLen);
             case "FILTER_STATE":
-                return FilterStateOperators.op(requireArg(name, arg), maxLen);
+                return FilterStateOperators.op(arg, maxLen);
+            // Checked as Envoy checks it; Remora keeps no upstream filter state, so it prints "-".
+            case "UPSTREAM_FILTER_STATE":
+                FilterStateOperators.of(arg);
+                return str(i -> null, maxLen);
             case "LOCAL_REPLY_BODY":
                 return localReplyBody();
             case "ENVIRONMENT": {
-                String v = System.getenv(requireArg(name, arg));
+                String v = System.getenv(arg);
                 return str(i -> v, maxLen);
             }
             default:
-                StrFn tls = tlsOperator(name);
+                StrFn tls = tlsOperator(name, arg);
                 if (tls != null) {
                     return str(tls, maxLen);
                 }
                 if (WITHOUT_DATA.contains(name)) {
                     return str(i -> null, maxLen);
                 }
-                throw new IllegalArgumentException("access log format: unsupported command operator %" + name + "%");
+                throw new IllegalArgumentException("access log format: Not supported field in StreamInfo: " + name);
         }
     }
 
@@ -319,8 +325,8 @@ final class AccessLogOperators {
         };
     }
 
-    private static StrFn tlsOperator(String name) {
-        java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name);
+    private static StrFn tlsOperator(String name, String arg) {
+        java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name, arg);
         return f == null ? null : f::apply;
     }
 
@@ -345,12 +351,32 @@ final class AccessLogOperators {
         };
     }
 
+    /** For the formatter extensions' commands built in here (no syntax rules of their own in Envoy). */
     private static String requireArg(String name, String arg) {
-        if (arg == null || arg.isEmpty()) {
+        if (arg.isEmpty()) {
             throw new IllegalArgumentException("access log format: %" + name + "% needs an argument, e.g. %"
                     + name + "(:AUTHORITY)%");
         }
         return arg;
+    }
+
+    /** Envoy's StringUtil::replaceAllEmptySpace; the same String when there is nothing to replace. */
+    static String underscored(String s) {
+        if (s == null) {
+            return null;
+        }
+        for (int k = 0; k < s.length(); k++) {
+            if (" \t\f\u000b\n\r".indexOf(s.charAt(k)) >= 0) {
+                char[] c = s.toCharArray();
+                for (int j = k; j < c.length; j++) {
+                    if (" \t\f\u000b\n\r".indexOf(c[j]) >= 0) {
+                        c[j] = '_';
+                    }
+                }
+                return new String(c);
+            }
+        }
+        return s;
     }
 
     /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */

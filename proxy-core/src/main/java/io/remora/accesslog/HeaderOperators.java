@@ -19,6 +19,7 @@ final class HeaderOperators {
 
     /** {@code X?Y}: header X, else Y; names are case-insensitive. */
     static Function<FormatContext, String> of(String arg, Source source) {
+        CommandSyntax.verifyHeaders(arg);
         int q = arg.indexOf('?');
         AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
         AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));

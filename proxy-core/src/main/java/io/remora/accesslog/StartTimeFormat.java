@@ -21,7 +21,22 @@ final class StartTimeFormat {
         void append(StringBuilder sb, LocalDateTime t, long epochMillis, int nanos);
     }
 
+    /** Envoy's check of a time format: a newline specifier (%n, %En, %5n, ...) could end up in a header. */
+    private static final java.util.regex.Pattern NEWLINE = java.util.regex.Pattern.compile("%[-_0^#]*[1-9]*(E|O)?n");
+
     private final Part[] parts;
+
+    /** A time operator's format: Envoy's default when {@code spec} is empty; refused as Envoy refuses it. */
+    static StartTimeFormat of(String spec) {
+        if (spec.isEmpty()) {
+            return new StartTimeFormat(DEFAULT);
+        }
+        if (NEWLINE.matcher(spec).find()) {
+            throw new IllegalArgumentException("access log format: Invalid header configuration. Format string"
+                    + " contains newline.");
+        }
+        return new StartTimeFormat(spec);
+    }
 
     StartTimeFormat(String pattern) {
         List<Part> out = new ArrayList<>();

@@ -15,8 +15,11 @@ final class TlsOperators {
     private TlsOperators() {
     }
 
-    /** The value function of a TLS operator, or null when {@code name} is not one. */
-    static Function<StreamInfo, String> of(String name) {
+    /**
+     * The value function of a TLS operator, or null when {@code name} is not one; {@code arg} is
+     * the certificate validity operators' time format ("" for Envoy's default).
+     */
+    static Function<StreamInfo, String> of(String name, String arg) {
         if (name.equals("DOWNSTREAM_TRANSPORT_FAILURE_REASON")) {
             return i -> i.downstreamTls() == null ? null : i.downstreamTls().failureReason();
         }
@@ -29,6 +32,7 @@ final class TlsOperators {
         } else {
             return null;
         }
+        StartTimeFormat certTime = stem.startsWith("PEER_CERT_V_") ? timeFormat(arg) : null;
         f = switch (stem) {
             case "PEER_URI_SAN" -> t -> join(t.peerUriSans());
             case "PEER_DNS_SAN" -> t -> join(t.peerDnsSans());
@@ -44,8 +48,8 @@ final class TlsOperators {
             case "PEER_FINGERPRINT_256" -> TlsConnection::peerFingerprintSha256;
             case "PEER_CERT" -> TlsConnection::peerCertificatePemUrlEncoded;
             case "PEER_CHAIN" -> TlsConnection::peerChainPemUrlEncoded;
-            case "PEER_CERT_V_START" -> t -> time(t.peerValidFrom());
-            case "PEER_CERT_V_END" -> t -> time(t.peerValidUntil());
+            case "PEER_CERT_V_START" -> t -> time(t.peerValidFrom(), certTime);
+            case "PEER_CERT_V_END" -> t -> time(t.peerValidUntil(), certTime);
             default -> null;
         };
         if (f == null) {
@@ -63,8 +67,24 @@ final class TlsOperators {
         return v.isEmpty() ? null : String.join(",", v);
     }
 
-    /** Envoy's default for the certificate validity operators: ISO-8601 with milliseconds. */
-    private static String time(Instant t) {
-        return t == null ? null : java.time.format.DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    /**
+     * Envoy's default for the certificate validity operators, ISO-8601 with milliseconds, or the
+     * given time format (as %START_TIME(...)%'s).
+     */
+    private static String time(Instant t, StartTimeFormat format) {
+        if (t == null) {
+            return null;
+        }
+        if (format == null) {
+            return java.time.format.DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        }
+        StringBuilder sb = new StringBuilder(32);
+        format.append(sb, t.toEpochMilli());
+        return sb.toString();
+    }
+
+    /** Compiled once, when the operator is: null for the default. */
+    private static StartTimeFormat timeFormat(String arg) {
+        return arg.isEmpty() ? null : StartTimeFormat.of(arg);
     }
 }

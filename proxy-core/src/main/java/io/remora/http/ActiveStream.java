@@ -210,6 +210,11 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         return true;
     }
 
+    /** The cached route, without resolving one: null when none has been resolved (or none matched). */
+    RouteEntry cachedRoute() {
+        return routeCached ? route : null;
+    }
+
     /** The route cache (Envoy's cached route): resolved on first use after each clear. */
     RouteEntry route() {
         if (!routeCached && requestHeaders != null) {

@@ -72,8 +72,10 @@ final class LocalReply {
 
     /**
      * Envoy's prepareLocalReply: fills {@code h} with the reply's head and returns its body (null
-     * when it has none). The status first, then the caller's headers, then the connection
-     * manager's local_reply_config; then text with its length (a content type the caller set is
+     * when it has none). The status first, then the stream's forwarding route's response headers
+     * (Envoy's filter manager finalizes them on every local reply, before the reply sets the
+     * stream's response code: %RESPONSE_CODE% is 0 there), then the caller's headers, then the
+     * connection manager's local_reply_config; then text with its length (a content type the caller set is
      * kept unless the rewrite changed the body and set none), or gRPC's trailers-only form. A HEAD
      * reply only says how long the body would be. When the rest of the request will not be read,
      * HTTP/1.1 must close (HTTP/2 strips the header).
@@ -81,6 +83,10 @@ final class LocalReply {
     private static ByteBuf prepare(ActiveStream s, Http2Headers h, int status, String text,
                                    Consumer<Http2Headers> modifyHeaders, int grpcStatus) {
         h.status(statusText(status));
+        io.remora.route.RouteEntry route = s.cachedRoute();
+        if (route != null && route.route().action() instanceof io.remora.config.ForwardAction) {
+            route.mutateResponseHeaders(h, s.info.upstreamCluster, s);
+        }
         if (modifyHeaders != null) {
             modifyHeaders.accept(h);
         }

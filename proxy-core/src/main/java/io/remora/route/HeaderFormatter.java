@@ -60,7 +60,10 @@ public final class HeaderFormatter {
         return new HeaderFormatter(format, f.literal(), f);
     }
 
-    /** Problems Envoy would reject the value for (unknown operators, stray '%'); empty when valid. */
+    /**
+     * Problems Envoy would reject the value for (unknown operators, a stray '%', an operator's
+     * parameter or length its syntax does not allow); empty when valid.
+     */
     public static List<String> validate(String format) {
         List<String> problems = new ArrayList<>();
         try {
@@ -69,6 +72,14 @@ public final class HeaderFormatter {
             problems.add("invalid header value '" + format + "': " + e.getMessage().replace("access log format: ", ""));
         }
         return problems;
+    }
+
+    /**
+     * Envoy's deprecation warnings for the value's legacy syntax ({@code %UPSTREAM_METADATA(["ns", "k"])%},
+     * {@code %PER_REQUEST_STATE(k)%}), which is converted, not refused; empty when it has none.
+     */
+    public static List<String> deprecations(String format) {
+        return LegacyHeaderOperators.deprecations(format);
     }
 
     /** Whether the value has no operators (formatting it is free). */

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * {@code %UPSTREAM_METADATA(["ns", "key"])%} becomes {@code %UPSTREAM_METADATA(ns:key)%} (and
  * DYNAMIC_METADATA likewise), {@code %PER_REQUEST_STATE(key)%} becomes
  * {@code %FILTER_STATE(key:PLAIN)%}. Like Envoy's, a JSON argument that is not an array of strings
- * leaves the whole value as it was.
+ * leaves the whole value as it was. Envoy logs a deprecation warning for each conversion;
+ * {@link #deprecations} says the same so that translators can warn.
  */
 final class LegacyHeaderOperators {
 
@@ -24,13 +25,25 @@ final class LegacyHeaderOperators {
     }
 
     static String translate(String value) {
+        return translate(value, null);
+    }
+
+    /** Envoy's warnings for the legacy syntax in {@code value}, one per conversion; empty when there is none. */
+    static List<String> deprecations(String value) {
+        List<String> out = new ArrayList<>();
+        translate(value, out);
+        return out;
+    }
+
+    /** {@code warnings}: where to add Envoy's warning for each conversion, or null. */
+    private static String translate(String value, List<String> warnings) {
         if (value.indexOf('%') < 0) {
             return value;
         }
-        return perRequestState(metadata(value));
+        return perRequestState(metadata(value, warnings), warnings);
     }
 
-    private static String metadata(String value) {
+    private static String metadata(String value, List<String> warnings) {
         String out = value;
         Matcher m = METADATA.matcher(out);
         while (m.find()) {
@@ -39,17 +52,25 @@ final class LegacyHeaderOperators {
                 return value;
             }
             String colon = "%" + m.group(1) + "_METADATA(" + String.join(":", path) + ")%";
+            if (warnings != null) {
+                warnings.add("Header formatter: JSON format of " + m.group(1) + "_METADATA parameters has been"
+                        + " obsoleted. Use colon format: " + colon);
+            }
             out = out.replace(m.group(), colon);
             m = METADATA.matcher(out);
         }
         return out;
     }
 
-    private static String perRequestState(String value) {
+    private static String perRequestState(String value, List<String> warnings) {
         String out = value;
         Matcher m = PER_REQUEST_STATE.matcher(out);
         while (m.find()) {
-            out = out.replace(m.group(), "%FILTER_STATE(" + m.group(1) + ":PLAIN)%");
+            String state = "%FILTER_STATE(" + m.group(1) + ":PLAIN)%";
+            if (warnings != null) {
+                warnings.add("PER_REQUEST_STATE header formatter has been obsoleted. Use " + state);
+            }
+            out = out.replace(m.group(), state);
             m = PER_REQUEST_STATE.matcher(out);
         }
         return out;

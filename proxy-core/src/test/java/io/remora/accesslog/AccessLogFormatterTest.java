@@ -3,6 +3,9 @@ package io.remora.accesslog;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -14,6 +17,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AccessLogFormatterTest {
 
@@ -200,6 +204,79 @@ class AccessLogFormatterTest {
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%DURATION"));
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%METADATA(NOPE:ns)%"));
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%METADATA(DYNAMIC)%"));
+    }
+
+    /** Envoy's CommandSyntaxChecker flags per operator, and its parser's regex, with Envoy's messages. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "%PROTOCOL(x)%|PROTOCOL does not take any parameters or length",
+            "%PROTOCOL:4%|PROTOCOL does not take any parameters or length",
+            "%PROTOCOL:99999999999%|PROTOCOL does not take any parameters or length",
+            "%RESPONSE_CODE(x)%|RESPONSE_CODE does not take any parameters or length",
+            "%UPSTREAM_HOST:10%|UPSTREAM_HOST does not take any parameters or length",
+            "%DOWNSTREAM_PEER_URI_SAN(x)%|DOWNSTREAM_PEER_URI_SAN does not take any parameters or length",
+            "%LOCAL_REPLY_BODY:3%|LOCAL_REPLY_BODY does not take any parameters or length",
+            "%REQ%|REQ requires parameters",
+            "%REQ()%|REQ requires parameters",
+            "%RESP:3%|RESP requires parameters",
+            "%TRAILER()%|TRAILER requires parameters",
+            "%ENVIRONMENT%|ENVIRONMENT requires parameters",
+            "%DYNAMIC_METADATA%|DYNAMIC_METADATA requires parameters",
+            "%DYNAMIC_METADATA(ns:k):4%|DYNAMIC_METADATA does not allow length to be specified.",
+            "%UPSTREAM_METADATA(ns:k):4%|UPSTREAM_METADATA does not allow length to be specified.",
+            "%START_TIME:10%|START_TIME does not allow length to be specified.",
+            "%START_TIME(%Y%n)%|Format string contains newline.",
+            "%START_TIME(%-En)%|Format string contains newline.",
+            "%GRPC_STATUS(NUMBER):2%|GRPC_STATUS does not allow length to be specified.",
+            "%DOWNSTREAM_PEER_CERT_V_START:3%|DOWNSTREAM_PEER_CERT_V_START does not allow length to be specified.",
+            "%REQ(a?b?c)%|More than 1 alternative header specified in token: a?b?c",
+            "%REQ(x y)%|Format string contains invalid characters.",
+            "%FILTER_STATE%|key cannot be empty",
+            "%UPSTREAM_FILTER_STATE(k:JSON)%|only PLAIN/TYPED/FIELD",
+            "%NOPE%|Not supported field in StreamInfo: NOPE",
+            "a %PROTOCOL|Couldn't find valid command at position 2",
+            "%PROTOCOL:%|Couldn't find valid command at position 0",
+            "%PROTOCOL:4x%|Couldn't find valid command at position 0",
+            "%REQ(x%|Couldn't find valid command at position 0",
+            "%req(x)%|Couldn't find valid command at position 0",
+            "%PROTOCOL:99999999999999999999%|Couldn't find valid command at position 0",
+            "100%|Couldn't find valid command at position 3",
+    })
+    void formatsEnvoyRefusesAreRefusedWithItsMessage(String format, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text(format));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"%PROTOCOL()%", "%REQ(:PATH):3%", "%RESP(x?y):1%", "%TRAILER(grpc-status)%",
+            "%ENVIRONMENT(HOME):2%", "%FILTER_STATE(k:PLAIN):5%", "%UPSTREAM_FILTER_STATE(k):5%",
+            "%RESPONSE_CODE_DETAILS(ALLOW_WHITESPACES)%", "%GRPC_STATUS(SNAKE_STRING)%", "%START_TIME(%s.%3f)%",
+            "%DOWNSTREAM_PEER_CERT_V_END(%Y)%", "%DYNAMIC_METADATA(ns:a:b)%", "%METADATA(ROUTE:ns):4%",
+            "%REQ_WITHOUT_QUERY(:PATH):4%", "100%% %PROTOCOL%"})
+    void formatsEnvoyAcceptsAreAccepted(String format) {
+        AccessLogFormatter.text(format);
+    }
+
+    /** Envoy's regex reads the shortest subcommand that a ')' and the closing '%' (or ":N%") end. */
+    @Test
+    void aSubcommandEndsAtTheFirstParenthesisThatClosesTheCommand() {
+        StreamInfo i = http();
+        String hour = DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC).format(Instant.ofEpochMilli(i.startMillis));
+        assertEquals("[" + hour + ")x]", AccessLogFormatter.text("[%START_TIME(%H)x)%]").format(i));
+        assertEquals("[" + hour + ") /ap]", AccessLogFormatter.text("[%START_TIME(%H))% %REQ(:PATH):3%]").format(i));
+    }
+
+    @Test
+    void responseCodeDetailsReplaceWhitespaceUnlessAllowed() {
+        StreamInfo i = http();
+        i.responseCodeDetails = "ext_authz error\tdenied";
+        assertEquals("ext_authz_error_denied|ext_authz error\tdenied", AccessLogFormatter.text(
+                "%RESPONSE_CODE_DETAILS%|%RESPONSE_CODE_DETAILS(ALLOW_WHITESPACES)%").format(i));
+    }
+
+    @Test
+    void certificateValidityTakesATimeFormat() {
+        assertEquals("-", AccessLogFormatter.text("%DOWNSTREAM_PEER_CERT_V_START(%Y)%").format(http()));
     }
 
     @Test

@@ -312,13 +312,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
                 : flag == ResponseFlag.DROP_OVERLOAD ? X_ENVOY_DROP_OVERLOAD : null;
         if (marker != null && !shared.config().suppressEnvoyHeaders()) {
             // Envoy's router marks a request a circuit breaker or drop_overloads dropped, so callers can back off.
-            cb.sendLocalReply(status, text, flag, details, h -> {
-                h.set(marker, TRUE);
-                mutateResponseHeaders(h);
-            }, -1);
+            cb.sendLocalReply(status, text, flag, details, h -> h.set(marker, TRUE), -1);
             return;
         }
-        cb.sendLocalReply(status, text, flag, details, this::mutateResponseHeaders, -1);
+        // The route's response headers: the connection manager adds them to every local reply of a forwarding route.
+        cb.sendLocalReply(status, text, flag, details, null, -1);
     }
 
     /**
@@ -354,7 +352,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         return ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
     }
 
-    /** The route's response header mutations, on upstream responses and this filter's replies. */
+    /** The route's response header mutations, on upstream responses and direct responses and redirects. */
     void mutateResponseHeaders(Http2Headers headers) {
         if (route != null) {
             route.mutateResponseHeaders(headers, info.upstreamCluster, cb.formatterContext());

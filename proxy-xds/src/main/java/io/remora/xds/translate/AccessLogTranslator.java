@@ -118,8 +118,9 @@ public final class AccessLogTranslator {
     }
 
     /**
-     * The log's config; a format using {@code %CEL(...)%} gets the CEL command, its expressions
-     * compiled here (an error names the logger's typed_config).
+     * The log's config, its format checked here as Envoy's parser checks it (an error names the
+     * format's field); a format using {@code %CEL(...)%} gets the CEL command, its expressions
+     * compiled here.
      */
     private static AccessLogConfig config(AccessLogConfig.Sink sink, String file, Format fmt,
                                           io.remora.config.AccessLogFilter filter, boolean omitEmpty, FieldPath path,
@@ -128,32 +129,37 @@ public final class AccessLogTranslator {
                 || fmt.json != null && fmt.json.values().stream().anyMatch(CelFormatterCommand::used);
         AccessLogConfig.Builder b = AccessLogConfig.builder(sink).path(file).textFormat(fmt.text).jsonFormat(fmt.json)
                 .filter(filter).omitEmptyValues(omitEmpty);
-        if (!cel) {
-            return b.build();
+        List<FormatterCommand> commands = cel ? List.of(new CelFormatterCommand(path, ctx)) : List.of();
+        if (fmt.json != null) {
+            fmt.json.forEach((key, value) -> check(value, commands, fmt.path.field(key)));
+        } else if (fmt.text != null) {
+            check(fmt.text, commands, fmt.path);
         }
-        List<FormatterCommand> commands = List.of(new CelFormatterCommand(path, ctx));
+        return cel ? b.commands(commands).build() : b.build();
+    }
+
+    /** A format string the substitution formatter refuses is an error at {@code path}. */
+    private static void check(String format, List<FormatterCommand> commands, FieldPath path) {
         try {
-            if (fmt.json != null) {
-                AccessLogFormatter.json(fmt.json, omitEmpty, commands);
-            } else {
-                AccessLogFormatter.text(fmt.text, omitEmpty, commands);
-            }
+            AccessLogFormatter.text(format, false, commands);
         } catch (IllegalArgumentException e) {
             throw path.error(e.getMessage());
         }
-        return b.commands(commands).build();
     }
 
-    record Format(String text, Map<String, String> json) {
-        static final Format DEFAULT = new Format(null, null);
+    /** A log's format; {@code path} names its field (null for the default format) for errors. */
+    record Format(String text, Map<String, String> json, FieldPath path) {
+        static final Format DEFAULT = new Format(null, null, null);
     }
 
     @SuppressWarnings("deprecation")
     private static Format format(FileAccessLog f, FieldPath path) {
         return switch (f.getAccessLogFormatCase()) {
-            case FORMAT -> new Format(f.getFormat().isEmpty() ? null : f.getFormat(), null);
-            case JSON_FORMAT -> new Format(null, json(f.getJsonFormat(), path.field("json_format")));
-            case TYPED_JSON_FORMAT -> new Format(null, json(f.getTypedJsonFormat(), path.field("typed_json_format")));
+            case FORMAT -> new Format(f.getFormat().isEmpty() ? null : f.getFormat(), null, path.field("format"));
+            case JSON_FORMAT -> new Format(null, json(f.getJsonFormat(), path.field("json_format")),
+                    path.field("json_format"));
+            case TYPED_JSON_FORMAT -> new Format(null, json(f.getTypedJsonFormat(), path.field("typed_json_format")),
+                    path.field("typed_json_format"));
             case LOG_FORMAT -> format(f.getLogFormat(), path.field("log_format"));
             case ACCESSLOGFORMAT_NOT_SET -> Format.DEFAULT;
         };
@@ -187,11 +193,12 @@ public final class AccessLogTranslator {
     static Format format(SubstitutionFormatString s, FieldPath path) {
         checkFormatters(s.getFormattersList(), path.field("formatters"));
         return switch (s.getFormatCase()) {
-            case TEXT_FORMAT -> new Format(s.getTextFormat(), null);
+            case TEXT_FORMAT -> new Format(s.getTextFormat(), null, path.field("text_format"));
             case TEXT_FORMAT_SOURCE -> new Format(Protos.dataSource(s.getTextFormatSource(),
-                    path.field("text_format_source")), null);
+                    path.field("text_format_source")), null, path.field("text_format_source"));
             case JSON_FORMAT -> new Format(null, json(s.getJsonFormatOptions().getSortProperties()
-                    ? sorted(s.getJsonFormat()) : s.getJsonFormat(), path.field("json_format")));
+                    ? sorted(s.getJsonFormat()) : s.getJsonFormat(), path.field("json_format")),
+                    path.field("json_format"));
             case FORMAT_NOT_SET -> Format.DEFAULT;
         };
     }

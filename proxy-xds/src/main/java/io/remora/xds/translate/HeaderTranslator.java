@@ -97,20 +97,39 @@ public final class HeaderTranslator {
 
     /**
      * {@link #mutation} whose values Envoy's HeaderParser formats (routes, virtual hosts, route
-     * configurations, weighted clusters): a value the substitution formatter refuses (an unknown
-     * operator, a stray '%') is a config error naming the value's field, as Envoy's.
+     * configurations, weighted clusters): each value checked by {@link #checkFormattedValue}.
      */
     public static HeaderMutation formattedMutation(List<HeaderValueOption> add, List<String> remove, FieldPath addPath,
-                                                   FieldPath removePath) {
+                                                   FieldPath removePath, TranslationContext ctx) {
         HeaderMutation m = mutation(add, remove, addPath, removePath);
         for (int i = 0; i < m.add().size(); i++) {
             String value = m.add().get(i).value();
-            List<String> problems = HeaderFormatter.validate(value == null ? "" : value);
-            if (!problems.isEmpty()) {
-                throw addPath.index(i).field("header").field("value").error(problems.get(0));
-            }
+            checkFormattedValue(value == null ? "" : value, addPath.index(i).field("header").field("value"), ctx);
         }
         return m;
+    }
+
+    /**
+     * A value Envoy's HeaderParser formats: one the substitution formatter refuses (an unknown
+     * operator, a stray '%', a parameter or length the operator does not take) is a config error at
+     * {@code path}, as Envoy's; the legacy syntax it converts ({@code %UPSTREAM_METADATA(["ns","k"])%},
+     * {@code %PER_REQUEST_STATE(k)%}) gets Envoy's deprecation warning, once per field path
+     * ({@code ctx} null: once per process).
+     */
+    public static void checkFormattedValue(String value, FieldPath path, TranslationContext ctx) {
+        List<String> problems = HeaderFormatter.validate(value);
+        if (!problems.isEmpty()) {
+            throw path.error(problems.get(0));
+        }
+        for (String deprecated : HeaderFormatter.deprecations(value)) {
+            String key = "header_formatter_legacy:" + path + ":" + deprecated;
+            String message = deprecated + " (at " + path + ")";
+            if (ctx != null) {
+                ctx.warnOnce(key, message);
+            } else {
+                TranslationContext.warnOnceWithoutContext(key, message);
+            }
+        }
     }
 
     public static HeaderMutation.HeaderValueOption option(HeaderValueOption o, FieldPath path) {

@@ -6,7 +6,6 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper;
 import io.remora.accesslog.AccessLogFormatter;
 import io.remora.config.HeaderMutation;
-import io.remora.route.HeaderFormatter;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,11 +42,11 @@ public final class LocalReplyTranslator {
         var override = m.hasBodyFormatOverride()
                 ? bodyFormat(m.getBodyFormatOverride(), path.field("body_format_override")) : null;
         return new io.remora.config.LocalReplyConfig.Mapper(filter, status, body, override,
-                headers(m.getHeadersToAddList(), path.field("headers_to_add")));
+                headers(m.getHeadersToAddList(), path.field("headers_to_add"), ctx));
     }
 
     /** Envoy's HeaderParser rules: no pseudo-headers or Host, values with known operators only. */
-    private static HeaderMutation headers(List<HeaderValueOption> add, FieldPath path) {
+    private static HeaderMutation headers(List<HeaderValueOption> add, FieldPath path, TranslationContext ctx) {
         HeaderMutation m = HeaderTranslator.mutation(add, List.of(), path, path);
         for (int i = 0; i < m.add().size(); i++) {
             HeaderMutation.HeaderValueOption o = m.add().get(i);
@@ -55,10 +54,8 @@ public final class LocalReplyTranslator {
                 throw path.index(i).field("header").field("key").error(":-prefixed or host headers may not be"
                         + " modified");
             }
-            List<String> problems = HeaderFormatter.validate(o.value() == null ? "" : o.value());
-            if (!problems.isEmpty()) {
-                throw path.index(i).field("header").field("value").error(problems.get(0));
-            }
+            HeaderTranslator.checkFormattedValue(o.value() == null ? "" : o.value(),
+                    path.index(i).field("header").field("value"), ctx);
         }
         return m;
     }

@@ -73,10 +73,10 @@ public final class RouteConfigurationTranslator {
         }
         HeaderMutation req = HeaderTranslator.formattedMutation(rc.getRequestHeadersToAddList(),
                 rc.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),
-                path.field("request_headers_to_remove"));
+                path.field("request_headers_to_remove"), ctx);
         HeaderMutation resp = HeaderTranslator.formattedMutation(rc.getResponseHeadersToAddList(),
                 rc.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
-                path.field("response_headers_to_remove"));
+                path.field("response_headers_to_remove"), ctx);
         List<String> internalOnly = rc.getInternalOnlyHeadersList().stream()
                 .map(h -> h.toLowerCase(Locale.ROOT)).toList();
         return new RouteConfiguration(rc.getName(), List.copyOf(vhosts), req, resp, internalOnly, maxBody,
@@ -106,10 +106,10 @@ public final class RouteConfigurationTranslator {
         }
         HeaderMutation req = HeaderTranslator.formattedMutation(vh.getRequestHeadersToAddList(),
                 vh.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),
-                path.field("request_headers_to_remove"));
+                path.field("request_headers_to_remove"), ctx);
         HeaderMutation resp = HeaderTranslator.formattedMutation(vh.getResponseHeadersToAddList(),
                 vh.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
-                path.field("response_headers_to_remove"));
+                path.field("response_headers_to_remove"), ctx);
         var retry = RetryPolicyTranslator.either(vh.hasRetryPolicy(), vh.getRetryPolicy(),
                 vh.hasRetryPolicyTypedConfig(), vh.getRetryPolicyTypedConfig(), path, ctx);
         VirtualHost.TlsRequirement tls = switch (vh.getRequireTls()) {

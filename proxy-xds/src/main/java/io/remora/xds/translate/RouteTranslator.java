@@ -42,10 +42,10 @@ public final class RouteTranslator {
             case ACTION_NOT_SET -> throw path.error("missing required field: one of route, redirect, direct_response");
         };
         HeaderMutation req = HeaderTranslator.formattedMutation(r.getRequestHeadersToAddList(), r.getRequestHeadersToRemoveList(),
-                path.field("request_headers_to_add"), path.field("request_headers_to_remove"));
+                path.field("request_headers_to_add"), path.field("request_headers_to_remove"), ctx);
         HeaderMutation resp = HeaderTranslator.formattedMutation(r.getResponseHeadersToAddList(),
                 r.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
-                path.field("response_headers_to_remove"));
+                path.field("response_headers_to_remove"), ctx);
         var perFilter = PerFilterConfigTranslator.translate(r.getTypedPerFilterConfigMap(),
                 path.field("typed_per_filter_config"), ctx);
         if (r.hasRoute()) {

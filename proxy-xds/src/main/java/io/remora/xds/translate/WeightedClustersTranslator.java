@@ -43,10 +43,10 @@ final class WeightedClustersTranslator {
             total += weight;
             HeaderMutation req = HeaderTranslator.formattedMutation(c.getRequestHeadersToAddList(),
                     c.getRequestHeadersToRemoveList(), cp.field("request_headers_to_add"),
-                    cp.field("request_headers_to_remove"));
+                    cp.field("request_headers_to_remove"), ctx);
             HeaderMutation resp = HeaderTranslator.formattedMutation(c.getResponseHeadersToAddList(),
                     c.getResponseHeadersToRemoveList(), cp.field("response_headers_to_add"),
-                    cp.field("response_headers_to_remove"));
+                    cp.field("response_headers_to_remove"), ctx);
             // As the route's: the subset load balancer reads the envoy.lb criteria only.
             var lb = c.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
             out.add(new ClusterSpecifier.WeightedCluster(header == null ? c.getName() : null, weight, req, resp,

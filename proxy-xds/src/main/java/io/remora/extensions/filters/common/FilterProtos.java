@@ -8,7 +8,6 @@ import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
 import io.remora.config.HeaderMutation;
 import io.remora.ratelimit.TokenBucketSpec;
-import io.remora.route.HeaderFormatter;
 import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.HeaderTranslator;
@@ -92,10 +91,7 @@ public final class FilterProtos {
         List<HeaderMutation.HeaderValueOption> out = HeaderTranslator.mutation(in, List.of(), path, path)
                 .add();
         for (int i = 0; i < out.size(); i++) {
-            List<String> problems = HeaderFormatter.validate(out.get(i).value());
-            if (!problems.isEmpty()) {
-                throw path.index(i).field("header").field("value").error(String.join("; ", problems));
-            }
+            HeaderTranslator.checkFormattedValue(out.get(i).value(), path.index(i).field("header").field("value"), null);
         }
         return out;
     }

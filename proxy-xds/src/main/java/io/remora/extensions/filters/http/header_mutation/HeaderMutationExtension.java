@@ -136,10 +136,8 @@ public final class HeaderMutationExtension implements HttpFilterExtension<Header
                     if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
                         throw ap.field("header").field("value").error("invalid header value: CR, LF and NUL are not allowed");
                     }
-                    List<String> problems = HeaderFormatter.validate(value);
-                    if (!problems.isEmpty()) {
-                        throw ap.field("header").field("value").error(String.join("; ", problems));
-                    }
+                    HeaderTranslator.checkFormattedValue(value,
+                            ap.field("header").field("value"), null);
                     out.add(new HeaderMutationRule.Append(option));
                 }
                 default -> throw p.error("missing required field: one of remove, append");
