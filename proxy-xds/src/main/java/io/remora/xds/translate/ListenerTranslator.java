@@ -327,6 +327,24 @@ public final class ListenerTranslator {
     /** Istio's filter (istio/proxy), often sent wrapped in a TypedStruct. */
     private static final String SET_INTERNAL_DST_ADDRESS_TYPE = "istio.set_internal_dst_address.v1.Config";
 
+    /**
+     * tls_inspector's options: {@code initial_read_buffer_size} only sizes Envoy's first peek (the
+     * ClientHello is read whole either way); JA3 fingerprints are not computed, so asking for them is
+     * warned about ({@code %TLS_JA3_FINGERPRINT%} is not an operator here either).
+     */
+    private static void tlsInspectorOptions(ListenerFilter f, FieldPath path, TranslationContext ctx) {
+        if (!f.hasTypedConfig() || !Protos.typeName(f.getTypedConfig()).endsWith(".TlsInspector")) {
+            return;
+        }
+        FieldPath tp = path.field("typed_config");
+        var config = Protos.unpack(f.getTypedConfig(),
+                io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.class, tp);
+        if (config.hasEnableJa3Fingerprinting() && config.getEnableJa3Fingerprinting().getValue()) {
+            ctx.warnOnce("tls_inspector:ja3", "tls_inspector JA3 fingerprinting is not supported (no fingerprint is"
+                    + " computed); ignoring " + tp.field("enable_ja3_fingerprinting"));
+        }
+    }
+
     private static ListenerConfig.ListenerFilter listenerFilter(ListenerFilter f, FieldPath path,
                                                                 TranslationContext ctx) {
         String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
@@ -335,7 +353,10 @@ public final class ListenerTranslator {
                 : f.getName().replace("envoy.filters.listener.", "").replace("envoy.listener.", "");
         return switch (kind) {
             case "original_dst" -> ListenerConfig.ListenerFilter.ORIGINAL_DST;
-            case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
+            case "tls_inspector" -> {
+                tlsInspectorOptions(f, path, ctx);
+                yield ListenerConfig.ListenerFilter.TLS_INSPECTOR;
+            }
             case "http_inspector" -> ListenerConfig.ListenerFilter.HTTP_INSPECTOR;
             case "istio.set_internal_dst_address" -> ListenerConfig.ListenerFilter.SET_INTERNAL_DST_ADDRESS;
             case "local_ratelimit" -> ListenerConfig.ListenerFilter.LOCAL_RATELIMIT;

@@ -54,6 +54,22 @@ class ListenerFilterDisabledTranslationTest {
     }
 
     @Test
+    void tlsInspectorJa3IsWarnedNotDropped() {
+        LoadedBootstrap b = load("""
+                - name: envoy.filters.listener.tls_inspector
+                  typed_config: { TLS, enable_ja3_fingerprinting: true, initial_read_buffer_size: 8192 }
+                """.replace("TLS", TLS));
+        assertEquals(List.of(ListenerFilter.TLS_INSPECTOR), b.model().listeners().get(0).listenerFilters());
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("listener_filters[0].typed_config.enable_ja3_fingerprinting")),
+                b.warnings().toString());
+        LoadedBootstrap off = load("""
+                - name: envoy.filters.listener.tls_inspector
+                  typed_config: { TLS, enable_ja3_fingerprinting: false }
+                """.replace("TLS", TLS));
+        assertTrue(off.warnings().stream().noneMatch(w -> w.contains("ja3")), off.warnings().toString());
+    }
+
+    @Test
     void notAndAny() {
         ListenerConfig l = load("""
                 - name: envoy.filters.listener.proxy_protocol
