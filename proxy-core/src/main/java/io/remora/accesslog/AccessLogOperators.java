@@ -66,17 +66,17 @@ final class AccessLogOperators {
         return new Literal(s);
     }
 
-    private interface StrFn {
+    interface StrFn {
         String get(StreamInfo i);
     }
 
-    private interface LongFn {
+    interface LongFn {
         /** Negative when missing. */
         long get(StreamInfo i);
     }
 
     /** A value of the stream info. */
-    private static Op str(StrFn fn, int maxLen) {
+    static Op str(StrFn fn, int maxLen) {
         return text(c -> fn.get(c.streamInfo()), maxLen);
     }
 
@@ -125,7 +125,7 @@ final class AccessLogOperators {
         };
     }
 
-    private static Op num(LongFn fn) {
+    static Op num(LongFn fn) {
         return new Op() {
             @Override
             void append(StringBuilder sb, FormatContext c) {
@@ -161,7 +161,7 @@ final class AccessLogOperators {
     static Op operator(String name, String arg, int maxLen) {
         switch (name) {
             case "START_TIME":
-                return startTime(StartTimeFormat.of(arg));
+                return TimeOperators.time(StartTimeFormat.of(arg), i -> i.startMillis);
             case "REQ":
                 return text(HeaderOperators.of(arg, HeaderOperators.Source.REQUEST), maxLen);
             // Envoy's req_without_query formatter: a request header up to its '?'.
@@ -191,6 +191,8 @@ final class AccessLogOperators {
                 return str(i -> i.connectionTerminationDetails(), maxLen);
             case "RESPONSE_FLAGS":
                 return str(StreamInfo::responseFlagsString, maxLen);
+            case "RESPONSE_FLAGS_LONG":
+                return str(StreamInfo::responseFlagsLongString, maxLen);
             case "BYTES_RECEIVED":
                 return num(i -> i.bytesReceived);
             case "BYTES_SENT":
@@ -203,10 +205,6 @@ final class AccessLogOperators {
                 return num(i -> i.attemptCount);
             case "UPSTREAM_HOST":
                 return str(i -> AccessLogFormatter.address(i.upstreamHost, true), maxLen);
-            case "UPSTREAM_REMOTE_ADDRESS":
-                // The address connected to: with happy eyeballs, maybe not the host's own.
-                return str(i -> AccessLogFormatter.address(i.upstreamRemoteAddress() != null ? i.upstreamRemoteAddress()
-                        : i.upstreamHost, true), maxLen);
             case "UPSTREAM_CLUSTER":
                 return str(StreamInfo::upstreamClusterObservabilityName, maxLen);
             case "UPSTREAM_CLUSTER_RAW":
@@ -295,6 +293,13 @@ final class AccessLogOperators {
                 return str(i -> v, maxLen);
             }
             default:
+                Op more = AddressOperators.of(name, maxLen);
+                if (more == null) {
+                    more = TimeOperators.of(name, arg);
+                }
+                if (more != null) {
+                    return more;
+                }
                 StrFn tls = tlsOperator(name, arg);
                 if (tls != null) {
                     return str(tls, maxLen);
@@ -328,27 +333,6 @@ final class AccessLogOperators {
     private static StrFn tlsOperator(String name, String arg) {
         java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name, arg);
         return f == null ? null : f::apply;
-    }
-
-    private static Op startTime(StartTimeFormat f) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, FormatContext c) {
-                f.append(sb, c.streamInfo().startMillis); // straight into the line: no intermediate String
-            }
-
-            @Override
-            Object json(FormatContext c) {
-                StringBuilder sb = new StringBuilder(32);
-                f.append(sb, c.streamInfo().startMillis);
-                return sb.toString();
-            }
-
-            @Override
-            void appendPresent(StringBuilder sb, FormatContext c) {
-                append(sb, c);
-            }
-        };
     }
 
     /** For the formatter extensions' commands built in here (no syntax rules of their own in Envoy). */
@@ -388,7 +372,7 @@ final class AccessLogOperators {
         return s == null ? null : s.toString();
     }
 
-    private static long port(SocketAddress a) {
+    static long port(SocketAddress a) {
         return a instanceof InetSocketAddress in ? in.getPort() : -1;
     }
 

@@ -44,7 +44,10 @@ final class CommandSyntax {
                 "GRPC_STATUS_NUMBER", "STREAM_ID", "ROUTE_NAME", "REQUESTED_SERVER_NAME", "HOSTNAME",
                 "CONNECTION_ID", "UPSTREAM_CONNECTION_ID", "TRACE_ID", "ACCESS_LOG_TYPE", "FILTER_CHAIN_NAME",
                 "VIRTUAL_CLUSTER_NAME", "UNIQUE_ID", "LOCAL_REPLY_BODY", "DOWNSTREAM_TRANSPORT_FAILURE_REASON",
-                "DOWNSTREAM_PEER_FINGERPRINT_1"}) {
+                "DOWNSTREAM_PEER_FINGERPRINT_1", "RESPONSE_FLAGS_LONG", "UPSTREAM_PROTOCOL",
+                "UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT", "UPSTREAM_REMOTE_PORT", "UPSTREAM_HOST_NAME",
+                "UPSTREAM_HOST_NAME_WITHOUT_PORT", "DOWNSTREAM_DIRECT_LOCAL_ADDRESS",
+                "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT", "DOWNSTREAM_DIRECT_LOCAL_PORT"}) {
             RULES.put(name, Rule.COMMAND_ONLY);
         }
         for (String side : new String[] {"DOWNSTREAM_", "UPSTREAM_"}) {
@@ -57,7 +60,8 @@ final class CommandSyntax {
             RULES.put(side + "PEER_CERT_V_START", Rule.PARAMS_OPTIONAL);
             RULES.put(side + "PEER_CERT_V_END", Rule.PARAMS_OPTIONAL);
         }
-        for (String name : new String[] {"START_TIME", "RESPONSE_CODE_DETAILS", "GRPC_STATUS"}) {
+        for (String name : new String[] {"START_TIME", "RESPONSE_CODE_DETAILS", "GRPC_STATUS", "START_TIME_LOCAL",
+                "EMIT_TIME", "EMIT_TIME_LOCAL"}) {
             RULES.put(name, Rule.PARAMS_OPTIONAL);
         }
         for (String name : new String[] {"DYNAMIC_METADATA", "CLUSTER_METADATA", "UPSTREAM_METADATA"}) {

@@ -58,6 +58,10 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
     // upstream
     public String upstreamCluster;
     public SocketAddress upstreamHost;
+    /** The upstream host's hostname (its endpoint's, or the DNS name it came from), or null. */
+    public String upstreamHostName;
+    /** {@code %UPSTREAM_PROTOCOL%}: the upstream connection's "HTTP/1.1" or "HTTP/2"; null for none or TCP. */
+    public String upstreamProtocol;
     public SocketAddress upstreamLocalAddress;
     /** {@code %UPSTREAM_CONNECTION_ID%}: the id of the upstream connection used, -1 when none. */
     public long upstreamConnectionId = -1;
@@ -90,6 +94,8 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
         responseHeaders = null;
         upstreamCluster = null;
         upstreamHost = null;
+        upstreamHostName = null;
+        upstreamProtocol = null;
         upstreamLocalAddress = null;
         upstreamConnectionId = -1;
         upstreamHostMetadata = null;
@@ -115,6 +121,22 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
     public void upstreamRemoteAddress(SocketAddress a) {
         if (a != null || seldom != null) {
             seldom().upstreamRemoteAddress = a;
+        }
+    }
+
+    /**
+     * {@code %DOWNSTREAM_DIRECT_LOCAL_ADDRESS%}: the socket's own local address, when it is not
+     * {@link #downstreamLocalAddress} (an original destination or a PROXY header restored that one).
+     */
+    public SocketAddress downstreamDirectLocalAddress() {
+        SocketAddress a = seldom == null ? null : seldom.downstreamDirectLocalAddress;
+        return a != null ? a : downstreamLocalAddress;
+    }
+
+    /** Records the socket's local address only when it differs from {@link #downstreamLocalAddress}. */
+    public void downstreamDirectLocalAddress(SocketAddress a) {
+        if (a != null && a != downstreamLocalAddress && !a.equals(downstreamLocalAddress) || seldom != null) {
+            seldom().downstreamDirectLocalAddress = a;
         }
     }
 
@@ -467,6 +489,11 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
     /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' (in declaration order) or "-" when none. */
     public String responseFlagsString() {
         return ResponseFlagSet.codes(flagBits);
+    }
+
+    /** {@code %RESPONSE_FLAGS_LONG%}: Envoy's long names joined by ',' or "-" when none. */
+    public String responseFlagsLongString() {
+        return ResponseFlagSet.longNames(flagBits);
     }
 
     @Override

@@ -77,6 +77,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         SocketAddress peer = cx.channel.remoteAddress();
         info.downstreamDirectRemoteAddress = peer != null ? peer : remote;
         info.downstreamLocalAddress = cx.localAddress();
+        info.downstreamDirectLocalAddress(cx.channel.localAddress());
         info.protocol = cx.protocol();
         info.fromConnection(cx.info, cx.channel); // id, TLS, SNI, filter chain
         adoptConnectionFilterState();

@@ -154,6 +154,7 @@ final class TcpUpstreamAttempts {
         s.attempts++;
         s.tried.add(h);
         s.streamInfo.upstreamHost = h.address();
+        s.streamInfo.upstreamHostName = h.hostname();
         s.streamInfo.attemptCount = s.attempts;
         s.clusterStats.upstreamCxTotal.increment();
     }

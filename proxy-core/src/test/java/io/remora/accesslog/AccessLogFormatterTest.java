@@ -342,4 +342,78 @@ class AccessLogFormatterTest {
         i.upstreamCluster(null, null);
         assertEquals("- -", AccessLogFormatter.text("%UPSTREAM_CLUSTER% %UPSTREAM_CLUSTER_RAW%").format(i));
     }
+
+    /** Envoy's long response flag names, comma-joined in the short codes' order; "-" when none. */
+    @Test
+    void responseFlagsLong() {
+        StreamInfo i = http();
+        assertEquals("-", AccessLogFormatter.text("%RESPONSE_FLAGS_LONG%").format(i));
+        i.setFlag(ResponseFlag.NO_ROUTE_FOUND);
+        i.setFlag(ResponseFlag.OVERLOAD_MANAGER);
+        assertEquals("NoRouteFound,OverloadManagerTerminated NR,OM",
+                AccessLogFormatter.text("%RESPONSE_FLAGS_LONG% %RESPONSE_FLAGS%").format(i));
+    }
+
+    @Test
+    void upstreamRemoteAddressHostNameAndProtocol() {
+        StreamInfo i = http();
+        String f = "%UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT% %UPSTREAM_REMOTE_PORT% %UPSTREAM_HOST_NAME% "
+                + "%UPSTREAM_HOST_NAME_WITHOUT_PORT% %UPSTREAM_PROTOCOL%";
+        // No hostname: the host's address, as Envoy's; no pool protocol yet: "-".
+        assertEquals("10.0.2.1 80 10.0.2.1:80 10.0.2.1 -", AccessLogFormatter.text(f).format(i));
+        i.upstreamHostName = "web.example.com";
+        i.upstreamProtocol = "HTTP/1.1";
+        i.upstreamRemoteAddress(new InetSocketAddress("2001:db8::9", 8443));
+        assertEquals("2001:db8::9 8443 web.example.com web.example.com HTTP/1.1", AccessLogFormatter.text(f).format(i));
+        i.upstreamHostName = null;
+        i.upstreamHost = new InetSocketAddress("2001:db8::9", 8443);
+        assertEquals("[2001:db8::9]:8443 [2001:db8::9]",
+                AccessLogFormatter.text("%UPSTREAM_HOST_NAME% %UPSTREAM_HOST_NAME_WITHOUT_PORT%").format(i));
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("port", "%UPSTREAM_REMOTE_PORT%");
+        json.put("proto", "%UPSTREAM_PROTOCOL%");
+        assertEquals("{\"port\":8443,\"proto\":\"HTTP/1.1\"}\n", AccessLogFormatter.json(json).format(i));
+        assertEquals("- - - - -", AccessLogFormatter.text(f).format(new StreamInfo()));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"web.example.com:8080,web.example.com", "web.example.com,web.example.com", "[::1]:80,[::1]",
+            "[::1],[::1]", "host:abc,host:abc", "host:,host:"})
+    void hostNameWithoutPortStripsANumericPortAsEnvoy(String host, String stripped) {
+        assertEquals(stripped, AddressOperators.withoutPort(host));
+    }
+
+    /** The socket's own local address; the restored original destination is %DOWNSTREAM_LOCAL_ADDRESS%. */
+    @Test
+    void directLocalAddressIsTheSocketsOwn() {
+        StreamInfo i = http();
+        String f = "%DOWNSTREAM_DIRECT_LOCAL_ADDRESS% %DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT% "
+                + "%DOWNSTREAM_DIRECT_LOCAL_PORT% %DOWNSTREAM_LOCAL_ADDRESS%";
+        i.downstreamDirectLocalAddress(new InetSocketAddress("10.0.0.5", 8080)); // the same: nothing kept
+        assertEquals("10.0.0.5:8080 10.0.0.5 8080 10.0.0.5:8080", AccessLogFormatter.text(f).format(i));
+        i.downstreamDirectLocalAddress(new InetSocketAddress("127.0.0.1", 15001));
+        assertEquals("127.0.0.1:15001 127.0.0.1 15001 10.0.0.5:8080", AccessLogFormatter.text(f).format(i));
+    }
+
+    @Test
+    void startTimeLocalAndEmitTime() {
+        StreamInfo i = http();
+        java.time.ZonedDateTime local = Instant.ofEpochMilli(i.startMillis).atZone(java.time.ZoneId.systemDefault());
+        assertEquals(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSxx").format(local) + " "
+                        + DateTimeFormatter.ofPattern("HH xx").format(local),
+                AccessLogFormatter.text("%START_TIME_LOCAL% %START_TIME_LOCAL(%H %z)%").format(i));
+        long before = System.currentTimeMillis() / 1000;
+        long emitted = Long.parseLong(AccessLogFormatter.text("%EMIT_TIME(%s)%").format(i));
+        assertTrue(emitted >= before && emitted <= System.currentTimeMillis() / 1000, "emit time " + emitted);
+        assertTrue(AccessLogFormatter.text("%EMIT_TIME%").format(i).matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]{12}Z"));
+        assertTrue(AccessLogFormatter.text("%EMIT_TIME_LOCAL%").format(i).matches("\\d{4}-.*[+-]\\d{4}"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"%UPSTREAM_PROTOCOL(x)%", "%RESPONSE_FLAGS_LONG:3%", "%UPSTREAM_HOST_NAME(a)%",
+            "%DOWNSTREAM_DIRECT_LOCAL_PORT:2%"})
+    void newOperatorsTakeNoParameters(String format) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text(format));
+        assertTrue(e.getMessage().contains("does not take any parameters or length"), e.getMessage());
+    }
 }

@@ -246,6 +246,8 @@ class UpstreamRequest implements UpstreamCallbacks {
     /** The stream's upstream details are this try's: the latest's, or a hedged try's that won. */
     void describeUpstream() {
         router.info.upstreamHost = host.address();
+        router.info.upstreamHostName = host.hostname();
+        router.info.upstreamProtocol = stream.protocol();
         router.info.upstreamLocalAddress = stream.localAddress();
         router.info.upstreamRemoteAddress(host.addresses().isEmpty() ? null : stream.connection().remoteAddress());
         router.info.upstreamConnectionId = stream.connectionId();

@@ -22,6 +22,11 @@ public interface UpstreamStream {
     /** The upstream connection's TLS session, or null in plaintext. */
     io.remora.tls.TlsConnection tls();
 
+    /** {@code %UPSTREAM_PROTOCOL%}: "HTTP/1.1" or "HTTP/2"; null for a TCP tunnel, as Envoy's TCP pool has none. */
+    default String protocol() {
+        return null;
+    }
+
     /** Headers are HTTP/2-style; the pool converts them for HTTP/1.1. */
     void writeHeaders(Http2Headers headers, boolean endStream);
 
