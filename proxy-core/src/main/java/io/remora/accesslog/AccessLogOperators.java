@@ -297,6 +297,9 @@ final class AccessLogOperators {
                 if (more == null) {
                     more = TimeOperators.of(name, arg);
                 }
+                if (more == null) {
+                    more = DurationOperators.of(name, arg);
+                }
                 if (more != null) {
                     return more;
                 }

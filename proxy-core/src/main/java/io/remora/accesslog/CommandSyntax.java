@@ -47,7 +47,9 @@ final class CommandSyntax {
                 "DOWNSTREAM_PEER_FINGERPRINT_1", "RESPONSE_FLAGS_LONG", "UPSTREAM_PROTOCOL",
                 "UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT", "UPSTREAM_REMOTE_PORT", "UPSTREAM_HOST_NAME",
                 "UPSTREAM_HOST_NAME_WITHOUT_PORT", "DOWNSTREAM_DIRECT_LOCAL_ADDRESS",
-                "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT", "DOWNSTREAM_DIRECT_LOCAL_PORT"}) {
+                "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT", "DOWNSTREAM_DIRECT_LOCAL_PORT", "REQUEST_DURATION",
+                "REQUEST_TX_DURATION", "RESPONSE_TX_DURATION", "DOWNSTREAM_HANDSHAKE_DURATION", "ROUNDTRIP_DURATION",
+                "UPSTREAM_CONNECTION_POOL_READY_DURATION"}) {
             RULES.put(name, Rule.COMMAND_ONLY);
         }
         for (String side : new String[] {"DOWNSTREAM_", "UPSTREAM_"}) {
@@ -64,7 +66,8 @@ final class CommandSyntax {
                 "EMIT_TIME", "EMIT_TIME_LOCAL"}) {
             RULES.put(name, Rule.PARAMS_OPTIONAL);
         }
-        for (String name : new String[] {"DYNAMIC_METADATA", "CLUSTER_METADATA", "UPSTREAM_METADATA"}) {
+        for (String name : new String[] {"DYNAMIC_METADATA", "CLUSTER_METADATA", "UPSTREAM_METADATA",
+                "COMMON_DURATION"}) {
             RULES.put(name, Rule.PARAMS_REQUIRED);
         }
         for (String name : new String[] {"REQ", "RESP", "TRAILER", "ENVIRONMENT"}) {

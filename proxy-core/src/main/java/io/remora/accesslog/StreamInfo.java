@@ -140,6 +140,34 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
         }
     }
 
+    /** Records the moment {@code p} now when some access log reads durations; nothing otherwise. */
+    public void mark(StreamTimings.Point p) {
+        if (StreamTimings.wanted()) {
+            StreamInfoSeldom x = seldom();
+            if (x.timings == null) {
+                x.timings = new StreamTimings();
+            }
+            x.timings.mark(p, System.nanoTime());
+        }
+    }
+
+    /** A new upstream try begins: its upstream moments replace the last try's. */
+    public void restartUpstreamTimings() {
+        if (seldom != null && seldom.timings != null) {
+            seldom.timings.restartUpstream();
+        }
+    }
+
+    /**
+     * Nanos from the stream's start to {@code p}, or -1 when not recorded; as
+     * {@code upstreamServiceTimeNanos} for the first upstream response byte.
+     */
+    public long sinceStart(StreamTimings.Point p) {
+        StreamTimings t = seldom == null ? null : seldom.timings;
+        long at = t == null ? Long.MIN_VALUE : t.at(p);
+        return StreamTimings.recorded(at) ? at - startNanos : -1;
+    }
+
     /** Envoy's shouldSchemeMatchUpstream: the router sets :scheme to its upstream connection's. */
     public boolean schemeMatchUpstream() {
         return seldom != null && seldom.schemeMatchUpstream;

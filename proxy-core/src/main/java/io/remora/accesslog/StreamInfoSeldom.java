@@ -35,4 +35,6 @@ final class StreamInfoSeldom {
     AccessLogType accessLogType;
     boolean traceForced;
     boolean schemeMatchUpstream;
+    /** Only once a format reads durations ({@link StreamTimings#wanted()}). */
+    StreamTimings timings;
 }

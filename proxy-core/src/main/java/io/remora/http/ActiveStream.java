@@ -142,6 +142,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         remoteComplete = endStream;
         if (endStream) {
             cancelRequestTimer();
+            info.mark(io.remora.accesslog.StreamTimings.Point.DS_RX_END);
         }
         info.requestLine(headers);
         CharSequence method = headers.method();
@@ -270,6 +271,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         if (endStream) {
             remoteComplete = true;
             cancelRequestTimer();
+            info.mark(io.remora.accesslog.StreamTimings.Point.DS_RX_END);
         }
         if (filters == null) {
             data.release();
@@ -288,6 +290,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         touch();
         remoteComplete = true;
         cancelRequestTimer();
+        info.mark(io.remora.accesslog.StreamTimings.Point.DS_RX_END);
         if (filters != null) {
             filters.trailers(0, trailers);
         }

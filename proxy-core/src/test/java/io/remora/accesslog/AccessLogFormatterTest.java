@@ -416,4 +416,62 @@ class AccessLogFormatterTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text(format));
         assertTrue(e.getMessage().contains("does not take any parameters or length"), e.getMessage());
     }
+
+    /** Envoy's durations: milliseconds between the stream's recorded moments, "-" when one is missing. */
+    @Test
+    void durationsBetweenTheStreamsMoments() throws InterruptedException {
+        AccessLogFormatter f = AccessLogFormatter.text("%REQUEST_DURATION% %REQUEST_TX_DURATION% %RESPONSE_TX_DURATION% "
+                + "%UPSTREAM_CONNECTION_POOL_READY_DURATION% %ROUNDTRIP_DURATION% %DOWNSTREAM_HANDSHAKE_DURATION% "
+                + "%COMMON_DURATION(DS_RX_BEG:DS_TX_END:us)% %COMMON_DURATION(US_TX_BEG:US_RX_BEG)% "
+                + "%COMMON_DURATION(DS_TX_END:DS_RX_END:ns)% %COMMON_DURATION(DS_RX_BEG:my_filter_timing)%");
+        StreamInfo i = new StreamInfo();
+        assertEquals("- - - - - - - - - -", f.format(i));
+        Thread.sleep(5);
+        i.mark(StreamTimings.Point.DS_RX_END);
+        i.mark(StreamTimings.Point.POOL_REQUESTED);
+        Thread.sleep(5);
+        i.mark(StreamTimings.Point.POOL_READY);
+        i.mark(StreamTimings.Point.US_TX_BEG);
+        i.mark(StreamTimings.Point.US_TX_END);
+        Thread.sleep(5);
+        i.upstreamServiceTimeNanos = System.nanoTime() - i.startNanos;
+        Thread.sleep(5);
+        i.mark(StreamTimings.Point.DS_TX_BEG);
+        i.mark(StreamTimings.Point.DS_TX_END);
+        String[] v = f.format(i).split(" ");
+        long request = Long.parseLong(v[0]);
+        long requestTx = Long.parseLong(v[1]);
+        long responseTx = Long.parseLong(v[2]);
+        long pool = Long.parseLong(v[3]);
+        long whole = Long.parseLong(v[6]);
+        assertTrue(request >= 5 && requestTx >= request + 5 && responseTx >= 5 && pool >= 5, String.join(" ", v));
+        assertTrue(whole >= 20_000 && whole / 1000 >= requestTx + responseTx, "us " + whole);
+        assertTrue(Long.parseLong(v[7]) >= 5, "US_TX_BEG to US_RX_BEG " + v[7]);
+        assertEquals("-", v[4]); // HTTP/3 only in Envoy
+        assertEquals("-", v[5]); // never on an HTTP stream's info in Envoy
+        assertEquals("-", v[8]); // an end before its start
+        assertEquals("-", v[9]); // a custom timing no filter set
+        i.mark(StreamTimings.Point.DS_RX_END); // the first moment counts
+        assertEquals(request, Long.parseLong(f.format(i).split(" ")[0]));
+        i.restartUpstreamTimings(); // a new try: its upstream moments are not yet known
+        assertEquals("-", f.format(i).split(" ")[1]);
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("rq", "%REQUEST_DURATION%");
+        json.put("tx", "%REQUEST_TX_DURATION%");
+        assertEquals("{\"rq\":" + request + ",\"tx\":null}\n", AccessLogFormatter.json(json).format(i));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "%COMMON_DURATION(DS_RX_BEG)%|Invalid common duration configuration: DS_RX_BEG.",
+            "%COMMON_DURATION(A:B:C:D)%|Invalid common duration configuration: A:B:C:D.",
+            "%COMMON_DURATION(DS_RX_BEG:DS_TX_END:s)%|Invalid common duration precision: s.",
+            "%COMMON_DURATION%|COMMON_DURATION requires parameters",
+            "%COMMON_DURATION(US_CX_BEG:US_CX_END)%|US_CX_BEG is not supported",
+            "%REQUEST_DURATION(x)%|REQUEST_DURATION does not take any parameters or length",
+            "%ROUNDTRIP_DURATION:2%|ROUNDTRIP_DURATION does not take any parameters or length"})
+    void durationFormatsEnvoyRefusesAreRefused(String format, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text(format));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
 }
