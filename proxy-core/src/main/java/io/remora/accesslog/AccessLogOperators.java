@@ -126,10 +126,15 @@ final class AccessLogOperators {
     }
 
     static Op num(LongFn fn) {
+        return count(c -> fn.get(c.streamInfo()));
+    }
+
+    /** A number read from the context (negative when missing). */
+    static Op count(java.util.function.ToLongFunction<FormatContext> fn) {
         return new Op() {
             @Override
             void append(StringBuilder sb, FormatContext c) {
-                long v = fn.get(c.streamInfo());
+                long v = fn.applyAsLong(c);
                 if (v < 0) {
                     sb.append('-');
                 } else {
@@ -139,13 +144,13 @@ final class AccessLogOperators {
 
             @Override
             Object json(FormatContext c) {
-                long v = fn.get(c.streamInfo());
+                long v = fn.applyAsLong(c);
                 return v < 0 ? null : (Object) v;
             }
 
             @Override
             void appendPresent(StringBuilder sb, FormatContext c) {
-                long v = fn.get(c.streamInfo());
+                long v = fn.applyAsLong(c);
                 if (v >= 0) {
                     sb.append(v); // no boxing, unlike json()
                 }
@@ -299,6 +304,9 @@ final class AccessLogOperators {
                 }
                 if (more == null) {
                     more = DurationOperators.of(name, arg);
+                }
+                if (more == null) {
+                    more = HeaderBytesOperators.of(name);
                 }
                 if (more != null) {
                     return more;

@@ -474,4 +474,31 @@ class AccessLogFormatterTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text(format));
         assertTrue(e.getMessage().contains(message), e.getMessage());
     }
+
+    /** Envoy's HeaderMap byteSize: every name's and value's length, pseudo-headers included; 0 without a map. */
+    @Test
+    void headerBytesAreTheMapsByteSize() {
+        StreamInfo i = http();
+        // :method POST, :path /api/v1/locations, :authority locations, :scheme http, and three headers.
+        long request = 7 + 4 + 5 + 17 + 10 + 9 + 7 + 4 + 15 + 10 + 10 + 8 + 12 + 36;
+        long response = 7 + 3 + 29 + 3;
+        assertEquals(request + " " + response + " 0", AccessLogFormatter.text(
+                "%REQUEST_HEADERS_BYTES% %RESPONSE_HEADERS_BYTES% %RESPONSE_TRAILERS_BYTES%").format(i));
+        i.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "0");
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("trailers", "%RESPONSE_TRAILERS_BYTES%");
+        assertEquals("{\"trailers\":12}\n", AccessLogFormatter.json(json).format(i));
+        assertEquals("0 0", AccessLogFormatter.text("%REQUEST_HEADERS_BYTES% %RESPONSE_HEADERS_BYTES%")
+                .format(new StreamInfo()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"UPSTREAM_WIRE_BYTES_SENT", "UPSTREAM_WIRE_BYTES_RECEIVED", "UPSTREAM_HEADER_BYTES_SENT",
+            "UPSTREAM_HEADER_BYTES_RECEIVED", "DOWNSTREAM_WIRE_BYTES_SENT", "DOWNSTREAM_WIRE_BYTES_RECEIVED",
+            "DOWNSTREAM_HEADER_BYTES_SENT", "DOWNSTREAM_HEADER_BYTES_RECEIVED"})
+    void byteMetersAreRefusedNotMadeUp(String name) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AccessLogFormatter.text("%" + name + "%"));
+        assertTrue(e.getMessage().contains(name + " is not supported"), e.getMessage());
+    }
 }
