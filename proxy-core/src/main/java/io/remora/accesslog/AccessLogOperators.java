@@ -291,8 +291,13 @@ final class AccessLogOperators {
             case "UPSTREAM_FILTER_STATE":
                 FilterStateOperators.of(arg);
                 return str(i -> null, maxLen);
+            // As Envoy's: the body even when empty, so that a body format can wrap it.
             case "LOCAL_REPLY_BODY":
-                return localReplyBody();
+                return asIs(StreamInfo::localReplyBody);
+            // The flags filters add with Envoy's addCustomFlag, joined by ','; no Remora filter adds
+            // one, so it is Envoy's value for a stream without: "" (not "-").
+            case "CUSTOM_FLAGS":
+                return asIs(i -> "");
             case "ENVIRONMENT": {
                 String v = System.getenv(arg);
                 return str(i -> v, maxLen);
@@ -322,12 +327,12 @@ final class AccessLogOperators {
         }
     }
 
-    /** As Envoy's: the body as it is, even empty (never "-"), so that a body format can wrap it. */
-    private static Op localReplyBody() {
+    /** A value as it is, even empty (never "-"): Envoy's providers that always give a string. */
+    private static Op asIs(StrFn fn) {
         return new Op() {
             @Override
             void append(StringBuilder sb, FormatContext c) {
-                String v = c.streamInfo().localReplyBody();
+                String v = fn.get(c.streamInfo());
                 if (v != null) {
                     sb.append(v);
                 }
@@ -335,7 +340,7 @@ final class AccessLogOperators {
 
             @Override
             Object json(FormatContext c) {
-                String v = c.streamInfo().localReplyBody();
+                String v = fn.get(c.streamInfo());
                 return v == null ? "" : v;
             }
         };

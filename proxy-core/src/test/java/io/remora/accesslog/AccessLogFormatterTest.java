@@ -501,4 +501,12 @@ class AccessLogFormatterTest {
                 () -> AccessLogFormatter.text("%" + name + "%"));
         assertTrue(e.getMessage().contains(name + " is not supported"), e.getMessage());
     }
+
+    /** No Remora filter adds Envoy's custom flags: Envoy's empty string, in text as in JSON. */
+    @Test
+    void customFlagsAreEmptyNotADash() {
+        assertEquals("[]", AccessLogFormatter.text("[%CUSTOM_FLAGS%]").format(http()));
+        assertEquals("{\"f\":\"\"}\n", AccessLogFormatter.json(Map.of("f", "%CUSTOM_FLAGS%")).format(http()));
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%CUSTOM_FLAGS(x)%"));
+    }
 }
