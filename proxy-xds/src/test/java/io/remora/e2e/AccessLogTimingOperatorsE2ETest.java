@@ -28,50 +28,23 @@ class AccessLogTimingOperatorsE2ETest {
             + "rqtx=%REQUEST_TX_DURATION% resp=%RESPONSE_DURATION% resptx=%RESPONSE_TX_DURATION% "
             + "hs=%DOWNSTREAM_HANDSHAKE_DURATION% pool=%UPSTREAM_CONNECTION_POOL_READY_DURATION% "
             + "rtt=%ROUNDTRIP_DURATION% total=%COMMON_DURATION(DS_RX_BEG:DS_TX_END:us)% "
-            + "uptx=%COMMON_DURATION(US_TX_BEG:US_RX_END)% dur=%DURATION%\\n";
+            + "uptx=%COMMON_DURATION(US_TX_BEG:US_RX_END)% dur=%DURATION%";
 
     private static String bootstrap(int admin, int http, int upstream, Path log) {
-        return """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                static_resources:
-                  listeners:
-                  - name: http
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: ingress
-                          access_log:
-                          - name: envoy.access_loggers.file
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                              path: %s
-                              log_format: { text_format_source: { inline_string: "%s" } }
-                          route_config:
-                            virtual_hosts:
-                            - name: all
-                              domains: ["*"]
-                              routes:
-                              - match: { prefix: "/slow" }
-                                route: { cluster: up }
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                  clusters:
-                  - name: up
-                    type: STATIC
-                    connect_timeout: 1s
-                    load_assignment:
-                      cluster_name: up
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint:
-                            address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                            hostname: backend.test
-                """.formatted(admin, http, log, FORMAT, upstream);
+        String cluster = """
+                - name: up
+                  type: STATIC
+                  connect_timeout: 1s
+                  load_assignment:
+                    cluster_name: up
+                    endpoints:
+                    - lb_endpoints:
+                      - endpoint:
+                          address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                          hostname: backend.test
+                """.formatted(upstream);
+        return Bootstraps.logFormat(Bootstraps.http(admin, http, log.toString(),
+                "- match: { prefix: \"/slow\" }\n  route: { cluster: up }", cluster), log, FORMAT);
     }
 
     private static String field(String line, String name) {
