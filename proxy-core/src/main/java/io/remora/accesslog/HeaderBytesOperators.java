@@ -14,7 +14,7 @@ import static io.remora.accesslog.AccessLogOperators.count;
  * Envoy's wire and header byte meters are refused: Remora's codecs do not count a stream's bytes
  * on the wire, and a made-up number would be worse than none.
  */
-final class HeaderBytesOperators {
+public final class HeaderBytesOperators {
     private static final Set<String> UNMETERED = Set.of("UPSTREAM_WIRE_BYTES_SENT", "UPSTREAM_WIRE_BYTES_RECEIVED",
             "UPSTREAM_HEADER_BYTES_SENT", "UPSTREAM_HEADER_BYTES_RECEIVED", "DOWNSTREAM_WIRE_BYTES_SENT",
             "DOWNSTREAM_WIRE_BYTES_RECEIVED", "DOWNSTREAM_HEADER_BYTES_SENT", "DOWNSTREAM_HEADER_BYTES_RECEIVED");
@@ -36,8 +36,8 @@ final class HeaderBytesOperators {
         };
     }
 
-    /** Envoy's HeaderMap::byteSize. */
-    static long byteSize(Http2Headers headers) {
+    /** Envoy's HeaderMap::byteSize (also the router's header size stats and the ALS entries'). */
+    public static long byteSize(Http2Headers headers) {
         if (headers == null) {
             return 0;
         }
