@@ -273,7 +273,7 @@ final class AccessLogOperators {
             case "CONNECTION_ID":
                 return num(i -> i.connectionId);
             case "UPSTREAM_CONNECTION_ID":
-                return num(i -> i.upstreamConnectionId);
+                return num(StreamInfo::upstreamConnectionId);
             case "TRACE_ID":
                 return str(i -> i.traceId(), maxLen);
             case "ACCESS_LOG_TYPE":

@@ -24,7 +24,7 @@ final class AddressOperators {
             case "UPSTREAM_REMOTE_PORT" -> num(i -> port(upstreamRemote(i)));
             case "UPSTREAM_HOST_NAME" -> str(AddressOperators::upstreamHostName, maxLen);
             case "UPSTREAM_HOST_NAME_WITHOUT_PORT" -> str(i -> withoutPort(upstreamHostName(i)), maxLen);
-            case "UPSTREAM_PROTOCOL" -> str(i -> i.upstreamProtocol, maxLen);
+            case "UPSTREAM_PROTOCOL" -> str(StreamInfo::upstreamProtocol, maxLen);
             case "DOWNSTREAM_DIRECT_LOCAL_ADDRESS" ->
                     str(i -> AccessLogFormatter.address(i.downstreamDirectLocalAddress(), true), maxLen);
             case "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT" ->

@@ -60,11 +60,12 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
     public SocketAddress upstreamHost;
     /** The upstream host's hostname (its endpoint's, or the DNS name it came from), or null. */
     public String upstreamHostName;
-    /** {@code %UPSTREAM_PROTOCOL%}: the upstream connection's "HTTP/1.1" or "HTTP/2"; null for none or TCP. */
-    public String upstreamProtocol;
     public SocketAddress upstreamLocalAddress;
-    /** {@code %UPSTREAM_CONNECTION_ID%}: the id of the upstream connection used, -1 when none. */
-    public long upstreamConnectionId = -1;
+    /**
+     * The upstream connection used (its id and protocol), or null: a reference, where an id and a
+     * protocol of their own would make every stream info 8 bytes larger.
+     */
+    public UpstreamConnectionFacts upstreamConnection;
     /**
      * The metadata of the upstream host used by namespace ({@code %UPSTREAM_METADATA%}), or null;
      * read only when a log asks.
@@ -95,9 +96,8 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
         upstreamCluster = null;
         upstreamHost = null;
         upstreamHostName = null;
-        upstreamProtocol = null;
         upstreamLocalAddress = null;
-        upstreamConnectionId = -1;
+        upstreamConnection = null;
         upstreamHostMetadata = null;
         upstreamClusterMetadata = null;
         upstreamTls = null;
@@ -131,6 +131,16 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
     public SocketAddress downstreamDirectLocalAddress() {
         SocketAddress a = seldom == null ? null : seldom.downstreamDirectLocalAddress;
         return a != null ? a : downstreamLocalAddress;
+    }
+
+    /** {@code %UPSTREAM_CONNECTION_ID%}: the id of the upstream connection used, -1 when none. */
+    public long upstreamConnectionId() {
+        return upstreamConnection == null ? -1 : upstreamConnection.connectionId();
+    }
+
+    /** {@code %UPSTREAM_PROTOCOL%}: the upstream connection's "HTTP/1.1" or "HTTP/2"; null for none or TCP. */
+    public String upstreamProtocol() {
+        return upstreamConnection == null ? null : upstreamConnection.protocol();
     }
 
     /** Records the socket's local address only when it differs from {@link #downstreamLocalAddress}. */

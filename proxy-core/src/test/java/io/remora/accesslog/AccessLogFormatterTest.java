@@ -283,7 +283,7 @@ class AccessLogFormatterTest {
     void idsAreNumbersAndMetadataReadsItsSource() {
         StreamInfo i = http();
         i.connectionId = 5;
-        i.upstreamConnectionId = 7;
+        i.upstreamConnection = UpstreamConnectionFacts.of(7);
         i.traceId("4bf92f3577b34da6a3ce929d0e0e4736");
         i.filterChainName("inbound|8080||");
         i.setDynamicMetadata("envoy.filters.http.rbac", "shadow_engine_result", "denied");
@@ -362,7 +362,17 @@ class AccessLogFormatterTest {
         // No hostname: the host's address, as Envoy's; no pool protocol yet: "-".
         assertEquals("10.0.2.1 80 10.0.2.1:80 10.0.2.1 -", AccessLogFormatter.text(f).format(i));
         i.upstreamHostName = "web.example.com";
-        i.upstreamProtocol = "HTTP/1.1";
+        i.upstreamConnection = new UpstreamConnectionFacts() {
+            @Override
+            public long connectionId() {
+                return 3;
+            }
+
+            @Override
+            public String protocol() {
+                return "HTTP/1.1";
+            }
+        };
         i.upstreamRemoteAddress(new InetSocketAddress("2001:db8::9", 8443));
         assertEquals("2001:db8::9 8443 web.example.com web.example.com HTTP/1.1", AccessLogFormatter.text(f).format(i));
         i.upstreamHostName = null;

@@ -62,9 +62,8 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         }
         ready = true;
         tryInfo.upstreamLocalAddress = stream.localAddress();
-        tryInfo.upstreamProtocol = stream.protocol();
         tryInfo.upstreamRemoteAddress(router.info.upstreamRemoteAddress());
-        tryInfo.upstreamConnectionId = stream.connectionId();
+        tryInfo.upstreamConnection = stream;
         tryInfo.upstreamTls = stream.tls();
         Duration every = router.shared.config().upstreamLogFlushInterval();
         if (every != null) {

@@ -261,10 +261,9 @@ class UpstreamRequest implements UpstreamCallbacks {
     void describeUpstream() {
         router.info.upstreamHost = host.address();
         router.info.upstreamHostName = host.hostname();
-        router.info.upstreamProtocol = stream.protocol();
         router.info.upstreamLocalAddress = stream.localAddress();
         router.info.upstreamRemoteAddress(host.addresses().isEmpty() ? null : stream.connection().remoteAddress());
-        router.info.upstreamConnectionId = stream.connectionId();
+        router.info.upstreamConnection = stream;
         router.info.upstreamHostMetadata = host.metadataByNamespace;
         // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
         router.info.upstreamClusterMetadata = router.cluster.config().metadata();

@@ -7,7 +7,7 @@ import io.remora.upstream.Host;
 import java.net.SocketAddress;
 
 /** The request side of one upstream stream handed out by a pool; event-loop confined. */
-public interface UpstreamStream {
+public interface UpstreamStream extends io.remora.accesslog.UpstreamConnectionFacts {
 
     Host host();
 
@@ -16,16 +16,8 @@ public interface UpstreamStream {
     /** The upstream connection carrying the stream (its TLS state and filter state are on it). */
     io.netty.channel.Channel connection();
 
-    /** The upstream connection's id ({@code %UPSTREAM_CONNECTION_ID%}, debug lines). */
-    long connectionId();
-
     /** The upstream connection's TLS session, or null in plaintext. */
     io.remora.tls.TlsConnection tls();
-
-    /** {@code %UPSTREAM_PROTOCOL%}: "HTTP/1.1" or "HTTP/2"; null for a TCP tunnel, as Envoy's TCP pool has none. */
-    default String protocol() {
-        return null;
-    }
 
     /** Headers are HTTP/2-style; the pool converts them for HTTP/1.1. */
     void writeHeaders(Http2Headers headers, boolean endStream);
