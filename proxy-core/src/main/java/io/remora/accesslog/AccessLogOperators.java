@@ -66,17 +66,17 @@ final class AccessLogOperators {
         return new Literal(s);
     }
 
-    private interface StrFn {
+    interface StrFn {
         String get(StreamInfo i);
     }
 
-    private interface LongFn {
+    interface LongFn {
         /** Negative when missing. */
         long get(StreamInfo i);
     }
 
     /** A value of the stream info. */
-    private static Op str(StrFn fn, int maxLen) {
+    static Op str(StrFn fn, int maxLen) {
         return text(c -> fn.get(c.streamInfo()), maxLen);
     }
 
@@ -125,11 +125,16 @@ final class AccessLogOperators {
         };
     }
 
-    private static Op num(LongFn fn) {
+    static Op num(LongFn fn) {
+        return count(c -> fn.get(c.streamInfo()));
+    }
+
+    /** A number read from the context (negative when missing). */
+    static Op count(java.util.function.ToLongFunction<FormatContext> fn) {
         return new Op() {
             @Override
             void append(StringBuilder sb, FormatContext c) {
-                long v = fn.get(c.streamInfo());
+                long v = fn.applyAsLong(c);
                 if (v < 0) {
                     sb.append('-');
                 } else {
@@ -139,13 +144,13 @@ final class AccessLogOperators {
 
             @Override
             Object json(FormatContext c) {
-                long v = fn.get(c.streamInfo());
+                long v = fn.applyAsLong(c);
                 return v < 0 ? null : (Object) v;
             }
 
             @Override
             void appendPresent(StringBuilder sb, FormatContext c) {
-                long v = fn.get(c.streamInfo());
+                long v = fn.applyAsLong(c);
                 if (v >= 0) {
                     sb.append(v); // no boxing, unlike json()
                 }
@@ -161,7 +166,7 @@ final class AccessLogOperators {
     static Op operator(String name, String arg, int maxLen) {
         switch (name) {
             case "START_TIME":
-                return startTime(StartTimeFormat.of(arg));
+                return TimeOperators.time(StartTimeFormat.of(arg), i -> i.startMillis);
             case "REQ":
                 return text(HeaderOperators.of(arg, HeaderOperators.Source.REQUEST), maxLen);
             // Envoy's req_without_query formatter: a request header up to its '?'.
@@ -191,6 +196,8 @@ final class AccessLogOperators {
                 return str(i -> i.connectionTerminationDetails(), maxLen);
             case "RESPONSE_FLAGS":
                 return str(StreamInfo::responseFlagsString, maxLen);
+            case "RESPONSE_FLAGS_LONG":
+                return str(StreamInfo::responseFlagsLongString, maxLen);
             case "BYTES_RECEIVED":
                 return num(i -> i.bytesReceived);
             case "BYTES_SENT":
@@ -203,10 +210,6 @@ final class AccessLogOperators {
                 return num(i -> i.attemptCount);
             case "UPSTREAM_HOST":
                 return str(i -> AccessLogFormatter.address(i.upstreamHost, true), maxLen);
-            case "UPSTREAM_REMOTE_ADDRESS":
-                // The address connected to: with happy eyeballs, maybe not the host's own.
-                return str(i -> AccessLogFormatter.address(i.upstreamRemoteAddress() != null ? i.upstreamRemoteAddress()
-                        : i.upstreamHost, true), maxLen);
             case "UPSTREAM_CLUSTER":
                 return str(StreamInfo::upstreamClusterObservabilityName, maxLen);
             case "UPSTREAM_CLUSTER_RAW":
@@ -270,7 +273,7 @@ final class AccessLogOperators {
             case "CONNECTION_ID":
                 return num(i -> i.connectionId);
             case "UPSTREAM_CONNECTION_ID":
-                return num(i -> i.upstreamConnectionId);
+                return num(StreamInfo::upstreamConnectionId);
             case "TRACE_ID":
                 return str(i -> i.traceId(), maxLen);
             case "ACCESS_LOG_TYPE":
@@ -288,13 +291,31 @@ final class AccessLogOperators {
             case "UPSTREAM_FILTER_STATE":
                 FilterStateOperators.of(arg);
                 return str(i -> null, maxLen);
+            // As Envoy's: the body even when empty, so that a body format can wrap it.
             case "LOCAL_REPLY_BODY":
-                return localReplyBody();
+                return asIs(StreamInfo::localReplyBody);
+            // The flags filters add with Envoy's addCustomFlag, joined by ','; no Remora filter adds
+            // one, so it is Envoy's value for a stream without: "" (not "-").
+            case "CUSTOM_FLAGS":
+                return asIs(i -> "");
             case "ENVIRONMENT": {
                 String v = System.getenv(arg);
                 return str(i -> v, maxLen);
             }
             default:
+                Op more = AddressOperators.of(name, maxLen);
+                if (more == null) {
+                    more = TimeOperators.of(name, arg);
+                }
+                if (more == null) {
+                    more = DurationOperators.of(name, arg);
+                }
+                if (more == null) {
+                    more = HeaderBytesOperators.of(name);
+                }
+                if (more != null) {
+                    return more;
+                }
                 StrFn tls = tlsOperator(name, arg);
                 if (tls != null) {
                     return str(tls, maxLen);
@@ -306,12 +327,12 @@ final class AccessLogOperators {
         }
     }
 
-    /** As Envoy's: the body as it is, even empty (never "-"), so that a body format can wrap it. */
-    private static Op localReplyBody() {
+    /** A value as it is, even empty (never "-"): Envoy's providers that always give a string. */
+    private static Op asIs(StrFn fn) {
         return new Op() {
             @Override
             void append(StringBuilder sb, FormatContext c) {
-                String v = c.streamInfo().localReplyBody();
+                String v = fn.get(c.streamInfo());
                 if (v != null) {
                     sb.append(v);
                 }
@@ -319,7 +340,7 @@ final class AccessLogOperators {
 
             @Override
             Object json(FormatContext c) {
-                String v = c.streamInfo().localReplyBody();
+                String v = fn.get(c.streamInfo());
                 return v == null ? "" : v;
             }
         };
@@ -328,27 +349,6 @@ final class AccessLogOperators {
     private static StrFn tlsOperator(String name, String arg) {
         java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name, arg);
         return f == null ? null : f::apply;
-    }
-
-    private static Op startTime(StartTimeFormat f) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, FormatContext c) {
-                f.append(sb, c.streamInfo().startMillis); // straight into the line: no intermediate String
-            }
-
-            @Override
-            Object json(FormatContext c) {
-                StringBuilder sb = new StringBuilder(32);
-                f.append(sb, c.streamInfo().startMillis);
-                return sb.toString();
-            }
-
-            @Override
-            void appendPresent(StringBuilder sb, FormatContext c) {
-                append(sb, c);
-            }
-        };
     }
 
     /** For the formatter extensions' commands built in here (no syntax rules of their own in Envoy). */
@@ -388,7 +388,7 @@ final class AccessLogOperators {
         return s == null ? null : s.toString();
     }
 
-    private static long port(SocketAddress a) {
+    static long port(SocketAddress a) {
         return a instanceof InetSocketAddress in ? in.getPort() : -1;
     }
 

@@ -43,24 +43,36 @@ final class CommandSyntax {
                 "DOWNSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT", "DOWNSTREAM_LOCAL_PORT",
                 "GRPC_STATUS_NUMBER", "STREAM_ID", "ROUTE_NAME", "REQUESTED_SERVER_NAME", "HOSTNAME",
                 "CONNECTION_ID", "UPSTREAM_CONNECTION_ID", "TRACE_ID", "ACCESS_LOG_TYPE", "FILTER_CHAIN_NAME",
-                "VIRTUAL_CLUSTER_NAME", "UNIQUE_ID", "LOCAL_REPLY_BODY", "DOWNSTREAM_TRANSPORT_FAILURE_REASON",
-                "DOWNSTREAM_PEER_FINGERPRINT_1"}) {
+                "VIRTUAL_CLUSTER_NAME", "UNIQUE_ID", "LOCAL_REPLY_BODY", "CUSTOM_FLAGS", "DOWNSTREAM_TRANSPORT_FAILURE_REASON",
+                "DOWNSTREAM_PEER_FINGERPRINT_1", "RESPONSE_FLAGS_LONG", "UPSTREAM_PROTOCOL",
+                "UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT", "UPSTREAM_REMOTE_PORT", "UPSTREAM_HOST_NAME",
+                "UPSTREAM_HOST_NAME_WITHOUT_PORT", "DOWNSTREAM_DIRECT_LOCAL_ADDRESS",
+                "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT", "DOWNSTREAM_DIRECT_LOCAL_PORT", "REQUEST_DURATION",
+                "REQUEST_TX_DURATION", "RESPONSE_TX_DURATION", "DOWNSTREAM_HANDSHAKE_DURATION", "ROUNDTRIP_DURATION",
+                "UPSTREAM_CONNECTION_POOL_READY_DURATION", "REQUEST_HEADERS_BYTES", "RESPONSE_HEADERS_BYTES",
+                "RESPONSE_TRAILERS_BYTES"}) {
             RULES.put(name, Rule.COMMAND_ONLY);
         }
         for (String side : new String[] {"DOWNSTREAM_", "UPSTREAM_"}) {
             for (String stem : new String[] {"PEER_URI_SAN", "PEER_DNS_SAN", "LOCAL_URI_SAN", "LOCAL_DNS_SAN",
                     "PEER_SUBJECT", "PEER_ISSUER", "LOCAL_SUBJECT", "TLS_VERSION", "TLS_CIPHER", "TLS_SESSION_ID",
-                    "PEER_SERIAL", "PEER_FINGERPRINT_256", "PEER_CERT", "PEER_CHAIN"}) {
+                    "PEER_SERIAL", "PEER_FINGERPRINT_256", "PEER_CERT", "PEER_CHAIN", "PEER_IP_SAN", "LOCAL_IP_SAN"}) {
                 RULES.put(side + stem, Rule.COMMAND_ONLY);
             }
             // An optional time format, as %START_TIME(...)%'s.
             RULES.put(side + "PEER_CERT_V_START", Rule.PARAMS_OPTIONAL);
             RULES.put(side + "PEER_CERT_V_END", Rule.PARAMS_OPTIONAL);
         }
-        for (String name : new String[] {"START_TIME", "RESPONSE_CODE_DETAILS", "GRPC_STATUS"}) {
+        for (String stem : new String[] {"PEER_EMAIL_SAN", "PEER_OTHERNAME_SAN", "LOCAL_EMAIL_SAN",
+                "LOCAL_OTHERNAME_SAN"}) {
+            RULES.put("DOWNSTREAM_" + stem, Rule.COMMAND_ONLY);
+        }
+        for (String name : new String[] {"START_TIME", "RESPONSE_CODE_DETAILS", "GRPC_STATUS", "START_TIME_LOCAL",
+                "EMIT_TIME", "EMIT_TIME_LOCAL"}) {
             RULES.put(name, Rule.PARAMS_OPTIONAL);
         }
-        for (String name : new String[] {"DYNAMIC_METADATA", "CLUSTER_METADATA", "UPSTREAM_METADATA"}) {
+        for (String name : new String[] {"DYNAMIC_METADATA", "CLUSTER_METADATA", "UPSTREAM_METADATA",
+                "COMMON_DURATION"}) {
             RULES.put(name, Rule.PARAMS_REQUIRED);
         }
         for (String name : new String[] {"REQ", "RESP", "TRAILER", "ENVIRONMENT"}) {

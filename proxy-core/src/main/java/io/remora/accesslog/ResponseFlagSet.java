@@ -39,6 +39,15 @@ final class ResponseFlagSet {
 
     /** The short codes joined by ',' (in declaration order) or "-" when none. */
     static String codes(long bits) {
+        return join(bits, false);
+    }
+
+    /** Envoy's long names joined by ',' (in declaration order) or "-" when none. */
+    static String longNames(long bits) {
+        return join(bits, true);
+    }
+
+    private static String join(long bits, boolean longNames) {
         if (bits == 0) {
             return "-";
         }
@@ -48,7 +57,7 @@ final class ResponseFlagSet {
                 if (sb.length() > 0) {
                     sb.append(',');
                 }
-                sb.append(f.code);
+                sb.append(longNames ? f.longName : f.code);
             }
         }
         return sb.toString();

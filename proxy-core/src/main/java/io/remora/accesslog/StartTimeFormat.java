@@ -1,6 +1,8 @@
 package io.remora.accesslog;
 
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +10,8 @@ import java.util.Locale;
 import java.time.format.TextStyle;
 
 /**
- * {@code %START_TIME(...)%}: strftime as Envoy extends it, compiled once, always in UTC.
+ * {@code %START_TIME(...)%}: strftime as Envoy extends it, compiled once, in UTC (or, for the
+ * {@code _LOCAL} operators, the process's time zone, as Envoy's localtime).
  * Supported: %Y %y %m %d %e %H %I %M %S %p %j %a %A %b %h %B %T %F %D %R %z %Z %s %%, and Envoy's
  * fractional seconds %f / %1f..%9f and %E3S / %E6S / %E9S (seconds with 3/6/9 fraction digits).
  */
@@ -16,6 +19,8 @@ final class StartTimeFormat {
 
     /** Envoy's default: 2026-11-25T19:44:23.123Z. */
     static final String DEFAULT = "%Y-%m-%dT%H:%M:%E3SZ";
+    /** Envoy's default in local time: 2026-11-25T20:44:23.123+0100. */
+    static final String DEFAULT_LOCAL = "%Y-%m-%dT%H:%M:%E3S%z";
 
     private interface Part {
         void append(StringBuilder sb, LocalDateTime t, long epochMillis, int nanos);
@@ -24,21 +29,39 @@ final class StartTimeFormat {
     /** Envoy's check of a time format: a newline specifier (%n, %En, %5n, ...) could end up in a header. */
     private static final java.util.regex.Pattern NEWLINE = java.util.regex.Pattern.compile("%[-_0^#]*[1-9]*(E|O)?n");
 
+    private static final java.util.TimeZone TIME_ZONE = java.util.TimeZone.getDefault();
+
     private final Part[] parts;
+    /** Null: UTC. */
+    private final ZoneId zone;
 
     /** A time operator's format: Envoy's default when {@code spec} is empty; refused as Envoy refuses it. */
     static StartTimeFormat of(String spec) {
+        return new StartTimeFormat(checked(spec, DEFAULT), null);
+    }
+
+    /** As {@link #of}, in the process's time zone ({@code %START_TIME_LOCAL%}, {@code %EMIT_TIME_LOCAL%}). */
+    static StartTimeFormat local(String spec) {
+        return new StartTimeFormat(checked(spec, DEFAULT_LOCAL), ZoneId.systemDefault());
+    }
+
+    private static String checked(String spec, String dflt) {
         if (spec.isEmpty()) {
-            return new StartTimeFormat(DEFAULT);
+            return dflt;
         }
         if (NEWLINE.matcher(spec).find()) {
             throw new IllegalArgumentException("access log format: Invalid header configuration. Format string"
                     + " contains newline.");
         }
-        return new StartTimeFormat(spec);
+        return spec;
     }
 
     StartTimeFormat(String pattern) {
+        this(pattern, null);
+    }
+
+    private StartTimeFormat(String pattern, ZoneId zone) {
+        this.zone = zone;
         List<Part> out = new ArrayList<>();
         StringBuilder lit = new StringBuilder();
         for (int i = 0; i < pattern.length(); i++) {
@@ -66,7 +89,7 @@ final class StartTimeFormat {
                 };
                 consumed = 3;
             } else {
-                p = simple(s);
+                p = simple(s, zone);
             }
             if (p == null) {
                 lit.append(c);
@@ -90,13 +113,14 @@ final class StartTimeFormat {
     void append(StringBuilder sb, long epochMillis) {
         long secs = Math.floorDiv(epochMillis, 1000);
         int nanos = (int) Math.floorMod(epochMillis, 1000) * 1_000_000;
-        LocalDateTime t = LocalDateTime.ofEpochSecond(secs, nanos, ZoneOffset.UTC);
+        LocalDateTime t = LocalDateTime.ofEpochSecond(secs, nanos,
+                zone == null ? ZoneOffset.UTC : zone.getRules().getOffset(Instant.ofEpochSecond(secs)));
         for (Part p : parts) {
             p.append(sb, t, epochMillis, nanos);
         }
     }
 
-    private static Part simple(char s) {
+    private static Part simple(char s, ZoneId zone) {
         return switch (s) {
             case 'Y' -> (sb, t, ms, n) -> sb.append(t.getYear());
             case 'y' -> (sb, t, ms, n) -> pad(sb, t.getYear() % 100, 2);
@@ -143,13 +167,25 @@ final class StartTimeFormat {
                 sb.append('/');
                 pad(sb, t.getYear() % 100, 2);
             };
-            case 'z' -> (sb, t, ms, n) -> sb.append("+0000");
-            case 'Z' -> (sb, t, ms, n) -> sb.append("UTC");
+            case 'z' -> (sb, t, ms, n) -> offset(sb, t, ms);
+            case 'Z' -> zone == null ? (sb, t, ms, n) -> sb.append("UTC")
+                    : (sb, t, ms, n) -> sb.append(zone.getRules().isDaylightSavings(Instant.ofEpochMilli(ms))
+                            ? TIME_ZONE.getDisplayName(true, java.util.TimeZone.SHORT, Locale.US)
+                            : TIME_ZONE.getDisplayName(false, java.util.TimeZone.SHORT, Locale.US));
             case 's' -> (sb, t, ms, n) -> sb.append(Math.floorDiv(ms, 1000));
             case 'f' -> (sb, t, ms, n) -> fraction(sb, n, 9);
             case '%' -> (sb, t, ms, n) -> sb.append('%');
             default -> null;
         };
+    }
+
+    /** strftime's %z, +hhmm: the offset the local date-time {@code t} of {@code epochMillis} was made with. */
+    private static void offset(StringBuilder sb, LocalDateTime t, long epochMillis) {
+        int secs = (int) (t.toEpochSecond(ZoneOffset.UTC) - Math.floorDiv(epochMillis, 1000));
+        sb.append(secs < 0 ? '-' : '+');
+        int minutes = Math.abs(secs) / 60;
+        pad(sb, minutes / 60, 2);
+        pad(sb, minutes % 60, 2);
     }
 
     private static void fraction(StringBuilder sb, int nanos, int digits) {

@@ -22,6 +22,8 @@ final class StreamInfoSeldom {
     /** The upstream cluster's alt_stat_name, when it has one (%UPSTREAM_CLUSTER%). */
     String upstreamClusterStatName;
     java.net.SocketAddress upstreamRemoteAddress;
+    /** The socket's local address when a restored original destination replaced it. */
+    java.net.SocketAddress downstreamDirectLocalAddress;
     FilterState upstreamFilterState;
     FilterState filterState;
     Map<String, Map<String, Object>> dynamicMetadata;
@@ -33,4 +35,6 @@ final class StreamInfoSeldom {
     AccessLogType accessLogType;
     boolean traceForced;
     boolean schemeMatchUpstream;
+    /** Only once a format reads durations ({@link StreamTimings#wanted()}). */
+    StreamTimings timings;
 }

@@ -32,12 +32,21 @@ final class TlsOperators {
         } else {
             return null;
         }
+        if (name.startsWith("UPSTREAM_") && (stem.contains("EMAIL") || stem.contains("OTHERNAME"))) {
+            return null; // Envoy has these for the downstream connection only
+        }
         StartTimeFormat certTime = stem.startsWith("PEER_CERT_V_") ? timeFormat(arg) : null;
         f = switch (stem) {
             case "PEER_URI_SAN" -> t -> join(t.peerUriSans());
             case "PEER_DNS_SAN" -> t -> join(t.peerDnsSans());
             case "LOCAL_URI_SAN" -> t -> join(t.localUriSans());
             case "LOCAL_DNS_SAN" -> t -> join(t.localDnsSans());
+            case "PEER_IP_SAN" -> t -> join(t.peerIpSans());
+            case "LOCAL_IP_SAN" -> t -> join(t.localIpSans());
+            case "PEER_EMAIL_SAN" -> t -> join(t.peerEmailSans());
+            case "LOCAL_EMAIL_SAN" -> t -> join(t.localEmailSans());
+            case "PEER_OTHERNAME_SAN" -> t -> join(t.peerOthernameSans());
+            case "LOCAL_OTHERNAME_SAN" -> t -> join(t.localOthernameSans());
             case "PEER_SUBJECT" -> TlsConnection::peerSubject;
             case "PEER_ISSUER" -> TlsConnection::peerIssuer;
             case "LOCAL_SUBJECT" -> TlsConnection::localSubject;

@@ -77,6 +77,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         SocketAddress peer = cx.channel.remoteAddress();
         info.downstreamDirectRemoteAddress = peer != null ? peer : remote;
         info.downstreamLocalAddress = cx.localAddress();
+        info.downstreamDirectLocalAddress(cx.channel.localAddress());
         info.protocol = cx.protocol();
         info.fromConnection(cx.info, cx.channel); // id, TLS, SNI, filter chain
         adoptConnectionFilterState();
@@ -141,6 +142,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         remoteComplete = endStream;
         if (endStream) {
             cancelRequestTimer();
+            info.mark(io.remora.accesslog.StreamTimings.Point.DS_RX_END);
         }
         info.requestLine(headers);
         CharSequence method = headers.method();
@@ -269,6 +271,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         if (endStream) {
             remoteComplete = true;
             cancelRequestTimer();
+            info.mark(io.remora.accesslog.StreamTimings.Point.DS_RX_END);
         }
         if (filters == null) {
             data.release();
@@ -287,6 +290,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         touch();
         remoteComplete = true;
         cancelRequestTimer();
+        info.mark(io.remora.accesslog.StreamTimings.Point.DS_RX_END);
         if (filters != null) {
             filters.trailers(0, trailers);
         }

@@ -48,6 +48,7 @@ final class ResponseWriter {
         if (endStream) {
             s.localComplete = true;
         }
+        s.info.mark(io.remora.accesslog.StreamTimings.Point.DS_TX_BEG);
         s.encoder.encodeHeaders(headers, endStream);
         if (endStream) {
             onLocalComplete(s);
@@ -91,6 +92,7 @@ final class ResponseWriter {
     }
 
     private static void onLocalComplete(ActiveStream s) {
+        s.info.mark(io.remora.accesslog.StreamTimings.Point.DS_TX_END);
         if (s.ended()) {
             return;
         }

@@ -102,6 +102,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         // A PROXY header's client is the remote address; the socket's peer stays the direct one.
         streamInfo.downstreamDirectRemoteAddress = downstream.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
+        streamInfo.downstreamDirectLocalAddress(downstream.localAddress());
         streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
         // The connection's filter state is the session's, as Envoy's tcp_proxy shares the
         // connection's stream info: %FILTER_STATE% of its access logs reads what filters set.

@@ -154,6 +154,7 @@ final class TcpUpstreamAttempts {
         s.attempts++;
         s.tried.add(h);
         s.streamInfo.upstreamHost = h.address();
+        s.streamInfo.upstreamHostName = h.hostname();
         s.streamInfo.attemptCount = s.attempts;
         s.clusterStats.upstreamCxTotal.increment();
     }
@@ -207,7 +208,7 @@ final class TcpUpstreamAttempts {
         info.upstreamLocalAddress = u.localAddress();
         info.upstreamRemoteAddress(h.addresses().isEmpty() || u.connection() == null ? null
                 : u.connection().remoteAddress());
-        info.upstreamConnectionId = ConnectionIds.of(u.connection());
+        info.upstreamConnection = io.remora.accesslog.UpstreamConnectionFacts.of(ConnectionIds.of(u.connection()));
         info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();
         info.upstreamFilterState(u.filterState());

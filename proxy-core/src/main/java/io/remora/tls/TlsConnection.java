@@ -53,6 +53,8 @@ public final class TlsConnection {
     private boolean peerValidated;
     /** The handshake session value the peer verifier leaves when the peer's chain passed its CAs. */
     static final String PEER_VALIDATED = "remora.peer_validated";
+    /** GeneralName's iPAddress tag. */
+    private static final int IP_SAN = 7;
 
     void established(SSLSession s, String sni) {
         established = true;
@@ -85,8 +87,13 @@ public final class TlsConnection {
 
     /** The state of a completed handshake. */
     public static TlsConnection of(io.netty.handler.ssl.SslHandler h) {
+        return of(h.engine().getSession());
+    }
+
+    /** The state of a handshake that completed with this session. */
+    public static TlsConnection of(SSLSession s) {
         TlsConnection t = new TlsConnection();
-        t.established(h.engine().getSession(), null);
+        t.established(s, null);
         return t;
     }
 
@@ -105,13 +112,31 @@ public final class TlsConnection {
             }
             List<String> out = new ArrayList<>(1);
             for (List<?> san : all) {
-                if (Integer.valueOf(type).equals(san.get(0)) && san.get(1) instanceof String v) {
-                    out.add(v);
+                if (!Integer.valueOf(type).equals(san.get(0))) {
+                    continue;
+                }
+                if (san.get(1) instanceof byte[] der) {
+                    out.add(OtherNames.text(der));
+                } else if (san.get(1) instanceof String v) {
+                    out.add(type == IP_SAN ? ipText(v) : v);
                 }
             }
             return List.copyOf(out);
         } catch (CertificateParsingException | RuntimeException e) {
             return List.of(); // see name(): parsed on first use
+        }
+    }
+
+    /** As Envoy prints an IP SAN (inet_ntop: RFC 5952's ::1), where the JDK writes every group. */
+    private static String ipText(String v) {
+        byte[] raw = io.netty.util.NetUtil.createByteArrayFromIpAddressString(v);
+        if (raw == null) {
+            return v;
+        }
+        try {
+            return io.netty.util.NetUtil.toAddressString(java.net.InetAddress.getByAddress(raw));
+        } catch (java.net.UnknownHostException e) {
+            return v;
         }
     }
 
@@ -185,6 +210,36 @@ public final class TlsConnection {
     public List<String> localUriSans() {
         List<String> v = localUriSans;
         return v != null ? v : (localUriSans = sans(local, 6));
+    }
+
+    // The IP, email and otherName SANs only access logs ask for: read from the certificate on each
+    // call, rather than a cached field more in every connection's TLS state.
+
+    /** The peer's IP SANs (RFC 5952 text), {@code %DOWNSTREAM_PEER_IP_SAN%}. */
+    public List<String> peerIpSans() {
+        return sans(peer, IP_SAN);
+    }
+
+    public List<String> localIpSans() {
+        return sans(local, IP_SAN);
+    }
+
+    /** The peer's rfc822Name (email) SANs. */
+    public List<String> peerEmailSans() {
+        return sans(peer, 1);
+    }
+
+    public List<String> localEmailSans() {
+        return sans(local, 1);
+    }
+
+    /** The peer's otherName SANs, each its value's text as Envoy's ({@link OtherNames}). */
+    public List<String> peerOthernameSans() {
+        return sans(peer, 0);
+    }
+
+    public List<String> localOthernameSans() {
+        return sans(local, 0);
     }
 
     public List<String> localDnsSans() {

@@ -283,7 +283,7 @@ class AccessLogFormatterTest {
     void idsAreNumbersAndMetadataReadsItsSource() {
         StreamInfo i = http();
         i.connectionId = 5;
-        i.upstreamConnectionId = 7;
+        i.upstreamConnection = UpstreamConnectionFacts.of(7);
         i.traceId("4bf92f3577b34da6a3ce929d0e0e4736");
         i.filterChainName("inbound|8080||");
         i.setDynamicMetadata("envoy.filters.http.rbac", "shadow_engine_result", "denied");
@@ -341,5 +341,182 @@ class AccessLogFormatterTest {
         assertEquals("plain plain", AccessLogFormatter.text("%UPSTREAM_CLUSTER% %UPSTREAM_CLUSTER_RAW%").format(i));
         i.upstreamCluster(null, null);
         assertEquals("- -", AccessLogFormatter.text("%UPSTREAM_CLUSTER% %UPSTREAM_CLUSTER_RAW%").format(i));
+    }
+
+    /** Envoy's long response flag names, comma-joined in the short codes' order; "-" when none. */
+    @Test
+    void responseFlagsLong() {
+        StreamInfo i = http();
+        assertEquals("-", AccessLogFormatter.text("%RESPONSE_FLAGS_LONG%").format(i));
+        i.setFlag(ResponseFlag.NO_ROUTE_FOUND);
+        i.setFlag(ResponseFlag.OVERLOAD_MANAGER);
+        assertEquals("NoRouteFound,OverloadManagerTerminated NR,OM",
+                AccessLogFormatter.text("%RESPONSE_FLAGS_LONG% %RESPONSE_FLAGS%").format(i));
+    }
+
+    @Test
+    void upstreamRemoteAddressHostNameAndProtocol() {
+        StreamInfo i = http();
+        String f = "%UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT% %UPSTREAM_REMOTE_PORT% %UPSTREAM_HOST_NAME% "
+                + "%UPSTREAM_HOST_NAME_WITHOUT_PORT% %UPSTREAM_PROTOCOL%";
+        // No hostname: the host's address, as Envoy's; no pool protocol yet: "-".
+        assertEquals("10.0.2.1 80 10.0.2.1:80 10.0.2.1 -", AccessLogFormatter.text(f).format(i));
+        i.upstreamHostName = "web.example.com";
+        i.upstreamConnection = new UpstreamConnectionFacts() {
+            @Override
+            public long connectionId() {
+                return 3;
+            }
+
+            @Override
+            public String protocol() {
+                return "HTTP/1.1";
+            }
+        };
+        i.upstreamRemoteAddress(new InetSocketAddress("2001:db8::9", 8443));
+        assertEquals("2001:db8::9 8443 web.example.com web.example.com HTTP/1.1", AccessLogFormatter.text(f).format(i));
+        i.upstreamHostName = null;
+        i.upstreamHost = new InetSocketAddress("2001:db8::9", 8443);
+        assertEquals("[2001:db8::9]:8443 [2001:db8::9]",
+                AccessLogFormatter.text("%UPSTREAM_HOST_NAME% %UPSTREAM_HOST_NAME_WITHOUT_PORT%").format(i));
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("port", "%UPSTREAM_REMOTE_PORT%");
+        json.put("proto", "%UPSTREAM_PROTOCOL%");
+        assertEquals("{\"port\":8443,\"proto\":\"HTTP/1.1\"}\n", AccessLogFormatter.json(json).format(i));
+        assertEquals("- - - - -", AccessLogFormatter.text(f).format(new StreamInfo()));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"web.example.com:8080,web.example.com", "web.example.com,web.example.com", "[::1]:80,[::1]",
+            "[::1],[::1]", "host:abc,host:abc", "host:,host:"})
+    void hostNameWithoutPortStripsANumericPortAsEnvoy(String host, String stripped) {
+        assertEquals(stripped, AddressOperators.withoutPort(host));
+    }
+
+    /** The socket's own local address; the restored original destination is %DOWNSTREAM_LOCAL_ADDRESS%. */
+    @Test
+    void directLocalAddressIsTheSocketsOwn() {
+        StreamInfo i = http();
+        String f = "%DOWNSTREAM_DIRECT_LOCAL_ADDRESS% %DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT% "
+                + "%DOWNSTREAM_DIRECT_LOCAL_PORT% %DOWNSTREAM_LOCAL_ADDRESS%";
+        i.downstreamDirectLocalAddress(new InetSocketAddress("10.0.0.5", 8080)); // the same: nothing kept
+        assertEquals("10.0.0.5:8080 10.0.0.5 8080 10.0.0.5:8080", AccessLogFormatter.text(f).format(i));
+        i.downstreamDirectLocalAddress(new InetSocketAddress("127.0.0.1", 15001));
+        assertEquals("127.0.0.1:15001 127.0.0.1 15001 10.0.0.5:8080", AccessLogFormatter.text(f).format(i));
+    }
+
+    @Test
+    void startTimeLocalAndEmitTime() {
+        StreamInfo i = http();
+        java.time.ZonedDateTime local = Instant.ofEpochMilli(i.startMillis).atZone(java.time.ZoneId.systemDefault());
+        assertEquals(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSxx").format(local) + " "
+                        + DateTimeFormatter.ofPattern("HH xx").format(local),
+                AccessLogFormatter.text("%START_TIME_LOCAL% %START_TIME_LOCAL(%H %z)%").format(i));
+        long before = System.currentTimeMillis() / 1000;
+        long emitted = Long.parseLong(AccessLogFormatter.text("%EMIT_TIME(%s)%").format(i));
+        assertTrue(emitted >= before && emitted <= System.currentTimeMillis() / 1000, "emit time " + emitted);
+        assertTrue(AccessLogFormatter.text("%EMIT_TIME%").format(i).matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]{12}Z"));
+        assertTrue(AccessLogFormatter.text("%EMIT_TIME_LOCAL%").format(i).matches("\\d{4}-.*[+-]\\d{4}"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"%UPSTREAM_PROTOCOL(x)%", "%RESPONSE_FLAGS_LONG:3%", "%UPSTREAM_HOST_NAME(a)%",
+            "%DOWNSTREAM_DIRECT_LOCAL_PORT:2%"})
+    void newOperatorsTakeNoParameters(String format) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text(format));
+        assertTrue(e.getMessage().contains("does not take any parameters or length"), e.getMessage());
+    }
+
+    /** Envoy's durations: milliseconds between the stream's recorded moments, "-" when one is missing. */
+    @Test
+    void durationsBetweenTheStreamsMoments() throws InterruptedException {
+        AccessLogFormatter f = AccessLogFormatter.text("%REQUEST_DURATION% %REQUEST_TX_DURATION% %RESPONSE_TX_DURATION% "
+                + "%UPSTREAM_CONNECTION_POOL_READY_DURATION% %ROUNDTRIP_DURATION% %DOWNSTREAM_HANDSHAKE_DURATION% "
+                + "%COMMON_DURATION(DS_RX_BEG:DS_TX_END:us)% %COMMON_DURATION(US_TX_BEG:US_RX_BEG)% "
+                + "%COMMON_DURATION(DS_TX_END:DS_RX_END:ns)% %COMMON_DURATION(DS_RX_BEG:my_filter_timing)%");
+        StreamInfo i = new StreamInfo();
+        assertEquals("- - - - - - - - - -", f.format(i));
+        Thread.sleep(5);
+        i.mark(StreamTimings.Point.DS_RX_END);
+        i.mark(StreamTimings.Point.POOL_REQUESTED);
+        Thread.sleep(5);
+        i.mark(StreamTimings.Point.POOL_READY);
+        i.mark(StreamTimings.Point.US_TX_BEG);
+        i.mark(StreamTimings.Point.US_TX_END);
+        Thread.sleep(5);
+        i.upstreamServiceTimeNanos = System.nanoTime() - i.startNanos;
+        Thread.sleep(5);
+        i.mark(StreamTimings.Point.DS_TX_BEG);
+        i.mark(StreamTimings.Point.DS_TX_END);
+        String[] v = f.format(i).split(" ");
+        long request = Long.parseLong(v[0]);
+        long requestTx = Long.parseLong(v[1]);
+        long responseTx = Long.parseLong(v[2]);
+        long pool = Long.parseLong(v[3]);
+        long whole = Long.parseLong(v[6]);
+        assertTrue(request >= 5 && requestTx >= request + 5 && responseTx >= 5 && pool >= 5, String.join(" ", v));
+        assertTrue(whole >= 20_000 && whole / 1000 >= requestTx + responseTx, "us " + whole);
+        assertTrue(Long.parseLong(v[7]) >= 5, "US_TX_BEG to US_RX_BEG " + v[7]);
+        assertEquals("-", v[4]); // HTTP/3 only in Envoy
+        assertEquals("-", v[5]); // never on an HTTP stream's info in Envoy
+        assertEquals("-", v[8]); // an end before its start
+        assertEquals("-", v[9]); // a custom timing no filter set
+        i.mark(StreamTimings.Point.DS_RX_END); // the first moment counts
+        assertEquals(request, Long.parseLong(f.format(i).split(" ")[0]));
+        i.restartUpstreamTimings(); // a new try: its upstream moments are not yet known
+        assertEquals("-", f.format(i).split(" ")[1]);
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("rq", "%REQUEST_DURATION%");
+        json.put("tx", "%REQUEST_TX_DURATION%");
+        assertEquals("{\"rq\":" + request + ",\"tx\":null}\n", AccessLogFormatter.json(json).format(i));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "%COMMON_DURATION(DS_RX_BEG)%|Invalid common duration configuration: DS_RX_BEG.",
+            "%COMMON_DURATION(A:B:C:D)%|Invalid common duration configuration: A:B:C:D.",
+            "%COMMON_DURATION(DS_RX_BEG:DS_TX_END:s)%|Invalid common duration precision: s.",
+            "%COMMON_DURATION%|COMMON_DURATION requires parameters",
+            "%COMMON_DURATION(US_CX_BEG:US_CX_END)%|US_CX_BEG is not supported",
+            "%REQUEST_DURATION(x)%|REQUEST_DURATION does not take any parameters or length",
+            "%ROUNDTRIP_DURATION:2%|ROUNDTRIP_DURATION does not take any parameters or length"})
+    void durationFormatsEnvoyRefusesAreRefused(String format, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text(format));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    /** Envoy's HeaderMap byteSize: every name's and value's length, pseudo-headers included; 0 without a map. */
+    @Test
+    void headerBytesAreTheMapsByteSize() {
+        StreamInfo i = http();
+        // :method POST, :path /api/v1/locations, :authority locations, :scheme http, and three headers.
+        long request = 7 + 4 + 5 + 17 + 10 + 9 + 7 + 4 + 15 + 10 + 10 + 8 + 12 + 36;
+        long response = 7 + 3 + 29 + 3;
+        assertEquals(request + " " + response + " 0", AccessLogFormatter.text(
+                "%REQUEST_HEADERS_BYTES% %RESPONSE_HEADERS_BYTES% %RESPONSE_TRAILERS_BYTES%").format(i));
+        i.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "0");
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("trailers", "%RESPONSE_TRAILERS_BYTES%");
+        assertEquals("{\"trailers\":12}\n", AccessLogFormatter.json(json).format(i));
+        assertEquals("0 0", AccessLogFormatter.text("%REQUEST_HEADERS_BYTES% %RESPONSE_HEADERS_BYTES%")
+                .format(new StreamInfo()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"UPSTREAM_WIRE_BYTES_SENT", "UPSTREAM_WIRE_BYTES_RECEIVED", "UPSTREAM_HEADER_BYTES_SENT",
+            "UPSTREAM_HEADER_BYTES_RECEIVED", "DOWNSTREAM_WIRE_BYTES_SENT", "DOWNSTREAM_WIRE_BYTES_RECEIVED",
+            "DOWNSTREAM_HEADER_BYTES_SENT", "DOWNSTREAM_HEADER_BYTES_RECEIVED"})
+    void byteMetersAreRefusedNotMadeUp(String name) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AccessLogFormatter.text("%" + name + "%"));
+        assertTrue(e.getMessage().contains(name + " is not supported"), e.getMessage());
+    }
+
+    /** No Remora filter adds Envoy's custom flags: Envoy's empty string, in text as in JSON. */
+    @Test
+    void customFlagsAreEmptyNotADash() {
+        assertEquals("[]", AccessLogFormatter.text("[%CUSTOM_FLAGS%]").format(http()));
+        assertEquals("{\"f\":\"\"}\n", AccessLogFormatter.json(Map.of("f", "%CUSTOM_FLAGS%")).format(http()));
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%CUSTOM_FLAGS(x)%"));
     }
 }

@@ -48,16 +48,19 @@ final class FilteredTry implements UpstreamFilterManager.Upstream {
             Http2Headers h = heldHeaders;
             heldHeaders = null;
             s.writeHeaders(h, heldHeadersEnd);
+            attempt.sent(heldHeadersEnd);
         }
         if (heldData != null) {
             ByteBuf d = heldData;
             heldData = null;
             s.writeData(d, heldDataEnd);
+            attempt.sent(heldDataEnd);
         }
         if (heldTrailers != null) {
             Http2Headers t = heldTrailers;
             heldTrailers = null;
             s.writeTrailers(t);
+            attempt.sent(true);
         }
     }
 
@@ -89,6 +92,7 @@ final class FilteredTry implements UpstreamFilterManager.Upstream {
         }
         if (attempt.stream != null) {
             attempt.stream.writeHeaders(headers, endStream);
+            attempt.sent(endStream);
         } else {
             heldHeaders = headers;
             heldHeadersEnd = endStream;
@@ -103,6 +107,7 @@ final class FilteredTry implements UpstreamFilterManager.Upstream {
         }
         if (attempt.stream != null) {
             attempt.stream.writeData(data, endStream);
+            attempt.sent(endStream);
             return;
         }
         if (heldData == null) {
@@ -122,6 +127,7 @@ final class FilteredTry implements UpstreamFilterManager.Upstream {
         }
         if (attempt.stream != null) {
             attempt.stream.writeTrailers(trailers);
+            attempt.sent(true);
         } else {
             heldTrailers = trailers;
         }

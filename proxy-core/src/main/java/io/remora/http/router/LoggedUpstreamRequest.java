@@ -39,6 +39,7 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         tryInfo.downstreamRemoteAddress = parent.downstreamRemoteAddress;
         tryInfo.downstreamDirectRemoteAddress = parent.downstreamDirectRemoteAddress;
         tryInfo.downstreamLocalAddress = parent.downstreamLocalAddress;
+        tryInfo.downstreamDirectLocalAddress(parent.downstreamDirectLocalAddress());
         tryInfo.protocol = parent.protocol;
         tryInfo.routeName = parent.routeName;
         tryInfo.attemptCount = parent.attemptCount;
@@ -47,6 +48,7 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         tryInfo.forwarding(headers);
         tryInfo.upstreamCluster(cluster.config().name(), cluster.config());
         tryInfo.upstreamHost = host.address();
+        tryInfo.upstreamHostName = host.hostname();
         tryInfo.upstreamHostMetadata = host.metadataByNamespace;
         tryInfo.upstreamClusterMetadata = router.cluster.config().metadata();
     }
@@ -61,7 +63,7 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         ready = true;
         tryInfo.upstreamLocalAddress = stream.localAddress();
         tryInfo.upstreamRemoteAddress(router.info.upstreamRemoteAddress());
-        tryInfo.upstreamConnectionId = stream.connectionId();
+        tryInfo.upstreamConnection = stream;
         tryInfo.upstreamTls = stream.tls();
         Duration every = router.shared.config().upstreamLogFlushInterval();
         if (every != null) {

@@ -5,7 +5,6 @@ import io.remora.config.ClusterOptions;
 import io.remora.stats.TrackedClusterStats;
 import io.remora.upstream.Cluster;
 
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,7 +39,7 @@ final class TrackedTry {
     }
 
     void responseHeaders(Http2Headers h) {
-        responseHeadersSize = byteSize(h);
+        responseHeadersSize = io.remora.accesslog.HeaderBytesOperators.byteSize(h);
     }
 
     void responseData(int bytes) {
@@ -71,7 +70,7 @@ final class TrackedTry {
             budgets.timeoutBudgetPerTryPercentUsed.record(percentOf(elapsed, a.router.perTryTimeoutMillis));
         }
         if (sizes != null) {
-            sizes.rqHeaders.record(byteSize(a.headers));
+            sizes.rqHeaders.record(io.remora.accesslog.HeaderBytesOperators.byteSize(a.headers));
             sizes.rqBody.record(a.router.body.received());
             if (responseHeadersSize >= 0) {
                 sizes.rsHeaders.record(responseHeadersSize);
@@ -83,14 +82,5 @@ final class TrackedTry {
     /** A timeout of 0 is none: nothing of it is ever used. */
     private static long percentOf(long elapsedMillis, long timeoutMillis) {
         return timeoutMillis <= 0 ? 0 : elapsedMillis * PERCENT / timeoutMillis;
-    }
-
-    /** Envoy's HeaderMap byteSize: every name and value, pseudo-headers included, nothing between. */
-    private static long byteSize(Http2Headers h) {
-        long n = 0;
-        for (Map.Entry<CharSequence, CharSequence> e : h) {
-            n += e.getKey().length() + e.getValue().length();
-        }
-        return n;
     }
 }

@@ -95,6 +95,8 @@ class UpstreamRequest implements UpstreamCallbacks {
         io.remora.network.OriginalSource source = io.remora.network.OriginalSource.forRequest(
                 router.info.filterState(), ci);
         Cancellable c;
+        router.info.restartUpstreamTimings();
+        router.info.mark(io.remora.accesslog.StreamTimings.Point.POOL_REQUESTED);
         if (router.tunnel != null && router.tunnel.terminate) {
             c = TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
                     host, source, cb.filterState(), proxy, router.action.highPriority(), this);
@@ -127,6 +129,7 @@ class UpstreamRequest implements UpstreamCallbacks {
                 filtered.filters.decodeHeaders(headers, endSent);
             } else {
                 stream.writeHeaders(headers, endSent);
+                sent(endSent);
             }
         }
         while (written < router.body.count() && writable()) {
@@ -142,6 +145,7 @@ class UpstreamRequest implements UpstreamCallbacks {
                 filtered.filters.decodeData(b, last);
             } else {
                 stream.writeData(b, last);
+                sent(last);
             }
         }
         if (router.downstreamEnded && !endSent && router.requestTrailers != null && writable()) {
@@ -150,7 +154,16 @@ class UpstreamRequest implements UpstreamCallbacks {
                 filtered.filters.decodeTrailers(router.requestTrailers);
             } else {
                 stream.writeTrailers(router.requestTrailers);
+                sent(true);
             }
+        }
+    }
+
+    /** Request bytes went upstream: the first ones, and the last when {@code end}. */
+    void sent(boolean end) {
+        router.info.mark(io.remora.accesslog.StreamTimings.Point.US_TX_BEG);
+        if (end) {
+            router.info.mark(io.remora.accesslog.StreamTimings.Point.US_TX_END);
         }
     }
 
@@ -221,6 +234,7 @@ class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         stream = s;
+        router.info.mark(io.remora.accesslog.StreamTimings.Point.POOL_READY);
         host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
         describeUpstream();
         if (router.downstreamBlocked) {
@@ -246,9 +260,10 @@ class UpstreamRequest implements UpstreamCallbacks {
     /** The stream's upstream details are this try's: the latest's, or a hedged try's that won. */
     void describeUpstream() {
         router.info.upstreamHost = host.address();
+        router.info.upstreamHostName = host.hostname();
         router.info.upstreamLocalAddress = stream.localAddress();
         router.info.upstreamRemoteAddress(host.addresses().isEmpty() ? null : stream.connection().remoteAddress());
-        router.info.upstreamConnectionId = stream.connectionId();
+        router.info.upstreamConnection = stream;
         router.info.upstreamHostMetadata = host.metadataByNamespace;
         // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
         router.info.upstreamClusterMetadata = router.cluster.config().metadata();

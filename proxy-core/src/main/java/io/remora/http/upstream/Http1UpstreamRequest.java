@@ -55,6 +55,11 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
+    public String protocol() {
+        return "HTTP/1.1";
+    }
+
+    @Override
     public io.netty.channel.Channel connection() {
         return channel;
     }

@@ -60,6 +60,11 @@ final class Http2UpstreamStream implements UpstreamStream {
     }
 
     @Override
+    public String protocol() {
+        return "HTTP/2";
+    }
+
+    @Override
     public io.netty.channel.Channel connection() {
         return conn.channel;
     }

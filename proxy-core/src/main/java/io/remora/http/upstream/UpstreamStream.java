@@ -7,7 +7,7 @@ import io.remora.upstream.Host;
 import java.net.SocketAddress;
 
 /** The request side of one upstream stream handed out by a pool; event-loop confined. */
-public interface UpstreamStream {
+public interface UpstreamStream extends io.remora.accesslog.UpstreamConnectionFacts {
 
     Host host();
 
@@ -15,9 +15,6 @@ public interface UpstreamStream {
 
     /** The upstream connection carrying the stream (its TLS state and filter state are on it). */
     io.netty.channel.Channel connection();
-
-    /** The upstream connection's id ({@code %UPSTREAM_CONNECTION_ID%}, debug lines). */
-    long connectionId();
 
     /** The upstream connection's TLS session, or null in plaintext. */
     io.remora.tls.TlsConnection tls();

@@ -21,7 +21,6 @@ import io.remora.tls.TlsConnection;
 
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A stream's info as the gRPC access log service's entries ({@code data.accesslog.v3}), filled as
@@ -58,7 +57,7 @@ final class AlsEntries {
         setIf(in, "referer", rq::setReferer);
         setIf(info.forwardedFor(), rq::setForwardedFor);
         setIf(info.requestId(), rq::setRequestId);
-        rq.setRequestHeadersBytes(bytes(in)).setRequestBodyBytes(info.bytesReceived);
+        rq.setRequestHeadersBytes(io.remora.accesslog.HeaderBytesOperators.byteSize(in)).setRequestBodyBytes(info.bytesReceived);
         copy(in, requestHeaders, rq::putRequestHeaders);
         e.setRequest(rq);
 
@@ -67,7 +66,7 @@ final class AlsEntries {
             rs.setResponseCode(UInt32Value.of(info.responseCode));
         }
         setIf(info.responseCodeDetails, rs::setResponseCodeDetails);
-        rs.setResponseHeadersBytes(bytes(info.responseHeaders)).setResponseBodyBytes(info.bytesSent);
+        rs.setResponseHeadersBytes(io.remora.accesslog.HeaderBytesOperators.byteSize(info.responseHeaders)).setResponseBodyBytes(info.bytesSent);
         copy(info.responseHeaders, responseHeaders, rs::putResponseHeaders);
         copy(info.responseTrailers, responseTrailers, rs::putResponseTrailers);
         e.setResponse(rs);
@@ -210,18 +209,6 @@ final class AlsEntries {
         } else if (a instanceof io.netty.channel.unix.DomainSocketAddress uds) {
             set.accept(Address.newBuilder().setPipe(Pipe.newBuilder().setPath(uds.path())).build());
         }
-    }
-
-    /** Envoy's header map byteSize: every name and value. */
-    private static long bytes(Http2Headers h) {
-        if (h == null) {
-            return 0;
-        }
-        long n = 0;
-        for (Map.Entry<CharSequence, CharSequence> e : h) {
-            n += e.getKey().length() + e.getValue().length();
-        }
-        return n;
     }
 
     private static void copy(Http2Headers h, List<String> names, java.util.function.BiConsumer<String, String> put) {

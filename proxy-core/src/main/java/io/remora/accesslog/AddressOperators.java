@@ -1,0 +1,70 @@
+package io.remora.accesslog;
+
+import java.net.SocketAddress;
+
+import static io.remora.accesslog.AccessLogOperators.num;
+import static io.remora.accesslog.AccessLogOperators.port;
+import static io.remora.accesslog.AccessLogOperators.str;
+
+/**
+ * Envoy's operators on where the stream went and came in that the core table does not hold: the
+ * upstream's remote address, host name and protocol, and the downstream socket's own local address
+ * (stream_info_formatter.cc).
+ */
+final class AddressOperators {
+    private AddressOperators() {
+    }
+
+    /** The operator, or null when {@code name} is not one of these. */
+    static AccessLogOperators.Op of(String name, int maxLen) {
+        return switch (name) {
+            case "UPSTREAM_REMOTE_ADDRESS" -> str(i -> AccessLogFormatter.address(upstreamRemote(i), true), maxLen);
+            case "UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT" ->
+                    str(i -> AccessLogFormatter.address(upstreamRemote(i), false), maxLen);
+            case "UPSTREAM_REMOTE_PORT" -> num(i -> port(upstreamRemote(i)));
+            case "UPSTREAM_HOST_NAME" -> str(AddressOperators::upstreamHostName, maxLen);
+            case "UPSTREAM_HOST_NAME_WITHOUT_PORT" -> str(i -> withoutPort(upstreamHostName(i)), maxLen);
+            case "UPSTREAM_PROTOCOL" -> str(StreamInfo::upstreamProtocol, maxLen);
+            case "DOWNSTREAM_DIRECT_LOCAL_ADDRESS" ->
+                    str(i -> AccessLogFormatter.address(i.downstreamDirectLocalAddress(), true), maxLen);
+            case "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT" ->
+                    str(i -> AccessLogFormatter.address(i.downstreamDirectLocalAddress(), false), maxLen);
+            case "DOWNSTREAM_DIRECT_LOCAL_PORT" -> num(i -> port(i.downstreamDirectLocalAddress()));
+            default -> null;
+        };
+    }
+
+    /** The address connected to: with happy eyeballs, maybe not the host's own. */
+    private static SocketAddress upstreamRemote(StreamInfo i) {
+        return i.upstreamRemoteAddress() != null ? i.upstreamRemoteAddress() : i.upstreamHost;
+    }
+
+    /** As Envoy's: the host's hostname, or its address when it has none. */
+    private static String upstreamHostName(StreamInfo i) {
+        if (i.upstreamHost == null) {
+            return null;
+        }
+        String name = i.upstreamHostName;
+        return name == null || name.isEmpty() ? AccessLogFormatter.address(i.upstreamHost, true) : name;
+    }
+
+    /**
+     * Envoy's HeaderUtility::stripPortFromHost: drops a numeric ":port" after the last ':' unless
+     * that ':' is inside an IPv6 literal's brackets.
+     */
+    static String withoutPort(String host) {
+        if (host == null) {
+            return null;
+        }
+        int colon = host.lastIndexOf(':');
+        if (colon < 0 || host.lastIndexOf(']') > colon || colon + 1 >= host.length()) {
+            return host;
+        }
+        for (int k = colon + 1; k < host.length(); k++) {
+            if (host.charAt(k) < '0' || host.charAt(k) > '9') {
+                return host;
+            }
+        }
+        return Long.parseLong(host, colon + 1, host.length(), 10) > 0xFFFFFFFFL ? host : host.substring(0, colon);
+    }
+}

@@ -1,0 +1,106 @@
+package io.remora.accesslog;
+
+import io.remora.accesslog.StreamTimings.Point;
+
+import static io.remora.accesslog.AccessLogOperators.num;
+
+/**
+ * Envoy's duration operators (%REQUEST_DURATION%, %RESPONSE_TX_DURATION%, %COMMON_DURATION(..)%,
+ * ...): milliseconds (or the given precision) between two moments of the stream; "-" when one of
+ * them did not happen. Compiling one makes streams record their {@link StreamTimings}.
+ */
+final class DurationOperators {
+    private DurationOperators() {
+    }
+
+    /** A moment as nanos since the stream's start, -1 when it did not happen. */
+    private interface Moment {
+        long get(StreamInfo i);
+    }
+
+    /** The operator, or null when {@code name} is not one of these. */
+    static AccessLogOperators.Op of(String name, String arg) {
+        if (name.equals("DOWNSTREAM_HANDSHAKE_DURATION") || name.equals("ROUNDTRIP_DURATION")) {
+            // Envoy records the handshake on the connection's own stream info, never an HTTP
+            // stream's; and the last downstream ACK only for HTTP/3, which Remora does not serve.
+            return num(i -> -1);
+        }
+        AccessLogOperators.Op op = switch (name) {
+            case "REQUEST_DURATION" -> millis(at(Point.DS_RX_END));
+            case "REQUEST_TX_DURATION" -> millis(at(Point.US_TX_END));
+            // As Envoy's: from the first upstream response byte to the last byte sent downstream.
+            case "RESPONSE_TX_DURATION" -> num(i -> {
+                long end = i.sinceStart(Point.DS_TX_END);
+                long begin = i.upstreamServiceTimeNanos;
+                return end < 0 || begin < 0 || end < begin ? -1 : (end - begin) / 1_000_000;
+            });
+            case "UPSTREAM_CONNECTION_POOL_READY_DURATION" -> num(i -> {
+                long asked = i.sinceStart(Point.POOL_REQUESTED);
+                long ready = i.sinceStart(Point.POOL_READY);
+                return asked < 0 || ready < asked ? -1 : (ready - asked) / 1_000_000;
+            });
+            case "COMMON_DURATION" -> common(arg);
+            default -> null;
+        };
+        if (op != null) {
+            StreamTimings.want();
+        }
+        return op;
+    }
+
+    private static Moment at(Point p) {
+        return i -> i.sinceStart(p);
+    }
+
+    private static AccessLogOperators.Op millis(Moment m) {
+        return num(i -> {
+            long n = m.get(i);
+            return n < 0 ? -1 : n / 1_000_000;
+        });
+    }
+
+    /** Envoy's CommonDurationFormatter: {@code START:END[:ms|us|ns]}, each a time point's name. */
+    private static AccessLogOperators.Op common(String arg) {
+        String[] parts = arg.split(":", -1);
+        if (parts.length < 2 || parts.length > 3) {
+            throw new IllegalArgumentException("access log format: Invalid common duration configuration: " + arg + ".");
+        }
+        long divisor = 1_000_000;
+        if (parts.length == 3) {
+            divisor = switch (parts[2]) {
+                case "ms" -> 1_000_000;
+                case "us" -> 1_000;
+                case "ns" -> 1;
+                default -> throw new IllegalArgumentException("access log format: Invalid common duration precision: "
+                        + parts[2] + ".");
+            };
+        }
+        Moment begin = moment(parts[0]);
+        Moment end = moment(parts[1]);
+        long d = divisor;
+        return num(i -> {
+            long b = begin.get(i);
+            long e = end.get(i);
+            return b < 0 || e < b ? -1 : (e - b) / d;
+        });
+    }
+
+    private static Moment moment(String name) {
+        return switch (name) {
+            case "DS_RX_BEG" -> i -> 0;
+            case "DS_RX_END" -> at(Point.DS_RX_END);
+            case "US_TX_BEG" -> at(Point.US_TX_BEG);
+            case "US_TX_END" -> at(Point.US_TX_END);
+            case "US_RX_BEG" -> i -> i.upstreamServiceTimeNanos;
+            case "US_RX_END" -> at(Point.US_RX_END);
+            case "DS_TX_BEG" -> at(Point.DS_TX_BEG);
+            case "DS_TX_END" -> at(Point.DS_TX_END);
+            // Remora's pools keep no connect or handshake times per connection: refused, not guessed.
+            case "US_CX_BEG", "US_CX_END", "US_HS_END" -> throw new IllegalArgumentException("access log format: "
+                    + "COMMON_DURATION time point " + name + " is not supported: the upstream connect and handshake "
+                    + "times are not recorded");
+            // Envoy reads any other name as a custom timing a filter set; no Remora filter sets one.
+            default -> i -> -1;
+        };
+    }
+}
