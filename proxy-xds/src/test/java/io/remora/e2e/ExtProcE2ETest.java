@@ -403,7 +403,7 @@ class ExtProcE2ETest {
             // Every chunk reached the upstream as the processor replaced it.
             assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
         }
-        List<String> log = seen.get("/streamed");
+        List<String> log = List.copyOf(seen.get("/streamed"));
         assertEquals(List.of("headers", "body:one:false", "body:two:false"), log.subList(0, 3));
         StringBuilder rest = new StringBuilder();
         for (String e : log.subList(3, log.size())) {

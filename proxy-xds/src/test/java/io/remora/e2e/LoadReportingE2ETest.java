@@ -141,7 +141,7 @@ class LoadReportingE2ETest {
 
                 traffic(port, 8);
                 int afterFirst = lrs.awaitMore(lrs.requests.size(), 2);
-                List<LoadStatsRequest> round1 = lrs.requests.subList(seen, afterFirst);
+                List<LoadStatsRequest> round1 = List.copyOf(lrs.requests).subList(seen, afterFirst);
                 long[] zoneA = zone(round1, "a");
                 long[] zoneB = zone(round1, "b");
                 assertTrue(servedA.get() > 0 && servedB.get() > 0, servedA + " " + servedB);
@@ -182,7 +182,7 @@ class LoadReportingE2ETest {
                 int b1 = servedB.get();
                 traffic(port, 4);
                 int afterSecond = lrs.awaitMore(lrs.requests.size(), 2);
-                List<LoadStatsRequest> round2 = lrs.requests.subList(afterFirst, afterSecond);
+                List<LoadStatsRequest> round2 = List.copyOf(lrs.requests).subList(afterFirst, afterSecond);
                 assertEquals(servedA.get() - a1, zone(round2, "a")[2], "round 2: " + round2);
                 assertEquals(servedB.get() - b1, zone(round2, "b")[1], "round 2: " + round2);
                 assertEquals(4, zone(round2, "a")[2] + zone(round2, "b")[2]);

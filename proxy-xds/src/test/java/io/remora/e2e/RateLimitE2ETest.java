@@ -325,13 +325,22 @@ class RateLimitE2ETest {
      */
     static RateLimitRequest onlyRequestSince(int before) {
         List<RateLimitRequest> atRequestTime = new ArrayList<>();
-        for (RateLimitRequest r : received.subList(before, received.size())) {
+        for (RateLimitRequest r : since(before)) {
             if (!descriptors(r).equals(List.of(STREAM_DONE))) {
                 atRequestTime.add(r);
             }
         }
         assertEquals(1, atRequestTime.size(), () -> "requests: " + atRequestTime);
         return atRequestTime.get(0);
+    }
+
+    /**
+     * A copy of what arrived since {@code before}: a view of the live list would throw when the
+     * stream-done request lands while it is read.
+     */
+    static List<RateLimitRequest> since(int before) {
+        List<RateLimitRequest> now = List.copyOf(received);
+        return now.subList(before, now.size());
     }
 
     static final String STREAM_DONE = "generic_key=after-the-stream";
@@ -375,7 +384,7 @@ class RateLimitE2ETest {
             Thread.sleep(20);
         }
         assertEquals(before + 2, received.size());
-        assertTrue(received.subList(before, before + 2).stream().anyMatch(q -> descriptors(q).equals(List.of(STREAM_DONE))));
+        assertTrue(since(before).stream().anyMatch(q -> descriptors(q).equals(List.of(STREAM_DONE))));
     }
 
     @Test

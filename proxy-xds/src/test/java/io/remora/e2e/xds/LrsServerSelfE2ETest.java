@@ -78,7 +78,7 @@ class LrsServerSelfE2ETest {
                 long success = 0;
                 long totalDropped = 0;
                 long throttled = 0;
-                for (LoadStatsRequest r : lrs.requests.subList(seen, after)) {
+                for (LoadStatsRequest r : List.copyOf(lrs.requests).subList(seen, after)) {
                     for (ClusterStats cs : r.getClusterStatsList()) {
                         assertEquals(CLUSTER, cs.getClusterName(), "only the cluster with lrs_server: " + r);
                         assertEquals("svc-eds", cs.getClusterServiceName());
