@@ -54,7 +54,9 @@ import java.util.concurrent.TimeUnit;
  * whatever other threads allocate per unit of time, which a slow (shared) machine spreads over
  * fewer requests; so each iteration also prints {@code proxy worker B/request}: the bytes the
  * proxy's worker threads ({@code remora-worker-*}) allocated in it over the requests it served,
- * from {@code ThreadMXBean.getThreadAllocatedBytes}, which does not depend on the machine's load.
+ * from {@code ThreadMXBean.getThreadAllocatedBytes}, which does not depend on the machine's load;
+ * and {@code proxy worker CPU ns/request}, the CPU time (user and system) those threads spent per
+ * request, which moves far less with the machine's load than ns/op: a way to compare two builds.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -166,31 +168,47 @@ public class LoopbackForwardBenchmark {
 
     private long requests;
     private long workerBytesAtStart;
+    private long workerCpuAtStart;
 
     @Setup(Level.Iteration)
     public void startIteration() {
         requests = 0;
         workerBytesAtStart = workerAllocatedBytes();
+        workerCpuAtStart = workerCpuNanos();
     }
 
     @TearDown(Level.Iteration)
     public void endIteration() {
         if ("proxy".equals(target) && requests > 0) {
-            System.out.printf(java.util.Locale.ROOT, "%nproxy worker B/request: %.1f (%d requests)%n",
-                    (workerAllocatedBytes() - workerBytesAtStart) / (double) requests, requests);
+            System.out.printf(java.util.Locale.ROOT, "%nproxy worker B/request: %.1f, CPU ns/request: %.0f (%d requests)%n",
+                    (workerAllocatedBytes() - workerBytesAtStart) / (double) requests,
+                    (workerCpuNanos() - workerCpuAtStart) / (double) requests, requests);
         }
     }
 
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
     /** Bytes allocated so far by the proxy's worker threads (the data plane's event loops). */
     private static long workerAllocatedBytes() {
-        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long sum = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("remora-worker")) {
-                sum += mx.getThreadAllocatedBytes(t.getId());
-            }
+        for (Thread t : workers()) {
+            sum += THREADS.getThreadAllocatedBytes(t.getId());
         }
         return sum;
+    }
+
+    /** CPU time so far of the proxy's worker threads. */
+    private static long workerCpuNanos() {
+        long sum = 0;
+        for (Thread t : workers()) {
+            sum += Math.max(0, THREADS.getThreadCpuTime(t.getId()));
+        }
+        return sum;
+    }
+
+    private static java.util.List<Thread> workers() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("remora-worker")).toList();
     }
 
     @TearDown(Level.Trial)
