@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -16,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * tls_inspector's JA3 hash against Envoy's own cases (test/extensions/filters/listener/
  * tls_inspector/tls_inspector_test.cc, ConnectionJA3Hash*): each ClientHello is built from its JA3
- * text the way Envoy's test utility (generateClientHelloFromJA3Fingerprint) builds it, and the
+ * text the way Envoy's test utility (generateClientHelloFromJA3Fingerprint) builds it
+ * ({@link InspectorTestSupport#clientHelloOfJa3}), and the
  * expected hashes were computed by hand with {@code printf %s '<JA3 text>' | md5sum}; the curl one
  * (3faa4ad3...) is also curl 7.64.1's published JA3.
  */
@@ -29,15 +29,15 @@ class Ja3FingerprintTest {
 
     @Test
     void hashesAsEnvoyDoes() {
-        assertEquals("3faa4ad39f690c4ef1c3160caa375465", ja3(helloOf(CURL)));
+        assertEquals("3faa4ad39f690c4ef1c3160caa375465", ja3(hello(CURL)));
         // TLS 1.1, point formats 0-1-2 (ConnectionJA3HashTls11).
         assertEquals("01bc5f3721ec68286a6e40396a1a47fe",
-                ja3(helloOf("770,49162-49172-49161-49171-57-56-51-50-53-47-255,0-11-10-16-22-23,5,0-1-2")));
+                ja3(hello("770,49162-49172-49161-49171-57-56-51-50-53-47-255,0-11-10-16-22-23,5,0-1-2")));
         // Neither curves nor point formats: empty fields (ConnectionJA3HashNoEllipticCurvesOrPointFormats).
         assertEquals("ffcafd825b1eef6a7abdd30c2cdfee9a",
-                ja3(helloOf("771,157-49313-49309-156-49312-49308-61-60-53-47-255,0-35-16-22-23-13,,")));
+                ja3(hello("771,157-49313-49309-156-49312-49308-61-60-53-47-255,0-35-16-22-23-13,,")));
         // TLS 1.0 without extensions (ConnectionJA3HashTls10NoExtensions).
-        assertEquals("06207a1730b5deeb207b0556e102ded2", ja3(helloOf("769,49162-49157-49161-49156-49159-49154-"
+        assertEquals("06207a1730b5deeb207b0556e102ded2", ja3(hello("769,49162-49157-49161-49156-49159-49154-"
                 + "49160-49155-49172-49167-49171-49166-49169-49164-49170-49165-57-51-53-47-5-4-10,,,")));
     }
 
@@ -51,14 +51,14 @@ class Ja3FingerprintTest {
         }
         String[] f = CURL.split(",", -1);
         String greased = f[0] + "," + grease + "-" + f[1] + "," + grease + "-" + f[2] + "," + f[3] + "," + f[4];
-        assertEquals("3faa4ad39f690c4ef1c3160caa375465", ja3(helloOf(greased)));
+        assertEquals("3faa4ad39f690c4ef1c3160caa375465", ja3(hello(greased)));
     }
 
     @Test
     void greaseCurvesAreKeptAsEnvoyKeepsThem() throws Exception {
         // Envoy's writeEllipticCurves has no GREASE check (its ciphers and extensions do).
         String text = "771,4865-4866,0-10-11,2570-29-23,0";
-        assertEquals(md5(text), ja3(helloOf(text)));
+        assertEquals(md5(text), ja3(hello(text)));
         assertTrue(Ja3Fingerprint.grease(0x2a2a) && Ja3Fingerprint.grease(0xfafa));
         assertFalse(Ja3Fingerprint.grease(0x0a0b) || Ja3Fingerprint.grease(0x1a2a) || Ja3Fingerprint.grease(29));
     }
@@ -85,87 +85,11 @@ class Ja3FingerprintTest {
         return r.ja3Hash();
     }
 
+    private static byte[] hello(String ja3) {
+        return InspectorTestSupport.clientHelloOfJa3(ja3);
+    }
+
     private static String md5(String s) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.US_ASCII)));
-    }
-
-    /**
-     * A ClientHello record whose JA3 text is {@code ja3}, as Envoy's test utility makes it:
-     * supported_groups, ec_point_formats, server_name (www.envoyproxy.io) and signature_algorithms
-     * carry their data, any other listed extension is empty; no extensions block when none are listed.
-     */
-    static byte[] helloOf(String ja3) {
-        String[] f = ja3.split(",", -1);
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        u16(body, Integer.parseInt(f[0]));
-        body.writeBytes(new byte[32]); // random
-        body.write(0); // session id
-        String[] ciphers = f[1].split("-");
-        u16(body, ciphers.length * 2);
-        for (String c : ciphers) {
-            u16(body, Integer.parseInt(c));
-        }
-        body.write(1); // compression methods: null
-        body.write(0);
-        if (!f[2].isEmpty()) {
-            ByteArrayOutputStream ext = new ByteArrayOutputStream();
-            for (String e : f[2].split("-")) {
-                int type = Integer.parseInt(e);
-                byte[] data = switch (type) {
-                    case 10 -> list16(f[3]);
-                    case 11 -> list8(f[4]);
-                    case 0 -> serverName("www.envoyproxy.io");
-                    case 13 -> new byte[] {0, 2, 4, 3};
-                    default -> new byte[0];
-                };
-                u16(ext, type);
-                u16(ext, data.length);
-                ext.writeBytes(data);
-            }
-            u16(body, ext.size());
-            body.writeBytes(ext.toByteArray());
-        }
-        ByteArrayOutputStream record = new ByteArrayOutputStream();
-        record.writeBytes(new byte[] {0x16, 3, 1});
-        u16(record, body.size() + 4);
-        record.write(1); // ClientHello
-        record.write(0);
-        u16(record, body.size());
-        record.writeBytes(body.toByteArray());
-        return record.toByteArray();
-    }
-
-    private static byte[] list16(String values) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        String[] v = values.isEmpty() ? new String[0] : values.split("-");
-        u16(out, v.length * 2);
-        for (String s : v) {
-            u16(out, Integer.parseInt(s));
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] list8(String values) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        String[] v = values.isEmpty() ? new String[0] : values.split("-");
-        out.write(v.length);
-        for (String s : v) {
-            out.write(Integer.parseInt(s));
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] serverName(String host) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        u16(out, host.length() + 3);
-        out.write(0);
-        u16(out, host.length());
-        out.writeBytes(host.getBytes(StandardCharsets.US_ASCII));
-        return out.toByteArray();
-    }
-
-    private static void u16(ByteArrayOutputStream out, int v) {
-        out.write(v >> 8);
-        out.write(v);
     }
 }
