@@ -19,6 +19,15 @@ import org.junit.jupiter.api.Test;
 
 public final class InspectorTestSupport {
 
+    /**
+     * Envoy's ConnectionJA3Hash case (curl/7.64.1 to ja3er.com), and the MD5 of that text worked
+     * out by hand with {@code printf %s '<JA3 text>' | md5sum}.
+     */
+    public static final String CURL_7_64_JA3 = "771,49200-49196-49192-49188-49172-49162-159-107-57-52393-52392-"
+            + "52394-65413-196-136-129-157-61-53-192-132-49199-49195-49191-49187-49171-49161-158-103-51-190-69-156-"
+            + "60-47-186-65-49169-49159-5-4-49170-49160-22-10-255,0-11-10-13-16,29-23-24,0";
+    public static final String CURL_7_64_JA3_HASH = "3faa4ad39f690c4ef1c3160caa375465";
+
     /** The bytes of a real JDK ClientHello with this SNI and ALPN. */
     public static byte[] clientHello(String sni, String... alpn) throws Exception {
         try (ServerSocket ss = new ServerSocket(0)) {

@@ -16,20 +16,16 @@ import org.junit.jupiter.api.Test;
  * tls_inspector's JA3 hash against Envoy's own cases (test/extensions/filters/listener/
  * tls_inspector/tls_inspector_test.cc, ConnectionJA3Hash*): each ClientHello is built from its JA3
  * text the way Envoy's test utility (generateClientHelloFromJA3Fingerprint) builds it
- * ({@link InspectorTestSupport#clientHelloOfJa3}), and the
- * expected hashes were computed by hand with {@code printf %s '<JA3 text>' | md5sum}; the curl one
- * (3faa4ad3...) is also curl 7.64.1's published JA3.
+ * ({@link InspectorTestSupport#clientHelloOfJa3}), and the expected hashes were computed by hand
+ * with {@code printf %s '<JA3 text>' | md5sum}: the MD5 of the text, as Envoy's test expects.
  */
 class Ja3FingerprintTest {
 
-    /** Envoy's ConnectionJA3Hash: curl/7.64.1 to ja3er.com. */
-    static final String CURL = "771,49200-49196-49192-49188-49172-49162-159-107-57-52393-52392-52394-65413-196-136-"
-            + "129-157-61-53-192-132-49199-49195-49191-49187-49171-49161-158-103-51-190-69-156-60-"
-            + "47-186-65-49169-49159-5-4-49170-49160-22-10-255,0-11-10-13-16,29-23-24,0";
+    static final String CURL = InspectorTestSupport.CURL_7_64_JA3;
 
     @Test
     void hashesAsEnvoyDoes() {
-        assertEquals("3faa4ad39f690c4ef1c3160caa375465", ja3(hello(CURL)));
+        assertEquals(InspectorTestSupport.CURL_7_64_JA3_HASH, ja3(hello(CURL)));
         // TLS 1.1, point formats 0-1-2 (ConnectionJA3HashTls11).
         assertEquals("01bc5f3721ec68286a6e40396a1a47fe",
                 ja3(hello("770,49162-49172-49161-49171-57-56-51-50-53-47-255,0-11-10-16-22-23,5,0-1-2")));
@@ -51,7 +47,7 @@ class Ja3FingerprintTest {
         }
         String[] f = CURL.split(",", -1);
         String greased = f[0] + "," + grease + "-" + f[1] + "," + grease + "-" + f[2] + "," + f[3] + "," + f[4];
-        assertEquals("3faa4ad39f690c4ef1c3160caa375465", ja3(hello(greased)));
+        assertEquals(InspectorTestSupport.CURL_7_64_JA3_HASH, ja3(hello(greased)));
     }
 
     @Test

@@ -37,11 +37,8 @@ class TlsJa3FingerprintE2ETest {
                 enable_ja3_fingerprinting: true
             """;
 
-    /** Envoy's ConnectionJA3Hash case; its MD5 (printf %s ... | md5sum) is curl 7.64.1's published JA3. */
-    private static final String CURL_7_64_JA3 = "771,49200-49196-49192-49188-49172-49162-159-107-57-52393-52392-"
-            + "52394-65413-196-136-129-157-61-53-192-132-49199-49195-49191-49187-49171-49161-158-103-51-190-69-156-"
-            + "60-47-186-65-49169-49159-5-4-49170-49160-22-10-255,0-11-10-13-16,29-23-24,0";
-    private static final String CURL_7_64_HASH = "3faa4ad39f690c4ef1c3160caa375465";
+    private static final String CURL_7_64_JA3 = InspectorTestSupport.CURL_7_64_JA3;
+    private static final String CURL_7_64_HASH = InspectorTestSupport.CURL_7_64_JA3_HASH;
 
     @Test
     void fingerprintsAreLoggedWhenAskedFor() throws Exception {
