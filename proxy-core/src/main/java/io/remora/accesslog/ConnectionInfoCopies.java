@@ -18,7 +18,8 @@ final class ConnectionInfoCopies {
                         ConnectionInfo.DEFAULT_BUFFER_LIMIT)
                 : new ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
                         c.originalDestination(), sni, c.transportProtocol(), c.applicationProtocols(), c.tls(),
-                        c.originalSource(), c.filterChainName(), c.connectionId(), c.bufferLimit(), c.listenerMetadata());
+                        c.originalSource(), c.filterChainName(), c.connectionId(), c.bufferLimit(), c.listenerMetadata(),
+                        c.ja3Hash());
     }
 
     /** {@code c} (or an empty view) with {@code name} as its filter chain's name. */
@@ -28,6 +29,7 @@ final class ConnectionInfoCopies {
                         ConnectionInfo.DEFAULT_BUFFER_LIMIT)
                 : new ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
                         c.originalDestination(), c.serverName(), c.transportProtocol(), c.applicationProtocols(),
-                        c.tls(), c.originalSource(), name, c.connectionId(), c.bufferLimit(), c.listenerMetadata());
+                        c.tls(), c.originalSource(), name, c.connectionId(), c.bufferLimit(), c.listenerMetadata(),
+                        c.ja3Hash());
     }
 }

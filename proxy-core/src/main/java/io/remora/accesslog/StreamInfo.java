@@ -476,6 +476,11 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
         return connection == null ? null : connection.filterChainName();
     }
 
+    /** {@code %TLS_JA3_FINGERPRINT%}: the JA3 hash tls_inspector made of the connection's hello, or null. */
+    public String ja3Hash() {
+        return connection == null ? null : connection.ja3Hash();
+    }
+
     /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
     public io.remora.tls.TlsConnection downstreamTls() {
         return connection == null ? null : connection.tls();

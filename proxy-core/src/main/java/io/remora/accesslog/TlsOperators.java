@@ -9,7 +9,8 @@ import java.util.function.Function;
 /**
  * Envoy's TLS command operators ({@code %DOWNSTREAM_PEER_URI_SAN%}, {@code %UPSTREAM_TLS_VERSION%},
  * ...): each reads the downstream or upstream {@link TlsConnection} of the stream; "-" on a
- * plaintext connection, as Envoy prints.
+ * plaintext connection, as Envoy prints. {@code %TLS_JA3_FINGERPRINT%} is the downstream
+ * connection's JA3 hash from tls_inspector ("-" without one).
  */
 final class TlsOperators {
     private TlsOperators() {
@@ -22,6 +23,9 @@ final class TlsOperators {
     static Function<StreamInfo, String> of(String name, String arg) {
         if (name.equals("DOWNSTREAM_TRANSPORT_FAILURE_REASON")) {
             return i -> i.downstreamTls() == null ? null : i.downstreamTls().failureReason();
+        }
+        if (name.equals("TLS_JA3_FINGERPRINT")) {
+            return StreamInfo::ja3Hash; // of the hello, so there even when the handshake then fails
         }
         Function<TlsConnection, String> f;
         String stem;

@@ -39,6 +39,8 @@ import java.util.Map;
  *                           server's health check is failed ({@code /healthcheck/fail})
  * @param metadata           {@code metadata.filter_metadata}, by namespace (empty when none): what
  *                           {@code %METADATA(LISTENER:...)%} logs; its connections carry a reference
+ * @param ja3Fingerprinting  tls_inspector's {@code enable_ja3_fingerprinting}: its connections carry
+ *                           their ClientHello's JA3 hash ({@code %TLS_JA3_FINGERPRINT%})
  */
 public record ListenerConfig(
         String name,
@@ -69,7 +71,8 @@ public record ListenerConfig(
         LocalRateLimit localRateLimit,
         ListenerSocketConfig socket,
         DrainType drainType,
-        Map<String, Map<String, Object>> metadata) {
+        Map<String, Map<String, Object>> metadata,
+        boolean ja3Fingerprinting) {
 
     public ListenerConfig {
         metadata = metadata == null ? Map.of() : metadata;
@@ -98,7 +101,7 @@ public record ListenerConfig(
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
                 originalSrc, freebind, proxyProtocol, continueOnListenerFiltersTimeout, ignoreGlobalConnLimit,
                 bypassOverloadManager, filtersDisabled, accessLogs, additionalAddresses, socketOptions,
-                addressSocketOptions, null, null, null, null, null);
+                addressSocketOptions, null, null, null, null, null, false);
     }
 
     /** A listener without the proxy_protocol filter, closing connections at listener_filters_timeout. */
@@ -208,6 +211,7 @@ public record ListenerConfig(
         private ListenerSocketConfig socket = ListenerSocketConfig.DEFAULT;
         private DrainType drainType = DrainType.DEFAULT;
         private Map<String, Map<String, Object>> metadata = Map.of();
+        private boolean ja3Fingerprinting;
 
         private Builder(String name, Address address) {
             this.name = name;
@@ -349,13 +353,18 @@ public record ListenerConfig(
             return this;
         }
 
+        public Builder ja3Fingerprinting(boolean v) {
+            ja3Fingerprinting = v;
+            return this;
+        }
+
         public ListenerConfig build() {
             return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
                     defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
                     perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
                     continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled,
                     accessLogs, additionalAddresses, socketOptions, addressSocketOptions, udp, localRateLimit, socket,
-                    drainType, metadata);
+                    drainType, metadata, ja3Fingerprinting);
         }
     }
 }

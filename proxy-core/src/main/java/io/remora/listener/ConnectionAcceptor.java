@@ -120,7 +120,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             ch.pipeline().addLast("listener-filters",
                     new ListenerFilterHandler(listener, closeAccounting, originalDst, id, proxyHeader, port));
         } else {
-            dispatch(ch, id, listener, closeAccounting, originalDst, null, null, "raw_buffer", List.of());
+            dispatch(ch, id, listener, closeAccounting, originalDst, null, null, "raw_buffer", List.of(), null);
         }
     }
 
@@ -142,10 +142,11 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
      * channel when nothing matches. Returns false when the channel was closed. {@code close} is
      * the channel's close listener, which the chain's takes over. {@code proxiedSource}: the
      * client a PROXY protocol header named (its destination comes as {@code originalDst}), or null.
+     * {@code ja3Hash}: tls_inspector's JA3 hash of the hello, or null.
      */
     static boolean dispatch(Channel ch, long id, ListenerRuntime rt, ConnectionCloseAccounting close,
                             InetSocketAddress originalDst, InetSocketAddress proxiedSource, String sni,
-                            String transportProtocol, List<String> alpn) {
+                            String transportProtocol, List<String> alpn, String ja3Hash) {
         SocketAddress local = originalDst != null ? originalDst : ch.localAddress();
         SocketAddress remote = proxiedSource != null ? proxiedSource : ch.remoteAddress();
         InetAddress dstIp = null;
@@ -166,7 +167,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                 alpn, srcIp, srcPort, directSrcIp));
         if (chain == null) {
             rt.stats().noFilterChainMatch.increment();
-            ListenerAccessLog.noFilterChain(ch, rt, local, remote, sni);
+            ListenerAccessLog.noFilterChain(ch, rt, local, remote, sni, ja3Hash);
             if (LOG.isLoggable(java.util.logging.Level.FINE)) {
                 LOG.fine(io.remora.log.LogTags.conn(id) + "closing connection from " + remote
                         + ": no matching filter chain found (listener '" + rt.name() + "', destination " + local
@@ -207,7 +208,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         }
         ConnectionInfo info = new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
                 transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id,
-                rt.config().perConnectionBufferLimitBytes(), rt.config().metadata());
+                rt.config().perConnectionBufferLimitBytes(), rt.config().metadata(), ja3Hash);
         ListenerAccessLog.chainChosen(ch, rt, info);
         chain.accept(ch, info);
         return true;

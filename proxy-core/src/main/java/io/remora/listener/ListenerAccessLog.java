@@ -41,16 +41,22 @@ final class ListenerAccessLog {
         ch.attr(INFO).set(info);
     }
 
-    /** No filter chain matched: the entry says NR; {@code local}/{@code remote} as the match saw them. */
-    static void noFilterChain(Channel ch, ListenerRuntime rt, SocketAddress local, SocketAddress remote, String sni) {
+    /**
+     * No filter chain matched: the entry says NR; {@code local}/{@code remote} as the match saw them,
+     * with what tls_inspector found (SNI, JA3 hash; null when nothing).
+     */
+    static void noFilterChain(Channel ch, ListenerRuntime rt, SocketAddress local, SocketAddress remote, String sni,
+                              String ja3Hash) {
         StreamInfo info = rt.accessLogs().length == 0 ? null : info(ch);
         if (info == null) {
             return;
         }
         info.downstreamLocalAddress = local;
         info.downstreamRemoteAddress = remote;
-        if (sni != null) {
-            info.requestedServerName(sni);
+        if (sni != null || ja3Hash != null) {
+            info.fromConnection(new ConnectionInfo(rt.name(), local, remote, null, sni, null, java.util.List.of(),
+                    null, null, null, info.connectionId, rt.config().perConnectionBufferLimitBytes(),
+                    rt.config().metadata(), ja3Hash), ch);
         }
         info.setFlag(ResponseFlag.NO_ROUTE_FOUND);
         info.responseCodeDetails = FILTER_CHAIN_NOT_FOUND;

@@ -31,6 +31,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     private String sni;
     private String transportProtocol = "raw_buffer";
     private List<String> alpn = List.of();
+    private String ja3Hash;
     private boolean activeHeld;
     private boolean finished;
     private Future<?> timeout;
@@ -95,7 +96,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
             }
         }
         if (!tlsDone) {
-            TlsInspector.Result r = TlsInspector.inspect(in);
+            TlsInspector.Result r = TlsInspector.inspect(in, rt.config().ja3Fingerprinting());
             if (r.status() == TlsInspector.Status.NEED_MORE) {
                 return;
             }
@@ -104,6 +105,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
                 transportProtocol = "tls";
                 sni = r.serverName();
                 alpn = r.alpn();
+                ja3Hash = r.ja3Hash();
                 httpDone = true; // http_inspector does not look into TLS
             }
         }
@@ -129,7 +131,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     /** Chooses the chain and leaves the pipeline to it; false when no chain took the connection. */
     private boolean handOver(ChannelHandlerContext ctx) {
         if (!ConnectionAcceptor.dispatch(ctx.channel(), connectionId, rt, close, originalDst, proxiedSource, sni,
-                transportProtocol, alpn)) {
+                transportProtocol, alpn, ja3Hash)) {
             return false;
         }
         if (activeHeld) {

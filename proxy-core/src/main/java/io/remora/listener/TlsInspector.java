@@ -7,16 +7,20 @@ import java.util.List;
 
 /**
  * Envoy's {@code tls_inspector}: reads (without consuming) a TLS ClientHello and reports the
- * SNI and the offered ALPN protocols. The ClientHello may span several TLS records; at most
- * {@link #MAX_CLIENT_HELLO} bytes are inspected, as Envoy does.
+ * SNI and the offered ALPN protocols, and when asked its JA3 fingerprint ({@link Ja3Fingerprint}).
+ * The ClientHello may span several TLS records; at most {@link #MAX_CLIENT_HELLO} bytes are
+ * inspected, as Envoy does.
  */
 public final class TlsInspector {
     static final int MAX_CLIENT_HELLO = 64 * 1024;
 
-    /** Outcome of one look at the buffered bytes. */
-    public record Result(Status status, String serverName, List<String> alpn) {
-        static final Result NEED_MORE = new Result(Status.NEED_MORE, null, List.of());
-        static final Result NOT_TLS = new Result(Status.NOT_TLS, null, List.of());
+    /**
+     * Outcome of one look at the buffered bytes; {@code ja3Hash} is the hello's JA3 hash when it
+     * was asked for, else null.
+     */
+    public record Result(Status status, String serverName, List<String> alpn, String ja3Hash) {
+        static final Result NEED_MORE = new Result(Status.NEED_MORE, null, List.of(), null);
+        static final Result NOT_TLS = new Result(Status.NOT_TLS, null, List.of(), null);
     }
 
     public enum Status { NEED_MORE, NOT_TLS, TLS }
@@ -26,6 +30,11 @@ public final class TlsInspector {
 
     /** Inspects the readable bytes of buf; never moves its indexes. */
     public static Result inspect(ByteBuf buf) {
+        return inspect(buf, false);
+    }
+
+    /** As {@link #inspect(ByteBuf)}, with the JA3 hash of a complete hello when {@code ja3}. */
+    public static Result inspect(ByteBuf buf, boolean ja3) {
         int r = buf.readerIndex();
         int end = buf.writerIndex();
         if (end - r < 1) {
@@ -75,15 +84,19 @@ public final class TlsInspector {
                 }
             }
             if (need >= 0 && hsLen >= need) {
-                return parseClientHello(hs, 4, need);
+                return parseClientHello(hs, 4, need, ja3);
             }
         }
     }
 
-    private static Result parseClientHello(byte[] b, int p, int end) {
+    private static Result parseClientHello(byte[] b, int p, int end, boolean fingerprint) {
         try {
+            Ja3Fingerprint ja3 = fingerprint ? new Ja3Fingerprint(u16(b, p)) : null;
             p += 2 + 32; // client_version, random
             p += 1 + (b[p] & 0xff); // session_id
+            if (ja3 != null) {
+                ja3.ciphers(b, p + 2, Math.min(end, p + 2 + u16(b, p)));
+            }
             p += 2 + u16(b, p); // cipher_suites
             p += 1 + (b[p] & 0xff); // compression_methods
             String sni = null;
@@ -95,6 +108,9 @@ public final class TlsInspector {
                     int type = u16(b, p);
                     int len = u16(b, p + 2);
                     int d = p + 4;
+                    if (ja3 != null && d + len <= extEnd) {
+                        ja3.extension(type, b, d, len);
+                    }
                     if (type == 0 && len >= 5) { // server_name
                         int listEnd = d + 2 + u16(b, d);
                         int q = d + 2;
@@ -120,7 +136,7 @@ public final class TlsInspector {
                     p = d + len;
                 }
             }
-            return new Result(Status.TLS, sni, List.copyOf(alpn));
+            return new Result(Status.TLS, sni, List.copyOf(alpn), ja3 == null ? null : ja3.hash());
         } catch (IndexOutOfBoundsException e) {
             return Result.NOT_TLS;
         }

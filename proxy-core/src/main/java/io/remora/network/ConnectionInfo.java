@@ -23,6 +23,8 @@ import java.net.SocketAddress;
  *                            stream on this connection may buffer (0: no limit, as Envoy)
  * @param listenerMetadata    the listener's filter metadata (its config's map, shared, never
  *                            copied), read by {@code %METADATA(LISTENER:...)%}; empty when none
+ * @param ja3Hash             the MD5 hex of the ClientHello's JA3 fingerprint when tls_inspector
+ *                            made one ({@code enable_ja3_fingerprinting}), else null
  */
 public record ConnectionInfo(
         String listenerName,
@@ -37,13 +39,25 @@ public record ConnectionInfo(
         String filterChainName,
         long connectionId,
         int bufferLimit,
-        java.util.Map<String, java.util.Map<String, Object>> listenerMetadata) {
+        java.util.Map<String, java.util.Map<String, Object>> listenerMetadata,
+        String ja3Hash) {
 
     /** Envoy's default per_connection_buffer_limit_bytes. */
     public static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
     public ConnectionInfo {
         listenerMetadata = listenerMetadata == null ? java.util.Map.of() : listenerMetadata;
+    }
+
+    /** A connection without a JA3 hash. */
+    public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,
+                          InetSocketAddress originalDestination, String serverName, String transportProtocol,
+                          java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls,
+                          OriginalSource originalSource, String filterChainName, long connectionId, int bufferLimit,
+                          java.util.Map<String, java.util.Map<String, Object>> listenerMetadata) {
+        this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
+                applicationProtocols, tls, originalSource, filterChainName, connectionId, bufferLimit, listenerMetadata,
+                null);
     }
 
     /** A connection of a listener without metadata (or of no listener). */

@@ -180,6 +180,22 @@ class AccessLogFormatterTest {
     }
 
     @Test
+    void tlsJa3FingerprintIsTheConnectionsHash() {
+        StreamInfo i = http();
+        AccessLogFormatter f = AccessLogFormatter.text("%TLS_JA3_FINGERPRINT% %REQUESTED_SERVER_NAME%");
+        assertEquals("- -", f.format(i));
+        String hash = "3faa4ad39f690c4ef1c3160caa375465";
+        i.fromConnection(new io.remora.network.ConnectionInfo("l", null, null, null, "a.example", "tls",
+                java.util.List.of(), null, null, null, 7, io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT, null,
+                hash), null);
+        assertEquals(hash + " a.example", f.format(i));
+        i.filterChainName("chain"); // a stream's copy of the connection's view keeps the hash
+        assertEquals(hash + " a.example", f.format(i));
+        assertEquals("{\"ja3\":\"" + hash + "\"}\n",
+                AccessLogFormatter.json(Map.of("ja3", "%TLS_JA3_FINGERPRINT%")).format(i));
+    }
+
+    @Test
     void jsonFormatKeepsTypes() {
         StreamInfo i = http();
         Map<String, String> f = new LinkedHashMap<>();
@@ -216,6 +232,7 @@ class AccessLogFormatterTest {
             "%UPSTREAM_HOST:10%|UPSTREAM_HOST does not take any parameters or length",
             "%DOWNSTREAM_PEER_URI_SAN(x)%|DOWNSTREAM_PEER_URI_SAN does not take any parameters or length",
             "%LOCAL_REPLY_BODY:3%|LOCAL_REPLY_BODY does not take any parameters or length",
+            "%TLS_JA3_FINGERPRINT(x)%|TLS_JA3_FINGERPRINT does not take any parameters or length",
             "%REQ%|REQ requires parameters",
             "%REQ()%|REQ requires parameters",
             "%RESP:3%|RESP requires parameters",

@@ -77,6 +77,7 @@ public final class ListenerTranslator {
         ListenerConfig.OriginalSrc originalSrc = null;
         io.remora.config.ProxyProtocolConfig proxyProtocol = null;
         ListenerConfig.LocalRateLimit localRateLimit = null;
+        boolean ja3 = false;
         Map<ListenerConfig.ListenerFilter, ListenerFilterPredicate> disabled =
                 new EnumMap<>(ListenerConfig.ListenerFilter.class);
         for (int i = 0; i < l.getListenerFiltersCount(); i++) {
@@ -101,6 +102,9 @@ public final class ListenerTranslator {
             }
             if (lf == ListenerConfig.ListenerFilter.LOCAL_RATELIMIT) {
                 localRateLimit = ListenerRateLimitTranslator.translate(f, fp);
+            }
+            if (lf == ListenerConfig.ListenerFilter.TLS_INSPECTOR) {
+                ja3 |= ja3Fingerprinting(f, fp); // a repeated inspector runs once here, so any copy's asks
             }
             if (lf == null) {
                 continue;
@@ -197,6 +201,7 @@ public final class ListenerTranslator {
                 .socket(ListenerSocketTranslator.translate(l, address, path))
                 .drainType(ListenerSocketTranslator.drainType(l))
                 .metadata(Protos.filterMetadata(l.getMetadata()))
+                .ja3Fingerprinting(ja3)
                 .build();
     }
 
@@ -328,21 +333,17 @@ public final class ListenerTranslator {
     private static final String SET_INTERNAL_DST_ADDRESS_TYPE = "istio.set_internal_dst_address.v1.Config";
 
     /**
-     * tls_inspector's options: {@code initial_read_buffer_size} only sizes Envoy's first peek (the
-     * ClientHello is read whole either way); JA3 fingerprints are not computed, so asking for them is
-     * warned about ({@code %TLS_JA3_FINGERPRINT%} is not an operator here either).
+     * tls_inspector's {@code enable_ja3_fingerprinting}; {@code initial_read_buffer_size} only sizes
+     * Envoy's first peek (the ClientHello is read whole either way), so it needs nothing here.
      */
-    private static void tlsInspectorOptions(ListenerFilter f, FieldPath path, TranslationContext ctx) {
+    private static boolean ja3Fingerprinting(ListenerFilter f, FieldPath path) {
         if (!f.hasTypedConfig() || !Protos.typeName(f.getTypedConfig()).endsWith(".TlsInspector")) {
-            return;
+            return false;
         }
-        FieldPath tp = path.field("typed_config");
         var config = Protos.unpack(f.getTypedConfig(),
-                io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.class, tp);
-        if (config.hasEnableJa3Fingerprinting() && config.getEnableJa3Fingerprinting().getValue()) {
-            ctx.warnOnce("tls_inspector:ja3", "tls_inspector JA3 fingerprinting is not supported (no fingerprint is"
-                    + " computed); ignoring " + tp.field("enable_ja3_fingerprinting"));
-        }
+                io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.class,
+                path.field("typed_config"));
+        return config.hasEnableJa3Fingerprinting() && config.getEnableJa3Fingerprinting().getValue();
     }
 
     private static ListenerConfig.ListenerFilter listenerFilter(ListenerFilter f, FieldPath path,
@@ -353,10 +354,7 @@ public final class ListenerTranslator {
                 : f.getName().replace("envoy.filters.listener.", "").replace("envoy.listener.", "");
         return switch (kind) {
             case "original_dst" -> ListenerConfig.ListenerFilter.ORIGINAL_DST;
-            case "tls_inspector" -> {
-                tlsInspectorOptions(f, path, ctx);
-                yield ListenerConfig.ListenerFilter.TLS_INSPECTOR;
-            }
+            case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
             case "http_inspector" -> ListenerConfig.ListenerFilter.HTTP_INSPECTOR;
             case "istio.set_internal_dst_address" -> ListenerConfig.ListenerFilter.SET_INTERNAL_DST_ADDRESS;
             case "local_ratelimit" -> ListenerConfig.ListenerFilter.LOCAL_RATELIMIT;

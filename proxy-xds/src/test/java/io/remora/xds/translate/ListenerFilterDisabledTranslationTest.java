@@ -54,19 +54,30 @@ class ListenerFilterDisabledTranslationTest {
     }
 
     @Test
-    void tlsInspectorJa3IsWarnedNotDropped() {
+    void tlsInspectorJa3TurnsFingerprintingOn() {
         LoadedBootstrap b = load("""
                 - name: envoy.filters.listener.tls_inspector
                   typed_config: { TLS, enable_ja3_fingerprinting: true, initial_read_buffer_size: 8192 }
                 """.replace("TLS", TLS));
-        assertEquals(List.of(ListenerFilter.TLS_INSPECTOR), b.model().listeners().get(0).listenerFilters());
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("listener_filters[0].typed_config.enable_ja3_fingerprinting")),
-                b.warnings().toString());
-        LoadedBootstrap off = load("""
+        ListenerConfig l = b.model().listeners().get(0);
+        assertEquals(List.of(ListenerFilter.TLS_INSPECTOR), l.listenerFilters());
+        assertTrue(l.ja3Fingerprinting());
+        assertTrue(b.warnings().stream().noneMatch(w -> w.contains("ja3")), b.warnings().toString());
+        for (String config : new String[] {"{ TLS, enable_ja3_fingerprinting: false }", "{ TLS }"}) {
+            LoadedBootstrap off = load("""
+                    - name: envoy.filters.listener.tls_inspector
+                      typed_config: CONFIG
+                    """.replace("CONFIG", config).replace("TLS", TLS));
+            assertFalse(off.model().listeners().get(0).ja3Fingerprinting(), config);
+        }
+        // A repeated inspector runs once: any copy that asks for JA3 turns it on.
+        LoadedBootstrap twice = load("""
                 - name: envoy.filters.listener.tls_inspector
-                  typed_config: { TLS, enable_ja3_fingerprinting: false }
+                  typed_config: { TLS }
+                - name: envoy.filters.listener.tls_inspector
+                  typed_config: { TLS, enable_ja3_fingerprinting: true }
                 """.replace("TLS", TLS));
-        assertTrue(off.warnings().stream().noneMatch(w -> w.contains("ja3")), off.warnings().toString());
+        assertTrue(twice.model().listeners().get(0).ja3Fingerprinting());
     }
 
     @Test
