@@ -45,24 +45,13 @@ class SetFilterStateTranslationTest {
 
     /** A TCP listener whose network set_filter_state has these {@code on_new_connection} values. */
     private static void loadNetwork(String values) {
-        new BootstrapLoader().loadString("""
-                static_resources:
-                  listeners:
-                  - name: tcp
-                    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.set_filter_state
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config
-                          on_new_connection:
-                %s
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                          stat_prefix: tcp
-                          cluster: c1
-                """.formatted(values.indent(10).stripTrailing()) + HcmListenerYaml.CLUSTER_C1, "sfs-net.yaml");
+        new BootstrapLoader().loadString(HcmListenerYaml.networkListener(
+                HcmListenerYaml.filter("envoy.filters.network.set_filter_state",
+                        "type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config",
+                        "on_new_connection:\n" + values)
+                + HcmListenerYaml.filter("envoy.filters.network.tcp_proxy",
+                        "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                        "stat_prefix: tcp\ncluster: c1")) + HcmListenerYaml.CLUSTER_C1, "sfs-net.yaml");
     }
 
     private static String value(String keys) {
