@@ -136,35 +136,52 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
             checkRsaKeyUsage(chain[0], authType);
         }
         boolean validated = verify(chain);
-        // Envoy checks a SAN list from transport socket options only where it verifies at all:
-        // with a trusted CA, and accept_untrusted lets every failure pass.
-        if (peerHostSan && validated && engine != null && engine.getPeerHost() != null
-                && !hasAnyName(chain[0], engine.getPeerHost())) {
-            stats.failVerifySan();
-            throw new VerificationException(VerificationException.Reason.SAN, "certificate verify failed: verify SAN list,"
-                    + " expected " + engine.getPeerHost().replace(SAN_SEPARATOR, ','), null);
+        if (peerHostSan && engine != null && engine.getPeerHost() != null) {
+            checkSanList(chain[0], engine.getPeerHost());
         }
         markValidated(engine, validated);
     }
 
     /**
-     * Between the SANs of a list in an engine's peer host ({@link #sanPeerHost}): a character that
-     * neither a header-made host nor a set_filter_state value (split on ',') can hold.
+     * Envoy's SAN list from transport socket options (filter state, auto_san_validation): a
+     * connection carrying one verifies its peer (SSL_VERIFY_PEER) whatever the context says. A
+     * context that verifies nothing installs none of Envoy's validation, so BoringSSL's own chain
+     * check runs against an empty trust store and refuses every certificate; otherwise the leaf
+     * must carry one of the names, and accept_untrusted lets a mismatch pass (still counted).
+     */
+    private void checkSanList(X509Certificate leaf, String peerHost) throws CertificateException {
+        if (!verifies() && !acceptUntrusted) {
+            throw new VerificationException(VerificationException.Reason.VERIFY_ERROR,
+                    "certificate verify failed: unable to get local issuer certificate (a SAN list to verify"
+                            + " and no trusted_ca)", null);
+        }
+        if (!hasAnyName(leaf, peerHost)) {
+            stats.failVerifySan();
+            if (!acceptUntrusted) {
+                throw new VerificationException(VerificationException.Reason.SAN,
+                        "certificate verify failed: verify SAN list, expected "
+                                + peerHost.substring(1).replace(SAN_SEPARATOR, ','), null);
+            }
+        }
+    }
+
+    /**
+     * Before and between the SANs of a list in an engine's peer host ({@link #sanPeerHost}): a
+     * character that neither a header-made host nor a set_filter_state value (split on ',') can
+     * hold, and that no SNI host name may carry, so the engine sends none of them as SNI (Envoy
+     * sends only a configured or filter-set server name).
      */
     static final char SAN_SEPARATOR = '\0';
 
     /** The peer host an engine checking {@code sans} is made for (one of them must be the leaf's SAN). */
     static String sanPeerHost(java.util.List<String> sans) {
-        return sans.size() == 1 ? sans.get(0) : String.join(String.valueOf(SAN_SEPARATOR), sans);
+        return SAN_SEPARATOR + String.join(String.valueOf(SAN_SEPARATOR), sans);
     }
 
     /** Envoy's verifySubjectAltName: whether the leaf carries a SAN for one of the names in {@code peerHost}. */
     private static boolean hasAnyName(X509Certificate leaf, String peerHost) {
-        if (peerHost.indexOf(SAN_SEPARATOR) < 0) {
-            return SanMatchers.hasName(leaf, peerHost);
-        }
         for (String name : peerHost.split(String.valueOf(SAN_SEPARATOR), -1)) {
-            if (SanMatchers.hasName(leaf, name)) {
+            if (!name.isEmpty() && SanMatchers.hasName(leaf, name)) {
                 return true;
             }
         }

@@ -193,9 +193,10 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
                     ? a.getAddress().getHostAddress() : null;
             h = peer == null ? tls.current(alpn).newHandler(alloc) : tls.current(alpn).newHandler(alloc, peer, port);
         } else {
-            // The verifier of this context reads the SAN to insist on from the engine's peer host.
+            // The verifier of this context reads the SANs to insist on from the engine's peer host,
+            // which is never sent as SNI: only a server name is, as in Envoy.
             h = tls.currentCheckingPeerHost(alpn).newHandler(alloc, san, port);
-            if (sni != null && !sni.equals(san)) {
+            if (sni != null) {
                 serverName(h.engine(), sni);
             }
         }

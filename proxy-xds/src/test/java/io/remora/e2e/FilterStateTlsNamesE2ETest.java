@@ -45,6 +45,15 @@ class FilterStateTlsNamesE2ETest {
         return AutoSniE2ETest.tlsCluster(name, upstreamOptions, caPem, upstream.port());
     }
 
+    /** {@code cluster} (a {@link #tlsCluster}) with this validation_context instead of its trusted CA. */
+    private static String withValidation(String cluster, String caPem, String validation) {
+        String trusted = "validation_context: { trusted_ca: { inline_string: \"" + caPem.replace("\n", "\\n") + "\" } }";
+        if (!cluster.contains(trusted)) {
+            throw new IllegalStateException(cluster);
+        }
+        return cluster.replace(trusted, "validation_context: " + validation);
+    }
+
     /** A set_filter_state value (list item, unindented) making Envoy's object {@code key} of {@code format}. */
     private static String value(String key, String format) {
         return """
@@ -81,6 +90,12 @@ class FilterStateTlsNamesE2ETest {
                 Bootstraps.catchAll("""
                         - match: { prefix: /auto }
                           route: { cluster: auto }
+                        - match: { prefix: /nosni }
+                          route: { cluster: nosni }
+                        - match: { prefix: /noverify }
+                          route: { cluster: noverify }
+                        - match: { prefix: /untrusted }
+                          route: { cluster: untrusted }
                         - match: { prefix: / }
                           route: { cluster: plain }
                         """));
@@ -118,6 +133,10 @@ class FilterStateTlsNamesE2ETest {
                 + Bootstraps.indent(Bootstraps.downstreamTls(certs, "server"), 4).substring(4) + "\n    filters:\n");
         String clusters = String.join("\n", tlsCluster("auto", ca.pem(), "{ auto_sni: true, auto_san_validation: true }"),
                 tlsCluster("plain", ca.pem(), "{}"), tlsCluster("tcp_tls", ca.pem(), "{}"),
+                tlsCluster("nosni", ca.pem(), "{}").replace("sni: configured.example\n      ", ""),
+                withValidation(tlsCluster("noverify", ca.pem(), "{}"), ca.pem(), "{}"),
+                withValidation(tlsCluster("untrusted", ca.pem(), "{}"), ca.pem(),
+                        "{ trust_chain_verification: ACCEPT_UNTRUSTED }"),
                 tlsCluster("tcp_bad", ca.pem(), "{}"), Bootstraps.cluster("s_server", false, """
                           transport_socket:
                             name: envoy.transport_sockets.tls
@@ -231,5 +250,41 @@ class FilterStateTlsNamesE2ETest {
         Curl c = Curl.run("-k", "--resolve", "fwd.example:" + port + ":127.0.0.1", "https://fwd.example:" + port + "/");
         assertEquals(200, c.status(), c.text());
         assertEquals("sni=fwd.example", c.text());
+    }
+
+    @Test
+    void onlyFilterSetSansSendNoSni() throws Exception {
+        // No sni, no auto_sni, no filter-set server name: Envoy sends no SNI, SANs or not.
+        assertEquals("sni=", get("/nosni/0").text());
+        Curl c = get("/nosni/1", "x-san: a.example.com");
+        assertEquals(200, c.status(), c.text());
+        assertEquals("sni=", c.text());
+        c = get("/nosni/2", "x-san: nope.example,x.wild.example");
+        assertEquals(200, c.status(), c.text());
+        assertEquals("sni=", c.text());
+        assertEquals(503, get("/nosni/3", "x-san: nope.example").status());
+    }
+
+    @Test
+    void filterSetSansWithoutATrustedCaRefuseEveryCertificate() throws Exception {
+        // The context verifies nothing: a connection without SANs takes any certificate.
+        assertEquals(200, get("/noverify/0").status());
+        // With SANs Envoy verifies the peer against an empty trust store: even a certificate
+        // carrying the name is refused.
+        Curl refused = get("/noverify/1", "x-san: a.example.com");
+        assertEquals(503, refused.status(), refused.text());
+        String line = HttpProxyE2ETest.awaitLogLine(accessLog, "/noverify/1");
+        assertTrue(line.contains(" 503 UF"), line);
+    }
+
+    @Test
+    void acceptUntrustedCountsASanMismatchAndLetsItPass() throws Exception {
+        String stat = "envoy_cluster_ssl_fail_verify_san{envoy_cluster_name=\"untrusted\"}";
+        double before = proxy.metric(stat);
+        Curl c = get("/untrusted/1", "x-san: nope.example");
+        assertEquals(200, c.status(), c.text());
+        assertEquals(before + 1, proxy.metric(stat));
+        assertEquals(200, get("/untrusted/2", "x-san: a.example.com").status());
+        assertEquals(before + 1, proxy.metric(stat));
     }
 }

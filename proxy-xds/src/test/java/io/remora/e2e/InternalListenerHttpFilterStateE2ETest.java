@@ -88,8 +88,10 @@ class InternalListenerHttpFilterStateE2ETest {
                               "@type": type.googleapis.com/envoy.extensions.filters.http.set_filter_state.v3.Config
                               on_request_headers:
                               - object_key: test.stream
+                                factory_key: envoy.string
                                 format_string: { text_format_source: { inline_string: "stream-value" } }
                               - object_key: test.copied
+                                factory_key: envoy.string
                                 format_string: { text_format_source: { inline_string: "copied-%%FILTER_STATE(test.transitive:PLAIN)%%" } }
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }

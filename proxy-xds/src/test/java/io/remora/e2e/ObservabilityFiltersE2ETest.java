@@ -94,6 +94,7 @@ class ObservabilityFiltersE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config
                     on_new_connection:
                     - object_key: peer
+                      factory_key: envoy.string
                       format_string: { text_format_source: { inline_string: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" } }
                 """;
         String httpFilters = """
@@ -110,8 +111,10 @@ class ObservabilityFiltersE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.http.set_filter_state.v3.Config
                     on_request_headers:
                     - object_key: tenant
+                      factory_key: envoy.string
                       format_string: { text_format_source: { inline_string: "tenant-%REQ(x-tenant)%" } }
                     - object_key: skipped
+                      factory_key: envoy.string
                       skip_if_empty: true
                       format_string: { text_format_source: { inline_string: "%REQ(x-absent)%" } }
                 - name: envoy.filters.http.header_to_metadata

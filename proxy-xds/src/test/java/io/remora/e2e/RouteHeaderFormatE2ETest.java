@@ -51,6 +51,7 @@ class RouteHeaderFormatE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.http.set_filter_state.v3.Config
                     on_request_headers:
                     - object_key: tenant
+                      factory_key: envoy.string
                       format_string: { text_format_source: { inline_string: "t-%REQ(x-tenant)%" } }
                 """;
         String clusters = Bootstraps.cluster("backend", "", upstream.port(),

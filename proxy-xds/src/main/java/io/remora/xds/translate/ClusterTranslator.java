@@ -268,8 +268,9 @@ public final class ClusterTranslator {
             throw path.field("dns_jitter").error("must not be negative");
         }
         if (autoSni != null && autoSni.autoSanValidation() && !AutoSniTranslator.verifiesPeer(tls, socketMatches)) {
-            ctx.warnOnce("cluster.auto_san_validation", "auto_san_validation checks nothing without a trusted CA"
-                    + " (as in Envoy), first at cluster " + c.getName());
+            ctx.warnOnce("cluster.auto_san_validation", "auto_san_validation without a trusted CA refuses every"
+                    + " upstream certificate (as in Envoy: a SAN list to verify and an empty trust store), first at"
+                    + " cluster " + c.getName());
         }
         return ClusterConfig.builder(c.getName())
                 .altStatName(c.getAltStatName().isEmpty() ? null : c.getAltStatName()).type(type).lbPolicy(lb)

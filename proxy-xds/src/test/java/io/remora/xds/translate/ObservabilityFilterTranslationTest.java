@@ -51,7 +51,7 @@ class ObservabilityFilterTranslationTest {
     @Test
     void setFilterState() {
         var ok = io.envoyproxy.envoy.extensions.filters.http.set_filter_state.v3.Config.newBuilder()
-                .addOnRequestHeaders(FilterStateValue.newBuilder().setObjectKey("k").setFormatString(
+                .addOnRequestHeaders(FilterStateValue.newBuilder().setObjectKey("k").setFactoryKey("envoy.string").setFormatString(
                         SubstitutionFormatString.newBuilder().setTextFormat("%REQ(x)%"))).build();
         assertEquals(2, translated(filter("envoy.filters.http.set_filter_state", ok)));
         var noFormat = io.envoyproxy.envoy.extensions.filters.http.set_filter_state.v3.Config.newBuilder()
@@ -59,7 +59,7 @@ class ObservabilityFilterTranslationTest {
         assertEquals(true, error(filter("envoy.filters.http.set_filter_state", noFormat))
                 .startsWith("http_filters[0].typed_config.on_request_headers[0].format_string"));
         var badOperator = io.envoyproxy.envoy.extensions.filters.http.set_filter_state.v3.Config.newBuilder()
-                .addOnRequestHeaders(FilterStateValue.newBuilder().setObjectKey("k").setFormatString(
+                .addOnRequestHeaders(FilterStateValue.newBuilder().setObjectKey("k").setFactoryKey("envoy.string").setFormatString(
                         SubstitutionFormatString.newBuilder().setTextFormat("%NOT_AN_OPERATOR%"))).build();
         String e = error(filter("envoy.filters.http.set_filter_state", badOperator));
         assertEquals(true, e.contains("on_request_headers[0].format_string") && e.contains("NOT_AN_OPERATOR"), e);

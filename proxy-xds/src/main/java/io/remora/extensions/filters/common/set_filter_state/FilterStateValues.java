@@ -4,9 +4,9 @@ import io.envoyproxy.envoy.extensions.filters.common.set_filter_state.v3.FilterS
 import io.remora.accesslog.AccessLogFormatter;
 import io.remora.accesslog.StreamInfo;
 import io.remora.network.FilterState;
-import io.remora.upstream.TransportSocketOptions;
 import io.remora.xds.translate.AccessLogTranslator;
 import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationContext;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,8 @@ public record FilterStateValues(List<Value> values) {
      * One value.
      *
      * @param key         {@code object_key}
-     * @param factoryKey  {@code factory_key}, or the object key (Envoy looks the factory up by either)
+     * @param factoryKey  {@code factory_key}, or the object key (Envoy looks the factory up by either);
+     *                    one of {@link ObjectFactories}
      * @param format      the text format
      * @param readOnly    later filters may not replace it
      * @param skipIfEmpty an empty value is not stored
@@ -34,33 +35,23 @@ public record FilterStateValues(List<Value> values) {
                         FilterState.Sharing sharing) {
         /** Whether its factory makes Envoy's hashable string, whose value keys upstream connection pools when shared. */
         public boolean hashable() {
-            return HASHABLE_STRING_FACTORIES.contains(factoryKey);
+            return ObjectFactories.HASHABLE_STRING.contains(factoryKey);
         }
 
         /**
-         * The object its factory makes of {@code s} (Envoy's {@code createFromBytes}): the transport
-         * socket options' objects as their readers take them (the server name as is, ALPN and SANs
-         * split on ','), else a string.
+         * The object its factory makes of {@code s} (Envoy's {@code createFromBytes}), or null when
+         * {@code s} makes none (nothing is stored then).
          */
         Object make(String s) {
-            return switch (factoryKey) {
-                case TransportSocketOptions.SERVER_NAME -> s;
-                case TransportSocketOptions.APPLICATION_PROTOCOLS, TransportSocketOptions.SUBJECT_ALT_NAMES ->
-                        List.of(s.split(",", -1));
-                default -> hashable() ? new HashableStringObject(s) : new StringObject(s);
-            };
+            return ObjectFactories.get(factoryKey).apply(s);
         }
     }
-
-    /** Envoy's {@code envoy.hashable_string} and istio-proxy's {@code istio.hashable_string}. */
-    static final java.util.Set<String> HASHABLE_STRING_FACTORIES = java.util.Set.of("envoy.hashable_string",
-            "istio.hashable_string");
 
     public FilterStateValues {
         values = List.copyOf(values);
     }
 
-    public static FilterStateValues translate(List<FilterStateValue> protos, FieldPath path) {
+    public static FilterStateValues translate(List<FilterStateValue> protos, FieldPath path, TranslationContext ctx) {
         List<Value> out = new ArrayList<>();
         for (int i = 0; i < protos.size(); i++) {
             FilterStateValue v = protos.get(i);
@@ -71,9 +62,19 @@ public record FilterStateValues(List<Value> values) {
             if (!v.hasFormatString()) {
                 throw p.field("format_string").error("missing required field");
             }
+            boolean byFactoryKey = !v.getFactoryKey().isEmpty();
+            String factory = byFactoryKey ? v.getFactoryKey() : v.getObjectKey();
+            FieldPath factoryPath = p.field(byFactoryKey ? "factory_key" : "object_key");
+            if (ObjectFactories.get(factory) == null) {
+                throw factoryPath.error("'" + factory + "' does not have an object factory");
+            }
+            if (ObjectFactories.unread(factory)) {
+                ctx.warnOnce("set_filter_state:" + factory, factoryPath + ": '" + factory + "' is stored, but nothing"
+                        + " in Remora reads it (its original_dst restores addresses from passthrough metadata only)");
+            }
             String format = AccessLogTranslator.textFormat(v.getFormatString(), p.field("format_string"));
-            out.add(new Value(v.getObjectKey(), v.getFactoryKey().isEmpty() ? v.getObjectKey() : v.getFactoryKey(),
-                    format, v.getReadOnly(), v.getSkipIfEmpty(), sharing(v, p.field("shared_with_upstream"))));
+            out.add(new Value(v.getObjectKey(), factory, format, v.getReadOnly(), v.getSkipIfEmpty(),
+                    sharing(v, p.field("shared_with_upstream"))));
         }
         return new FilterStateValues(out);
     }
@@ -113,7 +114,11 @@ public record FilterStateValues(List<Value> values) {
                 if (v.skipIfEmpty() && (s.isEmpty() || s.equals("-"))) {
                     continue;
                 }
-                state.set(v.key(), v.make(s), v.readOnly()
+                Object object = v.make(s);
+                if (object == null) {
+                    continue; // as Envoy's: a value its factory makes nothing of is not stored
+                }
+                state.set(v.key(), object, v.readOnly()
                         ? FilterState.Mutability.READ_ONLY : FilterState.Mutability.MUTABLE, v.sharing());
             }
         }

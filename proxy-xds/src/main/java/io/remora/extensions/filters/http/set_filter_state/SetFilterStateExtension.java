@@ -45,7 +45,7 @@ public final class SetFilterStateExtension implements HttpFilterExtension<SetFil
     public SetFilterStateConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
         Config c = config == null ? Config.getDefaultInstance() : config.unpack(Config.class, path);
         FilterStateValues values = FilterStateValues.translate(c.getOnRequestHeadersList(),
-                path.field("on_request_headers"));
+                path.field("on_request_headers"), ctx);
         return new SetFilterStateConfig(values);
     }
 

@@ -46,7 +46,7 @@ public final class NetworkSetFilterStateExtension
     public NetworkSetFilterStateConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
         Config c = config == null ? Config.getDefaultInstance() : config.unpack(Config.class, path);
         return new NetworkSetFilterStateConfig(FilterStateValues.translate(c.getOnNewConnectionList(),
-                path.field("on_new_connection")));
+                path.field("on_new_connection"), ctx));
     }
 
     @Override

@@ -1,0 +1,75 @@
+package io.remora.extensions.filters.common.set_filter_state;
+
+import io.remora.config.TcpProxyConfig;
+import io.remora.network.FilterState;
+import io.remora.upstream.DnsCache;
+import io.remora.upstream.TransportSocketOptions;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The filter state object factories set_filter_state may name (Envoy's {@code ObjectFactory}
+ * registry, looked up by {@code factory_key}, else by {@code object_key}): each makes its object
+ * of the formatted value as the reader of that key takes it. Envoy refuses a config naming a
+ * factory it lacks ("'&lt;key&gt;' does not have an object factory"), and so does Remora for a name
+ * not here.
+ */
+final class ObjectFactories {
+
+    /** Envoy's {@code envoy.hashable_string} and istio-proxy's {@code istio.hashable_string}. */
+    static final Set<String> HASHABLE_STRING = Set.of("envoy.hashable_string", "istio.hashable_string");
+
+    /**
+     * Envoy's original_dst listener filter restores an internal connection's addresses from these;
+     * Remora's restores them from passthrough metadata only, so they are stored and nothing reads
+     * them (Istio's waypoint sets local_ip).
+     */
+    static final String ORIGINAL_DST_LOCAL = "envoy.filters.listener.original_dst.local_ip";
+    static final String ORIGINAL_DST_REMOTE = "envoy.filters.listener.original_dst.remote_ip";
+
+    private static final Function<String, Object> STRING = FilterStateValues.StringObject::new;
+    private static final Function<String, Object> HASHABLE = FilterStateValues.HashableStringObject::new;
+    /** The transport socket options' lists, as their readers take them: split on ','. */
+    private static final Function<String, Object> LIST = s -> List.of(s.split(",", -1));
+
+    private static final Map<String, Function<String, Object>> FACTORIES = Map.ofEntries(
+            Map.entry("envoy.string", STRING),
+            Map.entry("envoy.hashable_string", HASHABLE),
+            Map.entry("istio.hashable_string", HASHABLE),
+            Map.entry(TransportSocketOptions.SERVER_NAME, s -> s),
+            Map.entry(TransportSocketOptions.APPLICATION_PROTOCOLS, LIST),
+            Map.entry(TransportSocketOptions.SUBJECT_ALT_NAMES, LIST),
+            Map.entry(TcpProxyConfig.PER_CONNECTION_CLUSTER, STRING),
+            Map.entry(DnsCache.DYNAMIC_HOST, s -> s),
+            Map.entry(DnsCache.DYNAMIC_PORT, ObjectFactories::uint32),
+            Map.entry(FilterState.ORIGINAL_DST_ADDRESS, io.remora.util.IpPort::parse),
+            Map.entry("envoy.ratelimit.hits_addend", STRING),
+            Map.entry(ORIGINAL_DST_LOCAL, STRING),
+            Map.entry(ORIGINAL_DST_REMOTE, STRING));
+
+    private ObjectFactories() {
+    }
+
+    /** The factory of that name, or null when there is none. */
+    static Function<String, Object> get(String name) {
+        return FACTORIES.get(name);
+    }
+
+    /** Envoy's UInt32Accessor of a decimal value; null (nothing stored) for anything else. */
+    private static Object uint32(String s) {
+        try {
+            long n = Long.parseLong(s);
+            return n >= 0 && n <= 0xFFFF_FFFFL ? n : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Whether objects of this factory are stored but read by nothing in Remora. */
+    static boolean unread(String name) {
+        return name.equals(ORIGINAL_DST_LOCAL) || name.equals(ORIGINAL_DST_REMOTE);
+    }
+}
