@@ -68,9 +68,10 @@ public record FilterStateValues(List<Value> values) {
             if (ObjectFactories.get(factory) == null) {
                 throw factoryPath.error("'" + factory + "' does not have an object factory");
             }
-            if (ObjectFactories.unread(factory)) {
+            String unread = ObjectFactories.unread(factory);
+            if (unread != null) {
                 ctx.warnOnce("set_filter_state:" + factory, factoryPath + ": '" + factory + "' is stored, but nothing"
-                        + " in Remora reads it (its original_dst restores addresses from passthrough metadata only)");
+                        + " in Remora reads it (" + unread + ")");
             }
             String format = AccessLogTranslator.textFormat(v.getFormatString(), p.field("format_string"));
             out.add(new Value(v.getObjectKey(), factory, format, v.getReadOnly(), v.getSkipIfEmpty(),

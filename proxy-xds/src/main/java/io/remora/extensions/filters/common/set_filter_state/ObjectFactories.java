@@ -1,6 +1,7 @@
 package io.remora.extensions.filters.common.set_filter_state;
 
 import io.remora.config.TcpProxyConfig;
+import io.remora.extensions.filters.istio.common.PeerState;
 import io.remora.network.FilterState;
 import io.remora.upstream.DnsCache;
 import io.remora.upstream.TransportSocketOptions;
@@ -29,6 +30,8 @@ final class ObjectFactories {
      */
     static final String ORIGINAL_DST_LOCAL = "envoy.filters.listener.original_dst.local_ip";
     static final String ORIGINAL_DST_REMOTE = "envoy.filters.listener.original_dst.remote_ip";
+    static final String NETWORK_IP = "envoy.network.ip";
+    static final String UDP_PROXY_CLUSTER = "envoy.udp_proxy.cluster";
 
     private static final Function<String, Object> STRING = FilterStateValues.StringObject::new;
     private static final Function<String, Object> HASHABLE = FilterStateValues.HashableStringObject::new;
@@ -48,7 +51,19 @@ final class ObjectFactories {
             Map.entry(FilterState.ORIGINAL_DST_ADDRESS, io.remora.util.IpPort::parse),
             Map.entry("envoy.ratelimit.hits_addend", STRING),
             Map.entry(ORIGINAL_DST_LOCAL, STRING),
-            Map.entry(ORIGINAL_DST_REMOTE, STRING));
+            Map.entry(ORIGINAL_DST_REMOTE, STRING),
+            // istio-proxy's principals, read by Istio's stats filters as the authn filter stores them
+            Map.entry(PeerState.PEER_PRINCIPAL, s -> s),
+            Map.entry(PeerState.LOCAL_PRINCIPAL, s -> s),
+            Map.entry(NETWORK_IP, STRING),
+            Map.entry(UDP_PROXY_CLUSTER, STRING));
+
+    /** Envoy's factories whose objects nothing in Remora reads, each with the reason. */
+    private static final Map<String, String> UNREAD = Map.of(
+            ORIGINAL_DST_LOCAL, "its original_dst restores addresses from passthrough metadata only",
+            ORIGINAL_DST_REMOTE, "its original_dst restores addresses from passthrough metadata only",
+            NETWORK_IP, "no filter of it takes a shared IP object",
+            UDP_PROXY_CLUSTER, "its udp_proxy picks clusters from its own config only");
 
     private ObjectFactories() {
     }
@@ -68,8 +83,8 @@ final class ObjectFactories {
         }
     }
 
-    /** Whether objects of this factory are stored but read by nothing in Remora. */
-    static boolean unread(String name) {
-        return name.equals(ORIGINAL_DST_LOCAL) || name.equals(ORIGINAL_DST_REMOTE);
+    /** Why objects of this factory are stored but read by nothing in Remora; null when something reads them. */
+    static String unread(String name) {
+        return UNREAD.get(name);
     }
 }

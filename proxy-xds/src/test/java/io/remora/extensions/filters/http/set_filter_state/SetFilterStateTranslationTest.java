@@ -44,8 +44,8 @@ class SetFilterStateTranslationTest {
     }
 
     /** A TCP listener whose network set_filter_state has these {@code on_new_connection} values. */
-    private static void loadNetwork(String values) {
-        new BootstrapLoader().loadString(HcmListenerYaml.networkListener(
+    private static io.remora.xds.bootstrap.LoadedBootstrap loadNetwork(String values) {
+        return new BootstrapLoader().loadString(HcmListenerYaml.networkListener(
                 HcmListenerYaml.filter("envoy.filters.network.set_filter_state",
                         "type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config",
                         "on_new_connection:\n" + values)
@@ -82,6 +82,12 @@ class SetFilterStateTranslationTest {
         // Istio's waypoint sets original_dst's local_ip, which only Envoy's original_dst reads: loaded, warned.
         List<String> w = load(value("- object_key: envoy.filters.listener.original_dst.local_ip")).warnings();
         assertTrue(w.stream().anyMatch(s -> s.contains("envoy.filters.listener.original_dst.local_ip")), w.toString());
+        // Envoy's other well-known keys load too, warned where nothing here reads them.
+        List<String> more = loadNetwork(value("- object_key: envoy.network.ip") + value("- object_key: envoy.udp_proxy.cluster")
+                + value("- object_key: io.istio.peer_principal")).warnings();
+        assertTrue(more.stream().anyMatch(s -> s.contains("'envoy.network.ip' is stored")), more.toString());
+        assertTrue(more.stream().anyMatch(s -> s.contains("'envoy.udp_proxy.cluster' is stored")), more.toString());
+        assertTrue(more.stream().noneMatch(s -> s.contains("io.istio.peer_principal")), more.toString());
     }
 
     @Test
@@ -90,12 +96,15 @@ class SetFilterStateTranslationTest {
         FilterStateValues.translate(List.of(proto("envoy.upstream.dynamic_port", "", "8443"),
                         proto("envoy.network.transport_socket.original_dst_address", "", "10.1.2.3:81"),
                         proto("envoy.upstream.dynamic_host", "", "h.example"),
-                        proto("envoy.network.upstream_subject_alt_names", "", "a,b")), FieldPath.of("values"),
+                        proto("envoy.network.upstream_subject_alt_names", "", "a,b"),
+                        proto("io.istio.peer_principal", "", "spiffe://cluster.local/ns/a/sa/b")), FieldPath.of("values"),
                 TranslationContext.lenient()).compile().apply(new io.remora.accesslog.StreamInfo(), state);
         assertEquals(8443L, state.get("envoy.upstream.dynamic_port"));
         assertEquals(new java.net.InetSocketAddress("10.1.2.3", 81), state.originalDstAddress());
         assertEquals("h.example", state.get("envoy.upstream.dynamic_host"));
         assertEquals(List.of("a", "b"), state.get("envoy.network.upstream_subject_alt_names"));
+        // Istio's stats filters read the principal as the authn filter stores it: a string.
+        assertEquals("spiffe://cluster.local/ns/a/sa/b", state.get("io.istio.peer_principal", String.class));
         // A value its factory makes nothing of is not stored, as in Envoy.
         FilterState bad = new FilterState(null);
         FilterStateValues.translate(List.of(proto("envoy.upstream.dynamic_port", "", "http")), FieldPath.of("values"),
