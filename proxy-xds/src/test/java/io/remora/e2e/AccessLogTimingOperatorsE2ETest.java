@@ -137,6 +137,8 @@ class AccessLogTimingOperatorsE2ETest {
             Path log = TempPaths.file("timing-connect", ".log");
             Path tries = TempPaths.file("timing-tries", ".log");
             Path tcpLog = TempPaths.file("timing-tcp", ".log");
+            Path httpsLog = TempPaths.file("timing-https", ".log");
+            Path listenerLog = TempPaths.file("timing-listener", ".log");
             String upstreamLog = "upstream_log: [{ name: envoy.access_loggers.file, typed_config: {"
                     + " \"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog,"
                     + " path: " + tries + ", log_format: { text_format_source: { inline_string:"
@@ -151,6 +153,12 @@ class AccessLogTimingOperatorsE2ETest {
                       route: { cluster: plain }
                     """).replace(RouterOptionsE2ETest.ROUTER,
                     "{ \"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router, " + upstreamLog + " }");
+            // HTTP over TLS: the listener's log has the connection's info, the connection manager's a stream's.
+            String https = Bootstraps.httpListener("https", Bootstraps.downstreamTls(certs, "server"),
+                    Bootstraps.fileAccessLog(httpsLog, "dhs=%DOWNSTREAM_HANDSHAKE_DURATION%"),
+                    "- match: { prefix: / }\n  route: { cluster: plain }\n")
+                    .replace("  filter_chains:\n", Bootstraps.indent(Bootstraps.fileAccessLog(listenerLog,
+                            "dhs=%DOWNSTREAM_HANDSHAKE_DURATION% dur=%DURATION%"), 2) + "\n  filter_chains:\n");
             String tcp = Bootstraps.tcpListener("tcp", "plain", Bootstraps.fileAccessLog(tcpLog,
                     "dhs=%DOWNSTREAM_HANDSHAKE_DURATION% cx=%COMMON_DURATION(US_CX_BEG:US_CX_END:us)% "
                             + "uhs=%COMMON_DURATION(US_CX_END:US_HS_END:us)% dur=%DURATION%"))
@@ -161,9 +169,11 @@ class AccessLogTimingOperatorsE2ETest {
                         name: envoy.transport_sockets.tls
                         typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext }
                     """, tls.port()) + Bootstraps.cluster("plain", false, null, plain.port());
-            Map<String, Integer> ports = new HashMap<>(Map.of("http", ProxyProcess.freePort(), "tcp", ProxyProcess.freePort()));
+            Map<String, Integer> ports = new HashMap<>(Map.of("http", ProxyProcess.freePort(), "tcp", ProxyProcess.freePort(),
+                    "https", ProxyProcess.freePort()));
             int admin = ProxyProcess.freePort();
-            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, http + tcp, clusters, ports), admin)) {
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, http + https + tcp, clusters, ports),
+                    admin)) {
                 String base = "http://127.0.0.1:" + ports.get("http");
                 // One curl, one downstream connection, one worker: the second request reuses the first's upstream connection.
                 assertEquals(200, Curl.run(base + "/tls/1", base + "/tls/2").status());
@@ -229,6 +239,11 @@ class AccessLogTimingOperatorsE2ETest {
                 assertTrue(downstreamHandshake <= number(tcpLine, "dur"), tcpLine);
                 assertTrue(number(tcpLine, "cx") < 10_000_000, tcpLine);
                 assertEquals("-", field(tcpLine, "uhs"), "a plain upstream: " + tcpLine);
+
+                assertEquals("plain", Curl.run("-k", "https://127.0.0.1:" + ports.get("https") + "/over-https").text());
+                assertEquals("-", field(LogFiles.await(httpsLog, 1).get(0), "dhs"), "a stream's info, as Envoy's");
+                String connectionLine = LogFiles.await(listenerLog, 1).get(0);
+                assertTrue(number(connectionLine, "dhs") <= number(connectionLine, "dur"), connectionLine);
             }
         }
     }
