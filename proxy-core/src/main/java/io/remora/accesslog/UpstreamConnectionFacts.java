@@ -1,9 +1,9 @@
 package io.remora.accesslog;
 
 /**
- * What a stream's log reads of the upstream connection it used: its id, protocol and connect times. An HTTP
- * try's upstream stream is itself these facts, so recording them costs the stream info one
- * reference and nothing per request.
+ * What a stream's log reads of the upstream connection it used: its id, protocol and connect
+ * times. An HTTP try's upstream stream is itself these facts, so recording them costs the stream
+ * info one reference and nothing per request.
  */
 public interface UpstreamConnectionFacts {
 
