@@ -13,17 +13,28 @@ final class DurationOperators {
     private DurationOperators() {
     }
 
-    /** A moment as nanos since the stream's start, -1 when it did not happen. */
+    /** A moment that did not happen. */
+    private static final long NEVER = Long.MIN_VALUE;
+
+    /**
+     * A moment as nanos since the stream's start, {@link #NEVER} when it did not happen; negative
+     * when it came before the start (a reused upstream connection's connect).
+     */
     private interface Moment {
         long get(StreamInfo i);
     }
 
     /** The operator, or null when {@code name} is not one of these. */
     static AccessLogOperators.Op of(String name, String arg) {
-        if (name.equals("DOWNSTREAM_HANDSHAKE_DURATION") || name.equals("ROUNDTRIP_DURATION")) {
-            // Envoy records the handshake on the connection's own stream info, never an HTTP
-            // stream's; and the last downstream ACK only for HTTP/3, which Remora does not serve.
+        if (name.equals("ROUNDTRIP_DURATION")) {
+            // Envoy records the last downstream ACK only for HTTP/3, which Remora does not serve.
             return num(i -> -1);
+        }
+        if (name.equals("DOWNSTREAM_HANDSHAKE_DURATION")) {
+            return num(i -> {
+                long n = i.downstreamHandshakeNanos();
+                return n < 0 ? -1 : n / 1_000_000;
+            });
         }
         AccessLogOperators.Op op = switch (name) {
             case "REQUEST_DURATION" -> millis(at(Point.DS_RX_END));
@@ -49,7 +60,23 @@ final class DurationOperators {
     }
 
     private static Moment at(Point p) {
-        return i -> i.sinceStart(p);
+        return i -> {
+            long n = i.sinceStart(p);
+            return n < 0 ? NEVER : n;
+        };
+    }
+
+    /**
+     * A moment of the upstream connection the stream used, as Envoy copies the connection's
+     * UpstreamTiming into the stream's at pool ready: the connection's, reused or new.
+     */
+    private static Moment connection(java.util.function.ToLongFunction<io.remora.upstream.UpstreamConnectTimes> m) {
+        return i -> {
+            io.remora.upstream.UpstreamConnectTimes t = i.upstreamConnection == null ? null
+                    : i.upstreamConnection.connectTimes();
+            long at = t == null ? io.remora.upstream.UpstreamConnectTimes.NONE : m.applyAsLong(t);
+            return at == io.remora.upstream.UpstreamConnectTimes.NONE ? NEVER : at - i.startNanos;
+        };
     }
 
     private static AccessLogOperators.Op millis(Moment m) {
@@ -81,7 +108,7 @@ final class DurationOperators {
         return num(i -> {
             long b = begin.get(i);
             long e = end.get(i);
-            return b < 0 || e < b ? -1 : (e - b) / d;
+            return b == NEVER || e == NEVER || e < b ? -1 : (e - b) / d;
         });
     }
 
@@ -91,16 +118,15 @@ final class DurationOperators {
             case "DS_RX_END" -> at(Point.DS_RX_END);
             case "US_TX_BEG" -> at(Point.US_TX_BEG);
             case "US_TX_END" -> at(Point.US_TX_END);
-            case "US_RX_BEG" -> i -> i.upstreamServiceTimeNanos;
+            case "US_RX_BEG" -> i -> i.upstreamServiceTimeNanos < 0 ? NEVER : i.upstreamServiceTimeNanos;
             case "US_RX_END" -> at(Point.US_RX_END);
             case "DS_TX_BEG" -> at(Point.DS_TX_BEG);
             case "DS_TX_END" -> at(Point.DS_TX_END);
-            // Remora's pools keep no connect or handshake times per connection: refused, not guessed.
-            case "US_CX_BEG", "US_CX_END", "US_HS_END" -> throw new IllegalArgumentException("access log format: "
-                    + "COMMON_DURATION time point " + name + " is not supported: the upstream connect and handshake "
-                    + "times are not recorded");
+            case "US_CX_BEG" -> connection(io.remora.upstream.UpstreamConnectTimes::start);
+            case "US_CX_END" -> connection(io.remora.upstream.UpstreamConnectTimes::connected);
+            case "US_HS_END" -> connection(io.remora.upstream.UpstreamConnectTimes::handshaken);
             // Envoy reads any other name as a custom timing a filter set; no Remora filter sets one.
-            default -> i -> -1;
+            default -> i -> NEVER;
         };
     }
 }

@@ -178,6 +178,24 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
         return StreamTimings.recorded(at) ? at - startNanos : -1;
     }
 
+    /**
+     * This info is a whole downstream connection's, as Envoy's connection StreamInfo (tcp_proxy's and
+     * the listener's access logs): it has the connection's TLS handshake time, an HTTP stream's has not.
+     */
+    public void describesConnection() {
+        seldom().describesConnection = true;
+    }
+
+    /**
+     * {@code %DOWNSTREAM_HANDSHAKE_DURATION%}: nanos from the start to the end of the downstream TLS
+     * handshake; -1 without one, or on an HTTP stream's info (Envoy sets it on the connection's only).
+     */
+    public long downstreamHandshakeNanos() {
+        io.remora.tls.TlsConnection tls = seldom != null && seldom.describesConnection ? downstreamTls() : null;
+        long at = tls == null ? Long.MIN_VALUE : tls.handshakeCompleteNanos();
+        return at == Long.MIN_VALUE || at < startNanos ? -1 : at - startNanos;
+    }
+
     /** Envoy's shouldSchemeMatchUpstream: the router sets :scheme to its upstream connection's. */
     public boolean schemeMatchUpstream() {
         return seldom != null && seldom.schemeMatchUpstream;

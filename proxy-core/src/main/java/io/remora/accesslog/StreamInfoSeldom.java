@@ -37,4 +37,6 @@ final class StreamInfoSeldom {
     boolean schemeMatchUpstream;
     /** Only once a format reads durations ({@link StreamTimings#wanted()}). */
     StreamTimings timings;
+    /** The info is a whole downstream connection's (tcp_proxy's, a listener log's), not an HTTP stream's. */
+    boolean describesConnection;
 }

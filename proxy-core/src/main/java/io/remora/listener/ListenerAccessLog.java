@@ -33,6 +33,7 @@ final class ListenerAccessLog {
             return;
         }
         StreamInfo info = new StreamInfo();
+        info.describesConnection();
         info.connectionId = connectionId;
         info.downstreamRemoteAddress = ch.remoteAddress();
         info.downstreamDirectRemoteAddress = ch.remoteAddress();

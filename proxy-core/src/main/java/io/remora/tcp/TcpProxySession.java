@@ -74,6 +74,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     TcpProxySession(TcpProxyFilter filter, ConnectionInfo info) {
         this.filter = filter;
         this.info = info;
+        streamInfo.describesConnection();
     }
 
     // --- downstream ---

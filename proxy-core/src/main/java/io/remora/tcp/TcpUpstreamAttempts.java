@@ -208,7 +208,8 @@ final class TcpUpstreamAttempts {
         info.upstreamLocalAddress = u.localAddress();
         info.upstreamRemoteAddress(h.addresses().isEmpty() || u.connection() == null ? null
                 : u.connection().remoteAddress());
-        info.upstreamConnection = io.remora.accesslog.UpstreamConnectionFacts.of(ConnectionIds.of(u.connection()));
+        info.upstreamConnection = io.remora.accesslog.UpstreamConnectionFacts.of(ConnectionIds.of(u.connection()),
+                io.remora.upstream.UpstreamConnectTimes.of(u.connection()));
         info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();
         info.upstreamFilterState(u.filterState());

@@ -79,6 +79,7 @@ public final class DownstreamTransportSocket {
         }
         h.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
+                conn.handshakeComplete(System.nanoTime());
                 conn.established(h.engine().getSession(), sni);
                 boolean peerCert = conn.peerCertificate() != null;
                 tls.stats().handshake(conn.protocol(), h.engine().getSession().getCipherSuite(), peerCert,

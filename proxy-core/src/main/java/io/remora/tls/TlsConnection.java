@@ -51,6 +51,8 @@ public final class TlsConnection {
     private String xfccElement;
     private String failureReason;
     private boolean peerValidated;
+    /** When a downstream handshake completed (System.nanoTime), for %DOWNSTREAM_HANDSHAKE_DURATION%. */
+    private long handshakeCompleteNanos = Long.MIN_VALUE;
     /** The handshake session value the peer verifier leaves when the peer's chain passed its CAs. */
     static final String PEER_VALIDATED = "remora.peer_validated";
     /** GeneralName's iPAddress tag. */
@@ -159,6 +161,16 @@ public final class TlsConnection {
     /** True once the handshake completed. */
     public boolean established() {
         return established;
+    }
+
+    /** A downstream handshake completed at {@code nanos}: Envoy's downstreamHandshakeComplete. */
+    void handshakeComplete(long nanos) {
+        handshakeCompleteNanos = nanos;
+    }
+
+    /** When the downstream handshake completed (System.nanoTime), Long.MIN_VALUE when not recorded. */
+    public long handshakeCompleteNanos() {
+        return handshakeCompleteNanos;
     }
 
     /** "TLSv1.3", as Envoy's %DOWNSTREAM_TLS_VERSION%. */

@@ -222,9 +222,15 @@ public final class UpstreamConnector {
         io.remora.network.SocketTap tap = cluster.socketTap();
         Http11ConnectHandler connect = !viaProxy ? null : new Http11ConnectHandler(
                 (java.net.InetSocketAddress) host.address(), connectTimeoutMillis(config.connectTimeout()));
+        // Only once a format reads them: a proxy without such a format makes nothing for them.
+        UpstreamConnectTimes times = io.remora.accesslog.StreamTimings.wanted()
+                ? new UpstreamConnectTimes(System.nanoTime()) : null;
         b.handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (times != null) {
+                    times.attach(ch);
+                }
                 if (tls != null) {
                     ch.pipeline().addLast("tls", tls);
                     cluster.transportSocketFactory().connected(tls, host, ch);
@@ -263,10 +269,13 @@ public final class UpstreamConnector {
                 callback.onFailure(ch, cf.cause(), false);
                 return;
             }
+            if (times != null) {
+                times.connected(System.nanoTime());
+            }
             if (connect != null) {
                 connect.tunnel(ch).addListener(t -> {
                     if (t.isSuccess()) {
-                        secure(ch, cluster, tls, callback);
+                        secure(ch, cluster, tls, callback, times);
                     } else {
                         ch.close();
                         callback.onFailure(ch, t.cause(), false);
@@ -274,19 +283,23 @@ public final class UpstreamConnector {
                 });
                 return;
             }
-            secure(ch, cluster, tls, callback);
+            secure(ch, cluster, tls, callback, times);
         });
         return ch;
     }
 
     /** TCP is up (through the proxy, with http_11_proxy): TLS, when there is some, then the callback. */
-    private static void secure(Channel ch, Cluster cluster, SslHandler tls, Callback callback) {
+    private static void secure(Channel ch, Cluster cluster, SslHandler tls, Callback callback,
+                               UpstreamConnectTimes times) {
         if (tls == null) {
             connected(ch, cluster, null, callback);
             return;
         }
         tls.handshakeFuture().addListener(hs -> {
             if (hs.isSuccess()) {
+                if (times != null) {
+                    times.handshaken(System.nanoTime());
+                }
                 ch.attr(io.remora.tls.TlsConnection.UPSTREAM).set(io.remora.tls.TlsConnection.of(tls));
                 connected(ch, cluster, tls, callback);
             } else {

@@ -488,13 +488,71 @@ class AccessLogFormatterTest {
         assertEquals("{\"rq\":" + request + ",\"tx\":null}\n", AccessLogFormatter.json(json).format(i));
     }
 
+    private static final String CONNECT_FORMAT = "%COMMON_DURATION(US_CX_BEG:US_CX_END:us)% "
+            + "%COMMON_DURATION(US_CX_END:US_HS_END:us)% %COMMON_DURATION(DS_RX_BEG:US_CX_BEG:us)% "
+            + "%COMMON_DURATION(US_CX_BEG:DS_RX_BEG:us)% %COMMON_DURATION(US_HS_END:US_TX_BEG:us)%";
+
+    /** An upstream connection known to the stream by its id and when it was made. */
+    private static UpstreamConnectionFacts connection(io.remora.upstream.UpstreamConnectTimes t) {
+        return UpstreamConnectionFacts.of(7, t);
+    }
+
+    /**
+     * US_CX_BEG, US_CX_END and US_HS_END are the connection's, as Envoy copies them into the stream at
+     * pool ready: a new connection's come after the stream's start, a reused one's before it.
+     */
+    @Test
+    void connectMomentsAreTheUpstreamConnections() throws InterruptedException {
+        AccessLogFormatter f = AccessLogFormatter.text(CONNECT_FORMAT);
+        StreamInfo fresh = new StreamInfo();
+        assertEquals("- - - - -", f.format(fresh), "no upstream connection");
+        Thread.sleep(2);
+        io.remora.upstream.UpstreamConnectTimes t = new io.remora.upstream.UpstreamConnectTimes(System.nanoTime());
+        fresh.upstreamConnection = connection(t);
+        assertEquals("- - " + (t.start() - fresh.startNanos) / 1000 + " - -", f.format(fresh), "still connecting");
+        Thread.sleep(3);
+        t.connected(System.nanoTime());
+        Thread.sleep(4);
+        t.handshaken(System.nanoTime());
+        fresh.mark(StreamTimings.Point.US_TX_BEG);
+        String[] v = f.format(fresh).split(" ");
+        assertTrue(Long.parseLong(v[0]) >= 3000 && Long.parseLong(v[1]) >= 4000, String.join(" ", v));
+        assertTrue(Long.parseLong(v[2]) >= 2000, "the stream began before its connection: " + v[2]);
+        assertEquals("-", v[3], "an end before its start");
+        assertTrue(Long.parseLong(v[4]) >= 0, v[4]);
+
+        // The next stream on that connection reports the same connect and handshake, before its own start.
+        StreamInfo reused = new StreamInfo();
+        reused.upstreamConnection = connection(t);
+        String[] r = f.format(reused).split(" ");
+        assertEquals(v[0] + " " + v[1] + " -", r[0] + " " + r[1] + " " + r[2]);
+        assertTrue(Long.parseLong(r[3]) >= 7000, "connected before the stream began: " + r[3]);
+
+        io.remora.upstream.UpstreamConnectTimes plain = new io.remora.upstream.UpstreamConnectTimes(System.nanoTime());
+        plain.connected(System.nanoTime());
+        reused.upstreamConnection = connection(plain);
+        assertEquals("-", f.format(reused).split(" ")[1], "no handshake in plaintext");
+        reused.upstreamConnection = UpstreamConnectionFacts.of(7);
+        assertEquals("- - - - -", f.format(reused), "times not recorded");
+    }
+
+    /** Envoy's DownstreamTiming has the handshake on the connection's info only: an HTTP stream's prints "-". */
+    @Test
+    void downstreamHandshakeIsTheConnectionsOnly() {
+        AccessLogFormatter f = AccessLogFormatter.text("%DOWNSTREAM_HANDSHAKE_DURATION%");
+        StreamInfo stream = new StreamInfo();
+        assertEquals("-", f.format(stream));
+        StreamInfo connection = new StreamInfo();
+        connection.describesConnection();
+        assertEquals("-", f.format(connection), "a plaintext connection");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "%COMMON_DURATION(DS_RX_BEG)%|Invalid common duration configuration: DS_RX_BEG.",
             "%COMMON_DURATION(A:B:C:D)%|Invalid common duration configuration: A:B:C:D.",
             "%COMMON_DURATION(DS_RX_BEG:DS_TX_END:s)%|Invalid common duration precision: s.",
             "%COMMON_DURATION%|COMMON_DURATION requires parameters",
-            "%COMMON_DURATION(US_CX_BEG:US_CX_END)%|US_CX_BEG is not supported",
             "%REQUEST_DURATION(x)%|REQUEST_DURATION does not take any parameters or length",
             "%ROUNDTRIP_DURATION:2%|ROUNDTRIP_DURATION does not take any parameters or length"})
     void durationFormatsEnvoyRefusesAreRefused(String format, String message) {

@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>As Envoy's: the downstream connection's view and the request as sent upstream, this try's
  * host, connection and response; bytes sent are the request body written upstream and bytes received
- * the response body read; the duration is the try's; filter state is the try's own (empty).
+ * the response body read; the duration is the try's; filter state is the try's own (empty). Its
+ * durations run from the try's start; it has no downstream moments (Envoy's upstream stream info
+ * has no downstream timing), so those print {@code -}.
  */
 final class LoggedUpstreamRequest extends UpstreamRequest {
     private final StreamInfo tryInfo = new StreamInfo();
@@ -74,6 +76,16 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         if (router.shared.config().flushUpstreamLogOnUpstreamStream()) {
             log(AccessLogType.UPSTREAM_POOL_READY);
         }
+    }
+
+    /**
+     * The try's own info keeps its upstream moments too: Envoy's upstream log reads the upstream
+     * timing the try shares with the stream, against the try's own start.
+     */
+    @Override
+    void mark(io.remora.accesslog.StreamTimings.Point p) {
+        super.mark(p);
+        tryInfo.mark(p);
     }
 
     @Override

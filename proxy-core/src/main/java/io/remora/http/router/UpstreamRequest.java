@@ -96,7 +96,7 @@ class UpstreamRequest implements UpstreamCallbacks {
                 router.info.filterState(), ci);
         Cancellable c;
         router.info.restartUpstreamTimings();
-        router.info.mark(io.remora.accesslog.StreamTimings.Point.POOL_REQUESTED);
+        mark(io.remora.accesslog.StreamTimings.Point.POOL_REQUESTED);
         if (router.tunnel != null && router.tunnel.terminate) {
             c = TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
                     host, source, cb.filterState(), proxy, router.action.highPriority(), this);
@@ -161,10 +161,15 @@ class UpstreamRequest implements UpstreamCallbacks {
 
     /** Request bytes went upstream: the first ones, and the last when {@code end}. */
     void sent(boolean end) {
-        router.info.mark(io.remora.accesslog.StreamTimings.Point.US_TX_BEG);
+        mark(io.remora.accesslog.StreamTimings.Point.US_TX_BEG);
         if (end) {
-            router.info.mark(io.remora.accesslog.StreamTimings.Point.US_TX_END);
+            mark(io.remora.accesslog.StreamTimings.Point.US_TX_END);
         }
+    }
+
+    /** A moment of this try's upstream timing, kept in the stream's info (when some format reads it). */
+    void mark(io.remora.accesslog.StreamTimings.Point p) {
+        router.info.mark(p);
     }
 
     void startPerTryTimer() {
@@ -234,7 +239,7 @@ class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         stream = s;
-        router.info.mark(io.remora.accesslog.StreamTimings.Point.POOL_READY);
+        mark(io.remora.accesslog.StreamTimings.Point.POOL_READY);
         host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
         describeUpstream();
         if (router.downstreamBlocked) {

@@ -139,7 +139,7 @@ final class UpstreamResponse {
     }
 
     static void onComplete(RouterFilter r, UpstreamRequest a, int status) {
-        r.info.mark(io.remora.accesslog.StreamTimings.Point.US_RX_END);
+        a.mark(io.remora.accesslog.StreamTimings.Point.US_RX_END);
         TrackedTry tracked = TryTimers.tracked(a);
         if (tracked != null) {
             tracked.responseComplete(r);

@@ -16,6 +16,12 @@ public interface UpstreamStream extends io.remora.accesslog.UpstreamConnectionFa
     /** The upstream connection carrying the stream (its TLS state and filter state are on it). */
     io.netty.channel.Channel connection();
 
+    /** The connection's own: a stream on a reused connection reports when that connection was made, as Envoy's. */
+    @Override
+    default io.remora.upstream.UpstreamConnectTimes connectTimes() {
+        return io.remora.upstream.UpstreamConnectTimes.of(connection());
+    }
+
     /** The upstream connection's TLS session, or null in plaintext. */
     io.remora.tls.TlsConnection tls();
 
