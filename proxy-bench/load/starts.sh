@@ -21,9 +21,13 @@
 # first traffic cold; HAProxy has nothing to warm up).
 #   WARMUP=0 SEGMENTS=4 DURATION=8 PROTOCOL=h2 STARTS=4 proxy-bench/load/starts.sh
 # The proxies take turns on the same ports (HAProxy's frontends where Remora's listeners are).
+# With REMORA_JARS (remora.jar files, e.g. one per commit), each start runs HAProxy and then each
+# jar in turn through REMORA_CMD (REMORA_JAR=<jar>), labelled by the jar's file name: builds
+# compared start by start, interleaved, rather than one block after another.
+#   STARTS=6 REMORA_JARS="/tmp/old.jar proxy-xds/target/remora.jar" proxy-bench/load/starts.sh
 # Environment: PROTOCOL=h1 (or h2) STARTS=6 WARMUP=20 DURATION=10 SEGMENTS=1 REMORA_CMD (default
-#   bin/remora; --concurrency 1 is added), PORT_RANGE=20000-49999, OUT (a file to append the
-#   markdown lines to), JAVA_HOME
+#   bin/remora; --concurrency 1 is added), REMORA_JARS, PORT_RANGE=20000-49999, OUT (a file to
+#   append the markdown lines to), JAVA_HOME
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOAD="$ROOT/proxy-bench/load"
@@ -100,10 +104,20 @@ if [[ "$REMORA_CMD" == "$ROOT/bin/remora" ]]; then
 fi
 
 out "# $(if [[ $PROTOCOL == h1 ]]; then echo "HTTP/1.1 (wrk -c50)"; else echo "HTTP/2 h2c (h2load -c50 -m10)"; fi) across starts: cores=$(nproc) kernel=$(uname -r) jdk=$("$JAVA" -version 2>&1 | head -1 | tr -d '"')"
-out "# $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}') nbthread 1; remora: $REMORA_CMD --concurrency 1; nginx $(nginx -v 2>&1 | sed 's/.*\///'); $STARTS starts each, ${WARMUP}s warm-up + $SEGMENTS × ${DURATION}s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+out "# $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}') nbthread 1; remora: $REMORA_CMD --concurrency 1${REMORA_JARS:+ with each of REMORA_JARS=$REMORA_JARS}; nginx $(nginx -v 2>&1 | sed 's/.*\///'); $STARTS starts each, ${WARMUP}s warm-up + $SEGMENTS × ${DURATION}s; load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A RPS
+PROXIES=(haproxy)
+declare -A JAR_OF
+if [[ -n "${REMORA_JARS:-}" ]]; then
+  for jar in $REMORA_JARS; do
+    [[ -f $jar ]] || { echo "REMORA_JARS: no file $jar" >&2; exit 2; }
+    label=$(basename "$jar" .jar); PROXIES+=("$label"); JAR_OF[$label]=$jar
+  done
+else
+  PROXIES+=(remora)
+fi
 for start in $(seq 1 "$STARTS"); do
-  for proxy in haproxy remora; do
+  for proxy in "${PROXIES[@]}"; do
     taskset -c 0 nginx -c "$WORK/nginx-upstream.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
     npid=$!; STARTED+=("$npid")
     wait_ok "${PORT[UPSTREAM_PORT]}"
@@ -112,7 +126,8 @@ for start in $(seq 1 "$STARTS"); do
       ppid=$!
     else
       # shellcheck disable=SC2086
-      taskset -c 0 $REMORA_CMD -c "$WORK/remora-http.yaml" --concurrency 1 >"$WORK/remora.log" 2>&1 &
+      REMORA_JAR=${JAR_OF[$proxy]:-${REMORA_JAR:-}} taskset -c 0 $REMORA_CMD -c "$WORK/remora-http.yaml" \
+        --concurrency 1 >"$WORK/remora.log" 2>&1 &
       ppid=$!
     fi
     STARTED+=("$ppid")
@@ -122,17 +137,17 @@ for start in $(seq 1 "$STARTS"); do
     if ((WARMUP > 0)); then load "$WARMUP" >/dev/null; fi
     for seg in $(seq 1 "$SEGMENTS"); do
       tid=$pid
-      if [[ $proxy == remora ]]; then # Netty starts the worker's thread with its first connection
+      if [[ $proxy != haproxy ]]; then # Netty starts the worker's thread with its first connection
         tid=$(grep -l '^remora-worker' /proc/"$pid"/task/*/comm | head -1 | cut -d/ -f5)
       fi
-      t0=$(ticks "$pid"); i0=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
+      w0=$(ticks "$pid/task/$tid"); t0=$(ticks "$pid"); i0=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
       n0=$(switches "$nginx_worker" voluntary_ctxt_switches); c0=$(compiler_ticks "$pid"); m0=$(cpu_mark)
       rps=$(load "$DURATION")
-      t1=$(ticks "$pid"); i1=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
+      w1=$(ticks "$pid/task/$tid"); t1=$(ticks "$pid"); i1=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
       n1=$(switches "$nginx_worker" voluntary_ctxt_switches); c1=$(compiler_ticks "$pid")
       label="$proxy start $start"; ((SEGMENTS == 1)) || label="$label window $seg"
-      line=$(awk -v p="$label" -v r="$rps" -v d="$DURATION" -v t="$((t1 - t0))" -v i="$((i1 - i0))" -v n="$((n1 - n0))" -v c="$((c1 - c0))" \
-        'BEGIN { k = r * d / 1000; printf "%s: %.0f req/s, %.2f ticks per 1k, involuntary switches %.0f per 1k, nginx voluntary %.0f per 1k, JIT compilers %d ticks", p, r, t / k, i / k, n / k, c }')
+      line=$(awk -v p="$label" -v r="$rps" -v d="$DURATION" -v t="$((t1 - t0))" -v w="$((w1 - w0))" -v i="$((i1 - i0))" -v n="$((n1 - n0))" -v c="$((c1 - c0))" \
+        'BEGIN { k = r * d / 1000; printf "%s: %.0f req/s, %.2f ticks per 1k (serving thread %.2f), involuntary switches %.0f per 1k, nginx voluntary %.0f per 1k, JIT compilers %d ticks", p, r, t / k, w / k, i / k, n / k, c }')
       out "$line; $(machine_since "$m0")"
       RPS[$proxy,$seg]="${RPS[$proxy,$seg]:-} $rps"
     done
@@ -141,8 +156,12 @@ for start in $(seq 1 "$STARTS"); do
 done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 for seg in $(seq 1 "$SEGMENTS"); do
-  mr=$(median <<<"${RPS[remora,$seg]}"); mh=$(median <<<"${RPS[haproxy,$seg]}")
+  mh=$(median <<<"${RPS[haproxy,$seg]}")
   window=; ((SEGMENTS == 1)) || window="window=$seg "
-  out "$(awk -v w="$window" -v r="$mr" -v h="$mh" 'BEGIN { printf "RESULT %sremora_median_rps=%.0f haproxy_median_rps=%.0f ratio=%.2f", w, r, h, r / h }')"
+  for proxy in "${PROXIES[@]:1}"; do
+    mr=$(median <<<"${RPS[$proxy,$seg]}")
+    name=remora; [[ $proxy == remora ]] || name="remora[$proxy]"
+    out "$(awk -v w="$window" -v n="$name" -v r="$mr" -v h="$mh" 'BEGIN { printf "RESULT %s%s_median_rps=%.0f haproxy_median_rps=%.0f ratio=%.2f", w, n, r, h, r / h }')"
+  done
 done
 out "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
