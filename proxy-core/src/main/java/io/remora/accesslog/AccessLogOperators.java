@@ -16,7 +16,9 @@ final class AccessLogOperators {
      * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
      * they print "-" instead of failing the whole config, so Istio's generated formats load.
      */
-    private static final Set<String> WITHOUT_DATA = Set.of("CEL", "DOWNSTREAM_PEER_FINGERPRINT_1");
+    private static final Set<String> WITHOUT_DATA = Set.of("CEL", "DOWNSTREAM_PEER_FINGERPRINT_1",
+            // The 1.0.49 tls_inspector cannot turn JA4 on, and Envoy prints "-" when it is off.
+            "TLS_JA4_FINGERPRINT");
 
     private AccessLogOperators() {
     }
@@ -164,10 +166,15 @@ final class AccessLogOperators {
     }
 
     static Op operator(String name, String arg, int maxLen) {
+        Op masked = MaskedAddresses.of(name, arg, maxLen);
+        if (masked != null) {
+            return masked;
+        }
         switch (name) {
             case "START_TIME":
                 return TimeOperators.time(StartTimeFormat.of(arg), i -> i.startMillis);
-            case "REQ":
+            // REQUEST_HEADER, RESPONSE_HEADER and RESPONSE_TRAILER are Envoy 1.37's full names.
+            case "REQ", "REQUEST_HEADER":
                 return text(HeaderOperators.of(arg, HeaderOperators.Source.REQUEST), maxLen);
             // Envoy's req_without_query formatter: a request header up to its '?'.
             case "REQ_WITHOUT_QUERY": {
@@ -179,9 +186,9 @@ final class AccessLogOperators {
                     return q < 0 ? v : v.substring(0, q);
                 }, maxLen);
             }
-            case "RESP":
+            case "RESP", "RESPONSE_HEADER":
                 return text(HeaderOperators.of(arg, HeaderOperators.Source.RESPONSE), maxLen);
-            case "TRAILER":
+            case "TRAILER", "RESPONSE_TRAILER":
                 return text(HeaderOperators.of(arg, HeaderOperators.Source.TRAILER), maxLen);
             case "PROTOCOL":
                 return str(i -> i.protocol, maxLen);
@@ -253,10 +260,11 @@ final class AccessLogOperators {
                 return num(i -> port(i.downstreamLocalAddress));
             case "ROUTE_NAME":
                 return str(i -> i.routeName, maxLen);
-            // From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector).
-            case "REQUESTED_SERVER_NAME":
-                return str(i -> i.requestedServerName() != null ? i.requestedServerName()
-                        : i.downstreamTls() == null ? null : i.downstreamTls().serverName(), maxLen);
+            case "COALESCE":
+                return CoalesceOperator.of(arg, maxLen);
+            // Envoy counts retransmissions for HTTP/3 only, which Remora does not serve: 0 elsewhere.
+            case "BYTES_RETRANSMITTED", "PACKETS_RETRANSMITTED":
+                return num(i -> 0);
             case "HOSTNAME": {
                 String host = Hostname.VALUE;
                 return str(i -> host, maxLen);
@@ -304,6 +312,9 @@ final class AccessLogOperators {
             }
             default:
                 Op more = AddressOperators.of(name, maxLen);
+                if (more == null) {
+                    more = RequestLineOperators.of(name, arg, maxLen);
+                }
                 if (more == null) {
                     more = TimeOperators.of(name, arg);
                 }
@@ -380,7 +391,7 @@ final class AccessLogOperators {
     }
 
     /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */
-    private static SocketAddress direct(StreamInfo i) {
+    static SocketAddress direct(StreamInfo i) {
         return i.downstreamDirectRemoteAddress != null ? i.downstreamDirectRemoteAddress : i.downstreamRemoteAddress;
     }
 

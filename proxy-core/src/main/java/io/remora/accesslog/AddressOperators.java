@@ -35,7 +35,7 @@ final class AddressOperators {
     }
 
     /** The address connected to: with happy eyeballs, maybe not the host's own. */
-    private static SocketAddress upstreamRemote(StreamInfo i) {
+    static SocketAddress upstreamRemote(StreamInfo i) {
         return i.upstreamRemoteAddress() != null ? i.upstreamRemoteAddress() : i.upstreamHost;
     }
 

@@ -1,0 +1,153 @@
+package io.remora.accesslog;
+
+import java.util.function.Function;
+
+import static io.remora.accesslog.AccessLogOperators.text;
+
+/**
+ * Envoy's operators on what the request asked for (http_specific_formatter.cc,
+ * stream_info_formatter.cc): {@code %PATH(X:Y)%}, {@code %QUERY_PARAM(X)%} and the parameters of
+ * {@code %REQUESTED_SERVER_NAME(X:Y)%}.
+ */
+final class RequestLineOperators {
+    private RequestLineOperators() {
+    }
+
+    private static final Function<FormatContext, String> PATH = HeaderOperators.of(":path",
+            HeaderOperators.Source.REQUEST);
+    private static final Function<FormatContext, String> ORIGINAL_PATH = HeaderOperators.of("x-envoy-original-path",
+            HeaderOperators.Source.REQUEST);
+    private static final Function<FormatContext, String> AUTHORITY = HeaderOperators.of(":authority",
+            HeaderOperators.Source.REQUEST);
+    private static final Function<FormatContext, String> ORIGINAL_HOST = HeaderOperators.of("x-envoy-original-host",
+            HeaderOperators.Source.REQUEST);
+
+    /** The operator, or null when {@code name} is not one of these. */
+    static AccessLogOperators.Op of(String name, String arg, int maxLen) {
+        return switch (name) {
+            case "PATH" -> path(arg, maxLen);
+            case "QUERY_PARAM" -> {
+                String key = arg;
+                yield text(c -> queryParam(PATH.apply(c), key), maxLen);
+            }
+            case "REQUESTED_SERVER_NAME" -> serverName(arg, maxLen);
+            default -> null;
+        };
+    }
+
+    /** {@code WQ|NQ} (with or without the query, default WQ) and {@code ORIG|PATH|ORIG_OR_PATH} (the default). */
+    private static AccessLogOperators.Op path(String arg, int maxLen) {
+        int colon = arg.indexOf(':');
+        String query = colon < 0 ? arg : arg.substring(0, colon);
+        String source = colon < 0 ? "" : arg.substring(colon + 1);
+        boolean withQuery = switch (query) {
+            case "", "WQ" -> true;
+            case "NQ" -> false;
+            default -> throw new IllegalArgumentException("access log format: Invalid PATH option: '" + query
+                    + "', only 'WQ'/'NQ' are allowed");
+        };
+        Function<FormatContext, String> from = switch (source) {
+            case "", "ORIG_OR_PATH" -> c -> {
+                String o = ORIGINAL_PATH.apply(c);
+                return o == null || o.isEmpty() ? PATH.apply(c) : o;
+            };
+            case "PATH" -> PATH;
+            case "ORIG" -> ORIGINAL_PATH;
+            default -> throw new IllegalArgumentException("access log format: Invalid PATH option: '" + source
+                    + "', only 'ORIG'/'PATH'/'ORIG_OR_PATH' are allowed");
+        };
+        return text(c -> {
+            String p = from.apply(c);
+            int q = withQuery || p == null ? -1 : p.indexOf('?');
+            return q < 0 ? p : p.substring(0, q);
+        }, maxLen);
+    }
+
+    /**
+     * As Envoy's QueryParamsMulti::parseAndDecodeQueryString and getFirstValue: the first
+     * parameter whose decoded name is {@code key}, decoded ('+' is a space); a name without '='
+     * has the empty value.
+     */
+    static String queryParam(String path, String key) {
+        int q = path == null ? -1 : path.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        int end = path.indexOf('#', q);
+        end = end < 0 ? path.length() : end;
+        for (int start = q + 1; start < end; ) {
+            int amp = path.indexOf('&', start);
+            int stop = amp < 0 || amp > end ? end : amp;
+            int eq = path.indexOf('=', start);
+            boolean hasValue = eq >= 0 && eq < stop;
+            if (stop > start && decode(path.substring(start, hasValue ? eq : stop)).equals(key)) {
+                return hasValue ? decode(path.substring(eq + 1, stop)) : "";
+            }
+            start = stop + 1;
+        }
+        return null;
+    }
+
+    /** Percent-decoding with '+' as a space; a malformed escape stays as it is. */
+    private static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+            return s;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
+        for (int k = 0; k < s.length(); k++) {
+            char ch = s.charAt(k);
+            if (ch == '+') {
+                out.write(' ');
+            } else if (ch == '%' && k + 2 < s.length() && Character.digit(s.charAt(k + 1), 16) >= 0
+                    && Character.digit(s.charAt(k + 2), 16) >= 0) {
+                out.write(Character.digit(s.charAt(k + 1), 16) * 16 + Character.digit(s.charAt(k + 2), 16));
+                k += 2;
+            } else {
+                byte[] b = String.valueOf(ch).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+            }
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code X}: SNI_ONLY (the default), SNI_FIRST (the request's host when there is no SNI) or
+     * HOST_FIRST (the host, else the SNI); {@code Y}: where the host comes from, ORIG
+     * (x-envoy-original-host), HOST (:authority) or ORIG_OR_HOST (the default).
+     */
+    private static AccessLogOperators.Op serverName(String arg, int maxLen) {
+        int colon = arg.indexOf(':');
+        String order = colon < 0 ? arg : arg.substring(0, colon);
+        String source = colon < 0 ? "" : arg.substring(colon + 1);
+        Function<FormatContext, String> host = switch (source) {
+            case "", "ORIG_OR_HOST" -> c -> {
+                String o = ORIGINAL_HOST.apply(c);
+                return o == null || o.isEmpty() ? AUTHORITY.apply(c) : o;
+            };
+            case "HOST" -> AUTHORITY;
+            case "ORIG" -> ORIGINAL_HOST;
+            default -> throw new IllegalArgumentException("access log format: REQUESTED_SERVER_NAME: invalid host"
+                    + " source '" + source + "', only 'ORIG'/'HOST'/'ORIG_OR_HOST' are allowed");
+        };
+        return switch (order) {
+            case "", "SNI_ONLY" -> text(c -> sni(c.streamInfo()), maxLen);
+            case "SNI_FIRST" -> text(c -> firstOf(sni(c.streamInfo()), host, c), maxLen);
+            case "HOST_FIRST" -> text(c -> {
+                String h = host.apply(c);
+                return h == null || h.isEmpty() ? sni(c.streamInfo()) : h;
+            }, maxLen);
+            default -> throw new IllegalArgumentException("access log format: REQUESTED_SERVER_NAME: invalid option '"
+                    + order + "', only 'SNI_ONLY'/'SNI_FIRST'/'HOST_FIRST' are allowed");
+        };
+    }
+
+    private static String firstOf(String v, Function<FormatContext, String> otherwise, FormatContext c) {
+        return v == null || v.isEmpty() ? otherwise.apply(c) : v;
+    }
+
+    /** From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector). */
+    static String sni(StreamInfo i) {
+        return i.requestedServerName() != null ? i.requestedServerName()
+                : i.downstreamTls() == null ? null : i.downstreamTls().serverName();
+    }
+}
