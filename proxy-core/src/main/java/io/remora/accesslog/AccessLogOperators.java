@@ -173,23 +173,6 @@ final class AccessLogOperators {
         switch (name) {
             case "START_TIME":
                 return TimeOperators.time(StartTimeFormat.of(arg), i -> i.startMillis);
-            // REQUEST_HEADER, RESPONSE_HEADER and RESPONSE_TRAILER are Envoy 1.37's full names.
-            case "REQ", "REQUEST_HEADER":
-                return text(HeaderOperators.of(arg, HeaderOperators.Source.REQUEST), maxLen);
-            // Envoy's req_without_query formatter: a request header up to its '?'.
-            case "REQ_WITHOUT_QUERY": {
-                Function<FormatContext, String> fn = HeaderOperators.of(requireArg(name, arg),
-                        HeaderOperators.Source.REQUEST);
-                return text(i -> {
-                    String v = fn.apply(i);
-                    int q = v == null ? -1 : v.indexOf('?');
-                    return q < 0 ? v : v.substring(0, q);
-                }, maxLen);
-            }
-            case "RESP", "RESPONSE_HEADER":
-                return text(HeaderOperators.of(arg, HeaderOperators.Source.RESPONSE), maxLen);
-            case "TRAILER", "RESPONSE_TRAILER":
-                return text(HeaderOperators.of(arg, HeaderOperators.Source.TRAILER), maxLen);
             case "PROTOCOL":
                 return str(i -> i.protocol, maxLen);
             // Envoy prints 0 when no response was sent (TCP, or a reset before headers).
@@ -313,6 +296,9 @@ final class AccessLogOperators {
             default:
                 Op more = AddressOperators.of(name, maxLen);
                 if (more == null) {
+                    more = HeaderOperators.op(name, arg, maxLen);
+                }
+                if (more == null) {
                     more = RequestLineOperators.of(name, arg, maxLen);
                 }
                 if (more == null) {
@@ -363,7 +349,7 @@ final class AccessLogOperators {
     }
 
     /** For the formatter extensions' commands built in here (no syntax rules of their own in Envoy). */
-    private static String requireArg(String name, String arg) {
+    static String requireArg(String name, String arg) {
         if (arg.isEmpty()) {
             throw new IllegalArgumentException("access log format: %" + name + "% needs an argument, e.g. %"
                     + name + "(:AUTHORITY)%");
