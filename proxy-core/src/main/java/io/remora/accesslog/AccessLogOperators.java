@@ -16,7 +16,7 @@ final class AccessLogOperators {
      * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
      * they print "-" instead of failing the whole config, so Istio's generated formats load.
      */
-    private static final Set<String> WITHOUT_DATA = Set.of("CEL", "DOWNSTREAM_PEER_FINGERPRINT_1",
+    private static final Set<String> WITHOUT_DATA = Set.of("CEL",
             // The 1.0.49 tls_inspector cannot turn JA4 on, and Envoy prints "-" when it is off.
             "TLS_JA4_FINGERPRINT");
 

@@ -53,7 +53,9 @@ final class CommandSyntax {
         for (String side : new String[] {"DOWNSTREAM_", "UPSTREAM_"}) {
             for (String stem : new String[] {"PEER_URI_SAN", "PEER_DNS_SAN", "LOCAL_URI_SAN", "LOCAL_DNS_SAN",
                     "PEER_SUBJECT", "PEER_ISSUER", "LOCAL_SUBJECT", "TLS_VERSION", "TLS_CIPHER", "TLS_SESSION_ID",
-                    "PEER_SERIAL", "PEER_FINGERPRINT_256", "PEER_CERT", "PEER_CHAIN", "PEER_IP_SAN", "LOCAL_IP_SAN"}) {
+                    "PEER_SERIAL", "PEER_FINGERPRINT_256", "PEER_CERT", "PEER_CHAIN", "PEER_IP_SAN", "LOCAL_IP_SAN",
+                    "PEER_FINGERPRINT_1", "PEER_CHAIN_FINGERPRINTS_256", "PEER_CHAIN_FINGERPRINTS_1",
+                    "PEER_CHAIN_SERIALS"}) {
                 RULES.put(side + stem, Rule.COMMAND_ONLY);
             }
             // An optional time format, as %START_TIME(...)%'s.

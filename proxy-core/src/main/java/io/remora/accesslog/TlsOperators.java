@@ -36,7 +36,8 @@ final class TlsOperators {
         } else {
             return null;
         }
-        if (name.startsWith("UPSTREAM_") && (stem.contains("EMAIL") || stem.contains("OTHERNAME"))) {
+        if (name.startsWith("UPSTREAM_") && (stem.contains("EMAIL") || stem.contains("OTHERNAME")
+                || stem.startsWith("PEER_CHAIN_") || stem.equals("PEER_FINGERPRINT_1"))) {
             return null; // Envoy has these for the downstream connection only
         }
         StartTimeFormat certTime = stem.startsWith("PEER_CERT_V_") ? timeFormat(arg) : null;
@@ -61,6 +62,12 @@ final class TlsOperators {
             case "PEER_FINGERPRINT_256" -> TlsConnection::peerFingerprintSha256;
             case "PEER_CERT" -> TlsConnection::peerCertificatePemUrlEncoded;
             case "PEER_CHAIN" -> TlsConnection::peerChainPemUrlEncoded;
+            case "PEER_FINGERPRINT_1" -> t -> t.peerCertificate() == null ? null
+                    : digest(t.peerCertificate(), "SHA-1");
+            // Each certificate the peer sent, its own first, joined by ',' as Envoy's.
+            case "PEER_CHAIN_FINGERPRINTS_256" -> t -> eachOfChain(t, c -> digest(c, "SHA-256"));
+            case "PEER_CHAIN_FINGERPRINTS_1" -> t -> eachOfChain(t, c -> digest(c, "SHA-1"));
+            case "PEER_CHAIN_SERIALS" -> t -> eachOfChain(t, c -> c.getSerialNumber().toString(16));
             case "PEER_CERT_V_START" -> t -> time(t.peerValidFrom(), certTime);
             case "PEER_CERT_V_END" -> t -> time(t.peerValidUntil(), certTime);
             default -> null;
@@ -74,6 +81,27 @@ final class TlsOperators {
             TlsConnection t = downstream ? i.downstreamTls() : i.upstreamTls;
             return t == null || !t.established() ? null : g.apply(t);
         };
+    }
+
+    private static String eachOfChain(TlsConnection t, Function<java.security.cert.X509Certificate, String> f) {
+        List<String> out = new java.util.ArrayList<>(t.peerChain().size());
+        for (java.security.cert.X509Certificate c : t.peerChain()) {
+            String v = f.apply(c);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return join(out);
+    }
+
+    /** The certificate's DER digest in lower-case hex, as Envoy prints fingerprints. */
+    private static String digest(java.security.cert.X509Certificate c, String algorithm) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance(algorithm)
+                    .digest(c.getEncoded()));
+        } catch (java.security.cert.CertificateEncodingException | java.security.NoSuchAlgorithmException e) {
+            return null;
+        }
     }
 
     private static String join(List<String> v) {

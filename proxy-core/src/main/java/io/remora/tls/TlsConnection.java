@@ -335,6 +335,11 @@ public final class TlsConnection {
         return peer == null ? null : urlEncodedPem(List.of(peer));
     }
 
+    /** The certificates the peer sent, its own first; empty without one. */
+    public List<X509Certificate> peerChain() {
+        return peerChain;
+    }
+
     /** The peer's whole chain as URL-encoded PEM (XFCC's Chain, %DOWNSTREAM_PEER_CHAIN%). */
     public String peerChainPemUrlEncoded() {
         return peerChain.isEmpty() ? null : urlEncodedPem(peerChain);

@@ -36,7 +36,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Envoy's IP, email and otherName SAN operators, as its generalNameAsString prints each kind. */
+/**
+ * Envoy's IP, email and otherName SAN operators, as its generalNameAsString prints each kind, and
+ * its SHA-1 and per-chain fingerprint and serial operators.
+ */
 class TlsSanOperatorsTest {
 
     private static ASN1Encodable otherName(String oid, ASN1Encodable value) {
@@ -56,11 +59,15 @@ class TlsSanOperatorsTest {
     }
 
     private static TlsConnection tls(X509Certificate peer, X509Certificate local) {
+        return tls(new Certificate[] {peer}, local);
+    }
+
+    private static TlsConnection tls(Certificate[] peerChain, X509Certificate local) {
         SSLSession s = (SSLSession) Proxy.newProxyInstance(SSLSession.class.getClassLoader(),
                 new Class<?>[] {SSLSession.class}, (p, m, a) -> switch (m.getName()) {
                     case "getProtocol" -> "TLSv1.3";
                     case "getCipherSuite" -> "TLS_AES_128_GCM_SHA256";
-                    case "getPeerCertificates" -> new Certificate[] {peer};
+                    case "getPeerCertificates" -> peerChain;
                     case "getLocalCertificates" -> new Certificate[] {local};
                     default -> null;
                 });
@@ -89,6 +96,31 @@ class TlsSanOperatorsTest {
                         + "%DOWNSTREAM_LOCAL_OTHERNAME_SAN%").format(i));
         assertEquals("10.1.2.3,2001:db8::1 ::1",
                 AccessLogFormatter.text("%UPSTREAM_PEER_IP_SAN% %UPSTREAM_LOCAL_IP_SAN%").format(i));
+    }
+
+    private static String hex(X509Certificate c, String algorithm) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance(algorithm).digest(c.getEncoded()));
+    }
+
+    @Test
+    void fingerprintsAndSerialsOfTheLeafAndOfEachCertificateOfTheChain() throws Exception {
+        TestCerts.Ca root = TestCerts.ca("root");
+        TestCerts.Ca mid = root.intermediate("mid");
+        TestCerts.Leaf leaf = mid.issue("client", "client.test");
+        StreamInfo i = new StreamInfo();
+        i.fromConnection(new ConnectionInfo("l", null, null, null, null, null, List.of(),
+                tls(new Certificate[] {leaf.cert(), mid.cert()}, leaf.cert())), null);
+        assertEquals(hex(leaf.cert(), "SHA-1") + " " + hex(leaf.cert(), "SHA-256") + "," + hex(mid.cert(), "SHA-256")
+                        + " " + hex(leaf.cert(), "SHA-1") + "," + hex(mid.cert(), "SHA-1") + " "
+                        + leaf.cert().getSerialNumber().toString(16) + "," + mid.cert().getSerialNumber().toString(16),
+                AccessLogFormatter.text("%DOWNSTREAM_PEER_FINGERPRINT_1% %DOWNSTREAM_PEER_CHAIN_FINGERPRINTS_256% "
+                        + "%DOWNSTREAM_PEER_CHAIN_FINGERPRINTS_1% %DOWNSTREAM_PEER_CHAIN_SERIALS%").format(i));
+        assertEquals("- - - -", AccessLogFormatter.text("%DOWNSTREAM_PEER_FINGERPRINT_1% "
+                + "%DOWNSTREAM_PEER_CHAIN_FINGERPRINTS_256% %DOWNSTREAM_PEER_CHAIN_FINGERPRINTS_1% "
+                + "%DOWNSTREAM_PEER_CHAIN_SERIALS%").format(new StreamInfo()));
+        for (String upstream : List.of("UPSTREAM_PEER_FINGERPRINT_1", "UPSTREAM_PEER_CHAIN_SERIALS")) {
+            assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%" + upstream + "%"));
+        }
     }
 
     @Test
