@@ -119,6 +119,7 @@ final class DurationOperators {
             case "US_TX_BEG" -> at(Point.US_TX_BEG);
             case "US_TX_END" -> at(Point.US_TX_END);
             case "US_RX_BEG" -> i -> i.upstreamServiceTimeNanos < 0 ? NEVER : i.upstreamServiceTimeNanos;
+            case "US_RX_BODY_BEG" -> at(Point.US_RX_BODY_BEG);
             case "US_RX_END" -> at(Point.US_RX_END);
             case "DS_TX_BEG" -> at(Point.DS_TX_BEG);
             case "DS_TX_END" -> at(Point.DS_TX_END);

@@ -18,6 +18,8 @@ public final class StreamTimings {
         US_TX_BEG,
         /** Last byte of the request sent upstream (US_TX_END). */
         US_TX_END,
+        /** First byte of the response body received from upstream (US_RX_BODY_BEG, Envoy 1.37). */
+        US_RX_BODY_BEG,
         /** Last byte of the response received from upstream (US_RX_END). */
         US_RX_END,
         /** First byte of the response sent downstream (DS_TX_BEG). */
@@ -63,6 +65,7 @@ public final class StreamTimings {
     void restartUpstream() {
         at[Point.US_TX_BEG.ordinal()] = UNSET;
         at[Point.US_TX_END.ordinal()] = UNSET;
+        at[Point.US_RX_BODY_BEG.ordinal()] = UNSET;
         at[Point.US_RX_END.ordinal()] = UNSET;
         at[Point.POOL_REQUESTED.ordinal()] = UNSET;
         at[Point.POOL_READY.ordinal()] = UNSET;

@@ -35,7 +35,8 @@ class AccessLogTimingOperatorsE2ETest {
             + "rqtx=%REQUEST_TX_DURATION% resp=%RESPONSE_DURATION% resptx=%RESPONSE_TX_DURATION% "
             + "hs=%DOWNSTREAM_HANDSHAKE_DURATION% pool=%UPSTREAM_CONNECTION_POOL_READY_DURATION% "
             + "rtt=%ROUNDTRIP_DURATION% total=%COMMON_DURATION(DS_RX_BEG:DS_TX_END:us)% "
-            + "uptx=%COMMON_DURATION(US_TX_BEG:US_RX_END)% dur=%DURATION%";
+            + "uptx=%COMMON_DURATION(US_TX_BEG:US_RX_END)% rxbody=%COMMON_DURATION(DS_RX_BEG:US_RX_BODY_BEG)% "
+            + "dur=%DURATION%";
 
     private static String bootstrap(int admin, int http, int upstream, Path log) {
         String cluster = """
@@ -101,6 +102,8 @@ class AccessLogTimingOperatorsE2ETest {
                 assertTrue(number(ok, "resptx") <= dur - resp + 1, ok);
                 assertTrue(number(ok, "pool") <= resp, ok);
                 assertTrue(number(ok, "uptx") >= 145, ok);
+                long rxbody = number(ok, "rxbody"); // the body came with the response's head
+                assertTrue(rxbody >= resp && rxbody <= dur, ok);
                 long totalMicros = number(ok, "total");
                 assertTrue(totalMicros / 1000 >= resp && totalMicros / 1000 <= dur + 1, ok);
                 assertEquals("-", field(ok, "hs"), "no handshake on an HTTP stream's info, as Envoy: " + ok);
@@ -108,7 +111,8 @@ class AccessLogTimingOperatorsE2ETest {
 
                 String none = lines.get(1);
                 assertEquals("NoRouteFound", field(none, "flags"), none);
-                for (String f : List.of("uproto", "uraddr", "urport", "uhn", "rqtx", "resp", "resptx", "pool", "uptx")) {
+                for (String f : List.of("uproto", "uraddr", "urport", "uhn", "rqtx", "resp", "resptx", "pool", "uptx",
+                        "rxbody")) {
                     assertEquals("-", field(none, f), f + " without an upstream: " + none);
                 }
                 assertTrue(number(none, "total") / 1000 <= number(none, "dur") + 1, none);

@@ -347,6 +347,7 @@ class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
+        mark(io.remora.accesslog.StreamTimings.Point.US_RX_BODY_BEG);
         TrackedTry tracked = TryTimers.tracked(this);
         if (tracked != null) {
             tracked.responseData(data.readableBytes());
