@@ -139,7 +139,7 @@ class MtlsE2ETest {
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                               path: %4$s
-                              log_format: { text_format_source: { inline_string: "tcp peer=%%DOWNSTREAM_PEER_URI_SAN%% subject=%%DOWNSTREAM_PEER_SUBJECT%% failure=%%DOWNSTREAM_TRANSPORT_FAILURE_REASON%%\\n" } }
+                              log_format: { text_format_source: { inline_string: "tcp peer=%%DOWNSTREAM_PEER_URI_SAN%% subject=%%DOWNSTREAM_PEER_SUBJECT%% failure=%%DOWNSTREAM_TRANSPORT_FAILURE_REASON%% fp1=%%DOWNSTREAM_PEER_FINGERPRINT_1%% serials=%%DOWNSTREAM_PEER_CHAIN_SERIALS%%\\n" } }
                 %5$s
                   clusters:
                   - name: app
@@ -246,7 +246,8 @@ class MtlsE2ETest {
         TestCerts.Ca rogue = TestCerts.ca("rogue-ca");
         Path certs = dir.resolve("certs");
         mesh.issue("server", SERVER_ID).write(certs, "server");
-        mesh.issue("client", CLIENT_ID).write(certs, "client");
+        TestCerts.Leaf clientLeaf = mesh.issue("client", CLIENT_ID);
+        clientLeaf.write(certs, "client");
         mesh.issue("other", "spiffe://cluster.local/ns/default/sa/other").write(certs, "other");
         rogue.issue("client", CLIENT_ID).write(certs, "rogue");
         mesh.issue("client", Instant.now().minus(Duration.ofDays(3)), Instant.now().minus(Duration.ofDays(1)),
@@ -327,7 +328,10 @@ class MtlsE2ETest {
         assertTrue(curlXfcc.get(1).startsWith("xfcc=By=" + SERVER_ID + ";Hash=") && curlXfcc.get(1).endsWith(";URI=" + CLIENT_ID),
                 httpLog);
         assertTrue(httpLog.contains(" v=TLSv1.3 sni=server.default.svc.cluster.local"), httpLog);
-        assertTrue(log.contains("tcp peer=" + CLIENT_ID + " subject=O=remora-test,CN=client failure=-"), log);
+        assertTrue(log.contains("tcp peer=" + CLIENT_ID + " subject=O=remora-test,CN=client failure=- fp1="
+                + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                        .digest(clientLeaf.cert().getEncoded()))
+                + " serials=" + clientLeaf.cert().getSerialNumber().toString(16)), log);
         assertTrue(log.contains("failure=TLS_error:|CERTIFICATE_VERIFY_FAILED:certificate verify failed: SAN matcher"), log);
         assertTrue(log.contains("certificate has expired"), log);
         assertTrue(log.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE"), log);
