@@ -30,8 +30,42 @@ final class AddressOperators {
             case "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT" ->
                     str(i -> AccessLogFormatter.address(i.downstreamDirectLocalAddress(), false), maxLen);
             case "DOWNSTREAM_DIRECT_LOCAL_PORT" -> num(i -> port(i.downstreamDirectLocalAddress()));
+            // Envoy 1.38: every host and connection the stream tried, in order, joined by ','.
+            case "UPSTREAM_HOSTS_ATTEMPTED" -> str(i -> eachHost(i, h -> AccessLogFormatter.address(h.address(), true)),
+                    maxLen);
+            case "UPSTREAM_HOSTS_ATTEMPTED_WITHOUT_PORT" ->
+                    str(i -> eachHost(i, h -> AccessLogFormatter.address(h.address(), false)), maxLen);
+            case "UPSTREAM_HOST_NAMES_ATTEMPTED" -> str(i -> eachHost(i, AddressOperators::hostName), maxLen);
+            case "UPSTREAM_HOST_NAMES_ATTEMPTED_WITHOUT_PORT" ->
+                    str(i -> eachHost(i, h -> withoutPort(hostName(h))), maxLen);
+            case "UPSTREAM_CONNECTION_IDS_ATTEMPTED" -> str(i -> {
+                java.util.List<Long> ids = i.upstreamConnectionIdsAttempted();
+                return ids.isEmpty() ? null : ids.stream().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(","));
+            }, maxLen);
             default -> null;
         };
+    }
+
+    private static String eachHost(StreamInfo i, java.util.function.Function<UpstreamAttempts.Host, String> f) {
+        java.util.List<UpstreamAttempts.Host> hosts = i.upstreamHostsAttempted();
+        if (hosts == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (UpstreamAttempts.Host h : hosts) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(f.apply(h));
+        }
+        return sb.toString();
+    }
+
+    /** As %UPSTREAM_HOST_NAME%: the endpoint's hostname, or its address when it has none. */
+    private static String hostName(UpstreamAttempts.Host h) {
+        return h.hostname() == null || h.hostname().isEmpty() ? AccessLogFormatter.address(h.address(), true)
+                : h.hostname();
     }
 
     /** The address connected to: with happy eyeballs, maybe not the host's own. */

@@ -107,6 +107,7 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
             seldom.upstreamTransportFailureReason = null;
             seldom.upstreamFilterState = null;
             seldom.upstreamRemoteAddress = null;
+            seldom.attempts = null;
         }
     }
 
@@ -136,6 +137,52 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
     /** {@code %UPSTREAM_CONNECTION_ID%}: the id of the upstream connection used, -1 when none. */
     public long upstreamConnectionId() {
         return upstreamConnection == null ? -1 : upstreamConnection.connectionId();
+    }
+
+    /**
+     * An attempt begins on {@code address} ({@code hostname} as the endpoint names it): the stream's
+     * upstream host from now on, and one more for the attempted-hosts operators.
+     */
+    public void upstreamHostAttempted(SocketAddress address, String hostname) {
+        UpstreamAttempts a = seldom == null ? null : seldom.attempts;
+        if (a == null && upstreamHost != null) {
+            a = seldom().attempts = new UpstreamAttempts();
+            a.hosts.add(new UpstreamAttempts.Host(upstreamHost, upstreamHostName));
+            if (upstreamConnection != null) {
+                a.connectionIds.add(upstreamConnection.connectionId());
+            }
+        }
+        if (a != null) {
+            a.hosts.add(new UpstreamAttempts.Host(address, hostname));
+        }
+        upstreamHost = address;
+        upstreamHostName = hostname;
+    }
+
+    /** An attempt got {@code connection}: one more for %UPSTREAM_CONNECTION_IDS_ATTEMPTED%. */
+    public void upstreamConnectionAttempted(UpstreamConnectionFacts connection) {
+        UpstreamAttempts a = seldom == null ? null : seldom.attempts;
+        if (a != null) {
+            a.connectionIds.add(connection.connectionId());
+        }
+    }
+
+    /** The hosts tried, in order; null when none was. */
+    java.util.List<UpstreamAttempts.Host> upstreamHostsAttempted() {
+        UpstreamAttempts a = seldom == null ? null : seldom.attempts;
+        if (a != null) {
+            return a.hosts;
+        }
+        return upstreamHost == null ? null : java.util.List.of(new UpstreamAttempts.Host(upstreamHost, upstreamHostName));
+    }
+
+    /** The upstream connections used, in order; empty when none was. */
+    java.util.List<Long> upstreamConnectionIdsAttempted() {
+        UpstreamAttempts a = seldom == null ? null : seldom.attempts;
+        if (a != null) {
+            return a.connectionIds;
+        }
+        return upstreamConnection == null ? java.util.List.of() : java.util.List.of(upstreamConnection.connectionId());
     }
 
     /** {@code %UPSTREAM_PROTOCOL%}: the upstream connection's "HTTP/1.1" or "HTTP/2"; null for none or TCP. */

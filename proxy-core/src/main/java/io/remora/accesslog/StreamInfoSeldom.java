@@ -37,6 +37,8 @@ final class StreamInfoSeldom {
     boolean schemeMatchUpstream;
     /** Only once a format reads durations ({@link StreamTimings#wanted()}). */
     StreamTimings timings;
+    /** Hosts and connections tried, once a stream tries a second time. */
+    UpstreamAttempts attempts;
     /** The info is a whole downstream connection's (tcp_proxy's, a listener log's), not an HTTP stream's. */
     boolean describesConnection;
 }

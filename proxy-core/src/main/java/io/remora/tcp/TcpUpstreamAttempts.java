@@ -153,8 +153,7 @@ final class TcpUpstreamAttempts {
     private static void attempt(TcpProxySession s, Host h) {
         s.attempts++;
         s.tried.add(h);
-        s.streamInfo.upstreamHost = h.address();
-        s.streamInfo.upstreamHostName = h.hostname();
+        s.streamInfo.upstreamHostAttempted(h.address(), h.hostname());
         s.streamInfo.attemptCount = s.attempts;
         s.clusterStats.upstreamCxTotal.increment();
     }
@@ -210,6 +209,7 @@ final class TcpUpstreamAttempts {
                 : u.connection().remoteAddress());
         info.upstreamConnection = io.remora.accesslog.UpstreamConnectionFacts.of(ConnectionIds.of(u.connection()),
                 io.remora.upstream.UpstreamConnectTimes.of(u.connection()));
+        info.upstreamConnectionAttempted(info.upstreamConnection);
         info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();
         info.upstreamFilterState(u.filterState());

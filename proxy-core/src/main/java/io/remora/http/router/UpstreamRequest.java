@@ -85,7 +85,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         cluster.stats().upstreamRqActive.incrementAndGet();
         host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;
-        router.info.upstreamHost = host.address();
+        router.info.upstreamHostAttempted(host.address(), host.hostname());
         ConnectionInfo ci = cb.connection();
         // original_src (the listener's, or the HTTP filter's for this request) binds the downstream's
         // address, filter state may override ALPN, auto_sni names the server, a PROXY header carries
@@ -241,6 +241,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         stream = s;
         mark(io.remora.accesslog.StreamTimings.Point.POOL_READY);
         host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
+        router.info.upstreamConnectionAttempted(s);
         describeUpstream();
         if (router.downstreamBlocked) {
             s.readEnabled(false);
