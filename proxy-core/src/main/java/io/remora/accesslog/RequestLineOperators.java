@@ -47,10 +47,7 @@ final class RequestLineOperators {
                     + "', only 'WQ'/'NQ' are allowed");
         };
         Function<FormatContext, String> from = switch (source) {
-            case "", "ORIG_OR_PATH" -> c -> {
-                String o = ORIGINAL_PATH.apply(c);
-                return o == null || o.isEmpty() ? PATH.apply(c) : o;
-            };
+            case "", "ORIG_OR_PATH" -> firstOf(ORIGINAL_PATH, PATH);
             case "PATH" -> PATH;
             case "ORIG" -> ORIGINAL_PATH;
             default -> throw new IllegalArgumentException("access log format: Invalid PATH option: '" + source
@@ -120,29 +117,29 @@ final class RequestLineOperators {
         String order = colon < 0 ? arg : arg.substring(0, colon);
         String source = colon < 0 ? "" : arg.substring(colon + 1);
         Function<FormatContext, String> host = switch (source) {
-            case "", "ORIG_OR_HOST" -> c -> {
-                String o = ORIGINAL_HOST.apply(c);
-                return o == null || o.isEmpty() ? AUTHORITY.apply(c) : o;
-            };
+            case "", "ORIG_OR_HOST" -> firstOf(ORIGINAL_HOST, AUTHORITY);
             case "HOST" -> AUTHORITY;
             case "ORIG" -> ORIGINAL_HOST;
             default -> throw new IllegalArgumentException("access log format: REQUESTED_SERVER_NAME: invalid host"
                     + " source '" + source + "', only 'ORIG'/'HOST'/'ORIG_OR_HOST' are allowed");
         };
+        Function<FormatContext, String> sni = c -> sni(c.streamInfo());
         return switch (order) {
-            case "", "SNI_ONLY" -> text(c -> sni(c.streamInfo()), maxLen);
-            case "SNI_FIRST" -> text(c -> firstOf(sni(c.streamInfo()), host, c), maxLen);
-            case "HOST_FIRST" -> text(c -> {
-                String h = host.apply(c);
-                return h == null || h.isEmpty() ? sni(c.streamInfo()) : h;
-            }, maxLen);
+            case "", "SNI_ONLY" -> text(sni, maxLen);
+            case "SNI_FIRST" -> text(firstOf(sni, host), maxLen);
+            case "HOST_FIRST" -> text(firstOf(host, sni), maxLen);
             default -> throw new IllegalArgumentException("access log format: REQUESTED_SERVER_NAME: invalid option '"
                     + order + "', only 'SNI_ONLY'/'SNI_FIRST'/'HOST_FIRST' are allowed");
         };
     }
 
-    private static String firstOf(String v, Function<FormatContext, String> otherwise, FormatContext c) {
-        return v == null || v.isEmpty() ? otherwise.apply(c) : v;
+    /** {@code first}'s value, or {@code otherwise}'s when that is missing or empty. */
+    private static Function<FormatContext, String> firstOf(Function<FormatContext, String> first,
+                                                           Function<FormatContext, String> otherwise) {
+        return c -> {
+            String v = first.apply(c);
+            return v == null || v.isEmpty() ? otherwise.apply(c) : v;
+        };
     }
 
     /** From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector). */
