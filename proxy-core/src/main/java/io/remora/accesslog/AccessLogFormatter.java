@@ -104,8 +104,10 @@ public final class AccessLogFormatter {
                 sb.append("null");
             } else if (v instanceof Long l) {
                 sb.append(l.longValue());
+            } else if (v instanceof String str) {
+                quote(sb, str);
             } else {
-                quote(sb, v.toString());
+                io.remora.admin.Json.write(sb, v); // metadata keeps its type: numbers, booleans, objects, lists
             }
         }
         sb.append("}\n");

@@ -253,13 +253,13 @@ final class AccessLogOperators {
                 return str(i -> host, maxLen);
             }
             case "DYNAMIC_METADATA":
-                return str(MetadataOperators.of(io.remora.config.MetadataSource.DYNAMIC, requireArg(name, arg))::apply, maxLen);
+                return MetadataOperators.op(io.remora.config.MetadataSource.DYNAMIC, requireArg(name, arg), maxLen);
             case "UPSTREAM_METADATA":
-                return str(MetadataOperators.of(io.remora.config.MetadataSource.UPSTREAM_HOST, requireArg(name, arg))::apply, maxLen);
+                return MetadataOperators.op(io.remora.config.MetadataSource.UPSTREAM_HOST, requireArg(name, arg), maxLen);
             case "CLUSTER_METADATA":
-                return str(MetadataOperators.of(io.remora.config.MetadataSource.CLUSTER, requireArg(name, arg))::apply, maxLen);
+                return MetadataOperators.op(io.remora.config.MetadataSource.CLUSTER, requireArg(name, arg), maxLen);
             case "METADATA":
-                return str(MetadataOperators.metadata(requireArg(name, arg))::apply, maxLen);
+                return MetadataOperators.metadataOp(requireArg(name, arg), maxLen);
             // Connection ids as Envoy's: one process-wide sequence, the ids debug lines print.
             case "CONNECTION_ID":
                 return num(i -> i.connectionId);

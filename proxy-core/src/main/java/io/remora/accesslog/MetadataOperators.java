@@ -9,7 +9,9 @@ import java.util.function.Function;
  * {@code %UPSTREAM_METADATA(NS:KEY*)%}, {@code %CLUSTER_METADATA(NS:KEY*)%} and
  * {@code %METADATA(TYPE:NS:KEY*)%} with TYPE one of Envoy's DYNAMIC, CLUSTER, ROUTE,
  * UPSTREAM_HOST, LISTENER, VIRTUAL_HOST. A namespace alone logs as JSON, a key path its value
- * (strings bare, structures as JSON); a missing namespace or key logs "-".
+ * (strings bare, structures as JSON); a missing namespace or key logs "-". In a JSON format the
+ * value keeps its type, as Envoy renders it: a number, a boolean, a nested object or list, with no
+ * length limit.
  */
 final class MetadataOperators {
 
@@ -17,7 +19,15 @@ final class MetadataOperators {
     }
 
     /** {@code %METADATA(TYPE:NS:KEY*)%}: the TYPE picks the source; an unknown TYPE is a config error. */
-    static Function<StreamInfo, String> metadata(String arg) {
+    static AccessLogOperators.Op op(MetadataSource source, String arg, int maxLen) {
+        return typed(of(source, arg), maxLen);
+    }
+
+    static AccessLogOperators.Op metadataOp(String arg, int maxLen) {
+        return typed(metadata(arg), maxLen);
+    }
+
+    private static Function<StreamInfo, Object> metadata(String arg) {
         int colon = arg.indexOf(':');
         String type = colon < 0 ? arg : arg.substring(0, colon);
         MetadataSource source;
@@ -34,14 +44,34 @@ final class MetadataOperators {
         return of(source, arg.substring(colon + 1));
     }
 
-    /** The operator reading {@code NS:KEY*} of one source. */
-    static Function<StreamInfo, String> of(MetadataSource source, String arg) {
+    /** The value at {@code NS:KEY*} of one source, as the metadata holds it; null when missing. */
+    private static Function<StreamInfo, Object> of(MetadataSource source, String arg) {
         String[] parts = arg.split(":");
         String ns = parts[0];
         List<String> path = List.of(parts).subList(1, parts.length);
-        return i -> {
-            Object v = i.metadata(source, ns, path);
+        return i -> i.metadata(source, ns, path);
+    }
+
+    private static AccessLogOperators.Op typed(Function<StreamInfo, Object> value, int maxLen) {
+        AccessLogOperators.Op text = AccessLogOperators.str(i -> {
+            Object v = value.apply(i);
             return v == null ? null : v instanceof String s ? s : io.remora.admin.Json.write(v);
+        }, maxLen);
+        return new AccessLogOperators.Op() {
+            @Override
+            void append(StringBuilder sb, FormatContext c) {
+                text.append(sb, c);
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                text.appendPresent(sb, c);
+            }
+
+            @Override
+            Object json(FormatContext c) {
+                return value.apply(c.streamInfo());
+            }
         };
     }
 }

@@ -296,6 +296,33 @@ class AccessLogFormatterTest {
         assertEquals("-", AccessLogFormatter.text("%DOWNSTREAM_PEER_CERT_V_START(%Y)%").format(http()));
     }
 
+    /** Envoy renders a metadata value in a JSON log with its own type, and ignores the length there. */
+    @Test
+    void metadataKeepsItsTypeInJsonLogs() {
+        StreamInfo i = http();
+        i.setDynamicMetadata("ns", "count", 42.0);
+        i.setDynamicMetadata("ns", "ratio", 0.5);
+        i.setDynamicMetadata("ns", "on", true);
+        i.setDynamicMetadata("ns", "name", "shop");
+        i.setDynamicMetadata("ns", "tags", java.util.List.of("a", 1.0));
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("count", "%DYNAMIC_METADATA(ns:count)%");
+        f.put("ratio", "%METADATA(DYNAMIC:ns:ratio)%");
+        f.put("on", "%DYNAMIC_METADATA(ns:on)%");
+        f.put("name", "%METADATA(DYNAMIC:ns:name):2%");
+        f.put("tags", "%DYNAMIC_METADATA(ns:tags)%");
+        f.put("missing", "%DYNAMIC_METADATA(ns:nope)%");
+        f.put("text", "n=%DYNAMIC_METADATA(ns:count)%");
+        assertEquals("{\"count\":42,\"ratio\":0.5,\"on\":true,\"name\":\"shop\",\"tags\":[\"a\",1],\"missing\":null,"
+                + "\"text\":\"n=42\"}\n", AccessLogFormatter.json(f).format(i));
+        assertEquals("42 0.5 true sh [\"a\",1]", AccessLogFormatter.text("%DYNAMIC_METADATA(ns:count)% "
+                + "%METADATA(DYNAMIC:ns:ratio)% %DYNAMIC_METADATA(ns:on)% %METADATA(DYNAMIC:ns:name):2% "
+                + "%DYNAMIC_METADATA(ns:tags)%").format(i));
+        Map<String, String> nested = new LinkedHashMap<>();
+        nested.put("all", "%DYNAMIC_METADATA(ns)%");
+        assertTrue(AccessLogFormatter.json(nested).format(i).startsWith("{\"all\":{\"count\":42,"), "an object, not a string");
+    }
+
     @Test
     void idsAreNumbersAndMetadataReadsItsSource() {
         StreamInfo i = http();
