@@ -1,6 +1,5 @@
 package io.remora.accesslog;
 
-import static io.remora.util.JsonStrings.quote;
 import io.remora.accesslog.AccessLogOperators.Op;
 
 import java.net.InetSocketAddress;
@@ -26,15 +25,13 @@ public final class AccessLogFormatter {
             + "\"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n";
 
     private final Op[] text;
-    private final String[] jsonKeys;
-    private final Op[][] jsonValues;
+    private final JsonFormatTree json;
     /** {@code omit_empty_values}: a missing value prints as nothing in text, its key is left out in JSON. */
     private final boolean omitEmpty;
 
-    private AccessLogFormatter(Op[] text, String[] jsonKeys, Op[][] jsonValues, boolean omitEmpty) {
+    private AccessLogFormatter(Op[] text, JsonFormatTree json, boolean omitEmpty) {
         this.text = text;
-        this.jsonKeys = jsonKeys;
-        this.jsonValues = jsonValues;
+        this.json = json;
         this.omitEmpty = omitEmpty;
     }
 
@@ -49,28 +46,27 @@ public final class AccessLogFormatter {
 
     /** With the commands of formatter extensions ({@link FormatterCommand}), tried before the built-in ones. */
     public static AccessLogFormatter text(String format, boolean omitEmptyValues, List<FormatterCommand> commands) {
-        return new AccessLogFormatter(parse(format == null ? DEFAULT_FORMAT : format, commands), null, null,
+        return new AccessLogFormatter(parse(format == null ? DEFAULT_FORMAT : format, commands), null,
                 omitEmptyValues);
     }
 
-    /** A JSON formatter from {@code json_format} (keys in the map's order); one object per line. */
-    public static AccessLogFormatter json(Map<String, String> format) {
+    /**
+     * A JSON formatter from {@code json_format} (keys in the map's order); one object per line. Its
+     * values are format strings, or nested objects (Maps) and lists of them, or constants (numbers,
+     * booleans, null), as Envoy's JSON formatter takes them.
+     */
+    public static AccessLogFormatter json(Map<String, ?> format) {
         return json(format, false);
     }
 
-    public static AccessLogFormatter json(Map<String, String> format, boolean omitEmptyValues) {
+    public static AccessLogFormatter json(Map<String, ?> format, boolean omitEmptyValues) {
         return json(format, omitEmptyValues, List.of());
     }
 
-    public static AccessLogFormatter json(Map<String, String> format, boolean omitEmptyValues,
+    public static AccessLogFormatter json(Map<String, ?> format, boolean omitEmptyValues,
                                           List<FormatterCommand> commands) {
-        Map<String, String> ordered = new LinkedHashMap<>(format);
-        String[] keys = ordered.keySet().toArray(new String[0]);
-        Op[][] values = new Op[keys.length][];
-        for (int k = 0; k < keys.length; k++) {
-            values[k] = parse(ordered.get(keys[k]), commands);
-        }
-        return new AccessLogFormatter(null, keys, values, omitEmptyValues);
+        return new AccessLogFormatter(null, JsonFormatTree.of(new LinkedHashMap<>(format), s -> parse(s, commands)),
+                omitEmptyValues);
     }
 
     public String format(StreamInfo info) {
@@ -87,30 +83,8 @@ public final class AccessLogFormatter {
             appendText(sb, text, info);
             return sb.toString();
         }
-        sb.append('{');
-        boolean first = true;
-        for (int k = 0; k < jsonKeys.length; k++) {
-            Object v = value(jsonValues[k], info);
-            if (v == null && omitEmpty) {
-                continue;
-            }
-            if (!first) {
-                sb.append(',');
-            }
-            first = false;
-            quote(sb, jsonKeys[k]);
-            sb.append(':');
-            if (v == null) {
-                sb.append("null");
-            } else if (v instanceof Long l) {
-                sb.append(l.longValue());
-            } else if (v instanceof String str) {
-                quote(sb, str);
-            } else {
-                io.remora.admin.Json.write(sb, v); // metadata keeps its type: numbers, booleans, objects, lists
-            }
-        }
-        sb.append("}\n");
+        json.render(sb, info, omitEmpty);
+        sb.append('\n');
         return sb.toString();
     }
 
@@ -120,7 +94,7 @@ public final class AccessLogFormatter {
      * the formatted text.
      */
     public Object typedValue(StreamInfo info) {
-        return value(text, info);
+        return value(text, info, omitEmpty);
     }
 
     /** The text of a text format without operators (formatting it is free), else null. */
@@ -131,16 +105,21 @@ public final class AccessLogFormatter {
         return text.length == 0 ? "" : text[0] instanceof AccessLogOperators.Literal l ? l.text : null;
     }
 
-    private Object value(Op[] ops, FormatContext info) {
+    /** A format's value in JSON: one operator's typed value (null when missing), else its text. */
+    static Object value(Op[] ops, FormatContext info, boolean omitEmpty) {
         if (ops.length == 1) {
             return ops[0].json(info);
         }
         StringBuilder s = new StringBuilder();
-        appendText(s, ops, info);
+        appendText(s, ops, info, omitEmpty);
         return s.toString();
     }
 
     private void appendText(StringBuilder sb, Op[] ops, FormatContext info) {
+        appendText(sb, ops, info, omitEmpty);
+    }
+
+    private static void appendText(StringBuilder sb, Op[] ops, FormatContext info, boolean omitEmpty) {
         for (Op op : ops) {
             if (omitEmpty) {
                 op.appendPresent(sb, info);

@@ -16,7 +16,7 @@ import java.util.Map;
  *                   {@link io.remora.accesslog.AccessLogs#external} (loggers that need protobuf or a
  *                   gRPC client live outside proxy-core); else null
  */
-public record AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
+public record AccessLogConfig(Sink sink, String path, String textFormat, Map<String, Object> jsonFormat,
                               AccessLogFilter filter, boolean omitEmptyValues,
                               List<io.remora.accesslog.FormatterCommand> commands, Object external) {
     public enum Sink { FILE, STDOUT, STDERR, EXTERNAL }
@@ -39,7 +39,7 @@ public record AccessLogConfig(Sink sink, String path, String textFormat, Map<Str
         private final Sink sink;
         private String path;
         private String textFormat;
-        private Map<String, String> jsonFormat;
+        private Map<String, Object> jsonFormat;
         private AccessLogFilter filter;
         private boolean omitEmptyValues;
         private List<io.remora.accesslog.FormatterCommand> commands = List.of();
@@ -59,7 +59,7 @@ public record AccessLogConfig(Sink sink, String path, String textFormat, Map<Str
             return this;
         }
 
-        public Builder jsonFormat(Map<String, String> v) {
+        public Builder jsonFormat(Map<String, Object> v) {
             this.jsonFormat = v;
             return this;
         }

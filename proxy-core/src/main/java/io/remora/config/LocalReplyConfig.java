@@ -41,7 +41,7 @@ public record LocalReplyConfig(List<Mapper> mappers, BodyFormat bodyFormat) {
      * @param contentType the reply's content type; null: application/json for a JSON format, else
      *                    text/plain
      */
-    public record BodyFormat(String textFormat, Map<String, String> jsonFormat, boolean omitEmptyValues,
+    public record BodyFormat(String textFormat, Map<String, Object> jsonFormat, boolean omitEmptyValues,
                              String contentType) {
         public BodyFormat {
             jsonFormat = jsonFormat == null ? null : java.util.Collections.unmodifiableMap(

@@ -296,6 +296,32 @@ class AccessLogFormatterTest {
         assertEquals("-", AccessLogFormatter.text("%DOWNSTREAM_PEER_CERT_V_START(%Y)%").format(http()));
     }
 
+    /** Envoy's JSON formatter renders nested objects and lists in place, and constants as they are. */
+    @Test
+    void nestedJsonFormatsRenderAsNestedJson() {
+        StreamInfo i = http();
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("method", "%REQ(:METHOD)%");
+        request.put("line", "%REQ(:METHOD)% %REQ(:PATH)%");
+        request.put("missing", "%REQ(x-none)%");
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("request", request);
+        f.put("codes", java.util.List.of("%RESPONSE_CODE%", 7.0, "text"));
+        f.put("version", 2.0);
+        f.put("ratio", 0.25);
+        f.put("live", true);
+        f.put("none", null);
+        assertEquals("{\"request\":{\"method\":\"POST\",\"line\":\"POST /api/v1/locations\",\"missing\":null},"
+                + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true,\"none\":null}\n",
+                AccessLogFormatter.json(f).format(i));
+        // omit_empty_values leaves out missing leaves at every depth, constants stay.
+        assertEquals("{\"request\":{\"method\":\"POST\",\"line\":\"POST /api/v1/locations\"},"
+                + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true,\"none\":null}\n",
+                AccessLogFormatter.json(f, true).format(i));
+        request.put("bad", "%REQ%");
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.json(f));
+    }
+
     /** Envoy renders a metadata value in a JSON log with its own type, and ignores the length there. */
     @Test
     void metadataKeepsItsTypeInJsonLogs() {

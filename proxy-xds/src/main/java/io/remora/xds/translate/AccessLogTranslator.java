@@ -11,7 +11,6 @@ import io.remora.accesslog.AccessLogFormatter;
 import io.remora.accesslog.FormatterCommand;
 import io.remora.config.AccessLogConfig;
 import io.remora.extensions.cel.CelFormatterCommand;
-import io.remora.xds.bootstrap.ProtoJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -125,13 +124,16 @@ public final class AccessLogTranslator {
     private static AccessLogConfig config(AccessLogConfig.Sink sink, String file, Format fmt,
                                           io.remora.config.AccessLogFilter filter, boolean omitEmpty, FieldPath path,
                                           TranslationContext ctx) {
-        boolean cel = CelFormatterCommand.used(fmt.text)
-                || fmt.json != null && fmt.json.values().stream().anyMatch(CelFormatterCommand::used);
+        boolean[] celLeaf = {false};
+        if (fmt.json != null) {
+            leaves(fmt.json, fmt.path, (leaf, at) -> celLeaf[0] |= CelFormatterCommand.used(leaf));
+        }
+        boolean cel = CelFormatterCommand.used(fmt.text) || celLeaf[0];
         AccessLogConfig.Builder b = AccessLogConfig.builder(sink).path(file).textFormat(fmt.text).jsonFormat(fmt.json)
                 .filter(filter).omitEmptyValues(omitEmpty);
         List<FormatterCommand> commands = cel ? List.of(new CelFormatterCommand(path, ctx)) : List.of();
         if (fmt.json != null) {
-            fmt.json.forEach((key, value) -> check(value, commands, fmt.path.field(key)));
+            leaves(fmt.json, fmt.path, (leaf, at) -> check(leaf, commands, at));
         } else if (fmt.text != null) {
             check(fmt.text, commands, fmt.path);
         }
@@ -148,7 +150,7 @@ public final class AccessLogTranslator {
     }
 
     /** A log's format; {@code path} names its field (null for the default format) for errors. */
-    record Format(String text, Map<String, String> json, FieldPath path) {
+    record Format(String text, Map<String, Object> json, FieldPath path) {
         static final Format DEFAULT = new Format(null, null, null);
     }
 
@@ -156,9 +158,9 @@ public final class AccessLogTranslator {
     private static Format format(FileAccessLog f, FieldPath path) {
         return switch (f.getAccessLogFormatCase()) {
             case FORMAT -> new Format(f.getFormat().isEmpty() ? null : f.getFormat(), null, path.field("format"));
-            case JSON_FORMAT -> new Format(null, json(f.getJsonFormat(), path.field("json_format")),
+            case JSON_FORMAT -> new Format(null, json(f.getJsonFormat()),
                     path.field("json_format"));
-            case TYPED_JSON_FORMAT -> new Format(null, json(f.getTypedJsonFormat(), path.field("typed_json_format")),
+            case TYPED_JSON_FORMAT -> new Format(null, json(f.getTypedJsonFormat()),
                     path.field("typed_json_format"));
             case LOG_FORMAT -> format(f.getLogFormat(), path.field("log_format"));
             case ACCESSLOGFORMAT_NOT_SET -> Format.DEFAULT;
@@ -197,7 +199,7 @@ public final class AccessLogTranslator {
             case TEXT_FORMAT_SOURCE -> new Format(Protos.dataSource(s.getTextFormatSource(),
                     path.field("text_format_source")), null, path.field("text_format_source"));
             case JSON_FORMAT -> new Format(null, json(s.getJsonFormatOptions().getSortProperties()
-                    ? sorted(s.getJsonFormat()) : s.getJsonFormat(), path.field("json_format")),
+                    ? sorted(s.getJsonFormat()) : s.getJsonFormat()),
                     path.field("json_format"));
             case FORMAT_NOT_SET -> Format.DEFAULT;
         };
@@ -254,13 +256,41 @@ public final class AccessLogTranslator {
         };
     }
 
-    private static Map<String, String> json(Struct s, FieldPath path) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Value> e : s.getFieldsMap().entrySet()) {
-            Value v = e.getValue();
-            // Nested objects keep their JSON text; the runtime only substitutes string leaves.
-            out.put(e.getKey(), v.hasStringValue() ? v.getStringValue() : ProtoJson.print(v));
-        }
+    /**
+     * A {@code json_format} as the formatter takes it: format strings, nested objects (Maps) and
+     * lists of them, numbers, booleans and nulls, each rendered in place as Envoy's JSON formatter does.
+     */
+    private static Map<String, Object> json(Struct s) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        s.getFieldsMap().forEach((k, v) -> out.put(k, jsonValue(v)));
         return java.util.Collections.unmodifiableMap(out);
+    }
+
+    private static Object jsonValue(Value v) {
+        return switch (v.getKindCase()) {
+            case STRING_VALUE -> v.getStringValue();
+            case STRUCT_VALUE -> json(v.getStructValue());
+            case LIST_VALUE -> {
+                List<Object> items = new java.util.ArrayList<>();
+                v.getListValue().getValuesList().forEach(i -> items.add(jsonValue(i)));
+                yield java.util.Collections.unmodifiableList(items);
+            }
+            case NUMBER_VALUE -> v.getNumberValue();
+            case BOOL_VALUE -> v.getBoolValue();
+            default -> null;
+        };
+    }
+
+    /** Each format string of a JSON format with the field path it sits at. */
+    static void leaves(Object json, FieldPath path, java.util.function.BiConsumer<String, FieldPath> out) {
+        if (json instanceof String s) {
+            out.accept(s, path);
+        } else if (json instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> leaves(v, path.field(String.valueOf(k)), out));
+        } else if (json instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                leaves(l.get(i), path.index(i), out);
+            }
+        }
     }
 }

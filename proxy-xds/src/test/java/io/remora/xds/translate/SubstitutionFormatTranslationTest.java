@@ -50,7 +50,7 @@ class SubstitutionFormatTranslationTest {
         e = assertThrows(TranslationException.class, () -> loadWithLogFormat("""
                 json_format: { nested: { md: "%DYNAMIC_METADATA(ns:k):3%" } }
                 """));
-        assertEquals(LOG + ".json_format.nested", e.path());
+        assertEquals(LOG + ".json_format.nested.md", e.path());
         assertTrue(e.getMessage().contains("DYNAMIC_METADATA does not allow length to be specified."), e.getMessage());
         e = assertThrows(TranslationException.class, () -> loadWithLogFormat("text_format: \"50% off\""));
         assertTrue(e.getMessage().contains("Couldn't find valid command at position 2"), e.getMessage());
