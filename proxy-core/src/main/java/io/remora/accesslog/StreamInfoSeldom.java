@@ -37,6 +37,8 @@ final class StreamInfoSeldom {
     boolean schemeMatchUpstream;
     /** Only once a format reads durations ({@link StreamTimings#wanted()}). */
     StreamTimings timings;
+    /** Only once a format reads the byte meters ({@link WireBytes#wanted()}); shared with the stream's upstream logs. */
+    WireBytes wireBytes;
     /** The info is a whole downstream connection's (tcp_proxy's, a listener log's), not an HTTP stream's. */
     boolean describesConnection;
 }

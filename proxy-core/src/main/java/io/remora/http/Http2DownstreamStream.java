@@ -78,6 +78,10 @@ final class Http2DownstreamStream implements StreamEncoder {
             headers = fromExtendedConnect(headers);
         }
         active = new ActiveStream(cx, this);
+        io.remora.accesslog.WireBytes w = active.info.wireBytes();
+        if (w != null) {
+            w.unmeteredDownstream = true; // this codec keeps no per-stream count of its frames
+        }
         if (!cx.hcm.config.proxy100Continue()) {
             answerExpectContinue(headers, endStream);
         }
