@@ -44,9 +44,18 @@ final class Http2UpstreamStream implements UpstreamStream {
     /** Writability last reported to the requester. */
     private boolean writable = true;
 
+    /** The requester's byte meters, when its connection meters frames; null otherwise. */
+    final io.remora.accesslog.WireBytes meter;
+
     Http2UpstreamStream(Http2UpstreamConnection conn, UpstreamCallbacks callbacks) {
         this.conn = conn;
         this.active = callbacks;
+        this.meter = conn.frameMeter == null ? null : callbacks.wireBytes();
+    }
+
+    @Override
+    public boolean metersWireBytes() {
+        return conn.frameMeter != null;
     }
 
     @Override
