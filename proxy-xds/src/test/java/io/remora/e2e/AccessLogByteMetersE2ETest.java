@@ -40,7 +40,11 @@ class AccessLogByteMetersE2ETest {
     /** What the HTTP/1.1 upstream answers: extra whitespace around a value, which the parser trims. */
     private static final String ANSWER = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Up:  v1 \r\n\r\nhello";
 
+    private static final String UNAVAILABLE = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+
     private static RawHeadUpstream h1;
+    /** Answers 503 then 200, in turn. */
+    private static RawHeadUpstream flaky;
     private static ServerSocket h2;
     /** Per stream the HTTP/2 upstream answered, in turn: the wire and header bytes of the frames it had received. */
     private static final BlockingQueue<long[]> H2_STREAMS = new LinkedBlockingQueue<>();
@@ -53,6 +57,8 @@ class AccessLogByteMetersE2ETest {
     @BeforeAll
     static void start() throws Exception {
         h1 = new RawHeadUpstream(head -> ANSWER);
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        flaky = new RawHeadUpstream(head -> answered.getAndIncrement() % 2 == 0 ? UNAVAILABLE : ANSWER);
         h2 = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         acceptH2();
         echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -64,6 +70,8 @@ class AccessLogByteMetersE2ETest {
         String routes = """
                 - match: { prefix: /h2 }
                   route: { cluster: h2up }
+                - match: { prefix: /retry }
+                  route: { cluster: flaky, retry_policy: { retry_on: 5xx, num_retries: 1 } }
                 - match: { prefix: / }
                   route: { cluster: h1up }
                 """;
@@ -74,7 +82,8 @@ class AccessLogByteMetersE2ETest {
                 + Bootstraps.tcpListener("tcp", "echo", Bootstraps.fileAccessLog(tcpLog, FORMAT));
         String clusters = Bootstraps.cluster("h1up", false, null, h1.port())
                 + Bootstraps.cluster("h2up", true, null, h2.getLocalPort())
-                + Bootstraps.cluster("echo", false, null, echo.getLocalPort());
+                + Bootstraps.cluster("echo", false, null, echo.getLocalPort())
+                + Bootstraps.cluster("flaky", false, null, flaky.port());
         ports = new HashMap<>(Map.of("http", ProxyProcess.freePort(), "https", ProxyProcess.freePort(),
                 "tcp", ProxyProcess.freePort()));
         int admin = ProxyProcess.freePort();
@@ -87,6 +96,7 @@ class AccessLogByteMetersE2ETest {
             proxy.close();
         }
         h1.close();
+        flaky.close();
         h2.close();
         echo.close();
     }
@@ -207,6 +217,19 @@ class AccessLogByteMetersE2ETest {
         assertEquals(sentFields(upstreamSaw), number(l, "uhs"), upstreamSaw);
         assertEquals(ANSWER.length(), number(l, "uwr"), l);
         assertEquals(14 + 1 + 3 + 4 + 2 + 3, number(l, "uhr"), "X-Up's value trimmed: " + l);
+    }
+
+    /** As Envoy's setUpstreamBytesMeter: a retry's upstream bytes add to the tries' before it. */
+    @Test
+    void upstreamMetersAddUpOverRetries() throws Exception {
+        assertEquals("hello", Curl.run("--http1.1", "http://127.0.0.1:" + ports.get("http") + "/retry").text());
+        String first = flaky.next();
+        String second = flaky.next();
+        String l = line(LogFiles.await(log, lines -> lines.stream().anyMatch(x -> x.startsWith("/retry "))), "/retry");
+        assertEquals(first.length() + second.length(), number(l, "uws"), l);
+        assertEquals(sentFields(first) + sentFields(second), number(l, "uhs"), l);
+        assertEquals(UNAVAILABLE.length() + ANSWER.length(), number(l, "uwr"), l);
+        assertEquals(receivedFields(UNAVAILABLE) + 27, number(l, "uhr"), l);
     }
 
     @Test
