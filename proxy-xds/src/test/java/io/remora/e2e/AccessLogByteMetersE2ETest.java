@@ -19,9 +19,10 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static io.remora.e2e.LogFiles.field;
+import static io.remora.e2e.LogFiles.line;
+import static io.remora.e2e.LogFiles.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AccessLogByteMetersE2ETest {
 
     private static final String FORMAT = "%REQ(:PATH)% dwr=%DOWNSTREAM_WIRE_BYTES_RECEIVED% "
-            + "dhr=%DOWNSTREAM_HEADER_BYTES_RECEIVED% dws=%DOWNSTREAM_WIRE_BYTES_SENT% dhs=%DOWNSTREAM_HEADER_BYTES_SENT% "
+            + "dhr=%DOWNSTREAM_HEADER_BYTES_RECEIVED% dws=%DOWNSTREAM_WIRE_BYTES_SENT% "
+            + "dhs=%DOWNSTREAM_HEADER_BYTES_SENT% "
             + "uws=%UPSTREAM_WIRE_BYTES_SENT% uhs=%UPSTREAM_HEADER_BYTES_SENT% uwr=%UPSTREAM_WIRE_BYTES_RECEIVED% "
             + "uhr=%UPSTREAM_HEADER_BYTES_RECEIVED%";
     /** What the HTTP/1.1 upstream answers: extra whitespace around a value, which the parser trims. */
@@ -158,21 +160,9 @@ class AccessLogByteMetersE2ETest {
         return n;
     }
 
-    private static String field(String line, String name) {
-        Matcher m = Pattern.compile("(?:^| )" + name + "=(\\S+)").matcher(line);
-        assertTrue(m.find(), name + " in " + line);
-        return m.group(1);
-    }
-
-    private static long number(String line, String name) {
-        String v = field(line, name);
-        assertTrue(v.matches("\\d+"), name + "=" + v + " in " + line);
-        return Long.parseLong(v);
-    }
-
-    private static String line(List<String> lines, String path) {
-        return lines.stream().filter(l -> l.startsWith(path + " ")).findFirst()
-                .orElseThrow(() -> new AssertionError(path + " in " + lines));
+    /** The access log line of the request to {@code path}, once written. */
+    private static String logged(String path) throws Exception {
+        return line(LogFiles.await(log, lines -> lines.stream().anyMatch(x -> x.startsWith(path + " "))), path);
     }
 
     /** Envoy's HTTP/1.1 header bytes received: each field's name and (trimmed) value, plus ':' and CRLF. */
@@ -206,7 +196,7 @@ class AccessLogByteMetersE2ETest {
         }
         assertTrue(response.startsWith("HTTP/1.1 200") && response.endsWith("\r\n\r\nhello"), response);
         String upstreamSaw = h1.next();
-        String l = line(LogFiles.await(log, lines -> lines.stream().anyMatch(x -> x.startsWith("/raw "))), "/raw");
+        String l = logged("/raw");
         assertEquals(request.length(), number(l, "dwr"), l);
         // Host 4+11+3, X-Pad 5+6+3, Content-Length 14+1+3, Connection 10+5+3.
         assertEquals(18 + 14 + 18 + 18, number(l, "dhr"), l);
@@ -225,7 +215,7 @@ class AccessLogByteMetersE2ETest {
         assertEquals("hello", Curl.run("--http1.1", "http://127.0.0.1:" + ports.get("http") + "/retry").text());
         String first = flaky.next();
         String second = flaky.next();
-        String l = line(LogFiles.await(log, lines -> lines.stream().anyMatch(x -> x.startsWith("/retry "))), "/retry");
+        String l = logged("/retry");
         assertEquals(first.length() + second.length(), number(l, "uws"), l);
         assertEquals(sentFields(first) + sentFields(second), number(l, "uhs"), l);
         assertEquals(UNAVAILABLE.length() + ANSWER.length(), number(l, "uwr"), l);
@@ -238,7 +228,7 @@ class AccessLogByteMetersE2ETest {
         Curl r = Curl.run("--http1.1", "http://127.0.0.1:" + port + "/curl1");
         assertEquals("hello", r.text());
         String upstreamSaw = h1.next();
-        String l = line(LogFiles.await(log, lines -> lines.stream().anyMatch(x -> x.startsWith("/curl1 "))), "/curl1");
+        String l = logged("/curl1");
         // curl's request: its three default headers.
         String version = curlVersion();
         String request = "GET /curl1 HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: curl/" + version
@@ -293,7 +283,7 @@ class AccessLogByteMetersE2ETest {
             assertTrue(ended, "the response ended");
         }
         long[] upstream = nextH2Stream();
-        String l = line(LogFiles.await(log, lines -> lines.stream().anyMatch(x -> x.startsWith("/h2/raw "))), "/h2/raw");
+        String l = logged("/h2/raw");
         assertEquals(sent, number(l, "dwr"), l);
         assertEquals(sent, number(l, "dhr"), l);
         assertEquals(received, number(l, "dws"), l);
@@ -305,7 +295,8 @@ class AccessLogByteMetersE2ETest {
     /** curl's own frames are its HPACK's: what is exact here is the upstream's side and the response's DATA frame. */
     @Test
     void curlOverH2cAndTlsH2() throws Exception {
-        assertEquals("hello", Curl.run("--http2-prior-knowledge", "http://127.0.0.1:" + ports.get("http") + "/h2/c").text());
+        assertEquals("hello",
+                Curl.run("--http2-prior-knowledge", "http://127.0.0.1:" + ports.get("http") + "/h2/c").text());
         long[] h2c = nextH2Stream();
         assertEquals("hello", Curl.run("--http2", "-k", "https://127.0.0.1:" + ports.get("https") + "/h2/tls").text());
         long[] tls = nextH2Stream();
@@ -327,7 +318,8 @@ class AccessLogByteMetersE2ETest {
         try (Socket s = new Socket("127.0.0.1", ports.get("tcp"))) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(sent);
-            assertEquals("twelve bytes", new String(s.getInputStream().readNBytes(sent.length), StandardCharsets.US_ASCII));
+            byte[] back = s.getInputStream().readNBytes(sent.length);
+            assertEquals("twelve bytes", new String(back, StandardCharsets.US_ASCII));
         }
         String l = LogFiles.await(tcpLog, 1).get(0);
         assertEquals(List.of(12L, 0L, 12L, 0L, 12L, 0L, 12L, 0L), List.of(number(l, "dwr"), number(l, "dhr"),
