@@ -36,7 +36,7 @@ public final class HeaderBytesOperators {
 
     /**
      * A byte meter: 0 when nothing was counted (Envoy's meters exist, empty, on every stream info),
-     * {@code -} for a side whose codec keeps none (HTTP/2). Naming one turns the codecs' counting on.
+     * {@code -} for a side whose connection kept none. Naming one turns the codecs' counting on.
      */
     private static AccessLogOperators.Op meter(boolean downstream, java.util.function.ToLongFunction<WireBytes> field) {
         WireBytes.want();

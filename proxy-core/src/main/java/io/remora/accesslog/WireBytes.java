@@ -10,9 +10,12 @@ package io.remora.accesslog;
  * <p>What each codec adds is Envoy's: HTTP/1.1 counts every byte its encoder flushed and every
  * byte read while the stream was the connection's (the request line, chunk framing and body
  * included), and as header bytes each field line, {@code name: value\r\n} when sent and the
- * parsed name and value plus three (the colon and CRLF) when received; tcp_proxy counts what it
- * relays. A side whose codec is HTTP/2 is {@linkplain #unmeteredDownstream not metered}: it prints
- * {@code -} rather than a count that leaves out its frames.
+ * parsed name and value plus three (the colon and CRLF) when received; HTTP/2 counts the stream's
+ * frames with their 9-byte headers, HEADERS and CONTINUATION as header bytes
+ * ({@code Http2FrameMeter}); tcp_proxy and a CONNECT's TCP upstream count what they relay. A side
+ * whose connection kept no meter (made before the first such format) is
+ * {@linkplain #unmeteredDownstream not metered}: it prints {@code -} rather than a count that
+ * leaves out its frames.
  */
 public final class WireBytes {
     /** Process-wide: set for good by the first format that reads a meter (never unset on a config change). */
@@ -26,12 +29,31 @@ public final class WireBytes {
     public long upstreamWireReceived;
     public long upstreamHeaderSent;
     public long upstreamHeaderReceived;
-    /** The downstream codec keeps no meter (HTTP/2): its operators print {@code -}. */
+    /** The downstream connection keeps no meter (an HTTP/2 one made before it was wanted): its operators print {@code -}. */
     public boolean unmeteredDownstream;
-    /** An upstream codec that keeps no meter (HTTP/2) carried a try: its operators print {@code -}. */
+    /** A try went over an upstream connection that keeps no meter: the upstream operators print {@code -}. */
     public boolean unmeteredUpstream;
 
     WireBytes() {
+    }
+
+    /** Adds to one side's meter, one way: {@code wire} bytes, {@code header} of them header bytes. */
+    public void add(boolean downstream, boolean sent, long wire, long header) {
+        if (downstream) {
+            if (sent) {
+                downstreamWireSent += wire;
+                downstreamHeaderSent += header;
+            } else {
+                downstreamWireReceived += wire;
+                downstreamHeaderReceived += header;
+            }
+        } else if (sent) {
+            upstreamWireSent += wire;
+            upstreamHeaderSent += header;
+        } else {
+            upstreamWireReceived += wire;
+            upstreamHeaderReceived += header;
+        }
     }
 
     /** A format reads a meter: streams count from now on. */

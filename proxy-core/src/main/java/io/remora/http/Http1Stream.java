@@ -51,10 +51,7 @@ final class Http1Stream implements StreamEncoder {
     private void metered(ByteBuf out, boolean head) {
         WireBytes w = stream.info.wireBytes();
         if (w != null) {
-            w.downstreamWireSent += out.readableBytes();
-            if (head) {
-                w.downstreamHeaderSent += WireBytes.sentFieldBytes(out);
-            }
+            w.add(true, true, out.readableBytes(), head ? WireBytes.sentFieldBytes(out) : 0);
         }
     }
 

@@ -69,8 +69,8 @@ public final class Http2FrameMeter extends ChannelDuplexHandler {
     public void claim(int id, WireBytes meter) {
         for (int k = 0; k < waiting; k++) {
             if (ids[k] == id) {
-                add(meter, false, counts[4 * k], counts[4 * k + 1]);
-                add(meter, true, counts[4 * k + 2], counts[4 * k + 3]);
+                meter.add(downstream, false, counts[4 * k], counts[4 * k + 1]);
+                meter.add(downstream, true, counts[4 * k + 2], counts[4 * k + 3]);
                 remove(k);
                 return;
             }
@@ -84,7 +84,7 @@ public final class Http2FrameMeter extends ChannelDuplexHandler {
         long header = type == HEADERS || type == CONTINUATION ? bytes : 0;
         WireBytes w = streams.apply(streamId);
         if (w != null) {
-            add(w, sent, bytes, header);
+            w.add(downstream, sent, bytes, header);
             return;
         }
         int k = slot(streamId);
@@ -92,23 +92,6 @@ public final class Http2FrameMeter extends ChannelDuplexHandler {
         counts[4 * k + (sent ? 3 : 1)] += header;
     }
 
-    private void add(WireBytes w, boolean sent, long wire, long header) {
-        if (downstream) {
-            if (sent) {
-                w.downstreamWireSent += wire;
-                w.downstreamHeaderSent += header;
-            } else {
-                w.downstreamWireReceived += wire;
-                w.downstreamHeaderReceived += header;
-            }
-        } else if (sent) {
-            w.upstreamWireSent += wire;
-            w.upstreamHeaderSent += header;
-        } else {
-            w.upstreamWireReceived += wire;
-            w.upstreamHeaderReceived += header;
-        }
-    }
 
     private int slot(int id) {
         for (int k = 0; k < waiting; k++) {

@@ -315,19 +315,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
      */
     void meter(boolean downstreamSide, int n, boolean sent) {
         io.remora.accesslog.WireBytes w = streamInfo.wireBytes();
-        if (w == null) {
-            return;
-        }
-        if (downstreamSide) {
-            if (sent) {
-                w.downstreamWireSent += n;
-            } else {
-                w.downstreamWireReceived += n;
-            }
-        } else if (sent) {
-            w.upstreamWireSent += n;
-        } else {
-            w.upstreamWireReceived += n;
+        if (w != null) {
+            w.add(downstreamSide, sent, n, 0);
         }
     }
 

@@ -55,10 +55,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     final void metered(ByteBuf out, boolean head) {
         io.remora.accesslog.WireBytes w = meter;
         if (w != null) {
-            w.upstreamWireSent += out.readableBytes();
-            if (head) {
-                w.upstreamHeaderSent += io.remora.accesslog.WireBytes.sentFieldBytes(out);
-            }
+            w.add(false, true, out.readableBytes(), head ? io.remora.accesslog.WireBytes.sentFieldBytes(out) : 0);
         }
     }
 
