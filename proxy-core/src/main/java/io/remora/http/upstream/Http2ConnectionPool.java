@@ -94,7 +94,7 @@ final class Http2ConnectionPool implements ConnectionPool {
         if (io.remora.accesslog.WireBytes.wanted()) {
             conn.frameMeter = new io.remora.http.Http2FrameMeter(false, id -> {
                 Http2UpstreamStream s = conn.streamFor(id);
-                return s == null ? null : s.meter;
+                return s == null ? null : s.meter();
             });
             ch.pipeline().addLast(conn.frameMeter);
         }

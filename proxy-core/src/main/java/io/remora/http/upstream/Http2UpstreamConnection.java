@@ -208,8 +208,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
 
     void bind(Http2Stream stream, Http2UpstreamStream s) {
         stream.setProperty(streamKey, s);
-        if (frameMeter != null && s.meter != null) {
-            frameMeter.claim(stream.id(), s.meter); // its HEADERS went out before it was bound
+        io.remora.accesslog.WireBytes meter = frameMeter == null ? null : s.meter();
+        if (meter != null) {
+            frameMeter.claim(stream.id(), meter); // its HEADERS went out before it was bound
         }
     }
 

@@ -44,13 +44,15 @@ final class Http2UpstreamStream implements UpstreamStream {
     /** Writability last reported to the requester. */
     private boolean writable = true;
 
-    /** The requester's byte meters, when its connection meters frames; null otherwise. */
-    final io.remora.accesslog.WireBytes meter;
-
     Http2UpstreamStream(Http2UpstreamConnection conn, UpstreamCallbacks callbacks) {
         this.conn = conn;
         this.active = callbacks;
-        this.meter = conn.frameMeter == null ? null : callbacks.wireBytes();
+    }
+
+    /** The requester's byte meters, for the connection's frame meter; null once it has gone, or when none are kept. */
+    io.remora.accesslog.WireBytes meter() {
+        UpstreamCallbacks cb = active;
+        return cb == null ? null : cb.wireBytes();
     }
 
     @Override
