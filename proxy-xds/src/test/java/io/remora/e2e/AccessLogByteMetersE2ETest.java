@@ -55,6 +55,7 @@ class AccessLogByteMetersE2ETest {
     private static Map<String, Integer> ports;
     private static Path log;
     private static Path tcpLog;
+    private static Path tries;
 
     @BeforeAll
     static void start() throws Exception {
@@ -69,6 +70,10 @@ class AccessLogByteMetersE2ETest {
         TestCerts.ca("meters-ca").issue("proxy", "127.0.0.1", "localhost").write(certs, "server");
         log = TempPaths.file("meters", ".log");
         tcpLog = TempPaths.file("meters-tcp", ".log");
+        tries = TempPaths.file("meters-tries", ".log");
+        String upstreamLog = "upstream_log: [{ name: envoy.access_loggers.file, typed_config: {"
+                + " \"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog,"
+                + " path: " + tries + ", log_format: { text_format_source: { inline_string: \"" + FORMAT + "\\n\" } } } }]";
         String routes = """
                 - match: { prefix: /h2 }
                   route: { cluster: h2up }
@@ -80,6 +85,8 @@ class AccessLogByteMetersE2ETest {
         String tls = Bootstraps.downstreamTls(certs, "server").replace("      tls_certificates:",
                 "      alpn_protocols: [h2, http/1.1]\n      tls_certificates:");
         String listeners = Bootstraps.httpListener("http", "", Bootstraps.fileAccessLog(log, FORMAT), routes)
+                .replace(RouterOptionsE2ETest.ROUTER, "{ \"@type\": type.googleapis.com/envoy.extensions.filters.http"
+                        + ".router.v3.Router, " + upstreamLog + " }")
                 + Bootstraps.httpListener("https", tls, Bootstraps.fileAccessLog(log, FORMAT), routes)
                 + Bootstraps.tcpListener("tcp", "echo", Bootstraps.fileAccessLog(tcpLog, FORMAT));
         String clusters = Bootstraps.cluster("h1up", false, null, h1.port())
@@ -220,6 +227,14 @@ class AccessLogByteMetersE2ETest {
         assertEquals(sentFields(first) + sentFields(second), number(l, "uhs"), l);
         assertEquals(UNAVAILABLE.length() + ANSWER.length(), number(l, "uwr"), l);
         assertEquals(receivedFields(UNAVAILABLE) + 27, number(l, "uhr"), l);
+        // The upstream log of each try: the sum so far, as Envoy's try reads the meter the next one adds to.
+        List<String> tryLines = LogFiles.await(tries, ls -> ls.stream().filter(x -> x.startsWith("/retry ")).count() == 2)
+                .stream().filter(x -> x.startsWith("/retry ")).toList();
+        assertEquals(first.length(), number(tryLines.get(0), "uws"), tryLines.toString());
+        assertEquals(UNAVAILABLE.length(), number(tryLines.get(0), "uwr"), tryLines.toString());
+        assertEquals(first.length() + second.length(), number(tryLines.get(1), "uws"), tryLines.toString());
+        assertEquals(UNAVAILABLE.length() + ANSWER.length(), number(tryLines.get(1), "uwr"), tryLines.toString());
+        assertEquals(number(l, "dwr"), number(tryLines.get(1), "dwr"), "the stream's downstream meter: " + tryLines);
     }
 
     @Test
