@@ -3,7 +3,6 @@ package io.remora.accesslog;
 import io.netty.handler.codec.http2.Http2Headers;
 
 import java.util.Map;
-import java.util.Set;
 
 import static io.remora.accesslog.AccessLogOperators.count;
 
@@ -11,29 +10,43 @@ import static io.remora.accesslog.AccessLogOperators.count;
  * Envoy's header size operators (http_specific_formatter.cc's HeadersByteSizeFormatter): the
  * byteSize of the request headers, response headers or response trailers, the sum of every
  * name's and value's length (pseudo-headers included), 0 for a map the stream does not have.
- * Envoy's wire and header byte meters are refused: Remora's codecs do not count a stream's bytes
- * on the wire, and a made-up number would be worse than none.
+ * Envoy's wire and header byte meters read the stream's {@link WireBytes}.
  */
 public final class HeaderBytesOperators {
-    private static final Set<String> UNMETERED = Set.of("UPSTREAM_WIRE_BYTES_SENT", "UPSTREAM_WIRE_BYTES_RECEIVED",
-            "UPSTREAM_HEADER_BYTES_SENT", "UPSTREAM_HEADER_BYTES_RECEIVED", "DOWNSTREAM_WIRE_BYTES_SENT",
-            "DOWNSTREAM_WIRE_BYTES_RECEIVED", "DOWNSTREAM_HEADER_BYTES_SENT", "DOWNSTREAM_HEADER_BYTES_RECEIVED");
-
     private HeaderBytesOperators() {
     }
 
-    /** The operator, or null when {@code name} is not one of these; the byte meters are refused. */
+    /** The operator, or null when {@code name} is not one of these. */
     static AccessLogOperators.Op of(String name) {
-        if (UNMETERED.contains(name)) {
-            throw new IllegalArgumentException("access log format: " + name + " is not supported: Remora does not"
-                    + " meter a stream's bytes on the wire");
-        }
         return switch (name) {
             case "REQUEST_HEADERS_BYTES" -> count(c -> byteSize(c.requestHeaders()));
             case "RESPONSE_HEADERS_BYTES" -> count(c -> byteSize(c.responseHeaders()));
             case "RESPONSE_TRAILERS_BYTES" -> count(c -> byteSize(c.responseTrailers()));
+            case "DOWNSTREAM_WIRE_BYTES_SENT" -> meter(true, w -> w.downstreamWireSent);
+            case "DOWNSTREAM_WIRE_BYTES_RECEIVED" -> meter(true, w -> w.downstreamWireReceived);
+            case "DOWNSTREAM_HEADER_BYTES_SENT" -> meter(true, w -> w.downstreamHeaderSent);
+            case "DOWNSTREAM_HEADER_BYTES_RECEIVED" -> meter(true, w -> w.downstreamHeaderReceived);
+            case "UPSTREAM_WIRE_BYTES_SENT" -> meter(false, w -> w.upstreamWireSent);
+            case "UPSTREAM_WIRE_BYTES_RECEIVED" -> meter(false, w -> w.upstreamWireReceived);
+            case "UPSTREAM_HEADER_BYTES_SENT" -> meter(false, w -> w.upstreamHeaderSent);
+            case "UPSTREAM_HEADER_BYTES_RECEIVED" -> meter(false, w -> w.upstreamHeaderReceived);
             default -> null;
         };
+    }
+
+    /**
+     * A byte meter: 0 when nothing was counted (Envoy's meters exist, empty, on every stream info),
+     * {@code -} for a side whose connection kept none. Naming one turns the codecs' counting on.
+     */
+    private static AccessLogOperators.Op meter(boolean downstream, java.util.function.ToLongFunction<WireBytes> field) {
+        WireBytes.want();
+        return AccessLogOperators.num(i -> {
+            WireBytes w = i.wireBytesIfAny();
+            if (w == null) {
+                return 0;
+            }
+            return (downstream ? w.unmeteredDownstream : w.unmeteredUpstream) ? -1 : field.applyAsLong(w);
+        });
     }
 
     /** Envoy's HeaderMap::byteSize (also the router's header size stats and the ALS entries'). */

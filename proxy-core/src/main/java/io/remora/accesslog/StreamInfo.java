@@ -108,6 +108,37 @@ public final class StreamInfo extends StreamRequestFacts implements FormatContex
             seldom.upstreamFilterState = null;
             seldom.upstreamRemoteAddress = null;
             seldom.attempts = null;
+            WireBytes w = seldom.wireBytes;
+            if (w != null) {
+                // Envoy's new stream info has a new upstream meter; the downstream one is the codec's still.
+                w.upstreamWireSent = w.upstreamWireReceived = w.upstreamHeaderSent = w.upstreamHeaderReceived = 0;
+                w.unmeteredUpstream = false;
+            }
+        }
+    }
+
+    /** The stream's byte meters, made on first use, once some format reads them ({@link WireBytes#wanted()}); null before. */
+    public WireBytes wireBytes() {
+        if (!WireBytes.wanted()) {
+            return null;
+        }
+        StreamInfoSeldom x = seldom();
+        if (x.wireBytes == null) {
+            x.wireBytes = new WireBytes();
+        }
+        return x.wireBytes;
+    }
+
+    /** The meters if a codec counted anything; null otherwise (the operators print 0, as Envoy's empty meters). */
+    WireBytes wireBytesIfAny() {
+        return seldom == null ? null : seldom.wireBytes;
+    }
+
+    /** An upstream log's info reads its stream's meters, as Envoy's upstream info shares both of its parent's. */
+    public void shareWireBytes(StreamInfo parent) {
+        WireBytes w = parent.wireBytes();
+        if (w != null) {
+            seldom().wireBytes = w;
         }
     }
 

@@ -39,6 +39,8 @@ final class StreamInfoSeldom {
     StreamTimings timings;
     /** Hosts and connections tried, once a stream tries a second time. */
     UpstreamAttempts attempts;
+    /** Only once a format reads the byte meters ({@link WireBytes#wanted()}); shared with the stream's upstream logs. */
+    WireBytes wireBytes;
     /** The info is a whole downstream connection's (tcp_proxy's, a listener log's), not an HTTP stream's. */
     boolean describesConnection;
 }

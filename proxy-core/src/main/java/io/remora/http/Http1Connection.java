@@ -49,6 +49,9 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         onRead(msg);
+        if (io.remora.accesslog.WireBytes.wanted() && msg instanceof ByteBuf b) {
+            meterRead(b.readableBytes());
+        }
         if (closing) {
             ReferenceCountUtil.release(msg); // read only so that the close is a FIN (DelayedClose)
             return;
@@ -65,6 +68,19 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
             decoder.read(ctx, b);
         } else {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * As Envoy's codec, a read counts toward the request in progress; one read while none is (or
+     * behind a request already complete) counts toward the next.
+     */
+    private void meterRead(int n) {
+        Http1Stream s = current;
+        if (s != null && !s.requestComplete) {
+            s.stream.info.wireBytes().downstreamWireReceived += n;
+        } else {
+            wireBytesBeforeStream += n;
         }
     }
 

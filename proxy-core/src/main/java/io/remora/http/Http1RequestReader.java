@@ -30,6 +30,11 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
     boolean upgradeWindow;
     /** The upgrade handlers took the h2c offer: HTTP/2 owns the connection now. */
     boolean h2cUpgraded;
+    /**
+     * Bytes read while no request was in progress, for the next stream's meter (Envoy's
+     * bytes_meter_before_stream_); counted only when a format reads the meters.
+     */
+    long wireBytesBeforeStream;
 
     Http1RequestReader(ConnectionContext cx) {
         super(cx.hcm.stats.downstreamCxRxBytesTotal, cx.hcm.stats.downstreamCxTxBytesTotal);
@@ -172,6 +177,10 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
         Http1Stream s = current;
         if (s == null || s.requestComplete) {
             return;
+        }
+        io.remora.accesslog.WireBytes w = trailers == null ? null : s.stream.info.wireBytes();
+        if (w != null) {
+            w.downstreamHeaderReceived += io.remora.accesslog.WireBytes.receivedFieldBytes(trailers);
         }
         s.requestComplete = true;
         if (!s.stream.ended()) {

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.WireBytes;
 import io.remora.http.upstream.HeaderConversion;
 import io.remora.http.upstream.Http1Head;
 import io.remora.http.upstream.Http1Wire;
@@ -36,6 +37,22 @@ final class Http1Stream implements StreamEncoder {
         this.keepAlive = head != null && head.keepAlive();
         this.http10 = head != null && head.http10();
         this.stream = new ActiveStream(conn.cx, this);
+        WireBytes w = stream.info.wireBytes();
+        if (w != null) {
+            w.downstreamWireReceived += conn.wireBytesBeforeStream;
+            conn.wireBytesBeforeStream = 0;
+            if (head != null) {
+                w.downstreamHeaderReceived += WireBytes.receivedFieldBytes(head.headers);
+            }
+        }
+    }
+
+    /** Bytes this stream's encoder writes, as Envoy's counts what it flushes; {@code head}: a head with field lines. */
+    private void metered(ByteBuf out, boolean head) {
+        WireBytes w = stream.info.wireBytes();
+        if (w != null) {
+            w.add(true, true, out.readableBytes(), head ? WireBytes.sentFieldBytes(out) : 0);
+        }
     }
 
     /** A head the parser refused: {@code status} with Envoy's details, then the connection closes. */
@@ -67,7 +84,9 @@ final class Http1Stream implements StreamEncoder {
 
     @Override
     public void encode100Continue() {
-        conn.send(Http1Connection.CONTINUE.duplicate(), conn.ctx.voidPromise());
+        ByteBuf out = Http1Connection.CONTINUE.duplicate();
+        metered(out, false);
+        conn.send(out, conn.ctx.voidPromise());
     }
 
     @Override
@@ -158,6 +177,7 @@ final class Http1Stream implements StreamEncoder {
             Http1Wire.header(out, Http1Headers.CONNECTION, connectionOut, nameCase);
         }
         Http1Wire.endHead(out);
+        metered(out, true);
         // No listener on these writes: a void promise saves one per write; a failure still
         // reaches exceptionCaught, which closes the connection.
         conn.send(out, conn.ctx.voidPromise());
@@ -204,6 +224,7 @@ final class Http1Stream implements StreamEncoder {
             Http1Wire.header(out, Http1Headers.CONNECTION, HttpHeaderValues.UPGRADE, nameCase);
         }
         Http1Wire.endHead(out);
+        metered(out, true);
         rawOut = true;
         conn.send(out);
     }
@@ -212,6 +233,7 @@ final class Http1Stream implements StreamEncoder {
     public void encodeData(ByteBuf data, boolean endStream) {
         if (rawOut) {
             if (data.isReadable()) {
+                metered(data, false);
                 conn.send(data);
             } else {
                 data.release();
@@ -234,6 +256,7 @@ final class Http1Stream implements StreamEncoder {
             out = null;
         }
         if (out != null) {
+            metered(out, false);
             conn.send(out, conn.ctx.voidPromise());
         }
     }
@@ -261,6 +284,11 @@ final class Http1Stream implements StreamEncoder {
             // otherwise the body just ends.
             ByteBuf last = conn.cx.hcm.config.http1EnableTrailers()
                     ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers, conn.nameCase) : Http1Wire.lastChunk();
+            WireBytes w = stream.info.wireBytes();
+            if (w != null) {
+                w.downstreamWireSent += last.readableBytes();
+                w.downstreamHeaderSent += last.readableBytes() - 5; // all but "0\r\n" and the empty line
+            }
             conn.send(last, conn.ctx.voidPromise());
         }
     }

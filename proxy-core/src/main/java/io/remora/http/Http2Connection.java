@@ -55,6 +55,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     final Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
     final Http2EncoderParts parts;
+    /** The streams' byte meters, when a format read them as the connection was made; null otherwise. */
+    Http2FrameMeter frameMeter;
     /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
     private final Http2DataFrameCounter dataFrames;
 
@@ -98,6 +100,13 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         cx.hcm.stats.downstreamCxHttp2Total.increment();
         // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
         cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME, Http2HeaderPhase.guard(cx));
+        if (io.remora.accesslog.WireBytes.wanted()) {
+            conn.frameMeter = new Http2FrameMeter(true, id -> {
+                Http2DownstreamStream s = conn.streamFor(id);
+                return s == null ? null : s.wireBytes();
+            });
+            cx.channel.pipeline().addLast(conn.frameMeter);
+        }
         cx.channel.pipeline().addLast(conn);
     }
 

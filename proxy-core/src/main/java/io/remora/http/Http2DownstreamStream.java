@@ -54,6 +54,11 @@ final class Http2DownstreamStream implements StreamEncoder {
         this.stream = stream;
     }
 
+    /** The stream's byte meters, for the connection's {@link Http2FrameMeter}; null before its request. */
+    io.remora.accesslog.WireBytes wireBytes() {
+        return active == null ? null : active.info.wireBytes();
+    }
+
     // ---------------------------------------------------------------- frames in
 
     void onRequestHeaders(Http2Headers headers, boolean endStream) {
@@ -78,6 +83,14 @@ final class Http2DownstreamStream implements StreamEncoder {
             headers = fromExtendedConnect(headers);
         }
         active = new ActiveStream(cx, this);
+        io.remora.accesslog.WireBytes w = active.info.wireBytes();
+        if (w != null) {
+            if (conn.frameMeter != null) {
+                conn.frameMeter.claim(stream.id(), w); // the HEADERS that opened it, and what came with them
+            } else {
+                w.unmeteredDownstream = true; // made before any format read the meters, or by an h2c upgrade
+            }
+        }
         if (!cx.hcm.config.proxy100Continue()) {
             answerExpectContinue(headers, endStream);
         }

@@ -164,6 +164,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         }
         int n = buf.readableBytes();
         streamInfo.bytesReceived += n;
+        meter(true, n, false);
         filter.stats.downstreamCxRxBytesTotal.increment(n);
         lastActivity = System.nanoTime();
         if (!upstreamReady || switching) {
@@ -175,6 +176,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
             return;
         }
         clusterStats.upstreamCxTxBytesTotal.increment(n);
+        meter(false, n, true);
         upstream.write(buf);
         if (!upstream.isWritable() && downstream.config().isAutoRead()) {
             filter.stats.downstreamFlowControlPausedReadingTotal.increment();
@@ -307,12 +309,25 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         }
     }
 
+    /**
+     * Envoy's tcp_proxy meters: bytes read from downstream count as received there and, once written
+     * upstream, as sent upstream; the other way round likewise. No header bytes.
+     */
+    void meter(boolean downstreamSide, int n, boolean sent) {
+        io.remora.accesslog.WireBytes w = streamInfo.wireBytes();
+        if (w != null) {
+            w.add(downstreamSide, sent, n, 0);
+        }
+    }
+
     // --- what the upstream side reports ---
 
     /** Bytes from upstream; ownership passes. */
     void fromUpstream(ByteBuf buf) {
         int n = buf.readableBytes();
         streamInfo.bytesSent += n;
+        meter(false, n, false);
+        meter(true, n, true);
         clusterStats.upstreamCxRxBytesTotal.increment(n);
         filter.stats.downstreamCxTxBytesTotal.increment(n);
         lastActivity = System.nanoTime();
@@ -362,6 +377,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
 
     @Override
     public void spliced(boolean toUpstream, int n) {
+        meter(!toUpstream, n, false);
+        meter(toUpstream, n, true);
         if (toUpstream) {
             streamInfo.bytesReceived += n;
             clusterStats.upstreamCxTxBytesTotal.increment(n);

@@ -67,6 +67,7 @@ final class TcpRelayStart {
             ByteBuf b;
             while ((b = s.pending.poll()) != null) {
                 s.clusterStats.upstreamCxTxBytesTotal.increment(b.readableBytes());
+                s.meter(false, b.readableBytes(), true);
                 u.write(b);
             }
             u.flush();

@@ -11,9 +11,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static io.remora.e2e.LogFiles.field;
+import static io.remora.e2e.LogFiles.line;
+import static io.remora.e2e.LogFiles.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,18 +54,6 @@ class AccessLogTimingOperatorsE2ETest {
                 """.formatted(upstream);
         return Bootstraps.logFormat(Bootstraps.http(admin, http, log.toString(),
                 "- match: { prefix: \"/slow\" }\n  route: { cluster: up }", cluster), log, FORMAT);
-    }
-
-    private static String field(String line, String name) {
-        Matcher m = Pattern.compile("(?:^| )" + name + "=(\\S+)").matcher(line);
-        assertTrue(m.find(), name + " in " + line);
-        return m.group(1);
-    }
-
-    private static long number(String line, String name) {
-        String v = field(line, name);
-        assertTrue(v.matches("\\d+"), name + "=" + v + " in " + line);
-        return Long.parseLong(v);
     }
 
     @Test
@@ -124,11 +113,6 @@ class AccessLogTimingOperatorsE2ETest {
     private static final String CONNECT = "cx=%COMMON_DURATION(US_CX_BEG:US_CX_END:us)% "
             + "uhs=%COMMON_DURATION(US_CX_END:US_HS_END:us)% after=%COMMON_DURATION(DS_RX_BEG:US_CX_BEG:us)% "
             + "before=%COMMON_DURATION(US_CX_BEG:DS_RX_BEG:us)% id=%UPSTREAM_CONNECTION_ID%";
-
-    private static String line(List<String> lines, String path) {
-        return lines.stream().filter(l -> l.startsWith(path + " ")).findFirst()
-                .orElseThrow(() -> new AssertionError(path + " in " + lines));
-    }
 
     @Test
     void connectMomentsAreTheUpstreamConnectionsAndTheHandshakeTheDownstreamConnections() throws Exception {

@@ -5,6 +5,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Access log files the proxy writes on its own flush interval, read until they hold what a test waits for. */
 final class LogFiles {
@@ -29,5 +33,25 @@ final class LogFiles {
     /** The file's lines once it has at least {@code n}. */
     static List<String> await(Path file, int n) throws Exception {
         return await(file, lines -> lines.size() >= n);
+    }
+
+    /** The value of {@code name=value} in a line of {@code name=value} fields (values without spaces). */
+    static String field(String line, String name) {
+        Matcher m = Pattern.compile("(?:^| )" + name + "=(\\S+)").matcher(line);
+        assertTrue(m.find(), name + " in " + line);
+        return m.group(1);
+    }
+
+    /** As {@link #field}, a number (not {@code -}). */
+    static long number(String line, String name) {
+        String v = field(line, name);
+        assertTrue(v.matches("\\d+"), name + "=" + v + " in " + line);
+        return Long.parseLong(v);
+    }
+
+    /** The line that starts with {@code path} and a space. */
+    static String line(List<String> lines, String path) {
+        return lines.stream().filter(l -> l.startsWith(path + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError(path + " in " + lines));
     }
 }

@@ -38,6 +38,7 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         StreamInfo parent = router.info;
         tryInfo.fromConnection(router.cb.connection(), null);
         tryInfo.connectionId = parent.connectionId;
+        tryInfo.shareWireBytes(parent);
         tryInfo.downstreamRemoteAddress = parent.downstreamRemoteAddress;
         tryInfo.downstreamDirectRemoteAddress = parent.downstreamDirectRemoteAddress;
         tryInfo.downstreamLocalAddress = parent.downstreamLocalAddress;

@@ -231,6 +231,12 @@ class UpstreamRequest implements UpstreamCallbacks {
         }
     }
 
+    /** The stream's meters: every try adds to the same upstream counts, as Envoy sums a retry's into the last. */
+    @Override
+    public io.remora.accesslog.WireBytes wireBytes() {
+        return router.info.wireBytes();
+    }
+
     @Override
     public void onPoolReady(UpstreamStream s) {
         pending = null;
@@ -240,6 +246,10 @@ class UpstreamRequest implements UpstreamCallbacks {
         }
         stream = s;
         mark(io.remora.accesslog.StreamTimings.Point.POOL_READY);
+        io.remora.accesslog.WireBytes w = router.info.wireBytes();
+        if (w != null && !s.metersWireBytes()) {
+            w.unmeteredUpstream = true; // a try whose codec keeps no meter: the sum over tries is unknown
+        }
         host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
         router.info.upstreamConnectionAttempted(s);
         describeUpstream();

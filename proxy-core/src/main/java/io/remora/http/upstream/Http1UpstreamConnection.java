@@ -43,6 +43,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         upgradeRequested = connectRequested = upgraded = chunkedRequest = false;
         keepAlive = true;
         pool.ctx.host.stats.rqTotal.increment();
+        meter = callbacks.wireBytes();
         callbacks.onPoolReady(this);
     }
 
@@ -63,6 +64,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             ReferenceCountUtil.release(msg);
             channel.close();
             return;
+        }
+        if (meter != null && msg instanceof ByteBuf b) {
+            meter.upstreamWireReceived += b.readableBytes();
         }
         if (raw) {
             Http1UpstreamTunnel.read(cb, msg, responseDone);
@@ -99,6 +103,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         if (cb == null) {
             p.stop();
             return;
+        }
+        if (meter != null) {
+            meter.upstreamHeaderReceived += io.remora.accesslog.WireBytes.receivedFieldBytes(head.headers); // 1xx heads too
         }
         int code = head.status;
         if (Http1UpstreamTunnel.unaskedSwitch(code, upgradeRequested)) {
@@ -167,6 +174,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             return;
         }
         responseDone = true;
+        if (meter != null && trailers != null) {
+            meter.upstreamHeaderReceived += io.remora.accesslog.WireBytes.receivedFieldBytes(trailers);
+        }
         // As Envoy's codec: trailers are read only with the cluster's enable_trailers.
         if (trailers != null && pool.ctx.cluster.config().http1EnableTrailers()) {
             cb.onResponseTrailers(HeaderConversion.trailers(trailers));

@@ -36,6 +36,8 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     boolean chunkedRequest;
     /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
     boolean upgraded;
+    /** The meters of the stream being served, when some format reads them; null otherwise. */
+    io.remora.accesslog.WireBytes meter;
 
     Http1UpstreamRequest(Http1ConnectionPool pool) {
         this.pool = pool;
@@ -43,6 +45,19 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
 
     /** Both the request and the response ended: the connection goes back to its pool, or closes. */
     abstract void maybeRelease();
+
+    @Override
+    public boolean metersWireBytes() {
+        return true;
+    }
+
+    /** What this request's encoder writes, as Envoy's counts what it flushes; {@code head}: a head with field lines. */
+    final void metered(ByteBuf out, boolean head) {
+        io.remora.accesslog.WireBytes w = meter;
+        if (w != null) {
+            w.add(false, true, out.readableBytes(), head ? io.remora.accesslog.WireBytes.sentFieldBytes(out) : 0);
+        }
+    }
 
     @Override
     public Host host() {
@@ -91,6 +106,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
         chunkedRequest = !tunnel && !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
         ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest,
                 pool.ctx.cluster.config().http1Options(), pool.nameCase);
+        metered(head, true);
         // Void promises: no listener is needed, and a failed write reaches exceptionCaught (close).
         channel.writeAndFlush(head, channel.voidPromise());
         if (endStream) {
@@ -110,6 +126,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
         }
         ByteBuf out = chunkedRequest ? Http1Wire.chunk(channel.alloc(), data, endStream) : body(data);
         if (out != null) {
+            metered(out, false);
             channel.writeAndFlush(out, channel.voidPromise());
         }
         if (endStream) {
@@ -132,6 +149,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
      * side is a FIN to the upstream.
      */
     private void writeTunnel(ByteBuf data, boolean endStream) {
+        metered(data, false);
         Http1UpstreamTunnel.write(channel, data);
         if (!endStream) {
             return;
@@ -169,6 +187,10 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             // As Envoy's codec, they are written only with the cluster's enable_trailers.
             ByteBuf last = pool.ctx.cluster.config().http1EnableTrailers()
                     ? Http1Wire.lastChunk(channel.alloc(), trailers, pool.nameCase) : Http1Wire.lastChunk();
+            if (meter != null) {
+                meter.upstreamWireSent += last.readableBytes();
+                meter.upstreamHeaderSent += last.readableBytes() - 5; // all but "0\r\n" and the empty line
+            }
             channel.writeAndFlush(last, channel.voidPromise());
         }
         maybeRelease();

@@ -91,6 +91,13 @@ final class Http2ConnectionPool implements ConnectionPool {
         // Frames leave in one write per event-loop pass; the same handler counts the connection's bytes.
         ch.pipeline().addLast(io.remora.http.FlushCoalescer.upstream(conn.ctx().stats().upstreamCxRxBytesTotal,
                 conn.ctx().stats().upstreamCxTxBytesTotal));
+        if (io.remora.accesslog.WireBytes.wanted()) {
+            conn.frameMeter = new io.remora.http.Http2FrameMeter(false, id -> {
+                Http2UpstreamStream s = conn.streamFor(id);
+                return s == null ? null : s.meter();
+            });
+            ch.pipeline().addLast(conn.frameMeter);
+        }
         ch.pipeline().addLast(conn);
     }
 

@@ -33,6 +33,8 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
 
     private final Http2ConnectionPool pool;
     final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
+    /** The streams' byte meters, when a format read them as the connection was made; null otherwise. */
+    io.remora.http.Http2FrameMeter frameMeter;
     Channel channel;
     private UpstreamConnectionFacts facts;
     ChannelHandlerContext ctx;
@@ -206,6 +208,10 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
 
     void bind(Http2Stream stream, Http2UpstreamStream s) {
         stream.setProperty(streamKey, s);
+        io.remora.accesslog.WireBytes meter = frameMeter == null ? null : s.meter();
+        if (meter != null) {
+            frameMeter.claim(stream.id(), meter); // its HEADERS went out before it was bound
+        }
     }
 
     /** Called after a stream wrote: flushed now unless this connection's read will flush it. */

@@ -49,6 +49,17 @@ final class Http2UpstreamStream implements UpstreamStream {
         this.active = callbacks;
     }
 
+    /** The requester's byte meters, for the connection's frame meter; null once it has gone, or when none are kept. */
+    io.remora.accesslog.WireBytes meter() {
+        UpstreamCallbacks cb = active;
+        return cb == null ? null : cb.wireBytes();
+    }
+
+    @Override
+    public boolean metersWireBytes() {
+        return conn.frameMeter != null;
+    }
+
     @Override
     public Host host() {
         return conn.ctx().host;

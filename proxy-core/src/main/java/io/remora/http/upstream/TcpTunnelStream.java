@@ -39,6 +39,8 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
     /** The circuit breakers of the route's priority. */
     private final io.remora.upstream.ResourceLimits limits;
     private UpstreamCallbacks callbacks;
+    /** The requester's byte meters, when some format reads them; null otherwise. */
+    private io.remora.accesslog.WireBytes meter;
     private Channel channel;
     private boolean connected;
     private boolean requestDone;
@@ -110,6 +112,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
             return;
         }
         host.stats.rqTotal.increment();
+        meter = cb.wireBytes();
         cb.onPoolReady(this);
         if (callbacks != null) {
             ch.read(); // relay channels start with reads off
@@ -144,6 +147,12 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
     @Override
     public Host host() {
         return host;
+    }
+
+    /** As Envoy's TcpUpstream: the bytes relayed each way, no header bytes. */
+    @Override
+    public boolean metersWireBytes() {
+        return true;
     }
 
     @Override
@@ -186,6 +195,9 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
             return;
         }
         if (data.isReadable()) {
+            if (meter != null) {
+                meter.upstreamWireSent += data.readableBytes();
+            }
             channel.writeAndFlush(data);
         } else {
             data.release();
@@ -238,6 +250,9 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         if (cb == null || responseDone || !(msg instanceof ByteBuf data)) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (meter != null) {
+            meter.upstreamWireReceived += data.readableBytes();
         }
         cb.onResponseData(data, false);
     }

@@ -30,6 +30,14 @@ public interface UpstreamCallbacks {
 
     void onReset(ResetReason reason);
 
+    /**
+     * The byte meters of the stream this upstream request serves, for a codec that keeps Envoy's
+     * upstream meter; null when none is kept (no format reads them, or a request of Remora's own).
+     */
+    default io.remora.accesslog.WireBytes wireBytes() {
+        return null;
+    }
+
     /** The upstream write side crossed a watermark: stop or resume feeding request data. */
     void onWritabilityChanged(boolean writable);
 }

@@ -16,6 +16,11 @@ public interface UpstreamStream extends io.remora.accesslog.UpstreamConnectionFa
     /** The upstream connection carrying the stream (its TLS state and filter state are on it). */
     io.netty.channel.Channel connection();
 
+    /** Whether this stream's codec adds to the requester's {@link UpstreamCallbacks#wireBytes() byte meters} (HTTP/1.1's does). */
+    default boolean metersWireBytes() {
+        return false;
+    }
+
     /** The connection's own: a stream on a reused connection reports when that connection was made, as Envoy's. */
     @Override
     default io.remora.upstream.UpstreamConnectTimes connectTimes() {
