@@ -1,11 +1,13 @@
 package io.remora.xds.translate;
 
+import io.remora.config.AccessLogConfig;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.RouterFilterConfig;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.LoadedBootstrap;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -48,5 +50,34 @@ class EmptyTypedConfigTranslationTest {
                 """);
         LoadedBootstrap b = new BootstrapLoader().loadString(yaml, "echo.yaml");
         assertNotNull(b.model().listeners().get(0).filterChains().get(0).terminalFilter());
+    }
+
+    private static HttpConnectionManagerConfig withAccessLog(String entry) {
+        String yaml = HcmListenerYaml.listener("access_log:\n" + entry, "route: { cluster: c1 }");
+        LoadedBootstrap b = new BootstrapLoader().loadString(yaml + HcmListenerYaml.CLUSTER_C1, "access-log.yaml");
+        return assertInstanceOf(HttpConnectionManagerConfig.class,
+                b.model().listeners().get(0).filterChains().get(0).terminalFilter());
+    }
+
+    @Test
+    void anAccessLoggerWithoutTypedConfigIsFoundByName() {
+        assertEquals(AccessLogConfig.Sink.STDOUT,
+                withAccessLog("- name: envoy.access_loggers.stdout").accessLogs().get(0).sink());
+        assertEquals(AccessLogConfig.Sink.STDERR,
+                withAccessLog("- { name: envoy.access_loggers.stderr, typed_config: {} }").accessLogs().get(0).sink());
+    }
+
+    @Test
+    void aFileLoggerWithoutTypedConfigLacksItsPath() {
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> withAccessLog("- name: envoy.access_loggers.file"));
+        assertTrue(e.path().endsWith("access_log[0].typed_config.path"), e.path());
+    }
+
+    @Test
+    void anUnknownNameWithoutTypedConfigIsRefused() {
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> withAccessLog("- name: my.logger"));
+        assertTrue(e.path().endsWith("access_log[0].typed_config"), e.path());
     }
 }
