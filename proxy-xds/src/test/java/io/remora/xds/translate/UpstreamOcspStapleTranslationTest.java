@@ -19,14 +19,7 @@ class UpstreamOcspStapleTranslationTest {
             + CERT + ".ocsp_staple";
 
     private static String cluster(String staple) {
-        return """
-                static_resources:
-                  clusters:
-                  - name: c
-                    type: STATIC
-                    load_assignment:
-                      cluster_name: c
-                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+        return "static_resources:\n" + HcmListenerYaml.clusters("c") + """
                     transport_socket:
                       name: envoy.transport_sockets.tls
                       typed_config:
