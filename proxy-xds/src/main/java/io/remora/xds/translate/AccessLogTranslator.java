@@ -33,6 +33,12 @@ public final class AccessLogTranslator {
     private static final String OPEN_TELEMETRY =
             "envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig";
     private static final String FLUENTD = "envoy.extensions.access_loggers.fluentd.v3.FluentdAccessLogConfig";
+    /** Envoy's names of the loggers above, for an entry that gives no typed_config. */
+    private static final java.util.Map<String, String> BY_NAME = java.util.Map.of(
+            "envoy.access_loggers.file", FILE, "envoy.access_loggers.stdout", STDOUT,
+            "envoy.access_loggers.stderr", STDERR, "envoy.access_loggers.http_grpc", HTTP_GRPC,
+            "envoy.access_loggers.tcp_grpc", TCP_GRPC, "envoy.access_loggers.open_telemetry", OPEN_TELEMETRY,
+            "envoy.access_loggers.fluentd", FLUENTD);
 
     /** Formatter extensions whose commands are built in. */
     private static final java.util.Set<String> BUILT_IN_FORMATTERS = java.util.Set.of(
@@ -55,16 +61,14 @@ public final class AccessLogTranslator {
     }
 
     static AccessLogConfig translate(AccessLog log, FieldPath path, TranslationContext ctx) {
-        if (!log.hasTypedConfig()) {
-            throw path.field("typed_config").error("missing required field");
-        }
+        com.google.protobuf.Any any = typedConfig(log, path);
         io.remora.config.AccessLogFilter filter = log.hasFilter()
                 ? AccessLogFilterTranslator.translate(log.getFilter(), path.field("filter"), ctx) : null;
         FieldPath tp = path.field("typed_config");
-        String type = Protos.typeName(log.getTypedConfig());
+        String type = Protos.typeName(any);
         switch (type) {
             case FILE -> {
-                FileAccessLog f = Protos.unpack(log.getTypedConfig(), FileAccessLog.class, tp);
+                FileAccessLog f = Protos.unpack(any, FileAccessLog.class, tp);
                 if (f.getPath().isEmpty()) {
                     throw tp.field("path").error("missing required field");
                 }
@@ -73,38 +77,38 @@ public final class AccessLogTranslator {
                         f.hasLogFormat() && f.getLogFormat().getOmitEmptyValues(), tp, ctx);
             }
             case STDOUT -> {
-                StdoutAccessLog s = Protos.unpack(log.getTypedConfig(), StdoutAccessLog.class, tp);
+                StdoutAccessLog s = Protos.unpack(any, StdoutAccessLog.class, tp);
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
                 return config(AccessLogConfig.Sink.STDOUT, null, fmt, filter, s.getLogFormat().getOmitEmptyValues(),
                         tp, ctx);
             }
             case STDERR -> {
-                StderrAccessLog s = Protos.unpack(log.getTypedConfig(), StderrAccessLog.class, tp);
+                StderrAccessLog s = Protos.unpack(any, StderrAccessLog.class, tp);
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
                 return config(AccessLogConfig.Sink.STDERR, null, fmt, filter, s.getLogFormat().getOmitEmptyValues(),
                         tp, ctx);
             }
             case OPEN_TELEMETRY -> {
-                var o = GrpcAccessLogTranslator.openTelemetry(Protos.unpack(log.getTypedConfig(),
+                var o = GrpcAccessLogTranslator.openTelemetry(Protos.unpack(any,
                         io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig.class,
                         tp), log.getName(), tp, ctx);
                 return o == null ? null : AccessLogConfig.external(o, filter);
             }
             case HTTP_GRPC -> {
-                var h = GrpcAccessLogTranslator.http(Protos.unpack(log.getTypedConfig(),
+                var h = GrpcAccessLogTranslator.http(Protos.unpack(any,
                         io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig.class, tp),
                         log.getName(), tp, ctx);
                 return h == null ? null : AccessLogConfig.external(h, filter);
             }
             case TCP_GRPC -> {
-                var t = GrpcAccessLogTranslator.tcp(Protos.unpack(log.getTypedConfig(),
+                var t = GrpcAccessLogTranslator.tcp(Protos.unpack(any,
                         io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig.class, tp),
                         log.getName(), tp, ctx);
                 return t == null ? null : AccessLogConfig.external(t, filter);
             }
             case FLUENTD -> {
                 return AccessLogConfig.external(FluentdTranslator.accessLog(Protos.unpack(
-                        log.getTypedConfig(),
+                        any,
                         io.envoyproxy.envoy.extensions.access_loggers.fluentd.v3.FluentdAccessLogConfig.class, tp),
                         tp, ctx), filter);
             }
@@ -114,6 +118,22 @@ public final class AccessLogTranslator {
                 return null;
             }
         }
+    }
+
+    /**
+     * Envoy's getAndCheckFactory finds a logger with no typed_config (or {@code typed_config: {}}) by its
+     * name and starts it from its empty config, as {@code - name: envoy.access_loggers.stdout} alone.
+     */
+    private static com.google.protobuf.Any typedConfig(AccessLog log, FieldPath path) {
+        if (log.hasTypedConfig() && !log.getTypedConfig().getTypeUrl().isEmpty()) {
+            return log.getTypedConfig();
+        }
+        String type = BY_NAME.get(log.getName());
+        if (type == null) {
+            throw path.field("typed_config").error("missing required field (no access logger is named '"
+                    + log.getName() + "')");
+        }
+        return com.google.protobuf.Any.newBuilder().setTypeUrl("type.googleapis.com/" + type).build();
     }
 
     /**

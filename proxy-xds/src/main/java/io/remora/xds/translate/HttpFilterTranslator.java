@@ -44,7 +44,7 @@ public final class HttpFilterTranslator {
                 throw fp.field("name").error("missing required field");
             }
             FieldPath tp = fp.field("typed_config");
-            TypedConfig typed = f.hasTypedConfig() ? TypedConfig.of(f.getTypedConfig(), tp) : null;
+            TypedConfig typed = TypedConfig.named(f.hasTypedConfig(), f.getTypedConfig(), tp);
             String type = typed == null ? "" : typed.typeName();
             if (f.hasConfigDiscovery()) {
                 out.add(new HttpFilterEntry(f.getName(), EcdsFilterTranslator.http(f.getName(), f.getConfigDiscovery(),

@@ -51,7 +51,7 @@ public final class NetworkFilterTranslator {
                 continue;
             }
             FieldPath tp = fp.field("typed_config");
-            TypedConfig typed = f.hasTypedConfig() ? TypedConfig.of(f.getTypedConfig(), tp) : null;
+            TypedConfig typed = TypedConfig.named(f.hasTypedConfig(), f.getTypedConfig(), tp);
             String type = typed == null ? "" : typed.typeName();
             boolean last = i == filters.size() - 1;
             Extension ext = typed != null ? registry.networkByConfigType(type) : registry.networkByName(f.getName());

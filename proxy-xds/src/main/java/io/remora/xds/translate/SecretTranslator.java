@@ -77,6 +77,11 @@ public final class SecretTranslator {
     }
 
     static io.remora.config.TlsCertificate certificate(TlsCertificate t, FieldPath path) {
+        return certificate(t, path, false);
+    }
+
+    /** {@code client}: the certificate of an upstream (client) TLS context, which never staples. */
+    static io.remora.config.TlsCertificate certificate(TlsCertificate t, FieldPath path, boolean client) {
         if (t.hasPrivateKeyProvider()) {
             privateKeyFallback(t, path.field("private_key_provider"));
         }
@@ -84,7 +89,9 @@ public final class SecretTranslator {
             throw path.field("signed_certificate_timestamp").error("signed_certificate_timestamp is not supported:"
                     + " neither TLS provider can send an SCT list");
         }
-        if (t.hasOcspStaple()) {
+        if (t.hasOcspStaple() && client) {
+            clientStaple(t.getOcspStaple(), path.field("ocsp_staple"));
+        } else if (t.hasOcspStaple()) {
             // A client asking for the certificate's status (and one trusting a must-staple certificate) would go
             // without the response Envoy staples.
             throw path.field("ocsp_staple").error("ocsp_staple is not supported: Remora's TLS staples no OCSP response");
@@ -119,6 +126,17 @@ public final class SecretTranslator {
             throw path.field("private_key").error("invalid private key: " + e.getMessage());
         }
         return new io.remora.config.TlsCertificate(chain, key);
+    }
+
+    /**
+     * Envoy reads every certificate's staple (an unreadable file or an inline_string is an error) but only a
+     * server sends one: in a client context it is read and left unused, as here.
+     */
+    private static void clientStaple(io.envoyproxy.envoy.config.core.v3.DataSource staple, FieldPath path) {
+        if (staple.getSpecifierCase() == io.envoyproxy.envoy.config.core.v3.DataSource.SpecifierCase.INLINE_STRING) {
+            throw path.error("OCSP staple cannot be provided via inline_string");
+        }
+        Protos.dataSourceBytes(staple, path);
     }
 
     /** Envoy: a PKCS#12 container stands for both certificate_chain and private_key. */

@@ -54,7 +54,7 @@ public final class TransportSocketTranslator {
         }
         FieldPath cp = tp.field("common_tls_context");
         CommonTlsContext c = u.getCommonTlsContext();
-        Common common = common(c, cp);
+        Common common = common(c, cp, true);
         SessionResumption resumption = SessionResumption.client(u.hasMaxSessionKeys()
                 ? (int) Math.min(u.getMaxSessionKeys().getValue(), Integer.MAX_VALUE)
                 : SessionResumption.DEFAULT_MAX_SESSION_KEYS);
@@ -85,7 +85,7 @@ public final class TransportSocketTranslator {
         if (c.getTlsCertificatesCount() == 0 && c.getTlsCertificateSdsSecretConfigsCount() == 0) {
             throw cp.error("a downstream TLS context needs tls_certificates or tls_certificate_sds_secret_configs");
         }
-        Common common = common(c, cp);
+        Common common = common(c, cp, false);
         boolean requireClientCert = Protos.bool(d.hasRequireClientCertificate(), d.getRequireClientCertificate(), false);
         if (requireClientCert && common.validation == null && common.validationSds == null) {
             throw tp.field("require_client_certificate").error(
@@ -154,10 +154,11 @@ public final class TransportSocketTranslator {
                 path.field("remote_address_range")));
     }
 
-    private static Common common(CommonTlsContext c, FieldPath path) {
+    private static Common common(CommonTlsContext c, FieldPath path, boolean client) {
         List<TlsCertificate> certs = new ArrayList<>();
         for (int i = 0; i < c.getTlsCertificatesCount(); i++) {
-            certs.add(SecretTranslator.certificate(c.getTlsCertificates(i), path.field("tls_certificates").index(i)));
+            certs.add(SecretTranslator.certificate(c.getTlsCertificates(i), path.field("tls_certificates").index(i),
+                    client));
         }
         List<String> certSds = new ArrayList<>();
         for (int i = 0; i < c.getTlsCertificateSdsSecretConfigsCount(); i++) {

@@ -46,6 +46,15 @@ public final class TypedConfig {
         return new TypedConfig(any, name, null);
     }
 
+    /**
+     * An extension entry's typed_config, or null when it names no type: absent, or written
+     * {@code typed_config: {}}. Envoy's getAndCheckFactory finds no factory for an empty type URL
+     * and looks the entry's name up instead, whose factory starts from its empty config.
+     */
+    public static TypedConfig named(boolean has, Any any, FieldPath path) {
+        return has && !any.getTypeUrl().isEmpty() ? of(any, path) : null;
+    }
+
     private static String innerName(String typeUrl) {
         return typeUrl.substring(typeUrl.lastIndexOf('/') + 1);
     }

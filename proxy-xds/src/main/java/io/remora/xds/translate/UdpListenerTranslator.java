@@ -102,7 +102,7 @@ final class UdpListenerTranslator {
             throw fp.field("config_discovery").error("filter config discovery (ECDS) is not supported");
         }
         FieldPath tp = fp.field("typed_config");
-        TypedConfig typed = f.hasTypedConfig() ? TypedConfig.of(f.getTypedConfig(), tp) : null;
+        TypedConfig typed = TypedConfig.named(f.hasTypedConfig(), f.getTypedConfig(), tp);
         ExtensionRegistry registry = ExtensionRegistry.get();
         Extension ext = typed != null ? registry.byConfigType(typed.typeName()) : registry.byName(f.getName());
         if (!(ext instanceof UdpListenerFilterExtension u)) {

@@ -32,7 +32,7 @@ public final class UpstreamNetworkFilterTranslator {
                 throw fp.field("config_discovery").error("filter config discovery (ECDS) is not supported");
             }
             FieldPath tp = fp.field("typed_config");
-            TypedConfig typed = f.hasTypedConfig() ? TypedConfig.of(f.getTypedConfig(), tp) : null;
+            TypedConfig typed = TypedConfig.named(f.hasTypedConfig(), f.getTypedConfig(), tp);
             String type = typed == null ? "" : typed.typeName();
             UpstreamNetworkFilterExtension<?> ext = typed != null ? registry.upstreamByConfigType(type)
                     : registry.upstreamByName(f.getName());

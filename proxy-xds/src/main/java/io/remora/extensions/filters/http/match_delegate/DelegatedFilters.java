@@ -32,7 +32,7 @@ public final class DelegatedFilters {
             throw path.field("name").error("missing required field");
         }
         FieldPath tp = path.field("typed_config");
-        TypedConfig typed = c.hasTypedConfig() ? TypedConfig.of(c.getTypedConfig(), tp) : null;
+        TypedConfig typed = TypedConfig.named(c.hasTypedConfig(), c.getTypedConfig(), tp);
         String type = typed == null ? "" : typed.typeName();
         ExtensionRegistry registry = ExtensionRegistry.get();
         Extension ext = typed != null ? registry.byConfigType(type) : registry.byName(c.getName());
@@ -60,9 +60,10 @@ public final class DelegatedFilters {
      * so that an {@code is_optional} filter around it can be skipped instead.
      */
     static boolean runnable(TypedExtensionConfig c) {
-        String type = c.hasTypedConfig() ? io.remora.xds.translate.Protos.typeName(c.getTypedConfig()) : "";
+        boolean typed = c.hasTypedConfig() && !c.getTypedConfig().getTypeUrl().isEmpty();
+        String type = typed ? io.remora.xds.translate.Protos.typeName(c.getTypedConfig()) : "";
         ExtensionRegistry registry = ExtensionRegistry.get();
-        Extension ext = c.hasTypedConfig() ? registry.byConfigType(type) : registry.byName(c.getName());
+        Extension ext = typed ? registry.byConfigType(type) : registry.byName(c.getName());
         return ext != null || !HttpFilterTranslator.mayDenyRequests(type, c.getName());
     }
 
