@@ -72,14 +72,14 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         onStream(s);
     }
 
-    /** No stream could be made; {@code why} names the pool's reason. */
-    abstract void onConnectFailure(String why);
+    /** No stream could be made; {@code why} names the pool's {@code reason}. */
+    abstract void onConnectFailure(ResetReason reason, String why);
 
     @Override
     public final void onPoolFailure(ResetReason reason, String transportFailureReason) {
         pending = null;
         if (!finished) {
-            onConnectFailure("upstream connect failure: " + reason
+            onConnectFailure(reason, "upstream connect failure: " + reason
                     + (transportFailureReason == null ? "" : " " + transportFailureReason));
         }
     }

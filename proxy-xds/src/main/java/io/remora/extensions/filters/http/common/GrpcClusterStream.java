@@ -128,7 +128,7 @@ public final class GrpcClusterStream extends ClusterExchange {
     }
 
     @Override
-    void onConnectFailure(String why) {
+    void onConnectFailure(ResetReason reason, String why) {
         close(UNAVAILABLE, why);
     }
 
