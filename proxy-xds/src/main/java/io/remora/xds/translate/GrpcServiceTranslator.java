@@ -30,18 +30,33 @@ public final class GrpcServiceTranslator {
      */
     public static GrpcServiceConfig envoyGrpc(GrpcService g, boolean packAsBytes, FieldPath path,
                                               TranslationContext ctx) {
+        checkRetries(g, path);
+        return build(g, packAsBytes, path, ctx, null);
+    }
+
+    /**
+     * As {@link #envoyGrpc}, for the clients whose unary calls are retried by the service's {@code retry_policy}
+     * (ext_authz, network ext_authz, rate limit): it is built into the config ({@link GrpcRetryPolicyTranslator}).
+     */
+    public static GrpcServiceConfig retryingEnvoyGrpc(GrpcService g, boolean packAsBytes, FieldPath path,
+                                                      TranslationContext ctx) {
+        warnEnvoyGrpcRetries(g, path);
+        return build(g, packAsBytes, path, ctx, GrpcRetryPolicyTranslator.of(g, path));
+    }
+
+    private static GrpcServiceConfig build(GrpcService g, boolean packAsBytes, FieldPath path, TranslationContext ctx,
+                                           io.remora.config.RetryPolicy retry) {
         if (g.hasGoogleGrpc()) {
             throw path.field("google_grpc").error("google_grpc is not supported; use envoy_grpc with a cluster");
         }
         if (!g.hasEnvoyGrpc()) {
             throw path.error("missing required field: envoy_grpc");
         }
-        checkRetries(g, path);
         String cluster = clusterName(g, path, ctx);
         String authority = g.getEnvoyGrpc().getAuthority().isEmpty() ? cluster : g.getEnvoyGrpc().getAuthority();
         Duration timeout = g.hasTimeout() ? timeout(g, path) : DEFAULT_TIMEOUT;
         return new GrpcServiceConfig(cluster, authority, timeout, initialMetadata(g, path), packAsBytes,
-                maxReceiveMessageLength(g), g.getEnvoyGrpc().getSkipEnvoyHeaders());
+                maxReceiveMessageLength(g), g.getEnvoyGrpc().getSkipEnvoyHeaders(), retry);
     }
 
     /**
@@ -113,20 +128,30 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * Refuses retries of calls ({@code retry_policy}, also under envoy_grpc; Envoy retries a failed call by them):
-     * no Remora gRPC client retries. {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate
-     * limit and ext_proc calls carry x-envoy-internal and x-forwarded-for unless it is set; the grpc-java
-     * clients send neither either way (docs/config-translation.md).
+     * For the clients that do not retry their calls (ext_proc streams, the grpc-java clients: access logs, metrics,
+     * tracers, SkyWalking): refuses {@code retry_policy}, by which Envoy's async client would retry them (see
+     * {@link #retryingEnvoyGrpc} for those that do), and warns about {@code envoy_grpc.retry_policy}.
+     * {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate limit and ext_proc calls carry
+     * x-envoy-internal and x-forwarded-for unless it is set; the grpc-java clients send neither either way
+     * (docs/config-translation.md).
      */
     public static void checkRetries(GrpcService g, FieldPath path) {
         if (g.hasRetryPolicy()) {
-            throw path.field("retry_policy").error("not supported: Remora's gRPC clients do not retry calls");
+            throw path.field("retry_policy").error("not supported by this gRPC client: its calls are not retried"
+                    + " (ext_authz and rate limit calls are)");
         }
-        if (g.hasEnvoyGrpc()) {
-            FieldPath ep = path.field("envoy_grpc");
-            if (g.getEnvoyGrpc().hasRetryPolicy()) {
-                throw ep.field("retry_policy").error("not supported: Remora's gRPC clients do not retry calls");
-            }
+        warnEnvoyGrpcRetries(g, path);
+    }
+
+    /**
+     * {@code envoy_grpc.retry_policy} paces the reconnects of xDS streams only (XdsServiceOptions); Envoy's other
+     * clients do not read it ("currently only supported for xDS gRPC streams"): warned about by path.
+     */
+    private static void warnEnvoyGrpcRetries(GrpcService g, FieldPath path) {
+        if (g.hasEnvoyGrpc() && g.getEnvoyGrpc().hasRetryPolicy()) {
+            FieldPath ep = path.field("envoy_grpc").field("retry_policy");
+            TranslationContext.warnOnceWithoutContext("envoy_grpc.retry_policy:" + ep, "ignoring " + ep + ": only xDS"
+                    + " streams read it (their reconnect back-off), as in Envoy; retry_policy retries a call");
         }
     }
 
