@@ -4,6 +4,10 @@ import com.google.rpc.Code;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
@@ -29,11 +33,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * {@code grpc_service.retry_policy} on ext_authz and rate limit calls against one grpc-java server that fails the
- * first N calls of a key (the request's path for ext_authz, its x-key header for rate limit) with a gRPC status and
- * then answers: with the policy the request passes once the retries got through (the server counts its calls);
- * without it the filter's failure mode applies at the first failure; retries stop at num_retries; a status the
- * policy's retry_on does not name is not retried; connect failures are retried by connect-failure.
+ * {@code grpc_service.retry_policy} on ext_authz and rate limit calls and ext_proc streams against one grpc-java
+ * server that fails the first N calls of a key (the request's path for ext_authz and ext_proc, its x-key header for
+ * rate limit) with a gRPC status and then answers: with the policy the request passes once the retries got through
+ * (the server counts its calls); without it the filter's failure mode applies at the first failure; retries stop
+ * at num_retries; a status the policy's retry_on does not name is not retried; connect failures are retried by
+ * connect-failure.
  */
 class GrpcServiceRetryE2ETest {
 
@@ -43,11 +48,12 @@ class GrpcServiceRetryE2ETest {
     static final Map<String, Integer> PORTS = new java.util.HashMap<>();
     static final Map<String, AtomicInteger> CALLS = new ConcurrentHashMap<>();
 
+    /** max_interval is the per-try timeout too: at the call's timeout, none is armed (a cold first try is slow). */
     static final String POLICY = """
             retry_policy:
               retry_on: unavailable,cancelled
               num_retries: 3
-              retry_back_off: { base_interval: 0.01s, max_interval: 2s }""";
+              retry_back_off: { base_interval: 0.01s, max_interval: 5s }""";
 
     static String authz(String cluster, String policy) {
         return """
@@ -74,6 +80,18 @@ class GrpcServiceRetryE2ETest {
                       grpc_service:
                         envoy_grpc: { cluster_name: service }
                 """ + Bootstraps.indent(policy, 8);
+    }
+
+    static String extProc(String policy) {
+        return """
+                - name: envoy.filters.http.ext_proc
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+                    message_timeout: 4s
+                    processing_mode: { response_header_mode: SKIP }
+                    grpc_service:
+                      envoy_grpc: { cluster_name: service }
+                """ + Bootstraps.indent(policy, 6);
     }
 
     static final String ROUTES = """
@@ -110,6 +128,32 @@ class GrpcServiceRetryE2ETest {
                         out.onCompleted();
                     }
                 })
+                .addService(new ExternalProcessorGrpc.ExternalProcessorImplBase() {
+                    @Override
+                    public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
+                        return new StreamObserver<>() {
+                            @Override
+                            public void onNext(ProcessingRequest r) {
+                                Status s = failure(ExtProcE2ETest.header(r.getRequestHeaders(), ":path").substring(1));
+                                if (s != null) {
+                                    out.onError(s.asRuntimeException());
+                                    return;
+                                }
+                                out.onNext(ProcessingResponse.newBuilder()
+                                        .setRequestHeaders(HeadersResponse.getDefaultInstance()).build());
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                out.onCompleted();
+                            }
+                        };
+                    }
+                })
                 .addService(new RateLimitServiceGrpc.RateLimitServiceImplBase() {
                     @Override
                     public void shouldRateLimit(RateLimitRequest request, StreamObserver<RateLimitResponse> out) {
@@ -123,19 +167,23 @@ class GrpcServiceRetryE2ETest {
                     }
                 }).build().start();
         int admin = ProxyProcess.freePort();
-        for (String name : List.of("authz_retry", "authz_once", "authz_plain", "authz_dead", "rls_retry", "rls_plain")) {
+        for (String name : List.of("authz_retry", "authz_once", "authz_plain", "authz_dead", "rls_retry", "rls_plain",
+                "proc_retry", "proc_plain")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
         String listeners = String.join("\n",
                 Bootstraps.httpListenerWithFilters("authz_retry", authz("service", POLICY), ROUTES),
                 Bootstraps.httpListenerWithFilters("authz_once", authz("service",
-                        "retry_policy: { retry_on: unavailable, retry_back_off: { base_interval: 0.01s } }"), ROUTES),
+                        "retry_policy: { retry_on: unavailable,"
+                                + " retry_back_off: { base_interval: 0.01s, max_interval: 5s } }"), ROUTES),
                 Bootstraps.httpListenerWithFilters("authz_plain", authz("service", ""), ROUTES),
                 Bootstraps.httpListenerWithFilters("authz_dead", authz("dead",
                         "retry_policy: { retry_on: connect-failure, num_retries: 2,"
-                                + " retry_back_off: { base_interval: 0.01s } }"), ROUTES),
+                                + " retry_back_off: { base_interval: 0.01s, max_interval: 5s } }"), ROUTES),
                 Bootstraps.httpListenerWithFilters("rls_retry", rateLimit(POLICY), ROUTES),
-                Bootstraps.httpListenerWithFilters("rls_plain", rateLimit(""), ROUTES));
+                Bootstraps.httpListenerWithFilters("rls_plain", rateLimit(""), ROUTES),
+                Bootstraps.httpListenerWithFilters("proc_retry", extProc(POLICY), ROUTES),
+                Bootstraps.httpListenerWithFilters("proc_plain", extProc(""), ROUTES));
         String clusters = Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
                 + Bootstraps.cluster("service", true, null, service.getPort()) + "\n"
                 + Bootstraps.cluster("dead", true, null, ProxyProcess.freePort());
@@ -211,5 +259,15 @@ class GrpcServiceRetryE2ETest {
         assertEquals(3, calls("2-UNAVAILABLE-rls"));
         assertEquals(500, status("rls_plain", "/r", "1-UNAVAILABLE-rlsplain"), "failure_mode_deny without retries");
         assertEquals(1, calls("1-UNAVAILABLE-rlsplain"));
+    }
+
+    @Test
+    void extProcStreamsAreOpenedAgainBeforeTheirAnswerStarts() throws Exception {
+        assertEquals(200, status("proc_retry", "/2-UNAVAILABLE-proc", null));
+        assertEquals(3, calls("2-UNAVAILABLE-proc"), "two streams failed trailers-only, the third was answered");
+        assertEquals(500, status("proc_plain", "/1-UNAVAILABLE-procplain", null), "ext_proc fails closed");
+        assertEquals(1, calls("1-UNAVAILABLE-procplain"));
+        assertEquals(500, status("proc_retry", "/1-INTERNAL-procother", null));
+        assertEquals(1, calls("1-INTERNAL-procother"), "internal is not in retry_on");
     }
 }

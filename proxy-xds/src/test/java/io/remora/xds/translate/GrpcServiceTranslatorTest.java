@@ -71,7 +71,8 @@ class GrpcServiceTranslatorTest {
                     "envoy_grpc.retry_policy is no call retry policy");
             GrpcServiceTranslator.envoyGrpc(g, false, p.field("again"), CTX);
         });
-        assertTrue(logged.stream().anyMatch(m -> m.contains("warned.grpc_service.envoy_grpc.retry_policy")), logged.toString());
+        assertTrue(logged.stream().anyMatch(m -> m.contains("warned.grpc_service.envoy_grpc.retry_policy")),
+                logged.toString());
         assertTrue(logged.stream().anyMatch(m -> m.contains("warned.grpc_service.again.envoy_grpc.retry_policy")),
                 logged.toString());
     }

@@ -103,12 +103,19 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
             return false;
         }
         finished = true;
+        releaseTry();
+        return true;
+    }
+
+    /** Gives back what the current try holds, the exchange going on (a retry connects again). */
+    final void releaseTry() {
         if (cluster != null) {
             cluster.limits().requests.decrementAndGet();
             cluster.stats().upstreamRqActive.decrementAndGet();
             host.activeRequests.decrementAndGet();
+            cluster = null;
+            host = null;
         }
-        return true;
     }
 
     /** Counts the response in the cluster's stats (upstream_rq_2xx...). */

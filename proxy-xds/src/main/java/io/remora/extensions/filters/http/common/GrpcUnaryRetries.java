@@ -9,8 +9,6 @@ import io.remora.http.router.RetryState;
 import io.remora.http.upstream.Cancellable;
 import io.remora.server.ServerContext;
 import io.remora.upstream.Cluster;
-import io.remora.upstream.LoadBalancerContext;
-import io.remora.util.JitteredBackOff;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -32,26 +30,22 @@ final class GrpcUnaryRetries implements Cancellable {
     private final Http2Headers headers;
     private final byte[] framed;
     private final Consumer<ClusterCall.Response> done;
-    private final RetryState state;
+    private final CallRetries retries;
     /** The per-try timeout when it ends a try before the call's own timeout would, else null. */
     private final Duration perTry;
-    private JitteredBackOff backOff;
     private Cancellable current = Cancellable.NOOP;
     private ScheduledFuture<?> backoffTimer;
     private ScheduledFuture<?> deadline;
-    /** The cluster whose max_retries slot the running retry holds, or null. */
-    private Cluster heldRetry;
-    private int retries;
     private boolean finished;
 
     private GrpcUnaryRetries(EventLoop loop, ServerContext context, String clusterName, Http2Headers headers,
-                             byte[] framed, RetryState state, Duration perTry, Consumer<ClusterCall.Response> done) {
+                             byte[] framed, CallRetries retries, Duration perTry, Consumer<ClusterCall.Response> done) {
         this.loop = loop;
         this.context = context;
         this.clusterName = clusterName;
         this.headers = headers;
         this.framed = framed;
-        this.state = state;
+        this.retries = retries;
         this.perTry = perTry;
         this.done = done;
     }
@@ -61,14 +55,16 @@ final class GrpcUnaryRetries implements Cancellable {
         // As Envoy's router: the request's own x-envoy-retry-* (from initial_metadata) add to the policy.
         RetryState state = RetryState.create(policy, headers);
         if (state == null) {
-            return ClusterCall.start(loop, context, clusterName, UpstreamProtocol.HTTP2, headers, framed, timeout, done);
+            return ClusterCall.start(loop, context, clusterName, UpstreamProtocol.HTTP2, headers, framed, timeout,
+                    done);
         }
         boolean bounded = timeout != null && !timeout.isZero();
         Duration perTry = policy.perTryTimeout();
         if (perTry != null && (perTry.isZero() || bounded && perTry.compareTo(timeout) >= 0)) {
             perTry = null; // as Envoy's router: a per-try timeout not below the global one is not armed
         }
-        GrpcUnaryRetries call = new GrpcUnaryRetries(loop, context, clusterName, headers, framed, state, perTry, done);
+        GrpcUnaryRetries call = new GrpcUnaryRetries(loop, context, clusterName, headers, framed,
+                new CallRetries(state, context, clusterName), perTry, done);
         if (bounded) {
             call.deadline = loop.schedule(call::onDeadline, timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -89,40 +85,25 @@ final class GrpcUnaryRetries implements Cancellable {
         if (finished) {
             return;
         }
-        releaseRetry();
         current = Cancellable.NOOP;
         if (!wouldRetry(r)) {
-            if (retries > 0 && r.headers() != null) {
-                Cluster c = cluster();
-                if (c != null) {
-                    c.stats().upstreamRqRetrySuccess.increment();
-                }
+            if (r.headers() != null) {
+                retries.succeeded();
             }
             finish(r);
             return;
         }
-        Cluster c = cluster();
-        if (retries >= state.maxRetries() || c == null) {
+        long wait = retries.admit();
+        if (wait < 0) {
             finish(r);
             return;
         }
-        if (!c.limits().priority(false).tryAcquireRetry()) {
-            c.stats().upstreamRqRetryOverflow.increment();
-            finish(r);
-            return;
-        }
-        heldRetry = c;
-        retries++;
-        c.stats().upstreamRqRetry.increment();
-        c.stats().upstreamRqRetryBackoffExponential.increment();
-        if (backOff == null) {
-            backOff = state.newBackOff();
-        }
-        backoffTimer = loop.schedule(this::attempt, backOff.nextMillis(), TimeUnit.MILLISECONDS);
+        backoffTimer = loop.schedule(this::attempt, wait, TimeUnit.MILLISECONDS);
     }
 
     /** Envoy's wouldRetryFromHeaders on the answer's headers, wouldRetryFromReset on a reset or per-try timeout. */
     private boolean wouldRetry(ClusterCall.Response r) {
+        RetryState state = retries.state;
         if (r.headers() != null) {
             return state.wouldRetry(r.status(), r.headers(), r.trailers() == null);
         }
@@ -133,16 +114,11 @@ final class GrpcUnaryRetries implements Cancellable {
         return perTry != null && "timeout".equals(r.failure()) && state.wouldRetryTimeout();
     }
 
-    private Cluster cluster() {
-        Cluster named = context.clusterManager().get(clusterName);
-        return named == null ? null : named.pickCluster(LoadBalancerContext.NONE);
-    }
-
     private void onDeadline() {
         deadline = null;
         if (!finished) {
             current.cancel();
-            Cluster c = cluster();
+            Cluster c = retries.cluster();
             if (c != null) {
                 c.stats().upstreamRqTimeout.increment();
             }
@@ -165,7 +141,7 @@ final class GrpcUnaryRetries implements Cancellable {
 
     private void end() {
         finished = true;
-        releaseRetry();
+        retries.release();
         if (backoffTimer != null) {
             backoffTimer.cancel(false);
             backoffTimer = null;
@@ -173,13 +149,6 @@ final class GrpcUnaryRetries implements Cancellable {
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;
-        }
-    }
-
-    private void releaseRetry() {
-        if (heldRetry != null) {
-            heldRetry.limits().priority(false).retries.decrementAndGet();
-            heldRetry = null;
         }
     }
 }
