@@ -35,8 +35,9 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * As {@link #envoyGrpc}, for the clients whose unary calls are retried by the service's {@code retry_policy}
-     * (ext_authz, network ext_authz, rate limit): it is built into the config ({@link GrpcRetryPolicyTranslator}).
+     * As {@link #envoyGrpc}, for the clients whose calls are retried by the service's {@code retry_policy}
+     * (ext_authz, network ext_authz, rate limit, ext_proc streams): it is built into the config
+     * ({@link GrpcRetryPolicyTranslator}).
      */
     public static GrpcServiceConfig retryingEnvoyGrpc(GrpcService g, boolean packAsBytes, FieldPath path,
                                                       TranslationContext ctx) {
@@ -128,8 +129,8 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * For the clients that do not retry their calls (ext_proc streams, the grpc-java clients: access logs, metrics,
-     * tracers, SkyWalking): refuses {@code retry_policy}, by which Envoy's async client would retry them (see
+     * For the clients that do not retry their calls (the grpc-java ones: access logs, metrics, tracers,
+     * SkyWalking): refuses {@code retry_policy}, by which Envoy's async client would retry them (see
      * {@link #retryingEnvoyGrpc} for those that do), and warns about {@code envoy_grpc.retry_policy}.
      * {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate limit and ext_proc calls carry
      * x-envoy-internal and x-forwarded-for unless it is set; the grpc-java clients send neither either way
@@ -138,7 +139,7 @@ public final class GrpcServiceTranslator {
     public static void checkRetries(GrpcService g, FieldPath path) {
         if (g.hasRetryPolicy()) {
             throw path.field("retry_policy").error("not supported by this gRPC client: its calls are not retried"
-                    + " (ext_authz and rate limit calls are)");
+                    + " (ext_authz, rate limit and ext_proc calls are)");
         }
         warnEnvoyGrpcRetries(g, path);
     }
