@@ -102,13 +102,24 @@ class GrpcServiceRetryE2ETest {
             """;
 
     /**
-     * A key "N-CODE-name" fails its first N calls with gRPC status CODE; calls after that succeed. Each key is
-     * counted apart, so every test uses its own.
+     * A key "N-CODE-name" fails its first N calls with gRPC status CODE (SLOW: answers them 3 s late); calls after
+     * that succeed. Each key is counted apart, so every test uses its own.
      */
     static Status failure(String key) {
         int n = CALLS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         String[] parts = key.split("-");
-        return n <= Integer.parseInt(parts[0]) ? Status.fromCode(Status.Code.valueOf(parts[1])) : null;
+        if (n > Integer.parseInt(parts[0])) {
+            return null;
+        }
+        if (parts[1].equals("SLOW")) {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }
+        return Status.fromCode(Status.Code.valueOf(parts[1]));
     }
 
     @BeforeAll
@@ -168,7 +179,7 @@ class GrpcServiceRetryE2ETest {
                 }).build().start();
         int admin = ProxyProcess.freePort();
         for (String name : List.of("authz_retry", "authz_once", "authz_plain", "authz_dead", "rls_retry", "rls_plain",
-                "proc_retry", "proc_plain")) {
+                "proc_retry", "proc_plain", "authz_pertry")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
         String listeners = String.join("\n",
@@ -183,7 +194,9 @@ class GrpcServiceRetryE2ETest {
                 Bootstraps.httpListenerWithFilters("rls_retry", rateLimit(POLICY), ROUTES),
                 Bootstraps.httpListenerWithFilters("rls_plain", rateLimit(""), ROUTES),
                 Bootstraps.httpListenerWithFilters("proc_retry", extProc(POLICY), ROUTES),
-                Bootstraps.httpListenerWithFilters("proc_plain", extProc(""), ROUTES));
+                Bootstraps.httpListenerWithFilters("proc_plain", extProc(""), ROUTES),
+                Bootstraps.httpListenerWithFilters("authz_pertry", authz("service", "retry_policy: { retry_on: reset,"
+                        + " retry_back_off: { base_interval: 0.01s, max_interval: 1s } }"), ROUTES));
         String clusters = Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
                 + Bootstraps.cluster("service", true, null, service.getPort()) + "\n"
                 + Bootstraps.cluster("dead", true, null, ProxyProcess.freePort());
@@ -269,5 +282,15 @@ class GrpcServiceRetryE2ETest {
         assertEquals(1, calls("1-UNAVAILABLE-procplain"));
         assertEquals(500, status("proc_retry", "/1-INTERNAL-procother", null));
         assertEquals(1, calls("1-INTERNAL-procother"), "internal is not in retry_on");
+    }
+
+    @Test
+    void aTryOverThePerTryTimeoutIsRetriedByReset() throws Exception {
+        // max_interval 1 s is the per-try timeout; a timed-out try counts as a reset, which retry_on names.
+        assertEquals(200, status("authz_pertry", "/1-SLOW-pertry", null));
+        assertEquals(2, calls("1-SLOW-pertry"));
+        // Without a per-try timeout below the call's 5 s, the slow answer is waited for.
+        assertEquals(200, status("authz_retry", "/1-SLOW-nopertry", null));
+        assertEquals(1, calls("1-SLOW-nopertry"));
     }
 }
