@@ -29,13 +29,7 @@ final class GrpcRetryPolicyTranslator {
             // BackoffStrategy's own validation: base_interval required and at least 1 ms, max_interval above 0.
             FieldPath bp = path.field("retry_back_off");
             var b = p.getRetryBackOff();
-            if (!b.hasBaseInterval()) {
-                throw bp.field("base_interval").error("missing required field");
-            }
-            base = Protos.duration(b.getBaseInterval());
-            if (base.toMillis() < 1) {
-                throw bp.field("base_interval").error("must be at least 1ms");
-            }
+            base = RetryPolicyTranslator.baseInterval(b.hasBaseInterval(), b.getBaseInterval(), bp);
             if (b.hasMaxInterval()) {
                 max = Protos.duration(b.getMaxInterval());
                 if (max.isNegative() || max.isZero()) {
