@@ -15,6 +15,9 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * {@code grpc_service.retry_policy} on ext_authz and rate limit calls and ext_proc streams against one grpc-java
- * server that fails the first N calls of a key (the request's path for ext_authz and ext_proc, its x-key header for
- * rate limit) with a gRPC status and then answers: with the policy the request passes once the retries got through
+ * server, and on OpenTelemetry access log exports (grpc-java), that fails the first N calls of a key (the request's
+ * path for ext_authz, ext_proc and the logged record, its x-key header for rate limit) with a gRPC status and then
+ * answers: with the policy the request passes once the retries got through
  * (the server counts its calls); without it the filter's failure mode applies at the first failure; retries stop
  * at num_retries; a status the policy's retry_on does not name is not retried; connect failures are retried by
  * connect-failure.
@@ -92,6 +96,23 @@ class GrpcServiceRetryE2ETest {
                     grpc_service:
                       envoy_grpc: { cluster_name: service }
                 """ + Bootstraps.indent(policy, 6);
+    }
+
+    /** Connection manager fields: an OpenTelemetry access log of the request's path, sent to cluster "service". */
+    static String otelLog(String policy) {
+        return """
+                access_log:
+                - name: envoy.access_loggers.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig
+                    body: { string_value: "%REQ(:PATH)%" }
+                    common_config:
+                      log_name: retried
+                      transport_api_version: V3
+                      buffer_flush_interval: 0.05s
+                      grpc_service:
+                        envoy_grpc: { cluster_name: service }
+                """ + Bootstraps.indent(policy, 8);
     }
 
     static final String ROUTES = """
@@ -165,6 +186,20 @@ class GrpcServiceRetryE2ETest {
                         };
                     }
                 })
+                .addService(new LogsServiceGrpc.LogsServiceImplBase() {
+                    @Override
+                    public void export(ExportLogsServiceRequest request,
+                                       StreamObserver<ExportLogsServiceResponse> out) {
+                        Status s = failure(request.getResourceLogs(0).getScopeLogs(0).getLogRecords(0).getBody()
+                                .getStringValue().substring(1));
+                        if (s != null) {
+                            out.onError(s.asRuntimeException());
+                            return;
+                        }
+                        out.onNext(ExportLogsServiceResponse.getDefaultInstance());
+                        out.onCompleted();
+                    }
+                })
                 .addService(new RateLimitServiceGrpc.RateLimitServiceImplBase() {
                     @Override
                     public void shouldRateLimit(RateLimitRequest request, StreamObserver<RateLimitResponse> out) {
@@ -179,7 +214,7 @@ class GrpcServiceRetryE2ETest {
                 }).build().start();
         int admin = ProxyProcess.freePort();
         for (String name : List.of("authz_retry", "authz_once", "authz_plain", "authz_dead", "rls_retry", "rls_plain",
-                "proc_retry", "proc_plain", "authz_pertry")) {
+                "proc_retry", "proc_plain", "authz_pertry", "log_retry", "log_plain")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
         String listeners = String.join("\n",
@@ -196,7 +231,9 @@ class GrpcServiceRetryE2ETest {
                 Bootstraps.httpListenerWithFilters("proc_retry", extProc(POLICY), ROUTES),
                 Bootstraps.httpListenerWithFilters("proc_plain", extProc(""), ROUTES),
                 Bootstraps.httpListenerWithFilters("authz_pertry", authz("service", "retry_policy: { retry_on: reset,"
-                        + " retry_back_off: { base_interval: 0.01s, max_interval: 1s } }"), ROUTES));
+                        + " retry_back_off: { base_interval: 0.01s, max_interval: 1s } }"), ROUTES),
+                Bootstraps.httpListenerWithFilters("log_retry", "", otelLog(POLICY), "", Bootstraps.catchAll(ROUTES)),
+                Bootstraps.httpListenerWithFilters("log_plain", "", otelLog(""), "", Bootstraps.catchAll(ROUTES)));
         String clusters = Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
                 + Bootstraps.cluster("service", true, null, service.getPort()) + "\n"
                 + Bootstraps.cluster("dead", true, null, ProxyProcess.freePort());
@@ -292,5 +329,24 @@ class GrpcServiceRetryE2ETest {
         // Without a per-try timeout below the call's 5 s, the slow answer is waited for.
         assertEquals(200, status("authz_retry", "/1-SLOW-nopertry", null));
         assertEquals(1, calls("1-SLOW-nopertry"));
+    }
+
+    /** Waits up to 10 s for the key's calls to reach {@code n}, then for a further moment in which none may come. */
+    static int callsReaching(String key, int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (calls(key) < n && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(500);
+        return calls(key);
+    }
+
+    @Test
+    void openTelemetryLogExportsAreRetriedByGrpcStatus() throws Exception {
+        assertEquals(200, status("log_retry", "/2-UNAVAILABLE-log", null));
+        assertEquals(3, callsReaching("2-UNAVAILABLE-log", 3), "the export, retried twice");
+        assertEquals(1.0, proxy.stat("access_logs.open_telemetry_access_log.logs_written"));
+        assertEquals(200, status("log_plain", "/1-UNAVAILABLE-logplain", null));
+        assertEquals(1, callsReaching("1-UNAVAILABLE-logplain", 1), "without the policy, one export");
     }
 }

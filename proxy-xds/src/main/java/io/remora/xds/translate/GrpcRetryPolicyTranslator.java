@@ -95,6 +95,22 @@ final class GrpcRetryPolicyTranslator {
         }
     }
 
+    /**
+     * For a grpc-java channel, which retries by gRPC status alone: the policy's other conditions and its per-try
+     * timeout are not applied, warned about by {@code path} (the retry_policy).
+     */
+    static void warnStatusOnly(RetryPolicy p, FieldPath path) {
+        for (RetryPolicy.RetryOn on : p.retryOn()) {
+            if (!on.name().startsWith("GRPC_")) {
+                TranslationContext.warnOnceWithoutContext("grpc_java_retry_on:" + path + ":" + on.token, "retry"
+                        + " condition '" + on.token + "' is not applied by this gRPC client (its retries go by gRPC"
+                        + " status); ignoring it at " + path.field("retry_on"));
+            }
+        }
+        TranslationContext.warnOnceWithoutContext("grpc_java_per_try:" + path, "no per-try timeout (max_interval) is"
+                + " armed by this gRPC client's retries; the call's own timeout bounds them, at " + path);
+    }
+
     /** A service's retry policy, or null when it has none. */
     static RetryPolicy of(GrpcService g, FieldPath path) {
         if (!g.hasRetryPolicy()) {

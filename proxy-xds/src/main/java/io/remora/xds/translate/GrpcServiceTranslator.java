@@ -45,6 +45,19 @@ public final class GrpcServiceTranslator {
         return build(g, packAsBytes, path, ctx, GrpcRetryPolicyTranslator.of(g, path));
     }
 
+    /**
+     * As {@link #retryingEnvoyGrpc}, for the clients on grpc-java channels (the gRPC access loggers): their retries
+     * go by gRPC status alone, so what else the policy names is warned about by path
+     * ({@link GrpcRetryPolicyTranslator#warnStatusOnly}).
+     */
+    public static GrpcServiceConfig statusRetryingEnvoyGrpc(GrpcService g, FieldPath path, TranslationContext ctx) {
+        GrpcServiceConfig c = retryingEnvoyGrpc(g, false, path, ctx);
+        if (c.retryPolicy() != null) {
+            GrpcRetryPolicyTranslator.warnStatusOnly(c.retryPolicy(), path.field("retry_policy"));
+        }
+        return c;
+    }
+
     private static GrpcServiceConfig build(GrpcService g, boolean packAsBytes, FieldPath path, TranslationContext ctx,
                                            io.remora.config.RetryPolicy retry) {
         if (g.hasGoogleGrpc()) {
@@ -129,7 +142,7 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * For the clients that do not retry their calls (the grpc-java ones: access logs, metrics, tracers,
+     * For the clients that do not retry their calls (metrics service, OpenTelemetry sinks and tracers,
      * SkyWalking): refuses {@code retry_policy}, by which Envoy's async client would retry them (see
      * {@link #retryingEnvoyGrpc} for those that do), and warns about {@code envoy_grpc.retry_policy}.
      * {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate limit and ext_proc calls carry
@@ -139,7 +152,7 @@ public final class GrpcServiceTranslator {
     public static void checkRetries(GrpcService g, FieldPath path) {
         if (g.hasRetryPolicy()) {
             throw path.field("retry_policy").error("not supported by this gRPC client: its calls are not retried"
-                    + " (ext_authz, rate limit and ext_proc calls are)");
+                    + " (ext_authz, rate limit, ext_proc and gRPC access log calls are)");
         }
         warnEnvoyGrpcRetries(g, path);
     }

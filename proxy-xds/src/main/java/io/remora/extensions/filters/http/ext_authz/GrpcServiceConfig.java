@@ -40,6 +40,12 @@ public record GrpcServiceConfig(String cluster, String authority, Duration timeo
         this(cluster, authority, timeout, initialMetadata, packAsBytes, 0, false);
     }
 
+    /** The same service with another retry policy (null: none). */
+    public GrpcServiceConfig withRetryPolicy(io.remora.config.RetryPolicy r) {
+        return new GrpcServiceConfig(cluster, authority, timeout, initialMetadata, packAsBytes, maxReceiveMessageLength,
+                skipEnvoyHeaders, r);
+    }
+
     /** The same service with another call timeout (null: none). */
     public GrpcServiceConfig withTimeout(Duration t) {
         return new GrpcServiceConfig(cluster, authority, t, initialMetadata, packAsBytes, maxReceiveMessageLength,
