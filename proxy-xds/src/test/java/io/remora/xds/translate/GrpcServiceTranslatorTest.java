@@ -123,6 +123,20 @@ class GrpcServiceTranslatorTest {
     }
 
     @Test
+    void grpcJavaClientsWarnAboutWhatIsNotAGrpcStatus() {
+        FieldPath p = FieldPath.of("grpcjava").field("grpc_service");
+        var logged = UnreadFieldsTranslationTest.logged(() -> assertEquals(
+                Set.of(io.remora.config.RetryPolicy.RetryOn.GRPC_UNAVAILABLE, io.remora.config.RetryPolicy.RetryOn.RESET),
+                GrpcServiceTranslator.statusRetryingEnvoyGrpc(envoyGrpc().setRetryPolicy(RetryPolicy.newBuilder()
+                        .setRetryOn("unavailable,reset")).build(), p, CTX).retryPolicy().retryOn()));
+        assertTrue(logged.stream().anyMatch(m -> m.contains("'reset'") && m.contains("grpcjava.grpc_service.retry_policy"
+                + ".retry_on")), logged.toString());
+        assertTrue(logged.stream().noneMatch(m -> m.contains("'unavailable'")), logged.toString());
+        assertEquals(List.of("UNAVAILABLE"), io.remora.xds.grpc.GrpcJavaRetries.statusCodes(
+                retrying(RetryPolicy.newBuilder().setRetryOn("reset,unavailable,connect-failure"), P)));
+    }
+
+    @Test
     void whatTheRetriesCannotApplyIsWarnedAboutByPath() {
         FieldPath p = FieldPath.of("hosts").field("grpc_service");
         var logged = UnreadFieldsTranslationTest.logged(() -> assertEquals(
