@@ -51,11 +51,20 @@ public final class GrpcServiceTranslator {
      * ({@link GrpcRetryPolicyTranslator#warnStatusOnly}).
      */
     public static GrpcServiceConfig statusRetryingEnvoyGrpc(GrpcService g, FieldPath path, TranslationContext ctx) {
-        GrpcServiceConfig c = retryingEnvoyGrpc(g, false, path, ctx);
-        if (c.retryPolicy() != null) {
-            GrpcRetryPolicyTranslator.warnStatusOnly(c.retryPolicy(), path.field("retry_policy"));
+        warnEnvoyGrpcRetries(g, path);
+        return build(g, false, path, ctx, statusRetryPolicy(g, path));
+    }
+
+    /**
+     * The {@code retry_policy} of a service whose client runs on a grpc-java channel (null: none), what grpc-java's
+     * retries cannot apply warned about by path ({@link GrpcRetryPolicyTranslator#warnStatusOnly}).
+     */
+    public static io.remora.config.RetryPolicy statusRetryPolicy(GrpcService g, FieldPath path) {
+        io.remora.config.RetryPolicy r = GrpcRetryPolicyTranslator.of(g, path);
+        if (r != null) {
+            GrpcRetryPolicyTranslator.warnStatusOnly(r, path.field("retry_policy"));
         }
-        return c;
+        return r;
     }
 
     private static GrpcServiceConfig build(GrpcService g, boolean packAsBytes, FieldPath path, TranslationContext ctx,
