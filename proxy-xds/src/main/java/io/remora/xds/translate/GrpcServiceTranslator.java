@@ -151,8 +151,8 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * For the clients that do not retry their calls (metrics service, OpenTelemetry sinks and tracers,
-     * SkyWalking): refuses {@code retry_policy}, by which Envoy's async client would retry them (see
+     * For the clients that do not retry their calls (metrics service, OpenTelemetry tracer, SkyWalking):
+     * refuses {@code retry_policy}, by which Envoy's async client would retry them (see
      * {@link #retryingEnvoyGrpc} for those that do), and warns about {@code envoy_grpc.retry_policy}.
      * {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate limit and ext_proc calls carry
      * x-envoy-internal and x-forwarded-for unless it is set; the grpc-java clients send neither either way
@@ -161,7 +161,7 @@ public final class GrpcServiceTranslator {
     public static void checkRetries(GrpcService g, FieldPath path) {
         if (g.hasRetryPolicy()) {
             throw path.field("retry_policy").error("not supported by this gRPC client: its calls are not retried"
-                    + " (ext_authz, rate limit, ext_proc and gRPC access log calls are)");
+                    + " (ext_authz, rate limit, ext_proc, OpenTelemetry log and stats calls are)");
         }
         warnEnvoyGrpcRetries(g, path);
     }
