@@ -138,7 +138,7 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * For clients that apply no receive limit: refuses what no Remora gRPC client honours (see
+     * For clients that apply no receive limit and do not retry: refuses {@code retry_policy} (see
      * {@link #checkRetries}) and {@code envoy_grpc.max_receive_message_length} (Envoy fails the stream
      * RESOURCE_EXHAUSTED on a larger answer).
      */
