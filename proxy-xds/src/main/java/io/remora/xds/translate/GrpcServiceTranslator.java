@@ -151,7 +151,7 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * For the clients that do not retry their calls (metrics service, OpenTelemetry tracer, SkyWalking):
+     * For the clients that do not retry their calls (the metrics service's and SkyWalking's streams):
      * refuses {@code retry_policy}, by which Envoy's async client would retry them (see
      * {@link #retryingEnvoyGrpc} for those that do), and warns about {@code envoy_grpc.retry_policy}.
      * {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate limit and ext_proc calls carry
@@ -161,7 +161,7 @@ public final class GrpcServiceTranslator {
     public static void checkRetries(GrpcService g, FieldPath path) {
         if (g.hasRetryPolicy()) {
             throw path.field("retry_policy").error("not supported by this gRPC client: its calls are not retried"
-                    + " (ext_authz, rate limit, ext_proc, OpenTelemetry log and stats calls are)");
+                    + " (ext_authz, rate limit, ext_proc and OpenTelemetry export calls are)");
         }
         warnEnvoyGrpcRetries(g, path);
     }
