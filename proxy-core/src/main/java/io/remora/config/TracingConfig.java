@@ -117,12 +117,18 @@ public record TracingConfig(
      * @param serviceName the {@code service.name} resource attribute (Envoy's default "unknown_service:envoy")
      * @param http        null for OTLP/gRPC
      * @param alwaysOnSampler the {@code always_on} sampler: every span sampled, whatever was decided before
+     * @param retryPolicy {@code grpc_service.retry_policy} for the OTLP/gRPC Export calls; null: none
      */
     public record OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http,
-                                boolean alwaysOnSampler) implements Provider {
+                                boolean alwaysOnSampler, RetryPolicy retryPolicy) implements Provider {
         /** Spans over OTLP/gRPC to {@code cluster}, sampled as the connection manager decides. */
         public OpenTelemetry(String cluster, String authority, String serviceName) {
             this(cluster, authority, serviceName, null, false);
+        }
+
+        public OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http,
+                             boolean alwaysOnSampler) {
+            this(cluster, authority, serviceName, http, alwaysOnSampler, null);
         }
     }
 

@@ -19,9 +19,10 @@ import java.util.Set;
 
 /**
  * The retry policy of one request: the route's (or virtual host's) policy merged with the
- * request's x-envoy-retry-* headers, and the retries used so far (Envoy's RetryStateImpl).
+ * request's x-envoy-retry-* headers, and the retries used so far (Envoy's RetryStateImpl). Public for the
+ * side-call clients whose gRPC service carries a retry policy (Envoy's async client runs the router too).
  */
-final class RetryState {
+public final class RetryState {
     static final AsciiString RETRY_ON = AsciiString.cached("x-envoy-retry-on");
     static final AsciiString RETRY_GRPC_ON = AsciiString.cached("x-envoy-retry-grpc-on");
     static final AsciiString MAX_RETRIES = AsciiString.cached("x-envoy-max-retries");
@@ -36,6 +37,11 @@ final class RetryState {
     /** Whether the condition is one of x-envoy-retry-grpc-on's. */
     static boolean isGrpc(RetryOn on) {
         return GRPC.contains(on);
+    }
+
+    /** How many retries the request may make. */
+    public int maxRetries() {
+        return maxRetries;
     }
 
     /** Read only: the route policy's own sets when no request header adds to them (not copied per request). */
@@ -101,7 +107,7 @@ final class RetryState {
      * A new back-off for this request's retries (its intervals grow retry after retry); the
      * request's {@link RetryGate} keeps it, made at the first retry as the gate is.
      */
-    JitteredBackOff newBackOff() {
+    public JitteredBackOff newBackOff() {
         RetryPolicy p = policy;
         long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
         long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
@@ -127,7 +133,7 @@ final class RetryState {
     }
 
     /** As below, for a policy without header matchers. */
-    static RetryState create(RetryPolicy policy, Http2Headers headers) {
+    public static RetryState create(RetryPolicy policy, Http2Headers headers) {
         return create(policy, headers, RetryHeaderMatchers.of(policy));
     }
 
@@ -228,7 +234,7 @@ final class RetryState {
     }
 
     /** Envoy's wouldRetryFromHeaders. */
-    boolean wouldRetry(int status, Http2Headers response, boolean endStream) {
+    public boolean wouldRetry(int status, Http2Headers response, boolean endStream) {
         if (retryOn.contains(RetryOn.ENVOY_RATELIMITED) && response.contains(RATELIMITED)) {
             return true;
         }
@@ -266,7 +272,7 @@ final class RetryState {
     }
 
     /** Envoy's wouldRetryFromReset; overflow is never retried. */
-    boolean wouldRetry(ResetReason reason) {
+    public boolean wouldRetry(ResetReason reason) {
         return wouldRetry(reason, true);
     }
 
@@ -289,7 +295,7 @@ final class RetryState {
     }
 
     /** A per-try timeout counts as a reset for 5xx, gateway-error and reset. */
-    boolean wouldRetryTimeout() {
+    public boolean wouldRetryTimeout() {
         return retryOn.contains(RetryOn.FIVE_XX) || retryOn.contains(RetryOn.GATEWAY_ERROR)
                 || retryOn.contains(RetryOn.RESET);
     }

@@ -55,7 +55,8 @@ final class OtelLogExporter implements AutoCloseable {
         }
         r.addAllAttributes(config.resourceAttributes().getValuesList());
         this.resource = r.build();
-        this.channel = new ClusterChannel(clusters, target.service().cluster(), target.service().authority());
+        this.channel = new ClusterChannel(clusters, target.service().cluster(), target.service().authority(),
+                target.service().retryPolicy());
         this.written = GrpcLogCalls.counter(registry, STATS, "logs_written", target.statPrefix());
         this.dropped = GrpcLogCalls.counter(registry, STATS, "logs_dropped", target.statPrefix());
         this.metadata = GrpcLogCalls.metadata(target.service());

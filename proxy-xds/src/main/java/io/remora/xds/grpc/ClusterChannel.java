@@ -16,14 +16,23 @@ public final class ClusterChannel implements AutoCloseable {
     private final ClusterManager clusters;
     private final String cluster;
     private final String authority;
+    /** The service's retry_policy for the channel's calls ({@link GrpcJavaRetries}), or null. */
+    private final io.remora.config.RetryPolicy retry;
     private ManagedChannel channel;
     private SocketAddress channelAddress;
 
     /** @param authority the :authority to send; empty means the cluster's name, as Envoy does */
     public ClusterChannel(ClusterManager clusters, String cluster, String authority) {
+        this(clusters, cluster, authority, null);
+    }
+
+    /** As above, the calls retried by the gRPC service's {@code retry_policy} when it is not null. */
+    public ClusterChannel(ClusterManager clusters, String cluster, String authority,
+                          io.remora.config.RetryPolicy retry) {
         this.clusters = clusters;
         this.cluster = cluster;
         this.authority = authority == null || authority.isEmpty() ? cluster : authority;
+        this.retry = retry;
     }
 
     /** The channel, or null while the cluster is unknown or has no healthy host. */
@@ -46,7 +55,8 @@ public final class ClusterChannel implements AutoCloseable {
             if (channel != null) {
                 channel.shutdown();
             }
-            channel = NettyChannelBuilder.forAddress(target).usePlaintext().overrideAuthority(authority).build();
+            channel = GrpcJavaRetries.apply(NettyChannelBuilder.forAddress(target).usePlaintext()
+                    .overrideAuthority(authority), retry).build();
             channelAddress = target;
         } else if (channel.getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
             // Envoy's calls connect through the cluster's pool each time; gRPC's own back-off (1 s growing to

@@ -30,7 +30,7 @@ public final class OtlpStatsSink implements StatsSink {
 
     public OtlpStatsSink(StatsSinksTranslator.OpenTelemetry config, ClusterManager clusters) {
         this.config = config;
-        this.channel = new ClusterChannel(clusters, config.cluster(), config.authority());
+        this.channel = new ClusterChannel(clusters, config.cluster(), config.authority(), config.retryPolicy());
         this.encoder = new OtlpMetricsEncoder(config, System.currentTimeMillis());
     }
 

@@ -59,7 +59,8 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
                             MeterRegistry registry) {
         this.config = config;
         this.clusters = clusters;
-        this.channel = config.http() == null ? new ClusterChannel(clusters, config.cluster(), config.authority()) : null;
+        this.channel = config.http() == null ? new ClusterChannel(clusters, config.cluster(), config.authority(),
+                config.retryPolicy()) : null;
         this.spansSent = Counter.builder("envoy_tracing_opentelemetry_spans_sent").register(registry);
         this.httpReportsSent = Counter.builder("envoy_tracing_opentelemetry_http_reports_sent").register(registry);
         this.httpReportsSuccess = Counter.builder("envoy_tracing_opentelemetry_http_reports_success").register(registry);

@@ -33,7 +33,7 @@ final class GrpcAccessLogTranslator {
 
     /** {@code envoy.access_loggers.http_grpc}, or null when it is skipped (a warning says why). */
     static AlsAccessLogConfig http(HttpGrpcAccessLogConfig c, String name, FieldPath path, TranslationContext ctx) {
-        GrpcLogTarget target = target(c.getCommonConfig(), "", name, path.field("common_config"), ctx);
+        GrpcLogTarget target = target(c.getCommonConfig(), "", name, path.field("common_config"), false, ctx);
         if (target == null) {
             return null;
         }
@@ -43,7 +43,7 @@ final class GrpcAccessLogTranslator {
 
     /** {@code envoy.access_loggers.tcp_grpc}, or null when it is skipped (a warning says why). */
     static AlsAccessLogConfig tcp(TcpGrpcAccessLogConfig c, String name, FieldPath path, TranslationContext ctx) {
-        GrpcLogTarget target = target(c.getCommonConfig(), "", name, path.field("common_config"), ctx);
+        GrpcLogTarget target = target(c.getCommonConfig(), "", name, path.field("common_config"), false, ctx);
         return target == null ? null : AlsAccessLogConfig.tcp(target);
     }
 
@@ -56,7 +56,8 @@ final class GrpcAccessLogTranslator {
     static OtelAccessLogConfig openTelemetry(OpenTelemetryAccessLogConfig c, String name, FieldPath path,
                                              TranslationContext ctx) {
         AccessLogTranslator.checkFormatters(c.getFormattersList(), path.field("formatters"));
-        GrpcLogTarget target = target(c.getCommonConfig(), c.getStatPrefix(), name, path.field("common_config"), ctx);
+        GrpcLogTarget target = target(c.getCommonConfig(), c.getStatPrefix(), name, path.field("common_config"), true,
+                ctx);
         if (target == null) {
             return null;
         }
@@ -99,9 +100,12 @@ final class GrpcAccessLogTranslator {
         }
     }
 
-    /** {@code common_config}: null when the logger is skipped. */
+    /**
+     * {@code common_config}: null when the logger is skipped. {@code unary}: the logger sends unary calls (the
+     * OpenTelemetry Export), which grpc_service.retry_policy retries; a StreamAccessLogs stream is not.
+     */
     static GrpcLogTarget target(CommonGrpcAccessLogConfig c, String statPrefix, String name, FieldPath path,
-                                TranslationContext ctx) {
+                                boolean unary, TranslationContext ctx) {
         if (c.getLogName().isEmpty()) {
             throw path.field("log_name").error("missing required field");
         }
@@ -117,7 +121,7 @@ final class GrpcAccessLogTranslator {
                     + "': google_grpc is not supported, use envoy_grpc with a cluster; first at " + gp);
             return null;
         }
-        GrpcServiceConfig s = GrpcServiceTranslator.envoyGrpc(c.getGrpcService(), false, gp, ctx);
+        GrpcServiceConfig s = GrpcServiceTranslator.statusRetryingEnvoyGrpc(c.getGrpcService(), gp, ctx);
         Duration timeout = c.getGrpcService().hasTimeout() ? s.timeout() : DEFAULT_CALL_TIMEOUT;
         s = s.withTimeout(timeout);
         long flush = GrpcLogTarget.DEFAULT_FLUSH_INTERVAL_MILLIS;
@@ -138,9 +142,18 @@ final class GrpcAccessLogTranslator {
                     + "': custom_tags are not supported and are ignored; first at " + path.field("custom_tags"));
         }
         if (c.hasGrpcStreamRetryPolicy()) {
+            // Envoy's per-stream policy wins over the service's default one: neither is applied then.
             ctx.warnOnce("access_log_retry_policy", "gRPC access logger '" + name
-                    + "': grpc_stream_retry_policy is not supported; a failed batch is dropped; first at "
-                    + path.field("grpc_stream_retry_policy"));
+                    + "': grpc_stream_retry_policy is not supported (nor grpc_service.retry_policy beside it, which"
+                    + " it overrides); a failed batch is dropped; first at " + path.field("grpc_stream_retry_policy"));
+            s = s.withRetryPolicy(null);
+        } else if (!unary && s.retryPolicy() != null) {
+            // Envoy's streaming logger keeps no StreamAccessLogs message to send again (it buffers for retry only
+            // under grpc_stream_retry_policy), so its stream is not retried by the service's default policy.
+            TranslationContext.warnOnceWithoutContext("access_log_stream_retry:" + gp, "gRPC access logger '" + name
+                    + "': retry_policy is not applied to its StreamAccessLogs stream (only the OpenTelemetry logger's"
+                    + " Export calls are retried); ignoring " + gp.field("retry_policy"));
+            s = s.withRetryPolicy(null);
         }
         return new GrpcLogTarget(s, c.getLogName(), flush, size, statPrefix);
     }

@@ -30,18 +30,56 @@ public final class GrpcServiceTranslator {
      */
     public static GrpcServiceConfig envoyGrpc(GrpcService g, boolean packAsBytes, FieldPath path,
                                               TranslationContext ctx) {
+        checkRetries(g, path);
+        return build(g, packAsBytes, path, ctx, null);
+    }
+
+    /**
+     * As {@link #envoyGrpc}, for the clients whose calls are retried by the service's {@code retry_policy}
+     * (ext_authz, network ext_authz, rate limit, ext_proc streams): it is built into the config
+     * ({@link GrpcRetryPolicyTranslator}).
+     */
+    public static GrpcServiceConfig retryingEnvoyGrpc(GrpcService g, boolean packAsBytes, FieldPath path,
+                                                      TranslationContext ctx) {
+        warnEnvoyGrpcRetries(g, path);
+        return build(g, packAsBytes, path, ctx, GrpcRetryPolicyTranslator.of(g, path));
+    }
+
+    /**
+     * As {@link #retryingEnvoyGrpc}, for the clients on grpc-java channels (the gRPC access loggers): their retries
+     * go by gRPC status alone, so what else the policy names is warned about by path
+     * ({@link GrpcRetryPolicyTranslator#warnStatusOnly}).
+     */
+    public static GrpcServiceConfig statusRetryingEnvoyGrpc(GrpcService g, FieldPath path, TranslationContext ctx) {
+        warnEnvoyGrpcRetries(g, path);
+        return build(g, false, path, ctx, statusRetryPolicy(g, path));
+    }
+
+    /**
+     * The {@code retry_policy} of a service whose client runs on a grpc-java channel (null: none), what grpc-java's
+     * retries cannot apply warned about by path ({@link GrpcRetryPolicyTranslator#warnStatusOnly}).
+     */
+    public static io.remora.config.RetryPolicy statusRetryPolicy(GrpcService g, FieldPath path) {
+        io.remora.config.RetryPolicy r = GrpcRetryPolicyTranslator.of(g, path);
+        if (r != null) {
+            GrpcRetryPolicyTranslator.warnStatusOnly(r, path.field("retry_policy"));
+        }
+        return r;
+    }
+
+    private static GrpcServiceConfig build(GrpcService g, boolean packAsBytes, FieldPath path, TranslationContext ctx,
+                                           io.remora.config.RetryPolicy retry) {
         if (g.hasGoogleGrpc()) {
             throw path.field("google_grpc").error("google_grpc is not supported; use envoy_grpc with a cluster");
         }
         if (!g.hasEnvoyGrpc()) {
             throw path.error("missing required field: envoy_grpc");
         }
-        checkRetries(g, path);
         String cluster = clusterName(g, path, ctx);
         String authority = g.getEnvoyGrpc().getAuthority().isEmpty() ? cluster : g.getEnvoyGrpc().getAuthority();
         Duration timeout = g.hasTimeout() ? timeout(g, path) : DEFAULT_TIMEOUT;
         return new GrpcServiceConfig(cluster, authority, timeout, initialMetadata(g, path), packAsBytes,
-                maxReceiveMessageLength(g), g.getEnvoyGrpc().getSkipEnvoyHeaders());
+                maxReceiveMessageLength(g), g.getEnvoyGrpc().getSkipEnvoyHeaders(), retry);
     }
 
     /**
@@ -100,7 +138,7 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * For clients that apply no receive limit: refuses what no Remora gRPC client honours (see
+     * For clients that apply no receive limit and do not retry: refuses {@code retry_policy} (see
      * {@link #checkRetries}) and {@code envoy_grpc.max_receive_message_length} (Envoy fails the stream
      * RESOURCE_EXHAUSTED on a larger answer).
      */
@@ -113,20 +151,30 @@ public final class GrpcServiceTranslator {
     }
 
     /**
-     * Refuses retries of calls ({@code retry_policy}, also under envoy_grpc; Envoy retries a failed call by them):
-     * no Remora gRPC client retries. {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate
-     * limit and ext_proc calls carry x-envoy-internal and x-forwarded-for unless it is set; the grpc-java
-     * clients send neither either way (docs/config-translation.md).
+     * For the clients that do not retry their calls (the metrics service's and SkyWalking's streams):
+     * refuses {@code retry_policy}, by which Envoy's async client would retry them (see
+     * {@link #retryingEnvoyGrpc} for those that do), and warns about {@code envoy_grpc.retry_policy}.
+     * {@code skip_envoy_headers} is kept by {@link #envoyGrpc}: ext_authz, rate limit and ext_proc calls carry
+     * x-envoy-internal and x-forwarded-for unless it is set; the grpc-java clients send neither either way
+     * (docs/config-translation.md).
      */
     public static void checkRetries(GrpcService g, FieldPath path) {
         if (g.hasRetryPolicy()) {
-            throw path.field("retry_policy").error("not supported: Remora's gRPC clients do not retry calls");
+            throw path.field("retry_policy").error("not supported by this gRPC client: its calls are not retried"
+                    + " (ext_authz, rate limit, ext_proc and OpenTelemetry export calls are)");
         }
-        if (g.hasEnvoyGrpc()) {
-            FieldPath ep = path.field("envoy_grpc");
-            if (g.getEnvoyGrpc().hasRetryPolicy()) {
-                throw ep.field("retry_policy").error("not supported: Remora's gRPC clients do not retry calls");
-            }
+        warnEnvoyGrpcRetries(g, path);
+    }
+
+    /**
+     * {@code envoy_grpc.retry_policy} paces the reconnects of xDS streams only (XdsServiceOptions); Envoy's other
+     * clients do not read it ("currently only supported for xDS gRPC streams"): warned about by path.
+     */
+    private static void warnEnvoyGrpcRetries(GrpcService g, FieldPath path) {
+        if (g.hasEnvoyGrpc() && g.getEnvoyGrpc().hasRetryPolicy()) {
+            FieldPath ep = path.field("envoy_grpc").field("retry_policy");
+            TranslationContext.warnOnceWithoutContext("envoy_grpc.retry_policy:" + ep, "ignoring " + ep + ": only xDS"
+                    + " streams read it (their reconnect back-off), as in Envoy; retry_policy retries a call");
         }
     }
 

@@ -68,13 +68,7 @@ public final class RetryPolicyTranslator {
         if (p.hasRetryBackOff()) {
             FieldPath bp = path.field("retry_back_off");
             var b = p.getRetryBackOff();
-            if (!b.hasBaseInterval()) {
-                throw bp.field("base_interval").error("missing required field");
-            }
-            base = Protos.duration(b.getBaseInterval());
-            if (base.toMillis() < 1) {
-                throw bp.field("base_interval").error("must be at least 1ms");
-            }
+            base = baseInterval(b.hasBaseInterval(), b.getBaseInterval(), bp);
             if (b.hasMaxInterval()) {
                 max = Protos.duration(b.getMaxInterval());
                 if (max.compareTo(base) < 0) {
@@ -153,6 +147,18 @@ public final class RetryPolicyTranslator {
                         path.field("retriable_request_headers")))
                 .rateLimitedBackOff(resetHeaders(p, path), resetMaxInterval(p, path))
                 .build();
+    }
+
+    /** A back-off's {@code base_interval} (under {@code bp}): required, at least 1 ms. */
+    static Duration baseInterval(boolean has, com.google.protobuf.Duration d, FieldPath bp) {
+        if (!has) {
+            throw bp.field("base_interval").error("missing required field");
+        }
+        Duration base = Protos.duration(d);
+        if (base.toMillis() < 1) {
+            throw bp.field("base_interval").error("must be at least 1ms");
+        }
+        return base;
     }
 
     /** {@code rate_limited_retry_back_off.reset_headers}: at least one when the back-off is set. */

@@ -74,10 +74,18 @@ public final class StatsSinksTranslator {
      * @param emitTagsAsAttributes {@code emit_tags_as_attributes} (default true)
      * @param useTagExtractedName  {@code use_tag_extracted_name} (default true)
      * @param prefix               {@code prefix} with its trailing dot, or empty
+     * @param retryPolicy          {@code grpc_service.retry_policy} for the Export calls (gRPC statuses); null: none
      */
     public record OpenTelemetry(String cluster, String authority, Duration timeout, boolean countersAsDeltas,
                                 boolean histogramsAsDeltas, boolean emitTagsAsAttributes, boolean useTagExtractedName,
-                                String prefix) implements Sink {
+                                String prefix, io.remora.config.RetryPolicy retryPolicy) implements Sink {
+
+        public OpenTelemetry(String cluster, String authority, Duration timeout, boolean countersAsDeltas,
+                             boolean histogramsAsDeltas, boolean emitTagsAsAttributes, boolean useTagExtractedName,
+                             String prefix) {
+            this(cluster, authority, timeout, countersAsDeltas, histogramsAsDeltas, emitTagsAsAttributes,
+                    useTagExtractedName, prefix, null);
+        }
 
         /** A sink to {@code cluster} with Envoy's defaults: cumulative, tags as attributes, tag-extracted names. */
         public static Builder builder(String cluster) {
@@ -93,6 +101,7 @@ public final class StatsSinksTranslator {
             private boolean emitTagsAsAttributes = true;
             private boolean useTagExtractedName = true;
             private String prefix = "";
+            private io.remora.config.RetryPolicy retryPolicy;
 
             private Builder(String cluster) {
                 this.cluster = cluster;
@@ -133,9 +142,14 @@ public final class StatsSinksTranslator {
                 return this;
             }
 
+            public Builder retryPolicy(io.remora.config.RetryPolicy v) {
+                retryPolicy = v;
+                return this;
+            }
+
             public OpenTelemetry build() {
                 return new OpenTelemetry(cluster, authority, timeout, countersAsDeltas, histogramsAsDeltas,
-                        emitTagsAsAttributes, useTagExtractedName, prefix);
+                        emitTagsAsAttributes, useTagExtractedName, prefix, retryPolicy);
             }
         }
     }
@@ -275,14 +289,14 @@ public final class StatsSinksTranslator {
             throw path.field("transport_api_version").error("only V3 is supported (Envoy refuses "
                     + m.getTransportApiVersion() + ")");
         }
-        String cluster = grpcCluster(m.hasGrpcService(), m.getGrpcService(), path, ctx);
+        String cluster = grpcCluster(m.hasGrpcService(), m.getGrpcService(), false, path, ctx);
         return new MetricsService(cluster, m.getGrpcService().getEnvoyGrpc().getAuthority(),
                 m.hasReportCountersAsDeltas() && m.getReportCountersAsDeltas().getValue(), m.getEmitTagsAsLabels(),
                 m.getHistogramEmitMode().name());
     }
 
     private static Sink openTelemetry(SinkConfig c, FieldPath path, TranslationContext ctx) {
-        String cluster = grpcCluster(c.hasGrpcService(), c.getGrpcService(), path, ctx);
+        String cluster = grpcCluster(c.hasGrpcService(), c.getGrpcService(), true, path, ctx);
         Duration timeout = null;
         if (c.getGrpcService().hasTimeout()) {
             timeout = Protos.duration(c.getGrpcService().getTimeout());
@@ -296,22 +310,26 @@ public final class StatsSinksTranslator {
                 .histogramsAsDeltas(c.getReportHistogramsAsDeltas())
                 .emitTagsAsAttributes(!c.hasEmitTagsAsAttributes() || c.getEmitTagsAsAttributes().getValue())
                 .useTagExtractedName(!c.hasUseTagExtractedName() || c.getUseTagExtractedName().getValue())
-                .prefix(c.getPrefix().isEmpty() ? "" : c.getPrefix() + ".").build();
+                .prefix(c.getPrefix().isEmpty() ? "" : c.getPrefix() + ".")
+                .retryPolicy(GrpcServiceTranslator.statusRetryPolicy(c.getGrpcService(), path.field("grpc_service")))
+                .build();
     }
 
     /**
      * The cluster of a sink's {@code grpc_service}: only {@code envoy_grpc} is built; google_grpc is
-     * refused as for the metrics service (its channel credentials could not be honoured).
+     * refused as for the metrics service (its channel credentials could not be honoured). {@code unary}: the sink's
+     * Export calls take the service's retry_policy (the metrics service's stream refuses it).
      */
     private static String grpcCluster(boolean present, io.envoyproxy.envoy.config.core.v3.GrpcService g,
-                                      FieldPath path, TranslationContext ctx) {
+                                      boolean unary, FieldPath path, TranslationContext ctx) {
         if (!present) {
             throw path.field("grpc_service").error("missing required field");
         }
         if (!g.hasEnvoyGrpc()) {
             throw path.field("grpc_service").error("only envoy_grpc (a cluster) is supported");
         }
-        GrpcServiceTranslator.checkSupported(g, path.field("grpc_service"));
+        GrpcServiceTranslator.checkSupported(unary ? g.toBuilder().clearRetryPolicy().build() : g,
+                path.field("grpc_service"));
         if (g.getInitialMetadataCount() > 0) {
             throw path.field("grpc_service").field("initial_metadata").error("not supported by this sink's gRPC client");
         }

@@ -269,7 +269,9 @@ public final class TracingTranslator {
         if (!o.getGrpcService().hasEnvoyGrpc()) {
             throw path.field("grpc_service").error("only envoy_grpc (a cluster) is supported");
         }
-        GrpcServiceTranslator.checkSupported(o.getGrpcService(), path.field("grpc_service"));
+        // The Export calls take the service's retry_policy (on grpc-java: by gRPC status).
+        GrpcServiceTranslator.checkSupported(o.getGrpcService().toBuilder().clearRetryPolicy().build(),
+                path.field("grpc_service"));
         if (o.getGrpcService().getInitialMetadataCount() > 0) {
             throw path.field("grpc_service").field("initial_metadata").error("not supported by the OpenTelemetry"
                     + " tracer's gRPC client");
@@ -280,7 +282,8 @@ public final class TracingTranslator {
         }
         ctx.requireCluster(path.field("grpc_service").field("envoy_grpc").field("cluster_name"), cluster);
         return new TracingConfig.OpenTelemetry(cluster, o.getGrpcService().getEnvoyGrpc().getAuthority(), serviceName,
-                null, alwaysOn);
+                null, alwaysOn,
+                GrpcServiceTranslator.statusRetryPolicy(o.getGrpcService(), path.field("grpc_service")));
     }
 
     /** The always_on sampler is built; others are warned about and the connection manager's sampling decides. */

@@ -53,13 +53,101 @@ class GrpcServiceTranslatorTest {
     }
 
     @Test
-    void retriesAreRefusedEverywhere() {
+    void clientsThatDoNotRetryRefuseTheRetryPolicy() {
         RetryPolicy retry = RetryPolicy.newBuilder().setRetryOn("unavailable").build();
         assertEquals("x.grpc_service.retry_policy", refused(() -> GrpcServiceTranslator.envoyGrpc(
                 envoyGrpc().setRetryPolicy(retry).build(), false, P, CTX)).path());
-        assertEquals("x.grpc_service.envoy_grpc.retry_policy", refused(() -> GrpcServiceTranslator.envoyGrpc(
-                envoyGrpc().setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName("authz")
-                        .setRetryPolicy(retry)).build(), false, P, CTX)).path());
+        assertEquals("x.grpc_service.retry_policy", refused(() -> GrpcServiceTranslator.cluster(
+                envoyGrpc().setRetryPolicy(retry).build(), P, CTX)).path());
+    }
+
+    @Test
+    void envoyGrpcRetryPolicyIsWarnedAboutOutsideXds() {
+        GrpcService g = envoyGrpc().setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName("authz")
+                .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("unavailable"))).build();
+        FieldPath p = FieldPath.of("warned").field("grpc_service");
+        var logged = UnreadFieldsTranslationTest.logged(() -> {
+            assertEquals(null, GrpcServiceTranslator.retryingEnvoyGrpc(g, false, p, CTX).retryPolicy(),
+                    "envoy_grpc.retry_policy is no call retry policy");
+            GrpcServiceTranslator.envoyGrpc(g, false, p.field("again"), CTX);
+        });
+        assertTrue(logged.stream().anyMatch(m -> m.contains("warned.grpc_service.envoy_grpc.retry_policy")),
+                logged.toString());
+        assertTrue(logged.stream().anyMatch(m -> m.contains("warned.grpc_service.again.envoy_grpc.retry_policy")),
+                logged.toString());
+    }
+
+    private static io.remora.config.RetryPolicy retrying(RetryPolicy.Builder p, FieldPath path) {
+        return GrpcServiceTranslator.retryingEnvoyGrpc(envoyGrpc().setRetryPolicy(p).build(), false, path, CTX)
+                .retryPolicy();
+    }
+
+    @Test
+    void theRetryPolicyTakesEnvoysDefaults() {
+        var r = retrying(RetryPolicy.newBuilder().setRetryOn("unavailable, connect-failure,cancelled"), P);
+        assertEquals(Set.of(io.remora.config.RetryPolicy.RetryOn.GRPC_UNAVAILABLE,
+                io.remora.config.RetryPolicy.RetryOn.CONNECT_FAILURE, io.remora.config.RetryPolicy.RetryOn.GRPC_CANCELLED),
+                r.retryOn());
+        assertEquals(1, r.numRetries(), "num_retries defaults to 1");
+        assertEquals(Duration.ofSeconds(1), r.baseInterval(), "convertCoreToRouteRetryPolicy's base: 1 s");
+        assertEquals(Duration.ofSeconds(10), r.maxInterval(), "ten times the base");
+        assertEquals(Duration.ofSeconds(10), r.perTryTimeout(), "the per-try timeout is the max interval");
+        assertEquals(null, GrpcServiceTranslator.retryingEnvoyGrpc(envoyGrpc().build(), false, P, CTX).retryPolicy());
+    }
+
+    @Test
+    void theRetryPolicyReadsItsBackOffAndRetries() {
+        var r = retrying(RetryPolicy.newBuilder().setRetryOn("5xx").setNumRetries(UInt32Value.of(4))
+                .setRetryBackOff(io.envoyproxy.envoy.config.core.v3.BackoffStrategy.newBuilder()
+                        .setBaseInterval(Durations.fromMillis(20))), P);
+        assertEquals(4, r.numRetries());
+        assertEquals(Duration.ofMillis(20), r.baseInterval());
+        assertEquals(Duration.ofMillis(200), r.maxInterval());
+        var halved = retrying(RetryPolicy.newBuilder().setRetryOn("5xx")
+                .setRetryBackOff(io.envoyproxy.envoy.config.core.v3.BackoffStrategy.newBuilder()
+                        .setBaseInterval(Durations.fromSeconds(4)).setMaxInterval(Durations.fromSeconds(1))), P);
+        assertEquals(Duration.ofMillis(500), halved.baseInterval(), "max below base: Envoy takes half the max");
+        assertEquals(Duration.ofSeconds(1), halved.maxInterval());
+    }
+
+    @Test
+    void aBadBackOffIsRefusedByPath() {
+        var b = io.envoyproxy.envoy.config.core.v3.BackoffStrategy.newBuilder();
+        assertEquals("x.grpc_service.retry_policy.retry_back_off.base_interval", refused(() -> retrying(
+                RetryPolicy.newBuilder().setRetryBackOff(b.clone().setMaxInterval(Durations.fromSeconds(1))), P)).path());
+        assertEquals("x.grpc_service.retry_policy.retry_back_off.base_interval", refused(() -> retrying(
+                RetryPolicy.newBuilder().setRetryBackOff(b.clone().setBaseInterval(Durations.fromNanos(10))), P)).path());
+        assertEquals("x.grpc_service.retry_policy.retry_back_off.max_interval", refused(() -> retrying(
+                RetryPolicy.newBuilder().setRetryBackOff(b.clone().setBaseInterval(Durations.fromMillis(5))
+                        .setMaxInterval(Durations.fromNanos(0))), P)).path());
+    }
+
+    @Test
+    void grpcJavaClientsWarnAboutWhatIsNotAGrpcStatus() {
+        FieldPath p = FieldPath.of("grpcjava").field("grpc_service");
+        var logged = UnreadFieldsTranslationTest.logged(() -> assertEquals(
+                Set.of(io.remora.config.RetryPolicy.RetryOn.GRPC_UNAVAILABLE, io.remora.config.RetryPolicy.RetryOn.RESET),
+                GrpcServiceTranslator.statusRetryingEnvoyGrpc(envoyGrpc().setRetryPolicy(RetryPolicy.newBuilder()
+                        .setRetryOn("unavailable,reset")).build(), p, CTX).retryPolicy().retryOn()));
+        assertTrue(logged.stream().anyMatch(m -> m.contains("'reset'") && m.contains("grpcjava.grpc_service.retry_policy"
+                + ".retry_on")), logged.toString());
+        assertTrue(logged.stream().noneMatch(m -> m.contains("'unavailable'")), logged.toString());
+        assertEquals(List.of("UNAVAILABLE"), io.remora.xds.grpc.GrpcJavaRetries.statusCodes(
+                retrying(RetryPolicy.newBuilder().setRetryOn("reset,unavailable,connect-failure"), P)));
+    }
+
+    @Test
+    void whatTheRetriesCannotApplyIsWarnedAboutByPath() {
+        FieldPath p = FieldPath.of("hosts").field("grpc_service");
+        var logged = UnreadFieldsTranslationTest.logged(() -> assertEquals(
+                Set.of(io.remora.config.RetryPolicy.RetryOn.GRPC_UNAVAILABLE), retrying(RetryPolicy.newBuilder()
+                        .setRetryOn("unavailable,no-such-condition").setHostSelectionRetryMaxAttempts(3)
+                        .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+                                .setName("envoy.retry_host_predicates.previous_hosts")), p).retryOn()));
+        for (String f : List.of("retry_on", "retry_host_predicate", "host_selection_retry_max_attempts")) {
+            assertTrue(logged.stream().anyMatch(m -> m.contains("hosts.grpc_service.retry_policy." + f)),
+                    f + ": " + logged);
+        }
     }
 
     @Test

@@ -225,6 +225,33 @@ class ObservabilityBootstrapTranslationTest {
     }
 
     @Test
+    void theOpenTelemetrySinkRetriesItsExportsAndTheMetricsServiceRefusesRetries() {
+        TranslationContext known = new TranslationContext(Set.of("otel"));
+        StatsSinksTranslator.Sinks sinks = StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                    grpc_service:
+                      envoy_grpc: { cluster_name: otel }
+                      retry_policy: { retry_on: unavailable, num_retries: 2 }
+                """), known);
+        var retry = ((StatsSinksTranslator.OpenTelemetry) sinks.sinks().get(0)).retryPolicy();
+        assertEquals(2, retry.numRetries());
+        assertEquals(Set.of(io.remora.config.RetryPolicy.RetryOn.GRPC_UNAVAILABLE), retry.retryOn());
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.metrics_service
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
+                    transport_api_version: V3
+                    grpc_service:
+                      envoy_grpc: { cluster_name: otel }
+                      retry_policy: { retry_on: unavailable }
+                """), known)).startsWith("stats_sinks[0].typed_config.grpc_service.retry_policy: not supported"));
+    }
+
+    @Test
     void badSinksAndTracersNameTheField() {
         TranslationContext known = new TranslationContext(Set.of("zipkin"));
         assertTrue(error(() -> StatsSinksTranslator.translate(load("""

@@ -31,4 +31,20 @@ class OpenTelemetryTracerTranslationTest {
                 """).warnings();
         assertTrue(warnings.stream().anyMatch(w -> w.contains("resource_detectors")), warnings.toString());
     }
+
+    @Test
+    void theGrpcServicesRetryPolicyRetriesTheExports() {
+        var p = (io.remora.config.TracingConfig.OpenTelemetry) BootstrapTracers.provider("envoy.tracers.opentelemetry",
+                "envoy.config.trace.v3.OpenTelemetryConfig", """
+                grpc_service:
+                  envoy_grpc: { cluster_name: otel }
+                  retry_policy: { retry_on: "unavailable,resource-exhausted", num_retries: 3 }
+                """, new TranslationContext(Set.of("otel")));
+        assertEquals(3, p.retryPolicy().numRetries());
+        assertEquals(List.of("RESOURCE_EXHAUSTED", "UNAVAILABLE"),
+                io.remora.xds.grpc.GrpcJavaRetries.statusCodes(p.retryPolicy()));
+        assertEquals(null, ((io.remora.config.TracingConfig.OpenTelemetry) BootstrapTracers.provider(
+                "envoy.tracers.opentelemetry", "envoy.config.trace.v3.OpenTelemetryConfig", FIELDS,
+                new TranslationContext(Set.of("otel")))).retryPolicy());
+    }
 }

@@ -115,7 +115,8 @@ class UnreadFieldsTranslationTest {
     }
 
     /** What {@code r} logged to the translators' logger (warnings of helpers handed no context). */
-    private static java.util.List<String> logged(Runnable r) {
+    /** The remora.config warnings {@code r} logs. */
+    static java.util.List<String> logged(Runnable r) {
         java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler h = new java.util.logging.Handler() {
             @Override

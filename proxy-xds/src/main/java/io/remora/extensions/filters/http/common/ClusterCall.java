@@ -24,8 +24,16 @@ import java.util.function.Consumer;
  */
 public final class ClusterCall extends ClusterExchange {
 
-    /** What came back; {@code headers} is null when the exchange failed. */
-    public record Response(Http2Headers headers, byte[] body, Http2Headers trailers, String failure) {
+    /**
+     * What came back; {@code headers} is null when the exchange failed, {@code reset} then the pool's or the
+     * stream's reset reason when it was one (null for a timeout, a refusal or an oversized answer).
+     */
+    public record Response(Http2Headers headers, byte[] body, Http2Headers trailers, String failure,
+                           ResetReason reset) {
+        public Response(Http2Headers headers, byte[] body, Http2Headers trailers, String failure) {
+            this(headers, body, trailers, failure, null);
+        }
+
         public int status() {
             int s = statusOf(headers);
             return s == 0 ? -1 : s;
@@ -107,8 +115,8 @@ public final class ClusterCall extends ClusterExchange {
     }
 
     @Override
-    void onConnectFailure(String why) {
-        finish(new Response(null, null, null, why));
+    void onConnectFailure(ResetReason reason, String why) {
+        finish(new Response(null, null, null, why, reason));
     }
 
     @Override
@@ -160,7 +168,7 @@ public final class ClusterCall extends ClusterExchange {
         stream = null;
         if (!finished) {
             countRemoteReset();
-            finish(new Response(null, null, null, "upstream reset: " + reason));
+            finish(new Response(null, null, null, "upstream reset: " + reason, reason));
         }
     }
 

@@ -72,14 +72,14 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         onStream(s);
     }
 
-    /** No stream could be made; {@code why} names the pool's reason. */
-    abstract void onConnectFailure(String why);
+    /** No stream could be made; {@code why} names the pool's {@code reason}. */
+    abstract void onConnectFailure(ResetReason reason, String why);
 
     @Override
     public final void onPoolFailure(ResetReason reason, String transportFailureReason) {
         pending = null;
         if (!finished) {
-            onConnectFailure("upstream connect failure: " + reason
+            onConnectFailure(reason, "upstream connect failure: " + reason
                     + (transportFailureReason == null ? "" : " " + transportFailureReason));
         }
     }
@@ -103,12 +103,19 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
             return false;
         }
         finished = true;
+        releaseTry();
+        return true;
+    }
+
+    /** Gives back what the current try holds, the exchange going on (a retry connects again). */
+    final void releaseTry() {
         if (cluster != null) {
             cluster.limits().requests.decrementAndGet();
             cluster.stats().upstreamRqActive.decrementAndGet();
             host.activeRequests.decrementAndGet();
+            cluster = null;
+            host = null;
         }
-        return true;
     }
 
     /** Counts the response in the cluster's stats (upstream_rq_2xx...). */

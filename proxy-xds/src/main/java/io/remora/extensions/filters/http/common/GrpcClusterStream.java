@@ -5,18 +5,25 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.RetryPolicy;
+import io.remora.http.router.RetryState;
 import io.remora.http.upstream.ResetReason;
 import io.remora.http.upstream.UpstreamStream;
 import io.remora.server.ServerContext;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A bidirectional gRPC stream to a cluster over HTTP/2, through the same pools as
  * {@link ClusterCall}: messages go out as DATA when {@link #send} is called (queued until the pool
  * hands out the stream), answers are deframed as they arrive and handed over one message at a
  * time, and the call ends once, with the gRPC status of its trailers or of what went wrong.
+ * Under its service's retry policy, a stream that fails before its answer starts (a refused or reset stream, a
+ * connect failure, a trailers-only status that retry_on names) is opened again after the back-off and sent what it
+ * had been sent, as Envoy's router replays an async stream's buffered body ({@link CallRetries}).
  * Callbacks never run inside {@link #open} or {@link #send}. Event-loop confined.
  */
 public final class GrpcClusterStream extends ClusterExchange {
@@ -44,6 +51,14 @@ public final class GrpcClusterStream extends ClusterExchange {
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>(2);
     private boolean halfClosed;
     private CompositeByteBuf inbound;
+    /** Null without a retry policy, and once the answer has started (nothing is retried then). */
+    private CallRetries retries;
+    /** What was sent, framed, kept to send again while a retry may still come; null without retries. */
+    private ArrayDeque<ByteBuf> replay;
+    private EventLoop loop;
+    private ServerContext ctx;
+    private String cluster;
+    private ScheduledFuture<?> backoffTimer;
 
     private GrpcClusterStream(Http2Headers headers, Listener listener, int maxMessage) {
         this.headers = headers;
@@ -58,7 +73,21 @@ public final class GrpcClusterStream extends ClusterExchange {
      */
     public static GrpcClusterStream open(EventLoop loop, ServerContext ctx, String cluster, Http2Headers headers,
                                          Listener listener, int maxMessage) {
+        return open(loop, ctx, cluster, headers, listener, maxMessage, null);
+    }
+
+    /** As above, retried by the gRPC service's {@code retry_policy} when it is not null. */
+    public static GrpcClusterStream open(EventLoop loop, ServerContext ctx, String cluster, Http2Headers headers,
+                                         Listener listener, int maxMessage, RetryPolicy retry) {
         GrpcClusterStream s = new GrpcClusterStream(headers, listener, maxMessage);
+        RetryState state = retry == null ? null : RetryState.create(retry, headers);
+        if (state != null) {
+            s.retries = new CallRetries(state, ctx, cluster);
+            s.replay = new ArrayDeque<>(2);
+            s.loop = loop;
+            s.ctx = ctx;
+            s.cluster = cluster;
+        }
         String refused = s.connect(loop, ctx, cluster, UpstreamProtocol.HTTP2);
         if (refused != null) {
             loop.execute(() -> s.close(UNAVAILABLE, refused));
@@ -84,6 +113,9 @@ public final class GrpcClusterStream extends ClusterExchange {
     }
 
     private void write(ByteBuf data, boolean end) {
+        if (replay != null && !end) {
+            replay.add(data.retainedDuplicate());
+        }
         if (stream == null) {
             queued.add(data);
         } else {
@@ -111,6 +143,11 @@ public final class GrpcClusterStream extends ClusterExchange {
 
     private void end() {
         release();
+        stopRetrying();
+        if (backoffTimer != null) {
+            backoffTimer.cancel(false);
+            backoffTimer = null;
+        }
         queued.forEach(ByteBuf::release);
         queued.clear();
         if (inbound != null) {
@@ -128,8 +165,55 @@ public final class GrpcClusterStream extends ClusterExchange {
     }
 
     @Override
-    void onConnectFailure(String why) {
-        close(UNAVAILABLE, why);
+    void onConnectFailure(ResetReason reason, String why) {
+        if (!retried(retries != null && retries.state.wouldRetry(reason))) {
+            close(UNAVAILABLE, why);
+        }
+    }
+
+    /** The answer started, or the call is over: no retry can come, so nothing is kept to send again. */
+    private void stopRetrying() {
+        if (retries != null) {
+            retries.release();
+            retries = null;
+            replay.forEach(ByteBuf::release);
+            replay = null;
+        }
+    }
+
+    /**
+     * Retries the failed try when the policy wanted it ({@code wanted}) and a retry is left: the try's slots are
+     * given back and, after the back-off, the stream is opened again and sent what it had been. False: the caller
+     * ends the call.
+     */
+    private boolean retried(boolean wanted) {
+        long wait = wanted ? retries.admit() : -1;
+        if (wait < 0) {
+            return false;
+        }
+        stream = null;
+        releaseTry();
+        queued.forEach(ByteBuf::release);
+        queued.clear();
+        for (ByteBuf b : replay) {
+            queued.add(b.retainedDuplicate());
+        }
+        if (halfClosed) {
+            queued.add(Unpooled.EMPTY_BUFFER);
+        }
+        backoffTimer = loop.schedule(this::reopen, wait, TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    private void reopen() {
+        backoffTimer = null;
+        if (finished) {
+            return;
+        }
+        String refused = connect(loop, ctx, cluster, UpstreamProtocol.HTTP2);
+        if (refused != null) {
+            close(UNAVAILABLE, refused);
+        }
     }
 
     @Override
@@ -139,6 +223,17 @@ public final class GrpcClusterStream extends ClusterExchange {
         }
         countResponse(h);
         int http = statusOf(h);
+        if (retries != null) {
+            if ((http != 200 || endStream) && retries.state.wouldRetry(http, h, endStream)) {
+                abandonIfOpen(endStream);
+                if (retried(true)) {
+                    return;
+                }
+            } else if (http == 200 && !endStream) {
+                retries.succeeded();
+            }
+            stopRetrying();
+        }
         if (http != 200) {
             abandonIfOpen(endStream);
             close(fromHttp(http), "HTTP status " + http);
@@ -221,7 +316,9 @@ public final class GrpcClusterStream extends ClusterExchange {
         stream = null;
         if (!finished) {
             countRemoteReset();
-            close(UNAVAILABLE, "upstream reset: " + reason);
+            if (!retried(retries != null && retries.state.wouldRetry(reason))) {
+                close(UNAVAILABLE, "upstream reset: " + reason);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.common;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.RetryPolicy;
 import io.remora.http.upstream.Cancellable;
 import io.remora.server.ServerContext;
 
@@ -29,10 +30,25 @@ public final class GrpcUnaryCall {
     public static Cancellable start(EventLoop loop, ServerContext context, String cluster, String authority,
                                     List<Map.Entry<String, String>> initialMetadata, boolean envoyHeaders, String path,
                                     byte[] message, Duration timeout, Consumer<ClusterCall.Response> done) {
+        return start(loop, context, cluster, authority, initialMetadata, envoyHeaders, path, message, timeout, null,
+                done);
+    }
+
+    /**
+     * As above, retried by the gRPC service's {@code retry_policy} when {@code retry} is not null
+     * ({@link GrpcUnaryRetries}); the call's {@code timeout} bounds all its tries.
+     */
+    public static Cancellable start(EventLoop loop, ServerContext context, String cluster, String authority,
+                                    List<Map.Entry<String, String>> initialMetadata, boolean envoyHeaders, String path,
+                                    byte[] message, Duration timeout, RetryPolicy retry,
+                                    Consumer<ClusterCall.Response> done) {
         byte[] framed = GrpcCalls.frame(message);
         Http2Headers h = GrpcCalls.requestHeaders(path, authority, timeout, initialMetadata);
         if (envoyHeaders) {
             GrpcCalls.addEnvoyHeaders(h, context.localAddress());
+        }
+        if (retry != null) {
+            return GrpcUnaryRetries.start(loop, context, cluster, h, framed, timeout, retry, done);
         }
         return ClusterCall.start(loop, context, cluster, UpstreamProtocol.HTTP2, h, framed, timeout, done);
     }

@@ -135,7 +135,7 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
     }
 
     private static GrpcServiceConfig grpc(GrpcService g, ExtAuthz e, FieldPath path, TranslationContext ctx) {
-        return io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(g, e.hasWithRequestBody() && e.getWithRequestBody().getPackAsBytes(), path, ctx);
+        return io.remora.xds.translate.GrpcServiceTranslator.retryingEnvoyGrpc(g, e.hasWithRequestBody() && e.getWithRequestBody().getPackAsBytes(), path, ctx);
     }
 
     private static HttpServiceConfig http(HttpService h, List<StringMatcher> topAllowed, FieldPath path,

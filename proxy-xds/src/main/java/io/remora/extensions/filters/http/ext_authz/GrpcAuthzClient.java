@@ -53,7 +53,7 @@ public final class GrpcAuthzClient implements AuthzClient {
     public Cancellable check(AuthzCheck check, EventLoop loop, ServerContext context, Consumer<AuthzDecision> done) {
         return GrpcUnaryCall.start(loop, context, config.cluster(), config.authority(), config.initialMetadata(),
                 !config.skipEnvoyHeaders(), PATH,
-                request(check).toByteArray(), config.timeout(), r -> done.accept(decide(r)));
+                request(check).toByteArray(), config.timeout(), config.retryPolicy(), r -> done.accept(decide(r)));
     }
 
     CheckRequest request(AuthzCheck c) {

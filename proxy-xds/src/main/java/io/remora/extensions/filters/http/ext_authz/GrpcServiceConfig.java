@@ -16,10 +16,12 @@ import java.util.Map;
  *                        (RESOURCE_EXHAUSTED, as Envoy's decoder); 0 when unset
  * @param skipEnvoyHeaders {@code envoy_grpc.skip_envoy_headers}: the calls carry no x-envoy-internal and
  *                        no x-forwarded-for (Envoy's async client adds both otherwise)
+ * @param retryPolicy     {@code retry_policy} for the clients that retry their unary calls by it; null: none
  */
 public record GrpcServiceConfig(String cluster, String authority, Duration timeout,
                                 List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes,
-                                int maxReceiveMessageLength, boolean skipEnvoyHeaders)
+                                int maxReceiveMessageLength, boolean skipEnvoyHeaders,
+                                io.remora.config.RetryPolicy retryPolicy)
         implements AuthzServiceConfig {
 
     public GrpcServiceConfig {
@@ -27,13 +29,26 @@ public record GrpcServiceConfig(String cluster, String authority, Duration timeo
     }
 
     public GrpcServiceConfig(String cluster, String authority, Duration timeout,
+                             List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes,
+                             int maxReceiveMessageLength, boolean skipEnvoyHeaders) {
+        this(cluster, authority, timeout, initialMetadata, packAsBytes, maxReceiveMessageLength, skipEnvoyHeaders,
+                null);
+    }
+
+    public GrpcServiceConfig(String cluster, String authority, Duration timeout,
                              List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes) {
         this(cluster, authority, timeout, initialMetadata, packAsBytes, 0, false);
+    }
+
+    /** The same service with another retry policy (null: none). */
+    public GrpcServiceConfig withRetryPolicy(io.remora.config.RetryPolicy r) {
+        return new GrpcServiceConfig(cluster, authority, timeout, initialMetadata, packAsBytes, maxReceiveMessageLength,
+                skipEnvoyHeaders, r);
     }
 
     /** The same service with another call timeout (null: none). */
     public GrpcServiceConfig withTimeout(Duration t) {
         return new GrpcServiceConfig(cluster, authority, t, initialMetadata, packAsBytes, maxReceiveMessageLength,
-                skipEnvoyHeaders);
+                skipEnvoyHeaders, retryPolicy);
     }
 }

@@ -111,7 +111,7 @@ final class ExtProcStream {
                 GrpcCalls.addEnvoyHeaders(h, filter.cb.serverContext().localAddress());
             }
             stream = GrpcClusterStream.open(filter.cb.eventLoop(), filter.cb.serverContext(), service.cluster(), h, filter,
-                    service.maxReceiveMessageLength());
+                    service.maxReceiveMessageLength(), service.retryPolicy());
             filter.stats.streamsStarted.increment();
         }
         stream.send(r.build().toByteArray());

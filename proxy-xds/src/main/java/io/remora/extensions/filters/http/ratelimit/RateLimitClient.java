@@ -40,7 +40,8 @@ public final class RateLimitClient {
     public Cancellable limit(RateLimitRequest request, EventLoop loop, ServerContext context,
                              Consumer<LimitResult> done) {
         return GrpcUnaryCall.start(loop, context, config.cluster(), config.authority(), config.initialMetadata(),
-                !config.skipEnvoyHeaders(), PATH, request.toByteArray(), config.timeout(), r -> done.accept(result(r, config.maxReceiveMessageLength())));
+                !config.skipEnvoyHeaders(), PATH, request.toByteArray(), config.timeout(), config.retryPolicy(),
+                r -> done.accept(result(r, config.maxReceiveMessageLength())));
     }
 
     /**

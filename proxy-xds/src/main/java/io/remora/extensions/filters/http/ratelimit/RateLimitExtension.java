@@ -112,9 +112,9 @@ public final class RateLimitExtension implements HttpFilterExtension<RateLimitCo
         if (!s.hasGrpcService()) {
             throw path.field("grpc_service").error("missing required field");
         }
-        GrpcServiceConfig g = io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(s.getGrpcService(), false, path.field("grpc_service"), ctx);
+        GrpcServiceConfig g = io.remora.xds.translate.GrpcServiceTranslator.retryingEnvoyGrpc(s.getGrpcService(), false, path.field("grpc_service"), ctx);
         return new RlsConfig(g.cluster(), g.authority(), g.initialMetadata(), timeout, g.maxReceiveMessageLength(),
-                g.skipEnvoyHeaders());
+                g.skipEnvoyHeaders(), g.retryPolicy());
     }
 
     private static int status(int code, FieldPath path) {

@@ -49,7 +49,7 @@ public final class NetworkExtAuthzExtension implements NetworkFilterExtension<Ne
                     + " Remora does not send destination labels, first at " + path);
         }
         return new NetworkExtAuthzConfig(e.getStatPrefix(),
-                io.remora.xds.translate.GrpcServiceTranslator.envoyGrpc(e.getGrpcService(), false, path.field("grpc_service"), ctx),
+                io.remora.xds.translate.GrpcServiceTranslator.retryingEnvoyGrpc(e.getGrpcService(), false, path.field("grpc_service"), ctx),
                 e.getFailureModeAllow(),
                 e.hasFilterEnabledMetadata() ? io.remora.xds.translate.MetadataMatcherTranslator.translate(e.getFilterEnabledMetadata(),
                         path.field("filter_enabled_metadata")) : null,
