@@ -44,7 +44,9 @@ public final class XdsChannels implements AutoCloseable {
             b = NettyChannelBuilder.forAddress(new InetSocketAddress(target.host(), target.port()))
                     .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
         }
-        if (target.tls() == null) {
+        if (target.clusterTls() != null) {
+            clusterTls(b, target.clusterTls());
+        } else if (target.tls() == null) {
             b.usePlaintext();
         } else {
             b.sslContext(sslContext(target.tls())).useTransportSecurity();
@@ -59,6 +61,25 @@ public final class XdsChannels implements AutoCloseable {
                         : Integer.MAX_VALUE)
                 .keepAliveTime(5, TimeUnit.MINUTES)
                 .build();
+    }
+
+    /**
+     * An envoy_grpc service's static cluster's TLS, verified as Envoy verifies an upstream (its trusted CA and
+     * SAN matchers, no hostname check); gRPC needs HTTP/2 by ALPN, so h2 is offered unless the context names
+     * its own protocols. grpc-java sends its authority as SNI: the context's {@code sni} when set.
+     */
+    private static void clusterTls(NettyChannelBuilder b, io.remora.config.TransportSocketConfig ts) {
+        io.remora.tls.TlsContextProvider provider = new io.remora.tls.TlsContextProvider(ts, null, false,
+                io.remora.tls.TlsProvider.current(), io.remora.tls.TlsStats.none());
+        try {
+            b.sslContext(provider.current(ts.alpnProtocols().isEmpty() ? java.util.List.of("h2") : ts.alpnProtocols()))
+                    .useTransportSecurity();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("xDS server's cluster TLS: " + e.getMessage(), e);
+        }
+        if (ts.sni() != null) {
+            b.overrideAuthority(ts.sni());
+        }
     }
 
     /** The service's initial_metadata; a -bin key's value is base64 on the wire, as it was given. */

@@ -231,12 +231,43 @@ public final class XdsClientFactory {
             return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri()).withTls(XdsTls.of(gs, service));
         }
         String name = gs.getEnvoyGrpc().getClusterName();
-        for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
+        java.util.List<Cluster> clusters = bootstrap.getStaticResources().getClustersList();
+        for (int i = 0; i < clusters.size(); i++) {
+            Cluster c = clusters.get(i);
             if (c.getName().equals(name)) {
-                return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs));
+                return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs))
+                        .withClusterTls(clusterTls(c, "static_resources.clusters[" + i + "]"));
             }
         }
         throw new IllegalArgumentException(service + ".envoy_grpc.cluster_name: no static cluster " + name);
+    }
+
+    /**
+     * The xDS server's static cluster's TLS transport socket, as Envoy connects to it: certificates
+     * and trusted CA from files or inline (SDS would need the very stream this connection carries),
+     * SAN matchers, {@code sni}; null for plaintext.
+     */
+    private static io.remora.config.TransportSocketConfig clusterTls(Cluster c, String field) {
+        FieldPath path = FieldPath.of(field).field("transport_socket");
+        if (c.getTransportSocketMatchesCount() > 0) {
+            throw new IllegalArgumentException(FieldPath.of(field).field("transport_socket_matches")
+                    + ": not supported on the xDS server's cluster; use transport_socket");
+        }
+        if (!c.hasTransportSocket()) {
+            return null;
+        }
+        io.remora.config.TransportSocketConfig ts;
+        try {
+            ts = io.remora.xds.translate.TransportSocketTranslator.upstream(c.getTransportSocket(), path);
+        } catch (io.remora.xds.translate.TranslationException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (ts != null && (!ts.certificateSdsNames().isEmpty() || ts.validationSdsName() != null)) {
+            throw new IllegalArgumentException(path.field("typed_config").field("common_tls_context")
+                    + ": SDS secrets for the xDS server's own connection are not supported; give the certificate"
+                    + " and trusted_ca as files or inline");
+        }
+        return ts;
     }
 
     private static XdsTarget clusterTarget(Cluster c) {

@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * ads_config's google_grpc with channel_credentials.ssl_credentials: the client verifies a TLS control plane
- * against root_certs and presents cert_chain/private_key to one that requires a client certificate.
+ * against root_certs and presents cert_chain/private_key to one that requires a client certificate. And an
+ * envoy_grpc service whose static cluster has a TLS transport socket: the stream runs over that TLS, the server
+ * verified by the cluster's trusted CA and SAN matchers, as Envoy connects to it.
  */
 class XdsTlsChannelTest {
     private final TestControlPlane cp = new TestControlPlane();
@@ -69,6 +71,92 @@ class XdsTlsChannelTest {
         client.start();
         XdsSnapshot first = applier.await("a snapshot over TLS", s -> true);
         assertEquals(Set.of("listener-0"), first.listeners().keySet());
+    }
+
+    private static Bootstrap clusterBootstrap(int port, io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+            .CommonTlsContext tls) {
+        io.envoyproxy.envoy.config.cluster.v3.Cluster.Builder xds = io.envoyproxy.envoy.config.cluster.v3.Cluster
+                .newBuilder().setName("xds-grpc").setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STATIC)
+                .setLoadAssignment(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.newBuilder()
+                        .setClusterName("xds-grpc").addEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints
+                                .newBuilder().addLbEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint.newBuilder()
+                                        .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
+                                                .setAddress(io.envoyproxy.envoy.config.core.v3.Address.newBuilder()
+                                                        .setSocketAddress(io.envoyproxy.envoy.config.core.v3.SocketAddress
+                                                                .newBuilder().setAddress("127.0.0.1").setPortValue(port)))))));
+        xds.setTransportSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                .setName("envoy.transport_sockets.tls").setTypedConfig(com.google.protobuf.Any.pack(
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.newBuilder()
+                                .setCommonTlsContext(tls).build())));
+        return Bootstrap.newBuilder().setNode(NODE)
+                .setStaticResources(Bootstrap.StaticResources.newBuilder().addClusters(xds))
+                .setDynamicResources(Bootstrap.DynamicResources.newBuilder()
+                        .setLdsConfig(XdsTestResources.ADS).setCdsConfig(XdsTestResources.ADS)
+                        .setAdsConfig(ApiConfigSource.newBuilder().setApiType(ApiConfigSource.ApiType.GRPC)
+                                .addGrpcServices(GrpcService.newBuilder().setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder()
+                                        .setClusterName("xds-grpc"))))).build();
+    }
+
+    private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext clusterTls(TestCerts.Ca ca,
+            TestCerts.Leaf proxy, String san) {
+        return io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
+                .addTlsCertificates(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.newBuilder()
+                        .setCertificateChain(DataSource.newBuilder().setInlineString(proxy.certPem()))
+                        .setPrivateKey(DataSource.newBuilder().setInlineString(proxy.keyPem())))
+                .setValidationContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                        .newBuilder().setTrustedCa(DataSource.newBuilder().setInlineString(ca.pem()))
+                        .addMatchTypedSubjectAltNames(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
+                                .newBuilder().setSanType(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                                        .SubjectAltNameMatcher.SanType.URI)
+                                .setMatcher(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder().setExact(san))))
+                .build();
+    }
+
+    @Test
+    void anEnvoyGrpcServiceRunsOverItsClustersTls() throws Exception {
+        TestCerts.Ca ca = TestCerts.ca("xds-ca");
+        // No DNS SAN for 127.0.0.1: Envoy checks the SAN matchers, not the address dialled.
+        TestCerts.Leaf server = ca.issue("istiod", "spiffe://cluster.local/ns/istio-system/sa/istiod");
+        TestCerts.Leaf proxy = ca.issue("proxy", "spiffe://cluster.local/ns/default/sa/proxy");
+        cp.startTls(0, GrpcSslContexts.forServer(pem(server.certPem()), pem(server.keyPem()))
+                .trustManager(pem(ca.pem())).clientAuth(ClientAuth.REQUIRE).build());
+        cp.set(full("1"));
+        XdsClientOptions o = XdsClientFactory.options(clusterBootstrap(cp.port,
+                clusterTls(ca, proxy, "spiffe://cluster.local/ns/istio-system/sa/istiod")), null);
+        client = new XdsClient(o, applier, new SimpleMeterRegistry());
+        client.start();
+        XdsSnapshot first = applier.await("a snapshot over the cluster's TLS", s -> true);
+        assertEquals(Set.of("listener-0"), first.listeners().keySet());
+    }
+
+    @Test
+    void aServerOutsideTheSanMatchersIsNotTalkedTo() throws Exception {
+        TestCerts.Ca ca = TestCerts.ca("xds-ca");
+        TestCerts.Leaf server = ca.issue("impostor", "spiffe://cluster.local/ns/default/sa/impostor");
+        TestCerts.Leaf proxy = ca.issue("proxy", "spiffe://cluster.local/ns/default/sa/proxy");
+        cp.startTls(0, GrpcSslContexts.forServer(pem(server.certPem()), pem(server.keyPem())).build());
+        cp.set(full("1"));
+        XdsClientOptions o = XdsClientFactory.options(clusterBootstrap(cp.port,
+                clusterTls(ca, proxy, "spiffe://cluster.local/ns/istio-system/sa/istiod")), null);
+        client = new XdsClient(o, applier, new SimpleMeterRegistry());
+        client.start();
+        Thread.sleep(1500);
+        assertTrue(cp.requests.isEmpty(), "no request reached a server the SAN matchers refuse: " + cp.requests);
+    }
+
+    @Test
+    void sdsSecretsForTheXdsClustersOwnTlsAreRefused() {
+        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext sds =
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
+                        .addTlsCertificateSdsSecretConfigs(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                                .SdsSecretConfig.newBuilder().setName("default")
+                                .setSdsConfig(io.envoyproxy.envoy.config.core.v3.ConfigSource.newBuilder()
+                                        .setAds(io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource.getDefaultInstance())))
+                        .build();
+        String error = assertThrows(IllegalArgumentException.class,
+                () -> XdsClientFactory.options(clusterBootstrap(1, sds), null)).getMessage();
+        assertTrue(error.startsWith("static_resources.clusters[0].transport_socket.typed_config.common_tls_context: SDS"),
+                error);
     }
 
     @Test
