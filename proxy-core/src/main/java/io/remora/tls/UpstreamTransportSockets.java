@@ -147,6 +147,17 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
     }
 
     @Override
+    public GrpcClientTls grpcClientTls(Host host, List<String> alpnFallback) throws SSLException {
+        TlsContextProvider tls = select(host).tls;
+        if (tls == null) {
+            return null;
+        }
+        TransportSocketConfig c = tls.config();
+        return new GrpcClientTls(tls.current(c.alpnProtocols().isEmpty() ? alpnFallback : c.alpnProtocols()),
+                c.sni() == null || c.sni().isEmpty() ? null : c.sni());
+    }
+
+    @Override
     public SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback) throws SSLException {
         return newHandler(alloc, host, alpnFallback, null);
     }

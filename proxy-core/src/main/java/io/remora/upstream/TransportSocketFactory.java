@@ -41,6 +41,15 @@ public interface TransportSocketFactory {
         return proxyProtocol(host);
     }
 
+    /**
+     * The TLS a gRPC library's own channel to {@code host} uses (grpc-java takes a context, not a
+     * handler): the host's context offering {@code alpnFallback} unless it names its own protocols,
+     * and its configured SNI; null when the host's connections are plaintext.
+     */
+    default io.remora.tls.GrpcClientTls grpcClientTls(Host host, List<String> alpnFallback) throws SSLException {
+        return null;
+    }
+
     /** Counts a PROXY header whose TLVs did not all fit ({@code upstream.proxyprotocol.v2_tlvs_exceed_max_length}). */
     default void proxyProtocolTlvsDropped() {
     }

@@ -29,7 +29,16 @@ class AccessLogServiceE2ETest {
         final Server server;
 
         AlsReceiver() throws Exception {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            this(null);
+        }
+
+        /** @param tls the server's TLS, or null for plaintext */
+        AlsReceiver(io.netty.handler.ssl.SslContext tls) throws Exception {
+            NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+            if (tls != null) {
+                b.sslContext(tls);
+            }
+            server = b
                     .addService(new AccessLogServiceGrpc.AccessLogServiceImplBase() {
                         @Override
                         public StreamObserver<StreamAccessLogsMessage> streamAccessLogs(
@@ -125,6 +134,49 @@ class AccessLogServiceE2ETest {
                 assertFalse(again.hasIdentifier());
                 assertEquals("/again", again.getHttpLogs().getLogEntry(0).getRequest().getPath());
                 assertEquals(2, proxy.stat("access_logs.grpc_access_log.logs_written"));
+            }
+        }
+    }
+
+    /** The collector's cluster has a TLS transport socket: the stream goes over it, the server verified by the CA. */
+    @Test
+    void theStreamRunsOverTheCollectorClustersTls() throws Exception {
+        java.nio.file.Path certs = io.remora.testing.TempPaths.directory("als-tls");
+        io.remora.testing.TestCerts.Ca ca = io.remora.testing.TestCerts.ca("als-ca");
+        java.nio.file.Path server = ca.issue("collector", "spiffe://cluster.local/ns/obs/sa/collector").write(certs, "server");
+        java.nio.file.Files.writeString(certs.resolve("ca.pem"), ca.pem());
+        io.netty.handler.ssl.SslContext tls = io.grpc.netty.GrpcSslContexts.forServer(
+                certs.resolve("server-cert.pem").toFile(), certs.resolve("server-key.pem").toFile()).build();
+        try (AlsReceiver collector = new AlsReceiver(tls); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String transport = """
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                          common_tls_context:
+                            validation_context:
+                              trusted_ca: { filename: "%s" }
+                              match_typed_subject_alt_names:
+                              - san_type: URI
+                                matcher: { exact: "spiffe://cluster.local/ns/obs/sa/collector" }
+                    """.formatted(certs.resolve("ca.pem"));
+            String yaml = GrpcAccessLogE2ETest.http(admin, port, up.port(), collector.server.getPort(), HTTP_GRPC);
+            String name = "- name: " + GrpcAccessLogE2ETest.COLLECTOR + "\n";
+            int at = yaml.indexOf(name);
+            String indent = yaml.substring(yaml.lastIndexOf('\n', at) + 1, at);
+            yaml = yaml.substring(0, at + name.length())
+                    + transport.lines().map(l -> indent + l + "\n").collect(java.util.stream.Collectors.joining())
+                    + yaml.substring(at + name.length());
+            assertTrue(yaml.contains("UpstreamTlsContext"), yaml);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, Curl.get(port, "/over-tls").status());
+                StreamAccessLogsMessage first = collector.next();
+                assertNotNull(first, "the stream opened over TLS");
+                StreamAccessLogsMessage logs = first.hasHttpLogs() ? first : collector.next();
+                assertNotNull(logs);
+                assertEquals("/over-tls", logs.getHttpLogs().getLogEntry(0).getRequest().getPath());
             }
         }
     }

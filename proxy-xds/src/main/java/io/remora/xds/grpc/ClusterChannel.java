@@ -9,8 +9,10 @@ import io.remora.upstream.Host;
 import java.net.SocketAddress;
 
 /**
- * A plaintext gRPC channel to a healthy host of one cluster ({@code envoy_grpc} services of stats
- * sinks and tracers), rebuilt when that host changes. Not thread-safe: one caller thread.
+ * A gRPC channel to a healthy host of one cluster ({@code envoy_grpc} services of stats sinks,
+ * tracers and access loggers), over the cluster's TLS transport socket when it has one (h2 by ALPN,
+ * verified as the cluster's connections are), rebuilt when that host changes. Not thread-safe: one
+ * caller thread.
  */
 public final class ClusterChannel implements AutoCloseable {
     private final ClusterManager clusters;
@@ -41,22 +43,35 @@ public final class ClusterChannel implements AutoCloseable {
         if (c == null) {
             return null;
         }
-        SocketAddress target = null;
+        Host host = null;
         for (Host h : c.hosts()) {
             if (h.isHealthy()) {
-                target = h.address();
+                host = h;
                 break;
             }
         }
-        if (target == null) {
+        if (host == null) {
             return null;
         }
+        SocketAddress target = host.address();
         if (channel == null || !target.equals(channelAddress)) {
+            NettyChannelBuilder b = NettyChannelBuilder.forAddress(target);
+            io.remora.tls.GrpcClientTls tls;
+            try {
+                tls = c.transportSocketFactory().grpcClientTls(host, java.util.List.of("h2"));
+            } catch (javax.net.ssl.SSLException e) {
+                return null; // its SDS secrets have not arrived: as a cluster still warming
+            }
+            if (tls == null) {
+                b.usePlaintext().overrideAuthority(authority);
+            } else {
+                // grpc-java sends its authority as SNI: the context's sni when it names one.
+                b.sslContext(tls.context()).useTransportSecurity().overrideAuthority(tls.sni() != null ? tls.sni() : authority);
+            }
             if (channel != null) {
                 channel.shutdown();
             }
-            channel = GrpcJavaRetries.apply(NettyChannelBuilder.forAddress(target).usePlaintext()
-                    .overrideAuthority(authority), retry).build();
+            channel = GrpcJavaRetries.apply(b, retry).build();
             channelAddress = target;
         } else if (channel.getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
             // Envoy's calls connect through the cluster's pool each time; gRPC's own back-off (1 s growing to
