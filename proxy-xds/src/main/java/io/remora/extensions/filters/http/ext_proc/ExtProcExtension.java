@@ -137,9 +137,13 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
         if (e.hasOnProcessingResponse()) {
             throw path.field("on_processing_response").error("processing response extensions are not supported");
         }
-        if (e.getRequestAttributesCount() > 0 || e.getResponseAttributesCount() > 0 || e.hasFilterMetadata()) {
-            ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes, response_attributes and"
-                    + " filter_metadata (not sent to the processor), first at " + path);
+        b.requestAttributes(ExtProcAttributes.compile(e.getRequestAttributesList(), path.field("request_attributes"),
+                ctx));
+        b.responseAttributes(ExtProcAttributes.compile(e.getResponseAttributesList(),
+                path.field("response_attributes"), ctx));
+        if (e.hasFilterMetadata()) {
+            ctx.warnOnce("ext_proc:filter_metadata", "ignoring ext_proc filter_metadata (not logged), first at "
+                    + path.field("filter_metadata"));
         }
         return b.build();
     }
@@ -244,8 +248,9 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             throw path.field("async_mode").error("asynchronous processing is not supported");
         }
         if (o.getRequestAttributesCount() > 0 || o.getResponseAttributesCount() > 0) {
-            ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes and response_attributes"
-                    + " (not sent to the processor), first at " + path);
+            // Envoy does not implement these overrides either: the filter's own attributes are sent.
+            ctx.warnOnce("ext_proc:route_attributes", "ignoring per-route ext_proc request_attributes and"
+                    + " response_attributes (not implemented by Envoy), first at " + path);
         }
         List<Map.Entry<String, String>> md = io.remora.xds.translate.GrpcServiceTranslator.metadata(
                 o.getGrpcInitialMetadataList(), path.field("grpc_initial_metadata"));
