@@ -54,6 +54,10 @@ class ExtProcE2ETest {
     static int downPort;
     static int downOpenPort;
     static int observePort;
+    static int attrsPort;
+    /** Per "/attrs…" path, each message's kind and what it carried in {@code attributes} (null: nothing). */
+    static final Map<String, List<Map.Entry<String, com.google.protobuf.Struct>>> attributes =
+            new ConcurrentHashMap<>();
     /** Which messages the processor saw, per request path: "headers", "body", "response_headers". */
     static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
     static final AtomicInteger streams = new AtomicInteger();
@@ -85,6 +89,7 @@ class ExtProcE2ETest {
         downPort = ProxyProcess.freePort();
         downOpenPort = ProxyProcess.freePort();
         observePort = ProxyProcess.freePort();
+        attrsPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -108,7 +113,22 @@ class ExtProcE2ETest {
                     stat_prefix: observe
                     processing_mode: { request_body_mode: STREAMED, response_header_mode: SKIP }
                 """;
-        String routes = perRoute("/skip", "overrides: { processing_mode: { response_header_mode: SKIP } }")
+        String withAttributes = """
+                - name: envoy.filters.http.ext_proc
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+                    grpc_service: { envoy_grpc: { cluster_name: processor } }
+                    message_timeout: 4s
+                    stat_prefix: attrs
+                    processing_mode: { request_body_mode: BUFFERED }
+                    request_attributes: [ "request.path", "request.method", "request.headers",
+                      "request.headers['x-test']", "request.headers['absent']", "destination.port",
+                      "connection.mtls", "no_such.attribute", "request.path", "request.time" ]
+                    response_attributes: [ "response.code", "response.headers[':status']", "request.path" ]
+                """;
+        String routes = perRoute("/attrs-noheaders", "overrides: { processing_mode: { request_header_mode: SKIP,"
+                + " response_header_mode: SKIP, request_body_mode: BUFFERED } }")
+                + perRoute("/skip", "overrides: { processing_mode: { response_header_mode: SKIP } }")
                 + perRoute("/respbody", "overrides: { processing_mode: { response_header_mode: SKIP,"
                         + " response_body_mode: BUFFERED } }")
                 + perRoute("/streamed", "overrides: { processing_mode: { response_header_mode: SKIP,"
@@ -127,13 +147,15 @@ class ExtProcE2ETest {
                 Bootstraps.httpListenerWithFilters("main", filter.formatted("processor", false, "main"), routes),
                 Bootstraps.httpListenerWithFilters("down", filter.formatted("dead", false, "down"), routes),
                 Bootstraps.httpListenerWithFilters("down_open", filter.formatted("dead", true, "open"), routes),
-                Bootstraps.httpListenerWithFilters("observe", observer, routes));
+                Bootstraps.httpListenerWithFilters("observe", observer, routes),
+                Bootstraps.httpListenerWithFilters("attrs", withAttributes, routes));
         String clusters = String.join("\n",
                 Bootstraps.cluster("backend", false, null, backend.port()),
                 Bootstraps.cluster("processor", true, null, processor.getPort()),
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
-                Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort));
+                Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort,
+                        "attrs", attrsPort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -165,6 +187,7 @@ class ExtProcE2ETest {
             if (r.hasRequestHeaders()) {
                 path = header(r.getRequestHeaders(), ":path");
             }
+            recordAttributes(r);
             List<String> log = seen.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>());
             switch (r.getRequestCase()) {
                 case REQUEST_HEADERS -> {
@@ -175,6 +198,13 @@ class ExtProcE2ETest {
                                 .setBody(ByteString.copyFromUtf8("denied by processor"))
                                 .setHeaders(HeaderMutation.newBuilder().addSetHeaders(set("x-deny", "yes")))
                                 .setDetails("denied by test")).build());
+                        return;
+                    }
+                    if (path.startsWith("/replace-request") || path.startsWith("/replace-get")) {
+                        out.onNext(ProcessingResponse.newBuilder().setRequestHeaders(HeadersResponse.newBuilder()
+                                .setResponse(replace("new body", HeaderMutation.newBuilder()
+                                        .addSetHeaders(set("x-added", "replaced")).addRemoveHeaders("x-remove-me"))))
+                                .build());
                         return;
                     }
                     if (path.startsWith("/slow")) {
@@ -219,11 +249,28 @@ class ExtProcE2ETest {
                 }
                 case RESPONSE_HEADERS -> {
                     log.add("response_headers:" + header(r.getResponseHeaders(), ":status"));
+                    if (path.startsWith("/replace-response")) {
+                        out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
+                                .setResponse(replace("response replaced", HeaderMutation.newBuilder()))).build());
+                        return;
+                    }
                     out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
                             .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
                                     .addSetHeaders(set("x-processed", "response"))))).build());
                 }
                 default -> log.add("unexpected:" + r.getRequestCase());
+            }
+        }
+
+        private void recordAttributes(ProcessingRequest r) {
+            com.google.protobuf.Struct a = r.getAttributesMap().get("envoy.filters.http.ext_proc");
+            if (a != null && path.isEmpty() && a.containsFields("request.path")) {
+                // Request headers skipped: the path comes with the attributes.
+                path = a.getFieldsOrThrow("request.path").getStringValue();
+            }
+            if (path.startsWith("/attrs")) {
+                attributes.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                        .add(new java.util.AbstractMap.SimpleEntry<>(r.getRequestCase().name(), a));
             }
         }
 
@@ -257,6 +304,13 @@ class ExtProcE2ETest {
             }
         }
         return null;
+    }
+
+    /** A CONTINUE_AND_REPLACE answer with this body and header mutation. */
+    static CommonResponse replace(String body, HeaderMutation.Builder headers) {
+        return CommonResponse.newBuilder().setStatus(CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE)
+                .setHeaderMutation(headers)
+                .setBodyMutation(BodyMutation.newBuilder().setBody(ByteString.copyFromUtf8(body))).build();
     }
 
     static HeaderValueOption set(String k, String v) {
@@ -483,6 +537,71 @@ class ExtProcE2ETest {
         awaitSeen("/deny-observed", "body:watched:true");
         assertEquals(List.of("headers", "body:watched:true"), seen.get("/deny-observed"));
         assertEquals(sent + 2, stat("stream_msgs_sent", "observe", "observe"));
+    }
+
+    @Test
+    void attributesGoOncePerDirectionWithTheirValues() throws Exception {
+        Curl c = Curl.run("-H", "x-test: v1", "--data-binary", "hello", "http://127.0.0.1:" + attrsPort + "/attrs");
+        assertEquals(200, c.status(), c.text());
+        List<Map.Entry<String, com.google.protobuf.Struct>> got = attributes.get("/attrs");
+        assertEquals(List.of("REQUEST_HEADERS", "REQUEST_BODY", "RESPONSE_HEADERS"),
+                got.stream().map(Map.Entry::getKey).toList());
+        assertEquals(null, got.get(1).getValue(), "attributes go with the first message only");
+        Map<String, com.google.protobuf.Value> request = got.get(0).getValue().getFieldsMap();
+        // Failing expressions (an absent header, an unknown attribute) are left out; a repeated one is sent once.
+        assertEquals(java.util.Set.of("request.path", "request.method", "request.headers", "request.headers['x-test']",
+                "destination.port", "connection.mtls", "request.time"), request.keySet());
+        assertEquals("/attrs", request.get("request.path").getStringValue());
+        assertEquals("POST", request.get("request.method").getStringValue());
+        // Envoy prints what is neither a boolean nor an integer: a map as "map value".
+        assertEquals("map value", request.get("request.headers").getStringValue());
+        assertEquals("v1", request.get("request.headers['x-test']").getStringValue());
+        assertEquals(attrsPort, request.get("destination.port").getNumberValue());
+        assertEquals(false, request.get("connection.mtls").getBoolValue());
+        assertEquals(com.google.protobuf.Value.KindCase.BOOL_VALUE, request.get("connection.mtls").getKindCase());
+        String time = request.get("request.time").getStringValue();
+        assertTrue(time.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?\\+00:00"), time);
+        Map<String, com.google.protobuf.Value> response = got.get(2).getValue().getFieldsMap();
+        assertEquals(java.util.Set.of("response.code", "response.headers[':status']", "request.path"),
+                response.keySet());
+        assertEquals(200, response.get("response.code").getNumberValue());
+        assertEquals("200", response.get("response.headers[':status']").getStringValue());
+        assertEquals("/attrs", response.get("request.path").getStringValue());
+    }
+
+    @Test
+    void attributesGoWithTheBodyWhenHeadersAreSkipped() throws Exception {
+        HttpResponse<String> r = send(attrsPort, "/attrs-noheaders", "payload");
+        assertEquals(200, r.statusCode(), r.body());
+        List<Map.Entry<String, com.google.protobuf.Struct>> got = attributes.get("/attrs-noheaders");
+        assertEquals(1, got.size(), got.toString());
+        assertEquals("REQUEST_BODY", got.get(0).getKey());
+        assertEquals("POST", got.get(0).getValue().getFieldsOrThrow("request.method").getStringValue());
+    }
+
+    @Test
+    void continueAndReplaceReplacesTheRequestBody() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/replace-request", "original");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("added=replaced removed=null body=new body", r.body());
+        // The body (BUFFERED) is not sent to the processor once the headers answer replaced it.
+        assertEquals(List.of("headers", "response_headers:200"), seen.get("/replace-request"));
+    }
+
+    @Test
+    void continueAndReplaceGivesAHeadersOnlyRequestABody() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/replace-get", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("added=replaced removed=null body=new body", r.body());
+        assertEquals(List.of("headers", "response_headers:200"), seen.get("/replace-get"));
+    }
+
+    @Test
+    void continueAndReplaceReplacesTheResponseBody() throws Exception {
+        Curl c = Curl.get(mainPort, "/replace-response");
+        assertEquals(200, c.status(), c.text());
+        assertEquals("response replaced", c.text());
+        assertEquals(List.of("headers", "response_headers:200"), seen.get("/replace-response"));
     }
 
     static void awaitSeen(String path, String entry) throws InterruptedException {

@@ -19,6 +19,13 @@ record ExtProcMode(boolean requestHeaders, Body requestBody, boolean requestTrai
     /** Per-route {@code disabled}: nothing is sent. */
     static final ExtProcMode NONE = new ExtProcMode(false, Body.NONE, false, false, Body.NONE, false);
 
+    /** After CONTINUE_AND_REPLACE: nothing more of this direction (body, trailers) goes to the processor. */
+    ExtProcMode replaced(boolean request) {
+        return request ? new ExtProcMode(requestHeaders, Body.NONE, false, responseHeaders, responseBody,
+                responseTrailers)
+                : new ExtProcMode(requestHeaders, requestBody, requestTrailers, responseHeaders, Body.NONE, false);
+    }
+
     boolean sendsHeaders(boolean request) {
         return request ? requestHeaders : responseHeaders;
     }

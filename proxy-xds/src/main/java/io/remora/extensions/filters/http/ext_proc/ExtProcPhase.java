@@ -49,6 +49,12 @@ final class ExtProcPhase {
     /** Reading paused (downstream, or the upstream for a response) while too much is held for the processor. */
     private boolean paused;
     private ScheduledFuture<?> timer;
+    /** This direction's attributes went with a message (Envoy sends them once per direction). */
+    boolean attributesSent;
+    /** The headers ended the message. */
+    private boolean headersEnded;
+    /** CONTINUE_AND_REPLACE replaced the body: whatever else of it arrives is dropped. */
+    private boolean bodyReplaced;
 
     ExtProcPhase(ExtProcFilter filter, boolean request) {
         this.filter = filter;
@@ -63,6 +69,7 @@ final class ExtProcPhase {
     FilterStatus onHeaders(Http2Headers h, boolean endStream) {
         headers = h;
         endSeen = endStream;
+        headersEnded = endStream;
         if (inactive()) {
             headersDone = true;
             return FilterStatus.CONTINUE;
@@ -86,6 +93,10 @@ final class ExtProcPhase {
 
     FilterStatus onData(ByteBuf data, boolean endStream) {
         endSeen |= endStream;
+        if (bodyReplaced) {
+            data.skipBytes(data.readableBytes());
+            return FilterStatus.CONTINUE;
+        }
         if (inactive()) {
             return FilterStatus.CONTINUE;
         }
@@ -243,6 +254,35 @@ final class ExtProcPhase {
             unpause();
         }
         return chunk;
+    }
+
+    /**
+     * CONTINUE_AND_REPLACE with a body mutation (Envoy's handleHeadersResponse): the headers go on
+     * without {@code content-length}, followed by {@code replacement} (null: the body held so far,
+     * unchanged) as the whole body; the rest of the original body is dropped as it arrives. The
+     * mode must already say that nothing more of this direction goes to the processor.
+     */
+    void replaceBody(ByteBuf replacement) {
+        bodyReplaced = true;
+        headers.remove("content-length");
+        if (replacement == null) {
+            return;
+        }
+        ByteBuf held = filter.managerBuffered(request);
+        if (held != null) {
+            held.skipBytes(held.readableBytes());
+        }
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        if (headersEnded) {
+            filter.addBody(request, replacement);
+            return;
+        }
+        body = replacement.alloc().compositeBuffer();
+        body.addComponent(true, replacement);
+        bodyComplete = true;
     }
 
     /** Whether the body sent was all of it (not BUFFERED_PARTIAL cut at the limit). */

@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * Applies the processor's answers to a filter, as Envoy's ext_proc (onReceiveMessage and the
  * ProcessorState handlers): an answer that does not match what was asked is spurious; a mutation
- * the rules make fatal, or an answer Remora does not run, ends the request with a 500.
+ * the rules make fatal ends the request with a 500.
  */
 final class ExtProcResponses {
 
@@ -103,17 +103,34 @@ final class ExtProcResponses {
             return Outcome.spurious("spurious message");
         }
         if (c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
-            return Outcome.error(ExtProcFilter.ERROR_PREFIX + "_continue_and_replace_not_supported");
+            return replace(f, phase, c);
         }
         return common(f, phase, c);
+    }
+
+    /**
+     * CONTINUE_AND_REPLACE (Envoy's handleHeadersResponse): the header mutation (which may set
+     * {@code :method}), then the body mutation as the whole body; nothing more of this direction
+     * goes to the processor.
+     */
+    private static Outcome replace(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
+        Outcome o = common(f, phase, c);
+        if (o != null) {
+            return o;
+        }
+        f.setMode(f.mode().replaced(phase.request));
+        if (c.hasBodyMutation()) {
+            BodyMutation m = c.getBodyMutation();
+            phase.replaceBody(m.getMutationCase() == BodyMutation.MutationCase.BODY
+                    ? Unpooled.wrappedBuffer(m.getBody().toByteArray())
+                    : m.getClearBody() ? Unpooled.EMPTY_BUFFER : null);
+        }
+        return null;
     }
 
     private static Outcome body(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
         if (phase.awaiting != ExtProcPhase.Awaiting.BODY) {
             return Outcome.spurious("spurious message");
-        }
-        if (c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
-            return Outcome.error(ExtProcFilter.ERROR_PREFIX + "_continue_and_replace_not_supported");
         }
         if (phase.streaming()) {
             // STREAMED (Envoy's StreamedBodyCallback): only the chunk can change.
@@ -177,8 +194,10 @@ final class ExtProcResponses {
 
     private static Outcome common(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
         if (c.hasHeaderMutation() && phase.headers != null) {
+            // CONTINUE_AND_REPLACE elsewhere than in a headers answer changes only this (as Envoy).
             String err = ExtProcMessages.apply(c.getHeaderMutation(), phase.headers, phase.request,
-                    f.config.mutationRules(), f.stats.rejectedHeaderMutations);
+                    c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE, f.config.mutationRules(),
+                    f.stats.rejectedHeaderMutations);
             if (err != null) {
                 return Outcome.error(err);
             }
