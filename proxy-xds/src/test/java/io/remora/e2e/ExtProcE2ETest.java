@@ -68,7 +68,7 @@ class ExtProcE2ETest {
     @BeforeAll
     static void start() throws Exception {
         backend = TestUpstream.start((ctx, req, n) -> {
-            if (req.uri().startsWith("/respstreamed")) {
+            if (req.uri().startsWith("/respstreamed") || req.uri().startsWith("/respduplex")) {
                 sendInChunks(ctx, "alpha", "beta", "gamma");
                 return;
             }
@@ -139,6 +139,10 @@ class ExtProcE2ETest {
                         + " request_body_mode: BUFFERED_PARTIAL } }")
                 + perRoute("/cut", "overrides: { processing_mode: { request_header_mode: SKIP,"
                         + " response_header_mode: SKIP, request_body_mode: BUFFERED_PARTIAL } }")
+                + perRoute("/duplex", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " request_body_mode: FULL_DUPLEX_STREAMED, request_trailer_mode: SEND } }")
+                + perRoute("/respduplex", "overrides: { processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED,"
+                        + " response_trailer_mode: SEND } }")
                 + perRoute("/off", "disabled: true") + """
                 - match: { prefix: / }
                   route: { cluster: backend }
@@ -177,6 +181,8 @@ class ExtProcE2ETest {
     static final class Processor implements StreamObserver<ProcessingRequest> {
         private final StreamObserver<ProcessingResponse> out;
         private String path = "";
+        /** FULL_DUPLEX_STREAMED request chunks, answered only once the body ended. */
+        private final StringBuilder duplexBody = new StringBuilder();
 
         Processor(StreamObserver<ProcessingResponse> out) {
             this.out = out;
@@ -228,6 +234,18 @@ class ExtProcE2ETest {
                                     .addSetHeaders(set(":authority", "elsewhere"))))).build());
                 }
                 case REQUEST_BODY -> {
+                    if (path.startsWith("/duplex")) {
+                        String chunk = r.getRequestBody().getBody().toStringUtf8();
+                        log.add("duplex:" + chunk + ":" + r.getRequestBody().getEndOfStream());
+                        duplexBody.append(chunk);
+                        if (r.getRequestBody().getEndOfStream()) {
+                            // Streamed back in other pieces than it came in.
+                            String all = duplexBody.toString().toUpperCase(java.util.Locale.ROOT);
+                            out.onNext(streamed(true, all.substring(0, 3), false));
+                            out.onNext(streamed(true, all.substring(3), true));
+                        }
+                        return;
+                    }
                     String b = r.getRequestBody().getBody().toStringUtf8();
                     boolean end = r.getRequestBody().getEndOfStream();
                     log.add("body:" + (b.length() > 64 ? b.length() + " bytes" : b) + ":" + end);
@@ -238,6 +256,13 @@ class ExtProcE2ETest {
                                     .setBody(ByteString.copyFromUtf8(replaced))))).build());
                 }
                 case RESPONSE_BODY -> {
+                    if (path.startsWith("/respduplex")) {
+                        String chunk = r.getResponseBody().getBody().toStringUtf8();
+                        boolean end = r.getResponseBody().getEndOfStream();
+                        log.add("response_duplex:" + chunk + ":" + end);
+                        out.onNext(streamed(false, chunk.toUpperCase(java.util.Locale.ROOT), end));
+                        return;
+                    }
                     String b = r.getResponseBody().getBody().toStringUtf8();
                     boolean streamed = path.startsWith("/respstreamed");
                     log.add(streamed ? "response_body:" + b + ":" + r.getResponseBody().getEndOfStream()
@@ -304,6 +329,16 @@ class ExtProcE2ETest {
             }
         }
         return null;
+    }
+
+    /** A FULL_DUPLEX_STREAMED body answer: one piece of the body streamed back. */
+    static ProcessingResponse streamed(boolean request, String body, boolean end) {
+        BodyResponse b = BodyResponse.newBuilder().setResponse(CommonResponse.newBuilder().setBodyMutation(
+                BodyMutation.newBuilder().setStreamedResponse(
+                        io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse.newBuilder()
+                                .setBody(ByteString.copyFromUtf8(body)).setEndOfStream(end)))).build();
+        return request ? ProcessingResponse.newBuilder().setRequestBody(b).build()
+                : ProcessingResponse.newBuilder().setResponseBody(b).build();
     }
 
     /** A CONTINUE_AND_REPLACE answer with this body and header mutation. */
@@ -602,6 +637,52 @@ class ExtProcE2ETest {
         assertEquals(200, c.status(), c.text());
         assertEquals("response replaced", c.text());
         assertEquals(List.of("headers", "response_headers:200"), seen.get("/replace-response"));
+    }
+
+    @Test
+    void fullDuplexRequestChunksGoWithoutWaitingAndComeBackStreamed() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", mainPort)) {
+            s.setSoTimeout(10_000);
+            var out = s.getOutputStream();
+            out.write(("POST /duplex HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // The processor answers no chunk before the body ended: each goes out all the same.
+            awaitSeen("/duplex", "duplex:one:false");
+            out.write("3\r\ntwo\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitSeen("/duplex", "duplex:two:false");
+            out.write("5\r\nthree\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String response = readResponse(s.getInputStream());
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+            // The upstream got what the processor streamed back ("ONE", then "TWOTHREE" with end_of_stream).
+            assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+        }
+        List<String> log = List.copyOf(seen.get("/duplex"));
+        assertEquals(List.of("headers", "duplex:one:false", "duplex:two:false"), log.subList(0, 3));
+        StringBuilder rest = new StringBuilder();
+        for (String e : log.subList(3, log.size())) {
+            rest.append(e.split(":", -1)[1]);
+        }
+        assertEquals("three", rest.toString());
+        assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
+    }
+
+    @Test
+    void fullDuplexResponseIsWhatTheProcessorStreamsBack() throws Exception {
+        Curl c = Curl.get(mainPort, "/respduplex");
+        assertEquals(200, c.status(), c.text());
+        assertEquals("ALPHABETAGAMMA", c.text());
+        assertEquals("response", c.header("x-processed"));
+        List<String> log = seen.get("/respduplex");
+        assertEquals(List.of("headers", "response_headers:200"), log.subList(0, 2));
+        StringBuilder all = new StringBuilder();
+        for (String e : log.subList(2, log.size())) {
+            all.append(e.split(":", -1)[1]);
+        }
+        assertEquals("alphabetagamma", all.toString());
+        assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
     }
 
     static void awaitSeen(String path, String entry) throws InterruptedException {

@@ -22,8 +22,8 @@ import java.util.Map;
 
 /**
  * {@code envoy.filters.http.ext_proc} ({@code envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor},
- * per route {@code ExtProcPerRoute}). FULL_DUPLEX_STREAMED bodies, and options that
- * would change what the processor sees or may do in ways Remora cannot honour, are refused;
+ * per route {@code ExtProcPerRoute}). Options that would change what the processor sees or may
+ * do in ways Remora cannot honour are refused;
  * attributes that only add information for the processor are ignored with a warning.
  */
 public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig> {
@@ -69,7 +69,16 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
                 .disableClearRouteCache(e.getDisableClearRouteCache())
                 .disableImmediateResponse(e.getDisableImmediateResponse());
         if (e.hasProcessingMode()) {
-            b.mode(mode(e.getProcessingMode(), path.field("processing_mode")));
+            ExtProcMode m = mode(e.getProcessingMode(), path.field("processing_mode"));
+            duplexRules(m, path.field("processing_mode"));
+            boolean duplex = m.requestBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED
+                    || m.responseBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED;
+            if (duplex && e.getFailureModeAllow()) {
+                throw path.field("failure_mode_allow").error("If the ext_proc filter has either the request_body_mode"
+                        + " or the response_body_mode set to FULL_DUPLEX_STREAMED, then the failure_mode_allow has"
+                        + " to be left as false");
+            }
+            b.mode(m);
         }
         List<ExtProcMode> overrideModes = new ArrayList<>();
         for (int i = 0; i < e.getAllowedOverrideModesCount(); i++) {
@@ -120,10 +129,10 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             }
             ExtProcMode m = e.hasProcessingMode() ? mode(e.getProcessingMode(), path.field("processing_mode"))
                     : ExtProcMode.DEFAULT;
-            if (buffered(m.requestBody()) || buffered(m.responseBody())) {
+            if (unobserved(m.requestBody()) || unobserved(m.responseBody())) {
                 // As Envoy: an observer is sent streamed bodies only.
                 ctx.warnOnce("ext_proc:observability_body", "ext_proc observability_mode sends STREAMED bodies"
-                        + " only; BUFFERED and BUFFERED_PARTIAL bodies are not sent, first at "
+                        + " only; BUFFERED, BUFFERED_PARTIAL and FULL_DUPLEX_STREAMED bodies are not sent, first at "
                         + path.field("processing_mode"));
             }
         } else if (e.hasDeferredCloseTimeout()) {
@@ -165,6 +174,18 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
                 sendTrailers(m.getResponseTrailerMode(), path.field("response_trailer_mode")));
     }
 
+    /** Envoy's verifyProcessingModeConfig: a FULL_DUPLEX_STREAMED body needs its trailers sent (they end it). */
+    private static void duplexRules(ExtProcMode m, FieldPath path) {
+        if (m.requestBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED && !m.requestTrailers()) {
+            throw path.field("request_trailer_mode").error("If the ext_proc filter has the request_body_mode set to"
+                    + " FULL_DUPLEX_STREAMED, then the request_trailer_mode has to be set to SEND");
+        }
+        if (m.responseBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED && !m.responseTrailers()) {
+            throw path.field("response_trailer_mode").error("If the ext_proc filter has the response_body_mode set"
+                    + " to FULL_DUPLEX_STREAMED, then the response_trailer_mode has to be set to SEND");
+        }
+    }
+
     private static boolean sendHeaders(ProcessingMode.HeaderSendMode m, FieldPath path) {
         return switch (m) {
             case DEFAULT, SEND -> true;
@@ -188,6 +209,7 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             case STREAMED -> ExtProcMode.Body.STREAMED;
             case BUFFERED -> ExtProcMode.Body.BUFFERED;
             case BUFFERED_PARTIAL -> ExtProcMode.Body.BUFFERED_PARTIAL;
+            case FULL_DUPLEX_STREAMED -> ExtProcMode.Body.FULL_DUPLEX_STREAMED;
             default -> null;
         };
     }
@@ -195,14 +217,13 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
     private static ExtProcMode.Body body(ProcessingMode.BodySendMode m, FieldPath path) {
         ExtProcMode.Body b = body(m);
         if (b == null) {
-            throw path.error("body mode " + m + " is not supported; only NONE, STREAMED, BUFFERED and"
-                    + " BUFFERED_PARTIAL");
+            throw path.error("unknown body mode " + m);
         }
         return b;
     }
 
-    private static boolean buffered(ExtProcMode.Body b) {
-        return b == ExtProcMode.Body.BUFFERED || b == ExtProcMode.Body.BUFFERED_PARTIAL;
+    private static boolean unobserved(ExtProcMode.Body b) {
+        return b != ExtProcMode.Body.NONE && b != ExtProcMode.Body.STREAMED;
     }
 
     private static Duration timeout(com.google.protobuf.Duration d, FieldPath path) {
@@ -256,10 +277,20 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
                 o.getGrpcInitialMetadataList(), path.field("grpc_initial_metadata"));
         FieldPath mp = path.field("metadata_options");
         return new ExtProcPerRouteConfig(false,
-                o.hasProcessingMode() ? mode(o.getProcessingMode(), path.field("processing_mode")) : null,
+                o.hasProcessingMode() ? routeMode(o.getProcessingMode(), path.field("processing_mode")) : null,
                 o.hasGrpcService() ? service(o.getGrpcService(), path.field("grpc_service"), ctx) : null, md,
                 o.hasMetadataOptions() ? forwarding(o.getMetadataOptions(), mp) : null,
                 o.hasMetadataOptions() ? receiving(o.getMetadataOptions(), mp) : null);
+    }
+
+    /**
+     * A route's mode: Envoy checks the duplex trailer rule on the filter's only, but a duplex body
+     * whose trailers are not sent could never end, so it is refused here too.
+     */
+    private static ExtProcMode routeMode(ProcessingMode p, FieldPath path) {
+        ExtProcMode m = mode(p, path);
+        duplexRules(m, path);
+        return m;
     }
 
     @Override

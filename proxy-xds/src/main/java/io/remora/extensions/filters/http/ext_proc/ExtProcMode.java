@@ -11,7 +11,7 @@ record ExtProcMode(boolean requestHeaders, Body requestBody, boolean requestTrai
      * {@code ProcessingMode.BodySendMode} values Remora runs; declared in the proto's order so that
      * the ordinal is the value sent in {@code protocol_config}.
      */
-    enum Body { NONE, STREAMED, BUFFERED, BUFFERED_PARTIAL }
+    enum Body { NONE, STREAMED, BUFFERED, BUFFERED_PARTIAL, FULL_DUPLEX_STREAMED }
 
     /** Envoy's default: both header maps sent, no body, no trailers. */
     static final ExtProcMode DEFAULT = new ExtProcMode(true, Body.NONE, false, true, Body.NONE, false);

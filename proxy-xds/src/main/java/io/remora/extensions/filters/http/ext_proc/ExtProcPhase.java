@@ -55,6 +55,8 @@ final class ExtProcPhase {
     private boolean headersEnded;
     /** CONTINUE_AND_REPLACE replaced the body: whatever else of it arrives is dropped. */
     private boolean bodyReplaced;
+    /** FULL_DUPLEX_STREAMED: this direction's exchange, which replaces the rest of this class's flow; else null. */
+    ExtProcDuplex duplex;
 
     ExtProcPhase(ExtProcFilter filter, boolean request) {
         this.filter = filter;
@@ -73,6 +75,10 @@ final class ExtProcPhase {
         if (inactive()) {
             headersDone = true;
             return FilterStatus.CONTINUE;
+        }
+        if (filter.mode().body(request) == Body.FULL_DUPLEX_STREAMED) {
+            duplex = new ExtProcDuplex(filter, this);
+            return duplex.onHeaders(h, endStream);
         }
         if (filter.mode().sendsHeaders(request)) {
             filter.stream.sendHeaders(this, h, endStream);
@@ -99,6 +105,9 @@ final class ExtProcPhase {
         }
         if (inactive()) {
             return FilterStatus.CONTINUE;
+        }
+        if (duplex != null) {
+            return duplex.onData(data, endStream);
         }
         Body mode = filter.mode().body(request);
         if (mode == Body.STREAMED && !bodySent) {
@@ -178,6 +187,9 @@ final class ExtProcPhase {
         endSeen = true;
         if (inactive()) {
             return FilterStatus.CONTINUE;
+        }
+        if (duplex != null) {
+            return duplex.onTrailers(t);
         }
         if (body != null && !bodySent) {
             bodyComplete = true;
@@ -312,6 +324,10 @@ final class ExtProcPhase {
 
     /** The answer to what was awaited came and was applied: go on to the next message or let go. */
     void answered() {
+        if (duplex != null) {
+            // ExtProcDuplex moved on with the answer itself.
+            return;
+        }
         if (!inFlight.isEmpty()) {
             // More chunks are out: the timer keeps running for them.
             return;
@@ -358,6 +374,9 @@ final class ExtProcPhase {
 
     /** Nothing more will go to the processor in this direction. */
     boolean finished() {
+        if (duplex != null) {
+            return duplex.finished();
+        }
         if (awaiting != Awaiting.NONE) {
             return false;
         }

@@ -103,9 +103,15 @@ final class ExtProcResponses {
             return Outcome.spurious("spurious message");
         }
         if (c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
+            // The chunks a FULL_DUPLEX_STREAMED body already sent are dropped with the rest (as Envoy).
+            phase.duplex = null;
             return replace(f, phase, c);
         }
-        return common(f, phase, c);
+        Outcome o = common(f, phase, c);
+        if (o == null && phase.duplex != null) {
+            phase.duplex.headersAnswered();
+        }
+        return o;
     }
 
     /**
@@ -129,6 +135,14 @@ final class ExtProcResponses {
     }
 
     private static Outcome body(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
+        if (phase.duplex != null) {
+            String why = phase.duplex.body(c);
+            if (why != null) {
+                return Outcome.spurious(why);
+            }
+            clearRouteCache(f, phase, c);
+            return null;
+        }
         if (phase.awaiting != ExtProcPhase.Awaiting.BODY) {
             return Outcome.spurious("spurious message");
         }
@@ -184,12 +198,20 @@ final class ExtProcResponses {
     }
 
     private static Outcome trailers(ExtProcFilter f, ExtProcPhase phase, HeaderMutation m) {
-        if (phase.awaiting != ExtProcPhase.Awaiting.TRAILERS) {
-            return Outcome.spurious("spurious message");
+        String spurious = phase.duplex != null ? phase.duplex.acceptTrailers()
+                : phase.awaiting != ExtProcPhase.Awaiting.TRAILERS ? "spurious message" : null;
+        if (spurious != null) {
+            return Outcome.spurious(spurious);
         }
         String err = ExtProcMessages.apply(m, phase.trailers, false, f.config.mutationRules(),
                 f.stats.rejectedHeaderMutations);
-        return err == null ? null : Outcome.error(err);
+        if (err != null) {
+            return Outcome.error(err);
+        }
+        if (phase.duplex != null) {
+            phase.duplex.trailersAnswered();
+        }
+        return null;
     }
 
     private static Outcome common(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
@@ -266,7 +288,9 @@ final class ExtProcResponses {
     private static void overrideMode(ExtProcFilter f, ProcessingMode o) {
         ExtProcMode.Body requestBody = ExtProcExtension.body(o.getRequestBodyMode());
         ExtProcMode.Body responseBody = ExtProcExtension.body(o.getResponseBodyMode());
-        if (requestBody == null || responseBody == null) {
+        if (requestBody == null || responseBody == null || requestBody == ExtProcMode.Body.FULL_DUPLEX_STREAMED
+                || responseBody == ExtProcMode.Body.FULL_DUPLEX_STREAMED) {
+            // A duplex exchange cannot start midway (its trailer mode and fail-closed rules are the config's).
             return;
         }
         ExtProcMode base = f.config.mode();

@@ -124,7 +124,8 @@ final class ExtProcStream {
         }
         stream.send(r.build().toByteArray());
         filter.stats.streamMsgsSent.increment();
-        if (!config.observabilityMode()) {
+        if (!config.observabilityMode() && phase.duplex == null) {
+            // FULL_DUPLEX_STREAMED answers come when the processor has them: Envoy arms no timer.
             phase.startTimer(filter.schedule(config.messageTimeout().toNanos()));
         }
     }

@@ -91,10 +91,13 @@ class ExtProcTranslationTest {
 
     @Test
     void unsupportedOptionsAreRefusedWithTheirPath() {
+        // Envoy's rules for FULL_DUPLEX_STREAMED: trailers sent, no failure_mode_allow.
         assertTrue(refusal(GRPC + "processing_mode: { request_body_mode: FULL_DUPLEX_STREAMED }")
-                .contains(F + ".processing_mode.request_body_mode"));
+                .contains(F + ".processing_mode.request_trailer_mode"));
         assertTrue(refusal(GRPC + "processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED }")
-                .contains(F + ".processing_mode.response_body_mode"));
+                .contains(F + ".processing_mode.response_trailer_mode"));
+        assertTrue(refusal(GRPC + "failure_mode_allow: true\nprocessing_mode: { request_body_mode: FULL_DUPLEX_STREAMED,"
+                + " request_trailer_mode: SEND }").contains(F + ".failure_mode_allow"));
         assertTrue(refusal(GRPC + "observability_mode: true\ndeferred_close_timeout: 7200s")
                 .contains(F + ".deferred_close_timeout"));
         assertTrue(refusal(GRPC + "send_body_without_waiting_for_header_response: true")
@@ -107,6 +110,13 @@ class ExtProcTranslationTest {
         // Envoy parses each attribute as a CEL expression and refuses one that does not parse.
         assertTrue(refusal(GRPC + "request_attributes: [ request.path, 'request.(' ]")
                 .contains(F + ".request_attributes[1]"));
+    }
+
+    @Test
+    void fullDuplexWithItsTrailersIsAccepted() {
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED,"
+                + " response_trailer_mode: SEND }", "disabled: true").httpFilters().get(0).config();
+        assertEquals(ExtProcMode.Body.FULL_DUPLEX_STREAMED, c.mode().responseBody());
     }
 
     @Test
