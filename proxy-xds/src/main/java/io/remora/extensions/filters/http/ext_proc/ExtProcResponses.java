@@ -288,12 +288,12 @@ final class ExtProcResponses {
     private static void overrideMode(ExtProcFilter f, ProcessingMode o) {
         ExtProcMode.Body requestBody = ExtProcExtension.body(o.getRequestBodyMode());
         ExtProcMode.Body responseBody = ExtProcExtension.body(o.getResponseBodyMode());
-        if (requestBody == null || responseBody == null || requestBody == ExtProcMode.Body.FULL_DUPLEX_STREAMED
-                || responseBody == ExtProcMode.Body.FULL_DUPLEX_STREAMED) {
-            // A duplex exchange cannot start midway (its trailer mode and fail-closed rules are the config's).
+        ExtProcMode base = f.config.mode();
+        if (requestBody == null || responseBody == null || newlyDuplex(requestBody, base.requestBody())
+                || newlyDuplex(responseBody, base.responseBody())) {
+            // Only the config makes a body FULL_DUPLEX_STREAMED (its trailer and fail-closed rules are checked there).
             return;
         }
-        ExtProcMode base = f.config.mode();
         ExtProcMode m = new ExtProcMode(
                 header(o.getRequestHeaderMode(), base.requestHeaders()),
                 requestBody,
@@ -306,6 +306,10 @@ final class ExtProcResponses {
             return;
         }
         f.setMode(m);
+    }
+
+    private static boolean newlyDuplex(ExtProcMode.Body override, ExtProcMode.Body configured) {
+        return override == ExtProcMode.Body.FULL_DUPLEX_STREAMED && configured != ExtProcMode.Body.FULL_DUPLEX_STREAMED;
     }
 
     private static boolean header(ProcessingMode.HeaderSendMode m, boolean current) {
