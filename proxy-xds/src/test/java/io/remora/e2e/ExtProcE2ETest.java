@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ext_proc against a real grpc-java {@code envoy.service.ext_proc.v3.ExternalProcessor}: request
  * and response headers mutated, a buffered request body replaced, an immediate response, the
  * response skipped per route, a processor that is down (fail closed and open), a processor too
- * slow for message_timeout, and the filter's stats.
+ * slow for message_timeout, the filter's stats, request and response attributes, CONTINUE_AND_REPLACE
+ * answers, and FULL_DUPLEX_STREAMED bodies.
  */
 class ExtProcE2ETest {
 
@@ -474,29 +475,43 @@ class ExtProcE2ETest {
 
     @Test
     void streamedRequestChunksAreProcessedInOrder() throws Exception {
+        // Each chunk is sent only once the processor has seen the one before: one message per chunk.
+        String response = postInThreeChunks("/streamed", "body");
+        // Every chunk reached the upstream as the processor replaced it.
+        assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+        assertThreeChunksSent("/streamed", "body");
+    }
+
+    /**
+     * POSTs "one", "two", "three" chunked to {@code path}, each chunk after the processor logged the
+     * one before as {@code <kind>:<chunk>:false}; returns the (200) response.
+     */
+    static String postInThreeChunks(String path, String kind) throws Exception {
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", mainPort)) {
             s.setSoTimeout(10_000);
             var out = s.getOutputStream();
-            out.write(("POST /streamed HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
+            out.write(("POST " + path + " HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            // Each chunk is sent only once the processor has seen the one before: one message per chunk.
-            awaitSeen("/streamed", "body:one:false");
+            awaitSeen(path, kind + ":one:false");
             out.write("3\r\ntwo\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            awaitSeen("/streamed", "body:two:false");
+            awaitSeen(path, kind + ":two:false");
             out.write("5\r\nthree\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String response = readResponse(s.getInputStream());
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
-            // Every chunk reached the upstream as the processor replaced it.
-            assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+            return response;
         }
-        List<String> log = List.copyOf(seen.get("/streamed"));
-        assertEquals(List.of("headers", "body:one:false", "body:two:false"), log.subList(0, 3));
+    }
+
+    /** The processor was sent the headers, "one", "two", then "three" in any pieces, the last ending the body. */
+    static void assertThreeChunksSent(String path, String kind) {
+        List<String> log = List.copyOf(seen.get(path));
+        assertEquals(List.of("headers", kind + ":one:false", kind + ":two:false"), log.subList(0, 3));
         StringBuilder rest = new StringBuilder();
         for (String e : log.subList(3, log.size())) {
-            rest.append(e.split(":")[1]);
+            rest.append(e.split(":", -1)[1]);
         }
         assertEquals("three", rest.toString());
         assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
@@ -641,32 +656,11 @@ class ExtProcE2ETest {
 
     @Test
     void fullDuplexRequestChunksGoWithoutWaitingAndComeBackStreamed() throws Exception {
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", mainPort)) {
-            s.setSoTimeout(10_000);
-            var out = s.getOutputStream();
-            out.write(("POST /duplex HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            // The processor answers no chunk before the body ended: each goes out all the same.
-            awaitSeen("/duplex", "duplex:one:false");
-            out.write("3\r\ntwo\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            awaitSeen("/duplex", "duplex:two:false");
-            out.write("5\r\nthree\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String response = readResponse(s.getInputStream());
-            assertTrue(response.startsWith("HTTP/1.1 200"), response);
-            // The upstream got what the processor streamed back ("ONE", then "TWOTHREE" with end_of_stream).
-            assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
-        }
-        List<String> log = List.copyOf(seen.get("/duplex"));
-        assertEquals(List.of("headers", "duplex:one:false", "duplex:two:false"), log.subList(0, 3));
-        StringBuilder rest = new StringBuilder();
-        for (String e : log.subList(3, log.size())) {
-            rest.append(e.split(":", -1)[1]);
-        }
-        assertEquals("three", rest.toString());
-        assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
+        // The processor answers no chunk before the body ended: each goes out all the same.
+        String response = postInThreeChunks("/duplex", "duplex");
+        // The upstream got what the processor streamed back ("ONE", then "TWOTHREE" with end_of_stream).
+        assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+        assertThreeChunksSent("/duplex", "duplex");
     }
 
     @Test
