@@ -88,8 +88,9 @@ abstract class FilterIteration {
 
     /**
      * Envoy's addDecodedData / addEncodedData from a filter's headers callback that sees the end of
-     * the stream (a transcoder turning a GET into a message): the headers go on without the end,
-     * followed by {@code data} ending the stream. Ignored (released) at any other time.
+     * the stream (a transcoder turning a GET into a message), or before the filter continues such
+     * headers it held: the headers go on without the end, followed by {@code data} ending the
+     * stream. Ignored (released) at any other time.
      */
     void addBodyToHeaders(ByteBuf data) {
         if (addedBody == null) {
@@ -211,6 +212,20 @@ abstract class FilterIteration {
             return;
         }
         boolean heldAll = false;
+        if (headersAt == i && heldHeadersEnd && addedBody != null) {
+            // Body added while the filter held headers that ended the stream (Envoy's
+            // commonContinue): the headers go on without the end, the body ends the stream.
+            ByteBuf added = addedBody;
+            addedBody = null;
+            heldHeadersEnd = false;
+            releaseHeaders();
+            if (done()) {
+                added.release();
+                return;
+            }
+            data(i + 1, added, true);
+            return;
+        }
         if (headersAt == i) {
             heldAll = stopAll;
             releaseHeaders();

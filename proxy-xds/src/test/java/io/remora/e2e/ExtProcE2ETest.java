@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ext_proc against a real grpc-java {@code envoy.service.ext_proc.v3.ExternalProcessor}: request
  * and response headers mutated, a buffered request body replaced, an immediate response, the
  * response skipped per route, a processor that is down (fail closed and open), a processor too
- * slow for message_timeout, and the filter's stats.
+ * slow for message_timeout, the filter's stats, request and response attributes, CONTINUE_AND_REPLACE
+ * answers, and FULL_DUPLEX_STREAMED bodies.
  */
 class ExtProcE2ETest {
 
@@ -54,6 +55,10 @@ class ExtProcE2ETest {
     static int downPort;
     static int downOpenPort;
     static int observePort;
+    static int attrsPort;
+    /** Per "/attrs…" path, each message's kind and what it carried in {@code attributes} (null: nothing). */
+    static final Map<String, List<Map.Entry<String, com.google.protobuf.Struct>>> attributes =
+            new ConcurrentHashMap<>();
     /** Which messages the processor saw, per request path: "headers", "body", "response_headers". */
     static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
     static final AtomicInteger streams = new AtomicInteger();
@@ -64,7 +69,7 @@ class ExtProcE2ETest {
     @BeforeAll
     static void start() throws Exception {
         backend = TestUpstream.start((ctx, req, n) -> {
-            if (req.uri().startsWith("/respstreamed")) {
+            if (req.uri().startsWith("/respstreamed") || req.uri().startsWith("/respduplex")) {
                 sendInChunks(ctx, "alpha", "beta", "gamma");
                 return;
             }
@@ -85,6 +90,7 @@ class ExtProcE2ETest {
         downPort = ProxyProcess.freePort();
         downOpenPort = ProxyProcess.freePort();
         observePort = ProxyProcess.freePort();
+        attrsPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -108,7 +114,22 @@ class ExtProcE2ETest {
                     stat_prefix: observe
                     processing_mode: { request_body_mode: STREAMED, response_header_mode: SKIP }
                 """;
-        String routes = perRoute("/skip", "overrides: { processing_mode: { response_header_mode: SKIP } }")
+        String withAttributes = """
+                - name: envoy.filters.http.ext_proc
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+                    grpc_service: { envoy_grpc: { cluster_name: processor } }
+                    message_timeout: 4s
+                    stat_prefix: attrs
+                    processing_mode: { request_body_mode: BUFFERED }
+                    request_attributes: [ "request.path", "request.method", "request.headers",
+                      "request.headers['x-test']", "request.headers['absent']", "destination.port",
+                      "connection.mtls", "no_such.attribute", "request.path", "request.time" ]
+                    response_attributes: [ "response.code", "response.headers[':status']", "request.path" ]
+                """;
+        String routes = perRoute("/attrs-noheaders", "overrides: { processing_mode: { request_header_mode: SKIP,"
+                + " response_header_mode: SKIP, request_body_mode: BUFFERED } }")
+                + perRoute("/skip", "overrides: { processing_mode: { response_header_mode: SKIP } }")
                 + perRoute("/respbody", "overrides: { processing_mode: { response_header_mode: SKIP,"
                         + " response_body_mode: BUFFERED } }")
                 + perRoute("/streamed", "overrides: { processing_mode: { response_header_mode: SKIP,"
@@ -119,6 +140,10 @@ class ExtProcE2ETest {
                         + " request_body_mode: BUFFERED_PARTIAL } }")
                 + perRoute("/cut", "overrides: { processing_mode: { request_header_mode: SKIP,"
                         + " response_header_mode: SKIP, request_body_mode: BUFFERED_PARTIAL } }")
+                + perRoute("/duplex", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " request_body_mode: FULL_DUPLEX_STREAMED, request_trailer_mode: SEND } }")
+                + perRoute("/respduplex", "overrides: { processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED,"
+                        + " response_trailer_mode: SEND } }")
                 + perRoute("/off", "disabled: true") + """
                 - match: { prefix: / }
                   route: { cluster: backend }
@@ -127,13 +152,15 @@ class ExtProcE2ETest {
                 Bootstraps.httpListenerWithFilters("main", filter.formatted("processor", false, "main"), routes),
                 Bootstraps.httpListenerWithFilters("down", filter.formatted("dead", false, "down"), routes),
                 Bootstraps.httpListenerWithFilters("down_open", filter.formatted("dead", true, "open"), routes),
-                Bootstraps.httpListenerWithFilters("observe", observer, routes));
+                Bootstraps.httpListenerWithFilters("observe", observer, routes),
+                Bootstraps.httpListenerWithFilters("attrs", withAttributes, routes));
         String clusters = String.join("\n",
                 Bootstraps.cluster("backend", false, null, backend.port()),
                 Bootstraps.cluster("processor", true, null, processor.getPort()),
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
-                Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort));
+                Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort,
+                        "attrs", attrsPort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -155,6 +182,8 @@ class ExtProcE2ETest {
     static final class Processor implements StreamObserver<ProcessingRequest> {
         private final StreamObserver<ProcessingResponse> out;
         private String path = "";
+        /** FULL_DUPLEX_STREAMED request chunks, answered only once the body ended. */
+        private final StringBuilder duplexBody = new StringBuilder();
 
         Processor(StreamObserver<ProcessingResponse> out) {
             this.out = out;
@@ -165,6 +194,7 @@ class ExtProcE2ETest {
             if (r.hasRequestHeaders()) {
                 path = header(r.getRequestHeaders(), ":path");
             }
+            recordAttributes(r);
             List<String> log = seen.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>());
             switch (r.getRequestCase()) {
                 case REQUEST_HEADERS -> {
@@ -175,6 +205,13 @@ class ExtProcE2ETest {
                                 .setBody(ByteString.copyFromUtf8("denied by processor"))
                                 .setHeaders(HeaderMutation.newBuilder().addSetHeaders(set("x-deny", "yes")))
                                 .setDetails("denied by test")).build());
+                        return;
+                    }
+                    if (path.startsWith("/replace-request") || path.startsWith("/replace-get")) {
+                        out.onNext(ProcessingResponse.newBuilder().setRequestHeaders(HeadersResponse.newBuilder()
+                                .setResponse(replace("new body", HeaderMutation.newBuilder()
+                                        .addSetHeaders(set("x-added", "replaced")).addRemoveHeaders("x-remove-me"))))
+                                .build());
                         return;
                     }
                     if (path.startsWith("/slow")) {
@@ -198,6 +235,18 @@ class ExtProcE2ETest {
                                     .addSetHeaders(set(":authority", "elsewhere"))))).build());
                 }
                 case REQUEST_BODY -> {
+                    if (path.startsWith("/duplex")) {
+                        String chunk = r.getRequestBody().getBody().toStringUtf8();
+                        log.add("duplex:" + chunk + ":" + r.getRequestBody().getEndOfStream());
+                        duplexBody.append(chunk);
+                        if (r.getRequestBody().getEndOfStream()) {
+                            // Streamed back in other pieces than it came in.
+                            String all = duplexBody.toString().toUpperCase(java.util.Locale.ROOT);
+                            out.onNext(streamed(true, all.substring(0, 3), false));
+                            out.onNext(streamed(true, all.substring(3), true));
+                        }
+                        return;
+                    }
                     String b = r.getRequestBody().getBody().toStringUtf8();
                     boolean end = r.getRequestBody().getEndOfStream();
                     log.add("body:" + (b.length() > 64 ? b.length() + " bytes" : b) + ":" + end);
@@ -208,6 +257,13 @@ class ExtProcE2ETest {
                                     .setBody(ByteString.copyFromUtf8(replaced))))).build());
                 }
                 case RESPONSE_BODY -> {
+                    if (path.startsWith("/respduplex")) {
+                        String chunk = r.getResponseBody().getBody().toStringUtf8();
+                        boolean end = r.getResponseBody().getEndOfStream();
+                        log.add("response_duplex:" + chunk + ":" + end);
+                        out.onNext(streamed(false, chunk.toUpperCase(java.util.Locale.ROOT), end));
+                        return;
+                    }
                     String b = r.getResponseBody().getBody().toStringUtf8();
                     boolean streamed = path.startsWith("/respstreamed");
                     log.add(streamed ? "response_body:" + b + ":" + r.getResponseBody().getEndOfStream()
@@ -219,11 +275,28 @@ class ExtProcE2ETest {
                 }
                 case RESPONSE_HEADERS -> {
                     log.add("response_headers:" + header(r.getResponseHeaders(), ":status"));
+                    if (path.startsWith("/replace-response")) {
+                        out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
+                                .setResponse(replace("response replaced", HeaderMutation.newBuilder()))).build());
+                        return;
+                    }
                     out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
                             .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
                                     .addSetHeaders(set("x-processed", "response"))))).build());
                 }
                 default -> log.add("unexpected:" + r.getRequestCase());
+            }
+        }
+
+        private void recordAttributes(ProcessingRequest r) {
+            com.google.protobuf.Struct a = r.getAttributesMap().get("envoy.filters.http.ext_proc");
+            if (a != null && path.isEmpty() && a.containsFields("request.path")) {
+                // Request headers skipped: the path comes with the attributes.
+                path = a.getFieldsOrThrow("request.path").getStringValue();
+            }
+            if (path.startsWith("/attrs")) {
+                attributes.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                        .add(new java.util.AbstractMap.SimpleEntry<>(r.getRequestCase().name(), a));
             }
         }
 
@@ -257,6 +330,23 @@ class ExtProcE2ETest {
             }
         }
         return null;
+    }
+
+    /** A FULL_DUPLEX_STREAMED body answer: one piece of the body streamed back. */
+    static ProcessingResponse streamed(boolean request, String body, boolean end) {
+        BodyResponse b = BodyResponse.newBuilder().setResponse(CommonResponse.newBuilder().setBodyMutation(
+                BodyMutation.newBuilder().setStreamedResponse(
+                        io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse.newBuilder()
+                                .setBody(ByteString.copyFromUtf8(body)).setEndOfStream(end)))).build();
+        return request ? ProcessingResponse.newBuilder().setRequestBody(b).build()
+                : ProcessingResponse.newBuilder().setResponseBody(b).build();
+    }
+
+    /** A CONTINUE_AND_REPLACE answer with this body and header mutation. */
+    static CommonResponse replace(String body, HeaderMutation.Builder headers) {
+        return CommonResponse.newBuilder().setStatus(CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE)
+                .setHeaderMutation(headers)
+                .setBodyMutation(BodyMutation.newBuilder().setBody(ByteString.copyFromUtf8(body))).build();
     }
 
     static HeaderValueOption set(String k, String v) {
@@ -385,29 +475,43 @@ class ExtProcE2ETest {
 
     @Test
     void streamedRequestChunksAreProcessedInOrder() throws Exception {
+        // Each chunk is sent only once the processor has seen the one before: one message per chunk.
+        String response = postInThreeChunks("/streamed", "body");
+        // Every chunk reached the upstream as the processor replaced it.
+        assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+        assertThreeChunksSent("/streamed", "body");
+    }
+
+    /**
+     * POSTs "one", "two", "three" chunked to {@code path}, each chunk after the processor logged the
+     * one before as {@code <kind>:<chunk>:false}; returns the (200) response.
+     */
+    static String postInThreeChunks(String path, String kind) throws Exception {
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", mainPort)) {
             s.setSoTimeout(10_000);
             var out = s.getOutputStream();
-            out.write(("POST /streamed HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
+            out.write(("POST " + path + " HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            // Each chunk is sent only once the processor has seen the one before: one message per chunk.
-            awaitSeen("/streamed", "body:one:false");
+            awaitSeen(path, kind + ":one:false");
             out.write("3\r\ntwo\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            awaitSeen("/streamed", "body:two:false");
+            awaitSeen(path, kind + ":two:false");
             out.write("5\r\nthree\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String response = readResponse(s.getInputStream());
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
-            // Every chunk reached the upstream as the processor replaced it.
-            assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+            return response;
         }
-        List<String> log = List.copyOf(seen.get("/streamed"));
-        assertEquals(List.of("headers", "body:one:false", "body:two:false"), log.subList(0, 3));
+    }
+
+    /** The processor was sent the headers, "one", "two", then "three" in any pieces, the last ending the body. */
+    static void assertThreeChunksSent(String path, String kind) {
+        List<String> log = List.copyOf(seen.get(path));
+        assertEquals(List.of("headers", kind + ":one:false", kind + ":two:false"), log.subList(0, 3));
         StringBuilder rest = new StringBuilder();
         for (String e : log.subList(3, log.size())) {
-            rest.append(e.split(":")[1]);
+            rest.append(e.split(":", -1)[1]);
         }
         assertEquals("three", rest.toString());
         assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
@@ -483,6 +587,96 @@ class ExtProcE2ETest {
         awaitSeen("/deny-observed", "body:watched:true");
         assertEquals(List.of("headers", "body:watched:true"), seen.get("/deny-observed"));
         assertEquals(sent + 2, stat("stream_msgs_sent", "observe", "observe"));
+    }
+
+    @Test
+    void attributesGoOncePerDirectionWithTheirValues() throws Exception {
+        Curl c = Curl.run("-H", "x-test: v1", "--data-binary", "hello", "http://127.0.0.1:" + attrsPort + "/attrs");
+        assertEquals(200, c.status(), c.text());
+        List<Map.Entry<String, com.google.protobuf.Struct>> got = attributes.get("/attrs");
+        assertEquals(List.of("REQUEST_HEADERS", "REQUEST_BODY", "RESPONSE_HEADERS"),
+                got.stream().map(Map.Entry::getKey).toList());
+        assertEquals(null, got.get(1).getValue(), "attributes go with the first message only");
+        Map<String, com.google.protobuf.Value> request = got.get(0).getValue().getFieldsMap();
+        // Failing expressions (an absent header, an unknown attribute) are left out; a repeated one is sent once.
+        assertEquals(java.util.Set.of("request.path", "request.method", "request.headers", "request.headers['x-test']",
+                "destination.port", "connection.mtls", "request.time"), request.keySet());
+        assertEquals("/attrs", request.get("request.path").getStringValue());
+        assertEquals("POST", request.get("request.method").getStringValue());
+        // Envoy prints what is neither a boolean nor an integer: a map as "map value".
+        assertEquals("map value", request.get("request.headers").getStringValue());
+        assertEquals("v1", request.get("request.headers['x-test']").getStringValue());
+        assertEquals(attrsPort, request.get("destination.port").getNumberValue());
+        assertEquals(false, request.get("connection.mtls").getBoolValue());
+        assertEquals(com.google.protobuf.Value.KindCase.BOOL_VALUE, request.get("connection.mtls").getKindCase());
+        String time = request.get("request.time").getStringValue();
+        assertTrue(time.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?\\+00:00"), time);
+        Map<String, com.google.protobuf.Value> response = got.get(2).getValue().getFieldsMap();
+        assertEquals(java.util.Set.of("response.code", "response.headers[':status']", "request.path"),
+                response.keySet());
+        assertEquals(200, response.get("response.code").getNumberValue());
+        assertEquals("200", response.get("response.headers[':status']").getStringValue());
+        assertEquals("/attrs", response.get("request.path").getStringValue());
+    }
+
+    @Test
+    void attributesGoWithTheBodyWhenHeadersAreSkipped() throws Exception {
+        HttpResponse<String> r = send(attrsPort, "/attrs-noheaders", "payload");
+        assertEquals(200, r.statusCode(), r.body());
+        List<Map.Entry<String, com.google.protobuf.Struct>> got = attributes.get("/attrs-noheaders");
+        assertEquals(1, got.size(), got.toString());
+        assertEquals("REQUEST_BODY", got.get(0).getKey());
+        assertEquals("POST", got.get(0).getValue().getFieldsOrThrow("request.method").getStringValue());
+    }
+
+    @Test
+    void continueAndReplaceReplacesTheRequestBody() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/replace-request", "original");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("added=replaced removed=null body=new body", r.body());
+        // The body (BUFFERED) is not sent to the processor once the headers answer replaced it.
+        assertEquals(List.of("headers", "response_headers:200"), seen.get("/replace-request"));
+    }
+
+    @Test
+    void continueAndReplaceGivesAHeadersOnlyRequestABody() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/replace-get", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("added=replaced removed=null body=new body", r.body());
+        assertEquals(List.of("headers", "response_headers:200"), seen.get("/replace-get"));
+    }
+
+    @Test
+    void continueAndReplaceReplacesTheResponseBody() throws Exception {
+        Curl c = Curl.get(mainPort, "/replace-response");
+        assertEquals(200, c.status(), c.text());
+        assertEquals("response replaced", c.text());
+        assertEquals(List.of("headers", "response_headers:200"), seen.get("/replace-response"));
+    }
+
+    @Test
+    void fullDuplexRequestChunksGoWithoutWaitingAndComeBackStreamed() throws Exception {
+        // The processor answers no chunk before the body ended: each goes out all the same.
+        String response = postInThreeChunks("/duplex", "duplex");
+        // The upstream got what the processor streamed back ("ONE", then "TWOTHREE" with end_of_stream).
+        assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+        assertThreeChunksSent("/duplex", "duplex");
+    }
+
+    @Test
+    void fullDuplexResponseIsWhatTheProcessorStreamsBack() throws Exception {
+        Curl c = Curl.get(mainPort, "/respduplex");
+        assertEquals(200, c.status(), c.text());
+        assertEquals("ALPHABETAGAMMA", c.text());
+        assertEquals("response", c.header("x-processed"));
+        List<String> log = seen.get("/respduplex");
+        assertEquals(List.of("headers", "response_headers:200"), log.subList(0, 2));
+        StringBuilder all = new StringBuilder();
+        for (String e : log.subList(2, log.size())) {
+            all.append(e.split(":", -1)[1]);
+        }
+        assertEquals("alphabetagamma", all.toString());
+        assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
     }
 
     static void awaitSeen(String path, String entry) throws InterruptedException {

@@ -23,8 +23,9 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
     void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream);
 
     /**
-     * Envoy's addDecodedData from {@code decodeHeaders} when the headers end the stream: the request
-     * goes on with {@code data} (ownership passes) as its whole body. Released unused at other times.
+     * Envoy's addDecodedData from {@code decodeHeaders} when the headers end the stream, or before
+     * {@link #continueDecoding()} of such headers this filter held: the request goes on with
+     * {@code data} (ownership passes) as its whole body. Released unused at other times.
      */
     void addDecodedData(ByteBuf data);
 

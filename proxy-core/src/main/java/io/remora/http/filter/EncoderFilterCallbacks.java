@@ -16,9 +16,9 @@ public interface EncoderFilterCallbacks extends StreamFilterCallbacks {
     void injectEncodedDataToFilterChain(ByteBuf data, boolean endStream);
 
     /**
-     * Envoy's addEncodedData from {@code encodeHeaders} when the headers end the stream: the
-     * response goes on with {@code data} (ownership passes) as its whole body. Released unused at
-     * other times.
+     * Envoy's addEncodedData from {@code encodeHeaders} when the headers end the stream, or before
+     * {@link #continueEncoding()} of such headers this filter held: the response goes on with
+     * {@code data} (ownership passes) as its whole body. Released unused at other times.
      */
     void addEncodedData(ByteBuf data);
 

@@ -36,6 +36,8 @@ public final class CelAttributes implements CelVariableResolver {
     private final RbacInput rbac;
     private final NodeInfo node;
     private final CelVariableResolver extra;
+    /** The response headers a filter is processing, before the stream info has them; or null. */
+    private final Http2Headers pendingResponseHeaders;
 
     /**
      * @param info  the stream's info, or null (a connection's RBAC check)
@@ -48,6 +50,23 @@ public final class CelAttributes implements CelVariableResolver {
         this.rbac = rbac;
         this.node = node;
         this.extra = extra;
+        this.pendingResponseHeaders = null;
+    }
+
+    /**
+     * The attributes an HTTP filter sees while it processes {@code responseHeaders} (null before
+     * the response): Envoy's activation takes the headers in hand, not those already sent.
+     */
+    public CelAttributes(StreamInfo info, NodeInfo node, Http2Headers responseHeaders) {
+        this.info = info;
+        this.rbac = null;
+        this.node = node;
+        this.extra = null;
+        this.pendingResponseHeaders = responseHeaders;
+    }
+
+    private Http2Headers responseHeaders() {
+        return pendingResponseHeaders != null ? pendingResponseHeaders : info.responseHeaders;
     }
 
     @Override
@@ -126,10 +145,10 @@ public final class CelAttributes implements CelVariableResolver {
                 long s = io.remora.accesslog.GrpcStatusField.ofResponse(info);
                 yield s < 0 ? null : s;
             }
-            case "headers" -> info.responseHeaders == null ? null : new HeadersView(info.responseHeaders);
+            case "headers" -> responseHeaders() == null ? null : new HeadersView(responseHeaders());
             case "trailers" -> info.responseTrailers == null ? null : new HeadersView(info.responseTrailers);
             case "size" -> info.bytesSent;
-            case "total_size" -> info.bytesSent + HeadersView.byteSize(info.responseHeaders)
+            case "total_size" -> info.bytesSent + HeadersView.byteSize(responseHeaders())
                     + HeadersView.byteSize(info.responseTrailers);
             case "backend_latency" -> info.upstreamServiceTimeNanos < 0 ? null
                     : java.time.Duration.ofNanos(info.upstreamServiceTimeNanos);

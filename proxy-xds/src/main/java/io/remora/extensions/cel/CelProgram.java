@@ -57,7 +57,7 @@ public final class CelProgram {
     }
 
     /** Envoy's {@code Expr::print}: strings and bytes as they are, numbers in decimal, the rest in CEL's text. */
-    static String print(Object v) {
+    public static String print(Object v) {
         if (v instanceof String s) {
             return s;
         }

@@ -7,6 +7,7 @@ import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * {@code envoy.filters.http.ext_proc}, validated. Built with {@link #builder(GrpcServiceConfig)}.
@@ -19,6 +20,8 @@ import java.util.List;
  * @param receivingNamespaces    {@code metadata_options.receiving_namespaces.untyped}
  * @param observabilityMode      {@code observability_mode}: messages are sent, answers neither awaited nor applied
  * @param deferredCloseTimeout   {@code deferred_close_timeout}: how long an observing stream outlives its request
+ * @param requestAttributes      {@code request_attributes}: sent with the first message of the request
+ * @param responseAttributes     {@code response_attributes}: sent with the first message of the response
  */
 record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failureModeAllow, Duration messageTimeout,
                      Duration maxMessageTimeout, String statPrefix, boolean allowModeOverride,
@@ -27,7 +30,8 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
                      HeaderMutationChecker mutationRules, List<StringMatcher> allowedHeaders,
                      List<StringMatcher> disallowedHeaders, List<String> forwardingNamespaces,
                      List<String> receivingNamespaces, boolean observabilityMode,
-                     Duration deferredCloseTimeout) implements HttpFilterConfig {
+                     Duration deferredCloseTimeout, ExtProcAttributes requestAttributes,
+                     ExtProcAttributes responseAttributes) implements HttpFilterConfig {
 
     static final String NAME = "envoy.filters.http.ext_proc";
 
@@ -35,6 +39,8 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
     enum RouteCacheAction { DEFAULT, CLEAR, RETAIN }
 
     ExtProcConfig {
+        Objects.requireNonNull(requestAttributes);
+        Objects.requireNonNull(responseAttributes);
         allowedOverrideModes = List.copyOf(allowedOverrideModes);
         allowedHeaders = List.copyOf(allowedHeaders);
         disallowedHeaders = List.copyOf(disallowedHeaders);
@@ -71,6 +77,8 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
         private List<String> receivingNamespaces = List.of();
         private boolean observabilityMode;
         private Duration deferredCloseTimeout = Duration.ofSeconds(5);
+        private ExtProcAttributes requestAttributes = ExtProcAttributes.NONE;
+        private ExtProcAttributes responseAttributes = ExtProcAttributes.NONE;
 
         private Builder(GrpcServiceConfig service) {
             this.service = service;
@@ -161,11 +169,21 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
             return this;
         }
 
+        Builder requestAttributes(ExtProcAttributes v) {
+            requestAttributes = v;
+            return this;
+        }
+
+        Builder responseAttributes(ExtProcAttributes v) {
+            responseAttributes = v;
+            return this;
+        }
+
         ExtProcConfig build() {
             return new ExtProcConfig(service, mode, failureModeAllow, messageTimeout, maxMessageTimeout, statPrefix,
                     allowModeOverride, allowedOverrideModes, routeCacheAction, disableClearRouteCache,
                     disableImmediateResponse, mutationRules, allowedHeaders, disallowedHeaders, forwardingNamespaces,
-                    receivingNamespaces, observabilityMode, deferredCloseTimeout);
+                    receivingNamespaces, observabilityMode, deferredCloseTimeout, requestAttributes, responseAttributes);
         }
     }
 }

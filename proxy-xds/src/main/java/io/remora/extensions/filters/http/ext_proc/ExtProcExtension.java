@@ -22,8 +22,8 @@ import java.util.Map;
 
 /**
  * {@code envoy.filters.http.ext_proc} ({@code envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor},
- * per route {@code ExtProcPerRoute}). FULL_DUPLEX_STREAMED bodies, and options that
- * would change what the processor sees or may do in ways Remora cannot honour, are refused;
+ * per route {@code ExtProcPerRoute}). Options that would change what the processor sees or may
+ * do in ways Remora cannot honour are refused;
  * attributes that only add information for the processor are ignored with a warning.
  */
 public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig> {
@@ -69,7 +69,16 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
                 .disableClearRouteCache(e.getDisableClearRouteCache())
                 .disableImmediateResponse(e.getDisableImmediateResponse());
         if (e.hasProcessingMode()) {
-            b.mode(mode(e.getProcessingMode(), path.field("processing_mode")));
+            ExtProcMode m = mode(e.getProcessingMode(), path.field("processing_mode"));
+            duplexRules(m, path.field("processing_mode"));
+            boolean duplex = m.requestBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED
+                    || m.responseBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED;
+            if (duplex && e.getFailureModeAllow()) {
+                throw path.field("failure_mode_allow").error("If the ext_proc filter has either the request_body_mode"
+                        + " or the response_body_mode set to FULL_DUPLEX_STREAMED, then the failure_mode_allow has"
+                        + " to be left as false");
+            }
+            b.mode(m);
         }
         List<ExtProcMode> overrideModes = new ArrayList<>();
         for (int i = 0; i < e.getAllowedOverrideModesCount(); i++) {
@@ -120,10 +129,10 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             }
             ExtProcMode m = e.hasProcessingMode() ? mode(e.getProcessingMode(), path.field("processing_mode"))
                     : ExtProcMode.DEFAULT;
-            if (buffered(m.requestBody()) || buffered(m.responseBody())) {
+            if (unobserved(m.requestBody()) || unobserved(m.responseBody())) {
                 // As Envoy: an observer is sent streamed bodies only.
                 ctx.warnOnce("ext_proc:observability_body", "ext_proc observability_mode sends STREAMED bodies"
-                        + " only; BUFFERED and BUFFERED_PARTIAL bodies are not sent, first at "
+                        + " only; BUFFERED, BUFFERED_PARTIAL and FULL_DUPLEX_STREAMED bodies are not sent, first at "
                         + path.field("processing_mode"));
             }
         } else if (e.hasDeferredCloseTimeout()) {
@@ -137,9 +146,13 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
         if (e.hasOnProcessingResponse()) {
             throw path.field("on_processing_response").error("processing response extensions are not supported");
         }
-        if (e.getRequestAttributesCount() > 0 || e.getResponseAttributesCount() > 0 || e.hasFilterMetadata()) {
-            ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes, response_attributes and"
-                    + " filter_metadata (not sent to the processor), first at " + path);
+        b.requestAttributes(ExtProcAttributes.compile(e.getRequestAttributesList(), path.field("request_attributes"),
+                ctx));
+        b.responseAttributes(ExtProcAttributes.compile(e.getResponseAttributesList(),
+                path.field("response_attributes"), ctx));
+        if (e.hasFilterMetadata()) {
+            ctx.warnOnce("ext_proc:filter_metadata", "ignoring ext_proc filter_metadata (not logged), first at "
+                    + path.field("filter_metadata"));
         }
         return b.build();
     }
@@ -159,6 +172,18 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
                 sendHeaders(m.getResponseHeaderMode(), path.field("response_header_mode")),
                 body(m.getResponseBodyMode(), path.field("response_body_mode")),
                 sendTrailers(m.getResponseTrailerMode(), path.field("response_trailer_mode")));
+    }
+
+    /** Envoy's verifyProcessingModeConfig: a FULL_DUPLEX_STREAMED body needs its trailers sent (they end it). */
+    private static void duplexRules(ExtProcMode m, FieldPath path) {
+        if (m.requestBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED && !m.requestTrailers()) {
+            throw path.field("request_trailer_mode").error("If the ext_proc filter has the request_body_mode set to"
+                    + " FULL_DUPLEX_STREAMED, then the request_trailer_mode has to be set to SEND");
+        }
+        if (m.responseBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED && !m.responseTrailers()) {
+            throw path.field("response_trailer_mode").error("If the ext_proc filter has the response_body_mode set"
+                    + " to FULL_DUPLEX_STREAMED, then the response_trailer_mode has to be set to SEND");
+        }
     }
 
     private static boolean sendHeaders(ProcessingMode.HeaderSendMode m, FieldPath path) {
@@ -184,6 +209,7 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             case STREAMED -> ExtProcMode.Body.STREAMED;
             case BUFFERED -> ExtProcMode.Body.BUFFERED;
             case BUFFERED_PARTIAL -> ExtProcMode.Body.BUFFERED_PARTIAL;
+            case FULL_DUPLEX_STREAMED -> ExtProcMode.Body.FULL_DUPLEX_STREAMED;
             default -> null;
         };
     }
@@ -191,14 +217,13 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
     private static ExtProcMode.Body body(ProcessingMode.BodySendMode m, FieldPath path) {
         ExtProcMode.Body b = body(m);
         if (b == null) {
-            throw path.error("body mode " + m + " is not supported; only NONE, STREAMED, BUFFERED and"
-                    + " BUFFERED_PARTIAL");
+            throw path.error("unknown body mode " + m);
         }
         return b;
     }
 
-    private static boolean buffered(ExtProcMode.Body b) {
-        return b == ExtProcMode.Body.BUFFERED || b == ExtProcMode.Body.BUFFERED_PARTIAL;
+    private static boolean unobserved(ExtProcMode.Body b) {
+        return b != ExtProcMode.Body.NONE && b != ExtProcMode.Body.STREAMED;
     }
 
     private static Duration timeout(com.google.protobuf.Duration d, FieldPath path) {
@@ -244,17 +269,28 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             throw path.field("async_mode").error("asynchronous processing is not supported");
         }
         if (o.getRequestAttributesCount() > 0 || o.getResponseAttributesCount() > 0) {
-            ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes and response_attributes"
-                    + " (not sent to the processor), first at " + path);
+            // Envoy does not implement these overrides either: the filter's own attributes are sent.
+            ctx.warnOnce("ext_proc:route_attributes", "ignoring per-route ext_proc request_attributes and"
+                    + " response_attributes (not implemented by Envoy), first at " + path);
         }
         List<Map.Entry<String, String>> md = io.remora.xds.translate.GrpcServiceTranslator.metadata(
                 o.getGrpcInitialMetadataList(), path.field("grpc_initial_metadata"));
         FieldPath mp = path.field("metadata_options");
         return new ExtProcPerRouteConfig(false,
-                o.hasProcessingMode() ? mode(o.getProcessingMode(), path.field("processing_mode")) : null,
+                o.hasProcessingMode() ? routeMode(o.getProcessingMode(), path.field("processing_mode")) : null,
                 o.hasGrpcService() ? service(o.getGrpcService(), path.field("grpc_service"), ctx) : null, md,
                 o.hasMetadataOptions() ? forwarding(o.getMetadataOptions(), mp) : null,
                 o.hasMetadataOptions() ? receiving(o.getMetadataOptions(), mp) : null);
+    }
+
+    /**
+     * A route's mode: Envoy checks the duplex trailer rule on the filter's only, but a duplex body
+     * whose trailers are not sent could never end, so it is refused here too.
+     */
+    private static ExtProcMode routeMode(ProcessingMode p, FieldPath path) {
+        ExtProcMode m = mode(p, path);
+        duplexRules(m, path);
+        return m;
     }
 
     @Override

@@ -77,6 +77,11 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         return cb.bufferLimit();
     }
 
+    /** The response headers on their way (null before the response starts). */
+    Http2Headers responseHeaders() {
+        return encoderCb == null ? null : encoderCb.responseHeaders();
+    }
+
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         stats = factory.stats(cb.connectionManagerStats().prefix());
@@ -287,6 +292,20 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
             cb.injectDecodedDataToFilterChain(body, endStream);
         } else {
             encoderCb.injectEncodedDataToFilterChain(body, endStream);
+        }
+    }
+
+    /** Body the filter manager holds for this filter (STOP_ITERATION_AND_BUFFER), or null. */
+    ByteBuf managerBuffered(boolean request) {
+        return request ? cb.decodingBuffer() : encoderCb.encodingBuffer();
+    }
+
+    /** The whole body of a message whose held headers ended it; it goes on when they do. */
+    void addBody(boolean request, ByteBuf body) {
+        if (request) {
+            cb.addDecodedData(body);
+        } else {
+            encoderCb.addEncodedData(body);
         }
     }
 

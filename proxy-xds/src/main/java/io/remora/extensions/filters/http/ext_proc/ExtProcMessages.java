@@ -56,6 +56,12 @@ final class ExtProcMessages {
      */
     static String apply(io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m, Http2Headers h, boolean request,
                         HeaderMutationChecker rules, Counter rejected) {
+        return apply(m, h, request, false, rules, rejected);
+    }
+
+    /** {@code replacing}: a CONTINUE_AND_REPLACE answer, which may also set {@code :method} (as Envoy). */
+    static String apply(io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m, Http2Headers h, boolean request,
+                        boolean replacing, HeaderMutationChecker rules, Counter rejected) {
         for (String raw : m.getRemoveHeadersList()) {
             String name = raw.toLowerCase(Locale.ROOT);
             if (!HeaderMutationChecker.validName(name)) {
@@ -88,8 +94,11 @@ final class ExtProcMessages {
                     : o.getAppendAction();
             boolean append = action == HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD;
             String target = request && name.equals("host") ? ":authority" : name;
-            switch (rules.check(append ? HeaderMutationChecker.Operation.APPEND : HeaderMutationChecker.Operation.SET,
-                    target, value)) {
+            HeaderMutationChecker.Result result = replacing && target.equals(":method")
+                    ? HeaderMutationChecker.Result.OK
+                    : rules.check(append ? HeaderMutationChecker.Operation.APPEND : HeaderMutationChecker.Operation.SET,
+                    target, value);
+            switch (result) {
                 case OK -> set(h, target, value, action);
                 case IGNORE -> rejected.increment();
                 case FAIL -> {

@@ -11,13 +11,20 @@ record ExtProcMode(boolean requestHeaders, Body requestBody, boolean requestTrai
      * {@code ProcessingMode.BodySendMode} values Remora runs; declared in the proto's order so that
      * the ordinal is the value sent in {@code protocol_config}.
      */
-    enum Body { NONE, STREAMED, BUFFERED, BUFFERED_PARTIAL }
+    enum Body { NONE, STREAMED, BUFFERED, BUFFERED_PARTIAL, FULL_DUPLEX_STREAMED }
 
     /** Envoy's default: both header maps sent, no body, no trailers. */
     static final ExtProcMode DEFAULT = new ExtProcMode(true, Body.NONE, false, true, Body.NONE, false);
 
     /** Per-route {@code disabled}: nothing is sent. */
     static final ExtProcMode NONE = new ExtProcMode(false, Body.NONE, false, false, Body.NONE, false);
+
+    /** After CONTINUE_AND_REPLACE: nothing more of this direction (body, trailers) goes to the processor. */
+    ExtProcMode replaced(boolean request) {
+        return request ? new ExtProcMode(requestHeaders, Body.NONE, false, responseHeaders, responseBody,
+                responseTrailers)
+                : new ExtProcMode(requestHeaders, requestBody, requestTrailers, responseHeaders, Body.NONE, false);
+    }
 
     boolean sendsHeaders(boolean request) {
         return request ? requestHeaders : responseHeaders;

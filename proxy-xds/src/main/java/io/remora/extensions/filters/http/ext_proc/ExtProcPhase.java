@@ -49,6 +49,14 @@ final class ExtProcPhase {
     /** Reading paused (downstream, or the upstream for a response) while too much is held for the processor. */
     private boolean paused;
     private ScheduledFuture<?> timer;
+    /** This direction's attributes went with a message (Envoy sends them once per direction). */
+    boolean attributesSent;
+    /** The headers ended the message. */
+    private boolean headersEnded;
+    /** CONTINUE_AND_REPLACE replaced the body: whatever else of it arrives is dropped. */
+    private boolean bodyReplaced;
+    /** FULL_DUPLEX_STREAMED: this direction's exchange, which replaces the rest of this class's flow; else null. */
+    ExtProcDuplex duplex;
 
     ExtProcPhase(ExtProcFilter filter, boolean request) {
         this.filter = filter;
@@ -63,9 +71,14 @@ final class ExtProcPhase {
     FilterStatus onHeaders(Http2Headers h, boolean endStream) {
         headers = h;
         endSeen = endStream;
+        headersEnded = endStream;
         if (inactive()) {
             headersDone = true;
             return FilterStatus.CONTINUE;
+        }
+        if (filter.mode().body(request) == Body.FULL_DUPLEX_STREAMED) {
+            duplex = new ExtProcDuplex(filter, this);
+            return duplex.onHeaders(h, endStream);
         }
         if (filter.mode().sendsHeaders(request)) {
             filter.stream.sendHeaders(this, h, endStream);
@@ -86,8 +99,15 @@ final class ExtProcPhase {
 
     FilterStatus onData(ByteBuf data, boolean endStream) {
         endSeen |= endStream;
+        if (bodyReplaced) {
+            data.skipBytes(data.readableBytes());
+            return FilterStatus.CONTINUE;
+        }
         if (inactive()) {
             return FilterStatus.CONTINUE;
+        }
+        if (duplex != null) {
+            return duplex.onData(data, endStream);
         }
         Body mode = filter.mode().body(request);
         if (mode == Body.STREAMED && !bodySent) {
@@ -168,6 +188,9 @@ final class ExtProcPhase {
         if (inactive()) {
             return FilterStatus.CONTINUE;
         }
+        if (duplex != null) {
+            return duplex.onTrailers(t);
+        }
         if (body != null && !bodySent) {
             bodyComplete = true;
         }
@@ -245,6 +268,35 @@ final class ExtProcPhase {
         return chunk;
     }
 
+    /**
+     * CONTINUE_AND_REPLACE with a body mutation (Envoy's handleHeadersResponse): the headers go on
+     * without {@code content-length}, followed by {@code replacement} (null: the body held so far,
+     * unchanged) as the whole body; the rest of the original body is dropped as it arrives. The
+     * mode must already say that nothing more of this direction goes to the processor.
+     */
+    void replaceBody(ByteBuf replacement) {
+        bodyReplaced = true;
+        headers.remove("content-length");
+        if (replacement == null) {
+            return;
+        }
+        ByteBuf held = filter.managerBuffered(request);
+        if (held != null) {
+            held.skipBytes(held.readableBytes());
+        }
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        if (headersEnded) {
+            filter.addBody(request, replacement);
+            return;
+        }
+        body = replacement.alloc().compositeBuffer();
+        body.addComponent(true, replacement);
+        bodyComplete = true;
+    }
+
     /** Whether the body sent was all of it (not BUFFERED_PARTIAL cut at the limit). */
     boolean bodyWhole() {
         return bodyComplete;
@@ -272,6 +324,10 @@ final class ExtProcPhase {
 
     /** The answer to what was awaited came and was applied: go on to the next message or let go. */
     void answered() {
+        if (duplex != null) {
+            // ExtProcDuplex moved on with the answer itself.
+            return;
+        }
         if (!inFlight.isEmpty()) {
             // More chunks are out: the timer keeps running for them.
             return;
@@ -318,6 +374,9 @@ final class ExtProcPhase {
 
     /** Nothing more will go to the processor in this direction. */
     boolean finished() {
+        if (duplex != null) {
+            return duplex.finished();
+        }
         if (awaiting != Awaiting.NONE) {
             return false;
         }

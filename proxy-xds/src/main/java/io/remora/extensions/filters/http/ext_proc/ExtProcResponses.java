@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * Applies the processor's answers to a filter, as Envoy's ext_proc (onReceiveMessage and the
  * ProcessorState handlers): an answer that does not match what was asked is spurious; a mutation
- * the rules make fatal, or an answer Remora does not run, ends the request with a 500.
+ * the rules make fatal ends the request with a 500.
  */
 final class ExtProcResponses {
 
@@ -103,17 +103,48 @@ final class ExtProcResponses {
             return Outcome.spurious("spurious message");
         }
         if (c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
-            return Outcome.error(ExtProcFilter.ERROR_PREFIX + "_continue_and_replace_not_supported");
+            // The chunks a FULL_DUPLEX_STREAMED body already sent are dropped with the rest (as Envoy).
+            phase.duplex = null;
+            return replace(f, phase, c);
         }
-        return common(f, phase, c);
+        Outcome o = common(f, phase, c);
+        if (o == null && phase.duplex != null) {
+            phase.duplex.headersAnswered();
+        }
+        return o;
+    }
+
+    /**
+     * CONTINUE_AND_REPLACE (Envoy's handleHeadersResponse): the header mutation (which may set
+     * {@code :method}), then the body mutation as the whole body; nothing more of this direction
+     * goes to the processor.
+     */
+    private static Outcome replace(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
+        Outcome o = common(f, phase, c);
+        if (o != null) {
+            return o;
+        }
+        f.setMode(f.mode().replaced(phase.request));
+        if (c.hasBodyMutation()) {
+            BodyMutation m = c.getBodyMutation();
+            phase.replaceBody(m.getMutationCase() == BodyMutation.MutationCase.BODY
+                    ? Unpooled.wrappedBuffer(m.getBody().toByteArray())
+                    : m.getClearBody() ? Unpooled.EMPTY_BUFFER : null);
+        }
+        return null;
     }
 
     private static Outcome body(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
+        if (phase.duplex != null) {
+            String why = phase.duplex.body(c);
+            if (why != null) {
+                return Outcome.spurious(why);
+            }
+            clearRouteCache(f, phase, c);
+            return null;
+        }
         if (phase.awaiting != ExtProcPhase.Awaiting.BODY) {
             return Outcome.spurious("spurious message");
-        }
-        if (c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
-            return Outcome.error(ExtProcFilter.ERROR_PREFIX + "_continue_and_replace_not_supported");
         }
         if (phase.streaming()) {
             // STREAMED (Envoy's StreamedBodyCallback): only the chunk can change.
@@ -167,18 +198,28 @@ final class ExtProcResponses {
     }
 
     private static Outcome trailers(ExtProcFilter f, ExtProcPhase phase, HeaderMutation m) {
-        if (phase.awaiting != ExtProcPhase.Awaiting.TRAILERS) {
-            return Outcome.spurious("spurious message");
+        String spurious = phase.duplex != null ? phase.duplex.acceptTrailers()
+                : phase.awaiting != ExtProcPhase.Awaiting.TRAILERS ? "spurious message" : null;
+        if (spurious != null) {
+            return Outcome.spurious(spurious);
         }
         String err = ExtProcMessages.apply(m, phase.trailers, false, f.config.mutationRules(),
                 f.stats.rejectedHeaderMutations);
-        return err == null ? null : Outcome.error(err);
+        if (err != null) {
+            return Outcome.error(err);
+        }
+        if (phase.duplex != null) {
+            phase.duplex.trailersAnswered();
+        }
+        return null;
     }
 
     private static Outcome common(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
         if (c.hasHeaderMutation() && phase.headers != null) {
+            // CONTINUE_AND_REPLACE elsewhere than in a headers answer changes only this (as Envoy).
             String err = ExtProcMessages.apply(c.getHeaderMutation(), phase.headers, phase.request,
-                    f.config.mutationRules(), f.stats.rejectedHeaderMutations);
+                    c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE, f.config.mutationRules(),
+                    f.stats.rejectedHeaderMutations);
             if (err != null) {
                 return Outcome.error(err);
             }
@@ -247,10 +288,12 @@ final class ExtProcResponses {
     private static void overrideMode(ExtProcFilter f, ProcessingMode o) {
         ExtProcMode.Body requestBody = ExtProcExtension.body(o.getRequestBodyMode());
         ExtProcMode.Body responseBody = ExtProcExtension.body(o.getResponseBodyMode());
-        if (requestBody == null || responseBody == null) {
+        ExtProcMode base = f.config.mode();
+        if (requestBody == null || responseBody == null || newlyDuplex(requestBody, base.requestBody())
+                || newlyDuplex(responseBody, base.responseBody())) {
+            // Only the config makes a body FULL_DUPLEX_STREAMED (its trailer and fail-closed rules are checked there).
             return;
         }
-        ExtProcMode base = f.config.mode();
         ExtProcMode m = new ExtProcMode(
                 header(o.getRequestHeaderMode(), base.requestHeaders()),
                 requestBody,
@@ -263,6 +306,10 @@ final class ExtProcResponses {
             return;
         }
         f.setMode(m);
+    }
+
+    private static boolean newlyDuplex(ExtProcMode.Body override, ExtProcMode.Body configured) {
+        return override == ExtProcMode.Body.FULL_DUPLEX_STREAMED && configured != ExtProcMode.Body.FULL_DUPLEX_STREAMED;
     }
 
     private static boolean header(ProcessingMode.HeaderSendMode m, boolean current) {

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One request's {@code ExternalProcessor/Process} stream, towards the processor: opened with the
  * first message (with the service's and the route's initial metadata), every message carrying
- * the forwarded dynamic metadata namespaces and the first one the protocol configuration; its
+ * the forwarded dynamic metadata namespaces, the first one the protocol configuration, the first
+ * of each direction the configured attributes; its
  * half-close once nothing more will be sent. What comes back is the {@link ExtProcFilter}'s.
  */
 final class ExtProcStream {
@@ -95,6 +96,13 @@ final class ExtProcStream {
             }
             r.setMetadataContext(md);
         }
+        ExtProcAttributes attributes = phase.request ? config.requestAttributes() : config.responseAttributes();
+        if (!phase.attributesSent && !attributes.isEmpty()) {
+            // As Envoy: once per direction, with its first message whatever that is.
+            phase.attributesSent = true;
+            r.putAttributes(ExtProcConfig.NAME, attributes.evaluate(filter.cb.streamInfo(),
+                    filter.cb.serverContext().node(), phase.request ? null : filter.responseHeaders()));
+        }
         if (!protocolSent) {
             protocolSent = true;
             ExtProcMode mode = filter.mode();
@@ -116,7 +124,8 @@ final class ExtProcStream {
         }
         stream.send(r.build().toByteArray());
         filter.stats.streamMsgsSent.increment();
-        if (!config.observabilityMode()) {
+        if (!config.observabilityMode() && phase.duplex == null) {
+            // FULL_DUPLEX_STREAMED answers come when the processor has them: Envoy arms no timer.
             phase.startTimer(filter.schedule(config.messageTimeout().toNanos()));
         }
     }

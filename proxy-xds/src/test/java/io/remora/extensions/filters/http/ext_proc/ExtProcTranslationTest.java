@@ -91,10 +91,13 @@ class ExtProcTranslationTest {
 
     @Test
     void unsupportedOptionsAreRefusedWithTheirPath() {
+        // Envoy's rules for FULL_DUPLEX_STREAMED: trailers sent, no failure_mode_allow.
         assertTrue(refusal(GRPC + "processing_mode: { request_body_mode: FULL_DUPLEX_STREAMED }")
-                .contains(F + ".processing_mode.request_body_mode"));
+                .contains(F + ".processing_mode.request_trailer_mode"));
         assertTrue(refusal(GRPC + "processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED }")
-                .contains(F + ".processing_mode.response_body_mode"));
+                .contains(F + ".processing_mode.response_trailer_mode"));
+        assertTrue(refusal(GRPC + "failure_mode_allow: true\nprocessing_mode: { request_body_mode: FULL_DUPLEX_STREAMED,"
+                + " request_trailer_mode: SEND }").contains(F + ".failure_mode_allow"));
         assertTrue(refusal(GRPC + "observability_mode: true\ndeferred_close_timeout: 7200s")
                 .contains(F + ".deferred_close_timeout"));
         assertTrue(refusal(GRPC + "send_body_without_waiting_for_header_response: true")
@@ -104,5 +107,42 @@ class ExtProcTranslationTest {
         assertTrue(refusal(GRPC + "metadata_options: { forwarding_namespaces: { typed: [a] } }")
                 .contains(F + ".metadata_options.forwarding_namespaces.typed"));
         assertTrue(refusal(GRPC + "message_timeout: 7200s").contains(F + ".message_timeout"));
+        // Envoy parses each attribute as a CEL expression and refuses one that does not parse.
+        assertTrue(refusal(GRPC + "request_attributes: [ request.path, 'request.(' ]")
+                .contains(F + ".request_attributes[1]"));
+    }
+
+    @Test
+    void fullDuplexWithItsTrailersIsAccepted() {
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED,"
+                + " response_trailer_mode: SEND }", "disabled: true").httpFilters().get(0).config();
+        assertEquals(ExtProcMode.Body.FULL_DUPLEX_STREAMED, c.mode().responseBody());
+    }
+
+    @Test
+    void attributesAreCompiledOnceEach() {
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "request_attributes: [ request.path, request.path ]\n"
+                + "response_attributes: [ response.code, no_such.attribute ]", "disabled: true").httpFilters().get(0)
+                .config();
+        assertTrue(!c.requestAttributes().isEmpty() && !c.responseAttributes().isEmpty());
+        assertEquals(ExtProcAttributes.NONE, ((ExtProcConfig) hcm(GRPC, "disabled: true").httpFilters().get(0)
+                .config()).requestAttributes());
+    }
+
+    @Test
+    void attributeValuesAreConvertedAsEnvoyPrintsThem() {
+        assertEquals(com.google.protobuf.Value.newBuilder().setNumberValue(42).build(), ExtProcAttributes.value(42L));
+        assertEquals(com.google.protobuf.Value.newBuilder().setBoolValue(true).build(), ExtProcAttributes.value(true));
+        assertEquals("map value", ExtProcAttributes.value(java.util.Map.of("a", "b")).getStringValue());
+        assertEquals("bytes", ExtProcAttributes.value(com.google.protobuf.ByteString.copyFromUtf8("bytes"))
+                .getStringValue());
+        assertEquals("2026-01-02T03:04:05.5+00:00", ExtProcAttributes.time(java.time.Instant.parse(
+                "2026-01-02T03:04:05.500Z")));
+        assertEquals("2026-01-02T03:04:05+00:00", ExtProcAttributes.time(java.time.Instant.parse(
+                "2026-01-02T03:04:05Z")));
+        assertEquals("1h2m3.25s", ExtProcAttributes.duration(Duration.ofMillis(3_723_250)));
+        assertEquals("150ms", ExtProcAttributes.duration(Duration.ofMillis(150)));
+        assertEquals("2.5us", ExtProcAttributes.duration(Duration.ofNanos(2_500)));
+        assertEquals("0", ExtProcAttributes.duration(Duration.ZERO));
     }
 }
