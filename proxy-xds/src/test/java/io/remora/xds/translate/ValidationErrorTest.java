@@ -59,6 +59,41 @@ class ValidationErrorTest {
                 e.reason());
     }
 
+    /** A map's keys show as {@code ["key"]}, as in the parser's errors, not as more dotted fields. */
+    @Test
+    void unknownTypeUrlUnderAMapKey() {
+        var e = fail("""
+                static_resources:
+                  clusters:
+                  - name: c
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.Nope:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.Nope
+                """);
+        assertEquals("static_resources.clusters[0].typed_extension_protocol_options"
+                + "[\"envoy.extensions.upstreams.http.v3.Nope\"]", e.path());
+        var m = fail(HCM_HEAD + """
+                            - name: v
+                              domains: ['*']
+                              matcher:
+                                matcher_tree:
+                                  input:
+                                    name: h
+                                    typed_config:
+                                      "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+                                      header_name: x
+                                  exact_match_map:
+                                    map:
+                                      "a.b":
+                                        action:
+                                          name: r
+                                          typed_config:
+                                            "@type": type.googleapis.com/envoy.config.route.v3.Nope
+                """);
+        assertEquals(HCM + ".route_config.virtual_hosts[0].matcher.matcher_tree.exact_match_map.map[\"a.b\"]"
+                + ".action.typed_config", m.path());
+    }
+
     @Test
     void unknownField() {
         var e = fail(HCM_HEAD.replace("stat_prefix: p", "stat_prefix: p\n          stat_prefx: q")
