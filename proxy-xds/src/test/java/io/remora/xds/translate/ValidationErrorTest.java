@@ -94,6 +94,22 @@ class ValidationErrorTest {
                 + ".action.typed_config", m.path());
     }
 
+    /**
+     * Envoy refuses its pre-1.14 names (envoy.router ...) since 1.20: refused here too, with the
+     * current name, where they were skipped as unknown filters (Envoy's quick-start lds.yaml has one).
+     */
+    @Test
+    void deprecatedExtensionNamesWithoutTypedConfig() {
+        var router = fail(HcmListenerYaml.listener("", "", "- { name: v, domains: ['*'] }")
+                .replace("- name: envoy.filters.http.router\n", "- name: envoy.router\n")
+                .replace("typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }", ""));
+        assertEquals(HCM + ".http_filters[0].name", router.path());
+        assertTrue(router.reason().contains("use 'envoy.filters.http.router'"), router.reason());
+        var network = fail(HcmListenerYaml.networkListener("- name: envoy.echo\n"));
+        assertEquals("static_resources.listeners[0].filter_chains[0].filters[0].name", network.path());
+        assertTrue(network.reason().contains("use 'envoy.filters.network.echo'"), network.reason());
+    }
+
     @Test
     void unknownField() {
         var e = fail(HCM_HEAD.replace("stat_prefix: p", "stat_prefix: p\n          stat_prefx: q")
