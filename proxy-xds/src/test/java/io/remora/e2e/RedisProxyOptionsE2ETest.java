@@ -122,24 +122,13 @@ class RedisProxyOptionsE2ETest {
             t.start();
             int admin = ProxyProcess.freePort();
             Map<String, Integer> ports = Map.of("dns", ProxyProcess.freePort(), "nodns", ProxyProcess.freePort());
-            String listener = """
-                    - name: %s
-                      address: { socket_address: { address: 127.0.0.1, port_value: ${%s} } }
-                      filter_chains:
-                      - filters:
-                        - name: envoy.filters.network.redis_proxy
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy
-                            stat_prefix: %s
-                            settings:
-                              op_timeout: 5s
-                              enable_redirection: true
-                    %s
-                            prefix_routes: { catch_all_route: { cluster: mover } }
+            String fields = """
+                    settings: { op_timeout: 5s, enable_redirection: true%s }
+                    prefix_routes: { catch_all_route: { cluster: mover } }
                     """;
-            String cache = "          dns_cache_config: { name: redis_dns, dns_lookup_family: V4_ONLY }";
-            String listeners = listener.formatted("dns", "dns", "dns", cache)
-                    + listener.formatted("nodns", "nodns", "nodns", "");
+            String listeners = RedisProxyE2ETest.listener("dns", fields.formatted(
+                            ", dns_cache_config: { name: redis_dns, dns_lookup_family: V4_ONLY }"))
+                    + RedisProxyE2ETest.listener("nodns", fields.formatted(""));
             String clusters = Bootstraps.cluster("mover", false, "", mover.getLocalPort());
             try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin);
                  RedisServer.Client dns = new RedisServer.Client(ports.get("dns"));
