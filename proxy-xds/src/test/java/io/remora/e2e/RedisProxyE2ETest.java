@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 class RedisProxyE2ETest {
 
-    private static String listener(String name, String fields) {
+    /** A redis_proxy listener {@code name} (its port ${name}, its stat_prefix name) with these filter fields. */
+    static String listener(String name, String fields) {
         return """
                 - name: %s
                   address: { socket_address: { address: 127.0.0.1, port_value: ${%s} } }

@@ -25,7 +25,7 @@ class RedisProxyOptionsE2ETest {
         try (RedisServer a = RedisServer.start(); RedisServer b = RedisServer.start();
              RedisServer mirror = RedisServer.start(); RedisServer target = RedisServer.start();
              ServerSocket mover = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread t = new Thread(() -> moveEverything(mover, target.port));
+            Thread t = new Thread(() -> moveEverything(mover, "127.0.0.1", target.port));
             t.setDaemon(true);
             t.start();
             int admin = ProxyProcess.freePort();
@@ -108,8 +108,44 @@ class RedisProxyOptionsE2ETest {
         }
     }
 
-    /** A redis that sends every command elsewhere: "-MOVED 0 127.0.0.1:port" for each request. */
-    private static void moveEverything(ServerSocket server, int port) {
+    /**
+     * With dns_cache_config a redirection may name a host: it is looked up in the cache, then
+     * followed (Envoy's redis cluster with hostnames in CLUSTER SLOTS/MOVED, e.g. ElastiCache).
+     * Without the cache the same reply is the client's answer.
+     */
+    @Test
+    void redirectionsToHostNamesWithADnsCache() throws Exception {
+        try (RedisServer target = RedisServer.start();
+             ServerSocket mover = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> moveEverything(mover, "localhost", target.port));
+            t.setDaemon(true);
+            t.start();
+            int admin = ProxyProcess.freePort();
+            Map<String, Integer> ports = Map.of("dns", ProxyProcess.freePort(), "nodns", ProxyProcess.freePort());
+            String fields = """
+                    settings: { op_timeout: 5s, enable_redirection: true%s }
+                    prefix_routes: { catch_all_route: { cluster: mover } }
+                    """;
+            String listeners = RedisProxyE2ETest.listener("dns", fields.formatted(
+                            ", dns_cache_config: { name: redis_dns, dns_lookup_family: V4_ONLY }"))
+                    + RedisProxyE2ETest.listener("nodns", fields.formatted(""));
+            String clusters = Bootstraps.cluster("mover", false, "", mover.getLocalPort());
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin);
+                 RedisServer.Client dns = new RedisServer.Client(ports.get("dns"));
+                 RedisServer.Client nodns = new RedisServer.Client(ports.get("nodns"));
+                 RedisServer.Client ct = target.client()) {
+                assertEquals("OK", dns.call("SET", "k", "by-name"));
+                assertEquals("by-name", ct.call("GET", "k"), "the MOVED reply naming localhost was followed");
+                assertEquals("by-name", dns.call("GET", "k"), "and again from the cache");
+                assertEquals("-MOVED 0 localhost:" + target.port, nodns.call("GET", "k"),
+                        "without a DNS cache a host name cannot be followed");
+                assertEquals(1, proxy.stat("dns_cache.redis_dns.dns_query_success"));
+            }
+        }
+    }
+
+    /** A redis that sends every command elsewhere: "-MOVED 0 host:port" for each request. */
+    private static void moveEverything(ServerSocket server, String host, int port) {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
@@ -121,7 +157,7 @@ class RedisProxyOptionsE2ETest {
                             // One reply per request: each starts with '*'.
                             for (int i = 0; i < n; i++) {
                                 if (buf[i] == '*') {
-                                    out.write(("-MOVED 0 127.0.0.1:" + port + "\r\n").getBytes(StandardCharsets.UTF_8));
+                                    out.write(("-MOVED 0 " + host + ":" + port + "\r\n").getBytes(StandardCharsets.UTF_8));
                                 }
                             }
                             out.flush();

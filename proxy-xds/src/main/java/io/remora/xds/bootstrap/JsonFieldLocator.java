@@ -39,15 +39,7 @@ final class JsonFieldLocator {
             if (key.equals("@type")) {
                 continue;
             }
-            FieldDescriptor f = type.findFieldByName(key);
-            if (f == null) {
-                for (FieldDescriptor c : type.getFields()) {
-                    if (c.getJsonName().equals(key)) {
-                        f = c;
-                        break;
-                    }
-                }
-            }
+            FieldDescriptor f = field(type, key);
             FieldPath child = path.field(key);
             if (f == null) {
                 return new Problem(child.toString(), "unknown field '" + key + "' in " + type.getFullName());
@@ -76,6 +68,19 @@ final class JsonFieldLocator {
             }
         }
         return null;
+    }
+
+    /** The field a JSON key names: its proto name or its lowerCamelCase JSON name; null if none. */
+    static FieldDescriptor field(Descriptor type, String key) {
+        FieldDescriptor f = type.findFieldByName(key);
+        if (f == null) {
+            for (FieldDescriptor c : type.getFields()) {
+                if (c.getJsonName().equals(key)) {
+                    return c;
+                }
+            }
+        }
+        return f;
     }
 
     private static Problem locateMap(JsonElement v, FieldDescriptor f, FieldPath path) {

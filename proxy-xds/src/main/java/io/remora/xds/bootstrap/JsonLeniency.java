@@ -32,7 +32,7 @@ public final class JsonLeniency {
         boolean changed = false;
         JsonObject obj = json.getAsJsonObject();
         for (Map.Entry<String, JsonElement> en : obj.entrySet()) {
-            FieldDescriptor f = field(type, en.getKey());
+            FieldDescriptor f = JsonFieldLocator.field(type, en.getKey());
             JsonElement v = en.getValue();
             if (f == null || v.isJsonNull()) {
                 continue;
@@ -145,17 +145,5 @@ public final class JsonLeniency {
             }
         }
         return null;
-    }
-
-    private static FieldDescriptor field(Descriptor type, String key) {
-        FieldDescriptor f = type.findFieldByName(key);
-        if (f == null) {
-            for (FieldDescriptor c : type.getFields()) {
-                if (c.getJsonName().equals(key)) {
-                    return c;
-                }
-            }
-        }
-        return f;
     }
 }

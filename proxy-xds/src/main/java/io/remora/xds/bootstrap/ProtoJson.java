@@ -22,7 +22,7 @@ public final class ProtoJson {
      */
     public static <B extends Message.Builder> B merge(JsonObject json, B builder, FieldPath path,
                                                       TranslationContext ctx) {
-        UnknownExtensions.check(json, path, ctx);
+        UnknownExtensions.check(json, builder.getDescriptorForType(), path, ctx);
         Message.Builder probe = builder.clone();
         try {
             return strictMerge(json, builder);

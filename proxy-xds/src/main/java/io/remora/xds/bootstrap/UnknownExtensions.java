@@ -3,6 +3,8 @@ package io.remora.xds.bootstrap;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.TranslationContext;
 
@@ -46,18 +48,21 @@ final class UnknownExtensions {
     private record Unknown(String path, String typeUrl) {
     }
 
-    /** Removes optional unknown extensions in place; throws for a required one. */
-    static void check(JsonObject root, FieldPath base, TranslationContext ctx) {
-        Unknown u = scanObject(root, base, ctx);
+    /**
+     * Removes optional unknown extensions in place; throws for a required one. The root's type
+     * (null if unknown) lets a path show map keys as {@code field["key"]}, as the parser's errors do.
+     */
+    static void check(JsonObject root, Descriptor rootType, FieldPath base, TranslationContext ctx) {
+        Unknown u = scanObject(root, rootType, base, ctx);
         if (u != null) {
             throw FieldPath.of(u.path).error("unknown type URL '" + u.typeUrl
                     + "': no such extension is built into Remora");
         }
     }
 
-    private static Unknown scan(JsonElement e, FieldPath path, TranslationContext ctx) {
+    private static Unknown scan(JsonElement e, Descriptor type, FieldPath path, TranslationContext ctx) {
         if (e.isJsonObject()) {
-            return scanObject(e.getAsJsonObject(), path, ctx);
+            return scanObject(e.getAsJsonObject(), type, path, ctx);
         }
         if (e.isJsonArray()) {
             return null; // arrays are handled by their parent key
@@ -65,12 +70,13 @@ final class UnknownExtensions {
         return null;
     }
 
-    private static Unknown scanObject(JsonObject obj, FieldPath path, TranslationContext ctx) {
+    private static Unknown scanObject(JsonObject obj, Descriptor objType, FieldPath path, TranslationContext ctx) {
         JsonElement type = obj.get("@type");
         boolean typedStruct = false;
         if (type != null && type.isJsonPrimitive()) {
             String url = type.getAsString();
-            if (EnvoyTypeRegistry.find(url) == null) {
+            objType = EnvoyTypeRegistry.find(url);
+            if (objType == null) {
                 return new Unknown(path.toString(), url);
             }
             typedStruct = url.endsWith("/udpa.type.v1.TypedStruct") || url.endsWith("/xds.type.v3.TypedStruct");
@@ -84,15 +90,19 @@ final class UnknownExtensions {
             }
             FieldPath child = path.field(key);
             JsonElement v = en.getValue();
+            FieldDescriptor f = objType == null ? null : JsonFieldLocator.field(objType, key);
+            Descriptor childType = f == null ? null : messageType(f);
             Unknown u;
             if (key.equals("typed_per_filter_config") && v.isJsonObject()) {
-                dropUnknownEntries(v.getAsJsonObject(), child, ctx);
+                dropUnknownEntries(v.getAsJsonObject(), childType, child, ctx);
                 continue;
             }
-            if (v.isJsonArray()) {
-                u = scanArray(key, v.getAsJsonArray(), child, ctx);
+            if (f != null && f.isMapField() && v.isJsonObject()) {
+                u = scanMap(v.getAsJsonObject(), childType, child, ctx);
+            } else if (v.isJsonArray()) {
+                u = scanArray(key, v.getAsJsonArray(), childType, child, ctx);
             } else {
-                u = scan(v, child, ctx);
+                u = scan(v, childType, child, ctx);
             }
             if (u != null) {
                 if (OPTIONAL_OBJECT_KEYS.contains(key)) {
@@ -110,12 +120,13 @@ final class UnknownExtensions {
      * A per-route config of a type no extension knows belongs to a filter Remora skips: the entry
      * goes, with one warning, and the route's other entries stay.
      */
-    private static void dropUnknownEntries(JsonObject configs, FieldPath path, TranslationContext ctx) {
+    private static void dropUnknownEntries(JsonObject configs, Descriptor entryType, FieldPath path,
+                                           TranslationContext ctx) {
         Iterator<Map.Entry<String, JsonElement>> it = configs.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonElement> en = it.next();
             FieldPath p = path.key(en.getKey());
-            Unknown u = scan(en.getValue(), p, ctx);
+            Unknown u = scan(en.getValue(), mapValueType(entryType), p, ctx);
             if (u != null) {
                 it.remove();
                 skipped(ctx, u, p.toString());
@@ -123,10 +134,31 @@ final class UnknownExtensions {
         }
     }
 
-    private static Unknown scanArray(String key, JsonArray arr, FieldPath path, TranslationContext ctx) {
+    private static Unknown scanMap(JsonObject map, Descriptor entryType, FieldPath path, TranslationContext ctx) {
+        for (Map.Entry<String, JsonElement> en : map.entrySet()) {
+            Unknown u = scan(en.getValue(), mapValueType(entryType), path.key(en.getKey()), ctx);
+            if (u != null) {
+                return u;
+            }
+        }
+        return null;
+    }
+
+    private static Descriptor messageType(FieldDescriptor f) {
+        return f.getJavaType() == FieldDescriptor.JavaType.MESSAGE ? f.getMessageType() : null;
+    }
+
+    /** A map field's message type is its synthetic entry; the value field's type is the one scanned. */
+    private static Descriptor mapValueType(Descriptor entryType) {
+        FieldDescriptor value = entryType == null ? null : entryType.findFieldByName("value");
+        return value == null ? null : messageType(value);
+    }
+
+    private static Unknown scanArray(String key, JsonArray arr, Descriptor elementType, FieldPath path,
+                                     TranslationContext ctx) {
         for (int i = 0; i < arr.size(); i++) {
             JsonElement el = arr.get(i);
-            Unknown u = scan(el, path.index(i), ctx);
+            Unknown u = scan(el, elementType, path.index(i), ctx);
             if (u == null) {
                 continue;
             }

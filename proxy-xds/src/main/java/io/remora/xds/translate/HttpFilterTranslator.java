@@ -75,6 +75,10 @@ public final class HttpFilterTranslator {
             if (ext != null) {
                 throw tp.error("'" + type + "' is a " + ext.names().get(0) + " config, not an HTTP filter's");
             }
+            if (typed == null) {
+                DeprecatedNames.refuse(f.getName(), "envoy.filters.http.",
+                        n -> registry.byName(n) instanceof HttpFilterExtension<?> h ? h : null, fp.field("name"));
+            }
             boolean accessControl = mayDenyRequests(type, f.getName());
             // A disabled filter may still be enabled per route, so disabled does not excuse it.
             if (accessControl && !f.getIsOptional()) {

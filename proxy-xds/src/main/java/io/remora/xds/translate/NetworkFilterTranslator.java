@@ -55,6 +55,9 @@ public final class NetworkFilterTranslator {
             String type = typed == null ? "" : typed.typeName();
             boolean last = i == filters.size() - 1;
             Extension ext = typed != null ? registry.networkByConfigType(type) : registry.networkByName(f.getName());
+            if (ext == null && typed == null) {
+                DeprecatedNames.refuse(f.getName(), "envoy.filters.network.", registry::networkByName, fp.field("name"));
+            }
             if (ext instanceof TerminalFilterExtension<?> t) {
                 if (!last) {
                     throw fp.error("terminal filter '" + f.getName() + "' must be the last filter in the chain");

@@ -31,10 +31,14 @@ public record RedisProxyConfig(String statPrefix, Settings settings, boolean lat
         return NAME;
     }
 
-    /** {@code settings} (ConnPoolSettings) with Envoy's defaults. */
+    /**
+     * {@code settings} (ConnPoolSettings) with Envoy's defaults; {@code dnsCache} (null when not
+     * configured) resolves the hosts redirections name.
+     */
     public record Settings(Duration opTimeout, boolean enableHashtagging, boolean enableRedirection,
                            int maxBufferSizeBeforeFlush, Duration bufferFlushTimeout,
-                           int maxUpstreamUnknownConnections, boolean enableCommandStats) {
+                           int maxUpstreamUnknownConnections, boolean enableCommandStats,
+                           io.remora.config.DnsCacheConfig dnsCache) {
 
         public static Builder builder(Duration opTimeout) {
             return new Builder(opTimeout);
@@ -49,6 +53,7 @@ public record RedisProxyConfig(String statPrefix, Settings settings, boolean lat
             private Duration bufferFlushTimeout = Duration.ofMillis(3);
             private int maxUpstreamUnknownConnections = 100;
             private boolean enableCommandStats;
+            private io.remora.config.DnsCacheConfig dnsCache;
 
             private Builder(Duration opTimeout) {
                 this.opTimeout = opTimeout;
@@ -84,9 +89,14 @@ public record RedisProxyConfig(String statPrefix, Settings settings, boolean lat
                 return this;
             }
 
+            public Builder dnsCache(io.remora.config.DnsCacheConfig v) {
+                dnsCache = v;
+                return this;
+            }
+
             public Settings build() {
                 return new Settings(opTimeout, enableHashtagging, enableRedirection, maxBufferSizeBeforeFlush,
-                        bufferFlushTimeout, maxUpstreamUnknownConnections, enableCommandStats);
+                        bufferFlushTimeout, maxUpstreamUnknownConnections, enableCommandStats, dnsCache);
             }
         }
     }

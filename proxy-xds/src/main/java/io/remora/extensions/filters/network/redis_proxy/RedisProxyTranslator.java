@@ -70,10 +70,6 @@ final class RedisProxyTranslator {
             ctx.warnOnce("redis_read_policy", "ignoring " + path.field("read_policy") + " " + s.getReadPolicy()
                     + ": it picks replicas of a redis cluster (envoy.clusters.redis), which is not supported");
         }
-        if (s.hasDnsCacheConfig()) {
-            ctx.warnOnce("redis_dns_cache", "ignoring " + path.field("dns_cache_config")
-                    + ": redirections must name IP addresses");
-        }
         if (s.hasConnectionRateLimit()) {
             ctx.warnOnce("redis_connection_rate_limit", "ignoring " + path.field("connection_rate_limit")
                     + ": it limits redis cluster topology refreshes, and the redis cluster type is not supported");
@@ -87,6 +83,8 @@ final class RedisProxyTranslator {
                 .maxUpstreamUnknownConnections(s.hasMaxUpstreamUnknownConnections()
                         ? s.getMaxUpstreamUnknownConnections().getValue() : 100)
                 .enableCommandStats(s.getEnableCommandStats())
+                .dnsCache(s.hasDnsCacheConfig() ? io.remora.xds.translate.DnsCacheConfigTranslator.translate(
+                        s.getDnsCacheConfig(), path.field("dns_cache_config"), ctx) : null)
                 .build();
     }
 

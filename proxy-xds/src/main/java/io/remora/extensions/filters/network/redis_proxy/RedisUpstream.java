@@ -7,6 +7,8 @@ import io.remora.config.ClusterLoadAssignment;
 import io.remora.redis.RespValue;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManager;
+import io.remora.upstream.DnsCache;
+import io.remora.upstream.DnsCacheEntry;
 import io.remora.upstream.Host;
 import io.remora.upstream.LoadBalancerContext;
 import io.remora.upstream.UpstreamConnector;
@@ -37,6 +39,10 @@ final class RedisUpstream {
     private final MeterRegistry registry;
     private final Map<EventLoop, Worker> workers = new ConcurrentHashMap<>();
     private final Map<Cluster, RedisClusterStats> stats = new ConcurrentHashMap<>();
+    /** settings' dns_cache_config: every redirection's host is looked up there first, as Envoy's. */
+    private final DnsCache dnsCache;
+    /** The port a redirection's host gets when it names none (a MOVED or ASK always names one). */
+    private static final int REDIS_PORT = 6379;
 
     RedisUpstream(String clusterName, ClusterManager clusters, UpstreamConnector connector,
                   RedisProxyConfig.Settings settings, MeterRegistry registry) {
@@ -45,6 +51,7 @@ final class RedisUpstream {
         this.connector = connector;
         this.settings = settings;
         this.registry = registry;
+        this.dnsCache = settings.dnsCache() == null || clusters == null ? null : clusters.dnsCache(settings.dnsCache());
     }
 
     /** A request in flight, cancellable. */
@@ -118,6 +125,8 @@ final class RedisUpstream {
         private final RedisClient.Callbacks callbacks;
         private final Cluster cluster;
         RedisClient.Pending current;
+        /** Cancelled while its redirection's host was being looked up. */
+        private boolean canceled;
 
         Request(Worker worker, RespValue request, String command, RedisClient.Callbacks callbacks, Cluster cluster) {
             this.worker = worker;
@@ -129,6 +138,7 @@ final class RedisUpstream {
 
         @Override
         public void cancel() {
+            canceled = true;
             if (current != null) {
                 current.cancel();
                 current = null;
@@ -149,7 +159,26 @@ final class RedisUpstream {
 
         @Override
         public boolean onRedirection(RespValue reply, String hostAddress, boolean ask) {
-            RedisClient client = worker.clientFor(cluster, hostAddress);
+            if (dnsCache == null) {
+                return redirect(worker.clientFor(cluster, hostAddress), ask);
+            }
+            // As Envoy's: with a cache, every redirection's host goes through it, IP literals too; a
+            // host it cannot resolve (or a full cache) leaves the MOVED/ASK error as the reply.
+            String key = DnsCache.key(hostAddress, REDIS_PORT);
+            return switch (dnsCache.load(key, e -> worker.loop.execute(() -> resolved(reply, e, ask)))) {
+                case IN_CACHE -> redirect(worker.clientFor(cluster, dnsCache.entry(key).address()), ask);
+                case LOADING -> true;
+                case OVERFLOW -> false;
+            };
+        }
+
+        private void resolved(RespValue reply, DnsCacheEntry entry, boolean ask) {
+            if (!canceled && !redirect(worker.clientFor(cluster, entry.address()), ask)) {
+                onResponse(reply);
+            }
+        }
+
+        private boolean redirect(RedisClient client, boolean ask) {
             if (client == null || ask && client.makeRequest(RespValue.command("ASKING"), RedisClient.IGNORE, null) == null) {
                 return false;
             }
@@ -197,7 +226,17 @@ final class RedisUpstream {
                     && !io.netty.util.NetUtil.isValidIpV6Address(ip)) {
                 return null;
             }
-            InetSocketAddress target = new InetSocketAddress(ip, port);
+            return clientFor(cluster, new InetSocketAddress(ip, port));
+        }
+
+        /** The connection to a redirection's resolved address; null when there is none or it cannot be had. */
+        RedisClient clientFor(Cluster cluster, InetSocketAddress target) {
+            if (target == null) {
+                return null;
+            }
+            String ip = target.getAddress().getHostAddress();
+            int port = target.getPort();
+            String address = ip + ":" + port;
             for (Host h : cluster.hosts()) {
                 if (target.equals(h.address())) {
                     return client(cluster, h);

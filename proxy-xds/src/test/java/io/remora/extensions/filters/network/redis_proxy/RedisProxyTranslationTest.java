@@ -96,6 +96,25 @@ class RedisProxyTranslationTest {
                 """, HcmListenerYaml.CLUSTER_C1).path());
     }
 
+    /** settings.dns_cache_config is Envoy's shared DNS cache config: translated, checked, no longer ignored. */
+    @Test
+    void dnsCacheConfigIsTranslated() {
+        var loaded = load("""
+                stat_prefix: r
+                settings: { op_timeout: 1s, enable_redirection: true, dns_cache_config: { name: rc, max_hosts: 7 } }
+                prefix_routes: { catch_all_route: { cluster: c1 } }
+                """, HcmListenerYaml.CLUSTER_C1);
+        RedisProxyConfig c = (RedisProxyConfig) loaded.model().listeners().get(0).filterChains().get(0).filters().get(0);
+        assertEquals("rc", c.settings().dnsCache().name());
+        assertEquals(7, c.settings().dnsCache().maxHosts());
+        assertTrue(loaded.warnings().isEmpty(), loaded.warnings().toString());
+        assertEquals(FILTER + ".settings.dns_cache_config.name", refused("""
+                stat_prefix: r
+                settings: { op_timeout: 1s, dns_cache_config: { max_hosts: 7 } }
+                prefix_routes: { catch_all_route: { cluster: c1 } }
+                """, HcmListenerYaml.CLUSTER_C1).path());
+    }
+
     private static final String OK_FILTER = """
             stat_prefix: r
             settings: { op_timeout: 1s }
