@@ -192,11 +192,16 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent e) {
-            // The upgrade request is stream 1 (half-closed by the client already).
-            deliverUpgradeRequest(e.upgradeRequest());
+        try {
+            if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent e) {
+                // The upgrade request is stream 1 (half-closed by the client already).
+                deliverUpgradeRequest(e.upgradeRequest());
+            }
+        } finally {
+            // The pipeline's tail releases the event, which holds the upgrade request: also when an
+            // upgrade request HTTP/2 refuses made delivering it throw (CodecFuzzTest found the leak).
+            super.userEventTriggered(ctx, evt);
         }
-        super.userEventTriggered(ctx, evt);
     }
 
     private void deliverUpgradeRequest(FullHttpRequest request) throws Http2Exception {
