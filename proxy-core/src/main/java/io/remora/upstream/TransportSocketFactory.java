@@ -47,7 +47,11 @@ public interface TransportSocketFactory {
      * and its configured SNI; null when the host's connections are plaintext.
      */
     default io.remora.tls.GrpcClientTls grpcClientTls(Host host, List<String> alpnFallback) throws SSLException {
-        return null;
+        if (this == RAW) {
+            return null;
+        }
+        // A factory that cannot say: no channel rather than one in plaintext.
+        throw new SSLException("this transport socket gives no TLS context for a gRPC channel");
     }
 
     /** Counts a PROXY header whose TLVs did not all fit ({@code upstream.proxyprotocol.v2_tlvs_exceed_max_length}). */

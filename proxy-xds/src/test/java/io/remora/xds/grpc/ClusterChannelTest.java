@@ -75,6 +75,11 @@ class ClusterChannelTest {
             }
 
             @Override
+            public io.remora.upstream.TransportSocketFactory transportSocketFactory() {
+                return io.remora.upstream.TransportSocketFactory.RAW;
+            }
+
+            @Override
             public ClusterStats stats() {
                 return null;
             }
