@@ -29,21 +29,7 @@ class AccessLogAttemptedHostsE2ETest {
             int admin = ProxyProcess.freePort();
             int http = ProxyProcess.freePort();
             Path log = TempPaths.file("attempted", ".log");
-            String cluster = """
-                    - name: up
-                      type: STATIC
-                      connect_timeout: 1s
-                      load_assignment:
-                        cluster_name: up
-                        endpoints:
-                        - lb_endpoints:
-                          - endpoint:
-                              address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                              hostname: bad.test:%d
-                          - endpoint:
-                              address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                              hostname: good.test
-                    """.formatted(bad.port(), bad.port(), good.port());
+            String cluster = Bootstraps.namedCluster("up", bad.port(), "bad.test:" + bad.port(), good.port(), "good.test");
             String route = """
                     - match: { prefix: "/" }
                       route:

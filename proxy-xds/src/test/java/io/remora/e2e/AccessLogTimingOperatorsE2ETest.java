@@ -40,18 +40,7 @@ class AccessLogTimingOperatorsE2ETest {
             + "dur=%DURATION%";
 
     private static String bootstrap(int admin, int http, int upstream, Path log) {
-        String cluster = """
-                - name: up
-                  type: STATIC
-                  connect_timeout: 1s
-                  load_assignment:
-                    cluster_name: up
-                    endpoints:
-                    - lb_endpoints:
-                      - endpoint:
-                          address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                          hostname: backend.test
-                """.formatted(upstream);
+        String cluster = Bootstraps.namedCluster("up", upstream, "backend.test");
         return Bootstraps.logFormat(Bootstraps.http(admin, http, log.toString(),
                 "- match: { prefix: \"/slow\" }\n  route: { cluster: up }", cluster), log, FORMAT);
     }

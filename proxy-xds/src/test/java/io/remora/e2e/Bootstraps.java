@@ -105,6 +105,28 @@ final class Bootstraps {
                 log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS%\\n" } }
             """;
 
+    /**
+     * A STATIC cluster over 127.0.0.1 ports whose endpoints carry a {@code hostname} (what the
+     * host-name access log operators print): {@code portsAndNames} alternates port and hostname.
+     */
+    static String namedCluster(String name, Object... portsAndNames) {
+        StringBuilder eps = new StringBuilder();
+        for (int k = 0; k < portsAndNames.length; k += 2) {
+            eps.append("      - endpoint:\n          address: { socket_address: { address: 127.0.0.1, port_value: ")
+                    .append(portsAndNames[k]).append(" } }\n          hostname: ").append(portsAndNames[k + 1])
+                    .append('\n');
+        }
+        return """
+                - name: %s
+                  type: STATIC
+                  connect_timeout: 1s
+                  load_assignment:
+                    cluster_name: %s
+                    endpoints:
+                    - lb_endpoints:
+                %s""".formatted(name, name, eps);
+    }
+
     /** A STATIC cluster over 127.0.0.1 ports; http2 when the upstream speaks HTTP/2 (gRPC). */
     static String cluster(String name, boolean http2, String extra, int... ports) {
         StringBuilder eps = new StringBuilder();
