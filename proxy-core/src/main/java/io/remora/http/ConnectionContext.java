@@ -44,7 +44,7 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     final boolean tls;
     /** This event loop's part of the overload manager: tracks our streams, re-arms our timers. */
     final io.remora.overload.WorkerOverload worker;
-    /** HTTP/2 (prior knowledge, ALPN or an h2c upgrade) rather than HTTP/1.1. */
+    /** HTTP/2 (prior knowledge or ALPN) rather than HTTP/1.1. */
     boolean http2;
     Codec codec;
     boolean draining;

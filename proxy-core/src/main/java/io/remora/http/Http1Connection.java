@@ -31,18 +31,17 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         super(cx);
     }
 
-    /** Installs the HTTP/1.1 codec; with {@code h2cUpgrade}, a request may upgrade to HTTP/2. */
-    static void install(ConnectionContext cx, boolean h2cUpgrade) {
+    /**
+     * Installs the HTTP/1.1 codec. An h2c upgrade offer is served as plain HTTP/1.1, its upgrade
+     * headers dropped, as Envoy's codec does (Envoy has no h2c upgrade).
+     */
+    static void install(ConnectionContext cx) {
         HttpConnectionManager hcm = cx.hcm;
         hcm.stats.downstreamCxHttp1Total.increment();
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
         p.addLast(NAME, conn);
-        if (h2cUpgrade) {
-            conn.upgradeWindow = true;
-            Http1H2cUpgrade.install(cx, p, conn::onH2cUpgrade);
-        }
     }
 
     /** Bytes go to the decoder until an upgrade or CONNECT head makes them tunnel bytes. */
@@ -95,7 +94,6 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         decoder.parser.stop();
         Http1Stream s = current;
         if (s == null) {
-            leaveUpgradeWindow();
             s = newStream(null);
             current = s;
         }
@@ -114,35 +112,9 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         }
     }
 
-    /**
-     * The upgrade handlers took the h2c offer (they answer 101 and install HTTP/2 after them):
-     * this stage leaves, handing what it had not parsed on to the HTTP/2 codec.
-     */
-    private void onH2cUpgrade() {
-        h2cUpgraded = true;
-        upgradeWindow = false;
-        // HTTP/2 writes through a coalescer of its own, where this stage was.
-        ctx.pipeline().addBefore(ctx.name(), HttpConnectionManager.FLUSH_NAME, cx.hcm.newFlushCoalescer());
-        decoder.leave(ctx::fireChannelRead);
-        ctx.pipeline().remove(this);
-    }
-
     @Override
     Http1Stream newStream(io.remora.http.upstream.Http1Head head) {
         return new Http1Stream(this, head);
-    }
-
-    /**
-     * h2c upgrade is offered on the first request only; the upgrade handlers leave before it is
-     * served or anything else is written (the encoder would refuse response bytes).
-     */
-    @Override
-    void leaveUpgradeWindow() {
-        if (!upgradeWindow) {
-            return;
-        }
-        upgradeWindow = false;
-        Http1H2cUpgrade.leave(ctx.pipeline());
     }
 
     @Override
@@ -324,7 +296,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
      */
     @Override
     public void closeIfIdle() {
-        if (!h2cUpgraded && current == null && !decoder.removed() && decoder.betweenRequests()) {
+        if (current == null && !decoder.removed() && decoder.betweenRequests()) {
             closeAfterFlush();
         }
     }
@@ -332,9 +304,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     /** The guard's timer, no rescale hook of its own on the connection (one object less each). */
     @Override
     public void onTimerScaleChanged() {
-        if (!h2cUpgraded) {
-            decoder.rescale();
-        }
+        decoder.rescale();
     }
 
     @Override

@@ -13,9 +13,8 @@ import java.util.function.Consumer;
  *
  * <p>No pipeline stage of its own: the connection's handler hands it each read, so an idle
  * connection keeps one handler context less. When an upgrade or tunnel takes the connection over
- * it {@link #leave leaves} and hands on the bytes it had not parsed, as they are: to the tunnel,
- * or to the HTTP/2 codec an h2c upgrade installs (once it is there: leaving while a read is being
- * parsed defers the hand-over to the end of that read).
+ * it {@link #leave leaves} and hands on the bytes it had not parsed, as they are, to the tunnel
+ * (leaving while a read is being parsed defers the hand-over to the end of that read).
  */
 final class Http1RequestDecoder {
 

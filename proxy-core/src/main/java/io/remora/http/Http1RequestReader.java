@@ -3,7 +3,6 @@ package io.remora.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.HeaderConversion;
@@ -12,8 +11,8 @@ import io.remora.http.upstream.Http1Parser;
 
 /**
  * The request side of a downstream HTTP/1.1 connection, as Envoy's server codec turns its parser's
- * callbacks into a stream's decode calls: a head opens an {@link Http1Stream} (or a tunnel, or the
- * h2c offer), body and trailers follow it, and parsing pauses behind each complete request until
+ * callbacks into a stream's decode calls: a head opens an {@link Http1Stream} (or a tunnel), body
+ * and trailers follow it, and parsing pauses behind each complete request until
  * its response is done. A base of {@link Http1Connection} (the pipeline stage, its tunnel input and
  * its close) rather than an object of its own, so a connection stays one object; the state both
  * read is here.
@@ -26,10 +25,6 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
     boolean closing;
     /** The case response header names are written in when the response carries none (proper_case_words); null: as held. */
     final io.remora.http.upstream.HeaderNameCase nameCase;
-    /** The h2c upgrade handlers (and the encoder for their 101) are still in the pipeline. */
-    boolean upgradeWindow;
-    /** The upgrade handlers took the h2c offer: HTTP/2 owns the connection now. */
-    boolean h2cUpgraded;
     /**
      * Bytes read while no request was in progress, for the next stream's meter (Envoy's
      * bytes_meter_before_stream_); counted only when a format reads the meters.
@@ -46,9 +41,6 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
 
     /** A stream for a request whose head was read ({@code head}), or that failed before its head (null). */
     abstract Http1Stream newStream(Http1Head head);
-
-    /** The h2c offer is over: its handlers leave the pipeline. */
-    abstract void leaveUpgradeWindow();
 
     /** After an upgrade or CONNECT head: what the client sends next is tunnel bytes. */
     abstract void switchToRawInput();
@@ -75,17 +67,6 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
             parser.stop();
             return;
         }
-        if (upgradeWindow && head.upgrade != null && head.bodyless() && Upgrades.hasToken(head.upgrade, "h2c")) {
-            // The h2c offer goes to Netty's upgrade handlers; a request with a body stays HTTP/1.1
-            // (its Upgrade dropped with the other connection headers), so bodies always stream.
-            // The upgrade handlers sit after this stage; an offer they decline ends at the tail.
-            ctx.fireChannelRead(Http1H2cUpgrade.offer(head));
-            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
-            if (h2cUpgraded) {
-                parser.stop(); // what follows is HTTP/2, for the codec that took over
-                return;
-            }
-        }
         // WebSocket-style upgrades and CONNECT: the head is followed by tunnel bytes that are never
         // parsed as HTTP, whether the connection manager lets the upgrade through or refuses it.
         io.remora.config.Http1Options options = cx.hcm.config.http1Options();
@@ -100,7 +81,6 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
             closeAfterFlush();
             return;
         }
-        leaveUpgradeWindow();
         Http1Stream s = newStream(head);
         current = s;
         Http1Headers.Rejection rejection = Http1Headers.validate(head, options.allowAbsoluteUrl());
@@ -218,7 +198,6 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
             s.closeAfterResponse = true;
             return;
         }
-        leaveUpgradeWindow();
         s = newStream(null);
         current = s;
         s.protocolError(status, details);

@@ -94,7 +94,6 @@ final class Http1Stream implements StreamEncoder {
         if (StreamLog.enabled()) {
             StreamLog.responseHeaders(stream.info, headers, endStream);
         }
-        conn.leaveUpgradeWindow();
         int status = HeaderConversion.parseStatus(headers.status());
         if (stream.tunnel()) {
             encodeTunnelHeaders(headers, status);

@@ -4,8 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
@@ -14,10 +12,8 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
-import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.remora.config.Http2Options;
 
 import java.util.logging.Level;
@@ -49,8 +45,6 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     private boolean shedClosed;
     /** Inside this connection's channelRead: the read's writes are flushed at channelReadComplete. */
     private boolean reading;
-    /** Delivering the h2c upgrade request as stream 1: its body never passed through flow control. */
-    boolean deliveringUpgrade;
     /** connection_keepalive, or null. */
     final Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
@@ -108,23 +102,6 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
             cx.channel.pipeline().addLast(conn.frameMeter);
         }
         cx.channel.pipeline().addLast(conn);
-    }
-
-    /** The h2c upgrade codec for {@link io.netty.handler.codec.http.HttpServerUpgradeHandler}. */
-    static HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(ConnectionContext cx) {
-        Http2Connection conn = Http2ConnectionBuilder.create(cx);
-        return new Http2ServerUpgradeCodec(conn) {
-            @Override
-            public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest request) {
-                cx.hcm.stats.downstreamCxHttp2Total.increment();
-                cx.http2 = true;
-                cx.codec = conn;
-                // Ahead of the connection handler the upgrade adds after ctx: header blocks count against the budget.
-                ctx.pipeline().addBefore(ctx.name(), io.remora.overload.Http2HeaderGuard.NAME,
-                        Http2HeaderPhase.guard(cx));
-                super.upgradeTo(ctx, request);
-            }
-        };
     }
 
     @Override
@@ -189,39 +166,6 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         super.channelInactive(ctx); // closes the streams (each resets its request)
         cx.onClosed();
     }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        try {
-            if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent e) {
-                // The upgrade request is stream 1 (half-closed by the client already).
-                deliverUpgradeRequest(e.upgradeRequest());
-            }
-        } finally {
-            // The pipeline's tail releases the event, which holds the upgrade request: also when an
-            // upgrade request HTTP/2 refuses made delivering it throw (CodecFuzzTest found the leak).
-            super.userEventTriggered(ctx, evt);
-        }
-    }
-
-    private void deliverUpgradeRequest(FullHttpRequest request) throws Http2Exception {
-        request.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), cx.scheme());
-        Http2Headers headers = HttpConversionUtil.toHttp2Headers(request, true);
-        headers.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
-        boolean hasContent = request.content().isReadable();
-        deliveringUpgrade = true;
-        try {
-            frames.onHeadersRead(ctx, HTTP_UPGRADE_STREAM_ID, headers, 0, !hasContent);
-            if (hasContent) {
-                frames.onDataRead(ctx, HTTP_UPGRADE_STREAM_ID, request.content(), 0, true);
-            }
-        } finally {
-            deliveringUpgrade = false;
-        }
-        flush(ctx);
-    }
-
-    private static final int HTTP_UPGRADE_STREAM_ID = 1;
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {

@@ -45,7 +45,7 @@ final class Http2DownstreamFrames extends Http2StreamFrames<Http2DownstreamStrea
 
     @Override
     protected int onData(Http2DownstreamStream s, ByteBuf data, int padding, boolean endOfStream) {
-        return s.onData(data, padding, endOfStream, !conn.deliveringUpgrade);
+        return s.onData(data, padding, endOfStream);
     }
 
     @Override

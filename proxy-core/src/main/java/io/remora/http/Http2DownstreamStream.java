@@ -20,7 +20,6 @@ import java.util.ArrayDeque;
  */
 final class Http2DownstreamStream implements StreamEncoder {
 
-    private static final AsciiString STREAM_ID_EXT = AsciiString.cached("x-http2-stream-id");
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString PROTOCOL = Http2Headers.PseudoHeaderName.PROTOCOL.value();
     private static final AsciiString GET = AsciiString.cached("GET");
@@ -28,7 +27,7 @@ final class Http2DownstreamStream implements StreamEncoder {
     private static final AsciiString STATUS_100 = AsciiString.cached("100");
 
     /** Request data or trailers held while the stream is read-disabled, in arrival order. */
-    private record Held(ByteBuf data, boolean endStream, boolean counted, Http2Headers trailers) {
+    private record Held(ByteBuf data, boolean endStream, Http2Headers trailers) {
     }
 
     private final Http2Connection conn;
@@ -63,12 +62,6 @@ final class Http2DownstreamStream implements StreamEncoder {
 
     void onRequestHeaders(Http2Headers headers, boolean endStream) {
         remoteEnded |= endStream;
-        if (stream.id() == 1) {
-            // An h2c upgrade request, converted from HTTP/1.1: drop what described the old connection.
-            headers.remove(STREAM_ID_EXT);
-            Http1Headers.stripConnectionSpecific(headers);
-            headers.remove(Http1Headers.HTTP2_SETTINGS);
-        }
         if (headers.authority() == null && headers.contains(HOST)) {
             headers.authority(headers.get(HOST));
         }
@@ -88,7 +81,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             if (conn.frameMeter != null) {
                 conn.frameMeter.claim(stream.id(), w); // the HEADERS that opened it, and what came with them
             } else {
-                w.unmeteredDownstream = true; // made before any format read the meters, or by an h2c upgrade
+                w.unmeteredDownstream = true; // made before any format read the meters
             }
         }
         if (!cx.hcm.config.proxy100Continue()) {
@@ -106,14 +99,14 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         if (held != null && !held.isEmpty()) {
-            held.add(new Held(null, true, false, trailers));
+            held.add(new Held(null, true, trailers));
             return;
         }
         active.decodeTrailers(trailers);
     }
 
     /** Returns the bytes processed now (the rest are consumed when passed on after a resume). */
-    int onData(ByteBuf data, int padding, boolean endStream, boolean counted) {
+    int onData(ByteBuf data, int padding, boolean endStream) {
         remoteEnded |= endStream;
         int n = data.readableBytes();
         if (active == null || active.ended()) {
@@ -123,7 +116,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             if (held == null) {
                 held = new ArrayDeque<>(4);
             }
-            held.add(new Held(data.retainedSlice(), endStream, counted, null));
+            held.add(new Held(data.retainedSlice(), endStream, null));
             return padding;
         }
         active.decodeData(data.retain(), endStream);
@@ -311,9 +304,7 @@ final class Http2DownstreamStream implements StreamEncoder {
                 if (h.data != null) {
                     int n = h.data.readableBytes();
                     h.data.release();
-                    if (h.counted) {
-                        conn.consume(stream, n);
-                    }
+                    conn.consume(stream, n);
                 }
                 continue;
             }
@@ -322,9 +313,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             } else {
                 int n = h.data.readableBytes();
                 active.decodeData(h.data, h.endStream);
-                if (h.counted) {
-                    conn.consume(stream, n);
-                }
+                conn.consume(stream, n);
             }
         }
     }

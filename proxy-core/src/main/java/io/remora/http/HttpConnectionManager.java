@@ -138,7 +138,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         // does it, counting the connection's bytes too (below the codecs, above TLS): in front of
         // HTTP/2, while HTTP/1.1's one stage is one itself. The sniffer installs it for HTTP/2.
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
-            case HTTP1 -> Http1Connection.install(cx, false);
+            case HTTP1 -> Http1Connection.install(cx);
             case HTTP2 -> {
                 downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer());
                 Http2Connection.install(cx);

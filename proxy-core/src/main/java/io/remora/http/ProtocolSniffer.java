@@ -8,7 +8,7 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * codec_type AUTO: reads until the first bytes show whether the client speaks HTTP/2 (its
  * connection preface "PRI * HTTP/2.0...", after TLS with ALPN h2 or with prior knowledge) or
- * HTTP/1.1 (which may still upgrade to h2c), then installs that codec and steps aside.
+ * HTTP/1.1, then installs that codec and steps aside.
  */
 final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
 
@@ -68,7 +68,7 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
             cx.hcm.stats.downstreamCxRxBytesTotal.increment(buffered.readableBytes());
             Http2Connection.install(cx);
         } else {
-            Http1Connection.install(cx, true);
+            Http1Connection.install(cx);
         }
         ByteBuf b = buffered;
         buffered = null;

@@ -20,9 +20,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,21 +54,46 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(1.0, server.hcm.stats.downstreamCxHttp2Total.count());
     }
 
+    /**
+     * The JDK client offers h2c with an Upgrade on its first request. As Envoy's codec, the offer is
+     * not taken: the request is served over HTTP/1.1, its Upgrade, HTTP2-Settings and their
+     * Connection tokens dropped, and the connection stays HTTP/1.1.
+     */
     @Test
-    void jdkClientUpgradesToH2c() throws Exception {
+    void jdkClientsH2cOfferIsServedOverHttp11() throws Exception {
         start(b -> b);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url("/up"))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
-        assertEquals(HttpClient.Version.HTTP_2, r.version());
+        assertEquals(HttpClient.Version.HTTP_1_1, r.version());
         assertEquals("ok", r.body());
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        for (String name : List.of("upgrade", "http2-settings", "connection")) {
+            assertFalse(seen.contains(name), name + " in " + seen);
+        }
+        assertEquals("HTTP/1.1", logged().protocol);
         HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create(server.url("/echo")))
-                .POST(HttpRequest.BodyPublishers.ofString("over h2")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(HttpClient.Version.HTTP_2, post.version());
-        assertEquals("over h2", post.body());
-        assertEquals(1.0, server.hcm.stats.downstreamCxTotal.count());
-        assertEquals(1.0, server.hcm.stats.downstreamCxHttp2Total.count());
+                .POST(HttpRequest.BodyPublishers.ofString("over h1")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_1_1, post.version());
+        assertEquals("over h1", post.body());
+        assertEquals(0.0, server.hcm.stats.downstreamCxHttp2Total.count());
+    }
+
+    /** The same over a raw socket: no 101, and the connection serves the next request as HTTP/1.1. */
+    @Test
+    void h2cOfferGetsNo101() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /up HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("ok", r.body());
+            c.send("GET /up HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamCxHttp1Total.count());
     }
 
     /** GET / for authority a with the header X-Upper: 1, whose upper-case name makes it invalid. */
@@ -308,7 +335,7 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     @Test
-    void upgradeRequestWithABodyStaysOnHttp11AndStreams() throws Exception {
+    void h2cOfferWithABodyStreamsOverHttp11() throws Exception {
         start(b -> b);
         try (RawHttp c = new RawHttp(server.port)) {
             String body = "z".repeat(100_000);
