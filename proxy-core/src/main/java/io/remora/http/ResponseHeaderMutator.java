@@ -6,7 +6,8 @@ import io.netty.util.AsciiString;
 /**
  * The connection manager's last touches on response headers (Envoy's
  * ConnectionManagerUtility::mutateResponseHeaders and the overload manager's
- * disable_http_keepalive): the server header as server_header_transformation says, the request's
+ * disable_http_keepalive): a date header when the response has none (Envoy's ActiveStream::encodeHeaders),
+ * the server header as server_header_transformation says, the request's
  * x-request-id (always_set_request_id_in_response, or a forced trace), Via, Proxy-Status
  * (proxy_status_config), and Connection: close
  * (HTTP/1) or a drain (HTTP/2) while keep-alive is disabled. Static.
@@ -22,6 +23,9 @@ final class ResponseHeaderMutator {
     /** {@code upgradeAccepted}: the response turns the stream into a tunnel, no longer HTTP. */
     static void mutate(Http2Headers headers, ActiveStream s, boolean upgradeAccepted) {
         HttpConnectionManager hcm = s.hcm;
+        if (!headers.contains(HttpDate.DATE)) {
+            headers.set(HttpDate.DATE, HttpDate.now());
+        }
         switch (hcm.serverHeaderTransformation) {
             case OVERWRITE -> headers.set(SERVER, hcm.serverName);
             case APPEND_IF_ABSENT -> {

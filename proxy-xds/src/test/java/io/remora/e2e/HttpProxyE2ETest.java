@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,6 +27,7 @@ class HttpProxyE2ETest {
 
     @RegisterExtension
     static final E2EStack stack = new E2EStack();
+    static final String UPSTREAM_DATE = "Tue, 01 Dec 2026 08:09:10 GMT";
     static TestUpstream upstream;
     static ProxyProcess proxy;
     static Path accessLog;
@@ -33,7 +35,8 @@ class HttpProxyE2ETest {
     @BeforeAll
     static void start() throws Exception {
         upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
-                req.method() + " " + req.uri() + " body=" + req.content().toString(java.nio.charset.StandardCharsets.UTF_8)));
+                req.method() + " " + req.uri() + " body=" + req.content().toString(java.nio.charset.StandardCharsets.UTF_8),
+                req.uri().startsWith("/dated") ? Map.of("date", UPSTREAM_DATE) : Map.of()));
         accessLog = TempPaths.file("remora-access", ".log");
         String routes = """
                 - match: { prefix: "/api/" }
@@ -108,6 +111,23 @@ class HttpProxyE2ETest {
             assertTrue(out.startsWith("GET /curl body="), out);
             assertTrue(out.endsWith(flag.equals("--http1.1") ? "200 1.1" : "200 2"), out);
         }
+    }
+
+    /** Envoy's connection manager gives every response without a date header one (IMF-fixdate), local replies too. */
+    @Test
+    void responsesWithoutADateGetOne() throws Exception {
+        for (String flag : List.of("--http1.1", "--http2-prior-knowledge")) {
+            long before = System.currentTimeMillis() / 1000;
+            String date = Curl.run(flag, uri("/undated").toString()).header("date");
+            assertNotNull(date, flag);
+            long at = java.time.ZonedDateTime.parse(date, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toEpochSecond();
+            assertTrue(at >= before && at <= System.currentTimeMillis() / 1000, date);
+            assertTrue(date.matches("[A-Z][a-z]{2}, \\d\\d [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d GMT"), date);
+            assertEquals(UPSTREAM_DATE, Curl.run(flag, uri("/dated").toString()).header("date"), flag);
+        }
+        Curl refused = Curl.run("-X", "FOO", uri("/").toString());
+        assertEquals(400, refused.status());
+        assertNotNull(refused.header("date"));
     }
 
     @Test
