@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.aws_lambda;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.extensions.common.aws.PayloadHash;
@@ -21,7 +22,8 @@ import java.util.logging.Logger;
  * /2015-03-31/functions/<function>/invocations} with {@code x-amz-invocation-type}, the body as it
  * is or wrapped in a JSON document (the whole request buffered first), signed with SigV4; a
  * synchronous function's 2xx answer without {@code x-amz-function-error} is unwrapped into the
- * status, headers, cookies and body it describes (500 when it is not such a document).
+ * status, headers, cookies and body it describes (500 when it is not such a document). While the
+ * credentials are being fetched the invocation waits and is signed when the fetch ends.
  */
 final class AwsLambdaFilter implements StreamFilter {
 
@@ -43,6 +45,9 @@ final class AwsLambdaFilter implements StreamFilter {
     private Http2Headers pendingRequest;
     /** Response headers held until the whole response document is in. */
     private Http2Headers pendingResponse;
+    /** Waiting for credentials being fetched. */
+    private boolean waiting;
+    private boolean destroyed;
 
     AwsLambdaFilter(AwsLambdaConfig config, AwsLambdaStats stats) {
         this.filterConfig = config;
@@ -61,15 +66,47 @@ final class AwsLambdaFilter implements StreamFilter {
 
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
-        config = decoder.perFilterConfig() instanceof AwsLambdaConfig route ? route : filterConfig;
+        if (decoder.perFilterConfig() instanceof AwsLambdaConfig route) {
+            config = route;
+            route.signer().credentials().start(); // a route's providers start with its first request
+        } else {
+            config = filterConfig;
+        }
         if (!endStream) {
             pendingRequest = headers;
             return FilterStatus.STOP_ITERATION;
         }
+        if (waitForCredentials(() -> headersOnly(headers))) {
+            return FilterStatus.STOP_ITERATION;
+        }
+        headersOnly(headers);
+        return FilterStatus.CONTINUE;
+    }
+
+    /** As Envoy's filter: when a fetch is under way, {@code then} runs on this stream's loop once it ends. */
+    private boolean waitForCredentials(Runnable then) {
+        EventLoop loop = decoder.eventLoop();
+        waiting = config.signer().credentials().whenReady(() -> loop.execute(() -> {
+            if (!destroyed) {
+                waiting = false;
+                then.run();
+                decoder.continueDecoding();
+            }
+        }));
+        return waiting;
+    }
+
+    @Override
+    public void onDestroy() {
+        destroyed = true;
+    }
+
+    /** A request without a body becomes the invocation. */
+    private void headersOnly(Http2Headers headers) {
         if (config.payloadPassthrough()) {
             invocation(headers);
             sign(headers, null, 0);
-            return FilterStatus.CONTINUE;
+            return;
         }
         byte[] json = LambdaJson.request(headers, null);
         // The document describes the request as it came: the invocation's headers are set after it.
@@ -77,15 +114,21 @@ final class AwsLambdaFilter implements StreamFilter {
         asJson(headers, json.length);
         sign(headers, SigV4Signer.sha256Hex(json), json.length);
         decoder.addDecodedData(Unpooled.wrappedBuffer(json));
-        return FilterStatus.CONTINUE;
     }
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (waiting) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
         if (pendingRequest == null) {
             return FilterStatus.CONTINUE;
         }
         if (!endStream) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
+        // Waiting, this last piece joins the buffer, where the whole body is then read from.
+        if (waitForCredentials(() -> finishRequest(null))) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         finishRequest(data);
@@ -94,7 +137,13 @@ final class AwsLambdaFilter implements StreamFilter {
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
+        if (waiting) {
+            return FilterStatus.STOP_ITERATION;
+        }
         if (pendingRequest != null) {
+            if (waitForCredentials(() -> finishRequest(null))) {
+                return FilterStatus.STOP_ITERATION;
+            }
             finishRequest(null);
         }
         return FilterStatus.CONTINUE;

@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.aws_request_signing;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.extensions.common.aws.PayloadHash;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -13,8 +14,10 @@ import java.util.logging.Logger;
 
 /**
  * Signs each request with SigV4 as Envoy's filter: at once when it has no body or the payload is
- * unsigned, else after the whole body has been buffered and hashed. A request that cannot be
- * signed goes on unsigned, counted as {@code signing_failed}.
+ * unsigned, else after the whole body has been buffered and hashed. While the credentials are being
+ * fetched the request waits (its body buffered) and is signed when the fetch ends; with no
+ * credentials after it, it goes on unsigned. A request that cannot be signed goes on unsigned,
+ * counted as {@code signing_failed}.
  */
 final class AwsRequestSigningFilter implements StreamDecoderFilter {
 
@@ -26,6 +29,9 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
     private AwsRequestSigningConfig config;
     /** Held until the body's hash is known; null once signed or when the body is not signed. */
     private Http2Headers pending;
+    /** Waiting for credentials being fetched. */
+    private boolean waiting;
+    private boolean destroyed;
 
     AwsRequestSigningFilter(AwsRequestSigningConfig config, AwsRequestSigningStats stats) {
         this.filterConfig = config;
@@ -39,7 +45,12 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
-        config = cb.perFilterConfig() instanceof AwsRequestSigningConfig route ? route : filterConfig;
+        if (cb.perFilterConfig() instanceof AwsRequestSigningConfig route) {
+            config = route;
+            route.signer().credentials().start(); // a route's providers start with its first request
+        } else {
+            config = filterConfig;
+        }
         if (!config.hostRewrite().isEmpty()) {
             headers.authority(config.hostRewrite());
         }
@@ -47,6 +58,30 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
             pending = headers;
             return FilterStatus.STOP_ITERATION;
         }
+        if (waitForCredentials(() -> signHeaders(headers))) {
+            return FilterStatus.STOP_ITERATION;
+        }
+        signHeaders(headers);
+        return FilterStatus.CONTINUE;
+    }
+
+    /**
+     * Envoy's addCallbackIfCredentialsPending: when a fetch is under way, {@code sign} runs on this
+     * stream's loop once it ends, and the request then goes on.
+     */
+    private boolean waitForCredentials(Runnable sign) {
+        EventLoop loop = cb.eventLoop();
+        waiting = config.signer().credentials().whenReady(() -> loop.execute(() -> {
+            if (!destroyed) {
+                waiting = false;
+                sign.run();
+                cb.continueDecoding();
+            }
+        }));
+        return waiting;
+    }
+
+    private void signHeaders(Http2Headers headers) {
         Counter[] c = stats.of(cb, config);
         try {
             if (config.useUnsignedPayload()) {
@@ -59,15 +94,21 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
             LOG.log(Level.FINE, "signing failed: {0}", e.getMessage());
             c[AwsRequestSigningStats.SIGNING_FAILED].increment();
         }
-        return FilterStatus.CONTINUE;
     }
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (waiting) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
         if (pending == null) {
             return FilterStatus.CONTINUE;
         }
         if (!endStream) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
+        // Waiting, this last piece joins the buffer: the whole body is hashed from there.
+        if (waitForCredentials(() -> signPayload(null))) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         signPayload(data);
@@ -76,10 +117,22 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
+        if (waiting) {
+            return FilterStatus.STOP_ITERATION;
+        }
         if (pending != null) {
-            signPayload(null); // the body ended before the trailers: it is all buffered
+            // The body ended before the trailers: it is all buffered.
+            if (waitForCredentials(() -> signPayload(null))) {
+                return FilterStatus.STOP_ITERATION;
+            }
+            signPayload(null);
         }
         return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public void onDestroy() {
+        destroyed = true;
     }
 
     private void signPayload(ByteBuf last) {

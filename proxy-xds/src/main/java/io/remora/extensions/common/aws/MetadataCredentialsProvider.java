@@ -1,0 +1,186 @@
+package io.remora.extensions.common.aws;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Envoy's {@code MetadataCredentialsProviderBase}: credentials fetched over the network and kept
+ * fresh by a timer. Pending from creation and again during every refresh, so requests wait for a
+ * fetch in flight. A failed fetch leaves no credentials (requests then go unsigned); until the first
+ * success it is retried after 2 s, doubling to 32 s. After a success the next refresh comes 5 s
+ * before the credentials' expiration, or, when they name none, after an hour less 5 s and up to
+ * 30 s of jitter. One instance per endpoint for the process, as Envoy's singletons: every filter
+ * config using it shares its fetches.
+ */
+abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
+
+    static final Duration REFRESH_INTERVAL = Duration.ofHours(1);
+    static final Duration REFRESH_GRACE_PERIOD = Duration.ofSeconds(5);
+    static final int MAX_CACHE_JITTER_SECONDS = 30;
+    static final long FIRST_RETRY_SECONDS = 2;
+    static final long MAX_FIRST_RETRY_SECONDS = 32;
+
+    static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "remora-aws-credentials");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final Map<String, MetadataCredentialsProvider> SHARED = new ConcurrentHashMap<>();
+    private static final Logger LOG = Logger.getLogger(MetadataCredentialsProvider.class.getName());
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile AwsCredentials credentials;
+    private volatile boolean pending = true;
+    /** One-shot: run at the next update. Guarded by {@code this}. */
+    private final List<Runnable> waiters = new ArrayList<>();
+    /** Confined to the fetch in flight, one at a time. */
+    private boolean firstRefresh = true;
+    private long firstRetrySeconds = FIRST_RETRY_SECONDS;
+
+    /** The process's provider under {@code key}, made by {@code make} the first time. */
+    @SuppressWarnings("unchecked")
+    static <T extends MetadataCredentialsProvider> T shared(String key, Supplier<T> make) {
+        return (T) SHARED.computeIfAbsent(key, k -> make.get());
+    }
+
+    /** Starts one refresh; it ends with {@link #succeeded} or {@link #failed}, on any thread. */
+    abstract void refresh();
+
+    @Override
+    public final AwsCredentials credentials() {
+        return credentials;
+    }
+
+    @Override
+    public final boolean pending() {
+        return pending;
+    }
+
+    @Override
+    public final void start() {
+        if (started.compareAndSet(false, true)) {
+            TIMERS.execute(this::refreshNow);
+        }
+    }
+
+    /**
+     * Runs {@code update} after the next update; at once (here) when nothing is pending, so a
+     * fetch that ends while a caller registers never strands it.
+     */
+    final void onceUpdated(Runnable update) {
+        synchronized (this) {
+            if (pending) {
+                waiters.add(update);
+                return;
+            }
+        }
+        update.run();
+    }
+
+    private void refreshNow() {
+        pending = true;
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            failed("refresh failed: " + e);
+        }
+    }
+
+    /** @param expiration when the credentials stop working, or null when the answer names no time */
+    final void succeeded(AwsCredentials c, Instant expiration) {
+        firstRefresh = false;
+        publish(c);
+        Duration next;
+        Duration left = expiration == null ? null : Duration.between(Instant.now(), expiration);
+        if (left != null && !left.isNegative() && !left.isZero()) {
+            if (left.compareTo(REFRESH_GRACE_PERIOD) > 0) {
+                next = left.minus(REFRESH_GRACE_PERIOD);
+            } else {
+                LOG.warning(name() + ": credentials expire within " + REFRESH_GRACE_PERIOD.toSeconds()
+                        + " s; refreshing in 1 s");
+                next = Duration.ofSeconds(1);
+            }
+        } else {
+            next = cacheDuration();
+        }
+        TIMERS.schedule(this::refreshNow, next.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** No credentials: requests go unsigned until a later refresh succeeds. */
+    final void failed(String why) {
+        LOG.warning(name() + ": " + why + "; signing with no credentials until a refresh succeeds");
+        publish(null);
+        long delayMillis;
+        if (firstRefresh) {
+            delayMillis = TimeUnit.SECONDS.toMillis(firstRetrySeconds);
+            if (firstRetrySeconds < MAX_FIRST_RETRY_SECONDS) {
+                firstRetrySeconds *= 2;
+            }
+        } else {
+            delayMillis = cacheDuration().toMillis();
+        }
+        TIMERS.schedule(this::refreshNow, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** For the fetch steps of providers that carry on after a failed step (IMDSv1 after the token). */
+    final void publish(AwsCredentials c) {
+        List<Runnable> run;
+        synchronized (this) {
+            credentials = c != null && c.complete() ? c : null;
+            pending = false;
+            run = List.copyOf(waiters);
+            waiters.clear();
+        }
+        run.forEach(Runnable::run);
+    }
+
+    /** Marks a refresh in flight again (a further step of one refresh after {@link #publish}). */
+    final void pendingAgain() {
+        pending = true;
+    }
+
+    private static Duration cacheDuration() {
+        return REFRESH_INTERVAL.minus(REFRESH_GRACE_PERIOD)
+                .minusSeconds(ThreadLocalRandom.current().nextInt(MAX_CACHE_JITTER_SECONDS));
+    }
+
+    abstract String name();
+
+    /** {@code step} for a fetch's answer, a throw in it being a failed refresh rather than a lost one. */
+    final java.util.function.Consumer<String> step(java.util.function.Consumer<String> step) {
+        return body -> {
+            try {
+                step.accept(body);
+            } catch (RuntimeException e) {
+                failed("refresh failed: " + e);
+            }
+        };
+    }
+
+    /** Envoy's getStringFromJsonOrDefault(.., ""): a member that is a string, else empty. */
+    static String string(com.google.gson.JsonObject o, String name) {
+        com.google.gson.JsonElement e = o == null ? null : o.get(name);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : "";
+    }
+
+    /** The body as a JSON object, or null. */
+    static com.google.gson.JsonObject object(String body) {
+        try {
+            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(body);
+            return e.isJsonObject() ? e.getAsJsonObject() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}
