@@ -58,8 +58,16 @@ final class WebIdentityCredentialsProvider extends MetadataCredentialsProvider {
 
     URI requestUri(String webIdentityToken) {
         return endpoint.resolve("/?Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName="
-                + PercentEncoding.encode(roleSessionName, "%") + "&RoleArn=" + PercentEncoding.encode(roleArn, "%")
-                + "&WebIdentityToken=" + PercentEncoding.encode(webIdentityToken, "%"));
+                + encode(roleSessionName) + "&RoleArn=" + encode(roleArn)
+                + "&WebIdentityToken=" + encode(webIdentityToken));
+    }
+
+    /**
+     * Envoy's PercentEncoding::encode (controls, '~' and up, '%'), and what a URI cannot carry raw,
+     * which Envoy would send as it is (none of it belongs in an ARN, a session name or a JWT).
+     */
+    private static String encode(String s) {
+        return PercentEncoding.encode(s, "% \"<>\\^`{|}#");
     }
 
     @Override
