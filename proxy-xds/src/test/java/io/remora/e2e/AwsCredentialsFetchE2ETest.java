@@ -1,0 +1,121 @@
+package io.remora.e2e;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The request signing filter with credentials from the container endpoint
+ * ({@code AWS_CONTAINER_CREDENTIALS_FULL_URI} on 127.0.0.1, with {@code
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN}): a request that comes while the first fetch is held waits and
+ * is then signed with the fetched key id and session token; credentials about to expire are fetched
+ * again and later requests signed with the new ones.
+ */
+class AwsCredentialsFetchE2ETest {
+
+    @RegisterExtension
+    static final E2EStack stack = E2EStack.checkingLeaks();
+    static final AtomicReference<SigV4Check> received = new AtomicReference<>();
+    static final List<String> credentialAuthorizations = new CopyOnWriteArrayList<>();
+    /** The first credentials request, answered when the test says so. */
+    static final CompletableFuture<Runnable> firstFetch = new CompletableFuture<>();
+    static TestUpstream app;
+    static TestUpstream credentials;
+    static ProxyProcess proxy;
+
+    @BeforeAll
+    static void start() throws Exception {
+        app = stack.upstream((ctx, req, n) -> {
+            received.set(SigV4Check.of(req));
+            TestUpstream.send(ctx, req, 200, "ok");
+        });
+        credentials = stack.upstream((ctx, req, n) -> {
+            credentialAuthorizations.add(req.uri() + " " + req.headers().get("authorization"));
+            if (n == 1) {
+                req.retain();
+                firstFetch.complete(() -> ctx.executor().execute(() -> {
+                    // Expiring soon: refreshed 5 s before, so within the test.
+                    answer(ctx, req, 1, Instant.now().plusSeconds(8));
+                    req.release();
+                }));
+            } else {
+                answer(ctx, req, n, Instant.now().plusSeconds(3600));
+            }
+        });
+        String filters = """
+                - name: envoy.filters.http.aws_request_signing
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning
+                    service_name: svc
+                    region: eu-west-1
+                """;
+        String routes = """
+                - match: { prefix: "/" }
+                  route: { cluster: app }
+                """;
+        String yaml = stack.http(TempPaths.file("aws-fetch-access", ".log").toString(), routes,
+                Bootstraps.cluster("app", false, null, app.port()), "", filters);
+        ProxyProcess.Launch local = ProxyProcess.Launch.local();
+        ProxyProcess.Launch withContainerEndpoint = new ProxyProcess.Launch(List.of("env", "-u", "AWS_ACCESS_KEY_ID",
+                "-u", "AWS_PROFILE", "HOME=/nonexistent", "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:"
+                        + credentials.port() + "/v2/credentials/task",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN=container-token"), local.classpath(), local.admin());
+        proxy = ProxyProcess.start(withContainerEndpoint, yaml, stack.adminPort, List.of("-Xmx256m"));
+        stack.own(proxy::closeCheckingLeaks);
+    }
+
+    private static void answer(ChannelHandlerContext ctx, FullHttpRequest req, int n, Instant expiration) {
+        TestUpstream.send(ctx, req, 200, "{\"RoleArn\":\"arn:aws:iam::1:role/task\",\"AccessKeyId\":\"AKIDFETCH" + n
+                + "\",\"SecretAccessKey\":\"secret" + n + "\",\"Token\":\"session" + n + "\",\"Expiration\":\""
+                + expiration + "\"}");
+    }
+
+    @Test
+    void requestsWaitForTheFetchThenAreSignedWithItsCredentialsUntilTheyAreRefreshed() throws Exception {
+        Runnable release = firstFetch.get(30, TimeUnit.SECONDS);
+        CompletableFuture<Curl> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Curl.run(stack.url("/obj"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(700);
+        assertFalse(first.isDone(), "the request waits while the credentials are fetched");
+        assertEquals(0, app.requests.get(), "nothing went upstream unsigned");
+        release.run();
+        assertEquals(200, first.get(30, TimeUnit.SECONDS).status());
+        SigV4Check req = received.get();
+        String[] auth = req.authorization();
+        assertEquals(List.of("AKIDFETCH1", "eu-west-1", "svc"), List.of(auth[0], auth[2], auth[3]));
+        assertEquals("session1", req.header("x-amz-security-token"));
+        assertEquals(req.expectedSignature("secret1"), auth[5]);
+        assertEquals("/v2/credentials/task container-token", credentialAuthorizations.get(0));
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (credentials.requests.get() < 2) {
+            assertTrue(System.nanoTime() < deadline, "fetched again 5 s before the expiration");
+            Thread.sleep(100);
+        }
+        Curl later = Curl.run(stack.url("/obj"));
+        assertEquals(200, later.status());
+        req = received.get();
+        assertEquals("AKIDFETCH2", req.authorization()[0]);
+        assertEquals("session2", req.header("x-amz-security-token"));
+        assertEquals(req.expectedSignature("secret2"), req.authorization()[5]);
+    }
+}
