@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The request signing filter with credentials from the container endpoint
  * ({@code AWS_CONTAINER_CREDENTIALS_FULL_URI} on 127.0.0.1, with {@code
- * AWS_CONTAINER_AUTHORIZATION_TOKEN}): a request that comes while the first fetch is held waits and
- * is then signed with the fetched key id and session token; credentials about to expire are fetched
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN}): a request, and a Lambda invocation with a body, that come
+ * while the first fetch is held wait and are then signed with the fetched key id and session token; credentials about to expire are fetched
  * again and later requests signed with the new ones.
  */
 class AwsCredentialsFetchE2ETest {
@@ -30,6 +30,7 @@ class AwsCredentialsFetchE2ETest {
     @RegisterExtension
     static final E2EStack stack = E2EStack.checkingLeaks();
     static final AtomicReference<SigV4Check> received = new AtomicReference<>();
+    static final AtomicReference<SigV4Check> invoked = new AtomicReference<>();
     static final List<String> credentialAuthorizations = new CopyOnWriteArrayList<>();
     /** The first credentials request, answered when the test says so. */
     static final CompletableFuture<Runnable> firstFetch = new CompletableFuture<>();
@@ -40,7 +41,7 @@ class AwsCredentialsFetchE2ETest {
     @BeforeAll
     static void start() throws Exception {
         app = stack.upstream((ctx, req, n) -> {
-            received.set(SigV4Check.of(req));
+            (req.uri().startsWith("/2015-03-31/") ? invoked : received).set(SigV4Check.of(req));
             TestUpstream.send(ctx, req, 200, "ok");
         });
         credentials = stack.upstream((ctx, req, n) -> {
@@ -62,10 +63,25 @@ class AwsCredentialsFetchE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigning
                     service_name: svc
                     region: eu-west-1
+                - name: envoy.filters.http.aws_lambda
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.aws_lambda.v3.Config
+                    arn: "arn:aws:lambda:us-west-2:123456789012:function:fn"
+                    payload_passthrough: true
                 """;
         String routes = """
+                - match: { prefix: "/lambda" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.aws_request_signing:
+                      "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                      disabled: true
                 - match: { prefix: "/" }
                   route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.aws_lambda:
+                      "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                      disabled: true
                 """;
         String yaml = stack.http(TempPaths.file("aws-fetch-access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, app.port()), "", filters);
@@ -94,11 +110,26 @@ class AwsCredentialsFetchE2ETest {
                 throw new IllegalStateException(e);
             }
         });
+        CompletableFuture<Curl> invocation = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Curl.run("--data-binary", "payload", stack.url("/lambda/x"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
         Thread.sleep(700);
         assertFalse(first.isDone(), "the request waits while the credentials are fetched");
+        assertFalse(invocation.isDone(), "so does the Lambda invocation, its body held");
         assertEquals(0, app.requests.get(), "nothing went upstream unsigned");
         release.run();
         assertEquals(200, first.get(30, TimeUnit.SECONDS).status());
+        assertEquals(200, invocation.get(30, TimeUnit.SECONDS).status());
+        SigV4Check call = invoked.get();
+        assertEquals("/2015-03-31/functions/fn/invocations", call.uri());
+        assertEquals(List.of("AKIDFETCH1", "us-west-2", "lambda"),
+                List.of(call.authorization()[0], call.authorization()[2], call.authorization()[3]));
+        assertEquals("payload", new String(call.body()));
+        assertEquals(call.expectedSignature("secret1"), call.authorization()[5]);
         SigV4Check req = received.get();
         String[] auth = req.authorization();
         assertEquals(List.of("AKIDFETCH1", "eu-west-1", "svc"), List.of(auth[0], auth[2], auth[3]));
