@@ -148,5 +148,7 @@ class AwsCredentialsFetchE2ETest {
         assertEquals("AKIDFETCH2", req.authorization()[0]);
         assertEquals("session2", req.header("x-amz-security-token"));
         assertEquals(req.expectedSignature("secret2"), req.authorization()[5]);
+        assertEquals(2, proxy.metric("envoy_aws_metadata_credentials_provider_ecs_task_metadata_server_internal_"
+                + "credential_refreshes_succeeded"));
     }
 }

@@ -1,5 +1,7 @@
 package io.remora.extensions.common.aws;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,8 +66,10 @@ final class AwsCredentialsChain implements AwsCredentialsProvider {
     }
 
     @Override
-    public void start() {
-        providers.forEach(AwsCredentialsProvider::start);
+    public void start(MeterRegistry stats) {
+        for (int i = 0; i < providers.size(); i++) {
+            providers.get(i).start(stats);
+        }
     }
 
     private void listen() {

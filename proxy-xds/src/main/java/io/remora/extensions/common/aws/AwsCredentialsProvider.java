@@ -1,5 +1,7 @@
 package io.remora.extensions.common.aws;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * Where a signer finds its credentials, asked on every request (Envoy's {@code CredentialsProvider}
  * behind a chain). Fixed credentials answer with the same object each time; the network providers
@@ -24,8 +26,12 @@ public interface AwsCredentialsProvider {
         return false;
     }
 
-    /** Starts the first fetch, if this provider fetches (idempotent): called as the config is applied. */
-    default void start() {
+    /**
+     * Starts the first fetch, if this provider fetches (idempotent): called as the config is applied.
+     *
+     * @param stats where a fetching provider's counters go (bound by the first call)
+     */
+    default void start(MeterRegistry stats) {
     }
 
     /** Always the same credentials (inline, environment, credentials file); null for none. */

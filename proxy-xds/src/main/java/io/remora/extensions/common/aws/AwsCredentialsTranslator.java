@@ -119,7 +119,7 @@ public final class AwsCredentialsTranslator {
         URI endpoint = URI.create("https://" + WebIdentityCredentialsProvider.stsEndpoint(region));
         Supplier<String> read = tokenSource(token, tokenPath);
         return MetadataCredentialsProvider.shared("web identity " + endpoint + " " + roleArn + " " + token,
-                () -> new WebIdentityCredentialsProvider(endpoint, roleArn, session, read));
+                () -> new WebIdentityCredentialsProvider(endpoint, region, roleArn, session, read));
     }
 
     /** The token as it is now: a file is read again at each refresh. */

@@ -41,6 +41,11 @@ final class ContainerCredentialsProvider extends MetadataCredentialsProvider {
     }
 
     @Override
+    String clusterName() {
+        return "ecs_task_metadata_server_internal";
+    }
+
+    @Override
     String name() {
         return "container credentials from " + uri.getAuthority();
     }

@@ -35,6 +35,11 @@ final class InstanceProfileCredentialsProvider extends MetadataCredentialsProvid
     }
 
     @Override
+    String clusterName() {
+        return "ec2_instance_metadata_server_internal";
+    }
+
+    @Override
     String name() {
         return "instance metadata credentials";
     }
@@ -44,8 +49,7 @@ final class InstanceProfileCredentialsProvider extends MetadataCredentialsProvid
         AwsMetadataFetcher.fetch("PUT", base.resolve(TOKEN_RESOURCE), Map.of(TOKEN_TTL_HEADER, TOKEN_TTL_SECONDS),
                 step(token -> {
                     if (token == null) {
-                        publish(null);
-                        pendingAgain();
+                        failedStep("token fetch failed, falling back to IMDSv1");
                         role("");
                     } else {
                         role(token.strip());

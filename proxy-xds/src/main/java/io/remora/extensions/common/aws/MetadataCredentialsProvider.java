@@ -1,5 +1,10 @@
 package io.remora.extensions.common.aws;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.stats.StatNames;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,7 +26,8 @@ import java.util.logging.Logger;
  * success it is retried after 2 s, doubling to 32 s. After a success the next refresh comes 5 s
  * before the credentials' expiration, or, when they name none, after an hour less 5 s and up to
  * 30 s of jitter. One instance per endpoint for the process, as Envoy's singletons: every filter
- * config using it shares its fetches.
+ * config using it shares its fetches. Counters as Envoy's, under
+ * {@code aws.metadata_credentials_provider.<Envoy's internal cluster name>.}.
  */
 abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
 
@@ -40,12 +46,17 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
     private static final Logger LOG = Logger.getLogger(MetadataCredentialsProvider.class.getName());
 
     private final AtomicBoolean started = new AtomicBoolean();
+    /** Bound by the first start; until then nothing counts (nothing fetches). */
+    private volatile Counter performed;
+    private volatile Counter refreshFailed;
+    private volatile Counter refreshSucceeded;
     private volatile AwsCredentials credentials;
     private volatile boolean pending = true;
     /** One-shot: run at the next update. Guarded by {@code this}. */
     private final List<Runnable> waiters = new ArrayList<>();
     /** Confined to the fetch in flight, one at a time. */
     private boolean firstRefresh = true;
+    private volatile boolean ready;
     private long firstRetrySeconds = FIRST_RETRY_SECONDS;
 
     /** The process's provider under {@code key}, made by {@code make} the first time. */
@@ -68,11 +79,27 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
     }
 
     @Override
-    public final void start() {
+    public final void start(MeterRegistry stats) {
+        if (started.get()) {
+            return;
+        }
+        synchronized (this) {
+            if (performed == null) {
+                String prefix = "envoy_aws_metadata_credentials_provider_" + StatNames.sanitize(clusterName()) + "_";
+                performed = Counter.builder(prefix + "credential_refreshes_performed").register(stats);
+                refreshFailed = Counter.builder(prefix + "credential_refreshes_failed").register(stats);
+                refreshSucceeded = Counter.builder(prefix + "credential_refreshes_succeeded").register(stats);
+                // Envoy's refresh state: 0 until the first success, then 1.
+                Gauge.builder(prefix + "metadata_refresh_state", this, p -> p.ready ? 1 : 0).register(stats);
+            }
+        }
         if (started.compareAndSet(false, true)) {
             TIMERS.execute(this::refreshNow);
         }
     }
+
+    /** The name of the cluster Envoy would fetch through: its stats are named after it. */
+    abstract String clusterName();
 
     /**
      * Runs {@code update} after the next update; at once (here) when nothing is pending, so a
@@ -89,6 +116,7 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
     }
 
     private void refreshNow() {
+        performed.increment();
         pending = true;
         try {
             refresh();
@@ -100,6 +128,8 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
     /** @param expiration when the credentials stop working, or null when the answer names no time */
     final void succeeded(AwsCredentials c, Instant expiration) {
         firstRefresh = false;
+        ready = true;
+        refreshSucceeded.increment();
         publish(c);
         Duration next;
         Duration left = expiration == null ? null : Duration.between(Instant.now(), expiration);
@@ -120,6 +150,7 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
     /** No credentials: requests go unsigned until a later refresh succeeds. */
     final void failed(String why) {
         LOG.warning(name() + ": " + why + "; signing with no credentials until a refresh succeeds");
+        refreshFailed.increment();
         publish(null);
         long delayMillis;
         if (firstRefresh) {
@@ -133,8 +164,15 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
         TIMERS.schedule(this::refreshNow, delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** For the fetch steps of providers that carry on after a failed step (IMDSv1 after the token). */
-    final void publish(AwsCredentials c) {
+    /** A failed step that the refresh carries on from (IMDSv1 after the token): counted, credentials cleared. */
+    final void failedStep(String why) {
+        LOG.warning(name() + ": " + why);
+        refreshFailed.increment();
+        publish(null);
+        pending = true;
+    }
+
+    private void publish(AwsCredentials c) {
         List<Runnable> run;
         synchronized (this) {
             credentials = c != null && c.complete() ? c : null;
@@ -143,11 +181,6 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
             waiters.clear();
         }
         run.forEach(Runnable::run);
-    }
-
-    /** Marks a refresh in flight again (a further step of one refresh after {@link #publish}). */
-    final void pendingAgain() {
-        pending = true;
     }
 
     private static Duration cacheDuration() {

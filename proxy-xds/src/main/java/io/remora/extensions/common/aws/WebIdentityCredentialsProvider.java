@@ -21,6 +21,7 @@ import java.util.function.Supplier;
 final class WebIdentityCredentialsProvider extends MetadataCredentialsProvider {
 
     private final URI endpoint;
+    private final String clusterName;
     private final String roleArn;
     private final String roleSessionName;
     private final Supplier<String> token;
@@ -29,8 +30,10 @@ final class WebIdentityCredentialsProvider extends MetadataCredentialsProvider {
      * @param endpoint {@link #stsEndpoint} as an https URI; another only in tests
      * @param token    the web identity token now, null when its source cannot be read
      */
-    WebIdentityCredentialsProvider(URI endpoint, String roleArn, String roleSessionName, Supplier<String> token) {
+    WebIdentityCredentialsProvider(URI endpoint, String region, String roleArn, String roleSessionName,
+                                   Supplier<String> token) {
         this.endpoint = endpoint;
+        this.clusterName = "sts_token_service_internal-" + region;
         this.roleArn = roleArn;
         this.roleSessionName = roleSessionName;
         this.token = token;
@@ -49,6 +52,11 @@ final class WebIdentityCredentialsProvider extends MetadataCredentialsProvider {
             return "sts." + single + ".amazonaws.com.cn";
         }
         return "sts." + single + ".amazonaws.com";
+    }
+
+    @Override
+    String clusterName() {
+        return clusterName;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.remora.extensions.common.aws;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remora.e2e.TestUpstream;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterEach;
@@ -30,6 +31,7 @@ class MetadataCredentialsProviderTest {
 
     private final List<TestUpstream> servers = new CopyOnWriteArrayList<>();
     private final List<String> seen = new CopyOnWriteArrayList<>();
+    private final SimpleMeterRegistry stats = new SimpleMeterRegistry();
 
     @AfterEach
     void close() {
@@ -55,10 +57,10 @@ class MetadataCredentialsProviderTest {
         }
     }
 
-    private static AwsCredentialsChain started(MetadataCredentialsProvider p) throws InterruptedException {
+    private AwsCredentialsChain started(MetadataCredentialsProvider p) throws InterruptedException {
         AwsCredentialsChain chain = new AwsCredentialsChain(List.of(p));
         assertTrue(chain.pending(), "pending before the first fetch");
-        chain.start();
+        chain.start(stats);
         awaitSettled(chain);
         return chain;
     }
@@ -100,6 +102,11 @@ class MetadataCredentialsProviderTest {
         assertNull(chain.credentials(), "requests go unsigned");
         assertFalse(chain.pending(), "and no longer wait");
         assertEquals(1 + AwsMetadataFetcher.MAX_RETRIES, seen.size(), "5xx answers are retried 3 times");
+        String prefix = "envoy_aws_metadata_credentials_provider_ecs_task_metadata_server_internal_";
+        assertEquals(1, stats.counter(prefix + "credential_refreshes_performed").count());
+        assertEquals(1, stats.counter(prefix + "credential_refreshes_failed").count());
+        assertEquals(0, stats.counter(prefix + "credential_refreshes_succeeded").count());
+        assertEquals(0, stats.get(prefix + "metadata_refresh_state").gauge().value(), "still first refresh");
     }
 
     @Test
@@ -132,7 +139,7 @@ class MetadataCredentialsProviderTest {
             }
         });
         InstanceProfileCredentialsProvider p = new InstanceProfileCredentialsProvider(base);
-        p.start();
+        p.start(stats);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (p.credentials() == null) {
             assertTrue(System.nanoTime() < deadline, "credentials without the token");
@@ -151,10 +158,12 @@ class MetadataCredentialsProviderTest {
                 + "\"SecretAccessKey\":\"ws\",\"SessionToken\":\"wt\",\"Expiration\":" + exp + "}}}}"));
         Path token = TempPaths.file("web-token", "");
         Files.writeString(token, "eyJ.jwt~x");
-        AwsCredentialsChain chain = started(new WebIdentityCredentialsProvider(base,
+        AwsCredentialsChain chain = started(new WebIdentityCredentialsProvider(base, "us-east-1",
                 "arn:aws:iam::123456789012:role/r", "my session",
                 () -> AwsProfileFiles.read(token.toString())));
         assertEquals(new AwsCredentials("AKIDW", "ws", "wt"), chain.credentials());
+        assertEquals(1, stats.get("envoy_aws_metadata_credentials_provider_sts_token_service_internal_us_east_1_"
+                + "metadata_refresh_state").gauge().value(), "ready");
         assertEquals("GET /?Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=my session"
                 + "&RoleArn=arn:aws:iam::123456789012:role/r&WebIdentityToken=eyJ.jwt%7Ex auth=null token=null "
                 + "ttl=null accept=application/json", seen.get(0).replace("%20", " "));
@@ -162,7 +171,7 @@ class MetadataCredentialsProviderTest {
 
     @Test
     void webIdentityAnswerWithoutASessionTokenIsAFailure() {
-        WebIdentityCredentialsProvider p = new WebIdentityCredentialsProvider(URI.create("https://sts.x"), "arn",
+        WebIdentityCredentialsProvider p = new WebIdentityCredentialsProvider(URI.create("https://sts.x"), "r", "arn",
                 "s", () -> "t");
         assertEquals("the STS answer lacks AccessKeyId, SecretAccessKey or SessionToken", p.parse(
                 "{\"AssumeRoleWithWebIdentityResponse\":{\"AssumeRoleWithWebIdentityResult\":{\"Credentials\":"

@@ -100,7 +100,7 @@ public final class AwsLambdaExtension implements HttpFilterExtension<AwsLambdaCo
             @Override
             public HttpFilterFactory create(AwsLambdaConfig config, ServerContext context) {
                 AwsLambdaStats stats = new AwsLambdaStats(context.stats().meterRegistry());
-                config.signer().credentials().start();
+                config.signer().credentials().start(context.stats().meterRegistry());
                 return () -> new AwsLambdaFilter(config, stats);
             }
         };

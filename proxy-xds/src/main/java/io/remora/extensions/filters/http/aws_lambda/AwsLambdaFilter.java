@@ -68,7 +68,7 @@ final class AwsLambdaFilter implements StreamFilter {
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         if (decoder.perFilterConfig() instanceof AwsLambdaConfig route) {
             config = route;
-            route.signer().credentials().start(); // a route's providers start with its first request
+            route.signer().credentials().start(stats.registry()); // a route's providers start with its first request
         } else {
             config = filterConfig;
         }
@@ -76,11 +76,16 @@ final class AwsLambdaFilter implements StreamFilter {
             pendingRequest = headers;
             return FilterStatus.STOP_ITERATION;
         }
-        if (waitForCredentials(() -> headersOnly(headers))) {
+        if (credentialsPending() && waitForCredentials(() -> headersOnly(headers))) {
             return FilterStatus.STOP_ITERATION;
         }
         headersOnly(headers);
         return FilterStatus.CONTINUE;
+    }
+
+    /** Asked first, so that fixed credentials (never pending) cost no callback per request. */
+    private boolean credentialsPending() {
+        return config.signer().credentials().pending();
     }
 
     /** As Envoy's filter: when a fetch is under way, {@code then} runs on this stream's loop once it ends. */
@@ -128,7 +133,7 @@ final class AwsLambdaFilter implements StreamFilter {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         // Waiting, this last piece joins the buffer, where the whole body is then read from.
-        if (waitForCredentials(() -> finishRequest(null))) {
+        if (credentialsPending() && waitForCredentials(() -> finishRequest(null))) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         finishRequest(data);
@@ -141,7 +146,7 @@ final class AwsLambdaFilter implements StreamFilter {
             return FilterStatus.STOP_ITERATION;
         }
         if (pendingRequest != null) {
-            if (waitForCredentials(() -> finishRequest(null))) {
+            if (credentialsPending() && waitForCredentials(() -> finishRequest(null))) {
                 return FilterStatus.STOP_ITERATION;
             }
             finishRequest(null);

@@ -115,7 +115,7 @@ public final class AwsRequestSigningExtension implements HttpFilterExtension<Aws
             @Override
             public HttpFilterFactory create(AwsRequestSigningConfig config, ServerContext context) {
                 AwsRequestSigningStats stats = new AwsRequestSigningStats(context.stats().meterRegistry());
-                config.signer().credentials().start();
+                config.signer().credentials().start(context.stats().meterRegistry());
                 return () -> new AwsRequestSigningFilter(config, stats);
             }
         };

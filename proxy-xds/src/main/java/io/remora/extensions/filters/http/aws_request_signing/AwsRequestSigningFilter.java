@@ -47,7 +47,7 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         if (cb.perFilterConfig() instanceof AwsRequestSigningConfig route) {
             config = route;
-            route.signer().credentials().start(); // a route's providers start with its first request
+            route.signer().credentials().start(stats.registry()); // a route's providers start with its first request
         } else {
             config = filterConfig;
         }
@@ -58,11 +58,16 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
             pending = headers;
             return FilterStatus.STOP_ITERATION;
         }
-        if (waitForCredentials(() -> signHeaders(headers))) {
+        if (credentialsPending() && waitForCredentials(() -> signHeaders(headers))) {
             return FilterStatus.STOP_ITERATION;
         }
         signHeaders(headers);
         return FilterStatus.CONTINUE;
+    }
+
+    /** Asked first, so that fixed credentials (never pending) cost no callback per request. */
+    private boolean credentialsPending() {
+        return config.signer().credentials().pending();
     }
 
     /**
@@ -108,7 +113,7 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         // Waiting, this last piece joins the buffer: the whole body is hashed from there.
-        if (waitForCredentials(() -> signPayload(null))) {
+        if (credentialsPending() && waitForCredentials(() -> signPayload(null))) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         signPayload(data);
@@ -122,7 +127,7 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
         }
         if (pending != null) {
             // The body ended before the trailers: it is all buffered.
-            if (waitForCredentials(() -> signPayload(null))) {
+            if (credentialsPending() && waitForCredentials(() -> signPayload(null))) {
                 return FilterStatus.STOP_ITERATION;
             }
             signPayload(null);
