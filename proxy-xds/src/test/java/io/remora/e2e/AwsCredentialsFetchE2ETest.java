@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The request signing filter with credentials from the container endpoint
  * ({@code AWS_CONTAINER_CREDENTIALS_FULL_URI} on 127.0.0.1, with {@code
  * AWS_CONTAINER_AUTHORIZATION_TOKEN}): a request, and a Lambda invocation with a body, that come
- * while the first fetch is held wait and are then signed with the fetched key id and session token; credentials about to expire are fetched
- * again and later requests signed with the new ones.
+ * while the first fetch is held wait and are then signed with the fetched key id and session token;
+ * credentials about to expire are fetched again and later requests signed with the new ones.
  */
 class AwsCredentialsFetchE2ETest {
 

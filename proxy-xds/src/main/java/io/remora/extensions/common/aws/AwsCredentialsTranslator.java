@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
  * Envoy's {@code AwsCredentialProvider} choices as a provider the signer asks per request: inline
@@ -23,6 +24,8 @@ import java.util.function.Supplier;
  * the network providers are only built (and fetch) when it does not.
  */
 public final class AwsCredentialsTranslator {
+
+    private static final Logger LOG = Logger.getLogger(AwsCredentialsTranslator.class.getName());
 
     private final AwsProfileFiles files;
 
@@ -44,7 +47,8 @@ public final class AwsCredentialsTranslator {
         }
         if (p.getCustomCredentialProviderChain()) {
             if (!p.hasAssumeRoleWithWebIdentityProvider() && !p.hasCredentialsFileProvider()) {
-                throw path.field("custom_credential_provider_chain").error("No credentials provider settings configured.");
+                throw path.field("custom_credential_provider_chain")
+                        .error("No credentials provider settings configured.");
             }
             AwsCredentialsProvider file = AwsCredentialsProvider.fixed(p.hasCredentialsFileProvider()
                     ? file(p.getCredentialsFileProvider(), path.field("credentials_file_provider"))
@@ -61,7 +65,8 @@ public final class AwsCredentialsTranslator {
                     web.getRoleSessionName(), region, w.field("web_identity_token_data_source")), file));
         }
         return defaultChain(p.hasCredentialsFileProvider() ? p.getCredentialsFileProvider() : null,
-                p.hasAssumeRoleWithWebIdentityProvider() ? p.getAssumeRoleWithWebIdentityProvider() : null, region, path);
+                p.hasAssumeRoleWithWebIdentityProvider() ? p.getAssumeRoleWithWebIdentityProvider() : null, region,
+                path);
     }
 
     /** The Lambda filter's {@code credentials_profile}: that profile of the credentials file. */
@@ -94,19 +99,25 @@ public final class AwsCredentialsTranslator {
                 : files.env("AWS_WEB_IDENTITY_TOKEN_FILE") == null ? null
                 : DataSource.newBuilder().setFilename(files.env("AWS_WEB_IDENTITY_TOKEN_FILE")).build();
         String roleArn = web != null && !web.getRoleArn().isEmpty() ? web.getRoleArn() : files.env("AWS_ROLE_ARN");
-        if (token != null && token.getSpecifierCase() != DataSource.SpecifierCase.SPECIFIER_NOT_SET && roleArn != null) {
+        boolean hasToken = token != null && token.getSpecifierCase() != DataSource.SpecifierCase.SPECIFIER_NOT_SET;
+        if (hasToken && roleArn != null) {
             chain.add(webIdentity(token, roleArn, web == null ? "" : web.getRoleSessionName(), region,
                     path.field("assume_role_with_web_identity_provider")));
         }
         String relative = files.env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
         String full = files.env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-        if (relative != null) {
-            chain.add(ContainerCredentialsProvider.shared(URI.create(ContainerCredentialsProvider.CONTAINER_METADATA_HOST
-                    + relative), "", files.env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")));
-        } else if (full != null) {
-            String token2 = files.env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-            chain.add(ContainerCredentialsProvider.shared(URI.create(full), token2 == null ? "" : token2,
-                    files.env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")));
+        if (relative != null || full != null) {
+            // The configured token goes with a full URI only (Envoy's); the token file with either.
+            String authorization = relative == null ? files.env("AWS_CONTAINER_AUTHORIZATION_TOKEN") : null;
+            String sent = authorization == null ? "" : authorization;
+            String uri = relative != null ? ContainerCredentialsProvider.CONTAINER_METADATA_HOST + relative : full;
+            try {
+                chain.add(ContainerCredentialsProvider.shared(URI.create(uri), sent,
+                        files.env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")));
+            } catch (IllegalArgumentException e) {
+                // Envoy's fetches from such an address all fail: the same, without trying.
+                LOG.warning("AWS container credentials URI '" + uri + "' is not a URI: " + e.getMessage());
+            }
         } else if (!"true".equals(files.env("AWS_EC2_METADATA_DISABLED"))) {
             chain.add(InstanceProfileCredentialsProvider.shared());
         }

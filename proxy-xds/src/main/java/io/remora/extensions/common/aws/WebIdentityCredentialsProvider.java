@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 
 /**
  * Envoy's {@code WebIdentityCredentialsProvider}: STS {@code AssumeRoleWithWebIdentity}, a GET of
- * {@code https://<sts endpoint>/?Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=…&RoleArn=…&WebIdentityToken=…}
+ * {@code https://<sts endpoint>/?Action=AssumeRoleWithWebIdentity&Version=2011-06-15}
+ * {@code &RoleSessionName=…&RoleArn=…&WebIdentityToken=…}
  * (each value percent-encoded as Envoy's PercentEncoding::encode) with {@code Accept:
  * application/json}, so STS answers in JSON: {@code AssumeRoleWithWebIdentityResponse.
  * AssumeRoleWithWebIdentityResult.Credentials} with {@code AccessKeyId}, {@code SecretAccessKey},

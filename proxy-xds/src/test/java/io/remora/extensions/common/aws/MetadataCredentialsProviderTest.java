@@ -114,7 +114,8 @@ class MetadataCredentialsProviderTest {
         URI base = serve((ctx, req, n) -> {
             switch (req.uri()) {
                 case "/latest/api/token" -> TestUpstream.send(ctx, req, 200, "imdstoken");
-                case "/latest/meta-data/iam/security-credentials" -> TestUpstream.send(ctx, req, 200, "web-role\nother\n");
+                case "/latest/meta-data/iam/security-credentials" ->
+                        TestUpstream.send(ctx, req, 200, "web-role\nother\n");
                 case "/latest/meta-data/iam/security-credentials/web-role" -> TestUpstream.send(ctx, req, 200,
                         "{\"Code\":\"Success\",\"AccessKeyId\":\"AKIDI\",\"SecretAccessKey\":\"is\",\"Token\":\"it\"}");
                 default -> TestUpstream.send(ctx, req, 404, "");
@@ -124,7 +125,8 @@ class MetadataCredentialsProviderTest {
         assertEquals(new AwsCredentials("AKIDI", "is", "it"), chain.credentials());
         assertEquals(List.of("PUT /latest/api/token auth=null token=null ttl=21600 accept=null",
                 "GET /latest/meta-data/iam/security-credentials auth=null token=imdstoken ttl=null accept=null",
-                "GET /latest/meta-data/iam/security-credentials/web-role auth=null token=imdstoken ttl=null accept=null"),
+                "GET /latest/meta-data/iam/security-credentials/web-role auth=null token=imdstoken ttl=null "
+                        + "accept=null"),
                 seen);
     }
 

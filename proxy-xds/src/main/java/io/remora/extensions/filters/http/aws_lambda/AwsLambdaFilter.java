@@ -2,9 +2,9 @@ package io.remora.extensions.filters.http.aws_lambda;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.extensions.common.aws.CredentialsWait;
 import io.remora.extensions.common.aws.PayloadHash;
 import io.remora.extensions.common.aws.SigV4Signer;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -45,9 +45,8 @@ final class AwsLambdaFilter implements StreamFilter {
     private Http2Headers pendingRequest;
     /** Response headers held until the whole response document is in. */
     private Http2Headers pendingResponse;
-    /** Waiting for credentials being fetched. */
-    private boolean waiting;
-    private boolean destroyed;
+    /** Set while the request waits for credentials being fetched. */
+    private CredentialsWait wait;
 
     AwsLambdaFilter(AwsLambdaConfig config, AwsLambdaStats stats) {
         this.filterConfig = config;
@@ -76,34 +75,27 @@ final class AwsLambdaFilter implements StreamFilter {
             pendingRequest = headers;
             return FilterStatus.STOP_ITERATION;
         }
-        if (credentialsPending() && waitForCredentials(() -> headersOnly(headers))) {
+        if (fetching() && waitFor(() -> headersOnly(headers))) {
             return FilterStatus.STOP_ITERATION;
         }
         headersOnly(headers);
         return FilterStatus.CONTINUE;
     }
 
-    /** Asked first, so that fixed credentials (never pending) cost no callback per request. */
-    private boolean credentialsPending() {
+    /** Asked before a wait's callback is made, so that fixed credentials cost nothing per request. */
+    private boolean fetching() {
         return config.signer().credentials().pending();
     }
 
-    /** As Envoy's filter: when a fetch is under way, {@code then} runs on this stream's loop once it ends. */
-    private boolean waitForCredentials(Runnable then) {
-        EventLoop loop = decoder.eventLoop();
-        waiting = config.signer().credentials().whenReady(() -> loop.execute(() -> {
-            if (!destroyed) {
-                waiting = false;
-                then.run();
-                decoder.continueDecoding();
-            }
-        }));
-        return waiting;
+    /** Holds the request until the fetch ends, then runs {@code then} and lets it go on. */
+    private boolean waitFor(Runnable then) {
+        wait = CredentialsWait.ifPending(config.signer(), decoder, wait, then);
+        return wait != null;
     }
 
     @Override
     public void onDestroy() {
-        destroyed = true;
+        CredentialsWait.destroy(wait);
     }
 
     /** A request without a body becomes the invocation. */
@@ -123,7 +115,7 @@ final class AwsLambdaFilter implements StreamFilter {
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
-        if (waiting) {
+        if (CredentialsWait.holding(wait)) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         if (pendingRequest == null) {
@@ -133,7 +125,7 @@ final class AwsLambdaFilter implements StreamFilter {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         // Waiting, this last piece joins the buffer, where the whole body is then read from.
-        if (credentialsPending() && waitForCredentials(() -> finishRequest(null))) {
+        if (fetching() && waitFor(() -> finishRequest(null))) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         finishRequest(data);
@@ -142,11 +134,11 @@ final class AwsLambdaFilter implements StreamFilter {
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
-        if (waiting) {
+        if (CredentialsWait.holding(wait)) {
             return FilterStatus.STOP_ITERATION;
         }
         if (pendingRequest != null) {
-            if (credentialsPending() && waitForCredentials(() -> finishRequest(null))) {
+            if (fetching() && waitFor(() -> finishRequest(null))) {
                 return FilterStatus.STOP_ITERATION;
             }
             finishRequest(null);

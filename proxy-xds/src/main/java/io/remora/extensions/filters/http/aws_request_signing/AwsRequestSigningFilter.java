@@ -2,8 +2,8 @@ package io.remora.extensions.filters.http.aws_request_signing;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.extensions.common.aws.CredentialsWait;
 import io.remora.extensions.common.aws.PayloadHash;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -29,9 +29,8 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
     private AwsRequestSigningConfig config;
     /** Held until the body's hash is known; null once signed or when the body is not signed. */
     private Http2Headers pending;
-    /** Waiting for credentials being fetched. */
-    private boolean waiting;
-    private boolean destroyed;
+    /** Set while the request waits for credentials being fetched. */
+    private CredentialsWait wait;
 
     AwsRequestSigningFilter(AwsRequestSigningConfig config, AwsRequestSigningStats stats) {
         this.filterConfig = config;
@@ -58,32 +57,11 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
             pending = headers;
             return FilterStatus.STOP_ITERATION;
         }
-        if (credentialsPending() && waitForCredentials(() -> signHeaders(headers))) {
+        if (fetching() && waitFor(() -> signHeaders(headers))) {
             return FilterStatus.STOP_ITERATION;
         }
         signHeaders(headers);
         return FilterStatus.CONTINUE;
-    }
-
-    /** Asked first, so that fixed credentials (never pending) cost no callback per request. */
-    private boolean credentialsPending() {
-        return config.signer().credentials().pending();
-    }
-
-    /**
-     * Envoy's addCallbackIfCredentialsPending: when a fetch is under way, {@code sign} runs on this
-     * stream's loop once it ends, and the request then goes on.
-     */
-    private boolean waitForCredentials(Runnable sign) {
-        EventLoop loop = cb.eventLoop();
-        waiting = config.signer().credentials().whenReady(() -> loop.execute(() -> {
-            if (!destroyed) {
-                waiting = false;
-                sign.run();
-                cb.continueDecoding();
-            }
-        }));
-        return waiting;
     }
 
     private void signHeaders(Http2Headers headers) {
@@ -103,7 +81,7 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
-        if (waiting) {
+        if (CredentialsWait.holding(wait)) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         if (pending == null) {
@@ -113,7 +91,7 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         // Waiting, this last piece joins the buffer: the whole body is hashed from there.
-        if (credentialsPending() && waitForCredentials(() -> signPayload(null))) {
+        if (fetching() && waitFor(() -> signPayload(null))) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         signPayload(data);
@@ -122,12 +100,12 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
-        if (waiting) {
+        if (CredentialsWait.holding(wait)) {
             return FilterStatus.STOP_ITERATION;
         }
         if (pending != null) {
             // The body ended before the trailers: it is all buffered.
-            if (credentialsPending() && waitForCredentials(() -> signPayload(null))) {
+            if (fetching() && waitFor(() -> signPayload(null))) {
                 return FilterStatus.STOP_ITERATION;
             }
             signPayload(null);
@@ -135,9 +113,20 @@ final class AwsRequestSigningFilter implements StreamDecoderFilter {
         return FilterStatus.CONTINUE;
     }
 
+    /** Asked before a wait's callback is made, so that fixed credentials cost nothing per request. */
+    private boolean fetching() {
+        return config.signer().credentials().pending();
+    }
+
+    /** Holds the request until the fetch ends, then runs {@code then} and lets it go on. */
+    private boolean waitFor(Runnable then) {
+        wait = CredentialsWait.ifPending(config.signer(), cb, wait, then);
+        return wait != null;
+    }
+
     @Override
     public void onDestroy() {
-        destroyed = true;
+        CredentialsWait.destroy(wait);
     }
 
     private void signPayload(ByteBuf last) {
