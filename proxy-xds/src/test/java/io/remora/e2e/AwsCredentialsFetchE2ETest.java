@@ -100,23 +100,21 @@ class AwsCredentialsFetchE2ETest {
                 + expiration + "\"}");
     }
 
+    private static CompletableFuture<Curl> curlInBackground(String... args) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Curl.run(args);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     @Test
     void requestsWaitForTheFetchThenAreSignedWithItsCredentialsUntilTheyAreRefreshed() throws Exception {
         Runnable release = firstFetch.get(30, TimeUnit.SECONDS);
-        CompletableFuture<Curl> first = CompletableFuture.supplyAsync(() -> {
-            try {
-                return Curl.run(stack.url("/obj"));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        CompletableFuture<Curl> invocation = CompletableFuture.supplyAsync(() -> {
-            try {
-                return Curl.run("--data-binary", "payload", stack.url("/lambda/x"));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Curl> first = curlInBackground(stack.url("/obj"));
+        CompletableFuture<Curl> invocation = curlInBackground("--data-binary", "payload", stack.url("/lambda/x"));
         Thread.sleep(700);
         assertFalse(first.isDone(), "the request waits while the credentials are fetched");
         assertFalse(invocation.isDone(), "so does the Lambda invocation, its body held");
