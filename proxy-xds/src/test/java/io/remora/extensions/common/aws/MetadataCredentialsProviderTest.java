@@ -1,8 +1,14 @@
 package io.remora.extensions.common.aws;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.extensions.common.aws.v3.AssumeRoleWithWebIdentityCredentialProvider;
+import io.envoyproxy.envoy.extensions.common.aws.v3.AwsCredentialProvider;
+import io.envoyproxy.envoy.extensions.common.aws.v3.CredentialsFileCredentialProvider;
 import io.remora.e2e.TestUpstream;
 import io.remora.testing.TempPaths;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,13 +25,15 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The network credential providers against real HTTP servers on 127.0.0.1: the container endpoint
  * (its token, the answer's fields and expiration, the refresh before it, a failing endpoint), the
  * instance metadata's IMDSv2 steps and IMDSv1 fallback (its address given to the provider, as only
- * tests do), STS web identity's request and answer, and a chain holding requests until a fetch ends.
+ * tests do), STS web identity's request and answer, a chain holding requests until a fetch ends, and
+ * the chains the translator builds.
  */
 class MetadataCredentialsProviderTest {
 
@@ -191,18 +199,41 @@ class MetadataCredentialsProviderTest {
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds", "AWS_WEB_IDENTITY_TOKEN_FILE",
                 "/t", "AWS_ROLE_ARN", "arn:r")));
         AwsCredentialsChain chain = (AwsCredentialsChain) t.defaultChain(null, null, "us-east-1",
-                io.remora.xds.translate.FieldPath.of("f"));
+                FieldPath.of("f"));
         assertEquals(List.of(WebIdentityCredentialsProvider.class, ContainerCredentialsProvider.class),
                 chain.providers().stream().map(Object::getClass).toList(), "web identity, then the container");
         AwsCredentialsChain imds = (AwsCredentialsChain) new AwsCredentialsTranslator(new AwsProfileFiles(
                 Map.of("HOME", "/nonexistent"))).defaultChain(null, null, "us-east-1",
-                io.remora.xds.translate.FieldPath.of("f"));
+                FieldPath.of("f"));
         assertEquals(List.of(InstanceProfileCredentialsProvider.class),
                 imds.providers().stream().map(Object::getClass).toList());
         AwsCredentialsChain none = (AwsCredentialsChain) new AwsCredentialsTranslator(new AwsProfileFiles(
                 Map.of("HOME", "/nonexistent", "AWS_EC2_METADATA_DISABLED", "true"))).defaultChain(null, null,
-                "us-east-1", io.remora.xds.translate.FieldPath.of("f"));
+                "us-east-1", FieldPath.of("f"));
         assertTrue(none.providers().isEmpty());
         assertFalse(none.pending(), "nothing to wait for: unsigned at once");
+    }
+
+    @Test
+    void customChainAsksWebIdentityBeforeTheCredentialsFile() throws Exception {
+        Path file = TempPaths.file("aws-credentials", "");
+        Files.writeString(file, "[default]\naws_access_key_id=FILE\naws_secret_access_key=fs\n");
+        AwsCredentialsTranslator t = new AwsCredentialsTranslator(new AwsProfileFiles(Map.of("HOME", "/nonexistent",
+                "AWS_SHARED_CREDENTIALS_FILE", file.toString())));
+        AwsCredentialProvider.Builder p = AwsCredentialProvider.newBuilder().setCustomCredentialProviderChain(true)
+                .setCredentialsFileProvider(CredentialsFileCredentialProvider.getDefaultInstance())
+                .setAssumeRoleWithWebIdentityProvider(AssumeRoleWithWebIdentityCredentialProvider.newBuilder()
+                        .setRoleArn("arn:custom").setWebIdentityTokenDataSource(DataSource.newBuilder()
+                                .setInlineString("jwt")));
+        AwsCredentialsChain chain = (AwsCredentialsChain) t.provider(true, p.build(), "eu-west-1",
+                FieldPath.of("f.credential_provider"));
+        assertEquals(WebIdentityCredentialsProvider.class, chain.providers().get(0).getClass());
+        assertEquals(new AwsCredentials("FILE", "fs", null), chain.providers().get(1).credentials());
+        assertTrue(chain.pending(), "the file waits behind web identity until its first fetch");
+        p.getAssumeRoleWithWebIdentityProviderBuilder().setRoleArn("");
+        TranslationException e = assertThrows(TranslationException.class, () -> t.provider(true, p.build(),
+                "eu-west-1", FieldPath.of("f.credential_provider")));
+        assertTrue(e.getMessage().startsWith("f.credential_provider.assume_role_with_web_identity_provider.role_arn"),
+                e.getMessage());
     }
 }
