@@ -3,6 +3,8 @@ package io.remora.extensions.common.aws;
 import io.netty.channel.EventLoop;
 import io.remora.http.filter.DecoderFilterCallbacks;
 
+import java.util.concurrent.RejectedExecutionException;
+
 /**
  * One request held while its credentials are fetched (Envoy's filters on
  * addCallbackIfCredentialsPending): made only when a provider is pending, so fixed credentials cost
@@ -31,13 +33,19 @@ public final class CredentialsWait {
         }
         CredentialsWait w = previous != null ? previous : new CredentialsWait(cb);
         EventLoop loop = cb.eventLoop();
-        w.waiting = signer.credentials().whenReady(() -> loop.execute(() -> {
-            if (!w.destroyed) {
-                w.waiting = false;
-                then.run();
-                w.cb.continueDecoding();
+        w.waiting = signer.credentials().whenReady(() -> {
+            try {
+                loop.execute(() -> {
+                    if (!w.destroyed) {
+                        w.waiting = false;
+                        then.run();
+                        w.cb.continueDecoding();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // The loop shuts down, and its streams with it; other waiters still go on.
             }
-        }));
+        });
         return w.waiting ? w : null;
     }
 

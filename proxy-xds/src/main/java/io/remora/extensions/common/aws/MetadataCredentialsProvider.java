@@ -1,5 +1,8 @@
 package io.remora.extensions.common.aws;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -180,7 +184,14 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
             run = List.copyOf(waiters);
             waiters.clear();
         }
-        run.forEach(Runnable::run);
+        for (Runnable r : run) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // A waiter's loop shut down: the others and the refresh timer still matter.
+                LOG.fine(() -> name() + ": a waiter failed: " + e);
+            }
+        }
     }
 
     private static Duration cacheDuration() {
@@ -191,7 +202,7 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
     abstract String name();
 
     /** {@code step} for a fetch's answer, a throw in it being a failed refresh rather than a lost one. */
-    final java.util.function.Consumer<String> step(java.util.function.Consumer<String> step) {
+    final Consumer<String> step(Consumer<String> step) {
         return body -> {
             try {
                 step.accept(body);
@@ -202,15 +213,15 @@ abstract class MetadataCredentialsProvider implements AwsCredentialsProvider {
     }
 
     /** Envoy's getStringFromJsonOrDefault(.., ""): a member that is a string, else empty. */
-    static String string(com.google.gson.JsonObject o, String name) {
-        com.google.gson.JsonElement e = o == null ? null : o.get(name);
+    static String string(JsonObject o, String name) {
+        JsonElement e = o == null ? null : o.get(name);
         return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : "";
     }
 
     /** The body as a JSON object, or null. */
-    static com.google.gson.JsonObject object(String body) {
+    static JsonObject object(String body) {
         try {
-            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(body);
+            JsonElement e = JsonParser.parseString(body);
             return e.isJsonObject() ? e.getAsJsonObject() : null;
         } catch (RuntimeException e) {
             return null;
