@@ -40,7 +40,8 @@ class AwsInstanceMetadataE2ETest {
                     self.end_headers()
                     self.wfile.write(b)
                 def do_PUT(self):
-                    ok = self.path == '/latest/api/token' and self.headers.get('X-aws-ec2-metadata-token-ttl-seconds') == '21600'
+                    ttl = self.headers.get('X-aws-ec2-metadata-token-ttl-seconds')
+                    ok = self.path == '/latest/api/token' and ttl == '21600'
                     self.answer(200 if ok else 400, 'imds-session-token' if ok else '')
                 def do_GET(self):
                     if self.headers.get('X-aws-ec2-metadata-token') != 'imds-session-token':
