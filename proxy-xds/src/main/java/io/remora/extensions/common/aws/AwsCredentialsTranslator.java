@@ -1,21 +1,31 @@
 package io.remora.extensions.common.aws;
 
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.extensions.common.aws.v3.AssumeRoleWithWebIdentityCredentialProvider;
 import io.envoyproxy.envoy.extensions.common.aws.v3.AwsCredentialProvider;
 import io.envoyproxy.envoy.extensions.common.aws.v3.CredentialsFileCredentialProvider;
 import io.envoyproxy.envoy.extensions.common.aws.v3.InlineCredentialProvider;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.Protos;
-import io.remora.xds.translate.TranslationContext;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
- * Envoy's {@code AwsCredentialProvider} choices, resolved when the config is translated: inline
- * credentials; a custom chain of the configured providers only; or the default chain (environment,
- * then the credentials file, whose path and profile the config may override). The providers that
- * fetch credentials over the network (container, instance metadata, STS web identity) are not
- * built: a chain that would reach them is warned about and, finding nothing before, signs nothing
- * (as Envoy's, when those fetches fail).
+ * Envoy's {@code AwsCredentialProvider} choices as a provider the signer asks per request: inline
+ * credentials; a custom chain of the configured providers only (web identity, then the credentials
+ * file); or the default chain: environment, credentials file (whose path and profile the config may
+ * override), STS web identity, then the container endpoint or else the instance metadata. The
+ * environment and the file are read here; when either holds credentials the chain ends there, and
+ * the network providers are only built (and fetch) when it does not.
  */
 public final class AwsCredentialsTranslator {
+
+    private static final Logger LOG = Logger.getLogger(AwsCredentialsTranslator.class.getName());
 
     private final AwsProfileFiles files;
 
@@ -23,51 +33,115 @@ public final class AwsCredentialsTranslator {
         this.files = files;
     }
 
-    /** The request signing filter's {@code credential_provider} (absent: the default chain). */
-    public AwsCredentials provider(boolean has, AwsCredentialProvider p, FieldPath path, TranslationContext ctx) {
+    /**
+     * The request signing filter's {@code credential_provider} (absent: the default chain).
+     *
+     * @param region the signing region (or region set): it picks the STS endpoint
+     */
+    public AwsCredentialsProvider provider(boolean has, AwsCredentialProvider p, String region, FieldPath path) {
         if (!has) {
-            return defaultChain(null, path, ctx);
+            return defaultChain(null, null, region, path);
         }
         if (p.hasInlineCredential()) {
-            return inline(p.getInlineCredential(), path.field("inline_credential"));
+            return AwsCredentialsProvider.fixed(inline(p.getInlineCredential(), path.field("inline_credential")));
         }
-        boolean settings = p.hasAssumeRoleWithWebIdentityProvider() || p.hasCredentialsFileProvider();
         if (p.getCustomCredentialProviderChain()) {
-            if (!settings) {
-                throw path.field("custom_credential_provider_chain").error("No credentials provider settings configured.");
+            if (!p.hasAssumeRoleWithWebIdentityProvider() && !p.hasCredentialsFileProvider()) {
+                throw path.field("custom_credential_provider_chain")
+                        .error("No credentials provider settings configured.");
             }
-            AwsCredentials c = p.hasCredentialsFileProvider()
+            AwsCredentialsProvider file = AwsCredentialsProvider.fixed(p.hasCredentialsFileProvider()
                     ? file(p.getCredentialsFileProvider(), path.field("credentials_file_provider"))
-                    : null;
-            if (p.hasAssumeRoleWithWebIdentityProvider() && complete(c) == null) {
-                warnNetwork(path.field("assume_role_with_web_identity_provider"), ctx);
+                    : null);
+            if (!p.hasAssumeRoleWithWebIdentityProvider()) {
+                return file;
             }
-            return complete(c);
+            FieldPath w = path.field("assume_role_with_web_identity_provider");
+            AssumeRoleWithWebIdentityCredentialProvider web = p.getAssumeRoleWithWebIdentityProvider();
+            if (web.getRoleArn().isEmpty()) {
+                throw w.field("role_arn").error("must not be empty");
+            }
+            return new AwsCredentialsChain(List.of(webIdentity(web.getWebIdentityTokenDataSource(), web.getRoleArn(),
+                    web.getRoleSessionName(), region, w.field("web_identity_token_data_source")), file));
         }
-        return defaultChain(p.hasCredentialsFileProvider() ? p.getCredentialsFileProvider() : null, path, ctx);
+        return defaultChain(p.hasCredentialsFileProvider() ? p.getCredentialsFileProvider() : null,
+                p.hasAssumeRoleWithWebIdentityProvider() ? p.getAssumeRoleWithWebIdentityProvider() : null, region,
+                path);
     }
 
     /** The Lambda filter's {@code credentials_profile}: that profile of the credentials file. */
-    public AwsCredentials profile(String profile) {
-        return complete(AwsProfileFiles.credentials(AwsProfileFiles.read(files.credentialsFile()), profile));
+    public AwsCredentialsProvider profile(String profile) {
+        return AwsCredentialsProvider.fixed(
+                AwsProfileFiles.credentials(AwsProfileFiles.read(files.credentialsFile()), profile));
     }
 
     /**
-     * Environment, then the credentials file; null (unsigned) when neither has complete credentials.
+     * Envoy's default chain.
      *
      * @param file the config's override of the credentials file's path and profile, or null
+     * @param web  the config's web identity settings (completed from the environment), or null
+     * @param path the {@code credential_provider}'s path
      */
-    public AwsCredentials defaultChain(CredentialsFileCredentialProvider file, FieldPath path, TranslationContext ctx) {
+    public AwsCredentialsProvider defaultChain(CredentialsFileCredentialProvider file,
+                                               AssumeRoleWithWebIdentityCredentialProvider web, String region,
+                                               FieldPath path) {
         AwsCredentials c = complete(files.environmentCredentials());
         if (c == null) {
             c = complete(file == null
                     ? AwsProfileFiles.credentials(AwsProfileFiles.read(files.credentialsFile()), files.profile())
                     : file(file, path.field("credentials_file_provider")));
         }
-        if (c == null) {
-            warnNetwork(path, ctx);
+        if (c != null) {
+            return AwsCredentialsProvider.fixed(c);
         }
-        return c;
+        List<AwsCredentialsProvider> chain = new ArrayList<>();
+        DataSource token = web != null && web.hasWebIdentityTokenDataSource() ? web.getWebIdentityTokenDataSource()
+                : files.env("AWS_WEB_IDENTITY_TOKEN_FILE") == null ? null
+                : DataSource.newBuilder().setFilename(files.env("AWS_WEB_IDENTITY_TOKEN_FILE")).build();
+        String roleArn = web != null && !web.getRoleArn().isEmpty() ? web.getRoleArn() : files.env("AWS_ROLE_ARN");
+        boolean hasToken = token != null && token.getSpecifierCase() != DataSource.SpecifierCase.SPECIFIER_NOT_SET;
+        if (hasToken && roleArn != null) {
+            chain.add(webIdentity(token, roleArn, web == null ? "" : web.getRoleSessionName(), region,
+                    path.field("assume_role_with_web_identity_provider")));
+        }
+        String relative = files.env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+        String full = files.env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+        if (relative != null || full != null) {
+            // The configured token goes with a full URI only (Envoy's); the token file with either.
+            String authorization = relative == null ? files.env("AWS_CONTAINER_AUTHORIZATION_TOKEN") : null;
+            String sent = authorization == null ? "" : authorization;
+            String uri = relative != null ? ContainerCredentialsProvider.CONTAINER_METADATA_HOST + relative : full;
+            try {
+                chain.add(ContainerCredentialsProvider.shared(URI.create(uri), sent,
+                        files.env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")));
+            } catch (IllegalArgumentException e) {
+                // Envoy's fetches from such an address all fail: the same, without trying.
+                LOG.warning("AWS container credentials URI '" + uri + "' is not a URI: " + e.getMessage());
+            }
+        } else if (!"true".equals(files.env("AWS_EC2_METADATA_DISABLED"))) {
+            chain.add(InstanceProfileCredentialsProvider.shared());
+        }
+        return new AwsCredentialsChain(chain);
+    }
+
+    private AwsCredentialsProvider webIdentity(DataSource token, String roleArn, String sessionName, String region,
+                                               FieldPath tokenPath) {
+        String session = sessionName.isEmpty() ? WebIdentityCredentialsProvider.sessionName(files) : sessionName;
+        URI endpoint = URI.create("https://" + WebIdentityCredentialsProvider.stsEndpoint(region));
+        Supplier<String> read = tokenSource(token, tokenPath);
+        return MetadataCredentialsProvider.shared("web identity " + endpoint + " " + roleArn + " " + token,
+                () -> new WebIdentityCredentialsProvider(endpoint, region, roleArn, session, read));
+    }
+
+    /** The token as it is now: a file is read again at each refresh. */
+    private Supplier<String> tokenSource(DataSource token, FieldPath path) {
+        return switch (token.getSpecifierCase()) {
+            case FILENAME -> () -> AwsProfileFiles.read(token.getFilename());
+            case ENVIRONMENT_VARIABLE -> () -> files.env(token.getEnvironmentVariable());
+            case INLINE_STRING -> token::getInlineString;
+            case INLINE_BYTES -> () -> token.getInlineBytes().toString(StandardCharsets.UTF_8);
+            case SPECIFIER_NOT_SET -> throw path.error("must be set");
+        };
     }
 
     public static AwsCredentials inline(InlineCredentialProvider i, FieldPath path) {
@@ -95,11 +169,5 @@ public final class AwsCredentialsTranslator {
 
     private static AwsCredentials complete(AwsCredentials c) {
         return c != null && c.complete() ? c : null;
-    }
-
-    private static void warnNetwork(FieldPath path, TranslationContext ctx) {
-        ctx.warnOnce("aws-credentials-network", path + ": no AWS credentials in the config, the environment or the "
-                + "credentials file; the container, instance metadata and STS web identity providers are not "
-                + "supported: requests are forwarded unsigned");
     }
 }

@@ -47,24 +47,33 @@ public final class SigV4Signer {
 
     private final String service;
     private final String region;
-    private final AwsCredentials credentials;
+    private final AwsCredentialsProvider credentials;
     private final List<StringMatcher> excludedHeaders;
     private final boolean queryString;
     private final int expirationSeconds;
-    /** SigV4A's key (its region is then a region set); null for SigV4. */
-    private final SigV4AKey sigV4AKey;
-    /** The day's signing key: it changes once a day, each request would otherwise derive it again. */
+    private final boolean sigV4A;
+    /** SigV4A's key for the credentials it was derived from (its region is then a region set). */
+    private volatile V4AKey v4aKey;
+    /**
+     * The day's signing key for the credentials it was derived from: it changes once a day or when
+     * they are refreshed; each request would otherwise derive it again.
+     */
     private volatile DayKey dayKey;
 
-    private record DayKey(String date, byte[] key) {
+    private record DayKey(String date, AwsCredentials credentials, byte[] key) {
+    }
+
+    private record V4AKey(AwsCredentials credentials, SigV4AKey key) {
     }
 
     /**
-     * @param credentials     null or incomplete: requests are left unsigned (Envoy's anonymous case)
+     * @param credentials     asked per request; none or incomplete: the request is left unsigned (Envoy's
+     *                        anonymous case)
      * @param excludedHeaders names never signed, on top of {@link #DEFAULT_EXCLUDED_HEADERS}
      * @param sigV4A          sign with SigV4A (ECDSA P-256), {@code region} being a region set
      */
-    public SigV4Signer(String service, String region, AwsCredentials credentials, List<StringMatcher> excludedHeaders,
+    public SigV4Signer(String service, String region, AwsCredentialsProvider credentials,
+                       List<StringMatcher> excludedHeaders,
                        boolean queryString, int expirationSeconds, boolean sigV4A) {
         this.service = service;
         this.region = region;
@@ -77,9 +86,7 @@ public final class SigV4Signer {
         this.excludedHeaders = List.copyOf(excluded);
         this.queryString = queryString;
         this.expirationSeconds = expirationSeconds;
-        this.sigV4AKey = sigV4A && credentials != null && credentials.complete()
-                ? new SigV4AKey(credentials.accessKeyId(), credentials.secretAccessKey())
-                : null;
+        this.sigV4A = sigV4A;
     }
 
     public String service() {
@@ -90,7 +97,7 @@ public final class SigV4Signer {
         return region;
     }
 
-    public AwsCredentials credentials() {
+    public AwsCredentialsProvider credentials() {
         return credentials;
     }
 
@@ -115,6 +122,7 @@ public final class SigV4Signer {
         if (!queryString && !contentHash.isEmpty()) {
             headers.set(CONTENT_SHA256, contentHash);
         }
+        AwsCredentials credentials = this.credentials.credentials();
         if (credentials == null || !credentials.complete()) {
             return;
         }
@@ -124,6 +132,7 @@ public final class SigV4Signer {
         if (headers.path() == null) {
             throw new IllegalArgumentException("Message is missing :path header");
         }
+        SigV4AKey sigV4AKey = sigV4A ? v4aKey(credentials) : null;
         String longDate = LONG_DATE.format(Instant.ofEpochMilli(nowMillis));
         String shortDate = longDate.substring(0, 8);
         if (!queryString) {
@@ -163,7 +172,7 @@ public final class SigV4Signer {
                 canonicalHeaders, contentHash.isEmpty() ? EMPTY_SHA256 : contentHash,
                 SigV4Canonical.normalizesPath(service));
         String toSign = stringToSign(algorithm, longDate, scope, canonicalRequest);
-        String signature = sigV4AKey == null ? signature(shortDate, toSign) : sigV4AKey.sign(toSign);
+        String signature = sigV4AKey == null ? signature(credentials, shortDate, toSign) : sigV4AKey.sign(toSign);
         if (queryString) {
             query.add("X-Amz-Signature", signature);
             headers.path(query.path());
@@ -177,13 +186,24 @@ public final class SigV4Signer {
         return algorithm + "\n" + longDate + "\n" + scope + "\n" + sha256Hex(canonicalRequest);
     }
 
-    private String signature(String shortDate, String stringToSign) {
+    private String signature(AwsCredentials credentials, String shortDate, String stringToSign) {
         DayKey k = dayKey;
-        if (k == null || !k.date.equals(shortDate)) {
-            k = new DayKey(shortDate, signingKey(credentials.secretAccessKey(), shortDate, region, service));
+        if (k == null || k.credentials != credentials || !k.date.equals(shortDate)) {
+            k = new DayKey(shortDate, credentials, signingKey(credentials.secretAccessKey(), shortDate, region,
+                    service));
             dayKey = k;
         }
         return hex(hmac(k.key, stringToSign));
+    }
+
+    /** Derived once per credentials (the KDF costs far more than a signature). */
+    private SigV4AKey v4aKey(AwsCredentials credentials) {
+        V4AKey k = v4aKey;
+        if (k == null || k.credentials != credentials) {
+            k = new V4AKey(credentials, new SigV4AKey(credentials.accessKeyId(), credentials.secretAccessKey()));
+            v4aKey = k;
+        }
+        return k.key;
     }
 
     /** HMAC chain of AWS4+secret over the date, region, service and {@code aws4_request}. */

@@ -51,7 +51,7 @@ class SigV4AKeyTest {
     @Test
     void signsWithTheRegionSetAndVerifies() throws Exception {
         SigV4Signer signer = new SigV4Signer("service", "us-east-1,us-west-*",
-                new AwsCredentials("AKIDEXAMPLE", SigV4SignerTest.SECRET, null), List.of(), false, 5, true);
+                SigV4SignerTest.creds("AKIDEXAMPLE", SigV4SignerTest.SECRET, null), List.of(), false, 5, true);
         Http2Headers h = new DefaultHttp2Headers().method("GET").path("/").authority("example.amazonaws.com");
         signer.signEmptyPayload(h, SigV4SignerTest.NOW);
         assertEquals("us-east-1,us-west-*", h.get("x-amz-region-set").toString());

@@ -135,7 +135,7 @@ class SigV4SignerTest {
 
     @Test
     void signsInHeaders() {
-        SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKIDEXAMPLE", SECRET, null),
+        SigV4Signer signer = new SigV4Signer("service", "us-east-1", creds("AKIDEXAMPLE", SECRET, null),
                 List.of(new StringMatcher.Prefix("x-skip", false)), false, 5, false);
         Http2Headers h = request("GET", "/").set("authorization", "Bearer old").set("x-forwarded-for", "10.0.0.1")
                 .set("x-amzn-trace-id", "Root=1").set("x-skip-me", "1").set("x-amz-security-token", "stale");
@@ -176,7 +176,7 @@ class SigV4SignerTest {
 
     @Test
     void sessionTokenIsSentAndSigned() {
-        SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKIDEXAMPLE", SECRET, "TOKEN"),
+        SigV4Signer signer = new SigV4Signer("service", "us-east-1", creds("AKIDEXAMPLE", SECRET, "TOKEN"),
                 List.of(), false, 5, false);
         Http2Headers h = request("PUT", "/a").set("content-type", "text/plain");
         signer.sign(h, "abc", NOW);
@@ -188,7 +188,7 @@ class SigV4SignerTest {
 
     @Test
     void anonymousCredentialsLeaveTheRequestUnsigned() {
-        SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKID", "", null), List.of(),
+        SigV4Signer signer = new SigV4Signer("service", "us-east-1", creds("AKID", "", null), List.of(),
                 false, 5, false);
         Http2Headers h = request("GET", "/");
         signer.signUnsignedPayload(h, NOW);
@@ -199,7 +199,7 @@ class SigV4SignerTest {
 
     @Test
     void missingPathFails() {
-        SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKID", SECRET, null),
+        SigV4Signer signer = new SigV4Signer("service", "us-east-1", creds("AKID", SECRET, null),
                 List.of(), false, 5, false);
         assertThrows(IllegalArgumentException.class,
                 () -> signer.signEmptyPayload(new DefaultHttp2Headers().method("GET"), NOW));
@@ -207,7 +207,7 @@ class SigV4SignerTest {
 
     @Test
     void presignsTheQueryString() {
-        SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKIDEXAMPLE", SECRET, "T+k/="),
+        SigV4Signer signer = new SigV4Signer("service", "us-east-1", creds("AKIDEXAMPLE", SECRET, "T+k/="),
                 List.of(), true, 60, false);
         Http2Headers h = request("GET", "/obj?b=2&a=1");
         signer.sign(h, SigV4Signer.EMPTY_SHA256, NOW);
@@ -235,5 +235,9 @@ class SigV4SignerTest {
         assertTrue(r.startsWith("GET\n/a//b/../c%2F\n"), r);
         String other = SigV4Canonical.request("GET", "/a//b/../c%2F", Map.of(), "h", true);
         assertTrue(other.startsWith("GET\n/a/c%252F\n"), other);
+    }
+
+    static AwsCredentialsProvider creds(String accessKeyId, String secret, String token) {
+        return AwsCredentialsProvider.fixed(new AwsCredentials(accessKeyId, secret, token));
     }
 }

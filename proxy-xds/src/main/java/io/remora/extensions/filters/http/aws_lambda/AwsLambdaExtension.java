@@ -4,7 +4,7 @@ import io.envoyproxy.envoy.extensions.filters.http.aws_lambda.v3.Config;
 import io.envoyproxy.envoy.extensions.filters.http.aws_lambda.v3.PerRouteConfig;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
-import io.remora.extensions.common.aws.AwsCredentials;
+import io.remora.extensions.common.aws.AwsCredentialsProvider;
 import io.remora.extensions.common.aws.AwsCredentialsTranslator;
 import io.remora.extensions.common.aws.AwsProfileFiles;
 import io.remora.extensions.common.aws.SigV4Signer;
@@ -69,20 +69,20 @@ public final class AwsLambdaExtension implements HttpFilterExtension<AwsLambdaCo
             default -> throw path.field("invocation_mode").error("unknown invocation mode " + c.getInvocationModeValue());
         };
         AwsCredentialsTranslator credentials = new AwsCredentialsTranslator(files);
-        AwsCredentials creds;
+        AwsCredentialsProvider creds;
         if (c.hasCredentials()) {
-            creds = AwsCredentialsTranslator.inline(c.getCredentials().getAccessKeyId(),
+            creds = AwsCredentialsProvider.fixed(AwsCredentialsTranslator.inline(c.getCredentials().getAccessKeyId(),
                     c.getCredentials().getSecretAccessKey(), c.getCredentials().getSessionToken(),
-                    path.field("credentials"));
+                    path.field("credentials")));
         } else if (!c.getCredentialsProfile().isEmpty()) {
             creds = credentials.profile(c.getCredentialsProfile());
-            if (creds == null) {
+            if (creds.credentials() == null) {
                 ctx.warnOnce("aws-lambda-profile-" + c.getCredentialsProfile(), path.field("credentials_profile")
                         + ": the credentials file has no credentials for profile '" + c.getCredentialsProfile()
                         + "': invocations are forwarded unsigned");
             }
         } else {
-            creds = credentials.defaultChain(null, path, ctx);
+            creds = credentials.defaultChain(null, null, arn.region(), path);
         }
         SigV4Signer signer = new SigV4Signer("lambda", arn.region(), creds, List.of(), false,
                 SigV4Signer.DEFAULT_EXPIRATION_SECONDS, false);
@@ -100,6 +100,7 @@ public final class AwsLambdaExtension implements HttpFilterExtension<AwsLambdaCo
             @Override
             public HttpFilterFactory create(AwsLambdaConfig config, ServerContext context) {
                 AwsLambdaStats stats = new AwsLambdaStats(context.stats().meterRegistry());
+                config.signer().credentials().start(context.stats().meterRegistry());
                 return () -> new AwsLambdaFilter(config, stats);
             }
         };

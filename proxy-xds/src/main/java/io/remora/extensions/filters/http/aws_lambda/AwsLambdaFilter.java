@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.extensions.common.aws.CredentialsWait;
 import io.remora.extensions.common.aws.PayloadHash;
 import io.remora.extensions.common.aws.SigV4Signer;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -21,7 +22,8 @@ import java.util.logging.Logger;
  * /2015-03-31/functions/<function>/invocations} with {@code x-amz-invocation-type}, the body as it
  * is or wrapped in a JSON document (the whole request buffered first), signed with SigV4; a
  * synchronous function's 2xx answer without {@code x-amz-function-error} is unwrapped into the
- * status, headers, cookies and body it describes (500 when it is not such a document).
+ * status, headers, cookies and body it describes (500 when it is not such a document). While the
+ * credentials are being fetched the invocation waits and is signed when the fetch ends.
  */
 final class AwsLambdaFilter implements StreamFilter {
 
@@ -43,6 +45,8 @@ final class AwsLambdaFilter implements StreamFilter {
     private Http2Headers pendingRequest;
     /** Response headers held until the whole response document is in. */
     private Http2Headers pendingResponse;
+    /** Set while the request waits for credentials being fetched. */
+    private CredentialsWait wait;
 
     AwsLambdaFilter(AwsLambdaConfig config, AwsLambdaStats stats) {
         this.filterConfig = config;
@@ -61,15 +65,45 @@ final class AwsLambdaFilter implements StreamFilter {
 
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
-        config = decoder.perFilterConfig() instanceof AwsLambdaConfig route ? route : filterConfig;
+        if (decoder.perFilterConfig() instanceof AwsLambdaConfig route) {
+            config = route;
+            route.signer().credentials().start(stats.registry()); // a route's providers start with its first request
+        } else {
+            config = filterConfig;
+        }
         if (!endStream) {
             pendingRequest = headers;
             return FilterStatus.STOP_ITERATION;
         }
+        if (fetching() && waitFor(() -> headersOnly(headers))) {
+            return FilterStatus.STOP_ITERATION;
+        }
+        headersOnly(headers);
+        return FilterStatus.CONTINUE;
+    }
+
+    /** Asked before a wait's callback is made, so that fixed credentials cost nothing per request. */
+    private boolean fetching() {
+        return config.signer().credentials().pending();
+    }
+
+    /** Holds the request until the fetch ends, then runs {@code then} and lets it go on. */
+    private boolean waitFor(Runnable then) {
+        wait = CredentialsWait.ifPending(config.signer(), decoder, wait, then);
+        return wait != null;
+    }
+
+    @Override
+    public void onDestroy() {
+        CredentialsWait.destroy(wait);
+    }
+
+    /** A request without a body becomes the invocation. */
+    private void headersOnly(Http2Headers headers) {
         if (config.payloadPassthrough()) {
             invocation(headers);
             sign(headers, null, 0);
-            return FilterStatus.CONTINUE;
+            return;
         }
         byte[] json = LambdaJson.request(headers, null);
         // The document describes the request as it came: the invocation's headers are set after it.
@@ -77,15 +111,21 @@ final class AwsLambdaFilter implements StreamFilter {
         asJson(headers, json.length);
         sign(headers, SigV4Signer.sha256Hex(json), json.length);
         decoder.addDecodedData(Unpooled.wrappedBuffer(json));
-        return FilterStatus.CONTINUE;
     }
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (CredentialsWait.holding(wait)) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
         if (pendingRequest == null) {
             return FilterStatus.CONTINUE;
         }
         if (!endStream) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
+        // Waiting, this last piece joins the buffer, where the whole body is then read from.
+        if (fetching() && waitFor(() -> finishRequest(null))) {
             return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         finishRequest(data);
@@ -94,7 +134,13 @@ final class AwsLambdaFilter implements StreamFilter {
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
+        if (CredentialsWait.holding(wait)) {
+            return FilterStatus.STOP_ITERATION;
+        }
         if (pendingRequest != null) {
+            if (fetching() && waitFor(() -> finishRequest(null))) {
+                return FilterStatus.STOP_ITERATION;
+            }
             finishRequest(null);
         }
         return FilterStatus.CONTINUE;

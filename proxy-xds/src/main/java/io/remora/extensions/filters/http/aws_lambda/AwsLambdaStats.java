@@ -60,4 +60,9 @@ final class AwsLambdaStats {
         }
         return b;
     }
+
+    /** For the credential providers a route's config starts. */
+    MeterRegistry registry() {
+        return registry;
+    }
 }

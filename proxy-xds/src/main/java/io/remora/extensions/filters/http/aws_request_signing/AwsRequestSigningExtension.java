@@ -5,7 +5,7 @@ import io.envoyproxy.envoy.extensions.filters.http.aws_request_signing.v3.AwsReq
 import io.remora.config.RouteFilterConfig;
 import io.remora.config.StringMatcher;
 import io.remora.extensions.HttpFilterExtension;
-import io.remora.extensions.common.aws.AwsCredentials;
+import io.remora.extensions.common.aws.AwsCredentialsProvider;
 import io.remora.extensions.common.aws.AwsCredentialsTranslator;
 import io.remora.extensions.common.aws.AwsProfileFiles;
 import io.remora.extensions.common.aws.SigV4Signer;
@@ -97,8 +97,8 @@ public final class AwsRequestSigningExtension implements HttpFilterExtension<Aws
             }
             expiration = (int) d.getSeconds();
         }
-        AwsCredentials credentials = new AwsCredentialsTranslator(files)
-                .provider(c.hasCredentialProvider(), c.getCredentialProvider(), path.field("credential_provider"), ctx);
+        AwsCredentialsProvider credentials = new AwsCredentialsTranslator(files).provider(c.hasCredentialProvider(),
+                c.getCredentialProvider(), region, path.field("credential_provider"));
         SigV4Signer signer = new SigV4Signer(c.getServiceName(), region, credentials, excluded, c.hasQueryString(),
                 expiration, sigV4A);
         return new AwsRequestSigningConfig(signer, c.getHostRewrite(), c.getUseUnsignedPayload(), routeStatPrefix);
@@ -115,6 +115,7 @@ public final class AwsRequestSigningExtension implements HttpFilterExtension<Aws
             @Override
             public HttpFilterFactory create(AwsRequestSigningConfig config, ServerContext context) {
                 AwsRequestSigningStats stats = new AwsRequestSigningStats(context.stats().meterRegistry());
+                config.signer().credentials().start(context.stats().meterRegistry());
                 return () -> new AwsRequestSigningFilter(config, stats);
             }
         };

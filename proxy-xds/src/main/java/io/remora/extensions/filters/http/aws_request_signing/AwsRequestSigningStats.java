@@ -50,4 +50,9 @@ final class AwsRequestSigningStats {
             return c;
         });
     }
+
+    /** For the credential providers a route's config starts. */
+    MeterRegistry registry() {
+        return registry;
+    }
 }

@@ -47,7 +47,7 @@ class AwsLambdaTranslationTest {
                 .build();
         AwsLambdaConfig config = AwsLambdaExtension.translate(c, FieldPath.of("f"), TranslationContext.lenient(),
                 new AwsProfileFiles(Map.of("AWS_SHARED_CREDENTIALS_FILE", file.toString())));
-        assertEquals(new AwsCredentials("F", "fs", null), config.signer().credentials());
+        assertEquals(new AwsCredentials("F", "fs", null), config.signer().credentials().credentials());
         assertEquals("eu-north-1", config.signer().region(), "the ARN's region");
         assertEquals("lambda", config.signer().service());
     }
