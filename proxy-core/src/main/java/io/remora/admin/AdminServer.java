@@ -249,6 +249,14 @@ public final class AdminServer implements AutoCloseable {
         return req.content().toString(StandardCharsets.UTF_8);
     }
 
+    /** What Envoy's admin adds to each response: its own headers, then its connection manager's date and server. */
+    private static void adminHeaders(io.netty.handler.codec.http.HttpHeaders h) {
+        h.set(HttpHeaderNames.CACHE_CONTROL, "no-cache, max-age=0");
+        h.set("x-content-type-options", "nosniff");
+        h.set(io.remora.http.HttpDate.DATE, io.remora.http.HttpDate.now());
+        h.set(HttpHeaderNames.SERVER, "envoy");
+    }
+
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext c, FullHttpRequest req) {
@@ -261,8 +269,7 @@ public final class AdminServer implements AutoCloseable {
                 if (r == null) {
                     HttpResponse resp = new DefaultHttpResponse(req.protocolVersion(), HttpResponseStatus.OK);
                     resp.headers().set(HttpHeaderNames.CONTENT_TYPE, AdminResponse.JSON);
-                    resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, max-age=0");
-                    resp.headers().set("x-content-type-options", "nosniff");
+                    adminHeaders(resp.headers());
                     HttpUtil.setTransferEncodingChunked(resp, true);
                     c.writeAndFlush(resp);
                     stream.started();
@@ -293,8 +300,7 @@ public final class AdminServer implements AutoCloseable {
             FullHttpResponse resp = new DefaultFullHttpResponse(req.protocolVersion(),
                     HttpResponseStatus.valueOf(r.status()), body);
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-            resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, max-age=0");
-            resp.headers().set("x-content-type-options", "nosniff");
+            adminHeaders(resp.headers());
             resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, head
                     ? r.body().getBytes(StandardCharsets.UTF_8).length : body.readableBytes());
             boolean keepAlive = HttpUtil.isKeepAlive(req) && req.decoderResult().isSuccess();

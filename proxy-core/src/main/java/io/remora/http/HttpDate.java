@@ -12,8 +12,8 @@ import java.util.Locale;
  * in IMF-fixdate (RFC 9110 5.6.7, "Sun, 06 Nov 1994 08:49:37 GMT"), formatted once per second and
  * shared by every worker.
  */
-final class HttpDate {
-    static final AsciiString DATE = AsciiString.cached("date");
+public final class HttpDate {
+    public static final AsciiString DATE = AsciiString.cached("date");
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
@@ -25,7 +25,7 @@ final class HttpDate {
     private HttpDate() {
     }
 
-    static AsciiString now() {
+    public static AsciiString now() {
         long second = System.currentTimeMillis() / 1000;
         Second c = current;
         if (c.epochSecond != second) {

@@ -61,6 +61,9 @@ class AdminServerTest {
         HttpResponse<String> r = get("/ready");
         assertEquals(200, r.statusCode());
         assertEquals("LIVE\n", r.body());
+        // As Envoy's admin (its own connection manager): server and date on every response.
+        assertEquals("envoy", r.headers().firstValue("server").orElse(null));
+        assertTrue(r.headers().firstValue("date").orElse("").endsWith(" GMT"), r.headers().toString());
 
         r = post("/healthcheck/fail");
         assertEquals(200, r.statusCode());
