@@ -104,6 +104,18 @@ final class ServerContextImpl implements ServerContext {
     }
 
     private volatile BooleanSupplier healthCheckFailed = () -> false;
+    /** The listener whose filters are being built (on the control thread), or null. */
+    private volatile ListenerInit building;
+
+    void building(ListenerInit init) {
+        this.building = init;
+    }
+
+    @Override
+    public Runnable initTarget(String name) {
+        ListenerInit b = building;
+        return b == null ? ListenerInit.NOTHING_TO_WAIT : b.add(name);
+    }
 
     void healthCheckFailed(BooleanSupplier failed) {
         this.healthCheckFailed = failed;

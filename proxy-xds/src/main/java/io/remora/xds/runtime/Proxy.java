@@ -189,7 +189,8 @@ public final class Proxy implements AutoCloseable {
                 server.clusterManager());
         xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
         if (xds == null) {
-            state.initialized();
+            // Envoy's server init: LIVE once the static listeners' init targets are ready and they listen
+            server.listenersWarmed().thenRun(state::initialized);
         } else {
             server.onDemand(xds.onDemandDiscovery());
             // Like Envoy's init manager: ready once the first LDS/CDS update has been applied.
@@ -311,18 +312,25 @@ public final class Proxy implements AutoCloseable {
                 loadReporting.clustersChanged();
             }
             if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
-                state.initialized();
-                LOG.info(() -> "initial xDS configuration applied: " + merged.listeners().size() + " listener(s), "
-                        + merged.clusters().size() + " cluster(s)");
+                // Listeners added while the server initializes hold it until they warm, as in Envoy.
+                server.listenersWarmed().thenRun(() -> {
+                    if (state.state() == ServerState.State.INITIALIZING) {
+                        state.initialized();
+                        LOG.info(() -> "initial xDS configuration applied: " + merged.listeners().size()
+                                + " listener(s), " + merged.clusters().size() + " cluster(s)");
+                    }
+                });
             }
         }
 
         @Override
         public void initialized() {
             // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
-            if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
-                state.initialized();
-            }
+            server.listenersWarmed().thenRun(() -> {
+                if (state.state() == ServerState.State.INITIALIZING) {
+                    state.initialized();
+                }
+            });
         }
     }
 
@@ -413,13 +421,18 @@ public final class Proxy implements AutoCloseable {
                 return Map.of();
             }
             List<String> targets = new ArrayList<>();
-            if (bootstrap.getDynamicResources().hasCdsConfig()) {
+            if (applied == null && bootstrap.getDynamicResources().hasCdsConfig()) {
                 targets.add("CDS");
             }
-            if (bootstrap.getDynamicResources().hasLdsConfig()) {
+            if (applied == null && bootstrap.getDynamicResources().hasLdsConfig()) {
                 targets.add("LDS");
             }
-            return targets.isEmpty() ? Map.of() : Map.of("init manager Server", targets);
+            Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+            if (!targets.isEmpty()) {
+                out.put("init manager Server", targets);
+            }
+            out.putAll(server.unreadyListenerTargets());
+            return out;
         }
 
         @Override
