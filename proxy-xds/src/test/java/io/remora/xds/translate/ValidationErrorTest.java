@@ -299,6 +299,24 @@ class ValidationErrorTest {
     }
 
     @Test
+    void aProtocolRewritingFilterRemoraLacksIsRefusedUnlessOptional() {
+        // Skipped, the reverse transcoder would hand a REST backend raw gRPC requests.
+        String reverse = "          - name: envoy.filters.http.grpc_json_reverse_transcoder\n"
+                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http"
+                + ".grpc_json_reverse_transcoder.v3.GrpcJsonReverseTranscoder, descriptor_path: protos/x.pb }\n";
+        String yaml = withVhosts("- { name: a, domains: ['*'], routes: [] }")
+                .replace("          http_filters:\n", "          http_filters:\n" + reverse);
+        var e = fail(yaml);
+        assertEquals(HCM + ".http_filters[0]", e.path());
+        assertTrue(e.reason().contains("turns requests into another protocol"), e.reason());
+
+        var lb = new BootstrapLoader().loadString(yaml.replace("protos/x.pb }", "protos/x.pb }\n"
+                + "            is_optional: true"), "t.yaml");
+        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.grpc_json_reverse_transcoder")),
+                lb.warnings().toString());
+    }
+
+    @Test
     void unknownEnumValue() {
         var e = fail(withVhosts("- { name: a, domains: ['*'], routes: [] }").replace("  - name: c2\n",
                 "  - name: c2\n    lb_policy: FASTEST\n"));
