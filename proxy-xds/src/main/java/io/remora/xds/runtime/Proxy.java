@@ -312,23 +312,23 @@ public final class Proxy implements AutoCloseable {
                 loadReporting.clustersChanged();
             }
             if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
-                // Listeners added while the server initializes hold it until they warm, as in Envoy.
-                server.listenersWarmed().thenRun(() -> {
-                    if (state.state() == ServerState.State.INITIALIZING) {
-                        state.initialized();
-                        LOG.info(() -> "initial xDS configuration applied: " + merged.listeners().size()
-                                + " listener(s), " + merged.clusters().size() + " cluster(s)");
-                    }
-                });
+                liveOnceListenersWarmed(() -> LOG.info(() -> "initial xDS configuration applied: "
+                        + merged.listeners().size() + " listener(s), " + merged.clusters().size() + " cluster(s)"));
             }
         }
 
         @Override
         public void initialized() {
             // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
+            liveOnceListenersWarmed(() -> { });
+        }
+
+        /** Listeners added while the server initializes hold it until they warm, as in Envoy's server init. */
+        private void liveOnceListenersWarmed(Runnable then) {
             server.listenersWarmed().thenRun(() -> {
                 if (state.state() == ServerState.State.INITIALIZING) {
                     state.initialized();
+                    then.run();
                 }
             });
         }
