@@ -13,6 +13,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +39,8 @@ class JwtAsyncFetchListenerE2ETest {
     static final E2EStack waiting = new E2EStack();
     @RegisterExtension
     static final E2EStack fast = new E2EStack();
+    @RegisterExtension
+    static final E2EStack lds = new E2EStack();
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A JWKS server holding each fetch until {@link #answer} completes; {@link #asked} counts down on the first. */
@@ -149,5 +154,60 @@ class JwtAsyncFetchListenerE2ETest {
         assertEquals("Jwt is missing", r.body());
         jwks.answer.complete(200);
         assertEquals(200, get(fast, token()).statusCode());
+    }
+
+    /**
+     * The static bootstrap made dynamic: its clusters stay static, its listener comes from an LDS file
+     * (path_config_source), at first empty.
+     */
+    static String ldsBootstrap(String staticYaml, Path ldsFile) {
+        String listeners = staticYaml.substring(staticYaml.indexOf("  listeners:\n") + "  listeners:\n".length(),
+                staticYaml.indexOf("  clusters:\n"));
+        String admin = staticYaml.substring(0, staticYaml.indexOf("static_resources:\n"));
+        return admin + "dynamic_resources:\n  lds_config: { path_config_source: { path: \"" + ldsFile
+                + "\" }, resource_api_version: V3 }\n" + "static_resources:\n"
+                + staticYaml.substring(staticYaml.indexOf("  clusters:\n")) + "\n# listeners:\n" + listeners.replaceAll("(?m)^", "#");
+    }
+
+    /** The listener commented out at the end of {@link #ldsBootstrap}, as an LDS file's resources. */
+    static String ldsResources(String bootstrap, String version) {
+        String listener = bootstrap.substring(bootstrap.indexOf("# listeners:\n") + "# listeners:\n".length())
+                .replaceAll("(?m)^#  ", "");
+        return "version_info: \"" + version + "\"\nresources:\n"
+                + listener.replaceFirst("- name: ", "- \"@type\": type.googleapis.com/envoy.config.listener.v3.Listener\n  name: ");
+    }
+
+    @Test
+    void aListenerAddedByLdsWarmsUntilTheFirstFetchWhileTheServerStaysLive() throws Exception {
+        TestUpstream backend = lds.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok"));
+        SlowJwks jwks = new SlowJwks(lds);
+        Path dir = io.remora.testing.TempPaths.directory("remora-jwt-lds");
+        Path ldsFile = dir.resolve("lds.yaml");
+        Files.writeString(ldsFile, "version_info: \"0\"\nresources: []\n");
+        String bootstrap = ldsBootstrap(bootstrap(lds, backend, jwks.upstream, false), ldsFile);
+        ProxyProcess proxy = lds.start(bootstrap, List.of("-Xmx256m"));
+
+        // Envoy's documented way to change a watched file: write beside it, move into place.
+        Path tmp = dir.resolve("lds.yaml.tmp");
+        Files.writeString(tmp, ldsResources(bootstrap, "1"));
+        Files.move(tmp, ldsFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        assertTrue(jwks.asked.await(30, TimeUnit.SECONDS), "no JWKS fetch:\n" + proxy.log());
+        assertThrows(ConnectException.class, () -> connect(lds.port));
+        assertEquals(200, admin(lds, "/ready").statusCode(), "a warming listener added after init leaves the server LIVE");
+        assertFalse(proxy.admin("/listeners").contains("http::"), proxy.admin("/listeners"));
+        assertTrue(proxy.admin("/init_dump").contains("Listener-local-init-manager http"), proxy.admin("/init_dump"));
+
+        jwks.answer.complete(200);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try {
+                connect(lds.port);
+                break;
+            } catch (ConnectException notYet) {
+                Thread.sleep(20);
+            }
+        }
+        assertEquals(200, get(lds, token()).statusCode());
+        assertEquals(1, jwks.upstream.requests.get());
     }
 }

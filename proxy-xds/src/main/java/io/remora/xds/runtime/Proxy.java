@@ -417,20 +417,20 @@ public final class Proxy implements AutoCloseable {
         @Override
         public Map<String, List<String>> unreadyTargets() {
             ServerState.State st = state.state();
-            if (st != ServerState.State.INITIALIZING && st != ServerState.State.PRE_INITIALIZING) {
-                return Map.of();
-            }
             List<String> targets = new ArrayList<>();
-            if (applied == null && bootstrap.getDynamicResources().hasCdsConfig()) {
-                targets.add("CDS");
-            }
-            if (applied == null && bootstrap.getDynamicResources().hasLdsConfig()) {
-                targets.add("LDS");
+            if (st == ServerState.State.INITIALIZING || st == ServerState.State.PRE_INITIALIZING) {
+                if (applied == null && bootstrap.getDynamicResources().hasCdsConfig()) {
+                    targets.add("CDS");
+                }
+                if (applied == null && bootstrap.getDynamicResources().hasLdsConfig()) {
+                    targets.add("LDS");
+                }
             }
             Map<String, List<String>> out = new java.util.LinkedHashMap<>();
             if (!targets.isEmpty()) {
                 out.put("init manager Server", targets);
             }
+            // warming listeners' own init managers, after the server's init too (Envoy's InitDump)
             out.putAll(server.unreadyListenerTargets());
             return out;
         }
