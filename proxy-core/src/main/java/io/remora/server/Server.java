@@ -240,6 +240,11 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** Whether the listener of this name waits for its filters' init targets. */
+    public synchronized boolean listenerWarming(String name) {
+        return warming.containsKey(name);
+    }
+
     /** Completes when no listener of the configs applied so far is warming any more (active or dropped). */
     public synchronized CompletableFuture<Void> listenersWarmed() {
         return CompletableFuture.allOf(warming.values().stream().map(ListenerUpdate.WarmingListener::settled)

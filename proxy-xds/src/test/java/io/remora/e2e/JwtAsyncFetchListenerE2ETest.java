@@ -196,6 +196,8 @@ class JwtAsyncFetchListenerE2ETest {
         assertEquals(200, admin(lds, "/ready").statusCode(), "a warming listener added after init leaves the server LIVE");
         assertFalse(proxy.admin("/listeners").contains("http::"), proxy.admin("/listeners"));
         assertTrue(proxy.admin("/init_dump").contains("Listener-local-init-manager http"), proxy.admin("/init_dump"));
+        String dump = proxy.admin("/config_dump?resource=dynamic_listeners");
+        assertTrue(dump.contains("warming_state") && !dump.contains("active_state"), dump);
 
         jwks.answer.complete(200);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -209,5 +211,7 @@ class JwtAsyncFetchListenerE2ETest {
         }
         assertEquals(200, get(lds, token()).statusCode());
         assertEquals(1, jwks.upstream.requests.get());
+        dump = proxy.admin("/config_dump?resource=dynamic_listeners");
+        assertTrue(dump.contains("active_state") && !dump.contains("warming_state"), dump);
     }
 }

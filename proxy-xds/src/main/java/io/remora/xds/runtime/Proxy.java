@@ -395,12 +395,12 @@ public final class Proxy implements AutoCloseable {
 
         @Override
         public String configDump() {
-            return ConfigDumps.json(staticDump, applied, fileSecrets.active());
+            return ConfigDumps.json(staticDump, applied, fileSecrets.active(), server::listenerWarming);
         }
 
         @Override
         public io.remora.admin.AdminResponse configDump(io.remora.admin.ConfigDumpQuery query) {
-            return ConfigDumps.dump(staticDump, applied, fileSecrets.active(), query);
+            return ConfigDumps.dump(staticDump, applied, fileSecrets.active(), server::listenerWarming, query);
         }
 
         @Override
