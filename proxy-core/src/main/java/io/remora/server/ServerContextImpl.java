@@ -104,16 +104,20 @@ final class ServerContextImpl implements ServerContext {
     }
 
     private volatile BooleanSupplier healthCheckFailed = () -> false;
-    /** The listener whose filters are being built (on the control thread), or null. */
-    private volatile ListenerInit building;
+    /** The listener whose filters this thread is building, or null: a filter built elsewhere meanwhile is not its. */
+    private final ThreadLocal<ListenerInit> building = new ThreadLocal<>();
 
     void building(ListenerInit init) {
-        this.building = init;
+        if (init == null) {
+            building.remove();
+        } else {
+            building.set(init);
+        }
     }
 
     @Override
     public Runnable initTarget(String name) {
-        ListenerInit b = building;
+        ListenerInit b = building.get();
         return b == null ? ListenerInit.NOTHING_TO_WAIT : b.add(name);
     }
 
