@@ -29,7 +29,7 @@ final class ListenerRuntimeFactory {
 
     private final List<NetworkFilterFactory<?>> filterFactories;
     private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
-    private final ServerContext context;
+    private final ServerContextImpl context;
     /** What the filters of drain_type DEFAULT listeners get: draining while the health check is failed. */
     private final ServerContext drainOnHealthCheck;
     private final SecretManager secrets;
@@ -41,7 +41,7 @@ final class ListenerRuntimeFactory {
      */
     ListenerRuntimeFactory(List<NetworkFilterFactory<?>> filterFactories,
                            List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders,
-                           ServerContext context, SecretManager secrets, StatsRegistry stats) {
+                           ServerContextImpl context, SecretManager secrets, StatsRegistry stats) {
         this.filterFactories = List.copyOf(filterFactories);
         this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
         this.context = context;
@@ -50,7 +50,24 @@ final class ListenerRuntimeFactory {
         this.stats = stats;
     }
 
-    ListenerRuntime build(ListenerConfig lc, ListenerRuntime previous) {
+    /** A listener's runtime and its filters' init targets ({@link ListenerInit#seal sealed}). */
+    record Built(ListenerRuntime runtime, ListenerInit init, java.util.concurrent.CompletableFuture<Void> initialized) {
+    }
+
+    /** Builds the runtime; the init targets its filters register meanwhile are the listener's. */
+    Built build(ListenerConfig lc, ListenerRuntime previous) {
+        ListenerInit init = new ListenerInit(lc.name());
+        context.building(init);
+        ListenerRuntime rt;
+        try {
+            rt = runtime(lc, previous);
+        } finally {
+            context.building(null);
+        }
+        return new Built(rt, init, init.seal());
+    }
+
+    private ListenerRuntime runtime(ListenerConfig lc, ListenerRuntime previous) {
         Map<FilterChainConfig, FilterChainRuntime> prevByConfig = new HashMap<>();
         // A chain keeps the context it was built with: a new drain_type builds the chains anew.
         ServerContext filterContext = lc.drainType() == ListenerConfig.DrainType.DEFAULT ? drainOnHealthCheck : context;

@@ -12,6 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The listener side of one config update, as Envoy's listener manager diffs by name: an unchanged
@@ -33,41 +34,64 @@ final class ListenerUpdate {
     private ListenerUpdate() {
     }
 
-    /** Builds the new runtimes and binds the new sockets; throws (having closed what it bound) if a bind fails. */
-    static ListenerUpdate bind(ServerSnapshot old, ServerConfig config, ListenerRuntimeFactory runtimes,
-                               ListenerBinder binder, ListenerRegistry registry) {
+    /**
+     * A listener waiting for its filters' init targets: once {@code ready} it replaces its predecessor
+     * (null for a new name), which serves meanwhile; {@code settled} completes when it is active or dropped.
+     */
+    record WarmingListener(ListenerConfig config, ActiveListener predecessor, ListenerRuntime runtime,
+                           ListenerInit init, CompletableFuture<Void> ready, CompletableFuture<Void> settled) {
+    }
+
+    /** Listeners still warming after the update, by name. */
+    final Map<String, WarmingListener> warming = new LinkedHashMap<>();
+
+    /**
+     * Builds the new runtimes and binds the new sockets; throws (having closed what it bound) if a bind fails.
+     * A listener whose filters registered init targets warms instead: {@link #warming}.
+     *
+     * @param serverInit the server's first config: as Envoy's server init, every listener waits for all targets
+     */
+    static ListenerUpdate bind(ServerSnapshot old, Map<String, WarmingListener> oldWarming, ServerConfig config,
+                               ListenerRuntimeFactory runtimes, ListenerBinder binder, ListenerRegistry registry,
+                               boolean serverInit) {
         ListenerUpdate u = new ListenerUpdate();
         List<ActiveListener> newlyBound = new ArrayList<>();
+        List<ListenerConfig> built = new ArrayList<>();
+        List<ListenerRuntimeFactory.Built> runtimesBuilt = new ArrayList<>();
+        for (ListenerConfig lc : config.listeners()) {
+            ActiveListener cur = old.listeners().get(lc.name());
+            WarmingListener w = oldWarming.get(lc.name());
+            if (w != null && w.config().equals(lc)) {
+                u.warming.put(lc.name(), w);
+                if (w.predecessor() != null) {
+                    u.next.put(lc.name(), w.predecessor());
+                }
+                continue;
+            }
+            if (cur != null && cur.runtime.config().equals(lc)) {
+                u.next.put(lc.name(), cur);
+                continue;
+            }
+            built.add(lc);
+            runtimesBuilt.add(runtimes.build(lc, cur == null ? null : cur.runtime));
+        }
+        CompletableFuture<Void> all = serverInit ? CompletableFuture.allOf(runtimesBuilt.stream()
+                .map(ListenerRuntimeFactory.Built::initialized).toArray(CompletableFuture[]::new)) : null;
         try {
-            for (ListenerConfig lc : config.listeners()) {
+            for (int i = 0; i < built.size(); i++) {
+                ListenerConfig lc = built.get(i);
+                ListenerRuntimeFactory.Built b = runtimesBuilt.get(i);
                 ActiveListener cur = old.listeners().get(lc.name());
-                if (cur != null && cur.runtime.config().equals(lc)) {
-                    u.next.put(lc.name(), cur);
-                    continue;
-                }
-                ListenerRuntime previous = cur == null ? null : cur.runtime;
-                ListenerRuntime rt = runtimes.build(lc, previous);
-                if (previous != null) {
-                    u.toDrain.addAll(notReused(previous, rt));
-                }
-                if (cur != null && sameSocket(cur.runtime.config(), lc)) {
-                    u.runtimeSwaps.put(cur, rt);
-                    u.next.put(lc.name(), cur);
+                CompletableFuture<Void> gate = all != null ? all : b.initialized();
+                if (gate.isDone()) {
+                    u.activate(lc, cur, b.runtime(), runtimes, binder, registry, newlyBound);
                 } else {
-                    ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
-                    if (lc.bindToPort() && lc.udp() != null) {
-                        al.serverChannels.addAll(binder.bindUdp(lc, runtimes.udpHandlers(lc)));
-                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al) + " (UDP)");
-                    } else if (lc.bindToPort()) {
-                        al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
-                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al)
-                                + " (" + lc.filterChains().size() + " filter chain(s))");
-                    }
-                    newlyBound.add(al);
-                    u.next.put(lc.name(), al);
+                    u.warming.put(lc.name(), new WarmingListener(lc, cur, b.runtime(), b.init(), gate,
+                            new CompletableFuture<>()));
                     if (cur != null) {
-                        u.toStop.add(cur);
+                        u.next.put(lc.name(), cur);
                     }
+                    LOG.info(() -> "listener '" + lc.name() + "' warming: waiting for " + b.init().pending());
                 }
             }
         } catch (RuntimeException e) {
@@ -82,7 +106,66 @@ final class ListenerUpdate {
                 u.toDrain.addAll(e.getValue().runtime.chains());
             }
         }
+        // Reordered to config order: a warmed listener may have been put after those that follow it.
+        Map<String, ActiveListener> ordered = new LinkedHashMap<>();
+        for (ListenerConfig lc : config.listeners()) {
+            ActiveListener al = u.next.get(lc.name());
+            if (al != null) {
+                ordered.put(lc.name(), al);
+            }
+        }
+        u.next.clear();
+        u.next.putAll(ordered);
         return u;
+    }
+
+    /**
+     * A warmed listener taking over from its predecessor, if still the one warming: the listeners
+     * {@code current} has plus it, in {@code config}'s order. Throws if its bind fails.
+     */
+    static ListenerUpdate warmed(ServerSnapshot current, WarmingListener w, ListenerRuntimeFactory runtimes,
+                                 ListenerBinder binder, ListenerRegistry registry) {
+        ListenerUpdate u = new ListenerUpdate();
+        ActiveListener cur = current.listeners().get(w.config().name());
+        u.activate(w.config(), cur, w.runtime(), runtimes, binder, registry, new ArrayList<>());
+        Map<String, ActiveListener> ordered = new LinkedHashMap<>();
+        for (ListenerConfig lc : current.config().listeners()) {
+            ActiveListener al = lc.name().equals(w.config().name()) ? u.next.get(lc.name())
+                    : current.listeners().get(lc.name());
+            if (al != null) {
+                ordered.put(lc.name(), al);
+            }
+        }
+        u.next.clear();
+        u.next.putAll(ordered);
+        return u;
+    }
+
+    /** {@code lc}'s runtime replaces {@code cur}'s on the same socket, or is bound anew (cur then stops). */
+    private void activate(ListenerConfig lc, ActiveListener cur, ListenerRuntime rt, ListenerRuntimeFactory runtimes,
+                          ListenerBinder binder, ListenerRegistry registry, List<ActiveListener> newlyBound) {
+        if (cur != null) {
+            toDrain.addAll(notReused(cur.runtime, rt));
+        }
+        if (cur != null && sameSocket(cur.runtime.config(), lc)) {
+            runtimeSwaps.put(cur, rt);
+            next.put(lc.name(), cur);
+            return;
+        }
+        ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
+        if (lc.bindToPort() && lc.udp() != null) {
+            al.serverChannels.addAll(binder.bindUdp(lc, runtimes.udpHandlers(lc)));
+            LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al) + " (UDP)");
+        } else if (lc.bindToPort()) {
+            al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
+            LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al)
+                    + " (" + lc.filterChains().size() + " filter chain(s))");
+        }
+        newlyBound.add(al);
+        next.put(lc.name(), al);
+        if (cur != null) {
+            toStop.add(cur);
+        }
     }
 
     private static String describe(ActiveListener al) {

@@ -57,6 +57,8 @@ public final class Server implements AutoCloseable {
     private boolean dispatcherStats;
     private ListenerBinder binder;
     private boolean stopped;
+    /** Listeners waiting for their filters' init targets, by name (replaced whole, under this monitor). */
+    private Map<String, ListenerUpdate.WarmingListener> warming = Map.of();
 
     public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories) {
         this(options, stats, filterFactories, List.of());
@@ -166,7 +168,7 @@ public final class Server implements AutoCloseable {
         try {
             clusterManager.update(config.clusters());
             awaitDnsClusters();
-            apply(config);
+            apply(config, true);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -197,12 +199,75 @@ public final class Server implements AutoCloseable {
             throw new IllegalStateException("not running");
         }
         clusterManager.update(config.clusters());
-        apply(config);
+        apply(config, false);
     }
 
-    private void apply(ServerConfig config) {
+    /** @param serverInit the first config: its listeners wait for one another's init targets (Envoy's server init) */
+    private void apply(ServerConfig config, boolean serverInit) {
+        ListenerUpdate u = ListenerUpdate.bind(snapshot, warming, config, runtimes, binder, registry, serverInit);
+        publish(config, u);
+        Map<String, ListenerUpdate.WarmingListener> before = warming;
+        warming = java.util.Collections.unmodifiableMap(u.warming);
+        for (ListenerUpdate.WarmingListener w : before.values()) {
+            if (u.warming.get(w.config().name()) != w) {
+                w.settled().complete(null); // replaced or removed before it warmed: never served
+            }
+        }
+        for (ListenerUpdate.WarmingListener w : u.warming.values()) {
+            if (before.get(w.config().name()) != w) {
+                // Off the thread that readied the last target: binding waits on the workers' loops.
+                w.ready().thenRunAsync(() -> warmed(w));
+            }
+        }
+    }
+
+    /** A warming listener's targets are all ready: it takes over, unless replaced or removed meanwhile. */
+    private synchronized void warmed(ListenerUpdate.WarmingListener w) {
+        if (stopped || warming.get(w.config().name()) != w) {
+            return;
+        }
+        Map<String, ListenerUpdate.WarmingListener> rest = new LinkedHashMap<>(warming);
+        rest.remove(w.config().name());
+        warming = java.util.Collections.unmodifiableMap(rest);
+        try {
+            publish(snapshot.config(), ListenerUpdate.warmed(snapshot, w, runtimes, binder, registry));
+        } catch (RuntimeException e) {
+            // Envoy drops a listener whose final pre-worker init (listen()) fails
+            LOG.log(java.util.logging.Level.SEVERE, "listener '" + w.config().name() + "' warmed but cannot listen: "
+                    + e.getMessage());
+        } finally {
+            w.settled().complete(null);
+        }
+    }
+
+    /** Whether the listener of this name waits for its filters' init targets. */
+    public synchronized boolean listenerWarming(String name) {
+        return warming.containsKey(name);
+    }
+
+    /** Completes when no listener of the configs applied so far is warming any more (active or dropped). */
+    public synchronized CompletableFuture<Void> listenersWarmed() {
+        return CompletableFuture.allOf(warming.values().stream().map(ListenerUpdate.WarmingListener::settled)
+                .toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * The init targets warming listeners still wait for, as Envoy's {@code /init_dump} names them: by
+     * {@code "init manager Listener-local-init-manager <listener>"}.
+     */
+    public synchronized Map<String, List<String>> unreadyListenerTargets() {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (ListenerUpdate.WarmingListener w : warming.values()) {
+            List<String> pending = w.init().pending();
+            if (!pending.isEmpty()) {
+                out.put("init manager Listener-local-init-manager " + w.config().name(), pending);
+            }
+        }
+        return out;
+    }
+
+    private void publish(ServerConfig config, ListenerUpdate u) {
         ServerSnapshot old = snapshot;
-        ListenerUpdate u = ListenerUpdate.bind(old, config, runtimes, binder, registry);
         u.runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
         snapshot = ServerSnapshot.of(config, u.next, old);
         for (ActiveListener al : u.toStop) {

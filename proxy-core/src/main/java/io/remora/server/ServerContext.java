@@ -105,4 +105,14 @@ public interface ServerContext {
     default OnDemandDiscovery onDemand() {
         return OnDemandDiscovery.NONE;
     }
+
+    /**
+     * Registers a target that the listener now being built waits for before it takes connections
+     * (Envoy's listener init manager): a new listener is not listened on, a changed one keeps its
+     * old filters, and the static ones hold the server INITIALIZING, until every target is ready.
+     * Run the returned action once ready. Outside a listener's build there is nothing to wait for.
+     */
+    default Runnable initTarget(String name) {
+        return root() == this ? ListenerInit.NOTHING_TO_WAIT : root().initTarget(name);
+    }
 }

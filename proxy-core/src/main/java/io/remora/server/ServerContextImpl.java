@@ -104,6 +104,22 @@ final class ServerContextImpl implements ServerContext {
     }
 
     private volatile BooleanSupplier healthCheckFailed = () -> false;
+    /** The listener whose filters this thread is building, or null: a filter built elsewhere meanwhile is not its. */
+    private final ThreadLocal<ListenerInit> building = new ThreadLocal<>();
+
+    void building(ListenerInit init) {
+        if (init == null) {
+            building.remove();
+        } else {
+            building.set(init);
+        }
+    }
+
+    @Override
+    public Runnable initTarget(String name) {
+        ListenerInit b = building.get();
+        return b == null ? ListenerInit.NOTHING_TO_WAIT : b.add(name);
+    }
 
     void healthCheckFailed(BooleanSupplier failed) {
         this.healthCheckFailed = failed;

@@ -39,13 +39,17 @@ final class ConfigDumps {
     private ConfigDumps() {
     }
 
-    static String json(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets) {
-        return dump(statics, snapshot, fileSecrets, ConfigDumpQuery.ALL).body();
+    static String json(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets,
+                       java.util.function.Predicate<String> warmingListener) {
+        return dump(statics, snapshot, fileSecrets, warmingListener, ConfigDumpQuery.ALL).body();
     }
 
-    /** {@code fileSecrets}: those read from sds_config files, dynamic secrets as Envoy shows them. */
+    /**
+     * {@code fileSecrets}: those read from sds_config files, dynamic secrets as Envoy shows them;
+     * {@code warmingListener}: whether a listener waits for its init targets (shown in warming_state).
+     */
     static AdminResponse dump(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets,
-                              ConfigDumpQuery q) {
+                              java.util.function.Predicate<String> warmingListener, ConfigDumpQuery q) {
         Pattern names = null;
         if (q.nameRegex() != null && !q.nameRegex().isEmpty()) {
             try {
@@ -55,7 +59,7 @@ final class ConfigDumps {
                         + e.getDescription());
             }
         }
-        List<Message> dumps = dumps(statics, snapshot, fileSecrets, q.includeEds(), names);
+        List<Message> dumps = dumps(statics, snapshot, fileSecrets, warmingListener, q.includeEds(), names);
         List<String> mask = q.mask() == null || q.mask().isEmpty() ? null : List.of(q.mask().split(","));
         ConfigDump.Builder out = ConfigDump.newBuilder();
         if (q.resource() != null && !q.resource().isEmpty()) {
@@ -89,7 +93,9 @@ final class ConfigDumps {
     }
 
     private static List<Message> dumps(ConfigDumpBuilder statics, XdsSnapshot snapshot,
-                                       Collection<XdsResource> fileSecrets, boolean includeEds, Pattern names) {
+                                       Collection<XdsResource> fileSecrets,
+                                       java.util.function.Predicate<String> warmingListener, boolean includeEds,
+                                       Pattern names) {
         ClustersConfigDump.Builder clusters = statics.clustersDump();
         ListenersConfigDump.Builder listeners = statics.listenersDump();
         RoutesConfigDump.Builder routes = statics.routesDump();
@@ -103,9 +109,12 @@ final class ConfigDumps {
             }
             listeners.setVersionInfo(snapshot.versionInfo(XdsResourceType.LISTENER));
             for (XdsResource r : snapshot.state(XdsResourceType.LISTENER).resources().values()) {
-                listeners.addDynamicListeners(ListenersConfigDump.DynamicListener.newBuilder().setName(r.name())
-                        .setActiveState(ListenersConfigDump.DynamicListenerState.newBuilder().setVersionInfo(r.version())
-                                .setListener(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated()))));
+                var state = ListenersConfigDump.DynamicListenerState.newBuilder().setVersionInfo(r.version())
+                        .setListener(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated()));
+                // A changed listener warming: the version still serving is not kept, only the one warming is shown.
+                var dynamic = ListenersConfigDump.DynamicListener.newBuilder().setName(r.name());
+                listeners.addDynamicListeners(warmingListener.test(r.name()) ? dynamic.setWarmingState(state)
+                        : dynamic.setActiveState(state));
             }
             for (XdsResource r : snapshot.state(XdsResourceType.ROUTE).resources().values()) {
                 routes.addDynamicRouteConfigs(RoutesConfigDump.DynamicRouteConfig.newBuilder().setVersionInfo(r.version())

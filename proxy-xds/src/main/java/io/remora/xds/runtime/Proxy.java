@@ -189,7 +189,8 @@ public final class Proxy implements AutoCloseable {
                 server.clusterManager());
         xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
         if (xds == null) {
-            state.initialized();
+            // Envoy's server init: LIVE once the static listeners' init targets are ready and they listen
+            server.listenersWarmed().thenRun(state::initialized);
         } else {
             server.onDemand(xds.onDemandDiscovery());
             // Like Envoy's init manager: ready once the first LDS/CDS update has been applied.
@@ -311,18 +312,25 @@ public final class Proxy implements AutoCloseable {
                 loadReporting.clustersChanged();
             }
             if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
-                state.initialized();
-                LOG.info(() -> "initial xDS configuration applied: " + merged.listeners().size() + " listener(s), "
-                        + merged.clusters().size() + " cluster(s)");
+                liveOnceListenersWarmed(() -> LOG.info(() -> "initial xDS configuration applied: "
+                        + merged.listeners().size() + " listener(s), " + merged.clusters().size() + " cluster(s)"));
             }
         }
 
         @Override
         public void initialized() {
             // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
-            if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
-                state.initialized();
-            }
+            liveOnceListenersWarmed(() -> { });
+        }
+
+        /** Listeners added while the server initializes hold it until they warm, as in Envoy's server init. */
+        private void liveOnceListenersWarmed(Runnable then) {
+            server.listenersWarmed().thenRun(() -> {
+                if (state.state() == ServerState.State.INITIALIZING) {
+                    state.initialized();
+                    then.run();
+                }
+            });
         }
     }
 
@@ -387,12 +395,12 @@ public final class Proxy implements AutoCloseable {
 
         @Override
         public String configDump() {
-            return ConfigDumps.json(staticDump, applied, fileSecrets.active());
+            return ConfigDumps.json(staticDump, applied, fileSecrets.active(), server::listenerWarming);
         }
 
         @Override
         public io.remora.admin.AdminResponse configDump(io.remora.admin.ConfigDumpQuery query) {
-            return ConfigDumps.dump(staticDump, applied, fileSecrets.active(), query);
+            return ConfigDumps.dump(staticDump, applied, fileSecrets.active(), server::listenerWarming, query);
         }
 
         @Override
@@ -409,17 +417,22 @@ public final class Proxy implements AutoCloseable {
         @Override
         public Map<String, List<String>> unreadyTargets() {
             ServerState.State st = state.state();
-            if (st != ServerState.State.INITIALIZING && st != ServerState.State.PRE_INITIALIZING) {
-                return Map.of();
-            }
             List<String> targets = new ArrayList<>();
-            if (bootstrap.getDynamicResources().hasCdsConfig()) {
-                targets.add("CDS");
+            if (st == ServerState.State.INITIALIZING || st == ServerState.State.PRE_INITIALIZING) {
+                if (applied == null && bootstrap.getDynamicResources().hasCdsConfig()) {
+                    targets.add("CDS");
+                }
+                if (applied == null && bootstrap.getDynamicResources().hasLdsConfig()) {
+                    targets.add("LDS");
+                }
             }
-            if (bootstrap.getDynamicResources().hasLdsConfig()) {
-                targets.add("LDS");
+            Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+            if (!targets.isEmpty()) {
+                out.put("init manager Server", targets);
             }
-            return targets.isEmpty() ? Map.of() : Map.of("init manager Server", targets);
+            // warming listeners' own init managers, after the server's init too (Envoy's InitDump)
+            out.putAll(server.unreadyListenerTargets());
+            return out;
         }
 
         @Override

@@ -30,6 +30,12 @@ public final class HttpFilterTranslator {
             "envoy.extensions.filters.http.golang.v3alpha.Config");
     private static final Set<String> ACCESS_CONTROL_NAMES = Set.of(
             "envoy.filters.http.rate_limit_quota", "envoy.filters.http.dynamic_modules", "envoy.filters.http.golang");
+    /** Filters of Envoy's that Remora does not have and that turn requests into another protocol. */
+    private static final Set<String> PROTOCOL_TYPES = Set.of(
+            "envoy.extensions.filters.http.grpc_json_reverse_transcoder.v3.GrpcJsonReverseTranscoder",
+            "envoy.extensions.filters.http.connect_grpc_bridge.v3.FilterConfig");
+    private static final Set<String> PROTOCOL_NAMES = Set.of(
+            "envoy.filters.http.grpc_json_reverse_transcoder", "envoy.filters.http.connect_grpc_bridge");
 
     private HttpFilterTranslator() {
     }
@@ -79,10 +85,10 @@ public final class HttpFilterTranslator {
                 DeprecatedNames.refuse(f.getName(), "envoy.filters.http.",
                         n -> registry.byName(n) instanceof HttpFilterExtension<?> h ? h : null, fp.field("name"));
             }
-            boolean accessControl = mayDenyRequests(type, f.getName());
+            String neverSkipped = whyNeverSkipped(type, f.getName());
             // A disabled filter may still be enabled per route, so disabled does not excuse it.
-            if (accessControl && !f.getIsOptional()) {
-                throw fp.error("HTTP filter '" + f.getName() + "' (" + type + ") may deny requests (access control, quotas or user code) and is not"
+            if (neverSkipped != null && !f.getIsOptional()) {
+                throw fp.error("HTTP filter '" + f.getName() + "' (" + type + ") " + neverSkipped + " and is not"
                         + " supported by Remora; refusing to run without it (mark it is_optional to skip it)");
             }
             ctx.warnOnce("http_filter:" + f.getName() + "|" + type, "skipping unsupported HTTP filter '"
@@ -95,10 +101,17 @@ public final class HttpFilterTranslator {
     }
 
     /**
-     * Whether a filter Remora does not have (config type, or its name when it has none) may deny
-     * requests: such a filter is refused rather than skipped, wherever it is configured.
+     * Why a filter Remora does not have (config type, or its name when it has none) is refused rather
+     * than skipped, wherever it is configured: it may deny requests, or without it the upstream gets
+     * requests in a protocol it does not speak. Null when skipping it is harmless.
      */
-    public static boolean mayDenyRequests(String type, String name) {
-        return ACCESS_CONTROL_TYPES.contains(type) || type.isEmpty() && ACCESS_CONTROL_NAMES.contains(name);
+    public static String whyNeverSkipped(String type, String name) {
+        if (ACCESS_CONTROL_TYPES.contains(type) || type.isEmpty() && ACCESS_CONTROL_NAMES.contains(name)) {
+            return "may deny requests (access control, quotas or user code)";
+        }
+        if (PROTOCOL_TYPES.contains(type) || type.isEmpty() && PROTOCOL_NAMES.contains(name)) {
+            return "turns requests into another protocol (the upstream would get them untranslated)";
+        }
+        return null;
     }
 }

@@ -284,18 +284,31 @@ class ValidationErrorTest {
     @Test
     void securityFilterIsRefusedUnlessOptional() {
         // The access-control filters are Remora's own now; rate_limit_quota stands for one that may deny and it lacks.
-        String quota = "          - name: envoy.filters.http.rate_limit_quota\n"
-                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.rate_limit_quota.v3.RateLimitQuotaFilterConfig }\n";
+        assertRefusedUnlessOptional("envoy.filters.http.rate_limit_quota",
+                "envoy.extensions.filters.http.rate_limit_quota.v3.RateLimitQuotaFilterConfig", "may deny requests");
+    }
+
+    @Test
+    void aProtocolRewritingFilterRemoraLacksIsRefusedUnlessOptional() {
+        // Skipped, the reverse transcoder would hand a REST backend raw gRPC requests.
+        assertRefusedUnlessOptional("envoy.filters.http.grpc_json_reverse_transcoder",
+                "envoy.extensions.filters.http.grpc_json_reverse_transcoder.v3.GrpcJsonReverseTranscoder",
+                "turns requests into another protocol");
+    }
+
+    /** An HTTP filter Remora lacks: refused at its entry with {@code reason}; skipped with a warning when is_optional. */
+    private static void assertRefusedUnlessOptional(String name, String type, String reason) {
+        String filter = "          - name: " + name + "\n"
+                + "            typed_config: { \"@type\": type.googleapis.com/" + type + " }\n";
         String yaml = withVhosts("- { name: a, domains: ['*'], routes: [] }")
-                .replace("          http_filters:\n", "          http_filters:\n" + quota);
+                .replace("          http_filters:\n", "          http_filters:\n" + filter);
         var e = fail(yaml);
         assertEquals(HCM + ".http_filters[0]", e.path());
-        assertTrue(e.reason().contains("may deny requests"), e.reason());
+        assertTrue(e.reason().contains(reason), e.reason());
 
-        var lb = new BootstrapLoader().loadString(yaml.replace("RateLimitQuotaFilterConfig }", "RateLimitQuotaFilterConfig }\n"
+        var lb = new BootstrapLoader().loadString(yaml.replace(type + " }", type + " }\n"
                 + "            is_optional: true"), "t.yaml");
-        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.rate_limit_quota")),
-                lb.warnings().toString());
+        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains(name)), lb.warnings().toString());
     }
 
     @Test

@@ -43,7 +43,10 @@ final class JwksCache {
         this.config = config;
         this.fetcher = new JwksFetcher(config, context);
         if (config.asyncFetch() != null) {
-            refresh(new WeakReference<>(this), refreshLoop(context.transport()));
+            // Without fast_listener the listener warms until the first fetch ends, well or not (Envoy's init target).
+            Runnable firstDone = config.asyncFetch().fastListener() ? () -> { }
+                    : context.initTarget("Jwks async fetching url=" + config.uri());
+            refresh(new WeakReference<>(this), refreshLoop(context.transport()), firstDone);
         }
     }
 
@@ -92,7 +95,7 @@ final class JwksCache {
      * One async round and the scheduling of the next. Held weakly: a replaced filter config's
      * cache is dropped by its factory, and its refreshes stop with it.
      */
-    private static void refresh(WeakReference<JwksCache> ref, EventLoop loop) {
+    private static void refresh(WeakReference<JwksCache> ref, EventLoop loop, Runnable done) {
         loop.execute(() -> {
             JwksCache cache = ref.get();
             if (cache == null) {
@@ -100,8 +103,9 @@ final class JwksCache {
             }
             RemoteJwksConfig c = cache.config;
             cache.fetch(loop, keys -> {
+                done.run();
                 Duration next = keys != null ? c.goodRefetch() : c.asyncFetch().failedRefetch();
-                loop.schedule(() -> refresh(ref, loop), next.toNanos(), TimeUnit.NANOSECONDS);
+                loop.schedule(() -> refresh(ref, loop, () -> { }), next.toNanos(), TimeUnit.NANOSECONDS);
             });
         });
     }

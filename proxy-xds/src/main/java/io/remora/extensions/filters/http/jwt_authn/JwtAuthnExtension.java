@@ -224,6 +224,9 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
         if (cache.isNegative() || cache.isZero()) {
             throw path.field("cache_duration").error("must be positive");
         }
+        if (cache.getSeconds() > 0) {
+            cache = Duration.ofSeconds(cache.getSeconds()); // Envoy keeps whole seconds of it (durationToSeconds)
+        }
         RemoteJwksConfig.AsyncFetch async = null;
         if (r.hasAsyncFetch()) {
             var a = r.getAsyncFetch();
@@ -231,13 +234,6 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
                     RemoteJwksConfig.DEFAULT_FAILED_REFETCH);
             if (failed.isNegative() || failed.isZero()) {
                 throw path.field("async_fetch").field("failed_refetch_duration").error("must be positive");
-            }
-            if (!a.getFastListener()) {
-                // Remora's listeners have no init targets: the listener serves at once and the
-                // first requests wait for the fetch, as with fast_listener.
-                ctx.warnOnce("jwt_authn:async_fetch:fast_listener", "jwt_authn async_fetch: the listener does"
-                        + " not wait for the first JWKS fetch (as fast_listener: true), first at "
-                        + path.field("async_fetch"));
             }
             async = new RemoteJwksConfig.AsyncFetch(a.getFastListener(), failed);
         }

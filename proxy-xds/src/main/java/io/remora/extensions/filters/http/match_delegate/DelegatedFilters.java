@@ -46,8 +46,9 @@ public final class DelegatedFilters {
         if (ext != null) {
             throw tp.error("'" + type + "' is a " + ext.names().get(0) + " config, not an HTTP filter's");
         }
-        if (HttpFilterTranslator.mayDenyRequests(type, c.getName())) {
-            throw path.error("HTTP filter '" + c.getName() + "' (" + type + ") may deny requests and is not"
+        String neverSkipped = HttpFilterTranslator.whyNeverSkipped(type, c.getName());
+        if (neverSkipped != null) {
+            throw path.error("HTTP filter '" + c.getName() + "' (" + type + ") " + neverSkipped + " and is not"
                     + " supported by Remora; refusing to run without it");
         }
         ctx.warnOnce("http_filter:" + c.getName() + "|" + type, "skipping unsupported HTTP filter '" + c.getName()
@@ -56,7 +57,7 @@ public final class DelegatedFilters {
     }
 
     /**
-     * False for a filter Remora does not have and that may deny requests (translating it fails),
+     * False for a filter Remora does not have and may not skip (translating it fails),
      * so that an {@code is_optional} filter around it can be skipped instead.
      */
     static boolean runnable(TypedExtensionConfig c) {
@@ -64,7 +65,7 @@ public final class DelegatedFilters {
         String type = typed ? io.remora.xds.translate.Protos.typeName(c.getTypedConfig()) : "";
         ExtensionRegistry registry = ExtensionRegistry.get();
         Extension ext = typed ? registry.byConfigType(type) : registry.byName(c.getName());
-        return ext != null || !HttpFilterTranslator.mayDenyRequests(type, c.getName());
+        return ext != null || HttpFilterTranslator.whyNeverSkipped(type, c.getName()) == null;
     }
 
     /** The per-stream factory of a translated filter, from the runtime its extension registered. */

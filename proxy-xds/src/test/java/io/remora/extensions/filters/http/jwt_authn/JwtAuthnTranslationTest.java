@@ -107,6 +107,22 @@ class JwtAuthnTranslationTest {
     }
 
     @Test
+    void cacheDurationKeepsWholeSecondsAsEnvoy() {
+        // Envoy reads cache_duration with durationToSeconds: 10.9 s is trusted 10 s, refetched after 5 s.
+        RemoteJwksConfig r = provider("""
+                providers:
+                  p:
+                    remote_jwks:
+                      http_uri: { uri: "http://keys.example", cluster: c1, timeout: 1s }
+                      cache_duration: 10.9s
+                      async_fetch: { failed_refetch_duration: 0.25s }
+                """).remote();
+        assertEquals(Duration.ofSeconds(10), r.cacheDuration());
+        assertEquals(Duration.ofSeconds(5), r.goodRefetch());
+        assertEquals(Duration.ofMillis(250), r.asyncFetch().failedRefetch());
+    }
+
+    @Test
     void remoteJwksDefaults() {
         JwtProviderConfig p = provider("""
                 providers:
