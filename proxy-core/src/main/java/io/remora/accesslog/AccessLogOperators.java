@@ -267,6 +267,9 @@ final class AccessLogOperators {
                 return num(StreamInfo::upstreamConnectionId);
             case "TRACE_ID":
                 return str(i -> i.traceId(), maxLen);
+            // The active span's id, as %TRACE_ID% its trace's: "-" on a stream no tracer spans.
+            case "SPAN_ID":
+                return str(i -> i.spanId(), maxLen);
             case "ACCESS_LOG_TYPE":
                 return str(i -> i.accessLogType().envoyName, maxLen);
             case "FILTER_CHAIN_NAME":
@@ -309,6 +312,9 @@ final class AccessLogOperators {
                 }
                 if (more == null) {
                     more = HeaderBytesOperators.of(name);
+                }
+                if (more == null) {
+                    more = ConnectionCloses.of(name, maxLen);
                 }
                 if (more != null) {
                     return more;

@@ -41,6 +41,8 @@ final class StreamInfoSeldom {
     UpstreamAttempts attempts;
     /** Only once a format reads the byte meters ({@link WireBytes#wanted()}); shared with the stream's upstream logs. */
     WireBytes wireBytes;
+    /** How the connections closed, once a format reads it ({@link ConnectionCloses#wanted()}). */
+    ConnectionCloses closes;
     /** The info is a whole downstream connection's (tcp_proxy's, a listener log's), not an HTTP stream's. */
     boolean describesConnection;
 }

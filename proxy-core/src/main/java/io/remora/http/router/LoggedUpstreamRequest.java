@@ -56,6 +56,13 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         tryInfo.upstreamClusterMetadata = router.cluster.config().metadata();
     }
 
+    /** The try's own log reads how its connection closed, as Envoy's upstream info has it. */
+    @Override
+    public void onConnectionClosed(io.remora.accesslog.ConnectionCloses.Type type, String localReason) {
+        super.onConnectionClosed(type, localReason);
+        tryInfo.upstreamClosed(type, localReason);
+    }
+
     /** The pool gave the stream (or a hedged try won): before anything is written on it. */
     @Override
     void describeUpstream() {

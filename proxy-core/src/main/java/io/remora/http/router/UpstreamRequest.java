@@ -238,6 +238,11 @@ class UpstreamRequest implements UpstreamCallbacks {
     }
 
     @Override
+    public void onConnectionClosed(io.remora.accesslog.ConnectionCloses.Type type, String localReason) {
+        router.info.upstreamClosed(type, localReason);
+    }
+
+    @Override
     public void onPoolReady(UpstreamStream s) {
         pending = null;
         if (finished) {
@@ -280,6 +285,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamLocalAddress = stream.localAddress();
         router.info.upstreamRemoteAddress(host.addresses().isEmpty() ? null : stream.connection().remoteAddress());
         router.info.upstreamConnection = stream;
+        router.info.clearUpstreamClose(); // an earlier try's connection is not this one's
         router.info.upstreamHostMetadata = host.metadataByNamespace;
         // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
         router.info.upstreamClusterMetadata = router.cluster.config().metadata();
