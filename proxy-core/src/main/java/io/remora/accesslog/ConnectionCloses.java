@@ -61,12 +61,13 @@ public final class ConnectionCloses {
 
     /**
      * The peer reset the connection (ECONNRESET: Java's "Connection reset", the native
-     * transports' "Connection reset by peer"), Envoy's RemoteReset, rather than closing it.
+     * transports' "Connection reset by peer", the splice relay's hang-up with bytes unread),
+     * Envoy's RemoteReset, rather than closing it.
      */
     public static boolean isPeerReset(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof java.io.IOException && t.getMessage() != null
-                    && t.getMessage().contains("Connection reset")) {
+                    && t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection reset")) {
                 return true;
             }
         }

@@ -249,10 +249,13 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
 
     void closeIfBothDone() {
         if (downstreamEof && upstreamEof) {
+            if (upstream != null) {
+                // Both sent their FIN: the upstream's end is its own close, as Envoy sees it (RemoteClose);
+                // recorded first, as the downstream's close (and the access log) may follow at once.
+                streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
+            }
             flushThenClose(downstream);
             if (upstream != null) {
-                // Both sent their FIN: the upstream's end is its own close, as Envoy sees it (RemoteClose).
-                streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
                 upstream.closeAfterFlush();
             }
         }
@@ -412,6 +415,12 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
             filter.stats.downstreamCxTxBytesTotal.increment(n);
         }
         lastActivity = System.nanoTime();
+    }
+
+    @Override
+    public void bothEnded() {
+        // As closeIfBothDone's: the upstream's end is its own close.
+        streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
     }
 
     @Override
