@@ -16,7 +16,7 @@ final class AccessLogOperators {
      * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
      * they print "-" instead of failing the whole config, so Istio's generated formats load.
      */
-    private static final Set<String> WITHOUT_DATA = Set.of("CEL",
+    private static final Set<String> WITHOUT_DATA = Set.of("CEL", "TYPED_CEL",
             // The 1.0.49 tls_inspector cannot turn JA4 on, and Envoy prints "-" when it is off.
             "TLS_JA4_FINGERPRINT");
 
@@ -163,6 +163,33 @@ final class AccessLogOperators {
     /** A formatter extension's command ({@link FormatterCommand}). */
     static Op custom(java.util.function.Function<StreamInfo, String> fn, int maxLen) {
         return str(fn::apply, maxLen);
+    }
+
+    /**
+     * A value that keeps its type in a JSON log (a number, boolean, object or list, as Envoy's
+     * typed operators render it; a string capped at {@code jsonMaxLen}, -1 for none) and prints
+     * {@code text}, capped at {@code maxLen}, elsewhere.
+     */
+    static Op typed(Function<StreamInfo, String> text, Function<StreamInfo, Object> json, int maxLen,
+                    int jsonMaxLen) {
+        Op printed = str(text::apply, maxLen);
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, FormatContext c) {
+                printed.append(sb, c);
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                printed.appendPresent(sb, c);
+            }
+
+            @Override
+            Object json(FormatContext c) {
+                Object v = json.apply(c.streamInfo());
+                return v instanceof String s && jsonMaxLen >= 0 && s.length() > jsonMaxLen ? s.substring(0, jsonMaxLen) : v;
+            }
+        };
     }
 
     static Op operator(String name, String arg, int maxLen) {
