@@ -191,7 +191,7 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
     }
 
     /** The meters if a codec counted anything; null otherwise (the operators print 0, as Envoy's empty meters). */
-    WireBytes wireBytesIfAny() {
+    public WireBytes wireBytesIfAny() {
         return seldom == null ? null : seldom.wireBytes;
     }
 
