@@ -233,6 +233,12 @@ final class AccessLogOperators {
                 return str(i -> i.upstreamCluster, maxLen);
             case "UPSTREAM_LOCAL_ADDRESS":
                 return str(i -> AccessLogFormatter.address(i.upstreamLocalAddress, true), maxLen);
+            // Envoy's: the endpoint id of the envoy_internal_address the upstream host is; "-" for other hosts.
+            case "UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID":
+                return str(StreamInfo::upstreamEndpointId, maxLen);
+            case "DOWNSTREAM_LOCAL_ADDRESS_ENDPOINT_ID", "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_ENDPOINT_ID":
+                throw new IllegalArgumentException("access log format: " + name + " is not supported by Remora:"
+                        + " a connection to an internal listener does not carry its endpoint id");
             case "UPSTREAM_TRANSPORT_FAILURE_REASON":
                 return str(i -> i.upstreamTransportFailureReason(), maxLen);
             case "DOWNSTREAM_REMOTE_ADDRESS":

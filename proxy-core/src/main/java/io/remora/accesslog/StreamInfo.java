@@ -103,6 +103,7 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
             seldom.upstreamTransportFailureReason = null;
             seldom.upstreamFilterState = null;
             seldom.upstreamRemoteAddress = null;
+            seldom.upstreamEndpointId = null;
             seldom.attempts = null;
             clearUpstreamClose();
             WireBytes w = seldom.wireBytes;
@@ -249,6 +250,23 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
         }
         upstreamHost = address;
         upstreamHostName = hostname;
+    }
+
+    /**
+     * The attempt's host as configured: an internal address ({@code envoy_internal_address}) gives
+     * its endpoint id to %UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID% (the config's string, not copied).
+     */
+    public void upstreamConfiguredAddress(io.remora.config.Address configured) {
+        String id = configured instanceof io.remora.config.Address.Internal in && in.endpointId() != null
+                && !in.endpointId().isEmpty() ? in.endpointId() : null;
+        if (id != null || seldom != null) {
+            seldom().upstreamEndpointId = id;
+        }
+    }
+
+    /** The endpoint id of the internal address the stream's upstream host is, or null. */
+    public String upstreamEndpointId() {
+        return seldom == null ? null : seldom.upstreamEndpointId;
     }
 
     /** An attempt got {@code connection}: one more for %UPSTREAM_CONNECTION_IDS_ATTEMPTED%. */

@@ -22,6 +22,8 @@ final class StreamInfoSeldom {
     /** The upstream cluster's alt_stat_name, when it has one (%UPSTREAM_CLUSTER%). */
     String upstreamClusterStatName;
     java.net.SocketAddress upstreamRemoteAddress;
+    /** The endpoint id of the internal address the upstream host is (%UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID%). */
+    String upstreamEndpointId;
     /** The socket's local address when a restored original destination replaced it. */
     java.net.SocketAddress downstreamDirectLocalAddress;
     FilterState upstreamFilterState;

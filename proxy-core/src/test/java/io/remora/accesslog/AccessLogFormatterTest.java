@@ -733,4 +733,19 @@ class AccessLogFormatterTest {
         assertFalse(ConnectionCloses.isPeerReset(new java.io.IOException("Broken pipe")));
         assertFalse(ConnectionCloses.isPeerReset(null));
     }
+
+    @Test
+    void anInternalUpstreamsEndpointIdIsLoggedAndTheDownstreamOnesAreRefused() {
+        StreamInfo i = http();
+        AccessLogFormatter f = AccessLogFormatter.text("%UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID%");
+        assertEquals("-", f.format(i));
+        i.upstreamConfiguredAddress(new io.remora.config.Address.Internal("inner", "ep-7"));
+        assertEquals("ep-7", f.format(i));
+        i.upstreamConfiguredAddress(new io.remora.config.Address.Tcp("10.0.0.1", 80));
+        assertEquals("-", f.format(i));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AccessLogFormatter.text("%DOWNSTREAM_LOCAL_ADDRESS_ENDPOINT_ID%"));
+        assertEquals("access log format: DOWNSTREAM_LOCAL_ADDRESS_ENDPOINT_ID is not supported by Remora: a connection"
+                + " to an internal listener does not carry its endpoint id", e.getMessage());
+    }
 }

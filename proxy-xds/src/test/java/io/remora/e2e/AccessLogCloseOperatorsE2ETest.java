@@ -26,15 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
- * Envoy 1.38's close operators and %QUERY_PARAMS% through a running proxy: curl and raw sockets
- * downstream; upstreams that answer, close after the request, reset the connection (SO_LINGER 0:
- * an RST) or hold it; tcp_proxy to an echo server, to one that resets, and with an idle timeout.
+ * Envoy 1.38's close operators, %QUERY_PARAMS% and %UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID% through a
+ * running proxy: curl and raw sockets downstream; upstreams that answer, close after the request,
+ * reset the connection (SO_LINGER 0: an RST) or hold it; tcp_proxy to an echo server, to one that
+ * resets, with an idle timeout, and through an internal listener whose endpoint has an id.
  */
 class AccessLogCloseOperatorsE2ETest {
 
     private static final String FORMAT = "%REQ(:PATH)% ds=%DOWNSTREAM_DETECTED_CLOSE_TYPE% "
             + "dr=%DOWNSTREAM_LOCAL_CLOSE_REASON% us=%UPSTREAM_DETECTED_CLOSE_TYPE% ur=%UPSTREAM_LOCAL_CLOSE_REASON% "
-            + "flags=%RESPONSE_FLAGS% q=%QUERY_PARAMS% qd=%QUERY_PARAMS(DECODED)%";
+            + "flags=%RESPONSE_FLAGS% ep=%UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID% q=%QUERY_PARAMS% qd=%QUERY_PARAMS(DECODED)%";
     private static final String TCP_FORMAT = "%FILTER_CHAIN_NAME% ds=%DOWNSTREAM_DETECTED_CLOSE_TYPE% "
             + "dr=%DOWNSTREAM_LOCAL_CLOSE_REASON% us=%UPSTREAM_DETECTED_CLOSE_TYPE% ur=%UPSTREAM_LOCAL_CLOSE_REASON%";
 
@@ -87,17 +88,27 @@ class AccessLogCloseOperatorsE2ETest {
                 + Bootstraps.tcpListener("idle", "echo", "idle_timeout: 0.3s\n"
                         + Bootstraps.fileAccessLog(tcpLog, TCP_FORMAT)).replace("  - filters:", "  - name: idle\n    filters:")
                 + Bootstraps.tcpListener("tcpreset", "tcpresetting", Bootstraps.fileAccessLog(tcpLog, TCP_FORMAT))
-                        .replace("  - filters:", "  - name: tcpreset\n    filters:");
+                        .replace("  - filters:", "  - name: tcpreset\n    filters:")
+                // Through an internal listener whose endpoint has an id, to the echo server.
+                + Bootstraps.tcpListener("viainner", "toinner", Bootstraps.fileAccessLog(tcpLog,
+                        "%FILTER_CHAIN_NAME% ep=%UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID%"))
+                        .replace("  - filters:", "  - name: viainner\n    filters:")
+                + Bootstraps.tcpListener("inner", "echo", "").replace(
+                        "  address: { socket_address: { address: 127.0.0.1, port_value: ${inner} } }",
+                        "  internal_listener: {}");
         String clusters = Bootstraps.cluster("ok", false, null, ok.port())
                 + Bootstraps.cluster("resetting", false, null, resetting.getLocalPort())
                 + Bootstraps.cluster("finishing", false, null, finishing.getLocalPort())
                 + Bootstraps.cluster("holding", false, null, holding.getLocalPort())
                 + Bootstraps.cluster("echo", false, null, echo.getLocalPort())
-                + Bootstraps.cluster("tcpresetting", false, null, tcpResetting.getLocalPort());
+                + Bootstraps.cluster("tcpresetting", false, null, tcpResetting.getLocalPort())
+                + Bootstraps.internalCluster("toinner", "inner", "ep-7", "", "", "").replaceAll("(?m)^  ", "");
         ports = new HashMap<>(Map.of("http", ProxyProcess.freePort(), "echo", ProxyProcess.freePort(),
-                "idle", ProxyProcess.freePort(), "tcpreset", ProxyProcess.freePort()));
+                "idle", ProxyProcess.freePort(), "tcpreset", ProxyProcess.freePort(),
+                "viainner", ProxyProcess.freePort()));
         int admin = ProxyProcess.freePort();
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin);
+        proxy = ProxyProcess.start(Bootstraps.INTERNAL_LISTENER_EXTENSION
+                + Bootstraps.listeners(admin, listeners, clusters, ports), admin);
     }
 
     /** An upstream that reads a request head ({@code http}) or a byte, then closes: an RST when {@code reset}. */
@@ -147,7 +158,8 @@ class AccessLogCloseOperatorsE2ETest {
     void aRequestWhoseConnectionsOutliveItHasNoCloseAndPrintsItsQuery() throws Exception {
         assertEquals(200, Curl.get(ports.get("http"), "/ok?a=1%20b&c=d+e").status());
         // DECODED: percent escapes and '+' as a space.
-        assertEquals("/ok?a=1%20b&c=d+e ds=- dr=- us=- ur=- flags=- q=a=1%20b&c=d+e qd=a=1 b&c=d e",
+        // A host that is no internal address has no endpoint id.
+        assertEquals("/ok?a=1%20b&c=d+e ds=- dr=- us=- ur=- flags=- ep=- q=a=1%20b&c=d+e qd=a=1 b&c=d e",
                 logged("/ok?a=1%20b&c=d+e"));
     }
 
@@ -197,6 +209,15 @@ class AccessLogCloseOperatorsE2ETest {
             // the proxy passed the close on
         }
         assertEquals("tcpreset ds=Normal dr=- us=RemoteReset ur=-", tcpLogged("tcpreset", ""));
+    }
+
+    @Test
+    void anInternalUpstreamEndpointsIdIsLogged() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", ports.get("viainner"))) {
+            s.getOutputStream().write("via".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("via", new String(s.getInputStream().readNBytes(3), StandardCharsets.US_ASCII));
+        }
+        assertEquals("viainner ep=ep-7", tcpLogged("viainner", ""));
     }
 
     @Test

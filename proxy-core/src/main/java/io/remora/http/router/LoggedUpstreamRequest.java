@@ -52,6 +52,7 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         tryInfo.upstreamCluster(cluster.config().name(), cluster.config());
         tryInfo.upstreamHost = host.address();
         tryInfo.upstreamHostName = host.hostname();
+        tryInfo.upstreamConfiguredAddress(host.configuredAddress());
         tryInfo.upstreamHostMetadata = host.metadataByNamespace;
         tryInfo.upstreamClusterMetadata = router.cluster.config().metadata();
     }

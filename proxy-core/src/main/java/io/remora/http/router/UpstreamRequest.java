@@ -86,6 +86,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;
         router.info.upstreamHostAttempted(host.address(), host.hostname());
+        router.info.upstreamConfiguredAddress(host.configuredAddress());
         ConnectionInfo ci = cb.connection();
         // original_src (the listener's, or the HTTP filter's for this request) binds the downstream's
         // address, filter state may override ALPN, auto_sni names the server, a PROXY header carries
