@@ -50,6 +50,17 @@ public final class ConnectionCloses {
     ConnectionCloses() {
     }
 
+    /** One side's close: the first type and the first reason recorded stand (a reset seen before the close event). */
+    void record(boolean downstream, Type type, String reason) {
+        if (downstream) {
+            downstreamType = downstreamType == null ? type : downstreamType;
+            downstreamReason = downstreamReason == null ? reason : downstreamReason;
+        } else {
+            upstreamType = upstreamType == null ? type : upstreamType;
+            upstreamReason = upstreamReason == null ? reason : upstreamReason;
+        }
+    }
+
     static void want() {
         wanted = true;
     }

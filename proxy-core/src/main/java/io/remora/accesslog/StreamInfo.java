@@ -123,8 +123,7 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
     public void downstreamClosed(ConnectionCloses.Type type, String localReason) {
         ConnectionCloses c = closes();
         if (c != null) {
-            c.downstreamType = c.downstreamType == null ? type : c.downstreamType;
-            c.downstreamReason = c.downstreamReason == null ? localReason : c.downstreamReason;
+            c.record(true, type, localReason);
         }
     }
 
@@ -132,8 +131,7 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
     public void upstreamClosed(ConnectionCloses.Type type, String localReason) {
         ConnectionCloses c = closes();
         if (c != null) {
-            c.upstreamType = c.upstreamType == null ? type : c.upstreamType;
-            c.upstreamReason = c.upstreamReason == null ? localReason : c.upstreamReason;
+            c.record(false, type, localReason);
         }
     }
 
