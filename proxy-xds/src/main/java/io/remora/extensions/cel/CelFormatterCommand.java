@@ -40,7 +40,7 @@ public final class CelFormatterCommand implements FormatterCommand {
     }
 
     /**
-     * {@code %TYPED_CEL(expr)%} (Envoy 1.37): {@code %CEL%}'s text in text formats; in JSON ones the
+     * {@code %TYPED_CEL(expr)%} (Envoy main): {@code %CEL%}'s text in text formats; in JSON ones the
      * value with its JSON type ({@link CelJsonValue}).
      */
     @Override
