@@ -168,6 +168,10 @@ public final class AccessLogFormatter {
     /** As Envoy's parser: the extensions' commands first, then the built-in ones, checked by their syntax rules. */
     private static Op operator(String name, String arg, int maxLen, List<FormatterCommand> commands) {
         for (FormatterCommand c : commands) {
+            FormatterCommand.Typed typed = c.parseTyped(name, arg);
+            if (typed != null) {
+                return AccessLogOperators.typed(typed.text(), typed.json(), maxLen, maxLen);
+            }
             java.util.function.Function<StreamInfo, String> fn = c.parse(name, arg);
             if (fn != null) {
                 return AccessLogOperators.custom(fn, maxLen);

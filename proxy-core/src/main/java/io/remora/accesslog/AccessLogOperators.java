@@ -16,7 +16,7 @@ final class AccessLogOperators {
      * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
      * they print "-" instead of failing the whole config, so Istio's generated formats load.
      */
-    private static final Set<String> WITHOUT_DATA = Set.of("CEL",
+    private static final Set<String> WITHOUT_DATA = Set.of("CEL", "TYPED_CEL",
             // The 1.0.49 tls_inspector cannot turn JA4 on, and Envoy prints "-" when it is off.
             "TLS_JA4_FINGERPRINT");
 
@@ -165,6 +165,33 @@ final class AccessLogOperators {
         return str(fn::apply, maxLen);
     }
 
+    /**
+     * A value that keeps its type in a JSON log (a number, boolean, object or list, as Envoy's
+     * typed operators render it; a string capped at {@code jsonMaxLen}, -1 for none) and prints
+     * {@code text}, capped at {@code maxLen}, elsewhere.
+     */
+    static Op typed(Function<StreamInfo, String> text, Function<StreamInfo, Object> json, int maxLen,
+                    int jsonMaxLen) {
+        Op printed = str(text::apply, maxLen);
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, FormatContext c) {
+                printed.append(sb, c);
+            }
+
+            @Override
+            void appendPresent(StringBuilder sb, FormatContext c) {
+                printed.appendPresent(sb, c);
+            }
+
+            @Override
+            Object json(FormatContext c) {
+                Object v = json.apply(c.streamInfo());
+                return v instanceof String s && jsonMaxLen >= 0 && s.length() > jsonMaxLen ? s.substring(0, jsonMaxLen) : v;
+            }
+        };
+    }
+
     static Op operator(String name, String arg, int maxLen) {
         Op masked = MaskedAddresses.of(name, arg, maxLen);
         if (masked != null) {
@@ -206,6 +233,12 @@ final class AccessLogOperators {
                 return str(i -> i.upstreamCluster, maxLen);
             case "UPSTREAM_LOCAL_ADDRESS":
                 return str(i -> AccessLogFormatter.address(i.upstreamLocalAddress, true), maxLen);
+            // Envoy's: the endpoint id of the envoy_internal_address the upstream host is; "-" for other hosts.
+            case "UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID":
+                return str(StreamInfo::upstreamEndpointId, maxLen);
+            case "DOWNSTREAM_LOCAL_ADDRESS_ENDPOINT_ID", "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_ENDPOINT_ID":
+                throw new IllegalArgumentException("access log format: " + name + " is not supported by Remora:"
+                        + " a connection to an internal listener does not carry its endpoint id");
             case "UPSTREAM_TRANSPORT_FAILURE_REASON":
                 return str(i -> i.upstreamTransportFailureReason(), maxLen);
             case "DOWNSTREAM_REMOTE_ADDRESS":
@@ -267,6 +300,9 @@ final class AccessLogOperators {
                 return num(StreamInfo::upstreamConnectionId);
             case "TRACE_ID":
                 return str(i -> i.traceId(), maxLen);
+            // The active span's id, as %TRACE_ID% its trace's: "-" on a stream no tracer spans.
+            case "SPAN_ID":
+                return str(i -> i.spanId(), maxLen);
             case "ACCESS_LOG_TYPE":
                 return str(i -> i.accessLogType().envoyName, maxLen);
             case "FILTER_CHAIN_NAME":
@@ -309,6 +345,9 @@ final class AccessLogOperators {
                 }
                 if (more == null) {
                     more = HeaderBytesOperators.of(name);
+                }
+                if (more == null) {
+                    more = ConnectionCloses.of(name, maxLen);
                 }
                 if (more != null) {
                     return more;

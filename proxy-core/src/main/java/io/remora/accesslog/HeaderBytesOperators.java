@@ -30,6 +30,11 @@ public final class HeaderBytesOperators {
             case "UPSTREAM_WIRE_BYTES_RECEIVED" -> meter(false, w -> w.upstreamWireReceived);
             case "UPSTREAM_HEADER_BYTES_SENT" -> meter(false, w -> w.upstreamHeaderSent);
             case "UPSTREAM_HEADER_BYTES_RECEIVED" -> meter(false, w -> w.upstreamHeaderReceived);
+            // Envoy's meters get decompressed header bytes from its HTTP/3 codec only (QPACK's
+            // decoded size); its HTTP/1.1 and HTTP/2 codecs, Remora's only ones, add none: 0.
+            case "DOWNSTREAM_DECOMPRESSED_HEADER_BYTES_SENT", "DOWNSTREAM_DECOMPRESSED_HEADER_BYTES_RECEIVED",
+                 "UPSTREAM_DECOMPRESSED_HEADER_BYTES_SENT", "UPSTREAM_DECOMPRESSED_HEADER_BYTES_RECEIVED" ->
+                    AccessLogOperators.num(i -> 0);
             default -> null;
         };
     }

@@ -52,26 +52,11 @@ final class MetadataOperators {
         return i -> i.metadata(source, ns, path);
     }
 
+    /** Envoy ignores the length for a typed JSON value: only the text is capped. */
     private static AccessLogOperators.Op typed(Function<StreamInfo, Object> value, int maxLen) {
-        AccessLogOperators.Op text = AccessLogOperators.str(i -> {
+        return AccessLogOperators.typed(i -> {
             Object v = value.apply(i);
             return v == null ? null : v instanceof String s ? s : io.remora.admin.Json.write(v);
-        }, maxLen);
-        return new AccessLogOperators.Op() {
-            @Override
-            void append(StringBuilder sb, FormatContext c) {
-                text.append(sb, c);
-            }
-
-            @Override
-            void appendPresent(StringBuilder sb, FormatContext c) {
-                text.appendPresent(sb, c);
-            }
-
-            @Override
-            Object json(FormatContext c) {
-                return value.apply(c.streamInfo());
-            }
-        };
+        }, value, maxLen, -1);
     }
 }

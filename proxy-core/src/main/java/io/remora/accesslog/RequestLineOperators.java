@@ -30,6 +30,7 @@ final class RequestLineOperators {
                 String key = arg;
                 yield text(c -> queryParam(PATH.apply(c), key), maxLen);
             }
+            case "QUERY_PARAMS" -> queryParams(arg, maxLen);
             case "REQUESTED_SERVER_NAME" -> serverName(arg, maxLen);
             default -> null;
         };
@@ -58,6 +59,35 @@ final class RequestLineOperators {
             int q = withQuery || p == null ? -1 : p.indexOf('?');
             return q < 0 ? p : p.substring(0, q);
         }, maxLen);
+    }
+
+    /**
+     * Envoy 1.38's {@code %QUERY_PARAMS(ORIG|DECODED)%}: the {@code :path}'s query string (after
+     * {@code ?}, before a fragment) as sent (ORIG, the default) or percent-decoded with '+' as a
+     * space (DECODED); missing when the path has no query or an empty one.
+     */
+    private static AccessLogOperators.Op queryParams(String arg, int maxLen) {
+        boolean decoded = switch (arg) {
+            case "", "ORIG" -> false;
+            case "DECODED" -> true;
+            default -> throw new IllegalArgumentException("access log format: Invalid QUERY_PARAMS option: '" + arg
+                    + "', only 'ORIG'/'DECODED' are allowed");
+        };
+        return text(c -> {
+            String query = query(PATH.apply(c));
+            return query == null || !decoded ? query : decode(query);
+        }, maxLen);
+    }
+
+    /** The query of a path, without its '?' or a fragment; null when there is none or it is empty. */
+    static String query(String path) {
+        int q = path == null ? -1 : path.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        int end = path.indexOf('#', q);
+        end = end < 0 ? path.length() : end;
+        return end == q + 1 ? null : path.substring(q + 1, end);
     }
 
     /**

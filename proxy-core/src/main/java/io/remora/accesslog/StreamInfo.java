@@ -103,7 +103,9 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
             seldom.upstreamTransportFailureReason = null;
             seldom.upstreamFilterState = null;
             seldom.upstreamRemoteAddress = null;
+            seldom.upstreamEndpointId = null;
             seldom.attempts = null;
+            clearUpstreamClose();
             WireBytes w = seldom.wireBytes;
             if (w != null) {
                 // Envoy's new stream info has a new upstream meter; the downstream one is the codec's still.
@@ -111,6 +113,68 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
                 w.unmeteredUpstream = false;
             }
         }
+    }
+
+    /**
+     * The downstream connection closed ({@code type}, unless an earlier record said already, as a
+     * reset seen before the close does) or this proxy is closing it for {@code localReason}
+     * (Envoy's string, or null); nothing unless a format reads it.
+     */
+    public void downstreamClosed(ConnectionCloses.Type type, String localReason) {
+        ConnectionCloses c = closes();
+        if (c != null) {
+            c.record(true, type, localReason);
+        }
+    }
+
+    /** The upstream connection of the stream's try closed, as {@link #downstreamClosed}. */
+    public void upstreamClosed(ConnectionCloses.Type type, String localReason) {
+        ConnectionCloses c = closes();
+        if (c != null) {
+            c.record(false, type, localReason);
+        }
+    }
+
+    /** A new try's upstream connection: nothing is known yet of how it closes. */
+    public void clearUpstreamClose() {
+        ConnectionCloses c = closesIfAny();
+        if (c != null) {
+            c.upstreamReason = null;
+            c.upstreamType = null;
+        }
+    }
+
+    /** The downstream close recorded so far, or null. */
+    public ConnectionCloses.Type downstreamCloseType() {
+        ConnectionCloses c = closesIfAny();
+        return c == null ? null : c.downstreamType;
+    }
+
+    /** The reason this proxy gave for closing the downstream connection, or null. */
+    public String downstreamLocalCloseReason() {
+        ConnectionCloses c = closesIfAny();
+        return c == null ? null : c.downstreamReason;
+    }
+
+    /** Whether the upstream side's close is recorded already (a reason or a type). */
+    public boolean upstreamCloseRecorded() {
+        ConnectionCloses c = closesIfAny();
+        return c != null && (c.upstreamType != null || c.upstreamReason != null);
+    }
+
+    private ConnectionCloses closes() {
+        if (!ConnectionCloses.wanted()) {
+            return null;
+        }
+        StreamInfoSeldom x = seldom();
+        if (x.closes == null) {
+            x.closes = new ConnectionCloses();
+        }
+        return x.closes;
+    }
+
+    ConnectionCloses closesIfAny() {
+        return seldom == null ? null : seldom.closes;
     }
 
     /** The stream's byte meters, made on first use, once some format reads them ({@link WireBytes#wanted()}); null before. */
@@ -126,7 +190,7 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
     }
 
     /** The meters if a codec counted anything; null otherwise (the operators print 0, as Envoy's empty meters). */
-    WireBytes wireBytesIfAny() {
+    public WireBytes wireBytesIfAny() {
         return seldom == null ? null : seldom.wireBytes;
     }
 
@@ -184,6 +248,23 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
         }
         upstreamHost = address;
         upstreamHostName = hostname;
+    }
+
+    /**
+     * The attempt's host as configured: an internal address ({@code envoy_internal_address}) gives
+     * its endpoint id to %UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID% (the config's string, not copied).
+     */
+    public void upstreamConfiguredAddress(io.remora.config.Address configured) {
+        String id = configured instanceof io.remora.config.Address.Internal in && in.endpointId() != null
+                && !in.endpointId().isEmpty() ? in.endpointId() : null;
+        if (id != null || seldom != null) {
+            seldom().upstreamEndpointId = id;
+        }
+    }
+
+    /** The endpoint id of the internal address the stream's upstream host is, or null. */
+    public String upstreamEndpointId() {
+        return seldom == null ? null : seldom.upstreamEndpointId;
     }
 
     /** An attempt got {@code connection}: one more for %UPSTREAM_CONNECTION_IDS_ATTEMPTED%. */

@@ -22,6 +22,8 @@ final class StreamInfoSeldom {
     /** The upstream cluster's alt_stat_name, when it has one (%UPSTREAM_CLUSTER%). */
     String upstreamClusterStatName;
     java.net.SocketAddress upstreamRemoteAddress;
+    /** The endpoint id of the internal address the upstream host is (%UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID%). */
+    String upstreamEndpointId;
     /** The socket's local address when a restored original destination replaced it. */
     java.net.SocketAddress downstreamDirectLocalAddress;
     FilterState upstreamFilterState;
@@ -41,6 +43,8 @@ final class StreamInfoSeldom {
     UpstreamAttempts attempts;
     /** Only once a format reads the byte meters ({@link WireBytes#wanted()}); shared with the stream's upstream logs. */
     WireBytes wireBytes;
+    /** How the connections closed, once a format reads it ({@link ConnectionCloses#wanted()}). */
+    ConnectionCloses closes;
     /** The info is a whole downstream connection's (tcp_proxy's, a listener log's), not an HTTP stream's. */
     boolean describesConnection;
 }

@@ -56,8 +56,8 @@ public final class WireBytes {
         }
     }
 
-    /** A format reads a meter: streams count from now on. */
-    static void want() {
+    /** A format (or a gRPC access log, whose entries carry the meters) reads a meter: streams count from now on. */
+    public static void want() {
         wanted = true;
     }
 

@@ -26,6 +26,8 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
     private boolean rawIn;
+    /** The peer reset the connection (%DOWNSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
+    private boolean peerReset;
 
     private Http1Connection(ConnectionContext cx) {
         super(cx);
@@ -234,6 +236,8 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         Http1Stream s = current;
         current = null;
         if (s != null && !s.stream.ended()) {
+            s.stream.streamInfo().downstreamClosed(peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
+                    : io.remora.accesslog.ConnectionCloses.Type.NORMAL, null);
             s.stream.onDownstreamReset();
         }
         cx.onClosed();
@@ -253,6 +257,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         io.remora.log.UnexpectedErrors.log(LOG, io.remora.log.LogTags.conn(cx.connectionId())
                 + "downstream connection error, closing: " + cause, cause);
+        peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
         ctx.channel().close(); // through this stage's close: what was written is flushed first
     }
 

@@ -45,6 +45,10 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     private boolean shedClosed;
     /** Inside this connection's channelRead: the read's writes are flushed at channelReadComplete. */
     private boolean reading;
+    /** The peer reset the connection (%DOWNSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
+    private boolean peerReset;
+    /** This proxy closes the connection for the peer's protocol violation (a GOAWAY with an error). */
+    private boolean protocolViolation;
     /** connection_keepalive, or null. */
     final Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
@@ -163,6 +167,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         if (keepalive != null) {
             keepalive.stop();
         }
+        if (io.remora.accesslog.ConnectionCloses.wanted()) {
+            recordClose();
+        }
         super.channelInactive(ctx); // closes the streams (each resets its request)
         cx.onClosed();
     }
@@ -170,6 +177,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         LOG.log(Level.FINE, io.remora.log.LogTags.conn(cx.connectionId()) + "downstream connection error: " + cause, cause);
+        peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
         if (embeddedHttp2Exception(cause) != null) {
             // A protocol error: the handler answers it (RST_STREAM for a stream's, GOAWAY with its
             // code, ENHANCE_YOUR_CALM for floods and rapid reset, for the connection's).
@@ -208,6 +216,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         if (outbound && http2Ex != null && http2Ex.error() == Http2Error.ENHANCE_YOUR_CALM) {
             cx.hcm.stats.http2OutboundControlFlood.increment();
         }
+        protocolViolation |= !outbound && http2Ex != null && http2Ex.error() != Http2Error.NO_ERROR;
         super.onConnectionError(ctx, outbound, cause, http2Ex);
     }
 
@@ -324,6 +333,25 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
         // Below this handler, whose own close would wait for the open streams.
         ctx.close();
+    }
+
+    /** The streams still open when the connection closed log how it closed, as Envoy's do. */
+    private void recordClose() {
+        io.remora.accesslog.ConnectionCloses.Type type = peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
+                : io.remora.accesslog.ConnectionCloses.Type.NORMAL;
+        String reason = keepalive != null && keepalive.timedOut() ? io.remora.accesslog.ConnectionCloses.HTTP2_PING_TIMEOUT
+                : protocolViolation ? io.remora.accesslog.ConnectionCloses.HTTP2_PROTOCOL_VIOLATION : null;
+        try {
+            connection().forEachActiveStream(stream -> {
+                Http2DownstreamStream s = stream.getProperty(streamKey);
+                if (s != null) {
+                    s.connectionClosed(type, reason);
+                }
+                return true;
+            });
+        } catch (Http2Exception e) {
+            throw new IllegalStateException(e); // the visitor throws nothing
+        }
     }
 
     private void sendGoAway() {

@@ -330,4 +330,11 @@ final class Http2DownstreamStream implements StreamEncoder {
             conn.maybeCloseAfterDrain();
         }
     }
+
+    /** The connection closed under the stream: how, for %DOWNSTREAM_DETECTED_CLOSE_TYPE% and its reason. */
+    void connectionClosed(io.remora.accesslog.ConnectionCloses.Type type, String localReason) {
+        if (active != null) {
+            active.streamInfo().downstreamClosed(type, localReason);
+        }
+    }
 }

@@ -34,6 +34,8 @@ public final class Http2Keepalive {
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> intervalTimer;
     private ScheduledFuture<?> timeoutTimer;
+    /** The connection is closing because no PING ACK came (Envoy's close reason http2_ping_timeout). */
+    private boolean timedOut;
     private long lastReadNanos;
     private long pingSentNanos;
     private boolean stopped;
@@ -119,6 +121,10 @@ public final class Http2Keepalive {
         timeoutTimer = ctx.executor().schedule(this::checkTimeout, config.timeoutMillis(), TimeUnit.MILLISECONDS);
     }
 
+    public boolean timedOut() {
+        return timedOut;
+    }
+
     private void checkTimeout() {
         timeoutTimer = null;
         if (stopped || !ctx.channel().isActive()) {
@@ -133,6 +139,7 @@ public final class Http2Keepalive {
             return;
         }
         timeouts.increment();
+        timedOut = true;
         LOG.log(Level.FINE, () -> (connectionId >= 0 ? io.remora.log.LogTags.conn(connectionId)
                 : io.remora.log.LogTags.conn(ctx.channel()))
                 + "closing connection: no PING ACK within the keepalive timeout");

@@ -125,7 +125,7 @@ final class ChannelUpstream extends ChannelInboundHandlerAdapter implements TcpU
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        session.upstreamFailed();
+        session.upstreamFailed(cause);
         ctx.close();
     }
 }

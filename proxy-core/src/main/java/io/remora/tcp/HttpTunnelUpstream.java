@@ -169,7 +169,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
             TcpUpstreamAttempts.failed(session, new IOException("tunnel stream reset: " + reason), host);
             return;
         }
-        session.upstreamFailed();
+        session.upstreamFailed(null);
         session.upstreamClosed();
     }
 

@@ -47,6 +47,9 @@ final class SpliceRelay {
 
         /** A socket failed (reset, broken pipe); the relay has closed both. */
         void spliceFailed(boolean upstreamSide, IOException cause);
+
+        /** Both sides sent their FIN and had it passed on: the relay closes both now. */
+        void bothEnded();
     }
 
     private final Listener listener;
@@ -158,6 +161,7 @@ final class SpliceRelay {
             return;
         }
         if (toUp.shut && toDown.shut) {
+            listener.bothEnded();
             close();
             return;
         }

@@ -10,6 +10,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.accesslog.ConnectionCloses;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.network.ConnectionInfo;
@@ -219,6 +220,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         streamInfo.connectionTerminationDetails(String.valueOf(cause));
+        if (ConnectionCloses.isPeerReset(cause)) {
+            streamInfo.downstreamClosed(ConnectionCloses.Type.REMOTE_RESET, null);
+        }
         ctx.close();
     }
 
@@ -245,6 +249,11 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
 
     void closeIfBothDone() {
         if (downstreamEof && upstreamEof) {
+            if (upstream != null) {
+                // Both sent their FIN: the upstream's end is its own close, as Envoy sees it (RemoteClose);
+                // recorded first, as the downstream's close (and the access log) may follow at once.
+                streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
+            }
             flushThenClose(downstream);
             if (upstream != null) {
                 upstream.closeAfterFlush();
@@ -262,6 +271,10 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
 
     private void onDownstreamClosed() {
         filter.stats.downstreamCxActive.decrementAndGet();
+        streamInfo.downstreamClosed(ConnectionCloses.Type.NORMAL, null);
+        if (upstreamReady && upstream != null && !streamInfo.upstreamCloseRecorded()) {
+            recordUpstreamClosedForDownstream();
+        }
         if (relay != null) {
             // Off Netty's loop while spliced: what sits in the pipes goes with the connection.
             relay.stop();
@@ -284,8 +297,18 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         TcpSessionLifetime.finish(this);
     }
 
+    /** Envoy's tcp_proxy closes the upstream for the downstream's close, and says which kind of close it was. */
+    private void recordUpstreamClosedForDownstream() {
+        ConnectionCloses.Type down = streamInfo.downstreamCloseType();
+        String reason = down == ConnectionCloses.Type.REMOTE_RESET ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_RESET_CLOSE
+                : streamInfo.downstreamLocalCloseReason() != null ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_LOCAL_CLOSE
+                : ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_REMOTE_CLOSE;
+        streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, reason);
+    }
+
     /** The upstream connection closed, or the tunnel's stream ended or was reset. */
     void upstreamClosed() {
+        streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
         if (connectionCounted) {
             connectionCounted = false;
             clusterStats.upstreamCxActive.decrementAndGet();
@@ -369,7 +392,10 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         closeIfBothDone();
     }
 
-    void upstreamFailed() {
+    void upstreamFailed(Throwable cause) {
+        if (ConnectionCloses.isPeerReset(cause)) {
+            streamInfo.upstreamClosed(ConnectionCloses.Type.REMOTE_RESET, null);
+        }
         streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
     }
 
@@ -392,11 +418,20 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     }
 
     @Override
+    public void bothEnded() {
+        // As closeIfBothDone's: the upstream's end is its own close.
+        streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
+    }
+
+    @Override
     public void spliceFailed(boolean upstreamSide, java.io.IOException cause) {
         if (upstreamSide) {
-            upstreamFailed();
+            upstreamFailed(cause);
         } else {
             streamInfo.connectionTerminationDetails(String.valueOf(cause));
+            if (ConnectionCloses.isPeerReset(cause)) {
+                streamInfo.downstreamClosed(ConnectionCloses.Type.REMOTE_RESET, null);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.remora.tcp;
 
 import io.remora.accesslog.AccessLogs;
+import io.remora.accesslog.ConnectionCloses;
 import io.remora.config.AccessLogType;
 import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.FilterState;
@@ -28,7 +29,7 @@ final class TcpSessionLifetime {
                 if (!s.finished) {
                     s.filter.stats.maxDownstreamConnectionDuration.increment();
                     s.streamInfo.setFlag(io.remora.accesslog.ResponseFlag.DURATION_TIMEOUT);
-                    close(s, "max_downstream_connection_duration");
+                    close(s, "max_downstream_connection_duration", ConnectionCloses.MAX_CONNECTION_DURATION);
                 }
             }, s.filter.maxDurationNanos, TimeUnit.NANOSECONDS);
         }
@@ -57,8 +58,13 @@ final class TcpSessionLifetime {
         }
     }
 
-    private static void close(TcpProxySession s, String details) {
+    /** This proxy closes both connections: the downstream for {@code reason}, the upstream because of that. */
+    private static void close(TcpProxySession s, String details, String reason) {
         s.streamInfo.connectionTerminationDetails(details);
+        s.streamInfo.downstreamClosed(null, reason);
+        if (s.upstreamReady && s.upstream != null && !s.streamInfo.upstreamCloseRecorded()) {
+            s.streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_LOCAL_CLOSE);
+        }
         if (s.relay != null) {
             s.relay.stop();
         }
@@ -76,7 +82,7 @@ final class TcpSessionLifetime {
         long timeout = s.filter.idleTimeoutNanos;
         if (idle >= timeout) {
             s.filter.stats.idleTimeout.increment();
-            close(s, "idle_timeout");
+            close(s, "idle_timeout", ConnectionCloses.TCP_SESSION_IDLE_TIMEOUT);
         } else {
             s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), timeout - idle, TimeUnit.NANOSECONDS);
         }

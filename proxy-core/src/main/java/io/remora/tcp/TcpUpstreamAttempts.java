@@ -154,6 +154,7 @@ final class TcpUpstreamAttempts {
         s.attempts++;
         s.tried.add(h);
         s.streamInfo.upstreamHostAttempted(h.address(), h.hostname());
+        s.streamInfo.upstreamConfiguredAddress(h.configuredAddress());
         s.streamInfo.attemptCount = s.attempts;
         s.clusterStats.upstreamCxTotal.increment();
     }

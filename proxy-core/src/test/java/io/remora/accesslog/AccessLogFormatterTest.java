@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -373,6 +374,7 @@ class AccessLogFormatterTest {
         assertEquals("{\"conn\":5,\"up\":7}\n", AccessLogFormatter.json(f).format(i));
         StreamInfo tcp = new StreamInfo();
         assertEquals("- - -", AccessLogFormatter.text("%CONNECTION_ID% %UPSTREAM_CONNECTION_ID% %TRACE_ID%").format(tcp));
+        assertEquals("-", AccessLogFormatter.text("%SPAN_ID%").format(tcp));
         String a = AccessLogFormatter.text("%UNIQUE_ID%").format(tcp);
         assertEquals(36, a.length());
         assertNotEquals(a, AccessLogFormatter.text("%UNIQUE_ID%").format(tcp));
@@ -675,5 +677,75 @@ class AccessLogFormatterTest {
         assertEquals("[]", AccessLogFormatter.text("[%CUSTOM_FLAGS%]").format(http()));
         assertEquals("{\"f\":\"\"}\n", AccessLogFormatter.json(Map.of("f", "%CUSTOM_FLAGS%")).format(http()));
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%CUSTOM_FLAGS(x)%"));
+    }
+
+    @Test
+    void spanIdIsTheActiveSpansAndTakesNoParameter() {
+        StreamInfo i = http();
+        i.traceId("4bf92f3577b34da6a3ce929d0e0e4736");
+        i.spanId("00f067aa0ba902b7");
+        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7",
+                AccessLogFormatter.text("%TRACE_ID% %SPAN_ID%").format(i));
+        assertEquals("-", AccessLogFormatter.text("%SPAN_ID%").format(http()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AccessLogFormatter.text("%SPAN_ID:4%"));
+        assertEquals("access log format: SPAN_ID does not take any parameters or length", e.getMessage());
+    }
+
+    @Test
+    void decompressedHeaderBytesAreZeroWithoutHttp3() {
+        assertEquals("0 0 0 0", AccessLogFormatter.text("%DOWNSTREAM_DECOMPRESSED_HEADER_BYTES_SENT% "
+                + "%DOWNSTREAM_DECOMPRESSED_HEADER_BYTES_RECEIVED% %UPSTREAM_DECOMPRESSED_HEADER_BYTES_SENT% "
+                + "%UPSTREAM_DECOMPRESSED_HEADER_BYTES_RECEIVED%").format(http()));
+        assertEquals("{\"d\":0}\n", AccessLogFormatter.json(Map.of("d", "%UPSTREAM_DECOMPRESSED_HEADER_BYTES_SENT%"))
+                .format(http()));
+        assertThrows(IllegalArgumentException.class,
+                () -> AccessLogFormatter.text("%UPSTREAM_DECOMPRESSED_HEADER_BYTES_SENT(x)%"));
+    }
+
+    @Test
+    void closeReasonsAndTypesAreEnvoysOnceRecorded() {
+        AccessLogFormatter f = AccessLogFormatter.text("%DOWNSTREAM_LOCAL_CLOSE_REASON% %DOWNSTREAM_DETECTED_CLOSE_TYPE% "
+                + "%UPSTREAM_LOCAL_CLOSE_REASON% %UPSTREAM_DETECTED_CLOSE_TYPE%");
+        StreamInfo i = http();
+        assertEquals("- - - -", f.format(i));
+        i.downstreamClosed(null, ConnectionCloses.TCP_SESSION_IDLE_TIMEOUT);
+        i.upstreamClosed(ConnectionCloses.Type.NORMAL, ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_LOCAL_CLOSE);
+        // The close event that follows keeps the reason; a reset seen first keeps its type.
+        i.downstreamClosed(ConnectionCloses.Type.NORMAL, null);
+        assertEquals("tcp_session_idle_timeout Normal closing_upstream_tcp_connection_due_to_downstream_local_close Normal",
+                f.format(i));
+        StreamInfo r = http();
+        r.upstreamClosed(ConnectionCloses.Type.REMOTE_RESET, null);
+        r.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
+        assertEquals("- - - RemoteReset", f.format(r));
+        // A new try starts its upstream afresh.
+        r.clearUpstreamClose();
+        assertEquals("- - - -", f.format(r));
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%UPSTREAM_LOCAL_CLOSE_REASON:3%"));
+    }
+
+    @Test
+    void aPeerResetIsEconnreset() {
+        assertTrue(ConnectionCloses.isPeerReset(new java.net.SocketException("Connection reset")));
+        assertTrue(ConnectionCloses.isPeerReset(new RuntimeException(new java.io.IOException(
+                "recvAddress(..) failed: Connection reset by peer"))));
+        assertFalse(ConnectionCloses.isPeerReset(new java.io.IOException("Broken pipe")));
+        assertFalse(ConnectionCloses.isPeerReset(null));
+    }
+
+    @Test
+    void anInternalUpstreamsEndpointIdIsLoggedAndTheDownstreamOnesAreRefused() {
+        StreamInfo i = http();
+        AccessLogFormatter f = AccessLogFormatter.text("%UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID%");
+        assertEquals("-", f.format(i));
+        i.upstreamConfiguredAddress(new io.remora.config.Address.Internal("inner", "ep-7"));
+        assertEquals("ep-7", f.format(i));
+        i.upstreamConfiguredAddress(new io.remora.config.Address.Tcp("10.0.0.1", 80));
+        assertEquals("-", f.format(i));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AccessLogFormatter.text("%DOWNSTREAM_LOCAL_ADDRESS_ENDPOINT_ID%"));
+        assertEquals("access log format: DOWNSTREAM_LOCAL_ADDRESS_ENDPOINT_ID is not supported by Remora: a connection"
+                + " to an internal listener does not carry its endpoint id", e.getMessage());
     }
 }

@@ -55,6 +55,20 @@ class RequestLineOperatorsTest {
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%QUERY_PARAM%"));
     }
 
+    @Test
+    void queryParamsIsTheWholeQueryAsSentOrDecoded() {
+        StreamInfo i = request("/search?q=caf%C3%A9+au+lait&a%20b=c#frag");
+        assertEquals("q=caf%C3%A9+au+lait&a%20b=c|q=caf%C3%A9+au+lait&a%20b=c|q=café au lait&a b=c|q=caf",
+                AccessLogFormatter.text("%QUERY_PARAMS%|%QUERY_PARAMS(ORIG)%|%QUERY_PARAMS(DECODED)%"
+                        + "|%QUERY_PARAMS:5%").format(i));
+        assertEquals("- -", AccessLogFormatter.text("%QUERY_PARAMS% %QUERY_PARAMS(DECODED)%").format(request("/p")));
+        assertEquals("-", AccessLogFormatter.text("%QUERY_PARAMS%").format(request("/p?")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AccessLogFormatter.text("%QUERY_PARAMS(RAW)%"));
+        assertEquals("access log format: Invalid QUERY_PARAMS option: 'RAW', only 'ORIG'/'DECODED' are allowed",
+                e.getMessage());
+    }
+
     private static StreamInfo withSni(String sni) {
         StreamInfo i = AccessLogFormatterTest.http();
         i.fromConnection(new io.remora.network.ConnectionInfo("l", null, null, null, sni, sni == null ? null : "tls",

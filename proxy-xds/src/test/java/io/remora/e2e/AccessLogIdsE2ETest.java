@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AccessLogIdsE2ETest {
 
     private static final String HTTP_FORMAT = "conn=%CONNECTION_ID% up=%UPSTREAM_CONNECTION_ID% trace=%TRACE_ID% "
+            + "span=%SPAN_ID% "
             + "chain=%FILTER_CHAIN_NAME% route=%ROUTE_NAME% vc=%VIRTUAL_CLUSTER_NAME% sni=%REQUESTED_SERVER_NAME% "
             + "lport=%DOWNSTREAM_LOCAL_PORT% canary=%UPSTREAM_METADATA(envoy.lb:canary)% "
             + "meta=%METADATA(UPSTREAM_HOST:envoy.lb)% owner=%CLUSTER_METADATA(team:owner)% team=%METADATA(CLUSTER:team)% "
@@ -159,6 +160,8 @@ class AccessLogIdsE2ETest {
                 // The trace the upstream was told (W3C traceparent 00-<trace>-<span>-01).
                 assertTrue(traceparent != null && traceparent.startsWith("00-"), String.valueOf(traceparent));
                 assertEquals(traceparent.split("-")[1], field(second, "trace"), second);
+                // %SPAN_ID%: the stream's own span, the parent the upstream was told.
+                assertEquals(traceparent.split("-")[2], field(second, "span"), second);
                 assertNotEquals(field(first, "trace"), field(second, "trace"), "a trace per request");
                 assertEquals("web-chain", field(first, "chain"), first);
                 assertEquals("api-route", field(first, "route"), first);

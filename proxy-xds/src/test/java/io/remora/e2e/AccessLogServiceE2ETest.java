@@ -126,6 +126,20 @@ class AccessLogServiceE2ETest {
                 assertTrue(Math.abs(System.currentTimeMillis() - startMillis) < 60_000, "start time is now-ish");
                 assertTrue(common.hasTimeToLastDownstreamTxByte());
                 assertFalse(common.hasResponseFlags());
+                // The byte meters, as Envoy's utility copies them: the response's wire bytes are its
+                // field lines, the status line, the empty line and the 2-byte body.
+                long statusLineAndEnd = "HTTP/1.1 200 OK\r\n".length() + 2 + 2;
+                assertTrue(e.getRequest().getDownstreamHeaderBytesReceived() > 0, e.toString());
+                assertTrue(common.getDownstreamWireBytesReceived() > e.getRequest().getDownstreamHeaderBytesReceived(),
+                        e.toString());
+                assertEquals(e.getResponse().getDownstreamHeaderBytesSent() + statusLineAndEnd,
+                        common.getDownstreamWireBytesSent(), e.toString());
+                assertTrue(e.getRequest().getUpstreamHeaderBytesSent() > 0, e.toString());
+                assertTrue(common.getUpstreamWireBytesSent() > e.getRequest().getUpstreamHeaderBytesSent(), e.toString());
+                // Received header bytes are Envoy's name and value plus 3, one less than "name: value\r\n".
+                assertTrue(e.getResponse().getUpstreamHeaderBytesReceived() > 0, e.toString());
+                assertTrue(common.getUpstreamWireBytesReceived() > e.getResponse().getUpstreamHeaderBytesReceived()
+                        + statusLineAndEnd, e.toString());
 
                 // The next entry goes on the same stream: no second identifier.
                 assertEquals(200, Curl.get(port, "/again").status());
@@ -224,6 +238,12 @@ class AccessLogServiceE2ETest {
                 assertEquals(up.port(), e.getCommonProperties().getUpstreamRemoteAddress().getSocketAddress().getPortValue());
                 assertTrue(e.getConnectionProperties().getReceivedBytes() > 0);
                 assertTrue(e.getConnectionProperties().getSentBytes() > e.getConnectionProperties().getReceivedBytes() / 10);
+                // tcp_proxy's meters: what it relayed each way, on both sides.
+                var common = e.getCommonProperties();
+                assertEquals(e.getConnectionProperties().getReceivedBytes(), common.getDownstreamWireBytesReceived());
+                assertEquals(e.getConnectionProperties().getSentBytes(), common.getDownstreamWireBytesSent());
+                assertEquals(e.getConnectionProperties().getReceivedBytes(), common.getUpstreamWireBytesSent());
+                assertEquals(e.getConnectionProperties().getSentBytes(), common.getUpstreamWireBytesReceived());
             }
         }
     }

@@ -52,8 +52,16 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
         tryInfo.upstreamCluster(cluster.config().name(), cluster.config());
         tryInfo.upstreamHost = host.address();
         tryInfo.upstreamHostName = host.hostname();
+        tryInfo.upstreamConfiguredAddress(host.configuredAddress());
         tryInfo.upstreamHostMetadata = host.metadataByNamespace;
         tryInfo.upstreamClusterMetadata = router.cluster.config().metadata();
+    }
+
+    /** The try's own log reads how its connection closed, as Envoy's upstream info has it. */
+    @Override
+    public void onConnectionClosed(io.remora.accesslog.ConnectionCloses.Type type, String localReason) {
+        super.onConnectionClosed(type, localReason);
+        tryInfo.upstreamClosed(type, localReason);
     }
 
     /** The pool gave the stream (or a hedged try won): before anything is written on it. */

@@ -86,6 +86,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;
         router.info.upstreamHostAttempted(host.address(), host.hostname());
+        router.info.upstreamConfiguredAddress(host.configuredAddress());
         ConnectionInfo ci = cb.connection();
         // original_src (the listener's, or the HTTP filter's for this request) binds the downstream's
         // address, filter state may override ALPN, auto_sni names the server, a PROXY header carries
@@ -238,6 +239,11 @@ class UpstreamRequest implements UpstreamCallbacks {
     }
 
     @Override
+    public void onConnectionClosed(io.remora.accesslog.ConnectionCloses.Type type, String localReason) {
+        router.info.upstreamClosed(type, localReason);
+    }
+
+    @Override
     public void onPoolReady(UpstreamStream s) {
         pending = null;
         if (finished) {
@@ -280,6 +286,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamLocalAddress = stream.localAddress();
         router.info.upstreamRemoteAddress(host.addresses().isEmpty() ? null : stream.connection().remoteAddress());
         router.info.upstreamConnection = stream;
+        router.info.clearUpstreamClose(); // an earlier try's connection is not this one's
         router.info.upstreamHostMetadata = host.metadataByNamespace;
         // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
         router.info.upstreamClusterMetadata = router.cluster.config().metadata();

@@ -18,6 +18,8 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     private boolean keepAlive;
     /** The HTTP codec left the pipeline: reads and writes are raw bytes. */
     private boolean raw;
+    /** The peer reset the connection (%UPSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
+    private boolean peerReset;
     // Parked after every response: the worker's timer, not a scheduled task per request.
     private final WorkerTimer.Timeout idleTimer;
     /** max_connection_duration elapsed: no request after the current one. */
@@ -263,12 +265,17 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         pool.closed(this);
         if (cb != null) {
             pool.ctx.host.stats.rqError.increment();
+            if (io.remora.accesslog.ConnectionCloses.wanted()) {
+                cb.onConnectionClosed(peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
+                        : io.remora.accesslog.ConnectionCloses.Type.NORMAL, null);
+            }
             cb.onReset(ResetReason.CONNECTION_TERMINATION);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
         ctx.close();
     }
 }

@@ -44,6 +44,8 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     int activeStreams;
     private int served;
     private boolean reading;
+    /** The peer reset the connection (%UPSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
+    private boolean peerReset;
     private ScheduledFuture<?> idleTimer;
     private long idleSinceNanos;
     /** connection_keepalive, or null. */
@@ -281,6 +283,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         if (keepalive != null) {
             keepalive.stop();
         }
+        if (io.remora.accesslog.ConnectionCloses.wanted()) {
+            recordClose();
+        }
         super.channelInactive(ctx); // closes the streams: each in flight is reset for its requester
         if (idleTimer != null) {
             idleTimer.cancel(false);
@@ -329,11 +334,31 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         LOG.log(Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "upstream connection error: " + cause, cause);
+        peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
         if (embeddedHttp2Exception(cause) != null) {
             super.exceptionCaught(ctx, cause); // RST_STREAM or GOAWAY with the codec's error
             return;
         }
         ctx.channel().close();
+    }
+
+    /** The streams in flight when the connection closed hear how it closed. */
+    private void recordClose() {
+        io.remora.accesslog.ConnectionCloses.Type type = peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
+                : io.remora.accesslog.ConnectionCloses.Type.NORMAL;
+        String reason = keepalive != null && keepalive.timedOut() ? io.remora.accesslog.ConnectionCloses.HTTP2_PING_TIMEOUT
+                : null;
+        try {
+            connection().forEachActiveStream(stream -> {
+                Http2UpstreamStream s = stream.getProperty(streamKey);
+                if (s != null) {
+                    s.connectionClosed(type, reason);
+                }
+                return true;
+            });
+        } catch (Http2Exception e) {
+            throw new IllegalStateException(e); // the visitor throws nothing
+        }
     }
 
     // ---------------------------------------------------------------- frames

@@ -343,6 +343,14 @@ final class Http2UpstreamStream implements UpstreamStream {
         }
     }
 
+    /** The connection closed under the stream: how, for the requester's %UPSTREAM_DETECTED_CLOSE_TYPE%. */
+    void connectionClosed(io.remora.accesslog.ConnectionCloses.Type type, String localReason) {
+        UpstreamCallbacks cb = active;
+        if (cb != null) {
+            cb.onConnectionClosed(type, localReason);
+        }
+    }
+
     void protocolError() {
         malformed = true;
     }

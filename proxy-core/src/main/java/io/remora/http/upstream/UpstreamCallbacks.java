@@ -31,6 +31,14 @@ public interface UpstreamCallbacks {
     void onReset(ResetReason reason);
 
     /**
+     * The stream's connection closed under it (just before {@link #onReset}), how the connection
+     * saw it, and the reason when this proxy closed it ({@code %UPSTREAM_DETECTED_CLOSE_TYPE%},
+     * {@code %UPSTREAM_LOCAL_CLOSE_REASON%}); called only once a format reads them.
+     */
+    default void onConnectionClosed(io.remora.accesslog.ConnectionCloses.Type type, String localReason) {
+    }
+
+    /**
      * The byte meters of the stream this upstream request serves, for a codec that keeps Envoy's
      * upstream meter; null when none is kept (no format reads them, or a request of Remora's own).
      */

@@ -12,7 +12,7 @@ import java.util.function.Function;
 /**
  * {@code %CEL(expr)%} and {@code %CEL(expr):Z%} (Envoy's CEL formatter, built in since Envoy 1.34
  * and also named by {@code envoy.formatter.cel}): the expression's printed value, {@code -} when
- * it fails. Expressions are compiled when the format is checked at translation and kept, so the
+ * it fails; {@code %TYPED_CEL(expr)%} the same, its JSON value typed. Expressions are compiled when the format is checked at translation and kept, so the
  * runtime's parse of the same format reuses them.
  */
 public final class CelFormatterCommand implements FormatterCommand {
@@ -39,6 +39,25 @@ public final class CelFormatterCommand implements FormatterCommand {
         return info -> p.print(new CelAttributes(info, null, null, null));
     }
 
+    /**
+     * {@code %TYPED_CEL(expr)%} (Envoy main): {@code %CEL%}'s text in text formats; in JSON ones the
+     * value with its JSON type ({@link CelJsonValue}).
+     */
+    @Override
+    public Typed parseTyped(String name, String arg) {
+        if (!name.equals("TYPED_CEL")) {
+            return null;
+        }
+        if (arg == null || arg.isEmpty()) {
+            throw new IllegalArgumentException("%TYPED_CEL% needs an expression: %TYPED_CEL(expr)%");
+        }
+        CelProgram p = compiled.computeIfAbsent(arg, a -> CelEngine.compile(a, path, ctx));
+        return new Typed(info -> p.print(new CelAttributes(info, null, null, null)), info -> {
+            Object v = p.eval(new CelAttributes(info, null, null, null));
+            return v == null ? null : CelJsonValue.of(v);
+        });
+    }
+
     /** Commands of one field compare equal, so that an unchanged access log config is not rebuilt. */
     @Override
     public boolean equals(Object o) {
@@ -52,6 +71,6 @@ public final class CelFormatterCommand implements FormatterCommand {
 
     /** Whether a format uses the command (only then is the CEL engine loaded). */
     public static boolean used(String format) {
-        return format != null && format.contains("%CEL(");
+        return format != null && (format.contains("%CEL(") || format.contains("%TYPED_CEL("));
     }
 }

@@ -15,6 +15,8 @@ final class AlsAccessLog implements AccessLog {
     AlsAccessLog(AlsAccessLogConfig config, AlsStreamExporter exporter) {
         this.config = config;
         this.exporter = exporter;
+        // Envoy's entries carry the stream's wire and header byte meters: the codecs count from now on.
+        io.remora.accesslog.WireBytes.want();
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.data.accesslog.v3.TLSProperties;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
+import io.remora.accesslog.WireBytes;
 import io.remora.tls.TlsConnection;
 
 import java.net.InetSocketAddress;
@@ -58,6 +59,15 @@ final class AlsEntries {
         setIf(info.forwardedFor(), rq::setForwardedFor);
         setIf(info.requestId(), rq::setRequestId);
         rq.setRequestHeadersBytes(io.remora.accesslog.HeaderBytesOperators.byteSize(in)).setRequestBodyBytes(info.bytesReceived);
+        WireBytes meters = info.wireBytesIfAny();
+        if (meters != null) {
+            if (!meters.unmeteredUpstream) {
+                rq.setUpstreamHeaderBytesSent(meters.upstreamHeaderSent);
+            }
+            if (!meters.unmeteredDownstream) {
+                rq.setDownstreamHeaderBytesReceived(meters.downstreamHeaderReceived);
+            }
+        }
         copy(in, requestHeaders, rq::putRequestHeaders);
         e.setRequest(rq);
 
@@ -67,6 +77,14 @@ final class AlsEntries {
         }
         setIf(info.responseCodeDetails, rs::setResponseCodeDetails);
         rs.setResponseHeadersBytes(io.remora.accesslog.HeaderBytesOperators.byteSize(info.responseHeaders)).setResponseBodyBytes(info.bytesSent);
+        if (meters != null) {
+            if (!meters.unmeteredUpstream) {
+                rs.setUpstreamHeaderBytesReceived(meters.upstreamHeaderReceived);
+            }
+            if (!meters.unmeteredDownstream) {
+                rs.setDownstreamHeaderBytesSent(meters.downstreamHeaderSent);
+            }
+        }
         copy(info.responseHeaders, responseHeaders, rs::putResponseHeaders);
         copy(info.responseTrailers, responseTrailers, rs::putResponseTrailers);
         e.setResponse(rs);
@@ -106,6 +124,18 @@ final class AlsEntries {
         }
         if (info.hasAnyFlag()) {
             c.setResponseFlags(flags(info));
+        }
+        // Envoy's utility copies both byte meters' wire counts; a side whose connection kept no meter stays 0.
+        WireBytes meters = info.wireBytesIfAny();
+        if (meters != null) {
+            if (!meters.unmeteredDownstream) {
+                c.setDownstreamWireBytesSent(meters.downstreamWireSent).setDownstreamWireBytesReceived(
+                        meters.downstreamWireReceived);
+            }
+            if (!meters.unmeteredUpstream) {
+                c.setUpstreamWireBytesSent(meters.upstreamWireSent).setUpstreamWireBytesReceived(
+                        meters.upstreamWireReceived);
+            }
         }
         TlsConnection tls = info.downstreamTls();
         if (tls != null && tls.established()) {
