@@ -115,68 +115,6 @@ public final class StreamInfo extends StreamNotes implements FormatContext {
         }
     }
 
-    /**
-     * The downstream connection closed ({@code type}, unless an earlier record said already, as a
-     * reset seen before the close does) or this proxy is closing it for {@code localReason}
-     * (Envoy's string, or null); nothing unless a format reads it.
-     */
-    public void downstreamClosed(ConnectionCloses.Type type, String localReason) {
-        ConnectionCloses c = closes();
-        if (c != null) {
-            c.record(true, type, localReason);
-        }
-    }
-
-    /** The upstream connection of the stream's try closed, as {@link #downstreamClosed}. */
-    public void upstreamClosed(ConnectionCloses.Type type, String localReason) {
-        ConnectionCloses c = closes();
-        if (c != null) {
-            c.record(false, type, localReason);
-        }
-    }
-
-    /** A new try's upstream connection: nothing is known yet of how it closes. */
-    public void clearUpstreamClose() {
-        ConnectionCloses c = closesIfAny();
-        if (c != null) {
-            c.upstreamReason = null;
-            c.upstreamType = null;
-        }
-    }
-
-    /** The downstream close recorded so far, or null. */
-    public ConnectionCloses.Type downstreamCloseType() {
-        ConnectionCloses c = closesIfAny();
-        return c == null ? null : c.downstreamType;
-    }
-
-    /** The reason this proxy gave for closing the downstream connection, or null. */
-    public String downstreamLocalCloseReason() {
-        ConnectionCloses c = closesIfAny();
-        return c == null ? null : c.downstreamReason;
-    }
-
-    /** Whether the upstream side's close is recorded already (a reason or a type). */
-    public boolean upstreamCloseRecorded() {
-        ConnectionCloses c = closesIfAny();
-        return c != null && (c.upstreamType != null || c.upstreamReason != null);
-    }
-
-    private ConnectionCloses closes() {
-        if (!ConnectionCloses.wanted()) {
-            return null;
-        }
-        StreamInfoSeldom x = seldom();
-        if (x.closes == null) {
-            x.closes = new ConnectionCloses();
-        }
-        return x.closes;
-    }
-
-    ConnectionCloses closesIfAny() {
-        return seldom == null ? null : seldom.closes;
-    }
-
     /** The stream's byte meters, made on first use, once some format reads them ({@link WireBytes#wanted()}); null before. */
     public WireBytes wireBytes() {
         if (!WireBytes.wanted()) {
