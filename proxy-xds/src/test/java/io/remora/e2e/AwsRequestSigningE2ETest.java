@@ -69,34 +69,7 @@ class AwsRequestSigningE2ETest {
                         credential_provider:
                           custom_credential_provider_chain: true
                           credentials_file_provider: { profile: other }
-                - match: { prefix: "/missingfile" }
-                  route: { cluster: app }
-                  typed_per_filter_config:
-                    envoy.filters.http.aws_request_signing:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigningPerRoute
-                      stat_prefix: missingfile.
-                      aws_request_signing:
-                        service_name: s3
-                        region: us-west-2
-                        credential_provider:
-                          custom_credential_provider_chain: true
-                          credentials_file_provider:
-                            credentials_data_source: { filename: /nonexistent/aws-credentials }
-                            profile: other
-                - match: { prefix: "/noprofile" }
-                  route: { cluster: app }
-                  typed_per_filter_config:
-                    envoy.filters.http.aws_request_signing:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigningPerRoute
-                      stat_prefix: noprofile.
-                      aws_request_signing:
-                        service_name: s3
-                        region: us-west-2
-                        credential_provider:
-                          custom_credential_provider_chain: true
-                          credentials_file_provider:
-                            credentials_data_source: { filename: /nonexistent/aws-credentials }
-                            profile: absent
+                """ + missingFileRoute("missingfile", "other") + missingFileRoute("noprofile", "absent") + """
                 - match: { prefix: "/inline" }
                   route: { cluster: app }
                   typed_per_filter_config:
@@ -132,6 +105,26 @@ class AwsRequestSigningE2ETest {
                 "AWS_REGION=eu-west-1", "AWS_SHARED_CREDENTIALS_FILE=" + credentials), local.classpath(), local.admin());
         proxy = ProxyProcess.start(withAwsEnvironment, yaml, stack.adminPort, List.of("-Xmx256m"));
         stack.own(proxy::closeCheckingLeaks);
+    }
+
+    /** A route signing with a credentials file whose data source is missing, and {@code profile}. */
+    private static String missingFileRoute(String name, String profile) {
+        return """
+                - match: { prefix: "/%s" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.aws_request_signing:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigningPerRoute
+                      stat_prefix: %s.
+                      aws_request_signing:
+                        service_name: s3
+                        region: us-west-2
+                        credential_provider:
+                          custom_credential_provider_chain: true
+                          credentials_file_provider:
+                            credentials_data_source: { filename: /nonexistent/aws-credentials }
+                            profile: %s
+                """.formatted(name, name, profile);
     }
 
     static String metric(String name) {
