@@ -28,6 +28,8 @@ import java.util.logging.Logger;
 public final class AwsCredentialsTranslator {
 
     private static final Logger LOG = Logger.getLogger(AwsCredentialsTranslator.class.getName());
+    /** Data sources already reported as not loading: each config update translates them again. */
+    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final AwsProfileFiles files;
 
@@ -178,16 +180,22 @@ public final class AwsCredentialsTranslator {
                 text = Protos.dataSource(f.getCredentialsDataSource(), dp);
             } catch (TranslationException e) {
                 text = null;
-                LOG.warning(e.getMessage() + "; reading " + files.credentialsFile() + " instead");
+                warnOnce(e.getMessage() + "; reading " + files.credentialsFile() + " instead");
             }
             if (text != null && !text.isEmpty()) {
                 return AwsCredentialsProvider.fixed(AwsProfileFiles.credentials(text, profile));
             }
             if (text != null) {
-                LOG.warning(dp + ": empty; reading " + files.credentialsFile() + " instead");
+                warnOnce(dp + ": empty; reading " + files.credentialsFile() + " instead");
             }
         }
         return CredentialsFileProvider.shared(files.credentialsFile(), profile);
+    }
+
+    private static void warnOnce(String message) {
+        if (WARNED.add(message)) {
+            LOG.warning(message);
+        }
     }
 
     private static AwsCredentials complete(AwsCredentials c) {
