@@ -69,6 +69,7 @@ class AwsRequestSigningE2ETest {
                         credential_provider:
                           custom_credential_provider_chain: true
                           credentials_file_provider: { profile: other }
+                """ + missingFileRoute("missingfile", "other") + missingFileRoute("noprofile", "absent") + """
                 - match: { prefix: "/inline" }
                   route: { cluster: app }
                   typed_per_filter_config:
@@ -104,6 +105,26 @@ class AwsRequestSigningE2ETest {
                 "AWS_REGION=eu-west-1", "AWS_SHARED_CREDENTIALS_FILE=" + credentials), local.classpath(), local.admin());
         proxy = ProxyProcess.start(withAwsEnvironment, yaml, stack.adminPort, List.of("-Xmx256m"));
         stack.own(proxy::closeCheckingLeaks);
+    }
+
+    /** A route signing with a credentials file whose data source is missing, and {@code profile}. */
+    private static String missingFileRoute(String name, String profile) {
+        return """
+                - match: { prefix: "/%s" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.aws_request_signing:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigningPerRoute
+                      stat_prefix: %s.
+                      aws_request_signing:
+                        service_name: s3
+                        region: us-west-2
+                        credential_provider:
+                          custom_credential_provider_chain: true
+                          credentials_file_provider:
+                            credentials_data_source: { filename: /nonexistent/aws-credentials }
+                            profile: %s
+                """.formatted(name, name, profile);
     }
 
     static String metric(String name) {
@@ -163,6 +184,20 @@ class AwsRequestSigningE2ETest {
         assertEquals(req.expectedSignature("othersecret"), auth[5]);
         assertTrue(proxy.metric("envoy_fileroute_aws_request_signing_payload_signing_added") >= 1,
                 "a route's counters are under its stat_prefix");
+    }
+
+    /**
+     * Envoy logs "Invalid credential file data source" and reads the shared credentials file instead; a profile
+     * it lacks leaves no credentials and the request goes on unsigned.
+     */
+    @Test
+    void missingCredentialsFileFallsBackToTheSharedFileAndElseGoesUnsigned() throws Exception {
+        assertEquals(200, Curl.run(stack.url("/missingfile/x")).status());
+        String[] auth = received.get().authorization();
+        assertEquals(List.of("AKIDFILEOTHER", "us-west-2", "s3"), List.of(auth[0], auth[2], auth[3]));
+        assertEquals(received.get().expectedSignature("othersecret"), auth[5]);
+        assertEquals(200, Curl.run(stack.url("/noprofile/x")).status());
+        assertNull(received.get().header("authorization"), "no credentials: unsigned");
     }
 
     @Test

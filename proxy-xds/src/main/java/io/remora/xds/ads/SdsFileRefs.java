@@ -73,7 +73,7 @@ public final class SdsFileRefs {
     }
 
     /** Every SdsSecretConfig in {@code m}, inside typed configs too, with where it is. */
-    static void forEach(Message m, FieldPath path, java.util.function.BiConsumer<SdsSecretConfig, FieldPath> each) {
+    public static void forEach(Message m, FieldPath path, java.util.function.BiConsumer<SdsSecretConfig, FieldPath> each) {
         String type = m.getDescriptorForType().getFullName();
         if (type.equals(SDS_SECRET_CONFIG)) {
             try {

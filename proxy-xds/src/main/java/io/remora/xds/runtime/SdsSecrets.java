@@ -31,14 +31,10 @@ final class SdsSecrets {
         this.secretFiles = secretFiles;
     }
 
+    /** The static secrets that load; a bad one is refused only where used (StaticSecretsTranslator). */
     void applyStatic(List<Secret> secrets) {
-        List<SecretConfig> out = new ArrayList<>();
-        for (int i = 0; i < secrets.size(); i++) {
-            SecretConfig s = SecretTranslator.secret(secrets.get(i),
-                    FieldPath.ROOT.field("static_resources").field("secrets").index(i));
-            out.add(s);
-            staticNames.add(s.name());
-        }
+        List<SecretConfig> out = io.remora.xds.translate.StaticSecretsTranslator.usable(secrets);
+        out.forEach(s -> staticNames.add(s.name()));
         manager.put(out);
     }
 

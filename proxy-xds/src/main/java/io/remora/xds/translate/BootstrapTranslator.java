@@ -69,15 +69,7 @@ public final class BootstrapTranslator {
                 collectRoutes(l.defaultFilterChain(), routes);
             }
         }
-        java.util.Set<String> secretNames = new java.util.HashSet<>();
-        for (int i = 0; i < b.getStaticResources().getSecretsCount(); i++) {
-            // Validated here so a bad secret fails the bootstrap with its path; the runtime feeds them.
-            FieldPath sp = FieldPath.ROOT.field("static_resources").field("secrets").index(i);
-            var secret = SecretTranslator.secret(b.getStaticResources().getSecrets(i), sp);
-            if (!secretNames.add(secret.name())) {
-                throw sp.field("name").error("duplicate secret name '" + secret.name() + "'");
-            }
-        }
+        StaticSecretsTranslator.check(b); // the runtime feeds the secrets that load
         StatsSinksTranslator.translate(b, ctx); // validated here; the proxy builds the sinks from it
         TracingTranslator.bootstrapProvider(b, ctx); // validated here; the proxy builds the tracer from it
         RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it

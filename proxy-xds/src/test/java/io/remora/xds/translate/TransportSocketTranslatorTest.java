@@ -182,4 +182,33 @@ class TransportSocketTranslatorTest {
                 """);
         assertNotNull(new BootstrapLoader().loadString(yaml, "tls.yaml"));
     }
+
+    private static final String BAD_SECRET = """
+              secrets:
+              - name: good
+                validation_context: { trusted_ca: { inline_string: "%s" } }
+              - name: broken
+                tls_certificate:
+                  certificate_chain: { inline_string: "-----BEGIN CERTIFICATE-----\\nnot base64\\n-----END CERTIFICATE-----\\n" }
+                  private_key: { inline_string: "x" }
+            """.formatted(CA_PEM);
+
+    /** Envoy stores static secrets unread (addStaticSecret): one nothing uses cannot fail the config. */
+    @Test
+    void unusedStaticSecretThatDoesNotParseIsAccepted() {
+        String yaml = bootstrap("common_tls_context:\n" + CERTS.indent(2)
+                + "  validation_context_sds_secret_config: { name: good }\n") + BAD_SECRET;
+        assertNotNull(new BootstrapLoader().loadString(yaml, "tls.yaml"));
+    }
+
+    /** ...and the TLS context that uses it fails, as Envoy's context config does when it loads the certificate. */
+    @Test
+    void contextUsingAStaticSecretThatDoesNotParseIsRefused() {
+        String yaml = bootstrap("common_tls_context:\n"
+                + "  tls_certificate_sds_secret_configs: [{ name: broken }]\n") + BAD_SECRET;
+        var e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(yaml, "tls.yaml"));
+        assertEquals(TS + ".common_tls_context.tls_certificate_sds_secret_configs[0]", e.path(), e.getMessage());
+        assertTrue(e.reason().contains("static secret 'broken' does not load: static_resources.secrets[1]"
+                + ".tls_certificate.certificate_chain"), e.reason());
+    }
 }

@@ -34,7 +34,7 @@ public interface AwsCredentialsProvider {
     default void start(MeterRegistry stats) {
     }
 
-    /** Always the same credentials (inline, environment, credentials file); null for none. */
+    /** Always the same credentials (inline, environment, a credentials data source); null for none. */
     static AwsCredentialsProvider fixed(AwsCredentials credentials) {
         AwsCredentials c = credentials != null && credentials.complete() ? credentials : null;
         return () -> c;

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.extensions.common.aws.v3.CredentialsFileCredentialPro
 import io.envoyproxy.envoy.extensions.common.aws.v3.InlineCredentialProvider;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.Protos;
+import io.remora.xds.translate.TranslationException;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -21,11 +22,14 @@ import java.util.logging.Logger;
  * file); or the default chain: environment, credentials file (whose path and profile the config may
  * override), STS web identity, then the container endpoint or else the instance metadata. The
  * environment and the file are read here; when either holds credentials the chain ends there, and
- * the network providers are only built (and fetch) when it does not.
+ * the network providers are only built (and fetch) when it does not. The file is read again hourly
+ * ({@link CredentialsFileProvider}); one that is missing is no error, as in Envoy.
  */
 public final class AwsCredentialsTranslator {
 
     private static final Logger LOG = Logger.getLogger(AwsCredentialsTranslator.class.getName());
+    /** Data sources already reported as not loading: each config update translates them again. */
+    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final AwsProfileFiles files;
 
@@ -50,9 +54,9 @@ public final class AwsCredentialsTranslator {
                 throw path.field("custom_credential_provider_chain")
                         .error("No credentials provider settings configured.");
             }
-            AwsCredentialsProvider file = AwsCredentialsProvider.fixed(p.hasCredentialsFileProvider()
+            AwsCredentialsProvider file = p.hasCredentialsFileProvider()
                     ? file(p.getCredentialsFileProvider(), path.field("credentials_file_provider"))
-                    : null);
+                    : AwsCredentialsProvider.fixed(null);
             if (!p.hasAssumeRoleWithWebIdentityProvider()) {
                 return file;
             }
@@ -71,8 +75,7 @@ public final class AwsCredentialsTranslator {
 
     /** The Lambda filter's {@code credentials_profile}: that profile of the credentials file. */
     public AwsCredentialsProvider profile(String profile) {
-        return AwsCredentialsProvider.fixed(
-                AwsProfileFiles.credentials(AwsProfileFiles.read(files.credentialsFile()), profile));
+        return CredentialsFileProvider.shared(files.credentialsFile(), profile);
     }
 
     /**
@@ -86,15 +89,17 @@ public final class AwsCredentialsTranslator {
                                                AssumeRoleWithWebIdentityCredentialProvider web, String region,
                                                FieldPath path) {
         AwsCredentials c = complete(files.environmentCredentials());
-        if (c == null) {
-            c = complete(file == null
-                    ? AwsProfileFiles.credentials(AwsProfileFiles.read(files.credentialsFile()), files.profile())
-                    : file(file, path.field("credentials_file_provider")));
-        }
         if (c != null) {
             return AwsCredentialsProvider.fixed(c);
         }
-        List<AwsCredentialsProvider> chain = new ArrayList<>();
+        AwsCredentialsProvider fileProvider = file == null
+                ? CredentialsFileProvider.shared(files.credentialsFile(), files.profile())
+                : file(file, path.field("credentials_file_provider"));
+        if (fileProvider.credentials() != null) {
+            return fileProvider;
+        }
+        // Still asked first: keys written to the file later are read within the hour, as Envoy's.
+        List<AwsCredentialsProvider> chain = new ArrayList<>(List.of(fileProvider));
         DataSource token = web != null && web.hasWebIdentityTokenDataSource() ? web.getWebIdentityTokenDataSource()
                 : files.env("AWS_WEB_IDENTITY_TOKEN_FILE") == null ? null
                 : DataSource.newBuilder().setFilename(files.env("AWS_WEB_IDENTITY_TOKEN_FILE")).build();
@@ -160,11 +165,37 @@ public final class AwsCredentialsTranslator {
         return new AwsCredentials(accessKeyId, secretAccessKey, sessionToken);
     }
 
-    private AwsCredentials file(CredentialsFileCredentialProvider f, FieldPath path) {
-        String text = f.hasCredentialsDataSource()
-                ? Protos.dataSource(f.getCredentialsDataSource(), path.field("credentials_data_source"))
-                : AwsProfileFiles.read(files.credentialsFile());
-        return AwsProfileFiles.credentials(text, f.getProfile().isEmpty() ? files.profile() : f.getProfile());
+    /**
+     * Envoy's credentials file provider: the data source, read once, when it loads; else (absent, or a file
+     * that is missing, an unset variable, empty) the shared credentials file, read again hourly. A data source
+     * that does not load is logged and passed over, never refused, as Envoy's "Invalid credential file data
+     * source".
+     */
+    private AwsCredentialsProvider file(CredentialsFileCredentialProvider f, FieldPath path) {
+        String profile = f.getProfile().isEmpty() ? files.profile() : f.getProfile();
+        if (f.hasCredentialsDataSource()) {
+            FieldPath dp = path.field("credentials_data_source");
+            String text;
+            try {
+                text = Protos.dataSource(f.getCredentialsDataSource(), dp);
+            } catch (TranslationException e) {
+                text = null;
+                warnOnce(e.getMessage() + "; reading " + files.credentialsFile() + " instead");
+            }
+            if (text != null && !text.isEmpty()) {
+                return AwsCredentialsProvider.fixed(AwsProfileFiles.credentials(text, profile));
+            }
+            if (text != null) {
+                warnOnce(dp + ": empty; reading " + files.credentialsFile() + " instead");
+            }
+        }
+        return CredentialsFileProvider.shared(files.credentialsFile(), profile);
+    }
+
+    private static void warnOnce(String message) {
+        if (WARNED.add(message)) {
+            LOG.warning(message);
+        }
     }
 
     private static AwsCredentials complete(AwsCredentials c) {

@@ -200,17 +200,18 @@ class MetadataCredentialsProviderTest {
                 "/t", "AWS_ROLE_ARN", "arn:r")));
         AwsCredentialsChain chain = (AwsCredentialsChain) t.defaultChain(null, null, "us-east-1",
                 FieldPath.of("f"));
-        assertEquals(List.of(WebIdentityCredentialsProvider.class, ContainerCredentialsProvider.class),
-                chain.providers().stream().map(Object::getClass).toList(), "web identity, then the container");
+        assertEquals(List.of(CredentialsFileProvider.class, WebIdentityCredentialsProvider.class,
+                ContainerCredentialsProvider.class), chain.providers().stream().map(Object::getClass).toList(),
+                "the (missing) file, re-read hourly, then web identity, then the container");
         AwsCredentialsChain imds = (AwsCredentialsChain) new AwsCredentialsTranslator(new AwsProfileFiles(
                 Map.of("HOME", "/nonexistent"))).defaultChain(null, null, "us-east-1",
                 FieldPath.of("f"));
-        assertEquals(List.of(InstanceProfileCredentialsProvider.class),
+        assertEquals(List.of(CredentialsFileProvider.class, InstanceProfileCredentialsProvider.class),
                 imds.providers().stream().map(Object::getClass).toList());
         AwsCredentialsChain none = (AwsCredentialsChain) new AwsCredentialsTranslator(new AwsProfileFiles(
                 Map.of("HOME", "/nonexistent", "AWS_EC2_METADATA_DISABLED", "true"))).defaultChain(null, null,
                 "us-east-1", FieldPath.of("f"));
-        assertTrue(none.providers().isEmpty());
+        assertEquals(List.of(CredentialsFileProvider.class), none.providers().stream().map(Object::getClass).toList());
         assertFalse(none.pending(), "nothing to wait for: unsigned at once");
     }
 

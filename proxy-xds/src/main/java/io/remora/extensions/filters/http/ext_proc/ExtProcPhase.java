@@ -7,8 +7,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.extensions.filters.http.ext_proc.ExtProcMode.Body;
 import io.remora.http.filter.FilterStatus;
 
-import java.util.ArrayDeque;
-
 /**
  * One direction (request or response) of an ext_proc filter, as Envoy's ProcessorState: what has
  * arrived, what the processor has been sent and is being waited for, and what this filter holds
@@ -39,11 +37,8 @@ final class ExtProcPhase {
     private boolean bodyComplete;
     private boolean bodySent;
     private boolean trailersSent;
-    /** STREAMED: chunks sent and not yet answered, oldest first. */
-    private final ArrayDeque<ByteBuf> inFlight = new ArrayDeque<>(2);
-    private long inFlightBytes;
-    /** STREAMED: the chunk with end_of_stream was sent. */
-    private boolean lastChunkSent;
+    /** STREAMED: chunks sent and not yet answered. */
+    private final ExtProcChunks inFlight = new ExtProcChunks();
     /** STREAMED: the headers went on before the body (released on their own answer). */
     private boolean headersReleased;
     /** Reading paused (downstream, or the upstream for a response) while too much is held for the processor. */
@@ -156,12 +151,10 @@ final class ExtProcPhase {
     }
 
     private void sendChunk(ByteBuf chunk, boolean endStream) {
-        inFlight.add(chunk);
-        inFlightBytes += chunk.readableBytes();
-        lastChunkSent = endStream;
+        long out = inFlight.sent(chunk, endStream);
         awaiting = Awaiting.BODY;
         filter.stream.sendBody(this, chunk, endStream);
-        pauseOver(inFlightBytes);
+        pauseOver(out);
     }
 
     /**
@@ -258,11 +251,8 @@ final class ExtProcPhase {
 
     /** STREAMED: the answer to the oldest chunk; hands it on (maybe replaced) in order. */
     ByteBuf answeredChunk() {
-        ByteBuf chunk = inFlight.poll();
-        if (chunk != null) {
-            inFlightBytes -= chunk.readableBytes();
-        }
-        if (inFlightBytes <= filter.bufferLimit() / 2) {
+        ByteBuf chunk = inFlight.answered();
+        if (inFlight.bytes() <= filter.bufferLimit() / 2) {
             unpause();
         }
         return chunk;
@@ -308,7 +298,7 @@ final class ExtProcPhase {
 
     /** STREAMED: hands on an answered chunk; the last one ends the stream unless trailers follow. */
     void forwardChunk(ByteBuf chunk) {
-        boolean end = inFlight.isEmpty() && lastChunkSent;
+        boolean end = inFlight.allAnsweredAndLastSent();
         if (end) {
             bodySent = true;
         }
@@ -422,9 +412,7 @@ final class ExtProcPhase {
             after.release();
             after = null;
         }
-        while (!inFlight.isEmpty()) {
-            inFlight.poll().release();
-        }
+        inFlight.releaseAll();
         unpause();
     }
 }
