@@ -32,7 +32,7 @@ public final class StaticSecretsTranslator {
                 throw sp.field("name").error("name is required");
             }
             if (s.getTypeCase() == Secret.TypeCase.TYPE_NOT_SET) {
-                throw sp.error("secret '" + s.getName() + "' holds nothing"); // Envoy: "Secret type not implemented"
+                throw sp.error("secret '" + s.getName() + "' holds nothing"); // as Envoy refuses a secret of no type
             }
             if (!names.add(s.getName())) {
                 throw sp.field("name").error("duplicate secret name '" + s.getName() + "'");
