@@ -63,35 +63,10 @@ class AwsRequestSigningE2ETest {
                     match_excluded_headers:
                     - prefix: x-unsigned
                 """;
-        String routes = """
-                - match: { prefix: "/file" }
-                  route: { cluster: app }
-                  typed_per_filter_config:
-                    envoy.filters.http.aws_request_signing:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigningPerRoute
-                      stat_prefix: fileroute.
-                      aws_request_signing:
-                        service_name: s3
-                        region: us-west-2
-                        credential_provider:
-                          custom_credential_provider_chain: true
-                          credentials_file_provider: { profile: other }
-                - match: { prefix: "/watched" }
-                  route: { cluster: app }
-                  typed_per_filter_config:
-                    envoy.filters.http.aws_request_signing:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigningPerRoute
-                      stat_prefix: watched.
-                      aws_request_signing:
-                        service_name: s3
-                        region: us-west-2
-                        credential_provider:
-                          custom_credential_provider_chain: true
-                          credentials_file_provider:
-                            credentials_data_source:
-                              filename: "MOUNT/credentials"
-                              watched_directory: { path: "MOUNT" }
-                """.replace("MOUNT", mount.toString()) + missingFileRoute("missingfile", "other") + missingFileRoute("noprofile", "absent") + """
+        String routes = fileRoute("file", "fileroute", "{ profile: other }")
+                + fileRoute("watched", "watched", "{ credentials_data_source: { filename: \"" + mount.resolve("credentials")
+                        + "\", watched_directory: { path: \"" + mount + "\" } } }")
+                + missingFileRoute("missingfile", "other") + missingFileRoute("noprofile", "absent") + """
                 - match: { prefix: "/inline" }
                   route: { cluster: app }
                   typed_per_filter_config:
@@ -131,6 +106,12 @@ class AwsRequestSigningE2ETest {
 
     /** A route signing with a credentials file whose data source is missing, and {@code profile}. */
     private static String missingFileRoute(String name, String profile) {
+        return fileRoute(name, name, "{ credentials_data_source: { filename: /nonexistent/aws-credentials }, profile: "
+                + profile + " }");
+    }
+
+    /** A route signing for s3 in us-west-2 with a custom chain of this {@code credentials_file_provider} (YAML flow). */
+    private static String fileRoute(String prefix, String statPrefix, String credentialsFileProvider) {
         return """
                 - match: { prefix: "/%s" }
                   route: { cluster: app }
@@ -143,10 +124,8 @@ class AwsRequestSigningE2ETest {
                         region: us-west-2
                         credential_provider:
                           custom_credential_provider_chain: true
-                          credentials_file_provider:
-                            credentials_data_source: { filename: /nonexistent/aws-credentials }
-                            profile: %s
-                """.formatted(name, name, profile);
+                          credentials_file_provider: %s
+                """.formatted(prefix, statPrefix, credentialsFileProvider);
     }
 
     /** Writes a credentials file into {@code version} and swaps ..data to it as the kubelet does (a rename). */

@@ -52,7 +52,7 @@ final class CredentialsFileProvider implements AwsCredentialsProvider {
         CredentialsFileProvider p = shared(file, profile, directory);
         if (p.started.compareAndSet(false, true)) {
             try {
-                DirectoryMoveWatcher.watch(directory, p::read);
+                DirectoryMoveWatcher.watch(directory, moved -> p.read());
             } catch (IOException e) {
                 p.started.set(false);
                 throw e;
