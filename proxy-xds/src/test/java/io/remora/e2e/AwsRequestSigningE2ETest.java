@@ -7,6 +7,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Random;
@@ -22,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * region and credentials file: the upstream records each request and the test recomputes its
  * SigV4 signature on its own ({@link SigV4Check}). Covers the default chain (environment), a
  * route's custom chain reading a profile of the credentials file, inline credentials with an
- * unsigned payload, a presigned query string, body hashing and the counters.
+ * unsigned payload, a presigned query string, body hashing, the counters, and a credentials data
+ * source re-read when its watched_directory sees the kubelet's symlink swap.
  */
 class AwsRequestSigningE2ETest {
 
@@ -30,9 +32,14 @@ class AwsRequestSigningE2ETest {
     static final E2EStack stack = E2EStack.checkingLeaks();
     static final AtomicReference<SigV4Check> received = new AtomicReference<>();
     static ProxyProcess proxy;
+    /** A Kubernetes-style mount: credentials -> ..data/credentials, ..data -> the current version's directory. */
+    static Path mount;
 
     @BeforeAll
     static void start() throws Exception {
+        mount = TempPaths.directory("aws-mount");
+        publishCredentials("..v1", "AKIDWATCHED1", "watchedsecret1");
+        Files.createSymbolicLink(mount.resolve("credentials"), Path.of("..data/credentials"));
         TestUpstream upstream = stack.upstream((ctx, req, n) -> {
             received.set(SigV4Check.of(req));
             TestUpstream.send(ctx, req, 200, "ok");
@@ -56,20 +63,10 @@ class AwsRequestSigningE2ETest {
                     match_excluded_headers:
                     - prefix: x-unsigned
                 """;
-        String routes = """
-                - match: { prefix: "/file" }
-                  route: { cluster: app }
-                  typed_per_filter_config:
-                    envoy.filters.http.aws_request_signing:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.aws_request_signing.v3.AwsRequestSigningPerRoute
-                      stat_prefix: fileroute.
-                      aws_request_signing:
-                        service_name: s3
-                        region: us-west-2
-                        credential_provider:
-                          custom_credential_provider_chain: true
-                          credentials_file_provider: { profile: other }
-                """ + missingFileRoute("missingfile", "other") + missingFileRoute("noprofile", "absent") + """
+        String routes = fileRoute("file", "fileroute", "{ profile: other }")
+                + fileRoute("watched", "watched", "{ credentials_data_source: { filename: \"" + mount.resolve("credentials")
+                        + "\", watched_directory: { path: \"" + mount + "\" } } }")
+                + missingFileRoute("missingfile", "other") + missingFileRoute("noprofile", "absent") + """
                 - match: { prefix: "/inline" }
                   route: { cluster: app }
                   typed_per_filter_config:
@@ -109,6 +106,12 @@ class AwsRequestSigningE2ETest {
 
     /** A route signing with a credentials file whose data source is missing, and {@code profile}. */
     private static String missingFileRoute(String name, String profile) {
+        return fileRoute(name, name, "{ credentials_data_source: { filename: /nonexistent/aws-credentials }, profile: "
+                + profile + " }");
+    }
+
+    /** A route signing for s3 in us-west-2 with a custom chain of this {@code credentials_file_provider} (YAML flow). */
+    private static String fileRoute(String prefix, String statPrefix, String credentialsFileProvider) {
         return """
                 - match: { prefix: "/%s" }
                   route: { cluster: app }
@@ -121,10 +124,18 @@ class AwsRequestSigningE2ETest {
                         region: us-west-2
                         credential_provider:
                           custom_credential_provider_chain: true
-                          credentials_file_provider:
-                            credentials_data_source: { filename: /nonexistent/aws-credentials }
-                            profile: %s
-                """.formatted(name, name, profile);
+                          credentials_file_provider: %s
+                """.formatted(prefix, statPrefix, credentialsFileProvider);
+    }
+
+    /** Writes a credentials file into {@code version} and swaps ..data to it as the kubelet does (a rename). */
+    private static void publishCredentials(String version, String keyId, String secret) throws Exception {
+        Path dir = Files.createDirectories(mount.resolve(version));
+        Files.writeString(dir.resolve("credentials"), "[default]\naws_access_key_id = " + keyId
+                + "\naws_secret_access_key = " + secret + "\n");
+        Path tmp = mount.resolve("..data_tmp");
+        Files.createSymbolicLink(tmp, Path.of(version));
+        Files.move(tmp, mount.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     static String metric(String name) {
@@ -198,6 +209,28 @@ class AwsRequestSigningE2ETest {
         assertEquals(received.get().expectedSignature("othersecret"), auth[5]);
         assertEquals(200, Curl.run(stack.url("/noprofile/x")).status());
         assertNull(received.get().header("authorization"), "no credentials: unsigned");
+    }
+
+    /**
+     * A credentials_data_source with a watched_directory (Envoy's DataSourceProvider): the file is read again when
+     * the kubelet's ..data symlink is swapped, and the next request is signed with the new key.
+     */
+    @Test
+    void watchedCredentialsDataSourceIsReadAgainAfterASymlinkSwap() throws Exception {
+        assertEquals(200, Curl.run(stack.url("/watched/x")).status());
+        String[] auth = received.get().authorization();
+        assertEquals("AKIDWATCHED1", auth[0]);
+        assertEquals(received.get().expectedSignature("watchedsecret1"), auth[5]);
+
+        publishCredentials("..v2", "AKIDWATCHED2", "watchedsecret2");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        do {
+            Thread.sleep(50);
+            assertEquals(200, Curl.run(stack.url("/watched/x")).status());
+            auth = received.get().authorization();
+        } while (!auth[0].equals("AKIDWATCHED2") && System.nanoTime() < deadline);
+        assertEquals("AKIDWATCHED2", auth[0], "the new key signs after the swap");
+        assertEquals(received.get().expectedSignature("watchedsecret2"), auth[5]);
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.List;
  * the upstream certificate must carry ({@code auto_san_validation}). Computed once per request,
  * only for clusters that ask.
  */
-final class AutoSniNames {
+public final class AutoSniNames {
 
     private AutoSniNames() {
     }
@@ -54,10 +54,23 @@ final class AutoSniNames {
     }
 
     /**
+     * The SNI {@code auto_sni} takes from a fixed {@code authority} (a gRPC client's channel), or null: the cluster
+     * does not ask, or the host is an IP address. The override header is a request's, which such a channel lacks.
+     */
+    public static String sni(AutoSniConfig config, String authority) {
+        if (config == null || !config.autoSni() || authority == null) {
+            return null;
+        }
+        String host = host(authority);
+        boolean ip = NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
+        return host.isEmpty() || ip ? null : host;
+    }
+
+    /**
      * Envoy's {@code Utility::parseAuthority}: the host without a port of 0-65535 after the last
      * ':' (none when the value ends in ']'), an IPv6 literal without its brackets.
      */
-    static String host(String authority) {
+    public static String host(String authority) {
         String host = authority;
         int colon = authority.lastIndexOf(':');
         if (colon >= 0 && !authority.endsWith("]")) {

@@ -17,8 +17,8 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC channel to the control plane (plaintext, or TLS by google_grpc ssl_credentials; the service's
- * initial_metadata on every stream), with its own one-thread event loop: epoll when the native
+ * The gRPC channel to the control plane (plaintext, or TLS by google_grpc ssl_credentials or the envoy_grpc
+ * cluster's transport socket, with the SNI Envoy would send; the service's initial_metadata on every stream), with its own one-thread event loop: epoll when the native
  * transport loads (required for a Unix domain socket), NIO otherwise.
  */
 public final class XdsChannels implements AutoCloseable {
@@ -45,11 +45,16 @@ public final class XdsChannels implements AutoCloseable {
                     .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
         }
         if (target.clusterTls() != null) {
-            clusterTls(b, target.clusterTls());
+            clusterTls(b, target.clusterTls(), target.clusterSni());
         } else if (target.tls() == null) {
             b.usePlaintext();
         } else {
-            b.sslContext(sslContext(target.tls())).useTransportSecurity();
+            // grpc-core's names: its TLS target name and :authority from the channel args, else from the target
+            if (target.tls().authority() != null) {
+                b.overrideAuthority(target.tls().authority());
+            }
+            io.remora.xds.grpc.GrpcChannelTls.use(b, sslContext(target.tls()), target.tls().targetNameOverride(),
+                    target.tls().sni(target.host()));
         }
         if (!target.initialMetadata().isEmpty()) {
             b.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata(target)));
@@ -66,19 +71,16 @@ public final class XdsChannels implements AutoCloseable {
     /**
      * An envoy_grpc service's static cluster's TLS, verified as Envoy verifies an upstream (its trusted CA and
      * SAN matchers, no hostname check); gRPC needs HTTP/2 by ALPN, so h2 is offered unless the context names
-     * its own protocols. grpc-java sends its authority as SNI: the context's {@code sni} when set.
+     * its own protocols. {@code sni}: the name Envoy's stream would send (null: none).
      */
-    private static void clusterTls(NettyChannelBuilder b, io.remora.config.TransportSocketConfig ts) {
+    private static void clusterTls(NettyChannelBuilder b, io.remora.config.TransportSocketConfig ts, String sni) {
         io.remora.tls.TlsContextProvider provider = new io.remora.tls.TlsContextProvider(ts, null, false,
                 io.remora.tls.TlsProvider.current(), io.remora.tls.TlsStats.none());
         try {
-            b.sslContext(provider.current(ts.alpnProtocols().isEmpty() ? java.util.List.of("h2") : ts.alpnProtocols()))
-                    .useTransportSecurity();
+            io.remora.xds.grpc.GrpcChannelTls.use(b,
+                    provider.current(ts.alpnProtocols().isEmpty() ? java.util.List.of("h2") : ts.alpnProtocols()), sni);
         } catch (javax.net.ssl.SSLException e) {
             throw new IllegalStateException("xDS server's cluster TLS: " + e.getMessage(), e);
-        }
-        if (ts.sni() != null) {
-            b.overrideAuthority(ts.sni());
         }
     }
 

@@ -235,8 +235,10 @@ public final class XdsClientFactory {
         for (int i = 0; i < clusters.size(); i++) {
             Cluster c = clusters.get(i);
             if (c.getName().equals(name)) {
+                String field = "static_resources.clusters[" + i + "]";
+                io.remora.config.TransportSocketConfig tls = clusterTls(c, field);
                 return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs))
-                        .withClusterTls(clusterTls(c, "static_resources.clusters[" + i + "]"));
+                        .withClusterTls(tls, tls == null ? null : clusterSni(c, tls, gs.getEnvoyGrpc(), field));
             }
         }
         throw new IllegalArgumentException(service + ".envoy_grpc.cluster_name: no static cluster " + name);
@@ -268,6 +270,23 @@ public final class XdsClientFactory {
                     + " and trusted_ca as files or inline");
         }
         return ts;
+    }
+
+    /**
+     * The SNI Envoy's xDS stream sends over its cluster: auto_sni's host of the stream's :authority (the
+     * envoy_grpc authority, else the cluster's name), else the transport socket's sni, else none.
+     */
+    private static String clusterSni(Cluster c, io.remora.config.TransportSocketConfig tls,
+                                     GrpcService.EnvoyGrpc g, String field) {
+        io.remora.config.AutoSniConfig auto;
+        try {
+            auto = io.remora.xds.translate.AutoSniTranslator.ofCluster(c, FieldPath.of(field));
+        } catch (io.remora.xds.translate.TranslationException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        String sni = io.remora.http.router.AutoSniNames.sni(auto,
+                g.getAuthority().isEmpty() ? c.getName() : g.getAuthority());
+        return sni != null ? sni : tls.sni() == null || tls.sni().isEmpty() ? null : tls.sni();
     }
 
     private static XdsTarget clusterTarget(Cluster c) {

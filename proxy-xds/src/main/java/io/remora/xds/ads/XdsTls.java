@@ -7,9 +7,11 @@ import io.remora.xds.translate.Protos;
 /**
  * {@code google_grpc.channel_credentials.ssl_credentials} of an xDS source, as PEM: the roots that verify the
  * control plane (null: the system's, as gRPC's default), and the client certificate chain and key offered to it
- * (both null: none).
+ * (both null: none); and the {@code channel_args} grpc-core reads for such a channel,
+ * {@code grpc.ssl_target_name_override} and {@code grpc.default_authority} (null: not given).
  */
-record XdsTls(String rootCerts, String certChain, String privateKey) {
+record XdsTls(String rootCerts, String certChain, String privateKey, String targetNameOverride,
+              String defaultAuthority) {
 
     /** The service's ssl_credentials, or null when its channel has none (plaintext). */
     static XdsTls of(GrpcService g, String field) {
@@ -23,12 +25,38 @@ record XdsTls(String rootCerts, String certChain, String privateKey) {
         if ((chain == null) != (key == null)) {
             throw p.field(chain == null ? "cert_chain" : "private_key").error("cert_chain and private_key go together");
         }
+        var args = g.getGoogleGrpc().getChannelArgs().getArgsMap();
         return new XdsTls(ssl.hasRootCerts() ? Protos.dataSource(ssl.getRootCerts(), p.field("root_certs")) : null,
-                chain, key);
+                chain, key, arg(args, "grpc.ssl_target_name_override"), arg(args, "grpc.default_authority"));
+    }
+
+    private static String arg(java.util.Map<String, GrpcService.GoogleGrpc.ChannelArgs.Value> args, String name) {
+        var v = args.get(name);
+        return v == null ? null : v.getStringValue();
+    }
+
+    /**
+     * grpc-core's: the :authority is {@code grpc.default_authority}, else {@code grpc.ssl_target_name_override},
+     * else (null) the target's.
+     */
+    String authority() {
+        return defaultAuthority != null ? defaultAuthority : targetNameOverride;
+    }
+
+    /**
+     * grpc-core's SNI: {@code grpc.ssl_target_name_override} as given, else the host of the channel's authority
+     * ({@code targetHost} when none is set); never an IP address (null then).
+     */
+    String sni(String targetHost) {
+        String name = targetNameOverride != null ? targetNameOverride
+                : authority() != null ? io.remora.http.router.AutoSniNames.host(authority()) : targetHost;
+        return name == null || name.isEmpty() || io.netty.util.NetUtil.isValidIpV4Address(name)
+                || io.netty.util.NetUtil.isValidIpV6Address(name) ? null : name;
     }
 
     @Override
     public String toString() {
-        return "XdsTls[roots=" + (rootCerts != null) + ", client certificate=" + (certChain != null) + "]";
+        return "XdsTls[roots=" + (rootCerts != null) + ", client certificate=" + (certChain != null)
+                + ", target name override=" + targetNameOverride + ", default authority=" + defaultAuthority + "]";
     }
 }

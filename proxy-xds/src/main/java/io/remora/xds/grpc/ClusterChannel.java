@@ -11,7 +11,8 @@ import java.net.SocketAddress;
 /**
  * A gRPC channel to a healthy host of one cluster ({@code envoy_grpc} services of stats sinks,
  * tracers and access loggers), over the cluster's TLS transport socket when it has one (h2 by ALPN,
- * verified as the cluster's connections are), rebuilt when that host changes. Not thread-safe: one
+ * verified as the cluster's connections are, the SNI Envoy's would send: {@link GrpcChannelTls}), rebuilt when
+ * that host changes. Not thread-safe: one
  * caller thread.
  */
 public final class ClusterChannel implements AutoCloseable {
@@ -62,11 +63,13 @@ public final class ClusterChannel implements AutoCloseable {
             } catch (javax.net.ssl.SSLException e) {
                 return null; // its SDS secrets have not arrived: as a cluster still warming
             }
+            b.overrideAuthority(authority);
             if (tls == null) {
-                b.usePlaintext().overrideAuthority(authority);
+                b.usePlaintext();
             } else {
-                // grpc-java sends its authority as SNI: the context's sni when it names one.
-                b.sslContext(tls.context()).useTransportSecurity().overrideAuthority(tls.sni() != null ? tls.sni() : authority);
+                // Envoy's: auto_sni's host from the :authority, else the transport socket's sni, else none
+                String sni = io.remora.http.router.AutoSniNames.sni(c.config().autoSni(), authority);
+                GrpcChannelTls.use(b, tls.context(), sni != null ? sni : tls.sni());
             }
             if (channel != null) {
                 channel.shutdown();

@@ -295,6 +295,7 @@ public final class Proxy implements AutoCloseable {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
             var runtimeChanges = rtdsLayers.prepare(snapshot.runtimes());
+            sdsSecrets.refuseBadStaticUses(snapshot);
             ServerConfig merged = dynamic.merge(snapshot);
             // Secrets first: listeners and clusters of this snapshot resolve them by name.
             fileSecrets.watch(snapshot);

@@ -1,11 +1,16 @@
 package io.remora.xds.runtime;
 
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.remora.config.SecretConfig;
 import io.remora.tls.SecretManager;
 import io.remora.xds.ads.XdsRejectedException;
+import io.remora.xds.ads.XdsSnapshot;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.SecretTranslator;
+import io.remora.xds.translate.StaticSecretsTranslator;
 import io.remora.xds.translate.TranslationException;
 
 import java.util.ArrayList;
@@ -24,6 +29,8 @@ final class SdsSecrets {
     private final io.remora.xds.ads.SecretFileWatch secretFiles;
     private final Set<String> staticNames = new HashSet<>();
     private Set<String> dynamicNames = Set.of();
+    /** The static secrets that do not load, by name: a listener or cluster naming one is rejected. */
+    private Map<String, TranslationException> staticFailures = Map.of();
 
     /** {@code secretFiles}: watches the files SDS secrets name (static secrets are read once, as in Envoy). */
     SdsSecrets(SecretManager manager, io.remora.xds.ads.SecretFileWatch secretFiles) {
@@ -33,9 +40,34 @@ final class SdsSecrets {
 
     /** The static secrets that load; a bad one is refused only where used (StaticSecretsTranslator). */
     void applyStatic(List<Secret> secrets) {
-        List<SecretConfig> out = io.remora.xds.translate.StaticSecretsTranslator.usable(secrets);
-        out.forEach(s -> staticNames.add(s.name()));
-        manager.put(out);
+        StaticSecretsTranslator.Loaded loaded = StaticSecretsTranslator.load(secrets);
+        loaded.usable().forEach(s -> staticNames.add(s.name()));
+        staticFailures = loaded.failures();
+        manager.put(loaded.usable());
+    }
+
+    /**
+     * Rejects a snapshot whose listener or cluster names a static secret that does not load: Envoy builds the TLS
+     * context when the resource arrives, the PEM fails to parse there and the LDS or CDS update is refused.
+     */
+    void refuseBadStaticUses(XdsSnapshot snapshot) throws XdsRejectedException {
+        if (staticFailures.isEmpty()) {
+            return;
+        }
+        for (Listener l : snapshot.listeners().values()) {
+            refuseBadStaticUses(l.getName(), l);
+        }
+        for (Cluster c : snapshot.clusters().values()) {
+            refuseBadStaticUses(c.getName(), c);
+        }
+    }
+
+    private void refuseBadStaticUses(String name, Message resource) throws XdsRejectedException {
+        try {
+            StaticSecretsTranslator.refuseUses(resource, FieldPath.ROOT, staticFailures);
+        } catch (TranslationException e) {
+            throw new XdsRejectedException(name, e.path() + ": " + e.reason(), e);
+        }
     }
 
     synchronized void apply(Map<String, Secret> secrets) throws XdsRejectedException {

@@ -3,7 +3,7 @@ package io.remora.xds.translate;
 import io.remora.config.ClusterConfig;
 
 /** A cluster's {@code upstream_http_protocol_options} (auto SNI and SAN validation) and whether they can check anything. */
-final class AutoSniTranslator {
+public final class AutoSniTranslator {
 
     private AutoSniTranslator() {
     }
@@ -16,6 +16,24 @@ final class AutoSniTranslator {
             throw path.field("override_auto_sni_header").error("'" + header + "' is not an HTTP header name");
         }
         return io.remora.config.AutoSniConfig.of(o.getAutoSni(), o.getAutoSanValidation(), header);
+    }
+
+    /**
+     * A cluster's options for a client outside the cluster manager (the xDS server's channel): the typed
+     * HttpProtocolOptions' {@code upstream_http_protocol_options} when the cluster has typed options, else its own,
+     * as ClusterTranslator reads them; null when they ask for nothing.
+     */
+    public static io.remora.config.AutoSniConfig ofCluster(io.envoyproxy.envoy.config.cluster.v3.Cluster c,
+                                                           FieldPath path) {
+        var typed = c.getTypedExtensionProtocolOptionsMap().get(ClusterTranslator.HTTP_PROTOCOL_OPTIONS);
+        if (typed != null) {
+            FieldPath op = path.field("typed_extension_protocol_options").key(ClusterTranslator.HTTP_PROTOCOL_OPTIONS);
+            var o = Protos.unpack(typed, io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.class, op);
+            return o.hasUpstreamHttpProtocolOptions()
+                    ? translate(o.getUpstreamHttpProtocolOptions(), op.field("upstream_http_protocol_options")) : null;
+        }
+        return c.hasUpstreamHttpProtocolOptions()
+                ? translate(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
     }
 
     /** Envoy's HTTP_HEADER_NAME rule (RFC 7230 token, a leading ':' allowed). */

@@ -178,11 +178,30 @@ public final class GrpcServiceTranslator {
         }
     }
 
+    /** The channel args grpc-java's TLS channel can honour (see XdsTls); none on a plaintext one. */
+    private static final java.util.Set<String> TLS_CHANNEL_ARGS = java.util.Set.of("grpc.ssl_target_name_override",
+            "grpc.default_authority");
+
+    private static void checkChannelArgs(GrpcService.GoogleGrpc gg, boolean tls, FieldPath path) {
+        for (var e : new java.util.TreeMap<>(gg.getChannelArgs().getArgsMap()).entrySet()) {
+            FieldPath ap = path.field("args").key(e.getKey());
+            if (!tls || !TLS_CHANNEL_ARGS.contains(e.getKey())) {
+                throw ap.error("not supported: grpc-java takes no gRPC core channel args but "
+                        + String.join(" and ", new java.util.TreeSet<>(TLS_CHANNEL_ARGS))
+                        + " on an ssl_credentials channel");
+            }
+            if (!e.getValue().hasStringValue()) {
+                throw ap.error("must be a string_value");
+            }
+        }
+    }
+
     /**
      * A {@code google_grpc} service for a client that dials its {@code target_uri} itself: what it cannot honour
      * is refused by name. {@code channel_credentials.ssl_credentials} is built only by clients that take
-     * {@code sslAllowed}; the others (google_default, local_credentials), call credentials, channel args and the
-     * per-stream buffer limit would change the channel in ways grpc-java's plaintext or TLS channel does not.
+     * {@code sslAllowed}, with the channel args naming the TLS server name and the authority; the others
+     * (google_default, local_credentials), call credentials, other channel args and the per-stream buffer limit
+     * would change the channel in ways grpc-java's plaintext or TLS channel does not.
      */
     public static void checkGoogleGrpc(GrpcService g, boolean sslAllowed, FieldPath path) {
         checkSupported(g, path);
@@ -210,7 +229,7 @@ public final class GrpcServiceTranslator {
             throw gp.field("config").error("not supported");
         }
         if (gg.hasChannelArgs() && gg.getChannelArgs().getArgsCount() > 0) {
-            throw gp.field("channel_args").error("not supported: grpc-java takes no gRPC core channel args");
+            checkChannelArgs(gg, sslAllowed && gg.getChannelCredentials().hasSslCredentials(), gp.field("channel_args"));
         }
         if (gg.hasPerStreamBufferLimitBytes()) {
             throw gp.field("per_stream_buffer_limit_bytes").error("not supported");

@@ -1,13 +1,32 @@
 package io.remora.e2e.xds;
 
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.remora.e2e.TestUpstream;
 import io.remora.testing.TestCerts;
 import io.remora.xds.ads.TestControlPlane;
+import io.remora.xds.ads.XdsTestResources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Secrets named by the bootstrap's static resources and fetched over ADS, as Envoy's secret manager
  * subscribes for them: a static listener's credential_injector takes its generic secret from the
  * control plane (which serves nothing else) and follows its rotation; a static listener's TLS
- * certificate comes the same way; a bootstrap naming an ADS secret without ads_config is refused.
+ * certificate comes the same way; a bootstrap naming an ADS secret without ads_config is refused; an xDS listener
+ * or cluster naming a static secret that does not load is NACKed.
  */
 class StaticSecretsAdsE2ETest {
     private final TestControlPlane cp = new TestControlPlane();
@@ -151,6 +171,12 @@ class StaticSecretsAdsE2ETest {
                       - name: server-cert
                         sds_config: { ads: {}, resource_api_version: V3 }
                 """));
+        String reply = tlsGet(ca, port);
+        assertTrue(reply != null && reply.startsWith("HTTP/1.1 200") && reply.endsWith("authorization=Bearer tls"), reply);
+    }
+
+    /** One HTTP/1.1 GET over TLS trusting {@code ca}, retried for 10 s while the listener is not serving yet. */
+    private static String tlsGet(TestCerts.Ca ca, int port) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca.cert());
@@ -165,14 +191,90 @@ class StaticSecretsAdsE2ETest {
                 s.setSoTimeout(5000);
                 s.getOutputStream().write("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
-                reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-                break;
+                return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             } catch (java.io.IOException notYet) {
                 reply = notYet.toString();
                 Thread.sleep(100);
             }
         }
-        assertTrue(reply != null && reply.startsWith("HTTP/1.1 200") && reply.endsWith("authorization=Bearer tls"), reply);
+        return reply;
+    }
+
+    /** The bootstrap's static secrets: "good" (a certificate for 127.0.0.1) and "broken" (a PEM that does not parse). */
+    private static String staticSecrets(TestCerts.Leaf good) {
+        return """
+                  secrets:
+                  - name: good
+                    tls_certificate:
+                      certificate_chain: { inline_string: "%s" }
+                      private_key: { inline_string: "%s" }
+                  - name: broken
+                    tls_certificate:
+                      certificate_chain: { inline_string: "-----BEGIN CERTIFICATE-----\\nnot base64\\n-----END CERTIFICATE-----\\n" }
+                      private_key: { inline_string: "x" }
+                """.formatted(good.certPem().replace("\n", "\\n"), good.keyPem().replace("\n", "\\n"));
+    }
+
+    private static CommonTlsContext certificate(String staticSecret) {
+        return CommonTlsContext.newBuilder()
+                .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName(staticSecret)).build();
+    }
+
+    /** A TLS listener answering {@code body} to every request, its certificate the static secret named. */
+    private static Listener tlsListener(int port, String staticSecret, String body) {
+        var hcm = HttpConnectionManager.newBuilder().setStatPrefix("tls")
+                .setRouteConfig(RouteConfiguration.newBuilder().addVirtualHosts(VirtualHost.newBuilder().setName("all")
+                        .addDomains("*").addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                .setDirectResponse(DirectResponseAction.newBuilder().setStatus(200)
+                                        .setBody(DataSource.newBuilder().setInlineString(body))))))
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .build();
+        return Listener.newBuilder().setName("tls").setAddress(XdsTestResources.address(port))
+                .addFilterChains(FilterChain.newBuilder()
+                        .addFilters(Filter.newBuilder().setName("envoy.filters.network.http_connection_manager")
+                                .setTypedConfig(Any.pack(hcm)))
+                        .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+                                .setTypedConfig(Any.pack(DownstreamTlsContext.newBuilder()
+                                        .setCommonTlsContext(certificate(staticSecret)).build()))))
+                .build();
+    }
+
+    /**
+     * Envoy builds a listener's or cluster's TLS context when the resource arrives: one naming a static secret whose
+     * PEM does not parse fails there, and the LDS or CDS update is rejected while the old resources keep serving.
+     */
+    @Test
+    void anXdsListenerOrClusterNamingABrokenStaticSecretIsNacked() throws Exception {
+        TestCerts.Ca ca = TestCerts.ca("static-broken-ca");
+        TestCerts.Leaf good = ca.issue("server", "127.0.0.1");
+        cp.startTcp(0);
+        int port = XdsProxy.freePort();
+        cp.set(Snapshot.create(List.of(), List.of(), List.of(tlsListener(port, "good", "v1")), List.of(), List.of(), "1"));
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false) + staticSecrets(good));
+        String reply = tlsGet(ca, port);
+        assertTrue(reply.startsWith("HTTP/1.1 200") && reply.endsWith("v1"), reply);
+
+        cp.set(Snapshot.create(List.of(), List.of(), List.of(tlsListener(port, "broken", "v2")), List.of(), List.of(), "2"));
+        String lds = cp.awaitNack(false, XdsAdsE2ETest.LDS, "1");
+        assertTrue(lds.contains("tls: filter_chains[0].transport_socket.typed_config.common_tls_context"
+                + ".tls_certificate_sds_secret_configs[0]: static secret 'broken' does not load:"), lds);
+        reply = tlsGet(ca, port);
+        assertTrue(reply.startsWith("HTTP/1.1 200") && reply.endsWith("v1"), "the old listener serves: " + reply);
+
+        Cluster upstream = Cluster.newBuilder().setName("up").setType(Cluster.DiscoveryType.STATIC)
+                .setLoadAssignment(XdsTestResources.endpoints("up", 1))
+                .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+                        .setTypedConfig(Any.pack(UpstreamTlsContext.newBuilder()
+                                .setCommonTlsContext(certificate("broken")).build()))).build();
+        cp.set(Snapshot.create(List.of(upstream), List.of(), List.of(tlsListener(port, "good", "v1")), List.of(),
+                List.of(), "3"));
+        String cds = cp.awaitNack(false, XdsAdsE2ETest.CDS, "2");
+        assertTrue(cds.contains("up: transport_socket.typed_config.common_tls_context"
+                + ".tls_certificate_sds_secret_configs[0]: static secret 'broken' does not load:"), cds);
+        assertTrue(proxy.admin("/clusters").lines().noneMatch(l -> l.startsWith("up::")), "the cluster is not added");
+        reply = tlsGet(ca, port);
+        assertTrue(reply.startsWith("HTTP/1.1 200") && reply.endsWith("v1"), reply);
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.grpc.netty.GrpcSslContexts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.ssl.ClientAuth;
+import io.remora.e2e.TestUpstream;
 import io.remora.testing.TestCerts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,66 @@ class XdsTlsChannelTest {
         client.start();
         Thread.sleep(1500);
         assertTrue(cp.requests.isEmpty(), "no request reached a server the SAN matchers refuse: " + cp.requests);
+    }
+
+    /**
+     * The server name (SNI) of the first client hello a TLS server got from an xDS client built from the bootstrap
+     * made for the server's port; "" for none. The server speaks HTTP/1.1 only: the stream never opens.
+     */
+    private String serverNameSent(java.util.function.IntFunction<Bootstrap> bootstrap) throws Exception {
+        TestCerts.Leaf leaf = TestCerts.ca("sni-ca").issue("server", "localhost");
+        try (TestUpstream server = TestUpstream.startTls(leaf, (ctx, req, n) -> TestUpstream.send(ctx, req, 404, ""))) {
+            client = new XdsClient(XdsClientFactory.options(bootstrap.apply(server.port()), null), applier,
+                    new SimpleMeterRegistry());
+            client.start();
+            TestControlPlane.await("a client hello", () -> !server.serverNames.isEmpty());
+            client.close();
+            client = null;
+            return server.serverNames.get(0);
+        }
+    }
+
+    /** {@link #clusterBootstrap} without client certificate or validation, its UpstreamTlsContext's sni set. */
+    private static Bootstrap sniBootstrap(int port, String sni) {
+        var b = clusterBootstrap(port, io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext
+                .getDefaultInstance()).toBuilder();
+        b.getStaticResourcesBuilder().getClustersBuilder(0).getTransportSocketBuilder().setTypedConfig(
+                com.google.protobuf.Any.pack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                        .newBuilder().setSni(sni).build()));
+        return b.build();
+    }
+
+    /**
+     * Envoy's envoy_grpc stream sends its cluster's sni as it is (Netty drops a name without a dot), else auto_sni's
+     * host of the :authority (the envoy_grpc authority, else the cluster name), else none.
+     */
+    @Test
+    void anEnvoyGrpcStreamSendsTheClustersSniOrAutoSniOrNone() throws Exception {
+        assertEquals("istiod", serverNameSent(port -> sniBootstrap(port, "istiod")));
+        assertEquals("xds.example.com", serverNameSent(port -> {
+            var b = sniBootstrap(port, "istiod").toBuilder();
+            b.getStaticResourcesBuilder().getClustersBuilder(0).setUpstreamHttpProtocolOptions(
+                    io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions.newBuilder().setAutoSni(true));
+            b.getDynamicResourcesBuilder().getAdsConfigBuilder().getGrpcServicesBuilder(0).getEnvoyGrpcBuilder()
+                    .setAuthority("xds.example.com:15012");
+            return b.build();
+        }), "auto_sni: the authority's host, over the sni");
+        assertEquals("", serverNameSent(port -> sniBootstrap(port, "")), "neither: no SNI");
+    }
+
+    /** grpc-core's SNI for google_grpc: the target's host (dotted or not), or grpc.ssl_target_name_override. */
+    @Test
+    void aGoogleGrpcStreamSendsTheTargetHostOrTheTargetNameOverride() throws Exception {
+        GrpcService.GoogleGrpc.SslCredentials anyServer = GrpcService.GoogleGrpc.SslCredentials.getDefaultInstance();
+        assertEquals("localhost", serverNameSent(port -> bootstrap(port, anyServer)), "the target localhost:port");
+        assertEquals("istiod", serverNameSent(port -> {
+            var b = bootstrap(port, anyServer).toBuilder();
+            b.getDynamicResourcesBuilder().getAdsConfigBuilder().getGrpcServicesBuilder(0).getGoogleGrpcBuilder()
+                    .setChannelArgs(GrpcService.GoogleGrpc.ChannelArgs.newBuilder().putArgs(
+                            "grpc.ssl_target_name_override",
+                            GrpcService.GoogleGrpc.ChannelArgs.Value.newBuilder().setStringValue("istiod").build()));
+            return b.build();
+        }));
     }
 
     @Test

@@ -176,10 +176,19 @@ class GrpcServiceTranslatorTest {
         assertEquals("x.grpc_service.google_grpc.call_credentials", refused(() -> GrpcServiceTranslator.checkGoogleGrpc(
                 googleGrpc(GrpcService.GoogleGrpc.newBuilder().addCallCredentials(GrpcService.GoogleGrpc.CallCredentials
                         .newBuilder().setAccessToken("t"))).build(), false, P)).path());
-        assertEquals("x.grpc_service.google_grpc.channel_args", refused(() -> GrpcServiceTranslator.checkGoogleGrpc(
-                googleGrpc(GrpcService.GoogleGrpc.newBuilder().setChannelArgs(GrpcService.GoogleGrpc.ChannelArgs
-                        .newBuilder().putArgs("grpc.keepalive_time_ms", GrpcService.GoogleGrpc.ChannelArgs.Value
-                                .newBuilder().setIntValue(1000).build()))).build(), false, P)).path());
+        assertEquals("x.grpc_service.google_grpc.channel_args.args[\"grpc.keepalive_time_ms\"]", refused(() ->
+                GrpcServiceTranslator.checkGoogleGrpc(googleGrpc(GrpcService.GoogleGrpc.newBuilder().setChannelArgs(
+                        GrpcService.GoogleGrpc.ChannelArgs.newBuilder().putArgs("grpc.keepalive_time_ms",
+                                GrpcService.GoogleGrpc.ChannelArgs.Value.newBuilder().setIntValue(1000).build())))
+                        .build(), false, P)).path());
+        // the TLS server name and authority args on an ssl_credentials channel (grpc-core's), nowhere else
+        var override = GrpcService.GoogleGrpc.ChannelArgs.newBuilder().putArgs("grpc.ssl_target_name_override",
+                GrpcService.GoogleGrpc.ChannelArgs.Value.newBuilder().setStringValue("xds.test").build());
+        GrpcServiceTranslator.checkGoogleGrpc(ssl.toBuilder().setGoogleGrpc(ssl.getGoogleGrpc().toBuilder()
+                .setChannelArgs(override)).build(), true, P);
+        assertEquals("x.grpc_service.google_grpc.channel_args.args[\"grpc.ssl_target_name_override\"]", refused(() ->
+                GrpcServiceTranslator.checkGoogleGrpc(googleGrpc(GrpcService.GoogleGrpc.newBuilder()
+                        .setChannelArgs(override)).build(), true, P)).path());
         assertEquals("x.grpc_service.google_grpc.per_stream_buffer_limit_bytes", refused(() ->
                 GrpcServiceTranslator.checkGoogleGrpc(googleGrpc(GrpcService.GoogleGrpc.newBuilder()
                         .setPerStreamBufferLimitBytes(UInt32Value.of(1024))).build(), false, P)).path());

@@ -9,7 +9,9 @@ import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.Protos;
 import io.remora.xds.translate.TranslationException;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +24,9 @@ import java.util.logging.Logger;
  * file); or the default chain: environment, credentials file (whose path and profile the config may
  * override), STS web identity, then the container endpoint or else the instance metadata. The
  * environment and the file are read here; when either holds credentials the chain ends there, and
- * the network providers are only built (and fetch) when it does not. The file is read again hourly
- * ({@link CredentialsFileProvider}); one that is missing is no error, as in Envoy.
+ * the network providers are only built (and fetch) when it does not. The file is read again hourly, a
+ * data source's file on a move into its watched_directory ({@link CredentialsFileProvider}); one that is
+ * missing is no error, as in Envoy.
  */
 public final class AwsCredentialsTranslator {
 
@@ -166,7 +169,8 @@ public final class AwsCredentialsTranslator {
     }
 
     /**
-     * Envoy's credentials file provider: the data source, read once, when it loads; else (absent, or a file
+     * Envoy's credentials file provider: the data source, read once when it loads (a file with a watched_directory
+     * again on every move into that directory); else (absent, or a file
      * that is missing, an unset variable, empty) the shared credentials file, read again hourly. A data source
      * that does not load is logged and passed over, never refused, as Envoy's "Invalid credential file data
      * source".
@@ -175,15 +179,30 @@ public final class AwsCredentialsTranslator {
         String profile = f.getProfile().isEmpty() ? files.profile() : f.getProfile();
         if (f.hasCredentialsDataSource()) {
             FieldPath dp = path.field("credentials_data_source");
+            DataSource ds = f.getCredentialsDataSource();
+            if (ds.hasWatchedDirectory() && ds.getWatchedDirectory().getPath().isEmpty()) {
+                throw dp.field("watched_directory").field("path").error("path is required");
+            }
             String text;
             try {
-                text = Protos.dataSource(f.getCredentialsDataSource(), dp);
+                // the watched_directory is honoured below: Protos is not to warn that it is not
+                text = Protos.dataSource(ds.toBuilder().clearWatchedDirectory().build(), dp);
             } catch (TranslationException e) {
                 text = null;
                 warnOnce(e.getMessage() + "; reading " + files.credentialsFile() + " instead");
             }
             if (text != null && !text.isEmpty()) {
-                return AwsCredentialsProvider.fixed(AwsProfileFiles.credentials(text, profile));
+                if (!ds.hasWatchedDirectory() || ds.getSpecifierCase() != DataSource.SpecifierCase.FILENAME) {
+                    return AwsCredentialsProvider.fixed(AwsProfileFiles.credentials(text, profile));
+                }
+                try {
+                    return CredentialsFileProvider.watched(ds.getFilename(), profile,
+                            Path.of(ds.getWatchedDirectory().getPath()));
+                } catch (IOException | RuntimeException e) {
+                    warnOnce(dp.field("watched_directory") + ": cannot watch '" + ds.getWatchedDirectory().getPath()
+                            + "': " + e + "; reading " + files.credentialsFile() + " instead");
+                    return CredentialsFileProvider.shared(files.credentialsFile(), profile);
+                }
             }
             if (text != null) {
                 warnOnce(dp + ": empty; reading " + files.credentialsFile() + " instead");

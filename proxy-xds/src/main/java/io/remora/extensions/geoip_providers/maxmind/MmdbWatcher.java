@@ -1,30 +1,29 @@
 package io.remora.extensions.geoip_providers.maxmind;
 
+import io.remora.xds.ads.DirectoryMoveWatcher;
+
 import java.io.IOException;
 import java.lang.ref.WeakReference;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Reloads databases when a file is moved into (or created at) their path, as Envoy's provider
- * watches for {@code MovedTo}; writing into the open file is not a reload (the file is mapped).
- * One daemon thread for every database of the process; databases are held weakly.
+ * watches for {@code MovedTo} ({@link DirectoryMoveWatcher}); writing into the open file is not a
+ * reload (the file is mapped). Databases are held weakly: a config that no longer names one lets it go.
  */
 public final class MmdbWatcher {
     private static final Logger LOG = Logger.getLogger(MmdbWatcher.class.getName());
     private static final MmdbWatcher INSTANCE = new MmdbWatcher();
 
     private final List<WeakReference<MaxMindDatabase>> watched = new ArrayList<>();
-    private WatchService service;
+    /** The directories handed to the directory watcher, each once. */
+    private final Set<Path> directories = new HashSet<>();
 
     private MmdbWatcher() {
     }
@@ -40,35 +39,15 @@ public final class MmdbWatcher {
                 return;
             }
         }
+        Path dir = db.path().getParent();
         try {
-            if (service == null) {
-                service = FileSystems.getDefault().newWatchService();
-                Thread t = new Thread(this::run, "remora-mmdb-watcher");
-                t.setDaemon(true);
-                t.start();
+            if (directories.add(dir)) {
+                DirectoryMoveWatcher.watch(dir, this::changed);
             }
-            db.path().getParent().register(service, StandardWatchEventKinds.ENTRY_CREATE);
             watched.add(new WeakReference<>(db));
         } catch (IOException e) {
+            directories.remove(dir);
             LOG.log(Level.WARNING, "cannot watch " + db.path() + " for reloads", e);
-        }
-    }
-
-    private void run() {
-        while (true) {
-            WatchKey key;
-            try {
-                key = service.take();
-            } catch (InterruptedException | ClosedWatchServiceException e) {
-                return;
-            }
-            Path dir = (Path) key.watchable();
-            for (WatchEvent<?> event : key.pollEvents()) {
-                if (event.context() instanceof Path name) {
-                    changed(dir.resolve(name));
-                }
-            }
-            key.reset();
         }
     }
 
