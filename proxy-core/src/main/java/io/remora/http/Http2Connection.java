@@ -208,6 +208,12 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         super.onStreamError(ctx, outbound, cause, http2Ex);
     }
 
+    /** A request Netty's decoder let through but Envoy's codec refuses: handled as the decoder's own errors. */
+    void invalidRequest(int streamId, String why) {
+        Http2Exception e = Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR, why);
+        onStreamError(ctx, false, e, (Http2Exception.StreamException) e);
+    }
+
     @Override
     protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
                                      Http2Exception http2Ex) {

@@ -66,6 +66,11 @@ final class Http2DownstreamStream implements StreamEncoder {
             headers.authority(headers.get(HOST));
         }
         headers.remove(HOST);
+        CharSequence authority = headers.authority();
+        if (authority != null && !Authority.valid(authority)) {
+            conn.invalidRequest(stream.id(), Authority.INVALID);
+            return;
+        }
         if (headers.contains(PROTOCOL)) {
             if (!cx.hcm.http2Options.allowConnect() || !Upgrades.isConnect(headers)) {
                 // :protocol without allow_connect (SETTINGS_ENABLE_CONNECT_PROTOCOL) or off
