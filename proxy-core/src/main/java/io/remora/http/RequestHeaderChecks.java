@@ -44,6 +44,9 @@ final class RequestHeaderChecks {
         if (s.encoder instanceof Http1Stream h1 && h1.http10) {
             // Envoy's connection manager: HTTP/1.0 only when accept_http_10 says so.
             if (!hcm.config.http1AcceptHttp10()) {
+                // A codec protocol error in Envoy: the connection closes after the 426, keep-alive or not.
+                h1.closeAfterResponse = true;
+                hcm.stats.downstreamCxProtocolError.increment();
                 s.sendLocalReply(426, "", null, "low_version");
                 return true;
             }
