@@ -33,7 +33,15 @@ final class RequestHeaderChecks {
                     hcm.config.appendLocalOverload() ? h -> h.set(LOCAL_OVERLOADED, TRUE) : null, -1);
             return true;
         }
-        if (headers.size() > hcm.maxRequestHeadersCount) {
+        if (s.encoder instanceof Http1Stream h1 && headers instanceof HeaderBlock b) {
+            // Envoy's HTTP/1 codec counts the header lines as it reads them (Host one of them, the
+            // request line none) and refuses past the limit as a codec error: 431, then close.
+            int lines = b.size() - b.pseudoCount() + (b.authority() != null ? 1 : 0);
+            if (lines > hcm.maxRequestHeadersCount) {
+                h1.protocolError(431, "http1.too_many_headers");
+                return true;
+            }
+        } else if (headers.size() > hcm.maxRequestHeadersCount) {
             s.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.too_many_headers");
             return true;
         }

@@ -467,17 +467,28 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
     }
 
+    /**
+     * As Envoy's HTTP/1 codec: the limit counts header lines (Host among them, the request line
+     * not), and one past it is a codec error: 431, then the connection closes.
+     */
     @Test
     void tooManyHeadersIs431() throws Exception {
         start(b -> b.maxHeadersCount(5));
         try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-h1: v\r\nx-h2: v\r\nx-h3: v\r\nx-h4: v\r\n\r\n");
+            assertEquals(200, c.read().status(), "five lines are within five");
             StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 5; i++) {
                 req.append("x-h").append(i).append(": v\r\n");
             }
             c.send(req.append("\r\n").toString());
-            assertEquals(431, c.read().status());
+            RawHttp.Response r = c.read();
+            assertEquals(431, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer());
         }
+        assertEquals(200, logged().responseCode);
+        assertEquals("http1.too_many_headers", logged().responseCodeDetails);
     }
 
     @Test
