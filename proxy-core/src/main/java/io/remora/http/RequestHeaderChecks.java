@@ -42,7 +42,9 @@ final class RequestHeaderChecks {
                 return true;
             }
         } else if (headers.size() > hcm.maxRequestHeadersCount) {
-            s.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.too_many_headers");
+            // Envoy's HTTP/2 codec counts every field, pseudo-headers too, and resets the stream.
+            s.info.responseCodeDetails = "http2.too_many_headers";
+            s.resetStream();
             return true;
         }
         if (hcm.config.headersWithUnderscoresAction() != HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW

@@ -113,6 +113,65 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         return block.toByteArray();
     }
 
+    /** GET / with the given :authority and extra (name, value) fields, HPACK literals without indexing. */
+    static byte[] request(String authority, String... extra) {
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        block.write(0x82); // :method GET
+        block.write(0x86); // :scheme http
+        block.write(0x84); // :path /
+        block.write(0x01); // :authority (static index 1), literal without indexing
+        block.write(authority.length());
+        block.writeBytes(authority.getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < extra.length; i += 2) {
+            block.write(0x00);
+            block.write(extra[i].length());
+            block.writeBytes(extra[i].getBytes(StandardCharsets.US_ASCII));
+            block.write(extra[i + 1].length());
+            block.writeBytes(extra[i + 1].getBytes(StandardCharsets.US_ASCII));
+        }
+        return block.toByteArray();
+    }
+
+    /** Envoy's codecs check the authority (check_authority_h1_h2): an invalid one is an invalid request. */
+    @Test
+    void anInvalidAuthorityTerminatesTheConnectionByDefault() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        TestFilter.REQUESTS.clear();
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, request("a|b")).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(null, TestFilter.REQUESTS.poll(), "the request reached the filters");
+    }
+
+    /**
+     * Envoy's HTTP/2 codec counts every field against max_headers_count, pseudo-headers too, and
+     * resets the stream past it (no 431): the connection goes on.
+     */
+    @Test
+    void tooManyHeadersResetTheStream() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2).maxHeadersCount(5));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, request("a", "x-a", "1", "x-b", "2")).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.RST_STREAM) {
+                assertFalse(f.type() == RawH2.HEADERS && f.streamId() == 1, "six fields were answered");
+                f = h2.read();
+            }
+            assertNotNull(f, "no RST_STREAM");
+            assertEquals(1, f.streamId());
+            h2.frame(RawH2.HEADERS, 0x5, 3, request("a", "x-a", "1")).flush();
+            for (f = h2.read(); f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 3); f = h2.read()) {
+                assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY after a stream reset");
+            }
+            assertNotNull(f, "five fields were not answered");
+        }
+        assertEquals("http2.too_many_headers", logged().responseCodeDetails);
+    }
+
     /** As Envoy's codec by default: an invalid request costs its connection (GOAWAY PROTOCOL_ERROR). */
     @Test
     void anUpperCaseNameTerminatesTheConnectionByDefault() throws Exception {
