@@ -148,6 +148,32 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     /**
+     * What Envoy's HTTP/2 codecs refuse and Netty's decoder let through: a value with CR, LF or
+     * NUL (it could end a line of the HTTP/1.1 request it becomes), a name that is no token, a
+     * request without :scheme, a CONNECT with a :path. Each is an invalid request: GOAWAY.
+     */
+    @Test
+    void fieldsEnvoysCodecRefusesTerminateTheConnection() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        TestFilter.REQUESTS.clear();
+        byte[] noScheme = {(byte) 0x82, (byte) 0x84, 0x01, 0x01, 'a'};
+        byte[] connectWithPath = {0x02, 0x07, 'C', 'O', 'N', 'N', 'E', 'C', 'T', 0x01, 0x03, 'a', ':', '1', (byte) 0x84};
+        List<byte[]> blocks = List.of(request("a", "x-a", "a\r\nx-b: injected"), request("a", "x-a", "a\nb"),
+                request("a", "x-a", "a\u0000b"), request("a", "x a", "v"), request("a", "x:a", "v"), noScheme,
+                connectWithPath);
+        for (byte[] block : blocks) {
+            try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+                h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, block).flush();
+                RawH2.Frame goAway = h2.awaitGoAway();
+                assertNotNull(goAway, "no GOAWAY");
+                assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+            }
+        }
+        assertEquals(blocks.size(), server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(null, TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+    }
+
+    /**
      * Envoy's HTTP/2 codec counts every field against max_headers_count, pseudo-headers too, and
      * resets the stream past it (no 431): the connection goes on.
      */
