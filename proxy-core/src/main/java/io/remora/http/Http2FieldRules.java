@@ -36,7 +36,7 @@ final class Http2FieldRules {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c >= 128 || !LOWER_TCHAR[c]) {
+            if (!HttpTokens.tchar(c) || (c >= 'A' && c <= 'Z')) {
                 refuse("invalid header name [%s]", name);
             }
         }
@@ -47,21 +47,6 @@ final class Http2FieldRules {
                 // line of the HTTP/1.1 request or response it may become.
                 refuse("invalid header value for [%s]", name);
             }
-        }
-    }
-
-    /** RFC 9110 token characters, lower case only (RFC 9113 8.2.1), as Envoy's HTTP/2 codecs check names. */
-    private static final boolean[] LOWER_TCHAR = new boolean[128];
-
-    static {
-        for (char c = 'a'; c <= 'z'; c++) {
-            LOWER_TCHAR[c] = true;
-        }
-        for (char c = '0'; c <= '9'; c++) {
-            LOWER_TCHAR[c] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            LOWER_TCHAR[c] = true;
         }
     }
 
