@@ -411,6 +411,20 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
             assertEquals("ok", r.body());
             assertTrue(c.closedByPeer());
         }
+        // Envoy's codec answers an HTTP/1.0 request it accepted in kind (Http10Enabled).
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("GET /old HTTP/1.0\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(all.startsWith("HTTP/1.0 200 OK\r\n"), all);
+        }
+        // HTTP/0.9 too, with connection: close (Http09Enabled).
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("GET /old\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(all.startsWith("HTTP/1.0 200 OK\r\n") && all.contains("\r\nconnection: close\r\n"), all);
+        }
     }
 
     @Test
@@ -421,6 +435,12 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
             RawHttp.Response r = c.read();
             assertEquals(426, r.status(), "Envoy's default: accept_http_10 false");
             assertEquals("", r.body());
+            assertTrue(c.closedByPeer());
+        }
+        // An HTTP/0.9 request line (no version) is HTTP/1.0 to Envoy's parser (Http10Disabled).
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /old\r\n\r\n");
+            assertEquals(426, c.read().status());
             assertTrue(c.closedByPeer());
         }
     }

@@ -50,10 +50,15 @@ final class Http1HeadParser {
             sp++;
         }
         // The request-target's characters are judged with the request (Http1Headers.validate).
-        if (sp == t || sp == lineEnd) {
+        if (sp == t) {
             return CODEC_ERROR;
         }
         head.target = new AsciiString(b, t, sp - t, false);
+        if (sp == lineEnd) {
+            // No version: HTTP/0.9, which Envoy's parser takes as HTTP/1.0 (426 unless accept_http_10).
+            head.minorVersion = 0;
+            return null;
+        }
         return version(head, b, sp + 1, lineEnd) ? null : CODEC_ERROR;
     }
 

@@ -297,7 +297,6 @@ class Http1ParserTest {
         "GET / HTTP/1.1 \\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
         "GET  / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
         "G(T / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
-        "GET /\\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
         "POST / HTTP/1.1\\r\\nContent-Length: 5\\r\\nContent-Length: 5\\r\\n\\r\\nhello|ERROR 400 http1.codec_error",
         "POST / HTTP/1.1\\r\\nContent-Length: 5, 5\\r\\n\\r\\nhello|ERROR 400 http1.codec_error",
         "POST / HTTP/1.1\\r\\nContent-Length: -1\\r\\n\\r\\n|ERROR 400 http1.codec_error",
