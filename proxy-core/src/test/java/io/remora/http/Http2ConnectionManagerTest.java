@@ -198,6 +198,54 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         assertEquals("http2.too_many_headers", logged().responseCodeDetails);
     }
 
+    /**
+     * Headers past max_request_headers_kb (60 KiB) are no invalid message: as Envoy's codec, their
+     * stream is reset (Netty would answer 431 first) and the connection goes on.
+     */
+    @Test
+    void headersPastTheSizeLimitResetOnlyTheirStream() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        block.writeBytes(request("a"));
+        int n = 62 * 1024;
+        block.write(0x00); // literal without indexing, new name x-big
+        block.write(5);
+        block.writeBytes("x-big".getBytes(StandardCharsets.US_ASCII));
+        block.write(0x7f); // the length, HPACK's 7-bit prefix integer
+        for (int rest = n - 127; ; rest >>= 7) {
+            if (rest < 128) {
+                block.write(rest);
+                break;
+            }
+            block.write((rest & 0x7f) | 0x80);
+        }
+        block.writeBytes("v".repeat(n).getBytes(StandardCharsets.US_ASCII));
+        byte[] all = block.toByteArray();
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck();
+            for (int at = 0; at < all.length; at += 16384) {
+                int end = Math.min(all.length, at + 16384);
+                int flags = (at == 0 ? 0x1 : 0) | (end == all.length ? 0x4 : 0);
+                h2.frame(at == 0 ? RawH2.HEADERS : 9, flags, 1, java.util.Arrays.copyOfRange(all, at, end));
+            }
+            h2.flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.RST_STREAM) {
+                assertFalse(f.type() == RawH2.GOAWAY, "the connection was closed for one stream's headers");
+                assertFalse(f.type() == RawH2.HEADERS && f.streamId() == 1, "answered (431?) rather than reset");
+                f = h2.read();
+            }
+            assertNotNull(f, "no RST_STREAM");
+            assertEquals(1, f.streamId());
+            h2.get(3, "a", "/ok", true).flush();
+            for (f = h2.read(); f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 3); f = h2.read()) {
+                assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY after a stream reset");
+            }
+            assertNotNull(f, "the next stream was not answered");
+        }
+        assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+    }
+
     /** As Envoy's codec by default: an invalid request costs its connection (GOAWAY PROTOCOL_ERROR). */
     @Test
     void anUpperCaseNameTerminatesTheConnectionByDefault() throws Exception {
