@@ -155,10 +155,15 @@ final class Http1Stream implements StreamEncoder {
         // that comes in the same pass to a head with room, where a head without room and its body
         // are both copied into a fresh batch buffer (two allocations, two copies per response).
         ByteBuf out = conn.ctx.alloc().buffer(WriteBatch.headCapacity(size, bodyRoom));
+        int lineStart = out.writerIndex();
         if (reason == null) {
             Http1Wire.statusLine(out, status);
         } else {
             Http1Wire.statusLine(out, status, reason);
+        }
+        if (http10 && conn.cx.hcm.config.http1AcceptHttp10()) {
+            // Envoy's codec answers an HTTP/1.0 request it accepted in kind: "HTTP/1.0 200 OK".
+            out.setByte(lineStart + "HTTP/1.".length(), '0');
         }
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence n = block.name(i);

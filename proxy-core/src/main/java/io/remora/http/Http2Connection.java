@@ -200,7 +200,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     @Override
     protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
                                  Http2Exception.StreamException http2Ex) {
-        if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR) {
+        // Headers past max_request_headers_kb are no invalid message: Envoy's codec resets their stream.
+        if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR
+                && !(http2Ex instanceof Http2Exception.HeaderListSizeException)) {
             cx.hcm.stats.http2RxMessagingError.increment();
             if (!cx.hcm.config.streamErrorOnInvalidHttpMessage()) {
                 onConnectionError(ctx, false, cause, Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
@@ -209,6 +211,17 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
             }
         }
         super.onStreamError(ctx, outbound, cause, http2Ex);
+    }
+
+    /** Netty answers 431 before it resets such a stream; Envoy's codec only resets it. */
+    @Override
+    protected void handleServerHeaderDecodeSizeError(ChannelHandlerContext ctx, Http2Stream stream) {
+    }
+
+    /** A request Netty's decoder let through but Envoy's codec refuses: handled as the decoder's own errors. */
+    void invalidRequest(int streamId, String why) {
+        Http2Exception e = Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR, why);
+        onStreamError(ctx, false, e, (Http2Exception.StreamException) e);
     }
 
     @Override

@@ -66,6 +66,15 @@ final class Http2DownstreamStream implements StreamEncoder {
             headers.authority(headers.get(HOST));
         }
         headers.remove(HOST);
+        CharSequence authority = headers.authority();
+        if (authority != null && !Authority.valid(authority)) {
+            conn.invalidRequest(stream.id(), Authority.INVALID);
+            return;
+        }
+        if (!pseudoHeadersComplete(headers)) {
+            conn.invalidRequest(stream.id(), "missing or unexpected request pseudo-header");
+            return;
+        }
         if (headers.contains(PROTOCOL)) {
             if (!cx.hcm.http2Options.allowConnect() || !Upgrades.isConnect(headers)) {
                 // :protocol without allow_connect (SETTINGS_ENABLE_CONNECT_PROTOCOL) or off
@@ -91,6 +100,21 @@ final class Http2DownstreamStream implements StreamEncoder {
             StreamLog.requestHeaders(active.info, headers, endStream);
         }
         active.decodeHeaders(headers, endStream);
+    }
+
+    /**
+     * RFC 9113 8.3.1 and 8.5, as Envoy's codecs check a request: :method, :scheme and :path; a
+     * CONNECT (not extended) has :authority and neither :scheme nor :path.
+     */
+    private static boolean pseudoHeadersComplete(Http2Headers h) {
+        CharSequence method = h.method();
+        if (method == null) {
+            return false;
+        }
+        if (io.netty.handler.codec.http.HttpMethod.CONNECT.asciiName().contentEquals(method) && !h.contains(PROTOCOL)) {
+            return h.authority() != null && h.scheme() == null && h.path() == null;
+        }
+        return h.scheme() != null && h.path() != null;
     }
 
     void onTrailers(Http2Headers trailers, boolean endStream) {

@@ -8,7 +8,8 @@ import io.netty.util.internal.PlatformDependent;
 /**
  * What a {@link HeaderBlock#validating validating} block refuses as HPACK fills it, as Netty's
  * validating {@code DefaultHttp2Headers} did (RFC 9113 8.2.1, 8.3): an empty or upper-case name,
- * an unknown pseudo-header, a repeated or empty one. The {@link Http2Exception} is thrown as
+ * an unknown pseudo-header, a repeated or empty one; and, as Envoy's codecs, a name that is no
+ * token, a value with NUL, CR or LF. The {@link Http2Exception} is thrown as
  * Netty's is; the HPACK decoder turns it into a stream error (RST_STREAM PROTOCOL_ERROR).
  * Pseudo-headers after regular ones, and connection-specific headers, the HPACK decoder checks itself.
  */
@@ -35,8 +36,16 @@ final class Http2FieldRules {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c >= 'A' && c <= 'Z') {
+            if (!HttpTokens.tchar(c) || (c >= 'A' && c <= 'Z')) {
                 refuse("invalid header name [%s]", name);
+            }
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0 || c == '\r' || c == '\n') {
+                // As Envoy's HTTP/2 codecs (nghttp2 and oghttp2 both): such a value could end a
+                // line of the HTTP/1.1 request or response it may become.
+                refuse("invalid header value for [%s]", name);
             }
         }
     }

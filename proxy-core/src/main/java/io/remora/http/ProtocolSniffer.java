@@ -14,6 +14,12 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
 
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+    /**
+     * As Envoy's determineNextProtocol: "PRI * HTTP/2" (CLIENT_MAGIC_PREFIX) already means HTTP/2;
+     * the HTTP/2 codec then checks the rest of the preface, and a bad one costs the connection.
+     */
+    private static final int MAGIC_PREFIX = "PRI * HTTP/2".length();
+
     private final ConnectionContext cx;
     private ByteBuf buffered;
 
@@ -48,7 +54,7 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
         } else {
             buffered = ctx.alloc().compositeBuffer().addComponents(true, buffered, in);
         }
-        int n = Math.min(buffered.readableBytes(), PREFACE.length);
+        int n = Math.min(buffered.readableBytes(), MAGIC_PREFIX);
         int start = buffered.readerIndex();
         for (int i = 0; i < n; i++) {
             if (buffered.getByte(start + i) != PREFACE[i]) {
@@ -56,7 +62,7 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        if (n == PREFACE.length) {
+        if (n == MAGIC_PREFIX) {
             decide(ctx, true);
         }
     }

@@ -33,8 +33,18 @@ final class RequestHeaderChecks {
                     hcm.config.appendLocalOverload() ? h -> h.set(LOCAL_OVERLOADED, TRUE) : null, -1);
             return true;
         }
-        if (headers.size() > hcm.maxRequestHeadersCount) {
-            s.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.too_many_headers");
+        if (s.encoder instanceof Http1Stream h1 && headers instanceof HeaderBlock b) {
+            // Envoy's HTTP/1 codec counts the header lines as it reads them (Host one of them, the
+            // request line none) and refuses past the limit as a codec error: 431, then close.
+            int lines = b.size() - b.pseudoCount() + (b.authority() != null ? 1 : 0);
+            if (lines > hcm.maxRequestHeadersCount) {
+                h1.protocolError(431, "http1.too_many_headers");
+                return true;
+            }
+        } else if (headers.size() > hcm.maxRequestHeadersCount) {
+            // Envoy's HTTP/2 codec counts every field, pseudo-headers too, and resets the stream.
+            s.info.responseCodeDetails = "http2.too_many_headers";
+            s.resetStream();
             return true;
         }
         if (hcm.config.headersWithUnderscoresAction() != HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW
@@ -44,6 +54,9 @@ final class RequestHeaderChecks {
         if (s.encoder instanceof Http1Stream h1 && h1.http10) {
             // Envoy's connection manager: HTTP/1.0 only when accept_http_10 says so.
             if (!hcm.config.http1AcceptHttp10()) {
+                // A codec protocol error in Envoy: the connection closes after the 426, keep-alive or not.
+                h1.closeAfterResponse = true;
+                hcm.stats.downstreamCxProtocolError.increment();
                 s.sendLocalReply(426, "", null, "low_version");
                 return true;
             }

@@ -33,6 +33,8 @@ public final class ClusterStats {
     public final Counter upstreamCxConnectAttemptsExceeded;
     public final Counter upstreamCxConnectTimeout;
     public final Counter upstreamCxDestroy;
+    /** Upstream connections closed because a response broke the codec's rules. */
+    public final Counter upstreamCxProtocolError;
     public final Counter upstreamCxRxBytesTotal;
     public final Counter upstreamCxTxBytesTotal;
     public final Counter upstreamRqTxReset;
@@ -95,6 +97,7 @@ public final class ClusterStats {
         upstreamCxConnectAttemptsExceeded = c("envoy_cluster_upstream_cx_connect_attempts_exceeded");
         upstreamCxConnectTimeout = c("envoy_cluster_upstream_cx_connect_timeout");
         upstreamCxDestroy = c("envoy_cluster_upstream_cx_destroy");
+        upstreamCxProtocolError = c("envoy_cluster_upstream_cx_protocol_error");
         upstreamCxRxBytesTotal = c("envoy_cluster_upstream_cx_rx_bytes_total");
         upstreamCxTxBytesTotal = c("envoy_cluster_upstream_cx_tx_bytes_total");
         upstreamRqTxReset = c("envoy_cluster_upstream_rq_tx_reset");

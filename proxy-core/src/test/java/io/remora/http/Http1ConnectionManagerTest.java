@@ -411,6 +411,20 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
             assertEquals("ok", r.body());
             assertTrue(c.closedByPeer());
         }
+        // Envoy's codec answers an HTTP/1.0 request it accepted in kind (Http10Enabled).
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("GET /old HTTP/1.0\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(all.startsWith("HTTP/1.0 200 OK\r\n"), all);
+        }
+        // HTTP/0.9 too, with connection: close (Http09Enabled).
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("GET /old\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(all.startsWith("HTTP/1.0 200 OK\r\n") && all.contains("\r\nconnection: close\r\n"), all);
+        }
     }
 
     @Test
@@ -421,6 +435,12 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
             RawHttp.Response r = c.read();
             assertEquals(426, r.status(), "Envoy's default: accept_http_10 false");
             assertEquals("", r.body());
+            assertTrue(c.closedByPeer());
+        }
+        // An HTTP/0.9 request line (no version) is HTTP/1.0 to Envoy's parser (Http10Disabled).
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /old\r\n\r\n");
+            assertEquals(426, c.read().status());
             assertTrue(c.closedByPeer());
         }
     }
@@ -467,17 +487,28 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
     }
 
+    /**
+     * As Envoy's HTTP/1 codec: the limit counts header lines (Host among them, the request line
+     * not), and one past it is a codec error: 431, then the connection closes.
+     */
     @Test
     void tooManyHeadersIs431() throws Exception {
         start(b -> b.maxHeadersCount(5));
         try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-h1: v\r\nx-h2: v\r\nx-h3: v\r\nx-h4: v\r\n\r\n");
+            assertEquals(200, c.read().status(), "five lines are within five");
             StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 5; i++) {
                 req.append("x-h").append(i).append(": v\r\n");
             }
             c.send(req.append("\r\n").toString());
-            assertEquals(431, c.read().status());
+            RawHttp.Response r = c.read();
+            assertEquals(431, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer());
         }
+        assertEquals(200, logged().responseCode);
+        assertEquals("http1.too_many_headers", logged().responseCodeDetails);
     }
 
     @Test

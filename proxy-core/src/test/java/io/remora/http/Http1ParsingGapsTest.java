@@ -53,6 +53,20 @@ class Http1ParsingGapsTest {
         assertNull(TestFilter.REQUESTS.poll(), "a refused request reached the filters");
     }
 
+    /**
+     * codec AUTO decides as Envoy's determineNextProtocol: "PRI * HTTP/2" is HTTP/2 already, so a
+     * broken preface after it costs the connection, with no HTTP/1.1 answer.
+     */
+    @Test
+    void aBrokenHttp2PrefaceIsNoHttp1Request() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(!all.startsWith("HTTP/1.1"), all);
+        }
+    }
+
     @Test
     void transferEncodingOtherThanChunkedIs501() throws Exception {
         refused("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",

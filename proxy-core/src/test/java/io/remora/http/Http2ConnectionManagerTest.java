@@ -113,6 +113,139 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         return block.toByteArray();
     }
 
+    /** GET / with the given :authority and extra (name, value) fields, HPACK literals without indexing. */
+    static byte[] request(String authority, String... extra) {
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        block.write(0x82); // :method GET
+        block.write(0x86); // :scheme http
+        block.write(0x84); // :path /
+        block.write(0x01); // :authority (static index 1), literal without indexing
+        block.write(authority.length());
+        block.writeBytes(authority.getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < extra.length; i += 2) {
+            block.write(0x00);
+            block.write(extra[i].length());
+            block.writeBytes(extra[i].getBytes(StandardCharsets.US_ASCII));
+            block.write(extra[i + 1].length());
+            block.writeBytes(extra[i + 1].getBytes(StandardCharsets.US_ASCII));
+        }
+        return block.toByteArray();
+    }
+
+    /** Envoy's codecs check the authority (check_authority_h1_h2): an invalid one is an invalid request. */
+    @Test
+    void anInvalidAuthorityTerminatesTheConnectionByDefault() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        TestFilter.REQUESTS.clear();
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, request("a|b")).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(null, TestFilter.REQUESTS.poll(), "the request reached the filters");
+    }
+
+    /**
+     * What Envoy's HTTP/2 codecs refuse and Netty's decoder let through: a value with CR, LF or
+     * NUL (it could end a line of the HTTP/1.1 request it becomes), a name that is no token, a
+     * request without :scheme, a CONNECT with a :path. Each is an invalid request: GOAWAY.
+     */
+    @Test
+    void fieldsEnvoysCodecRefusesTerminateTheConnection() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        TestFilter.REQUESTS.clear();
+        byte[] noScheme = {(byte) 0x82, (byte) 0x84, 0x01, 0x01, 'a'};
+        byte[] connectWithPath = {0x02, 0x07, 'C', 'O', 'N', 'N', 'E', 'C', 'T', 0x01, 0x03, 'a', ':', '1', (byte) 0x84};
+        List<byte[]> blocks = List.of(request("a", "x-a", "a\r\nx-b: injected"), request("a", "x-a", "a\nb"),
+                request("a", "x-a", "a\u0000b"), request("a", "x a", "v"), request("a", "x:a", "v"), noScheme,
+                connectWithPath);
+        for (byte[] block : blocks) {
+            try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+                h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, block).flush();
+                RawH2.Frame goAway = h2.awaitGoAway();
+                assertNotNull(goAway, "no GOAWAY");
+                assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+            }
+        }
+        assertEquals(blocks.size(), server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(null, TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+    }
+
+    /**
+     * Envoy's HTTP/2 codec counts every field against max_headers_count, pseudo-headers too, and
+     * resets the stream past it (no 431): the connection goes on.
+     */
+    @Test
+    void tooManyHeadersResetTheStream() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2).maxHeadersCount(5));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, request("a", "x-a", "1", "x-b", "2")).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.RST_STREAM) {
+                assertFalse(f.type() == RawH2.HEADERS && f.streamId() == 1, "six fields were answered");
+                f = h2.read();
+            }
+            assertNotNull(f, "no RST_STREAM");
+            assertEquals(1, f.streamId());
+            h2.frame(RawH2.HEADERS, 0x5, 3, request("a", "x-a", "1")).flush();
+            for (f = h2.read(); f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 3); f = h2.read()) {
+                assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY after a stream reset");
+            }
+            assertNotNull(f, "five fields were not answered");
+        }
+        assertEquals("http2.too_many_headers", logged().responseCodeDetails);
+    }
+
+    /**
+     * Headers past max_request_headers_kb (60 KiB) are no invalid message: as Envoy's codec, their
+     * stream is reset (Netty would answer 431 first) and the connection goes on.
+     */
+    @Test
+    void headersPastTheSizeLimitResetOnlyTheirStream() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        block.writeBytes(request("a"));
+        int n = 62 * 1024;
+        block.write(0x00); // literal without indexing, new name x-big
+        block.write(5);
+        block.writeBytes("x-big".getBytes(StandardCharsets.US_ASCII));
+        block.write(0x7f); // the length, HPACK's 7-bit prefix integer
+        for (int rest = n - 127; ; rest >>= 7) {
+            if (rest < 128) {
+                block.write(rest);
+                break;
+            }
+            block.write((rest & 0x7f) | 0x80);
+        }
+        block.writeBytes("v".repeat(n).getBytes(StandardCharsets.US_ASCII));
+        byte[] all = block.toByteArray();
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck();
+            for (int at = 0; at < all.length; at += 16384) {
+                int end = Math.min(all.length, at + 16384);
+                int flags = (at == 0 ? 0x1 : 0) | (end == all.length ? 0x4 : 0);
+                h2.frame(at == 0 ? RawH2.HEADERS : 9, flags, 1, java.util.Arrays.copyOfRange(all, at, end));
+            }
+            h2.flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.RST_STREAM) {
+                assertFalse(f.type() == RawH2.GOAWAY, "the connection was closed for one stream's headers");
+                assertFalse(f.type() == RawH2.HEADERS && f.streamId() == 1, "answered (431?) rather than reset");
+                f = h2.read();
+            }
+            assertNotNull(f, "no RST_STREAM");
+            assertEquals(1, f.streamId());
+            h2.get(3, "a", "/ok", true).flush();
+            for (f = h2.read(); f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 3); f = h2.read()) {
+                assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY after a stream reset");
+            }
+            assertNotNull(f, "the next stream was not answered");
+        }
+        assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+    }
+
     /** As Envoy's codec by default: an invalid request costs its connection (GOAWAY PROTOCOL_ERROR). */
     @Test
     void anUpperCaseNameTerminatesTheConnectionByDefault() throws Exception {

@@ -144,9 +144,9 @@ class Http1ProtocolOptionsE2ETest {
         assertFalse(sent.toLowerCase().contains("content-length"), "the length went along: " + sent);
         assertTrue(sent.endsWith("\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), sent);
 
-        // Responses too: a protocol error (503 UPE) from a cluster without the option, read chunked with it.
+        // Responses too: a protocol error (502 UPE) from a cluster without the option, read chunked with it.
         String failed = exchange("plain", "GET /both HTTP/1.1\r\nHost: a\r\n\r\n");
-        assertTrue(failed.startsWith("HTTP/1.1 503 "), failed);
+        assertTrue(failed.startsWith("HTTP/1.1 502 "), failed);
         String read = exchange("options", "GET /both HTTP/1.1\r\nHost: a\r\n\r\n");
         assertTrue(read.startsWith("HTTP/1.1 200 OK\r\n") && read.endsWith("hello\r\n0\r\n\r\n"), read);
         assertFalse(read.toLowerCase().contains("content-length"), read);

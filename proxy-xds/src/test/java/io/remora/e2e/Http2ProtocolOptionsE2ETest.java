@@ -322,7 +322,7 @@ class Http2ProtocolOptionsE2ETest {
 
     /**
      * A response refused for its HEADERS (an upper-case name) or for DATA that came before any
-     * HEADERS: the requester gets 503 at once, whatever DATA follows in the same read, whether the
+     * HEADERS: the requester gets 502 (Envoy's ProtocolError reset, both ways) at once, whatever DATA follows in the same read, whether the
      * connection goes (default) or only the stream (override_stream_error_on_invalid_http_message).
      * DATA after a refused response once reached the requester as a body without headers, and the
      * request hung until the client gave up.
@@ -353,7 +353,7 @@ class Http2ProtocolOptionsE2ETest {
                     }
                     assertNotNull(f, what + ": neither RST_STREAM nor GOAWAY");
                     assertEquals(cluster.equals("strict") ? RawH2.GOAWAY : RawH2.RST_STREAM, f.type(), what);
-                    assertEquals(503, client.get(30, TimeUnit.SECONDS).status(), what);
+                    assertEquals(502, client.get(30, TimeUnit.SECONDS).status(), what);
                 }
             }
         }

@@ -205,7 +205,9 @@ final class UpstreamResponse {
             String body = transportFailure == null || reason != ResetReason.CONNECTION_FAILURE
                     ? RouterFilter.RESET_BEFORE_HEADERS + reason.text
                     : RouterFilter.RESET_BEFORE_HEADERS + reason.text + ", transport failure reason: " + transportFailure;
-            r.localReply(503, body, reason.responseFlag(),
+            // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
+            int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
+            r.localReply(status, body, reason.responseFlag(),
                     "upstream_reset_before_response_started{" + reason.detail + "}");
         } else {
             r.info.setFlag(reason.responseFlag());

@@ -27,13 +27,15 @@ final class Http1FieldNotes {
             head.contentLength = n;
         } else if (name == HttpHeaderNames.TRANSFER_ENCODING) {
             head.transferEncodings++;
-            head.teChunked = head.request ? AsciiString.contentEqualsIgnoreCase(value, CHUNKED) : lastCodingChunked(value);
+            head.teChunked = AsciiString.contentEqualsIgnoreCase(value, CHUNKED);
         } else if (name == HttpHeaderNames.CONNECTION) {
             connectionTokens(head, value);
         } else if (name == HttpHeaderNames.EXPECT) {
             head.expectContinue |= head.minorVersion == 1 && AsciiString.contentEqualsIgnoreCase(value, CONTINUE);
         } else if (name == HttpHeaderNames.UPGRADE && head.upgrade == null) {
             head.upgrade = value;
+        } else if (name == HttpHeaderNames.HOST && head.request && !io.remora.http.Authority.valid(value)) {
+            return io.remora.http.Authority.INVALID; // Envoy's codec: 400, then the connection closes
         }
         return null;
     }
@@ -73,18 +75,6 @@ final class Http1FieldNotes {
             }
             start = end + 1;
         }
-    }
-
-    private static boolean lastCodingChunked(AsciiString value) {
-        int e = value.length();
-        while (e > 0 && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
-            e--;
-        }
-        int s = value.lastIndexOf(",", e) + 1;
-        while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
-            s++;
-        }
-        return regionIs(value, s, e, "chunked");
     }
 
     private static boolean regionIs(AsciiString v, int s, int e, String token) {

@@ -37,7 +37,7 @@ public final class Http1Head {
     boolean bodyless;
     int contentLengths;
     int transferEncodings;
-    /** Every transfer-encoding value is exactly "chunked" (requests), or the last coding is chunked (responses). */
+    /** The last transfer-encoding value is exactly "chunked". */
     boolean teChunked;
     public boolean connectionClose;
     public boolean connectionKeepAlive;
@@ -175,7 +175,8 @@ public final class Http1Head {
      * Envoy's codec takes them: only "chunked" on its own is a coding it frames (501 otherwise),
      * and more than one content-length is refused (400); content-length beside transfer-encoding
      * is refused either way unless {@code allowChunkedLength}.
-     * Responses as RFC 9112 reads them: chunked as the final coding, else to the connection's end.
+     * Responses likewise, as Envoy's client codec: only "chunked" is framed (else a protocol error),
+     * without a length they run to the connection's end, and a 1xx or 204 may not carry framing.
      */
     String frame(boolean allowChunkedLength) {
         if (transferEncodings > 0 && contentLengths > 0) {
@@ -202,9 +203,25 @@ public final class Http1Head {
             return null;
         }
         if (transferEncodings > 0) {
-            // The coding decides; a content-length beside it is ignored (RFC 9112 6.3 rule 3).
-            chunked = teChunked;
-            contentLength = -1;
+            // As Envoy's codec, which checks responses as it checks requests: a coding other than
+            // "chunked" alone is one it cannot frame, an upstream protocol error.
+            if (transferEncodings > 1 || !teChunked) {
+                return NOT_IMPLEMENTED;
+            }
+            chunked = true;
+        }
+        if (status < 200 || status == 204) {
+            // Envoy's client codec: such a response has no body, so a framing header is an error,
+            // save a content-length of 0, which it drops.
+            if (transferEncodings > 0) {
+                return "http1.transfer_encoding_not_allowed";
+            }
+            if (contentLengths > 0) {
+                if (contentLength != 0) {
+                    return "http1.content_length_not_allowed";
+                }
+                headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            }
         }
         bodyless = (status >= 100 && status < 200) || status == 204 || status == 304
                 || (!chunked && contentLength == 0);

@@ -15,7 +15,6 @@ import io.remora.http.HeaderBlock;
 final class Http1HeadParser {
 
     private static final String CODEC_ERROR = "http1.codec_error";
-    private static final boolean[] TCHAR = new boolean[256];
     private static final AsciiString[] METHODS = {
             HttpMethod.GET.asciiName(), HttpMethod.POST.asciiName(), HttpMethod.PUT.asciiName(),
             HttpMethod.HEAD.asciiName(), HttpMethod.DELETE.asciiName(), HttpMethod.OPTIONS.asciiName(),
@@ -23,16 +22,6 @@ final class Http1HeadParser {
     private static final AsciiString[] STATUS = new AsciiString[600];
 
     static {
-        for (char c = '0'; c <= '9'; c++) {
-            TCHAR[c] = true;
-        }
-        for (char c = 'a'; c <= 'z'; c++) {
-            TCHAR[c] = true;
-            TCHAR[c - 32] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
         for (int i = 100; i < STATUS.length; i++) {
             STATUS[i] = AsciiString.cached(Integer.toString(i));
         }
@@ -46,7 +35,7 @@ final class Http1HeadParser {
         int lineEnd = lineEnd(b, end);
         int i = 0;
         while (i < lineEnd && b[i] != ' ') {
-            if (!TCHAR[b[i] & 0xff]) {
+            if (!io.remora.http.HttpTokens.tchar(b[i] & 0xff)) {
                 return CODEC_ERROR;
             }
             i++;
@@ -61,10 +50,15 @@ final class Http1HeadParser {
             sp++;
         }
         // The request-target's characters are judged with the request (Http1Headers.validate).
-        if (sp == t || sp == lineEnd) {
+        if (sp == t) {
             return CODEC_ERROR;
         }
         head.target = new AsciiString(b, t, sp - t, false);
+        if (sp == lineEnd) {
+            // No version: HTTP/0.9, which Envoy's parser takes as HTTP/1.0 (426 unless accept_http_10).
+            head.minorVersion = 0;
+            return null;
+        }
         return version(head, b, sp + 1, lineEnd) ? null : CODEC_ERROR;
     }
 
@@ -160,7 +154,7 @@ final class Http1HeadParser {
             }
             int colon = i;
             while (colon < end && b[colon] != ':') {
-                if (!TCHAR[b[colon] & 0xff]) {
+                if (!io.remora.http.HttpTokens.tchar(b[colon] & 0xff)) {
                     return CODEC_ERROR; // not a token: whitespace before the colon, or a control
                 }
                 colon++;

@@ -213,6 +213,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     private void fail(ResetReason reason) {
         UpstreamCallbacks cb = active;
         active = null;
+        if (reason == ResetReason.PROTOCOL_ERROR) {
+            pool.ctx.stats().upstreamCxProtocolError.increment();
+        }
         channel.close();
         if (cb != null) {
             pool.ctx.host.stats.rqError.increment();
@@ -236,6 +239,10 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         int max = pool.ctx.maxRequestsPerConnection();
         // Bytes already read past the response were not asked for: the connection is not reused.
         if (!keepAlive || expired || (max > 0 && served >= max) || !channel.isActive() || parser.buffered() > 0) {
+            if (parser.buffered() > 0) {
+                // As Envoy's codec: a response nobody asked for is a protocol error.
+                pool.ctx.stats().upstreamCxProtocolError.increment();
+            }
             channel.close();
         } else {
             // Whoever paused this connection for downstream backpressure is gone.

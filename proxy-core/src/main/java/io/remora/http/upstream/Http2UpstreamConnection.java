@@ -317,6 +317,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
                     && !(http2Ex instanceof Http2Exception.HeaderListSizeException)) {
                 pool.ctx.stats().http2RxMessagingError.increment();
                 if (!pool.options().streamErrorOnInvalidHttpMessage()) {
+                    pool.ctx.stats().upstreamCxProtocolError.increment();
                     onConnectionError(ctx, false, cause, Http2Exception.connectionError(
                             io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "invalid response on stream %d: %s",
                             http2Ex.streamId(), http2Ex.getMessage()));
