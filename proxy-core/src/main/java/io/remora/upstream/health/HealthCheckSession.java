@@ -66,6 +66,11 @@ final class HealthCheckSession implements Probe.Outcome {
         return false;
     }
 
+    /** Whether its first check has not finished yet. */
+    boolean firstCheckPending() {
+        return firstCheck && !stopped;
+    }
+
     void start() {
         long initial = checker.config.initialJitter().toMillis();
         long delay = initial > 0 ? ThreadLocalRandom.current().nextLong(initial) : 0;
@@ -153,9 +158,13 @@ final class HealthCheckSession implements Probe.Outcome {
         if (checker.config.alwaysLogHealthCheckSuccess()) {
             logEvent("successful_health_check_event", "{}", 12);
         }
+        boolean wasFirst = firstCheck;
         firstCheck = false;
         done(t);
         checker.passed(host);
+        if (wasFirst) {
+            checker.firstCheckDone();
+        }
     }
 
     @Override
@@ -192,8 +201,12 @@ final class HealthCheckSession implements Probe.Outcome {
             logEvent("health_check_failure_event",
                     "{\"failure_type\":\"" + type + "\",\"first_check\":" + firstCheck + "}", 7);
         }
+        boolean wasFirst = firstCheck;
         firstCheck = false;
         done(t);
+        if (wasFirst) {
+            checker.firstCheckDone();
+        }
     }
 
     void immediateFail() {

@@ -44,6 +44,8 @@ public final class HealthChecker {
     /** Upstream loop only. */
     private final Map<Host, HealthCheckSession> sessions = new IdentityHashMap<>();
     private boolean stopped;
+    /** Who waits for the sessions' first checks (Envoy's pending_initialize_health_checks_). Upstream loop only. */
+    private final List<java.util.concurrent.CompletableFuture<Void>> firstCheckWaiters = new java.util.ArrayList<>();
     /** The cluster's checkers, this one included; set before the first hosts. */
     private volatile List<HealthChecker> peers = List.of(this);
 
@@ -107,6 +109,7 @@ public final class HealthChecker {
                 }
             }
             recountHealthy();
+            firstCheckDone(); // a removed host's first check is no longer awaited
             if (changed) {
                 // another checker had passed the host before this one knew it
                 healthChanged.run();
@@ -132,7 +135,39 @@ public final class HealthChecker {
             stopped = true;
             sessions.values().forEach(HealthCheckSession::stop);
             sessions.clear();
+            firstCheckDone();
         });
+    }
+
+    /**
+     * Completes once every host it checks now has had its first check, passed or failed: Envoy's
+     * cluster finishes its initialization then.
+     */
+    public java.util.concurrent.CompletableFuture<Void> firstChecks() {
+        java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                firstCheckWaiters.add(f);
+                firstCheckDone();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.complete(null); // the loop stopped: nothing will be checked
+        }
+        return f;
+    }
+
+    /** A session's first check finished, or sessions went: the waiters complete when none awaits its first. */
+    void firstCheckDone() {
+        if (firstCheckWaiters.isEmpty()) {
+            return;
+        }
+        for (HealthCheckSession s : sessions.values()) {
+            if (s.firstCheckPending()) {
+                return;
+            }
+        }
+        firstCheckWaiters.forEach(w -> w.complete(null));
+        firstCheckWaiters.clear();
     }
 
     private Probe newProbe(Host h) {

@@ -52,6 +52,12 @@ public final class HealthCheckerGroup {
         checkers.get(checkers.size() - 1).immediateFail(host);
     }
 
+    /** Completes once every checker has checked each of its hosts once. */
+    public java.util.concurrent.CompletableFuture<Void> firstChecks() {
+        return java.util.concurrent.CompletableFuture.allOf(checkers.stream().map(HealthChecker::firstChecks)
+                .toArray(java.util.concurrent.CompletableFuture[]::new));
+    }
+
     public void stop() {
         checkers.forEach(HealthChecker::stop);
     }
