@@ -193,8 +193,8 @@ public final class Server implements AutoCloseable {
      * added from now on listen once they warm. One that cannot listen is logged and left out.
      */
     public synchronized void startWorkers() {
-        if (workers == null || stopped || workersStarted) {
-            return;
+        if (workers == null || stopped || workersStarted || draining) {
+            return; // draining before it was initialized: its listeners never listen
         }
         workersStarted = true;
         for (ActiveListener al : snapshot.listeners().values()) {
