@@ -158,13 +158,10 @@ final class HealthCheckSession implements Probe.Outcome {
         if (checker.config.alwaysLogHealthCheckSuccess()) {
             logEvent("successful_health_check_event", "{}", 12);
         }
-        boolean wasFirst = firstCheck;
         firstCheck = false;
         done(t);
         checker.passed(host);
-        if (wasFirst) {
-            checker.firstCheckDone();
-        }
+        checker.checkCompleted(host);
     }
 
     @Override
@@ -201,12 +198,9 @@ final class HealthCheckSession implements Probe.Outcome {
             logEvent("health_check_failure_event",
                     "{\"failure_type\":\"" + type + "\",\"first_check\":" + firstCheck + "}", 7);
         }
-        boolean wasFirst = firstCheck;
         firstCheck = false;
         done(t);
-        if (wasFirst) {
-            checker.firstCheckDone();
-        }
+        checker.checkCompleted(host);
     }
 
     void immediateFail() {

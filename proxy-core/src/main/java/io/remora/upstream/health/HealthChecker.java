@@ -44,8 +44,8 @@ public final class HealthChecker {
     /** Upstream loop only. */
     private final Map<Host, HealthCheckSession> sessions = new IdentityHashMap<>();
     private boolean stopped;
-    /** Who waits for the sessions' first checks (Envoy's pending_initialize_health_checks_). Upstream loop only. */
-    private final List<java.util.concurrent.CompletableFuture<Void>> firstCheckWaiters = new java.util.ArrayList<>();
+    /** Told of every finished check, pass or fail (the group's first round counts them); none by default. */
+    private volatile Consumer<Host> checkCompleted = h -> { };
     /** The cluster's checkers, this one included; set before the first hosts. */
     private volatile List<HealthChecker> peers = List.of(this);
 
@@ -109,7 +109,6 @@ public final class HealthChecker {
                 }
             }
             recountHealthy();
-            firstCheckDone(); // a removed host's first check is no longer awaited
             if (changed) {
                 // another checker had passed the host before this one knew it
                 healthChanged.run();
@@ -135,39 +134,28 @@ public final class HealthChecker {
             stopped = true;
             sessions.values().forEach(HealthCheckSession::stop);
             sessions.clear();
-            firstCheckDone();
         });
     }
 
-    /**
-     * Completes once every host it checks now has had its first check, passed or failed: Envoy's
-     * cluster finishes its initialization then.
-     */
-    public java.util.concurrent.CompletableFuture<Void> firstChecks() {
-        java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
-        try {
-            loop.execute(() -> {
-                firstCheckWaiters.add(f);
-                firstCheckDone();
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            f.complete(null); // the loop stopped: nothing will be checked
-        }
-        return f;
+    /** Who is told of every finished check, on the upstream loop. */
+    void onCheckCompleted(Consumer<Host> listener) {
+        this.checkCompleted = listener;
     }
 
-    /** A session's first check finished, or sessions went: the waiters complete when none awaits its first. */
-    void firstCheckDone() {
-        if (firstCheckWaiters.isEmpty()) {
-            return;
-        }
-        for (HealthCheckSession s : sessions.values()) {
-            if (s.firstCheckPending()) {
-                return;
-            }
-        }
-        firstCheckWaiters.forEach(w -> w.complete(null));
-        firstCheckWaiters.clear();
+    /** A session finished a check, passed or failed. */
+    void checkCompleted(Host host) {
+        checkCompleted.accept(host);
+    }
+
+    /** Whether this checker has yet to finish its first check of {@code host}. Upstream loop only. */
+    boolean firstCheckPending(Host host) {
+        HealthCheckSession s = sessions.get(host);
+        return s != null && s.firstCheckPending();
+    }
+
+    /** The hosts it checks (those with active health checks disabled have no session). Upstream loop only. */
+    int sessionCount() {
+        return stopped ? 0 : sessions.size();
     }
 
     private Probe newProbe(Host h) {
