@@ -160,13 +160,12 @@ final class ListenerUpdate {
             java.util.function.Function<int[], List<io.netty.channel.Channel>> open = lc.udp() != null
                     ? ports -> binder.bindUdp(lc, runtimes.udpHandlers(lc), ports)
                     : ports -> binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry), ports);
-            String what = lc.udp() != null ? " (UDP)" : " (" + lc.filterChains().size() + " filter chain(s))";
             if (listen) {
                 al.serverChannels.addAll(open.apply(null));
-                LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al) + what);
+                LOG.info(() -> listening(al));
             } else {
                 al.hold(binder.reserve(lc), open);
-                LOG.info(() -> "listener '" + lc.name() + "' bound to " + describe(al) + what
+                LOG.fine(() -> "listener '" + lc.name() + "' bound to " + describe(al)
                         + "; listening once the server is initialized");
             }
         }
@@ -175,6 +174,13 @@ final class ListenerUpdate {
         if (cur != null) {
             toStop.add(cur);
         }
+    }
+
+    /** The start-up line of a listener that listens now. */
+    static String listening(ActiveListener al) {
+        ListenerConfig lc = al.runtime.config();
+        return "listener '" + al.name + "' listening on " + describe(al)
+                + (lc.udp() != null ? " (UDP)" : " (" + lc.filterChains().size() + " filter chain(s))");
     }
 
     private static String describe(ActiveListener al) {

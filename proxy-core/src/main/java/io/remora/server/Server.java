@@ -205,8 +205,7 @@ public final class Server implements AutoCloseable {
                 continue;
             }
             if (!al.serverChannels.isEmpty()) {
-                LOG.info(() -> "listener '" + al.name + "' listening on " + al.boundAddresses().stream()
-                        .map(Server::describe).collect(java.util.stream.Collectors.joining(", ")));
+                LOG.info(() -> ListenerUpdate.listening(al));
             }
         }
     }
