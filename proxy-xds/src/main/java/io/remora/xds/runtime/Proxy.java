@@ -211,7 +211,10 @@ public final class Proxy implements AutoCloseable {
      * nothing is pending (a static config without health checks listens at once).
      */
     private void liveOnceInitialized(Runnable then) {
-        CompletableFuture<Void> ready = server.clustersHealthChecked().thenCompose(v -> server.listenersWarmed());
+        CompletableFuture<Void> checked = server.clustersHealthChecked();
+        // A round ends on an upstream loop, which must not wait for the server's monitor.
+        CompletableFuture<Void> ready = checked.isDone() ? server.listenersWarmed()
+                : checked.thenComposeAsync(v -> server.listenersWarmed());
         Runnable live = () -> {
             if (state.state() == ServerState.State.INITIALIZING && !wentLive.getAndSet(true)) {
                 server.startWorkers();
