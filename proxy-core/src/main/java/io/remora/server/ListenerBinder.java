@@ -48,6 +48,14 @@ final class ListenerBinder {
     }
 
     List<Channel> bind(ListenerConfig lc, ChannelHandler acceptor) {
+        return bind(lc, acceptor, null);
+    }
+
+    /**
+     * @param ports the port of each TCP address (the main one, then the additional ones) that a
+     *              {@link BoundPorts} reservation resolved; null: the configured ones
+     */
+    List<Channel> bind(ListenerConfig lc, ChannelHandler acceptor, int[] ports) {
         List<Channel> bound = new ArrayList<>();
         Address current = lc.address(); // the one a failure names
         try {
@@ -70,10 +78,11 @@ final class ListenerBinder {
                 UnixSocketMode.apply(pipe);
                 return bound;
             }
-            bindTcp(lc, (Address.Tcp) lc.address(), acceptor, bound);
+            bindTcp(lc, (Address.Tcp) lc.address(), port(ports, 0, lc.address()), acceptor, bound);
+            int i = 1;
             for (Address extra : lc.additionalAddresses()) {
                 current = extra;
-                bindTcp(lc, (Address.Tcp) extra, acceptor, bound);
+                bindTcp(lc, (Address.Tcp) extra, port(ports, i++, extra), acceptor, bound);
             }
             return bound;
         } catch (RuntimeException e) {
@@ -83,6 +92,15 @@ final class ListenerBinder {
             throw new IllegalStateException("listener '" + lc.name() + "': cannot bind " + current + ": "
                     + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
+    }
+
+    private static int port(int[] ports, int i, Address a) {
+        return ports != null && i < ports.length ? ports[i] : ((Address.Tcp) a).port();
+    }
+
+    /** Binds {@code lc}'s ports without listening (the server still initializes). */
+    BoundPorts reserve(ListenerConfig lc) {
+        return BoundPorts.reserve(lc, transport);
     }
 
     /** Where one address's accepted connections go: the least loaded worker with exact_balance. */
@@ -95,11 +113,11 @@ final class ListenerBinder {
      * kernel keeps a peer on one socket, so its session stays on one loop), under NIO one socket.
      * Each socket gets its own handler from {@code handlers}.
      */
-    List<Channel> bindUdp(ListenerConfig lc, java.util.function.Supplier<ChannelHandler> handlers) {
+    List<Channel> bindUdp(ListenerConfig lc, java.util.function.Supplier<ChannelHandler> handlers, int[] ports) {
         List<Channel> bound = new ArrayList<>();
         Address.Tcp ip = (Address.Tcp) lc.address();
         try {
-            InetSocketAddress addr = new InetSocketAddress(ip.host(), ip.port());
+            InetSocketAddress addr = new InetSocketAddress(ip.host(), port(ports, 0, ip));
             if (addr.isUnresolved()) {
                 throw new IllegalStateException("cannot resolve " + ip.host());
             }
@@ -159,8 +177,8 @@ final class ListenerBinder {
      * Under epoll with enable_reuse_port (the default) one per worker, each keeping what it accepts
      * unless exact_balance moves it; otherwise one socket whose connections all workers share.
      */
-    private void bindTcp(ListenerConfig lc, Address.Tcp tcp, ChannelHandler acceptor, List<Channel> bound) {
-        InetSocketAddress addr = new InetSocketAddress(tcp.host(), tcp.port());
+    private void bindTcp(ListenerConfig lc, Address.Tcp tcp, int port, ChannelHandler acceptor, List<Channel> bound) {
+        InetSocketAddress addr = new InetSocketAddress(tcp.host(), port);
         if (addr.isUnresolved()) {
             throw new IllegalStateException("cannot resolve " + tcp.host());
         }
@@ -205,16 +223,21 @@ final class ListenerBinder {
                 addr = (InetSocketAddress) ch.localAddress();
             }
         } else {
-            if (lc.transparent() || lc.freebind() || !lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()).isEmpty()
-                    || socket.tcpFastOpenQueueLength() != ListenerSocketConfig.UNSET) {
-                throw new IllegalStateException("transparent, freebind, tcp_fast_open_queue_length and socket_options"
-                        + " listeners need the epoll transport");
-            }
+            requireEpollOptionsAbsent(lc, tcp);
             // NIO offers no IPV6_V6ONLY: an IPv6 wildcard stays dual-stack there. NIO has no
             // SO_REUSEPORT either: one socket, as enable_reuse_port false asks.
             bound.add(sync(base(lc, acceptor).group(workers, balanced != null ? balanced : workers)
                     .channelFactory(() -> new NioServerSocketChannel(SelectorProvider.provider(), family))
                     .bind(addr)));
+        }
+    }
+
+    /** What only the epoll transport can set on a TCP listener's socket; throws when NIO is asked for it. */
+    static void requireEpollOptionsAbsent(ListenerConfig lc, Address.Tcp tcp) {
+        if (lc.transparent() || lc.freebind() || !lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()).isEmpty()
+                || lc.socket().tcpFastOpenQueueLength() != ListenerSocketConfig.UNSET) {
+            throw new IllegalStateException("transparent, freebind, tcp_fast_open_queue_length and socket_options"
+                    + " listeners need the epoll transport");
         }
     }
 

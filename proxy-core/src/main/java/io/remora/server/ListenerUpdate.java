@@ -50,10 +50,11 @@ final class ListenerUpdate {
      * A listener whose filters registered init targets warms instead: {@link #warming}.
      *
      * @param serverInit the server's first config: as Envoy's server init, every listener waits for all targets
+     * @param listen     false while the server initializes: new sockets are bound, listened on at its end
      */
     static ListenerUpdate bind(ServerSnapshot old, Map<String, WarmingListener> oldWarming, ServerConfig config,
                                ListenerRuntimeFactory runtimes, ListenerBinder binder, ListenerRegistry registry,
-                               boolean serverInit) {
+                               boolean serverInit, boolean listen) {
         ListenerUpdate u = new ListenerUpdate();
         List<ActiveListener> newlyBound = new ArrayList<>();
         List<ListenerConfig> built = new ArrayList<>();
@@ -84,7 +85,7 @@ final class ListenerUpdate {
                 ActiveListener cur = old.listeners().get(lc.name());
                 CompletableFuture<Void> gate = all != null ? all : b.initialized();
                 if (gate.isDone()) {
-                    u.activate(lc, cur, b.runtime(), runtimes, binder, registry, newlyBound);
+                    u.activate(lc, cur, b.runtime(), runtimes, binder, registry, newlyBound, listen);
                 } else {
                     u.warming.put(lc.name(), new WarmingListener(lc, cur, b.runtime(), b.init(), gate,
                             new CompletableFuture<>()));
@@ -124,10 +125,10 @@ final class ListenerUpdate {
      * {@code current} has plus it, in {@code config}'s order. Throws if its bind fails.
      */
     static ListenerUpdate warmed(ServerSnapshot current, WarmingListener w, ListenerRuntimeFactory runtimes,
-                                 ListenerBinder binder, ListenerRegistry registry) {
+                                 ListenerBinder binder, ListenerRegistry registry, boolean listen) {
         ListenerUpdate u = new ListenerUpdate();
         ActiveListener cur = current.listeners().get(w.config().name());
-        u.activate(w.config(), cur, w.runtime(), runtimes, binder, registry, new ArrayList<>());
+        u.activate(w.config(), cur, w.runtime(), runtimes, binder, registry, new ArrayList<>(), listen);
         Map<String, ActiveListener> ordered = new LinkedHashMap<>();
         for (ListenerConfig lc : current.config().listeners()) {
             ActiveListener al = lc.name().equals(w.config().name()) ? u.next.get(lc.name())
@@ -143,7 +144,8 @@ final class ListenerUpdate {
 
     /** {@code lc}'s runtime replaces {@code cur}'s on the same socket, or is bound anew (cur then stops). */
     private void activate(ListenerConfig lc, ActiveListener cur, ListenerRuntime rt, ListenerRuntimeFactory runtimes,
-                          ListenerBinder binder, ListenerRegistry registry, List<ActiveListener> newlyBound) {
+                          ListenerBinder binder, ListenerRegistry registry, List<ActiveListener> newlyBound,
+                          boolean listen) {
         if (cur != null) {
             toDrain.addAll(notReused(cur.runtime, rt));
         }
@@ -152,20 +154,33 @@ final class ListenerUpdate {
             next.put(lc.name(), cur);
             return;
         }
-        ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
-        if (lc.bindToPort() && lc.udp() != null) {
-            al.serverChannels.addAll(binder.bindUdp(lc, runtimes.udpHandlers(lc)));
-            LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al) + " (UDP)");
-        } else if (lc.bindToPort()) {
-            al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
-            LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al)
-                    + " (" + lc.filterChains().size() + " filter chain(s))");
+        // Its channels are added when it listens, which may be after it is published (the server's init).
+        ActiveListener al = new ActiveListener(lc.name(), new java.util.concurrent.CopyOnWriteArrayList<>(), rt);
+        if (lc.bindToPort()) {
+            java.util.function.Function<int[], List<io.netty.channel.Channel>> open = lc.udp() != null
+                    ? ports -> binder.bindUdp(lc, runtimes.udpHandlers(lc), ports)
+                    : ports -> binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry), ports);
+            if (listen) {
+                al.serverChannels.addAll(open.apply(null));
+                LOG.info(() -> listening(al));
+            } else {
+                al.hold(binder.reserve(lc), open);
+                LOG.fine(() -> "listener '" + lc.name() + "' bound to " + describe(al)
+                        + "; listening once the server is initialized");
+            }
         }
         newlyBound.add(al);
         next.put(lc.name(), al);
         if (cur != null) {
             toStop.add(cur);
         }
+    }
+
+    /** The start-up line of a listener that listens now. */
+    static String listening(ActiveListener al) {
+        ListenerConfig lc = al.runtime.config();
+        return "listener '" + al.name + "' listening on " + describe(al)
+                + (lc.udp() != null ? " (UDP)" : " (" + lc.filterChains().size() + " filter chain(s))");
     }
 
     private static String describe(ActiveListener al) {

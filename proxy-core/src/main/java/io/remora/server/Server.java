@@ -57,6 +57,10 @@ public final class Server implements AutoCloseable {
     private boolean dispatcherStats;
     private ListenerBinder binder;
     private boolean stopped;
+    /** Envoy's workers started: the server is initialized and its listeners listen (set under the monitor). */
+    private volatile boolean workersStarted;
+    /** The clusters' first health-check rounds the server's initialization waits for, by cluster. */
+    private volatile Map<String, CompletableFuture<Void>> healthCheckRounds = Map.of();
     /** Listeners waiting for their filters' init targets, by name (replaced whole, under this monitor). */
     private Map<String, ListenerUpdate.WarmingListener> warming = Map.of();
 
@@ -149,8 +153,17 @@ public final class Server implements AutoCloseable {
         return this;
     }
 
-    /** Builds clusters and binds every listener of the config; throws if a bind fails. */
+    /** Builds clusters, binds every listener of the config and listens; throws if a bind fails. */
     public synchronized void start(ServerConfig config) {
+        initialize(config);
+        startWorkers();
+    }
+
+    /**
+     * Builds clusters and binds every listener of the config without listening: connects are refused
+     * until {@link #startWorkers}, as Envoy's until its server is initialized. Throws if a bind fails.
+     */
+    public synchronized void initialize(ServerConfig config) {
         if (workers != null) {
             throw new IllegalStateException("already started");
         }
@@ -173,6 +186,55 @@ public final class Server implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Envoy's startWorkers: the server is initialized, every listener bound so far listens, and those
+     * added from now on listen once they warm. One that cannot listen is logged and left out.
+     */
+    public synchronized void startWorkers() {
+        if (workers == null || stopped || workersStarted || draining) {
+            return; // draining before it was initialized: its listeners never listen
+        }
+        workersStarted = true;
+        for (ActiveListener al : snapshot.listeners().values()) {
+            try {
+                al.listen();
+            } catch (RuntimeException e) {
+                LOG.log(java.util.logging.Level.SEVERE, "listener '" + al.name + "' cannot listen: " + e.getMessage());
+                continue;
+            }
+            if (!al.serverChannels.isEmpty()) {
+                LOG.info(() -> ListenerUpdate.listening(al));
+            }
+        }
+    }
+
+    /**
+     * Completes when the first active health check of each host the clusters have now is done, pass or
+     * fail (Envoy's cluster initialization waits for it); at once when no cluster checks.
+     */
+    public CompletableFuture<Void> clustersHealthChecked() {
+        Map<String, CompletableFuture<Void>> rounds = clusterManager.firstHealthChecks();
+        healthCheckRounds = rounds;
+        return CompletableFuture.allOf(rounds.values().toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * The clusters whose first health-check round the server's initialization still waits for, as
+     * {@code /init_dump} names them: {@code "init manager ClusterManager"} with {@code "Cluster <name>"}.
+     */
+    public Map<String, List<String>> unreadyClusterTargets() {
+        if (workersStarted) {
+            return Map.of();
+        }
+        List<String> pending = new ArrayList<>();
+        healthCheckRounds.forEach((name, round) -> {
+            if (!round.isDone()) {
+                pending.add("Cluster " + name);
+            }
+        });
+        return pending.isEmpty() ? Map.of() : Map.of("init manager ClusterManager", pending);
     }
 
     private void awaitDnsClusters() {
@@ -204,7 +266,8 @@ public final class Server implements AutoCloseable {
 
     /** @param serverInit the first config: its listeners wait for one another's init targets (Envoy's server init) */
     private void apply(ServerConfig config, boolean serverInit) {
-        ListenerUpdate u = ListenerUpdate.bind(snapshot, warming, config, runtimes, binder, registry, serverInit);
+        ListenerUpdate u = ListenerUpdate.bind(snapshot, warming, config, runtimes, binder, registry, serverInit,
+                workersStarted);
         publish(config, u);
         Map<String, ListenerUpdate.WarmingListener> before = warming;
         warming = java.util.Collections.unmodifiableMap(u.warming);
@@ -230,7 +293,8 @@ public final class Server implements AutoCloseable {
         rest.remove(w.config().name());
         warming = java.util.Collections.unmodifiableMap(rest);
         try {
-            publish(snapshot.config(), ListenerUpdate.warmed(snapshot, w, runtimes, binder, registry));
+            publish(snapshot.config(), ListenerUpdate.warmed(snapshot, w, runtimes, binder, registry,
+                    workersStarted));
         } catch (RuntimeException e) {
             // Envoy drops a listener whose final pre-worker init (listen()) fails
             LOG.log(java.util.logging.Level.SEVERE, "listener '" + w.config().name() + "' warmed but cannot listen: "
@@ -438,6 +502,7 @@ public final class Server implements AutoCloseable {
         draining = true;
         stats.server().live.set(0);
         for (ActiveListener al : snapshot.listeners().values()) {
+            al.releaseHeld();
             for (Channel ch : al.serverChannels) {
                 ch.close();
             }

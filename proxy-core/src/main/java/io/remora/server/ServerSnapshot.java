@@ -65,8 +65,9 @@ record ServerSnapshot(ServerConfig config, Map<String, ActiveListener> listeners
         if (!(al.runtime.config().address() instanceof Address.Tcp)) {
             return out;
         }
-        if (!al.serverChannels.isEmpty()) {
-            for (java.net.SocketAddress a : al.boundAddresses()) {
+        java.util.Set<java.net.SocketAddress> bound = al.boundAddresses(); // held ones too (port 0 resolved)
+        if (!bound.isEmpty()) {
+            for (java.net.SocketAddress a : bound) {
                 if (a instanceof InetSocketAddress i && i.getAddress() != null) {
                     out.add(i);
                 }

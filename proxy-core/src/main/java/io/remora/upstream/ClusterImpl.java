@@ -295,6 +295,14 @@ public final class ClusterImpl implements Cluster {
         return endpoints;
     }
 
+    /**
+     * Completes once its active health checks have checked each host it has now (at once without
+     * health checks): Envoy's cluster initialization ends with that first round.
+     */
+    public CompletableFuture<Void> firstHealthChecks() {
+        return resilience.firstHealthChecks();
+    }
+
     /** Marks the cluster initialized even without hosts (a DNS answer that was empty). */
     void markInitialized() {
         initialized.complete(null);

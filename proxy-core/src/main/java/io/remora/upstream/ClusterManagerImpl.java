@@ -240,6 +240,20 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 .map(c -> ((ClusterImpl) c).initialized()).toArray(CompletableFuture[]::new));
     }
 
+    /**
+     * Each current cluster's first round of active health checks (of the hosts it has now), by name;
+     * clusters without health checks are left out.
+     */
+    public Map<String, CompletableFuture<Void>> firstHealthChecks() {
+        Map<String, CompletableFuture<Void>> out = new LinkedHashMap<>();
+        for (Cluster c : clusters.values()) {
+            if (c instanceof ClusterImpl impl && !c.config().healthChecks().isEmpty()) {
+                out.put(c.name(), impl.firstHealthChecks());
+            }
+        }
+        return out;
+    }
+
     private static String statName(ClusterConfig c) {
         return c.altStatName() != null && !c.altStatName().isEmpty() ? c.altStatName() : c.name();
     }

@@ -39,6 +39,12 @@ final class ClusterResilience {
         return healthCheckers != null;
     }
 
+    /** Completes once the active health checks (if any) have checked each current host once. */
+    java.util.concurrent.CompletableFuture<Void> firstHealthChecks() {
+        HealthCheckerGroup c = healthCheckers;
+        return c == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : c.firstChecks();
+    }
+
     /** Starts, reconfigures or stops outlier detection and active health checking for {@code hosts}. */
     void configure(ClusterConfig next, List<Host> hosts) {
         if (runtime == null || closed) {

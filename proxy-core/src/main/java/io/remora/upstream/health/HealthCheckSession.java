@@ -66,6 +66,11 @@ final class HealthCheckSession implements Probe.Outcome {
         return false;
     }
 
+    /** Whether its first check has not finished yet. */
+    boolean firstCheckPending() {
+        return firstCheck && !stopped;
+    }
+
     void start() {
         long initial = checker.config.initialJitter().toMillis();
         long delay = initial > 0 ? ThreadLocalRandom.current().nextLong(initial) : 0;
@@ -156,6 +161,7 @@ final class HealthCheckSession implements Probe.Outcome {
         firstCheck = false;
         done(t);
         checker.passed(host);
+        checker.checkCompleted(host);
     }
 
     @Override
@@ -194,6 +200,7 @@ final class HealthCheckSession implements Probe.Outcome {
         }
         firstCheck = false;
         done(t);
+        checker.checkCompleted(host);
     }
 
     void immediateFail() {

@@ -44,6 +44,8 @@ public final class HealthChecker {
     /** Upstream loop only. */
     private final Map<Host, HealthCheckSession> sessions = new IdentityHashMap<>();
     private boolean stopped;
+    /** Told of every finished check, pass or fail (the group's first round counts them); none by default. */
+    private volatile Consumer<Host> checkCompleted = h -> { };
     /** The cluster's checkers, this one included; set before the first hosts. */
     private volatile List<HealthChecker> peers = List.of(this);
 
@@ -133,6 +135,27 @@ public final class HealthChecker {
             sessions.values().forEach(HealthCheckSession::stop);
             sessions.clear();
         });
+    }
+
+    /** Who is told of every finished check, on the upstream loop. */
+    void onCheckCompleted(Consumer<Host> listener) {
+        this.checkCompleted = listener;
+    }
+
+    /** A session finished a check, passed or failed. */
+    void checkCompleted(Host host) {
+        checkCompleted.accept(host);
+    }
+
+    /** Whether this checker has yet to finish its first check of {@code host}. Upstream loop only. */
+    boolean firstCheckPending(Host host) {
+        HealthCheckSession s = sessions.get(host);
+        return s != null && s.firstCheckPending();
+    }
+
+    /** The hosts it checks (those with active health checks disabled have no session). Upstream loop only. */
+    int sessionCount() {
+        return stopped ? 0 : sessions.size();
     }
 
     private Probe newProbe(Host h) {

@@ -19,6 +19,14 @@ import java.util.function.Supplier;
 public final class HealthCheckerGroup {
     private final List<HealthCheckConfig> configs;
     private final List<HealthChecker> checkers;
+    /** Who waits for the first round (Envoy's pending_initialize_health_checks_). Upstream loop only. */
+    private final List<FirstRound> rounds = new ArrayList<>();
+
+    /** Checks still to finish before a first round counts as done, and its completion. */
+    private static final class FirstRound {
+        int pending;
+        final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    }
 
     /** Same parameters as {@link HealthChecker}'s, with one config per checker. */
     public HealthCheckerGroup(String clusterName, List<HealthCheckConfig> configs, UpstreamRuntime runtime,
@@ -33,6 +41,7 @@ public final class HealthCheckerGroup {
         if (checkers.size() > 1) {
             checkers.forEach(c -> c.peers(checkers));
         }
+        checkers.forEach(c -> c.onCheckCompleted(this::checkCompleted));
     }
 
     /** The configs the checkers run. */
@@ -42,6 +51,59 @@ public final class HealthCheckerGroup {
 
     public void hostsChanged(List<Host> hosts) {
         checkers.forEach(c -> c.hostsChanged(hosts));
+        // After the checkers' own updates (same loop): with no host left, no check will come.
+        onLoop(() -> {
+            if (checkers.get(0).sessionCount() == 0) {
+                completeRounds();
+            }
+        });
+    }
+
+    /**
+     * Envoy's first round of a cluster's health checks, which its initialization waits for: as many
+     * finished checks as the cluster has checked hosts now, whichever host each is of (a host counts
+     * once every checker has checked it once); at once with no host.
+     */
+    public java.util.concurrent.CompletableFuture<Void> firstChecks() {
+        FirstRound r = new FirstRound();
+        if (!onLoop(() -> {
+            r.pending = checkers.get(0).sessionCount();
+            if (r.pending == 0) {
+                r.done.complete(null);
+            } else {
+                rounds.add(r);
+            }
+        })) {
+            r.done.complete(null);
+        }
+        return r.done;
+    }
+
+    private void checkCompleted(Host host) {
+        if (rounds.isEmpty()) {
+            return;
+        }
+        for (HealthChecker c : checkers) {
+            if (c.firstCheckPending(host)) {
+                return; // as Envoy's aggregate: a host counts once all its checkers answered
+            }
+        }
+        rounds.removeIf(r -> --r.pending == 0 && r.done.complete(null));
+    }
+
+    private void completeRounds() {
+        rounds.forEach(r -> r.done.complete(null));
+        rounds.clear();
+    }
+
+    /** Runs on the checkers' (upstream) loop; false when it no longer runs. */
+    private boolean onLoop(Runnable task) {
+        try {
+            checkers.get(0).loop.execute(task);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            return false;
+        }
     }
 
     /**
@@ -54,5 +116,6 @@ public final class HealthCheckerGroup {
 
     public void stop() {
         checkers.forEach(HealthChecker::stop);
+        onLoop(this::completeRounds);
     }
 }

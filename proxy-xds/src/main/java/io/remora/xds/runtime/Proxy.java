@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
@@ -63,6 +64,8 @@ public final class Proxy implements AutoCloseable {
     private volatile boolean flushStatsOnAdmin;
     private io.remora.runtime.RuntimeWatcher runtimeWatcher;
     private volatile XdsSnapshot applied;
+    /** The server's init ended once (several first-config paths may reach it). */
+    private final java.util.concurrent.atomic.AtomicBoolean wentLive = new java.util.concurrent.atomic.AtomicBoolean();
     private final SdsSecrets sdsSecrets;
     /** Secrets from sds_config path_config_source files, static and dynamic listeners' and clusters'. */
     private final io.remora.xds.ads.SdsFileSecrets fileSecrets;
@@ -183,20 +186,48 @@ public final class Proxy implements AutoCloseable {
         if (admin != null) {
             mainGuardDog.watch("main_thread", admin.eventLoop());
         }
-        server.start(base);
+        // Bound, not listening: Envoy listens when its server is initialized (startWorkers below).
+        server.initialize(base);
         startStatsSinks();
         loadReporting = io.remora.xds.lrs.LoadReporting.start(bootstrap, XdsClient.withUserAgent(bootstrap.getNode()),
                 server.clusterManager());
         xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
         if (xds == null) {
-            // Envoy's server init: LIVE once the static listeners' init targets are ready and they listen
-            server.listenersWarmed().thenRun(state::initialized);
+            // Envoy's server init: the static clusters' first health checks, the static listeners' targets
+            liveOnceInitialized(() -> { });
         } else {
             server.onDemand(xds.onDemandDiscovery());
+            server.clustersHealthChecked(); // named in /init_dump until the first config asks again, with its own
+
             // Like Envoy's init manager: ready once the first LDS/CDS update has been applied.
             xds.start();
         }
         return this;
+    }
+
+    /**
+     * The end of Envoy's server init: once the clusters' first health-check round is done and no
+     * listener warms, every listener listens (startWorkers) and the server is LIVE. Inline when
+     * nothing is pending (a static config without health checks listens at once).
+     */
+    private void liveOnceInitialized(Runnable then) {
+        CompletableFuture<Void> checked = server.clustersHealthChecked();
+        // A round ends on an upstream loop, which must not wait for the server's monitor.
+        CompletableFuture<Void> ready = checked.isDone() ? server.listenersWarmed()
+                : checked.thenComposeAsync(v -> server.listenersWarmed());
+        Runnable live = () -> {
+            if (state.state() == ServerState.State.INITIALIZING && !wentLive.getAndSet(true)) {
+                server.startWorkers();
+                state.initialized();
+                then.run();
+            }
+        };
+        if (ready.isDone()) {
+            live.run();
+        } else {
+            // Off the thread that completed the last target (a worker's loop): listening waits on the loops.
+            ready.thenRunAsync(live);
+        }
     }
 
     /** stats_sinks: a flusher feeding each sink every stats_flush_interval; none without sinks. */
@@ -313,7 +344,8 @@ public final class Proxy implements AutoCloseable {
                 loadReporting.clustersChanged();
             }
             if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
-                liveOnceListenersWarmed(() -> LOG.info(() -> "initial xDS configuration applied: "
+                // Listeners added while the server initializes hold it until they warm, as in Envoy's server init.
+                liveOnceInitialized(() -> LOG.info(() -> "initial xDS configuration applied: "
                         + merged.listeners().size() + " listener(s), " + merged.clusters().size() + " cluster(s)"));
             }
         }
@@ -321,17 +353,7 @@ public final class Proxy implements AutoCloseable {
         @Override
         public void initialized() {
             // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
-            liveOnceListenersWarmed(() -> { });
-        }
-
-        /** Listeners added while the server initializes hold it until they warm, as in Envoy's server init. */
-        private void liveOnceListenersWarmed(Runnable then) {
-            server.listenersWarmed().thenRun(() -> {
-                if (state.state() == ServerState.State.INITIALIZING) {
-                    state.initialized();
-                    then.run();
-                }
-            });
+            liveOnceInitialized(() -> { });
         }
     }
 
@@ -431,7 +453,8 @@ public final class Proxy implements AutoCloseable {
             if (!targets.isEmpty()) {
                 out.put("init manager Server", targets);
             }
-            // warming listeners' own init managers, after the server's init too (Envoy's InitDump)
+            // the clusters' first health-check rounds, then the warming listeners' own init managers
+            out.putAll(server.unreadyClusterTargets());
             out.putAll(server.unreadyListenerTargets());
             return out;
         }

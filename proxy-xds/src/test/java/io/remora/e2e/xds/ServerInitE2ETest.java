@@ -1,0 +1,150 @@
+package io.remora.e2e.xds;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Envoy's server init: no listener, static or from the first LDS, listens before the server is
+ * initialized (the first xDS fetch, the clusters' first health-check round, each bounded by
+ * initial_fetch_timeout); until then a connect is refused, the admin answers and /ready says 503.
+ */
+class ServerInitE2ETest extends MeshTestBase {
+
+    /** A static listener answering 200 "static" on every path; list item for {@code listeners:} at two spaces. */
+    private static String staticListener(int port) {
+        return """
+                  listeners:
+                  - name: static-http
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: static
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                          route_config:
+                            virtual_hosts:
+                            - name: all
+                              domains: ["*"]
+                              routes:
+                              - match: { prefix: "/" }
+                                direct_response: { status: 200, body: { inline_string: static } }
+                """.formatted(port);
+    }
+
+    private static void assertRefused(int port, String why) {
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), why);
+    }
+
+    @Test
+    void staticListenerWaitsForTheFirstAdsResponse() throws Exception {
+        int port = XdsProxy.freePort();
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false) + staticListener(port));
+        cp.awaitRequest("the first LDS request", r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
+        assertRefused(port, "bound, not listened on, while the first LDS/CDS response is held");
+        assertEquals("INITIALIZING", proxy.admin("/ready").trim());
+        String dump = proxy.admin("/init_dump");
+        assertTrue(dump.contains("LDS") && dump.contains("CDS"), dump);
+        Thread.sleep(300); // still held: still refused
+        assertRefused(port, "the control plane has still not answered");
+
+        cp.set(mesh.snapshot());
+        XdsProxy.Reply r = proxy.awaitReply("the static listener serves once initialized", port, "/",
+                x -> x.status() == 200);
+        assertEquals("static", r.body());
+        assertEquals("LIVE", proxy.admin("/ready").trim());
+        assertEquals("u-a", proxy.awaitReply("the LDS listener serves too", mesh.listenerPort, "/",
+                x -> x.status() == 200).body());
+    }
+
+    @Test
+    void initialFetchTimeoutMakesTheServerLiveAndListening() throws Exception {
+        int port = XdsProxy.freePort();
+        String bootstrap = XdsProxy.adsBootstrap(cp.port, false)
+                .replace("lds_config: { ads: {}, resource_api_version: V3 }",
+                        "lds_config: { ads: {}, resource_api_version: V3, initial_fetch_timeout: 2s }")
+                .replace("cds_config: { ads: {}, resource_api_version: V3 }",
+                        "cds_config: { ads: {}, resource_api_version: V3, initial_fetch_timeout: 2s }");
+        assertTrue(bootstrap.contains("initial_fetch_timeout: 2s }\n  cds_config"), bootstrap);
+        proxy = XdsProxy.start(bootstrap + staticListener(port));
+        assertRefused(port, "the control plane never answers; the timeout has not run out yet");
+        // The control plane never answers: after 2 s the server goes on without, and listens.
+        XdsProxy.Reply r = proxy.awaitReply("listening after initial_fetch_timeout", port, "/",
+                x -> x.status() == 200);
+        assertEquals("static", r.body());
+        assertEquals("LIVE", proxy.admin("/ready").trim());
+    }
+
+    @Test
+    void listenerWaitsForTheFirstHealthCheckRound() throws Exception {
+        int port = XdsProxy.freePort();
+        // A health-checked host that accepts and never answers: its first check is pending until closed.
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0)) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String bootstrap = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                    static_resources:
+                      clusters:
+                      - name: checked
+                        type: STATIC
+                        connect_timeout: 1s
+                        load_assignment:
+                          cluster_name: checked
+                          endpoints:
+                          - lb_endpoints:
+                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                        health_checks:
+                        - timeout: 60s
+                          interval: 60s
+                          no_traffic_interval: 60s
+                          unhealthy_threshold: 1
+                          healthy_threshold: 1
+                          http_health_check: { path: /healthz }
+                    """.formatted(silent.getLocalPort()) + staticListener(port);
+            proxy = XdsProxy.start(bootstrap);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (held.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, held.size(), "the health check connected");
+            assertRefused(port, "the cluster's first health check has not finished");
+            assertEquals("INITIALIZING", proxy.admin("/ready").trim());
+            String dump = proxy.admin("/init_dump");
+            assertTrue(dump.contains("Cluster checked"), dump);
+
+            for (Socket s : held) {
+                s.close(); // the check fails: the round is done, pass or fail
+            }
+            XdsProxy.Reply r = proxy.awaitReply("listening after the first round", port, "/",
+                    x -> x.status() == 200);
+            assertEquals("static", r.body());
+            assertEquals("LIVE", proxy.admin("/ready").trim());
+            assertEquals("{}", proxy.admin("/init_dump").trim());
+        }
+    }
+}
