@@ -51,8 +51,11 @@ final class Attempts {
             h.set(RouterFilter.ATTEMPT_COUNT, AsciiNumbers.of(r.info.attemptCount));
         }
         if (r.retry != null) {
-            if (r.info.attemptCount > 1 && r.route.virtualHost().includeIsTimeoutRetryHeader()) {
-                h.set(IS_TIMEOUT_RETRY, r.retry.timeoutRetry ? TRUE : FALSE);
+            if (r.info.attemptCount > 1) {
+                if (r.route.virtualHost().includeIsTimeoutRetryHeader()) {
+                    h.set(IS_TIMEOUT_RETRY, r.retry.timeoutRetry ? TRUE : FALSE);
+                }
+                Timeouts.rewriteForRetry(r, h);
             }
             r.retry.timeoutRetry = false;
         }

@@ -208,14 +208,30 @@ public final class RetryState {
         return all.toArray(new CompiledHeaderMatcher[0]);
     }
 
+    /**
+     * Envoy's RetryStateImpl::create consumes the request's retry headers whether or not they made
+     * a retry state: the upstream never sees them (x-envoy-hedge-on-per-try-timeout and the per-try
+     * timeout are taken where they are read).
+     */
+    static void consumeHeaders(Http2Headers headers) {
+        headers.remove(RETRY_ON);
+        headers.remove(RETRY_GRPC_ON);
+        headers.remove(MAX_RETRIES);
+        headers.remove(RETRIABLE_STATUS_CODES);
+        headers.remove(RETRIABLE_HEADER_NAMES);
+    }
+
     /** x-envoy-max-retries when present and a number, else {@code num}. */
     private static int maxRetries(int num, Http2Headers headers) {
         CharSequence max = headers.get(MAX_RETRIES);
         if (max != null) {
             try {
-                num = Integer.parseInt(max.toString().trim());
+                int n = Integer.parseInt(max.toString().trim());
+                if (n >= 0) {
+                    num = n;
+                }
             } catch (NumberFormatException ignored) {
-                // Envoy ignores an unparsable value.
+                // Envoy ignores an unparsable value (a negative one too: it reads an unsigned number).
             }
         }
         return num;

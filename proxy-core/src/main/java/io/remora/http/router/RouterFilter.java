@@ -160,6 +160,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
         boolean grpc = isGrpc(headers);
         retry = RetryState.create(route.retryPolicy(), headers, route.retryHeaderMatchers());
+        RetryState.consumeHeaders(headers);
         boolean hedge = Hedging.requested(route, headers);
         if (retry != null) {
             retry.hedgeOnPerTryTimeout = hedge;
@@ -205,6 +206,13 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             retainBody = false;
             mirrors = null;
             stats.retryOrShadowAbandoned.increment();
+            if (current == null && retryGate != null && retryGate.backoffPending()) {
+                // As Envoy: a retry waiting for its back-off can no longer be sent, and no try runs.
+                finish();
+                cb.sendLocalReply(507, "exceeded request buffer limit while retrying upstream", null,
+                        "request_payload_exceeded_retry_buffer_limit");
+                return FilterStatus.STOP_ITERATION;
+            }
         }
         if (endStream) {
             onDownstreamEnd();

@@ -81,11 +81,30 @@ final class Timeouts {
      */
     static void writeHeaders(RouterFilter r, Http2Headers headers, ForwardAction action, boolean grpc,
                              boolean envoyHeaders, boolean hedge) {
+        writeHeaders(r, headers, action, grpc, envoyHeaders, hedge, 0);
+    }
+
+    /**
+     * As above for a retry (Envoy's doRetry): the route timeout runs from the downstream request's
+     * end, so a retry may expect only what is left of it (1 ms once none is).
+     */
+    static void rewriteForRetry(RouterFilter r, Http2Headers headers) {
+        long elapsed = r.downstreamEnded ? (System.nanoTime() - r.downstreamEndNanos) / 1_000_000 : 0;
+        writeHeaders(r, headers, r.action, RouterFilter.isGrpc(headers), !r.shared.config().suppressEnvoyHeaders(),
+                r.retry != null && r.retry.hedgeOnPerTryTimeout, elapsed);
+    }
+
+    private static void writeHeaders(RouterFilter r, Http2Headers headers, ForwardAction action, boolean grpc,
+                                     boolean envoyHeaders, boolean hedge, long elapsedMillis) {
         // What the upstream may expect: the per-try timeout when it is the tighter one, unless a try
         // outliving it is hedged rather than reset.
         long expected = r.perTryTimeoutMillis > 0 && !hedge ? r.perTryTimeoutMillis : r.globalTimeoutMillis;
         if (expected <= 0) {
             return;
+        }
+        long global = r.globalTimeoutMillis;
+        if (global > 0) {
+            expected = elapsedMillis >= global ? 1 : Math.min(expected, global - elapsedMillis);
         }
         if (envoyHeaders) {
             headers.set(EXPECTED_RQ_TIMEOUT_MS, io.remora.util.AsciiNumbers.of(expected));
