@@ -66,6 +66,13 @@ class RouterAuditE2ETest {
                 }, 600, TimeUnit.MILLISECONDS);
                 return;
             }
+            if (path.startsWith("/timeout")) {
+                return; // never answered
+            }
+            if (path.startsWith("/ratelimited")) {
+                TestUpstream.send(ctx, req, 503, "limited", Map.of("x-envoy-ratelimited", "true"));
+                return;
+            }
             TestUpstream.send(ctx, req, path.startsWith("/consume") && attempt == 1 ? 503 : 200, "ok");
         });
         early = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -102,13 +109,27 @@ class RouterAuditE2ETest {
                     retry_policy:
                       retry_on: 5xx
                       retry_back_off: { base_interval: 100000s, max_interval: 100000s }
+                - match: { prefix: "/ratelimited" }
+                  route:
+                    cluster: up
+                    retry_policy: { retry_on: 5xx, num_retries: 1 }
+                - match: { prefix: "/timeout" }
+                  route: { cluster: up, timeout: 0.3s }
+                - match: { prefix: "/dead" }
+                  route:
+                    cluster: dead
+                    retry_policy: { retry_on: connect-failure, num_retries: 1 }
                 - match: { prefix: "/" }
                   route: { cluster: up }
                 """;
         String clusters = Bootstraps.cluster("up", false, null, up.port())
-                + Bootstraps.cluster("early", false, null, early.getLocalPort());
+                + Bootstraps.cluster("early", false, null, early.getLocalPort())
+                + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort());
         String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, log.toString(), routes, clusters), log,
                 "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%");
+        int at = yaml.indexOf("domains: [\"*\"]");
+        String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
+        yaml = yaml.replace("domains: [\"*\"]\n", "domains: [\"*\"]\n" + indent + "include_attempt_count_in_response: true\n");
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -194,6 +215,37 @@ class RouterAuditE2ETest {
         assertTrue(line.contains("507 - request_payload_exceeded_retry_buffer_limit"), line);
         assertEquals(abandoned + 1,
                 proxy.metric("envoy_cluster_retry_or_shadow_abandoned{envoy_cluster_name=\"early\"}"));
+    }
+
+    /**
+     * Envoy's wouldRetryFromHeaders: a response carrying x-envoy-ratelimited (an upstream Envoy's
+     * rate limit) is retried under envoy-ratelimited only, not as a 5xx.
+     */
+    @Test
+    void anUpstreamEnvoysRateLimitIsNotRetriedAs5xx() throws Exception {
+        HttpResponse<String> r = get("/ratelimited");
+        assertEquals(503, r.statusCode());
+        assertEquals("limited", r.body());
+        assertTrue(SEEN.containsKey("/ratelimited#1"));
+        Thread.sleep(200);
+        assertNull(SEEN.get("/ratelimited#2"), "no retry");
+        assertEquals("1", r.headers().firstValue("x-envoy-attempt-count").orElse(null));
+    }
+
+    /**
+     * Envoy's onUpstreamAbort answers through modify_headers_: a timeout or a reset the router
+     * answers itself carries x-envoy-attempt-count too when the virtual host asks for it.
+     */
+    @Test
+    void localRepliesAfterATryCarryTheAttemptCount() throws Exception {
+        HttpResponse<String> timeout = get("/timeout");
+        assertEquals(504, timeout.statusCode());
+        assertEquals("1", timeout.headers().firstValue("x-envoy-attempt-count").orElse(null));
+        HttpResponse<String> dead = get("/dead");
+        assertEquals(503, dead.statusCode());
+        assertEquals("2", dead.headers().firstValue("x-envoy-attempt-count").orElse(null), "one try, one retry");
+        String line = HttpProxyE2ETest.awaitLogLine(log, "/dead");
+        assertTrue(line.contains("URX"), line);
     }
 
     /** Envoy's router: a direct response of 201 or 3xx carries the request's URL as its Location. */

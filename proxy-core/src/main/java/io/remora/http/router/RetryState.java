@@ -251,8 +251,10 @@ public final class RetryState {
 
     /** Envoy's wouldRetryFromHeaders. */
     public boolean wouldRetry(int status, Http2Headers response, boolean endStream) {
-        if (retryOn.contains(RetryOn.ENVOY_RATELIMITED) && response.contains(RATELIMITED)) {
-            return true;
+        if (response.contains(RATELIMITED)) {
+            // An upstream Envoy rate limited the request: retried under envoy-ratelimited alone, never
+            // as a 5xx or any other condition (Envoy's wouldRetryFromHeaders).
+            return retryOn.contains(RetryOn.ENVOY_RATELIMITED);
         }
         if (retryOn.contains(RetryOn.FIVE_XX) && status >= 500 && status < 600) {
             return true;

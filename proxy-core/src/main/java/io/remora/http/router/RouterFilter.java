@@ -209,8 +209,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             if (current == null && retryGate != null && retryGate.backoffPending()) {
                 // As Envoy: a retry waiting for its back-off can no longer be sent, and no try runs.
                 finish();
-                cb.sendLocalReply(507, "exceeded request buffer limit while retrying upstream", null,
-                        "request_payload_exceeded_retry_buffer_limit");
+                abortReply(507, "exceeded request buffer limit while retrying upstream", null,
+                        "request_payload_exceeded_retry_buffer_limit", null);
                 return FilterStatus.STOP_ITERATION;
             }
         }
@@ -318,13 +318,30 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         finish();
         AsciiString marker = flag == ResponseFlag.UPSTREAM_OVERFLOW ? X_ENVOY_OVERLOADED
                 : flag == ResponseFlag.DROP_OVERLOAD ? X_ENVOY_DROP_OVERLOAD : null;
-        if (marker != null && !shared.config().suppressEnvoyHeaders()) {
-            // Envoy's router marks a request a circuit breaker or drop_overloads dropped, so callers can back off.
-            cb.sendLocalReply(status, text, flag, details, h -> h.set(marker, TRUE), -1);
+        // Envoy's router marks a request a circuit breaker or drop_overloads dropped, so callers can back off.
+        abortReply(status, text, flag, details, shared.config().suppressEnvoyHeaders() ? null : marker);
+    }
+
+    /**
+     * A local reply once a try was made (Envoy's modify_headers_): x-envoy-attempt-count when the
+     * virtual host asks for it in responses, and {@code marker} (may be null) set to true. The
+     * route's response headers: the connection manager adds them to every local reply of a forwarding route.
+     */
+    void abortReply(int status, String text, ResponseFlag flag, String details, AsciiString marker) {
+        io.remora.config.VirtualHost vh = route.virtualHost();
+        int attempts = vh != null && vh.includeAttemptCountInResponse() ? info.attemptCount : 0;
+        if (marker == null && attempts == 0) {
+            cb.sendLocalReply(status, text, flag, details, null, -1);
             return;
         }
-        // The route's response headers: the connection manager adds them to every local reply of a forwarding route.
-        cb.sendLocalReply(status, text, flag, details, null, -1);
+        cb.sendLocalReply(status, text, flag, details, h -> {
+            if (marker != null) {
+                h.set(marker, TRUE);
+            }
+            if (attempts > 0) {
+                h.set(ATTEMPT_COUNT, io.remora.util.AsciiNumbers.of(attempts));
+            }
+        }, -1);
     }
 
     /**
