@@ -69,6 +69,10 @@ class RouterAuditE2ETest {
             if (path.startsWith("/timeout")) {
                 return; // never answered
             }
+            if (path.startsWith("/breaker")) {
+                TestUpstream.send(ctx, req, 503, "busy");
+                return;
+            }
             if (path.startsWith("/ratelimited")) {
                 TestUpstream.send(ctx, req, 503, "limited", Map.of("x-envoy-ratelimited", "true"));
                 return;
@@ -113,6 +117,10 @@ class RouterAuditE2ETest {
                   route:
                     cluster: up
                     retry_policy: { retry_on: 5xx, num_retries: 1 }
+                - match: { prefix: "/breaker" }
+                  route:
+                    cluster: breaker
+                    retry_policy: { retry_on: 5xx, num_retries: 1 }
                 - match: { prefix: "/timeout" }
                   route: { cluster: up, timeout: 0.3s }
                 - match: { prefix: "/dead" }
@@ -124,7 +132,9 @@ class RouterAuditE2ETest {
                 """;
         String clusters = Bootstraps.cluster("up", false, null, up.port())
                 + Bootstraps.cluster("early", false, null, early.getLocalPort())
-                + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort());
+                + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort())
+                + Bootstraps.cluster("breaker", false, "  circuit_breakers: { thresholds: [{ max_retries: 0 }] }\n",
+                        up.port());
         String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, log.toString(), routes, clusters), log,
                 "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%");
         int at = yaml.indexOf("domains: [\"*\"]");
@@ -246,6 +256,20 @@ class RouterAuditE2ETest {
         assertEquals("2", dead.headers().firstValue("x-envoy-attempt-count").orElse(null), "one try, one retry");
         String line = HttpProxyE2ETest.awaitLogLine(log, "/dead");
         assertTrue(line.contains("URX"), line);
+    }
+
+    /**
+     * Envoy's router (onUpstreamHeaders, maybeRetryReset): a retry the max_retries circuit breaker
+     * turns away leaves the response as it came, flagged UO, and counts upstream_rq_retry_overflow.
+     */
+    @Test
+    void aRetryTheBreakerTurnsAwayIsFlaggedUo() throws Exception {
+        HttpResponse<String> r = get("/breaker");
+        assertEquals(503, r.statusCode());
+        assertEquals("busy", r.body());
+        String line = HttpProxyE2ETest.awaitLogLine(log, "/breaker");
+        assertTrue(line.contains("503 UO via_upstream"), line);
+        assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_retry_overflow{envoy_cluster_name=\"breaker\"}"));
     }
 
     /** Envoy's router: a direct response of 201 or 3xx carries the request's URL as its Location. */

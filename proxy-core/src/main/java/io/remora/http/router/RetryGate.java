@@ -19,7 +19,21 @@ import java.util.concurrent.TimeUnit;
  */
 final class RetryGate {
 
-    enum Verdict { NO, YES, LIMIT_EXCEEDED }
+    /**
+     * What the gate answers, with the response flag Envoy's router sets when a wanted retry is
+     * turned away: URX when the retries are used up, UO when the max_retries breaker is open.
+     */
+    enum Verdict {
+        NO(null), YES(null), LIMIT_EXCEEDED(io.remora.accesslog.ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED),
+        OVERFLOW(io.remora.accesslog.ResponseFlag.UPSTREAM_OVERFLOW);
+
+        /** Set on the stream when this verdict refuses a wanted retry; null for none. */
+        final io.remora.accesslog.ResponseFlag flag;
+
+        Verdict(io.remora.accesslog.ResponseFlag flag) {
+            this.flag = flag;
+        }
+    }
 
     /** The route's priority: whose max_retries (or retry budget) the retries draw from. */
     private final boolean high;
@@ -77,7 +91,7 @@ final class RetryGate {
                 RetryLog.log(cb, "retry overflow (" + cause + "): cluster '" + cluster.name()
                         + "' max_retries circuit breaker is open");
             }
-            return Verdict.NO;
+            return Verdict.OVERFLOW;
         }
         held = true;
         retry.retriesDone++;

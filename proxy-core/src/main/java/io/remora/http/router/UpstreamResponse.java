@@ -2,7 +2,6 @@ package io.remora.http.router;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.HeaderConversion;
 import io.remora.http.upstream.ResetReason;
 import io.remora.stats.VirtualClusterStats;
@@ -41,8 +40,8 @@ final class UpstreamResponse {
             r.retryGate().scheduleRetry(r);
             return true;
         }
-        if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-            r.info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        if (rs.flag != null) {
+            r.info.setFlag(rs.flag);
         }
         return false;
     }
@@ -89,8 +88,8 @@ final class UpstreamResponse {
                     r.retryGate().scheduleRetry(r, rateLimitedBackOff(r, headers));
                     return;
                 }
-                if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-                    r.info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+                if (rs.flag != null) {
+                    r.info.setFlag(rs.flag);
                 }
                 couldNotRetry = wanted;
             }
