@@ -69,6 +69,10 @@ class RouterAuditE2ETest {
             if (path.startsWith("/timeout")) {
                 return; // never answered
             }
+            if (path.startsWith("/succ")) {
+                TestUpstream.send(ctx, req, attempt == 1 ? 503 : 500, "try " + attempt);
+                return;
+            }
             if (path.startsWith("/breaker")) {
                 TestUpstream.send(ctx, req, 503, "busy");
                 return;
@@ -117,6 +121,10 @@ class RouterAuditE2ETest {
                   route:
                     cluster: up
                     retry_policy: { retry_on: 5xx, num_retries: 1 }
+                - match: { prefix: "/succ" }
+                  route:
+                    cluster: succ
+                    retry_policy: { retry_on: retriable-status-codes, retriable_status_codes: [503], num_retries: 2 }
                 - match: { prefix: "/breaker" }
                   route:
                     cluster: breaker
@@ -133,6 +141,7 @@ class RouterAuditE2ETest {
         String clusters = Bootstraps.cluster("up", false, null, up.port())
                 + Bootstraps.cluster("early", false, null, early.getLocalPort())
                 + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort())
+                + Bootstraps.cluster("succ", false, null, up.port())
                 + Bootstraps.cluster("breaker", false, "  circuit_breakers: { thresholds: [{ max_retries: 0 }] }\n",
                         up.port());
         String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, log.toString(), routes, clusters), log,
@@ -270,6 +279,19 @@ class RouterAuditE2ETest {
         String line = HttpProxyE2ETest.awaitLogLine(log, "/breaker");
         assertTrue(line.contains("503 UO via_upstream"), line);
         assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_retry_overflow{envoy_cluster_name=\"breaker\"}"));
+    }
+
+    /**
+     * Envoy's RetryStateImpl::shouldRetry: a retry succeeded when the next try's outcome is not
+     * retried, whatever its status (here a 500 the policy does not retry).
+     */
+    @Test
+    void aRetryWhoseAnswerIsNotRetriedCountsAsASuccess() throws Exception {
+        HttpResponse<String> r = get("/succ");
+        assertEquals(500, r.statusCode());
+        assertEquals("try 2", r.body());
+        assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_retry{envoy_cluster_name=\"succ\"}"));
+        assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_retry_success{envoy_cluster_name=\"succ\"}"));
     }
 
     /** Envoy's router: a direct response of 201 or 3xx carries the request's URL as its Location. */

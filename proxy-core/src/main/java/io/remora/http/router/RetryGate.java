@@ -106,6 +106,26 @@ final class RetryGate {
         return Verdict.YES;
     }
 
+    /**
+     * A try's outcome is not retried (Envoy's shouldRetry with NoRetry): when it follows an
+     * admitted retry, that retry succeeded, whatever the status, and the breaker's slot is given back.
+     */
+    void noRetry(RouterFilter r) {
+        if (!held) {
+            return;
+        }
+        r.stats.upstreamRqRetrySuccess.increment();
+        VirtualClusterStats vcs = r.cb.streamInfo().virtualClusterStats();
+        if (vcs != null) {
+            vcs.upstreamRqRetrySuccess.increment();
+        }
+        RouteStats rs = r.cb.streamInfo().routeStats();
+        if (rs != null) {
+            rs.upstreamRqRetrySuccess.increment();
+        }
+        release(r.cluster);
+    }
+
     /** The request's back-off between retries (one per request: its intervals grow retry after retry). */
     io.remora.util.JitteredBackOff backOff(RetryState retry) {
         if (backOff == null) {

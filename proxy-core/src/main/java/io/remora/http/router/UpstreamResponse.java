@@ -24,6 +24,9 @@ final class UpstreamResponse {
 
     private static RetryGate.Verdict shouldRetry(RouterFilter r, boolean wanted, String cause) {
         if (r.retry == null || !wanted) {
+            if (r.retryGate != null && !r.responseStarted) {
+                r.retryGate.noRetry(r);
+            }
             return RetryGate.Verdict.NO; // what the gate answers then, without making one
         }
         return r.retryGate().admit(r.retry, wanted, !r.responseStarted && !r.done && r.replayable(), cause, r.cb,
@@ -130,14 +133,14 @@ final class UpstreamResponse {
             }
         }
         if (endStream) {
-            onComplete(r, a, status);
+            onComplete(r, a);
         } else {
             a.status = (short) status;
         }
         r.cb.encodeHeaders(headers, endStream);
     }
 
-    static void onComplete(RouterFilter r, UpstreamRequest a, int status) {
+    static void onComplete(RouterFilter r, UpstreamRequest a) {
         a.mark(io.remora.accesslog.StreamTimings.Point.US_RX_END);
         TrackedTry tracked = TryTimers.tracked(a);
         if (tracked != null) {
@@ -156,29 +159,18 @@ final class UpstreamResponse {
             }
             ZoneCodeCharge.time(r, millis, a.host);
         }
-        boolean retrySucceeded = r.info.attemptCount > 1 && status < 500;
-        if (retrySucceeded) {
-            r.stats.upstreamRqRetrySuccess.increment();
-        }
-        VirtualClusterStats vcs = r.info.virtualClusterStats();
-        if (vcs != null) {
-            charge(vcs, timed, millis, retrySucceeded);
-        }
-        io.remora.stats.RouteStats rs = r.info.routeStats();
-        if (rs != null) {
-            charge(rs, timed, millis, retrySucceeded);
+        if (timed) {
+            // As Envoy charges a virtual cluster and a route.
+            VirtualClusterStats vcs = r.info.virtualClusterStats();
+            if (vcs != null) {
+                vcs.upstreamRqTime.record(millis);
+            }
+            io.remora.stats.RouteStats rs = r.info.routeStats();
+            if (rs != null) {
+                rs.upstreamRqTime.record(millis);
+            }
         }
         r.finish();
-    }
-
-    /** A completed response's time and retry success, as Envoy charges a virtual cluster and a route. */
-    private static void charge(io.remora.stats.VhostRequestStats s, boolean timed, long millis, boolean retrySucceeded) {
-        if (timed) {
-            s.upstreamRqTime.record(millis);
-        }
-        if (retrySucceeded) {
-            s.upstreamRqRetrySuccess.increment();
-        }
     }
 
     /**
