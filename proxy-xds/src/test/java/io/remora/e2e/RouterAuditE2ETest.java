@@ -66,7 +66,7 @@ class RouterAuditE2ETest {
                 }, 600, TimeUnit.MILLISECONDS);
                 return;
             }
-            if (path.startsWith("/timeout")) {
+            if (path.startsWith("/timeout") || path.startsWith("/idle")) {
                 return; // never answered
             }
             if (path.startsWith("/succ")) {
@@ -125,6 +125,10 @@ class RouterAuditE2ETest {
                   route:
                     cluster: succ
                     retry_policy: { retry_on: retriable-status-codes, retriable_status_codes: [503], num_retries: 2 }
+                - match: { prefix: "/idle" }
+                  route:
+                    cluster: idle
+                    retry_policy: { retry_on: retriable-4xx, per_try_idle_timeout: 0.2s }
                 - match: { prefix: "/breaker" }
                   route:
                     cluster: breaker
@@ -142,6 +146,7 @@ class RouterAuditE2ETest {
                 + Bootstraps.cluster("early", false, null, early.getLocalPort())
                 + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort())
                 + Bootstraps.cluster("succ", false, null, up.port())
+                + Bootstraps.cluster("idle", false, null, up.port())
                 + Bootstraps.cluster("breaker", false, "  circuit_breakers: { thresholds: [{ max_retries: 0 }] }\n",
                         up.port());
         String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, log.toString(), routes, clusters), log,
@@ -292,6 +297,17 @@ class RouterAuditE2ETest {
         assertEquals("try 2", r.body());
         assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_retry{envoy_cluster_name=\"succ\"}"));
         assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_retry_success{envoy_cluster_name=\"succ\"}"));
+    }
+
+    /** Envoy's onPerTryIdleTimeout: 504 UT, its own details and its own counter, not the per-try timeout's. */
+    @Test
+    void aPerTryIdleTimeoutCountsAsItself() throws Exception {
+        HttpResponse<String> r = get("/idle");
+        assertEquals(504, r.statusCode());
+        String line = HttpProxyE2ETest.awaitLogLine(log, "/idle");
+        assertTrue(line.contains("504 UT upstream_per_try_idle_timeout"), line);
+        assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_per_try_idle_timeout{envoy_cluster_name=\"idle\"}"));
+        assertEquals(0.0, proxy.metric("envoy_cluster_upstream_rq_per_try_timeout{envoy_cluster_name=\"idle\"}"));
     }
 
     /** Envoy's router: a direct response of 201 or 3xx carries the request's URL as its Location. */

@@ -123,7 +123,8 @@ final class Timeouts {
             Hedging.onPerTryTimeout(r, a, idle);
             return;
         }
-        r.stats.upstreamRqPerTryTimeout.increment();
+        // As Envoy's onPerTryTimeoutCommon: each timer has its own counter.
+        (idle ? r.stats.upstreamRqPerTryIdleTimeout : r.stats.upstreamRqPerTryTimeout).increment();
         a.host.stats.rqTimeout.increment();
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, idle ? "upstream per try idle timeout" : "upstream per try timeout");
