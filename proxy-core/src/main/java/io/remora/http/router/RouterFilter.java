@@ -35,7 +35,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
     private static final AsciiString X_ENVOY_DROP_OVERLOAD = AsciiString.cached("x-envoy-drop-overload");
     private static final AsciiString TRUE = AsciiString.cached("true");
-    static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
+    static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. ";
 
     /** The config and upstream filters of the router's filter, one reference for both. */
     final RouterFilterProvider.Factory shared;

@@ -185,6 +185,29 @@ final class UpstreamResponse {
         r.cb.encode100Continue();
     }
 
+    /**
+     * Envoy's onUpstreamReset body: "retried and the latest" once a retry was made, and the
+     * transport failure (may be null) after the reason.
+     */
+    static String resetBody(ResetReason reason, String transportFailure, boolean retried) {
+        StringBuilder b = new StringBuilder(160).append(RouterFilter.RESET_BEFORE_HEADERS);
+        if (retried) {
+            b.append("retried and the latest ");
+        }
+        b.append("reset reason: ").append(reason.text);
+        if (transportFailure != null && !transportFailure.isEmpty()) {
+            b.append(", transport failure reason: ").append(transportFailure);
+        }
+        return b.toString();
+    }
+
+    /** Envoy's details for a reset before the response: the reason, then "|" and the transport failure, no spaces. */
+    static String resetDetails(ResetReason reason, String transportFailure) {
+        String inside = transportFailure == null || transportFailure.isEmpty() ? reason.detail
+                : reason.detail + "|" + transportFailure.replaceAll("\\s", "_");
+        return "upstream_reset_before_response_started{" + inside + "}";
+    }
+
     static void onReset(RouterFilter r, UpstreamRequest a, ResetReason reason, String transportFailure) {
         a.recordReset(reason, transportFailure);
         if (!r.responseStarted) {
@@ -193,11 +216,9 @@ final class UpstreamResponse {
                     RetryLog.enabled() ? "reset: " + reason.text : null)) || Hedging.awaitOthers(r, a)) {
                 return;
             }
-            String body = transportFailure == null || reason != ResetReason.CONNECTION_FAILURE
-                    ? RouterFilter.RESET_BEFORE_HEADERS + reason.text
-                    : RouterFilter.RESET_BEFORE_HEADERS + reason.text + ", transport failure reason: " + transportFailure;
-            r.localReply(503, body, reason.responseFlag(),
-                    "upstream_reset_before_response_started{" + reason.detail + "}");
+            String failure = reason == ResetReason.CONNECTION_FAILURE ? transportFailure : null;
+            r.localReply(503, resetBody(reason, failure, r.info.attemptCount > 1), reason.responseFlag(),
+                    resetDetails(reason, failure));
         } else {
             r.info.setFlag(reason.responseFlag());
             r.info.responseCodeDetails = "upstream_reset_after_response_started{" + reason.detail + "}";
