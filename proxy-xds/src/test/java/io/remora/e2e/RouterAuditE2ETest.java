@@ -66,7 +66,7 @@ class RouterAuditE2ETest {
                 }, 600, TimeUnit.MILLISECONDS);
                 return;
             }
-            if (path.startsWith("/timeout") || path.startsWith("/idle")) {
+            if (path.startsWith("/timeout") || path.startsWith("/idle") || path.startsWith("/slow")) {
                 return; // never answered
             }
             if (path.startsWith("/succ")) {
@@ -315,6 +315,20 @@ class RouterAuditE2ETest {
         assertTrue(line.contains("504 UT upstream_per_try_idle_timeout"), line);
         assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_per_try_idle_timeout{envoy_cluster_name=\"idle\"}"));
         assertEquals(0.0, proxy.metric("envoy_cluster_upstream_rq_per_try_timeout{envoy_cluster_name=\"idle\"}"));
+    }
+
+    /**
+     * Envoy's router: x-envoy-upstream-stream-duration-ms is consumed and bounds each try's stream
+     * as the cluster's max_stream_duration would (UpstreamRequest::onPoolReady).
+     */
+    @Test
+    void theRequestsStreamDurationHeaderBoundsTheTry() throws Exception {
+        HttpResponse<String> r = get("/slow", "x-envoy-upstream-stream-duration-ms", "300");
+        assertEquals(504, r.statusCode());
+        assertEquals("upstream max stream duration reached", r.body());
+        String line = HttpProxyE2ETest.awaitLogLine(log, "/slow");
+        assertTrue(line.contains("504 UMSDR upstream_max_stream_duration_reached"), line);
+        assertNull(SEEN.get("/slow#1").get("x-envoy-upstream-stream-duration-ms"), "consumed");
     }
 
     /** Envoy's router: a direct response of 201 or 3xx carries the request's URL as its Location. */

@@ -62,6 +62,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     /** The route's timeout and a try's, as {@link Timeouts#compute} found them; 0 = none. */
     long globalTimeoutMillis;
     long perTryTimeoutMillis;
+    /**
+     * The request's x-envoy-upstream-stream-duration-ms (0: none), which replaces the cluster's
+     * max_stream_duration for every try; -1 without the header. An int: a long would cost every request 8 bytes.
+     */
+    int dynamicMaxStreamDurationMillis = -1;
     UpstreamRequest current;
     List<ShadowRequest.Mirror> mirrors;
     boolean responseStarted;

@@ -18,6 +18,7 @@ final class Timeouts {
     static final AsciiString UPSTREAM_RQ_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-timeout-ms");
     static final AsciiString UPSTREAM_RQ_PER_TRY_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-per-try-timeout-ms");
     static final AsciiString EXPECTED_RQ_TIMEOUT_MS = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
+    static final AsciiString UPSTREAM_STREAM_DURATION_MS = AsciiString.cached("x-envoy-upstream-stream-duration-ms");
     static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
     static final long DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
 
@@ -61,6 +62,14 @@ final class Timeouts {
                 globalMillis = h;
             }
             headers.remove(UPSTREAM_RQ_TIMEOUT_MS);
+        }
+        CharSequence duration = headers.getAndRemove(UPSTREAM_STREAM_DURATION_MS);
+        if (duration != null) {
+            // Envoy's dynamic max stream duration: consumed, kept only when it parses.
+            long d = parseMillis(duration);
+            if (d >= 0) {
+                r.dynamicMaxStreamDurationMillis = (int) Math.min(d, Integer.MAX_VALUE);
+            }
         }
         long p = parseMillis(headers.get(UPSTREAM_RQ_PER_TRY_TIMEOUT_MS));
         if (p >= 0) {
