@@ -228,7 +228,13 @@ class RouterAuditE2ETest {
                     + "transfer-encoding: chunked\r\n\r\n40\r\n"
                     + "a".repeat(64) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            Thread.sleep(500); // the upstream's 503 arrives, the retry waits
+            // The upstream's 503 arrived and the retry waits for its back-off once it is counted.
+            String retries = "envoy_cluster_upstream_rq_retry{envoy_cluster_name=\"early\"}";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (proxy.metric(retries) < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1.0, proxy.metric(retries));
             out.write(("800\r\n" + "b".repeat(2048) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = s.getInputStream();
