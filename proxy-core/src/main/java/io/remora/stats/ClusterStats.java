@@ -26,6 +26,7 @@ public final class ClusterStats {
     public final Counter upstreamRqTimeout;
     public final Counter upstreamRqCompleted;
     public final Counter upstreamRqPerTryTimeout;
+    public final Counter upstreamRqPerTryIdleTimeout;
     public final Counter upstreamRqPendingOverflow;
     public final Counter upstreamCxTotal;
     public final Counter upstreamCxConnectFail;
@@ -91,6 +92,7 @@ public final class ClusterStats {
         upstreamRqTimeout = c("envoy_cluster_upstream_rq_timeout");
         upstreamRqCompleted = c("envoy_cluster_upstream_rq_completed");
         upstreamRqPerTryTimeout = c("envoy_cluster_upstream_rq_per_try_timeout");
+        upstreamRqPerTryIdleTimeout = c("envoy_cluster_upstream_rq_per_try_idle_timeout");
         upstreamRqPendingOverflow = c("envoy_cluster_upstream_rq_pending_overflow");
         upstreamCxTotal = c("envoy_cluster_upstream_cx_total");
         upstreamCxConnectFail = c("envoy_cluster_upstream_cx_connect_fail");

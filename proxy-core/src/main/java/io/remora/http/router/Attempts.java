@@ -38,8 +38,9 @@ final class Attempts {
         }
         if (!target.limits().priority(r.action.highPriority()).tryAcquireRequest()) {
             target.stats().upstreamRqPendingOverflow.increment();
-            r.localReply(503, RouterFilter.RESET_BEFORE_HEADERS + ResetReason.OVERFLOW.text, ResponseFlag.UPSTREAM_OVERFLOW,
-                    "upstream_reset_before_response_started{overflow}");
+            // A retry's overflow reads as Envoy's onUpstreamReset after a retry.
+            r.localReply(503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, null, r.info.attemptCount > 0),
+                    ResponseFlag.UPSTREAM_OVERFLOW, UpstreamResponse.resetDetails(ResetReason.OVERFLOW, null));
             return;
         }
         r.info.attemptCount++;
@@ -51,8 +52,11 @@ final class Attempts {
             h.set(RouterFilter.ATTEMPT_COUNT, AsciiNumbers.of(r.info.attemptCount));
         }
         if (r.retry != null) {
-            if (r.info.attemptCount > 1 && r.route.virtualHost().includeIsTimeoutRetryHeader()) {
-                h.set(IS_TIMEOUT_RETRY, r.retry.timeoutRetry ? TRUE : FALSE);
+            if (r.info.attemptCount > 1) {
+                if (r.route.virtualHost().includeIsTimeoutRetryHeader()) {
+                    h.set(IS_TIMEOUT_RETRY, r.retry.timeoutRetry ? TRUE : FALSE);
+                }
+                Timeouts.rewriteForRetry(r, h);
             }
             r.retry.timeoutRetry = false;
         }

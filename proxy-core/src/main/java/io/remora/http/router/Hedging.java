@@ -2,7 +2,6 @@ package io.remora.http.router;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.remora.accesslog.ResponseFlag;
 import io.remora.config.HedgePolicy;
 import io.remora.route.RouteEntry;
 import io.remora.stats.VirtualClusterStats;
@@ -71,8 +70,8 @@ final class Hedging {
             gate.hedging.earlier.add(a);
             r.retry.timeoutRetry = true;
             gate.scheduleRetry(r);
-        } else if (v == RetryGate.Verdict.LIMIT_EXCEEDED) {
-            r.info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        } else if (v.flag != null) {
+            r.info.setFlag(v.flag);
         }
     }
 

@@ -19,7 +19,21 @@ import java.util.concurrent.TimeUnit;
  */
 final class RetryGate {
 
-    enum Verdict { NO, YES, LIMIT_EXCEEDED }
+    /**
+     * What the gate answers, with the response flag Envoy's router sets when a wanted retry is
+     * turned away: URX when the retries are used up, UO when the max_retries breaker is open.
+     */
+    enum Verdict {
+        NO(null), YES(null), LIMIT_EXCEEDED(io.remora.accesslog.ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED),
+        OVERFLOW(io.remora.accesslog.ResponseFlag.UPSTREAM_OVERFLOW);
+
+        /** Set on the stream when this verdict refuses a wanted retry; null for none. */
+        final io.remora.accesslog.ResponseFlag flag;
+
+        Verdict(io.remora.accesslog.ResponseFlag flag) {
+            this.flag = flag;
+        }
+    }
 
     /** The route's priority: whose max_retries (or retry budget) the retries draw from. */
     private final boolean high;
@@ -77,7 +91,7 @@ final class RetryGate {
                 RetryLog.log(cb, "retry overflow (" + cause + "): cluster '" + cluster.name()
                         + "' max_retries circuit breaker is open");
             }
-            return Verdict.NO;
+            return Verdict.OVERFLOW;
         }
         held = true;
         retry.retriesDone++;
@@ -90,6 +104,26 @@ final class RetryGate {
         }
         this.cause = cause;
         return Verdict.YES;
+    }
+
+    /**
+     * A try's outcome is not retried (Envoy's shouldRetry with NoRetry): when it follows an
+     * admitted retry, that retry succeeded, whatever the status, and the breaker's slot is given back.
+     */
+    void noRetry(RouterFilter r) {
+        if (!held) {
+            return;
+        }
+        r.stats.upstreamRqRetrySuccess.increment();
+        VirtualClusterStats vcs = r.cb.streamInfo().virtualClusterStats();
+        if (vcs != null) {
+            vcs.upstreamRqRetrySuccess.increment();
+        }
+        RouteStats rs = r.cb.streamInfo().routeStats();
+        if (rs != null) {
+            rs.upstreamRqRetrySuccess.increment();
+        }
+        release(r.cluster);
     }
 
     /** The request's back-off between retries (one per request: its intervals grow retry after retry). */

@@ -208,14 +208,30 @@ public final class RetryState {
         return all.toArray(new CompiledHeaderMatcher[0]);
     }
 
+    /**
+     * Envoy's RetryStateImpl::create consumes the request's retry headers whether or not they made
+     * a retry state: the upstream never sees them (x-envoy-hedge-on-per-try-timeout and the per-try
+     * timeout are taken where they are read).
+     */
+    static void consumeHeaders(Http2Headers headers) {
+        headers.remove(RETRY_ON);
+        headers.remove(RETRY_GRPC_ON);
+        headers.remove(MAX_RETRIES);
+        headers.remove(RETRIABLE_STATUS_CODES);
+        headers.remove(RETRIABLE_HEADER_NAMES);
+    }
+
     /** x-envoy-max-retries when present and a number, else {@code num}. */
     private static int maxRetries(int num, Http2Headers headers) {
         CharSequence max = headers.get(MAX_RETRIES);
         if (max != null) {
             try {
-                num = Integer.parseInt(max.toString().trim());
+                int n = Integer.parseInt(max.toString().trim());
+                if (n >= 0) {
+                    num = n;
+                }
             } catch (NumberFormatException ignored) {
-                // Envoy ignores an unparsable value.
+                // Envoy ignores an unparsable value (a negative one too: it reads an unsigned number).
             }
         }
         return num;
@@ -235,8 +251,10 @@ public final class RetryState {
 
     /** Envoy's wouldRetryFromHeaders. */
     public boolean wouldRetry(int status, Http2Headers response, boolean endStream) {
-        if (retryOn.contains(RetryOn.ENVOY_RATELIMITED) && response.contains(RATELIMITED)) {
-            return true;
+        if (response.contains(RATELIMITED)) {
+            // An upstream Envoy rate limited the request: retried under envoy-ratelimited alone, never
+            // as a 5xx or any other condition (Envoy's wouldRetryFromHeaders).
+            return retryOn.contains(RetryOn.ENVOY_RATELIMITED);
         }
         if (retryOn.contains(RetryOn.FIVE_XX) && status >= 500 && status < 600) {
             return true;

@@ -37,8 +37,14 @@ final class RouteLocalReplies {
         if (ra instanceof DirectResponseAction d) {
             f.done = true;
             cb.connectionManagerStats().rqDirectResponse.increment();
-            cb.sendLocalReply(d.status(), d.body() == null ? "" : d.body(), null, "direct_response",
-                    f::mutateResponseHeaders, -1);
+            int status = d.status();
+            // As Envoy's router (RFC 7231 7.1.2): a 201 or 3xx direct response names the request's own URL.
+            String location = status == 201 || (status >= 300 && status < 400) ? route.redirectLocation(headers) : null;
+            cb.sendLocalReply(status, d.body() == null ? "" : d.body(), null, "direct_response",
+                    location == null ? f::mutateResponseHeaders : h -> {
+                        h.set(LOCATION, location);
+                        f.mutateResponseHeaders(h);
+                    }, -1);
             return null;
         }
         if (ra instanceof RedirectAction r) {

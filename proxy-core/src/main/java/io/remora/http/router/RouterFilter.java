@@ -35,7 +35,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
     private static final AsciiString X_ENVOY_DROP_OVERLOAD = AsciiString.cached("x-envoy-drop-overload");
     private static final AsciiString TRUE = AsciiString.cached("true");
-    static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
+    static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. ";
 
     /** The config and upstream filters of the router's filter, one reference for both. */
     final RouterFilterProvider.Factory shared;
@@ -62,6 +62,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     /** The route's timeout and a try's, as {@link Timeouts#compute} found them; 0 = none. */
     long globalTimeoutMillis;
     long perTryTimeoutMillis;
+    /**
+     * The request's x-envoy-upstream-stream-duration-ms (0: none), which replaces the cluster's
+     * max_stream_duration for every try; -1 without the header. An int: a long would cost every request 8 bytes.
+     */
+    int dynamicMaxStreamDurationMillis = -1;
     UpstreamRequest current;
     List<ShadowRequest.Mirror> mirrors;
     boolean responseStarted;
@@ -160,6 +165,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
         boolean grpc = isGrpc(headers);
         retry = RetryState.create(route.retryPolicy(), headers, route.retryHeaderMatchers());
+        RetryState.consumeHeaders(headers);
         boolean hedge = Hedging.requested(route, headers);
         if (retry != null) {
             retry.hedgeOnPerTryTimeout = hedge;
@@ -205,6 +211,13 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             retainBody = false;
             mirrors = null;
             stats.retryOrShadowAbandoned.increment();
+            if (current == null && retryGate != null && retryGate.backoffPending()) {
+                // As Envoy: a retry waiting for its back-off can no longer be sent, and no try runs.
+                finish();
+                abortReply(507, "exceeded request buffer limit while retrying upstream", null,
+                        "request_payload_exceeded_retry_buffer_limit", null);
+                return FilterStatus.STOP_ITERATION;
+            }
         }
         if (endStream) {
             onDownstreamEnd();
@@ -310,13 +323,30 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         finish();
         AsciiString marker = flag == ResponseFlag.UPSTREAM_OVERFLOW ? X_ENVOY_OVERLOADED
                 : flag == ResponseFlag.DROP_OVERLOAD ? X_ENVOY_DROP_OVERLOAD : null;
-        if (marker != null && !shared.config().suppressEnvoyHeaders()) {
-            // Envoy's router marks a request a circuit breaker or drop_overloads dropped, so callers can back off.
-            cb.sendLocalReply(status, text, flag, details, h -> h.set(marker, TRUE), -1);
+        // Envoy's router marks a request a circuit breaker or drop_overloads dropped, so callers can back off.
+        abortReply(status, text, flag, details, shared.config().suppressEnvoyHeaders() ? null : marker);
+    }
+
+    /**
+     * A local reply once a try was made (Envoy's modify_headers_): x-envoy-attempt-count when the
+     * virtual host asks for it in responses, and {@code marker} (may be null) set to true. The
+     * route's response headers: the connection manager adds them to every local reply of a forwarding route.
+     */
+    void abortReply(int status, String text, ResponseFlag flag, String details, AsciiString marker) {
+        io.remora.config.VirtualHost vh = route.virtualHost();
+        int attempts = vh != null && vh.includeAttemptCountInResponse() ? info.attemptCount : 0;
+        if (marker == null && attempts == 0) {
+            cb.sendLocalReply(status, text, flag, details, null, -1);
             return;
         }
-        // The route's response headers: the connection manager adds them to every local reply of a forwarding route.
-        cb.sendLocalReply(status, text, flag, details, null, -1);
+        cb.sendLocalReply(status, text, flag, details, h -> {
+            if (marker != null) {
+                h.set(marker, TRUE);
+            }
+            if (attempts > 0) {
+                h.set(ATTEMPT_COUNT, io.remora.util.AsciiNumbers.of(attempts));
+            }
+        }, -1);
     }
 
     /**

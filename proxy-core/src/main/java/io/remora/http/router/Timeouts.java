@@ -18,6 +18,7 @@ final class Timeouts {
     static final AsciiString UPSTREAM_RQ_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-timeout-ms");
     static final AsciiString UPSTREAM_RQ_PER_TRY_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-per-try-timeout-ms");
     static final AsciiString EXPECTED_RQ_TIMEOUT_MS = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
+    static final AsciiString UPSTREAM_STREAM_DURATION_MS = AsciiString.cached("x-envoy-upstream-stream-duration-ms");
     static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
     static final long DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
 
@@ -62,6 +63,14 @@ final class Timeouts {
             }
             headers.remove(UPSTREAM_RQ_TIMEOUT_MS);
         }
+        CharSequence duration = headers.getAndRemove(UPSTREAM_STREAM_DURATION_MS);
+        if (duration != null) {
+            // Envoy's dynamic max stream duration: consumed, kept only when it parses.
+            long d = parseMillis(duration);
+            if (d >= 0) {
+                r.dynamicMaxStreamDurationMillis = (int) Math.min(d, Integer.MAX_VALUE);
+            }
+        }
         long p = parseMillis(headers.get(UPSTREAM_RQ_PER_TRY_TIMEOUT_MS));
         if (p >= 0) {
             perTryMillis = p;
@@ -81,11 +90,30 @@ final class Timeouts {
      */
     static void writeHeaders(RouterFilter r, Http2Headers headers, ForwardAction action, boolean grpc,
                              boolean envoyHeaders, boolean hedge) {
+        writeHeaders(r, headers, action, grpc, envoyHeaders, hedge, 0);
+    }
+
+    /**
+     * As above for a retry (Envoy's doRetry): the route timeout runs from the downstream request's
+     * end, so a retry may expect only what is left of it (1 ms once none is).
+     */
+    static void rewriteForRetry(RouterFilter r, Http2Headers headers) {
+        long elapsed = r.downstreamEnded ? (System.nanoTime() - r.downstreamEndNanos) / 1_000_000 : 0;
+        writeHeaders(r, headers, r.action, RouterFilter.isGrpc(headers), !r.shared.config().suppressEnvoyHeaders(),
+                r.retry != null && r.retry.hedgeOnPerTryTimeout, elapsed);
+    }
+
+    private static void writeHeaders(RouterFilter r, Http2Headers headers, ForwardAction action, boolean grpc,
+                                     boolean envoyHeaders, boolean hedge, long elapsedMillis) {
         // What the upstream may expect: the per-try timeout when it is the tighter one, unless a try
         // outliving it is hedged rather than reset.
         long expected = r.perTryTimeoutMillis > 0 && !hedge ? r.perTryTimeoutMillis : r.globalTimeoutMillis;
         if (expected <= 0) {
             return;
+        }
+        long global = r.globalTimeoutMillis;
+        if (global > 0) {
+            expected = elapsedMillis >= global ? 1 : Math.min(expected, global - elapsedMillis);
         }
         if (envoyHeaders) {
             headers.set(EXPECTED_RQ_TIMEOUT_MS, io.remora.util.AsciiNumbers.of(expected));
@@ -104,7 +132,8 @@ final class Timeouts {
             Hedging.onPerTryTimeout(r, a, idle);
             return;
         }
-        r.stats.upstreamRqPerTryTimeout.increment();
+        // As Envoy's onPerTryTimeoutCommon: each timer has its own counter.
+        (idle ? r.stats.upstreamRqPerTryIdleTimeout : r.stats.upstreamRqPerTryTimeout).increment();
         a.host.stats.rqTimeout.increment();
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, idle ? "upstream per try idle timeout" : "upstream per try timeout");

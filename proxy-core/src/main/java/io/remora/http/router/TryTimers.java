@@ -71,13 +71,20 @@ final class TryTimers {
         }
     }
 
-    /** Envoy's UpstreamRequest max_stream_duration_timer_, armed when the pool hands over the stream. */
+    /**
+     * Envoy's UpstreamRequest max_stream_duration_timer_, armed when the pool hands over the stream:
+     * the request's x-envoy-upstream-stream-duration-ms when it had one, else the cluster's; 0 is none.
+     */
     static void startMaxDuration(UpstreamRequest a) {
-        Duration d = a.cluster.config().maxStreamDuration();
-        if (d != null && !a.finished) {
+        long millis = a.router.dynamicMaxStreamDurationMillis;
+        if (millis < 0) {
+            Duration d = a.cluster.config().maxStreamDuration();
+            millis = d == null ? 0 : d.toMillis();
+        }
+        if (millis > 0 && !a.finished) {
             WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> Timeouts.onMaxStreamDuration(a.router, a));
             of(a).maxDuration = t;
-            WorkerTimer.of(a.router.cb.eventLoop()).armMillis(t, d.toMillis());
+            WorkerTimer.of(a.router.cb.eventLoop()).armMillis(t, millis);
         }
     }
 

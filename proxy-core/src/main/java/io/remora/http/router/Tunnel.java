@@ -58,7 +58,7 @@ final class Tunnel {
     static void completeIfBothEnded(RouterFilter r) {
         UpstreamRequest a = r.current;
         if (r.tunnel != null && r.downstreamEnded && a != null && a.responseEnded && !a.finished && !r.done) {
-            UpstreamResponse.onComplete(r, a, a.status);
+            UpstreamResponse.onComplete(r, a);
         }
     }
 

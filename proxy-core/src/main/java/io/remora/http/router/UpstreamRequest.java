@@ -387,7 +387,7 @@ class UpstreamRequest implements UpstreamCallbacks {
             // Half-close: keep forwarding the client's bytes until it ends its side too.
             responseEnded = true;
         } else if (endStream) {
-            UpstreamResponse.onComplete(router, this, status);
+            UpstreamResponse.onComplete(router, this);
         }
         router.cb.encodeData(data, endStream);
     }
@@ -415,7 +415,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (!lrsMetrics.isEmpty() && !loadReported) {
             host.loadMetricStats().onResponse(trailers, lrsMetrics);
         }
-        UpstreamResponse.onComplete(router, this, status);
+        UpstreamResponse.onComplete(router, this);
         router.cb.encodeTrailers(trailers);
     }
 

@@ -2,7 +2,6 @@ package io.remora.http.router;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.HeaderConversion;
 import io.remora.http.upstream.ResetReason;
 import io.remora.stats.VirtualClusterStats;
@@ -25,6 +24,9 @@ final class UpstreamResponse {
 
     private static RetryGate.Verdict shouldRetry(RouterFilter r, boolean wanted, String cause) {
         if (r.retry == null || !wanted) {
+            if (r.retryGate != null && !r.responseStarted) {
+                r.retryGate.noRetry(r);
+            }
             return RetryGate.Verdict.NO; // what the gate answers then, without making one
         }
         return r.retryGate().admit(r.retry, wanted, !r.responseStarted && !r.done && r.replayable(), cause, r.cb,
@@ -41,8 +43,8 @@ final class UpstreamResponse {
             r.retryGate().scheduleRetry(r);
             return true;
         }
-        if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-            r.info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        if (rs.flag != null) {
+            r.info.setFlag(rs.flag);
         }
         return false;
     }
@@ -89,8 +91,8 @@ final class UpstreamResponse {
                     r.retryGate().scheduleRetry(r, rateLimitedBackOff(r, headers));
                     return;
                 }
-                if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-                    r.info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+                if (rs.flag != null) {
+                    r.info.setFlag(rs.flag);
                 }
                 couldNotRetry = wanted;
             }
@@ -131,14 +133,14 @@ final class UpstreamResponse {
             }
         }
         if (endStream) {
-            onComplete(r, a, status);
+            onComplete(r, a);
         } else {
             a.status = (short) status;
         }
         r.cb.encodeHeaders(headers, endStream);
     }
 
-    static void onComplete(RouterFilter r, UpstreamRequest a, int status) {
+    static void onComplete(RouterFilter r, UpstreamRequest a) {
         a.mark(io.remora.accesslog.StreamTimings.Point.US_RX_END);
         TrackedTry tracked = TryTimers.tracked(a);
         if (tracked != null) {
@@ -157,29 +159,18 @@ final class UpstreamResponse {
             }
             ZoneCodeCharge.time(r, millis, a.host);
         }
-        boolean retrySucceeded = r.info.attemptCount > 1 && status < 500;
-        if (retrySucceeded) {
-            r.stats.upstreamRqRetrySuccess.increment();
-        }
-        VirtualClusterStats vcs = r.info.virtualClusterStats();
-        if (vcs != null) {
-            charge(vcs, timed, millis, retrySucceeded);
-        }
-        io.remora.stats.RouteStats rs = r.info.routeStats();
-        if (rs != null) {
-            charge(rs, timed, millis, retrySucceeded);
+        if (timed) {
+            // As Envoy charges a virtual cluster and a route.
+            VirtualClusterStats vcs = r.info.virtualClusterStats();
+            if (vcs != null) {
+                vcs.upstreamRqTime.record(millis);
+            }
+            io.remora.stats.RouteStats rs = r.info.routeStats();
+            if (rs != null) {
+                rs.upstreamRqTime.record(millis);
+            }
         }
         r.finish();
-    }
-
-    /** A completed response's time and retry success, as Envoy charges a virtual cluster and a route. */
-    private static void charge(io.remora.stats.VhostRequestStats s, boolean timed, long millis, boolean retrySucceeded) {
-        if (timed) {
-            s.upstreamRqTime.record(millis);
-        }
-        if (retrySucceeded) {
-            s.upstreamRqRetrySuccess.increment();
-        }
     }
 
     /**
@@ -194,6 +185,29 @@ final class UpstreamResponse {
         r.cb.encode100Continue();
     }
 
+    /**
+     * Envoy's onUpstreamReset body: "retried and the latest" once a retry was made, and the
+     * transport failure (may be null) after the reason.
+     */
+    static String resetBody(ResetReason reason, String transportFailure, boolean retried) {
+        StringBuilder b = new StringBuilder(160).append(RouterFilter.RESET_BEFORE_HEADERS);
+        if (retried) {
+            b.append("retried and the latest ");
+        }
+        b.append("reset reason: ").append(reason.text);
+        if (transportFailure != null && !transportFailure.isEmpty()) {
+            b.append(", transport failure reason: ").append(transportFailure);
+        }
+        return b.toString();
+    }
+
+    /** Envoy's details for a reset before the response: the reason, then "|" and the transport failure, no spaces. */
+    static String resetDetails(ResetReason reason, String transportFailure) {
+        String inside = transportFailure == null || transportFailure.isEmpty() ? reason.detail
+                : reason.detail + "|" + transportFailure.replaceAll("\\s", "_");
+        return "upstream_reset_before_response_started{" + inside + "}";
+    }
+
     static void onReset(RouterFilter r, UpstreamRequest a, ResetReason reason, String transportFailure) {
         a.recordReset(reason, transportFailure);
         if (!r.responseStarted) {
@@ -202,13 +216,11 @@ final class UpstreamResponse {
                     RetryLog.enabled() ? "reset: " + reason.text : null)) || Hedging.awaitOthers(r, a)) {
                 return;
             }
-            String body = transportFailure == null || reason != ResetReason.CONNECTION_FAILURE
-                    ? RouterFilter.RESET_BEFORE_HEADERS + reason.text
-                    : RouterFilter.RESET_BEFORE_HEADERS + reason.text + ", transport failure reason: " + transportFailure;
+            String failure = reason == ResetReason.CONNECTION_FAILURE ? transportFailure : null;
             // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
             int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
-            r.localReply(status, body, reason.responseFlag(),
-                    "upstream_reset_before_response_started{" + reason.detail + "}");
+            r.localReply(status, resetBody(reason, failure, r.info.attemptCount > 1), reason.responseFlag(),
+                    resetDetails(reason, failure));
         } else {
             r.info.setFlag(reason.responseFlag());
             r.info.responseCodeDetails = "upstream_reset_after_response_started{" + reason.detail + "}";
