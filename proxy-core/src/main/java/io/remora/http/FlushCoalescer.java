@@ -120,46 +120,6 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
         }
     }
 
-    /**
-     * Room at the end of this pass's batch for a small write of {@code n} bytes, which the caller
-     * puts there itself (exactly {@code n}) instead of writing a buffer of its own: as
-     * {@link #write} would gather that buffer, one allocation and one copy fewer. Only for a writer
-     * whose writes reach this handler first ({@link #directBelow}); null when the write must take the
-     * pipeline (a handler below this one, a closed channel, more than a small write).
-     */
-    public final ByteBuf reserve(int n, ChannelPromise promise) {
-        if (n > SMALL || ctx.pipeline().firstContext() != ctx || !ctx.channel().isActive()) {
-            return null;
-        }
-        if (txBytes != null) {
-            txBytes.increment(n);
-        }
-        return room(ctx, n, promise);
-    }
-
-    /**
-     * The coalescer that {@code ctx}'s writes reach first: the pipeline's first stage, with no stage
-     * between it and {@code ctx} that handles outbound events (a frame meter, say); else null.
-     */
-    public static FlushCoalescer directBelow(ChannelHandlerContext ctx) {
-        FlushCoalescer found = null;
-        for (java.util.Map.Entry<String, io.netty.channel.ChannelHandler> e : ctx.pipeline()) {
-            io.netty.channel.ChannelHandler h = e.getValue();
-            if (h == ctx.handler()) {
-                return found;
-            }
-            if (found == null) {
-                if (!(h instanceof FlushCoalescer f)) {
-                    return null;
-                }
-                found = f;
-            } else if (h instanceof io.netty.channel.ChannelOutboundHandler) {
-                return null;
-            }
-        }
-        return null;
-    }
-
     private static void count(Counter counter, Object msg) {
         int n = msg instanceof ByteBuf b ? b.readableBytes()
                 : msg instanceof ByteBufHolder h ? h.content().readableBytes() : 0;

@@ -55,8 +55,6 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     final Http2EncoderParts parts;
     /** The streams' byte meters, when a format read them as the connection was made; null otherwise. */
     Http2FrameMeter frameMeter;
-    /** The coalescer right below this handler, which small DATA frames are written into; null when there is none. */
-    private FlushCoalescer direct;
     /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
     private final Http2DataFrameCounter dataFrames;
 
@@ -120,7 +118,6 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
-        this.direct = FlushCoalescer.directBelow(ctx);
         super.handlerAdded(ctx); // sends our preface (SETTINGS) on an active channel
         if (keepalive != null && ctx.channel().isActive()) {
             keepalive.start(ctx);
@@ -248,7 +245,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     /** A DATA frame written at once when the windows allow: see {@link Http2DataWriter}. */
     boolean writeDataNow(Http2Stream stream, ByteBuf data, boolean endStream) {
         try {
-            return Http2DataWriter.tryWrite(this, parts, dataFrames, ctx, direct, stream, data, endStream);
+            return Http2DataWriter.tryWrite(this, parts, dataFrames, ctx, stream, data, endStream);
         } catch (Http2Exception e) {
             onError(ctx, true, e);
             return true; // the window was charged or the connection is going: the frame is not sent twice

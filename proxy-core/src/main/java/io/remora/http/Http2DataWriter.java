@@ -24,10 +24,6 @@ import io.netty.handler.codec.http2.Http2Stream;
  * carries the flag, and our side of the stream is closed through the handler's lifecycle, as the
  * encoder would after writing it (a stream the client had ended closes once the frame is written).
  *
- * <p>A small frame goes straight into the {@link FlushCoalescer}'s batch for this event-loop pass
- * when the coalescer is the next stage down ({@code direct}): the bytes are copied once, into the
- * buffer that reaches the socket, and no buffer is allocated for the frame.
- *
  * <p>When it cannot (nothing is written and the caller uses the encoder): frames already queued for
  * the stream (order), a payload larger than the stream or connection window or the peer's max frame
  * size, or a channel that is not writable (the flow controller waits for it).
@@ -49,8 +45,7 @@ public final class Http2DataWriter {
      * released); the caller still flushes. A frame written counts in {@code sent}.
      */
     public static boolean tryWrite(Http2ConnectionHandler handler, Http2EncoderParts parts, Http2DataFrameCounter sent,
-                                   ChannelHandlerContext ctx, FlushCoalescer direct, Http2Stream stream, ByteBuf data,
-                                   boolean endStream)
+                                   ChannelHandlerContext ctx, Http2Stream stream, ByteBuf data, boolean endStream)
             throws Http2Exception {
         int n = data.readableBytes();
         Http2RemoteFlowController flow = parts.flow();
@@ -72,17 +67,13 @@ public final class Http2DataWriter {
         // The stream closes when its last frame is on the wire, so END_STREAM's write is watched.
         ChannelPromise last = endStream ? ctx.newPromise() : ctx.voidPromise();
         if (n <= COPY_LIMIT) {
-            // Straight into the pass's batch when the coalescer is right below: no buffer of its own.
-            ByteBuf batch = direct == null ? null : direct.reserve(FRAME_HEADER_LENGTH + n, last);
-            ByteBuf frame = batch != null ? batch : ctx.alloc().directBuffer(FRAME_HEADER_LENGTH + n);
+            ByteBuf frame = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH + n);
             writeHeader(frame, n, stream.id(), endStream);
             // getBytes into the frame: a memory copy; frame.writeBytes(data) would make two NIO views.
             data.getBytes(data.readerIndex(), frame, frame.writerIndex(), n);
             frame.writerIndex(frame.writerIndex() + n);
             data.release();
-            if (batch == null) {
-                ctx.write(frame, last);
-            }
+            ctx.write(frame, last);
         } else {
             ByteBuf header = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH);
             writeHeader(header, n, stream.id(), endStream);

@@ -56,34 +56,7 @@ public abstract class WriteBatch extends ChannelDuplexHandler {
 
     /** Takes {@code b} (released once copied) and its promise into the batch. */
     final void gather(ChannelHandlerContext ctx, ByteBuf b, ChannelPromise p) {
-        makeRoom(ctx, b.readableBytes());
-        if (buf == null) {
-            buf = b;
-            appendable = isPlain(b);
-        } else {
-            append(buf, b);
-            b.release();
-        }
-        keep(p);
-    }
-
-    /**
-     * The batch, with room for {@code n} more bytes that the caller writes into it at once (exactly
-     * {@code n}, from its writer index): what {@link #gather} would make of a buffer of the caller's,
-     * without that buffer and its copy. {@code p} completes when the batch is written.
-     */
-    final ByteBuf room(ChannelHandlerContext ctx, int n, ChannelPromise p) {
-        makeRoom(ctx, n);
-        if (buf == null) {
-            buf = ctx.alloc().directBuffer(CAPACITY);
-            appendable = true;
-        }
-        keep(p);
-        return buf;
-    }
-
-    /** Makes the batch take {@code n} more bytes by appending, or hands it on when it cannot. */
-    private void makeRoom(ChannelHandlerContext ctx, int n) {
+        int n = b.readableBytes();
         if (buf != null && !(appendable && buf.writableBytes() >= n)) {
             if (!appendable && buf.readableBytes() + n <= CAPACITY) {
                 ByteBuf copy = ctx.alloc().directBuffer(CAPACITY);
@@ -95,6 +68,14 @@ public abstract class WriteBatch extends ChannelDuplexHandler {
                 emit(ctx);
             }
         }
+        if (buf == null) {
+            buf = b;
+            appendable = isPlain(b);
+        } else {
+            append(buf, b);
+            b.release();
+        }
+        keep(p);
     }
 
     /**

@@ -134,41 +134,4 @@ class WriteBatchTest {
         second.release();
         ch.finishAndReleaseAll();
     }
-    @Test
-    void aWriterRightAboveWritesSmallFramesStraightIntoTheBatchInOrder() {
-        ChannelDuplexHandler writer = new ChannelDuplexHandler();
-        FlushCoalescer coalescer = new FlushCoalescer();
-        EmbeddedChannel ch = new EmbeddedChannel(coalescer, new io.netty.channel.ChannelInboundHandlerAdapter(), writer);
-        assertSame(coalescer, FlushCoalescer.directBelow(ch.pipeline().context(writer)));
-        ChannelPromise first = ch.newPromise();
-        ByteBuf room = coalescer.reserve(3, first);
-        room.writeCharSequence("a1|", StandardCharsets.US_ASCII);
-        ch.write(direct("b|", 4)); // a write through the pipeline lands after it, in the same batch
-        ChannelPromise last = ch.newPromise();
-        assertSame(room, coalescer.reserve(3, last), "the same batch while it has room");
-        room.writeCharSequence("c3|", StandardCharsets.US_ASCII);
-        assertNull(coalescer.reserve(WriteBatch.SMALL + 1, ch.newPromise()), "a large write takes the pipeline");
-        assertFalse(first.isDone());
-        ch.flush();
-        List<Integer> sizes = new ArrayList<>();
-        assertEquals("a1|b|c3|", drain(ch, sizes));
-        assertEquals(List.of(8), sizes);
-        assertTrue(first.isSuccess());
-        assertTrue(last.isSuccess());
-        ch.close();
-        assertNull(coalescer.reserve(3, ch.newPromise()), "a closed channel takes its writes through the pipeline");
-        ch.finishAndReleaseAll();
-    }
-
-    @Test
-    void anOutboundStageBetweenMeansNoDirectWrites() {
-        ChannelDuplexHandler writer = new ChannelDuplexHandler();
-        EmbeddedChannel ch = new EmbeddedChannel(new FlushCoalescer(), new ChannelDuplexHandler(), writer);
-        assertNull(FlushCoalescer.directBelow(ch.pipeline().context(writer)));
-        ChannelDuplexHandler top = new ChannelDuplexHandler();
-        EmbeddedChannel noCoalescer = new EmbeddedChannel(new io.netty.channel.ChannelInboundHandlerAdapter(), top);
-        assertNull(FlushCoalescer.directBelow(noCoalescer.pipeline().context(top)));
-        ch.finishAndReleaseAll();
-        noCoalescer.finishAndReleaseAll();
-    }
 }

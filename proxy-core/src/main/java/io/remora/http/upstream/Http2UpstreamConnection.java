@@ -35,8 +35,6 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
     /** The streams' byte meters, when a format read them as the connection was made; null otherwise. */
     io.remora.http.Http2FrameMeter frameMeter;
-    /** The coalescer right below this handler, which small DATA frames are written into; null when there is none. */
-    private io.remora.http.FlushCoalescer direct;
     Channel channel;
     private UpstreamConnectionFacts facts;
     ChannelHandlerContext ctx;
@@ -235,7 +233,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     /** A DATA frame written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
     boolean writeDataNow(Http2Stream stream, ByteBuf data, boolean endStream) {
         try {
-            return io.remora.http.Http2DataWriter.tryWrite(this, parts, dataFrames, ctx, direct, stream, data, endStream);
+            return io.remora.http.Http2DataWriter.tryWrite(this, parts, dataFrames, ctx, stream, data, endStream);
         } catch (Http2Exception e) {
             onError(ctx, true, e);
             return true; // the window was charged or the connection is going: the frame is not sent twice
@@ -260,7 +258,6 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
-        this.direct = io.remora.http.FlushCoalescer.directBelow(ctx);
         this.channel = ctx.channel();
         super.handlerAdded(ctx); // on an active channel (an adopted one) sends our preface now
     }
