@@ -59,12 +59,16 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     RetryState retry;
     /** Made at the first retry decision: most streams never need one. */
     RetryGate retryGate;
-    /** The route's timeout and a try's, as {@link Timeouts#compute} found them; 0 = none. */
+    /** The route's timeout, as {@link Timeouts#compute} found it; 0 = none. */
     long globalTimeoutMillis;
-    long perTryTimeoutMillis;
+    /**
+     * A try's timeout (0 = none), at most Integer.MAX_VALUE ms (24 days): an int, so that it and the
+     * next field share the 8 bytes one long took and the router's filter stays 144 bytes a request.
+     */
+    int perTryTimeoutMillis;
     /**
      * The request's x-envoy-upstream-stream-duration-ms (0: none), which replaces the cluster's
-     * max_stream_duration for every try; -1 without the header. An int: a long would cost every request 8 bytes.
+     * max_stream_duration for every try; -1 without the header.
      */
     int dynamicMaxStreamDurationMillis = -1;
     UpstreamRequest current;

@@ -81,7 +81,7 @@ final class Timeouts {
             perTryMillis = 0; // the route timeout comes first anyway
         }
         r.globalTimeoutMillis = globalMillis;
-        r.perTryTimeoutMillis = perTryMillis;
+        r.perTryTimeoutMillis = (int) Math.min(perTryMillis, Integer.MAX_VALUE);
     }
 
     /**
