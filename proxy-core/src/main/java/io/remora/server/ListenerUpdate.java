@@ -186,7 +186,7 @@ final class ListenerUpdate {
     private static String describe(ActiveListener al) {
         StringBuilder sb = new StringBuilder();
         for (java.net.SocketAddress a : al.boundAddresses()) {
-            sb.append(sb.length() == 0 ? "" : ", ").append(Server.describe(a));
+            sb.append(sb.length() == 0 ? "" : ", ").append(addressText(a));
         }
         return sb.toString();
     }
@@ -216,5 +216,17 @@ final class ListenerUpdate {
             }
         }
         return out;
+    }
+
+    /** An address as Envoy prints it: 0.0.0.0:10000, [::]:10000, a pipe path. */
+    static String addressText(java.net.SocketAddress a) {
+        if (a instanceof java.net.InetSocketAddress in && in.getAddress() != null) {
+            String host = io.netty.util.NetUtil.toAddressString(in.getAddress());
+            return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
+        }
+        if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
+            return d.path();
+        }
+        return String.valueOf(a);
     }
 }

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
-import io.remora.config.ClusterConfig;
 import io.remora.config.ListenerConfig;
 import io.remora.config.ServerConfig;
 import io.remora.listener.FilterChainRuntime;
@@ -13,7 +12,6 @@ import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
-import io.remora.upstream.ClusterImpl;
 import io.remora.upstream.ClusterManagerImpl;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -36,7 +34,6 @@ import java.util.function.Function;
 public final class Server implements AutoCloseable {
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
     /** How long start waits for DNS clusters' first answer (Envoy's cluster warming). */
-    private static final Duration DNS_WARMING = Duration.ofSeconds(5);
 
     private final ServerOptions options;
     private final StatsRegistry stats;
@@ -59,8 +56,8 @@ public final class Server implements AutoCloseable {
     private boolean stopped;
     /** Envoy's workers started: the server is initialized and its listeners listen (set under the monitor). */
     private volatile boolean workersStarted;
-    /** The clusters' first health-check rounds the server's initialization waits for, by cluster. */
-    private volatile Map<String, CompletableFuture<Void>> healthCheckRounds = Map.of();
+    /** What of the clusters the server's initialization waits for. */
+    private final ClusterInit clusterInit;
     /** Listeners waiting for their filters' init targets, by name (replaced whole, under this monitor). */
     private Map<String, ListenerUpdate.WarmingListener> warming = Map.of();
 
@@ -78,6 +75,7 @@ public final class Server implements AutoCloseable {
         this.stats = stats;
         this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets,
                 options.transport());
+        this.clusterInit = new ClusterInit(clusterManager);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
                 () -> snapshot.config(), () -> accessLogFactory, () -> draining,
                 name -> snapshot.routeTables().get(name), () -> overload, secrets);
@@ -180,7 +178,7 @@ public final class Server implements AutoCloseable {
         overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
         try {
             clusterManager.update(config.clusters());
-            awaitDnsClusters();
+            clusterInit.awaitDns();
             apply(config, true);
         } catch (RuntimeException e) {
             close();
@@ -215,9 +213,7 @@ public final class Server implements AutoCloseable {
      * fail (Envoy's cluster initialization waits for it); at once when no cluster checks.
      */
     public CompletableFuture<Void> clustersHealthChecked() {
-        Map<String, CompletableFuture<Void>> rounds = clusterManager.firstHealthChecks();
-        healthCheckRounds = rounds;
-        return CompletableFuture.allOf(rounds.values().toArray(CompletableFuture[]::new));
+        return clusterInit.healthChecked();
     }
 
     /**
@@ -225,34 +221,7 @@ public final class Server implements AutoCloseable {
      * {@code /init_dump} names them: {@code "init manager ClusterManager"} with {@code "Cluster <name>"}.
      */
     public Map<String, List<String>> unreadyClusterTargets() {
-        if (workersStarted) {
-            return Map.of();
-        }
-        List<String> pending = new ArrayList<>();
-        healthCheckRounds.forEach((name, round) -> {
-            if (!round.isDone()) {
-                pending.add("Cluster " + name);
-            }
-        });
-        return pending.isEmpty() ? Map.of() : Map.of("init manager ClusterManager", pending);
-    }
-
-    private void awaitDnsClusters() {
-        List<CompletableFuture<Void>> dns = new ArrayList<>();
-        for (Cluster c : clusterManager.all()) {
-            ClusterConfig.DiscoveryType t = c.config().type();
-            // wait_for_warm_on_init false: the cluster starts without its first answer, as in Envoy.
-            if ((t == ClusterConfig.DiscoveryType.STRICT_DNS || t == ClusterConfig.DiscoveryType.LOGICAL_DNS)
-                    && c.config().options().waitForWarmOnInit()) {
-                dns.add(((ClusterImpl) c).initialized());
-            }
-        }
-        try {
-            CompletableFuture.allOf(dns.toArray(CompletableFuture[]::new))
-                    .get(DNS_WARMING.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.log(java.util.logging.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
-        }
+        return workersStarted ? Map.of() : clusterInit.unready();
     }
 
     /** Applies a new snapshot: unchanged listeners keep their sockets, changed ones drain. */
@@ -343,18 +312,6 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    /** An address as Envoy prints it: 0.0.0.0:10000, [::]:10000, a pipe path. */
-    public static String describe(SocketAddress a) {
-        if (a instanceof InetSocketAddress in && in.getAddress() != null) {
-            String host = io.netty.util.NetUtil.toAddressString(in.getAddress());
-            return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
-        }
-        if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
-            return d.path();
-        }
-        return String.valueOf(a);
-    }
-
     public ServerConfig config() {
         return snapshot.config();
     }
@@ -363,12 +320,12 @@ public final class Server implements AutoCloseable {
         return context;
     }
 
-    /** The cluster manager (for admin and xDS). */
     /** The TLS secrets (static and SDS) that listeners and clusters resolve by name. */
     public io.remora.tls.SecretManager secrets() {
         return secrets;
     }
 
+    /** The cluster manager (for admin and xDS). */
     public ClusterManagerImpl clusterManager() {
         return clusterManager;
     }
