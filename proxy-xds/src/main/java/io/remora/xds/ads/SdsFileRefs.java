@@ -1,18 +1,15 @@
 package io.remora.xds.ads;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
-import io.remora.xds.bootstrap.EnvoyTypeRegistry;
 import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.MessageScan;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Every SdsSecretConfig in a config whose sds_config is a file (path_config_source or the deprecated path),
@@ -20,9 +17,6 @@ import java.util.Map;
  * over the whole message rather than a list of known places, so that any extension naming a secret is covered.
  */
 public final class SdsFileRefs {
-    private static final String SDS_SECRET_CONFIG = SdsSecretConfig.getDescriptor().getFullName();
-    private static final String ANY = Any.getDescriptor().getFullName();
-
     /** One reference: the secret's name, its file, and where the reference is (for errors). */
     public record Ref(String name, Path file, FieldPath path) {
     }
@@ -74,45 +68,18 @@ public final class SdsFileRefs {
 
     /** Every SdsSecretConfig in {@code m}, inside typed configs too, with where it is. */
     public static void forEach(Message m, FieldPath path, java.util.function.BiConsumer<SdsSecretConfig, FieldPath> each) {
-        String type = m.getDescriptorForType().getFullName();
-        if (type.equals(SDS_SECRET_CONFIG)) {
+        if (m instanceof SdsSecretConfig s) {
+            each.accept(s, path);
+            return;
+        }
+        MessageScan.forEach(m, SdsSecretConfig.getDescriptor(), path, (bytes, at) -> {
+            SdsSecretConfig s;
             try {
-                each.accept(m instanceof SdsSecretConfig s ? s : SdsSecretConfig.parseFrom(m.toByteString()), path);
+                s = SdsSecretConfig.parseFrom(bytes);
             } catch (InvalidProtocolBufferException e) {
-                // not one after all: the translator names the field
+                return; // not one after all: the translator names the field
             }
-            return;
-        }
-        if (type.equals(ANY)) {
-            Message inner = unpack(m);
-            if (inner != null) {
-                forEach(inner, path, each);
-            }
-            return;
-        }
-        for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
-            FieldDescriptor f = e.getKey();
-            if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
-                continue;
-            }
-            FieldPath fp = path.field(f.getName());
-            if (f.isRepeated()) {
-                List<?> items = (List<?>) e.getValue();
-                for (int i = 0; i < items.size(); i++) {
-                    forEach((Message) items.get(i), fp.index(i), each);
-                }
-            } else {
-                forEach((Message) e.getValue(), fp, each);
-            }
-        }
-    }
-
-    /** An Any's message when its type is known; a type nobody knows is the translator's to refuse. */
-    private static Message unpack(Message any) {
-        try {
-            return EnvoyTypeRegistry.unpack(any instanceof Any a ? a : Any.parseFrom(any.toByteString()));
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
+            each.accept(s, at);
+        });
     }
 }

@@ -1,12 +1,13 @@
 package io.remora.xds.ads;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.remora.config.SecretConfig;
 import io.remora.tls.SecretManager;
 import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.MessageScan;
 import io.remora.xds.translate.SecretTranslator;
 import io.remora.xds.translate.TranslationException;
 
@@ -69,24 +70,16 @@ public final class SecretFileWatch implements AutoCloseable {
 
     /** Every DataSource filename in a message, at any depth. */
     private static void collect(Message m, Map<Path, Long> out) {
-        if (m instanceof DataSource ds) {
-            if (ds.getSpecifierCase() == DataSource.SpecifierCase.FILENAME) {
-                out.put(Path.of(ds.getFilename()).toAbsolutePath(), 0L);
-            }
-            return;
-        }
-        for (Map.Entry<FieldDescriptor, Object> f : m.getAllFields().entrySet()) {
-            if (f.getKey().getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
-                continue;
-            }
-            if (f.getKey().isRepeated()) {
-                for (Object o : (List<?>) f.getValue()) {
-                    collect((Message) o, out);
+        MessageScan.forEach(m, DataSource.getDescriptor(), FieldPath.ROOT, (bytes, at) -> {
+            try {
+                DataSource ds = DataSource.parseFrom(bytes);
+                if (ds.getSpecifierCase() == DataSource.SpecifierCase.FILENAME) {
+                    out.put(Path.of(ds.getFilename()).toAbsolutePath(), 0L);
                 }
-            } else {
-                collect((Message) f.getValue(), out);
+            } catch (InvalidProtocolBufferException e) {
+                // not one after all
             }
-        }
+        });
     }
 
     /** The content's checksum and length; -1 for a file that cannot be read now. */

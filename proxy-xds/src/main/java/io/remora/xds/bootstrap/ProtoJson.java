@@ -6,6 +6,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.GeneratedMessages;
 import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TranslationException;
 
@@ -22,14 +23,14 @@ public final class ProtoJson {
      */
     public static <B extends Message.Builder> B merge(JsonObject json, B builder, FieldPath path,
                                                       TranslationContext ctx) {
-        UnknownExtensions.check(json, builder.getDescriptorForType(), path, ctx);
+        UnknownExtensions.check(json, GeneratedMessages.descriptorOf(builder), path, ctx);
         Message.Builder probe = builder.clone();
         try {
             return strictMerge(json, builder);
         } catch (InvalidProtocolBufferException | RuntimeException strict) {
             Exception e = strict;
             // Envoy's own parse is more lenient than protobuf-java's: retry once in its terms.
-            if (JsonLeniency.normalize(json, builder.getDescriptorForType())) {
+            if (JsonLeniency.normalize(json, GeneratedMessages.descriptorOf(builder))) {
                 try {
                     strictMerge(json, probe);
                     @SuppressWarnings("unchecked")
@@ -39,11 +40,11 @@ public final class ProtoJson {
                     e = again;
                 }
             }
-            JsonFieldLocator.Problem p = JsonFieldLocator.locate(json, builder.getDescriptorForType(), path);
+            JsonFieldLocator.Problem p = JsonFieldLocator.locate(json, GeneratedMessages.descriptorOf(builder), path);
             if (p != null) {
                 throw new TranslationException(p.path(), p.reason(), e);
             }
-            throw new TranslationException(path.toString(), "invalid " + builder.getDescriptorForType().getFullName()
+            throw new TranslationException(path.toString(), "invalid " + GeneratedMessages.descriptorOf(builder).getFullName()
                     + ": " + e.getMessage(), e);
         }
     }
@@ -57,7 +58,7 @@ public final class ProtoJson {
             // accessor of every field of every type touched, ~1 MB of heap held for good, and their
             // start-up CPU) are never built. JsonFormat works from descriptors alone, so what it
             // accepts and refuses, and its messages, are the same either way.
-            DynamicMessage.Builder dynamic = DynamicMessage.newBuilder(builder.getDescriptorForType());
+            DynamicMessage.Builder dynamic = DynamicMessage.newBuilder(GeneratedMessages.descriptorOf(builder));
             parser.merge(json.toString(), dynamic);
             builder.mergeFrom(dynamic.build().toByteString());
         } else {
@@ -95,7 +96,7 @@ public final class ProtoJson {
             B out = (B) builder.clear().mergeFrom(probe.build());
             return out;
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-            throw new TranslationException(path.toString(), "invalid " + builder.getDescriptorForType().getFullName()
+            throw new TranslationException(path.toString(), "invalid " + GeneratedMessages.descriptorOf(builder).getFullName()
                     + ": " + e.getMessage(), e);
         }
     }

@@ -1,8 +1,10 @@
 package io.remora.xds.translate;
 
 import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.MessageOrBuilder;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -21,6 +23,18 @@ import java.lang.invoke.MethodType;
 public final class GeneratedMessages {
 
     private static final MethodType DESCRIPTOR = MethodType.methodType(Descriptor.class);
+
+    /** A generated message's or builder's static {@code getDescriptor()}, looked up once per class. */
+    private static final ClassValue<Descriptor> STATIC_DESCRIPTORS = new ClassValue<>() {
+        @Override
+        protected Descriptor computeValue(Class<?> type) {
+            try {
+                return descriptor(type);
+            } catch (ReflectiveOperationException e) {
+                return null;
+            }
+        }
+    };
 
     private GeneratedMessages() {
     }
@@ -48,6 +62,24 @@ public final class GeneratedMessages {
         } catch (Throwable e) {
             throw new ReflectiveOperationException(e);
         }
+    }
+
+    /**
+     * The message's type, as {@code getDescriptorForType()} answers it but, for a generated message
+     * or builder, from its class's static {@code getDescriptor()}: the instance method builds the
+     * class's field-accessor table (see above).
+     */
+    public static Descriptor descriptorOf(MessageOrBuilder m) {
+        Descriptor d = m instanceof DynamicMessage || m instanceof DynamicMessage.Builder
+                ? null : STATIC_DESCRIPTORS.get(m.getClass());
+        return d != null ? d : m.getDescriptorForType();
+    }
+
+    /** {@code Any.pack(m)} without the generated class's field-accessor table. */
+    public static com.google.protobuf.Any pack(Message m) {
+        return com.google.protobuf.Any.newBuilder()
+                .setTypeUrl("type.googleapis.com/" + descriptorOf(m).getFullName())
+                .setValue(m.toByteString()).build();
     }
 
     /**

@@ -18,7 +18,7 @@ public final class HttpConnectionManagerTranslator {
     private static final io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter
             DEFAULT_ROUTER = io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter
             .newBuilder().setName("envoy.filters.http.router")
-            .setTypedConfig(com.google.protobuf.Any.pack(
+            .setTypedConfig(GeneratedMessages.pack(
                     io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDefaultInstance()))
             .build();
 
