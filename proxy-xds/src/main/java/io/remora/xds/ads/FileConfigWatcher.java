@@ -108,7 +108,7 @@ final class FileConfigWatcher implements AutoCloseable {
             JsonFormat.TypeRegistry registry = this.registry != XdsTypeRegistry.DEFAULT ? this.registry
                     : io.remora.xds.bootstrap.EnvoyTypeRegistry.forJson(com.google.gson.JsonParser.parseString(json));
             try {
-                JsonFormat.parser().usingTypeRegistry(registry).merge(json, b);
+                io.remora.xds.bootstrap.ProtoJson.mergeInto(JsonFormat.parser().usingTypeRegistry(registry), json, b);
             } catch (InvalidProtocolBufferException | RuntimeException strict) {
                 // As Envoy's loader: enum values in any case, one value where a list belongs.
                 com.google.gson.JsonElement tree = com.google.gson.JsonParser.parseString(json);
@@ -116,7 +116,7 @@ final class FileConfigWatcher implements AutoCloseable {
                     throw strict;
                 }
                 b.clear();
-                JsonFormat.parser().usingTypeRegistry(registry).merge(tree.toString(), b);
+                io.remora.xds.bootstrap.ProtoJson.mergeInto(JsonFormat.parser().usingTypeRegistry(registry), tree.toString(), b);
             }
             if (b.getTypeUrl().isEmpty()) {
                 b.setTypeUrl(type.typeUrl);

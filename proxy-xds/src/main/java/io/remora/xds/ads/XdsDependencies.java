@@ -255,13 +255,13 @@ final class XdsDependencies {
         }
         Any any = ts.getTypedConfig();
         try {
-            if (any.is(DownstreamTlsContext.class)) {
+            if (io.remora.xds.translate.GeneratedMessages.is(any, DownstreamTlsContext.class)) {
                 DownstreamTlsContext d = io.remora.xds.translate.GeneratedMessages.unpack(any, DownstreamTlsContext.class);
                 addSds(d.getCommonTlsContext(), out);
                 if (d.hasSessionTicketKeysSdsSecretConfig()) {
                     addSds(d.getSessionTicketKeysSdsSecretConfig(), out);
                 }
-            } else if (any.is(UpstreamTlsContext.class)) {
+            } else if (io.remora.xds.translate.GeneratedMessages.is(any, UpstreamTlsContext.class)) {
                 addSds(io.remora.xds.translate.GeneratedMessages.unpack(any, UpstreamTlsContext.class).getCommonTlsContext(), out);
             }
         } catch (InvalidProtocolBufferException e) {

@@ -90,7 +90,7 @@ abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
     }
 
     private static <Q extends Message> void write(StreamObserver<Q> stream, Q request, String typeUrl) {
-        XdsLog.sending(request.getDescriptorForType().getName(), typeUrl, request);
+        XdsLog.sending(io.remora.xds.translate.GeneratedMessages.descriptorOf(request).getName(), typeUrl, request);
         stream.onNext(request);
     }
 

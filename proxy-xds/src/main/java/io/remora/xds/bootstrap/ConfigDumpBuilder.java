@@ -80,7 +80,7 @@ public final class ConfigDumpBuilder {
 
     private void addInlineRoutes(FilterChain fc, RoutesConfigDump.Builder b) {
         for (var f : fc.getFiltersList()) {
-            if (f.hasTypedConfig() && f.getTypedConfig().is(HttpConnectionManager.class)) {
+            if (f.hasTypedConfig() && io.remora.xds.translate.GeneratedMessages.is(f.getTypedConfig(), HttpConnectionManager.class)) {
                 try {
                     HttpConnectionManager h = io.remora.xds.translate.GeneratedMessages.unpack(f.getTypedConfig(), HttpConnectionManager.class);
                     if (h.hasRouteConfig()) {

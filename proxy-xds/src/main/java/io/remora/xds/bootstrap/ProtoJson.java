@@ -52,20 +52,27 @@ public final class ProtoJson {
     private static <B extends Message.Builder> B strictMerge(JsonObject json, B builder)
             throws InvalidProtocolBufferException {
         JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(json));
+        mergeInto(parser, json.toString(), builder);
+        return builder;
+    }
+
+    /**
+     * {@code parser.merge(json, builder)}, but into an empty builder through a DynamicMessage: parsed by
+     * descriptor, then merged into the generated builder from its bytes. The same message, but the
+     * generated classes' reflection tables (a Method per accessor of every field of every type touched,
+     * ~1 MB of heap held for good, and their start-up CPU) are never built. JsonFormat works from
+     * descriptors alone, so what it accepts and refuses, and its messages, are the same either way.
+     */
+    public static void mergeInto(JsonFormat.Parser parser, String json, Message.Builder builder)
+            throws InvalidProtocolBufferException {
         if (isEmpty(builder)) {
-            // Parsed by descriptor into a DynamicMessage, then into the generated builder from its
-            // bytes: the same message, but the generated classes' reflection tables (a Method per
-            // accessor of every field of every type touched, ~1 MB of heap held for good, and their
-            // start-up CPU) are never built. JsonFormat works from descriptors alone, so what it
-            // accepts and refuses, and its messages, are the same either way.
             DynamicMessage.Builder dynamic = DynamicMessage.newBuilder(GeneratedMessages.descriptorOf(builder));
-            parser.merge(json.toString(), dynamic);
+            parser.merge(json, dynamic);
             builder.mergeFrom(dynamic.build().toByteString());
         } else {
             // JsonFormat replaces a set message field where a merge of bytes would merge into it
-            parser.merge(json.toString(), builder);
+            parser.merge(json, builder);
         }
-        return builder;
     }
 
     /** True when the builder holds nothing (its generated code says so, without reflection). */

@@ -75,6 +75,14 @@ public final class GeneratedMessages {
         return d != null ? d : m.getDescriptorForType();
     }
 
+    /** {@code any.is(type)} without the generated class's field-accessor table. */
+    public static boolean is(com.google.protobuf.Any any, Class<? extends Message> type) {
+        String url = any.getTypeUrl();
+        int slash = url.lastIndexOf('/');
+        Descriptor d = STATIC_DESCRIPTORS.get(type);
+        return slash != -1 && d != null && url.substring(slash + 1).equals(d.getFullName());
+    }
+
     /** {@code Any.pack(m)} without the generated class's field-accessor table. */
     public static com.google.protobuf.Any pack(Message m) {
         return com.google.protobuf.Any.newBuilder()

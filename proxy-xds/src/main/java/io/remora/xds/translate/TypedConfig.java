@@ -105,10 +105,10 @@ public final class TypedConfig {
     private void mergeStruct(Message.Builder b, FieldPath path) {
         try {
             String json = JsonFormat.printer().print(struct);
-            JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(
-                    com.google.gson.JsonParser.parseString(json))).merge(json, b);
+            io.remora.xds.bootstrap.ProtoJson.mergeInto(JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(
+                    com.google.gson.JsonParser.parseString(json))), json, b);
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-            throw path.field("value").error("not a valid " + b.getDescriptorForType().getFullName() + ": "
+            throw path.field("value").error("not a valid " + GeneratedMessages.descriptorOf(b).getFullName() + ": "
                     + e.getMessage());
         }
     }
