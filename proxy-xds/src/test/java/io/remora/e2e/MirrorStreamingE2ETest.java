@@ -161,6 +161,25 @@ class MirrorStreamingE2ETest {
     }
 
     @Test
+    void aLargeHttp2BodyReachesThePrimaryAndTheShadowWhole() throws Exception {
+        byte[] body = new byte[BODY];
+        new Random(13).nextBytes(body);
+        java.nio.file.Path file = java.nio.file.Files.write(TempPaths.file("h2", ".bin"), body);
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        String expected = Long.toHexString(crc.getValue()) + " " + BODY;
+        Curl c = Curl.run("--http2-prior-knowledge", "--data-binary", "@" + file, "-H", "x-mirror-to: shadow",
+                "-H", "content-type: application/octet-stream", stack.url("/upload"));
+        assertEquals(200, c.status());
+        assertEquals(expected, c.text());
+        assertEquals(expected, primary.uploadsRead.poll(10, TimeUnit.SECONDS));
+        Map.Entry<String, Long> started = shadow.uploadsStarted.poll(10, TimeUnit.SECONDS);
+        assertNotNull(started);
+        assertTrue(started.getKey().endsWith("-shadow:" + stack.port), started.getKey());
+        assertEquals(expected, shadow.uploadsRead.poll(10, TimeUnit.SECONDS), "the shadow read the same body");
+    }
+
+    @Test
     void aMirrorClusterThatIsDownCostsThePrimaryNothing() throws Exception {
         double failures = proxy.stat("cluster.down.upstream_cx_connect_fail");
         for (int i = 0; i < 2; i++) {
