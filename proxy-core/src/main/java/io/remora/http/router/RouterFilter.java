@@ -189,7 +189,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             protocol = tunnel.upstreamProtocol(protocol, cluster);
         }
         requestHeaders = headers;
-        List<ShadowRequest.Mirror> mirrors = tunnel == null ? ShadowRequest.sample(fa.mirrors(), cb) : null;
+        List<MirrorSampling.Mirror> mirrors = tunnel == null ? MirrorSampling.sample(fa.mirrors(), cb) : null;
         retainBody = retry != null || (tunnel == null && fa.internalRedirectPolicy() != null);
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.

@@ -5,7 +5,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
-import io.remora.config.ForwardAction;
 import io.remora.http.HeaderBlock;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.upstream.Cancellable;
@@ -19,7 +18,6 @@ import io.remora.upstream.LoadBalancerContext;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -64,44 +62,6 @@ final class ShadowRequest implements UpstreamCallbacks {
     }
 
     /**
-     * A mirror this request goes to; {@code hostSuffix}: "-shadow" is appended to its host;
-     * {@code traceSampled}: the copy's trace decision, null to keep the request's.
-     */
-    record Mirror(Cluster cluster, boolean hostSuffix, Boolean traceSampled) {
-    }
-
-    /**
-     * The mirrors this request goes to (each policy's runtime fraction sampled; a
-     * {@code cluster_header} naming no known cluster mirrors nothing), or null for none.
-     */
-    static List<Mirror> sample(List<ForwardAction.MirrorPolicy> policies, DecoderFilterCallbacks cb) {
-        if (policies == null || policies.isEmpty()) {
-            return null;
-        }
-        List<Mirror> mirrors = null;
-        for (ForwardAction.MirrorPolicy mp : policies) {
-            Integer f = mp.fractionPerMillion();
-            if (f != null && ThreadLocalRandom.current().nextInt(1_000_000) >= f) {
-                continue;
-            }
-            String name = mp.cluster();
-            if (name == null) {
-                Http2Headers request = cb.requestHeaders();
-                CharSequence v = request == null ? null : request.get(mp.clusterHeader());
-                name = v == null || v.length() == 0 ? null : v.toString();
-            }
-            Cluster m = name == null ? null : cb.serverContext().clusterManager().get(name);
-            if (m != null) {
-                if (mirrors == null) {
-                    mirrors = new ArrayList<>(1);
-                }
-                mirrors.add(new Mirror(m, !mp.disableShadowHostSuffixAppend(), mp.traceSampled()));
-            }
-        }
-        return mirrors;
-    }
-
-    /**
      * trace_sampled: Envoy gives the shadow a child span with this decision. Remora's shadow has no
      * span of its own, so the copy carries the request's span with the decision replaced. Untraced
      * requests (no tracing) are left alone, as Envoy's null span.
@@ -117,9 +77,9 @@ final class ShadowRequest implements UpstreamCallbacks {
      * Starts a copy of the request to each mirror, its headers as the router sent them; the copies
      * still waiting for body (null when none): the router passes them the rest of the request.
      */
-    static List<ShadowRequest> startAll(RouterFilter r, List<Mirror> mirrors, boolean endStream) {
+    static List<ShadowRequest> startAll(RouterFilter r, List<MirrorSampling.Mirror> mirrors, boolean endStream) {
         List<ShadowRequest> open = null;
-        for (Mirror m : mirrors) {
+        for (MirrorSampling.Mirror m : mirrors) {
             ShadowRequest s = start(r.cb, m, r.requestHeaders, endStream, r.globalTimeoutMillis, r.retainLimit(),
                     RouterFilter.protocolOf(m.cluster(), r.cb.downstreamProtocol()));
             if (s != null && !endStream && !s.over) {
@@ -132,7 +92,7 @@ final class ShadowRequest implements UpstreamCallbacks {
         return open;
     }
 
-    private static ShadowRequest start(DecoderFilterCallbacks cb, Mirror m, Http2Headers request, boolean endStream,
+    private static ShadowRequest start(DecoderFilterCallbacks cb, MirrorSampling.Mirror m, Http2Headers request, boolean endStream,
                                        long timeoutMillis, int bufferLimit, UpstreamProtocol protocol) {
         Cluster mirror = m.cluster();
         Cluster cluster = mirror.pickCluster(LoadBalancerContext.NONE);
@@ -321,6 +281,7 @@ final class ShadowRequest implements UpstreamCallbacks {
                 b.release();
             }
             pending = null;
+            pendingBytes = 0;
         }
         detach();
         cluster.limits().requests.decrementAndGet();
