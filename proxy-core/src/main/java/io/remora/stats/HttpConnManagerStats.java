@@ -37,6 +37,7 @@ public final class HttpConnManagerStats {
     public final Counter rqDirectResponse;
     /** The router's {@code rq_overload_local_reply}: requests it answered 503 for the http_downstream_filter_check load shed point. */
     public final Counter rqOverloadLocalReply;
+    /** Listed as Envoy lists it, never counted: Envoy's router counts a redirect route as {@link #rqDirectResponse}. */
     public final Counter rqRedirect;
     /** Upstream redirects an internal redirect policy let through to the client, by Envoy's reason. */
     public final Counter passthroughInternalRedirectBadLocation;

@@ -240,8 +240,8 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(302, r.statusCode());
         assertEquals("https://example.com/elsewhere", r.headers().firstValue("location").orElse(null));
-        assertEquals(1.0, server.hcm.stats.rqDirectResponse.count());
-        assertEquals(1.0, server.hcm.stats.rqRedirect.count());
+        assertEquals(2.0, server.hcm.stats.rqDirectResponse.count(), "a redirect is a direct response, as Envoy's");
+        assertEquals(0.0, server.hcm.stats.rqRedirect.count());
     }
 
     @Test

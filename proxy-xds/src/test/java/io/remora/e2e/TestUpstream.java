@@ -63,6 +63,14 @@ public final class TestUpstream implements AutoCloseable {
      * over TLS, {@code :sni} the server name its connection's client hello asked for ("" for none).
      */
     public final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
+    /**
+     * Each {@code POST /upload} as its headers arrive, before any of its body: its host header and
+     * the nanoTime it came at.
+     */
+    public final java.util.concurrent.BlockingQueue<java.util.Map.Entry<String, Long>> uploadsStarted =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+    /** Each {@code POST /upload}'s answer ("crc32-hex length") once its whole body was read. */
+    public final java.util.concurrent.BlockingQueue<String> uploadsRead = new java.util.concurrent.LinkedBlockingQueue<>();
     /** Over TLS: the server name of each connection's client hello, in order ("" for none). */
     public final java.util.List<String> serverNames = new java.util.concurrent.CopyOnWriteArrayList<>();
     private static final io.netty.util.AttributeKey<String> SNI = io.netty.util.AttributeKey.valueOf("test-upstream-sni");
@@ -211,6 +219,7 @@ public final class TestUpstream implements AutoCloseable {
                 } else {
                     crc = new CRC32();
                     length = 0;
+                    uploadsStarted.add(Map.entry(String.valueOf(req.headers().get(HttpHeaderNames.HOST)), System.nanoTime()));
                 }
                 ReferenceCountUtil.release(msg);
                 return;
@@ -230,6 +239,7 @@ public final class TestUpstream implements AutoCloseable {
                 if (last && crc != null) {
                     String body = Long.toHexString(crc.getValue()) + " " + length;
                     crc = null;
+                    uploadsRead.add(body);
                     ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
                     FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, buf);
                     resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());

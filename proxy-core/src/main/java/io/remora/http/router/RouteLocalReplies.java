@@ -49,7 +49,8 @@ final class RouteLocalReplies {
         }
         if (ra instanceof RedirectAction r) {
             f.done = true;
-            cb.connectionManagerStats().rqRedirect.increment();
+            // As Envoy's router: a redirect is a direct response entry, counted as one; nothing counts rq_redirect.
+            cb.connectionManagerStats().rqDirectResponse.increment();
             String location = route.redirectLocation(headers);
             cb.sendLocalReply(r.responseCode() == 0 ? 301 : r.responseCode(), "", null, "direct_response",
                     h -> {

@@ -50,7 +50,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     UpstreamProtocol protocol;
     Http2Headers requestHeaders;
     Http2Headers requestTrailers;
-    /** Kept whole for a retry or a mirror until it outgrows the buffer limit. */
+    /** Kept whole for a retry or an internal redirect until it outgrows the buffer limit. */
     RequestBody body = RequestBody.NONE;
     /** Keep every chunk of {@link #body} for a replay (until the buffer limit says otherwise). */
     boolean retainBody;
@@ -72,7 +72,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
      */
     int dynamicMaxStreamDurationMillis = -1;
     UpstreamRequest current;
-    List<ShadowRequest.Mirror> mirrors;
+    /** The mirror copies still taking the request's body and trailers as they pass; null when none. */
+    List<ShadowRequest> shadows;
     boolean responseStarted;
     boolean done;
     boolean decodingPaused;
@@ -188,15 +189,17 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             protocol = tunnel.upstreamProtocol(protocol, cluster);
         }
         requestHeaders = headers;
-        if (tunnel == null) {
-            mirrors = ShadowRequest.sample(fa.mirrors(), cb);
-        }
-        retainBody = retry != null || mirrors != null || (tunnel == null && fa.internalRedirectPolicy() != null);
+        List<MirrorSampling.Mirror> mirrors = tunnel == null ? MirrorSampling.sample(fa.mirrors(), cb) : null;
+        retainBody = retry != null || (tunnel == null && fa.internalRedirectPolicy() != null);
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
         }
         startAttempt();
+        if (mirrors != null && !done) {
+            // As Envoy's streaming shadows: the copies start once the headers went to the first try.
+            shadows = ShadowRequest.startAll(this, mirrors, endStream);
+        }
         return FilterStatus.STOP_ITERATION;
     }
 
@@ -206,6 +209,12 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             data.release();
             return FilterStatus.STOP_ITERATION;
         }
+        if (shadows != null) {
+            ShadowRequest.data(shadows, data, endStream);
+            if (endStream) {
+                shadows = null;
+            }
+        }
         if (body == RequestBody.NONE) {
             body = new RequestBody();
         }
@@ -213,7 +222,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (retainBody && body.received() > retainLimit()) {
             // Envoy's "retry buffer overflow": the body can no longer be replayed.
             retainBody = false;
-            mirrors = null;
             stats.retryOrShadowAbandoned.increment();
             if (current == null && retryGate != null && retryGate.backoffPending()) {
                 // As Envoy: a retry waiting for its back-off can no longer be sent, and no try runs.
@@ -236,7 +244,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
      * route's per_request_buffer_limit_bytes when smaller (Envoy's retry_shadow_buffer_limit).
      * Worked out per chunk rather than kept: a field would cost every stream.
      */
-    private int retainLimit() {
+    int retainLimit() {
         int route = action.requestBufferLimit();
         return route == ForwardAction.NO_REQUEST_BUFFER_LIMIT ? cb.bufferLimit() : Math.min(cb.bufferLimit(), route);
     }
@@ -247,6 +255,10 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             return FilterStatus.STOP_ITERATION;
         }
         requestTrailers = trailers;
+        if (shadows != null) {
+            ShadowRequest.trailers(shadows, trailers);
+            shadows = null;
+        }
         onDownstreamEnd();
         flushCurrent();
         Tunnel.completeIfBothEnded(this);
@@ -261,13 +273,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         downstreamEndNanos = System.nanoTime();
         if (globalTimeoutMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
             WorkerTimer.of(cb.eventLoop()).armMillis(this, globalTimeoutMillis);
-        }
-        if (mirrors != null && !done) {
-            ShadowRequest.sendAll(this, mirrors);
-            mirrors = null;
-            if (retry == null && action.internalRedirectPolicy() == null) {
-                retainBody = false;
-            }
         }
         UpstreamRequest a = current;
         if (a != null && a.stream != null) {
@@ -308,10 +313,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
     }
 
-    /** The request body this router still holds (for a retry, a mirror, or an upstream not yet ready). */
+    /** The request body this router still holds (for a retry, an internal redirect, or an upstream not yet ready). */
     @Override
     public long bufferedBytes() {
-        return body.held();
+        // As Envoy's shadows charge the stream's buffer account: what a copy holds until it connects is the stream's.
+        return shadows == null ? body.held() : body.held() + ShadowRequest.pendingBytes(shadows);
     }
 
     boolean replayable() {
@@ -408,6 +414,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             current.abandon();
         }
         current = null;
+        if (shadows != null) {
+            // As Envoy's onDestroy: copies still taking the request go with it.
+            ShadowRequest.cancelAll(shadows);
+            shadows = null;
+        }
         if (cluster != null && retryGate != null) {
             retryGate.release(cluster);
         }

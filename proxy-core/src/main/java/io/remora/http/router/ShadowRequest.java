@@ -1,12 +1,13 @@
 package io.remora.http.router;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.remora.http.HeaderBlock;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
-import io.remora.config.ForwardAction;
+import io.remora.http.HeaderBlock;
 import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.upstream.Cancellable;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.ResetReason;
 import io.remora.http.upstream.UpstreamCallbacks;
@@ -17,69 +18,47 @@ import io.remora.upstream.LoadBalancerContext;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A request_mirror_policies copy: fire-and-forget to the mirror cluster with "-shadow" appended
- * to the host, the response discarded. It owns duplicates of the body, so it outlives the stream.
- * The static part samples a route's mirror policies when the request starts and sends the copies
- * when the request has ended.
+ * A request_mirror_policies copy, streamed as Envoy's (streaming_shadow): it starts when the
+ * request's headers go to the first try (host "-shadow"-suffixed) and takes each chunk of body and
+ * the trailers as they pass the router; the response is discarded. It holds only what arrives
+ * before its own stream is ready. While the request is still arriving the copy is attached to the
+ * downstream stream and pushes back on it as Envoy's shadow does through its watermark callbacks
+ * (its pending data over the retry/shadow buffer limit, or its upstream not writable); it lets go
+ * when the request has ended, when it ends, or when the router is destroyed (which cancels it).
+ * Once the request has ended the copy lives on alone until its response or its timeout.
  */
 final class ShadowRequest implements UpstreamCallbacks {
     private final Cluster cluster;
-    private final Host host;
+    private final EventLoop loop;
+    private final long timeoutMillis;
+    private final int bufferLimit;
     private final Http2Headers headers;
-    private final List<ByteBuf> body;
-    private final Http2Headers trailers;
+    /** The downstream it pushes back on while the request arrives; null once detached. */
+    private DecoderFilterCallbacks cb;
+    /** Body held until the stream is ready; null once written (or before the first chunk). */
+    private ArrayList<ByteBuf> pending;
+    private long pendingBytes;
+    private Http2Headers trailers;
+    /** The request's end reached this copy (headers-only, last chunk or trailers). */
+    private boolean ended;
+    private boolean pausedByPending;
+    private boolean pausedByStream;
+    private Cancellable poolRequest;
     private UpstreamStream stream;
     private ScheduledFuture<?> timer;
     private boolean over;
 
-    private ShadowRequest(Cluster cluster, Host host, Http2Headers headers, List<ByteBuf> body, Http2Headers trailers) {
+    private ShadowRequest(Cluster cluster, DecoderFilterCallbacks cb, Http2Headers headers, long timeoutMillis,
+                          int bufferLimit) {
         this.cluster = cluster;
-        this.host = host;
+        this.loop = cb.eventLoop();
+        this.cb = cb;
         this.headers = headers;
-        this.body = body;
-        this.trailers = trailers;
-    }
-
-    /**
-     * A mirror this request goes to; {@code hostSuffix}: "-shadow" is appended to its host;
-     * {@code traceSampled}: the copy's trace decision, null to keep the request's.
-     */
-    record Mirror(Cluster cluster, boolean hostSuffix, Boolean traceSampled) {
-    }
-
-    /**
-     * The mirrors this request goes to (each policy's runtime fraction sampled; a
-     * {@code cluster_header} naming no known cluster mirrors nothing), or null for none.
-     */
-    static List<Mirror> sample(List<ForwardAction.MirrorPolicy> policies, DecoderFilterCallbacks cb) {
-        if (policies == null || policies.isEmpty()) {
-            return null;
-        }
-        List<Mirror> mirrors = null;
-        for (ForwardAction.MirrorPolicy mp : policies) {
-            Integer f = mp.fractionPerMillion();
-            if (f != null && ThreadLocalRandom.current().nextInt(1_000_000) >= f) {
-                continue;
-            }
-            String name = mp.cluster();
-            if (name == null) {
-                Http2Headers request = cb.requestHeaders();
-                CharSequence v = request == null ? null : request.get(mp.clusterHeader());
-                name = v == null || v.length() == 0 ? null : v.toString();
-            }
-            Cluster m = name == null ? null : cb.serverContext().clusterManager().get(name);
-            if (m != null) {
-                if (mirrors == null) {
-                    mirrors = new ArrayList<>(1);
-                }
-                mirrors.add(new Mirror(m, !mp.disableShadowHostSuffixAppend(), mp.traceSampled()));
-            }
-        }
-        return mirrors;
+        this.timeoutMillis = timeoutMillis;
+        this.bufferLimit = bufferLimit;
     }
 
     /**
@@ -94,21 +73,38 @@ final class ShadowRequest implements UpstreamCallbacks {
         io.remora.tracing.TraceContext.overrideSampled(h, sampled);
     }
 
-    /** Sends the whole request (the router holds its body) to each mirror. */
-    static void sendAll(RouterFilter r, List<Mirror> mirrors) {
-        for (Mirror m : mirrors) {
-            send(r.cb, m, r.requestHeaders, r.body.chunks(), r.requestTrailers,
-                    r.globalTimeoutMillis, RouterFilter.protocolOf(m.cluster(), r.cb.downstreamProtocol()));
+    /**
+     * Starts a copy of the request to each mirror, its headers as the router sent them; the copies
+     * still waiting for body (null when none): the router passes them the rest of the request.
+     */
+    static List<ShadowRequest> startAll(RouterFilter r, List<MirrorSampling.Mirror> mirrors, boolean endStream) {
+        List<ShadowRequest> open = null;
+        for (MirrorSampling.Mirror m : mirrors) {
+            ShadowRequest s = start(r.cb, m, r.requestHeaders, endStream, r.globalTimeoutMillis, r.retainLimit(),
+                    RouterFilter.protocolOf(m.cluster(), r.cb.downstreamProtocol()));
+            if (s != null && !endStream && !s.over) {
+                if (open == null) {
+                    open = new ArrayList<>(mirrors.size());
+                }
+                open.add(s);
+            }
         }
+        return open;
     }
 
-    static void send(DecoderFilterCallbacks cb, Mirror m, Http2Headers request,
-                     List<ByteBuf> chunks, Http2Headers trailers, long timeoutMillis, UpstreamProtocol protocol) {
+    private static ShadowRequest start(DecoderFilterCallbacks cb, MirrorSampling.Mirror m, Http2Headers request, boolean endStream,
+                                       long timeoutMillis, int bufferLimit, UpstreamProtocol protocol) {
         Cluster mirror = m.cluster();
         Cluster cluster = mirror.pickCluster(LoadBalancerContext.NONE);
         Host host = cluster == null ? null : cluster.chooseHost(LoadBalancerContext.NONE);
-        if (host == null || !cluster.limits().tryAcquireRequest()) {
-            return;
+        if (host == null) {
+            // Envoy's shadow runs a router of its own, which finds no healthy host: only the copy is lost.
+            mirror.stats().upstreamCxNoneHealthy.increment();
+            return null;
+        }
+        if (!cluster.limits().tryAcquireRequest()) {
+            cluster.stats().upstreamRqPendingOverflow.increment();
+            return null;
         }
         Http2Headers h = HeaderBlock.of(request).copy(0);
         CharSequence authority = h.authority();
@@ -118,24 +114,59 @@ final class ShadowRequest implements UpstreamCallbacks {
         if (m.traceSampled() != null) {
             traceDecision(cb, h, m.traceSampled());
         }
-        List<ByteBuf> copy = new ArrayList<>(chunks.size());
-        for (ByteBuf b : chunks) {
-            copy.add(b.retainedDuplicate());
-        }
-        ShadowRequest s = new ShadowRequest(cluster, host, h, copy, trailers);
+        // A buffer limit of at least one byte: as Envoy's, a body the shadow holds always pushes back.
+        ShadowRequest s = new ShadowRequest(cluster, cb, h, timeoutMillis, Math.max(1, bufferLimit));
         cluster.stats().upstreamRqTotal.increment();
         cluster.stats().upstreamRqActive.incrementAndGet();
-        if (timeoutMillis > 0) {
-            s.timer = cb.eventLoop().schedule(s::timeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        if (endStream) {
+            s.requestEnded();
         }
         io.remora.network.ConnectionInfo ci = cb.connection();
         // Envoy's shadow runs its own router: auto_sni sees the "-shadow" host.
-        ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
+        Cancellable c = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
                 cluster == mirror ? protocol : RouterFilter.protocolOf(cluster, cb.downstreamProtocol()),
                 io.remora.http.upstream.PoolOptions.of(ci == null ? null : ci.originalSource(), null,
                         AutoSniNames.forCluster(cluster, h),
                         io.remora.http.upstream.PoolOptions.proxyProtocolFor(cluster, cb.filterState(), ci)))
                 .newStream(s);
+        if (s.stream == null && !s.over) {
+            s.poolRequest = c;
+        }
+        return s;
+    }
+
+    /** A chunk of the request's body for each copy (the router keeps {@code data}); the last ends them. */
+    static void data(List<ShadowRequest> shadows, ByteBuf data, boolean endStream) {
+        for (int i = 0; i < shadows.size(); i++) {
+            shadows.get(i).data(data.retainedDuplicate(), endStream);
+        }
+    }
+
+    /** The request's trailers end each copy. */
+    static void trailers(List<ShadowRequest> shadows, Http2Headers trailers) {
+        for (int i = 0; i < shadows.size(); i++) {
+            shadows.get(i).trailers(HeaderBlock.of(trailers).copy(0));
+        }
+    }
+
+    /** The body the copies hold until their streams are ready. */
+    static long pendingBytes(List<ShadowRequest> shadows) {
+        long n = 0;
+        for (int i = 0; i < shadows.size(); i++) {
+            n += shadows.get(i).pendingBytes;
+        }
+        return n;
+    }
+
+    /** The router is destroyed before the request ended: as Envoy's, copies still taking body are cancelled. */
+    static void cancelAll(List<ShadowRequest> shadows) {
+        for (int i = 0; i < shadows.size(); i++) {
+            ShadowRequest s = shadows.get(i);
+            if (!s.over && s.stream != null) {
+                s.cluster.stats().upstreamRqTxReset.increment();
+            }
+            s.abandon();
+        }
     }
 
     /** Envoy appends "-shadow" to the host, before any port. */
@@ -151,10 +182,85 @@ final class ShadowRequest implements UpstreamCallbacks {
         return authority + "-shadow";
     }
 
+    private void data(ByteBuf b, boolean endStream) {
+        if (over) {
+            b.release();
+            return;
+        }
+        if (stream != null) {
+            stream.writeData(b, endStream);
+        } else {
+            if (pending == null) {
+                pending = new ArrayList<>(4);
+            }
+            pending.add(b);
+            pendingBytes += b.readableBytes();
+            if (pendingBytes > bufferLimit && !pausedByPending && cb != null) {
+                pausedByPending = true;
+                cb.pauseDecoding();
+            }
+        }
+        if (endStream) {
+            requestEnded();
+        }
+    }
+
+    private void trailers(Http2Headers t) {
+        if (over) {
+            return;
+        }
+        if (stream != null) {
+            stream.writeTrailers(t);
+        } else {
+            trailers = t;
+        }
+        requestEnded();
+    }
+
+    /**
+     * The whole request reached the copy: it no longer pushes back on the downstream, and its timeout
+     * (the route's, as Envoy's shadow is given) runs from here, as a router's does.
+     */
+    private void requestEnded() {
+        ended = true;
+        detach();
+        if (timeoutMillis > 0 && !over) {
+            timer = loop.schedule(this::timeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Gives back the downstream read-disables this copy holds, and stops taking any. */
+    private void detach() {
+        DecoderFilterCallbacks c = cb;
+        if (c == null) {
+            return;
+        }
+        cb = null;
+        if (pausedByPending) {
+            pausedByPending = false;
+            c.resumeDecoding();
+        }
+        if (pausedByStream) {
+            pausedByStream = false;
+            c.resumeDecoding();
+        }
+    }
+
     private void timeout() {
         timer = null;
         cluster.stats().upstreamRqTimeout.increment();
-        if (stream != null && !over) {
+        abandon();
+    }
+
+    private void abandon() {
+        if (over) {
+            return;
+        }
+        if (poolRequest != null) {
+            poolRequest.cancel();
+            poolRequest = null;
+        }
+        if (stream != null) {
             stream.reset();
         }
         end();
@@ -165,37 +271,55 @@ final class ShadowRequest implements UpstreamCallbacks {
             return;
         }
         over = true;
+        poolRequest = null;
         if (timer != null) {
             timer.cancel(false);
+            timer = null;
         }
-        for (ByteBuf b : body) {
-            b.release();
+        if (pending != null) {
+            for (ByteBuf b : pending) {
+                b.release();
+            }
+            pending = null;
+            pendingBytes = 0;
         }
-        body.clear();
+        detach();
         cluster.limits().requests.decrementAndGet();
         cluster.stats().upstreamRqActive.decrementAndGet();
     }
 
     @Override
     public void onPoolReady(UpstreamStream s) {
+        poolRequest = null;
         if (over) {
             s.reset();
             return;
         }
         stream = s;
-        boolean noBody = body.isEmpty() && trailers == null;
-        s.writeHeaders(headers, noBody);
-        for (int i = 0; i < body.size(); i++) {
-            s.writeData(body.get(i), trailers == null && i == body.size() - 1);
+        List<ByteBuf> body = pending;
+        pending = null;
+        pendingBytes = 0;
+        int chunks = body == null ? 0 : body.size();
+        s.writeHeaders(headers, ended && chunks == 0 && trailers == null);
+        for (int i = 0; i < chunks; i++) {
+            s.writeData(body.get(i), ended && trailers == null && i == chunks - 1);
         }
-        body.clear();
         if (trailers != null) {
             s.writeTrailers(trailers);
+            trailers = null;
+        }
+        if (pausedByPending && cb != null) {
+            pausedByPending = false;
+            cb.resumeDecoding();
+        }
+        if (!s.isWritable()) {
+            onWritabilityChanged(false);
         }
     }
 
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
+        poolRequest = null;
         end();
     }
 
@@ -225,8 +349,19 @@ final class ShadowRequest implements UpstreamCallbacks {
         end();
     }
 
+    /** As Envoy's shadow stream: its upstream backing up holds the downstream while the request arrives. */
     @Override
     public void onWritabilityChanged(boolean writable) {
-        // Fire-and-forget: the copy is already in memory.
+        DecoderFilterCallbacks c = cb;
+        if (c == null || over) {
+            return;
+        }
+        if (!writable && !pausedByStream) {
+            pausedByStream = true;
+            c.pauseDecoding();
+        } else if (writable && pausedByStream) {
+            pausedByStream = false;
+            c.resumeDecoding();
+        }
     }
 }
