@@ -65,6 +65,10 @@ public final class InlineHeaders {
     };
     private static final String[] RESPONSE_TRAILERS = {"grpc-status", "grpc-message"};
 
+    /**
+     * Per kind; replaced whole by {@link #register}, which runs before any worker starts (the
+     * threads' start publishes it), as Envoy's registry is final once the first map is made.
+     */
     private static final Set<AsciiString>[] SETS = sets();
 
     private InlineHeaders() {
@@ -88,6 +92,20 @@ public final class InlineHeaders {
             }
         }
         return Set.copyOf(out);
+    }
+
+    /**
+     * The bootstrap's {@code inline_headers}: {@code name} is inline in maps of this kind too (a
+     * repeated cookie then joins with "; "). Process-wide, as Envoy's registry; at start-up only.
+     */
+    public static synchronized void register(Kind kind, String name) {
+        AsciiString n = AsciiString.cached(name.toLowerCase(java.util.Locale.ROOT));
+        Set<AsciiString> old = SETS[kind.ordinal()];
+        if (!old.contains(n)) {
+            Set<AsciiString> more = new HashSet<>(old);
+            more.add(n);
+            SETS[kind.ordinal()] = Set.copyOf(more);
+        }
     }
 
     /** Whether a map of this kind keeps {@code name} (lower case) in one entry. */
