@@ -44,6 +44,8 @@ public class HeaderBlock extends TypedHeaderAccess {
     /** Entries [0, pseudo) are pseudo-headers. */
     private int pseudo;
     private boolean validate;
+    /** While a codec decodes into it: the kind of Envoy header map it is, whose inline names join. */
+    private InlineHeaders.Kind joins;
     /** Set between {@link #beginSinglePass()} and {@link #endSinglePass()}; the cursor lent then. */
     private boolean singlePass;
     private HeaderBlockCursors.SinglePass cursor;
@@ -106,6 +108,15 @@ public class HeaderBlock extends TypedHeaderAccess {
     /** Validation ends with decoding: what filters add later is theirs to get right, as with any block. */
     void stopValidating() {
         validate = false;
+        joins = null;
+    }
+
+    /**
+     * Until decoding ends, repeats of {@code kind}'s inline names, and of cookie (the HTTP/2
+     * codec's crumbs), are appended to the first entry as Envoy's codecs and header maps do.
+     */
+    void joinAs(InlineHeaders.Kind kind) {
+        joins = kind;
     }
 
     // ---------------------------------------------------------------- by index
@@ -244,6 +255,10 @@ public class HeaderBlock extends TypedHeaderAccess {
     @Override
     public Http2Headers add(CharSequence name, CharSequence value) {
         check(name, value, true);
+        if (joins != null && (InlineHeaders.joinInto(this, joins, name, value)
+                || InlineHeaders.joinCookie(this, name, value))) {
+            return this;
+        }
         return append(name, value);
     }
 

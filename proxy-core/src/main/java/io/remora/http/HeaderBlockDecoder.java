@@ -5,11 +5,13 @@ import io.netty.handler.codec.http2.DecoratingHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameReader;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2Stream;
 
 import java.lang.reflect.Field;
 import java.util.logging.Level;
@@ -39,18 +41,32 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     private static final Field HEADERS_DECODER = field(DefaultHttp2FrameReader.class, Http2HeadersDecoder.class);
     private static volatile boolean warned;
 
-    HeaderBlockDecoder(boolean validate, long maxHeaderListSize) {
+    private final Http2Connection connection;
+    /** The kind of map the block being decoded becomes: set per block, read by {@link #newHeaders()}. */
+    private InlineHeaders.Kind kind;
+
+    HeaderBlockDecoder(boolean validate, long maxHeaderListSize, Http2Connection connection) {
         super(validate, maxHeaderListSize, -1);
+        this.connection = connection;
     }
 
     @Override
     protected Http2Headers newHeaders() {
         int capacity = numberOfHeadersGuess() + ROOM;
-        return validateHeaders() ? HeaderBlock.validating(capacity) : new HeaderBlock(capacity);
+        HeaderBlock b = validateHeaders() ? HeaderBlock.validating(capacity) : new HeaderBlock(capacity);
+        b.joinAs(kind);
+        return b;
     }
 
     @Override
     public Http2Headers decodeHeaders(int streamId, ByteBuf headerBlock) throws Http2Exception {
+        // Decoding comes before the listener opens the stream and marks its headers received, so a
+        // stream whose headers were received is reading its trailers.
+        Http2Stream stream = connection == null ? null : connection.stream(streamId);
+        boolean trailers = stream != null && stream.isHeadersReceived();
+        boolean server = connection == null || connection.isServer();
+        kind = server ? (trailers ? InlineHeaders.Kind.REQUEST_TRAILERS : InlineHeaders.Kind.REQUEST_HEADERS)
+                : trailers ? InlineHeaders.Kind.RESPONSE_TRAILERS : InlineHeaders.Kind.RESPONSE_HEADERS;
         Http2Headers h = super.decodeHeaders(streamId, headerBlock);
         if (h instanceof HeaderBlock b) {
             b.stopValidating();
@@ -74,7 +90,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
                 if (old instanceof HeaderBlockDecoder) {
                     return true;
                 }
-                HeaderBlockDecoder mine = new HeaderBlockDecoder(validate, old.maxHeaderListSize());
+                HeaderBlockDecoder mine = new HeaderBlockDecoder(validate, old.maxHeaderListSize(), decoder.connection());
                 mine.maxHeaderListSize(old.maxHeaderListSize(), old.maxHeaderListSizeGoAway());
                 mine.maxHeaderTableSize(old.maxHeaderTableSize());
                 HEADERS_DECODER.set(reader, mine);

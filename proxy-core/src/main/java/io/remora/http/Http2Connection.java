@@ -197,17 +197,34 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     @Override
     protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
                                  Http2Exception.StreamException http2Ex) {
-        // Headers past max_request_headers_kb are no invalid message: Envoy's codec resets their stream.
-        if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR
-                && !(http2Ex instanceof Http2Exception.HeaderListSizeException)) {
+        boolean tooLarge = http2Ex instanceof Http2Exception.HeaderListSizeException;
+        if (!outbound && (tooLarge || http2Ex.error() == Http2Error.PROTOCOL_ERROR) && opening(http2Ex.streamId())) {
+            // The decoder refused the HEADERS that open this stream.
+            Http2DownstreamStream.refusedBeforeOpen(this, tooLarge ? Http2DownstreamStream.TOO_MANY_HEADERS
+                    : Http2DownstreamStream.INVALID_HEADER_FIELD, !tooLarge);
+        }
+        if (tooLarge && !outbound) {
+            // Past max_request_headers_kb: Envoy's codec fails its header callback, and the library
+            // resets the stream with INTERNAL_ERROR. No invalid message.
+            http2Ex = (Http2Exception.StreamException) Http2Exception.headerListSizeError(http2Ex.streamId(),
+                    Http2Error.INTERNAL_ERROR, true, "%s", http2Ex.getMessage());
+        }
+        if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR && !tooLarge) {
             cx.hcm.stats.http2RxMessagingError.increment();
             if (!cx.hcm.config.streamErrorOnInvalidHttpMessage()) {
+                cx.hcm.stats.downstreamCxProtocolError.increment(); // Envoy's codec protocol error
                 onConnectionError(ctx, false, cause, Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
                         "invalid request on stream %d: %s", http2Ex.streamId(), http2Ex.getMessage()));
                 return;
             }
         }
         super.onStreamError(ctx, outbound, cause, http2Ex);
+    }
+
+    /** A stream id the peer is opening now: valid for it, past the last it opened, unknown to Netty. */
+    private boolean opening(int streamId) {
+        return connection().stream(streamId) == null && connection().remote().isValidStreamId(streamId)
+                && streamId > connection().remote().lastStreamCreated();
     }
 
     /** Netty answers 431 before it resets such a stream; Envoy's codec only resets it. */

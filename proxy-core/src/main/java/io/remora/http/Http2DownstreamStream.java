@@ -53,6 +53,37 @@ final class Http2DownstreamStream implements StreamEncoder {
         this.stream = stream;
     }
 
+    /** Envoy's codec details for the refusals below ({@code Http2ResponseCodeDetails}). */
+    static final String TOO_MANY_HEADERS = "http2.too_many_headers";
+    static final String INVALID_HEADER_FIELD = "http2.invalid.header.field";
+    static final String MESSAGING_RULE = "http2.violation.of.messaging.rule";
+
+    /**
+     * A stream whose opening HEADERS the decoder refused, so that Netty never opened it: Envoy's
+     * codec had (its onBeginHeaders comes before the fields), and its connection manager logs it.
+     * Without a Netty stream: only the active stream's end ({@link #streamDone}) reaches it.
+     */
+    static void refusedBeforeOpen(Http2Connection conn, String details, boolean protocolError) {
+        new Http2DownstreamStream(conn, null).refused(details, protocolError);
+    }
+
+    /** The codec refused the request's headers: the stream is logged as Envoy logs one its codec reset. */
+    void refused(String details, boolean protocolError) {
+        if (active == null) {
+            active = new ActiveStream(cx, this);
+        }
+        active.codecRefused(details, protocolError);
+    }
+
+    /**
+     * Headers past the connection manager's limits: Envoy's codec fails its header callback, the
+     * library resets the stream (INTERNAL_ERROR) and the codec reports that as a remote reset.
+     */
+    void headersOverLimits() {
+        reset(Http2Error.INTERNAL_ERROR);
+        refused(TOO_MANY_HEADERS, false);
+    }
+
     /** The stream's byte meters, for the connection's {@link Http2FrameMeter}; null before its request. */
     io.remora.accesslog.WireBytes wireBytes() {
         return active == null ? null : active.info.wireBytes();
@@ -68,10 +99,12 @@ final class Http2DownstreamStream implements StreamEncoder {
         headers.remove(HOST);
         CharSequence authority = headers.authority();
         if (authority != null && !Authority.valid(authority)) {
+            refused(INVALID_HEADER_FIELD, true); // nghttp2's authority check: an invalid header field
             conn.invalidRequest(stream.id(), Authority.INVALID);
             return;
         }
         if (!pseudoHeadersComplete(headers)) {
+            refused(MESSAGING_RULE, true);
             conn.invalidRequest(stream.id(), "missing or unexpected request pseudo-header");
             return;
         }

@@ -43,8 +43,12 @@ final class RequestHeaderChecks {
             }
         } else if (headers.size() > hcm.maxRequestHeadersCount) {
             // Envoy's HTTP/2 codec counts every field, pseudo-headers too, and resets the stream.
-            s.info.responseCodeDetails = "http2.too_many_headers";
-            s.resetStream();
+            if (s.encoder instanceof Http2DownstreamStream h2) {
+                h2.headersOverLimits();
+            } else {
+                s.info.responseCodeDetails = Http2DownstreamStream.TOO_MANY_HEADERS;
+                s.resetStream();
+            }
             return true;
         }
         if (hcm.config.headersWithUnderscoresAction() != HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW

@@ -51,6 +51,8 @@ public final class ClusterStats {
     public final Http2FloodStats http2Floods;
     /** {@code cluster.<name>.http2.rx_messaging_error}: invalid responses (a stream's, or its connection's by default). */
     public final Counter http2RxMessagingError;
+    /** {@code cluster.<name>.http2.header_overflow}: responses whose headers broke the cluster's limits. */
+    public final Counter http2HeaderOverflow;
     public final AtomicLong upstreamCxActive = new AtomicLong();
     public final AtomicLong upstreamRqActive = new AtomicLong();
     public final AtomicLong membershipHealthy = new AtomicLong();
@@ -111,6 +113,7 @@ public final class ClusterStats {
         http2KeepaliveTimeout = c("envoy_cluster_http2_keepalive_timeout");
         http2Floods = Http2FloodStats.register(r, "envoy_cluster_http2_", TAG, name);
         http2RxMessagingError = c("envoy_cluster_http2_rx_messaging_error");
+        http2HeaderOverflow = c("envoy_cluster_http2_header_overflow");
         upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
         upstreamCxOverflow = c("envoy_cluster_upstream_cx_overflow");
         upstreamRqDropOverload = c("envoy_cluster_upstream_rq_drop_overload");

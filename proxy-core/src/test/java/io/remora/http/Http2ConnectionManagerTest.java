@@ -36,6 +36,18 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         return i;
     }
 
+    /**
+     * The access log entry of a stream the codec refused before the connection manager saw its
+     * headers, as Envoy logs it: no response code, the codec's details, DPE for a messaging error.
+     */
+    private void assertRefusedStreamLogged(String details, boolean protocolError) throws InterruptedException {
+        StreamInfo i = logged();
+        assertEquals(0, i.responseCode);
+        assertEquals(details, i.responseCodeDetails);
+        assertEquals(protocolError ? java.util.EnumSet.of(io.remora.accesslog.ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR)
+                : java.util.EnumSet.noneOf(io.remora.accesslog.ResponseFlag.class), i.flags());
+    }
+
     private static Http2Headers request(String method, String path) {
         return new DefaultHttp2Headers().method(method).path(path).scheme("http").authority("test.local");
     }
@@ -145,6 +157,10 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         }
         assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
         assertEquals(null, TestFilter.REQUESTS.poll(), "the request reached the filters");
+        assertRefusedStreamLogged("http2.invalid.header.field", true);
+        assertEquals(1.0, server.hcm.stats.downstreamRqTotal.count());
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
     /**
@@ -171,6 +187,14 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         }
         assertEquals(blocks.size(), server.hcm.stats.http2RxMessagingError.count());
         assertEquals(null, TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+        // Each was still a stream of Envoy's connection manager (opened by its first HEADERS):
+        // logged with nghttp2's reason, a bad field or, for missing pseudo-headers, a messaging rule.
+        for (int i = 0; i < blocks.size(); i++) {
+            assertRefusedStreamLogged(i < 5 ? "http2.invalid.header.field" : "http2.violation.of.messaging.rule", true);
+        }
+        assertEquals(blocks.size(), server.hcm.stats.downstreamRqTotal.count());
+        assertEquals(blocks.size(), server.hcm.stats.downstreamRqRxReset.count());
+        assertEquals(blocks.size(), server.hcm.stats.downstreamCxProtocolError.count());
     }
 
     /**
@@ -189,13 +213,16 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
             }
             assertNotNull(f, "no RST_STREAM");
             assertEquals(1, f.streamId());
+            assertEquals(2, f.payload()[3]); // INTERNAL_ERROR, as nghttp2 answers a failed header callback
             h2.frame(RawH2.HEADERS, 0x5, 3, request("a", "x-a", "1")).flush();
             for (f = h2.read(); f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 3); f = h2.read()) {
                 assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY after a stream reset");
             }
             assertNotNull(f, "five fields were not answered");
         }
-        assertEquals("http2.too_many_headers", logged().responseCodeDetails);
+        assertRefusedStreamLogged("http2.too_many_headers", false); // a reset Envoy's codec reports as remote
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        assertEquals(0.0, server.hcm.stats.downstreamRqTxReset.count());
     }
 
     /**
@@ -237,6 +264,7 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
             }
             assertNotNull(f, "no RST_STREAM");
             assertEquals(1, f.streamId());
+            assertEquals(2, f.payload()[3]); // INTERNAL_ERROR
             h2.get(3, "a", "/ok", true).flush();
             for (f = h2.read(); f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 3); f = h2.read()) {
                 assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY after a stream reset");
@@ -244,6 +272,10 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
             assertNotNull(f, "the next stream was not answered");
         }
         assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+        assertRefusedStreamLogged("http2.too_many_headers", false);
+        assertEquals(2.0, server.hcm.stats.downstreamRqTotal.count());
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        assertEquals(0.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
     /** As Envoy's codec by default: an invalid request costs its connection (GOAWAY PROTOCOL_ERROR). */
@@ -288,6 +320,8 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         assertTrue(seen instanceof HeaderBlock, String.valueOf(seen));
         assertEquals("/ok", seen.path().toString());
         assertEquals(null, TestFilter.REQUESTS.poll(), "the reset request never reached the filters");
+        assertRefusedStreamLogged("http2.invalid.header.field", true); // Envoy: a LocalReset with the codec's details
+        assertEquals(0.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
     @Test

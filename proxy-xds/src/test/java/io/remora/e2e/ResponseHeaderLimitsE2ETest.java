@@ -10,17 +10,22 @@ import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A cluster's limits on its upstreams' responses, HTTP/1.1 and HTTP/2: over 100 headers (Envoy's
- * default {@code max_headers_count}) or 60 KiB is an upstream protocol error (502 UPE, as Envoy's router answers a codec error), raised by
- * the cluster's own options; {@code headers_with_underscores_action} drops or refuses names with '_'.
+ * default {@code max_headers_count}) or 60 KiB is, over HTTP/1.1, an upstream protocol error (502
+ * UPE: Envoy's codec client closes the connection on a codec error) and, over HTTP/2, a reset of
+ * that stream alone that Envoy's codec reports as a remote reset (503 UR, its
+ * MultiplexedUpstreamIntegrationTest.TestManyResponseHeadersRejected); raised by the cluster's own
+ * options; {@code headers_with_underscores_action} drops or refuses names with '_'.
  */
 class ResponseHeaderLimitsE2ETest {
 
@@ -81,16 +86,33 @@ class ResponseHeaderLimitsE2ETest {
                     Bootstraps.cluster("h1-raised", false, raised, h1.port()),
                     Bootstraps.cluster("h1-reject", false, reject, h1.port()),
                     Bootstraps.cluster("h2", true, null, h2.address().getPort()));
+            java.nio.file.Path accessLog = TempPaths.file("access", ".log");
             try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.http(admin, port,
-                    TempPaths.file("access", ".log").toString(), routes, clusters), admin, List.of())) {
+                    accessLog.toString(), routes, clusters), admin, List.of())) {
                 String base = "http://127.0.0.1:" + port;
                 for (String codec : List.of("h1", "h2")) {
                     assertEquals(200, Curl.run(base + "/" + codec + "/plain").status(), codec);
-                    assertEquals(502, Curl.run(base + "/" + codec + "/many").status(), codec + ": 120 headers");
-                    assertEquals(502, Curl.run(base + "/" + codec + "/big").status(), codec + ": 70 KiB");
+                    int refused = codec.equals("h1") ? 502 : 503;
+                    Curl many = Curl.run(base + "/" + codec + "/many");
+                    assertEquals(refused, many.status(), codec + ": 120 headers");
+                    assertEquals(refused, Curl.run(base + "/" + codec + "/big").status(), codec + ": 70 KiB");
                     assertEquals("1", Curl.run(base + "/" + codec + "/underscore").header("x_under"),
                             codec + ": names with '_' pass by default");
+                    if (codec.equals("h2")) {
+                        assertEquals("upstream connect error or disconnect/reset before headers. reset reason: remote reset",
+                                new String(many.body(), StandardCharsets.UTF_8));
+                    }
                 }
+                // Only the refused streams were reset: no HTTP/2 connection closed for them.
+                assertEquals(0, proxy.stat("cluster.h2.upstream_cx_destroy"));
+                assertEquals(2, proxy.stat("cluster.h2.http2.header_overflow"));
+                assertEquals(2, proxy.stat("cluster.h2.upstream_rq_rx_reset"));
+                assertEquals(0, proxy.stat("cluster.h2.upstream_cx_protocol_error"));
+                assertEquals(2, proxy.stat("cluster.h1.upstream_cx_protocol_error"));
+                String log = Files.readString(accessLog);
+                assertTrue(log.contains("\"GET /h2/many HTTP/1.1\" 503 UR "), log);
+                assertTrue(log.contains("\"GET /h2/big HTTP/1.1\" 503 UR "), log);
+                assertTrue(log.contains("\"GET /h1/many HTTP/1.1\" 502 UPE "), log);
                 assertEquals(200, Curl.run(base + "/h1/raised/many").status());
                 assertEquals(200, Curl.run(base + "/h1/raised/big").status());
                 Curl dropped = Curl.run(base + "/h1/raised/underscore");

@@ -66,8 +66,9 @@ public final class HeaderConversion {
 
     /**
      * An HTTP/1.1 request head written from the block into one buffer: the request line, host
-     * (from :authority) first, the regular headers minus hop-by-hop ones, split cookies joined into
-     * one (RFC 9113 8.2.3), te only as "trailers", then the framing: {@code chunked} adds
+     * (from :authority) first, the regular headers minus hop-by-hop ones (an HTTP/2 peer's cookie
+     * crumbs arrive joined by its decoder, RFC 9113 8.2.3; repeats from elsewhere stay repeated, as
+     * Envoy's HTTP/1 encoder writes its map), te only as "trailers", then the framing: {@code chunked} adds
      * transfer-encoding: chunked; a bodiless POST/PUT/PATCH without content-length says 0. An
      * upgrade or CONNECT ({@code tunnel}) carries tunnel bytes after its head: no framing, and an
      * upgrade's Upgrade and Connection go along (Envoy's HTTP/1 codec does not chunk them).
@@ -104,8 +105,6 @@ public final class HeaderConversion {
         if (authority != null) {
             size += Http1Wire.lineSize(HttpHeaderNames.HOST, authority);
         }
-        int cookies = 0;
-        int cookieBytes = 0;
         int bodyRoom = 0;
         int count = block.size();
         for (int i = block.pseudoCount(); i < count; i++) {
@@ -113,10 +112,7 @@ public final class HeaderConversion {
             CharSequence value = block.value(i);
             if (forwarded(name, value, upgrade)) {
                 size += Http1Wire.lineSize(name, value);
-                if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE)) {
-                    cookies++;
-                    cookieBytes += value.length();
-                } else if (!endStream && !tunnel && !chunked
+                if (!endStream && !tunnel && !chunked
                         && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
                     bodyRoom = Http1Wire.smallLength(value);
                 }
@@ -141,22 +137,9 @@ public final class HeaderConversion {
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence name = block.name(i);
             CharSequence value = block.value(i);
-            if (forwarded(name, value, upgrade)
-                    && !(cookies > 1 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE))) {
+            if (forwarded(name, value, upgrade)) {
                 Http1Wire.header(out, name, value, nameCase);
             }
-        }
-        if (cookies > 1) {
-            StringBuilder joined = new StringBuilder(cookieBytes + 2 * cookies);
-            for (int i = block.pseudoCount(); i < count; i++) {
-                if (AsciiString.contentEqualsIgnoreCase(block.name(i), HttpHeaderNames.COOKIE)) {
-                    if (joined.length() > 0) {
-                        joined.append("; ");
-                    }
-                    joined.append(block.value(i));
-                }
-            }
-            Http1Wire.header(out, HttpHeaderNames.COOKIE, joined, nameCase);
         }
         if (framing == HttpHeaderValues.CHUNKED) {
             Http1Wire.header(out, HttpHeaderNames.TRANSFER_ENCODING, framing, nameCase);

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.remora.http.HeaderBlock;
+import io.remora.http.InlineHeaders;
 
 /**
  * The grammar of a complete HTTP/1.1 head held in one array (RFC 9112 3, 4, 5): start line and
@@ -139,6 +140,9 @@ final class Http1HeadParser {
         int count = 0;
         int keep = 0;
         int i = from;
+        InlineHeaders.Kind kind = head.request
+                ? (isHead ? InlineHeaders.Kind.REQUEST_HEADERS : InlineHeaders.Kind.REQUEST_TRAILERS)
+                : isHead ? InlineHeaders.Kind.RESPONSE_HEADERS : InlineHeaders.Kind.RESPONSE_TRAILERS;
         while (i < to) {
             int lf = i;
             while (b[lf] != '\n') {
@@ -247,7 +251,7 @@ final class Http1HeadParser {
                 }
                 head.noted(name);
             }
-            out.add(name, value);
+            InlineHeaders.add(out, kind, name, value);
         }
         return null;
     }

@@ -304,6 +304,14 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
             // A malformed frame of the upstream's on one stream: that stream's reset is a protocol error.
             Http2Stream stream = connection().stream(http2Ex.streamId());
             Http2UpstreamStream s = stream == null ? null : stream.getProperty(streamKey);
+            if (http2Ex instanceof Http2Exception.HeaderListSizeException) {
+                // Past max_response_headers_kb: as a count past its limit (Http2UpstreamStream.refuseResponse).
+                pool.ctx.stats().http2HeaderOverflow.increment();
+                if (s != null) {
+                    s.refuseResponse();
+                    return;
+                }
+            }
             if (s != null) {
                 s.protocolError();
             }

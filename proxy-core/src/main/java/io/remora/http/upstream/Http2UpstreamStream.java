@@ -35,6 +35,8 @@ final class Http2UpstreamStream implements UpstreamStream {
     private boolean released;
     private boolean readDisabled;
     private boolean malformed;
+    /** The response broke the cluster's header limits: the stream was reset for it (Envoy: a remote reset). */
+    private boolean overLimits;
     /** The request is an upgrade (sent as extended CONNECT) or a CONNECT: half-close either way. */
     private boolean tunnel;
     /** The upgrade the extended CONNECT stands for, to give the 200 back as 101. */
@@ -235,7 +237,12 @@ final class Http2UpstreamStream implements UpstreamStream {
             }
             return;
         }
-        if (!ResponseHeaderChecks.accept(conn.ctx().cluster.config().responseHeaderLimits(), headers)) {
+        ResponseHeaderChecks.Verdict verdict = ResponseHeaderChecks.check(
+                conn.ctx().cluster.config().responseHeaderLimits(), headers, true);
+        if (verdict != ResponseHeaderChecks.Verdict.ACCEPT) {
+            if (verdict == ResponseHeaderChecks.Verdict.TOO_MANY_HEADERS) {
+                conn.ctx().stats().http2HeaderOverflow.increment();
+            }
             refuseResponse();
             return;
         }
@@ -356,13 +363,16 @@ final class Http2UpstreamStream implements UpstreamStream {
     }
 
     /**
-     * The response broke the cluster's header limits: RST_STREAM(PROTOCOL_ERROR), which the close
-     * that follows reports to the requester as an upstream protocol error.
+     * The response broke the cluster's header limits: RST_STREAM(INTERNAL_ERROR), which the close
+     * that follows reports to the requester as a remote reset, not a protocol error. So Envoy's
+     * codec: its header callback fails the stream (the library resets it with INTERNAL_ERROR) and
+     * the stream's close, not a messaging error, is a RemoteReset: 503 UR, not 502 UPE.
      */
-    private void refuseResponse() {
+    void refuseResponse() {
         malformed = true;
+        overLimits = true;
         if (isOpen() && conn.ctx.channel().isActive()) {
-            conn.resetStream(conn.ctx, stream.id(), Http2Error.PROTOCOL_ERROR.code(), conn.ctx.newPromise());
+            conn.resetStream(conn.ctx, stream.id(), Http2Error.INTERNAL_ERROR.code(), conn.ctx.newPromise());
             conn.written();
         }
     }
@@ -386,6 +396,7 @@ final class Http2UpstreamStream implements UpstreamStream {
         if (!responseDone) {
             conn.ctx().host.stats.rqError.increment();
             cb.onReset(refusedByGoAway ? ResetReason.REMOTE_REFUSED_STREAM_RESET
+                    : overLimits ? ResetReason.REMOTE_RESET
                     : malformed ? ResetReason.PROTOCOL_ERROR : ResetReason.CONNECTION_TERMINATION);
         }
     }

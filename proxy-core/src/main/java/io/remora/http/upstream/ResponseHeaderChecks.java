@@ -14,23 +14,32 @@ final class ResponseHeaderChecks {
     private ResponseHeaderChecks() {
     }
 
-    /**
-     * True when the response may go on: its regular headers within {@code max_headers_count} and,
-     * under REJECT_REQUEST, no name with '_' (DROP_HEADER removes those names here). False is an
-     * upstream protocol error.
-     */
+    /** What {@link #check} found: the response may go on, or which limit it broke. */
+    enum Verdict { ACCEPT, TOO_MANY_HEADERS, UNDERSCORE }
+
+    /** HTTP/1.1: {@link #check} with the header lines counted (Envoy's HTTP/1 codec). */
     static boolean accept(ResponseHeaderLimits limits, Http2Headers headers) {
-        int regular = 0;
+        return check(limits, headers, false) == Verdict.ACCEPT;
+    }
+
+    /**
+     * Whether the response may go on: its headers within {@code max_headers_count} (with
+     * {@code pseudoCounted}, :status too, as Envoy's HTTP/2 codec counts every field of the map)
+     * and, under REJECT_REQUEST, no name with '_' (DROP_HEADER removes those names here).
+     */
+    static Verdict check(ResponseHeaderLimits limits, Http2Headers headers, boolean pseudoCounted) {
+        int counted = 0;
         List<CharSequence> underscored = null;
         for (Map.Entry<CharSequence, CharSequence> e : headers) {
             CharSequence name = e.getKey();
             if (name.length() > 0 && name.charAt(0) == ':') {
+                counted += pseudoCounted ? 1 : 0;
                 continue;
             }
-            regular++;
+            counted++;
             if (limits.underscores() != HeadersWithUnderscoresAction.ALLOW && contains(name, '_')) {
                 if (limits.underscores() == HeadersWithUnderscoresAction.REJECT_REQUEST) {
-                    return false;
+                    return Verdict.UNDERSCORE;
                 }
                 if (underscored == null) {
                     underscored = new ArrayList<>(2);
@@ -39,15 +48,15 @@ final class ResponseHeaderChecks {
                 underscored.add(name.toString());
             }
         }
-        if (regular > limits.maxCount()) {
-            return false;
+        if (counted > limits.maxCount()) {
+            return Verdict.TOO_MANY_HEADERS;
         }
         if (underscored != null) {
             for (CharSequence name : underscored) {
                 headers.remove(name);
             }
         }
-        return true;
+        return Verdict.ACCEPT;
     }
 
     private static boolean contains(CharSequence s, char c) {

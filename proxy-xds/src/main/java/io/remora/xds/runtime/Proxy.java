@@ -140,6 +140,15 @@ public final class Proxy implements AutoCloseable {
                 io.remora.xds.translate.TranslationContext.lenient());
         server.workerWatchdog(watchdogs.workers());
         server.dispatcherStats(bootstrap.getEnableDispatcherStats());
+        // inline_headers: more names Envoy's header maps hold in one entry, joined when repeated.
+        for (var h : bootstrap.getInlineHeadersList()) {
+            io.remora.http.InlineHeaders.register(switch (h.getInlineHeaderType()) {
+                case REQUEST_TRAILER -> io.remora.http.InlineHeaders.Kind.REQUEST_TRAILERS;
+                case RESPONSE_HEADER -> io.remora.http.InlineHeaders.Kind.RESPONSE_HEADERS;
+                case RESPONSE_TRAILER -> io.remora.http.InlineHeaders.Kind.RESPONSE_TRAILERS;
+                default -> io.remora.http.InlineHeaders.Kind.REQUEST_HEADERS;
+            }, h.getInlineHeaderName());
+        }
         // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
         server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
         // cluster_manager.upstream_bind_config: clusters without their own bind config use it.

@@ -10,7 +10,7 @@ import java.util.Map;
  * Bootstrap fields that have no runtime of their own in Remora: the ones whose absence would
  * change what a client sees are refused, tuning and side channels are warned about once each
  * (naming the field and what happens instead), and {@code inline_headers} is validated as
- * Envoy validates it, then needs nothing (it is a header map layout hint).
+ * Envoy validates it (the proxy registers its names at start-up: InlineHeaders).
  */
 final class BootstrapFieldChecks {
     static final String DEFAULT_SOCKET_INTERFACE = "envoy.extensions.network.socket_interface.default_socket_interface";
