@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.testing.HttpHeads;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.http.router.RouterFilterProvider;
 import io.remora.http.testing.FixedCluster;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -97,8 +97,8 @@ class Http1FramingThroughProxyTest {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             while (true) {
-                String head = readHead(in);
-                if (head == null) {
+                String head = HttpHeads.read(in);
+                if (!head.endsWith("\r\n\r\n")) {
                     return;
                 }
                 String lower = head.toLowerCase();
@@ -130,20 +130,6 @@ class Http1FramingThroughProxyTest {
             case "/reset-content" -> "HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\n\r\n";
             default -> "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok";
         };
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0) {
-            b.write(c);
-            byte[] a = b.toByteArray();
-            int n = a.length;
-            if (n >= 4 && a[n - 4] == '\r' && a[n - 3] == '\n' && a[n - 2] == '\r' && a[n - 1] == '\n') {
-                return b.toString(StandardCharsets.ISO_8859_1);
-            }
-        }
-        return null;
     }
 
     /** A chunked body exactly as it arrived (sizes, data and the last chunk), for the assertions. */

@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.testing.HttpHeads;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,8 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -90,9 +89,9 @@ class InlineHeaderJoinTest {
         assertEquals(List.of("x/y,*/*"), seen.headers().getAll("accept")); // registered by extensions
         assertEquals(List.of("1", "2"), seen.headers().getAll("x-custom"));
         assertEquals(List.of("a=1", "b=2"), seen.headers().getAll("cookie")); // not inline over HTTP/1.1
-        assertEquals(List.of("no-cache,private"), lines(head, "cache-control"));
-        assertEquals(List.of("1", "2"), lines(head, "x-custom"));
-        assertEquals(List.of("a=1", "b=2"), lines(head, "set-cookie"));
+        assertEquals(List.of("no-cache,private"), HttpHeads.lines(head, "cache-control"));
+        assertEquals(List.of("1", "2"), HttpHeads.lines(head, "x-custom"));
+        assertEquals(List.of("a=1", "b=2"), HttpHeads.lines(head, "set-cookie"));
     }
 
     @Test
@@ -120,8 +119,8 @@ class InlineHeaderJoinTest {
         String head = http1("GET /h2 HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: http\r\nUser-Agent: a\r\n"
                 + "User-Agent: b\r\n\r\n");
         assertEquals(List.of("a,b"), strings(h2.seen.get(h2.seen.size() - 1).getAll("user-agent")));
-        assertEquals(List.of("no-cache,private"), lines(head, "cache-control"));
-        assertEquals(List.of("1", "2"), lines(head, "x-custom"));
+        assertEquals(List.of("no-cache,private"), HttpHeads.lines(head, "cache-control"));
+        assertEquals(List.of("1", "2"), HttpHeads.lines(head, "x-custom"));
     }
 
     /** Sends {@code request} on a new connection; the response head as it came, lower-cased. */
@@ -130,30 +129,10 @@ class InlineHeaderJoinTest {
             s.connect(new InetSocketAddress("127.0.0.1", hcm.address().getPort()), 5000);
             s.setSoTimeout(5000);
             s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            while (!b.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
-                int c = in.read();
-                if (c < 0) {
-                    break;
-                }
-                b.write(c);
-            }
-            String head = b.toString(StandardCharsets.ISO_8859_1);
+            String head = HttpHeads.read(s.getInputStream());
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
             return head.toLowerCase();
         }
-    }
-
-    /** The values of every line named {@code name} in a response head. */
-    private static List<String> lines(String head, String name) {
-        List<String> out = new ArrayList<>();
-        for (String l : head.split("\r\n")) {
-            if (l.startsWith(name + ":")) {
-                out.add(l.substring(name.length() + 1).trim());
-            }
-        }
-        return out;
     }
 
     private static List<String> strings(List<CharSequence> values) {

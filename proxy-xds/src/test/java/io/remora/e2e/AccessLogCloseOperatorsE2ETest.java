@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.HttpHeads;
 import io.remora.testing.SocketServers;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
@@ -62,7 +63,7 @@ class AccessLogCloseOperatorsE2ETest {
         holding = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         SocketServers.acceptEach(holding, "holding-upstream", s -> {
             try (s) {
-                HELD.add(UpgradeE2ETest.readHead(s.getInputStream()));
+                HELD.add(HttpHeads.read(s.getInputStream()));
                 s.getInputStream().readAllBytes();
             } catch (IOException e) {
                 // the proxy closed it
@@ -118,7 +119,7 @@ class AccessLogCloseOperatorsE2ETest {
             try (s) {
                 InputStream in = s.getInputStream();
                 if (http) {
-                    UpgradeE2ETest.readHead(in);
+                    HttpHeads.read(in);
                 } else {
                     in.read();
                 }

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.HttpHeads;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -230,7 +231,7 @@ class Http1ProtocolOptionsE2ETest {
     private static String exchange(Socket s, String request) throws IOException {
         s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
         InputStream in = s.getInputStream();
-        String head = UpgradeE2ETest.readHead(in);
+        String head = HttpHeads.read(in);
         Matcher length = LENGTH.matcher(head);
         if (length.find()) {
             return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.ISO_8859_1);

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.HttpHeads;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -8,11 +9,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -54,7 +52,7 @@ class InlineHeadersE2ETest {
                     String head = get(port, "GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n");
                     List<String> cookie = cookies.get(cookies.size() - 1);
                     assertEquals(registered ? List.of("a=1; b=2") : List.of("a=1", "b=2"), cookie, head);
-                    assertEquals(registered ? List.of("1,2") : List.of("1", "2"), lines(head, "x-trace"), head);
+                    assertEquals(registered ? List.of("1,2") : List.of("1", "2"), HttpHeads.lines(head, "x-trace"), head);
                 }
             }
         }
@@ -65,28 +63,9 @@ class InlineHeadersE2ETest {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            while (!b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int c = in.read();
-                if (c < 0) {
-                    break;
-                }
-                b.write(c);
-            }
-            String head = b.toString(StandardCharsets.ISO_8859_1);
+            String head = HttpHeads.read(s.getInputStream());
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
             return head.toLowerCase();
         }
-    }
-
-    private static List<String> lines(String head, String name) {
-        List<String> out = new ArrayList<>();
-        for (String l : head.split("\r\n")) {
-            if (l.startsWith(name + ":")) {
-                out.add(l.substring(name.length() + 1).trim());
-            }
-        }
-        return out;
     }
 }

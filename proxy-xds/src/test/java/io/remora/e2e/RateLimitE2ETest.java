@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.HttpHeads;
 import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
@@ -521,7 +522,7 @@ class RateLimitE2ETest {
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             String head;
             try {
-                head = UpgradeE2ETest.readHead(sock.getInputStream());
+                head = HttpHeads.read(sock.getInputStream());
             } catch (java.net.SocketException reset) {
                 return null;
             }

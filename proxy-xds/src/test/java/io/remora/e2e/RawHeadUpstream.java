@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.HttpHeads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +55,7 @@ final class RawHeadUpstream implements AutoCloseable {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             while (true) {
-                String head = UpgradeE2ETest.readHead(in);
+                String head = HttpHeads.read(in);
                 if (head.isEmpty()) {
                     return;
                 }

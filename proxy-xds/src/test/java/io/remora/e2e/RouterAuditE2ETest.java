@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.HttpHeads;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,7 +87,7 @@ class RouterAuditE2ETest {
         early = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         io.remora.testing.SocketServers.acceptEach(early, "early-503", s -> {
             try (s) {
-                UpgradeE2ETest.readHead(s.getInputStream());
+                HttpHeads.read(s.getInputStream());
                 s.getOutputStream().write("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
                         .getBytes(StandardCharsets.ISO_8859_1));
                 s.getOutputStream().flush();
@@ -238,7 +239,7 @@ class RouterAuditE2ETest {
             out.write(("800\r\n" + "b".repeat(2048) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = s.getInputStream();
-            String head = UpgradeE2ETest.readHead(in);
+            String head = HttpHeads.read(in);
             assertTrue(head.startsWith("HTTP/1.1 507"), head);
         }
         String line = HttpProxyE2ETest.awaitLogLine(log, "/overflow");

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.HttpHeads;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -440,7 +441,7 @@ class UpgradeE2ETest {
                 java.io.InputStream in = s.getInputStream();
                 java.io.OutputStream out = s.getOutputStream();
                 if (proxy) {
-                    connectHeads.add(readHead(in));
+                    connectHeads.add(HttpHeads.read(in));
                     out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 }
                 byte[] buf = new byte[65536];
@@ -465,28 +466,13 @@ class UpgradeE2ETest {
         }
     }
 
-    /** Reads an HTTP head up to its blank line. */
-    static String readHead(java.io.InputStream in) throws java.io.IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) >= 0) {
-            head.write(b);
-            byte[] h = head.toByteArray();
-            int n = h.length;
-            if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
-                break;
-            }
-        }
-        return head.toString(StandardCharsets.US_ASCII);
-    }
-
     /** CONNECT authority through the proxy over a raw socket; returns the socket after a 200. */
     private static java.net.Socket connectTunnel(String authority) throws Exception {
         java.net.Socket s = new java.net.Socket("127.0.0.1", port);
         s.setSoTimeout(10_000);
         s.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
-        String head = readHead(s.getInputStream());
+        String head = HttpHeads.read(s.getInputStream());
         assertTrue(head.startsWith("HTTP/1.1 200"), head);
         assertTrue(!head.toLowerCase(java.util.Locale.ROOT).contains("content-length")
                 && !head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding"), head);
@@ -566,7 +552,7 @@ class UpgradeE2ETest {
             s.getOutputStream().write("CONNECT fwd.test:1 HTTP/1.1\r\nHost: fwd.test:1\r\n\r\nearly"
                     .getBytes(StandardCharsets.US_ASCII));
             s.shutdownOutput();
-            String head = readHead(s.getInputStream());
+            String head = HttpHeads.read(s.getInputStream());
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
             assertEquals("earlybye", readAll(s.getInputStream()));
         }
@@ -643,7 +629,7 @@ class UpgradeE2ETest {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(("GET /chat?x=1 HTTP/1.1\r\nHost: h2.test\r\nConnection: Upgrade\r\n"
                     + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            String head = readHead(s.getInputStream());
+            String head = HttpHeads.read(s.getInputStream());
             assertTrue(head.startsWith("HTTP/1.1 101 "), head);
             String lower = head.toLowerCase(java.util.Locale.ROOT);
             assertTrue(lower.contains("\r\nupgrade: websocket\r\n") && lower.contains("\r\nconnection: upgrade\r\n"), head);
