@@ -208,6 +208,19 @@ public final class XdsClientFactory {
         return b == null || a.compareTo(b) <= 0 ? a : b;
     }
 
+    /**
+     * The static cluster Envoy's ADS stream waits for (ads_config's first service, an envoy_grpc one);
+     * null when there is no ADS or it is a google_grpc service.
+     */
+    public static String adsCluster(Bootstrap bootstrap) {
+        var dyn = bootstrap.getDynamicResources();
+        if (!dyn.hasAdsConfig() || dyn.getAdsConfig().getGrpcServicesCount() == 0
+                || !dyn.getAdsConfig().getGrpcServices(0).hasEnvoyGrpc()) {
+            return null;
+        }
+        return dyn.getAdsConfig().getGrpcServices(0).getEnvoyGrpc().getClusterName();
+    }
+
     /** Where an api_config_source's first gRPC service is; {@code field} names it in errors. */
     public static XdsTarget target(Bootstrap bootstrap, ApiConfigSource api, String field) {
         if (api.getGrpcServicesCount() == 0) {
