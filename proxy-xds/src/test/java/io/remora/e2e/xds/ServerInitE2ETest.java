@@ -240,4 +240,38 @@ class ServerInitE2ETest extends MeshTestBase {
                     x -> x.status() == 200).body());
         }
     }
+
+    @Test
+    void aHostCheckedBeforeTheRoundWasAskedForDoesNotHoldIt() throws Exception {
+        int port = XdsProxy.freePort();
+        // A TCP check passes on connect, at once: before the server asks for the cluster's first round.
+        try (ServerSocket accepting = new ServerSocket(0)) {
+            String bootstrap = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                    static_resources:
+                      clusters:
+                      - name: checked
+                        type: STATIC
+                        connect_timeout: 1s
+                        load_assignment:
+                          cluster_name: checked
+                          endpoints:
+                          - lb_endpoints:
+                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                        health_checks:
+                        - timeout: 60s
+                          interval: 60s
+                          no_traffic_interval: 60s
+                          unhealthy_threshold: 1
+                          healthy_threshold: 1
+                          tcp_health_check: {}
+                    """.formatted(accepting.getLocalPort()) + staticListener(port);
+            proxy = XdsProxy.start(bootstrap);
+            // Not the next check a minute later: the round is done with the first.
+            assertEquals("static", proxy.awaitReply("listening after the first check", port, "/",
+                    x -> x.status() == 200).body());
+            assertEquals("LIVE", proxy.admin("/ready").trim());
+        }
+    }
 }
