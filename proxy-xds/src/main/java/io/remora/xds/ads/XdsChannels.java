@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC channel to the control plane (plaintext, or TLS by google_grpc ssl_credentials or the envoy_grpc
- * cluster's transport socket, with the SNI Envoy would send; the service's initial_metadata on every stream), with its own one-thread event loop: epoll when the native
+ * cluster's transport socket, with the SNI Envoy would send; the :authority Envoy's would send, an envoy_grpc
+ * service's cluster name or authority; the service's initial_metadata on every stream), with its own one-thread event loop: epoll when the native
  * transport loads (required for a Unix domain socket), NIO otherwise.
  */
 public final class XdsChannels implements AutoCloseable {
@@ -43,6 +44,9 @@ public final class XdsChannels implements AutoCloseable {
         } else {
             b = NettyChannelBuilder.forAddress(new InetSocketAddress(target.host(), target.port()))
                     .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
+        }
+        if (target.authority() != null) {
+            b.overrideAuthority(target.authority());
         }
         if (target.clusterTls() != null) {
             clusterTls(b, target.clusterTls(), target.clusterSni());

@@ -251,7 +251,8 @@ public final class XdsClientFactory {
                 String field = "static_resources.clusters[" + i + "]";
                 io.remora.config.TransportSocketConfig tls = clusterTls(c, field);
                 return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs))
-                        .withClusterTls(tls, tls == null ? null : clusterSni(c, tls, gs.getEnvoyGrpc(), field));
+                        .withClusterTls(tls, tls == null ? null : clusterSni(c, tls, gs.getEnvoyGrpc(), field))
+                        .withAuthority(authority(c, gs.getEnvoyGrpc()));
             }
         }
         throw new IllegalArgumentException(service + ".envoy_grpc.cluster_name: no static cluster " + name);
@@ -297,9 +298,13 @@ public final class XdsClientFactory {
         } catch (io.remora.xds.translate.TranslationException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        String sni = io.remora.http.router.AutoSniNames.sni(auto,
-                g.getAuthority().isEmpty() ? c.getName() : g.getAuthority());
+        String sni = io.remora.http.router.AutoSniNames.sni(auto, authority(c, g));
         return sni != null ? sni : tls.sni() == null || tls.sni().isEmpty() ? null : tls.sni();
+    }
+
+    /** The :authority Envoy's gRPC client sends over an envoy_grpc service: its authority, else the cluster's name. */
+    private static String authority(Cluster c, GrpcService.EnvoyGrpc g) {
+        return g.getAuthority().isEmpty() ? c.getName() : g.getAuthority();
     }
 
     private static XdsTarget clusterTarget(Cluster c) {
