@@ -5,64 +5,70 @@ import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterImpl;
 import io.remora.upstream.ClusterManagerImpl;
 
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The clusters' part of the server's initialization, as Envoy's cluster manager initializes: the
- * static DNS clusters' first answers, then each health-checked cluster's first round of checks.
+ * The clusters' part of the server's initialization, as Envoy's cluster manager initializes a
+ * cluster: its first discovery (a DNS cluster's first resolution, answered or failed), then the
+ * first round of active health checks of the hosts that gave it. Asynchronous: nothing blocks the
+ * start; the server goes live when every cluster is done.
  */
 final class ClusterInit {
-    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
-    /** Envoy waits for a DNS cluster's first answer without a bound; a proxy that cannot resolve still starts. */
-    private static final Duration DNS_WARMING = Duration.ofSeconds(5);
-
     private final ClusterManagerImpl clusterManager;
-    /** The first health-check rounds the initialization waits for, by cluster (replaced whole). */
-    private volatile Map<String, CompletableFuture<Void>> healthCheckRounds = Map.of();
+    /** The initializations the server waits for, by cluster (replaced whole). */
+    private volatile Map<String, CompletableFuture<Void>> pending = Map.of();
 
     ClusterInit(ClusterManagerImpl clusterManager) {
         this.clusterManager = clusterManager;
     }
 
-    /** Waits (up to {@link #DNS_WARMING}) for the first answer of each DNS cluster that warms on init. */
-    void awaitDns() {
-        List<CompletableFuture<Void>> dns = new ArrayList<>();
+    /** Completes when each cluster the manager has now is initialized (at once when none waits). */
+    CompletableFuture<Void> initialized() {
+        Map<String, CompletableFuture<Void>> rounds = new LinkedHashMap<>();
         for (Cluster c : clusterManager.all()) {
-            ClusterConfig.DiscoveryType t = c.config().type();
-            // wait_for_warm_on_init false: the cluster starts without its first answer, as in Envoy.
-            if ((t == ClusterConfig.DiscoveryType.STRICT_DNS || t == ClusterConfig.DiscoveryType.LOGICAL_DNS)
-                    && c.config().options().waitForWarmOnInit()) {
-                dns.add(((ClusterImpl) c).initialized());
+            CompletableFuture<Void> f = of(c);
+            if (!f.isDone()) {
+                rounds.put(c.name(), f);
             }
         }
-        try {
-            CompletableFuture.allOf(dns.toArray(CompletableFuture[]::new))
-                    .get(DNS_WARMING.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.log(java.util.logging.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
-        }
-    }
-
-    /** Completes when the first health check of each host the clusters have now is done, pass or fail. */
-    CompletableFuture<Void> healthChecked() {
-        Map<String, CompletableFuture<Void>> rounds = clusterManager.firstHealthChecks();
-        healthCheckRounds = rounds;
+        pending = rounds;
         return CompletableFuture.allOf(rounds.values().toArray(CompletableFuture[]::new));
     }
 
-    /** The clusters whose first round is still pending, by Envoy's init manager name. */
+    /** The initialization of the cluster of this name (done at once when there is none). */
+    CompletableFuture<Void> initialized(String name) {
+        Cluster c = clusterManager.get(name);
+        return c == null ? CompletableFuture.completedFuture(null) : of(c);
+    }
+
+    private static CompletableFuture<Void> of(Cluster c) {
+        if (!(c instanceof ClusterImpl impl)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // wait_for_warm_on_init false: the cluster counts as initialized without its first answer, as in Envoy.
+        CompletableFuture<Void> discovered = warmsOnDns(c.config()) ? impl.initialized()
+                : CompletableFuture.completedFuture(null);
+        // The health checks of the hosts the first answer gave; a cluster without checks is done when discovered.
+        return c.config().healthChecks().isEmpty() ? discovered : discovered.thenCompose(v -> impl.firstHealthChecks());
+    }
+
+    private static boolean warmsOnDns(ClusterConfig c) {
+        return (c.type() == ClusterConfig.DiscoveryType.STRICT_DNS || c.type() == ClusterConfig.DiscoveryType.LOGICAL_DNS)
+                && c.options().waitForWarmOnInit();
+    }
+
+    /** The clusters whose initialization is still pending, by Envoy's init manager name. */
     Map<String, List<String>> unready() {
-        List<String> pending = new ArrayList<>();
-        healthCheckRounds.forEach((name, round) -> {
-            if (!round.isDone()) {
-                pending.add("Cluster " + name);
+        List<String> names = new ArrayList<>();
+        pending.forEach((name, f) -> {
+            if (!f.isDone()) {
+                names.add("Cluster " + name);
             }
         });
-        return pending.isEmpty() ? Map.of() : Map.of("init manager ClusterManager", pending);
+        return names.isEmpty() ? Map.of() : Map.of("init manager ClusterManager", names);
     }
 }

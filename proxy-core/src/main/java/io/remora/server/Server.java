@@ -33,7 +33,6 @@ import java.util.function.Function;
  */
 public final class Server implements AutoCloseable {
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
-    /** How long start waits for DNS clusters' first answer (Envoy's cluster warming). */
 
     private final ServerOptions options;
     private final StatsRegistry stats;
@@ -178,7 +177,6 @@ public final class Server implements AutoCloseable {
         overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
         try {
             clusterManager.update(config.clusters());
-            clusterInit.awaitDns();
             apply(config, true);
         } catch (RuntimeException e) {
             close();
@@ -209,16 +207,23 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Completes when the first active health check of each host the clusters have now is done, pass or
-     * fail (Envoy's cluster initialization waits for it); at once when no cluster checks.
+     * Completes when each cluster the server has now is initialized, as Envoy's cluster manager
+     * initializes one: a DNS cluster's first resolution (answered or failed; unless
+     * wait_for_warm_on_init is false), then the first active health check of each of its hosts,
+     * pass or fail. At once when no cluster waits for either.
      */
-    public CompletableFuture<Void> clustersHealthChecked() {
-        return clusterInit.healthChecked();
+    public CompletableFuture<Void> clustersInitialized() {
+        return clusterInit.initialized();
+    }
+
+    /** Completes when the cluster of this name is initialized (see {@link #clustersInitialized}); at once without one. */
+    public CompletableFuture<Void> clusterInitialized(String name) {
+        return clusterInit.initialized(name);
     }
 
     /**
-     * The clusters whose first health-check round the server's initialization still waits for, as
-     * {@code /init_dump} names them: {@code "init manager ClusterManager"} with {@code "Cluster <name>"}.
+     * The clusters whose initialization the server still waits for, as {@code /init_dump} names
+     * them: {@code "init manager ClusterManager"} with {@code "Cluster <name>"}.
      */
     public Map<String, List<String>> unreadyClusterTargets() {
         return workersStarted ? Map.of() : clusterInit.unready();

@@ -147,14 +147,14 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
     }
 
     @Override
-    public GrpcClientTls grpcClientTls(Host host, List<String> alpnFallback) throws SSLException {
+    public GrpcClientTls grpcClientTls(Host host, List<String> alpnFallback, UpstreamTlsNames names)
+            throws SSLException {
         TlsContextProvider tls = select(host).tls;
         if (tls == null) {
             return null;
         }
         TransportSocketConfig c = tls.config();
-        return new GrpcClientTls(tls.current(c.alpnProtocols().isEmpty() ? alpnFallback : c.alpnProtocols()),
-                c.sni() == null || c.sni().isEmpty() ? null : c.sni());
+        return GrpcClientTls.of(tls, c.alpnProtocols().isEmpty() ? alpnFallback : c.alpnProtocols(), names);
     }
 
     @Override

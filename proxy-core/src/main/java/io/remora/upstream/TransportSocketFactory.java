@@ -44,9 +44,11 @@ public interface TransportSocketFactory {
     /**
      * The TLS a gRPC library's own channel to {@code host} uses (grpc-java takes a context, not a
      * handler): the host's context offering {@code alpnFallback} unless it names its own protocols,
-     * and its configured SNI; null when the host's connections are plaintext.
+     * and its configured SNI, or the {@code names} (null: none) the channel is made for, as a request's
+     * auto_sni/auto_san_validation names; null when the host's connections are plaintext.
      */
-    default io.remora.tls.GrpcClientTls grpcClientTls(Host host, List<String> alpnFallback) throws SSLException {
+    default io.remora.tls.GrpcClientTls grpcClientTls(Host host, List<String> alpnFallback, UpstreamTlsNames names)
+            throws SSLException {
         if (this == RAW) {
             return null;
         }

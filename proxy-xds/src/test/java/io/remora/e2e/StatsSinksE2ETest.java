@@ -44,7 +44,17 @@ class StatsSinksE2ETest {
         private int next;
 
         MetricsReceiver() throws Exception {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            this(null);
+        }
+
+        /** Over TLS presenting {@code leaf} (null: plaintext). */
+        MetricsReceiver(io.remora.testing.TestCerts.Leaf leaf) throws Exception {
+            NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+            if (leaf != null) {
+                b.sslContext(io.grpc.netty.GrpcSslContexts.configure(io.netty.handler.ssl.SslContextBuilder
+                        .forServer(leaf.keys().getPrivate(), leaf.cert())).build());
+            }
+            server = b
                     .addService(new MetricsServiceGrpc.MetricsServiceImplBase() {
                         @Override
                         public StreamObserver<StreamMetricsMessage> streamMetrics(
@@ -353,5 +363,57 @@ class StatsSinksE2ETest {
                 }
             }
         }
+    }
+
+    /**
+     * A metrics service sink over a TLS cluster with auto_sni and auto_san_validation, as Envoy's router
+     * makes each of its gRPC streams: the collector's certificate must carry a SAN for the host of the
+     * stream's :authority (the envoy_grpc authority); one trusted by the CA but named otherwise gets nothing.
+     */
+    @Test
+    void autoSanValidationChecksTheCollectorAgainstTheAuthority() throws Exception {
+        io.remora.testing.TestCerts.Ca ca = io.remora.testing.TestCerts.ca("metrics-ca");
+        java.nio.file.Path caFile = TempPaths.file("metrics-ca", ".pem");
+        java.nio.file.Files.writeString(caFile, ca.pem());
+        try (MetricsReceiver named = new MetricsReceiver(ca.issue("collector", "collector.example.com"));
+             MetricsReceiver other = new MetricsReceiver(ca.issue("other", "other.example.com"));
+             E2EStack stack = new E2EStack()) {
+            String tls = """
+                      typed_extension_protocol_options:
+                        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                          "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                          upstream_http_protocol_options: { auto_sni: true, auto_san_validation: true }
+                          explicit_http_config: { http2_protocol_options: {} }
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                          common_tls_context:
+                            validation_context: { trusted_ca: { filename: "%s" } }
+                    """.formatted(caFile);
+            String clusters = String.join("\n", Bootstraps.cluster("metrics.named", false, tls, named.port()),
+                    Bootstraps.cluster("metrics.other", false, tls, other.port()));
+            String sinks = "stats_flush_interval: 0.3s\nstats_sinks:\n" + sink("metrics.named") + sink("metrics.other");
+            stack.start(Bootstraps.http(stack.adminPort, stack.port, TempPaths.file("access", ".log").toString(),
+                    "- match: { prefix: \"/\" }\n  route: { cluster: metrics.named }", clusters) + sinks);
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (named.streams.values().stream().mapToInt(List::size).sum() < 2) {
+                assertTrue(System.currentTimeMillis() < deadline, "the collector the authority names gets the stats");
+                Thread.sleep(100);
+            }
+            Thread.sleep(1000); // a few more flushes
+            assertTrue(other.streams.values().stream().allMatch(List::isEmpty),
+                    "nothing reached a collector without the authority's SAN: " + other.streams);
+        }
+    }
+
+    private static String sink(String cluster) {
+        return """
+                - name: envoy.stat_sinks.metrics_service
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
+                    transport_api_version: V3
+                    grpc_service: { envoy_grpc: { cluster_name: %s, authority: "collector.example.com:443" } }
+                """.formatted(cluster);
     }
 }

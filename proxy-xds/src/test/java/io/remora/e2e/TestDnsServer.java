@@ -37,9 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A tiny authoritative DNS server for tests, on 127.0.0.1 with one ephemeral port for UDP and
  * TCP: A records (with a TTL) the test sets and changes, NXDOMAIN for other names, and a count of
- * the queries each transport carried.
+ * the queries each transport carried. Held, it answers nothing until released.
  */
-final class TestDnsServer implements AutoCloseable {
+public final class TestDnsServer implements AutoCloseable {
     private record Answer(List<InetAddress> addresses, int ttlSeconds) {
     }
 
@@ -47,6 +47,9 @@ final class TestDnsServer implements AutoCloseable {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final AtomicInteger udpQueries = new AtomicInteger();
     private final AtomicInteger tcpQueries = new AtomicInteger();
+    /** The replies of the queries that came while held, sent on release. */
+    private final List<Runnable> heldReplies = new java.util.ArrayList<>();
+    private boolean holding;
     private final Channel udp;
     private final Channel tcp;
 
@@ -64,9 +67,9 @@ final class TestDnsServer implements AutoCloseable {
                                         @Override
                                         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery q) {
                                             udpQueries.incrementAndGet();
-                                            DatagramDnsResponse r = new DatagramDnsResponse(q.recipient(), q.sender(),
-                                                    q.id());
-                                            ctx.writeAndFlush(fill(q, r));
+                                            DatagramDnsResponse r = fill(q, new DatagramDnsResponse(
+                                                    q.recipient(), q.sender(), q.id()));
+                                            reply(() -> ctx.writeAndFlush(r));
                                         }
                                     });
                         }
@@ -82,7 +85,8 @@ final class TestDnsServer implements AutoCloseable {
                                             @Override
                                             protected void channelRead0(ChannelHandlerContext ctx, DnsQuery q) {
                                                 tcpQueries.incrementAndGet();
-                                                ctx.writeAndFlush(fill(q, new DefaultDnsResponse(q.id())));
+                                                DnsResponse r = fill(q, new DefaultDnsResponse(q.id()));
+                                                reply(() -> ctx.writeAndFlush(r));
                                             }
                                         });
                             }
@@ -100,12 +104,12 @@ final class TestDnsServer implements AutoCloseable {
         this.tcp = t;
     }
 
-    static TestDnsServer start() throws InterruptedException {
+    public static TestDnsServer start() throws InterruptedException {
         return new TestDnsServer();
     }
 
     /** From now on, {@code name} answers these IPv4 addresses with this TTL. */
-    TestDnsServer answer(String name, int ttlSeconds, String... ipv4) throws Exception {
+    public TestDnsServer answer(String name, int ttlSeconds, String... ipv4) throws Exception {
         InetAddress[] addrs = new InetAddress[ipv4.length];
         for (int i = 0; i < ipv4.length; i++) {
             addrs[i] = InetAddress.getByName(ipv4[i]);
@@ -114,7 +118,28 @@ final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
-    int port() {
+    /** From now on, queries wait unanswered (a resolver still waiting for its first answer) until {@link #release}. */
+    public synchronized TestDnsServer hold() {
+        holding = true;
+        return this;
+    }
+
+    /** Answers the queries held so far, and the next ones at once. */
+    public synchronized void release() {
+        holding = false;
+        heldReplies.forEach(Runnable::run);
+        heldReplies.clear();
+    }
+
+    private synchronized void reply(Runnable send) {
+        if (holding) {
+            heldReplies.add(send);
+        } else {
+            send.run();
+        }
+    }
+
+    public int port() {
         return ((InetSocketAddress) udp.localAddress()).getPort();
     }
 

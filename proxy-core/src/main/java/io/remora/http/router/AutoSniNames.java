@@ -54,6 +54,22 @@ public final class AutoSniNames {
     }
 
     /**
+     * The names a gRPC client's channel with a fixed {@code authority} is made for, as Envoy's router
+     * makes them for each of its streams: {@code auto_sni}'s SNI (see {@link #sni}) and
+     * {@code auto_san_validation}'s SAN, the authority's host (an IP address too); null when the
+     * cluster asks for neither.
+     */
+    public static UpstreamTlsNames forAuthority(AutoSniConfig config, String authority) {
+        if (config == null || authority == null) {
+            return null;
+        }
+        String host = host(authority);
+        List<String> san = config.autoSanValidation() && !host.isEmpty() ? List.of(host) : null;
+        String sni = sni(config, authority);
+        return sni == null && san == null ? null : new UpstreamTlsNames(sni, san);
+    }
+
+    /**
      * The SNI {@code auto_sni} takes from a fixed {@code authority} (a gRPC client's channel), or null: the cluster
      * does not ask, or the host is an IP address. The override header is a request's, which such a channel lacks.
      */

@@ -158,6 +158,23 @@ public final class HealthChecker {
         return stopped ? 0 : sessions.size();
     }
 
+    /** The hosts it checks, for which some checker of {@code all} has not answered its first check yet. Upstream loop only. */
+    int firstChecksPending(List<HealthChecker> all) {
+        if (stopped) {
+            return 0;
+        }
+        int n = 0;
+        for (Host h : sessions.keySet()) {
+            for (HealthChecker c : all) {
+                if (c.firstCheckPending(h)) {
+                    n++;
+                    break;
+                }
+            }
+        }
+        return n;
+    }
+
     private Probe newProbe(Host h) {
         HealthCheckConfig.Checker c = config.checker();
         if (c instanceof HealthCheckConfig.Http http) {

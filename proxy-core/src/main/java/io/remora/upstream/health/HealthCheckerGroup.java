@@ -62,12 +62,14 @@ public final class HealthCheckerGroup {
     /**
      * Envoy's first round of a cluster's health checks, which its initialization waits for: as many
      * finished checks as the cluster has checked hosts now, whichever host each is of (a host counts
-     * once every checker has checked it once); at once with no host.
+     * once every checker has checked it once); at once with no host. Hosts whose first check ended
+     * before the question (the checks start with the cluster) are not waited for again: Envoy counts
+     * before its checks can answer, Remora's checks run on another thread.
      */
     public java.util.concurrent.CompletableFuture<Void> firstChecks() {
         FirstRound r = new FirstRound();
         if (!onLoop(() -> {
-            r.pending = checkers.get(0).sessionCount();
+            r.pending = checkers.get(0).firstChecksPending(checkers);
             if (r.pending == 0) {
                 r.done.complete(null);
             } else {

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC channel to the control plane (plaintext, or TLS by google_grpc ssl_credentials or the envoy_grpc
- * cluster's transport socket, with the SNI Envoy would send; the service's initial_metadata on every stream), with its own one-thread event loop: epoll when the native
+ * cluster's transport socket, with the SNI Envoy would send; the :authority Envoy's would send, an envoy_grpc
+ * service's cluster name or authority; the service's initial_metadata on every stream), with its own one-thread event loop: epoll when the native
  * transport loads (required for a Unix domain socket), NIO otherwise.
  */
 public final class XdsChannels implements AutoCloseable {
@@ -44,8 +45,11 @@ public final class XdsChannels implements AutoCloseable {
             b = NettyChannelBuilder.forAddress(new InetSocketAddress(target.host(), target.port()))
                     .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
         }
+        if (target.authority() != null) {
+            b.overrideAuthority(target.authority());
+        }
         if (target.clusterTls() != null) {
-            clusterTls(b, target.clusterTls(), target.clusterSni());
+            clusterTls(b, target.clusterTls(), target.clusterNames());
         } else if (target.tls() == null) {
             b.usePlaintext();
         } else {
@@ -71,14 +75,17 @@ public final class XdsChannels implements AutoCloseable {
     /**
      * An envoy_grpc service's static cluster's TLS, verified as Envoy verifies an upstream (its trusted CA and
      * SAN matchers, no hostname check); gRPC needs HTTP/2 by ALPN, so h2 is offered unless the context names
-     * its own protocols. {@code sni}: the name Envoy's stream would send (null: none).
+     * its own protocols. {@code names}: the SNI Envoy's stream would send instead of the socket's and the SAN
+     * its auto_san_validation insists on (null: neither).
      */
-    private static void clusterTls(NettyChannelBuilder b, io.remora.config.TransportSocketConfig ts, String sni) {
+    private static void clusterTls(NettyChannelBuilder b, io.remora.config.TransportSocketConfig ts,
+                                   io.remora.upstream.UpstreamTlsNames names) {
         io.remora.tls.TlsContextProvider provider = new io.remora.tls.TlsContextProvider(ts, null, false,
                 io.remora.tls.TlsProvider.current(), io.remora.tls.TlsStats.none());
         try {
-            io.remora.xds.grpc.GrpcChannelTls.use(b,
-                    provider.current(ts.alpnProtocols().isEmpty() ? java.util.List.of("h2") : ts.alpnProtocols()), sni);
+            io.remora.tls.GrpcClientTls tls = io.remora.tls.GrpcClientTls.of(provider,
+                    ts.alpnProtocols().isEmpty() ? java.util.List.of("h2") : ts.alpnProtocols(), names);
+            io.remora.xds.grpc.GrpcChannelTls.use(b, tls.context(), tls.engineHost(), tls.sni());
         } catch (javax.net.ssl.SSLException e) {
             throw new IllegalStateException("xDS server's cluster TLS: " + e.getMessage(), e);
         }

@@ -208,6 +208,19 @@ public final class XdsClientFactory {
         return b == null || a.compareTo(b) <= 0 ? a : b;
     }
 
+    /**
+     * The static cluster Envoy's ADS stream waits for (ads_config's first service, an envoy_grpc one);
+     * null when there is no ADS or it is a google_grpc service.
+     */
+    public static String adsCluster(Bootstrap bootstrap) {
+        var dyn = bootstrap.getDynamicResources();
+        if (!dyn.hasAdsConfig() || dyn.getAdsConfig().getGrpcServicesCount() == 0
+                || !dyn.getAdsConfig().getGrpcServices(0).hasEnvoyGrpc()) {
+            return null;
+        }
+        return dyn.getAdsConfig().getGrpcServices(0).getEnvoyGrpc().getClusterName();
+    }
+
     /** Where an api_config_source's first gRPC service is; {@code field} names it in errors. */
     public static XdsTarget target(Bootstrap bootstrap, ApiConfigSource api, String field) {
         if (api.getGrpcServicesCount() == 0) {
@@ -238,7 +251,8 @@ public final class XdsClientFactory {
                 String field = "static_resources.clusters[" + i + "]";
                 io.remora.config.TransportSocketConfig tls = clusterTls(c, field);
                 return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs))
-                        .withClusterTls(tls, tls == null ? null : clusterSni(c, tls, gs.getEnvoyGrpc(), field));
+                        .withClusterTls(tls, tls == null ? null : clusterNames(c, gs.getEnvoyGrpc(), field))
+                        .withAuthority(authority(c, gs.getEnvoyGrpc()));
             }
         }
         throw new IllegalArgumentException(service + ".envoy_grpc.cluster_name: no static cluster " + name);
@@ -273,20 +287,23 @@ public final class XdsClientFactory {
     }
 
     /**
-     * The SNI Envoy's xDS stream sends over its cluster: auto_sni's host of the stream's :authority (the
-     * envoy_grpc authority, else the cluster's name), else the transport socket's sni, else none.
+     * The names Envoy's router makes the xDS stream's handshake for, from its :authority (the envoy_grpc
+     * authority, else the cluster's name): auto_sni's SNI (else the transport socket's sni, else none) and
+     * auto_san_validation's SAN; null when the cluster asks for neither.
      */
-    private static String clusterSni(Cluster c, io.remora.config.TransportSocketConfig tls,
-                                     GrpcService.EnvoyGrpc g, String field) {
+    private static io.remora.upstream.UpstreamTlsNames clusterNames(Cluster c, GrpcService.EnvoyGrpc g, String field) {
         io.remora.config.AutoSniConfig auto;
         try {
             auto = io.remora.xds.translate.AutoSniTranslator.ofCluster(c, FieldPath.of(field));
         } catch (io.remora.xds.translate.TranslationException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        String sni = io.remora.http.router.AutoSniNames.sni(auto,
-                g.getAuthority().isEmpty() ? c.getName() : g.getAuthority());
-        return sni != null ? sni : tls.sni() == null || tls.sni().isEmpty() ? null : tls.sni();
+        return io.remora.http.router.AutoSniNames.forAuthority(auto, authority(c, g));
+    }
+
+    /** The :authority Envoy's gRPC client sends over an envoy_grpc service: its authority, else the cluster's name. */
+    private static String authority(Cluster c, GrpcService.EnvoyGrpc g) {
+        return g.getAuthority().isEmpty() ? c.getName() : g.getAuthority();
     }
 
     private static XdsTarget clusterTarget(Cluster c) {

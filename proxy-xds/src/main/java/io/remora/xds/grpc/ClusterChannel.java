@@ -59,7 +59,10 @@ public final class ClusterChannel implements AutoCloseable {
             NettyChannelBuilder b = NettyChannelBuilder.forAddress(target);
             io.remora.tls.GrpcClientTls tls;
             try {
-                tls = c.transportSocketFactory().grpcClientTls(host, java.util.List.of("h2"));
+                // Envoy's router on each stream: auto_sni's host from the :authority, else the transport socket's
+                // sni, else none; auto_san_validation's SAN, the :authority's host
+                tls = c.transportSocketFactory().grpcClientTls(host, java.util.List.of("h2"),
+                        io.remora.http.router.AutoSniNames.forAuthority(c.config().autoSni(), authority));
             } catch (javax.net.ssl.SSLException e) {
                 return null; // its SDS secrets have not arrived: as a cluster still warming
             }
@@ -67,9 +70,7 @@ public final class ClusterChannel implements AutoCloseable {
             if (tls == null) {
                 b.usePlaintext();
             } else {
-                // Envoy's: auto_sni's host from the :authority, else the transport socket's sni, else none
-                String sni = io.remora.http.router.AutoSniNames.sni(c.config().autoSni(), authority);
-                GrpcChannelTls.use(b, tls.context(), sni != null ? sni : tls.sni());
+                GrpcChannelTls.use(b, tls.context(), tls.engineHost(), tls.sni());
             }
             if (channel != null) {
                 channel.shutdown();

@@ -54,6 +54,8 @@ public final class Proxy implements AutoCloseable {
     private final io.remora.xds.translate.WatchdogTranslator.Watchdogs watchdogs;
     private io.remora.server.GuardDog mainGuardDog;
     private XdsClient xds;
+    /** Set when the proxy stops: an xDS client whose start was still waiting for its cluster never starts. */
+    private boolean xdsClosed;
     /** cluster_manager.load_stats_config and clusters' lrs_server streams; null when there are none. */
     private volatile io.remora.xds.lrs.LoadReporting loadReporting;
     private final DynamicConfig dynamic;
@@ -206,21 +208,46 @@ public final class Proxy implements AutoCloseable {
             liveOnceInitialized(() -> { });
         } else {
             server.onDemand(xds.onDemandDiscovery());
-            server.clustersHealthChecked(); // named in /init_dump until the first config asks again, with its own
-
-            // Like Envoy's init manager: ready once the first LDS/CDS update has been applied.
-            xds.start();
+            // named in /init_dump until the first config asks again, with its own
+            CompletableFuture<Void> clusters = server.clustersInitialized();
+            String adsCluster = XdsClientFactory.adsCluster(bootstrap);
+            // Envoy opens the ADS stream once the ADS cluster is initialized (its first DNS answer, its first
+            // health checks); over google_grpc at once; other subscriptions once the static clusters are.
+            CompletableFuture<Void> first = adsCluster != null ? server.clusterInitialized(adsCluster)
+                    : bootstrap.getDynamicResources().hasAdsConfig() ? CompletableFuture.completedFuture(null)
+                    : clusters;
+            if (first.isDone()) {
+                startXds();
+            } else {
+                // Off the DNS or upstream thread that completed it: starting the client connects.
+                first.thenRunAsync(this::startXds);
+            }
         }
         return this;
     }
 
+    /** Like Envoy's init manager: ready once the first LDS/CDS update has been applied (or timed out). */
+    private synchronized void startXds() {
+        if (!xdsClosed) {
+            xds.start();
+        }
+    }
+
+    private synchronized void closeXds() {
+        xdsClosed = true;
+        if (xds != null) {
+            xds.close();
+        }
+    }
+
     /**
-     * The end of Envoy's server init: once the clusters' first health-check round is done and no
-     * listener warms, every listener listens (startWorkers) and the server is LIVE. Inline when
-     * nothing is pending (a static config without health checks listens at once).
+     * The end of Envoy's server init: once the clusters are initialized (first DNS answers, first
+     * health-check rounds) and no listener warms, every listener listens (startWorkers) and the
+     * server is LIVE. Inline when nothing is pending (a static config without DNS clusters or
+     * health checks listens at once).
      */
     private void liveOnceInitialized(Runnable then) {
-        CompletableFuture<Void> checked = server.clustersHealthChecked();
+        CompletableFuture<Void> checked = server.clustersInitialized();
         // A round ends on an upstream loop, which must not wait for the server's monitor.
         CompletableFuture<Void> ready = checked.isDone() ? server.listenersWarmed()
                 : checked.thenComposeAsync(v -> server.listenersWarmed());
@@ -292,9 +319,7 @@ public final class Proxy implements AutoCloseable {
     /** Stops taking new work, lets in-flight work finish up to drainTime, then stops. */
     public Server.DrainReport drainAndStop(Duration drainTime) {
         state.startDraining();
-        if (xds != null) {
-            xds.close();
-        }
+        closeXds();
         if (loadReporting != null) {
             loadReporting.close();
         }
@@ -303,9 +328,7 @@ public final class Proxy implements AutoCloseable {
 
     @Override
     public void close() {
-        if (xds != null) {
-            xds.close();
-        }
+        closeXds();
         if (mainGuardDog != null) {
             mainGuardDog.close();
         }

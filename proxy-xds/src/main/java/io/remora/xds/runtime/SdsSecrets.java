@@ -47,8 +47,9 @@ final class SdsSecrets {
     }
 
     /**
-     * Rejects a snapshot whose listener or cluster names a static secret that does not load: Envoy builds the TLS
-     * context when the resource arrives, the PEM fails to parse there and the LDS or CDS update is refused.
+     * Rejects a snapshot whose listener, cluster or ECDS filter config names a static secret that does not load:
+     * Envoy builds the TLS context or the filter's config when the resource arrives, reading the secret fails there
+     * and the LDS, CDS or ECDS update is refused.
      */
     void refuseBadStaticUses(XdsSnapshot snapshot) throws XdsRejectedException {
         if (staticFailures.isEmpty()) {
@@ -59,6 +60,9 @@ final class SdsSecrets {
         }
         for (Cluster c : snapshot.clusters().values()) {
             refuseBadStaticUses(c.getName(), c);
+        }
+        for (var e : snapshot.extensionConfigs().entrySet()) {
+            refuseBadStaticUses(e.getKey(), e.getValue());
         }
     }
 

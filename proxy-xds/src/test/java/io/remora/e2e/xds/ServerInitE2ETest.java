@@ -1,5 +1,6 @@
 package io.remora.e2e.xds;
 
+import io.remora.e2e.TestDnsServer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -15,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Envoy's server init: no listener, static or from the first LDS, listens before the server is
- * initialized (the first xDS fetch, the clusters' first health-check round, each bounded by
- * initial_fetch_timeout); until then a connect is refused, the admin answers and /ready says 503.
+ * initialized (the first xDS fetch bounded by initial_fetch_timeout, the static DNS clusters' first
+ * resolution, the clusters' first health-check round); until then a connect is refused, the admin
+ * answers and /ready says 503. The ADS stream opens once its own cluster is initialized.
  */
 class ServerInitE2ETest extends MeshTestBase {
 
@@ -43,6 +45,31 @@ class ServerInitE2ETest extends MeshTestBase {
                               - match: { prefix: "/" }
                                 direct_response: { status: 200, body: { inline_string: static } }
                 """.formatted(port);
+    }
+
+    /** A socket that accepts and never answers: a health check of it is pending until the test closes what it held. */
+    private static ServerSocket silent(List<Socket> held) throws IOException {
+        ServerSocket silent = new ServerSocket(0);
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    held.add(silent.accept());
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return silent;
+    }
+
+    private static void awaitHeld(List<Socket> held) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (held.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, held.size(), "the health check connected");
     }
 
     private static void assertRefused(int port, String why) {
@@ -93,18 +120,7 @@ class ServerInitE2ETest extends MeshTestBase {
         int port = XdsProxy.freePort();
         // A health-checked host that accepts and never answers: its first check is pending until closed.
         List<Socket> held = new CopyOnWriteArrayList<>();
-        try (ServerSocket silent = new ServerSocket(0)) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        held.add(silent.accept());
-                    }
-                } catch (IOException closed) {
-                    // the test is over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+        try (ServerSocket silent = silent(held)) {
             String bootstrap = """
                     admin:
                       address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
@@ -127,11 +143,7 @@ class ServerInitE2ETest extends MeshTestBase {
                           http_health_check: { path: /healthz }
                     """.formatted(silent.getLocalPort()) + staticListener(port);
             proxy = XdsProxy.start(bootstrap);
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (held.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertEquals(1, held.size(), "the health check connected");
+            awaitHeld(held);
             assertRefused(port, "the cluster's first health check has not finished");
             assertEquals("INITIALIZING", proxy.admin("/ready").trim());
             String dump = proxy.admin("/init_dump");
@@ -145,6 +157,121 @@ class ServerInitE2ETest extends MeshTestBase {
             assertEquals("static", r.body());
             assertEquals("LIVE", proxy.admin("/ready").trim());
             assertEquals("{}", proxy.admin("/init_dump").trim());
+        }
+    }
+
+    @Test
+    void listenerWaitsForTheFirstDnsAnswerWithoutBlockingTheStart() throws Exception {
+        int port = XdsProxy.freePort();
+        int upstreamPort = XdsProxy.freePort();
+        try (TestDnsServer dns = TestDnsServer.start().answer("svc.remora.test", 30, "127.0.0.1").hold()) {
+            String bootstrap = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                    static_resources:
+                      clusters:
+                      - name: named
+                        type: STRICT_DNS
+                        connect_timeout: 1s
+                        dns_resolvers: [ { socket_address: { address: 127.0.0.1, port_value: %d } } ]
+                        load_assignment:
+                          cluster_name: named
+                          endpoints:
+                          - lb_endpoints:
+                            - endpoint: { address: { socket_address: { address: svc.remora.test, port_value: %d } } }
+                    """.formatted(dns.port(), upstreamPort) + staticListener(port);
+            long t0 = System.nanoTime();
+            proxy = XdsProxy.start(bootstrap);
+            long startMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(startMillis < 3_000, "the start does not wait for DNS: " + startMillis + " ms");
+            assertRefused(port, "the DNS cluster's first resolution is pending");
+            assertEquals("INITIALIZING", proxy.admin("/ready").trim());
+            String dump = proxy.admin("/init_dump");
+            assertTrue(dump.contains("init manager ClusterManager") && dump.contains("Cluster named"), dump);
+            Thread.sleep(300);
+            assertRefused(port, "still no answer");
+
+            dns.release();
+            assertEquals("static", proxy.awaitReply("listening after the first answer", port, "/",
+                    x -> x.status() == 200).body());
+            assertEquals("LIVE", proxy.admin("/ready").trim());
+            assertEquals("{}", proxy.admin("/init_dump").trim());
+            assertTrue(proxy.admin("/clusters").contains("named::127.0.0.1:" + upstreamPort),
+                    "the answer's host is the cluster's");
+        }
+    }
+
+    @Test
+    void adsStreamWaitsForItsClusterToInitialize() throws Exception {
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket silent = silent(held)) {
+            // The xDS cluster's host is health checked on a port that never answers: its first round is pending.
+            String bootstrap = XdsProxy.adsBootstrap(cp.port, false)
+                    .replace("      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: "
+                            + cp.port + " } } }",
+                            "      - endpoint:\n"
+                            + "            address: { socket_address: { address: 127.0.0.1, port_value: " + cp.port + " } }\n"
+                            + "            health_check_config: { port_value: " + silent.getLocalPort() + " }")
+                    + """
+                        health_checks:
+                        - timeout: 60s
+                          interval: 60s
+                          no_traffic_interval: 60s
+                          unhealthy_threshold: 1
+                          healthy_threshold: 1
+                          http_health_check: { path: /healthz }
+                    """;
+            assertTrue(bootstrap.contains("health_check_config: { port_value: " + silent.getLocalPort()), bootstrap);
+            proxy = XdsProxy.start(bootstrap);
+            awaitHeld(held);
+            Thread.sleep(500);
+            assertTrue(cp.requests.isEmpty(), "no discovery request: " + cp.requests);
+            assertTrue(cp.streamTypes.isEmpty(), "no ADS stream before the xDS cluster is initialized: " + cp.streamTypes);
+            String dump = proxy.admin("/init_dump");
+            assertTrue(dump.contains("Cluster xds-grpc"), dump);
+
+            for (Socket s : held) {
+                s.close(); // the check fails: the round is done, pass or fail
+            }
+            cp.awaitRequest("the first LDS request once the cluster is initialized",
+                    r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
+            cp.set(mesh.snapshot());
+            assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/",
+                    x -> x.status() == 200).body());
+        }
+    }
+
+    @Test
+    void aHostCheckedBeforeTheRoundWasAskedForDoesNotHoldIt() throws Exception {
+        int port = XdsProxy.freePort();
+        // A TCP check passes on connect, at once: before the server asks for the cluster's first round.
+        try (ServerSocket accepting = new ServerSocket(0)) {
+            String bootstrap = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                    static_resources:
+                      clusters:
+                      - name: checked
+                        type: STATIC
+                        connect_timeout: 1s
+                        load_assignment:
+                          cluster_name: checked
+                          endpoints:
+                          - lb_endpoints:
+                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                        health_checks:
+                        - timeout: 60s
+                          interval: 60s
+                          no_traffic_interval: 60s
+                          unhealthy_threshold: 1
+                          healthy_threshold: 1
+                          tcp_health_check: {}
+                    """.formatted(accepting.getLocalPort()) + staticListener(port);
+            proxy = XdsProxy.start(bootstrap);
+            // Not the next check a minute later: the round is done with the first.
+            assertEquals("static", proxy.awaitReply("listening after the first check", port, "/",
+                    x -> x.status() == 200).body());
+            assertEquals("LIVE", proxy.admin("/ready").trim());
         }
     }
 }

@@ -45,8 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Secrets named by the bootstrap's static resources and fetched over ADS, as Envoy's secret manager
  * subscribes for them: a static listener's credential_injector takes its generic secret from the
  * control plane (which serves nothing else) and follows its rotation; a static listener's TLS
- * certificate comes the same way; a bootstrap naming an ADS secret without ads_config is refused; an xDS listener
- * or cluster naming a static secret that does not load is NACKed.
+ * certificate comes the same way; a bootstrap naming an ADS secret without ads_config is refused; an xDS listener,
+ * cluster or ECDS filter config naming a static secret that does not load is NACKed.
  */
 class StaticSecretsAdsE2ETest {
     private final TestControlPlane cp = new TestControlPlane();
@@ -200,7 +200,10 @@ class StaticSecretsAdsE2ETest {
         return reply;
     }
 
-    /** The bootstrap's static secrets: "good" (a certificate for 127.0.0.1) and "broken" (a PEM that does not parse). */
+    /**
+     * The bootstrap's static secrets: "good" (a certificate for 127.0.0.1) and "broken" (a PEM that does not parse);
+     * "good-generic" and "broken-generic" (its file is missing).
+     */
     private static String staticSecrets(TestCerts.Leaf good) {
         return """
                   secrets:
@@ -212,6 +215,10 @@ class StaticSecretsAdsE2ETest {
                     tls_certificate:
                       certificate_chain: { inline_string: "-----BEGIN CERTIFICATE-----\\nnot base64\\n-----END CERTIFICATE-----\\n" }
                       private_key: { inline_string: "x" }
+                  - name: good-generic
+                    generic_secret: { secret: { inline_string: "key-1" } }
+                  - name: broken-generic
+                    generic_secret: { secret: { filename: "/nonexistent/remora-static-secret" } }
                 """.formatted(good.certPem().replace("\n", "\\n"), good.keyPem().replace("\n", "\\n"));
     }
 
@@ -275,6 +282,62 @@ class StaticSecretsAdsE2ETest {
         assertTrue(proxy.admin("/clusters").lines().noneMatch(l -> l.startsWith("up::")), "the cluster is not added");
         reply = tlsGet(ca, port);
         assertTrue(reply.startsWith("HTTP/1.1 200") && reply.endsWith("v1"), reply);
+    }
+
+    /** A plaintext listener answering "ok", its one HTTP filter "inject" (a credential_injector) by ECDS over ADS. */
+    private static Listener ecdsListener(int port) {
+        var hcm = HttpConnectionManager.newBuilder().setStatPrefix("ecds")
+                .setRouteConfig(RouteConfiguration.newBuilder().addVirtualHosts(VirtualHost.newBuilder().setName("all")
+                        .addDomains("*").addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                .setDirectResponse(DirectResponseAction.newBuilder().setStatus(200)
+                                        .setBody(DataSource.newBuilder().setInlineString("ok"))))))
+                .addHttpFilters(HttpFilter.newBuilder().setName("inject").setConfigDiscovery(
+                        io.envoyproxy.envoy.config.core.v3.ExtensionConfigSource.newBuilder().setConfigSource(Mesh.ADS)
+                                .addTypeUrls("type.googleapis.com/envoy.extensions.filters.http.credential_injector.v3"
+                                        + ".CredentialInjector")))
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .build();
+        return Listener.newBuilder().setName("ecds").setAddress(XdsTestResources.address(port))
+                .addFilterChains(FilterChain.newBuilder()
+                        .addFilters(Filter.newBuilder().setName("envoy.filters.network.http_connection_manager")
+                                .setTypedConfig(Any.pack(hcm))))
+                .build();
+    }
+
+    /** The ECDS config "inject": a credential_injector whose generic credential is the static secret named. */
+    private static io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig inject(String staticSecret) {
+        var generic = io.envoyproxy.envoy.extensions.http.injected_credentials.generic.v3.Generic.newBuilder()
+                .setCredential(SdsSecretConfig.newBuilder().setName(staticSecret)).build();
+        var injector = io.envoyproxy.envoy.extensions.filters.http.credential_injector.v3.CredentialInjector.newBuilder()
+                .setCredential(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.newBuilder().setName("generic")
+                        .setTypedConfig(Any.pack(generic)))
+                .build();
+        return io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.newBuilder().setName("inject")
+                .setTypedConfig(Any.pack(injector)).build();
+    }
+
+    /**
+     * Envoy builds an ECDS filter's config when it arrives: a credential_injector naming a static generic secret whose
+     * file is missing fails reading it there, and the ECDS update is rejected while the old config keeps serving.
+     */
+    @Test
+    void anEcdsFilterConfigNamingABrokenStaticSecretIsNacked() throws Exception {
+        cp.startTcp(0);
+        int port = XdsProxy.freePort();
+        cp.setExtensionConfigs("1", inject("good-generic"));
+        cp.set(Snapshot.create(List.of(), List.of(), List.of(ecdsListener(port)), List.of(), List.of(), "1"));
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false)
+                + staticSecrets(TestCerts.ca("static-ecds-ca").issue("server", "127.0.0.1")));
+        cp.awaitSotwAck(XdsAdsE2ETest.ECDS, "1");
+        assertEquals("ok", proxy.awaitReply("the listener serves with its discovered filter", port, "/",
+                r -> r.status() == 200).body());
+
+        cp.setExtensionConfigs("2", inject("broken-generic"));
+        String ecds = cp.awaitNack(false, XdsAdsE2ETest.ECDS, "1");
+        assertTrue(ecds.contains("static secret 'broken-generic' does not load"), ecds);
+        assertEquals("ok", proxy.awaitReply("the accepted config keeps serving", port, "/",
+                r -> r.status() == 200).body());
     }
 
     @Test

@@ -47,6 +47,8 @@ public final class TestControlPlane implements AutoCloseable {
     public final List<String> streamTypes = new CopyOnWriteArrayList<>();
     /** Each call's request headers (its gRPC metadata), in arrival order. */
     public final List<io.grpc.Metadata> callHeaders = new CopyOnWriteArrayList<>();
+    /** Each call's :authority, in arrival order. */
+    public final List<String> authorities = new CopyOnWriteArrayList<>();
     /** Client connections (HTTP/2 transports) accepted so far. */
     public final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     /** Other services the server also offers (e.g. load reporting), added before it starts. */
@@ -126,6 +128,7 @@ public final class TestControlPlane implements AutoCloseable {
                                                                       io.grpc.Metadata headers,
                                                                       io.grpc.ServerCallHandler<Q, A> next) {
                 callHeaders.add(headers);
+                authorities.add(String.valueOf(call.getAuthority()));
                 return next.startCall(call, headers);
             }
         });

@@ -146,6 +146,51 @@ class XdsTlsChannelTest {
     }
 
     /**
+     * {@link #clusterBootstrap} trusting {@code ca} (no SAN matchers), its cluster with auto_sni and
+     * auto_san_validation, the envoy_grpc authority {@code authority}.
+     */
+    private static Bootstrap autoSanBootstrap(int port, TestCerts.Ca ca, String authority) {
+        var b = clusterBootstrap(port, io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext
+                .newBuilder().setValidationContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3
+                        .CertificateValidationContext.newBuilder()
+                        .setTrustedCa(DataSource.newBuilder().setInlineString(ca.pem()))).build()).toBuilder();
+        b.getStaticResourcesBuilder().getClustersBuilder(0).setUpstreamHttpProtocolOptions(
+                io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions.newBuilder()
+                        .setAutoSni(true).setAutoSanValidation(true));
+        b.getDynamicResourcesBuilder().getAdsConfigBuilder().getGrpcServicesBuilder(0).getEnvoyGrpcBuilder()
+                .setAuthority(authority);
+        return b.build();
+    }
+
+    /** As Envoy's router on the stream: the certificate must carry a SAN for the :authority's host. */
+    @Test
+    void autoSanValidationAcceptsAServerNamedByTheAuthority() throws Exception {
+        TestCerts.Ca ca = TestCerts.ca("xds-ca");
+        TestCerts.Leaf server = ca.issue("istiod", "istiod.istio-system.svc");
+        cp.startTls(0, GrpcSslContexts.forServer(pem(server.certPem()), pem(server.keyPem())).build());
+        cp.set(full("1"));
+        client = new XdsClient(XdsClientFactory.options(autoSanBootstrap(cp.port, ca, "istiod.istio-system.svc:15012"),
+                null), applier, new SimpleMeterRegistry());
+        client.start();
+        XdsSnapshot first = applier.await("a snapshot from the server the authority names", s -> true);
+        assertEquals(Set.of("listener-0"), first.listeners().keySet());
+    }
+
+    @Test
+    void autoSanValidationRefusesAServerOfAnotherName() throws Exception {
+        TestCerts.Ca ca = TestCerts.ca("xds-ca");
+        // Trusted by the CA, but not the host the stream's :authority names.
+        TestCerts.Leaf server = ca.issue("impostor", "impostor.istio-system.svc");
+        cp.startTls(0, GrpcSslContexts.forServer(pem(server.certPem()), pem(server.keyPem())).build());
+        cp.set(full("1"));
+        client = new XdsClient(XdsClientFactory.options(autoSanBootstrap(cp.port, ca, "istiod.istio-system.svc:15012"),
+                null), applier, new SimpleMeterRegistry());
+        client.start();
+        Thread.sleep(1500);
+        assertTrue(cp.requests.isEmpty(), "no request reached a server without the authority's SAN: " + cp.requests);
+    }
+
+    /**
      * The server name (SNI) of the first client hello a TLS server got from an xDS client built from the bootstrap
      * made for the server's port; "" for none. The server speaks HTTP/1.1 only: the stream never opens.
      */
