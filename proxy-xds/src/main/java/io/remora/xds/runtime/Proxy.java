@@ -2,17 +2,14 @@ package io.remora.xds.runtime;
 
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.remora.accesslog.AccessLogs;
-import io.remora.admin.AdminContext;
 import io.remora.admin.AdminServer;
 import io.remora.admin.ServerState;
-import io.remora.config.Address;
 import io.remora.config.NodeInfo;
 import io.remora.config.ServerConfig;
 import io.remora.extensions.ExtensionRegistry;
 import io.remora.server.Server;
 import io.remora.server.ServerOptions;
 import io.remora.stats.StatsRegistry;
-import io.remora.upstream.ClusterManager;
 import io.remora.xds.ads.XdsClient;
 import io.remora.xds.ads.XdsClientFactory;
 import io.remora.xds.ads.XdsConfigApplier;
@@ -20,8 +17,6 @@ import io.remora.xds.ads.XdsRejectedException;
 import io.remora.xds.ads.XdsSnapshot;
 import io.remora.xds.bootstrap.ConfigDumpBuilder;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -168,7 +163,7 @@ public final class Proxy implements AutoCloseable {
     /** Binds the admin and the static listeners, then connects to the control plane if any. */
     public Proxy start() throws InterruptedException {
         if (base.admin() != null) {
-            admin = new AdminServer(new Admin(), base.admin().address(), server.context().transport())
+            admin = new AdminServer(new ProxyAdmin(this), base.admin().address(), server.context().transport())
                     .socketOptions(base.admin().socketOptions());
             if (bootstrap.getEnableDispatcherStats()) {
                 // As the watchdog's main_thread: the admin's loop stands for Envoy's main thread.
@@ -389,133 +384,48 @@ public final class Proxy implements AutoCloseable {
         }
     }
 
-    private final class Admin implements AdminContext {
-        @Override
-        public StatsRegistry stats() {
-            return stats;
-        }
+    // What the admin reads (ProxyAdmin).
 
-        @Override
-        public void statsRequested() {
-            if (flushStatsOnAdmin) { // read first: it publishes statsFlusher
-                statsFlusher.flushNow();
-            }
-        }
-
-        @Override
-        public ServerState serverState() {
-            return state;
-        }
-
-        @Override
-        public ClusterManager clusterManager() {
-            return server.clusterManager();
-        }
-
-        @Override
-        public io.remora.tls.SecretManager secrets() {
-            return server.secrets();
-        }
-
-        @Override
-        public List<ListenerStatus> listeners() {
-            List<ListenerStatus> out = new ArrayList<>();
-            for (Map.Entry<String, List<SocketAddress>> e : server.listenerAddresses().entrySet()) {
-                List<SocketAddress> bound = e.getValue();
-                SocketAddress main = bound.isEmpty() ? null : bound.get(0);
-                Address internal = io.remora.internal.InternalListeners.addressOf(e.getKey(), main);
-                List<Address> additional = new ArrayList<>();
-                for (SocketAddress a : bound.subList(Math.min(1, bound.size()), bound.size())) {
-                    additional.add(toAddress(a));
-                }
-                out.add(new ListenerStatus(e.getKey(), internal != null ? internal : toAddress(main), additional));
-            }
-            return out;
-        }
-
-        @Override
-        public NodeInfo node() {
-            return base.node();
-        }
-
-        @Override
-        public String version() {
-            return "remora/" + io.remora.xds.Main.VERSION + "/RELEASE";
-        }
-
-        @Override
-        public Map<String, Object> commandLineOptions() {
-            return commandLine;
-        }
-
-        @Override
-        public String configDump() {
-            return ConfigDumps.json(staticDump, applied, fileSecrets.active(), server::listenerWarming);
-        }
-
-        @Override
-        public io.remora.admin.AdminResponse configDump(io.remora.admin.ConfigDumpQuery query) {
-            return ConfigDumps.dump(staticDump, applied, fileSecrets.active(), server::listenerWarming, query);
-        }
-
-        @Override
-        public io.remora.runtime.RuntimeLoader runtime() {
-            return runtime;
-        }
-
-        @Override
-        public boolean addedViaApi(String cluster) {
-            XdsSnapshot s = applied;
-            return s != null && s.state(io.remora.xds.ads.XdsResourceType.CLUSTER).resources().containsKey(cluster);
-        }
-
-        @Override
-        public Map<String, List<String>> unreadyTargets() {
-            ServerState.State st = state.state();
-            List<String> targets = new ArrayList<>();
-            if (st == ServerState.State.INITIALIZING || st == ServerState.State.PRE_INITIALIZING) {
-                if (applied == null && bootstrap.getDynamicResources().hasCdsConfig()) {
-                    targets.add("CDS");
-                }
-                if (applied == null && bootstrap.getDynamicResources().hasLdsConfig()) {
-                    targets.add("LDS");
-                }
-            }
-            Map<String, List<String>> out = new java.util.LinkedHashMap<>();
-            if (!targets.isEmpty()) {
-                out.put("init manager Server", targets);
-            }
-            // the clusters' first health-check rounds, then the warming listeners' own init managers
-            out.putAll(server.unreadyClusterTargets());
-            out.putAll(server.unreadyListenerTargets());
-            return out;
-        }
-
-        @Override
-        public void quit() {
-            quit.run();
-        }
-
-        @Override
-        public void drainListeners(boolean inboundOnly, boolean graceful) {
-            state.startDraining();
-            server.drainListeners(inboundOnly, graceful);
-        }
-
-        @Override
-        public void reopenLogs() {
-            accessLogs.reopen();
-        }
+    ServerState state() {
+        return state;
     }
 
-    private static Address toAddress(SocketAddress a) {
-        if (a instanceof InetSocketAddress i) {
-            return new Address.Tcp(i.getAddress() != null ? io.netty.util.NetUtil.toAddressString(i.getAddress())
-                    : i.getHostString(), i.getPort());
+    ServerConfig base() {
+        return base;
+    }
+
+    Bootstrap bootstrap() {
+        return bootstrap;
+    }
+
+    Map<String, Object> commandLine() {
+        return commandLine;
+    }
+
+    ConfigDumpBuilder staticDump() {
+        return staticDump;
+    }
+
+    XdsSnapshot applied() {
+        return applied;
+    }
+
+    io.remora.xds.ads.SdsFileSecrets fileSecrets() {
+        return fileSecrets;
+    }
+
+    AccessLogs accessLogs() {
+        return accessLogs;
+    }
+
+    void quit() {
+        quit.run();
+    }
+
+    /** stats_flush_on_admin: the sinks get a flush whenever the admin's stats are read. */
+    void flushStatsForAdmin() {
+        if (flushStatsOnAdmin) { // read first: it publishes statsFlusher
+            statsFlusher.flushNow();
         }
-        if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
-            return new Address.Pipe(d.path());
-        }
-        return new Address.Pipe(String.valueOf(a));
     }
 }
