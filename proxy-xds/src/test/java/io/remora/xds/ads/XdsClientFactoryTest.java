@@ -47,7 +47,8 @@ class XdsClientFactoryTest {
     @Test
     void istioBootstrapPointsAtThePipe() {
         XdsClientOptions o = XdsClientFactory.options(istioLike(ApiConfigSource.ApiType.GRPC).build(), null);
-        assertEquals(XdsTarget.uds("./etc/istio/proxy/XDS"), o.target());
+        assertEquals("./etc/istio/proxy/XDS", o.target().udsPath());
+        assertEquals("xds-grpc", o.target().authority(), "Envoy's :authority for envoy_grpc: the cluster's name");
         assertEquals(false, o.delta());
         assertTrue(o.nodeOnFirstMessageOnly());
         assertEquals(Set.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER), o.adsTypes());
@@ -114,7 +115,8 @@ class XdsClientFactoryTest {
                     .merge(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), b);
         }
         XdsClientOptions o = XdsClientFactory.options(b.build(), types);
-        assertEquals(XdsTarget.uds("/tmp/XDS"), o.target());
+        assertEquals("/tmp/XDS", o.target().udsPath());
+        assertEquals("xds-grpc", o.target().authority());
         assertTrue(o.delta());
         assertTrue(o.nodeOnFirstMessageOnly());
         assertEquals(Set.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER), o.adsTypes());

@@ -62,6 +62,8 @@ class ClusterChannelTest {
         }
     }
 
+    private static final ClusterConfig CONFIG = ClusterConfig.builder("collector").build();
+
     private static ClusterManager manager(Host host) {
         Cluster cluster = new Cluster() {
             @Override
@@ -71,7 +73,7 @@ class ClusterChannelTest {
 
             @Override
             public ClusterConfig config() {
-                return null;
+                return CONFIG;
             }
 
             @Override
