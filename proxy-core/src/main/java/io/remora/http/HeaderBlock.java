@@ -44,8 +44,12 @@ public class HeaderBlock extends TypedHeaderAccess {
     /** Entries [0, pseudo) are pseudo-headers. */
     private int pseudo;
     private boolean validate;
-    /** While a codec decodes into it: the kind of Envoy header map it is, whose inline names join. */
-    private InlineHeaders.Kind joins;
+    /**
+     * While a codec decodes into it: 1 + the ordinal of the kind of Envoy header map it is, whose
+     * inline names join; 0 otherwise. A byte, not the enum: a reference took the block from 32 to
+     * 40 bytes, and two are made per request.
+     */
+    private byte joins;
     /** Set between {@link #beginSinglePass()} and {@link #endSinglePass()}; the cursor lent then. */
     private boolean singlePass;
     private HeaderBlockCursors.SinglePass cursor;
@@ -108,7 +112,7 @@ public class HeaderBlock extends TypedHeaderAccess {
     /** Validation ends with decoding: what filters add later is theirs to get right, as with any block. */
     void stopValidating() {
         validate = false;
-        joins = null;
+        joins = 0;
     }
 
     /**
@@ -116,7 +120,7 @@ public class HeaderBlock extends TypedHeaderAccess {
      * codec's crumbs), are appended to the first entry as Envoy's codecs and header maps do.
      */
     void joinAs(InlineHeaders.Kind kind) {
-        joins = kind;
+        joins = kind == null ? 0 : (byte) (kind.ordinal() + 1);
     }
 
     // ---------------------------------------------------------------- by index
@@ -255,7 +259,7 @@ public class HeaderBlock extends TypedHeaderAccess {
     @Override
     public Http2Headers add(CharSequence name, CharSequence value) {
         check(name, value, true);
-        if (joins != null && (InlineHeaders.joinInto(this, joins, name, value)
+        if (joins != 0 && (InlineHeaders.joinInto(this, InlineHeaders.KINDS[joins - 1], name, value)
                 || InlineHeaders.joinCookie(this, name, value))) {
             return this;
         }

@@ -30,6 +30,8 @@ public final class InlineHeaders {
         REQUEST_HEADERS, REQUEST_TRAILERS, RESPONSE_HEADERS, RESPONSE_TRAILERS
     }
 
+    static final Kind[] KINDS = Kind.values();
+
     private static final AsciiString COOKIE = AsciiString.cached("cookie");
     private static final AsciiString COMMA = AsciiString.cached(",");
     private static final AsciiString SEMICOLON = AsciiString.cached("; ");
