@@ -256,7 +256,7 @@ final class TcpUpstreamAttempts {
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
-            s.streamInfo.upstreamTransportFailureReason(String.valueOf(cause));
+            s.streamInfo.upstreamTransportFailureReason(io.remora.http.upstream.ConnectFailure.transportFailure(cause));
             s.downstream.close();
         }
     }

@@ -306,7 +306,7 @@ public final class RetryState {
                 || retryOn.contains(RetryOn.RESET)) {
             return true;
         }
-        if (reason == ResetReason.CONNECTION_FAILURE && retryOn.contains(RetryOn.CONNECT_FAILURE)) {
+        if (reason.isConnectFailure() && retryOn.contains(RetryOn.CONNECT_FAILURE)) {
             return true;
         }
         return reason == ResetReason.REMOTE_REFUSED_STREAM_RESET && retryOn.contains(RetryOn.REFUSED_STREAM);

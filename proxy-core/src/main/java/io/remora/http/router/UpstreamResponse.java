@@ -216,7 +216,7 @@ final class UpstreamResponse {
                     RetryLog.enabled() ? "reset: " + reason.text : null)) || Hedging.awaitOthers(r, a)) {
                 return;
             }
-            String failure = reason == ResetReason.CONNECTION_FAILURE ? transportFailure : null;
+            String failure = reason.isConnectFailure() ? transportFailure : null;
             // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
             int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
             r.localReply(status, resetBody(reason, failure, r.info.attemptCount > 1), reason.responseFlag(),

@@ -126,10 +126,11 @@ final class AlpnProbePool implements ConnectionPool {
                 host.poolConnections.decrementAndGet();
                 cluster.stats().upstreamCxConnectFail.increment();
                 host.stats.cxConnectFail.increment();
-                String why = PoolContext.describe(cause);
+                ResetReason reason = ConnectFailure.reason(cause);
+                String why = ConnectFailure.transportFailure(cause);
                 Waiting w;
                 while ((w = waiting.pollFirst()) != null) {
-                    w.callbacks.onPoolFailure(ResetReason.CONNECTION_FAILURE, why);
+                    w.callbacks.onPoolFailure(reason, why);
                 }
                 onIdle.run();
             }

@@ -91,9 +91,8 @@ final class Http1ConnectionPool implements ConnectionPool {
             } else {
                 open--;
                 ctx.connectFailed(cause);
-                String why = PoolContext.describe(cause);
                 // Envoy purges waiting requests a failed connect was meant to serve.
-                pending.failBeyond(connecting, why);
+                pending.failBeyond(connecting, ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
                 maybeIdle();
             }
         });

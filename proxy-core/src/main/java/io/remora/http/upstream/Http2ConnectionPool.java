@@ -65,9 +65,8 @@ final class Http2ConnectionPool implements ConnectionPool {
                 opened(conn);
             } else {
                 ctx.connectFailed(cause);
-                String why = PoolContext.describe(cause);
                 if (connecting == 0) {
-                    pending.failBeyond(0, why);
+                    pending.failBeyond(0, ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
                 }
                 maybeIdle();
             }

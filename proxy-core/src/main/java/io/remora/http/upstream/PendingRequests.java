@@ -73,9 +73,9 @@ final class PendingRequests {
     }
 
     /** Fails the oldest requests until {@code keep} remain (Envoy purges what a failed connect was to serve). */
-    void failBeyond(int keep, String why) {
+    void failBeyond(int keep, ResetReason reason, String why) {
         while (queue.size() > keep) {
-            poll().onPoolFailure(ResetReason.CONNECTION_FAILURE, why);
+            poll().onPoolFailure(reason, why);
         }
     }
 

@@ -130,7 +130,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         UpstreamCallbacks cb = callbacks;
         callbacks = null;
         if (cb != null) {
-            cb.onPoolFailure(ResetReason.CONNECTION_FAILURE, PoolContext.describe(cause));
+            cb.onPoolFailure(ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
         }
     }
 

@@ -1,0 +1,122 @@
+package io.remora.e2e;
+
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A failed upstream connect in Envoy's words: the router's 503 body and details and the access
+ * log's %UPSTREAM_TRANSPORT_FAILURE_REASON% carry the connection's failure reason ("delayed
+ * connect error: Connection refused", strerror's text, not the socket library's message), and a
+ * connect_timeout is the reset reason "connection timeout" with no transport failure reason
+ * (Envoy's pool reports PoolFailureReason::Timeout, the router StreamResetReason::ConnectionTimeout).
+ */
+class ConnectFailureE2ETest {
+    private static final String FORMAT =
+            "%REQ(:PATH)% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% [%UPSTREAM_TRANSPORT_FAILURE_REASON%]";
+
+    @Test
+    void refusedAndTimedOutConnectsAreReportedAsEnvoyReportsThem() throws Exception {
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        int refused = ProxyProcess.freePort();
+        Path log = TempPaths.file("access", ".log");
+        String routes = """
+                - match: { prefix: /refused }
+                  route: { cluster: refused }
+                - match: { prefix: /timeout }
+                  route: { cluster: blackhole }
+                """;
+        // A listener whose accept queue is full: the kernel drops further SYNs, so a connect to it
+        // neither succeeds nor fails until the cluster's connect_timeout.
+        try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             Fillers fillers = Fillers.fill(full)) {
+            String clusters = Bootstraps.cluster("refused", false, null, refused) + """
+                    - name: blackhole
+                      type: STATIC
+                      connect_timeout: 0.3s
+                      load_assignment:
+                        cluster_name: blackhole
+                        endpoints:
+                        - lb_endpoints:
+                          - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                    """.formatted(full.getLocalPort());
+            String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, log.toString(), routes, clusters), log, FORMAT);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of())) {
+                Curl r = Curl.get(port, "/refused");
+                assertEquals(503, r.status());
+                assertEquals("upstream connect error or disconnect/reset before headers. reset reason: remote connection"
+                        + " failure, transport failure reason: delayed connect error: Connection refused", r.text());
+                assertEquals("/refused UF upstream_reset_before_response_started{remote_connection_failure|delayed_connect"
+                        + "_error:_Connection_refused} [delayed connect error: Connection refused]",
+                        HttpProxyE2ETest.awaitLogLine(log, "/refused"));
+
+                Curl t = Curl.get(port, "/timeout");
+                assertEquals(503, t.status());
+                assertEquals("upstream connect error or disconnect/reset before headers. reset reason: connection timeout",
+                        t.text());
+                assertEquals("/timeout UF upstream_reset_before_response_started{connection_timeout} [-]",
+                        HttpProxyE2ETest.awaitLogLine(log, "/timeout"));
+                String stats = proxy.admin("/stats");
+                assertTrue(stats.contains("cluster.blackhole.upstream_cx_connect_timeout: 1\n"), stats);
+                assertTrue(stats.contains("cluster.refused.upstream_cx_connect_fail: 1\n"), stats);
+            }
+        }
+    }
+
+    @Test
+    void tcpProxyLogsTheConnectionsFailureReason() throws Exception {
+        int admin = ProxyProcess.freePort();
+        int refused = ProxyProcess.freePort();
+        Path log = TempPaths.file("tcp-access", ".log");
+        Map<String, Integer> ports = Map.of("tcp", ProxyProcess.freePort());
+        String proxyFields = """
+                access_log:
+                - name: envoy.access_loggers.file
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                    path: %s
+                    log_format: { text_format_source: { inline_string: "tcp %%RESPONSE_FLAGS%% [%%UPSTREAM_TRANSPORT_FAILURE_REASON%%]\\n" } }
+                """.formatted(log);
+        String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "refused", proxyFields),
+                Bootstraps.cluster("refused", false, null, refused), ports);
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of());
+             Socket s = new Socket("127.0.0.1", ports.get("tcp"))) {
+            s.setSoTimeout(10_000);
+            assertEquals(-1, s.getInputStream().read(), "closed after the connect failed");
+            assertEquals("tcp UF,URX [delayed connect error: Connection refused]",
+                    HttpProxyE2ETest.awaitLogLine(log, "tcp "));
+        }
+    }
+
+    /** Connections that fill a listener's accept queue (never accepted), closed with the test. */
+    private record Fillers(List<Socket> sockets) implements AutoCloseable {
+        static Fillers fill(ServerSocket full) throws Exception {
+            List<Socket> sockets = new ArrayList<>();
+            // backlog 1 holds two completed connections on Linux; a third is queued by no one
+            for (int i = 0; i < 2; i++) {
+                Socket s = new Socket();
+                s.connect(new InetSocketAddress(full.getInetAddress(), full.getLocalPort()), 2000);
+                sockets.add(s);
+            }
+            return new Fillers(sockets);
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+}
