@@ -72,7 +72,7 @@ final class Http2DownstreamStream implements StreamEncoder {
         if (active == null) {
             active = new ActiveStream(cx, this);
         }
-        active.codecRefused(details, protocolError);
+        StreamResets.codecRefused(active, details, protocolError);
     }
 
     /**
@@ -187,10 +187,22 @@ final class Http2DownstreamStream implements StreamEncoder {
         }
     }
 
+    /** The connection closes for a codec error: the stream ends now with the connection's details, or its own. */
+    void codecError(String details) {
+        releaseHeld();
+        if (active != null) {
+            StreamResets.codecError(active, details);
+        }
+    }
+
+    int id() {
+        return stream.id();
+    }
+
     void onReset() {
         releaseHeld();
         if (active != null && !active.ended()) {
-            active.onDownstreamReset();
+            StreamResets.remote(active);
         }
     }
 
@@ -201,7 +213,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return; // closed by our own reset or our END_STREAM: the active stream ends itself
         }
         if (active != null && !active.ended()) {
-            active.onDownstreamReset();
+            StreamResets.remote(active);
         }
     }
 
@@ -384,7 +396,7 @@ final class Http2DownstreamStream implements StreamEncoder {
     public void streamDone() {
         if (!done) {
             done = true;
-            conn.maybeCloseAfterDrain();
+            conn.drain.maybeCloseAfterDrain();
         }
     }
 
