@@ -205,7 +205,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
         if (tooLarge && !outbound) {
             // Past max_request_headers_kb: Envoy's codec fails its header callback, and the library
-            // resets the stream with INTERNAL_ERROR. No invalid message.
+            // resets the stream with INTERNAL_ERROR (nghttp2's TEMPORAL_CALLBACK_FAILURE, oghttp2's
+            // HEADER_RST_STREAM alike). No invalid message.
+            cx.hcm.stats.http2HeaderOverflow.increment();
             http2Ex = (Http2Exception.StreamException) Http2Exception.headerListSizeError(http2Ex.streamId(),
                     Http2Error.INTERNAL_ERROR, true, "%s", http2Ex.getMessage());
         }

@@ -80,6 +80,7 @@ final class Http2DownstreamStream implements StreamEncoder {
      * library resets the stream (INTERNAL_ERROR) and the codec reports that as a remote reset.
      */
     void headersOverLimits() {
+        cx.hcm.stats.http2HeaderOverflow.increment();
         reset(Http2Error.INTERNAL_ERROR);
         refused(TOO_MANY_HEADERS, false);
     }
