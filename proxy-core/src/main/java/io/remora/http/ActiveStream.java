@@ -382,14 +382,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
 
     @Override
     protected void resetForOverload() {
-        if (ended) {
-            return;
-        }
-        // Envoy's reset_high_memory_stream: a reset, not a reply, with flag OM and details overload.
-        info.setFlag(ResponseFlag.OVERLOAD_MANAGER);
-        info.responseCodeDetails = "overload";
-        abortDecoding();
-        resetStream();
+        StreamResets.overload(this);
     }
 
     // ---------------------------------------------------------------- HeaderFormatter.Context

@@ -3,13 +3,24 @@ package io.remora.http;
 import io.remora.accesslog.ResponseFlag;
 
 /**
- * How an {@link ActiveStream} ends when it is reset from the downstream side rather than answered:
- * each as Envoy's {@code ActiveStream::onResetStream} does for that cause, which counts every one
- * of them in {@code downstream_rq_rx_reset}, whoever sent the reset.
+ * How an {@link ActiveStream} ends when it is reset rather than answered: each as Envoy's
+ * {@code ActiveStream::onResetStream} does for that cause, which counts the codec's resets in
+ * {@code downstream_rq_rx_reset}, whoever sent them.
  */
 final class StreamResets {
 
     private StreamResets() {
+    }
+
+    /** Envoy's reset_high_memory_stream: a reset, not a reply, with flag OM and details overload. */
+    static void overload(ActiveStream s) {
+        if (s.ended()) {
+            return;
+        }
+        s.info.setFlag(ResponseFlag.OVERLOAD_MANAGER);
+        s.info.responseCodeDetails = "overload";
+        s.abortDecoding();
+        s.resetStream();
     }
 
     /** The downstream reset the stream or closed the connection under it. */
