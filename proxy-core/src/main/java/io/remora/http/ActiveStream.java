@@ -296,38 +296,6 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         }
     }
 
-    /** The downstream reset the stream or the connection closed under it. */
-    void onDownstreamReset() {
-        if (ended) {
-            return;
-        }
-        hcm.stats.downstreamRqRxReset.increment();
-        info.setFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
-        if (info.responseCodeDetails == null) {
-            info.responseCodeDetails = "downstream_remote_disconnect";
-        }
-        end();
-    }
-
-    /**
-     * The HTTP/2 codec refused the stream's headers before they reached the connection manager.
-     * Envoy's codec had opened the stream already (its connection manager's stream exists from the
-     * first HEADERS frame on), then reset it: logged and counted as that stream's onResetStream
-     * does, response code 0, the codec's details, and DPE when the codec reset it for a messaging
-     * error (a reset it reports as remote, headers past the limits, carries no flag).
-     */
-    void codecRefused(String details, boolean protocolError) {
-        if (ended) {
-            return;
-        }
-        hcm.stats.downstreamRqRxReset.increment();
-        info.responseCodeDetails = details;
-        if (protocolError) {
-            info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
-        }
-        end();
-    }
-
     void sendLocalReply(int status, String body, ResponseFlag flag, String details) {
         sendLocalReply(status, body, flag, details, null, -1);
     }
@@ -414,14 +382,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
 
     @Override
     protected void resetForOverload() {
-        if (ended) {
-            return;
-        }
-        // Envoy's reset_high_memory_stream: a reset, not a reply, with flag OM and details overload.
-        info.setFlag(ResponseFlag.OVERLOAD_MANAGER);
-        info.responseCodeDetails = "overload";
-        abortDecoding();
-        resetStream();
+        StreamResets.overload(this);
     }
 
     // ---------------------------------------------------------------- HeaderFormatter.Context

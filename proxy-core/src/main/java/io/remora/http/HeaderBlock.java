@@ -50,6 +50,8 @@ public class HeaderBlock extends TypedHeaderAccess {
      * 40 bytes, and two are made per request.
      */
     private byte joins;
+    /** In {@link #joins}, above the kind: a cookie was decoded, and goes last when decoding ends. */
+    private static final int COOKIE_SEEN = 0x40;
     /** Set between {@link #beginSinglePass()} and {@link #endSinglePass()}; the cursor lent then. */
     private boolean singlePass;
     private HeaderBlockCursors.SinglePass cursor;
@@ -112,6 +114,16 @@ public class HeaderBlock extends TypedHeaderAccess {
     /** Validation ends with decoding: what filters add later is theirs to get right, as with any block. */
     void stopValidating() {
         validate = false;
+        if ((joins & COOKIE_SEEN) != 0) {
+            // Envoy's HTTP/2 codec keeps the crumbs aside and adds the joined cookie after the
+            // other fields (ConnectionImpl::onHeaders), wherever the crumbs came.
+            int i = InlineHeaders.indexOfCookie(this);
+            CharSequence n = kv[2 * i];
+            CharSequence v = kv[2 * i + 1];
+            System.arraycopy(kv, 2 * i + 2, kv, 2 * i, 2 * (size - i - 1));
+            kv[2 * size - 2] = n;
+            kv[2 * size - 1] = v;
+        }
         joins = 0;
     }
 
@@ -259,9 +271,14 @@ public class HeaderBlock extends TypedHeaderAccess {
     @Override
     public Http2Headers add(CharSequence name, CharSequence value) {
         check(name, value, true);
-        if (joins != 0 && (InlineHeaders.joinInto(this, InlineHeaders.KINDS[joins - 1], name, value)
-                || InlineHeaders.joinCookie(this, name, value))) {
-            return this;
+        if (joins != 0) {
+            if (InlineHeaders.joinInto(this, InlineHeaders.KINDS[(joins & ~COOKIE_SEEN) - 1], name, value)
+                    || InlineHeaders.joinCookie(this, name, value)) {
+                return this;
+            }
+            if (InlineHeaders.isCookie(name)) {
+                joins |= COOKIE_SEEN;
+            }
         }
         return append(name, value);
     }

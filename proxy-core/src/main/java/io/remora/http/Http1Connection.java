@@ -238,7 +238,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         if (s != null && !s.stream.ended()) {
             s.stream.streamInfo().downstreamClosed(peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
                     : io.remora.accesslog.ConnectionCloses.Type.NORMAL, null);
-            s.stream.onDownstreamReset();
+            StreamResets.remote(s.stream);
         }
         cx.onClosed();
         super.channelInactive(ctx);

@@ -189,7 +189,9 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
             if (!s.stream.responseStarted()) {
                 s.stream.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
             } else {
-                s.stream.resetStream();
+                // Envoy's codec keeps the details on the stream; its connection manager's
+                // handleCodecError ends it as a reset it received, and the connection closes.
+                StreamResets.codecError(s.stream, "http1.codec_error");
             }
             return;
         }

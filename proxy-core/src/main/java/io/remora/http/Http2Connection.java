@@ -1,8 +1,6 @@
 package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -37,8 +35,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
     private final Http2DownstreamFrames frames = new Http2DownstreamFrames(this);
     ChannelHandlerContext ctx;
-    private boolean goAwaySent;
-    private boolean noticeSent;
+    /** The GOAWAYs and the close after the last stream. */
+    final Http2Drain drain = new Http2Drain(this);
     /** The load shed point sent its GOAWAY (at most one per connection, as Envoy). */
     private boolean sentGoAwayOnDispatch;
     /** Closed by http2_server_go_away_and_close_on_dispatch: nothing read is decoded any more. */
@@ -49,6 +47,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     private boolean peerReset;
     /** This proxy closes the connection for the peer's protocol violation (a GOAWAY with an error). */
     private boolean protocolViolation;
+    /** The violation is an invalid request that costs the connection (see {@link #onStreamError}). */
+    private boolean invalidRequest;
     /** connection_keepalive, or null. */
     final Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
@@ -147,7 +147,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
             // Envoy's http2_server_go_away_on_dispatch, once per connection: streams already
             // received finish; later ones are refused.
             sentGoAwayOnDispatch = true;
-            sendGoAway();
+            drain.sendGoAway();
         }
         if (keepalive != null) {
             keepalive.onRead();
@@ -205,14 +205,16 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
         if (tooLarge && !outbound) {
             // Past max_request_headers_kb: Envoy's codec fails its header callback, and the library
-            // resets the stream with INTERNAL_ERROR. No invalid message.
+            // resets the stream with INTERNAL_ERROR (nghttp2's TEMPORAL_CALLBACK_FAILURE, oghttp2's
+            // HEADER_RST_STREAM alike). No invalid message.
+            cx.hcm.stats.http2HeaderOverflow.increment();
             http2Ex = (Http2Exception.StreamException) Http2Exception.headerListSizeError(http2Ex.streamId(),
                     Http2Error.INTERNAL_ERROR, true, "%s", http2Ex.getMessage());
         }
         if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR && !tooLarge) {
             cx.hcm.stats.http2RxMessagingError.increment();
             if (!cx.hcm.config.streamErrorOnInvalidHttpMessage()) {
-                cx.hcm.stats.downstreamCxProtocolError.increment(); // Envoy's codec protocol error
+                invalidRequest = true;
                 onConnectionError(ctx, false, cause, Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
                         "invalid request on stream %d: %s", http2Ex.streamId(), http2Ex.getMessage()));
                 return;
@@ -246,8 +248,26 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         if (outbound && http2Ex != null && http2Ex.error() == Http2Error.ENHANCE_YOUR_CALM) {
             cx.hcm.stats.http2OutboundControlFlood.increment();
         }
-        protocolViolation |= !outbound && http2Ex != null && http2Ex.error() != Http2Error.NO_ERROR;
+        if (!outbound && http2Ex != null && http2Ex.error() != Http2Error.NO_ERROR && !protocolViolation) {
+            protocolViolation = true;
+            codecError(http2Ex);
+        }
         super.onConnectionError(ctx, outbound, cause, http2Ex);
+    }
+
+    /**
+     * Envoy's handleCodecError, before the GOAWAY and the close: the streams still open end now
+     * ({@link StreamResets#codecError}); a protocol error, not a flood, counts in
+     * downstream_cx_protocol_error.
+     */
+    private void codecError(Http2Exception e) {
+        if (e instanceof Http2FloodGuard.Flood flood) {
+            forEachStream(s -> s.codecError(flood.detailsFor(s.id())));
+            return;
+        }
+        cx.hcm.stats.downstreamCxProtocolError.increment();
+        String details = invalidRequest ? Http2CodecErrors.CALLBACK_FAILED : Http2CodecErrors.LIBRARY_ERROR;
+        forEachStream(s -> s.codecError(details));
     }
 
     // ---------------------------------------------------------------- for the streams
@@ -286,56 +306,24 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         written();
     }
 
-    /** Called by streams as they end: a draining connection closes after its last stream. */
-    void maybeCloseAfterDrain() {
-        if (goAwaySent && cx.activeStreams == 0 && ctx != null) {
-            ctx.channel().eventLoop().execute(() -> ctx.channel().close());
-        }
-    }
-
     // ---------------------------------------------------------------- ConnectionContext.Codec
 
-    /**
-     * Envoy's two-step drain: a first GOAWAY announcing shutdown without refusing streams already
-     * in flight from the client, then after drain_timeout the final GOAWAY with the real last
-     * stream id; the connection closes once its last stream ends.
-     */
     @Override
     public void startDrain() {
-        if (ctx == null || goAwaySent || noticeSent) {
-            return;
-        }
-        long drainNanos = cx.hcm.config.drainTimeout() == null ? 5_000_000_000L : cx.hcm.config.drainTimeout().toNanos();
-        if (drainNanos <= 0) {
-            sendGoAway();
-            maybeCloseAfterDrain();
-            return;
-        }
-        noticeSent = true;
-        goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise())
-                .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
-        flush(ctx);
-        ctx.executor().schedule(() -> {
-            sendGoAway();
-            maybeCloseAfterDrain();
-        }, drainNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        drain.start();
     }
 
     @Override
     public void onIdleTimeout() {
-        sendGoAway();
+        drain.sendGoAway();
         if (ctx != null) {
             ctx.channel().close();
         }
     }
 
-    /** At shutdown a connection with no stream open gets its final GOAWAY and closes now. */
     @Override
     public void closeIfIdle() {
-        if (cx.activeStreams == 0) {
-            sendGoAway();
-            maybeCloseAfterDrain();
-        }
+        drain.closeIfIdle();
     }
 
     /**
@@ -349,18 +337,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
         shedClosed = true;
         cx.hcm.stats.downstreamRqOverloadClose.increment();
-        sendGoAway();
-        try {
-            connection().forEachActiveStream(stream -> {
-                Http2DownstreamStream s = stream.getProperty(streamKey);
-                if (s != null) {
-                    s.markOverloadReset();
-                }
-                return true;
-            });
-        } catch (Http2Exception e) {
-            throw new IllegalStateException(e); // the visitor throws nothing
-        }
+        drain.sendGoAway();
+        forEachStream(Http2DownstreamStream::markOverloadReset);
         // Below this handler, whose own close would wait for the open streams.
         ctx.close();
     }
@@ -371,26 +349,20 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
                 : io.remora.accesslog.ConnectionCloses.Type.NORMAL;
         String reason = keepalive != null && keepalive.timedOut() ? io.remora.accesslog.ConnectionCloses.HTTP2_PING_TIMEOUT
                 : protocolViolation ? io.remora.accesslog.ConnectionCloses.HTTP2_PROTOCOL_VIOLATION : null;
+        forEachStream(s -> s.connectionClosed(type, reason));
+    }
+
+    private void forEachStream(java.util.function.Consumer<Http2DownstreamStream> action) {
         try {
             connection().forEachActiveStream(stream -> {
                 Http2DownstreamStream s = stream.getProperty(streamKey);
                 if (s != null) {
-                    s.connectionClosed(type, reason);
+                    action.accept(s);
                 }
                 return true;
             });
         } catch (Http2Exception e) {
             throw new IllegalStateException(e); // the visitor throws nothing
-        }
-    }
-
-    private void sendGoAway() {
-        if (!goAwaySent && ctx != null && ctx.channel().isActive()) {
-            goAwaySent = true;
-            cx.hcm.stats.http2GoawaySent.increment();
-            goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
-                    ctx.newPromise()).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
-            flush(ctx);
         }
     }
 

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 
-import java.util.ArrayDeque;
 
 /**
  * One downstream HTTP/2 stream of an {@link Http2Connection}, bound to its {@link ActiveStream}:
@@ -26,10 +25,6 @@ final class Http2DownstreamStream implements StreamEncoder {
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
     private static final AsciiString STATUS_100 = AsciiString.cached("100");
 
-    /** Request data or trailers held while the stream is read-disabled, in arrival order. */
-    private record Held(ByteBuf data, boolean endStream, Http2Headers trailers) {
-    }
-
     private final Http2Connection conn;
     private final ConnectionContext cx;
     private final Http2Stream stream;
@@ -43,7 +38,7 @@ final class Http2DownstreamStream implements StreamEncoder {
     /** We sent END_STREAM, or reset the stream ourselves: its closing is no news to the active stream. */
     private boolean localEnded;
     private boolean localReset;
-    private ArrayDeque<Held> held;
+    private Http2HeldFrames held;
     /** Writability last reported to the active stream. */
     private boolean writable = true;
 
@@ -72,7 +67,7 @@ final class Http2DownstreamStream implements StreamEncoder {
         if (active == null) {
             active = new ActiveStream(cx, this);
         }
-        active.codecRefused(details, protocolError);
+        StreamResets.codecRefused(active, details, protocolError);
     }
 
     /**
@@ -80,6 +75,7 @@ final class Http2DownstreamStream implements StreamEncoder {
      * library resets the stream (INTERNAL_ERROR) and the codec reports that as a remote reset.
      */
     void headersOverLimits() {
+        cx.hcm.stats.http2HeaderOverflow.increment();
         reset(Http2Error.INTERNAL_ERROR);
         refused(TOO_MANY_HEADERS, false);
     }
@@ -156,7 +152,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         if (held != null && !held.isEmpty()) {
-            held.add(new Held(null, true, trailers));
+            held.trailers(trailers);
             return;
         }
         active.decodeTrailers(trailers);
@@ -171,9 +167,9 @@ final class Http2DownstreamStream implements StreamEncoder {
         }
         if (readDisabled || (held != null && !held.isEmpty())) {
             if (held == null) {
-                held = new ArrayDeque<>(4);
+                held = new Http2HeldFrames();
             }
-            held.add(new Held(data.retainedSlice(), endStream, null));
+            held.data(data.retainedSlice(), endStream);
             return padding;
         }
         active.decodeData(data.retain(), endStream);
@@ -187,10 +183,22 @@ final class Http2DownstreamStream implements StreamEncoder {
         }
     }
 
+    /** The connection closes for a codec error: the stream ends now with the connection's details, or its own. */
+    void codecError(String details) {
+        releaseHeld();
+        if (active != null) {
+            StreamResets.codecError(active, details);
+        }
+    }
+
+    int id() {
+        return stream.id();
+    }
+
     void onReset() {
         releaseHeld();
         if (active != null && !active.ended()) {
-            active.onDownstreamReset();
+            StreamResets.remote(active);
         }
     }
 
@@ -201,7 +209,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return; // closed by our own reset or our END_STREAM: the active stream ends itself
         }
         if (active != null && !active.ended()) {
-            active.onDownstreamReset();
+            StreamResets.remote(active);
         }
     }
 
@@ -227,12 +235,7 @@ final class Http2DownstreamStream implements StreamEncoder {
 
     private void releaseHeld() {
         if (held != null) {
-            Held h;
-            while ((h = held.poll()) != null) {
-                if (h.data != null) {
-                    h.data.release();
-                }
-            }
+            held.release();
         }
     }
 
@@ -350,29 +353,24 @@ final class Http2DownstreamStream implements StreamEncoder {
         }
     }
 
-    // Held frames go on in order until the stream is read-disabled again; their bytes are consumed as they go.
     private void passHeld() {
-        if (held == null) {
-            return;
+        if (held != null) {
+            held.passOn(this);
         }
-        Held h;
-        while (!readDisabled && (h = held.poll()) != null) {
-            if (active == null || active.ended()) {
-                if (h.data != null) {
-                    int n = h.data.readableBytes();
-                    h.data.release();
-                    conn.consume(stream, n);
-                }
-                continue;
-            }
-            if (h.trailers != null) {
-                active.decodeTrailers(h.trailers);
-            } else {
-                int n = h.data.readableBytes();
-                active.decodeData(h.data, h.endStream);
-                conn.consume(stream, n);
-            }
-        }
+    }
+
+    // For the held frames as they are passed on.
+
+    boolean readDisabled() {
+        return readDisabled;
+    }
+
+    ActiveStream active() {
+        return active;
+    }
+
+    void consumed(int bytes) {
+        conn.consume(stream, bytes);
     }
 
     @Override
@@ -384,7 +382,7 @@ final class Http2DownstreamStream implements StreamEncoder {
     public void streamDone() {
         if (!done) {
             done = true;
-            conn.maybeCloseAfterDrain();
+            conn.drain.maybeCloseAfterDrain();
         }
     }
 

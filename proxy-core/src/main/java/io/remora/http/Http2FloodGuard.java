@@ -64,7 +64,7 @@ public final class Http2FloodGuard extends Http2FrameListenerDecorator {
         if (data.isReadable() || endOfStream) {
             consecutiveEmpty = 0;
         } else if (++consecutiveEmpty > Integer.toUnsignedLong(maxEmpty)) {
-            throw flood(stats.inboundEmptyFramesFlood(), "Too many consecutive frames with an empty payload");
+            throw flood(stats.inboundEmptyFramesFlood(), Flood.EMPTY_FRAMES, streamId);
         }
         return super.onDataRead(ctx, streamId, data, padding, endOfStream);
     }
@@ -87,7 +87,7 @@ public final class Http2FloodGuard extends Http2FrameListenerDecorator {
     public void onPriorityRead(ChannelHandlerContext ctx, int streamId, int streamDependency, short weight,
                                boolean exclusive) throws Http2Exception {
         if (++priorityFrames > maxPriorityPerStream * (1 + streamsOpened)) {
-            throw flood(stats.inboundPriorityFramesFlood(), "Too many PRIORITY frames");
+            throw flood(stats.inboundPriorityFramesFlood(), Flood.PRIORITY, 0);
         }
         super.onPriorityRead(ctx, streamId, streamDependency, weight, exclusive);
     }
@@ -96,7 +96,7 @@ public final class Http2FloodGuard extends Http2FrameListenerDecorator {
     public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement)
             throws Http2Exception {
         if (++windowUpdateFrames > windowUpdateBudget()) {
-            throw flood(stats.inboundWindowUpdateFramesFlood(), "Too many WINDOW_UPDATE frames");
+            throw flood(stats.inboundWindowUpdateFramesFlood(), Flood.WINDOW_UPDATE, 0);
         }
         super.onWindowUpdateRead(ctx, streamId, windowSizeIncrement);
     }
@@ -110,11 +110,44 @@ public final class Http2FloodGuard extends Http2FrameListenerDecorator {
         return 1 + 2 * (streamsOpened + maxWindowUpdatesPerData * frames);
     }
 
-    private Http2Exception flood(Counter stat, String message) {
+    private Http2Exception flood(Counter stat, int kind, int streamId) {
         if (!flooded) {
             flooded = true;
             stat.increment();
         }
-        return Http2Exception.connectionError(Http2Error.ENHANCE_YOUR_CALM, message);
+        return new Flood(kind, streamId);
+    }
+
+    /**
+     * A flood this guard found: Envoy's protocol constraint status, whose message names the
+     * connection's codec error, and for empty DATA frames the stream whose frame broke the limit,
+     * to which Envoy's codec gives details of its own.
+     */
+    static final class Flood extends Http2Exception {
+        static final int EMPTY_FRAMES = 0, PRIORITY = 1, WINDOW_UPDATE = 2;
+        private static final String[] MESSAGES = {"Too many consecutive frames with an empty payload",
+                "Too many PRIORITY frames", "Too many WINDOW_UPDATE frames"};
+        private static final String[] DETAILS = new String[MESSAGES.length];
+        static {
+            for (int i = 0; i < MESSAGES.length; i++) {
+                DETAILS[i] = Http2CodecErrors.details(MESSAGES[i]);
+            }
+        }
+        /** Envoy's Http2ResponseCodeDetails for the stream whose empty frame was one too many. */
+        static final String EMPTY_FRAMES_STREAM = "http2.inbound_empty_frames_flood";
+
+        private final int kind;
+        private final int streamId;
+
+        Flood(int kind, int streamId) {
+            super(Http2Error.ENHANCE_YOUR_CALM, MESSAGES[kind]);
+            this.kind = kind;
+            this.streamId = streamId;
+        }
+
+        /** The details the connection's streams are logged with; the flooding stream's own for empty frames. */
+        String detailsFor(int stream) {
+            return kind == EMPTY_FRAMES && stream == streamId ? EMPTY_FRAMES_STREAM : DETAILS[kind];
+        }
     }
 }

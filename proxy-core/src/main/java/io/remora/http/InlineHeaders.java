@@ -139,6 +139,14 @@ public final class InlineHeaders {
         return true;
     }
 
+    static boolean isCookie(CharSequence name) {
+        return AsciiString.contentEquals(name, COOKIE);
+    }
+
+    static int indexOfCookie(HeaderBlock block) {
+        return block.indexOf(COOKIE, 0);
+    }
+
     /** The H2 codecs' cookie crumbs (RFC 9113 8.2.3), joined whatever the map kind, as Envoy's codec does. */
     static boolean joinCookie(HeaderBlock block, CharSequence name, CharSequence value) {
         if (!AsciiString.contentEquals(name, COOKIE)) {

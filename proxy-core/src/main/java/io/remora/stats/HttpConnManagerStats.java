@@ -78,6 +78,8 @@ public final class HttpConnManagerStats {
     public final Counter http2OutboundControlFlood;
     /** Envoy's {@code http2.rx_messaging_error}: invalid requests (a stream's, or its connection's by default). */
     public final Counter http2RxMessagingError;
+    /** Envoy's {@code http2.header_overflow}: requests reset for headers past max_request_headers_kb or max_headers_count. */
+    public final Counter http2HeaderOverflow;
     /** Envoy's {@code http2.inbound_*_flood}: connections cut off by an inbound frame-flood limit. */
     public final Http2FloodStats http2Floods;
     /** Downstream request time in milliseconds. */
@@ -134,6 +136,7 @@ public final class HttpConnManagerStats {
         http2GoawaySent = Counter.builder("envoy_http2_goaway_sent").register(r);
         http2OutboundControlFlood = Counter.builder("envoy_http2_outbound_control_flood").register(r);
         http2RxMessagingError = Counter.builder("envoy_http2_rx_messaging_error").register(r);
+        http2HeaderOverflow = Counter.builder("envoy_http2_header_overflow").register(r);
         http2Floods = Http2FloodStats.register(r, "envoy_http2_");
         http1DroppedHeadersWithUnderscores = Counter.builder("envoy_http1_dropped_headers_with_underscores").register(r);
         http1RequestsRejectedWithUnderscores =

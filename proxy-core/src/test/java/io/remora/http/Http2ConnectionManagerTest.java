@@ -221,6 +221,7 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
             assertNotNull(f, "five fields were not answered");
         }
         assertRefusedStreamLogged("http2.too_many_headers", false); // a reset Envoy's codec reports as remote
+        assertEquals(1.0, server.hcm.stats.http2HeaderOverflow.count());
         assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
         assertEquals(0.0, server.hcm.stats.downstreamRqTxReset.count());
     }
@@ -272,6 +273,7 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
             assertNotNull(f, "the next stream was not answered");
         }
         assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(1.0, server.hcm.stats.http2HeaderOverflow.count());
         assertRefusedStreamLogged("http2.too_many_headers", false);
         assertEquals(2.0, server.hcm.stats.downstreamRqTotal.count());
         assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());

@@ -114,6 +114,27 @@ class InlineHeaderJoinTest {
         assertEquals(List.of("a=1; b=2"), strings(seen.getAll("cookie"))); // the codec's cookie crumbs, joined
     }
 
+    /**
+     * Envoy's HTTP/2 codec keeps the crumbs aside and adds the joined cookie after the fields that
+     * came with it (ConnectionImpl::onHeaders), wherever the crumbs were: here it follows x-two.
+     */
+    @Test
+    void http2CookieCrumbsAreJoinedAfterTheOtherFields() throws Exception {
+        try (H2Client c = new H2Client(hcm.address().getPort())) {
+            H2Client.Stream s = c.open();
+            Http2Headers req = new DefaultHttp2Headers().method("GET").path("/h1").scheme("http").authority("a")
+                    .add("cookie", "a=1").add("x-one", "1").add("cookie", "b=2").add("x-two", "2");
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(req, true));
+            assertEquals("200", ((Http2HeadersFrame) s.next()).headers().status().toString());
+        }
+        FullHttpRequest seen = h1.seen.get(h1.seen.size() - 1);
+        assertEquals(List.of("a=1; b=2"), seen.headers().getAll("cookie"));
+        List<String> names = new java.util.ArrayList<>();
+        seen.headers().forEach(e -> names.add(e.getKey().toLowerCase(java.util.Locale.ROOT)));
+        assertTrue(names.indexOf("cookie") > names.indexOf("x-two"), names.toString());
+        assertTrue(names.indexOf("x-one") < names.indexOf("x-two"), names.toString());
+    }
+
     @Test
     void http1ToHttp2UpstreamAndBack() throws Exception {
         String head = http1("GET /h2 HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: http\r\nUser-Agent: a\r\n"

@@ -1,0 +1,154 @@
+package io.remora.http;
+
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import io.remora.testing.RawH2;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A downstream connection closed for a codec error, as Envoy's connection manager closes it
+ * (handleCodecError, resetAllStreams): the streams still open end with flag DPE, not DC, and
+ * {@code codec_error:<error>} unless the codec gave the stream details of its own; each counts in
+ * downstream_rq_rx_reset.
+ */
+class Http2CodecErrorTest extends HcmServerTestBase {
+
+    private static final EnumSet<ResponseFlag> DPE = EnumSet.of(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+
+    /** Opens stream 1 with a request the test filter never answers; returns once the filter has it. */
+    private static void hangingStream(RawH2 h2, boolean endStream) throws Exception {
+        h2.settingsAck().request(1, endStream, ":method", "POST", ":scheme", "http", ":path", "/hang",
+                ":authority", "a", "x-test", "hang").flush();
+        assertNotNull(TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS), "the first request did not reach the filter");
+    }
+
+    /** The next n access log entries by their details. */
+    private Map<String, StreamInfo> logged(int n) throws InterruptedException {
+        Map<String, StreamInfo> byDetails = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            StreamInfo s = server.context.logged.poll(5, TimeUnit.SECONDS);
+            assertNotNull(s, "no access log entry " + i);
+            byDetails.put(s.responseCodeDetails, s);
+        }
+        return byDetails;
+    }
+
+    private static void assertEndedByCodecError(StreamInfo s) {
+        assertNotNull(s, "not logged with the expected details");
+        assertEquals(0, s.responseCode);
+        assertEquals(DPE, s.flags());
+    }
+
+    @Test
+    void anInvalidRequestEndsTheOtherStreamsWithTheCallbackFailure() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            hangingStream(h2, true);
+            h2.frame(RawH2.HEADERS, 0x5, 3, Http2ConnectionManagerTest.upperCaseNameRequest()).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+        }
+        Map<String, StreamInfo> logged = logged(2);
+        assertEndedByCodecError(logged.get("http2.invalid.header.field")); // the invalid request, its own details
+        assertEndedByCodecError(logged.get("codec_error:The_user_callback_function_failed"));
+        assertEquals(2.0, server.hcm.stats.downstreamRqRxReset.count());
+        assertEquals(0.0, server.hcm.stats.downstreamRqTxReset.count());
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+        assertEquals(1, TestFilter.DESTROYED.get());
+    }
+
+    /** A violation the HTTP/2 library finds itself: WINDOW_UPDATE of 0 on the connection. */
+    @Test
+    void aLibraryProtocolErrorEndsTheOtherStreamsWithItsError() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            hangingStream(h2, true);
+            h2.windowUpdate(0, 0).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+        }
+        assertEndedByCodecError(logged(1).get("codec_error:Unknown_error_code"));
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /** A flood is a codec error too, with the constraint's message, and no protocol error count. */
+    @Test
+    void aPriorityFloodEndsTheOtherStreamsWithItsMessage() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            hangingStream(h2, true);
+            for (int i = 0; i < 300; i++) {
+                h2.priority(3 + 2 * i);
+            }
+            h2.flush();
+            assertTrue(h2.awaitEnd().closedWith(RawH2.ENHANCE_YOUR_CALM), "not closed for the flood");
+        }
+        assertEndedByCodecError(logged(1).get("codec_error:Too_many_PRIORITY_frames"));
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        assertEquals(0.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /** Envoy's codec gives the stream whose empty DATA frame broke the limit details of its own. */
+    @Test
+    void theStreamOfAnEmptyFrameFloodKeepsItsOwnDetails() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            hangingStream(h2, false);
+            for (int i = 0; i < 5; i++) {
+                h2.frame(RawH2.DATA, 0, 1, new byte[0]);
+            }
+            h2.flush();
+            assertTrue(h2.awaitEnd().closedWith(RawH2.ENHANCE_YOUR_CALM), "not closed for the flood");
+        }
+        assertEndedByCodecError(logged(1).get("http2.inbound_empty_frames_flood"));
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+    }
+
+    /**
+     * HTTP/1.1: a body that breaks its chunked framing once the response has started. Envoy's
+     * codec keeps http1.codec_error on the stream and its connection manager ends it as
+     * resetAllStreams does: DPE, counted as an rx reset, and the connection closes.
+     */
+    @Test
+    void http1BodyErrorAfterTheResponseStartedIsARxResetWithTheCodecsDetails() throws Exception {
+        start(b -> b);
+        try (Socket s = new Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            byte[] head = new byte[12];
+            assertEquals(12, in.readNBytes(head, 0, 12));
+            assertEquals("HTTP/1.1 200", new String(head, StandardCharsets.US_ASCII));
+            out.write("zz\r\n".getBytes(StandardCharsets.US_ASCII)); // no chunk size
+            out.flush();
+            in.readAllBytes(); // until the proxy closes
+        }
+        StreamInfo logged = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertNotNull(logged);
+        assertEquals("http1.codec_error", logged.responseCodeDetails);
+        assertTrue(logged.flags().contains(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR), String.valueOf(logged.flags()));
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        assertEquals(0.0, server.hcm.stats.downstreamRqTxReset.count());
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+}
