@@ -103,12 +103,13 @@ class UpstreamRequest implements UpstreamCallbacks {
                     host, source, cb.filterState(), proxy, router.action.highPriority(), this);
         } else {
             ConnectionPool pool = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
-                    router.protocolFor(cluster), PoolOptions.forRequest(source, router.info.filterState(), proxy,
-                            router.action.highPriority()));
+                    Attempts.protocolFor(router, cluster),
+                    PoolOptions.forRequest(source, router.info.filterState(), proxy, router.action.highPriority()));
             if (pool == ConnectionPools.REFUSED) {
                 // max_connection_pools: Envoy's router gets no pool and answers as without a healthy host.
                 release();
-                router.localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+                UpstreamAbort.reply(router, 503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM,
+                        "no_healthy_upstream");
                 return;
             }
             c = pool.newStream(this);
