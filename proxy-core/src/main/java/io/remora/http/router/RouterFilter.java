@@ -272,7 +272,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
         UpstreamRequest a = current;
         if (a != null && a.stream != null) {
-            a.startPerTryTimer();
+            TryTimers.startPerTry(a);
         }
     }
 

@@ -76,7 +76,7 @@ final class UpstreamResponse {
         if (headers.contains(IMMEDIATE_HEALTH_CHECK_FAIL)) {
             a.cluster.immediateHealthCheckFail(a.host);
         }
-        a.cancelPerTryTimer();
+        TryTimers.cancelPerTry(a);
         // A response the policy would retry but that may not be: another hedged try may do better.
         boolean couldNotRetry = false;
         if (r.retry != null) {
@@ -110,7 +110,7 @@ final class UpstreamResponse {
             // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
             r.tunnel.established = true;
             r.cancel();
-            a.cancelIdleTimer();
+            TryTimers.cancelIdle(a);
         }
         long now = System.nanoTime();
         r.info.upstreamServiceTimeNanos = now - r.info.startNanos;
