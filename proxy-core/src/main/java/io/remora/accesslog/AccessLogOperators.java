@@ -1,7 +1,5 @@
 package io.remora.accesslog;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -225,14 +223,10 @@ final class AccessLogOperators {
                 return num(i -> i.upstreamServiceTimeNanos < 0 ? -1 : i.upstreamServiceTimeNanos / 1_000_000);
             case "UPSTREAM_REQUEST_ATTEMPT_COUNT":
                 return num(i -> i.attemptCount);
-            case "UPSTREAM_HOST":
-                return str(i -> AccessLogFormatter.address(i.upstreamHost, true), maxLen);
             case "UPSTREAM_CLUSTER":
                 return str(StreamInfo::upstreamClusterObservabilityName, maxLen);
             case "UPSTREAM_CLUSTER_RAW":
                 return str(i -> i.upstreamCluster, maxLen);
-            case "UPSTREAM_LOCAL_ADDRESS":
-                return str(i -> AccessLogFormatter.address(i.upstreamLocalAddress, true), maxLen);
             // Envoy's: the endpoint id of the envoy_internal_address the upstream host is; "-" for other hosts.
             case "UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID":
                 return str(StreamInfo::upstreamEndpointId, maxLen);
@@ -241,10 +235,6 @@ final class AccessLogOperators {
                         + " a connection to an internal listener does not carry its endpoint id");
             case "UPSTREAM_TRANSPORT_FAILURE_REASON":
                 return str(i -> i.upstreamTransportFailureReason(), maxLen);
-            case "DOWNSTREAM_REMOTE_ADDRESS":
-                return str(i -> AccessLogFormatter.address(i.downstreamRemoteAddress, true), maxLen);
-            case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT":
-                return str(i -> AccessLogFormatter.address(i.downstreamRemoteAddress, false), maxLen);
             case "GRPC_STATUS": {
                 GrpcStatusField.Format f = GrpcStatusField.format(arg);
                 return f == GrpcStatusField.Format.NUMBER ? num(GrpcStatusField::code)
@@ -256,24 +246,6 @@ final class AccessLogOperators {
             case "STREAM_ID":
                 return str(i -> i.requestId() != null ? i.requestId()
                         : i.requestHeaders == null ? null : str(i.requestHeaders.get("x-request-id")), maxLen);
-            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS":
-                return str(i -> AccessLogFormatter.address(direct(i), true), maxLen);
-            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT":
-                return str(i -> AccessLogFormatter.address(direct(i), false), maxLen);
-            case "DOWNSTREAM_DIRECT_REMOTE_PORT":
-                return num(i -> port(direct(i)));
-            case "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT":
-                return str(i -> AccessLogFormatter.address(i.upstreamLocalAddress, false), maxLen);
-            case "UPSTREAM_LOCAL_PORT":
-                return num(i -> port(i.upstreamLocalAddress));
-            case "DOWNSTREAM_REMOTE_PORT":
-                return num(i -> port(i.downstreamRemoteAddress));
-            case "DOWNSTREAM_LOCAL_ADDRESS":
-                return str(i -> AccessLogFormatter.address(i.downstreamLocalAddress, true), maxLen);
-            case "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT":
-                return str(i -> AccessLogFormatter.address(i.downstreamLocalAddress, false), maxLen);
-            case "DOWNSTREAM_LOCAL_PORT":
-                return num(i -> port(i.downstreamLocalAddress));
             case "ROUTE_NAME":
                 return str(i -> i.routeName, maxLen);
             case "COALESCE":
@@ -415,17 +387,8 @@ final class AccessLogOperators {
         return s;
     }
 
-    /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */
-    static SocketAddress direct(StreamInfo i) {
-        return i.downstreamDirectRemoteAddress != null ? i.downstreamDirectRemoteAddress : i.downstreamRemoteAddress;
-    }
-
     private static String str(CharSequence s) {
         return s == null ? null : s.toString();
-    }
-
-    static long port(SocketAddress a) {
-        return a instanceof InetSocketAddress in ? in.getPort() : -1;
     }
 
 }

@@ -1,15 +1,16 @@
 package io.remora.accesslog;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 import static io.remora.accesslog.AccessLogOperators.num;
-import static io.remora.accesslog.AccessLogOperators.port;
 import static io.remora.accesslog.AccessLogOperators.str;
 
 /**
- * Envoy's operators on where the stream went and came in that the core table does not hold: the
- * upstream's remote address, host name and protocol, and the downstream socket's own local address
- * (stream_info_formatter.cc).
+ * Envoy's operators on where the stream went and came in (stream_info_formatter.cc): the
+ * downstream's remote and local addresses (the stream's and the socket's own), the upstream's
+ * host, remote and local addresses, host name and protocol, and the hosts the tries went to.
+ * {@link AccessLogOperators} asks here for a name its own table does not hold.
  */
 final class AddressOperators {
     private AddressOperators() {
@@ -18,6 +19,25 @@ final class AddressOperators {
     /** The operator, or null when {@code name} is not one of these. */
     static AccessLogOperators.Op of(String name, int maxLen) {
         return switch (name) {
+            case "DOWNSTREAM_REMOTE_ADDRESS" ->
+                    str(i -> AccessLogFormatter.address(i.downstreamRemoteAddress, true), maxLen);
+            case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT" ->
+                    str(i -> AccessLogFormatter.address(i.downstreamRemoteAddress, false), maxLen);
+            case "DOWNSTREAM_REMOTE_PORT" -> num(i -> port(i.downstreamRemoteAddress));
+            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS" -> str(i -> AccessLogFormatter.address(direct(i), true), maxLen);
+            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT" ->
+                    str(i -> AccessLogFormatter.address(direct(i), false), maxLen);
+            case "DOWNSTREAM_DIRECT_REMOTE_PORT" -> num(i -> port(direct(i)));
+            case "DOWNSTREAM_LOCAL_ADDRESS" ->
+                    str(i -> AccessLogFormatter.address(i.downstreamLocalAddress, true), maxLen);
+            case "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT" ->
+                    str(i -> AccessLogFormatter.address(i.downstreamLocalAddress, false), maxLen);
+            case "DOWNSTREAM_LOCAL_PORT" -> num(i -> port(i.downstreamLocalAddress));
+            case "UPSTREAM_HOST" -> str(i -> AccessLogFormatter.address(i.upstreamHost, true), maxLen);
+            case "UPSTREAM_LOCAL_ADDRESS" -> str(i -> AccessLogFormatter.address(i.upstreamLocalAddress, true), maxLen);
+            case "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT" ->
+                    str(i -> AccessLogFormatter.address(i.upstreamLocalAddress, false), maxLen);
+            case "UPSTREAM_LOCAL_PORT" -> num(i -> port(i.upstreamLocalAddress));
             case "UPSTREAM_REMOTE_ADDRESS" -> str(i -> AccessLogFormatter.address(upstreamRemote(i), true), maxLen);
             case "UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT" ->
                     str(i -> AccessLogFormatter.address(upstreamRemote(i), false), maxLen);
@@ -66,6 +86,15 @@ final class AddressOperators {
     private static String hostName(UpstreamAttempts.Host h) {
         return h.hostname() == null || h.hostname().isEmpty() ? AccessLogFormatter.address(h.address(), true)
                 : h.hostname();
+    }
+
+    /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */
+    static SocketAddress direct(StreamInfo i) {
+        return i.downstreamDirectRemoteAddress != null ? i.downstreamDirectRemoteAddress : i.downstreamRemoteAddress;
+    }
+
+    static long port(SocketAddress a) {
+        return a instanceof InetSocketAddress in ? in.getPort() : -1;
     }
 
     /** The address connected to: with happy eyeballs, maybe not the host's own. */

@@ -27,7 +27,7 @@ final class MaskedAddresses {
         }
         Function<StreamInfo, SocketAddress> address = switch (name) {
             case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT" -> i -> i.downstreamRemoteAddress;
-            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT" -> AccessLogOperators::direct;
+            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT" -> AddressOperators::direct;
             case "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT" -> i -> i.downstreamLocalAddress;
             case "DOWNSTREAM_DIRECT_LOCAL_ADDRESS_WITHOUT_PORT" -> StreamInfo::downstreamDirectLocalAddress;
             case "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT" -> i -> i.upstreamLocalAddress;

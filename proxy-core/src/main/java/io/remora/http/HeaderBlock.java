@@ -2,13 +2,9 @@ package io.remora.http;
 
 import io.netty.handler.codec.Headers;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -209,15 +205,7 @@ public class HeaderBlock extends TypedHeaderAccess {
 
     @Override
     public List<CharSequence> getAll(CharSequence name) {
-        int i = indexOf(Objects.requireNonNull(name, "name"), 0);
-        if (i < 0) {
-            return Collections.emptyList();
-        }
-        List<CharSequence> out = new ArrayList<>(4);
-        for (; i >= 0; i = indexOf(name, i + 1)) {
-            out.add(kv[2 * i + 1]);
-        }
-        return out;
+        return HeaderBlockBulk.getAll(this, Objects.requireNonNull(name, "name"));
     }
 
     @Override
@@ -236,14 +224,7 @@ public class HeaderBlock extends TypedHeaderAccess {
 
     @Override
     public boolean contains(CharSequence name, CharSequence value, boolean caseInsensitive) {
-        Objects.requireNonNull(name, "name");
-        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
-            if (caseInsensitive ? AsciiString.contentEqualsIgnoreCase(kv[2 * i + 1], value)
-                    : AsciiString.contentEquals(kv[2 * i + 1], value)) {
-                return true;
-            }
-        }
-        return false;
+        return HeaderBlockBulk.contains(this, Objects.requireNonNull(name, "name"), value, caseInsensitive);
     }
 
     @Override
@@ -256,16 +237,9 @@ public class HeaderBlock extends TypedHeaderAccess {
         return size == 0;
     }
 
-    /** The distinct names, in order of first appearance. */
     @Override
     public Set<CharSequence> names() {
-        Set<CharSequence> out = new LinkedHashSet<>(2 * size);
-        for (int i = 0; i < size; i++) {
-            if (indexOf(kv[2 * i], 0) == i) {
-                out.add(kv[2 * i]);
-            }
-        }
-        return out;
+        return HeaderBlockBulk.names(this);
     }
 
     @Override
@@ -285,18 +259,7 @@ public class HeaderBlock extends TypedHeaderAccess {
 
     @Override
     public Http2Headers add(Headers<? extends CharSequence, ? extends CharSequence, ?> headers) {
-        if (headers == this) {
-            throw new IllegalArgumentException("can't add to itself.");
-        }
-        if (headers instanceof HeaderBlock b) {
-            for (int i = 0; i < b.size; i++) {
-                add(b.kv[2 * i], b.kv[2 * i + 1]);
-            }
-        } else {
-            for (Map.Entry<? extends CharSequence, ? extends CharSequence> e : headers) {
-                add(e.getKey(), e.getValue());
-            }
-        }
+        HeaderBlockBulk.addAll(this, headers);
         return this;
     }
 

@@ -47,9 +47,9 @@ final class CompiledRoute implements RouteEntry {
     /** Each weighted cluster's merged envoy.lb criteria; null when none has its own. */
     private final java.util.Map<String, Object>[] weightedMetadataMatch;
     private final PathRewriter pathRewriter;
-    private final String hostRewriteLiteral;
-    private final AsciiString hostRewriteHeader;
-    private final RegexRewriter hostRewritePath;
+    /** Null when the route rewrites no host. */
+    private final HostRewrite hostRewrite;
+    /** append_x_forwarded_host, for a weighted cluster's host_rewrite_literal too. */
     private final boolean appendForwardedHost;
 
     // Route, virtual host and route configuration levels, in the order they are applied.
@@ -110,10 +110,7 @@ final class CompiledRoute implements RouteEntry {
                 weightedMetadataMatch = null;
             }
             pathRewriter = PathRewriter.of(f, pathMatcher);
-            hostRewriteLiteral = emptyToNull(f.hostRewriteLiteral());
-            hostRewriteHeader = f.hostRewriteHeader() == null || f.hostRewriteHeader().isEmpty()
-                    ? null : AsciiString.of(AsciiCase.lower(f.hostRewriteHeader()));
-            hostRewritePath = f.hostRewritePathRegex() == null ? null : new RegexRewriter(f.hostRewritePathRegex());
+            hostRewrite = HostRewrite.of(f);
             appendForwardedHost = f.appendXForwardedHost();
         } else {
             picker = null;
@@ -121,9 +118,7 @@ final class CompiledRoute implements RouteEntry {
             weightedHostRewrite = null;
             weightedMetadataMatch = null;
             pathRewriter = null;
-            hostRewriteLiteral = null;
-            hostRewriteHeader = null;
-            hostRewritePath = null;
+            hostRewrite = null;
             appendForwardedHost = false;
         }
 
@@ -308,19 +303,8 @@ final class CompiledRoute implements RouteEntry {
 
     @Override
     public void rewriteRequest(Http2Headers headers, boolean insertEnvoyOriginalPath) {
-        if (hostRewriteLiteral != null) {
-            HostPort.rewrite(headers, hostRewriteLiteral, appendForwardedHost);
-        } else if (hostRewriteHeader != null) {
-            CharSequence v = headers.get(hostRewriteHeader);
-            if (v != null && v.length() > 0) {
-                HostPort.rewrite(headers, v, appendForwardedHost);
-            }
-        } else if (hostRewritePath != null && headers.path() != null) {
-            String p = headers.path().toString();
-            String host = hostRewritePath.replaceAll(p.substring(0, PathMatcher.pathEnd(p)));
-            if (!host.isEmpty()) {
-                HostPort.rewrite(headers, host, appendForwardedHost);
-            }
+        if (hostRewrite != null) {
+            hostRewrite.apply(headers);
         }
         if (pathRewriter == null) {
             return;

@@ -56,7 +56,7 @@ final class ChannelUpstream extends ChannelInboundHandlerAdapter implements TcpU
 
     @Override
     public void shutdownOutput() {
-        TcpProxySession.shutdownOutput(channel);
+        TcpSessionCloses.shutdownOutput(channel);
     }
 
     @Override

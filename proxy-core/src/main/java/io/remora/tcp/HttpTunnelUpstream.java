@@ -170,7 +170,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
             return;
         }
         session.upstreamFailed(null);
-        session.upstreamClosed();
+        TcpSessionCloses.upstreamClosed(session);
     }
 
     @Override

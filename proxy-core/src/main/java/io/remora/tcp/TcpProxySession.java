@@ -1,13 +1,10 @@
 package io.remora.tcp;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.accesslog.ConnectionCloses;
@@ -28,7 +25,8 @@ import java.util.List;
  * cannot keep up stops the other side's reads; a FIN is passed on as a half-close; the connection
  * ends when both directions have. Getting the upstream (attempts, circuit breaker, tunnel) is
  * {@link TcpUpstreamAttempts}; choosing between splicing and copying is {@link TcpRelayStart};
- * idle timeout and access logging are {@link TcpSessionLifetime}.
+ * the two connections' closes are {@link TcpSessionCloses}; idle timeout and access logging are
+ * {@link TcpSessionLifetime}.
  */
 final class TcpProxySession extends ChannelInboundHandlerAdapter implements SpliceRelay.Listener {
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
@@ -112,7 +110,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         streamInfo.filterState(connectionState);
         filter.stats.downstreamCxTotal.increment();
         filter.stats.downstreamCxActive.incrementAndGet();
-        downstream.closeFuture().addListener(f -> onDownstreamClosed());
+        downstream.closeFuture().addListener(f -> TcpSessionCloses.downstreamClosed(this));
         String name = filter.pickCluster(this);
         // Network filters before tcp_proxy (Istio's stats) read the upstream side from here.
         connectionState.set(UPSTREAM_INFO_KEY, streamInfo,
@@ -211,7 +209,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
             if (upstreamReady) {
                 upstream.shutdownOutput();
             }
-            closeIfBothDone();
+            TcpSessionCloses.closeIfBothDone(this);
             return;
         }
         ctx.fireUserEventTriggered(evt);
@@ -232,95 +230,6 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     }
 
     // --- shared ---
-
-    /**
-     * Passes a FIN on once everything queued before it is written: Netty's shutdownOutput
-     * fails whatever is still in the outbound buffer, so it must wait for the last write.
-     */
-    static void shutdownOutput(Channel ch) {
-        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (ch instanceof DuplexChannel d && ch.isActive()) {
-                d.shutdownOutput();
-            } else {
-                ch.close();
-            }
-        });
-    }
-
-    void closeIfBothDone() {
-        if (downstreamEof && upstreamEof) {
-            if (upstream != null) {
-                // Both sent their FIN: the upstream's end is its own close, as Envoy sees it (RemoteClose);
-                // recorded first, as the downstream's close (and the access log) may follow at once.
-                streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
-            }
-            flushThenClose(downstream);
-            if (upstream != null) {
-                upstream.closeAfterFlush();
-            }
-        }
-    }
-
-    private static void flushThenClose(Channel ch) {
-        if (ch.isActive()) {
-            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ch.close();
-        }
-    }
-
-    private void onDownstreamClosed() {
-        filter.stats.downstreamCxActive.decrementAndGet();
-        streamInfo.downstreamClosed(ConnectionCloses.Type.NORMAL, null);
-        if (upstreamReady && upstream != null && !streamInfo.upstreamCloseRecorded()) {
-            recordUpstreamClosedForDownstream();
-        }
-        if (relay != null) {
-            // Off Netty's loop while spliced: what sits in the pipes goes with the connection.
-            relay.stop();
-            if (upstream != null) {
-                upstream.close();
-            }
-        } else if (upstream instanceof ChannelUpstream c && c.channel().isActive()) {
-            // Let what is queued reach the upstream, then close.
-            c.closeAfterFlush();
-        } else if (upstream instanceof HttpTunnelUpstream t) {
-            if (upstreamReady && downstreamEof) {
-                t.shutdownOutput();
-            } else {
-                t.close();
-            }
-            if (connectionCounted) {
-                upstreamClosed();
-            }
-        }
-        TcpSessionLifetime.finish(this);
-    }
-
-    /** Envoy's tcp_proxy closes the upstream for the downstream's close, and says which kind of close it was. */
-    private void recordUpstreamClosedForDownstream() {
-        ConnectionCloses.Type down = streamInfo.downstreamCloseType();
-        String reason = down == ConnectionCloses.Type.REMOTE_RESET ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_RESET_CLOSE
-                : streamInfo.downstreamLocalCloseReason() != null ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_LOCAL_CLOSE
-                : ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_REMOTE_CLOSE;
-        streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, reason);
-    }
-
-    /** The upstream connection closed, or the tunnel's stream ended or was reset. */
-    void upstreamClosed() {
-        streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
-        if (connectionCounted) {
-            connectionCounted = false;
-            clusterStats.upstreamCxActive.decrementAndGet();
-            clusterStats.upstreamCxDestroy.increment();
-        }
-        if (relay != null) {
-            relay.stop();
-            downstream.close();
-        } else if (downstream.isActive() && !switching) {
-            downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
-    }
 
     void releasePending() {
         if (pending != null) {
@@ -388,8 +297,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
             missedWhileSwitching = true;
             return; // passed on once the copying relay runs
         }
-        shutdownOutput(downstream);
-        closeIfBothDone();
+        TcpSessionCloses.shutdownOutput(downstream);
+        TcpSessionCloses.closeIfBothDone(this);
     }
 
     void upstreamFailed(Throwable cause) {
@@ -419,7 +328,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
 
     @Override
     public void bothEnded() {
-        // As closeIfBothDone's: the upstream's end is its own close.
+        // As TcpSessionCloses.closeIfBothDone's: the upstream's end is its own close.
         streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
     }
 

@@ -21,7 +21,7 @@ final class TcpRelayStart {
         s.upstreamReady = true;
         TcpSessionLifetime.upstreamConnected(s);
         if (u instanceof ChannelUpstream c) {
-            c.channel().closeFuture().addListener(f -> s.upstreamClosed());
+            c.channel().closeFuture().addListener(f -> TcpSessionCloses.upstreamClosed(s));
             String why = s.pending != null ? "bytes already read" : s.downstreamEof ? "downstream already ended"
                     : SpliceEligibility.ineligible(s.downstream, c.channel(), s, c);
             if (why == null) {
@@ -78,8 +78,8 @@ final class TcpRelayStart {
             u.shutdownOutput();
         }
         if (s.upstreamEof) {
-            TcpProxySession.shutdownOutput(s.downstream);
-            s.closeIfBothDone();
+            TcpSessionCloses.shutdownOutput(s.downstream);
+            TcpSessionCloses.closeIfBothDone(s);
         }
         // A downstream that already sent its FIN has nothing more to read; turning reads back on
         // for it would fail (Netty closes a channel whose input is shut down when it begins a read).

@@ -33,13 +33,13 @@ final class Attempts {
         Host host = target == null ? null : target.chooseHost(r.lbContext());
         if (host == null) {
             r.stats.upstreamCxNoneHealthy.increment();
-            r.localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+            UpstreamAbort.reply(r, 503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
             return;
         }
         if (!target.limits().priority(r.action.highPriority()).tryAcquireRequest()) {
             target.stats().upstreamRqPendingOverflow.increment();
             // A retry's overflow reads as Envoy's onUpstreamReset after a retry.
-            r.localReply(503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, null, r.info.attemptCount > 0),
+            UpstreamAbort.reply(r, 503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, null, r.info.attemptCount > 0),
                     ResponseFlag.UPSTREAM_OVERFLOW, UpstreamResponse.resetDetails(ResetReason.OVERFLOW, null));
             return;
         }

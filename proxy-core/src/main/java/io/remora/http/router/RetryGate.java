@@ -166,7 +166,7 @@ final class RetryGate {
         }
         backoffTimer = r.cb.eventLoop().schedule(() -> {
             backoffTimer = null;
-            r.startAttempt();
+            Attempts.start(r);
         }, backoff, TimeUnit.MILLISECONDS);
     }
 

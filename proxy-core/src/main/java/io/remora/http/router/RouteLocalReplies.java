@@ -92,7 +92,7 @@ final class RouteLocalReplies {
             return false;
         }
         f.stats.upstreamRqDropOverload.increment();
-        f.localReply(503, "drop overload", ResponseFlag.DROP_OVERLOAD, "drop_overload");
+        UpstreamAbort.reply(f, 503, "drop overload", ResponseFlag.DROP_OVERLOAD, "drop_overload");
         return true;
     }
 }

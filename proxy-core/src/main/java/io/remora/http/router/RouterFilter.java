@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.util.WorkerTimer;
-import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.config.ForwardAction;
@@ -32,9 +31,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     static final AsciiString TIMEOUT_ALT_RESPONSE = AsciiString.cached("x-envoy-upstream-rq-timeout-alt-response");
     private static final AsciiString ALT_STAT_NAME = AsciiString.cached("x-envoy-upstream-alt-stat-name");
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
-    private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
-    private static final AsciiString X_ENVOY_DROP_OVERLOAD = AsciiString.cached("x-envoy-drop-overload");
-    private static final AsciiString TRUE = AsciiString.cached("true");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. ";
 
     /** The config and upstream filters of the router's filter, one reference for both. */
@@ -166,7 +162,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (RouteLocalReplies.dropOverload(this)) {
             return FilterStatus.STOP_ITERATION;
         }
-        protocol = protocolOf(cluster, cb.downstreamProtocol());
+        protocol = Attempts.protocolOf(cluster, cb.downstreamProtocol());
 
         boolean grpc = isGrpc(headers);
         retry = RetryState.create(route.retryPolicy(), headers, route.retryHeaderMatchers());
@@ -195,7 +191,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
         }
-        startAttempt();
+        Attempts.start(this);
         if (mirrors != null && !done) {
             // As Envoy's streaming shadows: the copies start once the headers went to the first try.
             shadows = ShadowRequest.startAll(this, mirrors, endStream);
@@ -226,7 +222,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             if (current == null && retryGate != null && retryGate.backoffPending()) {
                 // As Envoy: a retry waiting for its back-off can no longer be sent, and no try runs.
                 finish();
-                abortReply(507, "exceeded request buffer limit while retrying upstream", null,
+                UpstreamAbort.send(this, 507, "exceeded request buffer limit while retrying upstream", null,
                         "request_payload_exceeded_retry_buffer_limit", null);
                 return FilterStatus.STOP_ITERATION;
             }
@@ -276,25 +272,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
         UpstreamRequest a = current;
         if (a != null && a.stream != null) {
-            a.startPerTryTimer();
+            TryTimers.startPerTry(a);
         }
     }
 
-    /** A try's upstream protocol on {@code c}: the route cluster's as computed for the request, else the member's. */
-    UpstreamProtocol protocolFor(Cluster c) {
-        return Attempts.protocolFor(this, c);
-    }
-
-    /** The cluster's upstream protocol, USE_DOWNSTREAM resolved against the downstream's. */
-    static UpstreamProtocol protocolOf(Cluster c, String downstreamProtocol) {
-        return Attempts.protocolOf(c, downstreamProtocol);
-    }
-
     // ------------------------------------------------------------------ attempts
-
-    void startAttempt() {
-        Attempts.start(this);
-    }
 
     /** Writes what the current attempt has not seen yet; drops chunks nobody will need again. */
     void flushCurrent() {
@@ -322,69 +304,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
     boolean replayable() {
         return retainBody && body.whole();
-    }
-
-    /**
-     * An abort answered before the response started (no host, overflow, reset, timeout): counted
-     * as that code, as Envoy's chargeUpstreamAbort.
-     */
-    void localReply(int status, String text, ResponseFlag flag, String details) {
-        chargeUpstreamCode(status, current == null ? null : current.host, null);
-        finish();
-        AsciiString marker = flag == ResponseFlag.UPSTREAM_OVERFLOW ? X_ENVOY_OVERLOADED
-                : flag == ResponseFlag.DROP_OVERLOAD ? X_ENVOY_DROP_OVERLOAD : null;
-        // Envoy's router marks a request a circuit breaker or drop_overloads dropped, so callers can back off.
-        abortReply(status, text, flag, details, shared.config().suppressEnvoyHeaders() ? null : marker);
-    }
-
-    /**
-     * A local reply once a try was made (Envoy's modify_headers_): x-envoy-attempt-count when the
-     * virtual host asks for it in responses, and {@code marker} (may be null) set to true. The
-     * route's response headers: the connection manager adds them to every local reply of a forwarding route.
-     */
-    void abortReply(int status, String text, ResponseFlag flag, String details, AsciiString marker) {
-        io.remora.config.VirtualHost vh = route.virtualHost();
-        int attempts = vh != null && vh.includeAttemptCountInResponse() ? info.attemptCount : 0;
-        if (marker == null && attempts == 0) {
-            cb.sendLocalReply(status, text, flag, details, null, -1);
-            return;
-        }
-        cb.sendLocalReply(status, text, flag, details, h -> {
-            if (marker != null) {
-                h.set(marker, TRUE);
-            }
-            if (attempts > 0) {
-                h.set(ATTEMPT_COUNT, io.remora.util.AsciiNumbers.of(attempts));
-            }
-        }, -1);
-    }
-
-    /**
-     * Envoy's chargeUpstreamCode: the response-code stats of the cluster (plain, internal or external,
-     * canary; again under the request's alt stat name), the virtual cluster's and the route's, unless the router's dynamic stats are off or the request is a
-     * health check. {@code host} and {@code responseHeaders} may be null (a local reply).
-     */
-    void chargeUpstreamCode(int status, io.remora.upstream.Host host, Http2Headers responseHeaders) {
-        io.remora.config.RouterFilterConfig c = shared.config();
-        if (!c.dynamicStats() || info.healthCheck()) {
-            return;
-        }
-        boolean withCode = !(c.suppressGrpcRequestFailureCodeStats() && isGrpc(requestHeaders));
-        boolean internal = CodeStatCategory.internal(requestHeaders);
-        boolean canary = CodeStatCategory.canary(host, responseHeaders);
-        stats.response(status, withCode, internal, canary);
-        if (altStats != null) {
-            altStats.response(status, withCode, internal, canary);
-        }
-        ZoneCodeCharge.response(this, status, host);
-        io.remora.stats.VirtualClusterStats vcs = info.virtualClusterStats();
-        if (vcs != null) {
-            vcs.response(status);
-        }
-        io.remora.stats.RouteStats rs = info.routeStats();
-        if (rs != null) {
-            rs.response(status);
-        }
     }
 
     static boolean isGrpc(Http2Headers headers) {

@@ -81,7 +81,7 @@ final class ShadowRequest implements UpstreamCallbacks {
         List<ShadowRequest> open = null;
         for (MirrorSampling.Mirror m : mirrors) {
             ShadowRequest s = start(r.cb, m, r.requestHeaders, endStream, r.globalTimeoutMillis, r.retainLimit(),
-                    RouterFilter.protocolOf(m.cluster(), r.cb.downstreamProtocol()));
+                    Attempts.protocolOf(m.cluster(), r.cb.downstreamProtocol()));
             if (s != null && !endStream && !s.over) {
                 if (open == null) {
                     open = new ArrayList<>(mirrors.size());
@@ -124,7 +124,7 @@ final class ShadowRequest implements UpstreamCallbacks {
         io.remora.network.ConnectionInfo ci = cb.connection();
         // Envoy's shadow runs its own router: auto_sni sees the "-shadow" host.
         Cancellable c = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
-                cluster == mirror ? protocol : RouterFilter.protocolOf(cluster, cb.downstreamProtocol()),
+                cluster == mirror ? protocol : Attempts.protocolOf(cluster, cb.downstreamProtocol()),
                 io.remora.http.upstream.PoolOptions.of(ci == null ? null : ci.originalSource(), null,
                         AutoSniNames.forCluster(cluster, h),
                         io.remora.http.upstream.PoolOptions.proxyProtocolFor(cluster, cb.filterState(), ci)))

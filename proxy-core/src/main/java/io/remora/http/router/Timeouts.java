@@ -173,7 +173,7 @@ final class Timeouts {
             r.finish();
             r.cb.resetStream();
         } else {
-            r.localReply(r.downstreamEnded ? 504 : 408, "upstream max stream duration reached",
+            UpstreamAbort.reply(r, r.downstreamEnded ? 504 : 408, "upstream max stream duration reached",
                     ResponseFlag.UPSTREAM_MAX_STREAM_DURATION_REACHED, "upstream_max_stream_duration_reached");
         }
     }
@@ -218,7 +218,8 @@ final class Timeouts {
             r.finish();
             r.cb.resetStream();
         } else {
-            r.localReply(r.timeoutStatus, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, details);
+            UpstreamAbort.reply(r, r.timeoutStatus, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT,
+                    details);
         }
     }
 

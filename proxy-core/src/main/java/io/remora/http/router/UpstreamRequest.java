@@ -103,12 +103,13 @@ class UpstreamRequest implements UpstreamCallbacks {
                     host, source, cb.filterState(), proxy, router.action.highPriority(), this);
         } else {
             ConnectionPool pool = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
-                    router.protocolFor(cluster), PoolOptions.forRequest(source, router.info.filterState(), proxy,
-                            router.action.highPriority()));
+                    Attempts.protocolFor(router, cluster),
+                    PoolOptions.forRequest(source, router.info.filterState(), proxy, router.action.highPriority()));
             if (pool == ConnectionPools.REFUSED) {
                 // max_connection_pools: Envoy's router gets no pool and answers as without a healthy host.
                 release();
-                router.localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+                UpstreamAbort.reply(router, 503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM,
+                        "no_healthy_upstream");
                 return;
             }
             c = pool.newStream(this);
@@ -122,42 +123,9 @@ class UpstreamRequest implements UpstreamCallbacks {
         }
     }
 
+    /** Writes what the router holds and this try has not sent yet; overridden to count the bytes for upstream logs. */
     void flush() {
-        if (!headersSent) {
-            headersSent = true;
-            endSent = router.downstreamEnded && router.body.count() == 0 && router.requestTrailers == null;
-            if (filtered != null) {
-                filtered.filters.decodeHeaders(headers, endSent);
-            } else {
-                stream.writeHeaders(headers, endSent);
-                sent(endSent);
-            }
-        }
-        while (written < router.body.count() && writable()) {
-            // Nothing will replay the body: the current try takes the chunk itself.
-            ByteBuf b = !router.retainBody && router.current == this ? router.body.take(written) : null;
-            if (b == null) {
-                b = router.body.chunk(written).retainedDuplicate();
-            }
-            written++;
-            boolean last = router.downstreamEnded && router.requestTrailers == null && written == router.body.count();
-            endSent = last;
-            if (filtered != null) {
-                filtered.filters.decodeData(b, last);
-            } else {
-                stream.writeData(b, last);
-                sent(last);
-            }
-        }
-        if (router.downstreamEnded && !endSent && router.requestTrailers != null && writable()) {
-            endSent = true;
-            if (filtered != null) {
-                filtered.filters.decodeTrailers(router.requestTrailers);
-            } else {
-                stream.writeTrailers(router.requestTrailers);
-                sent(true);
-            }
-        }
+        TryRequestWriter.flush(this);
     }
 
     /** Request bytes went upstream: the first ones, and the last when {@code end}. */
@@ -171,22 +139,6 @@ class UpstreamRequest implements UpstreamCallbacks {
     /** A moment of this try's upstream timing, kept in the stream's info (when some format reads it). */
     void mark(io.remora.accesslog.StreamTimings.Point p) {
         router.info.mark(p);
-    }
-
-    void startPerTryTimer() {
-        TryTimers.startPerTry(this);
-    }
-
-    void cancelIdleTimer() {
-        TryTimers.cancelIdle(this);
-    }
-
-    private void armIdleTimer() {
-        TryTimers.armIdle(this);
-    }
-
-    void cancelPerTryTimer() {
-        TryTimers.cancelPerTry(this);
     }
 
     /** Stops this try (retry, timeout, downstream gone): resets the upstream stream. */
@@ -263,13 +215,13 @@ class UpstreamRequest implements UpstreamCallbacks {
             s.readEnabled(false);
         }
         TryTimers.startMaxDuration(this);
-        armIdleTimer();
+        TryTimers.armIdle(this);
         if (filtered != null) {
             filtered.poolReady(s);
         }
         router.flushCurrent();
         if (router.downstreamEnded) {
-            startPerTryTimer();
+            TryTimers.startPerTry(this);
         }
         if (router.decodingPaused && s.isWritable() && !router.done) {
             router.decodingPaused = false;
@@ -338,7 +290,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (!answers()) {
             return;
         }
-        armIdleTimer();
+        TryTimers.armIdle(this);
         TrackedTry tracked = TryTimers.tracked(this);
         if (tracked != null) {
             tracked.responseHeaders(h);
@@ -364,7 +316,7 @@ class UpstreamRequest implements UpstreamCallbacks {
             data.release();
             return;
         }
-        armIdleTimer();
+        TryTimers.armIdle(this);
         mark(io.remora.accesslog.StreamTimings.Point.US_RX_BODY_BEG);
         TrackedTry tracked = TryTimers.tracked(this);
         if (tracked != null) {

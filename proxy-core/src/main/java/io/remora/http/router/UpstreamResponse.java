@@ -62,7 +62,7 @@ final class UpstreamResponse {
     static void onHeaders(RouterFilter r, UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = HeaderConversion.parseStatus(headers.status());
         a.responseHeaders(headers, status);
-        r.chargeUpstreamCode(status, a.host, headers);
+        UpstreamCodeCharge.charge(r, status, a.host, headers);
         a.host.outlier().reportResult(status);
         io.remora.upstream.orca.ClientSideWeight orca = a.host.clientSideWeight();
         if (orca != null) {
@@ -76,7 +76,7 @@ final class UpstreamResponse {
         if (headers.contains(IMMEDIATE_HEALTH_CHECK_FAIL)) {
             a.cluster.immediateHealthCheckFail(a.host);
         }
-        a.cancelPerTryTimer();
+        TryTimers.cancelPerTry(a);
         // A response the policy would retry but that may not be: another hedged try may do better.
         boolean couldNotRetry = false;
         if (r.retry != null) {
@@ -110,7 +110,7 @@ final class UpstreamResponse {
             // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
             r.tunnel.established = true;
             r.cancel();
-            a.cancelIdleTimer();
+            TryTimers.cancelIdle(a);
         }
         long now = System.nanoTime();
         r.info.upstreamServiceTimeNanos = now - r.info.startNanos;
@@ -180,7 +180,7 @@ final class UpstreamResponse {
      */
     static void on100Continue(RouterFilter r, UpstreamRequest a) {
         Hedging.settle(r, a);
-        r.chargeUpstreamCode(100, a.host, null);
+        UpstreamCodeCharge.charge(r, 100, a.host, null);
         r.responseStarted = true;
         r.cb.encode100Continue();
     }
@@ -219,7 +219,7 @@ final class UpstreamResponse {
             String failure = reason.isConnectFailure() ? transportFailure : null;
             // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
             int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
-            r.localReply(status, resetBody(reason, failure, r.info.attemptCount > 1), reason.responseFlag(),
+            UpstreamAbort.reply(r, status, resetBody(reason, failure, r.info.attemptCount > 1), reason.responseFlag(),
                     resetDetails(reason, failure));
         } else {
             r.info.setFlag(reason.responseFlag());

@@ -24,7 +24,7 @@ final class Http2UpstreamFrames extends io.remora.http.Http2StreamFrames<Http2Up
         Http2UpstreamStream s = conn.streamFor(streamId);
         if (s != null) {
             try {
-                s.onHeaders(headers, endOfStream);
+                Http2UpstreamResponse.onHeaders(s, headers, endOfStream);
             } catch (RuntimeException e) {
                 failed(s, e);
             }
@@ -38,7 +38,7 @@ final class Http2UpstreamFrames extends io.remora.http.Http2StreamFrames<Http2Up
 
     @Override
     protected int onData(Http2UpstreamStream s, ByteBuf data, int padding, boolean endOfStream) {
-        return s.onData(data, padding, endOfStream);
+        return Http2UpstreamResponse.onData(s, data, padding, endOfStream);
     }
 
     @Override

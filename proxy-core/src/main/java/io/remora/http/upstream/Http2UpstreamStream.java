@@ -14,8 +14,8 @@ import java.net.SocketAddress;
 
 /**
  * One stream on an upstream HTTP/2 connection: the request written through the connection's
- * encoder, the response frames the connection hands it. Its HTTP/2 stream (and id) comes with
- * the request's HEADERS.
+ * encoder, the response frames the connection hands it ({@link Http2UpstreamResponse}), and how
+ * the stream ends. Its HTTP/2 stream (and id) comes with the request's HEADERS.
  *
  * <p>Backpressure: response DATA is returned to the flow-control windows (WINDOW_UPDATE) as it is
  * passed on; while the stream is read-disabled DATA and trailers are held unconsumed, so the
@@ -23,26 +23,26 @@ import java.net.SocketAddress;
  * stream's send window and the socket's.
  */
 final class Http2UpstreamStream implements UpstreamStream {
-    private final Http2UpstreamConnection conn;
-    private UpstreamCallbacks active;
+    final Http2UpstreamConnection conn;
+    UpstreamCallbacks active;
     /** Netty's stream, from the request's HEADERS on. */
-    private Http2Stream stream;
-    private boolean headersReceived;
+    Http2Stream stream;
+    boolean headersReceived;
     /** The response is complete (END_STREAM seen), though held frames may not be passed on yet. */
-    private boolean responseDone;
-    private boolean requestDone;
+    boolean responseDone;
+    boolean requestDone;
     /** The slot on the connection was given back. */
     private boolean released;
-    private boolean readDisabled;
-    private boolean malformed;
+    boolean readDisabled;
+    boolean malformed;
     /** The response broke the cluster's header limits: the stream was reset for it (Envoy: a remote reset). */
     private boolean overLimits;
     /** The request is an upgrade (sent as extended CONNECT) or a CONNECT: half-close either way. */
-    private boolean tunnel;
+    boolean tunnel;
     /** The upgrade the extended CONNECT stands for, to give the 200 back as 101. */
-    private CharSequence upgradeProtocol;
+    CharSequence upgradeProtocol;
     /** Response data or trailers held while the stream is read-disabled. */
-    private Http2HeldResponse held;
+    Http2HeldResponse held;
     /** Writability last reported to the requester. */
     private boolean writable = true;
 
@@ -162,7 +162,7 @@ final class Http2UpstreamStream implements UpstreamStream {
         conn.written();
     }
 
-    private boolean isOpen() {
+    boolean isOpen() {
         return stream != null && stream.state() != Http2Stream.State.CLOSED;
     }
 
@@ -189,7 +189,7 @@ final class Http2UpstreamStream implements UpstreamStream {
     public void readEnabled(boolean enabled) {
         readDisabled = !enabled;
         if (enabled) {
-            passHeld();
+            Http2UpstreamResponse.passHeld(this);
         }
     }
 
@@ -201,7 +201,7 @@ final class Http2UpstreamStream implements UpstreamStream {
     }
 
     /** Ends our side: RST_STREAM(CANCEL) on a live stream; a stream that never got an id just gives its slot back. */
-    private void cancel() {
+    void cancel() {
         if (isOpen()) {
             if (conn.ctx.channel().isActive()) {
                 conn.resetStream(conn.ctx, stream.id(), Http2Error.CANCEL.code(), conn.ctx.newPromise());
@@ -212,126 +212,7 @@ final class Http2UpstreamStream implements UpstreamStream {
         }
     }
 
-    // ---------------------------------------------------------------- response
-
-    void onHeaders(Http2Headers headers, boolean endStream) {
-        UpstreamCallbacks cb = active;
-        if (cb == null) {
-            return;
-        }
-        if (headersReceived) {
-            // Trailers: in order behind held DATA.
-            responseDone = true;
-            if (readDisabled || (held != null && !held.isEmpty())) {
-                hold(new Http2HeldResponse.Frame(null, true, headers));
-                return;
-            }
-            cb.onResponseTrailers(headers);
-            afterResponse();
-            return;
-        }
-        CharSequence status = headers.status();
-        if (Http2HopHeaders.interim(status, endStream)) {
-            if (Http2HopHeaders.isContinue(status)) {
-                cb.onResponse100Continue();
-            }
-            return;
-        }
-        ResponseHeaderChecks.Verdict verdict = ResponseHeaderChecks.check(
-                conn.ctx().cluster.config().responseHeaderLimits(), headers, true);
-        if (verdict != ResponseHeaderChecks.Verdict.ACCEPT) {
-            if (verdict == ResponseHeaderChecks.Verdict.TOO_MANY_HEADERS) {
-                conn.ctx().stats().http2HeaderOverflow.increment();
-            }
-            refuseResponse();
-            return;
-        }
-        headersReceived = true;
-        conn.ctx().host.stats.response(Http2HopHeaders.statusCode(status));
-        Http2HopHeaders.upgradeAccepted(headers, status, upgradeProtocol);
-        responseDone = endStream;
-        cb.onResponseHeaders(headers, endStream);
-        if (endStream) {
-            afterResponse();
-        }
-    }
-
-    /** Returns the bytes processed now (the rest are consumed when passed on after a resume). */
-    int onData(ByteBuf data, int padding, boolean endStream) {
-        int n = data.readableBytes();
-        UpstreamCallbacks cb = active;
-        if (cb == null || malformed) {
-            // A stream whose response was refused hears nothing more of it: the connection error that
-            // follows (or the stream's reset) reports it to the requester.
-            return n + padding;
-        }
-        if (!headersReceived) {
-            // DATA before the response's HEADERS is malformed (RFC 9113 8.1): an invalid response.
-            conn.invalidResponse(stream.id(), "DATA frame before the response HEADERS");
-            return n + padding;
-        }
-        responseDone |= endStream;
-        if (readDisabled || (held != null && !held.isEmpty())) {
-            hold(new Http2HeldResponse.Frame(data.retainedSlice(), endStream, null));
-            return padding;
-        }
-        cb.onResponseData(data.retain(), endStream);
-        if (endStream) {
-            afterResponse();
-        }
-        return n + padding;
-    }
-
-    private void hold(Http2HeldResponse.Frame h) {
-        if (held == null) {
-            held = new Http2HeldResponse();
-        }
-        held.add(h);
-    }
-
-    /**
-     * The whole response was passed on. A request still unfinished is cancelled (the stream is
-     * over), unless this is a tunnel, whose halves close on their own.
-     */
-    private void afterResponse() {
-        if (active == null) {
-            return;
-        }
-        if (isOpen() && !requestDone && !tunnel) {
-            active = null;
-            cancel();
-        } else if (stream == null || stream.state() == Http2Stream.State.CLOSED) {
-            active = null;
-        }
-    }
-
-    // Held frames go on in order until the stream is read-disabled again; their bytes are consumed as they go.
-    private void passHeld() {
-        if (held == null) {
-            return;
-        }
-        Http2HeldResponse.Frame h;
-        while (!readDisabled && (h = held.poll()) != null) {
-            UpstreamCallbacks cb = active;
-            if (h.trailers() != null) {
-                if (cb != null) {
-                    cb.onResponseTrailers(h.trailers());
-                    afterResponse();
-                }
-                continue;
-            }
-            int n = h.data().readableBytes();
-            if (cb == null) {
-                h.data().release();
-            } else {
-                cb.onResponseData(h.data(), h.endStream());
-            }
-            conn.consume(stream, n);
-            if (cb != null && h.endStream()) {
-                afterResponse();
-            }
-        }
-    }
+    // ---------------------------------------------------------------- ends
 
     private void releaseHeld() {
         if (held != null) {

@@ -5,7 +5,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.RouteFilterConfig;
-import io.remora.config.StringMatcher;
 import io.remora.extensions.filters.common.HeaderMutationChecker;
 import io.remora.extensions.filters.common.HeaderMutationChecker.Operation;
 import io.remora.extensions.filters.common.HeaderMutationChecker.Result;
@@ -14,15 +13,10 @@ import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.http.upstream.Cancellable;
-import io.remora.rbac.PeerIdentity;
-import io.remora.tls.TlsConnection;
 
 import java.io.ByteArrayOutputStream;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -34,7 +28,6 @@ import java.util.Map;
  */
 final class ExtAuthzFilter implements StreamFilter {
 
-    private static final AsciiString PARTIAL_BODY = AsciiString.cached("x-envoy-auth-partial-body");
     private static final AsciiString FAILURE_MODE_ALLOWED = AsciiString.cached("x-envoy-auth-failure-mode-allowed");
 
     private enum State { IDLE, BUFFERING, CALLING, COMPLETE, SKIPPED }
@@ -51,9 +44,9 @@ final class ExtAuthzFilter implements StreamFilter {
     private boolean partial;
     private Map<String, String> contextExtensions = Map.of();
     private Cancellable inFlight;
-    /** True while check() runs: a decision that arrives then is returned, not resumed. */
+    /** True while the client's check runs: a decision that arrives then is returned, not resumed. */
     private boolean callingNow;
-    /** The decision came during check() and lets the request through. */
+    /** The decision came during the client's check and lets the request through. */
     private boolean allowedInline;
     private boolean stopped;
     private List<Map.Entry<String, String>> responseHeadersToAdd = List.of();
@@ -159,7 +152,8 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         state = State.CALLING;
         callingNow = true;
-        Cancellable c = factory.client.check(check(), cb.eventLoop(), cb.serverContext(), this::onDecision);
+        AuthzCheck check = StreamAuthzCheck.of(config, cb, requestHeaders, body, partial, contextExtensions);
+        Cancellable c = factory.client.check(check, cb.eventLoop(), cb.serverContext(), this::onDecision);
         callingNow = false;
         if (state == State.CALLING) {
             inFlight = c;
@@ -181,95 +175,6 @@ final class ExtAuthzFilter implements StreamFilter {
             stats.filterStateNameCollision.increment();
         }
         return info;
-    }
-
-    private AuthzCheck check() {
-        List<Map.Entry<String, String>> headers = new ArrayList<>();
-        Map<String, Integer> index = new HashMap<>();
-        for (Map.Entry<CharSequence, CharSequence> e : requestHeaders) {
-            String k = e.getKey().toString().toLowerCase(Locale.ROOT);
-            if (!config.allowedHeaders().isEmpty() && !any(config.allowedHeaders(), k)
-                    || any(config.disallowedHeaders(), k)) {
-                continue;
-            }
-            Integer at = index.get(k);
-            if (at != null) {
-                headers.set(at, Map.entry(k, headers.get(at).getValue() + "," + e.getValue()));
-            } else {
-                index.put(k, headers.size());
-                headers.add(Map.entry(k, e.getValue().toString()));
-            }
-        }
-        byte[] bytes = null;
-        if (body != null) {
-            bytes = body.toByteArray();
-            headers.add(Map.entry(PARTIAL_BODY.toString(), Boolean.toString(partial)));
-        }
-        long size = -1;
-        CharSequence cl = requestHeaders.get("content-length");
-        if (cl != null) {
-            try {
-                size = Long.parseLong(cl.toString().trim());
-            } catch (NumberFormatException ignored) {
-                // left unknown
-            }
-        }
-        PeerIdentity peer = PeerIdentity.of(cb.connection(), cb.filterState());
-        String principal = peer == null ? "" : !peer.uriSans().isEmpty() ? peer.uriSans().get(0) : peer.subject();
-        Map<String, Map<String, Object>> metadata = new LinkedHashMap<>();
-        for (String ns : config.metadataContextNamespaces()) {
-            Map<String, Object> m = cb.streamInfo().dynamicMetadata(ns);
-            if (m != null && !m.isEmpty()) {
-                metadata.put(ns, m);
-            }
-        }
-        CharSequence scheme = requestHeaders.scheme();
-        CharSequence rid = requestHeaders.get("x-request-id");
-        AuthzCheck.Builder b = AuthzCheck.builder(cb.connection().remoteAddress(),
-                        cb.streamInfo().downstreamLocalAddress)
-                .sourcePrincipal(principal)
-                .request(str(requestHeaders.method()), str(requestHeaders.path()), str(requestHeaders.authority()),
-                        scheme == null ? "http" : scheme.toString(), cb.downstreamProtocol(), str(rid))
-                .headers(headers).body(bytes, size).contextExtensions(contextExtensions).metadataContext(metadata)
-                .routeMetadataContext(routeMetadata());
-        TlsConnection tls = cb.connection().tls();
-        if (tls != null && tls.established()) {
-            if (config.includePeerCertificate()) {
-                b.peerCertificate(tls.peerCertificatePemUrlEncoded());
-            }
-            if (config.includeTlsSession()) {
-                b.tlsSession(tls.serverName() == null ? "" : tls.serverName());
-            }
-        }
-        return b.build();
-    }
-
-    /** The route's filter_metadata under route_metadata_context_namespaces, as Envoy sends it. */
-    private Map<String, Map<String, Object>> routeMetadata() {
-        if (config.routeMetadataContextNamespaces().isEmpty() || cb.route() == null) {
-            return Map.of();
-        }
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        for (String ns : config.routeMetadataContextNamespaces()) {
-            Map<String, Object> m = cb.route().route().metadata().get(ns);
-            if (m != null) {
-                out.put(ns, m);
-            }
-        }
-        return out;
-    }
-
-    private static String str(CharSequence s) {
-        return s == null ? "" : s.toString();
-    }
-
-    private static boolean any(List<StringMatcher> ms, String name) {
-        for (StringMatcher m : ms) {
-            if (m.matches(name)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void onDecision(AuthzDecision d) {
@@ -360,7 +265,8 @@ final class ExtAuthzFilter implements StreamFilter {
             }
         }
         if (!d.query().isEmpty()) {
-            requestHeaders.path(d.query().apply(str(requestHeaders.path())));
+            CharSequence path = requestHeaders.path();
+            requestHeaders.path(d.query().apply(path == null ? "" : path.toString()));
             changed = true;
         }
         responseHeadersToAdd = d.responseHeadersToAdd();

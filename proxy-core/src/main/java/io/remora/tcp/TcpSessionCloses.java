@@ -1,0 +1,110 @@
+package io.remora.tcp;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
+import io.remora.accesslog.ConnectionCloses;
+import io.remora.accesslog.StreamInfo;
+
+/**
+ * How a {@link TcpProxySession}'s two connections end (Envoy's tcp_proxy onDownstreamEvent and
+ * onUpstreamEvent): a FIN passed on after the last write, the close once both directions have
+ * ended, the upstream closed for the downstream's close and the reverse, and the kind of each
+ * close for the access log. Apart from the session, which relays the bytes; static so that a
+ * session is still one handler object.
+ */
+final class TcpSessionCloses {
+    private TcpSessionCloses() {
+    }
+
+    /**
+     * Passes a FIN on once everything queued before it is written: Netty's shutdownOutput
+     * fails whatever is still in the outbound buffer, so it must wait for the last write.
+     */
+    static void shutdownOutput(Channel ch) {
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (ch instanceof DuplexChannel d && ch.isActive()) {
+                d.shutdownOutput();
+            } else {
+                ch.close();
+            }
+        });
+    }
+
+    static void closeIfBothDone(TcpProxySession s) {
+        if (s.downstreamEof && s.upstreamEof) {
+            if (s.upstream != null) {
+                // Both sent their FIN: the upstream's end is its own close, as Envoy sees it (RemoteClose);
+                // recorded first, as the downstream's close (and the access log) may follow at once.
+                s.streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
+            }
+            flushThenClose(s.downstream);
+            if (s.upstream != null) {
+                s.upstream.closeAfterFlush();
+            }
+        }
+    }
+
+    private static void flushThenClose(Channel ch) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ch.close();
+        }
+    }
+
+    static void downstreamClosed(TcpProxySession s) {
+        s.filter.stats.downstreamCxActive.decrementAndGet();
+        s.streamInfo.downstreamClosed(ConnectionCloses.Type.NORMAL, null);
+        if (s.upstreamReady && s.upstream != null && !s.streamInfo.upstreamCloseRecorded()) {
+            recordUpstreamClosedForDownstream(s.streamInfo);
+        }
+        if (s.relay != null) {
+            // Off Netty's loop while spliced: what sits in the pipes goes with the connection.
+            s.relay.stop();
+            if (s.upstream != null) {
+                s.upstream.close();
+            }
+        } else if (s.upstream instanceof ChannelUpstream c && c.channel().isActive()) {
+            // Let what is queued reach the upstream, then close.
+            c.closeAfterFlush();
+        } else if (s.upstream instanceof HttpTunnelUpstream t) {
+            if (s.upstreamReady && s.downstreamEof) {
+                t.shutdownOutput();
+            } else {
+                t.close();
+            }
+            if (s.connectionCounted) {
+                upstreamClosed(s);
+            }
+        }
+        TcpSessionLifetime.finish(s);
+    }
+
+    /** Envoy's tcp_proxy closes the upstream for the downstream's close, and says which kind of close it was. */
+    private static void recordUpstreamClosedForDownstream(StreamInfo info) {
+        ConnectionCloses.Type down = info.downstreamCloseType();
+        String reason = down == ConnectionCloses.Type.REMOTE_RESET
+                ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_RESET_CLOSE
+                : info.downstreamLocalCloseReason() != null ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_LOCAL_CLOSE
+                : ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_REMOTE_CLOSE;
+        info.upstreamClosed(ConnectionCloses.Type.NORMAL, reason);
+    }
+
+    /** The upstream connection closed, or the tunnel's stream ended or was reset. */
+    static void upstreamClosed(TcpProxySession s) {
+        s.streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
+        if (s.connectionCounted) {
+            s.connectionCounted = false;
+            s.clusterStats.upstreamCxActive.decrementAndGet();
+            s.clusterStats.upstreamCxDestroy.increment();
+        }
+        if (s.relay != null) {
+            s.relay.stop();
+            s.downstream.close();
+        } else if (s.downstream.isActive() && !s.switching) {
+            s.downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}
