@@ -11,9 +11,6 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.unix.IntegerUnixChannelOption;
-import io.remora.config.BindConfig;
 import io.remora.config.ClusterConfig;
 import io.remora.network.ConnectionInfo;
 import io.remora.network.NetworkFilterManager;
@@ -191,7 +188,7 @@ public final class UpstreamConnector {
         if (!unix) {
             b.option(ChannelOption.TCP_NODELAY, true);
             if (config.tcpKeepalive() != null) {
-                keepalive(b, config.tcpKeepalive());
+                UpstreamSocketSetup.keepalive(b, config.tcpKeepalive(), transport.kind());
             }
         }
         int limit = config.perConnectionBufferLimitBytes();
@@ -204,7 +201,8 @@ public final class UpstreamConnector {
         if (options.recvAllocator() != null) {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, options.recvAllocator());
         }
-        SocketAddress local = unix ? passthrough(config, host, options.shared()) : bind(b, cluster, remote, options.originalSource());
+        SocketAddress local = unix ? UpstreamSocketSetup.passthrough(config, host, options.shared())
+                : UpstreamSocketSetup.bind(b, cluster, remote, options.originalSource());
         io.remora.config.UpstreamProxyProtocolConfig proxyProtocol =
                 cluster.transportSocketFactory().proxyProtocol(host);
         SslHandler tls;
@@ -337,87 +335,6 @@ public final class UpstreamConnector {
                 callback.onConnected(ch);
             }
         });
-    }
-
-    /** SO_MARK (SOL_SOCKET 1, optname 36), through Netty's raw option support. */
-    private static final IntegerUnixChannelOption SO_MARK = new IntegerUnixChannelOption("SO_MARK", 1, 36);
-
-    /**
-     * The local address to bind, with the socket options it needs; null lets the kernel
-     * choose. original_src (the downstream's address on a transparent socket, with its mark)
-     * takes precedence over the cluster's {@code upstream_bind_config}, as in Envoy, where the
-     * filter's socket options set the local address before the bind config is consulted.
-     */
-    /** SO_KEEPALIVE with the idle time, interval and probe count that are set (Linux TCP_KEEP*). */
-    private void keepalive(Bootstrap b, ClusterConfig.TcpKeepalive k) {
-        b.option(ChannelOption.SO_KEEPALIVE, true);
-        if (transport.kind() == Transport.Kind.EPOLL) {
-            if (k.time() != null) {
-                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, (int) k.time().toSeconds());
-            }
-            if (k.interval() != null) {
-                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, (int) k.interval().toSeconds());
-            }
-            if (k.probes() != null) {
-                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, k.probes());
-            }
-        } else {
-            if (k.time() != null) {
-                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE),
-                        (int) k.time().toSeconds());
-            }
-            if (k.interval() != null) {
-                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL),
-                        (int) k.interval().toSeconds());
-            }
-            if (k.probes() != null) {
-                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT),
-                        k.probes());
-            }
-        }
-    }
-
-    /**
-     * Towards an internal listener: the host and cluster metadata its internal_upstream socket
-     * passes through and the filter state objects shared with the upstream connection, handed
-     * over under the local address returned (null when there is nothing to hand over).
-     */
-    private static SocketAddress passthrough(ClusterConfig config, Host host,
-                                             List<io.remora.network.FilterState.Shared> shared) {
-        if (!(host.configuredAddress() instanceof io.remora.config.Address.Internal)) {
-            return null;
-        }
-        java.util.Map<String, java.util.Map<String, Object>> md = new java.util.HashMap<>();
-        for (io.remora.config.PassthroughMetadata p : config.passthroughMetadataFor(host.socketMatchMetadata())) {
-            java.util.Map<String, Object> v = p.kind() == io.remora.config.PassthroughMetadata.Kind.HOST
-                    ? HostMetadata.of(host, p.namespace()) : config.metadata().get(p.namespace());
-            if (v != null && !v.isEmpty()) {
-                md.put(p.namespace(), v);
-            }
-        }
-        return md.isEmpty() && shared.isEmpty() ? null
-                : io.remora.internal.InternalListeners.handOver(new io.remora.internal.InternalListeners.HandedOver(md,
-                shared));
-    }
-
-    private SocketAddress bind(Bootstrap b, Cluster cluster, SocketAddress remote, OriginalSource os) {
-        if (os != null && remote instanceof java.net.InetSocketAddress r && r.getAddress() != null
-                && r.getAddress().getClass() == os.source().getAddress().getClass()) {
-            b.option(EpollChannelOption.IP_TRANSPARENT, true);
-            if (os.mark() != 0) {
-                b.option(SO_MARK, os.mark());
-            }
-            return os.source();
-        }
-        BindConfig bind = cluster.config().upstreamBind();
-        if (bind == null) {
-            return null;
-        }
-        if (bind.freebind()) {
-            b.option(EpollChannelOption.IP_FREEBIND, true);
-        }
-        io.remora.server.RawSocketOptions.apply(b, bind.socketOptions(), true);
-        return UpstreamBind.select(bind, remote);
     }
 
     static int connectTimeoutMillis(Duration d) {
