@@ -35,6 +35,8 @@ public final class XdsClient implements AutoCloseable {
     private final XdsStats stats;
     private final ScheduledExecutorService control;
     private final AdsStream stream;
+    /** The channels of the ADS and separate streams, on one event loop. */
+    private final XdsChannels channels;
     /**
      * What comes from an api_config_source of its own (LDS, CDS, RDS, EDS, RTDS; secrets from pilot-agent's
      * sds-grpc): one stream per source and type.
@@ -50,7 +52,17 @@ public final class XdsClient implements AutoCloseable {
     private final XdsUpdateCycle cycle;
 
     public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
+        this(options, applier, registry, null);
+    }
+
+    /**
+     * As above; an envoy_grpc service's streams go to its cluster's hosts in {@code clusters} (null: to the static
+     * cluster's first endpoint).
+     */
+    public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry,
+                     io.remora.upstream.ClusterManager clusters) {
         this.options = options;
+        this.channels = new XdsChannels(clusters);
         this.stats = new XdsStats(registry);
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "remora-xds");
@@ -64,7 +76,7 @@ public final class XdsClient implements AutoCloseable {
         if (options.target() != null && options.adsRateLimit() != null) {
             protocol.rateLimit(DiscoveryRequestLimiter.of(options.adsRateLimit(), control, stats.rateLimit()));
         }
-        this.stream = options.target() == null ? null : new AdsStream(options.target(), protocol, control,
+        this.stream = options.target() == null ? null : new AdsStream(options.target(), channels, protocol, control,
                 backOff(options.target(), options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
@@ -81,7 +93,7 @@ public final class XdsClient implements AutoCloseable {
                         cycle.dropUnackedUpdates();
                     }
                 });
-        this.sources = new ApiSourceStreams(node, control, options.sourceResolver(), options.backoffBaseMs(),
+        this.sources = new ApiSourceStreams(node, control, channels, options.sourceResolver(), options.backoffBaseMs(),
                 options.backoffMaxMs(), new ApiSourceStreams.Sink() {
                     @Override
                     public void onUpdate(ApiSourceKey key, XdsUpdate update) {
@@ -262,6 +274,7 @@ public final class XdsClient implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            channels.close();
         }
     }
 }

@@ -25,7 +25,8 @@ public final class LoadReporting implements AutoCloseable {
     private final Node node;
     private final ClusterManager clusters;
     private final ScheduledExecutorService exec;
-    private final XdsChannels channels = new XdsChannels();
+    private final XdsChannels channels;
+    private final List<io.remora.xds.grpc.StreamChannel> opened = new ArrayList<>();
     private final XdsTarget loadStatsTarget;
     private final XdsTarget adsTarget;
     private final List<LoadStatsReporter> reporters = new ArrayList<>();
@@ -34,6 +35,7 @@ public final class LoadReporting implements AutoCloseable {
     private LoadReporting(Node node, ClusterManager clusters, XdsTarget loadStatsTarget, XdsTarget adsTarget) {
         this.node = node;
         this.clusters = clusters;
+        this.channels = new XdsChannels(clusters);
         this.loadStatsTarget = loadStatsTarget;
         this.adsTarget = adsTarget;
         this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -95,7 +97,9 @@ public final class LoadReporting implements AutoCloseable {
     }
 
     private void open(XdsTarget target, java.util.function.Predicate<Cluster> eligible) {
-        LoadStatsReporter r = new LoadStatsReporter(target.toString(), channels.open(target), node, clusters,
+        io.remora.xds.grpc.StreamChannel channel = channels.open(target);
+        opened.add(channel);
+        LoadStatsReporter r = new LoadStatsReporter(target.toString(), channel, node, clusters,
                 eligible, exec, LoadStatsReporter.RETRY_DELAY_MS);
         reporters.add(r);
         r.start();
@@ -105,6 +109,7 @@ public final class LoadReporting implements AutoCloseable {
     public synchronized void close() {
         reporters.forEach(LoadStatsReporter::close);
         exec.shutdown();
+        opened.forEach(io.remora.xds.grpc.StreamChannel::close);
         channels.close();
     }
 }

@@ -197,7 +197,8 @@ public final class Proxy implements AutoCloseable {
         startStatsSinks();
         loadReporting = io.remora.xds.lrs.LoadReporting.start(bootstrap, XdsClient.withUserAgent(bootstrap.getNode()),
                 server.clusterManager());
-        xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
+        xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null,
+                server.clusterManager());
         if (xds == null) {
             // Envoy's server init: the static clusters' first health checks, the static listeners' targets
             liveOnceInitialized(() -> { });
