@@ -50,6 +50,8 @@ public final class XdsClient implements AutoCloseable {
     private volatile boolean odcdsWarned;
     /** What happens to updates, on the control thread. */
     private final XdsUpdateCycle cycle;
+    /** LDS not over ADS waits for the cluster manager's initialization, as Envoy's server init orders it. */
+    private final ListenerGate listenerGate;
 
     public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
         this(options, applier, registry, null);
@@ -105,12 +107,14 @@ public final class XdsClient implements AutoCloseable {
                         cycle.onSourceStreamRestart(key);
                     }
                 }, stats::sourceConnected);
+        this.listenerGate = new ListenerGate(options);
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sources,
-                options.apiSubscriptions());
+                options.apiSubscriptions(), listenerGate);
         if (options.clustersOnDemandOnly()) {
             stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
         }
-        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, control);
+        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, control,
+                listenerGate, () -> watchFile(XdsResourceType.LISTENER));
     }
 
     /** The target's own back-off (envoy_grpc.retry_policy.retry_back_off), else the client's. */
@@ -129,10 +133,10 @@ public final class XdsClient implements AutoCloseable {
     public void start() {
         control.execute(() -> {
             cycle.start();
-            for (Map.Entry<XdsResourceType, java.nio.file.Path> e : options.fileSources().entrySet()) {
-                FileConfigWatcher w = new FileConfigWatcher(e.getValue(), e.getKey(), options.typeRegistry(), this::onFileUpdate);
-                fileWatchers.add(w);
-                w.start();
+            for (XdsResourceType type : options.fileSources().keySet()) {
+                if (type != XdsResourceType.LISTENER || !listenerGate.held()) {
+                    watchFile(type);
+                }
             }
             if (stream != null) {
                 stream.start();
@@ -141,6 +145,33 @@ public final class XdsClient implements AutoCloseable {
                 cycle.evaluate(); // opens the LDS, CDS and RTDS streams of their own
             }
         });
+    }
+
+    /** Starts watching the file of a type (control thread). */
+    private void watchFile(XdsResourceType type) {
+        java.nio.file.Path file = options.fileSources().get(type);
+        if (file == null) {
+            return;
+        }
+        FileConfigWatcher w = new FileConfigWatcher(file, type, options.typeRegistry(), this::onFileUpdate);
+        fileWatchers.add(w);
+        w.start();
+    }
+
+    /**
+     * Set before {@link #start}: the server's cluster initialization, all the clusters it has when asked (Envoy's
+     * cluster manager initialized callback). Without it, LDS not over ADS starts once CDS's first response is done.
+     */
+    public void clustersInitialized(java.util.function.Supplier<CompletableFuture<Void>> init) {
+        listenerGate.clustersInitialized(init);
+    }
+
+    /**
+     * The server still waits for LDS (held until the clusters are initialized, or its first response not in): a
+     * snapshot applied meanwhile (the clusters of CDS) does not end its initialization. On the control thread.
+     */
+    public boolean initializing() {
+        return listenerGate.owed();
     }
 
     /** The last snapshot the applier accepted. */
