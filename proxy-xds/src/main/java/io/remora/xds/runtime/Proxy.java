@@ -197,6 +197,10 @@ public final class Proxy implements AutoCloseable {
         startStatsSinks();
         loadReporting = io.remora.xds.lrs.LoadReporting.start(bootstrap, XdsClient.withUserAgent(bootstrap.getNode()),
                 server.clusterManager());
+        if (loadReporting != null) {
+            // Envoy's LRS stream opens in initializeSecondaryClusters: once the static clusters are initialized
+            server.clustersInitialized().thenRunAsync(loadReporting::primaryClustersInitialized);
+        }
         xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null,
                 server.clusterManager());
         if (xds == null) {

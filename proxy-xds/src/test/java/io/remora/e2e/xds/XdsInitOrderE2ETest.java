@@ -1,7 +1,16 @@
 package io.remora.e2e.xds;
 
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import com.google.protobuf.util.Durations;
+import io.envoyproxy.envoy.service.load_stats.v3.LoadStatsResponse;
+import io.remora.e2e.LoadReportingServer;
+import io.remora.testing.SocketServers;
+import io.remora.xds.ads.TestControlPlane;
 import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import java.util.List;
 
@@ -14,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The order of Envoy's xDS start-up as the control plane sees it: without ADS, LDS is asked for only once the
  * cluster manager is initialized (CDS's first response applied and its EDS clusters warmed), as RunHelper
- * initializes the init manager holding LdsApi's target from cm.setInitializedCb.
+ * initializes the init manager holding LdsApi's target from cm.setInitializedCb; the load stats stream once the
+ * static clusters are, as the cluster manager makes its LoadStatsReporter in initializeSecondaryClusters.
  */
 class XdsInitOrderE2ETest extends MeshTestBase {
 
@@ -45,6 +55,54 @@ class XdsInitOrderE2ETest extends MeshTestBase {
         assertTrue(cdsAck >= 0 && edsAck >= 0, "CDS and EDS ACKed: " + types(seen));
         assertTrue(lds > cdsAck && lds > edsAck, "LDS asked for after CDS and EDS were applied: " + types(seen));
         assertEquals("LIVE", proxy.admin("/ready").trim());
+    }
+
+    @Test
+    void loadStatsStreamOpensOnceTheStaticClustersAreInitialized() throws Exception {
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0);
+             LoadReportingServer lrs = new LoadReportingServer(LoadStatsResponse.newBuilder()
+                     .setSendAllClusters(true).setLoadReportingInterval(Durations.fromSeconds(60)).build()).start()) {
+            // A health-checked host that accepts and never answers: the cluster's first round is pending.
+            SocketServers.acceptEach(silent, "silent-checked", held::add);
+            String bootstrap = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                    cluster_manager:
+                      load_stats_config:
+                        api_type: GRPC
+                        transport_api_version: V3
+                        grpc_services: [{ envoy_grpc: { cluster_name: lrs } }]
+                    static_resources:
+                      clusters:
+                      - name: checked
+                        type: STATIC
+                        connect_timeout: 1s
+                        load_assignment:
+                          cluster_name: checked
+                          endpoints:
+                          - lb_endpoints:
+                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                        health_checks:
+                        - timeout: 60s
+                          interval: 60s
+                          no_traffic_interval: 60s
+                          unhealthy_threshold: 1
+                          healthy_threshold: 1
+                          http_health_check: { path: /healthz }
+                    """.formatted(silent.getLocalPort())
+                    + XdsProxy.grpcCluster("lrs", "{ socket_address: { address: 127.0.0.1, port_value: " + lrs.port() + " } }");
+            proxy = XdsProxy.start(bootstrap);
+            TestControlPlane.await("the health check connected", () -> !held.isEmpty());
+            Thread.sleep(500);
+            assertTrue(lrs.requests.isEmpty(), "no load report stream while a static cluster initializes: "
+                    + lrs.requests.size());
+
+            for (Socket s : held) {
+                s.close(); // the check fails: the round is done
+            }
+            TestControlPlane.await("the first load stats request", () -> !lrs.requests.isEmpty());
+        }
     }
 
     private static List<String> types(List<DiscoveryRequest> requests) {
