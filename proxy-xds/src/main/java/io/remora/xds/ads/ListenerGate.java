@@ -11,8 +11,6 @@ import java.util.function.Supplier;
  * the server stays INITIALIZING until LDS's own first response (or its initial_fetch_timeout). Control thread only.
  */
 final class ListenerGate {
-    /** Whether LDS waits at all: not over ADS, and CDS configured (without CDS, the static clusters gate it). */
-    private final boolean gated;
     /** The cluster manager's initialization, as the server would report it now (null: none to wait for). */
     private Supplier<CompletableFuture<Void>> clustersInitialized;
     private boolean held;
@@ -20,11 +18,16 @@ final class ListenerGate {
     /** LDS's first response is still owed: the server initializes (read by the applier on the control thread). */
     private volatile boolean owed;
 
-    ListenerGate(XdsClientOptions options) {
+    /** The client's control thread, where the release runs once the clusters are initialized. */
+    private final java.util.concurrent.Executor control;
+
+    ListenerGate(XdsClientOptions options, java.util.concurrent.Executor control) {
+        this.control = control;
         boolean ldsSeparate = !options.adsTypes().contains(XdsResourceType.LISTENER)
                 && (options.fileSources().containsKey(XdsResourceType.LISTENER)
                 || options.apiSubscriptions().keySet().stream().anyMatch(k -> k.type() == XdsResourceType.LISTENER));
-        gated = ldsSeparate && !options.clustersOnDemandOnly();
+        // LDS waits when not over ADS and CDS is configured (without CDS, the static clusters gate it)
+        boolean gated = ldsSeparate && !options.clustersOnDemandOnly();
         held = gated;
         owed = gated;
     }
@@ -44,19 +47,19 @@ final class ListenerGate {
         return owed;
     }
 
-    /** LDS's first response arrived, was rejected, or timed out. */
-    void settled() {
-        if (!held) {
-            owed = false;
-        }
-    }
-
     /**
-     * CDS's first response is done with (applied, rejected or timed out): once the cluster manager is initialized,
-     * {@code release} runs (through {@code onControl}, the control thread).
+     * After each update, with the types still owed their first response and those pending: once CDS's first
+     * response is done with (applied, rejected or timed out), {@code release} runs on the control thread when the
+     * cluster manager is initialized; once released, LDS's first response (or its timeout) settles the wait.
      */
-    void cdsDone(java.util.function.Consumer<Runnable> onControl, Runnable release) {
-        if (!held || asked) {
+    void check(java.util.Set<XdsResourceType> awaitingFirst, java.util.Set<XdsResourceType> pending, Runnable release) {
+        if (!held) {
+            if (!awaitingFirst.contains(XdsResourceType.LISTENER)) {
+                owed = false;
+            }
+            return;
+        }
+        if (asked || awaitingFirst.contains(XdsResourceType.CLUSTER) || pending.contains(XdsResourceType.CLUSTER)) {
             return;
         }
         asked = true;
@@ -65,7 +68,13 @@ final class ListenerGate {
         if (init.isDone()) {
             open(release);
         } else {
-            init.whenComplete((v, e) -> onControl.accept(() -> open(release)));
+            init.whenComplete((v, e) -> {
+                try {
+                    control.execute(() -> open(release));
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    // the client is closed
+                }
+            });
         }
     }
 

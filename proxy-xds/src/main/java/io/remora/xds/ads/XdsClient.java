@@ -107,7 +107,7 @@ public final class XdsClient implements AutoCloseable {
                         cycle.onSourceStreamRestart(key);
                     }
                 }, stats::sourceConnected);
-        this.listenerGate = new ListenerGate(options);
+        this.listenerGate = new ListenerGate(options, control);
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sources,
                 options.apiSubscriptions(), listenerGate);
         if (options.clustersOnDemandOnly()) {

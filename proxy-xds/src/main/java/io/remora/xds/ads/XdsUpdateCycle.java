@@ -58,7 +58,6 @@ final class XdsUpdateCycle {
     private final ListenerGate listenerGate;
     /** Starts watching the LDS file once the gate opens. */
     private final Runnable startListenerFile;
-    private final ScheduledExecutorService control;
     /** The server was told it is initialized, by a snapshot or by {@link XdsConfigApplier#initialized()}. */
     private boolean serverInitialized;
 
@@ -68,7 +67,6 @@ final class XdsUpdateCycle {
         this.options = options;
         this.listenerGate = listenerGate;
         this.startListenerFile = startListenerFile;
-        this.control = control;
         this.applier = applier;
         this.stats = stats;
         this.subscriptions = subscriptions;
@@ -245,30 +243,14 @@ final class XdsUpdateCycle {
         }
     }
 
-    /**
-     * CDS's first response done with (applied, rejected or timed out): LDS is asked for once the clusters are
-     * initialized; and LDS's own first response settles the server's wait for it.
-     */
+    /** Where LDS stands: asked for once CDS's first response is done with and the clusters are initialized. */
     private void maybeOpenListenerGate() {
-        if (!started || closed) {
-            return;
-        }
-        if (listenerGate.held()) {
-            if (!awaitingFirst.contains(XdsResourceType.CLUSTER) && !pending.types().contains(XdsResourceType.CLUSTER)) {
-                listenerGate.cdsDone(task -> {
-                    try {
-                        control.execute(() -> {
-                            if (!closed) {
-                                task.run();
-                            }
-                        });
-                    } catch (java.util.concurrent.RejectedExecutionException e) {
-                        // closed
-                    }
-                }, this::listenersReleased);
-            }
-        } else if (!awaitingFirst.contains(XdsResourceType.LISTENER)) {
-            listenerGate.settled();
+        if (started && !closed) {
+            listenerGate.check(awaitingFirst, pending.types(), () -> {
+                if (!closed) {
+                    listenersReleased();
+                }
+            });
         }
     }
 
