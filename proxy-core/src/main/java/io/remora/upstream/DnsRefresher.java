@@ -47,6 +47,10 @@ final class DnsRefresher {
         boolean anyFailed = false;
         java.time.Duration minTtl = null;
         boolean logical = c.type() == ClusterConfig.DiscoveryType.LOGICAL_DNS;
+        // Envoy's STRICT_DNS cluster completes its pre-init with the first target's first resolution, answered
+        // or failed (strict_dns_cluster.cc: "this will return initialized after a single DNS resolution"), its
+        // hosts those of the names resolved by then; the others join as they resolve.
+        boolean firstRound = !cluster.initialized().isDone();
         List<ResolvedEndpoint> out = new ArrayList<>();
         outer:
         for (LocalityLbEndpoints lle : c.loadAssignment().endpoints()) {
@@ -57,6 +61,11 @@ final class DnsRefresher {
                             ep.healthStatus(), lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
                             ep.filterMetadata(), ep.proxyProtocolTlvs(), ep.http11ProxyAddress(), ep.healthCheck()));
                     continue;
+                }
+                if (firstRound && (anyResolved || anyFailed)) {
+                    firstRound = false;
+                    cluster.setEndpoints(List.copyOf(out));
+                    cluster.markInitialized();
                 }
                 List<InetAddress> addrs;
                 try {

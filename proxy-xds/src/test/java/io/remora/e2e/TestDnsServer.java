@@ -50,6 +50,8 @@ public final class TestDnsServer implements AutoCloseable {
     /** The replies of the queries that came while held, sent on release. */
     private final List<Runnable> heldReplies = new java.util.ArrayList<>();
     private boolean holding;
+    /** Names whose queries are held, whatever {@link #holding} says. */
+    private final java.util.Set<String> heldNames = new java.util.HashSet<>();
     private final Channel udp;
     private final Channel tcp;
 
@@ -69,7 +71,7 @@ public final class TestDnsServer implements AutoCloseable {
                                             udpQueries.incrementAndGet();
                                             DatagramDnsResponse r = fill(q, new DatagramDnsResponse(
                                                     q.recipient(), q.sender(), q.id()));
-                                            reply(() -> ctx.writeAndFlush(r));
+                                            reply(q, () -> ctx.writeAndFlush(r));
                                         }
                                     });
                         }
@@ -86,7 +88,7 @@ public final class TestDnsServer implements AutoCloseable {
                                             protected void channelRead0(ChannelHandlerContext ctx, DnsQuery q) {
                                                 tcpQueries.incrementAndGet();
                                                 DnsResponse r = fill(q, new DefaultDnsResponse(q.id()));
-                                                reply(() -> ctx.writeAndFlush(r));
+                                                reply(q, () -> ctx.writeAndFlush(r));
                                             }
                                         });
                             }
@@ -124,15 +126,23 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** From now on, queries for {@code name} (only) wait unanswered until {@link #release}. */
+    public synchronized TestDnsServer hold(String name) {
+        heldNames.add(key(name));
+        return this;
+    }
+
     /** Answers the queries held so far, and the next ones at once. */
     public synchronized void release() {
         holding = false;
+        heldNames.clear();
         heldReplies.forEach(Runnable::run);
         heldReplies.clear();
     }
 
-    private synchronized void reply(Runnable send) {
-        if (holding) {
+    private synchronized void reply(DnsQuery q, Runnable send) {
+        DnsQuestion question = q.recordAt(DnsSection.QUESTION);
+        if (holding || heldNames.contains(key(question.name()))) {
             heldReplies.add(send);
         } else {
             send.run();

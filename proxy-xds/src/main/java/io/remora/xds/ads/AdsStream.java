@@ -36,24 +36,34 @@ final class AdsStream {
     /** control_plane.connected_state for the ADS stream; a separate SDS stream reports to no gauge. */
     private final java.util.function.Consumer<Boolean> connected;
     private final Listener listener;
-    /** A channel other streams share (separate api_config_source streams to one target), or null: one of its own. */
-    private final ManagedChannel shared;
-    private XdsChannels channels;
+    /** Where each new stream's channel comes from: a cluster's host, or the target's one address. */
+    private final io.remora.xds.grpc.StreamChannel channels;
+    /** Whether this stream owns {@link #channels} (shut down with it) or shares it with other streams. */
+    private final boolean owned;
     private ManagedChannel channel;
     private ScheduledFuture<?> reconnectTimer;
     private int generation;
     private boolean open;
     private boolean closed;
 
-    AdsStream(XdsTarget target, XdsProtocol protocol, ScheduledExecutorService control, JitteredBackOff backoff,
-              java.util.function.Consumer<Boolean> connected, Listener listener) {
-        this(target, null, protocol, control, backoff, connected, listener);
+    /** A stream with a channel of its own, from {@code channels}. */
+    AdsStream(XdsTarget target, XdsChannels channels, XdsProtocol protocol, ScheduledExecutorService control,
+              JitteredBackOff backoff, java.util.function.Consumer<Boolean> connected, Listener listener) {
+        this(target, channels.open(target), true, protocol, control, backoff, connected, listener);
     }
 
-    /** A stream on {@code shared}, which its owner shuts down (when null, the stream opens its own channel). */
-    AdsStream(XdsTarget target, ManagedChannel shared, XdsProtocol protocol, ScheduledExecutorService control,
-              JitteredBackOff backoff, java.util.function.Consumer<Boolean> connected, Listener listener) {
-        this.shared = shared;
+    /** A stream on {@code shared}, which its owner shuts down (separate api_config_source streams to one target). */
+    AdsStream(XdsTarget target, io.remora.xds.grpc.StreamChannel shared, XdsProtocol protocol,
+              ScheduledExecutorService control, JitteredBackOff backoff, java.util.function.Consumer<Boolean> connected,
+              Listener listener) {
+        this(target, shared, false, protocol, control, backoff, connected, listener);
+    }
+
+    private AdsStream(XdsTarget target, io.remora.xds.grpc.StreamChannel channels, boolean owned, XdsProtocol protocol,
+                      ScheduledExecutorService control, JitteredBackOff backoff,
+                      java.util.function.Consumer<Boolean> connected, Listener listener) {
+        this.channels = channels;
+        this.owned = owned;
         this.target = target;
         this.protocol = protocol;
         this.control = control;
@@ -63,12 +73,6 @@ final class AdsStream {
     }
 
     void start() {
-        if (shared != null) {
-            channel = shared;
-        } else {
-            channels = new XdsChannels();
-            channel = channels.open(target);
-        }
         openStream();
     }
 
@@ -86,6 +90,14 @@ final class AdsStream {
             return;
         }
         int g = ++generation;
+        // Each stream is a new pick of the cluster's load balancer, as Envoy's envoy_grpc stream is.
+        channel = channels.channel();
+        if (channel == null) {
+            // as a stream that failed at once: Envoy's "no healthy upstream" ends it, and it backs off
+            closedByPeer(io.grpc.Status.UNAVAILABLE.withDescription("no healthy host in cluster for " + target)
+                    .asRuntimeException());
+            return;
+        }
         open = true;
         protocol.open(channel, new XdsProtocol.Handler() {
             @Override
@@ -115,6 +127,7 @@ final class AdsStream {
 
     private void closedByPeer(Throwable error) {
         open = false;
+        channels.streamFailed();
         generation++;
         connected.accept(false);
         long delay = backoff.nextMillis();
@@ -130,7 +143,7 @@ final class AdsStream {
      * the proxy off it for up to two minutes, where Envoy's back-off caps at 30 s.
      */
     private void reopen() {
-        if (!closed) {
+        if (!closed && channel != null) {
             channel.resetConnectBackoff();
         }
         openStream();
@@ -159,18 +172,15 @@ final class AdsStream {
         }
         protocol.close();
         connected.accept(false);
-        if (channel != null && shared == null) {
-            channel.shutdownNow();
+        if (owned) {
+            channels.close();
         }
     }
 
     /** Waits for the channel and its event loop to go (off the control thread). */
     void awaitTermination() throws InterruptedException {
-        if (channel != null && shared == null) {
-            channel.awaitTermination(2, TimeUnit.SECONDS);
-        }
-        if (channels != null) {
-            channels.close();
+        if (owned) {
+            channels.awaitTermination(2000);
         }
     }
 }

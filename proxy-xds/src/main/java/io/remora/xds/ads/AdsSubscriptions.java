@@ -40,8 +40,12 @@ final class AdsSubscriptions {
     private final ApiConfigSource cdsSource;
     private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
 
+    /** LDS on a stream of its own is not subscribed while this holds it. */
+    private final ListenerGate listenerGate;
+
     AdsSubscriptions(AdsStream stream, Set<XdsResourceType> adsTypes, boolean delta, ApiSourceStreams sources,
-                     Map<ApiSourceKey, Set<String>> fixed) {
+                     Map<ApiSourceKey, Set<String>> fixed, ListenerGate listenerGate) {
+        this.listenerGate = listenerGate;
         this.stream = stream;
         this.adsTypes = adsTypes;
         this.delta = delta;
@@ -151,6 +155,9 @@ final class AdsSubscriptions {
     void refresh(XdsSnapshot candidate, XdsSnapshot accepted) {
         // What runs keeps its routes and endpoints while its replacement warms: both sets stay subscribed.
         Map<ApiSourceKey, Set<String>> wanted = ConfigSourceRouting.mutableCopy(fixed);
+        if (listenerGate.held()) {
+            wanted.keySet().removeIf(k -> k.type() == XdsResourceType.LISTENER);
+        }
         Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
         Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
         for (XdsSnapshot s : List.of(candidate, accepted)) {

@@ -2,7 +2,6 @@ package io.remora.xds.ads;
 
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.grpc.ManagedChannel;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -65,14 +64,16 @@ final class ApiSourceStreams {
      * One channel per server, its streams multiplexed on one HTTP/2 connection as Envoy's gRPC client runs every
      * subscription to a cluster on its connection pool; made with the first stream, shut down with the client.
      */
-    private final Map<XdsTarget, ManagedChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile XdsChannels eventLoop;
+    private final Map<XdsTarget, io.remora.xds.grpc.StreamChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
+    private final XdsChannels eventLoop;
 
-    ApiSourceStreams(Node node, ScheduledExecutorService control, Function<ApiConfigSource, XdsTarget> resolver,
+    ApiSourceStreams(Node node, ScheduledExecutorService control, XdsChannels eventLoop,
+                     Function<ApiConfigSource, XdsTarget> resolver,
                      long backoffBaseMs, long backoffMaxMs, Sink sink,
                      java.util.function.BiConsumer<XdsResourceType, Boolean> connected) {
         this.node = node;
         this.control = control;
+        this.eventLoop = eventLoop;
         this.resolver = resolver;
         this.backoffBaseMs = backoffBaseMs;
         this.backoffMaxMs = backoffMaxMs;
@@ -157,10 +158,7 @@ final class ApiSourceStreams {
         protocol.rateLimit(DiscoveryRequestLimiter.of(DiscoveryRequestLimiter.settings(api), control,
                 DiscoveryRequestLimiter.Stats.NONE));
         Source[] self = new Source[1];
-        if (eventLoop == null) {
-            eventLoop = new XdsChannels();
-        }
-        ManagedChannel channel = channels.computeIfAbsent(target, eventLoop::open);
+        io.remora.xds.grpc.StreamChannel channel = channels.computeIfAbsent(target, eventLoop::open);
         AdsStream stream = new AdsStream(target, channel, protocol, control, XdsClient.backOff(target, backoffBaseMs, backoffMaxMs),
                 up -> connected.accept(key.type(), up), new AdsStream.Listener() {
                     @Override
@@ -235,16 +233,13 @@ final class ApiSourceStreams {
             s.stream.close();
         }
         sources.clear();
-        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.values().forEach(io.remora.xds.grpc.StreamChannel::close);
     }
 
-    /** Waits for the channels and their event loop to go (off the control thread, after {@link #close}). */
+    /** Waits for the channels to go (off the control thread, after {@link #close}). */
     void awaitTermination() throws InterruptedException {
-        for (ManagedChannel c : List.copyOf(channels.values())) {
-            c.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
-        }
-        if (eventLoop != null) {
-            eventLoop.close();
+        for (io.remora.xds.grpc.StreamChannel c : List.copyOf(channels.values())) {
+            c.awaitTermination(2000);
         }
     }
 }

@@ -17,7 +17,9 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC channel to the control plane (plaintext, or TLS by google_grpc ssl_credentials or the envoy_grpc
+ * The gRPC channels to the control plane. An envoy_grpc service's streams go to its cluster's own hosts when the
+ * cluster manager is given ({@link io.remora.xds.grpc.ClusterChannel}: the cluster's DNS answers, load balancer,
+ * health checks and TLS); otherwise, and for a google_grpc target, one channel to the target's address (plaintext, or TLS by google_grpc ssl_credentials or the envoy_grpc
  * cluster's transport socket, with the SNI Envoy would send; the :authority Envoy's would send, an envoy_grpc
  * service's cluster name or authority; the service's initial_metadata on every stream), with its own one-thread event loop: epoll when the native
  * transport loads (required for a Unix domain socket), NIO otherwise.
@@ -25,26 +27,34 @@ import java.util.concurrent.TimeUnit;
 public final class XdsChannels implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean epoll;
+    /** Where envoy_grpc services' clusters are, or null: their first static endpoint is connected to. */
+    private final io.remora.upstream.ClusterManager clusters;
 
     public XdsChannels() {
+        this(null);
+    }
+
+    public XdsChannels(io.remora.upstream.ClusterManager clusters) {
+        this.clusters = clusters;
         epoll = Epoll.isAvailable();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("remora-xds-io", true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 
-    public ManagedChannel open(XdsTarget target) {
-        NettyChannelBuilder b;
-        if (target.isUds()) {
-            if (!epoll) {
-                throw new IllegalStateException("xDS over a Unix domain socket needs the native epoll transport: "
-                        + Epoll.unavailabilityCause());
-            }
-            b = NettyChannelBuilder.forAddress(new DomainSocketAddress(target.udsPath()))
-                    .channelType(EpollDomainSocketChannel.class);
-        } else {
-            b = NettyChannelBuilder.forAddress(new InetSocketAddress(target.host(), target.port()))
-                    .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
+    /** Where the target's streams get their channel. */
+    public io.remora.xds.grpc.StreamChannel open(XdsTarget target) {
+        if (target.cluster() != null && clusters != null) {
+            return new io.remora.xds.grpc.ClusterChannel(clusters, target.cluster(), target.authority(), null,
+                    (b, address) -> settings(b, address, target));
         }
+        return io.remora.xds.grpc.StreamChannel.fixed(direct(target));
+    }
+
+    /** A channel to the target's own address (google_grpc, or envoy_grpc without the cluster manager). */
+    private ManagedChannel direct(XdsTarget target) {
+        java.net.SocketAddress address = target.isUds() ? new DomainSocketAddress(target.udsPath())
+                : new InetSocketAddress(target.host(), target.port());
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress(address);
         if (target.authority() != null) {
             b.overrideAuthority(target.authority());
         }
@@ -60,16 +70,30 @@ public final class XdsChannels implements AutoCloseable {
             io.remora.xds.grpc.GrpcChannelTls.use(b, sslContext(target.tls()), target.tls().targetNameOverride(),
                     target.tls().sni(target.host()));
         }
+        settings(b, address, target);
+        return b.build();
+    }
+
+    /** What every xDS channel has: this event loop, the transport for the address, the limits and metadata. */
+    private void settings(NettyChannelBuilder b, java.net.SocketAddress address, XdsTarget target) {
+        if (address instanceof DomainSocketAddress) {
+            if (!epoll) {
+                throw new IllegalStateException("xDS over a Unix domain socket needs the native epoll transport: "
+                        + Epoll.unavailabilityCause());
+            }
+            b.channelType(EpollDomainSocketChannel.class);
+        } else {
+            b.channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
+        }
         if (!target.initialMetadata().isEmpty()) {
             b.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata(target)));
         }
-        return b.eventLoopGroup(group)
+        b.eventLoopGroup(group)
                 // xDS responses (a mesh's full LDS/CDS) are far bigger than gRPC's 4 MiB default; Envoy sets no
                 // limit unless max_receive_message_length does (a larger response fails the stream RESOURCE_EXHAUSTED)
                 .maxInboundMessageSize(target.maxReceiveMessageLength() > 0 ? target.maxReceiveMessageLength()
                         : Integer.MAX_VALUE)
-                .keepAliveTime(5, TimeUnit.MINUTES)
-                .build();
+                .keepAliveTime(5, TimeUnit.MINUTES);
     }
 
     /**

@@ -35,6 +35,8 @@ public final class XdsClient implements AutoCloseable {
     private final XdsStats stats;
     private final ScheduledExecutorService control;
     private final AdsStream stream;
+    /** The channels of the ADS and separate streams, on one event loop. */
+    private final XdsChannels channels;
     /**
      * What comes from an api_config_source of its own (LDS, CDS, RDS, EDS, RTDS; secrets from pilot-agent's
      * sds-grpc): one stream per source and type.
@@ -48,9 +50,21 @@ public final class XdsClient implements AutoCloseable {
     private volatile boolean odcdsWarned;
     /** What happens to updates, on the control thread. */
     private final XdsUpdateCycle cycle;
+    /** LDS not over ADS waits for the cluster manager's initialization, as Envoy's server init orders it. */
+    private final ListenerGate listenerGate;
 
     public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
+        this(options, applier, registry, null);
+    }
+
+    /**
+     * As above; an envoy_grpc service's streams go to its cluster's hosts in {@code clusters} (null: to the static
+     * cluster's first endpoint).
+     */
+    public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry,
+                     io.remora.upstream.ClusterManager clusters) {
         this.options = options;
+        this.channels = new XdsChannels(clusters);
         this.stats = new XdsStats(registry);
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "remora-xds");
@@ -64,7 +78,7 @@ public final class XdsClient implements AutoCloseable {
         if (options.target() != null && options.adsRateLimit() != null) {
             protocol.rateLimit(DiscoveryRequestLimiter.of(options.adsRateLimit(), control, stats.rateLimit()));
         }
-        this.stream = options.target() == null ? null : new AdsStream(options.target(), protocol, control,
+        this.stream = options.target() == null ? null : new AdsStream(options.target(), channels, protocol, control,
                 backOff(options.target(), options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
@@ -81,7 +95,7 @@ public final class XdsClient implements AutoCloseable {
                         cycle.dropUnackedUpdates();
                     }
                 });
-        this.sources = new ApiSourceStreams(node, control, options.sourceResolver(), options.backoffBaseMs(),
+        this.sources = new ApiSourceStreams(node, control, channels, options.sourceResolver(), options.backoffBaseMs(),
                 options.backoffMaxMs(), new ApiSourceStreams.Sink() {
                     @Override
                     public void onUpdate(ApiSourceKey key, XdsUpdate update) {
@@ -93,12 +107,14 @@ public final class XdsClient implements AutoCloseable {
                         cycle.onSourceStreamRestart(key);
                     }
                 }, stats::sourceConnected);
+        this.listenerGate = new ListenerGate(options, control);
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sources,
-                options.apiSubscriptions());
+                options.apiSubscriptions(), listenerGate);
         if (options.clustersOnDemandOnly()) {
             stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
         }
-        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, control);
+        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, control,
+                listenerGate, () -> watchFile(XdsResourceType.LISTENER));
     }
 
     /** The target's own back-off (envoy_grpc.retry_policy.retry_back_off), else the client's. */
@@ -117,10 +133,10 @@ public final class XdsClient implements AutoCloseable {
     public void start() {
         control.execute(() -> {
             cycle.start();
-            for (Map.Entry<XdsResourceType, java.nio.file.Path> e : options.fileSources().entrySet()) {
-                FileConfigWatcher w = new FileConfigWatcher(e.getValue(), e.getKey(), options.typeRegistry(), this::onFileUpdate);
-                fileWatchers.add(w);
-                w.start();
+            for (XdsResourceType type : options.fileSources().keySet()) {
+                if (type != XdsResourceType.LISTENER || !listenerGate.held()) {
+                    watchFile(type);
+                }
             }
             if (stream != null) {
                 stream.start();
@@ -129,6 +145,33 @@ public final class XdsClient implements AutoCloseable {
                 cycle.evaluate(); // opens the LDS, CDS and RTDS streams of their own
             }
         });
+    }
+
+    /** Starts watching the file of a type (control thread). */
+    private void watchFile(XdsResourceType type) {
+        java.nio.file.Path file = options.fileSources().get(type);
+        if (file == null) {
+            return;
+        }
+        FileConfigWatcher w = new FileConfigWatcher(file, type, options.typeRegistry(), this::onFileUpdate);
+        fileWatchers.add(w);
+        w.start();
+    }
+
+    /**
+     * Set before {@link #start}: the server's cluster initialization, all the clusters it has when asked (Envoy's
+     * cluster manager initialized callback). Without it, LDS not over ADS starts once CDS's first response is done.
+     */
+    public void clustersInitialized(java.util.function.Supplier<CompletableFuture<Void>> init) {
+        listenerGate.clustersInitialized(init);
+    }
+
+    /**
+     * The server still waits for LDS (held until the clusters are initialized, or its first response not in): a
+     * snapshot applied meanwhile (the clusters of CDS) does not end its initialization. On the control thread.
+     */
+    public boolean initializing() {
+        return listenerGate.owed();
     }
 
     /** The last snapshot the applier accepted. */
@@ -262,6 +305,7 @@ public final class XdsClient implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            channels.close();
         }
     }
 }

@@ -24,8 +24,8 @@ import java.util.Set;
  * Builds the xDS client a bootstrap's dynamic_resources describe: LDS and CDS over ADS, from files
  * (path_config_source) or each from an api_config_source stream of its own (GRPC or DELTA_GRPC, Envoy's
  * non-aggregated subscriptions), RTDS for the layered_runtime's rtds_layers ({@link RtdsSources}), the ADS server from
- * {@code ads_config.grpc_services[0]} (an envoy_grpc static cluster whose first endpoint is a socket address or a
- * pipe, or a google_grpc target_uri), GRPC or DELTA_GRPC.
+ * {@code ads_config.grpc_services[0]} (an envoy_grpc static cluster, whose hosts the cluster manager gives, or a
+ * google_grpc target_uri), GRPC or DELTA_GRPC.
  */
 public final class XdsClientFactory {
     private XdsClientFactory() {
@@ -34,11 +34,18 @@ public final class XdsClientFactory {
     /** Null when the bootstrap has no dynamic LDS, CDS or RTDS (a static configuration). */
     public static XdsClient fromBootstrap(Bootstrap bootstrap, XdsConfigApplier applier, MeterRegistry registry,
                                           JsonFormat.TypeRegistry typeRegistry) {
+        return fromBootstrap(bootstrap, applier, registry, typeRegistry, null);
+    }
+
+    /** As above, its envoy_grpc streams going to their clusters' hosts in {@code clusters} (null: first endpoints). */
+    public static XdsClient fromBootstrap(Bootstrap bootstrap, XdsConfigApplier applier, MeterRegistry registry,
+                                          JsonFormat.TypeRegistry typeRegistry,
+                                          io.remora.upstream.ClusterManager clusters) {
         XdsClientOptions options = options(bootstrap, typeRegistry);
         if (options == null) {
             return null;
         }
-        XdsClient client = new XdsClient(options, applier, registry);
+        XdsClient client = new XdsClient(options, applier, registry, clusters);
         Set<String> runtimes = RtdsSources.adsResourceNames(bootstrap);
         if (!runtimes.isEmpty()) {
             client.updateSubscriptions(XdsResourceType.RUNTIME.typeUrl, runtimes);
@@ -252,7 +259,7 @@ public final class XdsClientFactory {
                 io.remora.config.TransportSocketConfig tls = clusterTls(c, field);
                 return clusterTarget(c).withMaxReceiveMessageLength(GrpcServiceTranslator.maxReceiveMessageLength(gs))
                         .withClusterTls(tls, tls == null ? null : clusterNames(c, gs.getEnvoyGrpc(), field))
-                        .withAuthority(authority(c, gs.getEnvoyGrpc()));
+                        .withAuthority(authority(c, gs.getEnvoyGrpc())).withCluster(name);
             }
         }
         throw new IllegalArgumentException(service + ".envoy_grpc.cluster_name: no static cluster " + name);

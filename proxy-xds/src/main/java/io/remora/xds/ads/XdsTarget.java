@@ -12,13 +12,14 @@ import java.util.Map;
  * service, its static cluster's TLS transport socket ({@code clusterTls}; null: plaintext), the names its
  * handshake is made for ({@code clusterNames}: auto_sni's SNI, auto_san_validation's SAN; null: the socket's
  * own), and the stream's :authority ({@code authority}: the envoy_grpc authority, else the cluster's name, as
- * Envoy's gRPC client sends; null: gRPC's own, the target).
+ * Envoy's gRPC client sends; null: gRPC's own, the target); and the envoy_grpc service's cluster ({@code cluster}),
+ * whose own hosts the streams go to when the client has the cluster manager (null: a google_grpc target).
  * Two sources at one address that differ in any of these get channels of their own.
  */
 public record XdsTarget(String host, int port, String udsPath, int maxReceiveMessageLength, XdsTls tls,
                         List<Map.Entry<String, String>> initialMetadata, BackOff backoff,
                         io.remora.config.TransportSocketConfig clusterTls,
-                        io.remora.upstream.UpstreamTlsNames clusterNames, String authority) {
+                        io.remora.upstream.UpstreamTlsNames clusterNames, String authority, String cluster) {
 
     /** The jittered exponential back-off between stream attempts, in milliseconds. */
     public record BackOff(long baseMillis, long maxMillis) {
@@ -29,47 +30,53 @@ public record XdsTarget(String host, int port, String udsPath, int maxReceiveMes
     }
 
     public static XdsTarget tcp(String host, int port) {
-        return new XdsTarget(host, port, null, 0, null, List.of(), null, null, null, null);
+        return new XdsTarget(host, port, null, 0, null, List.of(), null, null, null, null, null);
     }
 
     public static XdsTarget uds(String path) {
-        return new XdsTarget(null, 0, path, 0, null, List.of(), null, null, null, null);
+        return new XdsTarget(null, 0, path, 0, null, List.of(), null, null, null, null, null);
     }
 
     /** The same address with this receive limit. */
     public XdsTarget withMaxReceiveMessageLength(int limit) {
         return new XdsTarget(host, port, udsPath, limit, tls, initialMetadata, backoff, clusterTls, clusterNames,
-                authority);
+                authority, cluster);
     }
 
     /** The same address over TLS (google_grpc ssl_credentials); null: plaintext. */
     XdsTarget withTls(XdsTls t) {
         return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, t, initialMetadata, backoff, clusterTls,
-                clusterNames, authority);
+                clusterNames, authority, cluster);
     }
 
     /** The same address, sending {@code metadata} (lower-case keys) on every stream. */
     XdsTarget withInitialMetadata(List<Map.Entry<String, String>> metadata) {
         return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, tls, metadata, backoff, clusterTls,
-                clusterNames, authority);
+                clusterNames, authority, cluster);
     }
 
     /** The same address, its streams reconnecting after {@code b} (null: the client's default). */
     XdsTarget withBackOff(BackOff b) {
         return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, tls, initialMetadata, b, clusterTls,
-                clusterNames, authority);
+                clusterNames, authority, cluster);
     }
 
     /** The same address over its static cluster's TLS (an {@code envoy_grpc} service; null: plaintext) made for {@code names}. */
     XdsTarget withClusterTls(io.remora.config.TransportSocketConfig t, io.remora.upstream.UpstreamTlsNames names) {
         return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, tls, initialMetadata, backoff, t, names,
-                authority);
+                authority, cluster);
     }
 
     /** The same address, its streams sending this :authority (null: gRPC's own). */
     XdsTarget withAuthority(String a) {
         return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, tls, initialMetadata, backoff, clusterTls,
-                clusterNames, a);
+                clusterNames, a, cluster);
+    }
+
+    /** The same address, an envoy_grpc service of the cluster {@code name}. */
+    XdsTarget withCluster(String name) {
+        return new XdsTarget(host, port, udsPath, maxReceiveMessageLength, tls, initialMetadata, backoff, clusterTls,
+                clusterNames, authority, name);
     }
 
     /** A gRPC target URI as in google_grpc.target_uri: {@code host:port}, {@code dns:///host:port} or {@code unix:path}. */

@@ -54,10 +54,19 @@ final class XdsUpdateCycle {
      */
     private final EnumMap<XdsResourceType, Set<String>> settled = new EnumMap<>(XdsResourceType.class);
     private boolean started;
+    /** LDS held until the cluster manager is initialized (LDS not over ADS). */
+    private final ListenerGate listenerGate;
+    /** Starts watching the LDS file once the gate opens. */
+    private final Runnable startListenerFile;
+    /** The server was told it is initialized, by a snapshot or by {@link XdsConfigApplier#initialized()}. */
+    private boolean serverInitialized;
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
-                   ApiSourceStreams sources, EcdsFiles ecdsFiles, ScheduledExecutorService control) {
+                   ApiSourceStreams sources, EcdsFiles ecdsFiles, ScheduledExecutorService control,
+                   ListenerGate listenerGate, Runnable startListenerFile) {
         this.options = options;
+        this.listenerGate = listenerGate;
+        this.startListenerFile = startListenerFile;
         this.applier = applier;
         this.stats = stats;
         this.subscriptions = subscriptions;
@@ -91,6 +100,9 @@ final class XdsUpdateCycle {
         awaitingFirst.addAll(options.adsTypes());
         awaitingFirst.addAll(options.fileSources().keySet());
         options.apiSubscriptions().keySet().forEach(k -> awaitingFirst.add(k.type()));
+        if (listenerGate.held()) {
+            awaitingFirst.remove(XdsResourceType.LISTENER); // asked for once the gate opens
+        }
         if (!awaitingFirst.isEmpty()) {
             warmingTimer.arm(options.initialFetchTimeout());
         }
@@ -184,6 +196,7 @@ final class XdsUpdateCycle {
     }
 
     void evaluate() {
+        maybeOpenListenerGate();
         subscriptions.refresh(pending.over(accepted), accepted);
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
@@ -222,11 +235,32 @@ final class XdsUpdateCycle {
         log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
                 + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
         awaitingFirst.clear();
+        maybeOpenListenerGate();
         if (!pending.isEmpty()) {
             applyPending(pending.types());
         } else {
             initializationDone(); // Envoy goes LIVE without the config that never came
         }
+    }
+
+    /** Where LDS stands: asked for once CDS's first response is done with and the clusters are initialized. */
+    private void maybeOpenListenerGate() {
+        if (started && !closed) {
+            listenerGate.check(awaitingFirst, pending.types(), () -> {
+                if (!closed) {
+                    listenersReleased();
+                }
+            });
+        }
+    }
+
+    /** The cluster manager is initialized: LDS is subscribed now, and the server waits for its first response. */
+    private void listenersReleased() {
+        log.info("xDS: clusters initialized; starting LDS");
+        awaitingFirst.add(XdsResourceType.LISTENER);
+        warmingTimer.arm(options.initialFetchTimeout());
+        startListenerFile.run();
+        evaluate();
     }
 
     /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
@@ -240,7 +274,8 @@ final class XdsUpdateCycle {
         for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());
         }
-        if (!snapshot.sameContent(accepted)) {
+        boolean unchanged = snapshot.sameContent(accepted);
+        if (!unchanged) {
             try {
                 applier.apply(snapshot);
             } catch (XdsRejectedException e) {
@@ -255,6 +290,12 @@ final class XdsUpdateCycle {
         XdsSnapshot previous = accepted;
         accepted = snapshot;
         initialized = true;
+        if (!listenerGate.owed() && !serverInitialized) {
+            serverInitialized = true;
+            if (unchanged) {
+                applier.initialized(); // LDS's first answer added nothing to apply: the wait is over all the same
+            }
+        }
         current = snapshot;
         for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             XdsResourceType type = e.getKey();
@@ -312,11 +353,14 @@ final class XdsUpdateCycle {
      * initial_fetch_timeout): as Envoy, the server goes on with what it has rather than stay INITIALIZING.
      */
     private void initializationDone() {
-        if (initialized) {
+        if (serverInitialized || listenerGate.owed()) {
             return;
         }
-        initialized = true;
-        log.warning("xDS: initialization finished without an accepted update; serving the static configuration");
+        serverInitialized = true;
+        if (!initialized) {
+            initialized = true;
+            log.warning("xDS: initialization finished without an accepted update; serving the static configuration");
+        }
         applier.initialized();
     }
 

@@ -15,8 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The process's load reporting streams. {@code cluster_manager.load_stats_config} opens one at
- * start-up, as Envoy does, for whichever clusters its server asks about. A cluster whose
+ * The process's load reporting streams. {@code cluster_manager.load_stats_config} opens one once the
+ * static clusters are initialized, as Envoy does, for whichever clusters its server asks about. A cluster whose
  * {@code lrs_server} is {@code self} or {@code ads} (a field Envoy leaves to gRPC's xDS clients)
  * is reported to the ADS server, on a stream opened when the first such cluster arrives; when that
  * server is also the load_stats_config server, the one stream serves both.
@@ -25,15 +25,19 @@ public final class LoadReporting implements AutoCloseable {
     private final Node node;
     private final ClusterManager clusters;
     private final ScheduledExecutorService exec;
-    private final XdsChannels channels = new XdsChannels();
+    private final XdsChannels channels;
+    private final List<io.remora.xds.grpc.StreamChannel> opened = new ArrayList<>();
     private final XdsTarget loadStatsTarget;
     private final XdsTarget adsTarget;
     private final List<LoadStatsReporter> reporters = new ArrayList<>();
     private boolean adsStarted;
+    private boolean loadStatsStarted;
+    private boolean closed;
 
     private LoadReporting(Node node, ClusterManager clusters, XdsTarget loadStatsTarget, XdsTarget adsTarget) {
         this.node = node;
         this.clusters = clusters;
+        this.channels = new XdsChannels(clusters);
         this.loadStatsTarget = loadStatsTarget;
         this.adsTarget = adsTarget;
         this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -66,11 +70,19 @@ public final class LoadReporting implements AutoCloseable {
             return null;
         }
         LoadReporting r = new LoadReporting(node, clusters, loadStats, ads);
-        if (loadStats != null) {
-            r.open(loadStats, c -> true);
-        }
         r.clustersChanged();
         return r;
+    }
+
+    /**
+     * Opens the load_stats_config stream: Envoy's cluster manager makes its LoadStatsReporter (which opens the
+     * stream at once) in initializeSecondaryClusters, once the primary (static, non-EDS) clusters are initialized.
+     */
+    public synchronized void primaryClustersInitialized() {
+        if (loadStatsTarget != null && !loadStatsStarted && !closed) {
+            loadStatsStarted = true;
+            open(loadStatsTarget, c -> true);
+        }
     }
 
     /**
@@ -78,7 +90,7 @@ public final class LoadReporting implements AutoCloseable {
      * opens that stream (a server that never asked is never sent one).
      */
     public synchronized void clustersChanged() {
-        if (adsStarted || adsTarget == null || adsTarget.equals(loadStatsTarget)) {
+        if (closed || adsStarted || adsTarget == null || adsTarget.equals(loadStatsTarget)) {
             return;
         }
         for (Cluster c : clusters.all()) {
@@ -95,7 +107,9 @@ public final class LoadReporting implements AutoCloseable {
     }
 
     private void open(XdsTarget target, java.util.function.Predicate<Cluster> eligible) {
-        LoadStatsReporter r = new LoadStatsReporter(target.toString(), channels.open(target), node, clusters,
+        io.remora.xds.grpc.StreamChannel channel = channels.open(target);
+        opened.add(channel);
+        LoadStatsReporter r = new LoadStatsReporter(target.toString(), channel, node, clusters,
                 eligible, exec, LoadStatsReporter.RETRY_DELAY_MS);
         reporters.add(r);
         r.start();
@@ -103,8 +117,10 @@ public final class LoadReporting implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         reporters.forEach(LoadStatsReporter::close);
         exec.shutdown();
+        opened.forEach(io.remora.xds.grpc.StreamChannel::close);
         channels.close();
     }
 }

@@ -32,7 +32,8 @@ public final class LoadStatsReporter implements AutoCloseable {
     static final long RETRY_DELAY_MS = 5000;
 
     private final String target;
-    private final ManagedChannel channel;
+    /** Each stream's channel: a host of the envoy_grpc service's cluster, or the target's address. */
+    private final io.remora.xds.grpc.StreamChannel channels;
     private final LoadStatsRequest first;
     private final ClusterManager clusters;
     /** Which clusters this stream may report (all, or those whose lrs_server is the xDS server). */
@@ -47,10 +48,10 @@ public final class LoadStatsReporter implements AutoCloseable {
     private int generation;
     private boolean closed;
 
-    public LoadStatsReporter(String target, ManagedChannel channel, Node node, ClusterManager clusters,
+    public LoadStatsReporter(String target, io.remora.xds.grpc.StreamChannel channels, Node node, ClusterManager clusters,
                              Predicate<Cluster> eligible, ScheduledExecutorService exec, long retryDelayMillis) {
         this.target = target;
-        this.channel = channel;
+        this.channels = channels;
         this.first = LoadStatsRequest.newBuilder()
                 .setNode(node.toBuilder().addClientFeatures("envoy.lrs.supports_send_all_clusters")).build();
         this.clusters = clusters;
@@ -68,6 +69,11 @@ public final class LoadStatsReporter implements AutoCloseable {
             return;
         }
         int g = ++generation;
+        ManagedChannel channel = channels.channel();
+        if (channel == null) {
+            onClosed(new IllegalStateException("no healthy host in the cluster"));
+            return;
+        }
         // After our retry delay, connect now: gRPC's own back-off (up to 120 s) would fail the stream at once.
         channel.resetConnectBackoff();
         stream = LoadReportingServiceGrpc.newStub(channel).streamLoadStats(new StreamObserver<>() {
@@ -156,6 +162,7 @@ public final class LoadStatsReporter implements AutoCloseable {
         }
         stream = null;
         generation++;
+        channels.streamFailed(); // the next stream is a new pick of the cluster's load balancer
         LOG.warning(() -> "LRS stream to " + target + " closed" + (error == null ? "" : ": " + error)
                 + "; retrying in " + retryDelayMillis + " ms");
         exec.schedule(() -> run(this::establishNewStream), retryDelayMillis, TimeUnit.MILLISECONDS);

@@ -197,12 +197,19 @@ public final class Proxy implements AutoCloseable {
         startStatsSinks();
         loadReporting = io.remora.xds.lrs.LoadReporting.start(bootstrap, XdsClient.withUserAgent(bootstrap.getNode()),
                 server.clusterManager());
-        xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
+        if (loadReporting != null) {
+            // Envoy's LRS stream opens in initializeSecondaryClusters: once the static clusters are initialized
+            server.clustersInitialized().thenRunAsync(loadReporting::primaryClustersInitialized);
+        }
+        xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null,
+                server.clusterManager());
         if (xds == null) {
             // Envoy's server init: the static clusters' first health checks, the static listeners' targets
             liveOnceInitialized(() -> { });
         } else {
             server.onDemand(xds.onDemandDiscovery());
+            // LDS not over ADS starts once every cluster (CDS's too) is initialized, as Envoy's RunHelper orders it
+            xds.clustersInitialized(server::clustersInitialized);
             // named in /init_dump until the first config asks again, with its own
             CompletableFuture<Void> clusters = server.clustersInitialized();
             String adsCluster = XdsClientFactory.adsCluster(bootstrap);
@@ -370,7 +377,8 @@ public final class Proxy implements AutoCloseable {
             if (loadReporting != null) {
                 loadReporting.clustersChanged();
             }
-            if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
+            if ((state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING)
+                    && !xds.initializing()) {
                 // Listeners added while the server initializes hold it until they warm, as in Envoy's server init.
                 liveOnceInitialized(() -> LOG.info(() -> "initial xDS configuration applied: "
                         + merged.listeners().size() + " listener(s), " + merged.clusters().size() + " cluster(s)"));
@@ -408,6 +416,12 @@ public final class Proxy implements AutoCloseable {
 
     XdsSnapshot applied() {
         return applied;
+    }
+
+    /** LDS is still owed its first response (held until the clusters are initialized, or not answered yet). */
+    boolean ldsOwed() {
+        XdsClient x = xds;
+        return x != null && x.initializing();
     }
 
     io.remora.xds.ads.SdsFileSecrets fileSecrets() {

@@ -110,7 +110,7 @@ final class ProxyAdmin implements AdminContext {
             if (proxy.applied() == null && proxy.bootstrap().getDynamicResources().hasCdsConfig()) {
                 targets.add("CDS");
             }
-            if (proxy.applied() == null && proxy.bootstrap().getDynamicResources().hasLdsConfig()) {
+            if ((proxy.applied() == null || proxy.ldsOwed()) && proxy.bootstrap().getDynamicResources().hasLdsConfig()) {
                 targets.add("LDS");
             }
         }

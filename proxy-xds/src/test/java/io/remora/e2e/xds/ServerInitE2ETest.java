@@ -1,6 +1,7 @@
 package io.remora.e2e.xds;
 
 import io.remora.e2e.TestDnsServer;
+import io.remora.xds.ads.TestControlPlane;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -198,6 +199,49 @@ class ServerInitE2ETest extends MeshTestBase {
             assertEquals("{}", proxy.admin("/init_dump").trim());
             assertTrue(proxy.admin("/clusters").contains("named::127.0.0.1:" + upstreamPort),
                     "the answer's host is the cluster's");
+        }
+    }
+
+    @Test
+    void strictDnsClusterIsInitializedByItsFirstNamesAnswer() throws Exception {
+        int port = XdsProxy.freePort();
+        int upstreamPort = XdsProxy.freePort();
+        // a.remora.test answers; b.remora.test is held, and its query would not time out for 30 s.
+        try (TestDnsServer dns = TestDnsServer.start().answer("a.remora.test", 30, "127.0.0.1")
+                .answer("b.remora.test", 30, "127.0.0.2").hold("b.remora.test")) {
+            String bootstrap = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                    static_resources:
+                      clusters:
+                      - name: named
+                        type: STRICT_DNS
+                        connect_timeout: 1s
+                        typed_dns_resolver_config:
+                          name: envoy.network.dns_resolver.cares
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig
+                            resolvers: [ { socket_address: { address: 127.0.0.1, port_value: %d } } ]
+                            query_timeout_seconds: 30
+                        load_assignment:
+                          cluster_name: named
+                          endpoints:
+                          - lb_endpoints:
+                            - endpoint: { address: { socket_address: { address: a.remora.test, port_value: %d } } }
+                            - endpoint: { address: { socket_address: { address: b.remora.test, port_value: %d } } }
+                    """.formatted(dns.port(), upstreamPort, upstreamPort) + staticListener(port);
+            proxy = XdsProxy.start(bootstrap);
+            // As Envoy's STRICT_DNS pre-init: done with the first name's answer, the held one notwithstanding.
+            assertEquals("static", proxy.awaitReply("listening after the first name's answer", port, "/",
+                    x -> x.status() == 200).body());
+            assertEquals("LIVE", proxy.admin("/ready").trim());
+            String clusters = proxy.admin("/clusters");
+            assertTrue(clusters.contains("named::127.0.0.1:" + upstreamPort), clusters);
+            assertTrue(!clusters.contains("named::127.0.0.2:" + upstreamPort), "b is still unanswered: " + clusters);
+
+            dns.release();
+            TestControlPlane.await("the second name's host joins",
+                    () -> proxy.admin("/clusters").contains("named::127.0.0.2:" + upstreamPort));
         }
     }
 

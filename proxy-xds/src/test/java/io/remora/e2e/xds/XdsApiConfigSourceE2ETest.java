@@ -136,6 +136,7 @@ class XdsApiConfigSourceE2ETest extends MeshTestBase {
     void restRdsSourceIsNackedNamingTheField() throws Exception {
         mesh.rdsSource = ConfigSource.newBuilder().setApiConfigSource(ApiConfigSource.newBuilder()
                 .setApiType(ApiConfigSource.ApiType.REST).addClusterNames("xds-grpc")).build();
+        mesh.edsSource = api(false); // LDS is asked for once the clusters warmed
         cp.set(mesh.snapshot());
         proxy = XdsProxy.start(XdsProxy.apiSourcesBootstrap(cp.port, false));
         String reason = cp.awaitNack(false, LDS, "");
