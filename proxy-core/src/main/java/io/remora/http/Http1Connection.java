@@ -238,7 +238,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         // As Envoy's, whose stream exists from a request's first byte.
-        cx.requestsAtClose = (current != null && !current.stream.ended()) || cx.headerPhase;
+        cx.requestsAtClose |= (current != null && !current.stream.ended()) || cx.headerPhase;
         closing = true;
         decoder.close();
         Http1Stream s = current;

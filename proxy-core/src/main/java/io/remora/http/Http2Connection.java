@@ -164,7 +164,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cx.requestsAtClose = cx.activeStreams > 0;
+        cx.requestsAtClose |= cx.activeStreams > 0;
         reading = false;
         if (keepalive != null) {
             keepalive.stop();
@@ -264,6 +264,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
      * downstream_cx_protocol_error.
      */
     private void codecError(Http2Exception e) {
+        // Envoy's doConnectionClose counts the streams it is about to reset as a local close's.
+        cx.requestsAtClose |= cx.activeStreams > 0;
         if (e instanceof Http2FloodGuard.Flood flood) {
             forEachStream(s -> s.codecError(flood.detailsFor(s.id())));
             return;

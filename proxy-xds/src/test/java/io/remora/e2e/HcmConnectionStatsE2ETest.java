@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The connection manager's connection stats (http.PREFIX.downstream_cx_*, the flow control and
  * request-completion counters) through real sockets: each scenario has a listener, so a stat
- * prefix, of its own. Raw sockets hold HTTP/1.1 and HTTP/2 connections open and close them with
- * or without a request in flight; openssl s_client holds a TLS one; an idle timeout with a
+ * prefix, of its own. Raw sockets hold HTTP/1.1 and HTTP/2 connections open and close them (or
+ * break HTTP/2's rules, so that the proxy closes) with or without a request in flight; openssl s_client holds a TLS one; an idle timeout with a
  * delayed close the client never answers closes from the proxy's side; a body pushed at an
  * upstream that reads nothing pauses the downstream's reads; /drain_listeners drains. Every stat
  * is listed at 0 before its listener saw a connection.
@@ -54,13 +54,14 @@ class HcmConnectionStatsE2ETest {
         SocketServers.acceptEach(deaf, "deaf-upstream", deafPeers::add);
         admin = ProxyProcess.freePort();
         ports = new java.util.HashMap<>();
-        for (String n : List.of("fresh", "h1", "h2", "inflight", "idle", "tls", "early", "paused", "drain")) {
+        for (String n : List.of("fresh", "h1", "h2", "h2err", "inflight", "idle", "tls", "early", "paused", "drain")) {
             ports.put(n, ProxyProcess.freePort());
         }
         String listeners = String.join("\n",
                 listener("fresh", "", ""),
                 listener("h1", "", ""),
                 listener("h2", "", ""),
+                listener("h2err", "", ""),
                 listener("inflight", "", ""),
                 listener("idle", "", "common_http_protocol_options: { idle_timeout: 0.5s }\ndelayed_close_timeout: 0.3s"),
                 listener("tls", Bootstraps.downstreamTls(certs, "server"), ""),
@@ -199,6 +200,25 @@ class HcmConnectionStatsE2ETest {
 
     @Test
     @Order(4)
+    void http2ProtocolErrorWithAStreamInFlightIsALocalCloseWithAnActiveRequest() throws Exception {
+        RawH2 h2 = new RawH2("127.0.0.1", ports.get("h2err"));
+        try {
+            h2.get(1, "x", "/deaf", true).flush();
+            await("h2err", "downstream_rq_active", 1);
+            h2.frame(0, 0, 0, new byte[1]).flush(); // DATA on stream 0: a connection error
+            await("h2err", "downstream_cx_destroy_local_active_rq", 1);
+        } finally {
+            h2.socket().close();
+        }
+        assertEquals(1, hcm("h2err", "downstream_cx_destroy_local"));
+        assertEquals(1, hcm("h2err", "downstream_cx_destroy_active_rq"));
+        assertEquals(0, hcm("h2err", "downstream_cx_destroy_remote"));
+        assertEquals(0, hcm("h2err", "downstream_cx_destroy_remote_active_rq"));
+        assertEquals(1, hcm("h2err", "downstream_cx_protocol_error"));
+    }
+
+    @Test
+    @Order(5)
     void clientClosingWithARequestInFlightIsARemoteCloseWithAnActiveRequest() throws Exception {
         try (Socket s = http1("inflight")) {
             send(s, "GET /deaf HTTP/1.1\r\nhost: x\r\n\r\n");
@@ -213,7 +233,7 @@ class HcmConnectionStatsE2ETest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void idleTimeoutClosesFromTheProxysSideAfterTheDelayedClose() throws Exception {
         try (Socket s = http1("idle")) {
             send(s, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
@@ -229,7 +249,7 @@ class HcmConnectionStatsE2ETest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void tlsConnectionsAreCountedWhileOpen() throws Exception {
         Process sClient = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + ports.get("tls"), "-quiet")
                 .redirectErrorStream(true).start();
@@ -246,7 +266,7 @@ class HcmConnectionStatsE2ETest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void responseSentBeforeTheRequestBodyIsCounted() throws Exception {
         try (Socket s = http1("early")) {
             send(s, "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n");
@@ -257,7 +277,7 @@ class HcmConnectionStatsE2ETest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aBodyTheUpstreamDoesNotReadPausesTheDownstreamsReads() throws Exception {
         long length = 256L << 20;
         Socket s = http1("paused");
@@ -287,7 +307,7 @@ class HcmConnectionStatsE2ETest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aResponseWhileTheListenerDrainsCountsADrainClose() throws Exception {
         try (Socket s = http1("drain")) {
             send(s, "GET / HTTP/1.1\r\nhost: x\r\n\r\n");
