@@ -107,6 +107,11 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         return encoder;
     }
 
+    @Override
+    io.remora.stats.HttpConnManagerStats connectionManagerStats() {
+        return hcm.stats;
+    }
+
     boolean responseStarted() {
         return responseStarted;
     }

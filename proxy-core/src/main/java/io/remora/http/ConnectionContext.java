@@ -62,6 +62,16 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
      * connection is not idle (the header-phase timeouts watch it instead).
      */
     boolean headerPhase;
+    /**
+     * Who closed the socket, for downstream_cx_destroy_local/remote: this proxy, unless an I/O
+     * error (a reset, a broken pipe) came first, which Envoy counts as the peer's close.
+     */
+    boolean closedLocally;
+    private boolean closedByPeer;
+    /** A request was in progress when the connection closed (its codec sets it, before resetting it). */
+    boolean requestsAtClose;
+    /** downstream_cx_drain_close counts a connection once. */
+    boolean drainCloseCounted;
     private long idleSinceNanos = System.nanoTime();
     // One scheduled task per connection serves both of its timeouts: the connection idle timeout
     // and the stream idle timeouts (re-armed for the earliest deadline of the streams it watches,
@@ -84,6 +94,32 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
                 || (info != null && "tls".equals(info.transportProtocol()));
         this.worker = hcm.overload.worker(channel.eventLoop());
         worker.addConnection(this);
+    }
+
+    void closeLocally() {
+        if (!closedByPeer) {
+            closedLocally = true;
+        }
+    }
+
+    /** An error closes the connection: an I/O one is the peer's doing, as Envoy's read and write errors are. */
+    void closeOn(Throwable cause) {
+        if (cause instanceof java.io.IOException && !closedLocally) {
+            closedByPeer = true;
+        }
+    }
+
+    /**
+     * A response goes out while the listener or the server drains: as Envoy's encodeHeaders, the
+     * connection starts its drain (HTTP/1.1 closes after this response, HTTP/2 sends its GOAWAY)
+     * and counts downstream_cx_drain_close, once.
+     */
+    void onResponseWhileDraining() {
+        if (!drainCloseCounted) {
+            drainCloseCounted = true;
+            hcm.stats.downstreamCxDrainClose.increment();
+            drain();
+        }
     }
 
     /** The connection's id (%CONNECTION_ID%, the debug log's tags). */
@@ -233,6 +269,7 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         if (activeStreams == 0 && !headerPhase) {
             long idle = now - idleSinceNanos;
             if (idle >= timeout) {
+                hcm.stats.downstreamCxIdleTimeout.increment();
                 codec.onIdleTimeout();
                 return;
             }

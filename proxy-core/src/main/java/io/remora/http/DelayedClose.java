@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.micrometer.core.instrument.Counter;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -25,21 +26,24 @@ import java.util.concurrent.TimeUnit;
  */
 final class DelayedClose implements ChannelFutureListener {
 
-    private static final DelayedClose ENVOY_DEFAULT = new DelayedClose(1000);
-
     private final long delayMs;
+    private final Counter timeouts;
 
-    private DelayedClose(long delayMs) {
+    private DelayedClose(long delayMs, Counter timeouts) {
         this.delayMs = delayMs;
+        this.timeouts = timeouts;
     }
 
-    /** What to run when the last write of a connection closing with {@code delay} completes. */
-    static ChannelFutureListener after(Duration delay) {
+    /**
+     * What to run when the last write of a connection closing with {@code delay} completes; made
+     * once per connection manager. {@code timeouts} counts the closes the delay ended.
+     */
+    static ChannelFutureListener after(Duration delay, Counter timeouts) {
         long ms = delay.toMillis();
         if (ms <= 0) {
             return ChannelFutureListener.CLOSE;
         }
-        return ms == ENVOY_DEFAULT.delayMs ? ENVOY_DEFAULT : new DelayedClose(ms);
+        return new DelayedClose(ms, timeouts);
     }
 
     @Override
@@ -67,7 +71,10 @@ final class DelayedClose implements ChannelFutureListener {
         d.shutdownOutput();
         // Reads go on, dropped by the connection's handler, until the client's FIN closes the channel.
         d.config().setAutoRead(true);
-        ScheduledFuture<?> timer = d.eventLoop().schedule((Runnable) d::close, delayMs, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timer = d.eventLoop().schedule(() -> {
+            timeouts.increment();
+            d.close();
+        }, delayMs, TimeUnit.MILLISECONDS);
         // Most clients close first: the timer must not keep the closed channel for the whole delay.
         d.closeFuture().addListener(closed -> timer.cancel(false));
     }

@@ -171,8 +171,13 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        onLocalClose();
         flushPending(ctx);
         ctx.close(promise);
+    }
+
+    /** This side closes the connection (a peer's close never passes a handler's close). */
+    protected void onLocalClose() {
     }
 
     @Override

@@ -40,6 +40,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     static void install(ConnectionContext cx) {
         HttpConnectionManager hcm = cx.hcm;
         hcm.stats.downstreamCxHttp1Total.increment();
+        hcm.stats.downstreamCxHttp1Active.incrementAndGet();
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
@@ -218,7 +219,12 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         // delayed close ends, and no header timer runs.
         decoder.stopGuard();
         // Through this stage's own write, so it completes after what this stage gathered has gone out.
-        send(Unpooled.EMPTY_BUFFER).addListener(DelayedClose.after(cx.hcm.config.delayedCloseTimeout()));
+        send(Unpooled.EMPTY_BUFFER).addListener(cx.hcm.delayedClose);
+    }
+
+    @Override
+    protected void onLocalClose() {
+        cx.closeLocally();
     }
 
     @Override
@@ -231,6 +237,8 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        // As Envoy's, whose stream exists from a request's first byte.
+        cx.requestsAtClose |= (current != null && !current.stream.ended()) || cx.headerPhase;
         closing = true;
         decoder.close();
         Http1Stream s = current;
@@ -258,6 +266,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         io.remora.log.UnexpectedErrors.log(LOG, io.remora.log.LogTags.conn(cx.connectionId())
                 + "downstream connection error, closing: " + cause, cause);
         peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
+        cx.closeOn(cause);
         ctx.channel().close(); // through this stage's close: what was written is flushed first
     }
 

@@ -96,6 +96,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         cx.http2 = true;
         cx.codec = conn;
         cx.hcm.stats.downstreamCxHttp2Total.increment();
+        cx.hcm.stats.downstreamCxHttp2Active.incrementAndGet();
         // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
         cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME, Http2HeaderPhase.guard(cx));
         if (io.remora.accesslog.WireBytes.wanted()) {
@@ -163,6 +164,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cx.requestsAtClose |= cx.activeStreams > 0;
         reading = false;
         if (keepalive != null) {
             keepalive.stop();
@@ -178,6 +180,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         LOG.log(Level.FINE, io.remora.log.LogTags.conn(cx.connectionId()) + "downstream connection error: " + cause, cause);
         peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
+        cx.closeOn(cause);
         if (embeddedHttp2Exception(cause) != null) {
             // A protocol error: the handler answers it (RST_STREAM for a stream's, GOAWAY with its
             // code, ENHANCE_YOUR_CALM for floods and rapid reset, for the connection's).
@@ -261,6 +264,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
      * downstream_cx_protocol_error.
      */
     private void codecError(Http2Exception e) {
+        // Envoy's doConnectionClose counts the streams it is about to reset as a local close's.
+        cx.requestsAtClose |= cx.activeStreams > 0;
         if (e instanceof Http2FloodGuard.Flood flood) {
             forEachStream(s -> s.codecError(flood.detailsFor(s.id())));
             return;

@@ -49,6 +49,8 @@ public final class HttpConnectionManager implements NetworkFilter {
     final io.remora.overload.OverloadManager overload;
     /** {@code local_reply_config}, compiled; null when not configured. */
     final LocalReplyRewriter localReply;
+    /** What an HTTP/1.1 connection's last write runs: its delayed close. */
+    final io.netty.channel.ChannelFutureListener delayedClose;
     /** {@code internal_address_config}'s ranges, compiled; empty: Envoy's default internal set. */
     private final List<io.remora.matching.CompiledCidr> internalRanges;
     /**
@@ -110,6 +112,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.maxRequestsPerConnection = config.maxRequestsPerConnection();
         this.overload = config.bypassOverloadManager() ? io.remora.overload.OverloadManager.unmanaged()
                 : context.overload();
+        this.delayedClose = DelayedClose.after(config.delayedCloseTimeout(), stats.downstreamCxDelayedCloseTimeout);
         this.localReply = LocalReplyRewriter.of(config.localReply(), context::runtime);
         this.internalRanges = io.remora.matching.CompiledCidr.of(config.internalAddressConfig().cidrRanges());
     }
@@ -132,6 +135,10 @@ public final class HttpConnectionManager implements NetworkFilter {
         ConnectionContext cx = new ConnectionContext(this, downstream, info);
         stats.downstreamCxTotal.increment();
         stats.downstreamCxActive.incrementAndGet();
+        if (cx.tls) {
+            stats.downstreamCxSslTotal.increment();
+            stats.downstreamCxSslActive.incrementAndGet();
+        }
         open.incrementAndGet();
         // One socket write per event-loop pass instead of one per HTTP object: a response's
         // headers and body (and a batch of HTTP/2 frames) leave in one writev. A FlushCoalescer
@@ -140,13 +147,13 @@ public final class HttpConnectionManager implements NetworkFilter {
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx);
             case HTTP2 -> {
-                downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer());
+                downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer(cx));
                 Http2Connection.install(cx);
             }
             default -> {
                 io.netty.handler.ssl.SslHandler ssl = downstream.pipeline().get(io.netty.handler.ssl.SslHandler.class);
                 if (ssl != null && "h2".equals(ssl.applicationProtocol())) {
-                    downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer());
+                    downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer(cx));
                     Http2Connection.install(cx); // ALPN already chose HTTP/2
                 } else {
                     ProtocolSniffer.install(cx); // the first bytes decide (covers ALPN finishing later)
@@ -163,16 +170,43 @@ public final class HttpConnectionManager implements NetworkFilter {
         }
     }
 
-    /** The coalescer in front of an HTTP/2 codec, counting this connection manager's bytes. */
-    FlushCoalescer newFlushCoalescer() {
-        return new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal);
+    /**
+     * The coalescer in front of an HTTP/2 codec, counting this connection manager's bytes. Every
+     * close this proxy makes passes it (the codec's own, Netty's after a GOAWAY, a delayed
+     * close's timer), none of the peer's does: it tells the context the close is local.
+     */
+    FlushCoalescer newFlushCoalescer(ConnectionContext cx) {
+        return new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal) {
+            @Override
+            protected void onLocalClose() {
+                cx.closeLocally();
+            }
+        };
     }
 
-    /** Once per connection (its context calls it when it first learns of the close). */
+    /**
+     * Once per connection (its context calls it when it first learns of the close). As Envoy's
+     * onEvent and doConnectionClose count it: a socket this proxy did not close was closed by the
+     * peer (its FIN, a reset, an I/O error).
+     */
     void connectionClosed(ConnectionContext cx) {
         open.decrementAndGet();
         stats.downstreamCxActive.decrementAndGet();
         stats.downstreamCxDestroy.increment();
+        if (cx.tls) {
+            stats.downstreamCxSslActive.decrementAndGet();
+        }
+        if (cx.http2) {
+            stats.downstreamCxHttp2Active.decrementAndGet();
+        } else if (cx.codec instanceof Http1Connection) {
+            stats.downstreamCxHttp1Active.decrementAndGet();
+        }
+        boolean local = cx.closedLocally;
+        (local ? stats.downstreamCxDestroyLocal : stats.downstreamCxDestroyRemote).increment();
+        if (cx.requestsAtClose) {
+            stats.downstreamCxDestroyActiveRq.increment();
+            (local ? stats.downstreamCxDestroyLocalActiveRq : stats.downstreamCxDestroyRemoteActiveRq).increment();
+        }
     }
 
     /** True while this filter or the whole server drains: responses then carry connection: close. */

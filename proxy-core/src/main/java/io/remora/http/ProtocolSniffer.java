@@ -32,11 +32,13 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
         cx.codec = new ConnectionContext.Codec() {
             @Override
             public void startDrain() {
+                cx.closeLocally();
                 cx.channel.close();
             }
 
             @Override
             public void onIdleTimeout() {
+                cx.closeLocally();
                 cx.channel.close();
             }
         };
@@ -70,7 +72,7 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
     private void decide(ChannelHandlerContext ctx, boolean http2) {
         if (http2) {
             // HTTP/2 flushes through a coalescer below it; it did not see what was read so far.
-            ctx.pipeline().addBefore(ctx.name(), HttpConnectionManager.FLUSH_NAME, cx.hcm.newFlushCoalescer());
+            ctx.pipeline().addBefore(ctx.name(), HttpConnectionManager.FLUSH_NAME, cx.hcm.newFlushCoalescer(cx));
             cx.hcm.stats.downstreamCxRxBytesTotal.increment(buffered.readableBytes());
             Http2Connection.install(cx);
         } else {
@@ -86,6 +88,7 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Before the first bytes chose a codec (a reset, a TLS failure): only this connection is lost.
+        cx.closeOn(cause);
         ctx.close();
     }
 

@@ -32,6 +32,12 @@ final class ResponseWriter {
             s.info.responseCodeDetails = "via_upstream";
         }
         s.hcm.stats.response(status);
+        if (!s.remoteComplete()) {
+            s.hcm.stats.downstreamRqResponseBeforeRqComplete.increment();
+        }
+        if (s.hcm.draining()) {
+            s.cx.onResponseWhileDraining();
+        }
         String upgrade = s.upgrade;
         boolean upgradeAccepted = upgrade != null
                 && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300));

@@ -23,6 +23,8 @@ abstract class StreamFlowControl extends WorkerOverload.Tracked {
 
     abstract StreamEncoder encoder();
 
+    abstract io.remora.stats.HttpConnManagerStats connectionManagerStats();
+
     void onWritabilityChanged(boolean writable) {
         if (!writable && !downstreamAbove) {
             downstreamAbove = true;
@@ -57,13 +59,16 @@ abstract class StreamFlowControl extends WorkerOverload.Tracked {
         }
     }
 
+    /** Counted at each ask, as Envoy's onDecoderFilterAboveWriteBufferHighWatermark counts it. */
     void pauseDecoding() {
+        connectionManagerStats().downstreamFlowControlPausedReadingTotal.increment();
         if (readDisables++ == 0 && !ended()) {
             encoder().readDisable(true);
         }
     }
 
     void resumeDecoding() {
+        connectionManagerStats().downstreamFlowControlResumedReadingTotal.increment();
         if (readDisables > 0 && --readDisables == 0 && !ended()) {
             encoder().readDisable(false);
         }

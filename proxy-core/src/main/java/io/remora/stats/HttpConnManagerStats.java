@@ -70,6 +70,30 @@ public final class HttpConnManagerStats {
     public final Counter downstreamCxMaxRequestsReached;
     public final AtomicLong downstreamCxActive = new AtomicLong();
     public final AtomicLong downstreamRqActive = new AtomicLong();
+    /** Connections over TLS (Envoy: the connection has an ssl()), and those open. */
+    public final Counter downstreamCxSslTotal;
+    public final AtomicLong downstreamCxSslActive = new AtomicLong();
+    /** Open connections by the codec they got (none yet while the first bytes are awaited). */
+    public final AtomicLong downstreamCxHttp1Active = new AtomicLong();
+    public final AtomicLong downstreamCxHttp2Active = new AtomicLong();
+    /** Closed connections by who closed the socket, and those closed with a request in progress. */
+    public final Counter downstreamCxDestroyLocal;
+    public final Counter downstreamCxDestroyRemote;
+    public final Counter downstreamCxDestroyActiveRq;
+    public final Counter downstreamCxDestroyLocalActiveRq;
+    public final Counter downstreamCxDestroyRemoteActiveRq;
+    /** Connections that began to close because their listener (or the server) drained. */
+    public final Counter downstreamCxDrainClose;
+    public final Counter downstreamCxIdleTimeout;
+    /** Connections whose delayed close timed out before the client closed. */
+    public final Counter downstreamCxDelayedCloseTimeout;
+    /** Each time a decoder filter asked to pause (or resume) the downstream's reads. */
+    public final Counter downstreamFlowControlPausedReadingTotal;
+    public final Counter downstreamFlowControlResumedReadingTotal;
+    /** Responses whose headers went out before their request had been read to its end. */
+    public final Counter downstreamRqResponseBeforeRqComplete;
+    /** Requests that got a response (counted with downstream_rq_&lt;N&gt;xx). */
+    public final Counter downstreamRqCompleted;
     /** Envoy's {@code http2.keepalive_timeout} (downstream codecs, not per prefix): connections closed for want of a PING ACK. */
     public final Counter http2KeepaliveTimeout;
     /** Envoy's http2.goaway_sent: final GOAWAYs (drain, idle, load shed), not the shutdown notice. */
@@ -85,6 +109,8 @@ public final class HttpConnManagerStats {
     /** Downstream request time in milliseconds. */
     public final DistributionSummary downstreamRqTime;
     private final Counter[] rqClass = new Counter[6];
+    /** Held here: a gauge's value is weakly referenced. */
+    private final AtomicLong http3Active = new AtomicLong();
     private final MeterRegistry registry;
     private final String prefix;
 
@@ -146,6 +172,28 @@ public final class HttpConnManagerStats {
                 Counter.builder("envoy_http2_requests_rejected_with_underscores_in_headers").register(r);
         Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
+        downstreamCxSslTotal = c("envoy_http_downstream_cx_ssl_total");
+        gauge("envoy_http_downstream_cx_ssl_active", downstreamCxSslActive);
+        gauge("envoy_http_downstream_cx_http1_active", downstreamCxHttp1Active);
+        gauge("envoy_http_downstream_cx_http2_active", downstreamCxHttp2Active);
+        // No HTTP/3 here: listed as Envoy lists them, always 0.
+        c("envoy_http_downstream_cx_http3_total");
+        gauge("envoy_http_downstream_cx_http3_active", http3Active);
+        c("envoy_http_downstream_rq_http3_total");
+        downstreamCxDestroyLocal = c("envoy_http_downstream_cx_destroy_local");
+        downstreamCxDestroyRemote = c("envoy_http_downstream_cx_destroy_remote");
+        downstreamCxDestroyActiveRq = c("envoy_http_downstream_cx_destroy_active_rq");
+        downstreamCxDestroyLocalActiveRq = c("envoy_http_downstream_cx_destroy_local_active_rq");
+        downstreamCxDestroyRemoteActiveRq = c("envoy_http_downstream_cx_destroy_remote_active_rq");
+        downstreamCxDrainClose = c("envoy_http_downstream_cx_drain_close");
+        downstreamCxIdleTimeout = c("envoy_http_downstream_cx_idle_timeout");
+        downstreamCxDelayedCloseTimeout = c("envoy_http_downstream_cx_delayed_close_timeout");
+        downstreamFlowControlPausedReadingTotal = c("envoy_http_downstream_flow_control_paused_reading_total");
+        downstreamFlowControlResumedReadingTotal = c("envoy_http_downstream_flow_control_resumed_reading_total");
+        downstreamRqResponseBeforeRqComplete = c("envoy_http_downstream_rq_response_before_rq_complete");
+        downstreamRqCompleted = c("envoy_http_downstream_rq_completed");
+        // Not downstream_cx_length_ms: promtool refuses a name with an abbreviated unit (see
+        // PrometheusExposition), and Envoy's name cannot change.
         downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
         for (int i = 1; i <= 5; i++) {
@@ -163,12 +211,17 @@ public final class HttpConnManagerStats {
         return Counter.builder(metric).tag(TAG, prefix).register(registry);
     }
 
+    private void gauge(String metric, AtomicLong value) {
+        Gauge.builder(metric, value, AtomicLong::get).tag(TAG, prefix).register(registry);
+    }
+
     public String prefix() {
         return prefix;
     }
 
-    /** Counts one response sent downstream by class ({@code downstream_rq_<N>xx}). */
+    /** Counts one response sent downstream by class ({@code downstream_rq_<N>xx}), as Envoy's chargeStats. */
     public void response(int status) {
+        downstreamRqCompleted.increment();
         int cls = status / 100;
         if (cls >= 1 && cls <= 5) {
             rqClass[cls].increment();
