@@ -120,6 +120,12 @@ class ClusterManagerImplTest {
                     "l", TestClusters.cluster("l", DiscoveryType.LOGICAL_DNS, LbPolicy.ROUND_ROBIN,
                             cla("l", ep("multi", 81)))));
             cm.initialized().get(10, TimeUnit.SECONDS);
+            // As Envoy's strict DNS cluster: initialized by its first name's answer; the other
+            // names' hosts join as they resolve.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (cm.get("s").hosts().size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertEquals(3, cm.get("s").hosts().size());
             assertEquals(1, cm.get("l").hosts().size());
             assertEquals(new InetSocketAddress("10.0.0.1", 81), cm.get("l").chooseHost(null).address());
