@@ -120,13 +120,7 @@ class ClusterManagerImplTest {
                     "l", TestClusters.cluster("l", DiscoveryType.LOGICAL_DNS, LbPolicy.ROUND_ROBIN,
                             cla("l", ep("multi", 81)))));
             cm.initialized().get(10, TimeUnit.SECONDS);
-            // As Envoy's strict DNS cluster: initialized by its first name's answer; the other
-            // names' hosts join as they resolve.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (cm.get("s").hosts().size() < 3 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(3, cm.get("s").hosts().size());
+            assertEquals(3, awaitHosts(cm.get("s"), 3).size());
             assertEquals(1, cm.get("l").hosts().size());
             assertEquals(new InetSocketAddress("10.0.0.1", 81), cm.get("l").chooseHost(null).address());
         }
@@ -172,6 +166,7 @@ class ClusterManagerImplTest {
         try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry(), fake)) {
             cm.update(Map.of("s", fast));
             cm.initialized().get(10, TimeUnit.SECONDS);
+            awaitHosts(cm.get("s"), 2);
             Host flakyHost = hostOn10(cm.get("s"), "10.0.0.2");
             assertNotNull(flakyHost);
             failFlaky.set(true);
@@ -182,6 +177,18 @@ class ClusterManagerImplTest {
             assertSame(flakyHost, hostOn10(cm.get("s"), "10.0.0.2"));
             assertEquals(2, cm.get("s").hosts().size());
         }
+    }
+
+    /**
+     * A strict DNS cluster is initialized by its first name's answer, as Envoy's; its other names'
+     * hosts join as they resolve: the hosts once there are {@code n} (or after 10 s).
+     */
+    private static java.util.List<Host> awaitHosts(Cluster c, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.hosts().size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return c.hosts();
     }
 
     private static Host hostOn10(Cluster c, String ip) {
