@@ -27,9 +27,16 @@ final class Http1Headers {
 
     /** Headers that describe one hop's connection, never forwarded (RFC 9110 7.6.1). */
     static boolean connectionSpecific(CharSequence lowerName) {
-        return CONNECTION.contentEquals(lowerName) || KEEP_ALIVE.contentEquals(lowerName)
-                || PROXY_CONNECTION.contentEquals(lowerName) || TRANSFER_ENCODING.contentEquals(lowerName)
-                || UPGRADE.contentEquals(lowerName) || HTTP2_SETTINGS.contentEquals(lowerName);
+        // By length first: at most two comparisons, and for most names none (six inlined
+        // comparisons had made this a 15 KB method for C2).
+        return switch (lowerName.length()) {
+            case 7 -> UPGRADE.contentEquals(lowerName);
+            case 10 -> CONNECTION.contentEquals(lowerName) || KEEP_ALIVE.contentEquals(lowerName);
+            case 14 -> HTTP2_SETTINGS.contentEquals(lowerName);
+            case 16 -> PROXY_CONNECTION.contentEquals(lowerName);
+            case 17 -> TRANSFER_ENCODING.contentEquals(lowerName);
+            default -> false;
+        };
     }
 
     static final AsciiString CHUNKED = AsciiString.cached("chunked");
