@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * All clusters by name. {@link #update} runs on the control thread: it creates, updates in place
  * and removes clusters and publishes the new name map with one volatile write. Workers read
- * the map without locks. DNS clusters re-resolve on one DNS thread every {@code dns_refresh_rate}
- * (or as their TTLs and failure backoff say), through the resolver {@link DnsResolvers} picks.
+ * the map without locks. DNS clusters' names re-resolve each on its own timer, on one DNS thread,
+ * every {@code dns_refresh_rate} (or as their TTLs and failure backoff say), looked up on threads
+ * of their own through the resolver {@link DnsResolvers} picks.
  */
 public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     /** Envoy's default dns_refresh_rate. */
@@ -34,6 +35,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     /** How each cluster's periodic task (DNS rounds, ORIGINAL_DST sweeps) is stopped. */
     private final Map<String, Runnable> refreshers = new HashMap<>();
     private ScheduledExecutorService dnsThread;
+    private java.util.concurrent.ExecutorService dnsLookups;
     private final DnsCaches dnsCaches;
     private LocalZone localZone;
     private io.remora.config.BindConfig defaultUpstreamBind; // guarded by this
@@ -267,7 +269,8 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         if (isDns(c)) {
             Duration rate = c.dnsRefreshRate() != null && !c.dnsRefreshRate().isZero()
                     ? c.dnsRefreshRate() : DEFAULT_DNS_REFRESH;
-            DnsRefreshTask task = new DnsRefreshTask(cluster, resolvers, dns(), rate);
+            DnsRefreshTask task = new DnsRefreshTask(cluster, resolvers, dns(), dnsLookups(), rate,
+                    new DnsUpdateStats(stats.meterRegistry(), statName(c)));
             refreshers.put(c.name(), task::stop);
             task.start();
         } else if (c.type() == DiscoveryType.ORIGINAL_DST) {
@@ -283,6 +286,23 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         if (stop != null) {
             stop.run();
         }
+    }
+
+    /**
+     * Where DNS clusters' names are looked up, each lookup blocking a thread of its own so that a
+     * name whose server is slow delays no other name (Envoy's resolvers are asynchronous). A name
+     * has one lookup at a time, so there are at most as many threads as names; idle ones go.
+     */
+    private synchronized java.util.concurrent.ExecutorService dnsLookups() {
+        if (dnsLookups == null) {
+            dnsLookups = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                    new java.util.concurrent.SynchronousQueue<>(), r -> {
+                        Thread t = new Thread(r, "remora-dns-lookup");
+                        t.setDaemon(true);
+                        return t;
+                    });
+        }
+        return dnsLookups;
     }
 
     private synchronized ScheduledExecutorService dns() {
@@ -309,6 +329,9 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         dnsCaches.close();
         if (dnsThread != null) {
             dnsThread.shutdownNow();
+        }
+        if (dnsLookups != null) {
+            dnsLookups.shutdownNow();
         }
         resolvers.close();
     }

@@ -179,9 +179,73 @@ class ClusterManagerImplTest {
         }
     }
 
+    @Test
+    void logicalDnsKeepsItsHostWhenAnAnswerHasNoAddress() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean empty = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        DnsResolver fake = name -> {
+            lookups.incrementAndGet();
+            return empty.get() ? new InetAddress[0] : new InetAddress[] {InetAddress.getByName("10.0.0.1")};
+        };
+        ClusterConfig c = TestClusters.cluster("l", DiscoveryType.LOGICAL_DNS, LbPolicy.ROUND_ROBIN, cla("l", ep("one", 80)))
+                .toBuilder().dnsRefreshRate(java.time.Duration.ofMillis(20)).build();
+        StatsRegistry stats = new StatsRegistry();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(stats, fake)) {
+            cm.update(Map.of("l", c));
+            cm.initialized().get(10, TimeUnit.SECONDS);
+            Host h = cm.get("l").chooseHost(null);
+            empty.set(true);
+            int seen = lookups.get();
+            while (lookups.get() < seen + 3) {
+                Thread.sleep(10);
+            }
+            // As Envoy's logical DNS cluster: an answer without an address is a failed resolution.
+            assertSame(h, cm.get("l").chooseHost(null));
+            assertTrue(counter(stats, "envoy_cluster_update_failure", "l") >= 2);
+        }
+    }
+
+    @Test
+    void eachResolutionOfEachNameIsCountedAsEnvoys() throws Exception {
+        DnsResolver fake = name -> {
+            if (name.equals("gone")) {
+                throw new java.net.UnknownHostException(name);
+            }
+            return new InetAddress[] {InetAddress.getByName("10.0.0.1")};
+        };
+        ClusterConfig c = TestClusters.cluster("s", DiscoveryType.STRICT_DNS, LbPolicy.ROUND_ROBIN,
+                cla("s", ep("here", 80), ep("gone", 80))).toBuilder().dnsRefreshRate(java.time.Duration.ofMillis(20))
+                .build();
+        StatsRegistry stats = new StatsRegistry();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(stats, fake)) {
+            cm.update(Map.of("s", c));
+            cm.initialized().get(10, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((counter(stats, "envoy_cluster_update_no_rebuild", "s") < 3
+                    || counter(stats, "envoy_cluster_update_failure", "s") < 2) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            cm.close(); // no more resolutions: the counts stand still
+            double attempts = counter(stats, "envoy_cluster_update_attempt", "s");
+            double successes = counter(stats, "envoy_cluster_update_success", "s");
+            double failures = counter(stats, "envoy_cluster_update_failure", "s");
+            assertTrue(successes >= 4 && failures >= 2, successes + " successes, " + failures + " failures");
+            // each attempt ends in one of the two, but for those still under way at the close (one per name)
+            assertTrue(attempts >= successes + failures && attempts <= successes + failures + 2,
+                    attempts + " attempts, " + successes + " successes, " + failures + " failures");
+            assertEquals(1, cm.get("s").hosts().size());
+        }
+    }
+
+    private static double counter(StatsRegistry stats, String name, String cluster) {
+        io.micrometer.core.instrument.Counter c = stats.meterRegistry().find(name)
+                .tag(io.remora.stats.ClusterStats.TAG, cluster).counter();
+        return c == null ? 0 : c.count();
+    }
+
     /**
-     * A strict DNS cluster is initialized by its first name's answer, as Envoy's; its other names'
-     * hosts join as they resolve: the hosts once there are {@code n} (or after 10 s).
+     * A strict DNS cluster is initialized by the first of its names' resolutions to end, as Envoy's;
+     * its other names' hosts join as they resolve: the hosts once there are {@code n} (or after 10 s).
      */
     private static java.util.List<Host> awaitHosts(Cluster c, int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

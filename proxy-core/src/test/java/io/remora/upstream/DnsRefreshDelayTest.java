@@ -8,16 +8,23 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** When a DNS cluster resolves again after a successful round: the TTL or the rate, plus dns_jitter. */
+/** When a DNS cluster's name resolves again after a successful resolution: the TTL or the rate, plus dns_jitter. */
 class DnsRefreshDelayTest {
 
-    static final DnsRefresher.Round RESOLVED = new DnsRefresher.Round(true, false, Duration.ofSeconds(3));
+    static final Duration TTL = Duration.ofSeconds(3);
 
     @Test
     void theRateOrTheTtlWithoutJitter() {
-        assertEquals(5000, DnsRefreshTask.afterSuccess(ClusterConfig.builder("c").build(), RESOLVED, 5000));
+        assertEquals(5000, DnsRefreshTask.afterSuccess(ClusterConfig.builder("c").build(), TTL, 5000));
         assertEquals(3000, DnsRefreshTask.afterSuccess(ClusterConfig.builder("c").respectDnsTtl(true).build(),
-                RESOLVED, 5000));
+                TTL, 5000));
+    }
+
+    @Test
+    void aTtlOfZeroOrUnknownLeavesTheRate() {
+        ClusterConfig c = ClusterConfig.builder("c").respectDnsTtl(true).build();
+        assertEquals(5000, DnsRefreshTask.afterSuccess(c, Duration.ZERO, 5000));
+        assertEquals(5000, DnsRefreshTask.afterSuccess(c, null, 5000));
     }
 
     @Test
@@ -26,7 +33,7 @@ class DnsRefreshDelayTest {
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
         for (int i = 0; i < 200; i++) {
-            long d = DnsRefreshTask.afterSuccess(c, RESOLVED, 5000);
+            long d = DnsRefreshTask.afterSuccess(c, TTL, 5000);
             min = Math.min(min, d);
             max = Math.max(max, d);
         }

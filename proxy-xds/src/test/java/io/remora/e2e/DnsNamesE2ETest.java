@@ -1,0 +1,137 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static io.remora.e2e.DnsRefreshE2ETest.greeter;
+import static io.remora.e2e.DnsRefreshE2ETest.greeting;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A STRICT_DNS cluster of two names resolves each on its own, as Envoy's resolve targets: a name
+ * whose server does not answer holds back neither the other's answers nor its refreshes, and with
+ * respect_dns_ttl each name comes back when its own answer's TTL runs out. The names are known only
+ * to {@link TestDnsServer}; greeters on 127.0.0.1 and 127.0.0.3, same port, tell which address a
+ * proxied connection reached, and /clusters which hosts the cluster has.
+ */
+class DnsNamesE2ETest {
+    private static final String A = "a.remora.test";
+    private static final String B = "b.remora.test";
+
+    /** A tcp_proxy listener to cluster svc: STRICT_DNS on A and B, asking {@code dns}, with these fields. */
+    private static String bootstrap(int admin, int listener, int port, TestDnsServer dns, String fields) {
+        String cluster = """
+                - name: svc
+                  type: STRICT_DNS
+                  dns_lookup_family: V4_ONLY
+                  connect_timeout: 1s
+                  typed_dns_resolver_config:
+                    name: envoy.network.dns_resolver.cares
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig
+                      resolvers: [ { socket_address: { address: 127.0.0.1, port_value: %d } } ]
+                      query_timeout_seconds: 30
+                %s
+                  load_assignment:
+                    cluster_name: svc
+                    endpoints:
+                    - lb_endpoints:
+                      - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
+                      - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
+                """.formatted(dns.port(), Bootstraps.indent(fields, 2), A, port, B, port);
+        return Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "svc"), cluster, Map.of("tcp", listener));
+    }
+
+    @Test
+    void aHeldNameDelaysNeitherTheOthersAnswerNorItsRefreshes() throws Exception {
+        int port = ProxyProcess.freePort();
+        int admin = ProxyProcess.freePort();
+        int listener = ProxyProcess.freePort();
+        // B's query stays unanswered, and would not time out for 30 s.
+        try (TestDnsServer dns = TestDnsServer.start().answer(A, 30, "127.0.0.1").answer(B, 30, "127.0.0.2").hold(B);
+             ServerSocket one = greeter("127.0.0.1", port, "one");
+             ServerSocket three = greeter("127.0.0.3", port, "three");
+             ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, listener, port, dns, "dns_refresh_rate: 0.3s\n"),
+                     admin)) {
+            assertEquals("one", greeting(listener), "A's host serves while B is unanswered");
+            dns.answer(A, 30, "127.0.0.3");
+            await("A's new answer is taken at its next refresh", () -> greets(listener, "three"));
+            String clusters = proxy.admin("/clusters");
+            assertTrue(clusters.contains("svc::127.0.0.3:" + port), clusters);
+            assertFalse(clusters.contains("svc::127.0.0.1:" + port), "A's old address left: " + clusters);
+            assertFalse(clusters.contains("svc::127.0.0.2:" + port), "B is still unanswered: " + clusters);
+            await("A's unchanged answers rebuild nothing", () -> stat(proxy, "cluster.svc.update_no_rebuild") >= 2);
+            // As Envoy's: each resolution of each name is an attempt; B's one is under way.
+            double attempts = proxy.stat("cluster.svc.update_attempt");
+            double successes = proxy.stat("cluster.svc.update_success");
+            assertTrue(successes >= 2, "A resolved again and again: " + successes);
+            assertTrue(attempts >= successes + 1, attempts + " attempts, " + successes + " successes");
+            assertEquals(0, proxy.stat("cluster.svc.update_failure"));
+
+            dns.release();
+            await("B's host joins once answered",
+                    () -> admin(proxy, "/clusters").contains("svc::127.0.0.2:" + port));
+        }
+    }
+
+    @Test
+    void withRespectDnsTtlEachNameFollowsItsOwnTtl() throws Exception {
+        int port = ProxyProcess.freePort();
+        int admin = ProxyProcess.freePort();
+        int listener = ProxyProcess.freePort();
+        // A's TTL is 1 s, B's 600 s: B is not asked again while the test runs, however often A is.
+        try (TestDnsServer dns = TestDnsServer.start().answer(A, 1, "127.0.0.1").answer(B, 600, "127.0.0.3");
+             ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, listener, port, dns,
+                     "dns_refresh_rate: 600s\nrespect_dns_ttl: true\n"), admin)) {
+            await("both names resolved", () -> admin(proxy, "/clusters").contains("svc::127.0.0.1:" + port)
+                    && admin(proxy, "/clusters").contains("svc::127.0.0.3:" + port));
+            dns.answer(A, 1, "127.0.0.2").answer(B, 600, "127.0.0.4");
+            await("A is asked again when its 1 s TTL runs out",
+                    () -> admin(proxy, "/clusters").contains("svc::127.0.0.2:" + port));
+            Thread.sleep(1_500); // another of A's TTLs
+            String clusters = proxy.admin("/clusters");
+            assertTrue(clusters.contains("svc::127.0.0.3:" + port), "B keeps its answer until its TTL: " + clusters);
+            assertFalse(clusters.contains("svc::127.0.0.4:" + port), "B was not asked again: " + clusters);
+            assertFalse(clusters.contains("svc::127.0.0.1:" + port), clusters);
+        }
+    }
+
+    private static boolean greets(int listener, String expected) {
+        try {
+            return expected.equals(greeting(listener));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static double stat(ProxyProcess proxy, String name) {
+        try {
+            return proxy.stat(name);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private static String admin(ProxyProcess proxy, String path) {
+        try {
+            return proxy.admin(path);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** Waits up to 8 s for {@code done}, polling. */
+    private static void await(String what, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out: " + what);
+            Thread.sleep(100);
+        }
+    }
+}
