@@ -3,7 +3,6 @@ package io.remora.http;
 import io.netty.handler.codec.Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -30,15 +29,8 @@ import java.util.Set;
  *
  * <p>Not thread-safe; one stream's block lives on its event loop.
  */
-public class HeaderBlock extends TypedHeaderAccess {
+public class HeaderBlock extends HeaderEntries {
 
-    private static final CharSequence[] EMPTY = {};
-
-    /** name at 2i, value at 2i + 1. */
-    private CharSequence[] kv;
-    private int size;
-    /** Entries [0, pseudo) are pseudo-headers. */
-    private int pseudo;
     private boolean validate;
     /**
      * While a codec decodes into it: 1 + the ordinal of the kind of Envoy header map it is, whose
@@ -54,7 +46,7 @@ public class HeaderBlock extends TypedHeaderAccess {
 
     /** A block with room for {@code capacity} headers before it grows. */
     public HeaderBlock(int capacity) {
-        kv = capacity <= 0 ? EMPTY : new CharSequence[2 * capacity];
+        super(capacity);
     }
 
     public HeaderBlock() {
@@ -80,10 +72,8 @@ public class HeaderBlock extends TypedHeaderAccess {
 
     /** A copy with room for {@code extra} more headers. */
     public HeaderBlock copy(int extra) {
-        HeaderBlock b = sized(size + extra);
-        System.arraycopy(kv, 0, b.kv, 0, 2 * size);
-        b.size = size;
-        b.pseudo = pseudo;
+        HeaderBlock b = sized(size() + extra);
+        b.copyEntries(this);
         return b;
     }
 
@@ -100,25 +90,13 @@ public class HeaderBlock extends TypedHeaderAccess {
         return null;
     }
 
-    /** Room for {@code capacity} headers in all, so that filling it up to that allocates nothing more. */
-    public void ensureCapacity(int capacity) {
-        if (kv.length < 2 * capacity) {
-            kv = Arrays.copyOf(kv, 2 * capacity);
-        }
-    }
-
     /** Validation ends with decoding: what filters add later is theirs to get right, as with any block. */
     void stopValidating() {
         validate = false;
         if ((joins & COOKIE_SEEN) != 0) {
             // Envoy's HTTP/2 codec keeps the crumbs aside and adds the joined cookie after the
             // other fields (ConnectionImpl::onHeaders), wherever the crumbs came.
-            int i = InlineHeaders.indexOfCookie(this);
-            CharSequence n = kv[2 * i];
-            CharSequence v = kv[2 * i + 1];
-            System.arraycopy(kv, 2 * i + 2, kv, 2 * i, 2 * (size - i - 1));
-            kv[2 * size - 2] = n;
-            kv[2 * size - 1] = v;
+            moveLast(InlineHeaders.indexOfCookie(this));
         }
         joins = 0;
     }
@@ -129,53 +107,6 @@ public class HeaderBlock extends TypedHeaderAccess {
      */
     void joinAs(InlineHeaders.Kind kind) {
         joins = kind == null ? 0 : (byte) (kind.ordinal() + 1);
-    }
-
-    // ---------------------------------------------------------------- by index
-
-    /** The i-th name, pseudo-headers first. */
-    public CharSequence name(int i) {
-        Objects.checkIndex(i, size);
-        return kv[2 * i];
-    }
-
-    public CharSequence value(int i) {
-        Objects.checkIndex(i, size);
-        return kv[2 * i + 1];
-    }
-
-    /** How many of the entries are pseudo-headers (they come first). */
-    public int pseudoCount() {
-        return pseudo;
-    }
-
-    /** Replaces the i-th value in place. */
-    public void value(int i, CharSequence value) {
-        Objects.checkIndex(i, size);
-        kv[2 * i + 1] = Objects.requireNonNull(value, "value");
-    }
-
-    /** Removes the i-th entry; the ones after it move up. */
-    public void removeAt(int i) {
-        Objects.checkIndex(i, size);
-        System.arraycopy(kv, 2 * i + 2, kv, 2 * i, 2 * (size - i - 1));
-        size--;
-        kv[2 * size] = kv[2 * size + 1] = null;
-        if (i < pseudo) {
-            pseudo--;
-        }
-    }
-
-    /** The index of the first entry named {@code name} from {@code from}, or -1. */
-    public int indexOf(CharSequence name, int from) {
-        boolean p = HeaderNames.isPseudo(name);
-        int end = p ? pseudo : size;
-        for (int i = Math.max(from, p ? 0 : pseudo); i < end; i++) {
-            if (sameName(kv[2 * i], name)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** Whether two names are the same header: ASCII case-insensitive, the cheap checks first. */
@@ -228,16 +159,6 @@ public class HeaderBlock extends TypedHeaderAccess {
     }
 
     @Override
-    public int size() {
-        return size;
-    }
-
-    @Override
-    public boolean isEmpty() {
-        return size == 0;
-    }
-
-    @Override
     public Set<CharSequence> names() {
         return HeaderBlockBulk.names(this);
     }
@@ -274,28 +195,12 @@ public class HeaderBlock extends TypedHeaderAccess {
         return append(name, value);
     }
 
-    /** At the end of its section: pseudo-headers before the rest, as Netty's block keeps them. */
-    private Http2Headers append(CharSequence name, CharSequence value) {
-        if (HeaderNames.isPseudo(name)) {
-            insert(pseudo, name, value);
-            pseudo++;
-        } else {
-            insert(size, name, value);
-        }
-        return this;
-    }
-
     @Override
     public Http2Headers set(Headers<? extends CharSequence, ? extends CharSequence, ?> headers) {
         if (headers != this) {
             clear();
             if (headers instanceof HeaderBlock b) {
-                if (kv.length < 2 * b.size) {
-                    kv = new CharSequence[2 * b.size];
-                }
-                System.arraycopy(b.kv, 0, kv, 0, 2 * b.size);
-                size = b.size;
-                pseudo = b.pseudo;
+                copyEntries(b);
             } else {
                 add(headers);
             }
@@ -311,46 +216,6 @@ public class HeaderBlock extends TypedHeaderAccess {
         }
         removeFrom(name, i);
         return true;
-    }
-
-    @Override
-    public Http2Headers clear() {
-        Arrays.fill(kv, 0, 2 * size, null);
-        size = pseudo = 0;
-        return this;
-    }
-
-    /** Removes the entries named {@code name} from {@code first} (the first of them) on, in one pass. */
-    private void removeFrom(CharSequence name, int first) {
-        boolean pseudoName = first < pseudo;
-        int end = pseudoName ? pseudo : size;
-        int w = first;
-        for (int r = first + 1; r < end; r++) {
-            if (!sameName(kv[2 * r], name)) {
-                kv[2 * w] = kv[2 * r];
-                kv[2 * w + 1] = kv[2 * r + 1];
-                w++;
-            }
-        }
-        int removed = end - w;
-        if (pseudoName) { // the regular headers move up behind the pseudo-headers left
-            System.arraycopy(kv, 2 * end, kv, 2 * w, 2 * (size - end));
-            pseudo -= removed;
-        }
-        Arrays.fill(kv, 2 * (size - removed), 2 * size, null);
-        size -= removed;
-    }
-
-    private void insert(int at, CharSequence name, CharSequence value) {
-        if (2 * size == kv.length) {
-            kv = Arrays.copyOf(kv, Math.max(8, 2 * kv.length));
-        }
-        if (at < size) {
-            System.arraycopy(kv, 2 * at, kv, 2 * at + 2, 2 * (size - at));
-        }
-        kv[2 * at] = name;
-        kv[2 * at + 1] = value;
-        size++;
     }
 
     private void check(CharSequence name, CharSequence value, boolean forAdd) {

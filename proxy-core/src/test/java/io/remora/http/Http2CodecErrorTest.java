@@ -29,11 +29,40 @@ class Http2CodecErrorTest extends HcmServerTestBase {
 
     private static final EnumSet<ResponseFlag> DPE = EnumSet.of(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
 
-    /** Opens stream 1 with a request the test filter never answers; returns once the filter has it. */
-    private static void hangingStream(RawH2 h2, boolean endStream) throws Exception {
-        h2.settingsAck().request(1, endStream, ":method", "POST", ":scheme", "http", ":path", "/hang",
-                ":authority", "a", "x-test", "hang").flush();
-        assertNotNull(TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS), "the first request did not reach the filter");
+    /** Frames that break the connection's rules. */
+    private interface Violation {
+        void send(RawH2 h2);
+    }
+
+    /**
+     * On a new HTTP/2 connection, opens stream 1 with a request the test filter never answers
+     * (ended or not), then sends {@code violation}: how the proxy ended the connection.
+     */
+    private RawH2.Ending breakConnection(boolean endStream, Violation violation) throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().request(1, endStream, ":method", "POST", ":scheme", "http", ":path", "/hang",
+                    ":authority", "a", "x-test", "hang").flush();
+            assertNotNull(TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS), "the first request did not reach the filter");
+            violation.send(h2);
+            h2.flush();
+            return h2.awaitEnd();
+        }
+    }
+
+    /** {@code count} frames after the hanging stream: the proxy closes for the flood. */
+    private void flood(boolean endStream, int count, java.util.function.ObjIntConsumer<RawH2> frame) throws Exception {
+        RawH2.Ending end = breakConnection(endStream, h2 -> {
+            for (int i = 0; i < count; i++) {
+                frame.accept(h2, i);
+            }
+        });
+        assertTrue(end.closedWith(RawH2.ENHANCE_YOUR_CALM), "not closed for the flood");
+    }
+
+    private static void assertGoAwayProtocolError(RawH2.Ending end) {
+        assertNotNull(end.goAway(), "no GOAWAY");
+        assertEquals(1, end.goAway().goAwayError()); // PROTOCOL_ERROR
     }
 
     /** The next n access log entries by their details. */
@@ -53,16 +82,16 @@ class Http2CodecErrorTest extends HcmServerTestBase {
         assertEquals(DPE, s.flags());
     }
 
+    /** The hanging stream alone was open: it ended with {@code details}, one rx reset. */
+    private void assertTheStreamEndedWith(String details) throws InterruptedException {
+        assertEndedByCodecError(logged(1).get(details));
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+    }
+
     @Test
     void anInvalidRequestEndsTheOtherStreamsWithTheCallbackFailure() throws Exception {
-        start(b -> b.codec(CodecType.HTTP2));
-        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
-            hangingStream(h2, true);
-            h2.frame(RawH2.HEADERS, 0x5, 3, Http2ConnectionManagerTest.upperCaseNameRequest()).flush();
-            RawH2.Frame goAway = h2.awaitGoAway();
-            assertNotNull(goAway, "no GOAWAY");
-            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
-        }
+        assertGoAwayProtocolError(breakConnection(true,
+                h2 -> h2.frame(RawH2.HEADERS, 0x5, 3, Http2ConnectionManagerTest.upperCaseNameRequest())));
         Map<String, StreamInfo> logged = logged(2);
         assertEndedByCodecError(logged.get("http2.invalid.header.field")); // the invalid request, its own details
         assertEndedByCodecError(logged.get("codec_error:The_user_callback_function_failed"));
@@ -75,50 +104,24 @@ class Http2CodecErrorTest extends HcmServerTestBase {
     /** A violation the HTTP/2 library finds itself: WINDOW_UPDATE of 0 on the connection. */
     @Test
     void aLibraryProtocolErrorEndsTheOtherStreamsWithItsError() throws Exception {
-        start(b -> b.codec(CodecType.HTTP2));
-        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
-            hangingStream(h2, true);
-            h2.windowUpdate(0, 0).flush();
-            RawH2.Frame goAway = h2.awaitGoAway();
-            assertNotNull(goAway, "no GOAWAY");
-            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
-        }
-        assertEndedByCodecError(logged(1).get("codec_error:Unknown_error_code"));
-        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        assertGoAwayProtocolError(breakConnection(true, h2 -> h2.windowUpdate(0, 0)));
+        assertTheStreamEndedWith("codec_error:Unknown_error_code");
         assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
     /** A flood is a codec error too, with the constraint's message, and no protocol error count. */
     @Test
     void aPriorityFloodEndsTheOtherStreamsWithItsMessage() throws Exception {
-        start(b -> b.codec(CodecType.HTTP2));
-        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
-            hangingStream(h2, true);
-            for (int i = 0; i < 300; i++) {
-                h2.priority(3 + 2 * i);
-            }
-            h2.flush();
-            assertTrue(h2.awaitEnd().closedWith(RawH2.ENHANCE_YOUR_CALM), "not closed for the flood");
-        }
-        assertEndedByCodecError(logged(1).get("codec_error:Too_many_PRIORITY_frames"));
-        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        flood(true, 300, (h2, i) -> h2.priority(3 + 2 * i));
+        assertTheStreamEndedWith("codec_error:Too_many_PRIORITY_frames");
         assertEquals(0.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
     /** Envoy's codec gives the stream whose empty DATA frame broke the limit details of its own. */
     @Test
     void theStreamOfAnEmptyFrameFloodKeepsItsOwnDetails() throws Exception {
-        start(b -> b.codec(CodecType.HTTP2));
-        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
-            hangingStream(h2, false);
-            for (int i = 0; i < 5; i++) {
-                h2.frame(RawH2.DATA, 0, 1, new byte[0]);
-            }
-            h2.flush();
-            assertTrue(h2.awaitEnd().closedWith(RawH2.ENHANCE_YOUR_CALM), "not closed for the flood");
-        }
-        assertEndedByCodecError(logged(1).get("http2.inbound_empty_frames_flood"));
-        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+        flood(false, 5, (h2, i) -> h2.frame(RawH2.DATA, 0, 1, new byte[0]));
+        assertTheStreamEndedWith("http2.inbound_empty_frames_flood");
     }
 
     /**

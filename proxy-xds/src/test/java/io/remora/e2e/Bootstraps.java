@@ -216,6 +216,16 @@ final class Bootstraps {
         return httpListenerWithHosts(name, chainFields, hcmFields, catchAll(routes));
     }
 
+    /** Routes for {@link #httpListener}: {@code prefix} to the {@code route} action (its fields), any other path a direct 200 "ok". */
+    static String routeElseOk(String prefix, String route) {
+        return """
+                - match: { prefix: "PREFIX" }
+                  route: { ROUTE }
+                - match: { prefix: "/" }
+                  direct_response: { status: 200, body: { inline_string: "ok" } }
+                """.replace("PREFIX", prefix).replace("ROUTE", route);
+    }
+
     /** One virtual host for every domain with these routes (YAML, unindented). */
     static String catchAll(String routes) {
         return "- name: all\n  domains: [\"*\"]\n  routes:\n" + indent(routes, 2);

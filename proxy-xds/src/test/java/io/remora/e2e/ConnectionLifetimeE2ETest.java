@@ -104,32 +104,17 @@ class ConnectionLifetimeE2ETest {
     /** A listener NAME (its connection manager's stat prefix too) with these chain fields and common HTTP options. */
     private static String listener(String name, String chainFields, String commonHttpOptions) {
         return Bootstraps.httpListener(name, chainFields,
-                "drain_timeout: 1s\ncommon_http_protocol_options: { " + commonHttpOptions + " }", """
-                        - match: { prefix: "/slow" }
-                          route: { cluster: slow }
-                        - match: { prefix: "/" }
-                          direct_response: { status: 200, body: { inline_string: "ok" } }
-                        """);
+                "drain_timeout: 1s\ncommon_http_protocol_options: { " + commonHttpOptions + " }",
+                Bootstraps.routeElseOk("/slow", "cluster: slow"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
-            String log = proxy.log();
-            proxy.close();
-            assertTrue(!log.contains("LEAK:"), "Netty reported a leaked buffer:\n" + log);
+            proxy.closeCheckingLeaks();
         }
         if (slow != null) {
             slow.close();
-        }
-        Files.deleteIfExists(pressure);
-        if (certs != null) {
-            try (var files = Files.list(certs)) {
-                for (Path p : files.toList()) {
-                    Files.delete(p);
-                }
-            }
-            Files.delete(certs);
         }
     }
 

@@ -73,34 +73,19 @@ class HcmConnectionStatsE2ETest {
     }
 
     private static String listener(String name, String chainFields, String hcmFields) {
-        return Bootstraps.httpListener(name, chainFields, hcmFields, """
-                - match: { prefix: "/deaf" }
-                  route: { cluster: deaf, timeout: 0s }
-                - match: { prefix: "/" }
-                  direct_response: { status: 200, body: { inline_string: "ok" } }
-                """);
+        return Bootstraps.httpListener(name, chainFields, hcmFields, Bootstraps.routeElseOk("/deaf", "cluster: deaf, timeout: 0s"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
-            String log = proxy.log();
-            proxy.close();
-            assertTrue(!log.contains("LEAK:"), "Netty reported a leaked buffer:\n" + log);
+            proxy.closeCheckingLeaks();
         }
         if (deaf != null) {
             deaf.close();
         }
         for (Socket s : deafPeers) {
             s.close();
-        }
-        if (certs != null) {
-            try (var files = java.nio.file.Files.list(certs)) {
-                for (Path p : files.toList()) {
-                    java.nio.file.Files.delete(p);
-                }
-            }
-            java.nio.file.Files.delete(certs);
         }
     }
 

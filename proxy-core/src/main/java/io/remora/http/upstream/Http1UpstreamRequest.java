@@ -25,7 +25,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
 
     final Http1ConnectionPool pool;
     Channel channel;
-    private UpstreamConnectionFacts facts;
+    private UpstreamChannelFacts facts;
     UpstreamCallbacks active;
     boolean requestDone;
     boolean responseDone;
@@ -89,9 +89,9 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
         return facts().tls();
     }
 
-    private UpstreamConnectionFacts facts() {
+    private UpstreamChannelFacts facts() {
         if (facts == null) {
-            facts = UpstreamConnectionFacts.of(channel);
+            facts = UpstreamChannelFacts.of(channel);
         }
         return facts;
     }

@@ -36,7 +36,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     /** The streams' byte meters, when a format read them as the connection was made; null otherwise. */
     io.remora.http.Http2FrameMeter frameMeter;
     Channel channel;
-    private UpstreamConnectionFacts facts;
+    private UpstreamChannelFacts facts;
     ChannelHandlerContext ctx;
     boolean connected;
     boolean goingAway;
@@ -223,9 +223,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         }
     }
 
-    UpstreamConnectionFacts facts() {
+    UpstreamChannelFacts facts() {
         if (facts == null) {
-            facts = UpstreamConnectionFacts.of(channel);
+            facts = UpstreamChannelFacts.of(channel);
         }
         return facts;
     }

@@ -10,19 +10,13 @@ import io.remora.extensions.ExtensionRegistry;
 import io.remora.server.Server;
 import io.remora.server.ServerOptions;
 import io.remora.stats.StatsRegistry;
-import io.remora.xds.ads.XdsClient;
-import io.remora.xds.ads.XdsClientFactory;
-import io.remora.xds.ads.XdsConfigApplier;
-import io.remora.xds.ads.XdsRejectedException;
 import io.remora.xds.ads.XdsSnapshot;
 import io.remora.xds.bootstrap.ConfigDumpBuilder;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
@@ -48,22 +42,12 @@ public final class Proxy implements AutoCloseable {
     private AdminServer admin;
     private final io.remora.xds.translate.WatchdogTranslator.Watchdogs watchdogs;
     private io.remora.server.GuardDog mainGuardDog;
-    private XdsClient xds;
-    /** Set when the proxy stops: an xDS client whose start was still waiting for its cluster never starts. */
-    private boolean xdsClosed;
-    /** cluster_manager.load_stats_config and clusters' lrs_server streams; null when there are none. */
-    private volatile io.remora.xds.lrs.LoadReporting loadReporting;
-    private final DynamicConfig dynamic;
+    private final ServerInit init;
     private final io.remora.runtime.RuntimeLoader runtime;
-    private final RtdsLayers rtdsLayers;
     private final TracingExporters tracing;
-    private io.remora.stats.StatsFlusher statsFlusher;
-    private volatile boolean flushStatsOnAdmin;
+    /** Set once the server is initialized; the admin may read stats before. */
+    private volatile BootstrapStatsSinks statsSinks;
     private io.remora.runtime.RuntimeWatcher runtimeWatcher;
-    private volatile XdsSnapshot applied;
-    /** The server's init ended once (several first-config paths may reach it). */
-    private final java.util.concurrent.atomic.AtomicBoolean wentLive = new java.util.concurrent.atomic.AtomicBoolean();
-    private final SdsSecrets sdsSecrets;
     /** Secrets from sds_config path_config_source files, static and dynamic listeners' and clusters'. */
     private final io.remora.xds.ads.SdsFileSecrets fileSecrets;
     private final io.remora.xds.ads.SecretFileWatch secretFiles;
@@ -89,7 +73,7 @@ public final class Proxy implements AutoCloseable {
         // The bootstrap's tracing.http: for connection managers whose tracing names no provider.
         io.remora.config.TracingConfig.Provider bootstrapTracer = io.remora.xds.translate.TracingTranslator
                 .bootstrapProvider(bootstrap, io.remora.xds.translate.TranslationContext.lenient());
-        this.dynamic = new DynamicConfig(config, stats.meterRegistry(), VhdsRouteConfigs.Ads.of(bootstrap));
+        DynamicConfig dynamic = new DynamicConfig(config, stats.meterRegistry(), VhdsRouteConfigs.Ads.of(bootstrap));
         this.commandLine = commandLine;
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
@@ -99,7 +83,7 @@ public final class Proxy implements AutoCloseable {
                         io.remora.xds.translate.TranslationContext.lenient()),
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
         accessLogs.runtime(runtime::snapshot);
-        this.rtdsLayers = new RtdsLayers(runtime);
+        RtdsLayers rtdsLayers = new RtdsLayers(runtime);
         try {
             this.runtimeWatcher = io.remora.runtime.RuntimeWatcher.start(runtime);
         } catch (java.io.IOException e) {
@@ -127,11 +111,12 @@ public final class Proxy implements AutoCloseable {
         accessLogs.external(c -> c.external() instanceof io.remora.xds.fluentd.FluentdLogConfig f
                 ? fluentdLoggers.create(f) : grpcAccessLogs.create(c));
         this.secretFiles = new io.remora.xds.ads.SecretFileWatch(server.secrets());
-        this.sdsSecrets = new SdsSecrets(server.secrets(), secretFiles);
+        SdsSecrets sdsSecrets = new SdsSecrets(server.secrets(), secretFiles);
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         this.fileSecrets = new io.remora.xds.ads.SdsFileSecrets(server.secrets(), secretFiles);
         fileSecrets.watch(io.remora.xds.ads.SdsFileRefs.find(bootstrap.getStaticResources(),
                 io.remora.xds.translate.FieldPath.ROOT.field("static_resources")));
+        this.init = new ServerInit(bootstrap, server, state, dynamic, rtdsLayers, sdsSecrets, fileSecrets);
         stats.server().concurrency.set(options.concurrency());
         this.watchdogs = io.remora.xds.translate.WatchdogTranslator.translate(bootstrap,
                 io.remora.xds.translate.TranslationContext.lenient());
@@ -192,109 +177,11 @@ public final class Proxy implements AutoCloseable {
         if (admin != null) {
             mainGuardDog.watch("main_thread", admin.eventLoop());
         }
-        // Bound, not listening: Envoy listens when its server is initialized (startWorkers below).
+        // Bound, not listening: Envoy listens when its server is initialized (ServerInit starts the workers).
         server.initialize(base);
-        startStatsSinks();
-        loadReporting = io.remora.xds.lrs.LoadReporting.start(bootstrap, XdsClient.withUserAgent(bootstrap.getNode()),
-                server.clusterManager());
-        if (loadReporting != null) {
-            // Envoy's LRS stream opens in initializeSecondaryClusters: once the static clusters are initialized
-            server.clustersInitialized().thenRunAsync(loadReporting::primaryClustersInitialized);
-        }
-        xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null,
-                server.clusterManager());
-        if (xds == null) {
-            // Envoy's server init: the static clusters' first health checks, the static listeners' targets
-            liveOnceInitialized(() -> { });
-        } else {
-            server.onDemand(xds.onDemandDiscovery());
-            // LDS not over ADS starts once every cluster (CDS's too) is initialized, as Envoy's RunHelper orders it
-            xds.clustersInitialized(server::clustersInitialized);
-            // named in /init_dump until the first config asks again, with its own
-            CompletableFuture<Void> clusters = server.clustersInitialized();
-            String adsCluster = XdsClientFactory.adsCluster(bootstrap);
-            // Envoy opens the ADS stream once the ADS cluster is initialized (its first DNS answer, its first
-            // health checks); over google_grpc at once; other subscriptions once the static clusters are.
-            CompletableFuture<Void> first = adsCluster != null ? server.clusterInitialized(adsCluster)
-                    : bootstrap.getDynamicResources().hasAdsConfig() ? CompletableFuture.completedFuture(null)
-                    : clusters;
-            if (first.isDone()) {
-                startXds();
-            } else {
-                // Off the DNS or upstream thread that completed it: starting the client connects.
-                first.thenRunAsync(this::startXds);
-            }
-        }
+        statsSinks = BootstrapStatsSinks.start(bootstrap, server, stats);
+        init.start(stats.meterRegistry());
         return this;
-    }
-
-    /** Like Envoy's init manager: ready once the first LDS/CDS update has been applied (or timed out). */
-    private synchronized void startXds() {
-        if (!xdsClosed) {
-            xds.start();
-        }
-    }
-
-    private synchronized void closeXds() {
-        xdsClosed = true;
-        if (xds != null) {
-            xds.close();
-        }
-    }
-
-    /**
-     * The end of Envoy's server init: once the clusters are initialized (first DNS answers, first
-     * health-check rounds) and no listener warms, every listener listens (startWorkers) and the
-     * server is LIVE. Inline when nothing is pending (a static config without DNS clusters or
-     * health checks listens at once).
-     */
-    private void liveOnceInitialized(Runnable then) {
-        CompletableFuture<Void> checked = server.clustersInitialized();
-        // A round ends on an upstream loop, which must not wait for the server's monitor.
-        CompletableFuture<Void> ready = checked.isDone() ? server.listenersWarmed()
-                : checked.thenComposeAsync(v -> server.listenersWarmed());
-        Runnable live = () -> {
-            if (state.state() == ServerState.State.INITIALIZING && !wentLive.getAndSet(true)) {
-                server.startWorkers();
-                state.initialized();
-                then.run();
-            }
-        };
-        if (ready.isDone()) {
-            live.run();
-        } else {
-            // Off the thread that completed the last target (a worker's loop): listening waits on the loops.
-            ready.thenRunAsync(live);
-        }
-    }
-
-    /** stats_sinks: a flusher feeding each sink every stats_flush_interval; none without sinks. */
-    private void startStatsSinks() {
-        io.remora.xds.translate.StatsSinksTranslator.Sinks config = io.remora.xds.translate.StatsSinksTranslator
-                .translate(bootstrap, io.remora.xds.translate.TranslationContext.lenient());
-        List<io.remora.stats.StatsSink> sinks = new ArrayList<>();
-        for (io.remora.xds.translate.StatsSinksTranslator.Sink s : config.sinks()) {
-            if (s instanceof io.remora.xds.translate.StatsSinksTranslator.Statsd statsd) {
-                sinks.add(new io.remora.stats.UdpStatsdSink(statsd.address(), statsd.prefix()));
-            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.TcpStatsd tcp) {
-                sinks.add(new io.remora.stats.TcpStatsdSink(server.clusterManager(), tcp.cluster(), tcp.prefix(),
-                        stats.meterRegistry()));
-            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.DogStatsd dog) {
-                sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(),
-                        io.remora.stats.StatsdTagFormat.DOG_STATSD, dog.maxBytesPerDatagram()));
-            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.GraphiteStatsd graphite) {
-                sinks.add(new io.remora.stats.UdpStatsdSink(graphite.address(), graphite.prefix(),
-                        io.remora.stats.StatsdTagFormat.GRAPHITE, graphite.maxBytesPerDatagram()));
-            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
-                sinks.add(new io.remora.xds.stats.MetricsServiceSink(ms, bootstrap.getNode(), server.clusterManager()));
-            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.OpenTelemetry otel) {
-                sinks.add(new io.remora.xds.stats.OtlpStatsSink(otel, server.clusterManager()));
-            }
-        }
-        if (!sinks.isEmpty()) {
-            statsFlusher = new io.remora.stats.StatsFlusher(stats, sinks, config.flushInterval());
-            flushStatsOnAdmin = config.flushOnAdmin();
-        }
     }
 
     public Server server() {
@@ -321,27 +208,23 @@ public final class Proxy implements AutoCloseable {
     /** Stops taking new work, lets in-flight work finish up to drainTime, then stops. */
     public Server.DrainReport drainAndStop(Duration drainTime) {
         state.startDraining();
-        closeXds();
-        if (loadReporting != null) {
-            loadReporting.close();
-        }
+        init.closeXds();
+        init.closeLoadReporting();
         return server.drainAndStop(drainTime);
     }
 
     @Override
     public void close() {
-        closeXds();
+        init.closeXds();
         if (mainGuardDog != null) {
             mainGuardDog.close();
         }
-        if (loadReporting != null) {
-            loadReporting.close();
-        }
+        init.closeLoadReporting();
         fileSecrets.close();
         secretFiles.close();
         server.close();
-        if (statsFlusher != null) {
-            statsFlusher.close();
+        if (statsSinks != null) {
+            statsSinks.close();
         }
         if (runtimeWatcher != null) {
             runtimeWatcher.close();
@@ -353,43 +236,6 @@ public final class Proxy implements AutoCloseable {
         grpcAccessLogs.close();
         fluentdLoggers.close();
         accessLogs.close();
-    }
-
-    /** Applies xDS snapshots: translate everything, then one server update; or reject whole. */
-    private final class Applier implements XdsConfigApplier {
-        @Override
-        public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
-            var runtimeChanges = rtdsLayers.prepare(snapshot.runtimes());
-            sdsSecrets.refuseBadStaticUses(snapshot);
-            ServerConfig merged = dynamic.merge(snapshot);
-            // Secrets first: listeners and clusters of this snapshot resolve them by name.
-            fileSecrets.watch(snapshot);
-            sdsSecrets.apply(snapshot.secrets());
-            // before the listeners of this snapshot serve: Envoy's server loads RTDS before it starts them
-            rtdsLayers.publish(snapshot.runtimes(), runtimeChanges);
-            try {
-                server.update(merged);
-            } catch (RuntimeException e) {
-                throw new XdsRejectedException("", "update failed: " + e.getMessage(), e);
-            }
-            dynamic.commit(snapshot);
-            applied = snapshot;
-            if (loadReporting != null) {
-                loadReporting.clustersChanged();
-            }
-            if ((state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING)
-                    && !xds.initializing()) {
-                // Listeners added while the server initializes hold it until they warm, as in Envoy's server init.
-                liveOnceInitialized(() -> LOG.info(() -> "initial xDS configuration applied: "
-                        + merged.listeners().size() + " listener(s), " + merged.clusters().size() + " cluster(s)"));
-            }
-        }
-
-        @Override
-        public void initialized() {
-            // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
-            liveOnceInitialized(() -> { });
-        }
     }
 
     // What the admin reads (ProxyAdmin).
@@ -415,13 +261,12 @@ public final class Proxy implements AutoCloseable {
     }
 
     XdsSnapshot applied() {
-        return applied;
+        return init.applied();
     }
 
     /** LDS is still owed its first response (held until the clusters are initialized, or not answered yet). */
     boolean ldsOwed() {
-        XdsClient x = xds;
-        return x != null && x.initializing();
+        return init.ldsOwed();
     }
 
     io.remora.xds.ads.SdsFileSecrets fileSecrets() {
@@ -438,8 +283,9 @@ public final class Proxy implements AutoCloseable {
 
     /** stats_flush_on_admin: the sinks get a flush whenever the admin's stats are read. */
     void flushStatsForAdmin() {
-        if (flushStatsOnAdmin) { // read first: it publishes statsFlusher
-            statsFlusher.flushNow();
+        BootstrapStatsSinks sinks = statsSinks;
+        if (sinks != null) {
+            sinks.flushForAdmin();
         }
     }
 }

@@ -195,7 +195,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     /** Restarts the running message timer with {@code nanos}; false when none runs. */
     boolean restartTimer(long nanos) {
-        return requestPhase.restartTimer(() -> schedule(nanos)) || responsePhase.restartTimer(() -> schedule(nanos));
+        return requestPhase.timer.restart(() -> schedule(nanos)) || responsePhase.timer.restart(() -> schedule(nanos));
     }
 
     @Override
@@ -257,8 +257,8 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
     /** Nothing more goes to or comes from the processor; a local reply follows. */
     void stopProcessing() {
         processingComplete = true;
-        requestPhase.stopTimer();
-        responsePhase.stopTimer();
+        requestPhase.timer.stop();
+        responsePhase.timer.stop();
         stream.close();
     }
 

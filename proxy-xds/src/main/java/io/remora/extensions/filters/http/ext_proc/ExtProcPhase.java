@@ -3,7 +3,6 @@ package io.remora.extensions.filters.http.ext_proc;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.extensions.filters.http.ext_proc.ExtProcMode.Body;
 import io.remora.http.filter.FilterStatus;
 
@@ -41,9 +40,8 @@ final class ExtProcPhase {
     private final ExtProcChunks inFlight = new ExtProcChunks();
     /** STREAMED: the headers went on before the body (released on their own answer). */
     private boolean headersReleased;
-    /** Reading paused (downstream, or the upstream for a response) while too much is held for the processor. */
-    private boolean paused;
-    private ScheduledFuture<?> timer;
+    private final ExtProcWatermark watermark;
+    final ExtProcMessageTimer timer = new ExtProcMessageTimer();
     /** This direction's attributes went with a message (Envoy sends them once per direction). */
     boolean attributesSent;
     /** The headers ended the message. */
@@ -56,6 +54,7 @@ final class ExtProcPhase {
     ExtProcPhase(ExtProcFilter filter, boolean request) {
         this.filter = filter;
         this.request = request;
+        this.watermark = new ExtProcWatermark(filter, request);
     }
 
     private boolean inactive() {
@@ -132,7 +131,7 @@ final class ExtProcPhase {
                 after = data.alloc().compositeBuffer();
             }
             after.addComponent(true, data);
-            pauseOver(after.readableBytes());
+            watermark.held(after.readableBytes());
             return FilterStatus.STOP_ITERATION;
         }
         return awaiting == Awaiting.NONE ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION_AND_BUFFER;
@@ -146,7 +145,7 @@ final class ExtProcPhase {
         bodyComplete = endStream;
         if (filter.mode().body(request) != Body.BUFFERED) {
             // BUFFERED answers an overflow with 413; the other modes only slow the client down.
-            pauseOver(body.readableBytes());
+            watermark.held(body.readableBytes());
         }
     }
 
@@ -154,25 +153,7 @@ final class ExtProcPhase {
         long out = inFlight.sent(chunk, endStream);
         awaiting = Awaiting.BODY;
         filter.stream.sendBody(this, chunk, endStream);
-        pauseOver(out);
-    }
-
-    /**
-     * Too much held for the processor: stop reading the request, or the response's upstream
-     * (Envoy's watermark on its chunk queue).
-     */
-    private void pauseOver(long held) {
-        if (!paused && held > filter.bufferLimit()) {
-            paused = true;
-            filter.holdBack(request, true);
-        }
-    }
-
-    private void unpause() {
-        if (paused) {
-            paused = false;
-            filter.holdBack(request, false);
-        }
+        watermark.held(out);
     }
 
     FilterStatus onTrailers(Http2Headers t) {
@@ -253,7 +234,7 @@ final class ExtProcPhase {
     ByteBuf answeredChunk() {
         ByteBuf chunk = inFlight.answered();
         if (inFlight.bytes() <= filter.bufferLimit() / 2) {
-            unpause();
+            watermark.clear();
         }
         return chunk;
     }
@@ -322,7 +303,7 @@ final class ExtProcPhase {
             // More chunks are out: the timer keeps running for them.
             return;
         }
-        stopTimer();
+        timer.stop();
         if (awaiting == Awaiting.HEADERS) {
             headersDone = true;
         }
@@ -334,7 +315,7 @@ final class ExtProcPhase {
 
     /** The processor is out of the picture: let everything held go on unchanged. */
     void abandon() {
-        stopTimer();
+        timer.stop();
         awaiting = Awaiting.NONE;
         while (!inFlight.isEmpty()) {
             forwardChunk(answeredChunk());
@@ -348,7 +329,7 @@ final class ExtProcPhase {
     }
 
     private void flushBody() {
-        unpause();
+        watermark.clear();
         if (body != null) {
             ByteBuf b = body;
             body = null;
@@ -357,7 +338,7 @@ final class ExtProcPhase {
         if (after != null) {
             ByteBuf a = after;
             after = null;
-            unpause();
+            watermark.clear();
             filter.inject(request, a, endSeen && trailers == null);
         }
     }
@@ -380,30 +361,9 @@ final class ExtProcPhase {
         return !(m.sendsTrailers(request) && !trailersSent && !(endSeen && trailers == null));
     }
 
-    void startTimer(ScheduledFuture<?> t) {
-        stopTimer();
-        timer = t;
-    }
-
-    /** Whether a message's timer ran (and is now replaced by {@code t}). */
-    boolean restartTimer(java.util.function.Supplier<ScheduledFuture<?>> t) {
-        if (timer == null) {
-            return false;
-        }
-        startTimer(t.get());
-        return true;
-    }
-
-    void stopTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-    }
-
     /** The stream is over: give back what is still held. */
     void destroy() {
-        stopTimer();
+        timer.stop();
         if (body != null) {
             body.release();
             body = null;
@@ -413,6 +373,6 @@ final class ExtProcPhase {
             after = null;
         }
         inFlight.releaseAll();
-        unpause();
+        watermark.clear();
     }
 }

@@ -126,7 +126,7 @@ final class ExtProcStream {
         filter.stats.streamMsgsSent.increment();
         if (!config.observabilityMode() && phase.duplex == null) {
             // FULL_DUPLEX_STREAMED answers come when the processor has them: Envoy arms no timer.
-            phase.startTimer(filter.schedule(config.messageTimeout().toNanos()));
+            phase.timer.start(filter.schedule(config.messageTimeout().toNanos()));
         }
     }
 

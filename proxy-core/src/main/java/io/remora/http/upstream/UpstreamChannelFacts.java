@@ -10,11 +10,11 @@ import io.remora.tls.TlsConnection;
  * @param id  {@code %UPSTREAM_CONNECTION_ID%}
  * @param tls the connection's TLS session, or null in plaintext
  */
-record UpstreamConnectionFacts(long id, TlsConnection tls) {
+record UpstreamChannelFacts(long id, TlsConnection tls) {
 
     /** Once the connection is handed out: its TLS handshake, if any, is done. */
-    static UpstreamConnectionFacts of(Channel ch) {
-        return new UpstreamConnectionFacts(io.remora.network.ConnectionIds.of(ch),
+    static UpstreamChannelFacts of(Channel ch) {
+        return new UpstreamChannelFacts(io.remora.network.ConnectionIds.of(ch),
                 ch.hasAttr(TlsConnection.UPSTREAM) ? ch.attr(TlsConnection.UPSTREAM).get() : null);
     }
 }
