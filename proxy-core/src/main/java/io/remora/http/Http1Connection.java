@@ -184,8 +184,9 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
      * Reading stops for the stream's back-pressure, and once bytes wait behind a request still
      * being answered: not merely because the parser is paused. Socket reads stay on between a
      * request and its response (a client that sends nothing more costs no epoll_ctl pair per
-     * request), and a close or reset from the client is seen at once, as Envoy's early-close
-     * detection sees it while reading is disabled.
+     * request), so a close or reset from the client is seen at once; while they are off, the
+     * client's FIN still closes the connection at once on epoll (Envoy's early-close detection,
+     * {@link io.remora.network.EarlyCloseDetection}), its requests reset as on any remote close.
      */
     @Override
     void updateAutoRead() {
@@ -197,6 +198,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         boolean read = !waiting && !paused;
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
+            io.remora.network.EarlyCloseDetection.readDisabled(ctx.channel(), !read);
         }
     }
 

@@ -1,18 +1,25 @@
 package io.remora.server;
 
+import io.netty.channel.Channel;
+import io.netty.channel.IoEvent;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.collection.IntObjectMap;
+import io.remora.network.EarlyCloseDetection;
 
 /**
- * Netty's epoll handler with one defect worked around: a registered channel whose interest set
- * becomes empty must stay in the epoll set.
+ * Netty's epoll handler with two gaps filled, both about what a channel's interest set means.
  *
- * <p>Netty 4.2.18 answers an empty interest set with {@code epoll_ctl(DEL)} but keeps the
+ * <p>An empty interest set must keep the channel in the epoll set. Netty 4.2.18 answers an empty
+ * interest set with {@code epoll_ctl(DEL)} but keeps the
  * registration marked as added, so the next interest ({@code EPOLLOUT} once the send buffer
  * fills) is an {@code epoll_ctl(MOD)} that fails with ENOENT; the channel then shuts its output
  * and fails everything queued, and the peer sees a clean FIN with the tail missing. The set goes
@@ -25,10 +32,26 @@ import io.netty.channel.epoll.EpollIoOps;
  * kernel always reports come edge-triggered, once per change, so a socket that is shut both ways
  * cannot wake the loop over and over (the reason Netty stopped registering an empty set). A
  * registration that never had interest (not yet connected) still gets Netty's empty set.
+ *
+ * <p>And EPOLLRDHUP while reads are off is Envoy's early close for the connections listed in
+ * {@link EarlyCloseDetection}: the channel is closed as by the peer, its buffered bytes unread.
+ * Netty would read on, reads off or not, until it met the FIN: whatever the kernel holds (up to
+ * the receive buffer, megabytes) handed to a connection that asked for nothing. Other channels
+ * (upstream ones, half-closed ones) and errors (a reset) get Netty's handling. The check costs a
+ * map's size per event while no connection is listed. Each registration is its channel's handle
+ * toward Netty's handler, so that handler's count of registered channels (unused here) stays 0.
  */
 final class EpollInterestGuard extends DelegatingIoHandler {
     /** Registered instead of an empty set: edge-triggered, no events asked for. */
     private static final EpollIoOps NOTHING_BUT_REGISTERED = EpollIoOps.EPOLLET;
+    private static final int RDHUP = EpollIoOps.EPOLLRDHUP.value();
+    private static final int IN = EpollIoOps.EPOLLIN.value();
+    private static final int ERR = EpollIoOps.EPOLLERR.value();
+
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("connection");
+
+    /** This loop's connections whose reads are off and whose peer's FIN is a close. */
+    private final IntObjectMap<Channel> earlyClose = EarlyCloseDetection.newMap();
 
     private EpollInterestGuard(IoHandler delegate) {
         super(delegate);
@@ -38,18 +61,41 @@ final class EpollInterestGuard extends DelegatingIoHandler {
         return wrapping(EpollIoHandler.newFactory(), EpollInterestGuard::new);
     }
 
+    /** On the loop's thread, before any channel registers. */
     @Override
-    public IoRegistration register(IoHandle handle) throws Exception {
-        return new Registration(delegate.register(handle));
+    public void initialize() {
+        EarlyCloseDetection.bindLoop(earlyClose);
+        super.initialize();
     }
 
-    /** Channels submit their interest on their own event loop, so {@code added} needs no lock. */
-    private static final class Registration implements IoRegistration {
-        private final IoRegistration delegate;
-        private boolean added;
+    @Override
+    public IoRegistration register(IoHandle handle) throws Exception {
+        if (!(handle instanceof EpollIoHandle epollHandle)) {
+            return delegate.register(handle); // Netty refuses it
+        }
+        Registration r = new Registration(epollHandle, earlyClose);
+        r.delegate = delegate.register(r);
+        return r;
+    }
 
-        Registration(IoRegistration delegate) {
-            this.delegate = delegate;
+    /**
+     * One channel's registration and, toward Netty's handler, its handle: it sees the interest the
+     * channel submits and the events that come back. Channels submit their interest on their own
+     * event loop, so nothing here needs a lock.
+     */
+    private static final class Registration implements IoRegistration, EpollIoHandle {
+        private final EpollIoHandle handle;
+        private final IntObjectMap<Channel> earlyClose;
+        /** Read once: a closed descriptor must still find its entry to drop it. */
+        private final int fd;
+        private IoRegistration delegate;
+        private boolean added;
+        private int interest;
+
+        Registration(EpollIoHandle handle, IntObjectMap<Channel> earlyClose) {
+            this.handle = handle;
+            this.earlyClose = earlyClose;
+            this.fd = handle.fd().intValue();
         }
 
         @Override
@@ -61,10 +107,15 @@ final class EpollInterestGuard extends DelegatingIoHandler {
         public long submit(IoOps ops) {
             boolean empty = ops instanceof EpollIoOps e && e.value() == EpollIoOps.NONE.value();
             if (empty && added) {
-                return delegate.submit(NOTHING_BUT_REGISTERED);
+                long result = delegate.submit(NOTHING_BUT_REGISTERED);
+                interest = NOTHING_BUT_REGISTERED.value();
+                return result;
             }
             long result = delegate.submit(ops);
             added |= !empty && result >= 0;
+            if (result >= 0 && ops instanceof EpollIoOps e) {
+                interest = e.value();
+            }
             return result;
         }
 
@@ -75,7 +126,59 @@ final class EpollInterestGuard extends DelegatingIoHandler {
 
         @Override
         public boolean cancel() {
+            if (!earlyClose.isEmpty()) {
+                earlyClose.remove(fd); // the descriptor's number goes to the next connection
+            }
             return delegate.cancel();
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return handle.fd();
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent event) {
+            if (earlyClose.isEmpty() || !closedEarly(event)) {
+                handle.handle(registration, event);
+            }
+        }
+
+        /**
+         * As Envoy's onFileEvent for a Closed event: the peer's FIN while reads are off closes the
+         * connection as a remote close. An error (a reset) goes to Netty, whose read meets it.
+         */
+        private boolean closedEarly(IoEvent event) {
+            int ops = ((EpollIoEvent) event).ops().value();
+            if ((ops & RDHUP) == 0 || (ops & ERR) != 0 || (interest & IN) != 0) {
+                return false;
+            }
+            Channel ch = earlyClose.get(fd);
+            if (ch == null || !ch.isOpen() || EarlyCloseDetection.halfClose(ch)) {
+                return false;
+            }
+            earlyClose.remove(fd);
+            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                LOG.fine("remote early close: " + ch);
+            }
+            // The channel's own close, not its pipeline's: as when a read meets the FIN, a remote close.
+            ch.unsafe().close(ch.unsafe().voidPromise());
+            return true;
+        }
+
+        @Override
+        public void registered() {
+            handle.registered();
+        }
+
+        @Override
+        public void unregistered() {
+            handle.unregistered();
+        }
+
+        @Override
+        public void close() throws Exception {
+            handle.close();
         }
     }
 }
