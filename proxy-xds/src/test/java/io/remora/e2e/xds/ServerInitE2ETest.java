@@ -1,6 +1,7 @@
 package io.remora.e2e.xds;
 
 import io.remora.e2e.TestDnsServer;
+import io.remora.testing.SocketServers;
 import io.remora.xds.ads.TestControlPlane;
 import org.junit.jupiter.api.Test;
 
@@ -51,17 +52,7 @@ class ServerInitE2ETest extends MeshTestBase {
     /** A socket that accepts and never answers: a health check of it is pending until the test closes what it held. */
     private static ServerSocket silent(List<Socket> held) throws IOException {
         ServerSocket silent = new ServerSocket(0);
-        Thread acceptor = new Thread(() -> {
-            try {
-                while (true) {
-                    held.add(silent.accept());
-                }
-            } catch (IOException closed) {
-                // the test is over
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
+        SocketServers.acceptEach(silent, "silent-checked", held::add);
         return silent;
     }
 
@@ -122,27 +113,9 @@ class ServerInitE2ETest extends MeshTestBase {
         // A health-checked host that accepts and never answers: its first check is pending until closed.
         List<Socket> held = new CopyOnWriteArrayList<>();
         try (ServerSocket silent = silent(held)) {
-            String bootstrap = """
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    static_resources:
-                      clusters:
-                      - name: checked
-                        type: STATIC
-                        connect_timeout: 1s
-                        load_assignment:
-                          cluster_name: checked
-                          endpoints:
-                          - lb_endpoints:
-                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                        health_checks:
-                        - timeout: 60s
-                          interval: 60s
-                          no_traffic_interval: 60s
-                          unhealthy_threshold: 1
-                          healthy_threshold: 1
-                          http_health_check: { path: /healthz }
-                    """.formatted(silent.getLocalPort()) + staticListener(port);
+            String bootstrap = XdsProxy.staticBootstrap()
+                    + XdsProxy.checkedCluster("checked", silent.getLocalPort(), "http_health_check: { path: /healthz }")
+                    + staticListener(port);
             proxy = XdsProxy.start(bootstrap);
             awaitHeld(held);
             assertRefused(port, "the cluster's first health check has not finished");
@@ -256,15 +229,7 @@ class ServerInitE2ETest extends MeshTestBase {
                             "      - endpoint:\n"
                             + "            address: { socket_address: { address: 127.0.0.1, port_value: " + cp.port + " } }\n"
                             + "            health_check_config: { port_value: " + silent.getLocalPort() + " }")
-                    + """
-                        health_checks:
-                        - timeout: 60s
-                          interval: 60s
-                          no_traffic_interval: 60s
-                          unhealthy_threshold: 1
-                          healthy_threshold: 1
-                          http_health_check: { path: /healthz }
-                    """;
+                    + XdsProxy.minuteHealthChecks("http_health_check: { path: /healthz }");
             assertTrue(bootstrap.contains("health_check_config: { port_value: " + silent.getLocalPort()), bootstrap);
             proxy = XdsProxy.start(bootstrap);
             awaitHeld(held);
@@ -290,27 +255,9 @@ class ServerInitE2ETest extends MeshTestBase {
         int port = XdsProxy.freePort();
         // A TCP check passes on connect, at once: before the server asks for the cluster's first round.
         try (ServerSocket accepting = new ServerSocket(0)) {
-            String bootstrap = """
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    static_resources:
-                      clusters:
-                      - name: checked
-                        type: STATIC
-                        connect_timeout: 1s
-                        load_assignment:
-                          cluster_name: checked
-                          endpoints:
-                          - lb_endpoints:
-                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                        health_checks:
-                        - timeout: 60s
-                          interval: 60s
-                          no_traffic_interval: 60s
-                          unhealthy_threshold: 1
-                          healthy_threshold: 1
-                          tcp_health_check: {}
-                    """.formatted(accepting.getLocalPort()) + staticListener(port);
+            String bootstrap = XdsProxy.staticBootstrap()
+                    + XdsProxy.checkedCluster("checked", accepting.getLocalPort(), "tcp_health_check: {}")
+                    + staticListener(port);
             proxy = XdsProxy.start(bootstrap);
             // Not the next check a minute later: the round is done with the first.
             assertEquals("static", proxy.awaitReply("listening after the first check", port, "/",

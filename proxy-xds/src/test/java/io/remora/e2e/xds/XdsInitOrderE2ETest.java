@@ -75,22 +75,7 @@ class XdsInitOrderE2ETest extends MeshTestBase {
                         grpc_services: [{ envoy_grpc: { cluster_name: lrs } }]
                     static_resources:
                       clusters:
-                      - name: checked
-                        type: STATIC
-                        connect_timeout: 1s
-                        load_assignment:
-                          cluster_name: checked
-                          endpoints:
-                          - lb_endpoints:
-                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                        health_checks:
-                        - timeout: 60s
-                          interval: 60s
-                          no_traffic_interval: 60s
-                          unhealthy_threshold: 1
-                          healthy_threshold: 1
-                          http_health_check: { path: /healthz }
-                    """.formatted(silent.getLocalPort())
+                    """ + XdsProxy.checkedCluster("checked", silent.getLocalPort(), "http_health_check: { path: /healthz }")
                     + XdsProxy.grpcCluster("lrs", "{ socket_address: { address: 127.0.0.1, port_value: " + lrs.port() + " } }");
             proxy = XdsProxy.start(bootstrap);
             TestControlPlane.await("the health check connected", () -> !held.isEmpty());
