@@ -54,19 +54,22 @@ final class XdsUpdateCycle {
      */
     private final EnumMap<XdsResourceType, Set<String>> settled = new EnumMap<>(XdsResourceType.class);
     private boolean started;
-    /** LDS held until the cluster manager is initialized (LDS not over ADS). */
+    /** CDS held until the runtime is ready, LDS until the cluster manager is initialized. */
+    private final StartOrder startOrder;
+    /** LDS's first response is still owed (held, or not in yet). */
     private final ListenerGate listenerGate;
-    /** Starts watching the LDS file once the gate opens. */
-    private final Runnable startListenerFile;
+    /** Starts watching a held type's file once it is released. */
+    private final java.util.function.Consumer<XdsResourceType> watchFile;
     /** The server was told it is initialized, by a snapshot or by {@link XdsConfigApplier#initialized()}. */
     private boolean serverInitialized;
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
                    ApiSourceStreams sources, EcdsFiles ecdsFiles, ScheduledExecutorService control,
-                   ListenerGate listenerGate, Runnable startListenerFile) {
+                   StartOrder startOrder, java.util.function.Consumer<XdsResourceType> watchFile) {
         this.options = options;
-        this.listenerGate = listenerGate;
-        this.startListenerFile = startListenerFile;
+        this.startOrder = startOrder;
+        this.listenerGate = startOrder.listeners;
+        this.watchFile = watchFile;
         this.applier = applier;
         this.stats = stats;
         this.subscriptions = subscriptions;
@@ -100,9 +103,7 @@ final class XdsUpdateCycle {
         awaitingFirst.addAll(options.adsTypes());
         awaitingFirst.addAll(options.fileSources().keySet());
         options.apiSubscriptions().keySet().forEach(k -> awaitingFirst.add(k.type()));
-        if (listenerGate.held()) {
-            awaitingFirst.remove(XdsResourceType.LISTENER); // asked for once the gate opens
-        }
+        awaitingFirst.removeIf(startOrder::held); // asked for, and waited for, once released
         if (!awaitingFirst.isEmpty()) {
             warmingTimer.arm(options.initialFetchTimeout());
         }
@@ -196,7 +197,7 @@ final class XdsUpdateCycle {
     }
 
     void evaluate() {
-        maybeOpenListenerGate();
+        maybeRelease();
         subscriptions.refresh(pending.over(accepted), accepted);
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
@@ -235,7 +236,7 @@ final class XdsUpdateCycle {
         log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
                 + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
         awaitingFirst.clear();
-        maybeOpenListenerGate();
+        maybeRelease();
         if (!pending.isEmpty()) {
             applyPending(pending.types());
         } else {
@@ -243,23 +244,33 @@ final class XdsUpdateCycle {
         }
     }
 
-    /** Where LDS stands: asked for once CDS's first response is done with and the clusters are initialized. */
-    private void maybeOpenListenerGate() {
+    /**
+     * After the client started: with no RTDS or CDS to wait for, the next type's turn comes on the static clusters
+     * alone, with no response to trigger the check.
+     */
+    void checkStartOrder() {
+        maybeRelease();
+    }
+
+    /** Whose turn has come: CDS once RTDS's first response is done with, LDS once the clusters are initialized. */
+    private void maybeRelease() {
         if (started && !closed) {
-            listenerGate.check(awaitingFirst, pending.types(), () -> {
+            startOrder.check(awaitingFirst, pending.types(), type -> {
                 if (!closed) {
-                    listenersReleased();
+                    released(type);
                 }
             });
         }
     }
 
-    /** The cluster manager is initialized: LDS is subscribed now, and the server waits for its first response. */
-    private void listenersReleased() {
-        log.info("xDS: clusters initialized; starting LDS");
-        awaitingFirst.add(XdsResourceType.LISTENER);
+    /** A held type's turn: subscribed now, and the server waits for its first response. */
+    private void released(XdsResourceType type) {
+        log.info(type == XdsResourceType.CLUSTER ? "xDS: runtime ready; starting CDS"
+                : "xDS: clusters initialized; starting LDS");
+        awaitingFirst.add(type);
         warmingTimer.arm(options.initialFetchTimeout());
-        startListenerFile.run();
+        watchFile.accept(type);
+        subscriptions.startReleased(type, accepted);
         evaluate();
     }
 
@@ -270,6 +281,7 @@ final class XdsUpdateCycle {
             awaitingFirst.clear();
         }
         Map<XdsResourceType, PendingUpdates.Pending> applying = pending.take(types);
+        listenerGate.settle(awaitingFirst, pending.types()); // LDS's first snapshot ends the server's wait
         XdsSnapshot snapshot = accepted;
         for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());

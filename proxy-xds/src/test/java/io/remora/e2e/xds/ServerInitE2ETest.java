@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Envoy's server init: no listener, static or from the first LDS, listens before the server is
  * initialized (the first xDS fetch bounded by initial_fetch_timeout, the static DNS clusters' first
  * resolution, the clusters' first health-check round); until then a connect is refused, the admin
- * answers and /ready says 503. The ADS stream opens once its own cluster is initialized.
+ * answers and /ready says 503. The ADS stream opens once its own cluster is initialized; LDS is asked for on it
+ * only once the cluster manager is (CDS's first response and its clusters' EDS in).
  */
 class ServerInitE2ETest extends MeshTestBase {
 
@@ -72,15 +73,17 @@ class ServerInitE2ETest extends MeshTestBase {
     void staticListenerWaitsForTheFirstAdsResponse() throws Exception {
         int port = XdsProxy.freePort();
         proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false) + staticListener(port));
-        cp.awaitRequest("the first LDS request", r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
-        assertRefused(port, "bound, not listened on, while the first LDS/CDS response is held");
+        cp.awaitRequest("the first CDS request", r -> r.getTypeUrl().equals(XdsAdsE2ETest.CDS));
+        assertRefused(port, "bound, not listened on, while the first CDS response is held");
         assertEquals("INITIALIZING", proxy.admin("/ready").trim());
         String dump = proxy.admin("/init_dump");
         assertTrue(dump.contains("LDS") && dump.contains("CDS"), dump);
-        Thread.sleep(300); // still held: still refused
+        Thread.sleep(300); // still held: still refused, and LDS not asked for before the clusters are initialized
         assertRefused(port, "the control plane has still not answered");
+        assertTrue(cp.requests(XdsAdsE2ETest.LDS).isEmpty(), "LDS waits for the cluster manager: " + cp.requests);
 
         cp.set(mesh.snapshot());
+        cp.awaitRequest("LDS once CDS and its clusters' EDS are in", r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
         XdsProxy.Reply r = proxy.awaitReply("the static listener serves once initialized", port, "/",
                 x -> x.status() == 200);
         assertEquals("static", r.body());
@@ -242,8 +245,8 @@ class ServerInitE2ETest extends MeshTestBase {
             for (Socket s : held) {
                 s.close(); // the check fails: the round is done, pass or fail
             }
-            cp.awaitRequest("the first LDS request once the cluster is initialized",
-                    r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
+            cp.awaitRequest("the first CDS request once the cluster is initialized",
+                    r -> r.getTypeUrl().equals(XdsAdsE2ETest.CDS));
             cp.set(mesh.snapshot());
             assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/",
                     x -> x.status() == 200).body());
