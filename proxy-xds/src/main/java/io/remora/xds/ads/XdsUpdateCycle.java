@@ -1,10 +1,8 @@
 package io.remora.xds.ads;
 
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,11 +46,10 @@ final class XdsUpdateCycle {
      * responses were rejected or timed out. From now on RDS/EDS updates need not wait for warming.
      */
     private boolean initialized;
-    /**
-     * Per named type, the names whose fetch ended in a rejected response while they were missing: as Envoy marks a
-     * subscription's init target ready when its update is rejected, nothing warms on them any more.
-     */
-    private final EnumMap<XdsResourceType, Set<String>> settled = new EnumMap<>(XdsResourceType.class);
+    /** Names no longer waited for: their fetch was rejected while they were missing. */
+    private final SettledNames settled = new SettledNames();
+    /** The names subscribed on every source, and the pruning of what is no longer. */
+    private final SubscribedNames subscribed;
     private boolean started;
     /** CDS held until the runtime is ready, LDS until the cluster manager is initialized. */
     private final StartOrder startOrder;
@@ -75,6 +72,7 @@ final class XdsUpdateCycle {
         this.subscriptions = subscriptions;
         this.sources = sources;
         this.ecdsFiles = ecdsFiles;
+        this.subscribed = new SubscribedNames(subscriptions, ecdsFiles);
         this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
@@ -202,7 +200,7 @@ final class XdsUpdateCycle {
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
         }
-        XdsSnapshot candidate = pruneUnsubscribed(pending.over(accepted));
+        XdsSnapshot candidate = subscribed.prune(pending.over(accepted), pending);
         if (pending.isEmpty()) {
             if (started && awaitingFirst.isEmpty()) {
                 initializationDone();
@@ -210,7 +208,7 @@ final class XdsUpdateCycle {
             return;
         }
         Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
-                (type, name) -> settled.getOrDefault(type, Set.of()).contains(name));
+                settled::contains);
         if (!verdict.warming()) {
             applyPending(pending.types());
             return;
@@ -309,19 +307,7 @@ final class XdsUpdateCycle {
             }
         }
         current = snapshot;
-        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
-            XdsResourceType type = e.getKey();
-            PendingUpdates.Pending p = e.getValue();
-            if (p.ads() && !p.nonces().isEmpty()) {
-                subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
-            }
-            p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
-            if (!p.nonces().isEmpty() || !p.ads() || !p.sources().isEmpty()) {
-                stats.success(type);
-                XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
-            }
-            stats.perResource(type, previous, snapshot, true);
-        }
+        AppliedAcks.acknowledge(applying, previous, snapshot, subscriptions, sources, stats);
         if (applying.containsKey(XdsResourceType.VIRTUAL_HOST)) {
             onDemand.settled(); // the route tables now hold what VHDS answered
         }
@@ -377,17 +363,10 @@ final class XdsUpdateCycle {
     }
 
     /** A rejected response of a named type: what it should have brought is no longer waited for. */
-    private void settle(XdsResourceType type, Set<String> subscribed) {
+    private void settle(XdsResourceType type, Set<String> names) {
         // as Envoy's RTDS init target, a rejected first response ends the wait for it too
         awaitingFirst.remove(type);
-        if (type.wildcard) {
-            return;
-        }
-        Set<String> missing = new HashSet<>(subscribed);
-        missing.removeAll(accepted.state(type).resources().keySet());
-        if (!missing.isEmpty()) {
-            settled.computeIfAbsent(type, t -> new HashSet<>()).addAll(missing);
-        }
+        settled.rejected(type, names, accepted);
     }
 
     private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
@@ -406,33 +385,8 @@ final class XdsUpdateCycle {
         }
     }
 
-    // ---- subscriptions ----------------------------------------------------------------------------------
-
-    /** Route configurations and load assignments nobody subscribes to any more leave the snapshot. */
-    private XdsSnapshot pruneUnsubscribed(XdsSnapshot s) {
-        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET,
-                XdsResourceType.EXTENSION_CONFIG, XdsResourceType.VIRTUAL_HOST)) {
-            XdsSnapshot.TypeState st = s.state(t);
-            Set<String> names = allNames(t);
-            if (st.resources().keySet().stream().allMatch(n -> t.covers(names, n))) {
-                continue;
-            }
-            Map<String, XdsResource> kept = new LinkedHashMap<>(st.resources());
-            kept.keySet().removeIf(n -> !t.covers(names, n));
-            XdsSnapshot.TypeState pruned = new XdsSnapshot.TypeState(st.versionInfo(), st.lastUpdated(), kept);
-            pending.replaceState(t, pruned);
-            s = s.with(t, pruned);
-        }
-        return s;
-    }
-
     /** The names subscribed for a type on every source: ADS, separate streams and, for ECDS, files. */
     private Set<String> allNames(XdsResourceType type) {
-        if (type != XdsResourceType.EXTENSION_CONFIG) {
-            return subscriptions.allNames(type);
-        }
-        Set<String> all = new HashSet<>(subscriptions.allNames(type));
-        all.addAll(ecdsFiles.names());
-        return all;
+        return subscribed.of(type);
     }
 }
