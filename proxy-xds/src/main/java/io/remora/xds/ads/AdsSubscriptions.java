@@ -217,8 +217,8 @@ final class AdsSubscriptions {
         }
         Set<String> old = w.names;
         w.names = Set.copyOf(names);
-        if (!streamOpen()) {
-            return;
+        if (!streamOpen() || startOrder.held(type)) {
+            return; // a held type (RTDS) is started with these names once released
         }
         if (!w.startedOnStream) {
             if (!names.isEmpty()) {

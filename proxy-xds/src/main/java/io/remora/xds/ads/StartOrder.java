@@ -4,8 +4,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Envoy's start-up order of the bootstrap's subscriptions, over ADS or not: RTDS first; CDS once the runtime is
- * ready ({@link RuntimeGate}); LDS once the cluster manager is initialized ({@link ListenerGate}), which is after
+ * Envoy's start-up order of the bootstrap's subscriptions, over ADS or not: RTDS once the static clusters are
+ * initialized; CDS once the runtime is ready ({@link RuntimeGate}); LDS once the cluster manager is initialized ({@link ListenerGate}), which is after
  * the runtime is ready even without CDS, as the secondary clusters wait for it. A type held is neither subscribed
  * nor waited for; once released it is subscribed and initialization waits for its first response. Control thread
  * only.
@@ -21,8 +21,20 @@ final class StartOrder {
 
     /** The type is held back: not subscribed yet. */
     boolean held(XdsResourceType type) {
-        return type == XdsResourceType.CLUSTER ? runtime.held()
-                : type == XdsResourceType.LISTENER && listeners.held();
+        return switch (type) {
+            case RUNTIME -> runtime.rtdsHeld();
+            case CLUSTER -> runtime.cdsHeld();
+            case LISTENER -> listeners.held();
+            default -> false;
+        };
+    }
+
+    /**
+     * The server still waits for a held type or for LDS's first response: a snapshot applied meanwhile does not
+     * end its initialization.
+     */
+    boolean initializing() {
+        return runtime.rtdsHeld() || runtime.cdsHeld() || listeners.owed();
     }
 
     /**
@@ -30,7 +42,7 @@ final class StartOrder {
      * pending: {@code release} runs for each type whose turn has come.
      */
     void check(Set<XdsResourceType> awaitingFirst, Set<XdsResourceType> pending, Consumer<XdsResourceType> release) {
-        runtime.check(awaitingFirst, pending, () -> release.accept(XdsResourceType.CLUSTER));
+        runtime.check(awaitingFirst, pending, release);
         if (runtime.ready().isDone()) {
             listeners.check(awaitingFirst, pending, () -> release.accept(XdsResourceType.LISTENER));
         }

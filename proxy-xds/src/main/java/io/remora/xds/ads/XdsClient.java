@@ -107,7 +107,7 @@ public final class XdsClient implements AutoCloseable {
                         cycle.onSourceStreamRestart(key);
                     }
                 }, stats::sourceConnected);
-        this.startOrder = new StartOrder(new RuntimeGate(options), new ListenerGate(options, control));
+        this.startOrder = new StartOrder(new RuntimeGate(options, control), new ListenerGate(options, control));
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sources,
                 options.apiSubscriptions(), startOrder);
         if (options.clustersOnDemandOnly()) {
@@ -165,14 +165,15 @@ public final class XdsClient implements AutoCloseable {
      */
     public void clustersInitialized(java.util.function.Supplier<CompletableFuture<Void>> init) {
         startOrder.listeners.clustersInitialized(init);
+        startOrder.runtime.primaryClustersInitialized(init); // asked as the client starts: the static clusters
     }
 
     /**
-     * The server still waits for LDS (held until the clusters are initialized, or its first response not in): a
+     * The server still waits for RTDS, CDS or LDS (held until their turn, or LDS's first response not applied): a
      * snapshot applied meanwhile (the clusters of CDS) does not end its initialization. On the control thread.
      */
     public boolean initializing() {
-        return startOrder.listeners.owed();
+        return startOrder.initializing();
     }
 
     /**

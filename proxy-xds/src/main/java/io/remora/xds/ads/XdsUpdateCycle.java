@@ -250,7 +250,10 @@ final class XdsUpdateCycle {
         maybeRelease();
     }
 
-    /** Whose turn has come: CDS once RTDS's first response is done with, LDS once the clusters are initialized. */
+    /**
+     * Whose turn has come: RTDS once the static clusters are initialized, CDS once RTDS's first response is done
+     * with, LDS once the clusters are initialized.
+     */
     private void maybeRelease() {
         if (started && !closed) {
             startOrder.check(awaitingFirst, pending.types(), type -> {
@@ -263,8 +266,11 @@ final class XdsUpdateCycle {
 
     /** A held type's turn: subscribed now, and the server waits for its first response. */
     private void released(XdsResourceType type) {
-        log.info(type == XdsResourceType.CLUSTER ? "xDS: runtime ready; starting CDS"
-                : "xDS: clusters initialized; starting LDS");
+        log.info(switch (type) {
+            case RUNTIME -> "xDS: static clusters initialized; starting RTDS";
+            case CLUSTER -> "xDS: runtime ready; starting CDS";
+            default -> "xDS: clusters initialized; starting LDS";
+        });
         awaitingFirst.add(type);
         warmingTimer.arm(options.initialFetchTimeout());
         watchFile.accept(type);
@@ -300,7 +306,7 @@ final class XdsUpdateCycle {
         XdsSnapshot previous = accepted;
         accepted = snapshot;
         initialized = true;
-        if (!listenerGate.owed() && !serverInitialized) {
+        if (!startOrder.initializing() && !serverInitialized) {
             serverInitialized = true;
             if (unchanged) {
                 applier.initialized(); // LDS's first answer added nothing to apply: the wait is over all the same
@@ -351,7 +357,7 @@ final class XdsUpdateCycle {
      * initial_fetch_timeout): as Envoy, the server goes on with what it has rather than stay INITIALIZING.
      */
     private void initializationDone() {
-        if (serverInitialized || listenerGate.owed()) {
+        if (serverInitialized || startOrder.initializing()) {
             return;
         }
         serverInitialized = true;

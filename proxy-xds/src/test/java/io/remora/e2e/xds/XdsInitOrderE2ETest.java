@@ -26,9 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The order of Envoy's xDS start-up as the control plane sees it: over ADS or not, LDS is asked for only once the
  * cluster manager is initialized (CDS's first response applied and its EDS clusters warmed), as RunHelper
- * initializes the init manager holding LdsApi's target from cm.setInitializedCb; CDS and the load stats stream once
- * the static clusters are initialized and the runtime is ready (RTDS's first response in), as onRuntimeReady calls
- * initializeSecondaryClusters, which starts CDS and makes the LoadStatsReporter.
+ * initializes the init manager holding LdsApi's target from cm.setInitializedCb; RTDS once the static clusters are
+ * initialized (onClusterManagerPrimaryInitializationComplete); CDS and the load stats stream once the runtime is ready
+ * (RTDS's first response in), as onRuntimeReady calls initializeSecondaryClusters, which starts CDS and makes the
+ * LoadStatsReporter.
  */
 class XdsInitOrderE2ETest extends MeshTestBase {
 
@@ -174,6 +175,47 @@ class XdsInitOrderE2ETest extends MeshTestBase {
             List<DiscoveryRequest> seen = List.copyOf(cp.requests);
             assertTrue(first(seen, r -> r.getTypeUrl().equals(CDS)) < first(seen, r -> r.getTypeUrl().equals(LDS)),
                     types(seen).toString());
+            assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
+                    x -> x.status() == 200).body());
+        }
+    }
+
+    @Test
+    void rtdsWaitsForTheStaticClusters() throws Exception {
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0); RuntimeDiscoveryServer rtds = new RuntimeDiscoveryServer().start()) {
+            // A health-checked host that accepts and never answers: the static cluster's first round is pending.
+            SocketServers.acceptEach(silent, "silent-checked", held::add);
+            rtds.set(io.envoyproxy.envoy.service.runtime.v3.Runtime.newBuilder().setName("rtds-0").build(), "v1");
+            String bootstrap = XdsProxy.adsBootstrap(cp.port, false)
+                    + XdsProxy.grpcCluster("rtds", "{ socket_address: { address: 127.0.0.1, port_value: " + rtds.port + " } }")
+                    + XdsProxy.checkedCluster("checked", silent.getLocalPort(), "http_health_check: { path: /healthz }")
+                    + """
+                    layered_runtime:
+                      layers:
+                      - name: rtds
+                        rtds_layer:
+                          name: rtds-0
+                          rtds_config:
+                            resource_api_version: V3
+                            api_config_source:
+                              api_type: GRPC
+                              transport_api_version: V3
+                              grpc_services: [{ envoy_grpc: { cluster_name: rtds } }]
+                    """;
+            cp.set(mesh.snapshot());
+            proxy = XdsProxy.start(bootstrap);
+            TestControlPlane.await("the health check connected", () -> !held.isEmpty());
+            Thread.sleep(500);
+            assertTrue(rtds.requests.isEmpty(), "no RTDS request while a static cluster initializes");
+            assertTrue(cp.requests.isEmpty(), "nor CDS or LDS: " + types(cp.requests));
+
+            for (Socket s : held) {
+                s.close(); // the check fails: the round is done
+            }
+            TestControlPlane.await("the RTDS request once the static clusters are initialized",
+                    () -> !rtds.requests.isEmpty());
+            cp.awaitRequest("then CDS", r -> r.getTypeUrl().equals(CDS));
             assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
                     x -> x.status() == 200).body());
         }
