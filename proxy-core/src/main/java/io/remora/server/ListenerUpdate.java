@@ -177,6 +177,19 @@ final class ListenerUpdate {
     }
 
     /** The start-up line of a listener that listens now. */
+    /** A listener bound before the server was initialized listens now; one that cannot is logged and left out. */
+    static void listen(ActiveListener al) {
+        try {
+            al.listen();
+        } catch (RuntimeException e) {
+            LOG.log(java.util.logging.Level.SEVERE, "listener '" + al.name + "' cannot listen: " + e.getMessage());
+            return;
+        }
+        if (!al.serverChannels.isEmpty()) {
+            LOG.info(() -> listening(al));
+        }
+    }
+
     static String listening(ActiveListener al) {
         ListenerConfig lc = al.runtime.config();
         return "listener '" + al.name + "' listening on " + describe(al)

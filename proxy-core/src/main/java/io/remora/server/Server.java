@@ -1,10 +1,8 @@
 package io.remora.server;
 
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
-import io.remora.config.ListenerConfig;
 import io.remora.config.ServerConfig;
 import io.remora.listener.FilterChainRuntime;
 import io.remora.listener.ListenerRuntime;
@@ -17,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -48,7 +45,7 @@ public final class Server implements AutoCloseable {
     private volatile io.remora.overload.OverloadManager overload;
     private EventLoopGroup workers;
     private io.remora.config.WatchdogConfig workerWatchdog = io.remora.config.WatchdogConfig.DEFAULTS;
-    private GuardDog workerGuardDog;
+    private WorkerLoops workerLoops;
     /** Envoy's enable_dispatcher_stats: the workers' loops measured. */
     private boolean dispatcherStats;
     private ListenerBinder binder;
@@ -57,8 +54,8 @@ public final class Server implements AutoCloseable {
     private volatile boolean workersStarted;
     /** What of the clusters the server's initialization waits for. */
     private final ClusterInit clusterInit;
-    /** Listeners waiting for their filters' init targets, by name (replaced whole, under this monitor). */
-    private Map<String, ListenerUpdate.WarmingListener> warming = Map.of();
+    /** Listeners waiting for their filters' init targets (under this monitor). */
+    private final ListenerWarming warming = new ListenerWarming();
 
     public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories) {
         this(options, stats, filterFactories, List.of());
@@ -164,16 +161,9 @@ public final class Server implements AutoCloseable {
         if (workers != null) {
             throw new IllegalStateException("already started");
         }
-        int n = Math.max(1, options.concurrency());
-        workers = options.transport().newEventLoopGroup(n, "remora-worker", !dispatcherStats ? null
-                : i -> io.remora.stats.DispatcherStats.worker(stats.meterRegistry(), i));
+        workerLoops = WorkerLoops.start(options, stats, workerWatchdog, dispatcherStats);
+        workers = workerLoops.group;
         binder = new ListenerBinder(options.transport(), workers);
-        workerGuardDog = new GuardDog("workers", workerWatchdog, stats.meterRegistry());
-        int index = 0;
-        for (io.netty.util.concurrent.EventExecutor loop : workers) {
-            workerGuardDog.watch("worker_" + index++, (io.netty.channel.EventLoop) loop);
-        }
-        stats.server().concurrency.set(n);
         overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
         try {
             clusterManager.update(config.clusters());
@@ -193,17 +183,7 @@ public final class Server implements AutoCloseable {
             return; // draining before it was initialized: its listeners never listen
         }
         workersStarted = true;
-        for (ActiveListener al : snapshot.listeners().values()) {
-            try {
-                al.listen();
-            } catch (RuntimeException e) {
-                LOG.log(java.util.logging.Level.SEVERE, "listener '" + al.name + "' cannot listen: " + e.getMessage());
-                continue;
-            }
-            if (!al.serverChannels.isEmpty()) {
-                LOG.info(() -> ListenerUpdate.listening(al));
-            }
-        }
+        snapshot.listeners().values().forEach(ListenerUpdate::listen);
     }
 
     /**
@@ -240,32 +220,17 @@ public final class Server implements AutoCloseable {
 
     /** @param serverInit the first config: its listeners wait for one another's init targets (Envoy's server init) */
     private void apply(ServerConfig config, boolean serverInit) {
-        ListenerUpdate u = ListenerUpdate.bind(snapshot, warming, config, runtimes, binder, registry, serverInit,
-                workersStarted);
+        ListenerUpdate u = ListenerUpdate.bind(snapshot, warming.current(), config, runtimes, binder, registry,
+                serverInit, workersStarted);
         publish(config, u);
-        Map<String, ListenerUpdate.WarmingListener> before = warming;
-        warming = java.util.Collections.unmodifiableMap(u.warming);
-        for (ListenerUpdate.WarmingListener w : before.values()) {
-            if (u.warming.get(w.config().name()) != w) {
-                w.settled().complete(null); // replaced or removed before it warmed: never served
-            }
-        }
-        for (ListenerUpdate.WarmingListener w : u.warming.values()) {
-            if (before.get(w.config().name()) != w) {
-                // Off the thread that readied the last target: binding waits on the workers' loops.
-                w.ready().thenRunAsync(() -> warmed(w));
-            }
-        }
+        warming.replace(u.warming, this::warmed);
     }
 
     /** A warming listener's targets are all ready: it takes over, unless replaced or removed meanwhile. */
     private synchronized void warmed(ListenerUpdate.WarmingListener w) {
-        if (stopped || warming.get(w.config().name()) != w) {
+        if (stopped || !warming.take(w)) {
             return;
         }
-        Map<String, ListenerUpdate.WarmingListener> rest = new LinkedHashMap<>(warming);
-        rest.remove(w.config().name());
-        warming = java.util.Collections.unmodifiableMap(rest);
         try {
             publish(snapshot.config(), ListenerUpdate.warmed(snapshot, w, runtimes, binder, registry,
                     workersStarted));
@@ -280,13 +245,12 @@ public final class Server implements AutoCloseable {
 
     /** Whether the listener of this name waits for its filters' init targets. */
     public synchronized boolean listenerWarming(String name) {
-        return warming.containsKey(name);
+        return warming.contains(name);
     }
 
     /** Completes when no listener of the configs applied so far is warming any more (active or dropped). */
     public synchronized CompletableFuture<Void> listenersWarmed() {
-        return CompletableFuture.allOf(warming.values().stream().map(ListenerUpdate.WarmingListener::settled)
-                .toArray(CompletableFuture[]::new));
+        return warming.settled();
     }
 
     /**
@@ -294,14 +258,7 @@ public final class Server implements AutoCloseable {
      * {@code "init manager Listener-local-init-manager <listener>"}.
      */
     public synchronized Map<String, List<String>> unreadyListenerTargets() {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (ListenerUpdate.WarmingListener w : warming.values()) {
-            List<String> pending = w.init().pending();
-            if (!pending.isEmpty()) {
-                out.put("init manager Listener-local-init-manager " + w.config().name(), pending);
-            }
-        }
-        return out;
+        return warming.unreadyTargets();
     }
 
     private void publish(ServerConfig config, ListenerUpdate u) {
@@ -352,8 +309,7 @@ public final class Server implements AutoCloseable {
 
     /** The address a listener is bound to (after port 0 was resolved), or null. */
     public SocketAddress boundAddress(String listenerName) {
-        ActiveListener al = snapshot.listeners().get(listenerName);
-        return al == null ? null : al.boundAddress();
+        return ListenerAddresses.of(snapshot, listenerName);
     }
 
     /**
@@ -361,28 +317,18 @@ public final class Server implements AutoCloseable {
      * additional ones; empty when not bound), in config order; for /listeners.
      */
     public Map<String, List<SocketAddress>> listenerAddresses() {
-        Map<String, List<SocketAddress>> out = new LinkedHashMap<>();
-        for (ActiveListener al : snapshot.listeners().values()) {
-            out.put(al.name, List.copyOf(al.boundAddresses()));
-        }
-        return out;
+        return ListenerAddresses.all(snapshot);
     }
 
     /** Listener names and bound addresses (null when not bound), in config order. */
     public Map<String, SocketAddress> boundAddresses() {
-        Map<String, SocketAddress> out = new LinkedHashMap<>();
-        for (ActiveListener al : snapshot.listeners().values()) {
-            out.put(al.name, al.boundAddress());
-        }
-        return out;
+        return ListenerAddresses.main(snapshot);
     }
 
     /**
      * Envoy's {@code POST /drain_listeners}: the filters of the chosen listeners start draining
-     * (HTTP answers with {@code connection: close} / GOAWAY) and the server reports draining.
-     * Without graceful the listeners stop accepting at once; with it they keep accepting for
-     * the drain time first, as Envoy's graceful drain period does. Open connections are left to
-     * finish; {@link #drainAndStop} ends them.
+     * (HTTP answers with {@code connection: close} / GOAWAY) and the server reports draining
+     * (see {@link ServerDrain#drainListeners}); {@link #drainAndStop} ends what stays open.
      *
      * @param inboundOnly only listeners whose traffic direction is INBOUND
      */
@@ -391,24 +337,9 @@ public final class Server implements AutoCloseable {
             return;
         }
         draining = true;
-        List<ActiveListener> chosen = new ArrayList<>();
-        for (ActiveListener al : snapshot.listeners().values()) {
-            if (!inboundOnly || al.runtime.config().direction() == ListenerConfig.TrafficDirection.INBOUND) {
-                chosen.add(al);
-                al.runtime.chains().forEach(ServerDrain::startDrain);
-            }
-        }
-        if (!graceful) {
-            chosen.forEach(ActiveListener::stopAccepting);
-        } else {
-            ServerConfig c = snapshot.config();
-            Duration d = c != null && c.drainTime() != null ? c.drainTime() : options.drainTime();
-            workers.next().schedule(() -> chosen.forEach(al -> {
-                for (Channel ch : al.serverChannels) {
-                    ch.close();
-                }
-            }), d.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        ServerConfig c = snapshot.config();
+        Duration d = c != null && c.drainTime() != null ? c.drainTime() : options.drainTime();
+        ServerDrain.drainListeners(workers, snapshot.listeners().values(), inboundOnly, graceful, d);
     }
 
     /**
@@ -449,8 +380,8 @@ public final class Server implements AutoCloseable {
         if (overload != null) {
             overload.close();
         }
-        if (workerGuardDog != null) {
-            workerGuardDog.close(); // before the loops stop: a slow shutdown is no stall
+        if (workerLoops != null) {
+            workerLoops.stopWatching();
         }
         if (workers == null) {
             stopped = true;
@@ -463,15 +394,7 @@ public final class Server implements AutoCloseable {
         stopped = true;
         draining = true;
         stats.server().live.set(0);
-        for (ActiveListener al : snapshot.listeners().values()) {
-            al.releaseHeld();
-            for (Channel ch : al.serverChannels) {
-                ch.close();
-            }
-            for (FilterChainRuntime fc : al.runtime.chains()) {
-                fc.connections().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-            }
-        }
+        snapshot.listeners().values().forEach(ServerDrain::closeNow);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         clusterManager.close();
     }

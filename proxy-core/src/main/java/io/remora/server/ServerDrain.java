@@ -47,6 +47,43 @@ final class ServerDrain {
         }, Math.max(0, drainTime.toMillis()), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Envoy's {@code POST /drain_listeners} on the chosen listeners: their filters start draining; without
+     * graceful they stop accepting at once, with it they keep accepting for the drain time first, as Envoy's
+     * graceful drain period does. Open connections are left to finish.
+     */
+    static void drainListeners(EventLoopGroup workers, java.util.Collection<ActiveListener> listeners,
+                               boolean inboundOnly, boolean graceful, Duration drainTime) {
+        java.util.List<ActiveListener> chosen = new java.util.ArrayList<>();
+        for (ActiveListener al : listeners) {
+            if (!inboundOnly || al.runtime.config().direction()
+                    == io.remora.config.ListenerConfig.TrafficDirection.INBOUND) {
+                chosen.add(al);
+                al.runtime.chains().forEach(ServerDrain::startDrain);
+            }
+        }
+        if (!graceful) {
+            chosen.forEach(ActiveListener::stopAccepting);
+        } else {
+            workers.next().schedule(() -> chosen.forEach(al -> {
+                for (io.netty.channel.Channel ch : al.serverChannels) {
+                    ch.close();
+                }
+            }), drainTime.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The server closes: a listener's sockets and every connection of its chains, now. */
+    static void closeNow(ActiveListener al) {
+        al.releaseHeld();
+        for (io.netty.channel.Channel ch : al.serverChannels) {
+            ch.close();
+        }
+        for (FilterChainRuntime fc : al.runtime.chains()) {
+            fc.connections().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+    }
+
     /** Waits, from {@code start}, until no connection is open or {@code drainTime} has passed. */
     static void awaitConnections(ServerListenerRegistry registry, StatsRegistry stats, long start, Duration drainTime) {
         LOG.info(() -> "draining " + registry.activeConnections() + " connection(s) (" + stats.activeRequests()

@@ -40,12 +40,12 @@ final class AdsSubscriptions {
     private final ApiConfigSource cdsSource;
     private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
 
-    /** LDS on a stream of its own is not subscribed while this holds it. */
-    private final ListenerGate listenerGate;
+    /** CDS and LDS (over ADS or on streams of their own) are not subscribed while this holds them. */
+    private final StartOrder startOrder;
 
     AdsSubscriptions(AdsStream stream, Set<XdsResourceType> adsTypes, boolean delta, ApiSourceStreams sources,
-                     Map<ApiSourceKey, Set<String>> fixed, ListenerGate listenerGate) {
-        this.listenerGate = listenerGate;
+                     Map<ApiSourceKey, Set<String>> fixed, StartOrder startOrder) {
+        this.startOrder = startOrder;
         this.stream = stream;
         this.adsTypes = adsTypes;
         this.delta = delta;
@@ -113,9 +113,20 @@ final class AdsSubscriptions {
             TypeWatch w = watches.get(t);
             w.lastNonce = "";
             w.startedOnStream = false;
+            if (startOrder.held(t)) {
+                continue; // asked for by startReleased when its turn comes
+            }
             if (t.wildcard && adsTypes.contains(t) || !w.names.isEmpty()) {
                 start(t, w, accepted);
             }
+        }
+    }
+
+    /** A held wildcard type was released: over ADS it is asked for now if the stream is open (else when it opens). */
+    void startReleased(XdsResourceType type, XdsSnapshot accepted) {
+        TypeWatch w = watches.get(type);
+        if (adsTypes.contains(type) && streamOpen() && !w.startedOnStream) {
+            start(type, w, accepted);
         }
     }
 
@@ -155,9 +166,7 @@ final class AdsSubscriptions {
     void refresh(XdsSnapshot candidate, XdsSnapshot accepted) {
         // What runs keeps its routes and endpoints while its replacement warms: both sets stay subscribed.
         Map<ApiSourceKey, Set<String>> wanted = ConfigSourceRouting.mutableCopy(fixed);
-        if (listenerGate.held()) {
-            wanted.keySet().removeIf(k -> k.type() == XdsResourceType.LISTENER);
-        }
+        wanted.keySet().removeIf(k -> startOrder.held(k.type()));
         Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
         Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
         for (XdsSnapshot s : List.of(candidate, accepted)) {
@@ -208,8 +217,8 @@ final class AdsSubscriptions {
         }
         Set<String> old = w.names;
         w.names = Set.copyOf(names);
-        if (!streamOpen()) {
-            return;
+        if (!streamOpen() || startOrder.held(type)) {
+            return; // a held type (RTDS) is started with these names once released
         }
         if (!w.startedOnStream) {
             if (!names.isEmpty()) {

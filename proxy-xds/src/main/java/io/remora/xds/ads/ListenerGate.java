@@ -4,11 +4,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * Envoy's order of server initialization for LDS that does not come over ADS (an api_config_source stream or a
- * file): LdsApi is an init target of the server's init manager, which RunHelper initializes only once the cluster
- * manager is (cm.setInitializedCb), i.e. once CDS's first response was applied or failed and every cluster it named
- * is initialized (its EDS, first DNS answer, first health checks). So the LDS subscription is held until then, and
- * the server stays INITIALIZING until LDS's own first response (or its initial_fetch_timeout). Control thread only.
+ * Envoy's order of server initialization for LDS, over ADS or not (an api_config_source stream or a file): LdsApi
+ * is an init target of the server's init manager, its subscription started only by that target (lds_api.cc), and
+ * RunHelper initializes the manager only once the cluster manager is (cm.setInitializedCb), i.e. once CDS's first
+ * response was applied or failed and every cluster it named is initialized (its EDS, first DNS answer, first health
+ * checks); without CDS, once the static clusters are. ADS is no exception: the LDS request waits on the same stream.
+ * So the LDS subscription is held until then, and the server stays INITIALIZING until LDS's own first response (or
+ * its initial_fetch_timeout). Control thread only.
  */
 final class ListenerGate {
     /** The cluster manager's initialization, as the server would report it now (null: none to wait for). */
@@ -23,11 +25,10 @@ final class ListenerGate {
 
     ListenerGate(XdsClientOptions options, java.util.concurrent.Executor control) {
         this.control = control;
-        boolean ldsSeparate = !options.adsTypes().contains(XdsResourceType.LISTENER)
-                && (options.fileSources().containsKey(XdsResourceType.LISTENER)
-                || options.apiSubscriptions().keySet().stream().anyMatch(k -> k.type() == XdsResourceType.LISTENER));
-        // LDS waits when not over ADS and CDS is configured (without CDS, the static clusters gate it)
-        boolean gated = ldsSeparate && !options.clustersOnDemandOnly();
+        // Without CDS the static clusters alone gate it (the first check, as the client starts).
+        boolean gated = options.adsTypes().contains(XdsResourceType.LISTENER)
+                || options.fileSources().containsKey(XdsResourceType.LISTENER)
+                || options.apiSubscriptions().keySet().stream().anyMatch(k -> k.type() == XdsResourceType.LISTENER);
         held = gated;
         owed = gated;
     }
@@ -54,9 +55,7 @@ final class ListenerGate {
      */
     void check(java.util.Set<XdsResourceType> awaitingFirst, java.util.Set<XdsResourceType> pending, Runnable release) {
         if (!held) {
-            if (!awaitingFirst.contains(XdsResourceType.LISTENER)) {
-                owed = false;
-            }
+            settle(awaitingFirst, pending);
             return;
         }
         if (asked || awaitingFirst.contains(XdsResourceType.CLUSTER) || pending.contains(XdsResourceType.CLUSTER)) {
@@ -75,6 +74,17 @@ final class ListenerGate {
                     // the client is closed
                 }
             });
+        }
+    }
+
+    /**
+     * Once released, LDS's first response settles the wait when it is applied (or rejected, or timed out): not
+     * when it merely arrived, as its listeners may still warm on their routes and secrets. Called with what is
+     * still pending once the types about to be applied are taken, so that the applier sees the wait over.
+     */
+    void settle(java.util.Set<XdsResourceType> awaitingFirst, java.util.Set<XdsResourceType> pending) {
+        if (!held && !awaitingFirst.contains(XdsResourceType.LISTENER) && !pending.contains(XdsResourceType.LISTENER)) {
+            owed = false;
         }
     }
 

@@ -50,8 +50,8 @@ public final class XdsClient implements AutoCloseable {
     private volatile boolean odcdsWarned;
     /** What happens to updates, on the control thread. */
     private final XdsUpdateCycle cycle;
-    /** LDS not over ADS waits for the cluster manager's initialization, as Envoy's server init orders it. */
-    private final ListenerGate listenerGate;
+    /** CDS waits for the runtime, LDS for the cluster manager's initialization, as Envoy's server init orders it. */
+    private final StartOrder startOrder;
 
     public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
         this(options, applier, registry, null);
@@ -107,14 +107,14 @@ public final class XdsClient implements AutoCloseable {
                         cycle.onSourceStreamRestart(key);
                     }
                 }, stats::sourceConnected);
-        this.listenerGate = new ListenerGate(options, control);
+        this.startOrder = new StartOrder(new RuntimeGate(options, control), new ListenerGate(options, control));
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sources,
-                options.apiSubscriptions(), listenerGate);
+                options.apiSubscriptions(), startOrder);
         if (options.clustersOnDemandOnly()) {
             stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
         }
         this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, control,
-                listenerGate, () -> watchFile(XdsResourceType.LISTENER));
+                startOrder, this::watchFile);
     }
 
     /** The target's own back-off (envoy_grpc.retry_policy.retry_back_off), else the client's. */
@@ -134,7 +134,7 @@ public final class XdsClient implements AutoCloseable {
         control.execute(() -> {
             cycle.start();
             for (XdsResourceType type : options.fileSources().keySet()) {
-                if (type != XdsResourceType.LISTENER || !listenerGate.held()) {
+                if (!startOrder.held(type)) {
                     watchFile(type);
                 }
             }
@@ -144,6 +144,7 @@ public final class XdsClient implements AutoCloseable {
             if (!options.apiSubscriptions().isEmpty()) {
                 cycle.evaluate(); // opens the LDS, CDS and RTDS streams of their own
             }
+            cycle.checkStartOrder();
         });
     }
 
@@ -160,18 +161,27 @@ public final class XdsClient implements AutoCloseable {
 
     /**
      * Set before {@link #start}: the server's cluster initialization, all the clusters it has when asked (Envoy's
-     * cluster manager initialized callback). Without it, LDS not over ADS starts once CDS's first response is done.
+     * cluster manager initialized callback). Without it, LDS starts once CDS's first response is done.
      */
     public void clustersInitialized(java.util.function.Supplier<CompletableFuture<Void>> init) {
-        listenerGate.clustersInitialized(init);
+        startOrder.listeners.clustersInitialized(init);
+        startOrder.runtime.primaryClustersInitialized(init); // asked as the client starts: the static clusters
     }
 
     /**
-     * The server still waits for LDS (held until the clusters are initialized, or its first response not in): a
+     * The server still waits for RTDS, CDS or LDS (held until their turn, or LDS's first response not applied): a
      * snapshot applied meanwhile (the clusters of CDS) does not end its initialization. On the control thread.
      */
     public boolean initializing() {
-        return listenerGate.owed();
+        return startOrder.initializing();
+    }
+
+    /**
+     * Completes once the runtime is ready: RTDS's first responses applied, rejected or timed out (at once without
+     * RTDS). Envoy's cluster manager makes its LoadStatsReporter then (initializeSecondaryClusters).
+     */
+    public CompletableFuture<Void> runtimeReady() {
+        return startOrder.runtime.ready();
     }
 
     /** The last snapshot the applier accepted. */

@@ -1,10 +1,8 @@
 package io.remora.xds.ads;
 
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,30 +46,33 @@ final class XdsUpdateCycle {
      * responses were rejected or timed out. From now on RDS/EDS updates need not wait for warming.
      */
     private boolean initialized;
-    /**
-     * Per named type, the names whose fetch ended in a rejected response while they were missing: as Envoy marks a
-     * subscription's init target ready when its update is rejected, nothing warms on them any more.
-     */
-    private final EnumMap<XdsResourceType, Set<String>> settled = new EnumMap<>(XdsResourceType.class);
+    /** Names no longer waited for: their fetch was rejected while they were missing. */
+    private final SettledNames settled = new SettledNames();
+    /** The names subscribed on every source, and the pruning of what is no longer. */
+    private final SubscribedNames subscribed;
     private boolean started;
-    /** LDS held until the cluster manager is initialized (LDS not over ADS). */
+    /** CDS held until the runtime is ready, LDS until the cluster manager is initialized. */
+    private final StartOrder startOrder;
+    /** LDS's first response is still owed (held, or not in yet). */
     private final ListenerGate listenerGate;
-    /** Starts watching the LDS file once the gate opens. */
-    private final Runnable startListenerFile;
+    /** Starts watching a held type's file once it is released. */
+    private final java.util.function.Consumer<XdsResourceType> watchFile;
     /** The server was told it is initialized, by a snapshot or by {@link XdsConfigApplier#initialized()}. */
     private boolean serverInitialized;
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
                    ApiSourceStreams sources, EcdsFiles ecdsFiles, ScheduledExecutorService control,
-                   ListenerGate listenerGate, Runnable startListenerFile) {
+                   StartOrder startOrder, java.util.function.Consumer<XdsResourceType> watchFile) {
         this.options = options;
-        this.listenerGate = listenerGate;
-        this.startListenerFile = startListenerFile;
+        this.startOrder = startOrder;
+        this.listenerGate = startOrder.listeners;
+        this.watchFile = watchFile;
         this.applier = applier;
         this.stats = stats;
         this.subscriptions = subscriptions;
         this.sources = sources;
         this.ecdsFiles = ecdsFiles;
+        this.subscribed = new SubscribedNames(subscriptions, ecdsFiles);
         this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
@@ -100,9 +101,7 @@ final class XdsUpdateCycle {
         awaitingFirst.addAll(options.adsTypes());
         awaitingFirst.addAll(options.fileSources().keySet());
         options.apiSubscriptions().keySet().forEach(k -> awaitingFirst.add(k.type()));
-        if (listenerGate.held()) {
-            awaitingFirst.remove(XdsResourceType.LISTENER); // asked for once the gate opens
-        }
+        awaitingFirst.removeIf(startOrder::held); // asked for, and waited for, once released
         if (!awaitingFirst.isEmpty()) {
             warmingTimer.arm(options.initialFetchTimeout());
         }
@@ -196,12 +195,12 @@ final class XdsUpdateCycle {
     }
 
     void evaluate() {
-        maybeOpenListenerGate();
+        maybeRelease();
         subscriptions.refresh(pending.over(accepted), accepted);
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
         }
-        XdsSnapshot candidate = pruneUnsubscribed(pending.over(accepted));
+        XdsSnapshot candidate = subscribed.prune(pending.over(accepted), pending);
         if (pending.isEmpty()) {
             if (started && awaitingFirst.isEmpty()) {
                 initializationDone();
@@ -209,7 +208,7 @@ final class XdsUpdateCycle {
             return;
         }
         Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
-                (type, name) -> settled.getOrDefault(type, Set.of()).contains(name));
+                settled::contains);
         if (!verdict.warming()) {
             applyPending(pending.types());
             return;
@@ -235,7 +234,7 @@ final class XdsUpdateCycle {
         log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
                 + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
         awaitingFirst.clear();
-        maybeOpenListenerGate();
+        maybeRelease();
         if (!pending.isEmpty()) {
             applyPending(pending.types());
         } else {
@@ -243,23 +242,39 @@ final class XdsUpdateCycle {
         }
     }
 
-    /** Where LDS stands: asked for once CDS's first response is done with and the clusters are initialized. */
-    private void maybeOpenListenerGate() {
+    /**
+     * After the client started: with no RTDS or CDS to wait for, the next type's turn comes on the static clusters
+     * alone, with no response to trigger the check.
+     */
+    void checkStartOrder() {
+        maybeRelease();
+    }
+
+    /**
+     * Whose turn has come: RTDS once the static clusters are initialized, CDS once RTDS's first response is done
+     * with, LDS once the clusters are initialized.
+     */
+    private void maybeRelease() {
         if (started && !closed) {
-            listenerGate.check(awaitingFirst, pending.types(), () -> {
+            startOrder.check(awaitingFirst, pending.types(), type -> {
                 if (!closed) {
-                    listenersReleased();
+                    released(type);
                 }
             });
         }
     }
 
-    /** The cluster manager is initialized: LDS is subscribed now, and the server waits for its first response. */
-    private void listenersReleased() {
-        log.info("xDS: clusters initialized; starting LDS");
-        awaitingFirst.add(XdsResourceType.LISTENER);
+    /** A held type's turn: subscribed now, and the server waits for its first response. */
+    private void released(XdsResourceType type) {
+        log.info(switch (type) {
+            case RUNTIME -> "xDS: static clusters initialized; starting RTDS";
+            case CLUSTER -> "xDS: runtime ready; starting CDS";
+            default -> "xDS: clusters initialized; starting LDS";
+        });
+        awaitingFirst.add(type);
         warmingTimer.arm(options.initialFetchTimeout());
-        startListenerFile.run();
+        watchFile.accept(type);
+        subscriptions.startReleased(type, accepted);
         evaluate();
     }
 
@@ -270,6 +285,7 @@ final class XdsUpdateCycle {
             awaitingFirst.clear();
         }
         Map<XdsResourceType, PendingUpdates.Pending> applying = pending.take(types);
+        listenerGate.settle(awaitingFirst, pending.types()); // LDS's first snapshot ends the server's wait
         XdsSnapshot snapshot = accepted;
         for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());
@@ -290,26 +306,14 @@ final class XdsUpdateCycle {
         XdsSnapshot previous = accepted;
         accepted = snapshot;
         initialized = true;
-        if (!listenerGate.owed() && !serverInitialized) {
+        if (!startOrder.initializing() && !serverInitialized) {
             serverInitialized = true;
             if (unchanged) {
                 applier.initialized(); // LDS's first answer added nothing to apply: the wait is over all the same
             }
         }
         current = snapshot;
-        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
-            XdsResourceType type = e.getKey();
-            PendingUpdates.Pending p = e.getValue();
-            if (p.ads() && !p.nonces().isEmpty()) {
-                subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
-            }
-            p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
-            if (!p.nonces().isEmpty() || !p.ads() || !p.sources().isEmpty()) {
-                stats.success(type);
-                XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
-            }
-            stats.perResource(type, previous, snapshot, true);
-        }
+        AppliedAcks.acknowledge(applying, previous, snapshot, subscriptions, sources, stats);
         if (applying.containsKey(XdsResourceType.VIRTUAL_HOST)) {
             onDemand.settled(); // the route tables now hold what VHDS answered
         }
@@ -353,7 +357,7 @@ final class XdsUpdateCycle {
      * initial_fetch_timeout): as Envoy, the server goes on with what it has rather than stay INITIALIZING.
      */
     private void initializationDone() {
-        if (serverInitialized || listenerGate.owed()) {
+        if (serverInitialized || startOrder.initializing()) {
             return;
         }
         serverInitialized = true;
@@ -365,17 +369,10 @@ final class XdsUpdateCycle {
     }
 
     /** A rejected response of a named type: what it should have brought is no longer waited for. */
-    private void settle(XdsResourceType type, Set<String> subscribed) {
+    private void settle(XdsResourceType type, Set<String> names) {
         // as Envoy's RTDS init target, a rejected first response ends the wait for it too
         awaitingFirst.remove(type);
-        if (type.wildcard) {
-            return;
-        }
-        Set<String> missing = new HashSet<>(subscribed);
-        missing.removeAll(accepted.state(type).resources().keySet());
-        if (!missing.isEmpty()) {
-            settled.computeIfAbsent(type, t -> new HashSet<>()).addAll(missing);
-        }
+        settled.rejected(type, names, accepted);
     }
 
     private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
@@ -394,33 +391,8 @@ final class XdsUpdateCycle {
         }
     }
 
-    // ---- subscriptions ----------------------------------------------------------------------------------
-
-    /** Route configurations and load assignments nobody subscribes to any more leave the snapshot. */
-    private XdsSnapshot pruneUnsubscribed(XdsSnapshot s) {
-        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET,
-                XdsResourceType.EXTENSION_CONFIG, XdsResourceType.VIRTUAL_HOST)) {
-            XdsSnapshot.TypeState st = s.state(t);
-            Set<String> names = allNames(t);
-            if (st.resources().keySet().stream().allMatch(n -> t.covers(names, n))) {
-                continue;
-            }
-            Map<String, XdsResource> kept = new LinkedHashMap<>(st.resources());
-            kept.keySet().removeIf(n -> !t.covers(names, n));
-            XdsSnapshot.TypeState pruned = new XdsSnapshot.TypeState(st.versionInfo(), st.lastUpdated(), kept);
-            pending.replaceState(t, pruned);
-            s = s.with(t, pruned);
-        }
-        return s;
-    }
-
     /** The names subscribed for a type on every source: ADS, separate streams and, for ECDS, files. */
     private Set<String> allNames(XdsResourceType type) {
-        if (type != XdsResourceType.EXTENSION_CONFIG) {
-            return subscriptions.allNames(type);
-        }
-        Set<String> all = new HashSet<>(subscriptions.allNames(type));
-        all.addAll(ecdsFiles.names());
-        return all;
+        return subscribed.of(type);
     }
 }

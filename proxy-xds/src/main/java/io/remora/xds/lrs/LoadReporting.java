@@ -76,9 +76,10 @@ public final class LoadReporting implements AutoCloseable {
 
     /**
      * Opens the load_stats_config stream: Envoy's cluster manager makes its LoadStatsReporter (which opens the
-     * stream at once) in initializeSecondaryClusters, once the primary (static, non-EDS) clusters are initialized.
+     * stream at once) in initializeSecondaryClusters, once the primary (static, non-EDS) clusters are initialized
+     * and the runtime is ready (onRuntimeReady: RTDS's first responses in).
      */
-    public synchronized void primaryClustersInitialized() {
+    public synchronized void secondaryClustersInitializing() {
         if (loadStatsTarget != null && !loadStatsStarted && !closed) {
             loadStatsStarted = true;
             open(loadStatsTarget, c -> true);

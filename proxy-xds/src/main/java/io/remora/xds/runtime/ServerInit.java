@@ -54,17 +54,21 @@ final class ServerInit {
     void start(io.micrometer.core.instrument.MeterRegistry meters) {
         loadReporting = io.remora.xds.lrs.LoadReporting.start(bootstrap, XdsClient.withUserAgent(bootstrap.getNode()),
                 server.clusterManager());
-        if (loadReporting != null) {
-            // Envoy's LRS stream opens in initializeSecondaryClusters: once the static clusters are initialized
-            server.clustersInitialized().thenRunAsync(loadReporting::primaryClustersInitialized);
-        }
         xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), meters, null, server.clusterManager());
+        if (loadReporting != null) {
+            // Envoy's LRS stream opens in initializeSecondaryClusters: once the static clusters are initialized and
+            // the runtime is ready (RTDS's first responses in)
+            CompletableFuture<Void> runtimeReady = xds == null ? CompletableFuture.completedFuture(null)
+                    : xds.runtimeReady();
+            server.clustersInitialized().thenCombine(runtimeReady, (a, b) -> null)
+                    .thenRunAsync(loadReporting::secondaryClustersInitializing);
+        }
         if (xds == null) {
             // Envoy's server init: the static clusters' first health checks, the static listeners' targets
             liveOnceInitialized(() -> { });
         } else {
             server.onDemand(xds.onDemandDiscovery());
-            // LDS not over ADS starts once every cluster (CDS's too) is initialized, as Envoy's RunHelper orders it
+            // LDS (over ADS too) starts once every cluster (CDS's too) is initialized, as Envoy's RunHelper orders it
             xds.clustersInitialized(server::clustersInitialized);
             // named in /init_dump until the first config asks again, with its own
             CompletableFuture<Void> clusters = server.clustersInitialized();

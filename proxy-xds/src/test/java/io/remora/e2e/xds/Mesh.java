@@ -61,6 +61,8 @@ final class Mesh {
     boolean badListener;
     /** Bumped by a CDS change: flips the EDS clusters' connect_timeout and lb_policy. */
     int clusterGen;
+    /** The load assignments are left out of the snapshot: the control plane withholds them. */
+    boolean withholdEndpoints;
     /** Where the HCM's RDS and the clusters' EDS come from. */
     ConfigSource rdsSource = ADS;
     ConfigSource edsSource = ADS;
@@ -107,9 +109,14 @@ final class Mesh {
         if (badListener) {
             listeners.add(XdsTestResources.plainListener("listener-bad", 70000));
         }
+        List<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment> endpoints = new ArrayList<>();
+        if (!withholdEndpoints) {
+            endpoints.add(XdsTestResources.endpoints("cluster-a", portA));
+            endpoints.add(XdsTestResources.endpoints("svc-b", portB));
+        }
         return Snapshot.create(
                 clusters, cdsVersion,
-                List.of(XdsTestResources.endpoints("cluster-a", portA), XdsTestResources.endpoints("svc-b", portB)), edsVersion,
+                endpoints, edsVersion,
                 listeners, ldsVersion,
                 List.of(route()), rdsVersion,
                 secrets, sdsVersion);

@@ -1,6 +1,7 @@
 package io.remora.e2e.xds;
 
 import io.remora.e2e.TestDnsServer;
+import io.remora.testing.SocketServers;
 import io.remora.xds.ads.TestControlPlane;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Envoy's server init: no listener, static or from the first LDS, listens before the server is
  * initialized (the first xDS fetch bounded by initial_fetch_timeout, the static DNS clusters' first
  * resolution, the clusters' first health-check round); until then a connect is refused, the admin
- * answers and /ready says 503. The ADS stream opens once its own cluster is initialized.
+ * answers and /ready says 503. The ADS stream opens once its own cluster is initialized; LDS is asked for on it
+ * only once the cluster manager is (CDS's first response and its clusters' EDS in).
  */
 class ServerInitE2ETest extends MeshTestBase {
 
@@ -51,17 +53,7 @@ class ServerInitE2ETest extends MeshTestBase {
     /** A socket that accepts and never answers: a health check of it is pending until the test closes what it held. */
     private static ServerSocket silent(List<Socket> held) throws IOException {
         ServerSocket silent = new ServerSocket(0);
-        Thread acceptor = new Thread(() -> {
-            try {
-                while (true) {
-                    held.add(silent.accept());
-                }
-            } catch (IOException closed) {
-                // the test is over
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
+        SocketServers.acceptEach(silent, "silent-checked", held::add);
         return silent;
     }
 
@@ -81,15 +73,17 @@ class ServerInitE2ETest extends MeshTestBase {
     void staticListenerWaitsForTheFirstAdsResponse() throws Exception {
         int port = XdsProxy.freePort();
         proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false) + staticListener(port));
-        cp.awaitRequest("the first LDS request", r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
-        assertRefused(port, "bound, not listened on, while the first LDS/CDS response is held");
+        cp.awaitRequest("the first CDS request", r -> r.getTypeUrl().equals(XdsAdsE2ETest.CDS));
+        assertRefused(port, "bound, not listened on, while the first CDS response is held");
         assertEquals("INITIALIZING", proxy.admin("/ready").trim());
         String dump = proxy.admin("/init_dump");
         assertTrue(dump.contains("LDS") && dump.contains("CDS"), dump);
-        Thread.sleep(300); // still held: still refused
+        Thread.sleep(300); // still held: still refused, and LDS not asked for before the clusters are initialized
         assertRefused(port, "the control plane has still not answered");
+        assertTrue(cp.requests(XdsAdsE2ETest.LDS).isEmpty(), "LDS waits for the cluster manager: " + cp.requests);
 
         cp.set(mesh.snapshot());
+        cp.awaitRequest("LDS once CDS and its clusters' EDS are in", r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
         XdsProxy.Reply r = proxy.awaitReply("the static listener serves once initialized", port, "/",
                 x -> x.status() == 200);
         assertEquals("static", r.body());
@@ -122,27 +116,9 @@ class ServerInitE2ETest extends MeshTestBase {
         // A health-checked host that accepts and never answers: its first check is pending until closed.
         List<Socket> held = new CopyOnWriteArrayList<>();
         try (ServerSocket silent = silent(held)) {
-            String bootstrap = """
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    static_resources:
-                      clusters:
-                      - name: checked
-                        type: STATIC
-                        connect_timeout: 1s
-                        load_assignment:
-                          cluster_name: checked
-                          endpoints:
-                          - lb_endpoints:
-                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                        health_checks:
-                        - timeout: 60s
-                          interval: 60s
-                          no_traffic_interval: 60s
-                          unhealthy_threshold: 1
-                          healthy_threshold: 1
-                          http_health_check: { path: /healthz }
-                    """.formatted(silent.getLocalPort()) + staticListener(port);
+            String bootstrap = XdsProxy.staticBootstrap()
+                    + XdsProxy.checkedCluster("checked", silent.getLocalPort(), "http_health_check: { path: /healthz }")
+                    + staticListener(port);
             proxy = XdsProxy.start(bootstrap);
             awaitHeld(held);
             assertRefused(port, "the cluster's first health check has not finished");
@@ -256,15 +232,7 @@ class ServerInitE2ETest extends MeshTestBase {
                             "      - endpoint:\n"
                             + "            address: { socket_address: { address: 127.0.0.1, port_value: " + cp.port + " } }\n"
                             + "            health_check_config: { port_value: " + silent.getLocalPort() + " }")
-                    + """
-                        health_checks:
-                        - timeout: 60s
-                          interval: 60s
-                          no_traffic_interval: 60s
-                          unhealthy_threshold: 1
-                          healthy_threshold: 1
-                          http_health_check: { path: /healthz }
-                    """;
+                    + XdsProxy.minuteHealthChecks("http_health_check: { path: /healthz }");
             assertTrue(bootstrap.contains("health_check_config: { port_value: " + silent.getLocalPort()), bootstrap);
             proxy = XdsProxy.start(bootstrap);
             awaitHeld(held);
@@ -277,8 +245,8 @@ class ServerInitE2ETest extends MeshTestBase {
             for (Socket s : held) {
                 s.close(); // the check fails: the round is done, pass or fail
             }
-            cp.awaitRequest("the first LDS request once the cluster is initialized",
-                    r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
+            cp.awaitRequest("the first CDS request once the cluster is initialized",
+                    r -> r.getTypeUrl().equals(XdsAdsE2ETest.CDS));
             cp.set(mesh.snapshot());
             assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/",
                     x -> x.status() == 200).body());
@@ -290,27 +258,9 @@ class ServerInitE2ETest extends MeshTestBase {
         int port = XdsProxy.freePort();
         // A TCP check passes on connect, at once: before the server asks for the cluster's first round.
         try (ServerSocket accepting = new ServerSocket(0)) {
-            String bootstrap = """
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    static_resources:
-                      clusters:
-                      - name: checked
-                        type: STATIC
-                        connect_timeout: 1s
-                        load_assignment:
-                          cluster_name: checked
-                          endpoints:
-                          - lb_endpoints:
-                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                        health_checks:
-                        - timeout: 60s
-                          interval: 60s
-                          no_traffic_interval: 60s
-                          unhealthy_threshold: 1
-                          healthy_threshold: 1
-                          tcp_health_check: {}
-                    """.formatted(accepting.getLocalPort()) + staticListener(port);
+            String bootstrap = XdsProxy.staticBootstrap()
+                    + XdsProxy.checkedCluster("checked", accepting.getLocalPort(), "tcp_health_check: {}")
+                    + staticListener(port);
             proxy = XdsProxy.start(bootstrap);
             // Not the next check a minute later: the round is done with the first.
             assertEquals("static", proxy.awaitReply("listening after the first check", port, "/",

@@ -17,7 +17,7 @@ class XdsAuthorityE2ETest extends MeshTestBase {
 
     private List<String> authoritiesOfTheFirstRequests(String bootstrap) throws Exception {
         proxy = XdsProxy.start(bootstrap);
-        cp.awaitRequest("the first LDS request", r -> r.getTypeUrl().equals(XdsAdsE2ETest.LDS));
+        cp.awaitRequest("the first CDS request", r -> r.getTypeUrl().equals(XdsAdsE2ETest.CDS));
         assertFalse(cp.authorities.isEmpty(), "the control plane saw the call");
         return cp.authorities;
     }

@@ -5,8 +5,11 @@ import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.service.load_stats.v3.LoadStatsResponse;
 import io.remora.e2e.LoadReportingServer;
 import io.remora.testing.SocketServers;
+import io.remora.xds.ads.RuntimeDiscoveryServer;
 import io.remora.xds.ads.TestControlPlane;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -21,10 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The order of Envoy's xDS start-up as the control plane sees it: without ADS, LDS is asked for only once the
+ * The order of Envoy's xDS start-up as the control plane sees it: over ADS or not, LDS is asked for only once the
  * cluster manager is initialized (CDS's first response applied and its EDS clusters warmed), as RunHelper
- * initializes the init manager holding LdsApi's target from cm.setInitializedCb; the load stats stream once the
- * static clusters are, as the cluster manager makes its LoadStatsReporter in initializeSecondaryClusters.
+ * initializes the init manager holding LdsApi's target from cm.setInitializedCb; RTDS once the static clusters are
+ * initialized (onClusterManagerPrimaryInitializationComplete); CDS and the load stats stream once the runtime is ready
+ * (RTDS's first response in), as onRuntimeReady calls initializeSecondaryClusters, which starts CDS and makes the
+ * LoadStatsReporter.
  */
 class XdsInitOrderE2ETest extends MeshTestBase {
 
@@ -52,8 +57,47 @@ class XdsInitOrderE2ETest extends MeshTestBase {
         int lds = first(seen, r -> r.getTypeUrl().equals(LDS));
         int cdsAck = first(seen, r -> r.getTypeUrl().equals(CDS) && r.getVersionInfo().equals("0"));
         int edsAck = first(seen, r -> r.getTypeUrl().equals(EDS) && r.getVersionInfo().equals("0"));
+        int edsAsked = first(seen, r -> r.getTypeUrl().equals(EDS) && r.getResourceNamesList().contains("cluster-a"));
         assertTrue(cdsAck >= 0 && edsAck >= 0, "CDS and EDS ACKed: " + types(seen));
-        assertTrue(lds > cdsAck && lds > edsAck, "LDS asked for after CDS and EDS were applied: " + types(seen));
+        // The ACKs go on the CDS and EDS streams, LDS's first request on a stream of its own, so the control plane
+        // may see those in either order; that LDS waits for the clusters' load assignments is
+        // ldsOverAdsIsAskedOnceTheCdsClustersEndpointsAreIn's, with them withheld.
+        assertTrue(lds > edsAsked, "LDS asked for after the CDS clusters' EDS: " + types(seen));
+        assertEquals("LIVE", proxy.admin("/ready").trim());
+    }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void ldsOverAdsIsAskedOnceTheCdsClustersEndpointsAreIn(boolean delta) throws Exception {
+        mesh.withholdEndpoints = true;
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        if (delta) {
+            cp.awaitDeltaRequest("EDS for the CDS clusters", r -> r.getTypeUrl().equals(EDS)
+                    && r.getResourceNamesSubscribeList().contains("cluster-a"));
+        } else {
+            cp.awaitRequest("EDS for the CDS clusters", r -> r.getTypeUrl().equals(EDS)
+                    && r.getResourceNamesList().contains("cluster-a"));
+        }
+        Thread.sleep(500);
+        assertTrue(delta ? cp.deltaRequests(LDS).isEmpty() : cp.requests(LDS).isEmpty(),
+                "no LDS request while the CDS clusters wait for their load assignments");
+        assertEquals("INITIALIZING", proxy.admin("/ready").trim());
+
+        mesh.withholdEndpoints = false;
+        mesh.edsVersion = "1";
+        int edsSent = (delta ? cp.deltaResponses : cp.responses).size();
+        cp.set(mesh.snapshot());
+        if (delta) {
+            cp.awaitDeltaRequest("LDS once every CDS cluster is initialized", r -> r.getTypeUrl().equals(LDS));
+        } else {
+            cp.awaitRequest("LDS once every CDS cluster is initialized", r -> r.getTypeUrl().equals(LDS));
+        }
+        assertTrue((delta ? cp.deltaResponses.stream().skip(edsSent).anyMatch(r -> r.getTypeUrl().equals(EDS))
+                : cp.responses.stream().skip(edsSent).anyMatch(r -> r.getTypeUrl().equals(EDS))),
+                "the load assignments were sent before LDS was asked for");
+        assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
+                x -> x.status() == 200).body());
         assertEquals("LIVE", proxy.admin("/ready").trim());
     }
 
@@ -75,22 +119,7 @@ class XdsInitOrderE2ETest extends MeshTestBase {
                         grpc_services: [{ envoy_grpc: { cluster_name: lrs } }]
                     static_resources:
                       clusters:
-                      - name: checked
-                        type: STATIC
-                        connect_timeout: 1s
-                        load_assignment:
-                          cluster_name: checked
-                          endpoints:
-                          - lb_endpoints:
-                            - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                        health_checks:
-                        - timeout: 60s
-                          interval: 60s
-                          no_traffic_interval: 60s
-                          unhealthy_threshold: 1
-                          healthy_threshold: 1
-                          http_health_check: { path: /healthz }
-                    """.formatted(silent.getLocalPort())
+                    """ + XdsProxy.checkedCluster("checked", silent.getLocalPort(), "http_health_check: { path: /healthz }")
                     + XdsProxy.grpcCluster("lrs", "{ socket_address: { address: 127.0.0.1, port_value: " + lrs.port() + " } }");
             proxy = XdsProxy.start(bootstrap);
             TestControlPlane.await("the health check connected", () -> !held.isEmpty());
@@ -102,6 +131,93 @@ class XdsInitOrderE2ETest extends MeshTestBase {
                 s.close(); // the check fails: the round is done
             }
             TestControlPlane.await("the first load stats request", () -> !lrs.requests.isEmpty());
+        }
+    }
+
+    @Test
+    void cdsLdsAndLoadStatsWaitForTheRuntime() throws Exception {
+        try (RuntimeDiscoveryServer rtds = new RuntimeDiscoveryServer().start();
+             LoadReportingServer lrs = new LoadReportingServer(LoadStatsResponse.newBuilder()
+                     .setSendAllClusters(true).setLoadReportingInterval(Durations.fromSeconds(60)).build()).start()) {
+            String bootstrap = XdsProxy.adsBootstrap(cp.port, false)
+                    + XdsProxy.grpcCluster("rtds", "{ socket_address: { address: 127.0.0.1, port_value: " + rtds.port + " } }")
+                    + XdsProxy.grpcCluster("lrs", "{ socket_address: { address: 127.0.0.1, port_value: " + lrs.port() + " } }")
+                    + """
+                    cluster_manager:
+                      load_stats_config:
+                        api_type: GRPC
+                        transport_api_version: V3
+                        grpc_services: [{ envoy_grpc: { cluster_name: lrs } }]
+                    layered_runtime:
+                      layers:
+                      - name: rtds
+                        rtds_layer:
+                          name: rtds-0
+                          rtds_config:
+                            resource_api_version: V3
+                            api_config_source:
+                              api_type: GRPC
+                              transport_api_version: V3
+                              grpc_services: [{ envoy_grpc: { cluster_name: rtds } }]
+                    """;
+            cp.set(mesh.snapshot());
+            proxy = XdsProxy.start(bootstrap);
+            TestControlPlane.await("the RTDS request", () -> !rtds.requests.isEmpty());
+            Thread.sleep(500); // the layer is withheld: the runtime is not ready
+            assertTrue(cp.requests.isEmpty(), "neither CDS nor LDS before the runtime is ready: " + types(cp.requests));
+            assertTrue(lrs.requests.isEmpty(), "no load stats stream before the runtime is ready");
+            assertEquals("INITIALIZING", proxy.admin("/ready").trim());
+
+            rtds.set(io.envoyproxy.envoy.service.runtime.v3.Runtime.newBuilder().setName("rtds-0").build(), "v1");
+            cp.awaitRequest("CDS once the runtime is ready", r -> r.getTypeUrl().equals(CDS));
+            TestControlPlane.await("the load stats stream once the runtime is ready", () -> !lrs.requests.isEmpty());
+            cp.awaitRequest("LDS once the clusters are initialized", r -> r.getTypeUrl().equals(LDS));
+            List<DiscoveryRequest> seen = List.copyOf(cp.requests);
+            assertTrue(first(seen, r -> r.getTypeUrl().equals(CDS)) < first(seen, r -> r.getTypeUrl().equals(LDS)),
+                    types(seen).toString());
+            assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
+                    x -> x.status() == 200).body());
+        }
+    }
+
+    @Test
+    void rtdsWaitsForTheStaticClusters() throws Exception {
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0); RuntimeDiscoveryServer rtds = new RuntimeDiscoveryServer().start()) {
+            // A health-checked host that accepts and never answers: the static cluster's first round is pending.
+            SocketServers.acceptEach(silent, "silent-checked", held::add);
+            rtds.set(io.envoyproxy.envoy.service.runtime.v3.Runtime.newBuilder().setName("rtds-0").build(), "v1");
+            String bootstrap = XdsProxy.adsBootstrap(cp.port, false)
+                    + XdsProxy.grpcCluster("rtds", "{ socket_address: { address: 127.0.0.1, port_value: " + rtds.port + " } }")
+                    + XdsProxy.checkedCluster("checked", silent.getLocalPort(), "http_health_check: { path: /healthz }")
+                    + """
+                    layered_runtime:
+                      layers:
+                      - name: rtds
+                        rtds_layer:
+                          name: rtds-0
+                          rtds_config:
+                            resource_api_version: V3
+                            api_config_source:
+                              api_type: GRPC
+                              transport_api_version: V3
+                              grpc_services: [{ envoy_grpc: { cluster_name: rtds } }]
+                    """;
+            cp.set(mesh.snapshot());
+            proxy = XdsProxy.start(bootstrap);
+            TestControlPlane.await("the health check connected", () -> !held.isEmpty());
+            Thread.sleep(500);
+            assertTrue(rtds.requests.isEmpty(), "no RTDS request while a static cluster initializes");
+            assertTrue(cp.requests.isEmpty(), "nor CDS or LDS: " + types(cp.requests));
+
+            for (Socket s : held) {
+                s.close(); // the check fails: the round is done
+            }
+            TestControlPlane.await("the RTDS request once the static clusters are initialized",
+                    () -> !rtds.requests.isEmpty());
+            cp.awaitRequest("then CDS", r -> r.getTypeUrl().equals(CDS));
+            assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
+                    x -> x.status() == 200).body());
         }
     }
 

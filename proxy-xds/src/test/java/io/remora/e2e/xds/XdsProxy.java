@@ -86,6 +86,49 @@ final class XdsProxy implements AutoCloseable {
     }
 
     /**
+     * A STATIC cluster of one host at 127.0.0.1:port with {@link #minuteHealthChecks}, a list item of a bootstrap's
+     * clusters: its first round, and so the cluster's initialization, ends only when the host answers or fails.
+     */
+    static String checkedCluster(String name, int port, String check) {
+        return """
+                  - name: %1$s
+                    type: STATIC
+                    connect_timeout: 1s
+                    load_assignment:
+                      cluster_name: %1$s
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %2$d } } }
+                """.formatted(name, port) + minuteHealthChecks(check);
+    }
+
+    /**
+     * A cluster's health_checks (at a cluster's indentation): {@code check} (e.g. {@code http_health_check: { path:
+     * /healthz }}) with a one-minute timeout and interval, so a host that never answers holds the first round.
+     */
+    static String minuteHealthChecks(String check) {
+        return """
+                    health_checks:
+                    - timeout: 60s
+                      interval: 60s
+                      no_traffic_interval: 60s
+                      unhealthy_threshold: 1
+                      healthy_threshold: 1
+                      %s
+                """.formatted(check);
+    }
+
+    /** The head of a bootstrap with an admin and static clusters only: append list items of its clusters. */
+    static String staticBootstrap() {
+        return """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                static_resources:
+                  clusters:
+                """;
+    }
+
+    /**
      * Envoy's non-aggregated layout: no ads_config; lds_config and cds_config each an api_config_source (GRPC or
      * DELTA_GRPC) to the xds-grpc static cluster at 127.0.0.1:port, so each type has a stream of its own.
      */

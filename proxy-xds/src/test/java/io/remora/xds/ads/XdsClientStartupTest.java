@@ -28,7 +28,7 @@ class XdsClientStartupTest {
             assertTrue(applier.applied.isEmpty());
             try (TestControlPlane cp = new TestControlPlane().startTcp(port)) {
                 cp.set(full("1"));
-                XdsSnapshot s = applier.await("a snapshot once the control plane is up", x -> true);
+                XdsSnapshot s = applier.await("the listeners once the control plane is up", x -> !x.listeners().isEmpty());
                 assertEquals(Set.of("listener-0"), s.listeners().keySet());
                 TestControlPlane.await("connected", () -> client.stats().connected());
                 cp.awaitSotwAck(XdsResourceType.LISTENER.typeUrl, "1");

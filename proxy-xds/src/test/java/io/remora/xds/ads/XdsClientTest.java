@@ -66,7 +66,7 @@ class XdsClientTest {
         cp.set(full("1"));
         startClient(delta);
 
-        XdsSnapshot first = applier.await("a snapshot", s -> true);
+        XdsSnapshot first = applier.await("the listeners", s -> !s.listeners().isEmpty());
         assertEquals(Set.of("listener-0"), first.listeners().keySet());
         assertEquals(Set.of("route-0"), first.routes().keySet(), "the listener warmed until its route arrived");
         assertEquals(Set.of("cluster-a", "cluster-b"), first.clusters().keySet());
@@ -75,7 +75,9 @@ class XdsClientTest {
         for (String type : List.of(LDS, RDS, CDS, EDS)) {
             awaitAck(delta, type, "1");
         }
-        assertEquals(1, applier.applied.size(), "one complete snapshot, not one per type");
+        // CDS with its EDS, then (the clusters initialized) LDS with its RDS: one snapshot per stage, not per type
+        assertEquals(2, applier.applied.size(), "the clusters' snapshot, then the listeners'");
+        assertTrue(applier.applied.get(0).listeners().isEmpty(), "LDS is asked for once the clusters are in");
         assertEquals(1.0, registry.get(XdsStats.CONNECTED_STATE).gauge().value());
         assertEquals(1.0, client.stats().ldsUpdateSuccess());
         assertEquals(1.0, client.stats().cdsUpdateSuccess());
@@ -233,7 +235,7 @@ class XdsClientTest {
                         io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName("ROOTCA").build()),
                 "1"));
         startClient(delta);
-        applier.await("v1", x -> true);
+        applier.await("v1", x -> !x.listeners().isEmpty());
         assertTrue(client.current().secrets().isEmpty(), "no SDS subscription until asked");
 
         client.updateSubscriptions(XdsResourceType.SECRET.typeUrl, Set.of("default"));

@@ -59,14 +59,14 @@ class XdsRateLimitTest {
     @ValueSource(booleans = {false, true})
     void requestsBeyondTheBucketWaitForTokensAndAllArrive(boolean delta) throws Exception {
         cp.set(full("1"));
-        // One token to start with, one more every 400 ms: LDS goes at once, CDS waits for the next token.
+        // One token to start with, one more every 400 ms: CDS goes at once, EDS waits for the next token.
         start(delta, RateLimitSettings.newBuilder().setMaxTokens(UInt32Value.of(1)).setFillRate(DoubleValue.of(2.5))
                 .build());
         TestControlPlane.await("the first request", () -> requestsSeen(delta) >= 1);
         Thread.sleep(150);
         assertEquals(1, requestsSeen(delta), "the second request waits for a token");
 
-        XdsSnapshot first = applier.await("a snapshot", s -> true);
+        XdsSnapshot first = applier.await("the listeners", s -> !s.listeners().isEmpty());
         assertEquals(Set.of("listener-0"), first.listeners().keySet());
         assertEquals(Set.of("cluster-a", "svc-b"), first.endpoints().keySet());
         for (String type : List.of(XdsResourceType.LISTENER.typeUrl, XdsResourceType.ROUTE.typeUrl,

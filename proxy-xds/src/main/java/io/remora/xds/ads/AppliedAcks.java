@@ -1,0 +1,31 @@
+package io.remora.xds.ads;
+
+import java.util.Map;
+
+/**
+ * What follows a snapshot the applier accepted, per type it brought: the ACK on ADS and on each separate stream
+ * that sent part of it, the update's success stat and log line (not for what only followed from another type),
+ * and the per-resource stats.
+ */
+final class AppliedAcks {
+    private AppliedAcks() {
+    }
+
+    static void acknowledge(Map<XdsResourceType, PendingUpdates.Pending> applied, XdsSnapshot previous,
+                            XdsSnapshot snapshot, AdsSubscriptions subscriptions, ApiSourceStreams sources,
+                            XdsStats stats) {
+        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applied.entrySet()) {
+            XdsResourceType type = e.getKey();
+            PendingUpdates.Pending p = e.getValue();
+            if (p.ads() && !p.nonces().isEmpty()) {
+                subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
+            }
+            p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
+            if (!p.nonces().isEmpty() || !p.ads() || !p.sources().isEmpty()) {
+                stats.success(type);
+                XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
+            }
+            stats.perResource(type, previous, snapshot, true);
+        }
+    }
+}
