@@ -31,20 +31,14 @@ class DnsNamesE2ETest {
                   type: STRICT_DNS
                   dns_lookup_family: V4_ONLY
                   connect_timeout: 1s
-                  typed_dns_resolver_config:
-                    name: envoy.network.dns_resolver.cares
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig
-                      resolvers: [ { socket_address: { address: 127.0.0.1, port_value: %d } } ]
-                      query_timeout_seconds: 30
-                %s
+                %s%s
                   load_assignment:
                     cluster_name: svc
                     endpoints:
                     - lb_endpoints:
                       - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
                       - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
-                """.formatted(dns.port(), Bootstraps.indent(fields, 2), A, port, B, port);
+                """.formatted(dns.caresResolver(2), Bootstraps.indent(fields, 2), A, port, B, port);
         return Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "svc"), cluster, Map.of("tcp", listener));
     }
 

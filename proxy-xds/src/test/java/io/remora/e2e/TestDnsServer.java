@@ -153,6 +153,22 @@ public final class TestDnsServer implements AutoCloseable {
         return ((InetSocketAddress) udp.localAddress()).getPort();
     }
 
+    /**
+     * A cluster's {@code typed_dns_resolver_config} asking only this server (c-ares, queries given 30 s), each line
+     * indented by {@code spaces}: a held name's query does not time out within a test.
+     */
+    public String caresResolver(int spaces) {
+        String block = """
+                typed_dns_resolver_config:
+                  name: envoy.network.dns_resolver.cares
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig
+                    resolvers: [ { socket_address: { address: 127.0.0.1, port_value: %d } } ]
+                    query_timeout_seconds: 30
+                """.formatted(port());
+        return block.indent(spaces);
+    }
+
     int udpQueries() {
         return udpQueries.get();
     }

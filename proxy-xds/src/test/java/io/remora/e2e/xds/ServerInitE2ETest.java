@@ -193,19 +193,14 @@ class ServerInitE2ETest extends MeshTestBase {
                       - name: named
                         type: STRICT_DNS
                         connect_timeout: 1s
-                        typed_dns_resolver_config:
-                          name: envoy.network.dns_resolver.cares
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig
-                            resolvers: [ { socket_address: { address: 127.0.0.1, port_value: %d } } ]
-                            query_timeout_seconds: 30
+                    %s
                         load_assignment:
                           cluster_name: named
                           endpoints:
                           - lb_endpoints:
                             - endpoint: { address: { socket_address: { address: a.remora.test, port_value: %d } } }
                             - endpoint: { address: { socket_address: { address: b.remora.test, port_value: %d } } }
-                    """.formatted(dns.port(), upstreamPort, upstreamPort) + staticListener(port);
+                    """.formatted(dns.caresResolver(4).stripTrailing(), upstreamPort, upstreamPort) + staticListener(port);
             proxy = XdsProxy.start(bootstrap);
             // As Envoy's STRICT_DNS pre-init: done with the first name's answer, the held one notwithstanding.
             assertEquals("static", proxy.awaitReply("listening after the first name's answer", port, "/",

@@ -32,6 +32,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * LoadStatsReporter.
  */
 class XdsInitOrderE2ETest extends MeshTestBase {
+    /** An RTDS layer named rtds-0 over the envoy_grpc cluster "rtds". */
+    private static final String RTDS_LAYER = """
+            layered_runtime:
+              layers:
+              - name: rtds
+                rtds_layer:
+                  name: rtds-0
+                  rtds_config:
+                    resource_api_version: V3
+                    api_config_source:
+                      api_type: GRPC
+                      transport_api_version: V3
+                      grpc_services: [{ envoy_grpc: { cluster_name: rtds } }]
+            """;
+
 
     /** Index in the control plane's requests of the first one matching, or -1. */
     private static int first(List<DiscoveryRequest> requests, java.util.function.Predicate<DiscoveryRequest> p) {
@@ -148,18 +163,7 @@ class XdsInitOrderE2ETest extends MeshTestBase {
                         api_type: GRPC
                         transport_api_version: V3
                         grpc_services: [{ envoy_grpc: { cluster_name: lrs } }]
-                    layered_runtime:
-                      layers:
-                      - name: rtds
-                        rtds_layer:
-                          name: rtds-0
-                          rtds_config:
-                            resource_api_version: V3
-                            api_config_source:
-                              api_type: GRPC
-                              transport_api_version: V3
-                              grpc_services: [{ envoy_grpc: { cluster_name: rtds } }]
-                    """;
+                    """ + RTDS_LAYER;
             cp.set(mesh.snapshot());
             proxy = XdsProxy.start(bootstrap);
             TestControlPlane.await("the RTDS request", () -> !rtds.requests.isEmpty());
@@ -190,19 +194,7 @@ class XdsInitOrderE2ETest extends MeshTestBase {
             String bootstrap = XdsProxy.adsBootstrap(cp.port, false)
                     + XdsProxy.grpcCluster("rtds", "{ socket_address: { address: 127.0.0.1, port_value: " + rtds.port + " } }")
                     + XdsProxy.checkedCluster("checked", silent.getLocalPort(), "http_health_check: { path: /healthz }")
-                    + """
-                    layered_runtime:
-                      layers:
-                      - name: rtds
-                        rtds_layer:
-                          name: rtds-0
-                          rtds_config:
-                            resource_api_version: V3
-                            api_config_source:
-                              api_type: GRPC
-                              transport_api_version: V3
-                              grpc_services: [{ envoy_grpc: { cluster_name: rtds } }]
-                    """;
+                    + RTDS_LAYER;
             cp.set(mesh.snapshot());
             proxy = XdsProxy.start(bootstrap);
             TestControlPlane.await("the health check connected", () -> !held.isEmpty());
