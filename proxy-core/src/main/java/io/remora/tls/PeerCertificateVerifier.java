@@ -6,43 +6,20 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertStore;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.CollectionCertStoreParameters;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
-import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 /**
  * Envoy's default certificate validator as a trust manager, so that a rejected peer fails the
- * handshake itself: the chain must lead to {@code trusted_ca} (with CRLs when given, expiry
- * honoured unless {@code allow_expired_certificate}), then some SAN must match one of
- * {@code match_typed_subject_alt_names}. Without a trusted CA the peer is not verified, as in
- * Envoy. Every rejection counts on {@link TlsStats} with Envoy's reason.
+ * handshake itself: the chain must lead to {@code trusted_ca} ({@link CaTrustStore}), then some
+ * SAN must match one of {@code match_typed_subject_alt_names} and the pins the leaf. Without a
+ * trusted CA the chain is not verified, as in Envoy. Every rejection counts on {@link TlsStats}
+ * with Envoy's reason.
  */
 final class PeerCertificateVerifier extends X509ExtendedTrustManager {
-    /** Bound of {@link #validated}; past it the map starts over (a mesh sees few distinct chains). */
-    private static final int VALIDATED_MAX = 256;
-
-    private final Set<TrustAnchor> anchors;
-    private final X509Certificate[] acceptedIssuers;
-    private final CertStore crls;
-    private final boolean onlyLeafCrl;
-    private final boolean allowExpired;
+    /** Null without trusted_ca: the chain is then not verified, as in Envoy. */
+    private final CaTrustStore trust;
     private final boolean acceptUntrusted;
-    /** max_verify_depth: the certificates above the leaf, its trust anchor included. */
-    private final int maxDepth;
     private final SanMatchers sans;
     private final CertificatePins pins;
     /** Upstream SAN list (filter state, auto_san_validation): the server's certificate must carry one of the peer host's. */
@@ -50,16 +27,6 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     /** Upstream enforce_rsa_key_usage: an RSA server certificate's keyUsage must allow what the cipher does with it. */
     private final boolean enforceRsaKeyUsage;
     private final TlsStats stats;
-    /**
-     * Chains that passed path validation (by their DER bytes) and until when that result holds.
-     * A mesh peer presents the same chain on every connection; PKIX validation in Java (parsing,
-     * a signature check, algorithm constraints) was the largest Java cost of a handshake. Only
-     * when the result depends on nothing but the chain, the anchors and the clock: no CRLs (they
-     * have their own validity), expiry not forgiven. Failures are never kept.
-     */
-    private final java.util.concurrent.ConcurrentHashMap<ChainKey, Long> validated;
-    /** Path validations run (tests read it). */
-    private final java.util.concurrent.atomic.LongAdder validations = new java.util.concurrent.atomic.LongAdder();
 
     PeerCertificateVerifier(CertificateValidation v, TlsStats stats) throws GeneralSecurityException {
         this(v, stats, false);
@@ -77,37 +44,13 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         this.enforceRsaKeyUsage = enforceRsaKeyUsage;
         this.sans = new SanMatchers(v.sanMatchers());
         this.pins = new CertificatePins(v.certificateHashes(), v.spkiHashes());
-        this.onlyLeafCrl = v.onlyVerifyLeafCertCrl();
-        this.allowExpired = v.allowExpiredCertificate();
         this.acceptUntrusted = v.acceptUntrusted();
-        this.maxDepth = v.maxVerifyDepth();
-        if (v.trustedCaPem() == null) {
-            anchors = null;
-            acceptedIssuers = new X509Certificate[0];
-        } else {
-            List<X509Certificate> cas = Pem.certificates(v.trustedCaPem());
-            if (cas.isEmpty()) {
-                throw new CertificateException("trusted_ca holds no certificate");
-            }
-            anchors = new HashSet<>();
-            for (X509Certificate c : cas) {
-                anchors.add(new TrustAnchor(c, null));
-            }
-            acceptedIssuers = cas.toArray(new X509Certificate[0]);
-        }
-        if (v.crlPem() != null) {
-            Collection<X509CRL> list = Pem.crls(v.crlPem());
-            crls = CertStore.getInstance("Collection", new CollectionCertStoreParameters(list));
-        } else {
-            crls = null;
-        }
-        validated = anchors != null && crls == null && !allowExpired && !acceptUntrusted
-                ? new java.util.concurrent.ConcurrentHashMap<>() : null;
+        this.trust = v.trustedCaPem() == null ? null : new CaTrustStore(v);
     }
 
     /** Whether this verifier asks anything of the peer at all (a client cert is requested then). */
     boolean verifies() {
-        return anchors != null || !pins.isEmpty();
+        return trust != null || !pins.isEmpty();
     }
 
     @Override
@@ -210,7 +153,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        return acceptedIssuers.clone();
+        return trust == null ? new X509Certificate[0] : trust.acceptedIssuers();
     }
 
     /**
@@ -236,18 +179,17 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
             stats.failVerifyNoCert();
             throw new CertificateException("peer presented no certificate");
         }
-        if (anchors == null && pins.isEmpty()) {
+        if (trust == null && pins.isEmpty()) {
             return false;
         }
-        if (anchors != null) {
-            if (!acceptUntrusted && !validatedBefore(chain)) {
+        if (trust != null) {
+            if (!acceptUntrusted) {
                 try {
-                    validatePath(chain);
-                    remember(chain);
+                    trust.validate(chain);
                 } catch (GeneralSecurityException e) {
                     stats.failVerifyError();
                     throw new VerificationException(VerificationException.Reason.VERIFY_ERROR,
-                            "certificate verify failed: " + reasonOf(e), e);
+                            "certificate verify failed: " + CaTrustStore.reasonOf(e), e);
                 }
             }
             if (!sans.isEmpty() && !sans.matches(chain[0])) {
@@ -267,137 +209,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         return !acceptUntrusted;
     }
 
-    /** Whether this exact chain passed validation before and the clock is still inside all its certificates' validity. */
-    private boolean validatedBefore(X509Certificate[] chain) {
-        if (validated == null) {
-            return false;
-        }
-        ChainKey key = ChainKey.of(chain);
-        Long until = key == null ? null : validated.get(key);
-        return until != null && System.currentTimeMillis() < until;
-    }
-
-    /**
-     * Keeps a validated chain until the first notAfter in it. Validation passed, so every
-     * notBefore is already behind us; the trust anchors are fixed for this verifier's life.
-     */
-    private void remember(X509Certificate[] chain) {
-        if (validated == null) {
-            return;
-        }
-        ChainKey key = ChainKey.of(chain);
-        if (key == null) {
-            return;
-        }
-        long until = Long.MAX_VALUE;
-        for (X509Certificate c : chain) {
-            until = Math.min(until, c.getNotAfter().getTime());
-        }
-        if (validated.size() >= VALIDATED_MAX) {
-            validated.clear();
-        }
-        validated.put(key, until);
-    }
-
     long validations() {
-        return validations.sum();
-    }
-
-    /** A chain by the DER bytes of its certificates (Netty's lazy certificates hand them out unparsed). */
-    private static final class ChainKey {
-        private final byte[][] der;
-        private final int hash;
-
-        private ChainKey(byte[][] der) {
-            this.der = der;
-            this.hash = Arrays.deepHashCode(der);
-        }
-
-        static ChainKey of(X509Certificate[] chain) {
-            byte[][] der = new byte[chain.length][];
-            try {
-                for (int i = 0; i < chain.length; i++) {
-                    der[i] = chain[i].getEncoded();
-                }
-            } catch (java.security.cert.CertificateEncodingException e) {
-                return null; // not kept: validated every time
-            }
-            return new ChainKey(der);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ChainKey k && k.hash == hash && Arrays.deepEquals(k.der, der);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
-    private void validatePath(X509Certificate[] chain) throws GeneralSecurityException {
-        validations.increment();
-        CertificateFactory cf = CertificateFactory.getInstance("X.509");
-        PKIXParameters params = new PKIXParameters(anchors);
-        if (crls != null) {
-            params.addCertStore(crls);
-            params.setRevocationEnabled(true);
-            if (onlyLeafCrl) {
-                var checker = (java.security.cert.PKIXRevocationChecker) CertPathValidator.getInstance("PKIX")
-                        .getRevocationChecker();
-                checker.setOptions(Set.of(java.security.cert.PKIXRevocationChecker.Option.ONLY_END_ENTITY,
-                        java.security.cert.PKIXRevocationChecker.Option.PREFER_CRLS,
-                        java.security.cert.PKIXRevocationChecker.Option.NO_FALLBACK));
-                params.addCertPathChecker(checker);
-            }
-        } else {
-            params.setRevocationEnabled(false);
-        }
-        if (allowExpired) {
-            // Validate as of a moment inside the leaf's validity: expiry alone is then forgiven.
-            params.setDate(chain[0].getNotAfter().getTime() > System.currentTimeMillis()
-                    ? new java.util.Date() : new java.util.Date(chain[0].getNotAfter().getTime() - 1000));
-        }
-        // Drop a trailing self-signed root the peer sent: PKIX wants the path up to an anchor.
-        List<X509Certificate> path = new ArrayList<>(Arrays.asList(chain));
-        while (path.size() > 1 && isSelfSigned(path.get(path.size() - 1))) {
-            path.remove(path.size() - 1);
-        }
-        if (path.size() > maxDepth) {
-            // Above the leaf: path.size() - 1 intermediates, then the anchor.
-            throw new java.security.cert.CertPathValidatorException("max_verify_depth " + maxDepth
-                    + " exceeded: " + path.size() + " certificates above the leaf");
-        }
-        CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
-    }
-
-    private static boolean isSelfSigned(X509Certificate c) {
-        return c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
-    }
-
-    private static String reasonOf(GeneralSecurityException e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            if (t.getCause() instanceof CertificateExpiredException) {
-                return "certificate has expired";
-            }
-            if (t.getCause() instanceof CertificateNotYetValidException) {
-                return "certificate is not yet valid";
-            }
-            t = t.getCause();
-        }
-        if (e instanceof java.security.cert.CertPathValidatorException cpv) {
-            if (cpv.getReason() == java.security.cert.CertPathValidatorException.BasicReason.EXPIRED) {
-                return "certificate has expired";
-            }
-            if (cpv.getReason() == java.security.cert.CertPathValidatorException.BasicReason.REVOKED) {
-                return "certificate revoked";
-            }
-            if (cpv.getReason() == java.security.cert.PKIXReason.NO_TRUST_ANCHOR) {
-                return "unable to get local issuer certificate";
-            }
-        }
-        return String.valueOf(e.getMessage());
+        return trust == null ? 0 : trust.validations();
     }
 }
