@@ -14,7 +14,7 @@ import io.remora.http.HeaderBlock;
  *
  * <p>A head (start line and header fields) is parsed once it is complete: its bytes are scanned
  * for the empty line as they arrive, then copied once into a single array that every name and
- * value of the head views. Bodies are framed by chunked coding, content-length, or (responses)
+ * value of the head views ({@link Http1HeadDecoder}). Bodies are framed by chunked coding, content-length, or (responses)
  * the connection's end. The parser holds the bytes not yet consumed; arbitrary splits of the input
  * give the same events.
  *
@@ -284,28 +284,7 @@ public final class Http1Parser extends Http1SectionScanner {
             head = Http1Head.acquire(request);
         }
         head.reset();
-        String error = head.request ? Http1HeadParser.requestLine(head, bytes, lineEnd)
-                : Http1HeadParser.statusLine(head, bytes, lineEnd);
-        if (error == null && head.request && !options.allowCustomMethods() && !Http1HeadParser.knownMethod(head.method)) {
-            error = "http1.codec_error"; // as Envoy's parser: only its list of methods unless allow_custom_methods
-        }
-        if (error == null) {
-            // Sized by fields() once it has counted the lines.
-            OriginalHeaderCase original = null;
-            if (options.headerKeyFormat() == io.remora.config.Http1Options.HeaderKeyFormat.PRESERVE_CASE) {
-                original = new OriginalHeaderCase(options.properCaseEnvoyHeaders());
-                if (!head.request && options.forwardReasonPhrase()) {
-                    original.reasonPhrase(Http1HeadParser.reasonPhrase(bytes, lineEnd));
-                }
-                head.headers = new io.remora.http.CasedHeaderBlock(0, original);
-            } else {
-                head.headers = new HeaderBlock(0);
-            }
-            error = Http1HeadParser.fields(head, head.headers, bytes, lineEnd, length, true, original);
-        }
-        if (error == null) {
-            error = head.frame(options.allowChunkedLength());
-        }
+        String error = Http1HeadDecoder.decode(head, bytes, lineEnd, length, options);
         if (error != null) {
             fail(error == Http1Head.NOT_IMPLEMENTED ? 501 : 400, error == Http1Head.NOT_IMPLEMENTED
                     ? "http1.invalid_transfer_encoding" : error);
