@@ -7,7 +7,6 @@ import io.remora.accesslog.AccessLogs;
 import io.remora.config.AccessLogType;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
-import io.remora.config.ForwardAction;
 import io.remora.network.FilterState;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
@@ -21,8 +20,8 @@ import java.util.function.Consumer;
  * {@code ConnectionManagerImpl::ActiveStream}): Envoy's request header handling, the route cache,
  * the stream's {@link FilterManager}, the codec end of the response, stats and access logging;
  * its header checks ({@link RequestHeaderChecks}, {@link ResponseHeaderMutator}), local replies
- * ({@link LocalReply}) and timeouts ({@link StreamTimeouts}) live beside it, static over its
- * fields. Confined to the connection's event loop.
+ * ({@link LocalReply}), timeouts ({@link StreamTimeouts}) and what a cached route sets
+ * ({@link CachedRouteUpdate}) live beside it, static over its fields. Confined to the connection's event loop.
  */
 final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Context {
 
@@ -229,18 +228,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
             // As Envoy: the stream's random id is the random of runtime-fraction route matches.
             route = routes.route(requestHeaders, info.streamId() & Long.MAX_VALUE, clusterRandom, info);
             clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom, hcm.context.runtime());
-            // Envoy's refreshCachedRoute sets the stream's upstream cluster when the route resolves to a cluster that
-            // exists, so a filter's local reply (rbac, ext_authz, fault) logs %UPSTREAM_CLUSTER% too.
-            io.remora.upstream.Cluster c = clusterName == null ? null : hcm.context.clusterManager().get(clusterName);
-            info.upstreamCluster(c == null ? null : clusterName, c == null ? null : c.config());
-            info.routeName = route == null ? null : route.route().name();
-            info.routeMetadata(route == null ? null : route.route().metadata(),
-                    route == null || route.virtualHost() == null ? null : route.virtualHost().metadata());
-            StreamTimeouts.startDurationTimer(this, route);
-            if (route != null && route.route().action() instanceof ForwardAction f && f.idleTimeout() != null) {
-                idleTimeoutNanos = f.idleTimeout().toNanos();
-                StreamTimeouts.armIdleTimer(this); // a shorter route timeout pulls the connection's timer forward
-            }
+            CachedRouteUpdate.taken(this, route);
         }
         return route;
     }
