@@ -22,23 +22,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The running data plane: worker event loops, listeners, clusters. Config arrives as whole
- * {@link ServerConfig} snapshots; {@link #update} diffs them against what runs.
+ * The running data plane: worker event loops, listeners ({@link ListenerManager}), clusters.
+ * Config arrives as whole {@link ServerConfig} snapshots; {@link #update} diffs them against what
+ * runs.
  *
  * <p>All mutations run on the caller's (control) thread and are serialized by this object's
  * monitor; workers only read the published {@link ServerSnapshot} and each listener's runtime.
  */
 public final class Server implements AutoCloseable {
-    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
-
     private final ServerOptions options;
     private final StatsRegistry stats;
     private final ClusterManagerImpl clusterManager;
     private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
     private final ServerListenerRegistry registry = new ServerListenerRegistry(this);
-    private final ListenerRuntimeFactory runtimes;
-    private volatile ServerSnapshot snapshot = ServerSnapshot.EMPTY;
+    private final ListenerManager listeners;
     private volatile boolean draining;
     private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
     private io.remora.config.OverloadManagerConfig overloadConfig;
@@ -48,14 +46,9 @@ public final class Server implements AutoCloseable {
     private WorkerLoops workerLoops;
     /** Envoy's enable_dispatcher_stats: the workers' loops measured. */
     private boolean dispatcherStats;
-    private ListenerBinder binder;
     private boolean stopped;
-    /** Envoy's workers started: the server is initialized and its listeners listen (set under the monitor). */
-    private volatile boolean workersStarted;
     /** What of the clusters the server's initialization waits for. */
     private final ClusterInit clusterInit;
-    /** Listeners waiting for their filters' init targets (under this monitor). */
-    private final ListenerWarming warming = new ListenerWarming();
 
     public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories) {
         this(options, stats, filterFactories, List.of());
@@ -73,10 +66,12 @@ public final class Server implements AutoCloseable {
                 options.transport());
         this.clusterInit = new ClusterInit(clusterManager);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
-                () -> snapshot.config(), () -> accessLogFactory, () -> draining,
-                name -> snapshot.routeTables().get(name), () -> overload, secrets);
-        this.runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders, context, secrets, stats);
+                () -> snapshot().config(), () -> accessLogFactory, () -> draining,
+                name -> snapshot().routeTables().get(name), () -> overload, secrets);
+        ListenerRuntimeFactory runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders,
+                context, secrets, stats);
         clusterManager.upstreamFilters(runtimes::connectionFilter, context);
+        this.listeners = new ListenerManager(this, runtimes, registry, options.drainTime());
     }
 
     /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
@@ -163,11 +158,11 @@ public final class Server implements AutoCloseable {
         }
         workerLoops = WorkerLoops.start(options, stats, workerWatchdog, dispatcherStats);
         workers = workerLoops.group;
-        binder = new ListenerBinder(options.transport(), workers);
+        listeners.workers(workers, new ListenerBinder(options.transport(), workers));
         overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
         try {
             clusterManager.update(config.clusters());
-            apply(config, true);
+            listeners.apply(config, true);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -179,11 +174,10 @@ public final class Server implements AutoCloseable {
      * added from now on listen once they warm. One that cannot listen is logged and left out.
      */
     public synchronized void startWorkers() {
-        if (workers == null || stopped || workersStarted || draining) {
+        if (workers == null || stopped || draining) {
             return; // draining before it was initialized: its listeners never listen
         }
-        workersStarted = true;
-        snapshot.listeners().values().forEach(ListenerUpdate::listen);
+        listeners.startWorkers();
     }
 
     /**
@@ -206,7 +200,7 @@ public final class Server implements AutoCloseable {
      * them: {@code "init manager ClusterManager"} with {@code "Cluster <name>"}.
      */
     public Map<String, List<String>> unreadyClusterTargets() {
-        return workersStarted ? Map.of() : clusterInit.unready();
+        return listeners.workersStarted() ? Map.of() : clusterInit.unready();
     }
 
     /** Applies a new snapshot: unchanged listeners keep their sockets, changed ones drain. */
@@ -215,42 +209,17 @@ public final class Server implements AutoCloseable {
             throw new IllegalStateException("not running");
         }
         clusterManager.update(config.clusters());
-        apply(config, false);
-    }
-
-    /** @param serverInit the first config: its listeners wait for one another's init targets (Envoy's server init) */
-    private void apply(ServerConfig config, boolean serverInit) {
-        ListenerUpdate u = ListenerUpdate.bind(snapshot, warming.current(), config, runtimes, binder, registry,
-                serverInit, workersStarted);
-        publish(config, u);
-        warming.replace(u.warming, this::warmed);
-    }
-
-    /** A warming listener's targets are all ready: it takes over, unless replaced or removed meanwhile. */
-    private synchronized void warmed(ListenerUpdate.WarmingListener w) {
-        if (stopped || !warming.take(w)) {
-            return;
-        }
-        try {
-            publish(snapshot.config(), ListenerUpdate.warmed(snapshot, w, runtimes, binder, registry,
-                    workersStarted));
-        } catch (RuntimeException e) {
-            // Envoy drops a listener whose final pre-worker init (listen()) fails
-            LOG.log(java.util.logging.Level.SEVERE, "listener '" + w.config().name() + "' warmed but cannot listen: "
-                    + e.getMessage());
-        } finally {
-            w.settled().complete(null);
-        }
+        listeners.apply(config, false);
     }
 
     /** Whether the listener of this name waits for its filters' init targets. */
     public synchronized boolean listenerWarming(String name) {
-        return warming.contains(name);
+        return listeners.warming(name);
     }
 
     /** Completes when no listener of the configs applied so far is warming any more (active or dropped). */
     public synchronized CompletableFuture<Void> listenersWarmed() {
-        return warming.settled();
+        return listeners.warmed();
     }
 
     /**
@@ -258,24 +227,11 @@ public final class Server implements AutoCloseable {
      * {@code "init manager Listener-local-init-manager <listener>"}.
      */
     public synchronized Map<String, List<String>> unreadyListenerTargets() {
-        return warming.unreadyTargets();
-    }
-
-    private void publish(ServerConfig config, ListenerUpdate u) {
-        ServerSnapshot old = snapshot;
-        u.runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
-        snapshot = ServerSnapshot.of(config, u.next, old);
-        for (ActiveListener al : u.toStop) {
-            al.stopAccepting();
-        }
-        Duration drainTime = config.drainTime() != null ? config.drainTime() : options.drainTime();
-        for (FilterChainRuntime fc : u.toDrain) {
-            ServerDrain.drainThenClose(workers, fc, drainTime);
-        }
+        return listeners.unreadyTargets();
     }
 
     public ServerConfig config() {
-        return snapshot.config();
+        return snapshot().config();
     }
 
     public ServerContext context() {
@@ -299,7 +255,7 @@ public final class Server implements AutoCloseable {
 
     /** What accept-time code reads (the last published snapshot). */
     ServerSnapshot snapshot() {
-        return snapshot;
+        return listeners.snapshot();
     }
 
     /** Connections currently open across all listeners. */
@@ -309,7 +265,7 @@ public final class Server implements AutoCloseable {
 
     /** The address a listener is bound to (after port 0 was resolved), or null. */
     public SocketAddress boundAddress(String listenerName) {
-        return ListenerAddresses.of(snapshot, listenerName);
+        return ListenerAddresses.of(snapshot(), listenerName);
     }
 
     /**
@@ -317,12 +273,12 @@ public final class Server implements AutoCloseable {
      * additional ones; empty when not bound), in config order; for /listeners.
      */
     public Map<String, List<SocketAddress>> listenerAddresses() {
-        return ListenerAddresses.all(snapshot);
+        return ListenerAddresses.all(snapshot());
     }
 
     /** Listener names and bound addresses (null when not bound), in config order. */
     public Map<String, SocketAddress> boundAddresses() {
-        return ListenerAddresses.main(snapshot);
+        return ListenerAddresses.main(snapshot());
     }
 
     /**
@@ -337,9 +293,9 @@ public final class Server implements AutoCloseable {
             return;
         }
         draining = true;
-        ServerConfig c = snapshot.config();
-        Duration d = c != null && c.drainTime() != null ? c.drainTime() : options.drainTime();
-        ServerDrain.drainListeners(workers, snapshot.listeners().values(), inboundOnly, graceful, d);
+        ServerSnapshot current = snapshot();
+        ServerDrain.drainListeners(workers, current.listeners().values(), inboundOnly, graceful,
+                listeners.drainTime(current.config()));
     }
 
     /**
@@ -361,7 +317,7 @@ public final class Server implements AutoCloseable {
             draining = true;
             stats.server().live.set(0);
             chains = new ArrayList<>();
-            for (ActiveListener al : snapshot.listeners().values()) {
+            for (ActiveListener al : snapshot().listeners().values()) {
                 al.stopAccepting();
                 chains.addAll(al.runtime.chains());
             }
@@ -392,9 +348,10 @@ public final class Server implements AutoCloseable {
             return;
         }
         stopped = true;
+        listeners.stop();
         draining = true;
         stats.server().live.set(0);
-        snapshot.listeners().values().forEach(ServerDrain::closeNow);
+        snapshot().listeners().values().forEach(ServerDrain::closeNow);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         clusterManager.close();
     }
