@@ -12,8 +12,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_EACH=${1:-600}
 SEED=${2:-$(date +%s%N)}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
-(cd "$ROOT" && mvn -B -q -o -DskipTests test-compile -pl proxy-core \
-  && mvn -B -q -o dependency:build-classpath -pl proxy-core -Dmdep.outputFile=target/fuzz-classpath.txt)
+(cd "$ROOT" && mvn -B -q -DskipTests test-compile -pl proxy-core \
+  && mvn -B -q dependency:build-classpath -pl proxy-core -Dmdep.outputFile=target/fuzz-classpath.txt)
 CP=$ROOT/proxy-core/target/test-classes:$ROOT/proxy-core/target/classes:$(cat "$ROOT/proxy-core/target/fuzz-classpath.txt")
 OPTS=(-Xmx512m -Dio.netty.leakDetection.level=paranoid -Dio.netty.leakDetection.targetRecords=4)
 "$JAVA" "${OPTS[@]}" -cp "$CP" io.remora.route.RouteFuzzer "$SECONDS_EACH" "$SEED"
