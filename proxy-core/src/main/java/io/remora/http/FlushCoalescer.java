@@ -172,8 +172,19 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
         onLocalClose();
-        flushPending(ctx);
+        flushWritten(ctx);
         ctx.close(promise);
+    }
+
+    /**
+     * What was written goes out before a close, flush asked for or not: the channel fails writes it
+     * holds unflushed when it closes, and a close can come from inside the pass that wrote them
+     * (Netty's HTTP/2 graceful close, as the last stream ends).
+     */
+    private void flushWritten(ChannelHandlerContext ctx) {
+        emit(ctx);
+        pending = false;
+        ctx.flush();
     }
 
     /** This side closes the connection (a peer's close never passes a handler's close). */
@@ -182,7 +193,7 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
 
     @Override
     public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
-        flushPending(ctx);
+        flushWritten(ctx);
         ctx.disconnect(promise);
     }
 

@@ -105,9 +105,8 @@ public final class HeaderFrames {
     private static ChannelFuture writeDirect(Http2ConnectionHandler handler, Http2EncoderParts parts,
                                              ChannelHandlerContext ctx, Http2HeadersEncoder hpack, Http2Stream stream,
                                              Http2Headers headers, boolean endStream, boolean informational) {
-        // END_STREAM's write is watched: our side closes when it is on the wire. Other frames fail
-        // into the pipeline, where the handler treats a failed write as a connection error.
-        ChannelPromise promise = endStream ? ctx.newPromise() : ctx.voidPromise();
+        // A failed write fails into the pipeline, where the handler treats it as a connection error.
+        ChannelPromise promise = ctx.voidPromise();
         ByteBuf frame = ctx.alloc().directBuffer(INITIAL_CAPACITY);
         frame.writerIndex(FRAME_HEADER_LENGTH);
         try {
@@ -137,7 +136,7 @@ public final class HeaderFrames {
         }
         stream.headersSent(informational);
         if (endStream) {
-            handler.closeStreamLocal(stream, promise);
+            EndStreamWrites.closeLocal(handler, ctx, stream);
         }
         return promise;
     }

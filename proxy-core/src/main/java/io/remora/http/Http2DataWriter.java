@@ -2,7 +2,6 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
@@ -21,8 +20,8 @@ import io.netty.handler.codec.http2.Http2Stream;
  * payload leave as one buffer.
  *
  * <p>END_STREAM goes the same way, most often the whole body of a small response: the frame
- * carries the flag, and our side of the stream is closed through the handler's lifecycle, as the
- * encoder would after writing it (a stream the client had ended closes once the frame is written).
+ * carries the flag, and our side of the stream is closed through the handler's lifecycle
+ * ({@link EndStreamWrites}).
  *
  * <p>When it cannot (nothing is written and the caller uses the encoder): frames already queued for
  * the stream (order), a payload larger than the stream or connection window or the peer's max frame
@@ -64,8 +63,6 @@ public final class Http2DataWriter {
             data.release(); // taken over: the caller answers the error, the frame is not sent
             throw e;
         }
-        // The stream closes when its last frame is on the wire, so END_STREAM's write is watched.
-        ChannelPromise last = endStream ? ctx.newPromise() : ctx.voidPromise();
         if (n <= COPY_LIMIT) {
             ByteBuf frame = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH + n);
             writeHeader(frame, n, stream.id(), endStream);
@@ -73,16 +70,16 @@ public final class Http2DataWriter {
             data.getBytes(data.readerIndex(), frame, frame.writerIndex(), n);
             frame.writerIndex(frame.writerIndex() + n);
             data.release();
-            ctx.write(frame, last);
+            ctx.write(frame, ctx.voidPromise());
         } else {
             ByteBuf header = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH);
             writeHeader(header, n, stream.id(), endStream);
             ctx.write(header, ctx.voidPromise());
-            ctx.write(data, last);
+            ctx.write(data, ctx.voidPromise());
         }
         sent.frameSent();
         if (endStream) {
-            handler.closeStreamLocal(stream, last);
+            EndStreamWrites.closeLocal(handler, ctx, stream);
         }
         return true;
     }

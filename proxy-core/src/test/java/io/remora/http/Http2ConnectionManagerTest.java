@@ -434,6 +434,24 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     @Test
+    void aCloseWaitsForTheLastFrameOfAStreamInFlight() throws Exception {
+        start(b -> b);
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/x"), false));
+            assertEquals("200", ((Http2HeadersFrame) s.next()).headers().status().toString());
+            // Through the HTTP/2 handler: Netty's graceful close, which closes the channel as the
+            // last stream closes. The stream's last frame must be on the wire before that.
+            server.accepted.poll(5, TimeUnit.SECONDS).close();
+            assertNotNull(c.goAways.poll(5, TimeUnit.SECONDS), "no GOAWAY");
+            assertTrue(c.channel.isActive(), "an open stream keeps the connection");
+            s.channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("bye", StandardCharsets.UTF_8), true));
+            assertTrue(c.channel.closeFuture().await(5, TimeUnit.SECONDS), "closes after the last stream");
+            assertEquals("bye", s.body.toString());
+        }
+    }
+
+    @Test
     void pausedDecodingWithholdsWindowUpdates() throws Exception {
         start(b -> b.http2(new io.remora.config.Http2Options(100, 65_535, 65_535, false)));
         TestFilter.PAUSED.clear();
