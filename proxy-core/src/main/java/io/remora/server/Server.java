@@ -9,7 +9,6 @@ import io.remora.listener.ListenerRuntime;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
-import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManagerImpl;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
