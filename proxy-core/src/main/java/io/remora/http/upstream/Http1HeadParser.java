@@ -33,34 +33,58 @@ final class Http1HeadParser {
 
     /** method SP request-target SP HTTP-version, ending at {@code end} (after its LF). */
     static String requestLine(Http1Head head, byte[] b, int end) {
-        int lineEnd = lineEnd(b, end);
+        // As BalsaParser's ParseHTTPFirstLine: three runs of bytes above SP, separated by runs of
+        // bytes up to SP, trailing ones ignored.
+        int last = lineEnd(b, end);
+        while (last > 0 && (b[last - 1] & 0xff) <= ' ') {
+            last--;
+        }
         int i = 0;
-        while (i < lineEnd && b[i] != ' ') {
+        while (i < last && (b[i] & 0xff) > ' ') {
             if (!io.remora.http.HttpTokens.tchar(b[i] & 0xff)) {
                 return CODEC_ERROR;
             }
             i++;
         }
-        if (i == 0 || i == lineEnd) {
+        if (i == 0 || i == last) {
             return CODEC_ERROR;
         }
         head.method = method(b, i);
-        int t = i + 1;
+        int t = separator(b, i, last);
+        if (t < 0) {
+            return CODEC_ERROR;
+        }
         int sp = t;
-        while (sp < lineEnd && b[sp] != ' ') {
+        while (sp < last && (b[sp] & 0xff) > ' ') {
+            if (b[sp] == 0x7f) {
+                return CODEC_ERROR; // no URL character; Http1Parser reports it as the control it is
+            }
             sp++;
         }
         // The request-target's characters are judged with the request (Http1Headers.validate).
-        if (sp == t) {
-            return CODEC_ERROR;
-        }
         head.target = new AsciiString(b, t, sp - t, false);
-        if (sp == lineEnd) {
+        if (sp == last) {
             // No version: HTTP/0.9, which Envoy's parser takes as HTTP/1.0 (426 unless accept_http_10).
             head.minorVersion = 0;
             return null;
         }
-        return requestVersion(head, b, sp + 1, lineEnd) ? null : CODEC_ERROR;
+        int v = separator(b, sp, last);
+        return v >= 0 && requestVersion(head, b, v, last) ? null : CODEC_ERROR;
+    }
+
+    /**
+     * Skips the separator at {@code from}: where the next part starts, or -1 when it holds other
+     * than SP and HT (a control character, or a CR that ends no line here).
+     */
+    private static int separator(byte[] b, int from, int last) {
+        int i = from;
+        while (i < last && (b[i] & 0xff) <= ' ') {
+            if (b[i] != ' ' && b[i] != '\t') {
+                return -1;
+            }
+            i++;
+        }
+        return i;
     }
 
     /**
@@ -266,7 +290,7 @@ final class Http1HeadParser {
      * (CheckHeaderLinesForInvalidChars), and its codec names that http1.invalid_characters;
      * anything else wrong with a line is http1.codec_error.
      */
-    private static String lineError(byte[] b, int from, int to) {
+    static String lineError(byte[] b, int from, int to) {
         for (int k = from; k < to; k++) {
             int c = b[k] & 0xff;
             if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {

@@ -302,6 +302,11 @@ public final class Http1Parser extends Http1SectionScanner {
         if (error == null && head.request && !options.allowCustomMethods() && !Http1HeadParser.knownMethod(head.method)) {
             error = "http1.codec_error"; // as Envoy's parser: only its list of methods unless allow_custom_methods
         }
+        if (error != null && head.request) {
+            // BalsaParser checks the request line for control characters with the field lines, after
+            // its own checks of the line: that error is the one a head read whole reports.
+            error = Http1HeadParser.lineError(bytes, 0, length);
+        }
         if (error == null) {
             // Sized by fields() once it has counted the lines.
             OriginalHeaderCase original = null;
