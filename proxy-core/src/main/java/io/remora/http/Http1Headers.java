@@ -58,24 +58,29 @@ final class Http1Headers {
      * null when the request head is acceptable. A rejection closes the connection after the reply,
      * unless the connection manager made it and stream_error_on_invalid_http_message says otherwise.
      * Without {@code allowAbsoluteUrl} an absolute-form target does not stand in for Host.
+     * An {@code upgrade}'s Connection header is not sanitized (Envoy's handling_upgrade_).
      */
-    static Rejection validate(Http1Head head, boolean allowAbsoluteUrl) {
+    static Rejection validate(Http1Head head, boolean allowAbsoluteUrl, boolean upgrade) {
         AsciiString uri = head.target;
-        for (int i = 0; i < uri.length(); i++) {
-            int c = uri.byteAt(i) & 0xff;
-            if (c <= 0x20 || c >= 0x7f) {
-                return new Rejection(400, "Bad Request", "http1.codec_error");
-            }
-            if (c == '#') {
-                // RFC 9112 3.2: no fragment in a request-target (Envoy's http_reject_path_with_fragment).
-                return new Rejection(400, "Bad Request", "path_normalization_failed");
-            }
+        boolean connect = HttpMethod.CONNECT.asciiName().contentEquals(head.method);
+        if (!RequestTargets.parses(uri, connect)) {
+            return new Rejection(400, "Bad Request", "http1.codec_error");
+        }
+        if (!upgrade && head.had(CONNECTION) && !ConnectionNominations.acceptable(head.headers)) {
+            return new Rejection(400, "Bad Request", "http1.connection_header_rejected");
+        }
+        if (uri.indexOf('#', 0) >= 0) {
+            // RFC 9112 3.2: no fragment in a request-target (Envoy's http_reject_path_with_fragment).
+            return new Rejection(400, "Bad Request", "path_normalization_failed");
         }
         int hosts = head.hostCount();
         if (hosts > 1) {
             return new Rejection(400, "Bad Request", "http1.codec_error");
         }
-        boolean connect = HttpMethod.CONNECT.asciiName().contentEquals(head.method);
+        if (connect && !RequestTargets.hostAndPort(uri)) {
+            // Envoy's codec reads a CONNECT target as a URL of host and port alone (handlePath).
+            return new Rejection(400, "Bad Request", "http1.invalid_url");
+        }
         if (allowAbsoluteUrl && !connect && uri.byteAt(0) != '/' && !absoluteForm(uri)
                 && !(uri.length() == 1 && uri.byteAt(0) == '*' && HttpMethod.OPTIONS.asciiName().contentEquals(head.method))) {
             // As Envoy's codec: a target neither origin- nor absolute-form (nor OPTIONS *) is no URL.

@@ -30,8 +30,7 @@ final class Http1RequestDecoder {
 
     Http1RequestDecoder(ConnectionContext cx, int maxHeadBytes, Http1Parser.Listener listener) {
         this.cx = cx;
-        // As before with Netty's decoder: the request line and the header section each up to the limit.
-        this.parser = new Http1Parser(true, maxHeadBytes, maxHeadBytes, listener);
+        this.parser = Http1Parser.requests(maxHeadBytes, listener);
     }
 
     /** No byte of a next request has arrived (nor waits unparsed). */

@@ -83,7 +83,7 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
         }
         Http1Stream s = newStream(head);
         current = s;
-        Http1Headers.Rejection rejection = Http1Headers.validate(head, options.allowAbsoluteUrl());
+        Http1Headers.Rejection rejection = Http1Headers.validate(head, options.allowAbsoluteUrl(), upgrade);
         if (rejection != null) {
             if (rejection.byConnectionManager() && options.streamErrorOnInvalidHttpMessage() && !upgrade
                     && head.bodyless()) {

@@ -65,10 +65,12 @@ final class Http1Stream implements StreamEncoder {
         closeAfterResponse = true;
         ActiveStream s = stream;
         s.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+        // A 431 too: Envoy's codec fails the dispatch with a CodecProtocolError for a head past
+        // its limits as for any other, which its connection manager counts.
+        conn.cx.hcm.stats.downstreamCxProtocolError.increment();
         if (status == 431) {
             s.sendLocalReply(431, "Request Header Fields Too Large", null, details);
         } else {
-            conn.cx.hcm.stats.downstreamCxProtocolError.increment();
             s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, details);
         }
     }

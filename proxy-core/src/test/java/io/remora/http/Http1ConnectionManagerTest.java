@@ -154,6 +154,8 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
             assertEquals(431, r.status());
             assertTrue(c.closedByPeer());
         }
+        // A codec protocol error in Envoy, counted as any other.
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
     /**
@@ -509,6 +511,7 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         }
         assertEquals(200, logged().responseCode);
         assertEquals("http1.too_many_headers", logged().responseCodeDetails);
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
     @Test

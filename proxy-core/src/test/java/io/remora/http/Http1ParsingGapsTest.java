@@ -78,8 +78,10 @@ class Http1ParsingGapsTest {
 
     @Test
     void controlCharacterOrFragmentInTargetIs400() throws Exception {
-        refused("GET /a\u0001b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
-        refused("GET /a\u007fb HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        // BalsaParser checks the request line for controls and DEL with the field lines.
+        refused("GET /a\u0001b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.invalid_characters");
+        refused("GET /a\u007fb HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.invalid_characters");
+        refused("GET /a\u00e9b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
         refused("GET /admin#/public HTTP/1.1\r\nHost: a\r\n\r\n", 400, "path_normalization_failed");
     }
 
@@ -169,6 +171,124 @@ class Http1ParsingGapsTest {
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("GET / HTTP/1.0\r\n\r\n");
             assertEquals(200, c.read().status());
+        }
+    }
+
+    /**
+     * Envoy's parser takes any "HTTP/" DIGIT "." DIGIT and its codec anything but HTTP/1.1 as
+     * HTTP/1.0: 426 without accept_http_10, served with it; other versions are codec errors.
+     */
+    @Test
+    void aVersionOtherThan11IsTakenAsHttp10() throws Exception {
+        for (String version : new String[] {"HTTP/2.0", "HTTP/1.2", "HTTP/0.9"}) {
+            try (RawHttp c = new RawHttp(server.port)) {
+                c.send("GET / " + version + "\r\nHost: a\r\n\r\n");
+                RawHttp.Response r = c.read();
+                assertEquals(426, r.status(), version);
+                assertTrue(c.closedByPeer(), "connection left open after " + version);
+            }
+            StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+            assertNotNull(info);
+            assertEquals("low_version", info.responseCodeDetails);
+        }
+        refused("GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        server.close();
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).acceptHttp10(true)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/2.0\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+    }
+
+    /** Controls and DEL anywhere in the field lines: BalsaParser's invalid characters, not a plain codec error. */
+    @Test
+    void controlCharactersInFieldLinesAreInvalidCharacters() throws Exception {
+        refused("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\u0000c\r\n\r\n", 400, "http1.invalid_characters");
+        refused("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\u007fc\r\n\r\n", 400, "http1.invalid_characters");
+        refused("GET / HTTP/1.1\r\nHost: a\r\nX\u0001A: b\r\n\r\n", 400, "http1.invalid_characters");
+        // Not a token, but no control: the parser's header name check.
+        refused("GET / HTTP/1.1\r\nHost: a\r\nX(A): b\r\n\r\n", 400, "http1.codec_error");
+    }
+
+    /** BalsaParser's isUrlValid: a scheme starts with a letter, a host has URL characters and no "@@". */
+    @Test
+    void targetsEnvoysParserRefusesAreCodecErrors() throws Exception {
+        refused("GET 1http://b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        refused("GET http://a@@b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        refused("GET http://a\"b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        refused("GET b:80 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+    }
+
+    /** Envoy's codec: a CONNECT has no body and its target is host:port, before any upgrade decision. */
+    @Test
+    void connectWithABodyOrWithoutHostAndPortIsACodecError() throws Exception {
+        refused("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nContent-Length: 1\r\n\r\nx", 400, "http1.body_disallowed");
+        refused("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501,
+                "http1.invalid_transfer_encoding");
+        refused("CONNECT a HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.invalid_url");
+        refused("CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.invalid_url");
+    }
+
+    /** max_request_headers_kb bounds the whole head, request line included (BalsaParser's max_header_length). */
+    @Test
+    void theRequestLineCountsTowardTheHeadLimit() throws Exception {
+        refused("GET /" + "a".repeat(40_000) + " HTTP/1.1\r\nHost: a\r\nX-A: " + "b".repeat(30_000) + "\r\n\r\n", 431,
+                "http1.headers_too_large");
+    }
+
+    /** Envoy's parser fails a chunk size on overflow only: leading zeros are no error. */
+    @Test
+    void aChunkSizeWithLeadingZerosIsRead() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000000002\r\nhi\r\n0\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("hi", r.body());
+        }
+    }
+
+    /** obs-fold: BalsaParser (since Envoy 1.29) joins the line to the field before it, the line break dropped. */
+    @Test
+    void aFoldedLineContinuesTheFieldBeforeIt() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertNotNull(seen);
+        assertEquals("b c", seen.get("x-a").toString());
+        assertNotNull(server.context.logged.poll(5, TimeUnit.SECONDS));
+        refused("GET / HTTP/1.1\r\n X-A: b\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+    }
+
+    /**
+     * Envoy's sanitizeConnectionHeader: ten Connection tokens or more, or a nominated
+     * x-forwarded-* header or pseudo-header, costs the request (and the connection).
+     */
+    @Test
+    void aConnectionHeaderEnvoyWillNotSanitizeIsRefused() throws Exception {
+        refused("GET / HTTP/1.1\r\nHost: a\r\nConnection: a,b,c,d,e\r\nConnection: f,g,h,i,j\r\n\r\n", 400,
+                "http1.connection_header_rejected");
+        refused("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Forwarded-For\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n",
+                400, "http1.connection_header_rejected");
+        refused("GET / HTTP/1.1\r\nHost: a\r\nConnection: :authority\r\n\r\n", 400, "http1.connection_header_rejected");
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: a,b,c,d,e,f,g,h,i\r\n\r\n");
+            assertEquals(200, c.read().status(), "nine tokens are within Envoy's limit");
+        }
+    }
+
+    /** BalsaParser's ParseHTTPFirstLine: parts separated by runs of SP or HT, trailing ones ignored. */
+    @Test
+    void requestLineWhitespaceRunsSeparateItsParts() throws Exception {
+        for (String line : new String[] {"GET  /x  HTTP/1.1", "GET\t/x\tHTTP/1.1", "GET /x HTTP/1.1 \t"}) {
+            try (RawHttp c = new RawHttp(server.port)) {
+                c.send(line + "\r\nHost: a\r\n\r\n");
+                assertEquals(200, c.read().status(), line);
+            }
+            Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+            assertNotNull(seen, line);
+            assertEquals("/x", seen.path().toString(), line);
         }
     }
 }

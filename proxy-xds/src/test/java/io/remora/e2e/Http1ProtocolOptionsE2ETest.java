@@ -167,7 +167,10 @@ class Http1ProtocolOptionsE2ETest {
         // Neither origin- nor absolute-form: no URL for a codec that takes absolute ones.
         String invalid = exchange("plain", "GET p HTTP/1.1\r\nHost: a\r\n\r\n");
         assertTrue(invalid.startsWith("HTTP/1.1 400 Bad Request\r\n"), invalid);
-        assertTrue(exchange("options", "GET p HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 404 Not Found\r\n"));
+        // BalsaParser's isUrlValid refuses it before allow_absolute_url matters; "*" it takes, and
+        // without absolute URLs that is a path the connection manager does not serve.
+        assertTrue(exchange("options", "GET p HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 400 Bad Request\r\n"));
+        assertTrue(exchange("options", "GET * HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 404 Not Found\r\n"));
         assertTrue(upstream.requests.isEmpty());
     }
 

@@ -81,8 +81,8 @@ final class Http1ChunkFraming {
             if (d < 0) {
                 break;
             }
-            if (i - from >= 15) {
-                return -1; // past 2^60: no body is that long
+            if (size > (Long.MAX_VALUE >> 4)) {
+                return -1; // by value, not digits: Envoy's parser takes leading zeros, failing only on overflow
             }
             size = size << 4 | d;
         }

@@ -1,6 +1,7 @@
 package io.remora.http.upstream;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
 import io.remora.http.HeaderBlock;
 
@@ -15,6 +16,8 @@ public final class Http1Head {
     static final String NOT_IMPLEMENTED = "http1.invalid_transfer_encoding";
     /** Both transfer-encoding and content-length, without allow_chunked_length. */
     static final String CHUNKED_LENGTH = "http1.content_length_and_chunked_not_allowed";
+    /** A CONNECT with a content-length other than 0. */
+    static final String BODY_DISALLOWED = "http1.body_disallowed";
 
     public final boolean request;
     /** Request: method and request-target as sent. */
@@ -179,6 +182,16 @@ public final class Http1Head {
      * without a length they run to the connection's end, and a 1xx or 204 may not carry framing.
      */
     String frame(boolean allowChunkedLength) {
+        boolean connect = request && method == HttpMethod.CONNECT.asciiName();
+        if (connect && contentLengths > 0) {
+            // As Envoy's codec: a CONNECT has no body (RFC 9110 9.3.6); a length of 0 is dropped.
+            if (contentLength != 0) {
+                return BODY_DISALLOWED;
+            }
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            contentLengths = 0;
+            contentLength = -1;
+        }
         if (transferEncodings > 0 && contentLengths > 0) {
             // As Envoy's codec, both directions: refused, or with allow_chunked_length (and
             // chunked coding) read chunked, the length dropped so it does not travel on.
@@ -192,7 +205,7 @@ public final class Http1Head {
         }
         if (request) {
             if (transferEncodings > 0) {
-                if (transferEncodings > 1 || !teChunked) {
+                if (transferEncodings > 1 || !teChunked || connect) {
                     return NOT_IMPLEMENTED;
                 }
                 chunked = true;

@@ -28,7 +28,9 @@ final class Http1HeadDecoder {
             error = "http1.codec_error"; // as Envoy's parser: only its list of methods unless allow_custom_methods
         }
         if (error != null) {
-            return error;
+            // BalsaParser checks the request line for control characters with the field lines, after
+            // its own checks of the line: that error is the one a head read whole reports.
+            return head.request ? Http1HeadParser.lineError(bytes, 0, length) : error;
         }
         // Sized by fields() once it has counted the lines.
         OriginalHeaderCase original = null;

@@ -33,34 +33,76 @@ final class Http1HeadParser {
 
     /** method SP request-target SP HTTP-version, ending at {@code end} (after its LF). */
     static String requestLine(Http1Head head, byte[] b, int end) {
-        int lineEnd = lineEnd(b, end);
+        // As BalsaParser's ParseHTTPFirstLine: three runs of bytes above SP, separated by runs of
+        // bytes up to SP, trailing ones ignored.
+        int last = lineEnd(b, end);
+        while (last > 0 && (b[last - 1] & 0xff) <= ' ') {
+            last--;
+        }
         int i = 0;
-        while (i < lineEnd && b[i] != ' ') {
+        while (i < last && (b[i] & 0xff) > ' ') {
             if (!io.remora.http.HttpTokens.tchar(b[i] & 0xff)) {
                 return CODEC_ERROR;
             }
             i++;
         }
-        if (i == 0 || i == lineEnd) {
+        if (i == 0 || i == last) {
             return CODEC_ERROR;
         }
         head.method = method(b, i);
-        int t = i + 1;
+        int t = separator(b, i, last);
+        if (t < 0) {
+            return CODEC_ERROR;
+        }
         int sp = t;
-        while (sp < lineEnd && b[sp] != ' ') {
+        while (sp < last && (b[sp] & 0xff) > ' ') {
+            if (b[sp] == 0x7f) {
+                return CODEC_ERROR; // no URL character; Http1Parser reports it as the control it is
+            }
             sp++;
         }
         // The request-target's characters are judged with the request (Http1Headers.validate).
-        if (sp == t) {
-            return CODEC_ERROR;
-        }
         head.target = new AsciiString(b, t, sp - t, false);
-        if (sp == lineEnd) {
+        if (sp == last) {
             // No version: HTTP/0.9, which Envoy's parser takes as HTTP/1.0 (426 unless accept_http_10).
             head.minorVersion = 0;
             return null;
         }
-        return version(head, b, sp + 1, lineEnd) ? null : CODEC_ERROR;
+        int v = separator(b, sp, last);
+        return v >= 0 && requestVersion(head, b, v, last) ? null : CODEC_ERROR;
+    }
+
+    /**
+     * Skips the separator at {@code from}: where the next part starts, or -1 when it holds other
+     * than SP and HT (a control character, or a CR that ends no line here).
+     */
+    private static int separator(byte[] b, int from, int last) {
+        int i = from;
+        while (i < last && (b[i] & 0xff) <= ' ') {
+            if (b[i] != ' ' && b[i] != '\t') {
+                return -1;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * "HTTP/" DIGIT "." DIGIT, as Envoy's BalsaParser accepts (isVersionValid); anything but
+     * HTTP/1.1 is then taken as HTTP/1.0 (its codec's isHttp11), so HTTP/0.9, /1.2 or /2.0 get
+     * the connection manager's 426 unless accept_http_10.
+     */
+    private static boolean requestVersion(Http1Head head, byte[] b, int from, int to) {
+        if (to - from != 8 || b[from] != 'H' || b[from + 1] != 'T' || b[from + 2] != 'T' || b[from + 3] != 'P'
+                || b[from + 4] != '/' || !digit(b[from + 5]) || b[from + 6] != '.' || !digit(b[from + 7])) {
+            return false;
+        }
+        head.minorVersion = b[from + 5] == '1' && b[from + 7] == '1' ? 1 : 0;
+        return true;
+    }
+
+    private static boolean digit(byte c) {
+        return c >= '0' && c <= '9';
     }
 
     /** HTTP-version SP status-code SP [ reason-phrase ]. */
@@ -145,6 +187,8 @@ final class Http1HeadParser {
         int count = 0;
         int keep = 0;
         int i = from;
+        // Where the last field line's value ends, before its trailing whitespace was trimmed.
+        int lastEnd = -1;
         while (i < to) {
             int lf = lineFeed(b, i);
             int end = lineEnd(b, lf + 1);
@@ -153,11 +197,25 @@ final class Http1HeadParser {
             }
             byte first = b[i];
             if (first == ' ' || first == '\t') {
-                return CODEC_ERROR; // obs-fold (RFC 9112 5.2: rejected by a server)
+                if (count == 0) {
+                    return lineError(b, from, to); // folds no field: the parser's key starts with whitespace
+                }
+                // obs-fold: the line continues the field before it, the line break dropped
+                // (BalsaParser since Envoy 1.29, as http-parser did).
+                int n = count - 1;
+                int oldLength = lines[4 * n + 3];
+                lastEnd = fold(b, lines, n, lastEnd, i, end);
+                if (lastEnd < 0) {
+                    return lineError(b, from, to);
+                }
+                keep += lines[4 * n + 3] - (values[n] == null ? oldLength : 0);
+                values[n] = null;
+                i = lf + 1;
+                continue;
             }
             int colon = nameEnd(b, i, end);
             if (colon <= i) {
-                return CODEC_ERROR; // no name, no colon, or not a token (whitespace before the colon, a control)
+                return lineError(b, from, to); // no name, no colon, or not a token (whitespace before the colon, a control)
             }
             int vs = colon + 1;
             while (vs < end && (b[vs] == ' ' || b[vs] == '\t')) {
@@ -169,7 +227,7 @@ final class Http1HeadParser {
             }
             long checked = valueHash(b, vs, ve);
             if (checked < 0) {
-                return CODEC_ERROR;
+                return lineError(b, from, to);
             }
             if (4 * count + 4 > lines.length) {
                 lines = java.util.Arrays.copyOf(lines, lines.length * 2);
@@ -193,9 +251,53 @@ final class Http1HeadParser {
             lines[4 * count + 3] = ve - vs;
             keep += (known == null ? colon - i : 0) + (shared == null ? ve - vs : 0);
             count++;
+            lastEnd = end;
             i = lf + 1;
         }
         return keep(head, out, b, lines, names, values, count, keep, isHead);
+    }
+
+    /**
+     * Appends the continuation line {@code [from, to)} to field {@code n}'s value, which ends
+     * (untrimmed) at {@code valueEnd}, in the scratch: what the line break separated becomes one
+     * value, leading and trailing whitespace trimmed. The new untrimmed end, or -1 when the value
+     * holds a control character.
+     */
+    private static int fold(byte[] b, int[] lines, int n, int valueEnd, int from, int to) {
+        System.arraycopy(b, from, b, valueEnd, to - from); // backwards: only bytes already read move
+        int end = valueEnd + (to - from);
+        int vs = lines[4 * n + 2];
+        while (vs < end && (b[vs] == ' ' || b[vs] == '\t')) {
+            vs++;
+        }
+        int ve = end;
+        while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+            ve--;
+        }
+        if (valueHash(b, vs, ve) < 0) {
+            return -1;
+        }
+        lines[4 * n + 2] = vs;
+        lines[4 * n + 3] = ve - vs;
+        return end;
+    }
+
+    private static final String INVALID_CHARACTERS = "http1.invalid_characters";
+
+    /**
+     * Why field lines {@code [from, to)} are refused, once one is: Envoy's BalsaParser looks for
+     * control characters (but HT, CR, LF) and DEL in all of them before it parses any
+     * (CheckHeaderLinesForInvalidChars), and its codec names that http1.invalid_characters;
+     * anything else wrong with a line is http1.codec_error.
+     */
+    static String lineError(byte[] b, int from, int to) {
+        for (int k = from; k < to; k++) {
+            int c = b[k] & 0xff;
+            if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
+                return INVALID_CHARACTERS;
+            }
+        }
+        return CODEC_ERROR;
     }
 
     /** Where the line starting at {@code i} has its LF (the caller knows there is one). */

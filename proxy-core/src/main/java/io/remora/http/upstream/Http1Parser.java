@@ -78,9 +78,22 @@ public final class Http1Parser extends Http1SectionScanner {
      * @param maxHeaderBytes longest header section (and trailer section) accepted
      */
     public Http1Parser(boolean request, int maxLineBytes, int maxHeaderBytes, Listener listener) {
-        super(maxLineBytes, maxHeaderBytes);
+        this(request, maxLineBytes, maxHeaderBytes, false, listener);
+    }
+
+    private Http1Parser(boolean request, int maxLineBytes, int maxHeaderBytes, boolean wholeHead, Listener listener) {
+        super(maxLineBytes, maxHeaderBytes, wholeHead);
         this.request = request;
         this.listener = listener;
+    }
+
+    /**
+     * A downstream connection's parser, as Envoy's server codec bounds a request: its whole head
+     * (request line and header fields, BalsaParser's max_header_length) and its trailer section
+     * each to {@code maxHeadBytes}.
+     */
+    public static Http1Parser requests(int maxHeadBytes, Listener listener) {
+        return new Http1Parser(true, maxHeadBytes, maxHeadBytes, true, listener);
     }
 
     /** The connection's http_protocol_options; set before the first byte is fed. */

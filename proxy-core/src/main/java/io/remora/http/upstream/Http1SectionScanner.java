@@ -13,6 +13,8 @@ abstract class Http1SectionScanner {
 
     private final int maxLineBytes;
     private final int maxHeaderBytes;
+    /** maxLineBytes bounds the whole head, start line and fields together (Envoy's request heads). */
+    private final boolean wholeHead;
     /** Bytes of the head (or trailers) already searched for its end, from the reader index. */
     private int scanned;
     /** Where the line being scanned starts, from the reader index. */
@@ -20,9 +22,10 @@ abstract class Http1SectionScanner {
     /** The start line's length (with its line end), once found. */
     private int startLineEnd = -1;
 
-    Http1SectionScanner(int maxLineBytes, int maxHeaderBytes) {
+    Http1SectionScanner(int maxLineBytes, int maxHeaderBytes, boolean wholeHead) {
         this.maxLineBytes = maxLineBytes;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.wholeHead = wholeHead;
     }
 
     /** Whether no search of the current section has started (nothing of it scanned yet). */
@@ -89,7 +92,7 @@ abstract class Http1SectionScanner {
             }
             lineStart = scanned;
             if (empty) {
-                return scanned;
+                return wholeHead && startLine && scanned > maxLineBytes ? -2 : scanned;
             }
             if (tooLong(startLine, limit)) {
                 return -2;
@@ -99,6 +102,9 @@ abstract class Http1SectionScanner {
 
     private boolean tooLong(boolean startLine, int limit) {
         if (startLine) {
+            if (wholeHead) {
+                return scanned > maxLineBytes;
+            }
             return startLineEnd < 0 ? scanned > maxLineBytes : scanned - startLineEnd > maxHeaderBytes;
         }
         return scanned > limit;
