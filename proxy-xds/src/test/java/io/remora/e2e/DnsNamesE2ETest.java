@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whose server does not answer holds back neither the other's answers nor its refreshes, and with
  * respect_dns_ttl each name comes back when its own answer's TTL runs out. The names are known only
  * to {@link TestDnsServer}; greeters on 127.0.0.1 and 127.0.0.3, same port, tell which address a
- * proxied connection reached, and /clusters which hosts the cluster has.
+ * proxied connection reached, and /clusters which hosts the cluster has. Also: lookups in flight
+ * hold no threads.
  */
 class DnsNamesE2ETest {
     private static final String A = "a.remora.test";
@@ -93,6 +94,60 @@ class DnsNamesE2ETest {
             assertTrue(clusters.contains("svc::127.0.0.3:" + port), "B keeps its answer until its TTL: " + clusters);
             assertFalse(clusters.contains("svc::127.0.0.4:" + port), "B was not asked again: " + clusters);
             assertFalse(clusters.contains("svc::127.0.0.1:" + port), clusters);
+        }
+    }
+
+    @Test
+    void namesWaitingForTheirServerHoldNoThreads() throws Exception {
+        int port = ProxyProcess.freePort();
+        int admin = ProxyProcess.freePort();
+        int listener = ProxyProcess.freePort();
+        int held = 150;
+        StringBuilder endpoints = new StringBuilder();
+        for (int i = 0; i < held; i++) {
+            endpoints.append("- endpoint: { address: { socket_address: { address: n%d.remora.test, port_value: %d } } }\n"
+                    .formatted(i, port));
+        }
+        // A answers and initializes the cluster; the other names' queries stay unanswered for 30 s.
+        try (TestDnsServer dns = TestDnsServer.start().answer(A, 30, "127.0.0.1")) {
+            for (int i = 0; i < held; i++) {
+                dns.answer("n" + i + ".remora.test", 30, "127.0.0.2").hold("n" + i + ".remora.test");
+            }
+            String cluster = """
+                    - name: svc
+                      type: STRICT_DNS
+                      dns_lookup_family: V4_ONLY
+                      connect_timeout: 1s
+                    %s
+                      load_assignment:
+                        cluster_name: svc
+                        endpoints:
+                        - lb_endpoints:
+                          - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
+                    %s""".formatted(dns.caresResolver(2), A, port, endpoints.toString().indent(6));
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "svc"),
+                    cluster, Map.of("tcp", listener)), admin)) {
+                await("every name's lookup started", () -> stat(proxy, "cluster.svc.update_attempt") >= held + 1);
+                // As c-ares': lookups under way are queries in flight, not threads waiting for them.
+                long lookupThreads = threadsNamed(proxy.pid(), "remora-dns-look");
+                assertTrue(lookupThreads < 4, lookupThreads + " lookup threads for " + held + " names in flight");
+                dns.release();
+                await("the held names' hosts join once answered", () -> admin(proxy, "/clusters")
+                        .contains("svc::127.0.0.2:" + port + "::cx_active"));
+            }
+        }
+    }
+
+    /** How many of a process's threads have this name (Linux keeps its first 15 characters). */
+    private static long threadsNamed(long pid, String prefix) throws java.io.IOException {
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.filter(t -> {
+                try {
+                    return java.nio.file.Files.readString(t.resolve("comm")).startsWith(prefix);
+                } catch (java.io.IOException gone) {
+                    return false;
+                }
+            }).count();
         }
     }
 
