@@ -61,7 +61,7 @@ public final class Server implements AutoCloseable {
                   List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders) {
         this.options = options;
         this.stats = stats;
-        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets,
+        this.clusterManager = new ClusterManagerImpl(stats, null, secrets,
                 options.transport());
         this.clusterInit = new ClusterInit(clusterManager);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,

@@ -41,7 +41,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     private io.remora.config.BindConfig defaultUpstreamBind; // guarded by this
 
     public ClusterManagerImpl(StatsRegistry stats) {
-        this(stats, DnsResolver.SYSTEM);
+        this(stats, null);
     }
 
     public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver) {
@@ -49,6 +49,8 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     }
 
     /**
+     * @param resolver  null: the platform's resolvers (c-ares' default for DNS clusters without a
+     *                  resolver config, getaddrinfo where one is configured); else a stand-in for both
      * @param secrets   where clusters find the SDS secrets their transport sockets name
      * @param transport the socket transport health check connections use
      */

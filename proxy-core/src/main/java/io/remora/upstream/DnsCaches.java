@@ -52,18 +52,13 @@ final class DnsCaches implements AutoCloseable {
         }
     }
 
-    /** A lookup on the caches' lookup threads, through {@code resolver} (null: the bootstrap's). */
+    /** A lookup through {@code resolver} (null: the bootstrap's); a blocking resolver's on the caches' lookup threads. */
     java.util.concurrent.CompletableFuture<DnsAnswer> lookup(io.remora.config.DnsResolverConfig resolver, String name,
                                                              io.remora.config.ClusterConfig.DnsLookupFamily family) {
         try {
-            // The resolver is picked on the lookup thread too: the first use of a config builds it.
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return resolvers.forCache(resolver).resolve(name, family);
-                } catch (java.net.UnknownHostException e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            }, lookups);
+            // The resolver is picked on a lookup thread: the first use of a config builds it (reads files).
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> resolvers.forCache(resolver), lookups)
+                    .thenCompose(r -> r.lookup(name, family, lookups));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             return java.util.concurrent.CompletableFuture.failedFuture(closed);
         }

@@ -4,10 +4,10 @@ import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterLoadAssignment.LbEndpoint;
 import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
 import io.remora.util.JitteredBackOff;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,9 +18,9 @@ import java.util.logging.Logger;
 
 /**
  * The resolutions of one STRICT_DNS or LOGICAL_DNS cluster, as Envoy's DNS cluster runs its
- * resolve targets: each name ({@link DnsTarget}) is looked up on its own, its lookup blocking a
- * lookup thread so that a slow name holds back neither the others nor the DNS thread, and its
- * answer handled on the DNS thread, where its next lookup is timed: after a success,
+ * resolve targets: each name ({@link DnsTarget}) is looked up on its own and asynchronously, so
+ * that a slow name holds back neither the others nor the DNS thread, and its answer handled on
+ * the DNS thread, where its next lookup is timed: after a success,
  * respect_dns_ttl's TTL of that answer or else dns_refresh_rate, plus a random part of dns_jitter;
  * after a failure, dns_failure_refresh_rate's backoff or else dns_refresh_rate. The backoff is the
  * cluster's, shared by its names as Envoy's failure_backoff_strategy_. The cluster's hosts are the
@@ -46,7 +46,7 @@ final class DnsRefreshTask {
 
     /**
      * @param dns     the thread the cluster's DNS state changes on, and its timers
-     * @param lookups where the blocking lookups run
+     * @param lookups where blocking resolvers' lookups run
      */
     DnsRefreshTask(ClusterImpl cluster, DnsResolvers resolvers, ScheduledExecutorService dns, Executor lookups,
                    Duration rate, DnsUpdateStats stats) {
@@ -91,11 +91,16 @@ final class DnsRefreshTask {
         }
     }
 
+    /** The cluster went away: its timers stop and its lookups under way are abandoned, as Envoy's ~ResolveTarget. */
     synchronized void stop() {
         stopped = true;
         for (DnsTarget t : targets) {
             if (t.timer != null) {
                 t.timer.cancel(false);
+            }
+            CompletableFuture<DnsAnswer> q = t.query;
+            if (q != null) {
+                q.cancel(false);
             }
         }
     }
@@ -111,42 +116,47 @@ final class DnsRefreshTask {
         }
     }
 
-    /** On the DNS thread: starts a lookup of the name unless one is under way. */
+    /**
+     * On the DNS thread: starts a lookup of the name unless one is under way. A name-server
+     * resolver's lookup holds no thread while it waits (c-ares' asynchronous queries); only a
+     * blocking one (getaddrinfo, a test's stand-in) takes a lookup thread.
+     */
     private void resolve(DnsTarget t) {
-        if (stopped || t.resolving) {
+        if (stopped || t.query != null) {
             return;
         }
-        t.resolving = true;
         stats.attempt.increment();
         ClusterConfig c = cluster.config();
+        CompletableFuture<DnsAnswer> query;
         try {
-            lookups.execute(() -> {
-                DnsAnswer answer = null;
-                Exception failure = null;
-                try {
-                    answer = resolvers.forCluster(c).resolve(t.name.host(), c.dnsLookupFamily());
-                } catch (UnknownHostException | RuntimeException e) {
-                    failure = e;
-                }
-                DnsAnswer a = answer;
-                Exception f = failure;
-                try {
-                    dns.execute(() -> finish(t, a, f));
-                } catch (RejectedExecutionException closing) {
-                    // the cluster manager closed meanwhile: nothing waits for this answer
-                }
-            });
+            query = resolvers.forCluster(c).lookup(t.name.host(), c.dnsLookupFamily(), lookups);
         } catch (RejectedExecutionException closing) {
             stopped = true;
+            return;
         }
+        t.query = query;
+        if (stopped) {
+            query.cancel(false); // stop() ran meanwhile and found no lookup to cancel
+            return;
+        }
+        query.whenComplete((answer, failure) -> {
+            if (query.isCancelled()) {
+                return; // its cluster went away
+            }
+            try {
+                dns.execute(() -> finish(t, query, answer, failure));
+            } catch (RejectedExecutionException closing) {
+                // the cluster manager closed meanwhile: nothing waits for this answer
+            }
+        });
     }
 
     /** On the DNS thread: a name's answer (or failure) updates its hosts and times its next lookup. */
-    private void finish(DnsTarget t, DnsAnswer answer, Exception failure) {
-        if (stopped) {
+    private void finish(DnsTarget t, CompletableFuture<DnsAnswer> query, DnsAnswer answer, Throwable failure) {
+        if (stopped || t.query != query) {
             return;
         }
-        t.resolving = false;
+        t.query = null;
         ClusterConfig c = cluster.config();
         boolean logical = c.type() == ClusterConfig.DiscoveryType.LOGICAL_DNS;
         long delay;
@@ -170,7 +180,7 @@ final class DnsRefreshTask {
             } else {
                 stats.failure.increment();
                 LOG.log(Level.FINE, "cluster {0}: cannot resolve {1}: {2}", new Object[] {c.name(), t.name.host(),
-                        failure == null ? "no address" : failure.getMessage()});
+                        failure == null ? "no address" : NameServerResolver.unknown(t.name.host(), failure).getMessage()});
                 delay = backoff != null ? backoff.nextMillis() : rate.toMillis();
             }
             if (!published) {

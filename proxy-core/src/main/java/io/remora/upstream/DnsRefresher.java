@@ -26,7 +26,11 @@ final class DnsRefresher {
                                            List<InetAddress> addrs, boolean logical) {
         String hostname = ep.hostname() != null && !ep.hostname().isEmpty() ? ep.hostname() : tcp.host();
         List<ResolvedEndpoint> out = new ArrayList<>(logical ? 1 : addrs.size());
+        java.util.Set<InetAddress> seen = new java.util.HashSet<>();
         for (InetAddress a : addrs) {
+            if (!seen.add(a)) {
+                continue; // one answer's address is one host (Envoy's createStrictDnsHosts)
+            }
             out.add(new ResolvedEndpoint(ep.address(), new InetSocketAddress(a, tcp.port()),
                     hostname, lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(),
                     lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),

@@ -3,8 +3,14 @@ package io.remora.upstream;
 import io.remora.config.ClusterConfig.DnsLookupFamily;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
-/** Name to addresses; blocking, so only the cluster manager's DNS thread calls it. */
+/**
+ * Name to addresses. {@link #lookup} is what DNS clusters use: a resolver that asks name servers
+ * itself answers it without holding a thread; the blocking forms are for the callers that may block.
+ */
 @FunctionalInterface
 public interface DnsResolver {
 
@@ -18,5 +24,21 @@ public interface DnsResolver {
      */
     default DnsAnswer resolve(String name, DnsLookupFamily family) throws UnknownHostException {
         return new DnsAnswer(DnsRefresher.filter(resolve(name), family), null);
+    }
+
+    /**
+     * Starts a lookup; the future fails with an {@link UnknownHostException} when the name has no
+     * answer, and cancelling it abandons the lookup. This default runs the blocking lookup on
+     * {@code blocking}: getaddrinfo has no asynchronous form (Envoy's getaddrinfo resolver runs it
+     * on threads of its own too), nor have tests' stand-ins.
+     */
+    default CompletableFuture<DnsAnswer> lookup(String name, DnsLookupFamily family, Executor blocking) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return resolve(name, family);
+            } catch (UnknownHostException e) {
+                throw new CompletionException(e);
+            }
+        }, blocking);
     }
 }

@@ -12,22 +12,25 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Picks each DNS cluster's resolver as Envoy does: the cluster's own resolver config, else the
- * bootstrap's, else the default. Remora's default is the system resolver (getaddrinfo, which
- * honours /etc/hosts and nsswitch), except that respect_dns_ttl needs TTLs and so gets the
- * name servers of /etc/resolv.conf, as Envoy's default c-ares resolver would ask. Equal configs
+ * bootstrap's, else Envoy's default, c-ares with no options: /etc/hosts, then the name servers
+ * of /etc/resolv.conf, asked asynchronously. A dynamic forward proxy cache without a resolver
+ * config (its own or the bootstrap's) still gets the system resolver (getaddrinfo). Equal configs
  * share one resolver; resolvers live until the cluster manager closes (there are few distinct
  * configs), on one event loop thread of their own.
  */
 final class DnsResolvers implements AutoCloseable {
+    /** getaddrinfo; or a test's stand-in, which then also replaces the default resolver. */
     private final DnsResolver system;
+    private final boolean standIn;
     private final Map<DnsResolverConfig, NameServerResolver> byConfig = new HashMap<>();
     private DnsResolverConfig bootstrap;
     private EventLoopGroup group;
     private boolean closed;
 
-    /** @param system the platform resolver (or a test's stand-in for it) */
-    DnsResolvers(DnsResolver system) {
-        this.system = system;
+    /** @param standIn null: the platform's resolvers; else what answers every SYSTEM and default lookup */
+    DnsResolvers(DnsResolver standIn) {
+        this.system = standIn != null ? standIn : DnsResolver.SYSTEM;
+        this.standIn = standIn != null;
     }
 
     /** The bootstrap's resolver config, for clusters without their own; null: none. */
@@ -36,7 +39,7 @@ final class DnsResolvers implements AutoCloseable {
     }
 
     synchronized DnsResolver forCluster(ClusterConfig c) {
-        return resolver(c.dnsResolver(), c.respectDnsTtl());
+        return resolver(c.dnsResolver(), !standIn || c.respectDnsTtl());
     }
 
     /** A dynamic forward proxy cache's resolver: its own, else the bootstrap's (TTLs wanted, as Envoy's caches use them). */
@@ -44,10 +47,11 @@ final class DnsResolvers implements AutoCloseable {
         return resolver(own, false);
     }
 
-    private DnsResolver resolver(DnsResolverConfig own, boolean wantTtl) {
+    /** @param caresDefault without any config: c-ares' default rather than the system resolver */
+    private DnsResolver resolver(DnsResolverConfig own, boolean caresDefault) {
         DnsResolverConfig config = own != null ? own : bootstrap;
         if (config == null) {
-            config = wantTtl ? DnsResolverConfig.RESOLV_CONF : DnsResolverConfig.SYSTEM;
+            config = caresDefault ? DnsResolverConfig.RESOLV_CONF : DnsResolverConfig.SYSTEM;
         }
         if (config.kind() == DnsResolverConfig.Kind.SYSTEM || closed) {
             return system;

@@ -5,12 +5,14 @@ import io.remora.config.ClusterLoadAssignment.LbEndpoint;
 import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
 /**
  * One endpoint of a DNS cluster, Envoy's ResolveTarget: its name is resolved and timed on its own,
  * and only its own answers replace its hosts. An endpoint that names no host (a pipe) is a target
- * that is never resolved. State changes on the DNS thread only.
+ * that is never resolved. State changes on the DNS thread only ({@code query} is also cancelled
+ * when the cluster goes away).
  */
 final class DnsTarget {
     final LocalityLbEndpoints locality;
@@ -19,8 +21,8 @@ final class DnsTarget {
     final Address.Tcp name;
     /** Its hosts from its last successful resolution; null until it has some. */
     List<ResolvedEndpoint> hosts;
-    /** A lookup of it is under way: its timer starts none other, as Envoy's active_query_. */
-    boolean resolving;
+    /** Its lookup under way, else null: its timer starts none other, as Envoy's active_query_. */
+    volatile CompletableFuture<DnsAnswer> query;
     ScheduledFuture<?> timer;
 
     DnsTarget(LocalityLbEndpoints locality, LbEndpoint endpoint, List<ResolvedEndpoint> previous) {

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Host {
     private final Address configured;
-    private final SocketAddress address;
+    /** Changes only for a LOGICAL_DNS cluster's host, Envoy's logical host (see {@link #address(SocketAddress)}). */
+    private volatile SocketAddress address;
     private final String hostname;
     private final Locality locality;
     private final java.util.Map<String, Object> socketMatchMetadata;
@@ -91,6 +92,15 @@ public final class Host {
     /** The resolved address to connect to. */
     public SocketAddress address() {
         return address;
+    }
+
+    /**
+     * A LOGICAL_DNS answer moved the host, as Envoy's LogicalHost::setNewAddresses: it stays the
+     * same host (stats, health, pools); its open connections stay where they are, new ones and
+     * health checks go to the new address.
+     */
+    void address(SocketAddress moved) {
+        address = moved;
     }
 
     /** Every address to try, the primary first, when there are several; empty when there is one. */

@@ -9,6 +9,7 @@ import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,8 +19,9 @@ import java.util.Set;
 
 /**
  * A cluster's hosts from its endpoints: the hosts it had are kept (their health, stats and pools)
- * where the address and transport socket metadata still match, new ones made, and, in a
- * health-checked EDS or DNS cluster, hosts no longer listed kept while they pass their checks.
+ * where the address (a DNS host's: see {@code key}) and transport socket metadata still match, new
+ * ones made, and, in a health-checked EDS or DNS cluster, hosts no longer listed kept while they
+ * pass their checks.
  */
 final class HostMembership {
 
@@ -36,18 +38,25 @@ final class HostMembership {
      */
     static Result merge(List<Host> previous, List<ResolvedEndpoint> eps, boolean applyConfigHealth,
                         boolean healthChecked, ClusterConfig c) {
-        Map<SocketAddress, Host> existing = new HashMap<>();
+        ClusterConfig.DiscoveryType type = c.type();
+        boolean strictDns = type == ClusterConfig.DiscoveryType.STRICT_DNS;
+        // The hosts there were, by key; a STRICT_DNS key may have several (one name listed twice).
+        Map<Object, ArrayDeque<Host>> existing = new HashMap<>();
         for (Host h : previous) {
-            existing.put(h.address(), h);
+            existing.computeIfAbsent(key(type, h.configuredAddress(), h.address()), k -> new ArrayDeque<>()).add(h);
         }
         List<Host> all = new ArrayList<>(eps.size());
         List<List<Host>> levels = new ArrayList<>();
-        Set<SocketAddress> seen = new HashSet<>();
+        Set<Object> seen = new HashSet<>();
         for (ResolvedEndpoint ep : eps) {
-            if (!seen.add(ep.address())) {
-                continue; // the same address listed twice (two names resolving alike): one host
+            Object key = key(type, ep.configured(), ep.address());
+            if (!seen.add(key) && !strictDns) {
+                continue; // the same address listed twice: one host
             }
-            Host h = existing.get(ep.address());
+            // STRICT_DNS keeps every name's hosts, so an address two names resolve to is two hosts,
+            // as Envoy's DNS cluster joins its resolve targets' host lists (updateAllHosts).
+            ArrayDeque<Host> same = existing.get(key);
+            Host h = same == null ? null : same.poll();
             if (h == null || !h.socketMatchMetadata().equals(ep.socketMatchMetadata())) {
                 // new metadata (e.g. tlsMode) may pick another transport socket: a new host, new pools
                 h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health(),
@@ -57,9 +66,14 @@ final class HostMembership {
                     h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
                     h.healthFlagSet(HealthFlag.PENDING_ACTIVE_HC);
                 }
-            } else if (applyConfigHealth) {
-                h.weight(ep.weight());
-                h.health(ep.health());
+            } else {
+                if (!h.address().equals(ep.address())) {
+                    h.address(ep.address()); // a LOGICAL_DNS host's new answer
+                }
+                if (applyConfigHealth) {
+                    h.weight(ep.weight());
+                    h.health(ep.health());
+                }
             }
             if (h.healthFlagGet(HealthFlag.PENDING_DYNAMIC_REMOVAL)) {
                 h.healthFlagClear(HealthFlag.PENDING_DYNAMIC_REMOVAL); // service discovery has it again
@@ -82,18 +96,31 @@ final class HostMembership {
     }
 
     /**
+     * What identifies a host across updates: its address; a STRICT_DNS host's also its name; a
+     * LOGICAL_DNS host's its name only (Envoy's one logical host, whatever the name resolves to).
+     */
+    private static Object key(ClusterConfig.DiscoveryType type, Address configured, SocketAddress address) {
+        return switch (type) {
+            case STRICT_DNS -> List.of(configured, address);
+            case LOGICAL_DNS -> configured;
+            default -> address;
+        };
+    }
+
+    /**
      * Envoy's rule for hosts service discovery no longer lists, in an actively health-checked EDS
      * or DNS cluster: one still passing its checks (and not unhealthy by EDS) stays, flagged
      * PENDING_DYNAMIC_REMOVAL, until a check fails; {@code ignore_health_on_host_removal} drops it
      * at once, as a cluster without health checks does. True when a host kept so far has now left.
      */
-    private static boolean keepHealthyRemovedHosts(List<Host> previous, Set<SocketAddress> listed, List<Host> all,
+    private static boolean keepHealthyRemovedHosts(List<Host> previous, Set<Object> listed, List<Host> all,
                                                    List<List<Host>> levels, boolean healthChecked, ClusterConfig c) {
         boolean keep = healthChecked && !c.ignoreHealthOnHostRemoval()
                 && c.type() != ClusterConfig.DiscoveryType.STATIC && c.type() != ClusterConfig.DiscoveryType.ORIGINAL_DST;
         boolean dropped = false;
         for (Host h : previous) {
-            if (listed.contains(h.address())) {
+            Object key = key(c.type(), h.configuredAddress(), h.address());
+            if (listed.contains(key)) {
                 continue;
             }
             if (!keep || h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC) || h.healthFlagGet(HealthFlag.FAILED_EDS_HEALTH)) {
@@ -101,7 +128,7 @@ final class HostMembership {
                 continue;
             }
             h.healthFlagSet(HealthFlag.PENDING_DYNAMIC_REMOVAL);
-            listed.add(h.address());
+            listed.add(key);
             all.add(h);
             while (levels.size() <= h.priority()) {
                 levels.add(new ArrayList<>());

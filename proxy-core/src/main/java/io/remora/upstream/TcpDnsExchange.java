@@ -2,6 +2,7 @@ package io.remora.upstream;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -27,12 +28,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Queries over TCP only (c-ares' {@code ARES_FLAG_USEVC}, Envoy's use_tcp_for_dns_lookups), which
  * Netty's resolver cannot do: it uses TCP only after a truncated UDP answer. One connection per
- * query; servers are tried in order, names along the search list as resolv.conf(5) describes.
+ * query; servers are tried in order, names along the search list as resolv.conf(5) describes;
+ * nothing blocks: each step runs when the previous one's answer arrives.
  */
 final class TcpDnsExchange {
     private final EventLoopGroup group;
@@ -50,38 +54,63 @@ final class TcpDnsExchange {
         this.timeout = timeout;
     }
 
-    /** The addresses of one record type, with the smallest TTL of the records that led to them. */
-    NameServerResolver.Records query(String name, DnsRecordType type) throws UnknownHostException {
-        UnknownHostException last = null;
-        for (String candidate : candidates(name)) {
-            for (InetSocketAddress server : servers) {
-                DnsResponse r;
-                try {
-                    r = exchange(server, candidate, type);
-                } catch (Exception e) {
-                    last = unknown(name, server + ": " + e, e);
-                    continue; // the next server
-                }
-                try {
-                    DnsResponseCode code = r.code();
-                    if (code == DnsResponseCode.NOERROR) {
-                        NameServerResolver.Records records = addresses(r, type);
-                        if (!records.addresses().isEmpty()) {
-                            return records;
-                        }
-                        last = unknown(name, "no " + type.name() + " records", null);
-                        break; // the name exists without such records: the next candidate
-                    }
-                    last = unknown(name, code.toString(), null);
-                    if (code == DnsResponseCode.NXDOMAIN) {
-                        break;
-                    }
-                } finally {
-                    r.release();
-                }
-            }
+    /**
+     * The addresses of one record type, with the smallest TTL of the records that led to them.
+     * Each exchange's answer starts the next one on the event loop; cancelling the future closes
+     * the connection under way.
+     */
+    CompletableFuture<NameServerResolver.Records> query(String name, DnsRecordType type) {
+        CompletableFuture<NameServerResolver.Records> out = new CompletableFuture<>();
+        next(name, type, candidates(name), 0, 0, null, out);
+        return out;
+    }
+
+    /** Asks {@code servers[server]} about {@code candidates[candidate]}, or ends when none is left. */
+    private void next(String name, DnsRecordType type, List<String> candidates, int candidate, int server,
+                      UnknownHostException last, CompletableFuture<NameServerResolver.Records> out) {
+        if (out.isDone()) {
+            return; // cancelled
         }
-        throw last != null ? last : unknown(name, "no name servers", null);
+        if (candidate >= candidates.size() || servers.isEmpty()) {
+            out.completeExceptionally(last != null ? last : unknown(name, "no name servers", null));
+            return;
+        }
+        if (server >= servers.size()) {
+            next(name, type, candidates, candidate + 1, 0, last, out);
+            return;
+        }
+        InetSocketAddress to = servers.get(server);
+        exchange(to, candidates.get(candidate), type, out).whenComplete((r, failure) -> {
+            if (failure == null && out.isDone()) {
+                r.release(); // the lookup was cancelled meanwhile
+                return;
+            }
+            if (failure != null) {
+                next(name, type, candidates, candidate, server + 1, unknown(name, to + ": " + failure, failure), out);
+                return;
+            }
+            try {
+                DnsResponseCode code = r.code();
+                if (code == DnsResponseCode.NOERROR) {
+                    NameServerResolver.Records records = addresses(r, type);
+                    if (!records.addresses().isEmpty()) {
+                        out.complete(records);
+                        return;
+                    }
+                    // the name exists without such records: the next candidate
+                    next(name, type, candidates, candidate + 1, 0, unknown(name, "no " + type.name() + " records", null),
+                            out);
+                } else if (code == DnsResponseCode.NXDOMAIN) {
+                    next(name, type, candidates, candidate + 1, 0, unknown(name, code.toString(), null), out);
+                } else {
+                    next(name, type, candidates, candidate, server + 1, unknown(name, code.toString(), null), out);
+                }
+            } catch (UnknownHostException | RuntimeException e) {
+                out.completeExceptionally(e);
+            } finally {
+                r.release();
+            }
+        });
     }
 
     private List<String> candidates(String name) {
@@ -102,7 +131,9 @@ final class TcpDnsExchange {
         return out;
     }
 
-    private DnsResponse exchange(InetSocketAddress server, String name, DnsRecordType type) throws Exception {
+    /** One query on a connection of its own; the answer, retained, or the failure or timeout. */
+    private CompletableFuture<DnsResponse> exchange(InetSocketAddress server, String name, DnsRecordType type,
+                                                    CompletableFuture<?> lookup) {
         CompletableFuture<DnsResponse> answer = new CompletableFuture<>();
         int id = ThreadLocalRandom.current().nextInt(1 << 16);
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -114,8 +145,8 @@ final class TcpDnsExchange {
                                 new SimpleChannelInboundHandler<DnsResponse>() {
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, DnsResponse msg) {
-                                        if (msg.id() == id && answer.complete(msg.retain())) {
-                                            return;
+                                        if (msg.id() == id && !answer.complete(msg.retain())) {
+                                            msg.release(); // too late: timed out or cancelled
                                         }
                                         ctx.close();
                                     }
@@ -133,20 +164,34 @@ final class TcpDnsExchange {
                                 });
                     }
                 });
-        Channel ch = b.connect(server).sync().channel();
-        DnsResponse got = null;
-        try {
-            ch.writeAndFlush(new DefaultDnsQuery(id, DnsOpCode.QUERY).setRecursionDesired(true)
-                    .setRecord(DnsSection.QUESTION, new DefaultDnsQuestion(name, type))).sync();
-            got = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return got;
-        } finally {
-            ch.close();
-            if (got == null) {
-                // An answer that raced the timeout is not used: give its buffers back.
-                answer.thenAccept(DnsResponse::release);
+        ChannelFuture connect = b.connect(server);
+        Channel ch = connect.channel();
+        connect.addListener(c -> {
+            if (!c.isSuccess()) {
+                answer.completeExceptionally(c.cause());
+                return;
             }
-        }
+            ch.writeAndFlush(new DefaultDnsQuery(id, DnsOpCode.QUERY).setRecursionDesired(true)
+                    .setRecord(DnsSection.QUESTION, new DefaultDnsQuestion(name, type)))
+                    .addListener(w -> {
+                        if (!w.isSuccess()) {
+                            answer.completeExceptionally(w.cause());
+                        }
+                    });
+        });
+        ScheduledFuture<?> timer = ch.eventLoop().schedule(() -> {
+            answer.completeExceptionally(new TimeoutException("no answer in " + timeout.toMillis() + " ms"));
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        lookup.whenComplete((r, e) -> {
+            if (lookup.isCancelled()) {
+                answer.cancel(false);
+            }
+        });
+        answer.whenComplete((r, e) -> {
+            timer.cancel(false);
+            ch.close();
+        });
+        return answer;
     }
 
     /** The answer section's records of the type; their TTLs and those of the CNAMEs before them. */

@@ -206,6 +206,41 @@ class ClusterManagerImplTest {
     }
 
     @Test
+    void aRemovedClustersLookupUnderWayIsCancelled() throws Exception {
+        java.util.concurrent.BlockingQueue<java.util.concurrent.CompletableFuture<DnsAnswer>> started =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        // A resolver whose server never answers, as Envoy's c-ares query to a silent server.
+        DnsResolver silent = new DnsResolver() {
+            @Override
+            public InetAddress[] resolve(String name) throws java.net.UnknownHostException {
+                throw new java.net.UnknownHostException("blocking lookups are not expected");
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<DnsAnswer> lookup(String name,
+                    ClusterConfig.DnsLookupFamily family, java.util.concurrent.Executor blocking) {
+                java.util.concurrent.CompletableFuture<DnsAnswer> f = new java.util.concurrent.CompletableFuture<>();
+                started.add(f);
+                return f;
+            }
+        };
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry(), silent)) {
+            cm.update(Map.of("s", TestClusters.cluster("s", DiscoveryType.STRICT_DNS, LbPolicy.ROUND_ROBIN,
+                    cla("s", ep("quiet", 80)))));
+            java.util.concurrent.CompletableFuture<DnsAnswer> lookup = started.poll(10, TimeUnit.SECONDS);
+            assertTrue(lookup != null, "the lookup started");
+            cm.update(Map.of());
+            // As Envoy's ~ResolveTarget: the query under way is abandoned with its cluster (at once,
+            // or as the DNS thread, which may not have recorded it yet, finds its cluster gone).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!lookup.isCancelled() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(lookup.isCancelled());
+        }
+    }
+
+    @Test
     void eachResolutionOfEachNameIsCountedAsEnvoys() throws Exception {
         DnsResolver fake = name -> {
             if (name.equals("gone")) {

@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whose server does not answer holds back neither the other's answers nor its refreshes, and with
  * respect_dns_ttl each name comes back when its own answer's TTL runs out. The names are known only
  * to {@link TestDnsServer}; greeters on 127.0.0.1 and 127.0.0.3, same port, tell which address a
- * proxied connection reached, and /clusters which hosts the cluster has.
+ * proxied connection reached, and /clusters which hosts the cluster has. Also: lookups in flight
+ * hold no threads, an address two names resolve to is two hosts, and a LOGICAL_DNS host that
+ * moves stays the same host.
  */
 class DnsNamesE2ETest {
     private static final String A = "a.remora.test";
@@ -93,6 +95,184 @@ class DnsNamesE2ETest {
             assertTrue(clusters.contains("svc::127.0.0.3:" + port), "B keeps its answer until its TTL: " + clusters);
             assertFalse(clusters.contains("svc::127.0.0.4:" + port), "B was not asked again: " + clusters);
             assertFalse(clusters.contains("svc::127.0.0.1:" + port), clusters);
+        }
+    }
+
+    @Test
+    void aLogicalDnsHostKeepsItsStatsWhenItsAddressMoves() throws Exception {
+        int port = ProxyProcess.freePort();
+        int admin = ProxyProcess.freePort();
+        int listener = ProxyProcess.freePort();
+        try (TestDnsServer dns = TestDnsServer.start().answer(A, 30, "127.0.0.1");
+             ServerSocket one = httpUpstream("127.0.0.1", port, "one");
+             ServerSocket three = httpUpstream("127.0.0.3", port, "three")) {
+            String cluster = """
+                    - name: svc
+                      type: LOGICAL_DNS
+                      dns_lookup_family: V4_ONLY
+                      dns_refresh_rate: 0.3s
+                      connect_timeout: 1s
+                    %s
+                      load_assignment:
+                        cluster_name: svc
+                        endpoints:
+                        - lb_endpoints:
+                          - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
+                    """.formatted(dns.caresResolver(2), A, port);
+            String web = Bootstraps.httpListener("web", "", "", "- match: { prefix: \"/\" }\n  route: { cluster: svc }\n");
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, web, cluster, Map.of("web", listener)),
+                    admin)) {
+                int requests = 0;
+                for (; requests < 3; requests++) {
+                    assertEquals("one", AdditionalAddressesE2ETest.get("127.0.0.1", listener));
+                }
+                dns.answer(A, 30, "127.0.0.3");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+                String got = "";
+                while (!got.equals("three")) {
+                    assertTrue(System.nanoTime() < deadline, "the new address is used");
+                    Thread.sleep(100);
+                    got = AdditionalAddressesE2ETest.get("127.0.0.1", listener);
+                    requests++;
+                }
+                // Envoy's one logical host: the same host at its new address, its counters kept.
+                String clusters = proxy.admin("/clusters");
+                assertFalse(clusters.contains("svc::127.0.0.1:" + port), clusters);
+                assertTrue(clusters.contains("svc::127.0.0.3:" + port + "::rq_total::" + requests + "\n"),
+                        requests + " requests: " + clusters);
+            }
+        }
+    }
+
+    /** An HTTP/1.1 upstream on {@code ip:port} answering every request {@code body}, one request per connection. */
+    private static ServerSocket httpUpstream(String ip, int port, String body) throws Exception {
+        ServerSocket server = new ServerSocket();
+        server.bind(new java.net.InetSocketAddress(ip, port));
+        io.remora.testing.SocketServers.acceptEach(server, "upstream-" + ip, s -> {
+            try (s) {
+                java.io.InputStream in = s.getInputStream();
+                int matched = 0;
+                while (matched < 4) { // the request head ends at its empty line
+                    int c = in.read();
+                    if (c < 0) {
+                        return;
+                    }
+                    matched = c == "\r\n\r\n".charAt(matched) ? matched + 1 : c == '\r' ? 1 : 0;
+                }
+                s.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-length: " + body.length()
+                        + "\r\nconnection: close\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (java.io.IOException e) {
+                // the proxy went
+            }
+        });
+        return server;
+    }
+
+    @Test
+    void anAddressOfTwoNamesIsTwoHosts() throws Exception {
+        int port = ProxyProcess.freePort();
+        int admin = ProxyProcess.freePort();
+        int listener = ProxyProcess.freePort();
+        String c = "c.remora.test";
+        // A and B name the same address: as Envoy's resolve targets, each keeps its own host, so
+        // round robin over [A's, B's, C's] sends 127.0.0.1 twice C's share (each worker's rotation
+        // starts at random: at least 36 of 60; at most 31 were the address one host).
+        try (TestDnsServer dns = TestDnsServer.start().answer(A, 30, "127.0.0.1").answer(B, 30, "127.0.0.1")
+                .answer(c, 30, "127.0.0.3");
+             ServerSocket one = httpUpstream("127.0.0.1", port, "one");
+             ServerSocket three = httpUpstream("127.0.0.3", port, "three")) {
+            String cluster = """
+                    - name: svc
+                      type: STRICT_DNS
+                      dns_lookup_family: V4_ONLY
+                      connect_timeout: 1s
+                    %s
+                      load_assignment:
+                        cluster_name: svc
+                        endpoints:
+                        - lb_endpoints:
+                          - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
+                          - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
+                          - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
+                    """.formatted(dns.caresResolver(2), A, port, B, port, c, port);
+            String web = Bootstraps.httpListener("web", "", "", "- match: { prefix: \"/\" }\n  route: { cluster: svc }\n");
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, web, cluster, Map.of("web", listener)),
+                    admin)) {
+                String hostLine = "svc::127.0.0.1:" + port + "::hostname::";
+                await("every name resolved", () -> admin(proxy, "/clusters").contains("svc::127.0.0.3:" + port)
+                        && admin(proxy, "/clusters").split(java.util.regex.Pattern.quote(hostLine), -1).length == 3);
+                Map<String, Integer> served = new java.util.HashMap<>();
+                for (int i = 0; i < 60; i++) {
+                    served.merge(AdditionalAddressesE2ETest.get("127.0.0.1", listener), 1, Integer::sum);
+                }
+                int ones = served.getOrDefault("one", 0);
+                assertTrue(ones >= 36 && ones + served.getOrDefault("three", 0) == 60, served.toString());
+                // /clusters lists each host with its own counters, as Envoy's (the address twice).
+                String clusters = proxy.admin("/clusters");
+                assertTrue(clusters.contains(hostLine + A + "\n") && clusters.contains(hostLine + B + "\n"), clusters);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "svc::127\\.0\\.0\\.1:" + port + "::rq_total::(\\d+)").matcher(clusters);
+                java.util.List<Integer> totals = new java.util.ArrayList<>();
+                while (m.find()) {
+                    totals.add(Integer.parseInt(m.group(1)));
+                }
+                assertEquals(2, totals.size(), clusters);
+                assertTrue(totals.get(0) > 0 && totals.get(1) > 0 && totals.get(0) + totals.get(1) == ones, clusters);
+            }
+        }
+    }
+
+    @Test
+    void namesWaitingForTheirServerHoldNoThreads() throws Exception {
+        int port = ProxyProcess.freePort();
+        int admin = ProxyProcess.freePort();
+        int listener = ProxyProcess.freePort();
+        int held = 150;
+        StringBuilder endpoints = new StringBuilder();
+        for (int i = 0; i < held; i++) {
+            endpoints.append("- endpoint: { address: { socket_address: { address: n%d.remora.test, port_value: %d } } }\n"
+                    .formatted(i, port));
+        }
+        // A answers and initializes the cluster; the other names' queries stay unanswered for 30 s.
+        try (TestDnsServer dns = TestDnsServer.start().answer(A, 30, "127.0.0.1")) {
+            for (int i = 0; i < held; i++) {
+                dns.answer("n" + i + ".remora.test", 30, "127.0.0.2").hold("n" + i + ".remora.test");
+            }
+            String cluster = """
+                    - name: svc
+                      type: STRICT_DNS
+                      dns_lookup_family: V4_ONLY
+                      connect_timeout: 1s
+                    %s
+                      load_assignment:
+                        cluster_name: svc
+                        endpoints:
+                        - lb_endpoints:
+                          - endpoint: { address: { socket_address: { address: %s, port_value: %d } } }
+                    %s""".formatted(dns.caresResolver(2), A, port, endpoints.toString().indent(6));
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "svc"),
+                    cluster, Map.of("tcp", listener)), admin)) {
+                await("every name's lookup started", () -> stat(proxy, "cluster.svc.update_attempt") >= held + 1);
+                // As c-ares': lookups under way are queries in flight, not threads waiting for them.
+                long lookupThreads = threadsNamed(proxy.pid(), "remora-dns-look");
+                assertTrue(lookupThreads < 4, lookupThreads + " lookup threads for " + held + " names in flight");
+                dns.release();
+                await("the held names' hosts join once answered", () -> admin(proxy, "/clusters")
+                        .contains("svc::127.0.0.2:" + port + "::cx_active"));
+            }
+        }
+    }
+
+    /** How many of a process's threads have this name (Linux keeps its first 15 characters). */
+    private static long threadsNamed(long pid, String prefix) throws java.io.IOException {
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.filter(t -> {
+                try {
+                    return java.nio.file.Files.readString(t.resolve("comm")).startsWith(prefix);
+                } catch (java.io.IOException gone) {
+                    return false;
+                }
+            }).count();
         }
     }
 

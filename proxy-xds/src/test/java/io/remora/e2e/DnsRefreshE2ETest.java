@@ -19,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A STRICT_DNS cluster follows its name's answer at every dns_refresh_rate, as Envoy's does: the
- * proxy JVM caches no lookups (its default would keep an answer 30 s). The name is served from a
- * hosts file ({@code jdk.net.hosts.file}) that the test rewrites to point at another address;
+ * proxy JVM caches no getaddrinfo lookups (its default would keep an answer 30 s). The cluster asks
+ * the getaddrinfo resolver, and the name is served from a hosts file ({@code jdk.net.hosts.file})
+ * that the test rewrites to point at another address;
  * two greeters on 127.0.0.1 and 127.0.0.2, same port, tell which one a connection reached.
  */
 class DnsRefreshE2ETest {
@@ -76,6 +77,10 @@ class DnsRefreshE2ETest {
                       dns_refresh_rate: 0.2s
                       dns_lookup_family: V4_ONLY
                       connect_timeout: 1s
+                      typed_dns_resolver_config:
+                        name: envoy.network.dns_resolver.getaddrinfo
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.getaddrinfo.v3.GetAddrInfoDnsResolverConfig
                       load_assignment:
                         cluster_name: svc
                         endpoints:
