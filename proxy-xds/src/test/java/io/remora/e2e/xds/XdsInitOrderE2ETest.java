@@ -116,6 +116,35 @@ class XdsInitOrderE2ETest extends MeshTestBase {
         assertEquals("LIVE", proxy.admin("/ready").trim());
     }
 
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void edsResponseIsAckedWhileItsClusterWarms(boolean delta) throws Exception {
+        // cluster-b's TLS certificate comes over SDS and is withheld: cluster-b warms on it, after its EDS
+        mesh.bOverSds = true;
+        mesh.withholdSecret = true;
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        // As Envoy's mux ACKs each response once its subscription took it, whatever warms on it
+        if (delta) {
+            cp.awaitDeltaAck(EDS, "0");
+        } else {
+            cp.awaitSotwAck(EDS, "0");
+        }
+        Thread.sleep(300);
+        assertTrue(delta ? cp.deltaRequests(LDS).isEmpty() : cp.requests(LDS).isEmpty(),
+                "cluster-b still warms: LDS not asked for yet");
+        assertEquals("INITIALIZING", proxy.admin("/ready").trim());
+        String dump = proxy.admin("/init_dump");
+        assertTrue(dump.contains("CDS"), "the load assignments applied ahead do not answer CDS: " + dump);
+
+        mesh.withholdSecret = false;
+        mesh.sdsVersion = "1";
+        cp.set(mesh.snapshot());
+        assertEquals("u-a", proxy.awaitReply("the LDS listener serves once the secret is in", mesh.listenerPort,
+                "/hello", x -> x.status() == 200).body());
+        assertEquals("LIVE", proxy.admin("/ready").trim());
+    }
+
     @Test
     void loadStatsStreamOpensOnceTheStaticClustersAreInitialized() throws Exception {
         List<Socket> held = new CopyOnWriteArrayList<>();
