@@ -262,7 +262,8 @@ final class XdsUpdateCycle {
     private void released(XdsResourceType type) {
         log.info(switch (type) {
             case RUNTIME -> "xDS: static clusters initialized; starting RTDS";
-            case CLUSTER -> "xDS: runtime ready; starting CDS";
+            case ENDPOINT -> "xDS: runtime ready; initializing the static EDS clusters";
+            case CLUSTER -> "xDS: secondary clusters initialized; starting CDS";
             default -> "xDS: clusters initialized; starting LDS";
         });
         awaitingFirst.add(type);
