@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * What follows a snapshot the applier accepted, per type it brought: the ACK on ADS and on each separate stream
  * that sent part of it, the update's success stat and log line (not for what only followed from another type),
- * and the per-resource stats.
+ * and the per-resource stats. {@code snapshot} is the one applied with what is still pending over it: a load
+ * assignment applied ahead of its warming cluster counts in that cluster's update stats.
  */
 final class AppliedAcks {
     private AppliedAcks() {

@@ -58,7 +58,9 @@ final class ListenerGate {
             settle(awaitingFirst, pending);
             return;
         }
-        if (asked || awaitingFirst.contains(XdsResourceType.CLUSTER) || pending.contains(XdsResourceType.CLUSTER)) {
+        // the static EDS clusters' first response too (without CDS, the secondary clusters' initialization)
+        if (asked || awaitingFirst.contains(XdsResourceType.CLUSTER) || pending.contains(XdsResourceType.CLUSTER)
+                || awaitingFirst.contains(XdsResourceType.ENDPOINT)) {
             return;
         }
         asked = true;

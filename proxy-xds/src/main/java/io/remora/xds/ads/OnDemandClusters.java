@@ -47,6 +47,8 @@ final class OnDemandClusters {
     private final boolean byName;
     private final Set<String> asked = new LinkedHashSet<>();
     private final Map<String, List<Waiter>> waiting = new HashMap<>();
+    /** Cluster names removed by CDS responses not yet applied: a cluster asked for on demand may not exist. */
+    private final Set<String> removed = new java.util.HashSet<>();
 
     OnDemandClusters(AdsSubscriptions subscriptions, ScheduledExecutorService control, boolean byName) {
         this.subscriptions = subscriptions;
@@ -86,15 +88,23 @@ final class OnDemandClusters {
                 finish(name, ClusterDiscoveryStatus.AVAILABLE);
             }
         }
-    }
-
-    /** A response removed these names: a cluster asked for and still unknown does not exist. */
-    void removed(Set<String> names, XdsSnapshot accepted) {
-        for (String name : names) {
+        // the responses that removed these names are applied: a cluster asked for and still unknown does not exist
+        for (String name : removed) {
             if (waiting.containsKey(name) && !accepted.clusters().containsKey(name)) {
                 finish(name, ClusterDiscoveryStatus.MISSING);
             }
         }
+        removed.clear();
+    }
+
+    /** A CDS response, not applied yet, removed these names. */
+    void removedBy(java.util.Collection<String> names) {
+        removed.addAll(names);
+    }
+
+    /** The CDS responses not applied were dropped (the stream closed): so were the names they removed. */
+    void responsesDropped() {
+        removed.clear();
     }
 
     private void timedOut(Waiter w) {

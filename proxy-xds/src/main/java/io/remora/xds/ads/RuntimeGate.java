@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * LoadStatsReporter (onClusterManagerPrimaryInitializationComplete → startRtdsSubscriptions → onRuntimeReady →
  * initializeSecondaryClusters). So RTDS is held until the static clusters are initialized, CDS until the runtime
  * is ready, and {@link #ready} completes for the load stats stream and the listener gate. Without RTDS the runtime
- * is ready at once. Control thread only.
+ * is ready at once. The static EDS clusters are secondary clusters too: their load assignments are asked for once
+ * the runtime is ready, and CDS waits for their first response (StaticEdsClusters). Control thread only.
  */
 final class RuntimeGate {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -23,14 +24,20 @@ final class RuntimeGate {
     private boolean rtdsHeld;
     private boolean rtdsAsked;
     private boolean cdsHeld;
+    /** The static EDS clusters' load assignments are not asked for yet (Envoy's secondary clusters). */
+    private boolean edsHeld;
 
     RuntimeGate(XdsClientOptions options, Executor control) {
         this.control = control;
         boolean rtds = options.adsTypes().contains(XdsResourceType.RUNTIME)
                 || options.fileSources().containsKey(XdsResourceType.RUNTIME)
                 || options.apiSubscriptions().keySet().stream().anyMatch(k -> k.type() == XdsResourceType.RUNTIME);
+        // the bootstrap's EDS subscriptions are the static EDS clusters' (StaticEdsClusters)
+        boolean secondary = options.adsTypes().contains(XdsResourceType.ENDPOINT)
+                || options.apiSubscriptions().keySet().stream().anyMatch(k -> k.type() == XdsResourceType.ENDPOINT);
         rtdsHeld = rtds;
-        cdsHeld = rtds && !options.clustersOnDemandOnly();
+        edsHeld = rtds && secondary;
+        cdsHeld = (rtds || secondary) && !options.clustersOnDemandOnly();
         if (!rtds) {
             ready.complete(null);
         }
@@ -49,6 +56,11 @@ final class RuntimeGate {
     /** CDS is not subscribed yet. */
     boolean cdsHeld() {
         return cdsHeld;
+    }
+
+    /** The static EDS clusters' load assignments are not subscribed yet. */
+    boolean edsHeld() {
+        return edsHeld;
     }
 
     /** Completes (on the control thread) once the runtime is ready. */
@@ -82,14 +94,20 @@ final class RuntimeGate {
             }
             return;
         }
-        if (ready.isDone() || awaitingFirst.contains(XdsResourceType.RUNTIME)
-                || pending.contains(XdsResourceType.RUNTIME)) {
-            return;
+        if (!ready.isDone()) {
+            if (awaitingFirst.contains(XdsResourceType.RUNTIME) || pending.contains(XdsResourceType.RUNTIME)) {
+                return;
+            }
+            ready.complete(null);
+            if (edsHeld) {
+                edsHeld = false;
+                release.accept(XdsResourceType.ENDPOINT); // initializeSecondaryClusters
+            }
         }
-        boolean wasHeld = cdsHeld;
-        cdsHeld = false;
-        ready.complete(null);
-        if (wasHeld) {
+        // CDS once the secondary clusters are initialized: their first EDS response done with
+        if (cdsHeld && !edsHeld && !awaitingFirst.contains(XdsResourceType.ENDPOINT)
+                && !pending.contains(XdsResourceType.ENDPOINT)) {
+            cdsHeld = false;
             release.accept(XdsResourceType.CLUSTER);
         }
     }

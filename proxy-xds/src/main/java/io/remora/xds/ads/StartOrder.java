@@ -5,8 +5,9 @@ import java.util.function.Consumer;
 
 /**
  * Envoy's start-up order of the bootstrap's subscriptions, over ADS or not: RTDS once the static clusters are
- * initialized; CDS once the runtime is ready ({@link RuntimeGate}); LDS once the cluster manager is initialized ({@link ListenerGate}), which is after
- * the runtime is ready even without CDS, as the secondary clusters wait for it. A type held is neither subscribed
+ * initialized; the static EDS clusters' load assignments once the runtime is ready; CDS once those are in
+ * ({@link RuntimeGate}); LDS once the cluster manager is initialized ({@link ListenerGate}), which is after the
+ * runtime is ready even without CDS, as the secondary clusters wait for it. A type held is neither subscribed
  * nor waited for; once released it is subscribed and initialization waits for its first response. Control thread
  * only.
  */
@@ -24,6 +25,7 @@ final class StartOrder {
         return switch (type) {
             case RUNTIME -> runtime.rtdsHeld();
             case CLUSTER -> runtime.cdsHeld();
+            case ENDPOINT -> runtime.edsHeld();
             case LISTENER -> listeners.held();
             default -> false;
         };
@@ -34,7 +36,7 @@ final class StartOrder {
      * end its initialization.
      */
     boolean initializing() {
-        return runtime.rtdsHeld() || runtime.cdsHeld() || listeners.owed();
+        return runtime.rtdsHeld() || runtime.edsHeld() || runtime.cdsHeld() || listeners.owed();
     }
 
     /**

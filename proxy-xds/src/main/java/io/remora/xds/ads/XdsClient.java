@@ -169,11 +169,12 @@ public final class XdsClient implements AutoCloseable {
     }
 
     /**
-     * The server still waits for RTDS, CDS or LDS (held until their turn, or LDS's first response not applied): a
-     * snapshot applied meanwhile (the clusters of CDS) does not end its initialization. On the control thread.
+     * The server still waits for RTDS, CDS or LDS (held until their turn, or LDS's first response not applied), or
+     * the snapshot being applied holds only named types applied ahead of what warms: a snapshot applied meanwhile
+     * (the clusters of CDS) does not end its initialization. On the control thread.
      */
     public boolean initializing() {
-        return startOrder.initializing();
+        return startOrder.initializing() || cycle.applyingAhead();
     }
 
     /**

@@ -54,6 +54,10 @@ public final class XdsClientFactory {
         if (!staticSecrets.isEmpty()) {
             client.staticSecrets(staticSecrets);
         }
+        Set<String> staticEndpoints = StaticEdsClusters.of(bootstrap).ads();
+        if (!staticEndpoints.isEmpty()) {
+            client.updateSubscriptions(XdsResourceType.ENDPOINT.typeUrl, staticEndpoints);
+        }
         return client;
     }
 
@@ -99,6 +103,18 @@ public final class XdsClientFactory {
             timeout = any ? shorter(timeout, rtds.initialFetchTimeout()) : rtds.initialFetchTimeout();
             any = true;
         }
+        StaticEdsClusters staticEds = StaticEdsClusters.of(bootstrap);
+        if (!staticEds.ads().isEmpty()) {
+            ads.add(XdsResourceType.ENDPOINT);
+        }
+        staticEds.api().forEach((key, names) -> {
+            target(bootstrap, key.api(), "static_resources.clusters.eds_cluster_config.eds_config.api_config_source");
+            streams.put(key, names);
+        });
+        if (staticEds.any()) {
+            timeout = any ? shorter(timeout, staticEds.initialFetchTimeout()) : staticEds.initialFetchTimeout();
+            any = true;
+        }
         // Static listeners and clusters whose secrets are fetched: Envoy's secret manager subscribes for them too.
         Map<String, ConfigSource> staticSecrets = XdsDependencies.sdsRefs(bootstrap);
         if (!staticSecrets.isEmpty()) {
@@ -132,6 +148,8 @@ public final class XdsClientFactory {
             throw new IllegalArgumentException(dyn.hasLdsConfig() || dyn.hasCdsConfig()
                     ? "dynamic_resources: lds_config/cds_config use ads but ads_config is missing"
                     : rtds.ads() ? "layered_runtime.layers.rtds_layer.rtds_config: uses ads but dynamic_resources.ads_config is missing"
+                    : !staticEds.ads().isEmpty()
+                    ? "static_resources.clusters: an eds_config uses ads but dynamic_resources.ads_config is missing"
                     : "static_resources: a secret's sds_config uses ads but dynamic_resources.ads_config is missing");
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,

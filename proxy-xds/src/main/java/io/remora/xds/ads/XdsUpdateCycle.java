@@ -2,7 +2,6 @@ package io.remora.xds.ads;
 
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,8 +34,6 @@ final class XdsUpdateCycle {
     private final OnDemandVirtualHosts onDemand;
     /** On-demand CDS lookups waiting for their cluster. */
     private final OnDemandClusters onDemandClusters;
-    /** Cluster names removed by CDS responses not yet applied: a cluster asked for on demand may not exist. */
-    private final Set<String> clustersRemoved = new HashSet<>();
 
     private XdsSnapshot accepted = XdsSnapshot.EMPTY;
     private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
@@ -59,6 +56,7 @@ final class XdsUpdateCycle {
     private final java.util.function.Consumer<XdsResourceType> watchFile;
     /** The server was told it is initialized, by a snapshot or by {@link XdsConfigApplier#initialized()}. */
     private boolean serverInitialized;
+    private final AheadOfWarming ahead = AheadOfWarming.create();
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
                    ApiSourceStreams sources, EcdsFiles ecdsFiles, ScheduledExecutorService control,
@@ -117,7 +115,7 @@ final class XdsUpdateCycle {
     /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
     void dropUnackedUpdates() {
         pending.dropUnackedAds();
-        clustersRemoved.clear(); // they came with the responses dropped
+        onDemandClusters.responsesDropped();
         if (pending.isEmpty() && awaitingFirst.isEmpty()) {
             warmingTimer.cancel();
         }
@@ -136,7 +134,7 @@ final class XdsUpdateCycle {
             onDemand.received(u.answered());
         }
         if (u.type() == XdsResourceType.CLUSTER) {
-            clustersRemoved.addAll(u.removed());
+            onDemandClusters.removedBy(u.removed());
         }
         onUpdate(u, true);
     }
@@ -162,7 +160,7 @@ final class XdsUpdateCycle {
             return;
         }
         if (type == XdsResourceType.CLUSTER) {
-            clustersRemoved.addAll(u.removed());
+            onDemandClusters.removedBy(u.removed());
         }
         pending.addFromSource(key, u, accepted, sources.names(key));
         awaitingFirst.remove(type);
@@ -214,19 +212,15 @@ final class XdsUpdateCycle {
             return;
         }
         warmingTimer.arm(verdict.maxWait());
-        if (initialized && awaitingFirst.isEmpty()) {
-            // Once serving, RDS, EDS and SDS updates do not wait for listeners and clusters that are warming. (A
-            // warming cluster's load assignment may so arrive first; nothing references it until the cluster does.)
-            Set<XdsResourceType> ready = EnumSet.noneOf(XdsResourceType.class);
-            for (XdsResourceType t : pending.types()) {
-                if (!t.wildcard) {
-                    ready.add(t);
-                }
-            }
-            if (!ready.isEmpty()) {
-                applyPending(ready);
-            }
+        Set<XdsResourceType> named = AheadOfWarming.of(pending.types());
+        if (!named.isEmpty()) {
+            applyPending(named, true); // applied and ACKed at once, as Envoy's, while what needs them warms
         }
+    }
+
+    /** A snapshot of types gone ahead of what warms is being applied: it does not initialize the server. */
+    boolean applyingAhead() {
+        return ahead.applying();
     }
 
     /** The warming timer fired: what is pending is applied without what never came. */
@@ -268,7 +262,8 @@ final class XdsUpdateCycle {
     private void released(XdsResourceType type) {
         log.info(switch (type) {
             case RUNTIME -> "xDS: static clusters initialized; starting RTDS";
-            case CLUSTER -> "xDS: runtime ready; starting CDS";
+            case ENDPOINT -> "xDS: runtime ready; initializing the static EDS clusters";
+            case CLUSTER -> "xDS: secondary clusters initialized; starting CDS";
             default -> "xDS: clusters initialized; starting LDS";
         });
         awaitingFirst.add(type);
@@ -280,7 +275,12 @@ final class XdsUpdateCycle {
 
     /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
     private void applyPending(Set<XdsResourceType> types) {
-        if (types.containsAll(pending.types())) {
+        applyPending(types, false);
+    }
+
+    /** @param goneAhead named types applied while the rest warms: that ends no wait ({@link AheadOfWarming}) */
+    private void applyPending(Set<XdsResourceType> types, boolean goneAhead) {
+        if (!goneAhead && types.containsAll(pending.types())) {
             warmingTimer.cancel();
             awaitingFirst.clear();
         }
@@ -292,6 +292,7 @@ final class XdsUpdateCycle {
         }
         boolean unchanged = snapshot.sameContent(accepted);
         if (!unchanged) {
+            ahead.applying(goneAhead);
             try {
                 applier.apply(snapshot);
             } catch (XdsRejectedException e) {
@@ -301,26 +302,26 @@ final class XdsUpdateCycle {
                 log.log(Level.SEVERE, "xDS applier failed", e);
                 onRejected(applying, null, "internal error applying the update: " + e);
                 return;
+            } finally {
+                ahead.applying(false);
             }
         }
         XdsSnapshot previous = accepted;
         accepted = snapshot;
-        initialized = true;
-        if (!startOrder.initializing() && !serverInitialized) {
+        initialized |= !goneAhead;
+        if (!goneAhead && !startOrder.initializing() && !serverInitialized) {
             serverInitialized = true;
             if (unchanged) {
                 applier.initialized(); // LDS's first answer added nothing to apply: the wait is over all the same
             }
         }
         current = snapshot;
-        AppliedAcks.acknowledge(applying, previous, snapshot, subscriptions, sources, stats);
+        AppliedAcks.acknowledge(applying, previous, pending.over(snapshot), subscriptions, sources, stats);
         if (applying.containsKey(XdsResourceType.VIRTUAL_HOST)) {
             onDemand.settled(); // the route tables now hold what VHDS answered
         }
         if (applying.containsKey(XdsResourceType.CLUSTER)) {
             onDemandClusters.applied(snapshot);
-            onDemandClusters.removed(clustersRemoved, snapshot);
-            clustersRemoved.clear();
         }
         // what the replaced listeners and clusters needed is no longer subscribed, nor held: that is applied too
         evaluate();

@@ -107,7 +107,11 @@ final class ProxyAdmin implements AdminContext {
         ServerState.State st = proxy.state().state();
         List<String> targets = new ArrayList<>();
         if (st == ServerState.State.INITIALIZING || st == ServerState.State.PRE_INITIALIZING) {
-            if (proxy.applied() == null && proxy.bootstrap().getDynamicResources().hasCdsConfig()) {
+            // a snapshot of load assignments alone (applied ahead of the clusters warming) does not answer CDS
+            XdsSnapshot applied = proxy.applied();
+            boolean cdsApplied = applied != null && applied.state(io.remora.xds.ads.XdsResourceType.CLUSTER)
+                    .lastUpdated().isAfter(java.time.Instant.EPOCH);
+            if (!cdsApplied && proxy.bootstrap().getDynamicResources().hasCdsConfig()) {
                 targets.add("CDS");
             }
             if ((proxy.applied() == null || proxy.ldsOwed()) && proxy.bootstrap().getDynamicResources().hasLdsConfig()) {

@@ -55,6 +55,10 @@ final class Mesh {
     boolean brokenRegex;
     /** Adds cluster-tls referencing SDS secret "client-cert", and that secret with an inline private key. */
     boolean withSecret;
+    /** cluster-b's upstream TLS takes its certificate from SDS secret "client-cert" (with the secret, as withSecret). */
+    boolean bOverSds;
+    /** The "client-cert" secret is left out of the snapshot: the clusters using it warm until it comes. */
+    boolean withholdSecret;
     /** An ORIGINAL_DST cluster without lb_policy CLUSTER_PROVIDED: CDS must be NACKed. */
     boolean badCluster;
     /** A second listener on port 70000: LDS must be NACKed. */
@@ -63,6 +67,8 @@ final class Mesh {
     int clusterGen;
     /** The load assignments are left out of the snapshot: the control plane withholds them. */
     boolean withholdEndpoints;
+    /** Load assignments served beside the mesh's own (for the bootstrap's static EDS clusters), withheld with them. */
+    List<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment> extraEndpoints = List.of();
     /** Where the HCM's RDS and the clusters' EDS come from. */
     ConfigSource rdsSource = ADS;
     ConfigSource edsSource = ADS;
@@ -95,8 +101,13 @@ final class Mesh {
         List<Cluster> clusters = new ArrayList<>(List.of(tuned(XdsTestResources.edsCluster("cluster-a", null)),
                 tuned(XdsTestResources.edsCluster("cluster-b", "svc-b"))));
         List<Secret> secrets = new ArrayList<>();
+        if (bOverSds) {
+            clusters.set(1, clusters.get(1).toBuilder().setTransportSocket(sdsTls()).build());
+        }
         if (withSecret) {
             clusters.add(tlsCluster());
+        }
+        if ((withSecret || bOverSds) && !withholdSecret) {
             secrets.add(Secret.newBuilder().setName("client-cert").setTlsCertificate(TlsCertificate.newBuilder()
                     .setCertificateChain(DataSource.newBuilder().setInlineString(CLIENT.certPem()))
                     .setPrivateKey(DataSource.newBuilder().setInlineString(PRIVATE_KEY))).build());
@@ -113,6 +124,7 @@ final class Mesh {
         if (!withholdEndpoints) {
             endpoints.add(XdsTestResources.endpoints("cluster-a", portA));
             endpoints.add(XdsTestResources.endpoints("svc-b", portB));
+            endpoints.addAll(extraEndpoints);
         }
         return Snapshot.create(
                 clusters, cdsVersion,
@@ -135,13 +147,18 @@ final class Mesh {
     static final String PRIVATE_KEY = CLIENT.keyPem();
 
     private static Cluster tlsCluster() {
-        UpstreamTlsContext tls = UpstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext.newBuilder()
-                .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName("client-cert").setSdsConfig(ADS))).build();
         return XdsTestResources.edsCluster("cluster-tls", null).toBuilder().setType(Cluster.DiscoveryType.STATIC)
                 .clearEdsClusterConfig()
                 .setLoadAssignment(XdsTestResources.endpoints("cluster-tls", 9))
-                .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls)))
+                .setTransportSocket(sdsTls())
                 .build();
+    }
+
+    /** Upstream TLS with the client certificate of SDS secret "client-cert" over ADS. */
+    private static TransportSocket sdsTls() {
+        UpstreamTlsContext tls = UpstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext.newBuilder()
+                .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName("client-cert").setSdsConfig(ADS))).build();
+        return TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls)).build();
     }
 
     Listener listener() {

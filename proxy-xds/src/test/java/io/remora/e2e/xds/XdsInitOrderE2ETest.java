@@ -47,6 +47,15 @@ class XdsInitOrderE2ETest extends MeshTestBase {
                       grpc_services: [{ envoy_grpc: { cluster_name: rtds } }]
             """;
 
+    /** A static EDS cluster over ADS, service svc-static: a list item of the bootstrap's clusters. */
+    private static final String STATIC_EDS_CLUSTER = """
+              - name: static-eds
+                type: EDS
+                connect_timeout: 1s
+                eds_cluster_config:
+                  service_name: svc-static
+                  eds_config: { ads: {}, resource_api_version: V3 }
+            """;
 
     /** Index in the control plane's requests of the first one matching, or -1. */
     private static int first(List<DiscoveryRequest> requests, java.util.function.Predicate<DiscoveryRequest> p) {
@@ -116,6 +125,35 @@ class XdsInitOrderE2ETest extends MeshTestBase {
         assertEquals("LIVE", proxy.admin("/ready").trim());
     }
 
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void edsResponseIsAckedWhileItsClusterWarms(boolean delta) throws Exception {
+        // cluster-b's TLS certificate comes over SDS and is withheld: cluster-b warms on it, after its EDS
+        mesh.bOverSds = true;
+        mesh.withholdSecret = true;
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        // As Envoy's mux ACKs each response once its subscription took it, whatever warms on it
+        if (delta) {
+            cp.awaitDeltaAck(EDS, "0");
+        } else {
+            cp.awaitSotwAck(EDS, "0");
+        }
+        Thread.sleep(300);
+        assertTrue(delta ? cp.deltaRequests(LDS).isEmpty() : cp.requests(LDS).isEmpty(),
+                "cluster-b still warms: LDS not asked for yet");
+        assertEquals("INITIALIZING", proxy.admin("/ready").trim());
+        String dump = proxy.admin("/init_dump");
+        assertTrue(dump.contains("CDS"), "the load assignments applied ahead do not answer CDS: " + dump);
+
+        mesh.withholdSecret = false;
+        mesh.sdsVersion = "1";
+        cp.set(mesh.snapshot());
+        assertEquals("u-a", proxy.awaitReply("the LDS listener serves once the secret is in", mesh.listenerPort,
+                "/hello", x -> x.status() == 200).body());
+        assertEquals("LIVE", proxy.admin("/ready").trim());
+    }
+
     @Test
     void loadStatsStreamOpensOnceTheStaticClustersAreInitialized() throws Exception {
         List<Socket> held = new CopyOnWriteArrayList<>();
@@ -182,6 +220,67 @@ class XdsInitOrderE2ETest extends MeshTestBase {
             assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
                     x -> x.status() == 200).body());
         }
+    }
+
+    @Test
+    void staticEdsClusterIsAskedForOnceTheRuntimeIsReadyAndCdsAfterIt() throws Exception {
+        try (RuntimeDiscoveryServer rtds = new RuntimeDiscoveryServer().start()) {
+            // A static EDS cluster is one of Envoy's secondary clusters: initialized once the runtime is ready, and
+            // CDS only once it is (its load assignment in).
+            String bootstrap = XdsProxy.adsBootstrap(cp.port, false)
+                    + XdsProxy.grpcCluster("rtds", "{ socket_address: { address: 127.0.0.1, port_value: " + rtds.port + " } }")
+                    + STATIC_EDS_CLUSTER + RTDS_LAYER;
+            mesh.extraEndpoints = List.of(io.remora.xds.ads.XdsTestResources.endpoints("svc-static", mesh.portA));
+            mesh.withholdEndpoints = true; // the static cluster's too: CDS waits for it
+            cp.set(mesh.snapshot());
+            proxy = XdsProxy.start(bootstrap);
+            TestControlPlane.await("the RTDS request", () -> !rtds.requests.isEmpty());
+            Thread.sleep(500); // the layer is withheld: the runtime is not ready
+            assertTrue(cp.requests.isEmpty(), "no EDS for the static cluster before the runtime is ready: "
+                    + types(cp.requests));
+
+            rtds.set(io.envoyproxy.envoy.service.runtime.v3.Runtime.newBuilder().setName("rtds-0").build(), "v1");
+            cp.awaitRequest("EDS for the static cluster once the runtime is ready", r -> r.getTypeUrl().equals(EDS)
+                    && r.getResourceNamesList().contains("svc-static"));
+            Thread.sleep(500);
+            assertTrue(cp.requests(CDS).isEmpty(), "CDS waits for the static EDS cluster: " + types(cp.requests));
+
+            mesh.withholdEndpoints = false;
+            mesh.edsVersion = "1";
+            cp.set(mesh.snapshot());
+            cp.awaitRequest("CDS once the static EDS cluster is initialized", r -> r.getTypeUrl().equals(CDS));
+            assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
+                    x -> x.status() == 200).body());
+            assertTrue(proxy.admin("/clusters").contains("static-eds::127.0.0.1:" + mesh.portA),
+                    "the static EDS cluster has its host: " + proxy.admin("/clusters"));
+        }
+    }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void cdsWaitsForTheStaticEdsClustersWithoutRtds(boolean delta) throws Exception {
+        String bootstrap = XdsProxy.adsBootstrap(cp.port, delta) + STATIC_EDS_CLUSTER;
+        mesh.extraEndpoints = List.of(io.remora.xds.ads.XdsTestResources.endpoints("svc-static", mesh.portA));
+        mesh.withholdEndpoints = true;
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(bootstrap);
+        if (delta) {
+            cp.awaitDeltaRequest("EDS for the static cluster", r -> r.getTypeUrl().equals(EDS)
+                    && r.getResourceNamesSubscribeList().contains("svc-static"));
+        } else {
+            cp.awaitRequest("EDS for the static cluster", r -> r.getTypeUrl().equals(EDS)
+                    && r.getResourceNamesList().contains("svc-static"));
+        }
+        Thread.sleep(500);
+        assertTrue(delta ? cp.deltaRequests(CDS).isEmpty() : cp.requests(CDS).isEmpty(),
+                "CDS waits for the static EDS cluster's load assignment");
+
+        mesh.withholdEndpoints = false;
+        mesh.edsVersion = "1";
+        cp.set(mesh.snapshot());
+        assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
+                x -> x.status() == 200).body());
+        assertTrue(proxy.admin("/clusters").contains("static-eds::127.0.0.1:" + mesh.portA), proxy.admin("/clusters"));
     }
 
     @Test
