@@ -145,17 +145,37 @@ public final class XdsClientFactory {
             firstOnly = api.getSetNodeOnFirstMessageOnly();
             target = target(bootstrap, api, "dynamic_resources.ads_config");
         } else if (!ads.isEmpty()) {
-            throw new IllegalArgumentException(dyn.hasLdsConfig() || dyn.hasCdsConfig()
-                    ? "dynamic_resources: lds_config/cds_config use ads but ads_config is missing"
-                    : rtds.ads() ? "layered_runtime.layers.rtds_layer.rtds_config: uses ads but dynamic_resources.ads_config is missing"
-                    : !staticEds.ads().isEmpty()
-                    ? "static_resources.clusters: an eds_config uses ads but dynamic_resources.ads_config is missing"
-                    : "static_resources: a secret's sds_config uses ads but dynamic_resources.ads_config is missing");
+            throw new IllegalArgumentException(adsUser(bootstrap)
+                    + ": uses ads but dynamic_resources.ads_config is missing");
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
                 XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS,
                 api -> target(bootstrap, api, "api_config_source"), streams,
                 dyn.hasAdsConfig() ? DiscoveryRequestLimiter.settings(dyn.getAdsConfig()) : null);
+    }
+
+    /** The field path of the first config source that uses ADS: the one an ads_config is missing for. */
+    private static String adsUser(Bootstrap bootstrap) {
+        var dyn = bootstrap.getDynamicResources();
+        if (dyn.getLdsConfig().hasAds()) {
+            return "dynamic_resources.lds_config";
+        }
+        if (dyn.getCdsConfig().hasAds()) {
+            return "dynamic_resources.cds_config";
+        }
+        var layers = bootstrap.getLayeredRuntime().getLayersList();
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).getRtdsLayer().getRtdsConfig().hasAds()) {
+                return "layered_runtime.layers[" + i + "].rtds_layer.rtds_config";
+            }
+        }
+        var clusters = bootstrap.getStaticResources().getClustersList();
+        for (int i = 0; i < clusters.size(); i++) {
+            if (clusters.get(i).getEdsClusterConfig().getEdsConfig().hasAds()) {
+                return "static_resources.clusters[" + i + "].eds_cluster_config.eds_config";
+            }
+        }
+        return "static_resources: a secret's sds_config"; // where in a listener or cluster: XdsDependencies.sdsRefs
     }
 
     /**

@@ -92,6 +92,34 @@ class XdsClientFactoryTest {
         assertNull(XdsClientFactory.options(Bootstrap.getDefaultInstance(), null));
     }
 
+    @Test
+    void aMissingAdsConfigNamesTheFieldThatUsesAds(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // LDS and CDS from files: what uses ADS is a static EDS cluster, or an RTDS layer
+        Path lds = java.nio.file.Files.writeString(dir.resolve("lds.yaml"), "resources: []\n");
+        ConfigSource file = ConfigSource.newBuilder().setPathConfigSource(PathConfigSource.newBuilder()
+                .setPath(lds.toString())).build();
+        Bootstrap.Builder b = Bootstrap.newBuilder().setDynamicResources(Bootstrap.DynamicResources.newBuilder()
+                .setLdsConfig(file).setCdsConfig(file));
+        b.getStaticResourcesBuilder().addClusters(XdsTestResources.edsCluster("static-a", null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> XdsClientFactory.options(b.build(), null));
+        assertEquals("static_resources.clusters[0].eds_cluster_config.eds_config: uses ads but dynamic_resources.ads_config"
+                + " is missing", e.getMessage());
+
+        b.getStaticResourcesBuilder().clearClusters();
+        b.getLayeredRuntimeBuilder().addLayers(io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer.newBuilder()
+                .setName("static").setStaticLayer(com.google.protobuf.Struct.getDefaultInstance()));
+        b.getLayeredRuntimeBuilder().addLayers(io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer.newBuilder()
+                .setName("rtds").setRtdsLayer(io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer.RtdsLayer.newBuilder()
+                        .setName("rtds-0").setRtdsConfig(XdsTestResources.ADS)));
+        e = assertThrows(IllegalArgumentException.class, () -> XdsClientFactory.options(b.build(), null));
+        assertEquals("layered_runtime.layers[1].rtds_layer.rtds_config: uses ads but dynamic_resources.ads_config"
+                + " is missing", e.getMessage());
+
+        b.getDynamicResourcesBuilder().setCdsConfig(XdsTestResources.ADS);
+        e = assertThrows(IllegalArgumentException.class, () -> XdsClientFactory.options(b.build(), null));
+        assertTrue(e.getMessage().startsWith("dynamic_resources.cds_config: uses ads"), e.getMessage());
+    }
+
     /** The bootstrap pilot-agent really writes (Istio's golden file): delta ADS over its pipe, node once. */
     @Test
     void istioGoldenBootstrap() throws Exception {
