@@ -14,8 +14,16 @@ import java.util.Set;
  */
 final class PendingUpdates {
 
-    /** One type's pending update. */
-    record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads, Map<ApiSourceKey, SourceAck> sources) {
+    /**
+     * One type's pending update. {@code acked} is the state a CDS or LDS response was ACKed on ahead of its warming
+     * (null if none): the version a later NACK names, and what a rejected newer response leaves warming.
+     */
+    record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads, Map<ApiSourceKey, SourceAck> sources,
+                   XdsSnapshot.TypeState acked) {
+        /** Nothing in it is left to ACK: it was ACKed ahead of its warming (or came from a file). */
+        boolean answered() {
+            return nonces.isEmpty() && sources.isEmpty();
+        }
     }
 
     /** What to ACK (or NACK) on one separate stream. */
@@ -46,7 +54,8 @@ final class PendingUpdates {
         if (ads) {
             nonces.add(u.nonce());
         }
-        pending.put(type, new Pending(merged, nonces, ads, prior != null ? prior.sources() : Map.of()));
+        pending.put(type, new Pending(merged, nonces, ads, prior != null ? prior.sources() : Map.of(),
+                prior != null ? prior.acked() : null));
     }
 
     /** An update from a separate api_config_source stream, ACKed there once applied. */
@@ -62,7 +71,7 @@ final class PendingUpdates {
         Map<ApiSourceKey, SourceAck> acks = new HashMap<>(prior != null ? prior.sources() : Map.of());
         acks.merge(key, new SourceAck(u.versionInfo(), List.of(u.nonce())), SourceAck::then);
         pending.put(type, new Pending(merged, prior != null ? prior.nonces() : List.of(),
-                prior == null || prior.ads(), Map.copyOf(acks)));
+                prior == null || prior.ads(), Map.copyOf(acks), prior != null ? prior.acked() : null));
     }
 
     /** A separate stream restarted: what it sent is no longer to be ACKed there. */
@@ -71,7 +80,7 @@ final class PendingUpdates {
         if (p != null && p.sources().containsKey(key)) {
             Map<ApiSourceKey, SourceAck> acks = new HashMap<>(p.sources());
             acks.remove(key);
-            pending.put(key.type(), new Pending(p.state(), p.nonces(), p.ads(), Map.copyOf(acks)));
+            pending.put(key.type(), new Pending(p.state(), p.nonces(), p.ads(), Map.copyOf(acks), p.acked()));
         }
     }
 
@@ -85,7 +94,27 @@ final class PendingUpdates {
     void replaceState(XdsResourceType t, XdsSnapshot.TypeState state) {
         Pending p = pending.get(t);
         pending.put(t, new Pending(state, p == null ? List.of() : p.nonces(), p == null || p.ads(),
-                p == null ? Map.of() : p.sources()));
+                p == null ? Map.of() : p.sources(), p == null ? null : p.acked()));
+    }
+
+    Pending get(XdsResourceType type) {
+        return pending.get(type);
+    }
+
+    /** The pending update of {@code type} was ACKed ahead of its warming: nothing in it is to be ACKed again. */
+    void ackedAhead(XdsResourceType type) {
+        Pending p = pending.get(type);
+        pending.put(type, new Pending(p.state(), List.of(), p.ads(), Map.of(), p.state()));
+    }
+
+    /**
+     * A rejected update taken out: what was ACKed of its type ahead of warming goes on warming, as a rejected CDS or
+     * LDS response leaves Envoy's warming clusters and listeners be.
+     */
+    void keepAcked(XdsResourceType type, Pending rejected) {
+        if (rejected.acked() != null && !rejected.answered()) { // else it is the ACKed one that failed: gone
+            pending.put(type, new Pending(rejected.acked(), List.of(), rejected.ads(), Map.of(), rejected.acked()));
+        }
     }
 
     /** The snapshot that applying every pending update over {@code accepted} would give. */

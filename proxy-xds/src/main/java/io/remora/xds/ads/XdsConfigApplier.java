@@ -9,6 +9,13 @@ public interface XdsConfigApplier {
     void apply(XdsSnapshot snapshot) throws XdsRejectedException;
 
     /**
+     * Checks the listeners and clusters of {@code snapshot} as {@link #apply} would, changing nothing: a CDS or LDS
+     * response is ACKed (or NACKed) on this while what it brings warms, and applied once warm.
+     */
+    default void check(XdsSnapshot snapshot) throws XdsRejectedException {
+    }
+
+    /**
      * Initialization finished with no snapshot to apply: the first LDS/CDS responses were rejected, or none came
      * before initial_fetch_timeout. Envoy's server then leaves INITIALIZING with the configuration it has.
      */

@@ -43,8 +43,8 @@ final class XdsUpdateCycle {
      * responses were rejected or timed out. From now on RDS/EDS updates need not wait for warming.
      */
     private boolean initialized;
-    /** Names no longer waited for: their fetch was rejected while they were missing. */
-    private final SettledNames settled = new SettledNames();
+    /** NACKs, and what rejections settle. */
+    private final UpdateRejections rejections;
     /** The names subscribed on every source, and the pruning of what is no longer. */
     private final SubscribedNames subscribed;
     private boolean started;
@@ -74,6 +74,8 @@ final class XdsUpdateCycle {
         this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
+        this.rejections = new UpdateRejections(stats, subscriptions, sources, pending, subscribed, onDemand,
+                awaitingFirst, () -> accepted);
     }
 
     XdsSnapshot accepted() {
@@ -155,7 +157,7 @@ final class XdsUpdateCycle {
             stats.rejected(type);
             log.warning(type.shortName() + ": update rejected: " + error);
             sources.nack(key, List.of(u.nonce()), error);
-            settle(type, sources.names(key));
+            rejections.settle(type, sources.names(key));
             evaluate();
             return;
         }
@@ -181,7 +183,7 @@ final class XdsUpdateCycle {
         stats.attempt(type);
         String error = u.error() != null ? u.error() : ConfigSourceRouting.unfetchable(u);
         if (error != null) {
-            reject(type, List.of(u.nonce()), ads, error);
+            rejections.reject(type, List.of(u.nonce()), ads, rejections.ackedVersion(type), error);
             evaluate();
             return;
         }
@@ -206,9 +208,13 @@ final class XdsUpdateCycle {
             return;
         }
         Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
-                settled::contains);
+                rejections.settled::contains);
         if (!verdict.warming()) {
             applyPending(pending.types());
+            return;
+        }
+        if (WarmingAcks.acknowledge(pending, accepted, applier, subscriptions, sources, stats, this::rejectChecked)) {
+            evaluate(); // without the rejected update
             return;
         }
         warmingTimer.arm(verdict.maxWait());
@@ -343,14 +349,17 @@ final class XdsUpdateCycle {
             blamed.addAll(applying.keySet());
         }
         for (XdsResourceType t : blamed) {
-            PendingUpdates.Pending p = applying.remove(t);
-            reject(t, p.nonces(), p.ads(), error);
-            p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
-            stats.perResource(t, accepted, accepted.with(t, p.state()), false);
+            rejections.rejectTaken(t, applying.remove(t), error);
         }
         pending.putBack(applying);
         // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
         evaluate();
+    }
+
+    /** A CDS or LDS response failed its check ahead of warming ({@link WarmingAcks}). */
+    private void rejectChecked(XdsResourceType type, String error) {
+        log.warning("xDS update rejected: " + error);
+        rejections.rejectTaken(type, pending.take(Set.of(type)).get(type), error);
     }
 
     /**
@@ -367,29 +376,6 @@ final class XdsUpdateCycle {
             log.warning("xDS: initialization finished without an accepted update; serving the static configuration");
         }
         applier.initialized();
-    }
-
-    /** A rejected response of a named type: what it should have brought is no longer waited for. */
-    private void settle(XdsResourceType type, Set<String> names) {
-        // as Envoy's RTDS init target, a rejected first response ends the wait for it too
-        awaitingFirst.remove(type);
-        settled.rejected(type, names, accepted);
-    }
-
-    private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
-        stats.rejected(type);
-        if (type == XdsResourceType.EXTENSION_CONFIG) {
-            stats.ecdsFailed(allNames(type), EcdsRefs.of(pending.over(accepted)));
-        }
-        settle(type, allNames(type));
-        if (type == XdsResourceType.VIRTUAL_HOST) {
-            onDemand.settled(); // the held requests go on with the route tables as they are
-        }
-        if (ads && !nonces.isEmpty()) {
-            subscriptions.nack(type, accepted.versionInfo(type), nonces, error);
-        } else if (!ads) {
-            log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
-        }
     }
 
     /** The names subscribed for a type on every source: ADS, separate streams and, for ECDS, files. */

@@ -76,10 +76,7 @@ final class DynamicConfig {
         Map<String, Cached<Cluster, ClusterConfig>> nextClusters = new HashMap<>();
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>(base.clusters());
         for (Cluster c : snapshot.clusters().values()) {
-            if (base.clusters().containsKey(c.getName())) {
-                throw new XdsRejectedException(c.getName(), "cluster '" + c.getName()
-                        + "' is a static cluster of the bootstrap and cannot be replaced over CDS");
-            }
+            refuseStatic(c);
             clusters.put(c.getName(), cached(clusterCache, nextClusters, c.getName(), c,
                     () -> ResourceTranslator.cluster(c, ctx)));
         }
@@ -109,10 +106,7 @@ final class DynamicConfig {
         Map<String, Cached<Listener, ListenerConfig>> nextListeners = new HashMap<>();
         List<ListenerConfig> listeners = new ArrayList<>(base.listeners());
         for (Listener l : snapshot.listeners().values()) {
-            if (base.listeners().stream().anyMatch(s -> s.name().equals(l.getName()))) {
-                throw new XdsRejectedException(l.getName(), "listener '" + l.getName()
-                        + "' is a static listener of the bootstrap and cannot be replaced over LDS");
-            }
+            refuseStatic(l);
             listeners.add(cached(listenerCache, nextListeners, l.getName(), l, () -> ResourceTranslator.listener(l, ctx)));
         }
 
@@ -136,6 +130,37 @@ final class DynamicConfig {
         routeCache = nextRoutes;
         return new ServerConfig(base.node(), base.admin(), List.copyOf(listeners),
                 Collections.unmodifiableMap(clusters), Collections.unmodifiableMap(routes), base.drainTime());
+    }
+
+    /**
+     * The listeners and clusters of {@code snapshot} translated as {@link #merge} would, keeping nothing: a CDS or LDS
+     * response is ACKed on this check while what it brings warms (Envoy's addOrUpdateCluster/addOrUpdateListener
+     * take it, warming goes on behind the ACK), and merged once warm.
+     */
+    void check(XdsSnapshot snapshot) throws XdsRejectedException {
+        TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots());
+        for (Cluster c : snapshot.clusters().values()) {
+            refuseStatic(c);
+            cached(clusterCache, new HashMap<>(), c.getName(), c, () -> ResourceTranslator.cluster(c, ctx));
+        }
+        for (Listener l : snapshot.listeners().values()) {
+            refuseStatic(l);
+            cached(listenerCache, new HashMap<>(), l.getName(), l, () -> ResourceTranslator.listener(l, ctx));
+        }
+    }
+
+    private void refuseStatic(Cluster c) throws XdsRejectedException {
+        if (base.clusters().containsKey(c.getName())) {
+            throw new XdsRejectedException(c.getName(), "cluster '" + c.getName()
+                    + "' is a static cluster of the bootstrap and cannot be replaced over CDS");
+        }
+    }
+
+    private void refuseStatic(Listener l) throws XdsRejectedException {
+        if (base.listeners().stream().anyMatch(s -> s.name().equals(l.getName()))) {
+            throw new XdsRejectedException(l.getName(), "listener '" + l.getName()
+                    + "' is a static listener of the bootstrap and cannot be replaced over LDS");
+        }
     }
 
     /** The merged snapshot runs: its discovered filters' configs go live. */

@@ -176,6 +176,12 @@ final class ServerInit {
         }
 
         @Override
+        public void check(XdsSnapshot snapshot) throws XdsRejectedException {
+            sdsSecrets.refuseBadStaticUses(snapshot);
+            dynamic.check(snapshot);
+        }
+
+        @Override
         public void initialized() {
             // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
             liveOnceInitialized(() -> { });

@@ -67,6 +67,8 @@ final class Mesh {
     int clusterGen;
     /** The load assignments are left out of the snapshot: the control plane withholds them. */
     boolean withholdEndpoints;
+    /** The route configuration is left out of the snapshot: the listener warms until it comes. */
+    boolean withholdRoutes;
     /** Load assignments served beside the mesh's own (for the bootstrap's static EDS clusters), withheld with them. */
     List<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment> extraEndpoints = List.of();
     /** Where the HCM's RDS and the clusters' EDS come from. */
@@ -130,7 +132,7 @@ final class Mesh {
                 clusters, cdsVersion,
                 endpoints, edsVersion,
                 listeners, ldsVersion,
-                List.of(route()), rdsVersion,
+                withholdRoutes ? List.of() : List.of(route()), rdsVersion,
                 secrets, sdsVersion);
     }
 

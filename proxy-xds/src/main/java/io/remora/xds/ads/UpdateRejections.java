@@ -1,0 +1,84 @@
+package io.remora.xds.ads;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * What follows a rejected update, {@link XdsUpdateCycle}'s NACK half: the NACK on ADS (naming the version ACKed last)
+ * and on each separate stream that sent part of it, the rejected stats, and the names no longer waited for. An update
+ * ACKed ahead of its warming ({@link WarmingAcks}) is never NACKed afterwards. Control thread only.
+ */
+final class UpdateRejections {
+    private static final Logger log = Logger.getLogger(XdsClient.class.getName());
+
+    private final XdsStats stats;
+    private final AdsSubscriptions subscriptions;
+    private final ApiSourceStreams sources;
+    private final PendingUpdates pending;
+    private final SubscribedNames subscribed;
+    private final OnDemandVirtualHosts onDemand;
+    /** The cycle's: a rejected first response ends the wait for it. */
+    private final Set<XdsResourceType> awaitingFirst;
+    private final Supplier<XdsSnapshot> accepted;
+    /** Names no longer waited for: their fetch was rejected while they were missing. */
+    final SettledNames settled = new SettledNames();
+
+    UpdateRejections(XdsStats stats, AdsSubscriptions subscriptions, ApiSourceStreams sources, PendingUpdates pending,
+                     SubscribedNames subscribed, OnDemandVirtualHosts onDemand, Set<XdsResourceType> awaitingFirst,
+                     Supplier<XdsSnapshot> accepted) {
+        this.stats = stats;
+        this.subscriptions = subscriptions;
+        this.sources = sources;
+        this.pending = pending;
+        this.subscribed = subscribed;
+        this.onDemand = onDemand;
+        this.awaitingFirst = awaitingFirst;
+        this.accepted = accepted;
+    }
+
+    /** The version_info a NACK of {@code type} names: the one ACKed ahead of warming, else the applied one. */
+    String ackedVersion(XdsResourceType type) {
+        PendingUpdates.Pending held = pending.get(type);
+        return held != null && held.acked() != null ? held.acked().versionInfo() : accepted.get().versionInfo(type);
+    }
+
+    /** NACKs a pending update taken out; what was ACKed of its type ahead of warming stays pending. */
+    void rejectTaken(XdsResourceType t, PendingUpdates.Pending p, String error) {
+        XdsSnapshot accepted = this.accepted.get();
+        if (p.acked() != null && p.answered()) {
+            // Envoy does not turn an ACK into a NACK: a cluster or listener that fails to warm is just not added
+            log.warning("xDS: " + t.shortName() + " update ACKed while warming failed to apply: " + error);
+            return;
+        }
+        reject(t, p.nonces(), p.ads(), p.acked() != null ? p.acked().versionInfo() : accepted.versionInfo(t), error);
+        p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
+        stats.perResource(t, accepted, accepted.with(t, p.state()), false);
+        pending.keepAcked(t, p);
+    }
+
+    /** A rejected response of a named type: what it should have brought is no longer waited for. */
+    void settle(XdsResourceType type, Set<String> names) {
+        // as Envoy's RTDS init target, a rejected first response ends the wait for it too
+        awaitingFirst.remove(type);
+        settled.rejected(type, names, accepted.get());
+    }
+
+    /** @param ackedVersion the version_info the NACK names: the last ACKed */
+    void reject(XdsResourceType type, List<String> nonces, boolean ads, String ackedVersion, String error) {
+        stats.rejected(type);
+        if (type == XdsResourceType.EXTENSION_CONFIG) {
+            stats.ecdsFailed(subscribed.of(type), EcdsRefs.of(pending.over(accepted.get())));
+        }
+        settle(type, subscribed.of(type));
+        if (type == XdsResourceType.VIRTUAL_HOST) {
+            onDemand.settled(); // the held requests go on with the route tables as they are
+        }
+        if (ads && !nonces.isEmpty()) {
+            subscriptions.nack(type, ackedVersion, nonces, error);
+        } else if (!ads) {
+            log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
+        }
+    }
+}
