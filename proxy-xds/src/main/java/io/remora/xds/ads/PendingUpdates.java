@@ -84,10 +84,22 @@ final class PendingUpdates {
         }
     }
 
-    /** The ADS stream closed: its unapplied responses were never ACKed and will come again. */
+    /**
+     * The ADS stream closed: its unapplied responses were never ACKed and will come again. What was ACKed ahead of
+     * its warming stays, as Envoy's warming clusters and listeners outlive the stream.
+     */
     void dropUnackedAds() {
-        // an update that also came over a separate stream stays: that stream will not send it again
-        pending.entrySet().removeIf(e -> e.getValue().ads() && e.getValue().sources().isEmpty());
+        for (XdsResourceType t : Set.copyOf(pending.keySet())) {
+            Pending p = pending.get(t);
+            // an update that also came over a separate stream stays: that stream will not send it again
+            if (p.ads() && p.sources().isEmpty()) {
+                if (p.acked() != null) {
+                    pending.put(t, new Pending(p.acked(), List.of(), p.ads(), Map.of(), p.acked()));
+                } else {
+                    pending.remove(t);
+                }
+            }
+        }
     }
 
     /** The pending state of a type replaced (pruned of names nobody subscribes to any more). */
@@ -122,6 +134,17 @@ final class PendingUpdates {
         XdsSnapshot s = accepted;
         for (Map.Entry<XdsResourceType, Pending> e : pending.entrySet()) {
             s = s.with(e.getKey(), e.getValue().state());
+        }
+        return s;
+    }
+
+    /** {@code accepted} with what was ACKed ahead of warming over it: what a new stream says the client holds. */
+    XdsSnapshot ackedOver(XdsSnapshot accepted) {
+        XdsSnapshot s = accepted;
+        for (Map.Entry<XdsResourceType, Pending> e : pending.entrySet()) {
+            if (e.getValue().acked() != null) {
+                s = s.with(e.getKey(), e.getValue().acked());
+            }
         }
         return s;
     }

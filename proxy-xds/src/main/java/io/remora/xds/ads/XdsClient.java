@@ -82,7 +82,7 @@ public final class XdsClient implements AutoCloseable {
                 backOff(options.target(), options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
-                        subscriptions.startAll(cycle.accepted());
+                        subscriptions.startAll(cycle.acknowledged());
                     }
 
                     @Override

@@ -82,6 +82,14 @@ final class XdsUpdateCycle {
         return accepted;
     }
 
+    /**
+     * What a new ADS stream announces: the accepted snapshot with the CDS/LDS updates ACKed ahead of their warming,
+     * as Envoy's subscriptions hold their warming clusters' and listeners' version.
+     */
+    XdsSnapshot acknowledged() {
+        return pending.ackedOver(accepted);
+    }
+
     /** The last snapshot the applier accepted (any thread). */
     XdsSnapshot current() {
         return current;

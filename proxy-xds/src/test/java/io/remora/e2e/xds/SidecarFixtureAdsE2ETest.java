@@ -139,7 +139,8 @@ class SidecarFixtureAdsE2ETest {
             String listeners = proxy.admin("/listeners");
             return snapshot.listeners().resources().keySet().stream().allMatch(listeners::contains);
         });
-        assertTrue(proxy.admin("/ready").contains("LIVE"), proxy.admin("/ready"));
+        // the ACKs come as the responses are taken, the listeners warming behind them (their secrets over sds-grpc)
+        TestControlPlane.await("LIVE once the listeners warmed", () -> proxy.admin("/ready").contains("LIVE"));
         virtualInboundEnforcesTheFixturesAuthorizationPolicies();
         virtualOutboundPassesUnknownTrafficThrough();
     }

@@ -52,6 +52,38 @@ class XdsWarmingAckE2ETest extends MeshTestBase {
 
     @ParameterizedTest(name = "delta={0}")
     @ValueSource(booleans = {false, true})
+    void clustersAckedWhileWarmingOutliveTheStream(boolean delta) throws Exception {
+        mesh.withholdEndpoints = true;
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        awaitAck(delta, CDS, "0");
+
+        int port = cp.port;
+        cp.stop();
+        TestControlPlane restarted = new TestControlPlane();
+        try {
+            restarted.startTcp(port);
+            mesh.withholdEndpoints = false;
+            restarted.set(mesh.snapshot());
+            // the new stream names the warming clusters as held, as Envoy's CDS subscription does: a SotW server
+            // need not send them again, and they warm on
+            if (delta) {
+                var cds = restarted.awaitDeltaRequest("CDS on the new stream", r -> r.getTypeUrl().equals(CDS));
+                assertEquals(java.util.Set.of("cluster-a", "cluster-b"), cds.getInitialResourceVersionsMap().keySet());
+            } else {
+                assertEquals("0", restarted.awaitRequest("CDS on the new stream", r -> r.getTypeUrl().equals(CDS))
+                        .getVersionInfo());
+            }
+            assertEquals("u-a", proxy.awaitReply("the listener serves once the clusters warmed", mesh.listenerPort,
+                    "/hello", x -> x.status() == 200).body());
+            assertEquals("LIVE", proxy.admin("/ready").trim());
+        } finally {
+            restarted.close();
+        }
+    }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
     void ldsIsAckedWhileItsListenerWaitsForItsRoutes(boolean delta) throws Exception {
         mesh.withholdRoutes = true;
         cp.set(mesh.snapshot());
