@@ -11,9 +11,10 @@ import java.util.logging.Logger;
 
 /**
  * The xDS client's control-thread half: updates received (ADS, api_config_source streams, files) are merged into
- * {@link PendingUpdates}, held while what they bring warms, then applied over the accepted snapshot and
- * ACKed, or NACKed naming the culprit; the subscriptions follow each candidate. {@link XdsClient} owns the
- * streams and the thread and hands every event to this class on that thread.
+ * {@link PendingUpdates}, held while what they bring warms, then applied over the accepted snapshot; each is
+ * ACKed as soon as it is taken (named types applied ahead, CDS/LDS checked: {@link AheadOfWarming},
+ * {@link WarmingAcks}), or NACKed naming the culprit ({@link UpdateRejections}); the subscriptions follow each
+ * candidate. {@link XdsClient} owns the streams and the thread and hands every event to this class on that thread.
  */
 final class XdsUpdateCycle {
     private static final Logger log = Logger.getLogger(XdsClient.class.getName());
