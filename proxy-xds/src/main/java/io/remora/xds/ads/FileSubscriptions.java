@@ -1,0 +1,187 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+
+/**
+ * RDS and EDS from path_config_source files: one watcher per (type, file) the running or pending listeners and
+ * clusters name, plus the bootstrap's static EDS clusters' and static listeners', each file standing for Envoy's filesystem subscription
+ * of the route configurations or load assignments that name it. A file nobody names any more is let go. Control
+ * thread only.
+ */
+final class FileSubscriptions {
+    private static final java.util.logging.Logger log = java.util.logging.Logger.getLogger(XdsClient.class.getName());
+
+    /** One watched file and the type it is read as. */
+    record Key(XdsResourceType type, Path path) {
+    }
+
+    private final JsonFormat.TypeRegistry registry;
+    private final BiConsumer<Key, XdsUpdate> sink;
+    private final Map<Key, FileConfigWatcher> watchers = new HashMap<>();
+    /**
+     * The files of the bootstrap's static EDS clusters and static listeners' RDS: the names read from each, for as
+     * long as the client runs.
+     */
+    private Map<Key, Set<String>> statics = Map.of();
+    private Map<Key, Set<String>> names = Map.of();
+
+    FileSubscriptions(JsonFormat.TypeRegistry registry, BiConsumer<Key, XdsUpdate> sink) {
+        this.registry = registry;
+        this.sink = sink;
+    }
+
+    void statics(Map<Key, Set<String>> files) {
+        statics = Map.copyOf(files);
+    }
+
+    /** The static resources read from files of this type: the server's initialization waits for them. */
+    boolean anyStatic(XdsResourceType type) {
+        return statics.keySet().stream().anyMatch(k -> k.type() == type);
+    }
+
+    boolean anyStatic() {
+        return !statics.isEmpty();
+    }
+
+    /**
+     * The files the bootstrap's static EDS clusters and its static listeners' RDS read (the names read from each).
+     */
+    static Map<Key, Set<String>> statics(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap bootstrap,
+                                         StaticEdsClusters eds) {
+        Map<Key, Set<String>> out = new HashMap<>();
+        eds.files().forEach((p, n) -> out.computeIfAbsent(new Key(XdsResourceType.ENDPOINT, p.toAbsolutePath()),
+                k -> new TreeSet<>()).addAll(n));
+        for (Listener l : bootstrap.getStaticResources().getListenersList()) {
+            addRoutes(l, out);
+        }
+        return out;
+    }
+
+    /** The static listeners' HCMs that load their routes from a file. */
+    static java.util.List<XdsDependencies.RdsRef> staticRoutes(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap b) {
+        java.util.List<XdsDependencies.RdsRef> out = new java.util.ArrayList<>();
+        for (Listener l : b.getStaticResources().getListenersList()) {
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                if (SdsFileRefs.file(ref.configSource()) != null) {
+                    out.add(ref);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The names read from files for a type: their subscriptions. */
+    Set<String> names(XdsResourceType type) {
+        Set<String> out = new HashSet<>();
+        names.forEach((k, v) -> {
+            if (k.type() == type) {
+                out.addAll(v);
+            }
+        });
+        return out;
+    }
+
+    /** The names that read {@code key}'s file; empty once nobody does. */
+    Set<String> namesAt(Key key) {
+        return names.getOrDefault(key, Set.of());
+    }
+
+    void refresh(XdsSnapshot candidate, XdsSnapshot accepted) {
+        Map<Key, Set<String>> next = new HashMap<>();
+        statics.forEach((k, n) -> next.computeIfAbsent(k, x -> new TreeSet<>()).addAll(n));
+        add(candidate, next);
+        add(accepted, next);
+        watchers.entrySet().removeIf(e -> {
+            if (next.containsKey(e.getKey())) {
+                return false;
+            }
+            e.getValue().close();
+            return true;
+        });
+        Map<Key, Set<String>> before = names;
+        names = next;
+        for (Key k : next.keySet()) {
+            // a new subscription on a file already watched reads it afresh, as Envoy's own subscription would
+            if (watchers.containsKey(k) && !before.getOrDefault(k, Set.of()).containsAll(next.get(k))) {
+                watchers.remove(k).close();
+            }
+            if (!watchers.containsKey(k)) {
+                FileConfigWatcher w = new FileConfigWatcher(k.path(), k.type(), registry, u -> sink.accept(k, u));
+                watchers.put(k, w);
+                w.start();
+            }
+        }
+    }
+
+    private static void addRoutes(Listener l, Map<Key, Set<String>> out) {
+        for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+            Path p = SdsFileRefs.file(ref.configSource());
+            if (p != null) {
+                out.computeIfAbsent(new Key(XdsResourceType.ROUTE, p.toAbsolutePath()), k -> new TreeSet<>())
+                        .add(ref.routeConfigName());
+            }
+        }
+    }
+
+    private static void add(XdsSnapshot s, Map<Key, Set<String>> out) {
+        for (Listener l : s.listeners().values()) {
+            addRoutes(l, out);
+        }
+        for (Cluster c : s.clusters().values()) {
+            String service = XdsDependencies.edsServiceName(c);
+            Path p = service == null ? null : SdsFileRefs.file(XdsDependencies.edsConfig(c));
+            if (p != null) {
+                out.computeIfAbsent(new Key(XdsResourceType.ENDPOINT, p.toAbsolutePath()), k -> new TreeSet<>()).add(service);
+            }
+        }
+    }
+
+    /**
+     * Whether a file's update is to be applied for the names reading it, as Envoy's filesystem subscription and
+     * EdsClusterImpl / RdsRouteConfigSubscription decide: a file that cannot be loaded counts update_failure, one
+     * loaded whose resources are not the one asked for (by count or name) update_rejected, one without resources
+     * update_empty; none of them changes what runs.
+     */
+    static boolean accept(Key key, Set<String> names, XdsUpdate u, XdsStats stats, XdsSnapshot s) {
+        String error = u.error() != null ? u.error() : check(key, names, u);
+        if (error != null) {
+            log.warning("xDS: " + key.type().shortName() + " file update rejected: " + error);
+            boolean unreadable = u.error() != null && u.error().startsWith(key.path() + ": ");
+            stats.fileUpdateFailed(key.type(), names, s, !unreadable);
+            return false;
+        }
+        if (u.resources().isEmpty()) {
+            stats.fileUpdateEmpty(key.type(), names, s);
+            return false;
+        }
+        return true;
+    }
+
+    private static String check(Key key, Set<String> names, XdsUpdate u) {
+        if (u.resources().size() > 1) {
+            return "Unexpected " + key.type().shortName() + " resource length: " + u.resources().size();
+        }
+        for (String name : u.resources().keySet()) {
+            if (!names.contains(name)) {
+                return (key.type() == XdsResourceType.ENDPOINT ? "Unexpected EDS cluster (expecting "
+                        : "Unexpected RDS configuration (expecting ") + String.join(", ", names) + "): " + name;
+            }
+        }
+        return null;
+    }
+
+    void close() {
+        watchers.values().forEach(FileConfigWatcher::close);
+        watchers.clear();
+    }
+}
