@@ -14,9 +14,9 @@ import java.util.function.BiConsumer;
 
 /**
  * RDS and EDS from path_config_source files: one watcher per (type, file) the running or pending listeners and
- * clusters name, plus the bootstrap's static EDS clusters' and static listeners', each file standing for Envoy's filesystem subscription
- * of the route configurations or load assignments that name it. A file nobody names any more is let go. Control
- * thread only.
+ * clusters name, plus the bootstrap's static EDS clusters' and static listeners', each file standing for Envoy's
+ * filesystem subscription of the route configurations or load assignments that name it. A file nobody names any
+ * more is let go. Control thread only.
  */
 final class FileSubscriptions {
     private static final java.util.logging.Logger log = java.util.logging.Logger.getLogger(XdsClient.class.getName());
