@@ -147,37 +147,41 @@ final class FileSubscriptions {
     }
 
     /**
-     * Whether a file's update is to be applied for the names reading it, as Envoy's filesystem subscription and
-     * EdsClusterImpl / RdsRouteConfigSubscription decide: a file that cannot be loaded counts update_failure, one
-     * loaded whose resources are not the one asked for (by count or name) update_rejected, one without resources
-     * update_empty; none of them changes what runs.
+     * The names a file's update is applied for, as Envoy's filesystem subscription and EdsClusterImpl /
+     * RdsRouteConfigSubscription decide for each name reading the file: a file that cannot be loaded counts
+     * update_failure, one whose resources are not the one a name asked for (by count or name) update_rejected, one
+     * without resources update_empty; none of them changes what runs for that name.
      */
-    static boolean accept(Key key, Set<String> names, XdsUpdate u, XdsStats stats, XdsSnapshot s) {
-        String error = u.error() != null ? u.error() : check(key, names, u);
-        if (error != null) {
-            log.warning("xDS: " + key.type().shortName() + " file update rejected: " + error);
-            boolean unreadable = u.error() != null && u.error().startsWith(key.path() + ": ");
-            stats.fileUpdateFailed(key.type(), names, s, !unreadable);
-            return false;
+    static Set<String> accept(Key key, Set<String> names, XdsUpdate u, XdsStats stats, XdsSnapshot s) {
+        XdsResourceType type = key.type();
+        if (u.error() != null) {
+            log.warning("xDS: " + type.shortName() + " file update rejected: " + u.error());
+            stats.fileUpdateFailed(type, names, s, !u.error().startsWith(key.path() + ": "));
+            return Set.of();
         }
         if (u.resources().isEmpty()) {
-            stats.fileUpdateEmpty(key.type(), names, s);
-            return false;
+            stats.fileUpdateEmpty(type, names, s);
+            return Set.of();
         }
-        return true;
-    }
-
-    private static String check(Key key, Set<String> names, XdsUpdate u) {
-        if (u.resources().size() > 1) {
-            return "Unexpected " + key.type().shortName() + " resource length: " + u.resources().size();
-        }
-        for (String name : u.resources().keySet()) {
-            if (!names.contains(name)) {
-                return (key.type() == XdsResourceType.ENDPOINT ? "Unexpected EDS cluster (expecting "
-                        : "Unexpected RDS configuration (expecting ") + String.join(", ", names) + "): " + name;
+        Set<String> taken = new TreeSet<>();
+        Set<String> refused = new TreeSet<>();
+        for (String name : names) {
+            String error = u.resources().size() > 1
+                    ? "Unexpected " + type.shortName() + " resource length: " + u.resources().size()
+                    : u.resources().containsKey(name) ? null
+                    : (type == XdsResourceType.ENDPOINT ? "Unexpected EDS cluster (expecting "
+                    : "Unexpected RDS configuration (expecting ") + name + "): " + u.resources().keySet().iterator().next();
+            if (error == null) {
+                taken.add(name);
+            } else {
+                log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
+                refused.add(name);
             }
         }
-        return null;
+        if (!refused.isEmpty()) {
+            stats.fileUpdateFailed(type, refused, s, true);
+        }
+        return taken;
     }
 
     void close() {

@@ -202,16 +202,20 @@ final class XdsUpdateCycle {
         evaluate();
     }
 
-    /** An RDS or EDS file read: applied as any update, unless it is refused or empty for what reads it. */
+    /** An RDS or EDS file read: applied as any update for the names it passes ({@link FileSubscriptions#accept}). */
     void onFileSubscriptionUpdate(FileSubscriptions.Key key, XdsUpdate u) {
         Set<String> names = files.namesAt(key);
         if (closed || names.isEmpty()) {
             return; // nobody reads that file any more
         }
-        if (FileSubscriptions.accept(key, names, u, stats, pending.over(accepted))) {
-            pending.addFromFile(u, accepted, names);
-        } else {
-            settled.rejected(key.type(), names, accepted); // what runs stays; what waited for it no longer waits
+        Set<String> taken = FileSubscriptions.accept(key, names, u, stats, pending.over(accepted));
+        if (!taken.isEmpty()) {
+            pending.addFromFile(u, accepted, taken);
+        }
+        if (taken.size() < names.size()) {
+            // what runs stays; what waited for it no longer waits
+            settled.rejected(key.type(), names.stream().filter(n -> !taken.contains(n)).collect(
+                    java.util.stream.Collectors.toSet()), accepted);
         }
         awaitingFirst.remove(key.type());
         evaluate();

@@ -86,6 +86,29 @@ class XdsFileEdsRdsE2ETest {
     }
 
     @Test
+    void aFileTwoClustersReadIsEachOnesOwnSubscription() throws Exception {
+        try (TestUpstream a = TestUpstream.text("u-a")) {
+            int port = XdsProxy.freePort();
+            Path eds = dir.resolve("eds.yaml");
+            Files.writeString(eds, cla("1", "svc", a.port()));
+            String bootstrap = staticEdsBootstrap(port, eds) + """
+                      - name: other
+                        type: EDS
+                        connect_timeout: 1s
+                        eds_cluster_config:
+                          service_name: svc-other
+                          eds_config: { path_config_source: { path: "%s" } }
+                    """.formatted(eds);
+            try (XdsProxy proxy = XdsProxy.start(bootstrap)) {
+                proxy.awaitReply("the endpoints of the file", port, "/", r -> r.body().equals("u-a"));
+                // Envoy's subscription of the other cluster reads the same file and refuses what it holds
+                awaitMetric(proxy, "envoy_cluster_update_rejected", "envoy_cluster_name=\"other\"", 1.0);
+                assertEquals(Double.NaN, proxy.metric("envoy_cluster_update_rejected", "envoy_cluster_name=\"from-file\""));
+            }
+        }
+    }
+
+    @Test
     void aStaticListenersRdsFromAFileRoutesAndReloads() throws Exception {
         try (TestUpstream a = TestUpstream.text("u-a"); TestUpstream b = TestUpstream.text("u-b")) {
             int port = XdsProxy.freePort();
