@@ -75,6 +75,9 @@ public final class ConfigSourceRouting {
     static String unfetchable(Listener l) {
         for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
             String error = unfetchable(ref.configSource(), "http_connection_manager.rds.config_source");
+            if (error == null) {
+                error = missingFile(ref.configSource(), "http_connection_manager.rds.config_source");
+            }
             if (error != null) {
                 return "listener '" + l.getName() + "': " + error;
             }
@@ -87,7 +90,24 @@ public final class ConfigSourceRouting {
             return null;
         }
         String error = unfetchable(XdsDependencies.edsConfig(c), "eds_cluster_config.eds_config");
+        if (error == null) {
+            error = missingFile(XdsDependencies.edsConfig(c), "eds_cluster_config.eds_config");
+        }
         return error == null ? null : "cluster '" + c.getName() + "': " + error;
+    }
+
+    /**
+     * A file subscription whose file is not there: Envoy's subscription factory refuses it
+     * (checkFilesystemSubscriptionBackingPath), as for LDS and CDS files; it watches, never waits for one to appear.
+     */
+    private static String missingFile(ConfigSource cs, String path) {
+        java.nio.file.Path file = SdsFileRefs.file(cs);
+        if (file == null || java.nio.file.Files.exists(file)) {
+            return null;
+        }
+        String field = cs.hasPathConfigSource() ? "path_config_source.path" : "path";
+        return path + "." + field + ": paths must refer to an existing path in the system: '" + file
+                + "' does not exist";
     }
 
     /**
@@ -115,8 +135,10 @@ public final class ConfigSourceRouting {
                             Map<ApiSourceKey, Set<String>> streams, Set<String> ads) {
         if (api != null) {
             streams.computeIfAbsent(new ApiSourceKey(api, type), k -> new HashSet<>()).add(name);
-        } else if (!cs.hasApiConfigSource()) {
-            ads.add(name); // an api_config_source that cannot be fetched was refused with its listener or cluster
+        } else if (!cs.hasApiConfigSource() && SdsFileRefs.file(cs) == null) {
+            // an api_config_source that cannot be fetched was refused with its listener or cluster; a file is read
+            // by FileSubscriptions
+            ads.add(name);
         }
     }
 

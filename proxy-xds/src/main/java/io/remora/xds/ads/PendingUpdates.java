@@ -58,6 +58,21 @@ final class PendingUpdates {
                 prior != null ? prior.acked() : null));
     }
 
+    /**
+     * An update read from an RDS or EDS file. As from a separate stream, the type's version_info stays the ADS
+     * stream's (the file's is its resources'), and an ADS update pending with it is still ACKed on ADS; a file is
+     * never read again, so a pending update holding only file content is not dropped with the ADS stream.
+     */
+    void addFromFile(XdsUpdate u, XdsSnapshot accepted, Set<String> names) {
+        XdsResourceType type = u.type();
+        Pending prior = pending.get(type);
+        XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(type);
+        XdsSnapshot.TypeState merged = u.mergeInto(base, names);
+        merged = new XdsSnapshot.TypeState(base.versionInfo(), merged.lastUpdated(), merged.resources());
+        pending.put(type, new Pending(merged, prior != null ? prior.nonces() : List.of(),
+                prior != null && prior.ads() && !prior.nonces().isEmpty(), prior != null ? prior.sources() : Map.of()));
+    }
+
     /** An update from a separate api_config_source stream, ACKed there once applied. */
     void addFromSource(ApiSourceKey key, XdsUpdate u, XdsSnapshot accepted, Set<String> subscribed) {
         XdsResourceType type = key.type();

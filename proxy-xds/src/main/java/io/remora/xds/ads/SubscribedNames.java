@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The names subscribed per named type on every source (ADS, separate streams and, for ECDS, files), and the
+ * The names subscribed per named type on every source (ADS, separate streams and, for RDS, EDS and ECDS, files), and the
  * pruning that follows from them: route configurations, load assignments, secrets, filter configs and virtual
  * hosts nobody subscribes to any more leave the snapshot, as Envoy drops a subscription's resources with it.
  * Control thread only.
@@ -18,20 +18,27 @@ final class SubscribedNames {
 
     private final AdsSubscriptions subscriptions;
     private final EcdsFiles ecdsFiles;
+    private final FileSubscriptions files;
 
-    SubscribedNames(AdsSubscriptions subscriptions, EcdsFiles ecdsFiles) {
+    SubscribedNames(AdsSubscriptions subscriptions, EcdsFiles ecdsFiles, FileSubscriptions files) {
         this.subscriptions = subscriptions;
         this.ecdsFiles = ecdsFiles;
+        this.files = files;
     }
 
     /** The names subscribed for a type on every source. */
     Set<String> of(XdsResourceType type) {
-        if (type != XdsResourceType.EXTENSION_CONFIG) {
-            return subscriptions.allNames(type);
+        if (type == XdsResourceType.EXTENSION_CONFIG) {
+            Set<String> all = new HashSet<>(subscriptions.allNames(type));
+            all.addAll(ecdsFiles.names());
+            return all;
         }
-        Set<String> all = new HashSet<>(subscriptions.allNames(type));
-        all.addAll(ecdsFiles.names());
-        return all;
+        if (type == XdsResourceType.ROUTE || type == XdsResourceType.ENDPOINT) {
+            Set<String> all = new HashSet<>(subscriptions.allNames(type));
+            all.addAll(files.names(type));
+            return all;
+        }
+        return subscriptions.allNames(type);
     }
 
     /** {@code s} without what is no longer subscribed; what is pruned leaves {@code pending} too. */

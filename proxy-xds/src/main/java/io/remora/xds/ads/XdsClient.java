@@ -46,6 +46,8 @@ public final class XdsClient implements AutoCloseable {
     private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
     /** Discovered filter configs from path_config_source files (ECDS). */
     private final EcdsFiles ecdsFiles;
+    /** Route configurations and load assignments from path_config_source files (RDS and EDS). */
+    private final FileSubscriptions files;
     /** Warned once that on-demand CDS cannot be asked (read and written on any thread: a repeat is harmless). */
     private volatile boolean odcdsWarned;
     /** What happens to updates, on the control thread. */
@@ -72,6 +74,7 @@ public final class XdsClient implements AutoCloseable {
             return t;
         });
         this.ecdsFiles = new EcdsFiles(options.typeRegistry(), this::onFileUpdate);
+        this.files = new FileSubscriptions(options.typeRegistry(), this::onFileSubscriptionUpdate);
         Node node = withUserAgent(options.node());
         XdsProtocolStream<?, ?> protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
                 : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
@@ -113,8 +116,8 @@ public final class XdsClient implements AutoCloseable {
         if (options.clustersOnDemandOnly()) {
             stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
         }
-        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, control,
-                startOrder, this::watchFile);
+        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sources, ecdsFiles, files,
+                control, startOrder, this::watchFile);
     }
 
     /** The target's own back-off (envoy_grpc.retry_policy.retry_back_off), else the client's. */
@@ -141,8 +144,8 @@ public final class XdsClient implements AutoCloseable {
             if (stream != null) {
                 stream.start();
             }
-            if (!options.apiSubscriptions().isEmpty()) {
-                cycle.evaluate(); // opens the LDS, CDS and RTDS streams of their own
+            if (!options.apiSubscriptions().isEmpty() || files.anyStatic()) {
+                cycle.evaluate(); // opens the LDS, CDS and RTDS streams of their own, reads the static EDS files
             }
             cycle.checkStartOrder();
         });
@@ -224,6 +227,18 @@ public final class XdsClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Set before {@link #start}: the bootstrap's static EDS clusters, which count their EDS stats
+     * ({@code cluster.<name>.update_*}); those reading a file (Envoy's primary clusters) and the static listeners
+     * whose RDS reads one are read from the start, and the server's initialization waits for them.
+     */
+    void staticResources(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap bootstrap, StaticEdsClusters eds) {
+        stats.staticEds(eds.clusters());
+        stats.staticRds(FileSubscriptions.staticRoutes(bootstrap));
+        var statics = FileSubscriptions.statics(bootstrap, eds);
+        control.execute(() -> files.statics(statics));
+    }
+
     // ---- the stream -------------------------------------------------------------------------------------
 
     /**
@@ -278,6 +293,10 @@ public final class XdsClient implements AutoCloseable {
         hop(() -> cycle.onUpdate(u, false));
     }
 
+    private void onFileSubscriptionUpdate(FileSubscriptions.Key key, XdsUpdate u) {
+        hop(() -> cycle.onFileSubscriptionUpdate(key, u));
+    }
+
     /** Runs on the control thread; after close, callbacks still in flight are dropped. */
     private void hop(Runnable task) {
         try {
@@ -297,6 +316,7 @@ public final class XdsClient implements AutoCloseable {
                 cycle.close();
                 fileWatchers.forEach(FileConfigWatcher::close);
                 ecdsFiles.close();
+                files.close();
                 if (stream != null) {
                     stream.close();
                 }

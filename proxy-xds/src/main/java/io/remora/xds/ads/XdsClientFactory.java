@@ -54,9 +54,10 @@ public final class XdsClientFactory {
         if (!staticSecrets.isEmpty()) {
             client.staticSecrets(staticSecrets);
         }
-        Set<String> staticEndpoints = StaticEdsClusters.of(bootstrap).ads();
-        if (!staticEndpoints.isEmpty()) {
-            client.updateSubscriptions(XdsResourceType.ENDPOINT.typeUrl, staticEndpoints);
+        StaticEdsClusters staticEds = StaticEdsClusters.of(bootstrap);
+        client.staticResources(bootstrap, staticEds);
+        if (!staticEds.ads().isEmpty()) {
+            client.updateSubscriptions(XdsResourceType.ENDPOINT.typeUrl, staticEds.ads());
         }
         return client;
     }
@@ -113,6 +114,11 @@ public final class XdsClientFactory {
         });
         if (staticEds.any()) {
             timeout = any ? shorter(timeout, staticEds.initialFetchTimeout()) : staticEds.initialFetchTimeout();
+            any = true;
+        }
+        for (XdsDependencies.RdsRef ref : FileSubscriptions.staticRoutes(bootstrap)) {
+            Duration t = XdsDependencies.initialFetchTimeout(ref.configSource(), XdsClientOptions.DEFAULT_INITIAL_FETCH_TIMEOUT);
+            timeout = any ? shorter(timeout, t) : t;
             any = true;
         }
         // Static listeners and clusters whose secrets are fetched: Envoy's secret manager subscribes for them too.

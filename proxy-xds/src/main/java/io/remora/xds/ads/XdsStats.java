@@ -131,16 +131,89 @@ public final class XdsStats {
 
     /** {@code http.<stat_prefix>.rds.<route_config_name>.update_success|update_rejected}. */
     void rds(String statPrefix, String routeConfigName, boolean success) {
-        registry.counter(success ? "envoy_http_rds_update_success" : "envoy_http_rds_update_rejected",
-                Tags.of("envoy_http_conn_manager_prefix", statPrefix,
-                        // Envoy's stat names carry ':' as '_', and so do the tags extracted from them
-                        "envoy_rds_route_config", routeConfigName.replace(':', '_'))).increment();
+        rdsCounter(statPrefix, routeConfigName, success ? "update_success" : "update_rejected");
     }
 
     /** {@code cluster.<name>.update_success|update_rejected}: the EDS subscription's stats. */
     void eds(String clusterName, boolean success) {
-        registry.counter(success ? "envoy_cluster_update_success" : "envoy_cluster_update_rejected",
-                Tags.of("envoy_cluster_name", clusterName.replace(':', '_'))).increment();
+        edsCounter(clusterName, success ? "update_success" : "update_rejected");
+    }
+
+    private void edsCounter(String clusterName, String stat) {
+        registry.counter("envoy_cluster_" + stat, Tags.of("envoy_cluster_name", clusterName.replace(':', '_'))).increment();
+    }
+
+    private void rdsCounter(String statPrefix, String routeConfigName, String stat) {
+        // Envoy's stat names carry ':' as '_', and so do the tags extracted from them
+        registry.counter("envoy_http_rds_" + stat, Tags.of("envoy_http_conn_manager_prefix", statPrefix,
+                "envoy_rds_route_config", routeConfigName.replace(':', '_'))).increment();
+    }
+
+    /** The bootstrap's static EDS clusters by load assignment name: their EDS stats count as CDS clusters' do. */
+    private volatile Map<String, java.util.Set<String>> staticEds = Map.of();
+
+    void staticEds(Map<String, java.util.Set<String>> clustersByService) {
+        staticEds = Map.copyOf(clustersByService);
+    }
+
+    /** The bootstrap's static listeners' HCMs loading routes from files: their RDS stats count as LDS ones' do. */
+    private volatile java.util.List<XdsDependencies.RdsRef> staticRds = java.util.List.of();
+
+    void staticRds(java.util.List<XdsDependencies.RdsRef> refs) {
+        staticRds = java.util.List.copyOf(refs);
+    }
+
+    /** The HCMs (LDS listeners' and the static ones reading files) loading route configuration {@code name}. */
+    private java.util.List<XdsDependencies.RdsRef> rdsRefs(String name, XdsSnapshot s) {
+        java.util.List<XdsDependencies.RdsRef> out = new java.util.ArrayList<>();
+        for (XdsDependencies.RdsRef ref : staticRds) {
+            if (ref.routeConfigName().equals(name)) {
+                out.add(ref);
+            }
+        }
+        for (Listener l : s.listeners().values()) {
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                if (ref.routeConfigName().equals(name)) {
+                    out.add(ref);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The clusters (CDS's and the static ones) loading the load assignment {@code service}. */
+    private java.util.List<String> edsClusters(String service, XdsSnapshot s) {
+        java.util.List<String> out = new java.util.ArrayList<>(staticEds.getOrDefault(service, java.util.Set.of()));
+        for (Cluster c : s.clusters().values()) {
+            if (service.equals(XdsDependencies.edsServiceName(c))) {
+                out.add(c.getName());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * An RDS or EDS file refused for the names reading it: {@code update_rejected} when it was loaded and failed
+     * the subscription's checks, {@code update_failure} when it could not be loaded, as Envoy's
+     * FilesystemSubscriptionImpl counts them.
+     */
+    void fileUpdateFailed(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s, boolean rejected) {
+        fileStat(type, names, s, rejected ? "update_rejected" : "update_failure");
+    }
+
+    /** An RDS or EDS file without resources: {@code update_empty}, and nothing changes. */
+    void fileUpdateEmpty(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s) {
+        fileStat(type, names, s, "update_empty");
+    }
+
+    private void fileStat(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s, String stat) {
+        for (String name : names) {
+            if (type == XdsResourceType.ENDPOINT) {
+                edsClusters(name, s).forEach(c -> edsCounter(c, stat));
+                continue;
+            }
+            rdsRefs(name, s).forEach(ref -> rdsCounter(ref.statPrefix(), name, stat));
+        }
     }
 
     /** RDS counts per route configuration and HCM, EDS per cluster: only the resources that changed. */
@@ -161,19 +234,9 @@ public final class XdsStats {
                 continue;
             }
             if (type == XdsResourceType.ROUTE) {
-                for (Listener l : after.listeners().values()) {
-                    for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
-                        if (ref.routeConfigName().equals(e.getKey())) {
-                            rds(ref.statPrefix(), e.getKey(), success);
-                        }
-                    }
-                }
+                rdsRefs(e.getKey(), after).forEach(ref -> rds(ref.statPrefix(), e.getKey(), success));
             } else {
-                for (Cluster c : after.clusters().values()) {
-                    if (e.getKey().equals(XdsDependencies.edsServiceName(c))) {
-                        eds(c.getName(), success);
-                    }
-                }
+                edsClusters(e.getKey(), after).forEach(c -> eds(c, success));
             }
         }
     }

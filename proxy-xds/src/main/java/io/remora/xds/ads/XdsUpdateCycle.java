@@ -27,6 +27,8 @@ final class XdsUpdateCycle {
     private final ApiSourceStreams sources;
     /** Discovered filter configs from path_config_source files (ECDS). */
     private final EcdsFiles ecdsFiles;
+    /** Route configurations and load assignments from path_config_source files. */
+    private final FileSubscriptions files;
     private final PendingUpdates pending = new PendingUpdates();
     /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
     private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
@@ -60,7 +62,7 @@ final class XdsUpdateCycle {
     private final AheadOfWarming ahead = AheadOfWarming.create();
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
-                   ApiSourceStreams sources, EcdsFiles ecdsFiles, ScheduledExecutorService control,
+                   ApiSourceStreams sources, EcdsFiles ecdsFiles, FileSubscriptions files, ScheduledExecutorService control,
                    StartOrder startOrder, java.util.function.Consumer<XdsResourceType> watchFile) {
         this.options = options;
         this.startOrder = startOrder;
@@ -71,7 +73,8 @@ final class XdsUpdateCycle {
         this.subscriptions = subscriptions;
         this.sources = sources;
         this.ecdsFiles = ecdsFiles;
-        this.subscribed = new SubscribedNames(subscriptions, ecdsFiles);
+        this.files = files;
+        this.subscribed = new SubscribedNames(subscriptions, ecdsFiles, files);
         this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
@@ -111,6 +114,13 @@ final class XdsUpdateCycle {
         awaitingFirst.addAll(options.fileSources().keySet());
         options.apiSubscriptions().keySet().forEach(k -> awaitingFirst.add(k.type()));
         awaitingFirst.removeIf(startOrder::held); // asked for, and waited for, once released
+        // a static EDS cluster reading a file initializes with the static ones (Envoy's primary clusters), and a
+        // static listener waits for its RDS
+        for (XdsResourceType t : List.of(XdsResourceType.ENDPOINT, XdsResourceType.ROUTE)) {
+            if (files.anyStatic(t)) {
+                awaitingFirst.add(t);
+            }
+        }
         if (!awaitingFirst.isEmpty()) {
             warmingTimer.arm(options.initialFetchTimeout());
         }
@@ -203,11 +213,31 @@ final class XdsUpdateCycle {
         evaluate();
     }
 
+    /** An RDS or EDS file read: applied as any update for the names it passes ({@link FileSubscriptions#accept}). */
+    void onFileSubscriptionUpdate(FileSubscriptions.Key key, XdsUpdate u) {
+        Set<String> names = files.namesAt(key);
+        if (closed || names.isEmpty()) {
+            return; // nobody reads that file any more
+        }
+        Set<String> taken = FileSubscriptions.accept(key, names, u, stats, pending.over(accepted));
+        if (!taken.isEmpty()) {
+            pending.addFromFile(u, accepted, taken);
+        }
+        if (taken.size() < names.size()) {
+            // what runs stays; what waited for it no longer waits
+            settled.rejected(key.type(), names.stream().filter(n -> !taken.contains(n)).collect(
+                    java.util.stream.Collectors.toSet()), accepted);
+        }
+        awaitingFirst.remove(key.type());
+        evaluate();
+    }
+
     void evaluate() {
         maybeRelease();
         subscriptions.refresh(pending.over(accepted), accepted);
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
+            files.refresh(pending.over(accepted), accepted);
         }
         XdsSnapshot candidate = subscribed.prune(pending.over(accepted), pending);
         if (pending.isEmpty()) {

@@ -25,7 +25,7 @@
  *   <li>The stream reconnects with Envoy's jittered back-off (500 ms to 30 s) and announces what it holds
  *       (version_info and names; delta: initial_resource_versions). Nothing changes while it is away.</li>
  *   <li>{@link io.remora.xds.ads.FileConfigWatcher} serves LDS/CDS path_config_source files through the same
- *       path; {@link io.remora.xds.ads.XdsClientFactory} builds it all from a bootstrap's dynamic_resources.</li>
+ *       path, {@link io.remora.xds.ads.FileSubscriptions} the RDS and EDS files listeners and clusters name; {@link io.remora.xds.ads.XdsClientFactory} builds it all from a bootstrap's dynamic_resources.</li>
  * </ul>
  */
 package io.remora.xds.ads;

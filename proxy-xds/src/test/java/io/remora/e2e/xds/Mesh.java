@@ -74,6 +74,8 @@ final class Mesh {
     /** Where the HCM's RDS and the clusters' EDS come from. */
     ConfigSource rdsSource = ADS;
     ConfigSource edsSource = ADS;
+    /** Where cluster-b's EDS comes from, when not from {@code edsSource}. */
+    ConfigSource edsSourceB;
 
     String ldsVersion = "0";
     String rdsVersion = "0";
@@ -100,8 +102,8 @@ final class Mesh {
     }
 
     Snapshot snapshot() {
-        List<Cluster> clusters = new ArrayList<>(List.of(tuned(XdsTestResources.edsCluster("cluster-a", null)),
-                tuned(XdsTestResources.edsCluster("cluster-b", "svc-b"))));
+        List<Cluster> clusters = new ArrayList<>(List.of(tuned(XdsTestResources.edsCluster("cluster-a", null), edsSource),
+                tuned(XdsTestResources.edsCluster("cluster-b", "svc-b"), edsSourceB != null ? edsSourceB : edsSource)));
         List<Secret> secrets = new ArrayList<>();
         if (bOverSds) {
             clusters.set(1, clusters.get(1).toBuilder().setTransportSocket(sdsTls()).build());
@@ -136,9 +138,9 @@ final class Mesh {
                 secrets, sdsVersion);
     }
 
-    private Cluster tuned(Cluster c) {
+    private Cluster tuned(Cluster c, ConfigSource eds) {
         Cluster.Builder b = c.toBuilder();
-        b.getEdsClusterConfigBuilder().setEdsConfig(edsSource);
+        b.getEdsClusterConfigBuilder().setEdsConfig(eds);
         return b.setConnectTimeout(Durations.fromSeconds(1 + clusterGen % 2))
                 .setLbPolicy(clusterGen % 2 == 0 ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST).build();
     }
