@@ -70,7 +70,8 @@ final class PendingUpdates {
         XdsSnapshot.TypeState merged = u.mergeInto(base, names);
         merged = new XdsSnapshot.TypeState(base.versionInfo(), merged.lastUpdated(), merged.resources());
         pending.put(type, new Pending(merged, prior != null ? prior.nonces() : List.of(),
-                prior != null && prior.ads() && !prior.nonces().isEmpty(), prior != null ? prior.sources() : Map.of()));
+                prior != null && prior.ads() && !prior.nonces().isEmpty(), prior != null ? prior.sources() : Map.of(),
+                prior != null ? prior.acked() : null));
     }
 
     /** An update from a separate api_config_source stream, ACKed there once applied. */

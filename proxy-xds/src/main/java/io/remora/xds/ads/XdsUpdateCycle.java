@@ -225,7 +225,7 @@ final class XdsUpdateCycle {
         }
         if (taken.size() < names.size()) {
             // what runs stays; what waited for it no longer waits
-            settled.rejected(key.type(), names.stream().filter(n -> !taken.contains(n)).collect(
+            rejections.settled.rejected(key.type(), names.stream().filter(n -> !taken.contains(n)).collect(
                     java.util.stream.Collectors.toSet()), accepted);
         }
         awaitingFirst.remove(key.type());
