@@ -27,27 +27,15 @@ class ServerInitE2ETest extends MeshTestBase {
 
     /** A static listener answering 200 "static" on every path; list item for {@code listeners:} at two spaces. */
     private static String staticListener(int port) {
-        return """
-                  listeners:
-                  - name: static-http
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: static
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                          route_config:
-                            virtual_hosts:
-                            - name: all
-                              domains: ["*"]
-                              routes:
-                              - match: { prefix: "/" }
-                                direct_response: { status: 200, body: { inline_string: static } }
-                """.formatted(port);
+        return XdsProxy.staticHttpListener("static-http", port, """
+                route_config:
+                  virtual_hosts:
+                  - name: all
+                    domains: ["*"]
+                    routes:
+                    - match: { prefix: "/" }
+                      direct_response: { status: 200, body: { inline_string: static } }
+                """);
     }
 
     /** A socket that accepts and never answers: a health check of it is pending until the test closes what it held. */

@@ -73,23 +73,11 @@ class XdsAdsE2ETest extends MeshTestBase {
     void aStaticListenersRoutesComeOverAds(boolean delta) throws Exception {
         int port = XdsProxy.freePort();
         cp.set(mesh.snapshot());
-        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta) + """
-                  listeners:
-                  - name: static-rds
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: static
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                          rds:
-                            route_config_name: route-0
-                            config_source: { ads: {}, resource_api_version: V3 }
-                """.formatted(port));
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta) + XdsProxy.staticHttpListener("static-rds", port, """
+                rds:
+                  route_config_name: route-0
+                  config_source: { ads: {}, resource_api_version: V3 }
+                """));
         assertEquals("u-a", proxy.awaitReply("the static listener routed by RDS", port, "/hello",
                 x -> x.status() == 200).body());
         assertEquals("u-b", proxy.get(port, "/b").body());

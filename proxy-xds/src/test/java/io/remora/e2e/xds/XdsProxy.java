@@ -67,6 +67,28 @@ final class XdsProxy implements AutoCloseable {
         return grpcCluster("sds-grpc", address);
     }
 
+    /**
+     * A bootstrap's {@code listeners:} with one HTTP listener on 127.0.0.1:{@code port} (the router only), to append
+     * after its clusters; {@code routing} follows the router at the HCM's indentation ({@code route_config} or
+     * {@code rds}).
+     */
+    static String staticHttpListener(String name, int port, String routing) {
+        return """
+                  listeners:
+                  - name: %s
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: static
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                """.formatted(name, port) + routing.indent(10);
+    }
+
     /** A static HTTP/2 cluster for a gRPC service at {@code address}, a list item of a bootstrap's clusters. */
     static String grpcCluster(String name, String address) {
         return """
