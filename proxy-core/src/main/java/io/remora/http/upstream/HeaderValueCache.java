@@ -76,7 +76,7 @@ final class HeaderValueCache {
         }
         int slot = (hash ^ (hash >>> 8) ^ (hash >>> 16)) & (SLOTS - 1);
         AsciiString v = values[slot];
-        if (v != null && hashes[slot] == hash && Http1HeadParser.sameBytes(v, b, off, len, false)) {
+        if (v != null && hashes[slot] == hash && Http1FieldLines.sameBytes(v, b, off, len, false)) {
             return v;
         }
         if (seen[slot] != hash) {

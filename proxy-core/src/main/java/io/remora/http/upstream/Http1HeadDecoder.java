@@ -9,7 +9,7 @@ import io.remora.http.HeaderBlock;
  * methods Envoy's parser knows unless {@code allow_custom_methods}, the header block (keeping the
  * original case under {@code preserve_case}, with the reason phrase when it is forwarded), the
  * fields, then the body's framing. {@link Http1Parser} finds the head in the byte stream;
- * {@link Http1HeadParser} knows its grammar.
+ * {@link Http1StartLine} and {@link Http1FieldLines} know its grammar.
  */
 final class Http1HeadDecoder {
 
@@ -22,28 +22,28 @@ final class Http1HeadDecoder {
      * @return null, or the response code details of what is wrong ({@link Http1Head#NOT_IMPLEMENTED}: 501)
      */
     static String decode(Http1Head head, byte[] bytes, int lineEnd, int length, Http1Options options) {
-        String error = head.request ? Http1HeadParser.requestLine(head, bytes, lineEnd)
-                : Http1HeadParser.statusLine(head, bytes, lineEnd);
-        if (error == null && head.request && !options.allowCustomMethods() && !Http1HeadParser.knownMethod(head.method)) {
+        String error = head.request ? Http1StartLine.requestLine(head, bytes, lineEnd)
+                : Http1StartLine.statusLine(head, bytes, lineEnd);
+        if (error == null && head.request && !options.allowCustomMethods() && !Http1StartLine.knownMethod(head.method)) {
             error = "http1.codec_error"; // as Envoy's parser: only its list of methods unless allow_custom_methods
         }
         if (error != null) {
             // BalsaParser checks the request line for control characters with the field lines, after
             // its own checks of the line: that error is the one a head read whole reports.
-            return head.request ? Http1HeadParser.lineError(bytes, 0, length) : error;
+            return head.request ? Http1FieldLines.lineError(bytes, 0, length) : error;
         }
         // Sized by fields() once it has counted the lines.
         OriginalHeaderCase original = null;
         if (options.headerKeyFormat() == Http1Options.HeaderKeyFormat.PRESERVE_CASE) {
             original = new OriginalHeaderCase(options.properCaseEnvoyHeaders());
             if (!head.request && options.forwardReasonPhrase()) {
-                original.reasonPhrase(Http1HeadParser.reasonPhrase(bytes, lineEnd));
+                original.reasonPhrase(Http1StartLine.reasonPhrase(bytes, lineEnd));
             }
             head.headers = new io.remora.http.CasedHeaderBlock(0, original);
         } else {
             head.headers = new HeaderBlock(0);
         }
-        error = Http1HeadParser.fields(head, head.headers, bytes, lineEnd, length, true, original);
+        error = Http1FieldLines.fields(head, head.headers, bytes, lineEnd, length, true, original);
         return error != null ? error : head.frame(options.allowChunkedLength());
     }
 }

@@ -291,7 +291,7 @@ public final class Http1Parser extends Http1SectionScanner {
         int lineEnd = startLineEnd();
         restartScan();
         // Parsed from the worker's scratch copy; what the message keeps is copied out of it.
-        byte[] bytes = Http1HeadParser.scratch(length);
+        byte[] bytes = Http1FieldLines.scratch(length);
         in.readBytes(bytes, 0, length);
         if (head == null) {
             head = Http1Head.acquire(request);
@@ -369,10 +369,10 @@ public final class Http1Parser extends Http1SectionScanner {
         restartScan();
         HeaderBlock trailers = null;
         if (end > 2) { // more than the empty line
-            byte[] bytes = Http1HeadParser.scratch(end);
+            byte[] bytes = Http1FieldLines.scratch(end);
             in.readBytes(bytes, 0, end);
             trailers = new HeaderBlock(0);
-            String error = Http1HeadParser.fields(head, trailers, bytes, 0, end, false, null);
+            String error = Http1FieldLines.fields(head, trailers, bytes, 0, end, false, null);
             if (error != null) {
                 fail(400, error);
                 return false;

@@ -56,7 +56,7 @@ public final class LowerCaseNames {
      */
     public static AsciiString known(byte[] b, int off, int len) {
         for (int i = io.netty.util.internal.PlatformDependent.hashCodeAscii(b, off, len) & MASK; TABLE[i] != null; i = (i + 1) & MASK) {
-            if (Http1HeadParser.sameBytes(TABLE[i], b, off, len, true)) {
+            if (Http1FieldLines.sameBytes(TABLE[i], b, off, len, true)) {
                 return TABLE[i];
             }
         }

@@ -25,7 +25,7 @@ public final class OriginalHeaderCase extends HeaderNameCase {
     /** Notes the name in {@code b[off, off + len)} as spelled, unless one of its spellings is noted already. */
     void remember(byte[] b, int off, int len) {
         for (int i = 0; i < count; i++) {
-            if (Http1HeadParser.sameBytes(names[i], b, off, len, true)) {
+            if (Http1FieldLines.sameBytes(names[i], b, off, len, true)) {
                 return;
             }
         }
