@@ -53,6 +53,68 @@ class Http1ParsingGapsTest {
         assertNull(TestFilter.REQUESTS.poll(), "a refused request reached the filters");
     }
 
+    /** The request as the filters saw it, answered 200 (its access log entry taken off). */
+    private Http2Headers served(String request) throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send(request);
+            RawHttp.Response r = c.read();
+            assertNotNull(r, "no response to " + request);
+            assertEquals(200, r.status(), request);
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertNotNull(seen, request);
+        assertNotNull(server.context.logged.poll(5, TimeUnit.SECONDS));
+        return seen;
+    }
+
+    /**
+     * The proxy in front of a raw upstream that answers each request with {@code answer(path)},
+     * its bytes as they are: what the upstream codec makes of a response.
+     */
+    private static final class RawUpstreamProxy implements AutoCloseable {
+        private static final io.remora.server.Transport TRANSPORT = io.remora.server.Transport.detect();
+        private final java.net.ServerSocket upstream;
+        private final io.remora.http.testing.HcmHarness hcm;
+
+        RawUpstreamProxy(java.util.function.Function<String, String> answer) throws Exception {
+            upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            io.remora.testing.SocketServers.acceptEach(upstream, "raw-upstream", s -> {
+                try (s) {
+                    while (true) {
+                        String head = io.remora.testing.HttpHeads.read(s.getInputStream());
+                        if (!head.endsWith("\r\n\r\n")) {
+                            return;
+                        }
+                        s.getOutputStream().write(answer.apply(head.split(" ")[1])
+                                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    }
+                } catch (java.io.IOException ignored) {
+                    // the proxy closed the connection
+                }
+            });
+            io.remora.http.testing.TestServerContext ctx = new io.remora.http.testing.TestServerContext(TRANSPORT);
+            ctx.add(new io.remora.http.testing.FixedCluster(io.remora.http.testing.FixedCluster.config("up",
+                    io.remora.config.ClusterConfig.UpstreamProtocol.HTTP1), ctx.stats,
+                    io.remora.http.testing.FixedCluster.hosts(new java.net.InetSocketAddress("127.0.0.1",
+                            upstream.getLocalPort()))));
+            hcm = new io.remora.http.testing.HcmHarness(TRANSPORT, ctx, new io.remora.http.router.RouterFilterProvider(),
+                    java.util.List.of(io.remora.http.testing.HcmHarness.route("/", "up", null, null)));
+        }
+
+        RawHttp.Response get(String path) throws Exception {
+            try (RawHttp c = new RawHttp(hcm.address().getPort())) {
+                c.send("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                return c.read();
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            hcm.close();
+            upstream.close();
+        }
+    }
+
     /**
      * codec AUTO decides as Envoy's determineNextProtocol: "PRI * HTTP/2" is HTTP/2 already, so a
      * broken preface after it costs the connection, with no HTTP/1.1 answer.
@@ -289,6 +351,41 @@ class Http1ParsingGapsTest {
             Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
             assertNotNull(seen, line);
             assertEquals("/x", seen.path().toString(), line);
+        }
+    }
+
+    /**
+     * A CR that ends no line, as Envoy's default codec takes it: BalsaFrame's ParseHTTPFirstLine
+     * reads it as whitespace between the request line's parts, its header lines trim it off a
+     * value's ends with the other whitespace (BalsaFrame's disallow_lone_cr_in_request_headers
+     * stays off: envoy#34829 turned it on and was reverted), and inside a value Envoy's codec
+     * refuses it (onHeaderValue, headerValueIsValid): http1.invalid_characters.
+     */
+    @Test
+    void aLoneCrIsWhitespaceUnlessInsideAValue() throws Exception {
+        for (String line : new String[] {"GET\r/x HTTP/1.1", "GET /x\rHTTP/1.1", "GET /x HTTP/1.1\r"}) {
+            assertEquals("/x", served(line + "\r\nHost: a\r\n\r\n").path().toString(), line);
+        }
+        Http2Headers seen = served("GET / HTTP/1.1\r\nHost: a\r\nX-A: \rb\r\r\nX-B:\r\r\n\r\n");
+        assertEquals("b", seen.get("x-a").toString());
+        assertEquals("", seen.get("x-b").toString());
+        refused("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\n", 400, "http1.invalid_characters");
+        refused("GET /x\ry HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+    }
+
+    /** The same from an upstream: a lone CR separates the status line's parts, is trimmed off a value, and inside one is a protocol error. */
+    @Test
+    void aLoneCrInAResponseIsWhitespaceUnlessInsideAValue() throws Exception {
+        try (RawUpstreamProxy proxy = new RawUpstreamProxy(path -> switch (path) {
+            case "/status" -> "HTTP/1.1\r200\rOK\r\ncontent-length: 2\r\n\r\nok";
+            case "/ends" -> "HTTP/1.1 200 OK\r\nx-a: \rb\r\r\ncontent-length: 2\r\n\r\nok";
+            default -> "HTTP/1.1 200 OK\r\nx-a: b\rc\r\ncontent-length: 2\r\n\r\nok";
+        })) {
+            assertEquals("ok", proxy.get("/status").body());
+            RawHttp.Response ends = proxy.get("/ends");
+            assertEquals(200, ends.status());
+            assertEquals("b", ends.header("x-a"));
+            assertEquals(502, proxy.get("/inside").status());
         }
     }
 }

@@ -82,6 +82,8 @@ final class Http1FieldLines {
         int i = from;
         // Where the last field line's value ends, before its trailing whitespace was trimmed.
         int lastEnd = -1;
+        // A value holds a CR that ends no line: refused once every line has passed the parser.
+        boolean loneCr = false;
         while (i < to) {
             int lf = lineFeed(b, i);
             int end = lineEnd(b, lf + 1);
@@ -98,8 +100,12 @@ final class Http1FieldLines {
                 int n = count - 1;
                 int oldLength = lines[4 * n + 3];
                 lastEnd = fold(b, lines, n, lastEnd, i, end);
-                if (lastEnd < 0) {
-                    return lineError(b, from, to);
+                if (valueHash(b, lines[4 * n + 2], lines[4 * n + 2] + lines[4 * n + 3]) < 0) {
+                    String error = lineError(b, from, to);
+                    if (error != CODEC_ERROR) {
+                        return error;
+                    }
+                    loneCr = true;
                 }
                 keep += lines[4 * n + 3] - (values[n] == null ? oldLength : 0);
                 values[n] = null;
@@ -110,17 +116,15 @@ final class Http1FieldLines {
             if (colon <= i) {
                 return lineError(b, from, to); // no name, no colon, or not a token (whitespace before the colon, a control)
             }
-            int vs = colon + 1;
-            while (vs < end && (b[vs] == ' ' || b[vs] == '\t')) {
-                vs++;
-            }
-            int ve = end;
-            while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
-                ve--;
-            }
+            int vs = valueStart(b, colon + 1, end);
+            int ve = valueEnd(b, vs, end);
             long checked = valueHash(b, vs, ve);
             if (checked < 0) {
-                return lineError(b, from, to);
+                String error = lineError(b, from, to);
+                if (error != CODEC_ERROR) {
+                    return error;
+                }
+                loneCr = true;
             }
             if (4 * count + 4 > lines.length) {
                 lines = java.util.Arrays.copyOf(lines, lines.length * 2);
@@ -134,7 +138,7 @@ final class Http1FieldLines {
                 original.remember(b, i, colon - i);
             }
             AsciiString known = LowerCaseNames.known(b, i, colon - i);
-            AsciiString shared = HeaderValueCache.repeats(known)
+            AsciiString shared = checked >= 0 && HeaderValueCache.repeats(known)
                     ? (cache == null ? cache = HeaderValueCache.current() : cache).get(b, vs, ve - vs, (int) checked) : null;
             names[count] = known;
             values[count] = shared;
@@ -147,31 +151,53 @@ final class Http1FieldLines {
             lastEnd = end;
             i = lf + 1;
         }
+        if (loneCr) {
+            // Envoy's codec checks each value its parser hands on (headerValueIsValid).
+            return INVALID_CHARACTERS;
+        }
         return keep(head, out, b, lines, names, values, count, keep, isHead);
+    }
+
+    /**
+     * Where a value starting at {@code from} has its first byte past whitespace: SP, HT, and a
+     * CR that ends no line, which Envoy's BalsaFrame trims off a value's ends with them
+     * (CleanUpKeyValueWhitespace; other bytes up to SP it has refused before).
+     */
+    private static int valueStart(byte[] b, int from, int end) {
+        while (from < end && whitespace(b[from])) {
+            from++;
+        }
+        return from;
+    }
+
+    /** Where a value from {@code from} to {@code end} ends, its trailing whitespace trimmed. */
+    private static int valueEnd(byte[] b, int from, int end) {
+        while (end > from && whitespace(b[end - 1])) {
+            end--;
+        }
+        return end;
+    }
+
+    /**
+     * SP, HT, and a CR that ends no line: Envoy's BalsaFrame takes all three as whitespace
+     * between the start line's parts (no sanitize_cr_tab_in_first_line in Envoy's policy) and
+     * around a value.
+     */
+    static boolean whitespace(byte c) {
+        return c == ' ' || c == '\t' || c == '\r';
     }
 
     /**
      * Appends the continuation line {@code [from, to)} to field {@code n}'s value, which ends
      * (untrimmed) at {@code valueEnd}, in the scratch: what the line break separated becomes one
-     * value, leading and trailing whitespace trimmed. The new untrimmed end, or -1 when the value
-     * holds a control character.
+     * value, leading and trailing whitespace trimmed. The new untrimmed end.
      */
     private static int fold(byte[] b, int[] lines, int n, int valueEnd, int from, int to) {
         System.arraycopy(b, from, b, valueEnd, to - from); // backwards: only bytes already read move
         int end = valueEnd + (to - from);
-        int vs = lines[4 * n + 2];
-        while (vs < end && (b[vs] == ' ' || b[vs] == '\t')) {
-            vs++;
-        }
-        int ve = end;
-        while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
-            ve--;
-        }
-        if (valueHash(b, vs, ve) < 0) {
-            return -1;
-        }
+        int vs = valueStart(b, lines[4 * n + 2], end);
         lines[4 * n + 2] = vs;
-        lines[4 * n + 3] = ve - vs;
+        lines[4 * n + 3] = valueEnd(b, vs, end) - vs;
         return end;
     }
 

@@ -69,19 +69,20 @@ final class Http1StartLine {
     }
 
     /**
-     * Skips the separator at {@code from}: where the next part starts, or -1 when it holds other
-     * than SP and HT (a control character, or a CR that ends no line here).
+     * Skips the separator at {@code from}: where the next part starts, or -1 when it holds a
+     * control character other than HT and CR (BalsaParser's invalid characters).
      */
     private static int separator(byte[] b, int from, int last) {
         int i = from;
         while (i < last && (b[i] & 0xff) <= ' ') {
-            if (b[i] != ' ' && b[i] != '\t') {
+            if (!Http1FieldLines.whitespace(b[i])) {
                 return -1;
             }
             i++;
         }
         return i;
     }
+
 
     /**
      * "HTTP/" DIGIT "." DIGIT, as Envoy's BalsaParser accepts (isVersionValid); anything but
@@ -101,10 +102,10 @@ final class Http1StartLine {
         return c >= '0' && c <= '9';
     }
 
-    /** HTTP-version SP status-code SP [ reason-phrase ]. */
+    /** HTTP-version SP status-code SP [ reason-phrase ], each separator one whitespace byte. */
     static String statusLine(Http1Head head, byte[] b, int end) {
         int lineEnd = Http1FieldLines.lineEnd(b, end);
-        if (lineEnd < 12 || !version(head, b, 0, 8) || b[8] != ' ') {
+        if (lineEnd < 12 || !version(head, b, 0, 8) || !Http1FieldLines.whitespace(b[8])) {
             return CODEC_ERROR;
         }
         int code = 0;
@@ -115,7 +116,7 @@ final class Http1StartLine {
             }
             code = code * 10 + d;
         }
-        if (code < 100 || (lineEnd > 12 && b[12] != ' ')) {
+        if (code < 100 || (lineEnd > 12 && !Http1FieldLines.whitespace(b[12]))) {
             return CODEC_ERROR;
         }
         head.status = code;

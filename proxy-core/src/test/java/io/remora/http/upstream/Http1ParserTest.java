@@ -309,7 +309,7 @@ class Http1ParserTest {
         "GET / HTTP/1.1\\r\\n: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
         "GET / HTTP/1.1\\r\\nNo-Colon\\r\\n\\r\\n|ERROR 400 http1.codec_error",
         "GET / HTTP/1.1\\r\\nX-A: a\\u0001b\\r\\n\\r\\n|ERROR 400 http1.invalid_characters",
-        "GET / HTTP/1.1\\r\\nX-A: a\\rb\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET / HTTP/1.1\\r\\nX-A: a\\rb\\r\\n\\r\\n|ERROR 400 http1.invalid_characters",
         "GET / HTTP/2.0\\r\\nHost: h\\r\\n\\r\\n|HEAD GET / 1.0 [host: h] bodyless close",
         "GET / HTTP/1.1 \\r\\nHost: h\\r\\n\\r\\n|HEAD GET / 1.1 [host: h] bodyless keep-alive",
         "GET  / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n|HEAD GET / 1.1 [host: h] bodyless keep-alive",
