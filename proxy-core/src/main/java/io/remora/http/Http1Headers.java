@@ -77,6 +77,9 @@ final class Http1Headers {
         if (hosts > 1) {
             return new Rejection(400, "Bad Request", "http1.codec_error");
         }
+        if (hosts == 1 && !upgrade && head.had(CONNECTION) && ConnectionNominations.nominates(head.headers, HOST)) {
+            hosts = 0; // Envoy's codec drops a nominated Host before its connection manager asks for one
+        }
         if (connect && !RequestTargets.hostAndPort(uri)) {
             // Envoy's codec reads a CONNECT target as a URL of host and port alone (handlePath).
             return new Rejection(400, "Bad Request", "http1.invalid_url");
@@ -97,29 +100,6 @@ final class Http1Headers {
         int s = uri.indexOf("://", 0);
         int host = s + 3;
         return s > 0 && host < uri.length() && uri.byteAt(host) != '/' && uri.byteAt(host) != '?';
-    }
-
-    /**
-     * Headers the client named in {@code Connection} as hop-by-hop (RFC 9110 7.6.1), lower case;
-     * null when there are none. Framing and routing headers are never dropped this way: they were
-     * already used for this hop, and dropping Host would change where the request goes.
-     */
-    static java.util.Set<AsciiString> nominatedHopByHop(Http2Headers in) {
-        java.util.Set<AsciiString> out = null;
-        for (Iterator<CharSequence> it = in.valueIterator(CONNECTION); it.hasNext(); ) {
-            for (String token : it.next().toString().split(",")) {
-                AsciiString t = AsciiString.of(token.trim()).toLowerCase();
-                if (t.isEmpty() || HOST.contentEquals(t) || CONTENT_LENGTH.contentEquals(t)
-                        || t.contentEquals("close") || t.contentEquals("keep-alive")) {
-                    continue;
-                }
-                if (out == null) {
-                    out = new java.util.HashSet<>();
-                }
-                out.add(t);
-            }
-        }
-        return out;
     }
 
     static final AsciiString CONTENT_LENGTH = HttpHeaderNames.CONTENT_LENGTH;
@@ -152,15 +132,10 @@ final class Http1Headers {
         }
         // Only the names the head had are looked for (HttpHeaderNames' constants, which the
         // decoded block records by identity): usually just host.
-        java.util.Set<AsciiString> nominated = in.had(CONNECTION) ? nominatedHopByHop(out) : null;
-        if (nominated != null) {
-            for (AsciiString name : nominated) {
-                if (!upgrade || !(UPGRADE.contentEquals(name) || CONNECTION.contentEquals(name))) {
-                    out.remove(name);
-                }
-            }
-        }
         if (!upgrade) {
+            if (in.had(CONNECTION)) {
+                ConnectionNominations.removeNominated(out);
+            }
             removeIfHad(in, out, CONNECTION);
             removeIfHad(in, out, UPGRADE);
         }
