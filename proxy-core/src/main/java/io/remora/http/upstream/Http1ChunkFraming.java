@@ -68,8 +68,10 @@ final class Http1ChunkFraming {
 
     /**
      * chunk-size [ chunk-ext ] between {@code from} and the LF at {@code lf}: the size, or -1.
-     * Extensions are skipped (RFC 9112 7.1.1: a recipient ignores those it does not understand)
-     * but may not hold control characters.
+     * As Envoy's BalsaFrame reads it: hex digits ended by SP, HT, CR or ';' (or the line end),
+     * then an extension skipped whatever it holds (RFC 9112 7.1.1: a recipient ignores those it
+     * does not understand), save a CR that ends no line (disallow_lone_cr_in_chunk_extension,
+     * which Envoy sets).
      */
     private static long chunkSize(ByteBuf in, int from, int lf) {
         int end = lf > from && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
@@ -89,16 +91,13 @@ final class Http1ChunkFraming {
         if (i == from) {
             return -1;
         }
-        while (i < end && (in.getByte(i) == ' ' || in.getByte(i) == '\t')) {
-            i++;
-        }
-        if (i < end && in.getByte(i) != ';') {
-            return -1;
-        }
-        for (; i < end; i++) {
-            int c = in.getByte(i) & 0xff;
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        if (i < end) {
+            byte c = in.getByte(i);
+            if (c != ' ' && c != '\t' && c != '\r' && c != ';') {
                 return -1;
+            }
+            if (in.indexOf(i, end, (byte) '\r') >= 0) {
+                return -1; // before the line's own CR LF, any CR is one that ends no line
             }
         }
         return size;
