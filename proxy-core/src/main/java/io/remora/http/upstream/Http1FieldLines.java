@@ -24,32 +24,22 @@ final class Http1FieldLines {
      * The worker's scratch copy of a head being parsed: only what the message keeps (values, the
      * request-target, names not known) is copied out of it, into one array of just that size.
      */
-    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected byte[] initialValue() {
-            return new byte[1024];
-        }
-    };
+    private static final FastThreadLocal<byte[]> SCRATCH = perWorker(() -> new byte[1024]);
     /** Per field line of the head in scratch: name start and length, value start and length. */
-    private static final FastThreadLocal<int[]> LINES = new FastThreadLocal<>() {
-        @Override
-        protected int[] initialValue() {
-            return new int[4 * 32];
-        }
-    };
-    private static final FastThreadLocal<AsciiString[]> NAMES = new FastThreadLocal<>() {
-        @Override
-        protected AsciiString[] initialValue() {
-            return new AsciiString[32];
-        }
-    };
+    private static final FastThreadLocal<int[]> LINES = perWorker(() -> new int[4 * 32]);
+    private static final FastThreadLocal<AsciiString[]> NAMES = perWorker(() -> new AsciiString[32]);
     /** Per field line, the shared value from {@link HeaderValueCache}, or null when the line's own bytes are kept. */
-    private static final FastThreadLocal<AsciiString[]> VALUES = new FastThreadLocal<>() {
-        @Override
-        protected AsciiString[] initialValue() {
-            return new AsciiString[32];
-        }
-    };
+    private static final FastThreadLocal<AsciiString[]> VALUES = perWorker(() -> new AsciiString[32]);
+
+    /** A worker's own array, made on its first use there. */
+    private static <T> FastThreadLocal<T> perWorker(java.util.function.Supplier<T> initial) {
+        return new FastThreadLocal<>() {
+            @Override
+            protected T initialValue() {
+                return initial.get();
+            }
+        };
+    }
 
     /** This thread's scratch array, at least {@code length} long. */
     static byte[] scratch(int length) {
