@@ -1,9 +1,9 @@
 package io.remora.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.http.upstream.HeaderConversion;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -55,26 +55,10 @@ final class ConnectionNominations {
             switch (name) {
                 case "", "close", "keep-alive", "upgrade", "http2-settings", "connection" -> {
                 }
-                case "te" -> {
-                    CharSequence te = headers.get(HttpHeaderNames.TE);
-                    if (te != null && listsTrailers(te)) {
-                        headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
-                    } else {
-                        headers.remove(HttpHeaderNames.TE);
-                    }
-                }
+                case "te" -> HeaderConversion.sanitizeTe(headers);
                 default -> headers.remove(AsciiString.of(name));
             }
         }
-    }
-
-    private static boolean listsTrailers(CharSequence te) {
-        for (String token : te.toString().split(",")) {
-            if (HttpHeaderValues.TRAILERS.contentEqualsIgnoreCase(token.trim())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Nearly every client: no Connection header, or one bare token that names no header. */

@@ -4,9 +4,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.http.upstream.HeaderConversion;
 import io.remora.http.upstream.Http1Head;
-
-import java.util.Iterator;
 
 /** HTTP/1.1 messages to and from the internal HTTP/2-style headers. */
 final class Http1Headers {
@@ -20,7 +19,6 @@ final class Http1Headers {
     static final AsciiString TE = HttpHeaderNames.TE;
     static final AsciiString EXPECT = HttpHeaderNames.EXPECT;
     static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
-    static final AsciiString TRAILERS = io.netty.handler.codec.http.HttpHeaderValues.TRAILERS;
 
     private Http1Headers() {
     }
@@ -156,11 +154,7 @@ final class Http1Headers {
             }
         }
         if (in.had(TE)) {
-            for (Iterator<CharSequence> te = out.valueIterator(TE); te.hasNext(); ) {
-                if (!AsciiString.contentEqualsIgnoreCase(TRAILERS, te.next())) {
-                    te.remove();
-                }
-            }
+            HeaderConversion.sanitizeTe(out);
         }
         return out;
     }

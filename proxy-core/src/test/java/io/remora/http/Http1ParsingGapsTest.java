@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -231,6 +232,15 @@ class Http1ParsingGapsTest {
         assertEquals("a", seen.authority().toString());
         refused("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Host\r\n\r\n", 400, "missing_host_header");
         assertEquals("b", served("GET http://b/x HTTP/1.1\r\nHost: a\r\nConnection: host\r\n\r\n").authority().toString());
+    }
+
+    /** Envoy's connection manager keeps TE, nominated or not, only as "trailers" (sanitizeTEHeader). */
+    @Test
+    void teIsKeptOnlyAsTrailers() throws Exception {
+        assertEquals("trailers", served("GET / HTTP/1.1\r\nHost: a\r\nTE: gzip, trailers\r\n\r\n").get("te").toString());
+        Http2Headers twoLines = served("GET / HTTP/1.1\r\nHost: a\r\nTE: gzip\r\nTE: deflate,trailers\r\n\r\n");
+        assertEquals(List.of("trailers"), twoLines.getAll("te").stream().map(CharSequence::toString).toList());
+        assertNull(served("GET / HTTP/1.1\r\nHost: a\r\nTE: gzip, deflate\r\n\r\n").get("te"));
     }
 
     /** Envoy's client codec sanitizes no Connection header: a response's nominated headers go downstream. */

@@ -47,10 +47,7 @@ public final class HeaderConversion {
             h.remove(KEEP_ALIVE);
             h.remove(PROXY_CONNECTION);
             h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-            CharSequence te = h.get(HttpHeaderNames.TE);
-            if (te != null && !AsciiString.contentEqualsIgnoreCase(te, HttpHeaderValues.TRAILERS)) {
-                h.remove(HttpHeaderNames.TE);
-            }
+            sanitizeTe(h);
             return;
         }
         h.remove(HttpHeaderNames.CONNECTION);
@@ -58,10 +55,57 @@ public final class HeaderConversion {
         h.remove(PROXY_CONNECTION);
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.remove(HttpHeaderNames.UPGRADE);
-        CharSequence te = h.get(HttpHeaderNames.TE);
-        if (te != null && !AsciiString.contentEqualsIgnoreCase(te, HttpHeaderValues.TRAILERS)) {
+        sanitizeTe(h);
+    }
+
+    /**
+     * TE as Envoy's connection manager leaves it (sanitizeTEHeader): exactly "trailers" when any of
+     * its comma-separated values is that (gRPC needs it), otherwise gone; several TE lines count as
+     * one list, as Envoy joins them.
+     */
+    public static void sanitizeTe(Http2Headers h) {
+        CharSequence first = h.get(HttpHeaderNames.TE);
+        if (first == null || (HttpHeaderValues.TRAILERS.contentEquals(first) && singleTe(h))) {
+            return;
+        }
+        boolean trailers = false;
+        for (CharSequence value : h.getAll(HttpHeaderNames.TE)) {
+            trailers |= listsTrailers(value);
+        }
+        if (trailers) {
+            h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        } else {
             h.remove(HttpHeaderNames.TE);
         }
+    }
+
+    /** Whether TE is there once: by index on a block, as gRPC's every request has it. */
+    private static boolean singleTe(Http2Headers h) {
+        if (h instanceof HeaderBlock b) {
+            return b.indexOf(HttpHeaderNames.TE, b.indexOf(HttpHeaderNames.TE, 0) + 1) < 0;
+        }
+        return h.getAll(HttpHeaderNames.TE).size() == 1;
+    }
+
+    private static boolean listsTrailers(CharSequence te) {
+        int n = te.length();
+        for (int start = 0; start <= n; ) {
+            int comma = AsciiString.indexOf(te, ',', start);
+            int end = comma < 0 ? n : comma;
+            int s = start;
+            int e = end;
+            while (s < e && (te.charAt(s) == ' ' || te.charAt(s) == '\t')) {
+                s++;
+            }
+            while (e > s && (te.charAt(e - 1) == ' ' || te.charAt(e - 1) == '\t')) {
+                e--;
+            }
+            if (HttpHeaderValues.TRAILERS.contentEqualsIgnoreCase(te.subSequence(s, e))) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
     }
 
     /**
