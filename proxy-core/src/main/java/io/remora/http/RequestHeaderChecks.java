@@ -11,7 +11,7 @@ import io.remora.stats.HttpConnManagerStats;
  * Envoy's checks of a request's headers before any filter sees them (ConnectionManagerImpl's
  * decodeHeaders): overload's stop_accepting_requests, max_headers_count, header names with '_'
  * (headers_with_underscores_action, which Envoy's codecs apply), HTTP/1.0 (426 unless
- * accept_http_10), a path (but for CONNECT) that is relative, escaped slashes and path normalization, then the
+ * accept_http_10), a host, a path (but for CONNECT) that is relative, escaped slashes and path normalization, then the
  * Host's normalization (which access logs see). A request that fails gets its local reply here.
  * Static: nothing per request.
  */
@@ -68,6 +68,13 @@ final class RequestHeaderChecks {
                 headers.authority(hcm.config.http1DefaultHostForHttp10());
                 s.info.authority(hcm.config.http1DefaultHostForHttp10());
             }
+        }
+        if (headers.authority() == null) {
+            // Envoy's connection manager wants a host of every request: an HTTP/1.0 one without Host
+            // or default_host_for_http_10, an HTTP/2 one without :authority or host (HTTP/1.1's
+            // codec step refused its own already).
+            s.sendLocalReply(400, "", null, "missing_host_header");
+            return true;
         }
         if (path == null && (method == null || !AsciiString.contentEquals("CONNECT", method))) {
             s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "missing_path_rejected");

@@ -155,10 +155,16 @@ final class HcmServer implements AutoCloseable {
         }
 
         boolean acceptHttp10;
+        String defaultHostForHttp10;
         boolean streamErrorOnInvalid;
 
         Builder acceptHttp10(boolean accept) {
             acceptHttp10 = accept;
+            return this;
+        }
+
+        Builder defaultHostForHttp10(String host) {
+            defaultHostForHttp10 = host;
             return this;
         }
 
@@ -177,6 +183,7 @@ final class HcmServer implements AutoCloseable {
                     .preserveExternalRequestId(preserveExternalRequestId).http2Options(http2)
                     .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build()))
                     .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10)
+                    .http1DefaultHostForHttp10(defaultHostForHttp10)
                     .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build();
         }
     }

@@ -254,14 +254,28 @@ class Http1ParsingGapsTest {
         }
     }
 
+    /**
+     * Envoy's connection manager wants a host of HTTP/1.0 requests too: 400 missing_host_header
+     * without Host, unless default_host_for_http_10 gives one.
+     */
     @Test
-    void http10WithoutHostIsServed() throws Exception {
+    void http10WithoutHostNeedsTheDefaultHost() throws Exception {
         server.close();
         server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).acceptHttp10(true)));
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("GET / HTTP/1.0\r\n\r\n");
-            assertEquals(200, c.read().status());
+            assertEquals(400, c.read().status());
+            assertTrue(c.closedByPeer());
         }
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertNotNull(info);
+        assertEquals("missing_host_header", info.responseCodeDetails);
+        assertNull(TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+        assertEquals("a", served("GET / HTTP/1.0\r\nHost: a\r\n\r\n").authority().toString());
+        server.close();
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).acceptHttp10(true)
+                .defaultHostForHttp10("default.example")));
+        assertEquals("default.example", served("GET / HTTP/1.0\r\n\r\n").authority().toString());
     }
 
     /**
