@@ -16,13 +16,14 @@ import java.util.concurrent.TimeUnit;
  * of /etc/resolv.conf, asked asynchronously. A dynamic forward proxy cache without a resolver
  * config (its own or the bootstrap's) still gets the system resolver (getaddrinfo). Equal configs
  * share one resolver; resolvers live until the cluster manager closes (there are few distinct
- * configs), on one event loop thread of their own.
+ * configs): name-server ones on one event loop thread of their own, getaddrinfo ones each on its
+ * fixed number of threads.
  */
 final class DnsResolvers implements AutoCloseable {
     /** getaddrinfo; or a test's stand-in, which then also replaces the default resolver. */
     private final DnsResolver system;
     private final boolean standIn;
-    private final Map<DnsResolverConfig, NameServerResolver> byConfig = new HashMap<>();
+    private final Map<DnsResolverConfig, DnsResolver> byConfig = new HashMap<>();
     private DnsResolverConfig bootstrap;
     private EventLoopGroup group;
     private boolean closed;
@@ -50,13 +51,15 @@ final class DnsResolvers implements AutoCloseable {
     /** @param caresDefault without any config: c-ares' default rather than the system resolver */
     private DnsResolver resolver(DnsResolverConfig own, boolean caresDefault) {
         DnsResolverConfig config = own != null ? own : bootstrap;
+        if (closed || (config == null && !caresDefault)) {
+            return system; // the caches' blocking resolver (or a test's stand-in) on their lookup threads
+        }
         if (config == null) {
-            config = caresDefault ? DnsResolverConfig.RESOLV_CONF : DnsResolverConfig.SYSTEM;
+            config = DnsResolverConfig.RESOLV_CONF;
         }
-        if (config.kind() == DnsResolverConfig.Kind.SYSTEM || closed) {
-            return system;
-        }
-        return byConfig.computeIfAbsent(config, k -> new NameServerResolver(k, group()));
+        return byConfig.computeIfAbsent(config, k -> k.kind() == DnsResolverConfig.Kind.SYSTEM
+                ? new GetAddrInfoResolver(system, k.numRetries(), k.resolverThreads())
+                : new NameServerResolver(k, group()));
     }
 
     private EventLoopGroup group() {
@@ -70,7 +73,15 @@ final class DnsResolvers implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        byConfig.values().forEach(NameServerResolver::close);
+        for (DnsResolver r : byConfig.values()) {
+            if (r instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // closing a resolver only stops its threads and sockets
+                }
+            }
+        }
         byConfig.clear();
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

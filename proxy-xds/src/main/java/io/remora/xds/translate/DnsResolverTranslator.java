@@ -108,12 +108,7 @@ public final class DnsResolverTranslator {
         FieldPath tp = path.field("typed_config");
         String type = Protos.typeName(t.getTypedConfig());
         if (type.equals(GETADDRINFO)) {
-            GetAddrInfoDnsResolverConfig g = Protos.unpack(t.getTypedConfig(), GetAddrInfoDnsResolverConfig.class, tp);
-            if (g.hasNumRetries()) {
-                ctx.warnOnce("dns.getaddrinfo.num_retries", "getaddrinfo num_retries is not supported (one"
-                        + " lookup per refresh), first at " + tp.field("num_retries"));
-            }
-            return DnsResolverConfig.SYSTEM;
+            return getAddrInfo(Protos.unpack(t.getTypedConfig(), GetAddrInfoDnsResolverConfig.class, tp));
         }
         if (!type.equals(CARES)) {
             throw tp.error("DNS resolver type " + type + " is not supported (c-ares and getaddrinfo are)");
@@ -151,6 +146,19 @@ public final class DnsResolverTranslator {
             ctx.warnOnce("dns.cares.rotate_nameservers", "c-ares rotate_nameservers is not supported (name"
                     + " servers are tried in order), first at " + path.field("rotate_nameservers"));
         }
+    }
+
+    /**
+     * getaddrinfo.cc: num_retries more tries after EAI_AGAIN (a uint32: past int's range it is
+     * endless in practice); one resolver thread, Envoy's default, as this API has no
+     * num_resolver_threads.
+     */
+    private static DnsResolverConfig getAddrInfo(GetAddrInfoDnsResolverConfig g) {
+        Integer retries = null;
+        if (g.hasNumRetries()) {
+            retries = (int) Math.min(Integer.toUnsignedLong(g.getNumRetries().getValue()), Integer.MAX_VALUE - 1);
+        }
+        return DnsResolverConfig.getAddrInfo(retries, 1);
     }
 
     private static DnsResolverConfig resolution(DnsResolutionConfig r, FieldPath path) {
