@@ -56,10 +56,10 @@ public final class DnsResolverTranslator {
     }
 
     /**
-     * A dynamic forward proxy cache's own resolver, or null when the bootstrap's applies (Envoy's
-     * DnsCacheImpl::selectDnsResolver: a typed config, else a dns_resolution_config).
+     * A dynamic forward proxy cache's own resolver, or null when it has none (Envoy's
+     * DnsCacheImpl::selectDnsResolver: a typed config, else a dns_resolution_config; without them
+     * the bootstrap's typed config, else c-ares, which the legacy use_tcp_for_dns_lookups sets to TCP).
      */
-    @SuppressWarnings("deprecation")
     static DnsResolverConfig dnsCache(io.envoyproxy.envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig c,
                                       FieldPath path, TranslationContext ctx) {
         if (c.hasTypedDnsResolverConfig() && !c.getTypedDnsResolverConfig().getTypedConfig().getTypeUrl().isEmpty()) {
@@ -68,7 +68,7 @@ public final class DnsResolverTranslator {
         if (c.hasDnsResolutionConfig()) {
             return resolution(c.getDnsResolutionConfig(), path.field("dns_resolution_config"));
         }
-        return c.getUseTcpForDnsLookups() ? DnsResolverConfig.builder().useTcp(true).build() : null;
+        return null;
     }
 
     /**
@@ -100,6 +100,17 @@ public final class DnsResolverTranslator {
         }
         if (b.getUseTcpForDnsLookups()) {
             return DnsResolverConfig.builder().useTcp(true).build();
+        }
+        return null;
+    }
+
+    /**
+     * The bootstrap's typed_dns_resolver_config alone: a dynamic forward proxy cache without a
+     * resolver of its own uses it, not the bootstrap's other DNS fields; null: it has none.
+     */
+    public static DnsResolverConfig bootstrapTyped(Bootstrap b, TranslationContext ctx) {
+        if (b.hasTypedDnsResolverConfig() && !b.getTypedDnsResolverConfig().getTypedConfig().getTypeUrl().isEmpty()) {
+            return typed(b.getTypedDnsResolverConfig(), FieldPath.of("typed_dns_resolver_config"), ctx);
         }
         return null;
     }

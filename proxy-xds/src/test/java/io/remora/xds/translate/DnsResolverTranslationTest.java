@@ -148,6 +148,24 @@ class DnsResolverTranslationTest {
     }
 
     @Test
+    void aDnsCacheUsesTheBootstrapsTypedResolverOnly() {
+        String typed = """
+                typed_dns_resolver_config:
+                  name: envoy.network.dns_resolver.getaddrinfo
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.getaddrinfo.v3.GetAddrInfoDnsResolverConfig
+                """;
+        var withTyped = load("", typed).proto();
+        assertEquals(DnsResolverConfig.SYSTEM, DnsResolverTranslator.bootstrapTyped(withTyped, TranslationContext.lenient()));
+        var withResolution = load("", """
+                dns_resolution_config: { resolvers: [ { socket_address: { address: 10.0.0.53, port_value: 53 } } ] }
+                """).proto();
+        assertTrue(DnsResolverTranslator.bootstrap(withResolution, TranslationContext.lenient()) != null);
+        assertNull(DnsResolverTranslator.bootstrapTyped(withResolution, TranslationContext.lenient()),
+                "DnsCacheImpl::selectDnsResolver takes the bootstrap's typed_dns_resolver_config, nothing else");
+    }
+
+    @Test
     void anotherResolverTypeIsRefusedWithItsPath() {
         TranslationException e = assertThrows(TranslationException.class, () -> cluster("""
                 typed_dns_resolver_config:
