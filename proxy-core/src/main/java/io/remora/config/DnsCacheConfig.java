@@ -17,12 +17,17 @@ import java.util.List;
  * @param failureRefresh     {@code dns_failure_refresh_rate}, or null: failures retry after refreshRate
  * @param queryTimeout       {@code dns_query_timeout}; zero: none
  * @param preresolve         {@code preresolve_hostnames} as {@code host:port}
- * @param resolver           the cache's own resolver, or null: the bootstrap's
+ * @param resolver           the cache's own {@code typed_dns_resolver_config} or
+ *                           {@code dns_resolution_config}, or null: the bootstrap's
+ *                           {@code typed_dns_resolver_config}, else c-ares' default
+ * @param useTcpForDnsLookups the legacy {@code use_tcp_for_dns_lookups}: c-ares' default over TCP
+ *                           when neither the cache nor the bootstrap types a resolver
  */
 public record DnsCacheConfig(String name, ClusterConfig.DnsLookupFamily lookupFamily, Duration refreshRate,
                              Duration minRefreshRate, Duration hostTtl, int maxHosts, int maxPendingRequests,
                              ClusterConfig.DnsFailureRefresh failureRefresh, Duration queryTimeout,
-                             List<String> preresolve, DnsResolverConfig resolver) {
+                             List<String> preresolve, DnsResolverConfig resolver,
+                             boolean useTcpForDnsLookups) {
 
     public DnsCacheConfig {
         preresolve = List.copyOf(preresolve);
@@ -45,6 +50,7 @@ public record DnsCacheConfig(String name, ClusterConfig.DnsLookupFamily lookupFa
         private Duration queryTimeout = Duration.ofSeconds(5);
         private List<String> preresolve = List.of();
         private DnsResolverConfig resolver;
+        private boolean useTcpForDnsLookups;
 
         private Builder(String name) {
             this.name = name;
@@ -100,9 +106,14 @@ public record DnsCacheConfig(String name, ClusterConfig.DnsLookupFamily lookupFa
             return this;
         }
 
+        public Builder useTcpForDnsLookups(boolean v) {
+            this.useTcpForDnsLookups = v;
+            return this;
+        }
+
         public DnsCacheConfig build() {
             return new DnsCacheConfig(name, lookupFamily, refreshRate, minRefreshRate, hostTtl, maxHosts,
-                    maxPendingRequests, failureRefresh, queryTimeout, preresolve, resolver);
+                    maxPendingRequests, failureRefresh, queryTimeout, preresolve, resolver, useTcpForDnsLookups);
         }
     }
 }

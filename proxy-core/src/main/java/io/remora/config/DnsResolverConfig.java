@@ -21,16 +21,20 @@ import java.util.List;
  *                              without resolv.conf's search list
  * @param queryTimeout          how long one name server has to answer (c-ares
  *                              {@code query_timeout_seconds}, Envoy's default 5 s)
+ * @param numRetries            SYSTEM: getaddrinfo's {@code num_retries}, how often a lookup that
+ *                              failed with EAI_AGAIN is tried again; null: until it succeeds
+ * @param resolverThreads       SYSTEM: how many threads call getaddrinfo (Envoy's default, 1);
+ *                              lookups beyond them wait their turn
  */
 public record DnsResolverConfig(Kind kind, List<InetSocketAddress> nameServers, boolean nameServersAsFallback,
-                                boolean useTcp, boolean noDefaultSearchDomain, Duration queryTimeout) {
+                                boolean useTcp, boolean noDefaultSearchDomain, Duration queryTimeout,
+                                Integer numRetries, int resolverThreads) {
 
     /** Envoy's default per-server query timeout for c-ares. */
     public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(5);
 
-    /** The platform resolver (Envoy's getaddrinfo extension). */
-    public static final DnsResolverConfig SYSTEM = new DnsResolverConfig(Kind.SYSTEM, List.of(), false, false, false,
-            DEFAULT_QUERY_TIMEOUT);
+    /** The platform resolver (Envoy's getaddrinfo extension) with its defaults. */
+    public static final DnsResolverConfig SYSTEM = getAddrInfo(null, 1);
 
     /** Name servers from /etc/resolv.conf over UDP: c-ares with no options. */
     public static final DnsResolverConfig RESOLV_CONF = builder().build();
@@ -38,6 +42,15 @@ public record DnsResolverConfig(Kind kind, List<InetSocketAddress> nameServers, 
     public DnsResolverConfig {
         nameServers = nameServers == null ? List.of() : List.copyOf(nameServers);
         queryTimeout = queryTimeout == null ? DEFAULT_QUERY_TIMEOUT : queryTimeout;
+        if (resolverThreads < 1) {
+            throw new IllegalArgumentException("resolverThreads must be at least 1");
+        }
+    }
+
+    /** The getaddrinfo resolver: {@code numRetries} null retries EAI_AGAIN until it succeeds. */
+    public static DnsResolverConfig getAddrInfo(Integer numRetries, int resolverThreads) {
+        return new DnsResolverConfig(Kind.SYSTEM, List.of(), false, false, false, DEFAULT_QUERY_TIMEOUT, numRetries,
+                resolverThreads);
     }
 
     public enum Kind { SYSTEM, NAME_SERVERS }
@@ -85,7 +98,7 @@ public record DnsResolverConfig(Kind kind, List<InetSocketAddress> nameServers, 
 
         public DnsResolverConfig build() {
             return new DnsResolverConfig(Kind.NAME_SERVERS, nameServers, nameServersAsFallback, useTcp,
-                    noDefaultSearchDomain, queryTimeout);
+                    noDefaultSearchDomain, queryTimeout, null, 1);
         }
     }
 }

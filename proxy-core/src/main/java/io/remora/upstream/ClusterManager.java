@@ -23,7 +23,7 @@ public interface ClusterManager {
 
     /**
      * One lookup of {@code name} through the resolver {@code resolver} configures, done off the
-     * caller's thread (the lookups DNS caches use); it completes exceptionally when the name has no
+     * caller's thread without one waiting for it; it completes exceptionally when the name has no
      * address of the family or the resolver fails. Failed at once when this manager resolves nothing (tests).
      */
     default java.util.concurrent.CompletableFuture<DnsAnswer> lookup(io.remora.config.DnsResolverConfig resolver,

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * All clusters by name. {@link #update} runs on the control thread: it creates, updates in place
  * and removes clusters and publishes the new name map with one volatile write. Workers read
  * the map without locks. DNS clusters' names re-resolve each on its own timer, on one DNS thread,
- * every {@code dns_refresh_rate} (or as their TTLs and failure backoff say), looked up on threads
- * of their own through the resolver {@link DnsResolvers} picks.
+ * every {@code dns_refresh_rate} (or as their TTLs and failure backoff say), looked up
+ * asynchronously through the resolver {@link DnsResolvers} picks.
  */
 public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     /** Envoy's default dns_refresh_rate. */
@@ -49,8 +49,8 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     }
 
     /**
-     * @param resolver  null: the platform's resolvers (c-ares' default for DNS clusters without a
-     *                  resolver config, getaddrinfo where one is configured); else a stand-in for both
+     * @param resolver  null: the platform's resolvers (c-ares' default for DNS clusters and caches
+     *                  without a resolver config, getaddrinfo where one is configured); else a stand-in for both
      * @param secrets   where clusters find the SDS secrets their transport sockets name
      * @param transport the socket transport health check connections use
      */
@@ -60,7 +60,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         this.resolvers = new DnsResolvers(resolver);
         this.secrets = secrets;
         this.runtime = new UpstreamRuntime(transport, stats.meterRegistry());
-        this.dnsCaches = new DnsCaches(resolvers, this::dns, stats.meterRegistry());
+        this.dnsCaches = new DnsCaches(resolvers, this::dns, this::dnsLookups, stats.meterRegistry());
     }
 
     /** How clusters' upstream HTTP filters ({@code http_filters} of their HTTP protocol options) become runtimes. */
@@ -78,11 +78,14 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     }
 
     /**
-     * The bootstrap's {@code typed_dns_resolver_config} / {@code dns_resolution_config}: the
-     * resolver of DNS clusters that have none of their own; null: the system resolver.
+     * The bootstrap's resolver ({@code typed_dns_resolver_config}, {@code dns_resolution_config} or
+     * {@code use_tcp_for_dns_lookups}), for DNS clusters that have none of their own, and its
+     * {@code typed_dns_resolver_config} alone, for dynamic forward proxy caches that have none;
+     * null: c-ares' default.
      */
-    public void defaultDnsResolver(io.remora.config.DnsResolverConfig config) {
-        resolvers.bootstrap(config);
+    public void defaultDnsResolver(io.remora.config.DnsResolverConfig config,
+                                   io.remora.config.DnsResolverConfig typed) {
+        resolvers.bootstrap(config, typed);
     }
 
     /**
@@ -291,9 +294,9 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     }
 
     /**
-     * Where DNS clusters' names are looked up, each lookup blocking a thread of its own so that a
-     * name whose server is slow delays no other name (Envoy's resolvers are asynchronous). A name
-     * has one lookup at a time, so there are at most as many threads as names; idle ones go.
+     * Where blocking DNS work runs: tests' stand-in resolvers, each lookup on a thread of its own
+     * so that a slow name delays no other, and the building of a resolver (it reads files). The
+     * platform's resolvers need none: name-server lookups hold no thread, getaddrinfo has its own.
      */
     private synchronized java.util.concurrent.ExecutorService dnsLookups() {
         if (dnsLookups == null) {

@@ -7,8 +7,11 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,8 +20,10 @@ import java.util.logging.Logger;
 
 /**
  * Envoy's dynamic forward proxy DNS cache: names ({@code host:port}) looked up on first use and
- * again while they are used; the cache's state changes on the cluster manager's DNS thread, the
- * lookups themselves block a small pool, each bounded by {@code dns_query_timeout}. A name's first
+ * again while they are used; the cache's state changes on the cluster manager's DNS thread. Lookups
+ * are asynchronous, as Envoy's through c-ares: a name waiting for its server holds no thread, nor
+ * delays another; each is bounded by {@code dns_query_timeout}, which cancels it, as closing the
+ * cache cancels those under way (DnsCacheImpl's destructor). A name's first
  * request waits for its lookup; later ones find the answer in the cache. A name that no request
  * used for {@code host_ttl} is dropped at its next refresh. A failed lookup never takes away the
  * address an earlier one gave.
@@ -41,19 +46,19 @@ public final class DnsCache {
     private final DnsCacheConfig config;
     private final DnsResolver resolver;
     private final ScheduledExecutorService dns;
-    /** Where lookups block, so a slow name holds neither the DNS thread nor the other names' timers. */
-    private final Executor lookups;
+    /** Where a blocking resolver's lookups run: only tests' stand-ins are (getaddrinfo has threads of its own). */
+    private final Executor blocking;
     private final DnsCacheStats stats;
     private final ConcurrentHashMap<String, DnsCacheEntry> entries = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean closed;
 
-    DnsCache(DnsCacheConfig config, DnsResolver resolver, ScheduledExecutorService dns, Executor lookups,
+    DnsCache(DnsCacheConfig config, DnsResolver resolver, ScheduledExecutorService dns, Executor blocking,
              DnsCacheStats stats) {
         this.config = config;
         this.resolver = resolver;
         this.dns = dns;
-        this.lookups = lookups;
+        this.blocking = blocking;
         this.stats = stats;
         for (String host : config.preresolve()) {
             if (entries.size() < config.maxHosts()) {
@@ -184,41 +189,45 @@ public final class DnsCache {
 
     /**
      * Starts one lookup of a name, on the DNS thread. Its answer, or {@code dns_query_timeout}
-     * first, finishes it on the DNS thread ({@link #finish}); whichever comes second is dropped.
+     * first (which cancels it, as Envoy's onResolveTimeout), finishes it on the DNS thread
+     * ({@link #finish}); whichever comes second is dropped.
      */
     private void resolve(DnsCacheEntry e) {
         if (closed || entries.get(e.key) != e) {
             return;
         }
         stats.dnsQueryAttempt.increment();
-        int query = ++e.query;
+        CompletableFuture<DnsAnswer> query;
+        try {
+            query = resolver.lookup(e.hostname, config.lookupFamily(), blocking);
+        } catch (RejectedExecutionException closing) {
+            return; // the cache manager is shutting down: nothing waits for this name any more
+        }
+        e.query = query;
         long timeout = config.queryTimeout() == null ? 0 : config.queryTimeout().toMillis();
         e.queryTimeout = timeout > 0
                 ? dns.schedule(() -> finish(e, query, null, null), timeout, TimeUnit.MILLISECONDS) : null;
-        try {
-            lookups.execute(() -> {
-                DnsAnswer answer = null;
-                Exception failure = null;
-                try {
-                    answer = resolver.resolve(e.hostname, config.lookupFamily());
-                } catch (UnknownHostException | RuntimeException ex) {
-                    failure = ex;
-                }
-                DnsAnswer a = answer;
-                Exception f = failure;
-                dns.execute(() -> finish(e, query, a, f));
-            });
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            // the cache manager is shutting down: nothing waits for this name any more
-        }
+        query.whenComplete((answer, failure) -> {
+            if (query.isCancelled()) {
+                return; // timed out, or the cache closed
+            }
+            try {
+                dns.execute(() -> finish(e, query, answer, failure));
+            } catch (RejectedExecutionException closing) {
+                // the cache manager closed meanwhile
+            }
+        });
     }
 
     /** A lookup's end: its answer, its failure, or (both null) its timeout. Schedules the next. */
-    private void finish(DnsCacheEntry e, int query, DnsAnswer answer, Exception failure) {
+    private void finish(DnsCacheEntry e, CompletableFuture<DnsAnswer> query, DnsAnswer answer, Throwable failure) {
         if (closed || e.query != query) {
             return; // the other of answer and timeout came first
         }
-        e.query++;
+        e.query = null;
+        if (answer == null && failure == null) {
+            query.cancel(false); // a getaddrinfo lookup still queued is then never made
+        }
         if (e.queryTimeout != null) {
             e.queryTimeout.cancel(false);
             e.queryTimeout = null;
@@ -287,7 +296,11 @@ public final class DnsCache {
     }
 
     /** Envoy's details: the resolver's message with spaces made underscores. */
-    private static String reason(Exception ex) {
+    private static String reason(Throwable failure) {
+        Throwable ex = failure;
+        while (ex instanceof CompletionException && ex.getCause() != null) {
+            ex = ex.getCause();
+        }
         String m = ex instanceof UnknownHostException ? "not_found" : String.valueOf(ex.getMessage());
         return m.replace(' ', '_');
     }
@@ -300,6 +313,10 @@ public final class DnsCache {
             }
             if (e.queryTimeout != null) {
                 e.queryTimeout.cancel(false);
+            }
+            CompletableFuture<DnsAnswer> q = e.query;
+            if (q != null) {
+                q.cancel(false);
             }
         }
     }

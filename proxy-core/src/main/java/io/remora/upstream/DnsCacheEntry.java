@@ -25,8 +25,8 @@ public final class DnsCacheEntry {
     private List<DnsCache.Waiter> waiters = new ArrayList<>(2);
     /** The next lookup (or TTL check); touched on the DNS thread only. */
     ScheduledFuture<?> refresh;
-    /** The lookup in flight's number (its answer and its timeout carry it) and its timeout; DNS thread only. */
-    int query;
+    /** The lookup in flight (its answer and its timeout name it) and its timeout; set on the DNS thread. */
+    volatile java.util.concurrent.CompletableFuture<DnsAnswer> query;
     ScheduledFuture<?> queryTimeout;
     io.remora.util.JitteredBackOff backoff;
 

@@ -118,8 +118,8 @@ final class DnsRefreshTask {
 
     /**
      * On the DNS thread: starts a lookup of the name unless one is under way. A name-server
-     * resolver's lookup holds no thread while it waits (c-ares' asynchronous queries); only a
-     * blocking one (getaddrinfo, a test's stand-in) takes a lookup thread.
+     * resolver's lookup holds no thread while it waits (c-ares' asynchronous queries); getaddrinfo
+     * queues for its resolver's threads, and only a test's blocking stand-in takes a lookup thread.
      */
     private void resolve(DnsTarget t) {
         if (stopped || t.query != null) {

@@ -29,8 +29,8 @@ public interface DnsResolver {
     /**
      * Starts a lookup; the future fails with an {@link UnknownHostException} when the name has no
      * answer, and cancelling it abandons the lookup. This default runs the blocking lookup on
-     * {@code blocking}: getaddrinfo has no asynchronous form (Envoy's getaddrinfo resolver runs it
-     * on threads of its own too), nor have tests' stand-ins.
+     * {@code blocking}, for tests' stand-ins; getaddrinfo, which has no asynchronous form either,
+     * is run by {@link GetAddrInfoResolver} on its own threads, as Envoy's.
      */
     default CompletableFuture<DnsAnswer> lookup(String name, DnsLookupFamily family, Executor blocking) {
         return CompletableFuture.supplyAsync(() -> {

@@ -97,7 +97,7 @@ final class NameServerResolver implements DnsResolver, AutoCloseable {
         return resolve(name, DnsLookupFamily.ALL).addresses().toArray(InetAddress[]::new);
     }
 
-    /** Blocks on {@link #lookup}, for the callers that may (the dynamic forward proxy's lookup threads). */
+    /** Blocks on {@link #lookup}, for callers that may block (none of the proxy's own: they use {@link #lookup}). */
     @Override
     public DnsAnswer resolve(String name, DnsLookupFamily family) throws UnknownHostException {
         CompletableFuture<DnsAnswer> f = lookup(name, family, Runnable::run);

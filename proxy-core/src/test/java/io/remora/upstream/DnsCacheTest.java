@@ -134,4 +134,42 @@ class DnsCacheTest {
         assertEquals(1.0, counter("dns_query_success"));
         assertNull(timedOut.address());
     }
+
+    /** A resolver whose lookups never answer, as a name server that stays silent: it hands back each one. */
+    private static DnsResolver silent(java.util.List<CompletableFuture<DnsAnswer>> started) {
+        return new DnsResolver() {
+            @Override
+            public InetAddress[] resolve(String name) throws UnknownHostException {
+                throw new AssertionError("the cache must not block on a lookup");
+            }
+
+            @Override
+            public CompletableFuture<DnsAnswer> lookup(String name, io.remora.config.ClusterConfig.DnsLookupFamily family,
+                                                       java.util.concurrent.Executor blocking) {
+                CompletableFuture<DnsAnswer> f = new CompletableFuture<>();
+                started.add(f);
+                return f;
+            }
+        };
+    }
+
+    @Test
+    void dnsQueryTimeoutCancelsTheLookupAndClosingCancelsThoseUnderWay() throws Exception {
+        java.util.List<CompletableFuture<DnsAnswer>> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DnsCache c = cache(DnsCacheConfig.builder("c").queryTimeout(Duration.ofMillis(100)).build(), silent(started));
+        DnsCacheEntry timedOut = loaded(c, "a:80");
+        assertEquals("dns_resolution_failure{resolve_timeout}", timedOut.details());
+        assertTrue(started.get(0).isCancelled(), "as Envoy's onResolveTimeout, the query is cancelled");
+
+        DnsCache open = cache(DnsCacheConfig.builder("d").queryTimeout(Duration.ZERO).build(), silent(started));
+        assertEquals(DnsCache.Load.LOADING, open.load("b:80", e -> { }));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (started.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        CompletableFuture<DnsAnswer> underWay = started.get(1);
+        assertFalse(underWay.isDone());
+        open.close();
+        assertTrue(underWay.isCancelled(), "a closed cache abandons its lookups");
+    }
 }

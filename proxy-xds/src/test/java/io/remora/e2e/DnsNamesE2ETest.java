@@ -264,7 +264,7 @@ class DnsNamesE2ETest {
     }
 
     /** How many of a process's threads have this name (Linux keeps its first 15 characters). */
-    private static long threadsNamed(long pid, String prefix) throws java.io.IOException {
+    static long threadsNamed(long pid, String prefix) throws java.io.IOException {
         try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
             return tasks.filter(t -> {
                 try {

@@ -13,19 +13,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The dynamic forward proxy as Envoy's docs configure it: the HTTP filter and the
- * {@code envoy.clusters.dynamic_forward_proxy} cluster sharing one DNS cache. Names come from a
- * hosts file ({@code jdk.net.hosts.file}), so nothing leaves loopback: a request goes where its
- * Host resolves (port from the Host), a per-route host_rewrite_literal is looked up instead, a
- * name that does not resolve is 503 DF, a route to another cluster is left alone, and the cache's
- * stats count it all, its names going once unused for host_ttl.
+ * {@code envoy.clusters.dynamic_forward_proxy} cluster sharing one DNS cache. Names come from
+ * {@link TestDnsServer} (and localhost from /etc/hosts, which c-ares reads first) or from a hosts
+ * file ({@code jdk.net.hosts.file}) through the getaddrinfo resolver, so nothing leaves loopback:
+ * a request goes where its Host resolves (port from the Host), a per-route host_rewrite_literal is
+ * looked up instead, a name that does not resolve is 503 DF, a route to another cluster is left
+ * alone, and the cache's stats count it all, its names going once unused for host_ttl.
  */
 class DynamicForwardProxyE2ETest {
 
     @TempDir
     Path dir;
 
-    static final String CACHE = "{ name: dfp_cache, dns_lookup_family: V4_ONLY, host_ttl: 1s,"
-            + " dns_refresh_rate: 1s, dns_min_refresh_rate: 1s }";
+    static final String CACHE = cache("name: dfp_cache, dns_lookup_family: V4_ONLY, host_ttl: 1s,"
+            + " dns_refresh_rate: 1s, dns_min_refresh_rate: 1s");
+
+    /**
+     * A dns_cache_config (a YAML flow map) of these fields that asks getaddrinfo, which reads
+     * {@code jdk.net.hosts.file} (without a resolver the cache would ask c-ares' name servers).
+     */
+    static String cache(String fields) {
+        return "{ " + fields + ", typed_dns_resolver_config: { name: envoy.network.dns_resolver.getaddrinfo,"
+                + " typed_config: { \"@type\": type.googleapis.com/envoy.extensions.network.dns_resolver.getaddrinfo.v3"
+                + ".GetAddrInfoDnsResolverConfig } } }";
+    }
 
     /** Cluster dfp over the cache {@code cache} (a YAML flow map), with more cluster fields (YAML, unindented). */
     static String dfpCluster(String cache, String fields) {
@@ -52,9 +63,9 @@ class DynamicForwardProxyE2ETest {
 
     @Test
     void requestsGoWhereTheirHostResolves() throws Exception {
-        Path hosts = TempPaths.file("hosts", ".txt");
-        Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.1 app.remora.test\n");
-        try (TestUpstream upstream = TestUpstream.start((ctx, req, n) ->
+        // A 1 s TTL: the name is looked up again (and dropped, once unused) within the test.
+        try (TestDnsServer dns = TestDnsServer.start().answer("app.remora.test", 1, "127.0.0.1");
+             TestUpstream upstream = TestUpstream.start((ctx, req, n) ->
                 TestUpstream.send(ctx, req, 200, "host=" + req.headers().get("Host")));
              TestUpstream plain = TestUpstream.text("plain")) {
             int admin = ProxyProcess.freePort();
@@ -72,12 +83,14 @@ class DynamicForwardProxyE2ETest {
                     - match: { prefix: / }
                       route: { cluster: dfp }
                     """.formatted(upstream.port());
-            String clusters = dfpCluster(CACHE, "") + Bootstraps.cluster("plain", false, "", plain.port());
-            String filter = httpFilter(CACHE + "\nsave_upstream_address: true");
+            String cache = "{ name: dfp_cache, dns_lookup_family: V4_ONLY, host_ttl: 1s, dns_refresh_rate: 1s,"
+                    + " dns_min_refresh_rate: 1s, " + dns.caresResolverFlow() + " }";
+            String clusters = dfpCluster(cache, "") + Bootstraps.cluster("plain", false, "", plain.port());
+            String filter = httpFilter(cache + "\nsave_upstream_address: true");
             String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, accessLog.toString(), routes, clusters,
                     "", filter), accessLog, "%RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%"
                     + " %FILTER_STATE(envoy.stream.upstream_address:PLAIN)%");
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Djdk.net.hosts.file=" + hosts))) {
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
                 String base = "http://127.0.0.1:" + port;
                 String app = "app.remora.test:" + upstream.port();
                 Curl first = Curl.run("-H", "Host: " + app, base + "/a");
@@ -137,7 +150,7 @@ class DynamicForwardProxyE2ETest {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             Path accessLog = dir.resolve("tls.log");
-            String cache = "{ name: tls_cache, dns_lookup_family: V4_ONLY }";
+            String cache = cache("name: tls_cache, dns_lookup_family: V4_ONLY");
             String clusters = dfpCluster(cache, """
                     transport_socket:
                       name: envoy.transport_sockets.tls

@@ -47,7 +47,7 @@ class SniDynamicForwardProxyE2ETest {
         try (TestUpstream upstream = TestUpstream.startTlsEchoingSni(leaf)) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String cache = "{ name: sni_cache, dns_lookup_family: V4_ONLY }";
+            String cache = DynamicForwardProxyE2ETest.cache("name: sni_cache, dns_lookup_family: V4_ONLY");
             String yaml = Bootstraps.listeners(admin, sniListener(upstream.port(), cache, "", ""),
                     DynamicForwardProxyE2ETest.dfpCluster(cache, ""), Map.of("sni", port));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Djdk.net.hosts.file=" + hosts))) {
@@ -83,7 +83,7 @@ class SniDynamicForwardProxyE2ETest {
             int admin = ProxyProcess.freePort();
             int sniPort = ProxyProcess.freePort();
             int httpPort = ProxyProcess.freePort();
-            String cache = "{ name: shared_cache, dns_lookup_family: V4_ONLY }";
+            String cache = DynamicForwardProxyE2ETest.cache("name: shared_cache, dns_lookup_family: V4_ONLY");
             String sni = sniListener(tls.port(), cache, "save_upstream_address: true",
                     Bootstraps.fileAccessLog(accessLog, "tcp %REQUESTED_SERVER_NAME%"
                             + " %FILTER_STATE(envoy.stream.upstream_address:PLAIN)% %UPSTREAM_HOST% %RESPONSE_FLAGS%"));

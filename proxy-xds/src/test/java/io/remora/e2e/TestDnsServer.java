@@ -169,6 +169,14 @@ public final class TestDnsServer implements AutoCloseable {
         return block.indent(spaces);
     }
 
+    /** {@link #caresResolver} as one line, a member of a YAML flow map (a dns_cache_config's). */
+    public String caresResolverFlow() {
+        return ("typed_dns_resolver_config: { name: envoy.network.dns_resolver.cares, typed_config: {"
+                + " \"@type\": type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig,"
+                + " resolvers: [ { socket_address: { address: 127.0.0.1, port_value: %d } } ],"
+                + " query_timeout_seconds: 30 } }").formatted(port());
+    }
+
     int udpQueries() {
         return udpQueries.get();
     }

@@ -136,9 +136,12 @@ public final class Proxy implements AutoCloseable {
         // cluster_manager.upstream_bind_config: clusters without their own bind config use it.
         server.clusterManager().defaultUpstreamBind(io.remora.xds.translate.BindConfigTranslator.clusterManagerDefault(
                 bootstrap, io.remora.xds.translate.TranslationContext.lenient()));
-        // typed_dns_resolver_config / dns_resolution_config: DNS clusters without their own resolver use it.
-        server.clusterManager().defaultDnsResolver(io.remora.xds.translate.DnsResolverTranslator.bootstrap(bootstrap,
-                io.remora.xds.translate.TranslationContext.lenient()));
+        // typed_dns_resolver_config / dns_resolution_config: DNS clusters without their own resolver use
+        // it; dynamic forward proxy caches without one use the typed config only.
+        io.remora.xds.translate.TranslationContext lenient = io.remora.xds.translate.TranslationContext.lenient();
+        server.clusterManager().defaultDnsResolver(
+                io.remora.xds.translate.DnsResolverTranslator.bootstrap(bootstrap, lenient),
+                io.remora.xds.translate.DnsResolverTranslator.bootstrapTyped(bootstrap, lenient));
         // cluster_manager.local_cluster_name with the node's locality: zone-aware routing.
         io.remora.config.NodeInfo node = config.node();
         server.clusterManager().localCluster(bootstrap.getClusterManager().getLocalClusterName(), node == null ? null

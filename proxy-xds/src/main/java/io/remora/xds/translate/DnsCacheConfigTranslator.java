@@ -68,6 +68,7 @@ public final class DnsCacheConfigTranslator {
                     + " (first: " + path.field("key_value_config") + ")");
         }
         b.resolver(DnsResolverTranslator.dnsCache(c, path, ctx));
+        b.useTcpForDnsLookups(useTcp(c));
         if (c.getPreresolveHostnamesCount() > maxHosts) {
             throw path.field("preresolve_hostnames").error("DNS Cache [" + c.getName() + "] configured with"
                     + " preresolve_hostnames=" + c.getPreresolveHostnamesCount() + " larger than max_hosts=" + maxHosts);
@@ -98,5 +99,10 @@ public final class DnsCacheConfigTranslator {
             throw path.error("must be at least " + (min.toNanos() < 1_000_000 ? "greater than 0" : min.toMillis() + "ms"));
         }
         return v;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static boolean useTcp(io.envoyproxy.envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig c) {
+        return c.getUseTcpForDnsLookups();
     }
 }

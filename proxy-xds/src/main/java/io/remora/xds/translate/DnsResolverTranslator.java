@@ -56,10 +56,10 @@ public final class DnsResolverTranslator {
     }
 
     /**
-     * A dynamic forward proxy cache's own resolver, or null when the bootstrap's applies (Envoy's
-     * DnsCacheImpl::selectDnsResolver: a typed config, else a dns_resolution_config).
+     * A dynamic forward proxy cache's own resolver, or null when it has none (Envoy's
+     * DnsCacheImpl::selectDnsResolver: a typed config, else a dns_resolution_config; without them
+     * the bootstrap's typed config, else c-ares, which the legacy use_tcp_for_dns_lookups sets to TCP).
      */
-    @SuppressWarnings("deprecation")
     static DnsResolverConfig dnsCache(io.envoyproxy.envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig c,
                                       FieldPath path, TranslationContext ctx) {
         if (c.hasTypedDnsResolverConfig() && !c.getTypedDnsResolverConfig().getTypedConfig().getTypeUrl().isEmpty()) {
@@ -68,7 +68,7 @@ public final class DnsResolverTranslator {
         if (c.hasDnsResolutionConfig()) {
             return resolution(c.getDnsResolutionConfig(), path.field("dns_resolution_config"));
         }
-        return c.getUseTcpForDnsLookups() ? DnsResolverConfig.builder().useTcp(true).build() : null;
+        return null;
     }
 
     /**
@@ -104,16 +104,22 @@ public final class DnsResolverTranslator {
         return null;
     }
 
+    /**
+     * The bootstrap's typed_dns_resolver_config alone: a dynamic forward proxy cache without a
+     * resolver of its own uses it, not the bootstrap's other DNS fields; null: it has none.
+     */
+    public static DnsResolverConfig bootstrapTyped(Bootstrap b, TranslationContext ctx) {
+        if (b.hasTypedDnsResolverConfig() && !b.getTypedDnsResolverConfig().getTypedConfig().getTypeUrl().isEmpty()) {
+            return typed(b.getTypedDnsResolverConfig(), FieldPath.of("typed_dns_resolver_config"), ctx);
+        }
+        return null;
+    }
+
     private static DnsResolverConfig typed(TypedExtensionConfig t, FieldPath path, TranslationContext ctx) {
         FieldPath tp = path.field("typed_config");
         String type = Protos.typeName(t.getTypedConfig());
         if (type.equals(GETADDRINFO)) {
-            GetAddrInfoDnsResolverConfig g = Protos.unpack(t.getTypedConfig(), GetAddrInfoDnsResolverConfig.class, tp);
-            if (g.hasNumRetries()) {
-                ctx.warnOnce("dns.getaddrinfo.num_retries", "getaddrinfo num_retries is not supported (one"
-                        + " lookup per refresh), first at " + tp.field("num_retries"));
-            }
-            return DnsResolverConfig.SYSTEM;
+            return getAddrInfo(Protos.unpack(t.getTypedConfig(), GetAddrInfoDnsResolverConfig.class, tp));
         }
         if (!type.equals(CARES)) {
             throw tp.error("DNS resolver type " + type + " is not supported (c-ares and getaddrinfo are)");
@@ -151,6 +157,19 @@ public final class DnsResolverTranslator {
             ctx.warnOnce("dns.cares.rotate_nameservers", "c-ares rotate_nameservers is not supported (name"
                     + " servers are tried in order), first at " + path.field("rotate_nameservers"));
         }
+    }
+
+    /**
+     * getaddrinfo.cc: num_retries more tries after EAI_AGAIN (a uint32: past int's range it is
+     * endless in practice); one resolver thread, Envoy's default, as this API has no
+     * num_resolver_threads.
+     */
+    private static DnsResolverConfig getAddrInfo(GetAddrInfoDnsResolverConfig g) {
+        Integer retries = null;
+        if (g.hasNumRetries()) {
+            retries = (int) Math.min(Integer.toUnsignedLong(g.getNumRetries().getValue()), Integer.MAX_VALUE - 1);
+        }
+        return DnsResolverConfig.getAddrInfo(retries, 1);
     }
 
     private static DnsResolverConfig resolution(DnsResolutionConfig r, FieldPath path) {

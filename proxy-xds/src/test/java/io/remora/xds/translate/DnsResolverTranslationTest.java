@@ -118,6 +118,54 @@ class DnsResolverTranslationTest {
     }
 
     @Test
+    void getaddrinfoNumRetriesBoundsTheRetriesAfterEaiAgain() {
+        String typed = """
+                typed_dns_resolver_config:
+                  name: envoy.network.dns_resolver.getaddrinfo
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.getaddrinfo.v3.GetAddrInfoDnsResolverConfig
+                    num_retries: %s
+                """;
+        var lb = load(typed.formatted("3"), "");
+        assertEquals(DnsResolverConfig.getAddrInfo(3, 1), lb.model().clusters().get("c").dnsResolver());
+        assertTrue(lb.warnings().stream().noneMatch(w -> w.contains("num_retries")), lb.warnings().toString());
+        assertEquals(0, cluster(typed.formatted("0")).dnsResolver().numRetries(), "0: the one try only");
+        // A uint32: the largest is endless in practice, never a negative int.
+        assertEquals(Integer.MAX_VALUE - 1, cluster(typed.formatted("4294967295")).dnsResolver().numRetries());
+    }
+
+    @Test
+    void getaddrinfoNumResolverThreadsIsNotInThisApi() {
+        // Envoy's newer num_resolver_threads: the 1.0.49 API has no such field, so the config is refused by name.
+        Exception e = assertThrows(RuntimeException.class, () -> cluster("""
+                typed_dns_resolver_config:
+                  name: envoy.network.dns_resolver.getaddrinfo
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.getaddrinfo.v3.GetAddrInfoDnsResolverConfig
+                    num_resolver_threads: 4
+                """));
+        assertTrue(e.getMessage().contains("num_resolver_threads"), e.getMessage());
+    }
+
+    @Test
+    void aDnsCacheUsesTheBootstrapsTypedResolverOnly() {
+        String typed = """
+                typed_dns_resolver_config:
+                  name: envoy.network.dns_resolver.getaddrinfo
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.getaddrinfo.v3.GetAddrInfoDnsResolverConfig
+                """;
+        var withTyped = load("", typed).proto();
+        assertEquals(DnsResolverConfig.SYSTEM, DnsResolverTranslator.bootstrapTyped(withTyped, TranslationContext.lenient()));
+        var withResolution = load("", """
+                dns_resolution_config: { resolvers: [ { socket_address: { address: 10.0.0.53, port_value: 53 } } ] }
+                """).proto();
+        assertTrue(DnsResolverTranslator.bootstrap(withResolution, TranslationContext.lenient()) != null);
+        assertNull(DnsResolverTranslator.bootstrapTyped(withResolution, TranslationContext.lenient()),
+                "DnsCacheImpl::selectDnsResolver takes the bootstrap's typed_dns_resolver_config, nothing else");
+    }
+
+    @Test
     void anotherResolverTypeIsRefusedWithItsPath() {
         TranslationException e = assertThrows(TranslationException.class, () -> cluster("""
                 typed_dns_resolver_config:

@@ -68,6 +68,22 @@ class DynamicForwardProxyTranslationTest {
     }
 
     @Test
+    void aCachesResolverIsItsTypedOrResolutionConfigAndLegacyTcpIsKeptApart() {
+        DnsCacheConfig none = load(bootstrap(null, "dns_cache_config: { name: c }", "")).model().clusters().get("dfp")
+                .dnsCache();
+        assertEquals(null, none.resolver(), "the bootstrap's typed config, else c-ares' default");
+        assertTrue(!none.useTcpForDnsLookups());
+        DnsCacheConfig tcp = load(bootstrap(null, "dns_cache_config: { name: c, use_tcp_for_dns_lookups: true }", ""))
+                .model().clusters().get("dfp").dnsCache();
+        assertEquals(null, tcp.resolver(), "a bootstrap typed config still comes first");
+        assertTrue(tcp.useTcpForDnsLookups());
+        DnsCacheConfig own = load(bootstrap(null, "dns_cache_config: { name: c, dns_resolution_config: { resolvers:"
+                + " [ { socket_address: { address: 127.0.0.1, port_value: 5353 } } ] } }", "")).model().clusters()
+                .get("dfp").dnsCache();
+        assertEquals(List.of(new java.net.InetSocketAddress("127.0.0.1", 5353)), own.resolver().nameServers());
+    }
+
+    @Test
     void aCacheOfTheSameNameWithOtherSettingsIsRefused() {
         TranslationException e = refused(bootstrap(CACHE.replace("max_hosts: 7", "max_hosts: 8"),
                 "dns_cache_config: " + CACHE, ""));
