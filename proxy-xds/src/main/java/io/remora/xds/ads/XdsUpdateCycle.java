@@ -242,7 +242,7 @@ final class XdsUpdateCycle {
             applyPending(pending.types());
             return;
         }
-        if (WarmingAcks.acknowledge(pending, accepted, applier, subscriptions, sources, stats, this::rejectChecked)) {
+        if (WarmingAcks.acknowledge(pending, accepted, applier, subscriptions, sources, stats, checkRejections)) {
             evaluate(); // without the rejected update
             return;
         }
@@ -287,6 +287,15 @@ final class XdsUpdateCycle {
             ahead.applying(goneAhead);
             try {
                 applier.apply(snapshot);
+            } catch (ListenersUnbindable e) {
+                if (applying.containsKey(XdsResourceType.LISTENER)) {
+                    pending.putBack(applying); // the other listeners, and the other types, are applied without them
+                    rejections.rejectUnbindable(e);
+                    evaluate();
+                } else {
+                    onRejected(applying, e.resourceName(), e.getMessage());
+                }
+                return;
             } catch (XdsRejectedException e) {
                 onRejected(applying, e.resourceName(), e.getMessage());
                 return;
@@ -337,10 +346,18 @@ final class XdsUpdateCycle {
     }
 
     /** A CDS or LDS response failed its check ahead of warming ({@link WarmingAcks}). */
-    private void rejectChecked(XdsResourceType type, String error) {
-        log.warning("xDS update rejected: " + error);
-        rejections.rejectTaken(type, pending.take(Set.of(type)).get(type), error);
-    }
+    private final WarmingAcks.Rejection checkRejections = new WarmingAcks.Rejection() {
+        @Override
+        public void rejected(XdsResourceType type, String error) {
+            log.warning("xDS update rejected: " + error);
+            rejections.rejectTaken(type, pending.take(Set.of(type)).get(type), error);
+        }
+
+        @Override
+        public void unbindable(ListenersUnbindable e) {
+            rejections.rejectUnbindable(e);
+        }
+    };
 
     /** The names subscribed for a type on every source: ADS, separate streams and, for ECDS, files. */
     private Set<String> allNames(XdsResourceType type) {
