@@ -77,11 +77,31 @@ final class BoundPorts implements Closeable {
             }
         } catch (IOException | RuntimeException e) {
             closeAll(sockets);
-            throw new IllegalStateException("listener '" + lc.name() + "': cannot bind " + current
-                    + (lc.udp() != null ? " (UDP)" : "") + ": " + (e.getMessage() != null ? e.getMessage() : e), e);
+            throw new Failure(lc, current, e);
         }
         // A UDP socket in a SO_REUSEPORT group takes its share of datagrams: it goes before the listeners bind.
         return new BoundPorts(sockets, List.copyOf(addresses), ports, epoll && lc.socket().reusePort() && lc.udp() == null);
+    }
+
+    /** A listener's address that cannot be bound. */
+    static final class Failure extends IllegalStateException {
+        private final String address;
+        private final String reason;
+
+        Failure(ListenerConfig lc, Address a, Exception e) {
+            super("listener '" + lc.name() + "': cannot bind " + a + (lc.udp() != null ? " (UDP)" : "") + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e), e);
+            this.address = a instanceof Address.Tcp tcp ? ListenerUpdate.addressText(new InetSocketAddress(tcp.host(),
+                    tcp.port())) : String.valueOf(a);
+            // Netty's native errors lead with the call and errno; Envoy's words are strerror's alone
+            String m = e.getMessage() != null ? e.getMessage() : e.toString();
+            this.reason = m.replaceFirst("^bind\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", "");
+        }
+
+        /** As Envoy's ListenSocketImpl words it: {@code cannot bind '127.0.0.1:80': Address already in use}. */
+        String envoyText() {
+            return "cannot bind '" + address + "': " + reason;
+        }
     }
 
     private static InetSocketAddress bindNative(ListenerConfig lc, Address.Tcp tcp, InetSocketAddress addr,

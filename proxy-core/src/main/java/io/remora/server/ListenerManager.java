@@ -103,6 +103,11 @@ final class ListenerManager {
         }
     }
 
+    /** The listeners of {@code listeners} that could not bind now, with Envoy's reason ({@link BindProbe}). */
+    Map<String, String> unbindable(List<io.remora.config.ListenerConfig> listeners) {
+        return binder == null ? Map.of() : BindProbe.unbindable(snapshot, listeners, binder);
+    }
+
     /** Whether the listener of this name waits for its filters' init targets. */
     boolean warming(String name) {
         return warming.contains(name);

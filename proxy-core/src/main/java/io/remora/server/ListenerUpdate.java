@@ -204,7 +204,7 @@ final class ListenerUpdate {
         return sb.toString();
     }
 
-    private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
+    static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         // A changed UDP listener binds anew: closing its old sockets ends their sessions.
         return a.udp() == null && b.udp() == null
                 && a.address().equals(b.address()) && a.additionalAddresses().equals(b.additionalAddresses())

@@ -211,6 +211,15 @@ public final class Server implements AutoCloseable {
         listeners.apply(config, false);
     }
 
+    /**
+     * The listeners of {@code listeners} whose address this server could not bind now (in use, not on this host), by
+     * name, with Envoy's reason ({@code cannot bind '127.0.0.1:80': Address already in use}); those that keep their
+     * running socket are not probed. Envoy binds as it takes an LDS update, so such a listener fails the update.
+     */
+    public synchronized Map<String, String> unbindable(List<io.remora.config.ListenerConfig> listeners) {
+        return workers == null || stopped ? Map.of() : this.listeners.unbindable(listeners);
+    }
+
     /** Whether the listener of this name waits for its filters' init targets. */
     public synchronized boolean listenerWarming(String name) {
         return listeners.warming(name);

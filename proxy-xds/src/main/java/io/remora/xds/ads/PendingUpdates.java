@@ -129,6 +129,15 @@ final class PendingUpdates {
         return pending.get(type);
     }
 
+    /**
+     * What is left of a pending update once it was NACKed: {@code state} goes on (warming, then applied) with nothing
+     * in it to ACK, what was ACKed ahead of its warming still named by a later NACK.
+     */
+    void nackedLeaving(XdsResourceType type, XdsSnapshot.TypeState state) {
+        Pending p = pending.get(type);
+        pending.put(type, new Pending(state, List.of(), p.ads(), Map.of(), p.acked()));
+    }
+
     /** The pending update of {@code type} was ACKed ahead of its warming: nothing in it is to be ACKed again. */
     void ackedAhead(XdsResourceType type) {
         Pending p = pending.get(type);

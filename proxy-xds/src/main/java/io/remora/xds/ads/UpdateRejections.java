@@ -58,6 +58,37 @@ final class UpdateRejections {
         pending.keepAcked(t, p);
     }
 
+    /**
+     * The pending LDS update holds listeners that cannot bind: NACKed naming them, as LdsApiImpl::onConfigUpdate NACKs
+     * with each failed listener's error once it added the others; the others go on, the failed ones keep what runs,
+     * and the version stays the one ACKed last, as the NACK leaves the subscription's.
+     */
+    void rejectUnbindable(ListenersUnbindable e) {
+        XdsResourceType t = XdsResourceType.LISTENER;
+        PendingUpdates.Pending p = pending.get(t);
+        String error = e.getMessage();
+        if (p.answered() && p.ads()) {
+            // ACKed ahead of its warming, the port taken since the check: an ACK is not turned into a NACK
+            log.warning("xDS: LDS update ACKed while warming failed to apply: " + error);
+        } else {
+            log.warning("xDS update rejected: " + error);
+            reject(t, p.nonces(), p.ads(), ackedVersion(t), error);
+            p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
+        }
+        String version = p.acked() != null ? p.acked().versionInfo() : accepted.get().versionInfo(t);
+        java.util.Map<String, XdsResource> resources = new java.util.LinkedHashMap<>(p.state().resources());
+        for (String name : e.listeners()) {
+            // not what was ACKed of it while warming: that may be what fails to bind now (the port taken meanwhile)
+            XdsResource running = accepted.get().state(t).resources().get(name);
+            if (running != null) {
+                resources.put(name, running);
+            } else {
+                resources.remove(name);
+            }
+        }
+        pending.nackedLeaving(t, new XdsSnapshot.TypeState(version, p.state().lastUpdated(), resources));
+    }
+
     /** A rejected response of a named type: what it should have brought is no longer waited for. */
     void settle(XdsResourceType type, Set<String> names) {
         // as Envoy's RTDS init target, a rejected first response ends the wait for it too

@@ -19,6 +19,9 @@ final class WarmingAcks {
     /** A checked update found invalid: NACKed and taken out by the cycle. */
     interface Rejection {
         void rejected(XdsResourceType type, String error);
+
+        /** Listeners of the LDS update cannot bind: it is NACKed, the others of it go on. */
+        void unbindable(ListenersUnbindable e);
     }
 
     private WarmingAcks() {
@@ -40,6 +43,10 @@ final class WarmingAcks {
             }
             try {
                 applier.check(accepted.with(type, p.state()));
+            } catch (ListenersUnbindable e) {
+                rejection.unbindable(e);
+                rejected = true;
+                continue;
             } catch (XdsRejectedException e) {
                 rejection.rejected(type, e.getMessage());
                 rejected = true;

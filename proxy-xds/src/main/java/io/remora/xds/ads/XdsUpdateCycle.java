@@ -1,6 +1,5 @@
 package io.remora.xds.ads;
 
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,7 @@ import java.util.logging.Logger;
  * {@link PendingUpdates}, held while what they bring warms, then applied over the accepted snapshot; each is
  * ACKed as soon as it is taken (named types applied ahead, CDS/LDS checked: {@link AheadOfWarming},
  * {@link WarmingAcks}), or NACKed naming the culprit ({@link UpdateRejections}); the subscriptions follow each
- * candidate. {@link XdsClient} owns the streams and the thread and hands every event to this class on that thread.
+ * candidate; the server's wait for the first responses is {@link InitialFetches}'. {@link XdsClient} owns the streams and the thread and hands every event to this class on that thread.
  */
 final class XdsUpdateCycle {
     private static final Logger log = Logger.getLogger(XdsClient.class.getName());
@@ -30,9 +29,8 @@ final class XdsUpdateCycle {
     /** Route configurations and load assignments from path_config_source files. */
     private final FileSubscriptions files;
     private final PendingUpdates pending = new PendingUpdates();
-    /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
-    private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
-    private final WarmingTimer warmingTimer;
+    /** The server's wait for the first responses, and the timer over it and what warms. */
+    private final InitialFetches init;
     /** VHDS lookups waiting for their answer. */
     private final OnDemandVirtualHosts onDemand;
     /** On-demand CDS lookups waiting for their cluster. */
@@ -41,33 +39,16 @@ final class XdsUpdateCycle {
     private XdsSnapshot accepted = XdsSnapshot.EMPTY;
     private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
     boolean closed;
-    /**
-     * Initialization is over (Envoy's init manager is done): the first snapshot has been applied, or the first
-     * responses were rejected or timed out. From now on RDS/EDS updates need not wait for warming.
-     */
-    private boolean initialized;
     /** NACKs, and what rejections settle. */
     private final UpdateRejections rejections;
     /** The names subscribed on every source, and the pruning of what is no longer. */
     private final SubscribedNames subscribed;
-    private boolean started;
-    /** CDS held until the runtime is ready, LDS until the cluster manager is initialized. */
-    private final StartOrder startOrder;
-    /** LDS's first response is still owed (held, or not in yet). */
-    private final ListenerGate listenerGate;
-    /** Starts watching a held type's file once it is released. */
-    private final java.util.function.Consumer<XdsResourceType> watchFile;
-    /** The server was told it is initialized, by a snapshot or by {@link XdsConfigApplier#initialized()}. */
-    private boolean serverInitialized;
     private final AheadOfWarming ahead = AheadOfWarming.create();
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
                    ApiSourceStreams sources, EcdsFiles ecdsFiles, FileSubscriptions files, ScheduledExecutorService control,
                    StartOrder startOrder, java.util.function.Consumer<XdsResourceType> watchFile) {
         this.options = options;
-        this.startOrder = startOrder;
-        this.listenerGate = startOrder.listeners;
-        this.watchFile = watchFile;
         this.applier = applier;
         this.stats = stats;
         this.subscriptions = subscriptions;
@@ -75,11 +56,36 @@ final class XdsUpdateCycle {
         this.ecdsFiles = ecdsFiles;
         this.files = files;
         this.subscribed = new SubscribedNames(subscriptions, ecdsFiles, files);
-        this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
+        this.init = new InitialFetches(options, applier, subscriptions, files, control, startOrder, watchFile);
+        init.cycle(new InitialFetches.Cycle() {
+            @Override
+            public void evaluate() {
+                XdsUpdateCycle.this.evaluate();
+            }
+
+            @Override
+            public boolean applyAllPending() {
+                if (pending.isEmpty()) {
+                    return false;
+                }
+                applyPending(pending.types());
+                return true;
+            }
+
+            @Override
+            public Set<XdsResourceType> pendingTypes() {
+                return pending.types();
+            }
+
+            @Override
+            public XdsSnapshot acceptedSnapshot() {
+                return accepted;
+            }
+        });
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
         this.rejections = new UpdateRejections(stats, subscriptions, sources, pending, subscribed, onDemand,
-                awaitingFirst, () -> accepted);
+                init.awaitingFirst(), () -> accepted);
     }
 
     XdsSnapshot accepted() {
@@ -109,26 +115,12 @@ final class XdsUpdateCycle {
 
     /** The client starts: the first snapshot waits for the wildcard types and the files. */
     void start() {
-        started = true;
-        awaitingFirst.addAll(options.adsTypes());
-        awaitingFirst.addAll(options.fileSources().keySet());
-        options.apiSubscriptions().keySet().forEach(k -> awaitingFirst.add(k.type()));
-        awaitingFirst.removeIf(startOrder::held); // asked for, and waited for, once released
-        // a static EDS cluster reading a file initializes with the static ones (Envoy's primary clusters), and a
-        // static listener waits for its RDS
-        for (XdsResourceType t : List.of(XdsResourceType.ENDPOINT, XdsResourceType.ROUTE)) {
-            if (files.anyStatic(t)) {
-                awaitingFirst.add(t);
-            }
-        }
-        if (!awaitingFirst.isEmpty()) {
-            warmingTimer.arm(options.initialFetchTimeout());
-        }
+        init.start();
     }
 
     void close() {
         closed = true;
-        warmingTimer.cancel();
+        init.close();
         onDemand.close();
         onDemandClusters.close();
     }
@@ -137,8 +129,8 @@ final class XdsUpdateCycle {
     void dropUnackedUpdates() {
         pending.dropUnackedAds();
         onDemandClusters.responsesDropped();
-        if (pending.isEmpty() && awaitingFirst.isEmpty()) {
-            warmingTimer.cancel();
+        if (pending.isEmpty()) {
+            init.nothingPending();
         }
         subscriptions.refresh(pending.over(accepted), accepted);
     }
@@ -184,7 +176,7 @@ final class XdsUpdateCycle {
             onDemandClusters.removedBy(u.removed());
         }
         pending.addFromSource(key, u, accepted, sources.names(key));
-        awaitingFirst.remove(type);
+        init.received(type);
         evaluate();
     }
 
@@ -209,7 +201,7 @@ final class XdsUpdateCycle {
         // A file is the whole truth for its type (RTDS layers pick theirs); ECDS names come from one file each.
         pending.add(u, ads, accepted, ads ? subscriptions.names(type)
                 : type == XdsResourceType.EXTENSION_CONFIG ? allNames(type) : u.resources().keySet());
-        awaitingFirst.remove(type);
+        init.received(type);
         evaluate();
     }
 
@@ -228,12 +220,12 @@ final class XdsUpdateCycle {
             rejections.settled.rejected(key.type(), names.stream().filter(n -> !taken.contains(n)).collect(
                     java.util.stream.Collectors.toSet()), accepted);
         }
-        awaitingFirst.remove(key.type());
+        init.received(key.type());
         evaluate();
     }
 
     void evaluate() {
-        maybeRelease();
+        init.maybeRelease(pending.types());
         subscriptions.refresh(pending.over(accepted), accepted);
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
@@ -241,22 +233,20 @@ final class XdsUpdateCycle {
         }
         XdsSnapshot candidate = subscribed.prune(pending.over(accepted), pending);
         if (pending.isEmpty()) {
-            if (started && awaitingFirst.isEmpty()) {
-                initializationDone();
-            }
+            init.idle();
             return;
         }
-        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
+        Warming.Verdict verdict = Warming.check(candidate, accepted, init.waiting(), options.initialFetchTimeout(),
                 rejections.settled::contains);
         if (!verdict.warming()) {
             applyPending(pending.types());
             return;
         }
-        if (WarmingAcks.acknowledge(pending, accepted, applier, subscriptions, sources, stats, this::rejectChecked)) {
+        if (WarmingAcks.acknowledge(pending, accepted, applier, subscriptions, sources, stats, checkRejections)) {
             evaluate(); // without the rejected update
             return;
         }
-        warmingTimer.arm(verdict.maxWait());
+        init.warming(verdict.maxWait());
         Set<XdsResourceType> named = AheadOfWarming.of(pending.types());
         if (!named.isEmpty()) {
             applyPending(named, true); // applied and ACKed at once, as Envoy's, while what needs them warms
@@ -268,54 +258,12 @@ final class XdsUpdateCycle {
         return ahead.applying();
     }
 
-    /** The warming timer fired: what is pending is applied without what never came. */
-    private void onWarmingExpired(Duration wait) {
-        log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
-                + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
-        awaitingFirst.clear();
-        maybeRelease();
-        if (!pending.isEmpty()) {
-            applyPending(pending.types());
-        } else {
-            initializationDone(); // Envoy goes LIVE without the config that never came
-        }
-    }
-
     /**
      * After the client started: with no RTDS or CDS to wait for, the next type's turn comes on the static clusters
      * alone, with no response to trigger the check.
      */
     void checkStartOrder() {
-        maybeRelease();
-    }
-
-    /**
-     * Whose turn has come: RTDS once the static clusters are initialized, CDS once RTDS's first response is done
-     * with, LDS once the clusters are initialized.
-     */
-    private void maybeRelease() {
-        if (started && !closed) {
-            startOrder.check(awaitingFirst, pending.types(), type -> {
-                if (!closed) {
-                    released(type);
-                }
-            });
-        }
-    }
-
-    /** A held type's turn: subscribed now, and the server waits for its first response. */
-    private void released(XdsResourceType type) {
-        log.info(switch (type) {
-            case RUNTIME -> "xDS: static clusters initialized; starting RTDS";
-            case ENDPOINT -> "xDS: runtime ready; initializing the static EDS clusters";
-            case CLUSTER -> "xDS: secondary clusters initialized; starting CDS";
-            default -> "xDS: clusters initialized; starting LDS";
-        });
-        awaitingFirst.add(type);
-        warmingTimer.arm(options.initialFetchTimeout());
-        watchFile.accept(type);
-        subscriptions.startReleased(type, accepted);
-        evaluate();
+        init.maybeRelease(pending.types());
     }
 
     /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
@@ -326,11 +274,10 @@ final class XdsUpdateCycle {
     /** @param goneAhead named types applied while the rest warms: that ends no wait ({@link AheadOfWarming}) */
     private void applyPending(Set<XdsResourceType> types, boolean goneAhead) {
         if (!goneAhead && types.containsAll(pending.types())) {
-            warmingTimer.cancel();
-            awaitingFirst.clear();
+            init.allTaken();
         }
         Map<XdsResourceType, PendingUpdates.Pending> applying = pending.take(types);
-        listenerGate.settle(awaitingFirst, pending.types()); // LDS's first snapshot ends the server's wait
+        init.taking(pending.types());
         XdsSnapshot snapshot = accepted;
         for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());
@@ -340,6 +287,15 @@ final class XdsUpdateCycle {
             ahead.applying(goneAhead);
             try {
                 applier.apply(snapshot);
+            } catch (ListenersUnbindable e) {
+                if (applying.containsKey(XdsResourceType.LISTENER)) {
+                    pending.putBack(applying); // the other listeners, and the other types, are applied without them
+                    rejections.rejectUnbindable(e);
+                    evaluate();
+                } else {
+                    onRejected(applying, e.resourceName(), e.getMessage());
+                }
+                return;
             } catch (XdsRejectedException e) {
                 onRejected(applying, e.resourceName(), e.getMessage());
                 return;
@@ -353,13 +309,7 @@ final class XdsUpdateCycle {
         }
         XdsSnapshot previous = accepted;
         accepted = snapshot;
-        initialized |= !goneAhead;
-        if (!goneAhead && !startOrder.initializing() && !serverInitialized) {
-            serverInitialized = true;
-            if (unchanged) {
-                applier.initialized(); // LDS's first answer added nothing to apply: the wait is over all the same
-            }
-        }
+        init.applied(goneAhead, unchanged);
         current = snapshot;
         AppliedAcks.acknowledge(applying, previous, pending.over(snapshot), subscriptions, sources, stats);
         if (applying.containsKey(XdsResourceType.VIRTUAL_HOST)) {
@@ -396,26 +346,18 @@ final class XdsUpdateCycle {
     }
 
     /** A CDS or LDS response failed its check ahead of warming ({@link WarmingAcks}). */
-    private void rejectChecked(XdsResourceType type, String error) {
-        log.warning("xDS update rejected: " + error);
-        rejections.rejectTaken(type, pending.take(Set.of(type)).get(type), error);
-    }
+    private final WarmingAcks.Rejection checkRejections = new WarmingAcks.Rejection() {
+        @Override
+        public void rejected(XdsResourceType type, String error) {
+            log.warning("xDS update rejected: " + error);
+            rejections.rejectTaken(type, pending.take(Set.of(type)).get(type), error);
+        }
 
-    /**
-     * Initialization ends without a snapshot to apply (the first responses were rejected, or never came before
-     * initial_fetch_timeout): as Envoy, the server goes on with what it has rather than stay INITIALIZING.
-     */
-    private void initializationDone() {
-        if (serverInitialized || startOrder.initializing()) {
-            return;
+        @Override
+        public void unbindable(ListenersUnbindable e) {
+            rejections.rejectUnbindable(e);
         }
-        serverInitialized = true;
-        if (!initialized) {
-            initialized = true;
-            log.warning("xDS: initialization finished without an accepted update; serving the static configuration");
-        }
-        applier.initialized();
-    }
+    };
 
     /** The names subscribed for a type on every source: ADS, separate streams and, for ECDS, files. */
     private Set<String> allNames(XdsResourceType type) {

@@ -41,8 +41,23 @@ final class DynamicConfig {
     private Map<String, Cached<RouteConfiguration, io.remora.config.RouteConfiguration>> routeCache = Map.of();
     /** EDS clusters with their endpoints filled in, reused while neither half changed. */
     private Map<String, Merged> mergedCache = Map.of();
+    /**
+     * What {@link #check} translated of a CDS or LDS update that warms: {@link #merge} takes it, once warm, instead
+     * of translating the same resources again. Each kind holds the last update checked that brought any.
+     */
+    private Map<String, Checked<Cluster, ClusterConfig>> checkedClusters = Map.of();
+    private Map<String, Checked<Listener, ListenerConfig>> checkedListeners = Map.of();
+    /** Resources translated (not found in a cache), for tests and measurements. */
+    private long translations;
 
     private record Cached<P, T>(P proto, T value) {
+    }
+
+    /**
+     * A checked translation and the ECDS slots' generation it was made in: once slots were let go (an update applied
+     * meanwhile that no listener reading them was in), the slots it holds may be ones nothing fills any more.
+     */
+    private record Checked<P, T>(Cached<P, T> cached, long ecdsGeneration) {
     }
 
     private record Merged(ClusterConfig cluster, ClusterLoadAssignment endpoints, ClusterConfig value) {
@@ -77,7 +92,7 @@ final class DynamicConfig {
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>(base.clusters());
         for (Cluster c : snapshot.clusters().values()) {
             refuseStatic(c);
-            clusters.put(c.getName(), cached(clusterCache, nextClusters, c.getName(), c,
+            clusters.put(c.getName(), cached(clusterCache, checkedClusters, nextClusters, c.getName(), c,
                     () -> ResourceTranslator.cluster(c, ctx)));
         }
         Map<String, Cached<Object, ClusterLoadAssignment>> nextEndpoints = new HashMap<>();
@@ -107,7 +122,8 @@ final class DynamicConfig {
         List<ListenerConfig> listeners = new ArrayList<>(base.listeners());
         for (Listener l : snapshot.listeners().values()) {
             refuseStatic(l);
-            listeners.add(cached(listenerCache, nextListeners, l.getName(), l, () -> ResourceTranslator.listener(l, ctx)));
+            listeners.add(cached(listenerCache, checkedListeners, nextListeners, l.getName(), l,
+                    () -> ResourceTranslator.listener(l, ctx)));
         }
 
         Map<String, Cached<RouteConfiguration, io.remora.config.RouteConfiguration>> nextRoutes = new HashMap<>();
@@ -128,6 +144,8 @@ final class DynamicConfig {
         mergedCache = nextMerged;
         listenerCache = nextListeners;
         routeCache = nextRoutes;
+        checkedClusters = unmerged(checkedClusters, nextClusters);
+        checkedListeners = unmerged(checkedListeners, nextListeners);
         return new ServerConfig(base.node(), base.admin(), List.copyOf(listeners),
                 Collections.unmodifiableMap(clusters), Collections.unmodifiableMap(routes), base.drainTime());
     }
@@ -136,17 +154,41 @@ final class DynamicConfig {
      * The listeners and clusters of {@code snapshot} translated as {@link #merge} would, keeping nothing: a CDS or LDS
      * response is ACKed on this check while what it brings warms (Envoy's addOrUpdateCluster/addOrUpdateListener
      * take it, warming goes on behind the ACK), and merged once warm.
+     *
+     * @return the listeners that differ from those merged last, translated
      */
-    void check(XdsSnapshot snapshot) throws XdsRejectedException {
+    List<ListenerConfig> check(XdsSnapshot snapshot) throws XdsRejectedException {
         TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots());
+        Map<String, Cached<Cluster, ClusterConfig>> clusters = new HashMap<>();
         for (Cluster c : snapshot.clusters().values()) {
             refuseStatic(c);
-            cached(clusterCache, new HashMap<>(), c.getName(), c, () -> ResourceTranslator.cluster(c, ctx));
+            if (!isCached(clusterCache, c.getName(), c)) {
+                cached(Map.of(), checkedClusters, clusters, c.getName(), c, () -> ResourceTranslator.cluster(c, ctx));
+            }
         }
+        Map<String, Cached<Listener, ListenerConfig>> listeners = new HashMap<>();
+        List<ListenerConfig> changed = new ArrayList<>();
         for (Listener l : snapshot.listeners().values()) {
             refuseStatic(l);
-            cached(listenerCache, new HashMap<>(), l.getName(), l, () -> ResourceTranslator.listener(l, ctx));
+            if (!isCached(listenerCache, l.getName(), l)) {
+                changed.add(cached(Map.of(), checkedListeners, listeners, l.getName(), l,
+                        () -> ResourceTranslator.listener(l, ctx)));
+            }
         }
+        // a check of the CDS update finds every listener cached, and the LDS one every cluster: each keeps its own
+        long generation = ecds.slots().generation();
+        if (!clusters.isEmpty()) {
+            checkedClusters = checked(clusters, generation);
+        }
+        if (!listeners.isEmpty()) {
+            checkedListeners = checked(listeners, generation);
+        }
+        return changed;
+    }
+
+    /** How many resources were translated so far, not found translated already. */
+    long translations() {
+        return translations;
     }
 
     private void refuseStatic(Cluster c) throws XdsRejectedException {
@@ -168,14 +210,52 @@ final class DynamicConfig {
         ecds.commit(snapshot);
     }
 
-    private static <P, T> T cached(Map<String, Cached<P, T>> previous, Map<String, Cached<P, T>> next, String name,
-                                   P proto, Translation<T> translation) throws XdsRejectedException {
+    private <P, T> T cached(Map<String, Cached<P, T>> previous, Map<String, Cached<P, T>> next, String name, P proto,
+                            Translation<T> translation) throws XdsRejectedException {
+        return cached(previous, Map.of(), next, name, proto, translation);
+    }
+
+    /** The translation of {@code proto}: the one merged last, else the one checked, else made now. */
+    private <P, T> T cached(Map<String, Cached<P, T>> previous, Map<String, Checked<P, T>> checked,
+                            Map<String, Cached<P, T>> next, String name, P proto, Translation<T> translation)
+            throws XdsRejectedException {
         Cached<P, T> c = previous.get(name);
-        if (c == null || !(c.proto() == proto || c.proto().equals(proto))) {
+        if (!same(c, proto)) {
+            Checked<P, T> k = checked.get(name);
+            c = k != null && same(k.cached(), proto) && k.ecdsGeneration() == ecds.slots().generation() ? k.cached()
+                    : null;
+        }
+        if (c == null) {
+            translations++;
             c = new Cached<>(proto, translate(name, translation));
         }
         next.put(name, c);
         return c.value();
+    }
+
+    private static <P, T> boolean isCached(Map<String, Cached<P, T>> cache, String name, P proto) {
+        return same(cache.get(name), proto);
+    }
+
+    private static <P, T> boolean same(Cached<P, T> c, P proto) {
+        return c != null && (c.proto() == proto || c.proto().equals(proto));
+    }
+
+    private static <P, T> Map<String, Checked<P, T>> checked(Map<String, Cached<P, T>> translated, long generation) {
+        Map<String, Checked<P, T>> out = new HashMap<>();
+        translated.forEach((name, c) -> out.put(name, new Checked<>(c, generation)));
+        return out;
+    }
+
+    /** The checked translations not merged yet: those of an update still warming. */
+    private static <P, T> Map<String, Checked<P, T>> unmerged(Map<String, Checked<P, T>> checked,
+                                                              Map<String, Cached<P, T>> merged) {
+        if (checked.isEmpty()) {
+            return checked;
+        }
+        Map<String, Checked<P, T>> out = new HashMap<>(checked);
+        out.entrySet().removeIf(e -> merged.get(e.getKey()) == e.getValue().cached());
+        return out;
     }
 
     private interface Translation<T> {

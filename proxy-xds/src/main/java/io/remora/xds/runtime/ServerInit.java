@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.remora.admin.ServerState;
 import io.remora.config.ServerConfig;
 import io.remora.server.Server;
+import io.remora.xds.ads.ListenersUnbindable;
 import io.remora.xds.ads.XdsClient;
 import io.remora.xds.ads.XdsClientFactory;
 import io.remora.xds.ads.XdsConfigApplier;
@@ -152,6 +153,7 @@ final class ServerInit {
             var runtimeChanges = rtdsLayers.prepare(snapshot.runtimes());
             sdsSecrets.refuseBadStaticUses(snapshot);
             ServerConfig merged = dynamic.merge(snapshot);
+            refuseUnbindable(merged.listeners());
             // Secrets first: listeners and clusters of this snapshot resolve them by name.
             fileSecrets.watch(snapshot);
             sdsSecrets.apply(snapshot.secrets());
@@ -178,7 +180,16 @@ final class ServerInit {
         @Override
         public void check(XdsSnapshot snapshot) throws XdsRejectedException {
             sdsSecrets.refuseBadStaticUses(snapshot);
-            dynamic.check(snapshot);
+            refuseUnbindable(dynamic.check(snapshot));
+        }
+
+        /** Envoy binds a listener's sockets as it takes the LDS update: one that cannot bind fails it here. */
+        private void refuseUnbindable(java.util.List<io.remora.config.ListenerConfig> listeners)
+                throws ListenersUnbindable {
+            var failures = server.unbindable(listeners);
+            if (!failures.isEmpty()) {
+                throw new ListenersUnbindable(failures);
+            }
         }
 
         @Override

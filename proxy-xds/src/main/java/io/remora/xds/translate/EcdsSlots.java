@@ -27,6 +27,8 @@ public final class EcdsSlots {
     }
 
     private final Map<Key, ExtensionConfigSlot<?>> slots = new ConcurrentHashMap<>();
+    /** Bumped when slots are let go: a translation made before may hold a slot nothing fills any more. */
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
     @SuppressWarnings("unchecked")
     public ExtensionConfigSlot<HttpFilterConfig> http(String name, Set<String> typeNames, ListenerConfig.TrafficDirection direction) {
@@ -48,6 +50,16 @@ public final class EcdsSlots {
 
     /** Lets go of the slots no running filter names any more. */
     public void retain(Set<Key> keys) {
-        slots.keySet().retainAll(keys);
+        if (slots.keySet().retainAll(keys)) {
+            generation.incrementAndGet();
+        }
+    }
+
+    /**
+     * How many times slots were let go: a translation kept for later is still good while this has not moved, as
+     * every slot it took is still the one filled.
+     */
+    public long generation() {
+        return generation.get();
     }
 }

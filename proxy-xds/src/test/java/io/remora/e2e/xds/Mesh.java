@@ -69,6 +69,12 @@ final class Mesh {
     boolean withholdEndpoints;
     /** The route configuration is left out of the snapshot: the listener warms until it comes. */
     boolean withholdRoutes;
+    /** More listeners on these ports, named "listener-<port>", their routes from route configuration "route-extra". */
+    List<Integer> extraListenerPorts = List.of();
+    /** "route-extra" is left out of the snapshot: the extra listeners warm until it comes. */
+    boolean withholdExtraRoute;
+    /** The extra listeners take "route-0" instead, which runs already: they need not warm. */
+    boolean extraOnRunningRoute;
     /** Load assignments served beside the mesh's own (for the bootstrap's static EDS clusters), withheld with them. */
     List<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment> extraEndpoints = List.of();
     /** Where the HCM's RDS and the clusters' EDS come from. */
@@ -121,6 +127,16 @@ final class Mesh {
                     .setType(Cluster.DiscoveryType.ORIGINAL_DST).build());
         }
         List<Listener> listeners = new ArrayList<>(List.of(listener()));
+        for (int port : extraListenerPorts) {
+            listeners.add(listener("listener-" + port, port, extraOnRunningRoute ? "route-0" : "route-extra"));
+        }
+        List<RouteConfiguration> routes = new ArrayList<>();
+        if (!withholdRoutes) {
+            routes.add(route());
+        }
+        if (!extraListenerPorts.isEmpty() && !extraOnRunningRoute && !withholdExtraRoute) {
+            routes.add(route().toBuilder().setName("route-extra").build());
+        }
         if (badListener) {
             listeners.add(XdsTestResources.plainListener("listener-bad", 70000));
         }
@@ -134,7 +150,7 @@ final class Mesh {
                 clusters, cdsVersion,
                 endpoints, edsVersion,
                 listeners, ldsVersion,
-                withholdRoutes ? List.of() : List.of(route()), rdsVersion,
+                routes, rdsVersion,
                 secrets, sdsVersion);
     }
 
@@ -166,14 +182,18 @@ final class Mesh {
     }
 
     Listener listener() {
+        return listener("listener-0", listenerPort, "route-0");
+    }
+
+    private Listener listener(String name, int port, String routeConfigName) {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
-                .setStatPrefix("ingress_listener-0")
+                .setStatPrefix("ingress_" + name)
                 .setServerName(serverName)
-                .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(rdsSource))
+                .setRds(Rds.newBuilder().setRouteConfigName(routeConfigName).setConfigSource(rdsSource))
                 .addAllHttpFilters(httpFilters)
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .build();
-        return Listener.newBuilder().setName("listener-0").setAddress(XdsTestResources.address(listenerPort))
+        return Listener.newBuilder().setName(name).setAddress(XdsTestResources.address(port))
                 .addFilterChains(FilterChain.newBuilder().addFilters(
                         Filter.newBuilder().setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
                 .build();

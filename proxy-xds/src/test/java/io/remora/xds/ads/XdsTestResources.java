@@ -124,6 +124,17 @@ public final class XdsTestResources {
                 version);
     }
 
+    /** A snapshot of these listeners and clusters, each type at {@code version}. */
+    public static XdsSnapshot snapshot(String version, List<Listener> listeners, List<Cluster> clusters) {
+        java.time.Instant t = java.time.Instant.EPOCH;
+        java.util.Map<String, XdsResource> ls = new java.util.LinkedHashMap<>();
+        listeners.forEach(l -> ls.put(l.getName(), new XdsResource(l.getName(), l, version, t)));
+        java.util.Map<String, XdsResource> cs = new java.util.LinkedHashMap<>();
+        clusters.forEach(c -> cs.put(c.getName(), new XdsResource(c.getName(), c, version, t)));
+        return XdsSnapshot.EMPTY.with(XdsResourceType.LISTENER, new XdsSnapshot.TypeState(version, t, ls))
+                .with(XdsResourceType.CLUSTER, new XdsSnapshot.TypeState(version, t, cs));
+    }
+
     /** A snapshot of one listener and these ECDS resources (the types that matter to extension config discovery). */
     public static XdsSnapshot ecdsSnapshot(Listener l, io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig... configs) {
         java.time.Instant t = java.time.Instant.EPOCH;
