@@ -13,10 +13,12 @@ import io.netty.resolver.dns.NoopAuthoritativeDnsServerCache;
 import io.netty.resolver.dns.NoopDnsCache;
 import io.netty.resolver.dns.NoopDnsCnameCache;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.remora.config.ClusterConfig.DnsLookupFamily;
 import io.remora.config.DnsResolverConfig;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -122,6 +124,10 @@ final class NameServerResolver implements DnsResolver, AutoCloseable {
      */
     @Override
     public CompletableFuture<DnsAnswer> lookup(String name, DnsLookupFamily family, Executor blocking) {
+        InetAddress literal = literal(name, family);
+        if (literal != null) {
+            return CompletableFuture.completedFuture(new DnsAnswer(List.of(literal), null));
+        }
         List<InetAddress> hosts = hostsFile.addresses(name);
         if (!hosts.isEmpty()) {
             List<InetAddress> kept = DnsRefresher.filter(hosts.toArray(InetAddress[]::new), family);
@@ -153,6 +159,25 @@ final class NameServerResolver implements DnsResolver, AutoCloseable {
             }
         });
         return out;
+    }
+
+    /**
+     * An address written as the name is its own answer, no query made (c-ares' fake_addrinfo, ahead
+     * of the hosts file): a dotted IPv4 address for any family, as c-ares tries it for IPv6 lookups
+     * too, an IPv6 one unless only IPv4 is asked for. Otherwise null.
+     */
+    static InetAddress literal(String name, DnsLookupFamily family) {
+        byte[] bytes = NetUtil.isValidIpV4Address(name) ? NetUtil.createByteArrayFromIpAddressString(name)
+                : family != DnsLookupFamily.V4_ONLY && NetUtil.isValidIpV6Address(name)
+                ? NetUtil.createByteArrayFromIpAddressString(name) : null;
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return InetAddress.getByAddress(name, bytes);
+        } catch (UnknownHostException e) {
+            return null; // not reached: the bytes are four or sixteen
+        }
     }
 
     /** One lookup's queries, so that cancelling the lookup cancels the one under way. */

@@ -73,6 +73,11 @@ class DnsResolversE2ETest {
         // enough that its own refresh cannot land in the test however late the test runs.
         add("respect", 1, items, clusters, "dns_refresh_rate: 600s\nrespect_dns_ttl: true\n");
         add("without", 1, items, clusters, "dns_refresh_rate: 600s\n");
+        // An address for the name, in the default family (AUTO: IPv6 first).
+        add("literal", 30, items, clusters, "");
+        int last = clusters.lastIndexOf("- name: svc_literal");
+        clusters.replace(last, clusters.length(), clusters.substring(last).replace(NAME, "127.0.0.1")
+                .replace("dns_lookup_family: V4_ONLY", "dns_lookup_family: AUTO"));
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, items.toString(), clusters.toString(), listeners));
     }
 
@@ -125,6 +130,14 @@ class DnsResolversE2ETest {
                 assertTrue(dns.tcpQueries() > 0, "the bootstrap's c-ares options applied");
             }
         }
+    }
+
+    /** c-ares' fake_addrinfo: an address written as the name is its own answer, no query made. */
+    @Test
+    void anAddressIsItsOwnAnswer() throws Exception {
+        TestDnsServer dns = servers.get("literal");
+        assertEquals("one", greeting(listeners.get("literal")));
+        assertEquals(0, dns.udpQueries() + dns.tcpQueries(), "the resolver was asked for an address");
     }
 
     @Test
