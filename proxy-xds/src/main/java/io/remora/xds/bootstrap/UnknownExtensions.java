@@ -25,12 +25,16 @@ final class UnknownExtensions {
     /** Lists whose entries are observability or tuning extensions Remora may run without. */
     private static final Set<String> OPTIONAL_LIST_KEYS = Set.of(
             "stats_sinks", "bootstrap_extensions", "fatal_actions", "resource_monitors", "actions",
-            "custom_tags", "watchdogs", "stats_tags");
+            "custom_tags", "watchdogs", "stats_tags", "resource_detectors");
 
-    /** Objects whose content is optional: tracing providers, stats config, overload manager. */
+    /**
+     * Objects whose content is optional: tracing providers, stats config, overload manager. A
+     * tracer's {@code sampler} is dropped alone, keeping the tracer: Remora runs unsupported samplers
+     * that way (the connection manager's sampling decides), whether their type is known or not.
+     */
     private static final Set<String> OPTIONAL_OBJECT_KEYS = Set.of(
             "tracing", "stats_config", "overload_manager", "request_id_extension", "typed_dns_resolver_config",
-            "default_regex_engine", "provider");
+            "default_regex_engine", "provider", "sampler");
 
     /**
      * Istio's own filters (stats, metadata exchange, ALPN, peer metadata) are built into

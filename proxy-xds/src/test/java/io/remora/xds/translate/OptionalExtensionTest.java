@@ -210,6 +210,49 @@ class OptionalExtensionTest {
                 e.reason());
     }
 
+    /**
+     * An OpenTelemetry sampler of a type newer than Remora's API (trace_id_ratio_based) costs the
+     * sampler only, as an unsupported known one does: the tracer stays and the connection manager's
+     * sampling decides.
+     */
+    @Test
+    void anUnknownSamplerKeepsItsTracer() {
+        String yaml = """
+                static_resources:
+                  clusters: [{ name: otel }]
+                  listeners:
+                  - name: t
+                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: p
+                          tracing:
+                            provider:
+                              name: envoy.tracers.opentelemetry
+                              typed_config:
+                                "@type": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig
+                                grpc_service: { envoy_grpc: { cluster_name: otel } }
+                                service_name: s
+                                sampler:
+                                  name: envoy.tracers.opentelemetry.samplers.trace_id_ratio_based
+                                  typed_config:
+                                    "@type": type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.TraceIdRatioBasedSamplerConfig
+                                    sampling_ratio: 0.1
+                          route_config: { virtual_hosts: [{ name: v, domains: ['*'], routes: [] }] }
+                """;
+        var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
+        var hcm = assertInstanceOf(HttpConnectionManagerConfig.class,
+                lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
+        var otel = assertInstanceOf(io.remora.config.TracingConfig.OpenTelemetry.class, hcm.tracing().provider());
+        assertEquals("s", otel.serviceName());
+        assertEquals(List.of("skipping optional extension of unknown type 'type.googleapis.com/envoy.extensions.tracers"
+                + ".opentelemetry.samplers.v3.TraceIdRatioBasedSamplerConfig' at static_resources.listeners[0]"
+                + ".filter_chains[0].filters[0].typed_config.tracing.provider.typed_config.sampler"), lb.warnings());
+    }
+
     @Test
     void istioNativeFilterTypesTranslate() {
         // Recent Istio sends its filters' own protos, which only istio-proxy knows: read by istio/api's numbers.
