@@ -24,6 +24,9 @@ public final class BootstrapLoader {
     private String serviceCluster;
     private String serviceZone;
     private boolean allowUnknownStaticFields;
+
+    static final String UNKNOWN_FIELD_HINT = " (a field of a newer Envoy API than the one Remora reads is unknown too:"
+            + " --allow-unknown-static-fields ignores unknown fields with a warning)";
     private Duration drainTime = Duration.ofSeconds(600);
 
     /** {@code --service-zone}: overrides node.locality.zone. */
@@ -145,7 +148,16 @@ public final class BootstrapLoader {
 
     private Bootstrap parseStatic(String text, String sourceName, TranslationContext ctx) {
         if (!allowUnknownStaticFields) {
-            return parse(text, sourceName, ctx);
+            try {
+                return parse(text, sourceName, ctx);
+            } catch (TranslationException e) {
+                if (!e.reason().startsWith("unknown field")) {
+                    throw e;
+                }
+                // Envoy's docs list fields newer than the API jar Remora reads with (its own example
+                // configs use them): say so, and how to run without them, as Envoy's flag does.
+                throw new TranslationException(e.path(), e.reason() + UNKNOWN_FIELD_HINT, e);
+            }
         }
         JsonObject json = ConfigDocuments.parse(text, sourceName);
         return ProtoJson.mergeIgnoringUnknownFields(json, Bootstrap.newBuilder(), FieldPath.ROOT, ctx).build();

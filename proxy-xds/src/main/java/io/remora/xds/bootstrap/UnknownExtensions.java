@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.NetworkFilterTranslator;
 import io.remora.xds.translate.TranslationContext;
 
 import java.util.Iterator;
@@ -24,12 +25,16 @@ final class UnknownExtensions {
     /** Lists whose entries are observability or tuning extensions Remora may run without. */
     private static final Set<String> OPTIONAL_LIST_KEYS = Set.of(
             "stats_sinks", "bootstrap_extensions", "fatal_actions", "resource_monitors", "actions",
-            "custom_tags", "watchdogs", "stats_tags");
+            "custom_tags", "watchdogs", "stats_tags", "resource_detectors");
 
-    /** Objects whose content is optional: tracing providers, stats config, overload manager. */
+    /**
+     * Objects whose content is optional: tracing providers, stats config, overload manager. A
+     * tracer's {@code sampler} is dropped alone, keeping the tracer: Remora runs unsupported samplers
+     * that way (the connection manager's sampling decides), whether their type is known or not.
+     */
     private static final Set<String> OPTIONAL_OBJECT_KEYS = Set.of(
             "tracing", "stats_config", "overload_manager", "request_id_extension", "typed_dns_resolver_config",
-            "default_regex_engine", "provider");
+            "default_regex_engine", "provider", "sampler");
 
     /**
      * Istio's own filters (stats, metadata exchange, ALPN, peer metadata) are built into
@@ -38,6 +43,13 @@ final class UnknownExtensions {
      */
     private static final List<String> ISTIO_TYPE_PREFIXES = List.of("istio.", "io.istio.", "stats.",
             "envoy.tcp.metadataexchange.");
+
+    /**
+     * What Envoy's observing contrib network filters may set and still only observe: stats,
+     * mysql_proxy's access log, postgres_proxy's SQL parsing (dynamic metadata).
+     */
+    private static final Set<String> OBSERVING_SETTINGS = Set.of("@type", "stat_prefix", "access_log",
+            "enable_sql_parsing");
 
     /** Fields holding google.protobuf.Struct data. */
     private static final Set<String> STRUCT_KEYS = Set.of("filter_metadata", "filterMetadata");
@@ -173,9 +185,61 @@ final class UnknownExtensions {
                 i--;
                 continue;
             }
+            if (observingNetworkFilter(elementType, arr, i, path, u)) {
+                JsonObject filter = el.getAsJsonObject();
+                String name = filter.has("name") ? filter.get("name").getAsString() : "";
+                String type = u.typeUrl.substring(u.typeUrl.lastIndexOf('/') + 1);
+                NetworkFilterTranslator.warnSkipped(name, type, path.index(i), ctx);
+                arr.remove(i);
+                i--;
+                continue;
+            }
             return u;
         }
         return null;
+    }
+
+    /**
+     * A network filter of a type not in Remora's API (Envoy's contrib filters: mysql_proxy,
+     * postgres_proxy, kafka_broker ...) is skipped like any unsupported network filter when it is
+     * not the chain's last one and its config sets nothing but its stat prefix and switches of what
+     * it observes. Any other setting may rewrite or gate the bytes (postgres' {@code terminate_ssl},
+     * kafka's {@code api_keys_denied}): Remora cannot tell which, so that filter is refused by name.
+     */
+    private static boolean observingNetworkFilter(Descriptor elementType, JsonArray arr, int i, FieldPath path,
+                                                  Unknown u) {
+        if (elementType == null || !elementType.getFullName().equals("envoy.config.listener.v3.Filter")
+                || i == arr.size() - 1 || !arr.get(i).isJsonObject()) {
+            return false;
+        }
+        FieldPath typed = path.index(i).field("typed_config");
+        if (!u.path.equals(typed.toString())) {
+            return false; // the filter's own type is known: something inside it is not
+        }
+        JsonObject filter = arr.get(i).getAsJsonObject();
+        String name = filter.has("name") ? filter.get("name").getAsString() : "";
+        for (Map.Entry<String, JsonElement> en : filter.getAsJsonObject("typed_config").entrySet()) {
+            if (!OBSERVING_SETTINGS.contains(en.getKey()) && isSet(en.getValue())) {
+                throw typed.field(en.getKey()).error("network filter '" + name + "' (" + u.typeUrl
+                        + ") is not built into Remora; it is skipped only when it just observes, and this setting"
+                        + " may change or gate the connection's bytes");
+            }
+        }
+        return true;
+    }
+
+    /** A value left at its default (false, 0, empty, an enum's first value such as DISABLE) sets nothing. */
+    private static boolean isSet(JsonElement v) {
+        if (v.isJsonNull()) {
+            return false;
+        }
+        if (v.isJsonPrimitive()) {
+            var p = v.getAsJsonPrimitive();
+            return p.isBoolean() ? p.getAsBoolean()
+                    : p.isNumber() ? p.getAsDouble() != 0
+                    : !p.getAsString().isEmpty() && !p.getAsString().equals("DISABLE");
+        }
+        return v.isJsonArray() ? !v.getAsJsonArray().isEmpty() : !v.getAsJsonObject().entrySet().isEmpty();
     }
 
     private static boolean isIstio(JsonObject filter, Unknown u) {

@@ -79,8 +79,7 @@ public final class NetworkFilterTranslator {
                         + " connection (envoy.filters.network.tcp_proxy, http_connection_manager, echo,"
                         + " direct_response)");
             } else {
-                ctx.warnOnce("network_filter:" + f.getName() + "|" + type, "skipping unsupported network"
-                        + " filter '" + f.getName() + "'" + (type.isEmpty() ? "" : " (" + type + ")") + ", first at " + fp);
+                warnSkipped(f.getName(), type, fp, ctx);
             }
         }
         if (!terminal) {
@@ -88,5 +87,14 @@ public final class NetworkFilterTranslator {
                     + " envoy.filters.network.http_connection_manager)");
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * The one warning for a non-terminal network filter Remora runs without; also used by the
+     * bootstrap loader for filters whose type is not even in Remora's API (Envoy's contrib filters).
+     */
+    public static void warnSkipped(String name, String type, FieldPath fp, TranslationContext ctx) {
+        ctx.warnOnce("network_filter:" + name + "|" + type, "skipping unsupported network filter '" + name + "'"
+                + (type.isEmpty() ? "" : " (" + type + ")") + ", first at " + fp);
     }
 }

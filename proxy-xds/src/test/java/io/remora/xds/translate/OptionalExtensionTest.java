@@ -162,6 +162,97 @@ class OptionalExtensionTest {
                 e.reason());
     }
 
+    private static String contribChain(String settings) {
+        return """
+                static_resources:
+                  clusters: [{ name: db }]
+                  listeners:
+                  - name: m
+                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.postgres_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.postgres_proxy.v3alpha.PostgresProxy
+                          stat_prefix: pg
+                %s
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: db
+                          cluster: db
+                """.formatted(settings);
+    }
+
+    /**
+     * Envoy's contrib network filters (postgres_proxy, mysql_proxy, kafka_broker) have no proto in
+     * Remora's API; in front of tcp_proxy, only observing, they are skipped as any other.
+     */
+    @Test
+    void anObservingContribNetworkFilterIsSkipped() {
+        var lb = new BootstrapLoader().loadString(contribChain(
+                "          enable_sql_parsing: true\n          terminate_ssl: false"), "m.yaml");
+        var fc = lb.model().listeners().get(0).filterChains().get(0);
+        assertEquals(1, fc.filters().size());
+        assertInstanceOf(TcpProxyConfig.class, fc.terminalFilter());
+        assertEquals(List.of("skipping unsupported network filter 'envoy.filters.network.postgres_proxy'"
+                + " (envoy.extensions.filters.network.postgres_proxy.v3alpha.PostgresProxy), first at"
+                + " static_resources.listeners[0].filter_chains[0].filters[0]"), lb.warnings());
+    }
+
+    /** One that may rewrite or gate the bytes (postgres terminating TLS) is refused, naming the setting. */
+    @Test
+    void aContribNetworkFilterThatChangesBytesIsRefused() {
+        TranslationException e = org.junit.jupiter.api.Assertions.assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(contribChain("          terminate_ssl: true"), "m.yaml"));
+        assertEquals("static_resources.listeners[0].filter_chains[0].filters[0].typed_config.terminate_ssl", e.path());
+        org.junit.jupiter.api.Assertions.assertTrue(e.reason().contains("'envoy.filters.network.postgres_proxy'"),
+                e.reason());
+    }
+
+    /**
+     * An OpenTelemetry sampler of a type newer than Remora's API (trace_id_ratio_based) costs the
+     * sampler only, as an unsupported known one does: the tracer stays and the connection manager's
+     * sampling decides.
+     */
+    @Test
+    void anUnknownSamplerKeepsItsTracer() {
+        String yaml = """
+                static_resources:
+                  clusters: [{ name: otel }]
+                  listeners:
+                  - name: t
+                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: p
+                          tracing:
+                            provider:
+                              name: envoy.tracers.opentelemetry
+                              typed_config:
+                                "@type": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig
+                                grpc_service: { envoy_grpc: { cluster_name: otel } }
+                                service_name: s
+                                sampler:
+                                  name: envoy.tracers.opentelemetry.samplers.trace_id_ratio_based
+                                  typed_config:
+                                    "@type": type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.TraceIdRatioBasedSamplerConfig
+                                    sampling_ratio: 0.1
+                          route_config: { virtual_hosts: [{ name: v, domains: ['*'], routes: [] }] }
+                """;
+        var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
+        var hcm = assertInstanceOf(HttpConnectionManagerConfig.class,
+                lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
+        var otel = assertInstanceOf(io.remora.config.TracingConfig.OpenTelemetry.class, hcm.tracing().provider());
+        assertEquals("s", otel.serviceName());
+        assertEquals(List.of("skipping optional extension of unknown type 'type.googleapis.com/envoy.extensions.tracers"
+                + ".opentelemetry.samplers.v3.TraceIdRatioBasedSamplerConfig' at static_resources.listeners[0]"
+                + ".filter_chains[0].filters[0].typed_config.tracing.provider.typed_config.sampler"), lb.warnings());
+    }
+
     @Test
     void istioNativeFilterTypesTranslate() {
         // Recent Istio sends its filters' own protos, which only istio-proxy knows: read by istio/api's numbers.

@@ -120,6 +120,26 @@ class UpstreamHttpFilterTranslationTest {
                 + "'envoy.extensions.filters.http.cors.v3.Cors'", e.reason());
     }
 
+    /**
+     * Envoy registers the compressor (and adaptive_concurrency) as upstream filters too: its own
+     * envoy-otel-http example compresses OTLP requests so. Remora does not run them there, and says
+     * so, rather than claiming Envoy has no such upstream filter.
+     */
+    @Test
+    void envoysUpstreamCompressorIsNamedAsNotRunThere() {
+        TranslationException e = refused("""
+                - name: compressor
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                    compressor_library:
+                      name: gzip
+                      typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip }
+                """ + CODEC);
+        assertTrue(e.path().endsWith(".http_filters[0]"), e.path());
+        assertEquals("upstream HTTP filter 'compressor' (envoy.filters.http.compressor) is not supported by Remora"
+                + " as an upstream filter yet", e.reason());
+    }
+
     @Test
     void anUpstreamFilterRemoraDoesNotRunThereIsRefusedUnlessOptional() {
         String extProc = """

@@ -118,6 +118,23 @@ class ValidationErrorTest {
         assertTrue(e.reason().contains("unknown field"), e.reason());
     }
 
+    /**
+     * A field Envoy's docs have but Remora's API does not (jwt_authn's claim_path, the OpenTelemetry
+     * tracer's propagators, in Envoy's own example configs) is refused as unknown, saying that it may
+     * be newer than the API and which flag runs without it.
+     */
+    @Test
+    void anUnknownFieldNamesTheWayToRunWithoutIt() {
+        String yaml = HCM_HEAD.replace("stat_prefix: p", "stat_prefix: p\n          tracing: { provider: { name: "
+                + "envoy.tracers.opentelemetry, typed_config: { \"@type\": type.googleapis.com/envoy.config.trace.v3."
+                + "OpenTelemetryConfig, propagators: [b3] } } }") + "            - name: v\n              domains: ['*']\n";
+        var e = fail(yaml);
+        assertEquals(HCM + ".tracing.provider.typed_config.propagators", e.path());
+        assertEquals("unknown field 'propagators' in envoy.config.trace.v3.OpenTelemetryConfig (a field of a newer"
+                + " Envoy API than the one Remora reads is unknown too: --allow-unknown-static-fields ignores unknown"
+                + " fields with a warning)", e.reason());
+    }
+
     /** Two chains with one match (in another order) are refused; one chain has nothing to repeat. */
     @Test
     void filterChainsWithTheSameMatch() {
