@@ -10,7 +10,8 @@ import io.netty.handler.codec.http2.Http2Exception;
  * a missing or repeated pseudo-header) costs the connection, unless stream_error_on_invalid_http_message
  * says only its stream; counted in {@code http2.rx_messaging_error} either way. Any other (a DATA
  * frame past its content-length, a WINDOW_UPDATE of 0 on a stream) resets the stream alone, with
- * no messaging error (oghttp2's HandleContentLengthError, OnWindowUpdate).
+ * no messaging error (oghttp2's HandleContentLengthError, OnWindowUpdate). A frame of the wrong
+ * size is the connection's error, as every framing error of oghttp2's decoder.
  */
 final class Http2StreamErrors {
 
@@ -33,6 +34,13 @@ final class Http2StreamErrors {
         boolean headerBlock = headers == null || headers.decoding(id);
         boolean contentLength = !outbound && headers != null && headers.contentLengthAtEnd(id);
         delivered();
+        if (!outbound && e.error() == Http2Error.FRAME_SIZE_ERROR) {
+            // A frame of the wrong size (PRIORITY not 5 octets): Netty resets its stream, oghttp2's
+            // decoder fails the connection (Http2DecoderAdapter::OnFrameSizeError, LatchErrorAndNotify).
+            conn.onConnectionError(ctx, false, cause, Http2Exception.connectionError(Http2Error.FRAME_SIZE_ERROR,
+                    "%s", e.getMessage()));
+            return null;
+        }
         if (contentLength) {
             // END_STREAM on HEADERS short of the content-length: oghttp2's HandleContentLengthError
             // resets the stream and reports a messaging error whose failure it ignores, so the

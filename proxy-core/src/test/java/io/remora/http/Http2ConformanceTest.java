@@ -133,6 +133,15 @@ class Http2ConformanceTest extends HcmServerTestBase {
         assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
     }
 
+    /** h2spec 6.3/2: a PRIORITY frame of 4 octets is a framing error of the connection in oghttp2, not the stream's. */
+    @Test
+    void aPriorityFrameOfTheWrongSizeCostsTheConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang")).frame(RawH2.PRIORITY, 0, 1, new byte[4]).flush();
+            assertGoAway(h2, 1, RawH2.FRAME_SIZE_ERROR);
+        }
+    }
+
     /** h2spec 5.1/12: HEADERS on a stream that has closed is no new stream: the connection's error. */
     @Test
     void headersOnAClosedStreamCostTheConnection() throws Exception {
