@@ -53,6 +53,8 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     private boolean decodingTrailers;
     /** Netty had marked the stream's trailers received before the block being decoded. */
     private boolean trailersBefore;
+    /** The block being decoded passed HPACK and the field checks: a later error is Netty's listener's. */
+    private Http2Headers decoded;
     /** The highest stream a peer's HEADERS opened, one whose block was refused included. */
     private int highestOpened;
 
@@ -88,18 +90,40 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
         decoding = streamId;
         decodingTrailers = trailers;
         trailersBefore = stream != null && stream.isTrailersReceived();
+        decoded = null;
         kind = server ? (trailers ? InlineHeaders.Kind.REQUEST_TRAILERS : InlineHeaders.Kind.REQUEST_HEADERS)
                 : trailers ? InlineHeaders.Kind.RESPONSE_TRAILERS : InlineHeaders.Kind.RESPONSE_HEADERS;
         Http2Headers h = super.decodeHeaders(streamId, headerBlock);
         if (h instanceof HeaderBlock b) {
             b.stopValidating();
         }
+        decoded = h;
         return h;
     }
 
     /** The connection's listener has the block of this stream's HEADERS: errors from now on are not the block's. */
     void delivered() {
         decoding = 0;
+        decoded = null;
+    }
+
+    /**
+     * A stream error on the stream being decoded, after its block passed the field checks, for a
+     * header block the stream may not have: a second one without END_STREAM, or one after its
+     * trailers (Netty's "too many headers"; a pseudo-header in trailers, Netty's other refusal of
+     * a decoded trailers block, is not this). Envoy's codec takes such a block for a new stream at
+     * or below the last one (oghttp2's OnHeaders, kInvalidNewStreamId): a connection error.
+     */
+    boolean extraBlock(int streamId) {
+        if (decoding != streamId || !decodingTrailers || decoded == null || contentLengthAtEnd(streamId)) {
+            return false;
+        }
+        for (CharSequence name : decoded.names()) {
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a stream error on this stream came while its HEADERS block was being decoded or checked. */

@@ -33,7 +33,14 @@ final class Http2StreamErrors {
         int id = e.streamId();
         boolean headerBlock = headers == null || headers.decoding(id);
         boolean contentLength = !outbound && headers != null && headers.contentLengthAtEnd(id);
+        boolean extraBlock = !outbound && headers != null && headers.extraBlock(id);
         delivered();
+        if (extraBlock) {
+            // Not a messaging error: the connection's, whatever stream_error_on_invalid_http_message says.
+            conn.onConnectionError(ctx, false, cause, Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
+                    "%s", e.getMessage()));
+            return null;
+        }
         if (!outbound && e.error() == Http2Error.FRAME_SIZE_ERROR) {
             // A frame of the wrong size (PRIORITY not 5 octets): Netty resets its stream, oghttp2's
             // decoder fails the connection (Http2DecoderAdapter::OnFrameSizeError, LatchErrorAndNotify).

@@ -28,6 +28,12 @@ class Http2ConformanceTest extends HcmServerTestBase {
         start(b -> b.codec(CodecType.HTTP2));
     }
 
+    /** The server again, with stream_error_on_invalid_http_message. */
+    private void withStreamErrorOnInvalidHttpMessage() throws Exception {
+        server.close();
+        start(b -> b.codec(CodecType.HTTP2).streamErrorOnInvalidHttpMessage(true));
+    }
+
     private RawH2 connect() throws Exception {
         RawH2 h2 = new RawH2("127.0.0.1", server.port);
         h2.readTimeout(3000).settingsAck();
@@ -140,6 +146,36 @@ class Http2ConformanceTest extends HcmServerTestBase {
             h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang")).frame(RawH2.PRIORITY, 0, 1, new byte[4]).flush();
             assertGoAway(h2, 1, RawH2.FRAME_SIZE_ERROR);
         }
+    }
+
+    /**
+     * h2spec 8.1/1: a second HEADERS without END_STREAM is, to Envoy's codec, a new stream at or
+     * below the last one: the connection's error, not a messaging one, even where an invalid request
+     * would cost only its stream.
+     */
+    @Test
+    void aSecondHeaderBlockWithoutEndStreamCostsTheConnection() throws Exception {
+        withStreamErrorOnInvalidHttpMessage();
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang")).frame(RawH2.HEADERS, 0x4, 1, RawH2.block("x-t", "t"))
+                    .flush();
+            assertGoAway(h2, 1, RawH2.PROTOCOL_ERROR);
+        }
+        assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /** h2spec 8.1.2.1/3: a pseudo-header in trailers stays an invalid request (a reset with the option). */
+    @Test
+    void aPseudoHeaderInTrailersIsAnInvalidRequest() throws Exception {
+        withStreamErrorOnInvalidHttpMessage();
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang")).frame(RawH2.HEADERS, 0x5, 1, RawH2.block(":method", "GET"));
+            RawH2.Frame rst = only(untilPingAck(h2), RawH2.RST_STREAM);
+            assertNotNull(rst, "stream 1 not reset");
+            assertEquals(RawH2.PROTOCOL_ERROR, rst.rstError());
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
     }
 
     /** h2spec 5.1/12: HEADERS on a stream that has closed is no new stream: the connection's error. */
