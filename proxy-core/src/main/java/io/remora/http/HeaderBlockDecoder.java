@@ -44,6 +44,19 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     private final Http2Connection connection;
     /** The kind of map the block being decoded becomes: set per block, read by {@link #newHeaders()}. */
     private InlineHeaders.Kind kind;
+    /**
+     * The stream whose HEADERS frame is being decoded and has not reached the connection's listener
+     * yet (0 once it has): a stream error raised meanwhile is about the request's header block.
+     */
+    private int decoding;
+    /** The block being decoded is the stream's second (trailers). */
+    private boolean decodingTrailers;
+    /** Netty had marked the stream's trailers received before the block being decoded. */
+    private boolean trailersBefore;
+    /** The block being decoded passed HPACK and the field checks: a later error is Netty's listener's. */
+    private Http2Headers decoded;
+    /** The highest stream a peer's HEADERS opened, one whose block was refused included. */
+    private int highestOpened;
 
     HeaderBlockDecoder(boolean validate, long maxHeaderListSize, Http2Connection connection) {
         super(validate, maxHeaderListSize, -1);
@@ -65,13 +78,72 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
         Http2Stream stream = connection == null ? null : connection.stream(streamId);
         boolean trailers = stream != null && stream.isHeadersReceived();
         boolean server = connection == null || connection.isServer();
+        if (stream == null && server && connection != null && connection.remote().isValidStreamId(streamId)) {
+            if (streamId <= connection.remote().lastStreamCreated()) {
+                // As Envoy's codec (oghttp2's OnHeaders): a HEADERS frame for a stream no longer
+                // open, or below the last one opened, is no new stream (kInvalidNewStreamId).
+                throw Http2Exception.connectionError(io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR,
+                        "HEADERS for stream %d, which is closed or below the last stream opened", streamId);
+            }
+            highestOpened = streamId;
+        }
+        decoding = streamId;
+        decodingTrailers = trailers;
+        trailersBefore = stream != null && stream.isTrailersReceived();
+        decoded = null;
         kind = server ? (trailers ? InlineHeaders.Kind.REQUEST_TRAILERS : InlineHeaders.Kind.REQUEST_HEADERS)
                 : trailers ? InlineHeaders.Kind.RESPONSE_TRAILERS : InlineHeaders.Kind.RESPONSE_HEADERS;
         Http2Headers h = super.decodeHeaders(streamId, headerBlock);
         if (h instanceof HeaderBlock b) {
             b.stopValidating();
         }
+        decoded = h;
         return h;
+    }
+
+    /** The connection's listener has the block of this stream's HEADERS: errors from now on are not the block's. */
+    void delivered() {
+        decoding = 0;
+        decoded = null;
+    }
+
+    /**
+     * A stream error on the stream being decoded, after its block passed the field checks, for a
+     * header block the stream may not have: a second one without END_STREAM, or one after its
+     * trailers (Netty's "too many headers"; a pseudo-header in trailers, Netty's other refusal of
+     * a decoded trailers block, is not this). Envoy's codec takes such a block for a new stream at
+     * or below the last one (oghttp2's OnHeaders, kInvalidNewStreamId): a connection error.
+     */
+    boolean extraBlock(int streamId) {
+        if (decoding != streamId || !decodingTrailers || decoded == null || contentLengthAtEnd(streamId)) {
+            return false;
+        }
+        for (CharSequence name : decoded.names()) {
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a stream error on this stream came while its HEADERS block was being decoded or checked. */
+    boolean decoding(int streamId) {
+        return decoding == streamId;
+    }
+
+    /**
+     * Netty checks a request's content-length against END_STREAM after it marks the block received,
+     * and nothing after that mark fails: a stream error past it, on the stream being decoded, is
+     * that check's.
+     */
+    boolean contentLengthAtEnd(int streamId) {
+        Http2Stream s = connection == null || decoding != streamId ? null : connection.stream(streamId);
+        return s != null && (decodingTrailers ? !trailersBefore && s.isTrailersReceived() : s.isHeadersReceived());
+    }
+
+    /** The last stream id a GOAWAY for a connection error names, as Envoy's codec's highest_processed_stream_id. */
+    int highestOpened() {
+        return Math.max(highestOpened, connection == null ? 0 : connection.remote().lastStreamCreated());
     }
 
     /**
@@ -79,6 +151,11 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
      * same validation and header-list limit. True when it did.
      */
     public static boolean install(Http2ConnectionDecoder decoder, boolean validate) {
+        return installed(decoder, validate) != null;
+    }
+
+    /** As {@link #install}: the decoder now in place, or null when the codec keeps Netty's. */
+    static HeaderBlockDecoder installed(Http2ConnectionDecoder decoder, boolean validate) {
         try {
             Http2ConnectionDecoder d = decoder;
             while (d instanceof DecoratingHttp2ConnectionDecoder && DELEGATE != null) {
@@ -87,14 +164,14 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
             if (d instanceof DefaultHttp2ConnectionDecoder && FRAME_READER != null && HEADERS_DECODER != null
                     && FRAME_READER.get(d) instanceof DefaultHttp2FrameReader reader
                     && HEADERS_DECODER.get(reader) instanceof DefaultHttp2HeadersDecoder old) {
-                if (old instanceof HeaderBlockDecoder) {
-                    return true;
+                if (old instanceof HeaderBlockDecoder installed) {
+                    return installed;
                 }
                 HeaderBlockDecoder mine = new HeaderBlockDecoder(validate, old.maxHeaderListSize(), decoder.connection());
                 mine.maxHeaderListSize(old.maxHeaderListSize(), old.maxHeaderListSizeGoAway());
                 mine.maxHeaderTableSize(old.maxHeaderTableSize());
                 HEADERS_DECODER.set(reader, mine);
-                return true;
+                return mine;
             }
         } catch (ReflectiveOperationException | RuntimeException | Http2Exception e) {
             LOG.log(Level.FINE, "HPACK decoding keeps Netty's header block: " + e, e);
@@ -103,7 +180,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
             warned = true;
             LOG.fine("HPACK decoding keeps Netty's header block: this Netty's codec is not laid out as expected");
         }
-        return false;
+        return null;
     }
 
     /** The one field of {@code owner} of type {@code type}, made accessible; null when there is not exactly one. */

@@ -47,7 +47,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     private boolean peerReset;
     /** This proxy closes the connection for the peer's protocol violation (a GOAWAY with an error). */
     private boolean protocolViolation;
-    /** The violation is an invalid request that costs the connection (see {@link #onStreamError}). */
+    /** The violation is an invalid request that costs the connection (see {@link Http2StreamErrors}). */
     private boolean invalidRequest;
     /** connection_keepalive, or null. */
     final Http2Keepalive keepalive;
@@ -57,10 +57,13 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     Http2FrameMeter frameMeter;
     /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
     private final Http2DataFrameCounter dataFrames;
+    /** What a stream error costs: its stream, the connection, or nothing. */
+    private final Http2StreamErrors streamErrors;
 
     Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
-                            ConnectionContext cx, Http2DataFrameCounter dataFrames) {
+                            ConnectionContext cx, Http2DataFrameCounter dataFrames, HeaderBlockDecoder headerDecoder) {
         super(decoder, encoder, settings);
+        this.streamErrors = new Http2StreamErrors(this, headerDecoder);
         this.parts = Http2EncoderParts.of(encoder);
         this.dataFrames = dataFrames;
         dataFrames.frameSizes(parts.frameSizes());
@@ -191,45 +194,25 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         ctx.channel().close();
     }
 
-    /**
-     * An invalid request (Envoy's messaging errors: a malformed field, a missing or repeated
-     * pseudo-header, a content-length that does not hold) costs its connection, as Envoy's codec
-     * by default, unless stream_error_on_invalid_http_message says only its stream; counted in
-     * {@code http2.rx_messaging_error} either way.
-     */
+    /** A stream error: answered as Envoy's codec would ({@link Http2StreamErrors}). */
     @Override
     protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
                                  Http2Exception.StreamException http2Ex) {
-        boolean tooLarge = http2Ex instanceof Http2Exception.HeaderListSizeException;
-        if (!outbound && (tooLarge || http2Ex.error() == Http2Error.PROTOCOL_ERROR) && opening(http2Ex.streamId())) {
-            // The decoder refused the HEADERS that open this stream.
-            Http2DownstreamStream.refusedBeforeOpen(this, tooLarge ? Http2DownstreamStream.TOO_MANY_HEADERS
-                    : Http2DownstreamStream.INVALID_HEADER_FIELD, !tooLarge);
+        Http2Exception.StreamException answer = streamErrors.onStreamError(ctx, outbound, cause, http2Ex);
+        if (answer != null) {
+            super.onStreamError(ctx, outbound, cause, answer);
         }
-        if (tooLarge && !outbound) {
-            // Past max_request_headers_kb: Envoy's codec fails its header callback, and the library
-            // resets the stream with INTERNAL_ERROR (nghttp2's TEMPORAL_CALLBACK_FAILURE, oghttp2's
-            // HEADER_RST_STREAM alike). No invalid message.
-            cx.hcm.stats.http2HeaderOverflow.increment();
-            http2Ex = (Http2Exception.StreamException) Http2Exception.headerListSizeError(http2Ex.streamId(),
-                    Http2Error.INTERNAL_ERROR, true, "%s", http2Ex.getMessage());
-        }
-        if (!outbound && http2Ex.error() == Http2Error.PROTOCOL_ERROR && !tooLarge) {
-            cx.hcm.stats.http2RxMessagingError.increment();
-            if (!cx.hcm.config.streamErrorOnInvalidHttpMessage()) {
-                invalidRequest = true;
-                onConnectionError(ctx, false, cause, Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
-                        "invalid request on stream %d: %s", http2Ex.streamId(), http2Ex.getMessage()));
-                return;
-            }
-        }
-        super.onStreamError(ctx, outbound, cause, http2Ex);
     }
 
-    /** A stream id the peer is opening now: valid for it, past the last it opened, unknown to Netty. */
-    private boolean opening(int streamId) {
-        return connection().stream(streamId) == null && connection().remote().isValidStreamId(streamId)
-                && streamId > connection().remote().lastStreamCreated();
+    /** An invalid request costs the connection, as Envoy's codec by default. */
+    void closeForInvalidRequest(ChannelHandlerContext ctx, Throwable cause, Http2Exception e) {
+        invalidRequest = true;
+        onConnectionError(ctx, false, cause, e);
+    }
+
+    /** The listener has the HEADERS being decoded: stream errors from now on are not about its block. */
+    void headersDelivered() {
+        streamErrors.delivered();
     }
 
     /** Netty answers 431 before it resets such a stream; Envoy's codec only resets it. */
@@ -240,7 +223,25 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     /** A request Netty's decoder let through but Envoy's codec refuses: handled as the decoder's own errors. */
     void invalidRequest(int streamId, String why) {
         Http2Exception e = Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR, why);
-        onStreamError(ctx, false, e, (Http2Exception.StreamException) e);
+        Http2Exception.StreamException answer = streamErrors.classified(ctx, false, e,
+                (Http2Exception.StreamException) e, true);
+        if (answer != null) {
+            super.onStreamError(ctx, false, e, answer);
+        }
+    }
+
+    /**
+     * Netty names no stream in the GOAWAY of a connection error ({@code Integer.MAX_VALUE}: all may
+     * have been processed); Envoy's codec names the last stream opened, so a client may retry the
+     * ones above.
+     */
+    @Override
+    public io.netty.channel.ChannelFuture goAway(ChannelHandlerContext ctx, int lastStreamId, long errorCode,
+                                                 ByteBuf debugData, io.netty.channel.ChannelPromise promise) {
+        if (lastStreamId == Integer.MAX_VALUE && errorCode != Http2Error.NO_ERROR.code()) {
+            lastStreamId = streamErrors.lastStreamForGoAway(lastStreamId);
+        }
+        return super.goAway(ctx, lastStreamId, errorCode, debugData, promise);
     }
 
     @Override

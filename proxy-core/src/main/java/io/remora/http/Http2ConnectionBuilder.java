@@ -47,7 +47,7 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
     protected Http2Connection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings initialSettings) {
         // Requests decode into flat header blocks, with the checks validateHeaders(true) makes.
-        HeaderBlockDecoder.install(decoder, true);
-        return new Http2Connection(decoder, encoder, initialSettings, cx, created.dataFrames());
+        HeaderBlockDecoder headers = HeaderBlockDecoder.installed(decoder, true);
+        return new Http2Connection(decoder, encoder, initialSettings, cx, created.dataFrames(), headers);
     }
 }

@@ -20,6 +20,7 @@ final class Http2DownstreamFrames extends Http2StreamFrames<Http2DownstreamStrea
     @Override
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
                               boolean endOfStream) {
+        conn.headersDelivered();
         Http2Stream stream = conn.connection().stream(streamId);
         if (stream == null) {
             return;

@@ -16,10 +16,12 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RawH2 implements AutoCloseable {
 
-    public static final int DATA = 0, HEADERS = 1, PRIORITY = 2, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7,
-            WINDOW_UPDATE = 8;
+    public static final int DATA = 0, HEADERS = 1, PRIORITY = 2, RST_STREAM = 3, SETTINGS = 4, PUSH_PROMISE = 5,
+            PING = 6, GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9;
     /** RFC 9113 error codes. */
-    public static final int NO_ERROR = 0, ENHANCE_YOUR_CALM = 0xb;
+    public static final int NO_ERROR = 0, PROTOCOL_ERROR = 1, INTERNAL_ERROR = 2, FLOW_CONTROL_ERROR = 3,
+            STREAM_CLOSED = 5, FRAME_SIZE_ERROR = 6, REFUSED_STREAM = 7, CANCEL = 8, COMPRESSION_ERROR = 9,
+            ENHANCE_YOUR_CALM = 0xb;
 
     public record Frame(int type, int flags, int streamId, byte[] payload) {
         /** The last stream id of a GOAWAY frame. */
@@ -32,6 +34,12 @@ public final class RawH2 implements AutoCloseable {
         public int goAwayError() {
             return ((payload[4] & 0xff) << 24) | ((payload[5] & 0xff) << 16) | ((payload[6] & 0xff) << 8)
                     | (payload[7] & 0xff);
+        }
+
+        /** The error code of a RST_STREAM frame. */
+        public int rstError() {
+            return ((payload[0] & 0xff) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8)
+                    | (payload[3] & 0xff);
         }
     }
 
@@ -49,6 +57,11 @@ public final class RawH2 implements AutoCloseable {
         batch.write(PREFACE, 0, PREFACE.length);
         frame(SETTINGS, 0, 0, new byte[0]);
         flush();
+    }
+
+    /** Connects and sends nothing: the caller writes the preface, or something else, with {@link #bytes}. */
+    public static RawH2 connectBare(String host, int port) throws IOException {
+        return new RawH2(new Socket(host, port));
     }
 
     private RawH2(Socket socket) throws IOException {
@@ -94,25 +107,46 @@ public final class RawH2 implements AutoCloseable {
         return this;
     }
 
+    /** Queues bytes as they are, frame or not. */
+    public RawH2 bytes(byte[] b) {
+        batch.write(b, 0, b.length);
+        return this;
+    }
+
+    /** The client connection preface, for a connection made with {@link #connectBare}. */
+    public static byte[] preface() {
+        return PREFACE.clone();
+    }
+
     /** A GET for path on authority (END_HEADERS; END_STREAM when endStream). */
     public RawH2 get(int streamId, String authority, String path, boolean endStream) {
+        return frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), streamId, getBlock(authority, path));
+    }
+
+    /** The header block of {@link #get}: for frames that carry it otherwise (split, padded, prioritized). */
+    public static byte[] getBlock(String authority, String path) {
         ByteArrayOutputStream h = new ByteArrayOutputStream();
         h.write(0x82); // :method GET
         h.write(0x86); // :scheme http
         literal(h, 4, path); // :path, name index 4
         literal(h, 1, authority); // :authority, name index 1
-        return frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), streamId, h.toByteArray());
+        return h.toByteArray();
     }
 
     /** A request with these header fields (name, value, ...; pseudo-headers first), each a literal. */
     public RawH2 request(int streamId, boolean endStream, String... fields) {
+        return frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), streamId, block(fields));
+    }
+
+    /** A header block of these fields (name, value, ...), each a literal without indexing. */
+    public static byte[] block(String... fields) {
         ByteArrayOutputStream h = new ByteArrayOutputStream();
         for (int i = 0; i < fields.length; i += 2) {
             h.write(0); // literal without indexing, new name
             literal(h, fields[i]);
             literal(h, fields[i + 1]);
         }
-        return frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), streamId, h.toByteArray());
+        return h.toByteArray();
     }
 
     private static void literal(ByteArrayOutputStream h, String s) {
@@ -184,6 +218,12 @@ public final class RawH2 implements AutoCloseable {
     public RawH2 settings(int id, int value) {
         return frame(SETTINGS, 0, 0, new byte[] {(byte) (id >>> 8), (byte) id, (byte) (value >>> 24),
                 (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
+    }
+
+    /** How long {@link #read} waits for a frame before it answers null. */
+    public RawH2 readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
     }
 
     public void flush() throws IOException {

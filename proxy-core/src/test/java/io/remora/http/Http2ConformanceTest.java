@@ -1,0 +1,229 @@
+package io.remora.http;
+
+import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import io.remora.testing.RawH2;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * h2spec's cases where a downstream HTTP/2 connection must answer as Envoy's default codec
+ * (oghttp2) does rather than as Netty would: which faults reset one stream and which cost the
+ * connection, what a GOAWAY names as the last stream, what is dropped without a word.
+ */
+class Http2ConformanceTest extends HcmServerTestBase {
+
+    private static final int PING_DATA = 42;
+
+    @BeforeEach
+    void startHttp2() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+    }
+
+    /** The server again, with stream_error_on_invalid_http_message. */
+    private void withStreamErrorOnInvalidHttpMessage() throws Exception {
+        server.close();
+        start(b -> b.codec(CodecType.HTTP2).streamErrorOnInvalidHttpMessage(true));
+    }
+
+    private RawH2 connect() throws Exception {
+        RawH2 h2 = new RawH2("127.0.0.1", server.port);
+        h2.readTimeout(3000).settingsAck();
+        return h2;
+    }
+
+    private static byte[] post(String... more) {
+        List<String> fields = new ArrayList<>(List.of(":method", "POST", ":scheme", "http", ":path", "/",
+                ":authority", "a"));
+        fields.addAll(List.of(more));
+        return RawH2.block(fields.toArray(String[]::new));
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The frames up to the PING's ACK (or the end), the ACK left out; null when the connection ended first. */
+    private static List<RawH2.Frame> untilPingAck(RawH2 h2) throws Exception {
+        h2.ping(PING_DATA).flush();
+        List<RawH2.Frame> frames = new ArrayList<>();
+        for (RawH2.Frame f = h2.read(); f != null; f = h2.read()) {
+            if (f.type() == RawH2.PING && (f.flags() & 0x1) != 0) {
+                return frames;
+            }
+            if (f.type() != RawH2.SETTINGS && f.type() != RawH2.WINDOW_UPDATE) {
+                frames.add(f);
+            }
+        }
+        return null;
+    }
+
+    private static RawH2.Frame only(List<RawH2.Frame> frames, int type) {
+        assertNotNull(frames, "the connection ended");
+        RawH2.Frame found = null;
+        for (RawH2.Frame f : frames) {
+            assertTrue(f.type() != RawH2.GOAWAY, () -> "a GOAWAY: " + f.goAwayError());
+            if (f.type() == type) {
+                assertNull(found, "two frames of type " + type);
+                found = f;
+            }
+        }
+        return found;
+    }
+
+    private static void assertGoAway(RawH2 h2, int lastStreamId, int error) throws Exception {
+        RawH2.Frame goAway = h2.awaitGoAway();
+        assertNotNull(goAway, "no GOAWAY");
+        assertEquals(error, goAway.goAwayError());
+        assertEquals(lastStreamId, goAway.goAwayLastStreamId());
+    }
+
+    /** Reads the whole answer to a GET on stream 1: the stream is closed both ways after. */
+    private static void completeGet(RawH2 h2) throws Exception {
+        h2.get(1, "a", "/", true).flush();
+        for (RawH2.Frame f = h2.read(); f != null; f = h2.read()) {
+            if ((f.type() == RawH2.DATA || f.type() == RawH2.HEADERS) && f.streamId() == 1 && (f.flags() & 0x1) != 0) {
+                return;
+            }
+        }
+        throw new AssertionError("no end of the response");
+    }
+
+    /** h2spec 8.1.2.6: DATA past the content-length resets that stream; the others carry on. */
+    @Test
+    void dataPastTheContentLengthResetsOnlyItsStream() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang"))
+                    .frame(RawH2.HEADERS, 0x4, 3, post("content-length", "1"))
+                    .frame(RawH2.DATA, 0x1, 3, ascii("test"));
+            RawH2.Frame rst = only(untilPingAck(h2), RawH2.RST_STREAM);
+            assertNotNull(rst, "stream 3 not reset");
+            assertEquals(3, rst.streamId());
+            assertEquals(RawH2.PROTOCOL_ERROR, rst.rstError());
+        }
+        // oghttp2 reports no invalid frame for a DATA frame's content-length.
+        assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(0.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /** END_STREAM on the HEADERS of a request whose content-length promised a body: its stream alone, a messaging error. */
+    @Test
+    void endStreamShortOfTheContentLengthResetsOnlyItsStream() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x5, 1, post("content-length", "5"));
+            RawH2.Frame rst = only(untilPingAck(h2), RawH2.RST_STREAM);
+            assertNotNull(rst, "stream 1 not reset");
+            assertEquals(RawH2.PROTOCOL_ERROR, rst.rstError());
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(0.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /** h2spec 6.9/2: a WINDOW_UPDATE of 0 on a stream is that stream's error, not an invalid request. */
+    @Test
+    void windowUpdateOfZeroOnAStreamResetsIt() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang")).windowUpdate(1, 0);
+            RawH2.Frame rst = only(untilPingAck(h2), RawH2.RST_STREAM);
+            assertNotNull(rst, "stream 1 not reset");
+            assertEquals(RawH2.PROTOCOL_ERROR, rst.rstError());
+        }
+        assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+    }
+
+    /** h2spec 6.3/2: a PRIORITY frame of 4 octets is a framing error of the connection in oghttp2, not the stream's. */
+    @Test
+    void aPriorityFrameOfTheWrongSizeCostsTheConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang")).frame(RawH2.PRIORITY, 0, 1, new byte[4]).flush();
+            assertGoAway(h2, 1, RawH2.FRAME_SIZE_ERROR);
+        }
+    }
+
+    /**
+     * h2spec 8.1/1: a second HEADERS without END_STREAM is, to Envoy's codec, a new stream at or
+     * below the last one: the connection's error, not a messaging one, even where an invalid request
+     * would cost only its stream.
+     */
+    @Test
+    void aSecondHeaderBlockWithoutEndStreamCostsTheConnection() throws Exception {
+        withStreamErrorOnInvalidHttpMessage();
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang")).frame(RawH2.HEADERS, 0x4, 1, RawH2.block("x-t", "t"))
+                    .flush();
+            assertGoAway(h2, 1, RawH2.PROTOCOL_ERROR);
+        }
+        assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /** h2spec 8.1.2.1/3: a pseudo-header in trailers stays an invalid request (a reset with the option). */
+    @Test
+    void aPseudoHeaderInTrailersIsAnInvalidRequest() throws Exception {
+        withStreamErrorOnInvalidHttpMessage();
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post("x-test", "hang")).frame(RawH2.HEADERS, 0x5, 1, RawH2.block(":method", "GET"));
+            RawH2.Frame rst = only(untilPingAck(h2), RawH2.RST_STREAM);
+            assertNotNull(rst, "stream 1 not reset");
+            assertEquals(RawH2.PROTOCOL_ERROR, rst.rstError());
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+    }
+
+    /** h2spec 5.1/12: HEADERS on a stream that has closed is no new stream: the connection's error. */
+    @Test
+    void headersOnAClosedStreamCostTheConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            completeGet(h2);
+            h2.get(1, "a", "/", true).flush();
+            assertGoAway(h2, 1, RawH2.PROTOCOL_ERROR);
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /** h2spec 5.1.1/2: a stream id below the last one opened. */
+    @Test
+    void aStreamIdBelowTheLastOpenedCostsTheConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x5, 5, post("x-test", "hang")).frame(RawH2.HEADERS, 0x5, 3, post()).flush();
+            assertGoAway(h2, 5, RawH2.PROTOCOL_ERROR);
+        }
+    }
+
+    /** h2spec 5.1/11: DATA on a closed stream is dropped, as oghttp2 drops it, not answered with RST_STREAM. */
+    @Test
+    void dataOnAClosedStreamIsDropped() throws Exception {
+        try (RawH2 h2 = connect()) {
+            completeGet(h2);
+            h2.frame(RawH2.DATA, 0x1, 1, ascii("test"));
+            assertNull(only(untilPingAck(h2), RawH2.RST_STREAM), "DATA on a closed stream answered");
+        }
+    }
+
+    /** A connection error's GOAWAY names the last stream opened (the refused one too), not 2^31-1. */
+    @Test
+    void goAwayOfAConnectionErrorNamesTheLastStreamOpened() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x5, 1, post("x-test", "hang"))
+                    .frame(RawH2.HEADERS, 0x5, 3, post("X-Upper", "1")).flush();
+            assertGoAway(h2, 3, RawH2.PROTOCOL_ERROR);
+        }
+    }
+
+    /** h2spec 5.1.1/1: before any stream opened, the GOAWAY names stream 0. */
+    @Test
+    void goAwayBeforeAnyStreamNamesStreamZero() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x5, 2, post()).flush();
+            assertGoAway(h2, 0, RawH2.PROTOCOL_ERROR);
+        }
+    }
+}
