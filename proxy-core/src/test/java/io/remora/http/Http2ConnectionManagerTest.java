@@ -364,6 +364,23 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         }
     }
 
+    /** Envoy's connection manager wants a host: neither :authority nor host is 400 missing_host_header. */
+    @Test
+    void aRequestWithoutAuthorityOrHostIs400() throws Exception {
+        start(b -> b);
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().method("GET").path("/")
+                    .scheme("http"), true));
+            assertEquals("400", ((Http2HeadersFrame) s.next()).headers().status().toString());
+            H2Client.Stream withHost = c.open();
+            withHost.channel.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().method("GET")
+                    .path("/nope").scheme("http").add("host", "test.local"), true));
+            assertEquals("404", ((Http2HeadersFrame) withHost.next()).headers().status().toString());
+        }
+        assertEquals("missing_host_header", logged().responseCodeDetails);
+    }
+
     @Test
     void noRouteOverH2() throws Exception {
         start(b -> b);
