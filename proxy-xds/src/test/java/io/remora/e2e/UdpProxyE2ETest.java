@@ -313,14 +313,30 @@ class UdpProxyE2ETest {
         return "version_info: \"" + version + "\"\nresources:\n" + ProxyProcess.render(item, Map.of("PORT", port));
     }
 
+    /**
+     * A UDP echo whose port TCP has free too, its TCP socket put in {@code tcp}: the UDP port is the
+     * kernel's pick, and a TCP connection elsewhere on the machine may hold the same number.
+     */
+    private int echoWithTcp(String name, Map<String, java.net.ServerSocket> tcp) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            int port = echo(name, ConcurrentHashMap.newKeySet());
+            try {
+                tcp.put(name, new java.net.ServerSocket(port, 50, InetAddress.getLoopbackAddress()));
+                return port;
+            } catch (java.net.BindException taken) {
+                if (attempt == 10) {
+                    throw taken;
+                }
+            }
+        }
+    }
+
     @Test
     void aSessionWhoseHostTurnsUnhealthyMovesToAHealthyOne() throws Exception {
         // Each host is a UDP echo with a TCP socket on the same port for the cluster's TCP health check.
-        int h1 = echo("h1", ConcurrentHashMap.newKeySet());
-        int h2 = echo("h2", ConcurrentHashMap.newKeySet());
-        Map<String, java.net.ServerSocket> checked = Map.of(
-                "h1", new java.net.ServerSocket(h1, 50, InetAddress.getLoopbackAddress()),
-                "h2", new java.net.ServerSocket(h2, 50, InetAddress.getLoopbackAddress()));
+        Map<String, java.net.ServerSocket> checked = new java.util.HashMap<>();
+        int h1 = echoWithTcp("h1", checked);
+        int h2 = echoWithTcp("h2", checked);
         for (java.net.ServerSocket ss : checked.values()) {
             Thread t = new Thread(() -> {
                 while (!ss.isClosed()) {
