@@ -162,15 +162,21 @@ class OptionalExtensionTest {
                 e.reason());
     }
 
-    private static String contribChain(String settings) {
+    /** A bootstrap of one cluster and one listener whose only chain has these filters (list items at column 6). */
+    private static String oneChain(String cluster, String filters) {
         return """
                 static_resources:
-                  clusters: [{ name: db }]
+                  clusters: [{ name: %s }]
                   listeners:
-                  - name: m
+                  - name: l
                     address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
                     filter_chains:
                     - filters:
+                """.formatted(cluster) + filters;
+    }
+
+    private static String contribChain(String settings) {
+        return oneChain("db", """
                       - name: envoy.filters.network.postgres_proxy
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.postgres_proxy.v3alpha.PostgresProxy
@@ -181,7 +187,7 @@ class OptionalExtensionTest {
                           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                           stat_prefix: db
                           cluster: db
-                """.formatted(settings);
+                """.formatted(settings));
     }
 
     /**
@@ -217,14 +223,7 @@ class OptionalExtensionTest {
      */
     @Test
     void anUnknownSamplerKeepsItsTracer() {
-        String yaml = """
-                static_resources:
-                  clusters: [{ name: otel }]
-                  listeners:
-                  - name: t
-                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
-                    filter_chains:
-                    - filters:
+        String yaml = oneChain("otel", """
                       - name: envoy.filters.network.http_connection_manager
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
@@ -242,7 +241,7 @@ class OptionalExtensionTest {
                                     "@type": type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.TraceIdRatioBasedSamplerConfig
                                     sampling_ratio: 0.1
                           route_config: { virtual_hosts: [{ name: v, domains: ['*'], routes: [] }] }
-                """;
+                """);
         var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
         var hcm = assertInstanceOf(HttpConnectionManagerConfig.class,
                 lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
