@@ -10,7 +10,7 @@ package io.remora.accesslog;
  */
 public final class ConnectionCloses {
 
-    /** Envoy's DetectedCloseType. Remora never closes with an abortive reset, so it records no LOCAL_RESET. */
+    /** Envoy's DetectedCloseType; LOCAL_RESET where tcp_proxy passes a peer's reset on to the other side. */
     public enum Type {
         NORMAL("Normal"),
         LOCAL_RESET("LocalReset"),

@@ -169,7 +169,12 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
             TcpUpstreamAttempts.failed(session, new IOException("tunnel stream reset: " + reason), host);
             return;
         }
-        session.upstreamFailed(null);
+        if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
+            // Envoy 1.38 maps a remote reset of the tunnel's stream to a TCP reset of the client's connection.
+            session.upstreamWasReset();
+        } else {
+            session.upstreamFailed(null);
+        }
         TcpSessionCloses.upstreamClosed(session);
     }
 

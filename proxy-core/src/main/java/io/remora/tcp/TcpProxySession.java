@@ -69,6 +69,10 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     boolean switching;
     /** Netty read bytes or an EOF while switching: the switch is off, the copying relay runs. */
     boolean missedWhileSwitching;
+    /** The client reset its connection (ECONNRESET): the upstream is reset too ({@link TcpSessionCloses}). */
+    boolean downstreamReset;
+    /** The upstream reset its connection or tunnel stream: the client's connection is reset too. */
+    boolean upstreamReset;
 
     TcpProxySession(TcpProxyFilter filter, ConnectionInfo info) {
         this.filter = filter;
@@ -217,11 +221,16 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        downstreamFailed(cause);
+        ctx.close();
+    }
+
+    private void downstreamFailed(Throwable cause) {
         streamInfo.connectionTerminationDetails(String.valueOf(cause));
         if (ConnectionCloses.isPeerReset(cause)) {
+            downstreamReset = true;
             streamInfo.downstreamClosed(ConnectionCloses.Type.REMOTE_RESET, null);
         }
-        ctx.close();
     }
 
     @Override
@@ -303,9 +312,17 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
 
     void upstreamFailed(Throwable cause) {
         if (ConnectionCloses.isPeerReset(cause)) {
-            streamInfo.upstreamClosed(ConnectionCloses.Type.REMOTE_RESET, null);
+            upstreamWasReset();
+        } else {
+            streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
         }
-        streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+    }
+
+    /** The upstream's RST (or its tunnel stream's reset), which the client's connection gets too: UR, as Envoy's. */
+    void upstreamWasReset() {
+        upstreamReset = true;
+        streamInfo.upstreamClosed(ConnectionCloses.Type.REMOTE_RESET, null);
+        streamInfo.setFlag(ResponseFlag.UPSTREAM_REMOTE_RESET);
     }
 
     // --- what the splice relay reports ---
@@ -337,10 +354,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         if (upstreamSide) {
             upstreamFailed(cause);
         } else {
-            streamInfo.connectionTerminationDetails(String.valueOf(cause));
-            if (ConnectionCloses.isPeerReset(cause)) {
-                streamInfo.downstreamClosed(ConnectionCloses.Type.REMOTE_RESET, null);
-            }
+            downstreamFailed(cause);
         }
     }
 }

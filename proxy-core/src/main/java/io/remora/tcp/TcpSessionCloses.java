@@ -3,6 +3,7 @@ package io.remora.tcp;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.remora.accesslog.ConnectionCloses;
 import io.remora.accesslog.StreamInfo;
@@ -10,9 +11,10 @@ import io.remora.accesslog.StreamInfo;
 /**
  * How a {@link TcpProxySession}'s two connections end (Envoy's tcp_proxy onDownstreamEvent and
  * onUpstreamEvent): a FIN passed on after the last write, the close once both directions have
- * ended, the upstream closed for the downstream's close and the reverse, and the kind of each
- * close for the access log. Apart from the session, which relays the bytes; static so that a
- * session is still one handler object.
+ * ended, the upstream closed for the downstream's close and the reverse, a peer's reset passed on
+ * as a reset (Envoy 1.38: AbortReset of the other side when one side's close was a RemoteReset),
+ * and the kind of each close for the access log. Apart from the session, which relays the bytes;
+ * static so that a session is still one handler object.
  */
 final class TcpSessionCloses {
     private TcpSessionCloses() {
@@ -58,14 +60,18 @@ final class TcpSessionCloses {
         s.filter.stats.downstreamCxActive.decrementAndGet();
         s.streamInfo.downstreamClosed(ConnectionCloses.Type.NORMAL, null);
         if (s.upstreamReady && s.upstream != null && !s.streamInfo.upstreamCloseRecorded()) {
-            recordUpstreamClosedForDownstream(s.streamInfo);
+            recordUpstreamClosedForDownstream(s);
         }
         if (s.relay != null) {
             // Off Netty's loop while spliced: what sits in the pipes goes with the connection.
             s.relay.stop();
-            if (s.upstream != null) {
+            if (s.upstream instanceof ChannelUpstream c && s.downstreamReset) {
+                abort(c.channel());
+            } else if (s.upstream != null) {
                 s.upstream.close();
             }
+        } else if (s.upstream instanceof ChannelUpstream c && s.downstreamReset) {
+            abort(c.channel());
         } else if (s.upstream instanceof ChannelUpstream c && c.channel().isActive()) {
             // Let what is queued reach the upstream, then close.
             c.closeAfterFlush();
@@ -82,14 +88,31 @@ final class TcpSessionCloses {
         TcpSessionLifetime.finish(s);
     }
 
-    /** Envoy's tcp_proxy closes the upstream for the downstream's close, and says which kind of close it was. */
-    private static void recordUpstreamClosedForDownstream(StreamInfo info) {
-        ConnectionCloses.Type down = info.downstreamCloseType();
-        String reason = down == ConnectionCloses.Type.REMOTE_RESET
-                ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_RESET_CLOSE
-                : info.downstreamLocalCloseReason() != null ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_LOCAL_CLOSE
+    /**
+     * Envoy's tcp_proxy closes the upstream for the downstream's close, and says which kind of close
+     * it was; a client's reset resets the upstream connection (LocalReset), a FIN flushes it.
+     */
+    private static void recordUpstreamClosedForDownstream(TcpProxySession s) {
+        StreamInfo info = s.streamInfo;
+        if (s.downstreamReset) {
+            info.upstreamClosed(s.upstream instanceof ChannelUpstream ? ConnectionCloses.Type.LOCAL_RESET
+                    : ConnectionCloses.Type.NORMAL, ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_RESET_CLOSE);
+            return;
+        }
+        String reason = info.downstreamLocalCloseReason() != null ? ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_LOCAL_CLOSE
                 : ConnectionCloses.UPSTREAM_FOR_DOWNSTREAM_REMOTE_CLOSE;
         info.upstreamClosed(ConnectionCloses.Type.NORMAL, reason);
+    }
+
+    /**
+     * Envoy's AbortReset: SO_LINGER 0, so the close sends a RST and drops what is still unsent. A
+     * channel without the option (an internal listener's) just closes.
+     */
+    static void abort(Channel ch) {
+        if (ch.isOpen()) {
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            ch.close();
+        }
     }
 
     /** The upstream connection closed, or the tunnel's stream ended or was reset. */
@@ -100,7 +123,13 @@ final class TcpSessionCloses {
             s.clusterStats.upstreamCxActive.decrementAndGet();
             s.clusterStats.upstreamCxDestroy.increment();
         }
-        if (s.relay != null) {
+        if (s.upstreamReset && s.downstream.isOpen() && !s.switching) {
+            if (s.relay != null) {
+                s.relay.stop();
+            }
+            s.streamInfo.downstreamClosed(ConnectionCloses.Type.LOCAL_RESET, null);
+            abort(s.downstream);
+        } else if (s.relay != null) {
             s.relay.stop();
             s.downstream.close();
         } else if (s.downstream.isActive() && !s.switching) {

@@ -38,7 +38,8 @@ class AccessLogCloseOperatorsE2ETest {
             + "dr=%DOWNSTREAM_LOCAL_CLOSE_REASON% us=%UPSTREAM_DETECTED_CLOSE_TYPE% ur=%UPSTREAM_LOCAL_CLOSE_REASON% "
             + "flags=%RESPONSE_FLAGS% ep=%UPSTREAM_REMOTE_ADDRESS_ENDPOINT_ID% q=%QUERY_PARAMS% qd=%QUERY_PARAMS(DECODED)%";
     private static final String TCP_FORMAT = "%FILTER_CHAIN_NAME% ds=%DOWNSTREAM_DETECTED_CLOSE_TYPE% "
-            + "dr=%DOWNSTREAM_LOCAL_CLOSE_REASON% us=%UPSTREAM_DETECTED_CLOSE_TYPE% ur=%UPSTREAM_LOCAL_CLOSE_REASON%";
+            + "dr=%DOWNSTREAM_LOCAL_CLOSE_REASON% us=%UPSTREAM_DETECTED_CLOSE_TYPE% ur=%UPSTREAM_LOCAL_CLOSE_REASON% "
+            + "flags=%RESPONSE_FLAGS%";
 
     private static TestUpstream ok;
     /** Read a request head (or, for TCP, a byte), then close: with RST when {@code reset}, else with FIN. */
@@ -197,19 +198,20 @@ class AccessLogCloseOperatorsE2ETest {
             s.shutdownOutput(); // FIN both ways: each side's own close
             s.getInputStream().readAllBytes();
         }
-        assertEquals("echo ds=Normal dr=- us=Normal ur=-", tcpLogged("echo", "ds=Normal"));
+        assertEquals("echo ds=Normal dr=- us=Normal ur=- flags=-", tcpLogged("echo", "ds=Normal"));
         try (Socket s = new Socket("127.0.0.1", ports.get("idle"))) {
             s.getInputStream().readAllBytes(); // the proxy closes it after the idle timeout
         }
         assertEquals("idle ds=Normal dr=tcp_session_idle_timeout us=Normal "
-                + "ur=closing_upstream_tcp_connection_due_to_downstream_local_close", tcpLogged("idle", ""));
+                + "ur=closing_upstream_tcp_connection_due_to_downstream_local_close flags=-", tcpLogged("idle", ""));
         try (Socket s = new Socket("127.0.0.1", ports.get("tcpreset"))) {
             s.getOutputStream().write('x');
             s.getInputStream().readAllBytes();
         } catch (IOException e) {
-            // the proxy passed the close on
+            // the proxy passed the reset on
         }
-        assertEquals("tcpreset ds=Normal dr=- us=RemoteReset ur=-", tcpLogged("tcpreset", ""));
+        // The upstream's reset, passed on as the downstream's (Envoy's AbortReset: LocalReset), UR.
+        assertEquals("tcpreset ds=LocalReset dr=- us=RemoteReset ur=- flags=UR", tcpLogged("tcpreset", ""));
     }
 
     @Test
@@ -229,7 +231,7 @@ class AccessLogCloseOperatorsE2ETest {
             s.setSoLinger(true, 0);
         }
         String l = tcpLogged("echo", "ds=RemoteReset");
-        assertEquals("echo ds=RemoteReset dr=- us=Normal "
-                + "ur=closing_upstream_tcp_connection_due_to_downstream_reset_close", l);
+        assertEquals("echo ds=RemoteReset dr=- us=LocalReset "
+                + "ur=closing_upstream_tcp_connection_due_to_downstream_reset_close flags=-", l);
     }
 }

@@ -3,8 +3,10 @@ package io.remora.e2e;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import io.remora.testing.SocketServers;
 
 import java.io.DataInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -14,9 +16,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +46,11 @@ class TcpProxyE2ETest {
     static ServerSocket sharedSilent;
     /** Three hosts that write their name to each connection: host0, host1, host2. */
     static List<ServerSocket> names;
+    /** Reads a byte, then resets the connection (SO_LINGER 0). */
+    static ServerSocket resetting;
+    /** Reads four bytes, then reports how its next read ended. */
+    static ServerSocket watching;
+    static final BlockingQueue<String> WATCHED = new LinkedBlockingQueue<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -52,6 +63,24 @@ class TcpProxyE2ETest {
         sharedSilent = upstream();
         names = nameServers(3);
         names.forEach(stack::own);
+        resetting = upstream();
+        SocketServers.acceptEach(resetting, "resetting-upstream", s -> {
+            try (s) {
+                s.getInputStream().read();
+                s.setSoLinger(true, 0);
+            } catch (IOException e) {
+                // the test fails on its side
+            }
+        });
+        watching = upstream();
+        SocketServers.acceptEach(watching, "watching-upstream", s -> {
+            try (s) {
+                s.getInputStream().readNBytes(4);
+                WATCHED.add("read " + s.getInputStream().read());
+            } catch (IOException e) {
+                WATCHED.add(String.valueOf(e.getMessage()));
+            }
+        });
         String capped = "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n";
         String listeners = listener("tcp", "tcp", "")
                 + listener("short", "short", "max_downstream_connection_duration: 0.3s")
@@ -62,6 +91,8 @@ class TcpProxyE2ETest {
                         "max_connect_attempts: 3\nbackoff_options: { base_interval: 0.2s, max_interval: 0.4s }")
                 + listener("capped", "capped", "")
                 + listener("idle", "idle", "idle_timeout: 1s")
+                + listener("resetting", "resetting", "")
+                + listener("watching", "watching", "")
                 + Bootstraps.httpListener("http", "", "", """
                         - match: { prefix: / }
                           route: { cluster: shared, timeout: 60s }
@@ -76,6 +107,8 @@ class TcpProxyE2ETest {
                 Bootstraps.cluster("retried", false, null, ProxyProcess.freePort()),
                 Bootstraps.cluster("capped", false, capped, cappedEcho.getLocalPort()),
                 Bootstraps.cluster("idle", false, capped, idleEcho.getLocalPort()),
+                Bootstraps.cluster("resetting", false, null, resetting.getLocalPort()),
+                Bootstraps.cluster("watching", false, null, watching.getLocalPort()),
                 Bootstraps.cluster("shared", false,
                         "  circuit_breakers: { per_host_thresholds: [ { max_connections: 2 } ] }\n",
                         sharedSilent.getLocalPort()));
@@ -177,6 +210,39 @@ class TcpProxyE2ETest {
             assertEquals(size + 3, proxy.metric("envoy_tcp_downstream_cx_tx_bytes_total{envoy_tcp_prefix=\"tcp\"}"));
             assertTrue(proxy.admin("/stats").contains("tcp.tcp.downstream_cx_total: 1"), "Envoy's dotted name");
         }
+    }
+
+    /**
+     * Envoy 1.38's tcp_proxy passes a reset on as a reset (onUpstreamEvent: AbortReset of the
+     * downstream when the upstream's close was a RemoteReset, response flag UR; a client's reset
+     * closes the upstream for closing_upstream_tcp_connection_due_to_downstream_reset_close), not as
+     * a FIN that would read as a clean end of the stream.
+     */
+    @Test
+    void anUpstreamsResetResetsTheClient() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", ports.get("resetting"))) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write('x');
+            java.net.SocketException e = assertThrows(java.net.SocketException.class, () -> s.getInputStream().read());
+            assertTrue(e.getMessage().contains("Connection reset"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aClientsResetResetsTheUpstream() throws Exception {
+        WATCHED.clear();
+        try (Socket s = new Socket("127.0.0.1", ports.get("watching"))) {
+            s.getOutputStream().write("ping".getBytes());
+            for (int i = 0; i < 100 && proxy.metric(
+                    "envoy_tcp_downstream_cx_rx_bytes_total{envoy_tcp_prefix=\"watching\"}") < 4; i++) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(200); // the bytes reach the upstream, which waits for more
+            s.setSoLinger(true, 0);
+        }
+        String how = WATCHED.poll(20, TimeUnit.SECONDS);
+        assertNotNull(how, "the upstream's read ended");
+        assertTrue(how.contains("Connection reset"), how);
     }
 
     @Test
