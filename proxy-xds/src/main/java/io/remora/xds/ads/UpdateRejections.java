@@ -54,6 +54,7 @@ final class UpdateRejections {
             log.warning("xDS: " + t.shortName() + " update ACKed while warming failed to apply: " + error);
             return;
         }
+        refusedByItsSubscription(t, p);
         reject(t, p.nonces(), p.ads(), p.acked() != null ? p.acked().versionInfo() : accepted.versionInfo(t), error);
         p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
         stats.perResource(t, accepted, accepted.with(t, p.state()), false);
@@ -96,6 +97,7 @@ final class UpdateRejections {
                 log.warning("xDS: " + t.shortName() + " update ACKed while warming failed to apply: " + error);
             } else {
                 log.warning("xDS update rejected: " + error);
+                refusedByItsSubscription(t, p);
                 reject(t, p.nonces(), p.ads(), ackedVersion(t), error);
                 p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
             }
@@ -111,6 +113,17 @@ final class UpdateRejections {
                 }
             }
             pending.nackedLeaving(t, new XdsSnapshot.TypeState(version, p.state().lastUpdated(), resources));
+        }
+    }
+
+    /**
+     * A delta ADS response decoded and then refused by what it updates: Envoy's GrpcSubscriptionImpl counts an
+     * update_attempt as the delta onConfigUpdate starts and another as onConfigUpdateFailed reports the rejection
+     * (the state-of-the-world form counts one or the other).
+     */
+    private void refusedByItsSubscription(XdsResourceType t, PendingUpdates.Pending p) {
+        if (p.ads() && !p.nonces().isEmpty() && subscriptions.delta()) {
+            stats.attempt(t);
         }
     }
 

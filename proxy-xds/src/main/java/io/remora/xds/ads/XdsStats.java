@@ -24,9 +24,11 @@ public final class XdsStats {
     final Counter ldsUpdateAttempt;
     final Counter ldsUpdateSuccess;
     final Counter ldsUpdateRejected;
+    final Counter ldsInitFetchTimeout;
     Counter cdsUpdateAttempt;
     Counter cdsUpdateSuccess;
     Counter cdsUpdateRejected;
+    Counter cdsInitFetchTimeout;
 
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
@@ -34,9 +36,11 @@ public final class XdsStats {
         ldsUpdateAttempt = registry.counter("envoy_listener_manager_lds_update_attempt");
         ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
         ldsUpdateRejected = registry.counter("envoy_listener_manager_lds_update_rejected");
+        ldsInitFetchTimeout = registry.counter("envoy_listener_manager_lds_init_fetch_timeout");
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
+        cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_cds_init_fetch_timeout");
     }
 
     /**
@@ -47,6 +51,7 @@ public final class XdsStats {
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_odcds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_odcds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_odcds_update_rejected");
+        cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_odcds_init_fetch_timeout");
     }
 
     private DiscoveryRequestLimiter.Stats rateLimit;
@@ -111,6 +116,19 @@ public final class XdsStats {
             case CLUSTER -> cdsUpdateAttempt.increment();
             default -> { }
         }
+    }
+
+    /**
+     * The subscription's first response did not come within initial_fetch_timeout: {@code init_fetch_timeout}, and
+     * an {@code update_attempt}, as GrpcSubscriptionImpl::onConfigUpdateFailed counts FetchTimedout.
+     */
+    void initFetchTimeout(XdsResourceType type) {
+        switch (type) {
+            case LISTENER -> ldsInitFetchTimeout.increment();
+            case CLUSTER -> cdsInitFetchTimeout.increment();
+            default -> { }
+        }
+        attempt(type);
     }
 
     void success(XdsResourceType type) {

@@ -56,7 +56,7 @@ final class XdsUpdateCycle {
         this.ecdsFiles = ecdsFiles;
         this.files = files;
         this.subscribed = new SubscribedNames(subscriptions, ecdsFiles, files);
-        this.init = new InitialFetches(options, applier, subscriptions, files, control, startOrder, watchFile);
+        this.init = new InitialFetches(options, applier, stats, subscriptions, files, control, startOrder, watchFile);
         init.cycle(new InitialFetches.Cycle() {
             @Override
             public void evaluate() {

@@ -76,6 +76,7 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
                 () -> proxy.metric("envoy_listener_manager_lds_update_success") == 2.0);
         assertEquals((double) nacks(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_rejected"),
                 "each NACK counted");
+        assertEquals(attempts(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_attempt"));
     }
 
     /**
@@ -129,12 +130,24 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertEquals("u-b", proxy.get(mesh.listenerPort, "/b").body());
         assertEquals((double) nacks(delta, CDS), proxy.metric("envoy_cluster_manager_cds_update_rejected"),
                 "each NACK counted");
+        assertEquals(attempts(delta, CDS), proxy.metric("envoy_cluster_manager_cds_update_attempt"));
     }
 
     /** The NACKs of this type the server saw (java-control-plane may send a NACKed version again). */
     private long nacks(boolean delta, String typeUrl) {
         return delta ? cp.deltaRequests(typeUrl).stream().filter(DeltaDiscoveryRequest::hasErrorDetail).count()
                 : cp.requests(typeUrl).stream().filter(DiscoveryRequest::hasErrorDetail).count();
+    }
+
+    /**
+     * Envoy's update_attempt of a subscription over ADS: one as it starts, one per response; over delta one more per
+     * response its subscription refused, counted both as the delta onConfigUpdate starts and as it fails
+     * (GrpcSubscriptionImpl).
+     */
+    private double attempts(boolean delta, String typeUrl) {
+        long responses = delta ? cp.deltaResponses.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).count()
+                : cp.responses.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).count();
+        return 1 + responses + (delta ? nacks(true, typeUrl) : 0);
     }
 
     private static Cluster staticCluster(String name, int port) {
