@@ -80,6 +80,48 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
     }
 
     /**
+     * A listener that cannot bind and one that does not translate fail the same update, named in one NACK in the
+     * update's order, as LdsApiImpl::onConfigUpdate gathers every addOrUpdateListener failure; the third listener is
+     * added. Applied at once, or checked ahead of its warming.
+     */
+    @ParameterizedTest(name = "delta={0} warming={1}")
+    @CsvSource({"false,false", "false,true", "true,false", "true,true"})
+    void aListenerThatCannotBindAndOneThatDoesNotTranslateFailOneNack(boolean delta, boolean warming)
+            throws Exception {
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        proxy.awaitReply("the mesh serves", mesh.listenerPort, "/hello", x -> x.status() == 200);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            int held = taken.getLocalPort();
+            int broken = XdsProxy.freePort();
+            int free = XdsProxy.freePort();
+            mesh.extraListenerPorts = List.of(held, broken, free);
+            mesh.brokenListeners = Set.of("listener-" + broken);
+            mesh.withholdExtraRoute = warming;
+            mesh.extraOnRunningRoute = !warming;
+            mesh.ldsVersion = "1";
+            cp.set(mesh.snapshot());
+
+            assertEquals("Error adding/updating listener(s) listener-" + held + ": cannot bind '127.0.0.1:" + held
+                    + "': Address already in use\nlistener-" + broken + ": listener \"listener-" + broken
+                    + "\".filter_chains[0].filters[0].typed_config.http_filters[0]: the router must be the last HTTP"
+                    + " filter\n", cp.awaitNack(delta, LDS, "0"));
+            if (warming) {
+                mesh.withholdExtraRoute = false;
+                mesh.rdsVersion = "1";
+                cp.set(mesh.snapshot());
+            }
+            assertEquals("u-a", proxy.awaitReply("the third listener is added", free, "/hello",
+                    x -> x.status() == 200).body());
+            String listeners = proxy.admin("/listeners");
+            assertFalse(listeners.contains("listener-" + held + "::"), listeners);
+            assertFalse(listeners.contains("listener-" + broken + "::"), listeners);
+            assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"));
+        }
+    }
+
+    /**
      * The same for clusters: cluster-a changes, cluster-c is added (warming on its load assignment, or static), the one
      * the update drops is removed, and cluster-b becomes invalid while its running version keeps serving "/b". A CDS
      * update whose good clusters warm is NACKed at once, as Envoy's CDS answers the response while they warm.
