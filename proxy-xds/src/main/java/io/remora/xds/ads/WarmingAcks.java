@@ -65,7 +65,7 @@ final class WarmingAcks {
                 subscriptions.ack(type, version, p.nonces());
             }
             p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
-            stats.success(type);
+            stats.success(type, version);
             XdsLog.accepted(type, p.state().resources().size(), version);
             pending.ackedAhead(type);
         }

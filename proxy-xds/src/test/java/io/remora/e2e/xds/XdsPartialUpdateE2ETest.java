@@ -63,6 +63,7 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         String listeners = proxy.admin("/listeners");
         assertFalse(listeners.contains("listener-" + dropped + "::"), listeners);
         assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"), "a NACKed update is no success");
+        assertEquals(versionHash("0"), proxy.metric("envoy_listener_manager_lds_version"), "the version accepted last");
         // java-control-plane answers each NACK with the same version: the NACKs go on until the update is fixed
         assertTrue(proxy.metric("envoy_listener_manager_lds_update_rejected") >= 1.0);
 
@@ -77,6 +78,7 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertEquals((double) nacks(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_rejected"),
                 "each NACK counted");
         assertEquals(attempts(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_attempt"));
+        assertEquals(versionHash("2"), proxy.metric("envoy_listener_manager_lds_version"));
     }
 
     /**
@@ -173,6 +175,7 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertEquals((double) nacks(delta, CDS), proxy.metric("envoy_cluster_manager_cds_update_rejected"),
                 "each NACK counted");
         assertEquals(attempts(delta, CDS), proxy.metric("envoy_cluster_manager_cds_update_attempt"));
+        assertEquals(versionHash("2"), proxy.metric("envoy_cluster_manager_cds_version"));
     }
 
     /** The NACKs of this type the server saw (java-control-plane may send a NACKed version again). */
@@ -190,6 +193,11 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         long responses = delta ? cp.deltaResponses.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).count()
                 : cp.responses.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).count();
         return 1 + responses + (delta ? nacks(true, typeUrl) : 0);
+    }
+
+    /** Envoy's subscription version gauge: xxHash64 of the version_info, unsigned (here to a double's precision). */
+    private static double versionHash(String versionInfo) {
+        return Double.parseDouble(Long.toUnsignedString(io.remora.upstream.lb.XxHash64.hash(versionInfo)));
     }
 
     private static Cluster staticCluster(String name, int port) {
