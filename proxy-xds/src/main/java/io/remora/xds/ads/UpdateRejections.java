@@ -93,8 +93,9 @@ final class UpdateRejections {
             PendingUpdates.Pending p = pending.get(t);
             String error = e.message(t);
             if (p.answered() && p.ads()) {
-                // ACKed ahead of its warming, failing since the check (a port taken): an ACK is not turned into a NACK
-                log.warning("xDS: " + t.shortName() + " update ACKed while warming failed to apply: " + error);
+                // answered already (ACKed ahead of its warming, or NACKed for others of it), failing since (a port
+                // taken): an answer is not sent twice
+                log.warning("xDS: " + t.shortName() + " update already answered failed to apply: " + error);
             } else {
                 log.warning("xDS update rejected: " + error);
                 refusedByItsSubscription(t, p);
