@@ -99,6 +99,11 @@ final class AdsSubscriptions {
         watches.get(type).explicit = names;
     }
 
+    /** The ADS stream speaks delta xDS. */
+    boolean delta() {
+        return delta;
+    }
+
     void responseReceived(XdsResourceType type, String nonce) {
         watches.get(type).lastNonce = nonce;
     }

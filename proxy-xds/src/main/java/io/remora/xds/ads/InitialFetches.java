@@ -32,6 +32,7 @@ final class InitialFetches {
 
     private final XdsClientOptions options;
     private final XdsConfigApplier applier;
+    private final XdsStats stats;
     private final AdsSubscriptions subscriptions;
     private final FileSubscriptions files;
     private final StartOrder startOrder;
@@ -53,11 +54,12 @@ final class InitialFetches {
     /** The server was told it is initialized, by a snapshot or by {@link XdsConfigApplier#initialized()}. */
     private boolean serverInitialized;
 
-    InitialFetches(XdsClientOptions options, XdsConfigApplier applier, AdsSubscriptions subscriptions,
+    InitialFetches(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
                    FileSubscriptions files, ScheduledExecutorService control, StartOrder startOrder,
                    Consumer<XdsResourceType> watchFile) {
         this.options = options;
         this.applier = applier;
+        this.stats = stats;
         this.subscriptions = subscriptions;
         this.files = files;
         this.startOrder = startOrder;
@@ -87,6 +89,9 @@ final class InitialFetches {
         awaitingFirst.addAll(options.fileSources().keySet());
         options.apiSubscriptions().keySet().forEach(k -> awaitingFirst.add(k.type()));
         awaitingFirst.removeIf(startOrder::held); // asked for, and waited for, once released
+        for (XdsResourceType t : awaitingFirst) {
+            subscriptionStarted(t);
+        }
         // a static EDS cluster reading a file initializes with the static ones (Envoy's primary clusters), and a
         // static listener waits for its RDS
         for (XdsResourceType t : List.of(XdsResourceType.ENDPOINT, XdsResourceType.ROUTE)) {
@@ -178,16 +183,33 @@ final class InitialFetches {
             default -> "xDS: clusters initialized; starting LDS";
         });
         awaitingFirst.add(type);
+        subscriptionStarted(type);
         warmingTimer.arm(options.initialFetchTimeout());
         watchFile.accept(type);
         subscriptions.startReleased(type, cycle.acceptedSnapshot());
         cycle.evaluate();
     }
 
+    /**
+     * A gRPC subscription (ADS or its own stream) starts: Envoy's GrpcSubscriptionImpl::start counts an
+     * update_attempt before any response. A file's is counted as it is read (FilesystemSubscriptionImpl::refresh).
+     */
+    private void subscriptionStarted(XdsResourceType type) {
+        if (options.adsTypes().contains(type)
+                || options.apiSubscriptions().keySet().stream().anyMatch(k -> k.type() == type)) {
+            stats.attempt(type);
+        }
+    }
+
     /** The warming timer fired: what is pending is applied without what never came. */
     private void onWarmingExpired(Duration wait) {
         log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
                 + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
+        for (XdsResourceType t : awaitingFirst) {
+            if (!options.fileSources().containsKey(t)) {
+                stats.initFetchTimeout(t); // their first response never came
+            }
+        }
         awaitingFirst.clear();
         maybeRelease(cycle.pendingTypes());
         if (!cycle.applyAllPending()) {

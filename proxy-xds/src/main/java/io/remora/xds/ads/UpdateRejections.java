@@ -1,6 +1,8 @@
 package io.remora.xds.ads;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -52,6 +54,7 @@ final class UpdateRejections {
             log.warning("xDS: " + t.shortName() + " update ACKed while warming failed to apply: " + error);
             return;
         }
+        refusedByItsSubscription(t, p);
         reject(t, p.nonces(), p.ads(), p.acked() != null ? p.acked().versionInfo() : accepted.versionInfo(t), error);
         p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
         stats.perResource(t, accepted, accepted.with(t, p.state()), false);
@@ -59,34 +62,70 @@ final class UpdateRejections {
     }
 
     /**
-     * The pending LDS update holds listeners that cannot bind: NACKed naming them, as LdsApiImpl::onConfigUpdate NACKs
-     * with each failed listener's error once it added the others; the others go on, the failed ones keep what runs,
-     * and the version stays the one ACKed last, as the NACK leaves the subscription's.
+     * Whether the listeners and clusters {@code e} names can be left out of {@code updates}, each keeping what runs
+     * (or absent if new): each is one these updates bring, not the one that runs already.
      */
-    void rejectUnbindable(ListenersUnbindable e) {
-        XdsResourceType t = XdsResourceType.LISTENER;
-        PendingUpdates.Pending p = pending.get(t);
-        String error = e.getMessage();
-        if (p.answered() && p.ads()) {
-            // ACKed ahead of its warming, the port taken since the check: an ACK is not turned into a NACK
-            log.warning("xDS: LDS update ACKed while warming failed to apply: " + error);
-        } else {
-            log.warning("xDS update rejected: " + error);
-            reject(t, p.nonces(), p.ads(), ackedVersion(t), error);
-            p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
-        }
-        String version = p.acked() != null ? p.acked().versionInfo() : accepted.get().versionInfo(t);
-        java.util.Map<String, XdsResource> resources = new java.util.LinkedHashMap<>(p.state().resources());
-        for (String name : e.listeners()) {
-            // not what was ACKed of it while warming: that may be what fails to bind now (the port taken meanwhile)
-            XdsResource running = accepted.get().state(t).resources().get(name);
-            if (running != null) {
-                resources.put(name, running);
-            } else {
-                resources.remove(name);
+    boolean canLeaveOut(ResourcesRejected e, Map<XdsResourceType, PendingUpdates.Pending> updates) {
+        for (XdsResourceType t : e.types()) {
+            PendingUpdates.Pending p = updates.get(t);
+            if (p == null) {
+                return false;
+            }
+            for (String name : e.names(t)) {
+                XdsResource brought = p.state().resources().get(name);
+                XdsResource running = accepted.get().state(t).resources().get(name);
+                if (brought == null || running != null && running.resource().equals(brought.resource())) {
+                    return false;
+                }
             }
         }
-        pending.nackedLeaving(t, new XdsSnapshot.TypeState(version, p.state().lastUpdated(), resources));
+        return true;
+    }
+
+    /**
+     * Pending LDS or CDS updates hold listeners or clusters that fail (a translation error, an address that cannot
+     * bind): each type is NACKed naming all of its failed ones, as LdsApiImpl::onConfigUpdate and
+     * CdsApiHelper::onConfigUpdate NACK once they added the others; the others go on, the failed ones keep what runs
+     * (or are absent if new), and the version stays the one ACKed last, as the NACK leaves the subscription's.
+     */
+    void rejectPartly(ResourcesRejected e) {
+        for (XdsResourceType t : e.types()) {
+            PendingUpdates.Pending p = pending.get(t);
+            String error = e.message(t);
+            if (p.answered() && p.ads()) {
+                // answered already (ACKed ahead of its warming, or NACKed for others of it), failing since (a port
+                // taken): an answer is not sent twice
+                log.warning("xDS: " + t.shortName() + " update already answered failed to apply: " + error);
+            } else {
+                log.warning("xDS update rejected: " + error);
+                refusedByItsSubscription(t, p);
+                reject(t, p.nonces(), p.ads(), ackedVersion(t), error);
+                p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
+            }
+            String version = p.acked() != null ? p.acked().versionInfo() : accepted.get().versionInfo(t);
+            Map<String, XdsResource> resources = new LinkedHashMap<>(p.state().resources());
+            for (String name : e.names(t)) {
+                // not what was ACKed of it while warming: that may be what fails now (the port taken meanwhile)
+                XdsResource running = accepted.get().state(t).resources().get(name);
+                if (running != null) {
+                    resources.put(name, running);
+                } else {
+                    resources.remove(name);
+                }
+            }
+            pending.nackedLeaving(t, new XdsSnapshot.TypeState(version, p.state().lastUpdated(), resources));
+        }
+    }
+
+    /**
+     * A delta ADS response decoded and then refused by what it updates: Envoy's GrpcSubscriptionImpl counts an
+     * update_attempt as the delta onConfigUpdate starts and another as onConfigUpdateFailed reports the rejection
+     * (the state-of-the-world form counts one or the other).
+     */
+    private void refusedByItsSubscription(XdsResourceType t, PendingUpdates.Pending p) {
+        if (p.ads() && !p.nonces().isEmpty() && subscriptions.delta()) {
+            stats.attempt(t);
+        }
     }
 
     /** A rejected response of a named type: what it should have brought is no longer waited for. */

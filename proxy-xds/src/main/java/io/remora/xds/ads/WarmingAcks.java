@@ -20,8 +20,11 @@ final class WarmingAcks {
     interface Rejection {
         void rejected(XdsResourceType type, String error);
 
-        /** Listeners of the LDS update cannot bind: it is NACKed, the others of it go on. */
-        void unbindable(ListenersUnbindable e);
+        /**
+         * Listeners or clusters of the checked update fail: it is NACKed naming them, and the others of it go on when
+         * the failed ones can be left out, else it is rejected whole.
+         */
+        void partly(XdsResourceType type, ResourcesRejected e);
     }
 
     private WarmingAcks() {
@@ -43,8 +46,8 @@ final class WarmingAcks {
             }
             try {
                 applier.check(accepted.with(type, p.state()));
-            } catch (ListenersUnbindable e) {
-                rejection.unbindable(e);
+            } catch (ResourcesRejected e) {
+                rejection.partly(type, e);
                 rejected = true;
                 continue;
             } catch (XdsRejectedException e) {
@@ -62,7 +65,7 @@ final class WarmingAcks {
                 subscriptions.ack(type, version, p.nonces());
             }
             p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
-            stats.success(type);
+            stats.success(type, version);
             XdsLog.accepted(type, p.state().resources().size(), version);
             pending.ackedAhead(type);
         }

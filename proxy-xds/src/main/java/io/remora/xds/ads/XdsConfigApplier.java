@@ -3,7 +3,9 @@ package io.remora.xds.ads;
 /**
  * Receives each complete, warmed configuration. Called on the xDS control thread, one snapshot at a time.
  * Either the whole snapshot takes effect or, by throwing, none of it does: the client then NACKs and keeps
- * handing over snapshots built on the last one that was applied.
+ * handing over snapshots built on the last one that was applied. A {@link ResourcesRejected} names the listeners
+ * and clusters that failed: the client hands the snapshot over again without them (each keeping what runs), as
+ * Envoy's LDS and CDS add the rest of an update they NACK.
  */
 public interface XdsConfigApplier {
     void apply(XdsSnapshot snapshot) throws XdsRejectedException;

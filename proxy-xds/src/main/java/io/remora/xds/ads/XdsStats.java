@@ -24,9 +24,14 @@ public final class XdsStats {
     final Counter ldsUpdateAttempt;
     final Counter ldsUpdateSuccess;
     final Counter ldsUpdateRejected;
+    final Counter ldsInitFetchTimeout;
     Counter cdsUpdateAttempt;
     Counter cdsUpdateSuccess;
     Counter cdsUpdateRejected;
+    Counter cdsInitFetchTimeout;
+    /** {@code version}: xxHash64 of the version_info last accepted (0 before), unsigned. */
+    private final java.util.concurrent.atomic.AtomicLong ldsVersion = new java.util.concurrent.atomic.AtomicLong();
+    private java.util.concurrent.atomic.AtomicLong cdsVersion = new java.util.concurrent.atomic.AtomicLong();
 
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
@@ -34,9 +39,21 @@ public final class XdsStats {
         ldsUpdateAttempt = registry.counter("envoy_listener_manager_lds_update_attempt");
         ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
         ldsUpdateRejected = registry.counter("envoy_listener_manager_lds_update_rejected");
+        ldsInitFetchTimeout = registry.counter("envoy_listener_manager_lds_init_fetch_timeout");
+        versionGauge("envoy_listener_manager_lds_version", ldsVersion);
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
+        cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_cds_init_fetch_timeout");
+        versionGauge("envoy_cluster_manager_cds_version", cdsVersion);
+    }
+
+    /**
+     * Envoy's subscription {@code version} gauge, a uint64 it prints whole; a meter's value is a double here, so the
+     * hash is exported to 53 bits: it still changes with the version_info.
+     */
+    private void versionGauge(String name, java.util.concurrent.atomic.AtomicLong hash) {
+        Gauge.builder(name, hash, h -> Double.parseDouble(Long.toUnsignedString(h.get()))).register(registry);
     }
 
     /**
@@ -47,6 +64,9 @@ public final class XdsStats {
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_odcds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_odcds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_odcds_update_rejected");
+        cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_odcds_init_fetch_timeout");
+        cdsVersion = new java.util.concurrent.atomic.AtomicLong();
+        versionGauge("envoy_cluster_manager_odcds_version", cdsVersion);
     }
 
     private DiscoveryRequestLimiter.Stats rateLimit;
@@ -113,10 +133,33 @@ public final class XdsStats {
         }
     }
 
-    void success(XdsResourceType type) {
+    /**
+     * The subscription's first response did not come within initial_fetch_timeout: {@code init_fetch_timeout}, and
+     * an {@code update_attempt}, as GrpcSubscriptionImpl::onConfigUpdateFailed counts FetchTimedout.
+     */
+    void initFetchTimeout(XdsResourceType type) {
         switch (type) {
-            case LISTENER -> ldsUpdateSuccess.increment();
-            case CLUSTER -> cdsUpdateSuccess.increment();
+            case LISTENER -> ldsInitFetchTimeout.increment();
+            case CLUSTER -> cdsInitFetchTimeout.increment();
+            default -> { }
+        }
+        attempt(type);
+    }
+
+    /**
+     * An update accepted: {@code update_success}, and {@code version} set to the xxHash64 of its version_info (delta:
+     * system_version_info), as GrpcSubscriptionImpl::onConfigUpdate sets them.
+     */
+    void success(XdsResourceType type, String versionInfo) {
+        switch (type) {
+            case LISTENER -> {
+                ldsUpdateSuccess.increment();
+                ldsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
+            }
+            case CLUSTER -> {
+                cdsUpdateSuccess.increment();
+                cdsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
+            }
             default -> { }
         }
     }

@@ -57,6 +57,20 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
         }
         Map<String, XdsResource> resources = new LinkedHashMap<>();
         Set<String> answered = new java.util.HashSet<>();
+        // Envoy's DeltaSubscriptionState::handleGoodResponse refuses the whole response before any subscription sees it
+        Set<String> named = new java.util.HashSet<>();
+        for (Resource r : response.getResourcesList()) {
+            if (!named.add(r.getName())) {
+                return rejected(type, response.getNonce(), response.getSystemVersionInfo(),
+                        "duplicate name " + r.getName() + " found among added/updated resources");
+            }
+        }
+        for (String name : response.getRemovedResourcesList()) {
+            if (!named.add(name)) {
+                return rejected(type, response.getNonce(), response.getSystemVersionInfo(),
+                        "duplicate name " + name + " found in the union of added+removed resources");
+            }
+        }
         for (Resource r : response.getResourcesList()) {
             if (type == XdsResourceType.VIRTUAL_HOST) {
                 answered.add(r.getName());

@@ -56,7 +56,7 @@ final class XdsUpdateCycle {
         this.ecdsFiles = ecdsFiles;
         this.files = files;
         this.subscribed = new SubscribedNames(subscriptions, ecdsFiles, files);
-        this.init = new InitialFetches(options, applier, subscriptions, files, control, startOrder, watchFile);
+        this.init = new InitialFetches(options, applier, stats, subscriptions, files, control, startOrder, watchFile);
         init.cycle(new InitialFetches.Cycle() {
             @Override
             public void evaluate() {
@@ -287,10 +287,10 @@ final class XdsUpdateCycle {
             ahead.applying(goneAhead);
             try {
                 applier.apply(snapshot);
-            } catch (ListenersUnbindable e) {
-                if (applying.containsKey(XdsResourceType.LISTENER)) {
-                    pending.putBack(applying); // the other listeners, and the other types, are applied without them
-                    rejections.rejectUnbindable(e);
+            } catch (ResourcesRejected e) {
+                if (rejections.canLeaveOut(e, applying)) {
+                    pending.putBack(applying); // the other resources, and the other types, are applied without them
+                    rejections.rejectPartly(e);
                     evaluate();
                 } else {
                     onRejected(applying, e.resourceName(), e.getMessage());
@@ -354,8 +354,12 @@ final class XdsUpdateCycle {
         }
 
         @Override
-        public void unbindable(ListenersUnbindable e) {
-            rejections.rejectUnbindable(e);
+        public void partly(XdsResourceType type, ResourcesRejected e) {
+            if (e.types().equals(Set.of(type)) && rejections.canLeaveOut(e, Map.of(type, pending.get(type)))) {
+                rejections.rejectPartly(e);
+            } else {
+                rejected(type, e.types().contains(type) ? e.message(type) : e.getMessage());
+            }
         }
     };
 

@@ -8,6 +8,7 @@ import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.ListenerConfig;
 import io.remora.config.ServerConfig;
 import io.remora.xds.ads.XdsRejectedException;
+import io.remora.xds.ads.XdsResourceType;
 import io.remora.xds.ads.XdsSnapshot;
 import io.remora.xds.translate.ResourceTranslator;
 import io.remora.xds.translate.TranslationContext;
@@ -22,8 +23,10 @@ import java.util.Map;
 
 /**
  * The bootstrap's static resources plus what xDS delivered, as one {@link ServerConfig}. Each
- * dynamic resource is translated on its own so that a rejection names the resource; one bad
- * resource rejects the whole update, which then leaves the running config untouched.
+ * dynamic resource is translated on its own so that a rejection names the resource. A listener or
+ * cluster that fails is left out and its failure collected, as Envoy's LDS and CDS add the others
+ * of their update ({@link io.remora.xds.ads.ResourcesRejected}); any other bad resource rejects the
+ * whole update, which then leaves the running config untouched.
  */
 final class DynamicConfig {
 
@@ -83,7 +86,12 @@ final class DynamicConfig {
         this.ecds = new EcdsConfigs(registry);
     }
 
-    ServerConfig merge(XdsSnapshot snapshot) throws XdsRejectedException {
+    /**
+     * @param failures where each listener and cluster that fails goes, by type and name; the merge leaves it out,
+     *                 and the caller rejects the snapshot with them
+     */
+    ServerConfig merge(XdsSnapshot snapshot, Map<XdsResourceType, Map<String, String>> failures)
+            throws XdsRejectedException {
         // Envoy does not check LDS/RDS cluster references against CDS: a route to a cluster that
         // has not arrived yet answers 503 NC until it does.
         TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots());
@@ -91,9 +99,13 @@ final class DynamicConfig {
         Map<String, Cached<Cluster, ClusterConfig>> nextClusters = new HashMap<>();
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>(base.clusters());
         for (Cluster c : snapshot.clusters().values()) {
-            refuseStatic(c);
-            clusters.put(c.getName(), cached(clusterCache, checkedClusters, nextClusters, c.getName(), c,
-                    () -> ResourceTranslator.cluster(c, ctx)));
+            try {
+                refuseStatic(c);
+                clusters.put(c.getName(), cached(clusterCache, checkedClusters, nextClusters, c.getName(), c,
+                        () -> ResourceTranslator.cluster(c, ctx)));
+            } catch (XdsRejectedException e) {
+                failed(failures, XdsResourceType.CLUSTER, e);
+            }
         }
         Map<String, Cached<Object, ClusterLoadAssignment>> nextEndpoints = new HashMap<>();
         Map<String, Merged> nextMerged = new HashMap<>();
@@ -105,7 +117,7 @@ final class DynamicConfig {
                 if (cla != null) {
                     // The EDS response's arrival: the resource keeps its first arrival while it is unchanged.
                     Object key = cla.getPolicy().hasEndpointStaleAfter() ? new Delivery(cla,
-                            snapshot.state(io.remora.xds.ads.XdsResourceType.ENDPOINT).lastUpdated()) : cla;
+                            snapshot.state(XdsResourceType.ENDPOINT).lastUpdated()) : cla;
                     ClusterLoadAssignment assignment = cached(endpointCache, nextEndpoints, service, key,
                             () -> ResourceTranslator.endpoints(cla));
                     Merged m = mergedCache.get(c.name());
@@ -121,9 +133,13 @@ final class DynamicConfig {
         Map<String, Cached<Listener, ListenerConfig>> nextListeners = new HashMap<>();
         List<ListenerConfig> listeners = new ArrayList<>(base.listeners());
         for (Listener l : snapshot.listeners().values()) {
-            refuseStatic(l);
-            listeners.add(cached(listenerCache, checkedListeners, nextListeners, l.getName(), l,
-                    () -> ResourceTranslator.listener(l, ctx)));
+            try {
+                refuseStatic(l);
+                listeners.add(cached(listenerCache, checkedListeners, nextListeners, l.getName(), l,
+                        () -> ResourceTranslator.listener(l, ctx)));
+            } catch (XdsRejectedException e) {
+                failed(failures, XdsResourceType.LISTENER, e);
+            }
         }
 
         Map<String, Cached<RouteConfiguration, io.remora.config.RouteConfiguration>> nextRoutes = new HashMap<>();
@@ -155,24 +171,34 @@ final class DynamicConfig {
      * response is ACKed on this check while what it brings warms (Envoy's addOrUpdateCluster/addOrUpdateListener
      * take it, warming goes on behind the ACK), and merged once warm.
      *
+     * @param failures as {@link #merge}'s
      * @return the listeners that differ from those merged last, translated
      */
-    List<ListenerConfig> check(XdsSnapshot snapshot) throws XdsRejectedException {
+    List<ListenerConfig> check(XdsSnapshot snapshot, Map<XdsResourceType, Map<String, String>> failures) {
         TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots());
         Map<String, Cached<Cluster, ClusterConfig>> clusters = new HashMap<>();
         for (Cluster c : snapshot.clusters().values()) {
-            refuseStatic(c);
-            if (!isCached(clusterCache, c.getName(), c)) {
-                cached(Map.of(), checkedClusters, clusters, c.getName(), c, () -> ResourceTranslator.cluster(c, ctx));
+            try {
+                refuseStatic(c);
+                if (!isCached(clusterCache, c.getName(), c)) {
+                    cached(Map.of(), checkedClusters, clusters, c.getName(), c,
+                            () -> ResourceTranslator.cluster(c, ctx));
+                }
+            } catch (XdsRejectedException e) {
+                failed(failures, XdsResourceType.CLUSTER, e);
             }
         }
         Map<String, Cached<Listener, ListenerConfig>> listeners = new HashMap<>();
         List<ListenerConfig> changed = new ArrayList<>();
         for (Listener l : snapshot.listeners().values()) {
-            refuseStatic(l);
-            if (!isCached(listenerCache, l.getName(), l)) {
-                changed.add(cached(Map.of(), checkedListeners, listeners, l.getName(), l,
-                        () -> ResourceTranslator.listener(l, ctx)));
+            try {
+                refuseStatic(l);
+                if (!isCached(listenerCache, l.getName(), l)) {
+                    changed.add(cached(Map.of(), checkedListeners, listeners, l.getName(), l,
+                            () -> ResourceTranslator.listener(l, ctx)));
+                }
+            } catch (XdsRejectedException e) {
+                failed(failures, XdsResourceType.LISTENER, e);
             }
         }
         // a check of the CDS update finds every listener cached, and the LDS one every cluster: each keeps its own
@@ -189,6 +215,11 @@ final class DynamicConfig {
     /** How many resources were translated so far, not found translated already. */
     long translations() {
         return translations;
+    }
+
+    private static void failed(Map<XdsResourceType, Map<String, String>> failures, XdsResourceType type,
+                               XdsRejectedException e) {
+        failures.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.resourceName(), e.reason());
     }
 
     private void refuseStatic(Cluster c) throws XdsRejectedException {

@@ -4,20 +4,24 @@ import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.remora.admin.ServerState;
 import io.remora.config.ServerConfig;
 import io.remora.server.Server;
-import io.remora.xds.ads.ListenersUnbindable;
+import io.remora.xds.ads.ResourcesRejected;
 import io.remora.xds.ads.XdsClient;
 import io.remora.xds.ads.XdsClientFactory;
 import io.remora.xds.ads.XdsConfigApplier;
 import io.remora.xds.ads.XdsRejectedException;
+import io.remora.xds.ads.XdsResourceType;
 import io.remora.xds.ads.XdsSnapshot;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
  * The way from a bound server to a LIVE one, as Envoy's server init and RunHelper order it: the
  * control-plane streams (the xDS client, load reporting) opened once the clusters they need are
- * initialized, each xDS snapshot applied whole or rejected whole, and the listeners started once
+ * initialized, each xDS snapshot applied whole or rejected (naming the listeners and clusters that
+ * failed, for the client to apply the rest without them), and the listeners started once
  * the clusters are initialized and no listener warms.
  */
 final class ServerInit {
@@ -146,14 +150,15 @@ final class ServerInit {
         return x != null && x.initializing();
     }
 
-    /** Applies xDS snapshots: translate everything, then one server update; or reject whole. */
+    /** Applies xDS snapshots: translate everything, then one server update; or reject, naming what failed. */
     private final class Applier implements XdsConfigApplier {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
             var runtimeChanges = rtdsLayers.prepare(snapshot.runtimes());
             sdsSecrets.refuseBadStaticUses(snapshot);
-            ServerConfig merged = dynamic.merge(snapshot);
-            refuseUnbindable(merged.listeners());
+            Map<XdsResourceType, Map<String, String>> failures = new EnumMap<>(XdsResourceType.class);
+            ServerConfig merged = dynamic.merge(snapshot, failures);
+            refuseFailed(snapshot, merged.listeners(), failures);
             // Secrets first: listeners and clusters of this snapshot resolve them by name.
             fileSecrets.watch(snapshot);
             sdsSecrets.apply(snapshot.secrets());
@@ -180,15 +185,22 @@ final class ServerInit {
         @Override
         public void check(XdsSnapshot snapshot) throws XdsRejectedException {
             sdsSecrets.refuseBadStaticUses(snapshot);
-            refuseUnbindable(dynamic.check(snapshot));
+            Map<XdsResourceType, Map<String, String>> failures = new EnumMap<>(XdsResourceType.class);
+            refuseFailed(snapshot, dynamic.check(snapshot, failures), failures);
         }
 
-        /** Envoy binds a listener's sockets as it takes the LDS update: one that cannot bind fails it here. */
-        private void refuseUnbindable(java.util.List<io.remora.config.ListenerConfig> listeners)
-                throws ListenersUnbindable {
-            var failures = server.unbindable(listeners);
-            if (!failures.isEmpty()) {
-                throw new ListenersUnbindable(failures);
+        /**
+         * Envoy binds a listener's sockets as it takes the LDS update: one that cannot bind fails as one that does
+         * not translate, in the same NACK (LdsApiImpl::onConfigUpdate's failure_state).
+         */
+        private void refuseFailed(XdsSnapshot snapshot, java.util.List<io.remora.config.ListenerConfig> listeners,
+                                  Map<XdsResourceType, Map<String, String>> failures) throws ResourcesRejected {
+            server.unbindable(listeners).forEach((name, reason) ->
+                    failures.computeIfAbsent(XdsResourceType.LISTENER, t -> new java.util.LinkedHashMap<>())
+                            .put(name, reason));
+            ResourcesRejected rejected = ResourcesRejected.inOrder(snapshot, failures);
+            if (rejected != null) {
+                throw rejected;
             }
         }
 

@@ -63,6 +63,12 @@ final class Mesh {
     boolean badCluster;
     /** A second listener on port 70000: LDS must be NACKed. */
     boolean badListener;
+    /** Listeners (by name) whose HCM has a filter after the router: they fail to translate. */
+    java.util.Set<String> brokenListeners = java.util.Set.of();
+    /** Clusters replacing the mesh's own of the same name, or added. */
+    List<Cluster> extraClusters = List.of();
+    /** Routes before the others (prefix to cluster), in route-0. */
+    java.util.Map<String, String> extraRoutes = java.util.Map.of();
     /** Bumped by a CDS change: flips the EDS clusters' connect_timeout and lb_policy. */
     int clusterGen;
     /** The load assignments are left out of the snapshot: the control plane withholds them. */
@@ -121,6 +127,10 @@ final class Mesh {
             secrets.add(Secret.newBuilder().setName("client-cert").setTlsCertificate(TlsCertificate.newBuilder()
                     .setCertificateChain(DataSource.newBuilder().setInlineString(CLIENT.certPem()))
                     .setPrivateKey(DataSource.newBuilder().setInlineString(PRIVATE_KEY))).build());
+        }
+        for (Cluster extra : extraClusters) {
+            clusters.removeIf(c -> c.getName().equals(extra.getName()));
+            clusters.add(extra);
         }
         if (badCluster) {
             clusters.add(XdsTestResources.edsCluster("cluster-bad", null).toBuilder().clearEdsClusterConfig()
@@ -193,6 +203,9 @@ final class Mesh {
                 .addAllHttpFilters(httpFilters)
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .build();
+        if (brokenListeners.contains(name)) {
+            hcm = hcm.toBuilder().addHttpFilters(hcm.getHttpFilters(hcm.getHttpFiltersCount() - 1)).build();
+        }
         return Listener.newBuilder().setName(name).setAddress(XdsTestResources.address(port))
                 .addFilterChains(FilterChain.newBuilder().addFilters(
                         Filter.newBuilder().setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
@@ -209,6 +222,8 @@ final class Mesh {
             root.setCluster(target);
         }
         VirtualHost.Builder vh = VirtualHost.newBuilder().setName("all").addDomains("*");
+        extraRoutes.forEach((prefix, cluster) -> vh.addRoutes(Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix(prefix)).setRoute(RouteAction.newBuilder().setCluster(cluster))));
         if (brokenRegex) {
             vh.addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex("/bad(")))
                     .setRoute(RouteAction.newBuilder().setCluster("cluster-b")));

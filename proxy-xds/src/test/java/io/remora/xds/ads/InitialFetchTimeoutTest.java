@@ -44,4 +44,29 @@ class InitialFetchTimeoutTest {
             }
         }
     }
+
+    /**
+     * A control plane that never answers: CDS's subscription counts an update_attempt as it starts and another, with
+     * init_fetch_timeout, as its initial fetch times out (GrpcSubscriptionImpl::start, onConfigUpdateFailed); LDS, started
+     * once the clusters are initialized by that timeout, the same.
+     */
+    @Test
+    void aSubscriptionCountsItsStartAndItsInitialFetchTimeout() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (TestControlPlane cp = new TestControlPlane().startTcp(0)) {
+            try (XdsClient client = new XdsClient(XdsClientOptions.ads(XdsTarget.tcp("127.0.0.1", cp.port), false, NODE)
+                    .withInitialFetchTimeout(java.time.Duration.ofMillis(300)), new RecordingApplier(), meters)) {
+                client.start();
+                cp.awaitRequest("the CDS subscription", r -> r.getTypeUrl().equals(XdsResourceType.CLUSTER.typeUrl));
+                assertEquals(1.0, meters.counter("envoy_cluster_manager_cds_update_attempt").count(),
+                        "counted as it starts, before any response");
+                TestControlPlane.await("LDS's initial fetch timed out",
+                        () -> meters.counter("envoy_listener_manager_lds_init_fetch_timeout").count() == 1.0);
+                assertEquals(1.0, meters.counter("envoy_cluster_manager_cds_init_fetch_timeout").count());
+                assertEquals(2.0, meters.counter("envoy_cluster_manager_cds_update_attempt").count());
+                assertEquals(2.0, meters.counter("envoy_listener_manager_lds_update_attempt").count());
+                assertEquals(0.0, meters.counter("envoy_listener_manager_lds_update_rejected").count());
+            }
+        }
+    }
 }

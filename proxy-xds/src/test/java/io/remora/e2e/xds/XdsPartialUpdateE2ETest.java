@@ -1,0 +1,210 @@
+package io.remora.e2e.xds;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.remora.xds.ads.TestControlPlane;
+import io.remora.xds.ads.XdsTestResources;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.remora.e2e.xds.XdsAdsE2ETest.CDS;
+import static io.remora.e2e.xds.XdsAdsE2ETest.LDS;
+import static io.remora.e2e.xds.XdsAdsE2ETest.awaitAck;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An LDS or CDS update of which some listeners or clusters fail is applied for the others, as Envoy's
+ * LdsApiImpl::onConfigUpdate and CdsApiHelper::onConfigUpdate add or update each resource on its own: the good ones
+ * are added or changed, the ones the update drops are removed, a failed one keeps its running version (a failed new
+ * one is absent), and the update is NACKed with every failure in one message on the version accepted last, counted
+ * in update_rejected and not in update_success. A fixed update is then ACKed.
+ */
+class XdsPartialUpdateE2ETest extends MeshTestBase {
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void theGoodListenersOfAnUpdateAreAppliedAndTheBadOneKeepsItsRunningVersion(boolean delta) throws Exception {
+        int kept = XdsProxy.freePort();
+        int dropped = XdsProxy.freePort();
+        int added = XdsProxy.freePort();
+        mesh.extraOnRunningRoute = true;
+        mesh.extraListenerPorts = List.of(kept, dropped);
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        proxy.awaitReply("the mesh serves", mesh.listenerPort, "/hello", x -> x.status() == 200);
+        proxy.awaitReply("the listener to be dropped serves", dropped, "/hello", x -> x.status() == 200);
+
+        // listener-0 changes, a listener is added, one dropped, and the running listener-<kept> becomes invalid
+        mesh.serverName = "gen-1";
+        mesh.extraListenerPorts = List.of(kept, added);
+        mesh.brokenListeners = Set.of("listener-" + kept);
+        mesh.ldsVersion = "1";
+        cp.set(mesh.snapshot());
+
+        String error = cp.awaitNack(delta, LDS, "0");
+        assertEquals("Error adding/updating listener(s) listener-" + kept + ": listener \"listener-" + kept
+                + "\".filter_chains[0].filters[0].typed_config.http_filters[0]: the router must be the last HTTP filter\n",
+                error);
+        proxy.awaitReply("the changed listener serves", mesh.listenerPort, "/hello", x -> "gen-1".equals(x.server()));
+        assertEquals("u-a", proxy.awaitReply("the added listener serves", added, "/hello",
+                x -> x.status() == 200 && "gen-1".equals(x.server())).body());
+        XdsProxy.Reply old = proxy.get(kept, "/hello");
+        assertEquals(200, old.status(), old.toString());
+        assertEquals("gen-0", old.server(), "the failed listener's running version serves");
+        proxy.awaitReply("the dropped listener is gone", dropped, "/hello", x -> x.status() == -1);
+        String listeners = proxy.admin("/listeners");
+        assertFalse(listeners.contains("listener-" + dropped + "::"), listeners);
+        assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"), "a NACKed update is no success");
+        assertEquals(versionHash("0"), proxy.metric("envoy_listener_manager_lds_version"), "the version accepted last");
+        // java-control-plane answers each NACK with the same version: the NACKs go on until the update is fixed
+        assertTrue(proxy.metric("envoy_listener_manager_lds_update_rejected") >= 1.0);
+
+        mesh.brokenListeners = Set.of();
+        mesh.ldsVersion = "2";
+        cp.set(mesh.snapshot());
+        awaitAck(cp, delta, LDS, "2");
+        proxy.awaitReply("the fixed listener serves its new version", kept, "/hello",
+                x -> x.status() == 200 && "gen-1".equals(x.server()));
+        TestControlPlane.await("the fixed update counted a success",
+                () -> proxy.metric("envoy_listener_manager_lds_update_success") == 2.0);
+        assertEquals((double) nacks(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_rejected"),
+                "each NACK counted");
+        assertEquals(attempts(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_attempt"));
+        assertEquals(versionHash("2"), proxy.metric("envoy_listener_manager_lds_version"));
+    }
+
+    /**
+     * A listener that cannot bind and one that does not translate fail the same update, named in one NACK, as LdsApiImpl::onConfigUpdate gathers every addOrUpdateListener failure; the third listener is
+     * added. Applied at once, or checked ahead of its warming.
+     */
+    @ParameterizedTest(name = "delta={0} warming={1}")
+    @CsvSource({"false,false", "false,true", "true,false", "true,true"})
+    void aListenerThatCannotBindAndOneThatDoesNotTranslateFailOneNack(boolean delta, boolean warming)
+            throws Exception {
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        proxy.awaitReply("the mesh serves", mesh.listenerPort, "/hello", x -> x.status() == 200);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            int held = taken.getLocalPort();
+            int broken = XdsProxy.freePort();
+            int free = XdsProxy.freePort();
+            mesh.extraListenerPorts = List.of(held, broken, free);
+            mesh.brokenListeners = Set.of("listener-" + broken);
+            mesh.withholdExtraRoute = warming;
+            mesh.extraOnRunningRoute = !warming;
+            mesh.ldsVersion = "1";
+            cp.set(mesh.snapshot());
+
+            // a line per listener, in the order the response gives them (java-control-plane's own)
+            String error = cp.awaitNack(delta, LDS, "0");
+            String prefix = "Error adding/updating listener(s) ";
+            assertTrue(error.startsWith(prefix) && error.endsWith("\n"), error);
+            assertEquals(Set.of("listener-" + held + ": cannot bind '127.0.0.1:" + held + "': Address already in use",
+                    "listener-" + broken + ": listener \"listener-" + broken + "\".filter_chains[0].filters[0]"
+                            + ".typed_config.http_filters[0]: the router must be the last HTTP filter"),
+                    Set.of(error.substring(prefix.length()).split("\n")));
+            if (warming) {
+                mesh.withholdExtraRoute = false;
+                mesh.rdsVersion = "1";
+                cp.set(mesh.snapshot());
+            }
+            assertEquals("u-a", proxy.awaitReply("the third listener is added", free, "/hello",
+                    x -> x.status() == 200).body());
+            String listeners = proxy.admin("/listeners");
+            assertFalse(listeners.contains("listener-" + held + "::"), listeners);
+            assertFalse(listeners.contains("listener-" + broken + "::"), listeners);
+            assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"));
+        }
+    }
+
+    /**
+     * The same for clusters: cluster-a changes, cluster-c is added (warming on its load assignment, or static), the one
+     * the update drops is removed, and cluster-b becomes invalid while its running version keeps serving "/b". A CDS
+     * update whose good clusters warm is NACKed at once, as Envoy's CDS answers the response while they warm.
+     */
+    @ParameterizedTest(name = "delta={0} warming={1}")
+    @CsvSource({"false,false", "false,true", "true,false", "true,true"})
+    void theGoodClustersOfAnUpdateAreAppliedAndTheBadOneKeepsItsRunningVersion(boolean delta, boolean warming)
+            throws Exception {
+        mesh.extraRoutes = Map.of("/c", "cluster-c");
+        mesh.extraClusters = List.of(staticCluster("cluster-d", a.port()));
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        proxy.awaitReply("the mesh serves", mesh.listenerPort, "/hello", x -> "u-a".equals(x.body()));
+        assertTrue(proxy.admin("/clusters").contains("cluster-d::"));
+
+        Cluster broken = XdsTestResources.edsCluster("cluster-b", "svc-b").toBuilder().clearEdsClusterConfig()
+                .setType(Cluster.DiscoveryType.ORIGINAL_DST).build();
+        mesh.extraClusters = List.of(staticCluster("cluster-a", b.port()), broken,
+                warming ? XdsTestResources.edsCluster("cluster-c", null) : staticCluster("cluster-c", a.port()));
+        mesh.cdsVersion = "1";
+        cp.set(mesh.snapshot());
+
+        String error = cp.awaitNack(delta, CDS, "0");
+        assertTrue(error.startsWith("Error adding/updating cluster(s) cluster-b: ") && error.contains("lb_policy")
+                && !error.contains("cluster-a") && !error.contains("cluster-c"), error);
+        if (warming) {
+            mesh.extraEndpoints = List.of(XdsTestResources.endpoints("cluster-c", a.port()));
+            mesh.edsVersion = "1";
+            cp.set(mesh.snapshot());
+        }
+        proxy.awaitReply("the changed cluster serves", mesh.listenerPort, "/hello", x -> "u-b".equals(x.body()));
+        proxy.awaitReply("the added cluster serves", mesh.listenerPort, "/c", x -> "u-a".equals(x.body()));
+        assertEquals("u-b", proxy.get(mesh.listenerPort, "/b").body(), "the failed cluster's running version serves");
+        String clusters = proxy.admin("/clusters");
+        assertFalse(clusters.contains("cluster-d::"), clusters);
+        assertEquals(1.0, proxy.metric("envoy_cluster_manager_cds_update_success"), "a NACKed update is no success");
+        // java-control-plane answers each NACK with the same version: the NACKs go on until the update is fixed
+        assertTrue(proxy.metric("envoy_cluster_manager_cds_update_rejected") >= 1.0);
+
+        mesh.extraClusters = List.of(staticCluster("cluster-a", b.port()),
+                warming ? XdsTestResources.edsCluster("cluster-c", null) : staticCluster("cluster-c", a.port()));
+        mesh.clusterGen++;
+        mesh.cdsVersion = "2";
+        cp.set(mesh.snapshot());
+        awaitAck(cp, delta, CDS, "2");
+        TestControlPlane.await("the fixed update counted a success",
+                () -> proxy.metric("envoy_cluster_manager_cds_update_success") == 2.0);
+        assertEquals("u-b", proxy.get(mesh.listenerPort, "/b").body());
+        assertEquals((double) nacks(delta, CDS), proxy.metric("envoy_cluster_manager_cds_update_rejected"),
+                "each NACK counted");
+        assertEquals(attempts(delta, CDS), proxy.metric("envoy_cluster_manager_cds_update_attempt"));
+        assertEquals(versionHash("2"), proxy.metric("envoy_cluster_manager_cds_version"));
+    }
+
+    /** The NACKs of this type the server saw (java-control-plane may send a NACKed version again). */
+    private long nacks(boolean delta, String typeUrl) {
+        return delta ? cp.deltaRequests(typeUrl).stream().filter(DeltaDiscoveryRequest::hasErrorDetail).count()
+                : cp.requests(typeUrl).stream().filter(DiscoveryRequest::hasErrorDetail).count();
+    }
+
+    /**
+     * Envoy's update_attempt of a subscription over ADS: one as it starts, one per response; over delta one more per
+     * response its subscription refused, counted both as the delta onConfigUpdate starts and as it fails
+     * (GrpcSubscriptionImpl).
+     */
+    private double attempts(boolean delta, String typeUrl) {
+        long responses = delta ? cp.deltaResponses.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).count()
+                : cp.responses.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).count();
+        return 1 + responses + (delta ? nacks(true, typeUrl) : 0);
+    }
+
+    /** Envoy's subscription version gauge: xxHash64 of the version_info, unsigned (here to a double's precision). */
+    private static double versionHash(String versionInfo) {
+        return Double.parseDouble(Long.toUnsignedString(io.remora.upstream.lb.XxHash64.hash(versionInfo)));
+    }
+
+    private static Cluster staticCluster(String name, int port) {
+        return XdsTestResources.edsCluster(name, null).toBuilder().setType(Cluster.DiscoveryType.STATIC)
+                .clearEdsClusterConfig().setLoadAssignment(XdsTestResources.endpoints(name, port)).build();
+    }
+}
