@@ -102,7 +102,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     }
 
     /** The connection's listener has the block of this stream's HEADERS: errors from now on are not the block's. */
-    void delivered() {
+    public void delivered() {
         decoding = 0;
         decoded = null;
     }
@@ -127,7 +127,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     }
 
     /** Whether a stream error on this stream came while its HEADERS block was being decoded or checked. */
-    boolean decoding(int streamId) {
+    public boolean decoding(int streamId) {
         return decoding == streamId;
     }
 
@@ -136,7 +136,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
      * and nothing after that mark fails: a stream error past it, on the stream being decoded, is
      * that check's.
      */
-    boolean contentLengthAtEnd(int streamId) {
+    public boolean contentLengthAtEnd(int streamId) {
         Http2Stream s = connection == null || decoding != streamId ? null : connection.stream(streamId);
         return s != null && (decodingTrailers ? !trailersBefore && s.isTrailersReceived() : s.isHeadersReceived());
     }
@@ -155,7 +155,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     }
 
     /** As {@link #install}: the decoder now in place, or null when the codec keeps Netty's. */
-    static HeaderBlockDecoder installed(Http2ConnectionDecoder decoder, boolean validate) {
+    public static HeaderBlockDecoder installed(Http2ConnectionDecoder decoder, boolean validate) {
         try {
             Http2ConnectionDecoder d = decoder;
             while (d instanceof DecoratingHttp2ConnectionDecoder && DELEGATE != null) {

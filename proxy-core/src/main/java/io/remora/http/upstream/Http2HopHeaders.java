@@ -66,6 +66,37 @@ final class Http2HopHeaders {
         return upgradeProtocol;
     }
 
+    /**
+     * Why a response head's :status makes it invalid, or null when it does not: missing, not three
+     * digits, 101 (no upgrade on HTTP/2), or a 1xx that ends the stream. oghttp2's header validator
+     * and its 1xx END_STREAM check, which Envoy's codec takes as messaging errors.
+     */
+    static String statusFault(CharSequence status, boolean endStream) {
+        if (status == null) {
+            return "response without :status";
+        }
+        if (!threeDigits(status)) {
+            return "malformed :status";
+        }
+        if (status.charAt(0) == '1' && (endStream || AsciiString.contentEquals(status, STATUS_101))) {
+            return endStream ? "1xx response with END_STREAM" : "101 response on HTTP/2";
+        }
+        return null;
+    }
+
+    private static boolean threeDigits(CharSequence status) {
+        if (status.length() != 3) {
+            return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            char c = status.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** An interim (1xx) response other than 101 that does not end the stream: skipped by the stream. */
     static boolean interim(CharSequence status, boolean endStream) {
         return status != null && status.length() == 3 && status.charAt(0) == '1'
