@@ -183,6 +183,28 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
         return null;
     }
 
+    /**
+     * Puts {@code wrap}'s reader in the place of the frame reader of a codec Netty's builder made,
+     * after {@link #installed} (which looks for Netty's reader there). True when it did.
+     */
+    static boolean wrapFrameReader(Http2ConnectionDecoder decoder,
+                                   java.util.function.UnaryOperator<Http2FrameReader> wrap) {
+        try {
+            Http2ConnectionDecoder d = decoder;
+            while (d instanceof DecoratingHttp2ConnectionDecoder && DELEGATE != null) {
+                d = (Http2ConnectionDecoder) DELEGATE.get(d);
+            }
+            if (d instanceof DefaultHttp2ConnectionDecoder && FRAME_READER != null
+                    && FRAME_READER.get(d) instanceof Http2FrameReader reader) {
+                FRAME_READER.set(d, wrap.apply(reader));
+                return true;
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(Level.FINE, "the frame reader stays Netty's: " + e, e);
+        }
+        return false;
+    }
+
     /** The one field of {@code owner} of type {@code type}, made accessible; null when there is not exactly one. */
     private static Field field(Class<?> owner, Class<?> type) {
         Field found = null;
