@@ -192,6 +192,30 @@ class Http2UpstreamFaultsTest {
     }
 
     /**
+     * RST_STREAM REFUSED_STREAM before the response is a refused stream (503, what retry_on
+     * refused-stream retries), any other code a remote reset; both count cluster.&lt;name&gt;.http2.rx_reset
+     * (Envoy's codec stat) and upstream_rq_rx_reset, and the connection serves on.
+     */
+    @Test
+    void aResetIsARefusedStreamOrARemoteResetCountedInRxReset() throws Exception {
+        for (int code : List.of(RawH2.REFUSED_STREAM, RawH2.INTERNAL_ERROR)) {
+            ClusterStats stats = start();
+            CompletableFuture<HttpResponse<String>> r = get();
+            try (RawH2 up = RawH2.accept(upstream)) {
+                up.rst(awaitRequest(up), code).flush();
+                HttpResponse<String> resp = r.get(20, TimeUnit.SECONDS);
+                assertEquals(503, resp.statusCode());
+                assertEquals("upstream connect error or disconnect/reset before headers. reset reason: "
+                        + (code == RawH2.REFUSED_STREAM ? "remote refused stream reset" : "remote reset"), resp.body());
+                assertTrue(up.pingPong(3), "the connection lives on");
+            }
+            assertEquals(1, stats.http2RxReset.count());
+            assertEquals(1, stats.upstreamRqRxReset.count());
+            assertEquals("cluster.raw.http2.rx_reset", io.remora.stats.StatNames.envoyName(stats.http2RxReset.getId()));
+        }
+    }
+
+    /**
      * DATA past the response's content-length, or END_STREAM short of it on a DATA frame, is
      * oghttp2's HandleContentLengthError from a DATA frame: RST_STREAM(PROTOCOL_ERROR) on that stream
      * and nothing said to the codec, so no messaging error and the connection serves on (was: GOAWAY,
