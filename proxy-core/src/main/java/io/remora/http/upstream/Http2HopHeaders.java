@@ -1,5 +1,6 @@
 package io.remora.http.upstream;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.http.HeaderBlock;
@@ -16,6 +17,8 @@ final class Http2HopHeaders {
     private static final AsciiString STATUS_101 = AsciiString.cached("101");
     private static final AsciiString STATUS_100 = AsciiString.cached("100");
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
+    private static final AsciiString STATUS_204 = AsciiString.cached("204");
+    private static final AsciiString ZERO = AsciiString.cached("0");
     private static final AsciiString TE = AsciiString.cached("te");
     private static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
@@ -67,19 +70,27 @@ final class Http2HopHeaders {
     }
 
     /**
-     * Why a response head's :status makes it invalid, or null when it does not: missing, not three
-     * digits, 101 (no upgrade on HTTP/2), or a 1xx that ends the stream. oghttp2's header validator
-     * and its 1xx END_STREAM check, which Envoy's codec takes as messaging errors.
+     * Why a response head makes the response invalid, or null when it does not: a :status missing,
+     * not three digits, or 101 (no upgrade on HTTP/2), a 1xx that ends the stream, a 1xx or 204
+     * with a content-length other than 0. oghttp2's header validator (HandleContentLength too) and
+     * its 1xx END_STREAM check, which Envoy's codec takes as messaging errors.
      */
-    static String statusFault(CharSequence status, boolean endStream) {
+    static String headFault(Http2Headers headers, CharSequence status, boolean endStream) {
         if (status == null) {
             return "response without :status";
         }
         if (!threeDigits(status)) {
             return "malformed :status";
         }
-        if (status.charAt(0) == '1' && (endStream || AsciiString.contentEquals(status, STATUS_101))) {
+        boolean informational = status.charAt(0) == '1';
+        if (informational && (endStream || AsciiString.contentEquals(status, STATUS_101))) {
             return endStream ? "1xx response with END_STREAM" : "101 response on HTTP/2";
+        }
+        if (informational || AsciiString.contentEquals(status, STATUS_204)) {
+            CharSequence length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+            if (length != null && !AsciiString.contentEquals(length, ZERO)) {
+                return "content-length on a response without a body";
+            }
         }
         return null;
     }

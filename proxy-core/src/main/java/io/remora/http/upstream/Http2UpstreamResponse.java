@@ -32,7 +32,7 @@ final class Http2UpstreamResponse {
             return;
         }
         CharSequence status = headers.status();
-        String fault = Http2HopHeaders.statusFault(status, endStream);
+        String fault = Http2HopHeaders.headFault(headers, status, endStream);
         if (fault != null) {
             s.conn.invalidResponse(s.stream.id(), fault);
             return;

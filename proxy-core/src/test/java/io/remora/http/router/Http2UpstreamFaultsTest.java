@@ -118,15 +118,15 @@ class Http2UpstreamFaultsTest {
 
     /**
      * oghttp2's header validator refuses a response head without :status, with one that is not
-     * three digits or is 101, and a 1xx that ends the stream: messaging errors, which cost the
-     * connection by default. These heads once reached the router, and the request hung until its
-     * route timeout (504).
+     * three digits or is 101, a 1xx that ends the stream, and a 204 with a content-length other
+     * than 0: messaging errors, which cost the connection by default. These heads once reached the
+     * router: the request hung until its route timeout (504), or the 204 went on with its length.
      */
     @Test
     void aResponseHeadWithoutAValidStatusIsAProtocolError() throws Exception {
         List<String[]> heads = List.of(new String[] {"x", "y"}, new String[] {":status", "20"},
                 new String[] {":status", "2000"}, new String[] {":status", "abc"}, new String[] {":status", "101"},
-                new String[] {":status", "100"});
+                new String[] {":status", "100"}, new String[] {":status", "204", "content-length", "5"});
         for (String[] head : heads) {
             String what = String.join(" ", head);
             ClusterStats stats = start();
