@@ -102,7 +102,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     }
 
     /** The connection's listener has the block of this stream's HEADERS: errors from now on are not the block's. */
-    void delivered() {
+    public void delivered() {
         decoding = 0;
         decoded = null;
     }
@@ -127,7 +127,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     }
 
     /** Whether a stream error on this stream came while its HEADERS block was being decoded or checked. */
-    boolean decoding(int streamId) {
+    public boolean decoding(int streamId) {
         return decoding == streamId;
     }
 
@@ -136,7 +136,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
      * and nothing after that mark fails: a stream error past it, on the stream being decoded, is
      * that check's.
      */
-    boolean contentLengthAtEnd(int streamId) {
+    public boolean contentLengthAtEnd(int streamId) {
         Http2Stream s = connection == null || decoding != streamId ? null : connection.stream(streamId);
         return s != null && (decodingTrailers ? !trailersBefore && s.isTrailersReceived() : s.isHeadersReceived());
     }
@@ -155,7 +155,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     }
 
     /** As {@link #install}: the decoder now in place, or null when the codec keeps Netty's. */
-    static HeaderBlockDecoder installed(Http2ConnectionDecoder decoder, boolean validate) {
+    public static HeaderBlockDecoder installed(Http2ConnectionDecoder decoder, boolean validate) {
         try {
             Http2ConnectionDecoder d = decoder;
             while (d instanceof DecoratingHttp2ConnectionDecoder && DELEGATE != null) {
@@ -181,6 +181,28 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
             LOG.fine("HPACK decoding keeps Netty's header block: this Netty's codec is not laid out as expected");
         }
         return null;
+    }
+
+    /**
+     * Puts {@code wrap}'s reader in the place of the frame reader of a codec Netty's builder made,
+     * after {@link #installed} (which looks for Netty's reader there). True when it did.
+     */
+    static boolean wrapFrameReader(Http2ConnectionDecoder decoder,
+                                   java.util.function.UnaryOperator<Http2FrameReader> wrap) {
+        try {
+            Http2ConnectionDecoder d = decoder;
+            while (d instanceof DecoratingHttp2ConnectionDecoder && DELEGATE != null) {
+                d = (Http2ConnectionDecoder) DELEGATE.get(d);
+            }
+            if (d instanceof DefaultHttp2ConnectionDecoder && FRAME_READER != null
+                    && FRAME_READER.get(d) instanceof Http2FrameReader reader) {
+                FRAME_READER.set(d, wrap.apply(reader));
+                return true;
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(Level.FINE, "the frame reader stays Netty's: " + e, e);
+        }
+        return false;
     }
 
     /** The one field of {@code owner} of type {@code type}, made accessible; null when there is not exactly one. */

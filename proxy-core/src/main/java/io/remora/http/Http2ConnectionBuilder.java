@@ -48,6 +48,7 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
                                     Http2Settings initialSettings) {
         // Requests decode into flat header blocks, with the checks validateHeaders(true) makes.
         HeaderBlockDecoder headers = HeaderBlockDecoder.installed(decoder, true);
+        Http2SelfDependencyScrub.install(decoder);
         return new Http2Connection(decoder, encoder, initialSettings, cx, created.dataFrames(), headers);
     }
 }

@@ -53,6 +53,8 @@ public final class ClusterStats {
     public final Counter http2RxMessagingError;
     /** {@code cluster.<name>.http2.header_overflow}: responses whose headers broke the cluster's limits. */
     public final Counter http2HeaderOverflow;
+    /** {@code cluster.<name>.http2.rx_reset}: RST_STREAM frames upstreams sent. */
+    public final Counter http2RxReset;
     public final AtomicLong upstreamCxActive = new AtomicLong();
     public final AtomicLong upstreamRqActive = new AtomicLong();
     public final AtomicLong membershipHealthy = new AtomicLong();
@@ -114,6 +116,7 @@ public final class ClusterStats {
         http2Floods = Http2FloodStats.register(r, "envoy_cluster_http2_", TAG, name);
         http2RxMessagingError = c("envoy_cluster_http2_rx_messaging_error");
         http2HeaderOverflow = c("envoy_cluster_http2_header_overflow");
+        http2RxReset = c("envoy_cluster_http2_rx_reset");
         upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
         upstreamCxOverflow = c("envoy_cluster_upstream_cx_overflow");
         upstreamRqDropOverload = c("envoy_cluster_upstream_rq_drop_overload");

@@ -5,6 +5,7 @@ import io.remora.testing.RawH2;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,6 +138,38 @@ class Http2ConformanceTest extends HcmServerTestBase {
             assertEquals(RawH2.PROTOCOL_ERROR, rst.rstError());
         }
         assertEquals(0.0, server.hcm.stats.http2RxMessagingError.count());
+    }
+
+    /**
+     * h2spec 5.3.1/1 and /2: a stream that depends on itself. oghttp2 ignores priority (quiche's
+     * decoder checks no dependency, OnPriority does nothing), so the PRIORITY frame is dropped and
+     * the HEADERS open their stream, answered; Netty reset the first's stream and failed the
+     * connection for the second. Split across reads, the HEADERS' dependency is still seen.
+     */
+    @Test
+    void aStreamThatDependsOnItselfIsServedAsOghttp2IgnoresPriority() throws Exception {
+        byte[] block = RawH2.getBlock("a", "/");
+        byte[] prioritized = new byte[5 + block.length];
+        prioritized[3] = 1; // depends on stream 1, its own
+        prioritized[4] = (byte) 255;
+        System.arraycopy(block, 0, prioritized, 5, block.length);
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.PRIORITY, 0, 3, new byte[] {0, 0, 0, 3, 15}).flush();
+            assertTrue(only(untilPingAck(h2), RawH2.RST_STREAM) == null, "PRIORITY on itself: a reset");
+            ByteArrayOutputStream frame = new ByteArrayOutputStream();
+            frame.write(new byte[] {0, 0, (byte) prioritized.length, RawH2.HEADERS, 0x25, 0, 0, 0, 1});
+            frame.write(prioritized);
+            byte[] bytes = frame.toByteArray();
+            h2.bytes(java.util.Arrays.copyOf(bytes, 11)).flush(); // the dependency cut in two
+            Thread.sleep(50);
+            h2.bytes(java.util.Arrays.copyOfRange(bytes, 11, bytes.length)).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 1)) {
+                assertTrue(f.type() != RawH2.GOAWAY && f.type() != RawH2.RST_STREAM, "refused: type " + f.type());
+                f = h2.read();
+            }
+            assertNotNull(f, "the HEADERS that depend on themselves were not answered");
+        }
     }
 
     /** h2spec 6.3/2: a PRIORITY frame of 4 octets is a framing error of the connection in oghttp2, not the stream's. */

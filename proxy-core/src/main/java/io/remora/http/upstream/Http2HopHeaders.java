@@ -1,5 +1,6 @@
 package io.remora.http.upstream;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.http.HeaderBlock;
@@ -16,6 +17,8 @@ final class Http2HopHeaders {
     private static final AsciiString STATUS_101 = AsciiString.cached("101");
     private static final AsciiString STATUS_100 = AsciiString.cached("100");
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
+    private static final AsciiString STATUS_204 = AsciiString.cached("204");
+    private static final AsciiString ZERO = AsciiString.cached("0");
     private static final AsciiString TE = AsciiString.cached("te");
     private static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
@@ -64,6 +67,45 @@ final class Http2HopHeaders {
             headers.scheme(HTTP);
         }
         return upgradeProtocol;
+    }
+
+    /**
+     * Why a response head makes the response invalid, or null when it does not: a :status missing,
+     * not three digits, or 101 (no upgrade on HTTP/2), a 1xx that ends the stream, a 1xx or 204
+     * with a content-length other than 0. oghttp2's header validator (HandleContentLength too) and
+     * its 1xx END_STREAM check, which Envoy's codec takes as messaging errors.
+     */
+    static String headFault(Http2Headers headers, CharSequence status, boolean endStream) {
+        if (status == null) {
+            return "response without :status";
+        }
+        if (!threeDigits(status)) {
+            return "malformed :status";
+        }
+        boolean informational = status.charAt(0) == '1';
+        if (informational && (endStream || AsciiString.contentEquals(status, STATUS_101))) {
+            return endStream ? "1xx response with END_STREAM" : "101 response on HTTP/2";
+        }
+        if (informational || AsciiString.contentEquals(status, STATUS_204)) {
+            CharSequence length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+            if (length != null && !AsciiString.contentEquals(length, ZERO)) {
+                return "content-length on a response without a body";
+            }
+        }
+        return null;
+    }
+
+    private static boolean threeDigits(CharSequence status) {
+        if (status.length() != 3) {
+            return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            char c = status.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** An interim (1xx) response other than 101 that does not end the stream: skipped by the stream. */

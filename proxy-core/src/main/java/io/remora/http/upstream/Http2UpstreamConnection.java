@@ -54,15 +54,20 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     final io.remora.http.Http2EncoderParts parts;
     /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
     private final io.remora.http.Http2DataFrameCounter dataFrames;
+    /** What the upstream's faults cost, as Envoy's codec client. */
+    final Http2UpstreamErrors errors;
 
     Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings settings, Http2ConnectionPool pool,
-                                    io.remora.http.Http2DataFrameCounter dataFrames) {
+                                    io.remora.http.Http2DataFrameCounter dataFrames,
+                                    io.remora.http.HeaderBlockDecoder headers) {
         super(decoder, encoder, settings);
         this.parts = io.remora.http.Http2EncoderParts.of(encoder);
         this.dataFrames = dataFrames;
         dataFrames.frameSizes(parts.frameSizes());
         this.pool = pool;
+        this.errors = new Http2UpstreamErrors(this, headers, pool.ctx.stats(),
+                pool.options().streamErrorOnInvalidHttpMessage());
         this.streamKey = connection().newKey();
         io.remora.config.Http2Options.Keepalive k = pool.options().keepalive();
         this.keepalive = k == null ? null
@@ -300,44 +305,30 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     @Override
     protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
                                  Http2Exception.StreamException http2Ex) {
-        if (!outbound) {
-            // A malformed frame of the upstream's on one stream: that stream's reset is a protocol error.
-            Http2Stream stream = connection().stream(http2Ex.streamId());
-            Http2UpstreamStream s = stream == null ? null : stream.getProperty(streamKey);
-            if (http2Ex instanceof Http2Exception.HeaderListSizeException) {
-                // Past max_response_headers_kb: as a count past its limit (Http2UpstreamStream.refuseResponse).
-                pool.ctx.stats().http2HeaderOverflow.increment();
-                if (s != null) {
-                    s.refuseResponse();
-                    return;
-                }
-            }
-            if (s != null) {
-                s.protocolError();
-            }
-            // An invalid response costs the whole connection, as Envoy's codec by default, unless
-            // the cluster's override_stream_error_on_invalid_http_message says only its stream.
-            // Headers over the cluster's limits are not an invalid message: only their stream is reset.
-            if (http2Ex.error() == io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR
-                    && !(http2Ex instanceof Http2Exception.HeaderListSizeException)) {
-                pool.ctx.stats().http2RxMessagingError.increment();
-                if (!pool.options().streamErrorOnInvalidHttpMessage()) {
-                    pool.ctx.stats().upstreamCxProtocolError.increment();
-                    onConnectionError(ctx, false, cause, Http2Exception.connectionError(
-                            io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "invalid response on stream %d: %s",
-                            http2Ex.streamId(), http2Ex.getMessage()));
-                    return;
-                }
-            }
+        Http2Exception.StreamException answer = outbound ? http2Ex : errors.onStreamError(ctx, cause, http2Ex);
+        if (answer != null) {
+            super.onStreamError(ctx, outbound, cause, answer);
         }
-        super.onStreamError(ctx, outbound, cause, http2Ex);
     }
 
-    /** The upstream broke HTTP/2 on this stream in a way Netty's decoder does not check itself. */
+    @Override
+    protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+                                     Http2Exception http2Ex) {
+        if (!outbound) {
+            errors.connectionError();
+        }
+        super.onConnectionError(ctx, outbound, cause, http2Ex);
+    }
+
+    /** The upstream's response head broke HTTP/2 in a way Netty's decoder does not check itself. */
     void invalidResponse(int streamId, String reason) {
         Http2Exception e = Http2Exception.streamError(streamId, io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR,
                 reason);
-        onStreamError(ctx, false, e, (Http2Exception.StreamException) e);
+        Http2Exception.StreamException answer = errors.invalid(ctx, e, (Http2Exception.StreamException) e,
+                streamFor(streamId));
+        if (answer != null) {
+            super.onStreamError(ctx, false, e, answer);
+        }
     }
 
     @Override

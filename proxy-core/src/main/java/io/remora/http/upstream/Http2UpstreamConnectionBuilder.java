@@ -34,7 +34,7 @@ final class Http2UpstreamConnectionBuilder
     @Override
     protected Http2UpstreamConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                             Http2Settings initialSettings) {
-        io.remora.http.HeaderBlockDecoder.install(decoder, true);
-        return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool, created.dataFrames());
+        io.remora.http.HeaderBlockDecoder headers = io.remora.http.HeaderBlockDecoder.installed(decoder, true);
+        return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool, created.dataFrames(), headers);
     }
 }

@@ -21,6 +21,7 @@ final class Http2UpstreamFrames extends io.remora.http.Http2StreamFrames<Http2Up
     @Override
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
                               boolean endOfStream) {
+        conn.errors.delivered();
         Http2UpstreamStream s = conn.streamFor(streamId);
         if (s != null) {
             try {
@@ -43,6 +44,7 @@ final class Http2UpstreamFrames extends io.remora.http.Http2StreamFrames<Http2Up
 
     @Override
     public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+        conn.ctx().stats().http2RxReset.increment();
         Http2UpstreamStream s = conn.streamFor(streamId);
         if (s != null) {
             s.onRemoteReset(errorCode);

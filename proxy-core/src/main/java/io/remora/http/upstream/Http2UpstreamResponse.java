@@ -32,6 +32,11 @@ final class Http2UpstreamResponse {
             return;
         }
         CharSequence status = headers.status();
+        String fault = Http2HopHeaders.headFault(headers, status, endStream);
+        if (fault != null) {
+            s.conn.invalidResponse(s.stream.id(), fault);
+            return;
+        }
         if (Http2HopHeaders.interim(status, endStream)) {
             if (Http2HopHeaders.isContinue(status)) {
                 cb.onResponse100Continue();

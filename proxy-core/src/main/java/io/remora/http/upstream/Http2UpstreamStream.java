@@ -35,8 +35,11 @@ final class Http2UpstreamStream implements UpstreamStream {
     private boolean released;
     boolean readDisabled;
     boolean malformed;
-    /** The response broke the cluster's header limits: the stream was reset for it (Envoy: a remote reset). */
-    private boolean overLimits;
+    /**
+     * How the requester hears of the stream's end when the codec reset it (a response over the
+     * cluster's limits, an invalid one, DATA that broke its content-length); null otherwise.
+     */
+    private ResetReason closedAs;
     /** The request is an upgrade (sent as extended CONNECT) or a CONNECT: half-close either way. */
     boolean tunnel;
     /** The upgrade the extended CONNECT stands for, to give the 200 back as 101. */
@@ -241,6 +244,14 @@ final class Http2UpstreamStream implements UpstreamStream {
 
     void protocolError() {
         malformed = true;
+        closedAs = ResetReason.PROTOCOL_ERROR;
+    }
+
+    /** Netty's decoder resets the stream for a fault of the response's (Http2UpstreamErrors): {@code reason} to the requester. */
+    void resetByCodec(ResetReason reason) {
+        if (closedAs == null) {
+            closedAs = reason;
+        }
     }
 
     /**
@@ -251,7 +262,7 @@ final class Http2UpstreamStream implements UpstreamStream {
      */
     void refuseResponse() {
         malformed = true;
-        overLimits = true;
+        closedAs = ResetReason.REMOTE_RESET;
         if (isOpen() && conn.ctx.channel().isActive()) {
             conn.resetStream(conn.ctx, stream.id(), Http2Error.INTERNAL_ERROR.code(), conn.ctx.newPromise());
             conn.written();
@@ -276,9 +287,11 @@ final class Http2UpstreamStream implements UpstreamStream {
         releaseHeld();
         if (!responseDone) {
             conn.ctx().host.stats.rqError.increment();
+            // A connection closed for the upstream's error resets every stream as a protocol
+            // error (Envoy's CodecClient::onEvent with protocol_error_).
             cb.onReset(refusedByGoAway ? ResetReason.REMOTE_REFUSED_STREAM_RESET
-                    : overLimits ? ResetReason.REMOTE_RESET
-                    : malformed ? ResetReason.PROTOCOL_ERROR : ResetReason.CONNECTION_TERMINATION);
+                    : closedAs != null ? closedAs
+                    : conn.errors.protocolError() ? ResetReason.PROTOCOL_ERROR : ResetReason.CONNECTION_TERMINATION);
         }
     }
 
