@@ -68,6 +68,8 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
      */
     boolean closedLocally;
     private boolean closedByPeer;
+    /** HTTP/1.1: the peer reset the connection (%DOWNSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
+    boolean peerReset;
     /** A request was in progress when the connection closed (its codec sets it, before resetting it). */
     boolean requestsAtClose;
     /** downstream_cx_drain_close counts a connection once. */
