@@ -16,10 +16,9 @@ final class ConnectionInfoCopies {
         return c == null
                 ? new ConnectionInfo(null, null, null, null, sni, null, null, null, null, null, -1,
                         ConnectionInfo.DEFAULT_BUFFER_LIMIT)
-                : new ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
+                : new ConnectionInfo(c.origin(), c.localAddress(), c.remoteAddress(),
                         c.originalDestination(), sni, c.transportProtocol(), c.applicationProtocols(), c.tls(),
-                        c.originalSource(), c.filterChainName(), c.connectionId(), c.bufferLimit(), c.listenerMetadata(),
-                        c.ja3Hash());
+                        c.originalSource(), c.connectionId(), c.ja3Hash());
     }
 
     /** {@code c} (or an empty view) with {@code name} as its filter chain's name. */
@@ -27,9 +26,9 @@ final class ConnectionInfoCopies {
         return c == null
                 ? new ConnectionInfo(null, null, null, null, null, null, null, null, null, name, -1,
                         ConnectionInfo.DEFAULT_BUFFER_LIMIT)
-                : new ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
-                        c.originalDestination(), c.serverName(), c.transportProtocol(), c.applicationProtocols(),
-                        c.tls(), c.originalSource(), name, c.connectionId(), c.bufferLimit(), c.listenerMetadata(),
-                        c.ja3Hash());
+                : new ConnectionInfo(new ConnectionInfo.Origin(c.listenerName(), name, c.bufferLimit(),
+                        c.listenerMetadata()), c.localAddress(), c.remoteAddress(), c.originalDestination(),
+                        c.serverName(), c.transportProtocol(), c.applicationProtocols(), c.tls(), c.originalSource(),
+                        c.connectionId(), c.ja3Hash());
     }
 }

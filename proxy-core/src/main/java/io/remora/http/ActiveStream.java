@@ -88,7 +88,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
             hcm.stats.downstreamRqHttp1Total.increment();
         }
         cx.streamStarted();
-        cx.worker.addStream(this);
+        cx.worker().addStream(this);
         lastActivityNanos = info.startNanos;
         idleTimeoutNanos = hcm.streamIdleTimeoutNanos;
         StreamTimeouts.armIdleTimer(this);
@@ -337,7 +337,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
             return;
         }
         ended = true;
-        cx.worker.removeStream(this);
+        cx.worker().removeStream(this);
         cancelRequestTimer();
         StreamTimeouts.cancelDurationTimer(this);
         StreamAccessLogs.cancelPeriodic(this);

@@ -7,15 +7,13 @@ import io.remora.network.FilterState;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One downstream connection as its streams see it: addresses, TLS, protocol, drain state and the
  * connection idle timeout. Lives on the connection's event loop.
  */
 final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
-        implements Runnable {
+        implements io.remora.util.DeadlineHeap.Entry {
 
     /** What the codec does when the connection idles out or drains. */
     interface Codec {
@@ -34,16 +32,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     }
 
     final HttpConnectionManager hcm;
-    /**
-     * What one stream may buffer before a 413 (request) or 500 (response): Envoy takes the
-     * connection's buffer limit, the listener's per_connection_buffer_limit_bytes.
-     */
-    final int bufferLimit;
     final Channel channel;
     final ConnectionInfo info;
     final boolean tls;
-    /** This event loop's part of the overload manager: tracks our streams, re-arms our timers. */
-    final io.remora.overload.WorkerOverload worker;
     /** HTTP/2 (prior knowledge or ALPN) rather than HTTP/1.1. */
     boolean http2;
     Codec codec;
@@ -68,16 +59,19 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
      */
     boolean closedLocally;
     private boolean closedByPeer;
+    /** HTTP/1.1: the peer reset the connection (%DOWNSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
+    boolean peerReset;
     /** A request was in progress when the connection closed (its codec sets it, before resetting it). */
     boolean requestsAtClose;
     /** downstream_cx_drain_close counts a connection once. */
     boolean drainCloseCounted;
     private long idleSinceNanos = System.nanoTime();
-    // One scheduled task per connection serves both of its timeouts: the connection idle timeout
-    // and the stream idle timeouts (re-armed for the earliest deadline of the streams it watches,
-    // instead of a schedule and a cancel per request). An idle keep-alive connection holds one
-    // task, not two. Each timeout keeps its own deadline; the task runs at the earlier.
-    private ScheduledFuture<?> timer;
+    // One deadline per connection serves both of its timeouts: the connection idle timeout and
+    // the stream idle timeouts (re-armed for the earliest deadline of the streams it watches,
+    // instead of a schedule and a cancel per request). Each timeout keeps its own deadline; the
+    // connection's runs at the earlier. It is a place in the worker's heap of connection
+    // deadlines, not a scheduled task: every idle keep-alive connection holds it.
+    private int heapSlot;
     private boolean idleArmed;
     private long idleAt;
     private ActiveStream idleHead;
@@ -88,12 +82,28 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         this.hcm = hcm;
         this.channel = channel;
         this.info = info;
-        int limit = info == null ? ConnectionInfo.DEFAULT_BUFFER_LIMIT : info.bufferLimit();
-        this.bufferLimit = limit <= 0 ? Integer.MAX_VALUE : limit;
         this.tls = channel.pipeline().get(SslHandler.class) != null
                 || (info != null && "tls".equals(info.transportProtocol()));
-        this.worker = hcm.overload.worker(channel.eventLoop());
-        worker.addConnection(this);
+        hcm.overload.worker(channel.eventLoop()).addConnection(this);
+    }
+
+    /**
+     * What one stream may buffer before a 413 (request) or 500 (response): Envoy takes the
+     * connection's buffer limit, the listener's per_connection_buffer_limit_bytes. Derived, not
+     * kept: every idle connection holds this context.
+     */
+    int bufferLimit() {
+        int limit = info == null ? ConnectionInfo.DEFAULT_BUFFER_LIMIT : info.bufferLimit();
+        return limit <= 0 ? Integer.MAX_VALUE : limit;
+    }
+
+    /**
+     * This event loop's part of the overload manager: tracks our streams, holds our deadline. The
+     * one tracking this connection while it is open, not a field of its own.
+     */
+    io.remora.overload.WorkerOverload worker() {
+        io.remora.overload.WorkerOverload w = tracker();
+        return w != null ? w : hcm.overload.worker(channel.eventLoop());
     }
 
     void closeLocally() {
@@ -192,25 +202,26 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         } else {
             return;
         }
-        if (timer != null) {
-            // When the task runs, from its own delay rather than a field: every idle connection
-            // holds this context, and one long less takes it down a size class.
-            long timerAt = System.nanoTime() + timer.getDelay(TimeUnit.NANOSECONDS);
-            if (timerAt - at <= 0) {
-                return;
-            }
-            timer.cancel(false);
+        io.remora.util.DeadlineHeap heap = worker().connectionDeadlines;
+        if (heap.contains(this) && heap.deadline(this) - at <= 0) {
+            return;
         }
-        timer = channel.eventLoop().schedule(this, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        heap.schedule(this, at);
     }
 
-    /**
-     * The timer's task: the context itself rather than a method reference, which would be one
-     * more object for every connection, idle ones included.
-     */
     @Override
-    public void run() {
-        timer = null;
+    public int heapSlot() {
+        return heapSlot;
+    }
+
+    @Override
+    public void heapSlot(int slot) {
+        heapSlot = slot;
+    }
+
+    /** The connection's deadline passed: each timeout whose own deadline did fires. */
+    @Override
+    public void onDeadline() {
         if (closed) {
             return;
         }
@@ -361,11 +372,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     void onClosed() {
         if (!closed) {
             closed = true;
-            worker.removeConnection(this);
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
+            io.remora.overload.WorkerOverload w = worker();
+            w.connectionDeadlines.remove(this);
+            w.removeConnection(this);
             idleArmed = streamIdleArmed = false;
             if (lifetime != null) {
                 lifetime.onClosed();

@@ -43,7 +43,7 @@ final class FilterManager extends DecoderIteration {
     FilterManager(ActiveStream stream, HttpConnectionManager.FilterFactoryEntry[] entries, RouteEntry route,
                   String cluster) {
         this.stream = stream;
-        this.decoderBufferLimit = stream.cx.bufferLimit;
+        this.decoderBufferLimit = stream.cx.bufferLimit();
         // Arrays sized once, per stream; most chains have no encoder and one or two decoders.
         int n = entries.length;
         DecoderFilterSlot[] dec = n == 0 ? NO_DECODERS : new DecoderFilterSlot[n];
@@ -302,7 +302,7 @@ final class FilterManager extends DecoderIteration {
 
         @Override
         int bufferLimit() {
-            return stream.cx.bufferLimit;
+            return stream.cx.bufferLimit();
         }
 
         @Override

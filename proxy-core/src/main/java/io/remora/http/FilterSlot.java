@@ -133,6 +133,6 @@ abstract class FilterSlot implements StreamFilterCallbacks {
 
     @Override
     public int bufferLimit() {
-        return stream.cx.bufferLimit;
+        return stream.cx.bufferLimit();
     }
 }

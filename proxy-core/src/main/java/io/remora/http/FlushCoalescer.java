@@ -21,7 +21,10 @@ import io.netty.channel.SingleThreadEventLoop;
  * watermark". Close and removal flush first, so nothing written before them is dropped.
  *
  * <p>It sits at the socket end of the pipeline, so it also counts the connection's bytes read and
- * written (the rx/tx byte counters) when given them: one handler on every read and write, not two.
+ * written (the rx/tx byte counters) when it has them ({@link #upstream}, or a subclass's
+ * {@link #rxBytes()}): one handler on every read and write, not two. The counters are not fields
+ * here: {@link Http1Connection} reaches them through its connection manager, and every idle
+ * HTTP/1.1 connection would otherwise hold two references more (they take it up a size class).
  *
  * <p>Small buffers written in one pass are gathered into one (its {@link WriteBatch} part) when
  * nothing but the socket is below this handler: a burst of HTTP/2 frames, or a response head and a
@@ -40,8 +43,6 @@ import io.netty.channel.SingleThreadEventLoop;
  * connection a handler and its context, which every idle connection would hold.
  */
 public class FlushCoalescer extends WriteBatch implements Runnable {
-    private final Counter rxBytes;
-    private final Counter txBytes;
     private boolean reading;
     private boolean pending;
     private boolean scheduled;
@@ -50,20 +51,44 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
 
     /** Coalesces flushes only. */
     public FlushCoalescer() {
-        this(null, null);
-    }
-
-    /** Coalesces flushes and counts the bytes read into {@code rxBytes} and written into {@code txBytes}. */
-    public FlushCoalescer(Counter rxBytes, Counter txBytes) {
-        this.rxBytes = rxBytes;
-        this.txBytes = txBytes;
     }
 
     /** For an upstream connection: its flushes run after the pass's other tasks. */
     public static FlushCoalescer upstream(Counter rxBytes, Counter txBytes) {
-        FlushCoalescer f = new FlushCoalescer(rxBytes, txBytes);
+        FlushCoalescer f = new Counting(rxBytes, txBytes);
         f.last = true;
         return f;
+    }
+
+    /** Where the bytes read are counted; null: not counted. */
+    protected Counter rxBytes() {
+        return null;
+    }
+
+    /** Where the bytes written are counted; null: not counted. */
+    protected Counter txBytes() {
+        return null;
+    }
+
+    /** A coalescer given its counters (bytes read into {@code rx}, written into {@code tx}). */
+    static class Counting extends FlushCoalescer {
+        private final Counter rx;
+        private final Counter tx;
+
+        Counting(Counter rx, Counter tx) {
+            this.rx = rx;
+            this.tx = tx;
+        }
+
+        @Override
+        protected final Counter rxBytes() {
+            return rx;
+        }
+
+        @Override
+        protected final Counter txBytes() {
+            return tx;
+        }
     }
 
     @Override
@@ -85,8 +110,9 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
     /** A read arrived: flushes wait for its end; its bytes are counted. */
     final void onRead(Object msg) {
         reading = true;
-        if (rxBytes != null) {
-            count(rxBytes, msg);
+        Counter rx = rxBytes();
+        if (rx != null) {
+            count(rx, msg);
         }
     }
 
@@ -108,8 +134,9 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (txBytes != null) {
-            count(txBytes, msg);
+        Counter tx = txBytes();
+        if (tx != null) {
+            count(tx, msg);
         }
         // A closed channel gets its writes at once: they fail, and no flush may come to hand them on.
         if (msg instanceof ByteBuf b && fits(b) && ctx.pipeline().firstContext() == ctx && ctx.channel().isActive()) {

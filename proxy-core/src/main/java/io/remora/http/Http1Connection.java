@@ -26,8 +26,6 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
     private boolean rawIn;
-    /** The peer reset the connection (%DOWNSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
-    private boolean peerReset;
 
     private Http1Connection(ConnectionContext cx) {
         super(cx);
@@ -113,6 +111,18 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
             s.stream.resetStream();
             closeAfterFlush();
         }
+    }
+
+    // The connection manager's counters, not fields of the coalescer: one size class less for
+    // every connection, idle ones included.
+    @Override
+    protected io.micrometer.core.instrument.Counter rxBytes() {
+        return cx.hcm.stats.downstreamCxRxBytesTotal;
+    }
+
+    @Override
+    protected io.micrometer.core.instrument.Counter txBytes() {
+        return cx.hcm.stats.downstreamCxTxBytesTotal;
     }
 
     @Override
@@ -246,7 +256,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         Http1Stream s = current;
         current = null;
         if (s != null && !s.stream.ended()) {
-            s.stream.streamInfo().downstreamClosed(peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
+            s.stream.streamInfo().downstreamClosed(cx.peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
                     : io.remora.accesslog.ConnectionCloses.Type.NORMAL, null);
             StreamResets.remote(s.stream);
         }
@@ -267,7 +277,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         io.remora.log.UnexpectedErrors.log(LOG, io.remora.log.LogTags.conn(cx.connectionId())
                 + "downstream connection error, closing: " + cause, cause);
-        peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
+        cx.peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
         cx.closeOn(cause);
         ctx.channel().close(); // through this stage's close: what was written is flushed first
     }

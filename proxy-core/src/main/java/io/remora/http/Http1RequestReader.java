@@ -23,8 +23,6 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
     final Http1RequestDecoder decoder;
     Http1Stream current;
     boolean closing;
-    /** The case response header names are written in when the response carries none (proper_case_words); null: as held. */
-    final io.remora.http.upstream.HeaderNameCase nameCase;
     /**
      * Bytes read while no request was in progress, for the next stream's meter (Envoy's
      * bytes_meter_before_stream_); counted only when a format reads the meters.
@@ -32,11 +30,9 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
     long wireBytesBeforeStream;
 
     Http1RequestReader(ConnectionContext cx) {
-        super(cx.hcm.stats.downstreamCxRxBytesTotal, cx.hcm.stats.downstreamCxTxBytesTotal);
         this.cx = cx;
         this.decoder = new Http1RequestDecoder(cx, cx.hcm.maxRequestHeadersBytes, this);
         this.decoder.parser.options(cx.hcm.config.http1Options());
-        this.nameCase = io.remora.http.upstream.HeaderNameCase.of(cx.hcm.config.http1Options());
     }
 
     /** A stream for a request whose head was read ({@code head}), or that failed before its head (null). */

@@ -110,7 +110,7 @@ final class Http1Stream implements StreamEncoder {
         boolean noFraming = status == 204 || (status >= 100 && status < 200) || status == 205;
         bodyless = noFraming || status == 304 || stream.head;
         HeaderBlock block = HeaderBlock.of(headers);
-        io.remora.http.upstream.HeaderNameCase nameCase = block.nameCase() != null ? block.nameCase() : conn.nameCase;
+        io.remora.http.upstream.HeaderNameCase nameCase = block.nameCase() != null ? block.nameCase() : conn.cx.hcm.http1NameCase;
         AsciiString reason = nameCase instanceof io.remora.http.upstream.OriginalHeaderCase o ? o.reasonPhrase() : null;
         int size = (reason == null ? Http1Wire.statusLineSize(status) : 15 + reason.length()) + 2;
         boolean hasLength = false;
@@ -219,7 +219,7 @@ final class Http1Stream implements StreamEncoder {
         ByteBuf out = conn.ctx.alloc().buffer(size);
         Http1Wire.statusLine(out, status);
         io.remora.http.upstream.HeaderNameCase nameCase = headers instanceof HeaderBlock b && b.nameCase() != null
-                ? b.nameCase() : conn.nameCase;
+                ? b.nameCase() : conn.cx.hcm.http1NameCase;
         for (Map.Entry<CharSequence, CharSequence> e : headers) {
             if (written(e.getKey(), true)) {
                 Http1Wire.header(out, e.getKey(), e.getValue(), nameCase);
@@ -289,7 +289,7 @@ final class Http1Stream implements StreamEncoder {
             // As Envoy's codec, they are written only with http_protocol_options.enable_trailers;
             // otherwise the body just ends.
             ByteBuf last = conn.cx.hcm.config.http1EnableTrailers()
-                    ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers, conn.nameCase) : Http1Wire.lastChunk();
+                    ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers, conn.cx.hcm.http1NameCase) : Http1Wire.lastChunk();
             WireBytes w = stream.info.wireBytes();
             if (w != null) {
                 w.downstreamWireSent += last.readableBytes();

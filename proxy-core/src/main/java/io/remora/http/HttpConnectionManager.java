@@ -45,6 +45,11 @@ public final class HttpConnectionManager implements NetworkFilter {
     final long requestHeadersTimeoutNanos;
     /** Downstream max_connection_duration (0: none) and max_requests_per_connection (0: unlimited). */
     final long maxConnectionDurationNanos;
+    /**
+     * The case HTTP/1.1 response header names are written in when the response carries none
+     * (proper_case_words); null: as held. Here, not on each connection, which every idle one holds.
+     */
+    final io.remora.http.upstream.HeaderNameCase http1NameCase;
     final int maxRequestsPerConnection;
     final io.remora.overload.OverloadManager overload;
     /** {@code local_reply_config}, compiled; null when not configured. */
@@ -110,6 +115,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.requestHeadersTimeoutNanos = nanos(config.requestHeadersTimeout(), Duration.ZERO);
         this.maxConnectionDurationNanos = nanos(config.maxConnectionDuration(), Duration.ZERO);
         this.maxRequestsPerConnection = config.maxRequestsPerConnection();
+        this.http1NameCase = io.remora.http.upstream.HeaderNameCase.of(config.http1Options());
         this.overload = config.bypassOverloadManager() ? io.remora.overload.OverloadManager.unmanaged()
                 : context.overload();
         this.delayedClose = DelayedClose.after(config.delayedCloseTimeout(), stats.downstreamCxDelayedCloseTimeout);
@@ -176,7 +182,7 @@ public final class HttpConnectionManager implements NetworkFilter {
      * close's timer), none of the peer's does: it tells the context the close is local.
      */
     FlushCoalescer newFlushCoalescer(ConnectionContext cx) {
-        return new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal) {
+        return new FlushCoalescer.Counting(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal) {
             @Override
             protected void onLocalClose() {
                 cx.closeLocally();

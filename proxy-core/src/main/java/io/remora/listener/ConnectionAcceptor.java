@@ -206,9 +206,9 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         if (chain.config().tcpStats() != null) {
             io.remora.network.TcpStatsHandler.install(ch, rt.stats().tcpStats(), chain.config().tcpStats());
         }
-        ConnectionInfo info = new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id,
-                rt.config().perConnectionBufferLimitBytes(), rt.config().metadata(), ja3Hash);
+        ConnectionInfo info = new ConnectionInfo(chain.origin(rt.name(), rt.config().perConnectionBufferLimitBytes(),
+                rt.config().metadata()), local, remote, originalDst, sni, transportProtocol, alpn, tls,
+                originalSource(ch), id, ja3Hash);
         ListenerAccessLog.chainChosen(ch, rt, info);
         chain.accept(ch, info);
         return true;

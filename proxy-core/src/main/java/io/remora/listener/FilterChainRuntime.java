@@ -21,6 +21,8 @@ public final class FilterChainRuntime {
     private final ChainConnections connections;
     private final io.remora.tls.DownstreamTransportSocket tls;
     private final io.remora.network.SocketTap socketTap;
+    /** The origin its connections share, for the listener that last handed it one. */
+    private volatile ConnectionInfo.Origin origin;
 
     public FilterChainRuntime(FilterChainConfig config, NetworkFilter filter) {
         this(config, new ConnectionFilterFactory[0], filter, null, null);
@@ -67,6 +69,22 @@ public final class FilterChainRuntime {
 
     public NetworkFilter filter() {
         return filter;
+    }
+
+    /**
+     * Where a connection this chain takes from a listener came in: one object for all of them
+     * (a chain shared by listeners makes one again when the listener changes).
+     */
+    ConnectionInfo.Origin origin(String listenerName, int bufferLimit,
+                                 java.util.Map<String, java.util.Map<String, Object>> listenerMetadata) {
+        java.util.Map<String, java.util.Map<String, Object>> metadata =
+                listenerMetadata == null ? java.util.Map.of() : listenerMetadata;
+        ConnectionInfo.Origin o = origin;
+        if (o == null || o.listenerName() != listenerName || o.bufferLimit() != bufferLimit
+                || o.listenerMetadata() != metadata) {
+            origin = o = new ConnectionInfo.Origin(listenerName, config.name(), bufferLimit, metadata);
+        }
+        return o;
     }
 
     /** Hands an accepted connection to the chain: its network filters, then the terminal filter. */

@@ -37,9 +37,19 @@ public final class WorkerOverload {
         /** reduce_timeouts changed strength: re-arm this connection's timers with the new scale. */
         protected void onTimerScaleChanged() {
         }
+
+        /** The worker tracking this one; null when it is not tracked (not yet, or no longer). */
+        protected final WorkerOverload tracker() {
+            return owner;
+        }
     }
 
     final EventExecutor loop;
+    /**
+     * The deadlines of this worker's downstream connections (their idle timers): one scheduled
+     * task for all of them, none held by each connection.
+     */
+    public final io.remora.util.DeadlineHeap connectionDeadlines;
     private final Counter streamsReset;
     private Tracked streams;
     private Tracked connections;
@@ -47,6 +57,7 @@ public final class WorkerOverload {
     WorkerOverload(EventExecutor loop, Counter streamsReset) {
         this.loop = loop;
         this.streamsReset = streamsReset;
+        this.connectionDeadlines = new io.remora.util.DeadlineHeap(loop);
     }
 
     public void addStream(Tracked t) {

@@ -47,6 +47,12 @@ final class EpollInterestGuard extends DelegatingIoHandler {
     private static final int RDHUP = EpollIoOps.EPOLLRDHUP.value();
     private static final int IN = EpollIoOps.EPOLLIN.value();
     private static final int ERR = EpollIoOps.EPOLLERR.value();
+    /**
+     * Kept in {@code Registration.interest} (no epoll flag uses this bit): the registration is in
+     * the epoll set. One int for both rather than a boolean more: every connection, idle ones
+     * included, holds its registration, and the boolean took it up a size class (40 B to 32).
+     */
+    private static final int ADDED = 1 << 20;
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("connection");
 
@@ -89,7 +95,7 @@ final class EpollInterestGuard extends DelegatingIoHandler {
         /** Read once: a closed descriptor must still find its entry to drop it. */
         private final int fd;
         private IoRegistration delegate;
-        private boolean added;
+        /** The interest last submitted, and {@link #ADDED}. */
         private int interest;
 
         Registration(EpollIoHandle handle, IntObjectMap<Channel> earlyClose) {
@@ -106,15 +112,20 @@ final class EpollInterestGuard extends DelegatingIoHandler {
         @Override
         public long submit(IoOps ops) {
             boolean empty = ops instanceof EpollIoOps e && e.value() == EpollIoOps.NONE.value();
-            if (empty && added) {
+            if (empty && (interest & ADDED) != 0) {
                 long result = delegate.submit(NOTHING_BUT_REGISTERED);
-                interest = NOTHING_BUT_REGISTERED.value();
+                interest = NOTHING_BUT_REGISTERED.value() | ADDED;
                 return result;
             }
             long result = delegate.submit(ops);
-            added |= !empty && result >= 0;
+            int added = interest & ADDED;
+            if (!empty && result >= 0) {
+                added = ADDED;
+            }
             if (result >= 0 && ops instanceof EpollIoOps e) {
-                interest = e.value();
+                interest = e.value() | added;
+            } else {
+                interest = (interest & ~ADDED) | added;
             }
             return result;
         }

@@ -65,4 +65,36 @@ class ConnectionTimersTest extends HcmServerTestBase {
             assertTrue(c.closedByPeer());
         }
     }
+
+    @Test
+    void idleConnectionsHoldNoScheduledTaskEach() throws Exception {
+        // Both timeouts far off: every idle connection keeps a deadline. They live in the worker's
+        // heap of connection deadlines (one wake-up task), not in a task each on the event loop.
+        start(b -> b.idle(Duration.ofSeconds(30)).streamIdle(Duration.ofSeconds(30)));
+        java.util.List<RawHttp> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                RawHttp c = new RawHttp(server.port);
+                held.add(c);
+                c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, c.read().status());
+            }
+            io.netty.util.concurrent.EventExecutor loop = server.group.next(); // the server's one worker
+            int scheduled = loop.submit(() -> scheduledTasks(loop)).get(5, TimeUnit.SECONDS);
+            assertTrue(scheduled < 20, scheduled + " tasks scheduled for 40 idle connections");
+        } finally {
+            for (RawHttp c : held) {
+                c.close();
+            }
+        }
+    }
+
+    /** The tasks scheduled on {@code loop}, read on it (Netty keeps the queue to itself). */
+    private static int scheduledTasks(io.netty.util.concurrent.EventExecutor loop) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = io.netty.util.concurrent.AbstractScheduledEventExecutor.class
+                .getDeclaredField("scheduledTaskQueue");
+        f.setAccessible(true);
+        java.util.Collection<?> q = (java.util.Collection<?>) f.get(loop);
+        return q == null ? 0 : q.size();
+    }
 }
