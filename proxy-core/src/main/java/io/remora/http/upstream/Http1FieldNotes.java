@@ -20,8 +20,10 @@ final class Http1FieldNotes {
     static String note(Http1Head head, AsciiString name, AsciiString value) {
         if (name == HttpHeaderNames.CONTENT_LENGTH) {
             long n = digits(value);
-            if (n < 0 || (head.contentLengths > 0 && (head.request || n != head.contentLength))) {
-                return CODEC_ERROR; // RFC 9112 6.3: invalid or conflicting lengths are unrecoverable
+            if (n < 0 || head.contentLengths > 0) {
+                // RFC 9112 6.3: an invalid length is unrecoverable. A second one, even equal, is
+                // refused either way too: Envoy's BalsaParser sets disallow_multiple_content_length.
+                return CODEC_ERROR;
             }
             head.contentLengths++;
             head.contentLength = n;

@@ -337,7 +337,8 @@ class Http1ParserTest {
 
     /**
      * Envoy's client codec checks responses as requests: a coding other than chunked alone is one
-     * it cannot frame, and a 1xx or 204 may carry no framing (a length of 0 is dropped).
+     * it cannot frame, a 1xx or 204 may carry no framing (a length of "0" is dropped), and its
+     * parser refuses a second content-length even when equal (disallow_multiple_content_length).
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -347,6 +348,8 @@ class Http1ParserTest {
         "HTTP/1.1 204 No Content\\r\\nContent-Length: 7\\r\\n\\r\\n|ERROR 400 http1.content_length_not_allowed",
         "HTTP/1.1 204 No Content\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n|ERROR 400 http1.transfer_encoding_not_allowed",
         "HTTP/1.1 103 Early Hints\\r\\nContent-Length: 1\\r\\n\\r\\n|ERROR 400 http1.content_length_not_allowed",
+        "HTTP/1.1 204 No Content\\r\\nContent-Length: 00\\r\\n\\r\\n|ERROR 400 http1.content_length_not_allowed",
+        "HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nContent-Length: 2\\r\\n\\r\\nok|ERROR 400 http1.codec_error",
     })
     void responseFramingEnvoyRefusesIsAnError(String raw, String expected) {
         String input = raw.replace("\\r", "\r").replace("\\n", "\n");
