@@ -434,8 +434,9 @@ class Http1ParsingGapsTest {
     /**
      * BalsaFrame's chunk length: hex digits ended by SP, HT, CR, LF or ';', then an extension it
      * skips up to the line's LF whatever it holds, save a CR that ends no line (Envoy sets
-     * disallow_lone_cr_in_chunk_extension). Digits ended by anything else, or a line that does
-     * not start with one, is an invalid chunk length: http1.codec_error.
+     * disallow_lone_cr_in_chunk_extension) or an LF without its CR (quiche's default). Digits
+     * ended by anything else, or a line that does not start with one, is an invalid chunk
+     * length: http1.codec_error.
      */
     @Test
     void aChunkSizeLineIsReadAsBalsaReadsIt() throws Exception {
@@ -454,6 +455,13 @@ class Http1ParsingGapsTest {
                         + "\r\nhello\r\n0\r\n\r\n");
                 assertEquals(400, c.read().status(), size);
                 assertTrue(c.closedByPeer(), "connection left open after " + size);
+            }
+        }
+        for (String body : new String[] {"5\nhello\r\n0\r\n\r\n", "5;x\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\n\r\n"}) {
+            try (RawHttp c = new RawHttp(server.port)) {
+                c.send("POST / HTTP/1.1\r\nHost: a\r\nx-test: buffer\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+                assertEquals(400, c.read().status(), body);
+                assertTrue(c.closedByPeer(), "connection left open after " + body);
             }
         }
         try (RawUpstreamProxy proxy = new RawUpstreamProxy(path ->

@@ -71,10 +71,14 @@ final class Http1ChunkFraming {
      * As Envoy's BalsaFrame reads it: hex digits ended by SP, HT, CR or ';' (or the line end),
      * then an extension skipped whatever it holds (RFC 9112 7.1.1: a recipient ignores those it
      * does not understand), save a CR that ends no line (disallow_lone_cr_in_chunk_extension,
-     * which Envoy sets).
+     * which Envoy sets) and an LF without its CR (quiche's disallow_lone_lf_in_chunk_extension,
+     * on by default since 2025 and left so by Envoy): the line must end with CR LF.
      */
     private static long chunkSize(ByteBuf in, int from, int lf) {
-        int end = lf > from && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        if (lf == from || in.getByte(lf - 1) != '\r') {
+            return -1;
+        }
+        int end = lf - 1;
         long size = 0;
         int i = from;
         for (; i < end; i++) {

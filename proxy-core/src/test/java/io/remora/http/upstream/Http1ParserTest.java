@@ -366,6 +366,11 @@ class Http1ParserTest {
                 everySplit(true, head + "3\r\nabcX\r\n", false));
         assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"),
                 everySplit(true, head + "1" + "0".repeat(16) + "\r\n", false));
+        // A chunk-size line ends with CR LF, the last one too (quiche's disallow_lone_lf_in_chunk_extension).
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "3\nabc\r\n0\r\n\r\n", false));
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "3;x\nabc\r\n0\r\n\r\n", false));
+        assertEquals(List.of(headLine, "BODY abc", "ERROR 400 http1.codec_error"),
+                everySplit(true, head + "3\r\nabc\r\n0\n\r\n", false));
     }
 
     @Test
