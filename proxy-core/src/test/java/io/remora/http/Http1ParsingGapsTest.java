@@ -432,6 +432,28 @@ class Http1ParsingGapsTest {
     }
 
     /**
+     * An upstream's status line as Envoy's BalsaFrame splits it: runs of whitespace between the
+     * parts, any HTTP/d.d version, a code with leading zeros; a control character in it is a
+     * protocol error (502).
+     */
+    @Test
+    void aStatusLineIsReadAsBalsaReadsIt() throws Exception {
+        try (RawUpstreamProxy proxy = new RawUpstreamProxy(path -> switch (path) {
+            case "/spaces" -> "HTTP/1.1  200\tFine\r\ncontent-length: 2\r\n\r\nok";
+            case "/version" -> "HTTP/2.0 0201 Made\r\ncontent-length: 2\r\n\r\nok";
+            default -> "HTTP/1.1 200 O\u0001K\r\ncontent-length: 2\r\n\r\nok";
+        })) {
+            RawHttp.Response spaces = proxy.get("/spaces");
+            assertEquals(200, spaces.status());
+            assertEquals("ok", spaces.body());
+            RawHttp.Response version = proxy.get("/version");
+            assertEquals(201, version.status());
+            assertEquals("ok", version.body());
+            assertEquals(502, proxy.get("/control").status());
+        }
+    }
+
+    /**
      * BalsaFrame's chunk length: hex digits ended by SP, HT, CR, LF or ';', then an extension it
      * skips up to the line's LF whatever it holds, save a CR that ends no line (Envoy sets
      * disallow_lone_cr_in_chunk_extension) or an LF without its CR (quiche's default). Digits

@@ -356,6 +356,33 @@ class Http1ParserTest {
         assertEquals(List.of(expected), everySplit(false, input, true));
     }
 
+    /**
+     * A status line as Envoy's BalsaFrame reads it: parts between runs of whitespace, any
+     * HTTP/d.d version (HTTP/1.0 unless it is HTTP/1.1, so the connection is not kept without
+     * keep-alive), the code's number with its leading zeros; no code part, a code that is no
+     * number, or a control character is a codec error (the proxy keeps to codes 100-999).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "HTTP/1.1  200  OK\\r\\n\\r\\n|HEAD 200 1.1 length=-1 keep-alive",
+        "HTTP/1.1\\t200\\tOK\\r\\n\\r\\n|HEAD 200 1.1 length=-1 keep-alive",
+        "HTTP/1.1 200\\r\\n\\r\\n|HEAD 200 1.1 length=-1 keep-alive",
+        "HTTP/1.1 0204 No Content\\r\\n\\r\\n|HEAD 204 1.1 bodyless keep-alive",
+        "HTTP/2.0 204 No Content\\r\\n\\r\\n|HEAD 204 1.0 bodyless close",
+        "HTTP/1.2 204 No Content\\r\\nConnection: keep-alive\\r\\n\\r\\n|HEAD 204 1.0 [connection: keep-alive] bodyless keep-alive",
+        "HTTP/1.1 999 Odd\\r\\n\\r\\n|HEAD 999 1.1 length=-1 keep-alive",
+        "HTTP/1.1 099 OK\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.1 1000 OK\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.1 200OK\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.1\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.10 200 OK\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.1 200 O\\u0001K\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+    })
+    void statusLinesAreReadAsBalsaReadsThem(String raw, String expected) {
+        String input = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t").replace("\\u0001", "\u0001");
+        assertEquals(expected, everySplit(false, input, true).get(0));
+    }
+
     @Test
     void brokenChunksEndTheBodyWithAnError() {
         String head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
