@@ -76,10 +76,13 @@ class Http1ParsingGapsTest {
         private static final io.remora.server.Transport TRANSPORT = io.remora.server.Transport.detect();
         private final java.net.ServerSocket upstream;
         private final io.remora.http.testing.HcmHarness hcm;
+        /** Connections the proxy opened to the upstream. */
+        final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
 
         RawUpstreamProxy(java.util.function.Function<String, String> answer) throws Exception {
             upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
             io.remora.testing.SocketServers.acceptEach(upstream, "raw-upstream", s -> {
+                connections.incrementAndGet();
                 try (s) {
                     while (true) {
                         String head = io.remora.testing.HttpHeads.read(s.getInputStream());
@@ -428,6 +431,31 @@ class Http1ParsingGapsTest {
             assertEquals(200, ends.status());
             assertEquals("b", ends.header("x-a"));
             assertEquals(502, proxy.get("/inside").status());
+        }
+    }
+
+    /**
+     * Proxy-Connection is no standard header, but Envoy's shouldCloseConnection honours its close
+     * token both ways: the upstream connection is not reused, the client's is closed after the
+     * response.
+     */
+    @Test
+    void proxyConnectionCloseEndsTheConnectionBothWays() throws Exception {
+        try (RawUpstreamProxy proxy = new RawUpstreamProxy(path -> path.equals("/close")
+                ? "HTTP/1.1 200 OK\r\nproxy-connection: close\r\ncontent-length: 2\r\n\r\nok"
+                : "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")) {
+            assertEquals("ok", proxy.get("/").body());
+            assertEquals("ok", proxy.get("/close").body());
+            assertEquals(1, proxy.connections.get());
+            assertEquals("ok", proxy.get("/").body());
+            assertEquals(2, proxy.connections.get(), "the connection that said close was reused");
+        }
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nProxy-Connection: close\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer(), "the client's connection stayed open");
         }
     }
 

@@ -383,6 +383,26 @@ class Http1ParserTest {
         assertEquals(expected, everySplit(false, input, true).get(0));
     }
 
+    /**
+     * Whether the connection outlives the message, as Envoy's HeaderUtility::shouldCloseConnection
+     * decides both ways: HTTP/1.0 without a keep-alive token, a close token, or (not a standard
+     * header, but honoured) a Proxy-Connection close token.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "HTTP/1.1 204 No Content\\r\\nProxy-Connection: Close\\r\\n\\r\\n|close",
+        "HTTP/1.1 204 No Content\\r\\nProxy-Connection: foo, close \\r\\n\\r\\n|close",
+        "HTTP/1.1 204 No Content\\r\\nProxy-Connection: keep-alive\\r\\n\\r\\n|keep-alive",
+        "HTTP/1.1 204 No Content\\r\\nConnection: foo, close\\r\\n\\r\\n|close",
+        "HTTP/1.0 204 No Content\\r\\nConnection: foo, keep-alive\\r\\n\\r\\n|keep-alive",
+        "GET / HTTP/1.1\\r\\nHost: h\\r\\nProxy-Connection: close\\r\\n\\r\\n|close",
+    })
+    void theConnectionIsKeptAsEnvoyDecides(String raw, String expected) {
+        String input = raw.replace("\\r", "\r").replace("\\n", "\n");
+        String head = everySplit(input.startsWith("GET"), input, true).get(0);
+        assertEquals(expected, head.substring(head.lastIndexOf(' ') + 1), head);
+    }
+
     @Test
     void brokenChunksEndTheBodyWithAnError() {
         String head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
