@@ -76,10 +76,13 @@ class Http1ParsingGapsTest {
         private static final io.remora.server.Transport TRANSPORT = io.remora.server.Transport.detect();
         private final java.net.ServerSocket upstream;
         private final io.remora.http.testing.HcmHarness hcm;
+        /** Connections the proxy opened to the upstream. */
+        final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
 
         RawUpstreamProxy(java.util.function.Function<String, String> answer) throws Exception {
             upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
             io.remora.testing.SocketServers.acceptEach(upstream, "raw-upstream", s -> {
+                connections.incrementAndGet();
                 try (s) {
                     while (true) {
                         String head = io.remora.testing.HttpHeads.read(s.getInputStream());
@@ -432,14 +435,62 @@ class Http1ParsingGapsTest {
     }
 
     /**
+     * Proxy-Connection is no standard header, but Envoy's shouldCloseConnection honours its close
+     * token both ways: the upstream connection is not reused, the client's is closed after the
+     * response.
+     */
+    @Test
+    void proxyConnectionCloseEndsTheConnectionBothWays() throws Exception {
+        try (RawUpstreamProxy proxy = new RawUpstreamProxy(path -> path.equals("/close")
+                ? "HTTP/1.1 200 OK\r\nproxy-connection: close\r\ncontent-length: 2\r\n\r\nok"
+                : "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")) {
+            assertEquals("ok", proxy.get("/").body());
+            assertEquals("ok", proxy.get("/close").body());
+            assertEquals(1, proxy.connections.get());
+            assertEquals("ok", proxy.get("/").body());
+            assertEquals(2, proxy.connections.get(), "the connection that said close was reused");
+        }
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nProxy-Connection: close\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer(), "the client's connection stayed open");
+        }
+    }
+
+    /**
+     * An upstream's status line as Envoy's BalsaFrame splits it: runs of whitespace between the
+     * parts, any HTTP/d.d version, a code with leading zeros; a control character in it is a
+     * protocol error (502).
+     */
+    @Test
+    void aStatusLineIsReadAsBalsaReadsIt() throws Exception {
+        try (RawUpstreamProxy proxy = new RawUpstreamProxy(path -> switch (path) {
+            case "/spaces" -> "HTTP/1.1  200\tFine\r\ncontent-length: 2\r\n\r\nok";
+            case "/version" -> "HTTP/2.0 0201 Made\r\ncontent-length: 2\r\n\r\nok";
+            default -> "HTTP/1.1 200 O\u0001K\r\ncontent-length: 2\r\n\r\nok";
+        })) {
+            RawHttp.Response spaces = proxy.get("/spaces");
+            assertEquals(200, spaces.status());
+            assertEquals("ok", spaces.body());
+            RawHttp.Response version = proxy.get("/version");
+            assertEquals(201, version.status());
+            assertEquals("ok", version.body());
+            assertEquals(502, proxy.get("/control").status());
+        }
+    }
+
+    /**
      * BalsaFrame's chunk length: hex digits ended by SP, HT, CR, LF or ';', then an extension it
-     * skips up to the line's LF whatever it holds, save a CR that ends no line (Envoy sets
-     * disallow_lone_cr_in_chunk_extension). Digits ended by anything else, or a line that does
-     * not start with one, is an invalid chunk length: http1.codec_error.
+     * skips up to the line's LF whatever it holds and however long, save a CR that ends no line (Envoy sets
+     * disallow_lone_cr_in_chunk_extension) or an LF without its CR (quiche's default). Digits
+     * ended by anything else, or a line that does not start with one, is an invalid chunk
+     * length: http1.codec_error.
      */
     @Test
     void aChunkSizeLineIsReadAsBalsaReadsIt() throws Exception {
-        for (String size : new String[] {"5 junk", "5 ;ext", "5\t", "5;a\u0001b", "5\tjunk;x=\"y\""}) {
+        for (String size : new String[] {"5 junk", "5 ;ext", "5\t", "5;a\u0001b", "5\tjunk;x=\"y\"", "5;x=" + "y".repeat(5000)}) {
             try (RawHttp c = new RawHttp(server.port)) {
                 c.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\nhello\r\n0\r\n\r\n");
                 RawHttp.Response r = c.read();
@@ -456,9 +507,17 @@ class Http1ParsingGapsTest {
                 assertTrue(c.closedByPeer(), "connection left open after " + size);
             }
         }
+        for (String body : new String[] {"5\nhello\r\n0\r\n\r\n", "5;x\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\n\r\n"}) {
+            try (RawHttp c = new RawHttp(server.port)) {
+                c.send("POST / HTTP/1.1\r\nHost: a\r\nx-test: buffer\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+                assertEquals(400, c.read().status(), body);
+                assertTrue(c.closedByPeer(), "connection left open after " + body);
+            }
+        }
         try (RawUpstreamProxy proxy = new RawUpstreamProxy(path ->
-                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2 junk\r\nok\r\n0\r\n\r\n")) {
-            assertEquals("ok", proxy.get("/").body());
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2 junk\r\nok\r\n1;" + "z".repeat(9000)
+                        + "\r\n!\r\n0\r\n\r\n")) {
+            assertEquals("ok!", proxy.get("/").body());
         }
     }
 }

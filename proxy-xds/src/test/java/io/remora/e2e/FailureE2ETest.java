@@ -39,6 +39,8 @@ class FailureE2ETest {
             case "/broken/status" -> "HTTP/1.1 11111111111111111111 OK\r\ncontent-length: 0\r\n\r\n";
             case "/broken/gzip" -> "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\nabc";
             case "/broken/no-content" -> "HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\n";
+            case "/broken/no-content-00" -> "HTTP/1.1 204 No Content\r\ncontent-length: 00\r\n\r\n";
+            case "/broken/two-lengths" -> "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2\r\n\r\nok";
             case "/broken/extra" -> "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokEXTRA";
             default -> "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
         };
@@ -110,20 +112,23 @@ class FailureE2ETest {
 
     /**
      * Envoy's router answers a response its codec could not take 502 (not 503): a status line
-     * that is no status, a transfer coding other than chunked, a 204 with a length. Each is an
-     * upstream_cx_protocol_error, as are bytes past the end of a response, which still arrives.
+     * that is no status, a transfer coding other than chunked, a 204 with a length (its codec
+     * compares the text with "0", so "00" too), two content-lengths even when equal (its
+     * BalsaParser sets disallow_multiple_content_length). Each is an upstream_cx_protocol_error,
+     * as are bytes past the end of a response, which still arrives.
      */
     @Test
     void responsesEnvoysCodecRefusesAre502() throws Exception {
-        for (String path : List.of("/broken/status", "/broken/gzip", "/broken/no-content")) {
+        for (String path : List.of("/broken/status", "/broken/gzip", "/broken/no-content", "/broken/no-content-00",
+                "/broken/two-lengths")) {
             String resp = raw("GET " + path + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
             assertTrue(resp.startsWith("HTTP/1.1 502 "), path + ": " + resp);
             assertTrue(resp.endsWith("reset reason: protocol error"), resp);
         }
         String extra = raw("GET /broken/extra HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
         assertTrue(extra.startsWith("HTTP/1.1 200 ") && extra.endsWith("\r\n\r\nok"), extra);
-        assertEquals(3, proxy.stat("cluster.broken.upstream_rq_502"));
-        assertEquals(4, proxy.stat("cluster.broken.upstream_cx_protocol_error"));
+        assertEquals(5, proxy.stat("cluster.broken.upstream_rq_502"));
+        assertEquals(6, proxy.stat("cluster.broken.upstream_cx_protocol_error"));
     }
 
     /**

@@ -247,7 +247,7 @@ final class Http1FieldLines {
     /**
      * The {@code count} field lines {@link #fields} found, into {@code out}: names not known and
      * values not shared copied out of the scratch into one array of {@code keep} bytes (with a
-     * head's request-target, method and status text), each field noted on a head.
+     * head's request-target and method), each field noted on a head.
      */
     private static String keep(Http1Head head, HeaderBlock out, byte[] b, int[] lines, AsciiString[] names,
             AsciiString[] values, int count, int keep, boolean isHead) {
@@ -259,9 +259,7 @@ final class Http1FieldLines {
         out.ensureCapacity(count + (!isHead ? 0 : head.request ? 8 : 4));
         boolean moveTarget = isHead && head.target != null && head.target.array() == b;
         boolean moveMethod = isHead && head.method != null && head.method.array() == b;
-        boolean moveStatus = isHead && head.statusText != null && head.statusText.array() == b;
-        keep += (moveTarget ? head.target.length() : 0) + (moveMethod ? head.method.length() : 0)
-                + (moveStatus ? 3 : 0);
+        keep += (moveTarget ? head.target.length() : 0) + (moveMethod ? head.method.length() : 0);
         byte[] kept = keep == 0 ? null : new byte[keep];
         int at = 0;
         if (moveTarget) {
@@ -271,10 +269,6 @@ final class Http1FieldLines {
         if (moveMethod) {
             head.method = copy(b, head.method.arrayOffset(), head.method.length(), kept, at, false);
             at += head.method.length();
-        }
-        if (moveStatus) {
-            head.statusText = copy(b, head.statusText.arrayOffset(), 3, kept, at, false);
-            at += 3;
         }
         for (int n = 0; n < count; n++) {
             AsciiString name = names[n];

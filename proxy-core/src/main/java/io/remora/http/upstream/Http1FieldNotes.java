@@ -6,7 +6,7 @@ import io.netty.util.AsciiString;
 
 /**
  * What the framing and connection-management fields of an HTTP/1.1 head say (content-length,
- * transfer-encoding, connection, expect, upgrade), noted on the {@link Http1Head} as the parser
+ * transfer-encoding, connection, proxy-connection, expect, upgrade), noted on the {@link Http1Head} as the parser
  * passes them, with Envoy's codec's refusals (RFC 9112 6.1, 6.3).
  */
 final class Http1FieldNotes {
@@ -20,8 +20,10 @@ final class Http1FieldNotes {
     static String note(Http1Head head, AsciiString name, AsciiString value) {
         if (name == HttpHeaderNames.CONTENT_LENGTH) {
             long n = digits(value);
-            if (n < 0 || (head.contentLengths > 0 && (head.request || n != head.contentLength))) {
-                return CODEC_ERROR; // RFC 9112 6.3: invalid or conflicting lengths are unrecoverable
+            if (n < 0 || head.contentLengths > 0) {
+                // RFC 9112 6.3: an invalid length is unrecoverable. A second one, even equal, is
+                // refused either way too: Envoy's BalsaParser sets disallow_multiple_content_length.
+                return CODEC_ERROR;
             }
             head.contentLengths++;
             head.contentLength = n;
@@ -30,6 +32,9 @@ final class Http1FieldNotes {
             head.teChunked = AsciiString.contentEqualsIgnoreCase(value, CHUNKED);
         } else if (name == HttpHeaderNames.CONNECTION) {
             connectionTokens(head, value);
+        } else if (name == HttpHeaderNames.PROXY_CONNECTION && hasClose(value)) {
+            // Envoy's shouldCloseConnection honours it, both ways, "since http-parser did".
+            head.connectionClose = true;
         } else if (name == HttpHeaderNames.EXPECT) {
             head.expectContinue |= head.minorVersion == 1 && AsciiString.contentEqualsIgnoreCase(value, CONTINUE);
         } else if (name == HttpHeaderNames.UPGRADE && head.upgrade == null) {
@@ -75,6 +80,27 @@ final class Http1FieldNotes {
             }
             start = end + 1;
         }
+    }
+
+    /** Whether a comma-separated list holds the token "close" (any case, whitespace around it). */
+    private static boolean hasClose(AsciiString value) {
+        int n = value.length();
+        for (int start = 0; start < n; ) {
+            int comma = value.indexOf(',', start);
+            int e = comma < 0 ? n : comma;
+            int s = start;
+            while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
+                s++;
+            }
+            while (e > s && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
+                e--;
+            }
+            if (regionIs(value, s, e, "close")) {
+                return true;
+            }
+            start = (comma < 0 ? n : comma) + 1;
+        }
+        return false;
     }
 
     private static boolean regionIs(AsciiString v, int s, int e, String token) {

@@ -173,19 +173,21 @@ public final class Http1Head {
         return !connectionClose && (minorVersion == 1 || connectionKeepAlive);
     }
 
+    private static final AsciiString ZERO = AsciiString.cached("0");
+
     /**
      * How the body is framed (RFC 9112 6.3), or an error's response code details. Requests as
-     * Envoy's codec takes them: only "chunked" on its own is a coding it frames (501 otherwise),
-     * and more than one content-length is refused (400); content-length beside transfer-encoding
-     * is refused either way unless {@code allowChunkedLength}.
+     * Envoy's codec takes them: only "chunked" on its own is a coding it frames (501 otherwise)
+     * (more than one content-length, equal or not, was refused as it arrived: {@link Http1FieldNotes});
+     * content-length beside transfer-encoding is refused either way unless {@code allowChunkedLength}.
      * Responses likewise, as Envoy's client codec: only "chunked" is framed (else a protocol error),
      * without a length they run to the connection's end, and a 1xx or 204 may not carry framing.
      */
     String frame(boolean allowChunkedLength) {
         boolean connect = request && method == HttpMethod.CONNECT.asciiName();
         if (connect && contentLengths > 0) {
-            // As Envoy's codec: a CONNECT has no body (RFC 9110 9.3.6); a length of 0 is dropped.
-            if (contentLength != 0) {
+            // As Envoy's codec: a CONNECT has no body (RFC 9110 9.3.6); a length of "0" is dropped.
+            if (!ZERO.contentEquals(headers.get(HttpHeaderNames.CONTENT_LENGTH))) {
                 return BODY_DISALLOWED;
             }
             headers.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -209,8 +211,6 @@ public final class Http1Head {
                     return NOT_IMPLEMENTED;
                 }
                 chunked = true;
-            } else if (contentLengths > 1) {
-                return "http1.codec_error";
             }
             bodyless = !chunked && contentLength <= 0;
             return null;
@@ -230,7 +230,8 @@ public final class Http1Head {
                 return "http1.transfer_encoding_not_allowed";
             }
             if (contentLengths > 0) {
-                if (contentLength != 0) {
+                // Envoy's codec compares the value's text with "0": "00" is a length it refuses.
+                if (!ZERO.contentEquals(headers.get(HttpHeaderNames.CONTENT_LENGTH))) {
                     return "http1.content_length_not_allowed";
                 }
                 headers.remove(HttpHeaderNames.CONTENT_LENGTH);

@@ -56,6 +56,8 @@ public final class Http1Parser extends Http1SectionScanner {
     private static final int UNTIL_CLOSE = 6;
     /** The rest of the input is not HTTP (an upgrade, CONNECT, or after an error). */
     private static final int STOPPED = 7;
+    /** The rest of a chunk-size line too long to hold, skipped as it arrives ({@link #remaining}: its size). */
+    private static final int CHUNK_EXT = 8;
 
     private final boolean request;
     /**
@@ -238,6 +240,8 @@ public final class Http1Parser extends Http1SectionScanner {
             }
             case CHUNK_SIZE:
                 return chunkSize();
+            case CHUNK_EXT:
+                return chunkExtension();
             case CHUNK_DATA: {
                 int n = (int) Math.min(remaining, in.readableBytes());
                 remaining -= n;
@@ -328,10 +332,23 @@ public final class Http1Parser extends Http1SectionScanner {
     /** chunk-size [ chunk-ext ] CRLF. */
     private boolean chunkSize() {
         long size = Http1ChunkFraming.sizeLine(in);
-        if (size == Http1ChunkFraming.NEED_MORE) {
-            return false;
+        if (size == Http1ChunkFraming.LONG_LINE && (size = Http1ChunkFraming.longLineSize(in)) >= 0) {
+            state = CHUNK_EXT;
+            remaining = size;
+            return true;
         }
-        if (size == Http1ChunkFraming.INVALID) {
+        return size != Http1ChunkFraming.NEED_MORE && chunkStarts(size);
+    }
+
+    /** The rest of a long chunk-size line, up to its CR LF. */
+    private boolean chunkExtension() {
+        int r = Http1ChunkFraming.extension(in);
+        return r != 0 && chunkStarts(r > 0 ? remaining : Http1ChunkFraming.INVALID);
+    }
+
+    /** After a chunk-size line of {@code size} (0: the trailers follow; negative: not a chunk-size line). */
+    private boolean chunkStarts(long size) {
+        if (size < 0) {
             fail(400, "http1.codec_error");
             return false;
         }

@@ -16,7 +16,8 @@ final class Http1StartLine {
             HttpMethod.GET.asciiName(), HttpMethod.POST.asciiName(), HttpMethod.PUT.asciiName(),
             HttpMethod.HEAD.asciiName(), HttpMethod.DELETE.asciiName(), HttpMethod.OPTIONS.asciiName(),
             HttpMethod.PATCH.asciiName(), HttpMethod.CONNECT.asciiName(), HttpMethod.TRACE.asciiName()};
-    private static final AsciiString[] STATUS = new AsciiString[600];
+    /** Every code a status line may carry, shared: a response's status allocates nothing. */
+    private static final AsciiString[] STATUS = new AsciiString[1000];
 
     static {
         for (int i = 100; i < STATUS.length; i++) {
@@ -102,39 +103,58 @@ final class Http1StartLine {
         return c >= '0' && c <= '9';
     }
 
-    /** HTTP-version SP status-code SP [ reason-phrase ], each separator one whitespace byte. */
+    /**
+     * HTTP-version SP status-code [ SP reason-phrase ], read as Envoy's BalsaFrame reads it
+     * (ParseHTTPFirstLine, Envoy's policy: no sanitize_firstline_spaces): parts are runs of bytes
+     * above SP, separated by runs of whitespace; the version is any "HTTP/" DIGIT "." DIGIT
+     * (BalsaParser's isVersionValid), taken as HTTP/1.0 unless it is HTTP/1.1 (isHttp11); the code is
+     * the part's number, leading zeros and all (absl::SimpleAtoi). Balsa takes any number there
+     * (no disallow_invalid_response_codes); this parser keeps to 100-999, what the proxy can
+     * answer with.
+     */
     static String statusLine(Http1Head head, byte[] b, int end) {
-        int lineEnd = Http1FieldLines.lineEnd(b, end);
-        if (lineEnd < 12 || !version(head, b, 0, 8) || !Http1FieldLines.whitespace(b[8])) {
+        int last = Http1FieldLines.lineEnd(b, end);
+        int v = 0;
+        while (v < last && (b[v] & 0xff) > ' ') {
+            v++;
+        }
+        if (!responseVersion(head, b, v)) {
             return CODEC_ERROR;
         }
+        int s = separator(b, v, last);
+        if (s <= v || s == last) {
+            return CODEC_ERROR; // no whitespace after the version, or no code
+        }
         int code = 0;
-        for (int i = 9; i < 12; i++) {
+        int i = s;
+        for (; i < last && (b[i] & 0xff) > ' '; i++) {
             int d = b[i] - '0';
             if (d < 0 || d > 9) {
                 return CODEC_ERROR;
             }
-            code = code * 10 + d;
+            code = Math.min(code * 10 + d, 1000); // saturates: past 999 is refused whatever its length
         }
-        if (code < 100 || (lineEnd > 12 && !Http1FieldLines.whitespace(b[12]))) {
+        if (code < 100 || code > 999) {
             return CODEC_ERROR;
         }
+        for (; i < last; i++) {
+            int c = b[i] & 0xff;
+            if ((c < ' ' && c != '\t' && c != '\r') || c == 0x7f) {
+                return CODEC_ERROR; // BalsaFrame's invalid characters, the status line's too
+            }
+        }
         head.status = code;
-        head.statusText = code < STATUS.length ? STATUS[code] : new AsciiString(b, 9, 3, false);
+        head.statusText = STATUS[code];
         return null;
     }
 
-    /** HTTP/1.1 or HTTP/1.0 exactly, in {@code [from, to)}. */
-    private static boolean version(Http1Head head, byte[] b, int from, int to) {
-        if (to - from != 8 || b[from] != 'H' || b[from + 1] != 'T' || b[from + 2] != 'T' || b[from + 3] != 'P'
-                || b[from + 4] != '/' || b[from + 5] != '1' || b[from + 6] != '.') {
+    /** "HTTP/" DIGIT "." DIGIT in {@code [0, to)}: HTTP/1.1 is 1.1, any other version 1.0 (Envoy's isHttp11). */
+    private static boolean responseVersion(Http1Head head, byte[] b, int to) {
+        if (to != 8 || b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' || !digit(b[5])
+                || b[6] != '.' || !digit(b[7])) {
             return false;
         }
-        byte minor = b[from + 7];
-        if (minor != '0' && minor != '1') {
-            return false;
-        }
-        head.minorVersion = minor - '0';
+        head.minorVersion = b[5] == '1' && b[7] == '1' ? 1 : 0;
         return true;
     }
 
@@ -154,10 +174,25 @@ final class Http1StartLine {
         return OTHER_METHODS.contains(method.toString());
     }
 
-    /** A status line's reason phrase (after "HTTP/1.1 200 "), as sent; empty when there is none. */
+    /**
+     * A status line {@link #statusLine} accepted: its reason phrase (the third part to the last
+     * byte above SP, as Balsa's whitespace_4), as sent; empty when there is none.
+     */
     static AsciiString reasonPhrase(byte[] b, int end) {
-        int lineEnd = Http1FieldLines.lineEnd(b, end);
-        return lineEnd > 13 ? new AsciiString(b, 13, lineEnd - 13, true) : AsciiString.EMPTY_STRING;
+        int last = Http1FieldLines.lineEnd(b, end);
+        while (last > 0 && (b[last - 1] & 0xff) <= ' ') {
+            last--;
+        }
+        int i = 0;
+        for (int part = 0; part < 2; part++) {
+            while (i < last && (b[i] & 0xff) > ' ') {
+                i++;
+            }
+            while (i < last && (b[i] & 0xff) <= ' ') {
+                i++;
+            }
+        }
+        return i < last ? new AsciiString(b, i, last - i, true) : AsciiString.EMPTY_STRING;
     }
 
     private static AsciiString method(byte[] b, int len) {

@@ -101,6 +101,8 @@ class Http1ParserOptionsTest {
         assertEquals("x-lower Content-Length X-Envoy-Upstream-Service-Time",
                 written(c, "x-lower", "content-length", "x-envoy-upstream-service-time"));
         assertEquals("Very Fine", c.reasonPhrase().toString());
+        assertEquals("Very Fine", ((OriginalHeaderCase) parse(false, o, "HTTP/1.1  0200\tVery Fine \r\n\r\n").headers
+                .nameCase()).reasonPhrase().toString(), "the third part of the line, as Balsa splits it");
         Http1Options noReason = Http1Options.builder().headerKeyFormat(Http1Options.HeaderKeyFormat.PRESERVE_CASE).build();
         assertNull(((OriginalHeaderCase) parse(false, noReason, "HTTP/1.1 200 Very Fine\r\n\r\n").headers.nameCase())
                 .reasonPhrase());

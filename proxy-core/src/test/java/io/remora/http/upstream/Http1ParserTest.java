@@ -337,7 +337,8 @@ class Http1ParserTest {
 
     /**
      * Envoy's client codec checks responses as requests: a coding other than chunked alone is one
-     * it cannot frame, and a 1xx or 204 may carry no framing (a length of 0 is dropped).
+     * it cannot frame, a 1xx or 204 may carry no framing (a length of "0" is dropped), and its
+     * parser refuses a second content-length even when equal (disallow_multiple_content_length).
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -347,10 +348,59 @@ class Http1ParserTest {
         "HTTP/1.1 204 No Content\\r\\nContent-Length: 7\\r\\n\\r\\n|ERROR 400 http1.content_length_not_allowed",
         "HTTP/1.1 204 No Content\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n|ERROR 400 http1.transfer_encoding_not_allowed",
         "HTTP/1.1 103 Early Hints\\r\\nContent-Length: 1\\r\\n\\r\\n|ERROR 400 http1.content_length_not_allowed",
+        "HTTP/1.1 204 No Content\\r\\nContent-Length: 00\\r\\n\\r\\n|ERROR 400 http1.content_length_not_allowed",
+        "HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nContent-Length: 2\\r\\n\\r\\nok|ERROR 400 http1.codec_error",
     })
     void responseFramingEnvoyRefusesIsAnError(String raw, String expected) {
         String input = raw.replace("\\r", "\r").replace("\\n", "\n");
         assertEquals(List.of(expected), everySplit(false, input, true));
+    }
+
+    /**
+     * A status line as Envoy's BalsaFrame reads it: parts between runs of whitespace, any
+     * HTTP/d.d version (HTTP/1.0 unless it is HTTP/1.1, so the connection is not kept without
+     * keep-alive), the code's number with its leading zeros; no code part, a code that is no
+     * number, or a control character is a codec error (the proxy keeps to codes 100-999).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "HTTP/1.1  200  OK\\r\\n\\r\\n|HEAD 200 1.1 length=-1 keep-alive",
+        "HTTP/1.1\\t200\\tOK\\r\\n\\r\\n|HEAD 200 1.1 length=-1 keep-alive",
+        "HTTP/1.1 200\\r\\n\\r\\n|HEAD 200 1.1 length=-1 keep-alive",
+        "HTTP/1.1 0204 No Content\\r\\n\\r\\n|HEAD 204 1.1 bodyless keep-alive",
+        "HTTP/2.0 204 No Content\\r\\n\\r\\n|HEAD 204 1.0 bodyless close",
+        "HTTP/1.2 204 No Content\\r\\nConnection: keep-alive\\r\\n\\r\\n|HEAD 204 1.0 [connection: keep-alive] bodyless keep-alive",
+        "HTTP/1.1 999 Odd\\r\\n\\r\\n|HEAD 999 1.1 length=-1 keep-alive",
+        "HTTP/1.1 099 OK\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.1 1000 OK\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.1 200OK\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.1\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.10 200 OK\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "HTTP/1.1 200 O\\u0001K\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+    })
+    void statusLinesAreReadAsBalsaReadsThem(String raw, String expected) {
+        String input = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t").replace("\\u0001", "\u0001");
+        assertEquals(expected, everySplit(false, input, true).get(0));
+    }
+
+    /**
+     * Whether the connection outlives the message, as Envoy's HeaderUtility::shouldCloseConnection
+     * decides both ways: HTTP/1.0 without a keep-alive token, a close token, or (not a standard
+     * header, but honoured) a Proxy-Connection close token.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "HTTP/1.1 204 No Content\\r\\nProxy-Connection: Close\\r\\n\\r\\n|close",
+        "HTTP/1.1 204 No Content\\r\\nProxy-Connection: foo, close \\r\\n\\r\\n|close",
+        "HTTP/1.1 204 No Content\\r\\nProxy-Connection: keep-alive\\r\\n\\r\\n|keep-alive",
+        "HTTP/1.1 204 No Content\\r\\nConnection: foo, close\\r\\n\\r\\n|close",
+        "HTTP/1.0 204 No Content\\r\\nConnection: foo, keep-alive\\r\\n\\r\\n|keep-alive",
+        "GET / HTTP/1.1\\r\\nHost: h\\r\\nProxy-Connection: close\\r\\n\\r\\n|close",
+    })
+    void theConnectionIsKeptAsEnvoyDecides(String raw, String expected) {
+        String input = raw.replace("\\r", "\r").replace("\\n", "\n");
+        String head = everySplit(input.startsWith("GET"), input, true).get(0);
+        assertEquals(expected, head.substring(head.lastIndexOf(' ') + 1), head);
     }
 
     @Test
@@ -363,6 +413,28 @@ class Http1ParserTest {
                 everySplit(true, head + "3\r\nabcX\r\n", false));
         assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"),
                 everySplit(true, head + "1" + "0".repeat(16) + "\r\n", false));
+        // A chunk-size line ends with CR LF, the last one too (quiche's disallow_lone_lf_in_chunk_extension).
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "3\nabc\r\n0\r\n\r\n", false));
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "3;x\nabc\r\n0\r\n\r\n", false));
+        assertEquals(List.of(headLine, "BODY abc", "ERROR 400 http1.codec_error"),
+                everySplit(true, head + "3\r\nabc\r\n0\n\r\n", false));
+    }
+
+    /**
+     * Balsa keeps no chunk extension and skips one as it arrives, whatever its length: a line
+     * longer than the parser holds whole is read in passing, with the same checks.
+     */
+    @Test
+    void aChunkExtensionOfAnyLengthIsSkipped() {
+        String head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+        String headLine = "HEAD POST / 1.1 [host: h] [transfer-encoding: chunked] chunked keep-alive";
+        String ext = ";x=" + "y".repeat(5000);
+        assertEquals(List.of(headLine, "BODY abc", "END"),
+                everySplit(true, head + "3" + ext + "\r\nabc\r\n0" + ext + "\r\n\r\n", false));
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "3" + ext + "\rz\r\nabc", false));
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "3" + ext + "\nabc", false));
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "3" + ext + "\r\r\nabc", false));
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "3x" + ext + "\r\nabc", false));
     }
 
     @Test
