@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Which of a route's timeouts the router enforces, as Envoy's finalTimeout decides: none of the
- * route's own under max_stream_duration (the connection manager bounds the stream instead).
+ * route's own under max_stream_duration (the connection manager bounds the stream instead), and
+ * the retry policy's per-try timeouts whether or not the policy names a retry condition.
  */
 class RouterTimeoutE2ETest {
 
@@ -44,6 +45,10 @@ class RouterTimeoutE2ETest {
         String routes = """
                 - match: { prefix: "/msd/" }
                   route: { cluster: up, timeout: 0.2s, max_stream_duration: { max_stream_duration: 5s } }
+                - match: { prefix: "/pertry/" }
+                  route: { cluster: up, retry_policy: { per_try_timeout: 0.2s } }
+                - match: { prefix: "/pertryidle/" }
+                  route: { cluster: up, retry_policy: { per_try_idle_timeout: 0.2s } }
                 """;
         stack.start(Bootstraps.logFormat(stack.http(log.toString(), routes,
                         Bootstraps.cluster("up", false, null, up.port())), log,
@@ -61,5 +66,22 @@ class RouterTimeoutE2ETest {
         assertEquals(200, r.statusCode(), "the route's 0.2 s timeout is not the router's: " + r.body());
         assertEquals("late", r.body());
         assertNull(up.lastHeaders.get("x-envoy-expected-rq-timeout-ms"), "no router timeout to tell the upstream");
+    }
+
+    @Test
+    void perTryTimeoutAppliesWithoutRetryConditions() throws Exception {
+        HttpResponse<String> r = get("/pertry/slow");
+        assertEquals(504, r.statusCode());
+        assertEquals("upstream request timeout", r.body());
+        assertEquals("/pertry/slow 504 UT upstream_per_try_timeout", HttpProxyE2ETest.awaitLogLine(log, "/pertry/slow"));
+        assertEquals("200", up.lastHeaders.get("x-envoy-expected-rq-timeout-ms"), "the per-try timeout is the tighter");
+    }
+
+    @Test
+    void perTryIdleTimeoutAppliesWithoutRetryConditions() throws Exception {
+        HttpResponse<String> r = get("/pertryidle/slow");
+        assertEquals(504, r.statusCode());
+        assertEquals("/pertryidle/slow 504 UT upstream_per_try_idle_timeout",
+                HttpProxyE2ETest.awaitLogLine(log, "/pertryidle/slow"));
     }
 }

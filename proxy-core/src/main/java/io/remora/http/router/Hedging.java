@@ -42,6 +42,15 @@ final class Hedging {
         return hedge;
     }
 
+    /**
+     * The route's (or virtual host's) hedge policy alone, for a request without a retry state:
+     * its per-try timeouts then only count for outlier detection, as Envoy's.
+     */
+    static boolean routeHedges(RouteEntry route) {
+        HedgePolicy p = route.hedgePolicy();
+        return p != null && p.hedgeOnPerTryTimeout();
+    }
+
     private static Hedging of(RouterFilter r) {
         return r.retryGate == null ? null : r.retryGate.hedging;
     }

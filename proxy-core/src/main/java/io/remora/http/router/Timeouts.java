@@ -126,7 +126,7 @@ final class Timeouts {
         if (a != r.current || a.finished) {
             return;
         }
-        if (r.retry != null && r.retry.hedgeOnPerTryTimeout) {
+        if (r.retry != null ? r.retry.hedgeOnPerTryTimeout : Hedging.routeHedges(r.route)) {
             Hedging.onPerTryTimeout(r, a, idle);
             return;
         }
