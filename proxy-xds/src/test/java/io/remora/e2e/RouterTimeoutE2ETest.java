@@ -26,12 +26,17 @@ class RouterTimeoutE2ETest {
     static final E2EStack stack = new E2EStack();
     static Path log;
     static TestUpstream up;
+    static ProxyProcess proxy;
 
     /** Answers a path containing "slow" after 0.6 s, anything else at once. */
     @BeforeAll
     static void start() throws Exception {
         log = TempPaths.file("access", ".log");
         up = stack.upstream((ctx, req, n) -> {
+            if (req.uri().startsWith("/backoff/")) {
+                TestUpstream.send(ctx, req, 503, "busy");
+                return;
+            }
             if (!req.uri().contains("slow")) {
                 TestUpstream.send(ctx, req, 200, "fast");
                 return;
@@ -49,9 +54,15 @@ class RouterTimeoutE2ETest {
                   route: { cluster: up, retry_policy: { per_try_timeout: 0.2s } }
                 - match: { prefix: "/pertryidle/" }
                   route: { cluster: up, retry_policy: { per_try_idle_timeout: 0.2s } }
+                - match: { prefix: "/backoff/" }
+                  route:
+                    cluster: backoff
+                    timeout: 0.3s
+                    retry_policy: { retry_on: 5xx, retry_back_off: { base_interval: 1000s } }
                 """;
-        stack.start(Bootstraps.logFormat(stack.http(log.toString(), routes,
-                        Bootstraps.cluster("up", false, null, up.port())), log,
+        proxy = stack.start(Bootstraps.logFormat(stack.http(log.toString(), routes,
+                        Bootstraps.cluster("up", false, null, up.port())
+                                + Bootstraps.cluster("backoff", false, null, up.port())), log,
                 "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%"));
     }
 
@@ -83,5 +94,18 @@ class RouterTimeoutE2ETest {
         assertEquals(504, r.statusCode());
         assertEquals("/pertryidle/slow 504 UT upstream_per_try_idle_timeout",
                 HttpProxyE2ETest.awaitLogLine(log, "/pertryidle/slow"));
+    }
+
+    @Test
+    void aRouteTimeoutDuringTheBackOffCountsNoTryTimeout() throws Exception {
+        // The 503 is retried after a back-off up to 1000 s: the route's 0.3 s timeout comes first.
+        HttpResponse<String> r = get("/backoff/x");
+        assertEquals(504, r.statusCode());
+        assertEquals("upstream request timeout", r.body());
+        assertEquals("/backoff/x 504 UT upstream_response_timeout", HttpProxyE2ETest.awaitLogLine(log, "/backoff/x"));
+        // As Envoy's onResponseTimeout, which counts and charges the tries still out: there is none.
+        assertEquals(0.0, proxy.stat("cluster.backoff.upstream_rq_timeout"));
+        assertEquals(0.0, proxy.stat("cluster.backoff.upstream_rq_504"));
+        assertEquals(1.0, proxy.stat("cluster.backoff.upstream_rq_503"));
     }
 }

@@ -176,11 +176,41 @@ final class Timeouts {
         }
     }
 
-    /** The route's timeout fired: it covers all tries, so no retry follows. */
+    /**
+     * The route's timeout fired: it covers all tries, so no retry follows. As Envoy's
+     * onResponseTimeout, each try still out counts a timeout and its code (a retry waiting for its
+     * back-off has no try: the stream is answered without either).
+     */
     static void onGlobalTimeout(RouterFilter r) {
         if (r.done) {
             return;
         }
+        if (RetryLog.enabled()) {
+            RetryLog.log(r.cb, "upstream timeout");
+        }
+        UpstreamRequest a = r.current;
+        if (a != null) {
+            countTimeout(r);
+            TrackedTry tracked = TryTimers.tracked(a);
+            if (tracked != null) {
+                tracked.globalTimeout();
+            }
+            a.host.stats.rqTimeout.increment();
+            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+            a.abandon();
+        }
+        Hedging.onGlobalTimeout(r);
+        if (a == null && !r.responseStarted) {
+            r.finish();
+            UpstreamAbort.send(r, r.timeoutStatus, r.timeoutStatus == 504 ? "upstream request timeout" : "",
+                    ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, "upstream_response_timeout", null);
+            return;
+        }
+        timedOut(r, "upstream_response_timeout");
+    }
+
+    /** One try's share of a route timeout: the cluster's, virtual cluster's and route's upstream_rq_timeout. */
+    static void countTimeout(RouterFilter r) {
         r.stats.upstreamRqTimeout.increment();
         io.remora.stats.VirtualClusterStats vcs = r.info.virtualClusterStats();
         if (vcs != null) {
@@ -190,22 +220,6 @@ final class Timeouts {
         if (rs != null) {
             rs.upstreamRqTimeout.increment();
         }
-        if (RetryLog.enabled()) {
-            RetryLog.log(r.cb, "upstream timeout");
-        }
-        UpstreamRequest a = r.current;
-        if (a != null) {
-            TrackedTry tracked = TryTimers.tracked(a);
-            if (tracked != null) {
-                tracked.globalTimeout();
-            }
-            a.host.stats.rqTimeout.increment();
-            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
-            a.abandon();
-            r.current = null;
-        }
-        Hedging.onGlobalTimeout(r);
-        timedOut(r, "upstream_response_timeout");
     }
 
     /** 504 (or the asked-for 204) before the response started; a reset of the stream after. */
