@@ -25,8 +25,10 @@ import com.google.re2j.Pattern;
  * @param metadataMatch      {@code metadata_match}'s {@code envoy.lb} criteria for subset load
  *                           balancing; empty for none
  * @param clusterNotFoundStatus {@code cluster_not_found_response_code}: 503 (Envoy's default), 404 or 500
- * @param maxStreamDuration  {@code max_stream_duration.max_stream_duration}: replaces the connection
- *                           manager's; null when unset, ZERO disables
+ * @param maxStreamDuration  {@code max_stream_duration}; null when the route has none. Present (even
+ *                           empty), it takes the route's timeouts from the router to the
+ *                           connection manager, as Envoy's usingNewTimeouts: the router then ignores
+ *                           {@code timeout}, {@code max_grpc_timeout} and {@code grpc_timeout_offset}
  * @param internalRedirectPolicy {@code internal_redirect_policy}: upstream redirects the router
  *                           follows itself; null: every redirect goes to the client
  * @param hedgePolicy        {@code hedge_policy}: null inherits the virtual host's
@@ -35,8 +37,9 @@ import com.google.re2j.Pattern;
  * @param requestBufferLimit {@code per_request_buffer_limit_bytes} of the route, else its virtual
  *                           host: the most request body held for retries and mirrors, or
  *                           {@link #NO_REQUEST_BUFFER_LIMIT}
- * @param grpcTimeoutOffset  subtracted from the grpc-timeout header's timeout under maxGrpcTimeout;
- *                           null for none
+ * @param grpcTimeoutOffset  the deprecated {@code grpc_timeout_offset}: taken off the grpc-timeout
+ *                           header's timeout under maxGrpcTimeout, before the cap and only when
+ *                           smaller than that timeout; null for none
  * @param highPriority       {@code priority: HIGH}: the request takes the cluster's HIGH circuit
  *                           breakers and connection pools
  */
@@ -60,20 +63,29 @@ public record ForwardAction(
         boolean appendXForwardedHost,
         java.util.Map<String, Object> metadataMatch,
         int clusterNotFoundStatus,
-        Duration maxStreamDuration,
+        StreamDuration maxStreamDuration,
         InternalRedirectPolicy internalRedirectPolicy,
         HedgePolicy hedgePolicy,
         io.remora.matching.UriTemplateRewrite pathTemplateRewrite,
         int requestBufferLimit,
-        GrpcTimeoutOffset grpcTimeoutOffset,
+        Duration grpcTimeoutOffset,
         boolean highPriority) implements RouteAction {
 
     /**
-     * {@code max_stream_duration.grpc_timeout_header_offset} ({@code afterCap}: taken off the
-     * capped timeout, and one it uses up times the request out at once) or the deprecated
-     * {@code grpc_timeout_offset} (taken off before the cap, and only when smaller than the timeout).
+     * {@code RouteAction.MaxStreamDuration}, which the connection manager enforces from the stream's
+     * start (Envoy's refreshDurationTimeout).
+     *
+     * @param max              {@code max_stream_duration}: replaces the connection manager's; null
+     *                         when unset, ZERO disables
+     * @param grpcHeaderMax    {@code grpc_timeout_header_max}: a gRPC request's grpc-timeout, capped
+     *                         by this (ZERO: no cap), bounds the stream instead; null when unset
+     * @param grpcHeaderOffset {@code grpc_timeout_header_offset}: taken off that timeout (one it
+     *                         uses up ends the stream at once); ZERO for none
      */
-    public record GrpcTimeoutOffset(long millis, boolean afterCap) {
+    public record StreamDuration(Duration max, Duration grpcHeaderMax, Duration grpcHeaderOffset) {
+        public StreamDuration {
+            grpcHeaderOffset = grpcHeaderOffset == null ? Duration.ZERO : grpcHeaderOffset;
+        }
     }
 
     public ForwardAction {
@@ -142,8 +154,8 @@ public record ForwardAction(
         private boolean appendXForwardedHost;
         private java.util.Map<String, Object> metadataMatch = java.util.Map.of();
         private int clusterNotFoundStatus = 503;
-        private Duration maxStreamDuration;
-        private GrpcTimeoutOffset grpcTimeoutOffset;
+        private StreamDuration maxStreamDuration;
+        private Duration grpcTimeoutOffset;
         private boolean highPriority;
         private InternalRedirectPolicy internalRedirectPolicy;
         private HedgePolicy hedgePolicy;
@@ -244,7 +256,7 @@ public record ForwardAction(
             return this;
         }
 
-        public Builder maxStreamDuration(Duration v) {
+        public Builder maxStreamDuration(StreamDuration v) {
             maxStreamDuration = v;
             return this;
         }
@@ -273,7 +285,7 @@ public record ForwardAction(
             return this;
         }
 
-        public Builder grpcTimeoutOffset(GrpcTimeoutOffset v) {
+        public Builder grpcTimeoutOffset(Duration v) {
             grpcTimeoutOffset = v;
             return this;
         }

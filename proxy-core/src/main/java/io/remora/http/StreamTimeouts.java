@@ -48,19 +48,52 @@ final class StreamTimeouts {
     }
 
     /**
-     * Envoy's refreshDurationTimeout, once the route is known: the route's max_stream_duration,
-     * else the connection manager's, counted from the stream's start.
+     * Envoy's refreshDurationTimeout, once the route is known: a gRPC request's grpc-timeout when
+     * the route has grpc_timeout_header_max (capped by it, less grpc_timeout_header_offset), else
+     * the route's max_stream_duration, else the connection manager's, counted from the stream's
+     * start. A route with max_stream_duration tells a gRPC upstream that timeout in grpc-timeout.
      */
     static void startDurationTimer(ActiveStream s, io.remora.route.RouteEntry route) {
-        java.time.Duration d = route != null && route.route().action() instanceof io.remora.config.ForwardAction f
-                && f.maxStreamDuration() != null ? f.maxStreamDuration() : s.hcm.config.maxStreamDuration();
-        if (d == null || d.isZero() || s.timers != null && s.timers.duration != null) {
+        if (s.timers != null && s.timers.duration != null) {
             return;
         }
-        long left = d.toNanos() - (System.nanoTime() - s.info.startNanos);
+        io.remora.config.ForwardAction.StreamDuration sd =
+                route != null && route.route().action() instanceof io.remora.config.ForwardAction f
+                        ? f.maxStreamDuration() : null;
+        long millis;
+        long header = sd == null || sd.grpcHeaderMax() == null || s.requestHeaders == null ? -1
+                : GrpcTimeoutHeader.millis(s.requestHeaders.get(GrpcTimeoutHeader.NAME));
+        if (header < 0) {
+            java.time.Duration d = sd != null && sd.max() != null ? sd.max() : s.hcm.config.maxStreamDuration();
+            if (d == null || d.isZero()) {
+                return;
+            }
+            millis = d.toMillis();
+        } else {
+            long cap = sd.grpcHeaderMax().toMillis();
+            millis = cap != 0 && header > cap ? cap : header;
+            long offset = sd.grpcHeaderOffset().toMillis();
+            if (millis != 0 && offset != 0) {
+                millis = offset < millis ? millis - offset : 0;
+            }
+        }
+        if (sd != null && s.requestHeaders != null && isGrpc(s.requestHeaders)) {
+            // Before the time already used is taken off, as Envoy: the upstream sees the route's timeout.
+            s.requestHeaders.set(GrpcTimeoutHeader.NAME, GrpcTimeoutHeader.value(millis));
+        }
+        long left = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis) - (System.nanoTime() - s.info.startNanos);
         WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> onMaxDuration(s));
         timers(s).duration = t;
         WorkerTimer.of(s.cx.channel.eventLoop()).arm(t, Math.max(1, left));
+    }
+
+    private static final io.netty.util.AsciiString CONTENT_TYPE = io.netty.util.AsciiString.cached("content-type");
+    private static final io.netty.util.AsciiString APPLICATION_GRPC = io.netty.util.AsciiString.cached("application/grpc");
+
+    private static boolean isGrpc(io.netty.handler.codec.http2.Http2Headers h) {
+        CharSequence ct = h.get(CONTENT_TYPE);
+        return ct != null && io.netty.util.AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0,
+                APPLICATION_GRPC.length());
     }
 
     static void cancelDurationTimer(ActiveStream s) {

@@ -15,6 +15,8 @@ public final class ClusterStats {
     public final Counter upstreamRqRetry;
     public final Counter upstreamRqRetrySuccess;
     public final Counter upstreamRqRetryOverflow;
+    /** A retry the policy wanted with none left (the request's num_retries or x-envoy-max-retries). */
+    public final Counter upstreamRqRetryLimitExceeded;
     /** Retries that waited the exponential back-off, and those that waited what a reset header asked. */
     public final Counter upstreamRqRetryBackoffExponential;
     public final Counter upstreamRqRetryBackoffRatelimited;
@@ -88,6 +90,7 @@ public final class ClusterStats {
         upstreamRqRetry = c("envoy_cluster_upstream_rq_retry");
         upstreamRqRetrySuccess = c("envoy_cluster_upstream_rq_retry_success");
         upstreamRqRetryOverflow = c("envoy_cluster_upstream_rq_retry_overflow");
+        upstreamRqRetryLimitExceeded = c("envoy_cluster_upstream_rq_retry_limit_exceeded");
         upstreamRqRetryBackoffExponential = c("envoy_cluster_upstream_rq_retry_backoff_exponential");
         upstreamRqRetryBackoffRatelimited = c("envoy_cluster_upstream_rq_retry_backoff_ratelimited");
         retryOrShadowAbandoned = c("envoy_cluster_retry_or_shadow_abandoned");
@@ -213,6 +216,37 @@ public final class ClusterStats {
     public void responseTime(long millis, boolean internal, boolean canary) {
         upstreamRqTime.record(millis);
         categories.time(millis, internal, canary);
+    }
+
+    /** {@code retry.upstream_rq_*}, made with the first retried response, as Envoy's dynamic stats. */
+    private volatile RetriedCodes retried;
+
+    private record RetriedCodes(Counter completed, ResponseCodeCounters codes) {
+    }
+
+    /**
+     * A response the router retried (Envoy's chargeBasicResponseStat under {@code retry}):
+     * {@code retry.upstream_rq_completed}, and unless {@code withCode} is false
+     * (suppress_grpc_request_failure_code_stats) {@code retry.upstream_rq_<N>xx} and {@code _<code>}.
+     */
+    public void retriedResponse(int status, boolean withCode) {
+        RetriedCodes r = retried;
+        if (r == null) {
+            synchronized (this) {
+                r = retried;
+                if (r == null) {
+                    String metric = "envoy_cluster_retry_upstream_rq";
+                    io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(TAG, name);
+                    r = new RetriedCodes(Counter.builder(metric + "_completed").tags(tags).register(registry),
+                            new ResponseCodeCounters(registry, metric, tags));
+                    retried = r;
+                }
+            }
+        }
+        r.completed().increment();
+        if (withCode) {
+            r.codes().count(status);
+        }
     }
 
     /** The code stats a request's {@code x-envoy-upstream-alt-stat-name} charges a second time. */

@@ -178,6 +178,9 @@ public final class StatNames {
         if (redis != null) {
             return redis;
         }
+        if (stat.startsWith("retry_upstream_rq")) {
+            return "retry." + stat.substring("retry_".length()); // the router's retried responses (not retry_or_shadow_abandoned)
+        }
         for (String sub : CLUSTER_SUB_SCOPES) {
             if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
                 String rest = stat.substring(sub.length() + 1);

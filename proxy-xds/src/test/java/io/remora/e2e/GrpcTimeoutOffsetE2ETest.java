@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * RouteAction.max_stream_duration.grpc_timeout_header_offset and the deprecated
  * grpc_timeout_offset: what is taken off a gRPC request's grpc-timeout, as the upstream sees it in
- * the rewritten grpc-timeout and x-envoy-expected-rq-timeout-ms.
+ * the rewritten grpc-timeout and (from the router, under the deprecated fields only)
+ * x-envoy-expected-rq-timeout-ms.
  */
 class GrpcTimeoutOffsetE2ETest {
 
@@ -64,33 +65,34 @@ class GrpcTimeoutOffsetE2ETest {
             String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), ROUTES,
                     Bootstraps.cluster("up", false, null, up.port()));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                // 10 s less the 2 s offset.
-                assertUpstreamSaw(port, up, "/header/a", "10S", "8000");
+                // 10 s less the 2 s offset, in grpc-timeout alone: a route with max_stream_duration
+                // leaves the router no timeout to tell (Envoy's usingNewTimeouts).
+                assertUpstreamSaw(port, up, "/header/a", "10S", "8000m", null);
                 // Capped to 5 s first, then the offset: 3 s.
-                assertUpstreamSaw(port, up, "/capped/a", "10S", "3000");
-                // Without a grpc-timeout the cap alone applies: the header offset is for the header's timeout.
-                assertUpstreamSaw(port, up, "/capped/b", null, "5000");
-                // The deprecated offset comes off before the cap.
-                assertUpstreamSaw(port, up, "/legacy/a", "10S", "8000");
+                assertUpstreamSaw(port, up, "/capped/a", "10S", "3000m", null);
+                // Without a grpc-timeout the stream has no duration limit: nothing to tell.
+                assertUpstreamSaw(port, up, "/capped/b", null, null, null);
+                // The deprecated offset comes off before the cap; the router tells both headers.
+                assertUpstreamSaw(port, up, "/legacy/a", "10S", "8000m", "8000");
                 // The deprecated offset is not applied when it would use the whole timeout up.
-                assertUpstreamSaw(port, up, "/legacy/b", "1500m", "1500");
+                assertUpstreamSaw(port, up, "/legacy/b", "1500m", "1500m", "1500");
 
-                // The header offset using the whole timeout up times the request out at once.
+                // The header offset using the whole timeout up ends the stream at once: the connection
+                // manager's max stream duration, answered to gRPC as DEADLINE_EXCEEDED.
                 HttpResponse<String> r = grpc(port, "/header/slow", "2S");
-                // A local reply to gRPC: 200 with the status of a 504 in grpc-status (Unavailable).
                 assertEquals(200, r.statusCode());
-                assertEquals("14", r.headers().firstValue("grpc-status").orElse(null), r.headers().toString());
-                assertEquals("upstream request timeout", r.headers().firstValue("grpc-message").orElse(null));
+                assertEquals("4", r.headers().firstValue("grpc-status").orElse(null), r.headers().toString());
+                assertEquals("downstream duration timeout", r.headers().firstValue("grpc-message").orElse(null));
             }
         }
     }
 
     private static void assertUpstreamSaw(int port, TestUpstream up, String path, String grpcTimeout,
-                                          String expectedMillis) throws Exception {
+                                          String upstreamGrpcTimeout, String expectedMillis) throws Exception {
         HttpResponse<String> r = grpc(port, path, grpcTimeout);
         assertEquals(200, r.statusCode(), path);
         assertEquals(path, up.lastHeaders.get(":path"));
         assertEquals(expectedMillis, up.lastHeaders.get("x-envoy-expected-rq-timeout-ms"), path);
-        assertEquals(expectedMillis + "m", up.lastHeaders.get("grpc-timeout"), path);
+        assertEquals(upstreamGrpcTimeout, up.lastHeaders.get("grpc-timeout"), path);
     }
 }

@@ -133,6 +133,16 @@ class RetryE2ETest {
                 assertEquals(3, up.requests.get(), "one try and two retries");
                 String line = HttpProxyE2ETest.awaitLogLine(log, "/exhaust");
                 assertTrue(line.contains("\" 503 URX "), line);
+                // As Envoy's RetryStateImpl: the cluster counts the retry turned away for want of one left.
+                assertEquals(1.0, proxy.metric(
+                        "envoy_cluster_upstream_rq_retry_limit_exceeded{envoy_cluster_name=\"down\"}"));
+                // The retried responses, by code under retry. (Envoy's chargeBasicResponseStat); the
+                // last 503, passed on, is not one of them.
+                assertEquals(2.0, proxy.stat("cluster.down.retry.upstream_rq_503"));
+                assertEquals(2.0, proxy.stat("cluster.down.retry.upstream_rq_5xx"));
+                assertEquals(2.0, proxy.stat("cluster.down.retry.upstream_rq_completed"));
+                assertEquals(2.0, proxy.metric("envoy_cluster_retry_upstream_rq{envoy_cluster_name=\"down\","
+                        + "envoy_response_code=\"503\"}"));
             }
         }
     }

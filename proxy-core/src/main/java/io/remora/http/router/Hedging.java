@@ -4,7 +4,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.HedgePolicy;
 import io.remora.route.RouteEntry;
-import io.remora.stats.VirtualClusterStats;
 import io.remora.upstream.OutlierMonitor;
 
 import java.util.ArrayList;
@@ -40,6 +39,15 @@ final class Hedging {
             headers.remove(HEDGE_ON_PER_TRY_TIMEOUT);
         }
         return hedge;
+    }
+
+    /**
+     * The route's (or virtual host's) hedge policy alone, for a request without a retry state:
+     * its per-try timeouts then only count for outlier detection, as Envoy's.
+     */
+    static boolean routeHedges(RouteEntry route) {
+        HedgePolicy p = route.hedgePolicy();
+        return p != null && p.hedgeOnPerTryTimeout();
     }
 
     private static Hedging of(RouterFilter r) {
@@ -130,22 +138,18 @@ final class Hedging {
         }
     }
 
-    /** The route's timeout fired: as Envoy, each earlier try counts a timeout of its own and is reset. */
+    /**
+     * The route's timeout fired: as Envoy, each earlier try counts a timeout and the timeout's code
+     * of its own and is reset.
+     */
     static void onGlobalTimeout(RouterFilter r) {
         Hedging h = of(r);
         if (h == null) {
             return;
         }
-        VirtualClusterStats vcs = r.info.virtualClusterStats();
-        io.remora.stats.RouteStats rs = r.info.routeStats();
         for (UpstreamRequest t : h.earlier) {
-            r.stats.upstreamRqTimeout.increment();
-            if (vcs != null) {
-                vcs.upstreamRqTimeout.increment();
-            }
-            if (rs != null) {
-                rs.upstreamRqTimeout.increment();
-            }
+            Timeouts.countTimeout(r);
+            UpstreamCodeCharge.charge(r, r.timeoutStatus, t.host, null);
             // Its outlier timeout was reported at its per-try timeout already.
             t.host.stats.rqTimeout.increment();
             t.abandon();

@@ -66,6 +66,7 @@ final class RetryGate {
         VirtualClusterStats vcs = cb.streamInfo().virtualClusterStats();
         RouteStats rs = cb.streamInfo().routeStats();
         if (retry.retriesDone >= retry.maxRetries) {
+            stats.upstreamRqRetryLimitExceeded.increment();
             if (vcs != null) {
                 vcs.upstreamRqRetryLimitExceeded.increment();
             }

@@ -171,7 +171,10 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (retry != null) {
             retry.hedgeOnPerTryTimeout = hedge;
         }
-        Timeouts.compute(this, fa, retry == null ? null : retry.perTryTimeout(), headers, grpc);
+        // As Envoy's finalTimeout: the policy's per-try timeout applies whether or not the request may be retried.
+        io.remora.config.RetryPolicy policy = route.retryPolicy();
+        Timeouts.compute(this, fa, policy == null || (retry == null && hedge) ? null : policy.perTryTimeout(),
+                headers, grpc);
         // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
         Timeouts.writeHeaders(this, headers, fa, grpc, !shared.config().suppressEnvoyHeaders(), hedge);
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {

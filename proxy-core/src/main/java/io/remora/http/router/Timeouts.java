@@ -4,6 +4,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.ForwardAction;
+import io.remora.http.GrpcTimeoutHeader;
 import io.remora.http.upstream.ResetReason;
 import io.remora.upstream.OutlierMonitor;
 
@@ -19,33 +20,30 @@ final class Timeouts {
     static final AsciiString UPSTREAM_RQ_PER_TRY_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-per-try-timeout-ms");
     static final AsciiString EXPECTED_RQ_TIMEOUT_MS = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
     static final AsciiString UPSTREAM_STREAM_DURATION_MS = AsciiString.cached("x-envoy-upstream-stream-duration-ms");
-    static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
     static final long DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
 
     private Timeouts() {
     }
 
-    /** Sets the router's route and per-try timeouts (0 = none) from the route, its retry policy and the request. */
+    /**
+     * Sets the router's route and per-try timeouts (0 = none) from the route, its retry policy and
+     * the request. A route with max_stream_duration gives the router no timeout of its own (Envoy's
+     * usingNewTimeouts): the connection manager bounds the stream instead.
+     */
     static void compute(RouterFilter r, ForwardAction action, Duration policyPerTry, Http2Headers headers, boolean grpc) {
-        long globalMillis = action.timeout() == null ? DEFAULT_ROUTE_TIMEOUT_MS : action.timeout().toMillis();
+        long globalMillis = action.maxStreamDuration() != null ? 0
+                : action.timeout() == null ? DEFAULT_ROUTE_TIMEOUT_MS : action.timeout().toMillis();
         long perTryMillis = policyPerTry == null ? 0 : policyPerTry.toMillis();
-        if (grpc && action.maxGrpcTimeout() != null) {
+        if (grpc && action.maxGrpcTimeout() != null && action.maxStreamDuration() == null) {
             long max = action.maxGrpcTimeout().toMillis();
-            long header = grpcTimeoutMillis(headers.get(GRPC_TIMEOUT));
-            long g = header;
-            ForwardAction.GrpcTimeoutOffset offset = action.grpcTimeoutOffset();
-            // Envoy's finalTimeout: the deprecated offset never takes the timeout to 0 (no timeout).
-            if (offset != null && !offset.afterCap() && offset.millis() < g) {
-                g -= offset.millis();
+            long g = GrpcTimeoutHeader.millis(headers.get(GrpcTimeoutHeader.NAME));
+            Duration offset = action.grpcTimeoutOffset();
+            // Envoy's finalTimeout: the offset never takes the timeout to 0 (no timeout).
+            if (offset != null && offset.toMillis() < g) {
+                g -= offset.toMillis();
             }
             if (max != 0 && (g <= 0 || g > max)) {
                 g = max;
-            }
-            if (offset != null && offset.afterCap() && header > 0 && g > 0) {
-                // Envoy's refreshDurationTimeout, for a request with a grpc-timeout only: a timeout
-                // the offset uses up ends the stream at once; the smallest timer does, as 0 would
-                // mean no timeout.
-                g = offset.millis() < g ? g - offset.millis() : 1;
             }
             globalMillis = Math.max(0, g);
         }
@@ -118,8 +116,8 @@ final class Timeouts {
         if (envoyHeaders) {
             headers.set(EXPECTED_RQ_TIMEOUT_MS, io.remora.util.AsciiNumbers.of(expected));
         }
-        if (grpc && action.maxGrpcTimeout() != null) {
-            headers.set(GRPC_TIMEOUT, grpcTimeoutValue(expected));
+        if (grpc && action.maxGrpcTimeout() != null && action.maxStreamDuration() == null) {
+            headers.set(GrpcTimeoutHeader.NAME, GrpcTimeoutHeader.value(expected));
         }
     }
 
@@ -128,7 +126,7 @@ final class Timeouts {
         if (a != r.current || a.finished) {
             return;
         }
-        if (r.retry != null && r.retry.hedgeOnPerTryTimeout) {
+        if (r.retry != null ? r.retry.hedgeOnPerTryTimeout : Hedging.routeHedges(r.route)) {
             Hedging.onPerTryTimeout(r, a, idle);
             return;
         }
@@ -178,11 +176,41 @@ final class Timeouts {
         }
     }
 
-    /** The route's timeout fired: it covers all tries, so no retry follows. */
+    /**
+     * The route's timeout fired: it covers all tries, so no retry follows. As Envoy's
+     * onResponseTimeout, each try still out counts a timeout and its code (a retry waiting for its
+     * back-off has no try: the stream is answered without either).
+     */
     static void onGlobalTimeout(RouterFilter r) {
         if (r.done) {
             return;
         }
+        if (RetryLog.enabled()) {
+            RetryLog.log(r.cb, "upstream timeout");
+        }
+        UpstreamRequest a = r.current;
+        if (a != null) {
+            countTimeout(r);
+            TrackedTry tracked = TryTimers.tracked(a);
+            if (tracked != null) {
+                tracked.globalTimeout();
+            }
+            a.host.stats.rqTimeout.increment();
+            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+            a.abandon();
+        }
+        Hedging.onGlobalTimeout(r);
+        if (a == null && !r.responseStarted) {
+            r.finish();
+            UpstreamAbort.send(r, r.timeoutStatus, r.timeoutStatus == 504 ? "upstream request timeout" : "",
+                    ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, "upstream_response_timeout", null);
+            return;
+        }
+        timedOut(r, "upstream_response_timeout");
+    }
+
+    /** One try's share of a route timeout: the cluster's, virtual cluster's and route's upstream_rq_timeout. */
+    static void countTimeout(RouterFilter r) {
         r.stats.upstreamRqTimeout.increment();
         io.remora.stats.VirtualClusterStats vcs = r.info.virtualClusterStats();
         if (vcs != null) {
@@ -192,22 +220,6 @@ final class Timeouts {
         if (rs != null) {
             rs.upstreamRqTimeout.increment();
         }
-        if (RetryLog.enabled()) {
-            RetryLog.log(r.cb, "upstream timeout");
-        }
-        UpstreamRequest a = r.current;
-        if (a != null) {
-            TrackedTry tracked = TryTimers.tracked(a);
-            if (tracked != null) {
-                tracked.globalTimeout();
-            }
-            a.host.stats.rqTimeout.increment();
-            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
-            a.abandon();
-            r.current = null;
-        }
-        Hedging.onGlobalTimeout(r);
-        timedOut(r, "upstream_response_timeout");
     }
 
     /** 504 (or the asked-for 204) before the response started; a reset of the stream after. */
@@ -232,37 +244,6 @@ final class Timeouts {
             return l < 0 ? -1 : l;
         } catch (NumberFormatException e) {
             return -1;
-        }
-    }
-
-    /** Milliseconds as a grpc-timeout value (at most 8 digits, so coarser units for long ones). */
-    static String grpcTimeoutValue(long millis) {
-        if (millis < 100_000_000L) {
-            return millis + "m";
-        }
-        long s = millis / 1000;
-        return s < 100_000_000L ? s + "S" : (s / 3600) + "H";
-    }
-
-    /** gRPC's TimeoutValue TimeoutUnit (H, M, S, m, u, n); -1 when absent or malformed. */
-    static long grpcTimeoutMillis(CharSequence v) {
-        if (v == null || v.length() < 2 || v.length() > 9) {
-            return -1;
-        }
-        long n;
-        try {
-            n = Long.parseLong(v.subSequence(0, v.length() - 1).toString());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-        switch (v.charAt(v.length() - 1)) {
-            case 'H': return n * 3_600_000L;
-            case 'M': return n * 60_000L;
-            case 'S': return n * 1000L;
-            case 'm': return n;
-            case 'u': return Math.max(n == 0 ? 0 : 1, n / 1000);
-            case 'n': return Math.max(n == 0 ? 0 : 1, n / 1_000_000);
-            default: return -1;
         }
     }
 }

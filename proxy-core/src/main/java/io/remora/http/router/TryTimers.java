@@ -52,8 +52,13 @@ final class TryTimers {
 
     static void armIdle(UpstreamRequest a) {
         RouterFilter r = a.router;
-        if ((r.tunnel != null && r.tunnel.established) || r.retry == null || r.retry.perTryIdleTimeout() == null
-                || r.retry.perTryIdleTimeout().isZero() || a.finished) {
+        if ((r.tunnel != null && r.tunnel.established) || a.finished) {
+            return;
+        }
+        // The route's policy's, whether or not the request may be retried (Envoy's finalTimeout).
+        io.remora.config.RetryPolicy policy = r.retry != null ? null : r.route.retryPolicy();
+        Duration idle = r.retry != null ? r.retry.perTryIdleTimeout() : policy == null ? null : policy.perTryIdleTimeout();
+        if (idle == null || idle.isZero()) {
             return;
         }
         TryTimers t = of(a);
@@ -61,7 +66,7 @@ final class TryTimers {
             t.perTryIdle = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(r, a, true));
         }
         // re-armed on every byte: an unlink and an append, no scheduled task
-        WorkerTimer.of(r.cb.eventLoop()).armMillis(t.perTryIdle, r.retry.perTryIdleTimeout().toMillis());
+        WorkerTimer.of(r.cb.eventLoop()).armMillis(t.perTryIdle, idle.toMillis());
     }
 
     static void cancelIdle(UpstreamRequest a) {

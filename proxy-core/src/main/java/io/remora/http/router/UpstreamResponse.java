@@ -87,6 +87,8 @@ final class UpstreamResponse {
             } else {
                 RetryGate.Verdict rs = shouldRetry(r, wanted, RetryLog.enabled() ? "upstream answered " + status : null);
                 if (rs == RetryGate.Verdict.YES) {
+                    r.stats.retriedResponse(status, !(r.shared.config().suppressGrpcRequestFailureCodeStats()
+                            && RouterFilter.isGrpc(r.requestHeaders)));
                     a.abandon();
                     r.retryGate().scheduleRetry(r, rateLimitedBackOff(r, headers));
                     return;

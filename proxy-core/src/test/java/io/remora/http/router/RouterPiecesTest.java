@@ -68,10 +68,10 @@ class RouterPiecesTest {
         assertEquals(500, g.globalTimeoutMillis);
         Timeouts.compute(g, grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "9S"), true);
         assertEquals(2000, g.globalTimeoutMillis);
-        assertEquals(3_600_000, Timeouts.grpcTimeoutMillis("1H"));
-        assertEquals(-1, Timeouts.grpcTimeoutMillis("12x"));
-        assertEquals("250m", Timeouts.grpcTimeoutValue(250));
-        assertEquals("100000S", Timeouts.grpcTimeoutValue(100_000_000L));
+        assertEquals(3_600_000, io.remora.http.GrpcTimeoutHeader.millis("1H"));
+        assertEquals(-1, io.remora.http.GrpcTimeoutHeader.millis("12x"));
+        assertEquals("250m", io.remora.http.GrpcTimeoutHeader.value(250));
+        assertEquals("100000S", io.remora.http.GrpcTimeoutHeader.value(100_000_000L));
     }
 
     @Test

@@ -88,18 +88,11 @@ final class ForwardActionTranslator {
         List<ForwardAction.MirrorPolicy> mirrors = a.getRequestMirrorPoliciesCount() > 0
                 ? mirrors(a.getRequestMirrorPoliciesList(), path.field("request_mirror_policies"), ctx)
                 : inheritedMirrors;
-        Duration maxGrpc = null;
-        ForwardAction.GrpcTimeoutOffset grpcOffset = null;
-        if (a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()) {
-            maxGrpc = Protos.duration(a.getMaxStreamDuration().getGrpcTimeoutHeaderMax());
-            grpcOffset = grpcOffset(a.getMaxStreamDuration().hasGrpcTimeoutHeaderOffset(),
-                    a.getMaxStreamDuration().getGrpcTimeoutHeaderOffset(), true,
-                    path.field("max_stream_duration").field("grpc_timeout_header_offset"));
-        } else if (a.hasMaxGrpcTimeout()) {
-            maxGrpc = Protos.duration(a.getMaxGrpcTimeout());
-            grpcOffset = grpcOffset(a.hasGrpcTimeoutOffset(), a.getGrpcTimeoutOffset(), false,
-                    path.field("grpc_timeout_offset"));
-        }
+        Duration maxGrpc = a.hasMaxGrpcTimeout() ? Protos.duration(a.getMaxGrpcTimeout()) : null;
+        Duration grpcOffset = a.hasGrpcTimeoutOffset()
+                ? nonNegative(Protos.duration(a.getGrpcTimeoutOffset()), path.field("grpc_timeout_offset")) : null;
+        ForwardAction.StreamDuration streamDuration = a.hasMaxStreamDuration()
+                ? streamDuration(a.getMaxStreamDuration(), path.field("max_stream_duration")) : null;
         ForwardAction.UpgradeConfig upgrades = upgrades(a, path);
         List<io.remora.config.HashPolicy> hashPolicies = new ArrayList<>();
         for (int i = 0; i < a.getHashPolicyCount(); i++) {
@@ -126,9 +119,7 @@ final class ForwardActionTranslator {
                 .appendXForwardedHost(a.getAppendXForwardedHost())
                 .highPriority(highPriority(a, path))
                 .metadataMatch(metadataMatch)
-                .maxStreamDuration(a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasMaxStreamDuration()
-                        ? nonNegative(Protos.duration(a.getMaxStreamDuration().getMaxStreamDuration()),
-                        path.field("max_stream_duration").field("max_stream_duration")) : null)
+                .maxStreamDuration(streamDuration)
                 .internalRedirectPolicy(InternalRedirectPolicyTranslator.translate(a, path))
                 .hedgePolicy(a.hasHedgePolicy()
                         ? HedgePolicyTranslator.translate(a.getHedgePolicy(), path.field("hedge_policy"), ctx) : null)
@@ -199,14 +190,17 @@ final class ForwardActionTranslator {
         }
     }
 
-    /** A gRPC timeout offset; null when unset or zero (nothing to take off). */
-    private static ForwardAction.GrpcTimeoutOffset grpcOffset(boolean has, com.google.protobuf.Duration d,
-                                                              boolean afterCap, FieldPath path) {
-        if (!has) {
-            return null;
-        }
-        Duration offset = nonNegative(Protos.duration(d), path);
-        return offset.toMillis() == 0 ? null : new ForwardAction.GrpcTimeoutOffset(offset.toMillis(), afterCap);
+    /** {@code max_stream_duration}, whose presence alone takes the route's timeouts from the router. */
+    private static ForwardAction.StreamDuration streamDuration(
+            io.envoyproxy.envoy.config.route.v3.RouteAction.MaxStreamDuration m, FieldPath path) {
+        return new ForwardAction.StreamDuration(
+                m.hasMaxStreamDuration()
+                        ? nonNegative(Protos.duration(m.getMaxStreamDuration()), path.field("max_stream_duration")) : null,
+                m.hasGrpcTimeoutHeaderMax()
+                        ? nonNegative(Protos.duration(m.getGrpcTimeoutHeaderMax()), path.field("grpc_timeout_header_max"))
+                        : null,
+                m.hasGrpcTimeoutHeaderOffset() ? nonNegative(Protos.duration(m.getGrpcTimeoutHeaderOffset()),
+                        path.field("grpc_timeout_header_offset")) : null);
     }
 
     private static Duration nonNegative(Duration d, FieldPath path) {

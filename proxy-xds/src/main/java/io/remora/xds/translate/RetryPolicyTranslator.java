@@ -58,7 +58,10 @@ public final class RetryPolicyTranslator {
             }
             RetryPolicy.RetryOn r = RetryPolicy.RetryOn.ofToken(token);
             if (r == null) {
-                throw path.field("retry_on").error("unknown retry condition '" + token + "'");
+                // Envoy's RetryPolicyImpl keeps the tokens it knows and drops the rest without a word.
+                ctx.warnOnce("retry_on:" + path + ":" + token, "unknown retry condition '" + token
+                        + "' is ignored, as Envoy ignores it; at " + path.field("retry_on"));
+                continue;
             }
             on.add(r);
         }

@@ -12,6 +12,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,11 +117,12 @@ class RouteOptionsTranslationTest {
                         "@type": type.googleapis.com/envoy.config.route.v3.RetryPolicy
                         retry_on: reset
                 """, ""));
-        assertEquals("route_config.virtual_hosts[0].retry_policy_typed_config.retry_on", refusedPath("", """
+        // An unknown condition is dropped (with a warning), as Envoy drops it: the policy retries nothing.
+        assertEquals(java.util.Set.of(), translate("", """
                   retry_policy_typed_config:
                     "@type": type.googleapis.com/envoy.config.route.v3.RetryPolicy
                     retry_on: sometimes
-                """));
+                """).virtualHosts().get(0).retryPolicy().retryOn());
     }
 
     @Test
@@ -144,12 +146,15 @@ class RouteOptionsTranslationTest {
         var header = (ForwardAction) translate("""
                       max_stream_duration: { grpc_timeout_header_max: 0s, grpc_timeout_header_offset: 0.25s }
                 """, "").virtualHosts().get(0).routes().get(0).action();
-        assertEquals(new ForwardAction.GrpcTimeoutOffset(250, true), header.grpcTimeoutOffset());
+        assertEquals(new ForwardAction.StreamDuration(null, java.time.Duration.ZERO, java.time.Duration.ofMillis(250)),
+                header.maxStreamDuration());
+        assertNull(header.grpcTimeoutOffset(), "max_stream_duration's offset is the connection manager's");
         var legacy = (ForwardAction) translate("""
                       max_grpc_timeout: 10s
                       grpc_timeout_offset: 1s
                 """, "").virtualHosts().get(0).routes().get(0).action();
-        assertEquals(new ForwardAction.GrpcTimeoutOffset(1000, false), legacy.grpcTimeoutOffset());
+        assertEquals(java.time.Duration.ofSeconds(1), legacy.grpcTimeoutOffset());
+        assertNull(legacy.maxStreamDuration());
         assertEquals(ROUTE + ".max_stream_duration.grpc_timeout_header_offset", refusedPath("""
                       max_stream_duration: { grpc_timeout_header_max: 0s, grpc_timeout_header_offset: -1s }
                 """, ""));

@@ -42,6 +42,9 @@ final class CallRetries {
         release();
         Cluster c = cluster();
         if (done >= state.maxRetries() || c == null) {
+            if (c != null) {
+                c.stats().upstreamRqRetryLimitExceeded.increment();
+            }
             return -1;
         }
         if (!c.limits().priority(false).tryAcquireRetry()) {
