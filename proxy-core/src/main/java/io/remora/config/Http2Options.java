@@ -57,9 +57,11 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
         static final int MAX_PRIORITY_FRAMES_PER_STREAM = 100;
         static final int MAX_WINDOW_UPDATES_PER_DATA_FRAME = 10;
 
-        private int maxConcurrentStreams = Integer.MAX_VALUE;
-        private int initialStreamWindowSize = 268_435_456;
-        private int initialConnectionWindowSize = 268_435_456;
+        // Envoy 1.36's safe_http2_options (the guard since removed): 1024 streams, 16 MiB and 24 MiB
+        // windows instead of 2^31-1 and 256 MiB, so one client cannot make a connection hold unbounded state.
+        private int maxConcurrentStreams = 1024;
+        private int initialStreamWindowSize = 16 * 1024 * 1024;
+        private int initialConnectionWindowSize = 24 * 1024 * 1024;
         private boolean allowConnect;
         private Keepalive keepalive;
         private long hpackTableSize = HPACK_TABLE_SIZE;

@@ -6,12 +6,15 @@ import io.remora.config.HeaderMatcher;
 import io.remora.config.StringMatcher;
 
 import java.util.Iterator;
-import java.util.List;
 
 /**
  * Envoy's {@code HeaderUtility::matchHeaders} for one {@link HeaderMatcher}. An absent header
  * (unless {@code treat_missing_header_as_empty}) matches only {@code present_match: false}, or
- * {@code present_match: true} inverted; every other kind fails on it, inverted or not.
+ * {@code present_match: true} inverted; every other kind fails on it, inverted or not. A header
+ * sent more than once is matched value by value, as Envoy 1.39 does
+ * ({@code match_headers_individually}; RBAC since 1.37.1): one value matching is a match, and
+ * {@code invert_match} turns that whole answer. Joining the values first let a rule for "admin"
+ * miss {@code x-role: user} + {@code x-role: admin} (a deny bypassed).
  */
 public final class CompiledHeaderMatcher {
 
@@ -35,23 +38,34 @@ public final class CompiledHeaderMatcher {
     }
 
     public boolean matches(Http2Headers headers) {
-        String value = joinedValue(headers, name);
-        if (value == null) {
+        Iterator<CharSequence> it = headers.valueIterator(name);
+        if (!it.hasNext()) {
             if (!treatMissingAsEmpty) {
                 boolean isPresentMatch = present != null;
                 return invert ? isPresentMatch && present : isPresentMatch && !present;
             }
-            value = "";
+            return matchesValue("") != invert;
         }
-        boolean match;
+        CharSequence first = it.next();
+        if (!it.hasNext()) {
+            return matchesValue(first.toString()) != invert;
+        }
+        for (CharSequence v : headers.getAll(name)) {
+            if (matchesValue(v.toString())) {
+                return !invert;
+            }
+        }
+        return invert;
+    }
+
+    private boolean matchesValue(String value) {
         if (stringMatch != null) {
-            match = stringMatch.matches(value);
-        } else if (range != null) {
-            match = inRange(value);
-        } else {
-            match = present;
+            return stringMatch.matches(value);
         }
-        return match != invert;
+        if (range != null) {
+            return inRange(value);
+        }
+        return present;
     }
 
     private boolean inRange(String value) {
@@ -85,24 +99,5 @@ public final class CompiledHeaderMatcher {
 
     private static boolean isSpace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0b;
-    }
-
-    /** All values of a header joined by ',', as Envoy's getAllOfHeaderAsString; null when absent. */
-    static String joinedValue(Http2Headers headers, CharSequence name) {
-        Iterator<CharSequence> it = headers.valueIterator(name);
-        if (!it.hasNext()) {
-            return null;
-        }
-        CharSequence first = it.next();
-        if (!it.hasNext()) {
-            return first.toString();
-        }
-        // Rare: valueIterator need not keep insertion order, getAll does.
-        List<CharSequence> all = headers.getAll(name);
-        StringBuilder b = new StringBuilder(64).append(all.get(0));
-        for (int i = 1; i < all.size(); i++) {
-            b.append(',').append(all.get(i));
-        }
-        return b.toString();
     }
 }

@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The http_11_proxy transport socket towards a host reached through an HTTP/1.1 proxy: first in
- * the pipeline, it sends {@code CONNECT <host ip:port> HTTP/1.1} (no headers, as Envoy) as the
- * connection to the proxy comes up, and holds {@code channelActive} back from the handlers after
+ * the pipeline, it sends {@code CONNECT <target> HTTP/1.1} with {@code Host: <target>} (RFC 9110's
+ * form, Envoy's since 1.36; before, no Host) as the connection to the proxy comes up, the target
+ * being the host's hostname and port when the endpoint has a hostname (Envoy 1.36 prefers it for
+ * a proxy named in metadata), else its address; and holds {@code channelActive} back from the handlers after
  * it (TLS, a PROXY header) until the proxy answers 200; then it drops the answer, lets them start,
  * and leaves the pipeline. Any other answer, an answer not complete within 2,000 bytes (Envoy's
  * limit), the proxy closing first, or the connect timeout passing fails the connect.
@@ -31,8 +33,8 @@ final class Http11ConnectHandler extends ChannelInboundHandlerAdapter {
     private ByteBuf received;
     private ScheduledFuture<?> timeout;
 
-    Http11ConnectHandler(InetSocketAddress host, long timeoutMillis) {
-        this.target = authority(host);
+    Http11ConnectHandler(InetSocketAddress host, String hostname, long timeoutMillis) {
+        this.target = hostname == null || hostname.isEmpty() ? authority(host) : hostname + ":" + host.getPort();
         this.timeoutMillis = timeoutMillis;
     }
 
@@ -59,7 +61,8 @@ final class Http11ConnectHandler extends ChannelInboundHandlerAdapter {
         tunnel(ctx.channel());
         timeout = ctx.executor().schedule(() -> fail(ctx, "the HTTP/1.1 proxy did not answer CONNECT in time"),
                 timeoutMillis, TimeUnit.MILLISECONDS);
-        ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), "CONNECT " + target + " HTTP/1.1\r\n\r\n"))
+        ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(),
+                        "CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n"))
                 .addListener(f -> {
                     if (!f.isSuccess()) {
                         fail(ctx, "writing CONNECT to the HTTP/1.1 proxy failed: " + f.cause());

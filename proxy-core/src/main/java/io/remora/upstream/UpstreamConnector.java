@@ -219,7 +219,7 @@ public final class UpstreamConnector {
         }
         io.remora.network.SocketTap tap = cluster.socketTap();
         Http11ConnectHandler connect = !viaProxy ? null : new Http11ConnectHandler(
-                (java.net.InetSocketAddress) host.address(), connectTimeoutMillis(config.connectTimeout()));
+                (java.net.InetSocketAddress) host.address(), host.hostname(), connectTimeoutMillis(config.connectTimeout()));
         // Only once a format reads them: a proxy without such a format makes nothing for them.
         UpstreamConnectTimes times = io.remora.accesslog.StreamTimings.wanted()
                 ? new UpstreamConnectTimes(System.nanoTime()) : null;

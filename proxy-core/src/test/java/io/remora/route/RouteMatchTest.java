@@ -148,10 +148,16 @@ class RouteMatchTest {
         assertTrue(headerMatch(exact("X-A", "v", false), "x-a", "v"));
     }
 
+    /** Envoy 1.39's match_headers_individually: any one value matching; invert_match turns the whole answer. */
     @Test
-    void multipleValuesAreJoinedWithComma() {
-        assertTrue(headerMatch(exact("x-a", "1,2", false), "x-a", "1", "x-a", "2"));
-        assertFalse(headerMatch(exact("x-a", "1", false), "x-a", "1", "x-a", "2"));
+    void multipleValuesAreMatchedOneByOne() {
+        assertFalse(headerMatch(exact("x-a", "1,2", false), "x-a", "1", "x-a", "2"));
+        assertTrue(headerMatch(exact("x-a", "1", false), "x-a", "1", "x-a", "2"));
+        assertTrue(headerMatch(exact("x-a", "2", false), "x-a", "1", "x-a", "2"));
+        assertFalse(headerMatch(exact("x-a", "2", true), "x-a", "1", "x-a", "2"));
+        assertTrue(headerMatch(exact("x-a", "3", true), "x-a", "1", "x-a", "2"));
+        // one header line holding a comma is still one value
+        assertTrue(headerMatch(exact("x-a", "1,2", false), "x-a", "1,2"));
     }
 
     @Test

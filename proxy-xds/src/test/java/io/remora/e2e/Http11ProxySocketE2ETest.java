@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * locality) metadata names a proxy is reached with {@code CONNECT <ip:port> HTTP/1.1} to that
  * proxy (a second Remora listener terminating CONNECT, whose access log shows the request line it
  * parsed), then TLS with the real host's SNI through the tunnel; a host without the metadata is
- * reached directly; a proxy answering 403 fails the connect (503 to the client).
+ * reached directly; a proxy answering 403 fails the connect (503 to the client). A raw socket
+ * playing the proxy shows the request's bytes: RFC 9110's form with a Host header, the endpoint's
+ * hostname preferred to its address (Envoy 1.36).
  */
 class Http11ProxySocketE2ETest {
 
@@ -30,6 +32,8 @@ class Http11ProxySocketE2ETest {
     static TestUpstream backend;
     static ProxyProcess proxy;
     static Path connectLog;
+    /** What the raw "proxy" received, one CONNECT head per connection; it answers each 403. */
+    static final java.util.concurrent.BlockingQueue<String> RAW_CONNECTS = new java.util.concurrent.LinkedBlockingQueue<>();
 
     static final String SOCKET = """
               transport_socket:
@@ -79,6 +83,11 @@ class Http11ProxySocketE2ETest {
         for (String l : List.of("front", "tcp", "connect", "deny")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
+        java.net.ServerSocket raw = stack.own(new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
+        PORTS.put("raw", raw.getLocalPort());
+        Thread recorder = new Thread(() -> recordConnects(raw), "raw-http11-proxy");
+        recorder.setDaemon(true);
+        recorder.start();
         String listeners = String.join("\n",
                 Bootstraps.httpListener("front", "", "", """
                         - match: { prefix: /via-locality }
@@ -89,6 +98,10 @@ class Http11ProxySocketE2ETest {
                           route: { cluster: direct }
                         - match: { prefix: /denied }
                           route: { cluster: denied }
+                        - match: { prefix: /raw-named }
+                          route: { cluster: rawnamed }
+                        - match: { prefix: /raw }
+                          route: { cluster: raw }
                         """),
                 Bootstraps.tcpListener("tcp", "tcpvia"), connectListener("connect", null), connectListener("deny", "403"));
         int port = backend.port();
@@ -99,6 +112,9 @@ class Http11ProxySocketE2ETest {
                 Bootstraps.cluster("direct", false, SOCKET, port),
                 Bootstraps.cluster("tcpvia", SOCKET, port, proxyAt("connect")),
                 Bootstraps.cluster("denied", SOCKET, port, proxyAt("deny")),
+                Bootstraps.cluster("raw", SOCKET, port, proxyAt("raw")),
+                Bootstraps.cluster("rawnamed", SOCKET, port, proxyAt("raw")).replace(
+                        "- endpoint: { address:", "- endpoint: { hostname: backend.example, address:"),
                 Bootstraps.cluster("tunnel", false, null, port));
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, listeners, clusters, PORTS));
     }
@@ -155,6 +171,44 @@ class Http11ProxySocketE2ETest {
         assertTrue(proxy.stat("http.deny.downstream_rq_total") >= 1, "the CONNECT reached the denying proxy");
         assertTrue(r.text().contains("answered CONNECT with 403"), "the transport failure reason: " + r.text());
         assertEquals(0, proxy.stat("cluster.denied.ssl.connection_error"), "no TLS handshake was tried");
+    }
+
+    /** Reads each connection's request head into {@link #RAW_CONNECTS} and answers 403. */
+    static void recordConnects(java.net.ServerSocket raw) {
+        while (!raw.isClosed()) {
+            try (java.net.Socket s = raw.accept()) {
+                s.setSoTimeout(10_000);
+                java.io.InputStream in = s.getInputStream();
+                StringBuilder head = new StringBuilder();
+                int c;
+                while (!head.toString().endsWith("\r\n\r\n") && (c = in.read()) >= 0) {
+                    head.append((char) c);
+                }
+                RAW_CONNECTS.add(head.toString());
+                s.getOutputStream().write("HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (java.io.IOException e) {
+                // closed at the end, or a connection given up: the next one
+            }
+        }
+    }
+
+    /**
+     * Envoy 1.36's RFC 9110 CONNECT: a Host header naming the target; the target is the endpoint's
+     * hostname and port when it has one, else its address.
+     */
+    @Test
+    void connectCarriesHostAndPrefersTheEndpointsHostname() throws Exception {
+        RAW_CONNECTS.clear();
+        assertEquals(503, Curl.get(PORTS.get("front"), "/raw-named").status());
+        String target = "backend.example:" + backend.port();
+        assertEquals("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n",
+                RAW_CONNECTS.poll(20, java.util.concurrent.TimeUnit.SECONDS));
+        RAW_CONNECTS.clear();
+        assertEquals(503, Curl.get(PORTS.get("front"), "/raw").status());
+        target = "127.0.0.1:" + backend.port();
+        assertEquals("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n",
+                RAW_CONNECTS.poll(20, java.util.concurrent.TimeUnit.SECONDS));
     }
 
     /** The CONNECT lines once there are at least {@code n} (the access log is written as a stream ends). */

@@ -111,6 +111,45 @@ class Http2ProtocolOptionsE2ETest {
         assertEquals("fine", new String(r.body()));
     }
 
+    /**
+     * Envoy 1.36's safe defaults (safe_http2_options, whose guard later releases removed): without
+     * http2_protocol_options a connection offers 1024 concurrent streams, a 16 MiB stream window and
+     * a 24 MiB connection window; an upstream connection gets the same windows (and opens at most 1024
+     * streams: the pool's limit, which its SETTINGS do not carry).
+     */
+    @Test
+    void unsetOptionsAreEnvoysSafeDefaults() throws Exception {
+        try (RawH2 h2 = new RawH2("127.0.0.1", PORTS.get("defaults"))) {
+            h2.readTimeout(5000);
+            assertSafeDefaults(h2, "downstream", true);
+        }
+        CompletableFuture<Curl> client = request("/strict");
+        try (RawH2 up = RawH2.accept(rawUpstream)) {
+            assertSafeDefaults(up, "upstream", false);
+        }
+        client.get(60, TimeUnit.SECONDS);
+    }
+
+    /** Reads the peer's SETTINGS and its connection WINDOW_UPDATE (the window past RFC 9113's 65,535). */
+    private static void assertSafeDefaults(RawH2 h2, String side, boolean streams) throws Exception {
+        Map<Integer, Long> settings = null;
+        long connectionIncrement = -1;
+        for (RawH2.Frame f = h2.read(); f != null && (settings == null || connectionIncrement < 0); f = h2.read()) {
+            if (f.type() == RawH2.SETTINGS && (f.flags() & 0x1) == 0) {
+                settings = RawH2.settingsOf(f);
+            } else if (f.type() == RawH2.WINDOW_UPDATE && f.streamId() == 0) {
+                byte[] p = f.payload();
+                connectionIncrement = ((p[0] & 0x7fL) << 24) | ((p[1] & 0xff) << 16) | ((p[2] & 0xff) << 8) | (p[3] & 0xff);
+            }
+        }
+        assertNotNull(settings, side + ": no SETTINGS");
+        if (streams) {
+            assertEquals(1024L, settings.get(0x3), side + " SETTINGS_MAX_CONCURRENT_STREAMS: " + settings);
+        }
+        assertEquals(16L * 1024 * 1024, settings.get(0x4), side + " SETTINGS_INITIAL_WINDOW_SIZE: " + settings);
+        assertEquals(24L * 1024 * 1024 - 65_535, connectionIncrement, side + " connection WINDOW_UPDATE");
+    }
+
     private static RawH2 openUpload(String listener) throws Exception {
         RawH2 h2 = connect(listener);
         h2.request(1, false, ":method", "POST", ":scheme", "http", ":path", "/upload", ":authority", "x").flush();

@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code key_log} writes the same NSS lines s_client's {@code -keylogfile} does for the
  * connection (TLS 1.2 and 1.3), and nothing for a connection outside its address ranges;
  * {@code prefer_client_ciphers} lets the client's cipher order win. Upstream, openssl s_server
- * behind the proxy, on both TLS providers: {@code enforce_rsa_key_usage} refuses an RSA server
- * certificate without digitalSignature for ECDHE_RSA, and {@code system_root_certs} trusts the
+ * behind the proxy, on both TLS providers: an RSA server certificate without digitalSignature for
+ * ECDHE_RSA is refused whatever {@code enforce_rsa_key_usage} says (Envoy 1.39 ignores it), and {@code system_root_certs} trusts the
  * JVM's trust store (a test CA put in it) and still refuses a stranger's certificate;
  * {@code allow_renegotiation} against s_server renegotiating mid-request. And {@code
  * watched_directory}: a Kubernetes-style {@code ..data} swap rotates an SDS certificate and CA.
@@ -161,13 +161,15 @@ class MoreTlsOptionsE2ETest {
             String clusters = String.join("\n",
                     Bootstraps.cluster("enc_enforced", false, tls.formatted("enforce_rsa_key_usage: true", AES128, ""),
                             ports.get("enc")),
-                    Bootstraps.cluster("enc_lenient", false, tls.formatted("", AES128, ""), ports.get("enc")),
+                    Bootstraps.cluster("enc_default", false, tls.formatted("", AES128, ""), ports.get("enc")),
+                    Bootstraps.cluster("enc_lenient", false, tls.formatted("enforce_rsa_key_usage: false", AES128, ""),
+                            ports.get("enc")),
                     Bootstraps.cluster("sig_enforced", false, tls.formatted("enforce_rsa_key_usage: true", AES128, ""),
                             ports.get("sig")),
                     Bootstraps.cluster("trusted", false, tls.formatted("", AES128, system), ports.get("trusted")),
                     Bootstraps.cluster("stranger", false, tls.formatted("", AES128, system), ports.get("stranger")));
             StringBuilder routes = new StringBuilder();
-            for (String c : List.of("enc_enforced", "enc_lenient", "sig_enforced", "trusted", "stranger")) {
+            for (String c : List.of("enc_enforced", "enc_default", "enc_lenient", "sig_enforced", "trusted", "stranger")) {
                 routes.append("- match: { prefix: /").append(c).append(" }\n  route: { cluster: ").append(c)
                         .append(", prefix_rewrite: / }\n");
             }
@@ -181,10 +183,9 @@ class MoreTlsOptionsE2ETest {
             for (String provider : List.of("boringssl", "jdk")) {
                 try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, jvm, "--tls-provider", provider)) {
                     assertEquals(503, get(web, "enc_enforced"), provider + ": keyEncipherment only, ECDHE_RSA signs");
-                    if (provider.equals("jdk")) {
-                        // BoringSSL enforces keyUsage on its own and Netty has no switch to relax it.
-                        assertEquals(200, get(web, "enc_lenient"), "Envoy's default does not enforce");
-                    }
+                    // Envoy 1.39 always enforces: the default, and false is ignored.
+                    assertEquals(503, get(web, "enc_default"), provider + ": enforced by default");
+                    assertEquals(503, get(web, "enc_lenient"), provider + ": enforce_rsa_key_usage: false is ignored");
                     assertEquals(200, get(web, "sig_enforced"), provider + ": digitalSignature present");
                     assertEquals(200, get(web, "trusted"), provider + ": issued by a CA of the JVM's trust store");
                     assertEquals(503, get(web, "stranger"), provider + ": a CA the system does not trust");

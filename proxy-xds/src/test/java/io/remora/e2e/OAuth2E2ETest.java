@@ -177,6 +177,7 @@ class OAuth2E2ETest {
         assertTrue(out.header("set-cookie").contains("OauthHMAC=deleted; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT"),
                 out.header("set-cookie"));
         assertTrue(out.header("set-cookie").contains("BearerToken=deleted;"), out.header("set-cookie"));
+        assertTrue(out.header("set-cookie").contains("OauthExpires=deleted;"), "Envoy 1.38: " + out.header("set-cookie"));
 
         Curl pass = Curl.run("-H", "x-pass: yes", "-H", "authorization: Basic abc", base + "/app");
         assertEquals(200, pass.status());

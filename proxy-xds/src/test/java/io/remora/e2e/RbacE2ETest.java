@@ -57,6 +57,11 @@ class RbacE2ETest {
             """;
 
     static final String ROUTES = """
+            - match: { prefix: /open/tagged, headers: [ { name: x-tag, string_match: { exact: blue } } ] }
+              direct_response: { status: 200, body: { inline_string: tagged } }
+              typed_per_filter_config:
+                envoy.filters.http.rbac:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute
             - match: { prefix: /open }
               route: { cluster: backend }
               typed_per_filter_config:
@@ -168,6 +173,19 @@ class RbacE2ETest {
 
         assertEquals(allowed + 2, metric("envoy_http_rbac_allowed{envoy_http_conn_manager_prefix=\"ingress\"}"));
         assertEquals(denied + 2, metric("envoy_http_rbac_denied{envoy_http_conn_manager_prefix=\"ingress\"}"));
+    }
+
+    /**
+     * A header sent twice is matched value by value, by RBAC (Envoy 1.37.1's
+     * rbac_match_headers_individually) and by route matching (1.39's match_headers_individually):
+     * not as "user,admin" nor "red,blue".
+     */
+    @Test
+    void repeatedHeaderIsMatchedValueByValue() throws Exception {
+        assertEquals(200, Curl.get(port, "/secret", "x-role: user", "x-role: admin").status());
+        assertEquals(403, Curl.get(port, "/secret", "x-role: user,admin").status());
+        assertEquals("tagged", Curl.get(port, "/open/tagged", "x-tag: red", "x-tag: blue").text());
+        assertEquals("backend", Curl.get(port, "/open/tagged", "x-tag: red,blue").text());
     }
 
     @Test

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * lb_subset_config with a route's metadata_match through a running proxy: three upstreams whose
  * endpoints carry envoy.lb version and stage; a route's criteria pick their subset, other requests
- * take the fallback (default_subset, or none), or their selector's own.
+ * take the fallback (default_subset, or none), or their selector's own. A request's own envoy.lb
+ * dynamic metadata (header_to_metadata from x-version) joins the route's criteria and wins over them.
  */
 class SubsetLoadBalancingE2ETest {
 
@@ -96,8 +97,16 @@ class SubsetLoadBalancingE2ETest {
                   load_assignment: { cluster_name: per-selector, endpoints: [{ lb_endpoints: LISTED }] }
                 """.replace("EPS", endpoints).replace("LISTED", endpoints.replace("version: v1, stage: prod",
                 "version: v1, stage: [prod, beta]"));
+        String headerToMetadata = """
+                - name: envoy.filters.http.header_to_metadata
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.header_to_metadata.v3.Config
+                    request_rules:
+                    - header: x-version
+                      on_header_present: { metadata_namespace: envoy.lb, key: version, type: STRING }
+                """;
         String yaml = Bootstraps.http(admin, port, io.remora.testing.TempPaths.file("subset", ".log").toString(),
-                routes, clusters);
+                routes, clusters, "", headerToMetadata);
         proxy = ProxyProcess.start(yaml, admin, List.of());
     }
 
@@ -122,10 +131,18 @@ class SubsetLoadBalancingE2ETest {
 
     /** As {@link #answers(String)}, through the proxy listening on {@code port}. */
     static Set<String> answers(int port, String path) throws Exception {
+        return answers(port, path, null);
+    }
+
+    /** As {@link #answers(int, String)}, with {@code x-version} when not null. */
+    static Set<String> answers(int port, String path, String version) throws Exception {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 10; i++) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+            if (version != null) {
+                b.header("x-version", version);
+            }
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
             seen.add(r.statusCode() == 200 ? r.body() : r.statusCode() + " " + r.body());
         }
         return seen;
@@ -136,6 +153,14 @@ class SubsetLoadBalancingE2ETest {
         assertEquals(Set.of("v1-prod", "v1-canary"), answers("/v1"));
         assertEquals(Set.of("v1-canary"), answers("/v1-canary"), "a selector of two keys");
         assertEquals(Set.of("v1-canary"), answers("/weighted"), "the weighted cluster's criteria merged into the route's");
+    }
+
+    /** Envoy's Router::metadataMatchCriteria: the request's envoy.lb metadata merged over the route's. */
+    @Test
+    void theRequestsEnvoyLbMetadataJoinsTheCriteria() throws Exception {
+        assertEquals(Set.of("v1-prod", "v1-canary"), answers(port, "/", "v1"), "no route criteria: the request's");
+        assertEquals(Set.of("v2-prod"), answers(port, "/v1-canary", "v2"),
+                "the request's version wins: v2 canary is no subset, default_subset");
     }
 
     @Test

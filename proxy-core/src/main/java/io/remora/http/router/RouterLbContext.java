@@ -15,6 +15,7 @@ import java.util.List;
  */
 final class RouterLbContext implements LoadBalancerContext {
     private static final java.util.function.ToIntFunction<Host> HOST_PRIORITY = Host::priority;
+    private static final String ENVOY_LB = "envoy.lb";
     private final RouterFilter router;
     private long excludedPriorities;
     private java.util.OptionalLong hashKey;
@@ -28,10 +29,24 @@ final class RouterLbContext implements LoadBalancerContext {
         this.router = router;
     }
 
+    /**
+     * Envoy's Router::metadataMatchCriteria: the route's {@code metadata_match}, with the request's
+     * {@code envoy.lb} dynamic metadata (header_to_metadata, Lua, ext_authz...) merged over it, the
+     * request's value winning for a key both name.
+     */
     @Override
     public java.util.Map<String, Object> metadataMatch() {
-        return router.route == null || router.cluster == null ? null
-                : router.route.metadataMatch(router.cluster.config().name());
+        if (router.route == null || router.cluster == null) {
+            return null;
+        }
+        java.util.Map<String, Object> route = router.route.metadataMatch(router.cluster.config().name());
+        java.util.Map<String, Object> request = router.cb.streamInfo().dynamicMetadata(ENVOY_LB);
+        if (request == null || request.isEmpty()) {
+            return route;
+        }
+        java.util.Map<String, Object> merged = new java.util.HashMap<>(route == null ? java.util.Map.of() : route);
+        merged.putAll(request);
+        return merged;
     }
 
     @Override

@@ -60,7 +60,8 @@ public final class TransportSocketTranslator {
                 : SessionResumption.DEFAULT_MAX_SESSION_KEYS);
         TlsOptions options = TlsOptions.builder().keyLog(common.keyLog)
                 .allowRenegotiation(u.getAllowRenegotiation())
-                .enforceRsaKeyUsage(Protos.bool(u.hasEnforceRsaKeyUsage(), u.getEnforceRsaKeyUsage(), false))
+                // Envoy 1.39 ignores enforce_rsa_key_usage and always enforces (1.38 made it the default).
+                .enforceRsaKeyUsage(true)
                 .build();
         return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
                 List.copyOf(c.getAlpnProtocolsList()), false, u.getSni().isEmpty() ? null : u.getSni(),

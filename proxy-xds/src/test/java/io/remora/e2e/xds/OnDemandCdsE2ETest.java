@@ -10,6 +10,12 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.on_demand.v3.OnDemand;
 import io.envoyproxy.envoy.extensions.filters.http.on_demand.v3.OnDemandCds;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.envoyproxy.envoy.type.v3.TokenBucket;
+import com.google.protobuf.Any;
 import io.remora.e2e.TestUpstream;
 import io.remora.xds.ads.TestControlPlane;
 import io.remora.xds.ads.XdsResourceType;
@@ -26,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * On-demand CDS end to end over delta ADS with no CDS subscription of its own: the on_demand filter's odcds
  * asks java-control-plane for a route's cluster by name; the cluster (EDS) warms with its endpoints before the
- * request runs again. A cluster the control plane never delivers times out into the router's 503 NC.
+ * request goes on (the filters before on_demand not run again, Envoy 1.38). A cluster the control plane never
+ * delivers times out into the router's 503 NC.
  */
 class OnDemandCdsE2ETest {
     static final String CDS = XdsResourceType.CLUSTER.typeUrl;
@@ -64,7 +71,15 @@ class OnDemandCdsE2ETest {
     private Snapshot snapshot() {
         OnDemand odcds = OnDemand.newBuilder().setOdcds(OnDemandCds.newBuilder().setSource(XdsTestResources.ADS)
                 .setTimeout(Durations.fromMillis(1500))).build();
-        Listener listener = OnDemandVhdsE2ETest.onDemandListener(port, odcds);
+        // A filter before on_demand whose stat counts each time it runs.
+        LocalRateLimit counting = LocalRateLimit.newBuilder().setStatPrefix("before_on_demand")
+                .setTokenBucket(TokenBucket.newBuilder().setMaxTokens(1000)
+                        .setTokensPerFill(com.google.protobuf.UInt32Value.of(1000)).setFillInterval(Durations.fromSeconds(1)))
+                .setFilterEnabled(RuntimeFractionalPercent.newBuilder().setRuntimeKey("before_on_demand.enabled")
+                        .setDefaultValue(FractionalPercent.newBuilder().setNumerator(100)))
+                .build();
+        Listener listener = OnDemandVhdsE2ETest.onDemandListener(port, odcds, HttpFilter.newBuilder()
+                .setName("envoy.filters.http.local_ratelimit").setTypedConfig(Any.pack(counting)).build());
         RouteConfiguration rc = RouteConfiguration.newBuilder().setName("route-0")
                 .addVirtualHosts(VirtualHost.newBuilder().setName("all").addDomains("*")
                         .addRoutes(route("/missing", "cluster-missing"))
@@ -90,6 +105,9 @@ class OnDemandCdsE2ETest {
         assertTrue(dump.contains("dynamic_active_clusters") && dump.contains("\"cluster-od\""), dump);
         assertTrue(proxy.metric("envoy_cluster_manager_odcds_update_success") >= 1,
                 "counted as Envoy's cluster_manager.odcds.update_success");
+        assertEquals(2.0, proxy.metric("envoy_http_local_rate_limit_enabled",
+                "envoy_local_http_ratelimit_prefix=\"before_on_demand\""),
+                "the filter before on_demand ran once per request, the first one not run again after CDS");
     }
 
     @Test

@@ -79,9 +79,10 @@ class OnDemandVhdsE2ETest {
     }
 
     /** listener-0: an HCM (stat_prefix ingress) on RDS route-0 with the on_demand filter before the router. */
-    static Listener onDemandListener(int port, OnDemand onDemand) {
+    static Listener onDemandListener(int port, OnDemand onDemand, HttpFilter... before) {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix("ingress")
                 .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(XdsTestResources.ADS))
+                .addAllHttpFilters(List.of(before))
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.on_demand").setTypedConfig(Any.pack(onDemand)))
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
                         .setTypedConfig(Any.pack(Router.getDefaultInstance())))

@@ -13,7 +13,9 @@ import java.util.Locale;
  * Envoy's {@code HeaderUtility::matchHeaders} over a list of {@link HeaderMatcher}s (all must
  * match; an empty list matches), for filters that match request headers. An absent header (unless
  * {@code treat_missing_header_as_empty}) matches only {@code present_match: false}, or
- * {@code present_match: true} inverted. A multi-valued header is matched joined by ','.
+ * {@code present_match: true} inverted. A header sent more than once is matched value by value
+ * (one matching is a match, then inverted), as Envoy 1.39's {@code match_headers_individually};
+ * see {@link io.remora.route.CompiledHeaderMatcher}.
  */
 public final class RequestHeaderMatch {
 
@@ -40,49 +42,43 @@ public final class RequestHeaderMatch {
 
     public boolean matches(Http2Headers headers) {
         for (int i = 0; i < specs.length; i++) {
-            if (!matches(specs[i], joinedValue(headers, names[i]))) {
+            if (!matches(specs[i], headers, names[i])) {
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean matches(HeaderMatcher spec, String value) {
-        if (value == null) {
+    private static boolean matches(HeaderMatcher spec, Http2Headers headers, AsciiString name) {
+        Iterator<CharSequence> it = headers.valueIterator(name);
+        if (!it.hasNext()) {
             if (!spec.treatMissingAsEmpty()) {
                 Boolean present = spec.presentMatch();
                 return spec.invert() ? present != null && present : present != null && !present;
             }
-            value = "";
-        }
-        boolean match;
-        StringMatcher sm = spec.stringMatch();
-        if (sm != null) {
-            match = sm.matches(value);
-        } else if (spec.rangeMatch() != null) {
-            long v = Numbers.simpleAtoi(value);
-            match = v != Numbers.INVALID && v >= spec.rangeMatch().start() && v < spec.rangeMatch().end();
-        } else {
-            match = spec.presentMatch() != null && spec.presentMatch();
-        }
-        return match != spec.invert();
-    }
-
-    /** All values of a header joined by ',' (Envoy's getAllOfHeaderAsString); null when absent. */
-    public static String joinedValue(Http2Headers headers, CharSequence name) {
-        Iterator<CharSequence> it = headers.valueIterator(name);
-        if (!it.hasNext()) {
-            return null;
+            return matchesValue(spec, "") != spec.invert();
         }
         CharSequence first = it.next();
         if (!it.hasNext()) {
-            return first.toString();
+            return matchesValue(spec, first.toString()) != spec.invert();
         }
-        List<CharSequence> all = headers.getAll(name);
-        StringBuilder b = new StringBuilder(64).append(all.get(0));
-        for (int i = 1; i < all.size(); i++) {
-            b.append(',').append(all.get(i));
+        for (CharSequence v : headers.getAll(name)) {
+            if (matchesValue(spec, v.toString())) {
+                return !spec.invert();
+            }
         }
-        return b.toString();
+        return spec.invert();
+    }
+
+    private static boolean matchesValue(HeaderMatcher spec, String value) {
+        StringMatcher sm = spec.stringMatch();
+        if (sm != null) {
+            return sm.matches(value);
+        }
+        if (spec.rangeMatch() != null) {
+            long v = Numbers.simpleAtoi(value);
+            return v != Numbers.INVALID && v >= spec.rangeMatch().start() && v < spec.rangeMatch().end();
+        }
+        return spec.presentMatch() != null && spec.presentMatch();
     }
 }

@@ -346,9 +346,10 @@ final class CompressorFilter implements StreamFilter {
     }
 
     /** Envoy keeps weak ETags and drops strong ones: the compressed bytes are not the same entity. */
+    /** A strong ETag goes: anything not starting W/ (Envoy 1.38 dropped its length > 2 condition). */
     private static void sanitizeEtag(Http2Headers headers) {
         CharSequence etag = headers.get("etag");
-        if (etag != null && etag.length() > 2 && !((etag.charAt(0) == 'W' || etag.charAt(0) == 'w')
+        if (etag != null && !(etag.length() >= 2 && (etag.charAt(0) == 'W' || etag.charAt(0) == 'w')
                 && etag.charAt(1) == '/')) {
             headers.remove("etag");
         }

@@ -226,8 +226,10 @@ final class OAuth2Filter implements StreamFilter {
 
     private FilterStatus signOut(Http2Headers headers) {
         OAuth2Cookies c = config.cookies();
+        // OauthExpires too, as Envoy 1.38: the browser kept it past the session before.
         List<String> deleted = List.of(c.delete(Kind.HMAC), c.delete(Kind.BEARER_TOKEN), c.delete(Kind.ID_TOKEN),
-                c.delete(Kind.REFRESH_TOKEN), c.delete(Kind.NONCE), c.delete(Kind.CODE_VERIFIER));
+                c.delete(Kind.REFRESH_TOKEN), c.delete(Kind.NONCE), c.delete(Kind.CODE_VERIFIER),
+                c.delete(Kind.EXPIRES));
         String scheme = headers.scheme() == null ? "http" : headers.scheme().toString();
         return redirect(scheme + "://" + host + "/", deleted, "oauth.sign_out");
     }

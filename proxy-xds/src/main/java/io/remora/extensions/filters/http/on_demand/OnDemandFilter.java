@@ -9,9 +9,11 @@ import io.remora.http.filter.StreamDecoderFilter;
 
 /**
  * Envoy's OnDemandRouteUpdate: a request no route matches waits for VHDS to answer for its host, a route to
- * a cluster not yet known (with {@code odcds}) for on-demand CDS to bring it. When the answer brings what was
- * missing the request runs again from the start (recreateStream), else it goes on and the router answers
- * 404 NR or 503 NC as without this filter. A request whose body has arrived is not run again (as Envoy).
+ * a cluster not yet known (with {@code odcds}) for on-demand CDS to bring it. When VHDS brings the host the
+ * request runs again from the start (recreateStream; not once its body has arrived, as Envoy); a cluster
+ * on-demand CDS brought is simply used, the request going on from here (Envoy 1.38's
+ * on_demand_cluster_no_recreate_stream: the filters before this one do not run twice). Otherwise it goes
+ * on and the router answers 404 NR or 503 NC as without this filter.
  */
 final class OnDemandFilter implements StreamDecoderFilter {
 
@@ -81,7 +83,8 @@ final class OnDemandFilter implements StreamDecoderFilter {
 
     private void onClusterDiscovered(boolean available) {
         if (!destroyed) {
-            resume(available);
+            stopped = false;
+            cb.continueDecoding();
         }
     }
 

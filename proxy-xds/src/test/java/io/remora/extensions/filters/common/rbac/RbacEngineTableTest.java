@@ -132,7 +132,7 @@ class RbacEngineTableTest {
         Input r = Input.request();
         List<Arguments> rows = new ArrayList<>();
         rows.add(Arguments.of("any", "{any: true}", r, true));
-        // header: Envoy's HeaderMatcher; a multi-valued header is joined with ','
+        // header: Envoy's HeaderMatcher; a multi-valued header matches value by value (Envoy 1.37.1+)
         rows.add(Arguments.of("header exact", "{header: {name: ':method', exact_match: GET}}", r, true));
         rows.add(Arguments.of("header exact other", "{header: {name: ':method', exact_match: POST}}", r, false));
         rows.add(Arguments.of("header string_match prefix", "{header: {name: ':authority', string_match: {prefix: shop.}}}", r, true));
@@ -141,7 +141,10 @@ class RbacEngineTableTest {
         rows.add(Arguments.of("header absent: exact never", "{header: {name: x-none, exact_match: ''}}", r, false));
         rows.add(Arguments.of("header absent: inverted exact still fails", "{header: {name: x-none, exact_match: a, invert_match: true}}", r, false));
         rows.add(Arguments.of("header inverted", "{header: {name: x-user, exact_match: bob, invert_match: true}}", r, true));
-        rows.add(Arguments.of("header multi-valued joined", "{header: {name: x-tag, exact_match: 'a,b'}}", r, true));
+        rows.add(Arguments.of("header multi-valued: not the joined string", "{header: {name: x-tag, exact_match: 'a,b'}}", r, false));
+        rows.add(Arguments.of("header multi-valued: the second value", "{header: {name: x-tag, exact_match: b}}", r, true));
+        rows.add(Arguments.of("header multi-valued: inverted, one value matching", "{header: {name: x-tag, exact_match: b, invert_match: true}}", r, false));
+        rows.add(Arguments.of("header multi-valued: inverted, none matching", "{header: {name: x-tag, exact_match: c, invert_match: true}}", r, true));
         rows.add(Arguments.of("header regex", "{header: {name: x-user, safe_regex_match: {regex: 'al.*'}}}", r, true));
         rows.add(Arguments.of("header on a connection: present_match false", "{header: {name: x-user, present_match: false}}",
                 r.headers(EmptyHttp2Headers.INSTANCE), true));
