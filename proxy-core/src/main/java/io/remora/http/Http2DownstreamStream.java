@@ -333,7 +333,8 @@ final class Http2DownstreamStream implements StreamEncoder {
             // The response ended the stream on our side and the client had ended its own: closed.
             return;
         }
-        reset(graceful ? Http2Error.NO_ERROR : Http2Error.CANCEL);
+        // Envoy 1.37's default reset code (reset_with_error): INTERNAL_ERROR, where it was NO_ERROR.
+        reset(graceful ? Http2Error.NO_ERROR : Http2Error.INTERNAL_ERROR);
     }
 
     private void reset(Http2Error error) {

@@ -259,4 +259,19 @@ class Http2ConformanceTest extends HcmServerTestBase {
             assertGoAway(h2, 0, RawH2.PROTOCOL_ERROR);
         }
     }
+
+    /**
+     * A stream this proxy gives up after its response began is reset with INTERNAL_ERROR, Envoy
+     * 1.37's default reset code (reset_with_error; NO_ERROR before, never CANCEL).
+     */
+    @Test
+    void aStreamGivenUpMidResponseIsResetWithInternalError() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.request(1, true, ":method", "GET", ":scheme", "http", ":path", "/", ":authority", "a",
+                    "x-test", "reset");
+            RawH2.Frame rst = only(untilPingAck(h2), RawH2.RST_STREAM);
+            assertNotNull(rst, "the stream was reset");
+            assertEquals(RawH2.INTERNAL_ERROR, rst.rstError());
+        }
+    }
 }

@@ -132,6 +132,12 @@ final class TestFilter implements StreamDecoderFilter {
                 cb.sendLocalReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
                 return FilterStatus.STOP_ITERATION;
             }
+            case "reset" -> {
+                // A response begun, then given up (an upstream lost mid-body, as the router resets the stream).
+                respond(new DefaultHttp2Headers().status("200"), false);
+                cb.resetStream();
+                return FilterStatus.STOP_ITERATION;
+            }
             case "chunks" -> {
                 Http2Headers h = new DefaultHttp2Headers().status("200");
                 respond(h, false);

@@ -39,7 +39,7 @@ final class Attempts {
         if (!target.limits().priority(r.action.highPriority()).tryAcquireRequest()) {
             target.stats().upstreamRqPendingOverflow.increment();
             // A retry's overflow reads as Envoy's onUpstreamReset after a retry.
-            UpstreamAbort.reply(r, 503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, null, r.info.attemptCount > 0),
+            UpstreamAbort.reply(r, 503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, r.info.attemptCount > 0),
                     ResponseFlag.UPSTREAM_OVERFLOW, UpstreamResponse.resetDetails(ResetReason.OVERFLOW, null));
             return;
         }

@@ -188,19 +188,14 @@ final class UpstreamResponse {
     }
 
     /**
-     * Envoy's onUpstreamReset body: "retried and the latest" once a retry was made, and the
-     * transport failure (may be null) after the reason.
+     * Envoy's onUpstreamReset body: "retried and the latest" once a retry was made, then the reason.
+     * The transport failure (a certificate's validation error, a refused connect) stays out of it,
+     * as Envoy 1.39's hide_transport_failure_reason_in_response_body: it tells a client too much of
+     * the mesh's inside; the details and %UPSTREAM_TRANSPORT_FAILURE_REASON% keep it.
      */
-    static String resetBody(ResetReason reason, String transportFailure, boolean retried) {
-        StringBuilder b = new StringBuilder(160).append(RouterFilter.RESET_BEFORE_HEADERS);
-        if (retried) {
-            b.append("retried and the latest ");
-        }
-        b.append("reset reason: ").append(reason.text);
-        if (transportFailure != null && !transportFailure.isEmpty()) {
-            b.append(", transport failure reason: ").append(transportFailure);
-        }
-        return b.toString();
+    static String resetBody(ResetReason reason, boolean retried) {
+        return RouterFilter.RESET_BEFORE_HEADERS + (retried ? "retried and the latest " : "") + "reset reason: "
+                + reason.text;
     }
 
     /** Envoy's details for a reset before the response: the reason, then "|" and the transport failure, no spaces. */
@@ -221,7 +216,7 @@ final class UpstreamResponse {
             String failure = reason.isConnectFailure() ? transportFailure : null;
             // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
             int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
-            UpstreamAbort.reply(r, status, resetBody(reason, failure, r.info.attemptCount > 1), reason.responseFlag(),
+            UpstreamAbort.reply(r, status, resetBody(reason, r.info.attemptCount > 1), reason.responseFlag(),
                     resetDetails(reason, failure));
         } else {
             r.info.setFlag(reason.responseFlag());

@@ -203,11 +203,14 @@ final class Http2UpstreamStream implements UpstreamStream {
         cancel();
     }
 
-    /** Ends our side: RST_STREAM(CANCEL) on a live stream; a stream that never got an id just gives its slot back. */
+    /**
+     * Ends our side: RST_STREAM(INTERNAL_ERROR) on a live stream, Envoy 1.37's default reset code
+     * (reset_with_error); a stream that never got an id just gives its slot back.
+     */
     void cancel() {
         if (isOpen()) {
             if (conn.ctx.channel().isActive()) {
-                conn.resetStream(conn.ctx, stream.id(), Http2Error.CANCEL.code(), conn.ctx.newPromise());
+                conn.resetStream(conn.ctx, stream.id(), Http2Error.INTERNAL_ERROR.code(), conn.ctx.newPromise());
                 conn.written();
             }
         } else if (stream == null) {
