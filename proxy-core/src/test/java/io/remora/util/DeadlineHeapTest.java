@@ -27,21 +27,9 @@ class DeadlineHeapTest {
         return loop.submit(c).get(5, TimeUnit.SECONDS);
     }
 
-    /** An owner that records when it fired. */
-    private static final class Owner implements DeadlineHeap.Entry {
-        final int id;
-        final CountDownLatch done;
-        final List<Owner> order;
-        long deadline;
-        long firedAt;
-        int fired;
+    /** An entry keeping its heap slot, as the heap's owners do. */
+    private abstract static class Slotted implements DeadlineHeap.Entry {
         int slot;
-
-        Owner(int id, CountDownLatch done, List<Owner> order) {
-            this.id = id;
-            this.done = done;
-            this.order = order;
-        }
 
         @Override
         public int heapSlot() {
@@ -51,6 +39,22 @@ class DeadlineHeapTest {
         @Override
         public void heapSlot(int s) {
             slot = s;
+        }
+    }
+
+    /** An owner that records when it fired. */
+    private static final class Owner extends Slotted {
+        final int id;
+        final CountDownLatch done;
+        final List<Owner> order;
+        long deadline;
+        long firedAt;
+        int fired;
+
+        Owner(int id, CountDownLatch done, List<Owner> order) {
+            this.id = id;
+            this.done = done;
+            this.order = order;
         }
 
         @Override
@@ -135,19 +139,7 @@ class DeadlineHeapTest {
     void anOwnerMayArmAgainFromItsDeadline() throws Exception {
         DeadlineHeap heap = new DeadlineHeap(loop);
         CountDownLatch twice = new CountDownLatch(2);
-        DeadlineHeap.Entry e = new DeadlineHeap.Entry() {
-            int slot;
-
-            @Override
-            public int heapSlot() {
-                return slot;
-            }
-
-            @Override
-            public void heapSlot(int s) {
-                slot = s;
-            }
-
+        DeadlineHeap.Entry e = new Slotted() {
             @Override
             public void onDeadline() {
                 twice.countDown();
