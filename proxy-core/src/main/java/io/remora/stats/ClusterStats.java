@@ -30,6 +30,8 @@ public final class ClusterStats {
     public final Counter upstreamRqPerTryTimeout;
     public final Counter upstreamRqPerTryIdleTimeout;
     public final Counter upstreamRqPendingOverflow;
+    /** A request the max_requests breaker turned away (Envoy 1.38; before, upstream_rq_pending_overflow). */
+    public final Counter upstreamRqActiveOverflow;
     public final Counter upstreamCxTotal;
     public final Counter upstreamCxConnectFail;
     /** tcp_proxy sessions whose max_connect_attempts all failed. */
@@ -101,6 +103,7 @@ public final class ClusterStats {
         upstreamRqPerTryTimeout = c("envoy_cluster_upstream_rq_per_try_timeout");
         upstreamRqPerTryIdleTimeout = c("envoy_cluster_upstream_rq_per_try_idle_timeout");
         upstreamRqPendingOverflow = c("envoy_cluster_upstream_rq_pending_overflow");
+        upstreamRqActiveOverflow = c("envoy_cluster_upstream_rq_active_overflow");
         upstreamCxTotal = c("envoy_cluster_upstream_cx_total");
         upstreamCxConnectFail = c("envoy_cluster_upstream_cx_connect_fail");
         upstreamCxConnectAttemptsExceeded = c("envoy_cluster_upstream_cx_connect_attempts_exceeded");

@@ -119,7 +119,9 @@ class RoutePriorityE2ETest {
         HttpResponse<String> highOverflow = send("/high/limits/5").get();
         assertEquals(503, highOverflow.statusCode(), "HIGH's max_requests is 5");
         assertTrue(highOverflow.body().contains("overflow"), highOverflow.body());
-        assertEquals(2.0, proxy.stat("cluster.limits.upstream_rq_pending_overflow"), "one counter for the cluster");
+        // Envoy 1.38's counter for the max_requests breaker; the pending one is for max_pending_requests.
+        assertEquals(2.0, proxy.stat("cluster.limits.upstream_rq_active_overflow"), "one counter for the cluster");
+        assertEquals(0.0, proxy.stat("cluster.limits.upstream_rq_pending_overflow"));
         releaseAll(HELD);
         for (CompletableFuture<HttpResponse<String>> f : held) {
             assertEquals("released", f.get().body());

@@ -37,7 +37,8 @@ final class Attempts {
             return;
         }
         if (!target.limits().priority(r.action.highPriority()).tryAcquireRequest()) {
-            target.stats().upstreamRqPendingOverflow.increment();
+            // Envoy 1.38's counter for the max_requests breaker (skip_pending_overflow_count_on_active_rq).
+            target.stats().upstreamRqActiveOverflow.increment();
             // A retry's overflow reads as Envoy's onUpstreamReset after a retry.
             UpstreamAbort.reply(r, 503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, r.info.attemptCount > 0),
                     ResponseFlag.UPSTREAM_OVERFLOW, UpstreamResponse.resetDetails(ResetReason.OVERFLOW, null));

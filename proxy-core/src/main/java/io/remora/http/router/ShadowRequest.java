@@ -103,7 +103,7 @@ final class ShadowRequest implements UpstreamCallbacks {
             return null;
         }
         if (!cluster.limits().tryAcquireRequest()) {
-            cluster.stats().upstreamRqPendingOverflow.increment();
+            cluster.stats().upstreamRqActiveOverflow.increment();
             return null;
         }
         Http2Headers h = HeaderBlock.of(request).copy(0);

@@ -43,7 +43,7 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
             return "no healthy upstream";
         }
         if (!c.limits().tryAcquireRequest()) {
-            c.stats().upstreamRqPendingOverflow.increment();
+            c.stats().upstreamRqActiveOverflow.increment();
             return "overflow";
         }
         cluster = c;
