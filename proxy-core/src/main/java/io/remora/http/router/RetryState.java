@@ -60,6 +60,12 @@ public final class RetryState {
      * retry state to start a try.
      */
     boolean hedgeOnPerTryTimeout;
+    /**
+     * Envoy's upstream_request_started_: some try's reset (or timeout) came after that try had
+     * sent its request, so reset-before-request never again retries this request, whatever a
+     * later try sent.
+     */
+    private boolean requestStarted;
 
     private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p,
                        CompiledHeaderMatcher[] retriableHeaders) {
@@ -294,8 +300,16 @@ public final class RetryState {
         return wouldRetry(reason, true);
     }
 
-    /** @param requestStarted whether any of the request reached the upstream (reset-before-request) */
-    boolean wouldRetry(ResetReason reason, boolean requestStarted) {
+    /**
+     * Envoy's maybeRetryReset and wouldRetryFromReset, for the router's current try: a reset, or a
+     * per-try timeout or max stream duration, which reset the try locally.
+     *
+     * @param tryStarted whether this try's request went to the upstream: from then on
+     *                   reset-before-request no longer applies to the request (Envoy remembers it
+     *                   across tries, from a reset's check only)
+     */
+    boolean wouldRetry(ResetReason reason, boolean tryStarted) {
+        requestStarted |= tryStarted;
         if (reason == ResetReason.OVERFLOW) {
             return false;
         }

@@ -141,7 +141,9 @@ final class Timeouts {
         if (r.retry != null) {
             r.retry.timeoutRetry = true;
         }
-        if (UpstreamResponse.retryOrFlag(r, r.retry != null && r.retry.wouldRetryTimeout(), "per try timeout")) {
+        // As Envoy's onPerTryTimeoutCommon: retried as a local reset, reset-before-request included.
+        if (UpstreamResponse.retryOrFlag(r, r.retry != null && r.retry.wouldRetry(ResetReason.LOCAL_RESET, a.headersSent),
+                "per try timeout")) {
             return;
         }
         timedOut(r, idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");

@@ -99,7 +99,7 @@ class RouterFilterTest {
         };
     }
 
-    private static int closedPort() throws Exception {
+    static int closedPort() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -1,0 +1,92 @@
+package io.remora.http.router;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.RetryPolicy;
+import io.remora.config.RetryPolicy.RetryOn;
+import io.remora.config.RouterFilterConfig;
+import io.remora.http.testing.FixedCluster;
+import io.remora.http.testing.H2Upstream;
+import io.remora.http.testing.LeakCheck;
+import io.remora.http.testing.TestRoute;
+import io.remora.http.testing.TestServerContext;
+import io.remora.http.testing.TestStream;
+import io.remora.server.Transport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What counts as an attempt, and what a try's reset leaves for the next (Envoy's doRetry and
+ * maybeRetryReset), against real upstream sockets.
+ */
+class RouterAttemptsTest {
+    static {
+        LeakCheck.install();
+    }
+
+    private static final Transport TRANSPORT = Transport.detect();
+    private static final RouterFilterConfig CONFIG = new RouterFilterConfig(false);
+    private static EventLoopGroup workers;
+    private static EventLoop loop;
+    private static int seq;
+
+    @BeforeAll
+    static void start() {
+        workers = TRANSPORT.newEventLoopGroup(1, "worker");
+        loop = workers.next();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        List<String> leaks = LeakCheck.leaks();
+        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
+    }
+
+    private static FixedCluster cluster(TestServerContext ctx, String name, UpstreamProtocol protocol,
+                                        ClusterConfig.CircuitBreakers cb, InetSocketAddress... hosts) {
+        FixedCluster c = new FixedCluster(FixedCluster.config(name, protocol, cb, 0), ctx.stats, FixedCluster.hosts(hosts));
+        ctx.add(c);
+        return c;
+    }
+
+    @Test
+    void resetBeforeRequestIsNotRetriedOnceAnEarlierTryHadSentItsRequest() throws Exception {
+        // Round robin: the first try goes to the HTTP/2 upstream, which refuses the stream it was
+        // sent; the retry (refused-stream) goes to a closed port, a reset before any request byte.
+        try (H2Upstream up = new H2Upstream(TRANSPORT, 100, (ctx, h, body, tr, n) -> {
+            if (n == 1) {
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+            } else {
+                H2Upstream.respond(ctx, 200, "third");
+            }
+        })) {
+            String c = "rbr" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP2, ClusterConfig.CircuitBreakers.DEFAULT, up.address(),
+                    new InetSocketAddress("127.0.0.1", RouterFilterTest.closedPort()));
+            RetryPolicy rp = TestRoute.retry(3, null, RetryOn.RESET_BEFORE_REQUEST, RetryOn.REFUSED_STREAM);
+            TestStream s = new TestStream(loop, ctx, new TestRoute(TestRoute.action(c, null, rp, null), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            // Envoy's upstream_request_started_ stays set once a reset try had sent its request.
+            assertEquals(503, s.status(), "the connect failure is not retried under reset-before-request");
+            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE));
+            assertEquals(1, up.requests.get());
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetry.count());
+            assertEquals(2, s.info.attemptCount);
+        }
+    }
+}
