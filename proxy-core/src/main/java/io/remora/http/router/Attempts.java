@@ -28,23 +28,33 @@ final class Attempts {
         if (r.done) {
             return;
         }
+        boolean retry = r.info.attemptCount > 0;
+        if (retry) {
+            // As Envoy's doRetry: a retry counts as an attempt before its host is chosen, so a retry
+            // finding no host answers with its own number (x-envoy-attempt-count, the access log).
+            r.info.attemptCount++;
+        }
         // An aggregate cluster hands the try to one of its members: the member's pools, breakers and TLS serve it.
         Cluster target = r.cluster.pickCluster(r.lbContext());
         Host host = target == null ? null : target.chooseHost(r.lbContext());
         if (host == null) {
+            // The first try's no host is Envoy's decodeHeaders reply, sent before any attempt counts.
             r.stats.upstreamCxNoneHealthy.increment();
             UpstreamAbort.reply(r, 503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
             return;
         }
+        if (!retry) {
+            r.info.attemptCount = 1;
+        }
         if (!target.limits().priority(r.action.highPriority()).tryAcquireRequest()) {
             // Envoy 1.38's counter for the max_requests breaker (skip_pending_overflow_count_on_active_rq).
             target.stats().upstreamRqActiveOverflow.increment();
-            // A retry's overflow reads as Envoy's onUpstreamReset after a retry.
-            UpstreamAbort.reply(r, 503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, r.info.attemptCount > 0),
+            // An overflow is the pool's failure of an attempt that counts; after a retry it reads as
+            // Envoy's onUpstreamReset after a retry.
+            UpstreamAbort.reply(r, 503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, retry),
                     ResponseFlag.UPSTREAM_OVERFLOW, UpstreamResponse.resetDetails(ResetReason.OVERFLOW, null));
             return;
         }
-        r.info.attemptCount++;
         r.lbContext().onAttempt(host);
         // As Envoy's router: the downstream map itself (each attempt sets its own count and host);
         // a codec that rewrites for its hop (HTTP/2) takes a copy.
@@ -53,7 +63,7 @@ final class Attempts {
             h.set(RouterFilter.ATTEMPT_COUNT, AsciiNumbers.of(r.info.attemptCount));
         }
         if (r.retry != null) {
-            if (r.info.attemptCount > 1) {
+            if (retry) {
                 if (r.route.virtualHost().includeIsTimeoutRetryHeader()) {
                     h.set(IS_TIMEOUT_RETRY, r.retry.timeoutRetry ? TRUE : FALSE);
                 }

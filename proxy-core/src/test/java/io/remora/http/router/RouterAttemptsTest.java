@@ -11,6 +11,7 @@ import io.remora.config.RetryPolicy;
 import io.remora.config.RetryPolicy.RetryOn;
 import io.remora.config.RouterFilterConfig;
 import io.remora.http.testing.FixedCluster;
+import io.remora.http.testing.H1Upstream;
 import io.remora.http.testing.H2Upstream;
 import io.remora.http.testing.LeakCheck;
 import io.remora.http.testing.TestRoute;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -88,5 +90,62 @@ class RouterAttemptsTest {
             assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetry.count());
             assertEquals(2, s.info.attemptCount);
         }
+    }
+
+    @Test
+    void aRetryThatFindsNoHostCountsAsAnAttempt() throws Exception {
+        FixedCluster[] target = new FixedCluster[1];
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            // The endpoint leaves the cluster (an EDS update) before the retry picks a host.
+            target[0].hosts(List.of());
+            ctx.writeAndFlush(H1Upstream.text(503, "busy"));
+        })) {
+            String c = "nohost" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            target[0] = cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, up.address());
+            RetryPolicy rp = TestRoute.retry(2, null, RetryOn.FIVE_XX);
+            TestStream s = new TestStream(loop, ctx, TestRoute.countingAttempts(TestRoute.action(c, null, rp, null)),
+                    "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(503, s.status());
+            assertEquals("no healthy upstream", s.localReplyBody);
+            assertTrue(s.info.hasFlag(ResponseFlag.NO_HEALTHY_UPSTREAM));
+            // As Envoy's doRetry: the attempt count goes up before the retry looks for a host.
+            assertEquals("2", String.valueOf(s.responseHeaders.get("x-envoy-attempt-count")));
+            assertEquals(2, s.info.attemptCount, "%UPSTREAM_REQUEST_ATTEMPT_COUNT%");
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetry.count());
+            assertEquals(1, up.requests.get());
+        }
+    }
+
+    @Test
+    void theFirstTryCountsOnceItHasAHost() throws Exception {
+        String c = "first" + (++seq);
+        TestServerContext ctx = new TestServerContext(TRANSPORT);
+        cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT);
+        TestStream none = new TestStream(loop, ctx, TestRoute.countingAttempts(TestRoute.action(c, null, null, null)),
+                "HTTP/1.1");
+        none.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+        assertEquals(503, none.status());
+        // Envoy answers no host from decodeHeaders, before it counts the first attempt.
+        assertNull(none.responseHeaders.get("x-envoy-attempt-count"));
+        assertEquals(0, none.info.attemptCount);
+
+        String full = "full" + (++seq);
+        cluster(ctx, full, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 0, 3),
+                new InetSocketAddress("127.0.0.1", RouterFilterTest.closedPort()));
+        TestStream overflow = new TestStream(loop, ctx,
+                TestRoute.countingAttempts(TestRoute.action(full, null, null, null)), "HTTP/1.1");
+        overflow.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+        assertEquals(503, overflow.status());
+        assertTrue(overflow.info.hasFlag(ResponseFlag.UPSTREAM_OVERFLOW));
+        assertEquals("upstream connect error or disconnect/reset before headers. reset reason: overflow",
+                overflow.localReplyBody);
+        // The max_requests breaker fails an attempt that counts (Envoy's pool overflow), under
+        // Envoy 1.38's counter for it.
+        assertEquals("1", String.valueOf(overflow.responseHeaders.get("x-envoy-attempt-count")));
+        assertEquals(1, overflow.info.attemptCount);
+        assertEquals(1.0, ctx.stats.cluster(full).upstreamRqActiveOverflow.count());
+        assertEquals(0.0, ctx.stats.cluster(full).upstreamRqPendingOverflow.count());
     }
 }

@@ -28,6 +28,18 @@ public final class TestRoute implements RouteEntry {
                 VirtualHost.TlsRequirement.NONE);
     }
 
+    private TestRoute(ForwardAction action, java.util.function.Function<Route, VirtualHost> vhost) {
+        this.cluster = ((ClusterSpecifier.Single) action.cluster()).cluster();
+        this.route = new Route("r", null, action, null, null);
+        this.vhost = vhost.apply(route);
+    }
+
+    /** A route whose virtual host sends x-envoy-attempt-count upstream and downstream. */
+    public static TestRoute countingAttempts(ForwardAction action) {
+        return new TestRoute(action, r -> VirtualHost.builder("vh", List.of("*"), List.of(r))
+                .includeRequestAttemptCount(true).includeAttemptCountInResponse(true).build());
+    }
+
     public static ForwardAction action(String cluster, Duration timeout, RetryPolicy retry,
                                        List<ForwardAction.MirrorPolicy> mirrors) {
         return new ForwardAction(new ClusterSpecifier.Single(cluster), null, null, null, false, null, timeout,
