@@ -146,4 +146,48 @@ class RetryE2ETest {
             }
         }
     }
+
+    @Test
+    void routeRequestHeadersComeAfterTheRouterOnesAndRetriesSetThemAgain() throws Exception {
+        // Envoy's decodeHeaders: finalTimeout and the attempt count go in before the route's
+        // finalizeRequestHeaders, which may overwrite them; x-envoy-upstream-rq-timeout-ms is read
+        // before too, so one a route adds goes upstream untouched. doRetry then sets the router's
+        // again.
+        java.util.Queue<java.util.List<String>> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try (TestUpstream up = TestUpstream.start((ctx, req, n) -> {
+            seen.add(java.util.List.of(String.valueOf(req.headers().getAll("x-envoy-expected-rq-timeout-ms")),
+                    String.valueOf(req.headers().getAll("x-envoy-attempt-count")),
+                    String.valueOf(req.headers().getAll("x-envoy-upstream-rq-timeout-ms"))));
+            TestUpstream.send(ctx, req, n == 1 ? 503 : 200, n == 1 ? "busy" : "ok");
+        })) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/" }
+                      request_headers_to_add:
+                      - header: { key: x-envoy-expected-rq-timeout-ms, value: "999" }
+                        append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                      - header: { key: x-envoy-attempt-count, value: "7" }
+                        append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                      - header: { key: x-envoy-upstream-rq-timeout-ms, value: "1" }
+                      route:
+                        cluster: order
+                        timeout: 5s
+                        retry_policy: { retry_on: 5xx, num_retries: 1 }""";
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+                    Bootstraps.cluster("order", false, null, up.port()))
+                    .replaceFirst("( +)domains: \\[\"\\*\"\\]\n", "$1domains: [\"*\"]\n$1include_request_attempt_count: true\n");
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                HttpResponse<String> r = get(port, "/order");
+                assertEquals(200, r.statusCode(), "the route's x-envoy-upstream-rq-timeout-ms is not a timeout");
+                assertEquals("ok", r.body());
+                java.util.List<java.util.List<String>> tries = java.util.List.copyOf(seen);
+                assertEquals(2, tries.size());
+                assertEquals(java.util.List.of("[999]", "[7]", "[1]"), tries.get(0), "the route's values win on the first try");
+                assertEquals("[2]", tries.get(1).get(1), "the retry's attempt count is the router's");
+                long expected = Long.parseLong(tries.get(1).get(0).replaceAll("[\\[\\]]", ""));
+                assertTrue(expected > 4000 && expected <= 5000, "the retry's expected timeout is the router's: " + expected);
+            }
+        }
+    }
 }

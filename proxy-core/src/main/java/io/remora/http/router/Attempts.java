@@ -59,7 +59,8 @@ final class Attempts {
         // As Envoy's router: the downstream map itself (each attempt sets its own count and host);
         // a codec that rewrites for its hop (HTTP/2) takes a copy.
         Http2Headers h = r.requestHeaders;
-        if (r.route.virtualHost().includeRequestAttemptCount()) {
+        if (retry && r.route.virtualHost().includeRequestAttemptCount()) {
+            // The first try's count went in before the route's request_headers_to_add (RouterFilter).
             h.set(RouterFilter.ATTEMPT_COUNT, AsciiNumbers.of(r.info.attemptCount));
         }
         if (r.retry != null) {
