@@ -49,6 +49,16 @@ final class Attempts {
         if (!target.limits().priority(r.action.highPriority()).tryAcquireRequest()) {
             // Envoy 1.38's counter for the max_requests breaker (skip_pending_overflow_count_on_active_rq).
             target.stats().upstreamRqActiveOverflow.increment();
+            if (retry && r.retryGate != null) {
+                // Envoy takes the pool's overflow to onUpstreamReset: never retried, so the retry
+                // before it counts as a success (upstream_rq_retry_success), and while a hedged
+                // try still runs it is charged and that try may yet answer.
+                r.retryGate.noRetry(r);
+                if (Hedging.othersRunning(r)) {
+                    UpstreamCodeCharge.charge(r, 503, null, null);
+                    return;
+                }
+            }
             // An overflow is the pool's failure of an attempt that counts; after a retry it reads as
             // Envoy's onUpstreamReset after a retry.
             UpstreamAbort.reply(r, 503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, retry),

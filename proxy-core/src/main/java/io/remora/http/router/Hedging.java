@@ -112,6 +112,12 @@ final class Hedging {
         return others;
     }
 
+    /** Whether an earlier hedged try still runs (or a retry waits for its back-off) beside a retry that failed to start. */
+    static boolean othersRunning(RouterFilter r) {
+        Hedging h = of(r);
+        return h != null && (!h.earlier.isEmpty() || r.retryGate.backoffPending());
+    }
+
     /**
      * {@code winner}'s response goes downstream: Envoy's resetOtherUpstreams, and the stream's
      * upstream details become the winner's again when an earlier try won.

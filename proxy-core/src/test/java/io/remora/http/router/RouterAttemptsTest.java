@@ -148,4 +148,32 @@ class RouterAttemptsTest {
         assertEquals(1.0, ctx.stats.cluster(full).upstreamRqActiveOverflow.count());
         assertEquals(0.0, ctx.stats.cluster(full).upstreamRqPendingOverflow.count());
     }
+
+    @Test
+    void aHedgedRetryTurnedAwayByMaxRequestsLeavesTheFirstTryToAnswer() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
+            try {
+                Thread.sleep(400); // past the 100 ms per-try timeout: the retry is hedged beside it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.writeAndFlush(H1Upstream.text(200, "slow"));
+        }).start())) {
+            String c = "hedge" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 1, 3), up.address());
+            RetryPolicy rp = TestRoute.retry(1, java.time.Duration.ofMillis(100), RetryOn.FIVE_XX);
+            TestStream s = new TestStream(loop, ctx,
+                    TestRoute.countingAttempts(TestRoute.action(c, java.time.Duration.ofSeconds(5), rp, null)), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/").set("x-envoy-hedge-on-per-try-timeout", "true"),
+                    true).await();
+            // Envoy's pool overflow reaches onUpstreamReset, which waits for the try still awaiting headers.
+            assertEquals(200, s.status());
+            assertEquals("slow", s.body());
+            assertEquals(1, up.requests.get());
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqActiveOverflow.count());
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetry.count());
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetrySuccess.count(), "shouldRetry(NoRetry) after a retry");
+        }
+    }
 }
