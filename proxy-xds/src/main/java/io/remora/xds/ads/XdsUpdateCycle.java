@@ -44,6 +44,7 @@ final class XdsUpdateCycle {
     /** The names subscribed on every source, and the pruning of what is no longer. */
     private final SubscribedNames subscribed;
     private final AheadOfWarming ahead = AheadOfWarming.create();
+    private final StartOrder startOrder;
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
                    ApiSourceStreams sources, EcdsFiles ecdsFiles, FileSubscriptions files, ScheduledExecutorService control,
@@ -56,6 +57,7 @@ final class XdsUpdateCycle {
         this.ecdsFiles = ecdsFiles;
         this.files = files;
         this.subscribed = new SubscribedNames(subscriptions, ecdsFiles, files);
+        this.startOrder = startOrder;
         this.init = new InitialFetches(options, applier, stats, subscriptions, files, control, startOrder, watchFile);
         init.cycle(new InitialFetches.Cycle() {
             @Override
@@ -133,6 +135,24 @@ final class XdsUpdateCycle {
             init.nothingPending();
         }
         subscriptions.refresh(pending.over(accepted), accepted);
+    }
+
+    /**
+     * The ADS stream ({@code key} null) or a separate one failed: each subscription started on it counts it, as
+     * Envoy's mux reports ConnectionFailure to every watch (onEstablishmentFailure), LDS and CDS once subscribed
+     * (not while {@link StartOrder} holds them), RDS per route configuration, EDS per cluster.
+     */
+    void connectionFailed(ApiSourceKey key) {
+        for (XdsResourceType t : List.of(XdsResourceType.CLUSTER, XdsResourceType.LISTENER)) {
+            boolean onStream = key == null ? options.adsTypes().contains(t) : key.type() == t;
+            if (onStream && !startOrder.held(t)) {
+                stats.connectionFailure(t);
+            }
+        }
+        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT)) {
+            Set<String> names = key == null ? subscriptions.names(t) : key.type() == t ? sources.names(key) : Set.of();
+            stats.connectionFailure(t, names, pending.over(accepted));
+        }
     }
 
     // ---- updates ----------------------------------------------------------------------------------------
