@@ -301,6 +301,9 @@ final class XdsUpdateCycle {
         XdsSnapshot snapshot = accepted;
         for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());
+            if (e.getKey().wildcard && changes(accepted.state(e.getKey()), e.getValue().state())) {
+                snapshot = snapshot.withDumpVersion(e.getKey(), e.getValue().systemVersion());
+            }
         }
         boolean unchanged = snapshot.sameContent(accepted);
         if (!unchanged) {
@@ -340,6 +343,19 @@ final class XdsUpdateCycle {
         }
         // what the replaced listeners and clusters needed is no longer subscribed, nor held: that is applied too
         evaluate();
+    }
+
+    /** Whether {@code after} adds, changes or removes a resource of {@code before} (Envoy's any_applied). */
+    private static boolean changes(XdsSnapshot.TypeState before, XdsSnapshot.TypeState after) {
+        if (!before.resources().keySet().equals(after.resources().keySet())) {
+            return true;
+        }
+        for (Map.Entry<String, XdsResource> e : after.resources().entrySet()) {
+            if (!e.getValue().resource().equals(before.resources().get(e.getKey()).resource())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.remora.e2e.xds;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -60,6 +63,15 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertEquals(200, old.status(), old.toString());
         assertEquals("gen-0", old.server(), "the failed listener's running version serves");
         proxy.awaitReply("the dropped listener is gone", dropped, "/hello", x -> x.status() == -1);
+        // LdsApiImpl sets the version the dump shows once a listener of the update is applied, NACKed or not; each
+        // listener keeps the version it was added with
+        JsonObject dump = XdsConfigDumpE2ETest.section(JsonParser.parseString(proxy.admin("/config_dump"))
+                .getAsJsonObject(), "ListenersConfigDump");
+        assertEquals("1", dump.get("version_info").getAsString(), dump.toString());
+        assertEquals(version(delta, LDS, "listener-0", "1"), listenerVersion(dump, "listener-0"));
+        assertEquals(version(delta, LDS, "listener-" + added, "1"), listenerVersion(dump, "listener-" + added));
+        assertEquals(version(delta, LDS, "listener-" + kept, "0"), listenerVersion(dump, "listener-" + kept),
+                "the failed listener's running version");
         String listeners = proxy.admin("/listeners");
         assertFalse(listeners.contains("listener-" + dropped + "::"), listeners);
         assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"), "a NACKed update is no success");
@@ -162,6 +174,14 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertEquals("u-b", proxy.get(mesh.listenerPort, "/b").body(), "the failed cluster's running version serves");
         String clusters = proxy.admin("/clusters");
         assertFalse(clusters.contains("cluster-d::"), clusters);
+        JsonObject dump = XdsConfigDumpE2ETest.section(JsonParser.parseString(proxy.admin("/config_dump"))
+                .getAsJsonObject(), "ClustersConfigDump");
+        assertEquals("1", dump.get("version_info").getAsString(), "as CdsApiHelper sets it: " + dump);
+        JsonArray active = dump.getAsJsonArray("dynamic_active_clusters");
+        for (String[] c : new String[][] {{"cluster-a", "1"}, {"cluster-c", "1"}, {"cluster-b", "0"}}) {
+            assertEquals(version(delta, CDS, c[0], c[1]), XdsConfigDumpE2ETest.findNested(active, "cluster", c[0])
+                    .get("version_info").getAsString(), "cluster-b is the failed cluster's running version");
+        }
         assertEquals(1.0, proxy.metric("envoy_cluster_manager_cds_update_success"), "a NACKed update is no success");
         // java-control-plane answers each NACK with the same version: the NACKs go on until the update is fixed
         assertTrue(proxy.metric("envoy_cluster_manager_cds_update_rejected") >= 1.0);
@@ -179,6 +199,25 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
                 "each NACK counted");
         assertEquals(attempts(delta, CDS), proxy.metric("envoy_cluster_manager_cds_update_attempt"));
         assertEquals(versionHash("2"), proxy.metric("envoy_cluster_manager_cds_version"));
+    }
+
+    /**
+     * The version a resource was added with: the response's version_info (SotW), or the resource's own version in the
+     * delta response of that system version.
+     */
+    private String version(boolean delta, String typeUrl, String name, String version) {
+        if (!delta) {
+            return version;
+        }
+        return cp.deltaResponses.stream().filter(r -> r.getTypeUrl().equals(typeUrl)
+                        && r.getSystemVersionInfo().equals(version)).flatMap(r -> r.getResourcesList().stream())
+                .filter(r -> r.getName().equals(name)).findFirst().orElseThrow().getVersion();
+    }
+
+    private static String listenerVersion(JsonObject listenersDump, String name) {
+        JsonObject l = XdsConfigDumpE2ETest.find(listenersDump.getAsJsonArray("dynamic_listeners"), "name", name);
+        JsonObject state = l.has("active_state") ? l.getAsJsonObject("active_state") : l.getAsJsonObject("warming_state");
+        return state.get("version_info").getAsString();
     }
 
     /** The NACKs of this type the server saw (java-control-plane may send a NACKed version again). */
