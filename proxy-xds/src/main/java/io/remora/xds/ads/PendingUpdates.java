@@ -38,6 +38,11 @@ final class PendingUpdates {
     }
 
     private final EnumMap<XdsResourceType, Pending> pending = new EnumMap<>(XdsResourceType.class);
+    /**
+     * Per wildcard type, the names of its latest state-of-the-world response in order when it named one twice
+     * ({@link XdsUpdate#repeated}), until its NACK is sent.
+     */
+    private final EnumMap<XdsResourceType, List<String>> repeated = new EnumMap<>(XdsResourceType.class);
 
     boolean isEmpty() {
         return pending.isEmpty();
@@ -50,6 +55,7 @@ final class PendingUpdates {
     /** An ADS or file update merged over the pending (or else the accepted) state of its type. */
     void add(XdsUpdate u, boolean ads, XdsSnapshot accepted, Set<String> subscribed) {
         XdsResourceType type = u.type();
+        noteRepeated(u);
         Pending prior = pending.get(type);
         XdsSnapshot.TypeState merged = u.mergeInto(prior != null ? prior.state() : accepted.state(type), subscribed);
         List<String> nonces = new ArrayList<>(prior != null ? prior.nonces() : List.of());
@@ -79,6 +85,7 @@ final class PendingUpdates {
     /** An update from a separate api_config_source stream, ACKed there once applied. */
     void addFromSource(ApiSourceKey key, XdsUpdate u, XdsSnapshot accepted, Set<String> subscribed) {
         XdsResourceType type = key.type();
+        noteRepeated(u);
         Pending prior = pending.get(type);
         XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(type);
         XdsSnapshot.TypeState merged = u.mergeInto(base, subscribed);
@@ -90,6 +97,31 @@ final class PendingUpdates {
         acks.merge(key, new SourceAck(u.versionInfo(), List.of(u.nonce())), SourceAck::then);
         pending.put(type, new Pending(merged, prior != null ? prior.nonces() : List.of(),
                 prior == null || prior.ads(), Map.copyOf(acks), prior != null ? prior.acked() : null, u.versionInfo()));
+    }
+
+    private void noteRepeated(XdsUpdate u) {
+        if (u.repeated().isEmpty()) {
+            repeated.remove(u.type());
+        } else {
+            repeated.put(u.type(), u.repeated());
+        }
+    }
+
+    /** The wildcard types whose pending update, not yet answered, names a resource twice. */
+    Set<XdsResourceType> repeatingUnanswered() {
+        Set<XdsResourceType> out = java.util.EnumSet.noneOf(XdsResourceType.class);
+        repeated.keySet().forEach(t -> {
+            if (pending.containsKey(t) && !pending.get(t).answered()) {
+                out.add(t);
+            }
+        });
+        return out;
+    }
+
+    /** The names of {@code type}'s pending response in order if it named one twice (else empty), now answered. */
+    List<String> takeRepeated(XdsResourceType type) {
+        List<String> names = repeated.remove(type);
+        return names == null ? List.of() : names;
     }
 
     /** A separate stream restarted: what it sent is no longer to be ACKed there. */
@@ -118,6 +150,7 @@ final class PendingUpdates {
                 } else {
                     pending.remove(t);
                 }
+                repeated.remove(t);
             }
         }
     }

@@ -29,6 +29,19 @@ public final class XdsSnapshot {
         public TypeState {
             resources = Collections.unmodifiableMap(new LinkedHashMap<>(resources));
         }
+
+        /** The same names and resources as {@code other}: going from one to the other applies nothing. */
+        boolean sameResources(TypeState other) {
+            if (!resources.keySet().equals(other.resources().keySet())) {
+                return false;
+            }
+            for (Map.Entry<String, XdsResource> e : resources.entrySet()) {
+                if (!e.getValue().resource().equals(other.resources().get(e.getKey()).resource())) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     public static final XdsSnapshot EMPTY = new XdsSnapshot(new EnumMap<>(XdsResourceType.class));

@@ -166,16 +166,6 @@ public final class XdsStats {
     }
 
     /**
-     * {@code update_failure} of the RDS subscriptions ({@code http.<stat_prefix>.rds.<name>.}) and EDS clusters
-     * ({@code cluster.<name>.}) loading {@code names} over a stream that failed.
-     */
-    void connectionFailure(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s) {
-        if (type == XdsResourceType.ROUTE || type == XdsResourceType.ENDPOINT) {
-            fileStat(type, names, s, "update_failure");
-        }
-    }
-
-    /**
      * An update accepted: {@code update_success}, and {@code version} set to the xxHash64 of its version_info (delta:
      * system_version_info), as GrpcSubscriptionImpl::onConfigUpdate sets them.
      */
@@ -278,7 +268,8 @@ public final class XdsStats {
         fileStat(type, names, s, "update_empty");
     }
 
-    private void fileStat(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s, String stat) {
+    /** {@code stat} of the RDS subscriptions ({@code http.<prefix>.rds.<name>.}) or EDS clusters loading {@code names}. */
+    void fileStat(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s, String stat) {
         for (String name : names) {
             if (type == XdsResourceType.ENDPOINT) {
                 edsClusters(name, s).forEach(c -> edsCounter(c, stat));

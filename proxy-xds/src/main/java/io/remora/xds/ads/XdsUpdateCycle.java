@@ -137,22 +137,10 @@ final class XdsUpdateCycle {
         subscriptions.refresh(pending.over(accepted), accepted);
     }
 
-    /**
-     * The ADS stream ({@code key} null) or a separate one failed: each subscription started on it counts it, as
-     * Envoy's mux reports ConnectionFailure to every watch (onEstablishmentFailure), LDS and CDS once subscribed
-     * (not while {@link StartOrder} holds them), RDS per route configuration, EDS per cluster.
-     */
+    /** The ADS stream ({@code key} null) or a separate one failed: {@link ConnectionFailures}. */
     void connectionFailed(ApiSourceKey key) {
-        for (XdsResourceType t : List.of(XdsResourceType.CLUSTER, XdsResourceType.LISTENER)) {
-            boolean onStream = key == null ? options.adsTypes().contains(t) : key.type() == t;
-            if (onStream && !startOrder.held(t)) {
-                stats.connectionFailure(t);
-            }
-        }
-        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT)) {
-            Set<String> names = key == null ? subscriptions.names(t) : key.type() == t ? sources.names(key) : Set.of();
-            stats.connectionFailure(t, names, pending.over(accepted));
-        }
+        ConnectionFailures.count(key, options.adsTypes(), startOrder, subscriptions, sources, stats,
+                pending.over(accepted));
     }
 
     // ---- updates ----------------------------------------------------------------------------------------
@@ -256,6 +244,13 @@ final class XdsUpdateCycle {
             init.idle();
             return;
         }
+        // an LDS/CDS response naming a resource twice is NACKed before it applies, with what else of it fails
+        Set<XdsResourceType> repeating = pending.repeatingUnanswered();
+        if (!repeating.isEmpty() && WarmingAcks.acknowledge(repeating, pending, accepted, applier, subscriptions,
+                sources, stats, checkRejections)) {
+            evaluate();
+            return;
+        }
         Warming.Verdict verdict = Warming.check(candidate, accepted, init.waiting(), options.initialFetchTimeout(),
                 rejections.settled::contains);
         if (!verdict.warming()) {
@@ -301,7 +296,7 @@ final class XdsUpdateCycle {
         XdsSnapshot snapshot = accepted;
         for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());
-            if (e.getKey().wildcard && changes(accepted.state(e.getKey()), e.getValue().state())) {
+            if (e.getKey().wildcard && !accepted.state(e.getKey()).sameResources(e.getValue().state())) {
                 snapshot = snapshot.withDumpVersion(e.getKey(), e.getValue().systemVersion());
             }
         }
@@ -345,19 +340,6 @@ final class XdsUpdateCycle {
         evaluate();
     }
 
-    /** Whether {@code after} adds, changes or removes a resource of {@code before} (Envoy's any_applied). */
-    private static boolean changes(XdsSnapshot.TypeState before, XdsSnapshot.TypeState after) {
-        if (!before.resources().keySet().equals(after.resources().keySet())) {
-            return true;
-        }
-        for (Map.Entry<String, XdsResource> e : after.resources().entrySet()) {
-            if (!e.getValue().resource().equals(before.resources().get(e.getKey()).resource())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * NACKs the types holding the resource the applier named (all of them when it named none it knows) and
      * tries the other updates again without them, as Envoy rejects one type's update and keeps the others.
@@ -387,6 +369,11 @@ final class XdsUpdateCycle {
         public void rejected(XdsResourceType type, String error) {
             log.warning("xDS update rejected: " + error);
             rejections.rejectTaken(type, pending.take(Set.of(type)).get(type), error);
+        }
+
+        @Override
+        public void repeated(XdsResourceType type) {
+            rejections.rejectPartly(type, Map.of());
         }
 
         @Override

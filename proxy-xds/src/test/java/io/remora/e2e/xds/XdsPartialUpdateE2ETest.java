@@ -4,10 +4,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.remora.xds.ads.TestControlPlane;
 import io.remora.xds.ads.XdsTestResources;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -91,6 +95,70 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
                 "each NACK counted");
         assertEquals(attempts(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_attempt"));
         assertEquals(versionHash("2"), proxy.metric("envoy_listener_manager_lds_version"));
+    }
+
+    /**
+     * A state-of-the-world response naming a resource twice. LDS: LdsApiImpl::onConfigUpdate adds the first copy
+     * and fails each later one ("duplicate listener <name> found") into the NACK, code INTERNAL, on the version
+     * accepted last, the rest applied; the dump shows the update's version, a listener of it being applied. CDS
+     * alike ("duplicate cluster <name> found"), its dump version kept as no cluster changed. A route configuration
+     * named twice is taken once (the mux keys RDS watches by name) and ACKed.
+     */
+    @Test
+    void aResponseNamingAResourceTwiceAppliesTheFirstCopyAndNacksTheOthers() throws Exception {
+        int added = XdsProxy.freePort();
+        int copyPort = XdsProxy.freePort();
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false));
+        proxy.awaitReply("the mesh serves", mesh.listenerPort, "/hello", x -> x.status() == 200);
+
+        cp.rewrite = r -> r.getTypeUrl().equals(LDS) ? repeat(r, Listener.class, "listener-" + added,
+                l -> l.toBuilder().setAddress(l.getAddress().toBuilder().setSocketAddress(l.getAddress()
+                        .getSocketAddress().toBuilder().setPortValue(copyPort))).build())
+                : r.getTypeUrl().equals(CDS) ? repeat(r, Cluster.class, "cluster-a", c -> c)
+                : r.getTypeUrl().equals(XdsAdsE2ETest.RDS) ? repeat(r, RouteConfiguration.class, "route-0",
+                        rc -> rc.toBuilder().clearVirtualHosts().build())
+                : r;
+        mesh.extraListenerPorts = List.of(added);
+        mesh.extraOnRunningRoute = true;
+        mesh.ldsVersion = "1";
+        mesh.cdsVersion = "1";
+        mesh.rdsVersion = "1";
+        cp.set(mesh.snapshot());
+
+        assertEquals("Error adding/updating listener(s) listener-" + added + ": duplicate listener listener-" + added
+                + " found\n", cp.awaitNack(false, LDS, "0"));
+        assertEquals("Error adding/updating cluster(s) cluster-a: duplicate cluster cluster-a found",
+                cp.awaitNack(false, CDS, "0"));
+        assertEquals(13, cp.requests(LDS).stream().filter(DiscoveryRequest::hasErrorDetail).findFirst().orElseThrow()
+                .getErrorDetail().getCode(), "INTERNAL");
+        cp.awaitSotwAck(XdsAdsE2ETest.RDS, "1");
+        assertEquals("u-a", proxy.awaitReply("the first copy of the listener serves", added, "/hello",
+                x -> x.status() == 200).body());
+        assertEquals(-1, proxy.get(copyPort, "/hello").status(), "the later copy is not added");
+        assertEquals(200, proxy.get(mesh.listenerPort, "/hello").status(), "the first copy of the route serves");
+        assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"), "the NACKed update is no success");
+        assertTrue(proxy.metric("envoy_listener_manager_lds_update_rejected") >= 1.0);
+        JsonObject dump = JsonParser.parseString(proxy.admin("/config_dump")).getAsJsonObject();
+        assertEquals("1", XdsConfigDumpE2ETest.section(dump, "ListenersConfigDump").get("version_info").getAsString());
+        assertEquals("0", XdsConfigDumpE2ETest.section(dump, "ClustersConfigDump").get("version_info").getAsString());
+    }
+
+    /** {@code r} with a copy of its resource {@code name} (changed by {@code copy}) after the others. */
+    private static <T extends com.google.protobuf.Message> DiscoveryResponse repeat(DiscoveryResponse r, Class<T> type,
+            String name, java.util.function.UnaryOperator<T> copy) {
+        for (com.google.protobuf.Any any : r.getResourcesList()) {
+            try {
+                T m = any.unpack(type);
+                if (name.equals(m.getDescriptorForType().findFieldByName("name") == null ? null
+                        : m.getField(m.getDescriptorForType().findFieldByName("name")))) {
+                    return r.toBuilder().addResources(com.google.protobuf.Any.pack(copy.apply(m))).build();
+                }
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return r;
     }
 
     /**
