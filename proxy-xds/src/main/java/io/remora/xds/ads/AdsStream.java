@@ -1,7 +1,6 @@
 package io.remora.xds.ads;
 
 import io.remora.util.JitteredBackOff;
-import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 
 import java.util.concurrent.ScheduledExecutorService;
@@ -114,15 +113,10 @@ final class AdsStream {
                 hop(g, () -> closedByPeer(error));
             }
         });
+        // As Envoy's GrpcStream: 1 once a stream is started (before its connection is up), again on each response,
+        // 0 when it closes; a control plane that is down flickers it for each attempt.
+        connected.accept(true);
         listener.onStreamOpen();
-        watchChannel(g);
-    }
-
-    /** connected_state follows the transport: 1 while the channel is READY with our stream on it. */
-    private void watchChannel(int g) {
-        ConnectivityState state = channel.getState(false);
-        connected.accept(state == ConnectivityState.READY && open);
-        channel.notifyWhenStateChanged(state, () -> hop(g, () -> watchChannel(g)));
     }
 
     private void closedByPeer(Throwable error) {

@@ -34,6 +34,9 @@ final class ApiSourceStreams {
 
         /** The stream was opened or re-opened: responses not yet applied were never ACKed and come again. */
         void onStreamRestart(ApiSourceKey key);
+
+        /** The stream of {@code key} failed; it reopens after its back-off. */
+        void onStreamClosed(ApiSourceKey key);
     }
 
     /** One stream and where its subscription stands. */
@@ -178,6 +181,7 @@ final class ApiSourceStreams {
                     @Override
                     public void onStreamClosed() {
                         // the next open announces the subscription again
+                        sink.onStreamClosed(key);
                     }
                 });
         self[0] = new Source(stream);

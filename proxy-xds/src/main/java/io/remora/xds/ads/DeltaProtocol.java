@@ -1,6 +1,5 @@
 package io.remora.xds.ads;
 
-import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
@@ -73,7 +72,7 @@ final class DeltaProtocol extends XdsProtocolStream<DeltaDiscoveryRequest, Delta
     public void nack(XdsResourceType type, Set<String> names, String acceptedVersion, List<String> nonces, String error) {
         for (String nonce : nonces) {
             send(builder(type).setResponseNonce(nonce)
-                    .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(error))
+                    .setErrorDetail(errorDetail(error))
                     .build(), type.typeUrl);
         }
     }

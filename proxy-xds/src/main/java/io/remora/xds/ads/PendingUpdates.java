@@ -17,9 +17,11 @@ final class PendingUpdates {
     /**
      * One type's pending update. {@code acked} is the state a CDS or LDS response was ACKed on ahead of its warming
      * (null if none): the version a later NACK names, and what a rejected newer response leaves warming.
+     * {@code systemVersion} is the version_info of the response it brings, even NACKed (its state then names the
+     * version ACKed last): what the config dump shows once something of it is applied.
      */
     record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads, Map<ApiSourceKey, SourceAck> sources,
-                   XdsSnapshot.TypeState acked) {
+                   XdsSnapshot.TypeState acked, String systemVersion) {
         /** Nothing in it is left to ACK: it was ACKed ahead of its warming (or came from a file). */
         boolean answered() {
             return nonces.isEmpty() && sources.isEmpty();
@@ -36,6 +38,11 @@ final class PendingUpdates {
     }
 
     private final EnumMap<XdsResourceType, Pending> pending = new EnumMap<>(XdsResourceType.class);
+    /**
+     * Per wildcard type, the names of its latest state-of-the-world response in order when it named one twice
+     * ({@link XdsUpdate#repeated}), until its NACK is sent.
+     */
+    private final EnumMap<XdsResourceType, List<String>> repeated = new EnumMap<>(XdsResourceType.class);
 
     boolean isEmpty() {
         return pending.isEmpty();
@@ -48,6 +55,7 @@ final class PendingUpdates {
     /** An ADS or file update merged over the pending (or else the accepted) state of its type. */
     void add(XdsUpdate u, boolean ads, XdsSnapshot accepted, Set<String> subscribed) {
         XdsResourceType type = u.type();
+        noteRepeated(u);
         Pending prior = pending.get(type);
         XdsSnapshot.TypeState merged = u.mergeInto(prior != null ? prior.state() : accepted.state(type), subscribed);
         List<String> nonces = new ArrayList<>(prior != null ? prior.nonces() : List.of());
@@ -55,7 +63,7 @@ final class PendingUpdates {
             nonces.add(u.nonce());
         }
         pending.put(type, new Pending(merged, nonces, ads, prior != null ? prior.sources() : Map.of(),
-                prior != null ? prior.acked() : null));
+                prior != null ? prior.acked() : null, u.versionInfo()));
     }
 
     /**
@@ -71,12 +79,13 @@ final class PendingUpdates {
         merged = new XdsSnapshot.TypeState(base.versionInfo(), merged.lastUpdated(), merged.resources());
         pending.put(type, new Pending(merged, prior != null ? prior.nonces() : List.of(),
                 prior != null && prior.ads() && !prior.nonces().isEmpty(), prior != null ? prior.sources() : Map.of(),
-                prior != null ? prior.acked() : null));
+                prior != null ? prior.acked() : null, prior != null ? prior.systemVersion() : merged.versionInfo()));
     }
 
     /** An update from a separate api_config_source stream, ACKed there once applied. */
     void addFromSource(ApiSourceKey key, XdsUpdate u, XdsSnapshot accepted, Set<String> subscribed) {
         XdsResourceType type = key.type();
+        noteRepeated(u);
         Pending prior = pending.get(type);
         XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(type);
         XdsSnapshot.TypeState merged = u.mergeInto(base, subscribed);
@@ -87,7 +96,32 @@ final class PendingUpdates {
         Map<ApiSourceKey, SourceAck> acks = new HashMap<>(prior != null ? prior.sources() : Map.of());
         acks.merge(key, new SourceAck(u.versionInfo(), List.of(u.nonce())), SourceAck::then);
         pending.put(type, new Pending(merged, prior != null ? prior.nonces() : List.of(),
-                prior == null || prior.ads(), Map.copyOf(acks), prior != null ? prior.acked() : null));
+                prior == null || prior.ads(), Map.copyOf(acks), prior != null ? prior.acked() : null, u.versionInfo()));
+    }
+
+    private void noteRepeated(XdsUpdate u) {
+        if (u.repeated().isEmpty()) {
+            repeated.remove(u.type());
+        } else {
+            repeated.put(u.type(), u.repeated());
+        }
+    }
+
+    /** The wildcard types whose pending update, not yet answered, names a resource twice. */
+    Set<XdsResourceType> repeatingUnanswered() {
+        Set<XdsResourceType> out = java.util.EnumSet.noneOf(XdsResourceType.class);
+        repeated.keySet().forEach(t -> {
+            if (pending.containsKey(t) && !pending.get(t).answered()) {
+                out.add(t);
+            }
+        });
+        return out;
+    }
+
+    /** The names of {@code type}'s pending response in order if it named one twice (else empty), now answered. */
+    List<String> takeRepeated(XdsResourceType type) {
+        List<String> names = repeated.remove(type);
+        return names == null ? List.of() : names;
     }
 
     /** A separate stream restarted: what it sent is no longer to be ACKed there. */
@@ -96,7 +130,8 @@ final class PendingUpdates {
         if (p != null && p.sources().containsKey(key)) {
             Map<ApiSourceKey, SourceAck> acks = new HashMap<>(p.sources());
             acks.remove(key);
-            pending.put(key.type(), new Pending(p.state(), p.nonces(), p.ads(), Map.copyOf(acks), p.acked()));
+            pending.put(key.type(), new Pending(p.state(), p.nonces(), p.ads(), Map.copyOf(acks), p.acked(),
+                    p.systemVersion()));
         }
     }
 
@@ -110,10 +145,12 @@ final class PendingUpdates {
             // an update that also came over a separate stream stays: that stream will not send it again
             if (p.ads() && p.sources().isEmpty()) {
                 if (p.acked() != null) {
-                    pending.put(t, new Pending(p.acked(), List.of(), p.ads(), Map.of(), p.acked()));
+                    pending.put(t, new Pending(p.acked(), List.of(), p.ads(), Map.of(), p.acked(),
+                            p.acked().versionInfo()));
                 } else {
                     pending.remove(t);
                 }
+                repeated.remove(t);
             }
         }
     }
@@ -122,7 +159,8 @@ final class PendingUpdates {
     void replaceState(XdsResourceType t, XdsSnapshot.TypeState state) {
         Pending p = pending.get(t);
         pending.put(t, new Pending(state, p == null ? List.of() : p.nonces(), p == null || p.ads(),
-                p == null ? Map.of() : p.sources(), p == null ? null : p.acked()));
+                p == null ? Map.of() : p.sources(), p == null ? null : p.acked(),
+                p == null ? state.versionInfo() : p.systemVersion()));
     }
 
     Pending get(XdsResourceType type) {
@@ -135,13 +173,13 @@ final class PendingUpdates {
      */
     void nackedLeaving(XdsResourceType type, XdsSnapshot.TypeState state) {
         Pending p = pending.get(type);
-        pending.put(type, new Pending(state, List.of(), p.ads(), Map.of(), p.acked()));
+        pending.put(type, new Pending(state, List.of(), p.ads(), Map.of(), p.acked(), p.systemVersion()));
     }
 
     /** The pending update of {@code type} was ACKed ahead of its warming: nothing in it is to be ACKed again. */
     void ackedAhead(XdsResourceType type) {
         Pending p = pending.get(type);
-        pending.put(type, new Pending(p.state(), List.of(), p.ads(), Map.of(), p.state()));
+        pending.put(type, new Pending(p.state(), List.of(), p.ads(), Map.of(), p.state(), p.systemVersion()));
     }
 
     /**
@@ -150,7 +188,8 @@ final class PendingUpdates {
      */
     void keepAcked(XdsResourceType type, Pending rejected) {
         if (rejected.acked() != null && !rejected.answered()) { // else it is the ACKed one that failed: gone
-            pending.put(type, new Pending(rejected.acked(), List.of(), rejected.ads(), Map.of(), rejected.acked()));
+            pending.put(type, new Pending(rejected.acked(), List.of(), rejected.ads(), Map.of(), rejected.acked(),
+                    rejected.acked().versionInfo()));
         }
     }
 

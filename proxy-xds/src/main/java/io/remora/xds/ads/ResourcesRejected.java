@@ -1,8 +1,11 @@
 package io.remora.xds.ads;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -69,16 +72,44 @@ public final class ResourcesRejected extends XdsRejectedException {
         return failures.getOrDefault(type, Map.of()).keySet();
     }
 
+    /** The failed resources of {@code type} with their reasons, in the update's order. */
+    public Map<String, String> failures(XdsResourceType type) {
+        return failures.getOrDefault(type, Map.of());
+    }
+
     /** The NACK's error_detail for {@code type}, Envoy's text. */
     public String message(XdsResourceType type) {
-        Map<String, String> byName = failures.getOrDefault(type, Map.of());
+        return message(type, failures(type), List.of());
+    }
+
+    /**
+     * The NACK's error_detail for {@code type}'s failures, with those of a state-of-the-world response naming a
+     * resource twice ({@code repeated}: every name in its order, or empty): each line where Envoy's onConfigUpdate
+     * meets it, a name's own failure at its first copy and {@code duplicate listener|cluster <name> found} at each
+     * later one (LdsApiImpl::onConfigUpdate, CdsApiHelper::onConfigUpdate).
+     */
+    static String message(XdsResourceType type, Map<String, String> byName, List<String> repeated) {
+        List<String> lines = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String name : repeated) {
+            if (!seen.add(name)) {
+                lines.add(name + ": duplicate " + (type == XdsResourceType.LISTENER ? "listener " : "cluster ") + name
+                        + " found");
+            } else if (byName.containsKey(name)) {
+                lines.add(name + ": " + byName.get(name));
+            }
+        }
+        byName.forEach((name, reason) -> {
+            if (!seen.contains(name)) {
+                lines.add(name + ": " + reason);
+            }
+        });
         if (type == XdsResourceType.LISTENER) {
             StringBuilder sb = new StringBuilder("Error adding/updating listener(s) ");
-            byName.forEach((name, reason) -> sb.append(name).append(": ").append(reason).append('\n'));
+            lines.forEach(line -> sb.append(line).append('\n'));
             return sb.toString();
         }
-        return byName.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
-                .collect(Collectors.joining(", ", "Error adding/updating cluster(s) ", ""));
+        return String.join(", ", lines).transform(joined -> "Error adding/updating cluster(s) " + joined);
     }
 
     @Override

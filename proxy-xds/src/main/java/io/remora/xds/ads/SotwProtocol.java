@@ -1,6 +1,5 @@
 package io.remora.xds.ads;
 
-import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -60,7 +59,7 @@ final class SotwProtocol extends XdsProtocolStream<DiscoveryRequest, DiscoveryRe
     @Override
     public void nack(XdsResourceType type, Set<String> names, String acceptedVersion, List<String> nonces, String error) {
         send(request(type, names, acceptedVersion, nonces.get(nonces.size() - 1)).toBuilder()
-                .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(error))
+                .setErrorDetail(errorDetail(error))
                 .build(), type.typeUrl);
     }
 

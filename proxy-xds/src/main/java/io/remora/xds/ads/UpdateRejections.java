@@ -55,6 +55,7 @@ final class UpdateRejections {
             return;
         }
         refusedByItsSubscription(t, p);
+        pending.takeRepeated(t);
         reject(t, p.nonces(), p.ads(), p.acked() != null ? p.acked().versionInfo() : accepted.versionInfo(t), error);
         p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
         stats.perResource(t, accepted, accepted.with(t, p.state()), false);
@@ -90,31 +91,39 @@ final class UpdateRejections {
      */
     void rejectPartly(ResourcesRejected e) {
         for (XdsResourceType t : e.types()) {
-            PendingUpdates.Pending p = pending.get(t);
-            String error = e.message(t);
-            if (p.answered() && p.ads()) {
-                // answered already (ACKed ahead of its warming, or NACKed for others of it), failing since (a port
-                // taken): an answer is not sent twice
-                log.warning("xDS: " + t.shortName() + " update already answered failed to apply: " + error);
-            } else {
-                log.warning("xDS update rejected: " + error);
-                refusedByItsSubscription(t, p);
-                reject(t, p.nonces(), p.ads(), ackedVersion(t), error);
-                p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
-            }
-            String version = p.acked() != null ? p.acked().versionInfo() : accepted.get().versionInfo(t);
-            Map<String, XdsResource> resources = new LinkedHashMap<>(p.state().resources());
-            for (String name : e.names(t)) {
-                // not what was ACKed of it while warming: that may be what fails now (the port taken meanwhile)
-                XdsResource running = accepted.get().state(t).resources().get(name);
-                if (running != null) {
-                    resources.put(name, running);
-                } else {
-                    resources.remove(name);
-                }
-            }
-            pending.nackedLeaving(t, new XdsSnapshot.TypeState(version, p.state().lastUpdated(), resources));
+            rejectPartly(t, e.failures(t));
         }
+    }
+
+    /**
+     * As above for one type, {@code failures} possibly empty when the update only names a listener or cluster twice:
+     * the NACK names each later copy too, the first copies go on.
+     */
+    void rejectPartly(XdsResourceType t, Map<String, String> failures) {
+        PendingUpdates.Pending p = pending.get(t);
+        String error = ResourcesRejected.message(t, failures, pending.takeRepeated(t));
+        if (p.answered() && p.ads()) {
+            // answered already (ACKed ahead of its warming, or NACKed for others of it), failing since (a port
+            // taken): an answer is not sent twice
+            log.warning("xDS: " + t.shortName() + " update already answered failed to apply: " + error);
+        } else {
+            log.warning("xDS update rejected: " + error);
+            refusedByItsSubscription(t, p);
+            reject(t, p.nonces(), p.ads(), ackedVersion(t), error);
+            p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
+        }
+        String version = p.acked() != null ? p.acked().versionInfo() : accepted.get().versionInfo(t);
+        Map<String, XdsResource> resources = new LinkedHashMap<>(p.state().resources());
+        for (String name : failures.keySet()) {
+            // not what was ACKed of it while warming: that may be what fails now (the port taken meanwhile)
+            XdsResource running = accepted.get().state(t).resources().get(name);
+            if (running != null) {
+                resources.put(name, running);
+            } else {
+                resources.remove(name);
+            }
+        }
+        pending.nackedLeaving(t, new XdsSnapshot.TypeState(version, p.state().lastUpdated(), resources));
     }
 
     /**

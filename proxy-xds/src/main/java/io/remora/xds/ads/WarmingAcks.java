@@ -25,6 +25,9 @@ final class WarmingAcks {
          * the failed ones can be left out, else it is rejected whole.
          */
         void partly(XdsResourceType type, ResourcesRejected e);
+
+        /** The checked update names a listener or cluster twice: NACKed for the later copies, the rest goes on. */
+        void repeated(XdsResourceType type);
     }
 
     private WarmingAcks() {
@@ -38,9 +41,19 @@ final class WarmingAcks {
     static boolean acknowledge(PendingUpdates pending, XdsSnapshot accepted, XdsConfigApplier applier,
                                AdsSubscriptions subscriptions, ApiSourceStreams sources, XdsStats stats,
                                Rejection rejection) {
+        return acknowledge(WILDCARD, pending, accepted, applier, subscriptions, sources, stats, rejection);
+    }
+
+    /** As above for {@code types} only (those of them pending and unanswered). */
+    static boolean acknowledge(java.util.Collection<XdsResourceType> types, PendingUpdates pending,
+                               XdsSnapshot accepted, XdsConfigApplier applier, AdsSubscriptions subscriptions,
+                               ApiSourceStreams sources, XdsStats stats, Rejection rejection) {
         boolean rejected = false;
         for (XdsResourceType type : WILDCARD) {
             PendingUpdates.Pending p = pending.get(type);
+            if (!types.contains(type)) {
+                continue;
+            }
             if (p == null || p.answered()) {
                 continue;
             }
@@ -57,6 +70,11 @@ final class WarmingAcks {
             } catch (RuntimeException e) {
                 log.log(Level.SEVERE, "xDS applier failed checking an update", e);
                 rejection.rejected(type, "internal error checking the update: " + e);
+                rejected = true;
+                continue;
+            }
+            if (pending.repeatingUnanswered().contains(type)) {
+                rejection.repeated(type);
                 rejected = true;
                 continue;
             }

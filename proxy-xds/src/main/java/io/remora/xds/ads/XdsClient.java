@@ -95,6 +95,7 @@ public final class XdsClient implements AutoCloseable {
 
                     @Override
                     public void onStreamClosed() {
+                        cycle.connectionFailed(null);
                         cycle.dropUnackedUpdates();
                     }
                 });
@@ -108,6 +109,11 @@ public final class XdsClient implements AutoCloseable {
                     @Override
                     public void onStreamRestart(ApiSourceKey key) {
                         cycle.onSourceStreamRestart(key);
+                    }
+
+                    @Override
+                    public void onStreamClosed(ApiSourceKey key) {
+                        cycle.connectionFailed(key);
                     }
                 }, stats::sourceConnected);
         this.startOrder = new StartOrder(new RuntimeGate(options, control), new ListenerGate(options, control));

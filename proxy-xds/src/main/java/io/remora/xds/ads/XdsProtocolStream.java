@@ -64,6 +64,19 @@ abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
         });
     }
 
+    /**
+     * A NACK's error_detail as Envoy's muxes set it (grpc_mux_impl.cc onDiscoveryResponse, DeltaSubscriptionState::
+     * handleBadResponse): code INTERNAL, the message cut to 4096 characters by Config::Utility::
+     * truncateGrpcStatusMessage, as gRPC carries it in trailers of 8 KiB by default.
+     */
+    static com.google.rpc.Status errorDetail(String error) {
+        String message = error.length() > MAX_ERROR_MESSAGE
+                ? error.substring(0, MAX_ERROR_MESSAGE) + "...(truncated)" : error;
+        return com.google.rpc.Status.newBuilder().setCode(com.google.rpc.Code.INTERNAL_VALUE).setMessage(message).build();
+    }
+
+    private static final int MAX_ERROR_MESSAGE = 4096;
+
     /** The node for the next request, or null when the stream's first request already carried it. */
     final Node nodeIfDue() {
         if (!nodeSent || !nodeOnFirstMessageOnly) {

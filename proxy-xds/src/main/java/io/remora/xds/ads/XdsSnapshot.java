@@ -29,14 +29,34 @@ public final class XdsSnapshot {
         public TypeState {
             resources = Collections.unmodifiableMap(new LinkedHashMap<>(resources));
         }
+
+        /** The same names and resources as {@code other}: going from one to the other applies nothing. */
+        boolean sameResources(TypeState other) {
+            if (!resources.keySet().equals(other.resources().keySet())) {
+                return false;
+            }
+            for (Map.Entry<String, XdsResource> e : resources.entrySet()) {
+                if (!e.getValue().resource().equals(other.resources().get(e.getKey()).resource())) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     public static final XdsSnapshot EMPTY = new XdsSnapshot(new EnumMap<>(XdsResourceType.class));
 
     private final Map<XdsResourceType, TypeState> types;
     private final Map<XdsResourceType, Map<String, ? extends Message>> messages = new EnumMap<>(XdsResourceType.class);
+    /** LDS's and CDS's version_info as Envoy's config dump shows it ({@link #dumpVersionInfo}). */
+    private final Map<XdsResourceType, String> dumpVersions;
 
     XdsSnapshot(Map<XdsResourceType, TypeState> types) {
+        this(types, Map.of());
+    }
+
+    private XdsSnapshot(Map<XdsResourceType, TypeState> types, Map<XdsResourceType, String> dumpVersions) {
+        this.dumpVersions = dumpVersions;
         EnumMap<XdsResourceType, TypeState> copy = new EnumMap<>(XdsResourceType.class);
         for (XdsResourceType t : XdsResourceType.values()) {
             TypeState state = types.getOrDefault(t, TypeState.EMPTY);
@@ -98,7 +118,23 @@ public final class XdsSnapshot {
     XdsSnapshot with(XdsResourceType type, TypeState state) {
         EnumMap<XdsResourceType, TypeState> m = new EnumMap<>(types);
         m.put(type, state);
-        return new XdsSnapshot(m);
+        return new XdsSnapshot(m, dumpVersions);
+    }
+
+    /**
+     * The version_info of LDS or CDS in the config dump: that of the last update that added, changed or removed a
+     * listener or cluster, even one NACKed for others of it, as LdsApiImpl and CdsApiHelper::onConfigUpdate set
+     * system_version_info_ when any_applied; an update changing nothing leaves it. Empty before any.
+     */
+    public String dumpVersionInfo(XdsResourceType type) {
+        return dumpVersions.getOrDefault(type, "");
+    }
+
+    XdsSnapshot withDumpVersion(XdsResourceType type, String versionInfo) {
+        EnumMap<XdsResourceType, String> m = new EnumMap<>(XdsResourceType.class);
+        m.putAll(dumpVersions);
+        m.put(type, versionInfo);
+        return new XdsSnapshot(types, Map.copyOf(m));
     }
 
     /** Same resources, versions and version_info for every type: applying it again would change nothing. */

@@ -25,10 +25,12 @@ public final class XdsStats {
     final Counter ldsUpdateSuccess;
     final Counter ldsUpdateRejected;
     final Counter ldsInitFetchTimeout;
+    final Counter ldsUpdateFailure;
     Counter cdsUpdateAttempt;
     Counter cdsUpdateSuccess;
     Counter cdsUpdateRejected;
     Counter cdsInitFetchTimeout;
+    Counter cdsUpdateFailure;
     /** {@code version}: xxHash64 of the version_info last accepted (0 before), unsigned. */
     private final java.util.concurrent.atomic.AtomicLong ldsVersion = new java.util.concurrent.atomic.AtomicLong();
     private java.util.concurrent.atomic.AtomicLong cdsVersion = new java.util.concurrent.atomic.AtomicLong();
@@ -40,11 +42,13 @@ public final class XdsStats {
         ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
         ldsUpdateRejected = registry.counter("envoy_listener_manager_lds_update_rejected");
         ldsInitFetchTimeout = registry.counter("envoy_listener_manager_lds_init_fetch_timeout");
+        ldsUpdateFailure = registry.counter("envoy_listener_manager_lds_update_failure");
         versionGauge("envoy_listener_manager_lds_version", ldsVersion);
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
         cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_cds_init_fetch_timeout");
+        cdsUpdateFailure = registry.counter("envoy_cluster_manager_cds_update_failure");
         versionGauge("envoy_cluster_manager_cds_version", cdsVersion);
     }
 
@@ -65,6 +69,7 @@ public final class XdsStats {
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_odcds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_odcds_update_rejected");
         cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_odcds_init_fetch_timeout");
+        cdsUpdateFailure = registry.counter("envoy_cluster_manager_odcds_update_failure");
         cdsVersion = new java.util.concurrent.atomic.AtomicLong();
         versionGauge("envoy_cluster_manager_odcds_version", cdsVersion);
     }
@@ -141,6 +146,20 @@ public final class XdsStats {
         switch (type) {
             case LISTENER -> ldsInitFetchTimeout.increment();
             case CLUSTER -> cdsInitFetchTimeout.increment();
+            default -> { }
+        }
+        attempt(type);
+    }
+
+    /**
+     * The stream carrying the subscription failed (closed, or never opened): {@code update_failure} and an
+     * {@code update_attempt}, as GrpcSubscriptionImpl::onConfigUpdateFailed counts ConnectionFailure, which the mux's
+     * onEstablishmentFailure reports to every subscription on the stream each time it closes.
+     */
+    void connectionFailure(XdsResourceType type) {
+        switch (type) {
+            case LISTENER -> ldsUpdateFailure.increment();
+            case CLUSTER -> cdsUpdateFailure.increment();
             default -> { }
         }
         attempt(type);
@@ -249,7 +268,8 @@ public final class XdsStats {
         fileStat(type, names, s, "update_empty");
     }
 
-    private void fileStat(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s, String stat) {
+    /** {@code stat} of the RDS subscriptions ({@code http.<prefix>.rds.<name>.}) or EDS clusters loading {@code names}. */
+    void fileStat(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s, String stat) {
         for (String name : names) {
             if (type == XdsResourceType.ENDPOINT) {
                 edsClusters(name, s).forEach(c -> edsCounter(c, stat));

@@ -18,14 +18,16 @@ import java.util.Set;
  * response of a wildcard type (LDS, CDS) is the full set ({@code fullState}); anything else is merged into what
  * the client holds. {@code error} is set when the response itself cannot be decoded: it is NACKed as is.
  * {@code answered} is, for VHDS, every name and alias the response speaks of, bodiless resources included
- * (Envoy's answer for an alias the server cannot resolve): the on-demand lookups it ends.
+ * (Envoy's answer for an alias the server cannot resolve): the on-demand lookups it ends. {@code repeated} is, for a
+ * state-of-the-world LDS or CDS response naming a resource twice, every name in the response's order (empty
+ * otherwise): the first copy is taken, each later one fails the update ({@link ResourcesRejected#message}).
  */
 record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<String, XdsResource> resources,
-                 Set<String> removed, boolean fullState, String error, Set<String> answered) {
+                 Set<String> removed, boolean fullState, String error, Set<String> answered, List<String> repeated) {
 
     XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<String, XdsResource> resources,
               Set<String> removed, boolean fullState, String error) {
-        this(type, nonce, versionInfo, resources, removed, fullState, error, Set.of());
+        this(type, nonce, versionInfo, resources, removed, fullState, error, Set.of(), List.of());
     }
 
     static XdsUpdate fromSotw(DiscoveryResponse response, Instant now) {
@@ -35,18 +37,21 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
                     "unsupported type URL " + response.getTypeUrl());
         }
         Map<String, XdsResource> resources = new LinkedHashMap<>();
+        List<String> order = new java.util.ArrayList<>();
         for (Any any : response.getResourcesList()) {
             try {
                 Message m = type.unpack(any);
                 String name = type.nameOf(m);
-                if (resources.put(name, new XdsResource(name, m, response.getVersionInfo(), now)) != null) {
-                    return rejected(type, response.getNonce(), response.getVersionInfo(), "duplicate " + type.shortName() + " resource " + name);
-                }
+                order.add(name);
+                // the first copy of a name is taken: Envoy's SotW mux keys the named types' watches by name
+                // (processDiscoveryResources), LdsApiImpl/CdsApiHelper add the first and fail the others
+                resources.putIfAbsent(name, new XdsResource(name, m, response.getVersionInfo(), now));
             } catch (InvalidProtocolBufferException e) {
                 return rejected(type, response.getNonce(), response.getVersionInfo(), type.shortName() + " response: " + e.getMessage());
             }
         }
-        return new XdsUpdate(type, response.getNonce(), response.getVersionInfo(), resources, Set.of(), type.wildcard, null);
+        return new XdsUpdate(type, response.getNonce(), response.getVersionInfo(), resources, Set.of(), type.wildcard,
+                null, Set.of(), type.wildcard && order.size() > resources.size() ? List.copyOf(order) : List.of());
     }
 
     static XdsUpdate fromDelta(DeltaDiscoveryResponse response, Instant now) {
@@ -89,7 +94,7 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
             }
         }
         return new XdsUpdate(type, response.getNonce(), response.getSystemVersionInfo(), resources,
-                Set.copyOf(response.getRemovedResourcesList()), false, null, Set.copyOf(answered));
+                Set.copyOf(response.getRemovedResourcesList()), false, null, Set.copyOf(answered), List.of());
     }
 
     private static XdsUpdate rejected(XdsResourceType type, String nonce, String version, String error) {

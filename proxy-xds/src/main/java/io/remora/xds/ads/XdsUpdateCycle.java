@@ -44,6 +44,7 @@ final class XdsUpdateCycle {
     /** The names subscribed on every source, and the pruning of what is no longer. */
     private final SubscribedNames subscribed;
     private final AheadOfWarming ahead = AheadOfWarming.create();
+    private final StartOrder startOrder;
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
                    ApiSourceStreams sources, EcdsFiles ecdsFiles, FileSubscriptions files, ScheduledExecutorService control,
@@ -56,6 +57,7 @@ final class XdsUpdateCycle {
         this.ecdsFiles = ecdsFiles;
         this.files = files;
         this.subscribed = new SubscribedNames(subscriptions, ecdsFiles, files);
+        this.startOrder = startOrder;
         this.init = new InitialFetches(options, applier, stats, subscriptions, files, control, startOrder, watchFile);
         init.cycle(new InitialFetches.Cycle() {
             @Override
@@ -133,6 +135,12 @@ final class XdsUpdateCycle {
             init.nothingPending();
         }
         subscriptions.refresh(pending.over(accepted), accepted);
+    }
+
+    /** The ADS stream ({@code key} null) or a separate one failed: {@link ConnectionFailures}. */
+    void connectionFailed(ApiSourceKey key) {
+        ConnectionFailures.count(key, options.adsTypes(), startOrder, subscriptions, sources, stats,
+                pending.over(accepted));
     }
 
     // ---- updates ----------------------------------------------------------------------------------------
@@ -236,6 +244,13 @@ final class XdsUpdateCycle {
             init.idle();
             return;
         }
+        // an LDS/CDS response naming a resource twice is NACKed before it applies, with what else of it fails
+        Set<XdsResourceType> repeating = pending.repeatingUnanswered();
+        if (!repeating.isEmpty() && WarmingAcks.acknowledge(repeating, pending, accepted, applier, subscriptions,
+                sources, stats, checkRejections)) {
+            evaluate();
+            return;
+        }
         Warming.Verdict verdict = Warming.check(candidate, accepted, init.waiting(), options.initialFetchTimeout(),
                 rejections.settled::contains);
         if (!verdict.warming()) {
@@ -281,6 +296,9 @@ final class XdsUpdateCycle {
         XdsSnapshot snapshot = accepted;
         for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());
+            if (e.getKey().wildcard && !accepted.state(e.getKey()).sameResources(e.getValue().state())) {
+                snapshot = snapshot.withDumpVersion(e.getKey(), e.getValue().systemVersion());
+            }
         }
         boolean unchanged = snapshot.sameContent(accepted);
         if (!unchanged) {
@@ -351,6 +369,11 @@ final class XdsUpdateCycle {
         public void rejected(XdsResourceType type, String error) {
             log.warning("xDS update rejected: " + error);
             rejections.rejectTaken(type, pending.take(Set.of(type)).get(type), error);
+        }
+
+        @Override
+        public void repeated(XdsResourceType type) {
+            rejections.rejectPartly(type, Map.of());
         }
 
         @Override

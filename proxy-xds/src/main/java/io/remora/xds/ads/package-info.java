@@ -20,7 +20,7 @@
  *       init manager, a rejected response ends the wait for what it should have brought, and a rejected or
  *       timed-out first fetch still ends initialization ({@link io.remora.xds.ads.XdsConfigApplier#initialized}).</li>
  *   <li>A response is ACKed once the snapshot holding it is applied; an applier rejection NACKs the type that
- *       holds the named resource with the last good version and INVALID_ARGUMENT error_detail, and nothing of
+ *       holds the named resource with the last good version and an INTERNAL error_detail, and nothing of
  *       it runs; but listeners and clusters that fail ({@link io.remora.xds.ads.ResourcesRejected}) are left out,
  *       each keeping what runs, the rest of their LDS or CDS update applied, the update NACKed naming them all.</li>
  *   <li>The stream reconnects with Envoy's jittered back-off (500 ms to 30 s) and announces what it holds

@@ -102,12 +102,12 @@ final class ConfigDumps {
         EndpointsConfigDump.Builder endpoints = EndpointsConfigDump.newBuilder();
         SecretsConfigDump.Builder secrets = SecretsConfigDump.newBuilder();
         if (snapshot != null) {
-            clusters.setVersionInfo(snapshot.versionInfo(XdsResourceType.CLUSTER));
+            clusters.setVersionInfo(snapshot.dumpVersionInfo(XdsResourceType.CLUSTER));
             for (XdsResource r : snapshot.state(XdsResourceType.CLUSTER).resources().values()) {
                 clusters.addDynamicActiveClusters(ClustersConfigDump.DynamicCluster.newBuilder()
                         .setVersionInfo(r.version()).setCluster(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
             }
-            listeners.setVersionInfo(snapshot.versionInfo(XdsResourceType.LISTENER));
+            listeners.setVersionInfo(snapshot.dumpVersionInfo(XdsResourceType.LISTENER));
             for (XdsResource r : snapshot.state(XdsResourceType.LISTENER).resources().values()) {
                 var state = ListenersConfigDump.DynamicListenerState.newBuilder().setVersionInfo(r.version())
                         .setListener(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated()));

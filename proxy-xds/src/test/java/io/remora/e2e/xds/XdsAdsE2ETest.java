@@ -152,12 +152,38 @@ class XdsAdsE2ETest extends MeshTestBase {
                 awaitAck(restarted, delta, RDS, "1");
                 TestControlPlane.await("connected_state 1", () -> proxy.metric("envoy_control_plane_connected_state") == 1.0);
                 proxy.awaitReply("snapshot pushed after the restart", mesh.listenerPort, "/", x -> "u-b".equals(x.body()));
+                assertStreamFailuresCounted(delta, cp, restarted);
                 load.awaitProgress(20);
             } finally {
                 restarted.close();
             }
             load.close();
             assertEquals(List.of(), load.failures, "no request failed while the control plane was away");
+        }
+    }
+
+    /**
+     * Each time the ADS stream failed (closed, or refused while the server was down), Envoy's mux reported a
+     * ConnectionFailure to every subscription on it (onEstablishmentFailure): update_failure and an update_attempt
+     * for LDS and CDS (GrpcSubscriptionImpl::onConfigUpdateFailed), update_failure for each RDS route configuration
+     * and EDS cluster.
+     */
+    private void assertStreamFailuresCounted(boolean delta, TestControlPlane... servers) {
+        double failures = proxy.metric("envoy_listener_manager_lds_update_failure");
+        assertTrue(failures >= 1.0, "the stream failed at least once: " + failures);
+        assertEquals(failures, proxy.metric("envoy_cluster_manager_cds_update_failure"));
+        assertEquals(failures, proxy.metric("envoy_http_rds_update_failure", "\"route-0\""));
+        assertEquals(failures, proxy.metric("envoy_cluster_update_failure", "envoy_cluster_name=\"cluster-a\""));
+        for (String type : new String[] {LDS, CDS}) {
+            long responses = 0;
+            for (TestControlPlane s : servers) {
+                responses += delta ? s.deltaResponses.stream().filter(r -> r.getTypeUrl().equals(type)).count()
+                        : s.responses.stream().filter(r -> r.getTypeUrl().equals(type)).count();
+            }
+            String attempts = type.equals(LDS) ? "envoy_listener_manager_lds_update_attempt"
+                    : "envoy_cluster_manager_cds_update_attempt";
+            assertEquals(1 + responses + failures, proxy.metric(attempts), "one as it started, one per response, "
+                    + "one per failure: " + type);
         }
     }
 

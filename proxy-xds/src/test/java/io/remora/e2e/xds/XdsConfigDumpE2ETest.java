@@ -135,14 +135,16 @@ class XdsConfigDumpE2ETest {
 
                 JsonObject after = JsonParser.parseString(proxy.admin("/config_dump?include_eds")).getAsJsonObject();
                 assertEquals("2", section(after, "ListenersConfigDump").get("version_info").getAsString());
-                assertEquals("2", section(after, "ClustersConfigDump").get("version_info").getAsString());
+                // v1 only added a cluster that failed and v2 changed none: Envoy's CdsApiHelper sets the version
+                // shown only when a cluster is added, changed or removed (any_applied)
+                assertEquals("0", section(after, "ClustersConfigDump").get("version_info").getAsString());
                 JsonArray eps2 = section(after, "EndpointsConfigDump").getAsJsonArray("dynamic_endpoint_configs");
                 assertEquals("3", findNested(eps2, "endpoint_config", "cluster-a", "cluster_name").get("version_info").getAsString());
             }
         }
     }
 
-    private static JsonObject section(JsonObject dump, String type) {
+    static JsonObject section(JsonObject dump, String type) {
         for (JsonElement e : dump.getAsJsonArray("configs")) {
             if (e.getAsJsonObject().get("@type").getAsString().endsWith("." + type)) {
                 return e.getAsJsonObject();
@@ -151,7 +153,7 @@ class XdsConfigDumpE2ETest {
         throw new AssertionError("no " + type + " in /config_dump");
     }
 
-    private static JsonObject find(JsonArray arr, String field, String value) {
+    static JsonObject find(JsonArray arr, String field, String value) {
         for (JsonElement e : arr) {
             if (e.getAsJsonObject().has(field) && e.getAsJsonObject().get(field).getAsString().equals(value)) {
                 return e.getAsJsonObject();
@@ -160,11 +162,11 @@ class XdsConfigDumpE2ETest {
         throw new AssertionError("no " + field + "=" + value + " in " + arr);
     }
 
-    private static JsonObject findNested(JsonArray arr, String inner, String name) {
+    static JsonObject findNested(JsonArray arr, String inner, String name) {
         return findNested(arr, inner, name, "name");
     }
 
-    private static JsonObject findNested(JsonArray arr, String inner, String name, String nameField) {
+    static JsonObject findNested(JsonArray arr, String inner, String name, String nameField) {
         for (JsonElement e : arr) {
             JsonObject in = e.getAsJsonObject().getAsJsonObject(inner);
             if (in != null && in.has(nameField) && in.get(nameField).getAsString().equals(name)) {

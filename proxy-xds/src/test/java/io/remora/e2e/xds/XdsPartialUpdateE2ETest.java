@@ -1,10 +1,17 @@
 package io.remora.e2e.xds;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.remora.xds.ads.TestControlPlane;
 import io.remora.xds.ads.XdsTestResources;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -60,6 +67,15 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertEquals(200, old.status(), old.toString());
         assertEquals("gen-0", old.server(), "the failed listener's running version serves");
         proxy.awaitReply("the dropped listener is gone", dropped, "/hello", x -> x.status() == -1);
+        // LdsApiImpl sets the version the dump shows once a listener of the update is applied, NACKed or not; each
+        // listener keeps the version it was added with
+        JsonObject dump = XdsConfigDumpE2ETest.section(JsonParser.parseString(proxy.admin("/config_dump"))
+                .getAsJsonObject(), "ListenersConfigDump");
+        assertEquals("1", dump.get("version_info").getAsString(), dump.toString());
+        assertEquals(version(delta, LDS, "listener-0", "1"), listenerVersion(dump, "listener-0"));
+        assertEquals(version(delta, LDS, "listener-" + added, "1"), listenerVersion(dump, "listener-" + added));
+        assertEquals(version(delta, LDS, "listener-" + kept, "0"), listenerVersion(dump, "listener-" + kept),
+                "the failed listener's running version");
         String listeners = proxy.admin("/listeners");
         assertFalse(listeners.contains("listener-" + dropped + "::"), listeners);
         assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"), "a NACKed update is no success");
@@ -79,6 +95,70 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
                 "each NACK counted");
         assertEquals(attempts(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_attempt"));
         assertEquals(versionHash("2"), proxy.metric("envoy_listener_manager_lds_version"));
+    }
+
+    /**
+     * A state-of-the-world response naming a resource twice. LDS: LdsApiImpl::onConfigUpdate adds the first copy
+     * and fails each later one ("duplicate listener <name> found") into the NACK, code INTERNAL, on the version
+     * accepted last, the rest applied; the dump shows the update's version, a listener of it being applied. CDS
+     * alike ("duplicate cluster <name> found"), its dump version kept as no cluster changed. A route configuration
+     * named twice is taken once (the mux keys RDS watches by name) and ACKed.
+     */
+    @Test
+    void aResponseNamingAResourceTwiceAppliesTheFirstCopyAndNacksTheOthers() throws Exception {
+        int added = XdsProxy.freePort();
+        int copyPort = XdsProxy.freePort();
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false));
+        proxy.awaitReply("the mesh serves", mesh.listenerPort, "/hello", x -> x.status() == 200);
+
+        cp.rewrite = r -> r.getTypeUrl().equals(LDS) ? repeat(r, Listener.class, "listener-" + added,
+                l -> l.toBuilder().setAddress(l.getAddress().toBuilder().setSocketAddress(l.getAddress()
+                        .getSocketAddress().toBuilder().setPortValue(copyPort))).build())
+                : r.getTypeUrl().equals(CDS) ? repeat(r, Cluster.class, "cluster-a", c -> c)
+                : r.getTypeUrl().equals(XdsAdsE2ETest.RDS) ? repeat(r, RouteConfiguration.class, "route-0",
+                        rc -> rc.toBuilder().clearVirtualHosts().build())
+                : r;
+        mesh.extraListenerPorts = List.of(added);
+        mesh.extraOnRunningRoute = true;
+        mesh.ldsVersion = "1";
+        mesh.cdsVersion = "1";
+        mesh.rdsVersion = "1";
+        cp.set(mesh.snapshot());
+
+        assertEquals("Error adding/updating listener(s) listener-" + added + ": duplicate listener listener-" + added
+                + " found\n", cp.awaitNack(false, LDS, "0"));
+        assertEquals("Error adding/updating cluster(s) cluster-a: duplicate cluster cluster-a found",
+                cp.awaitNack(false, CDS, "0"));
+        assertEquals(13, cp.requests(LDS).stream().filter(DiscoveryRequest::hasErrorDetail).findFirst().orElseThrow()
+                .getErrorDetail().getCode(), "INTERNAL");
+        cp.awaitSotwAck(XdsAdsE2ETest.RDS, "1");
+        assertEquals("u-a", proxy.awaitReply("the first copy of the listener serves", added, "/hello",
+                x -> x.status() == 200).body());
+        assertEquals(-1, proxy.get(copyPort, "/hello").status(), "the later copy is not added");
+        assertEquals(200, proxy.get(mesh.listenerPort, "/hello").status(), "the first copy of the route serves");
+        assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"), "the NACKed update is no success");
+        assertTrue(proxy.metric("envoy_listener_manager_lds_update_rejected") >= 1.0);
+        JsonObject dump = JsonParser.parseString(proxy.admin("/config_dump")).getAsJsonObject();
+        assertEquals("1", XdsConfigDumpE2ETest.section(dump, "ListenersConfigDump").get("version_info").getAsString());
+        assertEquals("0", XdsConfigDumpE2ETest.section(dump, "ClustersConfigDump").get("version_info").getAsString());
+    }
+
+    /** {@code r} with a copy of its resource {@code name} (changed by {@code copy}) after the others. */
+    private static <T extends com.google.protobuf.Message> DiscoveryResponse repeat(DiscoveryResponse r, Class<T> type,
+            String name, java.util.function.UnaryOperator<T> copy) {
+        for (com.google.protobuf.Any any : r.getResourcesList()) {
+            try {
+                T m = any.unpack(type);
+                if (name.equals(m.getDescriptorForType().findFieldByName("name") == null ? null
+                        : m.getField(m.getDescriptorForType().findFieldByName("name")))) {
+                    return r.toBuilder().addResources(com.google.protobuf.Any.pack(copy.apply(m))).build();
+                }
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return r;
     }
 
     /**
@@ -162,6 +242,14 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertEquals("u-b", proxy.get(mesh.listenerPort, "/b").body(), "the failed cluster's running version serves");
         String clusters = proxy.admin("/clusters");
         assertFalse(clusters.contains("cluster-d::"), clusters);
+        JsonObject dump = XdsConfigDumpE2ETest.section(JsonParser.parseString(proxy.admin("/config_dump"))
+                .getAsJsonObject(), "ClustersConfigDump");
+        assertEquals("1", dump.get("version_info").getAsString(), "as CdsApiHelper sets it: " + dump);
+        JsonArray active = dump.getAsJsonArray("dynamic_active_clusters");
+        for (String[] c : new String[][] {{"cluster-a", "1"}, {"cluster-c", "1"}, {"cluster-b", "0"}}) {
+            assertEquals(version(delta, CDS, c[0], c[1]), XdsConfigDumpE2ETest.findNested(active, "cluster", c[0])
+                    .get("version_info").getAsString(), "cluster-b is the failed cluster's running version");
+        }
         assertEquals(1.0, proxy.metric("envoy_cluster_manager_cds_update_success"), "a NACKed update is no success");
         // java-control-plane answers each NACK with the same version: the NACKs go on until the update is fixed
         assertTrue(proxy.metric("envoy_cluster_manager_cds_update_rejected") >= 1.0);
@@ -179,6 +267,25 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
                 "each NACK counted");
         assertEquals(attempts(delta, CDS), proxy.metric("envoy_cluster_manager_cds_update_attempt"));
         assertEquals(versionHash("2"), proxy.metric("envoy_cluster_manager_cds_version"));
+    }
+
+    /**
+     * The version a resource was added with: the response's version_info (SotW), or the resource's own version in the
+     * delta response of that system version.
+     */
+    private String version(boolean delta, String typeUrl, String name, String version) {
+        if (!delta) {
+            return version;
+        }
+        return cp.deltaResponses.stream().filter(r -> r.getTypeUrl().equals(typeUrl)
+                        && r.getSystemVersionInfo().equals(version)).flatMap(r -> r.getResourcesList().stream())
+                .filter(r -> r.getName().equals(name)).findFirst().orElseThrow().getVersion();
+    }
+
+    private static String listenerVersion(JsonObject listenersDump, String name) {
+        JsonObject l = XdsConfigDumpE2ETest.find(listenersDump.getAsJsonArray("dynamic_listeners"), "name", name);
+        JsonObject state = l.has("active_state") ? l.getAsJsonObject("active_state") : l.getAsJsonObject("warming_state");
+        return state.get("version_info").getAsString();
     }
 
     /** The NACKs of this type the server saw (java-control-plane may send a NACKed version again). */

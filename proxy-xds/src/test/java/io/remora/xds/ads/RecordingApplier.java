@@ -7,7 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
- * Records every snapshot applied; rejects listeners named "bad" and route configurations named "bad-route" as a
+ * Records every snapshot applied; rejects listeners named "bad" (or "bad-...") and route configurations named "bad-route" as a
  * translator would reject invalid ones; notes when initialization ends without a snapshot.
  */
 final class RecordingApplier implements XdsConfigApplier {
@@ -18,9 +18,9 @@ final class RecordingApplier implements XdsConfigApplier {
     @Override
     public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
         for (Listener l : snapshot.listeners().values()) {
-            if (l.getName().equals("bad")) {
+            if (l.getName().equals("bad") || l.getName().startsWith("bad-")) {
                 rejected.add(snapshot);
-                throw new XdsRejectedException("bad", "address: port 0 is not allowed");
+                throw new XdsRejectedException(l.getName(), "address: port 0 is not allowed");
             }
         }
         if (snapshot.routes().containsKey("bad-route")) {

@@ -56,6 +56,8 @@ public final class TestControlPlane implements AutoCloseable {
     private Server server;
     private EventLoopGroup udsGroup;
     public int port;
+    /** What the client receives of each state-of-the-world response (the lists record them as the cache built them). */
+    public volatile java.util.function.UnaryOperator<DiscoveryResponse> rewrite = java.util.function.UnaryOperator.identity();
 
     private V3DiscoveryServer discoveryServer() {
         return new V3DiscoveryServer(new DiscoveryServerCallbacks() {
@@ -129,7 +131,13 @@ public final class TestControlPlane implements AutoCloseable {
                                                                       io.grpc.ServerCallHandler<Q, A> next) {
                 callHeaders.add(headers);
                 authorities.add(String.valueOf(call.getAuthority()));
-                return next.startCall(call, headers);
+                return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public void sendMessage(A message) {
+                        super.sendMessage(message instanceof DiscoveryResponse r ? (A) rewrite.apply(r) : message);
+                    }
+                }, headers);
             }
         });
         b.addTransportFilter(new io.grpc.ServerTransportFilter() {

@@ -114,14 +114,14 @@ class XdsClientTest {
             String nonce = awaitDeltaResponseNonce("2");
             DeltaDiscoveryRequest nack = cp.awaitDeltaRequest("a delta NACK", r -> r.getTypeUrl().equals(LDS) && r.hasErrorDetail());
             assertEquals(nonce, nack.getResponseNonce());
-            assertEquals(Code.INVALID_ARGUMENT_VALUE, nack.getErrorDetail().getCode());
+            assertEquals(Code.INTERNAL_VALUE, nack.getErrorDetail().getCode(), "Envoy's muxes NACK with INTERNAL");
             assertTrue(nack.getErrorDetail().getMessage().contains("bad"), nack.getErrorDetail().getMessage());
         } else {
             DiscoveryRequest nack = cp.awaitRequest("a NACK", r -> r.getTypeUrl().equals(LDS) && r.hasErrorDetail());
             assertEquals("1", nack.getVersionInfo(), "a NACK carries the last good version");
             assertTrue(cp.responses.stream().anyMatch(resp -> resp.getNonce().equals(nack.getResponseNonce())
                     && resp.getTypeUrl().equals(LDS) && resp.getVersionInfo().equals("2")), "answers the v2 response");
-            assertEquals(Code.INVALID_ARGUMENT_VALUE, nack.getErrorDetail().getCode());
+            assertEquals(Code.INTERNAL_VALUE, nack.getErrorDetail().getCode(), "Envoy's muxes NACK with INTERNAL");
             assertEquals("bad: address: port 0 is not allowed", nack.getErrorDetail().getMessage());
         }
         assertFalse(applier.applied.stream().anyMatch(s -> s.listeners().containsKey("bad")));
@@ -133,6 +133,25 @@ class XdsClientTest {
         assertEquals(Set.of("listener-0", "good"), fixed.listeners().keySet());
         assertEquals("3", fixed.versionInfo(XdsResourceType.LISTENER));
         awaitAck(delta, LDS, "3");
+    }
+
+    /** Config::Utility::truncateGrpcStatusMessage: a NACK's message stops at 4096 characters, marked as cut. */
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void aLongNackMessageIsTruncatedAsEnvoyDoes(boolean delta) {
+        cp.set(full("1"));
+        startClient(delta);
+        awaitAck(delta, LDS, "1");
+
+        String name = "bad-" + "x".repeat(5000);
+        cp.set(with("2", List.of(rdsListener("listener-0", 15001, "route-0"), plainListener(name, 15002))));
+        String message = delta
+                ? cp.awaitDeltaRequest("a delta NACK", r -> r.getTypeUrl().equals(LDS) && r.hasErrorDetail())
+                        .getErrorDetail().getMessage()
+                : cp.awaitRequest("a NACK", r -> r.getTypeUrl().equals(LDS) && r.hasErrorDetail())
+                        .getErrorDetail().getMessage();
+        assertEquals(4096 + "...(truncated)".length(), message.length());
+        assertTrue(message.startsWith("bad-xxx") && message.endsWith("x...(truncated)"), message.substring(0, 40));
     }
 
     private String awaitDeltaResponseNonce(String version) {
