@@ -32,8 +32,8 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderChainCallback
     }
 
     @Override
-    public void encode100Continue() {
-        manager.encode100Continue();
+    public void encode1xxHeaders(Http2Headers headers) {
+        manager.encode1xxHeaders(headers);
     }
 
     @Override

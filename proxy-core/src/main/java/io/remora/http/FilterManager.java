@@ -132,9 +132,10 @@ final class FilterManager extends DecoderIteration {
         }
     }
 
-    void encode100Continue() {
+    /** Envoy's ActiveStreamDecoderFilter::encode1xxHeaders: swallowed unless the connection manager proxies 100-continue. */
+    void encode1xxHeaders(Http2Headers headers) {
         if (stream.hcm.config.proxy100Continue() && !encodingStarted()) {
-            ResponseWriter.write100Continue(stream);
+            ResponseWriter.write1xx(stream, headers);
         }
     }
 

@@ -91,6 +91,41 @@ final class Http1Stream implements StreamEncoder {
         conn.send(out, conn.ctx.voidPromise());
     }
 
+    /**
+     * An upstream's 1xx: its status line and headers, no framing (Envoy's encoder gives a 1xx
+     * neither chunking nor a length); the response's own head follows.
+     */
+    @Override
+    public void encode1xxHeaders(Http2Headers headers) {
+        if (StreamLog.enabled()) {
+            StreamLog.responseHeaders(stream.info, headers, false);
+        }
+        int status = HeaderConversion.parseStatus(headers.status());
+        HeaderBlock block = HeaderBlock.of(headers);
+        io.remora.http.upstream.HeaderNameCase nameCase = block.nameCase() != null ? block.nameCase() : conn.cx.hcm.http1NameCase;
+        int size = Http1Wire.statusLineSize(status) + 2;
+        int count = block.size();
+        for (int i = block.pseudoCount(); i < count; i++) {
+            if (written(block.name(i), true)) {
+                size += Http1Wire.lineSize(block.name(i), block.value(i));
+            }
+        }
+        ByteBuf out = conn.ctx.alloc().buffer(size);
+        int lineStart = out.writerIndex();
+        Http1Wire.statusLine(out, status);
+        if (http10 && conn.cx.hcm.config.http1AcceptHttp10()) {
+            out.setByte(lineStart + "HTTP/1.".length(), '0');
+        }
+        for (int i = block.pseudoCount(); i < count; i++) {
+            if (written(block.name(i), true)) {
+                Http1Wire.header(out, block.name(i), block.value(i), nameCase);
+            }
+        }
+        Http1Wire.endHead(out);
+        metered(out, true);
+        conn.send(out, conn.ctx.voidPromise());
+    }
+
     @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
         if (StreamLog.enabled()) {

@@ -288,6 +288,18 @@ final class Http2DownstreamStream implements StreamEncoder {
     }
 
     @Override
+    public void encode1xxHeaders(Http2Headers headers) {
+        Http1Headers.stripConnectionSpecific(headers);
+        if (StreamLog.enabled() && active != null) {
+            StreamLog.responseHeaders(active.info, headers, false);
+        }
+        if (canSend()) {
+            HeaderFrames.write(conn, conn.parts, conn.ctx, stream.id(), headers, false);
+            conn.written();
+        }
+    }
+
+    @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
         if (extendedConnect && active != null && active.tunnel()) {
             headers.status(STATUS_200); // the upstream's 101, as HTTP/2 says "accepted"

@@ -20,6 +20,25 @@ final class ResponseHeaderMutator {
     private ResponseHeaderMutator() {
     }
 
+    /**
+     * An interim response's touches: Envoy's encode1xxHeaders runs mutateResponseHeaders with an
+     * empty Via and leaves the date, server and drain logic to the final response, so only the
+     * request id (the codecs drop the connection's own headers).
+     */
+    static void mutate1xx(Http2Headers headers, ActiveStream s) {
+        requestId(headers, s);
+    }
+
+    private static void requestId(Http2Headers headers, ActiveStream s) {
+        Http2Headers request = s.requestHeaders;
+        if (request != null && (s.hcm.config.alwaysSetRequestIdInResponse() || request.contains(FORCE_TRACE))) {
+            CharSequence id = request.get(RequestHeaderMutator.X_REQUEST_ID);
+            if (id != null) {
+                headers.set(RequestHeaderMutator.X_REQUEST_ID, id);
+            }
+        }
+    }
+
     /** {@code upgradeAccepted}: the response turns the stream into a tunnel, no longer HTTP. */
     static void mutate(Http2Headers headers, ActiveStream s, boolean upgradeAccepted) {
         HttpConnectionManager hcm = s.hcm;
@@ -36,13 +55,7 @@ final class ResponseHeaderMutator {
             default -> {
             }
         }
-        Http2Headers request = s.requestHeaders;
-        if (request != null && (hcm.config.alwaysSetRequestIdInResponse() || request.contains(FORCE_TRACE))) {
-            CharSequence id = request.get(RequestHeaderMutator.X_REQUEST_ID);
-            if (id != null) {
-                headers.set(RequestHeaderMutator.X_REQUEST_ID, id);
-            }
-        }
+        requestId(headers, s);
         if (hcm.config.via() != null) {
             RequestHeaderMutator.appendVia(headers, hcm.config.via());
         }

@@ -70,6 +70,24 @@ final class ResponseWriter {
         s.encoder.encode100Continue();
     }
 
+    /**
+     * An upstream's interim response (100, 102, 103, 104) when the connection manager proxies
+     * them: counted as Envoy's chargeStats counts it (downstream_rq_1xx and downstream_rq_completed,
+     * the final response is counted again) and its code is the stream's until the final one
+     * replaces it, so a stream reset after it logs the 1xx.
+     */
+    static void write1xx(ActiveStream s, Http2Headers headers) {
+        if (s.ended() || s.responseStarted) {
+            return;
+        }
+        int status = HeaderConversion.parseStatus(headers.status());
+        s.touch();
+        s.info.responseCode = status;
+        s.hcm.stats.response(status);
+        ResponseHeaderMutator.mutate1xx(headers, s);
+        s.encoder.encode1xxHeaders(headers);
+    }
+
     static void writeData(ActiveStream s, ByteBuf data, boolean endStream) {
         if (s.ended() || !s.responseStarted || s.localComplete) {
             data.release();

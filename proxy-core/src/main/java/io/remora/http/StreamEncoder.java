@@ -11,8 +11,11 @@ interface StreamEncoder {
 
     void encodeHeaders(Http2Headers headers, boolean endStream);
 
-    /** An interim "100 Continue", before the response's headers; the stream stays where it was. */
+    /** The proxy's own interim "100 Continue", before the response's headers; the stream stays where it was. */
     void encode100Continue();
+
+    /** An upstream's interim response, before the final one's headers; the stream stays where it was. */
+    void encode1xxHeaders(Http2Headers headers);
 
     /** Takes ownership of data. */
     void encodeData(ByteBuf data, boolean endStream);

@@ -49,11 +49,11 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
     void encodeTrailers(Http2Headers trailers);
 
     /**
-     * Passes the upstream's "100 Continue" downstream when the connection manager proxies
-     * 100-continue (else the proxy answered it already and this does nothing). Encoder filters do
-     * not see it.
+     * Passes an upstream's interim response (100, 102, 103 or 104) downstream when the connection
+     * manager proxies 100-continue (else the proxy answered any expectation itself and this does
+     * nothing). Ownership of headers passes. Encoder filters do not see it.
      */
-    default void encode100Continue() {
+    default void encode1xxHeaders(Http2Headers headers) {
     }
 
     /**

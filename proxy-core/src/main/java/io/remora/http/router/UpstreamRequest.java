@@ -303,11 +303,11 @@ class UpstreamRequest implements UpstreamCallbacks {
     }
 
     @Override
-    public void onResponse100Continue() {
+    public void onResponse1xx(Http2Headers headers) {
         if (router.done || !answers()) {
             return;
         }
-        UpstreamResponse.on100Continue(router, this);
+        UpstreamResponse.on1xx(router, this, headers);
     }
 
     @Override

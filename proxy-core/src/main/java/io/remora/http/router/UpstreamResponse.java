@@ -176,15 +176,21 @@ final class UpstreamResponse {
     }
 
     /**
-     * As Envoy's router: the response counts as started (no retry, as the next try's 100 could not be
-     * told apart; a reset or timeout now resets the stream) and the 100 goes on to the connection
-     * manager, which passes it downstream only when it proxies 100-continue.
+     * As Envoy's router (onUpstream1xxHeaders): the response counts as started (no retry, as the
+     * next try's 1xx could not be told apart; a reset or timeout now resets the stream), the code is
+     * charged (upstream_rq_1xx, upstream_rq_103) and the 1xx goes on to the connection manager,
+     * which passes it downstream only when it proxies 100-continue. Only the first: Envoy's
+     * UpstreamCodecFilter drops a try's later 1xx (its filter manager takes one), and after the
+     * first no other try is left to send one.
      */
-    static void on100Continue(RouterFilter r, UpstreamRequest a) {
+    static void on1xx(RouterFilter r, UpstreamRequest a, Http2Headers headers) {
+        if (r.responseStarted) {
+            return;
+        }
         Hedging.settle(r, a);
-        UpstreamCodeCharge.charge(r, 100, a.host, null);
+        UpstreamCodeCharge.charge(r, io.remora.http.upstream.HeaderConversion.parseStatus(headers.status()), a.host, headers);
         r.responseStarted = true;
-        r.cb.encode100Continue();
+        r.cb.encode1xxHeaders(headers);
     }
 
     /**

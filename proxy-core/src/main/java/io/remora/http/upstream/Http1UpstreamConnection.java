@@ -131,8 +131,8 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             return;
         }
         if (code < 200) {
-            if (code == 100) {
-                cb.onResponse100Continue();
+            if (UpstreamCallbacks.proxied1xx(code)) {
+                cb.onResponse1xx(HeaderConversion.toHttp2Response(head));
             }
             return;
         }

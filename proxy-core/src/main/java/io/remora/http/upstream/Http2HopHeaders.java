@@ -15,7 +15,6 @@ final class Http2HopHeaders {
     private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString STATUS_101 = AsciiString.cached("101");
-    private static final AsciiString STATUS_100 = AsciiString.cached("100");
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
     private static final AsciiString STATUS_204 = AsciiString.cached("204");
     private static final AsciiString ZERO = AsciiString.cached("0");
@@ -112,10 +111,6 @@ final class Http2HopHeaders {
     static boolean interim(CharSequence status, boolean endStream) {
         return status != null && status.length() == 3 && status.charAt(0) == '1'
                 && !AsciiString.contentEquals(status, STATUS_101) && !endStream;
-    }
-
-    static boolean isContinue(CharSequence status) {
-        return AsciiString.contentEquals(status, STATUS_100);
     }
 
     /**

@@ -38,8 +38,8 @@ final class Http2UpstreamResponse {
             return;
         }
         if (Http2HopHeaders.interim(status, endStream)) {
-            if (Http2HopHeaders.isContinue(status)) {
-                cb.onResponse100Continue();
+            if (UpstreamCallbacks.proxied1xx(Http2HopHeaders.statusCode(status))) {
+                cb.onResponse1xx(headers);
             }
             return;
         }
@@ -54,7 +54,9 @@ final class Http2UpstreamResponse {
             return;
         }
         s.headersReceived = true;
-        conn.ctx().host.stats.response(Http2HopHeaders.statusCode(status));
+        int code = Http2HopHeaders.statusCode(status);
+        s.bodyless = s.headRequest || code == 204 || code == 304;
+        conn.ctx().host.stats.response(code);
         Http2HopHeaders.upgradeAccepted(headers, status, s.upgradeProtocol);
         s.responseDone = endStream;
         cb.onResponseHeaders(headers, endStream);
@@ -75,6 +77,10 @@ final class Http2UpstreamResponse {
         if (!s.headersReceived) {
             // DATA before the response's HEADERS is malformed (RFC 9113 8.1): an invalid response.
             s.conn.invalidResponse(s.stream.id(), "DATA frame before the response HEADERS");
+            return n + padding;
+        }
+        if (n > 0 && s.bodyless) {
+            s.refuseBody();
             return n + padding;
         }
         s.responseDone |= endStream;

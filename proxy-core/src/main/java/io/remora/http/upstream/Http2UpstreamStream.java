@@ -35,6 +35,10 @@ final class Http2UpstreamStream implements UpstreamStream {
     private boolean released;
     boolean readDisabled;
     boolean malformed;
+    /** The request is a HEAD: its response has no body whatever its status. */
+    boolean headRequest;
+    /** The response's headers said no body follows (204, 304, or a HEAD's): DATA with bytes resets the stream. */
+    boolean bodyless;
     /**
      * How the requester hears of the stream's end when the codec reset it (a response over the
      * cluster's limits, an invalid one, DATA that broke its content-length); null otherwise.
@@ -112,6 +116,7 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         requestDone = endStream;
+        headRequest = io.netty.handler.codec.http.HttpMethod.HEAD.asciiName().contentEquals(request.method());
         int id = conn.connection().local().incrementAndGetNextStreamId();
         ChannelFuture f = HeaderFrames.write(conn, conn.parts, conn.ctx, id, headers, endStream);
         Http2Stream s = conn.connection().stream(id);
@@ -264,10 +269,23 @@ final class Http2UpstreamStream implements UpstreamStream {
      * the stream's close, not a messaging error, is a RemoteReset: 503 UR, not 502 UPE.
      */
     void refuseResponse() {
+        resetAsRemote(Http2Error.INTERNAL_ERROR);
+    }
+
+    /**
+     * DATA with bytes on a response that has no body (oghttp2's can_receive_body: after a 204, a
+     * 304, or for a HEAD): oghttp2 answers RST_STREAM(PROTOCOL_ERROR) on its own, not as a
+     * messaging error, so the connection stays and Envoy's stream close reads it as a RemoteReset.
+     */
+    void refuseBody() {
+        resetAsRemote(Http2Error.PROTOCOL_ERROR);
+    }
+
+    private void resetAsRemote(Http2Error code) {
         malformed = true;
         closedAs = ResetReason.REMOTE_RESET;
         if (isOpen() && conn.ctx.channel().isActive()) {
-            conn.resetStream(conn.ctx, stream.id(), Http2Error.INTERNAL_ERROR.code(), conn.ctx.newPromise());
+            conn.resetStream(conn.ctx, stream.id(), code.code(), conn.ctx.newPromise());
             conn.written();
         }
     }

@@ -16,11 +16,23 @@ public interface UpstreamCallbacks {
     /** No stream could be made: connect failure/timeout ({@link ResetReason#CONNECTION_FAILURE}) or overflow. */
     void onPoolFailure(ResetReason reason, String transportFailureReason);
 
-    /** Response headers with :status (1xx informational responses are not passed). */
+    /** Response headers with :status (1xx informational responses go to {@link #onResponse1xx}, or nowhere). */
     void onResponseHeaders(Http2Headers headers, boolean endStream);
 
-    /** The upstream answered the request's Expect: 100-continue; other 1xx are dropped, as Envoy's codecs do. */
-    default void onResponse100Continue() {
+    /**
+     * An interim response of a status Envoy proxies ({@link #proxied1xx}), each one the upstream
+     * sends before its final response; the requester decides which go on. Other 1xx but 101 are
+     * dropped by the codecs: Envoy's UpstreamRequest::decodeHeaders drops them unseen.
+     */
+    default void onResponse1xx(Http2Headers headers) {
+    }
+
+    /**
+     * Envoy's HeaderUtility::isSpecial1xx with its proxy_104 guard on (the default): 100 Continue,
+     * 102 Processing, 103 Early Hints and 104 (resumable uploads) are proxied.
+     */
+    static boolean proxied1xx(int status) {
+        return status == 100 || status == 102 || status == 103 || status == 104;
     }
 
     /** Ownership of data passes to the callee. */
