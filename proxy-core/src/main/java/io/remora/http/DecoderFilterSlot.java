@@ -27,6 +27,16 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderChainCallback
     }
 
     @Override
+    public int maxRequestHeadersCount() {
+        return stream.hcm.maxRequestHeadersCount;
+    }
+
+    @Override
+    public int maxRequestHeadersBytes() {
+        return stream.hcm.maxRequestHeadersBytes;
+    }
+
+    @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
         manager.encodeHeaders(headers, endStream);
     }

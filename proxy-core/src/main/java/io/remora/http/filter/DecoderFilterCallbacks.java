@@ -35,6 +35,19 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
      */
     void setDecoderBufferLimit(int limit);
 
+    /**
+     * The connection manager's limits on request headers (max_headers_count and
+     * max_request_headers_kb, in bytes), which a filter adding headers keeps to (Envoy's header
+     * map limits).
+     */
+    default int maxRequestHeadersCount() {
+        return 100;
+    }
+
+    default int maxRequestHeadersBytes() {
+        return 60 * 1024;
+    }
+
     // --- response path, towards downstream, through every encoder filter ---
 
     /**
