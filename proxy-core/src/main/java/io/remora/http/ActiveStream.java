@@ -37,6 +37,8 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
     /** The cluster the route picked for this stream (weighted pick, header), or null. */
     String clusterName;
     private boolean routeCached;
+    /** What filters asked to run when the route is looked up again (tracing's refresh); null: nothing. */
+    Runnable routeRefreshed;
     private long clusterRandom;
     boolean grpc;
     boolean head;

@@ -30,5 +30,9 @@ final class CachedRouteUpdate {
             s.idleTimeoutNanos = f.idleTimeout().toNanos();
             StreamTimeouts.armIdleTimer(s); // a shorter route timeout pulls the connection's timer forward
         }
+        if (s.routeRefreshed != null) {
+            // Envoy 1.36's trace_refresh_after_route_refresh: the new route's sampling and decorator.
+            s.routeRefreshed.run();
+        }
     }
 }

@@ -27,6 +27,25 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderChainCallback
     }
 
     @Override
+    public void onRouteRefreshed(Runnable listener) {
+        Runnable before = stream.routeRefreshed;
+        stream.routeRefreshed = before == null ? listener : () -> {
+            before.run();
+            listener.run();
+        };
+    }
+
+    @Override
+    public int maxRequestHeadersCount() {
+        return stream.hcm.maxRequestHeadersCount;
+    }
+
+    @Override
+    public int maxRequestHeadersBytes() {
+        return stream.hcm.maxRequestHeadersBytes;
+    }
+
+    @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
         manager.encodeHeaders(headers, endStream);
     }

@@ -100,6 +100,11 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
             if (r.status() == TlsInspector.Status.NEED_MORE) {
                 return;
             }
+            if (r.status() == TlsInspector.Status.WRONG_VERSION) {
+                // Envoy 1.39: tls_inspector closes the socket; no filter chain sees the connection.
+                close(ctx, in);
+                return;
+            }
             tlsDone = true;
             if (r.status() == TlsInspector.Status.TLS) {
                 transportProtocol = "tls";
@@ -209,14 +214,19 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     }
 
     private boolean refuse(ChannelHandlerContext ctx, ByteBuf in) {
+        rt.stats().downstreamCxProxyProtoError.increment();
+        close(ctx, in);
+        return false;
+    }
+
+    /** A listener filter ends the connection before any filter chain: what was read is dropped. */
+    private void close(ChannelHandlerContext ctx, ByteBuf in) {
         finished = true;
         if (timeout != null) {
             timeout.cancel(false);
         }
-        rt.stats().downstreamCxProxyProtoError.increment();
         in.skipBytes(in.readableBytes());
         ctx.close();
-        return false;
     }
 
     @Override

@@ -9,10 +9,14 @@ import java.util.List;
  * Envoy's {@code tls_inspector}: reads (without consuming) a TLS ClientHello and reports the
  * SNI and the offered ALPN protocols, and when asked its JA3 fingerprint ({@link Ja3Fingerprint}).
  * The ClientHello may span several TLS records; at most {@link #MAX_CLIENT_HELLO} bytes are
- * inspected, as Envoy does.
+ * inspected, as Envoy does. A hello whose {@code client_version} is below TLS 1.0 or above
+ * TLS 1.3 is {@link Status#WRONG_VERSION} (Envoy 1.39's tls_inspector, which closes it).
  */
 public final class TlsInspector {
     static final int MAX_CLIENT_HELLO = 64 * 1024;
+    /** Envoy's TLS_MIN_SUPPORTED_VERSION / TLS_MAX_SUPPORTED_VERSION: TLS 1.0 and TLS 1.3. */
+    static final int MIN_VERSION = 0x0301;
+    static final int MAX_VERSION = 0x0304;
 
     /**
      * Outcome of one look at the buffered bytes; {@code ja3Hash} is the hello's JA3 hash when it
@@ -21,9 +25,11 @@ public final class TlsInspector {
     public record Result(Status status, String serverName, List<String> alpn, String ja3Hash) {
         static final Result NEED_MORE = new Result(Status.NEED_MORE, null, List.of(), null);
         static final Result NOT_TLS = new Result(Status.NOT_TLS, null, List.of(), null);
+        static final Result WRONG_VERSION = new Result(Status.WRONG_VERSION, null, List.of(), null);
     }
 
-    public enum Status { NEED_MORE, NOT_TLS, TLS }
+    /** WRONG_VERSION: a whole ClientHello of a version tls_inspector does not take (Envoy's ClientHelloWrongTlsVersion). */
+    public enum Status { NEED_MORE, NOT_TLS, TLS, WRONG_VERSION }
 
     private TlsInspector() {
     }
@@ -91,7 +97,12 @@ public final class TlsInspector {
 
     private static Result parseClientHello(byte[] b, int p, int end, boolean fingerprint) {
         try {
-            Ja3Fingerprint ja3 = fingerprint ? new Ja3Fingerprint(u16(b, p)) : null;
+            int version = u16(b, p);
+            if (version < MIN_VERSION || version > MAX_VERSION) {
+                // TLS 1.3 hellos say 1.2 here (their supported_versions extension offers 1.3).
+                return Result.WRONG_VERSION;
+            }
+            Ja3Fingerprint ja3 = fingerprint ? new Ja3Fingerprint(version) : null;
             p += 2 + 32; // client_version, random
             p += 1 + (b[p] & 0xff); // session_id
             if (ja3 != null) {

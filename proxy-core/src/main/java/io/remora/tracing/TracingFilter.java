@@ -59,6 +59,11 @@ public final class TracingFilter implements StreamFilter {
     private String operation;
     /** Ingress: the route's decorator named the span and propagates, so the response carries it. */
     private boolean returnOperation;
+    /** The ingress caller's x-envoy-decorator-operation named the span: a new route does not rename it. */
+    private boolean callerNamed;
+    /** The incoming context's flag decided sampling: a new route does not decide again. */
+    private boolean incomingDecided;
+    private TraceContext.Format format;
     /** OpenTelemetry's always_on sampler: every span is sampled, whatever the parent or the connection manager decided. */
     private final boolean alwaysOn;
     /** Envoy's Fluentd tracer logs every span it finishes, sampled or not (the flag only propagates). */
@@ -109,18 +114,46 @@ public final class TracingFilter implements StreamFilter {
             return FilterStatus.CONTINUE;
         }
         TraceContext incoming = TraceContext.extract(headers);
-        sampled = (incoming != null && incoming.sampled() != null ? incoming.sampled() : decide(headers)) || alwaysOn;
+        incomingDecided = incoming != null && incoming.sampled() != null;
+        sampled = (incomingDecided ? incoming.sampled() : decide(headers)) || alwaysOn;
         traceId = incoming != null ? incoming.traceId() : TraceContext.newTraceId();
         parentSpanId = incoming != null ? incoming.spanId() : null;
         traceState = incoming != null ? incoming.traceState() : null;
         spanId = TraceContext.newSpanId();
+        format = incoming == null ? TraceContext.Format.W3C : incoming.format();
         recordTraceId();
-        TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState,
-                incoming == null ? TraceContext.Format.W3C : incoming.format());
+        TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
         if (sampled || reportsUnsampled) {
             requestTags = requestTags(headers);
         }
+        if (decoder != null) {
+            decoder.onRouteRefreshed(() -> refresh(headers));
+        }
         return FilterStatus.CONTINUE;
+    }
+
+    /**
+     * Envoy 1.36 (trace_refresh_after_route_refresh): a route looked up again after a filter
+     * cleared the cache names the span by its decorator and decides sampling with its tracing
+     * percentages, the trace context going upstream updated. A reason packed into the request id
+     * stays, so a traced request is not untraced (but overall_sampling may still veto, as at first).
+     */
+    private void refresh(Http2Headers headers) {
+        if (callerNamed) {
+            io.remora.route.RouteEntry route = decoder.route();
+            routeTracing = route == null ? null : route.route().tracing();
+        } else {
+            operation = operation(headers);
+        }
+        if (incomingDecided) {
+            return;
+        }
+        sampled = decide(headers) || alwaysOn;
+        recordTraceId();
+        TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
+        if ((sampled || reportsUnsampled) && requestTags == null) {
+            requestTags = requestTags(headers);
+        }
     }
 
     /**
@@ -204,6 +237,7 @@ public final class TracingFilter implements StreamFilter {
                 if (override.length() > 0) {
                     op = override.toString();
                     returnOperation = false;
+                    callerNamed = true;
                 }
                 headers.remove(DECORATOR_OPERATION);
             }

@@ -38,6 +38,20 @@ class InspectorTest {
     }
 
     @Test
+    void tlsInspectorTakesTls10To13HellosOnly() {
+        // Envoy 1.39: client_version below TLS 1.0 (SSLv3: 768) or above TLS 1.3 (772) is refused.
+        String rest = InspectorTestSupport.CURL_7_64_JA3.substring(InspectorTestSupport.CURL_7_64_JA3.indexOf(','));
+        for (int version : new int[] {769, 770, 771, 772}) {
+            assertEquals(TlsInspector.Status.TLS, TlsInspector.inspect(Unpooled.wrappedBuffer(
+                    InspectorTestSupport.clientHelloOfJa3(version + rest))).status(), "version " + version);
+        }
+        for (int version : new int[] {768, 773, 0}) {
+            assertEquals(TlsInspector.Status.WRONG_VERSION, TlsInspector.inspect(Unpooled.wrappedBuffer(
+                    InspectorTestSupport.clientHelloOfJa3(version + rest))).status(), "version " + version);
+        }
+    }
+
+    @Test
     void tlsInspectorSaysNotTlsForPlaintext() {
         assertEquals(TlsInspector.Status.NOT_TLS,
                 TlsInspector.inspect(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n", StandardCharsets.US_ASCII)).status());

@@ -119,6 +119,17 @@ class ExtAuthzE2ETest {
                                             .setStatus(HttpStatus.newBuilder().setCode(StatusCode.Unauthorized))
                                             .setBody("grpc says no")
                                             .addHeaders(header("x-deny-reason", "grpc")));
+                        } else if (path.contains("manyheaders") || path.contains("bigheader")) {
+                            // More headers than max_headers_count (100), or more bytes than max_request_headers_kb (60).
+                            OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
+                            if (path.contains("manyheaders")) {
+                                for (int i = 0; i < 100; i++) {
+                                    ok.addHeaders(header("x-many-" + i, "v"));
+                                }
+                            } else {
+                                ok.addHeaders(header("x-big", "b".repeat(61 * 1024)));
+                            }
+                            r.setStatus(Status.newBuilder().setCode(Code.OK_VALUE)).setOkResponse(ok);
                         } else if (path.contains("slow")) {
                             try {
                                 Thread.sleep(6000);
@@ -419,6 +430,20 @@ class ExtAuthzE2ETest {
         HttpResponse<String> r = send(metadataRoutePort, "GET", "/orders", null);
         assertEquals(200, r.statusCode());
         assertEquals("routed by the authorizer's metadata", r.body());
+    }
+
+    /** Envoy 1.36: an OK answer whose headers push the request past the HCM's limits is refused (500, invalid). */
+    @Test
+    void okAnswerPastTheRequestHeaderLimitsIsRefused() throws Exception {
+        double ok = metric("envoy_http_ext_authz_ok", "with_grpc_authz");
+        double invalid = metric("envoy_http_ext_authz_invalid", "with_grpc_authz");
+        HttpResponse<String> r = send(grpcPort, "GET", "/manyheaders", null);
+        assertEquals(500, r.statusCode(), r.body());
+        r = send(grpcPort, "GET", "/bigheader", null);
+        assertEquals(500, r.statusCode(), r.body());
+        assertEquals(invalid + 2, metric("envoy_http_ext_authz_invalid", "with_grpc_authz"));
+        assertEquals(ok, metric("envoy_http_ext_authz_ok", "with_grpc_authz"));
+        assertEquals("with_grpc_authz /manyheaders 500 UAEX ext_authz_invalid", awaitLogLine("with_grpc_authz /manyheaders "));
     }
 
     @Test

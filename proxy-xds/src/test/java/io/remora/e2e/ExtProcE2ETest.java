@@ -56,6 +56,7 @@ class ExtProcE2ETest {
     static int downOpenPort;
     static int observePort;
     static int attrsPort;
+    static int duplexOpenPort;
     /** Per "/attrs…" path, each message's kind and what it carried in {@code attributes} (null: nothing). */
     static final Map<String, List<Map.Entry<String, com.google.protobuf.Struct>>> attributes =
             new ConcurrentHashMap<>();
@@ -91,6 +92,7 @@ class ExtProcE2ETest {
         downOpenPort = ProxyProcess.freePort();
         observePort = ProxyProcess.freePort();
         attrsPort = ProxyProcess.freePort();
+        duplexOpenPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -127,6 +129,16 @@ class ExtProcE2ETest {
                       "connection.mtls", "no_such.attribute", "request.path", "request.time" ]
                     response_attributes: [ "response.code", "response.headers[':status']", "request.path" ]
                 """;
+        String duplexFailOpen = """
+                - name: envoy.filters.http.ext_proc
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+                    grpc_service: { envoy_grpc: { cluster_name: processor } }
+                    failure_mode_allow: true
+                    stat_prefix: duplex_open
+                    processing_mode: { response_header_mode: SKIP, request_body_mode: FULL_DUPLEX_STREAMED,
+                      request_trailer_mode: SEND }
+                """;
         String routes = perRoute("/attrs-noheaders", "overrides: { processing_mode: { request_header_mode: SKIP,"
                 + " response_header_mode: SKIP, request_body_mode: BUFFERED } }")
                 + perRoute("/skip", "overrides: { processing_mode: { response_header_mode: SKIP } }")
@@ -153,14 +165,18 @@ class ExtProcE2ETest {
                 Bootstraps.httpListenerWithFilters("down", filter.formatted("dead", false, "down"), routes),
                 Bootstraps.httpListenerWithFilters("down_open", filter.formatted("dead", true, "open"), routes),
                 Bootstraps.httpListenerWithFilters("observe", observer, routes),
-                Bootstraps.httpListenerWithFilters("attrs", withAttributes, routes));
+                Bootstraps.httpListenerWithFilters("attrs", withAttributes, routes),
+                Bootstraps.httpListenerWithFilters("duplex_open", duplexFailOpen, """
+                        - match: { prefix: / }
+                          route: { cluster: backend }
+                        """));
         String clusters = String.join("\n",
                 Bootstraps.cluster("backend", false, null, backend.port()),
                 Bootstraps.cluster("processor", true, null, processor.getPort()),
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
                 Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort,
-                        "attrs", attrsPort));
+                        "attrs", attrsPort, "duplex_open", duplexOpenPort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -199,6 +215,10 @@ class ExtProcE2ETest {
             switch (r.getRequestCase()) {
                 case REQUEST_HEADERS -> {
                     log.add("headers");
+                    if (path.startsWith("/failearly")) {
+                        out.onError(io.grpc.Status.UNAVAILABLE.asRuntimeException());
+                        return;
+                    }
                     if (path.startsWith("/deny")) {
                         out.onNext(ProcessingResponse.newBuilder().setImmediateResponse(ImmediateResponse.newBuilder()
                                 .setStatus(HttpStatus.newBuilder().setCode(StatusCode.Forbidden))
@@ -235,6 +255,11 @@ class ExtProcE2ETest {
                                     .addSetHeaders(set(":authority", "elsewhere"))))).build());
                 }
                 case REQUEST_BODY -> {
+                    if (path.startsWith("/faillate")) {
+                        log.add("body");
+                        out.onError(io.grpc.Status.UNAVAILABLE.asRuntimeException());
+                        return;
+                    }
                     if (path.startsWith("/duplex")) {
                         String chunk = r.getRequestBody().getBody().toStringUtf8();
                         log.add("duplex:" + chunk + ":" + r.getRequestBody().getEndOfStream());
@@ -677,6 +702,24 @@ class ExtProcE2ETest {
         }
         assertEquals("alphabetagamma", all.toString());
         assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
+    }
+
+    @Test
+    void fullDuplexFailsOpenOnlyUntilAChunkWentToTheProcessor() throws Exception {
+        double allowed = stat("failure_mode_allowed", "duplex_open", "duplex_open");
+        double failed = stat("streams_failed", "duplex_open", "duplex_open");
+        // Only the headers went: the request goes on unprocessed.
+        HttpResponse<String> r = send(duplexOpenPort, "/failearly", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("added=null removed=secret body=", r.body());
+        assertEquals(allowed + 1, stat("failure_mode_allowed", "duplex_open", "duplex_open"));
+
+        // A chunk went and only the processor had it: fail closed despite failure_mode_allow.
+        r = send(duplexOpenPort, "/faillate", "gone");
+        assertEquals(500, r.statusCode(), r.body());
+        assertEquals(List.of("headers", "body"), seen.get("/faillate"));
+        assertEquals(allowed + 1, stat("failure_mode_allowed", "duplex_open", "duplex_open"));
+        assertEquals(failed + 2, stat("streams_failed", "duplex_open", "duplex_open"));
     }
 
     static void awaitSeen(String path, String entry) throws InterruptedException {

@@ -130,6 +130,25 @@ class TracingE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: up }
                 """));
+        // A Lua filter adds the header the traced route matches on: the route is looked up again.
+        listeners.append(traced("refresh", tracing(random0, "", grpc("refresh")), """
+                - name: envoy.filters.http.lua
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                    default_source_code:
+                      inline_string: |
+                        function envoy_on_request(h)
+                          h:headers():add("x-route-tracing", "lua")
+                        end
+                """, """
+                - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
+                  route: { cluster: up }
+                  decorator: { operation: refreshed-route }
+                  tracing: { custom_tags: [ { tag: route, literal: { value: refreshed } } ] }
+                - match: { prefix: "/" }
+                  route: { cluster: up }
+                  decorator: { operation: first-route }
+                """));
         listeners.append(traced("reqid", "preserve_external_request_id: true\n"
                 + tracing(random0, "", grpc("reqid")), "", catchAll));
         // Two listeners for one test, one collector between them.
@@ -155,7 +174,7 @@ class TracingE2ETest {
                   route: { cluster: up }
                   decorator: { operation: "orders-inbound" }
                 """));
-        for (String name : List.of("w3c", "metadata", "zero", "route", "reqid", "uuid", "alwayson", "egress", "decorator")) {
+        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "reqid", "uuid", "alwayson", "egress", "decorator")) {
             Receiver r = stack.own(new Receiver());
             collectors.put(name, r);
             clusters.append('\n').append(Bootstraps.cluster("otel_" + name, true, null, r.port()));
@@ -375,6 +394,23 @@ class TracingE2ETest {
      * A route's {@code tracing} replaces the connection manager's sampling for its requests (an unset
      * percentage is 100%), and its custom tags join the manager's, winning on a shared name.
      */
+    /**
+     * Envoy 1.36 (trace_refresh_after_route_refresh): a filter that makes the route be looked up
+     * again makes the new route's sampling decide (its tracing: random_sampling 100%) and its
+     * decorator name the span; the trace context upstream says so.
+     */
+    @Test
+    void aRouteLookedUpAgainDecidesTheTraceAgain() throws Exception {
+        Receiver collector = collectors.get("refresh");
+        assertEquals(200, get(ports.get("refresh"), Map.of()).statusCode());
+        assertEquals("lua", up.lastHeaders.get("x-route-tracing"));
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.get("traceparent"));
+        Span s = collector.next();
+        assertNotNull(s, "the refreshed route's sampling traced it");
+        assertEquals("refreshed-route", s.getName());
+        assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(s.getTraceId()));
+    }
+
     @Test
     void aRoutesTracingOverridesTheConnectionManagersSamplingAndTags() throws Exception {
         Receiver collector = collectors.get("route");

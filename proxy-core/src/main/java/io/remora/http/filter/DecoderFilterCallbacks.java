@@ -35,6 +35,26 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
      */
     void setDecoderBufferLimit(int limit);
 
+    /**
+     * Runs {@code listener} each time the stream's route is looked up again after a
+     * {@link #clearRouteCache()} (Envoy's refreshCachedRoute), once the new route is cached.
+     */
+    default void onRouteRefreshed(Runnable listener) {
+    }
+
+    /**
+     * The connection manager's limits on request headers (max_headers_count and
+     * max_request_headers_kb, in bytes), which a filter adding headers keeps to (Envoy's header
+     * map limits).
+     */
+    default int maxRequestHeadersCount() {
+        return 100;
+    }
+
+    default int maxRequestHeadersBytes() {
+        return 60 * 1024;
+    }
+
     // --- response path, towards downstream, through every encoder filter ---
 
     /**

@@ -192,13 +192,14 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         switch (d.kind()) {
             case OK -> {
-                stats.ok.increment();
                 if (!applyOk(d)) {
-                    // Envoy answers an OK it may not apply with 500, counted as invalid.
+                    // Envoy answers an OK it may not apply with 500, counted as invalid (and not ok).
                     stats.invalid.increment();
-                    cb.sendLocalReply(500, "", null, "ext_authz_invalid");
+                    cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
+                    cb.sendLocalReply(500, "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_invalid");
                     return;
                 }
+                stats.ok.increment();
                 allow();
             }
             case DENIED -> {
@@ -230,10 +231,23 @@ final class ExtAuthzFilter implements StreamFilter {
         }
     }
 
+    /** Envoy's header map count (every field, pseudo-headers too) and byte size (names and values). */
+    private boolean overLimits(Http2Headers h) {
+        if (h.size() > cb.maxRequestHeadersCount()) {
+            return true;
+        }
+        long bytes = 0;
+        for (Map.Entry<CharSequence, CharSequence> e : h) {
+            bytes += e.getKey().length() + e.getValue().length();
+        }
+        return bytes > cb.maxRequestHeadersBytes();
+    }
+
     /**
      * Applies an OK answer's header changes; false, with nothing applied, when validate_mutations
-     * finds an invalid one or decoder_header_mutation_rules refuse one with disallow_is_error. A
-     * change the rules merely disallow is skipped.
+     * finds an invalid one or decoder_header_mutation_rules refuse one with disallow_is_error, and
+     * false after applying them when the request no longer fits the header limits. A change the
+     * rules merely disallow is skipped.
      */
     private boolean applyOk(AuthzDecision d) {
         HeaderMutationChecker rules = config.mutationRules();
@@ -268,6 +282,11 @@ final class ExtAuthzFilter implements StreamFilter {
             CharSequence path = requestHeaders.path();
             requestHeaders.path(d.query().apply(path == null ? "" : path.toString()));
             changed = true;
+        }
+        if (overLimits(requestHeaders)) {
+            // Envoy 1.36: the request as the answer changed it must still fit the connection
+            // manager's max_headers_count and max_request_headers_kb, else the answer is refused.
+            return false;
         }
         responseHeadersToAdd = d.responseHeadersToAdd();
         if (changed && config.clearRouteCache()) {

@@ -24,6 +24,8 @@ final class ExtProcDuplex {
     private boolean bodyOut;
     private boolean trailersOut;
     private boolean ended;
+    /** A chunk went to the processor: the filter holds no copy of it, so it can no longer fail open. */
+    private boolean anyBodySent;
 
     ExtProcDuplex(ExtProcFilter filter, ExtProcPhase phase) {
         this.filter = filter;
@@ -48,6 +50,7 @@ final class ExtProcDuplex {
     FilterStatus onData(ByteBuf data, boolean endStream) {
         ended |= endStream;
         bodyOut = true;
+        anyBodySent = true;
         filter.stream.sendBody(phase, data, endStream);
         data.release();
         return FilterStatus.STOP_ITERATION;
@@ -113,6 +116,11 @@ final class ExtProcDuplex {
     /** Lets go what the filter holds: the headers, the body streamed back behind them, the trailers. */
     private void release() {
         filter.resume(phase.request);
+    }
+
+    /** Whether a body chunk went to the processor in this direction (Envoy's duplex fail-open limit). */
+    boolean anyBodySent() {
+        return anyBodySent;
     }
 
     /** Nothing more goes to or is awaited from the processor in this direction. */

@@ -70,14 +70,9 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
                 .disableImmediateResponse(e.getDisableImmediateResponse());
         if (e.hasProcessingMode()) {
             ExtProcMode m = mode(e.getProcessingMode(), path.field("processing_mode"));
+            // Envoy 1.36 takes failure_mode_allow with FULL_DUPLEX_STREAMED again (#40503 reverted #39740):
+            // the filter fails open only until a body chunk went to the processor.
             duplexRules(m, path.field("processing_mode"));
-            boolean duplex = m.requestBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED
-                    || m.responseBody() == ExtProcMode.Body.FULL_DUPLEX_STREAMED;
-            if (duplex && e.getFailureModeAllow()) {
-                throw path.field("failure_mode_allow").error("If the ext_proc filter has either the request_body_mode"
-                        + " or the response_body_mode set to FULL_DUPLEX_STREAMED, then the failure_mode_allow has"
-                        + " to be left as false");
-            }
             b.mode(m);
         }
         List<ExtProcMode> overrideModes = new ArrayList<>();

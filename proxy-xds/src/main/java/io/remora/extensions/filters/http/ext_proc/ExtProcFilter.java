@@ -217,7 +217,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         }
         stats.streamsFailed.increment();
         stream.markClosed();
-        if (config.failureModeAllow()) {
+        if (mayFailOpen()) {
             stats.streamsClosed.increment();
             stats.failureModeAllowed.increment();
             giveUp();
@@ -239,6 +239,19 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         } else {
             fail(504, ERROR_PREFIX + "_per-message_timeout_exceeded");
         }
+    }
+
+    /**
+     * {@code failure_mode_allow}, unless a FULL_DUPLEX_STREAMED chunk already went to the processor:
+     * the body that goes on is only what the processor streams back, so there is nothing left to
+     * let go on (Envoy 1.36, #41276: fail open up to the first chunk sent).
+     */
+    boolean mayFailOpen() {
+        return config.failureModeAllow() && !duplexBodySent(requestPhase) && !duplexBodySent(responsePhase);
+    }
+
+    private static boolean duplexBodySent(ExtProcPhase p) {
+        return p.duplex != null && p.duplex.anyBodySent();
     }
 
     /** Lets the request and response go on without the processor. */

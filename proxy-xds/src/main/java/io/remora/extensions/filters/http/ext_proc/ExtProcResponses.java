@@ -85,7 +85,7 @@ final class ExtProcResponses {
             phase.answered();
         } else if (outcome.spurious()) {
             f.stats.spuriousMsgsReceived.increment();
-            if (f.config.failureModeAllow()) {
+            if (f.mayFailOpen()) {
                 f.stats.failureModeAllowed.increment();
                 f.stream.close();
                 f.giveUp();

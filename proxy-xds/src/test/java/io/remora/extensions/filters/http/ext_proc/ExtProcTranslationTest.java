@@ -91,13 +91,11 @@ class ExtProcTranslationTest {
 
     @Test
     void unsupportedOptionsAreRefusedWithTheirPath() {
-        // Envoy's rules for FULL_DUPLEX_STREAMED: trailers sent, no failure_mode_allow.
+        // Envoy's rule for FULL_DUPLEX_STREAMED: trailers sent.
         assertTrue(refusal(GRPC + "processing_mode: { request_body_mode: FULL_DUPLEX_STREAMED }")
                 .contains(F + ".processing_mode.request_trailer_mode"));
         assertTrue(refusal(GRPC + "processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED }")
                 .contains(F + ".processing_mode.response_trailer_mode"));
-        assertTrue(refusal(GRPC + "failure_mode_allow: true\nprocessing_mode: { request_body_mode: FULL_DUPLEX_STREAMED,"
-                + " request_trailer_mode: SEND }").contains(F + ".failure_mode_allow"));
         assertTrue(refusal(GRPC + "observability_mode: true\ndeferred_close_timeout: 7200s")
                 .contains(F + ".deferred_close_timeout"));
         assertTrue(refusal(GRPC + "send_body_without_waiting_for_header_response: true")
@@ -117,6 +115,16 @@ class ExtProcTranslationTest {
         ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED,"
                 + " response_trailer_mode: SEND }", "disabled: true").httpFilters().get(0).config();
         assertEquals(ExtProcMode.Body.FULL_DUPLEX_STREAMED, c.mode().responseBody());
+    }
+
+    @Test
+    void fullDuplexTakesFailureModeAllow() {
+        // Envoy 1.36 (#40503): the combination is accepted again; the filter fails open until a chunk went.
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "failure_mode_allow: true\nprocessing_mode: {"
+                + " request_body_mode: FULL_DUPLEX_STREAMED, request_trailer_mode: SEND }", "disabled: true")
+                .httpFilters().get(0).config();
+        assertTrue(c.failureModeAllow());
+        assertEquals(ExtProcMode.Body.FULL_DUPLEX_STREAMED, c.mode().requestBody());
     }
 
     @Test
