@@ -231,8 +231,17 @@ public final class Http1Parser extends Http1ParserInput {
     // ---- heads ----
 
     private boolean parseHead() {
-        if (scanNotStarted() && !skipEmptyLines(in)) {
-            return false;
+        if (scanNotStarted()) {
+            if (!request) {
+                // Envoy's BalsaParser wants 'H' as the first byte of every response (HPE_INVALID_CONSTANT):
+                // BalsaFrame would skip empty lines before one, as before a request, but never sees them.
+                if (in.getByte(in.readerIndex()) != 'H') {
+                    fail(502, "http1.codec_error");
+                    return false;
+                }
+            } else if (!skipEmptyLines(in)) {
+                return false;
+            }
         }
         int end = findSectionEnd(in, true);
         if (end == -2) {
