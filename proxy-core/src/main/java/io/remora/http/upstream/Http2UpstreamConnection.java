@@ -61,7 +61,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
                                     Http2Settings settings, Http2ConnectionPool pool,
                                     io.remora.http.Http2DataFrameCounter dataFrames,
                                     io.remora.http.HeaderBlockDecoder headers) {
-        super(decoder, encoder, settings);
+        super(decoder, encoder, settings, true); // decoupled: a close sends no GOAWAY (see goAway)
         this.parts = io.remora.http.Http2EncoderParts.of(encoder);
         this.dataFrames = dataFrames;
         dataFrames.frameSizes(parts.frameSizes());
@@ -110,6 +110,18 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
                 .initialWindowSize(pool.options().initialStreamWindowSize())
                 .maxHeaderListSize(pool.ctx.cluster.config().responseHeaderLimits().maxBytes());
         return Http2UpstreamConnectionBuilder.create(pool, io.remora.http.Http2Connections.settings(settings, pool.options()));
+    }
+
+    /**
+     * As oghttp2's client: a GOAWAY only for a connection error, naming the last stream this side
+     * opened (its highest_processed_stream_id_), where Netty names the last the upstream opened (0)
+     * or 2^31-1. A close (drained, idle, served its max) sends none ({@link Http2UpstreamConnectionBuilder}):
+     * oghttp2 drops Envoy's goAway() from a client.
+     */
+    @Override
+    public io.netty.channel.ChannelFuture goAway(ChannelHandlerContext ctx, int lastStreamId, long errorCode,
+                                                 ByteBuf debugData, io.netty.channel.ChannelPromise promise) {
+        return super.goAway(ctx, Math.max(0, connection().local().lastStreamCreated()), errorCode, debugData, promise);
     }
 
     /** A stream on the peer's GOAWAY list: never processed, as safe to retry as a refused one. */

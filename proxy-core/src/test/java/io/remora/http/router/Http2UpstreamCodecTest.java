@@ -18,12 +18,13 @@ import static io.remora.http.router.RawH2Upstream.awaitReset;
 import static io.remora.http.router.RawH2Upstream.headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the proxy's HTTP/2 client says to an upstream ({@link RawH2} as the server) against Envoy's
- * codec client over oghttp2: its limits on trailers.
+ * codec client over oghttp2: its silence when it closes, its limits on trailers.
  */
 class Http2UpstreamCodecTest {
     static {
@@ -40,6 +41,47 @@ class Http2UpstreamCodecTest {
         }
         List<String> leaks = LeakCheck.leaks();
         assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
+    }
+
+    /**
+     * oghttp2 drops the GOAWAY Envoy's client submits when it closes a connection it has no more
+     * use for (send_goaway_as_client unset): the connection just closes. Was: GOAWAY(NO_ERROR).
+     */
+    @Test
+    void aConnectionClosedForGoodSaysNoGoAway() throws Exception {
+        proxy = new RawH2Upstream(b -> b.maxRequestsPerConnection(1));
+        CompletableFuture<HttpResponse<String>> r = proxy.get();
+        try (RawH2 up = proxy.accept()) {
+            int s = awaitRequest(up);
+            headers(up, s, true, ":status", "204").flush();
+            assertEquals(204, r.get(20, TimeUnit.SECONDS).statusCode());
+            RawH2.Ending end = up.awaitEnd();
+            assertTrue(end.closed(), "the connection that served its max stayed open");
+            assertNull(end.goAway(), "a GOAWAY came before the close");
+        }
+    }
+
+    /**
+     * A connection error's GOAWAY names, as oghttp2's client does (highest_processed_stream_id_), the
+     * last stream the proxy opened (was: 0, the last the upstream opened).
+     */
+    @Test
+    void aConnectionErrorsGoAwayNamesTheLastStreamOpened() throws Exception {
+        proxy = new RawH2Upstream();
+        CompletableFuture<HttpResponse<String>> first = proxy.get();
+        try (RawH2 up = proxy.accept()) {
+            int s = awaitRequest(up);
+            CompletableFuture<HttpResponse<String>> second = proxy.get();
+            int s2 = awaitRequest(up);
+            up.windowUpdate(0, 0x7fffffff).flush(); // overflows the connection window
+            RawH2.Frame f = awaitReset(up);
+            assertNotNull(f, "no GOAWAY");
+            assertEquals(RawH2.GOAWAY, f.type());
+            assertEquals(RawH2.FLOW_CONTROL_ERROR, f.goAwayError());
+            assertEquals(Math.max(s, s2), f.goAwayLastStreamId());
+            assertEquals(502, first.get(20, TimeUnit.SECONDS).statusCode());
+            assertEquals(502, second.get(20, TimeUnit.SECONDS).statusCode());
+        }
     }
 
     /**
