@@ -1,5 +1,6 @@
 package io.remora.http.router;
 
+import io.remora.config.Http2Options;
 import io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction;
 import io.remora.config.ResponseHeaderLimits;
 import io.remora.http.testing.LeakCheck;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,12 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the proxy's HTTP/2 client says to an upstream ({@link RawH2} as the server) against Envoy's
- * codec client over oghttp2: its silence when it closes, its limits on trailers.
+ * codec client over oghttp2: its SETTINGS, its silence when it closes, its limits on trailers.
  */
 class Http2UpstreamCodecTest {
     static {
         LeakCheck.install();
     }
+
+    private static final int HEADER_TABLE_SIZE = 1, ENABLE_PUSH = 2, MAX_CONCURRENT_STREAMS = 3,
+            INITIAL_WINDOW_SIZE = 4, ENABLE_CONNECT_PROTOCOL = 8;
 
     private RawH2Upstream proxy;
 
@@ -41,6 +46,73 @@ class Http2UpstreamCodecTest {
         }
         List<String> leaks = LeakCheck.leaks();
         assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
+    }
+
+    /**
+     * The proxy's first SETTINGS, the WINDOW_UPDATE on stream 0 behind it (0 when none came before
+     * the request) and the request's stream.
+     */
+    private record Preface(Map<Integer, Long> settings, long connectionWindowIncrement, int stream) {
+    }
+
+    private static Preface preface(RawH2 up) throws Exception {
+        Map<Integer, Long> settings = null;
+        long increment = 0;
+        int stream = -1;
+        for (RawH2.Frame f = up.read(); f != null; f = up.read()) {
+            if (f.type() == RawH2.SETTINGS && (f.flags() & 1) == 0) {
+                settings = RawH2.settingsOf(f);
+                up.settingsAck().flush();
+            } else if (f.type() == RawH2.WINDOW_UPDATE && f.streamId() == 0) {
+                byte[] p = f.payload();
+                increment = ((p[0] & 0x7fL) << 24) | ((p[1] & 0xff) << 16) | ((p[2] & 0xff) << 8) | (p[3] & 0xff);
+            } else if (f.type() == RawH2.HEADERS) {
+                stream = f.streamId();
+                break;
+            }
+        }
+        assertNotNull(settings, "no SETTINGS from the proxy");
+        return new Preface(settings, increment, stream);
+    }
+
+    /**
+     * Envoy's client SETTINGS (ConnectionImpl::sendSettingsHelper): ENABLE_PUSH 0, HEADER_TABLE_SIZE,
+     * ENABLE_CONNECT_PROTOCOL, MAX_CONCURRENT_STREAMS and INITIAL_WINDOW_SIZE from the cluster's
+     * http2_protocol_options (unset: 1,024 streams, a 16 MiB stream window), no MAX_HEADER_LIST_SIZE
+     * (oghttp2 keeps max_response_headers_kb to itself); then a WINDOW_UPDATE raising the connection
+     * window to initial_connection_window_size (24 MiB unset). Was: Netty's 100 streams and an
+     * advertised header list size.
+     */
+    @Test
+    void theSettingsAreTheClustersOptions() throws Exception {
+        proxy = new RawH2Upstream();
+        CompletableFuture<HttpResponse<String>> r = proxy.get();
+        try (RawH2 up = proxy.accept()) {
+            Preface p = preface(up);
+            assertEquals(Map.of(ENABLE_PUSH, 0L, HEADER_TABLE_SIZE, 4096L, ENABLE_CONNECT_PROTOCOL, 0L,
+                    MAX_CONCURRENT_STREAMS, 1024L, INITIAL_WINDOW_SIZE, 16L << 20), p.settings());
+            assertEquals((24L << 20) - 65535, p.connectionWindowIncrement());
+            headers(up, p.stream(), true, ":status", "204").flush();
+            assertEquals(204, r.get(20, TimeUnit.SECONDS).statusCode());
+        }
+        stop();
+        Http2Options set = Http2Options.builder().maxConcurrentStreams(7).initialStreamWindowSize(1 << 20)
+                .initialConnectionWindowSize(2 << 20).hpackTableSize(0).allowConnect(true).build();
+        proxy = new RawH2Upstream(b -> b.http2Options(set));
+        r = proxy.get();
+        try (RawH2 up = proxy.accept()) {
+            Preface p = preface(up);
+            assertEquals(Map.of(ENABLE_PUSH, 0L, HEADER_TABLE_SIZE, 0L, ENABLE_CONNECT_PROTOCOL, 1L,
+                    MAX_CONCURRENT_STREAMS, 7L, INITIAL_WINDOW_SIZE, 1L << 20), p.settings());
+            assertEquals((2L << 20) - 65535, p.connectionWindowIncrement());
+            // The table size is down to 0 from HPACK's 4,096: the block starts by saying so (RFC 7541 4.2).
+            byte[] block = RawH2.block(":status", "204");
+            byte[] sized = new byte[block.length + 1];
+            sized[0] = 0x20;
+            System.arraycopy(block, 0, sized, 1, block.length);
+            up.frame(RawH2.HEADERS, 0x5, p.stream(), sized).flush();
+            assertEquals(204, r.get(20, TimeUnit.SECONDS).statusCode());
+        }
     }
 
     /**
