@@ -163,11 +163,29 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
             // As Envoy's codec: trailers are read only with http_protocol_options.enable_trailers.
             if (trailers == null || !cx.hcm.config.http1EnableTrailers()) {
                 s.stream.decodeData(Unpooled.EMPTY_BUFFER, true);
+            } else if (trailers.size() > cx.hcm.maxRequestHeadersCount) {
+                tooManyTrailers(s);
             } else {
                 s.stream.decodeTrailers(HeaderConversion.trailers(trailers));
             }
         }
         pauseBehind(s);
+    }
+
+    /**
+     * Envoy's codec counts a trailer section on its own against max_request_headers_count
+     * (completeCurrentHeader): past it a codec error, answered 431 when nothing was answered yet,
+     * and the connection closes.
+     */
+    private void tooManyTrailers(Http1Stream s) {
+        s.closeAfterResponse = true;
+        s.stream.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+        cx.hcm.stats.downstreamCxProtocolError.increment();
+        if (!s.stream.responseStarted()) {
+            s.stream.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.too_many_headers");
+        } else {
+            StreamResets.codecError(s.stream, "http1.too_many_headers");
+        }
     }
 
     @Override

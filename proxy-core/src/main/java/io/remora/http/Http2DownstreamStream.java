@@ -151,6 +151,11 @@ final class Http2DownstreamStream implements StreamEncoder {
         if (active == null || active.ended()) {
             return;
         }
+        if (trailers.size() > cx.hcm.maxRequestHeadersCount) {
+            // Envoy's saveHeader counts a trailer section on its own, as a head.
+            headersOverLimits();
+            return;
+        }
         if (held != null && !held.isEmpty()) {
             held.trailers(trailers);
             return;

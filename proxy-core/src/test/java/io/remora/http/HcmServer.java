@@ -168,6 +168,13 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        boolean http1EnableTrailers;
+
+        Builder http1EnableTrailers(boolean enable) {
+            http1EnableTrailers = enable;
+            return this;
+        }
+
         Builder streamErrorOnInvalidHttpMessage(boolean streamError) {
             streamErrorOnInvalid = streamError;
             return this;
@@ -183,7 +190,7 @@ final class HcmServer implements AutoCloseable {
                     .preserveExternalRequestId(preserveExternalRequestId).http2Options(http2)
                     .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build()))
                     .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10)
-                    .http1DefaultHostForHttp10(defaultHostForHttp10)
+                    .http1DefaultHostForHttp10(defaultHostForHttp10).http1EnableTrailers(http1EnableTrailers)
                     .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build();
         }
     }

@@ -514,6 +514,29 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
+    /**
+     * With enable_trailers, Envoy's codec counts a trailer section on its own against
+     * max_headers_count (completeCurrentHeader, "trailers count exceeds limit"): past it 431
+     * http1.too_many_headers and the connection closes (was: the trailers went on).
+     */
+    @Test
+    void tooManyTrailersIs431() throws Exception {
+        start(b -> b.maxHeadersCount(3).http1EnableTrailers(true));
+        String post = "POST / HTTP/1.1\r\nHost: a\r\nx-test: buffer\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n";
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send(post.replace("x-test: buffer", "x-h: v") + "x-a: 1\r\nx-b: 2\r\nx-c: 3\r\n\r\n");
+            assertEquals(200, c.read().status(), "three trailers are within three");
+            assertEquals(200, logged().responseCode);
+            c.send(post + "x-a: 1\r\nx-b: 2\r\nx-c: 3\r\nx-d: 4\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(431, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer());
+        }
+        assertEquals("http1.too_many_headers", logged().responseCodeDetails);
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
     @Test
     void idleConnectionIsClosed() throws Exception {
         start(b -> b.idle(Duration.ofMillis(200)));

@@ -69,57 +69,6 @@ class Http1ParsingGapsTest {
     }
 
     /**
-     * The proxy in front of a raw upstream that answers each request with {@code answer(path)},
-     * its bytes as they are: what the upstream codec makes of a response.
-     */
-    private static final class RawUpstreamProxy implements AutoCloseable {
-        private static final io.remora.server.Transport TRANSPORT = io.remora.server.Transport.detect();
-        private final java.net.ServerSocket upstream;
-        private final io.remora.http.testing.HcmHarness hcm;
-        /** Connections the proxy opened to the upstream. */
-        final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
-
-        RawUpstreamProxy(java.util.function.Function<String, String> answer) throws Exception {
-            upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-            io.remora.testing.SocketServers.acceptEach(upstream, "raw-upstream", s -> {
-                connections.incrementAndGet();
-                try (s) {
-                    while (true) {
-                        String head = io.remora.testing.HttpHeads.read(s.getInputStream());
-                        if (!head.endsWith("\r\n\r\n")) {
-                            return;
-                        }
-                        s.getOutputStream().write(answer.apply(head.split(" ")[1])
-                                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                    }
-                } catch (java.io.IOException ignored) {
-                    // the proxy closed the connection
-                }
-            });
-            io.remora.http.testing.TestServerContext ctx = new io.remora.http.testing.TestServerContext(TRANSPORT);
-            ctx.add(new io.remora.http.testing.FixedCluster(io.remora.http.testing.FixedCluster.config("up",
-                    io.remora.config.ClusterConfig.UpstreamProtocol.HTTP1), ctx.stats,
-                    io.remora.http.testing.FixedCluster.hosts(new java.net.InetSocketAddress("127.0.0.1",
-                            upstream.getLocalPort()))));
-            hcm = new io.remora.http.testing.HcmHarness(TRANSPORT, ctx, new io.remora.http.router.RouterFilterProvider(),
-                    java.util.List.of(io.remora.http.testing.HcmHarness.route("/", "up", null, null)));
-        }
-
-        RawHttp.Response get(String path) throws Exception {
-            try (RawHttp c = new RawHttp(hcm.address().getPort())) {
-                c.send("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n");
-                return c.read();
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            hcm.close();
-            upstream.close();
-        }
-    }
-
-    /**
      * codec AUTO decides as Envoy's determineNextProtocol: "PRI * HTTP/2" is HTTP/2 already, so a
      * broken preface after it costs the connection, with no HTTP/1.1 answer.
      */

@@ -227,6 +227,31 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     /**
+     * Envoy's saveHeader counts a trailer section on its own against max_headers_count, as a head:
+     * past it the stream is reset (INTERNAL_ERROR), http2.too_many_headers (was: the trailers went on).
+     */
+    @Test
+    void tooManyTrailersResetTheStream() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2).maxHeadersCount(6));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x4, 1, request("a", "x-test", "buffer"))
+                    .frame(RawH2.DATA, 0, 1, new byte[] {'o', 'k'})
+                    .frame(RawH2.HEADERS, 0x5, 1, RawH2.block("x-a", "1", "x-b", "2", "x-c", "3", "x-d", "4",
+                            "x-e", "5", "x-f", "6", "x-g", "7")).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.RST_STREAM) {
+                f = h2.read();
+            }
+            assertNotNull(f, "no RST_STREAM");
+            assertEquals(1, f.streamId());
+            assertEquals(RawH2.INTERNAL_ERROR, f.rstError());
+            assertTrue(h2.pingPong(1), "the connection lives on");
+        }
+        assertRefusedStreamLogged("http2.too_many_headers", false);
+        assertEquals(1.0, server.hcm.stats.http2HeaderOverflow.count());
+    }
+
+    /**
      * Headers past max_request_headers_kb (60 KiB) are no invalid message: as Envoy's codec, their
      * stream is reset (Netty would answer 431 first) and the connection goes on.
      */

@@ -2,7 +2,6 @@ package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.http.HeaderBlock;
 
@@ -20,7 +19,7 @@ import io.remora.http.HeaderBlock;
  *
  * <p>Not thread-safe; driven by its channel's event loop.
  */
-public final class Http1Parser extends Http1SectionScanner {
+public final class Http1Parser extends Http1ParserInput {
 
     /** What the parser found, in order: a head, body slices, an end (with trailers), or an error. */
     public interface Listener {
@@ -66,7 +65,6 @@ public final class Http1Parser extends Http1SectionScanner {
      */
     private Http1Head head;
     private final Listener listener;
-    private ByteBuf in;
     private int state = HEAD;
     private long remaining;
     private boolean paused;
@@ -114,7 +112,7 @@ public final class Http1Parser extends Http1SectionScanner {
             data.release();
             return;
         }
-        in = in == null ? data : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, in, data);
+        append(alloc, data);
         parse();
     }
 
@@ -171,11 +169,6 @@ public final class Http1Parser extends Http1SectionScanner {
         state = STOPPED;
     }
 
-    /** Bytes read and not yet parsed. */
-    public int buffered() {
-        return in == null ? 0 : in.readableBytes();
-    }
-
     /**
      * The peer ended its side. A body framed by the connection's end ends now; the caller judges
      * any other partial message.
@@ -187,38 +180,10 @@ public final class Http1Parser extends Http1SectionScanner {
         }
     }
 
-    /** The bytes not parsed, after {@link #stop()}: the caller owns them. Null when there are none. */
-    public ByteBuf takeRemaining() {
-        ByteBuf b = in;
-        in = null;
-        if (b != null && !b.isReadable()) {
-            b.release();
-            return null;
-        }
-        return b;
-    }
-
     /** Releases what is buffered; nothing more is parsed. */
     public void release() {
         state = STOPPED;
-        if (in != null) {
-            in.release();
-            in = null;
-        }
-    }
-
-    private void compact() {
-        if (in == null) {
-            return;
-        }
-        if (!in.isReadable()) {
-            in.release();
-            in = null;
-        } else if (in.readerIndex() > 0 && in.refCnt() == 1) {
-            // Offsets are kept from the reader index, so moving the bytes keeps them valid; never
-            // while body slices of this buffer are out (they share its memory).
-            in.discardSomeReadBytes();
-        }
+        releaseInput();
     }
 
     /** One step of the state machine; false when more input is needed. */
@@ -263,25 +228,20 @@ public final class Http1Parser extends Http1SectionScanner {
         }
     }
 
-    /**
-     * The next {@code n} body bytes, for the listener to own: the buffer itself when they are all
-     * it holds (a body read with or after its head, the usual case: no slice object per body),
-     * otherwise a retained slice of it.
-     */
-    private ByteBuf take(int n) {
-        if (n == in.readableBytes()) {
-            ByteBuf all = in;
-            in = null;
-            return all;
-        }
-        return in.readRetainedSlice(n);
-    }
-
     // ---- heads ----
 
     private boolean parseHead() {
-        if (scanNotStarted() && !skipEmptyLines(in)) {
-            return false;
+        if (scanNotStarted()) {
+            if (!request) {
+                // Envoy's BalsaParser wants 'H' as the first byte of every response (HPE_INVALID_CONSTANT):
+                // BalsaFrame would skip empty lines before one, as before a request, but never sees them.
+                if (in.getByte(in.readerIndex()) != 'H') {
+                    fail(502, "http1.codec_error");
+                    return false;
+                }
+            } else if (!skipEmptyLines(in)) {
+                return false;
+            }
         }
         int end = findSectionEnd(in, true);
         if (end == -2) {
@@ -404,9 +364,7 @@ public final class Http1Parser extends Http1SectionScanner {
 
     private void fail(int status, String details) {
         state = STOPPED;
-        if (in != null) {
-            in.skipBytes(in.readableBytes());
-        }
+        discardInput();
         listener.onError(status, details);
     }
 }

@@ -175,12 +175,17 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         if (cb == null) {
             return;
         }
+        // As Envoy's codec: trailers are read only with the cluster's enable_trailers.
+        boolean read = trailers != null && pool.ctx.cluster.config().http1EnableTrailers();
+        if (read && ResponseHeaderChecks.tooManyTrailers(pool.ctx.cluster.config().responseHeaderLimits(), trailers)) {
+            fail(ResetReason.PROTOCOL_ERROR);
+            return;
+        }
         responseDone = true;
         if (meter != null && trailers != null) {
             meter.upstreamHeaderReceived += io.remora.accesslog.WireBytes.receivedFieldBytes(trailers);
         }
-        // As Envoy's codec: trailers are read only with the cluster's enable_trailers.
-        if (trailers != null && pool.ctx.cluster.config().http1EnableTrailers()) {
+        if (read) {
             cb.onResponseTrailers(HeaderConversion.trailers(trailers));
         } else {
             cb.onResponseData(Unpooled.EMPTY_BUFFER, true);

@@ -61,7 +61,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
                                     Http2Settings settings, Http2ConnectionPool pool,
                                     io.remora.http.Http2DataFrameCounter dataFrames,
                                     io.remora.http.HeaderBlockDecoder headers) {
-        super(decoder, encoder, settings);
+        super(decoder, encoder, settings, true); // decoupled: a close sends no GOAWAY (see goAway)
         this.parts = io.remora.http.Http2EncoderParts.of(encoder);
         this.dataFrames = dataFrames;
         dataFrames.frameSizes(parts.frameSizes());
@@ -104,12 +104,33 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         return parts.connection();
     }
 
-    /** A connection for {@code pool}, with this cluster's HTTP/2 settings. */
+    /**
+     * A connection for {@code pool}, with this cluster's HTTP/2 settings: the SETTINGS Envoy's
+     * client sends (sendSettingsHelper): ENABLE_PUSH 0, the custom parameters, HEADER_TABLE_SIZE,
+     * ENABLE_CONNECT_PROTOCOL, MAX_CONCURRENT_STREAMS and INITIAL_WINDOW_SIZE, each as configured.
+     * Not Netty's defaults (100 streams, an 8 KiB header list), and no MAX_HEADER_LIST_SIZE: oghttp2
+     * holds max_response_headers_kb to itself ({@link Http2UpstreamConnectionBuilder}).
+     */
     static Http2UpstreamConnection create(Http2ConnectionPool pool) {
-        Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
-                .initialWindowSize(pool.options().initialStreamWindowSize())
-                .maxHeaderListSize(pool.ctx.cluster.config().responseHeaderLimits().maxBytes());
-        return Http2UpstreamConnectionBuilder.create(pool, io.remora.http.Http2Connections.settings(settings, pool.options()));
+        io.remora.config.Http2Options o = pool.options();
+        Http2Settings settings = new Http2Settings().pushEnabled(false)
+                .maxConcurrentStreams(o.maxConcurrentStreams() & 0xffffffffL)
+                .initialWindowSize(o.initialStreamWindowSize());
+        settings.put(io.netty.handler.codec.http2.Http2CodecUtil.SETTINGS_ENABLE_CONNECT_PROTOCOL,
+                (Long) (o.allowConnect() ? 1L : 0L));
+        return Http2UpstreamConnectionBuilder.create(pool, io.remora.http.Http2Connections.settings(settings, o));
+    }
+
+    /**
+     * As oghttp2's client: a GOAWAY only for a connection error, naming the last stream this side
+     * opened (its highest_processed_stream_id_), where Netty names the last the upstream opened (0)
+     * or 2^31-1. A close (drained, idle, served its max) sends none ({@link Http2UpstreamConnectionBuilder}):
+     * oghttp2 drops Envoy's goAway() from a client.
+     */
+    @Override
+    public io.netty.channel.ChannelFuture goAway(ChannelHandlerContext ctx, int lastStreamId, long errorCode,
+                                                 ByteBuf debugData, io.netty.channel.ChannelPromise promise) {
+        return super.goAway(ctx, Math.max(0, connection().local().lastStreamCreated()), errorCode, debugData, promise);
     }
 
     /** A stream on the peer's GOAWAY list: never processed, as safe to retry as a refused one. */

@@ -35,6 +35,14 @@ final class Http2UpstreamConnectionBuilder
     protected Http2UpstreamConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                             Http2Settings initialSettings) {
         io.remora.http.HeaderBlockDecoder headers = io.remora.http.HeaderBlockDecoder.installed(decoder, true);
+        // max_response_headers_kb bounds a response's header list here, unadvertised, as oghttp2's
+        // max_header_list_bytes does for Envoy's client.
+        long max = pool.ctx.cluster.config().responseHeaderLimits().maxBytes();
+        try {
+            headers.maxHeaderListSize(max, io.netty.handler.codec.http2.Http2CodecUtil.calculateMaxHeaderListSizeGoAway(max));
+        } catch (io.netty.handler.codec.http2.Http2Exception e) {
+            throw new IllegalArgumentException(e); // a limit Netty refuses: not a size the config allows
+        }
         return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool, created.dataFrames(), headers);
     }
 }

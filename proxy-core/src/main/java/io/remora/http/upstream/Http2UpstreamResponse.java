@@ -21,6 +21,11 @@ final class Http2UpstreamResponse {
             return;
         }
         if (s.headersReceived) {
+            if (ResponseHeaderChecks.tooManyTrailers(s.conn.ctx().cluster.config().responseHeaderLimits(), headers)) {
+                s.conn.ctx().stats().http2HeaderOverflow.increment();
+                s.refuseResponse();
+                return;
+            }
             // Trailers: in order behind held DATA.
             s.responseDone = true;
             if (s.readDisabled || (s.held != null && !s.held.isEmpty())) {

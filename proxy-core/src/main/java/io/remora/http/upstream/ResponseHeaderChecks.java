@@ -59,6 +59,15 @@ final class ResponseHeaderChecks {
         return Verdict.ACCEPT;
     }
 
+    /**
+     * Trailers past {@code max_headers_count}: Envoy's codecs count a trailer section on its own
+     * against the same limit as the head (HTTP/1 completeCurrentHeader, HTTP/2 saveHeader), a codec
+     * error of the connection (HTTP/1) or a reset of the stream (HTTP/2).
+     */
+    static boolean tooManyTrailers(ResponseHeaderLimits limits, Http2Headers trailers) {
+        return trailers.size() > limits.maxCount();
+    }
+
     private static boolean contains(CharSequence s, char c) {
         for (int i = 0; i < s.length(); i++) {
             if (s.charAt(i) == c) {

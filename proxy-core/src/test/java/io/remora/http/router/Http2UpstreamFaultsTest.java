@@ -1,29 +1,21 @@
 package io.remora.http.router;
 
-import io.remora.config.ClusterConfig;
-import io.remora.config.ClusterConfig.UpstreamProtocol;
-import io.remora.http.testing.FixedCluster;
-import io.remora.http.testing.HcmHarness;
 import io.remora.http.testing.LeakCheck;
-import io.remora.http.testing.TestServerContext;
-import io.remora.server.Transport;
 import io.remora.stats.ClusterStats;
 import io.remora.testing.RawH2;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.remora.http.router.RawH2Upstream.awaitRequest;
+import static io.remora.http.router.RawH2Upstream.awaitReset;
+import static io.remora.http.router.RawH2Upstream.headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,22 +34,16 @@ class Http2UpstreamFaultsTest {
         LeakCheck.install();
     }
 
-    static final Transport TRANSPORT = Transport.detect();
     private static final String PROTOCOL_ERROR_BODY =
             "upstream connect error or disconnect/reset before headers. reset reason: protocol error";
+    private RawH2Upstream proxy;
     private ServerSocket upstream;
-    private HcmHarness hcm;
-    private TestServerContext ctx;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @AfterEach
     void stop() throws Exception {
-        if (hcm != null) {
-            hcm.close();
-            hcm = null;
-        }
-        if (upstream != null) {
-            upstream.close();
+        if (proxy != null) {
+            proxy.close();
+            proxy = null;
         }
         List<String> leaks = LeakCheck.leaks();
         assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
@@ -66,48 +52,13 @@ class Http2UpstreamFaultsTest {
     /** A fresh listener, route and pool to a fresh raw upstream. */
     private ClusterStats start() throws Exception {
         stop();
-        upstream = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-        upstream.setSoTimeout(10_000);
-        ctx = new TestServerContext(TRANSPORT);
-        ClusterConfig cc = FixedCluster.config("raw", UpstreamProtocol.HTTP2);
-        ctx.add(new FixedCluster(cc, ctx.stats, FixedCluster.hosts(
-                new InetSocketAddress("127.0.0.1", upstream.getLocalPort()))));
-        hcm = new HcmHarness(TRANSPORT, ctx, new RouterFilterProvider(),
-                List.of(HcmHarness.route("/", "raw", null, Duration.ofSeconds(10))));
-        return ctx.stats.cluster("raw");
+        proxy = new RawH2Upstream();
+        upstream = proxy.upstream;
+        return proxy.stats();
     }
 
     private CompletableFuture<HttpResponse<String>> get() {
-        URI uri = URI.create("http://127.0.0.1:" + hcm.address().getPort() + "/p");
-        return client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** Reads the proxy's frames up to a request's HEADERS (acking its SETTINGS): that stream's id. */
-    private static int awaitRequest(RawH2 up) throws Exception {
-        for (RawH2.Frame f = up.read(); f != null; f = up.read()) {
-            if (f.type() == RawH2.SETTINGS && (f.flags() & 1) == 0) {
-                up.settingsAck().flush();
-            }
-            if (f.type() == RawH2.HEADERS) {
-                return f.streamId();
-            }
-        }
-        throw new AssertionError("no request from the proxy");
-    }
-
-    private static RawH2 headers(RawH2 up, int stream, boolean end, String... fields) {
-        return up.frame(RawH2.HEADERS, 0x4 | (end ? 1 : 0), stream, RawH2.block(fields));
-    }
-
-    /** The first RST_STREAM or GOAWAY the proxy sends, or null when none came before the read timeout. */
-    private static RawH2.Frame awaitReset(RawH2 up) throws Exception {
-        for (RawH2.Frame f = up.read(); f != null; f = up.read()) {
-            if (f.type() == RawH2.RST_STREAM || f.type() == RawH2.GOAWAY) {
-                return f;
-            }
-        }
-        return null;
+        return proxy.get();
     }
 
     private static void assertProtocolError(CompletableFuture<HttpResponse<String>> r, String what) throws Exception {
