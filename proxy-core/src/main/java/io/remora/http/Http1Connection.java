@@ -64,8 +64,9 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         }
         if (rawIn) {
             onRawRead(msg);
-        } else if (msg instanceof ByteBuf b && !decoder.removed()) {
-            decoder.read(ctx, b);
+        } else if (msg instanceof ByteBuf b) {
+            decoder().read(ctx, b);
+            releaseDecoderIfIdle();
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -92,7 +93,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
      */
     private void abortDispatch() {
         cx.hcm.stats.downstreamRqOverloadClose.increment();
-        decoder.parser.stop();
+        decoder().parser.stop();
         Http1Stream s = current;
         if (s == null) {
             s = newStream(null);
@@ -136,7 +137,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         // A FIN from the client ends its half of the tunnel, not the connection.
         ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
         // Hands on what the parser had not parsed after the head, as raw bytes.
-        decoder.leave(this::onRawRead);
+        decoder().leave(this::onRawRead);
         updateAutoRead();
     }
 
@@ -184,10 +185,12 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     }
 
     private void processPending() {
-        if (decoder.parser.paused()) {
-            decoder.resume(ctx);
+        Http1RequestDecoder d = decoder;
+        if (d != null && d.parser.paused()) {
+            d.resume(ctx);
         }
         updateAutoRead();
+        releaseDecoderIfIdle();
     }
 
     /**
@@ -204,7 +207,8 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
             return;
         }
         boolean paused = current != null && current.readDisabled;
-        boolean waiting = decoder.parser.paused() && decoder.parser.buffered() > 0;
+        Http1RequestDecoder d = decoder;
+        boolean waiting = d != null && d.parser.paused() && d.parser.buffered() > 0;
         boolean read = !waiting && !paused;
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
@@ -215,7 +219,8 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     /** Pipelined bytes may have arrived behind the request in progress: they wait, unread further. */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (decoder.parser.paused()) {
+        Http1RequestDecoder d = decoder;
+        if (d != null && d.parser.paused()) {
             updateAutoRead();
         }
         super.channelReadComplete(ctx); // flushes what this read's responses wrote
@@ -229,7 +234,9 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         closing = true;
         // No head is parsed any more: what it held leaves the header budget now, not when the
         // delayed close ends, and no header timer runs.
-        decoder.stopGuard();
+        if (decoder != null) {
+            decoder.stopGuard();
+        }
         // Through this stage's own write, so it completes after what this stage gathered has gone out.
         send(Unpooled.EMPTY_BUFFER).addListener(cx.hcm.delayedClose);
     }
@@ -252,7 +259,9 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         // As Envoy's, whose stream exists from a request's first byte.
         cx.requestsAtClose |= (current != null && !current.stream.ended()) || cx.headerPhase;
         closing = true;
-        decoder.close();
+        if (decoder != null) {
+            decoder.close();
+        }
         Http1Stream s = current;
         current = null;
         if (s != null && !s.stream.ended()) {
@@ -297,7 +306,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
             current.closeAfterResponse = true;
             return;
         }
-        decoder.parser.stop(); // the connection closes after the 408: nothing more is parsed
+        decoder().parser.stop(); // the connection closes after the 408: nothing more is parsed
         Http1Stream s = new Http1Stream(this, null);
         current = s;
         s.requestComplete = true;
@@ -322,7 +331,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
      */
     @Override
     public void closeIfIdle() {
-        if (current == null && !decoder.removed() && decoder.betweenRequests()) {
+        if (current == null && !rawIn && (decoder == null || decoder.betweenRequests())) {
             closeAfterFlush();
         }
     }
@@ -330,7 +339,9 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     /** The guard's timer, no rescale hook of its own on the connection (one object less each). */
     @Override
     public void onTimerScaleChanged() {
-        decoder.rescale();
+        if (decoder != null) {
+            decoder.rescale();
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.http.upstream.Http1Parser;
 
 import java.util.function.Consumer;
@@ -15,10 +16,28 @@ import java.util.function.Consumer;
  * connection keeps one handler context less. When an upgrade or tunnel takes the connection over
  * it {@link #leave leaves} and hands on the bytes it had not parsed, as they are, to the tunnel
  * (leaving while a read is being parsed defers the hand-over to the end of that read).
+ *
+ * <p>Held by its connection only from a request's first byte until the connection is idle again
+ * ({@link #acquire}, {@link #release}): between requests the parser has nothing to remember, so an
+ * idle keep-alive connection keeps neither (the worker keeps them for the next request of any
+ * connection). The parser's listener is this decoder, which passes its events on to the
+ * connection that holds it.
  */
-final class Http1RequestDecoder {
+final class Http1RequestDecoder implements Http1Parser.Listener {
 
-    private final ConnectionContext cx;
+    private static final io.netty.util.concurrent.FastThreadLocal<java.util.ArrayDeque<Http1RequestDecoder>> FREE =
+            new io.netty.util.concurrent.FastThreadLocal<>() {
+                @Override
+                protected java.util.ArrayDeque<Http1RequestDecoder> initialValue() {
+                    return new java.util.ArrayDeque<>();
+                }
+            };
+    /** Free decoders a worker keeps at most: as many as requests in progress at once, beyond it garbage. */
+    static final int MAX_FREE = 256;
+
+    private ConnectionContext cx;
+    private Http1Parser.Listener connection;
+    private final int maxHeadBytes;
     /** From a request's first byte to its end; null between requests (the worker keeps it meanwhile). */
     private Http1HeaderGuard guard;
     final Http1Parser parser;
@@ -28,9 +47,70 @@ final class Http1RequestDecoder {
     /** Where the unparsed bytes go once the decoder left; set only then. */
     private Consumer<ByteBuf> rest;
 
-    Http1RequestDecoder(ConnectionContext cx, int maxHeadBytes, Http1Parser.Listener listener) {
-        this.cx = cx;
-        this.parser = Http1Parser.requests(maxHeadBytes, listener);
+    private Http1RequestDecoder(int maxHeadBytes) {
+        this.maxHeadBytes = maxHeadBytes;
+        this.parser = Http1Parser.requests(maxHeadBytes, this);
+    }
+
+    /** A decoder for {@code cx}'s next request, from the worker's free list when one there has its limit. */
+    static Http1RequestDecoder acquire(ConnectionContext cx, Http1Parser.Listener connection) {
+        int maxHeadBytes = cx.hcm.maxRequestHeadersBytes;
+        java.util.ArrayDeque<Http1RequestDecoder> free = FREE.get();
+        Http1RequestDecoder d = free.peekFirst();
+        if (d != null && d.maxHeadBytes == maxHeadBytes) {
+            free.pollFirst();
+        } else {
+            d = new Http1RequestDecoder(maxHeadBytes);
+        }
+        d.cx = cx;
+        d.connection = connection;
+        d.parser.options(cx.hcm.config.http1Options());
+        return d;
+    }
+
+    /**
+     * Whether the decoder may go back to the worker: no read being parsed, no byte of a next
+     * request read, no request waiting to be answered, and it did not leave. The caller also
+     * knows the parser was not stopped (its connection is neither closing nor answering a
+     * request): a stopped parser never parses again.
+     */
+    boolean releasable() {
+        return !reading && !removed && betweenRequests() && !parser.paused() && parser.head() == null;
+    }
+
+    /** Back to the worker's free list; it must be {@link #releasable}. */
+    void release() {
+        cx = null;
+        connection = null;
+        java.util.ArrayDeque<Http1RequestDecoder> free = FREE.get();
+        if (free.size() < MAX_FREE) {
+            free.addFirst(this);
+        }
+    }
+
+    /** Free decoders of the calling worker (tests: on the worker's thread). */
+    static int freeOnThisWorker() {
+        return FREE.get().size();
+    }
+
+    @Override
+    public void onHead(Http1Parser p) {
+        connection.onHead(p);
+    }
+
+    @Override
+    public void onBody(ByteBuf data, boolean last) {
+        connection.onBody(data, last);
+    }
+
+    @Override
+    public void onEnd(Http2Headers trailers) {
+        connection.onEnd(trailers);
+    }
+
+    @Override
+    public void onError(int status, String details) {
+        connection.onError(status, details);
     }
 
     /** No byte of a next request has arrived (nor waits unparsed). */

@@ -20,7 +20,11 @@ import io.remora.http.upstream.Http1Parser;
 abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.Listener {
 
     final ConnectionContext cx;
-    final Http1RequestDecoder decoder;
+    /**
+     * From a request's first byte until the connection is idle again; null in between (the
+     * worker keeps it meanwhile: {@link #decoder()}, {@link #releaseDecoderIfIdle()}).
+     */
+    Http1RequestDecoder decoder;
     Http1Stream current;
     boolean closing;
     /**
@@ -31,8 +35,27 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
 
     Http1RequestReader(ConnectionContext cx) {
         this.cx = cx;
-        this.decoder = new Http1RequestDecoder(cx, cx.hcm.maxRequestHeadersBytes, this);
-        this.decoder.parser.options(cx.hcm.config.http1Options());
+    }
+
+    /** The connection's decoder, taken from the worker when the connection holds none. */
+    final Http1RequestDecoder decoder() {
+        Http1RequestDecoder d = decoder;
+        if (d == null) {
+            decoder = d = Http1RequestDecoder.acquire(cx, this);
+        }
+        return d;
+    }
+
+    /**
+     * Once no request is in progress or waits: the decoder goes back to the worker. Not while
+     * closing, nor while a request is being answered: the parser may have been stopped then.
+     */
+    final void releaseDecoderIfIdle() {
+        Http1RequestDecoder d = decoder;
+        if (d != null && current == null && !closing && d.releasable()) {
+            decoder = null;
+            d.release();
+        }
     }
 
     /** A stream for a request whose head was read ({@code head}), or that failed before its head (null). */
@@ -225,7 +248,7 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
      */
     private void pauseBehind(Http1Stream s) {
         if (current == s && !closing) {
-            decoder.parser.pause();
+            decoder().parser.pause();
             updateAutoRead();
         }
     }
