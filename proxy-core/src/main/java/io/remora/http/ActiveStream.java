@@ -199,7 +199,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
     }
 
     /** Envoy's recreateStream, for an internal redirect: see {@link StreamRecreation}. */
-    boolean recreateStream(ByteBuf body) {
+    boolean recreateStream(ByteBuf body, Http2Headers response) {
         // An encoder (custom response) may recreate from its response headers: nothing went downstream yet.
         if (ended || !remoteComplete || filters == null || responseStarted || tunnel) {
             if (body != null) {
@@ -213,6 +213,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         decodingAborted = false;
         clearWatermarkCallbacks();
         first.destroy();
+        StreamRecreation.logFirstRun(this, response);
         info.restartForInternalRedirect();
         cx.channel.eventLoop().execute(() -> StreamRecreation.decode(this, body));
         return true;

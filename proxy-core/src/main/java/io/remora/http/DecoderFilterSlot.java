@@ -67,7 +67,12 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderChainCallback
 
     @Override
     public boolean recreateStream(ByteBuf body) {
-        return stream.recreateStream(body);
+        return stream.recreateStream(body, null);
+    }
+
+    @Override
+    public boolean recreateStream(ByteBuf body, io.netty.handler.codec.http2.Http2Headers response) {
+        return stream.recreateStream(body, response);
     }
 
     @Override

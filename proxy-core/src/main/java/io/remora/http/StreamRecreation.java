@@ -3,6 +3,9 @@ package io.remora.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.accesslog.AccessLogs;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.AccessLogType;
 
 /**
  * Envoy's recreateStream (an internal redirect): once {@link ActiveStream#recreateStream} has
@@ -13,6 +16,8 @@ import io.netty.util.AsciiString;
  * the header checks.
  */
 final class StreamRecreation {
+
+    private static final String INTERNAL_REDIRECT = "internal_redirect";
 
     private StreamRecreation() {
     }
@@ -40,6 +45,32 @@ final class StreamRecreation {
         } else {
             release(body);
         }
+    }
+
+    /**
+     * Envoy ends the first run as a stream of its own ({@code doEndStream}, which access-logs it
+     * before the new stream starts), its detail internal_redirect and, when an upstream response
+     * asked, that response's status and headers ({@code ActiveStreamDecoderFilter::recreateStream});
+     * nothing of it went downstream. The next run's log measures from the request's start still.
+     */
+    static void logFirstRun(ActiveStream s, Http2Headers response) {
+        if (s.hcm.accessLogs.length == 0) {
+            return;
+        }
+        StreamInfo info = s.info;
+        info.responseCodeDetails = INTERNAL_REDIRECT;
+        if (response != null) {
+            info.responseHeaders = response;
+            CharSequence status = response.status();
+            try {
+                info.responseCode = status == null ? 0 : Integer.parseInt(status.toString());
+            } catch (NumberFormatException e) {
+                info.responseCode = 0;
+            }
+        }
+        info.finish();
+        AccessLogs.emit(s.hcm.accessLogs, info, AccessLogType.DOWNSTREAM_END);
+        info.durationNanos = -1;
     }
 
     private static void release(ByteBuf body) {

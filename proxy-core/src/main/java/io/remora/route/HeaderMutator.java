@@ -3,6 +3,7 @@ package io.remora.route;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.HeaderMutation;
+import io.remora.http.InlineHeaders;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,10 +13,13 @@ import java.util.List;
  * {@code HeaderParser::evaluateHeaders}: removals first; then every value is formatted and every
  * append action decided against the headers as they were before this level's additions; then
  * overwrites are set; then additions appended. An empty value is skipped unless keep_empty_value.
+ * An addition to a name Envoy's header maps keep inline ({@link InlineHeaders}: user-agent, accept,
+ * ...) joins the entry already there, as Envoy's {@code addReferenceKey} does, rather than repeating it.
  */
 public final class HeaderMutator {
 
     static final HeaderMutator NONE = new HeaderMutator(HeaderMutation.NONE);
+    private static final AsciiString COOKIE = AsciiString.cached("cookie");
 
     private final AsciiString[] removes;
     private final AsciiString[] keys;
@@ -58,11 +62,17 @@ public final class HeaderMutator {
             target.remove(r);
         }
         int n = keys.length;
+        InlineHeaders.Kind kind = target == requestHeaders
+                ? InlineHeaders.Kind.REQUEST_HEADERS : InlineHeaders.Kind.RESPONSE_HEADERS;
         if (n == 1) {
             // Nothing else in the level to order against.
             String v = decide(0, target, requestHeaders, context);
             if (v != null) {
-                put(target, 0, v);
+                if (overwrites(0)) {
+                    target.set(keys[0], v);
+                } else {
+                    append(target, kind, keys[0], v);
+                }
             }
             return;
         }
@@ -80,7 +90,7 @@ public final class HeaderMutator {
         }
         for (int i = 0; i < n; i++) {
             if (decided[i] != null && !overwrites(i)) {
-                target.add(keys[i], decided[i]);
+                append(target, kind, keys[i], decided[i]);
             }
         }
     }
@@ -104,12 +114,23 @@ public final class HeaderMutator {
                 || actions[i] == HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
     }
 
-    private void put(Http2Headers target, int i, String v) {
-        if (overwrites(i)) {
-            target.set(keys[i], v);
-        } else {
-            target.add(keys[i], v);
+    /**
+     * Envoy's {@code HeaderMapImpl::insertByKey}/{@code appendToHeader}: a map has one entry per
+     * inline name, so a value added to one already present is appended to it ("; " after a cookie,
+     * "," otherwise; an empty value changes nothing); any other name gets an entry of its own.
+     */
+    private static void append(Http2Headers target, InlineHeaders.Kind kind, AsciiString key, String v) {
+        if (InlineHeaders.inline(kind, key)) {
+            CharSequence present = target.get(key);
+            if (present != null) {
+                if (!v.isEmpty()) {
+                    target.set(key, present.length() == 0 ? v
+                            : present + (COOKIE.contentEquals(key) ? "; " : ",") + v);
+                }
+                return;
+            }
         }
+        target.add(key, v);
     }
 
     /**

@@ -99,6 +99,9 @@ public final class RouteTable {
             // The "router" debug line for this is RouteLog's, which knows the stream.
             return null;
         }
+        if (vh.tlsRedirect() != null && TlsRedirect.required(vh.virtualHost(), headers)) {
+            return vh.tlsRedirect();
+        }
         CharSequence p = headers.path();
         CharSequence path = p == null ? "" : p;
         int pathEnd = PathMatcher.pathEnd(path);
@@ -122,11 +125,12 @@ public final class RouteTable {
     }
 
     /** A virtual host with its routes, or the matcher tree that picks them, compiled. */
-    record CompiledVirtualHost(VirtualHost virtualHost, CompiledRoute[] routes, RouteMatcherTree matcher) {
+    record CompiledVirtualHost(VirtualHost virtualHost, CompiledRoute[] routes, RouteMatcherTree matcher,
+                               CompiledRoute tlsRedirect) {
         CompiledVirtualHost(VirtualHost vh, Function<io.remora.config.Route, CompiledRoute> compile) {
             this(vh, (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream()
                             .map(compile).toArray(CompiledRoute[]::new),
-                    vh.matcher() == null ? null : new RouteMatcherTree(vh.matcher(), compile));
+                    vh.matcher() == null ? null : new RouteMatcherTree(vh.matcher(), compile), TlsRedirect.of(vh));
         }
 
         CompiledVirtualHost(RouteConfiguration config, VirtualHost vh, HeaderMutator globalRequest,

@@ -104,6 +104,27 @@ class HeaderMutationTest {
         assertFalse(req.contains("x-level"));
     }
 
+    /** Envoy's maps keep user-agent (request) and cache-control (response) in one entry: appends join it. */
+    @Test
+    void appendsToAnInlineNameJoinItsEntry() {
+        AppendAction ap = AppendAction.APPEND_IF_EXISTS_OR_ADD;
+        HeaderMutation m = mutation(List.of(opt("user-agent", "b", ap), opt("x-other", "b", ap),
+                new HeaderValueOption("accept", "", ap, true)));
+        RouteTable t = table(HeaderMutation.NONE, m, HeaderMutation.NONE, HeaderMutation.NONE, false, false);
+        Http2Headers h = request("h", "/");
+        h.add("user-agent", "a").add("x-other", "a").add("accept", "*/*");
+        mutateRequest(t, h);
+        assertEquals(List.of("a,b"), h.getAll("user-agent").stream().map(CharSequence::toString).toList());
+        assertEquals(List.of("a", "b"), h.getAll("x-other").stream().map(CharSequence::toString).toList());
+        assertEquals("*/*", values(h, "accept"), "an empty value adds nothing to an inline entry");
+
+        RouteTable r = table(HeaderMutation.NONE, add(ap, "cache-control", "no-store"), HeaderMutation.NONE,
+                HeaderMutation.NONE, false, true);
+        Http2Headers resp = new DefaultHttp2Headers().status("200").add("cache-control", "private");
+        r.route(request("h", "/"), 0).mutateResponseHeaders(resp, "w", context());
+        assertEquals(List.of("private,no-store"), resp.getAll("cache-control").stream().map(CharSequence::toString).toList());
+    }
+
     @Test
     void weightedLevelOnlyForThePickedCluster() {
         AppendAction ap = AppendAction.APPEND_IF_EXISTS_OR_ADD;

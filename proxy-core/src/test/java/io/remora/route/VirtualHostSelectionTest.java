@@ -126,4 +126,26 @@ class VirtualHostSelectionTest {
         }
         assertNull(t.route(request("svc1000.ns.svc.cluster.local", "/"), 0));
     }
+
+    /** Envoy's SslRequirements, before the routes: ALL unless x-forwarded-proto is https; EXTERNAL_ONLY spares x-envoy-internal. */
+    @Test
+    void requireTlsRedirectsWhatIsNotHttps() {
+        io.remora.config.VirtualHost all = io.remora.config.VirtualHost.builder("all", List.of("all.com"),
+                List.of(route("r", prefix("/only"), Fixtures.forward("c")))).requireTls(
+                io.remora.config.VirtualHost.TlsRequirement.ALL).build();
+        io.remora.config.VirtualHost external = io.remora.config.VirtualHost.builder("ext", List.of("ext.com"),
+                List.of(route("r", prefix("/"), Fixtures.forward("c")))).requireTls(
+                io.remora.config.VirtualHost.TlsRequirement.EXTERNAL_ONLY).build();
+        RouteTable t = RouteTable.compile(config(all, external));
+        RouteEntry r = t.route(request("all.com", "/elsewhere?x=1"), 0);
+        assertEquals("https://all.com/elsewhere?x=1", r.redirectLocation(request("all.com", "/elsewhere?x=1")));
+        io.netty.handler.codec.http2.Http2Headers https = request("all.com", "/only");
+        https.set("x-forwarded-proto", "https");
+        assertNull(t.route(https, 0).redirectLocation(https));
+        io.netty.handler.codec.http2.Http2Headers internal = request("ext.com", "/");
+        internal.set("x-forwarded-proto", "http");
+        assertEquals("https://ext.com/", t.route(internal, 0).redirectLocation(internal));
+        internal.set("x-envoy-internal", "true");
+        assertNull(t.route(internal, 0).redirectLocation(internal));
+    }
 }

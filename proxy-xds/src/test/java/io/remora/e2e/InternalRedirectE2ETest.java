@@ -32,6 +32,7 @@ class InternalRedirectE2ETest {
     private static TestUpstream upstream;
     private static ProxyProcess proxy;
     private static String base;
+    private static java.nio.file.Path accessLog;
 
     @BeforeAll
     static void start() throws Exception {
@@ -90,8 +91,12 @@ class InternalRedirectE2ETest {
                   route: { cluster: up }
                 """.formatted(follow302, follow302, previousRoutes(), previousRoutes());
         Map<String, Integer> ports = new HashMap<>(Map.of("http", ProxyProcess.freePort()));
-        proxy = stack.start(Bootstraps.listeners(stack.adminPort, Bootstraps.httpListener("http", "", "", routes),
-                Bootstraps.cluster("up", false, null, upstream.port()), ports), List.of());
+        accessLog = io.remora.testing.TempPaths.file("redirect-access", ".log");
+        String log = Bootstraps.fileAccessLog(accessLog,
+                "%RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %RESP(x-token)% %UPSTREAM_HOST%");
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, Bootstraps.httpListener("http", "", log, routes),
+                Bootstraps.cluster("up", false, null, upstream.port()), ports), List.of(),
+                "--file-flush-interval-msec", "100");
         base = "http://127.0.0.1:" + ports.get("http");
     }
 
@@ -117,6 +122,28 @@ class InternalRedirectE2ETest {
                         + "/start/a?q=1 "), seen);
         assertEquals(before + 1, succeeded());
         assertEquals("from-redirect", tokens.get("/final?from=start"), "response_headers_to_copy");
+    }
+
+    /**
+     * Envoy ends the redirected run as a stream of its own: one access log entry with the
+     * redirect's status and headers and the internal_redirect detail, then the target's
+     * (redirect_integration_test's BasicInternalRedirect). A redirect passed through is one entry.
+     */
+    @Test
+    void aFollowedRedirectLogsTheFirstRunOnItsOwn() throws Exception {
+        int before = java.nio.file.Files.readAllLines(accessLog).size();
+        assertEquals(200, Curl.run(base + "/start/log").status());
+        assertEquals(302, Curl.run(base + "/plain").status());
+        String up = "127.0.0.1:" + upstream.port();
+        List<String> lines = List.of("302 internal_redirect from-redirect " + up, "200 via_upstream - " + up,
+                "302 via_upstream from-redirect " + up);
+        List<String> logged = List.of();
+        for (int i = 0; i < 100 && logged.size() < lines.size(); i++) {
+            Thread.sleep(50);
+            List<String> all = java.nio.file.Files.readAllLines(accessLog);
+            logged = all.subList(before, all.size());
+        }
+        assertEquals(lines, logged);
     }
 
     @Test

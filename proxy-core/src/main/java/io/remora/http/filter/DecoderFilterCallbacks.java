@@ -90,6 +90,15 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
         return false;
     }
 
+    /**
+     * As {@link #recreateStream(ByteBuf)} for the upstream {@code response} that asked for it (a
+     * followed redirect): the first run is access-logged with that response's status and headers,
+     * as Envoy's {@code recreateStream(headers)}.
+     */
+    default boolean recreateStream(ByteBuf body, io.netty.handler.codec.http2.Http2Headers response) {
+        return recreateStream(body);
+    }
+
     // --- flow control ---
 
     /** Stop reading request data from downstream (an upstream is not writable). */

@@ -53,7 +53,7 @@ public final class InternalRedirect {
                 // The redirect's response is whole: its connection can serve the next request.
                 a.complete();
             }
-            if (r.cb.recreateStream(body)) {
+            if (r.cb.recreateStream(body, response)) {
                 r.stats.upstreamInternalRedirectSucceededTotal.increment();
                 return true;
             }
