@@ -175,6 +175,13 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        io.remora.config.Http1Options http1Options = io.remora.config.Http1Options.DEFAULT;
+
+        Builder http1Options(io.remora.config.Http1Options options) {
+            http1Options = options;
+            return this;
+        }
+
         Builder streamErrorOnInvalidHttpMessage(boolean streamError) {
             streamErrorOnInvalid = streamError;
             return this;
@@ -191,7 +198,7 @@ final class HcmServer implements AutoCloseable {
                     .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build()))
                     .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10)
                     .http1DefaultHostForHttp10(defaultHostForHttp10).http1EnableTrailers(http1EnableTrailers)
-                    .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build();
+                    .http1Options(http1Options).streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build();
         }
     }
 }

@@ -303,6 +303,32 @@ class Http1ParsingGapsTest {
         }
     }
 
+    /**
+     * BalsaParser's first-byte check: every request of a connection starts with a letter one of the
+     * parser's methods starts with, so an empty line before one (or after a body) is refused;
+     * allow_custom_methods skips that check and lets Balsa skip the empty lines.
+     */
+    @Test
+    void anEmptyLineBeforeARequestIsRefusedUnlessCustomMethodsAreAllowed() throws Exception {
+        refused("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        refused("get / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            RawHttp.Response second = c.read();
+            assertNotNull(second, "no answer to the bytes after the body");
+            assertEquals(400, second.status());
+            assertTrue(c.closedByPeer());
+        }
+        server.close();
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO)
+                .http1Options(io.remora.config.Http1Options.builder().allowCustomMethods(true).build())));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+    }
+
     /** obs-fold: BalsaParser (since Envoy 1.29) joins the line to the field before it, the line break dropped. */
     @Test
     void aFoldedLineContinuesTheFieldBeforeIt() throws Exception {

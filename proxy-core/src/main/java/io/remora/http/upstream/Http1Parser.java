@@ -239,6 +239,13 @@ public final class Http1Parser extends Http1ParserInput {
                     fail(502, "http1.codec_error");
                     return false;
                 }
+            } else if (!options.allowCustomMethods()) {
+                // So does a request's first byte, every request of the connection (HPE_INVALID_METHOD):
+                // empty lines before one are refused too, unless allow_custom_methods lets Balsa skip them.
+                if (!Http1StartLine.methodStart(in.getByte(in.readerIndex()))) {
+                    fail(400, "http1.codec_error");
+                    return false;
+                }
             } else if (!skipEmptyLines(in)) {
                 return false;
             }

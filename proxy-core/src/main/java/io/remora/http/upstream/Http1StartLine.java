@@ -165,6 +165,14 @@ final class Http1StartLine {
             "UNSUBSCRIBE");
 
     /** Whether the parser accepts {@code method} without allow_custom_methods (case-sensitive, as Envoy). */
+    /** The first letters of the methods Envoy's parser knows (BalsaParser's isFirstCharacterOfValidMethod). */
+    static boolean methodStart(byte b) {
+        return switch (b) {
+            case 'A', 'B', 'C', 'D', 'G', 'H', 'L', 'M', 'N', 'O', 'P', 'R', 'S', 'T', 'U' -> true;
+            default -> false;
+        };
+    }
+
     static boolean knownMethod(AsciiString method) {
         for (AsciiString m : METHODS) {
             if (m == method) {

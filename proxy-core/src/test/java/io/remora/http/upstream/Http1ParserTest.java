@@ -128,7 +128,7 @@ class Http1ParserTest {
 
     @Test
     void pipelinedRequestsWithChunksExtensionsAndTrailersParseTheSameAcrossEverySplit() {
-        String input = "\r\n\r\nGET /a?b HTTP/1.1\r\nHost: h\r\nX-A:  v1 \r\nCookie: a\r\nCOOKIE: b\r\n\r\n"
+        String input = "GET /a?b HTTP/1.1\r\nHost: h\r\nX-A:  v1 \r\nCookie: a\r\nCOOKIE: b\r\n\r\n"
                 + "POST http://x.example/p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n"
                 + "5;ext=1;q=\"v\"\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-T: t\r\nX-U: u\r\n\r\n"
                 + "PUT /q HTTP/1.0\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nabc"
