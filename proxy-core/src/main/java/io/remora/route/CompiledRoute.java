@@ -122,7 +122,9 @@ final class CompiledRoute implements RouteEntry {
             appendForwardedHost = false;
         }
 
-        if (route.action() instanceof RedirectAction r) {
+        if (route.action() == TlsRedirect.ACTION) {
+            location = RedirectUri.SSL_REDIRECTOR;
+        } else if (route.action() instanceof RedirectAction r) {
             location = new RedirectUri(r, pathMatcher);
         } else if (route.action() instanceof DirectResponseAction) {
             location = new RedirectUri(null, pathMatcher);

@@ -21,6 +21,20 @@ public final class RedirectUri {
     private final boolean pathHasQuery;
     private final boolean stripQuery;
     private final PathRewriter rewriter;
+    /** Envoy's SslRedirector: https:// + the Host as sent + the path, nothing rewritten. */
+    private final boolean sslRedirector;
+
+    /** The location of a virtual host's require_tls redirect. */
+    static final RedirectUri SSL_REDIRECTOR = new RedirectUri();
+
+    private RedirectUri() {
+        scheme = "https";
+        host = path = null;
+        port = "";
+        pathHasQuery = stripQuery = false;
+        rewriter = null;
+        sslRedirector = true;
+    }
 
     RedirectUri(RedirectAction r, PathMatcher matcher) {
         if (r == null) {
@@ -28,6 +42,7 @@ public final class RedirectUri {
             port = "";
             pathHasQuery = stripQuery = false;
             rewriter = null;
+            sslRedirector = false;
             return;
         }
         scheme = emptyToNull(r.schemeRedirect());
@@ -37,6 +52,7 @@ public final class RedirectUri {
         pathHasQuery = path != null && path.indexOf('?') >= 0;
         stripQuery = r.stripQuery();
         rewriter = PathRewriter.of(r.prefixRewrite(), r.regexRewrite(), matcher);
+        sslRedirector = false;
     }
 
     /** A redirect without a path rewrite (a custom response's {@code redirect_action}). */
@@ -58,6 +74,10 @@ public final class RedirectUri {
             return null;
         }
         String requestPath = p.toString();
+        if (sslRedirector) {
+            CharSequence a = request.authority();
+            return "https://" + (a == null ? "" : a) + requestPath;
+        }
         if (rewriter != null) {
             // Envoy rewrites the request's path first (the router's rewritePathHeader).
             String rewritten = rewriter.rewrite(requestPath);

@@ -20,6 +20,9 @@ final class TlsRedirect {
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString X_ENVOY_INTERNAL = AsciiString.cached("x-envoy-internal");
 
+    /** The redirect route's action; {@link CompiledRoute} knows it by identity to write Envoy's location. */
+    static final RedirectAction ACTION = new RedirectAction("https", null, 0, null, null, null, 301, false);
+
     private TlsRedirect() {
     }
 
@@ -32,7 +35,7 @@ final class TlsRedirect {
             return null;
         }
         Route r = new Route("", new RouteMatch(new RouteMatch.Prefix("/"), true, List.of(), List.of(), false, null),
-                new RedirectAction("https", null, 0, null, null, null, 301, false), HeaderMutation.NONE,
+                ACTION, HeaderMutation.NONE,
                 HeaderMutation.NONE);
         return new CompiledRoute(null, r, vh, HeaderMutator.NONE, HeaderMutator.NONE, HeaderMutator.NONE,
                 HeaderMutator.NONE, false, null);

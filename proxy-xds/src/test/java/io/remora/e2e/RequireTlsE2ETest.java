@@ -58,6 +58,9 @@ class RequireTlsE2ETest {
         Curl unrouted = Curl.get(stack.port, "/elsewhere", "host: www.redirect.com:8080");
         assertEquals(301, unrouted.status());
         assertEquals("https://www.redirect.com:8080/elsewhere", unrouted.header("location"));
+        // Envoy's SslRedirector writes the Host as sent: a default port stays (a route's https_redirect drops it).
+        assertEquals("https://www.redirect.com:80/foo",
+                Curl.get(stack.port, "/foo", "host: www.redirect.com:80").header("location"));
         assertEquals(301, Curl.get(stack.port, "/", "host: external.redirect.com").status());
     }
 
