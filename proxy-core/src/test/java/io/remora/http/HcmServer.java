@@ -184,7 +184,10 @@ final class HcmServer implements AutoCloseable {
                     .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build()))
                     .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10)
                     .http1DefaultHostForHttp10(defaultHostForHttp10)
-                    .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build();
+                    .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid)
+                    // as the translator resolves it for HTTP/1 (no override_stream_error_on_invalid_http_message)
+                    .http1Options(io.remora.config.Http1Options.builder()
+                            .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build()).build();
         }
     }
 }
