@@ -121,11 +121,6 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         return remoteComplete;
     }
 
-    /** The codec read the whole request though it never became headers (a refused bodyless head). */
-    void remoteCompleteBeforeHeaders() {
-        remoteComplete = true;
-    }
-
     boolean decodingAborted() {
         return decodingAborted;
     }

@@ -35,11 +35,6 @@ final class ConnectionNominations {
         return eachToken(headers, token -> ++tokens[0] < MAX_TOKENS && acceptableToken(headers, token.trim()));
     }
 
-    /** Whether a Connection token names {@code name} (lower case). */
-    static boolean nominates(Http2Headers headers, AsciiString name) {
-        return !namesNone(headers) && !eachToken(headers, token -> !name.contentEqualsIgnoreCase(token.trim()));
-    }
-
     /**
      * Removes the headers the Connection tokens name, as Envoy's sanitizeConnectionHeader once it
      * has found them {@link #acceptable}: tokens about the connection itself name no header, a

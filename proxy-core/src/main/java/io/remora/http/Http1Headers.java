@@ -39,23 +39,15 @@ final class Http1Headers {
 
     static final AsciiString CHUNKED = AsciiString.cached("chunked");
 
-    /**
-     * Why a request head is refused before it becomes a stream: Envoy's status and details.
-     *
-     * @param byConnectionManager Envoy refuses it in the connection manager, not the codec: with
-     *                            stream_error_on_invalid_http_message the connection stays open
-     */
-    record Rejection(int status, String reason, String details, boolean byConnectionManager) {
-        Rejection(int status, String reason, String details) {
-            this(status, reason, details, false);
-        }
+    /** Why a request head is refused before it becomes a stream: Envoy's status and details. */
+    record Rejection(int status, String reason, String details) {
     }
 
     /**
-     * Envoy's HTTP/1.1 codec and connection manager checks the parser leaves to the request, or
-     * null when the request head is acceptable. A rejection closes the connection after the reply,
-     * unless the connection manager made it and stream_error_on_invalid_http_message says otherwise.
-     * Without {@code allowAbsoluteUrl} an absolute-form target does not stand in for Host.
+     * Envoy's HTTP/1.1 codec checks the parser leaves to the request, or null when the request head
+     * is acceptable. A rejection closes the connection after the reply. A missing Host is not the
+     * codec's to refuse: the connection manager does, with the request's headers in hand
+     * ({@link RequestHeaderChecks}).
      * An {@code upgrade}'s Connection header is not sanitized (Envoy's handling_upgrade_).
      */
     static Rejection validate(Http1Head head, boolean allowAbsoluteUrl, boolean upgrade) {
@@ -71,12 +63,8 @@ final class Http1Headers {
             // RFC 9112 3.2: no fragment in a request-target (Envoy's http_reject_path_with_fragment).
             return new Rejection(400, "Bad Request", "path_normalization_failed");
         }
-        int hosts = head.hostCount();
-        if (hosts > 1) {
+        if (head.hostCount() > 1) {
             return new Rejection(400, "Bad Request", "http1.codec_error");
-        }
-        if (hosts == 1 && !upgrade && head.had(CONNECTION) && ConnectionNominations.nominates(head.headers, HOST)) {
-            hosts = 0; // Envoy's codec drops a nominated Host before its connection manager asks for one
         }
         if (connect && !RequestTargets.hostAndPort(uri)) {
             // Envoy's codec reads a CONNECT target as a URL of host and port alone (handlePath).
@@ -86,9 +74,6 @@ final class Http1Headers {
                 && !(uri.length() == 1 && uri.byteAt(0) == '*' && HttpMethod.OPTIONS.asciiName().contentEquals(head.method))) {
             // As Envoy's codec: a target neither origin- nor absolute-form (nor OPTIONS *) is no URL.
             return new Rejection(400, "Bad Request", "http1.invalid_url");
-        }
-        if (hosts == 0 && !connect && !head.http10() && (!allowAbsoluteUrl || uri.indexOf("://", 0) < 0)) {
-            return new Rejection(400, "Bad Request", "missing_host_header", true);
         }
         return null;
     }

@@ -104,16 +104,6 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
         current = s;
         Http1Headers.Rejection rejection = Http1Headers.validate(head, options.allowAbsoluteUrl(), upgrade);
         if (rejection != null) {
-            if (rejection.byConnectionManager() && options.streamErrorOnInvalidHttpMessage() && !upgrade
-                    && head.bodyless()) {
-                // stream_error_on_invalid_http_message: only the stream fails, the connection serves on.
-                s.requestComplete = true;
-                decoder.requestComplete();
-                s.stream.remoteCompleteBeforeHeaders();
-                s.stream.sendLocalReply(rejection.status(), rejection.reason(), null, rejection.details());
-                pauseBehind(s);
-                return;
-            }
             parser.stop();
             s.reject(rejection.status(), rejection.reason(), rejection.details());
             return;

@@ -75,6 +75,17 @@ final class Http1Stream implements StreamEncoder {
         }
     }
 
+    /**
+     * Envoy's onLocalReply: a 400 the proxy answers itself (the reply's code before
+     * local_reply_config rewrites it) means a messaging error, so the HTTP/1 connection closes
+     * after it unless stream_error_on_invalid_http_message keeps it.
+     */
+    void onLocalReply(int status) {
+        if (status == 400 && !conn.cx.hcm.config.http1Options().streamErrorOnInvalidHttpMessage()) {
+            closeAfterResponse = true;
+        }
+    }
+
     /** A request head Envoy refuses: local reply, then the connection closes. */
     void reject(int status, String reason, String details) {
         requestComplete = true;

@@ -49,6 +49,9 @@ final class LocalReply {
             s.resetStream();
             return;
         }
+        if (s.encoder instanceof Http1Stream h1) {
+            h1.onLocalReply(status);
+        }
         FilterManager filters = s.filters;
         boolean viaFilters = filters != null && !filters.encodingStarted();
         Http2Headers h = new HeaderBlock(6);

@@ -70,9 +70,9 @@ final class RequestHeaderChecks {
             }
         }
         if (headers.authority() == null) {
-            // Envoy's connection manager wants a host of every request: an HTTP/1.0 one without Host
-            // or default_host_for_http_10, an HTTP/2 one without :authority or host (HTTP/1.1's
-            // codec step refused its own already).
+            // Envoy's connection manager wants a host of every request: an HTTP/1.x one without Host
+            // (HTTP/1.0: nor default_host_for_http_10), an HTTP/2 one without :authority or host.
+            // Its headers are the stream's, for the access log and local_reply_config.
             s.sendLocalReply(400, "", null, "missing_host_header");
             return true;
         }

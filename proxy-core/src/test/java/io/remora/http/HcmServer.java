@@ -175,10 +175,10 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
-        io.remora.config.Http1Options http1Options = io.remora.config.Http1Options.DEFAULT;
+        boolean allowCustomMethods;
 
-        Builder http1Options(io.remora.config.Http1Options options) {
-            http1Options = options;
+        Builder allowCustomMethods(boolean allow) {
+            allowCustomMethods = allow;
             return this;
         }
 
@@ -198,7 +198,10 @@ final class HcmServer implements AutoCloseable {
                     .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build()))
                     .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10)
                     .http1DefaultHostForHttp10(defaultHostForHttp10).http1EnableTrailers(http1EnableTrailers)
-                    .http1Options(http1Options).streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build();
+                    .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid)
+                    // as the translator resolves it for HTTP/1 (no override_stream_error_on_invalid_http_message)
+                    .http1Options(io.remora.config.Http1Options.builder().allowCustomMethods(allowCustomMethods)
+                            .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build()).build();
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,8 +103,46 @@ class Http1ParsingGapsTest {
 
     @Test
     void http11WithoutHostOrWithTwoIs400() throws Exception {
-        refused("GET / HTTP/1.1\r\n\r\n", 400, "missing_host_header");
+        withoutHost("GET /p?q HTTP/1.1\r\n\r\n");
         refused("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "http1.codec_error");
+    }
+
+    /**
+     * Envoy's connection manager, not its codec, refuses a request without Host: the stream has
+     * the request's headers (its access log and local_reply_config see them), the reply no body
+     * and no protocol-error flag, and the 400 closes the connection (onLocalReply).
+     */
+    private void withoutHost(String request) throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send(request);
+            RawHttp.Response r = c.read();
+            assertNotNull(r, "no response to " + request);
+            assertEquals(400, r.status(), request);
+            assertEquals("", r.body());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer(), "connection left open after " + request);
+        }
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertNotNull(info);
+        assertEquals("missing_host_header", info.responseCodeDetails);
+        assertFalse(info.hasFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR));
+        assertEquals(request.substring(4, request.indexOf(' ', 4)), info.requestHeaders().path().toString());
+        assertNull(TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+    }
+
+    /** With stream_error_on_invalid_http_message a request without Host fails alone: the connection serves on. */
+    @Test
+    void withStreamErrorOnInvalidMessageTheConnectionOutlivesAMissingHost() throws Exception {
+        server.close();
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).streamErrorOnInvalidHttpMessage(true)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(400, r.status());
+            assertNull(r.header("connection"));
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
     }
 
     @Test
@@ -182,7 +221,7 @@ class Http1ParsingGapsTest {
         assertEquals("trailers", seen.get("te").toString());
         assertEquals("2", seen.get("x-kept").toString());
         assertEquals("a", seen.authority().toString());
-        refused("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Host\r\n\r\n", 400, "missing_host_header");
+        withoutHost("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Host\r\n\r\n");
         assertEquals("b", served("GET http://b/x HTTP/1.1\r\nHost: a\r\nConnection: host\r\n\r\n").authority().toString());
     }
 
@@ -321,8 +360,7 @@ class Http1ParsingGapsTest {
             assertTrue(c.closedByPeer());
         }
         server.close();
-        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO)
-                .http1Options(io.remora.config.Http1Options.builder().allowCustomMethods(true).build())));
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).allowCustomMethods(true)));
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
             assertEquals(200, c.read().status());

@@ -1,18 +1,23 @@
 package io.remora.e2e;
 
+import io.remora.testing.HttpHeads;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -164,6 +169,25 @@ class LocalReplyConfigE2ETest {
         assertEquals(503, h.statusCode());
         assertEquals(String.valueOf("[503] no healthy upstream (no_healthy_upstream)".length()),
                 header(h, "content-length"));
+    }
+
+    /**
+     * Envoy's connection manager, not its codec, refuses an HTTP/1.1 request without Host: with
+     * the request's headers in hand (the access log has its path), an empty body for the body
+     * format to wrap, no protocol-error flag, and the connection closed after the 400.
+     */
+    @Test
+    void aRequestWithoutHostIsRefusedByTheConnectionManager() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", stack.port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("GET /nohost HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            String head = HttpHeads.read(in).toLowerCase(Locale.ROOT);
+            assertTrue(head.startsWith("http/1.1 400"), head);
+            assertEquals(List.of("close"), HttpHeads.lines(head, "connection"));
+            assertEquals("[400]  (missing_host_header)", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+        }
+        awaitLogLine("/nohost 400 -");
     }
 
     @Test
