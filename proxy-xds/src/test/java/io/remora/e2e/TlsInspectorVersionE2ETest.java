@@ -5,9 +5,7 @@ import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -69,16 +67,7 @@ class TlsInspectorVersionE2ETest {
         }
     }
 
-    /** Sends {@code hello} and half-closes; what comes back until the proxy closes. */
     private static byte[] sendHello(int port, byte[] hello) throws Exception {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port));
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write(hello);
-            s.shutdownOutput();
-            return s.getInputStream().readAllBytes();
-        } catch (java.net.SocketException reset) {
-            return new byte[0]; // closed with data unread: a reset
-        }
+        return TlsJa3FingerprintE2ETest.sendHello("127.0.0.1", port, hello);
     }
 }

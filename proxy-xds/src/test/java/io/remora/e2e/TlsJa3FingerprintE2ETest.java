@@ -103,7 +103,7 @@ class TlsJa3FingerprintE2ETest {
     }
 
     /** Sends {@code hello} from {@code source} and half-closes; what comes back until the proxy closes. */
-    private static byte[] sendHello(String source, int port, byte[] hello) throws Exception {
+    static byte[] sendHello(String source, int port, byte[] hello) throws Exception {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(source, 0));
             s.connect(new InetSocketAddress("127.0.0.1", port));

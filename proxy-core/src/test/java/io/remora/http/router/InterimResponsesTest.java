@@ -108,19 +108,6 @@ class InterimResponsesTest {
         }
     }
 
-    /** Reads the proxy's frames up to a request's HEADERS (acking its SETTINGS): that stream's id. */
-    private static int awaitRequest(RawH2 up) throws Exception {
-        for (RawH2.Frame f = up.read(); f != null; f = up.read()) {
-            if (f.type() == RawH2.SETTINGS && (f.flags() & 1) == 0) {
-                up.settingsAck().flush();
-            }
-            if (f.type() == RawH2.HEADERS) {
-                return f.streamId();
-            }
-        }
-        throw new AssertionError("no request from the proxy");
-    }
-
     private static RawH2 headers(RawH2 up, int stream, boolean end, String... fields) {
         return up.frame(RawH2.HEADERS, 0x4 | (end ? 1 : 0), stream, RawH2.block(fields));
     }
@@ -139,7 +126,7 @@ class InterimResponsesTest {
             }
         }
         try (RawH2 up = RawH2.accept(upstream)) {
-            int s = awaitRequest(up);
+            int s = RawH2Upstream.awaitRequest(up);
             headers(up, s, false, ":status", "103", "link", "</s.css>; rel=preload");
             headers(up, s, false, ":status", "102");
             headers(up, s, false, ":status", "150");
@@ -223,7 +210,7 @@ class InterimResponsesTest {
             start(UpstreamProtocol.HTTP2, false);
             Process p = c.head ? curl(true, "-I") : curl(true);
             try (RawH2 up = RawH2.accept(upstream)) {
-                int s = awaitRequest(up);
+                int s = RawH2Upstream.awaitRequest(up);
                 headers(up, s, false, ":status", c.status);
                 up.frame(RawH2.DATA, 1, s, "junk".getBytes(StandardCharsets.US_ASCII)).flush();
                 RawH2.Frame f = up.read();
