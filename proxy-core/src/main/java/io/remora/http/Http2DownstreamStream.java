@@ -1,7 +1,6 @@
 package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -19,9 +18,6 @@ import io.netty.util.AsciiString;
  */
 final class Http2DownstreamStream implements StreamEncoder {
 
-    private static final AsciiString HOST = AsciiString.cached("host");
-    private static final AsciiString PROTOCOL = Http2Headers.PseudoHeaderName.PROTOCOL.value();
-    private static final AsciiString GET = AsciiString.cached("GET");
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
     private static final AsciiString STATUS_100 = AsciiString.cached("100");
 
@@ -89,29 +85,27 @@ final class Http2DownstreamStream implements StreamEncoder {
 
     void onRequestHeaders(Http2Headers headers, boolean endStream) {
         remoteEnded |= endStream;
-        if (headers.authority() == null && headers.contains(HOST)) {
-            headers.authority(headers.get(HOST));
-        }
-        headers.remove(HOST);
+        Http2RequestHead.hostToAuthority(headers);
         CharSequence authority = headers.authority();
         if (authority != null && !Authority.valid(authority)) {
             refused(INVALID_HEADER_FIELD, true); // nghttp2's authority check: an invalid header field
             conn.invalidRequest(stream.id(), Authority.INVALID);
             return;
         }
-        if (!pseudoHeadersComplete(headers)) {
+        if (!Http2RequestHead.pseudoHeadersComplete(headers)) {
             refused(MESSAGING_RULE, true);
             conn.invalidRequest(stream.id(), "missing or unexpected request pseudo-header");
             return;
         }
-        if (headers.contains(PROTOCOL)) {
+        if (headers.contains(Http2RequestHead.PROTOCOL)) {
             if (!cx.hcm.http2Options.allowConnect() || !Upgrades.isConnect(headers)) {
                 // :protocol without allow_connect (SETTINGS_ENABLE_CONNECT_PROTOCOL) or off
                 // CONNECT is a malformed request (RFC 8441 4).
                 reset(Http2Error.PROTOCOL_ERROR);
                 return;
             }
-            headers = fromExtendedConnect(headers);
+            extendedConnect = true;
+            headers = Http2RequestHead.fromExtendedConnect(headers);
         }
         active = new ActiveStream(cx, this);
         io.remora.accesslog.WireBytes w = active.info.wireBytes();
@@ -123,27 +117,12 @@ final class Http2DownstreamStream implements StreamEncoder {
             }
         }
         if (!cx.hcm.config.proxy100Continue()) {
-            answerExpectContinue(headers, endStream);
+            Http2RequestHead.answerExpectContinue(active, headers, endStream);
         }
         if (StreamLog.enabled()) {
             StreamLog.requestHeaders(active.info, headers, endStream);
         }
         active.decodeHeaders(headers, endStream);
-    }
-
-    /**
-     * RFC 9113 8.3.1 and 8.5, as Envoy's codecs check a request: :method, :scheme and :path; a
-     * CONNECT (not extended) has :authority and neither :scheme nor :path.
-     */
-    private static boolean pseudoHeadersComplete(Http2Headers h) {
-        CharSequence method = h.method();
-        if (method == null) {
-            return false;
-        }
-        if (io.netty.handler.codec.http.HttpMethod.CONNECT.asciiName().contentEquals(method) && !h.contains(PROTOCOL)) {
-            return h.authority() != null && h.scheme() == null && h.path() == null;
-        }
-        return h.scheme() != null && h.path() != null;
     }
 
     void onTrailers(Http2Headers trailers, boolean endStream) {
@@ -244,24 +223,6 @@ final class Http2DownstreamStream implements StreamEncoder {
         }
     }
 
-    /**
-     * RFC 8441 extended CONNECT to the HTTP/1.1 form the connection manager and router know
-     * (Envoy's transformUpgradeRequestFromH2toH1): GET with Upgrade: <:protocol>.
-     */
-    private Http2Headers fromExtendedConnect(Http2Headers in) {
-        extendedConnect = true;
-        Http2Headers out = new HeaderBlock(in.size() + 2);
-        for (var e : in) {
-            if (!PROTOCOL.contentEquals(e.getKey())) {
-                out.add(e.getKey(), e.getValue());
-            }
-        }
-        out.method(GET);
-        out.set(Upgrades.UPGRADE, in.get(PROTOCOL));
-        out.set(Upgrades.CONNECTION, Upgrades.UPGRADE);
-        return out;
-    }
-
     // ---------------------------------------------------------------- StreamEncoder
 
     private boolean isOpen() {
@@ -271,17 +232,6 @@ final class Http2DownstreamStream implements StreamEncoder {
     private boolean canSend() {
         Http2Stream.State s = stream.state();
         return isOpen() && (s == Http2Stream.State.OPEN || s == Http2Stream.State.HALF_CLOSED_REMOTE);
-    }
-
-    /** As Envoy without proxy_100_continue: the proxy answers the expectation and the upstream never sees it. */
-    private void answerExpectContinue(Http2Headers headers, boolean endStream) {
-        CharSequence expect = headers.get(Http1Headers.EXPECT);
-        if (expect != null && AsciiString.contentEqualsIgnoreCase(expect, HttpHeaderValues.CONTINUE)) {
-            headers.remove(Http1Headers.EXPECT);
-            if (!endStream) {
-                ResponseWriter.write100Continue(active);
-            }
-        }
     }
 
     @Override
