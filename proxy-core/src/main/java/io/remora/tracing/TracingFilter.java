@@ -10,8 +10,6 @@ import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.http.filter.StreamFilter;
 
-import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -29,7 +27,6 @@ public final class TracingFilter implements StreamFilter {
     private static final AsciiString FORCE_TRACE = AsciiString.cached("x-envoy-force-trace");
     private static final AsciiString CLIENT_TRACE_ID = AsciiString.cached("x-client-trace-id");
     private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
-    private static final AsciiString DOWNSTREAM_CLUSTER = AsciiString.cached("x-envoy-downstream-service-cluster");
     private static final AsciiString DECORATOR_OPERATION = AsciiString.cached("x-envoy-decorator-operation");
 
     private final TracingConfig config;
@@ -124,7 +121,7 @@ public final class TracingFilter implements StreamFilter {
         recordTraceId();
         TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
         if (sampled || reportsUnsampled) {
-            requestTags = requestTags(headers);
+            requestTags = SpanTags.request(headers, config, routeTracing, decoder);
         }
         if (decoder != null) {
             decoder.onRouteRefreshed(() -> refresh(headers));
@@ -152,7 +149,7 @@ public final class TracingFilter implements StreamFilter {
         recordTraceId();
         TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
         if ((sampled || reportsUnsampled) && requestTags == null) {
-            requestTags = requestTags(headers);
+            requestTags = SpanTags.request(headers, config, routeTracing, decoder);
         }
     }
 
@@ -180,7 +177,7 @@ public final class TracingFilter implements StreamFilter {
         }
         TraceContext.injectB3(headers, traceId, spanId, parentSpanId, sampled);
         if (sampled) {
-            requestTags = requestTags(headers);
+            requestTags = SpanTags.request(headers, config, routeTracing, decoder);
         }
     }
 
@@ -196,7 +193,7 @@ public final class TracingFilter implements StreamFilter {
         sampled = datadogTrace.kept();
         recordTraceId();
         datadogTrace.inject(headers);
-        requestTags = requestTags(headers);
+        requestTags = SpanTags.request(headers, config, routeTracing, decoder);
         datadogTrace.tag(requestTags);
     }
 
@@ -211,7 +208,7 @@ public final class TracingFilter implements StreamFilter {
         spanId = "0";
         recordTraceId();
         skyWalkingContext.inject(headers);
-        requestTags = requestTags(headers);
+        requestTags = SpanTags.request(headers, config, routeTracing, decoder);
     }
 
     /**
@@ -301,38 +298,6 @@ public final class TracingFilter implements StreamFilter {
         return bucket < Math.round(pct * 100);
     }
 
-    private Map<String, String> requestTags(Http2Headers h) {
-        Map<String, String> tags = new LinkedHashMap<>();
-        CharSequence rid = h.get(REQUEST_ID);
-        if (rid != null) {
-            tags.put("guid:x-request-id", rid.toString());
-        }
-        String url = (h.scheme() == null ? "http" : h.scheme()) + "://" + (h.authority() == null ? "" : h.authority())
-                + (h.path() == null ? "" : h.path());
-        int max = config.maxPathTagLength() > 0 ? config.maxPathTagLength() : 256;
-        tags.put("http.url", url.length() > max ? url.substring(0, max) : url);
-        tags.put("http.method", h.method() == null ? "" : h.method().toString());
-        CharSequence dc = h.get(DOWNSTREAM_CLUSTER);
-        tags.put("downstream_cluster", dc == null ? "-" : dc.toString());
-        CharSequence ua = h.get(io.netty.handler.codec.http.HttpHeaderNames.USER_AGENT);
-        tags.put("user_agent", ua == null ? "-" : ua.toString());
-        tags.put("http.protocol", decoder.downstreamProtocol());
-        if (decoder.connection() != null && decoder.connection().remoteAddress() instanceof InetSocketAddress a
-                && a.getAddress() != null) {
-            tags.put("peer.address", a.getAddress().getHostAddress());
-        }
-        for (TracingConfig.CustomTag t : customTags()) {
-            if (t instanceof TracingConfig.LiteralTag l) {
-                putIfNotEmpty(tags, l.tag(), l.value());
-            } else if (t instanceof TracingConfig.RequestHeaderTag r) {
-                CharSequence v = h.get(AsciiString.of(r.header().toLowerCase(java.util.Locale.ROOT)));
-                putIfNotEmpty(tags, r.tag(), v != null ? v.toString() : r.defaultValue());
-            }
-        }
-        tags.put("component", "proxy");
-        return tags;
-    }
-
     @Override
     public FilterStatus decodeData(io.netty.buffer.ByteBuf data, boolean endStream) {
         return FilterStatus.CONTINUE;
@@ -371,57 +336,14 @@ public final class TracingFilter implements StreamFilter {
         }
         long end = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
         StreamInfo info = decoder.streamInfo();
-        Map<String, String> tags = new LinkedHashMap<>(requestTags);
-        tags.put("request_size", Long.toString(info.bytesReceived));
-        tags.put("response_size", Long.toString(info.bytesSent));
         if (skyWalkingContext != null) {
             skyWalkingContext.upstreamHost(info.upstreamHost);
         }
         String cluster = info.upstreamCluster != null ? info.upstreamCluster : decoder.clusterName();
-        if (cluster != null) {
-            tags.put("upstream_cluster", cluster);
-            tags.put("upstream_cluster.name", cluster);
-        }
-        // Metadata tags are read as the span ends, as Envoy's: filters and the upstream have set it by then.
-        for (TracingConfig.CustomTag t : customTags()) {
-            if (t instanceof TracingConfig.MetadataTag m) {
-                String v = MetadataTagValue.of(info.metadata(m.source(), m.namespace(), m.path()));
-                putIfNotEmpty(tags, m.tag(), v != null ? v : m.defaultValue());
-            }
-        }
-        int code = info.responseCode;
-        tags.put("http.status_code", Integer.toString(code));
-        tags.put("response_flags", flags(info));
-        boolean error = code == 0 || code >= 500;
-        if (error) {
-            tags.put("error", "true");
-        }
+        Map<String, String> tags = SpanTags.finished(requestTags, info, cluster, config, routeTracing);
         sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
                 config.egress() ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER,
-                startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState, shared, skyWalkingContext));
-    }
-
-    /**
-     * The connection manager's custom tags, joined by the route's: as Envoy's map of both, a
-     * route's tag replaces the connection manager's of the same name.
-     */
-    private java.util.List<TracingConfig.CustomTag> customTags() {
-        if (routeTracing == null || routeTracing.customTags().isEmpty()) {
-            return config.customTags();
-        }
-        Map<String, TracingConfig.CustomTag> byName = new LinkedHashMap<>();
-        config.customTags().forEach(t -> byName.put(t.tag(), t));
-        routeTracing.customTags().forEach(t -> byName.put(t.tag(), t));
-        return java.util.List.copyOf(byName.values());
-    }
-
-    private static void putIfNotEmpty(Map<String, String> tags, String tag, String value) {
-        if (value != null && !value.isEmpty()) {
-            tags.put(tag, value);
-        }
-    }
-
-    private static String flags(StreamInfo info) {
-        return info.responseFlagsString();
+                startEpochNanos, Math.max(end, startEpochNanos), tags, SpanTags.isError(info.responseCode),
+                traceState, shared, skyWalkingContext));
     }
 }

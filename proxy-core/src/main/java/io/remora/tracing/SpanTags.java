@@ -1,0 +1,120 @@
+package io.remora.tracing;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.Route;
+import io.remora.config.TracingConfig;
+import io.remora.http.filter.DecoderFilterCallbacks;
+
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Envoy's span tags for an HTTP stream, in two halves as Envoy's tracer sets them: those the
+ * request headers give when the span starts, and those only known as the stream ends (sizes,
+ * upstream cluster, status, response flags, metadata). Apart from the filter, which decides
+ * sampling and propagation: what a span says and whether it exists change for different reasons.
+ */
+final class SpanTags {
+
+    private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString DOWNSTREAM_CLUSTER = AsciiString.cached("x-envoy-downstream-service-cluster");
+    /** Envoy's default max_path_tag_length. */
+    private static final int DEFAULT_MAX_PATH_TAG_LENGTH = 256;
+
+    private SpanTags() {
+    }
+
+    /** The tags the request gives, literal and request-header custom tags included. */
+    static Map<String, String> request(Http2Headers h, TracingConfig config, Route.Tracing routeTracing,
+                                       DecoderFilterCallbacks decoder) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        CharSequence rid = h.get(REQUEST_ID);
+        if (rid != null) {
+            tags.put("guid:x-request-id", rid.toString());
+        }
+        String url = (h.scheme() == null ? "http" : h.scheme()) + "://" + (h.authority() == null ? "" : h.authority())
+                + (h.path() == null ? "" : h.path());
+        int max = config.maxPathTagLength() > 0 ? config.maxPathTagLength() : DEFAULT_MAX_PATH_TAG_LENGTH;
+        tags.put("http.url", url.length() > max ? url.substring(0, max) : url);
+        tags.put("http.method", h.method() == null ? "" : h.method().toString());
+        CharSequence dc = h.get(DOWNSTREAM_CLUSTER);
+        tags.put("downstream_cluster", dc == null ? "-" : dc.toString());
+        CharSequence ua = h.get(HttpHeaderNames.USER_AGENT);
+        tags.put("user_agent", ua == null ? "-" : ua.toString());
+        tags.put("http.protocol", decoder.downstreamProtocol());
+        if (decoder.connection() != null && decoder.connection().remoteAddress() instanceof InetSocketAddress a
+                && a.getAddress() != null) {
+            tags.put("peer.address", a.getAddress().getHostAddress());
+        }
+        for (TracingConfig.CustomTag t : customTags(config, routeTracing)) {
+            if (t instanceof TracingConfig.LiteralTag l) {
+                putIfNotEmpty(tags, l.tag(), l.value());
+            } else if (t instanceof TracingConfig.RequestHeaderTag r) {
+                CharSequence v = h.get(AsciiString.of(r.header().toLowerCase(Locale.ROOT)));
+                putIfNotEmpty(tags, r.tag(), v != null ? v.toString() : r.defaultValue());
+            }
+        }
+        tags.put("component", "proxy");
+        return tags;
+    }
+
+    /**
+     * The request's tags joined by those known as the stream ends; {@code cluster} is the
+     * upstream cluster, or the route's when no upstream was picked, null for neither.
+     */
+    static Map<String, String> finished(Map<String, String> requestTags, StreamInfo info, String cluster,
+                                        TracingConfig config, Route.Tracing routeTracing) {
+        Map<String, String> tags = new LinkedHashMap<>(requestTags);
+        tags.put("request_size", Long.toString(info.bytesReceived));
+        tags.put("response_size", Long.toString(info.bytesSent));
+        if (cluster != null) {
+            tags.put("upstream_cluster", cluster);
+            tags.put("upstream_cluster.name", cluster);
+        }
+        // Metadata tags are read as the span ends, as Envoy's: filters and the upstream have set it by then.
+        for (TracingConfig.CustomTag t : customTags(config, routeTracing)) {
+            if (t instanceof TracingConfig.MetadataTag m) {
+                String v = MetadataTagValue.of(info.metadata(m.source(), m.namespace(), m.path()));
+                putIfNotEmpty(tags, m.tag(), v != null ? v : m.defaultValue());
+            }
+        }
+        int code = info.responseCode;
+        tags.put("http.status_code", Integer.toString(code));
+        tags.put("response_flags", info.responseFlagsString());
+        if (isError(code)) {
+            tags.put("error", "true");
+        }
+        return tags;
+    }
+
+    /** No response at all, or a 5xx, marks the span an error, as Envoy's. */
+    static boolean isError(int responseCode) {
+        return responseCode == 0 || responseCode >= 500;
+    }
+
+    /**
+     * The connection manager's custom tags, joined by the route's: as Envoy's map of both, a
+     * route's tag replaces the connection manager's of the same name.
+     */
+    private static List<TracingConfig.CustomTag> customTags(TracingConfig config, Route.Tracing routeTracing) {
+        if (routeTracing == null || routeTracing.customTags().isEmpty()) {
+            return config.customTags();
+        }
+        Map<String, TracingConfig.CustomTag> byName = new LinkedHashMap<>();
+        config.customTags().forEach(t -> byName.put(t.tag(), t));
+        routeTracing.customTags().forEach(t -> byName.put(t.tag(), t));
+        return List.copyOf(byName.values());
+    }
+
+    private static void putIfNotEmpty(Map<String, String> tags, String tag, String value) {
+        if (value != null && !value.isEmpty()) {
+            tags.put(tag, value);
+        }
+    }
+}
