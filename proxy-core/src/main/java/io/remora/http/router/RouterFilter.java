@@ -12,7 +12,6 @@ import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.WatermarkCallbacks;
-import io.remora.http.upstream.HeaderConversion;
 import io.remora.route.RouteEntry;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
@@ -153,50 +152,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
         protocol = Attempts.protocolOf(cluster, cb.downstreamProtocol());
 
-        // Envoy's decodeHeaders order: the x-envoy-* request headers the router reads (hedging,
-        // timeouts, alt response) come from the request as it came, the headers it sets go in,
-        // and only then the route's request_headers_to_add, which may override or append to
-        // them; the retry headers are read after, so a route may add those.
-        boolean grpc = isGrpc(headers);
-        boolean hedge = Hedging.requested(route, headers);
-        io.remora.config.RetryPolicy policy = route.retryPolicy();
-        // As Envoy's finalTimeout: the policy's per-try timeout applies whether or not the request may be retried.
-        Timeouts.compute(this, fa, policy == null ? null : policy.perTryTimeout(), headers, grpc);
-        // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
-        Timeouts.writeHeaders(this, headers, fa, grpc, !shared.config().suppressEnvoyHeaders(), hedge);
-        if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
-            timeoutStatus = 204;
-        }
-        if (route.virtualHost().includeRequestAttemptCount()) {
-            headers.set(ATTEMPT_COUNT, io.remora.util.AsciiNumbers.of(1));
-        }
-        // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
-        // configuration's header mutations (seeing the original path), then host and path rewrites.
-        route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !shared.config().suppressEnvoyHeaders());
-        info.path(headers.path());
-        // As Envoy: from the host after the route's rewrites, before any attempt's auto_host_rewrite;
-        // kept in filter state, where the pools read them, so a request without them pays nothing.
-        io.remora.upstream.UpstreamTlsNames tlsNames = AutoSniNames.forCluster(cluster, headers);
-        if (tlsNames != null) {
-            cb.filterState().set(io.remora.upstream.UpstreamTlsNames.FILTER_STATE_KEY, tlsNames,
-                    io.remora.network.FilterState.Mutability.MUTABLE);
-        }
-        retry = RetryState.create(policy, headers, route.retryHeaderMatchers());
-        RetryState.consumeHeaders(headers);
-        if (retry != null) {
-            retry.hedgeOnPerTryTimeout = hedge;
-        } else if (hedge && !Hedging.routeHedges(route)) {
-            // Hedging without a retry state: Envoy's soft per-try timeout then does nothing, so no
-            // per-try timer runs (a route that hedges keeps it, for outlier detection).
-            perTryTimeoutMillis = 0;
-        }
-        tunnel = Tunnel.of(headers, fa);
-        HeaderConversion.stripHopByHop(headers, tunnel != null && tunnel.upgrade);
-        if (tunnel != null) {
-            // A byte stream can be neither replayed nor copied.
-            retry = null;
-            protocol = tunnel.upstreamProtocol(protocol, cluster);
-        }
+        RouterRequestHeaders.prepare(this, headers, fa, name);
         requestHeaders = headers;
         List<MirrorSampling.Mirror> mirrors = tunnel == null ? MirrorSampling.sample(fa.mirrors(), cb) : null;
         retainBody = retry != null || (tunnel == null && fa.internalRedirectPolicy() != null);

@@ -11,9 +11,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.concurrent.ScheduledFuture;
 
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 /**
@@ -21,7 +19,7 @@ import java.util.logging.Level;
  * {@link Http2ConnectionHandler} (client side) whose frame listener hands each stream's frames to
  * its {@link Http2UpstreamStream}, kept as a property of Netty's stream; no channel per stream.
  * The pool's bookkeeping lives here too: streams open (counted from hand-out, before a stream id
- * exists), requests served, GOAWAY, the idle timer.
+ * exists), requests served, GOAWAY; the idle timer is {@link Http2IdleCheck}.
  *
  * <p>Flushes: writes made while this connection is reading flush at {@code channelReadComplete}
  * (the handler does that); other writes flush at once, which moves flow-controlled DATA into the
@@ -46,8 +44,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private boolean reading;
     /** The peer reset the connection (%UPSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
     private boolean peerReset;
-    private ScheduledFuture<?> idleTimer;
-    private long idleSinceNanos;
+    private final Http2IdleCheck idle;
     /** connection_keepalive, or null. */
     final io.remora.http.Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
@@ -66,6 +63,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         this.dataFrames = dataFrames;
         dataFrames.frameSizes(parts.frameSizes());
         this.pool = pool;
+        this.idle = new Http2IdleCheck(this, pool);
         this.errors = new Http2UpstreamErrors(this, headers, pool.ctx.stats(),
                 pool.options().streamErrorOnInvalidHttpMessage());
         this.streamKey = connection().newKey();
@@ -171,37 +169,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         pool.serve(this);
     }
 
-    /**
-     * The connection has no stream: it closes after idle_timeout without one. The timer is not
-     * cancelled when a stream comes (a busy connection goes idle and busy again per request); when
-     * it runs it looks at how long the connection has really been idle and waits out the rest.
-     */
+    /** The connection has no stream: it closes after idle_timeout without one. */
     void parkIdle() {
-        long ms = pool.ctx.idleTimeoutMillis();
-        if (ms <= 0 || !channel.isActive()) {
-            return;
-        }
-        idleSinceNanos = System.nanoTime();
-        if (idleTimer == null) {
-            scheduleIdleCheck(TimeUnit.MILLISECONDS.toNanos(ms));
-        }
-    }
-
-    private void scheduleIdleCheck(long delayNanos) {
-        idleTimer = channel.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void checkIdle() {
-        idleTimer = null;
-        if (activeStreams > 0 || !channel.isActive()) {
-            return; // busy: the next parkIdle schedules again
-        }
-        long left = TimeUnit.MILLISECONDS.toNanos(pool.ctx.idleTimeoutMillis()) - (System.nanoTime() - idleSinceNanos);
-        if (left > 0) {
-            scheduleIdleCheck(left);
-        } else {
-            pool.idleTimedOut(this);
-        }
+        idle.park();
     }
 
     /**
@@ -313,10 +283,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
             recordClose();
         }
         super.channelInactive(ctx); // closes the streams: each in flight is reset for its requester
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
+        idle.cancel();
         if (connected) {
             connected = false;
             pool.closed(this);
