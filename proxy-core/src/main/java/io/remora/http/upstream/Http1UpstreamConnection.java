@@ -218,7 +218,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     private void fail(ResetReason reason) {
         UpstreamCallbacks cb = active;
         active = null;
-        if (reason == ResetReason.PROTOCOL_ERROR) {
+        // Bytes after a complete response were counted once when the connection was given up
+        // (maybeRelease); the parser reaching them afterwards is the same error.
+        if (reason == ResetReason.PROTOCOL_ERROR && (cb != null || channel.isOpen())) {
             pool.ctx.stats().upstreamCxProtocolError.increment();
         }
         channel.close();
