@@ -1,7 +1,5 @@
 package io.remora.http.router;
 
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.remora.accesslog.ResponseFlag;
@@ -18,13 +16,11 @@ import io.remora.http.testing.TestRoute;
 import io.remora.http.testing.TestServerContext;
 import io.remora.http.testing.TestStream;
 import io.remora.server.Transport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -41,22 +37,9 @@ class RouterAttemptsTest {
 
     private static final Transport TRANSPORT = Transport.detect();
     private static final RouterFilterConfig CONFIG = new RouterFilterConfig(false);
-    private static EventLoopGroup workers;
-    private static EventLoop loop;
+    @RegisterExtension
+    static final OneWorkerLoop WORKER = new OneWorkerLoop();
     private static int seq;
-
-    @BeforeAll
-    static void start() {
-        workers = TRANSPORT.newEventLoopGroup(1, "worker");
-        loop = workers.next();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        List<String> leaks = LeakCheck.leaks();
-        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
-    }
 
     private static FixedCluster cluster(TestServerContext ctx, String name, UpstreamProtocol protocol,
                                         ClusterConfig.CircuitBreakers cb, InetSocketAddress... hosts) {
@@ -81,7 +64,7 @@ class RouterAttemptsTest {
             cluster(ctx, c, UpstreamProtocol.HTTP2, ClusterConfig.CircuitBreakers.DEFAULT, up.address(),
                     new InetSocketAddress("127.0.0.1", RouterFilterTest.closedPort()));
             RetryPolicy rp = TestRoute.retry(3, null, RetryOn.RESET_BEFORE_REQUEST, RetryOn.REFUSED_STREAM);
-            TestStream s = new TestStream(loop, ctx, new TestRoute(TestRoute.action(c, null, rp, null), false), "HTTP/1.1");
+            TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c, null, rp, null), false), "HTTP/1.1");
             s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             // Envoy's upstream_request_started_ stays set once a reset try had sent its request.
             assertEquals(503, s.status(), "the connect failure is not retried under reset-before-request");
@@ -104,7 +87,7 @@ class RouterAttemptsTest {
             TestServerContext ctx = new TestServerContext(TRANSPORT);
             target[0] = cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, up.address());
             RetryPolicy rp = TestRoute.retry(2, null, RetryOn.FIVE_XX);
-            TestStream s = new TestStream(loop, ctx, TestRoute.countingAttempts(TestRoute.action(c, null, rp, null)),
+            TestStream s = new TestStream(WORKER.loop(), ctx, TestRoute.countingAttempts(TestRoute.action(c, null, rp, null)),
                     "HTTP/1.1");
             s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals(503, s.status());
@@ -123,7 +106,7 @@ class RouterAttemptsTest {
         String c = "first" + (++seq);
         TestServerContext ctx = new TestServerContext(TRANSPORT);
         cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT);
-        TestStream none = new TestStream(loop, ctx, TestRoute.countingAttempts(TestRoute.action(c, null, null, null)),
+        TestStream none = new TestStream(WORKER.loop(), ctx, TestRoute.countingAttempts(TestRoute.action(c, null, null, null)),
                 "HTTP/1.1");
         none.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
         assertEquals(503, none.status());
@@ -134,7 +117,7 @@ class RouterAttemptsTest {
         String full = "full" + (++seq);
         cluster(ctx, full, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 0, 3),
                 new InetSocketAddress("127.0.0.1", RouterFilterTest.closedPort()));
-        TestStream overflow = new TestStream(loop, ctx,
+        TestStream overflow = new TestStream(WORKER.loop(), ctx,
                 TestRoute.countingAttempts(TestRoute.action(full, null, null, null)), "HTTP/1.1");
         overflow.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
         assertEquals(503, overflow.status());
@@ -163,7 +146,7 @@ class RouterAttemptsTest {
             TestServerContext ctx = new TestServerContext(TRANSPORT);
             cluster(ctx, c, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 1, 3), up.address());
             RetryPolicy rp = TestRoute.retry(1, java.time.Duration.ofMillis(100), RetryOn.FIVE_XX);
-            TestStream s = new TestStream(loop, ctx,
+            TestStream s = new TestStream(WORKER.loop(), ctx,
                     TestRoute.countingAttempts(TestRoute.action(c, java.time.Duration.ofSeconds(5), rp, null)), "HTTP/1.1");
             s.start(new RouterFilter(CONFIG), TestStream.get("/").set("x-envoy-hedge-on-per-try-timeout", "true"),
                     true).await();

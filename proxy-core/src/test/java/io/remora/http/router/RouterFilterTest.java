@@ -1,8 +1,6 @@
 package io.remora.http.router;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -29,9 +27,8 @@ import io.remora.http.testing.TestRoute;
 import io.remora.http.testing.TestServerContext;
 import io.remora.http.testing.TestStream;
 import io.remora.server.Transport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -54,23 +51,10 @@ class RouterFilterTest {
     }
 
     static final Transport TRANSPORT = Transport.detect();
-    static EventLoopGroup workers;
-    static EventLoop loop;
+    @RegisterExtension
+    static final OneWorkerLoop WORKER = new OneWorkerLoop();
     static final RouterFilterConfig CONFIG = new RouterFilterConfig(false);
     static int clusterSeq;
-
-    @BeforeAll
-    static void start() {
-        workers = TRANSPORT.newEventLoopGroup(1, "worker");
-        loop = workers.next();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        List<String> leaks = LeakCheck.leaks();
-        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
-    }
 
     /** A context with one cluster "c<N>" over the given upstreams. */
     private static TestServerContext context(String name, UpstreamProtocol protocol, InetSocketAddress... hosts) {
@@ -84,7 +68,7 @@ class RouterFilterTest {
     }
 
     private static TestStream stream(TestServerContext ctx, ForwardAction action) {
-        return new TestStream(loop, ctx, new TestRoute(action, true), "HTTP/1.1");
+        return new TestStream(WORKER.loop(), ctx, new TestRoute(action, true), "HTTP/1.1");
     }
 
     private static double count(TestServerContext ctx, String cluster, String metric) {

@@ -1,8 +1,6 @@
 package io.remora.http.router;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -21,9 +19,8 @@ import io.remora.http.testing.TestRoute;
 import io.remora.http.testing.TestServerContext;
 import io.remora.http.testing.TestStream;
 import io.remora.server.Transport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -42,22 +39,9 @@ class RouterPoolBehaviourTest {
 
     static final Transport TRANSPORT = Transport.detect();
     static final RouterFilterConfig CONFIG = new RouterFilterConfig(false);
-    static EventLoopGroup workers;
-    static EventLoop loop;
+    @RegisterExtension
+    static final OneWorkerLoop WORKER = new OneWorkerLoop();
     static int seq;
-
-    @BeforeAll
-    static void start() {
-        workers = TRANSPORT.newEventLoopGroup(1, "worker");
-        loop = workers.next();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        List<String> leaks = LeakCheck.leaks();
-        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
-    }
 
     private static TestServerContext context(ClusterConfig config, InetSocketAddress... hosts) {
         TestServerContext ctx = new TestServerContext(TRANSPORT);
@@ -66,7 +50,7 @@ class RouterPoolBehaviourTest {
     }
 
     private static TestStream stream(TestServerContext ctx, String cluster, RetryPolicy retry) {
-        return new TestStream(loop, ctx, new TestRoute(TestRoute.action(cluster, null, retry, null), false), "HTTP/1.1");
+        return new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(cluster, null, retry, null), false), "HTTP/1.1");
     }
 
     @Test
@@ -209,7 +193,7 @@ class RouterPoolBehaviourTest {
         try (H2Upstream up = new H2Upstream(TRANSPORT, 100, (ctx, h, body, tr, n) -> H2Upstream.respond(ctx, 200, "h2"))) {
             String c = "usedown" + (++seq);
             TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.USE_DOWNSTREAM), up.address());
-            TestStream s = new TestStream(loop, ctx, new TestRoute(TestRoute.action(c, null, null, null), false), "HTTP/2");
+            TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c, null, null, null), false), "HTTP/2");
             s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals("h2", s.body());
         }
