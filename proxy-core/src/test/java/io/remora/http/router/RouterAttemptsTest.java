@@ -12,6 +12,7 @@ import io.remora.http.testing.FixedCluster;
 import io.remora.http.testing.H1Upstream;
 import io.remora.http.testing.H2Upstream;
 import io.remora.http.testing.LeakCheck;
+import io.remora.http.testing.OneWorkerLoop;
 import io.remora.http.testing.TestRoute;
 import io.remora.http.testing.TestServerContext;
 import io.remora.http.testing.TestStream;

@@ -2,8 +2,6 @@ package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.ClusterConfig;
@@ -12,11 +10,11 @@ import io.remora.http.testing.FixedCluster;
 import io.remora.http.testing.H1Upstream;
 import io.remora.http.testing.H2Upstream;
 import io.remora.http.testing.LeakCheck;
+import io.remora.http.testing.OneWorkerLoop;
 import io.remora.server.Transport;
 import io.remora.stats.StatsRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,21 +32,9 @@ class ConnectionPoolTest {
     }
 
     static final Transport TRANSPORT = Transport.detect();
-    static EventLoopGroup workers;
-    static EventLoop loop;
 
-    @BeforeAll
-    static void start() {
-        workers = TRANSPORT.newEventLoopGroup(1, "pool-worker");
-        loop = workers.next();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        List<String> leaks = LeakCheck.leaks();
-        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
-    }
+    @RegisterExtension
+    static final OneWorkerLoop WORKER = new OneWorkerLoop();
 
     /** Records one exchange; sends the request given when the pool is ready. */
     static final class Exchange implements UpstreamCallbacks {
@@ -128,7 +114,7 @@ class ConnectionPoolTest {
         }
 
         Exchange run(FixedCluster cluster) throws Exception {
-            loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, cluster, cluster.hosts().get(0),
+            WORKER.loop().submit(() -> ConnectionPools.get(WORKER.loop(), TRANSPORT, cluster, cluster.hosts().get(0),
                     cluster.config().protocol()).newStream(this)).get(5, TimeUnit.SECONDS);
             return done.get(10, TimeUnit.SECONDS);
         }
@@ -173,7 +159,7 @@ class ConnectionPoolTest {
             }
             assertEquals(1.0, stats.cluster("pool-idle").upstreamCxIdleTimeout.count());
             Thread.sleep(50);
-            assertEquals(false, loop.submit(() -> ConnectionPools.holds(c.hosts().get(0))).get());
+            assertEquals(false, WORKER.loop().submit(() -> ConnectionPools.holds(c.hosts().get(0))).get());
             assertEquals(0L, stats.cluster("pool-idle").upstreamCxActive.get());
             assertEquals(0, c.limits().connections.get());
         }
@@ -217,7 +203,7 @@ class ConnectionPoolTest {
                     stats, FixedCluster.hosts(up.address()));
             var host = c.hosts().get(0);
             Exchange e = new Exchange(post(), null, null);
-            loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, c, host, UpstreamProtocol.HTTP1).newStream(e))
+            WORKER.loop().submit(() -> ConnectionPools.get(WORKER.loop(), TRANSPORT, c, host, UpstreamProtocol.HTTP1).newStream(e))
                     .get(5, TimeUnit.SECONDS);
             Thread.sleep(100);
             c.hosts(List.of()); // the endpoint left the cluster while its request was in flight
@@ -228,7 +214,7 @@ class ConnectionPoolTest {
                 Thread.sleep(20);
             }
             assertEquals(0L, stats.cluster("pool-removed").upstreamCxActive.get());
-            assertEquals(false, loop.submit(() -> ConnectionPools.holds(host)).get());
+            assertEquals(false, WORKER.loop().submit(() -> ConnectionPools.holds(host)).get());
         }
     }
 
@@ -268,7 +254,7 @@ class ConnectionPoolTest {
             FixedCluster c = new FixedCluster(FixedCluster.config("pool-maxdur-h2", UpstreamProtocol.HTTP2)
                     .withMaxConnectionDuration(Duration.ofMillis(200)), stats, FixedCluster.hosts(up.address()));
             Exchange slow = new Exchange(post(), null, null);
-            loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, c, c.hosts().get(0), UpstreamProtocol.HTTP2)
+            WORKER.loop().submit(() -> ConnectionPools.get(WORKER.loop(), TRANSPORT, c, c.hosts().get(0), UpstreamProtocol.HTTP2)
                     .newStream(slow)).get(5, TimeUnit.SECONDS);
             await(() -> stats.cluster("pool-maxdur-h2").upstreamCxMaxDurationReached.count() >= 1);
             assertEquals(1.0, stats.cluster("pool-maxdur-h2").upstreamCxMaxDurationReached.count());
@@ -295,17 +281,17 @@ class ConnectionPoolTest {
                     stats, FixedCluster.hosts(up.address()));
             Exchange e = new Exchange(post(), null, null);
             e.startPaused = true;
-            loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, c, c.hosts().get(0), UpstreamProtocol.HTTP2)
+            WORKER.loop().submit(() -> ConnectionPools.get(WORKER.loop(), TRANSPORT, c, c.hosts().get(0), UpstreamProtocol.HTTP2)
                     .newStream(e)).get(5, TimeUnit.SECONDS);
             await(() -> e.headers != null);
             Thread.sleep(300);
             // Held, not consumed: no WINDOW_UPDATE, so the upstream stops at the stream's window.
-            assertEquals(0L, loop.submit(() -> e.bytes).get());
+            assertEquals(0L, WORKER.loop().submit(() -> e.bytes).get());
             double rx = stats.cluster("pool-h2-window").upstreamCxRxBytesTotal.count();
             assertTrue(rx < 2 * window, "received " + rx + " bytes while read-disabled");
-            loop.execute(() -> e.stream.readEnabled(true));
+            WORKER.loop().execute(() -> e.stream.readEnabled(true));
             assertEquals(null, e.done.get(10, TimeUnit.SECONDS).reset);
-            assertEquals((long) size, loop.submit(() -> e.bytes).get());
+            assertEquals((long) size, WORKER.loop().submit(() -> e.bytes).get());
             assertTrue(stats.cluster("pool-h2-window").upstreamCxRxBytesTotal.count() >= size);
         }
     }

@@ -1,8 +1,7 @@
-package io.remora.http.router;
+package io.remora.http.testing;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.remora.http.testing.LeakCheck;
 import io.remora.server.Transport;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -14,14 +13,14 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The one worker a router test class drives its streams on, shut down after the class; no ByteBuf
+ * The one worker a test class drives its streams and pools on, shut down after the class; no ByteBuf
  * may be left unreleased by then.
  */
-final class OneWorkerLoop implements BeforeAllCallback, AfterAllCallback {
+public final class OneWorkerLoop implements BeforeAllCallback, AfterAllCallback {
     private EventLoopGroup workers;
     private EventLoop loop;
 
-    EventLoop loop() {
+    public EventLoop loop() {
         return loop;
     }
 
