@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,6 +118,13 @@ class FaultE2ETest {
                   abort: { http_status: 502, percentage: { numerator: 0 } }
                   abort_percent_runtime: e2e.abort_percent
                   abort_http_status_runtime: e2e.abort_status
+            - match: { prefix: "/nostats" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  abort: { header_abort: {}, percentage: { numerator: 100 } }
+                  disable_downstream_cluster_stats: true
             - match: { prefix: "/off" }
               route: { cluster: web }
               typed_per_filter_config:
@@ -256,6 +264,16 @@ class FaultE2ETest {
         assertEquals(503, get("/dc", "x-envoy-fault-abort-request", "503",
                 "x-envoy-downstream-service-cluster", "frontend").statusCode());
         assertEquals(before + 1, proxy.metric(sample));
+        // Envoy makes a downstream cluster's counter when it first counts: no delay, no delays counter.
+        String dotted = proxy.admin("/stats?filter=fault");
+        assertTrue(dotted.contains("http.ingress.fault.frontend.aborts_injected: "), dotted);
+        assertFalse(dotted.contains("http.ingress.fault.frontend.delays_injected"), dotted);
+        // disable_downstream_cluster_stats: the fault still counts, under no cluster's name.
+        double aborts = proxy.metric("envoy_http_fault_aborts_injected" + PROM);
+        assertEquals(429, get("/nostats", "x-envoy-fault-abort-request", "429",
+                "x-envoy-downstream-service-cluster", "quiet").statusCode());
+        assertEquals(aborts + 1, proxy.metric("envoy_http_fault_aborts_injected" + PROM));
+        assertFalse(proxy.admin("/stats?filter=fault").contains(".quiet."));
     }
 
     @Test
