@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The buckets of one local rate limit config (Envoy's LocalRateLimiterImpl), shared by every
@@ -17,7 +18,7 @@ import java.util.Map;
  * then from the default bucket unless a descriptor matched and always_consume_default_token_bucket
  * is off. A descriptor whose configured value is empty matches any value, each distinct value
  * getting its own bucket; at most max_dynamic_descriptors of those are kept (least recently used
- * dropped).
+ * dropped). Under local_cluster_rate_limit a request takes its share's worth of tokens from each.
  */
 final class LocalRateLimiter {
 
@@ -32,8 +33,14 @@ final class LocalRateLimiter {
     private final List<DescriptorLimit> wildcards = new ArrayList<>();
     private final Map<List<DescriptorEntry>, LocalTokenBucket> dynamic;
     private final boolean alwaysConsumeDefault;
+    private final LongSupplier tokensPerRequest;
 
     LocalRateLimiter(LocalRateLimitConfig config) {
+        this(config, LocalClusterShare.NONE);
+    }
+
+    LocalRateLimiter(LocalRateLimitConfig config, LongSupplier tokensPerRequest) {
+        this.tokensPerRequest = tokensPerRequest;
         this.defaultBucket = config.tokenBucket() == null ? null : new LocalTokenBucket(config.tokenBucket());
         this.alwaysConsumeDefault = config.alwaysConsumeDefaultBucket();
         for (DescriptorLimit d : config.descriptors()) {
@@ -67,13 +74,14 @@ final class LocalRateLimiter {
         if (n > 1) {
             java.util.Arrays.sort(matched, 0, n, java.util.Comparator.comparingDouble(LocalTokenBucket::fillRate));
         }
+        long tokens = tokensPerRequest.getAsLong();
         for (int i = 0; i < n; i++) {
-            if (!matched[i].consume()) {
+            if (!matched[i].consumeTokens(tokens)) {
                 return new Result(false, matched[i]);
             }
         }
         if (n == 0 || alwaysConsumeDefault) {
-            if (defaultBucket != null && !defaultBucket.consume()) {
+            if (defaultBucket != null && !defaultBucket.consumeTokens(tokens)) {
                 return new Result(false, defaultBucket);
             }
             if (n == 0) {
