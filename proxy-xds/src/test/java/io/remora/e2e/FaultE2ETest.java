@@ -72,6 +72,12 @@ class FaultE2ETest {
                 delay: { header_delay: {}, percentage: { numerator: 100 } }
             """,
             """
+            - match: { prefix: "/demo.Echo/", grpc: {}, headers: [{ name: x-throttle, present_match: true }] }
+              route: { cluster: grpc, timeout: 0s }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  response_rate_limit: { fixed_limit: { limit_kbps: 1 }, percentage: { numerator: 100 } }
             - match: { prefix: "/demo.Echo/", grpc: {} }
               route: { cluster: grpc, timeout: 0s }
               typed_per_filter_config:
@@ -219,6 +225,24 @@ class FaultE2ETest {
         assertEquals("fault filter abort", e.getStatus().getDescription());
         // Without the header the route's fault does not match: the call goes through.
         assertEquals("hello y", ClientCalls.blockingUnaryCall(channel, SAY, io.grpc.CallOptions.DEFAULT, "y"));
+    }
+
+    @Test
+    void throttledGrpcResponseKeepsItsTrailers() throws Exception {
+        // Envoy's ResponseRateLimitTrailersBodyNotFlushed: the upstream's trailers arrive while the
+        // throttled body is still queued; they follow the last byte.
+        double rl = proxy.metric("envoy_http_fault_response_rl_injected" + PROM);
+        io.grpc.Metadata md = new io.grpc.Metadata();
+        md.put(io.grpc.Metadata.Key.of("x-throttle", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "1");
+        String payload = "p".repeat(300);
+        long start = System.nanoTime();
+        String reply = ClientCalls.blockingUnaryCall(io.grpc.ClientInterceptors.intercept(channel,
+                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md)), SAY, io.grpc.CallOptions.DEFAULT, payload);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals("hello " + payload, reply);
+        // 1 KiB/s in 50 ms ticks of 51 bytes: about 300 bytes take 5 ticks after the first.
+        assertTrue(ms >= 200, "took " + ms + " ms");
+        assertEquals(rl + 1, proxy.metric("envoy_http_fault_response_rl_injected" + PROM));
     }
 
     @Test
