@@ -45,19 +45,28 @@ public final class LocalTokenBucket {
 
     /** Takes one token; false when the bucket is empty. */
     public boolean consume() {
-        return consume(System.nanoTime());
+        return consume(1, System.nanoTime());
+    }
+
+    /** Takes {@code n} tokens, or none and false when fewer are left (Envoy's all-or-nothing consume). */
+    public boolean consumeTokens(long n) {
+        return consume(n, System.nanoTime());
     }
 
     boolean consume(long nowNanos) {
+        return consume(1, nowNanos);
+    }
+
+    private boolean consume(long n, long nowNanos) {
         long now = fillNumber(nowNanos);
         while (true) {
             long s = state.get();
             long fill = newer(s, now);
             long tokens = refilled(s, fill);
-            if (tokens == 0) {
+            if (tokens < n) {
                 return false;
             }
-            if (state.compareAndSet(s, (fill << 32) | (tokens - 1))) {
+            if (state.compareAndSet(s, (fill << 32) | (tokens - n))) {
                 return true;
             }
         }

@@ -30,4 +30,9 @@ public interface ClusterManager {
             String name, io.remora.config.ClusterConfig.DnsLookupFamily family) {
         return java.util.concurrent.CompletableFuture.failedFuture(new java.net.UnknownHostException(name));
     }
+
+    /** Bootstrap {@code cluster_manager.local_cluster_name}: the proxies of this service; empty when none. */
+    default String localClusterName() {
+        return "";
+    }
 }

@@ -111,6 +111,12 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         applyLocalZone(clusters);
     }
 
+    @Override
+    public synchronized String localClusterName() {
+        LocalZone z = localZone;
+        return z == null ? "" : z.clusterName;
+    }
+
     private void applyLocalZone(Map<String, Cluster> current) {
         LocalZone z = localZone;
         if (z != null) {

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,12 @@ class FaultE2ETest {
                 delay: { header_delay: {}, percentage: { numerator: 100 } }
             """,
             """
+            - match: { prefix: "/demo.Echo/", grpc: {}, headers: [{ name: x-throttle, present_match: true }] }
+              route: { cluster: grpc, timeout: 0s }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  response_rate_limit: { fixed_limit: { limit_kbps: 1 }, percentage: { numerator: 100 } }
             - match: { prefix: "/demo.Echo/", grpc: {} }
               route: { cluster: grpc, timeout: 0s }
               typed_per_filter_config:
@@ -117,6 +124,13 @@ class FaultE2ETest {
                   abort: { http_status: 502, percentage: { numerator: 0 } }
                   abort_percent_runtime: e2e.abort_percent
                   abort_http_status_runtime: e2e.abort_status
+            - match: { prefix: "/nostats" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  abort: { header_abort: {}, percentage: { numerator: 100 } }
+                  disable_downstream_cluster_stats: true
             - match: { prefix: "/off" }
               route: { cluster: web }
               typed_per_filter_config:
@@ -214,6 +228,24 @@ class FaultE2ETest {
     }
 
     @Test
+    void throttledGrpcResponseKeepsItsTrailers() throws Exception {
+        // Envoy's ResponseRateLimitTrailersBodyNotFlushed: the upstream's trailers arrive while the
+        // throttled body is still queued; they follow the last byte.
+        double rl = proxy.metric("envoy_http_fault_response_rl_injected" + PROM);
+        io.grpc.Metadata md = new io.grpc.Metadata();
+        md.put(io.grpc.Metadata.Key.of("x-throttle", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "1");
+        String payload = "p".repeat(300);
+        long start = System.nanoTime();
+        String reply = ClientCalls.blockingUnaryCall(io.grpc.ClientInterceptors.intercept(channel,
+                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md)), SAY, io.grpc.CallOptions.DEFAULT, payload);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals("hello " + payload, reply);
+        // 1 KiB/s in 50 ms ticks of 51 bytes: about 300 bytes take 5 ticks after the first.
+        assertTrue(ms >= 200, "took " + ms + " ms");
+        assertEquals(rl + 1, proxy.metric("envoy_http_fault_response_rl_injected" + PROM));
+    }
+
+    @Test
     void headerControlledAbortAndDelay() throws Exception {
         assertEquals(200, get("/hdr/none").statusCode());
         HttpResponse<String> r = get("/hdr/abort", "x-envoy-fault-abort-request", "418");
@@ -256,6 +288,16 @@ class FaultE2ETest {
         assertEquals(503, get("/dc", "x-envoy-fault-abort-request", "503",
                 "x-envoy-downstream-service-cluster", "frontend").statusCode());
         assertEquals(before + 1, proxy.metric(sample));
+        // Envoy makes a downstream cluster's counter when it first counts: no delay, no delays counter.
+        String dotted = proxy.admin("/stats?filter=fault");
+        assertTrue(dotted.contains("http.ingress.fault.frontend.aborts_injected: "), dotted);
+        assertFalse(dotted.contains("http.ingress.fault.frontend.delays_injected"), dotted);
+        // disable_downstream_cluster_stats: the fault still counts, under no cluster's name.
+        double aborts = proxy.metric("envoy_http_fault_aborts_injected" + PROM);
+        assertEquals(429, get("/nostats", "x-envoy-fault-abort-request", "429",
+                "x-envoy-downstream-service-cluster", "quiet").statusCode());
+        assertEquals(aborts + 1, proxy.metric("envoy_http_fault_aborts_injected" + PROM));
+        assertFalse(proxy.admin("/stats?filter=fault").contains(".quiet."));
     }
 
     @Test

@@ -224,6 +224,22 @@ class LocalRateLimitE2ETest {
     static final String CLIENT_INPUT = "{ extension: { name: client, typed_config: { \"@type\":"
             + " type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput, header_name: x-client } } }";
 
+    /** A route whose policy's hits_addend is 3, its descriptor's bucket holding 4. */
+    static final String HITS_ROUTE = """
+            - match: { prefix: "/hits" }
+              route: { cluster: web, rate_limits: [{ actions: [{ generic_key: { descriptor_value: hits } }], hits_addend: { number: 3 } }] }
+              typed_per_filter_config:
+                envoy.filters.http.local_ratelimit:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                  stat_prefix: hits
+                  token_bucket: { max_tokens: 1000, fill_interval: 60s }
+                  filter_enabled: { default_value: { numerator: 100 } }
+                  filter_enforced: { default_value: { numerator: 100 } }
+                  descriptors:
+                  - entries: [{ key: generic_key, value: hits }]
+                    token_bucket: { max_tokens: 4, fill_interval: 60s }
+            """;
+
     /** A route (YAML, unindented) under {@code prefix} to web with one policy of these actions, limited by DESC_LIMIT. */
     static String inputRoute(String prefix, String... actions) {
         return "- match: { prefix: \"" + prefix + "\" }\n"
@@ -248,7 +264,8 @@ class LocalRateLimitE2ETest {
                         + inputRoute("/qmdesc", "{ query_parameter_value_match: { descriptor_key: plan, descriptor_value: gold,"
                         + " query_parameters: [{ name: tier, string_match: { exact: 'top secret' } }, { name: flag }] } }")
                         + inputRoute("/qndesc", "{ query_parameter_value_match: { descriptor_value: nodebug,"
-                        + " expect_match: false, query_parameters: [{ name: debug, present_match: true }] } }"))
+                        + " expect_match: false, query_parameters: [{ name: debug, present_match: true }] } }")
+                        + HITS_ROUTE)
                         .indent(14).stripTrailing(),
                 "CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2))),
                 List.of("-Xmx256m"), "--file-flush-interval-msec", "100");
@@ -375,6 +392,14 @@ class LocalRateLimitE2ETest {
             assertEquals("1000", b.headers().firstValue("x-ratelimit-limit").orElse(null));
         }
         assertEquals(200, get("/desc/none").statusCode());
+    }
+
+    @Test
+    void hitsAddendTakesThatManyTokens() throws Exception {
+        // Envoy's Descriptor.hits_addend: 3 of the descriptor bucket's 4 tokens, then too few are left.
+        assertEquals(200, get("/hits/1").statusCode());
+        assertEquals(429, get("/hits/2").statusCode());
+        assertEquals(1, stat("rate_limited", "hits"));
     }
 
     @Test

@@ -13,7 +13,6 @@ import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.runtime.FractionalPercent;
 import io.remora.runtime.Runtime;
-import io.micrometer.core.instrument.Counter;
 
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
@@ -342,8 +341,7 @@ final class FaultFilter implements StreamFilter {
 
     private void recordInjected(boolean abort) {
         if (downstreamCluster != null && !downstreamCluster.isEmpty() && !settings.disableDownstreamClusterStats()) {
-            Counter[] c = stats.downstream(downstreamCluster);
-            (abort ? c[0] : c[1]).increment();
+            stats.downstream(downstreamCluster, abort).increment();
         }
         (abort ? stats.abortsInjected : stats.delaysInjected).increment();
     }

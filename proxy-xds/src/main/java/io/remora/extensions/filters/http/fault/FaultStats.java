@@ -32,7 +32,8 @@ final class FaultStats {
     final AtomicLong activeFaults = new AtomicLong();
     private final MeterRegistry registry;
     private final String prefix;
-    private final ConcurrentMap<String, Counter[]> byDownstreamCluster = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> abortsByDownstreamCluster = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> delaysByDownstreamCluster = new ConcurrentHashMap<>();
 
     private FaultStats(MeterRegistry r, String prefix) {
         this.registry = r;
@@ -61,9 +62,13 @@ final class FaultStats {
         return b.register(registry);
     }
 
-    /** {@code fault.<downstream_cluster>.aborts_injected} / {@code delays_injected}: [aborts, delays]. */
-    Counter[] downstream(String cluster) {
-        return byDownstreamCluster.computeIfAbsent(cluster, c -> new Counter[]{
-                counter("envoy_http_fault_aborts_injected", c), counter("envoy_http_fault_delays_injected", c)});
+    /**
+     * {@code fault.<downstream_cluster>.aborts_injected} or {@code delays_injected}, made on its
+     * first use as Envoy makes it: a cluster that was only ever aborted has no delays counter.
+     */
+    Counter downstream(String cluster, boolean abort) {
+        return abort
+                ? abortsByDownstreamCluster.computeIfAbsent(cluster, c -> counter("envoy_http_fault_aborts_injected", c))
+                : delaysByDownstreamCluster.computeIfAbsent(cluster, c -> counter("envoy_http_fault_delays_injected", c));
     }
 }

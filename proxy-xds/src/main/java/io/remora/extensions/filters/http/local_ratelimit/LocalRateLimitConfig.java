@@ -24,6 +24,8 @@ import java.util.List;
  * @param rateLimits     the embedded {@code rate_limits} that make a request's descriptors; when empty the
  *                       route's (and virtual host's) rate_limits of this {@code stage} do
  * @param vhRateLimits   {@code vh_rate_limits}: whether the virtual host's rate_limits join the route's
+ * @param localClusterShare {@code local_cluster_rate_limit}: the buckets are the whole local cluster's,
+ *                       so a request takes as many tokens as the cluster has members
  * @param runtime        where the buckets of this config instance live; not part of its value
  */
 public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpec tokenBucket,
@@ -34,7 +36,7 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
                                    VhRateLimits vhRateLimits,
                                    boolean perConnection, boolean xRateLimitHeaders, boolean alwaysConsumeDefaultBucket,
                                    boolean rateLimitedAsResourceExhausted, int maxDynamicDescriptors,
-                                   RuntimeSlot runtime) implements HttpFilterConfig, RouteFilterConfig {
+                                   boolean localClusterShare, RuntimeSlot runtime) implements HttpFilterConfig, RouteFilterConfig {
 
     public static final String NAME = "envoy.filters.http.local_ratelimit";
 
@@ -84,6 +86,7 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
         private int stage;
         private VhRateLimits vhRateLimits = VhRateLimits.OVERRIDE;
         private boolean perConnection;
+        private boolean localClusterShare;
         private boolean xRateLimitHeaders;
         private boolean alwaysConsumeDefaultBucket = true;
         private boolean rateLimitedAsResourceExhausted;
@@ -168,11 +171,16 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
             return this;
         }
 
+        public Builder localClusterShare(boolean v) {
+            localClusterShare = v;
+            return this;
+        }
+
         public LocalRateLimitConfig build() {
             return new LocalRateLimitConfig(statPrefix, status, tokenBucket, filterEnabled, filterEnforced,
                     requestHeadersToAddWhenNotEnforced, responseHeadersToAdd, descriptors, rateLimits, stage,
                     vhRateLimits, perConnection, xRateLimitHeaders, alwaysConsumeDefaultBucket, rateLimitedAsResourceExhausted,
-                    maxDynamicDescriptors, new RuntimeSlot());
+                    maxDynamicDescriptors, localClusterShare, new RuntimeSlot());
         }
     }
 }

@@ -99,9 +99,7 @@ public final class LocalRateLimitExtension implements HttpFilterExtension<LocalR
             throw path.field("local_cluster_rate_limit")
                     .error("local_cluster_rate_limit is set and local_rate_limit_per_downstream_connection is set to true");
         }
-        if (c.hasLocalClusterRateLimit()) {
-            throw path.field("local_cluster_rate_limit").error("not supported by Remora (no local cluster)");
-        }
+        b.localClusterShare(c.hasLocalClusterRateLimit());
         b.perConnection(c.getLocalRateLimitPerDownstreamConnection());
         if (c.getEnableXRatelimitHeaders() == XRateLimitHeadersRFCVersion.UNRECOGNIZED) {
             throw path.field("enable_x_ratelimit_headers").error("unknown value " + c.getEnableXRatelimitHeadersValue());

@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.local_ratelimit;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.config.RateLimitPolicy;
 import io.remora.config.RouteFilterConfig;
 import io.remora.ratelimit.LocalTokenBucket;
 import io.remora.extensions.filters.common.RuntimeFraction;
@@ -63,8 +64,9 @@ final class LocalRateLimitFilter implements StreamFilter {
             return FilterStatus.CONTINUE;
         }
         used.stats.enabled.increment();
-        List<List<DescriptorEntry>> descriptors = descriptors(config, headers);
-        LocalRateLimiter.Result result = limiter(config).requestAllowed(descriptors);
+        List<RateLimitPolicy> policies = new ArrayList<>();
+        List<List<DescriptorEntry>> descriptors = descriptors(config, headers, policies);
+        LocalRateLimiter.Result result = limiter(config).requestAllowed(descriptors, hitsAddends(policies));
         bucket = result.bucket();
         if (result.allowed()) {
             used.stats.ok.increment();
@@ -98,16 +100,31 @@ final class LocalRateLimitFilter implements StreamFilter {
      * rate_limits of the filter's stage and, as vh_rate_limits / include_vh_rate_limits say, the
      * virtual host's. None when the config has no descriptors to match them against.
      */
-    private List<List<DescriptorEntry>> descriptors(LocalRateLimitConfig config, Http2Headers headers) {
+    private List<List<DescriptorEntry>> descriptors(LocalRateLimitConfig config, Http2Headers headers,
+                                                    List<RateLimitPolicy> policiesOut) {
         if (config.descriptors().isEmpty()) {
             return List.of();
         }
-        if (!used.descriptors.isEmpty()) {
-            return used.descriptors.descriptors(headers, decoder);
-        }
         List<List<DescriptorEntry>> out = new ArrayList<>();
+        if (!used.descriptors.isEmpty()) {
+            used.descriptors.addDescriptors(headers, decoder, -1, DescriptorEvaluator.DisableKeys.SKIP, out, policiesOut);
+            return out;
+        }
         DescriptorEvaluator.addRouteDescriptors(decoder.route(), config.vhRateLimits(), config.stage(),
-                DescriptorEvaluator.DisableKeys.SKIP, headers, decoder, out, null);
+                DescriptorEvaluator.DisableKeys.SKIP, headers, decoder, out, policiesOut);
+        return out;
+    }
+
+    /** Each descriptor's hits_addend (Envoy's Descriptor.hits_addend_), or null when no policy has one. */
+    private static long[] hitsAddends(List<RateLimitPolicy> policies) {
+        long[] out = null;
+        for (int i = 0; i < policies.size(); i++) {
+            long h = policies.get(i).hitsAddend();
+            if (h > 0) {
+                out = out == null ? new long[policies.size()] : out;
+                out[i] = h;
+            }
+        }
         return out;
     }
 

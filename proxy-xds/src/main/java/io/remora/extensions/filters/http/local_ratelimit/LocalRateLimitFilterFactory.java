@@ -12,6 +12,7 @@ final class LocalRateLimitFilterFactory implements HttpFilterFactory {
 
     LocalRateLimitFilterFactory(LocalRateLimitConfig config, ServerContext context) {
         this.context = context;
+        LocalClusterShare.requireLocalCluster(config, context.clusterManager());
         this.runtime = LocalRateLimitRuntime.of(config, context);
     }
 

@@ -19,7 +19,7 @@ final class LocalRateLimitRuntime {
 
     private LocalRateLimitRuntime(LocalRateLimitConfig config, ServerContext context) {
         this.config = config;
-        this.limiter = new LocalRateLimiter(config);
+        this.limiter = new LocalRateLimiter(config, LocalClusterShare.of(config, context.clusterManager()));
         this.stats = new LocalRateLimitStats(context.stats().meterRegistry(), config.statPrefix());
         this.responseHeaders = HeaderAdditions.of(config.responseHeadersToAdd());
         this.requestHeadersWhenNotEnforced = HeaderAdditions.of(config.requestHeadersToAddWhenNotEnforced());

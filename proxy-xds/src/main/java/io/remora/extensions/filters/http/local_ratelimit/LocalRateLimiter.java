@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The buckets of one local rate limit config (Envoy's LocalRateLimiterImpl), shared by every
@@ -17,7 +18,8 @@ import java.util.Map;
  * then from the default bucket unless a descriptor matched and always_consume_default_token_bucket
  * is off. A descriptor whose configured value is empty matches any value, each distinct value
  * getting its own bucket; at most max_dynamic_descriptors of those are kept (least recently used
- * dropped).
+ * dropped). A descriptor whose policy has a hits_addend takes that many tokens from its bucket;
+ * under local_cluster_rate_limit every take is multiplied by the local cluster's member count.
  */
 final class LocalRateLimiter {
 
@@ -32,8 +34,14 @@ final class LocalRateLimiter {
     private final List<DescriptorLimit> wildcards = new ArrayList<>();
     private final Map<List<DescriptorEntry>, LocalTokenBucket> dynamic;
     private final boolean alwaysConsumeDefault;
+    private final LongSupplier tokensPerRequest;
 
     LocalRateLimiter(LocalRateLimitConfig config) {
+        this(config, LocalClusterShare.NONE);
+    }
+
+    LocalRateLimiter(LocalRateLimitConfig config, LongSupplier tokensPerRequest) {
+        this.tokensPerRequest = tokensPerRequest;
         this.defaultBucket = config.tokenBucket() == null ? null : new LocalTokenBucket(config.tokenBucket());
         this.alwaysConsumeDefault = config.alwaysConsumeDefaultBucket();
         for (DescriptorLimit d : config.descriptors()) {
@@ -53,27 +61,39 @@ final class LocalRateLimiter {
     }
 
     Result requestAllowed(List<List<DescriptorEntry>> requestDescriptors) {
+        return requestAllowed(requestDescriptors, null);
+    }
+
+    /**
+     * @param hitsAddends null, or per request descriptor its policy's {@code hits_addend}: the tokens
+     *                    it takes from its bucket (0: unset, one); the default bucket always takes one
+     */
+    Result requestAllowed(List<List<DescriptorEntry>> requestDescriptors, long[] hitsAddends) {
         LocalTokenBucket[] matched = null;
+        long[] hits = null;
         int n = 0;
-        for (List<DescriptorEntry> d : requestDescriptors) {
-            LocalTokenBucket b = find(d);
+        for (int i = 0; i < requestDescriptors.size(); i++) {
+            LocalTokenBucket b = find(requestDescriptors.get(i));
             if (b != null) {
                 if (matched == null) {
                     matched = new LocalTokenBucket[requestDescriptors.size()];
+                    hits = new long[requestDescriptors.size()];
                 }
+                hits[n] = hitsAddends == null || hitsAddends[i] <= 0 ? 1 : hitsAddends[i];
                 matched[n++] = b;
             }
         }
         if (n > 1) {
-            java.util.Arrays.sort(matched, 0, n, java.util.Comparator.comparingDouble(LocalTokenBucket::fillRate));
+            sortByFillRate(matched, hits, n);
         }
+        long share = tokensPerRequest.getAsLong();
         for (int i = 0; i < n; i++) {
-            if (!matched[i].consume()) {
+            if (!matched[i].consumeTokens(hits[i] * share)) {
                 return new Result(false, matched[i]);
             }
         }
         if (n == 0 || alwaysConsumeDefault) {
-            if (defaultBucket != null && !defaultBucket.consume()) {
+            if (defaultBucket != null && !defaultBucket.consumeTokens(share)) {
                 return new Result(false, defaultBucket);
             }
             if (n == 0) {
@@ -81,6 +101,22 @@ final class LocalRateLimiter {
             }
         }
         return new Result(true, matched[0]);
+    }
+
+    /** Slowest-filling first, each bucket keeping its hits (a few entries: insertion sort). */
+    private static void sortByFillRate(LocalTokenBucket[] buckets, long[] hits, int n) {
+        for (int i = 1; i < n; i++) {
+            LocalTokenBucket b = buckets[i];
+            long h = hits[i];
+            int j = i - 1;
+            while (j >= 0 && buckets[j].fillRate() > b.fillRate()) {
+                buckets[j + 1] = buckets[j];
+                hits[j + 1] = hits[j];
+                j--;
+            }
+            buckets[j + 1] = b;
+            hits[j + 1] = h;
+        }
     }
 
     private LocalTokenBucket find(List<DescriptorEntry> d) {

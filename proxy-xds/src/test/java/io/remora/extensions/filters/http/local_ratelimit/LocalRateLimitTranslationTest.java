@@ -261,4 +261,36 @@ class LocalRateLimitTranslationTest {
         assertTrue(perRoute.path().endsWith("typed_per_filter_config[\"envoy.filters.http.local_ratelimit\"].token_bucket"),
                 perRoute.path());
     }
+
+    @Test
+    void localClusterRateLimitSharesTheBucketByTheLocalClustersMembers() {
+        LocalRateLimitConfig c = config("""
+                stat_prefix: shared
+                token_bucket: { max_tokens: 4, fill_interval: 1000s }
+                local_cluster_rate_limit: {}
+                """);
+        assertTrue(c.localClusterShare());
+        // Three members: each request takes three tokens, so four tokens pass one request.
+        LocalRateLimiter limiter = new LocalRateLimiter(c, () -> 3);
+        assertTrue(limiter.requestAllowed(List.of()).allowed());
+        assertFalse(limiter.requestAllowed(List.of()).allowed());
+        assertEquals(1, limiter.requestAllowed(List.of()).bucket().remainingTokens(), "a refusal takes nothing");
+        // Without a local cluster name Envoy refuses the filter's config.
+        io.remora.upstream.ClusterManager none = new io.remora.upstream.ClusterManager() {
+            @Override
+            public io.remora.upstream.Cluster get(String name) {
+                return null;
+            }
+
+            @Override
+            public java.util.Collection<io.remora.upstream.Cluster> all() {
+                return List.of();
+            }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LocalClusterShare.requireLocalCluster(c, none));
+        assertTrue(e.getMessage().contains("local_cluster_rate_limit is set but no local cluster name is present"),
+                e.getMessage());
+        assertEquals(1, LocalClusterShare.of(c, none).getAsLong());
+    }
 }
