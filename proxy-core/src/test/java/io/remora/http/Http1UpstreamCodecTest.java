@@ -1,6 +1,5 @@
 package io.remora.http;
 
-import io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction;
 import io.remora.config.ResponseHeaderLimits;
 import io.remora.http.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,7 @@ class Http1UpstreamCodecTest {
         String head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n";
         java.util.function.Function<String, String> answer = path -> head
                 + (path.equals("/three") ? "x-a: 1\r\nx-b: 2\r\nx-c: 3\r\n\r\n" : "x-a: 1\r\nx-b: 2\r\n\r\n");
-        ResponseHeaderLimits two = new ResponseHeaderLimits(2, 60 * 1024, HeadersWithUnderscoresAction.ALLOW);
+        ResponseHeaderLimits two = new ResponseHeaderLimits(2, 60 * 1024);
         try (RawUpstreamProxy proxy = new RawUpstreamProxy(answer,
                 b -> b.responseHeaderLimits(two).http1EnableTrailers(true))) {
             assertEquals("ok", proxy.get("/two").body());

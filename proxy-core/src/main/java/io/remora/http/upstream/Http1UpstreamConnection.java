@@ -115,7 +115,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             fail(ResetReason.PROTOCOL_ERROR);
             return;
         }
-        if (!ResponseHeaderChecks.accept(pool.ctx.cluster.config().responseHeaderLimits(), head.headers)) {
+        if (!ResponseHeaderChecks.accept(pool.ctx.cluster.config().responseHeaderLimits(), head.headers, false)) {
             p.stop();
             fail(ResetReason.PROTOCOL_ERROR);
             return;

@@ -1,7 +1,6 @@
 package io.remora.http.router;
 
 import io.remora.config.Http2Options;
-import io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction;
 import io.remora.config.ResponseHeaderLimits;
 import io.remora.http.testing.LeakCheck;
 import io.remora.testing.RawH2;
@@ -163,7 +162,7 @@ class Http2UpstreamCodecTest {
      */
     @Test
     void trailersPastMaxHeadersCountResetTheStream() throws Exception {
-        ResponseHeaderLimits two = new ResponseHeaderLimits(2, 60 * 1024, HeadersWithUnderscoresAction.ALLOW);
+        ResponseHeaderLimits two = new ResponseHeaderLimits(2, 60 * 1024);
         for (boolean past : List.of(false, true)) {
             stop();
             proxy = new RawH2Upstream(b -> b.responseHeaderLimits(two));
