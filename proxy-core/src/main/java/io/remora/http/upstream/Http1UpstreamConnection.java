@@ -130,7 +130,8 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             cb.onResponseHeaders(HeaderConversion.toHttp2Response(head), false);
             return;
         }
-        if (code < 200) {
+        if (code >= 100 && code < 200) {
+            // Only 1xx is interim (Envoy's CodeUtility::is1xx): a "099" is a final response.
             if (UpstreamCallbacks.proxied1xx(code)) {
                 cb.onResponse1xx(HeaderConversion.toHttp2Response(head));
             }
