@@ -12,7 +12,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closing a downstream HTTP/1.1 connection once its last response is flushed, as Envoy's delayed
+ * Closing a downstream HTTP/1.1 connection once its last response is flushed (an HTTP/2 one once
+ * a connection error's GOAWAY is: Envoy's handleCodecError), as Envoy's delayed
  * close does (the connection manager's {@code delayed_close_timeout}, 1 s by default; zero closes
  * as soon as the write completes).
  *
@@ -28,10 +29,13 @@ final class DelayedClose implements ChannelFutureListener {
 
     private final long delayMs;
     private final Counter timeouts;
+    /** Where the close starts: null for the channel's whole pipeline. */
+    private final io.netty.channel.ChannelHandlerContext below;
 
-    private DelayedClose(long delayMs, Counter timeouts) {
+    private DelayedClose(long delayMs, Counter timeouts, io.netty.channel.ChannelHandlerContext below) {
         this.delayMs = delayMs;
         this.timeouts = timeouts;
+        this.below = below;
     }
 
     /**
@@ -43,14 +47,34 @@ final class DelayedClose implements ChannelFutureListener {
         if (ms <= 0) {
             return ChannelFutureListener.CLOSE;
         }
-        return new DelayedClose(ms, timeouts);
+        return new DelayedClose(ms, timeouts, null);
+    }
+
+    /**
+     * The same, its closes starting below {@code ctx}'s handler: the HTTP/2 handler's own close
+     * would wait for streams a connection error already ended.
+     */
+    static ChannelFutureListener below(io.netty.channel.ChannelHandlerContext ctx, Duration delay, Counter timeouts) {
+        long ms = delay.toMillis();
+        if (ms <= 0) {
+            return written -> ctx.close();
+        }
+        return new DelayedClose(ms, timeouts, ctx);
+    }
+
+    private void close(Channel ch) {
+        if (below != null) {
+            below.close();
+        } else {
+            ch.close();
+        }
     }
 
     @Override
     public void operationComplete(ChannelFuture written) {
         Channel ch = written.channel();
         if (!written.isSuccess() || !ch.isActive() || !(ch instanceof DuplexChannel d) || d.isInputShutdown()) {
-            ch.close();
+            close(ch);
             return;
         }
         SslHandler tls = ch.pipeline().get(SslHandler.class);
@@ -61,7 +85,7 @@ final class DelayedClose implements ChannelFutureListener {
                 if (alert.isSuccess() && ch.isActive()) {
                     halfClose(d);
                 } else {
-                    ch.close();
+                    close(ch);
                 }
             });
         }
@@ -73,7 +97,7 @@ final class DelayedClose implements ChannelFutureListener {
         d.config().setAutoRead(true);
         ScheduledFuture<?> timer = d.eventLoop().schedule(() -> {
             timeouts.increment();
-            d.close();
+            close(d);
         }, delayMs, TimeUnit.MILLISECONDS);
         // Most clients close first: the timer must not keep the closed channel for the whole delay.
         d.closeFuture().addListener(closed -> timer.cancel(false));

@@ -158,7 +158,7 @@ final class Http1Stream implements StreamEncoder {
         HeaderBlock block = HeaderBlock.of(headers);
         io.remora.http.upstream.HeaderNameCase nameCase = block.nameCase() != null ? block.nameCase() : conn.cx.hcm.http1NameCase;
         AsciiString reason = nameCase instanceof io.remora.http.upstream.OriginalHeaderCase o ? o.reasonPhrase() : null;
-        int size = (reason == null ? Http1Wire.statusLineSize(status) : 15 + reason.length()) + 2;
+        int size = (reason == null ? Http1Wire.statusLineSize(status) : Http1Wire.statusLineSize(status, reason)) + 2;
         boolean hasLength = false;
         int bodyRoom = 0;
         int count = block.size();

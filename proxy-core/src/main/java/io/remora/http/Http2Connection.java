@@ -47,6 +47,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     private boolean peerReset;
     /** This proxy closes the connection for the peer's protocol violation (a GOAWAY with an error). */
     private boolean protocolViolation;
+    /** A connection error's GOAWAY is on its way and the delayed close follows: reads are dropped. */
+    private boolean closingAfterError;
     /** The violation is an invalid request that costs the connection (see {@link Http2StreamErrors}). */
     private boolean invalidRequest;
     /** connection_keepalive, or null. */
@@ -138,6 +140,11 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (closingAfterError) {
+            // Envoy's connection in its delayed close reads and drops what still comes.
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
         reading = true;
         io.remora.overload.OverloadManager o = cx.hcm.overload;
         io.remora.overload.LoadShedPoint close = o.shedHttp2GoAwayAndClose;
@@ -255,6 +262,38 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         if (!outbound && http2Ex != null && http2Ex.error() != Http2Error.NO_ERROR && !protocolViolation) {
             protocolViolation = true;
             codecError(http2Ex);
+        }
+        if (closingAfterError) {
+            return;
+        }
+        if (!outbound && http2Ex != null && http2Ex.shutdownHint() == Http2Exception.ShutdownHint.HARD_SHUTDOWN) {
+            // Envoy's handleCodecError closes with FlushWriteAndDelay where Netty closes once the
+            // GOAWAY is written: closing with the client's bytes unread resets the connection, and
+            // the reset can overtake the GOAWAY. So the GOAWAY goes out, then the connection's
+            // delayed close: FIN, what comes is dropped, closed on the client's FIN or at
+            // delayed_close_timeout.
+            // Written past goAway(), whose completion closes the connection for any error code.
+            closingAfterError = true;
+            int last = streamErrors.lastStreamForGoAway(Integer.MAX_VALUE);
+            long code = http2Ex.error().code();
+            ByteBuf debug = io.netty.handler.codec.http2.Http2CodecUtil.toByteBuf(ctx, http2Ex);
+            io.netty.channel.ChannelFutureListener close = DelayedClose.below(ctx, cx.hcm.config.delayedCloseTimeout(),
+                    cx.hcm.stats.downstreamCxDelayedCloseTimeout);
+            boolean first;
+            try {
+                first = connection().goAwaySent(last, code, debug);
+            } catch (Http2Exception e) {
+                first = false;
+            }
+            if (first) {
+                encoder().frameWriter().writeGoAway(ctx, last, code, debug, ctx.newPromise()).addListener(close);
+            } else {
+                // A GOAWAY went already (a drain's): the delayed close follows what is written.
+                debug.release();
+                ctx.write(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(close);
+            }
+            flush(ctx);
+            return;
         }
         super.onConnectionError(ctx, outbound, cause, http2Ex);
     }

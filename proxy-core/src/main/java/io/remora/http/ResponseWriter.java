@@ -20,8 +20,10 @@ final class ResponseWriter {
             return;
         }
         int status = HeaderConversion.parseStatus(headers.status());
-        if (status < 100 || status > 999) {
-            // Nothing valid to send downstream: a bug upstream of us costs only this stream.
+        if (status <= 0) {
+            // No number to send downstream: a bug upstream of us costs only this stream. Any
+            // number goes on, as Envoy's codecs write whatever getResponseStatus reads (an
+            // upstream's 099 or 1000 too).
             s.resetStream();
             return;
         }

@@ -17,6 +17,7 @@ final class ResponseCodeCounters {
     private final MeterRegistry registry;
     private final String metric;
     private final Tags tags;
+    private volatile Counter unknown;
 
     ResponseCodeCounters(MeterRegistry registry, String metric, Tags tags) {
         this.registry = registry;
@@ -34,6 +35,14 @@ final class ResponseCodeCounters {
             byClass[cls].increment();
         }
         if (status < 100 || status >= 600) {
+            // Envoy's code stats have no name for a code outside 100-599 (an upstream's 600 or
+            // 099): it counts in upstream_rq_unknown, made on first sight as Envoy's are.
+            Counter u = unknown;
+            if (u == null) {
+                u = Counter.builder(metric + "_unknown").tags(tags).register(registry);
+                unknown = u;
+            }
+            u.increment();
             return;
         }
         Counter code = byCode.get(status);

@@ -1,6 +1,5 @@
 package io.remora.http;
 
-import io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction;
 import io.remora.config.ResponseHeaderLimits;
 import io.remora.http.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,7 @@ class Http1UpstreamCodecTest {
         String head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n";
         java.util.function.Function<String, String> answer = path -> head
                 + (path.equals("/three") ? "x-a: 1\r\nx-b: 2\r\nx-c: 3\r\n\r\n" : "x-a: 1\r\nx-b: 2\r\n\r\n");
-        ResponseHeaderLimits two = new ResponseHeaderLimits(2, 60 * 1024, HeadersWithUnderscoresAction.ALLOW);
+        ResponseHeaderLimits two = new ResponseHeaderLimits(2, 60 * 1024);
         try (RawUpstreamProxy proxy = new RawUpstreamProxy(answer,
                 b -> b.responseHeaderLimits(two).http1EnableTrailers(true))) {
             assertEquals("ok", proxy.get("/two").body());
@@ -64,6 +63,56 @@ class Http1UpstreamCodecTest {
         try (RawUpstreamProxy proxy = new RawUpstreamProxy(answer, b -> b.responseHeaderLimits(two))) {
             assertEquals("ok", proxy.get("/three").body());
             assertEquals(0, proxy.stats().upstreamCxProtocolError.count());
+        }
+    }
+
+    /**
+     * BalsaFrame takes any number as the status (SimpleAtoi) and neither Envoy's client codec nor
+     * its router checks the range, so an upstream's 600, 099 or 1000 is the final response the
+     * client gets: the code in decimal ("099" becomes 99, as Envoy's setStatus) and
+     * CodeUtility::toString's "Unknown" after it, counted in upstream_rq_unknown (Envoy's code stats
+     * name no code outside 100-599) and in no class. A 099 with a non-zero content-length is the
+     * codec's 1xx/204 error (statusCode() < 200). Was: 099 and 1000 a protocol error (502), 600
+     * written "Unknown Status (600)".
+     */
+    @Test
+    void statusCodesOutside100To599AreFinalResponses() throws Exception {
+        try (RawUpstreamProxy proxy = new RawUpstreamProxy(path -> switch (path) {
+            case "/600" -> "HTTP/1.1 600 Odd\r\ncontent-length: 2\r\n\r\nok";
+            case "/1000" -> "HTTP/1.1 1000 Odd\r\ncontent-length: 2\r\n\r\nok";
+            case "/099" -> "HTTP/1.1 099 Odd\r\ncontent-length: 0\r\n\r\n";
+            case "/099-body" -> "HTTP/1.1 099 Odd\r\ncontent-length: 2\r\n\r\nok";
+            default -> OK;
+        })) {
+            String six = proxy.getClosing("/600");
+            assertTrue(six.startsWith("HTTP/1.1 600 Unknown\r\n"), six);
+            assertTrue(six.endsWith("\r\n\r\nok"), six);
+            String thousand = proxy.getClosing("/1000");
+            assertTrue(thousand.startsWith("HTTP/1.1 1000 Unknown\r\n"), thousand);
+            assertTrue(thousand.endsWith("\r\n\r\nok"), thousand);
+            String ninetyNine = proxy.getClosing("/099");
+            assertTrue(ninetyNine.startsWith("HTTP/1.1 99 Unknown\r\n"), ninetyNine);
+            assertEquals(502, proxy.get("/099-body").status());
+            String stats = proxy.envoyStats();
+            assertTrue(stats.contains("cluster.up.upstream_rq_unknown: 3\n"), stats);
+            assertFalse(stats.contains("cluster.up.upstream_rq_600") || stats.contains("cluster.up.upstream_rq_6xx"), stats);
+            assertEquals(1, proxy.stats().upstreamCxProtocolError.count());
+        }
+    }
+
+    /**
+     * The reason phrase is Envoy's (CodeUtility::toString), not the upstream's nor Netty's: a code
+     * outside Envoy's table is "Unknown", 425 "Too Early". Was: Netty's phrases.
+     */
+    @Test
+    void reasonPhrasesAreEnvoys() throws Exception {
+        try (RawUpstreamProxy proxy = new RawUpstreamProxy(path -> "HTTP/1.1 " + path.substring(1)
+                + " Whatever\r\ncontent-length: 2\r\n\r\nok")) {
+            for (String[] expected : new String[][] {{"418", "Unknown"}, {"425", "Too Early"}, {"209", "Unknown"},
+                    {"599", "Last Unassigned Server Error Code"}, {"404", "Not Found"}}) {
+                String out = proxy.getClosing("/" + expected[0]);
+                assertTrue(out.startsWith("HTTP/1.1 " + expected[0] + " " + expected[1] + "\r\n"), out);
+            }
         }
     }
 }

@@ -109,6 +109,31 @@ class Http2CodecErrorTest extends HcmServerTestBase {
         assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
+    /**
+     * After a connection error's GOAWAY the connection closes as Envoy's handleCodecError closes it
+     * (FlushWriteAndDelay): the GOAWAY flushed, then a FIN, what the client still sends read and
+     * dropped, and the socket closed when the client closes or when delayed_close_timeout (1 s)
+     * ends, counted in downstream_cx_delayed_close_timeout. Was: Netty's close as soon as the
+     * GOAWAY was written, so a client still sending could get a reset in its place.
+     */
+    @Test
+    void aConnectionErrorClosesAfterTheDelayedCloseTimeout() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().windowUpdate(0, 0).flush();
+            RawH2.Ending end = h2.awaitEnd();
+            assertGoAwayProtocolError(end);
+            assertTrue(end.closed(), "no FIN after the GOAWAY");
+            h2.ping(7).flush(); // read and dropped: the proxy's side is still open
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (server.hcm.stats.downstreamCxDelayedCloseTimeout.count() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(1.0, server.hcm.stats.downstreamCxDelayedCloseTimeout.count(),
+                    "the client never closed: the delay ended the connection");
+        }
+    }
+
     /** A flood is a codec error too, with the constraint's message, and no protocol error count. */
     @Test
     void aPriorityFloodEndsTheOtherStreamsWithItsMessage() throws Exception {

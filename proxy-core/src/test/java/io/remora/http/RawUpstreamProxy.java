@@ -62,6 +62,19 @@ final class RawUpstreamProxy implements AutoCloseable {
         }
     }
 
+    /** The whole answer to a GET that asks the proxy to close after it: status line and all, as sent. */
+    String getClosing(String path) throws Exception {
+        try (RawHttp c = new RawHttp(hcm.address().getPort())) {
+            c.send("GET " + path + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            return new String(c.socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** Every stat, in Envoy's text format. */
+    String envoyStats() {
+        return io.remora.stats.EnvoyStatsFormat.text(ctx.stats.meterRegistry(), false, null);
+    }
+
     /** The upstream cluster's stats. */
     io.remora.stats.ClusterStats stats() {
         return ctx.stats.cluster("up");

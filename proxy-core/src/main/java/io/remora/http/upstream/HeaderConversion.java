@@ -219,20 +219,22 @@ public final class HeaderConversion {
                 || AsciiString.contentEqualsIgnoreCase(value, HttpHeaderValues.TRAILERS);
     }
 
-    /** A :status value as a number; 0 when it is not three digits. */
+    /** A :status value as a number; 0 when it is no number (or none that fits an int). */
     public static int parseStatus(CharSequence s) {
-        if (s == null || s.length() != 3) {
+        // Any run of digits, as Envoy's getResponseStatusOrNullopt (SimpleAtoi): a status other
+        // than three digits comes only from an HTTP/1.1 upstream (HTTP/2 ones are checked first).
+        if (s == null || s.length() == 0) {
             return 0;
         }
-        int n = 0;
-        for (int i = 0; i < 3; i++) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < '0' || c > '9') {
                 return 0;
             }
-            n = n * 10 + (c - '0');
+            n = Math.min(n * 10 + (c - '0'), Integer.MAX_VALUE + 1L);
         }
-        return n;
+        return n > Integer.MAX_VALUE ? 0 : (int) n;
     }
 
     /** Response head from HTTP/1.1, lower-cased, with :status first: the parsed block, hop-by-hop names dropped. */

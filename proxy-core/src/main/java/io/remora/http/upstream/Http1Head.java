@@ -23,7 +23,7 @@ public final class Http1Head {
     /** Request: method and request-target as sent. */
     public AsciiString method;
     public AsciiString target;
-    /** Response: status code, and its three digits as sent. */
+    /** Response: status code, and the code in decimal (leading zeros dropped, as Envoy's setStatus). */
     public int status;
     public AsciiString statusText;
     /** 0 for HTTP/1.0, 1 for HTTP/1.1. */

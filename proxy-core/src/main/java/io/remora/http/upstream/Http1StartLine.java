@@ -20,7 +20,7 @@ final class Http1StartLine {
     private static final AsciiString[] STATUS = new AsciiString[1000];
 
     static {
-        for (int i = 100; i < STATUS.length; i++) {
+        for (int i = 0; i < STATUS.length; i++) {
             STATUS[i] = AsciiString.cached(Integer.toString(i));
         }
     }
@@ -108,9 +108,9 @@ final class Http1StartLine {
      * (ParseHTTPFirstLine, Envoy's policy: no sanitize_firstline_spaces): parts are runs of bytes
      * above SP, separated by runs of whitespace; the version is any "HTTP/" DIGIT "." DIGIT
      * (BalsaParser's isVersionValid), taken as HTTP/1.0 unless it is HTTP/1.1 (isHttp11); the code is
-     * the part's number, leading zeros and all (absl::SimpleAtoi). Balsa takes any number there
-     * (no disallow_invalid_response_codes); this parser keeps to 100-999, what the proxy can
-     * answer with.
+     * the part's number, leading zeros and all (absl::SimpleAtoi), whatever its value: Balsa checks
+     * no range and neither does Envoy's codec or router, so "099", "600" or "1000" are final
+     * responses passed on (a code past an int is refused here, where Balsa takes up to a size_t).
      */
     static String statusLine(Http1Head head, byte[] b, int end) {
         int last = Http1FieldLines.lineEnd(b, end);
@@ -125,16 +125,16 @@ final class Http1StartLine {
         if (s <= v || s == last) {
             return CODEC_ERROR; // no whitespace after the version, or no code
         }
-        int code = 0;
+        long code = 0;
         int i = s;
         for (; i < last && (b[i] & 0xff) > ' '; i++) {
             int d = b[i] - '0';
             if (d < 0 || d > 9) {
                 return CODEC_ERROR;
             }
-            code = Math.min(code * 10 + d, 1000); // saturates: past 999 is refused whatever its length
+            code = Math.min(code * 10 + d, Integer.MAX_VALUE + 1L); // saturates past an int
         }
-        if (code < 100 || code > 999) {
+        if (code > Integer.MAX_VALUE) {
             return CODEC_ERROR;
         }
         for (; i < last; i++) {
@@ -143,8 +143,8 @@ final class Http1StartLine {
                 return CODEC_ERROR; // BalsaFrame's invalid characters, the status line's too
             }
         }
-        head.status = code;
-        head.statusText = STATUS[code];
+        head.status = (int) code;
+        head.statusText = code < STATUS.length ? STATUS[(int) code] : new AsciiString(Long.toString(code));
         return null;
     }
 

@@ -115,7 +115,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             fail(ResetReason.PROTOCOL_ERROR);
             return;
         }
-        if (!ResponseHeaderChecks.accept(pool.ctx.cluster.config().responseHeaderLimits(), head.headers)) {
+        if (!ResponseHeaderChecks.accept(pool.ctx.cluster.config().responseHeaderLimits(), head.headers, false)) {
             p.stop();
             fail(ResetReason.PROTOCOL_ERROR);
             return;
@@ -130,7 +130,8 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             cb.onResponseHeaders(HeaderConversion.toHttp2Response(head), false);
             return;
         }
-        if (code < 200) {
+        if (code >= 100 && code < 200) {
+            // Only 1xx is interim (Envoy's CodeUtility::is1xx): a "099" is a final response.
             if (UpstreamCallbacks.proxied1xx(code)) {
                 cb.onResponse1xx(HeaderConversion.toHttp2Response(head));
             }

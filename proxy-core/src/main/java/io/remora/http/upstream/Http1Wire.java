@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.http.HeaderBlock;
@@ -58,14 +57,28 @@ public final class Http1Wire {
         return name.length() + value.length() + 4;
     }
 
-    /** The status line, "HTTP/1.1 200 OK\r\n", with Netty's reason phrases. */
+    /** The status line, "HTTP/1.1 200 OK\r\n", with Envoy's reason phrases ("Unknown" past its table). */
     public static void statusLine(ByteBuf out, int status) {
-        statusLine(out, status, HttpResponseStatus.valueOf(status).reasonPhrase());
+        statusLine(out, status, ReasonPhrases.of(status));
     }
 
     /** A status line's size, for sizing the head's buffer. */
     public static int statusLineSize(int status) {
-        return HTTP_1_1.length + 4 + HttpResponseStatus.valueOf(status).reasonPhrase().length() + 2;
+        return statusLineSize(status, ReasonPhrases.of(status));
+    }
+
+    /** The size of a status line with {@code reason}. */
+    public static int statusLineSize(int status, CharSequence reason) {
+        return HTTP_1_1.length + digits(status) + 1 + reason.length() + 2;
+    }
+
+    private static int digits(int n) {
+        int d = 1;
+        while (n >= 10) {
+            n /= 10;
+            d++;
+        }
+        return d;
     }
 
     /** The request line, "GET /path HTTP/1.1\r\n". */
@@ -103,7 +116,13 @@ public final class Http1Wire {
     /** The status line with the reason phrase an upstream sent (preserve_case's forward_reason_phrase). */
     public static void statusLine(ByteBuf out, int status, CharSequence reason) {
         out.writeBytes(HTTP_1_1);
-        out.writeByte('0' + status / 100 % 10).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
+        // The code in decimal, as many digits as it has (Envoy's StrCat of the number): an
+        // upstream's "099" goes on as "99", its "1000" as "1000".
+        if (status >= 100 && status <= 999) {
+            out.writeByte('0' + status / 100).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
+        } else {
+            ByteBufUtil.writeAscii(out, Integer.toString(status));
+        }
         out.writeByte(' ');
         write(out, reason);
         out.writeBytes(CRLF);

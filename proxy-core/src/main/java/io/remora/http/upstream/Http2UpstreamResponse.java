@@ -49,12 +49,8 @@ final class Http2UpstreamResponse {
             return;
         }
         Http2UpstreamConnection conn = s.conn;
-        ResponseHeaderChecks.Verdict verdict = ResponseHeaderChecks.check(
-                conn.ctx().cluster.config().responseHeaderLimits(), headers, true);
-        if (verdict != ResponseHeaderChecks.Verdict.ACCEPT) {
-            if (verdict == ResponseHeaderChecks.Verdict.TOO_MANY_HEADERS) {
-                conn.ctx().stats().http2HeaderOverflow.increment();
-            }
+        if (!ResponseHeaderChecks.accept(conn.ctx().cluster.config().responseHeaderLimits(), headers, true)) {
+            conn.ctx().stats().http2HeaderOverflow.increment();
             s.refuseResponse();
             return;
         }

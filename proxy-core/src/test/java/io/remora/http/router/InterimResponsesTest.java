@@ -153,6 +153,10 @@ class InterimResponsesTest {
                 String version = h2Client ? "HTTP/2 " : "HTTP/1.1 ";
                 int hints = out.indexOf(version + "103");
                 assertTrue(hints == 0, what + ": " + out);
+                if (!h2Client) {
+                    // Envoy's codec writes CodeUtility::toString's phrase: 103 is not in its table.
+                    assertTrue(out.startsWith("HTTP/1.1 103 Unknown\r\n"), what + ": " + out);
+                }
                 int link = out.toLowerCase(java.util.Locale.ROOT).indexOf("link: </s.css>; rel=preload");
                 int fin = out.indexOf(version + "200");
                 assertTrue(link > hints && fin > link, what + ": " + out);

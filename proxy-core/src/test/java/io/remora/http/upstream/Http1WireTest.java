@@ -95,15 +95,19 @@ class Http1WireTest {
         assertEquals("GET / HTTP/1.1\r\nhost: a\r\nx-latin: caf\u00e9\r\n\r\n", request(h, true));
     }
 
+    /** Envoy's CodeUtility::toString phrases, "Unknown" past its table; the code in decimal, any length. */
     @Test
-    void statusLinesUseNettysReasonPhrases() {
+    void statusLinesUseEnvoysReasonPhrases() {
         ByteBuf b = Unpooled.buffer();
-        Http1Wire.statusLine(b, 200);
-        Http1Wire.statusLine(b, 503);
-        Http1Wire.statusLine(b, 299);
-        assertEquals(Http1Wire.statusLineSize(200) + Http1Wire.statusLineSize(503) + Http1Wire.statusLineSize(299),
-                b.readableBytes());
-        assertEquals("HTTP/1.1 200 OK\r\nHTTP/1.1 503 Service Unavailable\r\nHTTP/1.1 299 Success (299)\r\n", text(b));
+        int[] codes = {200, 503, 299, 103, 99, 1000};
+        int size = 0;
+        for (int c : codes) {
+            Http1Wire.statusLine(b, c);
+            size += Http1Wire.statusLineSize(c);
+        }
+        assertEquals(size, b.readableBytes());
+        assertEquals("HTTP/1.1 200 OK\r\nHTTP/1.1 503 Service Unavailable\r\nHTTP/1.1 299 Unknown\r\n"
+                + "HTTP/1.1 103 Unknown\r\nHTTP/1.1 99 Unknown\r\nHTTP/1.1 1000 Unknown\r\n", text(b));
     }
 
     /** Chunks of every size class (one hex digit to five, copied or framed around the data) decode back. */

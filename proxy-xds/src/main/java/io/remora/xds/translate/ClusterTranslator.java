@@ -333,12 +333,9 @@ public final class ClusterTranslator {
         if (kb < 1 || kb > 8192) {
             throw path.field("max_response_headers_kb").error("must be between 1 and 8192");
         }
-        var underscores = switch (common.getHeadersWithUnderscoresAction()) {
-            case REJECT_REQUEST -> io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.REJECT_REQUEST;
-            case DROP_HEADER -> io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.DROP_HEADER;
-            default -> io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW;
-        };
-        return new io.remora.config.ResponseHeaderLimits(count, kb * 1024, underscores);
+        // headers_with_underscores_action is accepted and has no effect here, as in Envoy: its
+        // client codecs never check names for '_' (the field's doc: no impact on a cluster).
+        return new io.remora.config.ResponseHeaderLimits(count, kb * 1024);
     }
 
     /** Envoy: a zero max_connection_duration (or max_stream_duration) means none. */
