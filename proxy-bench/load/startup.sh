@@ -24,8 +24,12 @@
 # The proxy is pinned to CPU 0, this script's poller to CPU 1 (PROXY_CPUS= pins neither). Startup
 # depends on the machine's load: `uptime` is printed with the figures; take the best of N as well
 # as the median.
-# Environment: RUNS=10 CONFIGS="default istio" REMORA_CMD (default: bin/remora), OUT (append),
-#   PORT_RANGE=20000-49999 (where the ports are picked), PROXY_CPUS=0 (empty: not pinned).
+# With REMORA_JARS (remora.jar files of different names, e.g. one per commit), each run starts each
+# jar in turn through REMORA_CMD (REMORA_JAR=<jar>), labelled by the jar's file name, with a result
+# line per jar: builds compared start by start, so that the machine's load hits them alike.
+#   RUNS=8 PROXY_CPUS= REMORA_JARS="/tmp/old.jar /tmp/new.jar" proxy-bench/load/startup.sh
+# Environment: RUNS=10 CONFIGS="default istio" REMORA_CMD (default: bin/remora), REMORA_JARS, OUT
+#   (append), PORT_RANGE=20000-49999 (where the ports are picked), PROXY_CPUS=0 (empty: not pinned).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOAD="$ROOT/proxy-bench/load"
@@ -45,7 +49,10 @@ upstream_pid= # the default config's upstream, stopped after its runs (lib.sh's 
 out() { echo "$*"; if [[ -n "${OUT:-}" ]]; then echo "$*" >>"$OUT"; fi; }
 
 out "# startup: cores=$(nproc) kernel=$(uname -r) jdk=$("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1 | tr -d '"')"
-out "# command: $REMORA_CMD -c <config>; REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}; runs=$RUNS; proxy CPUs: ${PROXY_CPUS:-all}; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for jar in ${REMORA_JARS:-}; do
+  [[ -f $jar ]] || { echo "REMORA_JARS: no file $jar" >&2; exit 2; }
+done
+out "# command: $REMORA_CMD -c <config>${REMORA_JARS:+ with each of REMORA_JARS=$REMORA_JARS}; REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}; runs=$RUNS; proxy CPUs: ${PROXY_CPUS:-all}; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 for config in $CONFIGS; do
   pick_ports
@@ -138,11 +145,19 @@ def cpu_and_rss(pid):
             pass
     return cpu, rss
 
-ready_ms, cpus = [], []
-for i in range(runs):
+jars = os.environ.get("REMORA_JARS", "").split() or [None]
+label = {jar: os.path.basename(jar)[:-len(".jar")] if jar.endswith(".jar") else os.path.basename(jar) for jar in jars if jar}
+if len(set(label.values())) < len(label):
+    sys.exit("REMORA_JARS: the jars need different file names (they label the results)")
+ready_ms = {jar: [] for jar in jars}
+cpus = {jar: [] for jar in jars}
+
+def start(i, jar):
+    env = dict(os.environ, REMORA_JAR=jar) if jar else None
+    name = f"{label[jar]} " if jar else ""
     with open(log, "wb") as lf:
         t0 = time.monotonic()
-        p = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT)
+        p = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, env=env)
         admin_ok = listener_ok = False
         first = False
         while True:
@@ -168,12 +183,18 @@ for i in range(runs):
             p.kill(); p.wait()
     note = " (archive made first: not counted)" if first else ""
     if not first:
-        ready_ms.append(ms); cpus.append(cpu)
-    print(f"run {i + 1}: ready {ms:.0f} ms, cpu {cpu:.2f} s, rss {rss} MiB, load {open('/proc/loadavg').read().split()[0]}{note}")
-if not ready_ms:
-    sys.exit("no run counted")
-print(f"RESULT ready_ms best={min(ready_ms):.0f} median={statistics.median(ready_ms):.0f} max={max(ready_ms):.0f}"
-      f" cpu_s best={min(cpus):.2f} median={statistics.median(cpus):.2f} runs={len(ready_ms)}")
+        ready_ms[jar].append(ms); cpus[jar].append(cpu)
+    print(f"{name}run {i + 1}: ready {ms:.0f} ms, cpu {cpu:.2f} s, rss {rss} MiB, load {open('/proc/loadavg').read().split()[0]}{note}")
+
+for i in range(runs):
+    for jar in jars:
+        start(i, jar)
+for jar in jars:
+    if not ready_ms[jar]:
+        sys.exit("no run counted")
+    r, c = ready_ms[jar], cpus[jar]
+    print(f"RESULT {label[jar] + ' ' if jar else ''}ready_ms best={min(r):.0f} median={statistics.median(r):.0f} max={max(r):.0f}"
+          f" cpu_s best={min(c):.2f} median={statistics.median(c):.2f} runs={len(r)}")
 EOF
   out "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ -n "${upstream_pid:-}" ]]; then kill "$upstream_pid" 2>/dev/null || true; wait "$upstream_pid" 2>/dev/null || true; upstream_pid=; fi
