@@ -73,8 +73,12 @@ public final class HeaderMutationRules {
         }
     }
 
-    private static void applyJoining(Http2Headers target, InlineHeaders.Kind kind, AsciiString key, String value,
-                                     HeaderMutation.AppendAction action) {
+    /**
+     * As {@link #applyOne(Http2Headers, AsciiString, String, HeaderMutation.AppendAction)} on a map
+     * of that kind, an append to a name it holds inline joining the value there (Envoy's addCopy).
+     */
+    public static void applyJoining(Http2Headers target, InlineHeaders.Kind kind, AsciiString key, String value,
+                                    HeaderMutation.AppendAction action) {
         switch (action) {
             case APPEND_IF_EXISTS_OR_ADD -> HeaderMutator.append(target, kind, key, value);
             case ADD_IF_ABSENT -> {

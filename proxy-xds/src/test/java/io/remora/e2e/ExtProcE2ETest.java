@@ -318,9 +318,13 @@ class ExtProcE2ETest {
                                 .setResponse(replace("response replaced", HeaderMutation.newBuilder()))).build());
                         return;
                     }
+                    HeaderMutation.Builder mutation = HeaderMutation.newBuilder().addSetHeaders(set("x-processed", "response"));
+                    if (path.startsWith("/inline")) {
+                        mutation.addSetHeaders(set("content-type", "extra").toBuilder().setAppendAction(
+                                HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
+                    }
                     out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
-                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
-                                    .addSetHeaders(set("x-processed", "response"))))).build());
+                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation))).build());
                 }
                 default -> log.add("unexpected:" + r.getRequestCase());
             }
@@ -477,6 +481,17 @@ class ExtProcE2ETest {
         assertEquals(200, r.statusCode());
         assertEquals("added=null removed=secret body=kept", r.body());
         assertEquals(allowed + 1, stat("failure_mode_allowed", "open", "down_open"));
+    }
+
+    /**
+     * Envoy applies an appending set_headers with the map's addCopy: content-type, which response
+     * maps hold inline, gets the value joined to the upstream's rather than a second line.
+     */
+    @Test
+    void anAppendToAnInlineHeaderJoinsIt() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/inline", null);
+        assertEquals(200, r.statusCode());
+        assertEquals(List.of("text/plain,extra"), r.headers().allValues("content-type"));
     }
 
     /**
