@@ -100,7 +100,8 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
             if (r.status() == TlsInspector.Status.NEED_MORE) {
                 return;
             }
-            if (r.status() == TlsInspector.Status.WRONG_VERSION) {
+            TlsInspection.count(rt.stats().tlsInspector(), ctx.channel(), r, in.readableBytes());
+            if (r.status() == TlsInspector.Status.WRONG_VERSION || r.status() == TlsInspector.Status.TOO_LARGE) {
                 // Envoy 1.39: tls_inspector closes the socket; no filter chain sees the connection.
                 close(ctx, in);
                 return;

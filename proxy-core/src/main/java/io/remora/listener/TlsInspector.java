@@ -20,16 +20,21 @@ public final class TlsInspector {
 
     /**
      * Outcome of one look at the buffered bytes; {@code ja3Hash} is the hello's JA3 hash when it
-     * was asked for, else null.
+     * was asked for, else null; {@code helloBytes} the bytes of the records that carried a whole
+     * ClientHello (TLS, WRONG_VERSION), else 0.
      */
-    public record Result(Status status, String serverName, List<String> alpn, String ja3Hash) {
-        static final Result NEED_MORE = new Result(Status.NEED_MORE, null, List.of(), null);
-        static final Result NOT_TLS = new Result(Status.NOT_TLS, null, List.of(), null);
-        static final Result WRONG_VERSION = new Result(Status.WRONG_VERSION, null, List.of(), null);
+    public record Result(Status status, String serverName, List<String> alpn, String ja3Hash, int helloBytes) {
+        static final Result NEED_MORE = new Result(Status.NEED_MORE, null, List.of(), null, 0);
+        static final Result NOT_TLS = new Result(Status.NOT_TLS, null, List.of(), null, 0);
+        static final Result TOO_LARGE = new Result(Status.TOO_LARGE, null, List.of(), null, 0);
     }
 
-    /** WRONG_VERSION: a whole ClientHello of a version tls_inspector does not take (Envoy's ClientHelloWrongTlsVersion). */
-    public enum Status { NEED_MORE, NOT_TLS, TLS, WRONG_VERSION }
+    /**
+     * WRONG_VERSION: a whole ClientHello of a version tls_inspector does not take (Envoy's
+     * ClientHelloWrongTlsVersion). TOO_LARGE: the hello is not whole within
+     * {@link #MAX_CLIENT_HELLO} bytes (Envoy's client_hello_too_large, which closes the connection).
+     */
+    public enum Status { NEED_MORE, NOT_TLS, TLS, WRONG_VERSION, TOO_LARGE }
 
     private TlsInspector() {
     }
@@ -59,23 +64,27 @@ public final class TlsInspector {
         int pos = r;
         while (true) {
             if (end - pos < 5) {
-                return end - r > MAX_CLIENT_HELLO ? Result.NOT_TLS : Result.NEED_MORE;
+                return end - r >= MAX_CLIENT_HELLO ? Result.TOO_LARGE : Result.NEED_MORE;
             }
             if (buf.getUnsignedByte(pos) != 0x16) {
                 return Result.NOT_TLS;
             }
             int recLen = buf.getUnsignedShort(pos + 3);
+            if (pos + 5 + recLen - r > MAX_CLIENT_HELLO) {
+                return Result.TOO_LARGE;
+            }
             if (end - pos - 5 < recLen) {
-                return pos + 5 + recLen - r > MAX_CLIENT_HELLO ? Result.NOT_TLS : Result.NEED_MORE;
+                return Result.NEED_MORE;
             }
             if (hs == null) {
                 hs = new byte[Math.min(MAX_CLIENT_HELLO, 4 + recLen)];
             }
             if (hsLen + recLen > hs.length) {
                 if (hsLen + recLen > MAX_CLIENT_HELLO) {
-                    return Result.NOT_TLS;
+                    return Result.TOO_LARGE;
                 }
-                hs = java.util.Arrays.copyOf(hs, hsLen + recLen);
+                // Doubling: a hello sent a byte per record would otherwise be copied once per record.
+                hs = java.util.Arrays.copyOf(hs, Math.min(MAX_CLIENT_HELLO, Math.max(hsLen + recLen, 2 * hs.length)));
             }
             buf.getBytes(pos + 5, hs, hsLen, recLen);
             hsLen += recLen;
@@ -86,21 +95,21 @@ public final class TlsInspector {
                 }
                 need = 4 + (((hs[1] & 0xff) << 16) | ((hs[2] & 0xff) << 8) | (hs[3] & 0xff));
                 if (need > MAX_CLIENT_HELLO) {
-                    return Result.NOT_TLS;
+                    return Result.NOT_TLS; // refused from its header, as BoringSSL's message size limit does
                 }
             }
             if (need >= 0 && hsLen >= need) {
-                return parseClientHello(hs, 4, need, ja3);
+                return parseClientHello(hs, 4, need, ja3, pos - r);
             }
         }
     }
 
-    private static Result parseClientHello(byte[] b, int p, int end, boolean fingerprint) {
+    private static Result parseClientHello(byte[] b, int p, int end, boolean fingerprint, int helloBytes) {
         try {
             int version = u16(b, p);
             if (version < MIN_VERSION || version > MAX_VERSION) {
                 // TLS 1.3 hellos say 1.2 here (their supported_versions extension offers 1.3).
-                return Result.WRONG_VERSION;
+                return new Result(Status.WRONG_VERSION, null, List.of(), null, helloBytes);
             }
             Ja3Fingerprint ja3 = fingerprint ? new Ja3Fingerprint(version) : null;
             p += 2 + 32; // client_version, random
@@ -147,7 +156,7 @@ public final class TlsInspector {
                     p = d + len;
                 }
             }
-            return new Result(Status.TLS, sni, List.copyOf(alpn), ja3 == null ? null : ja3.hash());
+            return new Result(Status.TLS, sni, List.copyOf(alpn), ja3 == null ? null : ja3.hash(), helloBytes);
         } catch (IndexOutOfBoundsException e) {
             return Result.NOT_TLS;
         }

@@ -4,13 +4,16 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.HeaderMutation;
 import io.remora.config.HeaderMutationRule;
+import io.remora.http.InlineHeaders;
 
 import java.util.List;
 
 /**
  * An ordered list of {@link HeaderMutationRule}s, their names and value formats compiled once:
  * the header_mutation filter's lists and the connection manager's early header mutations.
- * Equal when the rules are.
+ * Equal when the rules are. Both are Envoy's {@code Http::HeaderMutations}, whose appends are the
+ * map's {@code addReferenceKey}: a value added to an inline name already present joins it, as the
+ * route's additions do ({@link HeaderMutator}).
  */
 public final class HeaderMutationRules {
 
@@ -54,6 +57,8 @@ public final class HeaderMutationRules {
      *                the response, what %RESP()% reads)
      */
     public void apply(Http2Headers target, Http2Headers request, HeaderFormatter.Context context) {
+        InlineHeaders.Kind kind = target == request
+                ? InlineHeaders.Kind.REQUEST_HEADERS : InlineHeaders.Kind.RESPONSE_HEADERS;
         for (int i = 0; i < names.length; i++) {
             if (values[i] == null) {
                 target.remove(names[i]);
@@ -62,9 +67,26 @@ public final class HeaderMutationRules {
             HeaderMutation.HeaderValueOption o = ((HeaderMutationRule.Append) rules.get(i)).option();
             String value = values[i].format(request, target == request ? null : target, context);
             if (!value.isEmpty() || o.keepEmptyValue()) {
-                applyOne(target, names[i], value,
+                applyJoining(target, kind, names[i], value,
                         o.action() == null ? HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD : o.action());
             }
+        }
+    }
+
+    /**
+     * As {@link #applyOne(Http2Headers, AsciiString, String, HeaderMutation.AppendAction)} on a map
+     * of that kind, an append to a name it holds inline joining the value there (Envoy's addCopy).
+     */
+    public static void applyJoining(Http2Headers target, InlineHeaders.Kind kind, AsciiString key, String value,
+                                    HeaderMutation.AppendAction action) {
+        switch (action) {
+            case APPEND_IF_EXISTS_OR_ADD -> HeaderMutator.append(target, kind, key, value);
+            case ADD_IF_ABSENT -> {
+                if (!target.contains(key)) {
+                    target.add(key, value);
+                }
+            }
+            default -> applyOne(target, key, value, action);
         }
     }
 

@@ -119,7 +119,7 @@ public final class HeaderMutator {
      * inline name, so a value added to one already present is appended to it ("; " after a cookie,
      * "," otherwise; an empty value changes nothing); any other name gets an entry of its own.
      */
-    private static void append(Http2Headers target, InlineHeaders.Kind kind, AsciiString key, String v) {
+    static void append(Http2Headers target, InlineHeaders.Kind kind, AsciiString key, String v) {
         if (InlineHeaders.inline(kind, key)) {
             CharSequence present = target.get(key);
             if (present != null) {

@@ -104,6 +104,9 @@ final class ListenerRuntimeFactory {
             chains.put(fc, rt);
         }
         String label = ListenerRuntime.statLabel(lc);
+        if (lc.listenerFilters().contains(ListenerConfig.ListenerFilter.TLS_INSPECTOR)) {
+            stats.listener(label).tlsInspector(); // Envoy makes them with the filter's config
+        }
         return new ListenerRuntime(lc, label, stats.listener(label), chains,
                 lc.accessLogs().isEmpty() ? List.of() : context.accessLogs(lc.accessLogs()),
                 lc.localRateLimit() == null ? null

@@ -28,6 +28,7 @@ public final class ListenerStats {
     private final String label;
     /** By worker index; grown (copied) when a worker takes its first connection. */
     private volatile Worker[] workers = new Worker[0];
+    private volatile TlsInspectorStats tlsInspector;
 
     ListenerStats(MeterRegistry r, String label) {
         this.registry = r;
@@ -77,6 +78,16 @@ public final class ListenerStats {
             Gauge.builder(prefix + "downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, label)
                     .register(r);
         }
+    }
+
+    /** The root {@code tls_inspector.*} stats (the same meters whichever listener asks). */
+    public TlsInspectorStats tlsInspector() {
+        TlsInspectorStats t = tlsInspector;
+        if (t == null) {
+            t = new TlsInspectorStats(registry);
+            tlsInspector = t;
+        }
+        return t;
     }
 
     /** {@code listener.<label>.tcp_stats.*}, made when a filter chain's tcp_stats socket first needs them. */

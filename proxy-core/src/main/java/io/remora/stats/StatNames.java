@@ -233,6 +233,7 @@ public final class StatNames {
             {"tracing_opentelemetry_", "tracing.opentelemetry."},
             {"tracing_datadog_", "tracing.datadog."},
             {"tracing_skywalking_", "tracing.skywalking."},
+            {"tls_inspector_", "tls_inspector."}, // the listeners' tls_inspector (root scope)
             {"http2_", "http2."}, // the downstream HTTP/2 codecs' stats
             {"http1_", "http1."}, // the downstream HTTP/1 codecs'
             // A router's upstream filters count in the root scope, as Envoy's.

@@ -100,14 +100,17 @@ public final class TracingFilter implements StreamFilter {
         if (zipkin != null) {
             startZipkin(headers);
             recordTraceId();
+            watchRoute(headers);
             return FilterStatus.CONTINUE;
         }
         if (datadog) {
             startDatadog(headers);
+            watchRoute(headers);
             return FilterStatus.CONTINUE;
         }
         if (skyWalking != null) {
             startSkyWalking(headers);
+            watchRoute(headers);
             return FilterStatus.CONTINUE;
         }
         TraceContext incoming = TraceContext.extract(headers);
@@ -123,10 +126,14 @@ public final class TracingFilter implements StreamFilter {
         if (sampled || reportsUnsampled) {
             requestTags = SpanTags.request(headers, config, routeTracing, decoder);
         }
+        watchRoute(headers);
+        return FilterStatus.CONTINUE;
+    }
+
+    private void watchRoute(Http2Headers headers) {
         if (decoder != null) {
             decoder.onRouteRefreshed(() -> refresh(headers));
         }
-        return FilterStatus.CONTINUE;
     }
 
     /**
@@ -134,6 +141,9 @@ public final class TracingFilter implements StreamFilter {
      * cleared the cache names the span by its decorator and decides sampling with its tracing
      * percentages, the trace context going upstream updated. A reason packed into the request id
      * stays, so a traced request is not untraced (but overall_sampling may still veto, as at first).
+     * With every tracer the span takes the new route's decorator and custom tags: Envoy's setRoute
+     * remakes the stream's custom tags from the new route (refreshCachedTracingCustomTags), read
+     * when the span ends. Zipkin's, Datadog's and SkyWalking's sampling is not decided again here.
      */
     private void refresh(Http2Headers headers) {
         if (callerNamed) {
@@ -142,14 +152,16 @@ public final class TracingFilter implements StreamFilter {
         } else {
             operation = operation(headers);
         }
-        if (incomingDecided) {
-            return;
+        if (zipkin == null && !datadog && skyWalking == null && !incomingDecided) {
+            sampled = decide(headers) || alwaysOn;
+            recordTraceId();
+            TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
         }
-        sampled = decide(headers) || alwaysOn;
-        recordTraceId();
-        TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
-        if ((sampled || reportsUnsampled) && requestTags == null) {
+        if (requestTags != null || sampled || reportsUnsampled) {
             requestTags = SpanTags.request(headers, config, routeTracing, decoder);
+            if (datadogTrace != null) {
+                datadogTrace.tag(requestTags);
+            }
         }
     }
 

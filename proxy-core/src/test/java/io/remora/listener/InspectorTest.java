@@ -51,6 +51,29 @@ class InspectorTest {
         }
     }
 
+    /**
+     * Envoy's client_hello_too_large: a hello still not whole once 64 KiB were read (here one
+     * handshake byte per record) is TOO_LARGE, not plaintext; a whole one reports the bytes of its records.
+     */
+    @Test
+    void tlsInspectorSaysTooLargeForAHelloNotWholeWithin64KiB() throws Exception {
+        byte[] handshake = new byte[4 + 12000];
+        handshake[0] = 1;
+        handshake[2] = (byte) (12000 >> 8);
+        handshake[3] = (byte) 12000;
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        for (byte b : handshake) {
+            wire.writeBytes(new byte[] {0x16, 3, 1, 0, 1, b});
+        }
+        byte[] bytes = wire.toByteArray();
+        assertEquals(TlsInspector.Status.NEED_MORE,
+                TlsInspector.inspect(Unpooled.wrappedBuffer(bytes, 0, 60_000)).status());
+        assertEquals(TlsInspector.Status.TOO_LARGE, TlsInspector.inspect(Unpooled.wrappedBuffer(bytes)).status());
+
+        byte[] hello = clientHello("bytes.example");
+        assertEquals(hello.length, TlsInspector.inspect(Unpooled.wrappedBuffer(hello)).helloBytes());
+    }
+
     @Test
     void tlsInspectorSaysNotTlsForPlaintext() {
         assertEquals(TlsInspector.Status.NOT_TLS,

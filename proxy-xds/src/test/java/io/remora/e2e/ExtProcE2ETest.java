@@ -54,6 +54,8 @@ class ExtProcE2ETest {
     static int mainPort;
     static int downPort;
     static int downOpenPort;
+    static int noClusterPort;
+    static java.nio.file.Path noClusterLog;
     static int observePort;
     static int attrsPort;
     static int duplexOpenPort;
@@ -90,6 +92,8 @@ class ExtProcE2ETest {
         mainPort = ProxyProcess.freePort();
         downPort = ProxyProcess.freePort();
         downOpenPort = ProxyProcess.freePort();
+        noClusterPort = ProxyProcess.freePort();
+        noClusterLog = io.remora.testing.TempPaths.file("ext_proc_nocluster", ".log");
         observePort = ProxyProcess.freePort();
         attrsPort = ProxyProcess.freePort();
         duplexOpenPort = ProxyProcess.freePort();
@@ -165,6 +169,15 @@ class ExtProcE2ETest {
                 Bootstraps.httpListenerWithFilters("down", filter.formatted("dead", false, "down"), routes),
                 Bootstraps.httpListenerWithFilters("down_open", filter.formatted("dead", true, "open"), routes),
                 Bootstraps.httpListenerWithFilters("observe", observer, routes),
+                Bootstraps.httpListenerWithFilters("nocluster", "", """
+                        access_log:
+                        - name: envoy.access_loggers.file
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                            path: %s
+                            log_format: { text_format_source: { inline_string: "%%RESPONSE_CODE_DETAILS%%\\n" } }
+                        """.formatted(noClusterLog), filter.formatted("nowhere", false, "nocluster"),
+                        Bootstraps.catchAll(routes)),
                 Bootstraps.httpListenerWithFilters("attrs", withAttributes, routes),
                 Bootstraps.httpListenerWithFilters("duplex_open", duplexFailOpen, """
                         - match: { prefix: / }
@@ -176,7 +189,7 @@ class ExtProcE2ETest {
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
                 Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort,
-                        "attrs", attrsPort, "duplex_open", duplexOpenPort));
+                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "nocluster", noClusterPort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -305,9 +318,13 @@ class ExtProcE2ETest {
                                 .setResponse(replace("response replaced", HeaderMutation.newBuilder()))).build());
                         return;
                     }
+                    HeaderMutation.Builder mutation = HeaderMutation.newBuilder().addSetHeaders(set("x-processed", "response"));
+                    if (path.startsWith("/inline")) {
+                        mutation.addSetHeaders(set("content-type", "extra").toBuilder().setAppendAction(
+                                HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
+                    }
                     out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
-                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
-                                    .addSetHeaders(set("x-processed", "response"))))).build());
+                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation))).build());
                 }
                 default -> log.add("unexpected:" + r.getRequestCase());
             }
@@ -464,6 +481,37 @@ class ExtProcE2ETest {
         assertEquals(200, r.statusCode());
         assertEquals("added=null removed=secret body=kept", r.body());
         assertEquals(allowed + 1, stat("failure_mode_allowed", "open", "down_open"));
+    }
+
+    /**
+     * Envoy applies an appending set_headers with the map's addCopy: content-type, which response
+     * maps hold inline, gets the value joined to the upstream's rather than a second line.
+     */
+    @Test
+    void anAppendToAnInlineHeaderJoinsIt() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/inline", null);
+        assertEquals(200, r.statusCode());
+        assertEquals(List.of("text/plain,extra"), r.headers().allValues("content-type"));
+    }
+
+    /**
+     * A grpc_service cluster that does not exist: Envoy's gRPC client fails the stream as it starts
+     * it (UNAVAILABLE, "Cluster not available"), so no stream is counted started and nothing sent;
+     * the request gets ext_proc's 500 for a gRPC error.
+     */
+    @Test
+    void aMissingClusterFailsTheStreamBeforeItStarts() throws Exception {
+        HttpResponse<String> r = send(noClusterPort, "/x", "body");
+        assertEquals(500, r.statusCode());
+        assertEquals(1, stat("streams_failed", "nocluster", "nocluster"));
+        assertEquals(0, stat("streams_started", "nocluster", "nocluster"));
+        assertEquals(0, stat("stream_msgs_sent", "nocluster", "nocluster"));
+        String details = "";
+        for (int i = 0; i < 50 && details.isBlank(); i++) {
+            sleep(100);
+            details = java.nio.file.Files.readString(noClusterLog);
+        }
+        assertEquals("ext_proc_error_gRPC_error_14{Cluster_not_available}", details.strip());
     }
 
     @Test

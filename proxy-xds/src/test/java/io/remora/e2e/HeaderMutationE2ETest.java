@@ -43,12 +43,14 @@ class HeaderMutationE2ETest {
                       - append: { header: { key: x-over, value: new }, append_action: OVERWRITE_IF_EXISTS }
                       - append: { header: { key: x-absent, value: set }, append_action: OVERWRITE_IF_EXISTS }
                       - append: { header: { key: x-src, value: second }, append_action: ADD_IF_ABSENT }
+                      - append: { header: { key: user-agent, value: mutated } }
                       query_parameter_mutations:
                       - remove: drop
                       - append: { record: { key: from, value: "%REQ(x-src)% 2" } }
                       - append: { record: { key: keep, value: other }, action: ADD_IF_ABSENT }
                       response_mutations:
                       - append: { header: { key: x-resp, value: "seen %REQ(x-src)%" } }
+                      - append: { header: { key: content-type, value: extra } }
                 """;
         String routes = """
                 - match: { prefix: "/early", headers: [{ name: x-early, string_match: { exact: "abc!" } }] }
@@ -98,6 +100,18 @@ class HeaderMutationE2ETest {
         assertTrue(routed.startsWith("uri=/route?from=abc%202&keep=other\n"), routed);
         assertFalse(routed.contains("x-added="), "the route's mutations run after the filter's: " + routed);
         assertTrue(routed.contains("x-route=on\n"), routed);
+    }
+
+    /**
+     * Envoy's header maps hold user-agent (request) and content-type (both) inline, one entry each:
+     * an append to one already present joins it with a comma rather than adding a second line.
+     */
+    @Test
+    void anAppendToAnInlineHeaderJoinsIt() throws Exception {
+        Curl r = Curl.run("-H", "user-agent: client", stack.url("/plain"));
+        assertTrue(r.text().contains("user-agent=client,mutated\n"), r.text());
+        assertFalse(r.text().contains("user-agent=mutated"), r.text());
+        assertEquals("text/plain,extra", r.header("content-type"));
     }
 
     /** {@code early_header_mutation_extensions}: the route is chosen on the headers they leave. */

@@ -149,6 +149,25 @@ class TracingE2ETest {
                   route: { cluster: up }
                   decorator: { operation: first-route }
                 """));
+        // Sampled from the start: the refreshed route's custom tags replace the first route's.
+        listeners.append(traced("retag", tracing(random100, "", grpc("retag")), """
+                - name: envoy.filters.http.lua
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                    default_source_code:
+                      inline_string: |
+                        function envoy_on_request(h)
+                          h:headers():add("x-route-tracing", "lua")
+                        end
+                """, """
+                - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
+                  route: { cluster: up }
+                  tracing: { custom_tags: [ { tag: route, literal: { value: refreshed } } ] }
+                - match: { prefix: "/" }
+                  route: { cluster: up }
+                  tracing: { custom_tags: [ { tag: route, literal: { value: first } },
+                    { tag: first-only, literal: { value: "yes" } } ] }
+                """));
         listeners.append(traced("reqid", "preserve_external_request_id: true\n"
                 + tracing(random0, "", grpc("reqid")), "", catchAll));
         // Two listeners for one test, one collector between them.
@@ -174,7 +193,7 @@ class TracingE2ETest {
                   route: { cluster: up }
                   decorator: { operation: "orders-inbound" }
                 """));
-        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "reqid", "uuid", "alwayson", "egress", "decorator")) {
+        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "alwayson", "egress", "decorator")) {
             Receiver r = stack.own(new Receiver());
             collectors.put(name, r);
             clusters.append('\n').append(Bootstraps.cluster("otel_" + name, true, null, r.port()));
@@ -409,6 +428,21 @@ class TracingE2ETest {
         assertNotNull(s, "the refreshed route's sampling traced it");
         assertEquals("refreshed-route", s.getName());
         assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(s.getTraceId()));
+    }
+
+    /**
+     * Envoy's setRoute remakes the stream's custom tags from the route it looked up again
+     * (refreshCachedTracingCustomTags), and they are read when the span ends: a span sampled under
+     * the first route carries the refreshed route's tags, not the first's.
+     */
+    @Test
+    void aRouteLookedUpAgainGivesTheSpanItsCustomTags() throws Exception {
+        Receiver collector = collectors.get("retag");
+        assertEquals(200, get(ports.get("retag"), Map.of()).statusCode());
+        Span s = collector.next();
+        assertNotNull(s);
+        assertEquals("refreshed", attr(s, "route"));
+        assertNull(attr(s, "first-only"));
     }
 
     @Test

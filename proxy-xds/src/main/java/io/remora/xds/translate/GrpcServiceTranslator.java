@@ -46,6 +46,15 @@ public final class GrpcServiceTranslator {
     }
 
     /**
+     * As {@link #retryingEnvoyGrpc}, the cluster not required to exist: Envoy's ext_proc makes its
+     * client with {@code skip_cluster_check}, so a missing cluster fails each stream as it starts.
+     */
+    public static GrpcServiceConfig retryingEnvoyGrpcAnyCluster(GrpcService g, FieldPath path) {
+        warnEnvoyGrpcRetries(g, path);
+        return build(g, false, path, TranslationContext.lenient(), GrpcRetryPolicyTranslator.of(g, path));
+    }
+
+    /**
      * As {@link #retryingEnvoyGrpc}, for the clients on grpc-java channels (the gRPC access loggers): their retries
      * go by gRPC status alone, so what else the policy names is warned about by path
      * ({@link GrpcRetryPolicyTranslator#warnStatusOnly}).

@@ -154,7 +154,7 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
 
     private static GrpcServiceConfig service(io.envoyproxy.envoy.config.core.v3.GrpcService g, FieldPath path,
                                              TranslationContext ctx) {
-        GrpcServiceConfig s = io.remora.xds.translate.GrpcServiceTranslator.retryingEnvoyGrpc(g, false, path, ctx);
+        GrpcServiceConfig s = io.remora.xds.translate.GrpcServiceTranslator.retryingEnvoyGrpcAnyCluster(g, path);
         // The stream lives as long as the request; message_timeout bounds each answer instead.
         return s.withTimeout(null);
     }

@@ -10,6 +10,7 @@ import io.netty.util.AsciiString;
 import io.remora.config.HeaderMutation;
 import io.remora.config.StringMatcher;
 import io.remora.extensions.filters.common.HeaderMutationChecker;
+import io.remora.http.InlineHeaders;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -62,6 +63,16 @@ final class ExtProcMessages {
     /** {@code replacing}: a CONTINUE_AND_REPLACE answer, which may also set {@code :method} (as Envoy). */
     static String apply(io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m, Http2Headers h, boolean request,
                         boolean replacing, HeaderMutationChecker rules, Counter rejected) {
+        return apply(m, h, request, replacing, rules, rejected,
+                request ? InlineHeaders.Kind.REQUEST_HEADERS : InlineHeaders.Kind.RESPONSE_HEADERS);
+    }
+
+    /**
+     * @param kind the map {@code h} is: Envoy's ext_proc appends with the map's addCopy, which joins a
+     *             value to a name the map holds inline
+     */
+    static String apply(io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m, Http2Headers h, boolean request,
+                        boolean replacing, HeaderMutationChecker rules, Counter rejected, InlineHeaders.Kind kind) {
         for (String raw : m.getRemoveHeadersList()) {
             String name = raw.toLowerCase(Locale.ROOT);
             if (!HeaderMutationChecker.validName(name)) {
@@ -99,7 +110,7 @@ final class ExtProcMessages {
                     : rules.check(append ? HeaderMutationChecker.Operation.APPEND : HeaderMutationChecker.Operation.SET,
                     target, value);
             switch (result) {
-                case OK -> set(h, target, value, action);
+                case OK -> set(h, kind, target, value, action);
                 case IGNORE -> rejected.increment();
                 case FAIL -> {
                     rejected.increment();
@@ -110,8 +121,9 @@ final class ExtProcMessages {
         return null;
     }
 
-    private static void set(Http2Headers h, String name, String value, HeaderValueOption.HeaderAppendAction action) {
-        io.remora.route.HeaderMutationRules.applyOne(h, AsciiString.of(name), value, switch (action) {
+    private static void set(Http2Headers h, InlineHeaders.Kind kind, String name, String value,
+                            HeaderValueOption.HeaderAppendAction action) {
+        io.remora.route.HeaderMutationRules.applyJoining(h, kind, AsciiString.of(name), value, switch (action) {
             case ADD_IF_ABSENT -> HeaderMutation.AppendAction.ADD_IF_ABSENT;
             case OVERWRITE_IF_EXISTS_OR_ADD -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
             case OVERWRITE_IF_EXISTS -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS;

@@ -203,8 +203,9 @@ final class ExtProcResponses {
         if (spurious != null) {
             return Outcome.spurious(spurious);
         }
-        String err = ExtProcMessages.apply(m, phase.trailers, false, f.config.mutationRules(),
-                f.stats.rejectedHeaderMutations);
+        String err = ExtProcMessages.apply(m, phase.trailers, false, false, f.config.mutationRules(),
+                f.stats.rejectedHeaderMutations, phase.request ? io.remora.http.InlineHeaders.Kind.REQUEST_TRAILERS
+                        : io.remora.http.InlineHeaders.Kind.RESPONSE_TRAILERS);
         if (err != null) {
             return Outcome.error(err);
         }

@@ -35,6 +35,8 @@ final class ExtProcStream {
     /** We ended the stream (or it ended): later answers and its close are not ours to act on. */
     private boolean closed;
     private boolean protocolSent;
+    /** The service's cluster did not exist when the stream was to open: nothing is ever sent. */
+    private boolean noCluster;
 
     ExtProcStream(ExtProcFilter filter, ExtProcConfig config) {
         this.filter = filter;
@@ -86,6 +88,9 @@ final class ExtProcStream {
     }
 
     private void send(ExtProcPhase phase, ProcessingRequest.Builder r) {
+        if (noCluster || stream == null && !clusterExists()) {
+            return;
+        }
         if (!forwardingNamespaces.isEmpty()) {
             Metadata.Builder md = Metadata.newBuilder();
             for (String ns : forwardingNamespaces) {
@@ -137,6 +142,21 @@ final class ExtProcStream {
             stream.halfClose();
             filter.stats.streamsClosed.increment();
         }
+    }
+
+    /**
+     * Envoy's gRPC client fails a stream to a cluster it does not know as it starts it
+     * ({@code onRemoteClose(Unavailable, "Cluster not available")}, in {@code AsyncStreamImpl::initialize}),
+     * so ext_proc's {@code openStream} counts no stream started and sends nothing; the filter sees
+     * the failure (on the next turn here) as any other stream error.
+     */
+    private boolean clusterExists() {
+        if (filter.cb.serverContext().clusterManager().get(service.cluster()) != null) {
+            return true;
+        }
+        noCluster = true;
+        filter.cb.eventLoop().execute(() -> filter.onClose(GrpcClusterStream.UNAVAILABLE, "Cluster not available"));
+        return false;
     }
 
     /** Resets the stream (an answer that cannot be read). */
