@@ -234,7 +234,11 @@ final class AccessLogOperators {
                 throw new IllegalArgumentException("access log format: " + name + " is not supported by Remora:"
                         + " a connection to an internal listener does not carry its endpoint id");
             case "UPSTREAM_TRANSPORT_FAILURE_REASON":
-                return str(i -> i.upstreamTransportFailureReason(), maxLen);
+                // Envoy's formatter writes the reason with '_' for ' ' ("delayed_connect_error:_Connection_refused").
+                return str(i -> {
+                    String r = i.upstreamTransportFailureReason();
+                    return r == null ? null : r.replace(' ', '_');
+                }, maxLen);
             case "GRPC_STATUS": {
                 GrpcStatusField.Format f = GrpcStatusField.format(arg);
                 return f == GrpcStatusField.Format.NUMBER ? num(GrpcStatusField::code)

@@ -10,9 +10,17 @@ import java.util.List;
  * @param hostname     the CONNECT authority (or POST's :authority); may hold command operators
  *                     such as {@code %DOWNSTREAM_LOCAL_ADDRESS%}
  * @param headersToAdd extra request headers; values may hold command operators
+ * @param propagateResponseHeaders  keep the answer's headers in the connection's filter state
+ * @param propagateResponseTrailers keep the answer's trailers there too
  */
 public record TunnelingConfig(String hostname, boolean usePost, String postPath,
-                              List<HeaderMutation.HeaderValueOption> headersToAdd) {
+                              List<HeaderMutation.HeaderValueOption> headersToAdd,
+                              boolean propagateResponseHeaders, boolean propagateResponseTrailers) {
+
+    public TunnelingConfig(String hostname, boolean usePost, String postPath,
+                           List<HeaderMutation.HeaderValueOption> headersToAdd) {
+        this(hostname, usePost, postPath, headersToAdd, false, false);
+    }
 
     public TunnelingConfig {
         postPath = postPath == null || postPath.isEmpty() ? "/" : postPath;

@@ -24,8 +24,10 @@ import java.net.SocketAddress;
  * tcp_proxy's tunneling_config for one session: the bytes go in an HTTP stream from the cluster's
  * connection pool, a CONNECT to {@code hostname} (or a POST with use_post) carrying the configured
  * headers. Until a 2xx answers, the session counts as connecting; any other answer, or no stream,
- * fails the connect as a refused TCP connection would. After it, downstream bytes are the request
- * body and the response body goes downstream; each side's end is the other's FIN.
+ * fails the connect as a refused TCP connection would (an HTTP/2 stream wants exactly 200, as Envoy's).
+ * After it, downstream bytes are the request body and the response body goes downstream; each side's
+ * end is the other's FIN. With propagate_response_headers/_trailers the answer's headers (a refused
+ * one's too) and trailers are left in the downstream connection's filter state.
  */
 final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
 
@@ -118,7 +120,11 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
     public void onResponseHeaders(Http2Headers headers, boolean endStream) {
         CharSequence status = headers.status();
         if (!established) {
-            if (status == null || status.length() != 3 || status.charAt(0) != '2') {
+            if (head.config().propagateResponseHeaders()) {
+                // Also a refused answer's, and a later attempt's replace an earlier one's (Envoy: Mutable).
+                keep(TunnelResponseHeaders.HEADERS_KEY, headers, FilterState.Mutability.MUTABLE);
+            }
+            if (!validAnswer(status)) {
                 LOG.fine(() -> "tunnel to " + host.address() + " refused with status " + status);
                 done = true;
                 stream.reset();
@@ -130,6 +136,23 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
         }
         if (endStream) {
             ended();
+        }
+    }
+
+    /**
+     * Envoy's HttpUpstream::isValidResponse: any 2xx over HTTP/1.1 (RFC 7231 4.3.6), only 200 to an
+     * HTTP/2 CONNECT (RFC 9113 8.5) or POST.
+     */
+    private boolean validAnswer(CharSequence status) {
+        if (status == null || status.length() != 3 || status.charAt(0) != '2') {
+            return false;
+        }
+        return "HTTP/1.1".equals(stream.protocol()) || "200".contentEquals(status);
+    }
+
+    private void keep(String key, Http2Headers headers, FilterState.Mutability mutability) {
+        if (session.downstream != null) {
+            FilterState.of(session.downstream).set(key, new TunnelResponseHeaders(headers), mutability);
         }
     }
 
@@ -148,6 +171,11 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
 
     @Override
     public void onResponseTrailers(Http2Headers trailers) {
+        if (head.config().propagateResponseTrailers()) {
+            keep(TunnelResponseHeaders.TRAILERS_KEY, trailers, FilterState.Mutability.READ_ONLY);
+        }
+        // The trailers end the answer: the client gets its FIN (Envoy's
+        // tcp_tunneling_send_downstream_fin_on_upstream_trailers).
         ended();
     }
 

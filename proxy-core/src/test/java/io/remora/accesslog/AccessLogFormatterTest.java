@@ -170,7 +170,7 @@ class AccessLogFormatterTest {
                 + "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_PORT% "
                 + "\"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" %DYNAMIC_METADATA(istio.mixer:status)% 100%%";
         assertEquals("/api nsq2http 204 0 via_upstream - UF default outbound_.80_._.locations 10.0.0.5:40000 "
-                + "10.0.35.28:51234 10.0.35.28 10.0.0.5:8080 8080 \"delayed connect error: 111\" - 100%",
+                + "10.0.35.28:51234 10.0.35.28 10.0.0.5:8080 8080 \"delayed_connect_error:_111\" - 100%",
                 AccessLogFormatter.text(f).format(i));
 
         long secs = i.startMillis / 1000;

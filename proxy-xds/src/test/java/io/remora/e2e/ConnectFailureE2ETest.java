@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A failed upstream connect in Envoy's words: the router's 503 body and details and the access
  * log's %UPSTREAM_TRANSPORT_FAILURE_REASON% carry the connection's failure reason ("delayed
- * connect error: Connection refused", strerror's text, not the socket library's message), and a
+ * connect error: Connection refused", strerror's text, not the socket library's message; the log
+ * operator writes it with '_' for ' ', as Envoy's formatter), and a
  * connect_timeout is the reset reason "connection timeout" with no transport failure reason
  * (Envoy's pool reports PoolFailureReason::Timeout, the router StreamResetReason::ConnectionTimeout).
  */
@@ -59,7 +60,7 @@ class ConnectFailureE2ETest {
                 assertEquals("upstream connect error or disconnect/reset before headers. reset reason: remote connection"
                         + " failure", r.text());
                 assertEquals("/refused UF upstream_reset_before_response_started{remote_connection_failure|delayed_connect"
-                        + "_error:_Connection_refused} [delayed connect error: Connection refused]",
+                        + "_error:_Connection_refused} [delayed_connect_error:_Connection_refused]",
                         HttpProxyE2ETest.awaitLogLine(log, "/refused"));
 
                 Curl t = Curl.get(port, "/timeout");
@@ -95,7 +96,7 @@ class ConnectFailureE2ETest {
              Socket s = new Socket("127.0.0.1", ports.get("tcp"))) {
             s.setSoTimeout(10_000);
             assertEquals(-1, s.getInputStream().read(), "closed after the connect failed");
-            assertEquals("tcp UF,URX [delayed connect error: Connection refused]",
+            assertEquals("tcp UF,URX [delayed_connect_error:_Connection_refused]",
                     HttpProxyE2ETest.awaitLogLine(log, "tcp "));
         }
     }

@@ -126,6 +126,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             upgraded = true;
             keepAlive = false;
             pool.ctx.host.stats.response(code);
+            sendHeld();
             Http1UpstreamTunnel.opened(channel, requestDone);
             cb.onResponseHeaders(HeaderConversion.toHttp2Response(head), false);
             return;
@@ -271,6 +272,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         idleTimer.cancel();
+        dropHeld();
         if (!raw) {
             parser.endOfInput(); // a body framed by the connection's end ends here
             parser.release();

@@ -36,6 +36,12 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     boolean chunkedRequest;
     /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
     boolean upgraded;
+    /**
+     * WebSocket bytes the client sent before the upstream's 101: held, as Envoy's router holds them
+     * (UpstreamRequest's paused_for_websocket_), and never sent if the upstream refuses.
+     */
+    private ByteBuf beforeSwitch;
+    private boolean holdUntilSwitch;
     /** The meters of the stream being served, when some format reads them; null otherwise. */
     io.remora.accesslog.WireBytes meter;
 
@@ -102,6 +108,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
         headRequest = method != null && AsciiString.contentEquals(HEAD, method);
         connectRequested = Upgrades.isConnect(headers);
         upgradeRequested = !connectRequested && Upgrades.isUpgrade(headers);
+        holdUntilSwitch = upgradeRequested && "websocket".equalsIgnoreCase(Upgrades.requested(headers));
         boolean tunnel = connectRequested || upgradeRequested;
         chunkedRequest = !tunnel && !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
         ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest,
@@ -149,6 +156,11 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
      * side is a FIN to the upstream.
      */
     private void writeTunnel(ByteBuf data, boolean endStream) {
+        if (holdUntilSwitch && !upgraded) {
+            hold(data);
+            requestDone |= endStream;
+            return;
+        }
         metered(data, false);
         Http1UpstreamTunnel.write(channel, data);
         if (!endStream) {
@@ -163,6 +175,35 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             closeTunnel();
         } else {
             Http1UpstreamTunnel.halfClose(channel);
+        }
+    }
+
+    private void hold(ByteBuf data) {
+        if (!data.isReadable()) {
+            data.release();
+            return;
+        }
+        if (beforeSwitch == null) {
+            beforeSwitch = channel.alloc().compositeBuffer();
+        }
+        ((io.netty.buffer.CompositeByteBuf) beforeSwitch).addComponent(true, data);
+    }
+
+    /** The upstream switched protocols: what the client sent meanwhile goes out first. */
+    final void sendHeld() {
+        ByteBuf held = beforeSwitch;
+        beforeSwitch = null;
+        if (held != null) {
+            metered(held, false);
+            Http1UpstreamTunnel.write(channel, held);
+        }
+    }
+
+    /** The connection ends without the switch: the held bytes are dropped. */
+    final void dropHeld() {
+        if (beforeSwitch != null) {
+            beforeSwitch.release();
+            beforeSwitch = null;
         }
     }
 

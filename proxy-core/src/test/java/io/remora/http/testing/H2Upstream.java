@@ -37,6 +37,11 @@ public final class H2Upstream implements AutoCloseable {
     public final AtomicInteger accepts = new AtomicInteger();
     public final AtomicInteger requests = new AtomicInteger();
     public final List<Http2Headers> seen = new CopyOnWriteArrayList<>();
+    /**
+     * When set, called as a request's headers arrive with more to come (body "" and no trailers), so a
+     * tunnel's answer can go out before its request side ends; the handler still sees the end.
+     */
+    public volatile Handler onOpenHeaders;
     private final EventLoopGroup group;
     private final Channel server;
 
@@ -90,6 +95,10 @@ public final class H2Upstream implements AutoCloseable {
                     trailers = hf.headers();
                 }
                 end = hf.isEndStream();
+                Handler open = onOpenHeaders;
+                if (!end && trailers == null && open != null) {
+                    open.handle(ctx, headers, "", null, requests.get() + 1);
+                }
             } else if (msg instanceof Http2DataFrame df) {
                 body.append(df.content().toString(StandardCharsets.UTF_8));
                 end = df.isEndStream();

@@ -159,10 +159,6 @@ public final class TcpProxyTranslator {
                 throw path.field("post_path").error("must start with '/'");
             }
         }
-        if (c.getPropagateResponseHeaders() || c.getPropagateResponseTrailers()) {
-            ctx.warnOnce("tunneling_config.propagate", "tcp_proxy tunneling_config: propagate_response_headers/"
-                    + "trailers are not kept in filter state by Remora; ignored, at " + path);
-        }
         HeaderMutation headers = HeaderTranslator.mutation(c.getHeadersToAddList(), List.of(),
                 path.field("headers_to_add"), path);
         for (int i = 0; i < headers.add().size(); i++) {
@@ -171,7 +167,8 @@ public final class TcpProxyTranslator {
                 throw path.field("headers_to_add").index(i).field("header").field("value").error(String.join("; ", p));
             }
         }
-        return new TunnelingConfig(c.getHostname(), c.getUsePost(), c.getPostPath(), headers.add());
+        return new TunnelingConfig(c.getHostname(), c.getUsePost(), c.getPostPath(), headers.add(),
+                c.getPropagateResponseHeaders(), c.getPropagateResponseTrailers());
     }
 
     /** Each entry's {@code metadata_match} merged over the proxy's ({@code parent}), its own keys winning. */

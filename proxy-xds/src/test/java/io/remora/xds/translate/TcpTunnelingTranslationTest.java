@@ -52,6 +52,10 @@ class TcpTunnelingTranslationTest {
                         HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD, false))), c.tunneling());
         assertEquals(new TunnelingConfig("h:1", true, "/tunnel", List.of()),
                 load("{ hostname: h:1, use_post: true, post_path: /tunnel }").tunneling());
+        assertEquals(new TunnelingConfig("h:1", false, "/", List.of(), true, false),
+                load("{ hostname: h:1, propagate_response_headers: true }").tunneling());
+        assertEquals(new TunnelingConfig("h:1", false, "/", List.of(), false, true),
+                load("{ hostname: h:1, propagate_response_trailers: true }").tunneling());
     }
 
     @Test

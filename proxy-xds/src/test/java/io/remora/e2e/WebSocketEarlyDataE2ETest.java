@@ -1,0 +1,118 @@
+package io.remora.e2e;
+
+import io.remora.testing.HttpHeads;
+import io.remora.testing.SocketServers;
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * WebSocket bytes a client sends right behind its upgrade request, before the upstream's answer, after
+ * Envoy's websocket_integration_test.cc (BidirectionalUpgradeFailedWithPrePayload,
+ * Http1UpgradeStatusCodeUpgradeRequired) and its router's paused_for_websocket_: over HTTP/1.1 they wait
+ * for the 101, and an upstream that refuses the upgrade never sees them. The upstream is a raw socket
+ * that reads the head, waits to see whether anything follows it, then answers by path.
+ */
+class WebSocketEarlyDataE2ETest {
+
+    static ServerSocket upstream;
+    static ProxyProcess proxy;
+    static int port;
+    /** Per upgrade: what the upstream had after the head before it answered, then after. */
+    static final BlockingQueue<String[]> SEEN = new LinkedBlockingQueue<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        SocketServers.acceptEach(upstream, "ws-upstream", WebSocketEarlyDataE2ETest::serve);
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("ws-early", ".log").toString(), """
+                - match: { prefix: "/" }
+                  route: { cluster: ws }
+                """, Bootstraps.cluster("ws", false, null, upstream.getLocalPort()))
+                .replace("stat_prefix: ingress\n", "stat_prefix: ingress\n          upgrade_configs: [{ upgrade_type: websocket }]\n");
+        assertTrue(yaml.contains("upgrade_configs"), yaml);
+        proxy = ProxyProcess.start(yaml, admin, List.of());
+    }
+
+    private static void serve(Socket s) {
+        try (s) {
+            s.setSoTimeout(5000);
+            InputStream in = s.getInputStream();
+            String head = HttpHeads.read(in);
+            Thread.sleep(300);
+            String before = new String(in.readNBytes(in.available()), StandardCharsets.US_ASCII);
+            OutputStream out = s.getOutputStream();
+            if (head.startsWith("GET /refuse ")) {
+                out.write("HTTP/1.1 426 Upgrade Required\r\nconnection: upgrade\r\nupgrade: websocket\r\ncontent-length: 0\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String after = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+                SEEN.add(new String[]{before, after});
+                return;
+            }
+            out.write("HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String after = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            SEEN.add(new String[]{before, after});
+            out.write(("echo:" + after).getBytes(StandardCharsets.US_ASCII));
+        } catch (Exception e) {
+            SEEN.add(new String[]{"error", e.toString()});
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private static String upgrade(String path, String early) throws Exception {
+        try (Socket c = new Socket("127.0.0.1", port)) {
+            c.setSoTimeout(10_000);
+            c.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: host\r\nconnection: upgrade\r\n"
+                    + "upgrade: websocket\r\n\r\n" + early).getBytes(StandardCharsets.US_ASCII));
+            c.shutdownOutput();
+            return new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void bytesBeforeThe101WaitForIt() throws Exception {
+        String answer = upgrade("/accept", "foo boo");
+        assertTrue(answer.startsWith("HTTP/1.1 101 "), answer);
+        assertTrue(answer.endsWith("\r\n\r\necho:foo boo"), answer);
+        String[] seen = SEEN.poll(10, TimeUnit.SECONDS);
+        assertEquals("", seen[0], "nothing past the head before the upstream switched");
+        assertEquals("foo boo", seen[1]);
+    }
+
+    @Test
+    void anUpstreamThatRefusesNeverSeesThem() throws Exception {
+        String answer = upgrade("/refuse", "foo boo");
+        assertTrue(answer.startsWith("HTTP/1.1 426 "), answer);
+        String[] seen = SEEN.poll(10, TimeUnit.SECONDS);
+        assertEquals("", seen[0]);
+        assertEquals("", seen[1], "the refused upgrade's early bytes never went upstream");
+    }
+}
