@@ -293,11 +293,11 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     /**
      * A request's head did not complete in time. As Envoy, whose stream exists from the request's
-     * first byte: 408 and close (request_headers_timeout: "request header timeout"; stream idle:
-     * "stream timeout", flag SI).
+     * first byte: 408 and close (request_headers_timeout: "request header timeout"; request_timeout:
+     * "request timeout"; stream idle: "stream timeout", flag SI).
      */
     @Override
-    public void onHeaderPhaseTimeout(boolean requestHeadersTimeout) {
+    public void onHeaderPhaseTimeout(int which) {
         if (closing) {
             return;
         }
@@ -311,8 +311,12 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         current = s;
         s.requestComplete = true;
         s.closeAfterResponse = true;
-        if (requestHeadersTimeout) {
+        if (which == Http1HeaderGuard.REQUEST_HEADERS) {
             s.stream.sendLocalReply(408, "request header timeout", null, "request_header_timeout");
+        } else if (which == Http1HeaderGuard.REQUEST) {
+            // Envoy's onRequestTimeout: the stream, begun at the head's first byte, ran out of request_timeout.
+            cx.hcm.stats.downstreamRqTimeout.increment();
+            s.stream.sendLocalReply(408, "request timeout", null, "request_overall_timeout");
         } else {
             cx.hcm.stats.downstreamRqIdleTimeout.increment();
             s.stream.sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
