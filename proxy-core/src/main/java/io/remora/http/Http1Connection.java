@@ -350,7 +350,27 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     @Override
     public void onIdleTimeout() {
-        if (current == null) {
+        if (!cx.servedRequest) {
+            // Envoy makes its codec at a connection's first byte: without one, the idle timeout
+            // (or max_connection_duration) closes the connection at once.
+            if (current == null) {
+                closeAfterFlush();
+            }
+            return;
+        }
+        // Envoy's onIdleTimeout and onConnectionDurationTimeout start the drain sequence, HTTP/1
+        // too: a request arriving meanwhile is answered with connection: close, and the connection
+        // closes drain_timeout later (Closing: once its request is over), not while a keep-alive
+        // client may be sending its next request.
+        cx.drain();
+        java.time.Duration drain = cx.hcm.config.drainTimeout();
+        cx.channel.eventLoop().schedule(this::onDrainTimeout, drain == null ? 5_000_000_000L : drain.toNanos(),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    // A request begun by now (a head in progress included) closes the connection after its response.
+    private void onDrainTimeout() {
+        if (current == null && !cx.headerPhase && !closing && !cx.closed) {
             closeAfterFlush();
         }
     }
