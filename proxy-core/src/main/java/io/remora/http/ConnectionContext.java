@@ -65,6 +65,8 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     boolean requestsAtClose;
     /** downstream_cx_drain_close counts a connection once. */
     boolean drainCloseCounted;
+    /** A request reached the connection manager (in Envoy: the connection has its codec). */
+    boolean servedRequest;
     private long idleSinceNanos = System.nanoTime();
     // One deadline per connection serves both of its timeouts: the connection idle timeout and
     // the stream idle timeouts (re-armed for the earliest deadline of the streams it watches,
@@ -165,6 +167,7 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     }
 
     void streamStarted() {
+        servedRequest = true;
         activeStreams++;
         if (lifetime != null) {
             lifetime.onStream();

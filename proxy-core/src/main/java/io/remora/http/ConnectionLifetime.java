@@ -95,7 +95,7 @@ final class ConnectionLifetime {
         // http1_safe_max_connection_duration: an idle HTTP/1.1 connection waits for its next request,
         // whose response says connection: close (RFC 9112 9.6), rather than racing the client's.
         if (cx.codec instanceof Http1Connection && !cx.headerPhase && !cx.hcm.config.http1SafeMaxConnectionDuration()) {
-            cx.codec.onIdleTimeout(); // closes now unless a request is in progress
+            cx.codec.onIdleTimeout(); // closes drain_timeout later unless a request is in progress
         }
     }
 

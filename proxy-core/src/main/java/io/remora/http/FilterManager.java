@@ -123,6 +123,9 @@ final class FilterManager extends DecoderIteration {
             // 100-continue was answered by the connection manager already; other 1xx are not forwarded.
             return;
         }
+        // As Envoy's FilterManager::encodeHeaders: once a response starts, request_timeout no
+        // longer applies (the stream idle timeout still does); a 1xx leaves it running.
+        stream.cancelRequestTimer();
         responseHeaders = headers;
         if (encode != null) {
             encode.headers(0, headers, endStream);

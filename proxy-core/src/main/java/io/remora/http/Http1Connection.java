@@ -293,11 +293,11 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     /**
      * A request's head did not complete in time. As Envoy, whose stream exists from the request's
-     * first byte: 408 and close (request_headers_timeout: "request header timeout"; stream idle:
-     * "stream timeout", flag SI).
+     * first byte: 408 and close (request_headers_timeout: "request header timeout"; request_timeout:
+     * "request timeout"; stream idle: "stream timeout", flag SI).
      */
     @Override
-    public void onHeaderPhaseTimeout(boolean requestHeadersTimeout) {
+    public void onHeaderPhaseTimeout(int which) {
         if (closing) {
             return;
         }
@@ -311,8 +311,12 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         current = s;
         s.requestComplete = true;
         s.closeAfterResponse = true;
-        if (requestHeadersTimeout) {
+        if (which == Http1HeaderGuard.REQUEST_HEADERS) {
             s.stream.sendLocalReply(408, "request header timeout", null, "request_header_timeout");
+        } else if (which == Http1HeaderGuard.REQUEST) {
+            // Envoy's onRequestTimeout: the stream, begun at the head's first byte, ran out of request_timeout.
+            cx.hcm.stats.downstreamRqTimeout.increment();
+            s.stream.sendLocalReply(408, "request timeout", null, "request_overall_timeout");
         } else {
             cx.hcm.stats.downstreamRqIdleTimeout.increment();
             s.stream.sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
@@ -346,7 +350,27 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     @Override
     public void onIdleTimeout() {
-        if (current == null) {
+        if (!cx.servedRequest) {
+            // Envoy makes its codec at a connection's first byte: without one, the idle timeout
+            // (or max_connection_duration) closes the connection at once.
+            if (current == null) {
+                closeAfterFlush();
+            }
+            return;
+        }
+        // Envoy's onIdleTimeout and onConnectionDurationTimeout start the drain sequence, HTTP/1
+        // too: a request arriving meanwhile is answered with connection: close, and the connection
+        // closes drain_timeout later (Closing: once its request is over), not while a keep-alive
+        // client may be sending its next request.
+        cx.drain();
+        java.time.Duration drain = cx.hcm.config.drainTimeout();
+        cx.channel.eventLoop().schedule(this::onDrainTimeout, drain == null ? 5_000_000_000L : drain.toNanos(),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    // A request begun by now (a head in progress included) closes the connection after its response.
+    private void onDrainTimeout() {
+        if (current == null && !cx.headerPhase && !closing && !cx.closed) {
             closeAfterFlush();
         }
     }

@@ -8,9 +8,9 @@ import io.remora.util.WorkerTimer;
 /**
  * Watches each request's header phase, from its first byte to the end of its headers, which
  * the parser does not time: the bytes count against the proxy-wide {@link HeaderBudget} (a
- * connection past it is shed), and the phase is timed by {@code request_headers_timeout} and the
- * stream idle timeout, which in Envoy run from the first byte of a request, not from its completed
- * headers. The decoder ({@link Http1RequestDecoder}) shows it every read before decoding it: no
+ * connection past it is shed), and the phase is timed by {@code request_headers_timeout}, the
+ * stream idle timeout and {@code request_timeout}, which in Envoy run from the first byte of a
+ * request (its stream exists from then), not from its completed headers. The decoder ({@link Http1RequestDecoder}) shows it every read before decoding it: no
  * pipeline stage of its own.
  *
  * <p>A connection holds a guard only from the first byte of a request to the end of the request
@@ -22,8 +22,14 @@ final class Http1HeaderGuard extends WorkerTimer.Timeout {
 
     /** What the codec ({@link ConnectionContext#codec}) does when the header phase runs out of time. */
     interface Timeout {
-        void onHeaderPhaseTimeout(boolean requestHeadersTimeout);
+        /** {@code which}: {@link #STREAM_IDLE}, {@link #REQUEST_HEADERS} or {@link #REQUEST}. */
+        void onHeaderPhaseTimeout(int which);
     }
+
+    /** Which timeout ended a header phase. */
+    static final int STREAM_IDLE = 0;
+    static final int REQUEST_HEADERS = 1;
+    static final int REQUEST = 2;
 
     /** Free guards of the worker whose thread this is: a few, for the heads in progress at once. */
     private static final io.netty.util.concurrent.FastThreadLocal<java.util.ArrayDeque<Http1HeaderGuard>> FREE =
@@ -45,7 +51,7 @@ final class Http1HeaderGuard extends WorkerTimer.Timeout {
     // The worker's timer: no scheduled task per request head. The guard is its own timeout
     // ({@link #fire}): every connection keeps its guard while idle, and one object is 16 B less
     // than a guard and a timeout.
-    private boolean firesAsHeadersTimeout;
+    private byte firesAs;
     /** The phase started in the read being parsed; its timer is armed after the read, if it still runs. */
     private boolean armAfterRead;
     private long phaseStartNanos;
@@ -81,7 +87,7 @@ final class Http1HeaderGuard extends WorkerTimer.Timeout {
         cx = null;
         awaitingHeaders = true;
         phaseStarted = false;
-        firesAsHeadersTimeout = false;
+        firesAs = STREAM_IDLE;
         java.util.ArrayDeque<Http1HeaderGuard> free = FREE.get();
         if (free.size() < MAX_FREE) {
             free.addFirst(this);
@@ -152,13 +158,21 @@ final class Http1HeaderGuard extends WorkerTimer.Timeout {
      * rescale, for what is left of the new timeout since the first byte.
      */
     private void armTimer(boolean fresh) {
-        long headers = cx.hcm.requestHeadersTimeoutNanos;
-        long idle = cx.hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE,
+        long delay = cx.hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE,
                 cx.hcm.streamIdleTimeoutNanos);
-        boolean headersFirst = headers > 0 && (idle <= 0 || headers <= idle);
-        long delay = headersFirst ? headers : idle;
+        int which = STREAM_IDLE;
+        long headers = cx.hcm.requestHeadersTimeoutNanos;
+        if (headers > 0 && (delay <= 0 || headers <= delay)) {
+            delay = headers;
+            which = REQUEST_HEADERS;
+        }
+        long request = cx.hcm.requestTimeoutNanos;
+        if (request > 0 && (delay <= 0 || request < delay)) {
+            delay = request;
+            which = REQUEST;
+        }
         if (delay > 0) {
-            firesAsHeadersTimeout = headersFirst;
+            firesAs = (byte) which;
             long left = fresh ? delay : delay - (System.nanoTime() - phaseStartNanos);
             if (left > 0) {
                 WorkerTimer.of(cx.channel.eventLoop()).arm(this, left);
@@ -180,10 +194,10 @@ final class Http1HeaderGuard extends WorkerTimer.Timeout {
     @Override
     protected void fire() {
         if (phaseStarted && cx.codec instanceof Timeout timeout && cx.channel.isActive()) {
-            if (firesAsHeadersTimeout) {
+            if (firesAs == REQUEST_HEADERS) {
                 cx.hcm.stats.downstreamRqHeaderTimeout.increment();
             }
-            timeout.onHeaderPhaseTimeout(firesAsHeadersTimeout);
+            timeout.onHeaderPhaseTimeout(firesAs);
         }
     }
 

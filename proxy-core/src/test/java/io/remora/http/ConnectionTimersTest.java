@@ -89,6 +89,53 @@ class ConnectionTimersTest extends HcmServerTestBase {
         }
     }
 
+    /**
+     * Envoy's onIdleTimeout starts the drain sequence on HTTP/1.1 too: the connection stays open
+     * for drain_timeout, a request sent meanwhile is answered with connection: close, then it closes.
+     */
+    @Test
+    void aRequestInsideTheDrainAfterTheIdleTimeoutIsAnsweredWithClose() throws Exception {
+        start(b -> b.idle(Duration.ofMillis(200)).drain(Duration.ofSeconds(3)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            Thread.sleep(1000); // past the idle timeout, inside drain_timeout
+            assertEquals(1.0, server.hcm.stats.downstreamCxIdleTimeout.count());
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertNotNull(r, "closed at the idle timeout, not drain_timeout after it");
+            assertEquals(200, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void anIdleConnectionClosesDrainTimeoutAfterItsIdleTimeout() throws Exception {
+        start(b -> b.idle(Duration.ofMillis(200)).drain(Duration.ofMillis(1500)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            long start = System.nanoTime();
+            assertTrue(c.closedByPeer());
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(elapsedMs >= 1500, "closed after " + elapsedMs + " ms");
+        }
+    }
+
+    /** Envoy has no codec before a connection's first byte: such a connection closes at the idle timeout. */
+    @Test
+    void aConnectionThatNeverSentARequestClosesAtTheIdleTimeout() throws Exception {
+        start(b -> b.codec(io.remora.config.HttpConnectionManagerConfig.CodecType.HTTP1).idle(Duration.ofMillis(200))
+                .drain(Duration.ofSeconds(30)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            long start = System.nanoTime();
+            assertTrue(c.closedByPeer());
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(elapsedMs < 5000, "closed after " + elapsedMs + " ms");
+        }
+    }
+
     /** The tasks scheduled on {@code loop}, read on it (Netty keeps the queue to itself). */
     private static int scheduledTasks(io.netty.util.concurrent.EventExecutor loop) throws ReflectiveOperationException {
         java.lang.reflect.Field f = io.netty.util.concurrent.AbstractScheduledEventExecutor.class

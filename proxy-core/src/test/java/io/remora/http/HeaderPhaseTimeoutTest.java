@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Unfinished request heads do not live for the connection's idle timeout: request_headers_timeout
- * and the stream idle timeout run from a request's first byte (HTTP/1.1) or HEADERS frame (HTTP/2),
+ * and the stream idle timeout (HTTP/1.1: request_timeout too) run from a request's first byte (HTTP/1.1) or HEADERS frame (HTTP/2),
  * as in Envoy.
  */
 @ExtendWith(LeakCheck.class)
@@ -69,6 +69,20 @@ class HeaderPhaseTimeoutTest {
         assertEquals("stream_idle_timeout", info.responseCodeDetails);
         assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
         assertEquals(1.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+    }
+
+    /** Envoy's RequestTimeoutTriggersOnRawIncompleteRequestWithHeaders: request_timeout times the head too. */
+    @Test
+    void requestTimeoutRunsFromTheFirstByte() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1).requestTimeout(Duration.ofMillis(300))));
+        RawHttp.Response r = unfinishedHead();
+        assertEquals(408, r.status());
+        assertEquals("request timeout", r.body());
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertEquals("request_overall_timeout", info.responseCodeDetails);
+        assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
+        assertEquals(0.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+        assertEquals(0.0, server.hcm.stats.downstreamRqHeaderTimeout.count());
     }
 
     /** An HTTP/2 HEADERS frame without END_HEADERS whose CONTINUATION never comes: GOAWAY and close. */

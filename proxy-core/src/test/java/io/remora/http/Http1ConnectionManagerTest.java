@@ -490,6 +490,25 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
     }
 
     /**
+     * Envoy's RequestTimeoutIsDisarmedByPrematureEncodeHeaders: a response that starts before the
+     * request ends stops request_timeout (FilterManager::encodeHeaders disarms it); the stream
+     * idle timeout still watches the stream.
+     */
+    @Test
+    void responseHeadersStopTheRequestTimeout() throws Exception {
+        start(b -> b.requestTimeout(Duration.ofMillis(200)).streamIdle(Duration.ofSeconds(5)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+            assertEquals(200, c.readHead().status(), "the test filter answers the head before the body");
+            Thread.sleep(600);
+            c.send("3\r\nabc\r\n0\r\n\r\n");
+            assertEquals("3\r\nabc\r\n0\r\n\r\n", new String(c.socket.getInputStream().readNBytes(13),
+                    java.nio.charset.StandardCharsets.ISO_8859_1), "the echoed body, after the request timeout");
+        }
+        assertEquals(0.0, server.hcm.stats.downstreamRqTimeout.count());
+    }
+
+    /**
      * As Envoy's HTTP/1 codec: the limit counts header lines (Host among them, the request line
      * not), and one past it is a codec error: 431, then the connection closes.
      */
