@@ -134,6 +134,34 @@ public final class HeaderMutator {
     }
 
     /**
+     * Envoy's {@code HeaderMapImpl::appendCopy} on a header the map has: the value joins its first
+     * entry, by the delimiter and empty-value rule of {@link #append}. False, with nothing changed,
+     * when the map lacks the header (ext_authz's headers_to_append adds none).
+     */
+    public static boolean joinOntoFirst(Http2Headers target, AsciiString key, String v) {
+        List<CharSequence> present = target.getAll(key);
+        if (present.isEmpty()) {
+            return false;
+        }
+        if (v.isEmpty()) {
+            return true;
+        }
+        CharSequence first = present.get(0);
+        String joined = first.length() == 0 ? v : first + (COOKIE.contentEquals(key) ? "; " : ",") + v;
+        if (present.size() == 1) {
+            target.set(key, joined);
+            return true;
+        }
+        List<CharSequence> rest = new ArrayList<>(present.subList(1, present.size()));
+        target.remove(key);
+        target.add(key, joined);
+        for (CharSequence r : rest) {
+            target.add(key, r);
+        }
+        return true;
+    }
+
+    /**
      * Envoy's rule for header mutations: pseudo-headers and Host cannot be added or removed.
      * Returns the problems, naming the field under {@code path}.
      */

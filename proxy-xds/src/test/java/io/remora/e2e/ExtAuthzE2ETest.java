@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.rpc.Code;
@@ -73,6 +74,11 @@ class ExtAuthzE2ETest {
     @BeforeAll
     static void start() throws Exception {
         backend = TestUpstream.start((ctx, req, n) -> {
+            if (req.uri().contains("appends")) {
+                TestUpstream.send(ctx, req, 200, "tags=" + req.headers().getAll("x-tag") + " absent="
+                        + req.headers().get("x-absent"));
+                return;
+            }
             // Echo what the authorizer added, so the client can see it arrived upstream.
             String user = req.headers().get("x-authz-user");
             String grpcUser = req.headers().get("x-authz-grpc");
@@ -130,6 +136,9 @@ class ExtAuthzE2ETest {
                                 ok.addHeaders(header("x-big", "b".repeat(61 * 1024)));
                             }
                             r.setStatus(Status.newBuilder().setCode(Code.OK_VALUE)).setOkResponse(ok);
+                        } else if (path.contains("appends")) {
+                            r.setStatus(Status.newBuilder().setCode(Code.OK_VALUE)).setOkResponse(OkHttpResponse.newBuilder()
+                                    .addHeaders(appended("x-tag", "authz")).addHeaders(appended("x-absent", "nope")));
                         } else if (path.contains("slow")) {
                             try {
                                 Thread.sleep(6000);
@@ -316,6 +325,10 @@ class ExtAuthzE2ETest {
         return HeaderValueOption.newBuilder().setHeader(HeaderValue.newBuilder().setKey(k).setValue(v)).build();
     }
 
+    static HeaderValueOption appended(String k, String v) {
+        return header(k, v).toBuilder().setAppend(BoolValue.of(true)).build();
+    }
+
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
@@ -444,6 +457,17 @@ class ExtAuthzE2ETest {
         assertEquals(invalid + 2, metric("envoy_http_ext_authz_invalid", "with_grpc_authz"));
         assertEquals(ok, metric("envoy_http_ext_authz_ok", "with_grpc_authz"));
         assertEquals("with_grpc_authz /manyheaders 500 UAEX ext_authz_invalid", awaitLogLine("with_grpc_authz /manyheaders "));
+    }
+
+    /**
+     * Envoy's headers_to_append ({@code append: true} in an OK answer): joined onto the header the
+     * request has ({@code appendCopy}), and nothing for a header it lacks.
+     */
+    @Test
+    void appendedHeadersJoinThoseTheRequestHasAndAddNoOthers() throws Exception {
+        HttpResponse<String> r = send(grpcPort, "GET", "/appends", null, "x-tag", "client");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("tags=[client,authz] absent=null", r.body());
     }
 
     @Test

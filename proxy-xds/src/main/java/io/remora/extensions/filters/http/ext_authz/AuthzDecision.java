@@ -8,7 +8,11 @@ import java.util.Map;
  *
  * @param headersToSet         OK: request headers to set (overwrite) before it goes upstream;
  *                             DENIED: headers of the reply to the client
- * @param headersToAppend      OK: request headers to add
+ * @param headersToAdd         OK: request headers to add, as Envoy's {@code addCopy} (the HTTP
+ *                             service's allowed_upstream_headers_to_append)
+ * @param headersToAppend      OK: values to join onto request headers the request has, as Envoy's
+ *                             {@code appendCopy}; none is added for a header it lacks (a gRPC
+ *                             answer's {@code append: true})
  * @param headersToRemove      OK: request headers to remove
  * @param responseHeadersToAdd OK: headers to add to the response the client gets
  * @param status               DENIED: the HTTP status for the client
@@ -17,6 +21,7 @@ import java.util.Map;
  * @param query                OK: the query parameters to set and remove (gRPC answers only)
  */
 public record AuthzDecision(Kind kind, List<Map.Entry<String, String>> headersToSet,
+                            List<Map.Entry<String, String>> headersToAdd,
                             List<Map.Entry<String, String>> headersToAppend, List<String> headersToRemove,
                             List<Map.Entry<String, String>> responseHeadersToAdd, int status, String body,
                             Map<String, Object> dynamicMetadata, QueryMutation query) {
@@ -24,10 +29,10 @@ public record AuthzDecision(Kind kind, List<Map.Entry<String, String>> headersTo
     public enum Kind { OK, DENIED, ERROR }
 
     public AuthzDecision(Kind kind, List<Map.Entry<String, String>> headersToSet,
-                         List<Map.Entry<String, String>> headersToAppend, List<String> headersToRemove,
+                         List<Map.Entry<String, String>> headersToAdd, List<String> headersToRemove,
                          List<Map.Entry<String, String>> responseHeadersToAdd, int status, String body,
                          Map<String, Object> dynamicMetadata) {
-        this(kind, headersToSet, headersToAppend, headersToRemove, responseHeadersToAdd, status, body,
+        this(kind, headersToSet, headersToAdd, List.of(), headersToRemove, responseHeadersToAdd, status, body,
                 dynamicMetadata, QueryMutation.NONE);
     }
 

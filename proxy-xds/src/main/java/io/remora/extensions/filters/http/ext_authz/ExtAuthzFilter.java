@@ -4,15 +4,19 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.config.HeaderMutation;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.filters.common.HeaderMutationChecker;
 import io.remora.extensions.filters.common.HeaderMutationChecker.Operation;
 import io.remora.extensions.filters.common.HeaderMutationChecker.Result;
+import io.remora.http.InlineHeaders;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.http.upstream.Cancellable;
+import io.remora.route.HeaderMutationRules;
+import io.remora.route.HeaderMutator;
 
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
@@ -254,7 +258,9 @@ final class ExtAuthzFilter implements StreamFilter {
         if (config.validateMutations() && (!valid(d) || !d.query().valid())) {
             return false;
         }
+        // Envoy checks an added header as a set (its headers_to_add), an appended one as an append.
         if (rules != null && (refused(rules, Operation.SET, d.headersToSet())
+                || refused(rules, Operation.SET, d.headersToAdd())
                 || refused(rules, Operation.APPEND, d.headersToAppend()))) {
             return false;
         }
@@ -265,9 +271,17 @@ final class ExtAuthzFilter implements StreamFilter {
                 changed = true;
             }
         }
+        for (Map.Entry<String, String> e : d.headersToAdd()) {
+            if (rules == null || rules.check(Operation.SET, e.getKey(), e.getValue()) == Result.OK) {
+                HeaderMutationRules.applyJoining(requestHeaders, InlineHeaders.Kind.REQUEST_HEADERS,
+                        AsciiString.of(requestName(e.getKey())), e.getValue(),
+                        HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD);
+                changed = true;
+            }
+        }
         for (Map.Entry<String, String> e : d.headersToAppend()) {
             if (rules == null || rules.check(Operation.APPEND, e.getKey(), e.getValue()) == Result.OK) {
-                requestHeaders.add(requestName(e.getKey()), e.getValue());
+                HeaderMutator.joinOntoFirst(requestHeaders, AsciiString.of(requestName(e.getKey())), e.getValue());
                 changed = true;
             }
         }
@@ -323,8 +337,8 @@ final class ExtAuthzFilter implements StreamFilter {
 
     /** validate_mutations: every header set, added or sent to the client has a valid name and value. */
     private static boolean valid(AuthzDecision d) {
-        for (List<Map.Entry<String, String>> headers : List.of(d.headersToSet(), d.headersToAppend(),
-                d.responseHeadersToAdd())) {
+        for (List<Map.Entry<String, String>> headers : List.of(d.headersToSet(), d.headersToAdd(),
+                d.headersToAppend(), d.responseHeadersToAdd())) {
             for (Map.Entry<String, String> e : headers) {
                 if (!HeaderMutationChecker.validName(e.getKey())
                         || !HeaderMutationChecker.validValueChars(e.getValue())) {

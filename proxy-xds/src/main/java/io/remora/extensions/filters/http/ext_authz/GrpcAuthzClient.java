@@ -163,7 +163,7 @@ public final class GrpcAuthzClient implements AuthzClient {
             for (var qp : ok.getQueryParametersToSetList()) {
                 querySet.add(Map.entry(qp.getKey(), qp.getValue()));
             }
-            return new AuthzDecision(AuthzDecision.Kind.OK, set, append, remove, toClient, 200, "", metadata,
+            return new AuthzDecision(AuthzDecision.Kind.OK, set, List.of(), append, remove, toClient, 200, "", metadata,
                     new QueryMutation(querySet, ok.getQueryParametersToRemoveList()));
         }
         var denied = resp.getDeniedResponse();

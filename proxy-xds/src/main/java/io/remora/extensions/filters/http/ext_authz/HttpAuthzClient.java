@@ -85,7 +85,7 @@ final class HttpAuthzClient implements AuthzClient {
             }
         }
         List<Map.Entry<String, String>> set = new ArrayList<>();
-        List<Map.Entry<String, String>> append = new ArrayList<>();
+        List<Map.Entry<String, String>> add = new ArrayList<>();
         List<Map.Entry<String, String>> toClient = new ArrayList<>();
         Map<String, Object> metadata = new LinkedHashMap<>();
         for (Map.Entry<CharSequence, CharSequence> e : r.headers()) {
@@ -99,7 +99,7 @@ final class HttpAuthzClient implements AuthzClient {
                     set.add(header);
                 }
                 if (HttpServiceConfig.any(config.upstreamHeadersToAppend(), k)) {
-                    append.add(header);
+                    add.add(header);
                 }
                 if (HttpServiceConfig.any(config.clientHeadersOnSuccess(), k)) {
                     toClient.add(header);
@@ -114,7 +114,7 @@ final class HttpAuthzClient implements AuthzClient {
             }
         }
         if (status == 200) {
-            return new AuthzDecision(AuthzDecision.Kind.OK, set, append, remove, toClient, 200, "", metadata);
+            return new AuthzDecision(AuthzDecision.Kind.OK, set, add, remove, toClient, 200, "", metadata);
         }
         return new AuthzDecision(AuthzDecision.Kind.DENIED, set, List.of(), List.of(), List.of(), status,
                 new String(r.body(), StandardCharsets.UTF_8), metadata);

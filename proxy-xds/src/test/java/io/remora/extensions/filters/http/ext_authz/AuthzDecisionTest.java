@@ -57,6 +57,7 @@ class AuthzDecisionTest {
         assertEquals(AuthzDecision.Kind.OK, d.kind());
         assertEquals(List.of(Map.entry("x-a", "1")), d.headersToSet());
         assertEquals(List.of(Map.entry("x-b", "2")), d.headersToAppend());
+        assertEquals(List.of(), d.headersToAdd());
         assertEquals(List.of("x-gone"), d.headersToRemove());
         assertEquals(List.of(Map.entry("x-c", "3")), d.responseHeadersToAdd());
     }
@@ -112,7 +113,8 @@ class AuthzDecisionTest {
                 "x-on-success", "s", "x-md", "m", "x-envoy-auth-headers-to-remove", "x-secret, x-token"));
         assertEquals(AuthzDecision.Kind.OK, d.kind());
         assertEquals(List.of(Map.entry("x-user", "alice")), d.headersToSet());
-        assertEquals(List.of(Map.entry("x-add-1", "a")), d.headersToAppend());
+        assertEquals(List.of(Map.entry("x-add-1", "a")), d.headersToAdd());
+        assertEquals(List.of(), d.headersToAppend());
         assertEquals(List.of("x-secret", "x-token"), d.headersToRemove());
         assertEquals(List.of(Map.entry("x-on-success", "s")), d.responseHeadersToAdd());
         assertEquals(Map.of("x-md", "m"), d.dynamicMetadata());
