@@ -181,7 +181,8 @@ final class Timeouts {
     /**
      * The route's timeout fired: it covers all tries, so no retry follows. As Envoy's
      * onResponseTimeout, each try still out counts a timeout and its code (a retry waiting for its
-     * back-off has no try: the stream is answered without either).
+     * back-off has no try: the stream is answered without either); only a try still awaiting its
+     * response headers is reported to outlier detection.
      */
     static void onGlobalTimeout(RouterFilter r) {
         if (r.done) {
@@ -198,7 +199,11 @@ final class Timeouts {
                 tracked.globalTimeout();
             }
             a.host.stats.rqTimeout.increment();
-            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+            if (a.status == 0) {
+                // As Envoy's onResponseTimeout: a try whose response headers came (a stream
+                // answering slowly) is no timeout of its host's for outlier detection.
+                a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+            }
             a.abandon();
         }
         Hedging.onGlobalTimeout(r);

@@ -159,4 +159,49 @@ class RouterAttemptsTest {
             assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetrySuccess.count(), "shouldRetry(NoRetry) after a retry");
         }
     }
+
+    @Test
+    void theRouteTimeoutReportsToOutlierDetectionOnlyATryStillAwaitingHeaders() throws Exception {
+        // The first request's response starts and stalls; the second's never starts.
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            if (n == 1) {
+                io.netty.handler.codec.http.DefaultHttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                        io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
+                head.headers().set("transfer-encoding", "chunked");
+                ctx.write(head);
+                ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.copiedBuffer(
+                        "hello", java.nio.charset.StandardCharsets.US_ASCII)));
+            }
+        })) {
+            String c = "gto" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            FixedCluster cl = cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, up.address());
+            List<io.remora.upstream.OutlierMonitor.LocalOriginEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            io.remora.upstream.Host host = cl.hosts().get(0);
+            host.outlier(new io.remora.upstream.OutlierMonitor() {
+                @Override
+                public void reportResult(int httpStatus) {
+                }
+
+                @Override
+                public void reportLocalOrigin(LocalOriginEvent event) {
+                    events.add(event);
+                }
+            });
+            TestRoute route = new TestRoute(TestRoute.action(c, java.time.Duration.ofMillis(200), null, null), false);
+            TestStream started = new TestStream(WORKER.loop(), ctx, route, "HTTP/1.1");
+            started.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertTrue(started.reset, "a started response is reset");
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqTimeout.count());
+            assertEquals(1L, host.stats.rqTimeout.sum());
+            // Envoy's onResponseTimeout: `if (upstream_request->awaitingHeaders())` guards the report.
+            assertTrue(!events.contains(io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT), events.toString());
+
+            TestStream waiting = new TestStream(WORKER.loop(), ctx, route, "HTTP/1.1");
+            waiting.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(504, waiting.status());
+            assertEquals(2L, host.stats.rqTimeout.sum());
+            assertEquals(1, java.util.Collections.frequency(events, io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT));
+        }
+    }
 }
