@@ -204,4 +204,35 @@ class RouterAttemptsTest {
             assertEquals(1, java.util.Collections.frequency(events, io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT));
         }
     }
+
+    @Test
+    void aRetryTheMaxRetriesBreakerTurnsAwayStillUsesARetry() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
+            try {
+                Thread.sleep(400); // past the 100 ms per-try timeout: a hedged retry is asked for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.writeAndFlush(H1Upstream.text(503, "late"));
+        }).start())) {
+            String c = "rof" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            // max_retries 0: the breaker turns every retry away.
+            cluster(ctx, c, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 1024, 0), up.address());
+            RetryPolicy rp = TestRoute.retry(1, java.time.Duration.ofMillis(100), RetryOn.FIVE_XX);
+            TestStream s = new TestStream(WORKER.loop(), ctx,
+                    new TestRoute(TestRoute.action(c, java.time.Duration.ofSeconds(5), rp, null), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/").set("x-envoy-hedge-on-per-try-timeout", "true"),
+                    true).await();
+            assertEquals(503, s.status());
+            assertEquals("late", s.body());
+            // Envoy's shouldRetry takes retries_remaining_ down before it asks the breaker: the
+            // hedge's overflow used the one retry, so the 503 finds none left.
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetryOverflow.count());
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetryLimitExceeded.count());
+            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_OVERFLOW));
+            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED));
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqRetry.count());
+        }
+    }
 }
