@@ -235,4 +235,29 @@ class RouterAttemptsTest {
             assertEquals(0.0, ctx.stats.cluster(c).upstreamRqRetry.count());
         }
     }
+
+    @Test
+    void theFirstTryPicksItsHostFromTheRequestAsItCameARetryAsTheRouteLeftIt() throws Exception {
+        try (H1Upstream a = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(503, "a")));
+             H1Upstream b = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "b")))) {
+            String c = "odh" + (++seq);
+            String header = "x-envoy-original-dst-host";
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, a.address(), b.address())
+                    .pickByHeader(header);
+            RetryPolicy rp = TestRoute.retry(1, null, RetryOn.FIVE_XX);
+            // The route's request_headers_to_add names b; the request names a.
+            TestRoute route = new TestRoute(TestRoute.action(c, null, rp, null), false)
+                    .requestHeader(header, "127.0.0.1:" + b.address().getPort());
+            TestStream s = new TestStream(WORKER.loop(), ctx, route, "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/").set(header, "127.0.0.1:" + a.address().getPort()),
+                    true).await();
+            // Envoy's decodeHeaders chooses the host before finalizeRequestHeaders; doRetry chooses
+            // from the downstream headers that call rewrote in place.
+            assertEquals(1, a.requests.get(), "the first try: the request as it came");
+            assertEquals(1, b.requests.get(), "the retry: the request as the route left it");
+            assertEquals(200, s.status());
+            assertEquals("b", s.body());
+        }
+    }
 }
