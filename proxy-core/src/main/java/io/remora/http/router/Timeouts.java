@@ -144,8 +144,10 @@ final class Timeouts {
         // As Envoy's onPerTryTimeoutCommon: retried as a local reset, reset-before-request included.
         if (UpstreamResponse.retryOrFlag(r, r.retry != null && r.retry.wouldRetry(ResetReason.LOCAL_RESET, a.headersSent),
                 "per try timeout")) {
+            a.host.stats.rqError.increment(); // as Envoy's maybeRetryReset
             return;
         }
+        chargeHostAbort(r, a.host);
         timedOut(r, idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");
     }
 
@@ -165,6 +167,7 @@ final class Timeouts {
         if (a == r.current && UpstreamResponse.retryOrFlag(r,
                 r.retry != null && r.retry.wouldRetry(ResetReason.LOCAL_RESET, a.headersSent),
                 "upstream max stream duration reached")) {
+            a.host.stats.rqError.increment(); // as Envoy's maybeRetryReset; its reply charges no abort
             return;
         }
         r.info.setFlag(ResponseFlag.UPSTREAM_MAX_STREAM_DURATION_REACHED);
@@ -201,8 +204,9 @@ final class Timeouts {
             a.host.stats.rqTimeout.increment();
             if (a.status == 0) {
                 // As Envoy's onResponseTimeout: a try whose response headers came (a stream
-                // answering slowly) is no timeout of its host's for outlier detection.
+                // answering slowly) is no timeout of its host's for outlier detection, nor an error.
                 a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+                chargeHostAbort(r, a.host);
             }
             a.abandon();
         }
@@ -214,6 +218,21 @@ final class Timeouts {
             return;
         }
         timedOut(r, "upstream_response_timeout");
+    }
+
+    /**
+     * The host's rq_error for a try a timeout ended, as Envoy's chargeUpstreamAbort counts it (the
+     * pools count a reset's, not a local one's): the timeout's 5xx code as chargeUpstreamCode
+     * (dynamic stats, no health check), a 204 (x-envoy-upstream-rq-timeout-alt-response) always;
+     * nothing once the response has started.
+     */
+    static void chargeHostAbort(RouterFilter r, io.remora.upstream.Host host) {
+        if (r.responseStarted) {
+            return;
+        }
+        if (r.timeoutStatus < 500 || (r.shared.config().dynamicStats() && !r.info.healthCheck())) {
+            host.stats.rqError.increment();
+        }
     }
 
     /** One try's share of a route timeout: the cluster's, virtual cluster's and route's upstream_rq_timeout. */

@@ -196,12 +196,17 @@ class RouterAttemptsTest {
             assertEquals(1L, host.stats.rqTimeout.sum());
             // Envoy's onResponseTimeout: `if (upstream_request->awaitingHeaders())` guards the report.
             assertTrue(!events.contains(io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT), events.toString());
+            // Envoy's host stats: rq_success at the response's headers, no rq_error for a reset once it started.
+            assertEquals(1L, host.stats.rqSuccess.sum());
+            assertEquals(0L, host.stats.rqError.sum());
 
             TestStream waiting = new TestStream(WORKER.loop(), ctx, route, "HTTP/1.1");
             waiting.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals(504, waiting.status());
             assertEquals(2L, host.stats.rqTimeout.sum());
             assertEquals(1, java.util.Collections.frequency(events, io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT));
+            // chargeUpstreamAbort(504): the host's rq_error.
+            assertEquals(1L, host.stats.rqError.sum());
         }
     }
 
@@ -258,6 +263,33 @@ class RouterAttemptsTest {
             assertEquals(1, b.requests.get(), "the retry: the request as the route left it");
             assertEquals(200, s.status());
             assertEquals("b", s.body());
+        }
+    }
+
+    @Test
+    void aPerTryTimeoutIsAnErrorOfItsHost() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
+            try {
+                Thread.sleep(n == 1 ? 400 : 0); // the first try outlives its 100 ms per-try timeout
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.writeAndFlush(H1Upstream.text(200, "n" + n));
+        }).start())) {
+            String c = "ptto" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            FixedCluster cl = cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, up.address());
+            io.remora.upstream.Host host = cl.hosts().get(0);
+            RetryPolicy rp = TestRoute.retry(1, java.time.Duration.ofMillis(100), RetryOn.FIVE_XX);
+            TestStream s = new TestStream(WORKER.loop(), ctx,
+                    new TestRoute(TestRoute.action(c, java.time.Duration.ofSeconds(5), rp, null), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            assertEquals("n2", s.body());
+            // Envoy's onPerTryTimeoutCommon counts rq_timeout, its maybeRetryReset rq_error.
+            assertEquals(1L, host.stats.rqTimeout.sum());
+            assertEquals(1L, host.stats.rqError.sum());
+            assertEquals(1L, host.stats.rqSuccess.sum());
         }
     }
 }
