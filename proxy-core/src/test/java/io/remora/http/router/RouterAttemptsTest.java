@@ -292,4 +292,31 @@ class RouterAttemptsTest {
             assertEquals(1L, host.stats.rqSuccess.sum());
         }
     }
+
+    @Test
+    void aMirrorTheMaxRequestsBreakerTurnsAwayCountsAnOverflowAndItsCodeOnly() throws Exception {
+        try (H1Upstream main = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "main")));
+             H1Upstream shadow = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "copy")))) {
+            String c = "mm" + (++seq);
+            String m = "mirror" + seq;
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, main.address());
+            // max_requests 0 on the mirror's cluster: every copy is turned away.
+            cluster(ctx, m, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 0, 3), shadow.address());
+            List<io.remora.config.ForwardAction.MirrorPolicy> mirrors =
+                    List.of(new io.remora.config.ForwardAction.MirrorPolicy(m, null, null, false));
+            TestStream s = new TestStream(WORKER.loop(), ctx,
+                    new TestRoute(TestRoute.action(c, null, null, mirrors), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            assertEquals("main", s.body());
+            // Envoy's shadow is an async client's router: its pool overflow is charged as a 503
+            // (upstream_rq_completed) on the mirror cluster, which counts no request.
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqActiveOverflow.count());
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqCompleted.count());
+            assertEquals(0.0, ctx.stats.cluster(m).upstreamRqTotal.count());
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqActiveOverflow.count());
+            assertEquals(0, shadow.requests.get());
+        }
+    }
 }
