@@ -319,4 +319,23 @@ class RouterAttemptsTest {
             assertEquals(0, shadow.requests.get());
         }
     }
+
+    @Test
+    void onlyTheResponseThatGoesDownstreamIsChargedItsCode() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) ->
+                ctx.writeAndFlush(n == 1 ? H1Upstream.text(503, "busy") : H1Upstream.text(200, "ok")))) {
+            String c = "charge" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, up.address());
+            RetryPolicy rp = TestRoute.retry(1, null, RetryOn.FIVE_XX);
+            TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c, null, rp, null), false),
+                    "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            // Envoy's onUpstreamHeaders returns for a retried response before chargeUpstreamCode:
+            // the 503 counts only under retry. (chargeBasicResponseStat).
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqCompleted.count());
+            assertEquals(2, up.requests.get());
+        }
+    }
 }
