@@ -111,13 +111,14 @@ class RouteStatsE2ETest {
         assertEquals(success + 1, route("upstream_rq_retry_success"));
         assertEquals(limit + 1, route("upstream_rq_retry_limit_exceeded"));
         assertEquals(timeout + 1, route("upstream_rq_timeout"));
-        // Every upstream response, retried ones included, and the timeout's 504 (Envoy's chargeUpstreamAbort).
-        assertEquals(completed + 6, route("upstream_rq_completed"));
+        // The responses that went downstream and the timeout's 504 (Envoy's chargeUpstreamAbort): a
+        // retried response returns from onUpstreamHeaders before chargeUpstreamCode.
+        assertEquals(completed + 4, route("upstream_rq_completed"));
         assertEquals(c200 + 2, code("envoy_response_code", "200"));
-        assertEquals(c503 + 3, code("envoy_response_code", "503"));
+        assertEquals(c503 + 1, code("envoy_response_code", "503"));
         assertEquals(c504 + 1, code("envoy_response_code", "504"));
         assertEquals(x2 + 2, code("envoy_response_code_class", "2"));
-        assertEquals(x5 + 4, code("envoy_response_code_class", "5"));
+        assertEquals(x5 + 2, code("envoy_response_code_class", "5"));
         // The responses that completed the request: ok, flaky's 200, broken's last 503.
         assertEquals(timeCount + 3, route("upstream_rq_time_count"));
     }

@@ -24,25 +24,38 @@ final class Attempts {
     private Attempts() {
     }
 
+    /**
+     * A retry: counted as an attempt (as Envoy's doRetry, before its host is chosen, so a retry
+     * finding no host answers with its own number), then its host, from the request as the route
+     * left it (Envoy's downstream headers after finalizeRequestHeaders).
+     */
     static void start(RouterFilter r) {
         if (r.done) {
             return;
         }
-        boolean retry = r.info.attemptCount > 0;
-        if (retry) {
-            // As Envoy's doRetry: a retry counts as an attempt before its host is chosen, so a retry
-            // finding no host answers with its own number (x-envoy-attempt-count, the access log).
-            r.info.attemptCount++;
-        }
+        r.info.attemptCount++;
         // An aggregate cluster hands the try to one of its members: the member's pools, breakers and TLS serve it.
         Cluster target = r.cluster.pickCluster(r.lbContext());
         Host host = target == null ? null : target.chooseHost(r.lbContext());
         if (host == null) {
-            // The first try's no host is Envoy's decodeHeaders reply, sent before any attempt counts.
-            r.stats.upstreamCxNoneHealthy.increment();
-            UpstreamAbort.reply(r, 503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+            noHost(r);
             return;
         }
+        start(r, target, host);
+    }
+
+    /** No host for a try; for the first, Envoy's decodeHeaders reply, sent before any attempt counts. */
+    static void noHost(RouterFilter r) {
+        r.stats.upstreamCxNoneHealthy.increment();
+        UpstreamAbort.reply(r, 503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+    }
+
+    /** Starts a try on {@code host} of {@code target}: the first one, or a retry. */
+    static void start(RouterFilter r, Cluster target, Host host) {
+        if (r.done) {
+            return;
+        }
+        boolean retry = r.info.attemptCount > 0;
         if (!retry) {
             r.info.attemptCount = 1;
         }

@@ -156,6 +156,7 @@ final class Hedging {
         for (UpstreamRequest t : h.earlier) {
             Timeouts.countTimeout(r);
             UpstreamCodeCharge.charge(r, r.timeoutStatus, t.host, null);
+            Timeouts.chargeHostAbort(r, t.host);
             // Its outlier timeout was reported at its per-try timeout already.
             t.host.stats.rqTimeout.increment();
             t.abandon();

@@ -80,6 +80,9 @@ final class RetryGate {
             return Verdict.LIMIT_EXCEEDED;
         }
         release(cluster);
+        // As Envoy's shouldRetry (retries_remaining_--): a retry the breaker turns away still uses
+        // one of the request's retries, which a hedged request's later failures see.
+        retry.retriesDone++;
         if (!cluster.limits().priority(high).tryAcquireRetry()) {
             stats.upstreamRqRetryOverflow.increment();
             if (vcs != null) {
@@ -95,7 +98,6 @@ final class RetryGate {
             return Verdict.OVERFLOW;
         }
         held = true;
-        retry.retriesDone++;
         stats.upstreamRqRetry.increment();
         if (vcs != null) {
             vcs.upstreamRqRetry.increment();

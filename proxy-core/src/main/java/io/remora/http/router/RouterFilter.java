@@ -151,16 +151,24 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             return FilterStatus.STOP_ITERATION;
         }
         protocol = Attempts.protocolOf(cluster, cb.downstreamProtocol());
+        requestHeaders = headers;
+        // As Envoy's decodeHeaders: the first try's host is picked before the route's rewrites and
+        // header mutations, which the hash policies and ORIGINAL_DST's header therefore do not see.
+        Cluster target = cluster.pickCluster(lb);
+        io.remora.upstream.Host host = target == null ? null : target.chooseHost(lb);
+        if (host == null) {
+            Attempts.noHost(this);
+            return FilterStatus.STOP_ITERATION;
+        }
 
         RouterRequestHeaders.prepare(this, headers, fa, name);
-        requestHeaders = headers;
         List<MirrorSampling.Mirror> mirrors = tunnel == null ? MirrorSampling.sample(fa.mirrors(), cb) : null;
         retainBody = retry != null || (tunnel == null && fa.internalRedirectPolicy() != null);
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
         }
-        Attempts.start(this);
+        Attempts.start(this, target, host);
         if (mirrors != null && !done) {
             // As Envoy's streaming shadows: the copies start once the headers went to the first try.
             shadows = ShadowRequest.startAll(this, mirrors, endStream);

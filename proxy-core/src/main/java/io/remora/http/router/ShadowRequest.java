@@ -100,10 +100,14 @@ final class ShadowRequest implements UpstreamCallbacks {
         if (host == null) {
             // Envoy's shadow runs a router of its own, which finds no healthy host: only the copy is lost.
             mirror.stats().upstreamCxNoneHealthy.increment();
+            // Its sendNoHealthyUpstreamResponse charges the 503 (an async client's router keeps dynamic stats).
+            mirror.stats().response(503);
             return null;
         }
         if (!cluster.limits().tryAcquireRequest()) {
             cluster.stats().upstreamRqActiveOverflow.increment();
+            // Its pool's overflow reaches onUpstreamReset, whose chargeUpstreamAbort counts the 503.
+            cluster.stats().response(503);
             return null;
         }
         Http2Headers h = HeaderBlock.of(request).copy(0);
@@ -320,6 +324,8 @@ final class ShadowRequest implements UpstreamCallbacks {
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         poolRequest = null;
+        // As the shadow's router: a failure before any response is charged as its local reply's code.
+        cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
         end();
     }
 

@@ -144,8 +144,10 @@ final class Timeouts {
         // As Envoy's onPerTryTimeoutCommon: retried as a local reset, reset-before-request included.
         if (UpstreamResponse.retryOrFlag(r, r.retry != null && r.retry.wouldRetry(ResetReason.LOCAL_RESET, a.headersSent),
                 "per try timeout")) {
+            a.host.stats.rqError.increment(); // as Envoy's maybeRetryReset
             return;
         }
+        chargeHostAbort(r, a.host);
         timedOut(r, idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");
     }
 
@@ -165,6 +167,7 @@ final class Timeouts {
         if (a == r.current && UpstreamResponse.retryOrFlag(r,
                 r.retry != null && r.retry.wouldRetry(ResetReason.LOCAL_RESET, a.headersSent),
                 "upstream max stream duration reached")) {
+            a.host.stats.rqError.increment(); // as Envoy's maybeRetryReset; its reply charges no abort
             return;
         }
         r.info.setFlag(ResponseFlag.UPSTREAM_MAX_STREAM_DURATION_REACHED);
@@ -181,7 +184,8 @@ final class Timeouts {
     /**
      * The route's timeout fired: it covers all tries, so no retry follows. As Envoy's
      * onResponseTimeout, each try still out counts a timeout and its code (a retry waiting for its
-     * back-off has no try: the stream is answered without either).
+     * back-off has no try: the stream is answered without either); only a try still awaiting its
+     * response headers is reported to outlier detection.
      */
     static void onGlobalTimeout(RouterFilter r) {
         if (r.done) {
@@ -198,7 +202,12 @@ final class Timeouts {
                 tracked.globalTimeout();
             }
             a.host.stats.rqTimeout.increment();
-            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+            if (a.status == 0) {
+                // As Envoy's onResponseTimeout: a try whose response headers came (a stream
+                // answering slowly) is no timeout of its host's for outlier detection, nor an error.
+                a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+                chargeHostAbort(r, a.host);
+            }
             a.abandon();
         }
         Hedging.onGlobalTimeout(r);
@@ -209,6 +218,21 @@ final class Timeouts {
             return;
         }
         timedOut(r, "upstream_response_timeout");
+    }
+
+    /**
+     * The host's rq_error for a try a timeout ended, as Envoy's chargeUpstreamAbort counts it (the
+     * pools count a reset's, not a local one's): the timeout's 5xx code as chargeUpstreamCode
+     * (dynamic stats, no health check), a 204 (x-envoy-upstream-rq-timeout-alt-response) always;
+     * nothing once the response has started.
+     */
+    static void chargeHostAbort(RouterFilter r, io.remora.upstream.Host host) {
+        if (r.responseStarted) {
+            return;
+        }
+        if (r.timeoutStatus < 500 || (r.shared.config().dynamicStats() && !r.info.healthCheck())) {
+            host.stats.rqError.increment();
+        }
     }
 
     /** One try's share of a route timeout: the cluster's, virtual cluster's and route's upstream_rq_timeout. */

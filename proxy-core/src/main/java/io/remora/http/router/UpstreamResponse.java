@@ -62,7 +62,6 @@ final class UpstreamResponse {
     static void onHeaders(RouterFilter r, UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = HeaderConversion.parseStatus(headers.status());
         a.responseHeaders(headers, status);
-        UpstreamCodeCharge.charge(r, status, a.host, headers);
         a.host.outlier().reportResult(status);
         io.remora.upstream.orca.ClientSideWeight orca = a.host.clientSideWeight();
         if (orca != null) {
@@ -106,6 +105,9 @@ final class UpstreamResponse {
         if (couldNotRetry && Hedging.awaitOthers(r, a)) {
             return;
         }
+        // As Envoy's onUpstreamHeaders: only the response that goes downstream is charged; a
+        // retried one counts under retry. (above), one followed as a redirect or dropped for another try not at all.
+        UpstreamCodeCharge.charge(r, status, a.host, headers);
         Hedging.settle(r, a);
         r.responseStarted = true;
         if (r.tunnel != null && r.tunnel.accepts(status)) {

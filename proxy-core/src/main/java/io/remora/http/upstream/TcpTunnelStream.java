@@ -66,7 +66,9 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
                                    UpstreamCallbacks callbacks) {
         TcpTunnelStream t = new TcpTunnelStream(cluster, host, high, callbacks);
         if (!t.limits.tryAcquireConnection()) {
-            stats(cluster).upstreamRqPendingOverflow.increment();
+            // Envoy's tcp pool counts a max_connections refusal as tryCreateNewConnection does,
+            // upstream_cx_overflow; upstream_rq_pending_overflow is max_pending_requests' alone.
+            stats(cluster).upstreamCxOverflow.increment();
             loop.execute(() -> {
                 UpstreamCallbacks cb = t.callbacks;
                 t.callbacks = null;

@@ -160,4 +160,183 @@ class RouterAttemptsTest {
             assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetrySuccess.count(), "shouldRetry(NoRetry) after a retry");
         }
     }
+
+    @Test
+    void theRouteTimeoutReportsToOutlierDetectionOnlyATryStillAwaitingHeaders() throws Exception {
+        // The first request's response starts and stalls; the second's never starts.
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            if (n == 1) {
+                io.netty.handler.codec.http.DefaultHttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                        io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
+                head.headers().set("transfer-encoding", "chunked");
+                ctx.write(head);
+                ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.copiedBuffer(
+                        "hello", java.nio.charset.StandardCharsets.US_ASCII)));
+            }
+        })) {
+            String c = "gto" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            FixedCluster cl = cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, up.address());
+            List<io.remora.upstream.OutlierMonitor.LocalOriginEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            io.remora.upstream.Host host = cl.hosts().get(0);
+            host.outlier(new io.remora.upstream.OutlierMonitor() {
+                @Override
+                public void reportResult(int httpStatus) {
+                }
+
+                @Override
+                public void reportLocalOrigin(LocalOriginEvent event) {
+                    events.add(event);
+                }
+            });
+            TestRoute route = new TestRoute(TestRoute.action(c, java.time.Duration.ofMillis(200), null, null), false);
+            TestStream started = new TestStream(WORKER.loop(), ctx, route, "HTTP/1.1");
+            started.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertTrue(started.reset, "a started response is reset");
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqTimeout.count());
+            assertEquals(1L, host.stats.rqTimeout.sum());
+            // Envoy's onResponseTimeout: `if (upstream_request->awaitingHeaders())` guards the report.
+            assertTrue(!events.contains(io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT), events.toString());
+            // Envoy's host stats: rq_success at the response's headers, no rq_error for a reset once it started.
+            assertEquals(1L, host.stats.rqSuccess.sum());
+            assertEquals(0L, host.stats.rqError.sum());
+
+            TestStream waiting = new TestStream(WORKER.loop(), ctx, route, "HTTP/1.1");
+            waiting.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(504, waiting.status());
+            assertEquals(2L, host.stats.rqTimeout.sum());
+            assertEquals(1, java.util.Collections.frequency(events, io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT));
+            // chargeUpstreamAbort(504): the host's rq_error.
+            assertEquals(1L, host.stats.rqError.sum());
+        }
+    }
+
+    @Test
+    void aRetryTheMaxRetriesBreakerTurnsAwayStillUsesARetry() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
+            try {
+                Thread.sleep(400); // past the 100 ms per-try timeout: a hedged retry is asked for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.writeAndFlush(H1Upstream.text(503, "late"));
+        }).start())) {
+            String c = "rof" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            // max_retries 0: the breaker turns every retry away.
+            cluster(ctx, c, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 1024, 0), up.address());
+            RetryPolicy rp = TestRoute.retry(1, java.time.Duration.ofMillis(100), RetryOn.FIVE_XX);
+            TestStream s = new TestStream(WORKER.loop(), ctx,
+                    new TestRoute(TestRoute.action(c, java.time.Duration.ofSeconds(5), rp, null), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/").set("x-envoy-hedge-on-per-try-timeout", "true"),
+                    true).await();
+            assertEquals(503, s.status());
+            assertEquals("late", s.body());
+            // Envoy's shouldRetry takes retries_remaining_ down before it asks the breaker: the
+            // hedge's overflow used the one retry, so the 503 finds none left.
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetryOverflow.count());
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqRetryLimitExceeded.count());
+            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_OVERFLOW));
+            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED));
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqRetry.count());
+        }
+    }
+
+    @Test
+    void theFirstTryPicksItsHostFromTheRequestAsItCameARetryAsTheRouteLeftIt() throws Exception {
+        try (H1Upstream a = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(503, "a")));
+             H1Upstream b = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "b")))) {
+            String c = "odh" + (++seq);
+            String header = "x-envoy-original-dst-host";
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, a.address(), b.address())
+                    .pickByHeader(header);
+            RetryPolicy rp = TestRoute.retry(1, null, RetryOn.FIVE_XX);
+            // The route's request_headers_to_add names b; the request names a.
+            TestRoute route = new TestRoute(TestRoute.action(c, null, rp, null), false)
+                    .requestHeader(header, "127.0.0.1:" + b.address().getPort());
+            TestStream s = new TestStream(WORKER.loop(), ctx, route, "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/").set(header, "127.0.0.1:" + a.address().getPort()),
+                    true).await();
+            // Envoy's decodeHeaders chooses the host before finalizeRequestHeaders; doRetry chooses
+            // from the downstream headers that call rewrote in place.
+            assertEquals(1, a.requests.get(), "the first try: the request as it came");
+            assertEquals(1, b.requests.get(), "the retry: the request as the route left it");
+            assertEquals(200, s.status());
+            assertEquals("b", s.body());
+        }
+    }
+
+    @Test
+    void aPerTryTimeoutIsAnErrorOfItsHost() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
+            try {
+                Thread.sleep(n == 1 ? 400 : 0); // the first try outlives its 100 ms per-try timeout
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.writeAndFlush(H1Upstream.text(200, "n" + n));
+        }).start())) {
+            String c = "ptto" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            FixedCluster cl = cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, up.address());
+            io.remora.upstream.Host host = cl.hosts().get(0);
+            RetryPolicy rp = TestRoute.retry(1, java.time.Duration.ofMillis(100), RetryOn.FIVE_XX);
+            TestStream s = new TestStream(WORKER.loop(), ctx,
+                    new TestRoute(TestRoute.action(c, java.time.Duration.ofSeconds(5), rp, null), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            assertEquals("n2", s.body());
+            // Envoy's onPerTryTimeoutCommon counts rq_timeout, its maybeRetryReset rq_error.
+            assertEquals(1L, host.stats.rqTimeout.sum());
+            assertEquals(1L, host.stats.rqError.sum());
+            assertEquals(1L, host.stats.rqSuccess.sum());
+        }
+    }
+
+    @Test
+    void aMirrorTheMaxRequestsBreakerTurnsAwayCountsAnOverflowAndItsCodeOnly() throws Exception {
+        try (H1Upstream main = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "main")));
+             H1Upstream shadow = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "copy")))) {
+            String c = "mm" + (++seq);
+            String m = "mirror" + seq;
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, main.address());
+            // max_requests 0 on the mirror's cluster: every copy is turned away.
+            cluster(ctx, m, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 0, 3), shadow.address());
+            List<io.remora.config.ForwardAction.MirrorPolicy> mirrors =
+                    List.of(new io.remora.config.ForwardAction.MirrorPolicy(m, null, null, false));
+            TestStream s = new TestStream(WORKER.loop(), ctx,
+                    new TestRoute(TestRoute.action(c, null, null, mirrors), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            assertEquals("main", s.body());
+            // Envoy's shadow is an async client's router: its pool overflow is charged as a 503
+            // (upstream_rq_completed) on the mirror cluster, which counts no request.
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqActiveOverflow.count());
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqCompleted.count());
+            assertEquals(0.0, ctx.stats.cluster(m).upstreamRqTotal.count());
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqActiveOverflow.count());
+            assertEquals(0, shadow.requests.get());
+        }
+    }
+
+    @Test
+    void onlyTheResponseThatGoesDownstreamIsChargedItsCode() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) ->
+                ctx.writeAndFlush(n == 1 ? H1Upstream.text(503, "busy") : H1Upstream.text(200, "ok")))) {
+            String c = "charge" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, up.address());
+            RetryPolicy rp = TestRoute.retry(1, null, RetryOn.FIVE_XX);
+            TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c, null, rp, null), false),
+                    "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            // Envoy's onUpstreamHeaders returns for a retried response before chargeUpstreamCode:
+            // the 503 counts only under retry. (chargeBasicResponseStat).
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqCompleted.count());
+            assertEquals(2, up.requests.get());
+        }
+    }
 }

@@ -23,6 +23,8 @@ public final class FixedCluster implements Cluster {
     private final AtomicInteger rr = new AtomicInteger();
     private final io.remora.upstream.TransportSocketFactory transportSockets;
 
+    private volatile String pickHeader;
+
     public FixedCluster(ClusterConfig config, StatsRegistry registry, List<Host> hosts) {
         this.config = config;
         this.stats = registry.cluster(config.name());
@@ -88,10 +90,28 @@ public final class FixedCluster implements Cluster {
         return hosts;
     }
 
+    /**
+     * Picks the host whose address ("ip:port") the request's {@code header} names, as ORIGINAL_DST
+     * with use_http_header does from what the router shows it; round robin without one.
+     */
+    public FixedCluster pickByHeader(String header) {
+        this.pickHeader = header;
+        return this;
+    }
+
     @Override
     public Host chooseHost(LoadBalancerContext context) {
         if (hosts.isEmpty()) {
             return null;
+        }
+        CharSequence named = pickHeader == null ? null : context.downstreamHeader(pickHeader);
+        if (named != null) {
+            for (Host h : hosts) {
+                java.net.InetSocketAddress a = (java.net.InetSocketAddress) h.address();
+                if ((a.getHostString() + ":" + a.getPort()).contentEquals(named)) {
+                    return h;
+                }
+            }
         }
         Host h = null;
         int tries = Math.max(0, context.hostSelectionRetryCount()) + 1;

@@ -20,6 +20,7 @@ public final class TestRoute implements RouteEntry {
     private final Route route;
     private final VirtualHost vhost;
     private final String cluster;
+    private volatile java.util.Map<String, String> setHeaders = java.util.Map.of();
 
     public TestRoute(ForwardAction action, boolean includeAttemptCount) {
         this.cluster = ((ClusterSpecifier.Single) action.cluster()).cluster();
@@ -72,6 +73,15 @@ public final class TestRoute implements RouteEntry {
 
     @Override
     public void mutateRequestHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context) {
+        setHeaders.forEach(headers::set);
+    }
+
+    /** The route's request_headers_to_add: {@code name} set to {@code value} (overwriting) on every forwarded request. */
+    public TestRoute requestHeader(String name, String value) {
+        java.util.Map<String, String> next = new java.util.LinkedHashMap<>(setHeaders);
+        next.put(name, value);
+        setHeaders = java.util.Map.copyOf(next);
+        return this;
     }
 
     @Override

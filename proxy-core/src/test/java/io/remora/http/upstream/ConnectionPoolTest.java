@@ -295,4 +295,21 @@ class ConnectionPoolTest {
             assertTrue(stats.cluster("pool-h2-window").upstreamCxRxBytesTotal.count() >= size);
         }
     }
+
+    @Test
+    void aTunnelRefusedByMaxConnectionsCountsAConnectionOverflow() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.close())) {
+            FixedCluster c = new FixedCluster(FixedCluster.config("tunnel-cx", UpstreamProtocol.HTTP1,
+                    new io.remora.config.ClusterConfig.CircuitBreakers(0, 1024, 1024, 3), 0), new StatsRegistry(),
+                    FixedCluster.hosts(up.address()));
+            Exchange e = new Exchange(null, null, null);
+            loop.execute(() -> TcpTunnelStream.open(loop, TRANSPORT, c, c.hosts().get(0), null, null, null, false, e));
+            e.done.get(5, TimeUnit.SECONDS);
+            assertEquals(ResetReason.OVERFLOW, e.reset);
+            // Envoy's conn_pool_base tryCreateNewConnection: the connections breaker's counter.
+            assertEquals(1.0, c.stats().upstreamCxOverflow.count());
+            assertEquals(0.0, c.stats().upstreamRqPendingOverflow.count());
+            assertEquals(0, up.accepts.get());
+        }
+    }
 }

@@ -40,10 +40,14 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         Host h = c == null ? null : c.chooseHost(LoadBalancerContext.NONE);
         if (h == null) {
             named.stats().upstreamCxNoneHealthy.increment();
+            // Envoy's async client runs a router keeping dynamic stats: its no-host reply is a 503 of the cluster.
+            named.stats().response(503);
             return "no healthy upstream";
         }
         if (!c.limits().tryAcquireRequest()) {
             c.stats().upstreamRqActiveOverflow.increment();
+            // The router's chargeUpstreamAbort for its pool's overflow.
+            c.stats().response(503);
             return "overflow";
         }
         cluster = c;
@@ -79,6 +83,10 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
     public final void onPoolFailure(ResetReason reason, String transportFailureReason) {
         pending = null;
         if (!finished) {
+            // As the async client's router: a failure before the response is charged as its reply's code.
+            if (cluster != null) {
+                cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
+            }
             onConnectFailure(reason, "upstream connect failure: " + reason
                     + (transportFailureReason == null ? "" : " " + transportFailureReason));
         }
