@@ -1,6 +1,5 @@
 package io.remora.xds.ads;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +43,7 @@ final class XdsUpdateCycle {
     /** The names subscribed on every source, and the pruning of what is no longer. */
     private final SubscribedNames subscribed;
     private final AheadOfWarming ahead = AheadOfWarming.create();
+    private final ListenerErrorStates listenerErrors = new ListenerErrorStates();
     private final StartOrder startOrder;
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
@@ -87,7 +87,11 @@ final class XdsUpdateCycle {
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
         this.rejections = new UpdateRejections(stats, subscriptions, sources, pending, subscribed, onDemand,
-                init.awaitingFirst(), () -> accepted);
+                init.awaitingFirst(), () -> accepted, listenerErrors);
+    }
+
+    ListenerErrorStates listenerErrors() {
+        return listenerErrors;
     }
 
     XdsSnapshot accepted() {
@@ -183,6 +187,7 @@ final class XdsUpdateCycle {
         if (type == XdsResourceType.CLUSTER) {
             onDemandClusters.removedBy(u.removed());
         }
+        reachesItsSubscription(type);
         pending.addFromSource(key, u, accepted, sources.names(key));
         init.received(type);
         evaluate();
@@ -206,11 +211,19 @@ final class XdsUpdateCycle {
             evaluate();
             return;
         }
+        reachesItsSubscription(type);
         // A file is the whole truth for its type (RTDS layers pick theirs); ECDS names come from one file each.
         pending.add(u, ads, accepted, ads ? subscriptions.names(type)
                 : type == XdsResourceType.EXTENSION_CONFIG ? allNames(type) : u.resources().keySet());
         init.received(type);
         evaluate();
+    }
+
+    /** Envoy's LdsApiImpl begins a listener update: the error states of the last one go. */
+    private void reachesItsSubscription(XdsResourceType type) {
+        if (type == XdsResourceType.LISTENER) {
+            listenerErrors.begin();
+        }
     }
 
     /** An RDS or EDS file read: applied as any update for the names it passes ({@link FileSubscriptions#accept}). */
@@ -340,25 +353,9 @@ final class XdsUpdateCycle {
         evaluate();
     }
 
-    /**
-     * NACKs the types holding the resource the applier named (all of them when it named none it knows) and
-     * tries the other updates again without them, as Envoy rejects one type's update and keeps the others.
-     */
+    /** The applier refused a snapshot: {@link UpdateRejections#rejectBlamed}, then the others are tried again. */
     private void onRejected(Map<XdsResourceType, PendingUpdates.Pending> applying, String resourceName, String error) {
-        log.warning("xDS update rejected: " + error);
-        Set<XdsResourceType> blamed = EnumSet.noneOf(XdsResourceType.class);
-        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
-            if (resourceName != null && e.getValue().state().resources().containsKey(resourceName)) {
-                blamed.add(e.getKey());
-            }
-        }
-        if (blamed.isEmpty()) {
-            blamed.addAll(applying.keySet());
-        }
-        for (XdsResourceType t : blamed) {
-            rejections.rejectTaken(t, applying.remove(t), error);
-        }
-        pending.putBack(applying);
+        rejections.rejectBlamed(applying, resourceName, error);
         // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
         evaluate();
     }
