@@ -154,7 +154,7 @@ final class XdsUpdateCycle {
             log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
             return;
         }
-        subscriptions.responseReceived(u.type(), u.nonce());
+        subscriptions.responseReceived(u);
         if (u.type() == XdsResourceType.VIRTUAL_HOST) {
             onDemand.received(u.answered());
         }

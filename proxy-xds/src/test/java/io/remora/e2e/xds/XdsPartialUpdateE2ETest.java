@@ -112,6 +112,42 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertFalse(fixedDump.contains("error_state"), fixedDump);
     }
 
+    /**
+     * Delta: a response NACKed because one listener of it failed records none of its versions, as Envoy's
+     * DeltaSubscriptionState takes them only after the whole update was accepted: a new stream announces the
+     * versions of the response ACKed last, the removed listener included, and not the listener the NACKed one added.
+     */
+    @Test
+    void aNewDeltaStreamAnnouncesTheVersionsAckedLastNotThoseOfAPartlyAppliedUpdate() throws Exception {
+        int kept = XdsProxy.freePort();
+        int dropped = XdsProxy.freePort();
+        int added = XdsProxy.freePort();
+        mesh.extraOnRunningRoute = true;
+        mesh.extraListenerPorts = List.of(kept, dropped);
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, true));
+        proxy.awaitReply("the listener to be dropped serves", dropped, "/hello", x -> x.status() == 200);
+        awaitAck(cp, true, LDS, "0");
+
+        mesh.serverName = "gen-1";
+        mesh.extraListenerPorts = List.of(kept, added);
+        mesh.brokenListeners = Set.of("listener-" + kept);
+        mesh.ldsVersion = "1";
+        cp.set(mesh.snapshot());
+        cp.awaitNack(true, LDS, "0");
+        proxy.awaitReply("the added listener serves", added, "/hello", x -> x.status() == 200);
+
+        int port = cp.port;
+        cp.stop();
+        cp.deltaRequests.clear();
+        cp.startTcp(port);
+        DeltaDiscoveryRequest lds = cp.awaitDeltaRequest("LDS on the new stream", r -> r.getTypeUrl().equals(LDS));
+        assertEquals(Map.of("listener-0", version(true, LDS, "listener-0", "0"),
+                "listener-" + kept, version(true, LDS, "listener-" + kept, "0"),
+                "listener-" + dropped, version(true, LDS, "listener-" + dropped, "0")),
+                lds.getInitialResourceVersionsMap(), lds.toString());
+    }
+
     /** The listeners' error_state entries without a name: the last update's failures. */
     private static List<JsonObject> unnamedErrors(JsonObject listenersDump) {
         List<JsonObject> out = new java.util.ArrayList<>();
