@@ -18,7 +18,8 @@ import java.util.Set;
  * the unnamed ones), so a listener fixed by a later update shows no error. A listener that failed to add keeps
  * the config tried, the time and the reason under its name; every failure of the update, a name given twice
  * included, is also one unnamed entry (details and config, no time). Envoy's listener manager sets no
- * version_info in either. Written on the control thread, read by the admin's.
+ * version_info in either. Written on the control thread, read by the admin's, which sees one update's whole
+ * result.
  */
 public final class ListenerErrorStates {
     /** For a server without xDS. */
@@ -28,21 +29,34 @@ public final class ListenerErrorStates {
     }
 
     private volatile States states = new States(Map.of(), List.of());
+    /** What the update being handled failed, shown once it is handled: null outside one. */
+    private States next;
 
-    /** An LDS update decoded and handed to the listeners: what the last one left is forgotten. */
+    /**
+     * An LDS update decoded and handed to the listeners: what the last one left is replaced by what this one fails
+     * at {@link #end}, never cleared in between (Envoy does both in one onConfigUpdate).
+     */
     void begin() {
-        if (!states.byName().isEmpty() || !states.unnamed().isEmpty()) {
-            states = new States(Map.of(), List.of());
+        next = new States(Map.of(), List.of());
+    }
+
+    /** The update begun is handled (checked, applied or NACKed, or left waiting): its failures are shown. */
+    void end() {
+        if (next != null) {
+            states = next;
+            next = null;
         }
     }
 
     /**
      * The listeners of an update that failed ({@code failures}, name to reason; {@code tried} the configs brought),
-     * and, when it named one twice, every name in its order ({@code repeated}).
+     * and, when it named one twice, every name in its order ({@code repeated}). Outside {@link #begin}/{@link #end}
+     * (an update that waited, failing at its apply) they join what is shown.
      */
     void failed(Map<String, String> failures, Map<String, XdsResource> tried, List<String> repeated, Instant now) {
-        Map<String, UpdateFailureState> byName = new LinkedHashMap<>(states.byName());
-        List<UpdateFailureState> unnamed = new ArrayList<>(states.unnamed());
+        States base = next != null ? next : states;
+        Map<String, UpdateFailureState> byName = new LinkedHashMap<>(base.byName());
+        List<UpdateFailureState> unnamed = new ArrayList<>(base.unnamed());
         Timestamp at = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
         Set<String> seen = new HashSet<>();
         for (String name : repeated) {
@@ -60,7 +74,12 @@ public final class ListenerErrorStates {
             unnamed.add(state.build());
             byName.put(name, state.setLastUpdateAttempt(at).build());
         });
-        states = new States(Map.copyOf(byName), List.copyOf(unnamed));
+        States done = new States(Map.copyOf(byName), List.copyOf(unnamed));
+        if (next != null) {
+            next = done;
+        } else {
+            states = done;
+        }
     }
 
     /** Per listener name, its last failure in the latest LDS update. */

@@ -191,6 +191,7 @@ final class XdsUpdateCycle {
         pending.addFromSource(key, u, accepted, sources.names(key));
         init.received(type);
         evaluate();
+        listenerErrors.end();
     }
 
     /** A separate stream (re)opened: what it sent before was never ACKed; ask again with what is held. */
@@ -217,9 +218,10 @@ final class XdsUpdateCycle {
                 : type == XdsResourceType.EXTENSION_CONFIG ? allNames(type) : u.resources().keySet());
         init.received(type);
         evaluate();
+        listenerErrors.end();
     }
 
-    /** Envoy's LdsApiImpl begins a listener update: the error states of the last one go. */
+    /** Envoy's LdsApiImpl begins a listener update: the error states of the last one go as it ends. */
     private void reachesItsSubscription(XdsResourceType type) {
         if (type == XdsResourceType.LISTENER) {
             listenerErrors.begin();
