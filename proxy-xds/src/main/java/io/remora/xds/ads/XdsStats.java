@@ -181,6 +181,7 @@ public final class XdsStats {
                 cdsUpdateSuccess.increment();
                 cdsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
             }
+            case RUNTIME -> runtimeCounter("update_success");
             default -> { }
         }
     }
@@ -189,8 +190,18 @@ public final class XdsStats {
         switch (type) {
             case LISTENER -> ldsUpdateRejected.increment();
             case CLUSTER -> cdsUpdateRejected.increment();
+            case RUNTIME -> runtimeCounter("update_rejected");
             default -> { }
         }
+    }
+
+    /**
+     * Envoy's RtdsSubscription makes its subscription in the {@code runtime.} scope: every layer's updates count in
+     * {@code runtime.update_success|update_rejected}, beside the loader's {@code load_success}. Made on first use, as
+     * a server without RTDS has none.
+     */
+    private void runtimeCounter(String stat) {
+        registry.counter("envoy_runtime_" + stat).increment();
     }
 
     /** {@code http.<stat_prefix>.rds.<route_config_name>.update_success|update_rejected}. */
