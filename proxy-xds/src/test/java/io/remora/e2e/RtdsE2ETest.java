@@ -99,6 +99,13 @@ class RtdsE2ETest {
                 }
                 assertTrue(proxy.metric("envoy_runtime_load_success") > loads);
                 assertEquals(2.0, proxy.metric("envoy_runtime_num_keys"), "first.version left with v1");
+                // the RTDS subscription's own stats, in RtdsSubscription's runtime. scope (counted just after the
+                // layer is published)
+                deadline = System.currentTimeMillis() + 10_000;
+                while (proxy.metric("envoy_runtime_update_success") != 2.0) {
+                    assertTrue(System.currentTimeMillis() < deadline, "v1 and v2 counted");
+                    Thread.sleep(50);
+                }
 
                 Struct bad = Struct.newBuilder().putFields("fault", Value.newBuilder().setListValue(
                         ListValue.newBuilder().addValues(Value.newBuilder().setNumberValue(1))).build()).build();
@@ -113,6 +120,8 @@ class RtdsE2ETest {
                 assertTrue(reason.contains("rtds-0") && reason.contains("fault"), reason);
                 assertEquals(418, Curl.get(port, "/").status(), "the last good layer keeps serving");
                 assertEquals("100", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString());
+                assertTrue(proxy.metric("envoy_runtime_update_rejected") >= 1.0, "v3 NACKed");
+                assertEquals(2.0, proxy.metric("envoy_runtime_update_success"));
             }
         }
     }

@@ -39,6 +39,8 @@ final class AdsSubscriptions {
     private final ApiConfigSource ldsSource;
     private final ApiConfigSource cdsSource;
     private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
+    /** Delta: what a new stream announces as held. */
+    private final DeltaVersions deltaVersions = new DeltaVersions();
 
     /** CDS and LDS (over ADS or on streams of their own) are not subscribed while this holds them. */
     private final StartOrder startOrder;
@@ -104,8 +106,11 @@ final class AdsSubscriptions {
         return delta;
     }
 
-    void responseReceived(XdsResourceType type, String nonce) {
-        watches.get(type).lastNonce = nonce;
+    void responseReceived(XdsUpdate u) {
+        watches.get(u.type()).lastNonce = u.nonce();
+        if (delta) {
+            deltaVersions.received(u);
+        }
     }
 
     private boolean streamOpen() {
@@ -114,6 +119,7 @@ final class AdsSubscriptions {
 
     /** A new stream: announce every subscription with what is held of it. */
     void startAll(XdsSnapshot accepted) {
+        deltaVersions.streamRestarted();
         for (XdsResourceType t : XdsResourceType.values()) {
             TypeWatch w = watches.get(t);
             w.lastNonce = "";
@@ -137,19 +143,25 @@ final class AdsSubscriptions {
 
     private void start(XdsResourceType t, TypeWatch w, XdsSnapshot accepted) {
         Map<String, String> held = new LinkedHashMap<>();
-        accepted.state(t).resources().forEach((name, r) -> held.put(name, r.version()));
+        if (delta) {
+            held.putAll(deltaVersions.held(t, name -> t.wildcard && w.names.isEmpty() || t.covers(w.names, name)));
+        } else {
+            accepted.state(t).resources().forEach((name, r) -> held.put(name, r.version()));
+        }
         stream.protocol().start(t, w.names, accepted.versionInfo(t), held);
         w.startedOnStream = true;
     }
 
     void ack(XdsResourceType type, String versionInfo, List<String> nonces) {
         if (streamOpen()) {
+            deltaVersions.acked(type, nonces);
             stream.protocol().ack(type, watches.get(type).names, versionInfo, nonces);
         }
     }
 
     void nack(XdsResourceType type, String acceptedVersionInfo, List<String> nonces, String error) {
         if (streamOpen()) {
+            deltaVersions.nacked(type, nonces);
             stream.protocol().nack(type, watches.get(type).names, acceptedVersionInfo, nonces, error);
         }
     }

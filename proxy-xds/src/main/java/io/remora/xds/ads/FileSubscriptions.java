@@ -166,8 +166,9 @@ final class FileSubscriptions {
         Set<String> taken = new TreeSet<>();
         Set<String> refused = new TreeSet<>();
         for (String name : names) {
-            String error = u.resources().size() > 1
-                    ? "Unexpected " + type.shortName() + " resource length: " + u.resources().size()
+            // a name listed twice is two resources here: no mux stands between the file and the subscription
+            String error = u.listed() > 1
+                    ? "Unexpected " + type.shortName() + " resource length: " + u.listed()
                     : u.resources().containsKey(name) ? null
                     : (type == XdsResourceType.ENDPOINT ? "Unexpected EDS cluster (expecting "
                     : "Unexpected RDS configuration (expecting ") + name + "): " + u.resources().keySet().iterator().next();

@@ -100,7 +100,8 @@ final class PendingUpdates {
     }
 
     private void noteRepeated(XdsUpdate u) {
-        if (u.repeated().isEmpty()) {
+        // the named types' copies were dropped by the mux (processDiscoveryResources): nothing to NACK
+        if (u.repeated().isEmpty() || !u.type().wildcard) {
             repeated.remove(u.type());
         } else {
             repeated.put(u.type(), u.repeated());

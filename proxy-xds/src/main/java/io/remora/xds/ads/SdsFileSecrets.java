@@ -171,9 +171,9 @@ public final class SdsFileSecrets implements AutoCloseable {
         if (resources.isEmpty()) {
             throw ref.path().field("name").error("Missing SDS resources for " + ref.name() + " in " + ref.file());
         }
-        if (resources.size() > 1) {
+        if (update.listed() > 1) {
             throw ref.path().field("name").error("Unexpected SDS secrets length for " + ref.name()
-                    + ", number of added resources " + resources.size() + ", number of removed resources 0."
+                    + ", number of added resources " + update.listed() + ", number of removed resources 0."
                     + " Expected sum is 1 (" + ref.file() + ")");
         }
         XdsResource r = resources.get(ref.name());

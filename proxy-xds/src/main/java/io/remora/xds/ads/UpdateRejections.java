@@ -24,12 +24,13 @@ final class UpdateRejections {
     /** The cycle's: a rejected first response ends the wait for it. */
     private final Set<XdsResourceType> awaitingFirst;
     private final Supplier<XdsSnapshot> accepted;
+    private final ListenerErrorStates listenerErrors;
     /** Names no longer waited for: their fetch was rejected while they were missing. */
     final SettledNames settled = new SettledNames();
 
     UpdateRejections(XdsStats stats, AdsSubscriptions subscriptions, ApiSourceStreams sources, PendingUpdates pending,
                      SubscribedNames subscribed, OnDemandVirtualHosts onDemand, Set<XdsResourceType> awaitingFirst,
-                     Supplier<XdsSnapshot> accepted) {
+                     Supplier<XdsSnapshot> accepted, ListenerErrorStates listenerErrors) {
         this.stats = stats;
         this.subscriptions = subscriptions;
         this.sources = sources;
@@ -38,6 +39,7 @@ final class UpdateRejections {
         this.onDemand = onDemand;
         this.awaitingFirst = awaitingFirst;
         this.accepted = accepted;
+        this.listenerErrors = listenerErrors;
     }
 
     /** The version_info a NACK of {@code type} names: the one ACKed ahead of warming, else the applied one. */
@@ -60,6 +62,28 @@ final class UpdateRejections {
         p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
         stats.perResource(t, accepted, accepted.with(t, p.state()), false);
         pending.keepAcked(t, p);
+    }
+
+    /**
+     * NACKs the types of {@code applying} holding the resource the applier named (all of them when it named none it
+     * knows) and puts the others back to be tried without them, as Envoy rejects one type's update and keeps the
+     * others.
+     */
+    void rejectBlamed(Map<XdsResourceType, PendingUpdates.Pending> applying, String resourceName, String error) {
+        log.warning("xDS update rejected: " + error);
+        Set<XdsResourceType> blamed = java.util.EnumSet.noneOf(XdsResourceType.class);
+        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
+            if (resourceName != null && e.getValue().state().resources().containsKey(resourceName)) {
+                blamed.add(e.getKey());
+            }
+        }
+        if (blamed.isEmpty()) {
+            blamed.addAll(applying.keySet());
+        }
+        for (XdsResourceType t : blamed) {
+            rejectTaken(t, applying.remove(t), error);
+        }
+        pending.putBack(applying);
     }
 
     /**
@@ -101,7 +125,11 @@ final class UpdateRejections {
      */
     void rejectPartly(XdsResourceType t, Map<String, String> failures) {
         PendingUpdates.Pending p = pending.get(t);
-        String error = ResourcesRejected.message(t, failures, pending.takeRepeated(t));
+        List<String> repeated = pending.takeRepeated(t);
+        String error = ResourcesRejected.message(t, failures, repeated);
+        if (t == XdsResourceType.LISTENER) {
+            listenerErrors.failed(failures, p.state().resources(), repeated, java.time.Instant.now());
+        }
         if (p.answered() && p.ads()) {
             // answered already (ACKed ahead of its warming, or NACKed for others of it), failing since (a port
             // taken): an answer is not sent twice

@@ -203,6 +203,11 @@ public final class XdsClient implements AutoCloseable {
         return stats;
     }
 
+    /** The listeners' error_state for /config_dump (any thread). */
+    public ListenerErrorStates listenerErrors() {
+        return cycle.listenerErrors();
+    }
+
     /**
      * Names to subscribe for a type beyond those the client derives itself (RDS from the listeners' HCMs, EDS
      * from the EDS clusters), e.g. SDS secrets. The subscription is the union; a change is sent at once.

@@ -14,12 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Envoy's xDS stats under their Prometheus names: {@code control_plane.connected_state},
  * {@code listener_manager.lds.*}, {@code cluster_manager.cds.*}, {@code http.<stat_prefix>.rds.<route_config>.*}
- * and {@code cluster.<name>.update_*} for EDS. Updated on the control thread only.
+ * and {@code cluster.<name>.update_*} for EDS; ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
  */
 public final class XdsStats {
     public static final String CONNECTED_STATE = "envoy_control_plane_connected_state";
 
     private final MeterRegistry registry;
+    private final DiscoveredConfigStats discovered;
     private final AtomicInteger connectedState = new AtomicInteger();
     final Counter ldsUpdateAttempt;
     final Counter ldsUpdateSuccess;
@@ -37,6 +38,7 @@ public final class XdsStats {
 
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
+        this.discovered = new DiscoveredConfigStats(registry);
         Gauge.builder(CONNECTED_STATE, connectedState, AtomicInteger::get).register(registry);
         ldsUpdateAttempt = registry.counter("envoy_listener_manager_lds_update_attempt");
         ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
@@ -179,6 +181,7 @@ public final class XdsStats {
                 cdsUpdateSuccess.increment();
                 cdsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
             }
+            case RUNTIME -> runtimeCounter("update_success");
             default -> { }
         }
     }
@@ -187,8 +190,18 @@ public final class XdsStats {
         switch (type) {
             case LISTENER -> ldsUpdateRejected.increment();
             case CLUSTER -> cdsUpdateRejected.increment();
+            case RUNTIME -> runtimeCounter("update_rejected");
             default -> { }
         }
+    }
+
+    /**
+     * Envoy's RtdsSubscription makes its subscription in the {@code runtime.} scope: every layer's updates count in
+     * {@code runtime.update_success|update_rejected}, beside the loader's {@code load_success}. Made on first use, as
+     * a server without RTDS has none.
+     */
+    private void runtimeCounter(String stat) {
+        registry.counter("envoy_runtime_" + stat).increment();
     }
 
     /** {@code http.<stat_prefix>.rds.<route_config_name>.update_success|update_rejected}. */
@@ -279,14 +292,14 @@ public final class XdsStats {
         }
     }
 
-    /** RDS counts per route configuration and HCM, EDS per cluster: only the resources that changed. */
+    /**
+     * RDS counts per route configuration and HCM, EDS per cluster: only the resources that changed; ECDS, VHDS and
+     * SDS as {@link DiscoveredConfigStats}.
+     */
     void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
-        if (type == XdsResourceType.EXTENSION_CONFIG && success) {
-            ecdsReloaded(before, after);
-            return;
-        }
-        if (type == XdsResourceType.VIRTUAL_HOST) {
-            vhds(before, after, success);
+        if (type == XdsResourceType.EXTENSION_CONFIG || type == XdsResourceType.VIRTUAL_HOST
+                || type == XdsResourceType.SECRET) {
+            discovered.perResource(type, before, after, success);
             return;
         }
         if (type != XdsResourceType.ROUTE && type != XdsResourceType.ENDPOINT) {
@@ -304,80 +317,14 @@ public final class XdsStats {
         }
     }
 
-    /**
-     * {@code http.<stat_prefix>.vhds.<route_config_name>.config_reload} (and the subscription's update_success /
-     * update_rejected) for each route configuration whose virtual hosts the update changed, under every HCM
-     * loading it. Envoy extracts only the HCM prefix as a tag: the route configuration stays in the name.
-     */
-    private void vhds(XdsSnapshot before, XdsSnapshot after, boolean success) {
-        java.util.Set<String> changed = new java.util.HashSet<>();
-        Map<String, XdsResource> was = before.state(XdsResourceType.VIRTUAL_HOST).resources();
-        Map<String, XdsResource> now = after.state(XdsResourceType.VIRTUAL_HOST).resources();
-        java.util.Set<String> names = new java.util.HashSet<>(was.keySet());
-        names.addAll(now.keySet());
-        for (String n : names) {
-            if (!Objects.equals(was.get(n), now.get(n)) && n.lastIndexOf('/') > 0) {
-                changed.add(n.substring(0, n.lastIndexOf('/')));
-            }
-        }
-        for (Listener l : after.listeners().values()) {
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
-                if (changed.contains(ref.routeConfigName())) {
-                    vhdsCounter(ref.statPrefix(), ref.routeConfigName(), success ? "update_success" : "update_rejected")
-                            .increment();
-                    if (success) {
-                        vhdsCounter(ref.statPrefix(), ref.routeConfigName(), "config_reload").increment();
-                    }
-                }
-            }
-        }
-    }
-
-    private Counter vhdsCounter(String statPrefix, String routeConfigName, String stat) {
-        return registry.counter("envoy_http_vhds_" + io.remora.stats.StatNames.sanitize(routeConfigName) + "_" + stat,
-                Tags.of("envoy_http_conn_manager_prefix", statPrefix));
-    }
-
-    /**
-     * {@code extension_config_discovery.<http_filter|network_filter>.<name>.config_reload}: each discovered
-     * config applied, replaced or removed, under every filter kind naming it. Every subscribed name's counters
-     * exist from the first snapshot naming it, as Envoy creates them with the subscription.
-     */
-    private void ecdsReloaded(XdsSnapshot before, XdsSnapshot after) {
-        Map<String, XdsResource> was = before.state(XdsResourceType.EXTENSION_CONFIG).resources();
-        Map<String, XdsResource> now = after.state(XdsResourceType.EXTENSION_CONFIG).resources();
-        java.util.Set<String> counted = new java.util.HashSet<>();
-        for (EcdsRefs.Ref ref : EcdsRefs.of(after)) {
-            if (!counted.add(ref.kind() + "|" + ref.name())) {
-                continue; // one subscription, however many filters name it
-            }
-            ecds(ref, "config_fail");
-            ecds(ref, "config_conflict");
-            Counter reload = ecds(ref, "config_reload");
-            if (!Objects.equals(was.get(ref.name()), now.get(ref.name()))) {
-                reload.increment();
-            }
-        }
-    }
-
     /** {@code config_fail}: a rejected ECDS response counts against every name subscribed. */
     void ecdsFailed(java.util.Set<String> names, java.util.List<EcdsRefs.Ref> refs) {
-        java.util.Set<String> counted = new java.util.HashSet<>();
-        for (EcdsRefs.Ref ref : refs) {
-            if (names.contains(ref.name()) && counted.add(ref.kind() + "|" + ref.name())) {
-                ecds(ref, "config_fail").increment();
-            }
-        }
+        discovered.ecdsFailed(names, refs);
     }
 
     /** The counter of one discovered filter's subscription; also used by the runtime for config_conflict. */
     public static Counter ecds(MeterRegistry registry, EcdsRefs.Kind kind, String name, String stat) {
-        return registry.counter("envoy_extension_config_discovery_" + stat,
-                Tags.of(io.remora.stats.StatNames.ECDS_TAG, kind.statScope + "." + name));
-    }
-
-    private Counter ecds(EcdsRefs.Ref ref, String stat) {
-        return ecds(registry, ref.kind(), ref.name(), stat);
+        return DiscoveredConfigStats.ecds(registry, kind, name, stat);
     }
 
     public double ldsUpdateSuccess() {

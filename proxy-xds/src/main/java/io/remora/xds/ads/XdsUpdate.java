@@ -19,8 +19,9 @@ import java.util.Set;
  * the client holds. {@code error} is set when the response itself cannot be decoded: it is NACKed as is.
  * {@code answered} is, for VHDS, every name and alias the response speaks of, bodiless resources included
  * (Envoy's answer for an alias the server cannot resolve): the on-demand lookups it ends. {@code repeated} is, for a
- * state-of-the-world LDS or CDS response naming a resource twice, every name in the response's order (empty
- * otherwise): the first copy is taken, each later one fails the update ({@link ResourcesRejected#message}).
+ * state-of-the-world response naming a resource twice, every name in the response's order (empty otherwise): the
+ * first copy is taken; for LDS and CDS each later one fails the update ({@link ResourcesRejected#message}), for the
+ * named types the mux drops them, and a file holding them is refused ({@link #listed}).
  */
 record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<String, XdsResource> resources,
                  Set<String> removed, boolean fullState, String error, Set<String> answered, List<String> repeated) {
@@ -51,7 +52,15 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
             }
         }
         return new XdsUpdate(type, response.getNonce(), response.getVersionInfo(), resources, Set.of(), type.wildcard,
-                null, Set.of(), type.wildcard && order.size() > resources.size() ? List.copyOf(order) : List.of());
+                null, Set.of(), order.size() > resources.size() ? List.copyOf(order) : List.of());
+    }
+
+    /**
+     * How many resources the response listed, copies of a name included: what a subscription without Envoy's gRPC
+     * mux in front (a path_config_source file) counts when it wants exactly one.
+     */
+    int listed() {
+        return repeated.isEmpty() ? resources.size() : repeated.size();
     }
 
     static XdsUpdate fromDelta(DeltaDiscoveryResponse response, Instant now) {

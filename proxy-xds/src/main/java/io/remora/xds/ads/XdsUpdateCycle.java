@@ -1,6 +1,5 @@
 package io.remora.xds.ads;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +43,7 @@ final class XdsUpdateCycle {
     /** The names subscribed on every source, and the pruning of what is no longer. */
     private final SubscribedNames subscribed;
     private final AheadOfWarming ahead = AheadOfWarming.create();
+    private final ListenerErrorStates listenerErrors = new ListenerErrorStates();
     private final StartOrder startOrder;
 
     XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
@@ -87,7 +87,11 @@ final class XdsUpdateCycle {
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
         this.rejections = new UpdateRejections(stats, subscriptions, sources, pending, subscribed, onDemand,
-                init.awaitingFirst(), () -> accepted);
+                init.awaitingFirst(), () -> accepted, listenerErrors);
+    }
+
+    ListenerErrorStates listenerErrors() {
+        return listenerErrors;
     }
 
     XdsSnapshot accepted() {
@@ -150,7 +154,7 @@ final class XdsUpdateCycle {
             log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
             return;
         }
-        subscriptions.responseReceived(u.type(), u.nonce());
+        subscriptions.responseReceived(u);
         if (u.type() == XdsResourceType.VIRTUAL_HOST) {
             onDemand.received(u.answered());
         }
@@ -183,9 +187,11 @@ final class XdsUpdateCycle {
         if (type == XdsResourceType.CLUSTER) {
             onDemandClusters.removedBy(u.removed());
         }
+        reachesItsSubscription(type);
         pending.addFromSource(key, u, accepted, sources.names(key));
         init.received(type);
         evaluate();
+        listenerErrors.end();
     }
 
     /** A separate stream (re)opened: what it sent before was never ACKed; ask again with what is held. */
@@ -206,11 +212,20 @@ final class XdsUpdateCycle {
             evaluate();
             return;
         }
+        reachesItsSubscription(type);
         // A file is the whole truth for its type (RTDS layers pick theirs); ECDS names come from one file each.
         pending.add(u, ads, accepted, ads ? subscriptions.names(type)
                 : type == XdsResourceType.EXTENSION_CONFIG ? allNames(type) : u.resources().keySet());
         init.received(type);
         evaluate();
+        listenerErrors.end();
+    }
+
+    /** Envoy's LdsApiImpl begins a listener update: the error states of the last one go as it ends. */
+    private void reachesItsSubscription(XdsResourceType type) {
+        if (type == XdsResourceType.LISTENER) {
+            listenerErrors.begin();
+        }
     }
 
     /** An RDS or EDS file read: applied as any update for the names it passes ({@link FileSubscriptions#accept}). */
@@ -340,25 +355,9 @@ final class XdsUpdateCycle {
         evaluate();
     }
 
-    /**
-     * NACKs the types holding the resource the applier named (all of them when it named none it knows) and
-     * tries the other updates again without them, as Envoy rejects one type's update and keeps the others.
-     */
+    /** The applier refused a snapshot: {@link UpdateRejections#rejectBlamed}, then the others are tried again. */
     private void onRejected(Map<XdsResourceType, PendingUpdates.Pending> applying, String resourceName, String error) {
-        log.warning("xDS update rejected: " + error);
-        Set<XdsResourceType> blamed = EnumSet.noneOf(XdsResourceType.class);
-        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
-            if (resourceName != null && e.getValue().state().resources().containsKey(resourceName)) {
-                blamed.add(e.getKey());
-            }
-        }
-        if (blamed.isEmpty()) {
-            blamed.addAll(applying.keySet());
-        }
-        for (XdsResourceType t : blamed) {
-            rejections.rejectTaken(t, applying.remove(t), error);
-        }
-        pending.putBack(applying);
+        rejections.rejectBlamed(applying, resourceName, error);
         // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
         evaluate();
     }

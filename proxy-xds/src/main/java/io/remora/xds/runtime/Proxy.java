@@ -272,6 +272,10 @@ public final class Proxy implements AutoCloseable {
         return init.ldsOwed();
     }
 
+    io.remora.xds.ads.ListenerErrorStates listenerErrors() {
+        return init.listenerErrors();
+    }
+
     io.remora.xds.ads.SdsFileSecrets fileSecrets() {
         return fileSecrets;
     }

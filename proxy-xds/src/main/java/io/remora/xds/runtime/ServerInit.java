@@ -144,6 +144,12 @@ final class ServerInit {
         return applied;
     }
 
+    /** What the last LDS update left failing, for the listeners' error_state. */
+    io.remora.xds.ads.ListenerErrorStates listenerErrors() {
+        XdsClient x = xds;
+        return x != null ? x.listenerErrors() : io.remora.xds.ads.ListenerErrorStates.NONE;
+    }
+
     /** LDS is still owed its first response (held until the clusters are initialized, or not answered yet). */
     boolean ldsOwed() {
         XdsClient x = xds;

@@ -209,6 +209,9 @@ class SdsE2ETest {
 
         rotateUnderLoad(client, out, in, certs,
                 () -> cp.set(snapshot(in, app.port(), List.of(certSecret(server2), rootSecret(roots)), "3")));
+        // SdsApi's subscription counts in its own scope, sds.<secret>.: the certificate arrived, then rotated
+        assertEquals(2.0, server.metric("envoy_sds_default_update_success"));
+        assertEquals(Double.NaN, server.metric("envoy_sds_default_update_rejected"));
     }
 
     /**

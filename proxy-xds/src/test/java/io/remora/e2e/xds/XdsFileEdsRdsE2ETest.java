@@ -39,6 +39,13 @@ class XdsFileEdsRdsE2ETest {
                 awaitMetric(proxy, "envoy_cluster_update_rejected", "envoy_cluster_name=\"from-file\"", 1.0);
                 proxy.awaitReply("the hosts kept", port, "/", r -> r.body().equals("u-b"));
 
+                // the cluster's own load assignment twice: no gRPC mux keeps the first, EdsClusterImpl counts two
+                String twice = cla("4", "from-file-twice", a.port());
+                moveIntoPlace(eds, cla("4", "svc", a.port()) + twice.substring(twice.indexOf("- \"@type\""))
+                        .replace("from-file-twice", "svc"));
+                awaitMetric(proxy, "envoy_cluster_update_rejected", "envoy_cluster_name=\"from-file\"", 2.0);
+                proxy.awaitReply("the hosts kept", port, "/", r -> r.body().equals("u-b"));
+
                 // a file that does not parse: update_failure, the hosts stay
                 moveIntoPlace(eds, "resources: [ {");
                 awaitMetric(proxy, "envoy_cluster_update_failure", "envoy_cluster_name=\"from-file\"", 1.0);

@@ -76,6 +76,18 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
         assertEquals(version(delta, LDS, "listener-" + added, "1"), listenerVersion(dump, "listener-" + added));
         assertEquals(version(delta, LDS, "listener-" + kept, "0"), listenerVersion(dump, "listener-" + kept),
                 "the failed listener's running version");
+        // ListenerManagerImpl: the failed listener's entry holds the config tried, the time and the reason, and
+        // each failure of the update is an entry without a name too; no version_info in either
+        JsonObject failed = XdsConfigDumpE2ETest.find(dump.getAsJsonArray("dynamic_listeners"), "name",
+                "listener-" + kept).getAsJsonObject("error_state");
+        String reason = error.substring(error.indexOf(": ") + 2).strip();
+        assertEquals(reason, failed.get("details").getAsString(), failed.toString());
+        assertEquals("listener-" + kept, failed.getAsJsonObject("failed_configuration").get("name").getAsString());
+        assertTrue(failed.has("last_update_attempt") && !failed.has("version_info"), failed.toString());
+        List<JsonObject> unnamed = unnamedErrors(dump);
+        assertEquals(1, unnamed.size(), dump.toString());
+        assertEquals(reason, unnamed.get(0).get("details").getAsString());
+        assertFalse(unnamed.get(0).has("last_update_attempt"), unnamed.toString());
         String listeners = proxy.admin("/listeners");
         assertFalse(listeners.contains("listener-" + dropped + "::"), listeners);
         assertEquals(1.0, proxy.metric("envoy_listener_manager_lds_update_success"), "a NACKed update is no success");
@@ -95,6 +107,56 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
                 "each NACK counted");
         assertEquals(attempts(delta, LDS), proxy.metric("envoy_listener_manager_lds_update_attempt"));
         assertEquals(versionHash("2"), proxy.metric("envoy_listener_manager_lds_version"));
+        // the next update that reaches the listeners starts afresh: the fixed listener shows no error
+        String fixedDump = proxy.admin("/config_dump");
+        assertFalse(fixedDump.contains("error_state"), fixedDump);
+    }
+
+    /**
+     * Delta: a response NACKed because one listener of it failed records none of its versions, as Envoy's
+     * DeltaSubscriptionState takes them only after the whole update was accepted: a new stream announces the
+     * versions of the response ACKed last, the removed listener included, and not the listener the NACKed one added.
+     */
+    @Test
+    void aNewDeltaStreamAnnouncesTheVersionsAckedLastNotThoseOfAPartlyAppliedUpdate() throws Exception {
+        int kept = XdsProxy.freePort();
+        int dropped = XdsProxy.freePort();
+        int added = XdsProxy.freePort();
+        mesh.extraOnRunningRoute = true;
+        mesh.extraListenerPorts = List.of(kept, dropped);
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, true));
+        proxy.awaitReply("the listener to be dropped serves", dropped, "/hello", x -> x.status() == 200);
+        awaitAck(cp, true, LDS, "0");
+
+        mesh.serverName = "gen-1";
+        mesh.extraListenerPorts = List.of(kept, added);
+        mesh.brokenListeners = Set.of("listener-" + kept);
+        mesh.ldsVersion = "1";
+        cp.set(mesh.snapshot());
+        cp.awaitNack(true, LDS, "0");
+        proxy.awaitReply("the added listener serves", added, "/hello", x -> x.status() == 200);
+
+        int port = cp.port;
+        cp.stop();
+        cp.deltaRequests.clear();
+        cp.startTcp(port);
+        DeltaDiscoveryRequest lds = cp.awaitDeltaRequest("LDS on the new stream", r -> r.getTypeUrl().equals(LDS));
+        assertEquals(Map.of("listener-0", version(true, LDS, "listener-0", "0"),
+                "listener-" + kept, version(true, LDS, "listener-" + kept, "0"),
+                "listener-" + dropped, version(true, LDS, "listener-" + dropped, "0")),
+                lds.getInitialResourceVersionsMap(), lds.toString());
+    }
+
+    /** The listeners' error_state entries without a name: the last update's failures. */
+    private static List<JsonObject> unnamedErrors(JsonObject listenersDump) {
+        List<JsonObject> out = new java.util.ArrayList<>();
+        for (com.google.gson.JsonElement e : listenersDump.getAsJsonArray("dynamic_listeners")) {
+            if (!e.getAsJsonObject().has("name")) {
+                out.add(e.getAsJsonObject().getAsJsonObject("error_state"));
+            }
+        }
+        return out;
     }
 
     /**
