@@ -303,7 +303,7 @@ class ConnectionPoolTest {
                     new io.remora.config.ClusterConfig.CircuitBreakers(0, 1024, 1024, 3), 0), new StatsRegistry(),
                     FixedCluster.hosts(up.address()));
             Exchange e = new Exchange(null, null, null);
-            loop.execute(() -> TcpTunnelStream.open(loop, TRANSPORT, c, c.hosts().get(0), null, null, null, false, e));
+            WORKER.loop().execute(() -> TcpTunnelStream.open(WORKER.loop(), TRANSPORT, c, c.hosts().get(0), null, null, null, false, e));
             e.done.get(5, TimeUnit.SECONDS);
             assertEquals(ResetReason.OVERFLOW, e.reset);
             // Envoy's conn_pool_base tryCreateNewConnection: the connections breaker's counter.
