@@ -1,5 +1,7 @@
 package io.remora.http;
 
+import io.netty.handler.codec.http2.Http2Exception;
+
 /**
  * The response code details Envoy's connection manager gives the streams of a connection it
  * closes for a codec error ({@code handleCodecError}): {@code codec_error:} and the error
@@ -33,5 +35,16 @@ final class Http2CodecErrors {
             b.append(Character.isWhitespace(c) ? '_' : c);
         }
         return b.toString();
+    }
+
+    /** As Netty's (package-private) Http2CodecUtil.getEmbeddedHttp2Exception. */
+    static Http2Exception embedded(Throwable cause) {
+        while (cause != null) {
+            if (cause instanceof Http2Exception e) {
+                return e;
+            }
+            cause = cause.getCause();
+        }
+        return null;
     }
 }

@@ -191,7 +191,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         LOG.log(Level.FINE, io.remora.log.LogTags.conn(cx.connectionId()) + "downstream connection error: " + cause, cause);
         peerReset |= io.remora.accesslog.ConnectionCloses.isPeerReset(cause);
         cx.closeOn(cause);
-        if (embeddedHttp2Exception(cause) != null) {
+        if (Http2CodecErrors.embedded(cause) != null) {
             // A protocol error: the handler answers it (RST_STREAM for a stream's, GOAWAY with its
             // code, ENHANCE_YOUR_CALM for floods and rapid reset, for the connection's).
             super.exceptionCaught(ctx, cause);
@@ -267,32 +267,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
             return;
         }
         if (!outbound && http2Ex != null && http2Ex.shutdownHint() == Http2Exception.ShutdownHint.HARD_SHUTDOWN) {
-            // Envoy's handleCodecError closes with FlushWriteAndDelay where Netty closes once the
-            // GOAWAY is written: closing with the client's bytes unread resets the connection, and
-            // the reset can overtake the GOAWAY. So the GOAWAY goes out, then the connection's
-            // delayed close: FIN, what comes is dropped, closed on the client's FIN or at
-            // delayed_close_timeout.
-            // Written past goAway(), whose completion closes the connection for any error code.
             closingAfterError = true;
-            int last = streamErrors.lastStreamForGoAway(Integer.MAX_VALUE);
-            long code = http2Ex.error().code();
-            ByteBuf debug = io.netty.handler.codec.http2.Http2CodecUtil.toByteBuf(ctx, http2Ex);
-            io.netty.channel.ChannelFutureListener close = DelayedClose.below(ctx, cx.hcm.config.delayedCloseTimeout(),
-                    cx.hcm.stats.downstreamCxDelayedCloseTimeout);
-            boolean first;
-            try {
-                first = connection().goAwaySent(last, code, debug);
-            } catch (Http2Exception e) {
-                first = false;
-            }
-            if (first) {
-                encoder().frameWriter().writeGoAway(ctx, last, code, debug, ctx.newPromise()).addListener(close);
-            } else {
-                // A GOAWAY went already (a drain's): the delayed close follows what is written.
-                debug.release();
-                ctx.write(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(close);
-            }
-            flush(ctx);
+            Http2ErrorGoAway.writeThenDelayClose(this, ctx, streamErrors.lastStreamForGoAway(Integer.MAX_VALUE),
+                    http2Ex, cx.hcm);
             return;
         }
         super.onConnectionError(ctx, outbound, cause, http2Ex);
@@ -416,16 +393,5 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     Http2DownstreamStream streamFor(int streamId) {
         Http2Stream s = connection().stream(streamId);
         return s == null ? null : s.getProperty(streamKey);
-    }
-
-    /** As Netty's (package-private) Http2CodecUtil.getEmbeddedHttp2Exception. */
-    private static Http2Exception embeddedHttp2Exception(Throwable cause) {
-        while (cause != null) {
-            if (cause instanceof Http2Exception e) {
-                return e;
-            }
-            cause = cause.getCause();
-        }
-        return null;
     }
 }
