@@ -131,16 +131,7 @@ class TracingE2ETest {
                   route: { cluster: up }
                 """));
         // A Lua filter adds the header the traced route matches on: the route is looked up again.
-        listeners.append(traced("refresh", tracing(random0, "", grpc("refresh")), """
-                - name: envoy.filters.http.lua
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                    default_source_code:
-                      inline_string: |
-                        function envoy_on_request(h)
-                          h:headers():add("x-route-tracing", "lua")
-                        end
-                """, """
+        listeners.append(traced("refresh", tracing(random0, "", grpc("refresh")), ROUTE_REFRESHING_LUA, """
                 - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
                   route: { cluster: up }
                   decorator: { operation: refreshed-route }
@@ -150,16 +141,7 @@ class TracingE2ETest {
                   decorator: { operation: first-route }
                 """));
         // Sampled from the start: the refreshed route's custom tags replace the first route's.
-        listeners.append(traced("retag", tracing(random100, "", grpc("retag")), """
-                - name: envoy.filters.http.lua
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                    default_source_code:
-                      inline_string: |
-                        function envoy_on_request(h)
-                          h:headers():add("x-route-tracing", "lua")
-                        end
-                """, """
+        listeners.append(traced("retag", tracing(random100, "", grpc("retag")), ROUTE_REFRESHING_LUA, """
                 - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
                   route: { cluster: up }
                   tracing: { custom_tags: [ { tag: route, literal: { value: refreshed } } ] }
@@ -206,6 +188,18 @@ class TracingE2ETest {
     }
 
     /** The UUID request id extension's switches one test tries: listener, random_sampling, the switch. */
+    /** Adds the header the traced routes match on, so the route is looked up again after it. */
+    private static final String ROUTE_REFRESHING_LUA = """
+                - name: envoy.filters.http.lua
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                    default_source_code:
+                      inline_string: |
+                        function envoy_on_request(h)
+                          h:headers():add("x-route-tracing", "lua")
+                        end
+                """;
+
     private static final String[][] UUID_SWITCHES = {{"nopack", "100", "pack_trace_reason: false"},
             {"nosampling", "0", "use_request_id_for_trace_sampling: false"}};
 
