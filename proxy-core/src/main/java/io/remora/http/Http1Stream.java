@@ -185,6 +185,10 @@ final class Http1Stream implements StreamEncoder {
             } else {
                 chunked = true;
             }
+        } else if (stream.head && !noFraming && status != 304 && !hasLength && !http10) {
+            // Envoy's encoder announces chunked framing on a response to HEAD without a length,
+            // and sends no chunk: bodyless drops the body and the last chunk with it.
+            chunked = true;
         }
         if (!keepAlive || conn.cx.draining || conn.cx.hcm.draining() || (endStream && !requestComplete)) {
             closeAfterResponse = true;

@@ -127,6 +127,7 @@ class Http1FramingThroughProxyTest {
             case "/no-content" -> "HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nx-a: 1\r\n\r\n";
             case "/not-modified" -> "HTTP/1.1 304 Not Modified\r\ncontent-length: 10\r\n\r\n";
             case "/head" -> "HTTP/1.1 200 OK\r\ncontent-length: 5\r\nx-head: yes\r\n\r\n"; // HEAD: no body follows
+            case "/head-chunked" -> "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nx-head: yes\r\n\r\n";
             case "/reset-content" -> "HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\n\r\n";
             default -> "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok";
         };
@@ -219,6 +220,22 @@ class Http1FramingThroughProxyTest {
             assertEquals(200, r.status());
             assertEquals("5", r.header("content-length"));
             assertEquals("yes", r.header("x-head"));
+            assertStillUsable(c);
+        }
+    }
+
+    /**
+     * Envoy's encoder announces chunked framing on a response to HEAD that has no length
+     * ("informational", integration_test's TestHead) and sends no chunk, not even the last.
+     */
+    @Test
+    void aResponseToHeadWithoutALengthSaysChunkedAndSendsNoChunk() throws Exception {
+        try (RawHttp c = client()) {
+            c.send("HEAD /head-chunked HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.readHead();
+            assertEquals(200, r.status());
+            assertEquals("chunked", r.header("transfer-encoding"));
+            assertEquals(null, r.header("content-length"));
             assertStillUsable(c);
         }
     }
