@@ -23,6 +23,9 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
             "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).asReadOnly();
+    /** The same on a served HTTP/1.0 connection, whose responses say HTTP/1.0 (Envoy's encoder). */
+    static final ByteBuf CONTINUE_10 = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
+            "HTTP/1.0 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).asReadOnly();
 
     /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
     private boolean rawIn;

@@ -115,8 +115,10 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
             parser.stop();
         }
         boolean proxyContinue = cx.hcm.config.proxy100Continue();
-        if (head.expectContinue && !noBody && !proxyContinue) {
-            ResponseWriter.write100Continue(s.stream); // Envoy answers it itself unless proxy_100_continue
+        if (head.expectContinue && !proxyContinue) {
+            // Envoy's connection manager answers it itself unless proxy_100_continue, whatever
+            // the version and whether a body follows, and strips it.
+            ResponseWriter.write100Continue(s.stream);
         }
         Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade, head.expectContinue && !proxyContinue,
                 options.allowAbsoluteUrl());

@@ -97,7 +97,8 @@ final class Http1Stream implements StreamEncoder {
 
     @Override
     public void encode100Continue() {
-        ByteBuf out = Http1Connection.CONTINUE.duplicate();
+        ByteBuf out = (http10 && conn.cx.hcm.config.http1AcceptHttp10() ? Http1Connection.CONTINUE_10
+                : Http1Connection.CONTINUE).duplicate();
         metered(out, false);
         conn.send(out, conn.ctx.voidPromise());
     }

@@ -403,6 +403,29 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         assertNull(TestFilter.REQUESTS.poll().get("expect"));
     }
 
+    /**
+     * Envoy's connection manager answers Expect: 100-continue and strips it whatever follows: a
+     * request without a body too, and on HTTP/1.0 (accepted) in kind.
+     */
+    @Test
+    void expectContinueIsAnsweredWithoutABodyAndOnHttp10() throws Exception {
+        start(b -> b.acceptHttp10(true));
+        TestFilter.REQUESTS.clear();
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n");
+            assertEquals(100, c.read().status());
+            assertEquals(200, c.read().status());
+        }
+        assertNull(TestFilter.REQUESTS.poll().get("expect"));
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("POST /old HTTP/1.0\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(all.startsWith("HTTP/1.0 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\n"), all);
+        }
+    }
+
     @Test
     void http10GetsAnAnswerAndTheConnectionCloses() throws Exception {
         start(b -> b.acceptHttp10(true));

@@ -36,7 +36,7 @@ final class Http1FieldNotes {
             // Envoy's shouldCloseConnection honours it, both ways, "since http-parser did".
             head.connectionClose = true;
         } else if (name == HttpHeaderNames.EXPECT) {
-            head.expectContinue |= head.minorVersion == 1 && AsciiString.contentEqualsIgnoreCase(value, CONTINUE);
+            head.expectContinue |= AsciiString.contentEqualsIgnoreCase(value, CONTINUE);
         } else if (name == HttpHeaderNames.UPGRADE && head.upgrade == null) {
             head.upgrade = value;
         } else if (name == HttpHeaderNames.HOST && head.request && !io.remora.http.Authority.valid(value)) {
