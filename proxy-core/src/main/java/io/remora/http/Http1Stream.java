@@ -194,7 +194,14 @@ final class Http1Stream implements StreamEncoder {
         if (!keepAlive || conn.cx.draining || conn.cx.hcm.draining() || (endStream && !requestComplete)) {
             closeAfterResponse = true;
         }
-        CharSequence connectionOut = closeAfterResponse ? HttpHeaderValues.CLOSE : http10 ? HttpHeaderValues.KEEP_ALIVE : null;
+        // Envoy's mutateResponseHeaders keeps Connection and Upgrade when the request and the
+        // response are both upgrades (a refused one, such as a 426); the connection closes after.
+        CharSequence upgradeOut = upgrade && Upgrades.isUpgrade(headers) ? headers.get(Http1Headers.UPGRADE) : null;
+        CharSequence connectionOut = upgradeOut != null ? HttpHeaderValues.UPGRADE
+                : closeAfterResponse ? HttpHeaderValues.CLOSE : http10 ? HttpHeaderValues.KEEP_ALIVE : null;
+        if (upgradeOut != null) {
+            size += Http1Wire.lineSize(Http1Headers.UPGRADE, upgradeOut);
+        }
         if (length != null) {
             size += Http1Wire.lineSize(Http1Headers.CONTENT_LENGTH, length);
         }
@@ -229,6 +236,9 @@ final class Http1Stream implements StreamEncoder {
         }
         if (chunked) {
             Http1Wire.header(out, Http1Headers.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, nameCase);
+        }
+        if (upgradeOut != null) {
+            Http1Wire.header(out, Http1Headers.UPGRADE, upgradeOut, nameCase);
         }
         if (connectionOut != null) {
             Http1Wire.header(out, Http1Headers.CONNECTION, connectionOut, nameCase);

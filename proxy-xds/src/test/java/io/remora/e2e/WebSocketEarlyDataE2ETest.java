@@ -111,6 +111,9 @@ class WebSocketEarlyDataE2ETest {
     void anUpstreamThatRefusesNeverSeesThem() throws Exception {
         String answer = upgrade("/refuse", "foo boo");
         assertTrue(answer.startsWith("HTTP/1.1 426 "), answer);
+        // Envoy keeps a refused upgrade's Connection and Upgrade (Http1UpgradeStatusCodeUpgradeRequired).
+        String head = answer.substring(0, answer.indexOf("\r\n\r\n") + 2).toLowerCase(java.util.Locale.ROOT);
+        assertTrue(head.contains("\r\nconnection: upgrade\r\n") && head.contains("\r\nupgrade: websocket\r\n"), answer);
         String[] seen = SEEN.poll(10, TimeUnit.SECONDS);
         assertEquals("", seen[0]);
         assertEquals("", seen[1], "the refused upgrade's early bytes never went upstream");

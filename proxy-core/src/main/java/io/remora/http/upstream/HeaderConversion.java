@@ -237,13 +237,19 @@ public final class HeaderConversion {
         return n > Integer.MAX_VALUE ? 0 : (int) n;
     }
 
-    /** Response head from HTTP/1.1, lower-cased, with :status first: the parsed block, hop-by-hop names dropped. */
+    /**
+     * Response head from HTTP/1.1, lower-cased, with :status first: the parsed block, hop-by-hop
+     * names dropped but an upgrade response's Connection and Upgrade, which Envoy's connection
+     * manager keeps for an upgrade request (mutateResponseHeaders) and each downstream codec
+     * otherwise drops.
+     */
     public static Http2Headers toHttp2Response(Http1Head head) {
         Http2Headers h = head.headers;
         if (head.hasSpecial()) {
+            boolean upgrade = head.upgrade != null && head.connectionUpgrade;
             // Only the names the message had are looked for (usually just connection).
             for (AsciiString name : HOP_BY_HOP) {
-                if (head.had(name)) {
+                if (head.had(name) && !(upgrade && (name == HttpHeaderNames.CONNECTION || name == HttpHeaderNames.UPGRADE))) {
                     h.remove(name);
                 }
             }
