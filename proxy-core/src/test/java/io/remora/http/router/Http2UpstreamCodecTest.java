@@ -39,12 +39,8 @@ class Http2UpstreamCodecTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-            proxy = null;
-        }
-        List<String> leaks = LeakCheck.leaks();
-        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
+        RawH2Upstream.closeCheckingLeaks(proxy);
+        proxy = null;
     }
 
     /**

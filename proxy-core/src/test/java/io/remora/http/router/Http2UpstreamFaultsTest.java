@@ -41,12 +41,8 @@ class Http2UpstreamFaultsTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-            proxy = null;
-        }
-        List<String> leaks = LeakCheck.leaks();
-        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
+        RawH2Upstream.closeCheckingLeaks(proxy);
+        proxy = null;
     }
 
     /** A fresh listener, route and pool to a fresh raw upstream. */

@@ -3,6 +3,7 @@ package io.remora.http.router;
 import io.remora.config.ClusterConfig;
 import io.remora.http.testing.FixedCluster;
 import io.remora.http.testing.HcmHarness;
+import io.remora.http.testing.LeakCheck;
 import io.remora.http.testing.TestServerContext;
 import io.remora.server.Transport;
 import io.remora.stats.ClusterStats;
@@ -18,6 +19,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A listener and route through the proxy to one cluster whose upstream is a raw socket the test
@@ -89,6 +92,15 @@ final class RawH2Upstream implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** After a test: closes {@code proxy} when there is one, then fails on any ByteBuf left unreleased. */
+    static void closeCheckingLeaks(RawH2Upstream proxy) throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        List<String> leaks = LeakCheck.leaks();
+        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
     }
 
     @Override
