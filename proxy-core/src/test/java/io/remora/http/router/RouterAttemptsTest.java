@@ -135,14 +135,7 @@ class RouterAttemptsTest {
 
     @Test
     void aHedgedRetryTurnedAwayByMaxRequestsLeavesTheFirstTryToAnswer() throws Exception {
-        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
-            try {
-                Thread.sleep(400); // past the 100 ms per-try timeout: the retry is hedged beside it
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            ctx.writeAndFlush(H1Upstream.text(200, "slow"));
-        }).start())) {
+        try (H1Upstream up = answeringAfter400Ms(200, "slow")) {
             String c = "hedge" + (++seq);
             TestServerContext ctx = new TestServerContext(TRANSPORT);
             cluster(ctx, c, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 1, 3), up.address());
@@ -213,14 +206,7 @@ class RouterAttemptsTest {
 
     @Test
     void aRetryTheMaxRetriesBreakerTurnsAwayStillUsesARetry() throws Exception {
-        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
-            try {
-                Thread.sleep(400); // past the 100 ms per-try timeout: a hedged retry is asked for
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            ctx.writeAndFlush(H1Upstream.text(503, "late"));
-        }).start())) {
+        try (H1Upstream up = answeringAfter400Ms(503, "late")) {
             String c = "rof" + (++seq);
             TestServerContext ctx = new TestServerContext(TRANSPORT);
             // max_retries 0: the breaker turns every retry away.
@@ -338,5 +324,17 @@ class RouterAttemptsTest {
             assertEquals(1.0, ctx.stats.cluster(c).upstreamRqCompleted.count());
             assertEquals(2, up.requests.get());
         }
+    }
+
+    /** An upstream that answers each request 400 ms late: past a 100 ms per-try timeout, so a hedged retry is asked for. */
+    private static H1Upstream answeringAfter400Ms(int status, String body) throws Exception {
+        return new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
+            try {
+                Thread.sleep(400);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.writeAndFlush(H1Upstream.text(status, body));
+        }).start());
     }
 }
