@@ -2,6 +2,7 @@ package io.remora.xds.ads;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -81,7 +82,9 @@ public final class XdsChannels implements AutoCloseable {
                 throw new IllegalStateException("xDS over a Unix domain socket needs the native epoll transport: "
                         + Epoll.unavailabilityCause());
             }
-            b.channelType(EpollDomainSocketChannel.class);
+            // gRPC's transport sets SO_KEEPALIVE on every channel, which a Unix socket (Istio's XDS and SDS
+            // pipes) refuses with a warning at each connect: a null option is taken off the bootstrap
+            b.channelType(EpollDomainSocketChannel.class).withOption(ChannelOption.SO_KEEPALIVE, null);
         } else {
             b.channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
         }

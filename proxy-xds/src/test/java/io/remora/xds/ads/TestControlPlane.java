@@ -110,6 +110,8 @@ public final class TestControlPlane implements AutoCloseable {
         udsGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         server = services(NettyServerBuilder.forAddress(new DomainSocketAddress(path))
                 .channelType(EpollServerDomainSocketChannel.class)
+                // as the proxy's client: no SO_KEEPALIVE on a Unix socket (Netty warns of it at each accept)
+                .withChildOption(io.netty.channel.ChannelOption.SO_KEEPALIVE, null)
                 .bossEventLoopGroup(udsGroup)
                 .workerEventLoopGroup(udsGroup), ds)
                 .build().start();
