@@ -28,12 +28,19 @@ import java.util.Map;
  * user's config is never started). It also leaves the jar's native libraries where
  * {@code -Dremora.native.dir} says, for the launcher to put on later runs' library path.
  *
+ * <p>A proxy whose listeners and clusters arrive over xDS has none of them in its bootstrap, so
+ * their translators would load from the jar at every start. {@code REMORA_CDS_TRAINING_DUMP} names
+ * a config dump ({@code /config_dump}'s JSON) whose listeners, clusters and route configurations
+ * the training translates as LDS, CDS and RDS would (the Istio image trains on a real sidecar's).
+ * An environment variable, not a property: the launcher keys the archive on the JVM's flags.
+ *
  * A serving run that makes the archive itself (at its exit) keeps every class of Remora's in
  * metaspace for its whole life: ~6 MB more RSS than a run that maps the archive.
  */
 final class ArchiveTraining {
 
     static final String PROPERTY = "remora.cds.training";
+    static final String DUMP_ENV = "REMORA_CDS_TRAINING_DUMP";
 
     private static final String CONFIG = """
             admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
@@ -82,6 +89,10 @@ final class ArchiveTraining {
         String nativeDir = System.getProperty(NativeLibraries.PROPERTY);
         if (nativeDir != null) {
             NativeLibraries.extract(Path.of(nativeDir));
+        }
+        String dump = System.getenv(DUMP_ENV);
+        if (dump != null && !dump.isBlank()) {
+            TrainingDump.translate(Path.of(dump));
         }
         LoadedBootstrap training = new BootstrapLoader().loadString(CONFIG, "training.yaml");
         ServerOptions so = new ServerOptions(1, Transport.detect(), Duration.ZERO, Duration.ZERO);

@@ -67,6 +67,17 @@ class ArchiveTrainingTest {
         }
     }
 
+    /**
+     * REMORA_CDS_TRAINING_DUMP's file: every resource of a real sidecar's dumps translates, as over xDS
+     * (the listeners' dump: two static listeners and 27 dynamic ones).
+     */
+    @Test
+    void aConfigDumpsListenersClustersAndRoutesAreTranslated() throws Exception {
+        assertEquals(2 + 27, TrainingDump.translate(TestResources.path("istio/sidecar-listeners.json")));
+        // an outbound route configuration and its cluster (transport_socket_matches); its listeners are empty
+        assertEquals(2, TrainingDump.translate(TestResources.path("istio/sidecar-http-config.json")));
+    }
+
     @Test
     void leavesTheJarsNativeLibrariesWhereTheLauncherAsks() throws Exception {
         Path dir = TempPaths.directory("remora-native").resolve("remora-1.jsa.7.native");
