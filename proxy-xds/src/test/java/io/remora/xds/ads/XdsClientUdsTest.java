@@ -2,15 +2,13 @@ package io.remora.xds.ads;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.epoll.Epoll;
+import io.remora.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import static io.remora.xds.ads.XdsTestResources.NODE;
@@ -31,24 +29,8 @@ class XdsClientUdsTest {
         assertTrue(Epoll.isAvailable(), "native epoll transport: " + Epoll.unavailabilityCause());
         String socket = dir.resolve("XDS").toString();
         RecordingApplier applier = new RecordingApplier();
-        Logger netty = Logger.getLogger("io.netty.bootstrap");
-        List<String> warnings = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                warnings.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        netty.addHandler(capture);
-        try (TestControlPlane cp = new TestControlPlane().startUds(socket)) {
+        try (LogCapture netty = LogCapture.on(Logger.getLogger("io.netty.bootstrap"));
+             TestControlPlane cp = new TestControlPlane().startUds(socket)) {
             cp.set(full("7"));
             XdsClientOptions istioLike = XdsClientOptions.ads(XdsTarget.uds(socket), true, NODE).withNodeOnFirstMessageOnly(true);
             try (XdsClient client = new XdsClient(istioLike, applier, new SimpleMeterRegistry())) {
@@ -61,9 +43,7 @@ class XdsClientUdsTest {
                 assertEquals(NODE.getId(), cp.deltaRequests.get(0).getNode().getId());
                 assertTrue(cp.deltaRequests.stream().skip(1).noneMatch(r -> r.hasNode()), "the node goes on the first message only");
             }
-        } finally {
-            netty.removeHandler(capture);
+            assertEquals(List.of(), netty.messages(), "no socket option a Unix socket refuses");
         }
-        assertEquals(List.of(), warnings, "no socket option a Unix socket refuses");
     }
 }

@@ -3,13 +3,12 @@ package io.remora.xds.translate;
 import io.remora.config.HttpFilterEntry;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.TcpProxyConfig;
+import io.remora.testing.LogCapture;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.LoadedBootstrap;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,28 +67,11 @@ class OptionalExtensionTest {
     void skippedOncePerExtension() {
         String yaml = "stats_sinks:\n- name: envoy.stat_sinks.mystery\n  typed_config: { \"@type\": type.googleapis.com/mystery.v1.Sink }\n"
                 + "static_resources:\n  listeners:\n" + listener("a", 1) + listener("b", 2);
-        List<String> logged = new java.util.ArrayList<>();
-        Handler h = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                logged.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger("remora.config");
-        log.addHandler(h);
         LoadedBootstrap lb;
-        try {
+        List<String> logged;
+        try (LogCapture c = LogCapture.on(Logger.getLogger("remora.config"))) {
             lb = new BootstrapLoader().loadString(yaml, "t.yaml");
-        } finally {
-            log.removeHandler(h);
+            logged = c.messages();
         }
         assertEquals(2, lb.model().listeners().size());
         for (var l : lb.model().listeners()) {
