@@ -73,26 +73,25 @@ final class TrainingDump {
     }
 
     private static int listener(Any any, TranslationContext ctx) {
-        try {
-            ResourceTranslator.listener(Listener.parseFrom(any.getValue()), ctx);
-            return 1;
-        } catch (InvalidProtocolBufferException | RuntimeException e) {
-            return 0;
-        }
+        return translated(() -> ResourceTranslator.listener(Listener.parseFrom(any.getValue()), ctx));
     }
 
     private static int cluster(Any any, TranslationContext ctx) {
-        try {
-            ResourceTranslator.cluster(Cluster.parseFrom(any.getValue()), ctx);
-            return 1;
-        } catch (InvalidProtocolBufferException | RuntimeException e) {
-            return 0;
-        }
+        return translated(() -> ResourceTranslator.cluster(Cluster.parseFrom(any.getValue()), ctx));
     }
 
     private static int route(Any any, TranslationContext ctx) {
+        return translated(() -> ResourceTranslator.routeConfiguration(RouteConfiguration.parseFrom(any.getValue()), ctx));
+    }
+
+    private interface Translation {
+        Object run() throws InvalidProtocolBufferException;
+    }
+
+    /** 1 when the resource translated, 0 when it did not (its classes are only left out of the archive). */
+    private static int translated(Translation t) {
         try {
-            ResourceTranslator.routeConfiguration(RouteConfiguration.parseFrom(any.getValue()), ctx);
+            t.run();
             return 1;
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             return 0;
