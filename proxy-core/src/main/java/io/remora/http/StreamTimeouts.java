@@ -156,7 +156,9 @@ final class StreamTimeouts {
             s.info.responseCodeDetails = "stream_idle_timeout";
             s.resetStream();
         } else {
-            s.sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
+            // Envoy's onIdleTimeout (maybeRequestTimeoutCode): 408 while the request arrives, 504 once it is whole.
+            s.sendLocalReply(s.remoteComplete() ? 504 : 408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT,
+                    "stream_idle_timeout");
         }
         return Long.MAX_VALUE;
     }

@@ -579,7 +579,7 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
             H2Client.Stream s = c.open();
             s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/idle").set("x-test", "hang"), true));
             Http2HeadersFrame h = (Http2HeadersFrame) s.next();
-            assertEquals("408", h.headers().status().toString());
+            assertEquals("504", h.headers().status().toString()); // END_STREAM: a whole request
         }
         StreamInfo info = logged();
         assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
