@@ -68,6 +68,9 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
      */
     boolean tunnel;
 
+    /** Envoy's stream start: where its head began, which request_timeout and max_stream_duration count from. */
+    final long startNanos;
+
     ActiveStream(ConnectionContext cx, StreamEncoder encoder) {
         this.cx = cx;
         this.hcm = cx.hcm;
@@ -92,6 +95,9 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         cx.streamStarted();
         cx.worker().addStream(this);
         lastActivityNanos = info.startNanos;
+        long headStart = cx.headerPhaseStartNanos;
+        cx.headerPhaseStartNanos = 0;
+        startNanos = headStart != 0 && headStart - info.startNanos < 0 ? headStart : info.startNanos;
         idleTimeoutNanos = hcm.streamIdleTimeoutNanos;
         StreamTimeouts.armIdleTimer(this);
         StreamTimeouts.startRequestTimer(this);

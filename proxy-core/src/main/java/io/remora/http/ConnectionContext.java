@@ -52,6 +52,13 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
      * A request's headers are arriving: in Envoy its stream exists from the first byte, so the
      * connection is not idle (the header-phase timeouts watch it instead).
      */
+    /**
+     * Where the head of the stream about to be made began (its first byte on HTTP/1.1, its HEADERS
+     * frame on HTTP/2 when the block spanned reads), 0 when not known: in Envoy the stream exists
+     * from then, and its request_timeout and max_stream_duration count from then. Taken (and
+     * cleared) by the stream.
+     */
+    long headerPhaseStartNanos;
     boolean headerPhase;
     /**
      * Who closed the socket, for downstream_cx_destroy_local/remote: this proxy, unless an I/O

@@ -29,6 +29,8 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
 
     /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
     private boolean rawIn;
+    /** Responses waiting behind bytes the socket refused; null until one did. */
+    private Http1ResponseFlood flood;
 
     private Http1Connection(ConnectionContext cx) {
         super(cx);
@@ -184,7 +186,21 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
             closeAfterFlush();
             return;
         }
+        flood = Http1ResponseFlood.responseEnded(flood, this, ctx.channel());
         processPending();
+    }
+
+    @Override
+    boolean responseFlood(Http1Stream s) {
+        if (flood == null || !flood.tooMany()) {
+            return false;
+        }
+        // Envoy's handleCodecError for the flood error: the new stream reset, the connection closed.
+        cx.hcm.stats.http1ResponseFlood.increment();
+        s.closeAfterResponse = true;
+        StreamResets.codecError(s.stream, "codec_error:Too_many_responses_queued.");
+        closeAfterFlush();
+        return true;
     }
 
     private void processPending() {

@@ -139,6 +139,7 @@ final class Http1HeaderGuard extends WorkerTimer.Timeout {
 
     /** The decoder produced the request's head: its bytes are no longer held, its timers stop. */
     void headersComplete() {
+        cx.headerPhaseStartNanos = phaseStarted ? phaseStartNanos : 0;
         armAfterRead = false;
         awaitingHeaders = false;
         phaseStarted = false;

@@ -70,6 +70,9 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
     /** The connection closes once what was written has gone out. */
     abstract void closeAfterFlush();
 
+    /** Whether {@code s}, a pipelined request, is one too many for the responses still unwritten (then it is ended). */
+    abstract boolean responseFlood(Http1Stream s);
+
     @Override
     public void onHead(Http1Parser parser) {
         Http1Head head = parser.head();
@@ -102,6 +105,10 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
         }
         Http1Stream s = newStream(head);
         current = s;
+        if (responseFlood(s)) {
+            parser.stop();
+            return;
+        }
         Http1Headers.Rejection rejection = Http1Headers.validate(head, options.allowAbsoluteUrl(), upgrade);
         if (rejection != null) {
             parser.stop();

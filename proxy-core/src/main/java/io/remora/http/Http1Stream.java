@@ -24,7 +24,7 @@ final class Http1Stream implements StreamEncoder {
     boolean readDisabled;
     boolean closeAfterResponse;
     boolean chunked;
-    /** The response has no body (HEAD, 1xx, 204, 205, 304): whatever body is sent is dropped. */
+    /** The response has no body (HEAD, 1xx, 204, 304): whatever body is sent is dropped. */
     private boolean bodyless;
     /** The request asked for an upgrade or is a CONNECT: its body is tunnel bytes. */
     boolean upgrade;
@@ -152,10 +152,11 @@ final class Http1Stream implements StreamEncoder {
         if (connection != null && AsciiString.contentEqualsIgnoreCase(connection, HttpHeaderValues.CLOSE)) {
             closeAfterResponse = true;
         }
-        // As Netty's encoder: 1xx and 204 carry no framing headers; 205 says content-length: 0;
-        // 304 and a response to HEAD keep theirs; none of them has a body.
-        boolean noFraming = status == 204 || (status >= 100 && status < 200) || status == 205;
-        bodyless = noFraming || status == 304 || stream.head;
+        // Envoy's encodeHeadersBase: below 200 (a final 0-99 too) and 204 no framing header is
+        // added; 304 and a response to HEAD keep theirs. 1xx, 204, 304 and HEAD have no body; a
+        // code below 100 has one, sent as it comes, delimited by nothing (as Envoy's encoder).
+        boolean noFraming = status < 200 || status == 204;
+        bodyless = (noFraming && status >= 100) || status == 304 || stream.head;
         HeaderBlock block = HeaderBlock.of(headers);
         io.remora.http.upstream.HeaderNameCase nameCase = block.nameCase() != null ? block.nameCase() : conn.cx.hcm.http1NameCase;
         AsciiString reason = nameCase instanceof io.remora.http.upstream.OriginalHeaderCase o ? o.reasonPhrase() : null;
@@ -175,9 +176,7 @@ final class Http1Stream implements StreamEncoder {
             }
         }
         CharSequence length = null;
-        if (status == 205) {
-            length = HttpHeaderValues.ZERO;
-        } else if (!bodyless && !hasLength) {
+        if (!noFraming && !bodyless && !hasLength) {
             if (endStream) {
                 length = HttpHeaderValues.ZERO;
             } else if (http10) {

@@ -9,7 +9,7 @@ import io.netty.util.internal.PlatformDependent;
  * What a {@link HeaderBlock#validating validating} block refuses as HPACK fills it, as Netty's
  * validating {@code DefaultHttp2Headers} did (RFC 9113 8.2.1, 8.3): an empty or upper-case name,
  * an unknown pseudo-header, a repeated or empty one; and, as Envoy's codecs, a name that is no
- * token, a value with NUL, CR or LF. The {@link Http2Exception} is thrown as
+ * token, a value with NUL, CR or LF, a content-length that is no number. The {@link Http2Exception} is thrown as
  * Netty's is; the HPACK decoder turns it into a stream error (RST_STREAM PROTOCOL_ERROR).
  * Pseudo-headers after regular ones, and connection-specific headers, the HPACK decoder checks itself.
  */
@@ -48,6 +48,48 @@ final class Http2FieldRules {
                 refuse("invalid header value for [%s]", name);
             }
         }
+        if (name.length() == CONTENT_LENGTH.length() && CONTENT_LENGTH.contentEquals(name) && !contentLength(value)) {
+            // oghttp2's HandleContentLength: a value SimpleAtoi does not take is an invalid
+            // field (a messaging error), not the mismatch Netty would reset the stream for.
+            refuse("invalid content-length [%s]", name);
+        }
+    }
+
+    private static final io.netty.util.AsciiString CONTENT_LENGTH = io.netty.util.AsciiString.cached("content-length");
+
+    /** An unsigned 64-bit number as absl::SimpleAtoi reads one: white space around it, an optional '+'. */
+    static boolean contentLength(CharSequence v) {
+        int i = 0;
+        int end = v.length();
+        while (i < end && space(v.charAt(i))) {
+            i++;
+        }
+        while (end > i && space(v.charAt(end - 1))) {
+            end--;
+        }
+        if (i < end && v.charAt(i) == '+') {
+            i++;
+        }
+        if (i == end) {
+            return false;
+        }
+        long n = 0;
+        for (; i < end; i++) {
+            char c = v.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            int d = c - '0';
+            if (Long.compareUnsigned(n, Long.divideUnsigned(-1L - d, 10)) > 0) {
+                return false; // past 2^64 - 1
+            }
+            n = n * 10 + d;
+        }
+        return true;
+    }
+
+    private static boolean space(char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r');
     }
 
     private static void refuse(String format, CharSequence name) {

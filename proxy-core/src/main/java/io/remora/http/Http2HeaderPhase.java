@@ -5,8 +5,8 @@ import io.remora.overload.Http2HeaderGuard;
 
 /**
  * The header phase of an HTTP/2 connection's streams, as {@link Http2HeaderGuard} times it:
- * {@code request_headers_timeout} and the stream idle timeout (scaled by {@code reduce_timeouts}
- * HTTP_DOWNSTREAM_STREAM_IDLE) from a header block's first frame. A block still unfinished when
+ * {@code request_headers_timeout}, the stream idle timeout (scaled by {@code reduce_timeouts}
+ * HTTP_DOWNSTREAM_STREAM_IDLE) and {@code request_timeout} from a header block's first frame. A block still unfinished when
  * one runs out holds the whole connection (nothing may come between a HEADERS frame and its
  * CONTINUATIONs), so the connection is closed with GOAWAY, as an idle one is.
  */
@@ -38,20 +38,31 @@ final class Http2HeaderPhase implements Http2HeaderGuard.Timeouts {
     }
 
     @Override
+    public long requestNanos() {
+        return cx.hcm.requestTimeoutNanos;
+    }
+
+    @Override
+    public void blockStart(long startNanos) {
+        cx.headerPhaseStartNanos = startNanos;
+    }
+
+    @Override
     public void phase(boolean open) {
         cx.headerPhase = open;
     }
 
     @Override
-    public void expired(boolean requestHeadersTimeout) {
-        if (requestHeadersTimeout) {
-            cx.hcm.stats.downstreamRqHeaderTimeout.increment();
-        } else {
-            cx.hcm.stats.downstreamRqIdleTimeout.increment();
+    public void expired(int which) {
+        switch (which) {
+            case Http2HeaderGuard.REQUEST_HEADERS -> cx.hcm.stats.downstreamRqHeaderTimeout.increment();
+            case Http2HeaderGuard.REQUEST -> cx.hcm.stats.downstreamRqTimeout.increment();
+            default -> cx.hcm.stats.downstreamRqIdleTimeout.increment();
         }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
             LOG.fine("[" + cx.channel.id().asShortText() + "] closing connection: header block unfinished after the "
-                    + (requestHeadersTimeout ? "request headers timeout" : "stream idle timeout"));
+                    + (which == Http2HeaderGuard.REQUEST_HEADERS ? "request headers timeout"
+                    : which == Http2HeaderGuard.REQUEST ? "request timeout" : "stream idle timeout"));
         }
         cx.codec.onIdleTimeout();
     }

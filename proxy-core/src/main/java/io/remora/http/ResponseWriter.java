@@ -19,14 +19,16 @@ final class ResponseWriter {
         if (s.ended() || s.responseStarted) {
             return;
         }
-        int status = HeaderConversion.parseStatus(headers.status());
-        if (status <= 0) {
-            // No number to send downstream: a bug upstream of us costs only this stream. Any
-            // number goes on, as Envoy's codecs write whatever getResponseStatus reads (an
-            // upstream's 099 or 1000 too).
-            s.resetStream();
+        CharSequence statusText = headers.status();
+        if (!HeaderConversion.isStatusNumber(statusText)) {
+            // Envoy's FilterManager (checkRequiredResponseHeaders): a :status that is no number,
+            // a filter having removed or spoilt it, is answered 502 instead. Any number goes on,
+            // 0 too, as Envoy's codecs write whatever getResponseStatus reads.
+            s.sendLocalReply(502, "missing required header: :status", null,
+                    "filter_removed_required_response_headers{missing_required_header:_:status}");
             return;
         }
+        int status = HeaderConversion.parseStatus(statusText);
         s.touch();
         s.responseStarted = true;
         s.info.responseCode = status;

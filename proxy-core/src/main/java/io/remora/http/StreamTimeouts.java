@@ -30,12 +30,18 @@ final class StreamTimeouts {
         return s.timers;
     }
 
+    /** A head that took less than this is taken as read at once (below the timer's own precision). */
+    private static final long HEAD_AT_ONCE_NANOS = 1_000_000;
+
     static void startRequestTimer(ActiveStream s) {
         long nanos = s.hcm.requestTimeoutNanos;
         if (nanos > 0) {
+            // Armed once per stream, as Envoy's ActiveStream does: the time a slow head took is
+            // spent. A head read at once arms the whole timeout, the worker timer's shared queue.
+            long spent = System.nanoTime() - s.startNanos;
             WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> onRequestTimeout(s));
             timers(s).request = t;
-            WorkerTimer.of(s.cx.channel.eventLoop()).arm(t, nanos);
+            WorkerTimer.of(s.cx.channel.eventLoop()).arm(t, spent < HEAD_AT_ONCE_NANOS ? nanos : Math.max(1, nanos - spent));
         }
     }
 
@@ -81,7 +87,7 @@ final class StreamTimeouts {
             // Before the time already used is taken off, as Envoy: the upstream sees the route's timeout.
             s.requestHeaders.set(GrpcTimeoutHeader.NAME, GrpcTimeoutHeader.value(millis));
         }
-        long left = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis) - (System.nanoTime() - s.info.startNanos);
+        long left = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis) - (System.nanoTime() - s.startNanos);
         WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> onMaxDuration(s));
         timers(s).duration = t;
         WorkerTimer.of(s.cx.channel.eventLoop()).arm(t, Math.max(1, left));
@@ -150,7 +156,9 @@ final class StreamTimeouts {
             s.info.responseCodeDetails = "stream_idle_timeout";
             s.resetStream();
         } else {
-            s.sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
+            // Envoy's onIdleTimeout (maybeRequestTimeoutCode): 408 while the request arrives, 504 once it is whole.
+            s.sendLocalReply(s.remoteComplete() ? 504 : 408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT,
+                    "stream_idle_timeout");
         }
         return Long.MAX_VALUE;
     }

@@ -12,11 +12,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * bytes reach the codec. It reads frame headers only; the codec still validates everything.
  *
  * <p>It also times a header block left unfinished: in Envoy the stream exists from its HEADERS
- * frame, so {@code request_headers_timeout} and the stream idle timeout run from there; here the
- * codec makes no stream before the block is whole, so the guard arms the earlier of the two when a
- * read ends with a block still open (never for blocks that arrive whole) and lets the connection
- * act on expiry (no other frame may come between a HEADERS frame and its CONTINUATIONs: the
- * connection is stuck until then).
+ * frame, so {@code request_headers_timeout}, the stream idle timeout and {@code request_timeout}
+ * run from there; here the codec makes no stream before the block is whole, so the guard arms the
+ * earliest of them when a read ends with a block still open (never for blocks that arrive whole)
+ * and lets the connection act on expiry (no other frame may come between a HEADERS frame and its
+ * CONTINUATIONs: the connection is stuck until then). A block that spanned reads hands its start
+ * to the stream it opens ({@link Timeouts#blockStart}), whose request_timeout is what is left.
  */
 public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
 
@@ -28,11 +29,26 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
         /** The stream idle timeout in nanoseconds as it applies now (scaled); 0 for none. */
         long streamIdleNanos();
 
+        /** request_timeout in nanoseconds; 0 for none. */
+        long requestNanos();
+
+        /**
+         * While the codec reads frames: the start of the header block that was left open by the
+         * last read (0 when none was), for the stream that block opens.
+         */
+        void blockStart(long startNanos);
+
         /** A header block is left open past a read (true), or has ended (false). */
         void phase(boolean open);
 
-        void expired(boolean requestHeadersTimeout);
+        /** {@code which}: {@link #STREAM_IDLE}, {@link #REQUEST_HEADERS} or {@link #REQUEST}. */
+        void expired(int which);
     }
+
+    /** Which timeout ended a header block. */
+    public static final int STREAM_IDLE = 0;
+    public static final int REQUEST_HEADERS = 1;
+    public static final int REQUEST = 2;
 
     public static final String NAME = "remora-http2-header-guard";
 
@@ -61,7 +77,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     private boolean phaseOpen;
     private io.remora.util.WorkerTimer.Timeout timer;
     private boolean timerArmed;
-    private boolean firesAsHeadersTimeout;
+    private int firesAs;
     private long blockStartNanos;
     private ChannelHandlerContext ctx;
 
@@ -86,6 +102,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
         }
+        long spanning = phaseOpen ? blockStartNanos : 0;
         if (msg instanceof ByteBuf b && !scan(b)) {
             // Past the proxy's budget for unfinished headers and holding more than an ordinary
             // header block: the connection goes, its bytes never reach the codec.
@@ -107,7 +124,13 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
                 cancelTimer();
             }
         }
-        ctx.fireChannelRead(msg);
+        if (spanning != 0 && timeouts != null) {
+            timeouts.blockStart(spanning);
+            ctx.fireChannelRead(msg);
+            timeouts.blockStart(0);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /**
@@ -119,15 +142,23 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
         if (timeouts == null || ctx == null) {
             return;
         }
+        long delay = timeouts.streamIdleNanos();
+        int which = STREAM_IDLE;
         long headers = timeouts.requestHeadersNanos();
-        long idle = timeouts.streamIdleNanos();
-        boolean headersFirst = headers > 0 && (idle <= 0 || headers <= idle);
-        long delay = headersFirst ? headers : idle;
+        if (headers > 0 && (delay <= 0 || headers <= delay)) {
+            delay = headers;
+            which = REQUEST_HEADERS;
+        }
+        long request = timeouts.requestNanos();
+        if (request > 0 && (delay <= 0 || request < delay)) {
+            delay = request;
+            which = REQUEST;
+        }
         if (delay > 0) {
             if (timer == null) {
                 timer = new io.remora.util.WorkerTimer.Timeout(this::fire);
             }
-            firesAsHeadersTimeout = headersFirst;
+            firesAs = which;
             timerArmed = true;
             long left = fresh ? delay : delay - (System.nanoTime() - blockStartNanos);
             if (left > 0) {
@@ -156,7 +187,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     private void fire() {
         if (timerArmed && phaseOpen && !shed && ctx.channel().isActive()) {
             timerArmed = false;
-            timeouts.expired(firesAsHeadersTimeout);
+            timeouts.expired(firesAs);
         }
     }
 

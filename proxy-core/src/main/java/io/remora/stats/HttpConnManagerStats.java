@@ -13,6 +13,7 @@ public final class HttpConnManagerStats {
 
     /** The downstream codecs' headers_with_underscores_action counts (Envoy's http1./http2. scopes). */
     public final Counter http1DroppedHeadersWithUnderscores;
+    public final Counter http1ResponseFlood;
     public final Counter http1RequestsRejectedWithUnderscores;
     public final Counter http2DroppedHeadersWithUnderscores;
     public final Counter http2RequestsRejectedWithUnderscores;
@@ -165,6 +166,7 @@ public final class HttpConnManagerStats {
         http2HeaderOverflow = Counter.builder("envoy_http2_header_overflow").register(r);
         http2Floods = Http2FloodStats.register(r, "envoy_http2_");
         http1DroppedHeadersWithUnderscores = Counter.builder("envoy_http1_dropped_headers_with_underscores").register(r);
+        http1ResponseFlood = Counter.builder("envoy_http1_response_flood").register(r);
         http1RequestsRejectedWithUnderscores =
                 Counter.builder("envoy_http1_requests_rejected_with_underscores_in_headers").register(r);
         http2DroppedHeadersWithUnderscores = Counter.builder("envoy_http2_dropped_headers_with_underscores").register(r);

@@ -17,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Unfinished request heads do not live for the connection's idle timeout: request_headers_timeout
- * and the stream idle timeout (HTTP/1.1: request_timeout too) run from a request's first byte (HTTP/1.1) or HEADERS frame (HTTP/2),
- * as in Envoy.
+ * Unfinished request heads do not live for the connection's idle timeout: request_headers_timeout,
+ * the stream idle timeout and request_timeout run from a request's first byte (HTTP/1.1) or
+ * HEADERS frame (HTTP/2), as in Envoy.
  */
 @ExtendWith(LeakCheck.class)
 class HeaderPhaseTimeoutTest {
@@ -85,6 +85,28 @@ class HeaderPhaseTimeoutTest {
         assertEquals(0.0, server.hcm.stats.downstreamRqHeaderTimeout.count());
     }
 
+    /**
+     * Envoy arms request_timeout once, in the ActiveStream's constructor (the HTTP/1.1 codec makes
+     * the stream at the request's first byte): the time a slow head took is spent, the whole
+     * timeout does not start again when the head completes. Was: 408 at 1.5 s + 2 s.
+     */
+    @Test
+    void requestTimeoutIsArmedOncePerStream() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1).requestTimeout(Duration.ofSeconds(2))));
+        try (RawHttp c = new RawHttp(server.port)) {
+            long start = System.nanoTime();
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nx-test: hang\r\nContent-Length: 5\r\n");
+            Thread.sleep(1500);
+            c.send("\r\n"); // the head is whole; the body never comes
+            RawHttp.Response r = c.read();
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(408, r.status());
+            assertEquals("request timeout", r.body());
+            assertTrue(tookMillis < 3000, "408 after " + tookMillis + " ms: the timeout started again with the head");
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
+    }
+
     /** An HTTP/2 HEADERS frame without END_HEADERS whose CONTINUATION never comes: GOAWAY and close. */
     private void unfinishedHttp2HeaderBlock() throws Exception {
         try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
@@ -101,6 +123,18 @@ class HeaderPhaseTimeoutTest {
         server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).streamIdle(Duration.ofMillis(300))));
         unfinishedHttp2HeaderBlock();
         assertEquals(1.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+    }
+
+    /**
+     * In Envoy the HTTP/2 stream exists from its HEADERS frame (onBeginHeaders), and so does its
+     * request_timeout. Was: an unfinished block was not timed by it (the connection stayed open).
+     */
+    @Test
+    void http2HeaderBlockThatNeverEndsIsClosedByTheRequestTimeout() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP2).requestTimeout(Duration.ofMillis(300))));
+        unfinishedHttp2HeaderBlock();
+        assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
+        assertEquals(0.0, server.hcm.stats.downstreamRqIdleTimeout.count());
     }
 
     @Test

@@ -246,6 +246,25 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(0.0, server.hcm.stats.rqRedirect.count());
     }
 
+    /**
+     * Envoy's FilterManager checks the response's :status after the encoder filters
+     * (checkRequiredResponseHeaders): no number there is a 502 local reply in place of the
+     * response. Was: the stream reset, the client left with nothing.
+     */
+    @Test
+    void aStatusThatIsNoNumberBecomesA502() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-test: nostatus\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(502, r.status());
+            assertEquals("missing required header: :status", r.body());
+        }
+        StreamInfo info = logged();
+        assertEquals("filter_removed_required_response_headers{missing_required_header:_:status}",
+                info.responseCodeDetails);
+    }
+
     @Test
     void localReplyFromAFilterHasEnvoysTextBody() throws Exception {
         start(b -> b);
@@ -360,13 +379,18 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(plain.downstreamDirectRemoteAddress, plain.downstreamRemoteAddress);
     }
 
+    /**
+     * Envoy's onIdleTimeout answers maybeRequestTimeoutCode(decodeComplete): a request read whole
+     * (this GET) gets 504, one still arriving 408 (HeaderPhaseTimeoutTest, OverloadStreamsTest).
+     * Was: 408 whatever the request.
+     */
     @Test
-    void streamIdleTimeoutAnswers408() throws Exception {
+    void streamIdleTimeoutAnswers504ToAWholeRequest() throws Exception {
         start(b -> b.streamIdle(Duration.ofMillis(200)));
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\nx-test: hang\r\n\r\n");
             RawHttp.Response r = c.read();
-            assertEquals(408, r.status());
+            assertEquals(504, r.status());
             assertEquals("stream timeout", r.body());
         }
         StreamInfo info = logged();

@@ -115,4 +115,33 @@ class Http1UpstreamCodecTest {
             }
         }
     }
+
+    /**
+     * Envoy's encodeHeadersBase adds no framing below 200 (a final 0-99 too: only 1xx and 204 are
+     * named, by "status < 200") and treats 205 as any other code; its client codec drops a 0-99's
+     * content-length of 0 and, as no code is refused, an upstream's 000 goes on as 0 (Envoy's
+     * FilterManager only wants a :status that is a number). Was: 99 with content-length: 0, 000 a
+     * reset stream (an empty answer), 205's body dropped for content-length: 0.
+     */
+    @Test
+    void codesBelow200AreUnframedAnd000And205GoOn() throws Exception {
+        try (RawUpstreamProxy proxy = new RawUpstreamProxy(path -> switch (path) {
+            case "/099" -> "HTTP/1.1 099 Odd\r\ncontent-length: 0\r\n\r\n";
+            case "/000" -> "HTTP/1.1 000 Odd\r\ncontent-length: 0\r\n\r\n";
+            case "/205" -> "HTTP/1.1 205 Reset\r\ncontent-length: 2\r\n\r\nok";
+            default -> OK;
+        })) {
+            String ninetyNine = proxy.getClosing("/099").toLowerCase();
+            assertTrue(ninetyNine.startsWith("http/1.1 99 unknown\r\n"), ninetyNine);
+            assertFalse(ninetyNine.contains("content-length") || ninetyNine.contains("transfer-encoding"), ninetyNine);
+            assertTrue(ninetyNine.endsWith("\r\n\r\n"), ninetyNine);
+            String zero = proxy.getClosing("/000").toLowerCase();
+            assertTrue(zero.startsWith("http/1.1 0 unknown\r\n"), zero);
+            assertFalse(zero.contains("content-length") || zero.contains("transfer-encoding"), zero);
+            String resetContent = proxy.getClosing("/205");
+            assertTrue(resetContent.startsWith("HTTP/1.1 205 Reset Content\r\n"), resetContent);
+            assertTrue(resetContent.contains("content-length: 2\r\n"), resetContent);
+            assertTrue(resetContent.endsWith("\r\n\r\nok"), resetContent);
+        }
+    }
 }

@@ -319,6 +319,29 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     /**
+     * Envoy's DownstreamProtocolIntegrationTest InvalidContentLength and MultipleContentLengths:
+     * a content-length that is no number ("-1", "3,2") is an invalid field for oghttp2
+     * (HandleContentLength), so the connection goes (ConnectionTermination), a messaging error.
+     * Was: Netty's content-length check reset only the stream.
+     */
+    @Test
+    void aContentLengthThatIsNoNumberTerminatesTheConnection() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        for (String value : new String[] {"-1", "3,2"}) {
+            try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+                // END_STREAM on the HEADERS: Netty's own check would reset the stream alone.
+                h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, request("a", "content-length", value)).flush();
+                RawH2.Frame goAway = h2.awaitGoAway();
+                assertNotNull(goAway, "no GOAWAY for content-length " + value);
+                assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+            }
+        }
+        assertEquals(2.0, server.hcm.stats.http2RxMessagingError.count());
+        assertTrue(Http2FieldRules.contentLength(" +18446744073709551615 "));
+        assertFalse(Http2FieldRules.contentLength("18446744073709551616"));
+    }
+
+    /**
      * HPACK decodes requests into {@link HeaderBlock}s, keeping the checks Netty's validating block
      * made: with stream_error_on_invalid_http_message an upper-case name resets its own stream
      * with PROTOCOL_ERROR and the connection goes on.
@@ -556,7 +579,7 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
             H2Client.Stream s = c.open();
             s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/idle").set("x-test", "hang"), true));
             Http2HeadersFrame h = (Http2HeadersFrame) s.next();
-            assertEquals("408", h.headers().status().toString());
+            assertEquals("504", h.headers().status().toString()); // END_STREAM: a whole request
         }
         StreamInfo info = logged();
         assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));

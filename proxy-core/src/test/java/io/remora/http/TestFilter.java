@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * "ok" for a bodyless request), {@code hang} = never answer, {@code local} = 503 local reply,
  * {@code chunks} = a streamed response of 3 chunks without content-length, {@code buffer} = the
  * request body is buffered by the filter chain (STOP_ITERATION_AND_BUFFER) and never answered,
- * {@code watermarks} = "ok" with the downstream watermark events in {@link #EVENTS}.
+ * {@code watermarks} = "ok" with the downstream watermark events in {@link #EVENTS}, {@code nostatus}
+ * = a response whose :status is not a number.
  */
 final class TestFilter implements StreamDecoderFilter {
 
@@ -130,6 +131,12 @@ final class TestFilter implements StreamDecoderFilter {
             }
             case "local" -> {
                 cb.sendLocalReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "nostatus" -> {
+                // A response whose :status is no number, as a filter that spoilt it would send.
+                respond(new DefaultHttp2Headers().status("none"), false);
+                cb.encodeData(ByteBufUtil.writeAscii(io.netty.buffer.ByteBufAllocator.DEFAULT, "lost"), true);
                 return FilterStatus.STOP_ITERATION;
             }
             case "reset" -> {

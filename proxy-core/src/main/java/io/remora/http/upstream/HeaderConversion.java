@@ -220,6 +220,20 @@ public final class HeaderConversion {
     }
 
     /** A :status value as a number; 0 when it is no number (or none that fits an int). */
+    /** Whether {@code s} is a status Envoy's getResponseStatusOrNullopt reads: digits that fit. */
+    public static boolean isStatusNumber(CharSequence s) {
+        if (s == null || s.length() == 0) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return s.length() < 10 || parseStatus(s) > 0 || s.chars().allMatch(c -> c == '0');
+    }
+
     public static int parseStatus(CharSequence s) {
         // Any run of digits, as Envoy's getResponseStatusOrNullopt (SimpleAtoi): a status other
         // than three digits comes only from an HTTP/1.1 upstream (HTTP/2 ones are checked first).
