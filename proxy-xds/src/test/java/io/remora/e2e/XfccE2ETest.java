@@ -128,4 +128,17 @@ class XfccE2ETest {
                         + ";URI=spiffe://lyft.com/frontend-team;DNS=lyft.com;DNS=www.lyft.com",
                 curl("subject", "x-forwarded-client-cert: By=spiffe://forged").text());
     }
+
+    /**
+     * Two x-forwarded-client-cert lines on an HTTP/1.1 request are one header to Envoy (its header
+     * map joins an inline header's repeats with ','), so APPEND_FORWARD keeps both before its own
+     * element: none of the chain of proxies is dropped.
+     */
+    @Test
+    void appendForwardKeepsEveryIncomingLine() throws Exception {
+        assertEquals("By=spiffe://a;Hash=1,By=spiffe://b;Hash=2,By=spiffe://lyft.com/backend-team;Hash=" + hash()
+                        + ";URI=spiffe://lyft.com/frontend-team",
+                curl("append", "x-forwarded-client-cert: By=spiffe://a;Hash=1",
+                        "x-forwarded-client-cert: By=spiffe://b;Hash=2").text());
+    }
 }
