@@ -13,13 +13,21 @@ import java.util.Set;
  * @param passAllTlvs {@code pass_through_tlvs} with {@code INCLUDE_ALL}: every TLV of a version 2
  *        header is kept for upstream PROXY headers
  * @param passThroughTlvs {@code pass_through_tlvs} with {@code INCLUDE}: the TLV types kept
+ * @param statPrefix {@code stat_prefix}: the stats' {@code proxy_proto.<stat_prefix>.} scope ("" for none)
  */
 public record ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions,
-                                  java.util.List<TlvRule> rules, boolean passAllTlvs, Set<Integer> passThroughTlvs) {
+                                  java.util.List<TlvRule> rules, boolean passAllTlvs, Set<Integer> passThroughTlvs,
+                                  String statPrefix) {
     public ProxyProtocolConfig {
         disallowedVersions = disallowedVersions == null ? Set.of() : Set.copyOf(disallowedVersions);
         rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
         passThroughTlvs = passThroughTlvs == null ? Set.of() : Set.copyOf(passThroughTlvs);
+        statPrefix = statPrefix == null ? "" : statPrefix;
+    }
+
+    public ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions,
+                               java.util.List<TlvRule> rules, boolean passAllTlvs, Set<Integer> passThroughTlvs) {
+        this(allowRequestsWithoutProxyProtocol, disallowedVersions, rules, passAllTlvs, passThroughTlvs, "");
     }
 
     public ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions,

@@ -149,27 +149,44 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
 
     /**
      * proxy_protocol: true once it has decided (the header consumed, or allowed to be absent);
-     * false while it needs more bytes or after it closed the connection.
+     * false while it needs more bytes or after it closed the connection. Counted as Envoy's
+     * filter counts its decisions: by the header's version once known, else as not found.
      */
     private boolean readProxyHeader(ChannelHandlerContext ctx, ByteBuf in) {
         io.remora.config.ProxyProtocolConfig config = rt.proxyProtocol();
+        io.remora.stats.ProxyProtocolStats stats = rt.proxyProtocolStats();
+        boolean v1 = !config.disallowedVersions().contains(1);
+        boolean v2 = !config.disallowedVersions().contains(2);
+        if (config.allowRequestsWithoutProxyProtocol() && !ProxyProtocolHeader.mayStartAllowed(in, v1, v2)) {
+            // Not a header of an allowed version (a disallowed one's included): the bytes are the connection's.
+            stats.notFoundAllowed.increment();
+            proxyDone = true;
+            return true;
+        }
         ProxyProtocolHeader.Result r = ProxyProtocolHeader.parse(in);
         switch (r.status()) {
             case NEED_MORE -> {
                 return false;
             }
             case ABSENT -> {
-                if (!config.allowRequestsWithoutProxyProtocol()) {
-                    return refuse(ctx, in);
-                }
+                stats.notFoundDisallowed.increment();
+                return refuse(ctx, in, stats);
             }
             case INVALID -> {
-                return refuse(ctx, in);
+                if (r.version() == 0) {
+                    stats.notFoundDisallowed.increment();
+                } else if (deny(ctx, in, stats, r.version(), r.version() == 1 ? v1 : v2)) {
+                    return false;
+                } else {
+                    stats.version(r.version()).error.increment();
+                }
+                return refuse(ctx, in, stats);
             }
             case FOUND -> {
-                if (config.disallowedVersions().contains(r.version())) {
-                    return refuse(ctx, in);
+                if (deny(ctx, in, stats, r.version(), r.version() == 1 ? v1 : v2)) {
+                    return false;
                 }
+                stats.version(r.version()).found.increment();
                 in.skipBytes(r.length());
                 for (io.remora.config.ProxyProtocolConfig.TlvRule rule : config.rules()) {
                     byte[] v = r.tlvs().get(rule.type());
@@ -188,6 +205,21 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
             }
         }
         proxyDone = true;
+        return true;
+    }
+
+    /**
+     * A header of a version {@code disallowed_versions} names closes the connection as Envoy's
+     * Denied: counted found and disallowed, not as an error. True when it closed.
+     */
+    private boolean deny(ChannelHandlerContext ctx, ByteBuf in, io.remora.stats.ProxyProtocolStats stats, int version,
+                         boolean allowed) {
+        if (allowed) {
+            return false;
+        }
+        stats.version(version).found.increment();
+        stats.version(version).disallowed.increment();
+        close(ctx, in);
         return true;
     }
 
@@ -214,8 +246,8 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
                 io.remora.network.FilterState.Mutability.MUTABLE);
     }
 
-    private boolean refuse(ChannelHandlerContext ctx, ByteBuf in) {
-        rt.stats().downstreamCxProxyProtoError.increment();
+    private boolean refuse(ChannelHandlerContext ctx, ByteBuf in, io.remora.stats.ProxyProtocolStats stats) {
+        stats.legacyError.increment();
         close(ctx, in);
         return false;
     }

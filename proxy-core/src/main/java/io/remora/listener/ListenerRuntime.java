@@ -31,6 +31,8 @@ public final class ListenerRuntime {
     private final io.remora.accesslog.AccessLog[] accessLogs;
     /** The local_ratelimit listener filter; null without one. */
     private final ListenerRateLimit rateLimit;
+    /** The proxy_protocol filter's stats, made with the listener so they read 0 before a connection; null without it. */
+    private final io.remora.stats.ProxyProtocolStats proxyProtocolStats;
 
     public ListenerRuntime(ListenerConfig config, String statLabel, ListenerStats stats,
                            Map<FilterChainConfig, FilterChainRuntime> chains) {
@@ -47,6 +49,8 @@ public final class ListenerRuntime {
                            Map<FilterChainConfig, FilterChainRuntime> chains,
                            List<io.remora.accesslog.AccessLog> accessLogs, ListenerRateLimit rateLimit) {
         this.rateLimit = rateLimit;
+        this.proxyProtocolStats = config.proxyProtocol() == null || stats == null ? null
+                : stats.proxyProtocol(config.proxyProtocol().statPrefix());
         this.accessLogs = accessLogs.toArray(new io.remora.accesslog.AccessLog[0]);
         this.config = config;
         this.statLabel = statLabel;
@@ -119,6 +123,11 @@ public final class ListenerRuntime {
     public boolean readsProxyHeader(int destinationPort) {
         return config.proxyProtocol() != null
                 && !config.filterDisabled(ListenerConfig.ListenerFilter.PROXY_PROTOCOL, destinationPort);
+    }
+
+    /** The proxy_protocol listener filter's stats, or null without the filter. */
+    io.remora.stats.ProxyProtocolStats proxyProtocolStats() {
+        return proxyProtocolStats;
     }
 
     /** The proxy_protocol listener filter's config, or null. */

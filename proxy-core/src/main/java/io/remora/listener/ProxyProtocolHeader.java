@@ -26,7 +26,8 @@ final class ProxyProtocolHeader {
 
     /**
      * @param length      the header's bytes (FOUND)
-     * @param version     1 or 2 (FOUND)
+     * @param version     1 or 2 (FOUND; INVALID once the version is known, as Envoy's filter knows it:
+     *                    version 2 from the 16-byte prefix, version 1 from a CRLF within 108 bytes; 0 before)
      * @param source      the client, or null when the header carries no addresses (v1 UNKNOWN, v2
      *                    LOCAL or an address family other than TCP/UDP over IPv4/IPv6)
      * @param destination the address the client connected to, null with {@code source}
@@ -38,6 +39,8 @@ final class ProxyProtocolHeader {
         static final Result NEED_MORE = new Result(Status.NEED_MORE, 0, 0, null, null, java.util.Map.of());
         static final Result ABSENT = new Result(Status.ABSENT, 0, 0, null, null, java.util.Map.of());
         static final Result INVALID = new Result(Status.INVALID, 0, 0, null, null, java.util.Map.of());
+        static final Result INVALID_V1 = new Result(Status.INVALID, 0, 1, null, null, java.util.Map.of());
+        static final Result INVALID_V2 = new Result(Status.INVALID, 0, 2, null, null, java.util.Map.of());
 
         Result(Status status, int length, int version, InetSocketAddress source, InetSocketAddress destination) {
             this(status, length, version, source, destination, java.util.Map.of());
@@ -57,6 +60,17 @@ final class ProxyProtocolHeader {
             return n < V1_PREFIX.length ? Result.NEED_MORE : v1(in, r, n);
         }
         return Result.ABSENT;
+    }
+
+    /**
+     * Whether the readable bytes could start a header of a version the filter allows: Envoy's test
+     * under {@code allow_requests_without_proxy_protocol}, where a disallowed version's header is
+     * no header at all and the connection goes on with it as its first bytes.
+     */
+    static boolean mayStartAllowed(ByteBuf in, boolean v1, boolean v2) {
+        int n = in.readableBytes();
+        int r = in.readerIndex();
+        return (v2 && startsWith(in, r, n, V2_SIGNATURE)) || (v1 && startsWith(in, r, n, V1_PREFIX));
     }
 
     /** Whether the readable bytes are a prefix of {@code sig} or start with all of it. */
@@ -81,7 +95,7 @@ final class ProxyProtocolHeader {
             return n >= V1_MAX ? Result.INVALID : Result.NEED_MORE;
         }
         if (lf == 0 || in.getByte(r + lf - 1) != '\r') {
-            return Result.INVALID;
+            return Result.INVALID; // Envoy looks for CRLF only: no version known
         }
         String line = in.toString(r, lf - 1, StandardCharsets.US_ASCII);
         String[] parts = line.split(" ", -1);
@@ -90,17 +104,29 @@ final class ProxyProtocolHeader {
             return new Result(Status.FOUND, length, 1, null, null);
         }
         if (parts.length != 6 || !(parts[1].equals("TCP4") || parts[1].equals("TCP6"))) {
-            return Result.INVALID;
+            return Result.INVALID_V1;
         }
         boolean v4 = parts[1].equals("TCP4");
         InetAddress src = address(parts[2], v4);
         InetAddress dst = address(parts[3], v4);
         int sport = port(parts[4]);
         int dport = port(parts[5]);
-        if (src == null || dst == null || sport < 0 || dport < 0) {
-            return Result.INVALID;
+        if (src == null || dst == null || sport < 0 || dport < 0 || !unicast(src) || !unicast(dst)) {
+            return Result.INVALID_V1;
         }
         return new Result(Status.FOUND, length, 1, new InetSocketAddress(src, sport), new InetSocketAddress(dst, dport));
+    }
+
+    /**
+     * Envoy's isUnicastAddress, which both of a header's addresses must pass: not the any
+     * address, not IPv4's broadcast, not multicast.
+     */
+    private static boolean unicast(InetAddress a) {
+        if (a.isAnyLocalAddress() || a.isMulticastAddress()) {
+            return false;
+        }
+        byte[] b = a.getAddress();
+        return !(b.length == 4 && b[0] == -1 && b[1] == -1 && b[2] == -1 && b[3] == -1);
     }
 
     private static InetAddress address(String s, boolean v4) {
@@ -133,44 +159,41 @@ final class ProxyProtocolHeader {
         }
         int verCmd = in.getUnsignedByte(r + 12);
         if ((verCmd >> 4) != 2) {
-            return Result.INVALID;
+            return Result.INVALID_V2;
         }
         int cmd = verCmd & 0x0F;
-        if (cmd > 1) {
-            return Result.INVALID;
-        }
         int fam = in.getUnsignedByte(r + 13);
         int len = in.getUnsignedShort(r + 14);
         int length = 16 + len;
+        if (cmd == 0) {
+            // LOCAL (a health check of the balancer's own): the connection's addresses, whatever
+            // the family says; its TLVs are skipped.
+            return n < length ? Result.NEED_MORE : new Result(Status.FOUND, length, 2, null, null);
+        }
+        // As Envoy's filter, a PROXY header must carry TCP or UDP over IPv4 or IPv6: another
+        // command, AF_UNSPEC, AF_UNIX or an unspecified transport is an error, not a header without addresses.
+        int af = fam >> 4;
+        int proto = fam & 0x0F;
+        int addresses = af == 1 ? 12 : af == 2 ? 36 : -1;
+        if (addresses < 0 || len < addresses) {
+            return Result.INVALID_V2;
+        }
         if (n < length) {
             return Result.NEED_MORE;
         }
-        if (cmd == 0) {
-            return new Result(Status.FOUND, length, 2, null, null); // LOCAL: the connection's own addresses
-        }
-        int af = fam >> 4;
-        int proto = fam & 0x0F;
-        if (proto != 1 && proto != 2) {
-            return new Result(Status.FOUND, length, 2, null, null); // UNSPEC: addresses not carried
-        }
-        // The address block's size by family; TLVs follow it up to the header's end.
-        int addresses = af == 1 ? 12 : af == 2 ? 36 : af == 3 ? 216 : 0;
-        if (len < addresses) {
-            return Result.INVALID;
+        if (cmd != 1 || (proto != 1 && proto != 2)) {
+            return Result.INVALID_V2;
         }
         java.util.Map<Integer, byte[]> tlvs = tlvs(in, r + 16 + addresses, r + length);
         if (tlvs == null) {
-            return Result.INVALID;
+            return Result.INVALID_V2;
         }
-        if (af == 1) {
-            return new Result(Status.FOUND, length, 2, socket(in, r + 16, 4, r + 24), socket(in, r + 20, 4, r + 26),
-                    tlvs);
+        InetSocketAddress source = af == 1 ? socket(in, r + 16, 4, r + 24) : socket(in, r + 16, 16, r + 48);
+        InetSocketAddress destination = af == 1 ? socket(in, r + 20, 4, r + 26) : socket(in, r + 32, 16, r + 50);
+        if (!unicast(source.getAddress()) || !unicast(destination.getAddress())) {
+            return Result.INVALID_V2;
         }
-        if (af == 2) {
-            return new Result(Status.FOUND, length, 2, socket(in, r + 16, 16, r + 48), socket(in, r + 32, 16, r + 50),
-                    tlvs);
-        }
-        return new Result(Status.FOUND, length, 2, null, null, tlvs); // AF_UNIX and unspecified: not IP
+        return new Result(Status.FOUND, length, 2, source, destination, tlvs);
     }
 
     /** Type-length-value records from {@code at} to {@code end}; null when one runs past the end. */

@@ -26,6 +26,10 @@ final class FilterStatNames {
      * {@code cache.event.cache_label.<label>.event_type.<event>}; null for any other meter.
      */
     static String dottedName(Meter.Id id, String rest) {
+        String proxyProtocol = ProxyProtocolStats.dottedName(id, rest);
+        if (proxyProtocol != null) {
+            return proxyProtocol;
+        }
         String vcluster = id.getTag(VirtualClusterStats.VIRTUAL_CLUSTER_TAG);
         String vhost = id.getTag(VirtualClusterStats.VIRTUAL_HOST_TAG);
         if (vcluster != null && vhost != null && rest.startsWith("vhost_vcluster_")) {

@@ -13,8 +13,6 @@ public final class ListenerStats {
     public final Counter downstreamCxTotal;
     public final Counter downstreamCxDestroy;
     public final Counter noFilterChainMatch;
-    /** Connections closed for a missing, malformed or disallowed PROXY protocol header. */
-    public final Counter downstreamCxProxyProtoError;
     public final AtomicLong downstreamCxActive = new AtomicLong();
     /** Refused by the global connection limit / the listener's / the overload manager. */
     public final Counter downstreamGlobalCxOverflow;
@@ -37,8 +35,6 @@ public final class ListenerStats {
         downstreamCxTotal = Counter.builder("envoy_listener_downstream_cx_total").tag(TAG, label).register(r);
         downstreamCxDestroy = Counter.builder("envoy_listener_downstream_cx_destroy").tag(TAG, label).register(r);
         noFilterChainMatch = Counter.builder("envoy_listener_no_filter_chain_match").tag(TAG, label).register(r);
-        downstreamCxProxyProtoError = Counter.builder("envoy_listener_downstream_cx_proxy_proto_error").tag(TAG, label)
-                .register(r);
         downstreamGlobalCxOverflow = Counter.builder("envoy_listener_downstream_global_cx_overflow").tag(TAG, label).register(r);
         downstreamCxOverflow = Counter.builder("envoy_listener_downstream_cx_overflow").tag(TAG, label).register(r);
         downstreamCxOverloadReject = Counter.builder("envoy_listener_downstream_cx_overload_reject").tag(TAG, label).register(r);
@@ -88,6 +84,11 @@ public final class ListenerStats {
             tlsInspector = t;
         }
         return t;
+    }
+
+    /** The root {@code proxy_proto.[<prefix>.]*} stats of a proxy_protocol filter with this {@code stat_prefix}. */
+    public ProxyProtocolStats proxyProtocol(String statPrefix) {
+        return new ProxyProtocolStats(registry, statPrefix);
     }
 
     /** {@code listener.<label>.tcp_stats.*}, made when a filter chain's tcp_stats socket first needs them. */

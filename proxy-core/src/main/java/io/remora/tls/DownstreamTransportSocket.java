@@ -84,6 +84,7 @@ public final class DownstreamTransportSocket {
                 boolean peerCert = conn.peerCertificate() != null;
                 tls.stats().handshake(conn.protocol(), h.engine().getSession().getCipherSuite(), peerCert,
                         HandshakeStats.reused(h.engine()));
+                tls.stats().curve(HandshakeStats.curve(h.engine()));
             } else {
                 Throwable cause = f.cause();
                 VerificationException v = HandshakeStats.verification(cause);

@@ -67,7 +67,9 @@ public final class ForwardedClientCert {
         }
         if (d.contains(ClientCertForwarding.Detail.SUBJECT)) {
             String subject = tls.peerSubject();
-            parts.add("Subject=\"" + (subject == null ? "" : subject.replace("\"", "\\\"")) + "\"");
+            // As Envoy: the key even for an empty subject, and the RFC 2253 text as it is (its own
+            // escaping already covers '"').
+            parts.add("Subject=\"" + (subject == null ? "" : subject) + "\"");
         }
         if (d.contains(ClientCertForwarding.Detail.URI)) {
             List<String> uris = tls.peerUriSans();

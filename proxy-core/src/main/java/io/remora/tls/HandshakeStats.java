@@ -30,12 +30,25 @@ final class HandshakeStats {
                     peerCert = false;
                 }
                 stats.handshake(s.getProtocol(), s.getCipherSuite(), peerCert, reused(h.engine()));
+                stats.curve(curve(h.engine()));
             } else if (verification(f.cause()) == null
                     && !(f.cause() instanceof java.nio.channels.ClosedChannelException)) {
                 // Envoy's connection_error leaves out failed verifications (they have their own).
                 stats.connectionError();
             }
         });
+    }
+
+    /** The group of the handshake's key exchange (BoringSSL; JSSE does not tell), or null. */
+    static String curve(javax.net.ssl.SSLEngine engine) {
+        if (!(engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine e)) {
+            return null;
+        }
+        try {
+            return io.netty.internal.tcnative.SSL.getGroupName(e.sslPointer());
+        } catch (Exception | UnsatisfiedLinkError x) {
+            return null; // a TLS library without the call: no curve stats, as without a key exchange
+        }
     }
 
     /** Whether the handshake resumed a session (BoringSSL; JSSE does not tell). */

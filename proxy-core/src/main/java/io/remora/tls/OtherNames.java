@@ -59,7 +59,7 @@ final class OtherNames {
         return switch (d[at] & 0xff) {
             case 0x01 -> c.length > 0 && c[0] != 0 ? "true" : "false";
             case 0x02, 0x0a -> new BigInteger(c).toString();
-            case 0x06 -> oid(c);
+            case 0x06 -> oidText(c);
             case 0x03 -> new String(c, 1, Math.max(0, c.length - 1), StandardCharsets.ISO_8859_1);
             case 0x04 -> new String(c, StandardCharsets.ISO_8859_1);
             case 0x0c, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1a, 0x1b -> new String(c, StandardCharsets.UTF_8);
@@ -70,7 +70,8 @@ final class OtherNames {
         };
     }
 
-    private static String oid(byte[] c) {
+    /** An OBJECT IDENTIFIER's content octets in dotted form. */
+    static String oidText(byte[] c) {
         StringBuilder sb = new StringBuilder();
         long acc = 0;
         boolean first = true;

@@ -276,13 +276,13 @@ public final class TlsConnection {
     }
 
     /**
-     * Subject or issuer in RFC 2253 form. The session's certificates are parsed on first use, so
-     * a certificate the TLS library took but Java cannot parse shows here: it reads as no name
-     * rather than failing the request that asked.
+     * Subject or issuer in RFC 2253 form as BoringSSL prints it ({@link X509NameText}). The
+     * session's certificates are parsed on first use, so a certificate the TLS library took but
+     * Java cannot parse shows here: it reads as no name rather than failing the request that asked.
      */
     private static String name(X509Certificate c, boolean subject) {
         try {
-            return (subject ? c.getSubjectX500Principal() : c.getIssuerX500Principal()).getName();
+            return X509NameText.of((subject ? c.getSubjectX500Principal() : c.getIssuerX500Principal()).getEncoded());
         } catch (RuntimeException e) {
             return null;
         }

@@ -9,11 +9,14 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * Envoy's {@code <scope>.ssl.*} stats of one listener ({@code listener.<address>.ssl.*}) or
  * cluster ({@code cluster.<name>.ssl.*}): handshakes, errors by verification reason, and the
- * negotiated versions, ciphers and curves. Cipher names become the {@code envoy_ssl_cipher}
- * tag as Envoy's tag extractor does; versions and curves stay in the name.
+ * negotiated versions, ciphers and curves. Names as Envoy's default tag extractors leave them: a
+ * cluster's {@code ssl.ciphers.<cipher>} becomes the {@code cipher_suite} tag (SSL_CIPHER_SUITE);
+ * a listener's stays in the name, since Envoy's SSL_CIPHER extractor looks for {@code ssl.cipher.}
+ * (singular) and never matches; versions and curves stay in the name.
  */
 public final class TlsStats {
-    public static final String CIPHER_TAG = "envoy_ssl_cipher";
+    /** Envoy's SSL_CIPHER_SUITE tag of a cluster's {@code ssl.ciphers.<cipher>}. */
+    public static final String CIPHER_SUITE_TAG = "cipher_suite";
 
     private final MeterRegistry registry;
     private final String prefix;
@@ -28,12 +31,14 @@ public final class TlsStats {
     private final Counter noCertificate;
     private final Counter sessionReused;
     private final ConcurrentMap<String, Counter> dynamic = new ConcurrentHashMap<>();
+    private final boolean cluster;
 
     private TlsStats(MeterRegistry registry, String scope, String tagKey, String tagValue) {
         this.registry = registry;
         this.prefix = "envoy_" + scope + "_ssl_";
         this.tagKey = tagKey;
         this.tagValue = tagValue;
+        this.cluster = scope.equals("cluster");
         handshake = c("handshake");
         connectionError = c("connection_error");
         failVerifyError = c("fail_verify_error");
@@ -95,8 +100,22 @@ public final class TlsStats {
         }
         if (cipher != null) {
             String name = CipherNames.openSsl(cipher);
-            dynamic.computeIfAbsent("c" + name, n -> Counter.builder(prefix + "ciphers").tag(tagKey, tagValue)
-                    .tag(CIPHER_TAG, name).register(registry)).increment();
+            dynamic.computeIfAbsent("c" + name, n -> (cluster
+                    ? Counter.builder(prefix + "ciphers").tag(CIPHER_SUITE_TAG, name)
+                    : Counter.builder(prefix + "ciphers_" + io.remora.stats.StatNames.sanitize(name)))
+                    .tag(tagKey, tagValue).register(registry)).increment();
+        }
+    }
+
+    /**
+     * The key exchange group a completed handshake used, as Envoy's logHandshake counts
+     * {@code ssl.curves.<name>} (BoringSSL's SSL_get_curve_name: X25519, P-256, ...); null counts nothing.
+     */
+    public void curve(String name) {
+        if (name != null && !name.isEmpty()) {
+            dynamic.computeIfAbsent("g" + name, n -> Counter.builder(
+                    prefix + "curves_" + io.remora.stats.StatNames.sanitize(name)).tag(tagKey, tagValue)
+                    .register(registry)).increment();
         }
     }
 

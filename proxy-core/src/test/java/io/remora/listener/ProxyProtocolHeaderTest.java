@@ -65,6 +65,26 @@ class ProxyProtocolHeaderTest {
                 "version 3");
         assertEquals(ProxyProtocolHeader.Status.INVALID,
                 ProxyProtocolHeader.parse(v2(0x21, 0x11, new byte[4])).status(), "too short for IPv4");
+        // As Envoy's parseV2Header: PROXY needs TCP/UDP over IPv4/IPv6 and unicast addresses.
+        byte[] unix = new byte[216];
+        for (ByteBuf bad : new ByteBuf[]{v2(0x21, 0x00, new byte[0]), v2(0x21, 0x31, unix), v2(0x21, 0x10, v4),
+                v2(0x22, 0x11, v4), v2(0x21, 0x11, new byte[]{0, 0, 0, 0, 10, 0, 0, 1, 0, 1, 0, 2})}) {
+            ProxyProtocolHeader.Result invalid = ProxyProtocolHeader.parse(bad);
+            assertEquals(ProxyProtocolHeader.Status.INVALID, invalid.status());
+            assertEquals(2, invalid.version(), "a version 2 error");
+        }
+        assertEquals(1, ProxyProtocolHeader.parse(ascii("PROXY TCP4 224.0.0.1 10.0.0.1 1 2\r\n")).version());
+        assertEquals(ProxyProtocolHeader.Status.FOUND, ProxyProtocolHeader.parse(v2(0x20, 0x31, new byte[0])).status(),
+                "LOCAL whatever the family");
+    }
+
+    @Test
+    void allowedVersionsPrefix() {
+        ByteBuf v2 = v2(0x21, 0x11, new byte[12]);
+        assertEquals(false, ProxyProtocolHeader.mayStartAllowed(v2, true, false));
+        assertEquals(true, ProxyProtocolHeader.mayStartAllowed(v2.slice(0, 3), false, true));
+        assertEquals(true, ProxyProtocolHeader.mayStartAllowed(ascii("PRO"), true, false));
+        assertEquals(false, ProxyProtocolHeader.mayStartAllowed(ascii("PROXY TCP4"), false, true));
     }
 
     @Test

@@ -17,11 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The proxy_protocol listener filter through real sockets: the client a PROXY header (version 1
  * or 2) names is the connection's remote address (x-forwarded-for with use_remote_address); a
- * connection without one is closed, unless allow_requests_without_proxy_protocol.
+ * connection without one is closed, unless allow_requests_without_proxy_protocol. What closes a
+ * connection and what each decision counts follow Envoy's proxy_protocol.cc (readProxyHeader,
+ * parseV2Header, the unicast check) and proxy_proto_integration_test.cc's stats.
  */
 class ProxyProtocolE2ETest {
 
     static TestUpstream upstream;
+    static java.net.ServerSocket echo;
     static ProxyProcess proxy;
     static final Map<String, Integer> PORTS = new HashMap<>();
     static java.nio.file.Path accessLog;
@@ -71,6 +74,27 @@ class ProxyProtocolE2ETest {
         PORTS.put("strict", ProxyProcess.freePort());
         PORTS.put("lax", ProxyProcess.freePort());
         PORTS.put("tlv", ProxyProcess.freePort());
+        PORTS.put("v1only", ProxyProcess.freePort());
+        echo = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        TcpEcho.serve(echo);
+        String v1only = """
+                - name: v1only
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${v1only} } }
+                  listener_filters:
+                  - name: envoy.filters.listener.proxy_protocol
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+                      allow_requests_without_proxy_protocol: true
+                      disallowed_versions: [V2]
+                      stat_prefix: v1only
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: v1only
+                        cluster: echo
+                """;
         String tlv = """
                 - name: tlv
                   address: { socket_address: { address: 127.0.0.1, port_value: ${tlv} } }
@@ -95,9 +119,10 @@ class ProxyProtocolE2ETest {
                             path: LOG
                             log_format: { text_format_source: { inline_string: "tlv %DYNAMIC_METADATA(envoy.filters.listener.proxy_protocol:vpce)% %DYNAMIC_METADATA(acme:id)%\\n" } }
                 """.replace("LOG", accessLog.toString());
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("strict", "disallowed_versions: [V1]")
-                + listener("lax", "allow_requests_without_proxy_protocol: true") + tlv,
-                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of(),
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("strict", "disallowed_versions: [V1]\nstat_prefix: strict")
+                + listener("lax", "allow_requests_without_proxy_protocol: true") + tlv + v1only,
+                Bootstraps.cluster("web", false, null, upstream.port())
+                        + Bootstraps.cluster("echo", false, null, echo.getLocalPort()), PORTS), admin, List.of(),
                 "--file-flush-interval-msec", "100");
     }
 
@@ -108,6 +133,9 @@ class ProxyProtocolE2ETest {
         }
         if (upstream != null) {
             upstream.close();
+        }
+        if (echo != null) {
+            echo.close();
         }
     }
 
@@ -125,8 +153,13 @@ class ProxyProtocolE2ETest {
     }
 
     static byte[] v2(byte[] client, int clientPort, byte[] destination, int destinationPort) {
+        return v2(0x11, client, clientPort, destination, destinationPort);
+    }
+
+    /** A version 2 PROXY header with this family/transport byte and IPv4 addresses. */
+    static byte[] v2(int family, byte[] client, int clientPort, byte[] destination, int destinationPort) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(28);
-        b.put(new byte[]{0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0, 12});
+        b.put(new byte[]{0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, (byte) family, 0, 12});
         b.put(client).put(destination).putShort((short) clientPort).putShort((short) destinationPort);
         return b.array();
     }
@@ -176,15 +209,69 @@ class ProxyProtocolE2ETest {
         assertEquals("", exchange("tlv", broken), "a TLV past the header's end: closed");
     }
 
+    /**
+     * No header where one is required is an error (not_found_disallowed and the legacy root
+     * downstream_cx_proxy_proto_error); a disallowed version is Envoy's Denied: found and
+     * disallowed for its version, and not an error.
+     */
     @Test
     void withoutAHeaderOrWithADisallowedOne() throws Exception {
         String plain = exchange("lax", new byte[0]);
         assertTrue(plain.startsWith("HTTP/1.1 200") && !plain.contains("203.0.113.7"),
                 "allow_requests_without_proxy_protocol: served as the socket's peer: " + plain);
+        double errors = proxy.stat("downstream_cx_proxy_proto_error");
+        double notFound = proxy.stat("proxy_proto.strict.not_found_disallowed");
         assertEquals("", exchange("strict", new byte[0]), "no header: closed unanswered");
+        assertEquals(errors + 1, proxy.stat("downstream_cx_proxy_proto_error"));
+        assertEquals(notFound + 1, proxy.stat("proxy_proto.strict.not_found_disallowed"));
         assertEquals("", exchange("strict", "PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\n"
                 .getBytes(StandardCharsets.US_ASCII)), "version 1 is disallowed here");
-        assertEquals(2.0, proxy.metric("envoy_listener_downstream_cx_proxy_proto_error{envoy_listener_address=\"127.0.0.1_"
-                + PORTS.get("strict") + "\"}"));
+        assertEquals(errors + 1, proxy.stat("downstream_cx_proxy_proto_error"), "a disallowed version is no error");
+        assertEquals(1.0, proxy.stat("proxy_proto.strict.versions.v1.found"));
+        assertEquals(1.0, proxy.stat("proxy_proto.strict.versions.v1.disallowed"));
+        assertEquals(0.0, proxy.stat("proxy_proto.strict.versions.v1.error"));
+        assertTrue(proxy.admin("/stats/prometheus").lines().anyMatch(l -> l.startsWith("envoy_proxy_proto_disallowed{")
+                && l.contains("envoy_proxy_protocol_prefix=\"strict\"") && l.contains("envoy_proxy_protocol_version=\"1\"")
+                && l.endsWith(" 1")), "Envoy's tag-extracted name and labels");
+    }
+
+    /**
+     * Under allow_requests_without_proxy_protocol a header of a disallowed version is no header:
+     * its bytes are the connection's own (here echoed back through tcp_proxy), counted not_found_allowed.
+     */
+    @Test
+    void aDisallowedVersionPassesAsDataWhenHeaderlessIsAllowed() throws Exception {
+        byte[] header = v2(new byte[]{(byte) 198, 51, 100, 9}, 4000, new byte[]{127, 0, 0, 1}, PORTS.get("v1only"));
+        byte[] sent = java.util.Arrays.copyOf(header, header.length + 5);
+        System.arraycopy("hello".getBytes(StandardCharsets.US_ASCII), 0, sent, header.length, 5);
+        double allowed = proxy.stat("proxy_proto.v1only.not_found_allowed");
+        try (Socket s = new Socket("127.0.0.1", PORTS.get("v1only"))) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(sent);
+            byte[] back = s.getInputStream().readNBytes(sent.length);
+            assertEquals(java.util.HexFormat.of().formatHex(sent), java.util.HexFormat.of().formatHex(back));
+        }
+        assertEquals(allowed + 1, proxy.stat("proxy_proto.v1only.not_found_allowed"));
+        assertEquals(0.0, proxy.stat("proxy_proto.v1only.versions.v2.found"));
+    }
+
+    /**
+     * A version 2 PROXY header must carry TCP or UDP over IPv4 or IPv6, and both addresses of
+     * either version must be unicast: anything else closes the connection as a version error.
+     */
+    @Test
+    void unsupportedFamiliesAndNonUnicastAddressesClose() throws Exception {
+        byte[] client = {(byte) 198, 51, 100, 9};
+        byte[] local = {127, 0, 0, 1};
+        int port = PORTS.get("strict");
+        byte[] unspec = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x00, 0, 0};
+        assertEquals("", exchange("strict", unspec), "PROXY with AF_UNSPEC");
+        assertEquals("", exchange("strict", v2(0x10, client, 4000, local, port)), "IPv4 over an unspecified transport");
+        assertEquals("", exchange("strict", v2(new byte[4], 4000, local, port)), "source 0.0.0.0");
+        assertEquals("", exchange("strict", v2(client, 4000, new byte[]{(byte) 224, 0, 0, 1}, port)), "multicast");
+        assertEquals(4.0, proxy.stat("proxy_proto.strict.versions.v2.error"));
+        assertEquals("", exchange("lax", ("PROXY TCP4 255.255.255.255 127.0.0.1 5555 " + PORTS.get("lax") + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII)), "broadcast");
+        assertEquals(1.0, proxy.stat("proxy_proto.versions.v1.error"));
     }
 }

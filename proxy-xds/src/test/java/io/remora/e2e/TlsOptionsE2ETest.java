@@ -144,10 +144,16 @@ class TlsOptionsE2ETest {
             assertNotEquals(true, sClient(params, certs, null, "-tls1_2", "-cipher",
                     "ECDHE-ECDSA-CHACHA20-POLY1305").contains("ok-params"));
             assertTrue(sClient(params, certs, null, "-tls1_2", "-cipher", CIPHER).contains("ok-params"));
-            assertTrue(proxy.admin("/stats/prometheus").lines().anyMatch(l -> l.startsWith("envoy_listener_ssl_ciphers{")
-                    && l.contains("envoy_ssl_cipher=\"" + CIPHER + "\"") && l.contains("127.0.0.1_" + params)
-                    && l.endsWith(" 1")), "ssl.ciphers for " + CIPHER);
+            // Envoy's listener cipher tag extractor wants ssl.cipher. (singular): the name keeps the cipher.
+            assertEquals(1.0, stat(proxy, "envoy_listener_ssl_ciphers_" + CIPHER.replace('-', '_'), params),
+                    "ssl.ciphers." + CIPHER);
             assertEquals(1.0, stat(proxy, "envoy_listener_ssl_versions_TLSv1_2", params));
+            // ssl.curves.<group>: the key exchange's group, as Envoy's logHandshake counts it.
+            double x25519 = stat(proxy, "envoy_listener_ssl_curves_X25519", resumeOn);
+            assertTrue(sClient(resumeOn, certs, null, "-curves", "P-256").contains("ok-resume_on"));
+            assertEquals(1.0, stat(proxy, "envoy_listener_ssl_curves_P_256", resumeOn));
+            assertTrue(sClient(resumeOn, certs, null, "-curves", "X25519").contains("ok-resume_on"));
+            assertEquals(x25519 + 1, stat(proxy, "envoy_listener_ssl_curves_X25519", resumeOn));
 
             // Resumption: on by default (the second connection resumes the first's session), off
             // with Istio's two flags: no session cache and no tickets, so a full handshake each time.

@@ -64,6 +64,13 @@ class UpstreamSessionResumptionE2ETest {
                 assertEquals(1.0, reused(proxy, "resume"));
                 assertEquals(1.0, reused(proxy, "no_sni"));
                 assertEquals(0.0, reused(proxy, "none"));
+                // Envoy's cluster.<name>.ssl.ciphers.<cipher>, its SSL_CIPHER_SUITE tag extracted, and
+                // ssl.curves.<group>: both handshakes of "none" were full ones.
+                String page = page(web, "none");
+                String cipher = page.substring(page.indexOf("Cipher is ") + 10).split("\\s")[0];
+                assertEquals(3.0, clusterStat(proxy, "envoy_cluster_ssl_ciphers{", "cipher_suite=\"" + cipher + "\"",
+                        "none"), page);
+                assertEquals(3.0, clusterStat(proxy, "envoy_cluster_ssl_curves_", "", "none"));
             }
         } finally {
             sServer.destroyForcibly();
@@ -75,6 +82,12 @@ class UpstreamSessionResumptionE2ETest {
         Curl c = Curl.run("http://127.0.0.1:" + web + "/" + cluster);
         assertEquals(200, c.status(), c.text());
         return c.text();
+    }
+
+    private static double clusterStat(ProxyProcess proxy, String start, String has, String cluster) throws Exception {
+        return proxy.admin("/stats/prometheus").lines()
+                .filter(l -> l.startsWith(start) && l.contains(has) && l.contains("envoy_cluster_name=\"" + cluster + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static double reused(ProxyProcess proxy, String cluster) throws Exception {

@@ -25,12 +25,6 @@ final class ProxyProtocolTranslator {
         FieldPath tp = path.field("typed_config");
         ProxyProtocol p = typed ? Protos.unpack(f.getTypedConfig(), ProxyProtocol.class, tp)
                 : ProxyProtocol.getDefaultInstance();
-        if (!p.getStatPrefix().isEmpty()) {
-            // Envoy counts found/disallowed/error per version under proxy_proto.<stat_prefix>.;
-            // Remora's listener filter keeps no proxy_proto stats, so there is nothing to prefix.
-            ctx.warnOnce("proxy_protocol.stat_prefix", "proxy_protocol listener filter stat_prefix is ignored:"
-                    + " Remora emits no proxy_proto.* stats; first at " + tp.field("stat_prefix"));
-        }
         Set<Integer> disallowed = new HashSet<>();
         for (int i = 0; i < p.getDisallowedVersionsCount(); i++) {
             switch (p.getDisallowedVersions(i)) {
@@ -38,6 +32,11 @@ final class ProxyProtocolTranslator {
                 case V2 -> disallowed.add(2);
                 default -> throw tp.field("disallowed_versions").index(i).error("unknown version");
             }
+        }
+        if (disallowed.size() == 2) {
+            // Envoy's Config constructor: a filter that could accept no header at all is refused.
+            throw tp.field("disallowed_versions").error(
+                    "Proxy Protocol filter is misconfigured: all proxy protocol versions are disallowed.");
         }
         java.util.List<ProxyProtocolConfig.TlvRule> rules = new java.util.ArrayList<>();
         for (int i = 0; i < p.getRulesCount(); i++) {
@@ -56,7 +55,7 @@ final class ProxyProtocolTranslator {
         PassThroughTlvs pass = p.hasPassThroughTlvs()
                 ? passThroughTlvs(p.getPassThroughTlvs(), tp.field("pass_through_tlvs")) : PassThroughTlvs.NONE;
         return new ProxyProtocolConfig(p.getAllowRequestsWithoutProxyProtocol(), disallowed, rules, pass.all(),
-                pass.types());
+                pass.types(), p.getStatPrefix());
     }
 
     /** {@code config.core.v3.ProxyProtocolPassThroughTLVs}: INCLUDE_ALL (the default) or the listed types. */

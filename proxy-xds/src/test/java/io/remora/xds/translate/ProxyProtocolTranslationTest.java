@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Test;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The proxy_protocol listener filter's config, and the parts of it only warned about. */
+/** The proxy_protocol listener filter's config as Envoy reads it. */
 class ProxyProtocolTranslationTest {
 
     static LoadedBootstrap load(String filter) {
@@ -54,18 +55,29 @@ class ProxyProtocolTranslationTest {
                 "INCLUDE_ALL is the default");
     }
 
-    /** Remora keeps no proxy_proto.* stats, so a stat_prefix is named in a warning, not dropped silently. */
+    /** stat_prefix scopes the filter's proxy_proto.* stats; nothing is warned about. */
     @Test
-    void statPrefixIsWarnedAbout() {
+    void statPrefixIsKept() {
         LoadedBootstrap b = load("""
                 - name: envoy.filters.listener.proxy_protocol
                   typed_config:
                     "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
                     stat_prefix: edge
                 """);
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains(
-                "static_resources.listeners[0].listener_filters[0].typed_config.stat_prefix")), b.warnings().toString());
-        assertTrue(load("- name: envoy.filters.listener.proxy_protocol").warnings().stream()
-                .noneMatch(w -> w.contains("stat_prefix")));
+        assertEquals("edge", b.model().listeners().get(0).proxyProtocol().statPrefix());
+        assertTrue(b.warnings().stream().noneMatch(w -> w.contains("stat_prefix")), b.warnings().toString());
+    }
+
+    /** Envoy's Config refuses a filter that disallows both versions. */
+    @Test
+    void bothVersionsDisallowedIsRefused() {
+        TranslationException e = assertThrows(TranslationException.class, () -> load("""
+                - name: envoy.filters.listener.proxy_protocol
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+                    disallowed_versions: [V1, V2]
+                """));
+        assertTrue(e.getMessage().contains("static_resources.listeners[0].listener_filters[0].typed_config.disallowed_versions")
+                && e.getMessage().contains("all proxy protocol versions are disallowed"), e.getMessage());
     }
 }
