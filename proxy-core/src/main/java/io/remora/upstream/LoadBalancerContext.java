@@ -10,7 +10,8 @@ public interface LoadBalancerContext {
     /**
      * The request's hash for RING_HASH and MAGLEV (Envoy's {@code computeHashKey}), from the
      * route's hash policies; empty when none applies (the pick is then random). Called once per
-     * pick; an implementation computes it once per request so retries hash alike.
+     * pick, the host selection retries of that pick included, as Envoy's thread-aware balancers
+     * call it.
      */
     default java.util.OptionalLong computeHashKey() {
         return java.util.OptionalLong.empty();

@@ -59,21 +59,40 @@ final class WorkerLoadBalancer {
             set.countPanic(0);
             return healthy[0].pick(0, 0);
         }
-        long hash;
-        if (hashed) {
-            OptionalLong key = context == null ? OptionalLong.empty() : context.computeHashKey();
-            hash = key.isPresent() ? key.getAsLong() : ThreadLocalRandom.current().nextLong();
-        } else {
-            hash = ThreadLocalRandom.current().nextLong();
-        }
         int retries = context == null ? 0 : context.hostSelectionRetryCount();
+        if (hashed) {
+            return pickHashed(context, cum, retries);
+        }
         Host host = null;
         for (int attempt = 0; attempt <= retries; attempt++) {
-            HostSource.Picker source = source(hashed ? hash : ThreadLocalRandom.current().nextLong(), cum);
+            // Envoy's LoadBalancerBase::chooseHost: each redone pick chooses its priority anew.
+            HostSource.Picker source = source(ThreadLocalRandom.current().nextLong(), cum);
             if (source == null) {
                 return null;
             }
-            host = source.pick(hash, hashed ? attempt : 0);
+            host = source.pick(0, 0);
+            if (host == null || context == null || !context.shouldSelectAnotherHost(host)) {
+                break;
+            }
+        }
+        return host;
+    }
+
+    /**
+     * Envoy's ThreadAwareLoadBalancerBase chooseHost: the hash (random without one) picks the
+     * priority once, counting {@code lb_healthy_panic} once, and the redone picks move through
+     * that priority's table only.
+     */
+    private Host pickHashed(LoadBalancerContext context, int[] cum, int retries) {
+        OptionalLong key = context == null ? OptionalLong.empty() : context.computeHashKey();
+        long hash = key.isPresent() ? key.getAsLong() : ThreadLocalRandom.current().nextLong();
+        HostSource.Picker source = source(hash, cum);
+        if (source == null) {
+            return null;
+        }
+        Host host = null;
+        for (int attempt = 0; attempt <= retries; attempt++) {
+            host = source.pick(hash, attempt);
             if (host == null || context == null || !context.shouldSelectAnotherHost(host)) {
                 break;
             }

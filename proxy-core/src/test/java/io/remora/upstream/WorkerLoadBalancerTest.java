@@ -152,6 +152,40 @@ class WorkerLoadBalancerTest {
         }
     }
 
+    /**
+     * Envoy's thread-aware chooseHost picks the priority once per pick and counts
+     * lb_healthy_panic once, however many times a retry host predicate has the table asked again.
+     */
+    @Test
+    void aHashedPickInPanicCountsPanicOnceWhateverItsHostSelectionRetries() {
+        for (LbPolicy policy : List.of(LbPolicy.RING_HASH, LbPolicy.MAGLEV)) {
+            String name = "panic-" + policy;
+            // One healthy host of three: 33% is below the default 50% panic threshold.
+            Cluster c = manager(staticCluster(name, policy, ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY),
+                    ep("127.0.0.1", 2, 1, HealthStatus.UNHEALTHY), ep("127.0.0.1", 3, 1, HealthStatus.UNHEALTHY)))
+                    .get(name);
+            LoadBalancerContext rejectingEveryHost = new LoadBalancerContext() {
+                @Override
+                public OptionalLong computeHashKey() {
+                    return OptionalLong.of(42);
+                }
+
+                @Override
+                public boolean shouldSelectAnotherHost(Host host) {
+                    return true;
+                }
+
+                @Override
+                public int hostSelectionRetryCount() {
+                    return 3;
+                }
+            };
+            assertNotNull(c.chooseHost(rejectingEveryHost), "the last try's host when every one is rejected");
+            assertEquals(1.0, stats.meterRegistry().get("envoy_cluster_lb_healthy_panic")
+                    .tag("envoy_cluster_name", name).counter().count(), policy + ": one pick, one panic");
+        }
+    }
+
     private static final Locality ZONE_A = new Locality("r", "a", "");
     private static final Locality ZONE_B = new Locality("r", "b", "");
 

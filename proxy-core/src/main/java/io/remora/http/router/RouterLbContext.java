@@ -11,15 +11,14 @@ import java.util.List;
 /**
  * What the load balancer asks of one routed request (Envoy's LoadBalancerContext, which the router
  * is): retry host predicates and priorities over the hosts tried so far, the route's hash key
- * (computed once so that retries hash alike), ORIGINAL_DST's destination.
+ * (computed at each pick, as Envoy's computeHashKey), ORIGINAL_DST's destination.
  */
 final class RouterLbContext implements LoadBalancerContext {
     private static final java.util.function.ToIntFunction<Host> HOST_PRIORITY = Host::priority;
     private static final String ENVOY_LB = "envoy.lb";
     private final RouterFilter router;
     private long excludedPriorities;
-    private java.util.OptionalLong hashKey;
-    /** Cookies a hash policy with a ttl generated; the router sets them on the response. */
+    /** Cookies a hash policy with a ttl generated, one per pick; the router sets them on the response. */
     List<String> setCookies;
     /** The hosts tried, in order: the first in a field, the others (retries) in a list made for them. */
     private Host firstAttempted;
@@ -124,21 +123,24 @@ final class RouterLbContext implements LoadBalancerContext {
         return excludedPriorities;
     }
 
-    /** The route's hash policies over this request, computed once so that retries hash alike. */
+    /**
+     * The route's hash policies over the request as it is now. Not cached: Envoy's router evaluates
+     * them at every pick (each retry and hedge), and a cookie policy with a ttl adds its
+     * Set-Cookie each time.
+     */
     @Override
     public java.util.OptionalLong computeHashKey() {
-        if (hashKey == null) {
-            ConnectionInfo ci = router.cb.connection();
-            hashKey = router.action == null || router.action.hashPolicies().isEmpty() ? java.util.OptionalLong.empty()
-                    : io.remora.upstream.lb.RequestHash.compute(router.action.hashPolicies(), router.requestHeaders,
-                    ci == null ? null : ci.remoteAddress(), ci == null ? null : ci.localAddress(), c -> {
-                        if (setCookies == null) {
-                            setCookies = new ArrayList<>(1);
-                        }
-                        setCookies.add(c);
-                    }, k -> router.info.filterState() == null ? null : router.info.filterState().get(k));
+        if (router.action == null || router.action.hashPolicies().isEmpty()) {
+            return java.util.OptionalLong.empty();
         }
-        return hashKey;
+        ConnectionInfo ci = router.cb.connection();
+        return io.remora.upstream.lb.RequestHash.compute(router.action.hashPolicies(), router.requestHeaders,
+                ci == null ? null : ci.remoteAddress(), ci == null ? null : ci.localAddress(), c -> {
+                    if (setCookies == null) {
+                        setCookies = new ArrayList<>(1);
+                    }
+                    setCookies.add(c);
+                }, k -> router.info.filterState() == null ? null : router.info.filterState().get(k));
     }
 
     /** Only the first attempt: as Envoy's router, a retry (or hedge) balances normally. */

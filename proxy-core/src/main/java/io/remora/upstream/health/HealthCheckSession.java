@@ -107,7 +107,6 @@ final class HealthCheckSession implements Probe.Outcome {
         if (!inFlight || stopped) {
             return;
         }
-        own(HealthFlag.ACTIVE_HC_TIMEOUT, true);
         failure(Probe.FailureType.NETWORK_TIMEOUT, false);
         // After the verdict: closing may report a network failure, which is then ignored.
         probe.close();
@@ -145,6 +144,10 @@ final class HealthCheckSession implements Probe.Outcome {
                 t = HealthChecker.Transition.CHANGE_PENDING;
             }
         }
+        if (t != HealthChecker.Transition.CHANGED && checker.config.alwaysLogHealthCheckSuccess()) {
+            // As Envoy's handleSuccess: a check that brought the host back logs add_healthy_event only.
+            logEvent("successful_health_check_event", "{}", 12);
+        }
         t = clearPending(t);
         if (degraded != own(HealthFlag.DEGRADED_ACTIVE_HC)) {
             own(HealthFlag.DEGRADED_ACTIVE_HC, degraded);
@@ -154,9 +157,6 @@ final class HealthCheckSession implements Probe.Outcome {
                 logEvent("no_longer_degraded_host", "{}", 9);
             }
             t = HealthChecker.Transition.CHANGED;
-        }
-        if (checker.config.alwaysLogHealthCheckSuccess()) {
-            logEvent("successful_health_check_event", "{}", 12);
         }
         firstCheck = false;
         done(t);
@@ -171,16 +171,12 @@ final class HealthCheckSession implements Probe.Outcome {
         }
         // Counted before the host's flags change: whoever sees the host ejected sees its failures.
         checker.stats.failure.increment();
-        if (type == Probe.FailureType.NETWORK) {
+        if (type == Probe.FailureType.NETWORK || type == Probe.FailureType.NETWORK_TIMEOUT) {
             checker.stats.networkFailure.increment();
         } else if (type == Probe.FailureType.PASSIVE) {
             checker.stats.passiveFailure.increment();
         }
         numHealthy = 0;
-        if (type != Probe.FailureType.NETWORK_TIMEOUT) {
-            // The timeout flag says why the last check failed; it toggles while unhealthy.
-            own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
-        }
         HealthChecker.Transition t = HealthChecker.Transition.UNCHANGED;
         if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
             if ((!retriable && type == Probe.FailureType.ACTIVE) || ++numUnhealthy == checker.config.unhealthyThreshold()) {
@@ -193,6 +189,10 @@ final class HealthCheckSession implements Probe.Outcome {
                 t = HealthChecker.Transition.CHANGE_PENDING;
             }
         }
+        // Why a failed host's last check failed, as Envoy's setUnhealthy keeps it: set on a timeout
+        // once the host is failed (not while failures are still counted), cleared otherwise.
+        own(HealthFlag.ACTIVE_HC_TIMEOUT,
+                type == Probe.FailureType.NETWORK_TIMEOUT && own(HealthFlag.FAILED_ACTIVE_HC));
         t = clearPending(t);
         if ((firstCheck || checker.config.alwaysLogHealthCheckFailures())) {
             logEvent("health_check_failure_event",

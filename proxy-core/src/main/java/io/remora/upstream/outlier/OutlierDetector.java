@@ -226,16 +226,21 @@ public final class OutlierDetector {
         }
         processSuccessRateEjections(false, now);
         processSuccessRateEjections(true, now);
+        // As Envoy's onIntervalTimer, after the sweeps (a host they eject keeps its backoff) and only
+        // for hosts back for a whole interval (one a health check let back just now keeps it too).
+        long intervalNanos = config.interval().toNanos();
+        for (HostMonitor m : monitors.values()) {
+            if (m.ejectTimeBackoff > 0 && !m.host.healthFlagGet(HealthFlag.FAILED_OUTLIER_CHECK)
+                    && m.lastUnejectionNanos >= 0 && now - m.lastUnejectionNanos >= intervalNanos) {
+                m.ejectTimeBackoff--;
+            }
+        }
         armTimer();
     }
 
     private boolean checkHostForUneject(HostMonitor m, long now) {
         OutlierDetectionConfig c = config;
         if (!m.host.healthFlagGet(HealthFlag.FAILED_OUTLIER_CHECK)) {
-            // Healthy for another interval: the next ejection will be shorter.
-            if (m.ejectTimeBackoff > 0) {
-                m.ejectTimeBackoff--;
-            }
             return false;
         }
         long base = c.baseEjectionTime().toMillis();

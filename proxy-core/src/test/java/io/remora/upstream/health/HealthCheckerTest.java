@@ -277,13 +277,83 @@ class HealthCheckerTest {
                     new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47"))).noTrafficInterval(d).build();
             try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
                 Host h = only(cluster(cm, silent.getLocalPort(), hc));
-                // The checker sets the timeout flag, then the failure one: on a busy machine the test may
+                // The checker sets the failure flag, then the timeout one: on a busy machine the test may
                 // look between the two.
                 await("timeout flagged", () -> h.healthFlagGet(HealthFlag.ACTIVE_HC_TIMEOUT)
                         && h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
                 assertFalse(h.isHealthy());
                 assertTrue(stat(stats, "failure") >= 1);
             }
+        }
+    }
+
+    /**
+     * Envoy's setUnhealthy: a timeout is a network failure (network_failure counts it), and only a
+     * host the failures have failed carries active_hc_timeout; a healthy one still counting does not.
+     */
+    @Test
+    void timeoutsBelowTheThresholdAreNetworkFailuresAndLeaveNoTimeoutFlag() throws Exception {
+        List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                boolean first = true;
+                while (!ss.isClosed()) {
+                    try {
+                        Socket s = ss.accept();
+                        held.add(s);
+                        if (first) {
+                            first = false;
+                            s.getInputStream().readNBytes(4);
+                            s.getOutputStream().write("PONG".getBytes(StandardCharsets.US_ASCII));
+                            s.getOutputStream().flush();
+                        }
+                        // Later connections are held open and never answered: each check times out.
+                    } catch (Exception e) {
+                        // closed
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            StatsRegistry stats = new StatsRegistry();
+            Duration d = Duration.ofMillis(50);
+            HealthCheckConfig hc = HealthCheckConfig.builder(Duration.ofMillis(200), d,
+                    new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47"))).thresholds(1000, 1)
+                    .noTrafficInterval(d).build();
+            try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+                Host h = only(cluster(cm, ss.getLocalPort(), hc));
+                await("two timeouts after the first pass", () -> h.isHealthy() && stat(stats, "failure") >= 2);
+                assertTrue(stat(stats, "network_failure") >= 2, "timeouts count as network failures");
+                assertTrue(h.isHealthy(), "below unhealthy_threshold");
+                assertFalse(h.healthFlagGet(HealthFlag.ACTIVE_HC_TIMEOUT), "no timeout flag on a healthy host");
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    /**
+     * always_log_health_check_success logs every passing check but the one that brings the host
+     * back, which logs add_healthy_event alone (Envoy's handleSuccess).
+     */
+    @Test
+    void aCheckThatBringsTheHostBackLogsOnlyItsAddHealthyEvent() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path log = TempPaths.file("hc-success", ".log");
+            StatsRegistry stats = new StatsRegistry();
+            Duration d = Duration.ofMillis(50);
+            HealthCheckConfig hc = HealthCheckConfig.builder(Duration.ofSeconds(3), d, new HealthCheckConfig.Tcp("", List.of()))
+                    .thresholds(1, 1).noTrafficInterval(d).alwaysLog(false, true).eventLogPath(log.toString()).build();
+            try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+                cluster(cm, ss.getLocalPort(), hc);
+                await("three checks passed", () -> stat(stats, "success") >= 3);
+            }
+            Thread.sleep(200);
+            assertEquals(1, lines(log, "add_healthy_event"));
+            assertEquals((long) stat(stats, "success") - 1, lines(log, "successful_health_check_event"),
+                    Files.readString(log));
         }
     }
 

@@ -285,4 +285,69 @@ class OutlierDetectorTest {
         interval(d);
         assertFalse(ejected(h), "the second ejection (2 x 200 ms) is capped at max_ejection_time 300 ms");
     }
+
+    /**
+     * Envoy's onIntervalTimer shortens the next ejection only for a host back for a whole interval:
+     * one a passing health check let back keeps its backoff, so its next ejection lasts 2 x base.
+     */
+    @Test
+    void aHostAHealthCheckLetBackKeepsItsBackoffUntilAWholeIntervalHasPassed() throws Exception {
+        List<Host> hs = hosts(2);
+        OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(1).maxEjectionPercent(100)
+                .baseEjectionTime(Duration.ofMillis(500));
+        b.maxEjectionTime = Duration.ofSeconds(10);
+        OutlierDetector d = detector(b, hs, null);
+        Host h = hs.get(0);
+        h.outlier().reportResult(500);
+        flush();
+        assertTrue(ejected(h));
+        loop.submit(() -> d.onSuccessfulHealthCheck(h)).get();
+        assertFalse(ejected(h), "a passing active check unejects at once");
+        interval(d); // within the (one hour) interval of the unejection: the backoff stays
+        h.outlier().reportResult(500);
+        flush();
+        assertTrue(ejected(h));
+        Thread.sleep(600);
+        interval(d);
+        assertTrue(ejected(h), "the second ejection lasts 2 x base_ejection_time");
+        Thread.sleep(500);
+        interval(d);
+        assertFalse(ejected(h));
+    }
+
+    /**
+     * Envoy's onIntervalTimer runs the success rate sweep before it shortens any backoff, and not
+     * for a host the sweep ejects: a host ejected before goes for 2 x base.
+     */
+    @Test
+    void aSuccessRateEjectionGrowsTheBackoffItFinds() throws Exception {
+        List<Host> hs = hosts(5);
+        OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(1000).maxEjectionPercent(100)
+                .baseEjectionTime(Duration.ofMillis(500));
+        b.maxEjectionTime = Duration.ofSeconds(10);
+        OutlierDetector d = detector(b, hs, null);
+        Host h = hs.get(4);
+        for (int i = 0; i < 1000; i++) {
+            h.outlier().reportResult(500);
+        }
+        flush();
+        assertTrue(ejected(h), "1000 consecutive 5xx: a first ejection");
+        interval(d); // evaluates the 5xx alone: too few hosts with volume for a success rate
+        for (int i = 0; i < 100; i++) {
+            for (int x = 0; x < 5; x++) {
+                hs.get(x).outlier().reportResult(x == 4 && i % 2 == 0 ? 500 : 200);
+            }
+        }
+        loop.submit(() -> d.onSuccessfulHealthCheck(h)).get();
+        assertFalse(ejected(h));
+        interval(d); // evaluates the round above: host 4 at 50% against 100%
+        assertTrue(ejected(h));
+        assertEquals(1, counter(d, "ejections_enforced_success_rate"));
+        Thread.sleep(600);
+        interval(d);
+        assertTrue(ejected(h), "the second ejection lasts 2 x base_ejection_time");
+        Thread.sleep(500);
+        interval(d);
+        assertFalse(ejected(h));
+    }
 }

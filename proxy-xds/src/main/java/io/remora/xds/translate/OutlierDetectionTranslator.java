@@ -22,8 +22,12 @@ final class OutlierDetectionTranslator {
                 path.field("max_ejection_time"));
         b.maxEjectionTimeJitter = Protos.duration(o.hasMaxEjectionTimeJitter(), o.getMaxEjectionTimeJitter(),
                 b.maxEjectionTimeJitter);
-        if (o.hasBaseEjectionTime() && o.hasMaxEjectionTime() && b.baseEjectionTime.compareTo(b.maxEjectionTime) > 0) {
-            // Envoy: base_ejection_time must not exceed max_ejection_time.
+        if (!o.hasMaxEjectionTime() && b.baseEjectionTime.compareTo(b.maxEjectionTime) > 0) {
+            // Envoy's DetectorConfig: unset, it is the default or base_ejection_time, whichever is larger.
+            b.maxEjectionTime = b.baseEjectionTime;
+        }
+        if (b.baseEjectionTime.compareTo(b.maxEjectionTime) > 0) {
+            // Envoy's DetectorImpl::create refuses it whichever of the two is set (the other's default).
             throw path.field("max_ejection_time").error("must be at least base_ejection_time ("
                     + b.baseEjectionTime.toMillis() + "ms)");
         }

@@ -192,6 +192,12 @@ class ResilienceTranslationTest {
         assertEquals("static_resources.clusters[0].outlier_detection.max_ejection_percent", e.path());
         e = refused(head + "    outlier_detection: { base_ejection_time: 60s, max_ejection_time: 10s }\n");
         assertEquals("static_resources.clusters[0].outlier_detection.max_ejection_time", e.path());
+        // Envoy's DetectorImpl::create: also against base_ejection_time's default (30s)...
+        e = refused(head + "    outlier_detection: { max_ejection_time: 10s }\n");
+        assertEquals("static_resources.clusters[0].outlier_detection.max_ejection_time", e.path());
+        // ...and max_ejection_time's default is base_ejection_time when that is above 300s.
+        assertEquals(Duration.ofSeconds(400), load(ROUTE + head + "    outlier_detection: { base_ejection_time: 400s }\n")
+                .clusters().get("c").outlierDetection().maxEjectionTime());
         e = refused(head + "    health_checks: [{ interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
                 + " tcp_health_check: {} }]\n");
         assertEquals("static_resources.clusters[0].health_checks[0].timeout", e.path());
