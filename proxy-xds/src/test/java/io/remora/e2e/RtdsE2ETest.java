@@ -106,6 +106,14 @@ class RtdsE2ETest {
                     assertTrue(System.currentTimeMillis() < deadline, "v1 and v2 counted");
                     Thread.sleep(50);
                 }
+                // the rest of its SubscriptionStats: an attempt as GrpcSubscriptionImpl::start runs and one per
+                // response; the version accepted last (xxHash64) and when
+                assertEquals(3.0, proxy.metric("envoy_runtime_update_attempt"));
+                assertEquals(Double.parseDouble(Long.toUnsignedString(io.remora.upstream.lb.XxHash64.hash("v2"))),
+                        proxy.metric("envoy_runtime_version"));
+                assertTrue(proxy.metric("envoy_runtime_update_time") > 0);
+                assertTrue(proxy.admin("/stats/prometheus").lines().anyMatch(l -> l.startsWith("envoy_runtime_update_failure ")),
+                        "every stat of the subscription exists from its start");
 
                 Struct bad = Struct.newBuilder().putFields("fault", Value.newBuilder().setListValue(
                         ListValue.newBuilder().addValues(Value.newBuilder().setNumberValue(1))).build()).build();
@@ -122,6 +130,7 @@ class RtdsE2ETest {
                 assertEquals("100", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString());
                 assertTrue(proxy.metric("envoy_runtime_update_rejected") >= 1.0, "v3 NACKed");
                 assertEquals(2.0, proxy.metric("envoy_runtime_update_success"));
+                assertTrue(proxy.metric("envoy_runtime_update_attempt") >= 4.0, "the rejected response was an attempt");
             }
         }
     }
