@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * Builds a listener's runtime from its config: one {@link FilterChainRuntime} per distinct filter
  * chain (network filters, terminal filter, TLS), reusing the previous runtime's chains whose
- * config did not change so their connections are not drained.
+ * config did not change so their connections are not drained, when the update changed only the
+ * filter chains ({@link #filterChainOnlyChange}).
  */
 final class ListenerRuntimeFactory {
 
@@ -67,11 +68,31 @@ final class ListenerRuntimeFactory {
         return new Built(rt, init, init.seal());
     }
 
+    /**
+     * Envoy's ListenerImpl::supportUpdateFilterChain: a listener whose update changes only its filter chains (its
+     * {@code filter_chains}, {@code default_filter_chain} and {@code filter_chain_matcher}, as
+     * ListenerMessageUtil::filterChainOnlyChange ignores them) keeps its unchanged chains and their connections;
+     * any other change replaces the whole listener, and every connection of the old one drains. A new config
+     * without filter chains is never updated in place.
+     */
+    static boolean filterChainOnlyChange(ListenerConfig a, ListenerConfig b) {
+        if (b.filterChains().isEmpty()) {
+            return false;
+        }
+        return b.equals(new ListenerConfig(a.name(), a.address(), a.statPrefix(), a.direction(), a.listenerFilters(),
+                b.filterChains(), b.defaultFilterChain(), a.useOriginalDst(), a.transparent(), a.bindToPort(),
+                a.listenerFiltersTimeout(), a.perConnectionBufferLimitBytes(), b.filterChainMatcher(), a.originalSrc(),
+                a.freebind(), a.proxyProtocol(), a.continueOnListenerFiltersTimeout(), a.ignoreGlobalConnLimit(),
+                a.bypassOverloadManager(), a.filtersDisabled(), a.accessLogs(), a.additionalAddresses(),
+                a.socketOptions(), a.addressSocketOptions(), a.udp(), a.localRateLimit(), a.socket(), a.drainType(),
+                a.metadata(), a.ja3Fingerprinting()));
+    }
+
     private ListenerRuntime runtime(ListenerConfig lc, ListenerRuntime previous) {
         Map<FilterChainConfig, FilterChainRuntime> prevByConfig = new HashMap<>();
         // A chain keeps the context it was built with: a new drain_type builds the chains anew.
         ServerContext filterContext = lc.drainType() == ListenerConfig.DrainType.DEFAULT ? drainOnHealthCheck : context;
-        if (previous != null && previous.config().drainType() == lc.drainType()) {
+        if (previous != null && filterChainOnlyChange(previous.config(), lc)) {
             for (FilterChainRuntime fc : previous.chains()) {
                 prevByConfig.putIfAbsent(fc.config(), fc);
             }

@@ -433,28 +433,7 @@ class ServerTest {
     @Test
     void onlyChangedFilterChainsDrainAndFiltersAreBuiltOncePerChain() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
-        io.remora.network.NetworkFilterFactory<ProbeConfig> probe = new io.remora.network.NetworkFilterFactory<>() {
-            @Override
-            public Class<ProbeConfig> configType() {
-                return ProbeConfig.class;
-            }
-
-            @Override
-            public io.remora.network.NetworkFilter create(ProbeConfig config, ServerContext context) {
-                events.add("create " + config.id());
-                return new io.remora.network.NetworkFilter() {
-                    @Override
-                    public void onAccept(io.netty.channel.Channel downstream, io.remora.network.ConnectionInfo info) {
-                        events.add("accept " + config.id());
-                    }
-
-                    @Override
-                    public void startDrain() {
-                        events.add("drain " + config.id());
-                    }
-                };
-            }
-        };
+        io.remora.network.NetworkFilterFactory<ProbeConfig> probe = probe(events);
         stats = new StatsRegistry();
         Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
                 stats, List.of(new TcpProxyFactory(), probe));
@@ -484,5 +463,55 @@ class ServerTest {
         events.clear();
         s.update(serverConfig(List.of(l.apply(List.of("a", "c"))), List.of()));
         assertEquals(List.of(), events); // identical config: nothing happens
+    }
+
+    /**
+     * Envoy's ListenerImpl::supportUpdateFilterChain: only an update that changes nothing but the filter chains
+     * (ListenerMessageUtil::filterChainOnlyChange) keeps the unchanged chains; any other change replaces the whole
+     * listener on the same socket, every chain rebuilt and every old one drained (its connections with it).
+     */
+    @Test
+    void aListenerLevelChangeDrainsEveryChainNotOnlyTheChangedOnes() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        stats = new StatsRegistry();
+        Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+                stats, List.of(new TcpProxyFactory(), probe(events)));
+        closeables.add(0, s);
+        java.util.function.IntFunction<ListenerConfig> l = bufferLimit -> new ListenerConfig("l",
+                new Address.Tcp("127.0.0.1", 0), null, ListenerConfig.TrafficDirection.UNSPECIFIED, List.of(),
+                List.of(new io.remora.config.FilterChainConfig("a", FilterChainMatch.ANY, List.of(new ProbeConfig("a")),
+                        null)), null, false, false, true, Duration.ofSeconds(15), bufferLimit);
+        s.start(serverConfig(List.of(l.apply(1 << 20)), List.of()));
+        int port = port(s, "l");
+        events.clear();
+        s.update(serverConfig(List.of(l.apply(1 << 19)), List.of()));
+        assertEquals(List.of("create a", "drain a"), events, "the unchanged chain is rebuilt and the old one drains");
+        assertEquals(port, port(s, "l"), "the socket is kept");
+    }
+
+    /** A network filter recording its creation, accepts and drain. */
+    private static io.remora.network.NetworkFilterFactory<ProbeConfig> probe(List<String> events) {
+        return new io.remora.network.NetworkFilterFactory<>() {
+            @Override
+            public Class<ProbeConfig> configType() {
+                return ProbeConfig.class;
+            }
+
+            @Override
+            public io.remora.network.NetworkFilter create(ProbeConfig config, ServerContext context) {
+                events.add("create " + config.id());
+                return new io.remora.network.NetworkFilter() {
+                    @Override
+                    public void onAccept(io.netty.channel.Channel downstream, io.remora.network.ConnectionInfo info) {
+                        events.add("accept " + config.id());
+                    }
+
+                    @Override
+                    public void startDrain() {
+                        events.add("drain " + config.id());
+                    }
+                };
+            }
+        };
     }
 }

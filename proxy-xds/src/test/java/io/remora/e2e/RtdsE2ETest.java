@@ -106,6 +106,14 @@ class RtdsE2ETest {
                     assertTrue(System.currentTimeMillis() < deadline, "v1 and v2 counted");
                     Thread.sleep(50);
                 }
+                // the rest of its SubscriptionStats: an attempt as GrpcSubscriptionImpl::start runs and one per
+                // response; the version accepted last (xxHash64) and when
+                assertEquals(3.0, proxy.metric("envoy_runtime_update_attempt"));
+                assertEquals(Double.parseDouble(Long.toUnsignedString(io.remora.upstream.lb.XxHash64.hash("v2"))),
+                        proxy.metric("envoy_runtime_version"));
+                assertTrue(proxy.metric("envoy_runtime_update_time") > 0);
+                assertTrue(proxy.admin("/stats/prometheus").lines().anyMatch(l -> l.startsWith("envoy_runtime_update_failure ")),
+                        "every stat of the subscription exists from its start");
 
                 Struct bad = Struct.newBuilder().putFields("fault", Value.newBuilder().setListValue(
                         ListValue.newBuilder().addValues(Value.newBuilder().setNumberValue(1))).build()).build();
@@ -122,6 +130,7 @@ class RtdsE2ETest {
                 assertEquals("100", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString());
                 assertTrue(proxy.metric("envoy_runtime_update_rejected") >= 1.0, "v3 NACKed");
                 assertEquals(2.0, proxy.metric("envoy_runtime_update_success"));
+                assertTrue(proxy.metric("envoy_runtime_update_attempt") >= 4.0, "the rejected response was an attempt");
             }
         }
     }
@@ -156,7 +165,53 @@ class RtdsE2ETest {
         }
     }
 
+    /**
+     * A file holding two Runtime resources, the layer's among them: Envoy's filesystem subscription hands both to
+     * RtdsSubscription, which refuses any count but one (update_rejected); the layer keeps what it had.
+     */
+    @org.junit.jupiter.api.Test
+    void anRtdsFileWithTwoResourcesIsRejected() throws Exception {
+        java.nio.file.Path dir = TempPaths.directory("rtds");
+        java.nio.file.Path file = dir.resolve("rtds.yaml");
+        writeRuntimeFile(file, "1", 0);
+        try (TestUpstream upstream = TestUpstream.text("app")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+                    "- match: { prefix: \"/\" }\n  route: { cluster: app }\n",
+                    Bootstraps.cluster("app", false, null, upstream.port()), "", "")
+                    + """
+                    layered_runtime:
+                      layers:
+                      - name: rtds
+                        rtds_layer: { name: rtds-0, rtds_config: { path_config_source: { path: %s } } }
+                    """.formatted(file);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals("0", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString());
+                assertEquals(1.0, proxy.metric("envoy_runtime_update_success"));
+                writeRuntimeFile(file, "2", 100, """
+                        - "@type": type.googleapis.com/envoy.service.runtime.v3.Runtime
+                          name: rtds-other
+                          layer: { other: 1 }
+                        """);
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (proxy.metric("envoy_runtime_update_rejected") < 1.0) {
+                    assertTrue(System.currentTimeMillis() < deadline, "the file rejected: " + proxy.admin("/stats"));
+                    Thread.sleep(50);
+                }
+                assertEquals("0", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString(),
+                        "the layer keeps its last value");
+                assertEquals(1.0, proxy.metric("envoy_runtime_update_success"));
+            }
+        }
+    }
+
     private static void writeRuntimeFile(java.nio.file.Path file, String version, int abortPercent) throws Exception {
+        writeRuntimeFile(file, version, abortPercent, "");
+    }
+
+    private static void writeRuntimeFile(java.nio.file.Path file, String version, int abortPercent, String more)
+            throws Exception {
         java.nio.file.Path tmp = file.resolveSibling("rtds.tmp");
         java.nio.file.Files.writeString(tmp, """
                 version_info: "%s"
@@ -164,7 +219,7 @@ class RtdsE2ETest {
                 - "@type": type.googleapis.com/envoy.service.runtime.v3.Runtime
                   name: rtds-0
                   layer: { fault: { http: { abort: { abort_percent: %d } } } }
-                """.formatted(version, abortPercent));
+                """.formatted(version, abortPercent) + more);
         // moved into place, as Envoy's docs ask of file-delivered xDS
         java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -42,13 +42,16 @@ final class ApiSourceStreams {
     /** One stream and where its subscription stands. */
     private static final class Source {
         final AdsStream stream;
+        /** Delta: what a new stream announces as held (the versions ACKed, not those running). */
+        final DeltaVersions deltaVersions;
         Set<String> names = Set.of();
         String acceptedVersion = "";
         String lastNonce = "";
         boolean started;
 
-        Source(AdsStream stream) {
+        Source(AdsStream stream, boolean delta) {
             this.stream = stream;
+            this.deltaVersions = delta ? new DeltaVersions() : null;
         }
     }
 
@@ -155,7 +158,8 @@ final class ApiSourceStreams {
             return null;
         }
         boolean firstOnly = api.getSetNodeOnFirstMessageOnly();
-        XdsProtocolStream<?, ?> protocol = api.getApiType() == ApiConfigSource.ApiType.DELTA_GRPC
+        boolean delta = api.getApiType() == ApiConfigSource.ApiType.DELTA_GRPC;
+        XdsProtocolStream<?, ?> protocol = delta
                 ? new DeltaProtocol(node, firstOnly, key.type()) : new SotwProtocol(node, firstOnly, key.type());
         // Like connected_state, a separate stream's control_plane stats are not reported.
         protocol.rateLimit(DiscoveryRequestLimiter.of(DiscoveryRequestLimiter.settings(api), control,
@@ -169,12 +173,19 @@ final class ApiSourceStreams {
                         Source s = self[0];
                         s.started = false;
                         s.lastNonce = "";
+                        if (s.deltaVersions != null) {
+                            s.deltaVersions.streamRestarted();
+                        }
                         sink.onStreamRestart(key);
                     }
 
                     @Override
                     public void onUpdate(XdsUpdate update) {
-                        self[0].lastNonce = update.nonce();
+                        Source s = self[0];
+                        s.lastNonce = update.nonce();
+                        if (s.deltaVersions != null) {
+                            s.deltaVersions.received(update);
+                        }
                         sink.onUpdate(key, update);
                     }
 
@@ -184,7 +195,7 @@ final class ApiSourceStreams {
                         sink.onStreamClosed(key);
                     }
                 });
-        self[0] = new Source(stream);
+        self[0] = new Source(stream, delta);
         sources.put(key, self[0]);
         log.info(() -> what + ": opening a separate stream to " + target);
         return self[0];
@@ -200,7 +211,11 @@ final class ApiSourceStreams {
 
     private void start(ApiSourceKey key, Source s, Map<String, XdsResource> held) {
         Map<String, String> versions = new LinkedHashMap<>();
-        if (key.type().wildcard) {
+        if (s.deltaVersions != null) {
+            // Envoy's DeltaSubscriptionState announces the versions it ACKed: a NACKed response's resources,
+            // applied or not, are not among them
+            versions.putAll(s.deltaVersions.held(key.type(), name -> key.type().wildcard || s.names.contains(name)));
+        } else if (key.type().wildcard) {
             held.forEach((name, r) -> versions.put(name, r.version())); // the one source of the type
         }
         for (String name : s.names) {
@@ -220,6 +235,9 @@ final class ApiSourceStreams {
         }
         s.acceptedVersion = version;
         if (s.stream.isOpen() && !nonces.isEmpty()) {
+            if (s.deltaVersions != null) {
+                s.deltaVersions.acked(key.type(), nonces);
+            }
             s.stream.protocol().ack(key.type(), s.names, version, nonces);
         }
     }
@@ -227,6 +245,9 @@ final class ApiSourceStreams {
     void nack(ApiSourceKey key, List<String> nonces, String error) {
         Source s = sources.get(key);
         if (s != null && s.stream.isOpen() && !nonces.isEmpty()) {
+            if (s.deltaVersions != null) {
+                s.deltaVersions.nacked(key.type(), nonces);
+            }
             s.stream.protocol().nack(key.type(), s.names, s.acceptedVersion, nonces, error);
         }
     }

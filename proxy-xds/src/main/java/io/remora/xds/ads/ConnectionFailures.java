@@ -6,8 +6,8 @@ import java.util.Set;
 /**
  * What a failed stream counts: Envoy's mux reports a ConnectionFailure to every subscription on it each time it
  * closes or cannot open (GrpcMuxImpl/NewGrpcMuxImpl::onEstablishmentFailure), which GrpcSubscriptionImpl::
- * onConfigUpdateFailed counts as update_failure and an update_attempt. LDS and CDS count once subscribed (not while
- * {@link StartOrder} holds them), RDS per route configuration, EDS per cluster. Control thread only.
+ * onConfigUpdateFailed counts as update_failure and an update_attempt. LDS, CDS and RTDS count once subscribed (not
+ * while {@link StartOrder} holds them), RDS per route configuration, EDS per cluster. Control thread only.
  */
 final class ConnectionFailures {
     private ConnectionFailures() {
@@ -16,7 +16,7 @@ final class ConnectionFailures {
     /** @param key the separate stream that failed, or null for the ADS stream */
     static void count(ApiSourceKey key, Set<XdsResourceType> adsTypes, StartOrder startOrder,
                       AdsSubscriptions subscriptions, ApiSourceStreams sources, XdsStats stats, XdsSnapshot held) {
-        for (XdsResourceType t : List.of(XdsResourceType.CLUSTER, XdsResourceType.LISTENER)) {
+        for (XdsResourceType t : List.of(XdsResourceType.CLUSTER, XdsResourceType.LISTENER, XdsResourceType.RUNTIME)) {
             boolean onStream = key == null ? adsTypes.contains(t) : key.type() == t;
             if (onStream && !startOrder.held(t)) {
                 stats.connectionFailure(t);

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * The resource versions a new delta ADS stream announces (initial_resource_versions), kept as Envoy's
+ * The resource versions a new delta stream (ADS or a type's own) announces (initial_resource_versions), kept as Envoy's
  * DeltaSubscriptionState keeps them: a response's versions are taken only once its whole update was accepted and
  * ACKed (handleGoodResponse records them after onConfigUpdate returns; a subscription that fails part of the update,
  * as LDS and CDS do for a bad listener or cluster, makes it a NACK and nothing of it is recorded, the good resources

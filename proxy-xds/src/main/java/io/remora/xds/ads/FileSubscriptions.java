@@ -185,6 +185,23 @@ final class FileSubscriptions {
         return taken;
     }
 
+    /**
+     * An ECDS or RTDS file holding other than exactly one resource: the error its subscription rejects it with, else
+     * null. Envoy's filesystem subscription hands the file's every resource to the one subscription (no mux keeps
+     * the names asked for), and FilterConfigSubscription and RtdsSubscription each refuse any count but one.
+     */
+    static String notOneResource(XdsUpdate u) {
+        if (u.listed() == 1) {
+            return null;
+        }
+        return switch (u.type()) {
+            case EXTENSION_CONFIG -> "Unexpected number of resources in ExtensionConfigDS response: " + u.listed();
+            case RUNTIME -> "Unexpected RTDS resource length, number of added resources " + u.listed()
+                    + ", number of removed resources 0";
+            default -> null;
+        };
+    }
+
     void close() {
         watchers.values().forEach(FileConfigWatcher::close);
         watchers.clear();

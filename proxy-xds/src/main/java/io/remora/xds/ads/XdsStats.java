@@ -136,6 +136,7 @@ public final class XdsStats {
         switch (type) {
             case LISTENER -> ldsUpdateAttempt.increment();
             case CLUSTER -> cdsUpdateAttempt.increment();
+            case RUNTIME -> runtime().attempt();
             default -> { }
         }
     }
@@ -148,6 +149,7 @@ public final class XdsStats {
         switch (type) {
             case LISTENER -> ldsInitFetchTimeout.increment();
             case CLUSTER -> cdsInitFetchTimeout.increment();
+            case RUNTIME -> runtime().initFetchTimeout();
             default -> { }
         }
         attempt(type);
@@ -162,6 +164,7 @@ public final class XdsStats {
         switch (type) {
             case LISTENER -> ldsUpdateFailure.increment();
             case CLUSTER -> cdsUpdateFailure.increment();
+            case RUNTIME -> runtime().failure();
             default -> { }
         }
         attempt(type);
@@ -181,7 +184,7 @@ public final class XdsStats {
                 cdsUpdateSuccess.increment();
                 cdsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
             }
-            case RUNTIME -> runtimeCounter("update_success");
+            case RUNTIME -> runtime().success(versionInfo);
             default -> { }
         }
     }
@@ -190,18 +193,22 @@ public final class XdsStats {
         switch (type) {
             case LISTENER -> ldsUpdateRejected.increment();
             case CLUSTER -> cdsUpdateRejected.increment();
-            case RUNTIME -> runtimeCounter("update_rejected");
+            case RUNTIME -> runtime().rejected();
             default -> { }
         }
     }
 
+    private SubscriptionStats runtime;
+
     /**
-     * Envoy's RtdsSubscription makes its subscription in the {@code runtime.} scope: every layer's updates count in
-     * {@code runtime.update_success|update_rejected}, beside the loader's {@code load_success}. Made on first use, as
-     * a server without RTDS has none.
+     * Envoy's RtdsSubscription makes its subscription in the {@code runtime.} scope, beside the loader's
+     * {@code load_success}: every layer counts there. Made on first use, as a server without RTDS has none.
      */
-    private void runtimeCounter(String stat) {
-        registry.counter("envoy_runtime_" + stat).increment();
+    private SubscriptionStats runtime() {
+        if (runtime == null) {
+            runtime = new SubscriptionStats(registry, "envoy_runtime_");
+        }
+        return runtime;
     }
 
     /** {@code http.<stat_prefix>.rds.<route_config_name>.update_success|update_rejected}. */

@@ -207,6 +207,9 @@ final class XdsUpdateCycle {
         XdsResourceType type = u.type();
         stats.attempt(type);
         String error = u.error() != null ? u.error() : ConfigSourceRouting.unfetchable(u);
+        if (error == null && !ads) {
+            error = FileSubscriptions.notOneResource(u);
+        }
         if (error != null) {
             rejections.reject(type, List.of(u.nonce()), ads, rejections.ackedVersion(type), error);
             evaluate();

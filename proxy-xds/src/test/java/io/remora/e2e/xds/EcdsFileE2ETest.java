@@ -61,6 +61,29 @@ class EcdsFileE2ETest {
         }
     }
 
+    /**
+     * A file holding two configs, the filter's among them: Envoy's filesystem subscription hands both to the
+     * filter's FilterConfigSubscription, which refuses any count but one; the running config stays.
+     */
+    @Test
+    void aFileWithTwoConfigsIsRejected() throws Exception {
+        try (TestUpstream a = TestUpstream.text("u-a")) {
+            int port = XdsProxy.freePort();
+            Path ecds = ecdsFile("stamp", headerMutation("v1"));
+            try (XdsProxy proxy = XdsProxy.start(bootstrap(port, a.port(), discovered("stamp", ecds, ""), ""))) {
+                XdsProxy.awaitRaw(port, "x-ecds: v1");
+                XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("2", "stamp", headerMutation("v2"))
+                        + "- \"@type\": type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig"
+                        + "\n  name: other\n  typed_config: " + headerMutation("other") + "\n");
+                io.remora.xds.ads.TestControlPlane.await("the rejection", () -> proxy.metric(
+                        "envoy_extension_config_discovery_config_fail", "http_filter.stamp") >= 1);
+                String reply = XdsProxy.awaitRaw(port, "HTTP/1.1 200");
+                assertTrue(reply.contains("x-ecds: v1"), "the running config stays: " + reply);
+                assertEquals(1.0, proxy.metric("envoy_extension_config_discovery_config_reload", "http_filter.stamp"));
+            }
+        }
+    }
+
     @Test
     void withoutConfigTheFilterAnswers500AndADefaultServesUntilTheConfigComes() throws Exception {
         try (TestUpstream a = TestUpstream.text("u-a")) {

@@ -116,16 +116,22 @@ class XdsPartialUpdateE2ETest extends MeshTestBase {
      * Delta: a response NACKed because one listener of it failed records none of its versions, as Envoy's
      * DeltaSubscriptionState takes them only after the whole update was accepted: a new stream announces the
      * versions of the response ACKed last, the removed listener included, and not the listener the NACKed one added.
+     * The same over ADS and on LDS's own DELTA_GRPC stream (one DeltaSubscriptionState per subscription).
      */
-    @Test
-    void aNewDeltaStreamAnnouncesTheVersionsAckedLastNotThoseOfAPartlyAppliedUpdate() throws Exception {
+    @ParameterizedTest(name = "ads={0}")
+    @ValueSource(booleans = {true, false})
+    void aNewDeltaStreamAnnouncesTheVersionsAckedLastNotThoseOfAPartlyAppliedUpdate(boolean ads) throws Exception {
         int kept = XdsProxy.freePort();
         int dropped = XdsProxy.freePort();
         int added = XdsProxy.freePort();
         mesh.extraOnRunningRoute = true;
         mesh.extraListenerPorts = List.of(kept, dropped);
+        if (!ads) {
+            mesh.rdsSource = XdsApiConfigSourceE2ETest.api(true);
+            mesh.edsSource = mesh.rdsSource;
+        }
         cp.set(mesh.snapshot());
-        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, true));
+        proxy = XdsProxy.start(ads ? XdsProxy.adsBootstrap(cp.port, true) : XdsProxy.apiSourcesBootstrap(cp.port, true));
         proxy.awaitReply("the listener to be dropped serves", dropped, "/hello", x -> x.status() == 200);
         awaitAck(cp, true, LDS, "0");
 

@@ -1,0 +1,59 @@
+package io.remora.xds.ads;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One subscription's stats as Envoy's SubscriptionStats names them under its scope ({@code prefix} is the
+ * Prometheus name of the scope, e.g. {@code envoy_runtime_}): the counters {@code update_attempt},
+ * {@code update_success}, {@code update_rejected}, {@code update_failure}, {@code init_fetch_timeout}, and the gauges
+ * {@code version} (xxHash64 of the version_info last accepted) and {@code update_time} (when, in ms since the epoch),
+ * all made together as Envoy makes them with the subscription. Control thread only.
+ */
+final class SubscriptionStats {
+    private final Counter attempt;
+    private final Counter success;
+    private final Counter rejected;
+    private final Counter failure;
+    private final Counter initFetchTimeout;
+    private final AtomicLong version = new AtomicLong();
+    private final AtomicLong updateTime = new AtomicLong();
+
+    SubscriptionStats(MeterRegistry registry, String prefix) {
+        attempt = registry.counter(prefix + "update_attempt");
+        success = registry.counter(prefix + "update_success");
+        rejected = registry.counter(prefix + "update_rejected");
+        failure = registry.counter(prefix + "update_failure");
+        initFetchTimeout = registry.counter(prefix + "init_fetch_timeout");
+        // a uint64 Envoy prints whole; a meter's value is a double, exact to 53 bits, and still changes with it
+        Gauge.builder(prefix + "version", version, v -> Double.parseDouble(Long.toUnsignedString(v.get())))
+                .register(registry);
+        Gauge.builder(prefix + "update_time", updateTime, AtomicLong::get).register(registry);
+    }
+
+    void attempt() {
+        attempt.increment();
+    }
+
+    /** GrpcSubscriptionImpl::onConfigUpdate: the version accepted and when. */
+    void success(String versionInfo) {
+        success.increment();
+        version.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
+        updateTime.set(System.currentTimeMillis());
+    }
+
+    void rejected() {
+        rejected.increment();
+    }
+
+    void failure() {
+        failure.increment();
+    }
+
+    void initFetchTimeout() {
+        initFetchTimeout.increment();
+    }
+}
