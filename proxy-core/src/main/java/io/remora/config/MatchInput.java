@@ -20,7 +20,9 @@ public record MatchInput(Kind kind, String key, java.util.List<String> path) {
         DESTINATION_IP, DESTINATION_PORT, SOURCE_IP, SOURCE_PORT, DIRECT_SOURCE_IP, SOURCE_TYPE, SERVER_NAME,
         TRANSPORT_PROTOCOL, APPLICATION_PROTOCOL, URI_SAN, DNS_SAN, SUBJECT, REQUEST_HEADER, FILTER_STATE,
         REQUEST_TRAILER, RESPONSE_HEADER, RESPONSE_TRAILER, RESPONSE_STATUS_CODE, RESPONSE_STATUS_CODE_CLASS,
-        DYNAMIC_METADATA, REQUEST_QUERY_PARAM;
+        DYNAMIC_METADATA, REQUEST_QUERY_PARAM,
+        /** {@code xds.type.matcher.v3.HttpAttributesCelMatchInput}: no value, the whole stream for a CEL matcher. */
+        HTTP_ATTRIBUTES;
 
         /** Whether inputs of this kind name something (a header, a filter state key, a metadata namespace). */
         public boolean keyed() {
@@ -46,6 +48,7 @@ public record MatchInput(Kind kind, String key, java.util.List<String> path) {
     public static final MatchInput RESPONSE_STATUS_CODE = new MatchInput(Kind.RESPONSE_STATUS_CODE, null);
     /** {@code HttpResponseStatusCodeClassMatchInput}: "1xx" to "5xx", nothing for another status. */
     public static final MatchInput RESPONSE_STATUS_CODE_CLASS = new MatchInput(Kind.RESPONSE_STATUS_CODE_CLASS, null);
+    public static final MatchInput HTTP_ATTRIBUTES = new MatchInput(Kind.HTTP_ATTRIBUTES, null);
 
     public MatchInput {
         if (kind.keyed() == (key == null)) {

@@ -14,12 +14,17 @@ import java.net.SocketAddress;
  * and have no value when the certificate lacks the field, a repeated header's values are joined
  * with commas.
  */
-final class RbacMatchingData implements MatchingData {
+public final class RbacMatchingData implements MatchingData {
 
     private final RbacInput in;
 
     RbacMatchingData(RbacInput in) {
         this.in = in;
+    }
+
+    /** The connection and request, which a CEL matcher over HttpAttributesCelMatchInput evaluates against. */
+    public RbacInput input() {
+        return in;
     }
 
     @Override

@@ -44,6 +44,13 @@ class CorsE2ETest {
                       "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
                       allow_methods: "PUT"
                       forward_not_matching_preflights: false
+                - match: { prefix: "/wildcard" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.cors:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
+                      allow_methods: "*"
+                      allow_headers: "*"
                 - match: { prefix: "/" }
                   route: { cluster: app }
                 """;
@@ -122,6 +129,17 @@ class CorsE2ETest {
         // Regex origins match the whole value.
         assertEquals("https://shop.apps.example",
                 preflight("/api", "https://shop.apps.example").header("access-control-allow-origin"));
+    }
+
+    @Test
+    void wildcardAllowHeadersEchoesTheRequestedListEvenWhenEmpty() throws Exception {
+        Curl named = preflight("/wildcard", "https://good.example", "-H", "Access-Control-Request-Headers: x-a, x-b");
+        assertEquals("x-a, x-b", named.header("access-control-allow-headers"));
+        assertEquals("POST", named.header("access-control-allow-methods"), "'*' echoes the requested method");
+        // Envoy's cors_filter.cc sets the header from the absent request header: present, empty.
+        Curl none = preflight("/wildcard", "https://good.example");
+        assertEquals(200, none.status());
+        assertEquals("", none.header("access-control-allow-headers"), none.headers().toString());
     }
 
     @Test

@@ -61,6 +61,7 @@ class ExtAuthzE2ETest {
     static int httpPort;
     static int grpcPort;
     static int metadataRoutePort;
+    static int noIngestPort;
     static int downClosedPort;
     static int downOpenPort;
     static int netAllowPort;
@@ -162,6 +163,7 @@ class ExtAuthzE2ETest {
         httpPort = ProxyProcess.freePort();
         grpcPort = ProxyProcess.freePort();
         metadataRoutePort = ProxyProcess.freePort();
+        noIngestPort = ProxyProcess.freePort();
         downClosedPort = ProxyProcess.freePort();
         downOpenPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
@@ -248,6 +250,7 @@ class ExtAuthzE2ETest {
                 %s
                 %s
                 %s
+                %s
                   clusters:
                 %s
                 %s
@@ -258,6 +261,8 @@ class ExtAuthzE2ETest {
                 listener("grpc_authz_l", grpcPort, "with_grpc_authz", grpcFilter, grpcRoutes),
                 listener("metadata_route_l", metadataRoutePort, "metadata_route",
                         grpcFilter + "    clear_route_cache: true\n", metadataRoutes),
+                listener("no_ingest_l", noIngestPort, "no_ingest", grpcFilter
+                        + "    clear_route_cache: true\n    enable_dynamic_metadata_ingestion: false\n", metadataRoutes),
                 listener("down_closed", downClosedPort, "down_closed", downFilter.formatted("false"), plainRoutes),
                 listener("down_open", downOpenPort, "down_open", downFilter.formatted("true"), plainRoutes),
                 tcpListener("net_allow", netAllowPort), tcpListener("net_deny", netDenyPort),
@@ -445,16 +450,35 @@ class ExtAuthzE2ETest {
         assertEquals("routed by the authorizer's metadata", r.body());
     }
 
-    /** Envoy 1.36: an OK answer whose headers push the request past the HCM's limits is refused (500, invalid). */
+    /**
+     * enable_dynamic_metadata_ingestion: false drops the authorizer's metadata (the route never sees
+     * it) and counts ignored_dynamic_metadata, as Envoy's onComplete.
+     */
+    @Test
+    void metadataNotIngestedIsCountedAsIgnored() throws Exception {
+        double ignored = metric("envoy_http_ext_authz_ignored_dynamic_metadata", "no_ingest");
+        HttpResponse<String> r = send(noIngestPort, "GET", "/orders", null);
+        assertEquals(200, r.statusCode());
+        assertTrue(!r.body().contains("metadata") && !r.body().contains("wrong route"), r.body());
+        assertEquals(ignored + 1, metric("envoy_http_ext_authz_ignored_dynamic_metadata", "no_ingest"));
+        assertEquals(0.0, metric("envoy_http_ext_authz_ignored_dynamic_metadata", "metadata_route"));
+    }
+
+    /**
+     * Envoy: an OK answer whose headers push the request past the HCM's limits is refused (500,
+     * invalid), counted in request_header_limits_reached too.
+     */
     @Test
     void okAnswerPastTheRequestHeaderLimitsIsRefused() throws Exception {
         double ok = metric("envoy_http_ext_authz_ok", "with_grpc_authz");
         double invalid = metric("envoy_http_ext_authz_invalid", "with_grpc_authz");
+        double limits = metric("envoy_http_ext_authz_request_header_limits_reached", "with_grpc_authz");
         HttpResponse<String> r = send(grpcPort, "GET", "/manyheaders", null);
         assertEquals(500, r.statusCode(), r.body());
         r = send(grpcPort, "GET", "/bigheader", null);
         assertEquals(500, r.statusCode(), r.body());
         assertEquals(invalid + 2, metric("envoy_http_ext_authz_invalid", "with_grpc_authz"));
+        assertEquals(limits + 2, metric("envoy_http_ext_authz_request_header_limits_reached", "with_grpc_authz"));
         assertEquals(ok, metric("envoy_http_ext_authz_ok", "with_grpc_authz"));
         assertEquals("with_grpc_authz /manyheaders 500 UAEX ext_authz_invalid", awaitLogLine("with_grpc_authz /manyheaders "));
     }

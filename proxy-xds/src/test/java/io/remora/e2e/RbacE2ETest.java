@@ -153,6 +153,18 @@ class RbacE2ETest {
         return proxy.metric(sample);
     }
 
+    /** Envoy's RBACIntegrationTest.DeniedHeadReply: a denied HEAD gets the 403's content-length and no body. */
+    @Test
+    void deniedHeadRequestHasTheLengthButNoBody() throws Exception {
+        HttpResponse<String> r = send("HEAD", "/private");
+        assertEquals(403, r.statusCode());
+        assertEquals(java.util.Optional.of(Integer.toString("RBAC: access denied".length())),
+                r.headers().firstValue("content-length"), r.headers().map().toString());
+        assertEquals("", r.body());
+        // The connection is still usable: no stray body bytes were written after the HEAD reply.
+        assertEquals(200, send("GET", "/public/page").statusCode());
+    }
+
     @Test
     void allowedAndDenied() throws Exception {
         double allowed = metric("envoy_http_rbac_allowed{envoy_http_conn_manager_prefix=\"ingress\"}");

@@ -224,6 +224,77 @@ class RbacMatcherE2ETest {
         }
     }
 
+    /**
+     * A CEL matcher over HttpAttributesCelMatchInput (Envoy's cel_matcher input matcher): the
+     * expression, over the request's attributes, decides; an expression that fails to evaluate
+     * (no such header) does not match.
+     */
+    @Test
+    void celMatcherDecidesOnRealTraffic() throws Exception {
+        Path log = Files.createTempFile(dir, "access", ".log");
+        String celRbac = """
+                matcher:
+                  matcher_list:
+                    matchers:
+                    - predicate:
+                        single_predicate:
+                          input: { name: cel, typed_config: { "@type": type.googleapis.com/xds.type.matcher.v3.HttpAttributesCelMatchInput } }
+                          custom_match:
+                            name: cel
+                            typed_config:
+                              "@type": type.googleapis.com/xds.type.matcher.v3.CelMatcher
+                              expr_match:
+                                parsed_expr:
+                                  expr:
+                                    call_expr:
+                                      function: _&&_
+                                      args:
+                                      - call_expr:
+                                          function: _==_
+                                          args:
+                                          - call_expr: { function: "_[_]", args: [{ select_expr: { operand: { ident_expr: { name: request } }, field: headers } }, { const_expr: { string_value: x-user } }] }
+                                          - const_expr: { string_value: alice }
+                                      - call_expr:
+                                          function: startsWith
+                                          target: { select_expr: { operand: { ident_expr: { name: request } }, field: path } }
+                                          args: [{ const_expr: { string_value: /api } }]
+                      on_match: %s
+                  on_no_match: %s
+                """.formatted(action("alice-api", "ALLOW"), action("default-deny", "DENY"));
+        try (TestUpstream backend = TestUpstream.text("app")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    static_resources:
+                      listeners:
+                      - name: cel
+                        address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                        filter_chains:
+                    %s
+                      clusters:
+                    %s
+                    """.formatted(admin, port, hcm("cel", celRbac).indent(4).stripTrailing(),
+                    Bootstraps.indent(Bootstraps.cluster("app", false, null, backend.port()), 2))
+                    .replace("%LOG%", log.toString());
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin,
+                    java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
+                    "--file-flush-interval-msec", "50")) {
+                HttpClient c = HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + port;
+                assertEquals(200, get(c, base + "/api/items", "x-user", "alice").statusCode());
+                assertEquals(403, get(c, base + "/admin", "x-user", "alice").statusCode());
+                assertEquals(403, get(c, base + "/api/bob", "x-user", "bob").statusCode());
+                assertEquals(403, get(c, base + "/api/nobody").statusCode());
+                assertEquals("/api/items 200 via_upstream - -", awaitLine(log, "/api/items "));
+                assertEquals("/api/bob 403 rbac_access_denied_matched_policy[default-deny] - -", awaitLine(log, "/api/bob "));
+                assertEquals(1.0, proxy.metric("envoy_http_rbac_allowed{envoy_http_conn_manager_prefix=\"cel\"}"));
+                assertEquals(3.0, proxy.metric("envoy_http_rbac_denied{envoy_http_conn_manager_prefix=\"cel\"}"));
+            }
+        }
+    }
+
     static HttpResponse<String> get(HttpClient c, String uri, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10));
         for (int i = 0; i < headers.length; i += 2) {

@@ -118,6 +118,7 @@ public final class BootstrapLoader {
 
     private LoadedBootstrap translate(Bootstrap proto, TranslationContext ctx) {
         proto = withNodeOverrides(proto);
+        ctx = ctx.withLocalClusterName(proto.getClusterManager().getLocalClusterName());
         var model = BootstrapTranslator.translate(proto, ctx, serviceNode, serviceCluster, drainTime);
         // As Envoy reads a file SDS source at once: a file that cannot serve its secret fails the config.
         io.remora.xds.ads.SdsFileSecrets.read(io.remora.xds.ads.SdsFileRefs.find(proto.getStaticResources(),

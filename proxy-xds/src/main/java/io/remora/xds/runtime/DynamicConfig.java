@@ -80,7 +80,16 @@ final class DynamicConfig {
     /** The bootstrap's ADS mode, which VHDS route configurations depend on. */
     private final VhdsRouteConfigs.Ads ads;
 
+    /** The bootstrap's {@code cluster_manager.local_cluster_name}, which filters' configs may need; null: unknown. */
+    private final String localClusterName;
+
     DynamicConfig(ServerConfig base, io.micrometer.core.instrument.MeterRegistry registry, VhdsRouteConfigs.Ads ads) {
+        this(base, registry, ads, null);
+    }
+
+    DynamicConfig(ServerConfig base, io.micrometer.core.instrument.MeterRegistry registry, VhdsRouteConfigs.Ads ads,
+                  String localClusterName) {
+        this.localClusterName = localClusterName;
         this.base = base;
         this.ads = ads;
         this.ecds = new EcdsConfigs(registry);
@@ -94,7 +103,7 @@ final class DynamicConfig {
             throws XdsRejectedException {
         // Envoy does not check LDS/RDS cluster references against CDS: a route to a cluster that
         // has not arrived yet answers 503 NC until it does.
-        TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots());
+        TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots()).withLocalClusterName(localClusterName);
 
         Map<String, Cached<Cluster, ClusterConfig>> nextClusters = new HashMap<>();
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>(base.clusters());
@@ -175,7 +184,7 @@ final class DynamicConfig {
      * @return the listeners that differ from those merged last, translated
      */
     List<ListenerConfig> check(XdsSnapshot snapshot, Map<XdsResourceType, Map<String, String>> failures) {
-        TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots());
+        TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots()).withLocalClusterName(localClusterName);
         Map<String, Cached<Cluster, ClusterConfig>> clusters = new HashMap<>();
         for (Cluster c : snapshot.clusters().values()) {
             try {

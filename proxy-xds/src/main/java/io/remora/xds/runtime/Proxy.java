@@ -73,7 +73,8 @@ public final class Proxy implements AutoCloseable {
         // The bootstrap's tracing.http: for connection managers whose tracing names no provider.
         io.remora.config.TracingConfig.Provider bootstrapTracer = io.remora.xds.translate.TracingTranslator
                 .bootstrapProvider(bootstrap, io.remora.xds.translate.TranslationContext.lenient());
-        DynamicConfig dynamic = new DynamicConfig(config, stats.meterRegistry(), VhdsRouteConfigs.Ads.of(bootstrap));
+        DynamicConfig dynamic = new DynamicConfig(config, stats.meterRegistry(), VhdsRouteConfigs.Ads.of(bootstrap),
+                bootstrap.getClusterManager().getLocalClusterName());
         this.commandLine = commandLine;
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);

@@ -13,7 +13,7 @@ import io.remora.matching.RuntimeFractionMatcher;
 /**
  * The input matcher extensions of a single predicate's {@code custom_match} besides the IP
  * matcher (which {@link UnifiedMatcherTranslator} builds into CIDR ranges): consistent hashing,
- * runtime fraction and metadata, validated as Envoy's factories validate them.
+ * runtime fraction, metadata and CEL, validated as Envoy's factories validate them.
  */
 final class InputMatcherTranslator {
 
@@ -21,7 +21,9 @@ final class InputMatcherTranslator {
     static final String CONSISTENT_HASHING = PKG + "consistent_hashing.v3.ConsistentHashing";
     static final String RUNTIME_FRACTION = PKG + "runtime_fraction.v3.RuntimeFraction";
     static final String METADATA = PKG + "metadata.v3.Metadata";
-    static final String SUPPORTED = PKG + "ip.v3.Ip, " + CONSISTENT_HASHING + ", " + RUNTIME_FRACTION + ", " + METADATA;
+    static final String CEL = "xds.type.matcher.v3.CelMatcher";
+    static final String SUPPORTED = PKG + "ip.v3.Ip, " + CONSISTENT_HASHING + ", " + RUNTIME_FRACTION + ", " + METADATA
+            + ", " + CEL;
 
     private InputMatcherTranslator() {
     }
@@ -59,6 +61,8 @@ final class InputMatcherTranslator {
                 yield new MetadataInputMatcher(MetadataMatcherTranslator.value(m.getValue(), path.field("value")),
                         m.getInvert());
             }
+            case CEL -> io.remora.extensions.cel.CelInputMatcher.of(
+                    Protos.unpack(config, com.github.xds.type.matcher.v3.CelMatcher.class, path), path);
             default -> null;
         };
     }

@@ -36,6 +36,8 @@ public final class TranslationContext {
     /** The enclosing route configuration's {@code cluster_specifier_plugins} by name. */
     private final java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> clusterSpecifierPlugins;
     private final EcdsSlots ecds;
+    /** The bootstrap's {@code cluster_manager.local_cluster_name} ("" when unset), or null when not known here. */
+    private final String localClusterName;
 
     /**
      * @param knownClusters the clusters a reference may name, or null when they are not all known
@@ -43,7 +45,7 @@ public final class TranslationContext {
      */
     public TranslationContext(Set<String> knownClusters) {
         this(knownClusters, new ArrayList<>(), new HashSet<>(), new java.util.HashMap<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED,
-                false, java.util.Map.of(), null);
+                false, java.util.Map.of(), null, null);
     }
 
     private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys,
@@ -51,7 +53,7 @@ public final class TranslationContext {
                                io.remora.config.ListenerConfig.TrafficDirection direction,
                                boolean bypassOverloadManager,
                                java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> clusterSpecifierPlugins,
-                               EcdsSlots ecds) {
+                               EcdsSlots ecds, String localClusterName) {
         this.knownClusters = knownClusters;
         this.warnings = warnings;
         this.warnedKeys = warnedKeys;
@@ -60,6 +62,7 @@ public final class TranslationContext {
         this.bypassOverloadManager = bypassOverloadManager;
         this.clusterSpecifierPlugins = clusterSpecifierPlugins;
         this.ecds = ecds;
+        this.localClusterName = localClusterName;
     }
 
     /**
@@ -68,7 +71,21 @@ public final class TranslationContext {
      */
     public TranslationContext withEcdsSlots(EcdsSlots slots) {
         return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                clusterSpecifierPlugins, slots);
+                clusterSpecifierPlugins, slots, localClusterName);
+    }
+
+    /** The same context knowing the bootstrap's {@code cluster_manager.local_cluster_name} ("" when unset). */
+    public TranslationContext withLocalClusterName(String name) {
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
+                clusterSpecifierPlugins, ecds, name);
+    }
+
+    /**
+     * The bootstrap's {@code cluster_manager.local_cluster_name}, "" when unset, or null when this
+     * translation does not know the bootstrap (filters needing it then check when they are built).
+     */
+    public String localClusterName() {
+        return localClusterName;
     }
 
     /** Where discovered filters' configs are published; null outside xDS-delivered listeners. */
@@ -83,13 +100,13 @@ public final class TranslationContext {
      */
     public TranslationContext withTrafficDirection(io.remora.config.ListenerConfig.TrafficDirection direction) {
         return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                clusterSpecifierPlugins, ecds);
+                clusterSpecifierPlugins, ecds, localClusterName);
     }
 
     /** The same context inside a listener with this {@code bypass_overload_manager}. */
     public TranslationContext withBypassOverloadManager(boolean bypass) {
         return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypass,
-                clusterSpecifierPlugins, ecds);
+                clusterSpecifierPlugins, ecds, localClusterName);
     }
 
     /** The enclosing listener's {@code bypass_overload_manager} (false outside a listener). */
@@ -105,20 +122,20 @@ public final class TranslationContext {
     /** The same warnings, with cluster references unchecked (validate_clusters: false). */
     public TranslationContext withoutClusterCheck() {
         return new TranslationContext(null, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                clusterSpecifierPlugins, ecds);
+                clusterSpecifierPlugins, ecds, localClusterName);
     }
 
     /** The same warnings, checking references against these clusters. */
     public TranslationContext withClusters(Set<String> clusters) {
         return new TranslationContext(clusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                clusterSpecifierPlugins, ecds);
+                clusterSpecifierPlugins, ecds, localClusterName);
     }
 
     /** The same context inside a route configuration with these {@code cluster_specifier_plugins}. */
     public TranslationContext withClusterSpecifierPlugins(
             java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> plugins) {
         return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                java.util.Map.copyOf(plugins), ecds);
+                java.util.Map.copyOf(plugins), ecds, localClusterName);
     }
 
     /** The enclosing route configuration's cluster specifier plugin of that name, or null. */

@@ -199,6 +199,14 @@ public final class UnifiedMatcherTranslator<A> {
                     throw sp0.field("input").error("missing required field");
                 }
                 MatchInput input = input(sp.getInput(), sp0.field("input"));
+                boolean celMatcher = sp.hasCustomMatch() && InputMatcherTranslator.CEL.equals(
+                        Protos.typeName(sp.getCustomMatch().getTypedConfig()));
+                // As Envoy's matcher factory: the CEL input feeds only the CEL matcher, which reads nothing else.
+                if (celMatcher != (input.kind() == MatchInput.Kind.HTTP_ATTRIBUTES)) {
+                    throw sp0.field(celMatcher ? "input" : sp.hasValueMatch() ? "value_match" : "custom_match")
+                            .error("Unsupported data input type: the CEL matcher takes exactly the "
+                                    + "HttpAttributesCelMatchInput");
+                }
                 if (sp.hasValueMatch()) {
                     return new UnifiedMatcher.Single(input, string(sp.getValueMatch(),
                             sp0.field("value_match")), List.of());
@@ -296,6 +304,7 @@ public final class UnifiedMatcherTranslator<A> {
                 String key = Protos.unpack(config, FilterStateInput.class, tp).getKey();
                 yield key.isEmpty() ? null : MatchInput.filterState(key);
             }
+            case "xds.type.matcher.v3.HttpAttributesCelMatchInput" -> MatchInput.HTTP_ATTRIBUTES;
             case "envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput" -> MatchInput.RESPONSE_STATUS_CODE;
             case "envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput" -> MatchInput.RESPONSE_STATUS_CODE_CLASS;
             case HEADER_INPUT -> {

@@ -17,8 +17,8 @@ import java.util.Set;
  * actions are {@code envoy.config.rbac.v3.Action}; the inputs are those Envoy's RBAC filters
  * admit: the connection's addresses, ports and SNI and the peer certificate's URI SANs, DNS SANs
  * and subject for both filters, plus filter state (network filter) or request headers and dynamic
- * metadata (HTTP filter, as Envoy registers DynamicMetadataInput for HTTP data only). Other
- * inputs (CEL) are refused with Envoy's message.
+ * metadata and the CEL matcher's HttpAttributesCelMatchInput (HTTP filter, as Envoy registers
+ * those for HTTP data only). Other inputs are refused with Envoy's message.
  */
 public final class RbacMatcherTranslator {
 
@@ -26,7 +26,8 @@ public final class RbacMatcherTranslator {
 
     /** Which filter the matcher belongs to: each admits its own inputs. */
     public enum Filter {
-        HTTP(EnumSet.of(MatchInput.Kind.REQUEST_HEADER, MatchInput.Kind.DYNAMIC_METADATA),
+        HTTP(EnumSet.of(MatchInput.Kind.REQUEST_HEADER, MatchInput.Kind.DYNAMIC_METADATA,
+                MatchInput.Kind.HTTP_ATTRIBUTES),
                 "RBAC HTTP filter cannot match on '"),
         NETWORK(EnumSet.of(MatchInput.Kind.FILTER_STATE), "RBAC network filter cannot match '");
 

@@ -107,11 +107,12 @@ final class CorsFilter implements StreamFilter {
         }
         String allowHeaders = first(CorsPolicyConfig::allowHeaders);
         if (!allowHeaders.isEmpty()) {
-            CharSequence requested = headers.get("access-control-request-headers");
             if (!allowHeaders.equals("*")) {
                 reply.set("access-control-allow-headers", allowHeaders);
-            } else if (requested != null) {
-                reply.set("access-control-allow-headers", requested);
+            } else {
+                // Envoy echoes the request's list, an empty value when the preflight named none.
+                CharSequence requested = headers.get("access-control-request-headers");
+                reply.set("access-control-allow-headers", requested == null ? "" : requested);
             }
         }
         String maxAge = first(CorsPolicyConfig::maxAge);

@@ -193,6 +193,8 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         if (!d.dynamicMetadata().isEmpty() && config.ingestDynamicMetadata()) {
             d.dynamicMetadata().forEach((k, v) -> cb.streamInfo().setDynamicMetadata(ExtAuthzConfig.NAME, k, v));
+        } else if (!d.dynamicMetadata().isEmpty()) {
+            stats.ignoredDynamicMetadata.increment();
         }
         switch (d.kind()) {
             case OK -> {
@@ -300,6 +302,7 @@ final class ExtAuthzFilter implements StreamFilter {
         if (overLimits(requestHeaders)) {
             // Envoy 1.36: the request as the answer changed it must still fit the connection
             // manager's max_headers_count and max_request_headers_kb, else the answer is refused.
+            stats.requestHeaderLimitsReached.increment();
             return false;
         }
         responseHeadersToAdd = d.responseHeadersToAdd();

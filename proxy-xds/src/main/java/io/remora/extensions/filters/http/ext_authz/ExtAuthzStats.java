@@ -17,6 +17,12 @@ final class ExtAuthzStats {
     final Counter failureModeAllowed;
     final Counter invalid;
     final Counter filterStateNameCollision;
+    final Counter ignoredDynamicMetadata;
+    /** Envoy counts it under enforce_response_header_limits, which the 1.0.49 API lacks: stays 0. */
+    final Counter omittedResponseHeaders;
+    final Counter requestHeaderLimitsReached;
+    /** Envoy counts it when the response's headers outgrow their limits; Remora enforces none there: stays 0. */
+    final Counter responseHeaderLimitsReached;
 
     ExtAuthzStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
         String base = "envoy_http_ext_authz_" + (statPrefix.isEmpty() ? "" : io.remora.stats.StatNames.sanitize(statPrefix) + "_");
@@ -27,6 +33,10 @@ final class ExtAuthzStats {
         failureModeAllowed = c(r, base + "failure_mode_allowed", hcmPrefix);
         invalid = c(r, base + "invalid", hcmPrefix);
         filterStateNameCollision = c(r, base + "filter_state_name_collision", hcmPrefix);
+        ignoredDynamicMetadata = c(r, base + "ignored_dynamic_metadata", hcmPrefix);
+        omittedResponseHeaders = c(r, base + "omitted_response_headers", hcmPrefix);
+        requestHeaderLimitsReached = c(r, base + "request_header_limits_reached", hcmPrefix);
+        responseHeaderLimitsReached = c(r, base + "response_header_limits_reached", hcmPrefix);
     }
 
     private static Counter c(MeterRegistry r, String name, String hcmPrefix) {

@@ -26,9 +26,9 @@ final class LocalClusterShare implements LongSupplier {
     }
 
     /**
-     * The tokens one request takes under {@code config}. Without a local cluster name the share is
-     * one token: a route's config cannot be refused here, so it is logged; the filter's own config
-     * was refused by {@link #requireLocalCluster} when its listener was built.
+     * The tokens one request takes under {@code config}. Translation refuses a config sharing with no
+     * local cluster when it knows the bootstrap; one translated without it is logged here and takes
+     * one token (the filter's own config is refused by {@link #requireLocalCluster}).
      */
     static LongSupplier of(LocalRateLimitConfig config, ClusterManager clusters) {
         if (!config.localClusterShare()) {

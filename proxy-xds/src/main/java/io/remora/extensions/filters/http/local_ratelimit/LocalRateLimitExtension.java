@@ -99,6 +99,10 @@ public final class LocalRateLimitExtension implements HttpFilterExtension<LocalR
             throw path.field("local_cluster_rate_limit")
                     .error("local_cluster_rate_limit is set and local_rate_limit_per_downstream_connection is set to true");
         }
+        // Envoy's FilterConfig refuses it for the filter and per route alike: there is nothing to share the rate with.
+        if (c.hasLocalClusterRateLimit() && "".equals(ctx.localClusterName())) {
+            throw path.field("local_cluster_rate_limit").error(LocalClusterShare.NO_LOCAL_CLUSTER);
+        }
         b.localClusterShare(c.hasLocalClusterRateLimit());
         b.perConnection(c.getLocalRateLimitPerDownstreamConnection());
         if (c.getEnableXRatelimitHeaders() == XRateLimitHeadersRFCVersion.UNRECOGNIZED) {

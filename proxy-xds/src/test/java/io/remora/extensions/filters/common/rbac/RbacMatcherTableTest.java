@@ -169,6 +169,36 @@ class RbacMatcherTableTest {
         assertEquals(false, e.evaluate(Input.request()).allowed());
     }
 
+    static final String CEL_INPUT = "{name: cel, typed_config: {'@type': type.googleapis.com/xds.type.matcher.v3.HttpAttributesCelMatchInput}}";
+
+    /** request.headers['x-user'] == 'alice', as a parsed expression (Envoy's CelMatcher takes parsed or checked). */
+    static final String CEL_ALICE = "{name: cel, typed_config: {'@type': type.googleapis.com/xds.type.matcher.v3.CelMatcher,"
+            + " expr_match: {parsed_expr: {expr: {call_expr: {function: '_==_', args: ["
+            + "{call_expr: {function: '_[_]', args: [{select_expr: {operand: {ident_expr: {name: request}}, field: headers}},"
+            + " {const_expr: {string_value: x-user}}]}}, {const_expr: {string_value: alice}}]}}}}}}";
+
+    static String celPredicate(String input, String match) {
+        return "{matcher_list: {matchers: [{predicate: {single_predicate: {input: " + input + ", " + match + "}},"
+                + " on_match: " + action("alice", "ALLOW") + "}]}, on_no_match: " + action("others", "DENY") + "}";
+    }
+
+    @org.junit.jupiter.api.Test
+    void celMatcherOverTheHttpAttributes() {
+        // Envoy's RBAC HTTP filter admits HttpAttributesCelMatchInput with the CelMatcher
+        // (source/extensions/matching/input_matchers/cel_matcher): true matches, anything else does not.
+        var e = engine(celPredicate(CEL_INPUT, "custom_match: " + CEL_ALICE), RbacMatcherTranslator.Filter.HTTP);
+        var alice = e.evaluate(Input.request());
+        assertTrue(alice.allowed());
+        assertEquals("alice", alice.policyId());
+        var bob = new io.netty.handler.codec.http2.DefaultHttp2Headers().method("GET").path("/").add("x-user", "bob");
+        var other = e.evaluate(Input.request().headers(bob));
+        assertEquals(false, other.allowed());
+        assertEquals("others", other.policyId());
+        // No such header: the expression fails to evaluate, which is no match.
+        assertEquals(false, e.evaluate(Input.request().headers(
+                new io.netty.handler.codec.http2.DefaultHttp2Headers().method("GET").path("/"))).allowed());
+    }
+
     static Stream<Arguments> refusals() {
         String ok = action("x", "ALLOW");
         return Stream.of(
@@ -198,6 +228,24 @@ class RbacMatcherTableTest {
                 Arguments.of("action needs a name", RbacMatcherTranslator.Filter.HTTP,
                         single(input(NET + "DestinationPortInput"), "{exact: '1'}", action("''", "ALLOW"), null),
                         "matcher.matcher_list.matchers[0].on_match.action.typed_config.name", "must not be empty"),
+                Arguments.of("the network filter has no CEL input", RbacMatcherTranslator.Filter.NETWORK,
+                        celPredicate(CEL_INPUT, "custom_match: " + CEL_ALICE),
+                        "matcher.matcher_list.matchers[0].predicate.single_predicate.input.typed_config",
+                        "RBAC network filter cannot match 'xds.type.matcher.v3.HttpAttributesCelMatchInput'"),
+                Arguments.of("the CEL matcher takes only the CEL input", RbacMatcherTranslator.Filter.HTTP,
+                        celPredicate("{name: h, typed_config: {'@type': " + HEADER + ", header_name: x}}",
+                                "custom_match: " + CEL_ALICE),
+                        "matcher.matcher_list.matchers[0].predicate.single_predicate.input",
+                        "Unsupported data input type"),
+                Arguments.of("the CEL input has no string value", RbacMatcherTranslator.Filter.HTTP,
+                        celPredicate(CEL_INPUT, "value_match: {exact: x}"),
+                        "matcher.matcher_list.matchers[0].predicate.single_predicate.value_match",
+                        "Unsupported data input type"),
+                Arguments.of("a CEL matcher needs an expression", RbacMatcherTranslator.Filter.HTTP,
+                        celPredicate(CEL_INPUT, "custom_match: {name: cel, typed_config: {'@type':"
+                                + " type.googleapis.com/xds.type.matcher.v3.CelMatcher}}"),
+                        "matcher.matcher_list.matchers[0].predicate.single_predicate.custom_match.typed_config.expr_match",
+                        "missing required field"),
                 Arguments.of("header input needs a name", RbacMatcherTranslator.Filter.HTTP,
                         single("{name: h, typed_config: {'@type': " + HEADER + "}}", "{exact: v}", ok, null),
                         "matcher.matcher_list.matchers[0].predicate.single_predicate.input.typed_config.header_name",

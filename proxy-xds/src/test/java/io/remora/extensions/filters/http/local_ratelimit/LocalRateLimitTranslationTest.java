@@ -262,13 +262,15 @@ class LocalRateLimitTranslationTest {
                 perRoute.path());
     }
 
+    static final String LOCAL_CLUSTER = "cluster_manager: { local_cluster_name: c1 }\n";
+
     @Test
     void localClusterRateLimitSharesTheBucketByTheLocalClustersMembers() {
-        LocalRateLimitConfig c = config("""
+        LocalRateLimitConfig c = (LocalRateLimitConfig) hcm(LOCAL_CLUSTER + bootstrap("""
                 stat_prefix: shared
                 token_bucket: { max_tokens: 4, fill_interval: 1000s }
                 local_cluster_rate_limit: {}
-                """);
+                """, "")).httpFilters().get(0).config();
         assertTrue(c.localClusterShare());
         // Three members: each request takes three tokens, so four tokens pass one request.
         LocalRateLimiter limiter = new LocalRateLimiter(c, () -> 3);
@@ -292,5 +294,34 @@ class LocalRateLimitTranslationTest {
         assertTrue(e.getMessage().contains("local_cluster_rate_limit is set but no local cluster name is present"),
                 e.getMessage());
         assertEquals(1, LocalClusterShare.of(c, none).getAsLong());
+    }
+
+    @Test
+    void localClusterRateLimitWithoutALocalClusterIsRefusedOnTheFilterAndPerRoute() {
+        // Envoy's FilterConfig throws "local_cluster_rate_limit is set but no local cluster name is
+        // present" for the filter's config and a route's alike.
+        TranslationException filter = refused("""
+                stat_prefix: shared
+                token_bucket: { max_tokens: 4, fill_interval: 1s }
+                local_cluster_rate_limit: {}
+                """, "");
+        assertEquals(FILTER + ".local_cluster_rate_limit", filter.path());
+        assertTrue(filter.getMessage().contains("local_cluster_rate_limit is set but no local cluster name is present"),
+                filter.getMessage());
+        String perRoute = """
+                typed_per_filter_config:
+                  envoy.filters.http.local_ratelimit:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                    stat_prefix: route
+                    token_bucket: { max_tokens: 4, fill_interval: 1s }
+                    local_cluster_rate_limit: {}
+                """;
+        TranslationException route = refused("stat_prefix: s", perRoute);
+        assertTrue(route.path().endsWith(
+                "typed_per_filter_config[\"envoy.filters.http.local_ratelimit\"].local_cluster_rate_limit"), route.path());
+        assertTrue(route.getMessage().contains("no local cluster name is present"), route.getMessage());
+        // With cluster_manager.local_cluster_name the same route is taken.
+        var routed = hcm(LOCAL_CLUSTER + bootstrap("stat_prefix: s", perRoute));
+        assertEquals(LocalRateLimitConfig.class, routed.httpFilters().get(0).config().getClass());
     }
 }
