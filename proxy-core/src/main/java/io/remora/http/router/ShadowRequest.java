@@ -104,12 +104,6 @@ final class ShadowRequest implements UpstreamCallbacks {
             mirror.stats().response(503);
             return null;
         }
-        if (!cluster.limits().tryAcquireRequest()) {
-            cluster.stats().upstreamRqActiveOverflow.increment();
-            // Its pool's overflow reaches onUpstreamReset, whose chargeUpstreamAbort counts the 503.
-            cluster.stats().response(503);
-            return null;
-        }
         Http2Headers h = HeaderBlock.of(request).copy(0);
         CharSequence authority = h.authority();
         if (authority != null && m.hostSuffix()) {
@@ -120,7 +114,6 @@ final class ShadowRequest implements UpstreamCallbacks {
         }
         // A buffer limit of at least one byte: as Envoy's, a body the shadow holds always pushes back.
         ShadowRequest s = new ShadowRequest(cluster, cb, h, timeoutMillis, Math.max(1, bufferLimit));
-        cluster.stats().upstreamRqTotal.increment();
         cluster.stats().upstreamRqActive.incrementAndGet();
         if (endStream) {
             s.requestEnded();
@@ -288,13 +281,14 @@ final class ShadowRequest implements UpstreamCallbacks {
             pendingBytes = 0;
         }
         detach();
-        cluster.limits().requests.decrementAndGet();
         cluster.stats().upstreamRqActive.decrementAndGet();
     }
 
     @Override
     public void onPoolReady(UpstreamStream s) {
         poolRequest = null;
+        // As the router's tries: counted once the pool binds the copy to a connection, or fails it otherwise than as an overflow.
+        cluster.stats().upstreamRqTotal.increment();
         if (over) {
             s.reset();
             return;
@@ -324,6 +318,9 @@ final class ShadowRequest implements UpstreamCallbacks {
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         poolRequest = null;
+        if (reason != ResetReason.OVERFLOW) {
+            cluster.stats().upstreamRqTotal.increment();
+        }
         // As the shadow's router: a failure before any response is charged as its local reply's code.
         cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
         end();

@@ -217,13 +217,18 @@ final class UpstreamResponse {
         a.recordReset(reason, transportFailure);
         if (!r.responseStarted) {
             // An earlier hedged try already caused its retry; the others may still answer.
-            if ((a == r.current && retryOrFlag(r, r.retry != null && r.retry.wouldRetry(reason, a.headersSent),
-                    RetryLog.enabled() ? "reset: " + reason.text : null)) || Hedging.awaitOthers(r, a)) {
+            if (a == r.current && retryOrFlag(r, r.retry != null && r.retry.wouldRetry(reason, a.headersSent),
+                    RetryLog.enabled() ? "reset: " + reason.text : null)) {
+                return;
+            }
+            // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
+            int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
+            if (Hedging.awaitOthers(r, a)) {
+                // Envoy's onUpstreamReset charges the abort before it looks for other tries awaiting headers.
+                UpstreamCodeCharge.charge(r, status, a.host, null);
                 return;
             }
             String failure = reason.isConnectFailure() ? transportFailure : null;
-            // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
-            int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
             UpstreamAbort.reply(r, status, resetBody(reason, r.info.attemptCount > 1), reason.responseFlag(),
                     resetDetails(reason, failure));
         } else {

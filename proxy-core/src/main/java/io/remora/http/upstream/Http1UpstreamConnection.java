@@ -40,6 +40,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     void attach(UpstreamCallbacks callbacks) {
         idleTimer.cancel();
         active = callbacks;
+        holdsRequestSlot = callbacks.poolTakesRequestSlot();
         served++;
         requestDone = responseDone = false;
         upgradeRequested = connectRequested = upgraded = chunkedRequest = false;
@@ -219,7 +220,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
 
     private void fail(ResetReason reason) {
         UpstreamCallbacks cb = active;
-        active = null;
+        clearActive();
         // Bytes after a complete response were counted once when the connection was given up
         // (maybeRelease); the parser reaching them afterwards is the same error.
         if (reason == ResetReason.PROTOCOL_ERROR && (cb != null || channel.isOpen())) {
@@ -240,11 +241,11 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         if (!requestDone || upgradeRequested || connectRequested) {
             // An early response: the rest of the request would confuse the next user. After an
             // upgrade the upstream refused, unframed bytes may have followed the head: same.
-            active = null;
+            clearActive();
             channel.close();
             return;
         }
-        active = null;
+        clearActive();
         int max = pool.ctx.maxRequestsPerConnection();
         // Bytes already read past the response were not asked for: the connection is not reused.
         if (!keepAlive || expired || (max > 0 && served >= max) || !channel.isActive() || parser.buffered() > 0) {
@@ -278,7 +279,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             parser.release();
         }
         UpstreamCallbacks cb = active;
-        active = null;
+        clearActive();
         pool.closed(this);
         if (cb != null) {
             pool.ctx.host.stats.rqError.increment();

@@ -53,9 +53,13 @@ final class Http2UpstreamStream implements UpstreamStream {
     /** Writability last reported to the requester. */
     private boolean writable = true;
 
+    /** The stream holds a max_requests slot ({@link PoolContext#admitRequest}) until it closes. */
+    private final boolean holdsRequestSlot;
+
     Http2UpstreamStream(Http2UpstreamConnection conn, UpstreamCallbacks callbacks) {
         this.conn = conn;
         this.active = callbacks;
+        this.holdsRequestSlot = callbacks.poolTakesRequestSlot();
     }
 
     /** The requester's byte meters, for the connection's frame meter; null once it has gone, or when none are kept. */
@@ -342,6 +346,8 @@ final class Http2UpstreamStream implements UpstreamStream {
     private void release() {
         if (!released) {
             released = true;
+            // Before the pool serves a waiting request: the slot is free for it.
+            conn.ctx().releaseRequest(holdsRequestSlot);
             conn.streamClosed();
         }
     }

@@ -115,12 +115,21 @@ class RouterAttemptsTest {
         assertNull(none.responseHeaders.get("x-envoy-attempt-count"));
         assertEquals(0, none.info.attemptCount);
 
-        String full = "full" + (++seq);
-        cluster(ctx, full, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 0, 3),
-                new InetSocketAddress("127.0.0.1", RouterFilterTest.closedPort()));
-        TestStream overflow = new TestStream(WORKER.loop(), ctx,
-                TestRoute.countingAttempts(TestRoute.action(full, null, null, null)), "HTTP/1.1");
-        overflow.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (cx, req, n) -> cx.writeAndFlush(H1Upstream.text(200, "ok")))) {
+            String full = "full" + (++seq);
+            cluster(ctx, full, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 0, 3), up.address());
+            TestStream overflow = new TestStream(WORKER.loop(), ctx,
+                    TestRoute.countingAttempts(TestRoute.action(full, null, null, null)), "HTTP/1.1");
+            overflow.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertOverflowCountsAnAttempt(ctx, full, overflow);
+            // The pool's breaker: the request waited for a connection, which it then could not take.
+            assertEquals(1.0, ctx.stats.cluster(full).upstreamCxTotal.count());
+            assertEquals(0.0, ctx.stats.cluster(full).upstreamRqTotal.count());
+            assertEquals(0, up.requests.get());
+        }
+    }
+
+    private static void assertOverflowCountsAnAttempt(TestServerContext ctx, String full, TestStream overflow) {
         assertEquals(503, overflow.status());
         assertTrue(overflow.info.hasFlag(ResponseFlag.UPSTREAM_OVERFLOW));
         assertEquals("upstream connect error or disconnect/reset before headers. reset reason: overflow",

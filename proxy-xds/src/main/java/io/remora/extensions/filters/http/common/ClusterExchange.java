@@ -62,6 +62,12 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         return null;
     }
 
+    /** The exchange holds its cluster's max_requests slot itself, from {@link #connect} on. */
+    @Override
+    public final boolean poolTakesRequestSlot() {
+        return false;
+    }
+
     /** The stream is ready: write the request. */
     abstract void onStream(UpstreamStream s);
 
