@@ -336,6 +336,75 @@ class RouterAttemptsTest {
     }
 
     /** An upstream that answers each request 400 ms late: past a 100 ms per-try timeout, so a hedged retry is asked for. */
+    /**
+     * Envoy's shadow is an async client's stream, whose router (dynamic stats on) charges a copy its
+     * timeout reply, the 504, as onResponseTimeout's chargeUpstreamAbort, with the host's rq_timeout
+     * and rq_error.
+     */
+    @Test
+    void aMirrorTimingOutBeforeItsResponseIsChargedA504() throws Exception {
+        try (H1Upstream main = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "main")));
+             H1Upstream shadow = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+             })) {
+            String c = "mt" + (++seq);
+            String m = "mirrort" + seq;
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, main.address());
+            FixedCluster mirror = cluster(ctx, m, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT,
+                    shadow.address());
+            List<io.remora.config.ForwardAction.MirrorPolicy> mirrors =
+                    List.of(new io.remora.config.ForwardAction.MirrorPolicy(m, null, null, false));
+            TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c,
+                    java.time.Duration.ofMillis(300), null, mirrors), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals("main", s.body());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            // The copy's stream reset is the timeout's last step.
+            while (ctx.stats.cluster(m).upstreamRqTxReset.count() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqTimeout.count());
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqCompleted.count(), "the 504 charged");
+            io.remora.upstream.Host h = mirror.hosts().get(0);
+            assertEquals(1, h.stats.rqTimeout.sum());
+            assertEquals(1, h.stats.rqError.sum());
+            assertEquals(1, shadow.requests.get());
+            // As shadow_policy_integration_test's ShadowOnlyTimeout: the copy's stream is reset locally.
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqTxReset.count());
+        }
+    }
+
+    /**
+     * shadow_policy_integration_test's RequestMirrorPolicyWithShadowUpstreamReset: the mirror's
+     * upstream resets the copy before answering; the mirror cluster counts upstream_rq_rx_reset and,
+     * as the shadow's router's chargeUpstreamAbort, the 503 (upstream_rq_completed).
+     */
+    @Test
+    void aMirrorTheUpstreamResetsCountsTheResetAndA503() throws Exception {
+        try (H1Upstream main = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "main")));
+             H2Upstream shadow = new H2Upstream(TRANSPORT, 100,
+                     (ctx, h, body, tr, n) -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR)))) {
+            String c = "mr" + (++seq);
+            String m = "mirrorr" + seq;
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, main.address());
+            cluster(ctx, m, UpstreamProtocol.HTTP2, ClusterConfig.CircuitBreakers.DEFAULT, shadow.address());
+            List<io.remora.config.ForwardAction.MirrorPolicy> mirrors =
+                    List.of(new io.remora.config.ForwardAction.MirrorPolicy(m, null, null, false));
+            TestStream s = new TestStream(WORKER.loop(), ctx,
+                    new TestRoute(TestRoute.action(c, null, null, mirrors), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals("main", s.body());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (ctx.stats.cluster(m).upstreamRqCompleted.count() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqRxReset.count());
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqCompleted.count(), "the 503 charged");
+            assertEquals(0.0, ctx.stats.cluster(m).upstreamRqTxReset.count());
+        }
+    }
+
     private static H1Upstream answeringAfter400Ms(int status, String body) throws Exception {
         return new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
             try {
