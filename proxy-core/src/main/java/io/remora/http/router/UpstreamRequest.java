@@ -44,6 +44,8 @@ class UpstreamRequest implements UpstreamCallbacks {
     /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
     boolean loadReported;
     private boolean limitsHeld = true;
+    /** A gRPC response went downstream: the host's success or error waits for its grpc-status. */
+    boolean grpcResultDeferred;
     /** Made when one of the try's timers runs. */
     TryTimers timers;
     /** The try's upstream HTTP filters; null when neither the cluster nor the router lists any. */
@@ -61,6 +63,12 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (tracked != null) {
             TryTimers.track(this, tracked);
         }
+    }
+
+    /** The router counts the host's rq_success/rq_error ({@link HostResults}), as Envoy's does. */
+    @Override
+    public boolean poolCountsHostResults() {
+        return false;
     }
 
     /** Whether the request can be written: to the filters from the start, else once the pool gave a stream. */
@@ -378,6 +386,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (!lrsMetrics.isEmpty() && !loadReported) {
             host.loadMetricStats().onResponse(trailers, lrsMetrics);
         }
+        HostResults.trailers(this, trailers);
         UpstreamResponse.onComplete(router, this);
         router.cb.encodeTrailers(trailers);
     }

@@ -126,7 +126,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             p.stop();
             upgraded = true;
             keepAlive = false;
-            pool.ctx.host.stats.response(code);
+            if (cb.poolCountsHostResults()) {
+                pool.ctx.host.stats.response(code);
+            }
             sendHeld();
             Http1UpstreamTunnel.opened(channel, requestDone);
             cb.onResponseHeaders(HeaderConversion.toHttp2Response(head), false);
@@ -142,7 +144,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         if (headRequest) {
             p.noBody(); // whatever its headers say
         }
-        pool.ctx.host.stats.response(code);
+        if (cb.poolCountsHostResults()) {
+            pool.ctx.host.stats.response(code);
+        }
         keepAlive = head.keepAlive();
         Http2Headers h = HeaderConversion.toHttp2Response(head);
         if (head.bodyless()) {
@@ -228,7 +232,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         }
         channel.close();
         if (cb != null) {
-            pool.ctx.host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                pool.ctx.host.stats.rqError.increment();
+            }
             cb.onReset(reason);
         }
     }
@@ -282,7 +288,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         clearActive();
         pool.closed(this);
         if (cb != null) {
-            pool.ctx.host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                pool.ctx.host.stats.rqError.increment();
+            }
             if (io.remora.accesslog.ConnectionCloses.wanted()) {
                 cb.onConnectionClosed(peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
                         : io.remora.accesslog.ConnectionCloses.Type.NORMAL, null);

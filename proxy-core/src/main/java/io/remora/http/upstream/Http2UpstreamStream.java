@@ -240,7 +240,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         active = null;
         releaseHeld();
         if (cb != null) {
-            conn.ctx().host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                conn.ctx().host.stats.rqError.increment();
+            }
             cb.onReset(errorCode == Http2Error.REFUSED_STREAM.code()
                     ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.REMOTE_RESET);
         }
@@ -311,7 +313,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         active = null;
         releaseHeld();
         if (!responseDone) {
-            conn.ctx().host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                conn.ctx().host.stats.rqError.increment();
+            }
             // A connection closed for the upstream's error resets every stream as a protocol
             // error (Envoy's CodecClient::onEvent with protocol_error_).
             cb.onReset(refusedByGoAway ? ResetReason.REMOTE_REFUSED_STREAM_RESET
@@ -327,7 +331,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         releaseHeld();
         cancel();
         if (cb != null && !responseDone) {
-            conn.ctx().host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                conn.ctx().host.stats.rqError.increment();
+            }
             cb.onReset(ResetReason.LOCAL_RESET);
         }
     }
@@ -338,7 +344,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         active = null;
         release();
         if (cb != null) {
-            conn.ctx().host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                conn.ctx().host.stats.rqError.increment();
+            }
             cb.onReset(reason);
         }
     }

@@ -313,7 +313,9 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         UpstreamCallbacks cb = callbacks;
         callbacks = null;
         if (cb != null && connected) {
-            host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                host.stats.rqError.increment();
+            }
             cb.onReset(ResetReason.CONNECTION_TERMINATION);
         }
         ctx.fireChannelInactive();

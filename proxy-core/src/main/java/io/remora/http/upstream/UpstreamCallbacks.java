@@ -67,6 +67,15 @@ public interface UpstreamCallbacks {
         return true;
     }
 
+    /**
+     * Whether the pool counts the host's {@code rq_success}/{@code rq_error} from this stream's
+     * response code and resets; false for a requester that counts them itself, where Envoy's
+     * router does (its tries).
+     */
+    default boolean poolCountsHostResults() {
+        return true;
+    }
+
     /** The upstream write side crossed a watermark: stop or resume feeding request data. */
     void onWritabilityChanged(boolean writable);
 }

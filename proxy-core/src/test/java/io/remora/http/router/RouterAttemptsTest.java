@@ -405,6 +405,37 @@ class RouterAttemptsTest {
         }
     }
 
+    /**
+     * As Envoy's router (handleNon5xxResponseHeaders, chargeUpstreamAbort): a non-gRPC response
+     * counts the host's rq_success when its headers go downstream, and the connection closing under
+     * its body is no rq_error of the host.
+     */
+    @Test
+    void aResponseCutShortCountsTheHostsSuccessOnly() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            io.netty.handler.codec.http.DefaultHttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
+            head.headers().set("content-length", 10);
+            ctx.write(head);
+            ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                    io.netty.buffer.Unpooled.copiedBuffer("abc", java.nio.charset.StandardCharsets.US_ASCII)))
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        })) {
+            String c = "cut" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            FixedCluster cluster = cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT,
+                    up.address());
+            TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c, null, null, null), false),
+                    "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            assertTrue(s.reset, "the response was cut short");
+            io.remora.upstream.Host h = cluster.hosts().get(0);
+            assertEquals(1, h.stats.rqSuccess.sum());
+            assertEquals(0, h.stats.rqError.sum());
+        }
+    }
+
     private static H1Upstream answeringAfter400Ms(int status, String body) throws Exception {
         return new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
             try {
