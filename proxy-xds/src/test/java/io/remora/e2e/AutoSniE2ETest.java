@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code upstream_http_protocol_options} against a real HTTPS upstream that records the SNI of
  * each client hello: the request's Host becomes the SNI (port stripped, an IP address not),
- * {@code override_auto_sni_header} wins when present, connections are pooled per name, and
+ * {@code override_auto_sni_header} wins when present, a route's host rewrite is the name sent,
+ * connections are pooled per name, and
  * {@code auto_san_validation} refuses a certificate without a SAN for the host (503, UF, as
  * Envoy's upstream connect failure) while a wildcard SAN passes.
  */
@@ -53,6 +54,14 @@ class AutoSniE2ETest {
                       route: { cluster: auto }
                     - match: { prefix: /sni }
                       route: { cluster: sni_only }
+                    - match: { prefix: /literal }
+                      route: { cluster: sni_only, host_rewrite_literal: literal.example }
+                    - match: { prefix: /header }
+                      route: { cluster: sni_only, host_rewrite_header: x-rewrite }
+                    - match: { prefix: /regex }
+                      route:
+                        cluster: sni_only
+                        host_rewrite_path_regex: { pattern: { regex: "^/regex/([a-z]+)$" }, substitution: '\\1.regex.example' }
                     """;
             String clusters = tlsCluster("auto", "{ auto_sni: true, auto_san_validation: true,"
                     + " override_auto_sni_header: x-sni }", ca.pem(), upstream.port())
@@ -96,6 +105,13 @@ class AutoSniE2ETest {
                 // An IP address is no server name: the transport socket's sni stays.
                 assertEquals("sni=configured.example", Curl.run("-H", "Host: 127.0.0.1:" + port,
                         base + "/sni/2").text());
+
+                // As Envoy's router (getRequestHostValue, auto_sni_integration_test's host rewrite
+                // cases): the host the route's rewrite gives, literal, from a header or by regex.
+                assertEquals("sni=literal.example", Curl.run("-H", "Host: b.example.com", base + "/literal").text());
+                assertEquals("sni=from.header.example", Curl.run("-H", "Host: b.example.com",
+                        "-H", "x-rewrite: from.header.example", base + "/header").text());
+                assertEquals("sni=abc.regex.example", Curl.run("-H", "Host: b.example.com", base + "/regex/abc").text());
             }
         }
     }

@@ -4,15 +4,15 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
-import io.remora.http.upstream.ResetReason;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 import io.remora.util.AsciiNumbers;
 
 /**
  * How the router starts a try (Envoy's router, continueDecodeHeaders and onUpstreamHostSelected):
- * the host and the circuit breaker's admission, the per-try request headers, the try's upstream
- * protocol, then the {@link UpstreamRequest} that carries it.
+ * the host, the per-try request headers, the try's upstream protocol, then the
+ * {@link UpstreamRequest} that carries it. The max_requests breaker is the pool's, taken as the
+ * try's stream binds to a connection (Envoy's attachStreamToClient).
  */
 final class Attempts {
     private static final AsciiString IS_TIMEOUT_RETRY = AsciiString.cached("x-envoy-is-timeout-retry");
@@ -58,25 +58,6 @@ final class Attempts {
         boolean retry = r.info.attemptCount > 0;
         if (!retry) {
             r.info.attemptCount = 1;
-        }
-        if (!target.limits().priority(r.action.highPriority()).tryAcquireRequest()) {
-            // Envoy 1.38's counter for the max_requests breaker (skip_pending_overflow_count_on_active_rq).
-            target.stats().upstreamRqActiveOverflow.increment();
-            if (retry && r.retryGate != null) {
-                // Envoy takes the pool's overflow to onUpstreamReset: never retried, so the retry
-                // before it counts as a success (upstream_rq_retry_success), and while a hedged
-                // try still runs it is charged and that try may yet answer.
-                r.retryGate.noRetry(r);
-                if (Hedging.othersRunning(r)) {
-                    UpstreamCodeCharge.charge(r, 503, null, null);
-                    return;
-                }
-            }
-            // An overflow is the pool's failure of an attempt that counts; after a retry it reads as
-            // Envoy's onUpstreamReset after a retry.
-            UpstreamAbort.reply(r, 503, UpstreamResponse.resetBody(ResetReason.OVERFLOW, retry),
-                    ResponseFlag.UPSTREAM_OVERFLOW, UpstreamResponse.resetDetails(ResetReason.OVERFLOW, null));
-            return;
         }
         r.lbContext().onAttempt(host);
         // As Envoy's router: the downstream map itself (each attempt sets its own count and host);

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ShadowRequest implements UpstreamCallbacks {
     private final Cluster cluster;
+    private final Host host;
     private final EventLoop loop;
     private final long timeoutMillis;
     private final int bufferLimit;
@@ -50,10 +51,13 @@ final class ShadowRequest implements UpstreamCallbacks {
     private UpstreamStream stream;
     private ScheduledFuture<?> timer;
     private boolean over;
+    /** The copy's response headers came. */
+    private boolean answered;
 
-    private ShadowRequest(Cluster cluster, DecoderFilterCallbacks cb, Http2Headers headers, long timeoutMillis,
+    private ShadowRequest(Cluster cluster, Host host, DecoderFilterCallbacks cb, Http2Headers headers, long timeoutMillis,
                           int bufferLimit) {
         this.cluster = cluster;
+        this.host = host;
         this.loop = cb.eventLoop();
         this.cb = cb;
         this.headers = headers;
@@ -104,12 +108,6 @@ final class ShadowRequest implements UpstreamCallbacks {
             mirror.stats().response(503);
             return null;
         }
-        if (!cluster.limits().tryAcquireRequest()) {
-            cluster.stats().upstreamRqActiveOverflow.increment();
-            // Its pool's overflow reaches onUpstreamReset, whose chargeUpstreamAbort counts the 503.
-            cluster.stats().response(503);
-            return null;
-        }
         Http2Headers h = HeaderBlock.of(request).copy(0);
         CharSequence authority = h.authority();
         if (authority != null && m.hostSuffix()) {
@@ -119,8 +117,7 @@ final class ShadowRequest implements UpstreamCallbacks {
             traceDecision(cb, h, m.traceSampled());
         }
         // A buffer limit of at least one byte: as Envoy's, a body the shadow holds always pushes back.
-        ShadowRequest s = new ShadowRequest(cluster, cb, h, timeoutMillis, Math.max(1, bufferLimit));
-        cluster.stats().upstreamRqTotal.increment();
+        ShadowRequest s = new ShadowRequest(cluster, host, cb, h, timeoutMillis, Math.max(1, bufferLimit));
         cluster.stats().upstreamRqActive.incrementAndGet();
         if (endStream) {
             s.requestEnded();
@@ -250,9 +247,25 @@ final class ShadowRequest implements UpstreamCallbacks {
         }
     }
 
+    /**
+     * Envoy's shadow is an async client's stream, whose router keeps dynamic stats: its
+     * onResponseTimeout counts the timeout on the cluster and, once the copy has a connection, on
+     * the host; a copy still awaiting its response headers is charged the 504 (chargeUpstreamAbort:
+     * the code stats, the host's rq_error) and reported to outlier detection.
+     */
     private void timeout() {
         timer = null;
         cluster.stats().upstreamRqTimeout.increment();
+        if (stream != null) {
+            host.stats.rqTimeout.increment();
+        }
+        if (!answered && !over) {
+            cluster.stats().response(504);
+            if (stream != null) {
+                host.outlier().reportLocalOrigin(io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT);
+                host.stats.rqError.increment();
+            }
+        }
         abandon();
     }
 
@@ -265,6 +278,8 @@ final class ShadowRequest implements UpstreamCallbacks {
             poolRequest = null;
         }
         if (stream != null) {
+            // A local reset of the copy's stream, as the router's tries count theirs.
+            cluster.stats().upstreamRqTxReset.increment();
             stream.reset();
         }
         end();
@@ -288,13 +303,14 @@ final class ShadowRequest implements UpstreamCallbacks {
             pendingBytes = 0;
         }
         detach();
-        cluster.limits().requests.decrementAndGet();
         cluster.stats().upstreamRqActive.decrementAndGet();
     }
 
     @Override
     public void onPoolReady(UpstreamStream s) {
         poolRequest = null;
+        // As the router's tries: counted once the pool binds the copy to a connection, or fails it otherwise than as an overflow.
+        cluster.stats().upstreamRqTotal.increment();
         if (over) {
             s.reset();
             return;
@@ -324,6 +340,9 @@ final class ShadowRequest implements UpstreamCallbacks {
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         poolRequest = null;
+        if (reason != ResetReason.OVERFLOW) {
+            cluster.stats().upstreamRqTotal.increment();
+        }
         // As the shadow's router: a failure before any response is charged as its local reply's code.
         cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
         end();
@@ -331,6 +350,7 @@ final class ShadowRequest implements UpstreamCallbacks {
 
     @Override
     public void onResponseHeaders(Http2Headers h, boolean endStream) {
+        answered = true;
         cluster.stats().response(io.remora.http.upstream.HeaderConversion.parseStatus(h.status()));
         if (endStream) {
             end();
@@ -352,6 +372,16 @@ final class ShadowRequest implements UpstreamCallbacks {
 
     @Override
     public void onReset(ResetReason reason) {
+        if (over) {
+            return;
+        }
+        if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
+            cluster.stats().upstreamRqRxReset.increment();
+        }
+        if (!answered) {
+            // The shadow's router: onUpstreamReset's chargeUpstreamAbort, before any response.
+            cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
+        }
         end();
     }
 

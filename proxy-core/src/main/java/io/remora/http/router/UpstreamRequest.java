@@ -20,7 +20,7 @@ import io.remora.upstream.OutlierMonitor;
 
 /**
  * One try of a request upstream (Envoy's UpstreamRequest): waits for a pool's stream, writes the
- * request the router holds, runs the per-try timers, gives back circuit-breaker counts, and passes
+ * request the router holds, runs the per-try timers, gives back its active counts, and passes
  * the response to the router while it is the current try. Not final for one subclass only,
  * {@link LoggedUpstreamRequest}, made for routers with upstream logs.
  */
@@ -44,6 +44,8 @@ class UpstreamRequest implements UpstreamCallbacks {
     /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
     boolean loadReported;
     private boolean limitsHeld = true;
+    /** A gRPC response went downstream: the host's success or error waits for its grpc-status. */
+    boolean grpcResultDeferred;
     /** Made when one of the try's timers runs. */
     TryTimers timers;
     /** The try's upstream HTTP filters; null when neither the cluster nor the router lists any. */
@@ -63,25 +65,22 @@ class UpstreamRequest implements UpstreamCallbacks {
         }
     }
 
+    /** The router counts the host's rq_success/rq_error ({@link HostResults}), as Envoy's does. */
+    @Override
+    public boolean poolCountsHostResults() {
+        return false;
+    }
+
     /** Whether the request can be written: to the filters from the start, else once the pool gave a stream. */
     boolean writable() {
         return (stream != null || filtered != null) && !finished;
     }
 
     /**
-     * Counts the try and asks for its stream: from the host's pool, or a TCP connection of its own
-     * for a CONNECT this proxy terminates. The router has made this its current try.
+     * Asks for the try's stream: from the host's pool, or a TCP connection of its own for a
+     * CONNECT this proxy terminates. The router has made this its current try.
      */
     void start() {
-        cluster.stats().upstreamRqTotal.increment();
-        VirtualClusterStats vcs = router.info.virtualClusterStats();
-        if (vcs != null) {
-            vcs.upstreamRqTotal.increment();
-        }
-        io.remora.stats.RouteStats rs = router.info.routeStats();
-        if (rs != null) {
-            rs.upstreamRqTotal.increment();
-        }
         cluster.stats().upstreamRqActive.incrementAndGet();
         host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;
@@ -161,7 +160,24 @@ class UpstreamRequest implements UpstreamCallbacks {
         release();
     }
 
-    /** Gives back timers and circuit-breaker counts; idempotent. */
+    /**
+     * The try counts in upstream_rq_total (cluster, virtual cluster, route) once its pool answers:
+     * a try the pool turned away as an overflow (a circuit breaker) never reached a connection,
+     * and Envoy's pool counts a request only as it binds it to one.
+     */
+    private void countTotal() {
+        cluster.stats().upstreamRqTotal.increment();
+        VirtualClusterStats vcs = router.info.virtualClusterStats();
+        if (vcs != null) {
+            vcs.upstreamRqTotal.increment();
+        }
+        io.remora.stats.RouteStats rs = router.info.routeStats();
+        if (rs != null) {
+            rs.upstreamRqTotal.increment();
+        }
+    }
+
+    /** Gives back timers and the try's active counts; idempotent. */
     void release() {
         finished = true;
         TryTimers.cancelAll(this);
@@ -174,7 +190,6 @@ class UpstreamRequest implements UpstreamCallbacks {
             if (tracked != null) {
                 tracked.end(this);
             }
-            cluster.limits().priority(router.action.highPriority()).requests.decrementAndGet();
             cluster.stats().upstreamRqActive.decrementAndGet();
             host.activeRequests.decrementAndGet();
         }
@@ -198,6 +213,7 @@ class UpstreamRequest implements UpstreamCallbacks {
     @Override
     public void onPoolReady(UpstreamStream s) {
         pending = null;
+        countTotal();
         if (finished) {
             s.reset();
             return;
@@ -279,6 +295,9 @@ class UpstreamRequest implements UpstreamCallbacks {
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         pending = null;
+        if (reason != ResetReason.OVERFLOW) {
+            countTotal();
+        }
         if (!answers()) {
             return;
         }
@@ -367,6 +386,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (!lrsMetrics.isEmpty() && !loadReported) {
             host.loadMetricStats().onResponse(trailers, lrsMetrics);
         }
+        HostResults.trailers(this, trailers);
         UpstreamResponse.onComplete(router, this);
         router.cb.encodeTrailers(trailers);
     }

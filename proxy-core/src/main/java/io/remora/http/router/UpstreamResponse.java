@@ -86,6 +86,7 @@ final class UpstreamResponse {
             } else {
                 RetryGate.Verdict rs = shouldRetry(r, wanted, RetryLog.enabled() ? "upstream answered " + status : null);
                 if (rs == RetryGate.Verdict.YES) {
+                    HostResults.retried(a.host);
                     r.stats.retriedResponse(status, !(r.shared.config().suppressGrpcRequestFailureCodeStats()
                             && RouterFilter.isGrpc(r.requestHeaders)));
                     a.abandon();
@@ -108,6 +109,7 @@ final class UpstreamResponse {
         // As Envoy's onUpstreamHeaders: only the response that goes downstream is charged; a
         // retried one counts under retry. (above), one followed as a redirect or dropped for another try not at all.
         UpstreamCodeCharge.charge(r, status, a.host, headers);
+        HostResults.response(r, a, status, headers, endStream);
         Hedging.settle(r, a);
         r.responseStarted = true;
         if (r.tunnel != null && r.tunnel.accepts(status)) {
@@ -217,16 +219,27 @@ final class UpstreamResponse {
         a.recordReset(reason, transportFailure);
         if (!r.responseStarted) {
             // An earlier hedged try already caused its retry; the others may still answer.
-            if ((a == r.current && retryOrFlag(r, r.retry != null && r.retry.wouldRetry(reason, a.headersSent),
-                    RetryLog.enabled() ? "reset: " + reason.text : null)) || Hedging.awaitOthers(r, a)) {
+            if (a == r.current && retryOrFlag(r, r.retry != null && r.retry.wouldRetry(reason, a.headersSent),
+                    RetryLog.enabled() ? "reset: " + reason.text : null)) {
+                HostResults.retried(a.host);
+                return;
+            }
+            // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
+            int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
+            if (reason != ResetReason.OVERFLOW) {
+                // chargeUpstreamAbort's host: the pool turned an overflow away before it bound a connection.
+                HostResults.aborted(r, a.host, status);
+            }
+            if (Hedging.awaitOthers(r, a)) {
+                // Envoy's onUpstreamReset charges the abort before it looks for other tries awaiting headers.
+                UpstreamCodeCharge.charge(r, status, a.host, null);
                 return;
             }
             String failure = reason.isConnectFailure() ? transportFailure : null;
-            // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
-            int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
             UpstreamAbort.reply(r, status, resetBody(reason, r.info.attemptCount > 1), reason.responseFlag(),
                     resetDetails(reason, failure));
         } else {
+            HostResults.resetAfterResponse(a);
             r.info.setFlag(reason.responseFlag());
             r.info.responseCodeDetails = "upstream_reset_after_response_started{" + reason.detail + "}";
             r.finish();

@@ -30,7 +30,11 @@ final class Http1ConnectionPool implements ConnectionPool {
         while ((c = idle.pollLast()) != null) {
             // A pooled connection the peer closed meanwhile is skipped, not failed: nothing was sent.
             if (c.channel.isActive()) {
-                c.attach(callbacks);
+                if (ctx.admitRequest(callbacks)) {
+                    c.attach(callbacks);
+                } else {
+                    idle.addLast(c); // still idle, its idle timer still running
+                }
                 preconnect();
                 return Cancellable.NOOP;
             }
@@ -133,10 +137,13 @@ final class Http1ConnectionPool implements ConnectionPool {
             conn.channel.close();
             return;
         }
-        UpstreamCallbacks waiting = pending.poll();
-        if (waiting != null) {
-            conn.attach(waiting);
-            return;
+        // As Envoy's onUpstreamReady: each waiting request in turn, until one binds.
+        UpstreamCallbacks waiting;
+        while ((waiting = pending.poll()) != null) {
+            if (ctx.admitRequest(waiting)) {
+                conn.attach(waiting);
+                return;
+            }
         }
         conn.parkIdle();
         idle.addLast(conn);

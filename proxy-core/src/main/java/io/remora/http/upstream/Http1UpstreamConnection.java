@@ -40,6 +40,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     void attach(UpstreamCallbacks callbacks) {
         idleTimer.cancel();
         active = callbacks;
+        holdsRequestSlot = callbacks.poolTakesRequestSlot();
         served++;
         requestDone = responseDone = false;
         upgradeRequested = connectRequested = upgraded = chunkedRequest = false;
@@ -125,7 +126,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             p.stop();
             upgraded = true;
             keepAlive = false;
-            pool.ctx.host.stats.response(code);
+            if (cb.poolCountsHostResults()) {
+                pool.ctx.host.stats.response(code);
+            }
             sendHeld();
             Http1UpstreamTunnel.opened(channel, requestDone);
             cb.onResponseHeaders(HeaderConversion.toHttp2Response(head), false);
@@ -141,7 +144,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         if (headRequest) {
             p.noBody(); // whatever its headers say
         }
-        pool.ctx.host.stats.response(code);
+        if (cb.poolCountsHostResults()) {
+            pool.ctx.host.stats.response(code);
+        }
         keepAlive = head.keepAlive();
         Http2Headers h = HeaderConversion.toHttp2Response(head);
         if (head.bodyless()) {
@@ -219,7 +224,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
 
     private void fail(ResetReason reason) {
         UpstreamCallbacks cb = active;
-        active = null;
+        clearActive();
         // Bytes after a complete response were counted once when the connection was given up
         // (maybeRelease); the parser reaching them afterwards is the same error.
         if (reason == ResetReason.PROTOCOL_ERROR && (cb != null || channel.isOpen())) {
@@ -227,7 +232,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         }
         channel.close();
         if (cb != null) {
-            pool.ctx.host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                pool.ctx.host.stats.rqError.increment();
+            }
             cb.onReset(reason);
         }
     }
@@ -240,11 +247,11 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         if (!requestDone || upgradeRequested || connectRequested) {
             // An early response: the rest of the request would confuse the next user. After an
             // upgrade the upstream refused, unframed bytes may have followed the head: same.
-            active = null;
+            clearActive();
             channel.close();
             return;
         }
-        active = null;
+        clearActive();
         int max = pool.ctx.maxRequestsPerConnection();
         // Bytes already read past the response were not asked for: the connection is not reused.
         if (!keepAlive || expired || (max > 0 && served >= max) || !channel.isActive() || parser.buffered() > 0) {
@@ -278,10 +285,12 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             parser.release();
         }
         UpstreamCallbacks cb = active;
-        active = null;
+        clearActive();
         pool.closed(this);
         if (cb != null) {
-            pool.ctx.host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                pool.ctx.host.stats.rqError.increment();
+            }
             if (io.remora.accesslog.ConnectionCloses.wanted()) {
                 cb.onConnectionClosed(peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
                         : io.remora.accesslog.ConnectionCloses.Type.NORMAL, null);

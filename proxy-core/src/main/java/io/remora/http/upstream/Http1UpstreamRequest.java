@@ -27,6 +27,8 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     Channel channel;
     private UpstreamChannelFacts facts;
     UpstreamCallbacks active;
+    /** The stream in service holds a max_requests slot ({@link PoolContext#admitRequest}). */
+    boolean holdsRequestSlot;
     boolean requestDone;
     boolean responseDone;
     boolean headRequest;
@@ -209,7 +211,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
 
     /** Both halves of the tunnel ended: close once what is queued has left. */
     final void closeTunnel() {
-        active = null;
+        clearActive();
         Http1UpstreamTunnel.close(channel);
     }
 
@@ -250,8 +252,17 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     @Override
     public void reset() {
         if (active != null) {
-            active = null;
+            clearActive();
             channel.close();
+        }
+    }
+
+    /** The stream in service is over: its max_requests slot goes back. */
+    final void clearActive() {
+        if (active != null) {
+            active = null;
+            pool.ctx.releaseRequest(holdsRequestSlot);
+            holdsRequestSlot = false;
         }
     }
 }

@@ -32,7 +32,9 @@ final class Http2ConnectionPool implements ConnectionPool {
         for (int i = 0; i < connections.size(); i++) {
             Http2UpstreamConnection c = connections.get(i);
             if (c.canOpenStream()) {
-                c.openStream(callbacks);
+                if (ctx.admitRequest(callbacks)) {
+                    c.openStream(callbacks);
+                }
                 return Cancellable.NOOP;
             }
         }
@@ -119,7 +121,10 @@ final class Http2ConnectionPool implements ConnectionPool {
     /** Hands waiting requests to a connection with room; opens another when they still wait. */
     void serve(Http2UpstreamConnection conn) {
         while (!pending.isEmpty() && conn.canOpenStream()) {
-            conn.openStream(pending.poll());
+            UpstreamCallbacks waiting = pending.poll();
+            if (ctx.admitRequest(waiting)) {
+                conn.openStream(waiting);
+            }
         }
         if (!pending.isEmpty() && connecting == 0) {
             connect();

@@ -57,7 +57,9 @@ final class Http2UpstreamResponse {
         s.headersReceived = true;
         int code = Http2HopHeaders.statusCode(status);
         s.bodyless = s.headRequest || code == 204 || code == 304;
-        conn.ctx().host.stats.response(code);
+        if (cb.poolCountsHostResults()) {
+            conn.ctx().host.stats.response(code);
+        }
         Http2HopHeaders.upgradeAccepted(headers, status, s.upgradeProtocol);
         s.responseDone = endStream;
         cb.onResponseHeaders(headers, endStream);

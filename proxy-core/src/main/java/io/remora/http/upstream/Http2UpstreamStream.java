@@ -53,9 +53,13 @@ final class Http2UpstreamStream implements UpstreamStream {
     /** Writability last reported to the requester. */
     private boolean writable = true;
 
+    /** The stream holds a max_requests slot ({@link PoolContext#admitRequest}) until it closes. */
+    private final boolean holdsRequestSlot;
+
     Http2UpstreamStream(Http2UpstreamConnection conn, UpstreamCallbacks callbacks) {
         this.conn = conn;
         this.active = callbacks;
+        this.holdsRequestSlot = callbacks.poolTakesRequestSlot();
     }
 
     /** The requester's byte meters, for the connection's frame meter; null once it has gone, or when none are kept. */
@@ -236,7 +240,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         active = null;
         releaseHeld();
         if (cb != null) {
-            conn.ctx().host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                conn.ctx().host.stats.rqError.increment();
+            }
             cb.onReset(errorCode == Http2Error.REFUSED_STREAM.code()
                     ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.REMOTE_RESET);
         }
@@ -307,7 +313,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         active = null;
         releaseHeld();
         if (!responseDone) {
-            conn.ctx().host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                conn.ctx().host.stats.rqError.increment();
+            }
             // A connection closed for the upstream's error resets every stream as a protocol
             // error (Envoy's CodecClient::onEvent with protocol_error_).
             cb.onReset(refusedByGoAway ? ResetReason.REMOTE_REFUSED_STREAM_RESET
@@ -323,7 +331,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         releaseHeld();
         cancel();
         if (cb != null && !responseDone) {
-            conn.ctx().host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                conn.ctx().host.stats.rqError.increment();
+            }
             cb.onReset(ResetReason.LOCAL_RESET);
         }
     }
@@ -334,7 +344,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         active = null;
         release();
         if (cb != null) {
-            conn.ctx().host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                conn.ctx().host.stats.rqError.increment();
+            }
             cb.onReset(reason);
         }
     }
@@ -342,6 +354,8 @@ final class Http2UpstreamStream implements UpstreamStream {
     private void release() {
         if (!released) {
             released = true;
+            // Before the pool serves a waiting request: the slot is free for it.
+            conn.ctx().releaseRequest(holdsRequestSlot);
             conn.streamClosed();
         }
     }

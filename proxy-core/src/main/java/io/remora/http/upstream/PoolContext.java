@@ -200,6 +200,32 @@ final class PoolContext {
         return true;
     }
 
+    /**
+     * Envoy's attachStreamToClient: a stream takes the priority's {@code max_requests} slot as it
+     * binds to a connection, not while it waits for one (a waiting request counts against
+     * {@code max_pending_requests} only). At the limit the request fails as an overflow
+     * ({@code upstream_rq_active_overflow}, Envoy 1.38's counter for it) and false comes back; a
+     * slot taken is given back by {@link #releaseRequest} when the stream ends.
+     */
+    boolean admitRequest(UpstreamCallbacks callbacks) {
+        if (!callbacks.poolTakesRequestSlot()) {
+            return true;
+        }
+        if (!limits.tryAcquireRequest()) {
+            stats().upstreamRqActiveOverflow.increment();
+            callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+            return false;
+        }
+        return true;
+    }
+
+    /** A stream {@link #admitRequest} let in is over; {@code held}: it took a slot. */
+    void releaseRequest(boolean held) {
+        if (held) {
+            limits.requests.decrementAndGet();
+        }
+    }
+
     void connectionOpened() {
         stats().upstreamCxActive.incrementAndGet();
         host.activeConnections.incrementAndGet();

@@ -46,6 +46,8 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
     private boolean requestDone;
     private boolean responseDone;
     private boolean counted;
+    /** The tunnel holds a max_requests slot until its connection closes. */
+    private boolean holdsRequestSlot;
 
     private TcpTunnelStream(Cluster cluster, Host host, boolean high, UpstreamCallbacks callbacks) {
         this.cluster = cluster;
@@ -112,6 +114,17 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         if (cb == null) {
             ch.close(); // cancelled while connecting
             return;
+        }
+        if (cb.poolTakesRequestSlot()) {
+            // As Envoy's pools, the tcp one too: max_requests is taken as the stream binds to its connection.
+            if (!limits.tryAcquireRequest()) {
+                stats.upstreamRqActiveOverflow.increment();
+                callbacks = null;
+                ch.close();
+                cb.onPoolFailure(ResetReason.OVERFLOW, null);
+                return;
+            }
+            holdsRequestSlot = true;
         }
         host.stats.rqTotal.increment();
         meter = cb.wireBytes();
@@ -286,6 +299,10 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (holdsRequestSlot) {
+            holdsRequestSlot = false;
+            limits.requests.decrementAndGet();
+        }
         if (counted) {
             counted = false;
             stats.upstreamCxActive.decrementAndGet();
@@ -296,7 +313,9 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         UpstreamCallbacks cb = callbacks;
         callbacks = null;
         if (cb != null && connected) {
-            host.stats.rqError.increment();
+            if (cb.poolCountsHostResults()) {
+                host.stats.rqError.increment();
+            }
             cb.onReset(ResetReason.CONNECTION_TERMINATION);
         }
         ctx.fireChannelInactive();

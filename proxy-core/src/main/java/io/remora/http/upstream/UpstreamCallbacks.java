@@ -58,6 +58,24 @@ public interface UpstreamCallbacks {
         return null;
     }
 
+    /**
+     * Whether the pool takes the cluster's {@code max_requests} slot for this stream when it binds
+     * it to a connection and gives it back when the stream ends (Envoy's pools do for every
+     * stream); false for a requester that holds a slot of its own for the whole exchange.
+     */
+    default boolean poolTakesRequestSlot() {
+        return true;
+    }
+
+    /**
+     * Whether the pool counts the host's {@code rq_success}/{@code rq_error} from this stream's
+     * response code and resets; false for a requester that counts them itself, where Envoy's
+     * router does (its tries).
+     */
+    default boolean poolCountsHostResults() {
+        return true;
+    }
+
     /** The upstream write side crossed a watermark: stop or resume feeding request data. */
     void onWritabilityChanged(boolean writable);
 }

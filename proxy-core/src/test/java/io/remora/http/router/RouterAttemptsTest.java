@@ -115,12 +115,21 @@ class RouterAttemptsTest {
         assertNull(none.responseHeaders.get("x-envoy-attempt-count"));
         assertEquals(0, none.info.attemptCount);
 
-        String full = "full" + (++seq);
-        cluster(ctx, full, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 0, 3),
-                new InetSocketAddress("127.0.0.1", RouterFilterTest.closedPort()));
-        TestStream overflow = new TestStream(WORKER.loop(), ctx,
-                TestRoute.countingAttempts(TestRoute.action(full, null, null, null)), "HTTP/1.1");
-        overflow.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (cx, req, n) -> cx.writeAndFlush(H1Upstream.text(200, "ok")))) {
+            String full = "full" + (++seq);
+            cluster(ctx, full, UpstreamProtocol.HTTP1, new ClusterConfig.CircuitBreakers(1024, 1024, 0, 3), up.address());
+            TestStream overflow = new TestStream(WORKER.loop(), ctx,
+                    TestRoute.countingAttempts(TestRoute.action(full, null, null, null)), "HTTP/1.1");
+            overflow.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertOverflowCountsAnAttempt(ctx, full, overflow);
+            // The pool's breaker: the request waited for a connection, which it then could not take.
+            assertEquals(1.0, ctx.stats.cluster(full).upstreamCxTotal.count());
+            assertEquals(0.0, ctx.stats.cluster(full).upstreamRqTotal.count());
+            assertEquals(0, up.requests.get());
+        }
+    }
+
+    private static void assertOverflowCountsAnAttempt(TestServerContext ctx, String full, TestStream overflow) {
         assertEquals(503, overflow.status());
         assertTrue(overflow.info.hasFlag(ResponseFlag.UPSTREAM_OVERFLOW));
         assertEquals("upstream connect error or disconnect/reset before headers. reset reason: overflow",
@@ -327,6 +336,106 @@ class RouterAttemptsTest {
     }
 
     /** An upstream that answers each request 400 ms late: past a 100 ms per-try timeout, so a hedged retry is asked for. */
+    /**
+     * Envoy's shadow is an async client's stream, whose router (dynamic stats on) charges a copy its
+     * timeout reply, the 504, as onResponseTimeout's chargeUpstreamAbort, with the host's rq_timeout
+     * and rq_error.
+     */
+    @Test
+    void aMirrorTimingOutBeforeItsResponseIsChargedA504() throws Exception {
+        try (H1Upstream main = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "main")));
+             H1Upstream shadow = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+             })) {
+            String c = "mt" + (++seq);
+            String m = "mirrort" + seq;
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, main.address());
+            FixedCluster mirror = cluster(ctx, m, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT,
+                    shadow.address());
+            List<io.remora.config.ForwardAction.MirrorPolicy> mirrors =
+                    List.of(new io.remora.config.ForwardAction.MirrorPolicy(m, null, null, false));
+            TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c,
+                    java.time.Duration.ofMillis(300), null, mirrors), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals("main", s.body());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            // The copy's stream reset is the timeout's last step.
+            while (ctx.stats.cluster(m).upstreamRqTxReset.count() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqTimeout.count());
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqCompleted.count(), "the 504 charged");
+            io.remora.upstream.Host h = mirror.hosts().get(0);
+            assertEquals(1, h.stats.rqTimeout.sum());
+            assertEquals(1, h.stats.rqError.sum());
+            assertEquals(1, shadow.requests.get());
+            // As shadow_policy_integration_test's ShadowOnlyTimeout: the copy's stream is reset locally.
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqTxReset.count());
+        }
+    }
+
+    /**
+     * shadow_policy_integration_test's RequestMirrorPolicyWithShadowUpstreamReset: the mirror's
+     * upstream resets the copy before answering; the mirror cluster counts upstream_rq_rx_reset and,
+     * as the shadow's router's chargeUpstreamAbort, the 503 (upstream_rq_completed).
+     */
+    @Test
+    void aMirrorTheUpstreamResetsCountsTheResetAndA503() throws Exception {
+        try (H1Upstream main = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200, "main")));
+             H2Upstream shadow = new H2Upstream(TRANSPORT, 100,
+                     (ctx, h, body, tr, n) -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR)))) {
+            String c = "mr" + (++seq);
+            String m = "mirrorr" + seq;
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT, main.address());
+            cluster(ctx, m, UpstreamProtocol.HTTP2, ClusterConfig.CircuitBreakers.DEFAULT, shadow.address());
+            List<io.remora.config.ForwardAction.MirrorPolicy> mirrors =
+                    List.of(new io.remora.config.ForwardAction.MirrorPolicy(m, null, null, false));
+            TestStream s = new TestStream(WORKER.loop(), ctx,
+                    new TestRoute(TestRoute.action(c, null, null, mirrors), false), "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals("main", s.body());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (ctx.stats.cluster(m).upstreamRqCompleted.count() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqRxReset.count());
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamRqCompleted.count(), "the 503 charged");
+            assertEquals(0.0, ctx.stats.cluster(m).upstreamRqTxReset.count());
+        }
+    }
+
+    /**
+     * As Envoy's router (handleNon5xxResponseHeaders, chargeUpstreamAbort): a non-gRPC response
+     * counts the host's rq_success when its headers go downstream, and the connection closing under
+     * its body is no rq_error of the host.
+     */
+    @Test
+    void aResponseCutShortCountsTheHostsSuccessOnly() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            io.netty.handler.codec.http.DefaultHttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
+            head.headers().set("content-length", 10);
+            ctx.write(head);
+            ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                    io.netty.buffer.Unpooled.copiedBuffer("abc", java.nio.charset.StandardCharsets.US_ASCII)))
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        })) {
+            String c = "cut" + (++seq);
+            TestServerContext ctx = new TestServerContext(TRANSPORT);
+            FixedCluster cluster = cluster(ctx, c, UpstreamProtocol.HTTP1, ClusterConfig.CircuitBreakers.DEFAULT,
+                    up.address());
+            TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c, null, null, null), false),
+                    "HTTP/1.1");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            assertTrue(s.reset, "the response was cut short");
+            io.remora.upstream.Host h = cluster.hosts().get(0);
+            assertEquals(1, h.stats.rqSuccess.sum());
+            assertEquals(0, h.stats.rqError.sum());
+        }
+    }
+
     private static H1Upstream answeringAfter400Ms(int status, String body) throws Exception {
         return new H1Upstream(TRANSPORT, (ctx, req, n) -> new Thread(() -> {
             try {

@@ -256,4 +256,52 @@ class RouterPoolBehaviourTest {
             assertEquals(1, up.accepts.get());
         }
     }
+
+    /**
+     * Envoy's attachStreamToClient takes max_requests as a request binds to a connection: with one
+     * connection allowed and one request, a second request waits for the first's connection
+     * (counted against max_pending_requests, not turned away) and is served once it is free.
+     */
+    @Test
+    void maxRequestsIsTakenWhenTheRequestBindsToAConnection() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            if (n == 1) {
+                new Thread(() -> {
+                    try {
+                        release.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ctx.writeAndFlush(H1Upstream.text(200, "first"));
+                }).start();
+            } else {
+                ctx.writeAndFlush(H1Upstream.text(200, "next"));
+            }
+        })) {
+            String c = "bind" + (++seq);
+            TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1,
+                    new ClusterConfig.CircuitBreakers(1, 1024, 1, 3), 0), up.address());
+            TestStream first = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/1"), true);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (up.requests.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            TestStream second = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/2"), true);
+            release.countDown();
+            assertEquals("first", first.await().body());
+            assertEquals(200, second.await().status(), second.localReplyBody);
+            assertEquals("next", second.body());
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqActiveOverflow.count());
+            assertEquals(2.0, ctx.stats.cluster(c).upstreamRqTotal.count());
+            assertEquals(1, up.accepts.get());
+            // Given back as the connection takes the end of the response, just after the router has it.
+            java.util.concurrent.atomic.AtomicInteger held = ctx.clusters.get(c).limits().requests;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (held.get() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, held.get(), "every slot given back");
+        }
+    }
 }

@@ -74,7 +74,7 @@ public final class ClusterCall extends ClusterExchange {
     private void onTimeout() {
         timer = null;
         if (!finished) {
-            countTimeout();
+            countTimeout(responseHeaders == null);
             abandon();
             finish(new Response(null, null, null, "timeout"));
         }

@@ -62,6 +62,12 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         return null;
     }
 
+    /** The exchange holds its cluster's max_requests slot itself, from {@link #connect} on. */
+    @Override
+    public final boolean poolTakesRequestSlot() {
+        return false;
+    }
+
     /** The stream is ready: write the request. */
     abstract void onStream(UpstreamStream s);
 
@@ -131,8 +137,24 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         cluster.stats().response(statusOf(h));
     }
 
-    final void countTimeout() {
+    /**
+     * Envoy's async client's router on its timeout (onResponseTimeout, dynamic stats on): the
+     * cluster's upstream_rq_timeout and, once a connection was bound, the host's rq_timeout; an
+     * exchange still awaiting its response headers is charged the 504 (chargeUpstreamAbort: code
+     * stats, the host's rq_error) and its host reported to outlier detection.
+     */
+    final void countTimeout(boolean awaitingHeaders) {
         cluster.stats().upstreamRqTimeout.increment();
+        if (stream != null) {
+            host.stats.rqTimeout.increment();
+        }
+        if (awaitingHeaders) {
+            cluster.stats().response(504);
+            if (stream != null) {
+                host.outlier().reportLocalOrigin(io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT);
+                host.stats.rqError.increment();
+            }
+        }
     }
 
     final void countRemoteReset() {
