@@ -42,6 +42,12 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
      */
     private ByteBuf beforeSwitch;
     private boolean holdUntilSwitch;
+    /**
+     * The held bytes went past the stream's buffer limit: the stream reads as unwritable, so the
+     * router stops reading the client (Envoy's watermark on what its upstream filter manager buffers
+     * while paused_for_websocket_) until the 101 lets them out.
+     */
+    private boolean heldAbove;
     /** The meters of the stream being served, when some format reads them; null otherwise. */
     io.remora.accesslog.WireBytes meter;
 
@@ -187,6 +193,11 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             beforeSwitch = channel.alloc().compositeBuffer();
         }
         ((io.netty.buffer.CompositeByteBuf) beforeSwitch).addComponent(true, data);
+        UpstreamCallbacks cb = active;
+        if (!heldAbove && cb != null && beforeSwitch.readableBytes() > cb.requestBufferLimit()) {
+            heldAbove = true;
+            cb.onWritabilityChanged(false);
+        }
     }
 
     /** The upstream switched protocols: what the client sent meanwhile goes out first. */
@@ -197,6 +208,13 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             metered(held, false);
             Http1UpstreamTunnel.write(channel, held);
         }
+        UpstreamCallbacks cb = active;
+        if (heldAbove) {
+            heldAbove = false;
+            if (cb != null) {
+                cb.onWritabilityChanged(channel.isWritable());
+            }
+        }
     }
 
     /** The connection ends without the switch: the held bytes are dropped. */
@@ -205,6 +223,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             beforeSwitch.release();
             beforeSwitch = null;
         }
+        heldAbove = false;
     }
 
     /** Both halves of the tunnel ended: close once what is queued has left. */
@@ -239,7 +258,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public boolean isWritable() {
-        return channel.isWritable();
+        return !heldAbove && channel.isWritable();
     }
 
     @Override
