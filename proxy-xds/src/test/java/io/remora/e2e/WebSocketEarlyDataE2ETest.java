@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -38,6 +39,8 @@ class WebSocketEarlyDataE2ETest {
     static int port;
     /** Per upgrade: what the upstream had after the head before it answered, then after. */
     static final BlockingQueue<String[]> SEEN = new LinkedBlockingQueue<>();
+    /** The request heads the upstream read, by path. */
+    static final Map<String, String> HEADS = new java.util.concurrent.ConcurrentHashMap<>();
     /** Released by the test: the upstream answers /late only then. */
     static final CountDownLatch LATE = new CountDownLatch(1);
     static final int LIMIT = 32 * 1024;
@@ -63,6 +66,7 @@ class WebSocketEarlyDataE2ETest {
             s.setSoTimeout(5000);
             InputStream in = s.getInputStream();
             String head = HttpHeads.read(in);
+            HEADS.put(head.substring(4, head.indexOf(' ', 4)), head);
             if (head.startsWith("GET /late ")) {
                 LATE.await(30, TimeUnit.SECONDS);
             }
@@ -117,6 +121,10 @@ class WebSocketEarlyDataE2ETest {
         String[] seen = SEEN.poll(10, TimeUnit.SECONDS);
         assertEquals("", seen[0], "nothing past the head before the upstream switched");
         assertEquals("foo boo", seen[1]);
+        // As Envoy's websocket_integration_test validateUpgradeRequestHeaders: an upgrade carries the
+        // route's deadline (the default 15 s) like any request (router.cc finalTimeout has no exception).
+        assertTrue(HEADS.get("/accept").toLowerCase(java.util.Locale.ROOT)
+                .contains("\r\nx-envoy-expected-rq-timeout-ms: 15000\r\n"), HEADS.get("/accept"));
     }
 
     @Test
