@@ -6,6 +6,8 @@ import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,8 +56,11 @@ class WebSocketEarlyDataE2ETest {
         String yaml = Bootstraps.http(admin, port, TempPaths.file("ws-early", ".log").toString(), """
                 - match: { prefix: "/" }
                   route: { cluster: ws }
+                - match: { connect_matcher: {} }
+                  route: { cluster: ws }
                 """, Bootstraps.cluster("ws", false, null, upstream.getLocalPort()))
-                .replace("stat_prefix: ingress\n", "stat_prefix: ingress\n          upgrade_configs: [{ upgrade_type: websocket }]\n")
+                .replace("stat_prefix: ingress\n", "stat_prefix: ingress\n          upgrade_configs: [{ upgrade_type: websocket },"
+                        + " { upgrade_type: foo }, { upgrade_type: CONNECT }]\n")
                 .replace("    filter_chains:\n", "    per_connection_buffer_limit_bytes: " + LIMIT + "\n    filter_chains:\n");
         assertTrue(yaml.contains("upgrade_configs") && yaml.contains("per_connection_buffer_limit_bytes"), yaml);
         proxy = ProxyProcess.start(yaml, admin, List.of());
@@ -66,7 +71,7 @@ class WebSocketEarlyDataE2ETest {
             s.setSoTimeout(5000);
             InputStream in = s.getInputStream();
             String head = HttpHeads.read(in);
-            HEADS.put(head.substring(4, head.indexOf(' ', 4)), head);
+            HEADS.put(head.split(" ", 3)[1], head);
             if (head.startsWith("GET /late ")) {
                 LATE.await(30, TimeUnit.SECONDS);
             }
@@ -81,7 +86,9 @@ class WebSocketEarlyDataE2ETest {
                 SEEN.add(new String[]{before, after});
                 return;
             }
-            out.write("HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n"
+            String upgrade = head.toLowerCase(java.util.Locale.ROOT).contains("\r\nupgrade: foo") ? "foo" : "websocket";
+            out.write((head.startsWith("CONNECT ") ? "HTTP/1.1 200 OK\r\n\r\n"
+                    : "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: " + upgrade + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String after = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
@@ -104,10 +111,13 @@ class WebSocketEarlyDataE2ETest {
     }
 
     private static String upgrade(String path, String early) throws Exception {
+        return exchange("GET " + path + " HTTP/1.1\r\nHost: host\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n", early);
+    }
+
+    private static String exchange(String head, String early) throws Exception {
         try (Socket c = new Socket("127.0.0.1", port)) {
             c.setSoTimeout(10_000);
-            c.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: host\r\nconnection: upgrade\r\n"
-                    + "upgrade: websocket\r\n\r\n" + early).getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().write((head + early).getBytes(StandardCharsets.US_ASCII));
             c.shutdownOutput();
             return new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         }
@@ -177,5 +187,22 @@ class WebSocketEarlyDataE2ETest {
         String[] seen = SEEN.poll(10, TimeUnit.SECONDS);
         assertEquals("", seen[0], "nothing past the head before the upstream switched");
         assertEquals(size, seen[1].length(), "every held byte went out after the 101, once reading resumed");
+    }
+
+    /**
+     * Envoy pauses a CONNECT's payload until the 2xx (UpstreamRequest's paused_for_connect_) and, since
+     * its http_pause_generic_upgrade_request_body fix, any other upgrade's until the 101
+     * (paused_for_generic_upgrade_): bytes sent early could otherwise be read upstream as a pipelined request.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"GET /generic HTTP/1.1\r\nHost: host\r\nconnection: upgrade\r\nupgrade: foo\r\n\r\n",
+            "CONNECT tunnel.test:443 HTTP/1.1\r\nHost: tunnel.test:443\r\n\r\n"})
+    void otherTunnelsBytesWaitForTheUpstreamsAcceptanceToo(String head) throws Exception {
+        String answer = exchange(head, "GET /smuggled HTTP/1.1\r\n\r\n");
+        assertTrue(answer.startsWith(head.startsWith("CONNECT") ? "HTTP/1.1 200 " : "HTTP/1.1 101 "), answer);
+        assertTrue(answer.endsWith("\r\n\r\necho:GET /smuggled HTTP/1.1\r\n\r\n"), answer);
+        String[] seen = SEEN.poll(10, TimeUnit.SECONDS);
+        assertEquals("", seen[0], "nothing past the head before the upstream accepted");
+        assertEquals("GET /smuggled HTTP/1.1\r\n\r\n", seen[1]);
     }
 }

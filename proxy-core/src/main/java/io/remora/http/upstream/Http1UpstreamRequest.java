@@ -37,8 +37,8 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
     boolean upgraded;
     /**
-     * WebSocket bytes the client sent before the upstream's 101: held, as Envoy's router holds them
-     * (UpstreamRequest's paused_for_websocket_), and never sent if the upstream refuses.
+     * Tunnel bytes the client sent before the upstream accepted (a 101, or a 2xx to a CONNECT):
+     * held, as Envoy's router holds them, and never sent if the upstream refuses.
      */
     private ByteBuf beforeSwitch;
     private boolean holdUntilSwitch;
@@ -114,7 +114,9 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
         headRequest = method != null && AsciiString.contentEquals(HEAD, method);
         connectRequested = Upgrades.isConnect(headers);
         upgradeRequested = !connectRequested && Upgrades.isUpgrade(headers);
-        holdUntilSwitch = upgradeRequested && "websocket".equalsIgnoreCase(Upgrades.requested(headers));
+        // Envoy's UpstreamRequest pauses every tunnel's payload until the upstream accepts:
+        // paused_for_connect_, paused_for_websocket_ and paused_for_generic_upgrade_.
+        holdUntilSwitch = connectRequested || upgradeRequested;
         boolean tunnel = connectRequested || upgradeRequested;
         chunkedRequest = !tunnel && !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
         ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest,
