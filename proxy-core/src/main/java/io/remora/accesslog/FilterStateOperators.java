@@ -8,8 +8,9 @@ import java.util.function.Function;
  * any other serialization type, or FIELD without a name, is a config error as Envoy's. PLAIN is
  * the object's text form (serializeAsString). TYPED, the default, is in Envoy the JSON of the
  * object's serializeAsProto: a quoted JSON string for Envoy's string objects
- * ({@link FilterStateString}) in text and a string in a JSON log. Remora's other objects declare no
- * proto form, so TYPED prints their text form too.
+ * ({@link FilterStateString}) in text and a string in a JSON log; the message's JSON for objects with
+ * a message of their own ({@link FilterStateProto}), an object in a JSON log. Remora's other objects
+ * declare no proto form, so TYPED prints their text form too.
  */
 final class FilterStateOperators {
 
@@ -24,12 +25,29 @@ final class FilterStateOperators {
         }
         String key = arg.split(":", -1)[0];
         // A string object's TYPED text is its JSON string; its JSON log value stays the string itself.
-        Function<FormatContext, String> text = c -> {
-            String v = plain.apply(c.streamInfo());
-            return v != null && c.streamInfo().filterState().get(key) instanceof FilterStateString
-                    ? quoted(v) : v;
+        // A proto object's is its message's JSON, an object in a JSON log (Envoy's formatValue converts
+        // the message and, unlike the text, does not truncate it).
+        Function<StreamInfo, String> text = i -> {
+            Object o = object(i, key);
+            if (o instanceof FilterStateProto p) {
+                return io.remora.admin.Json.write(p.protoJson());
+            }
+            String v = plain.apply(i);
+            return v != null && o instanceof FilterStateString ? quoted(v) : v;
         };
-        return AccessLogOperators.text(text, c -> plain.apply(c.streamInfo()), maxLen);
+        Function<StreamInfo, Object> json = i -> {
+            Object o = object(i, key);
+            if (o instanceof FilterStateProto p) {
+                return p.protoJson();
+            }
+            String v = plain.apply(i);
+            return v == null || v.isEmpty() || maxLen < 0 || v.length() <= maxLen ? v : v.substring(0, maxLen);
+        };
+        return AccessLogOperators.typed(text, json, maxLen, -1);
+    }
+
+    private static Object object(StreamInfo i, String key) {
+        return i.filterState() == null ? null : i.filterState().get(key);
     }
 
     private static boolean typed(String arg) {
@@ -69,6 +87,9 @@ final class FilterStateOperators {
             if (fieldName != null) {
                 Object value = v instanceof FilterStateFields f ? f.field(fieldName) : null;
                 return value == null ? null : value.toString();
+            }
+            if (v instanceof FilterStateProto p) {
+                return p.plainText();
             }
             return v instanceof FilterStateFields f ? f.text() : v.toString();
         };

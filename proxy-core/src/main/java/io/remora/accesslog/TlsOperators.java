@@ -22,7 +22,11 @@ final class TlsOperators {
      */
     static Function<StreamInfo, String> of(String name, String arg) {
         if (name.equals("DOWNSTREAM_TRANSPORT_FAILURE_REASON")) {
-            return i -> i.downstreamTls() == null ? null : i.downstreamTls().failureReason();
+            // As Envoy's formatter: ' ' written as '_', as for UPSTREAM_TRANSPORT_FAILURE_REASON.
+            return i -> {
+                String r = i.downstreamTls() == null ? null : i.downstreamTls().failureReason();
+                return r == null ? null : r.replace(' ', '_');
+            };
         }
         if (name.equals("TLS_JA3_FINGERPRINT")) {
             return StreamInfo::ja3Hash; // of the hello, so there even when the handshake then fails

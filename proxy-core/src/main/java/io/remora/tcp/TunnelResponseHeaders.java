@@ -2,15 +2,18 @@ package io.remora.tcp;
 
 import io.netty.handler.codec.http2.Http2Headers;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A tunnel's response headers or trailers kept in the downstream connection's filter state
  * ({@code tunneling_config.propagate_response_headers}/{@code _trailers}), for network filters and
- * access logs. Its text ({@code %FILTER_STATE(...:TYPED)%}) is the JSON of Envoy's
- * {@code config.core.v3.HeaderMap}, the proto Envoy's object serializes to.
+ * access logs. {@code %FILTER_STATE(...:TYPED)%} is the JSON of Envoy's {@code config.core.v3.HeaderMap},
+ * the proto Envoy's object serializes to; it has no PLAIN form, as Envoy's has no serializeAsString.
  */
-public final class TunnelResponseHeaders {
+public final class TunnelResponseHeaders implements io.remora.accesslog.FilterStateProto {
 
     /** Envoy's TunnelResponseHeaders key. */
     public static final String HEADERS_KEY = "envoy.tcp_proxy.propagate_response_headers";
@@ -39,18 +42,22 @@ public final class TunnelResponseHeaders {
     }
 
     @Override
-    public String toString() {
+    public Object protoJson() {
         if (entries.length == 0) {
-            return "{}"; // proto3 JSON leaves an empty list out
+            return Map.of(); // proto3 JSON leaves an empty list out
         }
-        StringBuilder sb = new StringBuilder("{\"headers\":[");
+        List<Map<String, String>> headers = new ArrayList<>(entries.length / 2);
         for (int i = 0; i < entries.length; i += 2) {
-            sb.append(i == 0 ? "{\"key\":" : ",{\"key\":");
-            io.remora.util.JsonStrings.quote(sb, entries[i]);
-            sb.append(",\"value\":");
-            io.remora.util.JsonStrings.quote(sb, entries[i + 1]);
-            sb.append('}');
+            Map<String, String> h = new LinkedHashMap<>(4);
+            h.put("key", entries[i]);
+            h.put("value", entries[i + 1]);
+            headers.add(h);
         }
-        return sb.append("]}").toString();
+        return Map.of("headers", headers);
+    }
+
+    @Override
+    public String toString() {
+        return io.remora.admin.Json.write(protoJson());
     }
 }

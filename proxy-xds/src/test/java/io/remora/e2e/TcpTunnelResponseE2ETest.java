@@ -36,6 +36,7 @@ class TcpTunnelResponseE2ETest {
     static H2Upstream h2;
     static ProxyProcess proxy;
     static Path log;
+    static Path jsonLog;
     static final Map<String, Integer> PORTS = new java.util.TreeMap<>();
 
     @BeforeAll
@@ -63,6 +64,7 @@ class TcpTunnelResponseE2ETest {
             ctx.flush();
         };
         log = TempPaths.file("tunnel-response", ".log");
+        jsonLog = TempPaths.file("tunnel-response-json", ".log");
         int admin = ProxyProcess.freePort();
         StringBuilder listeners = new StringBuilder();
         for (String name : new String[]{"ok", "plain", "refused", "accepted"}) {
@@ -89,8 +91,18 @@ class TcpTunnelResponseE2ETest {
                                 path: %4$s
                                 log_format:
                                   text_format_source:
-                                    inline_string: "%1$s H=%%FILTER_STATE(envoy.tcp_proxy.propagate_response_headers:TYPED)%% T=%%FILTER_STATE(envoy.tcp_proxy.propagate_response_trailers:TYPED)%%\\n"
-                    """.formatted(name, PORTS.get(name), propagate, log));
+                                    inline_string: "%1$s H=%%FILTER_STATE(envoy.tcp_proxy.propagate_response_headers:TYPED)%% T=%%FILTER_STATE(envoy.tcp_proxy.propagate_response_trailers:TYPED)%% P=%%FILTER_STATE(envoy.tcp_proxy.propagate_response_headers:PLAIN)%%\\n"
+                            - name: envoy.access_loggers.file
+                              typed_config:
+                                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                                path: %5$s
+                                log_format:
+                                  json_format:
+                                    listener: "%1$s"
+                                    h: "%%FILTER_STATE(envoy.tcp_proxy.propagate_response_headers:TYPED)%%"
+                                    t: "%%FILTER_STATE(envoy.tcp_proxy.propagate_response_trailers)%%"
+                                    p: "%%FILTER_STATE(envoy.tcp_proxy.propagate_response_headers:PLAIN)%%"
+                    """.formatted(name, PORTS.get(name), propagate, log, jsonLog));
         }
         proxy = ProxyProcess.start("""
                 admin:
@@ -126,16 +138,20 @@ class TcpTunnelResponseE2ETest {
     }
 
     private static String awaitLogLine(String listener) throws Exception {
+        return awaitLine(log, listener + " ");
+    }
+
+    private static String awaitLine(Path file, String marker) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
-            for (String l : Files.readAllLines(log)) {
-                if (l.startsWith(listener + " ")) {
+            for (String l : Files.readAllLines(file)) {
+                if (l.startsWith(marker) || (marker.startsWith("\"") && l.contains(marker))) {
                     return l;
                 }
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("no access log line for " + listener + " in:\n" + Files.readString(log));
+        throw new AssertionError("no access log line for " + marker + " in:\n" + Files.readString(file));
     }
 
     @Test
@@ -143,21 +159,36 @@ class TcpTunnelResponseE2ETest {
         assertEquals("echo:hello", roundTrip("ok", "hello"), () -> proxy.log());
         assertEquals("ok H={\"headers\":[{\"key\":\":status\",\"value\":\"200\"},"
                         + "{\"key\":\"test-header-name\",\"value\":\"secret-value\"}]} "
-                        + "T={\"headers\":[{\"key\":\"test-trailer-name\",\"value\":\"trailer-value\"}]}",
+                        + "T={\"headers\":[{\"key\":\"test-trailer-name\",\"value\":\"trailer-value\"}]} P=-",
                 awaitLogLine("ok"));
+    }
+
+    /**
+     * Envoy's FilterStateFormatter::formatValue converts the object's serializeAsProto (a HeaderMap) to a
+     * JSON value: an object in a JSON log, not its text in a string; PLAIN is its serializeAsString,
+     * which TunnelResponseHeaders lacks, so null.
+     */
+    @Test
+    void aJsonLogHasTheHeadersAsAnObject() throws Exception {
+        assertEquals("echo:json", roundTrip("ok", "json"), () -> proxy.log());
+        String line = awaitLine(jsonLog, "\"listener\":\"ok\"");
+        assertTrue(line.contains("\"h\":{\"headers\":[{\"key\":\":status\",\"value\":\"200\"},"
+                + "{\"key\":\"test-header-name\",\"value\":\"secret-value\"}]}"), line);
+        assertTrue(line.contains("\"t\":{\"headers\":[{\"key\":\"test-trailer-name\",\"value\":\"trailer-value\"}]}"), line);
+        assertTrue(line.contains("\"p\":null"), line);
     }
 
     @Test
     void withoutPropagationNothingIsKept() throws Exception {
         assertEquals("echo:hi", roundTrip("plain", "hi"), () -> proxy.log());
-        assertEquals("plain H=- T=-", awaitLogLine("plain"));
+        assertEquals("plain H=- T=- P=-", awaitLogLine("plain"));
     }
 
     @Test
     void aRefusedAnswersHeadersAreKeptToo() throws Exception {
         assertEquals("", roundTrip("refused", "lost"), "a 503 opens no tunnel");
         assertEquals("refused H={\"headers\":[{\"key\":\":status\",\"value\":\"503\"},"
-                + "{\"key\":\"test-header-name\",\"value\":\"secret-value\"}]} T=-", awaitLogLine("refused"));
+                + "{\"key\":\"test-header-name\",\"value\":\"secret-value\"}]} T=- P=-", awaitLogLine("refused"));
     }
 
     @Test

@@ -405,4 +405,9 @@ class UpstreamRequest implements UpstreamCallbacks {
             router.upstreamWritable(writable);
         }
     }
+
+    @Override
+    public int requestBufferLimit() {
+        return router.cb.bufferLimit();
+    }
 }

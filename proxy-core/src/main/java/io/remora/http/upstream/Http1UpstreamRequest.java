@@ -39,11 +39,17 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
     boolean upgraded;
     /**
-     * WebSocket bytes the client sent before the upstream's 101: held, as Envoy's router holds them
-     * (UpstreamRequest's paused_for_websocket_), and never sent if the upstream refuses.
+     * Tunnel bytes the client sent before the upstream accepted (a 101, or a 2xx to a CONNECT):
+     * held, as Envoy's router holds them, and never sent if the upstream refuses.
      */
     private ByteBuf beforeSwitch;
     private boolean holdUntilSwitch;
+    /**
+     * The held bytes went past the stream's buffer limit: the stream reads as unwritable, so the
+     * router stops reading the client (Envoy's watermark on what its upstream filter manager buffers
+     * while paused_for_websocket_) until the 101 lets them out.
+     */
+    private boolean heldAbove;
     /** The meters of the stream being served, when some format reads them; null otherwise. */
     io.remora.accesslog.WireBytes meter;
 
@@ -110,7 +116,9 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
         headRequest = method != null && AsciiString.contentEquals(HEAD, method);
         connectRequested = Upgrades.isConnect(headers);
         upgradeRequested = !connectRequested && Upgrades.isUpgrade(headers);
-        holdUntilSwitch = upgradeRequested && "websocket".equalsIgnoreCase(Upgrades.requested(headers));
+        // Envoy's UpstreamRequest pauses every tunnel's payload until the upstream accepts:
+        // paused_for_connect_, paused_for_websocket_ and paused_for_generic_upgrade_.
+        holdUntilSwitch = connectRequested || upgradeRequested;
         boolean tunnel = connectRequested || upgradeRequested;
         chunkedRequest = !tunnel && !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
         ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest,
@@ -189,6 +197,11 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             beforeSwitch = channel.alloc().compositeBuffer();
         }
         ((io.netty.buffer.CompositeByteBuf) beforeSwitch).addComponent(true, data);
+        UpstreamCallbacks cb = active;
+        if (!heldAbove && cb != null && beforeSwitch.readableBytes() > cb.requestBufferLimit()) {
+            heldAbove = true;
+            cb.onWritabilityChanged(false);
+        }
     }
 
     /** The upstream switched protocols: what the client sent meanwhile goes out first. */
@@ -199,6 +212,13 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             metered(held, false);
             Http1UpstreamTunnel.write(channel, held);
         }
+        UpstreamCallbacks cb = active;
+        if (heldAbove) {
+            heldAbove = false;
+            if (cb != null) {
+                cb.onWritabilityChanged(channel.isWritable());
+            }
+        }
     }
 
     /** The connection ends without the switch: the held bytes are dropped. */
@@ -207,6 +227,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
             beforeSwitch.release();
             beforeSwitch = null;
         }
+        heldAbove = false;
     }
 
     /** Both halves of the tunnel ended: close once what is queued has left. */
@@ -241,7 +262,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public boolean isWritable() {
-        return channel.isWritable();
+        return !heldAbove && channel.isWritable();
     }
 
     @Override

@@ -78,4 +78,13 @@ public interface UpstreamCallbacks {
 
     /** The upstream write side crossed a watermark: stop or resume feeding request data. */
     void onWritabilityChanged(boolean writable);
+
+    /**
+     * What the codec may hold of the request before it stops taking more (WebSocket bytes waiting
+     * for the 101): the downstream stream's buffer limit, as Envoy's upstream filter manager
+     * buffers under it.
+     */
+    default int requestBufferLimit() {
+        return Integer.MAX_VALUE;
+    }
 }
