@@ -11,7 +11,6 @@ import io.remora.http.filter.HttpFilterFactory;
 import io.remora.http.filter.StreamFilter;
 
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The connection manager's tracing, as a filter placed first on the request path: reads the
@@ -24,9 +23,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class TracingFilter implements StreamFilter {
 
-    private static final AsciiString FORCE_TRACE = AsciiString.cached("x-envoy-force-trace");
-    private static final AsciiString CLIENT_TRACE_ID = AsciiString.cached("x-client-trace-id");
-    private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString DECORATOR_OPERATION = AsciiString.cached("x-envoy-decorator-operation");
 
     private final TracingConfig config;
@@ -263,51 +259,11 @@ public final class TracingFilter implements StreamFilter {
         }
     }
 
-    /**
-     * Envoy's mutateTracingRequestHeader: a reason already packed in x-request-id stands (another
-     * Envoy or Remora decided); otherwise a client trace id (client_sampling), x-envoy-force-trace,
-     * or random_sampling by the id's bucket decide; overall_sampling, by the same bucket, can veto.
-     * The outcome is packed back into the id the upstream sees (unless pack_trace_reason is off).
-     * Without a UUID-like id nothing is traced, as in Envoy; with use_request_id_for_trace_sampling
-     * off every request is traced, the tracer's own sampler deciding, as Envoy's Reason::Sampling.
-     */
+    /** The connection manager's decision (see {@link TraceSampling}); remembers a forced trace for the access log. */
     private boolean decide(Http2Headers h) {
-        if (!config.requestIdSampling()) {
-            forced = false;
-            return true;
-        }
-        CharSequence rid = h.get(REQUEST_ID);
-        int bucket = RequestIdTraceReason.bucket(rid);
-        if (bucket < 0) {
-            return false;
-        }
-        RequestIdTraceReason reason = RequestIdTraceReason.of(rid);
-        if (reason == RequestIdTraceReason.NOT_TRACEABLE) {
-            if (h.contains(CLIENT_TRACE_ID)
-                    && percent(routeTracing != null ? routeTracing.clientSampling() : config.clientSampling(),
-                    ThreadLocalRandom.current().nextInt(10_000))) {
-                reason = RequestIdTraceReason.CLIENT_FORCED;
-            } else if (h.contains(FORCE_TRACE)) {
-                reason = RequestIdTraceReason.SERVICE_FORCED;
-            } else if (percent(routeTracing != null ? routeTracing.randomSampling() : config.randomSampling(),
-                    bucket)) {
-                reason = RequestIdTraceReason.SAMPLING;
-            }
-        }
-        if (!percent(routeTracing != null ? routeTracing.overallSampling() : config.overallSampling(), bucket)) {
-            reason = RequestIdTraceReason.NOT_TRACEABLE;
-        }
-        CharSequence packed = config.packTraceReason() ? reason.packInto(rid) : rid;
-        if (packed != rid) {
-            h.set(REQUEST_ID, packed);
-        }
+        RequestIdTraceReason reason = TraceSampling.decide(h, config, routeTracing);
         forced = reason == RequestIdTraceReason.SERVICE_FORCED;
         return reason != RequestIdTraceReason.NOT_TRACEABLE;
-    }
-
-    /** True when bucket (0..9999) falls under the percentage (two decimals, as Envoy's 10000 buckets). */
-    private static boolean percent(double pct, int bucket) {
-        return bucket < Math.round(pct * 100);
     }
 
     @Override
