@@ -36,6 +36,11 @@ public final class TracingFilter implements StreamFilter {
     private final TracingConfig.SkyWalking skyWalking;
     private SkyWalkingContext skyWalkingContext;
     private boolean shared;
+    /**
+     * Zipkin's span was started by the connection manager's decision (no B3 context, no sampling
+     * flag): a route looked up again decides again (Envoy's Zipkin span useLocalDecision).
+     */
+    private boolean zipkinLocalDecision;
     private DecoderFilterCallbacks decoder;
     /** The route's {@code tracing}, which replaces the connection manager's sampling; null for none. */
     private io.remora.config.Route.Tracing routeTracing;
@@ -134,12 +139,13 @@ public final class TracingFilter implements StreamFilter {
 
     /**
      * Envoy 1.36 (trace_refresh_after_route_refresh): a route looked up again after a filter
-     * cleared the cache names the span by its decorator and decides sampling with its tracing
+     * cleared the cache names the span by its decorator and, when the span follows the connection
+     * manager's decision (Envoy's Span::useLocalDecision), decides sampling with its tracing
      * percentages, the trace context going upstream updated. A reason packed into the request id
      * stays, so a traced request is not untraced (but overall_sampling may still veto, as at first).
      * With every tracer the span takes the new route's decorator and custom tags: Envoy's setRoute
      * remakes the stream's custom tags from the new route (refreshCachedTracingCustomTags), read
-     * when the span ends. Zipkin's, Datadog's and SkyWalking's sampling is not decided again here.
+     * when the span ends.
      */
     private void refresh(Http2Headers headers) {
         if (callerNamed) {
@@ -148,7 +154,13 @@ public final class TracingFilter implements StreamFilter {
         } else {
             operation = operation(headers);
         }
-        if (zipkin == null && !datadog && skyWalking == null && !incomingDecided) {
+        if (zipkin != null) {
+            if (zipkinLocalDecision) {
+                sampled = decide(headers);
+                recordTraceId();
+                TraceContext.injectB3(headers, traceId, spanId, parentSpanId, sampled);
+            }
+        } else if (!datadog && skyWalking == null && !incomingDecided) {
             sampled = decide(headers) || alwaysOn;
             recordTraceId();
             TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
@@ -162,13 +174,16 @@ public final class TracingFilter implements StreamFilter {
     }
 
     /**
-     * Zipkin reads and writes B3 only (W3C headers pass through). With shared_span_context the
+     * Zipkin reads and writes B3 only (W3C headers pass through); a sampling flag, with or
+     * without ids, stands over the connection manager's decision. With shared_span_context the
      * proxy's server span takes the incoming span's id and parent, as Zipkin's server half of an
      * RPC span; otherwise it is the incoming span's child. Upstream sees the proxy's span.
      */
     private void startZipkin(Http2Headers headers) {
         TraceContext incoming = TraceContext.extractB3(headers);
-        sampled = incoming != null && incoming.sampled() != null ? incoming.sampled() : decide(headers);
+        Boolean flag = TraceContext.zipkinSampled(headers);
+        zipkinLocalDecision = flag == null && incoming == null;
+        sampled = flag != null ? flag : decide(headers);
         if (incoming == null) {
             traceId = zipkin.traceId128() ? TraceContext.newTraceId() : TraceContext.newTraceId64();
             spanId = TraceContext.newSpanId();

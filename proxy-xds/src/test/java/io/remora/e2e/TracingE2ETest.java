@@ -189,7 +189,7 @@ class TracingE2ETest {
 
     /** The UUID request id extension's switches one test tries: listener, random_sampling, the switch. */
     /** Adds the header the traced routes match on, so the route is looked up again after it. */
-    private static final String ROUTE_REFRESHING_LUA = """
+    static final String ROUTE_REFRESHING_LUA = """
                 - name: envoy.filters.http.lua
                   typed_config:
                     "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
