@@ -160,6 +160,13 @@ public final class TracingFilter implements StreamFilter {
                 recordTraceId();
                 TraceContext.injectB3(headers, traceId, spanId, parentSpanId, sampled);
             }
+        } else if (datadogTrace != null) {
+            if (datadogTrace.localDecision()) {
+                datadogTrace.override(decide(headers));
+                sampled = datadogTrace.kept();
+                recordTraceId();
+                datadogTrace.inject(headers);
+            }
         } else if (!datadog && skyWalking == null && !incomingDecided) {
             sampled = decide(headers) || alwaysOn;
             recordTraceId();
