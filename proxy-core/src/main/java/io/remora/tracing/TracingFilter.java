@@ -167,6 +167,10 @@ public final class TracingFilter implements StreamFilter {
                 recordTraceId();
                 datadogTrace.inject(headers);
             }
+        } else if (skyWalkingContext != null) {
+            if (skyWalkingContext.localDecision()) {
+                skyWalkingContext.sampled(decide(headers));
+            }
         } else if (!datadog && skyWalking == null && !incomingDecided) {
             sampled = decide(headers) || alwaysOn;
             recordTraceId();
