@@ -544,4 +544,18 @@ class TracingE2ETest {
         assertTrue(named.headers().firstValue("x-envoy-decorator-operation").isEmpty());
         assertNull(up.lastHeaders.get("x-envoy-decorator-operation"), "the caller's name stops here");
     }
+
+    /** Envoy's finalizeDownstreamSpan tags a client's trace id (http_tracer_impl.cc GuidXClientTraceId). */
+    @Test
+    void aClientsTraceIdIsTagged() throws Exception {
+        Receiver collector = collectors.get("decorator");
+        assertEquals(200, get(ports.get("decorator"), Map.of("x-client-trace-id", "client-7")).statusCode());
+        String traceId = up.lastHeaders.get("traceparent").split("-")[1];
+        Span s = collector.next();
+        while (s != null && !hex(s.getTraceId()).equals(traceId)) {
+            s = collector.next();
+        }
+        assertNotNull(s);
+        assertEquals("client-7", attr(s, "guid:x-client-trace-id"));
+    }
 }
