@@ -22,13 +22,20 @@ final class DatadogTrace {
     static final String AGENT_RATE_METRIC = "_dd.agent_psr";
 
     private static final String DECISION_MAKER = "_dd.p.dm";
+    /** dd-trace-cpp's USER_KEEP and USER_DROP priorities, and its MANUAL mechanism as the decision maker. */
+    private static final int USER_KEEP = 2;
+    private static final int USER_DROP = -1;
+    private static final String MANUAL = "-4";
 
     private final long traceHigh;
     private final long traceLow;
     private final long spanId;
     private final long parentId;
-    private final int priority;
-    private final boolean sampledLocally;
+    private int priority;
+    private boolean sampledLocally;
+    /** No incoming priority: the connection manager's decision set it, and a refreshed one overrides it. */
+    private final boolean localDecision;
+    private boolean wroteTags;
     private final String origin;
     private final Map<String, String> traceTags;
     private final String datadogExtra;
@@ -37,14 +44,15 @@ final class DatadogTrace {
     private final Map<String, String> spanTags;
 
     private DatadogTrace(long traceHigh, long traceLow, long spanId, long parentId, int priority,
-                         boolean sampledLocally, String origin, Map<String, String> traceTags, String datadogExtra,
-                         String otherVendors, Map<String, String> spanTags) {
+                         boolean sampledLocally, boolean localDecision, String origin, Map<String, String> traceTags,
+                         String datadogExtra, String otherVendors, Map<String, String> spanTags) {
         this.traceHigh = traceHigh;
         this.traceLow = traceLow;
         this.spanId = spanId;
         this.parentId = parentId;
         this.priority = priority;
         this.sampledLocally = sampledLocally;
+        this.localDecision = localDecision;
         this.origin = origin;
         this.traceTags = traceTags;
         this.datadogExtra = datadogExtra;
@@ -87,8 +95,9 @@ final class DatadogTrace {
             priority = -1;
             traceTags.remove(DECISION_MAKER);
         }
-        return new DatadogTrace(high, low, span, parent, priority, local, in == null ? null : in.origin, traceTags,
-                in == null ? null : in.datadogExtra, in == null ? null : in.otherVendors, spanTags);
+        return new DatadogTrace(high, low, span, parent, priority, local, incoming == null,
+                in == null ? null : in.origin, traceTags, in == null ? null : in.datadogExtra,
+                in == null ? null : in.otherVendors, spanTags);
     }
 
     private static long nonZero(long v) {
@@ -112,6 +121,26 @@ final class DatadogTrace {
         return priority > 0;
     }
 
+    /** The priority came from the connection manager's decision, not the caller (Envoy's useLocalDecision). */
+    boolean localDecision() {
+        return localDecision;
+    }
+
+    /**
+     * Envoy's Datadog Span::setSampled, as the connection manager calls it when a route looked up
+     * again decided again: dd-trace-cpp's override_sampling_priority, user keep (2) or user drop
+     * (-1) with the manual mechanism as decision maker, whatever the first decision was.
+     */
+    void override(boolean traced) {
+        priority = traced ? USER_KEEP : USER_DROP;
+        sampledLocally = false;
+        if (traced) {
+            traceTags.put(DECISION_MAKER, MANUAL);
+        } else {
+            traceTags.remove(DECISION_MAKER);
+        }
+    }
+
     /**
      * dd-trace-cpp's default injection styles, datadog then tracecontext. An x-datadog-tags value
      * over 512 bytes is left out and the span says so.
@@ -130,7 +159,11 @@ final class DatadogTrace {
                 spanTags.put(DatadogExtractor.PROPAGATION_ERROR, "inject_max_size");
             } else {
                 h.set(DatadogExtractor.TAGS, b.toString());
+                wroteTags = true;
             }
+        } else if (wroteTags) {
+            // Only what an earlier injection of this span wrote is taken back; a caller's header stays.
+            h.remove(DatadogExtractor.TAGS);
         }
         h.set(TraceContext.TRACEPARENT, "00-" + traceId() + "-" + spanId() + (priority > 0 ? "-01" : "-00"));
         h.set(TraceContext.TRACESTATE, DatadogTraceState.write(spanId, priority, origin, traceTags, datadogExtra,

@@ -38,7 +38,7 @@ public final class SkyWalkingContext {
     private final String serviceInstance;
     private final Parent parent;
     private final String entryOperation;
-    private final boolean skipAnalysis;
+    private boolean skipAnalysis;
     private final String targetAddress;
     private String exitPeer;
 
@@ -159,6 +159,21 @@ public final class SkyWalkingContext {
     /** Envoy's sampling said no for a trace the caller started: reported, but not analysed. */
     public boolean skipAnalysis() {
         return skipAnalysis;
+    }
+
+    /** The segment started on the connection manager's decision (no caller's {@code sw8}). */
+    boolean localDecision() {
+        return parent == null;
+    }
+
+    /**
+     * Envoy's SkyWalking Span::setSampled: a segment cannot be taken back once started, so a
+     * decision not to trace only marks it skip-analysis, and one to trace changes nothing.
+     */
+    void sampled(boolean traced) {
+        if (!traced) {
+            skipAnalysis = true;
+        }
     }
 
     public String exitPeer() {

@@ -23,6 +23,7 @@ import java.util.Map;
 final class SpanTags {
 
     private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString CLIENT_TRACE_ID = AsciiString.cached("x-client-trace-id");
     private static final AsciiString DOWNSTREAM_CLUSTER = AsciiString.cached("x-envoy-downstream-service-cluster");
     /** Envoy's default max_path_tag_length. */
     private static final int DEFAULT_MAX_PATH_TAG_LENGTH = 256;
@@ -51,6 +52,10 @@ final class SpanTags {
         if (decoder.connection() != null && decoder.connection().remoteAddress() instanceof InetSocketAddress a
                 && a.getAddress() != null) {
             tags.put("peer.address", a.getAddress().getHostAddress());
+        }
+        CharSequence clientTraceId = h.get(CLIENT_TRACE_ID);
+        if (clientTraceId != null) {
+            tags.put("guid:x-client-trace-id", clientTraceId.toString());
         }
         for (TracingConfig.CustomTag t : customTags(config, routeTracing)) {
             if (t instanceof TracingConfig.LiteralTag l) {

@@ -102,6 +102,31 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, B
         return new TraceContext(t, s, parts.length >= 4 ? parts[3] : null, sampled, null, Format.B3);
     }
 
+    /**
+     * Zipkin's sampling state as Envoy's Zipkin extractor reads it (extractSampled), with or
+     * without ids: the {@code b3} header's flag at its place for the header's length (a lone
+     * {@code 0}, {@code 1} or {@code d}, or after the ids), else {@code x-b3-sampled} ({@code 1} or
+     * {@code true} samples, anything else does not); null when neither says.
+     */
+    static Boolean zipkinSampled(Http2Headers h) {
+        CharSequence single = h.get(B3);
+        if (single != null) {
+            int at = switch (single.length()) {
+                case 1 -> 0;
+                case 35, 52 -> 34;
+                case 51, 68 -> 50;
+                default -> -1;
+            };
+            char flag = at < 0 ? 'x' : single.charAt(at);
+            return flag == '0' ? Boolean.FALSE : flag == '1' || flag == 'd' ? Boolean.TRUE : null;
+        }
+        CharSequence s = h.get(B3_SAMPLED);
+        if (s == null) {
+            return null;
+        }
+        return AsciiString.contentEquals(s, "1") || AsciiString.contentEquals(s, "true");
+    }
+
     private static Boolean b3Sampled(Http2Headers h) {
         CharSequence flags = h.get(B3_FLAGS);
         if (flags != null && flags.toString().trim().equals("1")) {

@@ -11,7 +11,6 @@ import io.remora.http.filter.HttpFilterFactory;
 import io.remora.http.filter.StreamFilter;
 
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The connection manager's tracing, as a filter placed first on the request path: reads the
@@ -24,9 +23,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class TracingFilter implements StreamFilter {
 
-    private static final AsciiString FORCE_TRACE = AsciiString.cached("x-envoy-force-trace");
-    private static final AsciiString CLIENT_TRACE_ID = AsciiString.cached("x-client-trace-id");
-    private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString DECORATOR_OPERATION = AsciiString.cached("x-envoy-decorator-operation");
 
     private final TracingConfig config;
@@ -40,6 +36,11 @@ public final class TracingFilter implements StreamFilter {
     private final TracingConfig.SkyWalking skyWalking;
     private SkyWalkingContext skyWalkingContext;
     private boolean shared;
+    /**
+     * Zipkin's span was started by the connection manager's decision (no B3 context, no sampling
+     * flag): a route looked up again decides again (Envoy's Zipkin span useLocalDecision).
+     */
+    private boolean zipkinLocalDecision;
     private DecoderFilterCallbacks decoder;
     /** The route's {@code tracing}, which replaces the connection manager's sampling; null for none. */
     private io.remora.config.Route.Tracing routeTracing;
@@ -138,12 +139,13 @@ public final class TracingFilter implements StreamFilter {
 
     /**
      * Envoy 1.36 (trace_refresh_after_route_refresh): a route looked up again after a filter
-     * cleared the cache names the span by its decorator and decides sampling with its tracing
+     * cleared the cache names the span by its decorator and, when the span follows the connection
+     * manager's decision (Envoy's Span::useLocalDecision), decides sampling with its tracing
      * percentages, the trace context going upstream updated. A reason packed into the request id
      * stays, so a traced request is not untraced (but overall_sampling may still veto, as at first).
      * With every tracer the span takes the new route's decorator and custom tags: Envoy's setRoute
      * remakes the stream's custom tags from the new route (refreshCachedTracingCustomTags), read
-     * when the span ends. Zipkin's, Datadog's and SkyWalking's sampling is not decided again here.
+     * when the span ends.
      */
     private void refresh(Http2Headers headers) {
         if (callerNamed) {
@@ -152,7 +154,24 @@ public final class TracingFilter implements StreamFilter {
         } else {
             operation = operation(headers);
         }
-        if (zipkin == null && !datadog && skyWalking == null && !incomingDecided) {
+        if (zipkin != null) {
+            if (zipkinLocalDecision) {
+                sampled = decide(headers);
+                recordTraceId();
+                TraceContext.injectB3(headers, traceId, spanId, parentSpanId, sampled);
+            }
+        } else if (datadogTrace != null) {
+            if (datadogTrace.localDecision()) {
+                datadogTrace.override(decide(headers));
+                sampled = datadogTrace.kept();
+                recordTraceId();
+                datadogTrace.inject(headers);
+            }
+        } else if (skyWalkingContext != null) {
+            if (skyWalkingContext.localDecision()) {
+                skyWalkingContext.sampled(decide(headers));
+            }
+        } else if (!datadog && skyWalking == null && !incomingDecided) {
             sampled = decide(headers) || alwaysOn;
             recordTraceId();
             TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
@@ -166,13 +185,16 @@ public final class TracingFilter implements StreamFilter {
     }
 
     /**
-     * Zipkin reads and writes B3 only (W3C headers pass through). With shared_span_context the
+     * Zipkin reads and writes B3 only (W3C headers pass through); a sampling flag, with or
+     * without ids, stands over the connection manager's decision. With shared_span_context the
      * proxy's server span takes the incoming span's id and parent, as Zipkin's server half of an
      * RPC span; otherwise it is the incoming span's child. Upstream sees the proxy's span.
      */
     private void startZipkin(Http2Headers headers) {
         TraceContext incoming = TraceContext.extractB3(headers);
-        sampled = incoming != null && incoming.sampled() != null ? incoming.sampled() : decide(headers);
+        Boolean flag = TraceContext.zipkinSampled(headers);
+        zipkinLocalDecision = flag == null && incoming == null;
+        sampled = flag != null ? flag : decide(headers);
         if (incoming == null) {
             traceId = zipkin.traceId128() ? TraceContext.newTraceId() : TraceContext.newTraceId64();
             spanId = TraceContext.newSpanId();
@@ -263,51 +285,11 @@ public final class TracingFilter implements StreamFilter {
         }
     }
 
-    /**
-     * Envoy's mutateTracingRequestHeader: a reason already packed in x-request-id stands (another
-     * Envoy or Remora decided); otherwise a client trace id (client_sampling), x-envoy-force-trace,
-     * or random_sampling by the id's bucket decide; overall_sampling, by the same bucket, can veto.
-     * The outcome is packed back into the id the upstream sees (unless pack_trace_reason is off).
-     * Without a UUID-like id nothing is traced, as in Envoy; with use_request_id_for_trace_sampling
-     * off every request is traced, the tracer's own sampler deciding, as Envoy's Reason::Sampling.
-     */
+    /** The connection manager's decision (see {@link TraceSampling}); remembers a forced trace for the access log. */
     private boolean decide(Http2Headers h) {
-        if (!config.requestIdSampling()) {
-            forced = false;
-            return true;
-        }
-        CharSequence rid = h.get(REQUEST_ID);
-        int bucket = RequestIdTraceReason.bucket(rid);
-        if (bucket < 0) {
-            return false;
-        }
-        RequestIdTraceReason reason = RequestIdTraceReason.of(rid);
-        if (reason == RequestIdTraceReason.NOT_TRACEABLE) {
-            if (h.contains(CLIENT_TRACE_ID)
-                    && percent(routeTracing != null ? routeTracing.clientSampling() : config.clientSampling(),
-                    ThreadLocalRandom.current().nextInt(10_000))) {
-                reason = RequestIdTraceReason.CLIENT_FORCED;
-            } else if (h.contains(FORCE_TRACE)) {
-                reason = RequestIdTraceReason.SERVICE_FORCED;
-            } else if (percent(routeTracing != null ? routeTracing.randomSampling() : config.randomSampling(),
-                    bucket)) {
-                reason = RequestIdTraceReason.SAMPLING;
-            }
-        }
-        if (!percent(routeTracing != null ? routeTracing.overallSampling() : config.overallSampling(), bucket)) {
-            reason = RequestIdTraceReason.NOT_TRACEABLE;
-        }
-        CharSequence packed = config.packTraceReason() ? reason.packInto(rid) : rid;
-        if (packed != rid) {
-            h.set(REQUEST_ID, packed);
-        }
+        RequestIdTraceReason reason = TraceSampling.decide(h, config, routeTracing);
         forced = reason == RequestIdTraceReason.SERVICE_FORCED;
         return reason != RequestIdTraceReason.NOT_TRACEABLE;
-    }
-
-    /** True when bucket (0..9999) falls under the percentage (two decimals, as Envoy's 10000 buckets). */
-    private static boolean percent(double pct, int bucket) {
-        return bucket < Math.round(pct * 100);
     }
 
     @Override

@@ -236,4 +236,52 @@ class DatadogTracingE2ETest {
             }
         }
     }
+
+    /**
+     * Envoy's connection manager calls setSampled on a span that followed its decision when a
+     * route is looked up again (refreshTracing), and Envoy's Datadog span makes that
+     * dd-trace-cpp's override: user keep (2), decided manually ({@code _dd.p.dm=-4}), even where
+     * the first decision dropped it. A caller's priority is not the connection manager's and stays.
+     */
+    @Test
+    void aRouteLookedUpAgainOverridesThePriorityTheConnectionManagerSet() throws Exception {
+        try (Agent agent = new Agent(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String http = Bootstraps.httpListenerWithFilters("http", "", TRACING, TracingE2ETest.ROUTE_REFRESHING_LUA,
+                    Bootstraps.catchAll("""
+                            - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
+                              route: { cluster: up }
+                              tracing: { random_sampling: { numerator: 100 } }
+                            - match: { prefix: "/" }
+                              route: { cluster: up }
+                            """));
+            String clusters = Bootstraps.cluster("up", false, null, up.port()) + "\n"
+                    + Bootstraps.cluster("datadog-agent", false, null, agent.server.getAddress().getPort());
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, http, clusters,
+                    Map.of("http", port)), admin)) {
+                assertEquals(200, Curl.get(port, "/").status());
+                assertEquals("lua", up.lastHeaders.get("x-route-tracing"));
+                assertEquals("2", up.lastHeaders.get("x-datadog-sampling-priority"), "user keep");
+                long kept = Long.parseUnsignedLong(up.lastHeaders.get("x-datadog-trace-id"));
+                String tags = up.lastHeaders.get("x-datadog-tags");
+                assertTrue(tags.endsWith(",_dd.p.dm=-4"), tags);
+                assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"));
+                assertTrue(up.lastHeaders.get("tracestate").startsWith("dd=s:2;"), up.lastHeaders.get("tracestate"));
+
+                assertEquals(200, Curl.get(port, "/", "x-datadog-trace-id: 55", "x-datadog-parent-id: 56",
+                        "x-datadog-sampling-priority: 0").status());
+                assertEquals("0", up.lastHeaders.get("x-datadog-sampling-priority"), "the caller's priority stands");
+
+                Map<String, Object> span = agent.span(kept);
+                assertNotNull(span);
+                assertEquals(2.0, metrics(span).get("_sampling_priority_v1"));
+                assertNull(metrics(span).get("_dd.agent_psr"), "not the default sampler's decision");
+                assertEquals("-4", meta(span).get("_dd.p.dm"));
+                Map<String, Object> callers = agent.span(55);
+                assertNotNull(callers);
+                assertEquals(0.0, metrics(callers).get("_sampling_priority_v1"));
+            }
+        }
+    }
 }

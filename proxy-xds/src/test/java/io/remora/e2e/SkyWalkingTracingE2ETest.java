@@ -317,4 +317,48 @@ class SkyWalkingTracingE2ETest {
             assertTrue(stats.contains("tracing.skywalking.segments_sent: 0\n"), stats);
         }
     }
+
+    /**
+     * A segment the connection manager's decision started follows a route looked up again
+     * (Envoy's refreshTracing calls setSampled): the new route's overall_sampling 0 says no, and
+     * a SkyWalking span, already started, is then only marked skip-analysis.
+     */
+    @Test
+    void aRouteLookedUpAgainThatSaysNoMarksTheSegmentSkipAnalysis() throws Exception {
+        try (Oap oap = new Oap(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String tracing = """
+                    tracing:
+                      random_sampling: { value: 100 }
+                      provider:
+                        name: envoy.tracers.skywalking
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.config.trace.v3.SkyWalkingConfig
+                          grpc_service: { envoy_grpc: { cluster_name: skywalking-oap } }
+                    """;
+            String http = Bootstraps.httpListenerWithFilters("http", "", tracing, TracingE2ETest.ROUTE_REFRESHING_LUA,
+                    Bootstraps.catchAll("""
+                            - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
+                              route: { cluster: up }
+                              tracing: { overall_sampling: { numerator: 0 } }
+                            - match: { prefix: "/" }
+                              route: { cluster: up }
+                            """));
+            String clusters = Bootstraps.cluster("up", false, null, up.port()) + "\n"
+                    + Bootstraps.cluster("skywalking-oap", true, null, oap.server.getPort());
+            String yaml = "node: { id: \"" + NODE_ID + "\", cluster: " + NODE_CLUSTER + " }\n"
+                    + Bootstraps.listeners(admin, http, clusters, Map.of("http", port));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, Curl.get(port, "/refreshed").status());
+                assertEquals("lua", up.lastHeaders.get("x-route-tracing"));
+                assertNotNull(up.lastHeaders.get("sw8"), "the segment had started");
+                Map<Integer, List<Object>> segment = oap.next();
+                assertNotNull(segment);
+                Map<Integer, List<Object>> entry = messages(segment, 3).get(0);
+                assertEquals("/refreshed", str(entry, 6));
+                assertEquals(1, num(entry, 14), "the refreshed decision said no");
+            }
+        }
+    }
 }

@@ -189,7 +189,7 @@ class TracingE2ETest {
 
     /** The UUID request id extension's switches one test tries: listener, random_sampling, the switch. */
     /** Adds the header the traced routes match on, so the route is looked up again after it. */
-    private static final String ROUTE_REFRESHING_LUA = """
+    static final String ROUTE_REFRESHING_LUA = """
                 - name: envoy.filters.http.lua
                   typed_config:
                     "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
@@ -543,5 +543,19 @@ class TracingE2ETest {
         assertEquals("caller-named", collector.next().getName());
         assertTrue(named.headers().firstValue("x-envoy-decorator-operation").isEmpty());
         assertNull(up.lastHeaders.get("x-envoy-decorator-operation"), "the caller's name stops here");
+    }
+
+    /** Envoy's finalizeDownstreamSpan tags a client's trace id (http_tracer_impl.cc GuidXClientTraceId). */
+    @Test
+    void aClientsTraceIdIsTagged() throws Exception {
+        Receiver collector = collectors.get("decorator");
+        assertEquals(200, get(ports.get("decorator"), Map.of("x-client-trace-id", "client-7")).statusCode());
+        String traceId = up.lastHeaders.get("traceparent").split("-")[1];
+        Span s = collector.next();
+        while (s != null && !hex(s.getTraceId()).equals(traceId)) {
+            s = collector.next();
+        }
+        assertNotNull(s);
+        assertEquals("client-7", attr(s, "guid:x-client-trace-id"));
     }
 }

@@ -210,4 +210,62 @@ class ZipkinTracingE2ETest {
             }
         }
     }
+
+    /**
+     * Envoy's Zipkin span follows the connection manager's decision only when the caller sent
+     * neither B3 ids nor a sampling flag (useLocalDecision): then a route looked up again decides
+     * again (its tracing samples all) and the upstream's x-b3-sampled says so. A flag alone
+     * ({@code x-b3-sampled: 0}, {@code b3: 0}) or ids without one keep their first decision.
+     */
+    @Test
+    void aRouteLookedUpAgainDecidesAZipkinTraceAgainUnlessTheCallerDecided() throws Exception {
+        try (Collector zipkin = new Collector(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            Map<String, Integer> ports = Map.of("refresh", ProxyProcess.freePort(), "sampled", ProxyProcess.freePort());
+            String routes = """
+                    - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
+                      route: { cluster: up }
+                      tracing: { random_sampling: { numerator: 100 } }
+                    - match: { prefix: "/" }
+                      route: { cluster: up }
+                    """;
+            String listeners = Bootstraps.httpListenerWithFilters("refresh", "", zipkinTracing(0),
+                    TracingE2ETest.ROUTE_REFRESHING_LUA, Bootstraps.catchAll(routes))
+                    + Bootstraps.httpListenerWithFilters("sampled", "", zipkinTracing(100), "",
+                    Bootstraps.catchAll("- match: { prefix: \"/\" }\n  route: { cluster: up }"));
+            String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("up", false, null, up.port())
+                    + "\n" + Bootstraps.cluster("zipkin", false, null, zipkin.port()), ports)
+                    + "layered_runtime:\n  layers:\n  - name: static\n    static_layer:\n"
+                    + "      tracing.zipkin.min_flush_spans: 1\n";
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                int refresh = ports.get("refresh");
+                assertEquals(200, get(refresh, Map.of()).statusCode());
+                assertEquals("lua", up.lastHeaders.get("x-route-tracing"));
+                assertEquals("1", up.lastHeaders.get("x-b3-sampled"), "the refreshed route's sampling decided");
+                JsonObject span = zipkin.next();
+                assertNotNull(span, "the refreshed decision reports the span");
+                assertEquals(up.lastHeaders.get("x-b3-traceid"), str(span, "traceId"));
+
+                assertEquals(200, get(refresh, Map.of("x-b3-sampled", "0")).statusCode());
+                assertEquals("0", up.lastHeaders.get("x-b3-sampled"), "the caller's flag stands");
+                assertEquals(200, get(refresh, Map.of("x-b3-traceid", "a3ce929d0e0e4736",
+                        "x-b3-spanid", "00f067aa0ba902b8")).statusCode());
+                assertEquals("0", up.lastHeaders.get("x-b3-sampled"), "a caller's context keeps the first decision");
+
+                int sampled = ports.get("sampled");
+                assertEquals(200, get(sampled, Map.of("b3", "0")).statusCode());
+                assertEquals("0", up.lastHeaders.get("x-b3-sampled"), "b3: 0 over random_sampling 100");
+                assertEquals(32, up.lastHeaders.get("x-b3-traceid").length(), "a new trace");
+                assertEquals(200, get(sampled, Map.of("x-b3-sampled", "0")).statusCode());
+                assertEquals("0", up.lastHeaders.get("x-b3-sampled"), "x-b3-sampled: 0 alone over random_sampling 100");
+                assertNull(zipkin.spans.poll(1, TimeUnit.SECONDS), "no other request was sampled");
+            }
+        }
+    }
+
+    /** A connection manager's tracing: random_sampling PERCENT, Zipkin as Istio configures it. */
+    private static String zipkinTracing(int percent) {
+        return "tracing:\n  random_sampling: { value: " + percent + " }\n  provider:\n"
+                + Bootstraps.indent(ISTIO_ZIPKIN, 4) + "\n";
+    }
 }
