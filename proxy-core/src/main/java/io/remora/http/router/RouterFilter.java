@@ -171,7 +171,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         Attempts.start(this, target, host);
         if (mirrors != null && !done) {
             // As Envoy's streaming shadows: the copies start once the headers went to the first try.
-            shadows = ShadowRequest.startAll(this, mirrors, endStream);
+            shadows = MirrorCopies.startAll(this, mirrors, endStream);
         }
         return FilterStatus.STOP_ITERATION;
     }
@@ -183,7 +183,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             return FilterStatus.STOP_ITERATION;
         }
         if (shadows != null) {
-            ShadowRequest.data(shadows, data, endStream);
+            MirrorCopies.data(shadows, data, endStream);
             if (endStream) {
                 shadows = null;
             }
@@ -229,7 +229,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
         requestTrailers = trailers;
         if (shadows != null) {
-            ShadowRequest.trailers(shadows, trailers);
+            MirrorCopies.trailers(shadows, trailers);
             shadows = null;
         }
         onDownstreamEnd();
@@ -276,7 +276,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     @Override
     public long bufferedBytes() {
         // As Envoy's shadows charge the stream's buffer account: what a copy holds until it connects is the stream's.
-        return shadows == null ? body.held() : body.held() + ShadowRequest.pendingBytes(shadows);
+        return shadows == null ? body.held() : body.held() + MirrorCopies.pendingBytes(shadows);
     }
 
     boolean replayable() {
@@ -312,7 +312,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         current = null;
         if (shadows != null) {
             // As Envoy's onDestroy: copies still taking the request go with it.
-            ShadowRequest.cancelAll(shadows);
+            MirrorCopies.cancelAll(shadows);
             shadows = null;
         }
         if (cluster != null && retryGate != null) {

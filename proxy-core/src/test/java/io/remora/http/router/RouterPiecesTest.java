@@ -165,8 +165,8 @@ class RouterPiecesTest {
 
     @Test
     void shadowHostKeepsThePort() {
-        assertEquals("foo-shadow", ShadowRequest.shadowHost("foo"));
-        assertEquals("foo-shadow:8080", ShadowRequest.shadowHost("foo:8080"));
-        assertEquals("[::1]-shadow:80", ShadowRequest.shadowHost("[::1]:80"));
+        assertEquals("foo-shadow", MirrorCopies.shadowHost("foo"));
+        assertEquals("foo-shadow:8080", MirrorCopies.shadowHost("foo:8080"));
+        assertEquals("[::1]-shadow:80", MirrorCopies.shadowHost("[::1]:80"));
     }
 }
