@@ -355,6 +355,18 @@ final class Bootstraps {
                 """.formatted(dir, prefix);
     }
 
+    /**
+     * {@link #downstreamTls} for {@code server-cert.pem} / {@code server-key.pem} that also requires a
+     * client certificate signed by {@code ca.pem}, all in {@code dir}.
+     */
+    static String downstreamMtls(Object dir) {
+        return downstreamTls(dir, "server").replace("    common_tls_context:\n", "    require_client_certificate: true\n"
+                + "    common_tls_context:\n") + """
+                      validation_context:
+                        trusted_ca: { filename: "%s/ca.pem" }
+                """.formatted(dir);
+    }
+
     static String indent(String block, int spaces) {
         String pad = " ".repeat(spaces);
         StringBuilder sb = new StringBuilder();

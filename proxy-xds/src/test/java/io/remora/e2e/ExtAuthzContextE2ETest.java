@@ -144,19 +144,7 @@ class ExtAuthzContextE2ETest {
         for (String name : List.of("mtls", "strict", "stats", "meta")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
-        String mtls = """
-                transport_socket:
-                  name: envoy.transport_sockets.tls
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                    require_client_certificate: true
-                    common_tls_context:
-                      tls_certificates:
-                      - certificate_chain: { filename: "%1$s/server-cert.pem" }
-                        private_key: { filename: "%1$s/server-key.pem" }
-                      validation_context:
-                        trusted_ca: { filename: "%1$s/ca.pem" }
-                """.formatted(dir);
+        String mtls = Bootstraps.downstreamMtls(dir);
         String listeners = Bootstraps.httpListenerWithFilters("mtls", mtls, "", filter("""
                 include_peer_certificate: true
                 include_tls_session: true

@@ -43,19 +43,7 @@ class XfccE2ETest {
         // Each response's body: every x-forwarded-client-cert line the upstream got, one per line.
         upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 String.join("\n", req.headers().getAll("x-forwarded-client-cert"))));
-        String tls = """
-                transport_socket:
-                  name: envoy.transport_sockets.tls
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                    require_client_certificate: true
-                    common_tls_context:
-                      tls_certificates:
-                      - certificate_chain: { filename: "%1$s/server-cert.pem" }
-                        private_key: { filename: "%1$s/server-key.pem" }
-                      validation_context:
-                        trusted_ca: { filename: "%1$s/ca.pem" }
-                """.formatted(dir);
+        String tls = Bootstraps.downstreamMtls(dir);
         String route = "- match: { prefix: / }\n  route: { cluster: up }\n";
         List<String> listeners = new ArrayList<>();
         for (String[] l : new String[][]{
