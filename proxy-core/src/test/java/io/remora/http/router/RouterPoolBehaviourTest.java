@@ -220,10 +220,9 @@ class RouterPoolBehaviourTest {
         }
     }
 
-    @Test
-    void pendingRequestsBeyondTheCircuitBreakerOverflow() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+    /** An upstream that answers its first request "first" once {@code release} opens, every later one "next" at once. */
+    private static H1Upstream firstAnsweredOn(java.util.concurrent.CountDownLatch release) throws InterruptedException {
+        return new H1Upstream(TRANSPORT, (ctx, req, n) -> {
             if (n == 1) {
                 new Thread(() -> {
                     try {
@@ -236,15 +235,27 @@ class RouterPoolBehaviourTest {
             } else {
                 ctx.writeAndFlush(H1Upstream.text(200, "next"));
             }
-        })) {
+        });
+    }
+
+    /** GET /1 to cluster {@code c}, returned once {@code up} has it. */
+    private TestStream firstInFlight(TestServerContext ctx, String c, H1Upstream up) throws Exception {
+        TestStream first = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/1"), true);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (up.requests.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return first;
+    }
+
+    @Test
+    void pendingRequestsBeyondTheCircuitBreakerOverflow() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (H1Upstream up = firstAnsweredOn(release)) {
             String c = "pending" + (++seq);
             TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1,
                     new ClusterConfig.CircuitBreakers(1, 1, 1024, 3), 0), up.address());
-            TestStream first = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/1"), true);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (up.requests.get() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            TestStream first = firstInFlight(ctx, c, up);
             TestStream second = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/2"), true);
             TestStream third = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/3"), true).await();
             assertEquals(503, third.status());
@@ -265,28 +276,11 @@ class RouterPoolBehaviourTest {
     @Test
     void maxRequestsIsTakenWhenTheRequestBindsToAConnection() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
-            if (n == 1) {
-                new Thread(() -> {
-                    try {
-                        release.await(5, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    ctx.writeAndFlush(H1Upstream.text(200, "first"));
-                }).start();
-            } else {
-                ctx.writeAndFlush(H1Upstream.text(200, "next"));
-            }
-        })) {
+        try (H1Upstream up = firstAnsweredOn(release)) {
             String c = "bind" + (++seq);
             TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1,
                     new ClusterConfig.CircuitBreakers(1, 1024, 1, 3), 0), up.address());
-            TestStream first = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/1"), true);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (up.requests.get() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            TestStream first = firstInFlight(ctx, c, up);
             TestStream second = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/2"), true);
             release.countDown();
             assertEquals("first", first.await().body());
@@ -297,7 +291,7 @@ class RouterPoolBehaviourTest {
             assertEquals(1, up.accepts.get());
             // Given back as the connection takes the end of the response, just after the router has it.
             java.util.concurrent.atomic.AtomicInteger held = ctx.clusters.get(c).limits().requests;
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (held.get() != 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
