@@ -68,6 +68,19 @@ class OutlierDetectorTest {
         loop.submit(d::onIntervalTimer).get();
     }
 
+    /** The interval timer's sweep, {@code millis} from now. */
+    private void sweepAfter(OutlierDetector d, long millis) throws Exception {
+        Thread.sleep(millis);
+        interval(d);
+    }
+
+    /** One 5xx for {@code h}, which the test's consecutive_5xx of 1 ejects. */
+    private void ejectBy5xx(Host h) throws Exception {
+        h.outlier().reportResult(500);
+        flush();
+        assertTrue(ejected(h));
+    }
+
     private double counter(OutlierDetector d, String stat) {
         var c = registry.find("envoy_cluster_outlier_detection_" + stat).tag("envoy_cluster_name", names.get(d)).counter();
         return c == null ? 0 : c.count();
@@ -95,9 +108,7 @@ class OutlierDetectorTest {
         h.outlier().reportResult(500);
         flush();
         assertFalse(ejected(h), "a success in between resets the run");
-        h.outlier().reportResult(500);
-        flush();
-        assertTrue(ejected(h));
+        ejectBy5xx(h);
         assertFalse(h.isHealthy());
         assertTrue(drained.await(5, java.util.concurrent.TimeUnit.SECONDS), "the host's pools were told");
         worker.shutdownGracefully();
@@ -244,21 +255,14 @@ class OutlierDetectorTest {
         Path log = TempPaths.file("outlier", ".log");
         OutlierDetector d = detector(b, hs, log);
         Host h = hs.get(0);
-        h.outlier().reportResult(500);
-        flush();
-        assertTrue(ejected(h));
-        Thread.sleep(250);
-        interval(d);
+        ejectBy5xx(h);
+        sweepAfter(d, 250);
         assertFalse(ejected(h), "back after base_ejection_time");
         assertTrue(Files.readString(log).contains("\"action\":\"UNEJECT\""));
-        h.outlier().reportResult(500);
-        flush();
-        assertTrue(ejected(h));
-        Thread.sleep(250);
-        interval(d);
+        ejectBy5xx(h);
+        sweepAfter(d, 250);
         assertTrue(ejected(h), "second ejection lasts 2 x base");
-        Thread.sleep(200);
-        interval(d);
+        sweepAfter(d, 200);
         assertFalse(ejected(h));
         assertEquals(0.0, registry.find("envoy_cluster_outlier_detection_ejections_active").gauges().stream()
                 .filter(g -> g.getId().getTag("envoy_cluster_name").equals("c" + (nextCluster - 1)))
@@ -275,14 +279,10 @@ class OutlierDetectorTest {
         Host h = hs.get(0);
         h.outlier().reportResult(500);
         flush();
-        Thread.sleep(250);
-        interval(d);
+        sweepAfter(d, 250);
         assertFalse(ejected(h), "back after base_ejection_time");
-        h.outlier().reportResult(500);
-        flush();
-        assertTrue(ejected(h));
-        Thread.sleep(350);
-        interval(d);
+        ejectBy5xx(h);
+        sweepAfter(d, 350);
         assertFalse(ejected(h), "the second ejection (2 x 200 ms) is capped at max_ejection_time 300 ms");
     }
 
@@ -298,20 +298,14 @@ class OutlierDetectorTest {
         b.maxEjectionTime = Duration.ofSeconds(10);
         OutlierDetector d = detector(b, hs, null);
         Host h = hs.get(0);
-        h.outlier().reportResult(500);
-        flush();
-        assertTrue(ejected(h));
+        ejectBy5xx(h);
         loop.submit(() -> d.onSuccessfulHealthCheck(h)).get();
         assertFalse(ejected(h), "a passing active check unejects at once");
         interval(d); // within the (one hour) interval of the unejection: the backoff stays
-        h.outlier().reportResult(500);
-        flush();
-        assertTrue(ejected(h));
-        Thread.sleep(600);
-        interval(d);
+        ejectBy5xx(h);
+        sweepAfter(d, 600);
         assertTrue(ejected(h), "the second ejection lasts 2 x base_ejection_time");
-        Thread.sleep(500);
-        interval(d);
+        sweepAfter(d, 500);
         assertFalse(ejected(h));
     }
 
@@ -343,11 +337,9 @@ class OutlierDetectorTest {
         interval(d); // evaluates the round above: host 4 at 50% against 100%
         assertTrue(ejected(h));
         assertEquals(1, counter(d, "ejections_enforced_success_rate"));
-        Thread.sleep(600);
-        interval(d);
+        sweepAfter(d, 600);
         assertTrue(ejected(h), "the second ejection lasts 2 x base_ejection_time");
-        Thread.sleep(500);
-        interval(d);
+        sweepAfter(d, 500);
         assertFalse(ejected(h));
     }
 }
