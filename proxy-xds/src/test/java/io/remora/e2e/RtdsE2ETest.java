@@ -177,15 +177,7 @@ class RtdsE2ETest {
         try (TestUpstream upstream = TestUpstream.text("app")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
-                    "- match: { prefix: \"/\" }\n  route: { cluster: app }\n",
-                    Bootstraps.cluster("app", false, null, upstream.port()), "", "")
-                    + """
-                    layered_runtime:
-                      layers:
-                      - name: rtds
-                        rtds_layer: { name: rtds-0, rtds_config: { path_config_source: { path: %s } } }
-                    """.formatted(file);
+            String yaml = fileLayerBootstrap(admin, port, upstream.port(), "", file);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
                 assertEquals("0", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString());
                 assertEquals(1.0, proxy.metric("envoy_runtime_update_success"));
@@ -204,6 +196,20 @@ class RtdsE2ETest {
                 assertEquals(1.0, proxy.metric("envoy_runtime_update_success"));
             }
         }
+    }
+
+    /** A proxy routing to {@code upstreamPort} through {@code httpFilters}, its runtime layer "rtds-0" read from {@code file}. */
+    private static String fileLayerBootstrap(int admin, int port, int upstreamPort, String httpFilters,
+                                             java.nio.file.Path file) throws java.io.IOException {
+        return Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+                "- match: { prefix: \"/\" }\n  route: { cluster: app }\n",
+                Bootstraps.cluster("app", false, null, upstreamPort), "", httpFilters)
+                + """
+                layered_runtime:
+                  layers:
+                  - name: rtds
+                    rtds_layer: { name: rtds-0, rtds_config: { path_config_source: { path: %s } } }
+                """.formatted(file);
     }
 
     private static void writeRuntimeFile(java.nio.file.Path file, String version, int abortPercent) throws Exception {
@@ -233,20 +239,12 @@ class RtdsE2ETest {
         try (TestUpstream upstream = TestUpstream.text("app")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
-                    "- match: { prefix: \"/\" }\n  route: { cluster: app }\n",
-                    Bootstraps.cluster("app", false, null, upstream.port()), "", """
+            String yaml = fileLayerBootstrap(admin, port, upstream.port(), """
                     - name: envoy.filters.http.fault
                       typed_config:
                         "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
                         abort: { http_status: 418, percentage: { numerator: 100 } }
-                    """)
-                    + """
-                    layered_runtime:
-                      layers:
-                      - name: rtds
-                        rtds_layer: { name: rtds-0, rtds_config: { path_config_source: { path: %s } } }
-                    """.formatted(file);
+                    """, file);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
                 assertEquals("0", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString());
                 assertEquals(200, Curl.get(port, "/").status(), "the file's 0 overrides the filter's 100%");
