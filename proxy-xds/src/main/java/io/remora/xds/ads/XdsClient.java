@@ -321,6 +321,9 @@ public final class XdsClient implements AutoCloseable {
 
     @Override
     public void close() {
+        if (control.isShutdown()) {
+            return; // a proxy that drained closes its client again as it stops
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             control.execute(() -> {

@@ -60,6 +60,24 @@ class XdsClientTest {
         }
     }
 
+    /** Draining closes the client and stopping closes it again: the second close does nothing, and says nothing. */
+    @org.junit.jupiter.api.Test
+    void aSecondCloseIsQuiet() {
+        cp.set(full("1"));
+        startClient(false);
+        applier.await("the listeners", s -> !s.listeners().isEmpty());
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(XdsClient.class.getName());
+        java.util.logging.Level level = logger.getLevel();
+        logger.setLevel(java.util.logging.Level.FINE);
+        try (io.remora.testing.LogCapture log = io.remora.testing.LogCapture.on(logger)) {
+            client.close();
+            client.close();
+            assertEquals(List.of(), log.messages());
+        } finally {
+            logger.setLevel(level);
+        }
+    }
+
     @ParameterizedTest(name = "delta={0}")
     @ValueSource(booleans = {false, true})
     void appliesOneWarmedSnapshotSubscribesDependenciesAndAcksEveryType(boolean delta) {
