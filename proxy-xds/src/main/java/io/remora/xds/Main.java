@@ -136,7 +136,7 @@ public final class Main {
         }
         if (ArchiveTraining.requested()) {
             try {
-                ArchiveTraining.run();
+                ArchiveTraining.run(loaded.proto());
                 return 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.remora.testing.TempPaths;
+import io.remora.xds.ads.TestControlPlane;
+import io.remora.xds.bootstrap.BootstrapLoader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -108,5 +111,59 @@ class ArchiveTrainingTest {
         assertEquals(1, train("static_resources: { clusters: [ { name: c, lb_policy: FASTEST } ] }"));
         String e = err.toString(StandardCharsets.UTF_8);
         assertTrue(e.contains("static_resources.clusters[0].lb_policy"), e);
+    }
+
+    /**
+     * An Istio sidecar's bootstrap (listeners and clusters over delta ADS through a Unix socket): the
+     * training opens its ADS stream to a control plane of its own, over the same kind of socket, and
+     * gets ready on its empty responses; the user's control plane is never reached.
+     */
+    @Test
+    void anIstioBootstrapTrainsTheXdsClientOnItsOwnControlPlane() throws Exception {
+        Path dir = TempPaths.directory("training-xds");
+        String path = dir.resolve("XDS").toString();
+        try (TestControlPlane users = new TestControlPlane().startUds(path)) {
+            Bootstrap.Builder b = new BootstrapLoader().loadString(TestResources.text("istio/bootstrap-running.json"),
+                    "bootstrap-running.json").proto().toBuilder();
+            for (var c : b.getStaticResourcesBuilder().getClustersBuilderList()) {
+                if (c.getName().equals("xds-grpc")) {
+                    c.getLoadAssignmentBuilder().getEndpointsBuilder(0).getLbEndpointsBuilder(0).getEndpointBuilder()
+                            .getAddressBuilder().getPipeBuilder().setPath(path);
+                }
+            }
+            ArchiveTraining.Outcome trained = ArchiveTraining.run(b.build());
+            assertEquals(200, trained.ready());
+            assertEquals(2, trained.adsResponses(), "CDS and LDS over the training's own ADS stream");
+            assertEquals(0, users.connections.get());
+        }
+    }
+
+    /** State-of-the-world ADS to a TCP control plane: the same, over loopback TCP. */
+    @Test
+    void aSotwBootstrapTrainsOverTcp() throws Exception {
+        try (TestControlPlane users = new TestControlPlane().startTcp(0)) {
+            String yaml = """
+                    node: { id: n, cluster: c }
+                    admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
+                    dynamic_resources:
+                      ads_config: { api_type: GRPC, transport_api_version: V3, grpc_services: [{ envoy_grpc: { cluster_name: xds } }] }
+                      cds_config: { ads: {}, resource_api_version: V3 }
+                    static_resources:
+                      clusters:
+                      - name: xds
+                        type: STRICT_DNS
+                        typed_extension_protocol_options:
+                          envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                            "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                            explicit_http_config: { http2_protocol_options: {} }
+                        load_assignment:
+                          cluster_name: xds
+                          endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: localhost, port_value: %d } } } }] }]
+                    """.formatted(users.port);
+            ArchiveTraining.Outcome trained = ArchiveTraining.run(new BootstrapLoader().loadString(yaml, "ads.yaml").proto());
+            assertEquals(200, trained.ready());
+            assertEquals(1, trained.adsResponses(), "CDS over the training's own ADS stream");
+            assertEquals(0, users.connections.get());
+        }
     }
 }

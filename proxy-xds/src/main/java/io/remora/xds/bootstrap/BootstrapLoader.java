@@ -116,6 +116,11 @@ public final class BootstrapLoader {
         return translate(b.build(), ctx);
     }
 
+    /** A bootstrap already in proto form (built in code), translated as a file's would be. */
+    public LoadedBootstrap load(Bootstrap proto) {
+        return translate(proto, new TranslationContext(null));
+    }
+
     private LoadedBootstrap translate(Bootstrap proto, TranslationContext ctx) {
         proto = withNodeOverrides(proto);
         ctx = ctx.withLocalClusterName(proto.getClusterManager().getLocalClusterName());
