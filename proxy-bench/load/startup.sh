@@ -17,6 +17,11 @@
 #            the 15090 Prometheus and 15021 health listeners, the xds-grpc/sds-grpc/agent clusters)
 #            without dynamic_resources (no istiod here), ports moved to free ones on 127.0.0.1;
 #            ready = /ready 200 and the 15021 listener answering (any status: its cluster is absent).
+#   istio-ads  the same bootstrap with its dynamic_resources (delta ADS for listeners and clusters),
+#            the xds-grpc cluster pointed at a java-control-plane server on loopback
+#            (StartupControlPlane in benchmarks.jar: one cluster, one listener binding no port); ready as istio,
+#            which Remora is once its first CDS and LDS responses are applied. Not in the default
+#            CONFIGS: it needs proxy-bench/target/benchmarks.jar (mvn package).
 #
 # bin/remora's first run for a jar, JDK and flags first makes its class-data archive in a training
 # JVM, a child of the launcher (that run is marked "archive made"): the other runs map it.
@@ -85,6 +90,30 @@ http.server.ThreadingHTTPServer(('127.0.0.1', $up), H).serve_forever()" 2>/dev/n
               elif .address.socket_address.port_value == 15021 then .address.socket_address.port_value = $health
               else . end)' "$ISTIO_BOOTSTRAP" >"$WORK/istio.json"
       file=$WORK/istio.json probe=$health upstream_pid=
+      ;;
+    istio-ads)
+      jar=$ROOT/proxy-bench/target/benchmarks.jar
+      [[ -f $jar ]] || { echo "istio-ads needs $jar (mvn -B -q -DskipTests package)" >&2; exit 2; }
+      if [[ -z "${ads_port:-}" ]]; then
+        ads_port=$(free_port)
+        "${JAVA_HOME:+$JAVA_HOME/bin/}java" -Xmx256m -cp "$jar" io.remora.bench.xds.StartupControlPlane "$ads_port" \
+          >"$WORK/ads.log" 2>&1 &
+        STARTED+=($!)
+        for _ in $(seq 300); do grep -q '^listening' "$WORK/ads.log" && break; sleep 0.1; done
+        grep -q '^listening' "$WORK/ads.log" || { echo "the control plane did not start: $(cat "$WORK/ads.log")" >&2; exit 1; }
+      fi
+      prom=$(free_port); health=$(free_port)
+      jq --argjson admin "$admin" --argjson prom "$prom" --argjson health "$health" --argjson ads "$ads_port" '
+        .admin.address.socket_address.port_value = $admin
+        | .static_resources.clusters |= map(if .name == "xds-grpc" then
+            .load_assignment.endpoints[0].lb_endpoints[0].endpoint.address =
+              { socket_address: { address: "127.0.0.1", port_value: $ads } } else . end)
+        | .static_resources.listeners |= map(
+            .address.socket_address.address = "127.0.0.1"
+            | if .address.socket_address.port_value == 15090 then .address.socket_address.port_value = $prom
+              elif .address.socket_address.port_value == 15021 then .address.socket_address.port_value = $health
+              else . end)' "$ISTIO_BOOTSTRAP" >"$WORK/istio-ads.json"
+      file=$WORK/istio-ads.json probe=$health upstream_pid=
       ;;
     *) echo "unknown config $config" >&2; exit 2 ;;
   esac
