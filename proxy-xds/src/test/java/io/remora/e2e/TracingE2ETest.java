@@ -159,6 +159,9 @@ class TracingE2ETest {
                     + c[2] + " } }\n" + tracing("random_sampling: { value: " + c[1] + " }", "", grpc("uuid")),
                     "", catchAll));
         }
+        listeners.append(traced("nopackzero", "request_id_extension: { typed_config: {"
+                + " \"@type\": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig,"
+                + " pack_trace_reason: false } }\n" + tracing(random0, "", grpc("nopackzero")), "", catchAll));
         listeners.append(traced("alwayson", tracing(random0, "", grpc("alwayson")
                 + "sampler: { name: envoy.tracers.opentelemetry.samplers.always_on, typed_config: { \"@type\":"
                 + " type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.AlwaysOnSamplerConfig } }\n"),
@@ -175,7 +178,7 @@ class TracingE2ETest {
                   route: { cluster: up }
                   decorator: { operation: "orders-inbound" }
                 """));
-        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "alwayson", "egress", "decorator")) {
+        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "nopackzero", "alwayson", "egress", "decorator")) {
             Receiver r = stack.own(new Receiver());
             collectors.put(name, r);
             clusters.append('\n').append(Bootstraps.cluster("otel_" + name, true, null, r.port()));
@@ -479,6 +482,33 @@ class TracingE2ETest {
         assertNotNull(collector.next());
         assertEquals(200, get(port, Map.of()).statusCode());
         assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), "random_sampling 0: not traced");
+    }
+
+    /**
+     * Envoy's mutateTracingRequestHeader packs a reason into x-request-id only when the decision
+     * changes it (UUIDRequestIDExtension::setTraceReason): an id nothing traced goes upstream as it
+     * came, the '1' of a version-1 UUID included.
+     */
+    @Test
+    void anUntracedRequestIdGoesUpstreamUnchanged() throws Exception {
+        String v1 = "125a4afb-6f55-11ba-ad80-413f09f48a28";
+        assertEquals(200, get(ports.get("reqid"), Map.of("x-request-id", v1)).statusCode());
+        assertEquals(v1, up.lastHeaders.get("x-request-id"));
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.get("traceparent"));
+    }
+
+    /**
+     * Without pack_trace_reason Envoy's UUIDRequestIDExtension::getTraceReason reads no reason from
+     * the id: another proxy's '9' does not trace the request here (random_sampling 0).
+     */
+    @Test
+    void withoutPackTraceReasonAnIdsPackedReasonIsNotRead() throws Exception {
+        Receiver collector = collectors.get("nopackzero");
+        String sampled = "125a4afb-6f55-94ba-ad80-413f09f48a28";
+        assertEquals(200, get(ports.get("nopackzero"), Map.of("x-request-id", sampled)).statusCode());
+        assertEquals(sampled, up.lastHeaders.get("x-request-id"));
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.get("traceparent"));
+        assertNull(collector.spans.poll(2, TimeUnit.SECONDS), "not traced");
     }
 
     /**
