@@ -35,6 +35,10 @@ final class SpanTags {
     static Map<String, String> request(Http2Headers h, TracingConfig config, Route.Tracing routeTracing,
                                        DecoderFilterCallbacks decoder) {
         Map<String, String> tags = new LinkedHashMap<>();
+        // Envoy's TracerImpl::startSpan: every span names the node and its zone, empty or not.
+        io.remora.config.NodeInfo node = decoder.serverContext() == null ? null : decoder.serverContext().node();
+        tags.put("node_id", node == null || node.id() == null ? "" : node.id());
+        tags.put("zone", node == null || node.zone() == null ? "" : node.zone());
         CharSequence rid = h.get(REQUEST_ID);
         if (rid != null) {
             tags.put("guid:x-request-id", rid.toString());
@@ -57,6 +61,7 @@ final class SpanTags {
         if (clientTraceId != null) {
             tags.put("guid:x-client-trace-id", clientTraceId.toString());
         }
+        GrpcSpanTags.request(h, tags);
         for (TracingConfig.CustomTag t : customTags(config, routeTracing)) {
             if (t instanceof TracingConfig.LiteralTag l) {
                 putIfNotEmpty(tags, l.tag(), l.value());
@@ -74,13 +79,14 @@ final class SpanTags {
      * upstream cluster, or the route's when no upstream was picked, null for neither.
      */
     static Map<String, String> finished(Map<String, String> requestTags, StreamInfo info, String cluster,
-                                        TracingConfig config, Route.Tracing routeTracing) {
+                                        DecoderFilterCallbacks decoder, TracingConfig config,
+                                        Route.Tracing routeTracing) {
         Map<String, String> tags = new LinkedHashMap<>(requestTags);
         tags.put("request_size", Long.toString(info.bytesReceived));
         tags.put("response_size", Long.toString(info.bytesSent));
         if (cluster != null) {
             tags.put("upstream_cluster", cluster);
-            tags.put("upstream_cluster.name", cluster);
+            tags.put("upstream_cluster.name", observabilityName(cluster, decoder));
         }
         // Metadata tags are read as the span ends, as Envoy's: filters and the upstream have set it by then.
         for (TracingConfig.CustomTag t : customTags(config, routeTracing)) {
@@ -98,8 +104,16 @@ final class SpanTags {
         return tags;
     }
 
+    /** Envoy's ClusterInfo::observabilityName: the cluster's alt_stat_name when it has one. */
+    private static String observabilityName(String cluster, DecoderFilterCallbacks decoder) {
+        io.remora.upstream.Cluster c = decoder.serverContext() == null || decoder.serverContext().clusterManager() == null
+                ? null : decoder.serverContext().clusterManager().get(cluster);
+        String alt = c == null || c.config() == null ? null : c.config().altStatName();
+        return alt == null || alt.isEmpty() ? cluster : alt;
+    }
+
     /** No response at all, or a 5xx, marks the span an error, as Envoy's. */
-    static boolean isError(int responseCode) {
+    private static boolean isError(int responseCode) {
         return responseCode == 0 || responseCode >= 500;
     }
 

@@ -53,6 +53,8 @@ public final class TracingFilter implements StreamFilter {
     private boolean forced;
     private long startEpochNanos;
     private Map<String, String> requestTags;
+    /** The response's gRPC status tags, from its headers then its trailers; null until one carries grpc-status. */
+    private Map<String, String> grpcResponseTags;
     /** The span's name: the route's decorator, an ingress caller's x-envoy-decorator-operation, or Envoy's default. */
     private String operation;
     /** Ingress: the route's decorator named the span and propagates, so the response carries it. */
@@ -307,6 +309,7 @@ public final class TracingFilter implements StreamFilter {
 
     @Override
     public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        grpcResponse(headers);
         // Envoy's: an ingress span tells the caller its operation; on egress the upstream's answer
         // names the span and goes no further.
         if (operation == null) {
@@ -327,6 +330,21 @@ public final class TracingFilter implements StreamFilter {
     }
 
     @Override
+    public FilterStatus encodeTrailers(Http2Headers trailers) {
+        grpcResponse(trailers);
+        return FilterStatus.CONTINUE;
+    }
+
+    private void grpcResponse(Http2Headers headers) {
+        if (requestTags != null) {
+            if (grpcResponseTags == null) {
+                grpcResponseTags = new java.util.LinkedHashMap<>();
+            }
+            GrpcSpanTags.response(headers, grpcResponseTags);
+        }
+    }
+
+    @Override
     public void onDestroy() {
         if ((!sampled && datadogTrace == null && !reportsUnsampled) || requestTags == null) {
             return;
@@ -337,10 +355,13 @@ public final class TracingFilter implements StreamFilter {
             skyWalkingContext.upstreamHost(info.upstreamHost);
         }
         String cluster = info.upstreamCluster != null ? info.upstreamCluster : decoder.clusterName();
-        Map<String, String> tags = SpanTags.finished(requestTags, info, cluster, config, routeTracing);
+        Map<String, String> tags = SpanTags.finished(requestTags, info, cluster, decoder, config, routeTracing);
+        if (grpcResponseTags != null) {
+            tags.putAll(grpcResponseTags);
+        }
         sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
                 config.egress() ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER,
-                startEpochNanos, Math.max(end, startEpochNanos), tags, SpanTags.isError(info.responseCode),
+                startEpochNanos, Math.max(end, startEpochNanos), tags, "true".equals(tags.get("error")),
                 traceState, shared, skyWalkingContext));
     }
 }

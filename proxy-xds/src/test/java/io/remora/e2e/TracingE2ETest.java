@@ -1,29 +1,20 @@
 package io.remora.e2e;
 
-import io.grpc.Server;
-import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,46 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TracingE2ETest {
 
-    /** An OTLP/gRPC trace receiver: every exported span, with its resource's service.name. */
-    private static final class Receiver implements AutoCloseable {
-        final LinkedBlockingQueue<Span> spans = new LinkedBlockingQueue<>();
-        final LinkedBlockingQueue<String> services = new LinkedBlockingQueue<>();
-        final Server server;
-
-        Receiver() throws Exception {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(new TraceServiceGrpc.TraceServiceImplBase() {
-                        @Override
-                        public void export(ExportTraceServiceRequest request,
-                                           StreamObserver<ExportTraceServiceResponse> response) {
-                            for (ResourceSpans rs : request.getResourceSpansList()) {
-                                for (KeyValue kv : rs.getResource().getAttributesList()) {
-                                    if (kv.getKey().equals("service.name")) {
-                                        services.add(kv.getValue().getStringValue());
-                                    }
-                                }
-                                rs.getScopeSpansList().forEach(ss -> spans.addAll(ss.getSpansList()));
-                            }
-                            response.onNext(ExportTraceServiceResponse.getDefaultInstance());
-                            response.onCompleted();
-                        }
-                    }).build().start();
-        }
-
-        int port() {
-            return server.getPort();
-        }
-
-        Span next() throws InterruptedException {
-            return spans.poll(15, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() {
-            server.shutdownNow();
-        }
-    }
-
     @RegisterExtension
     static final E2EStack stack = new E2EStack();
     /** Every test's upstream: cluster "up", whose metadata one test reads. */
@@ -90,7 +41,7 @@ class TracingE2ETest {
     /** Each test's listener port, by listener name. */
     static final Map<String, Integer> ports = new HashMap<>();
     /** Each test's own OTLP/gRPC receiver (cluster otel_NAME), so that no span strays into another test. */
-    static final Map<String, Receiver> collectors = new HashMap<>();
+    static final Map<String, OtlpTraceReceiver> collectors = new HashMap<>();
 
     /**
      * One proxy for the class: a listener per test (its connection manager's tracing as the test
@@ -179,7 +130,7 @@ class TracingE2ETest {
                   decorator: { operation: "orders-inbound" }
                 """));
         for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "nopackzero", "alwayson", "egress", "decorator")) {
-            Receiver r = stack.own(new Receiver());
+            OtlpTraceReceiver r = stack.own(new OtlpTraceReceiver());
             collectors.put(name, r);
             clusters.append('\n').append(Bootstraps.cluster("otel_" + name, true, null, r.port()));
         }
@@ -265,21 +216,16 @@ class TracingE2ETest {
     }
 
     private static String attr(Span s, String key) {
-        for (KeyValue kv : s.getAttributesList()) {
-            if (kv.getKey().equals(key)) {
-                return kv.getValue().getStringValue();
-            }
-        }
-        return null;
+        return OtlpTraceReceiver.attr(s, key);
     }
 
     private static String hex(com.google.protobuf.ByteString b) {
-        return HexFormat.of().formatHex(b.toByteArray());
+        return OtlpTraceReceiver.hex(b);
     }
 
     @Test
     void theW3cContextPropagatesAndSpansReachTheCollector() throws Exception {
-        Receiver collector = collectors.get("w3c");
+        OtlpTraceReceiver collector = collectors.get("w3c");
         int port = ports.get("w3c");
         double sentBefore = proxy.metric("envoy_tracing_opentelemetry_spans_sent");
         // W3C: same trace, the proxy's span in between.
@@ -348,7 +294,7 @@ class TracingE2ETest {
      */
     @Test
     void metadataTagsReadTheRequestsRoutesAndClustersMetadata() throws Exception {
-        Receiver collector = collectors.get("metadata");
+        OtlpTraceReceiver collector = collectors.get("metadata");
         assertEquals(200, get(ports.get("metadata"), Map.of()).statusCode());
         Span s = collector.next();
         assertNotNull(s, "a span reached the collector");
@@ -390,7 +336,7 @@ class TracingE2ETest {
 
     @Test
     void randomSamplingZeroStillPropagatesButExportsNothing() throws Exception {
-        Receiver collector = collectors.get("zero");
+        OtlpTraceReceiver collector = collectors.get("zero");
         int port = ports.get("zero");
         for (int i = 0; i < 5; i++) {
             assertEquals(200, get(port, Map.of()).statusCode());
@@ -415,7 +361,7 @@ class TracingE2ETest {
      */
     @Test
     void aRouteLookedUpAgainDecidesTheTraceAgain() throws Exception {
-        Receiver collector = collectors.get("refresh");
+        OtlpTraceReceiver collector = collectors.get("refresh");
         assertEquals(200, get(ports.get("refresh"), Map.of()).statusCode());
         assertEquals("lua", up.lastHeaders.get("x-route-tracing"));
         assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.get("traceparent"));
@@ -432,7 +378,7 @@ class TracingE2ETest {
      */
     @Test
     void aRouteLookedUpAgainGivesTheSpanItsCustomTags() throws Exception {
-        Receiver collector = collectors.get("retag");
+        OtlpTraceReceiver collector = collectors.get("retag");
         assertEquals(200, get(ports.get("retag"), Map.of()).statusCode());
         Span s = collector.next();
         assertNotNull(s);
@@ -442,7 +388,7 @@ class TracingE2ETest {
 
     @Test
     void aRoutesTracingOverridesTheConnectionManagersSamplingAndTags() throws Exception {
-        Receiver collector = collectors.get("route");
+        OtlpTraceReceiver collector = collectors.get("route");
         int port = ports.get("route");
         assertEquals(200, get(port, Map.of()).statusCode());
         assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), "the manager's random_sampling 0");
@@ -467,7 +413,7 @@ class TracingE2ETest {
      */
     @Test
     void theRequestIdCarriesTheTracingDecision() throws Exception {
-        Receiver collector = collectors.get("reqid");
+        OtlpTraceReceiver collector = collectors.get("reqid");
         int port = ports.get("reqid");
         String sampled = "125a4afb-6f55-94ba-ad80-413f09f48a28";
         assertEquals(200, get(port, Map.of("x-request-id", sampled)).statusCode());
@@ -501,7 +447,7 @@ class TracingE2ETest {
      */
     @Test
     void withoutPackTraceReasonAnIdsPackedReasonIsNotRead() throws Exception {
-        Receiver collector = collectors.get("nopackzero");
+        OtlpTraceReceiver collector = collectors.get("nopackzero");
         String sampled = "125a4afb-6f55-94ba-ad80-413f09f48a28";
         assertEquals(200, get(ports.get("nopackzero"), Map.of("x-request-id", sampled)).statusCode());
         assertEquals(sampled, up.lastHeaders.get("x-request-id"));
@@ -516,7 +462,7 @@ class TracingE2ETest {
      */
     @Test
     void theUuidRequestIdExtensionsSwitchesAreHonoured() throws Exception {
-        Receiver collector = collectors.get("uuid");
+        OtlpTraceReceiver collector = collectors.get("uuid");
         for (String[] c : UUID_SWITCHES) {
             assertEquals(200, get(ports.get(c[0]), Map.of()).statusCode());
             assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), c[2] + ": the id is not marked");
@@ -528,7 +474,7 @@ class TracingE2ETest {
     /** The always_on sampler samples what random_sampling 0 and an unsampled parent would not. */
     @Test
     void theAlwaysOnSamplerOverridesTheConnectionManagersDecision() throws Exception {
-        Receiver collector = collectors.get("alwayson");
+        OtlpTraceReceiver collector = collectors.get("alwayson");
         int port = ports.get("alwayson");
         assertEquals(200, get(port, Map.of()).statusCode());
         assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.toString());
@@ -540,7 +486,7 @@ class TracingE2ETest {
 
     @Test
     void egressSpansAreClientSpansNamedByTheRoutesDecorator() throws Exception {
-        Receiver collector = collectors.get("egress");
+        OtlpTraceReceiver collector = collectors.get("egress");
         int port = ports.get("egress");
         assertEquals(200, get(port, Map.of()).statusCode());
         Span decorated = collector.next();
@@ -558,7 +504,7 @@ class TracingE2ETest {
 
     @Test
     void anIngressDecoratorNamesTheSpanAndIsReturnedToTheCaller() throws Exception {
-        Receiver collector = collectors.get("decorator");
+        OtlpTraceReceiver collector = collectors.get("decorator");
         int port = ports.get("decorator");
         HttpResponse<String> r = get(port, Map.of());
         assertEquals("orders-inbound", r.headers().firstValue("x-envoy-decorator-operation").orElse(null));
@@ -576,7 +522,7 @@ class TracingE2ETest {
     /** Envoy's finalizeDownstreamSpan tags a client's trace id (http_tracer_impl.cc GuidXClientTraceId). */
     @Test
     void aClientsTraceIdIsTagged() throws Exception {
-        Receiver collector = collectors.get("decorator");
+        OtlpTraceReceiver collector = collectors.get("decorator");
         assertEquals(200, get(ports.get("decorator"), Map.of("x-client-trace-id", "client-7")).statusCode());
         String traceId = up.lastHeaders.get("traceparent").split("-")[1];
         Span s = collector.next();
