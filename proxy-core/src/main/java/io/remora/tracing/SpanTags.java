@@ -24,6 +24,7 @@ final class SpanTags {
 
     private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString CLIENT_TRACE_ID = AsciiString.cached("x-client-trace-id");
+    private static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString DOWNSTREAM_CLUSTER = AsciiString.cached("x-envoy-downstream-service-cluster");
     /** Envoy's default max_path_tag_length. */
     private static final int DEFAULT_MAX_PATH_TAG_LENGTH = 256;
@@ -43,10 +44,7 @@ final class SpanTags {
         if (rid != null) {
             tags.put("guid:x-request-id", rid.toString());
         }
-        String url = (h.scheme() == null ? "http" : h.scheme()) + "://" + (h.authority() == null ? "" : h.authority())
-                + (h.path() == null ? "" : h.path());
-        int max = config.maxPathTagLength() > 0 ? config.maxPathTagLength() : DEFAULT_MAX_PATH_TAG_LENGTH;
-        tags.put("http.url", url.length() > max ? url.substring(0, max) : url);
+        tags.put("http.url", url(h, config));
         tags.put("http.method", h.method() == null ? "" : h.method().toString());
         CharSequence dc = h.get(DOWNSTREAM_CLUSTER);
         tags.put("downstream_cluster", dc == null ? "-" : dc.toString());
@@ -72,6 +70,23 @@ final class SpanTags {
         }
         tags.put("component", "proxy");
         return tags;
+    }
+
+    /**
+     * Envoy's buildOriginalUri: x-forwarded-proto (the connection manager has set it), the host,
+     * and the path cut at max_path_tag_length (the path alone: scheme and host are never cut);
+     * empty without a path.
+     */
+    private static String url(Http2Headers h, TracingConfig config) {
+        CharSequence path = h.path();
+        if (path == null) {
+            return "";
+        }
+        int max = config.maxPathTagLength() > 0 ? config.maxPathTagLength() : DEFAULT_MAX_PATH_TAG_LENGTH;
+        CharSequence proto = h.get(FORWARDED_PROTO);
+        return (proto != null ? proto : h.scheme() == null ? "" : h.scheme()) + "://"
+                + (h.authority() == null ? "" : h.authority())
+                + (path.length() > max ? path.subSequence(0, max) : path);
     }
 
     /**

@@ -110,6 +110,8 @@ class TracingE2ETest {
                     + c[2] + " } }\n" + tracing("random_sampling: { value: " + c[1] + " }", "", grpc("uuid")),
                     "", catchAll));
         }
+        listeners.append(traced("url", "tracing:\n  max_path_tag_length: 10\n"
+                + tracing(random100, "", grpc("url")).substring("tracing:\n".length()), "", catchAll));
         listeners.append(traced("nopackzero", "request_id_extension: { typed_config: {"
                 + " \"@type\": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig,"
                 + " pack_trace_reason: false } }\n" + tracing(random0, "", grpc("nopackzero")), "", catchAll));
@@ -129,7 +131,7 @@ class TracingE2ETest {
                   route: { cluster: up }
                   decorator: { operation: "orders-inbound" }
                 """));
-        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "nopackzero", "alwayson", "egress", "decorator")) {
+        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "nopackzero", "url", "alwayson", "egress", "decorator")) {
             OtlpTraceReceiver r = stack.own(new OtlpTraceReceiver());
             collectors.put(name, r);
             clusters.append('\n').append(Bootstraps.cluster("otel_" + name, true, null, r.port()));
@@ -426,6 +428,20 @@ class TracingE2ETest {
         assertNotNull(collector.next());
         assertEquals(200, get(port, Map.of()).statusCode());
         assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), "random_sampling 0: not traced");
+    }
+
+    /**
+     * Envoy's buildOriginalUri: the scheme is x-forwarded-proto's (a caller's kept without
+     * use_remote_address) and max_path_tag_length cuts the path alone.
+     */
+    @Test
+    void theUrlTagTakesTheForwardedProtoAndCutsThePathAlone() throws Exception {
+        OtlpTraceReceiver collector = collectors.get("url");
+        int port = ports.get("url");
+        assertEquals(200, get(port, Map.of("x-forwarded-proto", "https")).statusCode());
+        Span s = collector.next();
+        assertNotNull(s);
+        assertEquals("https://127.0.0.1:" + port + "/orders?id", attr(s, "http.url"));
     }
 
     /**
