@@ -24,6 +24,7 @@ final class SpanTags {
 
     private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString CLIENT_TRACE_ID = AsciiString.cached("x-client-trace-id");
+    private static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString DOWNSTREAM_CLUSTER = AsciiString.cached("x-envoy-downstream-service-cluster");
     /** Envoy's default max_path_tag_length. */
     private static final int DEFAULT_MAX_PATH_TAG_LENGTH = 256;
@@ -35,14 +36,15 @@ final class SpanTags {
     static Map<String, String> request(Http2Headers h, TracingConfig config, Route.Tracing routeTracing,
                                        DecoderFilterCallbacks decoder) {
         Map<String, String> tags = new LinkedHashMap<>();
+        // Envoy's TracerImpl::startSpan: every span names the node and its zone, empty or not.
+        io.remora.config.NodeInfo node = decoder.serverContext() == null ? null : decoder.serverContext().node();
+        tags.put("node_id", node == null || node.id() == null ? "" : node.id());
+        tags.put("zone", node == null || node.zone() == null ? "" : node.zone());
         CharSequence rid = h.get(REQUEST_ID);
         if (rid != null) {
             tags.put("guid:x-request-id", rid.toString());
         }
-        String url = (h.scheme() == null ? "http" : h.scheme()) + "://" + (h.authority() == null ? "" : h.authority())
-                + (h.path() == null ? "" : h.path());
-        int max = config.maxPathTagLength() > 0 ? config.maxPathTagLength() : DEFAULT_MAX_PATH_TAG_LENGTH;
-        tags.put("http.url", url.length() > max ? url.substring(0, max) : url);
+        tags.put("http.url", url(h, config));
         tags.put("http.method", h.method() == null ? "" : h.method().toString());
         CharSequence dc = h.get(DOWNSTREAM_CLUSTER);
         tags.put("downstream_cluster", dc == null ? "-" : dc.toString());
@@ -57,6 +59,7 @@ final class SpanTags {
         if (clientTraceId != null) {
             tags.put("guid:x-client-trace-id", clientTraceId.toString());
         }
+        GrpcSpanTags.request(h, tags);
         for (TracingConfig.CustomTag t : customTags(config, routeTracing)) {
             if (t instanceof TracingConfig.LiteralTag l) {
                 putIfNotEmpty(tags, l.tag(), l.value());
@@ -70,17 +73,35 @@ final class SpanTags {
     }
 
     /**
+     * Envoy's buildOriginalUri: x-forwarded-proto (the connection manager has set it), the host,
+     * and the path cut at max_path_tag_length (the path alone: scheme and host are never cut);
+     * empty without a path.
+     */
+    private static String url(Http2Headers h, TracingConfig config) {
+        CharSequence path = h.path();
+        if (path == null) {
+            return "";
+        }
+        int max = config.maxPathTagLength() > 0 ? config.maxPathTagLength() : DEFAULT_MAX_PATH_TAG_LENGTH;
+        CharSequence proto = h.get(FORWARDED_PROTO);
+        return (proto != null ? proto : h.scheme() == null ? "" : h.scheme()) + "://"
+                + (h.authority() == null ? "" : h.authority())
+                + (path.length() > max ? path.subSequence(0, max) : path);
+    }
+
+    /**
      * The request's tags joined by those known as the stream ends; {@code cluster} is the
      * upstream cluster, or the route's when no upstream was picked, null for neither.
      */
     static Map<String, String> finished(Map<String, String> requestTags, StreamInfo info, String cluster,
-                                        TracingConfig config, Route.Tracing routeTracing) {
+                                        DecoderFilterCallbacks decoder, TracingConfig config,
+                                        Route.Tracing routeTracing) {
         Map<String, String> tags = new LinkedHashMap<>(requestTags);
         tags.put("request_size", Long.toString(info.bytesReceived));
         tags.put("response_size", Long.toString(info.bytesSent));
         if (cluster != null) {
             tags.put("upstream_cluster", cluster);
-            tags.put("upstream_cluster.name", cluster);
+            tags.put("upstream_cluster.name", observabilityName(cluster, decoder));
         }
         // Metadata tags are read as the span ends, as Envoy's: filters and the upstream have set it by then.
         for (TracingConfig.CustomTag t : customTags(config, routeTracing)) {
@@ -98,8 +119,16 @@ final class SpanTags {
         return tags;
     }
 
+    /** Envoy's ClusterInfo::observabilityName: the cluster's alt_stat_name when it has one. */
+    private static String observabilityName(String cluster, DecoderFilterCallbacks decoder) {
+        io.remora.upstream.Cluster c = decoder.serverContext() == null || decoder.serverContext().clusterManager() == null
+                ? null : decoder.serverContext().clusterManager().get(cluster);
+        String alt = c == null || c.config() == null ? null : c.config().altStatName();
+        return alt == null || alt.isEmpty() ? cluster : alt;
+    }
+
     /** No response at all, or a 5xx, marks the span an error, as Envoy's. */
-    static boolean isError(int responseCode) {
+    private static boolean isError(int responseCode) {
         return responseCode == 0 || responseCode >= 500;
     }
 

@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * digits for the trace (a 64-bit B3 id is left-padded), 16 for spans.
  *
  * @param sampled null when the headers carry no decision (B3 without x-b3-sampled)
- * @param format  the headers it came from; the proxy writes the same kind back upstream
+ * @param format  the headers it came from
  */
 public record TraceContext(String traceId, String spanId, String parentSpanId, Boolean sampled, String traceState,
                            Format format) {
@@ -28,19 +28,31 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, B
     public static final AsciiString B3_FLAGS = AsciiString.cached("x-b3-flags");
 
     /**
-     * The incoming context: {@code traceparent} first (Envoy's OpenTelemetry tracer reads it),
-     * then the single {@code b3} header, then {@code x-b3-*}. Null when none is present and valid.
+     * The incoming {@code traceparent} as Envoy's OpenTelemetry and Fluentd tracers read it
+     * (SpanContextExtractor): exactly 55 characters, four hex fields of 2, 32, 16 and 2 digits
+     * (any version), ids not all zero; every {@code tracestate} header joined by commas. Null when
+     * the header is missing or invalid: the caller tells the two apart, Envoy starting no span at
+     * all for an invalid one.
      */
-    public static TraceContext extract(Http2Headers h) {
+    public static TraceContext extractTraceparent(Http2Headers h) {
         CharSequence tp = h.get(TRACEPARENT);
-        if (tp != null) {
-            TraceContext c = parseTraceparent(tp.toString().trim());
-            if (c != null) {
-                CharSequence ts = h.get(TRACESTATE);
-                return ts == null ? c : new TraceContext(c.traceId, c.spanId, null, c.sampled, ts.toString(), Format.W3C);
-            }
+        if (tp == null || tp.length() != 55) {
+            return null;
         }
-        return extractB3(h);
+        String v = tp.toString();
+        if (v.charAt(2) != '-' || v.charAt(35) != '-' || v.charAt(52) != '-' || !isHex(v.substring(0, 2), 2)
+                || !isHex(v.substring(53), 2)) {
+            return null;
+        }
+        String traceId = v.substring(3, 35).toLowerCase(java.util.Locale.ROOT);
+        String spanId = v.substring(36, 52).toLowerCase(java.util.Locale.ROOT);
+        if (!isHex(traceId, 32) || !isHex(spanId, 16) || allZero(traceId) || allZero(spanId)) {
+            return null;
+        }
+        boolean sampled = (Integer.parseInt(v.substring(53), 16) & 1) == 1;
+        java.util.List<CharSequence> states = h.getAll(TRACESTATE);
+        String traceState = states.isEmpty() ? null : String.join(",", states);
+        return new TraceContext(traceId, spanId, null, sampled, traceState, Format.W3C);
     }
 
     /** B3 only (Zipkin's propagation): the single {@code b3} header, else {@code x-b3-*}. */
@@ -150,33 +162,15 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, B
     }
 
     /**
-     * The context the proxy's own span gives the upstream request: same trace, this span's id as
-     * the parent, the decision made here. Writes the incoming format (B3 or W3C) and always
-     * {@code traceparent}, whose {@code tracestate} passes through.
+     * The context the proxy's own span gives the upstream request in {@code traceparent}: same
+     * trace, this span's id as the parent, the decision made here; {@code tracestate} passes
+     * through.
      */
-    public static void inject(Http2Headers h, String traceId, String spanId, String parentSpanId, boolean sampled,
-                              String traceState, Format format) {
+    public static void injectTraceparent(Http2Headers h, String traceId, String spanId, boolean sampled,
+                                         String traceState) {
         h.set(TRACEPARENT, "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00"));
         if (traceState != null && !traceState.isEmpty()) {
             h.set(TRACESTATE, traceState);
-        }
-        if (format == Format.B3) {
-            boolean single = h.contains(B3);
-            h.remove(B3);
-            if (single) {
-                h.set(B3, traceId + "-" + spanId + (sampled ? "-1" : "-0")
-                        + (parentSpanId == null ? "" : "-" + parentSpanId));
-            } else {
-                h.set(B3_TRACE_ID, traceId.startsWith("0000000000000000") ? traceId.substring(16) : traceId);
-                h.set(B3_SPAN_ID, spanId);
-                if (parentSpanId != null) {
-                    h.set(B3_PARENT_SPAN_ID, parentSpanId);
-                } else {
-                    h.remove(B3_PARENT_SPAN_ID);
-                }
-                h.set(B3_SAMPLED, sampled ? "1" : "0");
-                h.remove(B3_FLAGS);
-            }
         }
     }
 

@@ -22,13 +22,15 @@ final class TraceSampling {
     }
 
     /**
-     * A reason already packed in x-request-id stands (another Envoy or Remora decided); otherwise a
-     * client trace id (client_sampling), x-envoy-force-trace, or random_sampling by the id's bucket
-     * decide; overall_sampling, by the same bucket, can veto. The outcome is packed back into the
-     * id the upstream sees (unless pack_trace_reason is off). Without a UUID-like id nothing is
-     * traced, as in Envoy; with use_request_id_for_trace_sampling off every request is traced, the
-     * tracer's own sampler deciding, as Envoy's Reason::Sampling. The route's {@code tracing}
-     * (null for none) replaces the connection manager's percentages.
+     * A reason already packed in x-request-id stands (another Envoy or Remora decided), read only
+     * with pack_trace_reason on (Envoy's getTraceReason); otherwise a client trace id
+     * (client_sampling), x-envoy-force-trace, or random_sampling by the id's bucket decide;
+     * overall_sampling, by the same bucket, vetoes a traced request. Each change of the reason is
+     * packed back into the id the upstream sees (unless pack_trace_reason is off): an untraced id
+     * nothing changed goes on as it came, whatever its 15th character. Without a UUID-like id
+     * nothing is traced, as in Envoy; with use_request_id_for_trace_sampling off every request is
+     * traced, the tracer's own sampler deciding, as Envoy's Reason::Sampling. The route's
+     * {@code tracing} (null for none) replaces the connection manager's percentages.
      */
     static RequestIdTraceReason decide(Http2Headers h, TracingConfig config, Route.Tracing routeTracing) {
         if (!config.requestIdSampling()) {
@@ -39,7 +41,9 @@ final class TraceSampling {
         if (bucket < 0) {
             return RequestIdTraceReason.NOT_TRACEABLE;
         }
-        RequestIdTraceReason reason = RequestIdTraceReason.of(rid);
+        RequestIdTraceReason reason = config.packTraceReason() ? RequestIdTraceReason.of(rid)
+                : RequestIdTraceReason.NOT_TRACEABLE;
+        boolean changed = false;
         if (reason == RequestIdTraceReason.NOT_TRACEABLE) {
             if (h.contains(CLIENT_TRACE_ID)
                     && percent(routeTracing != null ? routeTracing.clientSampling() : config.clientSampling(),
@@ -51,13 +55,18 @@ final class TraceSampling {
                     bucket)) {
                 reason = RequestIdTraceReason.SAMPLING;
             }
+            changed = reason != RequestIdTraceReason.NOT_TRACEABLE;
         }
-        if (!percent(routeTracing != null ? routeTracing.overallSampling() : config.overallSampling(), bucket)) {
+        if (reason != RequestIdTraceReason.NOT_TRACEABLE
+                && !percent(routeTracing != null ? routeTracing.overallSampling() : config.overallSampling(), bucket)) {
             reason = RequestIdTraceReason.NOT_TRACEABLE;
+            changed = true;
         }
-        CharSequence packed = config.packTraceReason() ? reason.packInto(rid) : rid;
-        if (packed != rid) {
-            h.set(REQUEST_ID, packed);
+        if (changed && config.packTraceReason()) {
+            CharSequence packed = reason.packInto(rid);
+            if (packed != rid) {
+                h.set(REQUEST_ID, packed);
+            }
         }
         return reason;
     }

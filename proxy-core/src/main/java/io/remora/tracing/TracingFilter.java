@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * The connection manager's tracing, as a filter placed first on the request path: reads the
- * incoming trace context (W3C or B3; Datadog's headers and W3C for the Datadog tracer; sw8 for
- * SkyWalking), makes the sampling decision as Envoy does (an incoming decision wins; else
+ * incoming trace context (W3C for OpenTelemetry and Fluentd; B3 for Zipkin; Datadog's headers
+ * and W3C for the Datadog tracer; sw8 for SkyWalking), makes the sampling decision as Envoy does (an incoming decision wins; else
  * {@code x-envoy-force-trace}, {@code x-client-trace-id} with client_sampling, random_sampling;
  * then overall_sampling), starts the proxy's span and writes
  * its context into the upstream request; when the stream ends, hands a sampled span with Envoy's
@@ -53,6 +53,8 @@ public final class TracingFilter implements StreamFilter {
     private boolean forced;
     private long startEpochNanos;
     private Map<String, String> requestTags;
+    /** The response's gRPC status tags, from its headers then its trailers; null until one carries grpc-status. */
+    private Map<String, String> grpcResponseTags;
     /** The span's name: the route's decorator, an ingress caller's x-envoy-decorator-operation, or Envoy's default. */
     private String operation;
     /** Ingress: the route's decorator named the span and propagates, so the response carries it. */
@@ -61,7 +63,6 @@ public final class TracingFilter implements StreamFilter {
     private boolean callerNamed;
     /** The incoming context's flag decided sampling: a new route does not decide again. */
     private boolean incomingDecided;
-    private TraceContext.Format format;
     /** OpenTelemetry's always_on sampler: every span is sampled, whatever the parent or the connection manager decided. */
     private final boolean alwaysOn;
     /** Envoy's Fluentd tracer logs every span it finishes, sampled or not (the flag only propagates). */
@@ -114,16 +115,20 @@ public final class TracingFilter implements StreamFilter {
             watchRoute(headers);
             return FilterStatus.CONTINUE;
         }
-        TraceContext incoming = TraceContext.extract(headers);
-        incomingDecided = incoming != null && incoming.sampled() != null;
+        TraceContext incoming = TraceContext.extractTraceparent(headers);
+        if (incoming == null && headers.contains(TraceContext.TRACEPARENT)) {
+            // Envoy's OpenTelemetry and Fluentd tracers start a null span for a traceparent they
+            // cannot read: nothing reported, the request's trace headers left as they came.
+            return FilterStatus.CONTINUE;
+        }
+        incomingDecided = incoming != null;
         sampled = (incomingDecided ? incoming.sampled() : decide(headers)) || alwaysOn;
         traceId = incoming != null ? incoming.traceId() : TraceContext.newTraceId();
         parentSpanId = incoming != null ? incoming.spanId() : null;
         traceState = incoming != null ? incoming.traceState() : null;
         spanId = TraceContext.newSpanId();
-        format = incoming == null ? TraceContext.Format.W3C : incoming.format();
         recordTraceId();
-        TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
+        TraceContext.injectTraceparent(headers, traceId, spanId, sampled, traceState);
         if (sampled || reportsUnsampled) {
             requestTags = SpanTags.request(headers, config, routeTracing, decoder);
         }
@@ -174,7 +179,7 @@ public final class TracingFilter implements StreamFilter {
         } else if (!datadog && skyWalking == null && !incomingDecided) {
             sampled = decide(headers) || alwaysOn;
             recordTraceId();
-            TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState, format);
+            TraceContext.injectTraceparent(headers, traceId, spanId, sampled, traceState);
         }
         if (requestTags != null || sampled || reportsUnsampled) {
             requestTags = SpanTags.request(headers, config, routeTracing, decoder);
@@ -304,6 +309,7 @@ public final class TracingFilter implements StreamFilter {
 
     @Override
     public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        grpcResponse(headers);
         // Envoy's: an ingress span tells the caller its operation; on egress the upstream's answer
         // names the span and goes no further.
         if (operation == null) {
@@ -324,6 +330,21 @@ public final class TracingFilter implements StreamFilter {
     }
 
     @Override
+    public FilterStatus encodeTrailers(Http2Headers trailers) {
+        grpcResponse(trailers);
+        return FilterStatus.CONTINUE;
+    }
+
+    private void grpcResponse(Http2Headers headers) {
+        if (requestTags != null) {
+            if (grpcResponseTags == null) {
+                grpcResponseTags = new java.util.LinkedHashMap<>();
+            }
+            GrpcSpanTags.response(headers, grpcResponseTags);
+        }
+    }
+
+    @Override
     public void onDestroy() {
         if ((!sampled && datadogTrace == null && !reportsUnsampled) || requestTags == null) {
             return;
@@ -334,10 +355,13 @@ public final class TracingFilter implements StreamFilter {
             skyWalkingContext.upstreamHost(info.upstreamHost);
         }
         String cluster = info.upstreamCluster != null ? info.upstreamCluster : decoder.clusterName();
-        Map<String, String> tags = SpanTags.finished(requestTags, info, cluster, config, routeTracing);
+        Map<String, String> tags = SpanTags.finished(requestTags, info, cluster, decoder, config, routeTracing);
+        if (grpcResponseTags != null) {
+            tags.putAll(grpcResponseTags);
+        }
         sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
                 config.egress() ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER,
-                startEpochNanos, Math.max(end, startEpochNanos), tags, SpanTags.isError(info.responseCode),
+                startEpochNanos, Math.max(end, startEpochNanos), tags, "true".equals(tags.get("error")),
                 traceState, shared, skyWalkingContext));
     }
 }

@@ -1,29 +1,20 @@
 package io.remora.e2e;
 
-import io.grpc.Server;
-import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,51 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The connection manager's tracing with {@code envoy.tracers.opentelemetry}: W3C and B3 context
+ * The connection manager's tracing with {@code envoy.tracers.opentelemetry}: the W3C context
  * propagated to the upstream with the proxy's span as parent, and spans exported over OTLP/gRPC
  * to a real TraceService receiver (grpc-java serving the OTLP protos).
  */
 class TracingE2ETest {
-
-    /** An OTLP/gRPC trace receiver: every exported span, with its resource's service.name. */
-    private static final class Receiver implements AutoCloseable {
-        final LinkedBlockingQueue<Span> spans = new LinkedBlockingQueue<>();
-        final LinkedBlockingQueue<String> services = new LinkedBlockingQueue<>();
-        final Server server;
-
-        Receiver() throws Exception {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(new TraceServiceGrpc.TraceServiceImplBase() {
-                        @Override
-                        public void export(ExportTraceServiceRequest request,
-                                           StreamObserver<ExportTraceServiceResponse> response) {
-                            for (ResourceSpans rs : request.getResourceSpansList()) {
-                                for (KeyValue kv : rs.getResource().getAttributesList()) {
-                                    if (kv.getKey().equals("service.name")) {
-                                        services.add(kv.getValue().getStringValue());
-                                    }
-                                }
-                                rs.getScopeSpansList().forEach(ss -> spans.addAll(ss.getSpansList()));
-                            }
-                            response.onNext(ExportTraceServiceResponse.getDefaultInstance());
-                            response.onCompleted();
-                        }
-                    }).build().start();
-        }
-
-        int port() {
-            return server.getPort();
-        }
-
-        Span next() throws InterruptedException {
-            return spans.poll(15, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() {
-            server.shutdownNow();
-        }
-    }
 
     @RegisterExtension
     static final E2EStack stack = new E2EStack();
@@ -90,7 +41,7 @@ class TracingE2ETest {
     /** Each test's listener port, by listener name. */
     static final Map<String, Integer> ports = new HashMap<>();
     /** Each test's own OTLP/gRPC receiver (cluster otel_NAME), so that no span strays into another test. */
-    static final Map<String, Receiver> collectors = new HashMap<>();
+    static final Map<String, OtlpTraceReceiver> collectors = new HashMap<>();
 
     /**
      * One proxy for the class: a listener per test (its connection manager's tracing as the test
@@ -159,6 +110,11 @@ class TracingE2ETest {
                     + c[2] + " } }\n" + tracing("random_sampling: { value: " + c[1] + " }", "", grpc("uuid")),
                     "", catchAll));
         }
+        listeners.append(traced("url", "tracing:\n  max_path_tag_length: 10\n"
+                + tracing(random100, "", grpc("url")).substring("tracing:\n".length()), "", catchAll));
+        listeners.append(traced("nopackzero", "request_id_extension: { typed_config: {"
+                + " \"@type\": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig,"
+                + " pack_trace_reason: false } }\n" + tracing(random0, "", grpc("nopackzero")), "", catchAll));
         listeners.append(traced("alwayson", tracing(random0, "", grpc("alwayson")
                 + "sampler: { name: envoy.tracers.opentelemetry.samplers.always_on, typed_config: { \"@type\":"
                 + " type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.AlwaysOnSamplerConfig } }\n"),
@@ -175,8 +131,8 @@ class TracingE2ETest {
                   route: { cluster: up }
                   decorator: { operation: "orders-inbound" }
                 """));
-        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "alwayson", "egress", "decorator")) {
-            Receiver r = stack.own(new Receiver());
+        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "nopackzero", "url", "alwayson", "egress", "decorator")) {
+            OtlpTraceReceiver r = stack.own(new OtlpTraceReceiver());
             collectors.put(name, r);
             clusters.append('\n').append(Bootstraps.cluster("otel_" + name, true, null, r.port()));
         }
@@ -262,21 +218,16 @@ class TracingE2ETest {
     }
 
     private static String attr(Span s, String key) {
-        for (KeyValue kv : s.getAttributesList()) {
-            if (kv.getKey().equals(key)) {
-                return kv.getValue().getStringValue();
-            }
-        }
-        return null;
+        return OtlpTraceReceiver.attr(s, key);
     }
 
     private static String hex(com.google.protobuf.ByteString b) {
-        return HexFormat.of().formatHex(b.toByteArray());
+        return OtlpTraceReceiver.hex(b);
     }
 
     @Test
-    void w3cAndB3ContextsPropagateAndSpansReachTheCollector() throws Exception {
-        Receiver collector = collectors.get("w3c");
+    void theW3cContextPropagatesAndSpansReachTheCollector() throws Exception {
+        OtlpTraceReceiver collector = collectors.get("w3c");
         int port = ports.get("w3c");
         double sentBefore = proxy.metric("envoy_tracing_opentelemetry_spans_sent");
         // W3C: same trace, the proxy's span in between.
@@ -307,26 +258,24 @@ class TracingE2ETest {
         assertEquals("vendor=x", s.getTraceState());
         assertEquals("remora-test", collector.services.poll(5, TimeUnit.SECONDS));
 
-        // B3 multi-header: the same headers come back with the proxy's span.
+        // B3 is not OpenTelemetry's: its headers pass as they came and a trace starts here.
         assertEquals(200, get(port, Map.of("x-b3-traceid", "a3ce929d0e0e4736", "x-b3-spanid", "00f067aa0ba902b8",
                 "x-b3-sampled", "1")).statusCode());
         assertEquals("a3ce929d0e0e4736", up.lastHeaders.get("x-b3-traceid"));
-        assertEquals("00f067aa0ba902b8", up.lastHeaders.get("x-b3-parentspanid"));
-        String b3Span = up.lastHeaders.get("x-b3-spanid");
-        assertNotEquals("00f067aa0ba902b8", b3Span);
-        assertEquals("1", up.lastHeaders.get("x-b3-sampled"));
+        assertEquals("00f067aa0ba902b8", up.lastHeaders.get("x-b3-spanid"));
+        assertNull(up.lastHeaders.get("x-b3-parentspanid"));
+        String[] started = up.lastHeaders.get("traceparent").split("-");
         Span b3 = collector.next();
-        assertEquals("0000000000000000a3ce929d0e0e4736", hex(b3.getTraceId()));
-        assertEquals(b3Span, hex(b3.getSpanId()));
+        assertEquals(started[1], hex(b3.getTraceId()));
+        assertTrue(b3.getParentSpanId().isEmpty());
         assertEquals("none", attr(b3, "tenant"), "the custom tag's default");
 
-        // b3 single header.
-        assertEquals(200, get(port, Map.of("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1")).statusCode());
-        String[] single = up.lastHeaders.get("b3").split("-");
-        assertEquals("80f198ee56343ba864fe8b2a57d3eff7", single[0]);
-        assertEquals("1", single[2]);
-        assertEquals("e457b5a2e4d86bd1", single[3]);
-        assertEquals(single[1], hex(collector.next().getSpanId()));
+        // A traceparent the tracer cannot read: Envoy's null span, nothing sent, nothing rewritten.
+        String bad = "00-" + traceId + "-" + parent + "-1";
+        assertEquals(200, get(port, Map.of("traceparent", bad, "b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1"))
+                .statusCode());
+        assertEquals(bad, up.lastHeaders.get("traceparent"));
+        assertEquals("80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1", up.lastHeaders.get("b3"));
 
         // An incoming "not sampled" decision is kept: propagated, nothing exported.
         assertEquals(200, get(port, Map.of("traceparent", "00-" + traceId + "-" + parent + "-00")).statusCode());
@@ -338,7 +287,7 @@ class TracingE2ETest {
         assertEquals(fresh[1], hex(root.getTraceId()), "the unsampled request sent no span before this one");
         assertTrue(root.getParentSpanId().isEmpty());
         // The proxy's counter, shared by the class's listeners: at least this test's four.
-        assertTrue(proxy.metric("envoy_tracing_opentelemetry_spans_sent") >= sentBefore + 4);
+        assertTrue(proxy.metric("envoy_tracing_opentelemetry_spans_sent") >= sentBefore + 3);
     }
 
     /**
@@ -347,7 +296,7 @@ class TracingE2ETest {
      */
     @Test
     void metadataTagsReadTheRequestsRoutesAndClustersMetadata() throws Exception {
-        Receiver collector = collectors.get("metadata");
+        OtlpTraceReceiver collector = collectors.get("metadata");
         assertEquals(200, get(ports.get("metadata"), Map.of()).statusCode());
         Span s = collector.next();
         assertNotNull(s, "a span reached the collector");
@@ -389,7 +338,7 @@ class TracingE2ETest {
 
     @Test
     void randomSamplingZeroStillPropagatesButExportsNothing() throws Exception {
-        Receiver collector = collectors.get("zero");
+        OtlpTraceReceiver collector = collectors.get("zero");
         int port = ports.get("zero");
         for (int i = 0; i < 5; i++) {
             assertEquals(200, get(port, Map.of()).statusCode());
@@ -414,7 +363,7 @@ class TracingE2ETest {
      */
     @Test
     void aRouteLookedUpAgainDecidesTheTraceAgain() throws Exception {
-        Receiver collector = collectors.get("refresh");
+        OtlpTraceReceiver collector = collectors.get("refresh");
         assertEquals(200, get(ports.get("refresh"), Map.of()).statusCode());
         assertEquals("lua", up.lastHeaders.get("x-route-tracing"));
         assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.get("traceparent"));
@@ -431,7 +380,7 @@ class TracingE2ETest {
      */
     @Test
     void aRouteLookedUpAgainGivesTheSpanItsCustomTags() throws Exception {
-        Receiver collector = collectors.get("retag");
+        OtlpTraceReceiver collector = collectors.get("retag");
         assertEquals(200, get(ports.get("retag"), Map.of()).statusCode());
         Span s = collector.next();
         assertNotNull(s);
@@ -441,7 +390,7 @@ class TracingE2ETest {
 
     @Test
     void aRoutesTracingOverridesTheConnectionManagersSamplingAndTags() throws Exception {
-        Receiver collector = collectors.get("route");
+        OtlpTraceReceiver collector = collectors.get("route");
         int port = ports.get("route");
         assertEquals(200, get(port, Map.of()).statusCode());
         assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), "the manager's random_sampling 0");
@@ -466,7 +415,7 @@ class TracingE2ETest {
      */
     @Test
     void theRequestIdCarriesTheTracingDecision() throws Exception {
-        Receiver collector = collectors.get("reqid");
+        OtlpTraceReceiver collector = collectors.get("reqid");
         int port = ports.get("reqid");
         String sampled = "125a4afb-6f55-94ba-ad80-413f09f48a28";
         assertEquals(200, get(port, Map.of("x-request-id", sampled)).statusCode());
@@ -482,13 +431,54 @@ class TracingE2ETest {
     }
 
     /**
+     * Envoy's buildOriginalUri: the scheme is x-forwarded-proto's (a caller's kept without
+     * use_remote_address) and max_path_tag_length cuts the path alone.
+     */
+    @Test
+    void theUrlTagTakesTheForwardedProtoAndCutsThePathAlone() throws Exception {
+        OtlpTraceReceiver collector = collectors.get("url");
+        int port = ports.get("url");
+        assertEquals(200, get(port, Map.of("x-forwarded-proto", "https")).statusCode());
+        Span s = collector.next();
+        assertNotNull(s);
+        assertEquals("https://127.0.0.1:" + port + "/orders?id", attr(s, "http.url"));
+    }
+
+    /**
+     * Envoy's mutateTracingRequestHeader packs a reason into x-request-id only when the decision
+     * changes it (UUIDRequestIDExtension::setTraceReason): an id nothing traced goes upstream as it
+     * came, the '1' of a version-1 UUID included.
+     */
+    @Test
+    void anUntracedRequestIdGoesUpstreamUnchanged() throws Exception {
+        String v1 = "125a4afb-6f55-11ba-ad80-413f09f48a28";
+        assertEquals(200, get(ports.get("reqid"), Map.of("x-request-id", v1)).statusCode());
+        assertEquals(v1, up.lastHeaders.get("x-request-id"));
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.get("traceparent"));
+    }
+
+    /**
+     * Without pack_trace_reason Envoy's UUIDRequestIDExtension::getTraceReason reads no reason from
+     * the id: another proxy's '9' does not trace the request here (random_sampling 0).
+     */
+    @Test
+    void withoutPackTraceReasonAnIdsPackedReasonIsNotRead() throws Exception {
+        OtlpTraceReceiver collector = collectors.get("nopackzero");
+        String sampled = "125a4afb-6f55-94ba-ad80-413f09f48a28";
+        assertEquals(200, get(ports.get("nopackzero"), Map.of("x-request-id", sampled)).statusCode());
+        assertEquals(sampled, up.lastHeaders.get("x-request-id"));
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.get("traceparent"));
+        assertNull(collector.spans.poll(2, TimeUnit.SECONDS), "not traced");
+    }
+
+    /**
      * The UUID request id extension's switches: without pack_trace_reason the decision stays out of
      * the id; without use_request_id_for_trace_sampling every request reaches the tracer as sampled
      * (Envoy's Reason::Sampling), whatever random_sampling and the id say.
      */
     @Test
     void theUuidRequestIdExtensionsSwitchesAreHonoured() throws Exception {
-        Receiver collector = collectors.get("uuid");
+        OtlpTraceReceiver collector = collectors.get("uuid");
         for (String[] c : UUID_SWITCHES) {
             assertEquals(200, get(ports.get(c[0]), Map.of()).statusCode());
             assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), c[2] + ": the id is not marked");
@@ -500,7 +490,7 @@ class TracingE2ETest {
     /** The always_on sampler samples what random_sampling 0 and an unsampled parent would not. */
     @Test
     void theAlwaysOnSamplerOverridesTheConnectionManagersDecision() throws Exception {
-        Receiver collector = collectors.get("alwayson");
+        OtlpTraceReceiver collector = collectors.get("alwayson");
         int port = ports.get("alwayson");
         assertEquals(200, get(port, Map.of()).statusCode());
         assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.toString());
@@ -512,7 +502,7 @@ class TracingE2ETest {
 
     @Test
     void egressSpansAreClientSpansNamedByTheRoutesDecorator() throws Exception {
-        Receiver collector = collectors.get("egress");
+        OtlpTraceReceiver collector = collectors.get("egress");
         int port = ports.get("egress");
         assertEquals(200, get(port, Map.of()).statusCode());
         Span decorated = collector.next();
@@ -530,7 +520,7 @@ class TracingE2ETest {
 
     @Test
     void anIngressDecoratorNamesTheSpanAndIsReturnedToTheCaller() throws Exception {
-        Receiver collector = collectors.get("decorator");
+        OtlpTraceReceiver collector = collectors.get("decorator");
         int port = ports.get("decorator");
         HttpResponse<String> r = get(port, Map.of());
         assertEquals("orders-inbound", r.headers().firstValue("x-envoy-decorator-operation").orElse(null));
@@ -548,7 +538,7 @@ class TracingE2ETest {
     /** Envoy's finalizeDownstreamSpan tags a client's trace id (http_tracer_impl.cc GuidXClientTraceId). */
     @Test
     void aClientsTraceIdIsTagged() throws Exception {
-        Receiver collector = collectors.get("decorator");
+        OtlpTraceReceiver collector = collectors.get("decorator");
         assertEquals(200, get(ports.get("decorator"), Map.of("x-client-trace-id", "client-7")).statusCode());
         String traceId = up.lastHeaders.get("traceparent").split("-")[1];
         Span s = collector.next();
