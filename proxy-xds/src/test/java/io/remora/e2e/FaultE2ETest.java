@@ -110,6 +110,13 @@ class FaultE2ETest {
                 envoy.filters.http.fault:
                   "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
                   response_rate_limit: { fixed_limit: { limit_kbps: 4 }, percentage: { numerator: 100 } }
+            - match: { prefix: "/held" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  delay: { fixed_delay: 0.1s, percentage: { numerator: 100 } }
+                  response_rate_limit: { fixed_limit: { limit_kbps: 1 }, percentage: { numerator: 0 } }
             - match: { prefix: "/upload" }
               route: { cluster: web }
               typed_per_filter_config:
@@ -389,6 +396,27 @@ class FaultE2ETest {
         awaitMetric("envoy_http_fault_active_faults" + PROM, 0);
         Thread.sleep(1800);
         assertEquals(seen, upstream.requests.get(), "the cancelled request reached the upstream");
+    }
+
+    @Test
+    void aDelayOnARouteWithAResponseRateLimitStaysActiveUntilTheStreamEnds() throws Exception {
+        // Envoy's postDelayInjection gives the active fault back after the delay only when no
+        // response_rate_limit is configured, whether or not one was injected on this stream.
+        double delays = proxy.metric("envoy_http_fault_delays_injected" + PROM);
+        try (Socket s = new Socket("127.0.0.1", stack.port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitMetric("envoy_http_fault_delays_injected" + PROM, delays + 1);
+            Thread.sleep(1000); // ten times the delay: the request has gone on, its body still unsent
+            assertEquals(1, proxy.metric("envoy_http_fault_active_faults" + PROM));
+            out.write("ok".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String head = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 200", head);
+        }
+        awaitMetric("envoy_http_fault_active_faults" + PROM, 0);
     }
 
     @Test
