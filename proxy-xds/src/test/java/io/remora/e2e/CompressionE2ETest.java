@@ -99,7 +99,8 @@ class CompressionE2ETest {
         } else if (path.endsWith("/encoded")) {
             respond(ctx, 200, gzip(text(len)), Map.of("content-type", "text/plain", "content-encoding", "gzip"));
         } else if (path.endsWith("/vary")) {
-            respond(ctx, 200, text(len), Map.of("content-type", "application/json; charset=utf-8", "vary", "Origin"));
+            respond(ctx, 200, text(len), Map.of("content-type", "application/json; charset=utf-8",
+                    "vary", q.parameters().getOrDefault("vary", List.of("Origin")).get(0)));
         } else {
             int status = Integer.parseInt(q.parameters().getOrDefault("status", List.of("200")).get(0));
             respond(ctx, status, text(len), Map.of("content-type", "text/plain; charset=utf-8"));
@@ -299,6 +300,15 @@ class CompressionE2ETest {
         assertEquals("zstd", json.header("content-encoding"));
         assertEquals("Origin, Accept-Encoding", json.header("vary"));
         assertArrayEquals(text(3000), decode("zstd", json.body()));
+    }
+
+    @Test
+    void varyGetsAcceptEncodingUnlessItNamesItInThatCase() throws Exception {
+        // Envoy's insertVaryHeader looks for the token case-sensitively (StringUtil::findToken).
+        assertEquals("Accept-Encoding", get("/vary?len=3000&vary=Accept-Encoding", "gzip").header("vary"));
+        Curl lower = get("/vary?len=3000&vary=accept-encoding", "gzip");
+        assertEquals("gzip", lower.header("content-encoding"));
+        assertEquals("accept-encoding, Accept-Encoding", lower.header("vary"));
     }
 
     @Test
