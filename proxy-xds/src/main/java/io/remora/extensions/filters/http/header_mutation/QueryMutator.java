@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * header_mutation's {@code query_parameter_mutations} on the request's {@code :path}, after its
  * header mutations: parameters are matched by their decoded name, the ones left alone keep their
- * bytes, and added names and values are percent-encoded as Envoy's urlEncodeQueryParameter does.
+ * bytes, added names and values are percent-encoded as Envoy's urlEncodeQueryParameter does, and
+ * the query is written back sorted by name, as Envoy's QueryParamsMulti holds it.
  */
 final class QueryMutator {
 
@@ -55,6 +56,9 @@ final class QueryMutator {
             }
             params.add(new String[] {m.key(), pair});
         }
+        // Envoy rebuilds the query from its QueryParamsMulti, a btree_map by decoded name: the
+        // parameters come out sorted by name, each name's values together in the order they came.
+        params.sort(java.util.Comparator.comparing(x -> x[0]));
         StringBuilder out = new StringBuilder(base);
         for (int i = 0; i < params.size(); i++) {
             out.append(i == 0 ? '?' : '&').append(params.get(i)[1]);
