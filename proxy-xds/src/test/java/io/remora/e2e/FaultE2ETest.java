@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -285,6 +286,23 @@ class FaultE2ETest {
                 GrpcText.unary("demo.Other/Say"), io.grpc.CallOptions.DEFAULT, "z"));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
         assertEquals("fault filter abort", e.getStatus().getDescription());
+    }
+
+    @Test
+    void headerControlledGrpcAbortOverHttp11IsAHeadersOnlyStatus() throws Exception {
+        // Envoy's HeaderFaultAbortGrpcConfig and ...0PercentageHeader, with curl as the client.
+        Curl r = Curl.run("-H", "content-type: application/grpc", "-H", "x-envoy-fault-abort-grpc-request: 5",
+                stack.url("/grpcish"));
+        assertEquals(200, r.status());
+        assertEquals("application/grpc", r.header("content-type"));
+        assertEquals("5", r.header("grpc-status"));
+        assertEquals("fault filter abort", r.header("grpc-message"));
+        assertEquals(0, r.body().length);
+        Curl off = Curl.run("-H", "content-type: application/grpc", "-H", "x-envoy-fault-abort-grpc-request: 5",
+                "-H", "x-envoy-fault-abort-request-percentage: 0", stack.url("/grpcish"));
+        assertEquals(200, off.status());
+        assertNull(off.header("grpc-status"), "the percentage header turned the gRPC abort off");
+        assertEquals("ok /grpcish", new String(off.body(), StandardCharsets.UTF_8));
     }
 
     @Test
