@@ -108,6 +108,9 @@ class HeaderMutationE2ETest {
         // values kept together in their order, the appended one after those already there.
         String seen = Curl.run("-H", "x-src: abc", stack.url("/plain?z=1&keep=k&a=2&z=0&from=x")).text();
         assertTrue(seen.startsWith("uri=/plain?a=2&from=x&from=abc%202&keep=k&z=1&z=0\n"), seen);
+        // A bare name is a name with an empty value in Envoy's map, written back "name=".
+        String bare = Curl.run("-H", "x-src: abc", stack.url("/plain?flag&keep=k")).text();
+        assertTrue(bare.startsWith("uri=/plain?flag=&from=abc%202&keep=k\n"), bare);
     }
 
     /**

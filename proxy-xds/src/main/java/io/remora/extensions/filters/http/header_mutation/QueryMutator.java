@@ -35,7 +35,8 @@ final class QueryMutator {
             for (String pair : p.substring(q + 1, hash < 0 ? p.length() : hash).split("&")) {
                 if (!pair.isEmpty()) {
                     int eq = pair.indexOf('=');
-                    params.add(new String[] {decode(eq < 0 ? pair : pair.substring(0, eq)), pair});
+                    // Envoy keeps a bare name as the name with an empty value and writes it "name=".
+                    params.add(new String[] {decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? pair + "=" : pair});
                 }
             }
         }
