@@ -303,6 +303,11 @@ class FaultE2ETest {
         assertEquals(200, off.status());
         assertNull(off.header("grpc-status"), "the percentage header turned the gRPC abort off");
         assertEquals("ok /grpcish", new String(off.body(), StandardCharsets.UTF_8));
+        // Not a gRPC request: Envoy's local reply is the abort's HTTP status (200) and its body.
+        Curl plain = Curl.run("-H", "x-envoy-fault-abort-grpc-request: 5", stack.url("/grpcish"));
+        assertEquals(200, plain.status());
+        assertNull(plain.header("grpc-status"));
+        assertEquals("fault filter abort", new String(plain.body(), StandardCharsets.UTF_8));
     }
 
     @Test
