@@ -132,7 +132,8 @@ class CompressionE2ETest {
         String yaml = stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()));
         // Three compressors (gzip with the deprecated top-level fields, brotli and zstd with
-        // response_direction_config), then a gzip decompressor for requests and upstream responses.
+        // response_direction_config, zstd with choose_first), then a gzip decompressor for requests
+        // and upstream responses.
         yaml = yaml.replace("          http_filters:\n", """
                           http_filters:
                           - name: gz
@@ -156,6 +157,7 @@ class CompressionE2ETest {
                               compressor_library:
                                 name: text_zstd
                                 typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd }
+                              choose_first: true
                               response_direction_config:
                                 common_config: { content_type: ["text/plain", "application/json"] }
                           - name: envoy.filters.http.decompressor
@@ -243,6 +245,10 @@ class CompressionE2ETest {
     void acceptEncodingQValuesChooseAmongTheCompressors() throws Exception {
         assertEquals("br", get("/text", "gzip;q=0.5, br;q=0.9, zstd;q=0.1").header("content-encoding"));
         assertEquals("zstd", get("/text", "zstd, gzip").header("content-encoding"), "ties: the first listed");
+        assertEquals("gzip", get("/text", "gzip, br").header("content-encoding"), "ties: the first listed");
+        // Envoy's chooseEncoding: a tie goes to a compressor with choose_first (zstd here).
+        assertEquals("zstd", get("/text", "gzip, zstd, br").header("content-encoding"), "choose_first wins a tie");
+        assertEquals("gzip", get("/text", "gzip, zstd;q=0.5").header("content-encoding"), "but not a higher q");
         assertEquals("gzip", get("/text", "*").header("content-encoding"), "wildcard: the first configured");
         assertEquals("br", get("/text", "gzip;q=0, *;q=0.5").header("content-encoding"), "q=0 excludes gzip");
         assertNull(get("/text", "identity").header("content-encoding"));
