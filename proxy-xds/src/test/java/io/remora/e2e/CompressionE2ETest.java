@@ -36,6 +36,7 @@ import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,7 +127,13 @@ class CompressionE2ETest {
         String routes = """
                 - match: { prefix: "/off/" }
                   route: { cluster: app, timeout: 120s }
-                %s- match: { prefix: "/" }
+                %s- match: { prefix: "/strip/" }
+                  route: { cluster: app, timeout: 120s }
+                  typed_per_filter_config:
+                    gz:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
+                      overrides: { response_direction_config: { remove_accept_encoding_header: true } }
+                - match: { prefix: "/" }
                   route: { cluster: app, timeout: 120s }
                 """.formatted(off);
         String yaml = stack.http(TempPaths.file("access", ".log").toString(), routes,
@@ -337,6 +344,19 @@ class CompressionE2ETest {
         assertEquals(200, r.status());
         assertNull(r.header("content-encoding"));
         assertArrayEquals(text(20_000), r.body());
+    }
+
+    @Test
+    void aRouteCanRemoveAcceptEncodingBeforeTheUpstream() throws Exception {
+        // Envoy's CompressorPerRoute override: the filter keeps the value for its own choice and
+        // strips it from the request; gzip still answers.
+        Curl kept = get("/text?len=3000", "gzip, br;q=0.1");
+        assertEquals("gzip", kept.header("content-encoding"));
+        assertTrue(upstream.lastHeaders.getOrDefault("accept-encoding", "").contains("br"), upstream.lastHeaders.toString());
+        Curl stripped = get("/strip/text?len=3000", "gzip, br;q=0.1");
+        assertEquals("gzip", stripped.header("content-encoding"));
+        assertArrayEquals(text(3000), decode("gzip", stripped.body()));
+        assertFalse(upstream.lastHeaders.getOrDefault("accept-encoding", "").contains("br"), upstream.lastHeaders.toString());
     }
 
     @Test
