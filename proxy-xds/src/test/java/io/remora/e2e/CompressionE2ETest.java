@@ -158,6 +158,7 @@ class CompressionE2ETest {
                               response_direction_config:
                                 common_config: { min_content_length: 100 }
                                 uncompressible_response_codes: [206, 404]
+                                disable_on_etag_header: true
                           - name: zstd
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
@@ -336,6 +337,18 @@ class CompressionE2ETest {
         Curl two = get("/etag?tag=%22%22", "gzip");
         assertEquals("gzip", two.header("content-encoding"));
         assertNull(two.header("etag"));
+    }
+
+    @Test
+    void disableOnEtagHeaderLeavesAnyTaggedResponseAlone() throws Exception {
+        // brotli has disable_on_etag_header: a weak tag too keeps the response as it came, counted.
+        double etag = proxy.metric(BR + "not_compressed_etag" + TAG);
+        Curl br = get("/etag?tag=W/%22abc%22&len=3000", "br");
+        assertNull(br.header("content-encoding"));
+        assertEquals("W/\"abc\"", br.header("etag"));
+        assertArrayEquals(text(3000), br.body());
+        assertEquals(etag + 1, proxy.metric(BR + "not_compressed_etag" + TAG));
+        assertEquals("br", get("/text?len=3000", "br").header("content-encoding"), "untagged: compressed");
     }
 
     @Test
