@@ -28,6 +28,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -36,6 +38,7 @@ import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,7 +102,8 @@ class CompressionE2ETest {
         } else if (path.endsWith("/encoded")) {
             respond(ctx, 200, gzip(text(len)), Map.of("content-type", "text/plain", "content-encoding", "gzip"));
         } else if (path.endsWith("/vary")) {
-            respond(ctx, 200, text(len), Map.of("content-type", "application/json; charset=utf-8", "vary", "Origin"));
+            respond(ctx, 200, text(len), Map.of("content-type", "application/json; charset=utf-8",
+                    "vary", q.parameters().getOrDefault("vary", List.of("Origin")).get(0)));
         } else {
             int status = Integer.parseInt(q.parameters().getOrDefault("status", List.of("200")).get(0));
             respond(ctx, status, text(len), Map.of("content-type", "text/plain; charset=utf-8"));
@@ -125,13 +129,20 @@ class CompressionE2ETest {
         String routes = """
                 - match: { prefix: "/off/" }
                   route: { cluster: app, timeout: 120s }
-                %s- match: { prefix: "/" }
+                %s- match: { prefix: "/strip/" }
+                  route: { cluster: app, timeout: 120s }
+                  typed_per_filter_config:
+                    gz:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute
+                      overrides: { response_direction_config: { remove_accept_encoding_header: true } }
+                - match: { prefix: "/" }
                   route: { cluster: app, timeout: 120s }
                 """.formatted(off);
         String yaml = stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()));
         // Three compressors (gzip with the deprecated top-level fields, brotli and zstd with
-        // response_direction_config), then a gzip decompressor for requests and upstream responses.
+        // response_direction_config, zstd with choose_first), then a gzip decompressor for requests
+        // and upstream responses.
         yaml = yaml.replace("          http_filters:\n", """
                           http_filters:
                           - name: gz
@@ -149,12 +160,16 @@ class CompressionE2ETest {
                               response_direction_config:
                                 common_config: { min_content_length: 100 }
                                 uncompressible_response_codes: [206, 404]
+                                disable_on_etag_header: true
                           - name: zstd
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
                               compressor_library:
                                 name: text_zstd
                                 typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd }
+                              choose_first: true
+                              request_direction_config:
+                                common_config: { content_type: ["text/csv"] }
                               response_direction_config:
                                 common_config: { content_type: ["text/plain", "application/json"] }
                           - name: envoy.filters.http.decompressor
@@ -242,6 +257,10 @@ class CompressionE2ETest {
     void acceptEncodingQValuesChooseAmongTheCompressors() throws Exception {
         assertEquals("br", get("/text", "gzip;q=0.5, br;q=0.9, zstd;q=0.1").header("content-encoding"));
         assertEquals("zstd", get("/text", "zstd, gzip").header("content-encoding"), "ties: the first listed");
+        assertEquals("gzip", get("/text", "gzip, br").header("content-encoding"), "ties: the first listed");
+        // Envoy's chooseEncoding: a tie goes to a compressor with choose_first (zstd here).
+        assertEquals("zstd", get("/text", "gzip, zstd, br").header("content-encoding"), "choose_first wins a tie");
+        assertEquals("gzip", get("/text", "gzip, zstd;q=0.5").header("content-encoding"), "but not a higher q");
         assertEquals("gzip", get("/text", "*").header("content-encoding"), "wildcard: the first configured");
         assertEquals("br", get("/text", "gzip;q=0, *;q=0.5").header("content-encoding"), "q=0 excludes gzip");
         assertNull(get("/text", "identity").header("content-encoding"));
@@ -302,6 +321,15 @@ class CompressionE2ETest {
     }
 
     @Test
+    void varyGetsAcceptEncodingUnlessItNamesItInThatCase() throws Exception {
+        // Envoy's insertVaryHeader looks for the token case-sensitively (StringUtil::findToken).
+        assertEquals("Accept-Encoding", get("/vary?len=3000&vary=Accept-Encoding", "gzip").header("vary"));
+        Curl lower = get("/vary?len=3000&vary=accept-encoding", "gzip");
+        assertEquals("gzip", lower.header("content-encoding"));
+        assertEquals("accept-encoding, Accept-Encoding", lower.header("vary"));
+    }
+
+    @Test
     void strongEtagsAreDroppedWeakOnesKept() throws Exception {
         Curl strong = get("/etag?tag=%22abc%22", "gzip");
         assertEquals("gzip", strong.header("content-encoding"));
@@ -316,11 +344,53 @@ class CompressionE2ETest {
     }
 
     @Test
+    void disableOnEtagHeaderLeavesAnyTaggedResponseAlone() throws Exception {
+        // brotli has disable_on_etag_header: a weak tag too keeps the response as it came, counted.
+        double etag = proxy.metric(BR + "not_compressed_etag" + TAG);
+        Curl br = get("/etag?tag=W/%22abc%22&len=3000", "br");
+        assertNull(br.header("content-encoding"));
+        assertEquals("W/\"abc\"", br.header("etag"));
+        assertArrayEquals(text(3000), br.body());
+        assertEquals(etag + 1, proxy.metric(BR + "not_compressed_etag" + TAG));
+        assertEquals("br", get("/text?len=3000", "br").header("content-encoding"), "untagged: compressed");
+    }
+
+    @Test
     void routesCanTurnCompressionOff() throws Exception {
         Curl r = get("/off/text?len=20000", "gzip, br, zstd");
         assertEquals(200, r.status());
         assertNull(r.header("content-encoding"));
         assertArrayEquals(text(20_000), r.body());
+    }
+
+    @Test
+    void aRouteCanRemoveAcceptEncodingBeforeTheUpstream() throws Exception {
+        // Envoy's CompressorPerRoute override: the filter keeps the value for its own choice and
+        // strips it from the request; gzip still answers.
+        Curl kept = get("/text?len=3000", "gzip, br;q=0.1");
+        assertEquals("gzip", kept.header("content-encoding"));
+        assertTrue(upstream.lastHeaders.getOrDefault("accept-encoding", "").contains("br"), upstream.lastHeaders.toString());
+        Curl stripped = get("/strip/text?len=3000", "gzip, br;q=0.1");
+        assertEquals("gzip", stripped.header("content-encoding"));
+        assertArrayEquals(text(3000), decode("gzip", stripped.body()));
+        assertFalse(upstream.lastHeaders.getOrDefault("accept-encoding", "").contains("br"), upstream.lastHeaders.toString());
+    }
+
+    @Test
+    void requestBodiesAreCompressedWithRequestDirectionConfig() throws Exception {
+        // Envoy's CompressedRequestAcceptanceFullConfigTest: content-length gives way to the coding.
+        Path body = TempPaths.file("request", ".csv");
+        Files.write(body, text(5000));
+        Curl.run("-H", "content-type: text/csv", "--data-binary", "@" + body, url("/text?len=40"));
+        assertEquals("zstd", upstream.lastHeaders.get("content-encoding"), upstream.lastHeaders.toString());
+        // (The test upstream aggregates the chunked body and counts it: the compressed size.)
+        assertTrue(Long.parseLong(upstream.lastHeaders.get("content-length")) < 5000, upstream.lastHeaders.toString());
+        // Below the default 30 bytes, or a type not listed: sent as it came.
+        Curl.run("-H", "content-type: text/csv", "--data-binary", "short", url("/text?len=40"));
+        assertNull(upstream.lastHeaders.get("content-encoding"), upstream.lastHeaders.toString());
+        Curl.run("-H", "content-type: text/plain", "--data-binary", "@" + body, url("/text?len=40"));
+        assertNull(upstream.lastHeaders.get("content-encoding"), upstream.lastHeaders.toString());
+        assertEquals("5000", upstream.lastHeaders.get("content-length"));
     }
 
     @Test

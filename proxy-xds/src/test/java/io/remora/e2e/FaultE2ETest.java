@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -110,6 +111,13 @@ class FaultE2ETest {
                 envoy.filters.http.fault:
                   "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
                   response_rate_limit: { fixed_limit: { limit_kbps: 4 }, percentage: { numerator: 100 } }
+            - match: { prefix: "/held" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  delay: { fixed_delay: 0.1s, percentage: { numerator: 100 } }
+                  response_rate_limit: { fixed_limit: { limit_kbps: 1 }, percentage: { numerator: 0 } }
             - match: { prefix: "/upload" }
               route: { cluster: web }
               typed_per_filter_config:
@@ -281,6 +289,28 @@ class FaultE2ETest {
     }
 
     @Test
+    void headerControlledGrpcAbortOverHttp11IsAHeadersOnlyStatus() throws Exception {
+        // Envoy's HeaderFaultAbortGrpcConfig and ...0PercentageHeader, with curl as the client.
+        Curl r = Curl.run("-H", "content-type: application/grpc", "-H", "x-envoy-fault-abort-grpc-request: 5",
+                stack.url("/grpcish"));
+        assertEquals(200, r.status());
+        assertEquals("application/grpc", r.header("content-type"));
+        assertEquals("5", r.header("grpc-status"));
+        assertEquals("fault filter abort", r.header("grpc-message"));
+        assertEquals(0, r.body().length);
+        Curl off = Curl.run("-H", "content-type: application/grpc", "-H", "x-envoy-fault-abort-grpc-request: 5",
+                "-H", "x-envoy-fault-abort-request-percentage: 0", stack.url("/grpcish"));
+        assertEquals(200, off.status());
+        assertNull(off.header("grpc-status"), "the percentage header turned the gRPC abort off");
+        assertEquals("ok /grpcish", new String(off.body(), StandardCharsets.UTF_8));
+        // Not a gRPC request: Envoy's local reply is the abort's HTTP status (200) and its body.
+        Curl plain = Curl.run("-H", "x-envoy-fault-abort-grpc-request: 5", stack.url("/grpcish"));
+        assertEquals(200, plain.status());
+        assertNull(plain.header("grpc-status"));
+        assertEquals("fault filter abort", new String(plain.body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void downstreamClusterStats() throws Exception {
         String sample = "envoy_http_fault_aborts_injected{envoy_fault_downstream_cluster=\"frontend\","
                 + "envoy_http_conn_manager_prefix=\"ingress\"}";
@@ -389,6 +419,27 @@ class FaultE2ETest {
         awaitMetric("envoy_http_fault_active_faults" + PROM, 0);
         Thread.sleep(1800);
         assertEquals(seen, upstream.requests.get(), "the cancelled request reached the upstream");
+    }
+
+    @Test
+    void aDelayOnARouteWithAResponseRateLimitStaysActiveUntilTheStreamEnds() throws Exception {
+        // Envoy's postDelayInjection gives the active fault back after the delay only when no
+        // response_rate_limit is configured, whether or not one was injected on this stream.
+        double delays = proxy.metric("envoy_http_fault_delays_injected" + PROM);
+        try (Socket s = new Socket("127.0.0.1", stack.port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitMetric("envoy_http_fault_delays_injected" + PROM, delays + 1);
+            Thread.sleep(1000); // ten times the delay: the request has gone on, its body still unsent
+            assertEquals(1, proxy.metric("envoy_http_fault_active_faults" + PROM));
+            out.write("ok".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String head = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 200", head);
+        }
+        awaitMetric("envoy_http_fault_active_faults" + PROM, 0);
     }
 
     @Test

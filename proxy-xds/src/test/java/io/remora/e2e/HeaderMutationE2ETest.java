@@ -87,7 +87,7 @@ class HeaderMutationE2ETest {
         Curl r = Curl.run("-H", "x-drop: 1", "-H", "x-src: abc", "-H", "x-over: old", "-H", "x-early: client",
                 stack.url("/plain?drop=1&keep=a%20b&drop=2"));
         String seen = r.text();
-        assertTrue(seen.startsWith("uri=/plain?keep=a%20b&from=abc%202\n"), "query mutations after the header ones: " + seen);
+        assertTrue(seen.startsWith("uri=/plain?from=abc%202&keep=a%20b\n"), "query mutations after the header ones: " + seen);
         assertFalse(seen.contains("x-drop="), seen);
         assertTrue(seen.contains("x-added=abc-1\n"), seen);
         assertTrue(seen.contains("x-over=new\n") && !seen.contains("x-over=old"), seen);
@@ -100,6 +100,17 @@ class HeaderMutationE2ETest {
         assertTrue(routed.startsWith("uri=/route?from=abc%202&keep=other\n"), routed);
         assertFalse(routed.contains("x-added="), "the route's mutations run after the filter's: " + routed);
         assertTrue(routed.contains("x-route=on\n"), routed);
+    }
+
+    @Test
+    void queryParameterMutationsWriteTheQueryBackSortedByName() throws Exception {
+        // Envoy's QueryParamsMulti is a btree_map by name: the rebuilt query is sorted, a name's
+        // values kept together in their order, the appended one after those already there.
+        String seen = Curl.run("-H", "x-src: abc", stack.url("/plain?z=1&keep=k&a=2&z=0&from=x")).text();
+        assertTrue(seen.startsWith("uri=/plain?a=2&from=x&from=abc%202&keep=k&z=1&z=0\n"), seen);
+        // A bare name is a name with an empty value in Envoy's map, written back "name=".
+        String bare = Curl.run("-H", "x-src: abc", stack.url("/plain?flag&keep=k")).text();
+        assertTrue(bare.startsWith("uri=/plain?flag=&from=abc%202&keep=k\n"), bare);
     }
 
     /**

@@ -48,6 +48,13 @@ public final class BootstrapTranslator {
                 throw cp.field("name").error("duplicate cluster name '" + c.name() + "'");
             }
         }
+        String local = b.getClusterManager().getLocalClusterName();
+        if (!local.isEmpty() && !clusters.containsKey(local)) {
+            // Envoy's cluster manager looks the local cluster up among the static clusters as it
+            // starts, before CDS can bring any, and refuses the bootstrap without it.
+            throw FieldPath.of("cluster_manager").field("local_cluster_name")
+                    .error("local cluster '" + local + "' must be defined");
+        }
         // With CDS, clusters arrive later: references cannot be checked against the static ones alone.
         boolean cds = b.hasDynamicResources() && (b.getDynamicResources().hasCdsConfig()
                 || !b.getDynamicResources().getCdsResourcesLocator().isEmpty());

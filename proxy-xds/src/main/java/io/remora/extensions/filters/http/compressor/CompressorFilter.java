@@ -359,9 +359,22 @@ final class CompressorFilter implements StreamFilter {
         CharSequence vary = headers.get("vary");
         if (vary == null) {
             headers.set("vary", "Accept-Encoding");
-        } else if (!hasToken(vary.toString(), "accept-encoding")) {
+        } else if (!hasExactToken(vary.toString(), "Accept-Encoding")) {
             headers.set("vary", vary + ", Accept-Encoding");
         }
+    }
+
+    /**
+     * Envoy's StringUtil::findToken, case-sensitive as insertVaryHeader uses it: a {@code Vary} that
+     * names the header in another case still gets {@code Accept-Encoding} appended.
+     */
+    private static boolean hasExactToken(String value, String token) {
+        for (String t : value.split(",")) {
+            if (t.trim().equals(token)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasToken(String value, String token) {

@@ -18,10 +18,13 @@ final class ExtAuthzStats {
     final Counter invalid;
     final Counter filterStateNameCollision;
     final Counter ignoredDynamicMetadata;
-    /** Envoy counts it under enforce_response_header_limits, which the 1.0.49 API lacks: stays 0. */
+    /**
+     * Envoy counts it only under enforce_response_header_limits (off by default), which the 1.0.49
+     * API lacks: stays 0 as in Envoy with that field unset.
+     */
     final Counter omittedResponseHeaders;
     final Counter requestHeaderLimitsReached;
-    /** Envoy counts it when the response's headers outgrow their limits; Remora enforces none there: stays 0. */
+    /** Declared by Envoy's ALL_EXT_AUTHZ_FILTER_STATS but never counted by its filter: stays 0. */
     final Counter responseHeaderLimitsReached;
 
     ExtAuthzStats(MeterRegistry r, String hcmPrefix, String statPrefix) {

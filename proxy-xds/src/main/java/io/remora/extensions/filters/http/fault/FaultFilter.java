@@ -184,8 +184,9 @@ final class FaultFilter implements StreamFilter {
             abort(abort);
             return;
         }
-        if (throttle == null && faultActive) {
-            // The delay is over and nothing else is active for this stream.
+        if (settings.responseRateLimit() == null && faultActive) {
+            // As Envoy's postDelayInjection: the fault stays active while a response rate limit is
+            // configured, even one this stream did not draw.
             faultActive = false;
             stats.activeFaults.decrementAndGet();
         }

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * header_mutation's {@code query_parameter_mutations} on the request's {@code :path}, after its
  * header mutations: parameters are matched by their decoded name, the ones left alone keep their
- * bytes, and added names and values are percent-encoded as Envoy's urlEncodeQueryParameter does.
+ * bytes, added names and values are percent-encoded as Envoy's urlEncodeQueryParameter does, and
+ * the query is written back sorted by name, as Envoy's QueryParamsMulti holds it.
  */
 final class QueryMutator {
 
@@ -34,7 +35,8 @@ final class QueryMutator {
             for (String pair : p.substring(q + 1, hash < 0 ? p.length() : hash).split("&")) {
                 if (!pair.isEmpty()) {
                     int eq = pair.indexOf('=');
-                    params.add(new String[] {decode(eq < 0 ? pair : pair.substring(0, eq)), pair});
+                    // Envoy keeps a bare name as the name with an empty value and writes it "name=".
+                    params.add(new String[] {decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? pair + "=" : pair});
                 }
             }
         }
@@ -55,6 +57,9 @@ final class QueryMutator {
             }
             params.add(new String[] {m.key(), pair});
         }
+        // Envoy rebuilds the query from its QueryParamsMulti, a btree_map by decoded name: the
+        // parameters come out sorted by name, each name's values together in the order they came.
+        params.sort(java.util.Comparator.comparing(x -> x[0]));
         StringBuilder out = new StringBuilder(base);
         for (int i = 0; i < params.size(); i++) {
             out.append(i == 0 ? '?' : '&').append(params.get(i)[1]);

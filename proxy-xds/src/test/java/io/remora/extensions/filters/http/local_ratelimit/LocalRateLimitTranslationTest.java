@@ -297,6 +297,20 @@ class LocalRateLimitTranslationTest {
     }
 
     @Test
+    void aLocalClusterNameThatNamesNoStaticClusterRefusesTheBootstrap() {
+        // Envoy's ClusterManagerImpl::initialize: "local cluster '<name>' must be defined" among the
+        // static clusters, whatever reads the name (a cluster CDS would bring later does not count).
+        TranslationException e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(
+                "cluster_manager: { local_cluster_name: nowhere }\n" + bootstrap("""
+                        stat_prefix: shared
+                        token_bucket: { max_tokens: 4, fill_interval: 1s }
+                        local_cluster_rate_limit: {}
+                        """, ""), "test.yaml"));
+        assertEquals("cluster_manager.local_cluster_name", e.path());
+        assertTrue(e.getMessage().contains("local cluster 'nowhere' must be defined"), e.getMessage());
+    }
+
+    @Test
     void localClusterRateLimitWithoutALocalClusterIsRefusedOnTheFilterAndPerRoute() {
         // Envoy's FilterConfig throws "local_cluster_rate_limit is set but no local cluster name is
         // present" for the filter's config and a route's alike.
