@@ -259,6 +259,7 @@ final class XdsUpdateCycle {
         }
         XdsSnapshot candidate = subscribed.prune(pending.over(accepted), pending);
         if (pending.isEmpty()) {
+            applier.listenersWarming(Set.of());
             init.idle();
             return;
         }
@@ -271,6 +272,7 @@ final class XdsUpdateCycle {
         }
         Warming.Verdict verdict = Warming.check(candidate, accepted, init.waiting(), options.initialFetchTimeout(),
                 rejections.settled::contains);
+        applier.listenersWarming(verdict.warming() ? Warming.changedListeners(candidate, accepted) : Set.of());
         if (!verdict.warming()) {
             applyPending(pending.types());
             return;
