@@ -253,6 +253,9 @@ final class XdsUpdateCycle {
     void evaluate() {
         init.maybeRelease(pending.types());
         subscriptions.refresh(pending.over(accepted), accepted);
+        List<EcdsRefs.Ref> filters = new java.util.ArrayList<>(EcdsRefs.of(pending.over(accepted)));
+        filters.addAll(EcdsRefs.of(accepted));
+        stats.subscribed(subscriptions.allNames(XdsResourceType.SECRET), filters);
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
             files.refresh(pending.over(accepted), accepted);
