@@ -35,13 +35,15 @@ final class ListenerManager {
     private boolean stopped;
     private EventLoopGroup workers;
     private ListenerBinder binder;
+    private final ListenerChangeStats stats;
 
     ListenerManager(Object monitor, ListenerRuntimeFactory runtimes, ServerListenerRegistry registry,
-                    Duration drainTime) {
+                    Duration drainTime, ListenerChangeStats stats) {
         this.monitor = monitor;
         this.runtimes = runtimes;
         this.registry = registry;
         this.drainTime = drainTime;
+        this.stats = stats;
     }
 
     /** The workers' loops are up: listeners bind on them from now on. */
@@ -57,10 +59,18 @@ final class ListenerManager {
 
     /** @param serverInit the first config: its listeners wait for one another's init targets (Envoy's server init) */
     void apply(ServerConfig config, boolean serverInit) {
-        ListenerUpdate u = ListenerUpdate.bind(snapshot, warming.current(), config, runtimes, binder, registry,
-                serverInit, workersStarted);
+        ListenerUpdate u;
+        try {
+            u = ListenerUpdate.bind(snapshot, warming.current(), config, runtimes, binder, registry,
+                    serverInit, workersStarted);
+        } catch (ListenerUpdate.BindFailure e) {
+            stats.createFailed(1);
+            throw e;
+        }
+        stats.updated(snapshot, warming.current(), config, u, workersStarted);
         publish(config, u);
         warming.replace(u.warming, this::warmed);
+        stats.lists(snapshot, warming.current(), workersStarted);
     }
 
     /**
@@ -72,7 +82,8 @@ final class ListenerManager {
             return;
         }
         workersStarted = true;
-        snapshot.listeners().values().forEach(ListenerUpdate::listen);
+        snapshot.listeners().values().forEach(al -> stats.workersStarted(ListenerUpdate.listen(al)));
+        stats.lists(snapshot, warming.current(), true);
     }
 
     boolean workersStarted() {
@@ -91,21 +102,37 @@ final class ListenerManager {
                 return;
             }
             try {
-                publish(snapshot.config(), ListenerUpdate.warmed(snapshot, w, runtimes, binder, registry,
-                        workersStarted));
+                ListenerUpdate u = ListenerUpdate.warmed(snapshot, w, runtimes, binder, registry, workersStarted);
+                stats.applied(u);
+                publish(snapshot.config(), u);
             } catch (RuntimeException e) {
                 // Envoy drops a listener whose final pre-worker init (listen()) fails
+                stats.createFailed(1);
                 LOG.log(java.util.logging.Level.SEVERE, "listener '" + w.config().name()
                         + "' warmed but cannot listen: " + e.getMessage());
             } finally {
                 w.settled().complete(null);
+                stats.lists(snapshot, warming.current(), workersStarted);
             }
         }
     }
 
     /** The listeners of {@code listeners} that could not bind now, with Envoy's reason ({@link BindProbe}). */
     Map<String, String> unbindable(List<io.remora.config.ListenerConfig> listeners) {
-        return binder == null ? Map.of() : BindProbe.unbindable(snapshot, listeners, binder);
+        Map<String, String> failed = binder == null ? Map.of() : BindProbe.unbindable(snapshot, listeners, binder);
+        stats.createFailed(failed.size()); // Envoy makes the sockets as it takes the update
+        return failed;
+    }
+
+    /** See {@link Server#listenersWarmingAhead}. */
+    void warmingAhead(java.util.Set<String> names) {
+        stats.warmingAhead(names);
+        stats.lists(snapshot, warming.current(), workersStarted);
+    }
+
+    /** {@code /drain_listeners} stopped these listeners from accepting. */
+    void stopped(java.util.Collection<ActiveListener> listeners) {
+        stats.stopped(listeners);
     }
 
     /** Whether the listener of this name waits for its filters' init targets. */
@@ -138,6 +165,9 @@ final class ListenerManager {
         Duration d = drainTime(config);
         for (FilterChainRuntime fc : u.toDrain) {
             ServerDrain.drainThenClose(workers, fc, d);
+        }
+        if (workersStarted) {
+            stats.draining(workers, u, d);
         }
     }
 }

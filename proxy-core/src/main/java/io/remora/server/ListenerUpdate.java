@@ -30,6 +30,14 @@ final class ListenerUpdate {
     final Map<ActiveListener, ListenerRuntime> runtimeSwaps = new IdentityHashMap<>();
     final List<ActiveListener> toStop = new ArrayList<>();
     final List<FilterChainRuntime> toDrain = new ArrayList<>();
+    /** Listeners handed to the workers by this update (once they listen: not while the server initializes). */
+    int created;
+    /**
+     * What starts draining as Envoy counts it once its workers run: a listener replaced in full on its socket (the
+     * others replaced or removed are in {@link #toStop}), and the filter chains an in-place update left.
+     */
+    int replacedOnSocket;
+    int inPlaceDrainingChains;
 
     private ListenerUpdate() {
     }
@@ -40,6 +48,13 @@ final class ListenerUpdate {
      */
     record WarmingListener(ListenerConfig config, ActiveListener predecessor, ListenerRuntime runtime,
                            ListenerInit init, CompletableFuture<Void> ready, CompletableFuture<Void> settled) {
+    }
+
+    /** A listener's sockets could not be made: Envoy's listener_create_failure. Same message as its cause. */
+    static final class BindFailure extends IllegalStateException {
+        BindFailure(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /** Listeners still warming after the update, by name. */
@@ -146,12 +161,17 @@ final class ListenerUpdate {
     private void activate(ListenerConfig lc, ActiveListener cur, ListenerRuntime rt, ListenerRuntimeFactory runtimes,
                           ListenerBinder binder, ListenerRegistry registry, List<ActiveListener> newlyBound,
                           boolean listen) {
-        if (cur != null) {
-            toDrain.addAll(notReused(cur.runtime, rt));
-        }
+        List<FilterChainRuntime> dropped = cur == null ? List.of() : notReused(cur.runtime, rt);
+        toDrain.addAll(dropped);
         if (cur != null && sameSocket(cur.runtime.config(), lc)) {
             runtimeSwaps.put(cur, rt);
             next.put(lc.name(), cur);
+            if (listen && inPlace(cur.runtime.config(), lc)) {
+                inPlaceDrainingChains += dropped.size();
+            } else if (listen) {
+                replacedOnSocket++;
+            }
+            created += listen ? 1 : 0;
             return;
         }
         // Its channels are added when it listens, which may be after it is published (the server's init).
@@ -160,34 +180,44 @@ final class ListenerUpdate {
             java.util.function.Function<int[], List<io.netty.channel.Channel>> open = lc.udp() != null
                     ? ports -> binder.bindUdp(lc, runtimes.udpHandlers(lc), ports)
                     : ports -> binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry), ports);
+            try {
+                if (listen) {
+                    al.serverChannels.addAll(open.apply(null));
+                } else {
+                    al.hold(binder.reserve(lc), open);
+                }
+            } catch (BindFailure e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new BindFailure(e);
+            }
             if (listen) {
-                al.serverChannels.addAll(open.apply(null));
                 LOG.info(() -> listening(al));
             } else {
-                al.hold(binder.reserve(lc), open);
                 LOG.fine(() -> "listener '" + lc.name() + "' bound to " + describe(al)
                         + "; listening once the server is initialized");
             }
         }
         newlyBound.add(al);
+        created += listen ? 1 : 0;
         next.put(lc.name(), al);
         if (cur != null) {
             toStop.add(cur);
         }
     }
 
-    /** The start-up line of a listener that listens now. */
     /** A listener bound before the server was initialized listens now; one that cannot is logged and left out. */
-    static void listen(ActiveListener al) {
+    static boolean listen(ActiveListener al) {
         try {
             al.listen();
         } catch (RuntimeException e) {
             LOG.log(java.util.logging.Level.SEVERE, "listener '" + al.name + "' cannot listen: " + e.getMessage());
-            return;
+            return false;
         }
         if (!al.serverChannels.isEmpty()) {
             LOG.info(() -> listening(al));
         }
+        return true;
     }
 
     static String listening(ActiveListener al) {
@@ -203,6 +233,33 @@ final class ListenerUpdate {
         }
         return sb.toString();
     }
+
+    /**
+     * Envoy's ListenerImpl::supportUpdateFilterChain (workers running aside): a TCP listener whose config changed in
+     * its filter chains only (ListenerMessageUtil::filterChainOnlyChange: filter_chains, default_filter_chain,
+     * filter_chain_matcher) and still has one, updated in place: only the chains it no longer has drain.
+     */
+    static boolean inPlace(ListenerConfig was, ListenerConfig now) {
+        if (was.udp() != null || now.udp() != null || now.filterChains().isEmpty()) {
+            return false;
+        }
+        for (java.lang.reflect.RecordComponent c : ListenerConfig.class.getRecordComponents()) {
+            if (FILTER_CHAIN_FIELDS.contains(c.getName())) {
+                continue;
+            }
+            try {
+                if (!java.util.Objects.equals(c.getAccessor().invoke(was), c.getAccessor().invoke(now))) {
+                    return false;
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return true;
+    }
+
+    private static final java.util.Set<String> FILTER_CHAIN_FIELDS =
+            java.util.Set.of("filterChains", "defaultFilterChain", "filterChainMatcher");
 
     static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         // A changed UDP listener binds anew: closing its old sockets ends their sessions.

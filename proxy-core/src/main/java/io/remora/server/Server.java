@@ -70,7 +70,8 @@ public final class Server implements AutoCloseable {
         ListenerRuntimeFactory runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders,
                 context, secrets, stats);
         clusterManager.upstreamFilters(runtimes::connectionFilter, context);
-        this.listeners = new ListenerManager(this, runtimes, registry, options.drainTime());
+        this.listeners = new ListenerManager(this, runtimes, registry, options.drainTime(),
+                new ListenerChangeStats(stats.listenerManager(), options.concurrency()));
     }
 
     /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
@@ -220,6 +221,14 @@ public final class Server implements AutoCloseable {
         return workers == null || stopped ? Map.of() : this.listeners.unbindable(listeners);
     }
 
+    /**
+     * The listeners a configuration source holds back while what they need is fetched (not applied yet, so not in
+     * {@link #listenerWarming}): Envoy's warming list has them already, and so does {@code total_listeners_warming}.
+     */
+    public synchronized void listenersWarmingAhead(java.util.Set<String> names) {
+        listeners.warmingAhead(names);
+    }
+
     /** Whether the listener of this name waits for its filters' init targets. */
     public synchronized boolean listenerWarming(String name) {
         return listeners.warming(name);
@@ -303,7 +312,11 @@ public final class Server implements AutoCloseable {
         draining = true;
         ServerSnapshot current = snapshot();
         ServerDrain.drainListeners(workers, current.listeners().values(), inboundOnly, graceful,
-                listeners.drainTime(current.config()));
+                listeners.drainTime(current.config()), stopped -> {
+                    synchronized (this) {
+                        listeners.stopped(stopped);
+                    }
+                });
     }
 
     /**

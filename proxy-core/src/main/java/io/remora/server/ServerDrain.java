@@ -53,7 +53,8 @@ final class ServerDrain {
      * graceful drain period does. Open connections are left to finish.
      */
     static void drainListeners(EventLoopGroup workers, java.util.Collection<ActiveListener> listeners,
-                               boolean inboundOnly, boolean graceful, Duration drainTime) {
+                               boolean inboundOnly, boolean graceful, Duration drainTime,
+                               java.util.function.Consumer<java.util.List<ActiveListener>> stopped) {
         java.util.List<ActiveListener> chosen = new java.util.ArrayList<>();
         for (ActiveListener al : listeners) {
             if (!inboundOnly || al.runtime.config().direction()
@@ -64,12 +65,16 @@ final class ServerDrain {
         }
         if (!graceful) {
             chosen.forEach(ActiveListener::stopAccepting);
+            stopped.accept(chosen);
         } else {
-            workers.next().schedule(() -> chosen.forEach(al -> {
-                for (io.netty.channel.Channel ch : al.serverChannels) {
-                    ch.close();
-                }
-            }), drainTime.toMillis(), TimeUnit.MILLISECONDS);
+            workers.next().schedule(() -> {
+                chosen.forEach(al -> {
+                    for (io.netty.channel.Channel ch : al.serverChannels) {
+                        ch.close();
+                    }
+                });
+                stopped.accept(chosen);
+            }, drainTime.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

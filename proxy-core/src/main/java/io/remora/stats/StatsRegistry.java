@@ -29,6 +29,7 @@ public final class StatsRegistry {
     private final ConcurrentMap<java.util.List<String>, VirtualClusterStats> virtualClusters =
             new ConcurrentHashMap<>();
     private final ServerStats server;
+    private final ListenerManagerStats listenerManager;
     private final RecentLookups recentLookups = new RecentLookups();
     private final ExportedNames exportedNames;
 
@@ -77,6 +78,7 @@ public final class StatsRegistry {
             registry.config().meterFilter(bucketFilter(buckets));
         }
         this.server = new ServerStats(registry);
+        this.listenerManager = new ListenerManagerStats(registry);
     }
 
     /** Custom bounds replace the service-level objectives a histogram was built with. */
@@ -113,6 +115,10 @@ public final class StatsRegistry {
 
     public ServerStats server() {
         return server;
+    }
+
+    public ListenerManagerStats listenerManager() {
+        return listenerManager;
     }
 
     /** The stats of a cluster, by its stat name ({@code alt_stat_name} or name); kept across updates. */

@@ -406,7 +406,10 @@ class ServerTest {
         assertEquals("x", roundTrip(open, "x"));
         assertEquals(List.of("in", "out"), List.copyOf(s.boundAddresses().keySet()));
         s.drainListeners(true, false);
+        s.drainListeners(true, false);
         assertTrue(s.context().draining());
+        // Envoy's stopListeners counts each listener it stops once, however many times it is asked
+        assertEquals(1.0, stats.meterRegistry().counter("envoy_listener_manager_listener_stopped").count());
         TcpProxyTestSupport.waitFor(() -> {
             try {
                 new Socket("127.0.0.1", inPort).close();

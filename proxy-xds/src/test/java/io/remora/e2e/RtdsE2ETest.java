@@ -198,6 +198,32 @@ class RtdsE2ETest {
         }
     }
 
+    /**
+     * A file whose one Runtime is named otherwise than the layer reading it: RtdsSubscription::onConfigUpdate refuses
+     * it ({@code Unexpected RTDS runtime (expecting rtds-0): rtds-other}, update_rejected); the layer keeps what it had.
+     */
+    @org.junit.jupiter.api.Test
+    void anRtdsFileNamingAnotherRuntimeIsRejected() throws Exception {
+        java.nio.file.Path file = TempPaths.directory("rtds").resolve("rtds.yaml");
+        writeRuntimeFile(file, "1", 0);
+        try (TestUpstream upstream = TestUpstream.text("app")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            try (ProxyProcess proxy = ProxyProcess.start(fileLayerBootstrap(admin, port, upstream.port(), "", file), admin)) {
+                assertEquals(1.0, proxy.metric("envoy_runtime_update_success"));
+                writeRuntimeFile(file, "2", 100, "", "rtds-other");
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (proxy.metric("envoy_runtime_update_rejected") < 1.0) {
+                    assertTrue(System.currentTimeMillis() < deadline, "the file rejected: " + proxy.admin("/stats"));
+                    Thread.sleep(50);
+                }
+                assertEquals("0", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString(),
+                        "the layer keeps its last value");
+                assertEquals(1.0, proxy.metric("envoy_runtime_update_success"));
+            }
+        }
+    }
+
     /** A proxy routing to {@code upstreamPort} through {@code httpFilters}, its runtime layer "rtds-0" read from {@code file}. */
     private static String fileLayerBootstrap(int admin, int port, int upstreamPort, String httpFilters,
                                              java.nio.file.Path file) throws java.io.IOException {
@@ -218,14 +244,19 @@ class RtdsE2ETest {
 
     private static void writeRuntimeFile(java.nio.file.Path file, String version, int abortPercent, String more)
             throws Exception {
+        writeRuntimeFile(file, version, abortPercent, more, "rtds-0");
+    }
+
+    private static void writeRuntimeFile(java.nio.file.Path file, String version, int abortPercent, String more,
+                                         String name) throws Exception {
         java.nio.file.Path tmp = file.resolveSibling("rtds.tmp");
         java.nio.file.Files.writeString(tmp, """
                 version_info: "%s"
                 resources:
                 - "@type": type.googleapis.com/envoy.service.runtime.v3.Runtime
-                  name: rtds-0
+                  name: %s
                   layer: { fault: { http: { abort: { abort_percent: %d } } } }
-                """.formatted(version, abortPercent) + more);
+                """.formatted(version, name, abortPercent) + more);
         // moved into place, as Envoy's docs ask of file-delivered xDS
         java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -26,5 +26,7 @@ final class ConnectionFailures {
             Set<String> names = key == null ? subscriptions.names(t) : key.type() == t ? sources.names(key) : Set.of();
             stats.fileStat(t, names, held, "update_failure");
         }
+        stats.sdsConnectionFailure(key == null ? subscriptions.names(XdsResourceType.SECRET)
+                : key.type() == XdsResourceType.SECRET ? sources.names(key) : Set.of());
     }
 }

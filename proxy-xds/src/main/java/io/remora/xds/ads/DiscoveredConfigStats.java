@@ -16,6 +16,12 @@ import java.util.Objects;
  */
 final class DiscoveredConfigStats {
     private final MeterRegistry registry;
+    /** Per secret, and per filter kind and name: the subscription's own stats, made as it starts. */
+    private final Map<String, SubscriptionStats> sdsSubscriptions = new java.util.HashMap<>();
+    private final Map<EcdsRefs.Kind, Map<String, SubscriptionStats>> ecdsSubscriptions =
+            new java.util.EnumMap<>(EcdsRefs.Kind.class);
+    private java.util.Set<String> secrets = java.util.Set.of();
+    private java.util.Set<String> filters = java.util.Set.of();
 
     DiscoveredConfigStats(MeterRegistry registry) {
         this.registry = registry;
@@ -35,16 +41,76 @@ final class DiscoveredConfigStats {
     }
 
     /**
-     * {@code sds.<name>.update_success|update_rejected} for each secret the update brought or changed. Envoy's
-     * tag extraction has no rule for the secret: it stays in the Prometheus name.
+     * The secrets and discovered filters subscribed now. One newly subscribed starts its subscription: Envoy's SdsApi
+     * (scope {@code sds.<name>.}) and FilterConfigSubscription (scope
+     * {@code extension_config_discovery.<kind>.<name>.}) make their SubscriptionStats then, and
+     * GrpcSubscriptionImpl::start counts an update_attempt.
      */
+    void subscribed(java.util.Set<String> secretNames, java.util.Collection<EcdsRefs.Ref> refs) {
+        for (String n : secretNames) {
+            if (!secrets.contains(n)) {
+                sds(n).attempt();
+            }
+        }
+        secrets = java.util.Set.copyOf(secretNames);
+        java.util.Set<String> now = new java.util.HashSet<>();
+        for (EcdsRefs.Ref ref : refs) {
+            String key = ref.kind() + "|" + ref.name();
+            if (now.add(key) && !filters.contains(key)) {
+                ecdsSubscription(ref).attempt();
+            }
+        }
+        filters = java.util.Set.copyOf(now);
+    }
+
+    /**
+     * {@code sds.<name>.*}: Envoy's tag extraction has no rule for the secret, it stays in the Prometheus name.
+     * Counters and gauges are made with the subscription.
+     */
+    private SubscriptionStats sds(String name) {
+        return sdsSubscriptions.computeIfAbsent(name, n -> new SubscriptionStats(registry,
+                "envoy_sds_" + io.remora.stats.StatNames.sanitize(n) + "_"));
+    }
+
+    private SubscriptionStats ecdsSubscription(EcdsRefs.Ref ref) {
+        return ecdsSubscriptions.computeIfAbsent(ref.kind(), k -> new java.util.HashMap<>()).computeIfAbsent(
+                ref.name(), n -> new SubscriptionStats(registry, "envoy_extension_config_discovery_",
+                        Tags.of(io.remora.stats.StatNames.ECDS_TAG, ref.kind().statScope + "." + n)));
+    }
+
+    /** An update accepted: update_success (and an update_attempt) for each secret it brought or changed. */
     private void sds(XdsSnapshot before, XdsSnapshot after, boolean success) {
+        if (!success) {
+            return; // counted against every secret subscribed: sdsRejected
+        }
         Map<String, XdsResource> was = before.state(XdsResourceType.SECRET).resources();
         for (Map.Entry<String, XdsResource> e : after.state(XdsResourceType.SECRET).resources().entrySet()) {
             if (!Objects.equals(was.get(e.getKey()), e.getValue())) {
-                registry.counter("envoy_sds_" + io.remora.stats.StatNames.sanitize(e.getKey()) + "_"
-                        + (success ? "update_success" : "update_rejected")).increment();
+                SubscriptionStats s = sds(e.getKey());
+                s.attempt();
+                s.success(e.getValue().version());
             }
+        }
+    }
+
+    /**
+     * A rejected SDS response: the mux reports it to every watch of the type (GrpcMuxImpl::onDiscoveryResponse,
+     * onConfigUpdateFailed with UpdateRejected), each counting update_rejected and an update_attempt.
+     */
+    void sdsRejected() {
+        for (String n : secrets) {
+            SubscriptionStats s = sds(n);
+            s.attempt();
+            s.rejected();
+        }
+    }
+
+    /** The stream carrying these secrets failed: update_failure and an update_attempt each (onEstablishmentFailure). */
+    void sdsConnectionFailure(java.util.Set<String> names) {
+        for (String n : names) {
+            SubscriptionStats s = sds(n);
+            s.attempt();
+            s.failure();
         }
     }
 
@@ -98,8 +164,14 @@ final class DiscoveredConfigStats {
             ecds(ref, "config_fail");
             ecds(ref, "config_conflict");
             Counter reload = ecds(ref, "config_reload");
-            if (!Objects.equals(was.get(ref.name()), now.get(ref.name()))) {
+            XdsResource applied = now.get(ref.name());
+            if (!Objects.equals(was.get(ref.name()), applied)) {
                 reload.increment();
+                if (applied != null) {
+                    SubscriptionStats s = ecdsSubscription(ref);
+                    s.attempt();
+                    s.success(applied.version());
+                }
             }
         }
     }
@@ -110,6 +182,9 @@ final class DiscoveredConfigStats {
         for (EcdsRefs.Ref ref : refs) {
             if (names.contains(ref.name()) && counted.add(ref.kind() + "|" + ref.name())) {
                 ecds(ref, "config_fail").increment();
+                SubscriptionStats s = ecdsSubscription(ref);
+                s.attempt();
+                s.rejected();
             }
         }
     }

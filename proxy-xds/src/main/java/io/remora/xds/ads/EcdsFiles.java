@@ -19,6 +19,8 @@ final class EcdsFiles {
     private final Consumer<XdsUpdate> sink;
     private final Map<Path, FileConfigWatcher> watchers = new HashMap<>();
     private Set<String> names = Set.of();
+    /** The names each file is read for; read on the watchers' threads too. */
+    private volatile Map<Path, Set<String>> byFile = Map.of();
 
     EcdsFiles(JsonFormat.TypeRegistry registry, Consumer<XdsUpdate> sink) {
         this.registry = registry;
@@ -40,6 +42,7 @@ final class EcdsFiles {
         Set<String> all = new HashSet<>();
         files.values().forEach(all::addAll);
         names = Set.copyOf(all);
+        byFile = Map.copyOf(files);
         watchers.entrySet().removeIf(e -> {
             if (files.containsKey(e.getKey())) {
                 return false;
@@ -49,11 +52,29 @@ final class EcdsFiles {
         });
         for (Path p : files.keySet()) {
             if (!watchers.containsKey(p)) {
-                FileConfigWatcher w = new FileConfigWatcher(p, XdsResourceType.EXTENSION_CONFIG, registry, sink);
+                FileConfigWatcher w = new FileConfigWatcher(p, XdsResourceType.EXTENSION_CONFIG, registry,
+                        u -> sink.accept(named(u, p)));
                 watchers.put(p, w);
                 w.start();
             }
         }
+    }
+
+    /**
+     * A file's one config must be named as a filter reading the file asks: FilterConfigSubscription::onConfigUpdate
+     * refuses any other name ({@code Unexpected resource name in ExtensionConfigDS response: <name>}), which the
+     * file would otherwise give to another filter's subscription or to none.
+     */
+    private XdsUpdate named(XdsUpdate u, Path file) {
+        if (u.error() != null || u.resources().size() != 1 || u.listed() != 1) {
+            return u;
+        }
+        String name = u.resources().keySet().iterator().next();
+        if (byFile.getOrDefault(file, Set.of()).contains(name)) {
+            return u;
+        }
+        return new XdsUpdate(u.type(), u.nonce(), u.versionInfo(), Map.of(), Set.of(), false,
+                "Unexpected resource name in ExtensionConfigDS response: " + name);
     }
 
     void close() {

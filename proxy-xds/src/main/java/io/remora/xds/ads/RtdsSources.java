@@ -53,9 +53,20 @@ record RtdsSources(boolean ads, java.util.Map<ApiSourceKey, Set<String>> api, Pa
     }
 
     /**
-     * The Runtime resource names of the layers served over ADS: the RTDS subscription on the stream. (A file's
-     * resources need none: every one it carries is taken.)
+     * The Runtime resource names of the layers read from {@code file} (the one file RTDS reads): each layer's
+     * RtdsSubscription takes the file's one resource only under its own name.
      */
+    static Set<String> fileResourceNames(Bootstrap bootstrap, Path file) {
+        Set<String> out = new LinkedHashSet<>();
+        for (RuntimeLayer l : bootstrap.getLayeredRuntime().getLayersList()) {
+            if (l.hasRtdsLayer() && file != null && file.equals(filePath(l.getRtdsLayer().getRtdsConfig()))) {
+                out.add(l.getRtdsLayer().getName());
+            }
+        }
+        return out;
+    }
+
+    /** The Runtime resource names of the layers served over ADS: the RTDS subscription on the stream. */
     static Set<String> adsResourceNames(Bootstrap bootstrap) {
         Set<String> out = new LinkedHashSet<>();
         for (RuntimeLayer l : bootstrap.getLayeredRuntime().getLayersList()) {

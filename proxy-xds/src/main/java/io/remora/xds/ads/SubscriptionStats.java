@@ -3,6 +3,7 @@ package io.remora.xds.ads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,15 +24,20 @@ final class SubscriptionStats {
     private final AtomicLong updateTime = new AtomicLong();
 
     SubscriptionStats(MeterRegistry registry, String prefix) {
-        attempt = registry.counter(prefix + "update_attempt");
-        success = registry.counter(prefix + "update_success");
-        rejected = registry.counter(prefix + "update_rejected");
-        failure = registry.counter(prefix + "update_failure");
-        initFetchTimeout = registry.counter(prefix + "init_fetch_timeout");
+        this(registry, prefix, Tags.empty());
+    }
+
+    /** @param tags what Envoy's tag extraction takes out of the scope (ECDS's filter kind and name) */
+    SubscriptionStats(MeterRegistry registry, String prefix, Tags tags) {
+        attempt = registry.counter(prefix + "update_attempt", tags);
+        success = registry.counter(prefix + "update_success", tags);
+        rejected = registry.counter(prefix + "update_rejected", tags);
+        failure = registry.counter(prefix + "update_failure", tags);
+        initFetchTimeout = registry.counter(prefix + "init_fetch_timeout", tags);
         // a uint64 Envoy prints whole; a meter's value is a double, exact to 53 bits, and still changes with it
         Gauge.builder(prefix + "version", version, v -> Double.parseDouble(Long.toUnsignedString(v.get())))
-                .register(registry);
-        Gauge.builder(prefix + "update_time", updateTime, AtomicLong::get).register(registry);
+                .tags(tags).register(registry);
+        Gauge.builder(prefix + "update_time", updateTime, AtomicLong::get).tags(tags).register(registry);
     }
 
     void attempt() {

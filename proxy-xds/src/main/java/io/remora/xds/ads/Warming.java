@@ -25,6 +25,17 @@ final class Warming {
         boolean test(XdsResourceType type, String name);
     }
 
+    /** The listeners of {@code candidate} new or changed over {@code accepted}: what its warming holds back. */
+    static java.util.Set<String> changedListeners(XdsSnapshot candidate, XdsSnapshot accepted) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (Listener l : candidate.listeners().values()) {
+            if (!l.equals(accepted.listeners().get(l.getName()))) {
+                out.add(l.getName());
+            }
+        }
+        return out;
+    }
+
     static Verdict check(XdsSnapshot candidate, XdsSnapshot accepted, boolean initializing, Duration defaultTimeout) {
         return check(candidate, accepted, initializing, defaultTimeout, (t, n) -> false);
     }

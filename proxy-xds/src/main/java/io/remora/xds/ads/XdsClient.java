@@ -248,7 +248,11 @@ public final class XdsClient implements AutoCloseable {
         stats.staticRds(FileSubscriptions.staticRoutes(bootstrap));
         var statics = FileSubscriptions.statics(bootstrap, eds);
         control.execute(() -> files.statics(statics));
+        fileRuntimes = RtdsSources.fileResourceNames(bootstrap, options.fileSources().get(XdsResourceType.RUNTIME));
     }
+
+    /** The layers reading the RTDS file, by resource name. */
+    private volatile Set<String> fileRuntimes = Set.of();
 
     // ---- the stream -------------------------------------------------------------------------------------
 
@@ -301,7 +305,16 @@ public final class XdsClient implements AutoCloseable {
     }
 
     void onFileUpdate(XdsUpdate u) {
-        hop(() -> cycle.onUpdate(u, false));
+        XdsUpdate named = u;
+        if (u.type() == XdsResourceType.RUNTIME && u.error() == null && u.listed() == 1
+                && !fileRuntimes.contains(u.resources().keySet().iterator().next())) {
+            // RtdsSubscription::onConfigUpdate refuses a Runtime named otherwise than its layer asks
+            named = new XdsUpdate(u.type(), u.nonce(), u.versionInfo(), Map.of(), Set.of(), false,
+                    "Unexpected RTDS runtime (expecting " + String.join(", ", fileRuntimes) + "): "
+                            + u.resources().keySet().iterator().next());
+        }
+        XdsUpdate update = named;
+        hop(() -> cycle.onUpdate(update, false));
     }
 
     private void onFileSubscriptionUpdate(FileSubscriptions.Key key, XdsUpdate u) {

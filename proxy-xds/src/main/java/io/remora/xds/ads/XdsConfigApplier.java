@@ -23,4 +23,11 @@ public interface XdsConfigApplier {
      */
     default void initialized() {
     }
+
+    /**
+     * The listeners of the pending snapshot that wait for what they need (routes, secrets, discovered filters)
+     * before they are applied: Envoy's warming list holds them from the moment LDS brings them. Empty once applied.
+     */
+    default void listenersWarming(java.util.Set<String> names) {
+    }
 }

@@ -194,6 +194,7 @@ public final class XdsStats {
             case LISTENER -> ldsUpdateRejected.increment();
             case CLUSTER -> cdsUpdateRejected.increment();
             case RUNTIME -> runtime().rejected();
+            case SECRET -> discovered.sdsRejected();
             default -> { }
         }
     }
@@ -322,6 +323,16 @@ public final class XdsStats {
                 edsClusters(e.getKey(), after).forEach(c -> eds(c, success));
             }
         }
+    }
+
+    /** The secrets and discovered filters subscribed now (see {@link DiscoveredConfigStats#subscribed}). */
+    void subscribed(java.util.Set<String> secrets, java.util.Collection<EcdsRefs.Ref> filters) {
+        discovered.subscribed(secrets, filters);
+    }
+
+    /** The stream carrying these secrets failed. */
+    void sdsConnectionFailure(java.util.Set<String> names) {
+        discovered.sdsConnectionFailure(names);
     }
 
     /** {@code config_fail}: a rejected ECDS response counts against every name subscribed. */

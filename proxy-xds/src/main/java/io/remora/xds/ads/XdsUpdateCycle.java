@@ -253,12 +253,16 @@ final class XdsUpdateCycle {
     void evaluate() {
         init.maybeRelease(pending.types());
         subscriptions.refresh(pending.over(accepted), accepted);
+        List<EcdsRefs.Ref> filters = new java.util.ArrayList<>(EcdsRefs.of(pending.over(accepted)));
+        filters.addAll(EcdsRefs.of(accepted));
+        stats.subscribed(subscriptions.allNames(XdsResourceType.SECRET), filters);
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
             files.refresh(pending.over(accepted), accepted);
         }
         XdsSnapshot candidate = subscribed.prune(pending.over(accepted), pending);
         if (pending.isEmpty()) {
+            applier.listenersWarming(Set.of());
             init.idle();
             return;
         }
@@ -271,6 +275,7 @@ final class XdsUpdateCycle {
         }
         Warming.Verdict verdict = Warming.check(candidate, accepted, init.waiting(), options.initialFetchTimeout(),
                 rejections.settled::contains);
+        applier.listenersWarming(verdict.warming() ? Warming.changedListeners(candidate, accepted) : Set.of());
         if (!verdict.warming()) {
             applyPending(pending.types());
             return;

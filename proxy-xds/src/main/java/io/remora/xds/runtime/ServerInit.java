@@ -211,6 +211,11 @@ final class ServerInit {
         }
 
         @Override
+        public void listenersWarming(java.util.Set<String> names) {
+            server.listenersWarmingAhead(names);
+        }
+
+        @Override
         public void initialized() {
             // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
             liveOnceInitialized(() -> { });

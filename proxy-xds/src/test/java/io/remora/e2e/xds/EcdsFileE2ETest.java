@@ -84,6 +84,27 @@ class EcdsFileE2ETest {
         }
     }
 
+    /**
+     * A file whose one config is named otherwise than the filter asks: FilterConfigSubscription::onConfigUpdate
+     * refuses it ({@code Unexpected resource name in ExtensionConfigDS response}); the running config stays.
+     */
+    @Test
+    void aFileWhoseConfigIsNamedOtherwiseIsRejected() throws Exception {
+        try (TestUpstream a = TestUpstream.text("u-a")) {
+            int port = XdsProxy.freePort();
+            Path ecds = ecdsFile("stamp", headerMutation("v1"));
+            try (XdsProxy proxy = XdsProxy.start(bootstrap(port, a.port(), discovered("stamp", ecds, ""), ""))) {
+                XdsProxy.awaitRaw(port, "x-ecds: v1");
+                XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("2", "other", headerMutation("other")));
+                io.remora.xds.ads.TestControlPlane.await("the rejection", () -> proxy.metric(
+                        "envoy_extension_config_discovery_config_fail", "http_filter.stamp") >= 1);
+                String reply = XdsProxy.awaitRaw(port, "HTTP/1.1 200");
+                assertTrue(reply.contains("x-ecds: v1"), "the running config stays: " + reply);
+                assertEquals(1.0, proxy.metric("envoy_extension_config_discovery_config_reload", "http_filter.stamp"));
+            }
+        }
+    }
+
     @Test
     void withoutConfigTheFilterAnswers500AndADefaultServesUntilTheConfigComes() throws Exception {
         try (TestUpstream a = TestUpstream.text("u-a")) {

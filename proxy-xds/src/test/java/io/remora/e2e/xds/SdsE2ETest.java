@@ -209,9 +209,14 @@ class SdsE2ETest {
 
         rotateUnderLoad(client, out, in, certs,
                 () -> cp.set(snapshot(in, app.port(), List.of(certSecret(server2), rootSecret(roots)), "3")));
-        // SdsApi's subscription counts in its own scope, sds.<secret>.: the certificate arrived, then rotated
+        // SdsApi's subscription counts in its own scope, sds.<secret>.: the certificate arrived, then rotated; its
+        // stats are made as it starts (GrpcSubscriptionImpl::start counts an update_attempt), each update another
         assertEquals(2.0, server.metric("envoy_sds_default_update_success"));
-        assertEquals(Double.NaN, server.metric("envoy_sds_default_update_rejected"));
+        assertEquals(0.0, server.metric("envoy_sds_default_update_rejected"));
+        assertEquals(0.0, server.metric("envoy_sds_default_init_fetch_timeout"));
+        double failures = server.metric("envoy_sds_default_update_failure");
+        assertEquals(3.0 + failures, server.metric("envoy_sds_default_update_attempt"));
+        assertTrue(server.metric("envoy_sds_default_update_time") > 0);
     }
 
     /**

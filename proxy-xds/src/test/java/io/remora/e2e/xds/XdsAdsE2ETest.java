@@ -232,6 +232,12 @@ class XdsAdsE2ETest extends MeshTestBase {
         }
         assertEquals(2.0, proxy.metric("envoy_extension_config_discovery_config_reload", "http_filter.stamp"));
         assertTrue(proxy.metric("envoy_extension_config_discovery_config_fail", "http_filter.stamp") >= 1);
+        // the subscription's own stats in the same scope (FilterConfigSubscription): one attempt as it starts, one
+        // per update taken or rejected
+        double rejected = proxy.metric("envoy_extension_config_discovery_update_rejected", "http_filter.stamp");
+        assertTrue(rejected >= 1, "rejected " + rejected);
+        assertEquals(2.0, proxy.metric("envoy_extension_config_discovery_update_success", "http_filter.stamp"));
+        assertEquals(3.0 + rejected, proxy.metric("envoy_extension_config_discovery_update_attempt", "http_filter.stamp"));
         if (delta) {
             // removed (only delta can say so): no default, so the filter answers 500 again
             cp.setExtensionConfigs("4");

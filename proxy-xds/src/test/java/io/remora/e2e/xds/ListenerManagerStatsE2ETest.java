@@ -1,0 +1,82 @@
+package io.remora.e2e.xds;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Envoy's {@code listener_manager.*} stats through LDS updates from java-control-plane, as ListenerManagerImpl counts
+ * them (listener_manager_impl.cc): addOrUpdateListener's listener_added / listener_modified and, for a change of the
+ * filter chains only, listener_in_place_updated; each worker's add of a listener (listener_create_success, two
+ * workers here); removeListener's listener_removed; the warming and active lists, and what drains (for the
+ * bootstrap's drain time, Envoy's default 600 s: still draining when the test ends).
+ */
+class ListenerManagerStatsE2ETest extends MeshTestBase {
+    private static final String LM = "envoy_listener_manager_";
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void listenerUpdatesCountAsEnvoysListenerManagerCountsThem(boolean delta) throws Exception {
+        cp.set(mesh.snapshot());
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        proxy.awaitReply("the mesh serves", mesh.listenerPort, "/hello", x -> x.status() == 200);
+        expect(1, 0, 0, 0, 2);
+        assertEquals(1.0, proxy.metric(LM + "total_listeners_active"));
+        assertEquals(0.0, proxy.metric(LM + "total_listeners_warming"));
+
+        // the HCM's server_name lives in the filter chain: an in-place update, its old chain drains
+        mesh.serverName = "gen-1";
+        mesh.ldsVersion = "1";
+        cp.set(mesh.snapshot());
+        proxy.awaitReply("the new chain serves", mesh.listenerPort, "/hello", x -> x.server().equals("gen-1"));
+        expect(1, 1, 1, 0, 4);
+        assertEquals(1.0, proxy.metric(LM + "total_filter_chains_draining"));
+        assertEquals(0.0, proxy.metric(LM + "total_listeners_draining"));
+
+        // a new listener warms for its route configuration, then joins the active ones
+        int extra = XdsProxy.freePort();
+        mesh.extraListenerPorts = List.of(extra);
+        mesh.withholdExtraRoute = true;
+        mesh.ldsVersion = "2";
+        cp.set(mesh.snapshot());
+        awaitMetric(LM + "total_listeners_warming", 1.0);
+        assertEquals(1.0, proxy.metric(LM + "total_listeners_active"));
+        assertEquals(4.0, proxy.metric(LM + "listener_create_success"), "not on the workers while it warms");
+        mesh.withholdExtraRoute = false;
+        mesh.rdsVersion = "1";
+        cp.set(mesh.snapshot());
+        proxy.awaitReply("the new listener serves", extra, "/hello", x -> x.status() == 200);
+        assertEquals(0.0, proxy.metric(LM + "total_listeners_warming"));
+        assertEquals(2.0, proxy.metric(LM + "total_listeners_active"));
+        expect(2, 1, 1, 0, 6);
+
+        // removed: it drains, then is gone
+        mesh.extraListenerPorts = List.of();
+        mesh.ldsVersion = "3";
+        cp.set(mesh.snapshot());
+        awaitMetric(LM + "listener_removed", 1.0);
+        assertEquals(1.0, proxy.metric(LM + "total_listeners_active"));
+        assertEquals(1.0, proxy.metric(LM + "total_listeners_draining"));
+        expect(2, 1, 1, 1, 6);
+        assertEquals(0.0, proxy.metric(LM + "listener_create_failure"));
+    }
+
+    private void expect(int added, int modified, int inPlace, int removed, int createSuccess) {
+        String stats = "added=" + proxy.metric(LM + "listener_added") + " modified=" + proxy.metric(LM + "listener_modified")
+                + " in_place=" + proxy.metric(LM + "listener_in_place_updated") + " removed="
+                + proxy.metric(LM + "listener_removed") + " create_success=" + proxy.metric(LM + "listener_create_success");
+        assertEquals("added=" + (double) added + " modified=" + (double) modified + " in_place=" + (double) inPlace
+                + " removed=" + (double) removed + " create_success=" + (double) createSuccess, stats);
+    }
+
+    private void awaitMetric(String name, double value) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (proxy.metric(name) != value && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(value, proxy.metric(name), name);
+    }
+}
