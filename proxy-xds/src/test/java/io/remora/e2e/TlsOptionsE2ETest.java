@@ -161,6 +161,14 @@ class TlsOptionsE2ETest {
             assertEquals(1.0, proxy.stat(listener + resumeOn + ".ssl.curves.P-256"));
             assertEquals(1.0, proxy.stat(listener + combined + ".ssl.fail_verify_san"));
             assertEquals(2.0, proxy.stat(listener + resumeOn + ".ssl.handshake"));
+            // A client that never sends its hello: Netty's 10 s handshake timeout closes it (Envoy
+            // has none), and, no TLS error having happened, ssl.connection_error stays as it was.
+            double errors = proxy.stat(listener + crl + ".ssl.connection_error");
+            try (java.net.Socket silent = new java.net.Socket("127.0.0.1", crl)) {
+                silent.setSoTimeout(30_000);
+                assertEquals(-1, silent.getInputStream().read(), "closed by the handshake timeout");
+            }
+            assertEquals(errors, proxy.stat(listener + crl + ".ssl.connection_error"));
             String stats = proxy.admin("/stats");
             for (String zero : List.of("no_certificate", "ocsp_staple_requests", "ocsp_staple_omitted",
                     "ocsp_staple_responses", "ocsp_staple_failed", "was_key_usage_invalid", "connection_error")) {
