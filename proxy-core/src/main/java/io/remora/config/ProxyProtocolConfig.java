@@ -9,7 +9,8 @@ import java.util.Set;
  *        connection that does not start with a PROXY header is served as it is, not closed
  * @param disallowedVersions {@code disallowed_versions}: 1 and/or 2; a header of such a version
  *        closes the connection
- * @param rules {@code rules}: TLVs kept as the connection's dynamic metadata
+ * @param rules {@code rules}: TLVs kept as the connection's dynamic metadata; one per TLV type,
+ *        the last given for a type (Envoy's Config keeps them in a map by type)
  * @param passAllTlvs {@code pass_through_tlvs} with {@code INCLUDE_ALL}: every TLV of a version 2
  *        header is kept for upstream PROXY headers
  * @param passThroughTlvs {@code pass_through_tlvs} with {@code INCLUDE}: the TLV types kept
@@ -20,7 +21,12 @@ public record ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set
                                   String statPrefix) {
     public ProxyProtocolConfig {
         disallowedVersions = disallowedVersions == null ? Set.of() : Set.copyOf(disallowedVersions);
-        rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
+        java.util.Map<Integer, TlvRule> byType = new java.util.LinkedHashMap<>();
+        for (TlvRule r : rules == null ? java.util.List.<TlvRule>of() : rules) {
+            byType.remove(r.type());
+            byType.put(r.type(), r);
+        }
+        rules = java.util.List.copyOf(byType.values());
         passThroughTlvs = passThroughTlvs == null ? Set.of() : Set.copyOf(passThroughTlvs);
         statPrefix = statPrefix == null ? "" : statPrefix;
     }
@@ -37,6 +43,16 @@ public record ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set
 
     public ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions) {
         this(allowRequestsWithoutProxyProtocol, disallowedVersions, java.util.List.of());
+    }
+
+    /** The rule for TLVs of {@code type}, or null. */
+    public TlvRule rule(int type) {
+        for (TlvRule r : rules) {
+            if (r.type() == type) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** Whether a received TLV of {@code type} is kept for upstream PROXY headers. */

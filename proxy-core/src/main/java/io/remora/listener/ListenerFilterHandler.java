@@ -163,7 +163,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
             proxyDone = true;
             return true;
         }
-        ProxyProtocolHeader.Result r = ProxyProtocolHeader.parse(in);
+        ProxyProtocolHeader.Result r = ProxyProtocolHeader.parse(in, v1, v2);
         switch (r.status()) {
             case NEED_MORE -> {
                 return false;
@@ -172,29 +172,25 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
                 stats.notFoundDisallowed.increment();
                 return refuse(ctx, in, stats);
             }
+            case DENIED -> {
+                // Envoy's Denied: counted found and disallowed for its version, not as an error.
+                stats.version(r.version()).found.increment();
+                stats.version(r.version()).disallowed.increment();
+                close(ctx, in);
+                return false;
+            }
             case INVALID -> {
                 if (r.version() == 0) {
                     stats.notFoundDisallowed.increment();
-                } else if (deny(ctx, in, stats, r.version(), r.version() == 1 ? v1 : v2)) {
-                    return false;
                 } else {
                     stats.version(r.version()).error.increment();
                 }
                 return refuse(ctx, in, stats);
             }
             case FOUND -> {
-                if (deny(ctx, in, stats, r.version(), r.version() == 1 ? v1 : v2)) {
-                    return false;
-                }
                 stats.version(r.version()).found.increment();
                 in.skipBytes(r.length());
-                for (io.remora.config.ProxyProtocolConfig.TlvRule rule : config.rules()) {
-                    byte[] v = r.tlvs().get(rule.type());
-                    if (v != null) {
-                        io.remora.network.ConnectionMetadata.put(ctx.channel(), rule.namespace(), rule.key(),
-                                new String(v, java.nio.charset.StandardCharsets.UTF_8));
-                    }
-                }
+                ProxyProtocolTlvMetadata.apply(ctx.channel(), config, r.tlvs());
                 SocketAddress local = originalDst != null ? originalDst : ctx.channel().localAddress();
                 if (r.source() != null) {
                     proxiedSource = r.source();
@@ -209,21 +205,6 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     }
 
     /**
-     * A header of a version {@code disallowed_versions} names closes the connection as Envoy's
-     * Denied: counted found and disallowed, not as an error. True when it closed.
-     */
-    private boolean deny(ChannelHandlerContext ctx, ByteBuf in, io.remora.stats.ProxyProtocolStats stats, int version,
-                         boolean allowed) {
-        if (allowed) {
-            return false;
-        }
-        stats.version(version).found.increment();
-        stats.version(version).disallowed.increment();
-        close(ctx, in);
-        return true;
-    }
-
-    /**
      * As Envoy's filter: the addresses the header carried (without any, the socket's) and the TLVs
      * {@code pass_through_tlvs} keeps become the connection's {@code envoy.network.proxy_protocol_options},
      * which upstream_proxy_protocol sockets send on.
@@ -233,9 +214,9 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
         List<io.remora.config.ProxyProtocolTlv> kept = List.of();
         if (!r.tlvs().isEmpty() && (config.passAllTlvs() || !config.passThroughTlvs().isEmpty())) {
             kept = new java.util.ArrayList<>(r.tlvs().size());
-            for (java.util.Map.Entry<Integer, byte[]> t : r.tlvs().entrySet()) {
-                if (config.keepsTlv(t.getKey())) {
-                    kept.add(new io.remora.config.ProxyProtocolTlv(t.getKey(), t.getValue()));
+            for (io.remora.config.ProxyProtocolTlv t : r.tlvs()) {
+                if (config.keepsTlv(t.type())) {
+                    kept.add(t); // every one, a repeated type's too, in the header's order
                 }
             }
         }

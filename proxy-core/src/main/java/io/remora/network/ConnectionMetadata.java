@@ -25,12 +25,21 @@ public final class ConnectionMetadata {
     }
 
     public static void put(Channel ch, String namespace, String key, Object value) {
+        namespace(ch, namespace).put(key, value);
+    }
+
+    /** Adds {@code value} unless {@code key} already has one in {@code namespace}. */
+    public static void putIfAbsent(Channel ch, String namespace, String key, Object value) {
+        namespace(ch, namespace).putIfAbsent(key, value);
+    }
+
+    private static Map<String, Object> namespace(Channel ch, String namespace) {
         Map<String, Map<String, Object>> all = ch.attr(ATTR).get();
         if (all == null) {
             all = new LinkedHashMap<>(2);
             ch.attr(ATTR).set(all);
         }
-        all.computeIfAbsent(namespace, n -> new LinkedHashMap<>(4)).put(key, value);
+        return all.computeIfAbsent(namespace, n -> new LinkedHashMap<>(4));
     }
 
     /** Copies the connection's metadata into a stream's dynamic metadata. */

@@ -72,7 +72,7 @@ public final class ExportedNames {
         boolean extract = producer != null || AltStatCodeStats.isAltStat(id);
         if (!extract || !id.getName().startsWith("envoy_")) {
             TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);
-            Meter.Id shown = ZoneCodeStats.exported(id);
+            Meter.Id shown = SslStatNames.exported(ZoneCodeStats.exported(id));
             return new Exported(shown.getName(), shown.getTags(), dotted, StatNames.envoyTemplate(id), x.name(), x.tags());
         }
         TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);

@@ -81,8 +81,8 @@ public final class StatNames {
     public static String envoyTemplate(Meter.Id id) {
         java.util.List<io.micrometer.core.instrument.Tag> tags = new java.util.ArrayList<>();
         for (io.micrometer.core.instrument.Tag t : id.getTags()) {
-            // A zone pair is part of the family's name (no label), so its HELP names the zones.
-            tags.add(ZoneCodeStats.isZoneTag(t.getKey()) ? t
+            // A zone pair or a negotiated TLS value is part of the family's name (no label), so its HELP names it.
+            tags.add(ZoneCodeStats.isZoneTag(t.getKey()) || SslStatNames.isValueTag(t.getKey()) ? t
                     : io.micrometer.core.instrument.Tag.of(t.getKey(), "<" + t.getKey() + ">"));
         }
         return envoyName(id.replaceTags(tags));
@@ -148,7 +148,8 @@ public final class StatNames {
                 }
                 String value = id.getTag(scope[1]);
                 if (value != null) {
-                    return prefix + "." + value + "." + subScope(stat);
+                    String ssl = SslStatNames.subScope(id, stat);
+                    return prefix + "." + value + "." + (ssl != null ? ssl : subScope(stat));
                 }
             }
         }

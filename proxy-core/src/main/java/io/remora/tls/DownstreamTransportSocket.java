@@ -93,7 +93,7 @@ public final class DownstreamTransportSocket {
                     conn.failed("TLS_error:|PEER_DID_NOT_RETURN_A_CERTIFICATE:TLS_error_end");
                 } else if (v != null) {
                     conn.failed("TLS_error:|CERTIFICATE_VERIFY_FAILED:" + v.getMessage() + ":TLS_error_end");
-                } else if (!(cause instanceof java.nio.channels.ClosedChannelException)) {
+                } else if (HandshakeStats.connectionError(cause)) {
                     tls.stats().connectionError();
                     conn.failed("TLS_error:|" + String.valueOf(cause.getMessage()) + ":TLS_error_end");
                 }

@@ -19,6 +19,17 @@ final class HandshakeStats {
         return null;
     }
 
+    /**
+     * Whether a failed handshake counts in {@code ssl.connection_error}: Envoy's drainErrorQueue
+     * counts TLS errors only, not failed verifications (they have their own stats), nor a peer
+     * that went away or a timer that closed the connection (no TLS error at all), such as the
+     * handshake timeout Envoy does not have.
+     */
+    static boolean connectionError(Throwable cause) {
+        return verification(cause) == null && !(cause instanceof java.nio.channels.ClosedChannelException)
+                && !(cause instanceof io.netty.handler.ssl.SslHandshakeTimeoutException);
+    }
+
     static void count(SslHandler h, TlsStats stats) {
         h.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
@@ -31,9 +42,7 @@ final class HandshakeStats {
                 }
                 stats.handshake(s.getProtocol(), s.getCipherSuite(), peerCert, reused(h.engine()));
                 stats.curve(curve(h.engine()));
-            } else if (verification(f.cause()) == null
-                    && !(f.cause() instanceof java.nio.channels.ClosedChannelException)) {
-                // Envoy's connection_error leaves out failed verifications (they have their own).
+            } else if (connectionError(f.cause())) {
                 stats.connectionError();
             }
         });

@@ -3,6 +3,8 @@ package io.remora.tls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import io.remora.stats.SslStatNames;
+
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -12,11 +14,10 @@ import java.util.concurrent.ConcurrentMap;
  * negotiated versions, ciphers and curves. Names as Envoy's default tag extractors leave them: a
  * cluster's {@code ssl.ciphers.<cipher>} becomes the {@code cipher_suite} tag (SSL_CIPHER_SUITE);
  * a listener's stays in the name, since Envoy's SSL_CIPHER extractor looks for {@code ssl.cipher.}
- * (singular) and never matches; versions and curves stay in the name.
+ * (singular) and never matches; versions and curves stay in the name ({@link SslStatNames}).
  */
 public final class TlsStats {
-    /** Envoy's SSL_CIPHER_SUITE tag of a cluster's {@code ssl.ciphers.<cipher>}. */
-    public static final String CIPHER_SUITE_TAG = "cipher_suite";
+    private static final String CIPHER_SUITE_TAG = SslStatNames.CIPHER_SUITE_TAG;
 
     private final MeterRegistry registry;
     private final String prefix;
@@ -32,6 +33,8 @@ public final class TlsStats {
     private final Counter sessionReused;
     private final ConcurrentMap<String, Counter> dynamic = new ConcurrentHashMap<>();
     private final boolean cluster;
+    private static final String[] NEVER_COUNTED = {"ocsp_staple_failed", "ocsp_staple_omitted", "ocsp_staple_responses",
+        "ocsp_staple_requests", "was_key_usage_invalid"};
 
     private TlsStats(MeterRegistry registry, String scope, String tagKey, String tagValue) {
         this.registry = registry;
@@ -47,6 +50,11 @@ public final class TlsStats {
         failVerifyCertHash = c("fail_verify_cert_hash");
         noCertificate = c("no_certificate");
         sessionReused = c("session_reused");
+        // Envoy's ALL_SSL_STATS has these from the context's creation. Remora staples no OCSP
+        // response and always enforces RSA key usage, so they stay 0 here.
+        for (String never : NEVER_COUNTED) {
+            c(never);
+        }
     }
 
     /** {@code listener.<label>.ssl.*}. */
@@ -95,16 +103,23 @@ public final class TlsStats {
             sessionReused.increment();
         }
         if (protocol != null) {
-            dynamic.computeIfAbsent("v" + protocol, p -> Counter.builder(prefix + "versions_" + protocol.replace('.', '_'))
-                    .tag(tagKey, tagValue).register(registry)).increment();
+            named("versions", protocol);
         }
         if (cipher != null) {
             String name = CipherNames.openSsl(cipher);
-            dynamic.computeIfAbsent("c" + name, n -> (cluster
-                    ? Counter.builder(prefix + "ciphers").tag(CIPHER_SUITE_TAG, name)
-                    : Counter.builder(prefix + "ciphers_" + io.remora.stats.StatNames.sanitize(name)))
-                    .tag(tagKey, tagValue).register(registry)).increment();
+            if (cluster) {
+                dynamic.computeIfAbsent("c" + name, n -> Counter.builder(prefix + "ciphers").tag(CIPHER_SUITE_TAG, name)
+                        .tag(tagKey, tagValue).register(registry)).increment();
+            } else {
+                named("ciphers", name);
+            }
         }
+    }
+
+    /** {@code ssl.<stat>.<value>}: the value as the TLS library names it, part of the stat's name. */
+    private void named(String stat, String value) {
+        dynamic.computeIfAbsent(stat + "." + value, n -> Counter.builder(prefix + stat)
+                .tag(SslStatNames.VALUE_TAG, value).tag(tagKey, tagValue).register(registry)).increment();
     }
 
     /**
@@ -113,9 +128,7 @@ public final class TlsStats {
      */
     public void curve(String name) {
         if (name != null && !name.isEmpty()) {
-            dynamic.computeIfAbsent("g" + name, n -> Counter.builder(
-                    prefix + "curves_" + io.remora.stats.StatNames.sanitize(name)).tag(tagKey, tagValue)
-                    .register(registry)).increment();
+            named("curves", name);
         }
     }
 

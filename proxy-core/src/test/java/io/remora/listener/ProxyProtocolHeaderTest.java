@@ -42,10 +42,66 @@ class ProxyProtocolHeaderTest {
         assertNull(unknown.source());
 
         for (String bad : new String[]{"PROXY TCP4 ::1 10.0.0.1 1 2\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 1 65536\r\n",
-                "PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", "PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n",
-                "PROXY TCP4 host 5.6.7.8 1 2\r\n", "PROXY " + "x".repeat(120)}) {
+                "PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n", "PROXY TCP4 host 5.6.7.8 1 2\r\n", "PROXY " + "x".repeat(120)}) {
             assertEquals(ProxyProtocolHeader.Status.INVALID, ProxyProtocolHeader.parse(ascii(bad)).status(), bad);
         }
+    }
+
+    /**
+     * Envoy's parseV1Header: the line is right-trimmed of whitespace (spaces, tabs, CRs) before its
+     * CRLF, then split at every single space, so two spaces or a tab between fields fail; ports
+     * are read as absl's SimpleAtoi reads them (leading zeros, a '+', whitespace around), addresses
+     * as inet_pton (no leading zeros in an IPv4 octet).
+     */
+    @Test
+    void version1Whitespace() {
+        for (String good : new String[]{"PROXY TCP4 1.2.3.4 5.6.7.8 1 2 \r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\t \r\n",
+                "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 01 +2\r\n",
+                "PROXY TCP4 1.2.3.4 5.6.7.8 1\t 2\r\n", "PROXY UNKNOWN \r\n"}) {
+            ProxyProtocolHeader.Result r = ProxyProtocolHeader.parse(ascii(good + "GET"));
+            assertEquals(ProxyProtocolHeader.Status.FOUND, r.status(), good);
+            assertEquals(good.length(), r.length(), good);
+        }
+        assertEquals(new InetSocketAddress("1.2.3.4", 1),
+                ProxyProtocolHeader.parse(ascii("PROXY TCP4 1.2.3.4 5.6.7.8 01 +2\r\n")).source());
+        for (String bad : new String[]{"PROXY  TCP4 1.2.3.4 5.6.7.8 1 2\r\n", "PROXY TCP4 1.2.3.4  5.6.7.8 1 2\r\n",
+                "PROXY TCP4 1.2.3.4\t5.6.7.8 1 2\r\n", "PROXY TCP4 01.2.3.4 5.6.7.8 1 2\r\n",
+                "PROXY TCP4 1.2.3.4 5.6.7.8 -1 2\r\n", "PROXY TCP6 [::1] ::2 1 2\r\n", "PROXY\r\n"}) {
+            ProxyProtocolHeader.Result r = ProxyProtocolHeader.parse(ascii(bad));
+            assertEquals(ProxyProtocolHeader.Status.INVALID, r.status(), bad);
+            assertEquals(1, r.version(), bad);
+        }
+        // A line feed alone ends nothing: Envoy keeps looking for a CRLF, up to 107 bytes.
+        assertEquals(ProxyProtocolHeader.Status.NEED_MORE,
+                ProxyProtocolHeader.parse(ascii("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n")).status());
+        ProxyProtocolHeader.Result tooLong = ProxyProtocolHeader.parse(ascii("PROXY UNKNOWN" + " ".repeat(93) + "\r\n"));
+        assertEquals(ProxyProtocolHeader.Status.INVALID, tooLong.status(), "108 bytes");
+        assertEquals(1, tooLong.version(), "a CRLF makes it version 1");
+        assertEquals(ProxyProtocolHeader.Status.FOUND,
+                ProxyProtocolHeader.parse(ascii("PROXY UNKNOWN" + " ".repeat(92) + "\r\n")).status(), "107 bytes");
+        // Under 16 bytes a CRLF makes any line a version 1 header (then an error); at 16 bytes the prefix decides.
+        assertEquals(1, ProxyProtocolHeader.parse(ascii("GET /\r\n")).version());
+        assertEquals(ProxyProtocolHeader.Status.NEED_MORE, ProxyProtocolHeader.parse(ascii("PRI * HTTP/2.0")).status());
+        assertEquals(ProxyProtocolHeader.Status.ABSENT, ProxyProtocolHeader.parse(ascii("GET / HTTP/1.1\r\n")).status());
+        // An IPv4-mapped IPv6 address stays version 6, as Envoy's Ipv6Instance.
+        assertEquals(java.net.Inet6Address.class, ProxyProtocolHeader.parse(ascii("PROXY TCP6 ::ffff:1.2.3.4 ::1 1 2\r\n"))
+                .source().getAddress().getClass());
+    }
+
+    /** Every TLV, a repeated type's included, in the header's order; a disallowed version is DENIED first. */
+    @Test
+    void repeatedTlvsAndDisallowedVersions() {
+        byte[] body = {1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2, 5, 0, 1, 'a', 6, 0, 0, 5, 0, 1, 'b'};
+        java.util.List<io.remora.config.ProxyProtocolTlv> tlvs = ProxyProtocolHeader.parse(v2(0x21, 0x11, body)).tlvs();
+        assertEquals(java.util.List.of(new io.remora.config.ProxyProtocolTlv(5, new byte[]{'a'}),
+                new io.remora.config.ProxyProtocolTlv(6, new byte[0]),
+                new io.remora.config.ProxyProtocolTlv(5, new byte[]{'b'})), tlvs);
+        ProxyProtocolHeader.Result v2 = ProxyProtocolHeader.parse(v2(0x21, 0x11, body), true, false);
+        assertEquals(ProxyProtocolHeader.Status.DENIED, v2.status());
+        assertEquals(2, v2.version());
+        ProxyProtocolHeader.Result v1 = ProxyProtocolHeader.parse(ascii("PROXY TCP4 1.2.3.4 5.6.7.8 1 x\r\n"), false, true);
+        assertEquals(ProxyProtocolHeader.Status.DENIED, v1.status(), "denied before it is read");
+        assertEquals(1, v1.version());
     }
 
     @Test
@@ -99,6 +155,6 @@ class ProxyProtocolHeaderTest {
             assertEquals(ProxyProtocolHeader.Status.FOUND, ProxyProtocolHeader.parse(whole).status());
         }
         assertEquals(ProxyProtocolHeader.Status.ABSENT, ProxyProtocolHeader.parse(ascii("GET / HTTP/1.1\r\n")).status());
-        assertEquals(ProxyProtocolHeader.Status.ABSENT, ProxyProtocolHeader.parse(ascii("PRI * HTTP/2.0")).status());
+        assertEquals(ProxyProtocolHeader.Status.ABSENT, ProxyProtocolHeader.parse(ascii("PRI * HTTP/2.0\r\n\r\n")).status());
     }
 }

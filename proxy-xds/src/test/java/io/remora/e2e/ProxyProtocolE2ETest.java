@@ -105,6 +105,9 @@ class ProxyProtocolE2ETest {
                       rules:
                       - { tlv_type: 234, on_tlv_present: { key: vpce } }
                       - { tlv_type: 5, on_tlv_present: { key: id, metadata_namespace: acme } }
+                      - { tlv_type: 7, on_tlv_present: { key: replaced } }
+                      - { tlv_type: 7, on_tlv_present: { key: seven } }
+                      - { tlv_type: 8, on_tlv_present: { key: bin } }
                   filter_chains:
                   - filters:
                     - name: envoy.filters.network.tcp_proxy
@@ -117,7 +120,7 @@ class ProxyProtocolE2ETest {
                           typed_config:
                             "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                             path: LOG
-                            log_format: { text_format_source: { inline_string: "tlv %DYNAMIC_METADATA(envoy.filters.listener.proxy_protocol:vpce)% %DYNAMIC_METADATA(acme:id)%\\n" } }
+                            log_format: { text_format_source: { inline_string: "tlv %DYNAMIC_METADATA(envoy.filters.listener.proxy_protocol:vpce)% %DYNAMIC_METADATA(acme:id)% %DYNAMIC_METADATA(envoy.filters.listener.proxy_protocol:replaced)% %DYNAMIC_METADATA(envoy.filters.listener.proxy_protocol:seven)% %DYNAMIC_METADATA(envoy.filters.listener.proxy_protocol:bin)%\\n" } }
                 """.replace("LOG", accessLog.toString());
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("strict", "disallowed_versions: [V1]\nstat_prefix: strict")
                 + listener("lax", "allow_requests_without_proxy_protocol: true") + tlv + v1only,
@@ -195,7 +198,7 @@ class ProxyProtocolE2ETest {
         header[14] = 0;
         header[15] = (byte) (12 + 3 + vpce.length + 3 + 2 + 3 + 1); // the length now covers the TLVs
         assertTrue(exchange("tlv", header).startsWith("HTTP/1.1 200"));
-        String logged = "tlv vpce-0abc123 42";
+        String logged = "tlv vpce-0abc123 42 - - -";
         for (int i = 0; i < 100 && !java.nio.file.Files.readAllLines(accessLog).contains(logged); i++) {
             Thread.sleep(50);
         }
@@ -207,6 +210,60 @@ class ProxyProtocolE2ETest {
         broken[broken.length - 4] = 0;
         broken[broken.length - 3] = 9;
         assertEquals("", exchange("tlv", broken), "a TLV past the header's end: closed");
+    }
+
+    /** A version 2 header to the tlv listener with these TLVs, given as type then value. */
+    static byte[] withTlvs(Object... tlvs) {
+        ByteArrayOutputStream t = new ByteArrayOutputStream();
+        for (int i = 0; i < tlvs.length; i += 2) {
+            byte[] v = (byte[]) tlvs[i + 1];
+            t.write((Integer) tlvs[i]);
+            t.write(v.length >> 8);
+            t.write(v.length);
+            t.writeBytes(v);
+        }
+        byte[] base = v2(new byte[]{(byte) 198, 51, 100, 9}, 4000, new byte[]{127, 0, 0, 1}, PORTS.get("tlv"));
+        byte[] header = java.util.Arrays.copyOf(base, base.length + t.size());
+        System.arraycopy(t.toByteArray(), 0, header, base.length, t.size());
+        header[14] = (byte) ((12 + t.size()) >> 8);
+        header[15] = (byte) (12 + t.size());
+        return header;
+    }
+
+    /**
+     * As Envoy's parseTlvs: of a TLV type received twice the first value is kept (a key, once set,
+     * is never replaced); of two rules for one type the last is the one used; a value's bytes that
+     * are not UTF-8 each become '!' (MessageUtil::sanitizeUtf8String), valid ones stay.
+     */
+    @Test
+    void repeatedTlvsKeepTheFirstAndBytesThatAreNotUtf8BecomeBangs() throws Exception {
+        byte[] header = withTlvs(234, "vpce-first".getBytes(StandardCharsets.UTF_8),
+                234, "vpce-second".getBytes(StandardCharsets.UTF_8),
+                7, "x".getBytes(StandardCharsets.UTF_8),
+                8, new byte[]{'a', (byte) 0xFF, (byte) 0xE2, (byte) 0x82, 'b', (byte) 0xC3, (byte) 0xA9, (byte) 0xED, (byte) 0xA0,
+                        (byte) 0x80, 'c'},
+                8, "later".getBytes(StandardCharsets.UTF_8));
+        assertTrue(exchange("tlv", header).startsWith("HTTP/1.1 200"));
+        String logged = "tlv vpce-first - - x a!!!b\u00e9!!!c";
+        for (int i = 0; i < 100 && !java.nio.file.Files.readAllLines(accessLog).contains(logged); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(java.nio.file.Files.readAllLines(accessLog).contains(logged), java.nio.file.Files.readString(accessLog));
+    }
+
+    /**
+     * Envoy right-trims a version 1 line before splitting it at single spaces: whitespace before
+     * the CRLF is taken, and a port may have leading zeros.
+     */
+    @Test
+    void version1WhitespaceBeforeTheCrlf() throws Exception {
+        String v1 = exchange("lax", ("PROXY TCP4 203.0.113.8 127.0.0.1 05555 " + PORTS.get("lax") + " \t\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertTrue(v1.endsWith("xff=203.0.113.8"), v1);
+        double errors = proxy.stat("proxy_proto.versions.v1.error");
+        assertEquals("", exchange("lax", ("PROXY TCP4  203.0.113.8 127.0.0.1 5555 " + PORTS.get("lax") + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII)), "two spaces make an empty field");
+        assertEquals(errors + 1, proxy.stat("proxy_proto.versions.v1.error"));
     }
 
     /**
@@ -270,8 +327,9 @@ class ProxyProtocolE2ETest {
         assertEquals("", exchange("strict", v2(new byte[4], 4000, local, port)), "source 0.0.0.0");
         assertEquals("", exchange("strict", v2(client, 4000, new byte[]{(byte) 224, 0, 0, 1}, port)), "multicast");
         assertEquals(4.0, proxy.stat("proxy_proto.strict.versions.v2.error"));
+        double v1Errors = proxy.stat("proxy_proto.versions.v1.error");
         assertEquals("", exchange("lax", ("PROXY TCP4 255.255.255.255 127.0.0.1 5555 " + PORTS.get("lax") + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII)), "broadcast");
-        assertEquals(1.0, proxy.stat("proxy_proto.versions.v1.error"));
+        assertEquals(v1Errors + 1, proxy.stat("proxy_proto.versions.v1.error"));
     }
 }

@@ -154,6 +154,26 @@ class TlsOptionsE2ETest {
             assertEquals(1.0, stat(proxy, "envoy_listener_ssl_curves_P_256", resumeOn));
             assertTrue(sClient(resumeOn, certs, null, "-curves", "X25519").contains("ok-resume_on"));
             assertEquals(x25519 + 1, stat(proxy, "envoy_listener_ssl_curves_X25519", resumeOn));
+            // /stats has Envoy's dotted names: the ssl scope, the negotiated value as the library names it.
+            String listener = "listener.127.0.0.1_";
+            assertEquals(1.0, proxy.stat(listener + params + ".ssl.ciphers." + CIPHER));
+            assertEquals(1.0, proxy.stat(listener + params + ".ssl.versions.TLSv1.2"));
+            assertEquals(1.0, proxy.stat(listener + resumeOn + ".ssl.curves.P-256"));
+            assertEquals(1.0, proxy.stat(listener + combined + ".ssl.fail_verify_san"));
+            assertEquals(2.0, proxy.stat(listener + resumeOn + ".ssl.handshake"));
+            // A client that never sends its hello: Netty's 10 s handshake timeout closes it (Envoy
+            // has none), and, no TLS error having happened, ssl.connection_error stays as it was.
+            double errors = proxy.stat(listener + crl + ".ssl.connection_error");
+            try (java.net.Socket silent = new java.net.Socket("127.0.0.1", crl)) {
+                silent.setSoTimeout(30_000);
+                assertEquals(-1, silent.getInputStream().read(), "closed by the handshake timeout");
+            }
+            assertEquals(errors, proxy.stat(listener + crl + ".ssl.connection_error"));
+            String stats = proxy.admin("/stats");
+            for (String zero : List.of("no_certificate", "ocsp_staple_requests", "ocsp_staple_omitted",
+                    "ocsp_staple_responses", "ocsp_staple_failed", "was_key_usage_invalid", "connection_error")) {
+                assertTrue(stats.contains("\n" + listener + crl + ".ssl." + zero + ": "), zero + ": " + stats);
+            }
 
             // Resumption: on by default (the second connection resumes the first's session), off
             // with Istio's two flags: no session cache and no tickets, so a full handshake each time.

@@ -71,6 +71,10 @@ class UpstreamSessionResumptionE2ETest {
                 assertEquals(3.0, clusterStat(proxy, "envoy_cluster_ssl_ciphers{", "cipher_suite=\"" + cipher + "\"",
                         "none"), page);
                 assertEquals(3.0, clusterStat(proxy, "envoy_cluster_ssl_curves_", "", "none"));
+                // /stats: Envoy's dotted names, the cipher as the last segment, not a tag.
+                assertEquals(3.0, proxy.stat("cluster.none.ssl.ciphers." + cipher));
+                assertEquals(3.0, proxy.stat("cluster.none.ssl.handshake"));
+                assertEquals(1.0, proxy.stat("cluster.resume.ssl.session_reused"));
             }
         } finally {
             sServer.destroyForcibly();
