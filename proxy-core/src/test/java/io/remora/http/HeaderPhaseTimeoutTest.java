@@ -107,6 +107,38 @@ class HeaderPhaseTimeoutTest {
         assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
     }
 
+    /**
+     * Envoy's HTTP/1.1 codec makes the stream at the request's first byte (onMessageBegin, newStream),
+     * and its StreamInfo's start time with it: %START_TIME% and %DURATION% include a slow head.
+     * Was: both counted from the head's end.
+     */
+    @Test
+    void streamStartsAtTheRequestsFirstByte() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)));
+        long before = System.currentTimeMillis();
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n");
+            Thread.sleep(800);
+            c.send("\r\n");
+            assertEquals(200, c.read().status());
+        }
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertTrue(info.startMillis - before < 400, "started " + (info.startMillis - before) + " ms after the first byte");
+        assertTrue(info.durationNanos >= TimeUnit.MILLISECONDS.toNanos(800), "duration " + info.durationNanos);
+    }
+
+    /** The 408 of a head that never ended is a stream begun at its first byte, as Envoy's. */
+    @Test
+    void timedOutHeadStartsAtItsFirstByte() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)
+                .requestHeadersTimeout(Duration.ofMillis(600))));
+        long before = System.currentTimeMillis();
+        assertEquals(408, unfinishedHead().status());
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertTrue(info.startMillis - before < 400, "started " + (info.startMillis - before) + " ms after the first byte");
+        assertTrue(info.durationNanos >= TimeUnit.MILLISECONDS.toNanos(550), "duration " + info.durationNanos);
+    }
+
     /** An HTTP/2 HEADERS frame without END_HEADERS whose CONTINUATION never comes: GOAWAY and close. */
     private void unfinishedHttp2HeaderBlock() throws Exception {
         try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
