@@ -97,6 +97,13 @@ final class Http2StreamErrors {
         return e;
     }
 
+    /** Stream {@code streamId} was answered and reset while its header block was still arriving. */
+    void answeredBeforeItsBlock(int streamId) {
+        if (headers != null) {
+            headers.answeredBeforeItsBlock(streamId);
+        }
+    }
+
     /** The listener has the HEADERS being decoded: stream errors from now on are not about its block. */
     void delivered() {
         if (headers != null) {
