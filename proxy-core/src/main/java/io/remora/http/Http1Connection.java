@@ -186,7 +186,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
             closeAfterFlush();
             return;
         }
-        flood = Http1ResponseFlood.responseEnded(flood, this, ctx.channel());
+        flood = Http1ResponseFlood.responseEnded(flood, this, ctx.channel(), decoder != null && decoder.parser.buffered() > 0);
         processPending();
     }
 
