@@ -231,6 +231,46 @@ class Http2ConformanceTest extends HcmServerTestBase {
         }
     }
 
+    /**
+     * A stream past our acknowledged SETTINGS_MAX_CONCURRENT_STREAMS: oghttp2's OnHeaders (and
+     * nghttp2, for parity) fails the connection with PROTOCOL_ERROR (kExceededMaxConcurrentStreams).
+     * Was: Netty's RST_STREAM(REFUSED_STREAM), the connection kept.
+     */
+    @Test
+    void aStreamPastTheAcknowledgedMaxConcurrentStreamsCostsTheConnection() throws Exception {
+        server.close();
+        start(b -> b.codec(CodecType.HTTP2).http2(io.remora.config.Http2Options.builder().maxConcurrentStreams(1).build()));
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x5, 1, post("x-test", "hang")).frame(RawH2.HEADERS, 0x5, 3, post()).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(RawH2.PROTOCOL_ERROR, goAway.goAwayError());
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /**
+     * Before our SETTINGS are acknowledged the stream is refused (oghttp2's
+     * pending_max_inbound_concurrent_streams_, RST_STREAM REFUSED_STREAM), the connection kept:
+     * only the acknowledged limit costs the connection.
+     */
+    @Test
+    void aStreamPastMaxConcurrentStreamsBeforeTheAckIsRefused() throws Exception {
+        server.close();
+        start(b -> b.codec(CodecType.HTTP2).http2(io.remora.config.Http2Options.builder().maxConcurrentStreams(1).build()));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.readTimeout(3000);
+            h2.frame(RawH2.HEADERS, 0x5, 1, post("x-test", "hang")).frame(RawH2.HEADERS, 0x5, 3, post()).flush();
+            List<RawH2.Frame> frames = untilPingAck(h2);
+            assertNotNull(frames, "the connection ended");
+            RawH2.Frame rst = only(frames, RawH2.RST_STREAM);
+            assertNotNull(rst, "stream 3 not refused");
+            assertEquals(3, rst.streamId());
+            assertEquals(RawH2.REFUSED_STREAM, rst.rstError());
+            assertNull(only(frames, RawH2.GOAWAY));
+        }
+    }
+
     /** h2spec 5.1/11: DATA on a closed stream is dropped, as oghttp2 drops it, not answered with RST_STREAM. */
     @Test
     void dataOnAClosedStreamIsDropped() throws Exception {
