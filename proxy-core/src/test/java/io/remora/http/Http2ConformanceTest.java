@@ -271,6 +271,47 @@ class Http2ConformanceTest extends HcmServerTestBase {
         }
     }
 
+    /**
+     * h2spec 6.5.2: SETTINGS values oghttp2's OnSetting refuses (kInvalidSetting, kFlowControlError)
+     * cost the connection with the code RFC 9113 names, as Netty's reader does: ENABLE_PUSH 2 and a
+     * MAX_FRAME_SIZE out of range PROTOCOL_ERROR, INITIAL_WINDOW_SIZE past 2^31-1 FLOW_CONTROL_ERROR.
+     */
+    @Test
+    void invalidSettingsCostTheConnection() throws Exception {
+        int[][] cases = {{0x2, 2, RawH2.PROTOCOL_ERROR}, {0x5, 100, RawH2.PROTOCOL_ERROR},
+                {0x5, 1 << 24, RawH2.PROTOCOL_ERROR}, {0x4, 0x80000000, RawH2.FLOW_CONTROL_ERROR}};
+        for (int[] c : cases) {
+            try (RawH2 h2 = connect()) {
+                h2.settings(c[0], c[1]).flush();
+                RawH2.Frame goAway = h2.awaitGoAway();
+                assertNotNull(goAway, "no GOAWAY for setting " + c[0] + "=" + c[1]);
+                assertEquals(c[2], goAway.goAwayError(), "setting " + c[0] + "=" + c[1]);
+            }
+        }
+    }
+
+    /** h2spec 6.5/1 and 6.5/3: a SETTINGS ACK with a payload, a SETTINGS not a multiple of 6 octets. */
+    @Test
+    void settingsOfTheWrongSizeCostTheConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.SETTINGS, 0x1, 0, new byte[6]).flush();
+            assertEquals(RawH2.FRAME_SIZE_ERROR, h2.awaitGoAway().goAwayError());
+        }
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.SETTINGS, 0, 0, new byte[3]).flush();
+            assertEquals(RawH2.FRAME_SIZE_ERROR, h2.awaitGoAway().goAwayError());
+        }
+    }
+
+    /** h2spec 5.1/1 6.4/2: RST_STREAM on an idle stream is the connection's PROTOCOL_ERROR. */
+    @Test
+    void rstStreamOnAnIdleStreamCostsTheConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.rst(5, RawH2.CANCEL).flush();
+            assertEquals(RawH2.PROTOCOL_ERROR, h2.awaitGoAway().goAwayError());
+        }
+    }
+
     /** h2spec 5.1/11: DATA on a closed stream is dropped, as oghttp2 drops it, not answered with RST_STREAM. */
     @Test
     void dataOnAClosedStreamIsDropped() throws Exception {
