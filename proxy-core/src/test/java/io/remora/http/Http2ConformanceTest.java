@@ -312,6 +312,27 @@ class Http2ConformanceTest extends HcmServerTestBase {
         }
     }
 
+    private static byte[] goAwayPayload(int lastStreamId) {
+        return new byte[] {(byte) (lastStreamId >>> 24), (byte) (lastStreamId >>> 16), (byte) (lastStreamId >>> 8),
+                (byte) lastStreamId, 0, 0, 0, 0};
+    }
+
+    /**
+     * A client's GOAWAY stops only streams the server would push: Envoy's server codec takes new
+     * streams after it (oghttp2's OnGoAway only notes it; ConnectionManagerImpl::onGoAway does
+     * nothing), and a second GOAWAY whose last stream is higher is PROTOCOL_ERROR
+     * (kInvalidGoAwayLastStreamId).
+     */
+    @Test
+    void aClientsGoAwayLeavesItsStreamsServed() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.GOAWAY, 0, 0, goAwayPayload(0));
+            completeGet(h2);
+            h2.frame(RawH2.GOAWAY, 0, 0, goAwayPayload(1)).flush();
+            assertEquals(RawH2.PROTOCOL_ERROR, h2.awaitGoAway().goAwayError());
+        }
+    }
+
     /** h2spec 5.1/11: DATA on a closed stream is dropped, as oghttp2 drops it, not answered with RST_STREAM. */
     @Test
     void dataOnAClosedStreamIsDropped() throws Exception {
