@@ -333,6 +333,32 @@ class Http2ConformanceTest extends HcmServerTestBase {
         }
     }
 
+    /**
+     * Envoy's http2_integration_test BadMagic: its codec is made at the first bytes, and a preface
+     * that is not one fails the dispatch before any frame is written: the connection closes with
+     * nothing sent, not even SETTINGS. Was: SETTINGS at accept, then a GOAWAY.
+     */
+    @Test
+    void aBadPrefaceClosesTheConnectionWithNothingWritten() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(500);
+            try {
+                int b = s.getInputStream().read();
+                throw new AssertionError("the server wrote before the client's preface: " + b);
+            } catch (java.net.SocketTimeoutException expected) {
+                // nothing before the preface
+            }
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(ascii("hello"));
+            s.getOutputStream().write(ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+            assertEquals(0, s.getInputStream().readAllBytes().length, "bytes written for a bad preface");
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+        try (RawH2 h2 = connect()) {
+            completeGet(h2);
+        }
+    }
+
     /** h2spec 5.1/11: DATA on a closed stream is dropped, as oghttp2 drops it, not answered with RST_STREAM. */
     @Test
     void dataOnAClosedStreamIsDropped() throws Exception {
