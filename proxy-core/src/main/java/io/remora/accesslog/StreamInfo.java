@@ -13,8 +13,9 @@ import java.util.Map;
  */
 public final class StreamInfo extends StreamUpstreamFacts implements FormatContext {
 
-    public final long startMillis = System.currentTimeMillis();
-    public final long startNanos = System.nanoTime();
+    /** Envoy's start_time: set once more by {@link #startedAt} before anything reads it, never after. */
+    public long startMillis = System.currentTimeMillis();
+    public long startNanos = System.nanoTime();
     /** The response flags set, one bit per ResponseFlag ordinal (fewer than 64): no set object per stream. */
     private long flagBits;
 
@@ -203,6 +204,18 @@ public final class StreamInfo extends StreamUpstreamFacts implements FormatConte
     @Override
     public Http2Headers responseTrailers() {
         return responseTrailers;
+    }
+
+    /**
+     * The stream began before this info was made, at {@code nanos} (a request's first byte, where
+     * Envoy's codec makes the stream): its start time and every duration counted from it move back.
+     */
+    public void startedAt(long nanos) {
+        long earlier = startNanos - nanos;
+        if (earlier > 0) {
+            startNanos = nanos;
+            startMillis -= java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(earlier);
+        }
     }
 
     public void finish() {

@@ -97,7 +97,12 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         lastActivityNanos = info.startNanos;
         long headStart = cx.headerPhaseStartNanos;
         cx.headerPhaseStartNanos = 0;
-        startNanos = headStart != 0 && headStart - info.startNanos < 0 ? headStart : info.startNanos;
+        if (headStart != 0) {
+            // Envoy's codec makes the stream at the request's first byte: %START_TIME% and the
+            // durations counted from it start there, not where the head was complete.
+            info.startedAt(headStart);
+        }
+        startNanos = info.startNanos;
         idleTimeoutNanos = hcm.streamIdleTimeoutNanos;
         StreamTimeouts.armIdleTimer(this);
         StreamTimeouts.startRequestTimer(this);

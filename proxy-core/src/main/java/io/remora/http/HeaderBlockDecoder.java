@@ -57,6 +57,8 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     private Http2Headers decoded;
     /** The highest stream a peer's HEADERS opened, one whose block was refused included. */
     private int highestOpened;
+    /** A stream opened and closed before its first block ended (its header phase timed out), or 0. */
+    private int answeredEarly;
 
     HeaderBlockDecoder(boolean validate, long maxHeaderListSize, Http2Connection connection) {
         super(validate, maxHeaderListSize, -1);
@@ -78,8 +80,16 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
         Http2Stream stream = connection == null ? null : connection.stream(streamId);
         boolean trailers = stream != null && stream.isHeadersReceived();
         boolean server = connection == null || connection.isServer();
+        boolean late = streamId == answeredEarly;
+        if (late) {
+            answeredEarly = 0;
+        }
         if (stream == null && server && connection != null && connection.remote().isValidStreamId(streamId)) {
-            if (streamId <= connection.remote().lastStreamCreated()) {
+            if (late) {
+                // The end of a block whose stream was answered and reset before it came: decoded,
+                // for the HPACK table's sake, then dropped as a frame for a closed stream, as
+                // Envoy's codec drops it for a stream it no longer has.
+            } else if (streamId <= connection.remote().lastStreamCreated()) {
                 // As Envoy's codec (oghttp2's OnHeaders): a HEADERS frame for a stream no longer
                 // open, or below the last one opened, is no new stream (kInvalidNewStreamId).
                 throw Http2Exception.connectionError(io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR,
@@ -99,6 +109,11 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
         }
         decoded = h;
         return h;
+    }
+
+    /** Stream {@code streamId} was opened, answered and reset while its first header block still arrived. */
+    void answeredBeforeItsBlock(int streamId) {
+        answeredEarly = streamId;
     }
 
     /** The connection's listener has the block of this stream's HEADERS: errors from now on are not the block's. */

@@ -186,7 +186,7 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
             closeAfterFlush();
             return;
         }
-        flood = Http1ResponseFlood.responseEnded(flood, this, ctx.channel());
+        flood = Http1ResponseFlood.responseEnded(flood, this, ctx.channel(), decoder != null && decoder.parser.buffered() > 0);
         processPending();
     }
 
@@ -330,16 +330,12 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
         current = s;
         s.requestComplete = true;
         s.closeAfterResponse = true;
-        if (which == Http1HeaderGuard.REQUEST_HEADERS) {
-            s.stream.sendLocalReply(408, "request header timeout", null, "request_header_timeout");
-        } else if (which == Http1HeaderGuard.REQUEST) {
-            // Envoy's onRequestTimeout: the stream, begun at the head's first byte, ran out of request_timeout.
+        if (which == Http1HeaderGuard.REQUEST) {
             cx.hcm.stats.downstreamRqTimeout.increment();
-            s.stream.sendLocalReply(408, "request timeout", null, "request_overall_timeout");
-        } else {
+        } else if (which == Http1HeaderGuard.STREAM_IDLE) {
             cx.hcm.stats.downstreamRqIdleTimeout.increment();
-            s.stream.sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
         }
+        StreamTimeouts.headerPhaseReply(s.stream, which);
     }
 
     @Override

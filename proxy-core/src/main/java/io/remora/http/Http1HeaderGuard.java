@@ -194,11 +194,14 @@ final class Http1HeaderGuard extends WorkerTimer.Timeout {
     /** The header phase's timer ran out. */
     @Override
     protected void fire() {
-        if (phaseStarted && cx.codec instanceof Timeout timeout && cx.channel.isActive()) {
+        ConnectionContext c = cx; // the reply may close the connection, which frees this guard
+        if (phaseStarted && c.codec instanceof Timeout timeout && c.channel.isActive()) {
             if (firesAs == REQUEST_HEADERS) {
-                cx.hcm.stats.downstreamRqHeaderTimeout.increment();
+                c.hcm.stats.downstreamRqHeaderTimeout.increment();
             }
+            c.headerPhaseStartNanos = phaseStartNanos; // the 408's stream began at the first byte
             timeout.onHeaderPhaseTimeout(firesAs);
+            c.headerPhaseStartNanos = 0;
         }
     }
 

@@ -60,7 +60,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
     private final Http2DataFrameCounter dataFrames;
     /** What a stream error costs: its stream, the connection, or nothing. */
-    private final Http2StreamErrors streamErrors;
+    final Http2StreamErrors streamErrors;
 
     Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
                             ConnectionContext cx, Http2DataFrameCounter dataFrames, HeaderBlockDecoder headerDecoder) {

@@ -50,6 +50,11 @@ final class Http2DownstreamFrames extends Http2StreamFrames<Http2DownstreamStrea
     }
 
     @Override
+    public void onSettingsAckRead(ChannelHandlerContext ctx) {
+        conn.streamErrors.settingsAcked();
+    }
+
+    @Override
     public void onPingAckRead(ChannelHandlerContext ctx, long data) {
         if (conn.keepalive != null) {
             conn.keepalive.onPingAck();

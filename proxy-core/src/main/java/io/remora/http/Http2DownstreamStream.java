@@ -76,6 +76,12 @@ final class Http2DownstreamStream implements StreamEncoder {
         refused(TOO_MANY_HEADERS, false);
     }
 
+    /** Its header block ran out of time before it ended: answered as the stream it is in Envoy. */
+    void headerPhaseTimedOut(int which) {
+        active = new ActiveStream(cx, this);
+        StreamTimeouts.headerPhaseReply(active, which);
+    }
+
     /** The stream's byte meters, for the connection's {@link Http2FrameMeter}; null before its request. */
     io.remora.accesslog.WireBytes wireBytes() {
         return active == null ? null : active.info.wireBytes();

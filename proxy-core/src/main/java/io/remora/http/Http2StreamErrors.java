@@ -18,6 +18,8 @@ final class Http2StreamErrors {
     private final Http2Connection conn;
     /** The requests' HPACK decoder, or null when the codec kept Netty's: then every stream error is the block's. */
     private final HeaderBlockDecoder headers;
+    /** The peer acknowledged our SETTINGS: their MAX_CONCURRENT_STREAMS is its to keep. */
+    private boolean settingsAcked;
 
     Http2StreamErrors(Http2Connection conn, HeaderBlockDecoder headers) {
         this.conn = conn;
@@ -59,6 +61,14 @@ final class Http2StreamErrors {
             return e;
         }
         io.netty.handler.codec.http2.Http2Connection.Endpoint<?> peer = conn.connection().remote();
+        if (!outbound && e.error() == Http2Error.REFUSED_STREAM && settingsAcked && opening(id) && !peer.canOpenStream()) {
+            // Past the MAX_CONCURRENT_STREAMS the peer acknowledged: oghttp2's OnHeaders fails the
+            // connection (kExceededMaxConcurrentStreams, PROTOCOL_ERROR, as nghttp2); before the
+            // acknowledgement the stream is refused, as here.
+            conn.onConnectionError(ctx, false, cause, Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
+                    "%s", e.getMessage()));
+            return null;
+        }
         if (!outbound && e.error() == Http2Error.STREAM_CLOSED && conn.connection().stream(id) == null
                 && peer.isValidStreamId(id) && id <= peer.lastStreamCreated()) {
             // DATA for a stream already closed: oghttp2's OnDataFrameHeader drops it where Netty
@@ -95,6 +105,18 @@ final class Http2StreamErrors {
             }
         }
         return e;
+    }
+
+    /** The peer acknowledged our SETTINGS. */
+    void settingsAcked() {
+        settingsAcked = true;
+    }
+
+    /** Stream {@code streamId} was answered and reset while its header block was still arriving. */
+    void answeredBeforeItsBlock(int streamId) {
+        if (headers != null) {
+            headers.answeredBeforeItsBlock(streamId);
+        }
     }
 
     /** The listener has the HEADERS being decoded: stream errors from now on are not about its block. */

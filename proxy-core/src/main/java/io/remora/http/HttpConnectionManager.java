@@ -152,17 +152,14 @@ public final class HttpConnectionManager implements NetworkFilter {
         // HTTP/2, while HTTP/1.1's one stage is one itself. The sniffer installs it for HTTP/2.
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx);
-            case HTTP2 -> {
-                downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer(cx));
-                Http2Connection.install(cx);
-            }
+            case HTTP2 -> ProtocolSniffer.install(cx, true); // the codec comes with the client's preface
             default -> {
                 io.netty.handler.ssl.SslHandler ssl = downstream.pipeline().get(io.netty.handler.ssl.SslHandler.class);
                 if (ssl != null && "h2".equals(ssl.applicationProtocol())) {
                     downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer(cx));
                     Http2Connection.install(cx); // ALPN already chose HTTP/2
                 } else {
-                    ProtocolSniffer.install(cx); // the first bytes decide (covers ALPN finishing later)
+                    ProtocolSniffer.install(cx, false); // the first bytes decide (covers ALPN finishing later)
                 }
             }
         }

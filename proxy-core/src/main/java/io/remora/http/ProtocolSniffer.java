@@ -8,7 +8,10 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * codec_type AUTO: reads until the first bytes show whether the client speaks HTTP/2 (its
  * connection preface "PRI * HTTP/2.0...", after TLS with ALPN h2 or with prior knowledge) or
- * HTTP/1.1, then installs that codec and steps aside.
+ * HTTP/1.1, then installs that codec and steps aside. codec_type HTTP2 waits for the preface too:
+ * Envoy makes its codec at the first bytes, so its SETTINGS follow the client's preface, and a
+ * broken preface closes the connection with nothing written (oghttp2's ProcessBytes fails before
+ * any frame is sent; http2_integration_test's BadMagic), counted in downstream_cx_protocol_error.
  */
 final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
 
@@ -21,14 +24,18 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
     private static final int MAGIC_PREFIX = "PRI * HTTP/2".length();
 
     private final ConnectionContext cx;
+    /** codec_type HTTP2: anything but the preface is no HTTP/1.1 request. */
+    private final boolean http2Only;
     private ByteBuf buffered;
 
-    private ProtocolSniffer(ConnectionContext cx) {
+    private ProtocolSniffer(ConnectionContext cx, boolean http2Only) {
         this.cx = cx;
+        this.http2Only = http2Only;
     }
 
-    static void install(ConnectionContext cx) {
-        ProtocolSniffer sniffer = new ProtocolSniffer(cx);
+    /** @param http2Only codec_type HTTP2: only the HTTP/2 preface is taken */
+    static void install(ConnectionContext cx, boolean http2Only) {
+        ProtocolSniffer sniffer = new ProtocolSniffer(cx, http2Only);
         cx.codec = new ConnectionContext.Codec() {
             @Override
             public void startDrain() {
@@ -56,17 +63,28 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
         } else {
             buffered = ctx.alloc().compositeBuffer().addComponents(true, buffered, in);
         }
-        int n = Math.min(buffered.readableBytes(), MAGIC_PREFIX);
+        int n = Math.min(buffered.readableBytes(), PREFACE.length);
         int start = buffered.readerIndex();
         for (int i = 0; i < n; i++) {
             if (buffered.getByte(start + i) != PREFACE[i]) {
-                decide(ctx, false);
+                if (i < MAGIC_PREFIX && !http2Only) {
+                    decide(ctx, false);
+                } else {
+                    brokenPreface(ctx);
+                }
                 return;
             }
         }
-        if (n == MAGIC_PREFIX) {
+        if (n == PREFACE.length) {
             decide(ctx, true);
         }
+    }
+
+    /** An HTTP/2 preface that is not one: Envoy's codec error, before its codec wrote a frame. */
+    private void brokenPreface(ChannelHandlerContext ctx) {
+        cx.hcm.stats.downstreamCxProtocolError.increment();
+        cx.closeLocally();
+        ctx.close();
     }
 
     private void decide(ChannelHandlerContext ctx, boolean http2) {

@@ -163,6 +163,21 @@ final class StreamTimeouts {
         return Long.MAX_VALUE;
     }
 
+    /**
+     * A request whose head did not end in time, its stream begun at the head's first byte:
+     * Envoy's onRequestHeaderTimeout, onRequestTimeout or onIdleTimeout, each a 408 (counted by
+     * the caller). {@code which}: the header guards' STREAM_IDLE, REQUEST_HEADERS or REQUEST.
+     */
+    static void headerPhaseReply(ActiveStream s, int which) {
+        if (which == Http1HeaderGuard.REQUEST_HEADERS) {
+            s.sendLocalReply(408, "request header timeout", null, "request_header_timeout");
+        } else if (which == Http1HeaderGuard.REQUEST) {
+            s.sendLocalReply(408, "request timeout", null, "request_overall_timeout");
+        } else {
+            s.sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
+        }
+    }
+
     private static void onRequestTimeout(ActiveStream s) {
         if (s.ended() || s.remoteComplete()) {
             return;

@@ -15,9 +15,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * frame, so {@code request_headers_timeout}, the stream idle timeout and {@code request_timeout}
  * run from there; here the codec makes no stream before the block is whole, so the guard arms the
  * earliest of them when a read ends with a block still open (never for blocks that arrive whole)
- * and lets the connection act on expiry (no other frame may come between a HEADERS frame and its
- * CONTINUATIONs: the connection is stuck until then). A block that spanned reads hands its start
- * to the stream it opens ({@link Timeouts#blockStart}), whose request_timeout is what is left.
+ * and lets the connection act on expiry, naming the block's stream. A block that spanned reads
+ * hands its start to the stream it opens ({@link Timeouts#blockStart}), whose request_timeout is
+ * what is left.
  */
 public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
 
@@ -41,8 +41,11 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
         /** A header block is left open past a read (true), or has ended (false). */
         void phase(boolean open);
 
-        /** {@code which}: {@link #STREAM_IDLE}, {@link #REQUEST_HEADERS} or {@link #REQUEST}. */
-        void expired(int which);
+        /**
+         * {@code which}: {@link #STREAM_IDLE}, {@link #REQUEST_HEADERS} or {@link #REQUEST}, for
+         * the block of stream {@code streamId} begun at {@code startNanos}.
+         */
+        void expired(int which, int streamId, long startNanos);
     }
 
     /** Which timeout ended a header block. */
@@ -79,6 +82,8 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     private boolean timerArmed;
     private int firesAs;
     private long blockStartNanos;
+    /** The stream the open block's HEADERS frame names. */
+    private int blockStream;
     private ChannelHandlerContext ctx;
 
     public Http2HeaderGuard(HeaderBudget budget) {
@@ -187,7 +192,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     private void fire() {
         if (timerArmed && phaseOpen && !shed && ctx.channel().isActive()) {
             timerArmed = false;
-            timeouts.expired(firesAs);
+            timeouts.expired(firesAs, blockStream, blockStartNanos);
         }
     }
 
@@ -230,6 +235,8 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
                     if (type == HEADERS) {
                         blockOpen = true;
                         blockStartNanos = System.nanoTime();
+                        blockStream = ((head[5] & 0x7f) << 24) | ((head[6] & 0xff) << 16) | ((head[7] & 0xff) << 8)
+                                | (head[8] & 0xff);
                     }
                     if (payloadLeft == 0) {
                         frameDone();

@@ -107,21 +107,85 @@ class HeaderPhaseTimeoutTest {
         assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
     }
 
-    /** An HTTP/2 HEADERS frame without END_HEADERS whose CONTINUATION never comes: GOAWAY and close. */
-    private void unfinishedHttp2HeaderBlock() throws Exception {
-        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
-            h2.settingsAck().frame(RawH2.HEADERS, 0, 1, new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84}).flush();
-            RawH2.Frame goAway = h2.awaitGoAway();
-            assertNotNull(goAway, "no GOAWAY for a header block that never ends");
-            assertEquals(RawH2.NO_ERROR, goAway.goAwayError());
-            assertEquals(-1, h2.socket().getInputStream().read(), "the connection stayed open");
+    /**
+     * Envoy's HTTP/1.1 codec makes the stream at the request's first byte (onMessageBegin, newStream),
+     * and its StreamInfo's start time with it: %START_TIME% and %DURATION% include a slow head.
+     * Was: both counted from the head's end.
+     */
+    @Test
+    void streamStartsAtTheRequestsFirstByte() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)));
+        long before = System.currentTimeMillis();
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n");
+            Thread.sleep(800);
+            c.send("\r\n");
+            assertEquals(200, c.read().status());
         }
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertTrue(info.startMillis - before < 400, "started " + (info.startMillis - before) + " ms after the first byte");
+        assertTrue(info.durationNanos >= TimeUnit.MILLISECONDS.toNanos(800), "duration " + info.durationNanos);
+    }
+
+    /** The 408 of a head that never ended is a stream begun at its first byte, as Envoy's. */
+    @Test
+    void timedOutHeadStartsAtItsFirstByte() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)
+                .requestHeadersTimeout(Duration.ofMillis(600))));
+        long before = System.currentTimeMillis();
+        assertEquals(408, unfinishedHead().status());
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertTrue(info.startMillis - before < 400, "started " + (info.startMillis - before) + " ms after the first byte");
+        assertTrue(info.durationNanos >= TimeUnit.MILLISECONDS.toNanos(550), "duration " + info.durationNanos);
+    }
+
+    /**
+     * An HTTP/2 HEADERS frame without END_HEADERS whose CONTINUATION does not come in time. Envoy's
+     * codec opens the stream at that frame (oghttp2's OnHeaderBlockStart calls onBeginHeaders), so
+     * its connection manager answers the timeout on the stream: a 408, then RST_STREAM(NO_ERROR) as
+     * the request never ended; the connection stays, and the block's end, when it comes, is
+     * dropped. Was: GOAWAY and the connection closed.
+     */
+    private StreamInfo unfinishedHttp2HeaderBlock(String body) throws Exception {
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.readTimeout(5000);
+            h2.settingsAck().frame(RawH2.HEADERS, 0, 1, new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84}).flush();
+            boolean sawStatus = false;
+            StringBuilder data = new StringBuilder();
+            RawH2.Frame f;
+            for (f = h2.read(); f != null && f.type() != RawH2.RST_STREAM; f = h2.read()) {
+                assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY for a header block that ran out of time");
+                if (f.streamId() == 1 && f.type() == RawH2.HEADERS) {
+                    sawStatus = new String(f.payload(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("408");
+                } else if (f.streamId() == 1 && f.type() == RawH2.DATA) {
+                    data.append(new String(f.payload(), java.nio.charset.StandardCharsets.US_ASCII));
+                }
+            }
+            assertNotNull(f, "no RST_STREAM after the 408");
+            assertEquals(1, f.streamId());
+            assertEquals(RawH2.NO_ERROR, f.rstError());
+            assertTrue(sawStatus, "no 408 on the stream");
+            assertEquals(body, data.toString());
+            // The block's end is dropped, and the connection serves the next stream.
+            h2.frame(RawH2.CONTINUATION, 0x4, 1, new byte[] {0x01, 0x01, 'a'});
+            h2.get(3, "a", "/", true).flush();
+            for (f = h2.read(); f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 3); f = h2.read()) {
+                assertTrue(f.type() != RawH2.GOAWAY && f.type() != RawH2.RST_STREAM, "the block's end was refused: " + f);
+            }
+            assertNotNull(f, "stream 3 unanswered");
+        }
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertNotNull(info);
+        assertEquals(408, info.responseCode);
+        return info;
     }
 
     @Test
-    void http2HeaderBlockThatNeverEndsIsClosedByTheStreamIdleTimeout() throws Exception {
+    void http2HeaderBlockThatNeverEndsIsAnsweredByTheStreamIdleTimeout() throws Exception {
         server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).streamIdle(Duration.ofMillis(300))));
-        unfinishedHttp2HeaderBlock();
+        StreamInfo info = unfinishedHttp2HeaderBlock("stream timeout");
+        assertEquals("stream_idle_timeout", info.responseCodeDetails);
+        assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
         assertEquals(1.0, server.hcm.stats.downstreamRqIdleTimeout.count());
     }
 
@@ -130,18 +194,21 @@ class HeaderPhaseTimeoutTest {
      * request_timeout. Was: an unfinished block was not timed by it (the connection stayed open).
      */
     @Test
-    void http2HeaderBlockThatNeverEndsIsClosedByTheRequestTimeout() throws Exception {
+    void http2HeaderBlockThatNeverEndsIsAnsweredByTheRequestTimeout() throws Exception {
         server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP2).requestTimeout(Duration.ofMillis(300))));
-        unfinishedHttp2HeaderBlock();
+        assertEquals("request_overall_timeout", unfinishedHttp2HeaderBlock("request timeout").responseCodeDetails);
         assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
         assertEquals(0.0, server.hcm.stats.downstreamRqIdleTimeout.count());
     }
 
     @Test
-    void http2HeaderBlockThatNeverEndsIsClosedByTheRequestHeadersTimeout() throws Exception {
+    void http2HeaderBlockThatNeverEndsIsAnsweredByTheRequestHeadersTimeout() throws Exception {
         server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP2)
                 .requestHeadersTimeout(Duration.ofMillis(300))));
-        unfinishedHttp2HeaderBlock();
+        StreamInfo info = unfinishedHttp2HeaderBlock("request header timeout");
+        assertEquals("request_header_timeout", info.responseCodeDetails);
+        // The stream began with its HEADERS frame, not when the timeout made it.
+        assertTrue(info.durationNanos >= TimeUnit.MILLISECONDS.toNanos(250), "duration " + info.durationNanos);
         assertEquals(0.0, server.hcm.stats.downstreamRqIdleTimeout.count());
         assertEquals(1.0, server.hcm.stats.downstreamRqHeaderTimeout.count());
         // Whole header blocks are not timed: requests after a pause are served.

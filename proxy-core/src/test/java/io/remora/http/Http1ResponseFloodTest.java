@@ -24,6 +24,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(LeakCheck.class)
 class Http1ResponseFloodTest {
 
+    /**
+     * Envoy's connection writes in its write event, after the dispatch: two responses answered at
+     * once are both still queued (their sentinels unreleased) when a third request pipelined in
+     * the same read begins, so that one is the flood, whether or not the client reads (Envoy's
+     * maybeAddSentinelBufferFragment and ConnectionImpl::write). Was: all three answered.
+     */
+    @Test
+    void aThirdRequestPipelinedBehindTwoAnsweredAtOnceIsTheFlood() throws Exception {
+        HcmServer server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertEquals(200, c.read().status());
+            assertEquals(null, c.read(), "the third request was answered");
+            assertTrue(c.closedByPeer());
+        } finally {
+            server.close();
+        }
+        assertEquals(1.0, server.hcm.stats.http1ResponseFlood.count());
+    }
+
+    /** Two pipelined requests answered at once are within the limit. */
+    @Test
+    void twoPipelinedRequestsAreServed() throws Exception {
+        HcmServer server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            for (int i = 0; i < 3; i++) {
+                c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, c.read().status());
+                assertEquals(200, c.read().status());
+            }
+        } finally {
+            server.close();
+        }
+        assertEquals(0.0, server.hcm.stats.http1ResponseFlood.count());
+    }
+
     @Test
     void aPipeliningClientThatNeverReadsLosesItsConnection() throws Exception {
         HcmServer server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)));

@@ -231,6 +231,134 @@ class Http2ConformanceTest extends HcmServerTestBase {
         }
     }
 
+    /**
+     * A stream past our acknowledged SETTINGS_MAX_CONCURRENT_STREAMS: oghttp2's OnHeaders (and
+     * nghttp2, for parity) fails the connection with PROTOCOL_ERROR (kExceededMaxConcurrentStreams).
+     * Was: Netty's RST_STREAM(REFUSED_STREAM), the connection kept.
+     */
+    @Test
+    void aStreamPastTheAcknowledgedMaxConcurrentStreamsCostsTheConnection() throws Exception {
+        server.close();
+        start(b -> b.codec(CodecType.HTTP2).http2(io.remora.config.Http2Options.builder().maxConcurrentStreams(1).build()));
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x5, 1, post("x-test", "hang")).frame(RawH2.HEADERS, 0x5, 3, post()).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(RawH2.PROTOCOL_ERROR, goAway.goAwayError());
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /**
+     * Before our SETTINGS are acknowledged the stream is refused (oghttp2's
+     * pending_max_inbound_concurrent_streams_, RST_STREAM REFUSED_STREAM), the connection kept:
+     * only the acknowledged limit costs the connection.
+     */
+    @Test
+    void aStreamPastMaxConcurrentStreamsBeforeTheAckIsRefused() throws Exception {
+        server.close();
+        start(b -> b.codec(CodecType.HTTP2).http2(io.remora.config.Http2Options.builder().maxConcurrentStreams(1).build()));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.readTimeout(3000);
+            h2.frame(RawH2.HEADERS, 0x5, 1, post("x-test", "hang")).frame(RawH2.HEADERS, 0x5, 3, post()).flush();
+            List<RawH2.Frame> frames = untilPingAck(h2);
+            assertNotNull(frames, "the connection ended");
+            RawH2.Frame rst = only(frames, RawH2.RST_STREAM);
+            assertNotNull(rst, "stream 3 not refused");
+            assertEquals(3, rst.streamId());
+            assertEquals(RawH2.REFUSED_STREAM, rst.rstError());
+            assertNull(only(frames, RawH2.GOAWAY));
+        }
+    }
+
+    /**
+     * h2spec 6.5.2: SETTINGS values oghttp2's OnSetting refuses (kInvalidSetting, kFlowControlError)
+     * cost the connection with the code RFC 9113 names, as Netty's reader does: ENABLE_PUSH 2 and a
+     * MAX_FRAME_SIZE out of range PROTOCOL_ERROR, INITIAL_WINDOW_SIZE past 2^31-1 FLOW_CONTROL_ERROR.
+     */
+    @Test
+    void invalidSettingsCostTheConnection() throws Exception {
+        int[][] cases = {{0x2, 2, RawH2.PROTOCOL_ERROR}, {0x5, 100, RawH2.PROTOCOL_ERROR},
+                {0x5, 1 << 24, RawH2.PROTOCOL_ERROR}, {0x4, 0x80000000, RawH2.FLOW_CONTROL_ERROR}};
+        for (int[] c : cases) {
+            try (RawH2 h2 = connect()) {
+                h2.settings(c[0], c[1]).flush();
+                RawH2.Frame goAway = h2.awaitGoAway();
+                assertNotNull(goAway, "no GOAWAY for setting " + c[0] + "=" + c[1]);
+                assertEquals(c[2], goAway.goAwayError(), "setting " + c[0] + "=" + c[1]);
+            }
+        }
+    }
+
+    /** h2spec 6.5/1 and 6.5/3: a SETTINGS ACK with a payload, a SETTINGS not a multiple of 6 octets. */
+    @Test
+    void settingsOfTheWrongSizeCostTheConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.SETTINGS, 0x1, 0, new byte[6]).flush();
+            assertEquals(RawH2.FRAME_SIZE_ERROR, h2.awaitGoAway().goAwayError());
+        }
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.SETTINGS, 0, 0, new byte[3]).flush();
+            assertEquals(RawH2.FRAME_SIZE_ERROR, h2.awaitGoAway().goAwayError());
+        }
+    }
+
+    /** h2spec 5.1/1 6.4/2: RST_STREAM on an idle stream is the connection's PROTOCOL_ERROR. */
+    @Test
+    void rstStreamOnAnIdleStreamCostsTheConnection() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.rst(5, RawH2.CANCEL).flush();
+            assertEquals(RawH2.PROTOCOL_ERROR, h2.awaitGoAway().goAwayError());
+        }
+    }
+
+    private static byte[] goAwayPayload(int lastStreamId) {
+        return new byte[] {(byte) (lastStreamId >>> 24), (byte) (lastStreamId >>> 16), (byte) (lastStreamId >>> 8),
+                (byte) lastStreamId, 0, 0, 0, 0};
+    }
+
+    /**
+     * A client's GOAWAY stops only streams the server would push: Envoy's server codec takes new
+     * streams after it (oghttp2's OnGoAway only notes it; ConnectionManagerImpl::onGoAway does
+     * nothing), and a second GOAWAY whose last stream is higher is PROTOCOL_ERROR
+     * (kInvalidGoAwayLastStreamId).
+     */
+    @Test
+    void aClientsGoAwayLeavesItsStreamsServed() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.GOAWAY, 0, 0, goAwayPayload(0));
+            completeGet(h2);
+            h2.frame(RawH2.GOAWAY, 0, 0, goAwayPayload(1)).flush();
+            assertEquals(RawH2.PROTOCOL_ERROR, h2.awaitGoAway().goAwayError());
+        }
+    }
+
+    /**
+     * Envoy's http2_integration_test BadMagic: its codec is made at the first bytes, and a preface
+     * that is not one fails the dispatch before any frame is written: the connection closes with
+     * nothing sent, not even SETTINGS. Was: SETTINGS at accept, then a GOAWAY.
+     */
+    @Test
+    void aBadPrefaceClosesTheConnectionWithNothingWritten() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(500);
+            try {
+                int b = s.getInputStream().read();
+                throw new AssertionError("the server wrote before the client's preface: " + b);
+            } catch (java.net.SocketTimeoutException expected) {
+                // nothing before the preface
+            }
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(ascii("hello"));
+            s.getOutputStream().write(ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+            assertEquals(0, s.getInputStream().readAllBytes().length, "bytes written for a bad preface");
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+        try (RawH2 h2 = connect()) {
+            completeGet(h2);
+        }
+    }
+
     /** h2spec 5.1/11: DATA on a closed stream is dropped, as oghttp2 drops it, not answered with RST_STREAM. */
     @Test
     void dataOnAClosedStreamIsDropped() throws Exception {
