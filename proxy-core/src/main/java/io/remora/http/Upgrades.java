@@ -51,6 +51,11 @@ public final class Upgrades {
         return false;
     }
 
+    /** Whether {@code upgrade} (an Upgrade value, or null) is a WebSocket's, as Envoy's isWebSocketUpgradeRequest compares it. */
+    public static boolean isWebSocket(CharSequence upgrade) {
+        return upgrade != null && AsciiString.contentEqualsIgnoreCase(upgrade, "websocket");
+    }
+
     public static boolean isConnect(Http2Headers headers) {
         CharSequence m = headers.method();
         return m != null && AsciiString.contentEquals(CONNECT, m);

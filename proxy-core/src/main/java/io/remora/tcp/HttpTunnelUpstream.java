@@ -124,11 +124,14 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
                 // Also a refused answer's, and a later attempt's replace an earlier one's (Envoy: Mutable).
                 keep(TunnelResponseHeaders.HEADERS_KEY, headers, FilterState.Mutability.MUTABLE);
             }
-            if (!validAnswer(status)) {
-                LOG.fine(() -> "tunnel to " + host.address() + " refused with status " + status);
+            // An answer that ends the stream opens nothing either, 200 or not (Envoy's
+            // HttpUpstream DecoderShim::decodeHeaders: !is_valid_response || end_stream).
+            if (!validAnswer(status) || endStream) {
+                String why = "tunnel refused with status " + status + (endStream ? " and its end" : "");
+                LOG.fine(() -> "tunnel to " + host.address() + ": " + why);
                 done = true;
                 stream.reset();
-                TcpUpstreamAttempts.failed(session, new IOException("tunnel refused with status " + status), host);
+                TcpUpstreamAttempts.failed(session, new IOException(why), host);
                 return;
             }
             established = true;

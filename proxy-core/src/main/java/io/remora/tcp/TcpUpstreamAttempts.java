@@ -228,6 +228,9 @@ final class TcpUpstreamAttempts {
      */
     static void failed(TcpProxySession s, Throwable cause, Host h) {
         s.clusterStats.upstreamCxConnectFail.increment();
+        // Flagged at each failed connect, though a retry may then connect (Envoy's onUpstreamEvent
+        // while connecting, and onConnectTimeout).
+        s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
         if (cause instanceof ConnectTimeoutException) {
             s.clusterStats.upstreamCxConnectTimeout.increment();
             h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
@@ -252,8 +255,7 @@ final class TcpUpstreamAttempts {
                 }
             }, s.connectBackoff.nextMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } else {
-            // As Envoy's onConnectMaxAttempts: the last failure's UF, then URX and the cluster's count.
-            s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+            // As Envoy's onConnectMaxAttempts: URX beside the failures' UF, and the cluster's count.
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
             s.streamInfo.upstreamTransportFailureReason(io.remora.http.upstream.ConnectFailure.transportFailure(cause));

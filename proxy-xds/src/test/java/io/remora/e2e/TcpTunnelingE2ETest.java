@@ -28,6 +28,7 @@ class TcpTunnelingE2ETest {
     static int viaH1;
     static int viaH2;
     static int refused;
+    static int ended;
 
     @BeforeAll
     static void start() throws Exception {
@@ -58,6 +59,11 @@ class TcpTunnelingE2ETest {
                               routes:
                               - match: { connect_matcher: {} }
                                 direct_response: { status: 403 }
+                            - name: ended
+                              domains: ["ended.test:1"]
+                              routes:
+                              - match: { connect_matcher: {} }
+                                direct_response: { status: 200 }
                             - name: terminate
                               domains: ["*"]
                               routes:
@@ -77,6 +83,7 @@ class TcpTunnelingE2ETest {
         viaH1 = ProxyProcess.freePort();
         viaH2 = ProxyProcess.freePort();
         refused = ProxyProcess.freePort();
+        ended = ProxyProcess.freePort();
         client = ProxyProcess.start("""
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
@@ -85,6 +92,7 @@ class TcpTunnelingE2ETest {
                 %2$s
                 %3$s
                 %4$s
+                %7$s
                   clusters:
                 %5$s
                 %6$s
@@ -93,7 +101,8 @@ class TcpTunnelingE2ETest {
                 tunnelListener("via_h2", viaH2, "hbone", "%DOWNSTREAM_LOCAL_ADDRESS%"),
                 tunnelListener("refused", refused, "hbone", "refused.test:1"),
                 Bootstraps.indent(Bootstraps.cluster("h1_proxy", false, null, h1Proxy.port()), 2),
-                Bootstraps.indent(Bootstraps.cluster("hbone", true, null, serverPort), 2)), clientAdmin);
+                Bootstraps.indent(Bootstraps.cluster("hbone", true, null, serverPort), 2),
+                tunnelListener("ended", ended, "hbone", "ended.test:1")), clientAdmin);
     }
 
     private static String tunnelListener(String name, int port, String cluster, String hostname) {
@@ -158,6 +167,16 @@ class TcpTunnelingE2ETest {
     void aTunnelTheServerRefusesEndsTheConnection() throws Exception {
         double failures = client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}");
         assertEquals("", roundTrip(refused, "nobody hears this"), "the server answers 403: no tunnel");
+        assertEquals(failures + 1,
+                client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}"),
+                () -> client.log() + server.log());
+    }
+
+    /** A 200 that ends its stream opens no tunnel: Envoy's HttpUpstream fails the connect on end_stream too. */
+    @Test
+    void aTunnelAnsweredWithItsEndIsAFailedConnect() throws Exception {
+        double failures = client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}");
+        assertEquals("", roundTrip(ended, "nobody hears this"), "the server's 200 ends the stream: no tunnel");
         assertEquals(failures + 1,
                 client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}"),
                 () -> client.log() + server.log());

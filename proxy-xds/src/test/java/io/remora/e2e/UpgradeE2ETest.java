@@ -1,7 +1,6 @@
 package io.remora.e2e;
 
 import io.remora.testing.HttpHeads;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -9,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -20,7 +18,6 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.server.Transport;
 import io.remora.testing.TempPaths;
@@ -70,6 +67,9 @@ class UpgradeE2ETest {
     static TunnelEcho httpProxy;
     static H2ConnectEcho h2ws;
     static TestUpstream web;
+    /** Answers every WebSocket upgrade 101 with an accept that answers no key; the heads it read. */
+    static java.net.ServerSocket badAccept;
+    static final BlockingQueue<String> badAcceptHeads = new LinkedBlockingQueue<>();
     static ProxyProcess proxy;
     static int port;
     static int plainPort;
@@ -82,6 +82,17 @@ class UpgradeE2ETest {
         httpProxy = new TunnelEcho(true);
         h2ws = new H2ConnectEcho();
         web = TestUpstream.text("through the tunnel");
+        badAccept = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        io.remora.testing.SocketServers.acceptEach(badAccept, "bad-accept", s -> {
+            try (s) {
+                badAcceptHeads.add(HttpHeads.read(s.getInputStream()));
+                s.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n"
+                        + "sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                s.getInputStream().readAllBytes();
+            } catch (java.io.IOException e) {
+                // the proxy closed first
+            }
+        });
         accessLog = TempPaths.file("remora-upgrade", ".log");
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
@@ -109,7 +120,7 @@ class UpgradeE2ETest {
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                               path: %s
-                              log_format: { text_format_source: { inline_string: "%%REQ(:METHOD)%% %%REQ(:AUTHORITY)%% %%REQ(:PATH)%% %%RESPONSE_CODE%% %%RESPONSE_CODE_DETAILS%% %%BYTES_RECEIVED%% %%BYTES_SENT%%\\n" } }
+                              log_format: { text_format_source: { inline_string: "%%REQ(:METHOD)%% %%REQ(:AUTHORITY)%% %%REQ(:PATH)%% %%RESPONSE_CODE%% %%RESPONSE_CODE_DETAILS%% %%BYTES_RECEIVED%% %%BYTES_SENT%% %%RESPONSE_FLAGS%%\\n" } }
                           route_config:
                             name: local
                             virtual_hosts:
@@ -133,6 +144,11 @@ class UpgradeE2ETest {
                               routes:
                               - match: { connect_matcher: {} }
                                 route: { cluster: http_proxy }
+                            - name: badaccept
+                              domains: ["badaccept.test"]
+                              routes:
+                              - match: { prefix: "/" }
+                                route: { cluster: badaccept }
                             - name: h2
                               domains: ["h2.test"]
                               routes:
@@ -183,6 +199,7 @@ class UpgradeE2ETest {
                 %s
                 %s
                 %s
+                %s
                   - name: h2ws
                     type: STATIC
                     connect_timeout: 1s
@@ -199,7 +216,8 @@ class UpgradeE2ETest {
                 Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("http_proxy", false, null, httpProxy.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("ws", false, null, ws.port()), 2),
-                Bootstraps.indent(Bootstraps.cluster("web", false, null, web.port()), 2), h2ws.port());
+                Bootstraps.indent(Bootstraps.cluster("web", false, null, web.port()), 2),
+                Bootstraps.indent(Bootstraps.cluster("badaccept", false, null, badAccept.getLocalPort()), 2), h2ws.port());
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -222,6 +240,9 @@ class UpgradeE2ETest {
         }
         if (httpProxy != null) {
             httpProxy.close();
+        }
+        if (badAccept != null) {
+            badAccept.close();
         }
         Files.deleteIfExists(accessLog);
     }
@@ -355,59 +376,54 @@ class UpgradeE2ETest {
     /** RFC 8441: an HTTP/2 client's extended CONNECT reaches the HTTP/1.1 WebSocket server as an upgrade. */
     @Test
     void http2ExtendedConnectToHttp1WebSocketUpstream() throws Exception {
-        EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-h2-client");
-        try {
-            BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
-            Channel conn = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
-                                    .initialSettings(Http2Settings.defaultSettings()).build(),
-                                    new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                        }
-                    }).connect("127.0.0.1", port).sync().channel();
-            Http2StreamChannel stream = new Http2StreamChannelBootstrap(conn).handler(new ChannelInboundHandlerAdapter() {
-                @Override
-                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    if (msg instanceof Http2HeadersFrame h) {
-                        frames.add(h.headers());
-                    } else if (msg instanceof Http2DataFrame d) {
-                        frames.add(io.netty.buffer.ByteBufUtil.getBytes(d.content()));
-                        d.release();
-                    } else {
-                        ReferenceCountUtil.release(msg);
-                    }
-                }
-            }).open().sync().getNow();
-            Http2Headers h = new DefaultHttp2Headers().method("CONNECT").scheme("http").path("/ws")
-                    .authority("127.0.0.1:" + port);
-            h.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), "websocket");
-            h.set("sec-websocket-version", "13");
-            // RFC 8441 drops the key; an HTTP/1.1 server still wants one, so this client sends it.
-            h.set("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
-            stream.writeAndFlush(new DefaultHttp2HeadersFrame(h, false)).sync();
-            Http2Headers response = (Http2Headers) frames.poll(20, TimeUnit.SECONDS);
-            assertNotNull(response, "no response to the extended CONNECT");
+        // RFC 8441 drops the key; this client sends one all the same, which the proxy leaves as it is.
+        try (ExtendedConnectClient c = new ExtendedConnectClient(port, "127.0.0.1:" + port, "/ws",
+                "sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")) {
+            Http2Headers response = c.response();
             assertEquals("200", response.status().toString());
-
-            byte[] payload = "over h2".getBytes(StandardCharsets.UTF_8);
-            stream.writeAndFlush(new DefaultHttp2DataFrame(maskedTextFrame(payload), false)).sync();
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            while (got.size() < 2 + payload.length) {
-                Object f = frames.poll(10, TimeUnit.SECONDS);
-                assertNotNull(f, "no echo; got " + got.size() + " bytes");
-                got.writeBytes((byte[]) f);
-            }
-            byte[] echo = got.toByteArray();
-            assertEquals((byte) 0x81, echo[0]); // FIN + text, unmasked from the server
-            assertEquals(payload.length, echo[1]);
-            assertArrayEquals(payload, java.util.Arrays.copyOfRange(echo, 2, echo.length));
-            conn.close().sync();
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // Not a key of the proxy's: its accept is not the proxy's to take out (Envoy's injected_websocket_key_ unset).
+            assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", String.valueOf(response.get("sec-websocket-accept")));
+            assertEcho(c, "over h2");
         }
         assertNotNull(awaitLog("GET 127.0.0.1:" + port + " /ws 101"));
+    }
+
+    /**
+     * Without a key (RFC 8441 has none), as Envoy since websocket_synthesize_key_on_h2_downgrade: the
+     * HTTP/1.1 upstream gets a key of the proxy's, its accept is checked and not passed on; Netty's
+     * server handshaker refuses a request without one.
+     */
+    @Test
+    void http2ExtendedConnectWithoutAKeyGetsOneForTheHttp1Upstream() throws Exception {
+        try (ExtendedConnectClient c = new ExtendedConnectClient(port, "127.0.0.1:" + port, "/ws")) {
+            Http2Headers response = c.response();
+            assertEquals("200", response.status().toString(), response.toString());
+            assertNull(response.get("sec-websocket-accept"), response.toString());
+            assertEcho(c, "keyed by the proxy");
+        }
+    }
+
+    /** A 101 whose accept does not answer the proxy's key is 502 UPE, as Envoy's upstream_codec_filter. */
+    @Test
+    void a101ThatDoesNotAnswerTheProxysKeyIs502() throws Exception {
+        try (ExtendedConnectClient c = new ExtendedConnectClient(port, "badaccept.test", "/ws")) {
+            Http2Headers response = c.response();
+            assertEquals("502", response.status().toString(), response.toString());
+        }
+        String line = awaitLog("GET badaccept.test /ws 502");
+        assertTrue(line.contains(" websocket_handshake_invalid_accept ") && line.endsWith(" UPE"), line);
+        String head = badAcceptHeads.poll(10, TimeUnit.SECONDS);
+        assertNotNull(head);
+        assertTrue(head.toLowerCase(java.util.Locale.ROOT).contains("\r\nsec-websocket-key: "), head);
+    }
+
+    private static void assertEcho(ExtendedConnectClient c, String text) throws Exception {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        c.write(maskedTextFrame(payload));
+        byte[] echo = c.read(2 + payload.length);
+        assertEquals((byte) 0x81, echo[0]); // FIN + text, unmasked from the server
+        assertEquals(payload.length, echo[1]);
+        assertArrayEquals(payload, java.util.Arrays.copyOfRange(echo, 2, echo.length));
     }
 
     /**

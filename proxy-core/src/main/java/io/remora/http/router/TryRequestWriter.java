@@ -21,7 +21,7 @@ final class TryRequestWriter {
             if (a.filtered != null) {
                 a.filtered.filters.decodeHeaders(a.headers, a.endSent);
             } else {
-                a.stream.writeHeaders(a.headers, a.endSent);
+                a.stream.writeHeaders(WebSocketHandshake.headers(router, a), a.endSent);
                 a.sent(a.endSent);
             }
         }

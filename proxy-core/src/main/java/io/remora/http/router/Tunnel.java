@@ -22,6 +22,8 @@ final class Tunnel {
     final boolean terminate;
     /** The upstream accepted the tunnel. */
     boolean established;
+    /** The Sec-WebSocket-Accept the upstream owes the key this hop made ({@link WebSocketHandshake}); null for none. */
+    String expectedAccept;
 
     private Tunnel(boolean upgrade, boolean connect, boolean terminate) {
         this.upgrade = upgrade;

@@ -61,6 +61,9 @@ final class UpstreamResponse {
 
     static void onHeaders(RouterFilter r, UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = HeaderConversion.parseStatus(headers.status());
+        if (!WebSocketHandshake.answered(r, headers, status)) {
+            return;
+        }
         a.responseHeaders(headers, status);
         a.host.outlier().reportResult(status);
         io.remora.upstream.orca.ClientSideWeight orca = a.host.clientSideWeight();

@@ -38,18 +38,9 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     boolean chunkedRequest;
     /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
     boolean upgraded;
-    /**
-     * Tunnel bytes the client sent before the upstream accepted (a 101, or a 2xx to a CONNECT):
-     * held, as Envoy's router holds them, and never sent if the upstream refuses.
-     */
-    private ByteBuf beforeSwitch;
+    /** Tunnel bytes the client sent before the upstream accepted (a 101, or a 2xx to a CONNECT). */
+    private final HeldTunnelBytes beforeSwitch = new HeldTunnelBytes();
     private boolean holdUntilSwitch;
-    /**
-     * The held bytes went past the stream's buffer limit: the stream reads as unwritable, so the
-     * router stops reading the client (Envoy's watermark on what its upstream filter manager buffers
-     * while paused_for_websocket_) until the 101 lets them out.
-     */
-    private boolean heldAbove;
     /** The meters of the stream being served, when some format reads them; null otherwise. */
     io.remora.accesslog.WireBytes meter;
 
@@ -189,45 +180,29 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     }
 
     private void hold(ByteBuf data) {
-        if (!data.isReadable()) {
-            data.release();
-            return;
-        }
-        if (beforeSwitch == null) {
-            beforeSwitch = channel.alloc().compositeBuffer();
-        }
-        ((io.netty.buffer.CompositeByteBuf) beforeSwitch).addComponent(true, data);
         UpstreamCallbacks cb = active;
-        if (!heldAbove && cb != null && beforeSwitch.readableBytes() > cb.requestBufferLimit()) {
-            heldAbove = true;
+        if (beforeSwitch.add(channel.alloc(), data, cb.requestBufferLimit())) {
             cb.onWritabilityChanged(false);
         }
     }
 
     /** The upstream switched protocols: what the client sent meanwhile goes out first. */
     final void sendHeld() {
-        ByteBuf held = beforeSwitch;
-        beforeSwitch = null;
+        boolean wasAbove = beforeSwitch.above();
+        ByteBuf held = beforeSwitch.take();
         if (held != null) {
             metered(held, false);
             Http1UpstreamTunnel.write(channel, held);
         }
         UpstreamCallbacks cb = active;
-        if (heldAbove) {
-            heldAbove = false;
-            if (cb != null) {
-                cb.onWritabilityChanged(channel.isWritable());
-            }
+        if (wasAbove && cb != null) {
+            cb.onWritabilityChanged(channel.isWritable());
         }
     }
 
     /** The connection ends without the switch: the held bytes are dropped. */
     final void dropHeld() {
-        if (beforeSwitch != null) {
-            beforeSwitch.release();
-            beforeSwitch = null;
-        }
-        heldAbove = false;
+        beforeSwitch.drop();
     }
 
     /** Both halves of the tunnel ended: close once what is queued has left. */
@@ -262,7 +237,7 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public boolean isWritable() {
-        return !heldAbove && channel.isWritable();
+        return !beforeSwitch.above() && channel.isWritable();
     }
 
     @Override

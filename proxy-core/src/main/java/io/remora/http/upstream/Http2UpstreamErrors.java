@@ -61,10 +61,10 @@ final class Http2UpstreamErrors {
         int id = e.streamId();
         Http2UpstreamStream s = conn.streamFor(id);
         if (e instanceof Http2Exception.HeaderListSizeException) {
-            // Past max_response_headers_kb: as a count past its limit (Http2UpstreamStream.refuseResponse).
+            // Past max_response_headers_kb: as a count past its limit (Http2UpstreamResponse.refuseResponse).
             stats.http2HeaderOverflow.increment();
             if (s != null) {
-                s.refuseResponse();
+                Http2UpstreamResponse.refuseResponse(s);
                 return null;
             }
             return e;

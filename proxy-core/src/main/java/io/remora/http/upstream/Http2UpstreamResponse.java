@@ -1,6 +1,7 @@
 package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 
@@ -23,7 +24,7 @@ final class Http2UpstreamResponse {
         if (s.headersReceived) {
             if (ResponseHeaderChecks.tooManyTrailers(s.conn.ctx().cluster.config().responseHeaderLimits(), headers)) {
                 s.conn.ctx().stats().http2HeaderOverflow.increment();
-                s.refuseResponse();
+                refuseResponse(s);
                 return;
             }
             // Trailers: in order behind held DATA.
@@ -51,7 +52,7 @@ final class Http2UpstreamResponse {
         Http2UpstreamConnection conn = s.conn;
         if (!ResponseHeaderChecks.accept(conn.ctx().cluster.config().responseHeaderLimits(), headers, true)) {
             conn.ctx().stats().http2HeaderOverflow.increment();
-            s.refuseResponse();
+            refuseResponse(s);
             return;
         }
         s.headersReceived = true;
@@ -61,6 +62,7 @@ final class Http2UpstreamResponse {
             conn.ctx().host.stats.response(code);
         }
         Http2HopHeaders.upgradeAccepted(headers, status, s.upgradeProtocol);
+        s.tunnelAnswered(code);
         s.responseDone = endStream;
         cb.onResponseHeaders(headers, endStream);
         if (endStream) {
@@ -83,7 +85,7 @@ final class Http2UpstreamResponse {
             return n + padding;
         }
         if (n > 0 && s.bodyless) {
-            s.refuseBody();
+            refuseBody(s);
             return n + padding;
         }
         s.responseDone |= endStream;
@@ -96,6 +98,25 @@ final class Http2UpstreamResponse {
             afterResponse(s);
         }
         return n + padding;
+    }
+
+    /**
+     * The response broke the cluster's header limits: RST_STREAM(INTERNAL_ERROR), which the close
+     * that follows reports to the requester as a remote reset, not a protocol error. So Envoy's
+     * codec: its header callback fails the stream (the library resets it with INTERNAL_ERROR) and
+     * the stream's close, not a messaging error, is a RemoteReset: 503 UR, not 502 UPE.
+     */
+    static void refuseResponse(Http2UpstreamStream s) {
+        s.resetAsRemote(Http2Error.INTERNAL_ERROR);
+    }
+
+    /**
+     * DATA with bytes on a response that has no body (oghttp2's can_receive_body: after a 204, a
+     * 304, or for a HEAD): oghttp2 answers RST_STREAM(PROTOCOL_ERROR) on its own, not as a
+     * messaging error, so the connection stays and Envoy's stream close reads it as a RemoteReset.
+     */
+    static void refuseBody(Http2UpstreamStream s) {
+        s.resetAsRemote(Http2Error.PROTOCOL_ERROR);
     }
 
     private static void hold(Http2UpstreamStream s, Http2HeldResponse.Frame h) {

@@ -48,6 +48,8 @@ final class Http2UpstreamStream implements UpstreamStream {
     boolean tunnel;
     /** The upgrade the extended CONNECT stands for, to give the 200 back as 101. */
     CharSequence upgradeProtocol;
+    /** A tunnel's bytes until the upstream's answer; null once it came (or for no tunnel). */
+    private HeldTunnelBytes beforeAnswer;
     /** Response data or trailers held while the stream is read-disabled. */
     Http2HeldResponse held;
     /** Writability last reported to the requester. */
@@ -148,6 +150,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         boolean connect = Upgrades.isConnect(headers);
         upgradeProtocol = Http2HopHeaders.rewrite(headers, connect);
         tunnel = connect || upgradeProtocol != null;
+        if (tunnel) {
+            beforeAnswer = new HeldTunnelBytes();
+        }
         return headers;
     }
 
@@ -155,6 +160,13 @@ final class Http2UpstreamStream implements UpstreamStream {
     public void writeData(ByteBuf data, boolean endStream) {
         if (!canSend()) {
             data.release();
+            return;
+        }
+        if (beforeAnswer != null) {
+            beforeAnswer.ended |= endStream;
+            if (beforeAnswer.add(conn.channel.alloc(), data, active.requestBufferLimit())) {
+                onWritabilityChanged();
+            }
             return;
         }
         requestDone = endStream;
@@ -167,6 +179,10 @@ final class Http2UpstreamStream implements UpstreamStream {
     @Override
     public void writeTrailers(Http2Headers trailers) {
         if (!canSend()) {
+            return;
+        }
+        if (beforeAnswer != null) {
+            beforeAnswer.ended = true; // a tunnel's trailers are only its end
             return;
         }
         requestDone = true;
@@ -186,8 +202,28 @@ final class Http2UpstreamStream implements UpstreamStream {
         return s == Http2Stream.State.OPEN || s == Http2Stream.State.HALF_CLOSED_REMOTE;
     }
 
+    /**
+     * The upstream answered a tunnel's request: as Envoy's upstream_codec_filter over a protocol other
+     * than HTTP/1.1 (no 101 to wait for), a WebSocket's held bytes go on at any answer, a CONNECT's
+     * and another upgrade's at a 2xx; else they are dropped.
+     */
+    void tunnelAnswered(int code) {
+        HeldTunnelBytes h = beforeAnswer;
+        if (h != null) {
+            beforeAnswer = null;
+            ByteBuf bytes = h.answered((code >= 200 && code < 300) || Upgrades.isWebSocket(upgradeProtocol));
+            if (bytes != null) {
+                writeData(bytes, h.ended);
+            }
+            onWritabilityChanged();
+        }
+    }
+
     @Override
     public boolean isWritable() {
+        if (beforeAnswer != null && beforeAnswer.above()) {
+            return false;
+        }
         if (requestDone) {
             return true; // nothing more to send: no backpressure to give (the stream's end turns Netty's flag off)
         }
@@ -233,6 +269,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         if (held != null) {
             held.releaseAll();
         }
+        if (beforeAnswer != null) {
+            beforeAnswer.drop();
+        }
     }
 
     void onRemoteReset(long errorCode) {
@@ -268,26 +307,8 @@ final class Http2UpstreamStream implements UpstreamStream {
         }
     }
 
-    /**
-     * The response broke the cluster's header limits: RST_STREAM(INTERNAL_ERROR), which the close
-     * that follows reports to the requester as a remote reset, not a protocol error. So Envoy's
-     * codec: its header callback fails the stream (the library resets it with INTERNAL_ERROR) and
-     * the stream's close, not a messaging error, is a RemoteReset: 503 UR, not 502 UPE.
-     */
-    void refuseResponse() {
-        resetAsRemote(Http2Error.INTERNAL_ERROR);
-    }
-
-    /**
-     * DATA with bytes on a response that has no body (oghttp2's can_receive_body: after a 204, a
-     * 304, or for a HEAD): oghttp2 answers RST_STREAM(PROTOCOL_ERROR) on its own, not as a
-     * messaging error, so the connection stays and Envoy's stream close reads it as a RemoteReset.
-     */
-    void refuseBody() {
-        resetAsRemote(Http2Error.PROTOCOL_ERROR);
-    }
-
-    private void resetAsRemote(Http2Error code) {
+    /** Resets the stream for a fault of the response's that the requester hears as a remote reset ({@link Http2UpstreamResponse#refuseResponse}). */
+    void resetAsRemote(Http2Error code) {
         malformed = true;
         closedAs = ResetReason.REMOTE_RESET;
         if (isOpen() && conn.ctx.channel().isActive()) {

@@ -1,0 +1,83 @@
+package io.remora.http.router;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.http.HeaderBlock;
+import io.remora.http.Upgrades;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The RFC 6455 handshake of a WebSocket that came as an HTTP/2 extended CONNECT (RFC 8441, which has
+ * no Sec-WebSocket-Key) and goes to an HTTP/1.1 upstream, as Envoy's UpstreamRequest
+ * (maybeGenerateWebsocketKey) and upstream_codec_filter complete it: the try's request carries a key
+ * of its own, the upstream's 101 must answer it with exactly one matching Sec-WebSocket-Accept (else
+ * 502 UPE {@code websocket_handshake_invalid_accept}), and that accept, this hop's business, never
+ * goes downstream. A key the client sent is left alone and not checked.
+ */
+final class WebSocketHandshake {
+    static final AsciiString KEY = AsciiString.cached("sec-websocket-key");
+    static final AsciiString ACCEPT = AsciiString.cached("sec-websocket-accept");
+    private static final byte[] GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11".getBytes(StandardCharsets.US_ASCII);
+
+    private WebSocketHandshake() {
+    }
+
+    /**
+     * The headers try {@code a} sends: the request's, or its copy with a generated key when the
+     * handshake is this hop's to complete (the accept it expects is kept on the tunnel).
+     */
+    static Http2Headers headers(RouterFilter r, UpstreamRequest a) {
+        Tunnel t = r.tunnel;
+        if (t == null || !t.upgrade || !"HTTP/2".equals(r.info.protocol) || a.stream == null
+                || !"HTTP/1.1".equals(a.stream.protocol()) || a.headers.contains(KEY)
+                || !Upgrades.isWebSocket(a.headers.get(Upgrades.UPGRADE))) {
+            return a.headers;
+        }
+        byte[] nonce = new byte[16];
+        ThreadLocalRandom.current().nextBytes(nonce);
+        String key = Base64.getEncoder().encodeToString(nonce);
+        t.expectedAccept = accept(key);
+        Http2Headers copy = HeaderBlock.of(a.headers).copy(1);
+        copy.set(KEY, key);
+        return copy;
+    }
+
+    /**
+     * Checks the upstream's answer to a generated key, and takes its accept out. False when a 101
+     * did not answer the key: the try is over and the client has its 502.
+     */
+    static boolean answered(RouterFilter r, Http2Headers headers, int status) {
+        Tunnel t = r.tunnel;
+        String expected = t == null ? null : t.expectedAccept;
+        if (expected == null) {
+            return true;
+        }
+        List<CharSequence> accepts = headers.getAll(ACCEPT);
+        boolean valid = accepts.size() == 1 && AsciiString.contentEquals(expected, accepts.get(0));
+        headers.remove(ACCEPT);
+        if (status != 101 || valid) {
+            return true;
+        }
+        r.finish();
+        r.cb.sendLocalReply(502, "", ResponseFlag.UPSTREAM_PROTOCOL_ERROR, "websocket_handshake_invalid_accept", null, -1);
+        return false;
+    }
+
+    /** RFC 6455 4.2.2: base64 of the SHA-1 of the key and the protocol's GUID. */
+    static String accept(String key) {
+        try {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            sha1.update(key.getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(sha1.digest(GUID));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-1
+        }
+    }
+}
