@@ -181,14 +181,11 @@ final class ShadowRequest implements UpstreamCallbacks {
             pendingBytes = 0;
         }
         detach();
-        cluster.stats().upstreamRqActive.decrementAndGet();
     }
 
     @Override
     public void onPoolReady(UpstreamStream s) {
         poolRequest = null;
-        // As the router's tries: counted once the pool binds the copy to a connection, or fails it otherwise than as an overflow.
-        cluster.stats().upstreamRqTotal.increment();
         if (over) {
             s.reset();
             return;
@@ -218,9 +215,6 @@ final class ShadowRequest implements UpstreamCallbacks {
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         poolRequest = null;
-        if (reason != ResetReason.OVERFLOW) {
-            cluster.stats().upstreamRqTotal.increment();
-        }
         // As the shadow's router: a failure before any response is charged as its local reply's code.
         cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
         end();

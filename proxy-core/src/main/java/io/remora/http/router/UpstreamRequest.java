@@ -46,6 +46,8 @@ class UpstreamRequest implements UpstreamCallbacks {
     private boolean limitsHeld = true;
     /** A gRPC response went downstream: the host's success or error waits for its grpc-status. */
     boolean grpcResultDeferred;
+    /** The pool's max_requests overflow came with a connection's host, which is charged (Envoy's chargeUpstreamAbort). */
+    boolean overflowAtAttach;
     /** Made when one of the try's timers runs. */
     TryTimers timers;
     /** The try's upstream HTTP filters; null when neither the cluster nor the router lists any. */
@@ -81,8 +83,6 @@ class UpstreamRequest implements UpstreamCallbacks {
      * CONNECT this proxy terminates. The router has made this its current try.
      */
     void start() {
-        cluster.stats().upstreamRqActive.incrementAndGet();
-        host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;
         router.info.upstreamHostAttempted(host.address(), host.hostname());
         router.info.upstreamConfiguredAddress(host.configuredAddress());
@@ -161,12 +161,10 @@ class UpstreamRequest implements UpstreamCallbacks {
     }
 
     /**
-     * The try counts in upstream_rq_total (cluster, virtual cluster, route) once its pool answers:
-     * a try the pool turned away as an overflow (a circuit breaker) never reached a connection,
-     * and Envoy's pool counts a request only as it binds it to one.
+     * The virtual cluster's and route's upstream_rq_total, counted as the pool binds the try to a
+     * connection, where the pool counts the cluster's (Envoy's UpstreamRequest::onPoolReady).
      */
     private void countTotal() {
-        cluster.stats().upstreamRqTotal.increment();
         VirtualClusterStats vcs = router.info.virtualClusterStats();
         if (vcs != null) {
             vcs.upstreamRqTotal.increment();
@@ -190,8 +188,6 @@ class UpstreamRequest implements UpstreamCallbacks {
             if (tracked != null) {
                 tracked.end(this);
             }
-            cluster.stats().upstreamRqActive.decrementAndGet();
-            host.activeRequests.decrementAndGet();
         }
         if (router.current == this && router.decodingPaused && !router.done) {
             router.decodingPaused = false;
@@ -293,11 +289,14 @@ class UpstreamRequest implements UpstreamCallbacks {
     }
 
     @Override
+    public void onAttachOverflow() {
+        overflowAtAttach = true;
+        onPoolFailure(ResetReason.OVERFLOW, null);
+    }
+
+    @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         pending = null;
-        if (reason != ResetReason.OVERFLOW) {
-            countTotal();
-        }
         if (!answers()) {
             return;
         }

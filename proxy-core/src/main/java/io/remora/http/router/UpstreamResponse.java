@@ -226,8 +226,8 @@ final class UpstreamResponse {
             }
             // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
             int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
-            if (reason != ResetReason.OVERFLOW) {
-                // chargeUpstreamAbort's host: the pool turned an overflow away before it bound a connection.
+            if (reason != ResetReason.OVERFLOW || a.overflowAtAttach) {
+                // chargeUpstreamAbort's host: none for a request turned away while it waited for a connection.
                 HostResults.aborted(r, a.host, status);
             }
             if (Hedging.awaitOthers(r, a)) {
