@@ -13,14 +13,12 @@ import io.remora.http.upstream.TcpTunnelStream;
 import io.remora.http.upstream.UpstreamCallbacks;
 import io.remora.http.upstream.UpstreamStream;
 import io.remora.network.ConnectionInfo;
-import io.remora.stats.VirtualClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
-import io.remora.upstream.OutlierMonitor;
 
 /**
  * One try of a request upstream (Envoy's UpstreamRequest): waits for a pool's stream, writes the
- * request the router holds, runs the per-try timers, gives back its active counts, and passes
+ * request the router holds, runs the per-try timers and upstream filters, and passes
  * the response to the router while it is the current try. Not final for one subclass only,
  * {@link LoggedUpstreamRequest}, made for routers with upstream logs.
  */
@@ -43,7 +41,7 @@ class UpstreamRequest implements UpstreamCallbacks {
     short status;
     /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
     boolean loadReported;
-    private boolean limitsHeld = true;
+    private boolean trackingOpen = true;
     /** A gRPC response went downstream: the host's success or error waits for its grpc-status. */
     boolean grpcResultDeferred;
     /** The pool's max_requests overflow came with a connection's host, which is charged (Envoy's chargeUpstreamAbort). */
@@ -160,30 +158,15 @@ class UpstreamRequest implements UpstreamCallbacks {
         release();
     }
 
-    /**
-     * The virtual cluster's and route's upstream_rq_total, counted as the pool binds the try to a
-     * connection, where the pool counts the cluster's (Envoy's UpstreamRequest::onPoolReady).
-     */
-    private void countTotal() {
-        VirtualClusterStats vcs = router.info.virtualClusterStats();
-        if (vcs != null) {
-            vcs.upstreamRqTotal.increment();
-        }
-        io.remora.stats.RouteStats rs = router.info.routeStats();
-        if (rs != null) {
-            rs.upstreamRqTotal.increment();
-        }
-    }
-
-    /** Gives back timers and the try's active counts; idempotent. */
+    /** Cancels the timers, ends the upstream filters and the try's track_cluster_stats sizes; idempotent. */
     void release() {
         finished = true;
         TryTimers.cancelAll(this);
         if (filtered != null) {
             filtered.destroy();
         }
-        if (limitsHeld) {
-            limitsHeld = false;
+        if (trackingOpen) {
+            trackingOpen = false;
             TrackedTry tracked = TryTimers.tracked(this);
             if (tracked != null) {
                 tracked.end(this);
@@ -209,19 +192,14 @@ class UpstreamRequest implements UpstreamCallbacks {
     @Override
     public void onPoolReady(UpstreamStream s) {
         pending = null;
-        countTotal();
+        TryAccounting.bound(this);
         if (finished) {
             s.reset();
             return;
         }
         stream = s;
         mark(io.remora.accesslog.StreamTimings.Point.POOL_READY);
-        io.remora.accesslog.WireBytes w = router.info.wireBytes();
-        if (w != null && !s.metersWireBytes()) {
-            w.unmeteredUpstream = true; // a try whose codec keeps no meter: the sum over tries is unknown
-        }
-        host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
-        router.info.upstreamConnectionAttempted(s);
+        TryAccounting.ready(this, s);
         describeUpstream();
         if (router.downstreamBlocked) {
             s.readEnabled(false);
@@ -245,16 +223,7 @@ class UpstreamRequest implements UpstreamCallbacks {
 
     /** The stream's upstream details are this try's: the latest's, or a hedged try's that won. */
     void describeUpstream() {
-        router.info.upstreamHost = host.address();
-        router.info.upstreamHostName = host.hostname();
-        router.info.upstreamLocalAddress = stream.localAddress();
-        router.info.upstreamRemoteAddress(host.addresses().isEmpty() ? null : stream.connection().remoteAddress());
-        router.info.upstreamConnection = stream;
-        router.info.clearUpstreamClose(); // an earlier try's connection is not this one's
-        router.info.upstreamHostMetadata = host.metadataByNamespace;
-        // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
-        router.info.upstreamClusterMetadata = router.cluster.config().metadata();
-        router.info.upstreamTls = stream.tls();
+        TryAccounting.describe(this);
     }
 
     /**
@@ -271,21 +240,7 @@ class UpstreamRequest implements UpstreamCallbacks {
 
     /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
     void recordReset(ResetReason reason, String transportFailure) {
-        if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
-            cluster.stats().upstreamRqRxReset.increment();
-        }
-        release();
-        if (reason != ResetReason.OVERFLOW) {
-            // A circuit breaker's overflow says nothing about the host.
-            host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
-        }
-        if (transportFailure != null) {
-            router.info.upstreamTransportFailureReason(transportFailure);
-        }
-        if (RetryLog.enabled()) {
-            RetryLog.log(router.cb, "upstream reset: reset reason: " + reason.text + ", transport failure reason: "
-                    + (transportFailure == null ? "" : transportFailure));
-        }
+        TryAccounting.reset(this, reason, transportFailure);
     }
 
     @Override
@@ -377,15 +332,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (finished || router.current != this || router.done) {
             return;
         }
-        io.remora.upstream.orca.ClientSideWeight orca = host.clientSideWeight();
-        if (orca != null && !loadReported) {
-            orca.onResponse(trailers);
-        }
-        java.util.List<String> lrsMetrics = cluster.config().options().lrsReportEndpointMetrics();
-        if (!lrsMetrics.isEmpty() && !loadReported) {
-            host.loadMetricStats().onResponse(trailers, lrsMetrics);
-        }
-        HostResults.trailers(this, trailers);
+        TryAccounting.trailers(this, trailers);
         UpstreamResponse.onComplete(router, this);
         router.cb.encodeTrailers(trailers);
     }
