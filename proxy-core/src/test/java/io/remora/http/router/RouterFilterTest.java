@@ -482,6 +482,33 @@ class RouterFilterTest {
         }
     }
 
+    /**
+     * A copy's host results are its router's (Envoy's shadow is an async client's router, which
+     * chargeUpstreamAbort's a connect failure on the host: rq_error), not the pool's, which count none.
+     */
+    @Test
+    void aMirrorWhoseConnectFailsChargesItsHost() throws Exception {
+        try (H1Upstream main = new H1Upstream(TRANSPORT, H1Upstream.echoPath())) {
+            String c = uniq("main");
+            String m = uniq("mirror");
+            TestServerContext ctx = context(c, UpstreamProtocol.HTTP1, main.address());
+            ctx.add(new FixedCluster(FixedCluster.config(m, UpstreamProtocol.HTTP1), ctx.stats,
+                    FixedCluster.hosts(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), closedPort()))));
+            ForwardAction fa = TestRoute.action(c, null, null, List.of(ForwardAction.MirrorPolicy.of(m, null)));
+            TestStream s = stream(ctx, fa).start(new RouterFilter(CONFIG), TestStream.get("/m"), true).await();
+            assertEquals(200, s.status());
+            io.remora.upstream.Host host = ctx.clusters.get(m).hosts().get(0);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (host.stats.rqError.sum() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamCxConnectFail.count());
+            assertEquals(1, host.stats.rqError.sum());
+            assertEquals(0, host.stats.rqSuccess.sum());
+            assertEquals(0.0, ctx.stats.cluster(m).upstreamRqTotal.count());
+        }
+    }
+
     @Test
     void suppressEnvoyHeaders() throws Exception {
         try (H1Upstream up = new H1Upstream(TRANSPORT, H1Upstream.echoPath())) {
