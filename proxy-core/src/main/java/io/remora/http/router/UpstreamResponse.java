@@ -90,7 +90,11 @@ final class UpstreamResponse {
                     r.stats.retriedResponse(status, !(r.shared.config().suppressGrpcRequestFailureCodeStats()
                             && RouterFilter.isGrpc(r.requestHeaders)));
                     a.abandon();
-                    r.retryGate().scheduleRetry(r, rateLimitedBackOff(r, headers));
+                    if (r.retry.retriesImmediately(status, headers)) {
+                        r.retryGate().retryNow(r);
+                    } else {
+                        r.retryGate().scheduleRetry(r, rateLimitedBackOff(r, headers));
+                    }
                     return;
                 }
                 if (rs.flag != null) {

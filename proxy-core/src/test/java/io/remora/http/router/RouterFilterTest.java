@@ -233,6 +233,37 @@ class RouterFilterTest {
         }
     }
 
+    /**
+     * Envoy's wouldRetryFromHeaders: a 425 (Too Early) among the retriable status codes is retried
+     * at once (RetryImmediately: no back-off, counted in neither back-off stat), unless the request
+     * came as early data, whose 425 goes downstream.
+     */
+    @Test
+    void tooEarlyIsRetriedAtOnceUnlessTheRequestCameAsEarlyData() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) ->
+                ctx.writeAndFlush(H1Upstream.text(n % 2 == 1 ? 425 : 200, "n" + n)))) {
+            String c = uniq("early");
+            TestServerContext ctx = context(c, UpstreamProtocol.HTTP1, up.address());
+            Http2Headers h = TestStream.get("/");
+            h.set("x-envoy-retry-on", "retriable-status-codes");
+            h.set("x-envoy-retriable-status-codes", "425");
+            TestStream s = stream(ctx, TestRoute.action(c, null, null, null)).start(new RouterFilter(CONFIG), h, true).await();
+            assertEquals(200, s.status());
+            assertEquals(1.0, count(ctx, c, "retry"));
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqRetryBackoffExponential.count());
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqRetryBackoffRatelimited.count());
+
+            Http2Headers early = TestStream.get("/");
+            early.set("x-envoy-retry-on", "retriable-status-codes");
+            early.set("x-envoy-retriable-status-codes", "425");
+            early.set("early-data", "1");
+            TestStream e = stream(ctx, TestRoute.action(c, null, null, null)).start(new RouterFilter(CONFIG), early, true).await();
+            assertEquals(425, e.status());
+            assertEquals(1.0, count(ctx, c, "retry"));
+            assertEquals(3, up.requests.get());
+        }
+    }
+
     @Test
     void routeTimeoutIs504UT() throws Exception {
         try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> { })) {
