@@ -90,6 +90,10 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
             // As the async client's router: a failure before the response is charged as its reply's code.
             if (cluster != null) {
                 cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
+                if (reason != ResetReason.OVERFLOW) {
+                    // The connect failure names its host, whose rq_error chargeUpstreamAbort counts.
+                    host.stats.rqError.increment();
+                }
             }
             onConnectFailure(reason, "upstream connect failure: " + reason
                     + (transportFailureReason == null ? "" : " " + transportFailureReason));
