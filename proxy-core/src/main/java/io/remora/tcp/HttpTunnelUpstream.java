@@ -71,6 +71,12 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
         return cluster == UpstreamProtocol.HTTP2 || cluster == UpstreamProtocol.AUTO ? cluster : UpstreamProtocol.HTTP1;
     }
 
+    /** As Envoy's tcp_proxy tunnels: only routers count a host's rq_success and rq_error, never the pools. */
+    @Override
+    public boolean poolCountsHostResults() {
+        return false;
+    }
+
     @Override
     public void onPoolReady(UpstreamStream s) {
         pending = null;

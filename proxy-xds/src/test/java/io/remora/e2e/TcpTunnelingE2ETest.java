@@ -181,4 +181,18 @@ class TcpTunnelingE2ETest {
                 client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}"),
                 () -> client.log() + server.log());
     }
+
+    /**
+     * Envoy's HTTP pools count a tunnel's stream as they bind it to a connection (upstream_rq_total,
+     * the host's rq_total) and, no router being there, no host result (rq_success, rq_error).
+     */
+    @Test
+    void aTunnelCountsAsAPoolStreamWithNoHostResult() throws Exception {
+        assertEquals("counted" + "bye", roundTrip(viaH1, "counted"), () -> client.log());
+        assertTrue(client.metric("envoy_cluster_upstream_rq_total{envoy_cluster_name=\"h1_proxy\"}") >= 1);
+        String clusters = client.admin("/clusters");
+        String prefix = "h1_proxy::127.0.0.1:" + h1Proxy.port() + "::";
+        assertTrue(clusters.contains(prefix + "rq_success::0\n"), clusters);
+        assertTrue(clusters.contains(prefix + "rq_error::0\n"), clusters);
+    }
 }

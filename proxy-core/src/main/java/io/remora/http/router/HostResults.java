@@ -29,7 +29,7 @@ final class HostResults {
         } else if (!RouterFilter.isGrpc(r.requestHeaders)) {
             a.host.stats.rqSuccess.increment();
         } else if (endStream) {
-            grpcStatus(a.host, headers);
+            grpcResult(a.host, headers);
         } else {
             a.grpcResultDeferred = true;
         }
@@ -39,7 +39,7 @@ final class HostResults {
     static void trailers(UpstreamRequest a, Http2Headers trailers) {
         if (a.grpcResultDeferred) {
             a.grpcResultDeferred = false;
-            grpcStatus(a.host, trailers);
+            grpcResult(a.host, trailers);
         }
     }
 
@@ -62,7 +62,8 @@ final class HostResults {
         }
     }
 
-    private static void grpcStatus(Host host, Http2Headers h) {
+    /** A gRPC response's result, from the {@code grpc-status} its headers or trailers carry. */
+    static void grpcResult(Host host, Http2Headers h) {
         CharSequence gs = h == null ? null : h.get(RetryState.GRPC_STATUS);
         int code = -1;
         if (gs != null) {

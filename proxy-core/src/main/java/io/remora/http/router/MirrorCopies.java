@@ -76,7 +76,6 @@ final class MirrorCopies {
         }
         // A buffer limit of at least one byte: as Envoy's, a body the shadow holds always pushes back.
         ShadowRequest s = new ShadowRequest(cluster, host, cb, h, timeoutMillis, Math.max(1, bufferLimit));
-        cluster.stats().upstreamRqActive.incrementAndGet();
         if (endStream) {
             s.requestEnded();
         }

@@ -163,6 +163,20 @@ final class RetryGate {
             backoff = backOff(retry).nextMillis();
             r.stats.upstreamRqRetryBackoffExponential.increment();
         }
+        arm(r, backoff);
+    }
+
+    /**
+     * Envoy's RetryImmediately: the retry starts on the event loop's next turn, no back-off waited
+     * or counted (neither upstream_rq_retry_backoff_exponential nor _ratelimited).
+     */
+    void retryNow(RouterFilter r) {
+        r.current = null;
+        arm(r, 0);
+    }
+
+    private void arm(RouterFilter r, long backoff) {
+        RetryState retry = r.retry;
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
                     + " ms (" + cause + ")");

@@ -30,6 +30,9 @@ public final class RetryState {
     static final AsciiString RETRIABLE_HEADER_NAMES = AsciiString.cached("x-envoy-retriable-header-names");
     static final AsciiString RATELIMITED = AsciiString.cached("x-envoy-ratelimited");
     static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+    /** RFC 8470's header: the request came (in part) as TLS early data. */
+    static final AsciiString EARLY_DATA = AsciiString.cached("early-data");
+    private static final int TOO_EARLY = 425;
 
     private static final EnumSet<RetryOn> GRPC = EnumSet.of(RetryOn.GRPC_CANCELLED, RetryOn.GRPC_DEADLINE_EXCEEDED,
             RetryOn.GRPC_INTERNAL, RetryOn.GRPC_RESOURCE_EXHAUSTED, RetryOn.GRPC_UNAVAILABLE);
@@ -66,6 +69,8 @@ public final class RetryState {
      * later try sent.
      */
     private boolean requestStarted;
+    /** The request carried {@code early-data}: a 425 is not retried by its status code. */
+    private boolean earlyData;
 
     private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p,
                        CompiledHeaderMatcher[] retriableHeaders) {
@@ -167,7 +172,7 @@ public final class RetryState {
             }
             Set<Integer> codes = policy.retriableStatusCodes() == null ? Set.of() : policy.retriableStatusCodes();
             return new RetryState(conditions, codes, maxRetries(policy.numRetries(), headers), policy,
-                    matchers.response());
+                    matchers.response()).withEarlyData(headers);
         }
         EnumSet<RetryOn> conditions = EnumSet.noneOf(RetryOn.class);
         Set<Integer> codes = new HashSet<>();
@@ -196,7 +201,21 @@ public final class RetryState {
         if (conditions.isEmpty()) {
             return null;
         }
-        return new RetryState(conditions, codes, num, policy, withNamed(matchers.response(), names));
+        return new RetryState(conditions, codes, num, policy, withNamed(matchers.response(), names)).withEarlyData(headers);
+    }
+
+    private RetryState withEarlyData(Http2Headers request) {
+        earlyData = request.contains(EARLY_DATA);
+        return this;
+    }
+
+    /**
+     * Envoy's RetryDecision::RetryImmediately: a 425 (Too Early) retried through its retriable
+     * status code goes again at once, without back-off, when the request did not come as early data.
+     */
+    boolean retriesImmediately(int status, Http2Headers response) {
+        return status == TOO_EARLY && !earlyData && !response.contains(RATELIMITED)
+                && retryOn.contains(RetryOn.RETRIABLE_STATUS_CODES) && statusCodes.contains(TOO_EARLY);
     }
 
     /** Envoy's x-envoy-retriable-header-names: a response carrying any of the names is retriable. */
@@ -271,7 +290,9 @@ public final class RetryState {
         if (retryOn.contains(RetryOn.RETRIABLE_4XX) && status == 409) {
             return true;
         }
-        if (retryOn.contains(RetryOn.RETRIABLE_STATUS_CODES) && statusCodes.contains(status)) {
+        // A 425 to a request that came as early data goes downstream (Envoy's wouldRetryFromHeaders).
+        if (retryOn.contains(RetryOn.RETRIABLE_STATUS_CODES) && statusCodes.contains(status)
+                && (status != TOO_EARLY || !earlyData)) {
             return true;
         }
         if (retryOn.contains(RetryOn.RETRIABLE_HEADERS)) {

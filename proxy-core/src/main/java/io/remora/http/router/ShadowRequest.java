@@ -49,6 +49,8 @@ final class ShadowRequest implements UpstreamCallbacks {
     boolean over;
     /** The copy's response headers came. */
     private boolean answered;
+    /** A gRPC copy's answer: the host's result waits for its grpc-status. */
+    private boolean grpcResultDeferred;
 
     ShadowRequest(Cluster cluster, Host host, DecoderFilterCallbacks cb, Http2Headers headers, long timeoutMillis,
                           int bufferLimit) {
@@ -143,6 +145,9 @@ final class ShadowRequest implements UpstreamCallbacks {
                 host.outlier().reportLocalOrigin(io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT);
                 host.stats.rqError.increment();
             }
+        } else if (grpcResultDeferred && !over) {
+            grpcResultDeferred = false;
+            host.stats.rqError.increment();
         }
         abandon();
     }
@@ -181,14 +186,11 @@ final class ShadowRequest implements UpstreamCallbacks {
             pendingBytes = 0;
         }
         detach();
-        cluster.stats().upstreamRqActive.decrementAndGet();
     }
 
     @Override
     public void onPoolReady(UpstreamStream s) {
         poolRequest = null;
-        // As the router's tries: counted once the pool binds the copy to a connection, or fails it otherwise than as an overflow.
-        cluster.stats().upstreamRqTotal.increment();
         if (over) {
             s.reset();
             return;
@@ -215,21 +217,48 @@ final class ShadowRequest implements UpstreamCallbacks {
         }
     }
 
+    /**
+     * The shadow's router counts its host's rq_success and rq_error as the router does for its
+     * tries ({@link HostResults}, dynamic stats on); Envoy's pools count none.
+     */
+    @Override
+    public boolean poolCountsHostResults() {
+        return false;
+    }
+
+    /** The pool's max_requests overflow names the connection's host, which the shadow's router charges. */
+    @Override
+    public void onAttachOverflow() {
+        host.stats.rqError.increment();
+        onPoolFailure(ResetReason.OVERFLOW, null);
+    }
+
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         poolRequest = null;
-        if (reason != ResetReason.OVERFLOW) {
-            cluster.stats().upstreamRqTotal.increment();
-        }
         // As the shadow's router: a failure before any response is charged as its local reply's code.
         cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
+        if (reason != ResetReason.OVERFLOW) {
+            // A connect failure names its host (chargeUpstreamAbort); a pending request's overflow none.
+            host.stats.rqError.increment();
+        }
         end();
     }
 
     @Override
     public void onResponseHeaders(Http2Headers h, boolean endStream) {
         answered = true;
-        cluster.stats().response(io.remora.http.upstream.HeaderConversion.parseStatus(h.status()));
+        int status = io.remora.http.upstream.HeaderConversion.parseStatus(h.status());
+        cluster.stats().response(status);
+        if (status >= 500 && status < 600) {
+            host.stats.rqError.increment();
+        } else if (!RouterFilter.isGrpc(headers)) {
+            host.stats.rqSuccess.increment();
+        } else if (endStream) {
+            HostResults.grpcResult(host, h);
+        } else {
+            grpcResultDeferred = true;
+        }
         if (endStream) {
             end();
         }
@@ -245,6 +274,10 @@ final class ShadowRequest implements UpstreamCallbacks {
 
     @Override
     public void onResponseTrailers(Http2Headers t) {
+        if (grpcResultDeferred && !over) {
+            grpcResultDeferred = false;
+            HostResults.grpcResult(host, t);
+        }
         end();
     }
 
@@ -259,6 +292,11 @@ final class ShadowRequest implements UpstreamCallbacks {
         if (!answered) {
             // The shadow's router: onUpstreamReset's chargeUpstreamAbort, before any response.
             cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
+            host.stats.rqError.increment();
+        } else if (grpcResultDeferred) {
+            // Once answering, only a gRPC result still awaited is an error (chargeUpstreamAbort).
+            grpcResultDeferred = false;
+            host.stats.rqError.increment();
         }
         end();
     }

@@ -13,14 +13,12 @@ import io.remora.http.upstream.TcpTunnelStream;
 import io.remora.http.upstream.UpstreamCallbacks;
 import io.remora.http.upstream.UpstreamStream;
 import io.remora.network.ConnectionInfo;
-import io.remora.stats.VirtualClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
-import io.remora.upstream.OutlierMonitor;
 
 /**
  * One try of a request upstream (Envoy's UpstreamRequest): waits for a pool's stream, writes the
- * request the router holds, runs the per-try timers, gives back its active counts, and passes
+ * request the router holds, runs the per-try timers and upstream filters, and passes
  * the response to the router while it is the current try. Not final for one subclass only,
  * {@link LoggedUpstreamRequest}, made for routers with upstream logs.
  */
@@ -43,9 +41,11 @@ class UpstreamRequest implements UpstreamCallbacks {
     short status;
     /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
     boolean loadReported;
-    private boolean limitsHeld = true;
+    private boolean trackingOpen = true;
     /** A gRPC response went downstream: the host's success or error waits for its grpc-status. */
     boolean grpcResultDeferred;
+    /** The pool's max_requests overflow came with a connection's host, which is charged (Envoy's chargeUpstreamAbort). */
+    boolean overflowAtAttach;
     /** Made when one of the try's timers runs. */
     TryTimers timers;
     /** The try's upstream HTTP filters; null when neither the cluster nor the router lists any. */
@@ -81,8 +81,6 @@ class UpstreamRequest implements UpstreamCallbacks {
      * CONNECT this proxy terminates. The router has made this its current try.
      */
     void start() {
-        cluster.stats().upstreamRqActive.incrementAndGet();
-        host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;
         router.info.upstreamHostAttempted(host.address(), host.hostname());
         router.info.upstreamConfiguredAddress(host.configuredAddress());
@@ -160,38 +158,19 @@ class UpstreamRequest implements UpstreamCallbacks {
         release();
     }
 
-    /**
-     * The try counts in upstream_rq_total (cluster, virtual cluster, route) once its pool answers:
-     * a try the pool turned away as an overflow (a circuit breaker) never reached a connection,
-     * and Envoy's pool counts a request only as it binds it to one.
-     */
-    private void countTotal() {
-        cluster.stats().upstreamRqTotal.increment();
-        VirtualClusterStats vcs = router.info.virtualClusterStats();
-        if (vcs != null) {
-            vcs.upstreamRqTotal.increment();
-        }
-        io.remora.stats.RouteStats rs = router.info.routeStats();
-        if (rs != null) {
-            rs.upstreamRqTotal.increment();
-        }
-    }
-
-    /** Gives back timers and the try's active counts; idempotent. */
+    /** Cancels the timers, ends the upstream filters and the try's track_cluster_stats sizes; idempotent. */
     void release() {
         finished = true;
         TryTimers.cancelAll(this);
         if (filtered != null) {
             filtered.destroy();
         }
-        if (limitsHeld) {
-            limitsHeld = false;
+        if (trackingOpen) {
+            trackingOpen = false;
             TrackedTry tracked = TryTimers.tracked(this);
             if (tracked != null) {
                 tracked.end(this);
             }
-            cluster.stats().upstreamRqActive.decrementAndGet();
-            host.activeRequests.decrementAndGet();
         }
         if (router.current == this && router.decodingPaused && !router.done) {
             router.decodingPaused = false;
@@ -213,19 +192,14 @@ class UpstreamRequest implements UpstreamCallbacks {
     @Override
     public void onPoolReady(UpstreamStream s) {
         pending = null;
-        countTotal();
+        TryAccounting.bound(this);
         if (finished) {
             s.reset();
             return;
         }
         stream = s;
         mark(io.remora.accesslog.StreamTimings.Point.POOL_READY);
-        io.remora.accesslog.WireBytes w = router.info.wireBytes();
-        if (w != null && !s.metersWireBytes()) {
-            w.unmeteredUpstream = true; // a try whose codec keeps no meter: the sum over tries is unknown
-        }
-        host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
-        router.info.upstreamConnectionAttempted(s);
+        TryAccounting.ready(this, s);
         describeUpstream();
         if (router.downstreamBlocked) {
             s.readEnabled(false);
@@ -249,16 +223,7 @@ class UpstreamRequest implements UpstreamCallbacks {
 
     /** The stream's upstream details are this try's: the latest's, or a hedged try's that won. */
     void describeUpstream() {
-        router.info.upstreamHost = host.address();
-        router.info.upstreamHostName = host.hostname();
-        router.info.upstreamLocalAddress = stream.localAddress();
-        router.info.upstreamRemoteAddress(host.addresses().isEmpty() ? null : stream.connection().remoteAddress());
-        router.info.upstreamConnection = stream;
-        router.info.clearUpstreamClose(); // an earlier try's connection is not this one's
-        router.info.upstreamHostMetadata = host.metadataByNamespace;
-        // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
-        router.info.upstreamClusterMetadata = router.cluster.config().metadata();
-        router.info.upstreamTls = stream.tls();
+        TryAccounting.describe(this);
     }
 
     /**
@@ -275,29 +240,18 @@ class UpstreamRequest implements UpstreamCallbacks {
 
     /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
     void recordReset(ResetReason reason, String transportFailure) {
-        if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
-            cluster.stats().upstreamRqRxReset.increment();
-        }
-        release();
-        if (reason != ResetReason.OVERFLOW) {
-            // A circuit breaker's overflow says nothing about the host.
-            host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
-        }
-        if (transportFailure != null) {
-            router.info.upstreamTransportFailureReason(transportFailure);
-        }
-        if (RetryLog.enabled()) {
-            RetryLog.log(router.cb, "upstream reset: reset reason: " + reason.text + ", transport failure reason: "
-                    + (transportFailure == null ? "" : transportFailure));
-        }
+        TryAccounting.reset(this, reason, transportFailure);
+    }
+
+    @Override
+    public void onAttachOverflow() {
+        overflowAtAttach = true;
+        onPoolFailure(ResetReason.OVERFLOW, null);
     }
 
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         pending = null;
-        if (reason != ResetReason.OVERFLOW) {
-            countTotal();
-        }
         if (!answers()) {
             return;
         }
@@ -378,15 +332,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (finished || router.current != this || router.done) {
             return;
         }
-        io.remora.upstream.orca.ClientSideWeight orca = host.clientSideWeight();
-        if (orca != null && !loadReported) {
-            orca.onResponse(trailers);
-        }
-        java.util.List<String> lrsMetrics = cluster.config().options().lrsReportEndpointMetrics();
-        if (!lrsMetrics.isEmpty() && !loadReported) {
-            host.loadMetricStats().onResponse(trailers, lrsMetrics);
-        }
-        HostResults.trailers(this, trailers);
+        TryAccounting.trailers(this, trailers);
         UpstreamResponse.onComplete(router, this);
         router.cb.encodeTrailers(trailers);
     }

@@ -93,7 +93,11 @@ final class UpstreamResponse {
                     r.stats.retriedResponse(status, !(r.shared.config().suppressGrpcRequestFailureCodeStats()
                             && RouterFilter.isGrpc(r.requestHeaders)));
                     a.abandon();
-                    r.retryGate().scheduleRetry(r, rateLimitedBackOff(r, headers));
+                    if (r.retry.retriesImmediately(status, headers)) {
+                        r.retryGate().retryNow(r);
+                    } else {
+                        r.retryGate().scheduleRetry(r, rateLimitedBackOff(r, headers));
+                    }
                     return;
                 }
                 if (rs.flag != null) {
@@ -229,8 +233,8 @@ final class UpstreamResponse {
             }
             // As Envoy's router: a response the codec could not parse is the upstream's fault (502).
             int status = reason == ResetReason.PROTOCOL_ERROR ? 502 : 503;
-            if (reason != ResetReason.OVERFLOW) {
-                // chargeUpstreamAbort's host: the pool turned an overflow away before it bound a connection.
+            if (reason != ResetReason.OVERFLOW || a.overflowAtAttach) {
+                // chargeUpstreamAbort's host: none for a request turned away while it waited for a connection.
                 HostResults.aborted(r, a.host, status);
             }
             if (Hedging.awaitOthers(r, a)) {

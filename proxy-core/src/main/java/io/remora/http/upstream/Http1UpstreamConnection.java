@@ -45,7 +45,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         requestDone = responseDone = false;
         upgradeRequested = connectRequested = upgraded = chunkedRequest = false;
         keepAlive = true;
-        pool.ctx.host.stats.rqTotal.increment();
+        pool.ctx.streamAttached();
         meter = callbacks.wireBytes();
         callbacks.onPoolReady(this);
     }

@@ -155,7 +155,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         activeStreams++;
         served++;
         Http2UpstreamStream stream = new Http2UpstreamStream(this, callbacks);
-        ctx().host.stats.rqTotal.increment();
+        ctx().streamAttached();
         callbacks.onPoolReady(stream);
     }
 

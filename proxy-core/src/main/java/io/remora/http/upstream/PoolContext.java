@@ -213,17 +213,44 @@ final class PoolContext {
         }
         if (!limits.tryAcquireRequest()) {
             stats().upstreamRqActiveOverflow.increment();
-            callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+            callbacks.onAttachOverflow();
             return false;
         }
         return true;
     }
 
-    /** A stream {@link #admitRequest} let in is over; {@code held}: it took a slot. */
+    /**
+     * Envoy's attachStreamToClient counts a stream as the pool binds it to a connection, for
+     * every requester: the host's {@code rq_total} and {@code rq_active}, the cluster's
+     * {@code upstream_rq_total} and {@code upstream_rq_active}. A request turned away, failed
+     * while it waited for a connection, or cancelled meanwhile counts in none of them.
+     */
+    void streamAttached() {
+        countAttached(cluster, host);
+    }
+
+    static void countAttached(Cluster cluster, Host host) {
+        host.stats.rqTotal.increment();
+        host.activeRequests.incrementAndGet();
+        cluster.stats().upstreamRqTotal.increment();
+        cluster.stats().upstreamRqActive.incrementAndGet();
+    }
+
+    /** Envoy's onStreamClosed: the active counts of a stream {@link #streamAttached} counted. */
+    static void countClosed(Cluster cluster, Host host) {
+        host.activeRequests.decrementAndGet();
+        cluster.stats().upstreamRqActive.decrementAndGet();
+    }
+
+    /**
+     * A stream {@link #admitRequest} let in (and {@link #streamAttached} counted) is over;
+     * {@code held}: it took a slot.
+     */
     void releaseRequest(boolean held) {
         if (held) {
             limits.requests.decrementAndGet();
         }
+        countClosed(cluster, host);
     }
 
     void connectionOpened() {

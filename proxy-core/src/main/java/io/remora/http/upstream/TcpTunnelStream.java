@@ -48,6 +48,8 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
     private boolean counted;
     /** The tunnel holds a max_requests slot until its connection closes. */
     private boolean holdsRequestSlot;
+    /** The tunnel's stream is bound to its connection: counted active until the connection closes. */
+    private boolean attached;
 
     private TcpTunnelStream(Cluster cluster, Host host, boolean high, UpstreamCallbacks callbacks) {
         this.cluster = cluster;
@@ -121,12 +123,13 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
                 stats.upstreamRqActiveOverflow.increment();
                 callbacks = null;
                 ch.close();
-                cb.onPoolFailure(ResetReason.OVERFLOW, null);
+                cb.onAttachOverflow();
                 return;
             }
             holdsRequestSlot = true;
         }
-        host.stats.rqTotal.increment();
+        attached = true;
+        PoolContext.countAttached(cluster, host);
         meter = cb.wireBytes();
         cb.onPoolReady(this);
         if (callbacks != null) {
@@ -302,6 +305,10 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         if (holdsRequestSlot) {
             holdsRequestSlot = false;
             limits.requests.decrementAndGet();
+        }
+        if (attached) {
+            attached = false;
+            PoolContext.countClosed(cluster, host);
         }
         if (counted) {
             counted = false;

@@ -16,6 +16,15 @@ public interface UpstreamCallbacks {
     /** No stream could be made: connect failure/timeout ({@link ResetReason#CONNECTION_FAILURE}) or overflow. */
     void onPoolFailure(ResetReason reason, String transportFailureReason);
 
+    /**
+     * The pool had a connection for the stream but the cluster's {@code max_requests} was full:
+     * Envoy's attachStreamToClient fails it as an overflow naming that connection's host (a
+     * request turned away while it waited for a connection names none).
+     */
+    default void onAttachOverflow() {
+        onPoolFailure(ResetReason.OVERFLOW, null);
+    }
+
     /** Response headers with :status (1xx informational responses go to {@link #onResponse1xx}, or nowhere). */
     void onResponseHeaders(Http2Headers headers, boolean endStream);
 

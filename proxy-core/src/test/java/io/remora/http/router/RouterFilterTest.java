@@ -233,6 +233,37 @@ class RouterFilterTest {
         }
     }
 
+    /**
+     * Envoy's wouldRetryFromHeaders: a 425 (Too Early) among the retriable status codes is retried
+     * at once (RetryImmediately: no back-off, counted in neither back-off stat), unless the request
+     * came as early data, whose 425 goes downstream.
+     */
+    @Test
+    void tooEarlyIsRetriedAtOnceUnlessTheRequestCameAsEarlyData() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) ->
+                ctx.writeAndFlush(H1Upstream.text(n % 2 == 1 ? 425 : 200, "n" + n)))) {
+            String c = uniq("early");
+            TestServerContext ctx = context(c, UpstreamProtocol.HTTP1, up.address());
+            Http2Headers h = TestStream.get("/");
+            h.set("x-envoy-retry-on", "retriable-status-codes");
+            h.set("x-envoy-retriable-status-codes", "425");
+            TestStream s = stream(ctx, TestRoute.action(c, null, null, null)).start(new RouterFilter(CONFIG), h, true).await();
+            assertEquals(200, s.status());
+            assertEquals(1.0, count(ctx, c, "retry"));
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqRetryBackoffExponential.count());
+            assertEquals(0.0, ctx.stats.cluster(c).upstreamRqRetryBackoffRatelimited.count());
+
+            Http2Headers early = TestStream.get("/");
+            early.set("x-envoy-retry-on", "retriable-status-codes");
+            early.set("x-envoy-retriable-status-codes", "425");
+            early.set("early-data", "1");
+            TestStream e = stream(ctx, TestRoute.action(c, null, null, null)).start(new RouterFilter(CONFIG), early, true).await();
+            assertEquals(425, e.status());
+            assertEquals(1.0, count(ctx, c, "retry"));
+            assertEquals(3, up.requests.get());
+        }
+    }
+
     @Test
     void routeTimeoutIs504UT() throws Exception {
         try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> { })) {
@@ -479,6 +510,33 @@ class RouterFilterTest {
             assertEquals(1, shadow.requests.get());
             assertEquals("example.com-shadow", shadow.hosts.get(0));
             assertEquals("payload", shadow.seen.get(0).content().toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * A copy's host results are its router's (Envoy's shadow is an async client's router, which
+     * chargeUpstreamAbort's a connect failure on the host: rq_error), not the pool's, which count none.
+     */
+    @Test
+    void aMirrorWhoseConnectFailsChargesItsHost() throws Exception {
+        try (H1Upstream main = new H1Upstream(TRANSPORT, H1Upstream.echoPath())) {
+            String c = uniq("main");
+            String m = uniq("mirror");
+            TestServerContext ctx = context(c, UpstreamProtocol.HTTP1, main.address());
+            ctx.add(new FixedCluster(FixedCluster.config(m, UpstreamProtocol.HTTP1), ctx.stats,
+                    FixedCluster.hosts(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), closedPort()))));
+            ForwardAction fa = TestRoute.action(c, null, null, List.of(ForwardAction.MirrorPolicy.of(m, null)));
+            TestStream s = stream(ctx, fa).start(new RouterFilter(CONFIG), TestStream.get("/m"), true).await();
+            assertEquals(200, s.status());
+            io.remora.upstream.Host host = ctx.clusters.get(m).hosts().get(0);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (host.stats.rqError.sum() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1.0, ctx.stats.cluster(m).upstreamCxConnectFail.count());
+            assertEquals(1, host.stats.rqError.sum());
+            assertEquals(0, host.stats.rqSuccess.sum());
+            assertEquals(0.0, ctx.stats.cluster(m).upstreamRqTotal.count());
         }
     }
 

@@ -298,4 +298,84 @@ class RouterPoolBehaviourTest {
             assertEquals(0, held.get(), "every slot given back");
         }
     }
+
+    /**
+     * Envoy's pools count a request (upstream_rq_total, upstream_rq_active, the host's rq_total and
+     * rq_active) as attachStreamToClient binds it to a connection: a try whose connect fails counts
+     * in none of them (its host's rq_error still, as the router's chargeUpstreamAbort).
+     */
+    @Test
+    void aTryWhoseConnectFailsCountsNoUpstreamRequest() throws Exception {
+        String c = "refused" + (++seq);
+        TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1),
+                new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), RouterFilterTest.closedPort()));
+        TestStream s = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+        assertEquals(503, s.status());
+        assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE));
+        io.remora.upstream.Host host = ctx.clusters.get(c).hosts().get(0);
+        assertEquals(0.0, ctx.stats.cluster(c).upstreamRqTotal.count());
+        assertEquals(0, host.stats.rqTotal.sum());
+        assertEquals(1, host.stats.rqError.sum());
+        assertEquals(0, ctx.stats.cluster(c).upstreamRqActive.get());
+        assertEquals(0, host.activeRequests.get());
+    }
+
+    /** A request waiting for a connection (pending) is not active yet: Envoy's gauge rises at attachStreamToClient. */
+    @Test
+    void aPendingRequestIsNotActiveUntilItBindsToAConnection() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (H1Upstream up = firstAnsweredOn(release)) {
+            String c = "active" + (++seq);
+            TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1,
+                    new ClusterConfig.CircuitBreakers(1, 1024, 1024, 3), 0), up.address());
+            TestStream first = firstInFlight(ctx, c, up);
+            TestStream second = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/2"), true);
+            io.remora.upstream.ResourceLimits limits = ctx.clusters.get(c).limits().priority(false);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (limits.pendingRequests.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, limits.pendingRequests.get(), "the second request waits for the connection");
+            io.remora.upstream.Host host = ctx.clusters.get(c).hosts().get(0);
+            assertEquals(1, ctx.stats.cluster(c).upstreamRqActive.get());
+            assertEquals(1, host.activeRequests.get());
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqTotal.count());
+            release.countDown();
+            assertEquals("first", first.await().body());
+            assertEquals("next", second.await().body());
+            assertEquals(2.0, ctx.stats.cluster(c).upstreamRqTotal.count());
+            assertEquals(2, host.stats.rqTotal.sum());
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (host.activeRequests.get() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, ctx.stats.cluster(c).upstreamRqActive.get());
+            assertEquals(0, host.activeRequests.get());
+        }
+    }
+
+    /**
+     * max_requests full as the pool binds a request to a connection: Envoy's attachStreamToClient
+     * fails it naming that connection's host, which chargeUpstreamAbort charges the 503 (rq_error);
+     * one turned away while waiting (max_pending_requests) names no host.
+     */
+    @Test
+    void anOverflowAtAConnectionChargesItsHost() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (H1Upstream up = firstAnsweredOn(release)) {
+            String c = "attach" + (++seq);
+            TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1,
+                    new ClusterConfig.CircuitBreakers(1024, 1024, 1, 3), 0), up.address());
+            TestStream first = firstInFlight(ctx, c, up);
+            TestStream second = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/2"), true).await();
+            assertEquals(503, second.status());
+            assertTrue(second.info.hasFlag(ResponseFlag.UPSTREAM_OVERFLOW));
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqActiveOverflow.count());
+            io.remora.upstream.Host host = ctx.clusters.get(c).hosts().get(0);
+            assertEquals(1, host.stats.rqError.sum());
+            assertEquals(1, host.stats.rqTotal.sum());
+            release.countDown();
+            assertEquals("first", first.await().body());
+        }
+    }
 }

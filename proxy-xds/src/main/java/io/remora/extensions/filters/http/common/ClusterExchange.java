@@ -15,8 +15,9 @@ import io.remora.upstream.LoadBalancerContext;
 
 /**
  * One stream to a cluster through the worker's connection pools, with what the router's upstream
- * requests also pay: host choice, the request circuit breaker, the cluster's request stats and
- * the host's active count, all given back once in {@link #release()}. Event-loop confined.
+ * requests also pay: host choice and the request circuit breaker, given back once in
+ * {@link #release()}; the pool counts the request (upstream_rq_total, the active counts) as it
+ * binds it to a connection, as Envoy's async client's pool does. Event-loop confined.
  */
 abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
 
@@ -52,9 +53,6 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         }
         cluster = c;
         host = h;
-        c.stats().upstreamRqTotal.increment();
-        c.stats().upstreamRqActive.incrementAndGet();
-        h.activeRequests.incrementAndGet();
         Cancellable p = ConnectionPools.get(loop, ctx.transport(), c, h, protocol).newStream(this);
         if (stream == null && !finished) {
             pending = p;
@@ -92,6 +90,10 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
             // As the async client's router: a failure before the response is charged as its reply's code.
             if (cluster != null) {
                 cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
+                if (reason != ResetReason.OVERFLOW) {
+                    // The connect failure names its host, whose rq_error chargeUpstreamAbort counts.
+                    host.stats.rqError.increment();
+                }
             }
             onConnectFailure(reason, "upstream connect failure: " + reason
                     + (transportFailureReason == null ? "" : " " + transportFailureReason));
@@ -111,7 +113,7 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         }
     }
 
-    /** Gives back the circuit-breaker slot and active counts; false if already given back. */
+    /** Gives back the circuit-breaker slot; false if already given back. */
     final boolean release() {
         if (finished) {
             return false;
@@ -125,8 +127,6 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
     final void releaseTry() {
         if (cluster != null) {
             cluster.limits().requests.decrementAndGet();
-            cluster.stats().upstreamRqActive.decrementAndGet();
-            host.activeRequests.decrementAndGet();
             cluster = null;
             host = null;
         }
