@@ -156,10 +156,13 @@ final class HealthCheckSession implements Probe.Outcome {
             } else {
                 logEvent("no_longer_degraded_host", "{}", 9);
             }
-            t = HealthChecker.Transition.CHANGED;
+            // A degraded change makes a transition, but keeps one still pending pending (Envoy's handleSuccess).
+            if (t == HealthChecker.Transition.UNCHANGED) {
+                t = HealthChecker.Transition.CHANGED;
+            }
         }
         firstCheck = false;
-        done(t);
+        done(false, t);
         checker.passed(host);
         checker.checkCompleted(host);
     }
@@ -199,7 +202,7 @@ final class HealthCheckSession implements Probe.Outcome {
                     "{\"failure_type\":\"" + type + "\",\"first_check\":" + firstCheck + "}", 7);
         }
         firstCheck = false;
-        done(t);
+        done(true, t);
         checker.checkCompleted(host);
     }
 
@@ -229,12 +232,11 @@ final class HealthCheckSession implements Probe.Outcome {
         return t;
     }
 
-    private void done(HealthChecker.Transition t) {
+    private void done(boolean failed, HealthChecker.Transition t) {
         if (t == HealthChecker.Transition.CHANGED) {
             checker.healthChanged();
         }
-        boolean unhealthy = own(HealthFlag.FAILED_ACTIVE_HC);
-        intervalTimer = checker.loop.schedule(this::check, checker.intervalMillis(unhealthy, t), TimeUnit.MILLISECONDS);
+        intervalTimer = checker.loop.schedule(this::check, checker.intervalMillis(failed, t), TimeUnit.MILLISECONDS);
     }
 
     private void logEvent(String field, String body, int fieldNumber) {

@@ -50,14 +50,14 @@ class HealthCheckerTest {
                 .noTrafficInterval(d).alwaysLog(true, false).eventLogPath(eventLog).build();
     }
 
-    private static Cluster cluster(ClusterManagerImpl cm, int port, HealthCheckConfig hc) {
+    static Cluster cluster(ClusterManagerImpl cm, int port, HealthCheckConfig hc) {
         ClusterConfig c = TestClusters.staticCluster("hc", ClusterConfig.LbPolicy.ROUND_ROBIN, TestClusters.ep("127.0.0.1", port))
                 .withResilience(null, List.of(hc), LoadBalancingConfig.DEFAULT);
         cm.update(Map.of("hc", c));
         return cm.get("hc");
     }
 
-    private static void await(String what, BooleanSupplier cond) throws InterruptedException {
+    static void await(String what, BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!cond.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "not within 30 s: " + what);
@@ -65,11 +65,11 @@ class HealthCheckerTest {
         }
     }
 
-    private static Host only(Cluster c) {
+    static Host only(Cluster c) {
         return c.hosts().get(0);
     }
 
-    private static double stat(StatsRegistry s, String name) {
+    static double stat(StatsRegistry s, String name) {
         var m = s.meterRegistry().find("envoy_cluster_health_check_" + name).tag("envoy_cluster_name", "hc").meter();
         return m == null ? 0 : m.measure().iterator().next().getValue();
     }
@@ -354,47 +354,6 @@ class HealthCheckerTest {
             assertEquals(1, lines(log, "add_healthy_event"));
             assertEquals((long) stat(stats, "success") - 1, lines(log, "successful_health_check_event"),
                     Files.readString(log));
-        }
-    }
-
-    private static void between(long low, long high, long v, String what) {
-        assertTrue(v >= low && v < high, what + ": " + v + " not in [" + low + ", " + high + ")");
-    }
-
-    @Test
-    void nextCheckFollowsTrafficTransitionsAndJitter() {
-        StatsRegistry stats = new StatsRegistry();
-        try (io.remora.upstream.UpstreamRuntime runtime = TestClusters.runtime(stats.meterRegistry())) {
-            HealthCheckConfig c = HealthCheckConfig.builder(Duration.ofSeconds(1), Duration.ofMillis(1000),
-                    new HealthCheckConfig.Tcp("", List.of())).intervalJitter(Duration.ofMillis(100)).intervalJitterPercent(10)
-                    .thresholds(2, 2).unhealthyInterval(Duration.ofMillis(2000)).unhealthyEdgeInterval(Duration.ofMillis(3000))
-                    .healthyEdgeInterval(Duration.ofMillis(4000)).noTrafficInterval(Duration.ofMillis(5000))
-                    .noTrafficHealthyInterval(Duration.ofMillis(6000)).build();
-            io.remora.stats.ClusterStats cs = stats.cluster("timing");
-            HealthChecker hc = new HealthChecker("timing", c, runtime, cs, () -> { }, h -> { },
-                    () -> io.remora.upstream.TransportSocketFactory.RAW);
-            java.util.Set<Long> seen = new java.util.HashSet<>();
-            for (int i = 0; i < 50; i++) {
-                // Every delay: base + up to interval_jitter_percent of it + up to interval_jitter.
-                long noTrafficUnhealthy = hc.intervalMillis(true, HealthChecker.Transition.UNCHANGED);
-                between(5000, 5000 + 500 + 100, noTrafficUnhealthy, "no_traffic_interval");
-                between(6000, 6000 + 600 + 100, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED),
-                        "no_traffic_healthy_interval");
-                seen.add(noTrafficUnhealthy);
-            }
-            assertTrue(seen.size() > 5, "jittered: " + seen);
-            cs.upstreamCxTotal.increment(); // the cluster has made a connection
-            for (int i = 0; i < 50; i++) {
-                between(1000, 1000 + 100 + 100, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED), "interval");
-                between(4000, 4000 + 400 + 100, hc.intervalMillis(false, HealthChecker.Transition.CHANGED),
-                        "healthy_edge_interval");
-                between(2000, 2000 + 200 + 100, hc.intervalMillis(true, HealthChecker.Transition.UNCHANGED),
-                        "unhealthy_interval");
-                between(3000, 3000 + 300 + 100, hc.intervalMillis(true, HealthChecker.Transition.CHANGED),
-                        "unhealthy_edge_interval");
-                between(2000, 2000 + 200 + 100, hc.intervalMillis(true, HealthChecker.Transition.CHANGE_PENDING),
-                        "unhealthy_interval while a transition is pending");
-            }
         }
     }
 
