@@ -206,22 +206,34 @@ final class HealthCheckSession implements Probe.Outcome {
         checker.checkCompleted(host);
     }
 
+    /**
+     * Envoy's setUnhealthy(PASSIVE, non-retriable) from the host monitor: a failure that ends the
+     * first check as a checked one does (the next pass needs {@code healthy_threshold}), clears the
+     * timeout and pending flags, and leaves the timer as it is.
+     */
     void immediateFail() {
         checker.stats.failure.increment();
         checker.stats.passiveFailure.increment();
+        boolean changed = own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
         numHealthy = 0;
-        boolean changed = !own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
-        own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
+        HealthChecker.Transition t = HealthChecker.Transition.UNCHANGED;
         if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
-            logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
-            changed = true;
+            t = HealthChecker.Transition.CHANGED;
             if (own(HealthFlag.FAILED_ACTIVE_HC, true)) {
                 host.healthFailure.fire();
             }
+            logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
         }
-        if (changed) {
+        changed |= own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
+        t = clearPending(t);
+        if (firstCheck || checker.config.alwaysLogHealthCheckFailures()) {
+            logEvent("health_check_failure_event", "{\"failure_type\":\"PASSIVE\",\"first_check\":" + firstCheck + "}", 7);
+        }
+        firstCheck = false;
+        if (changed || t == HealthChecker.Transition.CHANGED) {
             checker.healthChanged();
         }
+        checker.checkCompleted(host);
     }
 
     private HealthChecker.Transition clearPending(HealthChecker.Transition t) {

@@ -166,4 +166,63 @@ class HealthCheckTransitionsTest {
             assertEquals(1000, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED));
         }
     }
+
+    /**
+     * Envoy's setUnhealthy(PASSIVE): an immediate failure while the first check is in flight ends
+     * the first check, so the pass that follows is counted towards healthy_threshold instead of
+     * bringing the host in at once.
+     */
+    @Test
+    void aPassiveFailureBeforeTheFirstResultMakesThePassesCount() throws Exception {
+        CountDownLatch firstAccepted = new CountDownLatch(1);
+        CountDownLatch answerFirst = new CountDownLatch(1);
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try {
+                        Socket s = ss.accept();
+                        held.add(s);
+                        s.getInputStream().readNBytes(4);
+                        if (firstAccepted.getCount() > 0) {
+                            firstAccepted.countDown();
+                            answerFirst.await();
+                        }
+                        s.getOutputStream().write("PONG".getBytes(StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                    } catch (Exception e) {
+                        // closed
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            Path log = TempPaths.file("hc-passive", ".log");
+            Duration interval = Duration.ofMillis(500);
+            HealthCheckConfig hc = HealthCheckConfig.builder(Duration.ofSeconds(5), interval,
+                    new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47"))).thresholds(1, 2)
+                    .noTrafficInterval(interval).alwaysLog(true, false).eventLogPath(log.toString()).build();
+            StatsRegistry stats = new StatsRegistry();
+            try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+                Cluster c = cluster(cm, ss.getLocalPort(), hc);
+                Host h = only(c);
+                assertTrue(firstAccepted.await(30, TimeUnit.SECONDS), "first check connected");
+                c.immediateHealthCheckFail(h);
+                await("passive failure taken", () -> stat(stats, "passive_failure") == 1);
+                answerFirst.countDown();
+                await("first pass", () -> stat(stats, "success") >= 1);
+                assertFalse(h.isHealthy(), "one pass of healthy_threshold 2 after a passive failure");
+                await("healthy at the second pass", h::isHealthy);
+                assertEquals(2.0, stat(stats, "success"));
+            }
+            String events = Files.readString(log);
+            assertTrue(events.contains("\"health_check_failure_event\":{\"failure_type\":\"PASSIVE\",\"first_check\":true}"),
+                    events);
+            assertTrue(events.contains("\"add_healthy_event\":{\"first_check\":false}"), events);
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
 }
