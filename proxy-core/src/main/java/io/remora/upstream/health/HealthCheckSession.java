@@ -73,7 +73,8 @@ final class HealthCheckSession implements Probe.Outcome {
 
     void start() {
         long initial = checker.config.initialJitter().toMillis();
-        long delay = initial > 0 ? ThreadLocalRandom.current().nextLong(initial) : 0;
+        // Without initial_jitter the first check runs at once; with it, as any interval (Envoy's onInitialInterval).
+        long delay = initial > 0 ? checker.bounded(ThreadLocalRandom.current().nextLong(initial)) : 0;
         intervalTimer = checker.loop.schedule(this::check, delay, TimeUnit.MILLISECONDS);
     }
 
@@ -211,6 +212,13 @@ final class HealthCheckSession implements Probe.Outcome {
      * first check as a checked one does (the next pass needs {@code healthy_threshold}), clears the
      * timeout and pending flags, and leaves the timer as it is.
      */
+    @Override
+    public void excludeViaImmediateFail() {
+        if (inFlight && !stopped) {
+            own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
+        }
+    }
+
     void immediateFail() {
         checker.stats.failure.increment();
         checker.stats.passiveFailure.increment();

@@ -242,7 +242,14 @@ public final class HealthChecker {
         if (jitter > 0) {
             ms += r.nextLong(jitter);
         }
-        return ms;
+        return bounded(ms);
+    }
+
+    /** Envoy's intervalWithJitter: the runtime's {@code health_check.min_interval}/{@code max_interval} bound every delay, never below 1 ms. */
+    long bounded(long ms) {
+        io.remora.runtime.Runtime rt = runtime.layeredRuntime();
+        long capped = Math.min(ms, rt.getInteger("health_check.max_interval", Long.MAX_VALUE));
+        return Math.max(1, Math.max(capped, rt.getInteger("health_check.min_interval", 0)));
     }
 
     /** Envoy's test: a connection made, or bytes sent or received without one (connectionless clusters). */

@@ -2,6 +2,7 @@ package io.remora.upstream.health;
 
 import io.remora.config.ClusterConfig;
 import io.remora.config.HealthCheckConfig;
+import io.remora.http.testing.TestServerContext;
 import io.remora.stats.StatsRegistry;
 import io.remora.testing.TempPaths;
 import io.remora.upstream.Cluster;
@@ -223,6 +224,32 @@ class HealthCheckTransitionsTest {
             for (Socket s : held) {
                 s.close();
             }
+        }
+    }
+
+    /** A runtime of one static layer with these values. */
+    static io.remora.runtime.Runtime runtimeOf(Map<String, String> values) {
+        Map<String, io.remora.runtime.RuntimeEntry> entries = new java.util.HashMap<>();
+        values.forEach((k, v) -> entries.put(k, io.remora.runtime.RuntimeEntry.parse(v)));
+        return io.remora.runtime.Runtime.of(List.of(new io.remora.runtime.RuntimeLayer("static",
+                io.remora.runtime.RuntimeLayer.Kind.STATIC, entries)));
+    }
+
+    /** Envoy's intervalWithJitter: {@code health_check.max_interval} and {@code min_interval} bound every delay. */
+    @Test
+    void theRuntimeBoundsEveryInterval() {
+        StatsRegistry stats = new StatsRegistry();
+        TestServerContext ctx = new TestServerContext();
+        try (io.remora.upstream.UpstreamRuntime runtime = TestClusters.runtime(stats.meterRegistry(), ctx)) {
+            HealthCheckConfig c = HealthCheckConfig.builder(Duration.ofSeconds(1), Duration.ofMillis(1000),
+                    new HealthCheckConfig.Tcp("", List.of())).noTrafficInterval(Duration.ofMillis(5000)).build();
+            HealthChecker hc = new HealthChecker("bounded", c, runtime, stats.cluster("bounded"),
+                    () -> { }, h -> { }, () -> io.remora.upstream.TransportSocketFactory.RAW);
+            assertEquals(5000, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED));
+            ctx.runtime = runtimeOf(Map.of("health_check.max_interval", "300"));
+            assertEquals(300, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED));
+            ctx.runtime = runtimeOf(Map.of("health_check.min_interval", "7000"));
+            assertEquals(7000, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED));
         }
     }
 }

@@ -126,6 +126,50 @@ class HealthCheckerTest {
         }
     }
 
+    /**
+     * Envoy's HTTP checker: a failing status carrying x-envoy-immediate-health-check-fail excludes
+     * the host (excluded_via_immediate_hc_fail) until it passes again; the runtime's
+     * health_check.verify_cluster at 0 skips service_name_matcher (and its verify_cluster count).
+     */
+    @Test
+    void anImmediateFailHeaderExcludesAndTheRuntimeMaySkipVerifyCluster() throws Exception {
+        AtomicInteger status = new AtomicInteger(200);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            int code = status.get();
+            if (code != 200) {
+                ex.getResponseHeaders().add("x-envoy-immediate-health-check-fail", "true");
+            }
+            ex.sendResponseHeaders(code, -1); // never names a checked cluster
+            ex.close();
+        });
+        server.start();
+        StatsRegistry stats = new StatsRegistry();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+            io.remora.http.testing.TestServerContext ctx = new io.remora.http.testing.TestServerContext();
+            ctx.runtime = HealthCheckTransitionsTest.runtimeOf(Map.of("health_check.verify_cluster", "0"));
+            cm.upstreamFilters(f -> null, ctx);
+            HealthCheckConfig.Http http = HealthCheckConfig.Http.builder("/healthz")
+                    .serviceNameMatcher(new io.remora.config.StringMatcher.Prefix("svc", false)).build();
+            Host h = only(cluster(cm, server.getAddress().getPort(), config(3, 1, null, http)));
+            await("healthy: the cluster header is not checked", h::isHealthy);
+            assertEquals(0.0, stat(stats, "verify_cluster"));
+
+            status.set(503);
+            await("failed at once", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            assertTrue(h.healthFlagGet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL), "excluded by the header");
+            status.set(200);
+            await("back", h::isHealthy);
+            assertFalse(h.healthFlagGet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL), "cleared by the pass");
+
+            ctx.runtime = io.remora.runtime.Runtime.EMPTY; // verify_cluster 100 %: the missing header fails
+            await("the cluster header checked again", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            assertTrue(stat(stats, "verify_cluster") >= 1);
+        } finally {
+            server.stop(0);
+        }
+    }
+
     /** codec_client_type HTTP2: the same request and verdicts as one h2c stream per check, the connection kept. */
     @Test
     void http2CheckOverH2c() throws Exception {
