@@ -149,11 +149,12 @@ public final class OutlierDetector {
 
     /**
      * A host passed an active health check: with {@code successful_active_health_check_uneject_host}
-     * it returns at once (upstream thread).
+     * it returns at once if the active checks hold it healthy (upstream thread).
      */
     public void onSuccessfulHealthCheck(Host host) {
         HostMonitor m = monitors.get(host);
         if (m != null && settings.config().successfulActiveHealthCheckUnejectHost()
+                && !host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)
                 && host.healthFlagGet(HealthFlag.FAILED_OUTLIER_CHECK)) {
             uneject(m, System.nanoTime());
             healthChanged.run();

@@ -179,6 +179,25 @@ class OutlierDetectorTest {
         assertFalse(ejected(hs.get(1)), "back after the runtime's 50 ms, not the config's 30 s");
     }
 
+    /**
+     * Envoy's DetectorImpl::initialize check-complete callback: a passing check unejects only a host
+     * the active checks hold healthy, not one still counting passes towards healthy_threshold.
+     */
+    @Test
+    void aPassingCheckUnejectsOnlyAHostTheActiveChecksHoldHealthy() throws Exception {
+        List<Host> hs = hosts(2);
+        OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(1).maxEjectionPercent(100);
+        OutlierDetector d = detector(b, hs, null);
+        Host h = hs.get(0);
+        ejectBy5xx(h);
+        h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC); // a pass short of healthy_threshold
+        loop.submit(() -> d.onSuccessfulHealthCheck(h)).get();
+        assertTrue(ejected(h), "still failed by the active checks");
+        h.healthFlagClear(HealthFlag.FAILED_ACTIVE_HC);
+        loop.submit(() -> d.onSuccessfulHealthCheck(h)).get();
+        assertFalse(ejected(h));
+    }
+
     @Test
     void gatewayFailuresAreDetectedButNotEnforcedByDefault() throws Exception {
         List<Host> hs = hosts(2);
