@@ -22,11 +22,12 @@ final class AggregateCluster implements Cluster {
     private volatile ClusterImpl[] members = new ClusterImpl[0];
     private volatile AggregateLevels levels = AggregateLevels.EMPTY;
 
-    AggregateCluster(ClusterConfig config, ClusterStats stats) {
+    /** @param runtime the layered runtime now, whose {@code circuit_breakers.*} keys override the thresholds */
+    AggregateCluster(ClusterConfig config, ClusterStats stats, java.util.function.Supplier<io.remora.runtime.Runtime> runtime) {
         this.name = config.name();
         this.config = config;
         this.stats = stats;
-        this.limits = ResourceLimits.of(config);
+        this.limits = ResourceLimits.of(config, runtime);
     }
 
     /** A new config of this aggregate; its members are resolved by the {@link #members} that follows. */

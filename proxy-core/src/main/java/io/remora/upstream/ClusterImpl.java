@@ -65,7 +65,7 @@ public final class ClusterImpl implements Cluster {
         this.config = config;
         this.stats = stats;
         this.runtime = runtime;
-        this.limits = ResourceLimits.of(config);
+        this.limits = ResourceLimits.of(config, runtime == null ? () -> io.remora.runtime.Runtime.EMPTY : runtime::layeredRuntime);
         this.originalDstHosts = new OriginalDstHosts(this::config, stats);
         this.resilience = new ClusterResilience(name, stats, runtime, this::hostHealthChanged,
                 this::transportSocketFactory);

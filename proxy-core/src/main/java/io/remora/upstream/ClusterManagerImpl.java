@@ -240,7 +240,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
             if (existing != null) {
                 stopRefresher(c.name());
             }
-            a = new AggregateCluster(c, stats.cluster(statName(c)));
+            a = new AggregateCluster(c, stats.cluster(statName(c)), runtime::layeredRuntime);
         }
         a.update(c);
         return a;

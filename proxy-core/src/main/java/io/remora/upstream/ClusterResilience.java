@@ -58,7 +58,7 @@ final class ClusterResilience {
             }
         } else if (outlierDetector == null) {
             outlierDetector = new OutlierDetector(name, next.outlierDetection(), runtime.loop(), runtime.registry(),
-                    stats.name(), hostHealthChanged, runtime.outlierEventLog());
+                    stats.name(), hostHealthChanged, runtime.outlierEventLog(), runtime::layeredRuntime);
             outlierDetector.hostsChanged(hosts);
             outlierDetector.start();
         } else {

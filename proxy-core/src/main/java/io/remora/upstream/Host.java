@@ -18,7 +18,8 @@ public final class Host {
     /** Changes only for a LOGICAL_DNS cluster's host, Envoy's logical host (see {@link #address(SocketAddress)}). */
     private volatile SocketAddress address;
     private final String hostname;
-    private final Locality locality;
+    /** Service discovery may move a kept host to another locality. */
+    private volatile Locality locality;
     private final java.util.Map<String, Object> socketMatchMetadata;
     private volatile int weight;
     /** The endpoint's priority in its cluster (EDS may move a host between priorities). */
@@ -215,6 +216,11 @@ public final class Host {
 
     public Locality locality() {
         return locality;
+    }
+
+    /** A membership update placed the host in another locality (Envoy's EDS keeps its health). */
+    void locality(Locality l) {
+        this.locality = l;
     }
 
     /**

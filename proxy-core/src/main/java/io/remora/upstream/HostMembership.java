@@ -73,6 +73,7 @@ final class HostMembership {
                 if (applyConfigHealth) {
                     h.weight(ep.weight());
                     h.health(ep.health());
+                    h.locality(ep.locality());
                 }
             }
             if (h.healthFlagGet(HealthFlag.PENDING_DYNAMIC_REMOVAL)) {

@@ -22,21 +22,30 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
     public final AtomicInteger connectionPools = new AtomicInteger();
     /** The HIGH priority's counters; this itself on the HIGH instance. */
     private final ResourceLimits high;
+    /** The runtime's overrides of this priority's thresholds. */
+    private final CircuitBreakerOverrides overrides;
 
     /** The DEFAULT priority's limits, with HIGH at Envoy's default thresholds. */
     public ResourceLimits(CircuitBreakers thresholds) {
         this(thresholds, CircuitBreakers.DEFAULT);
     }
 
-    /** The DEFAULT priority's limits and, with its own counters, the HIGH priority's. */
+    /** The DEFAULT priority's limits and, with its own counters, the HIGH priority's; no runtime overrides. */
     public ResourceLimits(CircuitBreakers thresholds, CircuitBreakers highThresholds) {
+        this(thresholds, highThresholds, CircuitBreakerOverrides.NONE, CircuitBreakerOverrides.NONE);
+    }
+
+    private ResourceLimits(CircuitBreakers thresholds, CircuitBreakers highThresholds,
+                           CircuitBreakerOverrides overrides, CircuitBreakerOverrides highOverrides) {
         this.thresholds = thresholds;
-        this.high = new ResourceLimits(highThresholds, true);
+        this.overrides = overrides;
+        this.high = new ResourceLimits(highThresholds, highOverrides);
     }
 
     /** The HIGH priority's own instance: it is its own {@link #priority}(true). */
-    private ResourceLimits(CircuitBreakers thresholds, boolean highPriority) {
+    private ResourceLimits(CircuitBreakers thresholds, CircuitBreakerOverrides overrides) {
         this.thresholds = thresholds;
+        this.overrides = overrides;
         this.high = this;
     }
 
@@ -51,9 +60,15 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
         high.thresholds = highThresholds;
     }
 
-    /** A cluster's limits: its config's thresholds per priority. */
-    static ResourceLimits of(io.remora.config.ClusterConfig c) {
-        return new ResourceLimits(ClusterImpl.breakers(c), c.options().highCircuitBreakers());
+    /**
+     * A cluster's limits: its config's thresholds per priority, under the runtime's
+     * {@code circuit_breakers.<name>.<priority>.*} keys (Envoy's ResourceManagers).
+     */
+    static ResourceLimits of(io.remora.config.ClusterConfig c,
+                             java.util.function.Supplier<io.remora.runtime.Runtime> runtime) {
+        return new ResourceLimits(ClusterImpl.breakers(c), c.options().highCircuitBreakers(),
+                new CircuitBreakerOverrides(runtime, c.name(), "default"),
+                new CircuitBreakerOverrides(runtime, c.name(), "high"));
     }
 
     /** Takes a cluster update's thresholds (the counters carry on) and points the gauges at them. */
@@ -73,11 +88,11 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
     }
 
     public boolean tryAcquireRequest() {
-        return tryAcquire(requests, thresholds.maxRequests());
+        return tryAcquire(requests, overrides.maxRequests(thresholds));
     }
 
     public boolean tryAcquirePending() {
-        return tryAcquire(pendingRequests, thresholds.maxPendingRequests());
+        return tryAcquire(pendingRequests, overrides.maxPendingRequests(thresholds));
     }
 
     public boolean tryAcquireRetry() {
@@ -85,18 +100,13 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
     }
 
     /** With a retry budget: a share of what is in flight now, with a floor (Envoy's). */
-    private int maxRetries(CircuitBreakers t) {
-        if (t.retryBudget() == null) {
-            return t.maxRetries();
-        }
-        long outstanding = (long) requests.get() + pendingRequests.get();
-        return (int) Math.max(t.retryBudget().minRetryConcurrency(),
-                t.retryBudget().budgetPercent() / 100.0 * outstanding);
+    private long maxRetries(CircuitBreakers t) {
+        return overrides.maxRetries(t, (long) requests.get() + pendingRequests.get());
     }
 
     /** A new connection pool; false at max_connection_pools. Released by {@link #releaseConnectionPool}. */
     public boolean tryAcquireConnectionPool() {
-        return tryAcquire(connectionPools, thresholds.maxConnectionPools());
+        return tryAcquire(connectionPools, overrides.maxConnectionPools(thresholds));
     }
 
     public void releaseConnectionPool() {
@@ -117,13 +127,13 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
     @Override
     public long max(CircuitBreakerStats.Resource r) {
         CircuitBreakers t = thresholds;
-        return Integer.toUnsignedLong(switch (r) {
-            case CONNECTIONS -> t.maxConnections();
-            case PENDING_REQUESTS -> t.maxPendingRequests();
-            case REQUESTS -> t.maxRequests();
+        return switch (r) {
+            case CONNECTIONS -> overrides.maxConnections(t);
+            case PENDING_REQUESTS -> overrides.maxPendingRequests(t);
+            case REQUESTS -> overrides.maxRequests(t);
             case RETRIES -> maxRetries(t);
-            case CONNECTION_POOLS -> t.maxConnectionPools();
-        });
+            case CONNECTION_POOLS -> overrides.maxConnectionPools(t);
+        };
     }
 
     /**
@@ -132,17 +142,17 @@ public final class ResourceLimits implements CircuitBreakerStats.Source {
      */
     @Override
     public long remaining(CircuitBreakerStats.Resource r) {
-        if (r == CircuitBreakerStats.Resource.RETRIES && thresholds.retryBudget() != null) {
+        if (r == CircuitBreakerStats.Resource.RETRIES && overrides.retryBudget(thresholds)) {
             return 0;
         }
         return CircuitBreakerStats.Source.super.remaining(r);
     }
 
     public boolean tryAcquireConnection() {
-        return tryAcquire(connections, thresholds.maxConnections());
+        return tryAcquire(connections, overrides.maxConnections(thresholds));
     }
 
-    private static boolean tryAcquire(AtomicInteger counter, int max) {
+    private static boolean tryAcquire(AtomicInteger counter, long max) {
         if (counter.incrementAndGet() > max) {
             counter.decrementAndGet();
             return false;

@@ -64,6 +64,15 @@ public final class UpstreamRuntime implements AutoCloseable {
         return context;
     }
 
+    /**
+     * The server's layered runtime now (Envoy's runtime snapshot, which its outlier detectors and
+     * health checkers read at each decision); empty until the server has set itself up.
+     */
+    public io.remora.runtime.Runtime layeredRuntime() {
+        ServerContext c = context;
+        return c == null ? io.remora.runtime.Runtime.EMPTY : c.runtime();
+    }
+
     /** Where clusters' upstream network filter configs find their runtime, and the context they run in. */
     void upstreamFilters(Function<NetworkFilterConfig, ConnectionFilterFactory> factories, ServerContext context) {
         this.upstreamFilterFactories = factories;

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -114,6 +116,34 @@ class LocalityFailoverTest {
             Map<Locality, Integer> p = picks(cm.get("w"), 20_000);
             int remote = p.getOrDefault(REMOTE, 0);
             assertTrue(remote > 3_400 && remote < 4_600, "20% to the weight-20 locality: " + p);
+        }
+    }
+
+    /**
+     * Envoy's EdsIntegrationTest.LocalityUpdateActiveHealthStatusReuse: an endpoint service discovery
+     * moves to another locality keeps its health, and is balanced in its new locality.
+     */
+    @Test
+    void anEndpointMovedToAnotherLocalityIsBalancedThereAndKeepsItsHealth() {
+        ClusterConfig before = TestClusters.cluster("move", ClusterConfig.DiscoveryType.STATIC,
+                ClusterConfig.LbPolicy.ROUND_ROBIN, new ClusterLoadAssignment("move", List.of(
+                        new LocalityLbEndpoints(LOCAL, 80, 0, List.of(ep(1), ep(2))),
+                        new LocalityLbEndpoints(REMOTE, 20, 0, List.of(ep(3)))), 140))
+                .withResilience(null, List.of(), new LoadBalancingConfig(50, true, null,
+                        LoadBalancingConfig.RingHash.DEFAULT, LoadBalancingConfig.Maglev.DEFAULT, 1.0, null));
+        ClusterConfig after = before.withLoadAssignment(new ClusterLoadAssignment("move", List.of(
+                new LocalityLbEndpoints(LOCAL, 80, 0, List.of(ep(1))),
+                new LocalityLbEndpoints(REMOTE, 20, 0, List.of(ep(2), ep(3)))), 140));
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("move", before));
+            Host moved = cm.get("move").hosts().get(1);
+            cm.update(Map.of("move", after));
+            Host now = cm.get("move").hosts().stream().filter(h -> h.address().equals(moved.address())).findFirst().orElseThrow();
+            assertSame(moved, now, "the same host, its health kept");
+            assertEquals(REMOTE, now.locality());
+            Map<Locality, Integer> p = picks(cm.get("move"), 20_000);
+            int local = p.getOrDefault(LOCAL, 0);
+            assertTrue(local > 15_000 && local < 17_000, "80% to the locality of one host now: " + p);
         }
     }
 }

@@ -53,4 +53,12 @@ public final class TestClusters {
     public static UpstreamRuntime runtime(io.micrometer.core.instrument.MeterRegistry registry) {
         return new UpstreamRuntime(io.remora.server.Transport.detect(), registry);
     }
+
+    /** As {@link #runtime(io.micrometer.core.instrument.MeterRegistry)}, in {@code context} (its layered runtime, ...). */
+    public static UpstreamRuntime runtime(io.micrometer.core.instrument.MeterRegistry registry,
+                                          io.remora.server.ServerContext context) {
+        UpstreamRuntime r = runtime(registry);
+        r.upstreamFilters(f -> null, context);
+        return r;
+    }
 }

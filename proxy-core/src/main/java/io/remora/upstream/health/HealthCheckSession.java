@@ -73,7 +73,8 @@ final class HealthCheckSession implements Probe.Outcome {
 
     void start() {
         long initial = checker.config.initialJitter().toMillis();
-        long delay = initial > 0 ? ThreadLocalRandom.current().nextLong(initial) : 0;
+        // Without initial_jitter the first check runs at once; with it, as any interval (Envoy's onInitialInterval).
+        long delay = initial > 0 ? checker.bounded(ThreadLocalRandom.current().nextLong(initial)) : 0;
         intervalTimer = checker.loop.schedule(this::check, delay, TimeUnit.MILLISECONDS);
     }
 
@@ -156,10 +157,13 @@ final class HealthCheckSession implements Probe.Outcome {
             } else {
                 logEvent("no_longer_degraded_host", "{}", 9);
             }
-            t = HealthChecker.Transition.CHANGED;
+            // A degraded change makes a transition, but keeps one still pending pending (Envoy's handleSuccess).
+            if (t == HealthChecker.Transition.UNCHANGED) {
+                t = HealthChecker.Transition.CHANGED;
+            }
         }
         firstCheck = false;
-        done(t);
+        done(false, t);
         checker.passed(host);
         checker.checkCompleted(host);
     }
@@ -199,26 +203,45 @@ final class HealthCheckSession implements Probe.Outcome {
                     "{\"failure_type\":\"" + type + "\",\"first_check\":" + firstCheck + "}", 7);
         }
         firstCheck = false;
-        done(t);
+        done(true, t);
         checker.checkCompleted(host);
+    }
+
+    /**
+     * Envoy's setUnhealthy(PASSIVE, non-retriable) from the host monitor: a failure that ends the
+     * first check as a checked one does (the next pass needs {@code healthy_threshold}), clears the
+     * timeout and pending flags, and leaves the timer as it is.
+     */
+    @Override
+    public void excludeViaImmediateFail() {
+        if (inFlight && !stopped) {
+            own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
+        }
     }
 
     void immediateFail() {
         checker.stats.failure.increment();
         checker.stats.passiveFailure.increment();
+        boolean changed = own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
         numHealthy = 0;
-        boolean changed = !own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
-        own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
+        HealthChecker.Transition t = HealthChecker.Transition.UNCHANGED;
         if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
-            logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
-            changed = true;
+            t = HealthChecker.Transition.CHANGED;
             if (own(HealthFlag.FAILED_ACTIVE_HC, true)) {
                 host.healthFailure.fire();
             }
+            logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
         }
-        if (changed) {
+        changed |= own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
+        t = clearPending(t);
+        if (firstCheck || checker.config.alwaysLogHealthCheckFailures()) {
+            logEvent("health_check_failure_event", "{\"failure_type\":\"PASSIVE\",\"first_check\":" + firstCheck + "}", 7);
+        }
+        firstCheck = false;
+        if (changed || t == HealthChecker.Transition.CHANGED) {
             checker.healthChanged();
         }
+        checker.checkCompleted(host);
     }
 
     private HealthChecker.Transition clearPending(HealthChecker.Transition t) {
@@ -229,12 +252,11 @@ final class HealthCheckSession implements Probe.Outcome {
         return t;
     }
 
-    private void done(HealthChecker.Transition t) {
+    private void done(boolean failed, HealthChecker.Transition t) {
         if (t == HealthChecker.Transition.CHANGED) {
             checker.healthChanged();
         }
-        boolean unhealthy = own(HealthFlag.FAILED_ACTIVE_HC);
-        intervalTimer = checker.loop.schedule(this::check, checker.intervalMillis(unhealthy, t), TimeUnit.MILLISECONDS);
+        intervalTimer = checker.loop.schedule(this::check, checker.intervalMillis(failed, t), TimeUnit.MILLISECONDS);
     }
 
     private void logEvent(String field, String body, int fieldNumber) {

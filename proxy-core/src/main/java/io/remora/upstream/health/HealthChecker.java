@@ -212,19 +212,25 @@ public final class HealthChecker {
         return c instanceof HealthCheckConfig.Http ? "HTTP" : c instanceof HealthCheckConfig.Tcp ? "TCP" : "GRPC";
     }
 
-    /** The next check's delay, Envoy's {@code HealthCheckerImplBase::interval}. */
-    long intervalMillis(boolean unhealthy, Transition t) {
+    /**
+     * The next check's delay, Envoy's {@code HealthCheckerImplBase::interval}: by this check's
+     * result, not the host's state. While results against the host's state are being counted
+     * towards a threshold ({@code CHANGE_PENDING}) the edge interval of the result's side applies;
+     * otherwise the plain one. Until the cluster has had traffic, {@code no_traffic_healthy_interval}
+     * after a pass that changes nothing pending, else {@code no_traffic_interval}.
+     */
+    long intervalMillis(boolean checkFailed, Transition t) {
         HealthCheckConfig c = config;
+        boolean pending = t == Transition.CHANGE_PENDING;
         Duration base;
-        if (clusterStats.upstreamCxTotal.count() > 0) {
-            if (unhealthy) {
-                base = t == Transition.CHANGED ? c.unhealthyEdgeInterval() : c.unhealthyInterval();
+        if (hadTraffic()) {
+            if (checkFailed) {
+                base = pending ? c.unhealthyEdgeInterval() : c.unhealthyInterval();
             } else {
-                base = t == Transition.CHANGED ? c.healthyEdgeInterval() : c.interval();
+                base = pending ? c.healthyEdgeInterval() : c.interval();
             }
         } else {
-            // No traffic yet: check slowly; a healthy host may use its own no-traffic interval.
-            base = unhealthy ? c.noTrafficInterval() : c.noTrafficHealthyInterval();
+            base = !checkFailed && !pending ? c.noTrafficHealthyInterval() : c.noTrafficInterval();
         }
         long ms = Math.max(1, base.toMillis());
         ThreadLocalRandom r = ThreadLocalRandom.current();
@@ -236,7 +242,20 @@ public final class HealthChecker {
         if (jitter > 0) {
             ms += r.nextLong(jitter);
         }
-        return ms;
+        return bounded(ms);
+    }
+
+    /** Envoy's intervalWithJitter: the runtime's {@code health_check.min_interval}/{@code max_interval} bound every delay, never below 1 ms. */
+    long bounded(long ms) {
+        io.remora.runtime.Runtime rt = runtime.layeredRuntime();
+        long capped = Math.min(ms, rt.getInteger("health_check.max_interval", Long.MAX_VALUE));
+        return Math.max(1, Math.max(capped, rt.getInteger("health_check.min_interval", 0)));
+    }
+
+    /** Envoy's test: a connection made, or bytes sent or received without one (connectionless clusters). */
+    private boolean hadTraffic() {
+        return clusterStats.upstreamCxTotal.count() > 0 || clusterStats.upstreamCxTxBytesTotal.count() > 0
+                || clusterStats.upstreamCxRxBytesTotal.count() > 0;
     }
 
     /** The cluster's checkers (this one among them), whose verdicts on a host combine. */

@@ -36,6 +36,6 @@ final class Http2HttpProbe extends Http2StreamProbe {
     void judge(int status, Http2Headers headers, Http2Headers trailers, ByteBuf body, Outcome o) {
         long wanted = verdict.bodyBytesWanted();
         int n = wanted < 0 ? body.readableBytes() : (int) Math.min(body.readableBytes(), wanted);
-        verdict.judge(status, headers::get, ByteBufUtil.getBytes(body, body.readerIndex(), n), checker.stats, o);
+        verdict.judge(status, headers::get, ByteBufUtil.getBytes(body, body.readerIndex(), n), checker, o);
     }
 }

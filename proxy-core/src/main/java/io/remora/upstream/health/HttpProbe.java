@@ -174,7 +174,7 @@ final class HttpProbe implements Probe {
                 outcome = null;
                 if (o != null) {
                     HttpResponse r = response;
-                    verdict.judge(r.status().code(), r.headers()::get, body.toByteArray(), checker.stats, o);
+                    verdict.judge(r.status().code(), r.headers()::get, body.toByteArray(), checker, o);
                 }
             }
         }

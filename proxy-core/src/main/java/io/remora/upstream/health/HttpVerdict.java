@@ -10,7 +10,8 @@ import java.util.function.Function;
  * An HTTP check's answer judged as Envoy's HTTP health checker does, for either codec: the
  * {@code receive} blocks first (a mismatch fails at once), then the status (expected, else
  * retriable or failed), {@code x-envoy-degraded}, and last {@code service_name_matcher} against
- * {@code x-envoy-upstream-healthchecked-cluster}.
+ * {@code x-envoy-upstream-healthchecked-cluster} (unless the runtime's {@code health_check.verify_cluster}
+ * percentage skips it).
  */
 final class HttpVerdict {
     private final HealthCheckConfig.Http config;
@@ -37,19 +38,24 @@ final class HttpVerdict {
         return config.responseBufferSize() == 0 ? -1 : config.responseBufferSize();
     }
 
-    void judge(int status, Function<String, CharSequence> header, byte[] body, HealthCheckStats stats,
+    void judge(int status, Function<String, CharSequence> header, byte[] body, HealthChecker checker,
                Probe.Outcome o) {
         if (!receive.isEmpty() && !TcpProbe.matches(body, receive)) {
             o.failure(Probe.FailureType.ACTIVE, false);
             return;
         }
         if (!config.expected(status)) {
+            // Envoy's HTTP checker: a failing status with the header excludes the host, as a passive failure would.
+            if (header.apply("x-envoy-immediate-health-check-fail") != null) {
+                o.excludeViaImmediateFail();
+            }
             o.failure(Probe.FailureType.ACTIVE, config.retriable(status));
             return;
         }
         boolean degraded = header.apply("x-envoy-degraded") != null;
-        if (config.serviceNameMatcher() != null) {
-            stats.verifyCluster.increment();
+        if (config.serviceNameMatcher() != null
+                && checker.runtime.layeredRuntime().featureEnabled("health_check.verify_cluster", 100)) {
+            checker.stats.verifyCluster.increment();
             CharSequence cluster = header.apply("x-envoy-upstream-healthchecked-cluster");
             if (!config.serviceNameMatcher().matches(cluster == null ? "" : cluster.toString())) {
                 o.failure(Probe.FailureType.ACTIVE, false);

@@ -15,6 +15,10 @@ interface Probe {
 
         /** @param retriable an ACTIVE failure that counts towards unhealthy_threshold instead of failing at once */
         void failure(FailureType type, boolean retriable);
+
+        /** The failing answer asked to be taken out at once ({@code x-envoy-immediate-health-check-fail}); before {@link #failure}. */
+        default void excludeViaImmediateFail() {
+        }
     }
 
     void check(Outcome outcome);

@@ -1,6 +1,5 @@
 package io.remora.upstream.outlier;
 
-import io.remora.config.OutlierDetectionConfig;
 import io.remora.upstream.Host;
 import io.remora.upstream.OutlierMonitor;
 
@@ -44,7 +43,7 @@ final class HostMonitor implements OutlierMonitor {
     }
 
     private void putHttpResponseCode(int status) {
-        OutlierDetectionConfig c = detector.config();
+        OutlierSettings c = detector.settings();
         if (status >= 500 && status < 600) {
             external.request(false);
             if (status == 502 || status == 503 || status == 504) {
@@ -66,7 +65,7 @@ final class HostMonitor implements OutlierMonitor {
 
     @Override
     public void reportLocalOrigin(LocalOriginEvent event) {
-        if (!detector.config().splitExternalLocalOriginErrors()) {
+        if (!detector.settings().config().splitExternalLocalOriginErrors()) {
             // Without the split, local events count as the HTTP codes Envoy maps them to.
             switch (event) {
                 case CONNECT_FAILED -> putHttpResponseCode(503);
@@ -81,7 +80,7 @@ final class HostMonitor implements OutlierMonitor {
         switch (event) {
             case CONNECT_FAILED, TIMEOUT -> {
                 localOrigin.request(false);
-                if (consecutiveLocalOriginFailure.incrementAndGet() == detector.config().consecutiveLocalOriginFailure()) {
+                if (consecutiveLocalOriginFailure.incrementAndGet() == detector.settings().consecutiveLocalOriginFailure()) {
                     detector.onConsecutiveError(this, EjectionType.CONSECUTIVE_LOCAL_ORIGIN_FAILURE);
                 }
             }

@@ -2,6 +2,7 @@ package io.remora.upstream.outlier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.remora.config.OutlierDetectionConfig;
+import io.remora.runtime.Runtime;
 import io.remora.upstream.EventLogFile;
 import io.remora.upstream.HealthFlag;
 import io.remora.upstream.Host;
@@ -15,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -31,8 +33,9 @@ public final class OutlierDetector {
     private final ScheduledExecutorService loop;
     private final Runnable healthChanged;
     private final OutlierStats stats;
-    private final EventLogFile eventLog;
-    private volatile OutlierDetectionConfig config;
+    /** Null without an event log. */
+    private final OutlierEventLog eventLog;
+    private final OutlierSettings settings;
     /** Upstream thread only. */
     private final Map<Host, HostMonitor> monitors = new IdentityHashMap<>();
     private ScheduledFuture<?> timer;
@@ -43,24 +46,31 @@ public final class OutlierDetector {
     /**
      * @param healthChanged called (on the upstream thread) after a host was ejected or returned
      * @param eventLog      the outlier event log, or null
+     * @param runtime       the layered runtime now, whose {@code outlier_detection.*} keys override the config
      */
     public OutlierDetector(String clusterName, OutlierDetectionConfig config, ScheduledExecutorService loop,
-                           MeterRegistry registry, String statName, Runnable healthChanged, EventLogFile eventLog) {
+                           MeterRegistry registry, String statName, Runnable healthChanged, EventLogFile eventLog,
+                           Supplier<Runtime> runtime) {
         this.clusterName = clusterName;
-        this.config = config;
+        this.settings = new OutlierSettings(runtime, config);
         this.loop = loop;
         this.healthChanged = healthChanged;
         this.stats = OutlierStats.of(registry, statName);
-        this.eventLog = eventLog;
+        this.eventLog = eventLog == null ? null : new OutlierEventLog(clusterName, eventLog);
     }
 
     public OutlierDetectionConfig config() {
-        return config;
+        return settings.config();
     }
 
     /** A new config for the same cluster; takes effect from the next interval. */
     public void config(OutlierDetectionConfig c) {
-        this.config = c;
+        settings.config(c);
+    }
+
+    /** The config's values under the runtime's overrides. */
+    OutlierSettings settings() {
+        return settings;
     }
 
     /** Starts the interval timer. */
@@ -83,7 +93,7 @@ public final class OutlierDetector {
 
     private void armTimer() {
         if (!stopped) {
-            timer = loop.schedule(this::onIntervalTimer, Math.max(1, config.interval().toMillis()), TimeUnit.MILLISECONDS);
+            timer = loop.schedule(this::onIntervalTimer, Math.max(1, settings.intervalMillis()), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -139,11 +149,12 @@ public final class OutlierDetector {
 
     /**
      * A host passed an active health check: with {@code successful_active_health_check_uneject_host}
-     * it returns at once (upstream thread).
+     * it returns at once if the active checks hold it healthy (upstream thread).
      */
     public void onSuccessfulHealthCheck(Host host) {
         HostMonitor m = monitors.get(host);
-        if (m != null && config.successfulActiveHealthCheckUnejectHost()
+        if (m != null && settings.config().successfulActiveHealthCheckUnejectHost()
+                && !host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)
                 && host.healthFlagGet(HealthFlag.FAILED_OUTLIER_CHECK)) {
             uneject(m, System.nanoTime());
             healthChanged.run();
@@ -151,11 +162,10 @@ public final class OutlierDetector {
     }
 
     private void ejectHost(HostMonitor m, EjectionType type, long now) {
-        OutlierDetectionConfig c = config;
         long active = stats.ejectionsActive.get();
         double ejectedPercent = 100.0 * (active + 1) / monitors.size();
-        boolean allowed = ejectedPercent <= Math.min(100, c.maxEjectionPercent())
-                || (c.alwaysEjectOneHost() && active == 0);
+        boolean allowed = ejectedPercent <= settings.maxEjectionPercent()
+                || (settings.config().alwaysEjectOneHost() && active == 0);
         if (!allowed) {
             stats.ejectionsOverflow.increment();
             return;
@@ -163,8 +173,8 @@ public final class OutlierDetector {
         if (type == EjectionType.CONSECUTIVE_5XX || type == EjectionType.SUCCESS_RATE) {
             stats.ejectionsTotal.increment();
         }
-        if (!enforced(c, type)) {
-            log(m, type, false, now);
+        if (!settings.enforced(type)) {
+            logEject(m, type, false, now);
             return;
         }
         stats.ejectionsActive.incrementAndGet();
@@ -173,30 +183,17 @@ public final class OutlierDetector {
         m.host.healthFailure.fire();
         m.numEjections++;
         m.lastEjectionNanos = now;
-        long base = c.baseEjectionTime().toMillis();
-        long max = c.maxEjectionTime().toMillis();
+        long base = settings.baseEjectionMillis();
+        long max = settings.maxEjectionMillis();
         // The multiplier stops growing once the ejection time has reached max_ejection_time.
         if ((long) m.ejectTimeBackoff * base < max + base) {
             m.ejectTimeBackoff++;
         }
-        long jitterMax = c.maxEjectionTimeJitter().toMillis();
+        long jitterMax = settings.maxEjectionJitterMillis();
         m.jitterMillis = jitterMax > 0 ? ThreadLocalRandom.current().nextLong(jitterMax + 1) : 0;
-        log(m, type, true, now);
+        logEject(m, type, true, now);
         LOG.log(Level.FINE, () -> "cluster " + clusterName + ": ejected " + m.host + " (" + type + ")");
         healthChanged.run();
-    }
-
-    private static boolean enforced(OutlierDetectionConfig c, EjectionType type) {
-        int percent = switch (type) {
-            case CONSECUTIVE_5XX -> c.enforcingConsecutive5xx();
-            case CONSECUTIVE_GATEWAY_FAILURE -> c.enforcingConsecutiveGatewayFailure();
-            case SUCCESS_RATE -> c.enforcingSuccessRate();
-            case CONSECUTIVE_LOCAL_ORIGIN_FAILURE -> c.enforcingConsecutiveLocalOriginFailure();
-            case SUCCESS_RATE_LOCAL_ORIGIN -> c.enforcingLocalOriginSuccessRate();
-            case FAILURE_PERCENTAGE -> c.enforcingFailurePercentage();
-            case FAILURE_PERCENTAGE_LOCAL_ORIGIN -> c.enforcingFailurePercentageLocalOrigin();
-        };
-        return percent >= 100 || (percent > 0 && ThreadLocalRandom.current().nextInt(100) < percent);
     }
 
     private void uneject(HostMonitor m, long now) {
@@ -205,7 +202,9 @@ public final class OutlierDetector {
         // Reset the counters so that a few new errors do not re-eject at once.
         m.resetConsecutive();
         m.lastUnejectionNanos = now;
-        logUneject(m, now);
+        if (eventLog != null) {
+            eventLog.uneject(m, now);
+        }
     }
 
     void onIntervalTimer() {
@@ -228,7 +227,7 @@ public final class OutlierDetector {
         processSuccessRateEjections(true, now);
         // As Envoy's onIntervalTimer, after the sweeps (a host they eject keeps its backoff) and only
         // for hosts back for a whole interval (one a health check let back just now keeps it too).
-        long intervalNanos = config.interval().toNanos();
+        long intervalNanos = TimeUnit.MILLISECONDS.toNanos(settings.intervalMillis());
         for (HostMonitor m : monitors.values()) {
             if (m.ejectTimeBackoff > 0 && !m.host.healthFlagGet(HealthFlag.FAILED_OUTLIER_CHECK)
                     && m.lastUnejectionNanos >= 0 && now - m.lastUnejectionNanos >= intervalNanos) {
@@ -239,12 +238,11 @@ public final class OutlierDetector {
     }
 
     private boolean checkHostForUneject(HostMonitor m, long now) {
-        OutlierDetectionConfig c = config;
         if (!m.host.healthFlagGet(HealthFlag.FAILED_OUTLIER_CHECK)) {
             return false;
         }
-        long base = c.baseEjectionTime().toMillis();
-        long max = Math.max(c.maxEjectionTime().toMillis(), base);
+        long base = settings.baseEjectionMillis();
+        long max = settings.maxEjectionMillis();
         long ejectMillis = Math.min(base * m.ejectTimeBackoff, max) + m.jitterMillis;
         if (TimeUnit.NANOSECONDS.toMillis(now - m.lastEjectionNanos) >= ejectMillis) {
             uneject(m, now);
@@ -254,12 +252,15 @@ public final class OutlierDetector {
     }
 
     private void processSuccessRateEjections(boolean local, long now) {
-        OutlierDetectionConfig c = config;
+        long srMinimumHosts = settings.successRateMinimumHosts();
+        long srVolume = settings.successRateRequestVolume();
+        long fpMinimumHosts = settings.failurePercentageMinimumHosts();
+        long fpVolume = settings.failurePercentageRequestVolume();
         int idx = local ? 1 : 0;
         srAverage[idx] = -1;
         srThreshold[idx] = -1;
         int n = monitors.size();
-        if (n < c.successRateMinimumHosts() && n < c.failurePercentageMinimumHosts()) {
+        if (n < srMinimumHosts && n < fpMinimumHosts) {
             return;
         }
         List<HostMonitor> srHosts = new ArrayList<>();
@@ -277,31 +278,31 @@ public final class OutlierDetector {
                 continue;
             }
             double rate = acc.successRate();
-            if (volume >= Math.min(c.successRateRequestVolume(), c.failurePercentageRequestVolume())) {
+            if (volume >= Math.min(srVolume, fpVolume)) {
                 if (local) {
                     m.localOriginSuccessRate = rate;
                 } else {
                     m.successRate = rate;
                 }
             }
-            if (volume >= c.successRateRequestVolume()) {
+            if (volume >= srVolume) {
                 srHosts.add(m);
                 srValues.add(new double[] {rate});
                 sum += rate;
             }
-            if (volume >= c.failurePercentageRequestVolume()) {
+            if (volume >= fpVolume) {
                 fpHosts.add(m);
                 fpValues.add(rate);
             }
         }
-        if (!srHosts.isEmpty() && srHosts.size() >= c.successRateMinimumHosts()) {
+        if (!srHosts.isEmpty() && srHosts.size() >= srMinimumHosts) {
             double mean = sum / srHosts.size();
             double variance = 0;
             for (double[] v : srValues) {
                 variance += (v[0] - mean) * (v[0] - mean);
             }
             variance /= srHosts.size();
-            double threshold = mean - (c.successRateStdevFactor() / 1000.0) * Math.sqrt(variance);
+            double threshold = mean - (settings.successRateStdevFactor() / 1000.0) * Math.sqrt(variance);
             srAverage[idx] = mean;
             srThreshold[idx] = threshold;
             EjectionType type = local ? EjectionType.SUCCESS_RATE_LOCAL_ORIGIN : EjectionType.SUCCESS_RATE;
@@ -316,11 +317,12 @@ public final class OutlierDetector {
                 }
             }
         }
-        if (!fpHosts.isEmpty() && fpHosts.size() >= c.failurePercentageMinimumHosts()) {
+        if (!fpHosts.isEmpty() && fpHosts.size() >= fpMinimumHosts) {
             EjectionType type = local ? EjectionType.FAILURE_PERCENTAGE_LOCAL_ORIGIN : EjectionType.FAILURE_PERCENTAGE;
+            long failureThreshold = settings.failurePercentageThreshold();
             for (int i = 0; i < fpHosts.size(); i++) {
                 HostMonitor m = fpHosts.get(i);
-                if (100.0 - fpValues.get(i) >= c.failurePercentageThreshold()
+                if (100.0 - fpValues.get(i) >= failureThreshold
                         && !m.host.healthFlagGet(HealthFlag.FAILED_OUTLIER_CHECK)) {
                     stats.detected(type);
                     ejectHost(m, type, now);
@@ -329,50 +331,10 @@ public final class OutlierDetector {
         }
     }
 
-    // ---- event log: envoy.data.cluster.v3.OutlierDetectionEvent as proto3 JSON, Envoy's field names
-
-    private void log(HostMonitor m, EjectionType type, boolean enforced, long now) {
-        if (eventLog == null) {
-            return;
+    private void logEject(HostMonitor m, EjectionType type, boolean enforced, long now) {
+        if (eventLog != null) {
+            int idx = type.localOrigin() ? 1 : 0;
+            eventLog.eject(m, type, enforced, now, srAverage[idx], srThreshold[idx]);
         }
-        StringBuilder sb = common(m, type, m.lastUnejectionNanos, now);
-        sb.append(",\"action\":\"EJECT\",\"num_ejections\":").append(m.numEjections)
-                .append(",\"enforced\":").append(enforced);
-        int idx = type.localOrigin() ? 1 : 0;
-        double hostRate = type.localOrigin() ? m.localOriginSuccessRate : m.successRate;
-        switch (type) {
-            case SUCCESS_RATE, SUCCESS_RATE_LOCAL_ORIGIN -> sb.append(",\"eject_success_rate_event\":{")
-                    .append("\"host_success_rate\":").append((long) hostRate)
-                    .append(",\"cluster_average_success_rate\":").append((long) srAverage[idx])
-                    .append(",\"cluster_success_rate_ejection_threshold\":").append((long) srThreshold[idx]).append('}');
-            case FAILURE_PERCENTAGE, FAILURE_PERCENTAGE_LOCAL_ORIGIN -> sb.append(",\"eject_failure_percentage_event\":{")
-                    .append("\"host_success_rate\":").append((long) hostRate).append('}');
-            default -> sb.append(",\"eject_consecutive_event\":{}");
-        }
-        eventLog.write(sb.append('}').toString());
-    }
-
-    private void logUneject(HostMonitor m, long now) {
-        if (eventLog == null) {
-            return;
-        }
-        // Envoy leaves the type at its default (CONSECUTIVE_5XX) in uneject events.
-        StringBuilder sb = common(m, EjectionType.CONSECUTIVE_5XX, m.lastEjectionNanos, now);
-        sb.append(",\"action\":\"UNEJECT\",\"num_ejections\":").append(m.numEjections).append(",\"enforced\":false}");
-        eventLog.write(sb.toString());
-    }
-
-    private StringBuilder common(HostMonitor m, EjectionType type, long sinceNanos, long now) {
-        StringBuilder sb = new StringBuilder(256);
-        sb.append("{\"type\":\"").append(type.name()).append("\",\"timestamp\":\"")
-                .append(EventLogFile.timestamp(System.currentTimeMillis())).append('"');
-        if (sinceNanos >= 0) {
-            sb.append(",\"secs_since_last_action\":\"").append(TimeUnit.NANOSECONDS.toSeconds(now - sinceNanos)).append('"');
-        }
-        sb.append(",\"cluster_name\":");
-        io.remora.util.JsonStrings.quote(sb, clusterName);
-        sb.append(",\"upstream_url\":");
-        io.remora.util.JsonStrings.quote(sb, m.host.addressString());
-        return sb;
     }
 }

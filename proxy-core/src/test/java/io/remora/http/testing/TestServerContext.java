@@ -31,6 +31,8 @@ public final class TestServerContext implements ServerContext, ClusterManager {
     /** Envoy's local address (--local-address-ip-version); null: the connection's own stands in. */
     public volatile java.net.InetAddress localAddress;
     public volatile OverloadManager overload = OverloadManager.unmanaged();
+    /** The layered runtime {@link #runtime()} answers; empty unless a test sets one. */
+    public volatile io.remora.runtime.Runtime runtime = io.remora.runtime.Runtime.EMPTY;
     private ClusterManager delegate;
 
     public TestServerContext() {
@@ -49,6 +51,11 @@ public final class TestServerContext implements ServerContext, ClusterManager {
 
     public void add(Cluster c) {
         clusters.put(c.name(), c);
+    }
+
+    @Override
+    public io.remora.runtime.Runtime runtime() {
+        return runtime;
     }
 
     @Override

@@ -50,14 +50,14 @@ class HealthCheckerTest {
                 .noTrafficInterval(d).alwaysLog(true, false).eventLogPath(eventLog).build();
     }
 
-    private static Cluster cluster(ClusterManagerImpl cm, int port, HealthCheckConfig hc) {
+    static Cluster cluster(ClusterManagerImpl cm, int port, HealthCheckConfig hc) {
         ClusterConfig c = TestClusters.staticCluster("hc", ClusterConfig.LbPolicy.ROUND_ROBIN, TestClusters.ep("127.0.0.1", port))
                 .withResilience(null, List.of(hc), LoadBalancingConfig.DEFAULT);
         cm.update(Map.of("hc", c));
         return cm.get("hc");
     }
 
-    private static void await(String what, BooleanSupplier cond) throws InterruptedException {
+    static void await(String what, BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!cond.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "not within 30 s: " + what);
@@ -65,11 +65,11 @@ class HealthCheckerTest {
         }
     }
 
-    private static Host only(Cluster c) {
+    static Host only(Cluster c) {
         return c.hosts().get(0);
     }
 
-    private static double stat(StatsRegistry s, String name) {
+    static double stat(StatsRegistry s, String name) {
         var m = s.meterRegistry().find("envoy_cluster_health_check_" + name).tag("envoy_cluster_name", "hc").meter();
         return m == null ? 0 : m.measure().iterator().next().getValue();
     }
@@ -121,6 +121,50 @@ class HealthCheckerTest {
             assertTrue(events.contains("\"eject_unhealthy_event\":{\"failure_type\":\"ACTIVE\"}"), events);
             assertTrue(events.contains("\"add_healthy_event\":{\"first_check\":"), events);
             assertTrue(stat(stats, "attempt") >= stat(stats, "success") + stat(stats, "failure") - 1);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * Envoy's HTTP checker: a failing status carrying x-envoy-immediate-health-check-fail excludes
+     * the host (excluded_via_immediate_hc_fail) until it passes again; the runtime's
+     * health_check.verify_cluster at 0 skips service_name_matcher (and its verify_cluster count).
+     */
+    @Test
+    void anImmediateFailHeaderExcludesAndTheRuntimeMaySkipVerifyCluster() throws Exception {
+        AtomicInteger status = new AtomicInteger(200);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            int code = status.get();
+            if (code != 200) {
+                ex.getResponseHeaders().add("x-envoy-immediate-health-check-fail", "true");
+            }
+            ex.sendResponseHeaders(code, -1); // never names a checked cluster
+            ex.close();
+        });
+        server.start();
+        StatsRegistry stats = new StatsRegistry();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+            io.remora.http.testing.TestServerContext ctx = new io.remora.http.testing.TestServerContext();
+            ctx.runtime = HealthCheckTransitionsTest.runtimeOf(Map.of("health_check.verify_cluster", "0"));
+            cm.upstreamFilters(f -> null, ctx);
+            HealthCheckConfig.Http http = HealthCheckConfig.Http.builder("/healthz")
+                    .serviceNameMatcher(new io.remora.config.StringMatcher.Prefix("svc", false)).build();
+            Host h = only(cluster(cm, server.getAddress().getPort(), config(3, 1, null, http)));
+            await("healthy: the cluster header is not checked", h::isHealthy);
+            assertEquals(0.0, stat(stats, "verify_cluster"));
+
+            status.set(503);
+            await("failed at once", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            assertTrue(h.healthFlagGet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL), "excluded by the header");
+            status.set(200);
+            await("back", h::isHealthy);
+            assertFalse(h.healthFlagGet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL), "cleared by the pass");
+
+            ctx.runtime = io.remora.runtime.Runtime.EMPTY; // verify_cluster 100 %: the missing header fails
+            await("the cluster header checked again", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            assertTrue(stat(stats, "verify_cluster") >= 1);
         } finally {
             server.stop(0);
         }
@@ -354,47 +398,6 @@ class HealthCheckerTest {
             assertEquals(1, lines(log, "add_healthy_event"));
             assertEquals((long) stat(stats, "success") - 1, lines(log, "successful_health_check_event"),
                     Files.readString(log));
-        }
-    }
-
-    private static void between(long low, long high, long v, String what) {
-        assertTrue(v >= low && v < high, what + ": " + v + " not in [" + low + ", " + high + ")");
-    }
-
-    @Test
-    void nextCheckFollowsTrafficTransitionsAndJitter() {
-        StatsRegistry stats = new StatsRegistry();
-        try (io.remora.upstream.UpstreamRuntime runtime = TestClusters.runtime(stats.meterRegistry())) {
-            HealthCheckConfig c = HealthCheckConfig.builder(Duration.ofSeconds(1), Duration.ofMillis(1000),
-                    new HealthCheckConfig.Tcp("", List.of())).intervalJitter(Duration.ofMillis(100)).intervalJitterPercent(10)
-                    .thresholds(2, 2).unhealthyInterval(Duration.ofMillis(2000)).unhealthyEdgeInterval(Duration.ofMillis(3000))
-                    .healthyEdgeInterval(Duration.ofMillis(4000)).noTrafficInterval(Duration.ofMillis(5000))
-                    .noTrafficHealthyInterval(Duration.ofMillis(6000)).build();
-            io.remora.stats.ClusterStats cs = stats.cluster("timing");
-            HealthChecker hc = new HealthChecker("timing", c, runtime, cs, () -> { }, h -> { },
-                    () -> io.remora.upstream.TransportSocketFactory.RAW);
-            java.util.Set<Long> seen = new java.util.HashSet<>();
-            for (int i = 0; i < 50; i++) {
-                // Every delay: base + up to interval_jitter_percent of it + up to interval_jitter.
-                long noTrafficUnhealthy = hc.intervalMillis(true, HealthChecker.Transition.UNCHANGED);
-                between(5000, 5000 + 500 + 100, noTrafficUnhealthy, "no_traffic_interval");
-                between(6000, 6000 + 600 + 100, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED),
-                        "no_traffic_healthy_interval");
-                seen.add(noTrafficUnhealthy);
-            }
-            assertTrue(seen.size() > 5, "jittered: " + seen);
-            cs.upstreamCxTotal.increment(); // the cluster has made a connection
-            for (int i = 0; i < 50; i++) {
-                between(1000, 1000 + 100 + 100, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED), "interval");
-                between(4000, 4000 + 400 + 100, hc.intervalMillis(false, HealthChecker.Transition.CHANGED),
-                        "healthy_edge_interval");
-                between(2000, 2000 + 200 + 100, hc.intervalMillis(true, HealthChecker.Transition.UNCHANGED),
-                        "unhealthy_interval");
-                between(3000, 3000 + 300 + 100, hc.intervalMillis(true, HealthChecker.Transition.CHANGED),
-                        "unhealthy_edge_interval");
-                between(2000, 2000 + 200 + 100, hc.intervalMillis(true, HealthChecker.Transition.CHANGE_PENDING),
-                        "unhealthy_interval while a transition is pending");
-            }
         }
     }
 

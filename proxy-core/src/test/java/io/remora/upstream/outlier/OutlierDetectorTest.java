@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remora.config.Address;
 import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.OutlierDetectionConfig;
+import io.remora.runtime.Runtime;
+import io.remora.runtime.RuntimeLayer;
 import io.remora.testing.TempPaths;
 import io.remora.upstream.EventLogFile;
 import io.remora.upstream.HealthFlag;
@@ -33,6 +35,8 @@ class OutlierDetectorTest {
     private final AtomicInteger changes = new AtomicInteger();
     private static int nextCluster;
     private final java.util.Map<OutlierDetector, String> names = new java.util.IdentityHashMap<>();
+    /** The layered runtime the detectors read; a test may set its own. */
+    private volatile Runtime runtime = Runtime.EMPTY;
 
     @AfterEach
     void stop() {
@@ -52,7 +56,7 @@ class OutlierDetectorTest {
         b.interval = Duration.ofHours(1); // the test calls the interval itself
         String name = "c" + (nextCluster++);
         OutlierDetector d = new OutlierDetector(name, b.build(), loop, registry, name, changes::incrementAndGet,
-                log == null ? null : EventLogFile.of(log.toString()));
+                log == null ? null : EventLogFile.of(log.toString()), () -> runtime);
         names.put(d, name);
         d.hostsChanged(hosts);
         d.start();
@@ -141,6 +145,57 @@ class OutlierDetectorTest {
         flush();
         assertTrue(ejected(hs2.get(0)));
         assertFalse(ejected(hs2.get(1)), "only one host beyond the percentage");
+    }
+
+    private static Runtime runtimeOf(java.util.Map<String, String> values) {
+        java.util.Map<String, io.remora.runtime.RuntimeEntry> entries = new java.util.HashMap<>();
+        values.forEach((k, v) -> entries.put(k, io.remora.runtime.RuntimeEntry.parse(v)));
+        return Runtime.of(List.of(new RuntimeLayer("static", RuntimeLayer.Kind.STATIC, entries)));
+    }
+
+    /**
+     * Envoy's DetectorImpl reads every threshold from the runtime's outlier_detection.* keys at each
+     * decision: here the gateway-failure run, its enforcement and the ejection time.
+     */
+    @Test
+    void theRuntimesOutlierKeysOverrideTheConfigAtEachDecision() throws Exception {
+        List<Host> hs = hosts(2);
+        OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(100).maxEjectionPercent(100);
+        b.consecutiveGatewayFailure = 5;
+        OutlierDetector d = detector(b, hs, null);
+        hs.get(0).outlier().reportResult(502);
+        hs.get(0).outlier().reportResult(502);
+        flush();
+        assertFalse(ejected(hs.get(0)), "the config's run of five");
+        runtime = runtimeOf(java.util.Map.of("outlier_detection.consecutive_gateway_failure", "2",
+                "outlier_detection.enforcing_consecutive_gateway_failure", "100",
+                "outlier_detection.base_ejection_time_ms", "50"));
+        hs.get(1).outlier().reportResult(503);
+        hs.get(1).outlier().reportResult(504);
+        flush();
+        assertTrue(ejected(hs.get(1)), "two in a row, enforced, by the runtime");
+        assertEquals(1, counter(d, "ejections_enforced_consecutive_gateway_failure"));
+        sweepAfter(d, 100);
+        assertFalse(ejected(hs.get(1)), "back after the runtime's 50 ms, not the config's 30 s");
+    }
+
+    /**
+     * Envoy's DetectorImpl::initialize check-complete callback: a passing check unejects only a host
+     * the active checks hold healthy, not one still counting passes towards healthy_threshold.
+     */
+    @Test
+    void aPassingCheckUnejectsOnlyAHostTheActiveChecksHoldHealthy() throws Exception {
+        List<Host> hs = hosts(2);
+        OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(1).maxEjectionPercent(100);
+        OutlierDetector d = detector(b, hs, null);
+        Host h = hs.get(0);
+        ejectBy5xx(h);
+        h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC); // a pass short of healthy_threshold
+        loop.submit(() -> d.onSuccessfulHealthCheck(h)).get();
+        assertTrue(ejected(h), "still failed by the active checks");
+        h.healthFlagClear(HealthFlag.FAILED_ACTIVE_HC);
+        loop.submit(() -> d.onSuccessfulHealthCheck(h)).get();
+        assertFalse(ejected(h));
     }
 
     @Test

@@ -1,0 +1,124 @@
+package io.remora.e2e;
+
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A cluster's limits under the layered runtime's keys, which Envoy reads at each decision over the
+ * cluster's own values. Outlier detection's {@code outlier_detection.*}: a static layer lowers
+ * {@code consecutive_5xx} and raises {@code max_ejection_percent}, an admin override turns
+ * enforcement off for the next ejection. Circuit breakers' {@code circuit_breakers.<cluster>.<priority>.*}.
+ */
+class ClusterRuntimeE2ETest {
+
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
+    static ProxyProcess proxy;
+    static TestUpstream first;
+    static TestUpstream second;
+    static TestUpstream ok;
+
+    /** Envoy's defaults but for the timers: five 5xx in a row, at most 10 % of the hosts, no return during the test. */
+    private static final String OUTLIER = """
+              outlier_detection:
+                consecutive_5xx: 5
+                interval: 60s
+                base_ejection_time: 60s
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        first = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 503, "down"));
+        second = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 503, "down"));
+        ok = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok"));
+        String routes = """
+                - match: { prefix: "/first" }
+                  route: { cluster: first }
+                - match: { prefix: "/second" }
+                  route: { cluster: second }
+                - match: { prefix: "/limited" }
+                  route: { cluster: limited }
+                - match: { prefix: "/open" }
+                  route: { cluster: open }
+                """;
+        String breakers = """
+                  circuit_breakers:
+                    thresholds:
+                    - { track_remaining: true }
+                """;
+        String clusters = String.join("\n", Bootstraps.cluster("first", false, OUTLIER, first.port()),
+                Bootstraps.cluster("second", false, OUTLIER, second.port()),
+                Bootstraps.cluster("limited", false, breakers, ok.port()),
+                Bootstraps.cluster("open", false, breakers, ok.port()));
+        String yaml = stack.http(TempPaths.file("outlier-runtime-access", ".log").toString(), routes, clusters);
+        // One 5xx ejects, and a cluster's only host may be ejected (its 100 % over the configured 10 %).
+        yaml = """
+                layered_runtime:
+                  layers:
+                  - name: static
+                    static_layer: { outlier_detection.consecutive_5xx: 1, outlier_detection.max_ejection_percent: 100,
+                                    circuit_breakers.limited.default.max_requests: 0,
+                                    circuit_breakers.limited.default.max_retries: 7 }
+                  - name: admin
+                    admin_layer: {}
+                """ + yaml;
+        proxy = stack.start(yaml);
+    }
+
+    private static void await(String what, BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!cond.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not within 20 s: " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    private static double stat(String cluster, String name) {
+        try {
+            return proxy.metric("envoy_cluster_outlier_detection_" + name + "{envoy_cluster_name=\"" + cluster + "\"}");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void theRuntimeOverridesTheClustersThresholdsAndEnforcement() throws Exception {
+        assertEquals(503, Curl.run(stack.url("/first")).status());
+        await("one 503 ejects the only host", () -> stat("first", "ejections_enforced_consecutive_5xx") == 1);
+        assertEquals(1.0, stat("first", "ejections_active"));
+        assertTrue(ResilienceE2ETest.healthFlags(proxy, "first", first.port()).contains("/failed_outlier_check"),
+                proxy.admin("/clusters"));
+
+        assertEquals(200, Curl.run("-X", "POST",
+                proxy.adminUri("/runtime_modify?outlier_detection.enforcing_consecutive_5xx=0").toString()).status());
+        assertEquals(503, Curl.run(stack.url("/second")).status());
+        await("detected", () -> stat("second", "ejections_detected_consecutive_5xx") == 1);
+        assertEquals(0.0, stat("second", "ejections_enforced_consecutive_5xx"), "enforcing_consecutive_5xx 0 from the admin layer");
+        assertEquals(0.0, stat("second", "ejections_active"));
+        assertEquals("healthy", ResilienceE2ETest.healthFlags(proxy, "second", second.port()));
+    }
+
+    private static double breaker(String cluster, String gauge) throws Exception {
+        return proxy.metric("envoy_cluster_circuit_breakers_default_" + gauge + "{envoy_cluster_name=\"" + cluster + "\"}");
+    }
+
+    /** Envoy's ResourceManagerImpl: each limit is the runtime's circuit_breakers.<cluster>.<priority>.<field>, else the threshold. */
+    @Test
+    void theRuntimeOverridesTheClustersCircuitBreakers() throws Exception {
+        assertEquals(503, Curl.run(stack.url("/limited")).status(), "max_requests 0 from the runtime");
+        assertEquals(0.0, breaker("limited", "remaining_rq"));
+        assertEquals(1.0, breaker("limited", "rq_open"));
+        assertEquals(7.0, breaker("limited", "remaining_retries"), "the runtime's max_retries, not the default 3");
+        assertEquals(200, Curl.run(stack.url("/open")).status(), "another cluster keeps its own limits");
+        assertEquals(1024.0, breaker("open", "remaining_rq"));
+        assertEquals(3.0, breaker("open", "remaining_retries"));
+    }
+}
