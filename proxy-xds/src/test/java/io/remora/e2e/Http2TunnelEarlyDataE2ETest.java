@@ -4,18 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.server.Transport;
 import io.remora.testing.HttpHeads;
@@ -56,21 +51,7 @@ class Http2TunnelEarlyDataE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new io.netty.bootstrap.ServerBootstrap().group(GROUP)
-                .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
-                                .initialSettings(Http2Settings.defaultSettings().connectProtocolEnabled(true)).build(),
-                                new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                                    @Override
-                                    protected void initChannel(Http2StreamChannel stream) {
-                                        stream.pipeline().addLast(new LateAnswer());
-                                    }
-                                }));
-                    }
-                }).bind("127.0.0.1", 0).sync().channel();
+        upstream = ExtendedConnectServer.start(GROUP, LateAnswer::new);
         int upstreamPort = ((java.net.InetSocketAddress) upstream.localAddress()).getPort();
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();

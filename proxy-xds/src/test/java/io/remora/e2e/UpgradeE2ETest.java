@@ -6,18 +6,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.server.Transport;
 import io.remora.testing.TempPaths;
@@ -595,21 +590,7 @@ class UpgradeE2ETest {
         final Channel channel;
 
         H2ConnectEcho() throws InterruptedException {
-            channel = new io.netty.bootstrap.ServerBootstrap().group(group)
-                    .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
-                                    .initialSettings(Http2Settings.defaultSettings().connectProtocolEnabled(true)).build(),
-                                    new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                                        @Override
-                                        protected void initChannel(Http2StreamChannel stream) {
-                                            stream.pipeline().addLast(new Echo());
-                                        }
-                                    }));
-                        }
-                    }).bind("127.0.0.1", 0).sync().channel();
+            channel = ExtendedConnectServer.start(group, Echo::new);
         }
 
         private final class Echo extends ChannelInboundHandlerAdapter {
