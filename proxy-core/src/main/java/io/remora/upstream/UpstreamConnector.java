@@ -21,6 +21,7 @@ import io.remora.server.Transport;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -217,6 +218,13 @@ public final class UpstreamConnector {
             loop.execute(() -> callback.onFailure(null, e, true));
             return null;
         }
+        // Envoy's connect_timeout runs until the connection is up, its TLS handshake included
+        // (SslSocket raises Connected once handshaken); Netty's own 10 s handshake bound is not Envoy's.
+        long deadline = System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis(config.connectTimeout()));
+        if (tls != null) {
+            tls.setHandshakeTimeoutMillis(0);
+        }
         io.remora.network.SocketTap tap = cluster.socketTap();
         Http11ConnectHandler connect = !viaProxy ? null : new Http11ConnectHandler(
                 (java.net.InetSocketAddress) host.address(), host.hostname(), connectTimeoutMillis(config.connectTimeout()));
@@ -273,7 +281,7 @@ public final class UpstreamConnector {
             if (connect != null) {
                 connect.tunnel(ch).addListener(t -> {
                     if (t.isSuccess()) {
-                        secure(ch, cluster, tls, callback, times);
+                        secure(ch, cluster, tls, deadline, callback, times);
                     } else {
                         ch.close();
                         callback.onFailure(ch, t.cause(), false);
@@ -281,19 +289,32 @@ public final class UpstreamConnector {
                 });
                 return;
             }
-            secure(ch, cluster, tls, callback, times);
+            secure(ch, cluster, tls, deadline, callback, times);
         });
         return ch;
     }
 
     /** TCP is up (through the proxy, with http_11_proxy): TLS, when there is some, then the callback. */
-    private static void secure(Channel ch, Cluster cluster, SslHandler tls, Callback callback,
+    private static void secure(Channel ch, Cluster cluster, SslHandler tls, long deadline, Callback callback,
                                UpstreamConnectTimes times) {
         if (tls == null) {
             connected(ch, cluster, null, callback);
             return;
         }
+        boolean[] timedOut = new boolean[1];
+        io.netty.util.concurrent.Future<?> timer = ch.eventLoop().schedule(() -> {
+            if (!tls.handshakeFuture().isDone()) {
+                timedOut[0] = true;
+                ch.close();
+                callback.onFailure(ch, new io.netty.channel.ConnectTimeoutException(
+                        "connection timed out in the TLS handshake: " + ch.remoteAddress()), false);
+            }
+        }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         tls.handshakeFuture().addListener(hs -> {
+            timer.cancel(false);
+            if (timedOut[0]) {
+                return;
+            }
             if (hs.isSuccess()) {
                 if (times != null) {
                     times.handshaken(System.nanoTime());

@@ -76,6 +76,51 @@ class ConnectFailureE2ETest {
         }
     }
 
+    /**
+     * A TLS upstream that accepts the connection and never answers its ClientHello: Envoy's
+     * connect_timeout runs until the handshake ends (the connection is Connected only then), so
+     * the request fails as a connect timeout after 0.3 s, not after a TLS library's own bound.
+     */
+    @Test
+    void aTlsHandshakeThatNeverEndsIsAConnectTimeout() throws Exception {
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        Path log = TempPaths.file("access", ".log");
+        String routes = """
+                - match: { prefix: / }
+                  route: { cluster: silent_tls }
+                """;
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String clusters = """
+                    - name: silent_tls
+                      type: STATIC
+                      connect_timeout: 0.3s
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext }
+                      load_assignment:
+                        cluster_name: silent_tls
+                        endpoints:
+                        - lb_endpoints:
+                          - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                    """.formatted(silent.getLocalPort());
+            String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, log.toString(), routes, clusters), log, FORMAT);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of())) {
+                long start = System.nanoTime();
+                Curl r = Curl.get(port, "/tls");
+                long tookMs = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(503, r.status());
+                assertEquals("upstream connect error or disconnect/reset before headers. reset reason: connection timeout",
+                        r.text());
+                assertTrue(tookMs < 5_000, "answered after " + tookMs + " ms");
+                assertEquals("/tls UF upstream_reset_before_response_started{connection_timeout} [-]",
+                        HttpProxyE2ETest.awaitLogLine(log, "/tls"));
+                String stats = proxy.admin("/stats");
+                assertTrue(stats.contains("cluster.silent_tls.upstream_cx_connect_timeout: 1\n"), stats);
+            }
+        }
+    }
+
     @Test
     void tcpProxyLogsTheConnectionsFailureReason() throws Exception {
         int admin = ProxyProcess.freePort();
