@@ -66,6 +66,8 @@ class ExtAuthzE2ETest {
     static int downOpenPort;
     static int netAllowPort;
     static int netDenyPort;
+    static int sampledPort;
+    static int denyAtDisablePort;
     static Path accessLog;
     static final AtomicInteger grpcChecks = new AtomicInteger();
     static final AtomicReference<CheckRequest> lastCheck = new AtomicReference<>();
@@ -169,6 +171,8 @@ class ExtAuthzE2ETest {
         int deadPort = ProxyProcess.freePort();
         netAllowPort = ProxyProcess.freePort();
         netDenyPort = ProxyProcess.freePort();
+        sampledPort = ProxyProcess.freePort();
+        denyAtDisablePort = ProxyProcess.freePort();
         accessLog = TempPaths.file("extauthz-access", ".log");
         String httpFilter = """
                 - name: envoy.filters.http.ext_authz
@@ -241,8 +245,12 @@ class ExtAuthzE2ETest {
         String yaml = """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                layered_runtime:
+                  layers: [{ name: admin, admin_layer: {} }]
                 static_resources:
                   listeners:
+                %s
+                %s
                 %s
                 %s
                 %s
@@ -266,6 +274,12 @@ class ExtAuthzE2ETest {
                 listener("down_closed", downClosedPort, "down_closed", downFilter.formatted("false"), plainRoutes),
                 listener("down_open", downOpenPort, "down_open", downFilter.formatted("true"), plainRoutes),
                 tcpListener("net_allow", netAllowPort), tcpListener("net_deny", netDenyPort),
+                listener("sampled_l", sampledPort, "sampled", grpcFilter
+                        + "    filter_enabled: { runtime_key: authz.sampled, default_value: { numerator: 0 } }\n",
+                        plainRoutes),
+                listener("deny_at_disable_l", denyAtDisablePort, "deny_at_disable", grpcFilter
+                        + "    filter_enabled: { default_value: { numerator: 0 } }\n"
+                        + "    deny_at_disable: { runtime_key: authz.deny, default_value: true }\n", plainRoutes),
                 Bootstraps.indent(Bootstraps.cluster("backend", false, null, backend.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("http_authz", false, null, httpAuthz.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("grpc_authz", true, null, grpcAuthz.getPort()), 2),
@@ -517,6 +531,40 @@ class ExtAuthzE2ETest {
         HttpResponse<String> r = send(grpcPort, "GET", "/public/deny", null);
         assertEquals(200, r.statusCode());
         assertEquals(before, grpcChecks.get());
+    }
+
+    /** filter_enabled is a runtime fraction drawn per request: at 0 % no check, at 100 % (by its key) each. */
+    @Test
+    void filterEnabledChecksItsFractionOfRequests() throws Exception {
+        int before = grpcChecks.get();
+        double disabled = metric("envoy_http_ext_authz_disabled", "sampled");
+        HttpResponse<String> r = send(sampledPort, "GET", "/deny", null);
+        assertEquals(200, r.statusCode(), "0 %: not checked");
+        assertEquals(before, grpcChecks.get());
+        assertEquals(disabled + 1, metric("envoy_http_ext_authz_disabled", "sampled"));
+        runtime("authz.sampled=100");
+        r = send(sampledPort, "GET", "/deny", null);
+        assertEquals(401, r.statusCode(), "100 % by the runtime key: checked and denied");
+        assertEquals(before + 1, grpcChecks.get());
+    }
+
+    /** deny_at_disable: a request the filter is disabled for is denied (status_on_error), its runtime key winning. */
+    @Test
+    void denyAtDisableDeniesWhatTheFilterSkips() throws Exception {
+        int before = grpcChecks.get();
+        HttpResponse<String> r = send(denyAtDisablePort, "GET", "/x", null);
+        assertEquals(403, r.statusCode());
+        assertEquals("deny_at_disable /x 403 UAEX ext_authz_error", awaitLogLine("deny_at_disable /x "));
+        runtime("authz.deny=false");
+        r = send(denyAtDisablePort, "GET", "/y", null);
+        assertEquals(200, r.statusCode());
+        assertEquals(before, grpcChecks.get());
+    }
+
+    static void runtime(String query) throws Exception {
+        HttpResponse<String> set = CLIENT.send(HttpRequest.newBuilder(proxy.adminUri("/runtime_modify?" + query))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, set.statusCode(), set.body());
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.remora.config.HttpFilterConfig;
 import io.remora.config.StringMatcher;
 import io.remora.config.MetadataMatch;
 import io.remora.extensions.filters.common.HeaderMutationChecker;
+import io.remora.extensions.filters.common.RuntimeFraction;
 
 import java.util.List;
 
@@ -12,6 +13,10 @@ import java.util.List;
  *
  * @param withRequestBody        null unless the request body is sent to the service
  * @param filterEnabledMetadata  {@code filter_enabled_metadata}: the check runs only when it matches; null: always
+ * @param filterEnabled          {@code filter_enabled}: the fraction of requests checked (its runtime key's
+ *                               value, else its default); null: every request
+ * @param denyAtDisable          {@code deny_at_disable.default_value}: a request the filter is disabled for is denied
+ * @param denyAtDisableKey       {@code deny_at_disable.runtime_key}, whose boolean value wins over the default ("": none)
  * @param allowedHeaders         {@code allowed_headers}: when non-empty only these request headers are sent
  * @param disallowedHeaders      {@code disallowed_headers}: never sent
  * @param mutationRules          {@code decoder_header_mutation_rules}: what an OK answer may change; null: anything
@@ -30,7 +35,8 @@ import java.util.List;
 public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllow, boolean failureModeAllowHeaderAdd,
                              int statusOnError, BufferSettings withRequestBody, boolean clearRouteCache,
                              List<String> metadataContextNamespaces, MetadataMatch filterEnabledMetadata,
-                             boolean denyAtDisable, List<StringMatcher> allowedHeaders,
+                             RuntimeFraction filterEnabled, boolean denyAtDisable, String denyAtDisableKey,
+                             List<StringMatcher> allowedHeaders,
                              List<StringMatcher> disallowedHeaders, String statPrefix,
                              boolean includePeerCertificate, boolean includeTlsSession,
                              List<String> routeMetadataContextNamespaces, HeaderMutationChecker mutationRules,
@@ -50,6 +56,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         allowedHeaders = List.copyOf(allowedHeaders);
         disallowedHeaders = List.copyOf(disallowedHeaders);
         statPrefix = statPrefix == null ? "" : statPrefix;
+        denyAtDisableKey = denyAtDisableKey == null ? "" : denyAtDisableKey;
         routeMetadataContextNamespaces = List.copyOf(routeMetadataContextNamespaces);
     }
 
@@ -72,7 +79,9 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private boolean clearRouteCache;
         private List<String> metadataContextNamespaces = List.of();
         private MetadataMatch filterEnabledMetadata;
+        private RuntimeFraction filterEnabled;
         private boolean denyAtDisable;
+        private String denyAtDisableKey = "";
         private List<StringMatcher> allowedHeaders = List.of();
         private List<StringMatcher> disallowedHeaders = List.of();
         private String statPrefix = "";
@@ -126,8 +135,14 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
             return this;
         }
 
-        public Builder denyAtDisable(boolean v) {
+        public Builder filterEnabled(RuntimeFraction v) {
+            filterEnabled = v;
+            return this;
+        }
+
+        public Builder denyAtDisable(boolean v, String runtimeKey) {
             denyAtDisable = v;
+            denyAtDisableKey = runtimeKey;
             return this;
         }
 
@@ -198,8 +213,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
 
         public ExtAuthzConfig build() {
             return new ExtAuthzConfig(service, failureModeAllow, failureModeAllowHeaderAdd, statusOnError,
-                    withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, denyAtDisable,
-                    allowedHeaders, disallowedHeaders, statPrefix, includePeerCertificate, includeTlsSession,
+                    withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, filterEnabled,
+                    denyAtDisable, denyAtDisableKey, allowedHeaders, disallowedHeaders, statPrefix, includePeerCertificate, includeTlsSession,
                     routeMetadataContextNamespaces, mutationRules, validateMutations, encodeRawHeaders,
                     ingestDynamicMetadata, chargeClusterResponseStats, emitFilterStateStats, filterMetadata);
         }

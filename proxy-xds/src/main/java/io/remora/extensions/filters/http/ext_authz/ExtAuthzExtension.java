@@ -110,20 +110,14 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                     path.field("filter_enabled_metadata")));
         }
         if (e.hasFilterEnabled()) {
-            var pct = e.getFilterEnabled().getDefaultValue();
-            boolean all = switch (pct.getDenominator()) {
-                case HUNDRED -> pct.getNumerator() >= 100;
-                case TEN_THOUSAND -> pct.getNumerator() >= 10_000;
-                case MILLION -> pct.getNumerator() >= 1_000_000;
-                default -> false;
-            };
-            if (!all) {
-                throw path.field("filter_enabled").error("checking a fraction of requests is not supported;"
-                        + " only 100%");
-            }
+            b.filterEnabled(io.remora.extensions.filters.common.RuntimeFraction.of(e.getFilterEnabled(),
+                    path.field("filter_enabled")));
         }
         if (e.hasDenyAtDisable()) {
-            b.denyAtDisable(e.getDenyAtDisable().getDefaultValue().getValue());
+            if (!e.getDenyAtDisable().hasDefaultValue()) {
+                throw path.field("deny_at_disable").field("default_value").error("missing required field");
+            }
+            b.denyAtDisable(e.getDenyAtDisable().getDefaultValue().getValue(), e.getDenyAtDisable().getRuntimeKey());
         }
         if (e.getTypedMetadataContextNamespacesCount() > 0 || e.getRouteTypedMetadataContextNamespacesCount() > 0
                 || !e.getBootstrapMetadataLabelsKey().isEmpty()) {

@@ -90,11 +90,10 @@ final class ExtAuthzFilter implements StreamFilter {
             state = State.SKIPPED;
             return FilterStatus.CONTINUE;
         }
-        if (config.filterEnabledMetadata() != null
-                && !config.filterEnabledMetadata().matches(cb.streamInfo().dynamicMetadata())) {
+        if (!enabled()) {
             state = State.SKIPPED;
             stats.disabled.increment();
-            if (config.denyAtDisable()) {
+            if (cb.serverContext().runtime().getBoolean(config.denyAtDisableKey(), config.denyAtDisable())) {
                 cb.sendLocalReply(config.statusOnError(), "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE,
                         "ext_authz_error");
                 return FilterStatus.STOP_ITERATION;
@@ -375,5 +374,12 @@ final class ExtAuthzFilter implements StreamFilter {
             inFlight = null;
         }
         state = State.COMPLETE;
+    }
+
+    /** Envoy's filterEnabled: {@code filter_enabled}'s fraction (drawn per request) and {@code filter_enabled_metadata}. */
+    private boolean enabled() {
+        boolean sampled = config.filterEnabled() == null || config.filterEnabled().enabled(cb.serverContext().runtime());
+        return sampled && (config.filterEnabledMetadata() == null
+                || config.filterEnabledMetadata().matches(cb.streamInfo().dynamicMetadata()));
     }
 }
