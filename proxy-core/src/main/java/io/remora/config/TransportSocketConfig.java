@@ -16,8 +16,10 @@ import java.util.List;
  * @param sni                      upstream only: SNI to send, or null
  * @param sessionResumption        downstream: tickets, session cache, ticket keys and timeout (Istio turns
  *                                 resumption off); upstream: max_session_keys
- * @param autoSni                  upstream: SNI from the request's host (HTTP)
- * @param autoSanValidation        upstream: SAN checked against the SNI sent
+ * @param autoHostSni              upstream ({@code auto_host_sni}): the host's hostname as SNI, when it has one
+ *                                 and no request names one (auto_sni wins)
+ * @param autoSniSanValidation     upstream ({@code auto_sni_san_validation}): the peer needs a DNS SAN for the
+ *                                 SNI sent, in place of the SAN matchers (a request's auto_san_validation wins)
  * @param requireSni               downstream: a client hello without SNI fails the handshake
  * @param options                  key log, cipher preference, certificate scan, renegotiation, RSA key usage
  */
@@ -31,8 +33,8 @@ public record TransportSocketConfig(
         String sni,
         TlsParams params,
         SessionResumption sessionResumption,
-        boolean autoSni,
-        boolean autoSanValidation,
+        boolean autoHostSni,
+        boolean autoSniSanValidation,
         boolean requireSni,
         TlsOptions options) {
 

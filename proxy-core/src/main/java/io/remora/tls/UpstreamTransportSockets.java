@@ -188,10 +188,15 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
             return null;
         }
         TransportSocketConfig c = tls.config();
+        // Envoy's ClientContextImpl::newSsl: a request's name (auto_sni), else the host's hostname
+        // (auto_host_sni), else the configured sni; the SANs a request asks for (auto_san_validation),
+        // else a DNS SAN for the name sent (auto_sni_san_validation), else the context's matchers.
         String sni = names != null && names.serverName() != null ? names.serverName()
+                : c.autoHostSni() && host.hostname() != null && !host.hostname().isEmpty() ? host.hostname()
                 : c.sni() == null || c.sni().isEmpty() ? null : c.sni();
-        String san = names == null || names.subjectAltNames() == null ? null
-                : PeerCertificateVerifier.sanPeerHost(names.subjectAltNames());
+        String san = names != null && names.subjectAltNames() != null
+                ? PeerCertificateVerifier.sanPeerHost(names.subjectAltNames())
+                : c.autoSniSanValidation() && sni != null ? PeerCertificateVerifier.sanPeerHost(List.of(sni)) : null;
         int port = host.address() instanceof InetSocketAddress a ? a.getPort() : -1;
         // The context's own ALPN unless overridden; the pool's protocol when it names none.
         List<String> alpn = alpnOverride != null ? alpnOverride

@@ -115,4 +115,75 @@ class AutoSniE2ETest {
             }
         }
     }
+
+    /** A TLS cluster (sni configured.example) of one endpoint with this {@code hostname} ("" for none). */
+    static String hostSniCluster(String name, String tlsFields, String caPem, String hostname, int port) {
+        return """
+                - name: %s
+                  type: STATIC
+                  connect_timeout: 1s
+                  transport_socket:
+                    name: envoy.transport_sockets.tls
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                      sni: configured.example
+                      %s
+                      common_tls_context:
+                        validation_context: { trusted_ca: { inline_string: "%s" } }
+                  load_assignment:
+                    cluster_name: %s
+                    endpoints:
+                    - lb_endpoints:
+                      - endpoint:
+                          hostname: "%s"
+                          address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                """.formatted(name, tlsFields, caPem.replace("\n", "\\n"), name, hostname, port);
+    }
+
+    /**
+     * The UpstreamTlsContext's own naming (Envoy's ssl_upstream_integration_test): auto_host_sni sends
+     * the endpoint's hostname (the configured sni when it has none), auto_sni_san_validation then wants a
+     * DNS SAN for the name sent (503 UF and ssl.fail_verify_san without one).
+     */
+    @Test
+    void hostnameAsSniAndItsSanChecked() throws Exception {
+        TestCerts.Ca ca = TestCerts.ca("host-sni-ca");
+        TestCerts.Leaf leaf = ca.issue("upstream", "*.wild.example");
+        try (TestUpstream upstream = TestUpstream.startTlsEchoingSni(leaf)) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            Path accessLog = dir.resolve("access.log");
+            String routes = """
+                    - match: { prefix: /host }
+                      route: { cluster: host_sni }
+                    - match: { prefix: /nohost }
+                      route: { cluster: no_hostname }
+                    - match: { prefix: /checked }
+                      route: { cluster: checked }
+                    - match: { prefix: /mismatch }
+                      route: { cluster: mismatch }
+                    """;
+            String bothChecks = "auto_host_sni: true\n      auto_sni_san_validation: true";
+            String clusters = hostSniCluster("host_sni", "auto_host_sni: true", ca.pem(), "h.wild.example",
+                    upstream.port())
+                    + hostSniCluster("no_hostname", "auto_host_sni: true", ca.pem(), "", upstream.port())
+                    + hostSniCluster("checked", bothChecks, ca.pem(), "c.wild.example", upstream.port())
+                    + hostSniCluster("mismatch", bothChecks, ca.pem(), "other.example", upstream.port());
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.http(admin, port, accessLog.toString(), routes,
+                    clusters), admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"))) {
+                String base = "http://127.0.0.1:" + port;
+                assertEquals("sni=h.wild.example", Curl.run(base + "/host").text());
+                assertEquals("sni=configured.example", Curl.run(base + "/nohost").text());
+                Curl checked = Curl.run(base + "/checked");
+                assertEquals(200, checked.status(), checked.text());
+                assertEquals("sni=c.wild.example", checked.text());
+                Curl refused = Curl.run(base + "/mismatch");
+                assertEquals(503, refused.status(), refused.text());
+                assertTrue(HttpProxyE2ETest.awaitLogLine(accessLog, "/mismatch").contains(" 503 UF "));
+                assertTrue(upstream.serverNames.contains("other.example"), upstream.serverNames.toString());
+                assertEquals(1.0, proxy.metric("envoy_cluster_ssl_fail_verify_san{envoy_cluster_name=\"mismatch\"}"));
+                assertEquals(0.0, proxy.metric("envoy_cluster_ssl_fail_verify_san{envoy_cluster_name=\"checked\"}"));
+            }
+        }
+    }
 }

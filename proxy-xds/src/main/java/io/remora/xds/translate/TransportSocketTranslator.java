@@ -45,16 +45,14 @@ public final class TransportSocketTranslator {
             throw tp.error("unsupported upstream transport socket '" + ts.getName() + "' (" + type + ")");
         }
         UpstreamTlsContext u = Protos.unpack(ts.getTypedConfig(), UpstreamTlsContext.class, tp);
-        if (u.getAutoHostSni()) {
-            throw tp.field("auto_host_sni").error("auto_host_sni is not supported; set sni");
-        }
-        if (u.getAutoSniSanValidation()) {
-            throw tp.field("auto_sni_san_validation").error("auto_sni_san_validation is not supported;"
-                    + " use match_typed_subject_alt_names");
-        }
         FieldPath cp = tp.field("common_tls_context");
         CommonTlsContext c = u.getCommonTlsContext();
         Common common = common(c, cp, true);
+        if (u.getAutoSniSanValidation() && common.validation == null && common.validationSds == null) {
+            // Envoy's ClientContextImpl: a SAN check with nothing to verify the chain against is refused.
+            throw tp.field("auto_sni_san_validation").error(
+                    "'auto_sni_san_validation' was configured without a validation context");
+        }
         SessionResumption resumption = SessionResumption.client(u.hasMaxSessionKeys()
                 ? (int) Math.min(u.getMaxSessionKeys().getValue(), Integer.MAX_VALUE)
                 : SessionResumption.DEFAULT_MAX_SESSION_KEYS);

@@ -81,4 +81,24 @@ class AutoSniTranslationTest {
         assertTrue(e.path().startsWith("static_resources.clusters[0].typed_extension_protocol_options"), e.path());
         assertTrue(e.path().endsWith(".upstream_http_protocol_options.override_auto_sni_header"), e.path());
     }
+
+    /** Envoy's ClientContextImpl refuses auto_sni_san_validation with nothing to verify the chain against. */
+    @Test
+    void sniSanValidationNeedsAValidationContext() {
+        String noCa = """
+                    transport_socket:
+                      name: envoy.transport_sockets.tls
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                        auto_host_sni: true
+                        auto_sni_san_validation: true
+                """;
+        TranslationException e = assertThrows(TranslationException.class, () -> load(noCa));
+        assertEquals("static_resources.clusters[0].transport_socket.typed_config.auto_sni_san_validation", e.path());
+        assertEquals("'auto_sni_san_validation' was configured without a validation context", e.reason());
+        var ok = load(TLS_WITH_CA.formatted(caPem()).replace("sni: configured.example",
+                "sni: configured.example\n        auto_host_sni: true\n        auto_sni_san_validation: true"));
+        var tls = ok.model().clusters().get("c1").transportSocket();
+        assertTrue(tls.autoHostSni() && tls.autoSniSanValidation());
+    }
 }
