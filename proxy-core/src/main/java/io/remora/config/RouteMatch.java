@@ -14,6 +14,8 @@ import com.google.re2j.Pattern;
  * @param dynamicMetadata {@code dynamic_metadata}: each must match the request's dynamic metadata
  *                        as the filters before the router left it
  * @param tlsContext      {@code tls_context}, or null when unset
+ * @param filterState     {@code filter_state}: each must match the request's filter state as the filters
+ *                        before the router left it
  */
 public record RouteMatch(
         PathMatch path,
@@ -24,10 +26,19 @@ public record RouteMatch(
         Integer runtimeFractionPerMillion,
         String runtimeKey,
         List<MetadataMatch> dynamicMetadata,
-        TlsContextMatch tlsContext) {
+        TlsContextMatch tlsContext,
+        List<io.remora.matching.FilterStateMatch> filterState) {
 
     public RouteMatch {
         dynamicMetadata = dynamicMetadata == null ? List.of() : List.copyOf(dynamicMetadata);
+        filterState = filterState == null ? List.of() : List.copyOf(filterState);
+    }
+
+    public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,
+                      List<QueryParameterMatcher> queryParameters, boolean grpc, Integer runtimeFractionPerMillion,
+                      String runtimeKey, List<MetadataMatch> dynamicMetadata, TlsContextMatch tlsContext) {
+        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFractionPerMillion, runtimeKey,
+                dynamicMetadata, tlsContext, List.of());
     }
 
     public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,

@@ -82,7 +82,7 @@ public final class StreamMatchingData implements MatchingData {
             case DNS_SAN -> MatchingData.joined(peer().dnsSans());
             case SUBJECT -> MatchingData.emptyToNull(peer().subject());
             case FILTER_STATE -> cb.filterState() == null ? null
-                    : RbacMatcher.FilterStateValue.serialize(cb.filterState().get(input.key()));
+                    : io.remora.matching.FilterStateMatch.serialize(cb.filterState().get(input.key()));
             // The translator admits no other input for an HTTP filter's matcher.
             default -> null;
         };

@@ -1,6 +1,7 @@
 package io.remora.rbac;
 
 import io.remora.matching.CompiledCidr;
+import io.remora.matching.FilterStateMatch;
 import io.remora.config.MetadataMatch;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.StringMatcher;
@@ -235,54 +236,10 @@ public sealed interface RbacMatcher {
         }
     }
 
-    /**
-     * {@code filter_state}: the object under {@code key} in its string form (strings, numbers,
-     * booleans, addresses) must match {@code string}, or, as an address, fall in one of {@code ranges}.
-     * Exactly one of the two is set.
-     */
-    record FilterStateValue(String key, StringMatcher string, List<CompiledCidr> ranges) implements RbacMatcher {
-        public FilterStateValue {
-            ranges = ranges == null ? null : List.copyOf(ranges);
-        }
-
+    /** {@code filter_state}: the request's (or connection's) filter state matches. */
+    record FilterStateValue(FilterStateMatch match) implements RbacMatcher {
         public boolean matches(RbacInput in) {
-            FilterState state = in.filterState();
-            Object o = state == null ? null : state.get(key);
-            if (o == null) {
-                return false;
-            }
-            if (string != null) {
-                String s = serialize(o);
-                return s != null && string.matches(s);
-            }
-            InetAddress ip = o instanceof InetAddress a ? a
-                    : o instanceof InetSocketAddress sa ? sa.getAddress()
-                    : o instanceof CharSequence cs && io.netty.util.NetUtil.isValidIpV4Address(cs.toString())
-                    || o instanceof CharSequence cs2 && io.netty.util.NetUtil.isValidIpV6Address(cs2.toString())
-                    ? CompiledCidr.literal(o.toString()) : null;
-            if (ip == null) {
-                return false;
-            }
-            for (CompiledCidr r : ranges) {
-                if (r.contains(ip)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /** Envoy's serializeAsString for the kinds of objects Remora's filters store; null if none. */
-        public static String serialize(Object o) {
-            if (o instanceof CharSequence || o instanceof Number || o instanceof Boolean) {
-                return o.toString();
-            }
-            if (o instanceof InetSocketAddress a) {
-                return io.netty.util.NetUtil.toSocketAddressString(a);
-            }
-            if (o instanceof InetAddress a) {
-                return io.netty.util.NetUtil.toAddressString(a);
-            }
-            return null;
+            return match.matches(in.filterState());
         }
     }
 }

@@ -47,7 +47,7 @@ public final class RbacMatchingData implements MatchingData {
             case SUBJECT -> MatchingData.emptyToNull(in.peerIdentity().subject());
             case REQUEST_HEADER -> MatchingData.header(in.headers(), input.key());
             case FILTER_STATE -> in.filterState() == null ? null
-                    : RbacMatcher.FilterStateValue.serialize(in.filterState().get(input.key()));
+                    : io.remora.matching.FilterStateMatch.serialize(in.filterState().get(input.key()));
             // The translator admits no other input for RBAC.
             default -> null;
         };

@@ -83,7 +83,7 @@ final class RouteMatcherTree {
                 case REQUEST_HEADER -> MatchingData.header(headers, input.key());
                 case FILTER_STATE -> {
                     FilterState fs = stream == null ? null : stream.filterState();
-                    yield fs == null ? null : RbacMatcher.FilterStateValue.serialize(fs.get(input.key()));
+                    yield fs == null ? null : io.remora.matching.FilterStateMatch.serialize(fs.get(input.key()));
                 }
                 default -> null;
             };

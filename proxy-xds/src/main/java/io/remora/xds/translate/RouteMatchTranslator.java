@@ -45,9 +45,14 @@ final class RouteMatchTranslator {
         RouteMatch.TlsContextMatch tls = !m.hasTlsContext() ? null : new RouteMatch.TlsContextMatch(
                 m.getTlsContext().hasPresented() ? m.getTlsContext().getPresented().getValue() : null,
                 m.getTlsContext().hasValidated() ? m.getTlsContext().getValidated().getValue() : null);
+        java.util.List<io.remora.matching.FilterStateMatch> filterState = new java.util.ArrayList<>();
+        for (int i = 0; i < m.getFilterStateCount(); i++) {
+            filterState.add(FilterStateMatcherTranslator.translate(m.getFilterState(i),
+                    path.field("filter_state").index(i)));
+        }
         return new RouteMatch(pm, caseSensitive,
                 HeaderTranslator.matchers(m.getHeadersList(), path.field("headers")),
                 HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")),
-                m.hasGrpc(), fraction, runtimeKey, dynamicMetadata, tls);
+                m.hasGrpc(), fraction, runtimeKey, dynamicMetadata, tls, filterState);
     }
 }

@@ -67,10 +67,6 @@ public final class RouteTranslator {
     /** Fields Remora does not build, refused or warned about rather than silently ignored. */
     private static void unbuiltFields(io.envoyproxy.envoy.config.route.v3.Route r, FieldPath path,
                                       TranslationContext ctx) {
-        if (r.getMatch().getFilterStateCount() > 0) {
-            // A condition left out would widen the route to requests Envoy sends elsewhere.
-            throw path.field("match").field("filter_state").error("matching on filter state is not supported");
-        }
     }
 
     /** A per_request_buffer_limit_bytes value; past 2 GiB nothing could be held anyway. */

@@ -244,14 +244,7 @@ public final class RbacTranslator {
     }
 
     static CompiledCidr range(String prefix, int len, FieldPath path) {
-        if (prefix.isEmpty()) {
-            throw path.field("address_prefix").error("missing required field");
-        }
-        try {
-            return CompiledCidr.parse(prefix, len);
-        } catch (IllegalArgumentException e) {
-            throw path.error("invalid ip/mask combo '" + prefix + "/" + len + "': " + e.getMessage());
-        }
+        return io.remora.xds.translate.FilterStateMatcherTranslator.range(prefix, len, path);
     }
 
     private static RbacMatcher sourced(io.envoyproxy.envoy.config.rbac.v3.SourcedMetadata s, FieldPath path) {
@@ -266,23 +259,6 @@ public final class RbacTranslator {
     }
 
     private static RbacMatcher filterState(FilterStateMatcher f, FieldPath path) {
-        if (f.getKey().isEmpty()) {
-            throw path.field("key").error("must not be empty");
-        }
-        return switch (f.getMatcherCase()) {
-            case STRING_MATCH -> new RbacMatcher.FilterStateValue(f.getKey(),
-                    StringMatcherTranslator.translate(f.getStringMatch(), path.field("string_match")), null);
-            case ADDRESS_MATCH -> {
-                List<CompiledCidr> ranges = new ArrayList<>();
-                var am = f.getAddressMatch();
-                for (int i = 0; i < am.getRangesCount(); i++) {
-                    var r = am.getRanges(i);
-                    ranges.add(range(r.getAddressPrefix(), r.hasPrefixLen() ? r.getPrefixLen().getValue() : 0,
-                            path.field("address_match").field("ranges").index(i)));
-                }
-                yield new RbacMatcher.FilterStateValue(f.getKey(), null, ranges);
-            }
-            case MATCHER_NOT_SET -> throw path.error("missing required field: one of string_match, address_match");
-        };
+        return new RbacMatcher.FilterStateValue(io.remora.xds.translate.FilterStateMatcherTranslator.translate(f, path));
     }
 }
