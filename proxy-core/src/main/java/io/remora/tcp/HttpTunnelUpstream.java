@@ -83,6 +83,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
     public void onPoolReady(UpstreamStream s) {
         pending = null;
         stream = s;
+        s.enableTcpTunneling();
         Http2Headers h = new HeaderBlock();
         String authority = head.hostname().format(null, context);
         if (head.config().usePost()) {

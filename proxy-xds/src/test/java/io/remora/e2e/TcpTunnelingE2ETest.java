@@ -115,7 +115,9 @@ class TcpTunnelingE2ETest {
                 tunnelListener("refused", refused, "hbone", "refused.test:1"),
                 Bootstraps.indent(Bootstraps.cluster("h1_proxy", false, null, h1Proxy.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("hbone", true, null, serverPort), 2),
-                tunnelListener("ended", ended, "hbone", "ended.test:1"), "", ""), clientAdmin);
+                tunnelListener("ended", ended, "hbone", "ended.test:1"),
+                tunnelListener("post_h1", postH1, "h1_proxy", "post.test:1", "/tunnel/h1"),
+                tunnelListener("post_h2", postH2, "hbone", "post.test:1", "/tunnel/h2")), clientAdmin);
     }
 
     private static String tunnelListener(String name, int port, String cluster, String hostname) {
@@ -228,6 +230,35 @@ class TcpTunnelingE2ETest {
         String prefix = "h1_proxy::127.0.0.1:" + h1Proxy.port() + "::";
         assertTrue(clusters.contains(prefix + "rq_success::0\n"), clusters);
         assertTrue(clusters.contains(prefix + "rq_error::0\n"), clusters);
+    }
+
+    /**
+     * use_post over HTTP/1.1: the tunnel is a POST to post_path whose body is the raw bytes (Envoy's
+     * HttpUpstream turns the HTTP/1 encoder to tunneling: no chunking, no content-length), and the
+     * session's log names the host, its bytes and the tunnel connection (tcp_tunneling_integration_test).
+     */
+    @Test
+    void overHttp11UsePostSendsTheBytesAsAPostsBody() throws Exception {
+        assertEquals("posted" + "bye", roundTrip(postH1, "posted"), () -> client.log());
+        String head;
+        do { // other tests' CONNECT heads may be queued before it
+            head = h1Proxy.connectHeads.poll(5, TimeUnit.SECONDS);
+            assertNotNull(head, "the proxy saw no POST");
+        } while (!head.startsWith("POST "));
+        assertTrue(head.startsWith("POST /tunnel/h1 HTTP/1.1\r\n"), head);
+        String lower = head.toLowerCase(java.util.Locale.ROOT);
+        assertTrue(lower.contains("\r\nhost: post.test:1\r\n"), head);
+        assertFalse(lower.contains("transfer-encoding") || lower.contains("content-length"), head);
+        String line = LogFiles.line(LogFiles.await(accessLog, l -> l.stream().anyMatch(x -> x.startsWith("post_h1 "))), "post_h1");
+        assertSession(line, h1Proxy.port(), "h1_proxy", 6, 9);
+    }
+
+    /** use_post over HTTP/2 to a Remora whose connect_config allows POST: the route terminates it to the echo. */
+    @Test
+    void overHttp2UsePostIsTerminatedByAnAllowPostRoute() throws Exception {
+        assertEquals("posted over h2" + "bye", roundTrip(postH2, "posted over h2"), () -> client.log() + server.log());
+        String line = LogFiles.line(LogFiles.await(accessLog, l -> l.stream().anyMatch(x -> x.startsWith("post_h2 "))), "post_h2");
+        assertSession(line, serverPortOf(), "hbone", 14, 17);
     }
 
     private static int serverPortOf() throws Exception {
