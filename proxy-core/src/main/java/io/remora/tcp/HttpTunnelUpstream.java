@@ -83,6 +83,10 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
     public void onPoolReady(UpstreamStream s) {
         pending = null;
         stream = s;
+        // The stream's connection is the session's upstream one from now on, a refused tunnel's
+        // too (Envoy's HttpConnPool::onPoolReady sets the upstream connection id before the answer).
+        session.streamInfo.upstreamConnection = io.remora.accesslog.UpstreamConnectionFacts.of(
+                io.remora.network.ConnectionIds.of(s.connection()), s.connectTimes());
         s.enableTcpTunneling();
         Http2Headers h = new HeaderBlock();
         String authority = head.hostname().format(null, context);

@@ -200,12 +200,16 @@ class TcpTunnelingE2ETest {
                 client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}"),
                 () -> client.log() + server.log());
         // Envoy's tcp_proxy: the refusal is a remote connect failure (UF) on the one attempt allowed (URX),
-        // whose pool failure carries no transport reason.
+        // whose pool failure carries no transport reason; HttpConnPool::onPoolReady set the upstream
+        // connection id, onGenericPoolReady (never reached) would have set the local address.
         String line = LogFiles.line(LogFiles.await(accessLog, l -> l.stream().anyMatch(x -> x.startsWith("refused "))), "refused");
         assertEquals("UF,URX", LogFiles.field(line, "flags"), line);
         assertEquals("127.0.0.1:" + serverPortOf(), LogFiles.field(line, "host"), line);
         assertEquals("-", LogFiles.field(line, "failure"), line);
         assertEquals("0", LogFiles.field(line, "tx"), line);
+        // The tunnel's stream had its connection: its id is logged, its local address is not.
+        LogFiles.number(line, "cx");
+        assertEquals("-", LogFiles.field(line, "local"), line);
     }
 
     /** A 200 that ends its stream opens no tunnel: Envoy's HttpUpstream fails the connect on end_stream too. */
