@@ -26,7 +26,9 @@ import java.net.SocketAddress;
  * headers. Until a 2xx answers, the session counts as connecting; any other answer, or no stream,
  * fails the connect as a refused TCP connection would (an HTTP/2 stream wants exactly 200, as Envoy's).
  * After it, downstream bytes are the request body and the response body goes downstream; each side's
- * end is the other's FIN. With propagate_response_headers/_trailers the answer's headers (a refused
+ * end is the other's FIN. A refused or reset tunnel is a connect failure without a transport failure
+ * reason (Envoy's HttpConnPool::Callbacks::onFailure reports ""); the pool's own failure keeps its
+ * reason. With propagate_response_headers/_trailers the answer's headers (a refused
  * one's too) and trailers are left in the downstream connection's filter state.
  */
 final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
@@ -81,6 +83,11 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
     public void onPoolReady(UpstreamStream s) {
         pending = null;
         stream = s;
+        // The stream's connection is the session's upstream one from now on, a refused tunnel's
+        // too (Envoy's HttpConnPool::onPoolReady sets the upstream connection id before the answer).
+        session.streamInfo.upstreamConnection = io.remora.accesslog.UpstreamConnectionFacts.of(
+                io.remora.network.ConnectionIds.of(s.connection()), s.connectTimes());
+        s.enableTcpTunneling();
         Http2Headers h = new HeaderBlock();
         String authority = head.hostname().format(null, context);
         if (head.config().usePost()) {
@@ -119,7 +126,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
         done = true;
         LOG.fine(() -> "no tunnel stream to " + host.address() + ": " + reason + " " + transportFailureReason);
         TcpUpstreamAttempts.failed(session, new IOException(transportFailureReason != null ? transportFailureReason
-                : "no tunnel stream: " + reason), host);
+                : "no tunnel stream: " + reason), host, transportFailureReason);
     }
 
     @Override
@@ -137,7 +144,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
                 LOG.fine(() -> "tunnel to " + host.address() + ": " + why);
                 done = true;
                 stream.reset();
-                TcpUpstreamAttempts.failed(session, new IOException(why), host);
+                TcpUpstreamAttempts.failed(session, new IOException(why), host, null);
                 return;
             }
             established = true;
@@ -203,7 +210,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
         LOG.fine(() -> "tunnel to " + host.address() + " reset: " + reason);
         done = true;
         if (!established) {
-            TcpUpstreamAttempts.failed(session, new IOException("tunnel stream reset: " + reason), host);
+            TcpUpstreamAttempts.failed(session, new IOException("tunnel stream reset: " + reason), host, null);
             return;
         }
         if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {

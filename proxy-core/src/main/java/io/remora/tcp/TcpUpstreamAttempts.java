@@ -227,6 +227,11 @@ final class TcpUpstreamAttempts {
      * the session's own back-off, where Envoy shares one per listener), or the connection ends.
      */
     static void failed(TcpProxySession s, Throwable cause, Host h) {
+        failed(s, cause, h, io.remora.http.upstream.ConnectFailure.transportFailure(cause));
+    }
+
+    /** As {@link #failed(TcpProxySession, Throwable, Host)}, with the transport failure reason the log reports. */
+    static void failed(TcpProxySession s, Throwable cause, Host h, String transportFailure) {
         s.clusterStats.upstreamCxConnectFail.increment();
         // Flagged at each failed connect, though a retry may then connect (Envoy's onUpstreamEvent
         // while connecting, and onConnectTimeout).
@@ -258,7 +263,7 @@ final class TcpUpstreamAttempts {
             // As Envoy's onConnectMaxAttempts: URX beside the failures' UF, and the cluster's count.
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
-            s.streamInfo.upstreamTransportFailureReason(io.remora.http.upstream.ConnectFailure.transportFailure(cause));
+            s.streamInfo.upstreamTransportFailureReason(transportFailure);
             s.downstream.close();
         }
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,9 @@ class TcpTunnelingE2ETest {
     static int viaH2;
     static int refused;
     static int ended;
+    static int postH1;
+    static int postH2;
+    static java.nio.file.Path accessLog;
 
     @BeforeAll
     static void start() throws Exception {
@@ -67,6 +71,10 @@ class TcpTunnelingE2ETest {
                             - name: terminate
                               domains: ["*"]
                               routes:
+                              - match: { prefix: "/tunnel/", headers: [{ name: ":method", exact_match: POST }] }
+                                route:
+                                  cluster: echo
+                                  upgrade_configs: [{ upgrade_type: CONNECT, connect_config: { allow_post: true } }]
                               - match: { connect_matcher: {}, headers: [{ name: x-tunnel, exact_match: "from 127.0.0.1" }] }
                                 route:
                                   cluster: echo
@@ -84,6 +92,9 @@ class TcpTunnelingE2ETest {
         viaH2 = ProxyProcess.freePort();
         refused = ProxyProcess.freePort();
         ended = ProxyProcess.freePort();
+        postH1 = ProxyProcess.freePort();
+        postH2 = ProxyProcess.freePort();
+        accessLog = io.remora.testing.TempPaths.file("remora-tcp-tunneling", ".log");
         client = ProxyProcess.start("""
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
@@ -93,6 +104,8 @@ class TcpTunnelingE2ETest {
                 %3$s
                 %4$s
                 %7$s
+                %8$s
+                %9$s
                   clusters:
                 %5$s
                 %6$s
@@ -102,10 +115,18 @@ class TcpTunnelingE2ETest {
                 tunnelListener("refused", refused, "hbone", "refused.test:1"),
                 Bootstraps.indent(Bootstraps.cluster("h1_proxy", false, null, h1Proxy.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("hbone", true, null, serverPort), 2),
-                tunnelListener("ended", ended, "hbone", "ended.test:1")), clientAdmin);
+                tunnelListener("ended", ended, "hbone", "ended.test:1"),
+                tunnelListener("post_h1", postH1, "h1_proxy", "post.test:1", "/tunnel/h1"),
+                tunnelListener("post_h2", postH2, "hbone", "post.test:1", "/tunnel/h2")), clientAdmin);
     }
 
     private static String tunnelListener(String name, int port, String cluster, String hostname) {
+        return tunnelListener(name, port, cluster, hostname, null);
+    }
+
+    /** With a post path, the tunnel is a POST to it (use_post); every session is logged under the listener's name. */
+    private static String tunnelListener(String name, int port, String cluster, String hostname, String postPath) {
+        String post = postPath == null ? "" : "\n          use_post: true\n          post_path: " + postPath;
         return Bootstraps.indent("""
                 - name: %s
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
@@ -119,8 +140,16 @@ class TcpTunnelingE2ETest {
                         tunneling_config:
                           hostname: "%s"
                           headers_to_add:
-                          - header: { key: x-tunnel, value: "from %%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%%" }
-                """.formatted(name, port, cluster, hostname), 2);
+                          - header: { key: x-tunnel, value: "from %%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%%" }%s
+                        access_log:
+                        - name: envoy.access_loggers.file
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                            path: %s
+                            log_format:
+                              text_format_source:
+                                inline_string: "%1$s type=%%ACCESS_LOG_TYPE%% host=%%UPSTREAM_HOST%% flags=%%RESPONSE_FLAGS%% rx=%%BYTES_RECEIVED%% tx=%%BYTES_SENT%% local=%%UPSTREAM_LOCAL_ADDRESS%% cx=%%UPSTREAM_CONNECTION_ID%% failure=%%UPSTREAM_TRANSPORT_FAILURE_REASON%% cluster=%%UPSTREAM_CLUSTER%%\\n"
+                """.formatted(name, port, cluster, hostname, post, accessLog), 2);
     }
 
     @AfterAll
@@ -170,6 +199,17 @@ class TcpTunnelingE2ETest {
         assertEquals(failures + 1,
                 client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}"),
                 () -> client.log() + server.log());
+        // Envoy's tcp_proxy: the refusal is a remote connect failure (UF) on the one attempt allowed (URX),
+        // whose pool failure carries no transport reason; HttpConnPool::onPoolReady set the upstream
+        // connection id, onGenericPoolReady (never reached) would have set the local address.
+        String line = LogFiles.line(LogFiles.await(accessLog, l -> l.stream().anyMatch(x -> x.startsWith("refused "))), "refused");
+        assertEquals("UF,URX", LogFiles.field(line, "flags"), line);
+        assertEquals("127.0.0.1:" + serverPortOf(), LogFiles.field(line, "host"), line);
+        assertEquals("-", LogFiles.field(line, "failure"), line);
+        assertEquals("0", LogFiles.field(line, "tx"), line);
+        // The tunnel's stream had its connection: its id is logged, its local address is not.
+        LogFiles.number(line, "cx");
+        assertEquals("-", LogFiles.field(line, "local"), line);
     }
 
     /** A 200 that ends its stream opens no tunnel: Envoy's HttpUpstream fails the connect on end_stream too. */
@@ -194,5 +234,54 @@ class TcpTunnelingE2ETest {
         String prefix = "h1_proxy::127.0.0.1:" + h1Proxy.port() + "::";
         assertTrue(clusters.contains(prefix + "rq_success::0\n"), clusters);
         assertTrue(clusters.contains(prefix + "rq_error::0\n"), clusters);
+    }
+
+    /**
+     * use_post over HTTP/1.1: the tunnel is a POST to post_path whose body is the raw bytes (Envoy's
+     * HttpUpstream turns the HTTP/1 encoder to tunneling: no chunking, no content-length), and the
+     * session's log names the host, its bytes and the tunnel connection (tcp_tunneling_integration_test).
+     */
+    @Test
+    void overHttp11UsePostSendsTheBytesAsAPostsBody() throws Exception {
+        assertEquals("posted" + "bye", roundTrip(postH1, "posted"), () -> client.log());
+        String head;
+        do { // other tests' CONNECT heads may be queued before it
+            head = h1Proxy.connectHeads.poll(5, TimeUnit.SECONDS);
+            assertNotNull(head, "the proxy saw no POST");
+        } while (!head.startsWith("POST "));
+        assertTrue(head.startsWith("POST /tunnel/h1 HTTP/1.1\r\n"), head);
+        String lower = head.toLowerCase(java.util.Locale.ROOT);
+        assertTrue(lower.contains("\r\nhost: post.test:1\r\n"), head);
+        assertFalse(lower.contains("transfer-encoding") || lower.contains("content-length"), head);
+        String line = LogFiles.line(LogFiles.await(accessLog, l -> l.stream().anyMatch(x -> x.startsWith("post_h1 "))), "post_h1");
+        assertSession(line, h1Proxy.port(), "h1_proxy", 6, 9);
+    }
+
+    /** use_post over HTTP/2 to a Remora whose connect_config allows POST: the route terminates it to the echo. */
+    @Test
+    void overHttp2UsePostIsTerminatedByAnAllowPostRoute() throws Exception {
+        assertEquals("posted over h2" + "bye", roundTrip(postH2, "posted over h2"), () -> client.log() + server.log());
+        String line = LogFiles.line(LogFiles.await(accessLog, l -> l.stream().anyMatch(x -> x.startsWith("post_h2 "))), "post_h2");
+        assertSession(line, serverPortOf(), "hbone", 14, 17);
+    }
+
+    private static int serverPortOf() throws Exception {
+        String clusters = client.admin("/clusters");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("hbone::127\\.0\\.0\\.1:(\\d+)::").matcher(clusters);
+        assertTrue(m.find(), clusters);
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** A tunnelled session's log, as Envoy's tcp_proxy writes it at the connection's end. */
+    private static void assertSession(String line, int hostPort, String cluster, long rx, long tx) {
+        assertEquals("TcpConnectionEnd", LogFiles.field(line, "type"), line);
+        assertEquals("127.0.0.1:" + hostPort, LogFiles.field(line, "host"), line);
+        assertEquals("-", LogFiles.field(line, "flags"), line);
+        assertEquals(rx, LogFiles.number(line, "rx"), line);
+        assertEquals(tx, LogFiles.number(line, "tx"), line);
+        assertTrue(LogFiles.field(line, "local").matches("127\\.0\\.0\\.1:\\d+"), line);
+        LogFiles.number(line, "cx");
+        assertEquals("-", LogFiles.field(line, "failure"), line);
+        assertEquals(cluster, LogFiles.field(line, "cluster"), line);
     }
 }

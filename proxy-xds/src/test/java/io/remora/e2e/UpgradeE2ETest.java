@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -62,6 +63,8 @@ class UpgradeE2ETest {
     static TunnelEcho httpProxy;
     static H2ConnectEcho h2ws;
     static TestUpstream web;
+    /** Answers every request, a WebSocket upgrade too, 200 with a body and a header of its own. */
+    static TestUpstream refuser;
     /** Answers every WebSocket upgrade 101 with an accept that answers no key; the heads it read. */
     static java.net.ServerSocket badAccept;
     static final BlockingQueue<String> badAcceptHeads = new LinkedBlockingQueue<>();
@@ -77,6 +80,8 @@ class UpgradeE2ETest {
         httpProxy = new TunnelEcho(true);
         h2ws = new H2ConnectEcho();
         web = TestUpstream.text("through the tunnel");
+        refuser = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "not a websocket",
+                java.util.Map.of("x-refused", "yes")));
         badAccept = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         io.remora.testing.SocketServers.acceptEach(badAccept, "bad-accept", s -> {
             try (s) {
@@ -156,6 +161,8 @@ class UpgradeE2ETest {
                                 route:
                                   cluster: web
                                   upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
+                              - match: { prefix: "/refused" }
+                                route: { cluster: refuser }
                               - match: { prefix: "/nows" }
                                 route:
                                   cluster: ws
@@ -195,6 +202,7 @@ class UpgradeE2ETest {
                 %s
                 %s
                 %s
+                %s
                   - name: h2ws
                     type: STATIC
                     connect_timeout: 1s
@@ -212,7 +220,8 @@ class UpgradeE2ETest {
                 Bootstraps.indent(Bootstraps.cluster("http_proxy", false, null, httpProxy.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("ws", false, null, ws.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("web", false, null, web.port()), 2),
-                Bootstraps.indent(Bootstraps.cluster("badaccept", false, null, badAccept.getLocalPort()), 2), h2ws.port());
+                Bootstraps.indent(Bootstraps.cluster("badaccept", false, null, badAccept.getLocalPort()), 2),
+                Bootstraps.indent(Bootstraps.cluster("refuser", false, null, refuser.port()), 2), h2ws.port());
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -226,6 +235,9 @@ class UpgradeE2ETest {
         }
         if (web != null) {
             web.close();
+        }
+        if (refuser != null) {
+            refuser.close();
         }
         if (echo != null) {
             echo.close();
@@ -396,6 +408,32 @@ class UpgradeE2ETest {
             assertNull(response.get("sec-websocket-accept"), response.toString());
             assertEcho(c, "keyed by the proxy");
         }
+    }
+
+    /**
+     * An HTTP/1.1 upstream that answers a WebSocket upgrade with a 2xx other than 101 refused the
+     * handshake: as Envoy's upstream_codec_filter, the client gets that status and the upstream's
+     * headers in a local reply without the upstream's body (websocket_handshake_unsuccessful), and
+     * the connection, whose request never ended, closes.
+     */
+    @Test
+    void a200ToAWebSocketUpgradeIsALocalReplyWithoutTheBody() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /refused HTTP/1.1\r\nhost: refused.test\r\nconnection: upgrade\r\n"
+                    + "upgrade: websocket\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "sec-websocket-version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String response = readAll(s.getInputStream());
+            assertTrue(response.startsWith("HTTP/1.1 200 "), response);
+            String head = response.substring(0, response.indexOf("\r\n\r\n") + 4).toLowerCase(java.util.Locale.ROOT);
+            assertTrue(head.contains("\r\nx-refused: yes\r\n"), head);
+            // A local reply without a body has no content type, as Envoy's encodeLocalReply.
+            assertFalse(head.contains("\r\ncontent-type:"), head);
+            assertTrue(head.contains("\r\ncontent-length: 0\r\n"), head);
+            assertTrue(head.contains("\r\nconnection: close\r\n"), head);
+            assertEquals(head.length(), response.length(), "the upstream's body went downstream: " + response);
+        }
+        assertNotNull(awaitLog("GET refused.test /refused 200 websocket_handshake_unsuccessful 0 0 -"));
     }
 
     /** A 101 whose accept does not answer the proxy's key is 502 UPE, as Envoy's upstream_codec_filter. */

@@ -61,7 +61,7 @@ final class UpstreamResponse {
 
     static void onHeaders(RouterFilter r, UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = HeaderConversion.parseStatus(headers.status());
-        if (!WebSocketHandshake.answered(r, headers, status)) {
+        if (!WebSocketHandshake.answered(r, headers, status) || WebSocketHandshake.refused(r, a, headers, status)) {
             return;
         }
         a.responseHeaders(headers, status);

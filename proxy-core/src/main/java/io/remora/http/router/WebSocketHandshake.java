@@ -19,11 +19,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * (maybeGenerateWebsocketKey) and upstream_codec_filter complete it: the try's request carries a key
  * of its own, the upstream's 101 must answer it with exactly one matching Sec-WebSocket-Accept (else
  * 502 UPE {@code websocket_handshake_invalid_accept}), and that accept, this hop's business, never
- * goes downstream. A key the client sent is left alone and not checked.
+ * goes downstream. A key the client sent is left alone and not checked. An HTTP/1.1 upstream's
+ * answer other than 101 below 400 is a refused handshake ({@link #refused}).
  */
 final class WebSocketHandshake {
     static final AsciiString KEY = AsciiString.cached("sec-websocket-key");
     static final AsciiString ACCEPT = AsciiString.cached("sec-websocket-accept");
+    private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
     private static final byte[] GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11".getBytes(StandardCharsets.US_ASCII);
 
     private WebSocketHandshake() {
@@ -68,6 +70,34 @@ final class WebSocketHandshake {
         r.finish();
         r.cb.sendLocalReply(502, "", ResponseFlag.UPSTREAM_PROTOCOL_ERROR, "websocket_handshake_invalid_accept", null, -1);
         return false;
+    }
+
+    /**
+     * An HTTP/1.1 upstream that answers a WebSocket upgrade with neither 101 nor an error refused the
+     * handshake, as Envoy's upstream_codec_filter reads it (an HTTP/2 upstream's 200 is its 101, and a
+     * 4xx/5xx goes downstream as it came): the client gets a local reply of that status with the
+     * upstream's headers and without its body, {@code websocket_handshake_unsuccessful}. True when
+     * that reply was sent and the try is over.
+     */
+    static boolean refused(RouterFilter r, UpstreamRequest a, Http2Headers headers, int status) {
+        Tunnel t = r.tunnel;
+        if (t == null || !t.upgrade || status < 200 || status >= 400 || a.stream == null
+                || !"HTTP/1.1".equals(a.stream.protocol())
+                || !Upgrades.isWebSocket(r.requestHeaders.get(Upgrades.UPGRADE))) {
+            return false;
+        }
+        r.finish();
+        r.cb.sendLocalReply(status, "", null, "websocket_handshake_unsuccessful", local -> {
+            for (java.util.Map.Entry<CharSequence, CharSequence> e : headers) {
+                CharSequence name = e.getKey();
+                // The reply frames its own (empty) body; pseudo-headers are the reply's own.
+                if (name.length() > 0 && name.charAt(0) != ':'
+                        && !AsciiString.contentEqualsIgnoreCase(TRANSFER_ENCODING, name)) {
+                    local.add(name, e.getValue());
+                }
+            }
+        }, -1);
+        return true;
     }
 
     /** RFC 6455 4.2.2: base64 of the SHA-1 of the key and the protocol's GUID. */

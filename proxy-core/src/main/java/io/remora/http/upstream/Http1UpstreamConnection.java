@@ -43,7 +43,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         holdsRequestSlot = callbacks.poolTakesRequestSlot();
         served++;
         requestDone = responseDone = false;
-        upgradeRequested = connectRequested = upgraded = chunkedRequest = false;
+        upgradeRequested = connectRequested = tcpTunneling = upgraded = chunkedRequest = false;
         keepAlive = true;
         pool.ctx.streamAttached();
         meter = callbacks.wireBytes();

@@ -34,6 +34,8 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     boolean headRequest;
     boolean upgradeRequested;
     boolean connectRequested;
+    /** tcp_proxy's tunnel: its POST goes as a CONNECT would ({@link #enableTcpTunneling}). */
+    boolean tcpTunneling;
     /** The request body goes out in chunks (its length was not known with its head). */
     boolean chunkedRequest;
     /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
@@ -102,10 +104,15 @@ abstract class Http1UpstreamRequest extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
+    public void enableTcpTunneling() {
+        tcpTunneling = true;
+    }
+
+    @Override
     public void writeHeaders(Http2Headers headers, boolean endStream) {
         CharSequence method = headers.method();
         headRequest = method != null && AsciiString.contentEquals(HEAD, method);
-        connectRequested = Upgrades.isConnect(headers);
+        connectRequested = Upgrades.isConnect(headers) || tcpTunneling;
         upgradeRequested = !connectRequested && Upgrades.isUpgrade(headers);
         // Envoy's UpstreamRequest pauses every tunnel's payload until the upstream accepts:
         // paused_for_connect_, paused_for_websocket_ and paused_for_generic_upgrade_.

@@ -30,6 +30,14 @@ public interface UpstreamStream extends io.remora.accesslog.UpstreamConnectionFa
     /** The upstream connection's TLS session, or null in plaintext. */
     io.remora.tls.TlsConnection tls();
 
+    /**
+     * The stream carries tcp_proxy's tunnel, a CONNECT or a POST (Envoy's RequestEncoder::enableTcpTunneling);
+     * before {@link #writeHeaders}. HTTP/1.1 then frames neither: the bytes go raw, their end is a FIN,
+     * and a 2xx turns the connection into a pipe. Other codecs need nothing.
+     */
+    default void enableTcpTunneling() {
+    }
+
     /** Headers are HTTP/2-style; the pool converts them for HTTP/1.1. */
     void writeHeaders(Http2Headers headers, boolean endStream);
 
