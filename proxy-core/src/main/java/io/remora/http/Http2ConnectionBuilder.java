@@ -32,6 +32,25 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
         return new Http2ConnectionBuilder(cx).handler(Http2Connections.settings(settings, o));
     }
 
+    /** HTTP/2 with prior knowledge (or ALPN h2): the client preface comes next. */
+    static void install(ConnectionContext cx) {
+        Http2Connection conn = create(cx);
+        cx.http2 = true;
+        cx.codec = conn;
+        cx.hcm.stats.downstreamCxHttp2Total.increment();
+        cx.hcm.stats.downstreamCxHttp2Active.incrementAndGet();
+        // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
+        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME, Http2HeaderPhase.guard(cx));
+        if (io.remora.accesslog.WireBytes.wanted()) {
+            conn.frameMeter = new Http2FrameMeter(true, id -> {
+                Http2DownstreamStream s = conn.streamFor(id);
+                return s == null ? null : s.wireBytes();
+            });
+            cx.channel.pipeline().addLast(conn.frameMeter);
+        }
+        cx.channel.pipeline().addLast(conn);
+    }
+
     private Http2Connection handler(Http2Settings settings) {
         connection(created.connection());
         initialSettings(settings);

@@ -157,7 +157,7 @@ public final class HttpConnectionManager implements NetworkFilter {
                 io.netty.handler.ssl.SslHandler ssl = downstream.pipeline().get(io.netty.handler.ssl.SslHandler.class);
                 if (ssl != null && "h2".equals(ssl.applicationProtocol())) {
                     downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer(cx));
-                    Http2Connection.install(cx); // ALPN already chose HTTP/2
+                    Http2ConnectionBuilder.install(cx); // ALPN already chose HTTP/2
                 } else {
                     ProtocolSniffer.install(cx, false); // the first bytes decide (covers ALPN finishing later)
                 }

@@ -92,7 +92,7 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
             // HTTP/2 flushes through a coalescer below it; it did not see what was read so far.
             ctx.pipeline().addBefore(ctx.name(), HttpConnectionManager.FLUSH_NAME, cx.hcm.newFlushCoalescer(cx));
             cx.hcm.stats.downstreamCxRxBytesTotal.increment(buffered.readableBytes());
-            Http2Connection.install(cx);
+            Http2ConnectionBuilder.install(cx);
         } else {
             Http1Connection.install(cx);
         }
