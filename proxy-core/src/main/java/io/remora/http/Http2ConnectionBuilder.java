@@ -7,7 +7,8 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.remora.config.Http2Options;
 
 /**
- * Builds a downstream {@link Http2Connection} from the HCM's http2_protocol_options: our SETTINGS,
+ * Builds a downstream {@link Http2Connection} from the HCM's http2_protocol_options (and installs it
+ * on the connection's pipeline once the client's preface came): our SETTINGS,
  * and Netty's builder, which keeps its flood protections (RST_STREAM rate, queued control frames)
  * for the handler it builds; empty DATA frames are left to {@link Http2FloodGuard}, which counts them.
  */
