@@ -19,7 +19,7 @@ public final class StreamInfo extends StreamUpstreamFacts implements FormatConte
     /** The response flags set, one bit per ResponseFlag ordinal (fewer than 64): no set object per stream. */
     private long flagBits;
 
-    /** "HTTP/1.1", "HTTP/2"; null for TCP. */
+    /** "HTTP/1.0", "HTTP/1.1", "HTTP/2"; null for TCP. */
     public String protocol;
     public String routeName;
     /**

@@ -56,7 +56,7 @@ abstract class FilterSlot implements StreamFilterCallbacks {
 
     @Override
     public String downstreamProtocol() {
-        return stream.cx.protocol();
+        return stream.info.protocol;
     }
 
     @Override

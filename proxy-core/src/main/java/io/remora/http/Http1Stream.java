@@ -37,6 +37,11 @@ final class Http1Stream implements StreamEncoder {
         this.keepAlive = head != null && head.keepAlive();
         this.http10 = head != null && head.http10();
         this.stream = new ActiveStream(conn.cx, this);
+        if (http10) {
+            // Envoy's codec reports any version but 1.1 as HTTP/1.0, which the connection
+            // manager gives the stream (%PROTOCOL%, the http.protocol tag, filters), 426 included.
+            stream.info.protocol = "HTTP/1.0";
+        }
         WireBytes w = stream.info.wireBytes();
         if (w != null) {
             w.downstreamWireReceived += conn.wireBytesBeforeStream;

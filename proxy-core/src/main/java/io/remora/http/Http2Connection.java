@@ -59,6 +59,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     Http2FrameMeter frameMeter;
     /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
     private final Http2DataFrameCounter dataFrames;
+    private final io.netty.handler.codec.http2.Http2FrameWriter writer;
     /** What a stream error costs: its stream, the connection, or nothing. */
     final Http2StreamErrors streamErrors;
 
@@ -67,6 +68,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         super(decoder, encoder, settings);
         this.streamErrors = new Http2StreamErrors(this, headerDecoder);
         this.parts = Http2EncoderParts.of(encoder);
+        this.writer = new Http2TxResets(encoder.frameWriter(), cx.hcm.stats.http2Streams.txReset());
         this.dataFrames = dataFrames;
         dataFrames.frameSizes(parts.frameSizes());
         this.cx = cx;
@@ -95,28 +97,15 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         });
     }
 
-    /** HTTP/2 with prior knowledge (or ALPN h2): the client preface comes next. */
-    static void install(ConnectionContext cx) {
-        Http2Connection conn = Http2ConnectionBuilder.create(cx);
-        cx.http2 = true;
-        cx.codec = conn;
-        cx.hcm.stats.downstreamCxHttp2Total.increment();
-        cx.hcm.stats.downstreamCxHttp2Active.incrementAndGet();
-        // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
-        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME, Http2HeaderPhase.guard(cx));
-        if (io.remora.accesslog.WireBytes.wanted()) {
-            conn.frameMeter = new Http2FrameMeter(true, id -> {
-                Http2DownstreamStream s = conn.streamFor(id);
-                return s == null ? null : s.wireBytes();
-            });
-            cx.channel.pipeline().addLast(conn.frameMeter);
-        }
-        cx.channel.pipeline().addLast(conn);
-    }
-
     @Override
     public io.netty.handler.codec.http2.Http2Connection connection() {
         return parts.connection();
+    }
+
+    /** The handler writes its RST_STREAMs (and its other frames) through this, which counts them. */
+    @Override
+    protected io.netty.handler.codec.http2.Http2FrameWriter frameWriter() {
+        return writer;
     }
 
     // ---------------------------------------------------------------- pipeline events

@@ -7,7 +7,8 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.remora.config.Http2Options;
 
 /**
- * Builds a downstream {@link Http2Connection} from the HCM's http2_protocol_options: our SETTINGS,
+ * Builds a downstream {@link Http2Connection} from the HCM's http2_protocol_options (and installs it
+ * on the connection's pipeline once the client's preface came): our SETTINGS,
  * and Netty's builder, which keeps its flood protections (RST_STREAM rate, queued control frames)
  * for the handler it builds; empty DATA frames are left to {@link Http2FloodGuard}, which counts them.
  */
@@ -30,6 +31,25 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
             settings.connectProtocolEnabled(true);
         }
         return new Http2ConnectionBuilder(cx).handler(Http2Connections.settings(settings, o));
+    }
+
+    /** HTTP/2 with prior knowledge (or ALPN h2): the client preface comes next. */
+    static void install(ConnectionContext cx) {
+        Http2Connection conn = create(cx);
+        cx.http2 = true;
+        cx.codec = conn;
+        cx.hcm.stats.downstreamCxHttp2Total.increment();
+        cx.hcm.stats.downstreamCxHttp2Active.incrementAndGet();
+        // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
+        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME, Http2HeaderPhase.guard(cx));
+        if (io.remora.accesslog.WireBytes.wanted()) {
+            conn.frameMeter = new Http2FrameMeter(true, id -> {
+                Http2DownstreamStream s = conn.streamFor(id);
+                return s == null ? null : s.wireBytes();
+            });
+            cx.channel.pipeline().addLast(conn.frameMeter);
+        }
+        cx.channel.pipeline().addLast(conn);
     }
 
     private Http2Connection handler(Http2Settings settings) {

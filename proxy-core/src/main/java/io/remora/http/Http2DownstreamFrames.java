@@ -32,6 +32,8 @@ final class Http2DownstreamFrames extends Http2StreamFrames<Http2DownstreamStrea
                 stream.setProperty(conn.streamKey, s);
                 s.onRequestHeaders(headers, endOfStream);
             } else {
+                // Envoy's onBeginHeaders: a header block on a stream already open is its trailers.
+                conn.cx.hcm.stats.http2Streams.trailers().increment();
                 s.onTrailers(headers, endOfStream);
             }
         } catch (RuntimeException e) {
@@ -63,6 +65,7 @@ final class Http2DownstreamFrames extends Http2StreamFrames<Http2DownstreamStrea
 
     @Override
     public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+        conn.cx.hcm.stats.http2Streams.rxReset().increment();
         Http2DownstreamStream s = conn.streamFor(streamId);
         if (s != null) {
             s.onReset();

@@ -69,6 +69,10 @@ final class Http2StreamErrors {
                     "%s", e.getMessage()));
             return null;
         }
+        if (!outbound && e.error() == Http2Error.REFUSED_STREAM && opening(id) && !peer.canOpenStream()) {
+            // Refused before our SETTINGS were acknowledged: Envoy's onInvalidFrame (kRefusedStream).
+            conn.cx.hcm.stats.http2Streams.streamRefusedErrors().increment();
+        }
         if (!outbound && e.error() == Http2Error.STREAM_CLOSED && conn.connection().stream(id) == null
                 && peer.isValidStreamId(id) && id <= peer.lastStreamCreated()) {
             // DATA for a stream already closed: oghttp2's OnDataFrameHeader drops it where Netty

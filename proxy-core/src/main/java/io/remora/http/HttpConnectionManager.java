@@ -153,15 +153,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx);
             case HTTP2 -> ProtocolSniffer.install(cx, true); // the codec comes with the client's preface
-            default -> {
-                io.netty.handler.ssl.SslHandler ssl = downstream.pipeline().get(io.netty.handler.ssl.SslHandler.class);
-                if (ssl != null && "h2".equals(ssl.applicationProtocol())) {
-                    downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer(cx));
-                    Http2Connection.install(cx); // ALPN already chose HTTP/2
-                } else {
-                    ProtocolSniffer.install(cx, false); // the first bytes decide (covers ALPN finishing later)
-                }
-            }
+            default -> ProtocolSniffer.install(cx, false); // the first bytes decide, with ALPN's choice
         }
         cx.armIdleTimer();
         cx.lifetime = ConnectionLifetime.start(cx);

@@ -7,11 +7,12 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * codec_type AUTO: reads until the first bytes show whether the client speaks HTTP/2 (its
- * connection preface "PRI * HTTP/2.0...", after TLS with ALPN h2 or with prior knowledge) or
- * HTTP/1.1, then installs that codec and steps aside. codec_type HTTP2 waits for the preface too:
- * Envoy makes its codec at the first bytes, so its SETTINGS follow the client's preface, and a
- * broken preface closes the connection with nothing written (oghttp2's ProcessBytes fails before
- * any frame is sent; http2_integration_test's BadMagic), counted in downstream_cx_protocol_error.
+ * connection preface "PRI * HTTP/2.0...", with prior knowledge) or HTTP/1.1, then installs that
+ * codec and steps aside; after TLS with ALPN h2 only the preface is taken, as with codec_type
+ * HTTP2. codec_type HTTP2 waits for the preface too: Envoy makes its codec at the first bytes,
+ * so its SETTINGS follow the client's preface, and a broken preface closes the connection with
+ * nothing written (oghttp2's ProcessBytes fails before any frame is sent; http2_integration_test's
+ * BadMagic), counted in downstream_cx_protocol_error.
  */
 final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
 
@@ -24,8 +25,8 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
     private static final int MAGIC_PREFIX = "PRI * HTTP/2".length();
 
     private final ConnectionContext cx;
-    /** codec_type HTTP2: anything but the preface is no HTTP/1.1 request. */
-    private final boolean http2Only;
+    /** codec_type HTTP2, or ALPN h2: anything but the preface is no HTTP/1.1 request. */
+    private boolean http2Only;
     private ByteBuf buffered;
 
     private ProtocolSniffer(ConnectionContext cx, boolean http2Only) {
@@ -60,6 +61,10 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
         }
         if (buffered == null) {
             buffered = in;
+            // Envoy's determineNextProtocol at the first bytes: ALPN's h2 (the handshake is done
+            // by then) makes the HTTP/2 codec whatever the bytes, so they must be its preface.
+            io.netty.handler.ssl.SslHandler ssl = cx.tls ? ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) : null;
+            http2Only |= ssl != null && "h2".equals(ssl.applicationProtocol());
         } else {
             buffered = ctx.alloc().compositeBuffer().addComponents(true, buffered, in);
         }
@@ -92,7 +97,7 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
             // HTTP/2 flushes through a coalescer below it; it did not see what was read so far.
             ctx.pipeline().addBefore(ctx.name(), HttpConnectionManager.FLUSH_NAME, cx.hcm.newFlushCoalescer(cx));
             cx.hcm.stats.downstreamCxRxBytesTotal.increment(buffered.readableBytes());
-            Http2Connection.install(cx);
+            Http2ConnectionBuilder.install(cx);
         } else {
             Http1Connection.install(cx);
         }

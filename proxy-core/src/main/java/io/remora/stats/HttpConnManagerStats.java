@@ -107,6 +107,8 @@ public final class HttpConnManagerStats {
     public final Counter http2HeaderOverflow;
     /** Envoy's {@code http2.inbound_*_flood}: connections cut off by an inbound frame-flood limit. */
     public final Http2FloodStats http2Floods;
+    /** Envoy's {@code http2.rx_reset}, {@code tx_reset}, {@code stream_refused_errors} and {@code trailers}. */
+    public final Http2StreamStats http2Streams;
     /** Downstream request time in milliseconds. */
     public final DistributionSummary downstreamRqTime;
     private final Counter[] rqClass = new Counter[6];
@@ -165,6 +167,7 @@ public final class HttpConnManagerStats {
         http2RxMessagingError = Counter.builder("envoy_http2_rx_messaging_error").register(r);
         http2HeaderOverflow = Counter.builder("envoy_http2_header_overflow").register(r);
         http2Floods = Http2FloodStats.register(r, "envoy_http2_");
+        http2Streams = Http2StreamStats.register(r, "envoy_http2_");
         http1DroppedHeadersWithUnderscores = Counter.builder("envoy_http1_dropped_headers_with_underscores").register(r);
         http1ResponseFlood = Counter.builder("envoy_http1_response_flood").register(r);
         http1RequestsRejectedWithUnderscores =

@@ -124,7 +124,8 @@ class HeaderPhaseTimeoutTest {
         }
         StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
         assertTrue(info.startMillis - before < 400, "started " + (info.startMillis - before) + " ms after the first byte");
-        assertTrue(info.durationNanos >= TimeUnit.MILLISECONDS.toNanos(800), "duration " + info.durationNanos);
+        // The 800 ms pause is measured by the client; the proxy's clock may see a hair less.
+        assertTrue(info.durationNanos >= TimeUnit.MILLISECONDS.toNanos(750), "duration " + info.durationNanos);
     }
 
     /** The 408 of a head that never ended is a stream begun at its first byte, as Envoy's. */

@@ -478,6 +478,36 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         }
     }
 
+    /**
+     * Envoy's connection manager gives the stream its codec's protocol, HTTP/1.0 for any version
+     * but 1.1 (decodeHeaders: "the protocol may have shifted in the HTTP/1.0 case"): %PROTOCOL%
+     * and the filters' stream info say HTTP/1.0, a 426 for a version not accepted included.
+     */
+    @Test
+    void http10RequestsAreLoggedAsHttp10() throws Exception {
+        start(b -> b.acceptHttp10(true));
+        server.context.logged.clear();
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        assertEquals("HTTP/1.0", logged().protocol);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /new HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        assertEquals("HTTP/1.1", logged().protocol);
+        server.close();
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
+            assertEquals(426, c.read().status());
+        }
+        StreamInfo refused = logged();
+        assertEquals("HTTP/1.0", refused.protocol);
+        assertEquals("low_version", refused.responseCodeDetails);
+    }
+
     @Test
     void http10IsUpgradeRequiredUnlessAccepted() throws Exception {
         start(b -> b);

@@ -331,6 +331,21 @@ class Http1ParsingGapsTest {
                 "http1.headers_too_large");
     }
 
+    /**
+     * The head limit's edge, as BalsaFrame's ProcessHeaders: a head (request line to the empty line
+     * that ends it) of exactly max_request_headers_kb (60 KiB by default) is served, one byte more
+     * is 431.
+     */
+    @Test
+    void aHeadOfExactlyTheLimitIsServedAndOneByteMoreIsNot() throws Exception {
+        String start = "GET / HTTP/1.1\r\nHost: a\r\nx-pad: ";
+        String end = "\r\n\r\n";
+        String pad = "p".repeat(60 * 1024 - start.length() - end.length());
+        assertEquals(60 * 1024, (start + pad + end).length());
+        served(start + pad + end);
+        refused(start + pad + "p" + end, 431, "http1.headers_too_large");
+    }
+
     /** Envoy's parser fails a chunk size on overflow only: leading zeros are no error. */
     @Test
     void aChunkSizeWithLeadingZerosIsRead() throws Exception {

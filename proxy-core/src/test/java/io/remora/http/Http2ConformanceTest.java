@@ -247,6 +247,7 @@ class Http2ConformanceTest extends HcmServerTestBase {
             assertEquals(RawH2.PROTOCOL_ERROR, goAway.goAwayError());
         }
         assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+        assertEquals(0.0, server.hcm.stats.http2Streams.streamRefusedErrors().count(), "not a refused stream");
     }
 
     /**
@@ -269,6 +270,36 @@ class Http2ConformanceTest extends HcmServerTestBase {
             assertEquals(RawH2.REFUSED_STREAM, rst.rstError());
             assertNull(only(frames, RawH2.GOAWAY));
         }
+        // Envoy's onInvalidFrame(kRefusedStream) and onFrameSend(RST_STREAM).
+        assertEquals(1.0, server.hcm.stats.http2Streams.streamRefusedErrors().count());
+        assertEquals(1.0, server.hcm.stats.http2Streams.txReset().count());
+    }
+
+    /**
+     * Envoy's codec stats: each RST_STREAM received is {@code http2.rx_reset} (onFrameReceived),
+     * each sent {@code http2.tx_reset} (onFrameSend), each header block on an open stream
+     * {@code http2.trailers} (onBeginHeaders); a stream the peer resets gets no reset back.
+     */
+    @Test
+    void resetsAndTrailersAreCounted() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x4, 1, post()).frame(RawH2.HEADERS, 0x5, 1, RawH2.block("x-trailer", "t"))
+                    .frame(RawH2.HEADERS, 0x4, 3, post("x-test", "hang")).rst(3, RawH2.CANCEL).flush();
+            List<RawH2.Frame> frames = untilPingAck(h2);
+            assertNull(only(frames, RawH2.RST_STREAM), "a reset for a stream the peer reset");
+        }
+        assertEquals(1.0, server.hcm.stats.http2Streams.trailers().count());
+        assertEquals(1.0, server.hcm.stats.http2Streams.rxReset().count());
+        assertEquals(0.0, server.hcm.stats.http2Streams.txReset().count());
+        assertEquals(0.0, server.hcm.stats.http2Streams.streamRefusedErrors().count());
+        // A reset the proxy sends: an invalid request's stream, with stream_error_on_invalid_http_message.
+        withStreamErrorOnInvalidHttpMessage();
+        try (RawH2 h2 = connect()) {
+            h2.frame(RawH2.HEADERS, 0x5, 1, post("x-bad", "a\u0000b")).flush();
+            assertNotNull(only(untilPingAck(h2), RawH2.RST_STREAM), "the invalid stream was not reset");
+        }
+        assertEquals(1.0, server.hcm.stats.http2Streams.txReset().count());
+        assertEquals(0.0, server.hcm.stats.http2Streams.rxReset().count());
     }
 
     /**

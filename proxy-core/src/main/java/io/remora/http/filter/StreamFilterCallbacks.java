@@ -28,7 +28,7 @@ public interface StreamFilterCallbacks {
 
     StreamInfo streamInfo();
 
-    /** "HTTP/1.1" or "HTTP/2". */
+    /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2": the request's, as Envoy's stream info protocol. */
     String downstreamProtocol();
 
     /** The name this filter has in the connection manager's {@code http_filters}. */
