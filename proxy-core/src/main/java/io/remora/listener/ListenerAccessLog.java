@@ -108,6 +108,7 @@ final class ListenerAccessLog {
                 if (details != null) {
                     info.connectionTerminationDetails(details);
                 }
+                io.remora.network.ConnectionResponseFlags.copyTo(state, info);
             }
         }
         info.finish();

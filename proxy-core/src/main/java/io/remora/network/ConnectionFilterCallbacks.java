@@ -33,4 +33,9 @@ public interface ConnectionFilterCallbacks {
 
     /** Closes the connection (Envoy: close with FlushWrite), recording why. */
     void close(String terminationDetails);
+
+    /** Sets a response flag on the connection's access log entry (Envoy's connection StreamInfo). */
+    default void setResponseFlag(io.remora.accesslog.ResponseFlag flag) {
+        ConnectionResponseFlags.add(filterState(), flag);
+    }
 }

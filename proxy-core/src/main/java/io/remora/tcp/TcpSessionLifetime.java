@@ -105,11 +105,12 @@ final class TcpSessionLifetime {
             s.accessLogTimer.cancel(false);
         }
         // A network filter that closed the connection (RBAC, ext_authz) said why; that is the reason.
-        String details = s.downstream == null ? null : FilterState.of(s.downstream)
-                .get(ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY, String.class);
+        FilterState state = s.downstream == null ? null : FilterState.of(s.downstream);
+        String details = state == null ? null : state.get(ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY, String.class);
         if (details != null) {
             s.streamInfo.connectionTerminationDetails(details);
         }
+        io.remora.network.ConnectionResponseFlags.copyTo(state, s.streamInfo);
         s.streamInfo.finish();
         AccessLogs.emit(s.filter.accessLogs, s.streamInfo, AccessLogType.TCP_CONNECTION_END);
     }

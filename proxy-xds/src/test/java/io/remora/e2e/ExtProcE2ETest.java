@@ -430,6 +430,22 @@ class ExtProcE2ETest {
                 + "{envoy_http_conn_manager_prefix=\"" + hcm + "\"}");
     }
 
+    /** Every counter of Envoy's ALL_EXT_PROC_FILTER_STATS is listed once the filter has stats, at 0 or more. */
+    @Test
+    void everyEnvoyCounterIsListed() throws Exception {
+        assertEquals(200, send(mainPort, "/mutate", "hello").statusCode());
+        String stats = proxy.admin("/stats/prometheus");
+        for (String name : List.of("streams_started", "stream_msgs_sent", "stream_msgs_received",
+                "spurious_msgs_received", "streams_closed", "streams_failed", "failure_mode_allowed",
+                "message_timeouts", "rejected_header_mutations", "override_message_timeout_received",
+                "override_message_timeout_ignored", "clear_route_cache_ignored", "clear_route_cache_disabled",
+                "clear_route_cache_upstream_ignored", "send_immediate_resp_upstream_ignored",
+                "http_not_ok_resp_received")) {
+            assertTrue(stats.contains("envoy_http_ext_proc_main_" + name + "{envoy_http_conn_manager_prefix=\"main\"}"),
+                    name);
+        }
+    }
+
     @Test
     void requestAndResponseAreProcessed() throws Exception {
         double started = stat("streams_started", "main", "main");

@@ -46,6 +46,7 @@ class HeaderMutationE2ETest {
                       - append: { header: { key: user-agent, value: mutated } }
                       query_parameter_mutations:
                       - remove: drop
+                      - remove: "a b"
                       - append: { record: { key: from, value: "%REQ(x-src)% 2" } }
                       - append: { record: { key: keep, value: other }, action: ADD_IF_ABSENT }
                       response_mutations:
@@ -111,6 +112,18 @@ class HeaderMutationE2ETest {
         // A bare name is a name with an empty value in Envoy's map, written back "name=".
         String bare = Curl.run("-H", "x-src: abc", stack.url("/plain?flag&keep=k")).text();
         assertTrue(bare.startsWith("uri=/plain?flag=&from=abc%202&keep=k\n"), bare);
+    }
+
+    /**
+     * Envoy parses the query with parseAndDecodeQueryString ({@code %XX} decoded, {@code +} left as
+     * it is) and writes names and values back as decoded: {@code %41%2F} comes back {@code A/},
+     * {@code a%20b} is the name {@code a b} (removed) while {@code a+b} is another name (kept). A
+     * byte a request-target cannot hold (the space) stays escaped.
+     */
+    @Test
+    void untouchedParametersComeBackDecodedAsEnvoyWritesThem() throws Exception {
+        String seen = Curl.run("-H", "x-src: abc", stack.url("/plain?keep=%41%2Fx%3D&a+b=1&a%20b=2&dr%6Fp=3&sp=%20%7e")).text();
+        assertTrue(seen.startsWith("uri=/plain?a+b=1&from=abc%202&keep=A/x=&sp=%20~\n"), seen);
     }
 
     /**

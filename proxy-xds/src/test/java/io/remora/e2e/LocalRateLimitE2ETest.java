@@ -36,6 +36,8 @@ class LocalRateLimitE2ETest {
     static ProxyProcess proxy;
     static Path accessLog;
     static int tcpPort;
+    static final List<String> SHARED = List.of("share_a", "share_b", "share_other");
+    static final Map<String, Integer> sharedPorts = new java.util.HashMap<>();
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -214,11 +216,48 @@ class LocalRateLimitE2ETest {
                       "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                       stat_prefix: tcp
                       cluster: web
+                access_log:
+                - name: envoy.access_loggers.file
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                    path: ${LOG}
+                    log_format: { text_format_source: { inline_string: "listener tcp %RESPONSE_FLAGS% %CONNECTION_TERMINATION_DETAILS%\\n" } }
+            ${SHARED_LISTENERS}
               clusters:
             ${CLUSTERS}
             layered_runtime:
               layers: [{ name: admin, admin_layer: {} }]
             """;
+
+    /**
+     * A listener whose network local_ratelimit has share_key {@code share} and a bucket of one
+     * token, relaying to web, and logging each connection's flags and termination details.
+     */
+    static String sharedListener(String name, String share) {
+        return """
+                - name: NAME
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME_PORT} } }
+                  access_log:
+                  - name: envoy.access_loggers.file
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                      path: ${LOG}
+                      log_format: { text_format_source: { inline_string: "listener NAME %RESPONSE_FLAGS% %CONNECTION_TERMINATION_DETAILS%\\n" } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.local_ratelimit
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit
+                        stat_prefix: NAME
+                        share_key: SHARE
+                        token_bucket: { max_tokens: 1, fill_interval: 3600s }
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: NAME
+                        cluster: web
+                """.replace("NAME", name).replace("SHARE", share);
+    }
 
     /** The x-client header input as a descriptor extension named client (a YAML flow map). */
     static final String CLIENT_INPUT = "{ extension: { name: client, typed_config: { \"@type\":"
@@ -253,8 +292,16 @@ class LocalRateLimitE2ETest {
         upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "ok " + req.uri() + " shadow=" + req.headers().get("x-rl-shadow")));
         tcpPort = ProxyProcess.freePort();
+        for (String name : SHARED) {
+            sharedPorts.put(name, ProxyProcess.freePort());
+        }
         accessLog = TempPaths.file("ratelimit-access", ".log");
-        proxy = stack.start(stack.render(BOOTSTRAP, Map.of("TCP_PORT", tcpPort, "LOG", accessLog,
+        String shared = (sharedListener("share_a", "tenant") + sharedListener("share_b", "tenant")
+                + sharedListener("share_other", "other")).indent(2).stripTrailing();
+        for (String name : SHARED) {
+            shared = shared.replace("${" + name + "_PORT}", String.valueOf(sharedPorts.get(name)));
+        }
+        proxy = stack.start(stack.render(BOOTSTRAP.replace("${SHARED_LISTENERS}", shared), Map.of("TCP_PORT", tcpPort, "LOG", accessLog,
                 "ROUTE_LIMIT", ROUTE_LIMIT.indent(20).stripTrailing(),
                 "DESC_LIMIT", DESC_LIMIT.indent(20).stripTrailing(),
                 "INPUT_ROUTES", (inputRoute("/hdesc", CLIENT_INPUT) + inputRoute("/h2desc", CLIENT_INPUT,
@@ -520,6 +567,26 @@ class LocalRateLimitE2ETest {
         assertEquals("", exchange(), "the third connection is closed without an answer");
         assertEquals(1, proxy.metric(sample));
         assertTrue(proxy.admin("/stats?filter=rate_limit").contains("local_rate_limit.tcp_rl.rate_limited: 1"));
+        // Envoy's filter flags the refused connection UpstreamRetryLimitExceeded before closing it.
+        assertEquals("listener tcp URX local_ratelimit_close_over_limit",
+                HttpProxyE2ETest.awaitLogLine(accessLog, "listener tcp URX"));
+    }
+
+    /**
+     * Filters of one share_key and the same token bucket draw on one bucket (Envoy's
+     * SharedRateLimitSingleton); another share_key has its own. The refused connection's listener
+     * access log entry says URX and why it was closed.
+     */
+    @Test
+    void shareKeySharesTheBucketAndTheRefusalIsLogged() throws Exception {
+        assertTrue(exchange(sharedPorts.get("share_a")).startsWith("HTTP/1.1 200"));
+        assertEquals("", exchange(sharedPorts.get("share_b")), "share_a took the tenant bucket's one token");
+        assertTrue(exchange(sharedPorts.get("share_other")).startsWith("HTTP/1.1 200"), "another share_key");
+        assertEquals(0, proxy.stat("local_rate_limit.share_a.rate_limited"));
+        assertEquals(1, proxy.stat("local_rate_limit.share_b.rate_limited"));
+        assertEquals("listener share_b URX local_ratelimit_close_over_limit",
+                HttpProxyE2ETest.awaitLogLine(accessLog, "listener share_b"));
+        assertEquals("listener share_a - -", HttpProxyE2ETest.awaitLogLine(accessLog, "listener share_a"));
     }
 
     /** One HTTP/1.1 request over a fresh connection to the TCP listener; what came back until close. */

@@ -68,6 +68,47 @@ class StatefulSessionE2ETest {
         return Base64.getEncoder().encodeToString(("127.0.0.1:" + port).getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * Envoy's cookie since stateful_session_encode_ttl_in_cookie: the base64 of its envoy.Cookie
+     * message, field 1 the address and field 2 (with a ttl) the monotonic second it expires.
+     */
+    private static String cookieMessage(int port, long expires) {
+        byte[] address = ("127.0.0.1:" + port).getBytes(StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(0x0a);
+        out.write(address.length);
+        out.writeBytes(address);
+        if (expires != 0) {
+            out.write(0x10);
+            for (long v = expires; ; v >>>= 7) {
+                if ((v & ~0x7fL) == 0) {
+                    out.write((int) v);
+                    break;
+                }
+                out.write((int) (v & 0x7f) | 0x80);
+            }
+        }
+        return Base64.getEncoder().encodeToString(out.toByteArray());
+    }
+
+    /**
+     * Asserts {@code setCookie} is {@code name} naming 127.0.0.1:{@code port} with Envoy's message,
+     * expiring {@code ttl} seconds from now on the monotonic clock (the proxy's and this JVM's are
+     * the same clock; a few seconds either way for a loaded machine), then {@code attributes}.
+     */
+    private static void assertSessionCookie(String setCookie, String name, int port, long ttl, String attributes) {
+        String prefix = name + "=\"";
+        assertTrue(setCookie.startsWith(prefix) && setCookie.endsWith("\"" + attributes), setCookie);
+        String value = setCookie.substring(prefix.length(), setCookie.length() - attributes.length() - 1);
+        long now = System.nanoTime() / 1_000_000_000L;
+        for (long expires = now + ttl - 30; expires <= now + ttl + 1; expires++) {
+            if (value.equals(cookieMessage(port, expires))) {
+                return;
+            }
+        }
+        assertEquals(cookieMessage(port, now + ttl), value, "the cookie names the host and expires in " + ttl + " s");
+    }
+
     private static HttpResponse<String> get(HttpClient client, int port, String path, String header, String value)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
@@ -94,8 +135,8 @@ class StatefulSessionE2ETest {
                 HttpResponse<String> first = get(client, port, "/a", null, null);
                 assertEquals(200, first.statusCode());
                 int firstPort = first.body().equals("u0") ? u0.port() : u1.port();
-                assertEquals("sticky=\"" + encode(firstPort) + "\"; Max-Age=120; Path=/; HttpOnly",
-                        first.headers().firstValue("set-cookie").orElse(""));
+                assertSessionCookie(first.headers().firstValue("set-cookie").orElse(""), "sticky", firstPort, 120,
+                        "; Max-Age=120; Path=/; HttpOnly");
 
                 // Each host in turn: every request lands on the one the cookie names, nothing is set.
                 for (int i = 0; i < 2; i++) {
@@ -111,8 +152,19 @@ class StatefulSessionE2ETest {
                 HttpResponse<String> unknown = get(client, port, "/a", "cookie", "sticky=" + encode(1));
                 assertEquals(200, unknown.statusCode());
                 int answered = unknown.body().equals("u0") ? u0.port() : u1.port();
-                assertEquals("sticky=\"" + encode(answered) + "\"; Max-Age=120; Path=/; HttpOnly",
-                        unknown.headers().firstValue("set-cookie").orElse(""));
+                assertSessionCookie(unknown.headers().firstValue("set-cookie").orElse(""), "sticky", answered, 120,
+                        "; Max-Age=120; Path=/; HttpOnly");
+
+                // Envoy's own cookie names the host as well; once expired it names none, and a new one is set.
+                long now = System.nanoTime() / 1_000_000_000L;
+                for (int i = 0; i < 2; i++) {
+                    HttpResponse<String> r = get(client, port, "/a", "cookie", "sticky=" + cookieMessage(ports[i], now + 600));
+                    assertEquals("u" + i, r.body());
+                    assertTrue(r.headers().firstValue("set-cookie").isEmpty());
+                }
+                HttpResponse<String> expired = get(client, port, "/strict", "cookie", "sticky=" + cookieMessage(u1.port(), 1));
+                assertEquals(200, expired.statusCode(), "an expired cookie names no host, even for a strict session");
+                assertTrue(expired.headers().firstValue("set-cookie").isPresent());
 
                 // Strict: that host or none.
                 assertEquals(503, get(client, port, "/strict", "cookie", "sticky=" + encode(1)).statusCode());
@@ -180,8 +232,8 @@ class StatefulSessionE2ETest {
                 for (int n = 0; n < 3; n++) {
                     HttpResponse<String> r = get(client, port, "/", "cookie", "sticky=" + encode(failing.port()));
                     assertEquals("ok", r.body());
-                    assertEquals("sticky=\"" + encode(ok.port()) + "\"; Max-Age=120; Path=/; HttpOnly",
-                            r.headers().firstValue("set-cookie").orElse(""));
+                    assertSessionCookie(r.headers().firstValue("set-cookie").orElse(""), "sticky", ok.port(), 120,
+                            "; Max-Age=120; Path=/; HttpOnly");
                 }
                 assertEquals(3, failing.requests.get());
             }

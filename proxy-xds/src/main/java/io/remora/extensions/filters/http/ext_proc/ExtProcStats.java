@@ -40,6 +40,11 @@ final class ExtProcStats {
         overrideMessageTimeoutIgnored = c(r, base + "override_message_timeout_ignored", hcmPrefix);
         clearRouteCacheIgnored = c(r, base + "clear_route_cache_ignored", hcmPrefix);
         clearRouteCacheDisabled = c(r, base + "clear_route_cache_disabled", hcmPrefix);
+        // Envoy creates every counter of ALL_EXT_PROC_FILTER_STATS with the filter; these three count
+        // what only an upstream filter or an HTTP external processor meets, which this one is not.
+        c(r, base + "clear_route_cache_upstream_ignored", hcmPrefix);
+        c(r, base + "send_immediate_resp_upstream_ignored", hcmPrefix);
+        c(r, base + "http_not_ok_resp_received", hcmPrefix);
     }
 
     private static Counter c(MeterRegistry r, String name, String hcmPrefix) {

@@ -10,9 +10,13 @@ import java.util.List;
 
 /**
  * header_mutation's {@code query_parameter_mutations} on the request's {@code :path}, after its
- * header mutations: parameters are matched by their decoded name, the ones left alone keep their
- * bytes, added names and values are percent-encoded as Envoy's urlEncodeQueryParameter does, and
- * the query is written back sorted by name, as Envoy's QueryParamsMulti holds it.
+ * header mutations, as Envoy's Mutations::mutateRequestHeaders: the query is read into a map by
+ * percent-decoded name ({@code QueryParamsMulti::parseAndDecodeQueryString}: each valid {@code %XX}
+ * decoded, {@code +} left alone), mutated, and written back sorted by name with every name and
+ * value as decoded ({@code QueryParamsMulti::toString}, which does not encode again); added
+ * values are percent-encoded. Where Envoy would write a byte no request-target may hold (controls,
+ * space, non-ASCII, and the characters RFC 3986 excludes) it stays escaped, so the request line
+ * stays well formed.
  */
 final class QueryMutator {
 
@@ -36,7 +40,9 @@ final class QueryMutator {
                 if (!pair.isEmpty()) {
                     int eq = pair.indexOf('=');
                     // Envoy keeps a bare name as the name with an empty value and writes it "name=".
-                    params.add(new String[] {decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? pair + "=" : pair});
+                    String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+                    String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                    params.add(new String[] {name, escapeUnsafe(name) + "=" + escapeUnsafe(value)});
                 }
             }
         }
@@ -71,7 +77,48 @@ final class QueryMutator {
         return QueryParams.encode(s);
     }
 
-    private static String decode(String s) {
-        return QueryParams.decode(s);
+    /**
+     * Envoy's PercentEncoding::decode over the path's bytes (one char each): a {@code %} and two hex
+     * digits become that byte, anything else (a lone {@code %}, a {@code +}) stays as it is.
+     */
+    static String decode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int hi;
+            int lo;
+            if (c == '%' && i + 2 < s.length() && (hi = Character.digit(s.charAt(i + 1), 16)) >= 0
+                    && (lo = Character.digit(s.charAt(i + 2), 16)) >= 0) {
+                b.append((char) (hi << 4 | lo));
+                i += 2;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** A decoded name or value as Envoy writes it back, but with what a request-target cannot carry escaped. */
+    static String escapeUnsafe(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean unsafe = c <= ' ' || c >= 0x7f || "\"#<>\\^`{|}".indexOf(c) >= 0;
+            if (unsafe && b == null) {
+                b = new StringBuilder(s.length() + 8).append(s, 0, i);
+            }
+            if (b != null) {
+                if (unsafe) {
+                    b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4 & 0xf, 16)))
+                            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b == null ? s : b.toString();
     }
 }

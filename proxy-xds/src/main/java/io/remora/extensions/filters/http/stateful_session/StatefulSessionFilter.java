@@ -17,9 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * Envoy's stateful session filter for one request: the cookie or header holds the base64 of the
- * upstream host's "ip:port"; the load balancer is asked for that host (strict: that host or 503),
- * and the response carries the new value when the host that answered is another.
+ * Envoy's stateful session filter for one request: the header holds the base64 of the upstream
+ * host's "ip:port", the cookie the base64 of a {@link SessionCookie}; the load balancer is asked
+ * for that host (strict: that host or 503), and the response carries the new value when the host
+ * that answered is another.
  */
 final class StatefulSessionFilter implements StreamFilter {
 
@@ -57,10 +58,17 @@ final class StatefulSessionFilter implements StreamFilter {
         if (encoded == null || encoded.length() == 0) {
             return FilterStatus.CONTINUE;
         }
+        byte[] decoded;
         try {
-            sessionAddress = new String(Base64.getDecoder().decode(encoded.toString()), StandardCharsets.UTF_8);
+            decoded = Base64.getDecoder().decode(encoded.toString());
         } catch (IllegalArgumentException e) {
             return FilterStatus.CONTINUE; // not base64: no session, as Envoy's empty decode
+        }
+        sessionAddress = config.cookieName() != null ? SessionCookie.address(decoded, SessionCookie.nowSeconds())
+                : new String(decoded, StandardCharsets.UTF_8);
+        if (sessionAddress == null || sessionAddress.isEmpty()) {
+            sessionAddress = null;
+            return FilterStatus.CONTINUE; // none, or expired: balanced as usual and a new cookie set
         }
         InetSocketAddress address = OverrideHost.parse(sessionAddress);
         if (address != null) {
@@ -86,12 +94,14 @@ final class StatefulSessionFilter implements StreamFilter {
         if (address.equals(sessionAddress)) {
             return FilterStatus.CONTINUE;
         }
-        String encoded = Base64.getEncoder().encodeToString(address.getBytes(StandardCharsets.UTF_8));
         if (config.cookieName() != null) {
+            long ttl = config.cookieTtl().toSeconds();
+            String encoded = Base64.getEncoder().encodeToString(
+                    SessionCookie.encode(address, ttl == 0 ? 0 : SessionCookie.nowSeconds() + ttl));
             headers.add("set-cookie", RequestHash.setCookieValue(config.cookieName(), encoded,
                     config.cookiePath(), config.cookieTtl()));
         } else {
-            headers.set(config.headerName(), encoded);
+            headers.set(config.headerName(), Base64.getEncoder().encodeToString(address.getBytes(StandardCharsets.UTF_8)));
         }
         return FilterStatus.CONTINUE;
     }

@@ -1,6 +1,7 @@
 package io.remora.extensions.filters.network.local_ratelimit;
 
 import io.micrometer.core.instrument.Counter;
+import io.remora.accesslog.ResponseFlag;
 import io.remora.ratelimit.LocalTokenBucket;
 import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.network.ConnectionFilter;
@@ -15,8 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Makes the network local rate limit filter of each connection: a connection arriving when the
- * bucket is empty is counted ({@code local_rate_limit.<stat_prefix>.rate_limited}) and closed
- * before the terminal filter sees it, as Envoy's network local_ratelimit does.
+ * bucket is empty is counted ({@code local_rate_limit.<stat_prefix>.rate_limited}), flagged
+ * {@code URX} (the flag Envoy's filter sets) and closed before the terminal filter sees it, as
+ * Envoy's network local_ratelimit does.
  */
 final class NetworkRateLimitFilterFactory implements ConnectionFilterFactory {
 
@@ -72,6 +74,7 @@ final class NetworkRateLimitFilterFactory implements ConnectionFilterFactory {
                     return NetworkFilterStatus.CONTINUE;
                 }
                 rateLimited.increment();
+                callbacks.setResponseFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
                 callbacks.close(CLOSE_DETAILS);
                 return NetworkFilterStatus.STOP_ITERATION;
             }
