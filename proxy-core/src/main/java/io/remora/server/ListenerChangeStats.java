@@ -27,6 +27,8 @@ final class ListenerChangeStats {
     private final Set<ActiveListener> stopped = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The listeners a configuration source holds back while they warm, not yet applied. */
     private Set<String> warmingAhead = Set.of();
+    /** The listeners of the next update its source counted already, as it took them ({@link #changedAhead}). */
+    private Set<String> countedAhead = Set.of();
 
     ListenerChangeStats(ListenerManagerStats stats, int workers) {
         this.stats = stats;
@@ -40,6 +42,8 @@ final class ListenerChangeStats {
     void updated(ServerSnapshot old, Map<String, ListenerUpdate.WarmingListener> oldWarming, ServerConfig config,
                  ListenerUpdate u, boolean workersStarted) {
         Set<String> names = new HashSet<>();
+        Set<String> ahead = countedAhead;
+        countedAhead = Set.of();
         for (ListenerConfig lc : config.listeners()) {
             names.add(lc.name());
             ActiveListener cur = old.listeners().get(lc.name());
@@ -53,7 +57,9 @@ final class ListenerChangeStats {
                 }
                 continue;
             }
-            stats.addedOrModified(cur == null && w == null);
+            if (!ahead.contains(lc.name())) {
+                stats.addedOrModified(cur == null && w == null);
+            }
             if (cur != null && workersStarted && ListenerUpdate.inPlace(cur.runtime.config(), lc)) {
                 stats.inPlaceUpdated();
             }
@@ -104,6 +110,24 @@ final class ListenerChangeStats {
     /** See {@link Server#listenersWarmingAhead}. */
     void warmingAhead(Set<String> names) {
         warmingAhead = Set.copyOf(names);
+    }
+
+    /** See {@link Server#listenerChangesAhead}. */
+    void changedAhead(int added, int modified, int removed) {
+        for (int i = 0; i < added; i++) {
+            stats.addedOrModified(true);
+        }
+        for (int i = 0; i < modified; i++) {
+            stats.addedOrModified(false);
+        }
+        for (int i = 0; i < removed; i++) {
+            stats.removed();
+        }
+    }
+
+    /** The next update's listeners of these names were counted by {@link #changedAhead} already. */
+    void countedAhead(Set<String> names) {
+        countedAhead = Set.copyOf(names);
     }
 
     /** Listeners and in-place filter chains that drain for {@code drainTime}, then are gone. */
