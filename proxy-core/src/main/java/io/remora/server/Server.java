@@ -222,10 +222,7 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    /**
-     * Listener changes a configuration source took while they warm, before applying them: Envoy's addOrUpdateListener
-     * and removeListener count them as LDS brings them.
-     */
+    /** Listener changes a source took while they warm, before applying them (Envoy counts them as LDS brings them). */
     public synchronized void listenerChangesAhead(int added, int modified, int removed) {
         listeners.changes().changedAhead(added, modified, removed);
     }
@@ -250,6 +247,11 @@ public final class Server implements AutoCloseable {
     /** Envoy's workers started: the server is initialized and its listeners listen (any thread). */
     public boolean workersStarted() {
         return listeners.workersStarted();
+    }
+
+    /** The listeners draining after an update replaced them in full or removed them, by name (any thread). */
+    public java.util.Set<String> drainingListeners() {
+        return listeners.changes().drainingListeners();
     }
 
     /** Whether the listener of this name waits for its filters' init targets. */

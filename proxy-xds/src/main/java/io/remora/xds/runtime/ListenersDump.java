@@ -16,19 +16,20 @@ import java.util.function.Predicate;
  * The dynamic listeners of {@code /config_dump}, as Envoy's ListenerManagerImpl::dumpListenerConfigs lists them: one
  * entry per name, its {@code active_state} (in {@code warming_state} until the workers start, or while the listener
  * waits for its init targets), the version LDS brought that warms in {@code warming_state} beside what runs, then the
- * error states of the last LDS update.
+ * replaced or removed version the server drains in {@code draining_state}, then the error states of the last LDS update.
  *
  * @param serverWarming whether the server holds the listener of that name while it waits for its init targets
  * @param workersStarted whether the server's workers started (before, Envoy shows every listener as warming)
  * @param warmingAhead the listeners LDS brought that warm before the server has them
+ * @param draining the replaced or removed versions of the listeners the server drains
  * @param errors what the last LDS update left failing
  */
 record ListenersDump(Predicate<String> serverWarming, boolean workersStarted, Map<String, XdsResource> warmingAhead,
-                     ListenerErrorStates errors) {
+                     Map<String, XdsResource> draining, ListenerErrorStates errors) {
 
     static ListenersDump of(Proxy proxy) {
         return new ListenersDump(proxy.server()::listenerWarming, proxy.server().workersStarted(),
-                proxy.listenersWarmingAhead(), proxy.listenerErrors());
+                proxy.listenersWarmingAhead(), proxy.listenersDraining(), proxy.listenerErrors());
     }
 
     void addTo(ListenersConfigDump.Builder listeners, XdsSnapshot snapshot) {
@@ -44,6 +45,9 @@ record ListenersDump(Predicate<String> serverWarming, boolean workersStarted, Ma
         }
         for (XdsResource r : warmingAhead.values()) {
             entry(byName, r.name()).setWarmingState(state(r));
+        }
+        for (XdsResource r : draining.values()) {
+            entry(byName, r.name()).setDrainingState(state(r));
         }
         errors.byName().forEach((name, state) -> entry(byName, name).setErrorState(state));
         byName.values().forEach(listeners::addDynamicListeners);

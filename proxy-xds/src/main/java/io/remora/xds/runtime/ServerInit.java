@@ -43,6 +43,8 @@ final class ServerInit {
     private volatile XdsSnapshot applied;
     /** The listeners LDS brought that warm before the server has them. */
     private final ListenersAhead listenersAhead = new ListenersAhead();
+    /** The listeners updates replaced or removed, while they may drain. */
+    private final DrainingListeners drainingListeners = new DrainingListeners();
     /** The server's init ended once (several first-config paths may reach it). */
     private final java.util.concurrent.atomic.AtomicBoolean wentLive = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -151,6 +153,11 @@ final class ServerInit {
         return listenersAhead.warming();
     }
 
+    /** The replaced versions of the dynamic listeners the server drains now, for their draining_state. */
+    Map<String, io.remora.xds.ads.XdsResource> listenersDraining() {
+        return drainingListeners.draining(server.drainingListeners());
+    }
+
     /** What the last LDS update left failing, for the listeners' error_state. */
     io.remora.xds.ads.ListenerErrorStates listenerErrors() {
         XdsClient x = xds;
@@ -183,6 +190,7 @@ final class ServerInit {
                 throw new XdsRejectedException("", "update failed: " + e.getMessage(), e);
             }
             dynamic.commit(snapshot);
+            drainingListeners.applied(applied, snapshot, server.drainingListeners());
             applied = snapshot;
             if (loadReporting != null) {
                 loadReporting.clustersChanged();

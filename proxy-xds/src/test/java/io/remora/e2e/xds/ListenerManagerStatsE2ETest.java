@@ -43,6 +43,7 @@ class ListenerManagerStatsE2ETest extends MeshTestBase {
         expect(1, 1, 1, 0, 4);
         assertEquals(1.0, proxy.metric(LM + "total_filter_chains_draining"));
         assertEquals(0.0, proxy.metric(LM + "total_listeners_draining"));
+        assertFalse(dynamicListener("listener-0").has("draining_state"), "updated in place: its chain alone drains");
 
         // a new listener warms for its route configuration, then joins the active ones
         int extra = XdsProxy.freePort();
@@ -94,6 +95,9 @@ class ListenerManagerStatsE2ETest extends MeshTestBase {
         assertEquals(1.0, proxy.metric(LM + "total_listeners_active"));
         assertEquals(1.0, proxy.metric(LM + "total_listeners_draining"));
         expect(3, 1, 1, 2, 6);
+        // dumped in draining_state for the drain time, as dumpListenerConfigs shows Envoy's draining list
+        JsonObject drained = dynamicListener("listener-" + extra);
+        assertTrue(drained.has("draining_state") && !drained.has("active_state"), drained.toString());
         assertEquals(0.0, proxy.metric(LM + "listener_create_failure"));
     }
 
