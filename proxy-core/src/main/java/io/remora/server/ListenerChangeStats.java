@@ -6,10 +6,12 @@ import io.remora.config.ServerConfig;
 import io.remora.stats.ListenerManagerStats;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +27,12 @@ final class ListenerChangeStats {
     private final int workers;
     /** The listeners /drain_listeners stopped: Envoy counts each listener tag once. */
     private final Set<ActiveListener> stopped = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The listeners draining, by name, with how many of that name drain (the drain's timer ends on a loop). */
+    private final Map<String, Integer> drainingNames = new java.util.HashMap<>();
     /** The listeners a configuration source holds back while they warm, not yet applied. */
     private Set<String> warmingAhead = Set.of();
+    /** The listeners of the next update its source counted already, as it took them ({@link #changedAhead}). */
+    private Set<String> countedAhead = Set.of();
 
     ListenerChangeStats(ListenerManagerStats stats, int workers) {
         this.stats = stats;
@@ -40,6 +46,8 @@ final class ListenerChangeStats {
     void updated(ServerSnapshot old, Map<String, ListenerUpdate.WarmingListener> oldWarming, ServerConfig config,
                  ListenerUpdate u, boolean workersStarted) {
         Set<String> names = new HashSet<>();
+        Set<String> ahead = countedAhead;
+        countedAhead = Set.of();
         for (ListenerConfig lc : config.listeners()) {
             names.add(lc.name());
             ActiveListener cur = old.listeners().get(lc.name());
@@ -53,7 +61,9 @@ final class ListenerChangeStats {
                 }
                 continue;
             }
-            stats.addedOrModified(cur == null && w == null);
+            if (!ahead.contains(lc.name())) {
+                stats.addedOrModified(cur == null && w == null);
+            }
             if (cur != null && workersStarted && ListenerUpdate.inPlace(cur.runtime.config(), lc)) {
                 stats.inPlaceUpdated();
             }
@@ -106,19 +116,52 @@ final class ListenerChangeStats {
         warmingAhead = Set.copyOf(names);
     }
 
+    /** See {@link Server#listenerChangesAhead}. */
+    void changedAhead(int added, int modified, int removed) {
+        for (int i = 0; i < added; i++) {
+            stats.addedOrModified(true);
+        }
+        for (int i = 0; i < modified; i++) {
+            stats.addedOrModified(false);
+        }
+        for (int i = 0; i < removed; i++) {
+            stats.removed();
+        }
+    }
+
+    /** The next update's listeners of these names were counted by {@link #changedAhead} already. */
+    void countedAhead(Set<String> names) {
+        countedAhead = Set.copyOf(names);
+    }
+
     /** Listeners and in-place filter chains that drain for {@code drainTime}, then are gone. */
     void draining(EventLoopGroup loops, ListenerUpdate u, Duration drainTime) {
-        long listeners = u.toStop.size() + u.replacedOnSocket;
+        List<String> names = new ArrayList<>(u.replacedOnSocket);
+        u.toStop.forEach(al -> names.add(al.name));
+        long listeners = names.size();
         long chains = u.inPlaceDrainingChains;
         if (listeners == 0 && chains == 0) {
             return;
         }
         stats.drainingListeners(listeners);
         stats.drainingFilterChains(chains);
+        synchronized (drainingNames) {
+            names.forEach(n -> drainingNames.merge(n, 1, Integer::sum));
+        }
         loops.next().schedule(() -> {
             stats.drainingListeners(-listeners);
             stats.drainingFilterChains(-chains);
+            synchronized (drainingNames) {
+                names.forEach(n -> drainingNames.computeIfPresent(n, (k, c) -> c == 1 ? null : c - 1));
+            }
         }, Math.max(0, drainTime.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /** The names of the listeners draining now, replaced in full or removed (Envoy's draining list). */
+    Set<String> drainingListeners() {
+        synchronized (drainingNames) {
+            return Set.copyOf(drainingNames.keySet());
+        }
     }
 
     /** {@code /drain_listeners} stopped these listeners. */

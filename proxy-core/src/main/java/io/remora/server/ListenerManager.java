@@ -130,6 +130,11 @@ final class ListenerManager {
         stats.lists(snapshot, warming.current(), workersStarted);
     }
 
+    /** See {@link Server#listenerChangesAhead}. */
+    ListenerChangeStats changes() {
+        return stats;
+    }
+
     /** {@code /drain_listeners} stopped these listeners from accepting. */
     void stopped(java.util.Collection<ActiveListener> listeners) {
         stats.stopped(listeners);

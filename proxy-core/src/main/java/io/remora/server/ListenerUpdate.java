@@ -36,7 +36,7 @@ final class ListenerUpdate {
      * What starts draining as Envoy counts it once its workers run: a listener replaced in full on its socket (the
      * others replaced or removed are in {@link #toStop}), and the filter chains an in-place update left.
      */
-    int replacedOnSocket;
+    final List<String> replacedOnSocket = new ArrayList<>();
     int inPlaceDrainingChains;
 
     private ListenerUpdate() {
@@ -169,7 +169,7 @@ final class ListenerUpdate {
             if (listen && inPlace(cur.runtime.config(), lc)) {
                 inPlaceDrainingChains += dropped.size();
             } else if (listen) {
-                replacedOnSocket++;
+                replacedOnSocket.add(lc.name());
             }
             created += listen ? 1 : 0;
             return;

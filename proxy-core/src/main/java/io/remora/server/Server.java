@@ -205,11 +205,26 @@ public final class Server implements AutoCloseable {
 
     /** Applies a new snapshot: unchanged listeners keep their sockets, changed ones drain. */
     public synchronized void update(ServerConfig config) {
+        update(config, java.util.Set.of());
+    }
+
+    /** As {@link #update(ServerConfig)}, {@code countedAhead} counted by {@link #listenerChangesAhead} already. */
+    public synchronized void update(ServerConfig config, java.util.Set<String> countedAhead) {
         if (workers == null || stopped) {
             throw new IllegalStateException("not running");
         }
         clusterManager.update(config.clusters());
-        listeners.apply(config, false);
+        listeners.changes().countedAhead(countedAhead);
+        try {
+            listeners.apply(config, false);
+        } finally { // also when the bind fails before the stats are counted
+            listeners.changes().countedAhead(java.util.Set.of());
+        }
+    }
+
+    /** Listener changes a source took while they warm, before applying them (Envoy counts them as LDS brings them). */
+    public synchronized void listenerChangesAhead(int added, int modified, int removed) {
+        listeners.changes().changedAhead(added, modified, removed);
     }
 
     /**
@@ -227,6 +242,16 @@ public final class Server implements AutoCloseable {
      */
     public synchronized void listenersWarmingAhead(java.util.Set<String> names) {
         listeners.warmingAhead(names);
+    }
+
+    /** Envoy's workers started: the server is initialized and its listeners listen (any thread). */
+    public boolean workersStarted() {
+        return listeners.workersStarted();
+    }
+
+    /** The listeners draining after an update replaced them in full or removed them, by name (any thread). */
+    public java.util.Set<String> drainingListeners() {
+        return listeners.changes().drainingListeners();
     }
 
     /** Whether the listener of this name waits for its filters' init targets. */

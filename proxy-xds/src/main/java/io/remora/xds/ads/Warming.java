@@ -26,11 +26,11 @@ final class Warming {
     }
 
     /** The listeners of {@code candidate} new or changed over {@code accepted}: what its warming holds back. */
-    static java.util.Set<String> changedListeners(XdsSnapshot candidate, XdsSnapshot accepted) {
-        java.util.Set<String> out = new java.util.HashSet<>();
-        for (Listener l : candidate.listeners().values()) {
-            if (!l.equals(accepted.listeners().get(l.getName()))) {
-                out.add(l.getName());
+    static java.util.Map<String, XdsResource> changedListeners(XdsSnapshot candidate, XdsSnapshot accepted) {
+        java.util.Map<String, XdsResource> out = new java.util.LinkedHashMap<>();
+        for (XdsResource r : candidate.state(XdsResourceType.LISTENER).resources().values()) {
+            if (!r.resource().equals(accepted.listeners().get(r.name()))) {
+                out.put(r.name(), r);
             }
         }
         return out;

@@ -26,8 +26,10 @@ public interface XdsConfigApplier {
 
     /**
      * The listeners of the pending snapshot that wait for what they need (routes, secrets, discovered filters)
-     * before they are applied: Envoy's warming list holds them from the moment LDS brings them. Empty once applied.
+     * before they are applied, once their LDS update was checked: Envoy's warming list holds them from the moment LDS
+     * brings them. Empty once applied. {@code candidate}: the snapshot they belong to (what LDS holds now), where a
+     * listener that warmed before may have been removed or set back to what runs.
      */
-    default void listenersWarming(java.util.Set<String> names) {
+    default void listenersWarming(java.util.Map<String, XdsResource> warming, XdsSnapshot candidate) {
     }
 }

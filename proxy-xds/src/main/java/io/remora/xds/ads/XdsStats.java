@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Tags;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Envoy's xDS stats under their Prometheus names: {@code control_plane.connected_state},
@@ -35,6 +36,9 @@ public final class XdsStats {
     /** {@code version}: xxHash64 of the version_info last accepted (0 before), unsigned. */
     private final java.util.concurrent.atomic.AtomicLong ldsVersion = new java.util.concurrent.atomic.AtomicLong();
     private java.util.concurrent.atomic.AtomicLong cdsVersion = new java.util.concurrent.atomic.AtomicLong();
+    /** {@code update_time}: when the last update was accepted, in ms since the epoch (0 before). */
+    private final java.util.concurrent.atomic.AtomicLong ldsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
+    private java.util.concurrent.atomic.AtomicLong cdsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
 
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
@@ -46,12 +50,14 @@ public final class XdsStats {
         ldsInitFetchTimeout = registry.counter("envoy_listener_manager_lds_init_fetch_timeout");
         ldsUpdateFailure = registry.counter("envoy_listener_manager_lds_update_failure");
         versionGauge("envoy_listener_manager_lds_version", ldsVersion);
+        Gauge.builder("envoy_listener_manager_lds_update_time", ldsUpdateTime, AtomicLong::get).register(registry);
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
         cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_cds_init_fetch_timeout");
         cdsUpdateFailure = registry.counter("envoy_cluster_manager_cds_update_failure");
         versionGauge("envoy_cluster_manager_cds_version", cdsVersion);
+        Gauge.builder("envoy_cluster_manager_cds_update_time", cdsUpdateTime, AtomicLong::get).register(registry);
     }
 
     /**
@@ -74,6 +80,8 @@ public final class XdsStats {
         cdsUpdateFailure = registry.counter("envoy_cluster_manager_odcds_update_failure");
         cdsVersion = new java.util.concurrent.atomic.AtomicLong();
         versionGauge("envoy_cluster_manager_odcds_version", cdsVersion);
+        cdsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
+        Gauge.builder("envoy_cluster_manager_odcds_update_time", cdsUpdateTime, AtomicLong::get).register(registry);
     }
 
     private DiscoveryRequestLimiter.Stats rateLimit;
@@ -171,18 +179,20 @@ public final class XdsStats {
     }
 
     /**
-     * An update accepted: {@code update_success}, and {@code version} set to the xxHash64 of its version_info (delta:
-     * system_version_info), as GrpcSubscriptionImpl::onConfigUpdate sets them.
+     * An update accepted: {@code update_success}, {@code version} set to the xxHash64 of its version_info (delta:
+     * system_version_info) and {@code update_time} to now, as GrpcSubscriptionImpl::onConfigUpdate sets them.
      */
     void success(XdsResourceType type, String versionInfo) {
         switch (type) {
             case LISTENER -> {
                 ldsUpdateSuccess.increment();
                 ldsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
+                ldsUpdateTime.set(System.currentTimeMillis());
             }
             case CLUSTER -> {
                 cdsUpdateSuccess.increment();
                 cdsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
+                cdsUpdateTime.set(System.currentTimeMillis());
             }
             case RUNTIME -> runtime().success(versionInfo);
             default -> { }

@@ -262,7 +262,7 @@ final class XdsUpdateCycle {
         }
         XdsSnapshot candidate = subscribed.prune(pending.over(accepted), pending);
         if (pending.isEmpty()) {
-            applier.listenersWarming(Set.of());
+            applier.listenersWarming(Map.of(), candidate);
             init.idle();
             return;
         }
@@ -275,8 +275,8 @@ final class XdsUpdateCycle {
         }
         Warming.Verdict verdict = Warming.check(candidate, accepted, init.waiting(), options.initialFetchTimeout(),
                 rejections.settled::contains);
-        applier.listenersWarming(verdict.warming() ? Warming.changedListeners(candidate, accepted) : Set.of());
         if (!verdict.warming()) {
+            applier.listenersWarming(Map.of(), candidate);
             applyPending(pending.types());
             return;
         }
@@ -284,6 +284,8 @@ final class XdsUpdateCycle {
             evaluate(); // without the rejected update
             return;
         }
+        // taken as warming once checked, as Envoy's addOrUpdateListener takes them (a rejected one never warms)
+        applier.listenersWarming(Warming.changedListeners(candidate, accepted), candidate);
         init.warming(verdict.maxWait());
         Set<XdsResourceType> named = AheadOfWarming.of(pending.types());
         if (!named.isEmpty()) {

@@ -13,7 +13,6 @@ import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
 import io.envoyproxy.envoy.admin.v3.SecretsConfigDump;
 import io.remora.admin.AdminResponse;
 import io.remora.admin.ConfigDumpQuery;
-import io.remora.xds.ads.ListenerErrorStates;
 import io.remora.xds.ads.XdsResource;
 import io.remora.xds.ads.XdsResourceType;
 import io.remora.xds.ads.XdsSnapshot;
@@ -41,18 +40,16 @@ final class ConfigDumps {
     }
 
     static String json(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets,
-                       java.util.function.Predicate<String> warmingListener, ListenerErrorStates listenerErrors) {
-        return dump(statics, snapshot, fileSecrets, warmingListener, listenerErrors, ConfigDumpQuery.ALL).body();
+                       ListenersDump listenerStates) {
+        return dump(statics, snapshot, fileSecrets, listenerStates, ConfigDumpQuery.ALL).body();
     }
 
     /**
      * {@code fileSecrets}: those read from sds_config files, dynamic secrets as Envoy shows them;
-     * {@code warmingListener}: whether a listener waits for its init targets (shown in warming_state);
-     * {@code listenerErrors}: what the last LDS update left failing (error_state).
+     * {@code listenerStates}: what warms, runs and failed of the dynamic listeners.
      */
     static AdminResponse dump(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets,
-                              java.util.function.Predicate<String> warmingListener,
-                              ListenerErrorStates listenerErrors, ConfigDumpQuery q) {
+                              ListenersDump listenerStates, ConfigDumpQuery q) {
         Pattern names = null;
         if (q.nameRegex() != null && !q.nameRegex().isEmpty()) {
             try {
@@ -62,8 +59,7 @@ final class ConfigDumps {
                         + e.getDescription());
             }
         }
-        List<Message> dumps = dumps(statics, snapshot, fileSecrets, warmingListener, listenerErrors, q.includeEds(),
-                names);
+        List<Message> dumps = dumps(statics, snapshot, fileSecrets, listenerStates, q.includeEds(), names);
         List<String> mask = q.mask() == null || q.mask().isEmpty() ? null : List.of(q.mask().split(","));
         ConfigDump.Builder out = ConfigDump.newBuilder();
         if (q.resource() != null && !q.resource().isEmpty()) {
@@ -97,9 +93,8 @@ final class ConfigDumps {
     }
 
     private static List<Message> dumps(ConfigDumpBuilder statics, XdsSnapshot snapshot,
-                                       Collection<XdsResource> fileSecrets,
-                                       java.util.function.Predicate<String> warmingListener,
-                                       ListenerErrorStates listenerErrors, boolean includeEds, Pattern names) {
+                                       Collection<XdsResource> fileSecrets, ListenersDump listenerStates,
+                                       boolean includeEds, Pattern names) {
         ClustersConfigDump.Builder clusters = statics.clustersDump();
         ListenersConfigDump.Builder listeners = statics.listenersDump();
         RoutesConfigDump.Builder routes = statics.routesDump();
@@ -112,15 +107,7 @@ final class ConfigDumps {
                         .setVersionInfo(r.version()).setCluster(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
             }
             listeners.setVersionInfo(snapshot.dumpVersionInfo(XdsResourceType.LISTENER));
-            for (XdsResource r : snapshot.state(XdsResourceType.LISTENER).resources().values()) {
-                var state = ListenersConfigDump.DynamicListenerState.newBuilder().setVersionInfo(r.version())
-                        .setListener(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated()));
-                // A changed listener warming: the version still serving is not kept, only the one warming is shown.
-                var dynamic = ListenersConfigDump.DynamicListener.newBuilder().setName(r.name());
-                listeners.addDynamicListeners(warmingListener.test(r.name()) ? dynamic.setWarmingState(state)
-                        : dynamic.setActiveState(state));
-            }
-            addListenerErrors(listeners, listenerErrors);
+            listenerStates.addTo(listeners, snapshot);
             for (XdsResource r : snapshot.state(XdsResourceType.ROUTE).resources().values()) {
                 routes.addDynamicRouteConfigs(RoutesConfigDump.DynamicRouteConfig.newBuilder().setVersionInfo(r.version())
                         .setRouteConfig(Any.pack(VhdsRouteConfigs.merged(
@@ -187,26 +174,6 @@ final class ConfigDumps {
             out.add(dump.build());
         }
         return out;
-    }
-
-    /**
-     * Envoy's dumpListenerConfigs: a failed listener's error_state goes on its entry (one of its own when it never
-     * ran), then each failure of the last update as an entry without a name.
-     */
-    private static void addListenerErrors(ListenersConfigDump.Builder listeners, ListenerErrorStates errors) {
-        errors.byName().forEach((name, state) -> {
-            for (ListenersConfigDump.DynamicListener.Builder l : listeners.getDynamicListenersBuilderList()) {
-                if (l.getName().equals(name)) {
-                    l.setErrorState(state);
-                    return;
-                }
-            }
-            listeners.addDynamicListeners(ListenersConfigDump.DynamicListener.newBuilder().setName(name)
-                    .setErrorState(state));
-        });
-        for (io.envoyproxy.envoy.admin.v3.UpdateFailureState state : errors.unnamed()) {
-            listeners.addDynamicListeners(ListenersConfigDump.DynamicListener.newBuilder().setErrorState(state));
-        }
     }
 
     private static void addSecrets(SecretsConfigDump.Builder secrets, Collection<XdsResource> active) {

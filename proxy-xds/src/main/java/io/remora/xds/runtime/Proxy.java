@@ -277,6 +277,16 @@ public final class Proxy implements AutoCloseable {
         return init.listenerErrors();
     }
 
+    /** The replaced versions of the dynamic listeners the server drains now. */
+    java.util.Map<String, io.remora.xds.ads.XdsResource> listenersDraining() {
+        return init.listenersDraining();
+    }
+
+    /** The listeners LDS brought that warm before the server has them. */
+    java.util.Map<String, io.remora.xds.ads.XdsResource> listenersWarmingAhead() {
+        return init.listenersWarmingAhead();
+    }
+
     io.remora.xds.ads.SdsFileSecrets fileSecrets() {
         return fileSecrets;
     }

@@ -82,13 +82,13 @@ final class ProxyAdmin implements AdminContext {
     @Override
     public String configDump() {
         return ConfigDumps.json(proxy.staticDump(), proxy.applied(), proxy.fileSecrets().active(),
-                proxy.server()::listenerWarming, proxy.listenerErrors());
+                ListenersDump.of(proxy));
     }
 
     @Override
     public io.remora.admin.AdminResponse configDump(io.remora.admin.ConfigDumpQuery query) {
         return ConfigDumps.dump(proxy.staticDump(), proxy.applied(), proxy.fileSecrets().active(),
-                proxy.server()::listenerWarming, proxy.listenerErrors(), query);
+                ListenersDump.of(proxy), query);
     }
 
     @Override

@@ -41,6 +41,10 @@ final class ServerInit {
     /** cluster_manager.load_stats_config and clusters' lrs_server streams; null when there are none. */
     private volatile io.remora.xds.lrs.LoadReporting loadReporting;
     private volatile XdsSnapshot applied;
+    /** The listeners LDS brought that warm before the server has them. */
+    private final ListenersAhead listenersAhead = new ListenersAhead();
+    /** The listeners updates replaced or removed, while they may drain. */
+    private final DrainingListeners drainingListeners = new DrainingListeners();
     /** The server's init ended once (several first-config paths may reach it). */
     private final java.util.concurrent.atomic.AtomicBoolean wentLive = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -144,6 +148,16 @@ final class ServerInit {
         return applied;
     }
 
+    /** The listeners LDS brought that warm before the server has them, for their warming_state. */
+    Map<String, io.remora.xds.ads.XdsResource> listenersWarmingAhead() {
+        return listenersAhead.warming();
+    }
+
+    /** The replaced versions of the dynamic listeners the server drains now, for their draining_state. */
+    Map<String, io.remora.xds.ads.XdsResource> listenersDraining() {
+        return drainingListeners.draining(server.drainingListeners());
+    }
+
     /** What the last LDS update left failing, for the listeners' error_state. */
     io.remora.xds.ads.ListenerErrorStates listenerErrors() {
         XdsClient x = xds;
@@ -171,11 +185,12 @@ final class ServerInit {
             // before the listeners of this snapshot serve: Envoy's server loads RTDS before it starts them
             rtdsLayers.publish(snapshot.runtimes(), runtimeChanges);
             try {
-                server.update(merged);
+                server.update(merged, listenersAhead.takeApplied(snapshot));
             } catch (RuntimeException e) {
                 throw new XdsRejectedException("", "update failed: " + e.getMessage(), e);
             }
             dynamic.commit(snapshot);
+            drainingListeners.applied(applied, snapshot, server.drainingListeners());
             applied = snapshot;
             if (loadReporting != null) {
                 loadReporting.clustersChanged();
@@ -211,8 +226,11 @@ final class ServerInit {
         }
 
         @Override
-        public void listenersWarming(java.util.Set<String> names) {
-            server.listenersWarmingAhead(names);
+        public void listenersWarming(Map<String, io.remora.xds.ads.XdsResource> warming, XdsSnapshot candidate) {
+            XdsSnapshot accepted = applied;
+            listenersAhead.update(warming, candidate, accepted != null ? accepted : XdsSnapshot.EMPTY,
+                    server::listenerChangesAhead);
+            server.listenersWarmingAhead(warming.keySet());
         }
 
         @Override

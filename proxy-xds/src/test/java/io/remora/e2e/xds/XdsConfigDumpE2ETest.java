@@ -86,6 +86,11 @@ class XdsConfigDumpE2ETest {
                 assertEquals(1.0, proxy.metric("envoy_cluster_update_success", "envoy_cluster_name=\"cluster-b\""));
                 assertEquals(0.0, proxy.metric("envoy_listener_manager_lds_update_rejected"));
                 assertEquals(0.0, proxy.metric("envoy_cluster_manager_cds_update_rejected"));
+                // update_time: when the update was accepted, in ms since the epoch (GrpcSubscriptionImpl)
+                for (String t : new String[] {"envoy_listener_manager_lds_update_time", "envoy_cluster_manager_cds_update_time"}) {
+                    double at = proxy.metric(t);
+                    assertTrue(at >= started.toEpochMilli() && at <= System.currentTimeMillis(), t + " " + at);
+                }
 
                 // a bad cluster: NACKed (java-control-plane re-sends on NACK, so count the NACKs it saw), then fixed
                 mesh.badCluster = true;
