@@ -4,7 +4,9 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -112,7 +114,10 @@ final class JwtAuthenticator {
         return payload;
     }
 
-    /** A primitive claim (dotted names reach into objects) as header text; null for others. */
+    /**
+     * A claim (dotted names reach into objects) as header text: primitives as text, objects and
+     * lists as base64 of their compact JSON (Envoy's addJWTClaimToHeader); null when absent.
+     */
     private static String claimText(Map<String, Object> payload, String name) {
         Object value = payload;
         for (String part : name.split("\\.")) {
@@ -132,6 +137,11 @@ final class JwtAuthenticator {
                 return Long.toUnsignedString(d.longValue());
             }
             return String.format(Locale.ROOT, "%f", d);
+        }
+        if (value instanceof Map<?, ?> || value instanceof List<?>) {
+            StringBuilder json = new StringBuilder();
+            ClaimJson.write(value, json);
+            return Base64.getEncoder().encodeToString(json.toString().getBytes(StandardCharsets.UTF_8));
         }
         return null;
     }
