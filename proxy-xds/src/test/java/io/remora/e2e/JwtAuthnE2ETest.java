@@ -75,6 +75,7 @@ class JwtAuthnE2ETest {
                         - { header_name: x-claim-roles, claim_name: roles }
                         - { header_name: x-claim-org, claim_name: org }
                         - { header_name: x-claim-level, claim_name: org.level }
+                        jwt_cache_config: { jwt_cache_size: 2 }
                     rules:
                     - match: { prefix: /claims }
                       requires: { provider_name: claims }
@@ -155,6 +156,25 @@ class JwtAuthnE2ETest {
                 + " x-claim-roles=" + b64.encodeToString("[\"admin\",\"dev\"]".getBytes())
                 + " x-claim-org=" + b64.encodeToString("{\"level\":3}".getBytes())
                 + " x-claim-level=3", r.body());
+    }
+
+    @Test
+    void aCachedTokenIsAHitAndAProviderWithoutCacheCountsMisses() throws Exception {
+        double hits = metric("envoy_http_jwt_authn_jwt_cache_hit");
+        double misses = metric("envoy_http_jwt_authn_jwt_cache_miss");
+        String token = rs256(claims(ISSUER, "carol", now() + 600, ",\"roles\":[\"ops\"]"));
+        HttpResponse<String> first = get("/claims", token);
+        assertEquals(200, first.statusCode(), first.body());
+        HttpResponse<String> second = get("/claims", token);
+        assertEquals(first.body(), second.body(), "a hit still sets the claim headers");
+        assertEquals(hits + 1, metric("envoy_http_jwt_authn_jwt_cache_hit"));
+        assertEquals(misses + 1, metric("envoy_http_jwt_authn_jwt_cache_miss"));
+
+        // origins-0 has no jwt_cache_config: Envoy looks every token up, and misses.
+        assertEquals(200, get("/page", token).statusCode());
+        assertEquals(200, get("/page", token).statusCode());
+        assertEquals(hits + 1, metric("envoy_http_jwt_authn_jwt_cache_hit"));
+        assertEquals(misses + 3, metric("envoy_http_jwt_authn_jwt_cache_miss"));
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,11 +48,15 @@ final class JwtAuthenticator {
 
     private static JwtStatus one(JwtVerification v, JwtExtractor.Location at, JwtProviderConfig provider,
                                  List<String> audiences) {
-        JwtToken.Parsed parsed = JwtToken.parse(at.token);
-        if (parsed.status() != JwtStatus.OK) {
-            return parsed.status();
+        JwtToken cached = provider != null ? v.cached(provider, at.token) : null;
+        JwtToken t = cached;
+        if (t == null) {
+            JwtToken.Parsed parsed = JwtToken.parse(at.token);
+            if (parsed.status() != JwtStatus.OK) {
+                return parsed.status();
+            }
+            t = parsed.token();
         }
-        JwtToken t = parsed.token();
         if (!at.issuerAllowed(t.iss())) {
             return JwtStatus.UNKNOWN_ISSUER;
         }
@@ -60,13 +65,16 @@ final class JwtAuthenticator {
             return JwtStatus.UNKNOWN_ISSUER;
         }
         JwtStatus s = JwtVerifier.claims(t, p, audiences, v.nowSeconds);
-        if (s == JwtStatus.OK) {
+        if (s == JwtStatus.OK && cached == null) {
             s = v.signature(t, p);
         }
         if (s != JwtStatus.OK) {
             return s;
         }
         accept(v, at, t, p);
+        if (cached == null && provider != null) {
+            v.remember(provider, at.token, t);
+        }
         return JwtStatus.OK;
     }
 
@@ -104,14 +112,19 @@ final class JwtAuthenticator {
 
     /** {@code normalize_payload_in_metadata}: space-delimited string claims (scope) become lists. */
     private static Map<String, Object> normalized(Map<String, Object> payload, JwtProviderConfig p) {
+        // A copy: a cached token's payload serves later requests too.
+        Map<String, Object> out = payload;
         for (String claim : p.spaceDelimitedClaims()) {
             if (payload.get(claim) instanceof String s) {
                 List<Object> parts = new ArrayList<>(Arrays.asList((Object[]) s.trim().split(" +")));
                 parts.removeIf(x -> ((String) x).isEmpty());
-                payload.put(claim, parts);
+                if (out == payload) {
+                    out = new LinkedHashMap<>(payload);
+                }
+                out.put(claim, parts);
             }
         }
-        return payload;
+        return out;
     }
 
     /**

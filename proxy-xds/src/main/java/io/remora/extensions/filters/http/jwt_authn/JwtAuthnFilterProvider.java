@@ -34,6 +34,8 @@ final class JwtAuthnFilterProvider implements HttpFilterFactory.Provider<JwtAuth
         private long earlyFetchFailures;
         /** By provider name; made with the factory, so async fetches start as the config is applied. */
         private final Map<String, JwksCache> jwks;
+        /** Verified tokens of the providers with {@code jwt_cache_config}, by provider name. */
+        final Map<String, JwtCache> jwtCaches;
 
         Factory(JwtAuthnConfig config, ServerContext context) {
             this.config = config;
@@ -45,6 +47,13 @@ final class JwtAuthnFilterProvider implements HttpFilterFactory.Provider<JwtAuth
                 }
             }
             this.jwks = Map.copyOf(m);
+            Map<String, JwtCache> caches = new HashMap<>();
+            for (JwtProviderConfig p : config.providers()) {
+                if (p.jwtCache() != null) {
+                    caches.put(p.name(), new JwtCache(p.jwtCache()));
+                }
+            }
+            this.jwtCaches = Map.copyOf(caches);
         }
 
         /** The remote providers' key sets trusted now, by provider name, for one request. */

@@ -15,6 +15,8 @@ final class JwtAuthnStats {
     final Counter corsPreflightBypassed;
     final Counter jwksFetchSuccess;
     final Counter jwksFetchFailed;
+    final Counter jwtCacheHit;
+    final Counter jwtCacheMiss;
 
     JwtAuthnStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
         String base = "envoy_http_jwt_authn_" + io.remora.stats.StatNames.sanitize(statPrefix);
@@ -23,6 +25,8 @@ final class JwtAuthnStats {
         corsPreflightBypassed = c(r, base + "cors_preflight_bypassed", hcmPrefix);
         jwksFetchSuccess = c(r, base + "jwks_fetch_success", hcmPrefix);
         jwksFetchFailed = c(r, base + "jwks_fetch_failed", hcmPrefix);
+        jwtCacheHit = c(r, base + "jwt_cache_hit", hcmPrefix);
+        jwtCacheMiss = c(r, base + "jwt_cache_miss", hcmPrefix);
     }
 
     private static Counter c(MeterRegistry r, String name, String hcmPrefix) {
