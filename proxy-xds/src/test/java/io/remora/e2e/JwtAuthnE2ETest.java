@@ -64,11 +64,21 @@ class JwtAuthnE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
                     providers:
                       origins-0:
-                        issuer: "%s"
-                        local_jwks: { inline_string: '%s' }
+                        issuer: "%1$s"
+                        local_jwks: { inline_string: '%2$s' }
                         payload_in_metadata: payload
                         normalize_payload_in_metadata: { space_delimited_claims: [scope] }
+                      claims:
+                        issuer: "%1$s"
+                        local_jwks: { inline_string: '%2$s' }
+                        claim_to_headers:
+                        - { header_name: x-claim-roles, claim_name: roles }
+                        - { header_name: x-claim-org, claim_name: org }
+                        - { header_name: x-claim-level, claim_name: org.level }
+                        jwt_cache_config: { jwt_cache_size: 2 }
                     rules:
+                    - match: { prefix: /claims }
+                      requires: { provider_name: claims }
                     - match: { prefix: /aud }
                       requires:
                         provider_and_audiences: { provider_name: origins-0, audiences: [api.example] }
@@ -93,10 +103,21 @@ class JwtAuthnE2ETest {
     static void start() throws Exception {
         String jwks = JwtTokens.jwks();
         backend = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
-                "authorization=" + req.headers().get("authorization")));
+                "authorization=" + req.headers().get("authorization")
+                        + claimHeaders(req.headers(), "x-claim-roles", "x-claim-org", "x-claim-level")));
         String yaml = stack.http("/dev/null", "- match: { prefix: / }\n  route: { cluster: backend }",
                 Bootstraps.cluster("backend", false, null, backend.port()), "", jwtFilter(jwks));
         proxy = stack.start(yaml, java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    }
+
+    static String claimHeaders(io.netty.handler.codec.http.HttpHeaders h, String... names) {
+        StringBuilder out = new StringBuilder();
+        for (String name : names) {
+            if (h.contains(name)) {
+                out.append(' ').append(name).append('=').append(String.join(",", h.getAll(name)));
+            }
+        }
+        return out.toString();
     }
 
     static HttpResponse<String> get(String path, String token) throws Exception {
@@ -122,6 +143,38 @@ class JwtAuthnE2ETest {
         assertEquals("authorization=null", r.body());
         assertEquals(200, get("/page", es256(claims(ISSUER, "bob", now() + 600, ""))).statusCode());
         assertEquals(allowed + 2, metric("envoy_http_jwt_authn_allowed"));
+    }
+
+    @Test
+    void objectAndListClaimsReachHeadersAsBase64OfTheirJson() throws Exception {
+        String token = rs256(claims(ISSUER, "bob", now() + 600,
+                ",\"roles\":[\"admin\",\"dev\"],\"org\":{\"level\":3}"));
+        HttpResponse<String> r = get("/claims", token);
+        assertEquals(200, r.statusCode(), r.body());
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        assertEquals("authorization=null"
+                + " x-claim-roles=" + b64.encodeToString("[\"admin\",\"dev\"]".getBytes())
+                + " x-claim-org=" + b64.encodeToString("{\"level\":3}".getBytes())
+                + " x-claim-level=3", r.body());
+    }
+
+    @Test
+    void aCachedTokenIsAHitAndAProviderWithoutCacheCountsMisses() throws Exception {
+        double hits = metric("envoy_http_jwt_authn_jwt_cache_hit");
+        double misses = metric("envoy_http_jwt_authn_jwt_cache_miss");
+        String token = rs256(claims(ISSUER, "carol", now() + 600, ",\"roles\":[\"ops\"]"));
+        HttpResponse<String> first = get("/claims", token);
+        assertEquals(200, first.statusCode(), first.body());
+        HttpResponse<String> second = get("/claims", token);
+        assertEquals(first.body(), second.body(), "a hit still sets the claim headers");
+        assertEquals(hits + 1, metric("envoy_http_jwt_authn_jwt_cache_hit"));
+        assertEquals(misses + 1, metric("envoy_http_jwt_authn_jwt_cache_miss"));
+
+        // origins-0 has no jwt_cache_config: Envoy looks every token up, and misses.
+        assertEquals(200, get("/page", token).statusCode());
+        assertEquals(200, get("/page", token).statusCode());
+        assertEquals(hits + 1, metric("envoy_http_jwt_authn_jwt_cache_hit"));
+        assertEquals(misses + 3, metric("envoy_http_jwt_authn_jwt_cache_miss"));
     }
 
     @Test

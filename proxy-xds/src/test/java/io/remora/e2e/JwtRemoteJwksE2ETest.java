@@ -39,11 +39,12 @@ class JwtRemoteJwksE2ETest {
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     static String provider(String name, String uri, String cluster, String extra) {
+        // A generous timeout: a fetch timing out on a loaded machine would be fetched again and miscounted.
         return """
                       %s:
                         issuer: "https://%s.example"
                         remote_jwks:
-                          http_uri: { uri: "%s", cluster: %s, timeout: 2s }
+                          http_uri: { uri: "%s", cluster: %s, timeout: 10s }
                           %s
                 """.formatted(name, name, uri, cluster, extra);
     }
@@ -110,6 +111,26 @@ class JwtRemoteJwksE2ETest {
         return rs256(claims("https://" + provider + ".example", "bob", now() + 600, ""));
     }
 
+    static double metric(String name) throws Exception {
+        return proxy.metric("envoy_http_jwt_authn_" + name + "{envoy_http_conn_manager_prefix=\"ingress\"}");
+    }
+
+    /**
+     * jwks_fetch_success counts every good fetch of the filter's providers: the async provider's
+     * fetches land whenever they do, so the count is compared with the server's, once it settles.
+     */
+    static void assertEveryGoodFetchCounted() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (metric("jwks_fetch_success") != goodFetches() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(goodFetches(), metric("jwks_fetch_success"));
+    }
+
+    static int goodFetches() {
+        return FETCHES.values().stream().mapToInt(AtomicInteger::get).sum();
+    }
+
     @Test
     void keysAreFetchedOnDemandOnceAndCached() throws Exception {
         // A request without a token needs no keys and does not fetch them.
@@ -121,12 +142,14 @@ class JwtRemoteJwksE2ETest {
         r = send("GET", "/ondemand", token("ondemand"), null);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(1, fetches("/ondemand"));
+        assertEveryGoodFetchCounted();
         for (int i = 0; i < 3; i++) {
             assertEquals(200, send("GET", "/ondemand", token("ondemand"), null).statusCode());
         }
         String ec = es256(claims("https://ondemand.example", "bob", now() + 600, ""));
         assertEquals(200, send("GET", "/ondemand", ec, null).statusCode());
         assertEquals(1, fetches("/ondemand"));
+        assertEveryGoodFetchCounted();
 
         // Tokens are still verified against the fetched keys.
         String good = token("ondemand");
@@ -152,6 +175,7 @@ class JwtRemoteJwksE2ETest {
         }
         assertEquals(1, fetches("/async"));
         assertEquals(200, send("GET", "/async", token("async"), null).statusCode());
+        assertEveryGoodFetchCounted(); // the fetch made with the config, before any request, counts too
         assertEquals(200, send("GET", "/async", token("async"), null).statusCode());
         assertEquals(1, fetches("/async"));
     }
@@ -159,11 +183,13 @@ class JwtRemoteJwksE2ETest {
     @Test
     void aFailedFetchFailsVerificationAfterTheRetry() throws Exception {
         int before = brokenJwksServer.requests.get();
+        double failed = metric("jwks_fetch_failed");
         HttpResponse<String> r = send("GET", "/broken", token("broken"), null);
         assertEquals(401, r.statusCode());
         assertEquals("Jwks remote fetch is failed", r.body());
         assertEquals("Bearer realm=\"http://127.0.0.1:" + stack.port + "/broken\", error=\"invalid_token\"",
                 r.headers().firstValue("www-authenticate").orElse(null));
         assertEquals(before + 2, brokenJwksServer.requests.get());
+        assertEquals(failed + 1, metric("jwks_fetch_failed"), "one fetch, whatever its retries");
     }
 }

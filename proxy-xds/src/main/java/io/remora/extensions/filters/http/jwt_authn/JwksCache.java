@@ -35,13 +35,16 @@ final class JwksCache {
 
     private final RemoteJwksConfig config;
     private final JwksFetcher fetcher;
+    /** Told each fetch's outcome (true: keys), for the jwks_fetch_success / jwks_fetch_failed stats. */
+    private final Consumer<Boolean> outcomes;
     private volatile Entry entry;
     private final List<Waiter> waiters = new ArrayList<>();
     private boolean fetching;
 
-    JwksCache(RemoteJwksConfig config, ServerContext context) {
+    JwksCache(RemoteJwksConfig config, ServerContext context, Consumer<Boolean> outcomes) {
         this.config = config;
         this.fetcher = new JwksFetcher(config, context);
+        this.outcomes = outcomes;
         if (config.asyncFetch() != null) {
             // Without fast_listener the listener warms until the first fetch ends, well or not (Envoy's init target).
             Runnable firstDone = config.asyncFetch().fastListener() ? () -> { }
@@ -73,6 +76,7 @@ final class JwksCache {
     }
 
     private void fetched(JwksKeys keys) {
+        outcomes.accept(keys != null);
         List<Waiter> done;
         synchronized (waiters) {
             if (keys != null) {

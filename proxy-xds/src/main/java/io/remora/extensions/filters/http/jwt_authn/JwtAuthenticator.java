@@ -4,7 +4,10 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,11 +48,15 @@ final class JwtAuthenticator {
 
     private static JwtStatus one(JwtVerification v, JwtExtractor.Location at, JwtProviderConfig provider,
                                  List<String> audiences) {
-        JwtToken.Parsed parsed = JwtToken.parse(at.token);
-        if (parsed.status() != JwtStatus.OK) {
-            return parsed.status();
+        JwtToken cached = provider != null ? v.cached(provider, at.token) : null;
+        JwtToken t = cached;
+        if (t == null) {
+            JwtToken.Parsed parsed = JwtToken.parse(at.token);
+            if (parsed.status() != JwtStatus.OK) {
+                return parsed.status();
+            }
+            t = parsed.token();
         }
-        JwtToken t = parsed.token();
         if (!at.issuerAllowed(t.iss())) {
             return JwtStatus.UNKNOWN_ISSUER;
         }
@@ -58,13 +65,16 @@ final class JwtAuthenticator {
             return JwtStatus.UNKNOWN_ISSUER;
         }
         JwtStatus s = JwtVerifier.claims(t, p, audiences, v.nowSeconds);
-        if (s == JwtStatus.OK) {
+        if (s == JwtStatus.OK && cached == null) {
             s = v.signature(t, p);
         }
         if (s != JwtStatus.OK) {
             return s;
         }
         accept(v, at, t, p);
+        if (cached == null && provider != null) {
+            v.remember(provider, at.token, t);
+        }
         return JwtStatus.OK;
     }
 
@@ -102,17 +112,25 @@ final class JwtAuthenticator {
 
     /** {@code normalize_payload_in_metadata}: space-delimited string claims (scope) become lists. */
     private static Map<String, Object> normalized(Map<String, Object> payload, JwtProviderConfig p) {
+        // A copy: a cached token's payload serves later requests too.
+        Map<String, Object> out = payload;
         for (String claim : p.spaceDelimitedClaims()) {
             if (payload.get(claim) instanceof String s) {
                 List<Object> parts = new ArrayList<>(Arrays.asList((Object[]) s.trim().split(" +")));
                 parts.removeIf(x -> ((String) x).isEmpty());
-                payload.put(claim, parts);
+                if (out == payload) {
+                    out = new LinkedHashMap<>(payload);
+                }
+                out.put(claim, parts);
             }
         }
-        return payload;
+        return out;
     }
 
-    /** A primitive claim (dotted names reach into objects) as header text; null for others. */
+    /**
+     * A claim (dotted names reach into objects) as header text: primitives as text, objects and
+     * lists as base64 of their compact JSON (Envoy's addJWTClaimToHeader); null when absent.
+     */
     private static String claimText(Map<String, Object> payload, String name) {
         Object value = payload;
         for (String part : name.split("\\.")) {
@@ -132,6 +150,11 @@ final class JwtAuthenticator {
                 return Long.toUnsignedString(d.longValue());
             }
             return String.format(Locale.ROOT, "%f", d);
+        }
+        if (value instanceof Map<?, ?> || value instanceof List<?>) {
+            StringBuilder json = new StringBuilder();
+            ClaimJson.write(value, json);
+            return Base64.getEncoder().encodeToString(json.toString().getBytes(StandardCharsets.UTF_8));
         }
         return null;
     }

@@ -125,9 +125,6 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
             ctx.warnOnce("jwt_authn:failed_status_in_metadata", "ignoring jwt_authn failed_status_in_metadata,"
                     + " first at " + path.field("failed_status_in_metadata"));
         }
-        // jwt_cache_config is accepted and has nothing to bound: Envoy's cache only spares the
-        // signature check of a token seen before (its time checks still run on a hit), and Remora
-        // keeps no verified tokens, so it verifies every one, with the same answers.
         RemoteJwksConfig remote = p.hasRemoteJwks()
                 ? remote(p.getRemoteJwks(), path.field("remote_jwks"), ctx) : null;
         JwksKeys keys = JwksKeys.EMPTY;
@@ -185,6 +182,8 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
                 .clearRouteCache(p.getClearRouteCache())
                 .subjects(p.hasSubjects() ? StringMatcherTranslator.translate(p.getSubjects(), path.field("subjects")) : null)
                 .maxLifetimeSeconds(maxLifetime)
+                .jwtCache(p.hasJwtCacheConfig() ? JwtCache.Limits.of(p.getJwtCacheConfig().getJwtCacheSize(),
+                        p.getJwtCacheConfig().getJwtMaxTokenSize()) : null)
                 .build();
     }
 

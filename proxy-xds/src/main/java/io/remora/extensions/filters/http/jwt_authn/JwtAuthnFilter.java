@@ -77,7 +77,7 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
         }
         uri = OriginalUri.of(headers);
         verification = new JwtVerification(headers, config.providers(), System.currentTimeMillis() / 1000,
-                factory.freshRemoteKeys());
+                factory.freshRemoteKeys(), factory.jwtCaches, stats);
         return verify();
     }
 

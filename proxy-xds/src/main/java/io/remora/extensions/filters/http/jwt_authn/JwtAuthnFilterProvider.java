@@ -29,8 +29,13 @@ final class JwtAuthnFilterProvider implements HttpFilterFactory.Provider<JwtAuth
          * workers register the same meters.
          */
         private volatile JwtAuthnStats stats;
+        /** Fetches that ended before a request bound the stats (async fetches start with the config). */
+        private long earlyFetchSuccesses;
+        private long earlyFetchFailures;
         /** By provider name; made with the factory, so async fetches start as the config is applied. */
         private final Map<String, JwksCache> jwks;
+        /** Verified tokens of the providers with {@code jwt_cache_config}, by provider name. */
+        final Map<String, JwtCache> jwtCaches;
 
         Factory(JwtAuthnConfig config, ServerContext context) {
             this.config = config;
@@ -38,10 +43,17 @@ final class JwtAuthnFilterProvider implements HttpFilterFactory.Provider<JwtAuth
             Map<String, JwksCache> m = new HashMap<>();
             for (JwtProviderConfig p : config.providers()) {
                 if (p.remote() != null) {
-                    m.put(p.name(), new JwksCache(p.remote(), context));
+                    m.put(p.name(), new JwksCache(p.remote(), context, this::fetched));
                 }
             }
             this.jwks = Map.copyOf(m);
+            Map<String, JwtCache> caches = new HashMap<>();
+            for (JwtProviderConfig p : config.providers()) {
+                if (p.jwtCache() != null) {
+                    caches.put(p.name(), new JwtCache(p.jwtCache()));
+                }
+            }
+            this.jwtCaches = Map.copyOf(caches);
         }
 
         /** The remote providers' key sets trusted now, by provider name, for one request. */
@@ -67,10 +79,36 @@ final class JwtAuthnFilterProvider implements HttpFilterFactory.Provider<JwtAuth
         JwtAuthnStats stats(String hcmPrefix) {
             JwtAuthnStats s = stats;
             if (s == null) {
-                s = new JwtAuthnStats(context.stats().meterRegistry(), hcmPrefix, config.statPrefix());
-                stats = s;
+                synchronized (this) {
+                    s = stats;
+                    if (s == null) {
+                        s = new JwtAuthnStats(context.stats().meterRegistry(), hcmPrefix, config.statPrefix());
+                        s.jwksFetchSuccess.increment(earlyFetchSuccesses);
+                        s.jwksFetchFailed.increment(earlyFetchFailures);
+                        stats = s;
+                    }
+                }
             }
             return s;
+        }
+
+        /** Envoy counts each fetch, on demand or async, in the filter's stats. */
+        private void fetched(boolean ok) {
+            JwtAuthnStats s = stats;
+            if (s == null) {
+                synchronized (this) {
+                    s = stats;
+                    if (s == null) {
+                        if (ok) {
+                            earlyFetchSuccesses++;
+                        } else {
+                            earlyFetchFailures++;
+                        }
+                        return;
+                    }
+                }
+            }
+            (ok ? s.jwksFetchSuccess : s.jwksFetchFailed).increment();
         }
 
         @Override

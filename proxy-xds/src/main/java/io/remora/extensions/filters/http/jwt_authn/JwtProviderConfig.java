@@ -22,6 +22,7 @@ import java.util.Set;
  *                                 have ({@code max_lifetime}; {@code require_expiration} alone:
  *                                 {@link Long#MAX_VALUE}), {@link #NO_LIFETIME_LIMIT} when {@code exp}
  *                                 may be absent
+ * @param jwtCache                 {@code jwt_cache_config}'s bounds, or null when tokens are not cached
  */
 record JwtProviderConfig(String name, String issuer, List<String> audiences, JwksKeys keys, RemoteJwksConfig remote,
                          boolean forward,
@@ -29,7 +30,8 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
                          String forwardPayloadHeader, boolean padForwardPayloadHeader, String payloadInMetadata,
                          String headerInMetadata, Set<String> spaceDelimitedClaims, long clockSkewSeconds,
                          List<ClaimToHeader> claimToHeaders, boolean clearRouteCache,
-                         io.remora.config.StringMatcher subjects, long maxLifetimeSeconds) {
+                         io.remora.config.StringMatcher subjects, long maxLifetimeSeconds,
+                         JwtCache.Limits jwtCache) {
 
     /** {@link #maxLifetimeSeconds} when a token needs no {@code exp}. */
     static final long NO_LIFETIME_LIMIT = -1;
@@ -77,6 +79,7 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         private boolean clearRouteCache;
         private io.remora.config.StringMatcher subjects;
         private long maxLifetimeSeconds = NO_LIFETIME_LIMIT;
+        private JwtCache.Limits jwtCache;
 
         private Builder(String name) {
             this.name = name;
@@ -100,12 +103,13 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         Builder clearRouteCache(boolean v) { clearRouteCache = v; return this; }
         Builder subjects(io.remora.config.StringMatcher v) { subjects = v; return this; }
         Builder maxLifetimeSeconds(long v) { maxLifetimeSeconds = v; return this; }
+        Builder jwtCache(JwtCache.Limits v) { jwtCache = v; return this; }
 
         JwtProviderConfig build() {
             return new JwtProviderConfig(name, issuer, audiences, keys, remote, forward, headers, params, cookies,
                     forwardPayloadHeader, padForwardPayloadHeader, payloadInMetadata, headerInMetadata,
                     spaceDelimitedClaims, clockSkewSeconds, claimToHeaders, clearRouteCache, subjects,
-                    maxLifetimeSeconds);
+                    maxLifetimeSeconds, jwtCache);
         }
     }
 }

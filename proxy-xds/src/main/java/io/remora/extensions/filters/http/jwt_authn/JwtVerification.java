@@ -33,17 +33,44 @@ final class JwtVerification {
     final Map<String, JwksKeys> remoteKeys;
     /** Remote providers a token reached whose keys are not in {@link #remoteKeys}. */
     final Set<String> unresolved = new LinkedHashSet<>();
+    /** The providers' JWT caches by provider name (those with {@code jwt_cache_config}). */
+    private final Map<String, JwtCache> jwtCaches;
+    /** Where cache hits and misses count; null for a trial, which neither counts nor caches. */
+    private final JwtAuthnStats stats;
 
     JwtVerification(Http2Headers headers, List<JwtProviderConfig> providers, long nowSeconds) {
-        this(headers, providers, nowSeconds, new HashMap<>());
+        this(headers, providers, nowSeconds, new HashMap<>(), Map.of(), null);
     }
 
     JwtVerification(Http2Headers headers, List<JwtProviderConfig> providers, long nowSeconds,
-                    Map<String, JwksKeys> remoteKeys) {
+                    Map<String, JwksKeys> remoteKeys, Map<String, JwtCache> jwtCaches, JwtAuthnStats stats) {
         this.headers = headers;
         this.providers = providers;
         this.nowSeconds = nowSeconds;
         this.remoteKeys = remoteKeys;
+        this.jwtCaches = jwtCaches;
+        this.stats = stats;
+    }
+
+    /**
+     * The named provider's cached token for this text, counting the hit or miss (Envoy counts a
+     * miss for every token of a named provider, with or without a cache); null on a miss.
+     */
+    JwtToken cached(JwtProviderConfig p, String token) {
+        JwtCache cache = jwtCaches.get(p.name());
+        JwtToken t = cache == null ? null : cache.lookup(token, nowSeconds);
+        if (stats != null) {
+            (t != null ? stats.jwtCacheHit : stats.jwtCacheMiss).increment();
+        }
+        return t;
+    }
+
+    /** Keeps a named provider's verified token, unless this is a trial. */
+    void remember(JwtProviderConfig p, String token, JwtToken t) {
+        JwtCache cache = jwtCaches.get(p.name());
+        if (cache != null && stats != null) {
+            cache.insert(token, t);
+        }
     }
 
     /**
@@ -51,7 +78,8 @@ final class JwtVerification {
      * the request needs without touching the request (evaluation rewrites headers).
      */
     JwtVerification trial() {
-        return new JwtVerification(new DefaultHttp2Headers(false).add(headers), providers, nowSeconds, remoteKeys);
+        return new JwtVerification(new DefaultHttp2Headers(false).add(headers), providers, nowSeconds, remoteKeys,
+                jwtCaches, null);
     }
 
     /** The signature check with the provider's keys; a remote provider without them yet is noted. */
