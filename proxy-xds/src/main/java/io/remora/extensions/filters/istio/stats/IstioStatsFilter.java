@@ -1,6 +1,5 @@
 package io.remora.extensions.filters.istio.stats;
 
-import dev.cel.runtime.CelVariableResolver;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.StreamInfo;
 import io.remora.extensions.filters.istio.common.LocalWorkload;
@@ -88,8 +87,8 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         values[i++] = info.responseFlagsString();
         values[i] = mutualTls == null ? PeerLabels.UNKNOWN : mutualTls ? "mutual_tls" : "none";
         long durationMillis = info.durationNanos < 0 ? 0 : info.durationNanos / 1_000_000;
-        CelVariableResolver attributes = settings.usesCel()
-                ? IstioAttributes.of(info, state, callbacks.serverContext()) : null;
+        ExpressionValues attributes = ExpressionValues.evaluate(settings, settings.usesCel()
+                ? IstioAttributes.of(info, state, callbacks.serverContext()) : null);
         metrics.http(values, durationMillis, info.bytesReceived, info.bytesSent, attributes);
         if (grpc) {
             long[] messages = grpcMessages(state.get(GRPC_STATS));
