@@ -5,6 +5,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * istio.stats labels in the edge cases istio-proxy's stats filter settles through Envoy's gRPC
  * helpers: which requests are gRPC ({@code Grpc::Common::isGrpcRequestHeaders}) and the
  * {@code grpc_response_status} of a status that is out of range, not a number or empty
- * ({@code Grpc::Common::getGrpcStatus}).
+ * ({@code Grpc::Common::getGrpcStatus}); request and response sizes as the downstream
+ * connection's wire bytes of the stream (its bytes meter).
  */
 class IstioStatsEdgeLabelsE2ETest {
 
@@ -69,6 +73,22 @@ class IstioStatsEdgeLabelsE2ETest {
             assertEquals(List.of("istio_request_duration_milliseconds use base unit \"seconds\" instead of \"milliseconds\""),
                     lint.output().lines().filter(l -> !l.isBlank()).toList(), lint.output());
         }
+    }
+
+    @Test
+    void requestAndResponseBytesAreTheStreamsWireBytes() throws Exception {
+        String request = "GET /wire HTTP/1.1\r\nHost: wire.example\r\nConnection: close\r\n\r\n";
+        byte[] response;
+        try (Socket s = new Socket("127.0.0.1", URI.create(stack.url("/")).getPort())) {
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            response = s.getInputStream().readAllBytes();
+        }
+        Map<String, String> labels = Map.of("destination_service", "wire.example");
+        PrometheusSamples.awaitSample(proxy, "istio_response_bytes_count", labels, 1);
+        String prom = proxy.admin("/stats/prometheus");
+        assertEquals(request.length(), PrometheusSamples.sampleSubset(proxy, "istio_request_bytes_sum", labels), prom);
+        assertEquals(response.length, PrometheusSamples.sampleSubset(proxy, "istio_response_bytes_sum", labels),
+                new String(response, StandardCharsets.US_ASCII) + prom);
     }
 
     @Test

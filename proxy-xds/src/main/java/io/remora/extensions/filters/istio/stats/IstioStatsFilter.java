@@ -89,7 +89,12 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         long durationMillis = info.durationNanos < 0 ? 0 : info.durationNanos / 1_000_000;
         ExpressionValues attributes = ExpressionValues.evaluate(settings, settings.usesCel()
                 ? IstioAttributes.of(info, state, callbacks.serverContext()) : null);
-        metrics.http(values, durationMillis, info.bytesReceived, info.bytesSent, attributes);
+        // As istio-proxy: the downstream connection's wire bytes of the stream (heads and framing
+        // included); a stream on a connection made before any meter was wanted has only its bodies.
+        io.remora.accesslog.WireBytes wire = info.wireBytesIfAny();
+        boolean metered = wire != null && !wire.unmeteredDownstream;
+        metrics.http(values, durationMillis, metered ? wire.downstreamWireReceived : info.bytesReceived,
+                metered ? wire.downstreamWireSent : info.bytesSent, attributes);
         if (grpc) {
             long[] messages = grpcMessages(state.get(GRPC_STATS));
             if (messages != null) {
