@@ -51,9 +51,9 @@ final class SpanTags {
         CharSequence ua = h.get(HttpHeaderNames.USER_AGENT);
         tags.put("user_agent", ua == null ? "-" : ua.toString());
         tags.put("http.protocol", decoder.downstreamProtocol());
-        if (decoder.connection() != null && decoder.connection().remoteAddress() instanceof InetSocketAddress a
-                && a.getAddress() != null) {
-            tags.put("peer.address", a.getAddress().getHostAddress());
+        String peer = peerAddress(decoder);
+        if (peer != null) {
+            tags.put("peer.address", peer);
         }
         CharSequence clientTraceId = h.get(CLIENT_TRACE_ID);
         if (clientTraceId != null) {
@@ -150,5 +150,29 @@ final class SpanTags {
         if (value != null && !value.isEmpty()) {
             tags.put(tag, value);
         }
+    }
+
+    /**
+     * Envoy's {@code peer.address} of a downstream span: the direct remote address as Envoy prints
+     * it ({@code 10.0.0.1:5000}, {@code [::1]:5000}); a Unix socket's peer has no name of its own,
+     * so Envoy names it by the socket's path (its local address; {@code @name} when abstract).
+     */
+    static String peerAddress(DecoderFilterCallbacks decoder) {
+        StreamInfo info = decoder.streamInfo();
+        java.net.SocketAddress remote = info == null ? null
+                : info.downstreamDirectRemoteAddress != null ? info.downstreamDirectRemoteAddress : info.downstreamRemoteAddress;
+        if (remote == null && decoder.connection() != null) {
+            remote = decoder.connection().remoteAddress();
+        }
+        if (remote instanceof InetSocketAddress) {
+            return io.remora.accesslog.AccessLogFormatter.address(remote, true);
+        }
+        if (remote instanceof io.netty.channel.unix.DomainSocketAddress) {
+            java.net.SocketAddress local = decoder.connection() == null ? null : decoder.connection().localAddress();
+            String path = local instanceof io.netty.channel.unix.DomainSocketAddress d ? d.path()
+                    : ((io.netty.channel.unix.DomainSocketAddress) remote).path();
+            return path.startsWith("\0") ? "@" + path.substring(1) : path;
+        }
+        return null;
     }
 }

@@ -53,4 +53,17 @@ class TraceContextTest {
                 "x-b3-spanid", "00f067aa0ba902b8")).sampled());
         assertEquals(Boolean.TRUE, TraceContext.extractB3(headers("b3", "a3ce929d0e0e4736-00f067aa0ba902b8-d")).sampled());
     }
+
+    /** Envoy's OpenTelemetry span injects tracestate only when it has one: an empty header is not passed on. */
+    @Test
+    void anEmptyTracestateIsNotInjected() {
+        TraceContext c = TraceContext.extractTraceparent(headers(
+                "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate", ""));
+        Http2Headers out = headers();
+        TraceContext.injectTraceparent(out, c.traceId(), "00f067aa0ba902b8", true, c.traceState());
+        assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b8-01", out.get("traceparent").toString());
+        assertNull(out.get("tracestate"));
+        TraceContext.injectTraceparent(out, c.traceId(), "00f067aa0ba902b8", true, "a=1");
+        assertEquals("a=1", out.get("tracestate").toString());
+    }
 }

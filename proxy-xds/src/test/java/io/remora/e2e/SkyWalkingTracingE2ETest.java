@@ -215,7 +215,7 @@ class SkyWalkingTracingE2ETest {
             assertEquals(-1, num(entry, 2));
             assertTrue(num(entry, 3) > 1_600_000_000_000L && num(entry, 4) >= num(entry, 3), "times in ms: " + entry);
             assertEquals("/orders?id=7", str(entry, 6));
-            assertEquals("127.0.0.1", str(entry, 7), "the downstream peer");
+            assertTrue(str(entry, 7).matches("127\\.0\\.0\\.1:\\d+"), "the downstream peer, with its port: " + str(entry, 7));
             assertEquals(0, num(entry, 8), "Entry");
             assertEquals(3, num(entry, 9), "Http layer");
             assertEquals(9000, num(entry, 10), "Envoy's component id");

@@ -163,6 +163,9 @@ class ZipkinTracingE2ETest {
                 assertEquals("up", tags.get("upstream_cluster").getAsString());
                 assertEquals("curl/8", tags.get("user_agent").getAsString());
                 assertEquals("http://127.0.0.1:" + port + "/orders?id=7", tags.get("http.url").getAsString());
+                // Envoy's finalizeSpan: the direct remote address as it prints addresses, port included.
+                assertTrue(tags.get("peer.address").getAsString().matches("127\\.0\\.0\\.1:\\d+"),
+                        tags.get("peer.address").getAsString());
 
                 // No context: a new 128-bit trace, a root span.
                 assertEquals(200, get(port, Map.of()).statusCode());

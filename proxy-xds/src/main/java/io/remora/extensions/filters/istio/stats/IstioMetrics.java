@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
-import dev.cel.runtime.CelVariableResolver;
 import io.remora.extensions.cel.CelProgram;
 import io.remora.stats.EnvoyBuckets;
 
@@ -79,34 +78,39 @@ final class IstioMetrics {
     }
 
     /**
-     * One finished HTTP request; {@code values} follow {@link #HTTP_LABELS}. {@code attributes}
-     * (null when no tag is an expression) give the values of {@code dimensions} and custom metrics.
+     * One finished HTTP request; {@code values} follow {@link #HTTP_LABELS}; {@code attributes}
+     * give the values of {@code dimensions} and custom metrics.
      */
     void http(String[] values, long durationMillis, long requestBytes, long responseBytes,
-              CelVariableResolver attributes) {
+              ExpressionValues attributes) {
         counter(REQUESTS_TOTAL, HTTP_LABELS, values, 1, attributes);
         histogram(REQUEST_DURATION, values, durationMillis, attributes);
         histogram(REQUEST_BYTES, values, requestBytes, attributes);
         histogram(RESPONSE_BYTES, values, responseBytes, attributes);
+        custom(attributes);
+    }
+
+    /** The custom metrics ({@code definitions}) of a stream that ended or a connection that closed. */
+    void custom(ExpressionValues attributes) {
         for (MetricOverrides.Definition d : settings.definitions()) {
             custom(d, attributes);
         }
     }
 
     /** gRPC messages of one stream (from grpc_stats' filter state); {@code values} start with {@link #MESSAGE_LABELS}. */
-    void messages(String[] values, long requests, long responses, CelVariableResolver attributes) {
+    void messages(String[] values, long requests, long responses, ExpressionValues attributes) {
         String[] v = java.util.Arrays.copyOf(values, MESSAGE_LABELS.size());
         counter(REQUEST_MESSAGES, MESSAGE_LABELS, v, requests, attributes);
         counter(RESPONSE_MESSAGES, MESSAGE_LABELS, v, responses, attributes);
     }
 
     /** Adds to a TCP counter; {@code values} follow {@link #TCP_LABELS}. */
-    void tcp(String metric, String[] values, long amount, CelVariableResolver attributes) {
+    void tcp(String metric, String[] values, long amount, ExpressionValues attributes) {
         counter(metric, TCP_LABELS, values, amount, attributes);
     }
 
     private void counter(String metric, List<String> labels, String[] values, long amount,
-                         CelVariableResolver attributes) {
+                         ExpressionValues attributes) {
         if (settings.dropped().contains(metric) || amount <= 0) {
             if (amount == 0 && !settings.dropped().contains(metric)) {
                 // a zero delta still makes the series exist
@@ -117,29 +121,19 @@ final class IstioMetrics {
         ((Counter) meter(metric, labels, values, MetricOverrides.Kind.COUNTER, attributes)).increment(amount);
     }
 
-    private void histogram(String metric, String[] values, long value, CelVariableResolver attributes) {
+    private void histogram(String metric, String[] values, long value, ExpressionValues attributes) {
         if (!settings.dropped().contains(metric)) {
             ((DistributionSummary) meter(metric, HTTP_LABELS, values, MetricOverrides.Kind.HISTOGRAM, attributes))
                     .record(Math.max(0, value));
         }
     }
 
-    /** A custom metric: its value expression's number (none when it fails), labelled by its dimensions only. */
-    private void custom(MetricOverrides.Definition d, CelVariableResolver attributes) {
-        if (settings.dropped().contains(d.name()) || attributes == null) {
-            return;
-        }
-        Object v = d.value().eval(attributes);
-        long amount;
-        if (v instanceof Long l) {
-            amount = l;
-        } else if (v instanceof Double x) {
-            amount = (long) x.doubleValue();
-        } else if (v instanceof com.google.common.primitives.UnsignedLong u) {
-            amount = u.longValue();
-        } else {
-            return;
-        }
+    /**
+     * A custom metric: its value expression's amount (0 when it fails or is no unsigned number,
+     * the series made all the same, as istio-proxy), labelled by its dimensions only.
+     */
+    private void custom(MetricOverrides.Definition d, ExpressionValues attributes) {
+        long amount = attributes.amount(d.value());
         Object m = meter(d.name(), List.of(), new String[0], d.kind(), attributes);
         switch (d.kind()) {
             case COUNTER -> {
@@ -148,7 +142,7 @@ final class IstioMetrics {
                 }
             }
             case GAUGE -> ((AtomicLong) m).set(amount);
-            case HISTOGRAM -> ((DistributionSummary) m).record(Math.max(0, amount));
+            case HISTOGRAM -> ((DistributionSummary) m).record(amount);
         }
     }
 
@@ -158,7 +152,7 @@ final class IstioMetrics {
      * when an expression fails, as istio-proxy).
      */
     private Object meter(String metric, List<String> labels, String[] values, MetricOverrides.Kind kind,
-                         CelVariableResolver attributes) {
+                         ExpressionValues attributes) {
         List<String> kept = settings.labelsOf(metric, labels);
         Map<String, CelProgram> dims = settings.dimensions().get(metric);
         StringBuilder key = new StringBuilder(metric);
@@ -193,9 +187,8 @@ final class IstioMetrics {
         });
     }
 
-    private static String dimension(CelProgram p, CelVariableResolver attributes) {
-        String v = attributes == null ? null : p.print(attributes);
-        return v == null ? PeerLabels.UNKNOWN : v;
+    private static String dimension(CelProgram p, ExpressionValues attributes) {
+        return attributes.label(p);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

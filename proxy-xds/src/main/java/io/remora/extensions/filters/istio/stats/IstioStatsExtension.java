@@ -58,6 +58,8 @@ public final class IstioStatsExtension implements HttpFilterExtension<IstioStats
 
             @Override
             public HttpFilterFactory create(IstioStatsConfig config, ServerContext context) {
+                // istio_request_bytes / istio_response_bytes are the streams' wire bytes: codecs count from now on.
+                io.remora.accesslog.WireBytes.want();
                 IstioMetrics metrics = new IstioMetrics(context.stats().meterRegistry(), config.settings());
                 return () -> new IstioStatsFilter(config.settings(), metrics);
             }

@@ -1,6 +1,5 @@
 package io.remora.extensions.filters.istio.stats;
 
-import dev.cel.runtime.CelVariableResolver;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.StreamInfo;
 import io.remora.extensions.filters.istio.common.LocalWorkload;
@@ -38,8 +37,7 @@ final class IstioStatsFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
-        CharSequence ct = headers.get("content-type");
-        grpc = ct != null && ct.toString().startsWith("application/grpc");
+        grpc = isGrpcRequest(headers);
         return FilterStatus.CONTINUE;
     }
 
@@ -89,9 +87,14 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         values[i++] = info.responseFlagsString();
         values[i] = mutualTls == null ? PeerLabels.UNKNOWN : mutualTls ? "mutual_tls" : "none";
         long durationMillis = info.durationNanos < 0 ? 0 : info.durationNanos / 1_000_000;
-        CelVariableResolver attributes = settings.usesCel()
-                ? IstioAttributes.of(info, state, callbacks.serverContext()) : null;
-        metrics.http(values, durationMillis, info.bytesReceived, info.bytesSent, attributes);
+        ExpressionValues attributes = ExpressionValues.evaluate(settings, settings.usesCel()
+                ? IstioAttributes.of(info, state, callbacks.serverContext()) : null);
+        // As istio-proxy: the downstream connection's wire bytes of the stream (heads and framing
+        // included); a stream on a connection made before any meter was wanted has only its bodies.
+        io.remora.accesslog.WireBytes wire = info.wireBytesIfAny();
+        boolean metered = wire != null && !wire.unmeteredDownstream;
+        metrics.http(values, durationMillis, metered ? wire.downstreamWireReceived : info.bytesReceived,
+                metered ? wire.downstreamWireSent : info.bytesSent, attributes);
         if (grpc) {
             long[] messages = grpcMessages(state.get(GRPC_STATS));
             if (messages != null) {
@@ -121,25 +124,45 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         }
     }
 
-    /** Envoy's {@code Grpc::Common::getGrpcStatus}: trailers, then headers, then inferred from the HTTP status. */
-    private static String grpcStatus(StreamInfo info) {
+    /**
+     * Envoy's {@code Grpc::Common::isGrpcRequestHeaders}: a path and a content type that is
+     * {@code application/grpc} or {@code application/grpc+<subtype>} (gRPC-Web and
+     * {@code application/grpc;...} are plain HTTP to istio-proxy).
+     */
+    static boolean isGrpcRequest(Http2Headers headers) {
+        CharSequence ct = headers.get("content-type");
+        if (headers.path() == null || ct == null || !ct.toString().startsWith("application/grpc")) {
+            return false;
+        }
+        return ct.length() == "application/grpc".length() || ct.charAt("application/grpc".length()) == '+';
+    }
+
+    /**
+     * Envoy's {@code Grpc::Common::getGrpcStatus(trailers, headers, info)}: trailers, then headers
+     * (an empty grpc-status counts as absent), then inferred from the HTTP status; empty when there
+     * is no status at all (a reset before any response).
+     */
+    static String grpcStatus(StreamInfo info) {
         for (Http2Headers h : new Http2Headers[]{info.responseTrailers, info.responseHeaders}) {
             CharSequence s = h == null ? null : h.get("grpc-status");
-            if (s != null) {
-                return s.toString();
+            if (s != null && s.length() > 0) {
+                return Long.toString(grpcStatusCode(s.toString()));
             }
         }
-        if (info.responseCode == 0) {
-            return "";
+        return info.responseCode == 0 ? "" : Integer.toString(io.remora.http.GrpcHttpStatus.fromHttp(info.responseCode));
+    }
+
+    /** A grpc-status value as Envoy reads it (absl's SimpleAtoi): an unsigned decimal up to 16, else InvalidCode (-1). */
+    private static long grpcStatusCode(String value) {
+        String digits = value.strip();
+        if (digits.startsWith("+")) {
+            digits = digits.substring(1);
         }
-        return Integer.toString(switch (info.responseCode) {
-            case 400 -> 13;
-            case 401 -> 16;
-            case 403 -> 7;
-            case 404 -> 12;
-            case 429, 502, 503, 504 -> 14;
-            default -> 2;
-        });
+        if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        digits = digits.replaceFirst("^0+(?=.)", "");
+        return digits.length() > 2 || Integer.parseInt(digits) > 16 ? -1 : Integer.parseInt(digits);
     }
 
     static String firstUriSan(TlsConnection tls, boolean peer) {

@@ -1,6 +1,5 @@
 package io.remora.extensions.filters.istio.stats;
 
-import dev.cel.runtime.CelVariableResolver;
 import io.netty.buffer.ByteBuf;
 import io.remora.accesslog.StreamInfo;
 import io.remora.extensions.filters.istio.common.LocalWorkload;
@@ -30,6 +29,8 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
     private ConnectionFilterCallbacks cb;
     private ScheduledFuture<?> timer;
     private String[] labels;
+    /** The expressions' values, evaluated once when the connection is first reported. */
+    private ExpressionValues values = ExpressionValues.NONE;
     private long received;
     private long sent;
     private long reportedReceived;
@@ -82,24 +83,25 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
         }
         closed = end;
         boolean server = settings.reporter().server();
-        CelVariableResolver attributes = attributes();
         if (labels == null && (end || PeerState.read(peerState(server), server))) {
             labels = labels(server);
-            metrics.tcp(IstioMetrics.TCP_OPENED, labels, 1, attributes);
+            values = ExpressionValues.evaluate(settings, attributes());
+            metrics.tcp(IstioMetrics.TCP_OPENED, labels, 1, values);
         }
         if (labels != null) {
-            metrics.tcp(IstioMetrics.TCP_SENT, labels, sent - reportedSent, attributes);
-            metrics.tcp(IstioMetrics.TCP_RECEIVED, labels, received - reportedReceived, attributes);
+            metrics.tcp(IstioMetrics.TCP_SENT, labels, sent - reportedSent, values);
+            metrics.tcp(IstioMetrics.TCP_RECEIVED, labels, received - reportedReceived, values);
             reportedSent = sent;
             reportedReceived = received;
         }
         if (end) {
-            metrics.tcp(IstioMetrics.TCP_CLOSED, labels, 1, attributes);
+            metrics.tcp(IstioMetrics.TCP_CLOSED, labels, 1, values);
+            metrics.custom(values);
         }
     }
 
     /** The attributes of dimensions, over tcp_proxy's stream info (null: none, or no expression). */
-    private CelVariableResolver attributes() {
+    private dev.cel.runtime.CelVariableResolver attributes() {
         StreamInfo info = settings.usesCel() ? cb.filterState().get(TCP_PROXY_INFO, StreamInfo.class) : null;
         return info == null ? null : IstioAttributes.of(info, cb.filterState(), cb.serverContext());
     }

@@ -59,6 +59,11 @@ final class MetricOverrides {
             if (name.isEmpty()) {
                 throw dp.field("name").error("missing required field");
             }
+            if (IstioMetrics.ALL.contains("istio_" + name)) {
+                ctx.warnOnce("istio.stats.definition:" + name, "istio.stats: a definition may not re-define the standard"
+                        + " metric '" + name + "'; ignored, at " + dp.field("name"));
+                continue;
+            }
             CelProgram value = expression(IstioProtos.string(d, "value"), dp.field("value"), ctx);
             if (value == null) {
                 continue;
@@ -82,7 +87,8 @@ final class MetricOverrides {
             return;
         }
         if (IstioProtos.bool(mc, "drop")) {
-            if (!name.isEmpty()) {
+            // As istio-proxy: only standard metrics can be dropped.
+            if (!name.isEmpty() && IstioMetrics.ALL.contains("istio_" + name)) {
                 dropped.addAll(targets);
             }
             return;

@@ -30,8 +30,8 @@ class IstioMetricsTest {
                 Set.of(IstioMetrics.REQUEST_BYTES), Map.of(IstioMetrics.REQUESTS_TOTAL, Set.of("source_principal")));
         IstioMetrics m = new IstioMetrics(r, s);
         String[] v = values(IstioMetrics.HTTP_LABELS.size());
-        m.http(v, 12, 100, 200, null);
-        m.http(v, 15, 100, 200, null);
+        m.http(v, 12, 100, 200, ExpressionValues.NONE);
+        m.http(v, 15, 100, 200, ExpressionValues.NONE);
         String prom = PrometheusExposition.scrape(r);
         String requests = Arrays.stream(prom.split("\n")).filter(l -> l.startsWith("istio_requests_total{"))
                 .findFirst().orElseThrow();
@@ -52,7 +52,7 @@ class IstioMetricsTest {
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         IstioMetrics m = new IstioMetrics(r, new StatsPluginSettings(StatsPluginSettings.Reporter.SERVER_SIDECAR, false,
                 5000, Set.of(), Map.of()));
-        m.messages(values(IstioMetrics.HTTP_LABELS.size()), 3, 0, null);
+        m.messages(values(IstioMetrics.HTTP_LABELS.size()), 3, 0, ExpressionValues.NONE);
         String line = Arrays.stream(PrometheusExposition.scrape(r).split("\n"))
                 .filter(l -> l.startsWith("istio_request_messages_total{")).findFirst().orElseThrow();
         assertFalse(line.contains("request_protocol") || line.contains("response_code"), line);

@@ -1,0 +1,95 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * istio.stats {@code definitions} as istio-proxy records them: the value expression printed and
+ * read as an unsigned decimal (0 when it fails or is not one, the series made all the same), a
+ * standard metric never re-defined, {@code drop} for standard metrics only, and custom metrics of
+ * TCP connections recorded when they close.
+ */
+class IstioCustomMetricsE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static Map<String, Integer> ports;
+
+    static final String HTTP_STATS = """
+            - name: istio.stats
+              typed_config:
+                "@type": type.googleapis.com/stats.PluginConfig
+                definitions:
+                - { name: text_amount, value: "'42'" }
+                - { name: failing_amount, value: "no_such_attribute.x" }
+                - { name: fraction, value: "2.5", type: GAUGE }
+                - { name: whole_double, value: "3.0", type: GAUGE }
+                - { name: negative, value: "-3", type: GAUGE }
+                - { name: kept_custom, value: "1" }
+                - { name: requests_total, value: "5" }
+                metrics:
+                - { name: kept_custom, drop: true }
+            """;
+
+    static final String TCP_STATS = """
+            - name: istio.stats
+              typed_config:
+                "@type": type.googleapis.com/stats.PluginConfig
+                definitions:
+                - { name: tcp_closes, value: "1" }
+                - { name: tcp_upstream_port, value: "upstream.port", type: GAUGE }
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.text("ok");
+        String listeners = Bootstraps.httpListenerWithFilters("http", HTTP_STATS,
+                "- { match: { prefix: \"/\" }, route: { cluster: web } }")
+                + Bootstraps.tcpListener("tcp", "", TCP_STATS, "web", "");
+        ports = Map.of("http", ProxyProcess.freePort(), "tcp", ProxyProcess.freePort());
+        int admin = ProxyProcess.freePort();
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
+                Bootstraps.cluster("web", false, null, upstream.port()), ports), admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @Test
+    void valuesAreReadAsUnsignedDecimalsAndFailuresCountZero() throws Exception {
+        assertEquals(200, Curl.get(ports.get("http"), "/custom").status());
+        PrometheusSamples.awaitSample(proxy, "istio_text_amount", Map.of(), 42);
+        String prom = proxy.admin("/stats/prometheus");
+        assertEquals(0, PrometheusSamples.sample(proxy, "istio_failing_amount", Map.of()), prom);
+        assertFalse(PrometheusSamples.series(proxy, "istio_failing_amount").isEmpty(), "made with 0: " + prom);
+        assertEquals(0, PrometheusSamples.sample(proxy, "istio_fraction", Map.of()), prom);
+        assertEquals(3, PrometheusSamples.sample(proxy, "istio_whole_double", Map.of()), prom);
+        assertEquals(0, PrometheusSamples.sample(proxy, "istio_negative", Map.of()), prom);
+        // drop applies to standard metrics only; a definition does not replace a standard metric.
+        assertEquals(1, PrometheusSamples.sample(proxy, "istio_kept_custom", Map.of()), prom);
+        assertEquals(1, PrometheusSamples.sampleSubset(proxy, "istio_requests_total", Map.of("response_code", "200")),
+                prom);
+        assertEquals(0, PrometheusSamples.sample(proxy, "istio_requests_total", Map.of()), prom);
+    }
+
+    @Test
+    void tcpConnectionsRecordCustomMetricsAtClose() throws Exception {
+        assertEquals(200, Curl.get(ports.get("tcp"), "/through-tcp").status());
+        PrometheusSamples.awaitSample(proxy, "istio_tcp_closes", Map.of(), 1);
+        assertEquals(upstream.port(), PrometheusSamples.sample(proxy, "istio_tcp_upstream_port", Map.of()),
+                proxy.admin("/stats/prometheus"));
+    }
+}
