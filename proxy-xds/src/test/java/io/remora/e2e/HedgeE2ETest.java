@@ -57,6 +57,17 @@ class HedgeE2ETest {
             }
         }), Bootstraps.catchAll(route("retriable", HEDGE))));
         listeners.append(hedged("bounded", upstream(5000, 5000), Bootstraps.catchAll(route("bounded", HEDGE + "\ntimeout: 1s"))));
+        // A retry state without a condition (Envoy makes one whenever x-envoy-retry-on is present):
+        // it retries nothing, but a hedged per-try timeout starts a try from it.
+        listeners.append(hedged("unknowntoken", upstream(1500, 0), Bootstraps.catchAll(
+                policyRoute("unknowntoken", "num_retries: 1, per_try_timeout: 0.2s") + "\n    " + HEDGE)));
+        // retriable_request_headers not matched: Envoy's state stays, with no condition.
+        listeners.append(hedged("unmatched", upstream(1500, 0), Bootstraps.catchAll(policyRoute("unmatched",
+                "retry_on: 5xx, num_retries: 1, per_try_timeout: 0.2s,"
+                        + " retriable_request_headers: [{ name: x-retry-me, present_match: true }]") + "\n    " + HEDGE)));
+        // The route hedges, the request says it must not, and there is no retry state.
+        listeners.append(hedged("hedgeoff", upstream(1500, 0), Bootstraps.catchAll(
+                policyRoute("hedgeoff", "per_try_timeout: 0.2s") + "\n    " + HEDGE)));
         for (Map.Entry<String, TestUpstream> up : ups.entrySet()) {
             clusters.append(Bootstraps.cluster(up.getKey(), false, null, up.getValue().port())).append('\n');
         }
@@ -104,12 +115,25 @@ class HedgeE2ETest {
                 %s""".formatted(cluster, Bootstraps.indent(extra, 4));
     }
 
+    private static String policyRoute(String cluster, String policy) {
+        return """
+                - match: { prefix: "/" }
+                  route:
+                    cluster: %s
+                    retry_policy: { %s }""".formatted(cluster, policy);
+    }
+
     private static final String HEDGE = "hedge_policy: { hedge_on_per_try_timeout: true }";
 
-    private static HttpResponse<String> post(String test, String body) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(test) + "/h"))
-                .timeout(java.time.Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> post(String test, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(test) + "/h"))
+                .timeout(java.time.Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            // An internal client (RFC 1918 x-forwarded-for), whose x-envoy-* headers the connection
+            // manager keeps for the router, as in Envoy's integration tests.
+            b.header("x-forwarded-for", "10.0.0.1").headers(headers);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static double metric(String cluster, String name) throws Exception {
@@ -170,5 +194,45 @@ class HedgeE2ETest {
         assertTrue(millis >= 900 && millis < 3000, millis + " ms");
         assertEquals(2, ups.get("bounded").requests.get());
         assertEquals(2.0, metric("bounded", "upstream_rq_timeout"), "as Envoy: one per outstanding try");
+    }
+
+    /** Envoy's RetryStateImpl::create: x-envoy-retry-on makes a state even when it names nothing Envoy knows. */
+    @Test
+    void aRetryOnHeaderOfUnknownTokensStillLetsTheTryHedge() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("unknowntoken", "payload", "x-envoy-retry-on", "no-such-condition");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(200, r.statusCode());
+        assertEquals("try 2:payload", r.body(), "the hedged try's answer");
+        assertTrue(millis < 1200, millis + " ms");
+        assertEquals(1.0, metric("unknowntoken", "upstream_rq_retry"));
+    }
+
+    /** Envoy's RetryStateImpl: retriable_request_headers not matched leave a state with retry_on_ 0, which hedges. */
+    @Test
+    void anUnmatchedRetriableRequestHeaderStillLetsTheTryHedge() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("unmatched", "payload");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(200, r.statusCode());
+        assertEquals("try 2:payload", r.body());
+        assertTrue(millis < 1200, millis + " ms");
+        assertEquals(1.0, metric("unmatched", "upstream_rq_retry"));
+    }
+
+    /**
+     * Envoy's finalHedgingParams: the request's "false" turns the route's hedging off, retry state
+     * or not, so the per-try timeout resets the try and, with nothing to retry, answers 504.
+     */
+    @Test
+    void theRequestTurnsTheRoutesHedgingOffWithoutARetryState() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("hedgeoff", "x", "x-envoy-hedge-on-per-try-timeout", "false");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(504, r.statusCode());
+        assertTrue(millis < 1200, "the per-try timeout answered: " + millis + " ms");
+        assertEquals(1.0, metric("hedgeoff", "upstream_rq_per_try_timeout"));
+        assertEquals(1.0, metric("hedgeoff", "upstream_rq_tx_reset"), "the try was reset, not left running");
+        assertEquals(0.0, metric("hedgeoff", "upstream_rq_retry"));
     }
 }

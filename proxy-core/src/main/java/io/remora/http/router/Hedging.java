@@ -41,15 +41,6 @@ final class Hedging {
         return hedge;
     }
 
-    /**
-     * The route's (or virtual host's) hedge policy alone, for a request without a retry state:
-     * its per-try timeouts then only count for outlier detection, as Envoy's.
-     */
-    static boolean routeHedges(RouteEntry route) {
-        HedgePolicy p = route.hedgePolicy();
-        return p != null && p.hedgeOnPerTryTimeout();
-    }
-
     private static Hedging of(RouterFilter r) {
         return r.retryGate == null ? null : r.retryGate.hedging;
     }
@@ -61,6 +52,7 @@ final class Hedging {
      */
     static void onPerTryTimeout(RouterFilter r, UpstreamRequest a, boolean idle) {
         a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+        a.outlierTimeoutReported = true;
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, (idle ? "upstream per try idle timeout" : "upstream per try timeout")
                     + ", hedging: the try keeps running");
@@ -155,7 +147,7 @@ final class Hedging {
         }
         for (UpstreamRequest t : h.earlier) {
             Timeouts.countTimeout(r);
-            UpstreamCodeCharge.charge(r, r.timeoutStatus, t.host, null);
+            UpstreamCodeCharge.charge(r, r.timeoutStatus(), t.host, null);
             Timeouts.chargeHostAbort(r, t.host);
             // Its outlier timeout was reported at its per-try timeout already.
             t.host.stats.rqTimeout.increment();

@@ -13,7 +13,7 @@ import io.remora.upstream.Host;
  * {@code grpc-status}, from a headers-only answer or from the trailers, and a reset after such a
  * response started is an error (chargeUpstreamAbort).
  */
-final class HostResults {
+public final class HostResults {
     private HostResults() {
     }
 
@@ -62,8 +62,11 @@ final class HostResults {
         }
     }
 
-    /** A gRPC response's result, from the {@code grpc-status} its headers or trailers carry. */
-    static void grpcResult(Host host, Http2Headers h) {
+    /**
+     * A gRPC response's result, from the {@code grpc-status} its headers or trailers carry. Public
+     * for the service clients, whose async client's router counts the same.
+     */
+    public static void grpcResult(Host host, Http2Headers h) {
         CharSequence gs = h == null ? null : h.get(RetryState.GRPC_STATUS);
         int code = -1;
         if (gs != null) {

@@ -59,11 +59,6 @@ public final class RetryState {
     /** The retry coming was caused by a per-try timeout (x-envoy-is-timeout-retry). */
     boolean timeoutRetry;
     /**
-     * Envoy's hedging_params_: kept here, where the padding has room for it, since hedging needs a
-     * retry state to start a try.
-     */
-    boolean hedgeOnPerTryTimeout;
-    /**
      * Envoy's upstream_request_started_: some try's reset (or timeout) came after that try had
      * sent its request, so reset-before-request never again retries this request, whatever a
      * later try sent.
@@ -149,33 +144,32 @@ public final class RetryState {
     }
 
     /**
-     * The retry state of a request, or null when it may not be retried at all (no condition, or
-     * retriable_request_headers that it does not match).
+     * The retry state of a request, or null as Envoy's RetryStateImpl::create makes none: neither
+     * {@code x-envoy-retry-on} nor {@code x-envoy-retry-grpc-on} present and no condition in the
+     * route's policy. A state may hold no condition at all (the headers named only tokens Envoy
+     * does not know, or retriable_request_headers did not match): it retries nothing on a response
+     * or a reset, but a hedged per-try timeout still starts a try from it, as from Envoy's.
      */
     static RetryState create(RetryPolicy policy, Http2Headers headers, RetryHeaderMatchers matchers) {
         CharSequence on = headers.get(RETRY_ON);
         CharSequence grpcOn = headers.get(RETRY_GRPC_ON);
-        if (policy == null && on == null && grpcOn == null) {
+        boolean routeRetries = policy != null && policy.retryOn() != null && !policy.retryOn().isEmpty();
+        if (on == null && grpcOn == null && !routeRetries) {
             return null;
         }
-        if (!matchers.requestRetriable(headers)) {
-            return null;
-        }
+        boolean requestRetriable = matchers.requestRetriable(headers);
         CharSequence rc = headers.get(RETRIABLE_STATUS_CODES);
         CharSequence names = headers.get(RETRIABLE_HEADER_NAMES);
-        if (on == null && grpcOn == null && rc == null && names == null) {
+        if (on == null && grpcOn == null && rc == null && names == null && requestRetriable) {
             // The route's policy alone, the usual case (Istio gives every route one): its sets are
             // read-only config, used as they are.
-            Set<RetryOn> conditions = policy.retryOn() == null ? Set.of() : policy.retryOn();
-            if (conditions.isEmpty()) {
-                return null;
-            }
             Set<Integer> codes = policy.retriableStatusCodes() == null ? Set.of() : policy.retriableStatusCodes();
-            return new RetryState(conditions, codes, maxRetries(policy.numRetries(), headers), policy,
+            return new RetryState(policy.retryOn(), codes, maxRetries(policy.numRetries(), headers), policy,
                     matchers.response()).withEarlyData(headers);
         }
         EnumSet<RetryOn> conditions = EnumSet.noneOf(RetryOn.class);
         Set<Integer> codes = new HashSet<>();
+        // Envoy's default policy retries once when only the request's headers ask for retries.
         int num = 1;
         if (policy != null) {
             if (policy.retryOn() != null) {
@@ -188,7 +182,14 @@ public final class RetryState {
         }
         addTokens(on, conditions, false);
         addTokens(grpcOn, conditions, true);
-        num = maxRetries(num, headers);
+        if (!requestRetriable) {
+            // Envoy's retry_on_ = 0: the state stays, retrying nothing.
+            conditions.clear();
+        }
+        if (!conditions.isEmpty()) {
+            // As Envoy: x-envoy-max-retries counts only for a state with a condition.
+            num = maxRetries(num, headers);
+        }
         if (rc != null) {
             for (String s : rc.toString().split(",")) {
                 try {
@@ -198,10 +199,12 @@ public final class RetryState {
                 }
             }
         }
-        if (conditions.isEmpty()) {
-            return null;
-        }
         return new RetryState(conditions, codes, num, policy, withNamed(matchers.response(), names)).withEarlyData(headers);
+    }
+
+    /** Envoy's RetryState::enabled(): some condition may retry; only then is the body held for a replay. */
+    boolean enabled() {
+        return !retryOn.isEmpty();
     }
 
     private RetryState withEarlyData(Http2Headers request) {

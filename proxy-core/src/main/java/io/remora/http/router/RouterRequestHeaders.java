@@ -28,8 +28,9 @@ final class RouterRequestHeaders {
         Timeouts.compute(r, fa, policy == null ? null : policy.perTryTimeout(), headers, grpc);
         // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
         Timeouts.writeHeaders(r, headers, fa, grpc, envoyHeaders, hedge);
+        r.hedge = hedge;
         if (headers.remove(RouterFilter.TIMEOUT_ALT_RESPONSE)) {
-            r.timeoutStatus = 204;
+            r.timeoutAltResponse = true;
         }
         if (r.route.virtualHost().includeRequestAttemptCount()) {
             headers.set(RouterFilter.ATTEMPT_COUNT, io.remora.util.AsciiNumbers.of(1));
@@ -47,13 +48,6 @@ final class RouterRequestHeaders {
         }
         r.retry = RetryState.create(policy, headers, r.route.retryHeaderMatchers());
         RetryState.consumeHeaders(headers);
-        if (r.retry != null) {
-            r.retry.hedgeOnPerTryTimeout = hedge;
-        } else if (hedge && !Hedging.routeHedges(r.route)) {
-            // Hedging without a retry state: Envoy's soft per-try timeout then does nothing, so no
-            // per-try timer runs (a route that hedges keeps it, for outlier detection).
-            r.perTryTimeoutMillis = 0;
-        }
         r.tunnel = Tunnel.of(headers, fa);
         HeaderConversion.stripHopByHop(headers, r.tunnel != null && r.tunnel.upgrade);
         if (r.tunnel != null) {

@@ -98,7 +98,7 @@ final class Timeouts {
     static void rewriteForRetry(RouterFilter r, Http2Headers headers) {
         long elapsed = r.downstreamEnded ? (System.nanoTime() - r.downstreamEndNanos) / 1_000_000 : 0;
         writeHeaders(r, headers, r.action, RouterFilter.isGrpc(headers), !r.shared.config().suppressEnvoyHeaders(),
-                r.retry != null && r.retry.hedgeOnPerTryTimeout, elapsed);
+                r.hedge, elapsed);
     }
 
     private static void writeHeaders(RouterFilter r, Http2Headers headers, ForwardAction action, boolean grpc,
@@ -126,7 +126,7 @@ final class Timeouts {
         if (a != r.current || a.finished) {
             return;
         }
-        if (r.retry != null ? r.retry.hedgeOnPerTryTimeout : Hedging.routeHedges(r.route)) {
+        if (r.hedge) {
             Hedging.onPerTryTimeout(r, a, idle);
             return;
         }
@@ -204,8 +204,11 @@ final class Timeouts {
             a.host.stats.rqTimeout.increment();
             if (a.status == 0) {
                 // As Envoy's onResponseTimeout: a try whose response headers came (a stream
-                // answering slowly) is no timeout of its host's for outlier detection, nor an error.
-                a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+                // answering slowly) is no timeout of its host's for outlier detection, nor an error;
+                // nor is one its hedged per-try timeout reported already (outlierDetectionTimeoutRecorded).
+                if (!a.outlierTimeoutReported) {
+                    a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+                }
                 chargeHostAbort(r, a.host);
             }
             a.abandon();
@@ -213,7 +216,7 @@ final class Timeouts {
         Hedging.onGlobalTimeout(r);
         if (a == null && !r.responseStarted) {
             r.finish();
-            UpstreamAbort.send(r, r.timeoutStatus, r.timeoutStatus == 504 ? "upstream request timeout" : "",
+            UpstreamAbort.send(r, r.timeoutStatus(), r.timeoutAltResponse ? "" : "upstream request timeout",
                     ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, "upstream_response_timeout", null);
             return;
         }
@@ -230,7 +233,7 @@ final class Timeouts {
         if (r.responseStarted) {
             return;
         }
-        if (r.timeoutStatus < 500 || (r.shared.config().dynamicStats() && !r.info.healthCheck())) {
+        if (r.timeoutAltResponse || (r.shared.config().dynamicStats() && !r.info.healthCheck())) {
             host.stats.rqError.increment();
         }
     }
@@ -256,7 +259,7 @@ final class Timeouts {
             r.finish();
             r.cb.resetStream();
         } else {
-            UpstreamAbort.reply(r, r.timeoutStatus, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT,
+            UpstreamAbort.reply(r, r.timeoutStatus(), "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT,
                     details);
         }
     }

@@ -44,6 +44,8 @@ class UpstreamRequest implements UpstreamCallbacks {
     private boolean trackingOpen = true;
     /** A gRPC response went downstream: the host's success or error waits for its grpc-status. */
     boolean grpcResultDeferred;
+    /** A hedged per-try timeout reported this try to outlier detection (Envoy's outlierDetectionTimeoutRecorded). */
+    boolean outlierTimeoutReported;
     /** The pool's max_requests overflow came with a connection's host, which is charged (Envoy's chargeUpstreamAbort). */
     boolean overflowAtAttach;
     /** Made when one of the try's timers runs. */

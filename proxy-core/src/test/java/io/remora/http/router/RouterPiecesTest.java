@@ -113,8 +113,11 @@ class RouterPiecesTest {
         RetryState get = RetryState.create(p, new DefaultHttp2Headers().method("GET"), m);
         assertTrue(get.wouldRetry(200, new DefaultHttp2Headers().set("x-upstream-retry", "1"), true));
         assertFalse(get.wouldRetry(500, new DefaultHttp2Headers(), true), "only the headers are a condition here");
-        assertNull(RetryState.create(p, new DefaultHttp2Headers().method("POST"), m),
-                "retriable_request_headers: a POST is never retried");
+        // As Envoy's RetryStateImpl (retry_on_ = 0): a POST keeps a state that retries nothing.
+        RetryState post = RetryState.create(p, new DefaultHttp2Headers().method("POST"), m);
+        assertFalse(post.enabled(), "retriable_request_headers: a POST is never retried");
+        assertFalse(post.wouldRetry(200, new DefaultHttp2Headers().set("x-upstream-retry", "1"), true));
+        assertFalse(post.wouldRetry(io.remora.http.upstream.ResetReason.CONNECTION_FAILURE));
 
         // x-envoy-retriable-header-names adds presence matchers, with retriable-headers from the request too.
         RetryState named = RetryState.create(null, new DefaultHttp2Headers().method("GET")

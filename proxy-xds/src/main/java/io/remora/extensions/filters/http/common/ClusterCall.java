@@ -15,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * One request/response exchange with a cluster through the worker's connection pools (the same
@@ -46,20 +47,38 @@ public final class ClusterCall extends ClusterExchange {
     private final Http2Headers headers;
     private final byte[] body;
     private final Consumer<Response> done;
+    /**
+     * Whether a try's outcome is retried (the retrying caller's decision, taken here so the host's
+     * result is counted as the router counts a retried one); null: never.
+     */
+    private final Predicate<Response> retried;
     private ScheduledFuture<?> timer;
     private Http2Headers responseHeaders;
+    /** The answer's headers ended the stream (a trailers-only gRPC answer). */
+    private boolean headersEnded;
     private final ByteArrayOutputStream responseBody = new ByteArrayOutputStream();
 
-    private ClusterCall(Http2Headers headers, byte[] body, Consumer<Response> done) {
+    private ClusterCall(Http2Headers headers, byte[] body, Predicate<Response> retried, Consumer<Response> done) {
         this.headers = headers;
         this.body = body;
+        this.retried = retried;
         this.done = done;
     }
 
-    /** Starts the exchange; {@code done} may run before this returns (no cluster, no host, overflow). */
+    /** Starts the exchange; {@code done} may run before this returns (no cluster, no host). */
     public static Cancellable start(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol,
                              Http2Headers headers, byte[] body, Duration timeout, Consumer<Response> done) {
-        ClusterCall call = new ClusterCall(headers, body, done);
+        return start(loop, ctx, clusterName, protocol, headers, body, timeout, null, done);
+    }
+
+    /**
+     * As above, for one try of a retried call: {@code retried} says, before {@code done} hears it,
+     * whether the try's outcome (an answer whole, a failure before the answer) is retried.
+     */
+    static Cancellable start(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol,
+                             Http2Headers headers, byte[] body, Duration timeout, Predicate<Response> retried,
+                             Consumer<Response> done) {
+        ClusterCall call = new ClusterCall(headers, body, retried, done);
         String refused = call.connect(loop, ctx, clusterName, protocol);
         if (refused != null) {
             done.accept(new Response(null, null, null, refused));
@@ -76,8 +95,22 @@ public final class ClusterCall extends ClusterExchange {
         if (!finished) {
             countTimeout(responseHeaders == null);
             abandon();
-            finish(new Response(null, null, null, "timeout"));
+            Response r = new Response(null, null, null, "timeout");
+            if (responseHeaders == null) {
+                decide(r);
+            }
+            finish(r);
         }
+    }
+
+    /** The retrying caller's decision on a try's outcome; false without one. */
+    private boolean decide(Response r) {
+        return retried != null && retried.test(r);
+    }
+
+    @Override
+    Http2Headers requestHeaders() {
+        return headers;
     }
 
     @Override
@@ -116,7 +149,9 @@ public final class ClusterCall extends ClusterExchange {
 
     @Override
     void onConnectFailure(ResetReason reason, String why) {
-        finish(new Response(null, null, null, why, reason));
+        Response r = new Response(null, null, null, why, reason);
+        countFailure(reason, decide(r));
+        finish(r);
     }
 
     @Override
@@ -125,7 +160,10 @@ public final class ClusterCall extends ClusterExchange {
             return;
         }
         responseHeaders = h;
-        countResponse(h);
+        headersEnded = endStream;
+        if (retried == null) {
+            countAnswer(h, endStream, false);
+        }
         if (endStream) {
             complete(null);
         }
@@ -138,6 +176,9 @@ public final class ClusterCall extends ClusterExchange {
                 return;
             }
             if (responseBody.size() + data.readableBytes() > MAX_BODY) {
+                if (retried != null) {
+                    countAnswer(responseHeaders, headersEnded, false);
+                }
                 abandon();
                 finish(new Response(null, null, null, "response body over " + MAX_BODY + " bytes"));
                 return;
@@ -160,7 +201,16 @@ public final class ClusterCall extends ClusterExchange {
 
     private void complete(Http2Headers trailers) {
         stream = null;
-        finish(new Response(responseHeaders, responseBody.toByteArray(), trailers, null));
+        Response r = new Response(responseHeaders, responseBody.toByteArray(), trailers, null);
+        boolean again = false;
+        if (retried != null) {
+            again = decide(r);
+            countAnswer(responseHeaders, headersEnded, again);
+        }
+        if (!again) {
+            countEnd(trailers);
+        }
+        finish(r);
     }
 
     @Override
@@ -168,7 +218,16 @@ public final class ClusterCall extends ClusterExchange {
         stream = null;
         if (!finished) {
             countRemoteReset();
-            finish(new Response(null, null, null, "upstream reset: " + reason, reason));
+            Response r = new Response(null, null, null, "upstream reset: " + reason, reason);
+            boolean again = false;
+            if (responseHeaders == null) {
+                again = decide(r);
+            } else if (retried != null) {
+                // The answer had started: kept, as the router keeps it, whatever a retry would do.
+                countAnswer(responseHeaders, headersEnded, false);
+            }
+            countFailure(reason, again);
+            finish(r);
         }
     }
 

@@ -14,10 +14,15 @@ import io.remora.upstream.Host;
 import io.remora.upstream.LoadBalancerContext;
 
 /**
- * One stream to a cluster through the worker's connection pools, with what the router's upstream
- * requests also pay: host choice and the request circuit breaker, given back once in
- * {@link #release()}; the pool counts the request (upstream_rq_total, the active counts) as it
- * binds it to a connection, as Envoy's async client's pool does. Event-loop confined.
+ * One stream to a cluster through the worker's connection pools, as Envoy's async client runs it
+ * through a router: the host is chosen here; the pool takes the cluster's {@code max_requests}
+ * slot and counts the request (upstream_rq_total, the active counts) as it binds it to a
+ * connection (attachStreamToClient), and gives the slot back when the stream ends. The host's
+ * {@code rq_success}/{@code rq_error} are counted here, where the async client's router counts
+ * them (dynamic stats on): a non-5xx answer is a success, a 5xx one an error, a gRPC call's result
+ * its {@code grpc-status}, a retried answer or reset an error, a reset before the answer an error
+ * charged its 503 (502 for a protocol error), one after it only for a gRPC result still awaited.
+ * Event-loop confined.
  */
 abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
 
@@ -27,6 +32,10 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
     /** The pool's stream while the exchange is open. */
     UpstreamStream stream;
     boolean finished;
+    /** The current try's answer headers were counted. */
+    private boolean answered;
+    /** A gRPC answer's host result waits for its grpc-status (Envoy's grpcRqSuccessDeferred). */
+    private boolean grpcResultDeferred;
 
     /**
      * Asks the cluster's pool for a stream ({@link #onStream} follows, or a pool failure); returns
@@ -45,14 +54,10 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
             named.stats().response(503);
             return "no healthy upstream";
         }
-        if (!c.limits().tryAcquireRequest()) {
-            c.stats().upstreamRqActiveOverflow.increment();
-            // The router's chargeUpstreamAbort for its pool's overflow.
-            c.stats().response(503);
-            return "overflow";
-        }
         cluster = c;
         host = h;
+        answered = false;
+        grpcResultDeferred = false;
         Cancellable p = ConnectionPools.get(loop, ctx.transport(), c, h, protocol).newStream(this);
         if (stream == null && !finished) {
             pending = p;
@@ -60,10 +65,19 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         return null;
     }
 
-    /** The exchange holds its cluster's max_requests slot itself, from {@link #connect} on. */
+    /** The host's results are the async client's router's to count (below), not the pool's. */
     @Override
-    public final boolean poolTakesRequestSlot() {
+    public final boolean poolCountsHostResults() {
         return false;
+    }
+
+    /** The pool's max_requests overflow names the connection's host, whose rq_error the router charges. */
+    @Override
+    public final void onAttachOverflow() {
+        if (host != null) {
+            host.stats.rqError.increment();
+        }
+        onPoolFailure(ResetReason.OVERFLOW, null);
     }
 
     /** The stream is ready: write the request. */
@@ -80,23 +94,44 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         onStream(s);
     }
 
-    /** No stream could be made; {@code why} names the pool's {@code reason}. */
+    /**
+     * No stream could be made; {@code why} names the pool's {@code reason}. The subclass decides
+     * whether a retry follows and counts the failure with {@link #countFailure} first.
+     */
     abstract void onConnectFailure(ResetReason reason, String why);
 
     @Override
     public final void onPoolFailure(ResetReason reason, String transportFailureReason) {
         pending = null;
         if (!finished) {
-            // As the async client's router: a failure before the response is charged as its reply's code.
-            if (cluster != null) {
-                cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
-                if (reason != ResetReason.OVERFLOW) {
-                    // The connect failure names its host, whose rq_error chargeUpstreamAbort counts.
-                    host.stats.rqError.increment();
-                }
-            }
             onConnectFailure(reason, "upstream connect failure: " + reason
                     + (transportFailureReason == null ? "" : " " + transportFailureReason));
+        }
+    }
+
+    /**
+     * A connect failure or a reset of the current try, as the async client's router counts it:
+     * retried (maybeRetryReset), the host's rq_error alone; else, before the answer, the reply's
+     * code (503, 502 for a protocol error) and the host's rq_error (chargeUpstreamAbort; a pending
+     * request's overflow names no host); after it, an error only for a gRPC result still awaited.
+     */
+    final void countFailure(ResetReason reason, boolean retried) {
+        if (cluster == null) {
+            return;
+        }
+        boolean named = reason != ResetReason.OVERFLOW;
+        if (retried) {
+            if (named) {
+                host.stats.rqError.increment();
+            }
+        } else if (!answered) {
+            cluster.stats().response(reason == ResetReason.PROTOCOL_ERROR ? 502 : 503);
+            if (named) {
+                host.stats.rqError.increment();
+            }
+        } else if (grpcResultDeferred) {
+            grpcResultDeferred = false;
+            host.stats.rqError.increment();
         }
     }
 
@@ -113,7 +148,7 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         }
     }
 
-    /** Gives back the circuit-breaker slot; false if already given back. */
+    /** Ends the exchange; false if already ended. */
     final boolean release() {
         if (finished) {
             return false;
@@ -123,18 +158,54 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         return true;
     }
 
-    /** Gives back what the current try holds, the exchange going on (a retry connects again). */
+    /** Lets go of the current try, the exchange going on (a retry connects again). */
     final void releaseTry() {
-        if (cluster != null) {
-            cluster.limits().requests.decrementAndGet();
-            cluster = null;
-            host = null;
+        cluster = null;
+        host = null;
+    }
+
+    /**
+     * The answer's headers: the cluster's code stats (under {@code retry.} for a retried one) and
+     * the host's result as the router's onUpstreamHeaders counts it.
+     */
+    final void countAnswer(Http2Headers h, boolean endStream, boolean retried) {
+        answered = true;
+        int status = statusOf(h);
+        if (retried) {
+            cluster.stats().retriedResponse(status, true);
+            host.stats.rqError.increment();
+        } else {
+            cluster.stats().response(status);
+            if (status >= 500 && status < 600) {
+                host.stats.rqError.increment();
+            } else if (!grpc(requestHeaders())) {
+                host.stats.rqSuccess.increment();
+            } else if (endStream) {
+                io.remora.http.router.HostResults.grpcResult(host, h);
+            } else {
+                grpcResultDeferred = true;
+            }
         }
     }
 
-    /** Counts the response in the cluster's stats (upstream_rq_2xx...). */
-    final void countResponse(Http2Headers h) {
-        cluster.stats().response(statusOf(h));
+    /** The answer ended: with {@code trailers} (null: without) a gRPC result awaited is their grpc-status, or an error. */
+    final void countEnd(Http2Headers trailers) {
+        if (grpcResultDeferred) {
+            grpcResultDeferred = false;
+            if (trailers == null) {
+                host.stats.rqError.increment();
+            } else {
+                io.remora.http.router.HostResults.grpcResult(host, trailers);
+            }
+        }
+    }
+
+    /** The request's headers, whose content-type says whether the call is gRPC. */
+    abstract Http2Headers requestHeaders();
+
+    private static boolean grpc(Http2Headers request) {
+        CharSequence ct = request == null ? null : request.get("content-type");
+        return ct != null && ct.toString().regionMatches(true, 0, "application/grpc", 0, 16);
     }
 
     /**

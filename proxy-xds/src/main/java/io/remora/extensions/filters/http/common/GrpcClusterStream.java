@@ -166,9 +166,16 @@ public final class GrpcClusterStream extends ClusterExchange {
 
     @Override
     void onConnectFailure(ResetReason reason, String why) {
-        if (!retried(retries != null && retries.state.wouldRetry(reason))) {
+        long wait = admit(retries != null && retries.state.wouldRetry(reason));
+        countFailure(reason, wait >= 0);
+        if (!retried(wait)) {
             close(UNAVAILABLE, why);
         }
+    }
+
+    @Override
+    Http2Headers requestHeaders() {
+        return headers;
     }
 
     /** The answer started, or the call is over: no retry can come, so nothing is kept to send again. */
@@ -181,13 +188,16 @@ public final class GrpcClusterStream extends ClusterExchange {
         }
     }
 
+    /** The wait before a retry when the policy wanted one ({@code wanted}) and one is left; -1: none. */
+    private long admit(boolean wanted) {
+        return wanted ? retries.admit() : -1;
+    }
+
     /**
-     * Retries the failed try when the policy wanted it ({@code wanted}) and a retry is left: the try's slots are
-     * given back and, after the back-off, the stream is opened again and sent what it had been. False: the caller
-     * ends the call.
+     * Retries the failed try when {@link #admit} let it ({@code wait} not negative): the try is let go and, after
+     * the back-off, the stream is opened again and sent what it had been. False: the caller ends the call.
      */
-    private boolean retried(boolean wanted) {
-        long wait = wanted ? retries.admit() : -1;
+    private boolean retried(long wait) {
         if (wait < 0) {
             return false;
         }
@@ -221,18 +231,24 @@ public final class GrpcClusterStream extends ClusterExchange {
         if (finished) {
             return;
         }
-        countResponse(h);
         int http = statusOf(h);
         if (retries != null) {
             if ((http != 200 || endStream) && retries.state.wouldRetry(http, h, endStream)) {
+                long wait = admit(true);
+                countAnswer(h, endStream, wait >= 0);
                 abandonIfOpen(endStream);
-                if (retried(true)) {
+                if (retried(wait)) {
                     return;
                 }
-            } else if (http == 200 && !endStream) {
-                retries.succeeded();
+            } else {
+                countAnswer(h, endStream, false);
+                if (http == 200 && !endStream) {
+                    retries.succeeded();
+                }
             }
             stopRetrying();
+        } else {
+            countAnswer(h, endStream, false);
         }
         if (http != 200) {
             abandonIfOpen(endStream);
@@ -287,6 +303,7 @@ public final class GrpcClusterStream extends ClusterExchange {
         }
         if (endStream && !finished) {
             stream = null;
+            countEnd(null);
             close(INTERNAL, "stream ended without trailers");
         }
     }
@@ -295,6 +312,7 @@ public final class GrpcClusterStream extends ClusterExchange {
     public void onResponseTrailers(Http2Headers trailers) {
         stream = null;
         if (!finished) {
+            countEnd(trailers);
             closeWith(trailers);
         }
     }
@@ -316,7 +334,9 @@ public final class GrpcClusterStream extends ClusterExchange {
         stream = null;
         if (!finished) {
             countRemoteReset();
-            if (!retried(retries != null && retries.state.wouldRetry(reason))) {
+            long wait = admit(retries != null && retries.state.wouldRetry(reason));
+            countFailure(reason, wait >= 0);
+            if (!retried(wait)) {
                 close(UNAVAILABLE, "upstream reset: " + reason);
             }
         }

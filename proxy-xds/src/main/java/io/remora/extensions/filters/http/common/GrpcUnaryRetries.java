@@ -34,6 +34,10 @@ final class GrpcUnaryRetries implements Cancellable {
     /** The per-try timeout when it ends a try before the call's own timeout would, else null. */
     private final Duration perTry;
     private Cancellable current = Cancellable.NOOP;
+    /** The last try's outcome was one the policy retries (whether or not a retry was left). */
+    private boolean wanted;
+    /** The wait before the retry of the last try's outcome; -1: not retried. */
+    private long nextWait = -1;
     private ScheduledFuture<?> backoffTimer;
     private ScheduledFuture<?> deadline;
     private boolean finished;
@@ -75,10 +79,20 @@ final class GrpcUnaryRetries implements Cancellable {
     private void attempt() {
         backoffTimer = null;
         Cancellable c = ClusterCall.start(loop, context, clusterName, UpstreamProtocol.HTTP2, headers, framed, perTry,
-                this::onTry);
+                this::decide, this::onTry);
         if (!finished) {
             current = c;
         }
+    }
+
+    /**
+     * Envoy's shouldRetry on a try's outcome, taken by the try before it counts its host's result
+     * (a retried answer or reset is the host's error); true when a retry follows.
+     */
+    private boolean decide(ClusterCall.Response r) {
+        wanted = !finished && wouldRetry(r);
+        nextWait = wanted ? retries.admit() : -1;
+        return nextWait >= 0;
     }
 
     private void onTry(ClusterCall.Response r) {
@@ -86,15 +100,14 @@ final class GrpcUnaryRetries implements Cancellable {
             return;
         }
         current = Cancellable.NOOP;
-        if (!wouldRetry(r)) {
-            if (r.headers() != null) {
+        long wait = nextWait;
+        boolean retriable = wanted;
+        nextWait = -1;
+        wanted = false;
+        if (wait < 0) {
+            if (!retriable && r.headers() != null) {
                 retries.succeeded();
             }
-            finish(r);
-            return;
-        }
-        long wait = retries.admit();
-        if (wait < 0) {
             finish(r);
             return;
         }

@@ -36,8 +36,11 @@ class ClusterCallOverflowTest {
             group.next().execute(() -> ClusterCall.start(group.next(), ctx, "authz", UpstreamProtocol.HTTP1,
                     new DefaultHttp2Headers().method("GET").path("/check").scheme("http").authority("authz"), null,
                     Duration.ofSeconds(1), done::complete));
-            assertEquals("overflow", done.get(5, TimeUnit.SECONDS).failure());
+            // As Envoy's attachStreamToClient: max_requests is taken as the pool binds the call to a
+            // connection, whose host the overflow names (its rq_error, the async client's router's).
+            assertEquals(io.remora.http.upstream.ResetReason.OVERFLOW, done.get(5, TimeUnit.SECONDS).reset());
             assertEquals(1.0, c.stats().upstreamRqActiveOverflow.count());
+            assertEquals(1, c.hosts().get(0).stats.rqError.sum());
             // Envoy's chargeUpstreamAbort in the async client's router: upstream_rq_503 and upstream_rq_completed.
             assertEquals(1.0, c.stats().upstreamRqCompleted.count());
             assertEquals(0.0, c.stats().upstreamRqTotal.count());
