@@ -303,6 +303,11 @@ public final class ClusterImpl implements Cluster {
         return resilience.firstHealthChecks();
     }
 
+    @Override
+    public io.remora.upstream.outlier.OutlierDetector outlierDetector() {
+        return resilience.outlierDetector();
+    }
+
     /** Marks the cluster initialized even without hosts (a DNS answer that was empty). */
     void markInitialized() {
         initialized.complete(null);

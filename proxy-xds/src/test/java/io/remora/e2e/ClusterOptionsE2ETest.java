@@ -315,4 +315,22 @@ class ClusterOptionsE2ETest {
         assertTrue(countedP0 > 110 && countedP0 < 170, byCount.toString());
         assertEquals(200, weightedP0 + byWeight.getOrDefault("checked", 0), byWeight.toString());
     }
+
+    /** Envoy's clusters_handler prints each host's own priority, in text and JSON. */
+    @Test
+    void clustersShowsEachHostsPriority() throws Exception {
+        String text = proxy.admin("/clusters");
+        assertTrue(text.contains("by_count::127.0.0.1:" + web.port() + "::priority::0\n"), text);
+        assertTrue(text.contains("by_count::127.0.0.1:" + checked.port() + "::priority::1\n"), text);
+        for (var c : com.google.gson.JsonParser.parseString(proxy.admin("/clusters?format=json")).getAsJsonObject()
+                .getAsJsonArray("cluster_statuses")) {
+            if (c.getAsJsonObject().get("name").getAsString().equals("by_count")) {
+                for (var h : c.getAsJsonObject().getAsJsonArray("host_statuses")) {
+                    var o = h.getAsJsonObject();
+                    int port = o.getAsJsonObject("address").getAsJsonObject("socket_address").get("port_value").getAsInt();
+                    assertEquals(port == checked.port() ? 1 : 0, o.get("priority").getAsInt(), o.toString());
+                }
+            }
+        }
+    }
 }
