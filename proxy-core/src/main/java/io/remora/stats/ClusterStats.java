@@ -61,8 +61,15 @@ public final class ClusterStats {
     public final Counter http2RxReset;
     public final AtomicLong upstreamCxActive = new AtomicLong();
     public final AtomicLong upstreamRqActive = new AtomicLong();
+    /** Envoy's membership gauges: healthy and degraded apart, excluded (pending first check, immediate fail). */
     public final AtomicLong membershipHealthy = new AtomicLong();
+    public final AtomicLong membershipDegraded = new AtomicLong();
+    public final AtomicLong membershipExcluded = new AtomicLong();
     public final AtomicLong membershipTotal = new AtomicLong();
+    /** {@code max_host_weight}: set by service discovery (EDS, DNS) updates only, as Envoy's updateDynamicHostList. */
+    public final AtomicLong maxHostWeight = new AtomicLong();
+    /** {@code membership_change}: one per priority whose hosts came or went in an update. */
+    public final Counter membershipChange;
     /** {@code upstream_cx_pool_overflow}: a pool was not made, max_connection_pools reached. */
     public final Counter upstreamCxPoolOverflow;
     /** A pool wanted a connection past max_connections or the host's per-host max_connections. */
@@ -134,6 +141,10 @@ public final class ClusterStats {
         Gauge.builder("envoy_cluster_upstream_rq_active", upstreamRqActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_membership_healthy", membershipHealthy, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_membership_total", membershipTotal, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_membership_degraded", membershipDegraded, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_membership_excluded", membershipExcluded, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_max_host_weight", maxHostWeight, AtomicLong::get).tag(TAG, name).register(r);
+        membershipChange = c("envoy_cluster_membership_change");
         upstreamRqTime = DistributionSummary.builder("envoy_cluster_upstream_rq_time").tag(TAG, name)
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
         codes = new ResponseCodeCounters(r, "envoy_cluster_upstream_rq", io.micrometer.core.instrument.Tags.of(TAG, name));
