@@ -74,7 +74,7 @@ public final class ClusterStats {
     public final Counter upstreamCxPoolOverflow;
     /** A pool wanted a connection past max_connections or the host's per-host max_connections. */
     public final Counter upstreamCxOverflow;
-    /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503. */
+    /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503; for load reports only, unpublished. */
     public final Counter upstreamRqDropOverload;
     /** EDS assignments that carried endpoint_stale_after, and those that went stale. */
     public final Counter assignmentTimeoutReceived;
@@ -132,7 +132,10 @@ public final class ClusterStats {
         http2RxReset = c("envoy_cluster_http2_rx_reset");
         upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
         upstreamCxOverflow = c("envoy_cluster_upstream_cx_overflow");
-        upstreamRqDropOverload = c("envoy_cluster_upstream_rq_drop_overload");
+        // Envoy's ClusterLoadReportStats live in an isolated store: load reports read them, /stats never shows them.
+        upstreamRqDropOverload = new io.micrometer.core.instrument.cumulative.CumulativeCounter(new io.micrometer.core
+                .instrument.Meter.Id("envoy_cluster_upstream_rq_drop_overload", io.micrometer.core.instrument.Tags.of(TAG, name),
+                null, null, io.micrometer.core.instrument.Meter.Type.COUNTER));
         assignmentTimeoutReceived = c("envoy_cluster_assignment_timeout_received");
         assignmentStale = c("envoy_cluster_assignment_stale");
         circuitBreakersDefault = new CircuitBreakerStats(r, name, "default");
