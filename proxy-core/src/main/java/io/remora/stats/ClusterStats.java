@@ -70,6 +70,8 @@ public final class ClusterStats {
     public final AtomicLong maxHostWeight = new AtomicLong();
     /** {@code membership_change}: one per priority whose hosts came or went in an update. */
     public final Counter membershipChange;
+    /** {@code original_dst_host_invalid}: an ORIGINAL_DST http_header_name value that is no IP:port. */
+    public final Counter originalDstHostInvalid;
     /** {@code upstream_cx_pool_overflow}: a pool was not made, max_connection_pools reached. */
     public final Counter upstreamCxPoolOverflow;
     /** A pool wanted a connection past max_connections or the host's per-host max_connections. */
@@ -148,6 +150,7 @@ public final class ClusterStats {
         Gauge.builder("envoy_cluster_membership_excluded", membershipExcluded, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_max_host_weight", maxHostWeight, AtomicLong::get).tag(TAG, name).register(r);
         membershipChange = c("envoy_cluster_membership_change");
+        originalDstHostInvalid = c("envoy_cluster_original_dst_host_invalid");
         upstreamRqTime = DistributionSummary.builder("envoy_cluster_upstream_rq_time").tag(TAG, name)
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
         codes = new ResponseCodeCounters(r, "envoy_cluster_upstream_rq", io.micrometer.core.instrument.Tags.of(TAG, name));
