@@ -28,7 +28,8 @@ public enum ResponseFlag {
     OVERLOAD_MANAGER("OM", "OverloadManagerTerminated"),
     DNS_RESOLUTION_FAILURE("DF", "DnsResolutionFailed"),
     INVALID_ENVOY_REQUEST_HEADERS("IH", "InvalidEnvoyRequestHeaders"),
-    DROP_OVERLOAD("DO", "DropOverload");
+    DROP_OVERLOAD("DO", "DropOverload"),
+    UNCONDITIONAL_DROP_OVERLOAD("UDO", "UnconditionalDropOverload");
 
     public final String code;
     /** Envoy's long (PascalCase) name, as {@code %RESPONSE_FLAGS_LONG%} prints it. */

@@ -1,12 +1,15 @@
 package io.remora.admin;
 
 import io.remora.config.ClusterConfig.CircuitBreakers;
+import io.remora.stats.CircuitBreakerStats;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.HealthFlag;
 import io.remora.upstream.Host;
 import io.remora.upstream.HostStats;
+import io.remora.upstream.ResourceLimits;
+import io.remora.upstream.outlier.OutlierDetector;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -18,12 +21,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /clusters} as Envoy prints it: per cluster its observability name, circuit breakers and
- * {@code added_via_api}; per host its counters and gauges in name order, then hostname, health
+ * {@code /clusters} as Envoy prints it: per cluster its observability name, outlier success rate
+ * averages and thresholds, circuit breakers (runtime overrides applied) and {@code added_via_api}; per host its counters and gauges in name order, then hostname, health
  * flags, weight, locality, canary, priority and success rates. {@code ?format=json} gives
  * Envoy's {@code ClusterStatuses}.
  */
 final class ClustersEndpoint {
+    private static final CircuitBreakerStats.Resource CONNECTIONS = CircuitBreakerStats.Resource.CONNECTIONS;
+    private static final CircuitBreakerStats.Resource PENDING = CircuitBreakerStats.Resource.PENDING_REQUESTS;
+    private static final CircuitBreakerStats.Resource REQUESTS = CircuitBreakerStats.Resource.REQUESTS;
+    private static final CircuitBreakerStats.Resource RETRIES = CircuitBreakerStats.Resource.RETRIES;
 
     private ClustersEndpoint() {
     }
@@ -38,13 +45,22 @@ final class ClustersEndpoint {
         for (Cluster c : clusters) {
             String n = c.name();
             sb.append(n).append("::observability_name::").append(observabilityName(c)).append('\n');
-            CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
+            OutlierDetector od = c.outlierDetector();
+            if (od != null) {
+                sb.append(n).append("::outlier::success_rate_average::").append(g(od.successRateAverage(false))).append('\n');
+                sb.append(n).append("::outlier::success_rate_ejection_threshold::")
+                        .append(g(od.successRateEjectionThreshold(false))).append('\n');
+                sb.append(n).append("::outlier::local_origin_success_rate_average::")
+                        .append(g(od.successRateAverage(true))).append('\n');
+                sb.append(n).append("::outlier::local_origin_success_rate_ejection_threshold::")
+                        .append(g(od.successRateEjectionThreshold(true))).append('\n');
+            }
             for (String priority : new String[]{"default_priority", "high_priority"}) {
-                CircuitBreakers t = priority.equals("default_priority") ? cb : c.config().options().highCircuitBreakers();
-                sb.append(n).append("::").append(priority).append("::max_connections::").append(t.maxConnections()).append('\n');
-                sb.append(n).append("::").append(priority).append("::max_pending_requests::").append(t.maxPendingRequests()).append('\n');
-                sb.append(n).append("::").append(priority).append("::max_requests::").append(t.maxRequests()).append('\n');
-                sb.append(n).append("::").append(priority).append("::max_retries::").append(t.maxRetries()).append('\n');
+                CircuitBreakerStats.Source t = limits(c, priority.equals("high_priority"));
+                sb.append(n).append("::").append(priority).append("::max_connections::").append(t.max(CONNECTIONS)).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_pending_requests::").append(t.max(PENDING)).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_requests::").append(t.max(REQUESTS)).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_retries::").append(t.max(RETRIES)).append('\n');
             }
             sb.append(n).append("::added_via_api::").append(ctx.addedViaApi(n)).append('\n');
             for (Host h : c.hosts()) {
@@ -60,7 +76,7 @@ final class ClustersEndpoint {
                 sb.append(p).append("zone::").append(nz(l.zone())).append('\n');
                 sb.append(p).append("sub_zone::").append(nz(l.subZone())).append('\n');
                 sb.append(p).append("canary::").append(h.canary()).append('\n');
-                sb.append(p).append("priority::0\n");
+                sb.append(p).append("priority::").append(h.priority()).append('\n');
                 sb.append(p).append("success_rate::").append(rate(h.outlier().successRate())).append('\n');
                 sb.append(p).append("local_origin_success_rate::").append(rate(h.outlier().localOriginSuccessRate()))
                         .append('\n');
@@ -115,9 +131,17 @@ final class ClustersEndpoint {
             cm.put("name", c.name());
             cm.put("observability_name", observabilityName(c));
             cm.put("added_via_api", ctx.addedViaApi(c.name()));
-            CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
-            cm.put("circuit_breakers", Map.of("thresholds", List.of(thresholds(cb, "DEFAULT"),
-                    thresholds(c.config().options().highCircuitBreakers(), "HIGH"))));
+            cm.put("circuit_breakers", Map.of("thresholds", List.of(thresholds(limits(c, false), "DEFAULT"),
+                    thresholds(limits(c, true), "HIGH"))));
+            OutlierDetector od = c.outlierDetector();
+            // Envoy sets the thresholds only once an interval computed them (above 0).
+            if (od != null && od.successRateEjectionThreshold(false) > 0) {
+                cm.put("success_rate_ejection_threshold", Map.of("value", od.successRateEjectionThreshold(false)));
+            }
+            if (od != null && od.successRateEjectionThreshold(true) > 0) {
+                cm.put("local_origin_success_rate_ejection_threshold",
+                        Map.of("value", od.successRateEjectionThreshold(true)));
+            }
             List<Object> hosts = new ArrayList<>();
             for (Host h : c.hosts()) {
                 Map<String, Object> hm = new LinkedHashMap<>();
@@ -137,6 +161,9 @@ final class ClustersEndpoint {
                 health.put("active_hc_timeout", has(h, HealthFlag.ACTIVE_HC_TIMEOUT));
                 health.put("eds_health_status", hs.name());
                 hm.put("health_status", health);
+                if (h.outlier().successRate() >= 0) {
+                    hm.put("success_rate", Map.of("value", h.outlier().successRate()));
+                }
                 hm.put("weight", h.weight());
                 hm.put("hostname", nz(h.hostname()));
                 Locality l = h.locality() == null ? Locality.NONE : h.locality();
@@ -145,7 +172,10 @@ final class ClustersEndpoint {
                 loc.put("zone", nz(l.zone()));
                 loc.put("sub_zone", nz(l.subZone()));
                 hm.put("locality", loc);
-                hm.put("priority", 0);
+                hm.put("priority", h.priority());
+                if (h.outlier().localOriginSuccessRate() >= 0) {
+                    hm.put("local_origin_success_rate", Map.of("value", h.outlier().localOriginSuccessRate()));
+                }
                 hosts.add(hm);
             }
             cm.put("host_statuses", hosts);
@@ -154,14 +184,34 @@ final class ClustersEndpoint {
         return Json.write(Map.of("cluster_statuses", statuses));
     }
 
-    private static Map<String, Object> thresholds(CircuitBreakers t, String priority) {
+    private static Map<String, Object> thresholds(CircuitBreakerStats.Source t, String priority) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("priority", priority);
-        m.put("max_connections", t.maxConnections());
-        m.put("max_pending_requests", t.maxPendingRequests());
-        m.put("max_requests", t.maxRequests());
-        m.put("max_retries", t.maxRetries());
+        m.put("max_connections", t.max(CONNECTIONS));
+        m.put("max_pending_requests", t.max(PENDING));
+        m.put("max_requests", t.max(REQUESTS));
+        m.put("max_retries", t.max(RETRIES));
         return m;
+    }
+
+    /**
+     * A priority's limits as Envoy's resource manager reports them (its max()): the thresholds
+     * under the runtime's circuit_breakers.* overrides, a retry budget's current allowance.
+     */
+    private static CircuitBreakerStats.Source limits(Cluster c, boolean high) {
+        if (c.limits() != null) {
+            return c.limits().priority(high);
+        }
+        return new ResourceLimits(CircuitBreakers.DEFAULT).priority(high);
+    }
+
+    /** fmt's {:g}: six significant digits, trailing zeros dropped, as Envoy prints outlier averages. */
+    static String g(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e6) {
+            return Long.toString((long) v);
+        }
+        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros();
+        return d.toPlainString();
     }
 
     private static Map<String, Object> metric(String name, long value, String type) {

@@ -61,13 +61,22 @@ public final class ClusterStats {
     public final Counter http2RxReset;
     public final AtomicLong upstreamCxActive = new AtomicLong();
     public final AtomicLong upstreamRqActive = new AtomicLong();
+    /** Envoy's membership gauges: healthy and degraded apart, excluded (pending first check, immediate fail). */
     public final AtomicLong membershipHealthy = new AtomicLong();
+    public final AtomicLong membershipDegraded = new AtomicLong();
+    public final AtomicLong membershipExcluded = new AtomicLong();
     public final AtomicLong membershipTotal = new AtomicLong();
+    /** {@code max_host_weight}: set by service discovery (EDS, DNS) updates only, as Envoy's updateDynamicHostList. */
+    public final AtomicLong maxHostWeight = new AtomicLong();
+    /** {@code membership_change}: one per priority whose hosts came or went in an update. */
+    public final Counter membershipChange;
+    /** {@code original_dst_host_invalid}: an ORIGINAL_DST http_header_name value that is no IP:port. */
+    public final Counter originalDstHostInvalid;
     /** {@code upstream_cx_pool_overflow}: a pool was not made, max_connection_pools reached. */
     public final Counter upstreamCxPoolOverflow;
     /** A pool wanted a connection past max_connections or the host's per-host max_connections. */
     public final Counter upstreamCxOverflow;
-    /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503. */
+    /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503; for load reports only, unpublished. */
     public final Counter upstreamRqDropOverload;
     /** EDS assignments that carried endpoint_stale_after, and those that went stale. */
     public final Counter assignmentTimeoutReceived;
@@ -125,7 +134,10 @@ public final class ClusterStats {
         http2RxReset = c("envoy_cluster_http2_rx_reset");
         upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
         upstreamCxOverflow = c("envoy_cluster_upstream_cx_overflow");
-        upstreamRqDropOverload = c("envoy_cluster_upstream_rq_drop_overload");
+        // Envoy's ClusterLoadReportStats live in an isolated store: load reports read them, /stats never shows them.
+        upstreamRqDropOverload = new io.micrometer.core.instrument.cumulative.CumulativeCounter(new io.micrometer.core
+                .instrument.Meter.Id("envoy_cluster_upstream_rq_drop_overload", io.micrometer.core.instrument.Tags.of(TAG, name),
+                null, null, io.micrometer.core.instrument.Meter.Type.COUNTER));
         assignmentTimeoutReceived = c("envoy_cluster_assignment_timeout_received");
         assignmentStale = c("envoy_cluster_assignment_stale");
         circuitBreakersDefault = new CircuitBreakerStats(r, name, "default");
@@ -134,6 +146,11 @@ public final class ClusterStats {
         Gauge.builder("envoy_cluster_upstream_rq_active", upstreamRqActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_membership_healthy", membershipHealthy, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_membership_total", membershipTotal, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_membership_degraded", membershipDegraded, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_membership_excluded", membershipExcluded, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_max_host_weight", maxHostWeight, AtomicLong::get).tag(TAG, name).register(r);
+        membershipChange = c("envoy_cluster_membership_change");
+        originalDstHostInvalid = c("envoy_cluster_original_dst_host_invalid");
         upstreamRqTime = DistributionSummary.builder("envoy_cluster_upstream_rq_time").tag(TAG, name)
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
         codes = new ResponseCodeCounters(r, "envoy_cluster_upstream_rq", io.micrometer.core.instrument.Tags.of(TAG, name));

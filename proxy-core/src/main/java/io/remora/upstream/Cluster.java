@@ -88,4 +88,9 @@ public interface Cluster {
      */
     default void immediateHealthCheckFail(Host host) {
     }
+
+    /** Its outlier detector, or null when it has no outlier_detection (the admin's /clusters reads it). */
+    default io.remora.upstream.outlier.OutlierDetector outlierDetector() {
+        return null;
+    }
 }

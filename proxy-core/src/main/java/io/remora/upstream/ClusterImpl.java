@@ -40,6 +40,7 @@ public final class ClusterImpl implements Cluster {
     /** Null for a cluster built without a cluster manager (tests): no outlier detection, no health checks. */
     private final UpstreamRuntime runtime;
     private final ClusterResilience resilience;
+    private final MembershipStats membershipStats;
     private final ClusterSocketTap socketTap;
     /** Zone-aware routing against the local cluster; null when the proxy has none. */
     private volatile LocalZone localZone;
@@ -67,6 +68,7 @@ public final class ClusterImpl implements Cluster {
         this.runtime = runtime;
         this.limits = ResourceLimits.of(config, runtime == null ? () -> io.remora.runtime.Runtime.EMPTY : runtime::layeredRuntime);
         this.originalDstHosts = new OriginalDstHosts(this::config, stats);
+        this.membershipStats = new MembershipStats(stats);
         this.resilience = new ClusterResilience(name, stats, runtime, this::hostHealthChanged,
                 this::transportSocketFactory);
         this.socketTap = new ClusterSocketTap(runtime);
@@ -303,6 +305,11 @@ public final class ClusterImpl implements Cluster {
         return resilience.firstHealthChecks();
     }
 
+    @Override
+    public io.remora.upstream.outlier.OutlierDetector outlierDetector() {
+        return resilience.outlierDetector();
+    }
+
     /** Marks the cluster initialized even without hosts (a DNS answer that was empty). */
     void markInitialized() {
         initialized.complete(null);
@@ -377,8 +384,7 @@ public final class ClusterImpl implements Cluster {
                         weightedHealth, stats.upstreamRqActive::get),
                 runtime == null ? null : stats.lbSubsets());
         prioritySet = next;
-        stats.membershipTotal.set(all.size());
-        stats.membershipHealthy.set(next.healthyCount());
+        membershipStats.published(all, members.levels(), c);
         if (applyConfigHealth || pendingDropped) {
             resilience.hostsChanged(all);
         }

@@ -21,7 +21,8 @@ final class ClusterResilience {
     private final UpstreamRuntime runtime;
     private final Runnable hostHealthChanged;
     private final Supplier<TransportSocketFactory> transportSockets;
-    private OutlierDetector outlierDetector;
+    /** Volatile for the admin's /clusters, which reads it off the cluster's monitor. */
+    private volatile OutlierDetector outlierDetector;
     private volatile HealthCheckerGroup healthCheckers;
     private boolean closed;
 
@@ -32,6 +33,10 @@ final class ClusterResilience {
         this.runtime = runtime;
         this.hostHealthChanged = hostHealthChanged;
         this.transportSockets = transportSockets;
+    }
+
+    OutlierDetector outlierDetector() {
+        return outlierDetector;
     }
 
     /** Whether active health checks run: new hosts then wait for their first check. */

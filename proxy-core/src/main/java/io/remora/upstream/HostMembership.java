@@ -62,9 +62,12 @@ final class HostMembership {
                 h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health(),
                         ep.socketMatchMetadata());
                 if (healthChecked && (ep.healthCheck() == null || !ep.healthCheck().disabled())) {
-                    // As Envoy: a new host of a health-checked cluster takes traffic once a check passes.
+                    // As Envoy: a new host of a health-checked cluster takes traffic once a check passes,
+                    // and is marked pending its first check only when that excludes it (warmHosts).
                     h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
-                    h.healthFlagSet(HealthFlag.PENDING_ACTIVE_HC);
+                    if (c.options().ignoreNewHostsUntilFirstHc()) {
+                        h.healthFlagSet(HealthFlag.PENDING_ACTIVE_HC);
+                    }
                 }
             } else {
                 if (!h.address().equals(ep.address())) {

@@ -50,6 +50,7 @@ final class OriginalDstHosts {
                 // not fall back to the connection's destination.
                 dst = io.remora.util.IpPort.parse(header.toString());
                 if (dst == null) {
+                    stats.originalDstHostInvalid.increment();
                     return null;
                 }
             } else {

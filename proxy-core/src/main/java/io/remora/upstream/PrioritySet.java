@@ -25,7 +25,6 @@ final class PrioritySet {
             DEFAULT_OVERPROVISIONING, LoadBalancingConfig.DEFAULT, Map.of());
 
     private final List<Host> all;
-    private final int healthyCount;
     private final boolean hashed;
     /** Per priority: what healthy load picks from, what degraded load picks from. */
     private final HostSource[] healthySources;
@@ -120,7 +119,6 @@ final class PrioritySet {
         this.availableCounts = available;
         List<Host[]> healthyPer = new ArrayList<>(n);
         List<Host[]> degradedPer = new ArrayList<>(n);
-        int healthyTotal = 0;
         for (int p = 0; p < n; p++) {
             List<Host> level = levels.get(p);
             List<Host> healthy = new ArrayList<>(level.size());
@@ -134,7 +132,6 @@ final class PrioritySet {
             }
             healthyPer.add(healthy.toArray(new Host[0]));
             degradedPer.add(deg.toArray(new Host[0]));
-            healthyTotal += healthy.size() + deg.size();
             sizes[p] = level.size();
             available[p] = healthy.size() + deg.size();
             if (weightedHealth) {
@@ -146,7 +143,6 @@ final class PrioritySet {
                 degraded[p] = PriorityLoad.availability(overprovisioning, deg.size(), level.size());
             }
         }
-        this.healthyCount = healthyTotal;
         PriorityLoad load = PriorityLoad.compute(health, degraded, sizes, available, lbConfig.healthyPanicThreshold());
         boolean[] panic = load.panic;
         this.panic = panic;
@@ -189,11 +185,6 @@ final class PrioritySet {
             w += Integer.toUnsignedLong(h.weight());
         }
         return w;
-    }
-
-    /** Healthy and degraded hosts (they take traffic). */
-    int healthyCount() {
-        return healthyCount;
     }
 
     /** A host without a context: a random priority, the level's balancer. */

@@ -1,14 +1,18 @@
 package io.remora.e2e;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -120,5 +124,38 @@ class ClusterRuntimeE2ETest {
         assertEquals(200, Curl.run(stack.url("/open")).status(), "another cluster keeps its own limits");
         assertEquals(1024.0, breaker("open", "remaining_rq"));
         assertEquals(3.0, breaker("open", "remaining_retries"));
+    }
+
+    /**
+     * Envoy's clusters_handler prints each priority's resource manager max(), which reads the same
+     * runtime keys, not the configured thresholds; and a cluster with outlier detection gets its
+     * success rate average and ejection threshold lines (-1 before an interval computed them).
+     */
+    @Test
+    void clustersShowsTheLimitsInForceAndTheOutlierRates() throws Exception {
+        String text = proxy.admin("/clusters");
+        for (String line : List.of("limited::default_priority::max_requests::0",
+                "limited::default_priority::max_retries::7", "limited::default_priority::max_connections::1024",
+                "limited::high_priority::max_requests::1024", "open::default_priority::max_requests::1024",
+                "open::default_priority::max_retries::3", "first::outlier::success_rate_average::-1",
+                "first::outlier::success_rate_ejection_threshold::-1",
+                "first::outlier::local_origin_success_rate_average::-1",
+                "first::outlier::local_origin_success_rate_ejection_threshold::-1")) {
+            assertTrue(text.contains(line + "\n"), line + " in\n" + text);
+        }
+        assertFalse(text.contains("open::outlier::"), "no outlier detector, no outlier lines:\n" + text);
+        assertTrue(text.indexOf("first::observability_name::") < text.indexOf("first::outlier::success_rate_average")
+                && text.indexOf("first::outlier::") < text.indexOf("first::default_priority::"), text);
+
+        JsonObject limited = null;
+        for (var c : JsonParser.parseString(proxy.admin("/clusters?format=json")).getAsJsonObject()
+                .getAsJsonArray("cluster_statuses")) {
+            if (c.getAsJsonObject().get("name").getAsString().equals("limited")) {
+                limited = c.getAsJsonObject();
+            }
+        }
+        JsonObject def = limited.getAsJsonObject("circuit_breakers").getAsJsonArray("thresholds").get(0).getAsJsonObject();
+        assertEquals(0, def.get("max_requests").getAsInt(), def.toString());
+        assertEquals(7, def.get("max_retries").getAsInt(), def.toString());
     }
 }

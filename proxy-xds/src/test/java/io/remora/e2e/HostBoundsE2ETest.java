@@ -203,4 +203,14 @@ class HostBoundsE2ETest {
         // Envoy's default, 5 s: the other cluster has not swept yet.
         assertEquals(1, members("lazy"));
     }
+
+    /** Envoy's OriginalDstCluster requestOverrideHost: a header value that is no IP:port counts original_dst_host_invalid. */
+    @Test
+    void anInvalidOriginalDstHeaderIsCountedAndGetsNoHost() throws Exception {
+        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(stack.url("/lazy")))
+                .header("x-envoy-original-dst-host", "not-an-address").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, r.statusCode());
+        assertEquals(1.0, proxy.stat("cluster.lazy.original_dst_host_invalid"));
+        assertEquals(0.0, proxy.stat("cluster.quick.original_dst_host_invalid"));
+    }
 }

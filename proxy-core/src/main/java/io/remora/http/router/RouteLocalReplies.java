@@ -84,6 +84,8 @@ final class RouteLocalReplies {
     /**
      * Envoy's checkDropOverload: the cluster's drop_overloads share of requests is answered 503
      * before a host is picked, counted in upstream_rq_drop_overload (and as the upstream's 503 by the reply).
+     * A share of 100% is Envoy's unconditional drop (UDO, its own details and header), which control
+     * planes send for a cluster without a healthy endpoint.
      */
     static boolean dropOverload(RouterFilter f) {
         io.remora.config.ClusterLoadAssignment cla = f.cluster.config().loadAssignment();
@@ -92,7 +94,12 @@ final class RouteLocalReplies {
             return false;
         }
         f.stats.upstreamRqDropOverload.increment();
-        UpstreamAbort.reply(f, 503, "drop overload", ResponseFlag.DROP_OVERLOAD, "drop_overload");
+        if (share >= 1) {
+            UpstreamAbort.reply(f, 503, "unconditional drop overload", ResponseFlag.UNCONDITIONAL_DROP_OVERLOAD,
+                    "unconditional_drop_overload");
+        } else {
+            UpstreamAbort.reply(f, 503, "drop overload", ResponseFlag.DROP_OVERLOAD, "drop_overload");
+        }
         return true;
     }
 }

@@ -14,6 +14,8 @@ import io.remora.util.AsciiNumbers;
 final class UpstreamAbort {
     private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
     private static final AsciiString X_ENVOY_DROP_OVERLOAD = AsciiString.cached("x-envoy-drop-overload");
+    private static final AsciiString X_ENVOY_UNCONDITIONAL_DROP_OVERLOAD =
+            AsciiString.cached("x-envoy-unconditional-drop-overload");
     private static final AsciiString TRUE = AsciiString.cached("true");
 
     private UpstreamAbort() {
@@ -27,7 +29,8 @@ final class UpstreamAbort {
         UpstreamCodeCharge.charge(r, status, r.current == null ? null : r.current.host, null);
         r.finish();
         AsciiString marker = flag == ResponseFlag.UPSTREAM_OVERFLOW ? X_ENVOY_OVERLOADED
-                : flag == ResponseFlag.DROP_OVERLOAD ? X_ENVOY_DROP_OVERLOAD : null;
+                : flag == ResponseFlag.DROP_OVERLOAD ? X_ENVOY_DROP_OVERLOAD
+                : flag == ResponseFlag.UNCONDITIONAL_DROP_OVERLOAD ? X_ENVOY_UNCONDITIONAL_DROP_OVERLOAD : null;
         // Envoy's router marks a request a circuit breaker or drop_overloads dropped, so callers can back off.
         send(r, status, text, flag, details, r.shared.config().suppressEnvoyHeaders() ? null : marker);
     }

@@ -40,8 +40,9 @@ public final class OutlierDetector {
     private final Map<Host, HostMonitor> monitors = new IdentityHashMap<>();
     private ScheduledFuture<?> timer;
     private boolean stopped;
-    private final double[] srAverage = {-1, -1};
-    private final double[] srThreshold = {-1, -1};
+    /** Written on the upstream thread at each interval, read by the admin's /clusters. */
+    private volatile double[] srAverage = {-1, -1};
+    private volatile double[] srThreshold = {-1, -1};
 
     /**
      * @param healthChanged called (on the upstream thread) after a host was ejected or returned
@@ -257,8 +258,8 @@ public final class OutlierDetector {
         long fpMinimumHosts = settings.failurePercentageMinimumHosts();
         long fpVolume = settings.failurePercentageRequestVolume();
         int idx = local ? 1 : 0;
-        srAverage[idx] = -1;
-        srThreshold[idx] = -1;
+        srAverage = with(srAverage, idx, -1);
+        srThreshold = with(srThreshold, idx, -1);
         int n = monitors.size();
         if (n < srMinimumHosts && n < fpMinimumHosts) {
             return;
@@ -303,8 +304,8 @@ public final class OutlierDetector {
             }
             variance /= srHosts.size();
             double threshold = mean - (settings.successRateStdevFactor() / 1000.0) * Math.sqrt(variance);
-            srAverage[idx] = mean;
-            srThreshold[idx] = threshold;
+            srAverage = with(srAverage, idx, mean);
+            srThreshold = with(srThreshold, idx, threshold);
             EjectionType type = local ? EjectionType.SUCCESS_RATE_LOCAL_ORIGIN : EjectionType.SUCCESS_RATE;
             for (int i = 0; i < srHosts.size(); i++) {
                 if (srValues.get(i)[0] < threshold) {
@@ -329,6 +330,25 @@ public final class OutlierDetector {
                 }
             }
         }
+    }
+
+    /**
+     * The last interval's success rate average over the hosts with enough volume, external or
+     * local origin; -1 when that interval had too few (Envoy's successRateAverage).
+     */
+    public double successRateAverage(boolean localOrigin) {
+        return srAverage[localOrigin ? 1 : 0];
+    }
+
+    /** The last interval's success rate ejection threshold, -1 when none was computed. */
+    public double successRateEjectionThreshold(boolean localOrigin) {
+        return srThreshold[localOrigin ? 1 : 0];
+    }
+
+    private static double[] with(double[] a, int idx, double v) {
+        double[] b = a.clone();
+        b[idx] = v;
+        return b;
     }
 
     private void logEject(HostMonitor m, EjectionType type, boolean enforced, long now) {

@@ -11,7 +11,7 @@ final class ResponseFlagBits {
     /** Envoy's flags by bit position (StreamInfo::LegacyResponseFlags). */
     private static final List<String> ENVOY_ORDER = List.of("LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR",
             "DI", "FI", "RL", "UAEX", "RLSE", "DC", "URX", "SI", "IH", "DPE", "UMSDR", "RFCF", "NFCF", "DT", "UPE",
-            "NC", "OM", "DF", "DO", "DR");
+            "NC", "OM", "DF", "DO", "DR", "UDO");
     private static final ResponseFlag[] FLAGS = ResponseFlag.values();
     private static final long[] BITS = new long[FLAGS.length];
 

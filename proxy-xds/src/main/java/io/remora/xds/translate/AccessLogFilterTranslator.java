@@ -21,7 +21,7 @@ final class AccessLogFilterTranslator {
     /** Envoy's response flag codes, the ones {@code response_flag_filter} accepts. */
     private static final Set<String> FLAG_CODES = Set.of("LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR",
             "DI", "FI", "RL", "UAEX", "RLSE", "DC", "URX", "SI", "IH", "DPE", "UMSDR", "RFCF", "NFCF", "DT", "UPE",
-            "NC", "OM", "DF", "DO", "DR");
+            "NC", "OM", "DF", "DO", "DR", "UDO");
 
     private AccessLogFilterTranslator() {
     }

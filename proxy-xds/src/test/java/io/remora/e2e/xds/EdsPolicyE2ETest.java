@@ -120,4 +120,61 @@ class EdsPolicyE2ETest {
             }
         }
     }
+
+    /** Hosts in one locality: the first {@code degraded} DEGRADED, the next {@code healthy} HEALTHY, the rest UNHEALTHY. */
+    private static ClusterLoadAssignment withHealth(int total, int healthy, int degraded) {
+        LocalityLbEndpoints.Builder l = LocalityLbEndpoints.newBuilder();
+        for (int i = 0; i < total; i++) {
+            io.envoyproxy.envoy.config.core.v3.HealthStatus hs = i < degraded
+                    ? io.envoyproxy.envoy.config.core.v3.HealthStatus.DEGRADED
+                    : i < degraded + healthy ? io.envoyproxy.envoy.config.core.v3.HealthStatus.HEALTHY
+                    : io.envoyproxy.envoy.config.core.v3.HealthStatus.UNHEALTHY;
+            l.addLbEndpoints(LbEndpoint.newBuilder().setHealthStatus(hs)
+                    .setEndpoint(Endpoint.newBuilder().setAddress(XdsTestResources.address(20001 + i))));
+        }
+        return ClusterLoadAssignment.newBuilder().setClusterName(CLUSTER).addEndpoints(l).build();
+    }
+
+    /**
+     * Envoy's EdsIntegrationTest.HealthUpdate: membership_change counts host sets that changed
+     * members, not health; membership_healthy leaves degraded hosts to membership_degraded.
+     */
+    @Test
+    void membershipStatsFollowEnvoysHealthUpdate() throws Exception {
+        try (TestControlPlane cp = new TestControlPlane().startTcp(0)) {
+            int port = XdsProxy.freePort();
+            Cluster cluster = XdsTestResources.edsCluster(CLUSTER, null);
+            cp.set(snapshot("1", port, cluster, withHealth(2, 2, 0)));
+            try (XdsProxy proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false))) {
+                XdsAdsE2ETest.awaitAck(cp, false, EDS, "1");
+                String tag = "envoy_cluster_name=\"" + CLUSTER + "\"";
+                assertMembership(proxy, tag, 1, 2, 2, 0);
+                int[][] steps = {{2, 0, 0, 1}, {2, 1, 0, 1}, {3, 2, 0, 2}, {3, 2, 1, 2}};
+                for (int i = 0; i < steps.length; i++) {
+                    int[] st = steps[i];
+                    cp.set(snapshot("2." + i, port, cluster, withHealth(st[0], st[1], st[2])));
+                    XdsAdsE2ETest.awaitAck(cp, false, EDS, "2." + i);
+                    assertMembership(proxy, tag, st[3], st[0], st[1], st[2]);
+                }
+                assertEquals(1.0, proxy.metric("envoy_cluster_max_host_weight", tag), "EDS sets it");
+            }
+        }
+    }
+
+    private static void assertMembership(XdsProxy proxy, String tag, int change, int total, int healthy, int degraded)
+            throws InterruptedException {
+        String at = "change " + change + " total " + total;
+        // The ACK precedes the host set swap: wait for the gauges to follow.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && (proxy.metric("envoy_cluster_membership_total", tag) != total
+                || proxy.metric("envoy_cluster_membership_healthy", tag) != healthy
+                || proxy.metric("envoy_cluster_membership_degraded", tag) != degraded)) {
+            Thread.sleep(50);
+        }
+        assertEquals(change, proxy.metric("envoy_cluster_membership_change", tag), at);
+        assertEquals(total, proxy.metric("envoy_cluster_membership_total", tag), at);
+        assertEquals(healthy, proxy.metric("envoy_cluster_membership_healthy", tag), at);
+        assertEquals(degraded, proxy.metric("envoy_cluster_membership_degraded", tag), at);
+        assertEquals(0.0, proxy.metric("envoy_cluster_membership_excluded", tag), at);
+    }
 }

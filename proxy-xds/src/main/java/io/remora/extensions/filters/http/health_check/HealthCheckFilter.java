@@ -145,8 +145,9 @@ final class HealthCheckFilter implements StreamFilter {
                 details = "health_check_failed_cluster_empty";
                 break;
             }
-            // membership_healthy counts degraded hosts too: Envoy's healthy + degraded
-            if (100 * cluster.stats().membershipHealthy.get() < total * min) {
+            // Envoy's filter counts healthy + degraded hosts
+            long available = cluster.stats().membershipHealthy.get() + cluster.stats().membershipDegraded.get();
+            if (100 * available < total * min) {
                 status = 503;
                 details = "health_check_failed_cluster_unhealthy";
                 break;
