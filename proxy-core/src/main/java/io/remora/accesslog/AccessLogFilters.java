@@ -86,8 +86,9 @@ public final class AccessLogFilters {
         }
         if (filter instanceof AccessLogFilter.GrpcStatus f) {
             return i -> {
-                long status = GrpcStatusField.ofResponse(i);
-                boolean listed = f.statuses().contains(status < 0 ? GRPC_UNKNOWN : status);
+                // Envoy's GrpcStatusFilter: no status is Unknown; an unreadable one (InvalidCode) no listed status.
+                long status = GrpcStatusField.ofResponse(i, false);
+                boolean listed = f.statuses().contains(status == GrpcStatusField.NONE ? GRPC_UNKNOWN : status);
                 return f.exclude() != listed;
             };
         }

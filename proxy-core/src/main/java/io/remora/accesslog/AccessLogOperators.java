@@ -125,6 +125,11 @@ final class AccessLogOperators {
         };
     }
 
+    /** The gRPC status as a number: -1 (InvalidCode) printed, a number in a JSON log. */
+    private static Op grpcNumber(int maxLen) {
+        return typed(i -> GrpcStatusField.text(i, GrpcStatusField.Format.NUMBER), GrpcStatusField::number, maxLen, -1);
+    }
+
     static Op num(LongFn fn) {
         return count(c -> fn.get(c.streamInfo()));
     }
@@ -241,11 +246,11 @@ final class AccessLogOperators {
                 }, maxLen);
             case "GRPC_STATUS": {
                 GrpcStatusField.Format f = GrpcStatusField.format(arg);
-                return f == GrpcStatusField.Format.NUMBER ? num(GrpcStatusField::code)
+                return f == GrpcStatusField.Format.NUMBER ? grpcNumber(maxLen)
                         : str(i -> GrpcStatusField.text(i, f), maxLen);
             }
             case "GRPC_STATUS_NUMBER":
-                return num(GrpcStatusField::code);
+                return grpcNumber(maxLen);
             // The stream id provider of an HTTP stream is its x-request-id, as in Envoy.
             case "STREAM_ID":
                 return str(i -> i.requestId() != null ? i.requestId()

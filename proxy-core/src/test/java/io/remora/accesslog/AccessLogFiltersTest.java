@@ -107,6 +107,9 @@ class AccessLogFiltersTest {
         assertFalse(compile(new AccessLogFilter.GrpcStatus(Set.of(14L), true), NONE).test(http503), "exclude");
         AccessLogFilter unknown = new AccessLogFilter.GrpcStatus(Set.of(2L), false);
         assertTrue(compile(unknown, NONE).test(stream(0)), "no status at all reads UNKNOWN");
+        StreamInfo unreadable = stream(200);
+        unreadable.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "x");
+        assertFalse(compile(unknown, NONE).test(unreadable), "an unreadable status is InvalidCode, not UNKNOWN");
     }
 
     @Test

@@ -135,6 +135,18 @@ class AccessLogFormatterTest {
         assertEquals("Unavailable UNAVAILABLE 14 14", first4(AccessLogFormatter.text(f).format(i)),
                 "mapped from the HTTP status");
         assertEquals("{\"s\":14}", AccessLogFormatter.json(java.util.Map.of("s", "%GRPC_STATUS(NUMBER)%")).format(i).trim());
+        // Envoy's GrpcStatusFormatter (user-defined codes allowed): a code without a name is its number,
+        // an unreadable one InvalidCode, -1; an empty one is no status (the HTTP status decides).
+        i.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "42");
+        assertEquals("42 42 42 42", first4(AccessLogFormatter.text(f).format(i)));
+        i.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "x1");
+        assertEquals("-1 -1 -1 -1", first4(AccessLogFormatter.text(f).format(i)));
+        assertEquals("{\"s\":-1}", AccessLogFormatter.json(java.util.Map.of("s", "%GRPC_STATUS(NUMBER)%")).format(i).trim());
+        i.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "");
+        assertEquals("Unavailable UNAVAILABLE 14 14", first4(AccessLogFormatter.text(f).format(i)));
+        // application/grpc;... is not gRPC to Envoy's isGrpcRequestHeaders
+        i.requestHeaders.set("content-type", "application/grpc;charset=utf-8");
+        assertEquals("- - - -", first4(AccessLogFormatter.text(f).format(i)));
     }
 
     private static String first4(String line) {

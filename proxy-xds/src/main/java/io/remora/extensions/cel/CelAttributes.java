@@ -142,8 +142,8 @@ public final class CelAttributes implements CelVariableResolver {
             case "code_details" -> info.responseCodeDetails;
             case "flags" -> UnsignedLong.fromLongBits(ResponseFlagBits.of(info));
             case "grpc_status" -> {
-                long s = io.remora.accesslog.GrpcStatusField.ofResponse(info);
-                yield s < 0 ? null : s;
+                long s = io.remora.accesslog.GrpcStatusField.ofResponse(info, false);
+                yield s == io.remora.accesslog.GrpcStatusField.NONE ? null : s;
             }
             case "headers" -> responseHeaders() == null ? null : new HeadersView(responseHeaders());
             case "trailers" -> info.responseTrailers == null ? null : new HeadersView(info.responseTrailers);
