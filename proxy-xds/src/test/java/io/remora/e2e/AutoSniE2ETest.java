@@ -25,20 +25,25 @@ class AutoSniE2ETest {
 
     /** A TLS cluster (sni configured.example, verifying against {@code caPem}) with these upstream_http_protocol_options. */
     static String tlsCluster(String name, String upstreamOptions, String caPem, int port) {
+        return tlsCluster(name, "", upstreamOptions, caPem, port);
+    }
+
+    /** As above, with more UpstreamTlsContext fields ({@code tlsFields}: YAML lines, unindented). */
+    static String tlsCluster(String name, String tlsFields, String upstreamOptions, String caPem, int port) {
         return Bootstraps.cluster(name, false, """
                   transport_socket:
                     name: envoy.transport_sockets.tls
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
                       sni: configured.example
-                      common_tls_context:
+                %s      common_tls_context:
                         validation_context: { trusted_ca: { inline_string: "%s" } }
                   typed_extension_protocol_options:
                     envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
                       "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
                       explicit_http_config: { http_protocol_options: {} }
                       upstream_http_protocol_options: %s
-                """.formatted(caPem.replace("\n", "\\n"), upstreamOptions), port);
+                """.formatted(tlsFields.isEmpty() ? "" : Bootstraps.indent(tlsFields, 6) + "\n", caPem.replace("\n", "\\n"), upstreamOptions), port);
     }
 
     @Test
@@ -116,28 +121,9 @@ class AutoSniE2ETest {
         }
     }
 
-    /** A TLS cluster (sni configured.example) of one endpoint with this {@code hostname} ("" for none). */
-    static String hostSniCluster(String name, String tlsFields, String caPem, String hostname, int port) {
-        return """
-                - name: %s
-                  type: STATIC
-                  connect_timeout: 1s
-                  transport_socket:
-                    name: envoy.transport_sockets.tls
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                      sni: configured.example
-                      %s
-                      common_tls_context:
-                        validation_context: { trusted_ca: { inline_string: "%s" } }
-                  load_assignment:
-                    cluster_name: %s
-                    endpoints:
-                    - lb_endpoints:
-                      - endpoint:
-                          hostname: "%s"
-                          address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                """.formatted(name, tlsFields, caPem.replace("\n", "\\n"), name, hostname, port);
+    /** {@code cluster}'s endpoint with this {@code hostname} ("" for none). */
+    static String withHostname(String cluster, String hostname) {
+        return cluster.replace("- endpoint: { address:", "- endpoint: { hostname: \"" + hostname + "\", address:");
     }
 
     /**
@@ -163,12 +149,12 @@ class AutoSniE2ETest {
                     - match: { prefix: /mismatch }
                       route: { cluster: mismatch }
                     """;
-            String bothChecks = "auto_host_sni: true\n      auto_sni_san_validation: true";
-            String clusters = hostSniCluster("host_sni", "auto_host_sni: true", ca.pem(), "h.wild.example",
-                    upstream.port())
-                    + hostSniCluster("no_hostname", "auto_host_sni: true", ca.pem(), "", upstream.port())
-                    + hostSniCluster("checked", bothChecks, ca.pem(), "c.wild.example", upstream.port())
-                    + hostSniCluster("mismatch", bothChecks, ca.pem(), "other.example", upstream.port());
+            String bothChecks = "auto_host_sni: true\nauto_sni_san_validation: true\n";
+            String clusters = withHostname(tlsCluster("host_sni", "auto_host_sni: true\n", "{}", ca.pem(),
+                    upstream.port()), "h.wild.example")
+                    + withHostname(tlsCluster("no_hostname", "auto_host_sni: true\n", "{}", ca.pem(), upstream.port()), "")
+                    + withHostname(tlsCluster("checked", bothChecks, "{}", ca.pem(), upstream.port()), "c.wild.example")
+                    + withHostname(tlsCluster("mismatch", bothChecks, "{}", ca.pem(), upstream.port()), "other.example");
             try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.http(admin, port, accessLog.toString(), routes,
                     clusters), admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"))) {
                 String base = "http://127.0.0.1:" + port;
