@@ -89,7 +89,8 @@ public final class FilterChainRuntime {
 
     /** Hands an accepted connection to the chain: its network filters, then the terminal filter. */
     public void accept(Channel ch, ConnectionInfo info) {
-        NetworkFilterManager.start(ch, info, context, connectionFilters, () -> filter.onAccept(ch, info));
+        NetworkFilterManager.start(ch, info, context, connectionFilters, () -> filter.onAccept(ch, info),
+                () -> filter.onClosedBeforeStart(ch, info));
     }
 
     /** Its connections join when the chain takes them ({@link ConnectionCloseAccounting#handOver}). */

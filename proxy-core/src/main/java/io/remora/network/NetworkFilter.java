@@ -16,6 +16,14 @@ public interface NetworkFilter {
     void onAccept(Channel downstream, ConnectionInfo info);
 
     /**
+     * The connection closed before the network filters ahead of this one let it through, so
+     * {@link #onAccept} never ran. Envoy makes every filter of the chain with the connection, so a
+     * tcp_proxy still logs such a connection as it ends.
+     */
+    default void onClosedBeforeStart(Channel downstream, ConnectionInfo info) {
+    }
+
+    /**
      * Begins draining this filter's connections (listener removed or changed, server shutdown):
      * HTTP/1.1 sends {@code connection: close} on the next response, HTTP/2 sends GOAWAY; TCP
      * proxies are left to finish. Called on the control thread.

@@ -24,6 +24,8 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
 
     private final Slot[] slots;
     private final Runnable startTerminal;
+    /** Runs when the connection closes before the terminal filter started. */
+    private final Runnable terminalNeverStarted;
     private final ConnectionInfo info;
     private final ServerContext context;
     private ChannelHandlerContext ctx;
@@ -38,10 +40,11 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     private boolean closed;
 
     private NetworkFilterManager(ConnectionFilterFactory[] factories, ConnectionInfo info, ServerContext context,
-                                 Runnable startTerminal) {
+                                 Runnable startTerminal, Runnable terminalNeverStarted) {
         this.info = info;
         this.context = context;
         this.startTerminal = startTerminal;
+        this.terminalNeverStarted = terminalNeverStarted;
         this.slots = new Slot[factories.length];
         for (int i = 0; i < factories.length; i++) {
             slots[i] = new Slot(i, factories[i].newFilter());
@@ -50,15 +53,17 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
 
     /**
      * Hands an accepted connection to its filter chain: the network filters first, then
-     * {@code terminal} (the terminal filter's onAccept) once they let the connection through.
+     * {@code terminal} (the terminal filter's onAccept) once they let the connection through;
+     * {@code neverStarted} when the connection closes first.
      */
     public static void start(Channel ch, ConnectionInfo info, ServerContext context,
-                             ConnectionFilterFactory[] factories, Runnable terminal) {
+                             ConnectionFilterFactory[] factories, Runnable terminal, Runnable neverStarted) {
         if (factories.length == 0) {
             terminal.run();
             return;
         }
-        ch.pipeline().addLast("remora-network-filters", new NetworkFilterManager(factories, info, context, terminal));
+        ch.pipeline().addLast("remora-network-filters",
+                new NetworkFilterManager(factories, info, context, terminal, neverStarted));
     }
 
     /**
@@ -69,7 +74,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
      */
     public static void startUpstream(Channel ch, ConnectionInfo info, ServerContext context,
                                      ConnectionFilterFactory[] factories, Runnable connected) {
-        NetworkFilterManager m = new NetworkFilterManager(factories, info, context, connected);
+        NetworkFilterManager m = new NetworkFilterManager(factories, info, context, connected, null);
         if (ch.pipeline().get("tls") != null) {
             ch.pipeline().addAfter("tls", "remora-upstream-filters", m);
         } else {
@@ -312,6 +317,9 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             } catch (RuntimeException e) {
                 LOG.log(java.util.logging.Level.WARNING, "network filter onClose failed", e);
             }
+        }
+        if (started != slots.length && terminalNeverStarted != null && (ctx == null || !ctx.channel().isActive())) {
+            terminalNeverStarted.run();
         }
     }
 

@@ -54,6 +54,13 @@ final class TcpProxyFilter implements NetworkFilter {
         downstream.pipeline().addLast("tcp_proxy", new TcpProxySession(this, info));
     }
 
+    @Override
+    public void onClosedBeforeStart(Channel downstream, ConnectionInfo info) {
+        if (accessLogs.length > 0) {
+            TcpProxySession.logRefused(this, downstream, info);
+        }
+    }
+
     /**
      * The cluster for one connection: the filter state's, else the single one, or a weighted random
      * pick; the session's subset criteria are the proxy's metadata_match, or the picked entry's.

@@ -80,6 +80,33 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         streamInfo.describesConnection();
     }
 
+    /**
+     * A session for a connection the network filters before tcp_proxy closed: Envoy made its
+     * tcp_proxy with the connection, and its end logs the connection, flags and details included.
+     */
+    static void logRefused(TcpProxyFilter filter, Channel downstream, ConnectionInfo info) {
+        TcpProxySession s = new TcpProxySession(filter, info);
+        s.downstream = downstream;
+        io.remora.network.ConnectionMetadata.copyTo(downstream, s.streamInfo);
+        s.describeDownstream();
+        TcpSessionLifetime.finish(s);
+    }
+
+    /** The downstream side of the stream info; the connection's filter state, which is the session's. */
+    private io.remora.network.FilterState describeDownstream() {
+        streamInfo.downstreamRemoteAddress = info.remoteAddress();
+        // A PROXY header's client is the remote address; the socket's peer stays the direct one.
+        streamInfo.downstreamDirectRemoteAddress = downstream.remoteAddress();
+        streamInfo.downstreamLocalAddress = info.localAddress();
+        streamInfo.downstreamDirectLocalAddress(downstream.localAddress());
+        streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
+        // The connection's filter state is the session's, as Envoy's tcp_proxy shares the
+        // connection's stream info: %FILTER_STATE% of its access logs reads what filters set.
+        io.remora.network.FilterState connectionState = io.remora.network.FilterState.of(downstream);
+        streamInfo.filterState(connectionState);
+        return connectionState;
+    }
+
     // --- downstream ---
 
     @Override
@@ -102,16 +129,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
             return;
         }
         started = true;
-        streamInfo.downstreamRemoteAddress = info.remoteAddress();
-        // A PROXY header's client is the remote address; the socket's peer stays the direct one.
-        streamInfo.downstreamDirectRemoteAddress = downstream.remoteAddress();
-        streamInfo.downstreamLocalAddress = info.localAddress();
-        streamInfo.downstreamDirectLocalAddress(downstream.localAddress());
-        streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
-        // The connection's filter state is the session's, as Envoy's tcp_proxy shares the
-        // connection's stream info: %FILTER_STATE% of its access logs reads what filters set.
-        io.remora.network.FilterState connectionState = io.remora.network.FilterState.of(downstream);
-        streamInfo.filterState(connectionState);
+        io.remora.network.FilterState connectionState = describeDownstream();
         filter.stats.downstreamCxTotal.increment();
         filter.stats.downstreamCxActive.incrementAndGet();
         downstream.closeFuture().addListener(f -> TcpSessionCloses.downstreamClosed(this));

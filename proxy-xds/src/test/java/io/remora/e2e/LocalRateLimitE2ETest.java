@@ -256,6 +256,12 @@ class LocalRateLimitE2ETest {
                         "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                         stat_prefix: NAME
                         cluster: web
+                        access_log:
+                        - name: envoy.access_loggers.file
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                            path: ${LOG}
+                            log_format: { text_format_source: { inline_string: "tcp NAME %RESPONSE_FLAGS% %CONNECTION_TERMINATION_DETAILS% %UPSTREAM_CLUSTER%\\n" } }
                 """.replace("NAME", name).replace("SHARE", share);
     }
 
@@ -587,6 +593,10 @@ class LocalRateLimitE2ETest {
         assertEquals("listener share_b URX local_ratelimit_close_over_limit",
                 HttpProxyE2ETest.awaitLogLine(accessLog, "listener share_b"));
         assertEquals("listener share_a - -", HttpProxyE2ETest.awaitLogLine(accessLog, "listener share_a"));
+        // Envoy's tcp_proxy is made with the connection and logs it as it ends, refused or not.
+        assertEquals("tcp share_b URX local_ratelimit_close_over_limit -",
+                HttpProxyE2ETest.awaitLogLine(accessLog, "tcp share_b"));
+        assertEquals("tcp share_a - - web", HttpProxyE2ETest.awaitLogLine(accessLog, "tcp share_a"));
     }
 
     /** One HTTP/1.1 request over a fresh connection to the TCP listener; what came back until close. */
