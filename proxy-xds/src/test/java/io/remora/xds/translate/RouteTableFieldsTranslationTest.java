@@ -99,16 +99,27 @@ class RouteTableFieldsTranslationTest {
     }
 
     @Test
-    void filterStateMatchersAreRefused() {
-        var e = assertThrows(TranslationException.class, () -> translate("""
+    void filterStateMatchersAreTranslatedAndAnEmptyKeyIsRefused() {
+        var rc = translate("""
                 virtual_hosts:
                 - name: v
                   domains: [ a ]
                   routes:
                   - match: { prefix: /, filter_state: [ { key: k, string_match: { exact: v } } ] }
                     route: { cluster: c }
+                """, TranslationContext.lenient());
+        var fs = rc.virtualHosts().get(0).routes().get(0).match().filterState();
+        assertEquals(1, fs.size());
+        assertEquals("k", fs.get(0).key());
+        var e = assertThrows(TranslationException.class, () -> translate("""
+                virtual_hosts:
+                - name: v
+                  domains: [ a ]
+                  routes:
+                  - match: { prefix: /, filter_state: [ { string_match: { exact: v } } ] }
+                    route: { cluster: c }
                 """, TranslationContext.lenient()));
-        assertEquals("route_config.virtual_hosts[0].routes[0].match.filter_state", e.path());
+        assertEquals("route_config.virtual_hosts[0].routes[0].match.filter_state[0].key", e.path());
     }
 
     @Test
