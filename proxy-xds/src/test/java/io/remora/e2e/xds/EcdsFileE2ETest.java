@@ -146,13 +146,13 @@ class EcdsFileE2ETest {
                     + " stat_prefix: t, cluster: cluster-a }\n";
             String bootstrap = bootstrap(XdsProxy.freePort(), a.port(), "", listener);
             try (XdsProxy proxy = XdsProxy.start(bootstrap)) {
-                XdsProxy.awaitRaw(port, "connection closed");
+                XdsProxy.awaitClosed(port);
                 assertEquals(0, a.requests.get(), "without its config the filter chain is not built");
 
                 XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("2", "guard", rbac("ALLOW")));
                 XdsProxy.awaitRaw(port, "u-a");
                 XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("3", "guard", rbac("DENY")));
-                XdsProxy.awaitRaw(port, "connection closed");
+                XdsProxy.awaitClosed(port);
                 assertEquals(2.0, proxy.metric("envoy_extension_config_discovery_config_reload", "network_filter.guard"));
             }
         }

@@ -292,6 +292,18 @@ final class XdsProxy implements AutoCloseable {
      * "connection closed") contains {@code expected}; returns it.
      */
     static String awaitRaw(int port, String expected) throws Exception {
+        return awaitRaw(port, expected, expected);
+    }
+
+    /**
+     * As {@link #awaitRaw(int, String)}, until the connection is closed without an answer: a FIN,
+     * or a reset when the proxy closed with the request unread (the kernel's answer then).
+     */
+    static String awaitClosed(int port) throws Exception {
+        return awaitRaw(port, "connection closed", "Connection reset");
+    }
+
+    private static String awaitRaw(int port, String expected, String orElse) throws Exception {
         String last = "";
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {
@@ -300,7 +312,7 @@ final class XdsProxy implements AutoCloseable {
             } catch (IOException e) {
                 last = e.toString();
             }
-            if (last.contains(expected)) {
+            if (last.contains(expected) || last.contains(orElse)) {
                 return last;
             }
             Thread.sleep(100);
