@@ -234,15 +234,12 @@ class LocalRateLimitE2ETest {
      * token, relaying to web, and logging each connection's flags and termination details.
      */
     static String sharedListener(String name, String share) {
-        return """
+        return ("""
                 - name: NAME
                   address: { socket_address: { address: 127.0.0.1, port_value: ${NAME_PORT} } }
-                  access_log:
-                  - name: envoy.access_loggers.file
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                      path: ${LOG}
-                      log_format: { text_format_source: { inline_string: "listener NAME %RESPONSE_FLAGS% %CONNECTION_TERMINATION_DETAILS%\\n" } }
+                """ + Bootstraps.indent(Bootstraps.fileAccessLog("${LOG}",
+                "listener NAME %RESPONSE_FLAGS% %CONNECTION_TERMINATION_DETAILS%"), 2) + """
+
                   filter_chains:
                   - filters:
                     - name: envoy.filters.network.local_ratelimit
@@ -256,13 +253,9 @@ class LocalRateLimitE2ETest {
                         "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                         stat_prefix: NAME
                         cluster: web
-                        access_log:
-                        - name: envoy.access_loggers.file
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                            path: ${LOG}
-                            log_format: { text_format_source: { inline_string: "tcp NAME %RESPONSE_FLAGS% %CONNECTION_TERMINATION_DETAILS% %UPSTREAM_CLUSTER%\\n" } }
-                """.replace("NAME", name).replace("SHARE", share);
+                """ + Bootstraps.indent(Bootstraps.fileAccessLog("${LOG}",
+                "tcp NAME %RESPONSE_FLAGS% %CONNECTION_TERMINATION_DETAILS% %UPSTREAM_CLUSTER%"), 8) + "\n")
+                .replace("NAME", name).replace("SHARE", share);
     }
 
     /** The x-client header input as a descriptor extension named client (a YAML flow map). */
