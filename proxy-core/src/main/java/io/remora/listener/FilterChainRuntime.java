@@ -21,6 +21,8 @@ public final class FilterChainRuntime {
     private final ChainConnections connections;
     private final io.remora.tls.DownstreamTransportSocket tls;
     private final io.remora.network.SocketTap socketTap;
+    /** Set once the chain drains: its connections' network filters read it as their drain decision. */
+    private volatile boolean draining;
     /** The origin its connections share, for the listener that last handed it one. */
     private volatile ConnectionInfo.Origin origin;
 
@@ -71,6 +73,18 @@ public final class FilterChainRuntime {
         return filter;
     }
 
+    /** Starts the chain's drain: its terminal filter's (HTTP answers with close / GOAWAY) and its network filters'. */
+    public void startDrain() {
+        draining = true;
+        filter.startDrain();
+    }
+
+    /** As {@link #startDrain}, for the server's shutdown: idle connections close now. */
+    public void startShutdownDrain() {
+        draining = true;
+        filter.startShutdownDrain();
+    }
+
     /**
      * Where a connection this chain takes from a listener came in: one object for all of them
      * (a chain shared by listeners makes one again when the listener changes).
@@ -89,8 +103,8 @@ public final class FilterChainRuntime {
 
     /** Hands an accepted connection to the chain: its network filters, then the terminal filter. */
     public void accept(Channel ch, ConnectionInfo info) {
-        NetworkFilterManager.start(ch, info, context, connectionFilters, () -> filter.onAccept(ch, info),
-                () -> filter.onClosedBeforeStart(ch, info));
+        NetworkFilterManager.start(ch, info, context, connectionFilters, () -> draining,
+                () -> filter.onAccept(ch, info), () -> filter.onClosedBeforeStart(ch, info));
     }
 
     /** Its connections join when the chain takes them ({@link ConnectionCloseAccounting#handOver}). */

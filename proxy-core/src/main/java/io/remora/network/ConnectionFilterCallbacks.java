@@ -16,6 +16,19 @@ public interface ConnectionFilterCallbacks {
     /** The connection's filter state, shared with the HTTP filters of its requests. */
     FilterState filterState();
 
+    /**
+     * Whether this proxy closed the connection (Envoy's LocalClose: a filter, tcp_proxy after its
+     * upstream ended) rather than its peer (RemoteClose: a reset, an end read without half-close);
+     * what {@code onClose} can ask.
+     */
+    boolean closedLocally();
+
+    /**
+     * Envoy's drain decision for the connection: true once its filter chain drains (replaced or
+     * removed by a listener update, the listener drained) or the server does.
+     */
+    boolean drainClose();
+
     /** Resumes the read path (or the connection start) after this filter stopped it. */
     void continueReading();
 

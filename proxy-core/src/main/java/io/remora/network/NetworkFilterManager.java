@@ -28,6 +28,8 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     private final Runnable terminalNeverStarted;
     private final ConnectionInfo info;
     private final ServerContext context;
+    /** Whether the connection's filter chain drains (a listener update replaced it); false upstream. */
+    private final java.util.function.BooleanSupplier chainDraining;
     private ChannelHandlerContext ctx;
     /** Filters [0, started) passed onNewConnection; == slots.length once the terminal started. */
     private int started;
@@ -38,11 +40,19 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     /** Filter {@link #pendingAt} has seen the held bytes (it stopped on them), not only waits to start. */
     private boolean pendingSeen;
     private boolean closed;
+    /** Inside {@link #channelRead}: the read's own channelReadComplete follows. */
+    private boolean reading;
+    /** Bytes went on to the terminal filter since its last channelReadComplete. */
+    private boolean emitted;
+    /** A close went through the pipeline (this proxy's, Envoy's LocalClose) before the channel ended. */
+    private boolean closedLocally;
 
     private NetworkFilterManager(ConnectionFilterFactory[] factories, ConnectionInfo info, ServerContext context,
-                                 Runnable startTerminal, Runnable terminalNeverStarted) {
+                                 java.util.function.BooleanSupplier chainDraining, Runnable startTerminal,
+                                 Runnable terminalNeverStarted) {
         this.info = info;
         this.context = context;
+        this.chainDraining = chainDraining;
         this.startTerminal = startTerminal;
         this.terminalNeverStarted = terminalNeverStarted;
         this.slots = new Slot[factories.length];
@@ -54,16 +64,18 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     /**
      * Hands an accepted connection to its filter chain: the network filters first, then
      * {@code terminal} (the terminal filter's onAccept) once they let the connection through;
-     * {@code neverStarted} when the connection closes first.
+     * {@code neverStarted} when the connection closes first; {@code chainDraining} tells the
+     * filters whether their chain drains.
      */
     public static void start(Channel ch, ConnectionInfo info, ServerContext context,
-                             ConnectionFilterFactory[] factories, Runnable terminal, Runnable neverStarted) {
+                             ConnectionFilterFactory[] factories, java.util.function.BooleanSupplier chainDraining,
+                             Runnable terminal, Runnable neverStarted) {
         if (factories.length == 0) {
             terminal.run();
             return;
         }
         ch.pipeline().addLast("remora-network-filters",
-                new NetworkFilterManager(factories, info, context, terminal, neverStarted));
+                new NetworkFilterManager(factories, info, context, chainDraining, terminal, neverStarted));
     }
 
     /**
@@ -74,7 +86,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
      */
     public static void startUpstream(Channel ch, ConnectionInfo info, ServerContext context,
                                      ConnectionFilterFactory[] factories, Runnable connected) {
-        NetworkFilterManager m = new NetworkFilterManager(factories, info, context, connected, null);
+        NetworkFilterManager m = new NetworkFilterManager(factories, info, context, () -> false, connected, null);
         if (ch.pipeline().get("tls") != null) {
             ch.pipeline().addAfter("tls", "remora-upstream-filters", m);
         } else {
@@ -145,11 +157,17 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             ctx.fireChannelRead(msg);
             return;
         }
-        readFrom(0, data, false);
+        reading = true;
+        try {
+            readFrom(0, data, false);
+        } finally {
+            reading = false;
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        emitted = false;
         if (pending != null && pendingSeen && !ctx.channel().config().isAutoRead()) {
             // A filter waits for more bytes (a header split across reads) on a connection whose
             // reads its owner drives (a tcp_proxy relay): nothing reached the owner to read again.
@@ -206,6 +224,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             return;
         }
         if (data.isReadable()) {
+            emitted = true;
             ctx.fireChannelRead(data);
         } else {
             data.release();
@@ -237,6 +256,17 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             int at = pendingAt;
             ByteBuf d = takePending();
             readFrom(at, d, end);
+        }
+    }
+
+    /**
+     * Bytes a filter let through from a timer or a callback, not from a read: the terminal filter
+     * flushes what it wrote for them at channelReadComplete, which no read will bring.
+     */
+    private void completeOutsideRead() {
+        if (emitted && !reading && !closed) {
+            emitted = false;
+            ctx.fireChannelReadComplete();
         }
     }
 
@@ -290,6 +320,12 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     }
 
     // ------------------------------------------------------------------ close
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        closedLocally = true;
+        ctx.close(promise);
+    }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
@@ -355,11 +391,23 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         @Override
         public void continueReading() {
             continueFrom(index);
+            completeOutsideRead();
+        }
+
+        @Override
+        public boolean closedLocally() {
+            return closedLocally;
+        }
+
+        @Override
+        public boolean drainClose() {
+            return chainDraining.getAsBoolean() || context != null && context.draining();
         }
 
         @Override
         public void injectReadDataToFilterChain(ByteBuf data, boolean endStream) {
             readFrom(index + 1, data, endStream);
+            completeOutsideRead();
         }
 
         @Override

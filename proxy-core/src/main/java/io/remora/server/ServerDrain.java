@@ -22,7 +22,7 @@ final class ServerDrain {
     /** Tells a chain's filter to drain; a filter that fails to costs only its own drain. */
     static void startDrain(FilterChainRuntime fc) {
         try {
-            fc.filter().startDrain();
+            fc.startDrain();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "startDrain failed", e);
         }
@@ -31,7 +31,7 @@ final class ServerDrain {
     /** As {@link #startDrain}, for the server's shutdown: idle connections close now. */
     static void startShutdownDrain(FilterChainRuntime fc) {
         try {
-            fc.filter().startShutdownDrain();
+            fc.startShutdownDrain();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "startShutdownDrain failed", e);
         }
