@@ -209,6 +209,13 @@ abstract class StreamNotes extends StreamRequestFacts {
         x.dynamicMetadata.computeIfAbsent(namespace, n -> new LinkedHashMap<>(4)).put(key, value);
     }
 
+    /** Removes the whole {@code namespace} of the dynamic metadata. */
+    public void clearDynamicMetadata(String namespace) {
+        if (seldom != null && seldom.dynamicMetadata != null) {
+            seldom.dynamicMetadata.remove(namespace);
+        }
+    }
+
     /** The dynamic metadata of one namespace (empty when none). */
     public Map<String, Object> dynamicMetadata(String namespace) {
         Map<String, Map<String, Object>> all = seldom == null ? null : seldom.dynamicMetadata;

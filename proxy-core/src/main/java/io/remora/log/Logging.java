@@ -33,8 +33,8 @@ public final class Logging {
 
     /** Envoy's logger ids that Remora's code logs under (listed by /logging even before first use). */
     public static final List<String> COMPONENTS = List.of("admin", "config", "connection", "conn_handler",
-            "dns", "filter", "grpc", "hc", "http", "http2", "init", "lua", "main", "misc", "pool", "router", "tracing",
-            "runtime", "upstream");
+            "dns", "filter", "grpc", "hc", "http", "http2", "init", "lua", "main", "misc", "mongo", "pool", "router",
+            "tracing", "runtime", "upstream");
 
     private static final Map<String, Level> LEVELS = new LinkedHashMap<>();
 

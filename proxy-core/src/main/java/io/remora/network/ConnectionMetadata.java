@@ -33,6 +33,14 @@ public final class ConnectionMetadata {
         namespace(ch, namespace).putIfAbsent(key, value);
     }
 
+    /** Removes every key of {@code namespace} (a filter that rewrites its namespace as a whole). */
+    public static void clear(Channel ch, String namespace) {
+        Map<String, Map<String, Object>> all = ch.hasAttr(ATTR) ? ch.attr(ATTR).get() : null;
+        if (all != null) {
+            all.remove(namespace);
+        }
+    }
+
     private static Map<String, Object> namespace(Channel ch, String namespace) {
         Map<String, Map<String, Object>> all = ch.attr(ATTR).get();
         if (all == null) {

@@ -64,6 +64,11 @@ final class HealthCheckDrainingContext implements ServerContext {
     }
 
     @Override
+    public java.util.function.Consumer<String> accessLogFile(String path) {
+        return server.accessLogFile(path);
+    }
+
+    @Override
     public boolean healthCheckFailed() {
         return server.healthCheckFailed();
     }

@@ -112,6 +112,12 @@ public final class Server implements AutoCloseable {
         return this;
     }
 
+    /** Plugs in the line writers of filters' own log files (mongo_proxy's access_log). */
+    public Server accessLogFiles(Function<String, java.util.function.Consumer<String>> files) {
+        context.accessLogFiles(files);
+        return this;
+    }
+
     /** Plugs in the tracing providers' exporters (one sink per provider config); the default has none. */
     public Server spanSinks(Function<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> sinks) {
         context.spanSinks(sinks);

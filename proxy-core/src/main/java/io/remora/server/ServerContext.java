@@ -48,6 +48,14 @@ public interface ServerContext {
     /** Builds the access logs of a filter (files are opened once and shared). */
     List<AccessLog> accessLogs(List<AccessLogConfig> configs);
 
+    /**
+     * A line writer appending to the file at {@code path}, shared with every access log naming it
+     * (a filter's own log, as mongo_proxy's); throws UncheckedIOException when it cannot be opened.
+     */
+    default java.util.function.Consumer<String> accessLogFile(String path) {
+        throw new UnsupportedOperationException("no access log files in this context");
+    }
+
     /** True once the server drains (SIGTERM, /drain_listeners, listener removal). */
     boolean draining();
 

@@ -81,6 +81,18 @@ final class ServerContextImpl implements ServerContext {
     }
 
     private volatile Function<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> spanSinks = p -> null;
+    private volatile Function<String, java.util.function.Consumer<String>> accessLogFiles = path -> {
+        throw new UnsupportedOperationException("no access log files in this server");
+    };
+
+    void accessLogFiles(Function<String, java.util.function.Consumer<String>> files) {
+        this.accessLogFiles = files;
+    }
+
+    @Override
+    public java.util.function.Consumer<String> accessLogFile(String path) {
+        return accessLogFiles.apply(path);
+    }
 
     void spanSinks(Function<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> sinks) {
         this.spanSinks = sinks;

@@ -68,8 +68,9 @@ public final class ExportedNames {
 
     private Exported compute(Meter.Id id) {
         String dotted = StatNames.envoyName(id);
-        // An alt stat name is the request's text: only Envoy's extraction knows what of it is a tag.
-        boolean extract = producer != null || AltStatCodeStats.isAltStat(id);
+        // An alt stat name is the request's text, and a mongo prefix or collection may hold dots:
+        // only Envoy's extraction knows what of them is a tag.
+        boolean extract = producer != null || AltStatCodeStats.isAltStat(id) || MongoStatNames.isMongo(id);
         if (!extract || !id.getName().startsWith("envoy_")) {
             TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);
             Meter.Id shown = SslStatNames.exported(ZoneCodeStats.exported(id));

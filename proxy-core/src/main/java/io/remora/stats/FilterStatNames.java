@@ -23,9 +23,14 @@ final class FilterStatNames {
      * {@code <stat_prefix>.http_bandwidth_limit.<stat>}, a virtual cluster's
      * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}, a route's
      * {@code vhost.<virtual_host>.route.<stat_prefix>.<stat>}, the HTTP cache's
-     * {@code cache.event.cache_label.<label>.event_type.<event>}; null for any other meter.
+     * {@code cache.event.cache_label.<label>.event_type.<event>}, the mongo proxy's
+     * ({@link MongoStatNames}); null for any other meter.
      */
     static String dottedName(Meter.Id id, String rest) {
+        String mongo = MongoStatNames.dottedName(id, rest);
+        if (mongo != null) {
+            return mongo;
+        }
         String proxyProtocol = ProxyProtocolStats.dottedName(id, rest);
         if (proxyProtocol != null) {
             return proxyProtocol;

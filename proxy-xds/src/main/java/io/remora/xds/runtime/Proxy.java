@@ -95,6 +95,8 @@ public final class Proxy implements AutoCloseable {
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
+                .accessLogFiles(path -> accessLogs.writer(io.remora.config.AccessLogConfig
+                        .builder(io.remora.config.AccessLogConfig.Sink.FILE).path(path).build())::write)
                 .upstreamHttpFilters(extensions.httpFilterRuntimes())
                 .healthCheckFailed(state::healthCheckFailed)
                 .spanSinks(tracing::sink)
