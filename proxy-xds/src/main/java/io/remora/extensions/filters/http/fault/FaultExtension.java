@@ -103,7 +103,8 @@ public final class FaultExtension implements HttpFilterExtension<FaultConfig> {
         };
     }
 
-    private static FaultConfig.Delay delay(FaultDelay d, FieldPath path) {
+    /** A {@code FaultDelay}, also the mongo proxy's {@code delay}. */
+    public static FaultConfig.Delay delay(FaultDelay d, FieldPath path) {
         FractionalPercent pct = FilterProtos.fraction(d.getPercentage(), path.field("percentage"));
         return switch (d.getFaultDelaySecifierCase()) {
             case FIXED_DELAY -> {
