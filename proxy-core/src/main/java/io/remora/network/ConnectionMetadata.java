@@ -33,6 +33,12 @@ public final class ConnectionMetadata {
         namespace(ch, namespace).putIfAbsent(key, value);
     }
 
+    /** Every namespace of the connection's metadata, read-only (empty when none). */
+    public static Map<String, Map<String, Object>> all(Channel ch) {
+        Map<String, Map<String, Object>> all = ch.hasAttr(ATTR) ? ch.attr(ATTR).get() : null;
+        return all == null ? Map.of() : java.util.Collections.unmodifiableMap(all);
+    }
+
     /** Removes every key of {@code namespace} (a filter that rewrites its namespace as a whole). */
     public static void clear(Channel ch, String namespace) {
         Map<String, Map<String, Object>> all = ch.hasAttr(ATTR) ? ch.attr(ATTR).get() : null;

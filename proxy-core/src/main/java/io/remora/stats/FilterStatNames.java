@@ -31,6 +31,11 @@ final class FilterStatNames {
         if (mongo != null) {
             return mongo;
         }
+        String networkRbac = id.getTag(io.remora.rbac.RbacStats.NETWORK_PREFIX_TAG);
+        if (networkRbac != null && rest.startsWith("rbac_")) {
+            // The network RBAC filter's <stat_prefix>.rbac.[<shadow_rules_stat_prefix>]<stat>.
+            return networkRbac + ".rbac." + rest.substring("rbac_".length());
+        }
         String proxyProtocol = ProxyProtocolStats.dottedName(id, rest);
         if (proxyProtocol != null) {
             return proxyProtocol;

@@ -13,6 +13,28 @@ class FilterStatNamesTest {
         return StatNames.envoyName(Counter.builder(metric).tags(tags).register(new SimpleMeterRegistry()).getId());
     }
 
+    /** Envoy's statPrefixJoin(stat_prefix, "rbac."): Istio's authz_enforce_result rule reads "rbac.denied". */
+    @Test
+    void networkRbacStatsHaveTheirPrefixBeforeTheRbacScope() {
+        assertEquals("tcp.rbac.denied", name("envoy_rbac_denied", io.remora.rbac.RbacStats.NETWORK_PREFIX_TAG, "tcp"));
+        assertEquals("tcp.rbac.istio_dry_run_allow_shadow_allowed", name("envoy_rbac_istio_dry_run_allow_shadow_allowed",
+                io.remora.rbac.RbacStats.NETWORK_PREFIX_TAG, "tcp"));
+    }
+
+    /** The mongo proxy's names put back together from its tags, whatever dots its prefix and collection hold. */
+    @Test
+    void mongoStatsHaveTheirCommandCollectionAndCallsiteScopes() {
+        assertEquals("mongo.outbound|27017||db.ns.svc.op_query",
+                name("envoy_mongo_op_query", MongoStatNames.PREFIX_TAG, "outbound|27017||db.ns.svc"));
+        assertEquals("mongo.app.cmd.insert.total",
+                name("envoy_mongo_cmd_total", MongoStatNames.PREFIX_TAG, "app", MongoStatNames.CMD_TAG, "insert"));
+        assertEquals("mongo.app.collection.system.users.query.multi_get", name("envoy_mongo_collection_query_multi_get",
+                MongoStatNames.PREFIX_TAG, "app", MongoStatNames.COLLECTION_TAG, "system.users"));
+        assertEquals("mongo.app.collection.users.callsite.getUser.query.total",
+                name("envoy_mongo_collection_callsite_query_total", MongoStatNames.PREFIX_TAG, "app",
+                        MongoStatNames.COLLECTION_TAG, "users", MongoStatNames.CALLSITE_TAG, "getUser"));
+    }
+
     @Test
     void upstreamProxyProtocolStatsHaveTheSocketsScopeUnderTheCluster() {
         assertEquals("cluster.web.upstream.proxyprotocol.v2_tlvs_exceed_max_length",

@@ -150,6 +150,46 @@ class MongoProxyE2ETest {
     }
 
     @Test
+    void rbacDeniesByTheOperationsInTheDynamicMetadata() throws Exception {
+        int admin = ProxyProcess.freePort();
+        Map<String, Integer> ports = Map.of("guarded", ProxyProcess.freePort());
+        String filters = mongoFilter("""
+                stat_prefix: guarded
+                emit_dynamic_metadata: true
+                """) + "\n" + """
+                - name: envoy.filters.network.rbac
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
+                    stat_prefix: mongo_rbac
+                    enforcement_type: CONTINUOUS
+                    rules:
+                      action: DENY
+                      policies:
+                        no-user-queries:
+                          permissions:
+                          - metadata:
+                              filter: envoy.filters.network.mongo_proxy
+                              path: [{ key: test.users }]
+                              value: { list_match: { one_of: { string_match: { exact: query } } } }
+                          principals: [{ any: true }]
+                """;
+        String listeners = Bootstraps.tcpListener("guarded", "", filters, "mongo", "");
+        try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
+                Bootstraps.cluster("mongo", false, "", mongoPort), ports), admin);
+             MongoWireClient c = new MongoWireClient(ports.get("guarded"))) {
+            c.query("test.$cmd", 0, new BsonDocument("insert", new BsonString("others"))
+                    .append("documents", new BsonArray(java.util.List.of(new BsonDocument("_id", new BsonInt32(1))))));
+            assertEquals(1, c.query("test.others", 0, new BsonDocument()).documents().size(),
+                    "another collection's query passes");
+            c.send("test.users", 0, new BsonDocument());
+            assertTrue(c.closedByPeer(), "a query on test.users closes the connection");
+            assertEquals(1, proxy.stat("mongo_rbac.rbac.denied"), proxy.admin("/stats"));
+            assertEquals(2, proxy.stat("mongo_rbac.rbac.allowed"));
+            assertEquals(3, proxy.stat("mongo.guarded.op_query"), "the denied query was decoded first");
+        }
+    }
+
+    @Test
     void todaysDriverIsServedThroughTheDecodingError() throws Exception {
         int admin = ProxyProcess.freePort();
         Map<String, Integer> ports = Map.of("drv", ProxyProcess.freePort());

@@ -41,9 +41,8 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
     /** The policy the last {@link #check} matched, or null. */
     private String lastPolicy;
     /*
-     * The network filter API has no connection-level StreamInfo yet; the shadow results Envoy
-     * leaves in the connection's dynamic metadata are kept here, where the metadata matchers of
-     * this connection's checks see them.
+     * The shadow results Envoy leaves in the connection's dynamic metadata are kept here, where
+     * the metadata matchers of this connection's checks see them beside the connection's own.
      */
     private Map<String, Map<String, Object>> metadata;
 
@@ -171,7 +170,15 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
 
     @Override
     public Map<String, Map<String, Object>> dynamicMetadata() {
-        return metadata == null ? Map.of() : metadata;
+        // The connection's metadata (what mongo_proxy, proxy_protocol or an internal listener put
+        // there) with this filter's own results over it, as one connection StreamInfo holds both in Envoy.
+        Map<String, Map<String, Object>> connection = io.remora.network.ConnectionMetadata.all(cb.channel());
+        if (metadata == null || connection.isEmpty()) {
+            return metadata == null ? connection : metadata;
+        }
+        Map<String, Map<String, Object>> both = new HashMap<>(connection);
+        both.putAll(metadata);
+        return both;
     }
 
     @Override
