@@ -72,7 +72,7 @@ public final class NetworkFilterTranslator {
                 throw fp.error("network filter '" + f.getName() + "' (" + type + ") enforces access control and is not"
                         + " supported by Remora; refusing to run without it");
             } else if (last) {
-                // A chain's last filter owns the connection (redis_proxy, mongo_proxy ...): skipping
+                // A chain's last filter owns the connection (dubbo_proxy, kafka_broker ...): skipping
                 // it leaves nothing to serve the traffic, so say which filter is missing.
                 throw fp.error("network filter '" + f.getName() + "'" + (type.isEmpty() ? "" : " (" + type + ")")
                         + " is not supported by Remora; the chain's last filter must be one that serves the"
