@@ -67,6 +67,9 @@ class ExtProcE2ETest {
     static final AtomicInteger streams = new AtomicInteger();
     /** The HCM's buffer limit (Envoy's default 1 MiB): where a BUFFERED_PARTIAL body is cut. */
     static final int BUFFER_LIMIT = 1 << 20;
+    /** /stats and /stats/prometheus as the proxy first answered them, before any request. */
+    static String statsAtStart;
+    static String prometheusAtStart;
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
@@ -193,6 +196,8 @@ class ExtProcE2ETest {
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        statsAtStart = proxy.admin("/stats");
+        prometheusAtStart = proxy.admin("/stats/prometheus");
     }
 
     /** A route for {@code prefix} to the backend with this {@code ExtProcPerRoute} (one YAML line). */
@@ -443,6 +448,17 @@ class ExtProcE2ETest {
                 "http_not_ok_resp_received")) {
             assertTrue(stats.contains("envoy_http_ext_proc_main_" + name + "{envoy_http_conn_manager_prefix=\"main\"}"),
                     name);
+        }
+    }
+
+    /** As Envoy's FilterConfig makes its stats struct: the counters read 0 before any request. */
+    @Test
+    void countersExistBeforeTheFirstRequest() {
+        for (String name : List.of("streams_started", "stream_msgs_sent", "streams_failed", "message_timeouts",
+                "http_not_ok_resp_received")) {
+            assertTrue(statsAtStart.contains("http.main.ext_proc.main." + name + ": 0\n"), name + "\n" + statsAtStart);
+            assertTrue(prometheusAtStart.contains("envoy_http_ext_proc_observe_" + name
+                    + "{envoy_http_conn_manager_prefix=\"observe\"} 0\n"), name);
         }
     }
 
