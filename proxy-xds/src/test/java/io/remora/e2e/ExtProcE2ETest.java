@@ -59,6 +59,7 @@ class ExtProcE2ETest {
     static int observePort;
     static int attrsPort;
     static int duplexOpenPort;
+    static int priorReplyPort;
     /** Per "/attrs…" path, each message's kind and what it carried in {@code attributes} (null: nothing). */
     static final Map<String, List<Map.Entry<String, com.google.protobuf.Struct>>> attributes =
             new ConcurrentHashMap<>();
@@ -100,6 +101,7 @@ class ExtProcE2ETest {
         observePort = ProxyProcess.freePort();
         attrsPort = ProxyProcess.freePort();
         duplexOpenPort = ProxyProcess.freePort();
+        priorReplyPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -182,6 +184,12 @@ class ExtProcE2ETest {
                         """.formatted(noClusterLog), filter.formatted("nowhere", false, "nocluster"),
                         Bootstraps.catchAll(routes)),
                 Bootstraps.httpListenerWithFilters("attrs", withAttributes, routes),
+                Bootstraps.httpListenerWithFilters("prior", """
+                        - name: envoy.filters.http.fault
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                            abort: { http_status: 418, percentage: { numerator: 100 } }
+                        """ + filter.formatted("processor", false, "prior"), routes),
                 Bootstraps.httpListenerWithFilters("duplex_open", duplexFailOpen, """
                         - match: { prefix: / }
                           route: { cluster: backend }
@@ -192,7 +200,7 @@ class ExtProcE2ETest {
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
                 Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort,
-                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "nocluster", noClusterPort));
+                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "prior", priorReplyPort, "nocluster", noClusterPort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -460,6 +468,20 @@ class ExtProcE2ETest {
             assertTrue(prometheusAtStart.contains("envoy_http_ext_proc_observe_" + name
                     + "{envoy_http_conn_manager_prefix=\"observe\"} 0\n"), name);
         }
+    }
+
+    /**
+     * As Envoy, whose local replies pass every encoder filter: the reply of a filter before ext_proc
+     * has its headers processed though ext_proc never saw the request (the processor sees no path).
+     */
+    @Test
+    void anEarlierFiltersLocalReplyIsProcessed() throws Exception {
+        double started = stat("streams_started", "prior", "prior");
+        HttpResponse<String> r = send(priorReplyPort, "/prior-reply", null);
+        assertEquals(418, r.statusCode(), r.body());
+        assertEquals("response", r.headers().firstValue("x-processed").orElse(null));
+        assertTrue(seen.get("").contains("response_headers:418"), String.valueOf(seen.get("")));
+        assertEquals(started + 1, stat("streams_started", "prior", "prior"));
     }
 
     @Test
