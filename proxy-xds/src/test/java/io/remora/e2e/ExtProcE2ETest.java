@@ -60,6 +60,7 @@ class ExtProcE2ETest {
     static int attrsPort;
     static int duplexOpenPort;
     static int priorReplyPort;
+    static int retainPort;
     /** Per "/attrs…" path, each message's kind and what it carried in {@code attributes} (null: nothing). */
     static final Map<String, List<Map.Entry<String, com.google.protobuf.Struct>>> attributes =
             new ConcurrentHashMap<>();
@@ -102,6 +103,7 @@ class ExtProcE2ETest {
         attrsPort = ProxyProcess.freePort();
         duplexOpenPort = ProxyProcess.freePort();
         priorReplyPort = ProxyProcess.freePort();
+        retainPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -190,6 +192,8 @@ class ExtProcE2ETest {
                             "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
                             abort: { http_status: 418, percentage: { numerator: 100 } }
                         """ + filter.formatted("processor", false, "prior"), routes),
+                Bootstraps.httpListenerWithFilters("retain", filter.formatted("processor", false, "retain")
+                        + "    route_cache_action: RETAIN\n", routes),
                 Bootstraps.httpListenerWithFilters("duplex_open", duplexFailOpen, """
                         - match: { prefix: / }
                           route: { cluster: backend }
@@ -200,7 +204,7 @@ class ExtProcE2ETest {
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
                 Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort,
-                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "prior", priorReplyPort, "nocluster", noClusterPort));
+                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "prior", priorReplyPort, "retain", retainPort, "nocluster", noClusterPort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -278,7 +282,8 @@ class ExtProcE2ETest {
                                     .addSetHeaders(set("x-added", "by-processor"))
                                     .addRemoveHeaders("x-remove-me")
                                     // The default mutation rules keep the processor off routing headers.
-                                    .addSetHeaders(set(":authority", "elsewhere"))))).build());
+                                    .addSetHeaders(set(":authority", "elsewhere")))
+                                    .setClearRouteCache(path.startsWith("/clearcache")))).build());
                 }
                 case REQUEST_BODY -> {
                     if (path.startsWith("/faillate")) {
@@ -337,7 +342,8 @@ class ExtProcE2ETest {
                                 HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
                     }
                     out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
-                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation))).build());
+                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)
+                                    .setClearRouteCache(path.startsWith("/clearcache")))).build());
                 }
                 default -> log.add("unexpected:" + r.getRequestCase());
             }
@@ -482,6 +488,25 @@ class ExtProcE2ETest {
         assertEquals("response", r.headers().firstValue("x-processed").orElse(null));
         assertTrue(seen.get("").contains("response_headers:418"), String.valueOf(seen.get("")));
         assertEquals(started + 1, stat("streams_started", "prior", "prior"));
+    }
+
+    /**
+     * Envoy's DecodingProcessorState::clearRouteCache: with a header mutation, DEFAULT clears the route
+     * and RETAIN counts clear_route_cache_disabled; a response answer's clear_route_cache counts nothing.
+     */
+    @Test
+    void clearRouteCacheCountsAsEnvoy() throws Exception {
+        double ignored = stat("clear_route_cache_ignored", "main", "main");
+        double disabled = stat("clear_route_cache_disabled", "main", "main");
+        assertEquals(200, send(mainPort, "/clearcache", null).statusCode());
+        assertEquals(ignored, stat("clear_route_cache_ignored", "main", "main"));
+        assertEquals(disabled, stat("clear_route_cache_disabled", "main", "main"));
+
+        double retainIgnored = stat("clear_route_cache_ignored", "retain", "retain");
+        double retainDisabled = stat("clear_route_cache_disabled", "retain", "retain");
+        assertEquals(200, send(retainPort, "/clearcache", null).statusCode());
+        assertEquals(retainIgnored, stat("clear_route_cache_ignored", "retain", "retain"));
+        assertEquals(retainDisabled + 1, stat("clear_route_cache_disabled", "retain", "retain"));
     }
 
     @Test
