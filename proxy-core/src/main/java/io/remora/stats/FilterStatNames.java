@@ -176,7 +176,7 @@ final class FilterStatNames {
             }
         }
         String[] known = filter.equals("lua") ? LUA_STATS : filter.equals("ext_authz") ? EXT_AUTHZ_STATS
-                : filter.equals("ip_tagging") && !stat.equals("no_hit") ? IP_TAGGING_STATS : null;
+                : filter.equals("ext_proc") ? EXT_PROC_STATS : filter.equals("ip_tagging") && !stat.equals("no_hit") ? IP_TAGGING_STATS : null;
         if (known != null) {
             for (String s : known) {
                 if (stat.length() > s.length() + 1 && stat.endsWith("_" + s)) {
@@ -193,6 +193,12 @@ final class FilterStatNames {
     /** The MaxMind geolocation provider's database scopes: {@code maxmind.city_db.hit}. */
     private static final String[] MAXMIND_DBS = {"city_db", "isp_db", "anon_db", "asn_db"};
     private static final String[] EXT_AUTHZ_STATS = {"failure_mode_allowed", "ok", "denied", "error", "disabled"};
+    /** Envoy's ALL_EXT_PROC_FILTER_STATS, after ext_proc's own {@code stat_prefix}. */
+    private static final String[] EXT_PROC_STATS = {"streams_started", "stream_msgs_sent", "stream_msgs_received",
+        "spurious_msgs_received", "streams_closed", "streams_failed", "failure_mode_allowed", "message_timeouts",
+        "rejected_header_mutations", "override_message_timeout_received", "override_message_timeout_ignored",
+        "clear_route_cache_ignored", "clear_route_cache_disabled", "clear_route_cache_upstream_ignored",
+        "send_immediate_resp_upstream_ignored", "http_not_ok_resp_received"};
     /** ip_tagging's per-tag counter: {@code <tag>.hit}. */
     private static final String[] IP_TAGGING_STATS = {"hit"};
 
@@ -200,5 +206,5 @@ final class FilterStatNames {
     private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",
         "ext_authz", "basic_auth", "lua", "admission_control", "aws_request_signing", "aws_lambda", "tap",
         "ip_tagging", "credential_injector", "composite", "adaptive_concurrency", "json_to_metadata", "geoip",
-        "maxmind"};
+        "maxmind", "ext_proc"};
 }

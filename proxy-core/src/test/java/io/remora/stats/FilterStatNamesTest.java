@@ -68,6 +68,17 @@ class FilterStatNamesTest {
         assertEquals("credential_injector.injected", name("envoy_credential_injector_injected"));
     }
 
+    /** ext_proc's {@code http.<prefix>.ext_proc.[<stat_prefix>.]<stat>}, its stat_prefix told apart by its known stats. */
+    @Test
+    void extProcStatsHaveTheirScopeAndStatPrefix() {
+        assertEquals("http.in.ext_proc.streams_started",
+                name("envoy_http_ext_proc_streams_started", HttpConnManagerStats.TAG, "in"));
+        assertEquals("http.in.ext_proc.my_proc.clear_route_cache_upstream_ignored",
+                name("envoy_http_ext_proc_my_proc_clear_route_cache_upstream_ignored", HttpConnManagerStats.TAG, "in"));
+        assertEquals("http.in.ext_proc.p.stream_msgs_received",
+                name("envoy_http_ext_proc_p_stream_msgs_received", HttpConnManagerStats.TAG, "in"));
+    }
+
     /** Envoy's per-handler listener stats: {@code listener.<address>.worker_<n>.<stat>}. */
     @Test
     void perWorkerListenerStatsHaveTheWorkersScope() {

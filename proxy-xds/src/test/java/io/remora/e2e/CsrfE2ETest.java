@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The CSRF filter through a real proxy: curl sends mutating and safe requests with Origin or
@@ -21,6 +22,8 @@ class CsrfE2ETest {
     static final E2EStack stack = E2EStack.checkingLeaks();
     static TestUpstream upstream;
     static ProxyProcess proxy;
+    /** /stats as the proxy first answered it, before any request. */
+    static String statsAtStart;
 
     @BeforeAll
     static void start() throws Exception {
@@ -57,6 +60,7 @@ class CsrfE2ETest {
         // The /off route's policy is turned off through its runtime key.
         yaml = "layered_runtime: { layers: [{ name: static, static_layer: { csrf.off: 0 } }] }\n" + yaml;
         proxy = stack.start(yaml);
+        statsAtStart = proxy.admin("/stats");
     }
 
     static Curl request(String method, String path, String... headers) throws Exception {
@@ -146,5 +150,13 @@ class CsrfE2ETest {
         assertEquals(valid + 1, stat("request_valid"));
         assertEquals(invalid + 2, stat("request_invalid"), "a missing origin is also an invalid one");
         assertEquals(missing + 1, stat("missing_source_origin"));
+    }
+
+    /** As Envoy's CsrfFilterConfig makes its stats: the counters read 0 before any request. */
+    @Test
+    void countersExistBeforeTheFirstRequest() {
+        for (String name : List.of("missing_source_origin", "request_invalid", "request_valid")) {
+            assertTrue(statsAtStart.contains("http.ingress.csrf." + name + ": 0\n"), name + "\n" + statsAtStart);
+        }
     }
 }

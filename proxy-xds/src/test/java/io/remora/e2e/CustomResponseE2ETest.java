@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code envoy.filters.http.custom_response} through a real proxy: an upstream 401 becomes a local
@@ -109,9 +111,22 @@ class CustomResponseE2ETest {
                 action("route5xx", "local_response_policy.v3.LocalResponsePolicy", """
                         body: { inline_string: "route says 5xx" }
                         """)).indent(8);
+        String routeRedirect = """
+                typed_per_filter_config:
+                  envoy.filters.http.custom_response:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.custom_response.v3.CustomResponse
+                    custom_response_matcher:
+                      matcher_list:
+                        matchers:
+                """ + single("HttpResponseStatusCodeClassMatchInput", "", "5xx",
+                action("routeNowhere", "redirect_policy.v3.RedirectPolicy", "uri: http://errors.test/unrouted\n"))
+                .indent(8);
         String routes = """
                 - match: { prefix: /error-page }
                   route: { cluster: up }
+                - match: { prefix: /rnowhere }
+                  route: { cluster: up }
+                """ + routeRedirect.indent(2) + """
                 - match: { prefix: /route }
                   route: { cluster: up }
                 """ + routeMatcher.indent(2) + """
@@ -128,9 +143,20 @@ class CustomResponseE2ETest {
                 - match: { prefix: /refused }
                   route: { cluster: refused }
                 """;
-        Map<String, Integer> ports = new HashMap<>(Map.of("http", ProxyProcess.freePort()));
+        String localOnly = """
+                - name: envoy.filters.http.custom_response
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.custom_response.v3.CustomResponse
+                    custom_response_matcher:
+                      matcher_list:
+                        matchers:
+                """ + single("HttpResponseStatusCodeMatchInput", "", "401",
+                action("onlyLocal", "local_response_policy.v3.LocalResponsePolicy", "status_code: 403\n")).indent(8);
+        Map<String, Integer> ports = new HashMap<>(Map.of("http", ProxyProcess.freePort(),
+                "local", ProxyProcess.freePort()));
         proxy = stack.start(Bootstraps.listeners(stack.adminPort,
-                Bootstraps.httpListenerWithFilters("http", filter, routes),
+                Bootstraps.httpListenerWithFilters("http", filter, routes) + "\n"
+                        + Bootstraps.httpListenerWithFilters("local", localOnly, routes),
                 Bootstraps.cluster("up", false, null, upstream.port()) + "\n"
                         + Bootstraps.cluster("refused", false, null, ProxyProcess.freePort()), ports), List.of());
         base = "http://127.0.0.1:" + ports.get("http");
@@ -215,5 +241,28 @@ class CustomResponseE2ETest {
         assertEquals(418, c.status());
         assertEquals("teapot", c.text());
         assertNull(c.header("x-custom"));
+    }
+
+    /** Envoy's per-route config makes its redirect policies' counters in the server's (root) scope. */
+    @Test
+    void aRoutesRedirectPolicyCountsInTheRootScope() throws Exception {
+        String scoped = "envoy_http_custom_response_redirect_no_route{envoy_http_conn_manager_prefix=\"http\"}";
+        double root = proxy.metric("envoy_custom_response_redirect_no_route");
+        double before = proxy.metric(scoped);
+        Curl c = Curl.run(base + "/rnowhere");
+        assertEquals(503, c.status());
+        assertEquals("upstream 503", c.text());
+        assertEquals(root + 1, proxy.metric("envoy_custom_response_redirect_no_route"));
+        assertEquals(before, proxy.metric(scoped));
+        assertTrue(proxy.admin("/stats").contains("\ncustom_response_redirect_no_route: "));
+    }
+
+    /** Envoy makes the redirect counters with a redirect policy: a filter with local policies only has none. */
+    @Test
+    void aFilterWithoutRedirectPoliciesHasNoRedirectCounters() throws Exception {
+        String prometheus = proxy.admin("/stats/prometheus");
+        assertTrue(prometheus.contains("envoy_http_custom_response_redirect_no_route{envoy_http_conn_manager_prefix=\"http\"}"));
+        assertFalse(prometheus.contains(
+                "envoy_http_custom_response_redirect_no_route{envoy_http_conn_manager_prefix=\"local\"}"));
     }
 }

@@ -59,6 +59,8 @@ class ExtProcE2ETest {
     static int observePort;
     static int attrsPort;
     static int duplexOpenPort;
+    static int priorReplyPort;
+    static int retainPort;
     /** Per "/attrs…" path, each message's kind and what it carried in {@code attributes} (null: nothing). */
     static final Map<String, List<Map.Entry<String, com.google.protobuf.Struct>>> attributes =
             new ConcurrentHashMap<>();
@@ -67,6 +69,9 @@ class ExtProcE2ETest {
     static final AtomicInteger streams = new AtomicInteger();
     /** The HCM's buffer limit (Envoy's default 1 MiB): where a BUFFERED_PARTIAL body is cut. */
     static final int BUFFER_LIMIT = 1 << 20;
+    /** /stats and /stats/prometheus as the proxy first answered them, before any request. */
+    static String statsAtStart;
+    static String prometheusAtStart;
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
@@ -97,6 +102,8 @@ class ExtProcE2ETest {
         observePort = ProxyProcess.freePort();
         attrsPort = ProxyProcess.freePort();
         duplexOpenPort = ProxyProcess.freePort();
+        priorReplyPort = ProxyProcess.freePort();
+        retainPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -179,6 +186,14 @@ class ExtProcE2ETest {
                         """.formatted(noClusterLog), filter.formatted("nowhere", false, "nocluster"),
                         Bootstraps.catchAll(routes)),
                 Bootstraps.httpListenerWithFilters("attrs", withAttributes, routes),
+                Bootstraps.httpListenerWithFilters("prior", """
+                        - name: envoy.filters.http.fault
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                            abort: { http_status: 418, percentage: { numerator: 100 } }
+                        """ + filter.formatted("processor", false, "prior"), routes),
+                Bootstraps.httpListenerWithFilters("retain", filter.formatted("processor", false, "retain")
+                        + "    route_cache_action: RETAIN\n", routes),
                 Bootstraps.httpListenerWithFilters("duplex_open", duplexFailOpen, """
                         - match: { prefix: / }
                           route: { cluster: backend }
@@ -189,10 +204,12 @@ class ExtProcE2ETest {
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
                 Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort,
-                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "nocluster", noClusterPort));
+                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "prior", priorReplyPort, "retain", retainPort, "nocluster", noClusterPort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        statsAtStart = proxy.admin("/stats");
+        prometheusAtStart = proxy.admin("/stats/prometheus");
     }
 
     /** A route for {@code prefix} to the backend with this {@code ExtProcPerRoute} (one YAML line). */
@@ -265,7 +282,8 @@ class ExtProcE2ETest {
                                     .addSetHeaders(set("x-added", "by-processor"))
                                     .addRemoveHeaders("x-remove-me")
                                     // The default mutation rules keep the processor off routing headers.
-                                    .addSetHeaders(set(":authority", "elsewhere"))))).build());
+                                    .addSetHeaders(set(":authority", "elsewhere")))
+                                    .setClearRouteCache(path.startsWith("/clearcache")))).build());
                 }
                 case REQUEST_BODY -> {
                     if (path.startsWith("/faillate")) {
@@ -324,7 +342,8 @@ class ExtProcE2ETest {
                                 HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
                     }
                     out.onNext(ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.newBuilder()
-                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation))).build());
+                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)
+                                    .setClearRouteCache(path.startsWith("/clearcache")))).build());
                 }
                 default -> log.add("unexpected:" + r.getRequestCase());
             }
@@ -444,6 +463,50 @@ class ExtProcE2ETest {
             assertTrue(stats.contains("envoy_http_ext_proc_main_" + name + "{envoy_http_conn_manager_prefix=\"main\"}"),
                     name);
         }
+    }
+
+    /** As Envoy's FilterConfig makes its stats struct: the counters read 0 before any request. */
+    @Test
+    void countersExistBeforeTheFirstRequest() {
+        for (String name : List.of("streams_started", "stream_msgs_sent", "streams_failed", "message_timeouts",
+                "http_not_ok_resp_received")) {
+            assertTrue(statsAtStart.contains("http.main.ext_proc.main." + name + ": 0\n"), name + "\n" + statsAtStart);
+            assertTrue(prometheusAtStart.contains("envoy_http_ext_proc_observe_" + name
+                    + "{envoy_http_conn_manager_prefix=\"observe\"} 0\n"), name);
+        }
+    }
+
+    /**
+     * As Envoy, whose local replies pass every encoder filter: the reply of a filter before ext_proc
+     * has its headers processed though ext_proc never saw the request (the processor sees no path).
+     */
+    @Test
+    void anEarlierFiltersLocalReplyIsProcessed() throws Exception {
+        double started = stat("streams_started", "prior", "prior");
+        HttpResponse<String> r = send(priorReplyPort, "/prior-reply", null);
+        assertEquals(418, r.statusCode(), r.body());
+        assertEquals("response", r.headers().firstValue("x-processed").orElse(null));
+        assertTrue(seen.get("").contains("response_headers:418"), String.valueOf(seen.get("")));
+        assertEquals(started + 1, stat("streams_started", "prior", "prior"));
+    }
+
+    /**
+     * Envoy's DecodingProcessorState::clearRouteCache: with a header mutation, DEFAULT clears the route
+     * and RETAIN counts clear_route_cache_disabled; a response answer's clear_route_cache counts nothing.
+     */
+    @Test
+    void clearRouteCacheCountsAsEnvoy() throws Exception {
+        double ignored = stat("clear_route_cache_ignored", "main", "main");
+        double disabled = stat("clear_route_cache_disabled", "main", "main");
+        assertEquals(200, send(mainPort, "/clearcache", null).statusCode());
+        assertEquals(ignored, stat("clear_route_cache_ignored", "main", "main"));
+        assertEquals(disabled, stat("clear_route_cache_disabled", "main", "main"));
+
+        double retainIgnored = stat("clear_route_cache_ignored", "retain", "retain");
+        double retainDisabled = stat("clear_route_cache_disabled", "retain", "retain");
+        assertEquals(200, send(retainPort, "/clearcache", null).statusCode());
+        assertEquals(retainIgnored, stat("clear_route_cache_ignored", "retain", "retain"));
+        assertEquals(retainDisabled + 1, stat("clear_route_cache_disabled", "retain", "retain"));
     }
 
     @Test

@@ -77,8 +77,15 @@ public final class CsrfExtension implements HttpFilterExtension<CsrfPolicyConfig
 
             @Override
             public HttpFilterFactory create(CsrfPolicyConfig config, ServerContext context) {
+                return create(config, context, "");
+            }
+
+            @Override
+            public HttpFilterFactory create(CsrfPolicyConfig config, ServerContext context, String statPrefix) {
                 HcmCounters counters = new HcmCounters(context.stats().meterRegistry(),
                         CsrfFilter.MISSING_SOURCE_ORIGIN, CsrfFilter.REQUEST_INVALID, CsrfFilter.REQUEST_VALID);
+                // As Envoy's CsrfFilterConfig: the counters exist, at 0, before the first request.
+                counters.of(statPrefix);
                 return () -> new CsrfFilter(config, counters);
             }
         };

@@ -18,10 +18,39 @@ public final class CustomResponseConfig implements HttpFilterConfig, RouteFilter
     static final String NAME = "envoy.filters.http.custom_response";
 
     private final UnifiedMatcher<PolicyConfig> matcher;
+    private final boolean hasRedirect;
     private volatile UnifiedMatcherEvaluator<ResponsePolicy> evaluator;
 
     public CustomResponseConfig(UnifiedMatcher<PolicyConfig> matcher) {
         this.matcher = matcher;
+        this.hasRedirect = matcher != null && hasRedirect(matcher);
+    }
+
+    /** Whether a redirect policy is among the matcher's actions (Envoy makes its counters with one). */
+    boolean hasRedirect() {
+        return hasRedirect;
+    }
+
+    private static boolean hasRedirect(UnifiedMatcher<PolicyConfig> m) {
+        if (m instanceof UnifiedMatcher.ExactTree<PolicyConfig> t) {
+            return anyRedirect(t.map().values()) || hasRedirect(t.onNoMatch());
+        }
+        if (m instanceof UnifiedMatcher.PrefixTree<PolicyConfig> t) {
+            return anyRedirect(t.map().values()) || hasRedirect(t.onNoMatch());
+        }
+        if (m instanceof UnifiedMatcher.IpTree<PolicyConfig> t) {
+            return t.rangeMatchers().stream().anyMatch(r -> hasRedirect(r.onMatch())) || hasRedirect(t.onNoMatch());
+        }
+        UnifiedMatcher.MatcherList<PolicyConfig> l = (UnifiedMatcher.MatcherList<PolicyConfig>) m;
+        return l.matchers().stream().anyMatch(f -> hasRedirect(f.onMatch())) || hasRedirect(l.onNoMatch());
+    }
+
+    private static boolean anyRedirect(java.util.Collection<UnifiedMatcher.OnMatch<PolicyConfig>> all) {
+        return all.stream().anyMatch(CustomResponseConfig::hasRedirect);
+    }
+
+    private static boolean hasRedirect(UnifiedMatcher.OnMatch<PolicyConfig> o) {
+        return o != null && (o.action() instanceof PolicyConfig.Redirect || o.matcher() != null && hasRedirect(o.matcher()));
     }
 
     public UnifiedMatcher<PolicyConfig> matcher() {

@@ -64,8 +64,11 @@ public final class CustomResponseExtension implements HttpFilterExtension<Custom
 
             @Override
             public HttpFilterFactory create(CustomResponseConfig config, ServerContext context, String statPrefix) {
-                CustomResponseStats stats = CustomResponseStats.of(context.stats().meterRegistry(), statPrefix);
-                return () -> new CustomResponseFilter(config, stats);
+                var registry = context.stats().meterRegistry();
+                // As Envoy: a redirect policy makes its counters when its config is read; local ones have none.
+                CustomResponseStats stats = config.hasRedirect() ? CustomResponseStats.of(registry, statPrefix) : null;
+                java.util.function.Supplier<CustomResponseStats> routeStats = () -> CustomResponseStats.root(registry);
+                return () -> new CustomResponseFilter(config, stats, routeStats);
             }
         };
     }

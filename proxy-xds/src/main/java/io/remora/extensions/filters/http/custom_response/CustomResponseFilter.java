@@ -18,15 +18,21 @@ import io.remora.matching.StreamMatchingData;
 final class CustomResponseFilter implements StreamFilter {
 
     private final CustomResponseConfig config;
+    /** The filter's policies' counters (null without a redirect policy). */
     private final CustomResponseStats stats;
+    private final java.util.function.Supplier<CustomResponseStats> routeStats;
+    /** Whether the policy acting on this response came from a route's config. */
+    private boolean routePolicy;
     private DecoderFilterCallbacks decoder;
     private EncoderFilterCallbacks encoder;
     /** The request headers of the stream's first run: null in a run a redirect policy started. */
     private Http2Headers downstreamHeaders;
 
-    CustomResponseFilter(CustomResponseConfig config, CustomResponseStats stats) {
+    CustomResponseFilter(CustomResponseConfig config, CustomResponseStats stats,
+                         java.util.function.Supplier<CustomResponseStats> routeStats) {
         this.config = config;
         this.stats = stats;
+        this.routeStats = routeStats;
     }
 
     @Override
@@ -63,6 +69,7 @@ final class CustomResponseFilter implements StreamFilter {
                 }
             }
         }
+        routePolicy = policy != null;
         if (policy == null) {
             policy = config.match(data);
         }
@@ -82,6 +89,6 @@ final class CustomResponseFilter implements StreamFilter {
     }
 
     CustomResponseStats stats() {
-        return stats;
+        return routePolicy ? routeStats.get() : stats;
     }
 }

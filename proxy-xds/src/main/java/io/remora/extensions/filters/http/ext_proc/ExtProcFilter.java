@@ -130,8 +130,10 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
     @Override
     public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
         if (stats == null) {
-            // A reply made before this filter saw the request: nothing to process.
-            return FilterStatus.CONTINUE;
+            // A local reply made before this filter saw the request (an earlier filter's): as Envoy,
+            // its response is processed all the same, with the route's config merged now.
+            stats = factory.stats(cb.connectionManagerStats().prefix());
+            mergePerRoute();
         }
         if (config.observabilityMode()) {
             return ExtProcObserver.headers(this, responsePhase, headers, endStream);
@@ -141,18 +143,12 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public FilterStatus encodeData(ByteBuf data, boolean endStream) {
-        if (stats == null) {
-            return FilterStatus.CONTINUE;
-        }
         return config.observabilityMode() ? ExtProcObserver.data(this, responsePhase, data, endStream)
                 : responsePhase.onData(data, endStream);
     }
 
     @Override
     public FilterStatus encodeTrailers(Http2Headers trailers) {
-        if (stats == null) {
-            return FilterStatus.CONTINUE;
-        }
         return config.observabilityMode() ? ExtProcObserver.trailers(this, responsePhase, trailers)
                 : responsePhase.onTrailers(trailers);
     }

@@ -13,23 +13,33 @@ public final class ExtProcFilterProvider implements HttpFilterFactory.Provider<E
 
     @Override
     public HttpFilterFactory create(ExtProcConfig config, ServerContext context) {
-        return new Factory(config, context);
+        return create(config, context, "");
+    }
+
+    @Override
+    public HttpFilterFactory create(ExtProcConfig config, ServerContext context, String statPrefix) {
+        return new Factory(config, context, statPrefix);
     }
 
     static final class Factory implements HttpFilterFactory {
         final ExtProcConfig config;
         private final ServerContext context;
-        /* Bound on the first request: the factory API does not pass the connection manager's stat prefix. */
+        /*
+         * Made with the filter's config, as Envoy's FilterConfig makes its stats struct: every counter
+         * reads 0 before the first request. Another prefix (a stream the connection manager counts
+         * elsewhere) gets its own, made then.
+         */
         private volatile ExtProcStats stats;
 
-        Factory(ExtProcConfig config, ServerContext context) {
+        Factory(ExtProcConfig config, ServerContext context, String hcmPrefix) {
             this.config = config;
             this.context = context;
+            this.stats = new ExtProcStats(context.stats().meterRegistry(), hcmPrefix, config.statPrefix());
         }
 
         ExtProcStats stats(String hcmPrefix) {
             ExtProcStats s = stats;
-            if (s == null) {
+            if (!s.hcmPrefix.equals(hcmPrefix)) {
                 s = new ExtProcStats(context.stats().meterRegistry(), hcmPrefix, config.statPrefix());
                 stats = s;
             }

@@ -229,30 +229,33 @@ final class ExtProcResponses {
         return null;
     }
 
+    /**
+     * Envoy's DecodingProcessorState::clearRouteCache: only an answer that mutates headers may clear the
+     * route; {@code disable_clear_route_cache} is RETAIN. A response's answer changes nothing and counts
+     * nothing (Envoy's encoding state has no such step).
+     */
     private static void clearRouteCache(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
         if (!phase.request) {
-            // The route is chosen; a response cannot change it.
-            if (c.getClearRouteCache()) {
+            return;
+        }
+        boolean asked = c.getClearRouteCache();
+        if (!c.hasHeaderMutation()) {
+            if (asked) {
                 f.stats.clearRouteCacheIgnored.increment();
             }
             return;
         }
-        switch (f.config.routeCacheAction()) {
+        var action = f.config.disableClearRouteCache() ? ExtProcConfig.RouteCacheAction.RETAIN
+                : f.config.routeCacheAction();
+        switch (action) {
             case CLEAR -> f.cb.clearRouteCache();
             case RETAIN -> {
-                if (c.getClearRouteCache()) {
-                    f.stats.clearRouteCacheIgnored.increment();
+                if (asked) {
+                    f.stats.clearRouteCacheDisabled.increment();
                 }
             }
             case DEFAULT -> {
-                if (!c.getClearRouteCache()) {
-                    return;
-                }
-                if (f.config.disableClearRouteCache()) {
-                    f.stats.clearRouteCacheDisabled.increment();
-                } else if (!c.hasHeaderMutation()) {
-                    f.stats.clearRouteCacheIgnored.increment();
-                } else {
+                if (asked) {
                     f.cb.clearRouteCache();
                 }
             }

@@ -11,6 +11,7 @@ import io.remora.stats.StatNames;
  */
 final class ExtProcStats {
 
+    final String hcmPrefix;
     final Counter streamsStarted;
     final Counter streamMsgsSent;
     final Counter streamMsgsReceived;
@@ -26,6 +27,7 @@ final class ExtProcStats {
     final Counter clearRouteCacheDisabled;
 
     ExtProcStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
+        this.hcmPrefix = hcmPrefix;
         String base = "envoy_http_ext_proc_" + (statPrefix.isEmpty() ? "" : StatNames.sanitize(statPrefix) + "_");
         streamsStarted = c(r, base + "streams_started", hcmPrefix);
         streamMsgsSent = c(r, base + "stream_msgs_sent", hcmPrefix);
