@@ -257,6 +257,6 @@ class JwtAuthnE2ETest {
     void malformedTokenIsRejected() throws Exception {
         HttpResponse<String> r = get("/page", "not-a-jwt");
         assertEquals(401, r.statusCode());
-        assertEquals("Jwt is not in the form of Header.Payload.Signature", r.body());
+        assertEquals("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", r.body());
     }
 }
