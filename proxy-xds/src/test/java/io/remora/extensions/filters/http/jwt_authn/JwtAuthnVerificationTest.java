@@ -129,6 +129,8 @@ class JwtAuthnVerificationTest {
         String ed = "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + b64(x) + "\"}]}";
         assertEquals(JwtStatus.OK, check(ed, token("{\"alg\":\"EdDSA\"}", PAYLOAD, jca("Ed25519", kp.getPrivate(), null))));
         assertEquals(JwtStatus.HEADER_NOT_IMPLEMENTED_ALG, check(ed, token("{\"alg\":\"none\"}", PAYLOAD, in -> new byte[1])));
+        assertEquals(JwtStatus.ED25519_SIGNATURE_WRONG_LENGTH,
+                check(ed, token("{\"alg\":\"EdDSA\"}", PAYLOAD, in -> new byte[63])));
         // Envoy splits on '.' skipping empty parts: an empty signature leaves two parts.
         assertEquals(JwtStatus.BAD_FORMAT, check(ed, token("{\"alg\":\"none\"}", PAYLOAD, in -> new byte[0])));
     }
