@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * The trust store of a validation context with {@code trusted_ca} (BoringSSL's X509_STORE under
  * Envoy's default validator): a chain must lead to one of the CAs, checked against the CRLs when
- * given, its expiry honoured unless {@code allow_expired_certificate}, no deeper than
+ * given, the validity periods of its certificates honoured unless {@code allow_expired_certificate}
+ * (then neither expiry nor not-yet-valid fails any of them, as in Envoy), no deeper than
  * {@code max_verify_depth}. What the leaf must carry besides (SANs, pins) is the verifier's.
  */
 final class CaTrustStore {
@@ -170,15 +171,13 @@ final class CaTrustStore {
         } else {
             params.setRevocationEnabled(false);
         }
-        if (allowExpired) {
-            // Validate as of a moment inside the leaf's validity: expiry alone is then forgiven.
-            params.setDate(chain[0].getNotAfter().getTime() > System.currentTimeMillis()
-                    ? new java.util.Date() : new java.util.Date(chain[0].getNotAfter().getTime() - 1000));
-        }
         // Drop a trailing self-signed root the peer sent: PKIX wants the path up to an anchor.
         List<X509Certificate> path = new ArrayList<>(Arrays.asList(chain));
         while (path.size() > 1 && isSelfSigned(path.get(path.size() - 1))) {
             path.remove(path.size() - 1);
+        }
+        if (allowExpired) {
+            path.replaceAll(TimelessCertificate::new);
         }
         if (path.size() > maxDepth) {
             // Above the leaf: path.size() - 1 intermediates, then the anchor.

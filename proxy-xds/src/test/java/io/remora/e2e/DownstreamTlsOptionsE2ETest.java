@@ -13,12 +13,14 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Downstream TLS options over real TLS with curl. A route's {@code tls_context} match: a client
  * certificate presented and validated against the listener's CA, one presented but not validated
  * (the listener accepts untrusted chains), none presented, and a plaintext request, each taking
  * its own route. {@code require_sni}: a hello without a server name fails the handshake.
+ * {@code allow_expired_certificate}: client chains with a certificate out of its validity period.
  */
 class DownstreamTlsOptionsE2ETest {
 
@@ -63,12 +65,23 @@ class DownstreamTlsOptionsE2ETest {
         ca.issue("server", "server.test").write(certs, "server");
         ca.issue("client", "spiffe://cluster.local/ns/a/sa/client").write(certs, "client");
         TestCerts.ca("stranger-ca").issue("stranger", "spiffe://elsewhere/ns/b/sa/x").write(certs, "stranger");
-        for (String l : List.of("verify", "untrusted", "plain", "sni")) {
+        java.time.Instant now = java.time.Instant.now();
+        ca.issue("future", now.plus(java.time.Duration.ofDays(1)), now.plus(java.time.Duration.ofDays(2)))
+                .write(certs, "future");
+        TestCerts.Ca lapsed = ca.intermediate("lapsed-ca", now.minus(java.time.Duration.ofDays(2)),
+                now.minus(java.time.Duration.ofDays(1)));
+        TestCerts.Leaf underLapsed = lapsed.issue("under-lapsed");
+        underLapsed.write(certs, "under-lapsed");
+        // The client sends its chain: the leaf, then the intermediate whose validity ended.
+        java.nio.file.Files.writeString(certs.resolve("under-lapsed-cert.pem"),
+                underLapsed.certPem() + lapsed.pem());
+        for (String l : List.of("verify", "untrusted", "plain", "sni", "expired")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener("verify", "VERIFY_TRUST_CHAIN")
                 + listener("untrusted", "ACCEPT_UNTRUSTED") + listener("plain", null)
-                + listener("sni", "VERIFY_TRUST_CHAIN", true), "", PORTS), List.of());
+                + listener("sni", "VERIFY_TRUST_CHAIN", true)
+                + listener("expired", "VERIFY_TRUST_CHAIN, allow_expired_certificate: true"), "", PORTS), List.of());
     }
 
     static String get(String listener, String who) throws Exception {
@@ -93,6 +106,20 @@ class DownstreamTlsOptionsE2ETest {
         assertEquals("200 none", get("verify", null));
         assertEquals("200 presented", get("untrusted", "stranger"), "accepted, never validated");
         assertEquals("200 none", get("plain", null), "plaintext: neither presented nor validated");
+    }
+
+    /**
+     * allow_expired_certificate forgives a validity period on any certificate of the chain, not yet
+     * begun or ended, as Envoy's ignoreCertificateExpirationCallback; without it they are refused.
+     */
+    @Test
+    void allowExpiredCertificateForgivesEveryValidityPeriod() throws Exception {
+        assertEquals("200 validated", get("expired", "future"), "a leaf not yet valid");
+        assertEquals("200 validated", get("expired", "under-lapsed"), "an intermediate past its notAfter");
+        assertEquals("200 validated", get("expired", "client"));
+        for (String who : List.of("future", "under-lapsed")) {
+            assertThrows(java.io.IOException.class, () -> get("verify", who), who);
+        }
     }
 
     /** require_sni: curl names server.test (SNI sent) or an IP (no SNI, so no certificate is chosen). */

@@ -55,6 +55,17 @@ class JwtAuthnE2ETest {
                               filter: envoy.filters.http.jwt_authn
                               path: [{ key: payload }, { key: sub }]
                               value: { string_match: { exact: alice } }
+                    ns[foo]-policy[scoped]-rule[0]:
+                      permissions: [{ url_path: { path: { prefix: /rbac-scoped } } }]
+                      principals:
+                      - metadata:
+                          filter: envoy.filters.http.jwt_authn
+                          path: [{ key: payload }, { key: scope }]
+                          value:
+                            or_match:
+                              value_matchers:
+                              - list_match: { one_of: { string_match: { exact: write } } }
+                              - string_match: { exact: write }
             """.formatted(ISSUER);
 
     static String jwtFilter(String jwks) {
@@ -253,10 +264,25 @@ class JwtAuthnE2ETest {
         assertEquals(403, get("/rbac/x", null).statusCode());
     }
 
+    /**
+     * request.auth.claims[scope] as istiod writes it (MetadataListValueMatcher, extended JWT: a list
+     * holding the value, or the value itself) over the payload normalize_payload_in_metadata split.
+     */
+    @Test
+    void rbacMatchesAClaimOfTheNormalizedPayload() throws Exception {
+        assertEquals(200, get("/rbac-scoped", rs256(claims(ISSUER, "bob", now() + 600,
+                ",\"scope\":\"read write\""))).statusCode());
+        assertEquals(200, get("/rbac-scoped", rs256(claims(ISSUER, "bob", now() + 600,
+                ",\"scope\":\"write\""))).statusCode());
+        assertEquals(403, get("/rbac-scoped", rs256(claims(ISSUER, "bob", now() + 600,
+                ",\"scope\":\"read writer\""))).statusCode());
+        assertEquals(403, get("/rbac-scoped", rs256(claims(ISSUER, "bob", now() + 600, ""))).statusCode());
+    }
+
     @Test
     void malformedTokenIsRejected() throws Exception {
         HttpResponse<String> r = get("/page", "not-a-jwt");
         assertEquals(401, r.statusCode());
-        assertEquals("Jwt is not in the form of Header.Payload.Signature", r.body());
+        assertEquals("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", r.body());
     }
 }

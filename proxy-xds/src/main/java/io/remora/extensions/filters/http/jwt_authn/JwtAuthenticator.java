@@ -5,7 +5,6 @@ import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,13 +30,19 @@ final class JwtAuthenticator {
     static JwtStatus authenticate(JwtVerification v, List<JwtExtractor.Location> tokens, JwtProviderConfig provider,
                                   List<String> audiences, boolean allowFailed, boolean allowMissing) {
         if (tokens.isEmpty()) {
+            recordFailure(v, null, JwtStatus.MISSING);
             return allowMissing || allowFailed ? JwtStatus.OK : JwtStatus.MISSING;
         }
+        // Envoy's jwks_data_: the provider the last token reached, kept from one token to the next.
+        JwtProviderConfig[] reached = {null};
         JwtStatus status = JwtStatus.OK;
         for (int i = tokens.size() - 1; i >= 0; i--) {
-            status = one(v, tokens.get(i), provider, audiences);
-            if (status != JwtStatus.OK && !allowFailed && !allowMissing) {
-                return status;
+            status = one(v, tokens.get(i), provider, audiences, reached);
+            if (status != JwtStatus.OK) {
+                recordFailure(v, reached[0], status);
+                if (!allowFailed && !allowMissing) {
+                    return status;
+                }
             }
         }
         if (allowFailed) {
@@ -46,8 +51,26 @@ final class JwtAuthenticator {
         return status;
     }
 
+    /**
+     * {@code failed_status_in_metadata}, as Envoy's {@code doneWithStatus}: every failure (a
+     * missing token included) is left as {@code {code, message}} under the key of the provider
+     * the token reached, or of the only provider when none was reached; a later one overwrites.
+     */
+    private static void recordFailure(JwtVerification v, JwtProviderConfig reached, JwtStatus status) {
+        JwtProviderConfig p = reached != null ? reached : v.singleProvider();
+        if (p != null && !p.failedStatusInMetadata().isEmpty()) {
+            Map<String, Object> failure = new LinkedHashMap<>();
+            failure.put("code", (double) status.code());
+            failure.put("message", status.message);
+            v.extracted.put(p.failedStatusInMetadata(), failure);
+        }
+    }
+
     private static JwtStatus one(JwtVerification v, JwtExtractor.Location at, JwtProviderConfig provider,
-                                 List<String> audiences) {
+                                 List<String> audiences, JwtProviderConfig[] reached) {
+        if (provider != null) {
+            reached[0] = provider;
+        }
         JwtToken cached = provider != null ? v.cached(provider, at.token) : null;
         JwtToken t = cached;
         if (t == null) {
@@ -60,7 +83,11 @@ final class JwtAuthenticator {
         if (!at.issuerAllowed(t.iss())) {
             return JwtStatus.UNKNOWN_ISSUER;
         }
-        JwtProviderConfig p = provider != null ? provider : v.providerOfIssuer(t.iss());
+        JwtProviderConfig p = provider;
+        if (p == null) {
+            p = v.providerOfIssuer(t.iss());
+            reached[0] = p;
+        }
         if (p == null) {
             return JwtStatus.UNKNOWN_ISSUER;
         }
@@ -110,14 +137,25 @@ final class JwtAuthenticator {
         }
     }
 
-    /** {@code normalize_payload_in_metadata}: space-delimited string claims (scope) become lists. */
+    /**
+     * {@code normalize_payload_in_metadata}: a listed string claim becomes the list of its parts
+     * between spaces (empty parts skipped); one with no part stays the string, as in Envoy's
+     * {@code setPayloadMetadata}.
+     */
     private static Map<String, Object> normalized(Map<String, Object> payload, JwtProviderConfig p) {
         // A copy: a cached token's payload serves later requests too.
         Map<String, Object> out = payload;
         for (String claim : p.spaceDelimitedClaims()) {
             if (payload.get(claim) instanceof String s) {
-                List<Object> parts = new ArrayList<>(Arrays.asList((Object[]) s.trim().split(" +")));
-                parts.removeIf(x -> ((String) x).isEmpty());
+                List<Object> parts = new ArrayList<>();
+                for (String part : s.split(" ")) {
+                    if (!part.isEmpty()) {
+                        parts.add(part);
+                    }
+                }
+                if (parts.isEmpty()) {
+                    continue;
+                }
                 if (out == payload) {
                     out = new LinkedHashMap<>(payload);
                 }

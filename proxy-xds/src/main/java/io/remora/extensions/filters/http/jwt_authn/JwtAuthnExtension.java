@@ -121,10 +121,6 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
         // As Envoy: max_lifetime wins over require_expiration, which only asks for an exp.
         long maxLifetime = p.hasMaxLifetime() ? Math.max(0, p.getMaxLifetime().getSeconds())
                 : p.getRequireExpiration() ? Long.MAX_VALUE : JwtProviderConfig.NO_LIFETIME_LIMIT;
-        if (!p.getFailedStatusInMetadata().isEmpty()) {
-            ctx.warnOnce("jwt_authn:failed_status_in_metadata", "ignoring jwt_authn failed_status_in_metadata,"
-                    + " first at " + path.field("failed_status_in_metadata"));
-        }
         RemoteJwksConfig remote = p.hasRemoteJwks()
                 ? remote(p.getRemoteJwks(), path.field("remote_jwks"), ctx) : null;
         JwksKeys keys = JwksKeys.EMPTY;
@@ -184,6 +180,7 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
                 .maxLifetimeSeconds(maxLifetime)
                 .jwtCache(p.hasJwtCacheConfig() ? JwtCache.Limits.of(p.getJwtCacheConfig().getJwtCacheSize(),
                         p.getJwtCacheConfig().getJwtMaxTokenSize()) : null)
+                .failedStatusInMetadata(p.getFailedStatusInMetadata())
                 .build();
     }
 

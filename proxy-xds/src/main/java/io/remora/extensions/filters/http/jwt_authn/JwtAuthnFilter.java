@@ -137,6 +137,10 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
         JwtAuthnConfig config = factory.config;
         JwtVerification v = verification;
         JwtStatus status = v.evaluate(requirement);
+        // Envoy's root verifier sets the extracted data before it reports the outcome, a failure too.
+        for (Map.Entry<String, Object> e : v.extracted.entrySet()) {
+            cb.streamInfo().setDynamicMetadata(JwtAuthnConfig.NAME, e.getKey(), e.getValue());
+        }
         if (status != JwtStatus.OK) {
             stats.denied.increment();
             int code = status == JwtStatus.AUDIENCE_NOT_ALLOWED ? 403 : 401;
@@ -149,9 +153,6 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
                         h -> h.set(WWW_AUTHENTICATE, challenge), -1);
             }
             return FilterStatus.STOP_ITERATION;
-        }
-        for (Map.Entry<String, Object> e : v.extracted.entrySet()) {
-            cb.streamInfo().setDynamicMetadata(JwtAuthnConfig.NAME, e.getKey(), e.getValue());
         }
         if (v.clearRouteCache) {
             cb.clearRouteCache();

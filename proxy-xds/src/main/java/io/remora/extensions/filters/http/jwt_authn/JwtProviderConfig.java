@@ -23,6 +23,7 @@ import java.util.Set;
  *                                 {@link Long#MAX_VALUE}), {@link #NO_LIFETIME_LIMIT} when {@code exp}
  *                                 may be absent
  * @param jwtCache                 {@code jwt_cache_config}'s bounds, or null when tokens are not cached
+ * @param failedStatusInMetadata   the metadata key under which a failed token's status is left; empty: none
  */
 record JwtProviderConfig(String name, String issuer, List<String> audiences, JwksKeys keys, RemoteJwksConfig remote,
                          boolean forward,
@@ -31,7 +32,7 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
                          String headerInMetadata, Set<String> spaceDelimitedClaims, long clockSkewSeconds,
                          List<ClaimToHeader> claimToHeaders, boolean clearRouteCache,
                          io.remora.config.StringMatcher subjects, long maxLifetimeSeconds,
-                         JwtCache.Limits jwtCache) {
+                         JwtCache.Limits jwtCache, String failedStatusInMetadata) {
 
     /** {@link #maxLifetimeSeconds} when a token needs no {@code exp}. */
     static final long NO_LIFETIME_LIMIT = -1;
@@ -80,6 +81,7 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         private io.remora.config.StringMatcher subjects;
         private long maxLifetimeSeconds = NO_LIFETIME_LIMIT;
         private JwtCache.Limits jwtCache;
+        private String failedStatusInMetadata = "";
 
         private Builder(String name) {
             this.name = name;
@@ -104,12 +106,13 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         Builder subjects(io.remora.config.StringMatcher v) { subjects = v; return this; }
         Builder maxLifetimeSeconds(long v) { maxLifetimeSeconds = v; return this; }
         Builder jwtCache(JwtCache.Limits v) { jwtCache = v; return this; }
+        Builder failedStatusInMetadata(String v) { failedStatusInMetadata = v; return this; }
 
         JwtProviderConfig build() {
             return new JwtProviderConfig(name, issuer, audiences, keys, remote, forward, headers, params, cookies,
                     forwardPayloadHeader, padForwardPayloadHeader, payloadInMetadata, headerInMetadata,
                     spaceDelimitedClaims, clockSkewSeconds, claimToHeaders, clearRouteCache, subjects,
-                    maxLifetimeSeconds, jwtCache);
+                    maxLifetimeSeconds, jwtCache, failedStatusInMetadata);
         }
     }
 }

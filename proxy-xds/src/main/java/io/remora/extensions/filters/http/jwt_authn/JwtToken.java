@@ -31,14 +31,23 @@ record JwtToken(String alg, String kid, String iss, List<String> audiences, long
     }
 
     static Parsed parse(String jwt) {
-        int first = jwt.indexOf('.');
-        int second = first < 0 ? -1 : jwt.indexOf('.', first + 1);
-        if (second < 0 || jwt.indexOf('.', second + 1) >= 0) {
+        // As Envoy's Jwt::parseFromString: split on '.' skipping empty parts, so "a..b" is two parts.
+        List<String> parts = new ArrayList<>(3);
+        for (String part : jwt.split("\\.")) {
+            if (!part.isEmpty()) {
+                parts.add(part);
+            }
+        }
+        if (parts.size() != 3) {
             return fail(JwtStatus.BAD_FORMAT);
         }
-        JsonObject header = object(jwt.substring(0, first));
+        String headerText = decode(parts.get(0));
+        if (headerText == null) {
+            return fail(JwtStatus.HEADER_BAD_BASE64);
+        }
+        JsonObject header = object(headerText);
         if (header == null) {
-            return fail(JwtStatus.HEADER_PARSE_ERROR);
+            return fail(JwtStatus.HEADER_BAD_JSON);
         }
         JsonElement alg = header.get("alg");
         if (alg == null || !isString(alg)) {
@@ -51,49 +60,78 @@ record JwtToken(String alg, String kid, String iss, List<String> audiences, long
         if (kid != null && !isString(kid)) {
             return fail(JwtStatus.HEADER_BAD_KID);
         }
-        JsonObject payload = object(jwt.substring(first + 1, second));
-        if (payload == null) {
-            return fail(JwtStatus.PAYLOAD_PARSE_ERROR);
+        String payloadText = decode(parts.get(1));
+        if (payloadText == null) {
+            return fail(JwtStatus.PAYLOAD_BAD_BASE64);
         }
-        String iss;
+        JsonObject payload = object(payloadText);
+        if (payload == null) {
+            return fail(JwtStatus.PAYLOAD_BAD_JSON);
+        }
+        JsonElement iss = payload.get("iss");
+        if (iss != null && !isString(iss)) {
+            return fail(JwtStatus.ISS_NOT_STRING);
+        }
+        JsonElement sub = payload.get("sub");
+        if (sub != null && !isString(sub)) {
+            return fail(JwtStatus.SUB_NOT_STRING);
+        }
+        JwtStatus s = timeStatus(payload.get("iat"), JwtStatus.IAT_NOT_INTEGER, JwtStatus.IAT_OUT_OF_RANGE);
+        if (s == JwtStatus.OK) {
+            s = timeStatus(payload.get("nbf"), JwtStatus.NBF_NOT_INTEGER, JwtStatus.NBF_OUT_OF_RANGE);
+        }
+        if (s == JwtStatus.OK) {
+            s = timeStatus(payload.get("exp"), JwtStatus.EXP_NOT_INTEGER, JwtStatus.EXP_OUT_OF_RANGE);
+        }
+        if (s != JwtStatus.OK) {
+            return fail(s);
+        }
+        JsonElement jti = payload.get("jti");
+        if (jti != null && !isString(jti)) {
+            return fail(JwtStatus.JTI_NOT_STRING);
+        }
         List<String> aud = new ArrayList<>();
-        long exp;
-        long nbf;
-        try {
-            iss = optionalString(payload.get("iss"));
-            JsonElement a = payload.get("aud");
-            if (a != null && a.isJsonArray()) {
-                for (JsonElement e : a.getAsJsonArray()) {
-                    aud.add(optionalString(e));
+        JsonElement a = payload.get("aud");
+        if (a != null && a.isJsonArray()) {
+            for (JsonElement e : a.getAsJsonArray()) {
+                if (!isString(e)) {
+                    return fail(JwtStatus.AUD_NOT_STRING);
                 }
-            } else if (a != null) {
-                aud.add(optionalString(a));
+                aud.add(e.getAsString());
             }
-            exp = time(payload.get("exp"));
-            nbf = time(payload.get("nbf"));
-            time(payload.get("iat"));
-        } catch (IllegalArgumentException e) {
-            return fail(JwtStatus.PAYLOAD_PARSE_ERROR);
+        } else if (a != null) {
+            if (!isString(a)) {
+                return fail(JwtStatus.AUD_NOT_STRING);
+            }
+            aud.add(a.getAsString());
         }
         byte[] signature;
         try {
-            signature = Base64.getUrlDecoder().decode(jwt.substring(second + 1));
+            signature = Base64.getUrlDecoder().decode(parts.get(2));
         } catch (IllegalArgumentException e) {
-            return fail(JwtStatus.SIGNATURE_PARSE_ERROR);
+            return fail(JwtStatus.SIGNATURE_BAD_BASE64);
         }
-        return new Parsed(new JwtToken(alg.getAsString(), kid == null ? "" : kid.getAsString(), iss,
-                List.copyOf(aud), exp, nbf, jwt.substring(0, second), signature,
-                jwt.substring(first + 1, second), struct(header), struct(payload)), JwtStatus.OK);
+        return new Parsed(new JwtToken(alg.getAsString(), kid == null ? "" : kid.getAsString(),
+                iss == null ? "" : iss.getAsString(), List.copyOf(aud), seconds(payload.get("exp")),
+                seconds(payload.get("nbf")), parts.get(0) + "." + parts.get(1), signature, parts.get(1),
+                struct(header), struct(payload)), JwtStatus.OK);
     }
 
     private static Parsed fail(JwtStatus s) {
         return new Parsed(null, s);
     }
 
-    private static JsonObject object(String base64url) {
+    private static String decode(String base64url) {
         try {
-            JsonElement e = JsonParser.parseString(
-                    new String(Base64.getUrlDecoder().decode(base64url), StandardCharsets.UTF_8));
+            return new String(Base64.getUrlDecoder().decode(base64url), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static JsonObject object(String json) {
+        try {
+            JsonElement e = JsonParser.parseString(json);
             return e.isJsonObject() ? e.getAsJsonObject() : null;
         } catch (RuntimeException e) {
             return null;
@@ -104,25 +142,24 @@ record JwtToken(String alg, String kid, String iss, List<String> audiences, long
         return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
     }
 
-    private static String optionalString(JsonElement e) {
+    /**
+     * A NumericDate as Envoy's {@code StructUtils::GetUInt64} reads it: a JSON number (a fraction
+     * is cut), negative or past 2^64 out of range.
+     */
+    private static JwtStatus timeStatus(JsonElement e, JwtStatus notInteger, JwtStatus outOfRange) {
         if (e == null) {
-            return "";
+            return JwtStatus.OK;
         }
-        if (!isString(e)) {
-            throw new IllegalArgumentException("not a string");
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            return notInteger;
         }
-        return e.getAsString();
+        double d = e.getAsDouble();
+        return d < 0 || d >= 0x1p64 ? outOfRange : JwtStatus.OK;
     }
 
-    /** A NumericDate as whole seconds; jwt_verify_lib refuses other types and negative values. */
-    private static long time(JsonElement e) {
-        if (e == null) {
-            return 0;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() || e.getAsDouble() < 0) {
-            throw new IllegalArgumentException("not a NumericDate");
-        }
-        return (long) e.getAsDouble();
+    /** A checked NumericDate in whole seconds, 0 when absent; past Long.MAX_VALUE it saturates. */
+    private static long seconds(JsonElement e) {
+        return e == null ? 0 : (long) e.getAsDouble();
     }
 
     static Map<String, Object> struct(JsonObject o) {

@@ -12,8 +12,8 @@ import java.util.Set;
 
 /**
  * One request's verification: the headers the requirement reads and rewrites, and what the good
- * tokens leave (Envoy's verifier {@code Context}). Metadata is published only when the whole
- * requirement passes.
+ * tokens (and, with {@code failed_status_in_metadata}, the failed ones) leave (Envoy's verifier
+ * {@code Context}). Metadata is published once the whole requirement is decided, whatever the outcome.
  */
 final class JwtVerification {
 
@@ -23,7 +23,10 @@ final class JwtVerification {
     final Http2Headers headers;
     final long nowSeconds;
     private final List<JwtProviderConfig> providers;
-    /** {@code payload_in_metadata} / {@code header_in_metadata} key → struct, for dynamic metadata. */
+    /**
+     * {@code payload_in_metadata} / {@code header_in_metadata} / {@code failed_status_in_metadata}
+     * key → struct, for dynamic metadata.
+     */
     final Map<String, Object> extracted = new LinkedHashMap<>();
     boolean clearRouteCache;
     /**
@@ -93,6 +96,11 @@ final class JwtVerification {
             return JwtStatus.JWKS_FETCH_FAILED;
         }
         return keys == FETCH_FAILED ? JwtStatus.JWKS_FETCH_FAILED : JwtVerifier.signature(t, keys);
+    }
+
+    /** Envoy's {@code JwksCache::getSingleProvider}: the provider when the filter has just one, else null. */
+    JwtProviderConfig singleProvider() {
+        return providers.size() == 1 ? providers.get(0) : null;
     }
 
     /**

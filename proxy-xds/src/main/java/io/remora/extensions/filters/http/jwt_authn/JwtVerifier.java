@@ -10,6 +10,8 @@ import java.util.List;
  */
 final class JwtVerifier {
 
+    private static final int ED25519_SIGNATURE_LENGTH = 64;
+
     private JwtVerifier() {
     }
 
@@ -52,6 +54,11 @@ final class JwtVerifier {
                 continue;
             }
             candidate = true;
+            // Envoy tries an Ed25519 key whatever the token's alg, and a signature of another
+            // length ends the search there (verifySignatureEd25519).
+            if (k.kty().equals("OKP") && t.signature().length != ED25519_SIGNATURE_LENGTH) {
+                return JwtStatus.ED25519_SIGNATURE_WRONG_LENGTH;
+            }
             if (!k.kty().equals(JwtAlgorithms.keyType(t.alg()))) {
                 continue;
             }

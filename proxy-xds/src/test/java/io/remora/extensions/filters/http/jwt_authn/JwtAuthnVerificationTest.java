@@ -128,7 +128,37 @@ class JwtAuthnVerificationTest {
         byte[] x = java.util.Arrays.copyOfRange(der, der.length - 32, der.length);
         String ed = "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + b64(x) + "\"}]}";
         assertEquals(JwtStatus.OK, check(ed, token("{\"alg\":\"EdDSA\"}", PAYLOAD, jca("Ed25519", kp.getPrivate(), null))));
-        assertEquals(JwtStatus.HEADER_NOT_IMPLEMENTED_ALG, check(ed, token("{\"alg\":\"none\"}", PAYLOAD, in -> new byte[0])));
+        assertEquals(JwtStatus.HEADER_NOT_IMPLEMENTED_ALG, check(ed, token("{\"alg\":\"none\"}", PAYLOAD, in -> new byte[1])));
+        assertEquals(JwtStatus.ED25519_SIGNATURE_WRONG_LENGTH,
+                check(ed, token("{\"alg\":\"EdDSA\"}", PAYLOAD, in -> new byte[63])));
+        // Envoy splits on '.' skipping empty parts: an empty signature leaves two parts.
+        assertEquals(JwtStatus.BAD_FORMAT, check(ed, token("{\"alg\":\"none\"}", PAYLOAD, in -> new byte[0])));
+    }
+
+    /** Envoy's Jwt::parseFromString: each malformation has its own status, found in this order. */
+    @Test
+    void parseStatusesAreEnvoys() {
+        String h = b64("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8));
+        java.util.function.Function<String, JwtStatus> payload = p ->
+                JwtToken.parse(h + "." + b64(p.getBytes(StandardCharsets.UTF_8)) + ".c2ln").status();
+        assertEquals(JwtStatus.OK, payload.apply("{\"iss\":\"i\",\"sub\":\"s\",\"exp\":1.5,\"aud\":[\"a\"]}"));
+        assertEquals(JwtStatus.SUB_NOT_STRING, payload.apply("{\"sub\":1}"));
+        assertEquals(JwtStatus.ISS_NOT_STRING, payload.apply("{\"sub\":1,\"iss\":2}"));
+        assertEquals(JwtStatus.IAT_NOT_INTEGER, payload.apply("{\"exp\":-1,\"iat\":\"x\"}"));
+        assertEquals(JwtStatus.NBF_OUT_OF_RANGE, payload.apply("{\"exp\":\"x\",\"nbf\":-1}"));
+        assertEquals(JwtStatus.EXP_OUT_OF_RANGE, payload.apply("{\"exp\":1e20}"));
+        assertEquals(JwtStatus.JTI_NOT_STRING, payload.apply("{\"jti\":{}}"));
+        assertEquals(JwtStatus.AUD_NOT_STRING, payload.apply("{\"aud\":[\"a\",1]}"));
+        assertEquals(JwtStatus.PAYLOAD_BAD_JSON, payload.apply("[1]"));
+        assertEquals(JwtStatus.PAYLOAD_BAD_BASE64, JwtToken.parse(h + ".#.c2ln").status());
+        assertEquals(JwtStatus.HEADER_BAD_BASE64, JwtToken.parse("#.e30.c2ln").status());
+        assertEquals(JwtStatus.HEADER_BAD_JSON, JwtToken.parse(b64("x".getBytes(StandardCharsets.UTF_8)) + ".e30.c2ln").status());
+        assertEquals(JwtStatus.SIGNATURE_BAD_BASE64, JwtToken.parse(h + ".e30.#").status());
+        assertEquals(JwtStatus.OK, JwtToken.parse(h + ".e30.c2ln.").status(), "a trailing dot leaves three parts");
+        assertEquals(JwtStatus.BAD_FORMAT, JwtToken.parse(h + "..c2ln").status());
+        // failed_status_in_metadata reports Envoy's enum numbers.
+        assertEquals(26, JwtStatus.VERIFICATION_FAILS.code());
+        assertEquals(40, JwtStatus.JWKS_FETCH_FAILED.code());
     }
 
     @Test
