@@ -126,8 +126,19 @@ class HedgeE2ETest {
     private static final String HEDGE = "hedge_policy: { hedge_on_per_try_timeout: true }";
 
     private static HttpResponse<String> post(String test, String body, String... headers) throws Exception {
+        return post(test, HttpRequest.BodyPublishers.ofString(body), HttpClient.Version.HTTP_2, headers);
+    }
+
+    /** As above, the body chunked (no content-length): a try sent without it is a complete empty request. */
+    private static HttpResponse<String> postChunked(String test, String body, String... headers) throws Exception {
+        return post(test, HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofString(body)),
+                HttpClient.Version.HTTP_1_1, headers);
+    }
+
+    private static HttpResponse<String> post(String test, HttpRequest.BodyPublisher body, HttpClient.Version version,
+                                             String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(test) + "/h"))
-                .timeout(java.time.Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body));
+                .timeout(java.time.Duration.ofSeconds(20)).version(version).POST(body);
         if (headers.length > 0) {
             // An internal client (RFC 1918 x-forwarded-for), whose x-envoy-* headers the connection
             // manager keeps for the router, as in Envoy's integration tests.
@@ -196,26 +207,33 @@ class HedgeE2ETest {
         assertEquals(2.0, metric("bounded", "upstream_rq_timeout"), "as Envoy: one per outstanding try");
     }
 
-    /** Envoy's RetryStateImpl::create: x-envoy-retry-on makes a state even when it names nothing Envoy knows. */
+    /**
+     * Envoy's RetryStateImpl::create: x-envoy-retry-on makes a state even when it names nothing Envoy
+     * knows. Such a state buffers no body (Envoy's decodeData: retry_state_->enabled() is false), so
+     * the hedged try goes without it (doRetry sends what decodingBuffer() holds: nothing).
+     */
     @Test
     void aRetryOnHeaderOfUnknownTokensStillLetsTheTryHedge() throws Exception {
         long start = System.nanoTime();
-        HttpResponse<String> r = post("unknowntoken", "payload", "x-envoy-retry-on", "no-such-condition");
+        HttpResponse<String> r = postChunked("unknowntoken", "payload", "x-envoy-retry-on", "no-such-condition");
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(200, r.statusCode());
-        assertEquals("try 2:payload", r.body(), "the hedged try's answer");
+        assertEquals("try 2:", r.body(), "the hedged try's answer, to a request without the body");
         assertTrue(millis < 1200, millis + " ms");
         assertEquals(1.0, metric("unknowntoken", "upstream_rq_retry"));
     }
 
-    /** Envoy's RetryStateImpl: retriable_request_headers not matched leave a state with retry_on_ 0, which hedges. */
+    /**
+     * Envoy's RetryStateImpl: retriable_request_headers not matched leave a state with retry_on_ 0,
+     * which hedges, its body not buffered: the hedged try goes without it.
+     */
     @Test
     void anUnmatchedRetriableRequestHeaderStillLetsTheTryHedge() throws Exception {
         long start = System.nanoTime();
-        HttpResponse<String> r = post("unmatched", "payload");
+        HttpResponse<String> r = postChunked("unmatched", "payload");
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(200, r.statusCode());
-        assertEquals("try 2:payload", r.body());
+        assertEquals("try 2:", r.body());
         assertTrue(millis < 1200, millis + " ms");
         assertEquals(1.0, metric("unmatched", "upstream_rq_retry"));
     }

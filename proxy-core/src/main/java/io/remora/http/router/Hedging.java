@@ -61,7 +61,7 @@ final class Hedging {
             return;
         }
         RetryGate gate = r.retryGate();
-        RetryGate.Verdict v = gate.admit(r.retry, true, !r.done && r.replayable(), "hedge on per try timeout",
+        RetryGate.Verdict v = gate.admit(r.retry, true, !r.done && mayStart(r), "hedge on per try timeout",
                 r.cb, r.cluster, r.stats, false);
         if (v == RetryGate.Verdict.YES) {
             if (gate.hedging == null) {
@@ -73,6 +73,15 @@ final class Hedging {
         } else if (v.flag != null) {
             r.info.setFlag(v.flag);
         }
+    }
+
+    /**
+     * Whether a hedged try may start: with the body held whole; or, as Envoy's router (whose state
+     * retrying nothing buffers no body, so its doRetry sends none), without it, once the running
+     * try wrote it all and no overflow abandoned the retries.
+     */
+    private static boolean mayStart(RouterFilter r) {
+        return r.replayable() || (!r.retainBody && !r.bodyAbandoned && r.body.held() == 0);
     }
 
     /** Whether {@code a} is an earlier try still running beside the current one. */

@@ -49,6 +49,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     RequestBody body = RequestBody.NONE;
     /** Keep every chunk of {@link #body} for a replay (until the buffer limit says otherwise). */
     boolean retainBody;
+    /** The body outgrew the retry buffer: as Envoy's retry_state_.reset(), no further try may start. */
+    boolean bodyAbandoned;
     boolean downstreamEnded;
     long downstreamEndNanos;
     RetryState retry;
@@ -174,10 +176,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
         RouterRequestHeaders.prepare(this, headers, fa, name);
         List<MirrorSampling.Mirror> mirrors = tunnel == null ? MirrorSampling.sample(fa.mirrors(), cb) : null;
-        // As Envoy's decodeData, a state retrying nothing holds no body; one that may hedge does, so a
-        // hedged try sends the whole request (Envoy's would go without the body it did not buffer).
-        retainBody = (retry != null && (retry.enabled() || hedge))
-                || (tunnel == null && fa.internalRedirectPolicy() != null);
+        // As Envoy's decodeData: a state retrying nothing holds no body, even when it may hedge.
+        retainBody = (retry != null && retry.enabled()) || (tunnel == null && fa.internalRedirectPolicy() != null);
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
@@ -209,6 +209,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (retainBody && body.received() > retainLimit()) {
             // Envoy's "retry buffer overflow": the body can no longer be replayed.
             retainBody = false;
+            bodyAbandoned = true;
             stats.retryOrShadowAbandoned.increment();
             if (current == null && retryGate != null && retryGate.backoffPending()) {
                 // As Envoy: a retry waiting for its back-off can no longer be sent, and no try runs.

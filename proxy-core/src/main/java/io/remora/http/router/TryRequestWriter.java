@@ -17,7 +17,11 @@ final class TryRequestWriter {
         RouterFilter router = a.router;
         if (!a.headersSent) {
             a.headersSent = true;
-            a.endSent = router.downstreamEnded && router.body.count() == 0 && router.requestTrailers == null;
+            if (!router.body.whole()) {
+                // A hedge from a state that held no body: as Envoy's doRetry, the try goes without it.
+                a.written = router.body.count();
+            }
+            a.endSent = router.downstreamEnded && a.written == router.body.count() && router.requestTrailers == null;
             if (a.filtered != null) {
                 a.filtered.filters.decodeHeaders(a.headers, a.endSent);
             } else {

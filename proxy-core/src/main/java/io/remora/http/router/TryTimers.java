@@ -34,6 +34,10 @@ final class TryTimers {
         return a.timers == null ? null : a.timers.tracked;
     }
 
+    /**
+     * Envoy's setupPerTryTimeout, once the request has ended and the try has its stream: the
+     * per-try timer and the per-try idle one (not running while the request still arrives).
+     */
     static void startPerTry(UpstreamRequest a) {
         RouterFilter r = a.router;
         if (r.perTryTimeoutMillis > 0 && (a.timers == null || a.timers.perTry == null) && !a.finished) {
@@ -41,6 +45,7 @@ final class TryTimers {
             of(a).perTry = t;
             WorkerTimer.of(r.cb.eventLoop()).armMillis(t, r.perTryTimeoutMillis);
         }
+        startIdle(a);
     }
 
     static void cancelPerTry(UpstreamRequest a) {
@@ -50,7 +55,14 @@ final class TryTimers {
         }
     }
 
-    static void armIdle(UpstreamRequest a) {
+    /** Envoy's resetPerTryIdleTimer: response bytes re-arm the idle timer once it was set up. */
+    static void resetIdle(UpstreamRequest a) {
+        if (a.timers != null && a.timers.perTryIdle != null) {
+            startIdle(a);
+        }
+    }
+
+    private static void startIdle(UpstreamRequest a) {
         RouterFilter r = a.router;
         if ((r.tunnel != null && r.tunnel.established) || a.finished) {
             return;

@@ -207,7 +207,6 @@ class UpstreamRequest implements UpstreamCallbacks {
             s.readEnabled(false);
         }
         TryTimers.startMaxDuration(this);
-        TryTimers.armIdle(this);
         if (filtered != null) {
             filtered.poolReady(s);
         }
@@ -265,7 +264,7 @@ class UpstreamRequest implements UpstreamCallbacks {
         if (!answers()) {
             return;
         }
-        TryTimers.armIdle(this);
+        TryTimers.resetIdle(this);
         TrackedTry tracked = TryTimers.tracked(this);
         if (tracked != null) {
             tracked.responseHeaders(h);
@@ -291,7 +290,7 @@ class UpstreamRequest implements UpstreamCallbacks {
             data.release();
             return;
         }
-        TryTimers.armIdle(this);
+        TryTimers.resetIdle(this);
         mark(io.remora.accesslog.StreamTimings.Point.US_RX_BODY_BEG);
         TrackedTry tracked = TryTimers.tracked(this);
         if (tracked != null) {

@@ -220,6 +220,31 @@ class RouterPoolBehaviourTest {
         }
     }
 
+    /**
+     * Envoy's UpstreamRequest::setupPerTryTimeout makes the per-try idle timer once the request has
+     * ended (and the try has its stream), not at onPoolReady: a body arriving slower than the idle
+     * timeout does not time the try out.
+     */
+    @Test
+    void perTryIdleTimeoutWaitsForTheRequestToEnd() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) ->
+                ctx.writeAndFlush(H1Upstream.text(200, "got " + req.content().readableBytes())))) {
+            String c = "idleupload" + (++seq);
+            TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1), up.address());
+            RetryPolicy rp = new RetryPolicy(java.util.EnumSet.of(RetryOn.FIVE_XX), 1, null, java.time.Duration.ofMillis(200),
+                    java.util.Set.of(), null, null, false, 1);
+            TestStream s = stream(ctx, c, rp);
+            s.start(new RouterFilter(CONFIG), TestStream.post("/up"), false);
+            s.run(() -> s.filter.decodeData(Unpooled.wrappedBuffer(new byte[10]), false));
+            Thread.sleep(700);
+            s.run(() -> s.filter.decodeData(Unpooled.wrappedBuffer(new byte[10]), true));
+            s.await();
+            assertEquals(200, s.status());
+            assertEquals("got 20", s.body());
+            assertEquals(0.0, ctx.clusters.get(c).stats().upstreamRqPerTryIdleTimeout.count());
+        }
+    }
+
     /** An upstream that answers its first request "first" once {@code release} opens, every later one "next" at once. */
     private static H1Upstream firstAnsweredOn(java.util.concurrent.CountDownLatch release) throws InterruptedException {
         return new H1Upstream(TRANSPORT, (ctx, req, n) -> {

@@ -71,9 +71,12 @@ public final class RetryPolicyTranslator {
         if (p.hasRetryBackOff()) {
             FieldPath bp = path.field("retry_back_off");
             var b = p.getRetryBackOff();
-            base = baseInterval(b.hasBaseInterval(), b.getBaseInterval(), bp);
+            if (!b.hasBaseInterval()) {
+                throw bp.field("base_interval").error("missing required field");
+            }
+            base = wholeMillis(b.getBaseInterval(), bp.field("base_interval"));
             if (b.hasMaxInterval()) {
-                max = Protos.duration(b.getMaxInterval());
+                max = wholeMillis(b.getMaxInterval(), bp.field("max_interval"));
                 if (max.compareTo(base) < 0) {
                     throw bp.field("max_interval").error("must not be less than base_interval");
                 }
@@ -82,14 +85,8 @@ public final class RetryPolicyTranslator {
         if (max == null) {
             max = base.multipliedBy(10);
         }
-        Set<Integer> codes = new LinkedHashSet<>();
-        for (int i = 0; i < p.getRetriableStatusCodesCount(); i++) {
-            int c = p.getRetriableStatusCodes(i);
-            if (c < 100 || c > 599) {
-                throw path.field("retriable_status_codes").index(i).error("not an HTTP status code: " + c);
-            }
-            codes.add(c);
-        }
+        // Envoy's RetryPolicyImpl takes every code as it is: one no response carries never matches.
+        Set<Integer> codes = new LinkedHashSet<>(p.getRetriableStatusCodesList());
         boolean otherHosts = false;
         boolean omitCanary = false;
         java.util.Map<String, Object> omitMetadata = java.util.Map.of();
@@ -152,7 +149,20 @@ public final class RetryPolicyTranslator {
                 .build();
     }
 
-    /** A back-off's {@code base_interval} (under {@code bp}): required, at least 1 ms. */
+    /**
+     * A route back-off's interval at {@code at}: above 0 (its validation), in whole milliseconds,
+     * one at least, as Envoy's RetryPolicyImpl reads it (PROTOBUF_GET_MS, a sub-millisecond value
+     * rounded up to 1 ms).
+     */
+    private static Duration wholeMillis(com.google.protobuf.Duration d, FieldPath at) {
+        Duration v = Protos.duration(d);
+        if (v.isNegative() || v.isZero()) {
+            throw at.error("must be greater than 0");
+        }
+        return Duration.ofMillis(Math.max(1, v.toMillis()));
+    }
+
+    /** A core back-off's {@code base_interval} (under {@code bp}): required, at least 1 ms. */
     static Duration baseInterval(boolean has, com.google.protobuf.Duration d, FieldPath bp) {
         if (!has) {
             throw bp.field("base_interval").error("missing required field");

@@ -74,6 +74,40 @@ class RouteOptionsTranslationTest {
                 """, ""));
     }
 
+    /**
+     * Envoy's RetryPolicyImpl: back-off intervals are read in whole milliseconds, a sub-millisecond
+     * one rounded up to 1 ms (not refused), then compared; retriable_status_codes are taken as they
+     * are, whatever the number.
+     */
+    @Test
+    void subMillisecondBackOffIntervalsRoundUpAndAnyStatusCodeIsKept() {
+        RetryPolicy p = routeRetry("""
+                      retry_policy:
+                        retry_on: retriable-status-codes
+                        retriable_status_codes: [0, 999, 503]
+                        retry_back_off: { base_interval: 0.0005s, max_interval: 0.0008s }
+                """);
+        assertEquals(Duration.ofMillis(1), p.baseInterval());
+        assertEquals(Duration.ofMillis(1), p.maxInterval());
+        assertTrue(p.retriableStatusCodes().containsAll(List.of(0, 999, 503)), p.retriableStatusCodes().toString());
+        // 1.9 ms and 1.5 ms are both 1 ms to Envoy: not a max below the base.
+        assertEquals(Duration.ofMillis(1), routeRetry("""
+                      retry_policy:
+                        retry_on: 5xx
+                        retry_back_off: { base_interval: 0.0019s, max_interval: 0.0015s }
+                """).maxInterval());
+        assertEquals(ROUTE + ".retry_policy.retry_back_off.max_interval", refusedPath("""
+                      retry_policy:
+                        retry_on: 5xx
+                        retry_back_off: { base_interval: 0.003s, max_interval: 0.002s }
+                """, ""));
+        assertEquals(ROUTE + ".retry_policy.retry_back_off.base_interval", refusedPath("""
+                      retry_policy:
+                        retry_on: 5xx
+                        retry_back_off: { base_interval: 0s }
+                """, ""));
+    }
+
     @Test
     void retryOptionsPredicatesAreRefusedByName() {
         var e = assertThrows(TranslationException.class, () -> translate("""

@@ -52,15 +52,21 @@ public final class ClusterCall extends ClusterExchange {
      * result is counted as the router counts a retried one); null: never.
      */
     private final Predicate<Response> retried;
+    /** A retried call's per-try timeout, armed once the try's stream is ready; null: none. */
+    private final Duration perTry;
+    private final EventLoop loop;
     private ScheduledFuture<?> timer;
     private Http2Headers responseHeaders;
     /** The answer's headers ended the stream (a trailers-only gRPC answer). */
     private boolean headersEnded;
     private final ByteArrayOutputStream responseBody = new ByteArrayOutputStream();
 
-    private ClusterCall(Http2Headers headers, byte[] body, Predicate<Response> retried, Consumer<Response> done) {
+    private ClusterCall(EventLoop loop, Http2Headers headers, byte[] body, Duration perTry,
+                        Predicate<Response> retried, Consumer<Response> done) {
+        this.loop = loop;
         this.headers = headers;
         this.body = body;
+        this.perTry = perTry;
         this.retried = retried;
         this.done = done;
     }
@@ -68,17 +74,7 @@ public final class ClusterCall extends ClusterExchange {
     /** Starts the exchange; {@code done} may run before this returns (no cluster, no host). */
     public static Cancellable start(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol,
                              Http2Headers headers, byte[] body, Duration timeout, Consumer<Response> done) {
-        return start(loop, ctx, clusterName, protocol, headers, body, timeout, null, done);
-    }
-
-    /**
-     * As above, for one try of a retried call: {@code retried} says, before {@code done} hears it,
-     * whether the try's outcome (an answer whole, a failure before the answer) is retried.
-     */
-    static Cancellable start(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol,
-                             Http2Headers headers, byte[] body, Duration timeout, Predicate<Response> retried,
-                             Consumer<Response> done) {
-        ClusterCall call = new ClusterCall(headers, body, retried, done);
+        ClusterCall call = new ClusterCall(loop, headers, body, null, null, done);
         String refused = call.connect(loop, ctx, clusterName, protocol);
         if (refused != null) {
             done.accept(new Response(null, null, null, refused));
@@ -90,16 +86,60 @@ public final class ClusterCall extends ClusterExchange {
         return call;
     }
 
+    /**
+     * One try of a retried call, whose own timeout is its caller's: {@code retried} says, before
+     * {@code done} hears it, whether the try's outcome (an answer whole, a failure before the
+     * answer) is retried; {@code perTry} (null: none) runs from the try's stream being ready, as
+     * Envoy's setupPerTryTimeout. Null when the try ended at once ({@code done} heard it).
+     */
+    static ClusterCall startTry(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol,
+                                Http2Headers headers, byte[] body, Duration perTry, Predicate<Response> retried,
+                                Consumer<Response> done) {
+        ClusterCall call = new ClusterCall(loop, headers, body, perTry, retried, done);
+        String refused = call.connect(loop, ctx, clusterName, protocol);
+        if (refused != null) {
+            done.accept(new Response(null, null, null, refused));
+            return null;
+        }
+        return call.finished ? null : call;
+    }
+
     private void onTimeout() {
         timer = null;
         if (!finished) {
             countTimeout(responseHeaders == null);
             abandon();
-            Response r = new Response(null, null, null, "timeout");
-            if (responseHeaders == null) {
-                decide(r);
-            }
-            finish(r);
+            finish(new Response(null, null, null, "timeout"));
+        }
+    }
+
+    /**
+     * Envoy's UpstreamRequest::onPerTryTimeout: ignored once the answer started (the call's own
+     * timeout still runs), else the try is reset and, as Envoy's onPerTryTimeoutCommon, counted as
+     * a per-try timeout and retried as a local reset when the caller's policy says so.
+     */
+    private void onPerTryTimeout() {
+        timer = null;
+        if (finished || responseHeaders != null) {
+            return;
+        }
+        abandon();
+        Response r = new Response(null, null, null, "timeout");
+        countPerTryTimeout(decide(r));
+        finish(r);
+    }
+
+    /**
+     * The retried call's own timeout ended this try, as Envoy's onResponseTimeout ends each try
+     * still out: its upstream_rq_timeout, the host's rq_timeout, the 504 while awaiting the answer;
+     * nothing more is heard.
+     */
+    void timeOut() {
+        if (!finished) {
+            countTimeout(responseHeaders == null);
+            abandon();
+            release();
+            stopTimer();
         }
     }
 
@@ -140,6 +180,9 @@ public final class ClusterCall extends ClusterExchange {
 
     @Override
     void onStream(UpstreamStream s) {
+        if (perTry != null) {
+            timer = loop.schedule(this::onPerTryTimeout, perTry.toNanos(), TimeUnit.NANOSECONDS);
+        }
         boolean hasBody = body != null && body.length > 0;
         s.writeHeaders(headers, !hasBody);
         if (hasBody) {

@@ -228,6 +228,23 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
         }
     }
 
+    /**
+     * Envoy's onPerTryTimeoutCommon for the async client's router: the cluster's
+     * upstream_rq_per_try_timeout (not upstream_rq_timeout), the host's rq_timeout and an outlier
+     * timeout; then, retried (maybeRetryReset), the host's rq_error alone, else the 504 charged
+     * (chargeUpstreamAbort: code stats, the host's rq_error). The try has its stream: the timer
+     * runs from then.
+     */
+    final void countPerTryTimeout(boolean retried) {
+        cluster.stats().upstreamRqPerTryTimeout.increment();
+        host.stats.rqTimeout.increment();
+        host.outlier().reportLocalOrigin(io.remora.upstream.OutlierMonitor.LocalOriginEvent.TIMEOUT);
+        if (!retried) {
+            cluster.stats().response(504);
+        }
+        host.stats.rqError.increment();
+    }
+
     final void countRemoteReset() {
         cluster.stats().upstreamRqRxReset.increment();
     }

@@ -8,7 +8,6 @@ import io.remora.config.RetryPolicy;
 import io.remora.http.router.RetryState;
 import io.remora.http.upstream.Cancellable;
 import io.remora.server.ServerContext;
-import io.remora.upstream.Cluster;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +17,9 @@ import java.util.function.Consumer;
  * A unary gRPC call under its service's {@code retry_policy}, as Envoy's async client runs it through the router:
  * a try whose answer (response headers, a trailers-only grpc-status) or reset the policy's {@code retry_on} names
  * is sent again after the jittered back-off, at most {@code num_retries} times, each retry holding a slot of the
- * cluster's max_retries breaker; every try is bounded by the per-try timeout (the back-off's max_interval, as
- * Envoy's conversion sets it) and the whole call by the call's own timeout. Only made when a policy is set.
+ * cluster's max_retries breaker; every try is bounded, from its stream being ready, by the per-try timeout (the
+ * back-off's max_interval, as Envoy's conversion sets it) and the whole call by the call's own timeout. Only made
+ * when a policy is set.
  * Event-loop confined.
  */
 final class GrpcUnaryRetries implements Cancellable {
@@ -33,7 +33,8 @@ final class GrpcUnaryRetries implements Cancellable {
     private final CallRetries retries;
     /** The per-try timeout when it ends a try before the call's own timeout would, else null. */
     private final Duration perTry;
-    private Cancellable current = Cancellable.NOOP;
+    /** The try under way; null while a retry waits for its back-off. */
+    private ClusterCall current;
     /** The last try's outcome was one the policy retries (whether or not a retry was left). */
     private boolean wanted;
     /** The wait before the retry of the last try's outcome; -1: not retried. */
@@ -78,8 +79,8 @@ final class GrpcUnaryRetries implements Cancellable {
 
     private void attempt() {
         backoffTimer = null;
-        Cancellable c = ClusterCall.start(loop, context, clusterName, UpstreamProtocol.HTTP2, headers, framed, perTry,
-                this::decide, this::onTry);
+        ClusterCall c = ClusterCall.startTry(loop, context, clusterName, UpstreamProtocol.HTTP2, headers, framed,
+                perTry, this::decide, this::onTry);
         if (!finished) {
             current = c;
         }
@@ -99,7 +100,7 @@ final class GrpcUnaryRetries implements Cancellable {
         if (finished) {
             return;
         }
-        current = Cancellable.NOOP;
+        current = null;
         long wait = nextWait;
         boolean retriable = wanted;
         nextWait = -1;
@@ -127,13 +128,16 @@ final class GrpcUnaryRetries implements Cancellable {
         return perTry != null && "timeout".equals(r.failure()) && state.wouldRetryTimeout();
     }
 
+    /**
+     * The call's own timeout, as Envoy's onResponseTimeout: the try under way counts it (none
+     * while a retry waits for its back-off).
+     */
     private void onDeadline() {
         deadline = null;
         if (!finished) {
-            current.cancel();
-            Cluster c = retries.cluster();
-            if (c != null) {
-                c.stats().upstreamRqTimeout.increment();
+            if (current != null) {
+                current.timeOut();
+                current = null;
             }
             finish(new ClusterCall.Response(null, null, null, "timeout"));
         }
@@ -142,7 +146,10 @@ final class GrpcUnaryRetries implements Cancellable {
     @Override
     public void cancel() {
         if (!finished) {
-            current.cancel();
+            if (current != null) {
+                current.cancel();
+                current = null;
+            }
             end();
         }
     }
