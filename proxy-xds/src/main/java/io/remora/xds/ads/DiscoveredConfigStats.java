@@ -128,6 +128,25 @@ final class DiscoveredConfigStats {
         }
     }
 
+    /** The secret's first response never came within its initial_fetch_timeout. */
+    void sdsInitFetchTimeout(String name) {
+        SubscriptionStats s = sds(name);
+        s.initFetchTimeout();
+        s.attempt();
+    }
+
+    /** As for a secret, for each filter kind naming this discovered config. */
+    void ecdsInitFetchTimeout(String name, java.util.Collection<EcdsRefs.Ref> refs) {
+        java.util.Set<EcdsRefs.Kind> counted = java.util.EnumSet.noneOf(EcdsRefs.Kind.class);
+        for (EcdsRefs.Ref ref : refs) {
+            if (ref.name().equals(name) && counted.add(ref.kind())) {
+                SubscriptionStats s = ecdsSubscription(ref);
+                s.initFetchTimeout();
+                s.attempt();
+            }
+        }
+    }
+
     /**
      * {@code http.<stat_prefix>.vhds.<route_config_name>.config_reload} (and the subscription's update_success /
      * update_rejected) for each route configuration whose virtual hosts the update changed, under every HCM

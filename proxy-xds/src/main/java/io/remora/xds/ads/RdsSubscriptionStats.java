@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -188,6 +189,20 @@ final class RdsSubscriptionStats {
                 case "update_failure" -> s.stats.failure();
                 case "update_empty" -> s.updateEmpty.increment();
                 default -> throw new IllegalArgumentException(stat);
+            }
+        }
+    }
+
+    /**
+     * The route configuration's first response did not come within initial_fetch_timeout: each subscription with a
+     * timer counts it (0s waits for ever: no timer).
+     */
+    void initFetchTimeout(String name, XdsSnapshot snapshot) {
+        for (XdsDependencies.RdsRef ref : refs(name, snapshot)) {
+            if (XdsDependencies.initialFetchTimeout(ref.configSource(), Duration.ZERO) != null) {
+                Subscription s = of(ref.statPrefix(), name);
+                s.stats.initFetchTimeout();
+                s.stats.attempt();
             }
         }
     }

@@ -329,6 +329,31 @@ public final class XdsStats {
         rds.rejected(names, s);
     }
 
+    /** Per named type, what counted its initial fetch's timeout: a subscription's timer fires once. */
+    private final Map<XdsResourceType, java.util.Set<String>> fetchesTimedOut = new java.util.EnumMap<>(XdsResourceType.class);
+
+    /**
+     * The wait for what warms ran out (the shortest initial_fetch_timeout of what it waits for): each RDS, SDS or ECDS
+     * subscription over gRPC whose first response never came counts init_fetch_timeout and an update_attempt, as
+     * GrpcSubscriptionImpl's timer does before the listener or cluster waiting for it goes on without it.
+     */
+    void namedFetchesTimedOut(AdsSubscriptions subscriptions, XdsSnapshot s) {
+        for (XdsResourceType t : java.util.List.of(XdsResourceType.ROUTE, XdsResourceType.SECRET,
+                XdsResourceType.EXTENSION_CONFIG)) {
+            java.util.Set<String> counted = fetchesTimedOut.computeIfAbsent(t, k -> new java.util.HashSet<>());
+            for (String name : subscriptions.allNames(t)) {
+                if (s.state(t).resources().containsKey(name) || !counted.add(name)) {
+                    continue;
+                }
+                switch (t) {
+                    case ROUTE -> rds.initFetchTimeout(name, s);
+                    case SECRET -> discovered.sdsInitFetchTimeout(name);
+                    default -> discovered.ecdsInitFetchTimeout(name, EcdsRefs.of(s));
+                }
+            }
+        }
+    }
+
     /** The secrets and discovered filters subscribed now (see {@link DiscoveredConfigStats#subscribed}). */
     void subscribed(java.util.Set<String> secrets, java.util.Collection<EcdsRefs.Ref> filters) {
         discovered.subscribed(secrets, filters);

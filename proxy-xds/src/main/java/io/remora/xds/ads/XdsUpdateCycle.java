@@ -83,6 +83,11 @@ final class XdsUpdateCycle {
             public XdsSnapshot acceptedSnapshot() {
                 return accepted;
             }
+
+            @Override
+            public XdsSnapshot candidateSnapshot() {
+                return pending.over(accepted);
+            }
         });
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());

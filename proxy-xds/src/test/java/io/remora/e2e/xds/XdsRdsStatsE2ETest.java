@@ -83,6 +83,38 @@ class XdsRdsStatsE2ETest {
         }
     }
 
+    /**
+     * A route configuration that never comes: its subscription's initial_fetch_timeout fires, counted in
+     * init_fetch_timeout with an update_attempt (GrpcSubscriptionImpl's timer), and the listener stops waiting for
+     * it (RdsRouteConfigSubscription::onConfigUpdateFailed readies its init target).
+     */
+    @Test
+    void routesThatNeverComeTimeOut() throws Exception {
+        try (TestUpstream a = TestUpstream.text("u-a"); TestUpstream b = TestUpstream.text("u-b");
+             TestControlPlane cp = new TestControlPlane().startTcp(0)) {
+            Mesh mesh = new Mesh(XdsProxy.freePort(), a.port(), b.port());
+            mesh.rdsSource = Mesh.ADS.toBuilder().setInitialFetchTimeout(com.google.protobuf.Duration.newBuilder()
+                    .setSeconds(1)).build();
+            mesh.withholdRoutes = true;
+            cp.set(mesh.snapshot());
+            try (XdsProxy proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false))) {
+                cp.awaitSotwAck(LDS, "0");
+                TestControlPlane.await("the listener is served once the routes timed out",
+                        () -> "LIVE".equals(proxy.admin("/ready").trim()));
+                assertEquals(1.0, rds(proxy, "init_fetch_timeout"));
+                assertEquals(2.0, rds(proxy, "update_attempt"), "its start and its timeout");
+                assertEquals(0.0, rds(proxy, "update_success"));
+
+                mesh.withholdRoutes = false;
+                mesh.rdsVersion = "1";
+                cp.set(mesh.snapshot());
+                proxy.awaitReply("the routes once they come", mesh.listenerPort, "/", r -> r.body().equals("u-a"));
+                TestControlPlane.await("RDS success", () -> rds(proxy, "update_success") == 1.0);
+                assertEquals(1.0, rds(proxy, "init_fetch_timeout"), "the timer fires once");
+            }
+        }
+    }
+
     private static double rds(XdsProxy proxy, String stat) {
         return proxy.metric("envoy_http_rds_" + stat, ROUTE, HCM);
     }
