@@ -67,6 +67,11 @@ final class FilterStatNames {
                         + prefixedStat(filter, stat);
             }
         }
+        String routeConfig = id.getTag("envoy_rds_route_config");
+        if (hcm != null && routeConfig != null && rest.startsWith("http_rds_")) {
+            // an RDS subscription's scope: both tags go back in, the route configuration after rds.
+            return "http." + hcm + ".rds." + routeConfig + "." + rest.substring("http_rds_".length());
+        }
         String vhds = vhdsScope(hcm, rest);
         if (vhds != null) {
             return vhds;

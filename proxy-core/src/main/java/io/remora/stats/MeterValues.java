@@ -96,6 +96,9 @@ final class MeterValues {
             sb.append(v > 0 ? "+Inf" : "-Inf");
         } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             sb.append((long) v);
+        } else if (v == Math.rint(v) && Math.abs(v) < 0x1p64) {
+            // a uint64 Envoy prints whole (a subscription's version hash), not in exponent form
+            sb.append(new java.math.BigDecimal(v).toPlainString());
         } else {
             sb.append(v);
         }

@@ -78,19 +78,32 @@ final class DiscoveredConfigStats {
                         Tags.of(io.remora.stats.StatNames.ECDS_TAG, ref.kind().statScope + "." + n)));
     }
 
-    /** An update accepted: update_success (and an update_attempt) for each secret it brought or changed. */
+    /** Secrets responses brought since the last apply, changed or not, with their response's version_info. */
+    private final Map<String, String> sdsDelivered = new java.util.HashMap<>();
+
+    void sdsDelivered(java.util.Collection<String> names, String versionInfo) {
+        names.forEach(n -> sdsDelivered.put(n, versionInfo));
+    }
+
+    /**
+     * An update accepted: update_success (and an update_attempt) for each secret it brought, changed or not, as
+     * GrpcSubscriptionImpl::onConfigUpdate counts each response the mux hands the secret's watch.
+     */
     private void sds(XdsSnapshot before, XdsSnapshot after, boolean success) {
         if (!success) {
+            sdsDelivered.clear();
             return; // counted against every secret subscribed: sdsRejected
         }
         Map<String, XdsResource> was = before.state(XdsResourceType.SECRET).resources();
         for (Map.Entry<String, XdsResource> e : after.state(XdsResourceType.SECRET).resources().entrySet()) {
-            if (!Objects.equals(was.get(e.getKey()), e.getValue())) {
+            String version = sdsDelivered.get(e.getKey());
+            if (version != null || !Objects.equals(was.get(e.getKey()), e.getValue())) {
                 SubscriptionStats s = sds(e.getKey());
                 s.attempt();
-                s.success(e.getValue().version());
+                s.success(version != null ? version : e.getValue().version());
             }
         }
+        sdsDelivered.clear();
     }
 
     /**
@@ -98,6 +111,7 @@ final class DiscoveredConfigStats {
      * onConfigUpdateFailed with UpdateRejected), each counting update_rejected and an update_attempt.
      */
     void sdsRejected() {
+        sdsDelivered.clear();
         for (String n : secrets) {
             SubscriptionStats s = sds(n);
             s.attempt();
@@ -111,6 +125,25 @@ final class DiscoveredConfigStats {
             SubscriptionStats s = sds(n);
             s.attempt();
             s.failure();
+        }
+    }
+
+    /** The secret's first response never came within its initial_fetch_timeout. */
+    void sdsInitFetchTimeout(String name) {
+        SubscriptionStats s = sds(name);
+        s.initFetchTimeout();
+        s.attempt();
+    }
+
+    /** As for a secret, for each filter kind naming this discovered config. */
+    void ecdsInitFetchTimeout(String name, java.util.Collection<EcdsRefs.Ref> refs) {
+        java.util.Set<EcdsRefs.Kind> counted = java.util.EnumSet.noneOf(EcdsRefs.Kind.class);
+        for (EcdsRefs.Ref ref : refs) {
+            if (ref.name().equals(name) && counted.add(ref.kind())) {
+                SubscriptionStats s = ecdsSubscription(ref);
+                s.initFetchTimeout();
+                s.attempt();
+            }
         }
     }
 

@@ -28,6 +28,9 @@ final class InitialFetches {
         Set<XdsResourceType> pendingTypes();
 
         XdsSnapshot acceptedSnapshot();
+
+        /** What is accepted with what is pending over it. */
+        XdsSnapshot candidateSnapshot();
     }
 
     private final XdsClientOptions options;
@@ -211,6 +214,7 @@ final class InitialFetches {
             }
         }
         awaitingFirst.clear();
+        stats.namedFetchesTimedOut(subscriptions, cycle.candidateSnapshot());
         maybeRelease(cycle.pendingTypes());
         if (!cycle.applyAllPending()) {
             initializationDone(); // Envoy goes LIVE without the config that never came

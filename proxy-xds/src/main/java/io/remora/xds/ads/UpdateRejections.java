@@ -60,6 +60,9 @@ final class UpdateRejections {
         pending.takeRepeated(t);
         reject(t, p.nonces(), p.ads(), p.acked() != null ? p.acked().versionInfo() : accepted.versionInfo(t), error);
         p.sources().forEach((key, ack) -> sources.nack(key, ack.nonces(), error));
+        if (t == XdsResourceType.ROUTE) {
+            p.sources().keySet().forEach(key -> stats.rdsRejected(sources.names(key), pending.over(accepted)));
+        }
         stats.perResource(t, accepted, accepted.with(t, p.state()), false);
         pending.keepAcked(t, p);
     }
@@ -175,6 +178,9 @@ final class UpdateRejections {
     /** @param ackedVersion the version_info the NACK names: the last ACKed */
     void reject(XdsResourceType type, List<String> nonces, boolean ads, String ackedVersion, String error) {
         stats.rejected(type);
+        if (type == XdsResourceType.ROUTE && ads && !nonces.isEmpty()) {
+            stats.rdsRejected(subscriptions.names(type), pending.over(accepted.get()));
+        }
         if (type == XdsResourceType.EXTENSION_CONFIG) {
             stats.ecdsFailed(subscribed.of(type), EcdsRefs.of(pending.over(accepted.get())));
         }

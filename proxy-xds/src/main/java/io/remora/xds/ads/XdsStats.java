@@ -1,7 +1,6 @@
 package io.remora.xds.ads;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,13 +14,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Envoy's xDS stats under their Prometheus names: {@code control_plane.connected_state},
  * {@code listener_manager.lds.*}, {@code cluster_manager.cds.*}, {@code http.<stat_prefix>.rds.<route_config>.*}
- * and {@code cluster.<name>.update_*} for EDS; ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
+ * ({@link RdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS; ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
  */
 public final class XdsStats {
     public static final String CONNECTED_STATE = "envoy_control_plane_connected_state";
 
     private final MeterRegistry registry;
     private final DiscoveredConfigStats discovered;
+    private final RdsSubscriptionStats rds;
     private final AtomicInteger connectedState = new AtomicInteger();
     final Counter ldsUpdateAttempt;
     final Counter ldsUpdateSuccess;
@@ -43,6 +43,7 @@ public final class XdsStats {
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
         this.discovered = new DiscoveredConfigStats(registry);
+        this.rds = new RdsSubscriptionStats(registry);
         Gauge.builder(CONNECTED_STATE, connectedState, AtomicInteger::get).register(registry);
         ldsUpdateAttempt = registry.counter("envoy_listener_manager_lds_update_attempt");
         ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
@@ -222,11 +223,6 @@ public final class XdsStats {
         return runtime;
     }
 
-    /** {@code http.<stat_prefix>.rds.<route_config_name>.update_success|update_rejected}. */
-    void rds(String statPrefix, String routeConfigName, boolean success) {
-        rdsCounter(statPrefix, routeConfigName, success ? "update_success" : "update_rejected");
-    }
-
     /** {@code cluster.<name>.update_success|update_rejected}: the EDS subscription's stats. */
     void eds(String clusterName, boolean success) {
         edsCounter(clusterName, success ? "update_success" : "update_rejected");
@@ -234,12 +230,6 @@ public final class XdsStats {
 
     private void edsCounter(String clusterName, String stat) {
         registry.counter("envoy_cluster_" + stat, Tags.of("envoy_cluster_name", clusterName.replace(':', '_'))).increment();
-    }
-
-    private void rdsCounter(String statPrefix, String routeConfigName, String stat) {
-        // Envoy's stat names carry ':' as '_', and so do the tags extracted from them
-        registry.counter("envoy_http_rds_" + stat, Tags.of("envoy_http_conn_manager_prefix", statPrefix,
-                "envoy_rds_route_config", routeConfigName.replace(':', '_'))).increment();
     }
 
     /** The bootstrap's static EDS clusters by load assignment name: their EDS stats count as CDS clusters' do. */
@@ -250,28 +240,8 @@ public final class XdsStats {
     }
 
     /** The bootstrap's static listeners' HCMs loading routes from files: their RDS stats count as LDS ones' do. */
-    private volatile java.util.List<XdsDependencies.RdsRef> staticRds = java.util.List.of();
-
     void staticRds(java.util.List<XdsDependencies.RdsRef> refs) {
-        staticRds = java.util.List.copyOf(refs);
-    }
-
-    /** The HCMs (LDS listeners' and the static ones reading files) loading route configuration {@code name}. */
-    private java.util.List<XdsDependencies.RdsRef> rdsRefs(String name, XdsSnapshot s) {
-        java.util.List<XdsDependencies.RdsRef> out = new java.util.ArrayList<>();
-        for (XdsDependencies.RdsRef ref : staticRds) {
-            if (ref.routeConfigName().equals(name)) {
-                out.add(ref);
-            }
-        }
-        for (Listener l : s.listeners().values()) {
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
-                if (ref.routeConfigName().equals(name)) {
-                    out.add(ref);
-                }
-            }
-        }
-        return out;
+        rds.statics(refs);
     }
 
     /** The clusters (CDS's and the static ones) loading the load assignment {@code service}. */
@@ -306,12 +276,12 @@ public final class XdsStats {
                 edsClusters(name, s).forEach(c -> edsCounter(c, stat));
                 continue;
             }
-            rdsRefs(name, s).forEach(ref -> rdsCounter(ref.statPrefix(), name, stat));
+            rds.failed(name, s, stat);
         }
     }
 
     /**
-     * RDS counts per route configuration and HCM, EDS per cluster: only the resources that changed; ECDS, VHDS and
+     * RDS as {@link RdsSubscriptionStats#applied}; EDS per cluster: only the resources that changed; ECDS, VHDS and
      * SDS as {@link DiscoveredConfigStats}.
      */
     void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
@@ -320,17 +290,66 @@ public final class XdsStats {
             discovered.perResource(type, before, after, success);
             return;
         }
-        if (type != XdsResourceType.ROUTE && type != XdsResourceType.ENDPOINT) {
+        if (type == XdsResourceType.ROUTE) {
+            if (success) { // a rejection counts against every subscription on its stream: rdsRejected
+                rds.applied(before.state(type).resources(), after);
+            }
+            return;
+        }
+        if (type != XdsResourceType.ENDPOINT) {
             return;
         }
         for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
             if (Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
                 continue;
             }
-            if (type == XdsResourceType.ROUTE) {
-                rdsRefs(e.getKey(), after).forEach(ref -> rds(ref.statPrefix(), e.getKey(), success));
-            } else {
-                edsClusters(e.getKey(), after).forEach(c -> eds(c, success));
+            edsClusters(e.getKey(), after).forEach(c -> eds(c, success));
+        }
+    }
+
+    /** The RDS subscriptions of the static listeners reading files and of {@code s}'s listeners. */
+    void rdsSubscribed(XdsSnapshot s) {
+        rds.subscribed(s);
+    }
+
+    /**
+     * Route configurations or secrets a response or file brought, changed or not: each counts once applied, as
+     * Envoy's mux hands each watch the resources of a response it finds its names in.
+     */
+    void delivered(XdsResourceType type, java.util.Collection<String> names, String versionInfo) {
+        if (type == XdsResourceType.ROUTE) {
+            rds.delivered(names, versionInfo);
+        } else if (type == XdsResourceType.SECRET) {
+            discovered.sdsDelivered(names, versionInfo);
+        }
+    }
+
+    /** A rejected RDS response: every RDS subscription on the stream it came on counts it. */
+    void rdsRejected(java.util.Set<String> names, XdsSnapshot s) {
+        rds.rejected(names, s);
+    }
+
+    /** Per named type, what counted its initial fetch's timeout: a subscription's timer fires once. */
+    private final Map<XdsResourceType, java.util.Set<String>> fetchesTimedOut = new java.util.EnumMap<>(XdsResourceType.class);
+
+    /**
+     * The wait for what warms ran out (the shortest initial_fetch_timeout of what it waits for): each RDS, SDS or ECDS
+     * subscription over gRPC whose first response never came counts init_fetch_timeout and an update_attempt, as
+     * GrpcSubscriptionImpl's timer does before the listener or cluster waiting for it goes on without it.
+     */
+    void namedFetchesTimedOut(AdsSubscriptions subscriptions, XdsSnapshot s) {
+        for (XdsResourceType t : java.util.List.of(XdsResourceType.ROUTE, XdsResourceType.SECRET,
+                XdsResourceType.EXTENSION_CONFIG)) {
+            java.util.Set<String> counted = fetchesTimedOut.computeIfAbsent(t, k -> new java.util.HashSet<>());
+            for (String name : subscriptions.allNames(t)) {
+                if (s.state(t).resources().containsKey(name) || !counted.add(name)) {
+                    continue;
+                }
+                switch (t) {
+                    case ROUTE -> rds.initFetchTimeout(name, s);
+                    case SECRET -> discovered.sdsInitFetchTimeout(name);
+                    default -> discovered.ecdsInitFetchTimeout(name, EcdsRefs.of(s));
+                }
             }
         }
     }

@@ -83,6 +83,11 @@ final class XdsUpdateCycle {
             public XdsSnapshot acceptedSnapshot() {
                 return accepted;
             }
+
+            @Override
+            public XdsSnapshot candidateSnapshot() {
+                return pending.over(accepted);
+            }
         });
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
         this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
@@ -178,6 +183,9 @@ final class XdsUpdateCycle {
                 + u.type() : ConfigSourceRouting.unfetchable(u);
         if (error != null) {
             stats.rejected(type);
+            if (type == XdsResourceType.ROUTE) {
+                stats.rdsRejected(sources.names(key), pending.over(accepted));
+            }
             log.warning(type.shortName() + ": update rejected: " + error);
             sources.nack(key, List.of(u.nonce()), error);
             rejections.settle(type, sources.names(key));
@@ -188,6 +196,7 @@ final class XdsUpdateCycle {
             onDemandClusters.removedBy(u.removed());
         }
         reachesItsSubscription(type);
+        stats.delivered(type, u.resources().keySet(), u.versionInfo());
         pending.addFromSource(key, u, accepted, sources.names(key));
         init.received(type);
         evaluate();
@@ -216,6 +225,7 @@ final class XdsUpdateCycle {
             return;
         }
         reachesItsSubscription(type);
+        stats.delivered(type, u.resources().keySet(), u.versionInfo());
         // A file is the whole truth for its type (RTDS layers pick theirs); ECDS names come from one file each.
         pending.add(u, ads, accepted, ads ? subscriptions.names(type)
                 : type == XdsResourceType.EXTENSION_CONFIG ? allNames(type) : u.resources().keySet());
@@ -239,6 +249,7 @@ final class XdsUpdateCycle {
         }
         Set<String> taken = FileSubscriptions.accept(key, names, u, stats, pending.over(accepted));
         if (!taken.isEmpty()) {
+            stats.delivered(key.type(), taken, u.versionInfo());
             pending.addFromFile(u, accepted, taken);
         }
         if (taken.size() < names.size()) {
@@ -256,6 +267,7 @@ final class XdsUpdateCycle {
         List<EcdsRefs.Ref> filters = new java.util.ArrayList<>(EcdsRefs.of(pending.over(accepted)));
         filters.addAll(EcdsRefs.of(accepted));
         stats.subscribed(subscriptions.allNames(XdsResourceType.SECRET), filters);
+        stats.rdsSubscribed(pending.over(accepted));
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
             files.refresh(pending.over(accepted), accepted);

@@ -273,6 +273,48 @@ class SdsE2ETest {
         sds.awaitSotwAck(io.remora.xds.ads.XdsResourceType.SECRET.typeUrl, "s2");
     }
 
+    /**
+     * Secrets that never come, over ADS with initial_fetch_timeout 1s: each SdsApi subscription's timer fires
+     * (GrpcSubscriptionImpl counts init_fetch_timeout and an update_attempt) and SdsApi::onConfigUpdateFailed readies
+     * its init target, so the server goes LIVE and the listener is bound; once the secrets come it serves mTLS.
+     */
+    @org.junit.jupiter.api.Test
+    void secretsThatNeverComeTimeOut() throws Exception {
+        TestCerts.Ca ca = TestCerts.ca("ca-1");
+        Path certs = dir.resolve("certs");
+        ca.issue("client", CLIENT_ID).write(certs, "client");
+        Files.writeString(certs.resolve("roots.pem"), ca.pem());
+        TestUpstream app = TestUpstream.text("hello");
+        closeables.add(app);
+        int in = XdsProxy.freePort();
+        int out = XdsProxy.freePort();
+        cp.startTcp(0);
+        var sdsConfig = XdsTestResources.ADS.toBuilder()
+                .setInitialFetchTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build();
+        List<io.envoyproxy.envoy.config.route.v3.RouteConfiguration> routes = List.of(XdsTestResources.route("route-0", "app"));
+        cp.set(Snapshot.create(List.of(XdsTestResources.edsCluster("app", null)),
+                List.of(XdsTestResources.endpoints("app", app.port())), List.of(inbound(in, sdsConfig)), routes,
+                List.of(), "1"));
+        XdsProxy server = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false));
+        closeables.add(server);
+        TestControlPlane.await("LIVE once the secrets timed out", () -> server.admin("/ready").contains("LIVE"));
+        new Socket("127.0.0.1", in).close(); // no longer warming: bound
+        for (String secret : new String[] {"default", "ROOTCA"}) {
+            assertEquals(1.0, server.metric("envoy_sds_" + secret + "_init_fetch_timeout"), secret);
+            assertEquals(2.0 + server.metric("envoy_sds_" + secret + "_update_failure"),
+                    server.metric("envoy_sds_" + secret + "_update_attempt"), secret + ": its start and its timeout");
+            assertEquals(0.0, server.metric("envoy_sds_" + secret + "_update_success"), secret);
+        }
+
+        XdsProxy client = XdsProxy.start(clientSidecar(out, in, certs));
+        closeables.add(client);
+        cp.set(Snapshot.create(List.of(XdsTestResources.edsCluster("app", null)),
+                List.of(XdsTestResources.endpoints("app", app.port())), List.of(inbound(in, sdsConfig)), routes,
+                List.of(certSecret(ca.issue("server-1", SERVER_ID)), rootSecret(ca.pem())), "2"));
+        client.awaitReply("served once the secrets came", out, "/", r -> r.status() == 200);
+        assertEquals(1.0, server.metric("envoy_sds_default_init_fetch_timeout"), "the timer fires once");
+    }
+
     /** Continuous load through the client sidecar while {@code rotate} changes the server's certificate. */
     private static void rotateUnderLoad(XdsProxy client, int out, int in, Path certs, Runnable rotate) throws Exception {
         // Continuous load through the client sidecar while the certificate rotates.
