@@ -51,6 +51,7 @@ public final class ClusterImpl implements Cluster {
     private final StaleAssignments staleness;
     /** Client-side weighted round robin's weights from ORCA reports (idle under other policies). */
     private final ClientSideWeightUpdater clientSideWeights;
+    private volatile double dropOverload;
 
     ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
                 java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
@@ -124,6 +125,11 @@ public final class ClusterImpl implements Cluster {
     @Override
     public ResourceLimits limits() {
         return limits;
+    }
+
+    @Override
+    public double dropOverload() {
+        return dropOverload;
     }
 
     @Override
@@ -265,6 +271,7 @@ public final class ClusterImpl implements Cluster {
         stats.track(next.options().trackTimeoutBudgets(), next.options().trackRequestResponseSizes());
         resilience.configure(next, prioritySet.hosts());
         clientSideWeights.configure(next.loadBalancing().clientSideWeights());
+        dropOverload = DropOverloadLimit.share(next, runtime); // as Envoy reads it with each assignment
         switch (next.type()) {
             case STATIC, EDS -> {
                 if (next.loadAssignment() != null) {

@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cluster's own values. Outlier detection's {@code outlier_detection.*}: a static layer lowers
  * {@code consecutive_5xx} and raises {@code max_ejection_percent}, an admin override turns
  * enforcement off for the next ejection. Circuit breakers' {@code circuit_breakers.<cluster>.<priority>.*}.
+ * {@code load_balancing_policy.drop_overload_limit} caps a load assignment's drop_overloads share.
  */
 class ClusterRuntimeE2ETest {
 
@@ -52,6 +53,8 @@ class ClusterRuntimeE2ETest {
                   route: { cluster: limited }
                 - match: { prefix: "/open" }
                   route: { cluster: open }
+                - match: { prefix: "/capped" }
+                  route: { cluster: capped }
                 """;
         String breakers = """
                   circuit_breakers:
@@ -61,7 +64,9 @@ class ClusterRuntimeE2ETest {
         String clusters = String.join("\n", Bootstraps.cluster("first", false, OUTLIER, first.port()),
                 Bootstraps.cluster("second", false, OUTLIER, second.port()),
                 Bootstraps.cluster("limited", false, breakers, ok.port()),
-                Bootstraps.cluster("open", false, breakers, ok.port()));
+                Bootstraps.cluster("open", false, breakers, ok.port()),
+                Bootstraps.cluster("capped", false, null, ok.port()) + "    policy: { drop_overloads: [ { category: throttle,"
+                        + " drop_percentage: { numerator: 100, denominator: HUNDRED } } ] }\n");
         String yaml = stack.http(TempPaths.file("outlier-runtime-access", ".log").toString(), routes, clusters);
         // One 5xx ejects, and a cluster's only host may be ejected (its 100 % over the configured 10 %).
         yaml = """
@@ -70,7 +75,8 @@ class ClusterRuntimeE2ETest {
                   - name: static
                     static_layer: { outlier_detection.consecutive_5xx: 1, outlier_detection.max_ejection_percent: 100,
                                     circuit_breakers.limited.default.max_requests: 0,
-                                    circuit_breakers.limited.default.max_retries: 7 }
+                                    circuit_breakers.limited.default.max_retries: 7,
+                                    load_balancing_policy.drop_overload_limit: 0 }
                   - name: admin
                     admin_layer: {}
                 """ + yaml;
@@ -115,6 +121,15 @@ class ClusterRuntimeE2ETest {
     }
 
     /** Envoy's ResourceManagerImpl: each limit is the runtime's circuit_breakers.<cluster>.<priority>.<field>, else the threshold. */
+    /** ClusterImplBase::parseDropOverloadConfig: the smaller of the assignment's share and the runtime's limit. */
+    @Test
+    void theRuntimeCapsTheDropOverloadShare() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            Curl r = Curl.run(stack.url("/capped"));
+            assertEquals(200, r.status(), "a limit of 0 drops nothing of the assignment's 100 %: " + r.headers());
+        }
+    }
+
     @Test
     void theRuntimeOverridesTheClustersCircuitBreakers() throws Exception {
         assertEquals(503, Curl.run(stack.url("/limited")).status(), "max_requests 0 from the runtime");
