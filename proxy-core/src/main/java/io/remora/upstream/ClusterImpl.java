@@ -383,11 +383,12 @@ public final class ClusterImpl implements Cluster {
         Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> weights = c.loadBalancing().localityWeighted()
                 ? HostMembership.localityWeights(c.loadAssignment()) : Map.of();
         boolean weightedHealth = c.loadAssignment() != null && c.loadAssignment().policy().weightedPriorityHealth();
+        var lb = PanicThresholdRuntime.apply(c.loadBalancing(), runtime);
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
-                c.loadBalancing(), weights, healthyPanic, weightedHealth, stats.upstreamRqActive::get);
+                lb, weights, healthyPanic, weightedHealth, stats.upstreamRqActive::get);
         subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels, weights,
                 (lv, w) -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
-                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), w, healthyPanic,
+                        c.leastRequestChoiceCount(), overprovisioning, lb, w, healthyPanic,
                         weightedHealth, stats.upstreamRqActive::get),
                 runtime == null ? null : stats.lbSubsets());
         prioritySet = next;
