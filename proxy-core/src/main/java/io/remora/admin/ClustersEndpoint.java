@@ -2,7 +2,6 @@ package io.remora.admin;
 
 import io.remora.config.ClusterConfig.CircuitBreakers;
 import io.remora.stats.CircuitBreakerStats;
-import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.HealthFlag;
@@ -11,7 +10,6 @@ import io.remora.upstream.HostStats;
 import io.remora.upstream.ResourceLimits;
 import io.remora.upstream.outlier.OutlierDetector;
 
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,9 +20,10 @@ import java.util.Map;
 
 /**
  * {@code /clusters} as Envoy prints it: per cluster its observability name, outlier success rate
- * averages and thresholds, circuit breakers (runtime overrides applied) and {@code added_via_api}; per host its counters and gauges in name order, then hostname, health
- * flags, weight, locality, canary, priority and success rates. {@code ?format=json} gives
- * Envoy's {@code ClusterStatuses}.
+ * averages and thresholds, circuit breakers (runtime overrides applied), {@code added_via_api} and
+ * an EDS cluster's {@code eds_service_name}; per host its counters and gauges in name order, then
+ * hostname, health flags, weight, locality, canary, priority and success rates.
+ * {@code ?format=json} is {@link ClustersJson}.
  */
 final class ClustersEndpoint {
     private static final CircuitBreakerStats.Resource CONNECTIONS = CircuitBreakerStats.Resource.CONNECTIONS;
@@ -39,7 +38,7 @@ final class ClustersEndpoint {
         List<Cluster> clusters = sorted(ctx.clusterManager().all());
         List<String> format = q.get("format");
         if (format != null && !format.isEmpty() && "json".equals(format.get(0))) {
-            return AdminResponse.json(json(ctx, clusters));
+            return AdminResponse.json(ClustersJson.write(ctx, clusters));
         }
         StringBuilder sb = new StringBuilder();
         for (Cluster c : clusters) {
@@ -63,6 +62,10 @@ final class ClustersEndpoint {
                 sb.append(n).append("::").append(priority).append("::max_retries::").append(t.max(RETRIES)).append('\n');
             }
             sb.append(n).append("::added_via_api::").append(ctx.addedViaApi(n)).append('\n');
+            String eds = edsServiceName(c);
+            if (eds != null && !eds.isEmpty()) {
+                sb.append(n).append("::eds_service_name::").append(eds).append('\n');
+            }
             for (Host h : c.hosts()) {
                 String p = n + "::" + address(h.address()) + "::";
                 for (Map.Entry<String, Long> s : hostStats(h).entrySet()) {
@@ -106,7 +109,12 @@ final class ClustersEndpoint {
         return out;
     }
 
-    private static String observabilityName(Cluster c) {
+    /** The EDS cluster's own {@code service_name}: empty when it has none (not the cluster's name, as Envoy). */
+    static String edsServiceName(Cluster c) {
+        return c.config() == null ? null : c.config().edsServiceName();
+    }
+
+    static String observabilityName(Cluster c) {
         String alt = c.config() == null ? null : c.config().altStatName();
         return alt == null || alt.isEmpty() ? c.name() : alt;
     }
@@ -120,85 +128,11 @@ final class ClustersEndpoint {
         return r < 0 ? "-1" : r == Math.rint(r) ? Long.toString((long) r) : Double.toString(r);
     }
 
-    private static boolean has(Host h, HealthFlag f) {
-        return (h.healthFlags() & f.bit) != 0;
-    }
-
-    private static String json(AdminContext ctx, List<Cluster> clusters) {
-        List<Object> statuses = new ArrayList<>();
-        for (Cluster c : clusters) {
-            Map<String, Object> cm = new LinkedHashMap<>();
-            cm.put("name", c.name());
-            cm.put("observability_name", observabilityName(c));
-            cm.put("added_via_api", ctx.addedViaApi(c.name()));
-            cm.put("circuit_breakers", Map.of("thresholds", List.of(thresholds(limits(c, false), "DEFAULT"),
-                    thresholds(limits(c, true), "HIGH"))));
-            OutlierDetector od = c.outlierDetector();
-            // Envoy sets the thresholds only once an interval computed them (above 0).
-            if (od != null && od.successRateEjectionThreshold(false) > 0) {
-                cm.put("success_rate_ejection_threshold", Map.of("value", od.successRateEjectionThreshold(false)));
-            }
-            if (od != null && od.successRateEjectionThreshold(true) > 0) {
-                cm.put("local_origin_success_rate_ejection_threshold",
-                        Map.of("value", od.successRateEjectionThreshold(true)));
-            }
-            List<Object> hosts = new ArrayList<>();
-            for (Host h : c.hosts()) {
-                Map<String, Object> hm = new LinkedHashMap<>();
-                hm.put("address", addressJson(h.address()));
-                List<Object> stats = new ArrayList<>();
-                hostStats(h).forEach((name, v) -> stats.add(metric(name, v,
-                        name.equals("cx_active") || name.equals("rq_active") ? "GAUGE" : "COUNTER")));
-                hm.put("stats", stats);
-                HealthStatus hs = h.health() == null ? HealthStatus.UNKNOWN : h.health();
-                Map<String, Object> health = new LinkedHashMap<>();
-                health.put("failed_active_health_check", has(h, HealthFlag.FAILED_ACTIVE_HC));
-                health.put("failed_outlier_check", has(h, HealthFlag.FAILED_OUTLIER_CHECK));
-                health.put("failed_active_degraded_check", has(h, HealthFlag.DEGRADED_ACTIVE_HC));
-                health.put("pending_dynamic_removal", has(h, HealthFlag.PENDING_DYNAMIC_REMOVAL));
-                health.put("pending_active_hc", has(h, HealthFlag.PENDING_ACTIVE_HC));
-                health.put("excluded_via_immediate_hc_fail", has(h, HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL));
-                health.put("active_hc_timeout", has(h, HealthFlag.ACTIVE_HC_TIMEOUT));
-                health.put("eds_health_status", hs.name());
-                hm.put("health_status", health);
-                if (h.outlier().successRate() >= 0) {
-                    hm.put("success_rate", Map.of("value", h.outlier().successRate()));
-                }
-                hm.put("weight", h.weight());
-                hm.put("hostname", nz(h.hostname()));
-                Locality l = h.locality() == null ? Locality.NONE : h.locality();
-                Map<String, Object> loc = new LinkedHashMap<>();
-                loc.put("region", nz(l.region()));
-                loc.put("zone", nz(l.zone()));
-                loc.put("sub_zone", nz(l.subZone()));
-                hm.put("locality", loc);
-                hm.put("priority", h.priority());
-                if (h.outlier().localOriginSuccessRate() >= 0) {
-                    hm.put("local_origin_success_rate", Map.of("value", h.outlier().localOriginSuccessRate()));
-                }
-                hosts.add(hm);
-            }
-            cm.put("host_statuses", hosts);
-            statuses.add(cm);
-        }
-        return Json.write(Map.of("cluster_statuses", statuses));
-    }
-
-    private static Map<String, Object> thresholds(CircuitBreakerStats.Source t, String priority) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("priority", priority);
-        m.put("max_connections", t.max(CONNECTIONS));
-        m.put("max_pending_requests", t.max(PENDING));
-        m.put("max_requests", t.max(REQUESTS));
-        m.put("max_retries", t.max(RETRIES));
-        return m;
-    }
-
     /**
      * A priority's limits as Envoy's resource manager reports them (its max()): the thresholds
      * under the runtime's circuit_breakers.* overrides, a retry budget's current allowance.
      */
-    private static CircuitBreakerStats.Source limits(Cluster c, boolean high) {
+    static CircuitBreakerStats.Source limits(Cluster c, boolean high) {
         if (c.limits() != null) {
             return c.limits().priority(high);
         }
@@ -214,26 +148,7 @@ final class ClustersEndpoint {
         return d.toPlainString();
     }
 
-    private static Map<String, Object> metric(String name, long value, String type) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", type);
-        m.put("value", Long.toString(value));
-        m.put("name", name);
-        return m;
-    }
-
     static String address(SocketAddress a) {
         return AdminEndpoints.address(a);
-    }
-
-    private static Map<String, Object> addressJson(SocketAddress a) {
-        if (a instanceof InetSocketAddress in) {
-            String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
-            Map<String, Object> sa = new LinkedHashMap<>();
-            sa.put("address", host);
-            sa.put("port_value", in.getPort());
-            return Map.of("socket_address", sa);
-        }
-        return Map.of("pipe", Map.of("path", String.valueOf(a)));
     }
 }

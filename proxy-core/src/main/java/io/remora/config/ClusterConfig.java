@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param loadAssignment    endpoints for STATIC/STRICT_DNS/LOGICAL_DNS, or EDS's last delivered
  *                          assignment; null for an EDS cluster still waiting for endpoints
- * @param edsServiceName    EDS resource name (defaults to the cluster name); null when not EDS
+ * @param edsServiceName    EDS {@code service_name} (empty when unset: the cluster's name is asked for); null when not EDS
  * @param protocol          how requests go upstream (http_protocol_options / explicit_http_config /
  *                          use_downstream_protocol_config)
  * @param upstreamIdleTimeout idle timeout of pooled upstream connections (default 1 h)

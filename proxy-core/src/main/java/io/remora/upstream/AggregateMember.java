@@ -58,6 +58,11 @@ final class AggregateMember implements Cluster {
     }
 
     @Override
+    public double dropOverload() {
+        return member.dropOverload();
+    }
+
+    @Override
     public UpstreamFilterChain upstreamFilters() {
         return member.upstreamFilters();
     }

@@ -58,6 +58,15 @@ public interface Cluster {
     ResourceLimits limits();
 
     /**
+     * The share of requests answered 503 before a host is picked (Envoy's ClusterImplBase::dropOverload):
+     * the load assignment's drop_overloads share, as the runtime capped it when the assignment came.
+     */
+    default double dropOverload() {
+        io.remora.config.ClusterLoadAssignment cla = config().loadAssignment();
+        return cla == null ? 0 : cla.policy().dropFraction();
+    }
+
+    /**
      * The cluster's upstream HTTP filters (its HTTP protocol options' {@code http_filters}); null
      * when it lists none, so that the router's apply.
      */

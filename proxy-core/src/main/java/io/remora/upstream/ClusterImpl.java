@@ -51,6 +51,7 @@ public final class ClusterImpl implements Cluster {
     private final StaleAssignments staleness;
     /** Client-side weighted round robin's weights from ORCA reports (idle under other policies). */
     private final ClientSideWeightUpdater clientSideWeights;
+    private volatile double dropOverload;
 
     ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
                 java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
@@ -124,6 +125,11 @@ public final class ClusterImpl implements Cluster {
     @Override
     public ResourceLimits limits() {
         return limits;
+    }
+
+    @Override
+    public double dropOverload() {
+        return dropOverload;
     }
 
     @Override
@@ -265,6 +271,7 @@ public final class ClusterImpl implements Cluster {
         stats.track(next.options().trackTimeoutBudgets(), next.options().trackRequestResponseSizes());
         resilience.configure(next, prioritySet.hosts());
         clientSideWeights.configure(next.loadBalancing().clientSideWeights());
+        dropOverload = DropOverloadLimit.share(next, runtime); // as Envoy reads it with each assignment
         switch (next.type()) {
             case STATIC, EDS -> {
                 if (next.loadAssignment() != null) {
@@ -376,11 +383,12 @@ public final class ClusterImpl implements Cluster {
         Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> weights = c.loadBalancing().localityWeighted()
                 ? HostMembership.localityWeights(c.loadAssignment()) : Map.of();
         boolean weightedHealth = c.loadAssignment() != null && c.loadAssignment().policy().weightedPriorityHealth();
+        var lb = PanicThresholdRuntime.apply(c.loadBalancing(), runtime);
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
-                c.loadBalancing(), weights, healthyPanic, weightedHealth, stats.upstreamRqActive::get);
+                lb, weights, healthyPanic, weightedHealth, stats.upstreamRqActive::get);
         subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels, weights,
                 (lv, w) -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
-                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), w, healthyPanic,
+                        c.leastRequestChoiceCount(), overprovisioning, lb, w, healthyPanic,
                         weightedHealth, stats.upstreamRqActive::get),
                 runtime == null ? null : stats.lbSubsets());
         prioritySet = next;

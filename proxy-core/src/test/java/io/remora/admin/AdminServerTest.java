@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
@@ -239,9 +240,15 @@ class AdminServerTest {
                 n + "::10.0.0.1:8080::zone::us-east1-b",
                 n + "::10.0.0.2:8080::health_flags::/failed_eds_health",
                 n + "::10.0.0.2:8080::weight::5",
+                n + "::10.0.0.4:8080::health_flags::/failed_eds_health",
+                n + "::added_via_api::false",
+                n + "::eds_service_name::reviews-svc",
                 "blackhole::observability_name::blackhole"}) {
             assertTrue(body.contains(line + "\n"), line + " in\n" + body);
         }
+        assertTrue(body.indexOf(n + "::added_via_api::") < body.indexOf(n + "::eds_service_name::")
+                && body.indexOf(n + "::eds_service_name::") < body.indexOf(n + "::10.0.0.1:8080::"), body);
+        assertFalse(body.contains("blackhole::eds_service_name"), body);
         for (String l : body.split("\n")) {
             assertTrue(l.split("::").length >= 3, l);
         }
@@ -255,17 +262,42 @@ class AdminServerTest {
         assertEquals(2, statuses.size());
         JsonObject reviews = statuses.get(1).getAsJsonObject();
         assertEquals("outbound|8080||reviews.default.svc.cluster.local", reviews.get("name").getAsString());
-        JsonArray hosts = reviews.getAsJsonArray("host_statuses");
-        JsonObject h = hosts.get(0).getAsJsonObject();
-        JsonObject sa = h.getAsJsonObject("address").getAsJsonObject("socket_address");
-        assertEquals("10.0.0.1", sa.get("address").getAsString());
-        assertEquals(8080, sa.get("port_value").getAsInt());
-        assertEquals("HEALTHY", h.getAsJsonObject("health_status").get("eds_health_status").getAsString());
-        assertEquals("3", h.getAsJsonArray("stats").get(0).getAsJsonObject().get("value").getAsString());
-        assertEquals("UNHEALTHY", hosts.get(1).getAsJsonObject().getAsJsonObject("health_status")
-                .get("eds_health_status").getAsString());
-        assertEquals(100, reviews.getAsJsonObject("circuit_breakers").getAsJsonArray("thresholds").get(0)
-                .getAsJsonObject().get("max_connections").getAsInt());
+        // protobuf's JSON of Envoy's ClusterStatus: fields at their proto3 default are left out
+        // (COUNTER and zero values, false flags, empty names, priority 0, the DEFAULT priority).
+        String expected = """
+                {"name": "outbound|8080||reviews.default.svc.cluster.local",
+                 "host_statuses": [
+                  {"address": {"socket_address": {"address": "10.0.0.1", "port_value": 8080}},
+                   "stats": [{"name": "cx_connect_fail"}, {"name": "cx_total"}, {"name": "rq_error"},
+                    {"name": "rq_success"}, {"name": "rq_timeout"}, {"value": "7", "name": "rq_total"},
+                    {"type": "GAUGE", "value": "3", "name": "cx_active"},
+                    {"type": "GAUGE", "value": "2", "name": "rq_active"}],
+                   "health_status": {"eds_health_status": "HEALTHY"},
+                   "weight": 1, "hostname": "pod-a", "locality": {"region": "us-east1", "zone": "us-east1-b"}},
+                  {"address": {"socket_address": {"address": "10.0.0.2", "port_value": 8080}},
+                   "stats": [{"name": "cx_connect_fail"}, {"name": "cx_total"}, {"name": "rq_error"},
+                    {"name": "rq_success"}, {"name": "rq_timeout"}, {"name": "rq_total"},
+                    {"type": "GAUGE", "name": "cx_active"}, {"type": "GAUGE", "name": "rq_active"}],
+                   "health_status": {"eds_health_status": "UNHEALTHY"}, "weight": 5, "locality": {}},
+                  {"address": {"socket_address": {"address": "10.0.0.3", "port_value": 8080}},
+                   "stats": [{"name": "cx_connect_fail"}, {"name": "cx_total"}, {"name": "rq_error"},
+                    {"name": "rq_success"}, {"name": "rq_timeout"}, {"name": "rq_total"},
+                    {"type": "GAUGE", "name": "cx_active"}, {"type": "GAUGE", "name": "rq_active"}],
+                   "health_status": {"eds_health_status": "HEALTHY"}, "weight": 1, "locality": {}},
+                  {"address": {"socket_address": {"address": "10.0.0.4", "port_value": 8080}},
+                   "stats": [{"name": "cx_connect_fail"}, {"name": "cx_total"}, {"name": "rq_error"},
+                    {"name": "rq_success"}, {"name": "rq_timeout"}, {"name": "rq_total"},
+                    {"type": "GAUGE", "name": "cx_active"}, {"type": "GAUGE", "name": "rq_active"}],
+                   "health_status": {"eds_health_status": "UNHEALTHY"}, "weight": 1, "locality": {}}],
+                 "circuit_breakers": {"thresholds": [
+                  {"max_connections": 100, "max_pending_requests": 200, "max_requests": 300, "max_retries": 4},
+                  {"priority": "HIGH", "max_connections": 1024, "max_pending_requests": 1024, "max_requests": 1024,
+                   "max_retries": 3}]},
+                 "observability_name": "outbound|8080||reviews.default.svc.cluster.local",
+                 "eds_service_name": "reviews-svc"}""";
+        assertEquals(JsonParser.parseString(expected), reviews, r.body());
+        JsonObject blackhole = statuses.get(0).getAsJsonObject();
+        assertEquals(List.of("name", "circuit_breakers", "observability_name"), List.copyOf(blackhole.keySet()), r.body());
     }
 
     @Test

@@ -37,10 +37,15 @@ final class TestAdminContext implements AdminContext {
         a.activeRequests.set(2);
         Host b = new Host(new Address.Tcp("10.0.0.2", 8080), new InetSocketAddress("10.0.0.2", 8080), null,
                 Locality.NONE, 5, HealthStatus.UNHEALTHY);
+        a.stats.rqTotal.add(7);
+        Host c = new Host(new Address.Tcp("10.0.0.3", 8080), new InetSocketAddress("10.0.0.3", 8080), "",
+                Locality.NONE, 1, HealthStatus.UNKNOWN);
+        Host d = new Host(new Address.Tcp("10.0.0.4", 8080), new InetSocketAddress("10.0.0.4", 8080), "",
+                Locality.NONE, 1, HealthStatus.TIMEOUT);
         clusters.put("outbound|8080||reviews.default.svc.cluster.local",
-                cluster("outbound|8080||reviews.default.svc.cluster.local", List.of(a, b),
-                        new ClusterConfig.CircuitBreakers(100, 200, 300, 4)));
-        clusters.put("blackhole", cluster("blackhole", List.of(), ClusterConfig.CircuitBreakers.DEFAULT));
+                cluster("outbound|8080||reviews.default.svc.cluster.local", List.of(a, b, c, d),
+                        new ClusterConfig.CircuitBreakers(100, 200, 300, 4), "reviews-svc"));
+        clusters.put("blackhole", cluster("blackhole", List.of(), ClusterConfig.CircuitBreakers.DEFAULT, null));
         ClusterStats cs = stats.cluster("outbound|8080||reviews.default.svc.cluster.local");
         cs.upstreamRqTotal.increment(5);
         cs.response(200);
@@ -49,8 +54,9 @@ final class TestAdminContext implements AdminContext {
         stats.listener("0.0.0.0_15006").downstreamCxTotal.increment();
     }
 
-    private Cluster cluster(String name, List<Host> hosts, ClusterConfig.CircuitBreakers cb) {
-        ClusterConfig config = ClusterConfig.builder(name).connectTimeout(Duration.ofSeconds(1)).circuitBreakers(cb).build();
+    private Cluster cluster(String name, List<Host> hosts, ClusterConfig.CircuitBreakers cb, String edsServiceName) {
+        ClusterConfig config = ClusterConfig.builder(name).connectTimeout(Duration.ofSeconds(1)).circuitBreakers(cb)
+                .edsServiceName(edsServiceName).build();
         ClusterStats cs = stats.cluster(name);
         ResourceLimits limits = new ResourceLimits(cb);
         return new Cluster() {

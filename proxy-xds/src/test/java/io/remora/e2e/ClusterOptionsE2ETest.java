@@ -91,6 +91,8 @@ class ClusterOptionsE2ETest {
                   route: { cluster: by_weight }
                 - match: { prefix: /by-count }
                   route: { cluster: by_count }
+                - match: { prefix: /overprovisioned }
+                  route: { cluster: overprovisioned }
                 """;
         String clusters = Bootstraps.cluster("drop100", false, null, web.port()) + DROP.formatted(100)
                 + Bootstraps.cluster("drop0", false, null, web.port()) + DROP.formatted(0)
@@ -117,7 +119,9 @@ class ClusterOptionsE2ETest {
                         checked.port(), silent1.port(), silent2.port())
                 + Bootstraps.cluster("counting", false, SLOW_FIRST_CHECK,
                         checked.port(), silent1.port(), silent2.port())
-                + priorities("by_weight", true) + priorities("by_count", false);
+                + priorities("by_weight", "weighted_priority_health: true")
+                + priorities("by_count", "weighted_priority_health: false")
+                + priorities("overprovisioned", "overprovisioning_factor: 200");
         proxy = stack.start(stack.render(Bootstraps.ingress("", "", routes),
                 Map.of("CLUSTERS", Bootstraps.indent(clusters, 2))));
     }
@@ -126,14 +130,14 @@ class ClusterOptionsE2ETest {
      * Priority 0: web (weight 1) and an UNHEALTHY host of weight 9; priority 1: checked. Half the
      * hosts of priority 0 are healthy (no panic), a tenth of its weight.
      */
-    private static String priorities(String name, boolean weighted) {
+    private static String priorities(String name, String policy) {
         return """
                 - name: %s
                   type: STATIC
                   connect_timeout: 1s
                   load_assignment:
                     cluster_name: %s
-                    policy: { weighted_priority_health: %s }
+                    policy: { %s }
                     endpoints:
                     - priority: 0
                       lb_endpoints:
@@ -145,7 +149,7 @@ class ClusterOptionsE2ETest {
                     - priority: 1
                       lb_endpoints:
                       - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                """.formatted(name, name, weighted, web.port(), silent1.port(), checked.port());
+                """.formatted(name, name, policy, web.port(), silent1.port(), checked.port());
     }
 
     private static void silentChecks(ChannelHandlerContext ctx, FullHttpRequest req, int n) {
@@ -301,6 +305,19 @@ class ClusterOptionsE2ETest {
         assertTrue(proxy.stat("cluster.counting.lb_healthy_panic") > 0);
     }
 
+    /**
+     * Envoy's priority availability: min(100, overprovisioning_factor × healthy / hosts). At 200 one healthy host of
+     * two makes priority 0 fully available, so priority 1 gets nothing (at the default 140 it gets 30 %).
+     */
+    @Test
+    void overprovisioningFactorKeepsTheLoadOnAHalfHealthyPriority() throws Exception {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            seen.merge(get("/overprovisioned").body(), 1, Integer::sum);
+        }
+        assertEquals(Map.of("web", 20), seen);
+    }
+
     @Test
     void weightedPriorityHealthWeighsTheHealthyHosts() throws Exception {
         Map<String, Integer> byWeight = new HashMap<>();
@@ -330,7 +347,10 @@ class ClusterOptionsE2ETest {
                 for (var h : c.getAsJsonObject().getAsJsonArray("host_statuses")) {
                     var o = h.getAsJsonObject();
                     int port = o.getAsJsonObject("address").getAsJsonObject("socket_address").get("port_value").getAsInt();
-                    assertEquals(port == checked.port() ? 1 : 0, o.get("priority").getAsInt(), o.toString());
+                    // priority 0 is the proto3 default, which protobuf's JSON leaves out
+                    assertEquals(port == checked.port() ? 1 : 0, o.has("priority") ? o.get("priority").getAsInt() : 0,
+                            o.toString());
+                    assertEquals(port == checked.port(), o.has("priority"), o.toString());
                 }
             }
         }

@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cluster's own values. Outlier detection's {@code outlier_detection.*}: a static layer lowers
  * {@code consecutive_5xx} and raises {@code max_ejection_percent}, an admin override turns
  * enforcement off for the next ejection. Circuit breakers' {@code circuit_breakers.<cluster>.<priority>.*}.
+ * {@code load_balancing_policy.drop_overload_limit} caps a load assignment's drop_overloads share;
+ * {@code upstream.healthy_panic_threshold} replaces the clusters' {@code healthy_panic_threshold}.
  */
 class ClusterRuntimeE2ETest {
 
@@ -52,6 +54,10 @@ class ClusterRuntimeE2ETest {
                   route: { cluster: limited }
                 - match: { prefix: "/open" }
                   route: { cluster: open }
+                - match: { prefix: "/capped" }
+                  route: { cluster: capped }
+                - match: { prefix: "/panicky" }
+                  route: { cluster: panicky }
                 """;
         String breakers = """
                   circuit_breakers:
@@ -61,7 +67,23 @@ class ClusterRuntimeE2ETest {
         String clusters = String.join("\n", Bootstraps.cluster("first", false, OUTLIER, first.port()),
                 Bootstraps.cluster("second", false, OUTLIER, second.port()),
                 Bootstraps.cluster("limited", false, breakers, ok.port()),
-                Bootstraps.cluster("open", false, breakers, ok.port()));
+                Bootstraps.cluster("open", false, breakers, ok.port()),
+                Bootstraps.cluster("capped", false, null, ok.port()) + "    policy: { drop_overloads: [ { category: throttle,"
+                        + " drop_percentage: { numerator: 100, denominator: HUNDRED } } ] }\n",
+                """
+                - name: panicky
+                  type: STATIC
+                  connect_timeout: 1s
+                  load_assignment:
+                    cluster_name: panicky
+                    endpoints:
+                    - lb_endpoints:
+                      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } }
+                        health_status: UNHEALTHY
+                      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 2 } } }
+                        health_status: UNHEALTHY
+                """.formatted(ok.port()));
         String yaml = stack.http(TempPaths.file("outlier-runtime-access", ".log").toString(), routes, clusters);
         // One 5xx ejects, and a cluster's only host may be ejected (its 100 % over the configured 10 %).
         yaml = """
@@ -70,7 +92,8 @@ class ClusterRuntimeE2ETest {
                   - name: static
                     static_layer: { outlier_detection.consecutive_5xx: 1, outlier_detection.max_ejection_percent: 100,
                                     circuit_breakers.limited.default.max_requests: 0,
-                                    circuit_breakers.limited.default.max_retries: 7 }
+                                    circuit_breakers.limited.default.max_retries: 7,
+                                    load_balancing_policy.drop_overload_limit: 0, upstream.healthy_panic_threshold: 0 }
                   - name: admin
                     admin_layer: {}
                 """ + yaml;
@@ -112,6 +135,28 @@ class ClusterRuntimeE2ETest {
 
     private static double breaker(String cluster, String gauge) throws Exception {
         return proxy.metric("envoy_cluster_circuit_breakers_default_" + gauge + "{envoy_cluster_name=\"" + cluster + "\"}");
+    }
+
+    /** ClusterImplBase::parseDropOverloadConfig: the smaller of the assignment's share and the runtime's limit. */
+    @Test
+    void theRuntimeCapsTheDropOverloadShare() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            Curl r = Curl.run(stack.url("/capped"));
+            assertEquals(200, r.status(), "a limit of 0 drops nothing of the assignment's 100 %: " + r.headers());
+        }
+    }
+
+    /**
+     * LoadBalancerBase's isHostSetInPanic reads upstream.healthy_panic_threshold over the cluster's 50 %: at 0 the
+     * priority with one healthy host of three is not in panic, so its unhealthy (unreachable) hosts get nothing.
+     */
+    @Test
+    void theRuntimeSetsThePanicThreshold() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            Curl r = Curl.run(stack.url("/panicky"));
+            assertEquals(200, r.status(), "only the healthy host is picked: " + r.headers());
+        }
+        assertEquals(0.0, proxy.metric("envoy_cluster_lb_healthy_panic{envoy_cluster_name=\"panicky\"}"));
     }
 
     /** Envoy's ResourceManagerImpl: each limit is the runtime's circuit_breakers.<cluster>.<priority>.<field>, else the threshold. */

@@ -88,8 +88,7 @@ final class RouteLocalReplies {
      * planes send for a cluster without a healthy endpoint.
      */
     static boolean dropOverload(RouterFilter f) {
-        io.remora.config.ClusterLoadAssignment cla = f.cluster.config().loadAssignment();
-        double share = cla == null ? 0 : cla.policy().dropFraction();
+        double share = f.cluster.dropOverload();
         if (share <= 0 || (share < 1 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() >= share)) {
             return false;
         }

@@ -70,8 +70,8 @@ public final class ClusterTranslator {
         io.remora.config.ClusterLoadAssignment assignment = null;
         String edsName = null;
         if (type == ClusterConfig.DiscoveryType.EDS) {
-            edsName = c.getEdsClusterConfig().getServiceName().isEmpty() ? c.getName()
-                    : c.getEdsClusterConfig().getServiceName();
+            // Empty when unset, as Envoy's ClusterInfo::edsServiceName: /clusters and LRS name only an explicit one.
+            edsName = c.getEdsClusterConfig().getServiceName();
         } else if (c.hasLoadAssignment()) {
             assignment = EndpointTranslator.translate(c.getLoadAssignment(), path.field("load_assignment"), ctx);
         } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST && !dynamic && !aggregate) {

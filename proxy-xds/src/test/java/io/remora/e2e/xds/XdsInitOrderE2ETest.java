@@ -21,6 +21,7 @@ import static io.remora.e2e.xds.XdsAdsE2ETest.CDS;
 import static io.remora.e2e.xds.XdsAdsE2ETest.EDS;
 import static io.remora.e2e.xds.XdsAdsE2ETest.LDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -280,7 +281,22 @@ class XdsInitOrderE2ETest extends MeshTestBase {
         cp.set(mesh.snapshot());
         assertEquals("u-a", proxy.awaitReply("the LDS listener serves", mesh.listenerPort, "/hello",
                 x -> x.status() == 200).body());
-        assertTrue(proxy.admin("/clusters").contains("static-eds::127.0.0.1:" + mesh.portA), proxy.admin("/clusters"));
+        String clusters = proxy.admin("/clusters");
+        assertTrue(clusters.contains("static-eds::127.0.0.1:" + mesh.portA), clusters);
+        // clusters_handler prints an EDS cluster's service_name only when it has one, after added_via_api
+        assertTrue(clusters.contains("static-eds::added_via_api::false\nstatic-eds::eds_service_name::svc-static\n"), clusters);
+        assertTrue(clusters.contains("cluster-b::added_via_api::true\ncluster-b::eds_service_name::svc-b\n"), clusters);
+        assertTrue(clusters.contains("cluster-a::added_via_api::true\n"), clusters);
+        assertFalse(clusters.contains("cluster-a::eds_service_name::"), clusters);
+        String json = proxy.admin("/clusters?format=json");
+        for (var c : com.google.gson.JsonParser.parseString(json).getAsJsonObject().getAsJsonArray("cluster_statuses")) {
+            var o = c.getAsJsonObject();
+            String name = o.get("name").getAsString();
+            assertEquals(name.equals("static-eds") ? "svc-static" : name.equals("cluster-b") ? "svc-b" : null,
+                    o.has("eds_service_name") ? o.get("eds_service_name").getAsString() : null, json);
+            // false, the proto3 default, is left out
+            assertEquals(name.startsWith("cluster-"), o.has("added_via_api"), json);
+        }
     }
 
     @Test
