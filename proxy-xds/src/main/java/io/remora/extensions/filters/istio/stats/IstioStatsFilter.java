@@ -52,6 +52,7 @@ final class IstioStatsFilter implements StreamDecoderFilter {
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         grpc = isGrpcRequest(headers);
+        metrics.rotateOn(callbacks.eventLoop());
         long every = settings.tcpReportingMillis();
         if (grpc && every > 0 && reportTimer == null) {
             reportTimer = callbacks.eventLoop().scheduleAtFixedRate(this::reportPeriodically, every, every,
