@@ -218,6 +218,11 @@ public final class TracingTranslator {
                     + " is not supported; Remora sends Zipkin v2 JSON (HTTP_JSON)");
         }
         ctx.requireCluster(path.field("collector_cluster"), z.getCollectorCluster());
+        if (z.getSplitSpansForRequest()) {
+            ctx.warnOnce("tracing.zipkin.split_spans_for_request", "Zipkin split_spans_for_request is not supported:"
+                    + " each request has one span, no client span for its upstream request, first at "
+                    + path.field("split_spans_for_request"));
+        }
         return new TracingConfig.Zipkin(z.getCollectorCluster(), z.getCollectorEndpoint(), z.getCollectorHostname(),
                 z.getTraceId128Bit(), !z.hasSharedSpanContext() || z.getSharedSpanContext().getValue());
     }
