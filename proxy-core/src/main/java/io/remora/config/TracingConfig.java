@@ -116,19 +116,19 @@ public record TracingConfig(
      * @param authority   {@code grpc_service.envoy_grpc.authority}, or empty for the cluster name
      * @param serviceName the {@code service.name} resource attribute (Envoy's default "unknown_service:envoy")
      * @param http        null for OTLP/gRPC
-     * @param alwaysOnSampler the {@code always_on} sampler: every span sampled, whatever was decided before
+     * @param sampler     the {@code sampler} deciding each span in place of the connection manager; null: none
      * @param retryPolicy {@code grpc_service.retry_policy} for the OTLP/gRPC Export calls; null: none
      */
     public record OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http,
-                                boolean alwaysOnSampler, RetryPolicy retryPolicy) implements Provider {
+                                io.remora.tracing.SpanSampler sampler, RetryPolicy retryPolicy) implements Provider {
         /** Spans over OTLP/gRPC to {@code cluster}, sampled as the connection manager decides. */
         public OpenTelemetry(String cluster, String authority, String serviceName) {
-            this(cluster, authority, serviceName, null, false);
+            this(cluster, authority, serviceName, null, null);
         }
 
         public OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http,
-                             boolean alwaysOnSampler) {
-            this(cluster, authority, serviceName, http, alwaysOnSampler, null);
+                             io.remora.tracing.SpanSampler sampler) {
+            this(cluster, authority, serviceName, http, sampler, null);
         }
     }
 

@@ -63,8 +63,8 @@ public final class TracingFilter implements StreamFilter {
     private boolean callerNamed;
     /** The incoming context's flag decided sampling: a new route does not decide again. */
     private boolean incomingDecided;
-    /** OpenTelemetry's always_on sampler: every span is sampled, whatever the parent or the connection manager decided. */
-    private final boolean alwaysOn;
+    /** OpenTelemetry's sampler (null: none): it decides each span, whatever the parent or the connection manager decided. */
+    private final SpanSampler sampler;
     /** Envoy's Fluentd tracer logs every span it finishes, sampled or not (the flag only propagates). */
     private final boolean reportsUnsampled;
 
@@ -74,7 +74,7 @@ public final class TracingFilter implements StreamFilter {
         TracingConfig.Provider p = config.provider() != null ? config.provider() : sink.provider();
         this.zipkin = p instanceof TracingConfig.Zipkin z ? z : null;
         this.datadog = p instanceof TracingConfig.Datadog;
-        this.alwaysOn = p instanceof TracingConfig.OpenTelemetry o && o.alwaysOnSampler();
+        this.sampler = p instanceof TracingConfig.OpenTelemetry o ? o.sampler() : null;
         this.reportsUnsampled = p instanceof TracingConfig.Fluentd;
         // The sink's copy carries the service and instance names defaulted from the node.
         this.skyWalking = sink.provider() instanceof TracingConfig.SkyWalking s ? s
@@ -122,7 +122,11 @@ public final class TracingFilter implements StreamFilter {
             return FilterStatus.CONTINUE;
         }
         incomingDecided = incoming != null;
-        sampled = (incomingDecided ? incoming.sampled() : decide(headers)) || alwaysOn;
+        sampled = incomingDecided ? incoming.sampled() : decide(headers);
+        if (sampler != null) {
+            sampled = decoder == null ? sampler.sampled(null, headers, io.remora.config.NodeInfo.of("", ""))
+                    : sampler.sampled(decoder.streamInfo(), headers, decoder.serverContext().node());
+        }
         traceId = incoming != null ? incoming.traceId() : TraceContext.newTraceId();
         parentSpanId = incoming != null ? incoming.spanId() : null;
         traceState = incoming != null ? incoming.traceState() : null;
@@ -177,7 +181,10 @@ public final class TracingFilter implements StreamFilter {
                 skyWalkingContext.sampled(decide(headers));
             }
         } else if (!datadog && skyWalking == null && !incomingDecided) {
-            sampled = decide(headers) || alwaysOn;
+            boolean local = decide(headers);
+            if (sampler == null) {
+                sampled = local;
+            }
             recordTraceId();
             TraceContext.injectTraceparent(headers, traceId, spanId, sampled, traceState);
         }

@@ -57,6 +57,7 @@ class IstioTelemetryE2ETest {
     static int clientGrpc;
     static final io.grpc.MethodDescriptor<String, String> SAY = io.remora.testing.GrpcText.unary("demo.Echo/Say");
     static final io.grpc.MethodDescriptor<String, String> FAIL = io.remora.testing.GrpcText.unary("demo.Echo/Fail");
+    static final io.grpc.MethodDescriptor<String, String> CHAT = io.remora.testing.GrpcText.bidi("demo.Echo/Chat");
     static TestCerts.Leaf clientLeaf;
     static int clientMtls;
 
@@ -120,6 +121,22 @@ class IstioTelemetryE2ETest {
                         .addMethod(FAIL, io.grpc.stub.ServerCalls.asyncUnaryCall((String req,
                                 io.grpc.stub.StreamObserver<String> out) ->
                                 out.onError(io.grpc.Status.NOT_FOUND.asRuntimeException())))
+                        .addMethod(CHAT, io.grpc.stub.ServerCalls.asyncBidiStreamingCall(out ->
+                                new io.grpc.stub.StreamObserver<String>() {
+                                    @Override
+                                    public void onNext(String m) {
+                                        out.onNext("hello " + m);
+                                    }
+
+                                    @Override
+                                    public void onError(Throwable t) {
+                                    }
+
+                                    @Override
+                                    public void onCompleted() {
+                                        out.onCompleted();
+                                    }
+                                }))
                         .build())
                 .build().start();
         ca = TestCerts.ca("mesh-ca");
@@ -248,6 +265,7 @@ class IstioTelemetryE2ETest {
                             typed_config:
                               "@type": type.googleapis.com/udpa.type.v1.TypedStruct
                               type_url: type.googleapis.com/stats.PluginConfig
+                              value: { tcp_reporting_duration: 1s }
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                   clusters:
@@ -366,7 +384,7 @@ class IstioTelemetryE2ETest {
                               "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig
                               emit_filter_state: true
                           - name: istio.stats
-                            typed_config: { "@type": type.googleapis.com/stats.PluginConfig }
+                            typed_config: { "@type": type.googleapis.com/stats.PluginConfig, tcp_reporting_duration: 1s }
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                   clusters:
@@ -508,8 +526,53 @@ class IstioTelemetryE2ETest {
         assertTrue(client.admin("/stats").contains("istio_requests_total"));
     }
 
+    /** The labels of a gRPC call from productpage to ratings, as {@code reporter} counts it. */
+    static Map<String, String> grpcOk(ProxyProcess p) {
+        Map<String, String> ok = new HashMap<>();
+        ok.put("reporter", p == client ? "source" : "destination");
+        ok.put("source_workload", "productpage-v1");
+        ok.put("destination_workload", "ratings-v1");
+        ok.put("request_protocol", "grpc");
+        ok.put("response_code", "200");
+        ok.put("grpc_response_status", "0");
+        return ok;
+    }
+
+    /** The labels of its message counters: the peers only. */
+    static Map<String, String> grpcPeers(ProxyProcess p) {
+        Map<String, String> peers = grpcOk(p);
+        peers.remove("request_protocol");
+        peers.remove("response_code");
+        peers.remove("grpc_response_status");
+        return peers;
+    }
+
+    /** Per proxy (client, server): istio_requests_total (OK calls), request and response messages so far. */
+    static double[][] grpcCounts() throws Exception {
+        double[][] out = new double[2][];
+        ProxyProcess[] proxies = {client, server};
+        for (int i = 0; i < 2; i++) {
+            ProxyProcess p = proxies[i];
+            out[i] = new double[]{PrometheusSamples.sampleSubset(p, "istio_requests_total", grpcOk(p)),
+                    PrometheusSamples.sampleSubset(p, "istio_request_messages_total", grpcPeers(p)),
+                    PrometheusSamples.sampleSubset(p, "istio_response_messages_total", grpcPeers(p))};
+        }
+        return out;
+    }
+
     @Test
     void grpcCallsCountedWithTheirStatusAndMessages() throws Exception {
+        double[][] before = grpcCounts();
+        Map<String, String> outboundGrpc = Map.of("reporter", "source", "request_protocol", "grpc",
+                "destination_service", "grpc.default.svc.cluster.local", "destination_service_name", "grpc");
+        double outboundBefore = PrometheusSamples.sampleSubset(client, "istio_requests_total", outboundGrpc);
+        double[] notFoundBefore = new double[2];
+        ProxyProcess[] proxies = {client, server};
+        for (int i = 0; i < 2; i++) {
+            Map<String, String> notFound = grpcOk(proxies[i]);
+            notFound.put("grpc_response_status", "5");
+            notFoundBefore[i] = PrometheusSamples.sampleSubset(proxies[i], "istio_requests_total", notFound);
+        }
         io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", clientGrpc)
                 .overrideAuthority("grpc.default.svc.cluster.local:7070").usePlaintext().build();
         try {
@@ -524,29 +587,77 @@ class IstioTelemetryE2ETest {
         } finally {
             channel.shutdownNow();
         }
-        for (ProxyProcess p : new ProxyProcess[]{client, server}) {
+        for (int i = 0; i < 2; i++) {
+            ProxyProcess p = proxies[i];
             String reporter = p == client ? "source" : "destination";
-            Map<String, String> ok = new HashMap<>();
-            ok.put("reporter", reporter);
-            ok.put("source_workload", "productpage-v1");
-            ok.put("destination_workload", "ratings-v1");
-            ok.put("request_protocol", "grpc");
-            ok.put("response_code", "200");
-            ok.put("grpc_response_status", "0");
-            PrometheusSamples.awaitSample(p, "istio_requests_total", ok, 2);
-            Map<String, String> notFound = new HashMap<>(ok);
+            PrometheusSamples.awaitSample(p, "istio_requests_total", grpcOk(p), before[i][0] + 2);
+            Map<String, String> notFound = grpcOk(p);
             notFound.put("grpc_response_status", "5");
-            assertEquals(1, PrometheusSamples.sampleSubset(p, "istio_requests_total", notFound), reporter);
-            Map<String, String> peers = new HashMap<>(ok);
-            peers.remove("request_protocol");
-            peers.remove("response_code");
-            peers.remove("grpc_response_status");
-            assertEquals(3, PrometheusSamples.sampleSubset(p, "istio_request_messages_total", peers), reporter);
-            assertEquals(2, PrometheusSamples.sampleSubset(p, "istio_response_messages_total", peers), reporter);
+            assertEquals(notFoundBefore[i] + 1, PrometheusSamples.sampleSubset(p, "istio_requests_total", notFound),
+                    reporter);
+            assertEquals(before[i][1] + 3, PrometheusSamples.sampleSubset(p, "istio_request_messages_total",
+                    grpcPeers(p)), reporter);
+            assertEquals(before[i][2] + 2, PrometheusSamples.sampleSubset(p, "istio_response_messages_total",
+                    grpcPeers(p)), reporter);
         }
-        Map<String, String> outbound = Map.of("reporter", "source", "request_protocol", "grpc",
-                "destination_service", "grpc.default.svc.cluster.local", "destination_service_name", "grpc");
-        assertEquals(3, PrometheusSamples.sampleSubset(client, "istio_requests_total", outbound));
+        assertEquals(outboundBefore + 3, PrometheusSamples.sampleSubset(client, "istio_requests_total", outboundGrpc));
+    }
+
+    @Test
+    void longGrpcStreamsReportTheirMessagesWhileOpen() throws Exception {
+        double[][] before = grpcCounts();
+        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", clientGrpc)
+                .overrideAuthority("grpc.default.svc.cluster.local:7070").usePlaintext().build();
+        java.util.concurrent.BlockingQueue<String> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        try {
+            io.grpc.stub.StreamObserver<String> requests = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+                    channel.newCall(CHAT, io.grpc.CallOptions.DEFAULT), new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(String m) {
+                            answers.add(m);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            answers.add("error " + t);
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.countDown();
+                        }
+                    });
+            for (int i = 0; i < 3; i++) {
+                requests.onNext("m" + i);
+                assertEquals("hello m" + i, answers.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            // The stream is still open: istio-proxy's report timer (tcp_reporting_duration, 1 s here)
+            // has already counted its messages on both sides, and the request not yet.
+            ProxyProcess[] proxies = {client, server};
+            for (int i = 0; i < 2; i++) {
+                ProxyProcess p = proxies[i];
+                PrometheusSamples.awaitSample(p, "istio_request_messages_total", grpcPeers(p), before[i][1] + 3);
+                PrometheusSamples.awaitSample(p, "istio_response_messages_total", grpcPeers(p), before[i][2] + 3);
+                assertEquals(before[i][0], PrometheusSamples.sampleSubset(p, "istio_requests_total", grpcOk(p)));
+            }
+            requests.onNext("m3");
+            assertEquals("hello m3", answers.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            requests.onCompleted();
+            assertTrue(done.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            // At the end, only what was not reported yet is added.
+            for (int i = 0; i < 2; i++) {
+                ProxyProcess p = proxies[i];
+                PrometheusSamples.awaitSample(p, "istio_requests_total", grpcOk(p), before[i][0] + 1);
+                assertEquals(before[i][1] + 4, PrometheusSamples.sampleSubset(p, "istio_request_messages_total",
+                        grpcPeers(p)));
+                assertEquals(before[i][2] + 4, PrometheusSamples.sampleSubset(p, "istio_response_messages_total",
+                        grpcPeers(p)));
+            }
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     @Test

@@ -119,6 +119,15 @@ class TracingE2ETest {
                 + "sampler: { name: envoy.tracers.opentelemetry.samplers.always_on, typed_config: { \"@type\":"
                 + " type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.AlwaysOnSamplerConfig } }\n"),
                 "", catchAll));
+        // Envoy's CEL sampler: sampled when request.headers['x-sample'] == 'yes', whatever else decided.
+        listeners.append(traced("cel", tracing(random100, "", grpc("cel")
+                + "sampler:\n  name: envoy.tracers.opentelemetry.samplers.cel\n  typed_config:\n"
+                + "    \"@type\": type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.CELSamplerConfig\n"
+                + "    expression: { parsed_expr: { expr: { call_expr: { function: \"_==_\", args: [\n"
+                + "      { call_expr: { function: \"_[_]\", args: [ { select_expr: { operand: { ident_expr: { name: request } },"
+                + " field: headers } }, { const_expr: { string_value: x-sample } } ] } },\n"
+                + "      { const_expr: { string_value: \"yes\" } } ] } } } }\n"),
+                "", catchAll));
         listeners.append(traced("egress", tracing(random100, "", grpc("egress")), "", """
                 - match: { prefix: "/orders" }
                   route: { cluster: up }
@@ -131,7 +140,7 @@ class TracingE2ETest {
                   route: { cluster: up }
                   decorator: { operation: "orders-inbound" }
                 """));
-        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "nopackzero", "url", "alwayson", "egress", "decorator")) {
+        for (String name : List.of("w3c", "metadata", "zero", "route", "refresh", "retag", "reqid", "uuid", "nopackzero", "url", "alwayson", "cel", "egress", "decorator")) {
             OtlpTraceReceiver r = stack.own(new OtlpTraceReceiver());
             collectors.put(name, r);
             clusters.append('\n').append(Bootstraps.cluster("otel_" + name, true, null, r.port()));
@@ -497,6 +506,25 @@ class TracingE2ETest {
         assertNotNull(collector.next(), "sampled though random_sampling is 0");
         assertEquals(200, get(port, Map.of("traceparent",
                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")).statusCode());
+        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", hex(collector.next().getTraceId()));
+    }
+
+    /**
+     * Envoy's CEL sampler decides each span: false (or an error, the header absent) drops it though
+     * random_sampling is 100, true samples it though the parent was not sampled.
+     */
+    @Test
+    void theCelSamplerDecidesEachSpan() throws Exception {
+        OtlpTraceReceiver collector = collectors.get("cel");
+        int port = ports.get("cel");
+        assertEquals(200, get(port, Map.of("x-sample", "no")).statusCode());
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.toString());
+        assertEquals(200, get(port, Map.of()).statusCode());
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.toString());
+        assertEquals(200, get(port, Map.of("x-sample", "yes", "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")).statusCode());
+        assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.toString());
+        // The first span the collector sees is the sampled one: the two before were not exported.
         assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", hex(collector.next().getTraceId()));
     }
 

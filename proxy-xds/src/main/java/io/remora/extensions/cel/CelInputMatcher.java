@@ -25,25 +25,29 @@ public record CelInputMatcher(CelProgram program) implements InputMatcher {
         if (!config.hasExprMatch()) {
             throw ep.error("missing required field");
         }
-        CelExpression e = config.getExprMatch();
+        return new CelInputMatcher(program(config.getExprMatch(), ep));
+    }
+
+    /** The program of an {@code xds.type.v3.CelExpression} at {@code ep}, refused there when unusable. */
+    public static CelProgram program(CelExpression e, FieldPath ep) {
         // The canonical cel.expr messages share the v1alpha1 wire format, as Envoy's getExpr relies on.
         try {
             if (e.hasCelExprChecked()) {
-                return new CelInputMatcher(CelEngine.checked(com.google.api.expr.v1alpha1.CheckedExpr.parseFrom(
-                        e.getCelExprChecked().toByteString()), ep.field("cel_expr_checked")));
+                return CelEngine.checked(com.google.api.expr.v1alpha1.CheckedExpr.parseFrom(
+                        e.getCelExprChecked().toByteString()), ep.field("cel_expr_checked"));
             }
             if (e.hasCelExprParsed()) {
-                return new CelInputMatcher(CelEngine.parsed(com.google.api.expr.v1alpha1.ParsedExpr.parseFrom(
+                return CelEngine.parsed(com.google.api.expr.v1alpha1.ParsedExpr.parseFrom(
                         e.getCelExprParsed().toByteString()).getExpr(), ep.field("cel_expr_parsed"),
-                        TranslationContext.lenient()));
+                        TranslationContext.lenient());
             }
         } catch (InvalidProtocolBufferException x) {
             throw ep.error("invalid CEL expression: " + x.getMessage());
         }
         return switch (e.getExprSpecifierCase()) {
-            case CHECKED_EXPR -> new CelInputMatcher(CelEngine.checked(e.getCheckedExpr(), ep.field("checked_expr")));
-            case PARSED_EXPR -> new CelInputMatcher(CelEngine.parsed(e.getParsedExpr().getExpr(),
-                    ep.field("parsed_expr"), TranslationContext.lenient()));
+            case CHECKED_EXPR -> CelEngine.checked(e.getCheckedExpr(), ep.field("checked_expr"));
+            case PARSED_EXPR -> CelEngine.parsed(e.getParsedExpr().getExpr(), ep.field("parsed_expr"),
+                    TranslationContext.lenient());
             default -> throw ep.error("missing required field: one of parsed_expr, checked_expr, "
                     + "cel_expr_parsed, cel_expr_checked");
         };

@@ -218,6 +218,11 @@ public final class TracingTranslator {
                     + " is not supported; Remora sends Zipkin v2 JSON (HTTP_JSON)");
         }
         ctx.requireCluster(path.field("collector_cluster"), z.getCollectorCluster());
+        if (z.getSplitSpansForRequest()) {
+            ctx.warnOnce("tracing.zipkin.split_spans_for_request", "Zipkin split_spans_for_request is not supported:"
+                    + " each request has one span, no client span for its upstream request, first at "
+                    + path.field("split_spans_for_request"));
+        }
         return new TracingConfig.Zipkin(z.getCollectorCluster(), z.getCollectorEndpoint(), z.getCollectorHostname(),
                 z.getTraceId128Bit(), !z.hasSharedSpanContext() || z.getSharedSpanContext().getValue());
     }
@@ -252,7 +257,7 @@ public final class TracingTranslator {
         } catch (InvalidProtocolBufferException e) {
             throw path.error("invalid OpenTelemetryConfig: " + e.getMessage());
         }
-        boolean alwaysOn = alwaysOn(o, path, ctx);
+        io.remora.tracing.SpanSampler sampler = io.remora.xds.tracing.OtelSamplers.of(o, path, ctx);
         String serviceName = o.getServiceName().isEmpty() ? "unknown_service:envoy" : o.getServiceName();
         if (o.getResourceDetectorsCount() > 0) {
             // Envoy merges the detected attributes (OTEL_RESOURCE_ATTRIBUTES, Dynatrace files, the
@@ -261,7 +266,7 @@ public final class TracingTranslator {
                     + " span resources carry service.name only; ignoring " + path.field("resource_detectors"));
         }
         if (o.hasHttpService()) {
-            return otlpHttp(o, serviceName, alwaysOn, path.field("http_service"), ctx);
+            return otlpHttp(o, serviceName, sampler, path.field("http_service"), ctx);
         }
         if (!o.hasGrpcService()) {
             throw path.field("grpc_service").error("missing required field: one of grpc_service, http_service");
@@ -282,27 +287,13 @@ public final class TracingTranslator {
         }
         ctx.requireCluster(path.field("grpc_service").field("envoy_grpc").field("cluster_name"), cluster);
         return new TracingConfig.OpenTelemetry(cluster, o.getGrpcService().getEnvoyGrpc().getAuthority(), serviceName,
-                null, alwaysOn,
+                null, sampler,
                 GrpcServiceTranslator.statusRetryPolicy(o.getGrpcService(), path.field("grpc_service")));
     }
 
-    /** The always_on sampler is built; others are warned about and the connection manager's sampling decides. */
-    private static boolean alwaysOn(OpenTelemetryConfig o, FieldPath path, TranslationContext ctx) {
-        if (!o.hasSampler()) {
-            return false;
-        }
-        String type = o.getSampler().hasTypedConfig() ? Protos.typeName(o.getSampler().getTypedConfig()) : "";
-        if (type.equals("envoy.extensions.tracers.opentelemetry.samplers.v3.AlwaysOnSamplerConfig")) {
-            return true;
-        }
-        ctx.warnOnce("tracing.otel.sampler:" + type, "OpenTelemetry sampler " + (type.isEmpty() ? "'"
-                + o.getSampler().getName() + "'" : type) + " is not supported; the connection manager's sampling"
-                + " decides, first at " + path.field("sampler"));
-        return false;
-    }
-
     /** {@code http_service}: the collector's cluster, host and path from {@code http_uri}, its timeout and headers. */
-    private static TracingConfig.Provider otlpHttp(OpenTelemetryConfig o, String serviceName, boolean alwaysOn,
+    private static TracingConfig.Provider otlpHttp(OpenTelemetryConfig o, String serviceName,
+                                                   io.remora.tracing.SpanSampler sampler,
                                                    FieldPath path, TranslationContext ctx) {
         var service = o.getHttpService();
         if (!service.hasHttpUri()) {
@@ -335,6 +326,6 @@ public final class TracingTranslator {
             headers.put(h.key().toLowerCase(java.util.Locale.ROOT), h.value() == null ? "" : h.value());
         }
         return new TracingConfig.OpenTelemetry(uri.getCluster(), "", serviceName,
-                new TracingConfig.OtlpHttp(host, requestPath, Protos.duration(uri.getTimeout()), headers), alwaysOn);
+                new TracingConfig.OtlpHttp(host, requestPath, Protos.duration(uri.getTimeout()), headers), sampler);
     }
 }

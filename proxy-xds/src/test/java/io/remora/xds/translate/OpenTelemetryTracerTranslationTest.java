@@ -47,4 +47,23 @@ class OpenTelemetryTracerTranslationTest {
                 "envoy.tracers.opentelemetry", "envoy.config.trace.v3.OpenTelemetryConfig", FIELDS,
                 new TranslationContext(Set.of("otel")))).retryPolicy());
     }
+
+    /** The CEL sampler's expression is compiled at translation: one missing is refused at its path. */
+    @Test
+    void theCelSamplerNeedsItsExpression() {
+        String sampler = """
+                sampler:
+                  name: envoy.tracers.opentelemetry.samplers.cel
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.CELSamplerConfig
+                """;
+        String error = org.junit.jupiter.api.Assertions.assertThrows(TranslationException.class,
+                () -> translate(FIELDS + sampler)).getMessage();
+        assertTrue(error.contains("tracing.http.typed_config.sampler.typed_config.expression"), error);
+        var p = (io.remora.config.TracingConfig.OpenTelemetry) BootstrapTracers.provider("envoy.tracers.opentelemetry",
+                "envoy.config.trace.v3.OpenTelemetryConfig", FIELDS + sampler
+                        + "    expression: { parsed_expr: { expr: { const_expr: { bool_value: true } } } }\n",
+                new TranslationContext(Set.of("otel")));
+        assertTrue(p.sampler() != null && p.sampler() != io.remora.tracing.SpanSampler.ALWAYS_ON, p.toString());
+    }
 }

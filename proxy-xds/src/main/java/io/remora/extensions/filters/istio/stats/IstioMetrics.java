@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -56,12 +54,19 @@ final class IstioMetrics {
 
     private final MeterRegistry registry;
     private final StatsPluginSettings settings;
-    private final ConcurrentMap<String, Object> series = new ConcurrentHashMap<>();
+    private final StatsScope scope;
     private final AtomicBoolean buildRecorded = new AtomicBoolean();
 
     IstioMetrics(MeterRegistry registry, StatsPluginSettings settings) {
         this.registry = registry;
         this.settings = settings;
+        this.scope = new StatsScope(registry, settings.rotationMillis(),
+                settings.gracefulDeletionMillis());
+    }
+
+    /** Where the scope rotates ({@code rotation_interval}): a stream's event loop. */
+    void rotateOn(io.netty.channel.EventLoop loop) {
+        scope.rotateOn(loop);
     }
 
     /** {@code istio_build{component="proxy",tag=<ISTIO_VERSION>} 1}, once. */
@@ -162,7 +167,7 @@ final class IstioMetrics {
             if (kept == labels || kept.contains(label)) {
                 CelProgram p = dims == null ? null : dims.get(label);
                 String v = p == null ? values[i] : dimension(p, attributes);
-                key.append('\0').append(v);
+                key.append('\0').append(label).append('=').append(v);
                 tags.add(Tag.of(label, v));
             }
         }
@@ -175,16 +180,20 @@ final class IstioMetrics {
                 }
             }
         }
-        return series.computeIfAbsent(key.toString(), k -> switch (kind) {
-            case HISTOGRAM -> DistributionSummary.builder(metric).tags(tags)
-                    .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(registry);
-            case COUNTER -> Counter.builder(metric).tags(tags).register(registry);
+        return scope.get(key.toString(), () -> switch (kind) {
+            case HISTOGRAM -> made(DistributionSummary.builder(metric).tags(tags)
+                    .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(registry));
+            case COUNTER -> made(Counter.builder(metric).tags(tags).register(registry));
             case GAUGE -> {
                 AtomicLong holder = new AtomicLong();
-                Gauge.builder(metric, holder, AtomicLong::doubleValue).tags(tags).register(registry);
-                yield holder;
+                yield new IstioSeries.Made(holder,
+                        Gauge.builder(metric, holder, AtomicLong::doubleValue).tags(tags).register(registry));
             }
         });
+    }
+
+    private static IstioSeries.Made made(io.micrometer.core.instrument.Meter m) {
+        return new IstioSeries.Made(m, m);
     }
 
     private static String dimension(CelProgram p, ExpressionValues attributes) {

@@ -12,11 +12,15 @@ import io.remora.network.FilterState;
 import io.remora.tls.TlsConnection;
 
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Istio's HTTP stats for one stream: when the stream ends (after the access log's view of it is
  * complete) it adds to {@code istio_requests_total} and records duration and body sizes, labelled
- * with both workloads as istio-proxy labels them.
+ * with both workloads as istio-proxy labels them. A gRPC stream also reports its messages every
+ * {@code tcp_reporting_duration} once the exchange has named the peer, as istio-proxy's report
+ * timer does, so a long-lived stream shows its traffic before it ends.
  */
 final class IstioStatsFilter implements StreamDecoderFilter {
 
@@ -24,6 +28,16 @@ final class IstioStatsFilter implements StreamDecoderFilter {
     private final IstioMetrics metrics;
     private DecoderFilterCallbacks callbacks;
     private boolean grpc;
+    private ScheduledFuture<?> reportTimer;
+    /** The peer labels, fixed when first reported (the exchange named the peer, or the stream ended), as istio-proxy's tags. */
+    private String[] labels;
+    /** connection_security_policy, decided with the labels (null: the client side, which cannot tell). */
+    private Boolean mutualTls;
+    /** The expressions' values the message counters were first reported with (null: not yet). */
+    private ExpressionValues messageAttributes;
+    private long reportedRequestMessages;
+    private long reportedResponseMessages;
+    private boolean ended;
 
     IstioStatsFilter(StatsPluginSettings settings, IstioMetrics metrics) {
         this.settings = settings;
@@ -38,12 +52,78 @@ final class IstioStatsFilter implements StreamDecoderFilter {
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         grpc = isGrpcRequest(headers);
+        metrics.rotateOn(callbacks.eventLoop());
+        long every = settings.tcpReportingMillis();
+        if (grpc && every > 0 && reportTimer == null) {
+            reportTimer = callbacks.eventLoop().scheduleAtFixedRate(this::reportPeriodically, every, every,
+                    TimeUnit.MILLISECONDS);
+        }
         return FilterStatus.CONTINUE;
+    }
+
+    /** istio-proxy's report timer: nothing until the peer is known, then the messages since the last report. */
+    private void reportPeriodically() {
+        if (ended || !PeerState.read(callbacks.filterState(), settings.reporter().server())) {
+            return;
+        }
+        fixLabels();
+        if (messageAttributes == null) {
+            messageAttributes = ExpressionValues.evaluate(settings, attributes());
+        }
+        reportMessages(messageAttributes);
     }
 
     @Override
     public void onDestroy() {
-        if (callbacks == null) {
+        if (callbacks == null || ended) {
+            return;
+        }
+        ended = true;
+        if (reportTimer != null) {
+            reportTimer.cancel(false);
+            reportTimer = null;
+        }
+        StreamInfo info = callbacks.streamInfo();
+        fixLabels();
+        String[] values = labels.clone();
+        int i = IstioMetrics.PEER_LABELS.size();
+        values[i++] = Integer.toString(info.responseCode);
+        values[i++] = grpc ? grpcStatus(info) : "";
+        values[i++] = info.responseFlagsString();
+        values[i] = mutualTls == null ? PeerLabels.UNKNOWN : mutualTls ? "mutual_tls" : "none";
+        long durationMillis = info.durationNanos < 0 ? 0 : info.durationNanos / 1_000_000;
+        ExpressionValues attributes = ExpressionValues.evaluate(settings, attributes());
+        if (grpc) {
+            reportMessages(messageAttributes != null ? messageAttributes : attributes);
+        }
+        // As istio-proxy: the downstream connection's wire bytes of the stream (heads and framing
+        // included); a stream on a connection made before any meter was wanted has only its bodies.
+        io.remora.accesslog.WireBytes wire = info.wireBytesIfAny();
+        boolean metered = wire != null && !wire.unmeteredDownstream;
+        metrics.http(values, durationMillis, metered ? wire.downstreamWireReceived : info.bytesReceived,
+                metered ? wire.downstreamWireSent : info.bytesSent, attributes);
+    }
+
+    private dev.cel.runtime.CelVariableResolver attributes() {
+        return settings.usesCel() ? IstioAttributes.of(callbacks.streamInfo(), callbacks.filterState(),
+                callbacks.serverContext()) : null;
+    }
+
+    /** The messages grpc_stats counted since the last report (its filter state holds running totals). */
+    private void reportMessages(ExpressionValues attributes) {
+        long[] messages = grpcMessages(callbacks.filterState().get(GRPC_STATS));
+        if (messages == null) {
+            return;
+        }
+        metrics.messages(labels, messages[0] - reportedRequestMessages, messages[1] - reportedResponseMessages,
+                attributes);
+        reportedRequestMessages = messages[0];
+        reportedResponseMessages = messages[1];
+    }
+
+    /** Computes the peer labels once, from what the stream knows now. */
+    private void fixLabels() {
+        if (labels != null) {
             return;
         }
         StreamInfo info = callbacks.streamInfo();
@@ -57,7 +137,6 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         }
         String peerSan;
         String localSan;
-        Boolean mutualTls = null;
         if (server) {
             peerSan = state.get(PeerState.PEER_PRINCIPAL, String.class);
             localSan = state.get(PeerState.LOCAL_PRINCIPAL, String.class);
@@ -80,27 +159,7 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         PeerLabels.Facts facts = new PeerLabels.Facts(settings.reporter(), local.workload(), peer, peerSan, localSan,
                 host, info.routeName, cluster, grpc ? "grpc" : "http",
                 PeerLabels.clusterIstio(callbacks.serverContext(), cluster), waypointUpstreamPeer(settings, state));
-        String[] values = PeerLabels.compute(facts, 4);
-        int i = IstioMetrics.PEER_LABELS.size();
-        values[i++] = Integer.toString(info.responseCode);
-        values[i++] = grpc ? grpcStatus(info) : "";
-        values[i++] = info.responseFlagsString();
-        values[i] = mutualTls == null ? PeerLabels.UNKNOWN : mutualTls ? "mutual_tls" : "none";
-        long durationMillis = info.durationNanos < 0 ? 0 : info.durationNanos / 1_000_000;
-        ExpressionValues attributes = ExpressionValues.evaluate(settings, settings.usesCel()
-                ? IstioAttributes.of(info, state, callbacks.serverContext()) : null);
-        // As istio-proxy: the downstream connection's wire bytes of the stream (heads and framing
-        // included); a stream on a connection made before any meter was wanted has only its bodies.
-        io.remora.accesslog.WireBytes wire = info.wireBytesIfAny();
-        boolean metered = wire != null && !wire.unmeteredDownstream;
-        metrics.http(values, durationMillis, metered ? wire.downstreamWireReceived : info.bytesReceived,
-                metered ? wire.downstreamWireSent : info.bytesSent, attributes);
-        if (grpc) {
-            long[] messages = grpcMessages(state.get(GRPC_STATS));
-            if (messages != null) {
-                metrics.messages(values, messages[0], messages[1], attributes);
-            }
-        }
+        labels = PeerLabels.compute(facts, 4);
     }
 
     /** A waypoint's destination: the upstream peer its exchange found in this filter state (null elsewhere). */

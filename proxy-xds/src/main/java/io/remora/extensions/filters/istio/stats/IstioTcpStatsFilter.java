@@ -49,6 +49,7 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
 
     @Override
     public NetworkFilterStatus onNewConnection() {
+        metrics.rotateOn(cb.channel().eventLoop());
         if (settings.tcpReportingMillis() > 0) {
             timer = cb.channel().eventLoop().scheduleAtFixedRate(() -> report(false), settings.tcpReportingMillis(),
                     settings.tcpReportingMillis(), TimeUnit.MILLISECONDS);

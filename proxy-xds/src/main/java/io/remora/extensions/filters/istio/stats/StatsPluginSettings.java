@@ -23,11 +23,14 @@ import java.util.Set;
  * @param removedTags               per metric (full name), the labels it does not carry
  * @param dimensions                per metric (full name), tags whose values are CEL expressions
  * @param definitions               custom metrics
+ * @param rotationMillis            {@code rotation_interval}: how often the series scope is replaced (0: never)
+ * @param gracefulDeletionMillis    {@code graceful_deletion_interval}: how long a replaced scope lives on (5 min)
  */
 public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFallback, long tcpReportingMillis,
                                   Set<String> dropped, Map<String, Set<String>> removedTags,
                                   Map<String, Map<String, CelProgram>> dimensions,
-                                  List<MetricOverrides.Definition> definitions) {
+                                  List<MetricOverrides.Definition> definitions, long rotationMillis,
+                                  long gracefulDeletionMillis) {
 
     /** Istio's reporters: a sidecar's outbound (source) or inbound (destination) side, or a waypoint. */
     public enum Reporter {
@@ -44,6 +47,9 @@ public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFa
         }
     }
 
+    /** istio-proxy's default graceful_deletion_interval. */
+    static final long DEFAULT_GRACEFUL_DELETION_MILLIS = 5 * 60_000;
+
     public StatsPluginSettings {
         dropped = Set.copyOf(dropped);
         Map<String, Set<String>> copy = new HashMap<>();
@@ -57,7 +63,8 @@ public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFa
 
     public StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFallback, long tcpReportingMillis,
                                Set<String> dropped, Map<String, Set<String>> removedTags) {
-        this(reporter, disableHostHeaderFallback, tcpReportingMillis, dropped, removedTags, Map.of(), List.of());
+        this(reporter, disableHostHeaderFallback, tcpReportingMillis, dropped, removedTags, Map.of(), List.of(), 0,
+                DEFAULT_GRACEFUL_DELETION_MILLIS);
     }
 
     /** Whether a stream's attributes are needed (some tag or custom metric is an expression). */
@@ -81,7 +88,8 @@ public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFa
         Reporter reporter = ctx.trafficDirection() == ListenerConfig.TrafficDirection.INBOUND
                 ? Reporter.SERVER_SIDECAR : Reporter.CLIENT_SIDECAR;
         if (m == null) {
-            return new StatsPluginSettings(reporter, false, 5000, Set.of(), Map.of(), Map.of(), List.of());
+            return new StatsPluginSettings(reporter, false, 5000, Set.of(), Map.of(), Map.of(), List.of(), 0,
+                    DEFAULT_GRACEFUL_DELETION_MILLIS);
         }
         String rep = IstioProtos.enumName(m, "reporter");
         if (rep.equals("SERVER_GATEWAY")) {
@@ -93,8 +101,15 @@ public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFa
         if (tcp < 0) {
             throw path.field("tcp_reporting_duration").error("must not be negative");
         }
+        long rotation = IstioProtos.millis(m, "rotation_interval", 0);
+        long deletion = IstioProtos.millis(m, "graceful_deletion_interval", DEFAULT_GRACEFUL_DELETION_MILLIS);
+        for (String f : new String[]{"rotation_interval", "graceful_deletion_interval"}) {
+            if ((f.equals("rotation_interval") ? rotation : deletion) < 0) {
+                throw path.field(f).error("must not be negative");
+            }
+        }
         MetricOverrides o = MetricOverrides.of(m, path, ctx);
         return new StatsPluginSettings(reporter, IstioProtos.bool(m, "disable_host_header_fallback"), tcp, o.dropped,
-                o.removedTags, o.dimensions, o.definitions);
+                o.removedTags, o.dimensions, o.definitions, rotation, deletion);
     }
 }
