@@ -5,7 +5,6 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -22,7 +21,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
-    private final Slot[] slots;
+    private final FilterSlot[] slots;
     private final Runnable startTerminal;
     /** Runs when the connection closes before the terminal filter started. */
     private final Runnable terminalNeverStarted;
@@ -55,9 +54,9 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         this.chainDraining = chainDraining;
         this.startTerminal = startTerminal;
         this.terminalNeverStarted = terminalNeverStarted;
-        this.slots = new Slot[factories.length];
+        this.slots = new FilterSlot[factories.length];
         for (int i = 0; i < factories.length; i++) {
-            slots[i] = new Slot(i, factories[i].newFilter());
+            slots[i] = new FilterSlot(this, info, context, i, factories[i].newFilter());
         }
     }
 
@@ -97,7 +96,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        for (Slot s : slots) {
+        for (FilterSlot s : slots) {
             s.filter.initialize(s);
         }
         startFrom(0);
@@ -129,7 +128,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         if (started != slots.length || pending != null || closed) {
             return false;
         }
-        for (Slot s : slots) {
+        for (FilterSlot s : slots) {
             if (OBSERVES_BYTES.get(s.filter.getClass())) {
                 return false;
             }
@@ -347,7 +346,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             pending.release();
             pending = null;
         }
-        for (Slot s : slots) {
+        for (FilterSlot s : slots) {
             try {
                 s.filter.onClose();
             } catch (RuntimeException e) {
@@ -359,74 +358,41 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         }
     }
 
-    private final class Slot implements ConnectionFilterCallbacks {
-        final int index;
-        final ConnectionFilter filter;
+    // ------------------------------------------------------------------ what a filter's callbacks reach
 
-        Slot(int index, ConnectionFilter filter) {
-            this.index = index;
-            this.filter = filter;
-        }
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
 
-        @Override
-        public Channel channel() {
-            return ctx.channel();
-        }
+    boolean closed() {
+        return closed;
+    }
 
-        @Override
-        public ConnectionInfo connection() {
-            return info;
-        }
+    boolean closedLocally() {
+        return closedLocally;
+    }
 
-        @Override
-        public ServerContext serverContext() {
-            return context;
-        }
+    boolean draining() {
+        return chainDraining.getAsBoolean() || context != null && context.draining();
+    }
 
-        @Override
-        public FilterState filterState() {
-            return FilterState.of(ctx.channel());
-        }
+    /** A filter continued from a timer or a callback: {@link #continueFrom}, then the read it emitted completes. */
+    void continueOutsideRead(int index) {
+        continueFrom(index);
+        completeOutsideRead();
+    }
 
-        @Override
-        public void continueReading() {
-            continueFrom(index);
-            completeOutsideRead();
-        }
+    void injectRead(int from, ByteBuf data, boolean endStream) {
+        readFrom(from, data, endStream);
+        completeOutsideRead();
+    }
 
-        @Override
-        public boolean closedLocally() {
-            return closedLocally;
+    void injectWrite(int from, ByteBuf data) {
+        if (closed) {
+            data.release();
+            return;
         }
-
-        @Override
-        public boolean drainClose() {
-            return chainDraining.getAsBoolean() || context != null && context.draining();
-        }
-
-        @Override
-        public void injectReadDataToFilterChain(ByteBuf data, boolean endStream) {
-            readFrom(index + 1, data, endStream);
-            completeOutsideRead();
-        }
-
-        @Override
-        public void injectWriteDataToFilterChain(ByteBuf data, boolean endStream) {
-            if (closed) {
-                data.release();
-                return;
-            }
-            writeFrom(index - 1, data, ctx.newPromise());
-            ctx.flush();
-        }
-
-        @Override
-        public void close(String terminationDetails) {
-            if (terminationDetails != null) {
-                filterState().set(ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY, terminationDetails,
-                        FilterState.Mutability.MUTABLE);
-            }
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
+        writeFrom(from, data, ctx.newPromise());
+        ctx.flush();
     }
 }

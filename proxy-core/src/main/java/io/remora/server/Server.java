@@ -350,13 +350,6 @@ public final class Server implements AutoCloseable {
                 });
     }
 
-    /**
-     * What a drain ended with: how long it took, and what was still open at the deadline and
-     * therefore cut (zero when everything finished in time).
-     */
-    public record DrainReport(Duration elapsed, boolean deadlineReached, long connectionsCut, long requestsCut) {
-    }
-
     /** Stops accepting, lets in-flight work finish up to drainTime, then closes everything. */
     public DrainReport drainAndStop(Duration drainTime) {
         List<FilterChainRuntime> chains;
@@ -407,5 +400,4 @@ public final class Server implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         clusterManager.close();
     }
-
 }

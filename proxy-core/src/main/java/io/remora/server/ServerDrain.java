@@ -105,8 +105,8 @@ final class ServerDrain {
     }
 
     /** The drain's outcome, logged: what was still open at the deadline was cut. */
-    static Server.DrainReport report(long start, Duration drainTime, long connectionsLeft, long requestsLeft) {
-        Server.DrainReport r = new Server.DrainReport(Duration.ofNanos(System.nanoTime() - start),
+    static DrainReport report(long start, Duration drainTime, long connectionsLeft, long requestsLeft) {
+        DrainReport r = new DrainReport(Duration.ofNanos(System.nanoTime() - start),
                 connectionsLeft > 0, connectionsLeft, requestsLeft);
         if (r.deadlineReached()) {
             LOG.warning("drain deadline of " + drainTime.toSeconds() + "s reached: closed " + connectionsLeft

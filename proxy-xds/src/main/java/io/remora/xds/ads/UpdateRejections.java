@@ -194,4 +194,31 @@ final class UpdateRejections {
             log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
         }
     }
+
+    /** A CDS or LDS response that failed its check ahead of warming ({@link WarmingAcks}): rejected whole or in part. */
+    WarmingAcks.Rejection aheadOfWarming() {
+        return aheadOfWarming;
+    }
+
+    private final WarmingAcks.Rejection aheadOfWarming = new WarmingAcks.Rejection() {
+        @Override
+        public void rejected(XdsResourceType type, String error) {
+            log.warning("xDS update rejected: " + error);
+            rejectTaken(type, pending.take(Set.of(type)).get(type), error);
+        }
+
+        @Override
+        public void repeated(XdsResourceType type) {
+            rejectPartly(type, Map.of());
+        }
+
+        @Override
+        public void partly(XdsResourceType type, ResourcesRejected e) {
+            if (e.types().equals(Set.of(type)) && canLeaveOut(e, Map.of(type, pending.get(type)))) {
+                rejectPartly(e);
+            } else {
+                rejected(type, e.types().contains(type) ? e.message(type) : e.getMessage());
+            }
+        }
+    };
 }

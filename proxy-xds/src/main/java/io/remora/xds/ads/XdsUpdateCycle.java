@@ -281,7 +281,7 @@ final class XdsUpdateCycle {
         // an LDS/CDS response naming a resource twice is NACKed before it applies, with what else of it fails
         Set<XdsResourceType> repeating = pending.repeatingUnanswered();
         if (!repeating.isEmpty() && WarmingAcks.acknowledge(repeating, pending, accepted, applier, subscriptions,
-                sources, stats, checkRejections)) {
+                sources, stats, rejections.aheadOfWarming())) {
             evaluate();
             return;
         }
@@ -292,7 +292,8 @@ final class XdsUpdateCycle {
             applyPending(pending.types());
             return;
         }
-        if (WarmingAcks.acknowledge(pending, accepted, applier, subscriptions, sources, stats, checkRejections)) {
+        if (WarmingAcks.acknowledge(pending, accepted, applier, subscriptions, sources, stats,
+                rejections.aheadOfWarming())) {
             evaluate(); // without the rejected update
             return;
         }
@@ -383,29 +384,6 @@ final class XdsUpdateCycle {
         // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
         evaluate();
     }
-
-    /** A CDS or LDS response failed its check ahead of warming ({@link WarmingAcks}). */
-    private final WarmingAcks.Rejection checkRejections = new WarmingAcks.Rejection() {
-        @Override
-        public void rejected(XdsResourceType type, String error) {
-            log.warning("xDS update rejected: " + error);
-            rejections.rejectTaken(type, pending.take(Set.of(type)).get(type), error);
-        }
-
-        @Override
-        public void repeated(XdsResourceType type) {
-            rejections.rejectPartly(type, Map.of());
-        }
-
-        @Override
-        public void partly(XdsResourceType type, ResourcesRejected e) {
-            if (e.types().equals(Set.of(type)) && rejections.canLeaveOut(e, Map.of(type, pending.get(type)))) {
-                rejections.rejectPartly(e);
-            } else {
-                rejected(type, e.types().contains(type) ? e.message(type) : e.getMessage());
-            }
-        }
-    };
 
     /** The names subscribed for a type on every source: ADS, separate streams and, for ECDS, files. */
     private Set<String> allNames(XdsResourceType type) {

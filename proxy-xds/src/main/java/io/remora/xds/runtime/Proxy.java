@@ -212,7 +212,7 @@ public final class Proxy implements AutoCloseable {
     }
 
     /** Stops taking new work, lets in-flight work finish up to drainTime, then stops. */
-    public Server.DrainReport drainAndStop(Duration drainTime) {
+    public io.remora.server.DrainReport drainAndStop(Duration drainTime) {
         state.startDraining();
         init.closeXds();
         init.closeLoadReporting();
