@@ -146,6 +146,38 @@ class ConnectFailureE2ETest {
         }
     }
 
+    /**
+     * A source address the host does not have fails the bind: Envoy's connection raises a local
+     * close, which its tcp_proxy takes as a local failure (onGenericPoolFailure's
+     * LocalConnectionFailure): no UF, another attempt, URX when none is left; the connect failures
+     * are counted as the pool counts them.
+     */
+    @Test
+    void tcpProxyTakesABindFailureAsALocalClose() throws Exception {
+        int admin = ProxyProcess.freePort();
+        Path log = TempPaths.file("tcp-bind", ".log");
+        Map<String, Integer> ports = Map.of("tcp", ProxyProcess.freePort());
+        String proxyFields = """
+                max_connect_attempts: 2
+                access_log:
+                - name: envoy.access_loggers.file
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                    path: %s
+                    log_format: { text_format_source: { inline_string: "tcp %%RESPONSE_FLAGS%% %%UPSTREAM_REQUEST_ATTEMPT_COUNT%%\\n" } }
+                """.formatted(log);
+        String bind = "  upstream_bind_config: { source_address: { address: 192.0.2.1, port_value: 0 } }\n";
+        String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "unbindable", proxyFields),
+                Bootstraps.cluster("unbindable", false, bind, ProxyProcess.freePort()), ports);
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of());
+             Socket s = new Socket("127.0.0.1", ports.get("tcp"))) {
+            s.setSoTimeout(10_000);
+            assertEquals(-1, s.getInputStream().read(), "closed after the connects failed");
+            assertEquals("tcp URX 2", HttpProxyE2ETest.awaitLogLine(log, "tcp "));
+            assertEquals(2, proxy.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"unbindable\"}"));
+        }
+    }
+
     /** Connections that fill a listener's accept queue (never accepted), closed with the test. */
     private record Fillers(List<Socket> sockets) implements AutoCloseable {
         static Fillers fill(ServerSocket full) throws Exception {
