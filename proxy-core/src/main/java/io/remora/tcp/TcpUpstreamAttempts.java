@@ -6,6 +6,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.RecvByteBufAllocator;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
+import io.remora.accesslog.StreamTimings;
 import io.remora.config.BackoffStrategy;
 import io.remora.http.upstream.ConnectFailure;
 import io.remora.http.upstream.ConnectionPool;
@@ -55,13 +56,15 @@ final class TcpUpstreamAttempts {
         if (LOG.isLoggable(Level.FINE)) {
             LOG.fine(LogTags.conn(s.streamInfo.connectionId) + "Creating connection to cluster " + s.cluster.name());
         }
+        // Envoy's connection pool callback latency runs from the first attempt to the pool's answer.
+        s.streamInfo.mark(StreamTimings.Point.POOL_REQUESTED);
         // An aggregate cluster hands the attempt to a member: its connections and stats are the member's.
         Cluster cluster = s.cluster.pickCluster(s.lb);
         Host h = cluster == null ? null : cluster.chooseHost(s.lb);
         if (h == null) {
             s.streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
             s.cluster.stats().upstreamCxNoneHealthy.increment();
-            downstream.close();
+            initFailure(s);
             return;
         }
         s.upstreamCluster = cluster;
@@ -86,7 +89,7 @@ final class TcpUpstreamAttempts {
             if (pool == ConnectionPools.REFUSED) {
                 // max_connection_pools: Envoy's HttpConnPool is not valid, so no generic pool (UH).
                 s.streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
-                downstream.close();
+                initFailure(s);
                 return;
             }
             attempt(s, h);
@@ -183,6 +186,17 @@ final class TcpUpstreamAttempts {
     private static void overflow(TcpProxySession s) {
         s.streamInfo.setFlag(ResponseFlag.UPSTREAM_OVERFLOW);
         s.clusterStats.upstreamCxOverflow.increment();
+        initFailure(s);
+    }
+
+    /**
+     * No upstream: the connection ends. As Envoy's onInitFailure, the pool callback latency ends
+     * here too when an attempt had started.
+     */
+    private static void initFailure(TcpProxySession s) {
+        if (s.streamInfo.sinceStart(StreamTimings.Point.POOL_REQUESTED) >= 0) {
+            s.streamInfo.mark(StreamTimings.Point.POOL_READY);
+        }
         s.downstream.close();
     }
 
@@ -218,7 +232,7 @@ final class TcpUpstreamAttempts {
         } else {
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
-            s.downstream.close();
+            initFailure(s);
         }
     }
 
@@ -228,6 +242,7 @@ final class TcpUpstreamAttempts {
             u.close();
             return;
         }
+        s.streamInfo.mark(StreamTimings.Point.POOL_READY);
         h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
         s.connectionCounted = true;
         if (s.filter.tunnel == null) {
@@ -294,7 +309,7 @@ final class TcpUpstreamAttempts {
             // As Envoy's onConnectMaxAttempts: URX beside the failures' UF, and the cluster's count.
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
-            s.downstream.close();
+            initFailure(s);
         }
     }
 }

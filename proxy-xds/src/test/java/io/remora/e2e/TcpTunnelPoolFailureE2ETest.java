@@ -124,7 +124,7 @@ class TcpTunnelPoolFailureE2ETest {
                             path: %s
                             log_format:
                               text_format_source:
-                                inline_string: "%1$s flags=%%RESPONSE_FLAGS%% attempts=%%UPSTREAM_REQUEST_ATTEMPT_COUNT%% failure=%%UPSTREAM_TRANSPORT_FAILURE_REASON%% rx=%%BYTES_RECEIVED%%\\n"
+                                inline_string: "%1$s flags=%%RESPONSE_FLAGS%% attempts=%%UPSTREAM_REQUEST_ATTEMPT_COUNT%% failure=%%UPSTREAM_TRANSPORT_FAILURE_REASON%% rx=%%BYTES_RECEIVED%% ready=%%UPSTREAM_CONNECTION_POOL_READY_DURATION%%\\n"
                 """.formatted(name, port, cluster, accessLog), 2);
     }
 
@@ -173,6 +173,7 @@ class TcpTunnelPoolFailureE2ETest {
         assertEquals("URX", LogFiles.field(line, "flags"), line);
         assertEquals(2, LogFiles.number(line, "attempts"), line);
         assertEquals("-", LogFiles.field(line, "failure"), line);
+        LogFiles.number(line, "ready"); // Envoy's onInitFailure ends the pool callback latency too
         assertEquals(2, clusterStat("upstream_rq_pending_overflow", cluster), () -> client.log());
         assertEquals(1, clusterStat("upstream_cx_connect_attempts_exceeded", cluster));
         assertEquals(0, clusterStat("upstream_cx_connect_fail", cluster), "no connection failed");
@@ -201,8 +202,14 @@ class TcpTunnelPoolFailureE2ETest {
             String line = logged(listener);
             assertEquals("UO", LogFiles.field(line, "flags"), line);
             assertEquals(0, LogFiles.number(line, "rx"), line);
+            LogFiles.number(line, "ready");
             assertEquals(1, clusterStat("upstream_cx_overflow", cluster));
             assertEquals(1, clusterStat("upstream_cx_total", cluster), "a refused tunnel opens no connection");
         }
+        // The first session, logged at its end: its pool callback latency ran to the tunnel's 200.
+        String first = LogFiles.await(accessLog, l -> l.stream().filter(x -> x.startsWith(listener + " ")).count() == 2)
+                .stream().filter(x -> x.startsWith(listener + " ")).reduce((a, b) -> b).orElseThrow();
+        assertEquals("-", LogFiles.field(first, "flags"), first);
+        LogFiles.number(first, "ready");
     }
 }
