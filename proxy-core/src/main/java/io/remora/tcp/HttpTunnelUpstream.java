@@ -17,7 +17,6 @@ import io.remora.route.HeaderFormatter;
 import io.remora.tls.TlsConnection;
 import io.remora.upstream.Host;
 
-import java.io.IOException;
 import java.net.SocketAddress;
 
 /**
@@ -28,7 +27,8 @@ import java.net.SocketAddress;
  * After it, downstream bytes are the request body and the response body goes downstream; each side's
  * end is the other's FIN. A refused or reset tunnel is a connect failure without a transport failure
  * reason (Envoy's HttpConnPool::Callbacks::onFailure reports ""); the pool's own failure keeps its
- * reason. With propagate_response_headers/_trailers the answer's headers (a refused
+ * reason. None of this counts upstream_cx_connect_fail: the connection, if any, is the pool's
+ * (Envoy's HttpConnPool::Callbacks::onFailure is a RemoteConnectionFailure and no more). With propagate_response_headers/_trailers the answer's headers (a refused
  * one's too) and trailers are left in the downstream connection's filter state.
  */
 final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
@@ -125,8 +125,9 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
         pending = null;
         done = true;
         LOG.fine(() -> "no tunnel stream to " + host.address() + ": " + reason + " " + transportFailureReason);
-        TcpUpstreamAttempts.failed(session, new IOException(transportFailureReason != null ? transportFailureReason
-                : "no tunnel stream: " + reason), host, transportFailureReason);
+        // The pool counted its own connection's failure; the session takes the reason as Envoy's
+        // tcp_proxy takes HttpConnPool::onPoolFailure's.
+        TcpUpstreamAttempts.failed(session, host, reason, transportFailureReason);
     }
 
     @Override
@@ -144,7 +145,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
                 LOG.fine(() -> "tunnel to " + host.address() + ": " + why);
                 done = true;
                 stream.reset();
-                TcpUpstreamAttempts.failed(session, new IOException(why), host, null);
+                TcpUpstreamAttempts.failed(session, host, ResetReason.CONNECTION_FAILURE, null);
                 return;
             }
             established = true;
@@ -210,7 +211,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
         LOG.fine(() -> "tunnel to " + host.address() + " reset: " + reason);
         done = true;
         if (!established) {
-            TcpUpstreamAttempts.failed(session, new IOException("tunnel stream reset: " + reason), host, null);
+            TcpUpstreamAttempts.failed(session, host, ResetReason.CONNECTION_FAILURE, null);
             return;
         }
         if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {

@@ -120,8 +120,10 @@ final class TcpSessionCloses {
         s.streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
         if (s.connectionCounted) {
             s.connectionCounted = false;
-            s.clusterStats.upstreamCxActive.decrementAndGet();
-            s.clusterStats.upstreamCxDestroy.increment();
+            if (s.filter.tunnel == null) {
+                s.clusterStats.upstreamCxActive.decrementAndGet();
+                s.clusterStats.upstreamCxDestroy.increment();
+            }
         }
         if (s.upstreamReset && s.downstream.isOpen() && !s.switching) {
             if (s.relay != null) {

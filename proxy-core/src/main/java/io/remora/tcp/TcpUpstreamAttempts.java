@@ -6,10 +6,15 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.RecvByteBufAllocator;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
+import io.remora.accesslog.StreamTimings;
 import io.remora.config.BackoffStrategy;
+import io.remora.http.upstream.ConnectFailure;
+import io.remora.http.upstream.ConnectionPool;
 import io.remora.http.upstream.ConnectionPools;
+import io.remora.http.upstream.ResetReason;
 import io.remora.log.LogTags;
 import io.remora.network.ConnectionIds;
+import io.remora.stats.CircuitBreakerStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 import io.remora.upstream.OutlierMonitor;
@@ -51,30 +56,46 @@ final class TcpUpstreamAttempts {
         if (LOG.isLoggable(Level.FINE)) {
             LOG.fine(LogTags.conn(s.streamInfo.connectionId) + "Creating connection to cluster " + s.cluster.name());
         }
+        // Envoy's connection pool callback latency runs from the first attempt to the pool's answer.
+        s.streamInfo.mark(StreamTimings.Point.POOL_REQUESTED);
         // An aggregate cluster hands the attempt to a member: its connections and stats are the member's.
         Cluster cluster = s.cluster.pickCluster(s.lb);
         Host h = cluster == null ? null : cluster.chooseHost(s.lb);
         if (h == null) {
             s.streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
             s.cluster.stats().upstreamCxNoneHealthy.increment();
-            downstream.close();
+            initFailure(s);
             return;
         }
         s.upstreamCluster = cluster;
         s.clusterStats = cluster.stats();
         TcpProxyFilter filter = s.filter;
         if (filter.tunnel != null) {
+            if (cluster.limits().count(CircuitBreakerStats.Resource.CONNECTIONS)
+                    >= cluster.limits().max(CircuitBreakerStats.Resource.CONNECTIONS)) {
+                // Envoy's establishUpstreamConnection checks max_connections before any pool, a
+                // tunnel's too, though an HTTP/2 tunnel would share a connection already open.
+                overflow(s);
+                return;
+            }
             // The pool's connections and circuit breakers govern the tunnel's stream; as Envoy's, the
             // connection's shared filter state objects key the pool and go with its connections.
-            attempt(s, h);
-            HttpTunnelUpstream tunnel = new HttpTunnelUpstream(s, h, filter.tunnel, s.lb);
-            s.upstream = tunnel;
             io.remora.network.FilterState state = io.remora.network.FilterState.existing(downstream);
-            tunnel.open(ConnectionPools.get(downstream.eventLoop(), filter.context.transport(), cluster, h,
+            ConnectionPool pool = ConnectionPools.get(downstream.eventLoop(), filter.context.transport(), cluster, h,
                     HttpTunnelUpstream.protocol(cluster.config().protocol()), io.remora.http.upstream.PoolOptions.of(
                             s.info.originalSource(), TransportSocketOptions.alpnOverride(state),
                             TransportSocketOptions.tlsNames(state), proxyProtocolData(cluster, downstream, s), false,
-                            state)));
+                            state));
+            if (pool == ConnectionPools.REFUSED) {
+                // max_connection_pools: Envoy's HttpConnPool is not valid, so no generic pool (UH).
+                s.streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
+                initFailure(s);
+                return;
+            }
+            attempt(s, h);
+            HttpTunnelUpstream tunnel = new HttpTunnelUpstream(s, h, filter.tunnel, s.lb);
+            s.upstream = tunnel;
+            tunnel.open(pool);
             return;
         }
         open(s, cluster, h);
@@ -94,9 +115,7 @@ final class TcpUpstreamAttempts {
         if (!cluster.limits().tryAcquireConnection()) {
             // As Envoy's tcp_proxy, before the pool: the pool would queue the session behind
             // connections that may never be released.
-            s.streamInfo.setFlag(ResponseFlag.UPSTREAM_OVERFLOW);
-            s.clusterStats.upstreamCxOverflow.increment();
-            downstream.close();
+            overflow(s);
             return;
         }
         boolean perHost = cluster.config().options().limitsConnectionsPerHost();
@@ -111,6 +130,7 @@ final class TcpUpstreamAttempts {
             }
         }
         attempt(s, h);
+        s.clusterStats.upstreamCxTotal.increment(); // a tunnel's connection is its pool's to count
         h.activeConnections.incrementAndGet();
         h.poolConnections.incrementAndGet(); // the per-host limit counts it from the connect, as Envoy's cx_active
         ChannelUpstream handler = new ChannelUpstream(s);
@@ -128,7 +148,11 @@ final class TcpUpstreamAttempts {
                     @Override
                     public void onFailure(Channel channel, Throwable cause, boolean tls) {
                         released(cluster, h, perHost); // the channel, if any, is closed already
-                        failed(s, cause, h);
+                        s.clusterStats.upstreamCxConnectFail.increment();
+                        if (cause instanceof ConnectTimeoutException) {
+                            s.clusterStats.upstreamCxConnectTimeout.increment();
+                        }
+                        failed(s, h, ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
                     }
                 });
         if (ch != null) {
@@ -156,7 +180,24 @@ final class TcpUpstreamAttempts {
         s.streamInfo.upstreamHostAttempted(h.address(), h.hostname());
         s.streamInfo.upstreamConfiguredAddress(h.configuredAddress());
         s.streamInfo.attemptCount = s.attempts;
-        s.clusterStats.upstreamCxTotal.increment();
+    }
+
+    /** The max_connections circuit breaker is full: UO, counted, and the connection ends (no retry). */
+    private static void overflow(TcpProxySession s) {
+        s.streamInfo.setFlag(ResponseFlag.UPSTREAM_OVERFLOW);
+        s.clusterStats.upstreamCxOverflow.increment();
+        initFailure(s);
+    }
+
+    /**
+     * No upstream: the connection ends. As Envoy's onInitFailure, the pool callback latency ends
+     * here too when an attempt had started.
+     */
+    private static void initFailure(TcpProxySession s) {
+        if (s.streamInfo.sinceStart(StreamTimings.Point.POOL_REQUESTED) >= 0) {
+            s.streamInfo.mark(StreamTimings.Point.POOL_READY);
+        }
+        s.downstream.close();
     }
 
     /**
@@ -191,7 +232,7 @@ final class TcpUpstreamAttempts {
         } else {
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
-            s.downstream.close();
+            initFailure(s);
         }
     }
 
@@ -201,9 +242,12 @@ final class TcpUpstreamAttempts {
             u.close();
             return;
         }
+        s.streamInfo.mark(StreamTimings.Point.POOL_READY);
         h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
         s.connectionCounted = true;
-        s.clusterStats.upstreamCxActive.incrementAndGet();
+        if (s.filter.tunnel == null) {
+            s.clusterStats.upstreamCxActive.incrementAndGet(); // a tunnel's connection is its pool's
+        }
         StreamInfo info = s.streamInfo;
         info.upstreamLocalAddress = u.localAddress();
         info.upstreamRemoteAddress(h.addresses().isEmpty() || u.connection() == null ? null
@@ -223,24 +267,26 @@ final class TcpUpstreamAttempts {
     }
 
     /**
-     * The connect (or the tunnel's request) failed: another attempt (after backoff_options' wait,
-     * the session's own back-off, where Envoy shares one per listener), or the connection ends.
+     * The attempt failed, for {@code reason} as Envoy's onGenericPoolFailure takes its pool's
+     * failure: a remote failure (a refused connect or tunnel) flags UF, a connect timeout UF and an
+     * outlier timeout, an overflow or a local failure (a socket that could not be bound) is a local
+     * close, no flag. The transport failure reason is each failure's, kept though a retry then
+     * connects. Then another attempt (after backoff_options' wait, the session's own back-off,
+     * where Envoy shares one per listener), or the connection ends.
      */
-    static void failed(TcpProxySession s, Throwable cause, Host h) {
-        failed(s, cause, h, io.remora.http.upstream.ConnectFailure.transportFailure(cause));
-    }
-
-    /** As {@link #failed(TcpProxySession, Throwable, Host)}, with the transport failure reason the log reports. */
-    static void failed(TcpProxySession s, Throwable cause, Host h, String transportFailure) {
-        s.clusterStats.upstreamCxConnectFail.increment();
-        // Flagged at each failed connect, though a retry may then connect (Envoy's onUpstreamEvent
-        // while connecting, and onConnectTimeout).
-        s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
-        if (cause instanceof ConnectTimeoutException) {
-            s.clusterStats.upstreamCxConnectTimeout.increment();
-            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
-        } else {
-            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
+    static void failed(TcpProxySession s, Host h, ResetReason reason, String transportFailure) {
+        s.streamInfo.upstreamTransportFailureReason(transportFailure);
+        switch (reason) {
+            case OVERFLOW, LOCAL_CONNECTION_FAILURE -> {
+            }
+            case CONNECTION_TIMEOUT -> {
+                s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+                h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+            }
+            default -> {
+                s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+                h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
+            }
         }
         if (!s.downstream.isActive()) {
             return;
@@ -263,8 +309,7 @@ final class TcpUpstreamAttempts {
             // As Envoy's onConnectMaxAttempts: URX beside the failures' UF, and the cluster's count.
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             s.clusterStats.upstreamCxConnectAttemptsExceeded.increment();
-            s.streamInfo.upstreamTransportFailureReason(transportFailure);
-            s.downstream.close();
+            initFailure(s);
         }
     }
 }

@@ -146,6 +146,82 @@ class ConnectFailureE2ETest {
         }
     }
 
+    /**
+     * A source address the host does not have fails the bind: Envoy's connection raises a local
+     * close, which its tcp_proxy takes as a local failure (onGenericPoolFailure's
+     * LocalConnectionFailure): no UF, another attempt, URX when none is left; the connect failures
+     * are counted as the pool counts them.
+     */
+    @Test
+    void tcpProxyTakesABindFailureAsALocalClose() throws Exception {
+        int admin = ProxyProcess.freePort();
+        Path log = TempPaths.file("tcp-bind", ".log");
+        Map<String, Integer> ports = Map.of("tcp", ProxyProcess.freePort());
+        String proxyFields = """
+                max_connect_attempts: 2
+                access_log:
+                - name: envoy.access_loggers.file
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                    path: %s
+                    log_format: { text_format_source: { inline_string: "tcp %%RESPONSE_FLAGS%% %%UPSTREAM_REQUEST_ATTEMPT_COUNT%% ready=%%UPSTREAM_CONNECTION_POOL_READY_DURATION%%\\n" } }
+                """.formatted(log);
+        String bind = "  upstream_bind_config: { source_address: { address: 192.0.2.1, port_value: 0 } }\n";
+        String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "unbindable", proxyFields),
+                Bootstraps.cluster("unbindable", false, bind, ProxyProcess.freePort()), ports);
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of());
+             Socket s = new Socket("127.0.0.1", ports.get("tcp"))) {
+            s.setSoTimeout(10_000);
+            assertEquals(-1, s.getInputStream().read(), "closed after the connects failed");
+            // As Envoy's onInitFailure, the pool callback latency ends with the last failure.
+            String line = HttpProxyE2ETest.awaitLogLine(log, "tcp ");
+            assertTrue(line.matches("tcp URX 2 ready=\\d+"), line);
+            assertEquals(2, proxy.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"unbindable\"}"));
+        }
+    }
+
+    /**
+     * Envoy's onGenericPoolFailure sets the transport failure reason at each failure and nothing
+     * clears it: a session whose first host refused it and whose retry connected logs UF and the
+     * refusal's reason beside its bytes. Round robin over a refusing and a listening host makes
+     * every session after a worker's first start at the refusing one.
+     */
+    @Test
+    void tcpProxyKeepsAFailuresReasonThoughTheRetryConnects() throws Exception {
+        int admin = ProxyProcess.freePort();
+        Path log = TempPaths.file("tcp-retried", ".log");
+        Map<String, Integer> ports = Map.of("tcp", ProxyProcess.freePort());
+        String proxyFields = """
+                max_connect_attempts: 2
+                access_log:
+                - name: envoy.access_loggers.file
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                    path: %s
+                    log_format: { text_format_source: { inline_string: "tcp %%RESPONSE_FLAGS%% %%BYTES_SENT%% [%%UPSTREAM_TRANSPORT_FAILURE_REASON%%]\\n" } }
+                """.formatted(log);
+        try (UpgradeE2ETest.TunnelEcho echo = new UpgradeE2ETest.TunnelEcho(false)) {
+            String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "half", proxyFields),
+                    Bootstraps.cluster("half", false, null, ProxyProcess.freePort(), echo.port()), ports);
+            int sessions = 8;
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of())) {
+                for (int i = 0; i < sessions; i++) {
+                    try (Socket s = new Socket("127.0.0.1", ports.get("tcp"))) {
+                        s.setSoTimeout(10_000);
+                        s.shutdownOutput();
+                        assertEquals("bye", new String(s.getInputStream().readAllBytes(),
+                                java.nio.charset.StandardCharsets.US_ASCII), () -> proxy.log());
+                    }
+                }
+                List<String> lines = LogFiles.await(log, sessions);
+                assertTrue(lines.stream().anyMatch(l -> l.equals("tcp UF 3 [delayed_connect_error:_Connection_refused]")),
+                        lines.toString());
+                assertTrue(lines.stream().allMatch(l -> l.equals("tcp - 3 [-]")
+                        || l.equals("tcp UF 3 [delayed_connect_error:_Connection_refused]")), lines.toString());
+            }
+        }
+    }
+
     /** Connections that fill a listener's accept queue (never accepted), closed with the test. */
     private record Fillers(List<Socket> sockets) implements AutoCloseable {
         static Fillers fill(ServerSocket full) throws Exception {
