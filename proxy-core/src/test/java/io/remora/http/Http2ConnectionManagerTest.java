@@ -374,6 +374,39 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(0.0, server.hcm.stats.downstreamCxProtocolError.count());
     }
 
+    /**
+     * Envoy's http2.streams_active (codec_stats.h): a stream counts from its HEADERS until it
+     * closes, a stream the client reset or abandoned with its connection included.
+     */
+    @Test
+    void streamsActiveCountsOpenStreams() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        java.util.concurrent.atomic.AtomicLong active = server.hcm.stats.http2StreamsActive;
+        long before = active.get();
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream done = c.open();
+            done.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/done"), true));
+            assertEquals("200", ((Http2HeadersFrame) done.next()).headers().status().toString());
+            H2Client.Stream a = c.open();
+            a.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/a").set("x-test", "hang"), true));
+            H2Client.Stream b = c.open();
+            b.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/b").set("x-test", "hang"), false));
+            awaitValue(active, before + 2);
+            b.channel.writeAndFlush(new DefaultHttp2ResetFrame(io.netty.handler.codec.http2.Http2Error.CANCEL));
+            awaitValue(active, before + 1);
+        }
+        awaitValue(active, before);
+        assertEquals((double) before, server.context.stats.meterRegistry().get("envoy_http2_streams_active").gauge().value());
+    }
+
+    private static void awaitValue(java.util.concurrent.atomic.AtomicLong v, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (v.get() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(expected, v.get());
+    }
+
     @Test
     void trailersBothWays() throws Exception {
         start(b -> b.codec(CodecType.HTTP2));
