@@ -342,6 +342,36 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     /**
+     * oghttp2's HandleContentLength: a second content-length that differs is an invalid field (a
+     * messaging error, the connection by default), not the stream reset Netty's length check makes;
+     * the same value again is no error.
+     */
+    @Test
+    void twoContentLengthsThatDifferTerminateTheConnection() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1,
+                    request("a", "content-length", "0", "content-length", "1")).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1,
+                    request("a", "content-length", "0", "content-length", "0")).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.HEADERS) {
+                assertTrue(f.type() != RawH2.GOAWAY && f.type() != RawH2.RST_STREAM, "refused: type " + f.type());
+                f = h2.read();
+            }
+            assertNotNull(f, "no response");
+        }
+        assertTrue(Http2FieldRules.sameNumber(" +007 ", "7"));
+        assertFalse(Http2FieldRules.sameNumber("70", "7"));
+    }
+
+    /**
      * HPACK decodes requests into {@link HeaderBlock}s, keeping the checks Netty's validating block
      * made: with stream_error_on_invalid_http_message an upper-case name resets its own stream
      * with PROTOCOL_ERROR and the connection goes on.
