@@ -31,6 +31,12 @@ final class Http1Connection extends Http1RequestReader implements ConnectionCont
     private boolean rawIn;
     /** Responses waiting behind bytes the socket refused; null until one did. */
     private Http1ResponseFlood flood;
+    /**
+     * A request other than HTTP/1.1 was read: Envoy's codec then calls the connection HTTP/1.0
+     * for good (its protocol_ is never set back), so later HTTP/1.1 requests on a kept-alive
+     * connection are served, framed and kept alive under HTTP/1.0's rules.
+     */
+    boolean http10;
 
     private Http1Connection(ConnectionContext cx) {
         super(cx);

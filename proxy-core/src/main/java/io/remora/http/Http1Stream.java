@@ -34,8 +34,11 @@ final class Http1Stream implements StreamEncoder {
     /** A stream for this request head; null for a head that never completed. */
     Http1Stream(Http1Connection conn, Http1Head head) {
         this.conn = conn;
-        this.keepAlive = head != null && head.keepAlive();
-        this.http10 = head != null && head.http10();
+        if (head != null && head.http10()) {
+            conn.http10 = true;
+        }
+        this.http10 = conn.http10;
+        this.keepAlive = head != null && head.keepsServerConnection(http10);
         this.stream = new ActiveStream(conn.cx, this);
         if (http10) {
             // Envoy's codec reports any version but 1.1 as HTTP/1.0, which the connection

@@ -78,9 +78,17 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         Http2FloodGuard guard = new Http2FloodGuard(frames, cx.hcm.http2Options, cx.hcm.stats.http2Floods, dataFrames);
         decoder.frameListener(guard);
         connection().addListener(guard.streamCounter);
+        java.util.concurrent.atomic.AtomicLong streamsActive = cx.hcm.stats.http2StreamsActive;
         connection().addListener(new Http2ConnectionAdapter() {
+            // http2.streams_active: Envoy's codec counts a stream from its HEADERS to its close.
+            @Override
+            public void onStreamActive(Http2Stream stream) {
+                streamsActive.incrementAndGet();
+            }
+
             @Override
             public void onStreamClosed(Http2Stream stream) {
+                streamsActive.decrementAndGet();
                 Http2DownstreamStream s = stream.getProperty(streamKey);
                 if (s != null) {
                     s.onClosed();

@@ -53,6 +53,50 @@ final class Http2FieldRules {
             // field (a messaging error), not the mismatch Netty would reset the stream for.
             refuse("invalid content-length [%s]", name);
         }
+        if (forAdd && name.length() == CONTENT_LENGTH.length() && CONTENT_LENGTH.contentEquals(name)) {
+            CharSequence first = block.get(CONTENT_LENGTH);
+            if (first != null && !sameNumber(first, value)) {
+                // oghttp2's HandleContentLength: a second length that differs is an invalid field.
+                refuse("conflicting content-length [%s]", name);
+            }
+        }
+    }
+
+    /** Two values {@link #contentLength} took, compared as numbers: space, '+' and leading zeros aside. */
+    static boolean sameNumber(CharSequence a, CharSequence b) {
+        int i = digitsFrom(a);
+        int j = digitsFrom(b);
+        int ea = digitsEnd(a);
+        int eb = digitsEnd(b);
+        if (ea - i != eb - j) {
+            return false;
+        }
+        for (; i < ea; i++, j++) {
+            if (a.charAt(i) != b.charAt(j)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int digitsFrom(CharSequence v) {
+        int i = 0;
+        while (i < v.length() && (space(v.charAt(i)) || v.charAt(i) == '+')) {
+            i++;
+        }
+        int end = digitsEnd(v);
+        while (i < end - 1 && v.charAt(i) == '0') {
+            i++;
+        }
+        return i;
+    }
+
+    private static int digitsEnd(CharSequence v) {
+        int end = v.length();
+        while (end > 0 && space(v.charAt(end - 1))) {
+            end--;
+        }
+        return end;
     }
 
     private static final io.netty.util.AsciiString CONTENT_LENGTH = io.netty.util.AsciiString.cached("content-length");

@@ -28,17 +28,27 @@ final class Http2RequestHead {
 
     /**
      * RFC 9113 8.3.1 and 8.5, as Envoy's codecs check a request: :method, :scheme and :path; a
-     * CONNECT (not extended) has :authority and neither :scheme nor :path.
+     * CONNECT (not extended) has :authority and neither :scheme nor :path. Any other request's
+     * :path is "*" for OPTIONS or starts with "/" (oghttp2's ValidateRequestHeaders), so
+     * "GET abc" or "GET *" is an invalid request, not one the connection manager answers.
      */
     static boolean pseudoHeadersComplete(Http2Headers h) {
         CharSequence method = h.method();
         if (method == null) {
             return false;
         }
-        if (HttpMethod.CONNECT.asciiName().contentEquals(method) && !h.contains(PROTOCOL)) {
+        boolean connect = HttpMethod.CONNECT.asciiName().contentEquals(method);
+        if (connect && !h.contains(PROTOCOL)) {
             return h.authority() != null && h.scheme() == null && h.path() == null;
         }
-        return h.scheme() != null && h.path() != null;
+        CharSequence path = h.path();
+        if (h.scheme() == null || path == null) {
+            return false;
+        }
+        if (connect || path.charAt(0) == '/') { // an empty :path the field rules refused already
+            return true;
+        }
+        return path.length() == 1 && path.charAt(0) == '*' && HttpMethod.OPTIONS.asciiName().contentEquals(method);
     }
 
     /**

@@ -109,6 +109,11 @@ public final class HttpConnManagerStats {
     public final Http2FloodStats http2Floods;
     /** Envoy's {@code http2.rx_reset}, {@code tx_reset}, {@code stream_refused_errors} and {@code trailers}. */
     public final Http2StreamStats http2Streams;
+    /**
+     * Envoy's {@code http2.streams_active}: downstream HTTP/2 streams the codecs hold open, shared by
+     * every connection manager as Envoy's codecs share the listener's scope.
+     */
+    public final AtomicLong http2StreamsActive;
     /** Downstream request time in milliseconds. */
     public final DistributionSummary downstreamRqTime;
     private final Counter[] rqClass = new Counter[6];
@@ -117,9 +122,11 @@ public final class HttpConnManagerStats {
     private final MeterRegistry registry;
     private final String prefix;
 
-    HttpConnManagerStats(MeterRegistry r, String prefix) {
+    HttpConnManagerStats(MeterRegistry r, String prefix, AtomicLong http2StreamsActive) {
         this.registry = r;
         this.prefix = prefix;
+        this.http2StreamsActive = http2StreamsActive;
+        Gauge.builder("envoy_http2_streams_active", http2StreamsActive, AtomicLong::get).register(r);
         downstreamRqTotal = c("envoy_http_downstream_rq_total");
         downstreamCxTotal = c("envoy_http_downstream_cx_total");
         downstreamCxHttp1Total = c("envoy_http_downstream_cx_http1_total");

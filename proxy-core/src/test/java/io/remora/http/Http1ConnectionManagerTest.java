@@ -508,6 +508,47 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         assertEquals("low_version", refused.responseCodeDetails);
     }
 
+    /**
+     * Envoy's codec calls a connection HTTP/1.0 from its first request other than HTTP/1.1 on
+     * (protocol_ is never set back), and its connection manager judges keep-alive by that protocol
+     * (shouldCloseConnection): an HTTP/1.1 request on a kept-alive HTTP/1.0 connection is answered
+     * "HTTP/1.0", logged HTTP/1.0, and closes the connection unless it too says keep-alive. On
+     * HTTP/1.0 a keep-alive token keeps the connection whatever else Connection lists.
+     */
+    @Test
+    void aKeptAliveHttp10ConnectionStaysHttp10() throws Exception {
+        start(b -> b.acceptHttp10(true));
+        server.context.logged.clear();
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /a HTTP/1.0\r\nHost: a\r\nConnection: keep-alive, close\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertTrue(c.statusLine.startsWith("HTTP/1.0 200"), c.statusLine);
+            assertEquals("keep-alive", r.header("connection"));
+            assertEquals("HTTP/1.0", logged().protocol);
+            c.send("GET /b HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
+            r = c.read();
+            assertTrue(c.statusLine.startsWith("HTTP/1.0 200"), c.statusLine);
+            assertEquals("keep-alive", r.header("connection"));
+            assertEquals("HTTP/1.0", logged().protocol);
+            c.send("GET /c HTTP/1.1\r\nHost: a\r\n\r\n");
+            r = c.read();
+            assertTrue(c.statusLine.startsWith("HTTP/1.0 200"), c.statusLine);
+            assertEquals("close", r.header("connection"));
+            assertEquals("ok", r.body());
+            assertTrue(c.closedByPeer());
+        }
+        assertEquals("HTTP/1.0", logged().protocol);
+        // A new connection starts as HTTP/1.1 again, where a close token closes, keep-alive or not.
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /d HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, close\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertTrue(c.statusLine.startsWith("HTTP/1.1 200"), c.statusLine);
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer());
+        }
+        assertEquals("HTTP/1.1", logged().protocol);
+    }
+
     @Test
     void http10IsUpgradeRequiredUnlessAccepted() throws Exception {
         start(b -> b);

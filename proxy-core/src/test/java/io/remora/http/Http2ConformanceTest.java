@@ -211,6 +211,46 @@ class Http2ConformanceTest extends HcmServerTestBase {
         assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
     }
 
+    /**
+     * oghttp2's HeaderValidator::ValidateRequestHeaders: a request's :path starts with "/", or is
+     * "*" for OPTIONS; anything else is an invalid request (GOAWAY PROTOCOL_ERROR, a reset with
+     * stream_error_on_invalid_http_message), not a request the connection manager answers 404.
+     */
+    @Test
+    void aPathThatIsNeitherOriginFormNorAsteriskForOptionsIsAnInvalidRequest() throws Exception {
+        for (String[] bad : new String[][] {{"GET", "abc"}, {"GET", "*"}, {"POST", "http://a/b"}}) {
+            try (RawH2 h2 = connect()) {
+                h2.request(1, true, ":method", bad[0], ":scheme", "http", ":path", bad[1], ":authority", "a").flush();
+                assertGoAway(h2, 1, RawH2.PROTOCOL_ERROR);
+            }
+        }
+        assertEquals(3.0, server.hcm.stats.http2RxMessagingError.count());
+        try (RawH2 h2 = connect()) {
+            h2.request(1, true, ":method", "OPTIONS", ":scheme", "http", ":path", "*", ":authority", "a");
+            RawH2.Frame headers = only(untilPingAck(h2), RawH2.HEADERS);
+            assertNotNull(headers, "OPTIONS * not answered");
+        }
+        withStreamErrorOnInvalidHttpMessage();
+        try (RawH2 h2 = connect()) {
+            h2.request(1, true, ":method", "GET", ":scheme", "http", ":path", "abc", ":authority", "a");
+            RawH2.Frame rst = only(untilPingAck(h2), RawH2.RST_STREAM);
+            assertNotNull(rst, "stream 1 not reset");
+            assertEquals(RawH2.PROTOCOL_ERROR, rst.rstError());
+            completeGet3(h2);
+        }
+    }
+
+    /** A GET on stream 3 answered whole: the connection serves on. */
+    private static void completeGet3(RawH2 h2) throws Exception {
+        h2.get(3, "a", "/", true).flush();
+        for (RawH2.Frame f = h2.read(); f != null; f = h2.read()) {
+            if ((f.type() == RawH2.DATA || f.type() == RawH2.HEADERS) && f.streamId() == 3 && (f.flags() & 0x1) != 0) {
+                return;
+            }
+        }
+        throw new AssertionError("no end of the response on stream 3");
+    }
+
     /** h2spec 5.1/12: HEADERS on a stream that has closed is no new stream: the connection's error. */
     @Test
     void headersOnAClosedStreamCostTheConnection() throws Exception {

@@ -342,6 +342,36 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     /**
+     * oghttp2's HandleContentLength: a second content-length that differs is an invalid field (a
+     * messaging error, the connection by default), not the stream reset Netty's length check makes;
+     * the same value again is no error.
+     */
+    @Test
+    void twoContentLengthsThatDifferTerminateTheConnection() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1,
+                    request("a", "content-length", "0", "content-length", "1")).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1,
+                    request("a", "content-length", "0", "content-length", "0")).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.HEADERS) {
+                assertTrue(f.type() != RawH2.GOAWAY && f.type() != RawH2.RST_STREAM, "refused: type " + f.type());
+                f = h2.read();
+            }
+            assertNotNull(f, "no response");
+        }
+        assertTrue(Http2FieldRules.sameNumber(" +007 ", "7"));
+        assertFalse(Http2FieldRules.sameNumber("70", "7"));
+    }
+
+    /**
      * HPACK decodes requests into {@link HeaderBlock}s, keeping the checks Netty's validating block
      * made: with stream_error_on_invalid_http_message an upper-case name resets its own stream
      * with PROTOCOL_ERROR and the connection goes on.
@@ -372,6 +402,39 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(null, TestFilter.REQUESTS.poll(), "the reset request never reached the filters");
         assertRefusedStreamLogged("http2.invalid.header.field", true); // Envoy: a LocalReset with the codec's details
         assertEquals(0.0, server.hcm.stats.downstreamCxProtocolError.count());
+    }
+
+    /**
+     * Envoy's http2.streams_active (codec_stats.h): a stream counts from its HEADERS until it
+     * closes, a stream the client reset or abandoned with its connection included.
+     */
+    @Test
+    void streamsActiveCountsOpenStreams() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        java.util.concurrent.atomic.AtomicLong active = server.hcm.stats.http2StreamsActive;
+        long before = active.get();
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream done = c.open();
+            done.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/done"), true));
+            assertEquals("200", ((Http2HeadersFrame) done.next()).headers().status().toString());
+            H2Client.Stream a = c.open();
+            a.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/a").set("x-test", "hang"), true));
+            H2Client.Stream b = c.open();
+            b.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/b").set("x-test", "hang"), false));
+            awaitValue(active, before + 2);
+            b.channel.writeAndFlush(new DefaultHttp2ResetFrame(io.netty.handler.codec.http2.Http2Error.CANCEL));
+            awaitValue(active, before + 1);
+        }
+        awaitValue(active, before);
+        assertEquals((double) before, server.context.stats.meterRegistry().get("envoy_http2_streams_active").gauge().value());
+    }
+
+    private static void awaitValue(java.util.concurrent.atomic.AtomicLong v, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (v.get() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(expected, v.get());
     }
 
     @Test

@@ -19,6 +19,8 @@ final class RawHttp implements AutoCloseable {
 
     final Socket socket;
     private final InputStream in;
+    /** The status line of the last response read. */
+    String statusLine;
 
     RawHttp(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
@@ -44,7 +46,7 @@ final class RawHttp implements AutoCloseable {
 
     /** Reads one response; HEAD-less: body by content-length, chunked, or until close. */
     Response read() throws IOException {
-        String statusLine = line();
+        statusLine = line();
         if (statusLine == null) {
             return null;
         }

@@ -35,6 +35,7 @@ final class Http1FieldNotes {
         } else if (name == HttpHeaderNames.PROXY_CONNECTION && hasClose(value)) {
             // Envoy's shouldCloseConnection honours it, both ways, "since http-parser did".
             head.connectionClose = true;
+            head.proxyConnectionClose = true;
         } else if (name == HttpHeaderNames.EXPECT) {
             head.expectContinue |= AsciiString.contentEqualsIgnoreCase(value, CONTINUE);
         } else if (name == HttpHeaderNames.UPGRADE && head.upgrade == null) {

@@ -44,6 +44,8 @@ public final class Http1Head {
     boolean teChunked;
     public boolean connectionClose;
     public boolean connectionKeepAlive;
+    /** Proxy-Connection holds "close" (connectionClose is set with it). */
+    public boolean proxyConnectionClose;
     public boolean connectionUpgrade;
     public boolean expectContinue;
     /** The first Upgrade header's value, or null. */
@@ -94,7 +96,7 @@ public final class Http1Head {
         contentLength = -1;
         chunked = bodyless = teChunked = false;
         contentLengths = transferEncodings = 0;
-        connectionClose = connectionKeepAlive = connectionUpgrade = expectContinue = false;
+        connectionClose = connectionKeepAlive = proxyConnectionClose = connectionUpgrade = expectContinue = false;
     }
 
     /**
@@ -171,6 +173,20 @@ public final class Http1Head {
     /** RFC 9112 9.3: HTTP/1.1 persists unless told to close; HTTP/1.0 only when asked to keep alive. */
     public boolean keepAlive() {
         return !connectionClose && (minorVersion == 1 || connectionKeepAlive);
+    }
+
+    /**
+     * A request's answer to whether its connection persists, as Envoy's connection manager asks
+     * HeaderUtility::shouldCloseConnection with the connection's protocol ({@code http10}: the
+     * connection ever read a request other than HTTP/1.1): HTTP/1.0 persists only with a
+     * keep-alive token, whatever else Connection says ("keep-alive, close" included), HTTP/1.1
+     * unless a close token; Proxy-Connection: close ends either.
+     */
+    public boolean keepsServerConnection(boolean http10) {
+        if (proxyConnectionClose) {
+            return false;
+        }
+        return http10 ? connectionKeepAlive : !connectionClose;
     }
 
     private static final AsciiString ZERO = AsciiString.cached("0");

@@ -33,6 +33,11 @@ final class Http2OptionsTranslator {
                 path.field("max_outbound_control_frames"));
         atLeastOne(o.hasMaxInboundWindowUpdateFramesPerDataFrameSent(), o.getMaxInboundWindowUpdateFramesPerDataFrameSent(),
                 path.field("max_inbound_window_update_frames_per_data_frame_sent"));
+        inRange(o.hasMaxConcurrentStreams(), o.getMaxConcurrentStreams(), 1, path.field("max_concurrent_streams"));
+        inRange(o.hasInitialStreamWindowSize(), o.getInitialStreamWindowSize(), 65535,
+                path.field("initial_stream_window_size"));
+        inRange(o.hasInitialConnectionWindowSize(), o.getInitialConnectionWindowSize(), 65535,
+                path.field("initial_connection_window_size"));
         Map<Integer, Long> custom = Http2CustomSettings.translate(o, path);
         if (o.hasMaxOutboundFrames()) {
             ctx.warnOnce("http2_protocol_options.max_outbound_frames", "max_outbound_frames is not enforced (the"
@@ -74,6 +79,17 @@ final class Http2OptionsTranslator {
                         ? o.getOverrideStreamErrorOnInvalidHttpMessage().getValue()
                         : o.getStreamErrorOnInvalidHttpMessaging())
                 .build();
+    }
+
+    /**
+     * The proto's {@code uint32 {gte: min, lte: 2147483647}} rules: a window below HTTP/2's initial
+     * 65535 (Envoy only widens), no concurrent stream at all, or a value past 2^31-1 is a config
+     * Envoy refuses.
+     */
+    private static void inRange(boolean has, UInt32Value v, int min, FieldPath path) {
+        if (has && (v.getValue() < min)) { // past 2^31-1 reads negative
+            throw path.field("value").error("must be between " + min + " and 2147483647");
+        }
     }
 
     /** The proto's {@code uint32 gte: 1} rule of the flood limits. */

@@ -169,6 +169,33 @@ class Http2OptionsTranslationTest {
         }
     }
 
+    /**
+     * Envoy's protocol.proto: max_concurrent_streams {gte: 1, lte: 2^31-1}, the initial windows
+     * {gte: 65535, lte: 2^31-1}; a config outside them is refused, downstream and upstream alike.
+     */
+    @Test
+    void windowsAndConcurrentStreamsOutsideTheProtosRangesAreRefused() {
+        String hcmAt = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http2_protocol_options.";
+        String clusterAt = "static_resources.clusters[0].typed_extension_protocol_options"
+                + "[\"envoy.extensions.upstreams.http.v3.HttpProtocolOptions\"].explicit_http_config.http2_protocol_options.";
+        String[][] bad = {{"max_concurrent_streams", "0"}, {"max_concurrent_streams", "2147483648"},
+            {"initial_stream_window_size", "65534"}, {"initial_stream_window_size", "4294967295"},
+            {"initial_connection_window_size", "1000"}};
+        for (String[] b : bad) {
+            String field = b[0] + ": " + b[1];
+            assertEquals(hcmAt + b[0] + ".value",
+                    refused(bootstrap("http2_protocol_options: { " + field + " }", explicit("{ timeout: 1s }"))), field);
+            assertEquals(clusterAt + b[0] + ".value", refused(bootstrap("",
+                    "        explicit_http_config: { http2_protocol_options: { " + field + " } }\n")), field);
+        }
+        Http2Options edges = hcmOptions(load(bootstrap("http2_protocol_options: { max_concurrent_streams: 1,"
+                + " initial_stream_window_size: 65535, initial_connection_window_size: 2147483647 }",
+                explicit("{ timeout: 1s }"))));
+        assertEquals(1, edges.maxConcurrentStreams());
+        assertEquals(65535, edges.initialStreamWindowSize());
+        assertEquals(Integer.MAX_VALUE, edges.initialConnectionWindowSize());
+    }
+
     @Test
     void whatIsNotBuiltIsWarnedAbout() {
         java.util.List<String> w = new BootstrapLoader().loadString(bootstrap(
