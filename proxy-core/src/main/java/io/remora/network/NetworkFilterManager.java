@@ -21,7 +21,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
-    private final FilterSlot[] slots;
+    private final NetworkFilterSlot[] slots;
     private final Runnable startTerminal;
     /** Runs when the connection closes before the terminal filter started. */
     private final Runnable terminalNeverStarted;
@@ -54,9 +54,9 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         this.chainDraining = chainDraining;
         this.startTerminal = startTerminal;
         this.terminalNeverStarted = terminalNeverStarted;
-        this.slots = new FilterSlot[factories.length];
+        this.slots = new NetworkFilterSlot[factories.length];
         for (int i = 0; i < factories.length; i++) {
-            slots[i] = new FilterSlot(this, info, context, i, factories[i].newFilter());
+            slots[i] = new NetworkFilterSlot(this, info, context, i, factories[i].newFilter());
         }
     }
 
@@ -96,7 +96,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        for (FilterSlot s : slots) {
+        for (NetworkFilterSlot s : slots) {
             s.filter.initialize(s);
         }
         startFrom(0);
@@ -128,7 +128,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         if (started != slots.length || pending != null || closed) {
             return false;
         }
-        for (FilterSlot s : slots) {
+        for (NetworkFilterSlot s : slots) {
             if (OBSERVES_BYTES.get(s.filter.getClass())) {
                 return false;
             }
@@ -346,7 +346,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             pending.release();
             pending = null;
         }
-        for (FilterSlot s : slots) {
+        for (NetworkFilterSlot s : slots) {
             try {
                 s.filter.onClose();
             } catch (RuntimeException e) {

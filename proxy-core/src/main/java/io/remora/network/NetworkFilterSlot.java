@@ -7,14 +7,14 @@ import io.netty.channel.ChannelFutureListener;
 import io.remora.server.ServerContext;
 
 /** One network filter's place in its connection's {@link NetworkFilterManager}: the callbacks it is given. */
-final class FilterSlot implements ConnectionFilterCallbacks {
+final class NetworkFilterSlot implements ConnectionFilterCallbacks {
     private final NetworkFilterManager manager;
     private final ConnectionInfo info;
     private final ServerContext context;
     final int index;
     final ConnectionFilter filter;
 
-    FilterSlot(NetworkFilterManager manager, ConnectionInfo info, ServerContext context, int index,
+    NetworkFilterSlot(NetworkFilterManager manager, ConnectionInfo info, ServerContext context, int index,
                ConnectionFilter filter) {
         this.manager = manager;
         this.info = info;
