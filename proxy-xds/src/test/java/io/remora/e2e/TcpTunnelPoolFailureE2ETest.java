@@ -36,38 +36,15 @@ class TcpTunnelPoolFailureE2ETest {
         echo = new UpgradeE2ETest.TunnelEcho(false);
         int serverAdmin = ProxyProcess.freePort();
         int serverPort = ProxyProcess.freePort();
-        server = ProxyProcess.start("""
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                static_resources:
-                  listeners:
-                  - name: connect_terminate
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: connect_terminate
-                          codec_type: HTTP2
-                          upgrade_configs: [{ upgrade_type: CONNECT }]
-                          http2_protocol_options: { allow_connect: true }
-                          route_config:
-                            virtual_hosts:
-                            - name: terminate
-                              domains: ["*"]
-                              routes:
-                              - match: { connect_matcher: {} }
-                                route:
-                                  cluster: echo
-                                  upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                  clusters:
-                %s
-                """.formatted(serverAdmin, serverPort, Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.port()), 2)),
-                serverAdmin);
+        server = TcpTunnelingE2ETest.connectTerminator(serverAdmin, serverPort, echo.port(), """
+                - name: terminate
+                  domains: ["*"]
+                  routes:
+                  - match: { connect_matcher: {} }
+                    route:
+                      cluster: echo
+                      upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
+                """);
 
         int clientAdmin = ProxyProcess.freePort();
         pendingH1 = ProxyProcess.freePort();

@@ -40,52 +40,29 @@ class TcpTunnelingE2ETest {
         echo = new UpgradeE2ETest.TunnelEcho(false);
         int serverAdmin = ProxyProcess.freePort();
         int serverPort = ProxyProcess.freePort();
-        server = ProxyProcess.start("""
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                static_resources:
-                  listeners:
-                  - name: connect_terminate
-                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: connect_terminate
-                          codec_type: HTTP2
-                          upgrade_configs: [{ upgrade_type: CONNECT }]
-                          http2_protocol_options: { allow_connect: true }
-                          route_config:
-                            virtual_hosts:
-                            - name: refused
-                              domains: ["refused.test:1"]
-                              routes:
-                              - match: { connect_matcher: {} }
-                                direct_response: { status: 403 }
-                            - name: ended
-                              domains: ["ended.test:1"]
-                              routes:
-                              - match: { connect_matcher: {} }
-                                direct_response: { status: 200 }
-                            - name: terminate
-                              domains: ["*"]
-                              routes:
-                              - match: { prefix: "/tunnel/", headers: [{ name: ":method", exact_match: POST }] }
-                                route:
-                                  cluster: echo
-                                  upgrade_configs: [{ upgrade_type: CONNECT, connect_config: { allow_post: true } }]
-                              - match: { connect_matcher: {}, headers: [{ name: x-tunnel, exact_match: "from 127.0.0.1" }] }
-                                route:
-                                  cluster: echo
-                                  upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                  clusters:
-                %s
-                """.formatted(serverAdmin, serverPort, Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.port()), 2)),
-                serverAdmin);
+        server = connectTerminator(serverAdmin, serverPort, echo.port(), """
+                - name: refused
+                  domains: ["refused.test:1"]
+                  routes:
+                  - match: { connect_matcher: {} }
+                    direct_response: { status: 403 }
+                - name: ended
+                  domains: ["ended.test:1"]
+                  routes:
+                  - match: { connect_matcher: {} }
+                    direct_response: { status: 200 }
+                - name: terminate
+                  domains: ["*"]
+                  routes:
+                  - match: { prefix: "/tunnel/", headers: [{ name: ":method", exact_match: POST }] }
+                    route:
+                      cluster: echo
+                      upgrade_configs: [{ upgrade_type: CONNECT, connect_config: { allow_post: true } }]
+                  - match: { connect_matcher: {}, headers: [{ name: x-tunnel, exact_match: "from 127.0.0.1" }] }
+                    route:
+                      cluster: echo
+                      upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
+                """);
 
         int clientAdmin = ProxyProcess.freePort();
         viaH1 = ProxyProcess.freePort();
@@ -118,6 +95,39 @@ class TcpTunnelingE2ETest {
                 tunnelListener("ended", ended, "hbone", "ended.test:1"),
                 tunnelListener("post_h1", postH1, "h1_proxy", "post.test:1", "/tunnel/h1"),
                 tunnelListener("post_h2", postH2, "hbone", "post.test:1", "/tunnel/h2")), clientAdmin);
+    }
+
+    /**
+     * A proxy terminating HTTP/2 CONNECT on {@code port}: these virtual hosts (YAML list items,
+     * unindented) route to cluster "echo" on {@code echoPort}.
+     */
+    static ProxyProcess connectTerminator(int admin, int port, int echoPort, String virtualHosts) throws Exception {
+        return ProxyProcess.start("""
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                  - name: connect_terminate
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: connect_terminate
+                          codec_type: HTTP2
+                          upgrade_configs: [{ upgrade_type: CONNECT }]
+                          http2_protocol_options: { allow_connect: true }
+                          route_config:
+                            virtual_hosts:
+                %s
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                  clusters:
+                %s
+                """.formatted(admin, port, Bootstraps.indent(virtualHosts, 12),
+                Bootstraps.indent(Bootstraps.cluster("echo", false, null, echoPort), 2)), admin);
     }
 
     private static String tunnelListener(String name, int port, String cluster, String hostname) {

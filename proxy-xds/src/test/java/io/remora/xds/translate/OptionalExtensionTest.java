@@ -132,16 +132,22 @@ class OptionalExtensionTest {
                     address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
                     filter_chains:
                     - filters:
-                      - name: envoy.filters.network.mongo_proxy
+                      - name: envoy.filters.network.dubbo_proxy
                         typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.mongo_proxy.v3.MongoProxy
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy
                           stat_prefix: r
                 """;
         TranslationException e = org.junit.jupiter.api.Assertions.assertThrows(TranslationException.class,
                 () -> new BootstrapLoader().loadString(yaml, "r.yaml"));
         assertEquals("static_resources.listeners[0].filter_chains[0].filters[0]", e.path());
-        org.junit.jupiter.api.Assertions.assertTrue(e.reason().contains("'envoy.filters.network.mongo_proxy'"),
+        org.junit.jupiter.api.Assertions.assertTrue(e.reason().contains("'envoy.filters.network.dubbo_proxy'"),
                 e.reason());
+        // mongo_proxy is known and not terminal: alone in a chain it is Envoy's "not terminal" error.
+        TranslationException m = org.junit.jupiter.api.Assertions.assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml.replace("dubbo_proxy", "mongo_proxy")
+                        .replace("DubboProxy", "MongoProxy"), "r.yaml"));
+        assertEquals("static_resources.listeners[0].filter_chains[0].filters", m.path());
+        org.junit.jupiter.api.Assertions.assertTrue(m.reason().contains("must be terminal"), m.reason());
     }
 
     /** A bootstrap of one cluster and one listener whose only chain has these filters (list items at column 6). */
