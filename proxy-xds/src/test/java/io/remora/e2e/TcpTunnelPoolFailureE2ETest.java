@@ -82,27 +82,12 @@ class TcpTunnelPoolFailureE2ETest {
 
     /** A tunnelling tcp_proxy with two connect attempts; each session is logged under the listener's name. */
     private static String tunnelListener(String name, int port, String cluster) {
-        return Bootstraps.indent("""
-                - name: %s
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.tcp_proxy
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                        stat_prefix: %1$s
-                        cluster: %s
-                        max_connect_attempts: 2
-                        tunneling_config: { hostname: "target.test:1" }
-                        access_log:
-                        - name: envoy.access_loggers.file
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                            path: %s
-                            log_format:
-                              text_format_source:
-                                inline_string: "%1$s flags=%%RESPONSE_FLAGS%% attempts=%%UPSTREAM_REQUEST_ATTEMPT_COUNT%% failure=%%UPSTREAM_TRANSPORT_FAILURE_REASON%% rx=%%BYTES_RECEIVED%% ready=%%UPSTREAM_CONNECTION_POOL_READY_DURATION%%\\n"
-                """.formatted(name, port, cluster, accessLog), 2);
+        return TcpTunnelingE2ETest.tunnelListener(name, port, cluster, """
+                max_connect_attempts: 2
+                tunneling_config: { hostname: "target.test:1" }
+                """, accessLog, name + " flags=%RESPONSE_FLAGS% attempts=%UPSTREAM_REQUEST_ATTEMPT_COUNT%"
+                + " failure=%UPSTREAM_TRANSPORT_FAILURE_REASON% rx=%BYTES_RECEIVED%"
+                + " ready=%UPSTREAM_CONNECTION_POOL_READY_DURATION%");
     }
 
     @AfterAll

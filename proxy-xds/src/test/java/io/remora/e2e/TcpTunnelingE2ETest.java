@@ -136,30 +136,26 @@ class TcpTunnelingE2ETest {
 
     /** With a post path, the tunnel is a POST to it (use_post); every session is logged under the listener's name. */
     private static String tunnelListener(String name, int port, String cluster, String hostname, String postPath) {
-        String post = postPath == null ? "" : "\n          use_post: true\n          post_path: " + postPath;
-        return Bootstraps.indent("""
-                - name: %s
-                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.tcp_proxy
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                        stat_prefix: %1$s
-                        cluster: %s
-                        tunneling_config:
-                          hostname: "%s"
-                          headers_to_add:
-                          - header: { key: x-tunnel, value: "from %%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%%" }%s
-                        access_log:
-                        - name: envoy.access_loggers.file
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                            path: %s
-                            log_format:
-                              text_format_source:
-                                inline_string: "%1$s type=%%ACCESS_LOG_TYPE%% host=%%UPSTREAM_HOST%% flags=%%RESPONSE_FLAGS%% rx=%%BYTES_RECEIVED%% tx=%%BYTES_SENT%% local=%%UPSTREAM_LOCAL_ADDRESS%% cx=%%UPSTREAM_CONNECTION_ID%% failure=%%UPSTREAM_TRANSPORT_FAILURE_REASON%% cluster=%%UPSTREAM_CLUSTER%%\\n"
-                """.formatted(name, port, cluster, hostname, post, accessLog), 2);
+        String post = postPath == null ? "" : "\n  use_post: true\n  post_path: " + postPath;
+        return tunnelListener(name, port, cluster, """
+                tunneling_config:
+                  hostname: "%s"
+                  headers_to_add:
+                  - header: { key: x-tunnel, value: "from %%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%%" }%s
+                """.formatted(hostname, post), accessLog, name + " type=%ACCESS_LOG_TYPE% host=%UPSTREAM_HOST%"
+                + " flags=%RESPONSE_FLAGS% rx=%BYTES_RECEIVED% tx=%BYTES_SENT% local=%UPSTREAM_LOCAL_ADDRESS%"
+                + " cx=%UPSTREAM_CONNECTION_ID% failure=%UPSTREAM_TRANSPORT_FAILURE_REASON% cluster=%UPSTREAM_CLUSTER%");
+    }
+
+    /**
+     * A tcp_proxy listener item (indented for a bootstrap's listener list) on 127.0.0.1:{@code port} to
+     * {@code cluster}, with {@code proxyFields} (YAML, unindented) and one access log line of {@code format}.
+     */
+    static String tunnelListener(String name, int port, String cluster, String proxyFields, java.nio.file.Path log,
+                                 String format) {
+        String yaml = Bootstraps.tcpListener(name, "", "", cluster,
+                proxyFields.stripTrailing() + "\n" + Bootstraps.fileAccessLog(log, format));
+        return Bootstraps.indent(ProxyProcess.render(yaml, java.util.Map.of(name, port)), 2);
     }
 
     @AfterAll
