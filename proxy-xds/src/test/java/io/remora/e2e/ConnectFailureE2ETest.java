@@ -157,15 +157,8 @@ class ConnectFailureE2ETest {
         int admin = ProxyProcess.freePort();
         Path log = TempPaths.file("tcp-bind", ".log");
         Map<String, Integer> ports = Map.of("tcp", ProxyProcess.freePort());
-        String proxyFields = """
-                max_connect_attempts: 2
-                access_log:
-                - name: envoy.access_loggers.file
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                    path: %s
-                    log_format: { text_format_source: { inline_string: "tcp %%RESPONSE_FLAGS%% %%UPSTREAM_REQUEST_ATTEMPT_COUNT%% ready=%%UPSTREAM_CONNECTION_POOL_READY_DURATION%%\\n" } }
-                """.formatted(log);
+        String proxyFields = "max_connect_attempts: 2\n" + Bootstraps.fileAccessLog(log,
+                "tcp %RESPONSE_FLAGS% %UPSTREAM_REQUEST_ATTEMPT_COUNT% ready=%UPSTREAM_CONNECTION_POOL_READY_DURATION%");
         String bind = "  upstream_bind_config: { source_address: { address: 192.0.2.1, port_value: 0 } }\n";
         String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "unbindable", proxyFields),
                 Bootstraps.cluster("unbindable", false, bind, ProxyProcess.freePort()), ports);
@@ -191,15 +184,8 @@ class ConnectFailureE2ETest {
         int admin = ProxyProcess.freePort();
         Path log = TempPaths.file("tcp-retried", ".log");
         Map<String, Integer> ports = Map.of("tcp", ProxyProcess.freePort());
-        String proxyFields = """
-                max_connect_attempts: 2
-                access_log:
-                - name: envoy.access_loggers.file
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                    path: %s
-                    log_format: { text_format_source: { inline_string: "tcp %%RESPONSE_FLAGS%% %%BYTES_SENT%% [%%UPSTREAM_TRANSPORT_FAILURE_REASON%%]\\n" } }
-                """.formatted(log);
+        String proxyFields = "max_connect_attempts: 2\n" + Bootstraps.fileAccessLog(log,
+                "tcp %RESPONSE_FLAGS% %BYTES_SENT% [%UPSTREAM_TRANSPORT_FAILURE_REASON%]");
         try (UpgradeE2ETest.TunnelEcho echo = new UpgradeE2ETest.TunnelEcho(false)) {
             String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "half", proxyFields),
                     Bootstraps.cluster("half", false, null, ProxyProcess.freePort(), echo.port()), ports);
