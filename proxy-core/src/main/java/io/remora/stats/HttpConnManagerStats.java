@@ -126,7 +126,6 @@ public final class HttpConnManagerStats {
         this.registry = r;
         this.prefix = prefix;
         this.http2StreamsActive = http2StreamsActive;
-        Gauge.builder("envoy_http2_streams_active", http2StreamsActive, AtomicLong::get).register(r);
         downstreamRqTotal = c("envoy_http_downstream_rq_total");
         downstreamCxTotal = c("envoy_http_downstream_cx_total");
         downstreamCxHttp1Total = c("envoy_http_downstream_cx_http1_total");

@@ -1,5 +1,6 @@
 package io.remora.stats;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Owns every meter. Stat groups are created when config is built and bound into the runtime
@@ -22,7 +24,8 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, ClusterStats> clusters = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, HttpConnManagerStats> http = new ConcurrentHashMap<>();
     /** Envoy's {@code http2.streams_active}: one gauge for every connection manager's downstream HTTP/2 codecs. */
-    private final java.util.concurrent.atomic.AtomicLong http2StreamsActive = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong http2StreamsActive = new AtomicLong();
+    private boolean http2StreamsActiveRegistered;
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, TcpProxyStats> tcp = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, UdpProxyStats> udp = new ConcurrentHashMap<>();
@@ -132,7 +135,18 @@ public final class StatsRegistry {
     /** The stats of a connection manager, by its {@code stat_prefix}. */
     public HttpConnManagerStats http(String statPrefix) {
         recentLookups.record("http." + statPrefix);
-        return http.computeIfAbsent(statPrefix, p -> new HttpConnManagerStats(registry, p, http2StreamsActive));
+        return http.computeIfAbsent(statPrefix, p -> {
+            registerHttp2StreamsActive();
+            return new HttpConnManagerStats(registry, p, http2StreamsActive);
+        });
+    }
+
+    /** Once for every connection manager: a second registration of one gauge is a warning in Micrometer. */
+    private synchronized void registerHttp2StreamsActive() {
+        if (!http2StreamsActiveRegistered) {
+            Gauge.builder("envoy_http2_streams_active", http2StreamsActive, AtomicLong::get).register(registry);
+            http2StreamsActiveRegistered = true;
+        }
     }
 
     /** The stats of a tcp_proxy, by its {@code stat_prefix}. */

@@ -3,10 +3,14 @@ package io.remora.stats;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.remora.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.logging.Logger;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StatsRegistryTest {
@@ -24,6 +28,19 @@ class StatsRegistryTest {
         assertTrue(out.contains("envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=\"a\",le=\"5\"} 1\n"), out);
         assertTrue(out.contains("envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=\"a\",le=\"50\"} 2\n"), out);
         assertTrue(out.contains("envoy_cluster_upstream_rq_time_count{envoy_cluster_name=\"a\"} 2\n"), out);
+    }
+
+    /** Envoy's http2.streams_active is one gauge for every connection manager: registered once, no warning. */
+    @Test
+    void theSharedHttp2GaugeIsRegisteredOnceForManyConnectionManagers() {
+        StatsRegistry stats = new StatsRegistry(new SimpleMeterRegistry());
+        try (LogCapture log = LogCapture.on(Logger.getLogger("io.micrometer"))) {
+            stats.http("a").http2StreamsActive.incrementAndGet();
+            stats.http("b").http2StreamsActive.incrementAndGet();
+            assertEquals(List.of(), log.messages());
+        }
+        assertEquals(1, stats.meterRegistry().find("envoy_http2_streams_active").gauges().size());
+        assertEquals(2.0, stats.meterRegistry().get("envoy_http2_streams_active").gauge().value());
     }
 
     @Test
