@@ -58,6 +58,12 @@ final class FilterStatNames {
             }
         }
         String hcm = id.getTag(HttpConnManagerStats.TAG);
+        String compression = rest.startsWith("http_") ? CompressionStatNames.dotted(rest.substring(5))
+                : id.getTags().isEmpty() ? CompressionStatNames.dotted(rest) : null;
+        if (compression != null && (hcm != null || id.getTags().isEmpty())) {
+            // A connection manager's compressor, or a router's upstream one in the root scope.
+            return hcm != null ? "http." + hcm + "." + compression : compression;
+        }
         for (String filter : HCM_FILTER_SCOPES) {
             if (hcm != null && rest.startsWith("http_" + filter + "_")) {
                 // RBAC's rules prefix up to its dot became a label; it goes back in front of the stat.

@@ -179,6 +179,10 @@ public final class StatNames {
         if (redis != null) {
             return redis;
         }
+        String compression = CompressionStatNames.dotted(stat); // a cluster's upstream compressor
+        if (compression != null) {
+            return compression;
+        }
         if (stat.startsWith("retry_upstream_rq")) {
             return "retry." + stat.substring("retry_".length()); // the router's retried responses (not retry_or_shadow_abandoned)
         }

@@ -21,6 +21,28 @@ class FilterStatNamesTest {
                 io.remora.rbac.RbacStats.NETWORK_PREFIX_TAG, "tcp"));
     }
 
+    /**
+     * The compressor's and decompressor's {@code compressor.<library name>.<codec>.<stat>}, whose library
+     * name stays in the Prometheus name: a connection manager's, a cluster's upstream one, a router's.
+     */
+    @Test
+    void compressionStatsHaveTheirLibraryAndCodecScopes() {
+        String hcm = HttpConnManagerStats.TAG;
+        assertEquals("http.in.compressor.text_gz.gzip.compressed", name("envoy_http_compressor_text_gz_gzip_compressed", hcm, "in"));
+        assertEquals("http.in.compressor.br.brotli.response.content_length_too_small",
+                name("envoy_http_compressor_br_brotli_response_content_length_too_small", hcm, "in"));
+        assertEquals("http.in.compressor.my_gzip_lib.gzip.header_compressor_overshadowed",
+                name("envoy_http_compressor_my_gzip_lib_gzip_header_compressor_overshadowed", hcm, "in"));
+        assertEquals("http.in.decompressor.in_gz.gzip.decompressor_library.zlib_data_error",
+                name("envoy_http_decompressor_in_gz_gzip_decompressor_library_zlib_data_error", hcm, "in"));
+        assertEquals("http.in.decompressor.z.zstd.request.not_decompressed",
+                name("envoy_http_decompressor_z_zstd_request_not_decompressed", hcm, "in"));
+        assertEquals("cluster.otel.compressor.otlp.gzip.request.compressed",
+                name("envoy_cluster_compressor_otlp_gzip_request_compressed", ClusterStats.TAG, "otel"));
+        assertEquals("compressor.otlp.gzip.request.total_compressed_bytes",
+                name("envoy_compressor_otlp_gzip_request_total_compressed_bytes"));
+    }
+
     /** The mongo proxy's names put back together from its tags, whatever dots its prefix and collection hold. */
     @Test
     void mongoStatsHaveTheirCommandCollectionAndCallsiteScopes() {

@@ -33,6 +33,8 @@ class UpstreamHttpFiltersE2ETest {
     /** Each request the upstream saw, by the x-test header the client sent: its headers, in order. */
     static final Map<String, List<Map<String, String>>> seen = new ConcurrentHashMap<>();
     static final AtomicReference<SigV4Check> signed = new AtomicReference<>();
+    /** The body of each request the upstream saw, by x-test. */
+    static final Map<String, byte[]> bodies = new ConcurrentHashMap<>();
     static ProxyProcess proxy;
 
     static final String CODEC = """
@@ -47,6 +49,7 @@ class UpstreamHttpFiltersE2ETest {
             req.headers().forEach(e -> h.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
             String test = h.getOrDefault("x-test", "");
             seen.computeIfAbsent(test, k -> new CopyOnWriteArrayList<>()).add(h);
+            bodies.put(test, io.netty.buffer.ByteBufUtil.getBytes(req.content()));
             if (req.uri().startsWith("/aws")) {
                 signed.set(SigV4Check.of(req));
             }
@@ -88,6 +91,20 @@ class UpstreamHttpFiltersE2ETest {
                         "@type": type.googleapis.com/envoy.extensions.http.injected_credentials.generic.v3.Generic
                         credential: { name: SECRET, sds_config: { path_config_source: { path: FILE } } }
                 """;
+        // Envoy's envoy-otel-http example: OTLP requests compressed for the collector.
+        String compressor = """
+                - name: compressor
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                    compressor_library:
+                      name: otlp
+                      typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip }
+                    request_direction_config:
+                      common_config:
+                        enabled: { default_value: true, runtime_key: otlp_compression }
+                        min_content_length: 512
+                        content_type: [application/x-protobuf, application/json]
+                """;
         String buffer = """
                 - name: buffer
                   typed_config:
@@ -99,6 +116,7 @@ class UpstreamHttpFiltersE2ETest {
                 Bootstraps.cluster("filtered", false, httpFilters(mutation + CODEC), port),
                 Bootstraps.cluster("plain", false, null, port),
                 Bootstraps.cluster("buffered", false, httpFilters(buffer + CODEC), port),
+                Bootstraps.cluster("compressed", false, httpFilters(compressor + CODEC), port),
                 Bootstraps.cluster("codeconly", false, httpFilters(CODEC), port),
                 Bootstraps.cluster("aws", false, httpFilters(aws + CODEC), port),
                 Bootstraps.cluster("good", false, httpFilters(creds.replace("SECRET", "good")
@@ -124,6 +142,8 @@ class UpstreamHttpFiltersE2ETest {
                     route: { cluster: aws, host_rewrite_literal: signed.example.com }
                   - match: { prefix: "/buffered" }
                     route: { cluster: buffered }
+                  - match: { prefix: "/v1/logs" }
+                    route: { cluster: compressed }
                   - match: { prefix: "/good" }
                     route: { cluster: good }
                   - match: { prefix: "/empty" }
@@ -238,6 +258,31 @@ class UpstreamHttpFiltersE2ETest {
         assertEquals(413, tooLarge.status());
         assertEquals("Payload Too Large", tooLarge.text());
         assertEquals(List.of(), requests("too-large"));
+    }
+
+    @Test
+    void aCompressorCompressesRequestBodiesForTheUpstream() throws Exception {
+        String stat = "envoy_cluster_compressor_otlp_gzip_request_compressed{envoy_cluster_name=\"compressed\"}";
+        double compressed = proxy.metric(stat);
+        byte[] json = ("{\"resourceLogs\":[" + "{\"body\":\"line\"},".repeat(200) + "{}]}").getBytes();
+        Path body = TempPaths.file("otlp", ".json");
+        Files.write(body, json);
+        assertEquals(200, Curl.run("-H", "x-test: otlp", "-H", "content-type: application/json",
+                "--data-binary", "@" + body, stack.url("/v1/logs")).status());
+        Map<String, String> h = requests("otlp").get(0);
+        assertEquals("gzip", h.get("content-encoding"), h.toString());
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(bodies.get("otlp")))) {
+            assertEquals(new String(json), new String(in.readAllBytes()));
+        }
+        assertEquals(compressed + 1, proxy.metric(stat));
+        assertTrue(proxy.admin("/stats").contains("cluster.compressed.compressor.otlp.gzip.request.compressed: "),
+                "Envoy's name in the cluster's scope");
+
+        // Under min_content_length: sent as it came.
+        assertEquals(200, Curl.run("-H", "x-test: otlp-short", "-H", "content-type: application/json",
+                "--data-binary", "{}", stack.url("/v1/logs")).status());
+        assertNull(requests("otlp-short").get(0).get("content-encoding"));
+        assertEquals("{}", new String(bodies.get("otlp-short")));
     }
 
     /** Envoy's refusals, by a proxy that will not start. */

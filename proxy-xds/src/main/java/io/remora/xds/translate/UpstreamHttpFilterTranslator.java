@@ -28,7 +28,7 @@ public final class UpstreamHttpFilterTranslator {
      */
     private static final Set<String> ENVOY_UPSTREAM_NOT_BUILT = Set.of(
             "envoy.filters.http.admission_control", "envoy.filters.http.adaptive_concurrency",
-            "envoy.filters.http.compressor", "envoy.filters.http.composite",
+            "envoy.filters.http.composite",
             "envoy.filters.http.ext_proc", "envoy.filters.http.lua", "envoy.filters.http.wasm",
             "envoy.filters.http.dynamic_modules");
 

@@ -121,23 +121,23 @@ class UpstreamHttpFilterTranslationTest {
     }
 
     /**
-     * Envoy registers the compressor (and adaptive_concurrency) as upstream filters too: its own
-     * envoy-otel-http example compresses OTLP requests so. Remora does not run them there, and says
-     * so, rather than claiming Envoy has no such upstream filter.
+     * Envoy registers adaptive_concurrency as an upstream filter too. Remora does not run it there,
+     * and says so, rather than claiming Envoy has no such upstream filter.
      */
     @Test
-    void envoysUpstreamCompressorIsNamedAsNotRunThere() {
+    void envoysUpstreamAdaptiveConcurrencyIsNamedAsNotRunThere() {
         TranslationException e = refused("""
-                - name: compressor
+                - name: concurrency
                   typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
-                    compressor_library:
-                      name: gzip
-                      typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip }
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.adaptive_concurrency.v3.AdaptiveConcurrency
+                    gradient_controller_config:
+                      sample_aggregate_percentile: { value: 50 }
+                      concurrency_limit_params: { concurrency_update_interval: 0.1s }
+                      min_rtt_calc_params: { interval: 30s }
                 """ + CODEC);
         assertTrue(e.path().endsWith(".http_filters[0]"), e.path());
-        assertEquals("upstream HTTP filter 'compressor' (envoy.filters.http.compressor) is not supported by Remora"
-                + " as an upstream filter yet", e.reason());
+        assertEquals("upstream HTTP filter 'concurrency' (envoy.filters.http.adaptive_concurrency) is not supported by"
+                + " Remora as an upstream filter yet", e.reason());
     }
 
     @Test

@@ -22,6 +22,12 @@ import java.util.Set;
 /** {@code envoy.filters.http.compressor} and its per-route {@code CompressorPerRoute}. */
 public final class CompressorExtension implements HttpFilterExtension<CompressorConfig> {
 
+    /** Envoy registers it as an upstream HTTP filter too (its envoy-otel-http example compresses OTLP requests). */
+    @Override
+    public boolean runsUpstream() {
+        return true;
+    }
+
     @Override
     public List<String> names() {
         return List.of(CompressorConfig.NAME);

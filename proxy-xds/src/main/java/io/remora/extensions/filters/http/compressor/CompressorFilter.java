@@ -64,7 +64,7 @@ final class CompressorFilter implements StreamFilter {
 
     private CompressorStats stats() {
         if (stats == null) {
-            stats = factory.stats(decoder.connectionManagerStats().prefix());
+            stats = factory.stats(decoder);
         }
         return stats;
     }
