@@ -121,7 +121,11 @@ final class StreamInfoApi {
         m.set("subjectLocalCertificate", tls(t -> text(t.localSubject())));
         m.set("validFromPeerCertificate", tls(t -> seconds(t.peerValidFrom())));
         m.set("expirationPeerCertificate", tls(t -> seconds(t.peerValidUntil())));
+        m.set("oidsPeerCertificate", tls(t -> list(io.remora.tls.CertificateExtensionOids.of(t.peerCertificate()))));
+        m.set("oidsLocalCertificate", tls(t -> list(io.remora.tls.CertificateExtensionOids.of(t.localCertificate()))));
         m.set("sessionId", tls(t -> text(t.sessionId())));
+        // Envoy's "0x" and four lower-case hex digits.
+        m.set("ciphersuiteId", tls(t -> text(String.format("0x%04x", io.remora.tls.CipherSuiteIds.of(t.cipher())))));
         m.set("ciphersuiteString", tls(t -> text(t.cipher())));
         m.set("tlsVersion", tls(t -> text(t.protocol())));
         m.set("urlEncodedPemEncodedPeerCertificate", tls(t -> text(t.peerCertificatePemUrlEncoded())));
