@@ -179,7 +179,7 @@ class XdsFileEdsRdsE2ETest {
                 """.formatted(version, name, cluster);
     }
 
-    private static String staticEdsBootstrap(int port, Path eds) {
+    static String staticEdsBootstrap(int port, Path eds) {
         return """
                 node: { id: standalone, cluster: local }
                 admin:
