@@ -99,6 +99,11 @@ class ClusterStatsUpFrontE2ETest {
                 }
             }
             assertEquals(List.of(), wrongKind);
+            // the file's assignment was read once: an attempt and a success, as FilesystemSubscriptionImpl::refresh
+            String tag = "envoy_cluster_name=\"from-file\"";
+            assertEquals(1.0, proxy.metric("envoy_cluster_update_attempt", tag));
+            assertEquals(1.0, proxy.metric("envoy_cluster_update_success", tag));
+            assertEquals(0.0, proxy.metric("envoy_cluster_update_attempt", "envoy_cluster_name=\"plain\""));
         }
     }
 
