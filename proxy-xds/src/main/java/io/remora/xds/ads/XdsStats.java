@@ -1,6 +1,5 @@
 package io.remora.xds.ads;
 
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Envoy's xDS stats under their Prometheus names: {@code control_plane.connected_state},
  * {@code listener_manager.lds.*}, {@code cluster_manager.cds.*}, {@code http.<stat_prefix>.rds.<route_config>.*}
- * ({@link RdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS; ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
+ * ({@link RdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS ({@link EdsSubscriptionStats}); ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
  */
 public final class XdsStats {
     public static final String CONNECTED_STATE = "envoy_control_plane_connected_state";
