@@ -81,6 +81,11 @@ public final class ClusterStats {
     /** EDS assignments that carried endpoint_stale_after, and those that went stale. */
     public final Counter assignmentTimeoutReceived;
     public final Counter assignmentStale;
+    /** {@code update_*}, {@code assignment_*}, {@code version}, {@code warming_state}: Envoy's ClusterConfigUpdateStats. */
+    public final ClusterConfigUpdateStats configUpdate;
+    /** HTTP/1.1 and HTTP/2 connections opened ({@code upstream_cx_http1_total}, {@code upstream_cx_http2_total}). */
+    public final Counter upstreamCxHttp1Total;
+    public final Counter upstreamCxHttp2Total;
     /** {@code circuit_breakers.default.*} and {@code circuit_breakers.high.*}. */
     public final CircuitBreakerStats circuitBreakersDefault;
     public final CircuitBreakerStats circuitBreakersHigh;
@@ -138,8 +143,18 @@ public final class ClusterStats {
         upstreamRqDropOverload = new io.micrometer.core.instrument.cumulative.CumulativeCounter(new io.micrometer.core
                 .instrument.Meter.Id("envoy_cluster_upstream_rq_drop_overload", io.micrometer.core.instrument.Tags.of(TAG, name),
                 null, null, io.micrometer.core.instrument.Meter.Type.COUNTER));
-        assignmentTimeoutReceived = c("envoy_cluster_assignment_timeout_received");
-        assignmentStale = c("envoy_cluster_assignment_stale");
+        configUpdate = ClusterConfigUpdateStats.of(r, name);
+        assignmentTimeoutReceived = configUpdate.assignmentTimeoutReceived;
+        assignmentStale = configUpdate.assignmentStale;
+        upstreamCxHttp1Total = c("envoy_cluster_upstream_cx_http1_total");
+        upstreamCxHttp2Total = c("envoy_cluster_upstream_cx_http2_total");
+        // Envoy makes these with the cluster; Remora has no HTTP/3 nor 0-RTT, so they stay 0 as Envoy's do without them
+        for (String never : new String[] {"upstream_cx_http3_total", "upstream_cx_connect_with_0_rtt",
+                "upstream_rq_0rtt", "upstream_http3_broken"}) {
+            c("envoy_cluster_" + never);
+        }
+        ClusterLbStats.register(r, name);
+        lbSubsets = new LbSubsetStats(r, name);
         circuitBreakersDefault = new CircuitBreakerStats(r, name, "default");
         circuitBreakersHigh = new CircuitBreakerStats(r, name, "high");
         Gauge.builder("envoy_cluster_upstream_cx_active", upstreamCxActive, AtomicLong::get).tag(TAG, name).register(r);
@@ -166,24 +181,11 @@ public final class ClusterStats {
         return name;
     }
 
-    private volatile LbSubsetStats lbSubsets;
+    private final LbSubsetStats lbSubsets;
 
-    /**
-     * The {@code lb_subsets_*} stats, registered on first use (by a cluster with lb_subset_config)
-     * and kept with these stats, so a cluster rebuilt under the name counts into the same gauge.
-     */
+    /** The {@code lb_subsets_*} stats, kept with these stats: a cluster rebuilt under the name counts into the same gauge. */
     public LbSubsetStats lbSubsets() {
-        LbSubsetStats s = lbSubsets;
-        if (s == null) {
-            synchronized (this) {
-                s = lbSubsets;
-                if (s == null) {
-                    s = new LbSubsetStats(registry, name);
-                    lbSubsets = s;
-                }
-            }
-        }
-        return s;
+        return lbSubsets;
     }
 
     /** track_cluster_stats.timeout_budgets' histograms once the cluster asked for them; null before. */

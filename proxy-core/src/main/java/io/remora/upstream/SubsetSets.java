@@ -107,7 +107,11 @@ final class SubsetSets {
             bySelector.put(keys, sets);
         }
         if (stats != null) {
-            stats.singleHostPerSubsetDuplicate.set(duplicates);
+            stats.singleHostPerSubsetDuplicates(duplicates);
+            Set<Object> made = new java.util.HashSet<>();
+            bySelector.forEach((keys, sets) -> sets.keySet().forEach(values -> made.add(List.of(keys, values))));
+            singleBySelector.forEach((keys, hosts) -> hosts.keySet().forEach(values -> made.add(List.of(keys, values))));
+            stats.subsets(made);
         }
         PrioritySet defaults = null;
         if (defaultNeeded) {

@@ -179,4 +179,16 @@ class SubsetLoadBalancingE2ETest {
         assertEquals(Set.of("v2-prod"), answers("/ps/no-stage"), "DEFAULT_SUBSET of [stage]");
         assertEquals(Set.of("503 no healthy upstream"), answers("/ps/zone"), "no such selector: the cluster's NO_FALLBACK");
     }
+
+    /**
+     * Envoy's SubsetLoadBalancer counts each subset the host set makes (lb_subsets_created) and keeps those with hosts
+     * in lb_subsets_active: [version] makes v1 and v2, [version, stage] v1/prod, v1/canary and v2/prod.
+     */
+    @Test
+    void subsetsMadeAreCountedAndActive() throws Exception {
+        assertEquals(5.0, proxy.stat("cluster.fallback-default.lb_subsets_created"));
+        assertEquals(5.0, proxy.stat("cluster.fallback-default.lb_subsets_active"));
+        assertEquals(0.0, proxy.stat("cluster.fallback-default.lb_subsets_removed"));
+        assertEquals(2.0, proxy.stat("cluster.no-fallback.lb_subsets_active"));
+    }
 }

@@ -85,6 +85,7 @@ final class Http1ConnectionPool implements ConnectionPool {
         open++;
         ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
+        ctx.stats().upstreamCxHttp1Total.increment();
         Http1UpstreamConnection conn = new Http1UpstreamConnection(this);
         conn.drainsSeen = drains;
         conn.channel = ctx.connect(ch -> install(ch, conn), (ch, cause) -> {
@@ -107,6 +108,7 @@ final class Http1ConnectionPool implements ConnectionPool {
      * HTTP/1.1); it was counted in the connection stats and circuit breaker when it was opened.
      */
     void adopt(io.netty.channel.Channel ch) {
+        ctx.stats().upstreamCxHttp1Total.increment(); // the probe counted upstream_cx_total; its protocol is known now
         open++;
         ctx.startSweeping(this);
         Http1UpstreamConnection conn = new Http1UpstreamConnection(this);

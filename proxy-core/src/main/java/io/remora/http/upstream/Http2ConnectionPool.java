@@ -59,6 +59,7 @@ final class Http2ConnectionPool implements ConnectionPool {
         connecting++;
         ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
+        ctx.stats().upstreamCxHttp2Total.increment();
         Http2UpstreamConnection conn = Http2UpstreamConnection.create(this);
         conn.channel = ctx.connect(ch -> install(ch, conn), (ch, cause) -> {
             connecting--;
@@ -81,6 +82,7 @@ final class Http2ConnectionPool implements ConnectionPool {
      * as its TLS handshake completes, before any frame of the peer is read.
      */
     void adopt(Channel ch) {
+        ctx.stats().upstreamCxHttp2Total.increment(); // the probe counted upstream_cx_total; its protocol is known now
         ctx.startSweeping(this);
         Http2UpstreamConnection conn = Http2UpstreamConnection.create(this);
         conn.channel = ch;

@@ -244,7 +244,8 @@ public final class XdsClient implements AutoCloseable {
      * whose RDS reads one are read from the start, and the server's initialization waits for them.
      */
     void staticResources(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap bootstrap, StaticEdsClusters eds) {
-        stats.staticEds(eds.clusters());
+        stats.staticEds(eds.clusters(), eds.files().values().stream().flatMap(Set::stream)
+                .collect(java.util.stream.Collectors.toSet()));
         stats.staticRds(FileSubscriptions.staticRoutes(bootstrap));
         var statics = FileSubscriptions.statics(bootstrap, eds);
         control.execute(() -> files.statics(statics));

@@ -1,6 +1,5 @@
 package io.remora.xds.ads;
 
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Envoy's xDS stats under their Prometheus names: {@code control_plane.connected_state},
  * {@code listener_manager.lds.*}, {@code cluster_manager.cds.*}, {@code http.<stat_prefix>.rds.<route_config>.*}
- * ({@link RdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS; ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
+ * ({@link RdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS ({@link EdsSubscriptionStats}); ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
  */
 public final class XdsStats {
     public static final String CONNECTED_STATE = "envoy_control_plane_connected_state";
@@ -22,6 +21,7 @@ public final class XdsStats {
     private final MeterRegistry registry;
     private final DiscoveredConfigStats discovered;
     private final RdsSubscriptionStats rds;
+    private final EdsSubscriptionStats eds;
     private final AtomicInteger connectedState = new AtomicInteger();
     final Counter ldsUpdateAttempt;
     final Counter ldsUpdateSuccess;
@@ -44,6 +44,7 @@ public final class XdsStats {
         this.registry = registry;
         this.discovered = new DiscoveredConfigStats(registry);
         this.rds = new RdsSubscriptionStats(registry);
+        this.eds = new EdsSubscriptionStats(registry);
         Gauge.builder(CONNECTED_STATE, connectedState, AtomicInteger::get).register(registry);
         ldsUpdateAttempt = registry.counter("envoy_listener_manager_lds_update_attempt");
         ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
@@ -223,36 +224,14 @@ public final class XdsStats {
         return runtime;
     }
 
-    /** {@code cluster.<name>.update_success|update_rejected}: the EDS subscription's stats. */
-    void eds(String clusterName, boolean success) {
-        edsCounter(clusterName, success ? "update_success" : "update_rejected");
-    }
-
-    private void edsCounter(String clusterName, String stat) {
-        registry.counter("envoy_cluster_" + stat, Tags.of("envoy_cluster_name", clusterName.replace(':', '_'))).increment();
-    }
-
-    /** The bootstrap's static EDS clusters by load assignment name: their EDS stats count as CDS clusters' do. */
-    private volatile Map<String, java.util.Set<String>> staticEds = Map.of();
-
-    void staticEds(Map<String, java.util.Set<String>> clustersByService) {
-        staticEds = Map.copyOf(clustersByService);
+    /** The bootstrap's static EDS clusters by load assignment name, and the load assignments read from files. */
+    void staticEds(Map<String, java.util.Set<String>> clustersByService, java.util.Set<String> readFromFiles) {
+        eds.statics(clustersByService, readFromFiles);
     }
 
     /** The bootstrap's static listeners' HCMs loading routes from files: their RDS stats count as LDS ones' do. */
     void staticRds(java.util.List<XdsDependencies.RdsRef> refs) {
         rds.statics(refs);
-    }
-
-    /** The clusters (CDS's and the static ones) loading the load assignment {@code service}. */
-    private java.util.List<String> edsClusters(String service, XdsSnapshot s) {
-        java.util.List<String> out = new java.util.ArrayList<>(staticEds.getOrDefault(service, java.util.Set.of()));
-        for (Cluster c : s.clusters().values()) {
-            if (service.equals(XdsDependencies.edsServiceName(c))) {
-                out.add(c.getName());
-            }
-        }
-        return out;
     }
 
     /**
@@ -273,7 +252,7 @@ public final class XdsStats {
     void fileStat(XdsResourceType type, java.util.Set<String> names, XdsSnapshot s, String stat) {
         for (String name : names) {
             if (type == XdsResourceType.ENDPOINT) {
-                edsClusters(name, s).forEach(c -> edsCounter(c, stat));
+                eds.failed(name, s, stat);
                 continue;
             }
             rds.failed(name, s, stat);
@@ -299,17 +278,27 @@ public final class XdsStats {
         if (type != XdsResourceType.ENDPOINT) {
             return;
         }
-        for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
-            if (Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
-                continue;
-            }
-            edsClusters(e.getKey(), after).forEach(c -> eds(c, success));
+        if (success) {
+            eds.applied(before.state(type).resources(), after);
+            return;
         }
+        java.util.Set<String> refused = new java.util.HashSet<>();
+        for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
+            if (!Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
+                refused.add(e.getKey());
+            }
+        }
+        eds.rejected(refused, after);
     }
 
     /** The RDS subscriptions of the static listeners reading files and of {@code s}'s listeners. */
     void rdsSubscribed(XdsSnapshot s) {
         rds.subscribed(s);
+    }
+
+    /** The EDS clusters of the static resources and of {@code s}: those new start their subscriptions. */
+    void edsSubscribed(XdsSnapshot s) {
+        eds.subscribed(s);
     }
 
     /**
@@ -319,6 +308,8 @@ public final class XdsStats {
     void delivered(XdsResourceType type, java.util.Collection<String> names, String versionInfo) {
         if (type == XdsResourceType.ROUTE) {
             rds.delivered(names, versionInfo);
+        } else if (type == XdsResourceType.ENDPOINT) {
+            eds.delivered(names, versionInfo);
         } else if (type == XdsResourceType.SECRET) {
             discovered.sdsDelivered(names, versionInfo);
         }
@@ -339,7 +330,7 @@ public final class XdsStats {
      */
     void namedFetchesTimedOut(AdsSubscriptions subscriptions, XdsSnapshot s) {
         for (XdsResourceType t : java.util.List.of(XdsResourceType.ROUTE, XdsResourceType.SECRET,
-                XdsResourceType.EXTENSION_CONFIG)) {
+                XdsResourceType.EXTENSION_CONFIG, XdsResourceType.ENDPOINT)) {
             java.util.Set<String> counted = fetchesTimedOut.computeIfAbsent(t, k -> new java.util.HashSet<>());
             for (String name : subscriptions.allNames(t)) {
                 if (s.state(t).resources().containsKey(name) || !counted.add(name)) {
@@ -348,6 +339,7 @@ public final class XdsStats {
                 switch (t) {
                     case ROUTE -> rds.initFetchTimeout(name, s);
                     case SECRET -> discovered.sdsInitFetchTimeout(name);
+                    case ENDPOINT -> eds.initFetchTimeout(name, s);
                     default -> discovered.ecdsInitFetchTimeout(name, EcdsRefs.of(s));
                 }
             }

@@ -121,6 +121,67 @@ class EdsPolicyE2ETest {
         }
     }
 
+    /**
+     * Envoy's EDS subscription in the cluster's scope: update_attempt as it starts and with each response,
+     * update_success and version with each response bringing the assignment, changed or not; one that leaves the
+     * hosts as they were (a new version, a new endpoint_stale_after) is also update_no_rebuild, as EdsClusterImpl's
+     * batchUpdate counts it when no priority was rebuilt; warming_state is 1 until the first assignment.
+     */
+    @Test
+    void eachDeliveryCountsAndOneChangingNoHostIsNoRebuild() throws Exception {
+        try (TestControlPlane cp = new TestControlPlane().startTcp(0)) {
+            int port = XdsProxy.freePort();
+            Cluster cluster = XdsTestResources.edsCluster(CLUSTER, null);
+            ClusterLoadAssignment.Policy none = ClusterLoadAssignment.Policy.getDefaultInstance();
+            // the cluster first comes without its load assignment: it warms
+            cp.set(Snapshot.create(List.of(cluster), "0", List.of(), "0", List.of(new Mesh(port, 0, 0).listener()), "0",
+                    List.of(XdsTestResources.route("route-0", CLUSTER)), "0", List.of(), "0"));
+            try (XdsProxy proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false))) {
+                String tag = "envoy_cluster_name=\"" + CLUSTER + "\"";
+                awaitStat(proxy, "envoy_cluster_warming_state", tag, 1);
+                cp.set(snapshot("1", port, cluster, assignment(none, 20001)));
+                XdsAdsE2ETest.awaitAck(cp, false, EDS, "1");
+                awaitStat(proxy, "envoy_cluster_update_success", tag, 1);
+                assertEquals(0.0, proxy.metric("envoy_cluster_warming_state", tag), "warmed");
+                assertEquals(2.0, proxy.metric("envoy_cluster_update_attempt", tag), "the start and the response");
+                assertEquals(0.0, proxy.metric("envoy_cluster_update_no_rebuild", tag));
+                assertEquals(0.0, proxy.metric("envoy_cluster_update_rejected", tag));
+                assertEquals(Double.parseDouble(Long.toUnsignedString(io.remora.upstream.lb.XxHash64.hash("1"))),
+                        proxy.metric("envoy_cluster_version", tag));
+
+                cp.set(snapshot("2", port, cluster, assignment(none, 20001)));
+                XdsAdsE2ETest.awaitAck(cp, false, EDS, "2");
+                awaitStat(proxy, "envoy_cluster_update_success", tag, 2);
+                assertEquals(1.0, proxy.metric("envoy_cluster_update_no_rebuild", tag), "the same hosts");
+
+                ClusterLoadAssignment.Policy stale = ClusterLoadAssignment.Policy.newBuilder()
+                        .setEndpointStaleAfter(Durations.fromSeconds(60)).build();
+                cp.set(snapshot("3", port, cluster, assignment(stale, 20001)));
+                XdsAdsE2ETest.awaitAck(cp, false, EDS, "3");
+                awaitStat(proxy, "envoy_cluster_update_success", tag, 3);
+                assertEquals(2.0, proxy.metric("envoy_cluster_update_no_rebuild", tag), "a deadline rebuilds nothing");
+
+                cp.set(snapshot("4", port, cluster, assignment(stale, 20002)));
+                XdsAdsE2ETest.awaitAck(cp, false, EDS, "4");
+                awaitStat(proxy, "envoy_cluster_update_success", tag, 4);
+                assertEquals(2.0, proxy.metric("envoy_cluster_update_no_rebuild", tag), "another host rebuilds");
+                assertEquals(5.0, proxy.metric("envoy_cluster_update_attempt", tag));
+                assertEquals(Double.parseDouble(Long.toUnsignedString(io.remora.upstream.lb.XxHash64.hash("4"))),
+                        proxy.metric("envoy_cluster_version", tag));
+                assertEquals(0.0, proxy.metric("envoy_cluster_update_empty", tag));
+                assertEquals(0.0, proxy.metric("envoy_cluster_update_failure", tag));
+            }
+        }
+    }
+
+    private static void awaitStat(XdsProxy proxy, String name, String tag, double value) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && !(proxy.metric(name, tag) >= value)) {
+            Thread.sleep(50);
+        }
+        assertEquals(value, proxy.metric(name, tag), name);
+    }
+
     /** Hosts in one locality: the first {@code degraded} DEGRADED, the next {@code healthy} HEALTHY, the rest UNHEALTHY. */
     private static ClusterLoadAssignment withHealth(int total, int healthy, int degraded) {
         LocalityLbEndpoints.Builder l = LocalityLbEndpoints.newBuilder();
