@@ -313,20 +313,21 @@ public record ForwardAction(
      *
      * @param cluster       the mirror cluster, or null when {@code clusterHeader} names it per request
      * @param clusterHeader the request header naming the cluster (lower case), or null
-     * @param fractionPerMillion the runtime fraction's default, or null for every request
+     * @param fraction      the runtime fraction's default, or null for every request
+     * @param runtimeKey    the runtime key whose value replaces {@code fraction}, or null
      * @param disableShadowHostSuffixAppend the mirror keeps the request's host (no "-shadow")
      * @param traceSampled  the mirror's trace decision ({@code trace_sampled}); null: the request's
      */
-    public record MirrorPolicy(String cluster, String clusterHeader, Integer fractionPerMillion,
-                               boolean disableShadowHostSuffixAppend, Boolean traceSampled) {
-        public MirrorPolicy(String cluster, String clusterHeader, Integer fractionPerMillion,
+    public record MirrorPolicy(String cluster, String clusterHeader, io.remora.runtime.FractionalPercent fraction,
+                               String runtimeKey, boolean disableShadowHostSuffixAppend, Boolean traceSampled) {
+        public MirrorPolicy(String cluster, String clusterHeader, io.remora.runtime.FractionalPercent fraction,
                             boolean disableShadowHostSuffixAppend) {
-            this(cluster, clusterHeader, fractionPerMillion, disableShadowHostSuffixAppend, null);
+            this(cluster, clusterHeader, fraction, null, disableShadowHostSuffixAppend, null);
         }
 
         /** A mirror to one named cluster, with Envoy's "-shadow" host. */
-        public static MirrorPolicy of(String cluster, Integer fractionPerMillion) {
-            return new MirrorPolicy(cluster, null, fractionPerMillion, false);
+        public static MirrorPolicy of(String cluster, io.remora.runtime.FractionalPercent fraction) {
+            return new MirrorPolicy(cluster, null, fraction, false);
         }
     }
 

@@ -2,7 +2,6 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
 import io.remora.accesslog.AccessLogs;
 import io.remora.config.AccessLogType;
 import io.remora.accesslog.ResponseFlag;
@@ -12,20 +11,18 @@ import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
 
 import java.net.SocketAddress;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
  * One request/response exchange on the downstream side, whatever the protocol (Envoy's
  * {@code ConnectionManagerImpl::ActiveStream}): Envoy's request header handling, the route cache,
  * the stream's {@link FilterManager}, the codec end of the response, stats and access logging;
- * its header checks ({@link RequestHeaderChecks}, {@link ResponseHeaderMutator}), local replies
+ * its request head ({@link StreamRequestHead}), header checks ({@link RequestHeaderChecks},
+ * {@link ResponseHeaderMutator}), local replies
  * ({@link LocalReply}), timeouts ({@link StreamTimeouts}) and what a cached route sets
  * ({@link CachedRouteUpdate}) live beside it, static over its fields. Confined to the connection's event loop.
  */
 final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Context {
-
-    private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
 
     final ConnectionContext cx;
     final HttpConnectionManager hcm;
@@ -39,14 +36,14 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
     private boolean routeCached;
     /** What filters asked to run when the route is looked up again (tracing's refresh); null: nothing. */
     Runnable routeRefreshed;
-    private long clusterRandom;
+    long clusterRandom;
     boolean grpc;
     boolean head;
     /** Null until the request headers passed Envoy's checks; local replies before go straight out. */
     FilterManager filters;
     /** A local reply was sent: no more request data reaches the filters. */
     private boolean decodingAborted;
-    private boolean remoteComplete;
+    boolean remoteComplete;
     boolean responseStarted;
     boolean localComplete;
     private boolean ended;
@@ -61,7 +58,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
     /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
     String upgrade;
     /** Counted in downstream_cx_upgrades_active until the stream ends. */
-    private boolean upgradeActive;
+    boolean upgradeActive;
     /**
      * The upstream accepted the upgrade (101, or 2xx to CONNECT): both directions are now an
      * opaque byte stream that ends when both sides have ended (half-close either way).
@@ -148,60 +145,9 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
 
     // ---------------------------------------------------------------- request path (from codec)
 
+    /** Envoy's ActiveStream::decodeHeaders: see {@link StreamRequestHead}. */
     void decodeHeaders(Http2Headers headers, boolean endStream) {
-        requestHeaders = headers;
-        info.requestHeaders = headers; // %REQ(x)% sees them as forwarded, as Envoy's access log does
-        remoteComplete = endStream;
-        if (endStream) {
-            cancelRequestTimer();
-            info.mark(io.remora.accesslog.StreamTimings.Point.DS_RX_END);
-        }
-        info.requestLine(headers);
-        CharSequence method = headers.method();
-        CharSequence path = headers.path();
-        head = method != null && AsciiString.contentEquals("HEAD", method);
-        CharSequence ct = headers.get(CONTENT_TYPE);
-        // Envoy's hasGrpcContentType: exactly application/grpc or application/grpc+<subtype>; a
-        // gRPC-Web request is not gRPC (its local replies are HTTP ones the grpc_web filter maps).
-        grpc = ct != null && AsciiString.regionMatches(ct, false, 0, "application/grpc", 0, 16)
-                && (ct.length() == 16 || ct.charAt(16) == '+');
-
-        if (RequestHeaderChecks.rejected(this, headers, method, path)) {
-            return;
-        }
-        if (hcm.earlyHeaderMutations != null) {
-            hcm.earlyHeaderMutations.apply(headers, headers, this);
-        }
-        routes = hcm.routes.current(headers);
-        io.remora.tls.ForwardedClientCert.apply(hcm.config.clientCertForwarding(),
-                cx.info == null ? null : cx.info.tls(), headers);
-        int rejected = RequestHeaderMutator.mutate(headers, this);
-        if (rejected != 0) {
-            hcm.stats.downstreamRqRejectedViaIpDetection.increment();
-            sendLocalReply(rejected, "", null, "rejecting_because_detection_failed");
-            return;
-        }
-        info.forwarding(headers);
-
-        clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
-        HttpConnectionManager.FilterFactoryEntry[] chain = hcm.filterFactories;
-        String requested = Upgrades.requested(headers);
-        if (requested != null) {
-            // Envoy's createUpgradeFilterChain: the route's upgrade_configs, else the connection manager's.
-            chain = hcm.upgrades.chain(requested, route(), hcm.filterFactories);
-            if (chain == null) {
-                hcm.stats.downstreamRqWsOnNonWsRoute.increment();
-                sendLocalReply(403, "", null, "upgrade_failed");
-                return;
-            }
-            upgrade = requested;
-            upgradeActive = true;
-            hcm.stats.downstreamCxUpgradesTotal.increment();
-            hcm.stats.downstreamCxUpgradesActive.incrementAndGet();
-        }
-        StreamAccessLogs.onNewRequest(this);
-        filters = new FilterManager(this, chain, route(), clusterName);
-        filters.headers(0, headers, endStream);
+        StreamRequestHead.decode(this, headers, endStream);
     }
 
     /** Envoy's recreateStream, for an internal redirect: see {@link StreamRecreation}. */

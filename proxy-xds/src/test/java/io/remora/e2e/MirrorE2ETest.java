@@ -137,6 +137,64 @@ class MirrorE2ETest {
         }
     }
 
+    /**
+     * Envoy's shouldShadow: featureEnabled(runtime_key, default_value, the stream's id). One
+     * random per request, so two policies of one fraction mirror the same requests; and the
+     * runtime's value under runtime_key replaces the default fraction.
+     */
+    @Test
+    void runtimeFractionsSampleByTheStreamAndReadTheRuntimeKey() throws Exception {
+        Queue<String> first = new ConcurrentLinkedQueue<>();
+        Queue<String> second = new ConcurrentLinkedQueue<>();
+        Queue<String> keyed = new ConcurrentLinkedQueue<>();
+        try (TestUpstream primary = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "primary"));
+             TestUpstream one = TestUpstream.start((ctx, req, n) -> {
+                 first.add(req.uri());
+                 TestUpstream.send(ctx, req, 200, "one");
+             });
+             TestUpstream two = TestUpstream.start((ctx, req, n) -> {
+                 (req.uri().startsWith("/keyed") ? keyed : second).add(req.uri());
+                 TestUpstream.send(ctx, req, 200, "two");
+             })) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: /half }
+                      route:
+                        cluster: primary
+                        request_mirror_policies:
+                        - { cluster: one, runtime_fraction: { default_value: { numerator: 50 } } }
+                        - { cluster: two, runtime_fraction: { default_value: { numerator: 50 } } }
+                    - match: { prefix: /keyed }
+                      route:
+                        cluster: primary
+                        request_mirror_policies:
+                        - { cluster: two, runtime_fraction: { default_value: { numerator: 0 }, runtime_key: mirror.keyed } }
+                    """;
+            String clusters = Bootstraps.cluster("primary", false, null, primary.port()) + "\n"
+                    + Bootstraps.cluster("one", false, null, one.port()) + "\n"
+                    + Bootstraps.cluster("two", false, null, two.port());
+            String yaml = "layered_runtime: { layers: [{ name: static, static_layer: { mirror.keyed: 100 } }] }\n"
+                    + Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes, clusters);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of())) {
+                int n = 40;
+                for (int i = 0; i < n; i++) {
+                    assertEquals("primary", Curl.get(port, "/half/" + i).text());
+                }
+                assertEquals("primary", Curl.get(port, "/keyed").text());
+                assertEquals("/keyed", await(keyed), "the runtime's 100 under runtime_key replaces the default 0");
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (!new java.util.TreeSet<>(first).equals(new java.util.TreeSet<>(second))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(!first.isEmpty() && first.size() < n, "half or so of the requests: " + first.size());
+                assertEquals(new java.util.TreeSet<>(first), new java.util.TreeSet<>(second),
+                        "one random per request: both 50% policies mirror the same requests");
+            }
+        }
+    }
+
     /** Without {@code trace_sampled} the copy keeps the request's decision. */
     @Test
     void traceDecisionIsKeptWithoutTraceSampled() throws Exception {

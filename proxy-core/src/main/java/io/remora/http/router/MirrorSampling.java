@@ -7,7 +7,6 @@ import io.remora.upstream.Cluster;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /** Which of a route's request_mirror_policies a request goes to, decided when its headers arrive. */
 final class MirrorSampling {
@@ -31,9 +30,12 @@ final class MirrorSampling {
             return null;
         }
         List<Mirror> mirrors = null;
+        // Envoy's shouldShadow: the stream's id is every policy's random (and the route match's),
+        // so policies of one fraction mirror the same requests.
+        long random = cb.streamInfo().streamId() & Long.MAX_VALUE;
         for (ForwardAction.MirrorPolicy mp : policies) {
-            Integer f = mp.fractionPerMillion();
-            if (f != null && ThreadLocalRandom.current().nextInt(1_000_000) >= f) {
+            if (mp.fraction() != null
+                    && !cb.serverContext().runtime().featureEnabled(mp.runtimeKey(), mp.fraction(), random)) {
                 continue;
             }
             String name = mp.cluster();

@@ -216,8 +216,8 @@ final class Timeouts {
         Hedging.onGlobalTimeout(r);
         if (a == null && !r.responseStarted) {
             r.finish();
-            UpstreamAbort.send(r, r.timeoutStatus(), r.timeoutAltResponse ? "" : "upstream request timeout",
-                    ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, "upstream_response_timeout", null);
+            UpstreamAbort.send(r, r.timeoutStatus(), timeoutBody(r), ResponseFlag.UPSTREAM_REQUEST_TIMEOUT,
+                    "upstream_response_timeout", null);
             return;
         }
         timedOut(r, "upstream_response_timeout");
@@ -259,9 +259,16 @@ final class Timeouts {
             r.finish();
             r.cb.resetStream();
         } else {
-            UpstreamAbort.reply(r, r.timeoutStatus(), "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT,
-                    details);
+            UpstreamAbort.reply(r, r.timeoutStatus(), timeoutBody(r), ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, details);
         }
+    }
+
+    /**
+     * Envoy's onUpstreamTimeoutAbort: the text goes with a 504 only; the 204 a request asked for
+     * with x-envoy-upstream-rq-timeout-alt-response is empty, whichever timeout fired.
+     */
+    private static String timeoutBody(RouterFilter r) {
+        return r.timeoutAltResponse ? "" : "upstream request timeout";
     }
 
     private static long parseMillis(CharSequence v) {

@@ -355,7 +355,7 @@ class RouterAttemptsTest {
             List<io.remora.config.ForwardAction.MirrorPolicy> mirrors =
                     List.of(new io.remora.config.ForwardAction.MirrorPolicy(m, null, null, false));
             TestStream s = new TestStream(WORKER.loop(), ctx, new TestRoute(TestRoute.action(c,
-                    java.time.Duration.ofMillis(300), null, mirrors), false), "HTTP/1.1");
+                    java.time.Duration.ofMillis(1500), null, mirrors), false), "HTTP/1.1");
             s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals("main", s.body());
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);

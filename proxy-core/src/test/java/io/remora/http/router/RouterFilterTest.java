@@ -293,6 +293,28 @@ class RouterFilterTest {
         }
     }
 
+    /** Envoy's onUpstreamTimeoutAbort: "upstream request timeout" goes with a 504 only, the asked-for 204 is empty. */
+    @Test
+    void timeoutAltResponseHasNoBody() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> { })) {
+            String c = uniq("altbody");
+            TestServerContext ctx = context(c, UpstreamProtocol.HTTP1, up.address());
+            TestStream s = stream(ctx, TestRoute.action(c, Duration.ofMillis(100), null, null));
+            Http2Headers h = TestStream.get("/").set("x-envoy-upstream-rq-timeout-alt-response", "");
+            s.start(new RouterFilter(CONFIG), h, true).await();
+            assertEquals(204, s.status());
+            assertEquals("", s.body(), "the route timeout's 204");
+
+            TestStream perTry = stream(ctx, TestRoute.action(c, Duration.ofSeconds(10), null, null));
+            Http2Headers h2 = TestStream.get("/").set("x-envoy-upstream-rq-timeout-alt-response", "")
+                    .set("x-envoy-upstream-rq-per-try-timeout-ms", "100");
+            perTry.start(new RouterFilter(CONFIG), h2, true).await();
+            assertEquals(204, perTry.status());
+            assertEquals("", perTry.body(), "the per-try timeout's 204");
+            assertEquals("upstream_per_try_timeout", perTry.info.responseCodeDetails);
+        }
+    }
+
     @Test
     void http1PoolReusesTheConnection() throws Exception {
         try (H1Upstream up = new H1Upstream(TRANSPORT, H1Upstream.echoPath())) {

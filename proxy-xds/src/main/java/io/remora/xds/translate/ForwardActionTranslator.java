@@ -146,9 +146,14 @@ final class ForwardActionTranslator {
             if (!m.getCluster().isEmpty()) {
                 ctx.requireCluster(mp.field("cluster"), m.getCluster());
             }
+            // Envoy's ShadowPolicyImpl: the fraction with its own denominator, which the stream's id
+            // is taken modulo, and its runtime key.
+            var rf = m.getRuntimeFraction();
             out.add(new ForwardAction.MirrorPolicy(m.getCluster().isEmpty() ? null : m.getCluster(),
                     m.getClusterHeader().isEmpty() ? null : m.getClusterHeader().toLowerCase(java.util.Locale.ROOT),
-                    m.hasRuntimeFraction() ? Protos.perMillion(m.getRuntimeFraction().getDefaultValue()) : null,
+                    m.hasRuntimeFraction() ? io.remora.extensions.filters.common.FilterProtos.runtimeDefault(rf,
+                            mp.field("runtime_fraction")) : null,
+                    m.hasRuntimeFraction() && !rf.getRuntimeKey().isEmpty() ? rf.getRuntimeKey() : null,
                     m.getDisableShadowHostSuffixAppend(),
                     m.hasTraceSampled() ? m.getTraceSampled().getValue() : null));
         }

@@ -153,7 +153,8 @@ class RepresentativeConfigTest {
         assertEquals(Duration.ofSeconds(1), rp.maxInterval());
         assertTrue(rp.retryOtherHosts());
         assertEquals(5, rp.hostSelectionRetryMaxAttempts());
-        assertEquals(List.of(ForwardAction.MirrorPolicy.of("dns_backend", 100_000)), fwd.mirrors());
+        assertEquals(List.of(ForwardAction.MirrorPolicy.of("dns_backend",
+                new io.remora.runtime.FractionalPercent(10, io.remora.runtime.FractionalPercent.Denominator.HUNDRED))), fwd.mirrors());
 
         var r1 = api.routes().get(1);
         var re = assertInstanceOf(RouteMatch.SafeRegex.class, r1.match().path());

@@ -150,6 +150,10 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
             throw up.field("timeout").error("missing required field");
         }
         java.time.Duration timeout = duration(h.getServerUri().getTimeout(), up.field("timeout"));
+        if (timeout.getSeconds() >= 4_294_967_296L) {
+            // HttpUri's validation rule (lt: 2^32 s), which Envoy enforces as the config loads.
+            throw up.field("timeout").error("must be less than 4294967296s");
+        }
         if (!h.getPathPrefix().isEmpty() && !h.getPathPrefix().startsWith("/")) {
             throw path.field("path_prefix").error("must start with '/'");
         }

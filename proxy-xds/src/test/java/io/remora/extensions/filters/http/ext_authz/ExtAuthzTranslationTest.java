@@ -123,6 +123,13 @@ class ExtAuthzTranslationTest {
         assertEquals(F + ".http_service.server_uri.timeout", e.path());
     }
 
+    /** HttpUri's validation: timeout {lt: 4294967296s}, as Envoy refuses it at load. */
+    @Test
+    void httpTimeoutBelowTwoToTheThirtyTwoSeconds() {
+        var e = fail("http_service: { server_uri: { uri: 'http://a', cluster: authz, timeout: 4294967296s } }", ROUTE);
+        assertEquals(F + ".http_service.server_uri.timeout", e.path());
+    }
+
     @Test
     void pathPrefixMustStartWithSlash() {
         var e = fail("http_service: { server_uri: { uri: 'http://a', cluster: authz, timeout: 1s }, path_prefix: x }", ROUTE);
