@@ -373,7 +373,8 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     }
 
     boolean draining() {
-        return chainDraining.getAsBoolean() || context != null && context.draining();
+        // Network filters ask Envoy's drainClose(DrainDirection::All): an inbound-only drain is not theirs.
+        return chainDraining.getAsBoolean() || context != null && context.draining(false);
     }
 
     /** A filter continued from a timer or a callback: {@link #continueFrom}, then the read it emitted completes. */

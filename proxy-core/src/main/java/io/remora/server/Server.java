@@ -31,6 +31,7 @@ public final class Server implements AutoCloseable {
     private final ServerListenerRegistry registry = new ServerListenerRegistry(this);
     private final ListenerManager listeners;
     private final ServerLifecycle lifecycle;
+    private final ServerDrainScope drainScope = new ServerDrainScope();
     private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
     private io.remora.config.OverloadManagerConfig overloadConfig;
     private io.remora.config.WatchdogConfig workerWatchdog = io.remora.config.WatchdogConfig.DEFAULTS;
@@ -53,14 +54,14 @@ public final class Server implements AutoCloseable {
                 options.transport());
         this.clusterInit = new ClusterInit(clusterManager);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
-                () -> snapshot().config(), () -> accessLogFactory, this::draining,
+                () -> snapshot().config(), () -> accessLogFactory, drainScope,
                 name -> snapshot().routeTables().get(name), this::overload, secrets);
         ListenerRuntimeFactory runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders,
                 context, secrets, stats);
         clusterManager.upstreamFilters(runtimes::connectionFilter, context);
         this.listeners = new ListenerManager(this, runtimes, registry, options.drainTime(),
                 new ListenerChangeStats(stats.listenerManager(), options.concurrency()));
-        this.lifecycle = new ServerLifecycle(this, options, stats, clusterManager, registry, listeners);
+        this.lifecycle = new ServerLifecycle(this, options, stats, clusterManager, registry, listeners, drainScope);
     }
 
     /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
@@ -79,10 +80,6 @@ public final class Server implements AutoCloseable {
     public synchronized Server dispatcherStats(boolean enabled) {
         this.dispatcherStats = enabled;
         return this;
-    }
-
-    private boolean draining() {
-        return lifecycle.draining();
     }
 
     /** The running overload manager (null before start). */
@@ -321,7 +318,12 @@ public final class Server implements AutoCloseable {
      * @param inboundOnly only listeners whose traffic direction is INBOUND
      */
     public synchronized void drainListeners(boolean inboundOnly, boolean graceful) {
-        lifecycle.drainListeners(inboundOnly, graceful);
+        drainListeners(inboundOnly, graceful, false);
+    }
+
+    /** As {@link #drainListeners(boolean, boolean)}; {@code skipExit}: the listeners are never stopped. */
+    public synchronized void drainListeners(boolean inboundOnly, boolean graceful, boolean skipExit) {
+        lifecycle.drainListeners(inboundOnly, graceful, skipExit);
     }
 
     /** Stops accepting, lets in-flight work finish up to drainTime, then closes everything. */

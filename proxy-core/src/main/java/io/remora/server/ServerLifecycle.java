@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The server's life from its workers' start to its close: the worker loops and the overload manager it starts,
  * its drains ({@code /drain_listeners}, the shutdown drain) and its close, as Envoy's server and drain manager
- * take them. The workers only read {@link #draining()}.
+ * take them. The workers only read the drain's {@link ServerDrainScope}.
  *
  * <p>Guarded by the {@link Server}'s monitor, as {@link ListenerManager}: the server calls in holding it, and
  * the shutdown drain takes it for its first step only, so that nothing else waits through the drain.
@@ -25,24 +25,21 @@ final class ServerLifecycle {
     private final ClusterManagerImpl clusterManager;
     private final ServerListenerRegistry registry;
     private final ListenerManager listeners;
-    private volatile boolean draining;
+    private final ServerDrainScope drainScope;
     private volatile io.remora.overload.OverloadManager overload;
     private EventLoopGroup workers;
     private WorkerLoops workerLoops;
     private boolean stopped;
 
     ServerLifecycle(Object monitor, ServerOptions options, StatsRegistry stats, ClusterManagerImpl clusterManager,
-                    ServerListenerRegistry registry, ListenerManager listeners) {
+                    ServerListenerRegistry registry, ListenerManager listeners, ServerDrainScope drainScope) {
         this.monitor = monitor;
         this.options = options;
         this.stats = stats;
         this.clusterManager = clusterManager;
         this.registry = registry;
         this.listeners = listeners;
-    }
-
-    boolean draining() {
-        return draining;
+        this.drainScope = drainScope;
     }
 
     io.remora.overload.OverloadManager overload() {
@@ -72,20 +69,23 @@ final class ServerLifecycle {
 
     /** See {@link Server#startWorkers}. */
     void startWorkers() {
-        if (workers == null || stopped || draining) {
+        if (workers == null || stopped || drainScope.any()) {
             return; // draining before it was initialized: its listeners never listen
         }
         listeners.startWorkers();
     }
 
-    /** See {@link Server#drainListeners}. */
-    void drainListeners(boolean inboundOnly, boolean graceful) {
-        if (workers == null || stopped) {
+    /**
+     * See {@link Server#drainListeners}. As Envoy's handlerDrainListeners: a graceful drain the running one
+     * already covers changes nothing; with {@code skipExit} the listeners are never stopped.
+     */
+    void drainListeners(boolean inboundOnly, boolean graceful, boolean skipExit) {
+        if (workers == null || stopped || graceful && drainScope.reaches(inboundOnly)) {
             return;
         }
-        draining = true;
+        drainScope.start(inboundOnly);
         ServerSnapshot current = listeners.snapshot();
-        ServerDrain.drainListeners(workers, current.listeners().values(), inboundOnly, graceful,
+        ServerDrain.drainListeners(workers, current.listeners().values(), inboundOnly, graceful, skipExit,
                 listeners.drainTime(current.config()), stoppedListeners -> {
                     synchronized (monitor) {
                         listeners.stopped(stoppedListeners);
@@ -102,7 +102,7 @@ final class ServerLifecycle {
                 stopped = true;
                 return new DrainReport(Duration.ZERO, false, 0, 0);
             }
-            draining = true;
+            drainScope.start(false);
             stats.server().live.set(0);
             chains = new ArrayList<>();
             for (ActiveListener al : listeners.snapshot().listeners().values()) {
@@ -139,7 +139,7 @@ final class ServerLifecycle {
         }
         stopped = true;
         listeners.stop();
-        draining = true;
+        drainScope.start(false);
         stats.server().live.set(0);
         listeners.snapshot().listeners().values().forEach(ServerDrain::closeNow);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
