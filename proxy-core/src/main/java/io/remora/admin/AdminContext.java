@@ -74,10 +74,10 @@ public interface AdminContext {
 
     /**
      * {@code POST /drain_listeners}: Istio's pilot-agent calls it (with {@code inboundonly} and
-     * {@code graceful}) when the pod stops. The default only marks the server DRAINING; the
-     * server should also start draining the listeners.
+     * {@code graceful}) when the pod stops; {@code skip_exit} leaves the listeners accepting. The
+     * default only marks the server DRAINING; the server should also start draining the listeners.
      */
-    default void drainListeners(boolean inboundOnly, boolean graceful) {
+    default void drainListeners(boolean inboundOnly, boolean graceful, boolean skipExit) {
         serverState().startDraining();
     }
 

@@ -51,7 +51,7 @@ final class AdminEndpoints {
                 new ConfigDumpQuery(param(q, "resource"), param(q, "mask"), param(q, "name_regex"),
                         q.containsKey("include_eds"))));
         add("/drain_listeners", "drain listeners", true, q -> {
-            ctx.drainListeners(q.containsKey("inboundonly"), q.containsKey("graceful"));
+            ctx.drainListeners(q.containsKey("inboundonly"), q.containsKey("graceful"), q.containsKey("skip_exit"));
             return AdminResponse.ok("OK\n");
         });
         add("/healthcheck/fail", "cause the server to fail health checks", true, q -> {

@@ -79,6 +79,14 @@ public final class FilterChainRuntime {
         filter.startDrain();
     }
 
+    /**
+     * As {@link #startDrain}, for an inbound-only server drain: the terminal filter drains its connections, but
+     * the network filters, which ask Envoy's drainClose(All), are not told the chain drains.
+     */
+    public void startInboundDrain() {
+        filter.startDrain();
+    }
+
     /** As {@link #startDrain}, for the server's shutdown: idle connections close now. */
     public void startShutdownDrain() {
         draining = true;

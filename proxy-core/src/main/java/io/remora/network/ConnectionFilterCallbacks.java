@@ -24,8 +24,9 @@ public interface ConnectionFilterCallbacks {
     boolean closedLocally();
 
     /**
-     * Envoy's drain decision for the connection: true once its filter chain drains (replaced or
-     * removed by a listener update, the listener drained) or the server does.
+     * Envoy's drain decision for the connection, as network filters ask it (drainClose(All)): true
+     * once its filter chain drains (replaced or removed by a listener update, the listener drained),
+     * the server drains every listener, or a DEFAULT listener's server fails its health check.
      */
     boolean drainClose();
 

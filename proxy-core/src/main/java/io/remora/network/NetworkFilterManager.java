@@ -45,6 +45,8 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     private boolean emitted;
     /** A close went through the pipeline (this proxy's, Envoy's LocalClose) before the channel ended. */
     private boolean closedLocally;
+    /** The peer reset the connection: Envoy's RemoteClose, whoever then closes the channel. */
+    private boolean peerReset;
 
     private NetworkFilterManager(ConnectionFilterFactory[] factories, ConnectionInfo info, ServerContext context,
                                  java.util.function.BooleanSupplier chainDraining, Runnable startTerminal,
@@ -327,6 +329,14 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!closedLocally && io.remora.accesslog.ConnectionCloses.isPeerReset(cause)) {
+            peerReset = true;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         onClosed();
         ctx.fireChannelInactive();
@@ -369,11 +379,12 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
     }
 
     boolean closedLocally() {
-        return closedLocally;
+        return closedLocally && !peerReset;
     }
 
     boolean draining() {
-        return chainDraining.getAsBoolean() || context != null && context.draining();
+        // Network filters ask Envoy's drainClose(DrainDirection::All): an inbound-only drain is not theirs.
+        return chainDraining.getAsBoolean() || context != null && context.draining(false);
     }
 
     /** A filter continued from a timer or a callback: {@link #continueFrom}, then the read it emitted completes. */

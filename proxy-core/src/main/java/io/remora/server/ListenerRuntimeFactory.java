@@ -31,8 +31,6 @@ final class ListenerRuntimeFactory {
     private final List<NetworkFilterFactory<?>> filterFactories;
     private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
     private final ServerContextImpl context;
-    /** What the filters of drain_type DEFAULT listeners get: draining while the health check is failed. */
-    private final ServerContext drainOnHealthCheck;
     private final SecretManager secrets;
     private final StatsRegistry stats;
 
@@ -46,7 +44,6 @@ final class ListenerRuntimeFactory {
         this.filterFactories = List.copyOf(filterFactories);
         this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
         this.context = context;
-        this.drainOnHealthCheck = new HealthCheckDrainingContext(context);
         this.secrets = secrets;
         this.stats = stats;
     }
@@ -90,8 +87,10 @@ final class ListenerRuntimeFactory {
 
     private ListenerRuntime runtime(ListenerConfig lc, ListenerRuntime previous) {
         Map<FilterChainConfig, FilterChainRuntime> prevByConfig = new HashMap<>();
-        // A chain keeps the context it was built with: a new drain_type builds the chains anew.
-        ServerContext filterContext = lc.drainType() == ListenerConfig.DrainType.DEFAULT ? drainOnHealthCheck : context;
+        // A chain keeps the context it was built with: a new drain_type or direction builds the chains anew.
+        ServerContext filterContext = new ListenerDrainContext(context,
+                lc.drainType() == ListenerConfig.DrainType.DEFAULT,
+                lc.direction() == ListenerConfig.TrafficDirection.INBOUND);
         if (previous != null && filterChainOnlyChange(previous.config(), lc)) {
             for (FilterChainRuntime fc : previous.chains()) {
                 prevByConfig.putIfAbsent(fc.config(), fc);

@@ -1,10 +1,8 @@
 package io.remora.server;
 
-import io.netty.channel.EventLoopGroup;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.ServerConfig;
-import io.remora.listener.FilterChainRuntime;
 import io.remora.listener.ListenerRuntime;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilterFactory;
@@ -13,11 +11,9 @@ import io.remora.upstream.ClusterManagerImpl;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -29,23 +25,18 @@ import java.util.function.Function;
  * monitor; workers only read the published {@link ServerSnapshot} and each listener's runtime.
  */
 public final class Server implements AutoCloseable {
-    private final ServerOptions options;
-    private final StatsRegistry stats;
     private final ClusterManagerImpl clusterManager;
     private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
     private final ServerListenerRegistry registry = new ServerListenerRegistry(this);
     private final ListenerManager listeners;
-    private volatile boolean draining;
+    private final ServerLifecycle lifecycle;
+    private final ServerDrainScope drainScope = new ServerDrainScope();
     private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
     private io.remora.config.OverloadManagerConfig overloadConfig;
-    private volatile io.remora.overload.OverloadManager overload;
-    private EventLoopGroup workers;
     private io.remora.config.WatchdogConfig workerWatchdog = io.remora.config.WatchdogConfig.DEFAULTS;
-    private WorkerLoops workerLoops;
     /** Envoy's enable_dispatcher_stats: the workers' loops measured. */
     private boolean dispatcherStats;
-    private boolean stopped;
     /** What of the clusters the server's initialization waits for. */
     private final ClusterInit clusterInit;
 
@@ -59,19 +50,18 @@ public final class Server implements AutoCloseable {
      */
     public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories,
                   List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders) {
-        this.options = options;
-        this.stats = stats;
         this.clusterManager = new ClusterManagerImpl(stats, null, secrets,
                 options.transport());
         this.clusterInit = new ClusterInit(clusterManager);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
-                () -> snapshot().config(), () -> accessLogFactory, () -> draining,
-                name -> snapshot().routeTables().get(name), () -> overload, secrets);
+                () -> snapshot().config(), () -> accessLogFactory, drainScope,
+                name -> snapshot().routeTables().get(name), this::overload, secrets);
         ListenerRuntimeFactory runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders,
                 context, secrets, stats);
         clusterManager.upstreamFilters(runtimes::connectionFilter, context);
         this.listeners = new ListenerManager(this, runtimes, registry, options.drainTime(),
                 new ListenerChangeStats(stats.listenerManager(), options.concurrency()));
+        this.lifecycle = new ServerLifecycle(this, options, stats, clusterManager, registry, listeners, drainScope);
     }
 
     /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
@@ -94,7 +84,7 @@ public final class Server implements AutoCloseable {
 
     /** The running overload manager (null before start). */
     public io.remora.overload.OverloadManager overload() {
-        return overload;
+        return lifecycle.overload();
     }
 
     /**
@@ -159,13 +149,7 @@ public final class Server implements AutoCloseable {
      * until {@link #startWorkers}, as Envoy's until its server is initialized. Throws if a bind fails.
      */
     public synchronized void initialize(ServerConfig config) {
-        if (workers != null) {
-            throw new IllegalStateException("already started");
-        }
-        workerLoops = WorkerLoops.start(options, stats, workerWatchdog, dispatcherStats);
-        workers = workerLoops.group;
-        listeners.workers(workers, new ListenerBinder(options.transport(), workers));
-        overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
+        lifecycle.startLoops(workerWatchdog, dispatcherStats, overloadConfig);
         try {
             clusterManager.update(config.clusters());
             listeners.apply(config, true);
@@ -180,10 +164,7 @@ public final class Server implements AutoCloseable {
      * added from now on listen once they warm. One that cannot listen is logged and left out.
      */
     public synchronized void startWorkers() {
-        if (workers == null || stopped || draining) {
-            return; // draining before it was initialized: its listeners never listen
-        }
-        listeners.startWorkers();
+        lifecycle.startWorkers();
     }
 
     /**
@@ -216,7 +197,7 @@ public final class Server implements AutoCloseable {
 
     /** As {@link #update(ServerConfig)}, {@code countedAhead} counted by {@link #listenerChangesAhead} already. */
     public synchronized void update(ServerConfig config, java.util.Set<String> countedAhead) {
-        if (workers == null || stopped) {
+        if (!lifecycle.running()) {
             throw new IllegalStateException("not running");
         }
         clusterManager.update(config.clusters());
@@ -239,7 +220,7 @@ public final class Server implements AutoCloseable {
      * running socket are not probed. Envoy binds as it takes an LDS update, so such a listener fails the update.
      */
     public synchronized Map<String, String> unbindable(List<io.remora.config.ListenerConfig> listeners) {
-        return workers == null || stopped ? Map.of() : this.listeners.unbindable(listeners);
+        return !lifecycle.running() ? Map.of() : this.listeners.unbindable(listeners);
     }
 
     /**
@@ -337,67 +318,21 @@ public final class Server implements AutoCloseable {
      * @param inboundOnly only listeners whose traffic direction is INBOUND
      */
     public synchronized void drainListeners(boolean inboundOnly, boolean graceful) {
-        if (workers == null || stopped) {
-            return;
-        }
-        draining = true;
-        ServerSnapshot current = snapshot();
-        ServerDrain.drainListeners(workers, current.listeners().values(), inboundOnly, graceful,
-                listeners.drainTime(current.config()), stopped -> {
-                    synchronized (this) {
-                        listeners.stopped(stopped);
-                    }
-                });
+        drainListeners(inboundOnly, graceful, false);
+    }
+
+    /** As {@link #drainListeners(boolean, boolean)}; {@code skipExit}: the listeners are never stopped. */
+    public synchronized void drainListeners(boolean inboundOnly, boolean graceful, boolean skipExit) {
+        lifecycle.drainListeners(inboundOnly, graceful, skipExit);
     }
 
     /** Stops accepting, lets in-flight work finish up to drainTime, then closes everything. */
     public DrainReport drainAndStop(Duration drainTime) {
-        List<FilterChainRuntime> chains;
-        long start = System.nanoTime();
-        synchronized (this) {
-            if (stopped || workers == null) {
-                stopped = true;
-                return new DrainReport(Duration.ZERO, false, 0, 0);
-            }
-            draining = true;
-            stats.server().live.set(0);
-            chains = new ArrayList<>();
-            for (ActiveListener al : snapshot().listeners().values()) {
-                al.stopAccepting();
-                chains.addAll(al.runtime.chains());
-            }
-        }
-        chains.forEach(ServerDrain::startShutdownDrain);
-        clusterManager.drainPoolsForShutdown();
-        ServerDrain.awaitConnections(registry, stats, start, drainTime);
-        long connectionsLeft = registry.activeConnections();
-        long requestsLeft = stats.activeRequests();
-        close();
-        return ServerDrain.report(start, drainTime, connectionsLeft, requestsLeft);
+        return lifecycle.drainAndStop(drainTime);
     }
 
     @Override
     public synchronized void close() {
-        if (overload != null) {
-            overload.close();
-        }
-        if (workerLoops != null) {
-            workerLoops.stopWatching();
-        }
-        if (workers == null) {
-            stopped = true;
-            clusterManager.close();
-            return;
-        }
-        if (stopped && workers.isShutdown()) {
-            return;
-        }
-        stopped = true;
-        listeners.stop();
-        draining = true;
-        stats.server().live.set(0);
-        snapshot().listeners().values().forEach(ServerDrain::closeNow);
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        clusterManager.close();
+        lifecycle.close();
     }
 }

@@ -56,8 +56,17 @@ public interface ServerContext {
         throw new UnsupportedOperationException("no access log files in this context");
     }
 
-    /** True once the server drains (SIGTERM, /drain_listeners, listener removal). */
+    /** True once the server drains (SIGTERM, /drain_listeners, listener removal), in any direction. */
     boolean draining();
+
+    /**
+     * Envoy's drainClose(direction): whether the drain reaches this scope, the inbound one
+     * ({@code inboundScope}: an INBOUND listener's HTTP connections) or all (any other listener's,
+     * and network filters'). An inbound-only drain reaches only the first.
+     */
+    default boolean draining(boolean inboundScope) {
+        return draining();
+    }
 
     /**
      * Envoy's server health-check state: failed from the admin's {@code POST /healthcheck/fail}

@@ -18,7 +18,7 @@ final class ServerContextImpl implements ServerContext {
     private final StatsRegistry stats;
     private final Supplier<io.remora.config.ServerConfig> config;
     private final Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory;
-    private final BooleanSupplier draining;
+    private final ServerDrainScope draining;
     private final Function<String, RouteTable> routeTables;
     private volatile Supplier<io.remora.runtime.Runtime> runtime = () -> io.remora.runtime.Runtime.EMPTY;
     private final Supplier<io.remora.overload.OverloadManager> overload;
@@ -27,7 +27,7 @@ final class ServerContextImpl implements ServerContext {
     ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
                       Supplier<io.remora.config.ServerConfig> config,
                       Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory,
-                      BooleanSupplier draining, Function<String, RouteTable> routeTables,
+                      ServerDrainScope draining, Function<String, RouteTable> routeTables,
                       Supplier<io.remora.overload.OverloadManager> overload, io.remora.tls.SecretManager secrets) {
         this.secrets = secrets;
         this.routeTables = routeTables;
@@ -162,7 +162,12 @@ final class ServerContextImpl implements ServerContext {
 
     @Override
     public boolean draining() {
-        return draining.getAsBoolean();
+        return draining.any();
+    }
+
+    @Override
+    public boolean draining(boolean inboundScope) {
+        return draining.reaches(inboundScope);
     }
 
     @Override

@@ -28,6 +28,15 @@ final class ServerDrain {
         }
     }
 
+    /** As {@link #startDrain}, for an inbound-only drain (see {@link FilterChainRuntime#startInboundDrain}). */
+    static void startInboundDrain(FilterChainRuntime fc) {
+        try {
+            fc.startInboundDrain();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "startDrain failed", e);
+        }
+    }
+
     /** As {@link #startDrain}, for the server's shutdown: idle connections close now. */
     static void startShutdownDrain(FilterChainRuntime fc) {
         try {
@@ -50,18 +59,21 @@ final class ServerDrain {
     /**
      * Envoy's {@code POST /drain_listeners} on the chosen listeners: their filters start draining; without
      * graceful they stop accepting at once, with it they keep accepting for the drain time first, as Envoy's
-     * graceful drain period does. Open connections are left to finish.
+     * graceful drain period does; with skip_exit they are never stopped. Open connections are left to finish.
      */
     static void drainListeners(EventLoopGroup workers, java.util.Collection<ActiveListener> listeners,
-                               boolean inboundOnly, boolean graceful, Duration drainTime,
+                               boolean inboundOnly, boolean graceful, boolean skipExit, Duration drainTime,
                                java.util.function.Consumer<java.util.List<ActiveListener>> stopped) {
         java.util.List<ActiveListener> chosen = new java.util.ArrayList<>();
         for (ActiveListener al : listeners) {
             if (!inboundOnly || al.runtime.config().direction()
                     == io.remora.config.ListenerConfig.TrafficDirection.INBOUND) {
                 chosen.add(al);
-                al.runtime.chains().forEach(ServerDrain::startDrain);
+                al.runtime.chains().forEach(inboundOnly ? ServerDrain::startInboundDrain : ServerDrain::startDrain);
             }
+        }
+        if (skipExit) {
+            return;
         }
         if (!graceful) {
             chosen.forEach(ActiveListener::stopAccepting);

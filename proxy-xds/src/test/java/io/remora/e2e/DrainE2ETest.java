@@ -130,6 +130,57 @@ class DrainE2ETest {
         }
     }
 
+    /**
+     * Envoy's handlerDrainListeners and DrainManagerImpl::drainClose: an inboundonly drain reaches only the INBOUND
+     * listeners' connections, skip_exit never stops the listeners, and a later drain of all reaches the rest and,
+     * after the drain time, stops every listener.
+     */
+    @Test
+    void inboundOnlyDrainLeavesOutboundListenersAndSkipExitKeepsThemAccepting() throws Exception {
+        int admin = ProxyProcess.freePort();
+        java.util.Map<String, Integer> ports = java.util.Map.of("in", ProxyProcess.freePort(),
+                "out", ProxyProcess.freePort());
+        String ok = "- match: { prefix: \"/\" }\n  direct_response: { status: 200, body: { inline_string: ok } }";
+        String listeners = ListenerSocketOptionsE2ETest.withFields(Bootstraps.httpListener("in", "", "", ok),
+                "traffic_direction: INBOUND") + "\n"
+                + ListenerSocketOptionsE2ETest.withFields(Bootstraps.httpListener("out", "", "", ok),
+                "traffic_direction: OUTBOUND");
+        String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("unused", false, null,
+                ProxyProcess.freePort()), ports);
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx128m"), "--drain-time-s", "1")) {
+            assertEquals(null, Curl.get(ports.get("in"), "/").header("connection"), "keep-alive before the drain");
+            assertEquals(200, Curl.run("-X", "POST",
+                    "http://127.0.0.1:" + admin + "/drain_listeners?inboundonly&graceful&skip_exit").status());
+            assertEquals("close", Curl.get(ports.get("in"), "/").header("connection"), "the inbound listener drains");
+            Curl out = Curl.get(ports.get("out"), "/");
+            assertEquals(200, out.status());
+            assertEquals(null, out.header("connection"), "an inboundonly drain leaves the outbound listener be");
+
+            Thread.sleep(1500); // past the drain time: skip_exit left the listener accepting
+            Curl in = Curl.get(ports.get("in"), "/");
+            assertEquals(200, in.status(), "skip_exit: the inbound listener still accepts");
+
+            assertEquals(200, Curl.run("-X", "POST",
+                    "http://127.0.0.1:" + admin + "/drain_listeners?graceful").status());
+            assertEquals("close", Curl.get(ports.get("out"), "/").header("connection"), "a drain of all reaches it");
+            for (int port : ports.values()) {
+                awaitRefused(port);
+            }
+        }
+    }
+
+    private static void awaitRefused(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                Thread.sleep(50);
+            } catch (IOException refused) {
+                return;
+            }
+        }
+        throw new AssertionError("port " + port + " still accepts");
+    }
+
     /** One HTTP/1.1 response with a content-length body, as text. */
     private static String readResponse(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();

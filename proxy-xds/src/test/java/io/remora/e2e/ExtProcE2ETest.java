@@ -61,11 +61,14 @@ class ExtProcE2ETest {
     static int duplexOpenPort;
     static int priorReplyPort;
     static int retainPort;
+    static int noWaitPort;
     /** Per "/attrs…" path, each message's kind and what it carried in {@code attributes} (null: nothing). */
     static final Map<String, List<Map.Entry<String, com.google.protobuf.Struct>>> attributes =
             new ConcurrentHashMap<>();
     /** Which messages the processor saw, per request path: "headers", "body", "response_headers". */
     static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
+    /** Every message the processor was sent, per request path. */
+    static final Map<String, List<ProcessingRequest>> requests = new ConcurrentHashMap<>();
     static final AtomicInteger streams = new AtomicInteger();
     /** The HCM's buffer limit (Envoy's default 1 MiB): where a BUFFERED_PARTIAL body is cut. */
     static final int BUFFER_LIMIT = 1 << 20;
@@ -104,6 +107,7 @@ class ExtProcE2ETest {
         duplexOpenPort = ProxyProcess.freePort();
         priorReplyPort = ProxyProcess.freePort();
         retainPort = ProxyProcess.freePort();
+        noWaitPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -150,6 +154,16 @@ class ExtProcE2ETest {
                     processing_mode: { response_header_mode: SKIP, request_body_mode: FULL_DUPLEX_STREAMED,
                       request_trailer_mode: SEND }
                 """;
+        String noWait = """
+                - name: envoy.filters.http.ext_proc
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+                    grpc_service: { envoy_grpc: { cluster_name: processor } }
+                    message_timeout: 4s
+                    send_body_without_waiting_for_header_response: true
+                    stat_prefix: nowait
+                    processing_mode: { request_body_mode: STREAMED, response_header_mode: SKIP }
+                """;
         String routes = perRoute("/attrs-noheaders", "overrides: { processing_mode: { request_header_mode: SKIP,"
                 + " response_header_mode: SKIP, request_body_mode: BUFFERED } }")
                 + perRoute("/skip", "overrides: { processing_mode: { response_header_mode: SKIP } }")
@@ -194,6 +208,7 @@ class ExtProcE2ETest {
                         """ + filter.formatted("processor", false, "prior"), routes),
                 Bootstraps.httpListenerWithFilters("retain", filter.formatted("processor", false, "retain")
                         + "    route_cache_action: RETAIN\n", routes),
+                Bootstraps.httpListenerWithFilters("nowait", noWait, routes),
                 Bootstraps.httpListenerWithFilters("duplex_open", duplexFailOpen, """
                         - match: { prefix: / }
                           route: { cluster: backend }
@@ -204,7 +219,8 @@ class ExtProcE2ETest {
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
                 Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort,
-                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "prior", priorReplyPort, "retain", retainPort, "nocluster", noClusterPort));
+                        "attrs", attrsPort, "duplex_open", duplexOpenPort, "prior", priorReplyPort, "retain", retainPort, "nocluster", noClusterPort,
+                        "nowait", noWaitPort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -228,6 +244,8 @@ class ExtProcE2ETest {
     static final class Processor implements StreamObserver<ProcessingRequest> {
         private final StreamObserver<ProcessingResponse> out;
         private String path = "";
+        /** "/nowait": the request headers' answer is held until a body chunk came. */
+        private boolean headersHeld;
         /** FULL_DUPLEX_STREAMED request chunks, answered only once the body ended. */
         private final StringBuilder duplexBody = new StringBuilder();
 
@@ -242,9 +260,14 @@ class ExtProcE2ETest {
             }
             recordAttributes(r);
             List<String> log = seen.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>());
+            requests.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(r);
             switch (r.getRequestCase()) {
                 case REQUEST_HEADERS -> {
                     log.add("headers");
+                    if (path.startsWith("/nowait")) {
+                        headersHeld = true;
+                        return;
+                    }
                     if (path.startsWith("/failearly")) {
                         out.onError(io.grpc.Status.UNAVAILABLE.asRuntimeException());
                         return;
@@ -277,15 +300,13 @@ class ExtProcE2ETest {
                         answer.setModeOverride(ProcessingMode.newBuilder()
                                 .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP));
                     }
-                    out.onNext(answer.setRequestHeaders(HeadersResponse.newBuilder()
-                            .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
-                                    .addSetHeaders(set("x-added", "by-processor"))
-                                    .addRemoveHeaders("x-remove-me")
-                                    // The default mutation rules keep the processor off routing headers.
-                                    .addSetHeaders(set(":authority", "elsewhere")))
-                                    .setClearRouteCache(path.startsWith("/clearcache")))).build());
+                    out.onNext(requestHeadersAnswer(answer));
                 }
                 case REQUEST_BODY -> {
+                    if (headersHeld) {
+                        headersHeld = false;
+                        out.onNext(requestHeadersAnswer(ProcessingResponse.newBuilder()));
+                    }
                     if (path.startsWith("/faillate")) {
                         log.add("body");
                         out.onError(io.grpc.Status.UNAVAILABLE.asRuntimeException());
@@ -306,7 +327,8 @@ class ExtProcE2ETest {
                     String b = r.getRequestBody().getBody().toStringUtf8();
                     boolean end = r.getRequestBody().getEndOfStream();
                     log.add("body:" + (b.length() > 64 ? b.length() + " bytes" : b) + ":" + end);
-                    String replaced = path.startsWith("/streamed") ? b.toUpperCase(java.util.Locale.ROOT)
+                    String replaced = path.startsWith("/streamed") || path.startsWith("/nowait")
+                            ? b.toUpperCase(java.util.Locale.ROOT)
                             : !end ? "cut:" : "replaced:" + b;
                     out.onNext(ProcessingResponse.newBuilder().setRequestBody(BodyResponse.newBuilder()
                             .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
@@ -347,6 +369,16 @@ class ExtProcE2ETest {
                 }
                 default -> log.add("unexpected:" + r.getRequestCase());
             }
+        }
+
+        private ProcessingResponse requestHeadersAnswer(ProcessingResponse.Builder answer) {
+            return answer.setRequestHeaders(HeadersResponse.newBuilder()
+                    .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
+                            .addSetHeaders(set("x-added", "by-processor"))
+                            .addRemoveHeaders("x-remove-me")
+                            // The default mutation rules keep the processor off routing headers.
+                            .addSetHeaders(set(":authority", "elsewhere")))
+                            .setClearRouteCache(path.startsWith("/clearcache")))).build();
         }
 
         private void recordAttributes(ProcessingRequest r) {
@@ -639,7 +671,12 @@ class ExtProcE2ETest {
      * one before as {@code <kind>:<chunk>:false}; returns the (200) response.
      */
     static String postInThreeChunks(String path, String kind) throws Exception {
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", mainPort)) {
+        return postInThreeChunks(mainPort, path, kind);
+    }
+
+    /** As {@link #postInThreeChunks(String, String)}, to the listener on {@code port}. */
+    static String postInThreeChunks(int port, String path, String kind) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             var out = s.getOutputStream();
             out.write(("POST " + path + " HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
@@ -667,6 +704,26 @@ class ExtProcE2ETest {
         }
         assertEquals("three", rest.toString());
         assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
+    }
+
+    /**
+     * send_body_without_waiting_for_header_response (Envoy's Filter::onData, ProcessorState's
+     * getCallbackStateAfterHeaderResp): STREAMED chunks go while the headers are with the processor, which here
+     * answers the headers only once a chunk came; the protocol configuration tells it so.
+     */
+    @Test
+    void streamedChunksGoBeforeTheHeadersAnswerWhenConfigured() throws Exception {
+        HttpResponse<String> r = send(noWaitPort, "/nowait", "hello");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("added=by-processor removed=null body=HELLO", r.body());
+        assertEquals(List.of("headers", "body:hello:true"), seen.get("/nowait"));
+        ProcessingRequest first = requests.get("/nowait").get(0);
+        assertTrue(first.getProtocolConfig().getSendBodyWithoutWaitingForHeaderResponse(), first.toString());
+        assertEquals(ProcessingMode.BodySendMode.STREAMED, first.getProtocolConfig().getRequestBodyMode());
+
+        String response = postInThreeChunks(noWaitPort, "/nowait-chunks", "body");
+        assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+        assertThreeChunksSent("/nowait-chunks", "body");
     }
 
     @Test
@@ -738,6 +795,11 @@ class ExtProcE2ETest {
         assertEquals("added=null removed=secret body=watched", r.body());
         awaitSeen("/deny-observed", "body:watched:true");
         assertEquals(List.of("headers", "body:watched:true"), seen.get("/deny-observed"));
+        // As Envoy's: every message of an observer says so, and none carries the protocol configuration.
+        for (ProcessingRequest m : requests.get("/deny-observed")) {
+            assertTrue(m.getObservabilityMode(), m.toString());
+            assertTrue(!m.hasProtocolConfig(), m.toString());
+        }
         assertEquals(sent + 2, stat("stream_msgs_sent", "observe", "observe"));
     }
 

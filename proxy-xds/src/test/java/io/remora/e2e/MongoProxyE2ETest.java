@@ -189,6 +189,61 @@ class MongoProxyE2ETest {
         }
     }
 
+    /**
+     * Envoy's ProxyFilter::onEvent counts a connection that ends, either side, with a query unanswered, and its
+     * decodeReply closes a draining server's connection once a reply leaves no query outstanding: it asks
+     * drainClose(All), which an inbound-only drain does not reach and a failed health check does.
+     */
+    @Test
+    void drainClosesAfterTheLastReplyAndConnectionsCutShortAreCounted() throws Exception {
+        int admin = ProxyProcess.freePort();
+        Map<String, Integer> ports = Map.of("drain", ProxyProcess.freePort(), "held", ProxyProcess.freePort(),
+                "idle", ProxyProcess.freePort());
+        String held = "delay: { fixed_delay: 5s, percentage: { numerator: 100 } }\n";
+        String listeners = ListenerSocketOptionsE2ETest.withFields(Bootstraps.tcpListener("drain", "",
+                mongoFilter("stat_prefix: drain\n"), "mongo", ""), "traffic_direction: INBOUND")
+                + Bootstraps.tcpListener("held", "", mongoFilter("stat_prefix: held\n" + held), "mongo", "")
+                // The held query keeps the connection quiet: the idle timeout closes it from the proxy's side.
+                + Bootstraps.tcpListener("idle", "", mongoFilter("stat_prefix: idle\n" + held), "mongo",
+                "idle_timeout: 0.5s");
+        try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
+                Bootstraps.cluster("mongo", false, "", mongoPort), ports), admin);
+             MongoWireClient drained = new MongoWireClient(ports.get("drain"))) {
+            try (MongoWireClient c = new MongoWireClient(ports.get("held"))) {
+                c.send("test.users", 0, new BsonDocument());
+                proxy.awaitStat("mongo.held.op_query_active", 1);
+                // A FIN would only half-close (tcp_proxy's half-close): a reset ends the connection.
+                c.reset();
+            }
+            proxy.awaitStat("mongo.held.cx_destroy_remote_with_active_rq", 1);
+            assertEquals(0, proxy.stat("mongo.held.op_query_active"));
+            assertEquals(0, proxy.stat("mongo.held.cx_destroy_local_with_active_rq"));
+
+            try (MongoWireClient c = new MongoWireClient(ports.get("idle"))) {
+                c.send("test.users", 0, new BsonDocument());
+                assertTrue(c.closedByPeer(), "the idle timeout closes the connection");
+            }
+            proxy.awaitStat("mongo.idle.cx_destroy_local_with_active_rq", 1);
+            assertEquals(0, proxy.stat("mongo.idle.cx_destroy_remote_with_active_rq"));
+            assertEquals(0, proxy.stat("mongo.idle.op_query_active"));
+
+            drained.query("test.users", 0, new BsonDocument());
+            drained.query("test.users", 0, new BsonDocument());
+            assertEquals(0, proxy.stat("mongo.drain.cx_drain_close"), "no drain, no close");
+            assertEquals(200, Curl.run("-X", "POST",
+                    "http://127.0.0.1:" + admin + "/drain_listeners?inboundonly&graceful").status());
+            drained.query("test.users", 0, new BsonDocument());
+            drained.query("test.users", 0, new BsonDocument());
+            assertEquals(0, proxy.stat("mongo.drain.cx_drain_close"), "an inbound-only drain is not the filter's");
+            assertEquals(200, Curl.run("-X", "POST", "http://127.0.0.1:" + admin + "/healthcheck/fail").status());
+            drained.query("test.users", 0, new BsonDocument());
+            assertTrue(drained.closedByPeer(), "closed after the reply that left no query outstanding");
+            assertEquals(1, proxy.stat("mongo.drain.cx_drain_close"));
+            assertEquals(0, proxy.stat("mongo.drain.cx_destroy_local_with_active_rq"));
+            assertEquals(5, proxy.stat("mongo.drain.op_reply"));
+        }
+    }
+
     @Test
     void todaysDriverIsServedThroughTheDecodingError() throws Exception {
         int admin = ProxyProcess.freePort();

@@ -105,6 +105,12 @@ final class MongoWireClient implements AutoCloseable {
         return out;
     }
 
+    /** Closes with a reset (SO_LINGER 0): the peer sees the connection end at once, not a half-close. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

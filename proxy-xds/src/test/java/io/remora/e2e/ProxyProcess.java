@@ -216,6 +216,14 @@ public final class ProxyProcess implements AutoCloseable {
         return 0;
     }
 
+    /** Waits up to 10 s for {@link #stat} to read {@code value}, then asserts it does. */
+    public void awaitStat(String name, double value) throws Exception {
+        for (int i = 0; i < 200 && stat(name) != value; i++) {
+            Thread.sleep(50);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(value, stat(name), name);
+    }
+
     /** Everything the proxy printed so far (stdout and stderr: logs and stdout access logs). */
     public String log() {
         try {

@@ -134,9 +134,9 @@ final class ProxyAdmin implements AdminContext {
     }
 
     @Override
-    public void drainListeners(boolean inboundOnly, boolean graceful) {
+    public void drainListeners(boolean inboundOnly, boolean graceful, boolean skipExit) {
         proxy.state().startDraining();
-        proxy.server().drainListeners(inboundOnly, graceful);
+        proxy.server().drainListeners(inboundOnly, graceful, skipExit);
     }
 
     @Override

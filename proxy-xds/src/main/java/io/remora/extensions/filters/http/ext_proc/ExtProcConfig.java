@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param deferredCloseTimeout   {@code deferred_close_timeout}: how long an observing stream outlives its request
  * @param requestAttributes      {@code request_attributes}: sent with the first message of the request
  * @param responseAttributes     {@code response_attributes}: sent with the first message of the response
+ * @param sendBodyWithoutWaiting {@code send_body_without_waiting_for_header_response}: STREAMED chunks go to the
+ *                               processor while their headers are still with it
  */
 record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failureModeAllow, Duration messageTimeout,
                      Duration maxMessageTimeout, String statPrefix, boolean allowModeOverride,
@@ -31,7 +33,8 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
                      List<StringMatcher> disallowedHeaders, List<String> forwardingNamespaces,
                      List<String> receivingNamespaces, boolean observabilityMode,
                      Duration deferredCloseTimeout, ExtProcAttributes requestAttributes,
-                     ExtProcAttributes responseAttributes) implements HttpFilterConfig {
+                     ExtProcAttributes responseAttributes, boolean sendBodyWithoutWaiting)
+        implements HttpFilterConfig {
 
     static final String NAME = "envoy.filters.http.ext_proc";
 
@@ -76,6 +79,7 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
         private List<String> forwardingNamespaces = List.of();
         private List<String> receivingNamespaces = List.of();
         private boolean observabilityMode;
+        private boolean sendBodyWithoutWaiting;
         private Duration deferredCloseTimeout = Duration.ofSeconds(5);
         private ExtProcAttributes requestAttributes = ExtProcAttributes.NONE;
         private ExtProcAttributes responseAttributes = ExtProcAttributes.NONE;
@@ -179,11 +183,17 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
             return this;
         }
 
+        Builder sendBodyWithoutWaiting(boolean v) {
+            sendBodyWithoutWaiting = v;
+            return this;
+        }
+
         ExtProcConfig build() {
             return new ExtProcConfig(service, mode, failureModeAllow, messageTimeout, maxMessageTimeout, statPrefix,
                     allowModeOverride, allowedOverrideModes, routeCacheAction, disableClearRouteCache,
                     disableImmediateResponse, mutationRules, allowedHeaders, disallowedHeaders, forwardingNamespaces,
-                    receivingNamespaces, observabilityMode, deferredCloseTimeout, requestAttributes, responseAttributes);
+                    receivingNamespaces, observabilityMode, deferredCloseTimeout, requestAttributes, responseAttributes,
+                    sendBodyWithoutWaiting);
         }
     }
 }

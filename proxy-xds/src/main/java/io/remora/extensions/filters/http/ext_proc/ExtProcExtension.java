@@ -134,10 +134,7 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             ctx.warnOnce("ext_proc:deferred_close", "ignoring ext_proc deferred_close_timeout (observability mode"
                     + " only), first at " + path.field("deferred_close_timeout"));
         }
-        if (e.getSendBodyWithoutWaitingForHeaderResponse()) {
-            throw path.field("send_body_without_waiting_for_header_response").error("not supported: bodies are sent"
-                    + " after the processor answered the headers");
-        }
+        b.sendBodyWithoutWaiting(e.getSendBodyWithoutWaitingForHeaderResponse());
         if (e.hasOnProcessingResponse()) {
             throw path.field("on_processing_response").error("processing response extensions are not supported");
         }

@@ -105,7 +105,7 @@ final class ExtProcPhase {
         }
         Body mode = filter.mode().body(request);
         if (mode == Body.STREAMED && !bodySent) {
-            if (headersDone) {
+            if (headersDone || awaiting == Awaiting.HEADERS && filter.config.sendBodyWithoutWaiting()) {
                 sendChunk(data, endStream);
             } else {
                 hold(data, endStream);
@@ -151,7 +151,10 @@ final class ExtProcPhase {
 
     private void sendChunk(ByteBuf chunk, boolean endStream) {
         long out = inFlight.sent(chunk, endStream);
-        awaiting = Awaiting.BODY;
+        if (awaiting != Awaiting.HEADERS) {
+            // Chunks sent ahead of their headers' answer are awaited once it came (answered()).
+            awaiting = Awaiting.BODY;
+        }
         filter.stream.sendBody(this, chunk, endStream);
         watermark.held(out);
     }
@@ -168,7 +171,7 @@ final class ExtProcPhase {
         if (body != null && !bodySent) {
             bodyComplete = true;
         }
-        if (filter.mode().body(request) == Body.STREAMED && !bodySent && headersDone) {
+        if (filter.mode().body(request) == Body.STREAMED && !bodySent && (headersDone || !inFlight.isEmpty())) {
             // Every chunk has been sent without end_of_stream: the body is over.
             bodySent = true;
         }
@@ -221,13 +224,17 @@ final class ExtProcPhase {
             }
             sendChunk(b, bodyComplete && trailers == null);
         }
+        releaseHeadersAhead();
+        return inFlight.isEmpty() ? null : Step.SENT;
+    }
+
+    /** STREAMED: later chunks are ours (STOP_ITERATION) and go on one by one; the headers need not wait. */
+    private void releaseHeadersAhead() {
         if (!headersReleased && trailers == null && !endSeen) {
-            // Later chunks are ours (STOP_ITERATION) and go on one by one; the headers need not wait.
             headersReleased = true;
             headers.remove("content-length");
             filter.resume(request);
         }
-        return inFlight.isEmpty() ? null : Step.SENT;
     }
 
     /** STREAMED: the answer to the oldest chunk; hands it on (maybe replaced) in order. */
@@ -301,6 +308,13 @@ final class ExtProcPhase {
         }
         if (!inFlight.isEmpty()) {
             // More chunks are out: the timer keeps running for them.
+            if (awaiting == Awaiting.HEADERS) {
+                // send_body_without_waiting_for_header_response: the headers' answer came after chunks went
+                // (Envoy's StreamedBodyCallback next); the headers go on ahead of the answered chunks.
+                headersDone = true;
+                awaiting = Awaiting.BODY;
+                releaseHeadersAhead();
+            }
             return;
         }
         timer.stop();

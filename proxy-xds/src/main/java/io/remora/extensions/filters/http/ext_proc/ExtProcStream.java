@@ -108,12 +108,16 @@ final class ExtProcStream {
             r.putAttributes(ExtProcConfig.NAME, attributes.evaluate(filter.cb.streamInfo(),
                     filter.cb.serverContext().node(), phase.request ? null : filter.responseHeaders()));
         }
-        if (!protocolSent) {
+        if (config.observabilityMode()) {
+            // As Envoy's: every message says so, and an observer is never told the protocol.
+            r.setObservabilityMode(true);
+        } else if (!protocolSent) {
             protocolSent = true;
             ExtProcMode mode = filter.mode();
             r.setProtocolConfig(ProtocolConfiguration.newBuilder()
                     .setRequestBodyModeValue(mode.requestBody().ordinal())
-                    .setResponseBodyModeValue(mode.responseBody().ordinal()));
+                    .setResponseBodyModeValue(mode.responseBody().ordinal())
+                    .setSendBodyWithoutWaitingForHeaderResponse(config.sendBodyWithoutWaiting()));
         }
         if (stream == null) {
             List<Map.Entry<String, String>> md = extraMetadata.isEmpty() ? service.initialMetadata()

@@ -78,6 +78,13 @@ class ExtProcTranslationTest {
     }
 
     @Test
+    void sendBodyWithoutWaitingForHeaderResponse() {
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "send_body_without_waiting_for_header_response: true\n"
+                + "processing_mode: { request_body_mode: STREAMED }\n", "disabled: true").httpFilters().get(0).config();
+        assertTrue(c.sendBodyWithoutWaiting());
+    }
+
+    @Test
     void mutationRulesAreBuilt() {
         ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "mutation_rules: { allow_all_routing: true, disallow_is_error: true,"
                 + " disallow_expression: { regex: \"x-secret.*\" } }\n", "disabled: true").httpFilters().get(0).config();
@@ -98,8 +105,6 @@ class ExtProcTranslationTest {
                 .contains(F + ".processing_mode.response_trailer_mode"));
         assertTrue(refusal(GRPC + "observability_mode: true\ndeferred_close_timeout: 7200s")
                 .contains(F + ".deferred_close_timeout"));
-        assertTrue(refusal(GRPC + "send_body_without_waiting_for_header_response: true")
-                .contains(F + ".send_body_without_waiting_for_header_response"));
         assertTrue(refusal("http_service: { http_service: { http_uri: { uri: x, cluster: proc, timeout: 1s } } }")
                 .contains(F + ".http_service"));
         assertTrue(refusal(GRPC + "metadata_options: { forwarding_namespaces: { typed: [a] } }")

@@ -10,22 +10,33 @@ import io.remora.upstream.ClusterManager;
 import java.util.List;
 
 /**
- * The server context as the filters of a {@code drain_type: DEFAULT} listener see it: they also
- * drain (HTTP {@code connection: close}, GOAWAY) while the server's health check is failed, and
- * stop when {@code /healthcheck/ok} undoes it, as Envoy's per-listener drain manager polls it. A
- * MODIFY_ONLY listener's filters get the server's own context, which drains only on listener
- * changes and server drains. Everything else is the server's.
+ * The server context as one listener's filters see it, as Envoy's per-listener drain manager answers
+ * drainClose: a server drain reaches them when its direction covers the listener's (a
+ * {@code /drain_listeners?inboundonly} drain only INBOUND listeners, every other drain all), and a
+ * {@code drain_type: DEFAULT} listener's also drain while the server's health check is failed,
+ * until {@code /healthcheck/ok} undoes it. Everything else is the server's.
  */
-final class HealthCheckDrainingContext implements ServerContext {
+final class ListenerDrainContext implements ServerContext {
     private final ServerContext server;
+    private final boolean drainOnHealthCheck;
+    private final boolean inbound;
 
-    HealthCheckDrainingContext(ServerContext server) {
+    ListenerDrainContext(ServerContext server, boolean drainOnHealthCheck, boolean inbound) {
         this.server = server;
+        this.drainOnHealthCheck = drainOnHealthCheck;
+        this.inbound = inbound;
+    }
+
+    /** What the listener's HTTP connections ask: the scope of its direction, as Envoy's HCM drain_scope. */
+    @Override
+    public boolean draining() {
+        return draining(inbound);
     }
 
     @Override
-    public boolean draining() {
-        return server.draining() || server.healthCheckFailed();
+    public boolean draining(boolean inboundScope) {
+        // Envoy's DrainManagerImpl::drainClose: a failed health check drains a DEFAULT listener in any scope.
+        return server.draining(inboundScope) || drainOnHealthCheck && server.healthCheckFailed();
     }
 
     @Override
