@@ -23,6 +23,8 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, HttpConnManagerStats> http = new ConcurrentHashMap<>();
     /** Envoy's {@code http2.streams_active}: one gauge for every connection manager's downstream HTTP/2 codecs. */
     private final java.util.concurrent.atomic.AtomicLong http2StreamsActive = new java.util.concurrent.atomic.AtomicLong();
+    /** Envoy's {@code http2.outbound_frames_active} and {@code outbound_control_frames_active}, shared likewise. */
+    private final Http2OutboundStats.Gauges http2OutboundGauges = new Http2OutboundStats.Gauges();
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, TcpProxyStats> tcp = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, UdpProxyStats> udp = new ConcurrentHashMap<>();
@@ -132,7 +134,7 @@ public final class StatsRegistry {
     /** The stats of a connection manager, by its {@code stat_prefix}. */
     public HttpConnManagerStats http(String statPrefix) {
         recentLookups.record("http." + statPrefix);
-        return http.computeIfAbsent(statPrefix, p -> new HttpConnManagerStats(registry, p, http2StreamsActive));
+        return http.computeIfAbsent(statPrefix, p -> new HttpConnManagerStats(registry, p, http2StreamsActive, http2OutboundGauges));
     }
 
     /** The stats of a tcp_proxy, by its {@code stat_prefix}. */
