@@ -10,6 +10,8 @@ import java.util.Map;
  * @param hpackTableSize         {@code hpack_table_size}: the SETTINGS_HEADER_TABLE_SIZE we advertise (0: no dynamic table)
  * @param maxOutboundControlFrames {@code max_outbound_control_frames}: PING/SETTINGS ACKs and RST_STREAMs
  *                               queued unwritten past this cost the connection
+ * @param maxOutboundFrames      {@code max_outbound_frames}: frames of any type queued unwritten past this
+ *                               cost a downstream connection
  * @param maxConsecutiveEmptyFrames {@code max_consecutive_inbound_frames_with_empty_payload}
  * @param maxPriorityFramesPerStream {@code max_inbound_priority_frames_per_stream}
  * @param maxWindowUpdatesPerDataFrame {@code max_inbound_window_update_frames_per_data_frame_sent}
@@ -21,7 +23,7 @@ import java.util.Map;
  */
 public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize,
                            int initialConnectionWindowSize, boolean allowConnect, Keepalive keepalive,
-                           long hpackTableSize, int maxOutboundControlFrames,
+                           long hpackTableSize, int maxOutboundControlFrames, int maxOutboundFrames,
                            int maxConsecutiveEmptyFrames, int maxPriorityFramesPerStream,
                            int maxWindowUpdatesPerDataFrame, Map<Integer, Long> customSettings,
                            boolean streamErrorOnInvalidHttpMessage) {
@@ -40,7 +42,7 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
     public Http2Options(int maxConcurrentStreams, int initialStreamWindowSize, int initialConnectionWindowSize,
                         boolean allowConnect, Keepalive keepalive) {
         this(maxConcurrentStreams, initialStreamWindowSize, initialConnectionWindowSize, allowConnect, keepalive,
-                Builder.HPACK_TABLE_SIZE, Builder.MAX_OUTBOUND_CONTROL_FRAMES,
+                Builder.HPACK_TABLE_SIZE, Builder.MAX_OUTBOUND_CONTROL_FRAMES, Builder.MAX_OUTBOUND_FRAMES,
                 Builder.MAX_CONSECUTIVE_EMPTY_FRAMES, Builder.MAX_PRIORITY_FRAMES_PER_STREAM,
                 Builder.MAX_WINDOW_UPDATES_PER_DATA_FRAME, Map.of(), false);
     }
@@ -53,6 +55,7 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
     public static final class Builder {
         static final long HPACK_TABLE_SIZE = 4096;
         static final int MAX_OUTBOUND_CONTROL_FRAMES = 1000;
+        static final int MAX_OUTBOUND_FRAMES = 10000;
         static final int MAX_CONSECUTIVE_EMPTY_FRAMES = 1;
         static final int MAX_PRIORITY_FRAMES_PER_STREAM = 100;
         static final int MAX_WINDOW_UPDATES_PER_DATA_FRAME = 10;
@@ -66,6 +69,7 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
         private Keepalive keepalive;
         private long hpackTableSize = HPACK_TABLE_SIZE;
         private int maxOutboundControlFrames = MAX_OUTBOUND_CONTROL_FRAMES;
+        private int maxOutboundFrames = MAX_OUTBOUND_FRAMES;
         private int maxConsecutiveEmptyFrames = MAX_CONSECUTIVE_EMPTY_FRAMES;
         private int maxPriorityFramesPerStream = MAX_PRIORITY_FRAMES_PER_STREAM;
         private int maxWindowUpdatesPerDataFrame = MAX_WINDOW_UPDATES_PER_DATA_FRAME;
@@ -110,6 +114,11 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
             return this;
         }
 
+        public Builder maxOutboundFrames(int v) {
+            maxOutboundFrames = v;
+            return this;
+        }
+
         public Builder maxConsecutiveEmptyFrames(int v) {
             maxConsecutiveEmptyFrames = v;
             return this;
@@ -137,7 +146,7 @@ public record Http2Options(int maxConcurrentStreams, int initialStreamWindowSize
 
         public Http2Options build() {
             return new Http2Options(maxConcurrentStreams, initialStreamWindowSize, initialConnectionWindowSize,
-                    allowConnect, keepalive, hpackTableSize, maxOutboundControlFrames,
+                    allowConnect, keepalive, hpackTableSize, maxOutboundControlFrames, maxOutboundFrames,
                     maxConsecutiveEmptyFrames, maxPriorityFramesPerStream, maxWindowUpdatesPerDataFrame,
                     customSettings, streamErrorOnInvalidHttpMessage);
         }

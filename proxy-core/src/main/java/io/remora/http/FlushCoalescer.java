@@ -193,7 +193,12 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
         if (pending) {
             pending = false;
             ctx.flush();
+            flushed(ctx);
         }
+    }
+
+    /** A flush of this pass went to the socket (what it did not take waits in the channel's buffer). */
+    protected void flushed(ChannelHandlerContext ctx) {
     }
 
     @Override

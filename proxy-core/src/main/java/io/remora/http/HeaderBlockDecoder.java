@@ -221,7 +221,7 @@ public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
     }
 
     /** The one field of {@code owner} of type {@code type}, made accessible; null when there is not exactly one. */
-    private static Field field(Class<?> owner, Class<?> type) {
+    static Field field(Class<?> owner, Class<?> type) {
         Field found = null;
         for (Field f : owner.getDeclaredFields()) {
             if (f.getType() == type && !java.lang.reflect.Modifier.isStatic(f.getModifiers())) {

@@ -60,16 +60,20 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     /** The DATA frames sent, for the WINDOW_UPDATE flood limit. */
     private final Http2DataFrameCounter dataFrames;
     private final io.netty.handler.codec.http2.Http2FrameWriter writer;
+    /** Envoy's outbound frame count and max_outbound_frames, or null (not installed). */
+    final Http2OutboundFrames outbound;
     /** What a stream error costs: its stream, the connection, or nothing. */
     final Http2StreamErrors streamErrors;
 
     Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
-                            ConnectionContext cx, Http2DataFrameCounter dataFrames, HeaderBlockDecoder headerDecoder) {
+                            ConnectionContext cx, Http2DataFrameCounter dataFrames, HeaderBlockDecoder headerDecoder,
+                            Http2OutboundFrames outbound) {
         super(decoder, encoder, settings);
         this.streamErrors = new Http2StreamErrors(this, headerDecoder);
         this.parts = Http2EncoderParts.of(encoder);
         this.writer = new Http2TxResets(encoder.frameWriter(), cx.hcm.stats.http2Streams.txReset());
         this.dataFrames = dataFrames;
+        this.outbound = outbound;
         dataFrames.frameSizes(parts.frameSizes());
         this.cx = cx;
         this.streamKey = connection().newKey();

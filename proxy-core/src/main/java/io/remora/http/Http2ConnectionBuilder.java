@@ -69,6 +69,8 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
         // Requests decode into flat header blocks, with the checks validateHeaders(true) makes.
         HeaderBlockDecoder headers = HeaderBlockDecoder.installed(decoder, true);
         Http2SelfDependencyScrub.install(decoder);
-        return new Http2Connection(decoder, encoder, initialSettings, cx, created.dataFrames(), headers);
+        Http2OutboundFrames outbound = Http2OutboundFrames.install(encoder, cx.hcm.stats.http2Outbound,
+                cx.hcm.http2Options.maxOutboundFrames());
+        return new Http2Connection(decoder, encoder, initialSettings, cx, created.dataFrames(), headers, outbound);
     }
 }

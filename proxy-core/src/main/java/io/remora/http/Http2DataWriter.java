@@ -78,6 +78,9 @@ public final class Http2DataWriter {
             ctx.write(data, ctx.voidPromise());
         }
         sent.frameSent();
+        if (handler instanceof io.remora.http.Http2Connection c && c.outbound != null) {
+            c.outbound.sent(ctx, 1);
+        }
         if (endStream) {
             EndStreamWrites.closeLocal(handler, ctx, stream);
         }

@@ -105,9 +105,11 @@ final class Http2DownstreamStream implements StreamEncoder {
         }
         if (headers.contains(Http2RequestHead.PROTOCOL)) {
             if (!cx.hcm.http2Options.allowConnect() || !Upgrades.isConnect(headers)) {
-                // :protocol without allow_connect (SETTINGS_ENABLE_CONNECT_PROTOCOL) or off
-                // CONNECT is a malformed request (RFC 8441 4).
-                reset(Http2Error.PROTOCOL_ERROR);
+                // :protocol without allow_connect (SETTINGS_ENABLE_CONNECT_PROTOCOL) or off CONNECT:
+                // oghttp2's ValidateRequestHeaders finds the pseudo-headers wrong, a messaging error
+                // that costs the connection unless stream_error_on_invalid_http_message.
+                refused(MESSAGING_RULE, true);
+                conn.invalidRequest(stream.id(), "unexpected :protocol pseudo-header");
                 return;
             }
             extendedConnect = true;

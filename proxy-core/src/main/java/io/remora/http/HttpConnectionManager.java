@@ -176,6 +176,13 @@ public final class HttpConnectionManager implements NetworkFilter {
             protected void onLocalClose() {
                 cx.closeLocally();
             }
+
+            @Override
+            protected void flushed(io.netty.channel.ChannelHandlerContext ctx) {
+                if (cx.codec instanceof Http2Connection h2 && h2.outbound != null) {
+                    h2.outbound.flushed(ctx); // Envoy's outbound frames leave the count as the socket takes them
+                }
+            }
         };
     }
 

@@ -109,6 +109,8 @@ public final class HttpConnManagerStats {
     public final Http2FloodStats http2Floods;
     /** Envoy's {@code http2.rx_reset}, {@code tx_reset}, {@code stream_refused_errors} and {@code trailers}. */
     public final Http2StreamStats http2Streams;
+    /** Envoy's {@code http2.outbound_flood} and its outbound frame gauges. */
+    public final Http2OutboundStats http2Outbound;
     /**
      * Envoy's {@code http2.streams_active}: downstream HTTP/2 streams the codecs hold open, shared by
      * every connection manager as Envoy's codecs share the listener's scope.
@@ -122,7 +124,8 @@ public final class HttpConnManagerStats {
     private final MeterRegistry registry;
     private final String prefix;
 
-    HttpConnManagerStats(MeterRegistry r, String prefix, AtomicLong http2StreamsActive) {
+    HttpConnManagerStats(MeterRegistry r, String prefix, AtomicLong http2StreamsActive,
+                         Http2OutboundStats.Gauges http2OutboundGauges) {
         this.registry = r;
         this.prefix = prefix;
         this.http2StreamsActive = http2StreamsActive;
@@ -174,6 +177,7 @@ public final class HttpConnManagerStats {
         http2HeaderOverflow = Counter.builder("envoy_http2_header_overflow").register(r);
         http2Floods = Http2FloodStats.register(r, "envoy_http2_");
         http2Streams = Http2StreamStats.register(r, "envoy_http2_");
+        http2Outbound = Http2OutboundStats.register(r, "envoy_http2_", http2OutboundGauges);
         http1DroppedHeadersWithUnderscores = Counter.builder("envoy_http1_dropped_headers_with_underscores").register(r);
         http1ResponseFlood = Counter.builder("envoy_http1_response_flood").register(r);
         http1RequestsRejectedWithUnderscores =

@@ -25,7 +25,9 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, HttpConnManagerStats> http = new ConcurrentHashMap<>();
     /** Envoy's {@code http2.streams_active}: one gauge for every connection manager's downstream HTTP/2 codecs. */
     private final AtomicLong http2StreamsActive = new AtomicLong();
-    private boolean http2StreamsActiveRegistered;
+    /** Envoy's {@code http2.outbound_frames_active} and {@code outbound_control_frames_active}, shared likewise. */
+    private final Http2OutboundStats.Gauges http2OutboundGauges = new Http2OutboundStats.Gauges();
+    private boolean http2GaugesRegistered;
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, TcpProxyStats> tcp = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, UdpProxyStats> udp = new ConcurrentHashMap<>();
@@ -136,16 +138,20 @@ public final class StatsRegistry {
     public HttpConnManagerStats http(String statPrefix) {
         recentLookups.record("http." + statPrefix);
         return http.computeIfAbsent(statPrefix, p -> {
-            registerHttp2StreamsActive();
-            return new HttpConnManagerStats(registry, p, http2StreamsActive);
+            registerHttp2Gauges();
+            return new HttpConnManagerStats(registry, p, http2StreamsActive, http2OutboundGauges);
         });
     }
 
-    /** Once for every connection manager: a second registration of one gauge is a warning in Micrometer. */
-    private synchronized void registerHttp2StreamsActive() {
-        if (!http2StreamsActiveRegistered) {
+    /**
+     * The downstream codecs' shared gauges, once for every connection manager: a second
+     * registration of one gauge is a warning in Micrometer.
+     */
+    private synchronized void registerHttp2Gauges() {
+        if (!http2GaugesRegistered) {
             Gauge.builder("envoy_http2_streams_active", http2StreamsActive, AtomicLong::get).register(registry);
-            http2StreamsActiveRegistered = true;
+            Http2OutboundStats.registerGauges(registry, "envoy_http2_", http2OutboundGauges);
+            http2GaugesRegistered = true;
         }
     }
 

@@ -357,6 +357,19 @@ class Http1ParsingGapsTest {
         }
     }
 
+    /** So does a content-length (BalsaFrame's ProcessContentLengthLine): twenty zeros and a 2 frame two bytes. */
+    @Test
+    void aContentLengthWithLeadingZerosIsRead() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 000000000000000000002\r\n\r\nhi"
+                    + "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("hi", r.body());
+            assertEquals(200, c.read().status());
+        }
+    }
+
     /**
      * BalsaParser's first-byte check: every request of a connection starts with a letter one of the
      * parser's methods starts with, so an empty line before one (or after a body) is refused;

@@ -198,6 +198,46 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     /**
+     * RFC 8441's :protocol where Envoy's codec takes no extended CONNECT (oghttp2's
+     * ValidateRequestHeaders with allow_extended_connect off, or on a GET): a messaging error, so
+     * by default the connection goes (GOAWAY PROTOCOL_ERROR) and only the stream with
+     * stream_error_on_invalid_http_message (was: a RST_STREAM, no rx_messaging_error, no log entry).
+     */
+    @Test
+    void aProtocolPseudoHeaderEnvoyTakesNoExtendedConnectForIsAMessagingError() throws Exception {
+        String[] websocket = {":method", "CONNECT", ":protocol", "websocket", ":scheme", "http", ":path", "/ws",
+            ":authority", "a"};
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().request(1, false, websocket).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+        assertRefusedStreamLogged("http2.violation.of.messaging.rule", true);
+        assertEquals(1.0, server.hcm.stats.downstreamCxProtocolError.count());
+        server.close();
+
+        start(b -> b.codec(CodecType.HTTP2).streamErrorOnInvalidHttpMessage(true)
+                .http2(io.remora.config.Http2Options.builder().allowConnect(true).build()));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().request(1, true, ":method", "GET", ":protocol", "websocket", ":scheme", "http",
+                    ":path", "/ws", ":authority", "a").flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.RST_STREAM) {
+                assertTrue(f.type() != RawH2.GOAWAY, "the connection was closed for one stream's :protocol");
+                f = h2.read();
+            }
+            assertNotNull(f, "no RST_STREAM");
+            assertEquals(1, f.rstError()); // PROTOCOL_ERROR
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+        assertRefusedStreamLogged("http2.violation.of.messaging.rule", true);
+        assertEquals(null, TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+    }
+
+    /**
      * Envoy's HTTP/2 codec counts every field against max_headers_count, pseudo-headers too, and
      * resets the stream past it (no 431): the connection goes on.
      */

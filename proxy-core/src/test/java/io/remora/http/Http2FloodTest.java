@@ -101,6 +101,68 @@ class Http2FloodTest {
         stillServes();
     }
 
+    /**
+     * Envoy's max_outbound_frames (ProtocolConstraints::checkOutboundFrameLimits): frames of any type
+     * queued for a peer that does not read, past the limit, cost the connection, counted in
+     * http2.outbound_flood. Here PING ACKs under a control-frame limit they never reach (was: the
+     * option was accepted and not enforced, the ACKs queued until the control limit).
+     */
+    @Test
+    void framesQueuedPastMaxOutboundFramesCostTheConnection() throws Exception {
+        server.close();
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).http2(io.remora.config.Http2Options.builder()
+                .maxOutboundFrames(300).maxOutboundControlFrames(1_000_000).build())));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.socket().setReceiveBufferSize(4096);
+            h2.settingsAck();
+            for (int round = 0; round < 200; round++) {
+                for (int i = 0; i < 1000; i++) {
+                    h2.ping(round * 1000L + i);
+                }
+                try {
+                    h2.flush();
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+            }
+            RawH2.Ending end = h2.awaitEnd();
+            assertTrue(end.closed(), end.toString());
+        }
+        assertEquals(1.0, server.hcm.stats.http2Outbound.outboundFlood().count());
+        assertEquals(0.0, server.hcm.stats.http2OutboundControlFlood.count());
+        stillServes();
+    }
+
+    /**
+     * Envoy's http2.outbound_frames_active: frames written and not yet taken by the socket (here a
+     * response's DATA to a client that opened its windows and does not read), back to 0 when the
+     * connection that held them goes. Both gauges are 0 while nothing waits.
+     */
+    @Test
+    void framesWaitingForTheSocketShowInTheGauge() throws Exception {
+        java.util.concurrent.atomic.AtomicLong frames = server.hcm.stats.http2Outbound.framesActive();
+        java.util.concurrent.atomic.AtomicLong controls = server.hcm.stats.http2Outbound.controlFramesActive();
+        stillServes();
+        assertEquals(0, frames.get());
+        assertEquals(0, controls.get());
+        try (RawH2 h2 = RawH2.withReceiveBuffer("127.0.0.1", server.port, 4096)) {
+            h2.settings(0x4, 1 << 30).settingsAck().windowUpdate(0, 1 << 30)
+                    .request(1, true, ":method", "GET", ":scheme", "http", ":path", "/f", ":authority", "a",
+                            "x-test", "flood").flush();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (frames.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(frames.get() > 0, "no frame waited for the socket");
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (frames.get() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, frames.get());
+        assertEquals(0, controls.get());
+    }
+
     @Test
     void settingsFloodIsBounded() throws Exception {
         try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {

@@ -59,6 +59,21 @@ public final class RawH2 implements AutoCloseable {
         flush();
     }
 
+    /**
+     * As {@link #RawH2(String, int)}, with a receive buffer of {@code receiveBuffer} bytes set before
+     * connecting (set after, the window already offered stays): a peer's writes back up soon.
+     */
+    public static RawH2 withReceiveBuffer(String host, int port, int receiveBuffer) throws IOException {
+        Socket s = new Socket();
+        s.setReceiveBufferSize(receiveBuffer);
+        s.connect(new java.net.InetSocketAddress(host, port), 10_000);
+        RawH2 h2 = new RawH2(s);
+        h2.batch.write(PREFACE, 0, PREFACE.length);
+        h2.frame(SETTINGS, 0, 0, new byte[0]);
+        h2.flush();
+        return h2;
+    }
+
     /** Connects and sends nothing: the caller writes the preface, or something else, with {@link #bytes}. */
     public static RawH2 connectBare(String host, int port) throws IOException {
         return new RawH2(new Socket(host, port));

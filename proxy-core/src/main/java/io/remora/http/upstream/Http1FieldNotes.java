@@ -108,16 +108,20 @@ final class Http1FieldNotes {
         return e - s == token.length() && v.regionMatches(true, s, token, 0, e - s);
     }
 
-    /** A content-length's digits, or -1 (signs, spaces, lists and overflow are not a length). */
+    /**
+     * A content-length's digits, or -1: signs, spaces and lists are not a length (BalsaFrame's
+     * ProcessContentLengthLine). Leading zeros are any number, as Balsa counts value, not digits;
+     * its bound is a size_t, ours a long, so a length past 2^63-1 is refused.
+     */
     private static long digits(AsciiString v) {
         int n = v.length();
-        if (n == 0 || n > 18) {
+        if (n == 0) {
             return -1;
         }
         long x = 0;
         for (int i = 0; i < n; i++) {
             int d = v.byteAt(i) - '0';
-            if (d < 0 || d > 9) {
+            if (d < 0 || d > 9 || x > (Long.MAX_VALUE - d) / 10) {
                 return -1;
             }
             x = x * 10 + d;

@@ -336,6 +336,28 @@ class Http1ParserTest {
     }
 
     /**
+     * A content-length as BalsaFrame's ProcessContentLengthLine reads it: digits only, whitespace
+     * around them trimmed, any number of leading zeros (was: refused past 18 characters); a sign,
+     * a list (even of equal values), an empty value or a length past ours (2^63-1) is a codec error.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "0|HEAD POST / 1.1 [content-length: 0] bodyless keep-alive",
+        "00|HEAD POST / 1.1 [content-length: 00] bodyless keep-alive",
+        "0000000000000000000000002|HEAD POST / 1.1 [content-length: 0000000000000000000000002] length=2 keep-alive",
+        "'  2  '|HEAD POST / 1.1 [content-length: 2] length=2 keep-alive",
+        "9223372036854775807|HEAD POST / 1.1 [content-length: 9223372036854775807] length=9223372036854775807 keep-alive",
+        "9223372036854775808|ERROR 400 http1.codec_error",
+        "+2|ERROR 400 http1.codec_error",
+        "'2,2'|ERROR 400 http1.codec_error",
+        "''|ERROR 400 http1.codec_error",
+    })
+    void aRequestsContentLengthIsReadAsBalsaReadsIt(String value, String expected) {
+        List<String> lines = everySplit(true, "POST / HTTP/1.1\r\nContent-Length:" + value + "\r\n\r\n", false);
+        assertEquals(expected, lines.get(0));
+    }
+
+    /**
      * Envoy's client codec checks responses as requests: a coding other than chunked alone is one
      * it cannot frame, a 1xx or 204 may carry no framing (a length of "0" is dropped), and its
      * parser refuses a second content-length even when equal (disallow_multiple_content_length).

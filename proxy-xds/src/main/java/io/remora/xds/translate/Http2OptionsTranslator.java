@@ -39,11 +39,6 @@ final class Http2OptionsTranslator {
         inRange(o.hasInitialConnectionWindowSize(), o.getInitialConnectionWindowSize(), 65535,
                 path.field("initial_connection_window_size"));
         Map<Integer, Long> custom = Http2CustomSettings.translate(o, path);
-        if (o.hasMaxOutboundFrames()) {
-            ctx.warnOnce("http2_protocol_options.max_outbound_frames", "max_outbound_frames is not enforced (the"
-                    + " outbound queue is bounded by flow control and the connection's write buffer; control frames by"
-                    + " max_outbound_control_frames), first at " + path.field("max_outbound_frames"));
-        }
         if (o.getAllowMetadata()) {
             ctx.warnOnce("http2_protocol_options.allow_metadata", "METADATA frames are not proxied: they are read"
                     + " and dropped, as without allow_metadata, first at " + path.field("allow_metadata"));
@@ -66,6 +61,7 @@ final class Http2OptionsTranslator {
                         : d.hpackTableSize())
                 .maxOutboundControlFrames(Protos.uint(o.hasMaxOutboundControlFrames(), o.getMaxOutboundControlFrames(),
                         d.maxOutboundControlFrames()))
+                .maxOutboundFrames(Protos.uint(o.hasMaxOutboundFrames(), o.getMaxOutboundFrames(), d.maxOutboundFrames()))
                 // The three inbound limits are uint32 in Envoy: kept unsigned, the guard compares them as such.
                 .maxConsecutiveEmptyFrames(o.hasMaxConsecutiveInboundFramesWithEmptyPayload()
                         ? o.getMaxConsecutiveInboundFramesWithEmptyPayload().getValue() : d.maxConsecutiveEmptyFrames())

@@ -94,6 +94,7 @@ class Http2OptionsTranslationTest {
         Http2Options d = hcmOptions(load(bootstrap("", "        explicit_http_config: { http2_protocol_options: {} }\n")));
         assertEquals(4096, d.hpackTableSize());
         assertEquals(1000, d.maxOutboundControlFrames());
+        assertEquals(10000, d.maxOutboundFrames());
         assertEquals(1, d.maxConsecutiveEmptyFrames());
         assertEquals(100, d.maxPriorityFramesPerStream());
         assertEquals(10, d.maxWindowUpdatesPerDataFrame());
@@ -102,6 +103,7 @@ class Http2OptionsTranslationTest {
                 http2_protocol_options:
                           hpack_table_size: 0
                           max_outbound_control_frames: 7
+                          max_outbound_frames: 70
                           max_consecutive_inbound_frames_with_empty_payload: 0
                           max_inbound_priority_frames_per_stream: 4294967295
                           max_inbound_window_update_frames_per_data_frame_sent: 3
@@ -116,6 +118,7 @@ class Http2OptionsTranslationTest {
         Http2Options h = hcmOptions(m);
         assertEquals(0, h.hpackTableSize());
         assertEquals(7, h.maxOutboundControlFrames());
+        assertEquals(70, h.maxOutboundFrames());
         assertEquals(0, h.maxConsecutiveEmptyFrames());
         assertEquals(4294967295L, Integer.toUnsignedLong(h.maxPriorityFramesPerStream()));
         assertEquals(3, h.maxWindowUpdatesPerDataFrame());
@@ -199,13 +202,13 @@ class Http2OptionsTranslationTest {
     @Test
     void whatIsNotBuiltIsWarnedAbout() {
         java.util.List<String> w = new BootstrapLoader().loadString(bootstrap(
-                "http2_protocol_options: { allow_metadata: true, max_metadata_size: 1024, max_outbound_frames: 50 }",
+                "http2_protocol_options: { allow_metadata: true, max_metadata_size: 1024 }",
                 explicit("{ timeout: 1s }")), "test.yaml").warnings();
         assertTrue(w.stream().anyMatch(m -> m.startsWith("METADATA frames are not proxied")
                 && m.contains("http2_protocol_options.allow_metadata")), w.toString());
-        assertTrue(w.stream().anyMatch(m -> m.startsWith("max_outbound_frames is not enforced")), w.toString());
         java.util.List<String> none = new BootstrapLoader().loadString(bootstrap(
-                "http2_protocol_options: { max_outbound_control_frames: 50, use_oghttp2_codec: true }",
+                "http2_protocol_options: { max_outbound_control_frames: 50, max_outbound_frames: 50,"
+                        + " use_oghttp2_codec: true }",
                 explicit("{ timeout: 1s }")), "test.yaml").warnings();
         assertTrue(none.stream().noneMatch(m -> m.contains("http2_protocol_options")), none.toString());
     }
