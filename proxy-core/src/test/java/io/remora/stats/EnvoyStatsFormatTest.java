@@ -28,6 +28,19 @@ class EnvoyStatsFormatTest {
         assertTrue(out.indexOf("server.live: 1") < out.indexOf(c + "upstream_rq_time:"), out);
     }
 
+    /** Envoy's ControlPlaneStats scope: the ADS stream's in the root, a stream of its own's in its subscription's. */
+    @Test
+    void controlPlaneStatsDotted() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry r = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        r.gauge("envoy_control_plane_connected_state", 1);
+        r.counter("envoy_control_plane_rate_limit_enforced");
+        r.gauge("envoy_listener_manager_lds_control_plane_connected_state", 1);
+        String out = EnvoyStatsFormat.text(r, false, null);
+        assertTrue(out.contains("control_plane.connected_state: 1\n"), out);
+        assertTrue(out.contains("control_plane.rate_limit_enforced: 0\n"), out);
+        assertTrue(out.contains("listener_manager.lds.control_plane.connected_state: 1\n"), out);
+    }
+
     @Test
     void filterIsAPartialRegexMatchOnTheDottedName() {
         StatsRegistry stats = PrometheusExpositionTest.populated();
