@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * Envoy's admin {@code /stats} in its text form ({@code cluster.a.upstream_rq_total: 5}) and as
- * JSON ({@code ?format=json}). Counters and gauges come first, sorted by name, then histograms,
- * as Envoy orders them. Histogram quantiles are estimated from the bucket counts (Envoy keeps a
+ * JSON ({@code ?format=json}). Text readouts come first ({@code name: "value"}), then counters and gauges, each
+ * sorted by name, then histograms, as Envoy's StatsRequest orders them. Histogram quantiles are estimated from the bucket counts (Envoy keeps a
  * finer histogram); there are no per-interval values, so the interval half prints {@code nan}.
  *
  * <p>{@code usedonly}: Envoy keeps a "used" flag per stat, set on first write. Counters here are
@@ -30,7 +30,8 @@ public final class EnvoyStatsFormat {
     private EnvoyStatsFormat() {
     }
 
-    private record Stats(Map<String, Double> values, Map<String, MeterValues.Histogram> histograms) {
+    private record Stats(Map<String, String> texts, Map<String, Double> values,
+                         Map<String, MeterValues.Histogram> histograms) {
     }
 
     private static Stats collect(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
@@ -54,19 +55,27 @@ public final class EnvoyStatsFormat {
                 values.put(name, (double) e.value());
             }
         }
-        return new Stats(values, meters.histograms());
+        return new Stats(meters.texts(), values, meters.histograms());
     }
 
     private static Stats collectMeters(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
+        Map<String, String> texts = new TreeMap<>();
         Map<String, Double> values = new TreeMap<>();
         Map<String, MeterValues.Histogram> histograms = new TreeMap<>();
         for (Meter m : registry.getMeters()) {
             MeterValues.Kind kind = MeterValues.kind(m);
-            if (kind == MeterValues.Kind.OTHER) {
+            TextReadout text = kind == MeterValues.Kind.OTHER ? TextReadout.of(m) : null;
+            if (kind == MeterValues.Kind.OTHER && text == null) {
                 continue;
             }
             String name = StatNames.envoyName(m.getId());
             if (filter != null && !filter.test(name)) {
+                continue;
+            }
+            if (text != null) {
+                if (!usedOnly || text.used()) {
+                    texts.put(name, text.value());
+                }
                 continue;
             }
             if (kind == MeterValues.Kind.HISTOGRAM) {
@@ -81,7 +90,7 @@ public final class EnvoyStatsFormat {
                 }
             }
         }
-        return new Stats(values, histograms);
+        return new Stats(texts, values, histograms);
     }
 
     public static String text(MeterRegistry registry, boolean usedOnly, Pattern filter) {
@@ -106,6 +115,9 @@ public final class EnvoyStatsFormat {
                                    List<EndpointStat> endpoints) {
         Stats s = collect(registry, usedOnly, filter, endpoints);
         StringBuilder sb = new StringBuilder(s.values().size() * 48);
+        for (Map.Entry<String, String> e : s.texts().entrySet()) {
+            sb.append(e.getKey()).append(": \"").append(e.getValue()).append("\"\n");
+        }
         for (Map.Entry<String, Double> e : s.values().entrySet()) {
             sb.append(e.getKey()).append(": ");
             MeterValues.appendNumber(sb, e.getValue());
@@ -144,6 +156,17 @@ public final class EnvoyStatsFormat {
         StringBuilder sb = new StringBuilder(s.values().size() * 64);
         sb.append("{\"stats\":[");
         boolean first = true;
+        for (Map.Entry<String, String> e : s.texts().entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            sb.append("{\"name\":");
+            quote(sb, e.getKey());
+            sb.append(",\"value\":");
+            quote(sb, e.getValue());
+            sb.append('}');
+        }
         for (Map.Entry<String, Double> e : s.values().entrySet()) {
             if (!first) {
                 sb.append(',');

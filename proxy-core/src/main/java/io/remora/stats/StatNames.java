@@ -249,6 +249,7 @@ public final class StatNames {
             {"thrift_to_metadata_resp_", "thrift_to_metadata.resp."},
             {"main_thread_watchdog_", "main_thread.watchdog_"}, // the guard dogs' own counters
             {"workers_watchdog_", "workers.watchdog_"},
+            {"control_plane_", "control_plane."}, // the ADS stream's ControlPlaneStats
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
@@ -286,7 +287,9 @@ public final class StatNames {
     private static String managerSubScope(String stat) {
         for (String sub : MANAGER_SUB_SCOPES) {
             if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
-                return sub + "." + stat.substring(sub.length() + 1);
+                String rest = stat.substring(sub.length() + 1);
+                // a subscription on a stream of its own reports its ControlPlaneStats in its scope
+                return sub + "." + (rest.startsWith("control_plane_") ? "control_plane." + rest.substring(14) : rest);
             }
         }
         return stat;

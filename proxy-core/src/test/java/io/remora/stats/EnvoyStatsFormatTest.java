@@ -28,6 +28,56 @@ class EnvoyStatsFormatTest {
         assertTrue(out.indexOf("server.live: 1") < out.indexOf(c + "upstream_rq_time:"), out);
     }
 
+    /**
+     * Text readouts as Envoy's StatsRequest renders them: first, {@code name: "value"} in text and a string value in
+     * JSON (stats_render.cc); left out by {@code usedonly} until set; none of them in the Prometheus exposition.
+     */
+    @Test
+    void textReadoutsFirstAsQuotedStrings() {
+        StatsRegistry stats = new StatsRegistry();
+        io.micrometer.core.instrument.MeterRegistry r = stats.meterRegistry();
+        r.counter("envoy_listener_manager_lds_update_success").increment();
+        TextReadout id = TextReadout.register(r, "envoy_control_plane_identifier", java.util.List.of());
+        TextReadout version = TextReadout.register(r, "envoy_listener_manager_lds_version_text", java.util.List.of());
+        assertTrue(version == TextReadout.register(r, "envoy_listener_manager_lds_version_text", java.util.List.of()),
+                "one readout per name");
+        assertFalse(EnvoyStatsFormat.text(r, true, null).contains("version_text"), "unset: unused");
+        id.set("istiod-1");
+        version.set("2026-12-07T15:00:00Z/3");
+        String text = EnvoyStatsFormat.text(r, false, null);
+        assertTrue(text.startsWith("control_plane.identifier: \"istiod-1\"\n"
+                + "listener_manager.lds.version_text: \"2026-12-07T15:00:00Z/3\"\n"), text);
+        assertTrue(text.contains("listener_manager.lds.update_success: 1\n"), text);
+        assertTrue(EnvoyStatsFormat.text(r, true, null).contains("listener_manager.lds.version_text: \""));
+        String json = EnvoyStatsFormat.json(r, false, null);
+        assertTrue(json.startsWith("{\"stats\":[{\"name\":\"control_plane.identifier\",\"value\":\"istiod-1\"},"), json);
+        String prometheus = PrometheusExposition.scrape(stats, false, null);
+        assertFalse(prometheus.contains("identifier") || prometheus.contains("version_text"), prometheus);
+    }
+
+    /** Envoy's ControlPlaneStats scope: the ADS stream's in the root, a stream of its own's in its subscription's. */
+    @Test
+    void controlPlaneStatsDotted() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry r = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        r.gauge("envoy_control_plane_connected_state", 1);
+        r.counter("envoy_control_plane_rate_limit_enforced");
+        r.gauge("envoy_listener_manager_lds_control_plane_connected_state", 1);
+        String out = EnvoyStatsFormat.text(r, false, null);
+        assertTrue(out.contains("control_plane.connected_state: 1\n"), out);
+        assertTrue(out.contains("control_plane.rate_limit_enforced: 0\n"), out);
+        assertTrue(out.contains("listener_manager.lds.control_plane.connected_state: 1\n"), out);
+    }
+
+    @Test
+    void textReadoutsFollowTheStatsMatcher() {
+        StatsRegistry stats = new StatsRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                new StatsInclusion(false, null, java.util.List.of(
+                        new io.remora.config.StringMatcher.Prefix("control_plane.", false))));
+        TextReadout id = TextReadout.register(stats.meterRegistry(), "envoy_control_plane_identifier", java.util.List.of());
+        id.set("cp");
+        assertFalse(EnvoyStatsFormat.text(stats.meterRegistry(), false, null).contains("identifier"));
+    }
+
     @Test
     void filterIsAPartialRegexMatchOnTheDottedName() {
         StatsRegistry stats = PrometheusExpositionTest.populated();

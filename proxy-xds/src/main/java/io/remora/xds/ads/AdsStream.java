@@ -24,6 +24,10 @@ final class AdsStream {
 
         void onUpdate(XdsUpdate update);
 
+        /** A response named its control plane ({@code control_plane.identifier}). */
+        default void onControlPlane(String identifier) {
+        }
+
         /** The stream is gone; a new one follows after the back-off. */
         void onStreamClosed();
     }
@@ -106,6 +110,11 @@ final class AdsStream {
                     connected.accept(true);
                     listener.onUpdate(update);
                 });
+            }
+
+            @Override
+            public void onControlPlane(String identifier) {
+                hop(g, () -> listener.onControlPlane(identifier));
             }
 
             @Override

@@ -34,6 +34,11 @@ final class DeltaProtocol extends XdsProtocolStream<DeltaDiscoveryRequest, Delta
     }
 
     @Override
+    String controlPlane(DeltaDiscoveryResponse response) {
+        return response.hasControlPlane() ? response.getControlPlane().getIdentifier() : null;
+    }
+
+    @Override
     XdsUpdate update(DeltaDiscoveryResponse response) {
         XdsLog.received(response.getTypeUrl(), response.getSystemVersionInfo(), response.getNonce(),
                 response.getResourcesCount());

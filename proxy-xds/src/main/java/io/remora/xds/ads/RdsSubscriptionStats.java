@@ -22,14 +22,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * RdsRouteConfigSubscription makes them: its SubscriptionStats ({@code update_attempt}, {@code update_success},
  * {@code update_rejected}, {@code update_failure}, {@code init_fetch_timeout}, {@code version}, {@code update_time})
  * and its RdsStats ({@code config_reload}, {@code update_empty}, {@code config_reload_time_ms}), made together as the
- * subscription starts. Envoy's tag extraction takes the prefix and the route configuration out of the name. Control
- * thread only.
+ * subscription starts. Envoy's tag extraction takes the prefix and the route configuration out of the name. HCMs
+ * naming the same route configuration over the same config source share one subscription, as Envoy's
+ * RouteConfigProviderManager keys them by their {@code Rds} message: its scope is the prefix of the HCM that started
+ * it, kept while any HCM still loads it. Control thread only.
  */
 final class RdsSubscriptionStats {
     static final String PREFIX_TAG = "envoy_http_conn_manager_prefix";
     static final String ROUTE_CONFIG_TAG = "envoy_rds_route_config";
 
-    private record Key(String statPrefix, String routeConfigName) {
+    private record Key(io.envoyproxy.envoy.config.core.v3.ConfigSource configSource, String routeConfigName) {
+        static Key of(XdsDependencies.RdsRef ref) {
+            return new Key(ref.configSource(), ref.routeConfigName());
+        }
     }
 
     private static final class Subscription {
@@ -64,30 +69,32 @@ final class RdsSubscriptionStats {
     }
 
     /**
-     * The HCMs (LDS listeners' and the static ones reading files) loading route configuration {@code name}, one per
-     * stat prefix: HCMs sharing a prefix share the subscription's scope.
+     * The subscriptions (LDS listeners' HCMs' and the static ones reading files) loading route configuration
+     * {@code name}, each once, made with the prefix of the first HCM naming it if it is not running yet.
      */
-    private Collection<XdsDependencies.RdsRef> refs(String name, XdsSnapshot s) {
-        Map<String, XdsDependencies.RdsRef> out = new LinkedHashMap<>();
-        for (XdsDependencies.RdsRef ref : statics) {
+    private Collection<Subscription> subscriptionsOf(String name, XdsSnapshot s) {
+        Map<Key, Subscription> out = new LinkedHashMap<>();
+        for (XdsDependencies.RdsRef ref : refs(s)) {
             if (ref.routeConfigName().equals(name)) {
-                out.putIfAbsent(ref.statPrefix(), ref);
-            }
-        }
-        for (Listener l : s.listeners().values()) {
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
-                if (ref.routeConfigName().equals(name)) {
-                    out.putIfAbsent(ref.statPrefix(), ref);
-                }
+                out.computeIfAbsent(Key.of(ref), k -> of(ref));
             }
         }
         return out.values();
     }
 
-    private Subscription of(String statPrefix, String routeConfigName) {
+    /** The HCMs loading routes over RDS, in the order their subscriptions would start. */
+    private List<XdsDependencies.RdsRef> refs(XdsSnapshot snapshot) {
+        List<XdsDependencies.RdsRef> refs = new ArrayList<>(statics);
+        for (Listener l : snapshot.listeners().values()) {
+            refs.addAll(XdsDependencies.rdsRefs(l));
+        }
+        return refs;
+    }
+
+    private Subscription of(XdsDependencies.RdsRef ref) {
         // Envoy's stat names carry ':' as '_', and so do the tags extracted from them
-        return subscriptions.computeIfAbsent(new Key(statPrefix, routeConfigName), k -> new Subscription(registry,
-                Tags.of(PREFIX_TAG, statPrefix, ROUTE_CONFIG_TAG, routeConfigName.replace(':', '_'))));
+        return subscriptions.computeIfAbsent(Key.of(ref), k -> new Subscription(registry,
+                Tags.of(PREFIX_TAG, ref.statPrefix(), ROUTE_CONFIG_TAG, ref.routeConfigName().replace(':', '_'))));
     }
 
     /**
@@ -95,20 +102,18 @@ final class RdsSubscriptionStats {
      * update_attempt (GrpcSubscriptionImpl::start); a file's counts as it is read.
      */
     void subscribed(XdsSnapshot snapshot) {
-        List<XdsDependencies.RdsRef> refs = new ArrayList<>(statics);
-        for (Listener l : snapshot.listeners().values()) {
-            refs.addAll(XdsDependencies.rdsRefs(l));
-        }
         Set<Key> now = new HashSet<>();
-        for (XdsDependencies.RdsRef ref : refs) {
-            Key k = new Key(ref.statPrefix(), ref.routeConfigName());
+        for (XdsDependencies.RdsRef ref : refs(snapshot)) {
+            Key k = Key.of(ref);
             if (now.add(k) && !started.contains(k)) {
-                Subscription s = of(k.statPrefix(), k.routeConfigName());
+                Subscription s = of(ref);
                 if (!isFile(ref)) {
                     s.stats.attempt();
                 }
             }
         }
+        // a subscription no HCM loads any more ends: the next HCM naming its route configuration starts another
+        subscriptions.keySet().retainAll(now);
         started = Set.copyOf(now);
     }
 
@@ -147,8 +152,7 @@ final class RdsSubscriptionStats {
             }
             XdsResource was = before.get(name);
             boolean changed = was == null || !was.resource().equals(now.resource());
-            for (XdsDependencies.RdsRef ref : refs(name, snapshot)) {
-                Subscription s = of(ref.statPrefix(), name);
+            for (Subscription s : subscriptionsOf(name, snapshot)) {
                 s.stats.attempt();
                 s.stats.success(delivered.getOrDefault(name, now.version()));
                 if (changed) {
@@ -167,8 +171,7 @@ final class RdsSubscriptionStats {
     void rejected(Set<String> names, XdsSnapshot snapshot) {
         delivered.clear();
         for (String name : names) {
-            for (XdsDependencies.RdsRef ref : refs(name, snapshot)) {
-                Subscription s = of(ref.statPrefix(), name);
+            for (Subscription s : subscriptionsOf(name, snapshot)) {
                 s.stats.attempt();
                 s.stats.rejected();
             }
@@ -181,8 +184,7 @@ final class RdsSubscriptionStats {
      * GrpcSubscriptionImpl::onConfigUpdateFailed count one.
      */
     void failed(String name, XdsSnapshot snapshot, String stat) {
-        for (XdsDependencies.RdsRef ref : refs(name, snapshot)) {
-            Subscription s = of(ref.statPrefix(), name);
+        for (Subscription s : subscriptionsOf(name, snapshot)) {
             s.stats.attempt();
             switch (stat) {
                 case "update_rejected" -> s.stats.rejected();
@@ -198,9 +200,11 @@ final class RdsSubscriptionStats {
      * timer counts it (0s waits for ever: no timer).
      */
     void initFetchTimeout(String name, XdsSnapshot snapshot) {
-        for (XdsDependencies.RdsRef ref : refs(name, snapshot)) {
-            if (XdsDependencies.initialFetchTimeout(ref.configSource(), Duration.ZERO) != null) {
-                Subscription s = of(ref.statPrefix(), name);
+        Set<Key> counted = new HashSet<>();
+        for (XdsDependencies.RdsRef ref : refs(snapshot)) {
+            if (ref.routeConfigName().equals(name) && counted.add(Key.of(ref))
+                    && XdsDependencies.initialFetchTimeout(ref.configSource(), Duration.ZERO) != null) {
+                Subscription s = of(ref);
                 s.stats.initFetchTimeout();
                 s.stats.attempt();
             }

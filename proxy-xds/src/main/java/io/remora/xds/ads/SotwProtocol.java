@@ -35,6 +35,11 @@ final class SotwProtocol extends XdsProtocolStream<DiscoveryRequest, DiscoveryRe
     }
 
     @Override
+    String controlPlane(DiscoveryResponse response) {
+        return response.hasControlPlane() ? response.getControlPlane().getIdentifier() : null;
+    }
+
+    @Override
     XdsUpdate update(DiscoveryResponse response) {
         XdsLog.received(response.getTypeUrl(), response.getVersionInfo(), response.getNonce(),
                 response.getResourcesCount());

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Prometheus name of the scope, e.g. {@code envoy_runtime_}): the counters {@code update_attempt},
  * {@code update_success}, {@code update_rejected}, {@code update_failure}, {@code init_fetch_timeout}, and the gauges
  * {@code version} (xxHash64 of the version_info last accepted) and {@code update_time} (when, in ms since the epoch),
- * all made together as Envoy makes them with the subscription. Control thread only.
+ * and the text readout {@code version_text} (the version_info itself), all made together as Envoy makes them with the subscription. Control thread only.
  */
 final class SubscriptionStats {
     private final Counter attempt;
@@ -22,6 +22,7 @@ final class SubscriptionStats {
     private final Counter initFetchTimeout;
     private final AtomicLong version = new AtomicLong();
     private final AtomicLong updateTime = new AtomicLong();
+    private final io.remora.stats.TextReadout versionText;
 
     SubscriptionStats(MeterRegistry registry, String prefix) {
         this(registry, prefix, Tags.empty());
@@ -38,6 +39,7 @@ final class SubscriptionStats {
         Gauge.builder(prefix + "version", version, v -> Double.parseDouble(Long.toUnsignedString(v.get())))
                 .tags(tags).register(registry);
         Gauge.builder(prefix + "update_time", updateTime, AtomicLong::get).tags(tags).register(registry);
+        versionText = io.remora.stats.TextReadout.register(registry, prefix + "version_text", tags);
     }
 
     void attempt() {
@@ -49,6 +51,7 @@ final class SubscriptionStats {
         success.increment();
         version.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
         updateTime.set(System.currentTimeMillis());
+        versionText.set(versionInfo);
     }
 
     void rejected() {

@@ -94,6 +94,11 @@ public final class XdsClient implements AutoCloseable {
                     }
 
                     @Override
+                    public void onControlPlane(String identifier) {
+                        stats.controlPlane(identifier);
+                    }
+
+                    @Override
                     public void onStreamClosed() {
                         cycle.connectionFailed(null);
                         cycle.dropUnackedUpdates();

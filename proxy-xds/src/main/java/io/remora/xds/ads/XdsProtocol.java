@@ -15,6 +15,10 @@ interface XdsProtocol {
     interface Handler {
         void onUpdate(XdsUpdate update);
 
+        /** A response's {@code control_plane.identifier}, before its update. */
+        default void onControlPlane(String identifier) {
+        }
+
         void onClosed(Throwable error);
     }
 

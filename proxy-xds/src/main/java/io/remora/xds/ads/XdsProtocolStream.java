@@ -35,6 +35,9 @@ abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
     /** A response as the client's update (and its log line). */
     abstract XdsUpdate update(R response);
 
+    /** The response's {@code control_plane.identifier}, or null when it has no {@code control_plane}. */
+    abstract String controlPlane(R response);
+
     /** Limits this stream's requests by the source's rate_limit_settings (before the first {@link #open}). */
     final void rateLimit(DiscoveryRequestLimiter limiter) {
         this.limiter = limiter;
@@ -49,6 +52,10 @@ abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
         requests = call(channel, new StreamObserver<>() {
             @Override
             public void onNext(R response) {
+                String identifier = controlPlane(response);
+                if (identifier != null) {
+                    handler.onControlPlane(identifier);
+                }
                 handler.onUpdate(update(response));
             }
 

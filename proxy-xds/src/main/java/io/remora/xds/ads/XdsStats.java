@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.remora.stats.TextReadout;
 
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +40,11 @@ public final class XdsStats {
     /** {@code update_time}: when the last update was accepted, in ms since the epoch (0 before). */
     private final java.util.concurrent.atomic.AtomicLong ldsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
     private java.util.concurrent.atomic.AtomicLong cdsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
+    /** {@code version_text}: the version_info last accepted, a text readout. */
+    private final TextReadout ldsVersionText;
+    private TextReadout cdsVersionText;
+    /** {@code control_plane.identifier}: what the last response said of the control plane. */
+    private final TextReadout controlPlaneIdentifier;
 
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
@@ -46,6 +52,7 @@ public final class XdsStats {
         this.rds = new RdsSubscriptionStats(registry);
         this.eds = new EdsSubscriptionStats(registry);
         Gauge.builder(CONNECTED_STATE, connectedState, AtomicInteger::get).register(registry);
+        controlPlaneIdentifier = TextReadout.register(registry, "envoy_control_plane_identifier", Tags.empty());
         ldsUpdateAttempt = registry.counter("envoy_listener_manager_lds_update_attempt");
         ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
         ldsUpdateRejected = registry.counter("envoy_listener_manager_lds_update_rejected");
@@ -53,6 +60,7 @@ public final class XdsStats {
         ldsUpdateFailure = registry.counter("envoy_listener_manager_lds_update_failure");
         versionGauge("envoy_listener_manager_lds_version", ldsVersion);
         Gauge.builder("envoy_listener_manager_lds_update_time", ldsUpdateTime, AtomicLong::get).register(registry);
+        ldsVersionText = TextReadout.register(registry, "envoy_listener_manager_lds_version_text", Tags.empty());
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
@@ -60,6 +68,7 @@ public final class XdsStats {
         cdsUpdateFailure = registry.counter("envoy_cluster_manager_cds_update_failure");
         versionGauge("envoy_cluster_manager_cds_version", cdsVersion);
         Gauge.builder("envoy_cluster_manager_cds_update_time", cdsUpdateTime, AtomicLong::get).register(registry);
+        cdsVersionText = TextReadout.register(registry, "envoy_cluster_manager_cds_version_text", Tags.empty());
     }
 
     /**
@@ -84,6 +93,7 @@ public final class XdsStats {
         versionGauge("envoy_cluster_manager_odcds_version", cdsVersion);
         cdsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
         Gauge.builder("envoy_cluster_manager_odcds_update_time", cdsUpdateTime, AtomicLong::get).register(registry);
+        cdsVersionText = TextReadout.register(registry, "envoy_cluster_manager_odcds_version_text", Tags.empty());
     }
 
     private DiscoveryRequestLimiter.Stats rateLimit;
@@ -113,6 +123,11 @@ public final class XdsStats {
 
     void connected(boolean up) {
         connectedState.set(up ? 1 : 0);
+    }
+
+    /** A response's {@code control_plane.identifier}, as GrpcMuxImpl sets its ControlPlaneStats' text readout. */
+    void controlPlane(String identifier) {
+        controlPlaneIdentifier.set(identifier);
     }
 
     /** LDS's and CDS's own streams: {@code listener_manager.lds.control_plane.connected_state} and CDS's. */
@@ -182,7 +197,7 @@ public final class XdsStats {
 
     /**
      * An update accepted: {@code update_success}, {@code version} set to the xxHash64 of its version_info (delta:
-     * system_version_info) and {@code update_time} to now, as GrpcSubscriptionImpl::onConfigUpdate sets them.
+     * system_version_info), {@code version_text} to it and {@code update_time} to now, as GrpcSubscriptionImpl::onConfigUpdate sets them.
      */
     void success(XdsResourceType type, String versionInfo) {
         switch (type) {
@@ -190,11 +205,13 @@ public final class XdsStats {
                 ldsUpdateSuccess.increment();
                 ldsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
                 ldsUpdateTime.set(System.currentTimeMillis());
+                ldsVersionText.set(versionInfo);
             }
             case CLUSTER -> {
                 cdsUpdateSuccess.increment();
                 cdsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
                 cdsUpdateTime.set(System.currentTimeMillis());
+                cdsVersionText.set(versionInfo);
             }
             case RUNTIME -> runtime().success(versionInfo);
             default -> { }

@@ -115,6 +115,48 @@ class XdsRdsStatsE2ETest {
         }
     }
 
+    /**
+     * Two listeners' HCMs (stat prefixes ingress_listener-0 and ingress_listener-<port>) naming route-0 over ADS share
+     * one subscription, as Envoy's RouteConfigProviderManager keys RdsRouteConfigSubscriptions by their Rds message
+     * (source/common/rds/route_config_provider_manager.cc): one resource name on the wire, one scope, the first HCM's,
+     * and one response updates both listeners.
+     */
+    @Test
+    void hcmsNamingTheSameRoutesShareOneSubscription() throws Exception {
+        try (TestUpstream a = TestUpstream.text("u-a"); TestUpstream b = TestUpstream.text("u-b");
+             TestControlPlane cp = new TestControlPlane().startTcp(0)) {
+            Mesh mesh = new Mesh(XdsProxy.freePort(), a.port(), b.port());
+            int second = XdsProxy.freePort();
+            mesh.extraListenerPorts = java.util.List.of(second);
+            mesh.extraOnRunningRoute = true;
+            cp.set(mesh.snapshot());
+            try (XdsProxy proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, false))) {
+                cp.awaitSotwAck(RDS, "0");
+                proxy.awaitReply("the first listener", mesh.listenerPort, "/", r -> r.body().equals("u-a"));
+                proxy.awaitReply("the second listener", second, "/", r -> r.body().equals("u-a"));
+                TestControlPlane.await("RDS success", () -> rds(proxy, "update_success") == 1.0);
+                assertEquals(2.0, rds(proxy, "update_attempt"), "one start, one response: one subscription");
+                for (var request : cp.requests(RDS)) {
+                    assertEquals(java.util.List.of("route-0"), request.getResourceNamesList());
+                }
+                String text = proxy.admin("/stats?filter=rds");
+                assertTrue(text.contains("http.ingress_listener-0.rds.route-0.update_success: 1\n"), text);
+                assertTrue(!text.contains("ingress_listener-" + second), "no second scope: " + text);
+
+                mesh.target = "cluster-b";
+                mesh.rdsVersion = "1";
+                cp.set(mesh.snapshot());
+                cp.awaitSotwAck(RDS, "1");
+                proxy.awaitReply("the first listener updated", mesh.listenerPort, "/", r -> r.body().equals("u-b"));
+                proxy.awaitReply("the second listener updated", second, "/", r -> r.body().equals("u-b"));
+                TestControlPlane.await("RDS success 2", () -> rds(proxy, "update_success") == 2.0);
+                assertEquals(3.0, rds(proxy, "update_attempt"));
+                assertEquals(2.0, rds(proxy, "config_reload"));
+                assertTrue(!proxy.admin("/stats?filter=rds").contains("ingress_listener-" + second));
+            }
+        }
+    }
+
     private static double rds(XdsProxy proxy, String stat) {
         return proxy.metric("envoy_http_rds_" + stat, ROUTE, HCM);
     }
