@@ -14,6 +14,7 @@ final class StreamInfoSeldom {
     String originalPath;
     String traceId;
     String spanId;
+    io.remora.tracing.UpstreamSpans upstreamSpans;
     String virtualClusterName;
     io.remora.stats.VirtualClusterStats virtualClusterStats;
     io.remora.stats.RouteStats routeStats;

@@ -114,6 +114,17 @@ abstract class StreamNotes extends StreamRequestFacts {
         }
     }
 
+    /** The connection manager's span, for the router's spans per try; null when the stream is not traced. */
+    public io.remora.tracing.UpstreamSpans upstreamSpans() {
+        return seldom == null ? null : seldom.upstreamSpans;
+    }
+
+    public void upstreamSpans(io.remora.tracing.UpstreamSpans v) {
+        if (v != null || seldom != null) {
+            seldom().upstreamSpans = v;
+        }
+    }
+
     /** {@code %VIRTUAL_CLUSTER_NAME%}: the virtual cluster the request matched, or null. */
     public String virtualClusterName() {
         return seldom == null ? null : seldom.virtualClusterName;

@@ -22,12 +22,14 @@ import java.util.List;
  *                            also logged when the try's upstream stream is ready
  * @param upstreamLogFlushInterval {@code upstream_log_options.upstream_log_flush_interval}: also logged
  *                            periodically while the try runs; null: never
+ * @param startChildSpan      {@code start_child_span}: a span per try upstream, child of the request's
+ *                            span, when the connection manager traces
  */
 public record RouterFilterConfig(boolean suppressEnvoyHeaders, List<HttpFilterEntry> upstreamHttpFilters,
                                  boolean dynamicStats, boolean respectExpectedRqTimeout,
                                  boolean suppressGrpcRequestFailureCodeStats, List<String> strictCheckHeaders,
                                  List<AccessLogConfig> upstreamLogs, boolean flushUpstreamLogOnUpstreamStream,
-                                 Duration upstreamLogFlushInterval)
+                                 Duration upstreamLogFlushInterval, boolean startChildSpan)
         implements HttpFilterConfig {
     public static final String NAME = "envoy.filters.http.router";
 
@@ -44,7 +46,7 @@ public record RouterFilterConfig(boolean suppressEnvoyHeaders, List<HttpFilterEn
     private RouterFilterConfig(Builder b) {
         this(b.suppressEnvoyHeaders, b.upstreamHttpFilters, b.dynamicStats, b.respectExpectedRqTimeout,
                 b.suppressGrpcRequestFailureCodeStats, b.strictCheckHeaders, b.upstreamLogs,
-                b.flushUpstreamLogOnUpstreamStream, b.upstreamLogFlushInterval);
+                b.flushUpstreamLogOnUpstreamStream, b.upstreamLogFlushInterval, b.startChildSpan);
     }
 
     public static Builder builder() {
@@ -67,6 +69,7 @@ public record RouterFilterConfig(boolean suppressEnvoyHeaders, List<HttpFilterEn
         private List<AccessLogConfig> upstreamLogs = List.of();
         private boolean flushUpstreamLogOnUpstreamStream;
         private Duration upstreamLogFlushInterval;
+        private boolean startChildSpan;
 
         private Builder() {
         }
@@ -113,6 +116,11 @@ public record RouterFilterConfig(boolean suppressEnvoyHeaders, List<HttpFilterEn
 
         public Builder upstreamLogFlushInterval(Duration v) {
             upstreamLogFlushInterval = v;
+            return this;
+        }
+
+        public Builder startChildSpan(boolean v) {
+            startChildSpan = v;
             return this;
         }
 

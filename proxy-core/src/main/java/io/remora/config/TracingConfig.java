@@ -18,6 +18,8 @@ import java.util.List;
  *                          written into x-request-id for the next proxy (default true)
  * @param requestIdSampling its {@code use_request_id_for_trace_sampling}: when false every request is
  *                          handed to the tracer as sampled, as Envoy does, and the id is left alone
+ * @param spawnUpstreamSpan {@code spawn_upstream_span}: a CLIENT span per try upstream, child of the
+ *                          request's span, which is then a SERVER span whatever the direction
  */
 public record TracingConfig(
         Provider provider,
@@ -28,7 +30,8 @@ public record TracingConfig(
         List<CustomTag> customTags,
         boolean egress,
         boolean packTraceReason,
-        boolean requestIdSampling) {
+        boolean requestIdSampling,
+        boolean spawnUpstreamSpan) {
 
     public TracingConfig {
         customTags = customTags == null ? List.of() : List.copyOf(customTags);
@@ -50,6 +53,7 @@ public record TracingConfig(
         private boolean egress;
         private boolean packTraceReason = true;
         private boolean requestIdSampling = true;
+        private boolean spawnUpstreamSpan;
 
         private Builder() {
         }
@@ -99,9 +103,14 @@ public record TracingConfig(
             return this;
         }
 
+        public Builder spawnUpstreamSpan(boolean v) {
+            spawnUpstreamSpan = v;
+            return this;
+        }
+
         public TracingConfig build() {
             return new TracingConfig(provider, randomSampling, clientSampling, overallSampling, maxPathTagLength,
-                    customTags, egress, packTraceReason, requestIdSampling);
+                    customTags, egress, packTraceReason, requestIdSampling, spawnUpstreamSpan);
         }
     }
 

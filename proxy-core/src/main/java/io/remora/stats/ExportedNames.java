@@ -69,8 +69,10 @@ public final class ExportedNames {
     private Exported compute(Meter.Id id) {
         String dotted = StatNames.envoyName(id);
         // An alt stat name is the request's text, and a mongo prefix or collection may hold dots:
-        // only Envoy's extraction knows what of them is a tag.
-        boolean extract = producer != null || AltStatCodeStats.isAltStat(id) || MongoStatNames.isMongo(id);
+        // only Envoy's extraction knows what of them is a tag. A network RBAC stat_prefix is the
+        // name's first token, which other extractors may take too (Istio's "tcp." is also a tcp_prefix).
+        boolean extract = producer != null || AltStatCodeStats.isAltStat(id) || MongoStatNames.isMongo(id)
+                || id.getTag(io.remora.rbac.RbacStats.NETWORK_PREFIX_TAG) != null;
         if (!extract || !id.getName().startsWith("envoy_")) {
             TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);
             Meter.Id shown = SslStatNames.exported(ZoneCodeStats.exported(id));

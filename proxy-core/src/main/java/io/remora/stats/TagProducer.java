@@ -30,6 +30,9 @@ public final class TagProducer {
     private static final String[][] DEFAULTS = {
             {"envoy.response_code", "_rq(_(\\d{3}))$"},
             {"envoy.response_code_class", "_rq_(\\d)xx$"},
+            // Envoy's tokenized "$.rbac.**": the network RBAC filter's stat_prefix, the first token.
+            // Tokenized extractors without a leading literal run before the others, so it is listed early.
+            {"envoy.rbac_prefix", "^(([^.]*)\\.)rbac\\."},
             {"envoy.dynamo_partition_id",
                     "^http(?=\\.).*?\\.dynamodb\\.table(?=\\.).*?\\.capacity(?=\\.).*?(\\.__partition_id=(\\w{7}))$"},
             {"envoy.dynamo_operation",
@@ -59,6 +62,10 @@ public final class TagProducer {
             // Envoy's tokenized "vhost.*.route.$.**": the route's stat_prefix, one token.
             {"envoy.route", "^vhost\\.[^.]+\\.route\\.(([^.]+)\\.)"},
             {"envoy.worker_id", "^listener_manager\\.((worker_\\d+)\\.)"},
+            {"envoy.rbac_policy_name", "^http\\.[^.]+\\.rbac\\.(?:[^.]+\\.)?policy\\.(([^.]+)\\.)"
+                    + "(?:allowed|shadow_allowed|denied|shadow_denied)$"},
+            // The HTTP RBAC filter's rules_stat_prefix up to its dot; Envoy's negative matching value "policy".
+            {"envoy.rbac_http_prefix", "^http\\.[^.]+\\.rbac\\.((?!policy\\.)([^.]+)\\.)"},
     };
 
     /** One {@code stats_tags} entry: a regex rule, or a fixed value when {@code fixedValue} is set. */

@@ -119,6 +119,49 @@ final class SpanTags {
         return tags;
     }
 
+    /**
+     * A try's span as Envoy's finalizeUpstreamSpan tags it: the upstream protocol, the host as
+     * {@code upstream_address} and {@code peer.address}, the route's cluster, the try's status
+     * and flags, {@code error} without a response or for a 5xx, and the custom tags (request headers
+     * as sent upstream; a {@code request} metadata tag reads the try's own, empty, dynamic metadata).
+     */
+    static void upstream(Map<String, String> tags, UpstreamSpan s, StreamInfo info, TracingConfig config,
+                         Route.Tracing routeTracing) {
+        tags.put("http.protocol", s.protocol == null ? "-" : s.protocol);
+        String host = io.remora.accesslog.AccessLogFormatter.address(s.host, true);
+        if (host != null) {
+            tags.put("upstream_address", host);
+            tags.put("peer.address", host);
+        }
+        tags.put("component", "proxy");
+        if (s.cluster != null) {
+            tags.put("upstream_cluster", s.cluster);
+            tags.put("upstream_cluster.name", s.observabilityName);
+        }
+        tags.put("http.status_code", Integer.toString(s.status));
+        StringBuilder flags = new StringBuilder();
+        for (io.remora.accesslog.ResponseFlag f : s.flags) {
+            flags.append(flags.length() > 0 ? "," : "").append(f.code);
+        }
+        tags.put("response_flags", flags.length() == 0 ? "-" : flags.toString());
+        if (isError(s.status)) {
+            tags.put("error", "true");
+        }
+        for (TracingConfig.CustomTag t : customTags(config, routeTracing)) {
+            if (t instanceof TracingConfig.LiteralTag l) {
+                putIfNotEmpty(tags, l.tag(), l.value());
+            } else if (t instanceof TracingConfig.RequestHeaderTag r && s.headers != null) {
+                CharSequence v = s.headers.get(AsciiString.of(r.header().toLowerCase(Locale.ROOT)));
+                putIfNotEmpty(tags, r.tag(), v != null ? v.toString() : r.defaultValue());
+            } else if (t instanceof TracingConfig.MetadataTag m) {
+                Object v = m.source() == io.remora.config.MetadataSource.DYNAMIC || info == null ? null
+                        : info.metadata(m.source(), m.namespace(), m.path());
+                String text = MetadataTagValue.of(v);
+                putIfNotEmpty(tags, m.tag(), text != null ? text : m.defaultValue());
+            }
+        }
+    }
+
     /** Envoy's ClusterInfo::observabilityName: the cluster's alt_stat_name when it has one. */
     private static String observabilityName(String cluster, DecoderFilterCallbacks decoder) {
         io.remora.upstream.Cluster c = decoder.serverContext() == null || decoder.serverContext().clusterManager() == null

@@ -67,6 +67,8 @@ public final class TracingFilter implements StreamFilter {
     private final SpanSampler sampler;
     /** Envoy's Fluentd tracer logs every span it finishes, sampled or not (the flag only propagates). */
     private final boolean reportsUnsampled;
+    /** The request's span for the router's spans per try; OpenTelemetry, Zipkin and Fluentd only. */
+    private UpstreamSpans upstream;
 
     private TracingFilter(TracingConfig config, SpanSink sink) {
         this.config = config;
@@ -188,6 +190,9 @@ public final class TracingFilter implements StreamFilter {
             recordTraceId();
             TraceContext.injectTraceparent(headers, traceId, spanId, sampled, traceState);
         }
+        if (upstream != null) {
+            upstream.routeTracing = routeTracing;
+        }
         if (requestTags != null || sampled || reportsUnsampled) {
             requestTags = SpanTags.request(headers, config, routeTracing, decoder);
             if (datadogTrace != null) {
@@ -211,7 +216,9 @@ public final class TracingFilter implements StreamFilter {
             traceId = zipkin.traceId128() ? TraceContext.newTraceId() : TraceContext.newTraceId64();
             spanId = TraceContext.newSpanId();
             parentSpanId = null;
-        } else if (zipkin.sharedSpanContext()) {
+        } else if (zipkin.sharedSpanContext() && (!config.egress() || config.spawnUpstreamSpan())) {
+            // Envoy's Zipkin tracer shares the caller's ids for a server span only: ingress, or any
+            // request span once tries get spans of their own.
             traceId = incoming.traceId();
             spanId = incoming.spanId();
             parentSpanId = incoming.parentSpanId();
@@ -294,6 +301,18 @@ public final class TracingFilter implements StreamFilter {
             decoder.streamInfo().traceId(traceId);
             decoder.streamInfo().spanId(spanId);
             decoder.streamInfo().traceForced(sampled && forced);
+            if (datadogTrace == null && skyWalkingContext == null) {
+                if (upstream == null) {
+                    upstream = new UpstreamSpans(config, sink, zipkin, reportsUnsampled, decoder.streamInfo());
+                    decoder.streamInfo().upstreamSpans(upstream);
+                }
+                upstream.traceId = traceId;
+                upstream.spanId = spanId;
+                upstream.parentSpanId = parentSpanId;
+                upstream.traceState = traceState;
+                upstream.sampled = sampled;
+                upstream.routeTracing = routeTracing;
+            }
         }
     }
 
@@ -367,7 +386,8 @@ public final class TracingFilter implements StreamFilter {
             tags.putAll(grpcResponseTags);
         }
         sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
-                config.egress() ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER,
+                config.egress() && !(upstream != null && config.spawnUpstreamSpan()) ? FinishedSpan.Kind.CLIENT
+                        : FinishedSpan.Kind.SERVER,
                 startEpochNanos, Math.max(end, startEpochNanos), tags, "true".equals(tags.get("error")),
                 traceState, shared, skyWalkingContext));
     }

@@ -36,6 +36,35 @@ class TagProducerTest {
         assertEquals(Tag.of("listener_address", "0.0.0.0_15006"), l.tags().get(0));
     }
 
+    /** Envoy's tag_extractor_impl_test RBAC cases (well_known_names.cc RBAC_PREFIX, RBAC_HTTP_PREFIX, RBAC_POLICY_NAME). */
+    @Test
+    void rbacStatsLoseTheirPrefixesAsEnvoysDo() {
+        TagProducer p = new TagProducer(true, List.of());
+        TagProducer.Extracted net = p.produce("my_rbac_prefix.rbac.allowed");
+        assertEquals("rbac.allowed", net.name());
+        assertEquals(List.of(Tag.of("envoy.rbac_prefix", "my_rbac_prefix")), net.tags());
+        TagProducer.Extracted http = p.produce("http.hcm_prefix.rbac.prefix.allowed");
+        assertEquals("http.rbac.allowed", http.name());
+        assertEquals(java.util.Set.of(Tag.of("envoy.http_conn_manager_prefix", "hcm_prefix"),
+                Tag.of("envoy.rbac_http_prefix", "prefix")), java.util.Set.copyOf(http.tags()));
+        TagProducer.Extracted policy = p.produce("http.hcm_prefix.rbac.policy.my_rbac_policy.denied");
+        assertEquals("http.rbac.policy.denied", policy.name());
+        assertEquals(java.util.Set.of(Tag.of("envoy.http_conn_manager_prefix", "hcm_prefix"),
+                Tag.of("envoy.rbac_policy_name", "my_rbac_policy")), java.util.Set.copyOf(policy.tags()));
+        TagProducer.Extracted shadow = p.produce("http.hcm_prefix.rbac.prefix.policy.my_rbac_policy.shadow_allowed");
+        assertEquals("http.rbac.policy.shadow_allowed", shadow.name());
+        assertEquals(3, shadow.tags().size(), shadow.tags().toString());
+        // A prefix without a dot is part of the stat's name.
+        assertEquals("http.rbac.istio_dry_run_allow_shadow_allowed",
+                p.produce("http.ingress.rbac.istio_dry_run_allow_shadow_allowed").name());
+        // Istio's network RBAC prefix "tcp." is the first token of a tcp_prefix stat too: both take theirs.
+        TagProducer.Extracted tcp = p.produce("tcp.rbac.denied");
+        assertEquals("denied", tcp.name());
+        assertEquals(List.of(Tag.of("envoy.rbac_prefix", "tcp"), Tag.of("envoy.tcp_prefix", "rbac")), tcp.tags());
+        // A prefix of two tokens is no network RBAC prefix.
+        assertEquals("a.b.rbac.allowed", p.produce("a.b.rbac.allowed").name());
+    }
+
     @Test
     void defaultsGiveEnvoysTagsAndTheFirstOfTwoSameNamedRulesWins() {
         TagProducer p = new TagProducer(true, List.of());

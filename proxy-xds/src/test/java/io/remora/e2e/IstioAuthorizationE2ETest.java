@@ -233,7 +233,7 @@ class IstioAuthorizationE2ETest {
 
     @Test
     void tcpChainDeniesEveryConnection() throws Exception {
-        double denied = metric("envoy_rbac_denied{envoy_rbac_prefix=\"tcp\"}");
+        double denied = metric("envoy_denied{envoy_rbac_prefix=\"tcp\",envoy_tcp_prefix=\"rbac\"}");
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), tcpPort)) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
@@ -245,7 +245,7 @@ class IstioAuthorizationE2ETest {
             }
             assertEquals(-1, n);
         }
-        assertEquals(denied + 1, metric("envoy_rbac_denied{envoy_rbac_prefix=\"tcp\"}"));
+        assertEquals(denied + 1, metric("envoy_denied{envoy_rbac_prefix=\"tcp\",envoy_tcp_prefix=\"rbac\"}"));
     }
 
 }

@@ -266,6 +266,84 @@ class ZipkinTracingE2ETest {
         }
     }
 
+    /** A caller's B3 context: trace, span, sampled, parent. */
+    private static final String SHARED_B3 = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90";
+
+    /** An OUTBOUND listener NAME tracing all with the connection manager's Zipkin (shared span context) and {@code fields}. */
+    private static String outboundListener(String name, String fields) {
+        return Bootstraps.httpListenerWithFilters(name, "", "tracing:\n  random_sampling: { value: 100 }\n" + fields
+                + "  provider:\n" + Bootstraps.indent(DEFAULT_ZIPKIN, 4) + "\n", "",
+                Bootstraps.catchAll("- match: { prefix: \"/\" }\n  route: { cluster: up }"))
+                .replace("- name: " + name + "\n", "- name: " + name + "\n  traffic_direction: OUTBOUND\n");
+    }
+
+    /**
+     * Envoy's Zipkin tracer shares the caller's span ids (shared_span_context, the default) for a
+     * server span only. With spawn_upstream_span the request's span is a SERVER span even outbound
+     * and each try a CLIENT child of it, whose ids go upstream.
+     */
+    @Test
+    void withSpawnUpstreamSpanEachTryIsAClientChildOfTheSharedServerSpan() throws Exception {
+        try (Collector zipkin = new Collector(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            Map<String, Integer> ports = Map.of("spawn", ProxyProcess.freePort());
+            String yaml = Bootstraps.listeners(admin, outboundListener("spawn", "  spawn_upstream_span: true\n"),
+                    Bootstraps.cluster("up", false, null, up.port()) + "\n"
+                    + Bootstraps.cluster("zipkin", false, null, zipkin.port()), ports)
+                    + "layered_runtime:\n  layers:\n  - name: static\n    static_layer:\n"
+                    + "      tracing.zipkin.min_flush_spans: 1\n";
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, get(ports.get("spawn"), Map.of("b3", SHARED_B3)).statusCode());
+                JsonObject first = zipkin.next();
+                JsonObject second = zipkin.next();
+                assertNotNull(second, "two spans reached the collector");
+                JsonObject attempt = "router up egress".equals(str(first, "name")) ? first : second;
+                JsonObject request = attempt == first ? second : first;
+                assertEquals("router up egress", str(attempt, "name"));
+                assertEquals("SERVER", str(request, "kind"));
+                assertEquals("e457b5a2e4d86bd1", str(request, "id"), "the server half of the caller's span");
+                assertEquals("05e3ac9a4f6e3b90", str(request, "parentId"));
+                assertTrue(request.get("shared").getAsBoolean());
+                assertEquals("CLIENT", str(attempt, "kind"));
+                assertEquals("e457b5a2e4d86bd1", str(attempt, "parentId"));
+                assertNotEquals("e457b5a2e4d86bd1", str(attempt, "id"));
+                assertFalse(attempt.has("shared"));
+                assertEquals("80f198ee56343ba864fe8b2a57d3eff7", str(attempt, "traceId"));
+                JsonObject tags = attempt.getAsJsonObject("tags");
+                assertEquals("200", tags.get("http.status_code").getAsString());
+                assertEquals("127.0.0.1:" + up.port(), tags.get("upstream_address").getAsString());
+                // The try's ids went upstream.
+                assertEquals(str(attempt, "id"), up.lastHeaders.get("x-b3-spanid"));
+                assertEquals("e457b5a2e4d86bd1", up.lastHeaders.get("x-b3-parentspanid"));
+                assertEquals("80f198ee56343ba864fe8b2a57d3eff7", up.lastHeaders.get("x-b3-traceid"));
+            }
+        }
+    }
+
+    /** Without spawn_upstream_span an outbound request's span is a CLIENT child of the caller's, never its shared half. */
+    @Test
+    void anOutboundSpanIsTheCallersChildEvenWithSharedSpanContext() throws Exception {
+        try (Collector zipkin = new Collector(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            Map<String, Integer> ports = Map.of("outbound", ProxyProcess.freePort());
+            String yaml = Bootstraps.listeners(admin, outboundListener("outbound", ""), Bootstraps.cluster("up", false, null,
+                    up.port()) + "\n" + Bootstraps.cluster("zipkin", false, null, zipkin.port()), ports)
+                    + "layered_runtime:\n  layers:\n  - name: static\n    static_layer:\n"
+                    + "      tracing.zipkin.min_flush_spans: 1\n";
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, get(ports.get("outbound"), Map.of("b3", SHARED_B3)).statusCode());
+                JsonObject client = zipkin.next();
+                assertNotNull(client);
+                assertEquals("CLIENT", str(client, "kind"));
+                assertEquals("e457b5a2e4d86bd1", str(client, "parentId"), "outbound: the caller's child");
+                assertNotEquals("e457b5a2e4d86bd1", str(client, "id"));
+                assertFalse(client.has("shared"));
+                assertEquals(str(client, "id"), up.lastHeaders.get("x-b3-spanid"));
+                assertNull(zipkin.spans.poll(1, TimeUnit.SECONDS), "no try span without spawn_upstream_span");
+            }
+        }
+    }
+
     /** A connection manager's tracing: random_sampling PERCENT, Zipkin as Istio configures it. */
     private static String zipkinTracing(int percent) {
         return "tracing:\n  random_sampling: { value: " + percent + " }\n  provider:\n"

@@ -87,6 +87,13 @@ final class Attempts {
         }
         UpstreamRequest a = r.shared.upstreamLogs() == null ? new UpstreamRequest(r, target, host, h)
                 : new LoggedUpstreamRequest(r, target, host, h, r.shared.upstreamLogs());
+        io.remora.tracing.UpstreamSpans spans = r.info.upstreamSpans();
+        if (spans != null && spans.spawns(r.shared.config().startChildSpan())) {
+            // As Envoy's UpstreamRequest: the try's span is named by the route's cluster and sends its own context.
+            String alt = r.cluster.config().altStatName();
+            a.span = spans.start(r.cluster.config().name(), alt == null || alt.isEmpty() ? r.cluster.config().name() : alt,
+                    r.info.attemptCount, h);
+        }
         r.current = a;
         a.start();
     }

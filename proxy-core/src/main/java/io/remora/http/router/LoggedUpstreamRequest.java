@@ -108,6 +108,7 @@ final class LoggedUpstreamRequest extends UpstreamRequest {
 
     @Override
     void responseHeaders(Http2Headers h, int status) {
+        super.responseHeaders(h, status);
         tryInfo.responseHeaders = h;
         tryInfo.responseCode = status;
         tryInfo.upstreamServiceTimeNanos = System.nanoTime() - tryInfo.startNanos;

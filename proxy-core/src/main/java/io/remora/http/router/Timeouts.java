@@ -137,6 +137,9 @@ final class Timeouts {
             RetryLog.log(r.cb, idle ? "upstream per try idle timeout" : "upstream per try timeout");
         }
         a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+        if (a.span != null) {
+            a.span.flag(idle ? ResponseFlag.STREAM_IDLE_TIMEOUT : ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+        }
         a.abandon();
         if (r.retry != null) {
             r.retry.timeoutRetry = true;

@@ -52,6 +52,8 @@ class UpstreamRequest implements UpstreamCallbacks {
     TryTimers timers;
     /** The try's upstream HTTP filters; null when neither the cluster nor the router lists any. */
     final FilteredTry filtered;
+    /** The try's own span, when the connection manager traces and spawns upstream spans; else null. */
+    io.remora.tracing.UpstreamSpan span;
 
     UpstreamRequest(RouterFilter router, Cluster cluster, Host host, Http2Headers headers) {
         this.router = router;
@@ -153,6 +155,9 @@ class UpstreamRequest implements UpstreamCallbacks {
             cluster.stats().upstreamRqTxReset.increment();
             stream.reset();
         }
+        if (span != null) {
+            span.canceled();
+        }
         release();
     }
 
@@ -163,6 +168,9 @@ class UpstreamRequest implements UpstreamCallbacks {
     /** Cancels the timers, ends the upstream filters and the try's track_cluster_stats sizes; idempotent. */
     void release() {
         finished = true;
+        if (span != null) {
+            span.finish(stream == null ? null : stream.protocol(), host.address());
+        }
         TryTimers.cancelAll(this);
         if (filtered != null) {
             filtered.destroy();
@@ -237,10 +245,16 @@ class UpstreamRequest implements UpstreamCallbacks {
 
     /** The response's headers reached the router (after the try's upstream filters): only upstream logs keep them. */
     void responseHeaders(Http2Headers h, int status) {
+        if (span != null) {
+            span.responseHeaders(h, status);
+        }
     }
 
     /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
     void recordReset(ResetReason reason, String transportFailure) {
+        if (span != null) {
+            span.reset(reason.text, reason.responseFlag());
+        }
         TryAccounting.reset(this, reason, transportFailure);
     }
 
@@ -334,6 +348,9 @@ class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         TryAccounting.trailers(this, trailers);
+        if (span != null) {
+            span.responseTrailers(trailers);
+        }
         UpstreamResponse.onComplete(router, this);
         router.cb.encodeTrailers(trailers);
     }

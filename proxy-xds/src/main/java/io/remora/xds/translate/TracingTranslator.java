@@ -129,6 +129,7 @@ public final class TracingTranslator {
         requestId(h, hcmPath.field("request_id_extension").field("typed_config"), b);
         warnUnbuilt(t, path, ctx);
         return b.customTags(tags)
+                .spawnUpstreamSpan(t.getSpawnUpstreamSpan().getValue())
                 .egress(ctx.trafficDirection() == io.remora.config.ListenerConfig.TrafficDirection.OUTBOUND)
                 .build();
     }
@@ -139,11 +140,6 @@ public final class TracingTranslator {
             ctx.warnOnce("tracing.verbose", "tracing.verbose is not supported: spans get no stream event logs"
                     + " (last_downstream_rx_byte_received, first_upstream_tx_byte_sent, ..."
                     + " last_downstream_tx_byte_sent), first at " + path.field("verbose"));
-        }
-        if (t.getSpawnUpstreamSpan().getValue()) {
-            ctx.warnOnce("tracing.spawn_upstream_span", "tracing.spawn_upstream_span is not supported: each request"
-                    + " has its one span (SERVER inbound, CLIENT outbound) and no upstream span per try, first at "
-                    + path.field("spawn_upstream_span"));
         }
     }
 

@@ -169,7 +169,9 @@ class SidecarFixtureAdsE2ETest {
             s.getOutputStream().write("\u0001not http\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             assertEquals(-1, s.getInputStream().read(), "the network RBAC closes the connection");
         }
-        TestControlPlane.await("the network RBAC's denial counted", () -> proxy.metric("envoy_rbac_denied") >= 1);
+        // Istio's "tcp." prefix is also tcp_prefix's first token: Envoy's default extraction leaves "denied".
+        TestControlPlane.await("the network RBAC's denial counted",
+                () -> proxy.metric("envoy_denied", "envoy_rbac_prefix=\"tcp\"", "envoy_tcp_prefix=\"rbac\"") >= 1);
         double after = proxy.metric("envoy_cluster_upstream_cx_tx_bytes_total",
                 "envoy_cluster_name=\"InboundPassthroughClusterIpv4\"");
         assertEquals(served, after, "nothing denied reached the app");

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -201,14 +202,18 @@ class RouteOptionsTranslationTest {
                 tracing: { verbose: false, spawn_upstream_span: false }
                 """);
         assertTrue(quiet.warnings().stream().noneMatch(w -> w.contains("tracing.")), quiet.warnings().toString());
+        assertFalse(HcmHeaderOptionsTranslationTest.hcm(quiet).tracing().spawnUpstreamSpan());
         var b = HcmHeaderOptionsTranslationTest.load("""
                 tracing: { verbose: true, spawn_upstream_span: true }
                 path_normalization_options:
                   forwarding_transformation: { operations: [ { normalize_path_rfc_3986: {} } ] }
                 """);
-        for (String field : List.of("tracing.verbose", "tracing.spawn_upstream_span", "path_normalization_options")) {
+        for (String field : List.of("tracing.verbose", "path_normalization_options")) {
             assertTrue(b.warnings().stream().anyMatch(w -> w.contains(hcm + "." + field)),
                     field + " in " + b.warnings());
         }
+        // Built: a span per try upstream.
+        assertTrue(b.warnings().stream().noneMatch(w -> w.contains("spawn_upstream_span")), b.warnings().toString());
+        assertTrue(HcmHeaderOptionsTranslationTest.hcm(b).tracing().spawnUpstreamSpan());
     }
 }

@@ -71,8 +71,10 @@ class RouterFilterTranslationTest {
     }
 
     @Test
-    void startChildSpanIsWarnedAbout() {
+    void startChildSpanIsKept() {
         LoadedBootstrap b = load("start_child_span: true");
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("start_child_span")), b.warnings().toString());
+        assertTrue(router(b).startChildSpan());
+        assertTrue(b.warnings().stream().noneMatch(w -> w.contains("start_child_span")), b.warnings().toString());
+        assertFalse(router(load("suppress_envoy_headers: false")).startChildSpan());
     }
 }

@@ -44,10 +44,6 @@ public final class RouterExtension implements HttpFilterExtension<RouterFilterCo
                         + "x-envoy-retry-grpc-on x-envoy-retry-on], got '" + r.getStrictCheckHeaders(i) + "'");
             }
         }
-        if (r.getStartChildSpan()) {
-            ctx.warnOnce("router.start_child_span", "start_child_span is not supported: each request has its one"
-                    + " span and no egress span per try, first at " + path.field("start_child_span"));
-        }
         Duration flushEvery = null;
         if (r.getUpstreamLogOptions().hasUpstreamLogFlushInterval()) {
             flushEvery = Protos.duration(r.getUpstreamLogOptions().getUpstreamLogFlushInterval());
@@ -67,6 +63,7 @@ public final class RouterExtension implements HttpFilterExtension<RouterFilterCo
                 .upstreamLogs(AccessLogTranslator.translate(r.getUpstreamLogList(), path.field("upstream_log"), ctx))
                 .flushUpstreamLogOnUpstreamStream(r.getUpstreamLogOptions().getFlushUpstreamLogOnUpstreamStream())
                 .upstreamLogFlushInterval(flushEvery)
+                .startChildSpan(r.getStartChildSpan())
                 .build();
     }
 

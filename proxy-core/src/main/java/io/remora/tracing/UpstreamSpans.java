@@ -1,0 +1,90 @@
+package io.remora.tracing;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.Route;
+import io.remora.config.TracingConfig;
+
+/**
+ * The request's span as the router sees it, to start a span per try upstream (Envoy's
+ * UpstreamRequest spawning a child of the active span when the connection manager's
+ * {@code spawn_upstream_span} or the router's {@code start_child_span} asks). The tracing filter
+ * keeps it current: the ids and the decision may change when the route is looked up again.
+ *
+ * <p>A try's span is a child of the request's span, named {@code router <cluster> egress}, and its
+ * context (not the request span's) goes upstream, sampled or not, as Envoy's child span injects its
+ * own. OpenTelemetry's is a CLIENT span; Zipkin's is CLIENT when the connection manager spawns
+ * upstream spans, else of the listener's direction, and an ingress one shares the request span's
+ * ids under {@code shared_span_context} (Envoy's Zipkin tracer).
+ */
+public final class UpstreamSpans {
+
+    private final TracingConfig config;
+    private final SpanSink sink;
+    /** Non-null for Zipkin: B3 out, its span kinds and shared ids. */
+    private final TracingConfig.Zipkin zipkin;
+    /** Fluentd logs unsampled spans too. */
+    private final boolean reportsUnsampled;
+    private final StreamInfo info;
+    String traceId;
+    String spanId;
+    String parentSpanId;
+    String traceState;
+    boolean sampled;
+    Route.Tracing routeTracing;
+
+    UpstreamSpans(TracingConfig config, SpanSink sink, TracingConfig.Zipkin zipkin, boolean reportsUnsampled,
+                  StreamInfo info) {
+        this.config = config;
+        this.sink = sink;
+        this.zipkin = zipkin;
+        this.reportsUnsampled = reportsUnsampled;
+        this.info = info;
+    }
+
+    /** Whether a try gets a span of its own: the connection manager's {@code spawn_upstream_span}, else the router's {@code start_child_span}. */
+    public boolean spawns(boolean startChildSpan) {
+        return config.spawnUpstreamSpan() || startChildSpan;
+    }
+
+    /**
+     * Starts the span of a try and writes its context into the request headers going upstream.
+     *
+     * @param observabilityName the route cluster's {@code alt_stat_name}, else its name
+     * @param attempt           the try's number, 1 for the first
+     */
+    public UpstreamSpan start(String cluster, String observabilityName, int attempt, Http2Headers headers) {
+        long start = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
+        FinishedSpan.Kind kind = zipkin == null || config.spawnUpstreamSpan() || config.egress()
+                ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER;
+        boolean shared = zipkin != null && kind == FinishedSpan.Kind.SERVER && zipkin.sharedSpanContext();
+        String id = shared ? spanId : TraceContext.newSpanId();
+        String parent = shared ? parentSpanId : spanId;
+        if (zipkin != null) {
+            TraceContext.injectB3(headers, traceId, id, parent, sampled);
+        } else {
+            TraceContext.injectTraceparent(headers, traceId, id, sampled, traceState);
+        }
+        UpstreamSpan span = new UpstreamSpan(this, id, parent, "router " + observabilityName + " egress", kind, shared,
+                start);
+        if (attempt > 1) {
+            span.tags.put("retry.count", Integer.toString(attempt - 1));
+        }
+        span.cluster = cluster;
+        span.observabilityName = observabilityName;
+        span.headers = headers;
+        return span;
+    }
+
+    /** A try's span ended: Envoy's finalizeUpstreamSpan tags, then the provider's sink when sampled. */
+    void finish(UpstreamSpan s) {
+        if (!sampled && !reportsUnsampled) {
+            return;
+        }
+        long end = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
+        java.util.Map<String, String> tags = s.tags;
+        SpanTags.upstream(tags, s, info, config, routeTracing);
+        sink.export(new FinishedSpan(traceId, s.spanId, s.parentSpanId, s.name, s.kind, s.startEpochNanos,
+                Math.max(end, s.startEpochNanos), tags, "true".equals(tags.get("error")), traceState, s.shared));
+    }
+}
