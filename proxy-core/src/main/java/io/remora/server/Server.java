@@ -61,6 +61,7 @@ public final class Server implements AutoCloseable {
                   List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders) {
         this.options = options;
         this.stats = stats;
+        io.remora.tls.CertificateExpiry.register(stats.meterRegistry(), secrets);
         this.clusterManager = new ClusterManagerImpl(stats, null, secrets,
                 options.transport());
         this.clusterInit = new ClusterInit(clusterManager);

@@ -89,6 +89,11 @@ public final class TlsContextProvider {
         return config;
     }
 
+    /** Whether this is a listener's (server) context. */
+    public boolean server() {
+        return server;
+    }
+
     public TlsStats stats() {
         return stats;
     }

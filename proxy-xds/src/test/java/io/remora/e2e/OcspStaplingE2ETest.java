@@ -46,7 +46,7 @@ class OcspStaplingE2ETest {
         Files.writeString(dir.resolve(name + ".ext"), "subjectAltName = DNS:server.test\n"
                 + (mustStaple ? "tlsfeature = status_request\n" : ""));
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "server-ca.pem", "-CAkey", "ca-key.pem",
-                "-CAcreateserial", "-days", "1", "-extfile", name + ".ext", "-out", name + "-cert.pem");
+                "-CAcreateserial", "-days", "3", "-extfile", name + ".ext", "-out", name + "-cert.pem");
     }
 
     /**
@@ -174,6 +174,35 @@ class OcspStaplingE2ETest {
             assertFalse(served(TlsOptionsE2ETest.sClient(ports[7], dir, null, "-status")));
             assertStats(proxy, ports[7], 1, 0, 0, 1);
             assertEquals(1.0, proxy.stat("listener.127.0.0.1_" + ports[7] + ".ssl.ocsp_staple_failed"));
+        }
+    }
+
+    /**
+     * server.seconds_until_first_ocsp_response_expiring is the soonest nextUpdate of the listeners'
+     * staples, server.days_until_first_cert_expiring the soonest notAfter (whole days) of the contexts'
+     * leaves and first CAs; /certs shows a staple's thisUpdate and nextUpdate as ocsp_details.
+     */
+    @Test
+    void expiryGaugesAndCertsShowTheStaple() throws Exception {
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                "ca-key.pem", "-out", "server-ca.pem", "-subj", "/CN=ocsp-ca", "-days", "1");
+        Files.writeString(dir.resolve("index.txt"), "");
+        leaf("server", false);
+        response("server", "good.der", 1);
+        int admin = ProxyProcess.freePort();
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                %s""".formatted(admin, TlsOptionsE2ETest.listener("stapled", ProxyProcess.freePort(),
+                tls("LENIENT_STAPLING", "server", "good.der")).indent(2));
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+            double seconds = proxy.stat("server.seconds_until_first_ocsp_response_expiring");
+            assertTrue(seconds > 86_000 && seconds <= 86_400, "a day's response: " + seconds);
+            assertEquals(2.0, proxy.stat("server.days_until_first_cert_expiring"), "a leaf of 3 days, begun");
+            String certs = proxy.admin("/certs");
+            assertTrue(certs.contains("\"ocsp_details\"") && certs.contains("\"expiration\""), certs);
         }
     }
 
