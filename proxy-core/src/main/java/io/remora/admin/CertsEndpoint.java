@@ -35,13 +35,34 @@ final class CertsEndpoint {
                 entry.put("ca_cert", details(m.getValue().trustedCaPem(), false));
                 List<Object> chain = new ArrayList<>();
                 for (TlsCertificate c : m.getKey()) {
-                    chain.addAll(details(c.certificateChainPem(), true));
+                    List<Object> leaf = details(c.certificateChainPem(), true);
+                    if (!leaf.isEmpty() && p.server()) {
+                        ocspDetails(c.ocspStaple(), leaf.get(0));
+                    }
+                    chain.addAll(leaf);
                 }
                 entry.put("cert_chain", chain);
                 out.add(entry);
             }
         }
         return AdminResponse.json(Json.write(Map.of("certificates", out)) + "\n");
+    }
+
+    /** Envoy's ocsp_details of a listener certificate's staple: thisUpdate, and nextUpdate (none: now). */
+    @SuppressWarnings("unchecked")
+    private static void ocspDetails(byte[] staple, Object leaf) {
+        if (staple == null) {
+            return;
+        }
+        try {
+            io.remora.tls.OcspResponse r = io.remora.tls.OcspResponse.parse(staple);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("valid_from", r.thisUpdate().toString());
+            d.put("expiration", (r.nextUpdate() == null ? Instant.now() : r.nextUpdate()).toString());
+            ((Map<String, Object>) leaf).put("ocsp_details", d);
+        } catch (IllegalArgumentException e) {
+            // refused when its context was built: nothing stapled to show
+        }
     }
 
     private static List<Object> details(String pem, boolean leafOnly) {

@@ -11,10 +11,15 @@ import java.util.List;
  *                                   can use rather than the first
  * @param allowRenegotiation         upstream: the server may renegotiate (TLS 1.2 and below)
  * @param enforceRsaKeyUsage         upstream: the server's RSA certificate must allow the negotiated use
+ * @param ocspStaplePolicy           downstream: when a certificate's OCSP response is stapled, and when its
+ *                                   absence fails the handshake
  */
 public record TlsOptions(KeyLog keyLog, boolean preferClientCiphers, boolean fullScanCertsOnSniMismatch,
-                         boolean allowRenegotiation, boolean enforceRsaKeyUsage) {
+                         boolean allowRenegotiation, boolean enforceRsaKeyUsage, OcspStaplePolicy ocspStaplePolicy) {
     public static final TlsOptions DEFAULT = builder().build();
+
+    /** {@code DownstreamTlsContext.OcspStaplePolicy}. */
+    public enum OcspStaplePolicy { LENIENT_STAPLING, STRICT_STAPLING, MUST_STAPLE }
 
     /** {@code TlsKeyLog}: NSS key log lines of connections whose addresses fall in the ranges (empty: any). */
     public record KeyLog(String path, List<CidrRange> localRanges, List<CidrRange> remoteRanges) {
@@ -34,6 +39,7 @@ public record TlsOptions(KeyLog keyLog, boolean preferClientCiphers, boolean ful
         private boolean fullScanCertsOnSniMismatch;
         private boolean allowRenegotiation;
         private boolean enforceRsaKeyUsage;
+        private OcspStaplePolicy ocspStaplePolicy = OcspStaplePolicy.LENIENT_STAPLING;
 
         private Builder() {
         }
@@ -63,9 +69,14 @@ public record TlsOptions(KeyLog keyLog, boolean preferClientCiphers, boolean ful
             return this;
         }
 
+        public Builder ocspStaplePolicy(OcspStaplePolicy v) {
+            ocspStaplePolicy = v;
+            return this;
+        }
+
         public TlsOptions build() {
             return new TlsOptions(keyLog, preferClientCiphers, fullScanCertsOnSniMismatch, allowRenegotiation,
-                    enforceRsaKeyUsage);
+                    enforceRsaKeyUsage, ocspStaplePolicy);
         }
     }
 }

@@ -21,12 +21,14 @@ public final class TlsInspector {
     /**
      * Outcome of one look at the buffered bytes; {@code ja3Hash} is the hello's JA3 hash when it
      * was asked for, else null; {@code helloBytes} the bytes of the records that carried a whole
-     * ClientHello (TLS, WRONG_VERSION), else 0.
+     * ClientHello (TLS, WRONG_VERSION), else 0; {@code statusRequest} whether the hello has a
+     * status_request extension (an OCSP staple is welcome).
      */
-    public record Result(Status status, String serverName, List<String> alpn, String ja3Hash, int helloBytes) {
-        static final Result NEED_MORE = new Result(Status.NEED_MORE, null, List.of(), null, 0);
-        static final Result NOT_TLS = new Result(Status.NOT_TLS, null, List.of(), null, 0);
-        static final Result TOO_LARGE = new Result(Status.TOO_LARGE, null, List.of(), null, 0);
+    public record Result(Status status, String serverName, List<String> alpn, String ja3Hash, int helloBytes,
+                         boolean statusRequest) {
+        static final Result NEED_MORE = new Result(Status.NEED_MORE, null, List.of(), null, 0, false);
+        static final Result NOT_TLS = new Result(Status.NOT_TLS, null, List.of(), null, 0, false);
+        static final Result TOO_LARGE = new Result(Status.TOO_LARGE, null, List.of(), null, 0, false);
     }
 
     /**
@@ -109,7 +111,7 @@ public final class TlsInspector {
             int version = u16(b, p);
             if (version < MIN_VERSION || version > MAX_VERSION) {
                 // TLS 1.3 hellos say 1.2 here (their supported_versions extension offers 1.3).
-                return new Result(Status.WRONG_VERSION, null, List.of(), null, helloBytes);
+                return new Result(Status.WRONG_VERSION, null, List.of(), null, helloBytes, false);
             }
             Ja3Fingerprint ja3 = fingerprint ? new Ja3Fingerprint(version) : null;
             p += 2 + 32; // client_version, random
@@ -120,6 +122,7 @@ public final class TlsInspector {
             p += 2 + u16(b, p); // cipher_suites
             p += 1 + (b[p] & 0xff); // compression_methods
             String sni = null;
+            boolean statusRequest = false;
             List<String> alpn = new ArrayList<>(2);
             if (p + 2 <= end) {
                 int extEnd = Math.min(end, p + 2 + u16(b, p));
@@ -144,6 +147,8 @@ public final class TlsInspector {
                             }
                             q += 3 + nameLen;
                         }
+                    } else if (type == 5) { // status_request: the client takes a stapled OCSP response
+                        statusRequest = true;
                     } else if (type == 16 && len >= 2) { // application_layer_protocol_negotiation
                         int listEnd = d + 2 + u16(b, d);
                         int q = d + 2;
@@ -156,7 +161,8 @@ public final class TlsInspector {
                     p = d + len;
                 }
             }
-            return new Result(Status.TLS, sni, List.copyOf(alpn), ja3 == null ? null : ja3.hash(), helloBytes);
+            return new Result(Status.TLS, sni, List.copyOf(alpn), ja3 == null ? null : ja3.hash(), helloBytes,
+                    statusRequest);
         } catch (IndexOutOfBoundsException e) {
             return Result.NOT_TLS;
         }

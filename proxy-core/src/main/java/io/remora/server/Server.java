@@ -50,6 +50,7 @@ public final class Server implements AutoCloseable {
      */
     public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories,
                   List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders) {
+        io.remora.tls.CertificateExpiry.register(stats.meterRegistry(), secrets);
         this.clusterManager = new ClusterManagerImpl(stats, null, secrets,
                 options.transport());
         this.clusterInit = new ClusterInit(clusterManager);

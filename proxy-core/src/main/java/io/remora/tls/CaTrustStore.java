@@ -79,8 +79,8 @@ final class CaTrustStore {
     /** Throws when the chain does not lead to a trusted CA (see {@link #reasonOf} for Envoy's words). */
     void validate(X509Certificate[] chain) throws GeneralSecurityException {
         if (!validatedBefore(chain)) {
-            validatePath(chain);
-            remember(chain);
+            X509Certificate anchor = validatePath(chain);
+            remember(chain, anchor);
         }
     }
 
@@ -102,7 +102,7 @@ final class CaTrustStore {
      * Keeps a validated chain until the first notAfter in it. Validation passed, so every
      * notBefore is already behind us; the trust anchors are fixed for this store's life.
      */
-    private void remember(X509Certificate[] chain) {
+    private void remember(X509Certificate[] chain, X509Certificate anchor) {
         if (validated == null) {
             return;
         }
@@ -113,6 +113,9 @@ final class CaTrustStore {
         long until = Long.MAX_VALUE;
         for (X509Certificate c : chain) {
             until = Math.min(until, c.getNotAfter().getTime());
+        }
+        if (anchor != null) {
+            until = Math.min(until, anchor.getNotAfter().getTime());
         }
         if (validated.size() >= VALIDATED_MAX) {
             validated.clear();
@@ -153,7 +156,8 @@ final class CaTrustStore {
         }
     }
 
-    private void validatePath(X509Certificate[] chain) throws GeneralSecurityException {
+    /** Validates the chain; returns the trust anchor it leads to. */
+    private X509Certificate validatePath(X509Certificate[] chain) throws GeneralSecurityException {
         validations.increment();
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
         PKIXParameters params = new PKIXParameters(anchors);
@@ -184,7 +188,19 @@ final class CaTrustStore {
             throw new java.security.cert.CertPathValidatorException("max_verify_depth " + maxDepth
                     + " exceeded: " + path.size() + " certificates above the leaf");
         }
-        CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
+        var result = (java.security.cert.PKIXCertPathValidatorResult) CertPathValidator.getInstance("PKIX")
+                .validate(cf.generateCertPath(path), params);
+        X509Certificate anchor = result.getTrustAnchor().getTrustedCert();
+        if (anchor != null && !allowExpired) {
+            // BoringSSL's X509_verify_cert checks the root's validity period as every other's; PKIX does not.
+            try {
+                anchor.checkValidity();
+            } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+                throw new java.security.cert.CertPathValidatorException("trust anchor " + anchor.getSubjectX500Principal()
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        return anchor;
     }
 
     private static boolean isSelfSigned(X509Certificate c) {

@@ -8,7 +8,6 @@ import io.remora.config.TransportSocketConfig;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
-import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -52,8 +51,11 @@ public final class DownstreamTransportSocket {
      */
     public TlsConnection install(Channel ch, String sni, boolean timedByCaller) {
         SslContext ctx;
+        OcspStapling stapling;
         try {
-            ctx = tls.current(List.of());
+            TlsContextProvider.Cached built = tls.currentServer();
+            ctx = built.context();
+            stapling = built.stapling();
         } catch (SSLException e) {
             tls.stats().connectionError();
             Logger.getLogger(DownstreamTransportSocket.class.getName()).log(Level.FINE,
@@ -78,6 +80,7 @@ public final class DownstreamTransportSocket {
             h.engine().setSSLParameters(p);
         }
         h.handshakeFuture().addListener(f -> {
+            stapling.done(h.engine());
             if (f.isSuccess()) {
                 conn.handshakeComplete(System.nanoTime());
                 conn.established(h.engine().getSession(), sni);
@@ -99,6 +102,7 @@ public final class DownstreamTransportSocket {
                 }
             }
         });
+        ch.pipeline().addLast("tls-status-request", new StatusRequestPeek(stapling, h.engine()));
         ch.pipeline().addLast("tls", h);
         ch.pipeline().addLast("tls-errors", HandshakeFailures.INSTANCE);
         return conn;

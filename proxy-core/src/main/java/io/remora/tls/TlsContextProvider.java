@@ -31,7 +31,8 @@ public final class TlsContextProvider {
     /** key_log: one writer for every context of this socket, so a channel bound to it is found. */
     private final KeyLogWriter keyLog;
 
-    private record Cached(long version, TlsContextFactory.Material material, SslContext context) {
+    /** A built context; a server's with its certificates' OCSP stapling. */
+    record Cached(long version, TlsContextFactory.Material material, SslContext context, OcspStapling stapling) {
     }
 
     public TlsContextProvider(TransportSocketConfig config, SecretManager secrets, boolean server,
@@ -88,6 +89,11 @@ public final class TlsContextProvider {
         return config;
     }
 
+    /** Whether this is a listener's (server) context. */
+    public boolean server() {
+        return server;
+    }
+
     public TlsStats stats() {
         return stats;
     }
@@ -128,7 +134,12 @@ public final class TlsContextProvider {
 
     /** The context for a new handshake; fails when a secret is missing or its material is bad. */
     public SslContext current(List<String> alpnFallback) throws SSLException {
-        return current(alpnFallback, cache, false);
+        return current(alpnFallback, cache, false).context();
+    }
+
+    /** A server's context for a new handshake, with its OCSP stapling. */
+    Cached currentServer() throws SSLException {
+        return current(List.of(), cache, false);
     }
 
     /**
@@ -136,29 +147,32 @@ public final class TlsContextProvider {
      * engine is made for (upstream only): Envoy's SAN list from transport socket options.
      */
     public SslContext currentCheckingPeerHost(List<String> alpnFallback) throws SSLException {
-        return current(alpnFallback, peerHostCache, true);
+        return current(alpnFallback, peerHostCache, true).context();
     }
 
-    private SslContext current(List<String> alpnFallback, Map<List<String>, Cached> cache, boolean peerHostSan)
+    private Cached current(List<String> alpnFallback, Map<List<String>, Cached> cache, boolean peerHostSan)
             throws SSLException {
         List<String> key = alpnFallback == null ? List.of() : alpnFallback;
         long v = secrets.version();
         Cached c = cache.get(key);
         if (c != null && c.version == v) {
-            return c.context;
+            return c;
         }
         TlsContextFactory.Material m = resolve();
         if (c != null && c.material.equals(m)) {
-            cache.put(key, new Cached(v, m, c.context)); // other secrets changed, not ours
-            return c.context;
+            Cached same = new Cached(v, m, c.context, c.stapling);
+            cache.put(key, same); // other secrets changed, not ours
+            return same;
         }
-        SslContext ctx = server ? TlsContextFactory.server(config, m, provider, stats)
+        OcspStapling stapling = server ? TlsContextFactory.stapling(config, m, provider, stats) : null;
+        SslContext ctx = server ? TlsContextFactory.server(config, m, provider, stats, stapling)
                 : TlsContextFactory.client(config, m, key, provider, stats, peerHostSan);
         if (keyLog != null) {
             keyLog.installOn(ctx);
         }
-        cache.put(key, new Cached(v, m, ctx));
-        return ctx;
+        Cached built = new Cached(v, m, ctx, stapling);
+        cache.put(key, built);
+        return built;
     }
 
     /** The certificates and validation context, SDS names replaced by the secrets' current values. */

@@ -31,10 +31,13 @@ public final class TlsStats {
     private final Counter failVerifyCertHash;
     private final Counter noCertificate;
     private final Counter sessionReused;
+    private final Counter ocspStapleRequests;
+    private final Counter ocspStapleResponses;
+    private final Counter ocspStapleOmitted;
+    private final Counter ocspStapleFailed;
     private final ConcurrentMap<String, Counter> dynamic = new ConcurrentHashMap<>();
     private final boolean cluster;
-    private static final String[] NEVER_COUNTED = {"ocsp_staple_failed", "ocsp_staple_omitted", "ocsp_staple_responses",
-        "ocsp_staple_requests", "was_key_usage_invalid"};
+    private static final String[] NEVER_COUNTED = {"was_key_usage_invalid"};
 
     private TlsStats(MeterRegistry registry, String scope, String tagKey, String tagValue) {
         this.registry = registry;
@@ -50,8 +53,12 @@ public final class TlsStats {
         failVerifyCertHash = c("fail_verify_cert_hash");
         noCertificate = c("no_certificate");
         sessionReused = c("session_reused");
-        // Envoy's ALL_SSL_STATS has these from the context's creation. Remora staples no OCSP
-        // response and always enforces RSA key usage, so they stay 0 here.
+        ocspStapleRequests = c("ocsp_staple_requests");
+        ocspStapleResponses = c("ocsp_staple_responses");
+        ocspStapleOmitted = c("ocsp_staple_omitted");
+        ocspStapleFailed = c("ocsp_staple_failed");
+        // Envoy's ALL_SSL_STATS has it from the context's creation. Remora always enforces RSA key
+        // usage, so it stays 0 here.
         for (String never : NEVER_COUNTED) {
             c(never);
         }
@@ -91,6 +98,23 @@ public final class TlsStats {
 
     void failVerifyCertHash() {
         failVerifyCertHash.increment();
+    }
+
+    /** A client hello asked for the certificate's status (Envoy counts it at certificate selection). */
+    void ocspStapleRequest() {
+        ocspStapleRequests.increment();
+    }
+
+    void ocspStapleResponse() {
+        ocspStapleResponses.increment();
+    }
+
+    void ocspStapleOmitted() {
+        ocspStapleOmitted.increment();
+    }
+
+    void ocspStapleFailed() {
+        ocspStapleFailed.increment();
     }
 
     /** A handshake that completed: counts it with its version, cipher and curve. */

@@ -134,11 +134,16 @@ public final class TestCerts {
 
     /** A self-signed CA valid for a day. */
     public static Ca ca(String name) {
+        return ca(name, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)));
+    }
+
+    /** A self-signed CA valid from notBefore to notAfter (a lapsed or future trust anchor). */
+    public static Ca ca(String name, Instant notBefore, Instant notAfter) {
         try {
             KeyPair kp = keyPair();
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=" + name),
-                    BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(Instant.now().minus(Duration.ofHours(1))),
-                    Date.from(Instant.now().plus(Duration.ofDays(1))), new X500Name("CN=" + name), kp.getPublic());
+                    BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notBefore),
+                    Date.from(notAfter), new X500Name("CN=" + name), kp.getPublic());
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             return new Ca(name, new JcaX509CertificateConverter().getCertificate(b.build(signer(kp))), kp);

@@ -14,6 +14,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Downstream TLS options over real TLS with curl. A route's {@code tls_context} match: a client
@@ -35,6 +36,10 @@ class DownstreamTlsOptionsE2ETest {
     }
 
     static String listener(String name, String trust, boolean requireSni) {
+        return listener(name, trust, requireSni, "server-ca.pem");
+    }
+
+    static String listener(String name, String trust, boolean requireSni, String caFile) {
         String tls = trust == null ? "" : """
                 transport_socket:
                   name: tls
@@ -45,8 +50,8 @@ class DownstreamTlsOptionsE2ETest {
                       tls_certificates:
                       - certificate_chain: { filename: "CERTS/server-cert.pem" }
                         private_key: { filename: "CERTS/server-key.pem" }
-                      validation_context: { trusted_ca: { filename: "CERTS/server-ca.pem" }, trust_chain_verification: TRUST }
-                """.replace("TRUST", trust).replace("REQUIRE_SNI", String.valueOf(requireSni))
+                      validation_context: { trusted_ca: { filename: "CERTS/CA_FILE" }, trust_chain_verification: TRUST }
+                """.replace("CA_FILE", caFile).replace("TRUST", trust).replace("REQUIRE_SNI", String.valueOf(requireSni))
                 .replace("CERTS", certs.toString());
         return Bootstraps.httpListener(name, tls, "", """
                 - match: { prefix: "/", tls_context: { presented: true, validated: true } }
@@ -75,13 +80,24 @@ class DownstreamTlsOptionsE2ETest {
         // The client sends its chain: the leaf, then the intermediate whose validity ended.
         java.nio.file.Files.writeString(certs.resolve("under-lapsed-cert.pem"),
                 underLapsed.certPem() + lapsed.pem());
-        for (String l : List.of("verify", "untrusted", "plain", "sni", "expired")) {
+        // Trust anchors out of their validity period, each with a client of its own that is in its period.
+        TestCerts.Ca lapsedRoot = TestCerts.ca("lapsed-root", now.minus(java.time.Duration.ofDays(2)),
+                now.minus(java.time.Duration.ofDays(1)));
+        lapsedRoot.issue("of-lapsed-root").write(certs, "of-lapsed-root");
+        TestCerts.Ca futureRoot = TestCerts.ca("future-root", now.plus(java.time.Duration.ofDays(1)),
+                now.plus(java.time.Duration.ofDays(2)));
+        futureRoot.issue("of-future-root").write(certs, "of-future-root");
+        java.nio.file.Files.writeString(certs.resolve("odd-roots.pem"), lapsedRoot.pem() + futureRoot.pem());
+        for (String l : List.of("verify", "untrusted", "plain", "sni", "expired", "odd-roots", "odd-roots-allowed")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener("verify", "VERIFY_TRUST_CHAIN")
                 + listener("untrusted", "ACCEPT_UNTRUSTED") + listener("plain", null)
                 + listener("sni", "VERIFY_TRUST_CHAIN", true)
-                + listener("expired", "VERIFY_TRUST_CHAIN, allow_expired_certificate: true"), "", PORTS), List.of());
+                + listener("expired", "VERIFY_TRUST_CHAIN, allow_expired_certificate: true")
+                + listener("odd-roots", "VERIFY_TRUST_CHAIN", false, "odd-roots.pem")
+                + listener("odd-roots-allowed", "VERIFY_TRUST_CHAIN, allow_expired_certificate: true", false,
+                        "odd-roots.pem"), "", PORTS), List.of());
     }
 
     static String get(String listener, String who) throws Exception {
@@ -120,6 +136,25 @@ class DownstreamTlsOptionsE2ETest {
         for (String who : List.of("future", "under-lapsed")) {
             assertThrows(java.io.IOException.class, () -> get("verify", who), who);
         }
+    }
+
+    /**
+     * A trust anchor past its notAfter, or before its notBefore, fails the chain as BoringSSL's
+     * X509_verify_cert checks every certificate's time, the root's included (Java's PKIX does not),
+     * counted in ssl.fail_verify_error; allow_expired_certificate forgives it as any other.
+     */
+    @Test
+    void aTrustAnchorOutOfItsValidityPeriodFailsUnlessExpiryIsAllowed() throws Exception {
+        String stat = "listener.127.0.0.1_" + PORTS.get("odd-roots") + ".ssl.fail_verify_error";
+        double before = proxy.stat(stat);
+        for (String who : List.of("of-lapsed-root", "of-future-root")) {
+            assertThrows(java.io.IOException.class, () -> get("odd-roots", who), who);
+            assertEquals("200 validated", get("odd-roots-allowed", who), who);
+        }
+        assertEquals(before + 2, proxy.stat(stat));
+        assertEquals(0.0, proxy.stat("listener.127.0.0.1_" + PORTS.get("odd-roots-allowed") + ".ssl.fail_verify_error"));
+        // Envoy's days until the first certificate expires are unknown with one expired (the lapsed root): 0.
+        assertTrue(proxy.admin("/stats").contains("\nserver.days_until_first_cert_expiring: 0\n"));
     }
 
     /** require_sni: curl names server.test (SNI sent) or an IP (no SNI, so no certificate is chosen). */

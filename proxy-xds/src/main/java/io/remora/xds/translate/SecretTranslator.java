@@ -89,17 +89,16 @@ public final class SecretTranslator {
             throw path.field("signed_certificate_timestamp").error("signed_certificate_timestamp is not supported:"
                     + " neither TLS provider can send an SCT list");
         }
-        if (t.hasOcspStaple() && client) {
-            clientStaple(t.getOcspStaple(), path.field("ocsp_staple"));
-        } else if (t.hasOcspStaple()) {
-            // A client asking for the certificate's status (and one trusting a must-staple certificate) would go
-            // without the response Envoy staples.
-            throw path.field("ocsp_staple").error("ocsp_staple is not supported: Remora's TLS staples no OCSP response");
+        byte[] staple = t.hasOcspStaple() ? staple(t.getOcspStaple(), path.field("ocsp_staple")) : null;
+        if (client) {
+            staple = null; // read as Envoy reads it, and unused: a client never staples
         }
         watchedDirectory(t.hasWatchedDirectory(), t.getWatchedDirectory(), path);
         String password = t.hasPassword() ? Protos.dataSource(t.getPassword(), path.field("password")) : null;
         if (t.hasPkcs12()) {
-            return pkcs12(t, password, path);
+            io.remora.config.TlsCertificate p = pkcs12(t, password, path);
+            return withStaple(new io.remora.config.TlsCertificate(p.certificateChainPem(), p.privateKeyPem(), staple),
+                    path);
         }
         String chain = t.hasCertificateChain() ? Protos.dataSource(t.getCertificateChain(), path.field("certificate_chain")) : null;
         String key = t.hasPrivateKey() ? Protos.dataSource(t.getPrivateKey(), path.field("private_key")) : null;
@@ -125,18 +124,31 @@ public final class SecretTranslator {
         } catch (java.security.GeneralSecurityException | RuntimeException e) {
             throw path.field("private_key").error("invalid private key: " + e.getMessage());
         }
-        return new io.remora.config.TlsCertificate(chain, key);
+        return withStaple(new io.remora.config.TlsCertificate(chain, key, staple), path);
     }
 
-    /**
-     * Envoy reads every certificate's staple (an unreadable file or an inline_string is an error) but only a
-     * server sends one: in a client context it is read and left unused, as here.
-     */
-    private static void clientStaple(io.envoyproxy.envoy.config.core.v3.DataSource staple, FieldPath path) {
+    /** A staple must parse and name its certificate's serial (Envoy's ServerContextImpl checks, at load). */
+    private static io.remora.config.TlsCertificate withStaple(io.remora.config.TlsCertificate c, FieldPath path) {
+        if (c.ocspStaple() != null) {
+            if (io.remora.tls.TlsProvider.current() == io.remora.tls.TlsProvider.JDK) {
+                throw path.field("ocsp_staple").error("ocsp_staple needs the BoringSSL TLS provider: JSSE cannot"
+                        + " staple a given response");
+            }
+            try {
+                io.remora.tls.OcspStapling.check(c, io.remora.config.TlsOptions.OcspStaplePolicy.LENIENT_STAPLING);
+            } catch (java.security.GeneralSecurityException e) {
+                throw path.field("ocsp_staple").error(e.getMessage());
+            }
+        }
+        return c;
+    }
+
+    /** Envoy reads every certificate's staple as DER bytes: an unreadable file or an inline_string is an error. */
+    private static byte[] staple(io.envoyproxy.envoy.config.core.v3.DataSource staple, FieldPath path) {
         if (staple.getSpecifierCase() == io.envoyproxy.envoy.config.core.v3.DataSource.SpecifierCase.INLINE_STRING) {
             throw path.error("OCSP staple cannot be provided via inline_string");
         }
-        Protos.dataSourceBytes(staple, path);
+        return Protos.dataSourceBytes(staple, path);
     }
 
     /** Envoy: a PKCS#12 container stands for both certificate_chain and private_key. */

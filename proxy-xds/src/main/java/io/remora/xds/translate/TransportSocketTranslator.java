@@ -90,8 +90,13 @@ public final class TransportSocketTranslator {
             throw tp.field("require_client_certificate").error(
                     "requiring a client certificate needs a validation context to verify it against");
         }
-        if (d.getOcspStaplePolicy() == DownstreamTlsContext.OcspStaplePolicy.MUST_STAPLE) {
-            throw tp.field("ocsp_staple_policy").error("MUST_STAPLE is not supported");
+        TlsOptions.OcspStaplePolicy ocsp = ocspStaplePolicy(d, tp.field("ocsp_staple_policy"));
+        for (int i = 0; i < common.certs.size(); i++) {
+            try {
+                io.remora.tls.OcspStapling.check(common.certs.get(i), ocsp);
+            } catch (java.security.GeneralSecurityException e) {
+                throw cp.field("tls_certificates").index(i).error(e.getMessage());
+            }
         }
         // full_scan_certs_on_sni_mismatch: the key manager always picks among the certificates by the
         // key types the client accepts, which is the full scan; there is no SNI-first choice to skip.
@@ -99,10 +104,20 @@ public final class TransportSocketTranslator {
                 .preferClientCiphers(d.getPreferClientCiphers())
                 .fullScanCertsOnSniMismatch(Protos.bool(d.hasFullScanCertsOnSniMismatch(),
                         d.getFullScanCertsOnSniMismatch(), false))
+                .ocspStaplePolicy(ocsp)
                 .build();
         return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
                 List.copyOf(c.getAlpnProtocolsList()), requireClientCert, null, common.params, resumption(d, tp),
                 false, false, Protos.bool(d.hasRequireSni(), d.getRequireSni(), false), options);
+    }
+
+    private static TlsOptions.OcspStaplePolicy ocspStaplePolicy(DownstreamTlsContext d, FieldPath path) {
+        return switch (d.getOcspStaplePolicy()) {
+            case LENIENT_STAPLING -> TlsOptions.OcspStaplePolicy.LENIENT_STAPLING;
+            case STRICT_STAPLING -> TlsOptions.OcspStaplePolicy.STRICT_STAPLING;
+            case MUST_STAPLE -> TlsOptions.OcspStaplePolicy.MUST_STAPLE;
+            default -> throw path.error("unknown ocsp_staple_policy " + d.getOcspStaplePolicyValue());
+        };
     }
 
     /** Tickets (with keys inline or from a secret), the session cache and the session lifetime. */

@@ -13,8 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * implement it either), a cluster's update_merge_window (host updates apply at once here) and remote_jwks
  * retry_policy.host_selection_retry_max_attempts (no host predicates to re-pick for), an upstream
  * header_validation_config (not implemented in Envoy either), a data source's watched_directory and a google_grpc
- * service's stat_prefix (no per-client stream counters); a certificate's
- * ocsp_staple is refused; a thrift route table's validate_clusters is honoured; %METADATA(LISTENER:...)% loads
+ * service's stat_prefix (no per-client stream counters); a thrift route table's validate_clusters is honoured; %METADATA(LISTENER:...)% loads
  * without a warning (the listener's metadata is logged).
  */
 class UnreadFieldsTranslationTest {
@@ -90,16 +89,6 @@ class UnreadFieldsTranslationTest {
         assertEquals(path, assertThrows(TranslationException.class,
                 () -> load(thrift("validate_clusters: true"))).path());
         load(thrift("validate_clusters: false"));
-    }
-
-    @Test
-    void anOcspStapleIsRefusedByPath() {
-        var e = assertThrows(TranslationException.class, () -> SecretTranslator.certificate(
-                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.newBuilder()
-                        .setOcspStaple(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
-                                .setInlineBytes(com.google.protobuf.ByteString.copyFromUtf8("x"))).build(),
-                FieldPath.of("tls_certificates").index(0)));
-        assertEquals("tls_certificates[0].ocsp_staple", e.path());
     }
 
     @Test

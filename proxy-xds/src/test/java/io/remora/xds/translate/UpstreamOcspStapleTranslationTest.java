@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A client certificate's {@code ocsp_staple} (Envoy's ssl overview example sets one on a cluster): Envoy reads it
- * and, a client never stapling, leaves it unused; a listener's is still refused (Remora staples nothing).
+ * and, a client never stapling, leaves it unused. A listener's must be a DER OCSP response (Envoy's parse errors,
+ * by path), and MUST_STAPLE refuses a certificate without one.
  */
 class UpstreamOcspStapleTranslationTest {
 
@@ -50,11 +51,22 @@ class UpstreamOcspStapleTranslationTest {
     }
 
     @Test
-    void aListenersStapleIsStillRefused() {
+    void aListenersMalformedStapleIsRefusedWithEnvoysError() {
         String tls = "common_tls_context:\n" + TransportSocketTranslatorTest.CERTS.indent(2)
                 + "    ocsp_staple: { inline_bytes: MAo= }\n";
         TranslationException e = assertThrows(TranslationException.class, () -> new BootstrapLoader()
                 .loadString(TransportSocketTranslatorTest.bootstrap(tls), "staple.yaml"));
         assertEquals(TransportSocketTranslatorTest.TS + ".common_tls_context." + CERT + ".ocsp_staple", e.path());
+        assertTrue(e.getMessage().contains("OCSP Response is not a well-formed ASN.1 SEQUENCE"), e.getMessage());
+    }
+
+    @Test
+    void mustStapleRefusesACertificateWithoutAStaple() {
+        String tls = "ocsp_staple_policy: MUST_STAPLE\ncommon_tls_context:\n"
+                + TransportSocketTranslatorTest.CERTS.indent(2);
+        TranslationException e = assertThrows(TranslationException.class, () -> new BootstrapLoader()
+                .loadString(TransportSocketTranslatorTest.bootstrap(tls), "staple.yaml"));
+        assertEquals(TransportSocketTranslatorTest.TS + ".common_tls_context." + CERT, e.path());
+        assertTrue(e.getMessage().contains("Required OCSP response is missing from TLS context"), e.getMessage());
     }
 }
