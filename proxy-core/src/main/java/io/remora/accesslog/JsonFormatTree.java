@@ -1,6 +1,6 @@
 package io.remora.accesslog;
 
-import io.remora.accesslog.AccessLogOperators.Op;
+import io.remora.accesslog.FormatOps.Op;
 
 import java.util.List;
 import java.util.Map;
