@@ -60,8 +60,10 @@ final class AccessLogOperators {
                 return num(i -> i.bytesReceived);
             case "BYTES_SENT":
                 return num(i -> i.bytesSent);
+            // Envoy's currentDuration: an entry of a stream still going (its start, a periodic or
+            // on-connected entry, a header value) prints the time so far.
             case "DURATION":
-                return num(i -> i.durationNanos < 0 ? -1 : i.durationNanos / 1_000_000);
+                return num(i -> (i.durationNanos >= 0 ? i.durationNanos : System.nanoTime() - i.startNanos) / 1_000_000);
             case "RESPONSE_DURATION":
                 return num(i -> i.upstreamServiceTimeNanos < 0 ? -1 : i.upstreamServiceTimeNanos / 1_000_000);
             case "UPSTREAM_REQUEST_ATTEMPT_COUNT":
@@ -112,11 +114,12 @@ final class AccessLogOperators {
                 return MetadataOperators.op(io.remora.config.MetadataSource.CLUSTER, requireArg(name, arg), maxLen);
             case "METADATA":
                 return MetadataOperators.metadataOp(requireArg(name, arg), maxLen);
-            // Connection ids as Envoy's: one process-wide sequence, the ids debug lines print.
+            // Connection ids as Envoy's: one process-wide sequence, the ids debug lines print; 0
+            // without a connection (Envoy's connectionID().value_or(0)), never "-".
             case "CONNECTION_ID":
-                return num(i -> i.connectionId);
+                return num(i -> Math.max(0, i.connectionId));
             case "UPSTREAM_CONNECTION_ID":
-                return num(StreamInfo::upstreamConnectionId);
+                return num(i -> Math.max(0, i.upstreamConnectionId()));
             case "TRACE_ID":
                 return str(i -> i.traceId(), maxLen);
             // The active span's id, as %TRACE_ID% its trace's: "-" on a stream no tracer spans.

@@ -160,9 +160,25 @@ class AccessLogFormatterTest {
         i.bytesSent = 20;
         i.upstreamCluster = "db";
         i.upstreamHost = new InetSocketAddress("::1", 5432);
+        i.durationNanos = 7_000_000;
         String line = AccessLogFormatter.text("%REQ(:METHOD)% %PROTOCOL% %RESPONSE_CODE% %DURATION% %UPSTREAM_CLUSTER% "
                 + "%UPSTREAM_HOST% %BYTES_RECEIVED% %BYTES_SENT%\n").format(i);
-        assertEquals("- - 0 - db [::1]:5432 10 20\n", line);
+        assertEquals("- - 0 7 db [::1]:5432 10 20\n", line);
+    }
+
+    /**
+     * Envoy's %DURATION% is the stream info's currentDuration: before the stream ends (a
+     * DownstreamStart, periodic or TcpUpstreamConnected entry) the time since its start, never "-".
+     */
+    @Test
+    void durationOfAStreamStillGoingIsItsTimeSoFar() {
+        StreamInfo i = new StreamInfo();
+        i.startNanos = System.nanoTime() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+        long ms = Long.parseLong(AccessLogFormatter.text("%DURATION%").format(i));
+        assertTrue(ms >= 250 && ms < 60_000, "time so far: " + ms);
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("duration", "%DURATION%");
+        assertTrue(AccessLogFormatter.json(f).format(i).matches("\\{\"duration\":\\d+}\n"));
     }
 
     @Test
@@ -384,8 +400,10 @@ class AccessLogFormatterTest {
         f.put("conn", "%CONNECTION_ID%");
         f.put("up", "%UPSTREAM_CONNECTION_ID%");
         assertEquals("{\"conn\":5,\"up\":7}\n", AccessLogFormatter.json(f).format(i));
+        // Envoy's StreamInfoUInt64FormatterProvider over connectionID().value_or(0): 0 without one.
         StreamInfo tcp = new StreamInfo();
-        assertEquals("- - -", AccessLogFormatter.text("%CONNECTION_ID% %UPSTREAM_CONNECTION_ID% %TRACE_ID%").format(tcp));
+        assertEquals("0 0 -", AccessLogFormatter.text("%CONNECTION_ID% %UPSTREAM_CONNECTION_ID% %TRACE_ID%").format(tcp));
+        assertEquals("{\"conn\":0,\"up\":0}\n", AccessLogFormatter.json(f).format(tcp));
         assertEquals("-", AccessLogFormatter.text("%SPAN_ID%").format(tcp));
         String a = AccessLogFormatter.text("%UNIQUE_ID%").format(tcp);
         assertEquals(36, a.length());
