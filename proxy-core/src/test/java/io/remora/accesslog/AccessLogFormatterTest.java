@@ -181,6 +181,25 @@ class AccessLogFormatterTest {
         assertTrue(AccessLogFormatter.json(f).format(i).matches("\\{\"duration\":\\d+}\n"));
     }
 
+    /**
+     * Envoy formats a time with absl::FormatTime, which takes strftime's conversions (C locale)
+     * and its own %E ones; Remora printed the ones it did not know as written.
+     */
+    @Test
+    void startTimeTakesStrftimeAndAbslConversions() {
+        StreamInfo i = new StreamInfo();
+        i.startMillis = 1767503167089L; // Sunday 2026-01-04 05:06:07.089 UTC
+        assertEquals("20|Sun Jan  4 05:06:07 2026|26|2026| 5| 5|am|05:06:07 AM|\t|7|01|01|0|00|01/04/26|05:06:07",
+                AccessLogFormatter.text("%START_TIME(%C|%c|%g|%G|%k|%l|%P|%r|%t|%u|%U|%V|%w|%W|%x|%X)%").format(i));
+        assertEquals("+00:00 +00:00:00 07.089 089 2026 2026-01-04T05",
+                AccessLogFormatter.text("%START_TIME(%Ez %E*z %E*S %E3f %E4Y %Y-%m-%dT%H)%").format(i));
+        i.startMillis = 1798736767500L; // Thursday 2026-12-31 17:06:07.5 UTC: ISO week 53
+        assertEquals("Thu Dec 31 17:06:07 2026|17| 5|pm|4|52|53|4|52|07.5",
+                AccessLogFormatter.text("%START_TIME(%c|%k|%l|%P|%u|%U|%V|%w|%W|%E*S)%").format(i));
+        i.startMillis = 1798736767000L;
+        assertEquals("07 2026T", AccessLogFormatter.text("%START_TIME(%E*S %Y%ET)%").format(i));
+    }
+
     @Test
     void operatorsAndStartTimeFormats() {
         StreamInfo i = http();
