@@ -11,7 +11,9 @@ import static io.remora.util.JsonStrings.quote;
  * A {@code json_format} as Envoy's JSON formatter takes it: an object whose values are format
  * strings, nested objects and lists of them, or constants (numbers, booleans, null). Each format
  * string is parsed once; a line renders the tree with the leaves' values, a leaf of one operator
- * keeping its type.
+ * keeping its type. With {@code omit_empty_values} a key whose value
+ * is null (a missing leaf, a literal null) is left out and an object left empty with it, while a
+ * list stays and the root object is always written (Envoy's tree formatter for that option).
  */
 abstract class JsonFormatTree {
 
@@ -61,7 +63,14 @@ abstract class JsonFormatTree {
 
         @Override
         void render(StringBuilder sb, FormatContext c, boolean omitEmpty) {
-            sb.append('{');
+            if (!renderMembers(sb, c, omitEmpty)) {
+                sb.append("{}");
+            }
+        }
+
+        /** Appends the object, or nothing when it has no member (to write); false when nothing was appended. */
+        private boolean renderMembers(StringBuilder sb, FormatContext c, boolean omitEmpty) {
+            int start = sb.length();
             boolean first = true;
             for (int k = 0; k < keys.length; k++) {
                 Object v = null;
@@ -70,20 +79,31 @@ abstract class JsonFormatTree {
                     if (v == null && omitEmpty) {
                         continue;
                     }
+                } else if (omitEmpty && values[k] instanceof Constant constant && constant.value == null) {
+                    continue;
                 }
-                if (!first) {
-                    sb.append(',');
-                }
-                first = false;
+                int before = sb.length();
+                sb.append(first ? '{' : ',');
                 quote(sb, keys[k]);
                 sb.append(':');
                 if (values[k] instanceof Leaf) {
                     Leaf.write(sb, v);
+                } else if (omitEmpty && values[k] instanceof Obj nested) {
+                    if (!nested.renderMembers(sb, c, true)) {
+                        sb.setLength(before); // an object left empty goes with its key
+                        continue;
+                    }
                 } else {
                     values[k].render(sb, c, omitEmpty);
                 }
+                first = false;
+            }
+            if (first) {
+                sb.setLength(start);
+                return false;
             }
             sb.append('}');
+            return true;
         }
     }
 

@@ -345,6 +345,28 @@ class AccessLogFormatterTest {
         assertEquals("-", AccessLogFormatter.text("%DOWNSTREAM_PEER_CERT_V_START(%Y)%").format(http()));
     }
 
+    /**
+     * Envoy's JSON formatter with omit_empty_values (envoyproxy/envoy#46262, fixing #37941): a key
+     * whose value is null goes, a literal null too, and an object left empty with its key; a list
+     * stays, empty or not, and the root object is always written.
+     */
+    @Test
+    void omitEmptyValuesLeavesOutObjectsLeftEmpty() {
+        StreamInfo i = http();
+        Map<String, Object> inner = new LinkedHashMap<>();
+        inner.put("a", "%REQ(x-none)%");
+        inner.put("b", Map.of("c", "%REQ(x-none)%"));
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("code", "%RESPONSE_CODE%");
+        f.put("data", inner);
+        f.put("list", java.util.List.of());
+        f.put("none", null);
+        assertEquals("{\"code\":204,\"data\":{\"a\":null,\"b\":{\"c\":null}},\"list\":[],\"none\":null}\n",
+                AccessLogFormatter.json(f).format(i));
+        assertEquals("{\"code\":204,\"list\":[]}\n", AccessLogFormatter.json(f, true).format(i));
+        assertEquals("{}\n", AccessLogFormatter.json(Map.of("x", "%REQ(x-none)%"), true).format(i));
+    }
+
     /** Envoy's JSON formatter renders nested objects and lists in place, and constants as they are. */
     @Test
     void nestedJsonFormatsRenderAsNestedJson() {
@@ -363,9 +385,9 @@ class AccessLogFormatterTest {
         assertEquals("{\"request\":{\"method\":\"POST\",\"line\":\"POST /api/v1/locations\",\"missing\":null},"
                 + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true,\"none\":null}\n",
                 AccessLogFormatter.json(f).format(i));
-        // omit_empty_values leaves out missing leaves at every depth, constants stay.
+        // omit_empty_values leaves out missing leaves at every depth and literal nulls; other constants stay.
         assertEquals("{\"request\":{\"method\":\"POST\",\"line\":\"POST /api/v1/locations\"},"
-                + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true,\"none\":null}\n",
+                + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true}\n",
                 AccessLogFormatter.json(f, true).format(i));
         request.put("bad", "%REQ%");
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.json(f));
