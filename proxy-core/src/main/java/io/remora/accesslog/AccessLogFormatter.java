@@ -51,7 +51,7 @@ public final class AccessLogFormatter {
     }
 
     /**
-     * A JSON formatter from {@code json_format} (keys in the map's order); one object per line. Its
+     * A JSON formatter from {@code json_format} (keys sorted, as Envoy's); one object per line. Its
      * values are format strings, or nested objects (Maps) and lists of them, or constants (numbers,
      * booleans, null), as Envoy's JSON formatter takes them.
      */

@@ -11,7 +11,8 @@ import static io.remora.util.JsonStrings.quote;
  * A {@code json_format} as Envoy's JSON formatter takes it: an object whose values are format
  * strings, nested objects and lists of them, or constants (numbers, booleans, null). Each format
  * string is parsed once; a line renders the tree with the leaves' values, a leaf of one operator
- * keeping its type. With {@code omit_empty_values} a key whose value
+ * keeping its type. Keys are always sorted, nested objects' too (Envoy's JsonFormatBuilder, for
+ * which {@code sort_properties} is deprecated). With {@code omit_empty_values} a key whose value
  * is null (a missing leaf, a literal null) is left out and an object left empty with it, while a
  * list stays and the root object is always written (Envoy's tree formatter for that option).
  */
@@ -26,11 +27,13 @@ abstract class JsonFormatTree {
             return new Leaf(parse.apply(s));
         }
         if (format instanceof Map<?, ?> m) {
-            String[] keys = new String[m.size()];
-            JsonFormatTree[] values = new JsonFormatTree[m.size()];
+            Map<String, Object> sorted = new java.util.TreeMap<>();
+            m.forEach((key, value) -> sorted.put(String.valueOf(key), value));
+            String[] keys = new String[sorted.size()];
+            JsonFormatTree[] values = new JsonFormatTree[sorted.size()];
             int k = 0;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                keys[k] = String.valueOf(e.getKey());
+            for (Map.Entry<String, Object> e : sorted.entrySet()) {
+                keys[k] = e.getKey();
                 values[k++] = of(e.getValue(), parse);
             }
             return new Obj(keys, values);

@@ -102,8 +102,9 @@ class AccessLogFormatterTest {
         json.put("none", "%REQ(x-none)%");
         json.put("code", "%RESPONSE_CODE%");
         json.put("body", "%LOCAL_REPLY_BODY%");
-        assertEquals("{\"none\":null,\"code\":204,\"body\":\"no route\"}\n", AccessLogFormatter.json(json).format(i));
-        assertEquals("{\"code\":204,\"body\":\"no route\"}\n", AccessLogFormatter.json(json, true).format(i));
+        // Keys sorted, as Envoy's JSON formatter always writes them.
+        assertEquals("{\"body\":\"no route\",\"code\":204,\"none\":null}\n", AccessLogFormatter.json(json).format(i));
+        assertEquals("{\"body\":\"no route\",\"code\":204}\n", AccessLogFormatter.json(json, true).format(i));
     }
 
     @Test
@@ -256,8 +257,8 @@ class AccessLogFormatterTest {
         f.put("flags", "%RESPONSE_FLAGS%");
         f.put("mixed", "%PROTOCOL% to \"%UPSTREAM_HOST%\"");
         f.put("const", "remora");
-        assertEquals("{\"start_time\":\"" + isoStart(i) + "\",\"method\":\"POST\",\"code\":204,\"duration\":226,"
-                        + "\"missing\":null,\"flags\":\"-\",\"mixed\":\"HTTP/2 to \\\"10.0.2.1:80\\\"\",\"const\":\"remora\"}\n",
+        assertEquals("{\"code\":204,\"const\":\"remora\",\"duration\":226,\"flags\":\"-\",\"method\":\"POST\","
+                        + "\"missing\":null,\"mixed\":\"HTTP/2 to \\\"10.0.2.1:80\\\"\",\"start_time\":\"" + isoStart(i) + "\"}\n",
                 AccessLogFormatter.json(f).format(i));
     }
 
@@ -382,12 +383,12 @@ class AccessLogFormatterTest {
         f.put("ratio", 0.25);
         f.put("live", true);
         f.put("none", null);
-        assertEquals("{\"request\":{\"method\":\"POST\",\"line\":\"POST /api/v1/locations\",\"missing\":null},"
-                + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true,\"none\":null}\n",
+        assertEquals("{\"codes\":[204,7,\"text\"],\"live\":true,\"none\":null,\"ratio\":0.25,"
+                + "\"request\":{\"line\":\"POST /api/v1/locations\",\"method\":\"POST\",\"missing\":null},\"version\":2}\n",
                 AccessLogFormatter.json(f).format(i));
         // omit_empty_values leaves out missing leaves at every depth and literal nulls; other constants stay.
-        assertEquals("{\"request\":{\"method\":\"POST\",\"line\":\"POST /api/v1/locations\"},"
-                + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true}\n",
+        assertEquals("{\"codes\":[204,7,\"text\"],\"live\":true,\"ratio\":0.25,"
+                + "\"request\":{\"line\":\"POST /api/v1/locations\",\"method\":\"POST\"},\"version\":2}\n",
                 AccessLogFormatter.json(f, true).format(i));
         request.put("bad", "%REQ%");
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.json(f));
@@ -410,7 +411,7 @@ class AccessLogFormatterTest {
         f.put("tags", "%DYNAMIC_METADATA(ns:tags)%");
         f.put("missing", "%DYNAMIC_METADATA(ns:nope)%");
         f.put("text", "n=%DYNAMIC_METADATA(ns:count)%");
-        assertEquals("{\"count\":42,\"ratio\":0.5,\"on\":true,\"name\":\"shop\",\"tags\":[\"a\",1],\"missing\":null,"
+        assertEquals("{\"count\":42,\"missing\":null,\"name\":\"shop\",\"on\":true,\"ratio\":0.5,\"tags\":[\"a\",1],"
                 + "\"text\":\"n=42\"}\n", AccessLogFormatter.json(f).format(i));
         assertEquals("42 0.5 true sh [\"a\",1]", AccessLogFormatter.text("%DYNAMIC_METADATA(ns:count)% "
                 + "%METADATA(DYNAMIC:ns:ratio)% %DYNAMIC_METADATA(ns:on)% %METADATA(DYNAMIC:ns:name):2% "
