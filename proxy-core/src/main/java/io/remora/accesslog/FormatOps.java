@@ -71,6 +71,34 @@ final class FormatOps {
         return text(c -> fn.get(c.streamInfo()), maxLen);
     }
 
+    /**
+     * A header's value, as Envoy's HeaderFormatter gives it: a header that is there prints its
+     * value even when empty (text {@code ""}, JSON {@code ""}); only a missing one is {@code -} / null.
+     */
+    static Op header(Function<FormatContext, String> fn, int maxLen) {
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, FormatContext c) {
+                String v = fn.apply(c);
+                if (v == null) {
+                    sb.append('-');
+                } else {
+                    sb.append(v, 0, capped(v));
+                }
+            }
+
+            @Override
+            Object json(FormatContext c) {
+                String v = fn.apply(c);
+                return v == null ? null : v.substring(0, capped(v));
+            }
+
+            private int capped(String v) {
+                return maxLen >= 0 && v.length() > maxLen ? maxLen : v.length();
+            }
+        };
+    }
+
     /** A text value of the context (its header maps, or its stream info). */
     static Op text(Function<FormatContext, String> fn, int maxLen) {
         return text(fn, fn, maxLen);

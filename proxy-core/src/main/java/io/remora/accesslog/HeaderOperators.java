@@ -21,13 +21,13 @@ final class HeaderOperators {
     static FormatOps.Op op(String name, String arg, int maxLen) {
         return switch (name) {
             // REQUEST_HEADER, RESPONSE_HEADER and RESPONSE_TRAILER are Envoy 1.37's full names.
-            case "REQ", "REQUEST_HEADER" -> FormatOps.text(of(arg, Source.REQUEST), maxLen);
-            case "RESP", "RESPONSE_HEADER" -> FormatOps.text(of(arg, Source.RESPONSE), maxLen);
-            case "TRAILER", "RESPONSE_TRAILER" -> FormatOps.text(of(arg, Source.TRAILER), maxLen);
+            case "REQ", "REQUEST_HEADER" -> FormatOps.header(of(arg, Source.REQUEST), maxLen);
+            case "RESP", "RESPONSE_HEADER" -> FormatOps.header(of(arg, Source.RESPONSE), maxLen);
+            case "TRAILER", "RESPONSE_TRAILER" -> FormatOps.header(of(arg, Source.TRAILER), maxLen);
             // Envoy's req_without_query formatter: a request header up to its '?'.
             case "REQ_WITHOUT_QUERY" -> {
                 Function<FormatContext, String> fn = of(AccessLogOperators.requireArg(name, arg), Source.REQUEST);
-                yield FormatOps.text(i -> {
+                yield FormatOps.header(i -> {
                     String v = fn.apply(i);
                     int q = v == null ? -1 : v.indexOf('?');
                     return q < 0 ? v : v.substring(0, q);

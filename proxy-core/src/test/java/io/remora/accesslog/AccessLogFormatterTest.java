@@ -168,6 +168,24 @@ class AccessLogFormatterTest {
     }
 
     /**
+     * Envoy's HeaderFormatter: a header that is there prints its value, an empty one as nothing
+     * (JSON ""), only a missing one as "-" (null); REQ_WITHOUT_QUERY alike.
+     */
+    @Test
+    void anEmptyHeaderPrintsEmptyNotDash() {
+        StreamInfo i = http();
+        i.requestHeaders.add("x-empty", "");
+        i.responseHeaders.add("x-empty", "");
+        assertEquals("[] [] [] [-]", AccessLogFormatter.text("[%REQ(X-EMPTY)%] [%RESP(x-empty)%] "
+                + "[%REQ_WITHOUT_QUERY(x-empty)%] [%REQ(x-none)%]").format(i));
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("empty", "%REQ(x-empty)%");
+        f.put("none", "%REQ(x-none)%");
+        assertEquals("{\"empty\":\"\",\"none\":null}\n", AccessLogFormatter.json(f).format(i));
+        assertEquals("{\"empty\":\"\"}\n", AccessLogFormatter.json(f, true).format(i));
+    }
+
+    /**
      * Envoy's %DURATION% is the stream info's currentDuration: before the stream ends (a
      * DownstreamStart, periodic or TcpUpstreamConnected entry) the time since its start, never "-".
      */
