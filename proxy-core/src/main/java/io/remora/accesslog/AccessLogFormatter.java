@@ -1,6 +1,6 @@
 package io.remora.accesslog;
 
-import io.remora.accesslog.AccessLogOperators.Op;
+import io.remora.accesslog.FormatOps.Op;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -51,7 +51,7 @@ public final class AccessLogFormatter {
     }
 
     /**
-     * A JSON formatter from {@code json_format} (keys in the map's order); one object per line. Its
+     * A JSON formatter from {@code json_format} (keys sorted, as Envoy's); one object per line. Its
      * values are format strings, or nested objects (Maps) and lists of them, or constants (numbers,
      * booleans, null), as Envoy's JSON formatter takes them.
      */
@@ -102,7 +102,7 @@ public final class AccessLogFormatter {
         if (text == null || text.length > 1) {
             return null;
         }
-        return text.length == 0 ? "" : text[0] instanceof AccessLogOperators.Literal l ? l.text : null;
+        return text.length == 0 ? "" : text[0] instanceof FormatOps.Literal l ? l.text : null;
     }
 
     /** A format's value in JSON: one operator's typed value (null when missing), else its text. */
@@ -153,14 +153,14 @@ public final class AccessLogFormatter {
                         + ". Couldn't find valid command at position " + i);
             }
             if (lit.length() > 0) {
-                ops.add(AccessLogOperators.literal(lit.toString()));
+                ops.add(FormatOps.literal(lit.toString()));
                 lit.setLength(0);
             }
             ops.add(operator(cmd.name(), cmd.arg(), cmd.maxLen(), commands));
             i = cmd.end();
         }
         if (lit.length() > 0) {
-            ops.add(AccessLogOperators.literal(lit.toString()));
+            ops.add(FormatOps.literal(lit.toString()));
         }
         return ops.toArray(new Op[0]);
     }
@@ -170,11 +170,11 @@ public final class AccessLogFormatter {
         for (FormatterCommand c : commands) {
             FormatterCommand.Typed typed = c.parseTyped(name, arg);
             if (typed != null) {
-                return AccessLogOperators.typed(typed.text(), typed.json(), maxLen, maxLen);
+                return FormatOps.typed(typed.text(), typed.json(), maxLen, maxLen);
             }
             java.util.function.Function<StreamInfo, String> fn = c.parse(name, arg);
             if (fn != null) {
-                return AccessLogOperators.custom(fn, maxLen);
+                return FormatOps.custom(fn, maxLen);
             }
         }
         CommandSyntax.verify(name, arg, maxLen);

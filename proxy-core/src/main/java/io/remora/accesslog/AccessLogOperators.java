@@ -1,7 +1,14 @@
 package io.remora.accesslog;
 
+import io.remora.accesslog.FormatOps.Op;
+import io.remora.accesslog.FormatOps.StrFn;
+
 import java.util.Set;
-import java.util.function.Function;
+
+import static io.remora.accesslog.FormatOps.asIs;
+import static io.remora.accesslog.FormatOps.num;
+import static io.remora.accesslog.FormatOps.str;
+import static io.remora.accesslog.FormatOps.typed;
 
 /**
  * Envoy's access log command operators (%REQ(..)%, %RESPONSE_CODE%, %UPSTREAM_HOST%, ...): each
@@ -21,178 +28,9 @@ final class AccessLogOperators {
     private AccessLogOperators() {
     }
 
-    /** One piece of a format: a literal or a command operator. */
-    abstract static class Op {
-        /** Appends the value, or "-" when missing. */
-        abstract void append(StringBuilder sb, FormatContext c);
-
-        /** The JSON value: String, Long or null when missing. */
-        abstract Object json(FormatContext c);
-
-        /** Appends the value, or nothing when missing ({@code omit_empty_values}). */
-        void appendPresent(StringBuilder sb, FormatContext c) {
-            Object v = json(c);
-            if (v != null) {
-                sb.append(v);
-            }
-        }
-    }
-
-    /** A format's fixed text. */
-    static final class Literal extends Op {
-        final String text;
-
-        Literal(String text) {
-            this.text = text;
-        }
-
-        @Override
-        void append(StringBuilder sb, FormatContext c) {
-            sb.append(text);
-        }
-
-        @Override
-        Object json(FormatContext c) {
-            return text;
-        }
-
-        @Override
-        void appendPresent(StringBuilder sb, FormatContext c) {
-            sb.append(text);
-        }
-    }
-
-    static Op literal(String s) {
-        return new Literal(s);
-    }
-
-    interface StrFn {
-        String get(StreamInfo i);
-    }
-
-    interface LongFn {
-        /** Negative when missing. */
-        long get(StreamInfo i);
-    }
-
-    /** A value of the stream info. */
-    static Op str(StrFn fn, int maxLen) {
-        return text(c -> fn.get(c.streamInfo()), maxLen);
-    }
-
-    /** A text value of the context (its header maps, or its stream info). */
-    static Op text(Function<FormatContext, String> fn, int maxLen) {
-        return text(fn, fn, maxLen);
-    }
-
-    /** A value whose text form ({@code fn}) differs from its JSON log value ({@code jsonFn}). */
-    static Op text(Function<FormatContext, String> fn, Function<FormatContext, String> jsonFn, int maxLen) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, FormatContext c) {
-                String v = fn.apply(c);
-                if (v == null || v.isEmpty()) {
-                    sb.append('-');
-                } else {
-                    appendCapped(sb, v);
-                }
-            }
-
-            @Override
-            Object json(FormatContext c) {
-                String v = jsonFn.apply(c);
-                if (v == null || v.isEmpty()) {
-                    return null;
-                }
-                return maxLen >= 0 && v.length() > maxLen ? v.substring(0, maxLen) : v;
-            }
-
-            @Override
-            void appendPresent(StringBuilder sb, FormatContext c) {
-                String v = fn.apply(c);
-                if (v != null) {
-                    appendCapped(sb, v);
-                }
-            }
-
-            private void appendCapped(StringBuilder sb, String v) {
-                if (maxLen >= 0 && v.length() > maxLen) {
-                    sb.append(v, 0, maxLen);
-                } else {
-                    sb.append(v);
-                }
-            }
-        };
-    }
-
     /** The gRPC status as a number: -1 (InvalidCode) printed, a number in a JSON log. */
     private static Op grpcNumber(int maxLen) {
         return typed(i -> GrpcStatusField.text(i, GrpcStatusField.Format.NUMBER), GrpcStatusField::number, maxLen, -1);
-    }
-
-    static Op num(LongFn fn) {
-        return count(c -> fn.get(c.streamInfo()));
-    }
-
-    /** A number read from the context (negative when missing). */
-    static Op count(java.util.function.ToLongFunction<FormatContext> fn) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, FormatContext c) {
-                long v = fn.applyAsLong(c);
-                if (v < 0) {
-                    sb.append('-');
-                } else {
-                    sb.append(v);
-                }
-            }
-
-            @Override
-            Object json(FormatContext c) {
-                long v = fn.applyAsLong(c);
-                return v < 0 ? null : (Object) v;
-            }
-
-            @Override
-            void appendPresent(StringBuilder sb, FormatContext c) {
-                long v = fn.applyAsLong(c);
-                if (v >= 0) {
-                    sb.append(v); // no boxing, unlike json()
-                }
-            }
-        };
-    }
-
-    /** A formatter extension's command ({@link FormatterCommand}). */
-    static Op custom(java.util.function.Function<StreamInfo, String> fn, int maxLen) {
-        return str(fn::apply, maxLen);
-    }
-
-    /**
-     * A value that keeps its type in a JSON log (a number, boolean, object or list, as Envoy's
-     * typed operators render it; a string capped at {@code jsonMaxLen}, -1 for none) and prints
-     * {@code text}, capped at {@code maxLen}, elsewhere.
-     */
-    static Op typed(Function<StreamInfo, String> text, Function<StreamInfo, Object> json, int maxLen,
-                    int jsonMaxLen) {
-        Op printed = str(text::apply, maxLen);
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, FormatContext c) {
-                printed.append(sb, c);
-            }
-
-            @Override
-            void appendPresent(StringBuilder sb, FormatContext c) {
-                printed.appendPresent(sb, c);
-            }
-
-            @Override
-            Object json(FormatContext c) {
-                Object v = json.apply(c.streamInfo());
-                return v instanceof String s && jsonMaxLen >= 0 && s.length() > jsonMaxLen ? s.substring(0, jsonMaxLen) : v;
-            }
-        };
     }
 
     static Op operator(String name, String arg, int maxLen) {
@@ -222,8 +60,10 @@ final class AccessLogOperators {
                 return num(i -> i.bytesReceived);
             case "BYTES_SENT":
                 return num(i -> i.bytesSent);
+            // Envoy's currentDuration: an entry of a stream still going (its start, a periodic or
+            // on-connected entry, a header value) prints the time so far.
             case "DURATION":
-                return num(i -> i.durationNanos < 0 ? -1 : i.durationNanos / 1_000_000);
+                return num(i -> (i.durationNanos >= 0 ? i.durationNanos : System.nanoTime() - i.startNanos) / 1_000_000);
             case "RESPONSE_DURATION":
                 return num(i -> i.upstreamServiceTimeNanos < 0 ? -1 : i.upstreamServiceTimeNanos / 1_000_000);
             case "UPSTREAM_REQUEST_ATTEMPT_COUNT":
@@ -254,7 +94,7 @@ final class AccessLogOperators {
             // The stream id provider of an HTTP stream is its x-request-id, as in Envoy.
             case "STREAM_ID":
                 return str(i -> i.requestId() != null ? i.requestId()
-                        : i.requestHeaders == null ? null : str(i.requestHeaders.get("x-request-id")), maxLen);
+                        : i.requestHeaders == null ? null : asString(i.requestHeaders.get("x-request-id")), maxLen);
             case "ROUTE_NAME":
                 return str(i -> i.routeName, maxLen);
             case "COALESCE":
@@ -274,11 +114,12 @@ final class AccessLogOperators {
                 return MetadataOperators.op(io.remora.config.MetadataSource.CLUSTER, requireArg(name, arg), maxLen);
             case "METADATA":
                 return MetadataOperators.metadataOp(requireArg(name, arg), maxLen);
-            // Connection ids as Envoy's: one process-wide sequence, the ids debug lines print.
+            // Connection ids as Envoy's: one process-wide sequence, the ids debug lines print; 0
+            // without a connection (Envoy's connectionID().value_or(0)), never "-".
             case "CONNECTION_ID":
-                return num(i -> i.connectionId);
+                return num(i -> Math.max(0, i.connectionId));
             case "UPSTREAM_CONNECTION_ID":
-                return num(StreamInfo::upstreamConnectionId);
+                return num(i -> Math.max(0, i.upstreamConnectionId()));
             case "TRACE_ID":
                 return str(i -> i.traceId(), maxLen);
             // The active span's id, as %TRACE_ID% its trace's: "-" on a stream no tracer spans.
@@ -344,25 +185,6 @@ final class AccessLogOperators {
         }
     }
 
-    /** A value as it is, even empty (never "-"): Envoy's providers that always give a string. */
-    private static Op asIs(StrFn fn) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, FormatContext c) {
-                String v = fn.get(c.streamInfo());
-                if (v != null) {
-                    sb.append(v);
-                }
-            }
-
-            @Override
-            Object json(FormatContext c) {
-                String v = fn.get(c.streamInfo());
-                return v == null ? "" : v;
-            }
-        };
-    }
-
     private static StrFn tlsOperator(String name, String arg) {
         java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name, arg);
         return f == null ? null : f::apply;
@@ -396,7 +218,7 @@ final class AccessLogOperators {
         return s;
     }
 
-    private static String str(CharSequence s) {
+    private static String asString(CharSequence s) {
         return s == null ? null : s.toString();
     }
 

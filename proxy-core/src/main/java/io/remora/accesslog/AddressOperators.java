@@ -3,8 +3,8 @@ package io.remora.accesslog;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-import static io.remora.accesslog.AccessLogOperators.num;
-import static io.remora.accesslog.AccessLogOperators.str;
+import static io.remora.accesslog.FormatOps.num;
+import static io.remora.accesslog.FormatOps.str;
 
 /**
  * Envoy's operators on where the stream went and came in (stream_info_formatter.cc): the
@@ -17,7 +17,7 @@ final class AddressOperators {
     }
 
     /** The operator, or null when {@code name} is not one of these. */
-    static AccessLogOperators.Op of(String name, int maxLen) {
+    static FormatOps.Op of(String name, int maxLen) {
         return switch (name) {
             case "DOWNSTREAM_REMOTE_ADDRESS" ->
                     str(i -> AccessLogFormatter.address(i.downstreamRemoteAddress, true), maxLen);

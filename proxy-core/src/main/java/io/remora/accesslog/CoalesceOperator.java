@@ -14,11 +14,11 @@ import java.util.List;
  * {@code {"operators": [...]}}, each entry a command name or {@code {"command", "param",
  * "max_length"}}; a malformed one is refused with Envoy's message.
  */
-final class CoalesceOperator extends AccessLogOperators.Op {
-    private final AccessLogOperators.Op[] operators;
+final class CoalesceOperator extends FormatOps.Op {
+    private final FormatOps.Op[] operators;
     private final int maxLen;
 
-    private CoalesceOperator(AccessLogOperators.Op[] operators, int maxLen) {
+    private CoalesceOperator(FormatOps.Op[] operators, int maxLen) {
         this.operators = operators;
         this.maxLen = maxLen;
     }
@@ -40,7 +40,7 @@ final class CoalesceOperator extends AccessLogOperators.Op {
         if (list.getAsJsonArray().isEmpty()) {
             throw refused("'operators' array must not be empty");
         }
-        List<AccessLogOperators.Op> ops = new ArrayList<>();
+        List<FormatOps.Op> ops = new ArrayList<>();
         int index = 0;
         for (JsonElement entry : list.getAsJsonArray()) {
             try {
@@ -51,10 +51,10 @@ final class CoalesceOperator extends AccessLogOperators.Op {
             }
             index++;
         }
-        return new CoalesceOperator(ops.toArray(new AccessLogOperators.Op[0]), maxLen);
+        return new CoalesceOperator(ops.toArray(new FormatOps.Op[0]), maxLen);
     }
 
-    private static AccessLogOperators.Op entry(JsonElement entry) {
+    private static FormatOps.Op entry(JsonElement entry) {
         if (entry.isJsonPrimitive() && entry.getAsJsonPrimitive().isString()) {
             return command(entry.getAsString(), "", -1);
         }
@@ -93,7 +93,7 @@ final class CoalesceOperator extends AccessLogOperators.Op {
     }
 
     /** A built-in command, checked by its syntax rules as in a format; COALESCE nests too, as in Envoy. */
-    private static AccessLogOperators.Op command(String name, String param, int maxLen) {
+    private static FormatOps.Op command(String name, String param, int maxLen) {
         try {
             CommandSyntax.verify(name, param, maxLen);
             return AccessLogOperators.operator(name, param, maxLen);
@@ -124,7 +124,7 @@ final class CoalesceOperator extends AccessLogOperators.Op {
     /** Each operator's text as its own format would print it, the first present and not empty. */
     private boolean appendFirst(StringBuilder sb, FormatContext c) {
         int start = sb.length();
-        for (AccessLogOperators.Op op : operators) {
+        for (FormatOps.Op op : operators) {
             op.appendPresent(sb, c);
             if (sb.length() > start) {
                 if (maxLen >= 0 && sb.length() - start > maxLen) {
@@ -138,7 +138,7 @@ final class CoalesceOperator extends AccessLogOperators.Op {
 
     @Override
     Object json(FormatContext c) {
-        for (AccessLogOperators.Op op : operators) {
+        for (FormatOps.Op op : operators) {
             Object v = op.json(c);
             if (v instanceof String s) {
                 if (!s.isEmpty()) {

@@ -86,7 +86,7 @@ public final class ConnectionCloses {
     }
 
     /** The operator named {@code name}, or null when it is not one of these. */
-    static AccessLogOperators.Op of(String name, int maxLen) {
+    static FormatOps.Op of(String name, int maxLen) {
         return switch (name) {
             case "DOWNSTREAM_LOCAL_CLOSE_REASON" -> op(c -> c.downstreamReason, maxLen);
             case "UPSTREAM_LOCAL_CLOSE_REASON" -> op(c -> c.upstreamReason, maxLen);
@@ -98,9 +98,9 @@ public final class ConnectionCloses {
         };
     }
 
-    private static AccessLogOperators.Op op(java.util.function.Function<ConnectionCloses, String> field, int maxLen) {
+    private static FormatOps.Op op(java.util.function.Function<ConnectionCloses, String> field, int maxLen) {
         want();
-        return AccessLogOperators.str(i -> {
+        return FormatOps.str(i -> {
             ConnectionCloses c = i.closesIfAny();
             return c == null ? null : field.apply(c);
         }, maxLen);

@@ -2,7 +2,7 @@ package io.remora.accesslog;
 
 import io.remora.accesslog.StreamTimings.Point;
 
-import static io.remora.accesslog.AccessLogOperators.num;
+import static io.remora.accesslog.FormatOps.num;
 
 /**
  * Envoy's duration operators (%REQUEST_DURATION%, %RESPONSE_TX_DURATION%, %COMMON_DURATION(..)%,
@@ -25,7 +25,7 @@ final class DurationOperators {
     }
 
     /** The operator, or null when {@code name} is not one of these. */
-    static AccessLogOperators.Op of(String name, String arg) {
+    static FormatOps.Op of(String name, String arg) {
         if (name.equals("ROUNDTRIP_DURATION")) {
             // Envoy records the last downstream ACK only for HTTP/3, which Remora does not serve.
             return num(i -> -1);
@@ -36,7 +36,7 @@ final class DurationOperators {
                 return n < 0 ? -1 : n / 1_000_000;
             });
         }
-        AccessLogOperators.Op op = switch (name) {
+        FormatOps.Op op = switch (name) {
             case "REQUEST_DURATION" -> millis(at(Point.DS_RX_END));
             case "REQUEST_TX_DURATION" -> millis(at(Point.US_TX_END));
             // As Envoy's: from the first upstream response byte to the last byte sent downstream.
@@ -79,7 +79,7 @@ final class DurationOperators {
         };
     }
 
-    private static AccessLogOperators.Op millis(Moment m) {
+    private static FormatOps.Op millis(Moment m) {
         return num(i -> {
             long n = m.get(i);
             return n < 0 ? -1 : n / 1_000_000;
@@ -87,7 +87,7 @@ final class DurationOperators {
     }
 
     /** Envoy's CommonDurationFormatter: {@code START:END[:ms|us|ns]}, each a time point's name. */
-    private static AccessLogOperators.Op common(String arg) {
+    private static FormatOps.Op common(String arg) {
         String[] parts = arg.split(":", -1);
         if (parts.length < 2 || parts.length > 3) {
             throw new IllegalArgumentException("access log format: Invalid common duration configuration: " + arg + ".");

@@ -18,10 +18,10 @@ final class FilterStateOperators {
     }
 
     /** The operator of {@code %FILTER_STATE(arg)%}; throws IllegalArgumentException as Envoy refuses. */
-    static AccessLogOperators.Op op(String arg, int maxLen) {
+    static FormatOps.Op op(String arg, int maxLen) {
         Function<StreamInfo, String> plain = of(arg);
         if (!typed(arg)) {
-            return AccessLogOperators.text(c -> plain.apply(c.streamInfo()), maxLen);
+            return FormatOps.text(c -> plain.apply(c.streamInfo()), maxLen);
         }
         String key = arg.split(":", -1)[0];
         // A string object's TYPED text is its JSON string; its JSON log value stays the string itself.
@@ -43,7 +43,7 @@ final class FilterStateOperators {
             String v = plain.apply(i);
             return v == null || v.isEmpty() || maxLen < 0 || v.length() <= maxLen ? v : v.substring(0, maxLen);
         };
-        return AccessLogOperators.typed(text, json, maxLen, -1);
+        return FormatOps.typed(text, json, maxLen, -1);
     }
 
     private static Object object(StreamInfo i, String key) {

@@ -4,7 +4,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 
 import java.util.Map;
 
-import static io.remora.accesslog.AccessLogOperators.count;
+import static io.remora.accesslog.FormatOps.count;
 
 /**
  * Envoy's header size operators (http_specific_formatter.cc's HeadersByteSizeFormatter): the
@@ -17,7 +17,7 @@ public final class HeaderBytesOperators {
     }
 
     /** The operator, or null when {@code name} is not one of these. */
-    static AccessLogOperators.Op of(String name) {
+    static FormatOps.Op of(String name) {
         return switch (name) {
             case "REQUEST_HEADERS_BYTES" -> count(c -> byteSize(c.requestHeaders()));
             case "RESPONSE_HEADERS_BYTES" -> count(c -> byteSize(c.responseHeaders()));
@@ -34,7 +34,7 @@ public final class HeaderBytesOperators {
             // decoded size); its HTTP/1.1 and HTTP/2 codecs, Remora's only ones, add none: 0.
             case "DOWNSTREAM_DECOMPRESSED_HEADER_BYTES_SENT", "DOWNSTREAM_DECOMPRESSED_HEADER_BYTES_RECEIVED",
                  "UPSTREAM_DECOMPRESSED_HEADER_BYTES_SENT", "UPSTREAM_DECOMPRESSED_HEADER_BYTES_RECEIVED" ->
-                    AccessLogOperators.num(i -> 0);
+                    FormatOps.num(i -> 0);
             default -> null;
         };
     }
@@ -43,9 +43,9 @@ public final class HeaderBytesOperators {
      * A byte meter: 0 when nothing was counted (Envoy's meters exist, empty, on every stream info),
      * {@code -} for a side whose connection kept none. Naming one turns the codecs' counting on.
      */
-    private static AccessLogOperators.Op meter(boolean downstream, java.util.function.ToLongFunction<WireBytes> field) {
+    private static FormatOps.Op meter(boolean downstream, java.util.function.ToLongFunction<WireBytes> field) {
         WireBytes.want();
-        return AccessLogOperators.num(i -> {
+        return FormatOps.num(i -> {
             WireBytes w = i.wireBytesIfAny();
             if (w == null) {
                 return 0;

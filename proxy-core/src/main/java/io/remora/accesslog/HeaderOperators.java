@@ -18,16 +18,16 @@ final class HeaderOperators {
     enum Source { REQUEST, RESPONSE, TRAILER }
 
     /** The operator, or null when {@code name} is not one of these. */
-    static AccessLogOperators.Op op(String name, String arg, int maxLen) {
+    static FormatOps.Op op(String name, String arg, int maxLen) {
         return switch (name) {
             // REQUEST_HEADER, RESPONSE_HEADER and RESPONSE_TRAILER are Envoy 1.37's full names.
-            case "REQ", "REQUEST_HEADER" -> AccessLogOperators.text(of(arg, Source.REQUEST), maxLen);
-            case "RESP", "RESPONSE_HEADER" -> AccessLogOperators.text(of(arg, Source.RESPONSE), maxLen);
-            case "TRAILER", "RESPONSE_TRAILER" -> AccessLogOperators.text(of(arg, Source.TRAILER), maxLen);
+            case "REQ", "REQUEST_HEADER" -> FormatOps.header(of(arg, Source.REQUEST), maxLen);
+            case "RESP", "RESPONSE_HEADER" -> FormatOps.header(of(arg, Source.RESPONSE), maxLen);
+            case "TRAILER", "RESPONSE_TRAILER" -> FormatOps.header(of(arg, Source.TRAILER), maxLen);
             // Envoy's req_without_query formatter: a request header up to its '?'.
             case "REQ_WITHOUT_QUERY" -> {
                 Function<FormatContext, String> fn = of(AccessLogOperators.requireArg(name, arg), Source.REQUEST);
-                yield AccessLogOperators.text(i -> {
+                yield FormatOps.header(i -> {
                     String v = fn.apply(i);
                     int q = v == null ? -1 : v.indexOf('?');
                     return q < 0 ? v : v.substring(0, q);

@@ -1,6 +1,6 @@
 package io.remora.accesslog;
 
-import io.remora.accesslog.AccessLogOperators.Op;
+import io.remora.accesslog.FormatOps.Op;
 
 import java.util.List;
 import java.util.Map;
@@ -11,7 +11,10 @@ import static io.remora.util.JsonStrings.quote;
  * A {@code json_format} as Envoy's JSON formatter takes it: an object whose values are format
  * strings, nested objects and lists of them, or constants (numbers, booleans, null). Each format
  * string is parsed once; a line renders the tree with the leaves' values, a leaf of one operator
- * keeping its type.
+ * keeping its type. Keys are always sorted, nested objects' too (Envoy's JsonFormatBuilder, for
+ * which {@code sort_properties} is deprecated). With {@code omit_empty_values} a key whose value
+ * is null (a missing leaf, a literal null) is left out and an object left empty with it, while a
+ * list stays and the root object is always written (Envoy's tree formatter for that option).
  */
 abstract class JsonFormatTree {
 
@@ -24,11 +27,13 @@ abstract class JsonFormatTree {
             return new Leaf(parse.apply(s));
         }
         if (format instanceof Map<?, ?> m) {
-            String[] keys = new String[m.size()];
-            JsonFormatTree[] values = new JsonFormatTree[m.size()];
+            Map<String, Object> sorted = new java.util.TreeMap<>();
+            m.forEach((key, value) -> sorted.put(String.valueOf(key), value));
+            String[] keys = new String[sorted.size()];
+            JsonFormatTree[] values = new JsonFormatTree[sorted.size()];
             int k = 0;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                keys[k] = String.valueOf(e.getKey());
+            for (Map.Entry<String, Object> e : sorted.entrySet()) {
+                keys[k] = e.getKey();
                 values[k++] = of(e.getValue(), parse);
             }
             return new Obj(keys, values);
@@ -61,7 +66,14 @@ abstract class JsonFormatTree {
 
         @Override
         void render(StringBuilder sb, FormatContext c, boolean omitEmpty) {
-            sb.append('{');
+            if (!renderMembers(sb, c, omitEmpty)) {
+                sb.append("{}");
+            }
+        }
+
+        /** Appends the object, or nothing when it has no member (to write); false when nothing was appended. */
+        private boolean renderMembers(StringBuilder sb, FormatContext c, boolean omitEmpty) {
+            int start = sb.length();
             boolean first = true;
             for (int k = 0; k < keys.length; k++) {
                 Object v = null;
@@ -70,20 +82,31 @@ abstract class JsonFormatTree {
                     if (v == null && omitEmpty) {
                         continue;
                     }
+                } else if (omitEmpty && values[k] instanceof Constant constant && constant.value == null) {
+                    continue;
                 }
-                if (!first) {
-                    sb.append(',');
-                }
-                first = false;
+                int before = sb.length();
+                sb.append(first ? '{' : ',');
                 quote(sb, keys[k]);
                 sb.append(':');
                 if (values[k] instanceof Leaf) {
                     Leaf.write(sb, v);
+                } else if (omitEmpty && values[k] instanceof Obj nested) {
+                    if (!nested.renderMembers(sb, c, true)) {
+                        sb.setLength(before); // an object left empty goes with its key
+                        continue;
+                    }
                 } else {
                     values[k].render(sb, c, omitEmpty);
                 }
+                first = false;
+            }
+            if (first) {
+                sb.setLength(start);
+                return false;
             }
             sb.append('}');
+            return true;
         }
     }
 

@@ -5,7 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.function.Function;
 
-import static io.remora.accesslog.AccessLogOperators.str;
+import static io.remora.accesslog.FormatOps.str;
 
 /**
  * Envoy's {@code *_ADDRESS_WITHOUT_PORT(MASK_PREFIX_LEN)} operators (Envoy 1.38): the address
@@ -21,7 +21,7 @@ final class MaskedAddresses {
      * {@code arg} is empty: the plain operator then answers. A prefix that is not a number from 0 to
      * 128 is refused; at run time an IPv4 address with a prefix over 32 prints "-".
      */
-    static AccessLogOperators.Op of(String name, String arg, int maxLen) {
+    static FormatOps.Op of(String name, String arg, int maxLen) {
         if (arg.isEmpty()) {
             return null;
         }

@@ -19,11 +19,11 @@ final class MetadataOperators {
     }
 
     /** {@code %METADATA(TYPE:NS:KEY*)%}: the TYPE picks the source; an unknown TYPE is a config error. */
-    static AccessLogOperators.Op op(MetadataSource source, String arg, int maxLen) {
+    static FormatOps.Op op(MetadataSource source, String arg, int maxLen) {
         return typed(of(source, arg), maxLen);
     }
 
-    static AccessLogOperators.Op metadataOp(String arg, int maxLen) {
+    static FormatOps.Op metadataOp(String arg, int maxLen) {
         return typed(metadata(arg), maxLen);
     }
 
@@ -53,8 +53,8 @@ final class MetadataOperators {
     }
 
     /** Envoy ignores the length for a typed JSON value: only the text is capped. */
-    private static AccessLogOperators.Op typed(Function<StreamInfo, Object> value, int maxLen) {
-        return AccessLogOperators.typed(i -> {
+    private static FormatOps.Op typed(Function<StreamInfo, Object> value, int maxLen) {
+        return FormatOps.typed(i -> {
             Object v = value.apply(i);
             return v == null ? null : v instanceof String s ? s : io.remora.admin.Json.write(v);
         }, value, maxLen, -1);

@@ -2,7 +2,7 @@ package io.remora.accesslog;
 
 import java.util.function.Function;
 
-import static io.remora.accesslog.AccessLogOperators.text;
+import static io.remora.accesslog.FormatOps.text;
 
 /**
  * Envoy's operators on what the request asked for (http_specific_formatter.cc,
@@ -23,7 +23,7 @@ final class RequestLineOperators {
             HeaderOperators.Source.REQUEST);
 
     /** The operator, or null when {@code name} is not one of these. */
-    static AccessLogOperators.Op of(String name, String arg, int maxLen) {
+    static FormatOps.Op of(String name, String arg, int maxLen) {
         return switch (name) {
             case "PATH" -> path(arg, maxLen);
             case "QUERY_PARAM" -> {
@@ -37,7 +37,7 @@ final class RequestLineOperators {
     }
 
     /** {@code WQ|NQ} (with or without the query, default WQ) and {@code ORIG|PATH|ORIG_OR_PATH} (the default). */
-    private static AccessLogOperators.Op path(String arg, int maxLen) {
+    private static FormatOps.Op path(String arg, int maxLen) {
         int colon = arg.indexOf(':');
         String query = colon < 0 ? arg : arg.substring(0, colon);
         String source = colon < 0 ? "" : arg.substring(colon + 1);
@@ -66,7 +66,7 @@ final class RequestLineOperators {
      * {@code ?}, before a fragment) as sent (ORIG, the default) or percent-decoded with '+' as a
      * space (DECODED); missing when the path has no query or an empty one.
      */
-    private static AccessLogOperators.Op queryParams(String arg, int maxLen) {
+    private static FormatOps.Op queryParams(String arg, int maxLen) {
         boolean decoded = switch (arg) {
             case "", "ORIG" -> false;
             case "DECODED" -> true;
@@ -142,7 +142,7 @@ final class RequestLineOperators {
      * HOST_FIRST (the host, else the SNI); {@code Y}: where the host comes from, ORIG
      * (x-envoy-original-host), HOST (:authority) or ORIG_OR_HOST (the default).
      */
-    private static AccessLogOperators.Op serverName(String arg, int maxLen) {
+    private static FormatOps.Op serverName(String arg, int maxLen) {
         int colon = arg.indexOf(':');
         String order = colon < 0 ? arg : arg.substring(0, colon);
         String source = colon < 0 ? "" : arg.substring(colon + 1);

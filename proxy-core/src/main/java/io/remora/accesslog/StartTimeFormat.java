@@ -12,8 +12,10 @@ import java.time.format.TextStyle;
 /**
  * {@code %START_TIME(...)%}: strftime as Envoy extends it, compiled once, in UTC (or, for the
  * {@code _LOCAL} operators, the process's time zone, as Envoy's localtime).
- * Supported: %Y %y %m %d %e %H %I %M %S %p %j %a %A %b %h %B %T %F %D %R %z %Z %s %%, and Envoy's
- * fractional seconds %f / %1f..%9f and %E3S / %E6S / %E9S (seconds with 3/6/9 fraction digits).
+ * Supported: strftime's conversions in the C locale as absl::FormatTime passes them on (%Y %y %C
+ * %m %d %e %H %I %k %l %M %S %p %P %j %a %A %b %h %B %T %F %D %R %r %c %x %X %u %w %U %W %V %G %g
+ * %t %z %Z %s %%), absl's own (%E#S and %E*S seconds with # or all fraction digits, %E#f, %Ez and
+ * %E*z offsets, %E4Y, %ET) and Envoy's fractional seconds %f / %1f..%9f.
  */
 final class StartTimeFormat {
 
@@ -88,6 +90,13 @@ final class StartTimeFormat {
                     }
                 };
                 consumed = 3;
+            } else if (s == 'E' && i + 3 < pattern.length() && Character.isDigit(pattern.charAt(i + 2))
+                    && pattern.charAt(i + 3) == 'f') {
+                int digits = pattern.charAt(i + 2) - '0';
+                p = (sb, t, ms, n) -> fraction(sb, n, digits);
+                consumed = 3;
+            } else if (s == 'E' && i + 2 < pattern.length() && (p = extended(pattern, i + 2)) != null) {
+                consumed = pattern.startsWith("4Y", i + 2) || pattern.startsWith("*", i + 2) ? 3 : 2;
             } else {
                 p = simple(s, zone);
             }
@@ -173,19 +182,104 @@ final class StartTimeFormat {
                             ? TIME_ZONE.getDisplayName(true, java.util.TimeZone.SHORT, Locale.US)
                             : TIME_ZONE.getDisplayName(false, java.util.TimeZone.SHORT, Locale.US));
             case 's' -> (sb, t, ms, n) -> sb.append(Math.floorDiv(ms, 1000));
+            case 'C' -> (sb, t, ms, n) -> pad(sb, Math.floorDiv(t.getYear(), 100), 2);
+            case 'k' -> (sb, t, ms, n) -> space(sb, t.getHour());
+            case 'l' -> (sb, t, ms, n) -> space(sb, t.getHour() % 12 == 0 ? 12 : t.getHour() % 12);
+            case 'P' -> (sb, t, ms, n) -> sb.append(t.getHour() < 12 ? "am" : "pm");
+            case 't' -> (sb, t, ms, n) -> sb.append('\t');
+            case 'u' -> (sb, t, ms, n) -> sb.append(t.getDayOfWeek().getValue());
+            case 'w' -> (sb, t, ms, n) -> sb.append(t.getDayOfWeek().getValue() % 7);
+            // Weeks of the year: Sunday-first (%U), Monday-first (%W), the days before the first such day week 00.
+            case 'U' -> (sb, t, ms, n) -> pad(sb, (t.getDayOfYear() + 6 - t.getDayOfWeek().getValue() % 7) / 7, 2);
+            case 'W' -> (sb, t, ms, n) -> pad(sb, (t.getDayOfYear() + 6 - (t.getDayOfWeek().getValue() + 6) % 7) / 7, 2);
+            case 'V' -> (sb, t, ms, n) -> pad(sb, t.get(java.time.temporal.IsoFields.WEEK_OF_WEEK_BASED_YEAR), 2);
+            case 'G' -> (sb, t, ms, n) -> sb.append(t.get(java.time.temporal.IsoFields.WEEK_BASED_YEAR));
+            case 'g' -> (sb, t, ms, n) -> pad(sb, Math.floorMod(t.get(java.time.temporal.IsoFields.WEEK_BASED_YEAR), 100), 2);
+            // The C locale's forms, as strftime prints them for absl.
+            case 'r' -> compound("%I:%M:%S %p", zone);
+            case 'c' -> compound("%a %b %e %H:%M:%S %Y", zone);
+            case 'x' -> compound("%m/%d/%y", zone);
+            case 'X' -> compound("%H:%M:%S", zone);
             case 'f' -> (sb, t, ms, n) -> fraction(sb, n, 9);
             case '%' -> (sb, t, ms, n) -> sb.append('%');
             default -> null;
         };
     }
 
+    /** A conversion strftime defines as others ({@code %r}, {@code %c}, ...). */
+    private static Part compound(String spec, ZoneId zone) {
+        Part[] inner = new StartTimeFormat(spec, zone).parts;
+        return (sb, t, ms, n) -> {
+            for (Part p : inner) {
+                p.append(sb, t, ms, n);
+            }
+        };
+    }
+
+    /** absl's %E extensions after the {@code E} at {@code at}: %Ez, %E*z, %E*S, %E4Y, %ET; null for another. */
+    private static Part extended(String pattern, int at) {
+        if (pattern.startsWith("z", at)) {
+            return (sb, t, ms, n) -> offset(sb, t, ms, ":", false);
+        }
+        if (pattern.startsWith("*z", at)) {
+            return (sb, t, ms, n) -> offset(sb, t, ms, ":", true);
+        }
+        if (pattern.startsWith("*S", at)) {
+            // The fraction's digits without trailing zeros, no '.' for a whole second.
+            return (sb, t, ms, n) -> {
+                pad(sb, t.getSecond(), 2);
+                if (n > 0) {
+                    StringBuilder f = new StringBuilder();
+                    fraction(f, n, 9);
+                    int end = f.length();
+                    while (f.charAt(end - 1) == '0') {
+                        end--;
+                    }
+                    sb.append('.').append(f, 0, end);
+                }
+            };
+        }
+        if (pattern.startsWith("4Y", at)) {
+            return (sb, t, ms, n) -> {
+                if (t.getYear() < 0) {
+                    sb.append('-');
+                    pad(sb, -t.getYear(), 3);
+                } else {
+                    pad(sb, t.getYear(), 4);
+                }
+            };
+        }
+        if (pattern.startsWith("T", at)) {
+            return (sb, t, ms, n) -> sb.append('T');
+        }
+        return null;
+    }
+
     /** strftime's %z, +hhmm: the offset the local date-time {@code t} of {@code epochMillis} was made with. */
     private static void offset(StringBuilder sb, LocalDateTime t, long epochMillis) {
+        offset(sb, t, epochMillis, "", false);
+    }
+
+    /** The offset with {@code sep} between hours and minutes (absl's %Ez: +hh:mm), and seconds for %E*z. */
+    private static void offset(StringBuilder sb, LocalDateTime t, long epochMillis, String sep, boolean seconds) {
         int secs = (int) (t.toEpochSecond(ZoneOffset.UTC) - Math.floorDiv(epochMillis, 1000));
         sb.append(secs < 0 ? '-' : '+');
-        int minutes = Math.abs(secs) / 60;
-        pad(sb, minutes / 60, 2);
-        pad(sb, minutes % 60, 2);
+        int abs = Math.abs(secs);
+        pad(sb, abs / 3600, 2);
+        sb.append(sep);
+        pad(sb, abs / 60 % 60, 2);
+        if (seconds) {
+            sb.append(sep);
+            pad(sb, abs % 60, 2);
+        }
+    }
+
+    /** A number padded with spaces to two places (%e, %k, %l). */
+    private static void space(StringBuilder sb, int v) {
+        if (v < 10) {
+            sb.append(' ');
+        }
+        sb.append(v);
     }
 
     private static void fraction(StringBuilder sb, int nanos, int digits) {

@@ -9,7 +9,7 @@ final class TimeOperators {
     }
 
     /** The operator, or null when {@code name} is not one of these. */
-    static AccessLogOperators.Op of(String name, String arg) {
+    static FormatOps.Op of(String name, String arg) {
         return switch (name) {
             case "START_TIME_LOCAL" -> time(StartTimeFormat.local(arg), i -> i.startMillis);
             // The time the formatter runs: a stream's log line, or a header value as it is added.
@@ -20,8 +20,8 @@ final class TimeOperators {
     }
 
     /** A time in {@code f}'s format; never missing. */
-    static AccessLogOperators.Op time(StartTimeFormat f, AccessLogOperators.LongFn millis) {
-        return new AccessLogOperators.Op() {
+    static FormatOps.Op time(StartTimeFormat f, FormatOps.LongFn millis) {
+        return new FormatOps.Op() {
             @Override
             void append(StringBuilder sb, FormatContext c) {
                 f.append(sb, millis.get(c.streamInfo())); // straight into the line: no intermediate String

@@ -34,6 +34,8 @@ public final class ClusterStats {
     public final Counter upstreamRqActiveOverflow;
     public final Counter upstreamCxTotal;
     public final Counter upstreamCxConnectFail;
+    /** Connects whose socket could not be bound to the source address (Envoy's bind_errors). */
+    public final Counter bindErrors;
     /** tcp_proxy sessions whose max_connect_attempts all failed. */
     public final Counter upstreamCxConnectAttemptsExceeded;
     public final Counter upstreamCxConnectTimeout;
@@ -120,6 +122,7 @@ public final class ClusterStats {
         upstreamRqActiveOverflow = c("envoy_cluster_upstream_rq_active_overflow");
         upstreamCxTotal = c("envoy_cluster_upstream_cx_total");
         upstreamCxConnectFail = c("envoy_cluster_upstream_cx_connect_fail");
+        bindErrors = c("envoy_cluster_bind_errors");
         upstreamCxConnectAttemptsExceeded = c("envoy_cluster_upstream_cx_connect_attempts_exceeded");
         upstreamCxConnectTimeout = c("envoy_cluster_upstream_cx_connect_timeout");
         upstreamCxDestroy = c("envoy_cluster_upstream_cx_destroy");

@@ -12,6 +12,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.ssl.SslHandler;
 import io.remora.config.ClusterConfig;
+import io.remora.http.upstream.ConnectFailure;
 import io.remora.network.ConnectionInfo;
 import io.remora.network.NetworkFilterManager;
 import io.remora.network.OriginalSource;
@@ -272,7 +273,15 @@ public final class UpstreamConnector {
                     // never reached a pipeline (registration failed): its engine is ours to free
                     io.netty.util.ReferenceCountUtil.release(tls.engine());
                 }
-                callback.onFailure(ch, cf.cause(), false);
+                Throwable cause = cf.cause();
+                if (local != null && !unix
+                        && ConnectFailure.reason(cause) == io.remora.http.upstream.ResetReason.LOCAL_CONNECTION_FAILURE) {
+                    // As Envoy's ClientConnectionImpl: counted in the cluster's bind_errors, and
+                    // the failure reason names the source address.
+                    cluster.stats().bindErrors.increment();
+                    cause = ConnectFailure.bindFailure(cause, local);
+                }
+                callback.onFailure(ch, cause, false);
                 return;
             }
             if (times != null) {

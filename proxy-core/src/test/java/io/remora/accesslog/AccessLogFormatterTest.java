@@ -102,8 +102,9 @@ class AccessLogFormatterTest {
         json.put("none", "%REQ(x-none)%");
         json.put("code", "%RESPONSE_CODE%");
         json.put("body", "%LOCAL_REPLY_BODY%");
-        assertEquals("{\"none\":null,\"code\":204,\"body\":\"no route\"}\n", AccessLogFormatter.json(json).format(i));
-        assertEquals("{\"code\":204,\"body\":\"no route\"}\n", AccessLogFormatter.json(json, true).format(i));
+        // Keys sorted, as Envoy's JSON formatter always writes them.
+        assertEquals("{\"body\":\"no route\",\"code\":204,\"none\":null}\n", AccessLogFormatter.json(json).format(i));
+        assertEquals("{\"body\":\"no route\",\"code\":204}\n", AccessLogFormatter.json(json, true).format(i));
     }
 
     @Test
@@ -160,9 +161,62 @@ class AccessLogFormatterTest {
         i.bytesSent = 20;
         i.upstreamCluster = "db";
         i.upstreamHost = new InetSocketAddress("::1", 5432);
+        i.durationNanos = 7_000_000;
         String line = AccessLogFormatter.text("%REQ(:METHOD)% %PROTOCOL% %RESPONSE_CODE% %DURATION% %UPSTREAM_CLUSTER% "
                 + "%UPSTREAM_HOST% %BYTES_RECEIVED% %BYTES_SENT%\n").format(i);
-        assertEquals("- - 0 - db [::1]:5432 10 20\n", line);
+        assertEquals("- - 0 7 db [::1]:5432 10 20\n", line);
+    }
+
+    /**
+     * Envoy's HeaderFormatter: a header that is there prints its value, an empty one as nothing
+     * (JSON ""), only a missing one as "-" (null); REQ_WITHOUT_QUERY alike.
+     */
+    @Test
+    void anEmptyHeaderPrintsEmptyNotDash() {
+        StreamInfo i = http();
+        i.requestHeaders.add("x-empty", "");
+        i.responseHeaders.add("x-empty", "");
+        assertEquals("[] [] [] [-]", AccessLogFormatter.text("[%REQ(X-EMPTY)%] [%RESP(x-empty)%] "
+                + "[%REQ_WITHOUT_QUERY(x-empty)%] [%REQ(x-none)%]").format(i));
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("empty", "%REQ(x-empty)%");
+        f.put("none", "%REQ(x-none)%");
+        assertEquals("{\"empty\":\"\",\"none\":null}\n", AccessLogFormatter.json(f).format(i));
+        assertEquals("{\"empty\":\"\"}\n", AccessLogFormatter.json(f, true).format(i));
+    }
+
+    /**
+     * Envoy's %DURATION% is the stream info's currentDuration: before the stream ends (a
+     * DownstreamStart, periodic or TcpUpstreamConnected entry) the time since its start, never "-".
+     */
+    @Test
+    void durationOfAStreamStillGoingIsItsTimeSoFar() {
+        StreamInfo i = new StreamInfo();
+        i.startNanos = System.nanoTime() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+        long ms = Long.parseLong(AccessLogFormatter.text("%DURATION%").format(i));
+        assertTrue(ms >= 250 && ms < 60_000, "time so far: " + ms);
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("duration", "%DURATION%");
+        assertTrue(AccessLogFormatter.json(f).format(i).matches("\\{\"duration\":\\d+}\n"));
+    }
+
+    /**
+     * Envoy formats a time with absl::FormatTime, which takes strftime's conversions (C locale)
+     * and its own %E ones; Remora printed the ones it did not know as written.
+     */
+    @Test
+    void startTimeTakesStrftimeAndAbslConversions() {
+        StreamInfo i = new StreamInfo();
+        i.startMillis = 1767503167089L; // Sunday 2026-01-04 05:06:07.089 UTC
+        assertEquals("20|Sun Jan  4 05:06:07 2026|26|2026| 5| 5|am|05:06:07 AM|\t|7|01|01|0|00|01/04/26|05:06:07",
+                AccessLogFormatter.text("%START_TIME(%C|%c|%g|%G|%k|%l|%P|%r|%t|%u|%U|%V|%w|%W|%x|%X)%").format(i));
+        assertEquals("+00:00 +00:00:00 07.089 089 2026 2026-01-04T05",
+                AccessLogFormatter.text("%START_TIME(%Ez %E*z %E*S %E3f %E4Y %Y-%m-%dT%H)%").format(i));
+        i.startMillis = 1798736767500L; // Thursday 2026-12-31 17:06:07.5 UTC: ISO week 53
+        assertEquals("Thu Dec 31 17:06:07 2026|17| 5|pm|4|52|53|4|52|07.5",
+                AccessLogFormatter.text("%START_TIME(%c|%k|%l|%P|%u|%U|%V|%w|%W|%E*S)%").format(i));
+        i.startMillis = 1798736767000L;
+        assertEquals("07 2026T", AccessLogFormatter.text("%START_TIME(%E*S %Y%ET)%").format(i));
     }
 
     @Test
@@ -221,8 +275,8 @@ class AccessLogFormatterTest {
         f.put("flags", "%RESPONSE_FLAGS%");
         f.put("mixed", "%PROTOCOL% to \"%UPSTREAM_HOST%\"");
         f.put("const", "remora");
-        assertEquals("{\"start_time\":\"" + isoStart(i) + "\",\"method\":\"POST\",\"code\":204,\"duration\":226,"
-                        + "\"missing\":null,\"flags\":\"-\",\"mixed\":\"HTTP/2 to \\\"10.0.2.1:80\\\"\",\"const\":\"remora\"}\n",
+        assertEquals("{\"code\":204,\"const\":\"remora\",\"duration\":226,\"flags\":\"-\",\"method\":\"POST\","
+                        + "\"missing\":null,\"mixed\":\"HTTP/2 to \\\"10.0.2.1:80\\\"\",\"start_time\":\"" + isoStart(i) + "\"}\n",
                 AccessLogFormatter.json(f).format(i));
     }
 
@@ -310,6 +364,28 @@ class AccessLogFormatterTest {
         assertEquals("-", AccessLogFormatter.text("%DOWNSTREAM_PEER_CERT_V_START(%Y)%").format(http()));
     }
 
+    /**
+     * Envoy's JSON formatter with omit_empty_values (envoyproxy/envoy#46262, fixing #37941): a key
+     * whose value is null goes, a literal null too, and an object left empty with its key; a list
+     * stays, empty or not, and the root object is always written.
+     */
+    @Test
+    void omitEmptyValuesLeavesOutObjectsLeftEmpty() {
+        StreamInfo i = http();
+        Map<String, Object> inner = new LinkedHashMap<>();
+        inner.put("a", "%REQ(x-none)%");
+        inner.put("b", Map.of("c", "%REQ(x-none)%"));
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("code", "%RESPONSE_CODE%");
+        f.put("data", inner);
+        f.put("list", java.util.List.of());
+        f.put("none", null);
+        assertEquals("{\"code\":204,\"data\":{\"a\":null,\"b\":{\"c\":null}},\"list\":[],\"none\":null}\n",
+                AccessLogFormatter.json(f).format(i));
+        assertEquals("{\"code\":204,\"list\":[]}\n", AccessLogFormatter.json(f, true).format(i));
+        assertEquals("{}\n", AccessLogFormatter.json(Map.of("x", "%REQ(x-none)%"), true).format(i));
+    }
+
     /** Envoy's JSON formatter renders nested objects and lists in place, and constants as they are. */
     @Test
     void nestedJsonFormatsRenderAsNestedJson() {
@@ -325,12 +401,12 @@ class AccessLogFormatterTest {
         f.put("ratio", 0.25);
         f.put("live", true);
         f.put("none", null);
-        assertEquals("{\"request\":{\"method\":\"POST\",\"line\":\"POST /api/v1/locations\",\"missing\":null},"
-                + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true,\"none\":null}\n",
+        assertEquals("{\"codes\":[204,7,\"text\"],\"live\":true,\"none\":null,\"ratio\":0.25,"
+                + "\"request\":{\"line\":\"POST /api/v1/locations\",\"method\":\"POST\",\"missing\":null},\"version\":2}\n",
                 AccessLogFormatter.json(f).format(i));
-        // omit_empty_values leaves out missing leaves at every depth, constants stay.
-        assertEquals("{\"request\":{\"method\":\"POST\",\"line\":\"POST /api/v1/locations\"},"
-                + "\"codes\":[204,7,\"text\"],\"version\":2,\"ratio\":0.25,\"live\":true,\"none\":null}\n",
+        // omit_empty_values leaves out missing leaves at every depth and literal nulls; other constants stay.
+        assertEquals("{\"codes\":[204,7,\"text\"],\"live\":true,\"ratio\":0.25,"
+                + "\"request\":{\"line\":\"POST /api/v1/locations\",\"method\":\"POST\"},\"version\":2}\n",
                 AccessLogFormatter.json(f, true).format(i));
         request.put("bad", "%REQ%");
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.json(f));
@@ -353,7 +429,7 @@ class AccessLogFormatterTest {
         f.put("tags", "%DYNAMIC_METADATA(ns:tags)%");
         f.put("missing", "%DYNAMIC_METADATA(ns:nope)%");
         f.put("text", "n=%DYNAMIC_METADATA(ns:count)%");
-        assertEquals("{\"count\":42,\"ratio\":0.5,\"on\":true,\"name\":\"shop\",\"tags\":[\"a\",1],\"missing\":null,"
+        assertEquals("{\"count\":42,\"missing\":null,\"name\":\"shop\",\"on\":true,\"ratio\":0.5,\"tags\":[\"a\",1],"
                 + "\"text\":\"n=42\"}\n", AccessLogFormatter.json(f).format(i));
         assertEquals("42 0.5 true sh [\"a\",1]", AccessLogFormatter.text("%DYNAMIC_METADATA(ns:count)% "
                 + "%METADATA(DYNAMIC:ns:ratio)% %DYNAMIC_METADATA(ns:on)% %METADATA(DYNAMIC:ns:name):2% "
@@ -384,8 +460,10 @@ class AccessLogFormatterTest {
         f.put("conn", "%CONNECTION_ID%");
         f.put("up", "%UPSTREAM_CONNECTION_ID%");
         assertEquals("{\"conn\":5,\"up\":7}\n", AccessLogFormatter.json(f).format(i));
+        // Envoy's StreamInfoUInt64FormatterProvider over connectionID().value_or(0): 0 without one.
         StreamInfo tcp = new StreamInfo();
-        assertEquals("- - -", AccessLogFormatter.text("%CONNECTION_ID% %UPSTREAM_CONNECTION_ID% %TRACE_ID%").format(tcp));
+        assertEquals("0 0 -", AccessLogFormatter.text("%CONNECTION_ID% %UPSTREAM_CONNECTION_ID% %TRACE_ID%").format(tcp));
+        assertEquals("{\"conn\":0,\"up\":0}\n", AccessLogFormatter.json(f).format(tcp));
         assertEquals("-", AccessLogFormatter.text("%SPAN_ID%").format(tcp));
         String a = AccessLogFormatter.text("%UNIQUE_ID%").format(tcp);
         assertEquals(36, a.length());

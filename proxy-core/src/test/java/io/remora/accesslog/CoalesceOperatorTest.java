@@ -40,7 +40,7 @@ class CoalesceOperatorTest {
         Map<String, String> json = new LinkedHashMap<>();
         json.put("none", none);
         json.put("code", "%COALESCE({\"operators\": [\"REQUESTED_SERVER_NAME\", \"RESPONSE_CODE\"]})%");
-        assertEquals("{\"none\":null,\"code\":204}\n", AccessLogFormatter.json(json).format(i));
+        assertEquals("{\"code\":204,\"none\":null}\n", AccessLogFormatter.json(json).format(i));
     }
 
     @Test

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * A nested {@code json_format} through a running proxy, as Envoy's JSON formatter renders it:
  * objects and lists in place, one-operator values typed (the status a number, metadata a
- * number), constants as written, and with {@code omit_empty_values} a missing header left out.
+ * number), constants as written, keys sorted, and with {@code omit_empty_values} a missing header left out.
  */
 class AccessLogJsonFormatE2ETest {
 
@@ -37,8 +37,8 @@ class AccessLogJsonFormatE2ETest {
                     .replace("path: " + log, "path: " + log + "\n              " + json);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
                 assertEquals(200, Curl.get(http, "/orders?id=3").status());
-                assertEquals("{\"request\":{\"method\":\"GET\",\"path\":\"/orders\"},\"response\":{\"code\":200,"
-                        + "\"tries\":[1,\"up\"]},\"schema\":2,\"live\":true,\"tenant\":17}", LogFiles.await(log, 1).get(0));
+                assertEquals("{\"live\":true,\"request\":{\"method\":\"GET\",\"path\":\"/orders\"},\"response\":{\"code\":200,"
+                        + "\"tries\":[1,\"up\"]},\"schema\":2,\"tenant\":17}", LogFiles.await(log, 1).get(0));
             }
         }
     }

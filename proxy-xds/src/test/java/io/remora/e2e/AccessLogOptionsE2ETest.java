@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * manager logs a request when its headers are evaluated (route chosen, no response yet), every
  * 0.25 s while it lasts, when a CONNECT tunnel is established and at its end, each entry's
  * {@code %ACCESS_LOG_TYPE%} naming its event, and a {@code log_type_filter} keeps the ends only;
- * tcp_proxy logs a connection when its upstream connects, periodically, and at its end.
+ * tcp_proxy logs a connection when its upstream connects, periodically, and at its end, each
+ * entry's {@code %DURATION%} the time so far.
  */
 class AccessLogOptionsE2ETest {
 
@@ -80,7 +81,7 @@ class AccessLogOptionsE2ETest {
                 """);
         String tcp = Bootstraps.tcpListener("tcp", "web",
                 "access_log_options: { flush_access_log_on_connected: true, access_log_flush_interval: 0.25s }\n"
-                        + "access_log:\n" + fileLog(tcpLog, "%ACCESS_LOG_TYPE% %UPSTREAM_HOST% %BYTES_RECEIVED%", null));
+                        + "access_log:\n" + fileLog(tcpLog, "%ACCESS_LOG_TYPE% %UPSTREAM_HOST% %BYTES_RECEIVED% %DURATION%", null));
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, http + tcp,
                 Bootstraps.cluster("web", false, null, upstream.port()), PORTS), List.of());
     }
@@ -129,6 +130,9 @@ class AccessLogOptionsE2ETest {
         }
         List<String> lines = LogFiles.await(tcpLog, l -> count(l, "TcpConnectionEnd " + upstreamHost) == 1);
         assertTrue(count(lines, "TcpPeriodic " + upstreamHost) >= 3, "every 0.25 s of over 1.2 s: " + lines);
-        assertTrue(lines.get(lines.size() - 1).matches("TcpConnectionEnd " + upstreamHost + " [1-9][0-9]*"), lines.toString());
+        // %DURATION% is Envoy's currentDuration: the time so far in the entries before the end.
+        assertTrue(lines.stream().allMatch(l -> l.matches("Tcp\\w+ " + upstreamHost + " \\d+ \\d+")), lines.toString());
+        assertTrue(lines.get(lines.size() - 1).matches("TcpConnectionEnd " + upstreamHost + " [1-9][0-9]* [1-9][0-9]{3,}"),
+                lines.toString());
     }
 }

@@ -150,7 +150,8 @@ class ConnectFailureE2ETest {
      * A source address the host does not have fails the bind: Envoy's connection raises a local
      * close, which its tcp_proxy takes as a local failure (onGenericPoolFailure's
      * LocalConnectionFailure): no UF, another attempt, URX when none is left; the connect failures
-     * are counted as the pool counts them.
+     * are counted as the pool counts them, each bind failure in the cluster's bind_errors, and its
+     * failure reason is ClientConnectionImpl's "failed to bind to <source>: <strerror>".
      */
     @Test
     void tcpProxyTakesABindFailureAsALocalClose() throws Exception {
@@ -158,7 +159,8 @@ class ConnectFailureE2ETest {
         Path log = TempPaths.file("tcp-bind", ".log");
         Map<String, Integer> ports = Map.of("tcp", ProxyProcess.freePort());
         String proxyFields = "max_connect_attempts: 2\n" + Bootstraps.fileAccessLog(log,
-                "tcp %RESPONSE_FLAGS% %UPSTREAM_REQUEST_ATTEMPT_COUNT% ready=%UPSTREAM_CONNECTION_POOL_READY_DURATION%");
+                "tcp %RESPONSE_FLAGS% %UPSTREAM_REQUEST_ATTEMPT_COUNT% ready=%UPSTREAM_CONNECTION_POOL_READY_DURATION%"
+                        + " [%UPSTREAM_TRANSPORT_FAILURE_REASON%]");
         String bind = "  upstream_bind_config: { source_address: { address: 192.0.2.1, port_value: 0 } }\n";
         String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "unbindable", proxyFields),
                 Bootstraps.cluster("unbindable", false, bind, ProxyProcess.freePort()), ports);
@@ -168,8 +170,10 @@ class ConnectFailureE2ETest {
             assertEquals(-1, s.getInputStream().read(), "closed after the connects failed");
             // As Envoy's onInitFailure, the pool callback latency ends with the last failure.
             String line = HttpProxyE2ETest.awaitLogLine(log, "tcp ");
-            assertTrue(line.matches("tcp URX 2 ready=\\d+"), line);
+            assertTrue(line.matches("tcp URX 2 ready=\\d+ \\[failed_to_bind_to_192\\.0\\.2\\.1:0:_Cannot_assign_requested_address]"),
+                    line);
             assertEquals(2, proxy.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"unbindable\"}"));
+            assertEquals(2, proxy.metric("envoy_cluster_bind_errors{envoy_cluster_name=\"unbindable\"}"));
         }
     }
 

@@ -33,6 +33,20 @@ public final class ConnectFailure {
         return ResetReason.CONNECTION_FAILURE;
     }
 
+    /**
+     * A connect whose socket could not be bound to {@code source}, with Envoy's failure reason:
+     * "failed to bind to 192.0.2.1:0: Cannot assign requested address" (strerror's text).
+     */
+    public static BindException bindFailure(Throwable cause, java.net.SocketAddress source) {
+        String m = String.valueOf(cause.getMessage());
+        int errno = m.indexOf(ERRNO_TEXT);
+        String text = errno >= 0 && m.indexOf('(') < errno ? m.substring(errno + ERRNO_TEXT.length()) : m;
+        BindException e = new BindException("failed to bind to "
+                + io.remora.accesslog.AccessLogFormatter.address(source, true) + ": " + text);
+        e.initCause(cause);
+        return e;
+    }
+
     /** The transport failure reason, or null (a timeout has none in Envoy either). */
     public static String transportFailure(Throwable cause) {
         if (cause == null || cause instanceof ConnectTimeoutException) {

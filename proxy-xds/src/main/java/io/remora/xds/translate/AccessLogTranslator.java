@@ -218,9 +218,8 @@ public final class AccessLogTranslator {
             case TEXT_FORMAT -> new Format(s.getTextFormat(), null, path.field("text_format"));
             case TEXT_FORMAT_SOURCE -> new Format(Protos.dataSource(s.getTextFormatSource(),
                     path.field("text_format_source")), null, path.field("text_format_source"));
-            case JSON_FORMAT -> new Format(null, json(s.getJsonFormatOptions().getSortProperties()
-                    ? sorted(s.getJsonFormat()) : s.getJsonFormat()),
-                    path.field("json_format"));
+            // Keys are always sorted (the formatter sorts them), so sort_properties changes nothing, as in Envoy.
+            case JSON_FORMAT -> new Format(null, json(s.getJsonFormat()), path.field("json_format"));
             case FORMAT_NOT_SET -> Format.DEFAULT;
         };
     }
@@ -255,25 +254,6 @@ public final class AccessLogTranslator {
                         + "' (" + type + "); supported: " + BUILT_IN_FORMATTERS);
             }
         }
-    }
-
-    /** {@code json_format_options.sort_properties}: the keys in order, nested objects' too. */
-    private static Struct sorted(Struct s) {
-        Struct.Builder b = Struct.newBuilder();
-        new java.util.TreeMap<>(s.getFieldsMap()).forEach((k, v) -> b.putFields(k, sorted(v)));
-        return b.build();
-    }
-
-    private static Value sorted(Value v) {
-        return switch (v.getKindCase()) {
-            case STRUCT_VALUE -> Value.newBuilder().setStructValue(sorted(v.getStructValue())).build();
-            case LIST_VALUE -> {
-                com.google.protobuf.ListValue.Builder l = com.google.protobuf.ListValue.newBuilder();
-                v.getListValue().getValuesList().forEach(e -> l.addValues(sorted(e)));
-                yield Value.newBuilder().setListValue(l).build();
-            }
-            default -> v;
-        };
     }
 
     /**

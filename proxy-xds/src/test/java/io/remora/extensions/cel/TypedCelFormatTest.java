@@ -45,8 +45,8 @@ class TypedCelFormatTest {
         f.put("map", "%TYPED_CEL({'a': 1, 'b': [true, 'x']})%");
         f.put("host", "%TYPED_CEL(request.host):4%");
         f.put("missing", "%TYPED_CEL(request.headers['absent'])%");
-        assertEquals("{\"code\":503,\"untyped\":\"503\",\"error\":true,\"ratio\":251.5,\"nothing\":null,"
-                + "\"map\":{\"a\":1,\"b\":[true,\"x\"]},\"host\":\"exam\",\"missing\":null}\n", json(f));
+        assertEquals("{\"code\":503,\"error\":true,\"host\":\"exam\",\"map\":{\"a\":1,\"b\":[true,\"x\"]},"
+                + "\"missing\":null,\"nothing\":null,\"ratio\":251.5,\"untyped\":\"503\"}\n", json(f));
     }
 
     @Test
