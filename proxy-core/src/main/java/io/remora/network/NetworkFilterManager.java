@@ -1,7 +1,6 @@
 package io.remora.network;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -131,24 +130,12 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             return false;
         }
         for (NetworkFilterSlot s : slots) {
-            if (OBSERVES_BYTES.get(s.filter.getClass())) {
+            if (HeldBytes.observesBytes(s.filter)) {
                 return false;
             }
         }
         return true;
     }
-
-    private static final ClassValue<Boolean> OBSERVES_BYTES = new ClassValue<>() {
-        @Override
-        protected Boolean computeValue(Class<?> type) {
-            try {
-                return type.getMethod("onData", ByteBuf.class, boolean.class).getDeclaringClass() != ConnectionFilter.class
-                        || type.getMethod("onWrite", ByteBuf.class, boolean.class).getDeclaringClass() != ConnectionFilter.class;
-            } catch (NoSuchMethodException e) {
-                return true;
-            }
-        }
-    };
 
     // ------------------------------------------------------------------ read path
 
@@ -193,7 +180,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
                 return;
             }
             if (pending != null && i == pendingAt) {
-                data = append(pending, data);
+                data = HeldBytes.append(ctx.alloc(), pending, data);
                 pending = null;
                 endStream |= pendingEnd;
                 if (!pendingSeen && i >= started) {
@@ -277,25 +264,6 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         pendingAt = -1;
         pendingSeen = false;
         return d;
-    }
-
-    private ByteBuf append(ByteBuf head, ByteBuf tail) {
-        if (!tail.isReadable()) {
-            tail.release();
-            return head;
-        }
-        if (!head.isReadable()) {
-            head.release();
-            return tail;
-        }
-        CompositeByteBuf c;
-        if (head instanceof CompositeByteBuf existing) {
-            c = existing;
-        } else {
-            c = ctx.alloc().compositeBuffer();
-            c.addComponent(true, head);
-        }
-        return c.addComponent(true, tail);
     }
 
     // ------------------------------------------------------------------ write path
