@@ -1,7 +1,6 @@
 package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.http.filter.FilterStatus;
 
@@ -56,7 +55,8 @@ abstract class FilterIteration {
     /** Buffered body outgrew {@link #bufferLimit()} (the buffer was already released). */
     abstract void onBufferOverflow();
 
-    abstract CompositeByteBuf newComposite();
+    /** Where held bodies grow their composite buffers. */
+    abstract io.netty.buffer.ByteBufAllocator alloc();
 
     // ------------------------------------------------------------------ entry points
 
@@ -316,22 +316,6 @@ abstract class FilterIteration {
     }
 
     private ByteBuf append(ByteBuf head, ByteBuf tail) {
-        if (!tail.isReadable()) {
-            tail.release();
-            return head;
-        }
-        if (!head.isReadable()) {
-            head.release();
-            return tail;
-        }
-        CompositeByteBuf c;
-        if (head instanceof CompositeByteBuf existing) {
-            c = existing;
-        } else {
-            c = newComposite();
-            c.addComponent(true, head);
-        }
-        c.addComponent(true, tail);
-        return c;
+        return io.remora.network.ByteBufAppend.append(alloc(), head, tail);
     }
 }

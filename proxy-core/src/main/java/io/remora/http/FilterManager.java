@@ -1,7 +1,6 @@
 package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.PerFilterConfig;
 import io.remora.http.filter.StreamDecoderFilter;
@@ -269,8 +268,8 @@ final class FilterManager extends DecoderIteration {
     }
 
     @Override
-    CompositeByteBuf newComposite() {
-        return stream.cx.channel.alloc().compositeBuffer();
+    io.netty.buffer.ByteBufAllocator alloc() {
+        return stream.cx.channel.alloc();
     }
 
     private final class Encode extends EncoderIteration {
@@ -316,8 +315,8 @@ final class FilterManager extends DecoderIteration {
         }
 
         @Override
-        CompositeByteBuf newComposite() {
-            return stream.cx.channel.alloc().compositeBuffer();
+        io.netty.buffer.ByteBufAllocator alloc() {
+            return stream.cx.channel.alloc();
         }
     }
 }

@@ -2,7 +2,6 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -219,8 +218,8 @@ public final class UpstreamFilterManager extends DecoderIteration {
     }
 
     @Override
-    CompositeByteBuf newComposite() {
-        return ByteBufAllocator.DEFAULT.compositeBuffer();
+    ByteBufAllocator alloc() {
+        return ByteBufAllocator.DEFAULT;
     }
 
     final class Encode extends EncoderIteration {
@@ -265,8 +264,8 @@ public final class UpstreamFilterManager extends DecoderIteration {
         }
 
         @Override
-        CompositeByteBuf newComposite() {
-            return ByteBufAllocator.DEFAULT.compositeBuffer();
+        ByteBufAllocator alloc() {
+            return ByteBufAllocator.DEFAULT;
         }
     }
 }

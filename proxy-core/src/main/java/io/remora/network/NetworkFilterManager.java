@@ -130,7 +130,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             return false;
         }
         for (NetworkFilterSlot s : slots) {
-            if (HeldBytes.observesBytes(s.filter)) {
+            if (ByteObservingFilters.observesBytes(s.filter)) {
                 return false;
             }
         }
@@ -180,7 +180,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
                 return;
             }
             if (pending != null && i == pendingAt) {
-                data = HeldBytes.append(ctx.alloc(), pending, data);
+                data = ByteBufAppend.append(ctx.alloc(), pending, data);
                 pending = null;
                 endStream |= pendingEnd;
                 if (!pendingSeen && i >= started) {
