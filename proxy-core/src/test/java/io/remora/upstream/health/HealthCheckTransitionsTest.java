@@ -62,6 +62,14 @@ class HealthCheckTransitionsTest {
         throw new AssertionError("no " + kind + " from line " + from + " in " + lines);
     }
 
+    private static long count(Path log, String kind) {
+        try {
+            return Files.readAllLines(log).stream().filter(l -> l.contains("\"" + kind + "\"")).count();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
     private static final Pattern TIMESTAMP = Pattern.compile("\"timestamp\":\"([^\"]+)\"");
 
     /**
@@ -95,6 +103,8 @@ class HealthCheckTransitionsTest {
                 back.setReuseAddress(true);
                 back.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
                 await("healthy at the third pass", h::isHealthy);
+                // The host's flags change just before its event is written: wait for the line too.
+                await("the return logged", () -> count(log, "add_healthy_event") >= 2);
             }
         }
         List<String> lines = Files.readAllLines(log);
