@@ -29,11 +29,16 @@ import java.util.regex.Pattern;
  * agree with their type ({@code *_total} counters, gauges, histograms) keep their real type.
  * Every family gets a {@code # HELP} naming the Envoy stat it exposes. Envoy stat names with
  * abbreviated units ({@code *_ms}) are also rejected by the linter; none are registered today,
- * and new stats should be checked with promtool before they are added.
+ * and new stats should be checked with promtool before they are added. One Envoy stat's name fails
+ * the linter whatever its type ("use base unit seconds instead of days"):
+ * {@code server.days_until_first_cert_expiring} stays in {@code /stats} and the sinks and is left out
+ * here ({@link #LINT_REJECTED}); {@code server.seconds_until_first_ocsp_response_expiring} is exported.
  */
 public final class PrometheusExposition {
 
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** Envoy's names that promtool rejects for their unit, not exported (see above). */
+    private static final java.util.Set<String> LINT_REJECTED = java.util.Set.of("envoy_server_days_until_first_cert_expiring");
 
     private PrometheusExposition() {
     }
@@ -110,7 +115,7 @@ public final class PrometheusExposition {
                 continue;
             }
             ExportedNames.Exported e = names.of(m.getId());
-            if (filter != null && !filter.test(e.dottedName())) {
+            if (LINT_REJECTED.contains(e.name()) || filter != null && !filter.test(e.dottedName())) {
                 continue;
             }
             if (usedOnly && !used(m, kind)) {

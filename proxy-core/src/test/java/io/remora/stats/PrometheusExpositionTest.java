@@ -92,6 +92,21 @@ class PrometheusExpositionTest {
         assertTrue(r.exitCode() != 0 && r.output().contains("_total"), r.output());
     }
 
+    /** Envoy's server.days_until_first_cert_expiring fails promtool by its unit: left out, and why. */
+    @Test
+    void aStatPromtoolRejectsForItsUnitIsLeftOut() throws Exception {
+        StatsRegistry stats = populated();
+        io.micrometer.core.instrument.Gauge.builder("envoy_server_days_until_first_cert_expiring", () -> 30)
+                .register(stats.meterRegistry());
+        String out = PrometheusExposition.scrape(stats.meterRegistry());
+        assertFalse(out.contains("days_until"), out);
+        assertEquals(0, PromtoolSupport.check(out).exitCode());
+        PromtoolSupport.Result envoys = PromtoolSupport.check("# HELP envoy_server_days_until_first_cert_expiring x\n"
+                + "# TYPE envoy_server_days_until_first_cert_expiring gauge\n"
+                + "envoy_server_days_until_first_cert_expiring 30\n");
+        assertTrue(envoys.exitCode() != 0 && envoys.output().contains("days"), envoys.output());
+    }
+
     @Test
     void filterAndUsedOnly() {
         StatsRegistry stats = populated();
