@@ -4,18 +4,14 @@ import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
-import java.net.Socket;
 import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 
 /** A server key manager whose certificate choice follows the context's {@link OcspStapling}. */
-final class OcspKeyManager extends X509ExtendedKeyManager {
-    private final X509ExtendedKeyManager delegate;
+final class OcspKeyManager extends ForwardingKeyManager {
     private final OcspStapling stapling;
 
     private OcspKeyManager(X509ExtendedKeyManager delegate, OcspStapling stapling) {
-        this.delegate = delegate;
+        super(delegate);
         this.stapling = stapling;
     }
 
@@ -27,51 +23,11 @@ final class OcspKeyManager extends X509ExtendedKeyManager {
     }
 
     static KeyManager wrap(KeyManagerFactory kmf, OcspStapling stapling) {
-        for (KeyManager k : kmf.getKeyManagers()) {
-            if (k instanceof X509ExtendedKeyManager) {
-                return wrap(k, stapling);
-            }
-        }
-        throw new IllegalStateException("no X509ExtendedKeyManager among " + kmf.getAlgorithm() + "'s key managers");
+        return new OcspKeyManager(x509(kmf), stapling);
     }
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
         return stapling.chooseServerAlias(delegate, keyType, issuers, engine);
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        return delegate.chooseServerAlias(keyType, issuers, socket);
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-        return delegate.getServerAliases(keyType, issuers);
-    }
-
-    @Override
-    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-        return delegate.chooseEngineClientAlias(keyType, issuers, engine);
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-        return delegate.chooseClientAlias(keyType, issuers, socket);
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-        return delegate.getClientAliases(keyType, issuers);
-    }
-
-    @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-        return delegate.getCertificateChain(alias);
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-        return delegate.getPrivateKey(alias);
     }
 }
