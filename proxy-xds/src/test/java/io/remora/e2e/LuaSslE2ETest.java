@@ -64,19 +64,7 @@ class LuaSslE2ETest {
         ca.issue("server", "server.lua.test", "127.0.0.1").write(dir, "server");
         client = ca.issue("lua-client", CLIENT_URI, "client.lua.test");
         client.write(dir, "client");
-        String tls = """
-                transport_socket:
-                  name: envoy.transport_sockets.tls
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                    require_client_certificate: true
-                    common_tls_context:
-                      tls_certificates:
-                      - certificate_chain: { filename: "%1$s/server-cert.pem" }
-                        private_key: { filename: "%1$s/server-key.pem" }
-                      validation_context:
-                        trusted_ca: { filename: "%1$s/server-ca.pem" }
-                """.formatted(dir);
+        String tls = RbacMtlsE2ETest.tls(dir); // mutual TLS with the server-*.pem files written above
         String lua = """
                 - name: envoy.filters.http.lua
                   typed_config:
