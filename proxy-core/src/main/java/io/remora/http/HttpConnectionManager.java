@@ -63,7 +63,8 @@ public final class HttpConnectionManager implements NetworkFilter {
      * overload part links its connections already, which a drain walks.
      */
     private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile boolean draining;
+    /** This filter's drain once its chain drains (the first, unless an immediate one follows), else null. */
+    private volatile io.remora.server.DrainDecision drain;
 
     /**
      * Envoy's InternalAddressConfig: a Unix socket peer is internal with {@code unix_sockets}; an
@@ -211,14 +212,27 @@ public final class HttpConnectionManager implements NetworkFilter {
         }
     }
 
-    /** True while this filter or the whole server drains: responses then carry connection: close. */
+    /**
+     * Envoy's drainClose, asked as a response starts: true when this filter's drain or the server's says
+     * this connection closes (the response then carries connection: close, or a GOAWAY follows).
+     */
     boolean draining() {
-        return draining || context.draining();
+        io.remora.server.DrainDecision d = drain;
+        return d != null && d.drainClose() || context.draining();
     }
 
+    /**
+     * An immediate drain also tells the connections at once (HTTP/2 sends its GOAWAY without waiting for a
+     * response); a gradual one is only asked as responses start, as Envoy's connection manager asks.
+     */
     @Override
-    public void startDrain() {
-        draining = true;
+    public void startDrain(io.remora.server.DrainDecision drain) {
+        if (this.drain == null || drain.immediateStrategy()) {
+            this.drain = drain;
+        }
+        if (!drain.immediateStrategy()) {
+            return;
+        }
         overload.onEachWorker(w -> w.forEachConnection(t -> {
             if (t instanceof ConnectionContext cx && cx.hcm == this) {
                 cx.drain();
@@ -228,7 +242,7 @@ public final class HttpConnectionManager implements NetworkFilter {
 
     @Override
     public void startShutdownDrain() {
-        draining = true;
+        drain = io.remora.server.DrainDecision.immediate();
         overload.onEachWorker(w -> w.forEachConnection(t -> {
             if (t instanceof ConnectionContext cx && cx.hcm == this) {
                 cx.drainForShutdown();

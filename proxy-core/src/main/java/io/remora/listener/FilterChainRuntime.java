@@ -22,7 +22,8 @@ public final class FilterChainRuntime {
     private final io.remora.tls.DownstreamTransportSocket tls;
     private final io.remora.network.SocketTap socketTap;
     /** Set once the chain drains: its connections' network filters read it as their drain decision. */
-    private volatile boolean draining;
+    /** The chain's drain once begun (the first, unless an immediate one follows), else null. */
+    private volatile io.remora.server.DrainDecision drain;
     /** The origin its connections share, for the listener that last handed it one. */
     private volatile ConnectionInfo.Origin origin;
 
@@ -74,23 +75,31 @@ public final class FilterChainRuntime {
     }
 
     /** Starts the chain's drain: its terminal filter's (HTTP answers with close / GOAWAY) and its network filters'. */
-    public void startDrain() {
-        draining = true;
-        filter.startDrain();
+    public void startDrain(io.remora.server.DrainDecision drain) {
+        if (this.drain == null || drain.immediateStrategy()) {
+            this.drain = drain;
+        }
+        filter.startDrain(drain);
     }
 
     /**
      * As {@link #startDrain}, for an inbound-only server drain: the terminal filter drains its connections, but
      * the network filters, which ask Envoy's drainClose(All), are not told the chain drains.
      */
-    public void startInboundDrain() {
-        filter.startDrain();
+    public void startInboundDrain(io.remora.server.DrainDecision drain) {
+        filter.startDrain(drain);
     }
 
     /** As {@link #startDrain}, for the server's shutdown: idle connections close now. */
     public void startShutdownDrain() {
-        draining = true;
+        drain = io.remora.server.DrainDecision.immediate();
         filter.startShutdownDrain();
+    }
+
+    /** Whether a connection's network filters asking now are told to close. */
+    private boolean drainClose() {
+        io.remora.server.DrainDecision d = drain;
+        return d != null && d.drainClose();
     }
 
     /**
@@ -111,7 +120,7 @@ public final class FilterChainRuntime {
 
     /** Hands an accepted connection to the chain: its network filters, then the terminal filter. */
     public void accept(Channel ch, ConnectionInfo info) {
-        NetworkFilterManager.start(ch, info, context, connectionFilters, () -> draining,
+        NetworkFilterManager.start(ch, info, context, connectionFilters, this::drainClose,
                 () -> filter.onAccept(ch, info), () -> filter.onClosedBeforeStart(ch, info));
     }
 

@@ -24,11 +24,11 @@ public interface NetworkFilter {
     }
 
     /**
-     * Begins draining this filter's connections (listener removed or changed, server shutdown):
-     * HTTP/1.1 sends {@code connection: close} on the next response, HTTP/2 sends GOAWAY; TCP
-     * proxies are left to finish. Called on the control thread.
+     * Begins draining this filter's connections (listener removed or changed, /drain_listeners):
+     * HTTP/1.1 sends {@code connection: close} on a response, HTTP/2 sends GOAWAY, when {@code drain}
+     * says the connection closes; TCP proxies are left to finish. Called on the control thread.
      */
-    default void startDrain() {
+    default void startDrain(io.remora.server.DrainDecision drain) {
     }
 
     /**
@@ -36,6 +36,6 @@ public interface NetworkFilter {
      * (an idle HTTP keep-alive) close now instead of holding the exit for the drain time.
      */
     default void startShutdownDrain() {
-        startDrain();
+        startDrain(io.remora.server.DrainDecision.immediate());
     }
 }

@@ -27,6 +27,7 @@ final class ListenerManager {
     private final ServerListenerRegistry registry;
     /** The server's drain time, for a config that names none. */
     private final Duration drainTime;
+    private final DrainStrategy drainStrategy;
     private final ListenerWarming warming = new ListenerWarming();
     private volatile ServerSnapshot snapshot = ServerSnapshot.EMPTY;
     /** Envoy's workers started: the server is initialized and its listeners listen. */
@@ -38,11 +39,12 @@ final class ListenerManager {
     private final ListenerChangeStats stats;
 
     ListenerManager(Object monitor, ListenerRuntimeFactory runtimes, ServerListenerRegistry registry,
-                    Duration drainTime, ListenerChangeStats stats) {
+                    Duration drainTime, DrainStrategy drainStrategy, ListenerChangeStats stats) {
         this.monitor = monitor;
         this.runtimes = runtimes;
         this.registry = registry;
         this.drainTime = drainTime;
+        this.drainStrategy = drainStrategy;
         this.stats = stats;
     }
 
@@ -169,7 +171,7 @@ final class ListenerManager {
         }
         Duration d = drainTime(config);
         for (FilterChainRuntime fc : u.toDrain) {
-            ServerDrain.drainThenClose(workers, fc, d);
+            ServerDrain.drainThenClose(workers, fc, d, drainStrategy);
         }
         if (workersStarted) {
             stats.draining(workers, u, d);

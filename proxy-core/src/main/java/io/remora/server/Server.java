@@ -60,7 +60,7 @@ public final class Server implements AutoCloseable {
         ListenerRuntimeFactory runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders,
                 context, secrets, stats);
         clusterManager.upstreamFilters(runtimes::connectionFilter, context);
-        this.listeners = new ListenerManager(this, runtimes, registry, options.drainTime(),
+        this.listeners = new ListenerManager(this, runtimes, registry, options.drainTime(), options.drainStrategy(),
                 new ListenerChangeStats(stats.listenerManager(), options.concurrency()));
         this.lifecycle = new ServerLifecycle(this, options, stats, clusterManager, registry, listeners, drainScope);
     }

@@ -56,13 +56,16 @@ public interface ServerContext {
         throw new UnsupportedOperationException("no access log files in this context");
     }
 
-    /** True once the server drains (SIGTERM, /drain_listeners, listener removal), in any direction. */
+    /**
+     * Envoy's drainClose: whether a connection asking closes now because the server drains (SIGTERM,
+     * /drain_listeners), in any direction; under the gradual strategy a growing share of askers hear yes.
+     */
     boolean draining();
 
     /**
-     * Envoy's drainClose(direction): whether the drain reaches this scope, the inbound one
-     * ({@code inboundScope}: an INBOUND listener's HTTP connections) or all (any other listener's,
-     * and network filters'). An inbound-only drain reaches only the first.
+     * Envoy's drainClose(direction): as {@link #draining()}, for a drain that reaches this scope, the inbound
+     * one ({@code inboundScope}: an INBOUND listener's HTTP connections) or all (any other listener's, and
+     * network filters'). An inbound-only drain reaches only the first.
      */
     default boolean draining(boolean inboundScope) {
         return draining();

@@ -162,12 +162,12 @@ final class ServerContextImpl implements ServerContext {
 
     @Override
     public boolean draining() {
-        return draining.any();
+        return draining.drainClose(true);
     }
 
     @Override
     public boolean draining(boolean inboundScope) {
-        return draining.reaches(inboundScope);
+        return draining.drainClose(inboundScope);
     }
 
     @Override

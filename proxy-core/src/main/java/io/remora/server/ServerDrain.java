@@ -10,7 +10,8 @@ import java.util.logging.Level;
 
 /**
  * The steps of a drain, as Envoy's drain manager takes them: filter chains told to drain (HTTP
- * answers with {@code connection: close} / GOAWAY), their connections closed after the drain
+ * answers with {@code connection: close} / GOAWAY, all at once or a growing share as the
+ * {@link DrainStrategy} says), their connections closed after the drain
  * time, a server's wait for its open connections up to a deadline, and what that wait ended with.
  */
 final class ServerDrain {
@@ -20,18 +21,18 @@ final class ServerDrain {
     }
 
     /** Tells a chain's filter to drain; a filter that fails to costs only its own drain. */
-    static void startDrain(FilterChainRuntime fc) {
+    static void startDrain(FilterChainRuntime fc, DrainDecision drain) {
         try {
-            fc.startDrain();
+            fc.startDrain(drain);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "startDrain failed", e);
         }
     }
 
     /** As {@link #startDrain}, for an inbound-only drain (see {@link FilterChainRuntime#startInboundDrain}). */
-    static void startInboundDrain(FilterChainRuntime fc) {
+    static void startInboundDrain(FilterChainRuntime fc, DrainDecision drain) {
         try {
-            fc.startInboundDrain();
+            fc.startInboundDrain(drain);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "startDrain failed", e);
         }
@@ -47,8 +48,9 @@ final class ServerDrain {
     }
 
     /** A chain a config update replaced: draining now, its connections closed after {@code drainTime}. */
-    static void drainThenClose(EventLoopGroup workers, FilterChainRuntime fc, Duration drainTime) {
-        startDrain(fc);
+    static void drainThenClose(EventLoopGroup workers, FilterChainRuntime fc, Duration drainTime,
+                               DrainStrategy strategy) {
+        startDrain(fc, DrainDecision.begin(strategy, drainTime));
         // Scheduled even when the group looks empty: a connection accepted just before the swap
         // may still be in its listener filters and join the group later.
         workers.next().schedule(() -> {
@@ -63,13 +65,19 @@ final class ServerDrain {
      */
     static void drainListeners(EventLoopGroup workers, java.util.Collection<ActiveListener> listeners,
                                boolean inboundOnly, boolean graceful, boolean skipExit, Duration drainTime,
-                               java.util.function.Consumer<java.util.List<ActiveListener>> stopped) {
+                               DrainDecision drain, java.util.function.Consumer<java.util.List<ActiveListener>> stopped) {
         java.util.List<ActiveListener> chosen = new java.util.ArrayList<>();
         for (ActiveListener al : listeners) {
             if (!inboundOnly || al.runtime.config().direction()
                     == io.remora.config.ListenerConfig.TrafficDirection.INBOUND) {
                 chosen.add(al);
-                al.runtime.chains().forEach(inboundOnly ? ServerDrain::startInboundDrain : ServerDrain::startDrain);
+                for (FilterChainRuntime fc : al.runtime.chains()) {
+                    if (inboundOnly) {
+                        startInboundDrain(fc, drain);
+                    } else {
+                        startDrain(fc, drain);
+                    }
+                }
             }
         }
         if (skipExit) {

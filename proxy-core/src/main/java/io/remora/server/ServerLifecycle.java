@@ -83,10 +83,12 @@ final class ServerLifecycle {
         if (workers == null || stopped || graceful && drainScope.reaches(inboundOnly)) {
             return;
         }
-        drainScope.start(inboundOnly);
         ServerSnapshot current = listeners.snapshot();
+        Duration drainTime = listeners.drainTime(current.config());
+        DrainDecision drain = DrainDecision.begin(options.drainStrategy(), drainTime);
+        drainScope.start(inboundOnly, drain);
         ServerDrain.drainListeners(workers, current.listeners().values(), inboundOnly, graceful, skipExit,
-                listeners.drainTime(current.config()), stoppedListeners -> {
+                drainTime, drain, stoppedListeners -> {
                     synchronized (monitor) {
                         listeners.stopped(stoppedListeners);
                     }
@@ -102,7 +104,7 @@ final class ServerLifecycle {
                 stopped = true;
                 return new DrainReport(Duration.ZERO, false, 0, 0);
             }
-            drainScope.start(false);
+            drainScope.start(false, DrainDecision.immediate());
             stats.server().live.set(0);
             chains = new ArrayList<>();
             for (ActiveListener al : listeners.snapshot().listeners().values()) {
@@ -139,7 +141,7 @@ final class ServerLifecycle {
         }
         stopped = true;
         listeners.stop();
-        drainScope.start(false);
+        drainScope.start(false, DrainDecision.immediate());
         stats.server().live.set(0);
         listeners.snapshot().listeners().values().forEach(ServerDrain::closeNow);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -573,7 +573,7 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
             assertNull(c.read().header("connection"));
-            server.hcm.startDrain();
+            server.hcm.startDrain(io.remora.server.DrainDecision.immediate());
             Thread.sleep(100); // startDrain hands off to the connection's event loop
             c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
             RawHttp.Response r = c.read();

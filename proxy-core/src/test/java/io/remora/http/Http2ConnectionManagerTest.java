@@ -586,7 +586,7 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
             H2Client.Stream s = c.open();
             s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/x"), false));
             assertEquals("200", ((Http2HeadersFrame) s.next()).headers().status().toString());
-            server.hcm.startDrain();
+            server.hcm.startDrain(io.remora.server.DrainDecision.immediate());
             H2Client.GoAway notice = c.goAways.poll(5, TimeUnit.SECONDS);
             assertNotNull(notice, "no GOAWAY");
             assertEquals(Http2Error.NO_ERROR.code(), notice.errorCode());

@@ -88,7 +88,8 @@ class AdditionalAddressesUpdateTest {
             second = probe.getLocalPort();
         }
         List<Address> extra = List.of(new Address.Tcp("127.0.0.2", second));
-        Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+        Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                io.remora.server.DrainStrategy.IMMEDIATE),
                 new StatsRegistry(), List.of(new TcpProxyFactory()));
         closeables.add(0, s);
         s.start(config(dual("a", extra), clusters));

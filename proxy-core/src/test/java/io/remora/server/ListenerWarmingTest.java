@@ -68,7 +68,8 @@ class ListenerWarmingTest {
                         .addListener(ChannelFutureListener.CLOSE);
             }
         };
-        server = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(1)),
+        server = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(1),
+                io.remora.server.DrainStrategy.IMMEDIATE),
                 new StatsRegistry(), List.of(greet));
         return server;
     }

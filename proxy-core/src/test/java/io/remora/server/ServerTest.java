@@ -58,7 +58,8 @@ class ServerTest {
 
     private Server newServer() {
         stats = new StatsRegistry();
-        Server server = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+        Server server = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                io.remora.server.DrainStrategy.IMMEDIATE),
                 stats, List.of(new TcpProxyFactory()));
         closeables.add(0, server);
         return server;
@@ -438,7 +439,8 @@ class ServerTest {
         List<String> events = new CopyOnWriteArrayList<>();
         io.remora.network.NetworkFilterFactory<ProbeConfig> probe = probe(events);
         stats = new StatsRegistry();
-        Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+        Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                io.remora.server.DrainStrategy.IMMEDIATE),
                 stats, List.of(new TcpProxyFactory(), probe));
         closeables.add(0, s);
         java.util.function.Function<List<String>, ListenerConfig> l = ids -> {
@@ -477,7 +479,8 @@ class ServerTest {
     void aListenerLevelChangeDrainsEveryChainNotOnlyTheChangedOnes() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
         stats = new StatsRegistry();
-        Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+        Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                io.remora.server.DrainStrategy.IMMEDIATE),
                 stats, List.of(new TcpProxyFactory(), probe(events)));
         closeables.add(0, s);
         java.util.function.IntFunction<ListenerConfig> l = bufferLimit -> new ListenerConfig("l",
@@ -510,7 +513,7 @@ class ServerTest {
                     }
 
                     @Override
-                    public void startDrain() {
+                    public void startDrain(io.remora.server.DrainDecision drain) {
                         events.add("drain " + config.id());
                     }
                 };

@@ -89,7 +89,8 @@ class SpliceRelayTest {
     private Server start(ServerConfig config, boolean splice) {
         Assumptions.assumeTrue(!splice || Transport.detect().kind() == Transport.Kind.EPOLL, "splice needs epoll");
         SpliceRelay.enabled = splice;
-        Server server = new Server(new ServerOptions(1, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+        Server server = new Server(new ServerOptions(1, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                io.remora.server.DrainStrategy.IMMEDIATE),
                 new StatsRegistry(), List.of(new TcpProxyFactory()), List.of(new StartOnlyProvider(), new ByteCountingProvider()));
         AccessLog log = logged::add;
         server.accessLogFactory(cfgs -> List.of(log));

@@ -51,7 +51,8 @@ class TcpProxyTest {
 
     private Server start(ServerConfig config) {
         stats = new StatsRegistry();
-        Server server = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+        Server server = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                io.remora.server.DrainStrategy.IMMEDIATE),
                 stats, List.of(new TcpProxyFactory()));
         AccessLog capture = logged::add;
         server.accessLogFactory(cfgs -> List.of(capture));

@@ -109,7 +109,8 @@ final class ArchiveTraining {
                 xds = null;
             }
         }
-        ServerOptions so = new ServerOptions(1, Transport.detect(), Duration.ZERO, Duration.ZERO);
+        ServerOptions so = new ServerOptions(1, Transport.detect(), Duration.ZERO, Duration.ZERO,
+                io.remora.server.DrainStrategy.IMMEDIATE);
         try (TrainingAds ads = xds == null ? null : xds.server();
              Proxy proxy = new Proxy(training.proto(), training.model(), so, Duration.ofSeconds(10), Map.of(), () -> {
              })) {

@@ -178,7 +178,8 @@ public final class Main {
                     + " original destination of redirected connections, bind transparently (TPROXY), use Unix domain"
                     + " sockets or splice");
         }
-        ServerOptions so = new ServerOptions(o.concurrency(), transport, o.drainTime(), o.parentShutdownTime());
+        ServerOptions so = new ServerOptions(o.concurrency(), transport, o.drainTime(), o.parentShutdownTime(),
+                o.drainStrategy());
         DemoUpstreams demo = null;
         try (Proxy proxy = new Proxy(loaded.proto(), loaded.model(), so, o.fileFlushInterval(),
                 commandLineOptions(o), this::shutdown)) {
@@ -225,7 +226,7 @@ public final class Main {
         m.put("service_cluster", o.serviceCluster() == null ? "" : o.serviceCluster());
         m.put("service_node", o.serviceNode() == null ? "" : o.serviceNode());
         m.put("service_zone", o.serviceZone() == null ? "" : o.serviceZone());
-        m.put("drain_strategy", o.drainStrategy() == Options.DrainStrategy.IMMEDIATE ? "Immediate" : "Gradual");
+        m.put("drain_strategy", o.drainStrategy() == io.remora.server.DrainStrategy.IMMEDIATE ? "Immediate" : "Gradual");
         m.put("allow_unknown_static_fields", o.allowUnknownStaticFields());
         m.put("local_address_ip_version", "v6".equals(o.localAddressIpVersion()) ? "v6" : "v4");
         m.put("drain_time", o.drainTime().toSeconds() + "s");

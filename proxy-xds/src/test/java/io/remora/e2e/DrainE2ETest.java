@@ -169,6 +169,61 @@ class DrainE2ETest {
         }
     }
 
+    /**
+     * Envoy's --drain-strategy: gradual (the default) tells a share of connections that grows with the time
+     * elapsed, 1 in 100 in the first second of a 100 s drain; immediate tells every one from the start.
+     */
+    @Test
+    void aGradualDrainClosesFewConnectionsAtItsStartAndAnImmediateOneEvery() throws Exception {
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        String ok = "- match: { prefix: \"/\" }\n  direct_response: { status: 200, body: { inline_string: ok } }";
+        String yaml = Bootstraps.listeners(admin, Bootstraps.httpListener("l", "", "", ok),
+                Bootstraps.cluster("unused", false, null, ProxyProcess.freePort()), java.util.Map.of("l", port));
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx128m"), "--drain-time-s", "100")) {
+            assertEquals(200, Curl.run("-X", "POST",
+                    "http://127.0.0.1:" + admin + "/drain_listeners?graceful&skip_exit").status());
+            int closes = closesAmong(port, 40);
+            // 40 answers at 1 in 100 each: more than 8 closes would be a chance under 1e-9.
+            assertTrue(closes <= 8, closes + " of 40 responses closed their connection at a gradual drain's start");
+            String info = Curl.get(admin, "/server_info").text();
+            assertTrue(info.replaceAll("\\s", "").contains("\"drain_strategy\":\"Gradual\""), info);
+        }
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx128m"), "--drain-time-s", "100",
+                "--drain-strategy", "immediate")) {
+            assertEquals(200, Curl.run("-X", "POST",
+                    "http://127.0.0.1:" + admin + "/drain_listeners?graceful&skip_exit").status());
+            assertEquals(10, closesAmong(port, 10), "an immediate drain closes every connection");
+        }
+    }
+
+    /** Sends {@code n} requests on keep-alive connections, a new one after each close; how many closed. */
+    private static int closesAmong(int port, int n) throws IOException {
+        int closes = 0;
+        Socket s = null;
+        try {
+            for (int i = 0; i < n; i++) {
+                if (s == null) {
+                    s = new Socket("127.0.0.1", port);
+                    s.setSoTimeout(20_000);
+                }
+                s.getOutputStream().write("GET / HTTP/1.1\r\nhost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String r = readResponse(s.getInputStream());
+                assertTrue(r.startsWith("HTTP/1.1 200"), r);
+                if (r.contains("connection: close")) {
+                    closes++;
+                    s.close();
+                    s = null;
+                }
+            }
+        } finally {
+            if (s != null) {
+                s.close();
+            }
+        }
+        return closes;
+    }
+
     private static void awaitRefused(int port) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {

@@ -69,7 +69,8 @@ class HcmConnectionStatsE2ETest {
                 listener("paused", "", ""),
                 listener("drain", "", ""));
         String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("deaf", false, null, deaf.getLocalPort()), ports);
-        proxy = ProxyProcess.start(yaml, admin);
+        // Immediate: the drain's first response closes (gradual, the default, closes 1 in 600 at first).
+        proxy = ProxyProcess.start(yaml, admin, java.util.List.of(), "--drain-strategy", "immediate");
     }
 
     private static String listener(String name, String chainFields, String hcmFields) {

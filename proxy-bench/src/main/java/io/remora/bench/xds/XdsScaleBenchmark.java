@@ -70,7 +70,8 @@ public final class XdsScaleBenchmark {
                 .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
         int cpPort = ((InetSocketAddress) cp.getListenSockets().get(0)).getPort();
         LoadedBootstrap boot = new BootstrapLoader().loadString(bootstrap(cpPort), "scale.yaml");
-        ServerOptions options = new ServerOptions(1, Transport.detect(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+        ServerOptions options = new ServerOptions(1, Transport.detect(), Duration.ofSeconds(1), Duration.ofSeconds(2),
+                io.remora.server.DrainStrategy.IMMEDIATE);
         try (Proxy proxy = new Proxy(boot.proto(), boot.model(), options, Duration.ofSeconds(1), Map.of(), () -> { })) {
             proxy.start();
             long heapBefore = usedHeapAfterGc();

@@ -1,5 +1,7 @@
 package io.remora.xds.cli;
 
+import io.remora.server.DrainStrategy;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,8 +71,9 @@ public final class CommandLine {
                       --service-zone ZONE         overrides node.locality.zone
                       --drain-time-s N            drain time on shutdown (default 600)
                       --parent-shutdown-time-s N  (default 900; hot restart only, so no effect)
-                      --drain-strategy immediate|gradual
-                                                  Remora drains immediately (gradual is accepted, with a warning)
+                      --drain-strategy gradual|immediate
+                                                  gradual (default): a growing share of connections is told to
+                                                  close over the drain time; immediate: all at once
                       --allow-unknown-static-fields
                                                   ignore unknown bootstrap fields (warning) instead of refusing
                       --local-address-ip-version v4|v6
@@ -104,7 +107,7 @@ public final class CommandLine {
         boolean version = false;
         String tlsProvider = null;
         String serviceZone = null;
-        Options.DrainStrategy drainStrategy = Options.DrainStrategy.GRADUAL;
+        DrainStrategy drainStrategy = DrainStrategy.GRADUAL;
         boolean allowUnknownStaticFields = false;
         List<String> warnings = new ArrayList<>();
 
@@ -152,12 +155,8 @@ public final class CommandLine {
                 case "--drain-strategy" -> {
                     String v = c.value();
                     drainStrategy = switch (v) {
-                        case "immediate" -> Options.DrainStrategy.IMMEDIATE;
-                        case "gradual" -> {
-                            warnings.add("--drain-strategy gradual: Remora drains immediately (every connection is told"
-                                    + " to close when a drain starts)");
-                            yield Options.DrainStrategy.GRADUAL;
-                        }
+                        case "immediate" -> DrainStrategy.IMMEDIATE;
+                        case "gradual" -> DrainStrategy.GRADUAL;
                         default -> throw new UsageException("invalid --drain-strategy '" + v + "' (gradual or immediate)");
                     };
                 }

@@ -22,7 +22,7 @@ import java.util.Map;
  * @param logPath             {@code --log-path}: the application log goes to this file instead of stderr; or null
  * @param tlsProvider         {@code --tls-provider boringssl|jdk}, or null for the default (BoringSSL)
  * @param serviceZone         {@code --service-zone}: overrides node.locality.zone; or null
- * @param drainStrategy       {@code --drain-strategy}: how connections learn of a drain (Remora: immediate)
+ * @param drainStrategy       {@code --drain-strategy}: how connections learn of a drain (Envoy's default: gradual)
  * @param allowUnknownStaticFields {@code --allow-unknown-static-fields}: unknown bootstrap fields are ignored
  *                            with a warning instead of refused
  */
@@ -47,16 +47,10 @@ public record Options(
         Path logPath,
         String tlsProvider,
         String serviceZone,
-        DrainStrategy drainStrategy,
+        io.remora.server.DrainStrategy drainStrategy,
         boolean allowUnknownStaticFields) {
 
     /** {@code --mode}: serve (default), validate (check the config and exit), init_only. */
     public enum Mode { SERVE, VALIDATE, INIT_ONLY }
 
-    /**
-     * {@code --drain-strategy}: Envoy's gradual drain tells a growing share of connections to close over the drain
-     * time; immediate tells every connection at once (pilot-agent passes immediate). Remora always drains
-     * immediately: every HTTP connection gets {@code connection: close} / GOAWAY as soon as a drain starts.
-     */
-    public enum DrainStrategy { GRADUAL, IMMEDIATE }
 }

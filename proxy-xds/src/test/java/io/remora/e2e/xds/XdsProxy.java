@@ -195,7 +195,8 @@ final class XdsProxy implements AutoCloseable {
 
     static XdsProxy start(String bootstrapYaml) throws InterruptedException {
         LoadedBootstrap loaded = new BootstrapLoader().loadString(bootstrapYaml, "test-bootstrap.yaml");
-        ServerOptions options = new ServerOptions(2, Transport.detect(), Duration.ofMillis(500), Duration.ofSeconds(1));
+        ServerOptions options = new ServerOptions(2, Transport.detect(), Duration.ofMillis(500), Duration.ofSeconds(1),
+                io.remora.server.DrainStrategy.IMMEDIATE);
         Proxy p = new Proxy(loaded.proto(), loaded.model(), options, Duration.ofSeconds(1), Map.of(), () -> { });
         return new XdsProxy(p.start());
     }

@@ -36,7 +36,7 @@ class CommandLineTest {
         assertEquals("sidecar~10.0.0.1~pod.ns~ns.svc.cluster.local", o.serviceNode());
         assertEquals(Options.Mode.SERVE, o.mode());
         assertFalse(o.demo());
-        assertEquals(Options.DrainStrategy.IMMEDIATE, o.drainStrategy());
+        assertEquals(io.remora.server.DrainStrategy.IMMEDIATE, o.drainStrategy());
         assertTrue(o.allowUnknownStaticFields());
         // only hot restart and deprecation logging mean nothing here
         assertEquals(2, o.warnings().size(), o.warnings().toString());
@@ -48,8 +48,9 @@ class CommandLineTest {
         Options o = CommandLine.parse("--service-zone", "us-east1-b", "--service-node", "", "--drain-strategy=gradual");
         assertEquals("us-east1-b", o.serviceZone());
         assertNull(o.serviceNode(), "an empty --service-node keeps the bootstrap's node.id, as in Envoy");
-        assertEquals(Options.DrainStrategy.GRADUAL, o.drainStrategy());
-        assertTrue(o.warnings().get(0).contains("drains immediately"), o.warnings().toString());
+        assertEquals(io.remora.server.DrainStrategy.GRADUAL, o.drainStrategy());
+        assertTrue(o.warnings().isEmpty(), o.warnings().toString());
+        assertEquals(io.remora.server.DrainStrategy.GRADUAL, CommandLine.parse().drainStrategy(), "Envoy's default");
         assertFalse(o.allowUnknownStaticFields());
         assertThrows(UsageException.class, () -> CommandLine.parse("--drain-strategy", "slowly"));
         assertThrows(UsageException.class, () -> CommandLine.parse("--service-zone"));

@@ -22,7 +22,8 @@ final class RedisProxyFilter implements NetworkFilter {
     final RedisProxyStats stats;
     final CommandSplitter splitter;
     private final ServerContext context;
-    private volatile boolean draining;
+    /** The listener's drain once begun, else null. */
+    private volatile io.remora.server.DrainDecision drain;
 
     RedisProxyFilter(RedisProxyConfig config, ServerContext context) {
         this.config = config;
@@ -45,12 +46,16 @@ final class RedisProxyFilter implements NetworkFilter {
     }
 
     @Override
-    public void startDrain() {
-        draining = true;
+    public void startDrain(io.remora.server.DrainDecision drain) {
+        if (this.drain == null || drain.immediateStrategy()) {
+            this.drain = drain;
+        }
     }
 
     /** Whether a connection with nothing outstanding should close now (the listener is draining). */
     boolean drainClose() {
-        return (draining || context.draining()) && context.runtime().featureEnabled(DRAIN_CLOSE_KEY, 100);
+        io.remora.server.DrainDecision d = drain;
+        return (d != null && d.drainClose() || context.draining())
+                && context.runtime().featureEnabled(DRAIN_CLOSE_KEY, 100);
     }
 }
