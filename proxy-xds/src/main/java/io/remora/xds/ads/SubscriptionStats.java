@@ -65,4 +65,12 @@ final class SubscriptionStats {
     void initFetchTimeout() {
         initFetchTimeout.increment();
     }
+
+    double successCount() {
+        return success.count();
+    }
+
+    double rejectedCount() {
+        return rejected.count();
+    }
 }
