@@ -90,11 +90,11 @@ public final class XdsStats {
      * An update accepted: {@code update_success}, {@code version} set to the xxHash64 of its version_info (delta:
      * system_version_info), {@code version_text} to it and {@code update_time} to now, as GrpcSubscriptionImpl::onConfigUpdate sets them.
      */
-    void success(XdsResourceType type, String versionInfo) {
+    void success(XdsResourceType type, String versionInfo, long durationMs) {
         switch (type) {
-            case LISTENER -> lds.success(versionInfo);
-            case CLUSTER -> cds.success(versionInfo);
-            case RUNTIME -> runtime().success(versionInfo);
+            case LISTENER -> lds.success(versionInfo, durationMs);
+            case CLUSTER -> cds.success(versionInfo, durationMs);
+            case RUNTIME -> runtime().success(versionInfo, durationMs);
             default -> { }
         }
     }
@@ -161,15 +161,15 @@ public final class XdsStats {
      * RDS as {@link RdsSubscriptionStats#applied}; EDS per cluster: only the resources that changed; ECDS, VHDS and
      * SDS as {@link DiscoveredConfigStats}.
      */
-    void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
+    void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success, long durationMs) {
         if (type == XdsResourceType.EXTENSION_CONFIG || type == XdsResourceType.VIRTUAL_HOST
                 || type == XdsResourceType.SECRET) {
-            discovered.perResource(type, before, after, success);
+            discovered.perResource(type, before, after, success, durationMs);
             return;
         }
         if (type == XdsResourceType.ROUTE) {
             if (success) { // a rejection counts against every subscription on its stream: rdsRejected
-                rds.applied(before.state(type).resources(), after);
+                rds.applied(before.state(type).resources(), after, durationMs);
             }
             return;
         }
