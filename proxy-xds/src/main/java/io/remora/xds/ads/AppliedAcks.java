@@ -24,7 +24,7 @@ final class AppliedAcks {
             }
             p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
             if (!p.nonces().isEmpty() || !p.ads() || !p.sources().isEmpty()) {
-                stats.success(type, snapshot.versionInfo(type), took);
+                stats.success(type, snapshot.versionInfo(type), took, snapshot);
                 XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
             }
             stats.perResource(type, previous, snapshot, true, took);

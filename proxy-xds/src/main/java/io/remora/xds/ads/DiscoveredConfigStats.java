@@ -164,7 +164,7 @@ final class DiscoveredConfigStats {
             }
         }
         for (Listener l : after.listeners().values()) {
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l, after)) {
                 if (changed.contains(ref.routeConfigName())) {
                     vhdsCounter(ref.statPrefix(), ref.routeConfigName(), success ? "update_success" : "update_rejected")
                             .increment();

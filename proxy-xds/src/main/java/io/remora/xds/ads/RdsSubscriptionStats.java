@@ -89,7 +89,7 @@ final class RdsSubscriptionStats {
     private List<XdsDependencies.RdsRef> refs(XdsSnapshot snapshot) {
         List<XdsDependencies.RdsRef> refs = new ArrayList<>(statics);
         for (Listener l : snapshot.listeners().values()) {
-            refs.addAll(XdsDependencies.rdsRefs(l));
+            refs.addAll(XdsDependencies.rdsRefs(l, snapshot));
         }
         return refs;
     }

@@ -18,6 +18,7 @@ public final class XdsStats {
     private final ControlPlaneStats controlPlane;
     private final DiscoveredConfigStats discovered;
     private final RdsSubscriptionStats rds;
+    private final SrdsSubscriptionStats srds;
     private final EdsSubscriptionStats eds;
     private final SubscriptionStats lds;
     private SubscriptionStats cds;
@@ -27,6 +28,7 @@ public final class XdsStats {
         this.controlPlane = new ControlPlaneStats(registry);
         this.discovered = new DiscoveredConfigStats(registry);
         this.rds = new RdsSubscriptionStats(registry);
+        this.srds = new SrdsSubscriptionStats(registry);
         this.eds = new EdsSubscriptionStats(registry);
         lds = new SubscriptionStats(registry, "envoy_listener_manager_lds_");
         cds = new SubscriptionStats(registry, "envoy_cluster_manager_cds_");
@@ -53,6 +55,7 @@ public final class XdsStats {
             case LISTENER -> lds.attempt();
             case CLUSTER -> cds.attempt();
             case RUNTIME -> runtime().attempt();
+            case SCOPED_ROUTE -> srds.attempt();
             default -> { }
         }
     }
@@ -91,10 +94,16 @@ public final class XdsStats {
      * system_version_info), {@code version_text} to it and {@code update_time} to now, as GrpcSubscriptionImpl::onConfigUpdate sets them.
      */
     void success(XdsResourceType type, String versionInfo, long durationMs) {
+        success(type, versionInfo, durationMs, null);
+    }
+
+    /** As above; {@code applied} is the snapshot the update made (SRDS counts its scopes). */
+    void success(XdsResourceType type, String versionInfo, long durationMs, XdsSnapshot applied) {
         switch (type) {
             case LISTENER -> lds.success(versionInfo, durationMs);
             case CLUSTER -> cds.success(versionInfo, durationMs);
             case RUNTIME -> runtime().success(versionInfo, durationMs);
+            case SCOPED_ROUTE -> srds.success(versionInfo, durationMs, applied);
             default -> { }
         }
     }
@@ -105,6 +114,7 @@ public final class XdsStats {
             case CLUSTER -> cds.rejected();
             case RUNTIME -> runtime().rejected();
             case SECRET -> discovered.sdsRejected();
+            case SCOPED_ROUTE -> srds.rejected();
             default -> { }
         }
     }
@@ -194,6 +204,16 @@ public final class XdsStats {
         rds.subscribed(s);
     }
 
+    /** The SRDS subscriptions of {@code s}'s listeners: those new start. */
+    void srdsSubscribed(XdsSnapshot s) {
+        srds.subscribed(s);
+    }
+
+    /** The stream carrying SRDS failed. */
+    void srdsConnectionFailure() {
+        srds.failure();
+    }
+
     /** The EDS clusters of the static resources and of {@code s}: those new start their subscriptions. */
     void edsSubscribed(XdsSnapshot s) {
         eds.subscribed(s);
@@ -227,6 +247,11 @@ public final class XdsStats {
      * GrpcSubscriptionImpl's timer does before the listener or cluster waiting for it goes on without it.
      */
     void namedFetchesTimedOut(AdsSubscriptions subscriptions, XdsSnapshot s) {
+        if (subscriptions.allNames(XdsResourceType.SCOPED_ROUTE).contains(XdsResourceType.ALL)
+                && !s.received(XdsResourceType.SCOPED_ROUTE) && fetchesTimedOut.computeIfAbsent(
+                        XdsResourceType.SCOPED_ROUTE, k -> new java.util.HashSet<>()).add(XdsResourceType.ALL)) {
+            srds.initFetchTimeout();
+        }
         for (XdsResourceType t : java.util.List.of(XdsResourceType.ROUTE, XdsResourceType.SECRET,
                 XdsResourceType.EXTENSION_CONFIG, XdsResourceType.ENDPOINT)) {
             java.util.Set<String> counted = fetchesTimedOut.computeIfAbsent(t, k -> new java.util.HashSet<>());

@@ -268,6 +268,7 @@ final class XdsUpdateCycle {
         filters.addAll(EcdsRefs.of(accepted));
         stats.subscribed(subscriptions.allNames(XdsResourceType.SECRET), filters);
         stats.rdsSubscribed(pending.over(accepted));
+        stats.srdsSubscribed(pending.over(accepted));
         stats.edsSubscribed(pending.over(accepted));
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
