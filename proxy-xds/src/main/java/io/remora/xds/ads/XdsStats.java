@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Envoy's xDS stats under their Prometheus names: {@code control_plane.*} ({@link ControlPlaneStats}),
  * {@code listener_manager.lds.*}, {@code cluster_manager.cds.*}, {@code http.<stat_prefix>.rds.<route_config>.*}
- * ({@link RdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS ({@link EdsSubscriptionStats}); ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
+ * ({@link RdsSubscriptionStats}), {@code http.<stat_prefix>.scoped_rds.<name>.*} ({@link SrdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS ({@link EdsSubscriptionStats}); ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
  */
 public final class XdsStats {
     public static final String CONNECTED_STATE = "envoy_control_plane_connected_state";
