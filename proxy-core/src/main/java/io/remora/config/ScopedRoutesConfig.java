@@ -5,18 +5,26 @@ import java.util.Map;
 
 /**
  * {@code scoped_routes} of a connection manager: the request's scope key, built from its headers,
- * picks the route configuration the stream routes by (Envoy's scoped RDS with an inline
- * {@code scoped_route_configurations_list}).
+ * picks the route configuration the stream routes by (Envoy's scoped routes, listed inline in
+ * {@code scoped_route_configurations_list} or delivered by scoped RDS).
  *
  * @param name       the scoped routes' name (stats and dumps)
  * @param keyBuilder {@code scope_key_builder.fragments}, in order
- * @param scopes     by key: the fragments of {@code key.fragments}, in order
+ * @param scopes     by key: the fragments of {@code key.fragments}, in order (inline scopes)
+ * @param srds       the scopes are those scoped RDS delivered ({@link ServerConfig#scopedRoutes}), read
+ *                   at each stream's start; {@code scopes} is empty
  */
-public record ScopedRoutesConfig(String name, List<KeyFragment> keyBuilder, Map<List<String>, Scope> scopes) {
+public record ScopedRoutesConfig(String name, List<KeyFragment> keyBuilder, Map<List<String>, Scope> scopes,
+                                 boolean srds) {
 
     public ScopedRoutesConfig {
         keyBuilder = List.copyOf(keyBuilder);
         scopes = Map.copyOf(scopes);
+    }
+
+    /** Inline scopes. */
+    public ScopedRoutesConfig(String name, List<KeyFragment> keyBuilder, Map<List<String>, Scope> scopes) {
+        this(name, keyBuilder, scopes, false);
     }
 
     /**

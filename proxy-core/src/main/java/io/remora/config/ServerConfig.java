@@ -13,6 +13,7 @@ import java.util.Map;
  * @param clusters       clusters by name
  * @param routeConfigs   route configurations by name (RDS and any named static ones)
  * @param drainTime      how long listeners drain before closing ({@code --drain-time-s})
+ * @param scopedRoutes   the scopes scoped RDS delivered, by key (every SRDS source's, one set)
  */
 public record ServerConfig(
         NodeInfo node,
@@ -20,5 +21,13 @@ public record ServerConfig(
         List<ListenerConfig> listeners,
         Map<String, ClusterConfig> clusters,
         Map<String, RouteConfiguration> routeConfigs,
-        java.time.Duration drainTime) {
+        java.time.Duration drainTime,
+        Map<List<String>, ScopedRoutesConfig.Scope> scopedRoutes) {
+
+    /** Without scopes from scoped RDS. */
+    public ServerConfig(NodeInfo node, AdminConfig admin, List<ListenerConfig> listeners,
+                        Map<String, ClusterConfig> clusters, Map<String, RouteConfiguration> routeConfigs,
+                        java.time.Duration drainTime) {
+        this(node, admin, listeners, clusters, routeConfigs, drainTime, Map.of());
+    }
 }

@@ -13,16 +13,29 @@ import java.util.Map;
  * Scoped routes, as Envoy's {@code ScopedConfigImpl}: a stream's scope key is computed from its
  * request headers when it starts, and the scope with that key gives the route configuration
  * (RDS or inline) the stream routes by. No key (a header or an element missing) or no such scope:
- * no route, a 404 NR from the router.
+ * no route, a 404 NR from the router. Scopes from scoped RDS are those of the server's current
+ * config at the stream's start: a stream keeps the routes it started with while scopes change.
  */
 final class ScopedRoutes implements Routes.Provider {
     private final ScopedRoutesConfig config;
-    private final Map<List<String>, Routes.Provider> scopes = new HashMap<>();
+    private final ServerContext context;
+    /** Inline scopes, or SRDS's for the scope map they were made for (its identity). */
+    private volatile Scopes scopes;
+
+    private record Scopes(Map<List<String>, ScopedRoutesConfig.Scope> of, Map<List<String>, Routes.Provider> providers) {
+    }
 
     ScopedRoutes(ScopedRoutesConfig config, ServerContext context) {
         this.config = config;
-        config.scopes().forEach((key, scope) -> scopes.put(key, scope.routes() != null
+        this.context = context;
+        this.scopes = providers(config.scopes());
+    }
+
+    private Scopes providers(Map<List<String>, ScopedRoutesConfig.Scope> of) {
+        Map<List<String>, Routes.Provider> providers = new HashMap<>();
+        of.forEach((key, scope) -> providers.put(key, scope.routes() != null
                 ? Routes.inline(scope.routes(), context) : Routes.rds(context, scope.rdsName())));
+        return new Scopes(of, providers);
     }
 
     @Override
@@ -33,7 +46,18 @@ final class ScopedRoutes implements Routes.Provider {
     @Override
     public Routes current(Http2Headers headers) {
         List<String> key = key(config.keyBuilder(), headers);
-        Routes.Provider p = key == null ? null : scopes.get(key);
+        if (key == null) {
+            return Routes.NONE;
+        }
+        Scopes s = scopes;
+        if (config.srds()) {
+            Map<List<String>, ScopedRoutesConfig.Scope> now = context.scopedRoutes();
+            if (s.of() != now) {
+                s = providers(now);
+                scopes = s;
+            }
+        }
+        Routes.Provider p = s.providers().get(key);
         return p == null ? Routes.NONE : p.current();
     }
 

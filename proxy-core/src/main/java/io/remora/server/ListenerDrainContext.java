@@ -70,6 +70,11 @@ final class ListenerDrainContext implements ServerContext {
     }
 
     @Override
+    public java.util.Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopedRoutes() {
+        return server.scopedRoutes();
+    }
+
+    @Override
     public List<AccessLog> accessLogs(List<AccessLogConfig> configs) {
         return server.accessLogs(configs);
     }

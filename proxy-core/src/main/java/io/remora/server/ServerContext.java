@@ -45,6 +45,11 @@ public interface ServerContext {
         return c == null ? null : RouteTable.compile(c);
     }
 
+    /** The scopes scoped RDS delivered, by key (none before any). */
+    default java.util.Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopedRoutes() {
+        return java.util.Map.of();
+    }
+
     /** Builds the access logs of a filter (files are opened once and shared). */
     List<AccessLog> accessLogs(List<AccessLogConfig> configs);
 

@@ -72,6 +72,12 @@ final class ServerContextImpl implements ServerContext {
     }
 
     @Override
+    public java.util.Map<List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopedRoutes() {
+        io.remora.config.ServerConfig c = config.get();
+        return c == null || c.scopedRoutes() == null ? java.util.Map.of() : c.scopedRoutes();
+    }
+
+    @Override
     public List<AccessLog> accessLogs(List<AccessLogConfig> configs) {
         if (configs == null || configs.isEmpty()) {
             return List.of();

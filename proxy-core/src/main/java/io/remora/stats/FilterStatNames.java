@@ -78,6 +78,10 @@ final class FilterStatNames {
             // an RDS subscription's scope: both tags go back in, the route configuration after rds.
             return "http." + hcm + ".rds." + routeConfig + "." + rest.substring("http_rds_".length());
         }
+        String srds = scoped(hcm, rest, "scoped_rds", SCOPED_RDS_STATS);
+        if (srds != null) {
+            return srds;
+        }
         String vhds = vhdsScope(hcm, rest);
         if (vhds != null) {
             return vhds;
@@ -148,6 +152,29 @@ final class FilterStatNames {
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {
             return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());
+        }
+        return null;
+    }
+
+    /** ScopedRdsConfigSubscription's: its subscription's and ScopedRdsStats. */
+    private static final String[] SCOPED_RDS_STATS = {"init_fetch_timeout", "update_attempt", "update_failure",
+            "update_rejected", "update_success", "update_time", "version_text", "version", "update_duration",
+            "config_reload_time_ms", "config_reload", "update_empty", "all_scopes", "on_demand_scopes", "active_scopes"};
+
+    /**
+     * {@code http.<prefix>.<scope>.<name>.<stat>} of a subscription named in its scope (scoped RDS): only the prefix
+     * is a tag, the name stays in the Prometheus name, told apart from the stat by the known {@code stats}.
+     */
+    private static String scoped(String hcm, String rest, String scope, String[] stats) {
+        if (hcm == null || !rest.startsWith("http_" + scope + "_")) {
+            return null;
+        }
+        String named = rest.substring(scope.length() + 6);
+        for (String stat : stats) {
+            if (named.length() > stat.length() + 1 && named.endsWith("_" + stat)) {
+                return "http." + hcm + "." + scope + "." + named.substring(0, named.length() - stat.length() - 1)
+                        + "." + stat;
+            }
         }
         return null;
     }

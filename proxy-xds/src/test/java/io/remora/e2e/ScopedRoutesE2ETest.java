@@ -121,5 +121,28 @@ class ScopedRoutesE2ETest {
         TranslationException refused = assertThrows(TranslationException.class,
                 () -> new BootstrapLoader().loadString(srds, "b.yaml"));
         assertTrue(refused.path().endsWith("scoped_routes.scoped_rds"), refused.path());
+        assertEquals("scoped_rds is supported in listeners delivered over LDS, not in static_resources",
+                refused.reason());
+    }
+
+    /** Inline scopes carry their routes inline: scoped_rds.cc's makeScopedRouteInfos refuses a name to fetch. */
+    @Test
+    void inlineScopesNamingTheirRoutesAreRefused() {
+        String named = listed(SCOPES.replace("""
+                  route_configuration:
+                    name: bar-routes
+                """, """
+                  route_configuration_name: bar-routes
+                """).replace("""
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes: [{ match: { prefix: "/" }, route: { cluster: web } }]
+                """, ""));
+        TranslationException refused = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(bootstrap(1, named), "b.yaml"));
+        assertTrue(refused.path().endsWith("scoped_route_configurations[1].route_configuration_name"), refused.path());
+        assertEquals("Fetching routes via RDS (route_configuration_name) is not supported with inline scoped routes.",
+                refused.reason());
     }
 }

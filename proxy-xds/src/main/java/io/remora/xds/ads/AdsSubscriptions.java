@@ -191,6 +191,11 @@ final class AdsSubscriptions {
         }
         setNames(XdsResourceType.ROUTE, rds, accepted);
         setNames(XdsResourceType.ENDPOINT, eds, accepted);
+        Set<String> srds = new HashSet<>();
+        for (XdsSnapshot s : List.of(candidate, accepted)) {
+            ConfigSourceRouting.srds(s, ldsSource, wanted, srds);
+        }
+        setNames(XdsResourceType.SCOPED_ROUTE, srds, accepted);
         Set<String> ecds = new HashSet<>(watches.get(XdsResourceType.EXTENSION_CONFIG).explicit);
         ecds.addAll(EcdsRefs.adsNames(candidate));
         ecds.addAll(EcdsRefs.adsNames(accepted));

@@ -117,7 +117,7 @@ public final class ConfigSourceRouting {
     static void split(XdsSnapshot snapshot, ApiConfigSource ldsSource, ApiConfigSource cdsSource,
                       Map<ApiSourceKey, Set<String>> streams, Set<String> adsRoutes, Set<String> adsEndpoints) {
         for (Listener l : snapshot.listeners().values()) {
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l, snapshot)) {
                 add(streamOf(ref.configSource(), ldsSource), XdsResourceType.ROUTE, ref.routeConfigName(), ref.configSource(),
                         streams, adsRoutes);
             }
@@ -127,6 +127,20 @@ public final class ConfigSourceRouting {
             if (service != null) {
                 ConfigSource cs = XdsDependencies.edsConfig(c);
                 add(streamOf(cs, cdsSource), XdsResourceType.ENDPOINT, service, cs, streams, adsEndpoints);
+            }
+        }
+    }
+
+    /**
+     * The SRDS subscriptions of {@code snapshot}'s listeners: {@link XdsResourceType#ALL} on each separate stream, or in
+     * {@code ads} over ADS.
+     */
+    static void srds(XdsSnapshot snapshot, ApiConfigSource ldsSource, Map<ApiSourceKey, Set<String>> streams,
+                     Set<String> ads) {
+        for (Listener l : snapshot.listeners().values()) {
+            for (XdsDependencies.SrdsRef ref : XdsDependencies.srdsRefs(l)) {
+                add(streamOf(ref.configSource(), ldsSource), XdsResourceType.SCOPED_ROUTE, XdsResourceType.ALL,
+                        ref.configSource(), streams, ads);
             }
         }
     }

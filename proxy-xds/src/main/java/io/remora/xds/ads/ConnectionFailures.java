@@ -26,6 +26,10 @@ final class ConnectionFailures {
             Set<String> names = key == null ? subscriptions.names(t) : key.type() == t ? sources.names(key) : Set.of();
             stats.fileStat(t, names, held, "update_failure");
         }
+        if (key == null ? !subscriptions.names(XdsResourceType.SCOPED_ROUTE).isEmpty()
+                : key.type() == XdsResourceType.SCOPED_ROUTE) {
+            stats.srdsConnectionFailure();
+        }
         stats.sdsConnectionFailure(key == null ? subscriptions.names(XdsResourceType.SECRET)
                 : key.type() == XdsResourceType.SECRET ? sources.names(key) : Set.of());
     }

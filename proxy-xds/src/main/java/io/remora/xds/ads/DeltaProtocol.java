@@ -48,8 +48,9 @@ final class DeltaProtocol extends XdsProtocolStream<DeltaDiscoveryRequest, Delta
     @Override
     public void start(XdsResourceType type, Set<String> names, String acceptedVersion, Map<String, String> heldVersions) {
         // a wildcard subscription names nothing; a wildcard type asked by name (on-demand CDS) names its names
+        // (SRDS's subscription to all its resources too, as Envoy's first wildcard request)
         DeltaDiscoveryRequest.Builder b = builder(type).putAllInitialResourceVersions(heldVersions)
-                .addAllResourceNamesSubscribe(names);
+                .addAllResourceNamesSubscribe(names.equals(Set.of(XdsResourceType.ALL)) ? Set.of() : names);
         send(b.build(), type.typeUrl);
     }
 

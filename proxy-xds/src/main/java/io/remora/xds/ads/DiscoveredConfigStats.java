@@ -27,15 +27,15 @@ final class DiscoveredConfigStats {
         this.registry = registry;
     }
 
-    void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
+    void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success, long durationMs) {
         switch (type) {
             case EXTENSION_CONFIG -> {
                 if (success) {
-                    ecdsReloaded(before, after);
+                    ecdsReloaded(before, after, durationMs);
                 }
             }
             case VIRTUAL_HOST -> vhds(before, after, success);
-            case SECRET -> sds(before, after, success);
+            case SECRET -> sds(before, after, success, durationMs);
             default -> { }
         }
     }
@@ -89,7 +89,7 @@ final class DiscoveredConfigStats {
      * An update accepted: update_success (and an update_attempt) for each secret it brought, changed or not, as
      * GrpcSubscriptionImpl::onConfigUpdate counts each response the mux hands the secret's watch.
      */
-    private void sds(XdsSnapshot before, XdsSnapshot after, boolean success) {
+    private void sds(XdsSnapshot before, XdsSnapshot after, boolean success, long durationMs) {
         if (!success) {
             sdsDelivered.clear();
             return; // counted against every secret subscribed: sdsRejected
@@ -100,7 +100,7 @@ final class DiscoveredConfigStats {
             if (version != null || !Objects.equals(was.get(e.getKey()), e.getValue())) {
                 SubscriptionStats s = sds(e.getKey());
                 s.attempt();
-                s.success(version != null ? version : e.getValue().version());
+                s.success(version != null ? version : e.getValue().version(), durationMs);
             }
         }
         sdsDelivered.clear();
@@ -164,7 +164,7 @@ final class DiscoveredConfigStats {
             }
         }
         for (Listener l : after.listeners().values()) {
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l, after)) {
                 if (changed.contains(ref.routeConfigName())) {
                     vhdsCounter(ref.statPrefix(), ref.routeConfigName(), success ? "update_success" : "update_rejected")
                             .increment();
@@ -186,7 +186,7 @@ final class DiscoveredConfigStats {
      * config applied, replaced or removed, under every filter kind naming it. Every subscribed name's counters
      * exist from the first snapshot naming it, as Envoy creates them with the subscription.
      */
-    private void ecdsReloaded(XdsSnapshot before, XdsSnapshot after) {
+    private void ecdsReloaded(XdsSnapshot before, XdsSnapshot after, long durationMs) {
         Map<String, XdsResource> was = before.state(XdsResourceType.EXTENSION_CONFIG).resources();
         Map<String, XdsResource> now = after.state(XdsResourceType.EXTENSION_CONFIG).resources();
         java.util.Set<String> counted = new java.util.HashSet<>();
@@ -203,7 +203,7 @@ final class DiscoveredConfigStats {
                 if (applied != null) {
                     SubscriptionStats s = ecdsSubscription(ref);
                     s.attempt();
-                    s.success(applied.version());
+                    s.success(applied.version(), durationMs);
                 }
             }
         }

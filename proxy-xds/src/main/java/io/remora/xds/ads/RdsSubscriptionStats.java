@@ -39,11 +39,14 @@ final class RdsSubscriptionStats {
 
     private static final class Subscription {
         final SubscriptionStats stats;
+        /** Over a path config source: FilesystemSubscriptionImpl times no update. */
+        final boolean file;
         final Counter configReload;
         final Counter updateEmpty;
         final AtomicLong configReloadTime = new AtomicLong();
 
-        Subscription(MeterRegistry registry, Tags tags) {
+        Subscription(MeterRegistry registry, Tags tags, boolean file) {
+            this.file = file;
             stats = new SubscriptionStats(registry, "envoy_http_rds_", tags);
             configReload = registry.counter("envoy_http_rds_config_reload", tags);
             updateEmpty = registry.counter("envoy_http_rds_update_empty", tags);
@@ -86,7 +89,7 @@ final class RdsSubscriptionStats {
     private List<XdsDependencies.RdsRef> refs(XdsSnapshot snapshot) {
         List<XdsDependencies.RdsRef> refs = new ArrayList<>(statics);
         for (Listener l : snapshot.listeners().values()) {
-            refs.addAll(XdsDependencies.rdsRefs(l));
+            refs.addAll(XdsDependencies.rdsRefs(l, snapshot));
         }
         return refs;
     }
@@ -94,7 +97,7 @@ final class RdsSubscriptionStats {
     private Subscription of(XdsDependencies.RdsRef ref) {
         // Envoy's stat names carry ':' as '_', and so do the tags extracted from them
         return subscriptions.computeIfAbsent(Key.of(ref), k -> new Subscription(registry,
-                Tags.of(PREFIX_TAG, ref.statPrefix(), ROUTE_CONFIG_TAG, ref.routeConfigName().replace(':', '_'))));
+                Tags.of(PREFIX_TAG, ref.statPrefix(), ROUTE_CONFIG_TAG, ref.routeConfigName().replace(':', '_')), isFile(ref)));
     }
 
     /**
@@ -137,7 +140,7 @@ final class RdsSubscriptionStats {
      * whose route configuration changed also counts config_reload (RdsRouteConfigSubscription::onConfigUpdate,
      * only when the config's hash changed: a new version of the same routes is no reload).
      */
-    void applied(Map<String, XdsResource> before, XdsSnapshot snapshot) {
+    void applied(Map<String, XdsResource> before, XdsSnapshot snapshot, long durationMs) {
         Map<String, XdsResource> after = snapshot.state(XdsResourceType.ROUTE).resources();
         Set<String> names = new HashSet<>(delivered.keySet());
         for (Map.Entry<String, XdsResource> e : after.entrySet()) {
@@ -154,7 +157,7 @@ final class RdsSubscriptionStats {
             boolean changed = was == null || !was.resource().equals(now.resource());
             for (Subscription s : subscriptionsOf(name, snapshot)) {
                 s.stats.attempt();
-                s.stats.success(delivered.getOrDefault(name, now.version()));
+                s.stats.success(delivered.getOrDefault(name, now.version()), s.file ? -1 : durationMs);
                 if (changed) {
                     s.configReload.increment();
                     s.configReloadTime.set(System.currentTimeMillis());

@@ -73,7 +73,7 @@ final class SotwProtocol extends XdsProtocolStream<DiscoveryRequest, DiscoveryRe
                 .setTypeUrl(type.typeUrl)
                 .setVersionInfo(version)
                 .setResponseNonce(nonce);
-        if (!type.wildcard) {
+        if (!type.wholeSetPerResponse()) {
             b.addAllResourceNames(names);
         }
         Node node = nodeIfDue();

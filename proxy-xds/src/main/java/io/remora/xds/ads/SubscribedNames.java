@@ -8,13 +8,14 @@ import java.util.Set;
 
 /**
  * The names subscribed per named type on every source (ADS, separate streams and, for RDS, EDS and ECDS, files), and the
- * pruning that follows from them: route configurations, load assignments, secrets, filter configs and virtual
- * hosts nobody subscribes to any more leave the snapshot, as Envoy drops a subscription's resources with it.
+ * pruning that follows from them: route configurations, load assignments, secrets, filter configs, virtual
+ * hosts and scopes nobody subscribes to any more leave the snapshot, as Envoy drops a subscription's resources with it.
  * Control thread only.
  */
 final class SubscribedNames {
     private static final List<XdsResourceType> PRUNED = List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT,
-            XdsResourceType.SECRET, XdsResourceType.EXTENSION_CONFIG, XdsResourceType.VIRTUAL_HOST);
+            XdsResourceType.SECRET, XdsResourceType.EXTENSION_CONFIG, XdsResourceType.VIRTUAL_HOST,
+            XdsResourceType.SCOPED_ROUTE);
 
     private final AdsSubscriptions subscriptions;
     private final EcdsFiles ecdsFiles;

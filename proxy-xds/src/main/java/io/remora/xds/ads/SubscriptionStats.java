@@ -1,6 +1,7 @@
 package io.remora.xds.ads;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -12,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Prometheus name of the scope, e.g. {@code envoy_runtime_}): the counters {@code update_attempt},
  * {@code update_success}, {@code update_rejected}, {@code update_failure}, {@code init_fetch_timeout}, and the gauges
  * {@code version} (xxHash64 of the version_info last accepted) and {@code update_time} (when, in ms since the epoch),
- * and the text readout {@code version_text} (the version_info itself), all made together as Envoy makes them with the subscription. Control thread only.
+ * the histogram {@code update_duration} (ms each accepted gRPC update took to apply) and the text readout {@code version_text} (the version_info itself), all made together as Envoy makes them with the subscription. Control thread only.
  */
 final class SubscriptionStats {
     private final Counter attempt;
@@ -23,6 +24,7 @@ final class SubscriptionStats {
     private final AtomicLong version = new AtomicLong();
     private final AtomicLong updateTime = new AtomicLong();
     private final io.remora.stats.TextReadout versionText;
+    private final DistributionSummary updateDuration;
 
     SubscriptionStats(MeterRegistry registry, String prefix) {
         this(registry, prefix, Tags.empty());
@@ -40,14 +42,22 @@ final class SubscriptionStats {
                 .tags(tags).register(registry);
         Gauge.builder(prefix + "update_time", updateTime, AtomicLong::get).tags(tags).register(registry);
         versionText = io.remora.stats.TextReadout.register(registry, prefix + "version_text", tags);
+        updateDuration = DistributionSummary.builder(prefix + "update_duration").tags(tags)
+                .serviceLevelObjectives(io.remora.stats.EnvoyBuckets.MILLIS).register(registry);
     }
 
     void attempt() {
         attempt.increment();
     }
 
-    /** GrpcSubscriptionImpl::onConfigUpdate: the version accepted and when. */
-    void success(String versionInfo) {
+    /**
+     * GrpcSubscriptionImpl::onConfigUpdate: the version accepted and when, and how long taking it took
+     * ({@code durationMs}; negative for a file's, which FilesystemSubscriptionImpl does not time).
+     */
+    void success(String versionInfo, long durationMs) {
+        if (durationMs >= 0) {
+            updateDuration.record(durationMs);
+        }
         success.increment();
         version.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
         updateTime.set(System.currentTimeMillis());
@@ -64,5 +74,13 @@ final class SubscriptionStats {
 
     void initFetchTimeout() {
         initFetchTimeout.increment();
+    }
+
+    double successCount() {
+        return success.count();
+    }
+
+    double rejectedCount() {
+        return rejected.count();
     }
 }

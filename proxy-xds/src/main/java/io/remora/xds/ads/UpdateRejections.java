@@ -63,7 +63,7 @@ final class UpdateRejections {
         if (t == XdsResourceType.ROUTE) {
             p.sources().keySet().forEach(key -> stats.rdsRejected(sources.names(key), pending.over(accepted)));
         }
-        stats.perResource(t, accepted, accepted.with(t, p.state()), false);
+        stats.perResource(t, accepted, accepted.with(t, p.state()), false, -1);
         pending.keepAcked(t, p);
     }
 

@@ -63,7 +63,16 @@ final class Warming {
                     wait = shorter(wait, XdsDependencies.initialFetchTimeout(ref.configSource(), defaultTimeout));
                 }
             }
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+            // and for its scopes over SRDS (ScopedRdsConfigSubscription is an init target of the listener), then
+            // for the route configurations they name, as the first scopes' RDS providers join its init manager
+            for (XdsDependencies.SrdsRef ref : XdsDependencies.srdsRefs(l)) {
+                if (!candidate.received(XdsResourceType.SCOPED_ROUTE)
+                        && !settled.test(XdsResourceType.SCOPED_ROUTE, XdsResourceType.ALL)) {
+                    warming = true;
+                    wait = shorter(wait, XdsDependencies.initialFetchTimeout(ref.configSource(), defaultTimeout));
+                }
+            }
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l, candidate)) {
                 if (!candidate.routes().containsKey(ref.routeConfigName())
                         && !settled.test(XdsResourceType.ROUTE, ref.routeConfigName())) {
                     warming = true;

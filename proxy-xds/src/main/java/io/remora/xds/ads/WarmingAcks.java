@@ -57,6 +57,7 @@ final class WarmingAcks {
             if (p == null || p.answered()) {
                 continue;
             }
+            long start = System.nanoTime();
             try {
                 applier.check(accepted.with(type, p.state()));
             } catch (ResourcesRejected e) {
@@ -83,7 +84,9 @@ final class WarmingAcks {
                 subscriptions.ack(type, version, p.nonces());
             }
             p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
-            stats.success(type, version);
+            // checked is taken here, as Envoy's LDS/CDS callbacks add the warming resources and return
+            stats.success(type, version, p.ads() || !p.sources().isEmpty()
+                    ? java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) : -1);
             XdsLog.accepted(type, p.state().resources().size(), version);
             pending.ackedAhead(type);
         }

@@ -79,10 +79,10 @@ public final class XdsClient implements AutoCloseable {
         XdsProtocolStream<?, ?> protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
                 : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
         if (options.target() != null && options.adsRateLimit() != null) {
-            protocol.rateLimit(DiscoveryRequestLimiter.of(options.adsRateLimit(), control, stats.rateLimit()));
+            protocol.rateLimit(DiscoveryRequestLimiter.of(options.adsRateLimit(), control, stats.controlPlane().rateLimit()));
         }
         this.stream = options.target() == null ? null : new AdsStream(options.target(), channels, protocol, control,
-                backOff(options.target(), options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
+                backOff(options.target(), options.backoffBaseMs(), options.backoffMaxMs()), stats.controlPlane()::connected, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
                         subscriptions.startAll(cycle.acknowledged());
@@ -95,7 +95,7 @@ public final class XdsClient implements AutoCloseable {
 
                     @Override
                     public void onControlPlane(String identifier) {
-                        stats.controlPlane(identifier);
+                        stats.controlPlane().identifier(identifier);
                     }
 
                     @Override
@@ -120,7 +120,7 @@ public final class XdsClient implements AutoCloseable {
                     public void onStreamClosed(ApiSourceKey key) {
                         cycle.connectionFailed(key);
                     }
-                }, stats::sourceConnected);
+                }, stats.controlPlane()::sourceConnected);
         this.startOrder = new StartOrder(new RuntimeGate(options, control), new ListenerGate(options, control));
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sources,
                 options.apiSubscriptions(), startOrder);

@@ -48,11 +48,62 @@ final class XdsDependencies {
     }
 
     static List<RdsRef> rdsRefs(Listener listener) {
+        return rdsRefs(listener, XdsSnapshot.EMPTY);
+    }
+
+    /**
+     * As above, with the route configurations the scopes of {@code s} name for the listener's connection managers
+     * loading their scopes over SRDS, fetched over their scoped routes' {@code rds_config_source}.
+     */
+    static List<RdsRef> rdsRefs(Listener listener, XdsSnapshot s) {
         List<RdsRef> out = new ArrayList<>();
         for (FilterChain fc : filterChains(listener)) {
-            addRds(fc, out);
+            for (HttpConnectionManager hcm : hcms(fc)) {
+                if (hcm.hasRds() && !hcm.getRds().getRouteConfigName().isEmpty()) {
+                    out.add(new RdsRef(hcm.getRds().getRouteConfigName(), hcm.getStatPrefix(),
+                            hcm.getRds().getConfigSource()));
+                }
+                if (hcm.getScopedRoutes().hasScopedRds()) {
+                    for (var scope : s.scopedRoutes().values()) {
+                        if (!scope.getRouteConfigurationName().isEmpty()) {
+                            out.add(new RdsRef(scope.getRouteConfigurationName(), hcm.getStatPrefix(),
+                                    hcm.getScopedRoutes().getRdsConfigSource()));
+                        }
+                    }
+                }
+            }
         }
         return out;
+    }
+
+    /** One connection manager's scoped RDS: its scoped routes' name, stat_prefix and SRDS config source. */
+    record SrdsRef(String name, String statPrefix, ConfigSource configSource) {
+    }
+
+    /** The listener's connection managers loading their scopes over SRDS. */
+    static List<SrdsRef> srdsRefs(Listener listener) {
+        List<SrdsRef> out = new ArrayList<>();
+        for (FilterChain fc : filterChains(listener)) {
+            for (HttpConnectionManager hcm : hcms(fc)) {
+                if (hcm.getScopedRoutes().hasScopedRds()) {
+                    out.add(new SrdsRef(hcm.getScopedRoutes().getName(), hcm.getStatPrefix(),
+                            hcm.getScopedRoutes().getScopedRds().getScopedRdsConfigSource()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether a listener of {@code s} loads scopes over SRDS on ADS: the SRDS subscription. */
+    static boolean srdsOverAds(XdsSnapshot s) {
+        for (Listener l : s.listeners().values()) {
+            for (SrdsRef ref : srdsRefs(l)) {
+                if (ref.configSource().hasAds()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The listener's filter chains, its default_filter_chain included. */
@@ -65,28 +116,19 @@ final class XdsDependencies {
         return all;
     }
 
-    private static void addRds(FilterChain fc, List<RdsRef> out) {
+    private static List<HttpConnectionManager> hcms(FilterChain fc) {
+        List<HttpConnectionManager> out = new ArrayList<>();
         for (Filter f : fc.getFiltersList()) {
             if (!f.hasTypedConfig() || !f.getTypedConfig().getTypeUrl().equals(HCM_TYPE)) {
                 continue;
             }
-            HttpConnectionManager hcm;
             try {
-                hcm = io.remora.xds.translate.GeneratedMessages.unpack(f.getTypedConfig(), HttpConnectionManager.class);
+                out.add(io.remora.xds.translate.GeneratedMessages.unpack(f.getTypedConfig(), HttpConnectionManager.class));
             } catch (InvalidProtocolBufferException e) {
-                continue; // the translator rejects it with the field path; nothing to subscribe to here
-            }
-            if (hcm.hasRds() && !hcm.getRds().getRouteConfigName().isEmpty()) {
-                out.add(new RdsRef(hcm.getRds().getRouteConfigName(), hcm.getStatPrefix(), hcm.getRds().getConfigSource()));
-            }
-            // Scopes listed inline name their route configurations, fetched over the scoped routes' RDS source.
-            for (var scope : hcm.getScopedRoutes().getScopedRouteConfigurationsList().getScopedRouteConfigurationsList()) {
-                if (!scope.hasRouteConfiguration() && !scope.getRouteConfigurationName().isEmpty()) {
-                    out.add(new RdsRef(scope.getRouteConfigurationName(), hcm.getStatPrefix(),
-                            hcm.getScopedRoutes().getRdsConfigSource()));
-                }
+                // the translator rejects it with the field path; nothing to subscribe to here
             }
         }
+        return out;
     }
 
     /** The ClusterLoadAssignment name an EDS cluster subscribes to, or null for any other cluster type. */
@@ -122,7 +164,7 @@ final class XdsDependencies {
     static Set<String> routeConfigNames(XdsSnapshot snapshot) {
         Set<String> out = new TreeSet<>();
         for (Listener l : snapshot.listeners().values()) {
-            for (RdsRef ref : rdsRefs(l)) {
+            for (RdsRef ref : rdsRefs(l, snapshot)) {
                 out.add(ref.routeConfigName());
             }
         }

@@ -28,7 +28,17 @@ public enum XdsResourceType {
      * VHDS (delta only): virtual hosts named {@code <route config name>/<host>}, subscribed by the route
      * configuration's name (a namespace: every host under it) and by alias for on-demand lookups.
      */
-    VIRTUAL_HOST("type.googleapis.com/envoy.config.route.v3.VirtualHost", VirtualHost.class, false);
+    VIRTUAL_HOST("type.googleapis.com/envoy.config.route.v3.VirtualHost", VirtualHost.class, false),
+    /**
+     * SRDS: every ScopedRouteConfiguration of the source, subscribed without names (Envoy's ScopedRdsConfigSubscription
+     * starts its subscription with none) while a connection manager's scoped_rds needs them; subscribed here as the
+     * one name {@link #ALL}. Applied as soon as it comes, as a named type, while what its scopes name warms.
+     */
+    SCOPED_ROUTE("type.googleapis.com/envoy.config.route.v3.ScopedRouteConfiguration",
+            io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration.class, false);
+
+    /** The subscription to every resource of a type subscribed without names (SRDS). */
+    public static final String ALL = "*";
 
     public final String typeUrl;
     public final Class<? extends Message> messageClass;
@@ -42,6 +52,14 @@ public enum XdsResourceType {
         this.typeUrl = typeUrl;
         this.messageClass = messageClass;
         this.wildcard = wildcard;
+    }
+
+    /**
+     * A state-of-the-world response is every resource there is: LDS and CDS, and SRDS (its subscription's
+     * onConfigUpdate removes the scopes a response leaves out).
+     */
+    public boolean wholeSetPerResponse() {
+        return wildcard || this == SCOPED_ROUTE;
     }
 
     public static XdsResourceType fromTypeUrl(String typeUrl) {
@@ -58,7 +76,7 @@ public enum XdsResourceType {
      * also by its route configuration's namespace (the part before the last '/', as Envoy's namespace matching).
      */
     public boolean covers(java.util.Set<String> subscribed, String name) {
-        if (subscribed.contains(name)) {
+        if (subscribed.contains(name) || this == SCOPED_ROUTE && subscribed.contains(ALL)) {
             return true;
         }
         int slash = name.lastIndexOf('/');
@@ -94,11 +112,13 @@ public enum XdsResourceType {
             return e.getName();
         } else if (m instanceof VirtualHost vh) {
             return vh.getName();
+        } else if (m instanceof io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration sr) {
+            return sr.getName();
         }
         throw new IllegalArgumentException("not an xDS resource: " + m.getClass().getName());
     }
 
-    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS, RTDS, ECDS. */
+    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS, RTDS, ECDS, VHDS, SRDS. */
     public String shortName() {
         return switch (this) {
             case CLUSTER -> "CDS";
@@ -109,6 +129,7 @@ public enum XdsResourceType {
             case RUNTIME -> "RTDS";
             case EXTENSION_CONFIG -> "ECDS";
             case VIRTUAL_HOST -> "VHDS";
+            case SCOPED_ROUTE -> "SRDS";
         };
     }
 }

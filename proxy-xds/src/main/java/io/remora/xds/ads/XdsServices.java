@@ -39,6 +39,8 @@ final class XdsServices {
             case RUNTIME -> RuntimeDiscoveryServiceGrpc.newStub(ch).streamRuntime(responses);
             case EXTENSION_CONFIG -> ExtensionConfigDiscoveryServiceGrpc.newStub(ch).streamExtensionConfigs(responses);
             case VIRTUAL_HOST -> throw new IllegalArgumentException("VHDS is delta xDS only");
+            case SCOPED_ROUTE -> io.envoyproxy.envoy.service.route.v3.ScopedRoutesDiscoveryServiceGrpc.newStub(ch)
+                    .streamScopedRoutes(responses);
         };
     }
 
@@ -57,6 +59,8 @@ final class XdsServices {
             case RUNTIME -> RuntimeDiscoveryServiceGrpc.newStub(ch).deltaRuntime(responses);
             case EXTENSION_CONFIG -> ExtensionConfigDiscoveryServiceGrpc.newStub(ch).deltaExtensionConfigs(responses);
             case VIRTUAL_HOST -> VirtualHostDiscoveryServiceGrpc.newStub(ch).deltaVirtualHosts(responses);
+            case SCOPED_ROUTE -> io.envoyproxy.envoy.service.route.v3.ScopedRoutesDiscoveryServiceGrpc.newStub(ch)
+                    .deltaScopedRoutes(responses);
         };
     }
 }

@@ -110,6 +110,16 @@ public final class XdsSnapshot {
         return messages(XdsResourceType.VIRTUAL_HOST);
     }
 
+    /** SRDS: scoped route configurations by name. */
+    public Map<String, io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration> scopedRoutes() {
+        return messages(XdsResourceType.SCOPED_ROUTE);
+    }
+
+    /** Whether a response of {@code type} was ever taken (an empty one too). */
+    boolean received(XdsResourceType type) {
+        return !types.get(type).lastUpdated().equals(Instant.EPOCH);
+    }
+
     @SuppressWarnings("unchecked")
     private <T extends Message> Map<String, T> messages(XdsResourceType type) {
         return (Map<String, T>) messages.get(type);

@@ -1,82 +1,37 @@
 package io.remora.xds.ads;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.remora.stats.TextReadout;
 
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Envoy's xDS stats under their Prometheus names: {@code control_plane.connected_state},
+ * Envoy's xDS stats under their Prometheus names: {@code control_plane.*} ({@link ControlPlaneStats}),
  * {@code listener_manager.lds.*}, {@code cluster_manager.cds.*}, {@code http.<stat_prefix>.rds.<route_config>.*}
- * ({@link RdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS ({@link EdsSubscriptionStats}); ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
+ * ({@link RdsSubscriptionStats}), {@code http.<stat_prefix>.scoped_rds.<name>.*} ({@link SrdsSubscriptionStats}) and {@code cluster.<name>.update_*} for EDS ({@link EdsSubscriptionStats}); ECDS's, VHDS's and SDS's in {@link DiscoveredConfigStats}. Updated on the control thread only.
  */
 public final class XdsStats {
     public static final String CONNECTED_STATE = "envoy_control_plane_connected_state";
 
     private final MeterRegistry registry;
+    private final ControlPlaneStats controlPlane;
     private final DiscoveredConfigStats discovered;
     private final RdsSubscriptionStats rds;
+    private final SrdsSubscriptionStats srds;
     private final EdsSubscriptionStats eds;
-    private final AtomicInteger connectedState = new AtomicInteger();
-    final Counter ldsUpdateAttempt;
-    final Counter ldsUpdateSuccess;
-    final Counter ldsUpdateRejected;
-    final Counter ldsInitFetchTimeout;
-    final Counter ldsUpdateFailure;
-    Counter cdsUpdateAttempt;
-    Counter cdsUpdateSuccess;
-    Counter cdsUpdateRejected;
-    Counter cdsInitFetchTimeout;
-    Counter cdsUpdateFailure;
-    /** {@code version}: xxHash64 of the version_info last accepted (0 before), unsigned. */
-    private final java.util.concurrent.atomic.AtomicLong ldsVersion = new java.util.concurrent.atomic.AtomicLong();
-    private java.util.concurrent.atomic.AtomicLong cdsVersion = new java.util.concurrent.atomic.AtomicLong();
-    /** {@code update_time}: when the last update was accepted, in ms since the epoch (0 before). */
-    private final java.util.concurrent.atomic.AtomicLong ldsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
-    private java.util.concurrent.atomic.AtomicLong cdsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
-    /** {@code version_text}: the version_info last accepted, a text readout. */
-    private final TextReadout ldsVersionText;
-    private TextReadout cdsVersionText;
-    /** {@code control_plane.identifier}: what the last response said of the control plane. */
-    private final TextReadout controlPlaneIdentifier;
+    private final SubscriptionStats lds;
+    private SubscriptionStats cds;
 
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
+        this.controlPlane = new ControlPlaneStats(registry);
         this.discovered = new DiscoveredConfigStats(registry);
         this.rds = new RdsSubscriptionStats(registry);
+        this.srds = new SrdsSubscriptionStats(registry);
         this.eds = new EdsSubscriptionStats(registry);
-        Gauge.builder(CONNECTED_STATE, connectedState, AtomicInteger::get).register(registry);
-        controlPlaneIdentifier = TextReadout.register(registry, "envoy_control_plane_identifier", Tags.empty());
-        ldsUpdateAttempt = registry.counter("envoy_listener_manager_lds_update_attempt");
-        ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
-        ldsUpdateRejected = registry.counter("envoy_listener_manager_lds_update_rejected");
-        ldsInitFetchTimeout = registry.counter("envoy_listener_manager_lds_init_fetch_timeout");
-        ldsUpdateFailure = registry.counter("envoy_listener_manager_lds_update_failure");
-        versionGauge("envoy_listener_manager_lds_version", ldsVersion);
-        Gauge.builder("envoy_listener_manager_lds_update_time", ldsUpdateTime, AtomicLong::get).register(registry);
-        ldsVersionText = TextReadout.register(registry, "envoy_listener_manager_lds_version_text", Tags.empty());
-        cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
-        cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
-        cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
-        cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_cds_init_fetch_timeout");
-        cdsUpdateFailure = registry.counter("envoy_cluster_manager_cds_update_failure");
-        versionGauge("envoy_cluster_manager_cds_version", cdsVersion);
-        Gauge.builder("envoy_cluster_manager_cds_update_time", cdsUpdateTime, AtomicLong::get).register(registry);
-        cdsVersionText = TextReadout.register(registry, "envoy_cluster_manager_cds_version_text", Tags.empty());
-    }
-
-    /**
-     * Envoy's subscription {@code version} gauge, a uint64 it prints whole; a meter's value is a double here, so the
-     * hash is exported to 53 bits: it still changes with the version_info.
-     */
-    private void versionGauge(String name, java.util.concurrent.atomic.AtomicLong hash) {
-        Gauge.builder(name, hash, h -> Double.parseDouble(Long.toUnsignedString(h.get()))).register(registry);
+        lds = new SubscriptionStats(registry, "envoy_listener_manager_lds_");
+        cds = new SubscriptionStats(registry, "envoy_cluster_manager_cds_");
     }
 
     /**
@@ -84,84 +39,23 @@ public final class XdsStats {
      * counts under {@code cluster_manager.odcds.*}.
      */
     void clustersOnDemandOnly() {
-        cdsUpdateAttempt = registry.counter("envoy_cluster_manager_odcds_update_attempt");
-        cdsUpdateSuccess = registry.counter("envoy_cluster_manager_odcds_update_success");
-        cdsUpdateRejected = registry.counter("envoy_cluster_manager_odcds_update_rejected");
-        cdsInitFetchTimeout = registry.counter("envoy_cluster_manager_odcds_init_fetch_timeout");
-        cdsUpdateFailure = registry.counter("envoy_cluster_manager_odcds_update_failure");
-        cdsVersion = new java.util.concurrent.atomic.AtomicLong();
-        versionGauge("envoy_cluster_manager_odcds_version", cdsVersion);
-        cdsUpdateTime = new java.util.concurrent.atomic.AtomicLong();
-        Gauge.builder("envoy_cluster_manager_odcds_update_time", cdsUpdateTime, AtomicLong::get).register(registry);
-        cdsVersionText = TextReadout.register(registry, "envoy_cluster_manager_odcds_version_text", Tags.empty());
+        cds = new SubscriptionStats(registry, "envoy_cluster_manager_odcds_");
     }
 
-    private DiscoveryRequestLimiter.Stats rateLimit;
-
-    /**
-     * {@code control_plane.rate_limit_enforced} and {@code control_plane.pending_requests} of the ADS stream,
-     * registered when it is rate limited.
-     */
-    DiscoveryRequestLimiter.Stats rateLimit() {
-        if (rateLimit == null) {
-            Counter enforced = registry.counter("envoy_control_plane_rate_limit_enforced");
-            AtomicInteger pending = registry.gauge("envoy_control_plane_pending_requests", new AtomicInteger());
-            rateLimit = new DiscoveryRequestLimiter.Stats() {
-                @Override
-                public void enforced() {
-                    enforced.increment();
-                }
-
-                @Override
-                public void pending(int requests) {
-                    pending.set(requests);
-                }
-            };
-        }
-        return rateLimit;
-    }
-
-    void connected(boolean up) {
-        connectedState.set(up ? 1 : 0);
-    }
-
-    /** A response's {@code control_plane.identifier}, as GrpcMuxImpl sets its ControlPlaneStats' text readout. */
-    void controlPlane(String identifier) {
-        controlPlaneIdentifier.set(identifier);
-    }
-
-    /** LDS's and CDS's own streams: {@code listener_manager.lds.control_plane.connected_state} and CDS's. */
-    private AtomicInteger ldsConnected;
-    private AtomicInteger cdsConnected;
-
-    /**
-     * A separate stream's connection: Envoy's non-aggregated mux reports control_plane.* in its subscription's
-     * scope. LDS and CDS have one stream each; RDS and EDS streams here carry many subscriptions (Envoy's
-     * per route configuration and per cluster scopes), so they report none.
-     */
-    void sourceConnected(XdsResourceType type, boolean up) {
-        if (type == XdsResourceType.LISTENER) {
-            if (ldsConnected == null) {
-                ldsConnected = registry.gauge("envoy_listener_manager_lds_control_plane_connected_state", new AtomicInteger());
-            }
-            ldsConnected.set(up ? 1 : 0);
-        } else if (type == XdsResourceType.CLUSTER) {
-            if (cdsConnected == null) {
-                cdsConnected = registry.gauge("envoy_cluster_manager_cds_control_plane_connected_state", new AtomicInteger());
-            }
-            cdsConnected.set(up ? 1 : 0);
-        }
+    ControlPlaneStats controlPlane() {
+        return controlPlane;
     }
 
     public boolean connected() {
-        return connectedState.get() == 1;
+        return controlPlane.connected();
     }
 
     void attempt(XdsResourceType type) {
         switch (type) {
-            case LISTENER -> ldsUpdateAttempt.increment();
-            case CLUSTER -> cdsUpdateAttempt.increment();
+            case LISTENER -> lds.attempt();
+            case CLUSTER -> cds.attempt();
             case RUNTIME -> runtime().attempt();
+            case SCOPED_ROUTE -> srds.attempt();
             default -> { }
         }
     }
@@ -172,8 +66,8 @@ public final class XdsStats {
      */
     void initFetchTimeout(XdsResourceType type) {
         switch (type) {
-            case LISTENER -> ldsInitFetchTimeout.increment();
-            case CLUSTER -> cdsInitFetchTimeout.increment();
+            case LISTENER -> lds.initFetchTimeout();
+            case CLUSTER -> cds.initFetchTimeout();
             case RUNTIME -> runtime().initFetchTimeout();
             default -> { }
         }
@@ -187,8 +81,8 @@ public final class XdsStats {
      */
     void connectionFailure(XdsResourceType type) {
         switch (type) {
-            case LISTENER -> ldsUpdateFailure.increment();
-            case CLUSTER -> cdsUpdateFailure.increment();
+            case LISTENER -> lds.failure();
+            case CLUSTER -> cds.failure();
             case RUNTIME -> runtime().failure();
             default -> { }
         }
@@ -199,31 +93,28 @@ public final class XdsStats {
      * An update accepted: {@code update_success}, {@code version} set to the xxHash64 of its version_info (delta:
      * system_version_info), {@code version_text} to it and {@code update_time} to now, as GrpcSubscriptionImpl::onConfigUpdate sets them.
      */
-    void success(XdsResourceType type, String versionInfo) {
+    void success(XdsResourceType type, String versionInfo, long durationMs) {
+        success(type, versionInfo, durationMs, null);
+    }
+
+    /** As above; {@code applied} is the snapshot the update made (SRDS counts its scopes). */
+    void success(XdsResourceType type, String versionInfo, long durationMs, XdsSnapshot applied) {
         switch (type) {
-            case LISTENER -> {
-                ldsUpdateSuccess.increment();
-                ldsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
-                ldsUpdateTime.set(System.currentTimeMillis());
-                ldsVersionText.set(versionInfo);
-            }
-            case CLUSTER -> {
-                cdsUpdateSuccess.increment();
-                cdsVersion.set(io.remora.upstream.lb.XxHash64.hash(versionInfo));
-                cdsUpdateTime.set(System.currentTimeMillis());
-                cdsVersionText.set(versionInfo);
-            }
-            case RUNTIME -> runtime().success(versionInfo);
+            case LISTENER -> lds.success(versionInfo, durationMs);
+            case CLUSTER -> cds.success(versionInfo, durationMs);
+            case RUNTIME -> runtime().success(versionInfo, durationMs);
+            case SCOPED_ROUTE -> srds.success(versionInfo, durationMs, applied);
             default -> { }
         }
     }
 
     void rejected(XdsResourceType type) {
         switch (type) {
-            case LISTENER -> ldsUpdateRejected.increment();
-            case CLUSTER -> cdsUpdateRejected.increment();
+            case LISTENER -> lds.rejected();
+            case CLUSTER -> cds.rejected();
             case RUNTIME -> runtime().rejected();
             case SECRET -> discovered.sdsRejected();
+            case SCOPED_ROUTE -> srds.rejected();
             default -> { }
         }
     }
@@ -280,15 +171,15 @@ public final class XdsStats {
      * RDS as {@link RdsSubscriptionStats#applied}; EDS per cluster: only the resources that changed; ECDS, VHDS and
      * SDS as {@link DiscoveredConfigStats}.
      */
-    void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
+    void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success, long durationMs) {
         if (type == XdsResourceType.EXTENSION_CONFIG || type == XdsResourceType.VIRTUAL_HOST
                 || type == XdsResourceType.SECRET) {
-            discovered.perResource(type, before, after, success);
+            discovered.perResource(type, before, after, success, durationMs);
             return;
         }
         if (type == XdsResourceType.ROUTE) {
             if (success) { // a rejection counts against every subscription on its stream: rdsRejected
-                rds.applied(before.state(type).resources(), after);
+                rds.applied(before.state(type).resources(), after, durationMs);
             }
             return;
         }
@@ -311,6 +202,16 @@ public final class XdsStats {
     /** The RDS subscriptions of the static listeners reading files and of {@code s}'s listeners. */
     void rdsSubscribed(XdsSnapshot s) {
         rds.subscribed(s);
+    }
+
+    /** The SRDS subscriptions of {@code s}'s listeners: those new start. */
+    void srdsSubscribed(XdsSnapshot s) {
+        srds.subscribed(s);
+    }
+
+    /** The stream carrying SRDS failed. */
+    void srdsConnectionFailure() {
+        srds.failure();
     }
 
     /** The EDS clusters of the static resources and of {@code s}: those new start their subscriptions. */
@@ -346,6 +247,11 @@ public final class XdsStats {
      * GrpcSubscriptionImpl's timer does before the listener or cluster waiting for it goes on without it.
      */
     void namedFetchesTimedOut(AdsSubscriptions subscriptions, XdsSnapshot s) {
+        if (subscriptions.allNames(XdsResourceType.SCOPED_ROUTE).contains(XdsResourceType.ALL)
+                && !s.received(XdsResourceType.SCOPED_ROUTE) && fetchesTimedOut.computeIfAbsent(
+                        XdsResourceType.SCOPED_ROUTE, k -> new java.util.HashSet<>()).add(XdsResourceType.ALL)) {
+            srds.initFetchTimeout();
+        }
         for (XdsResourceType t : java.util.List.of(XdsResourceType.ROUTE, XdsResourceType.SECRET,
                 XdsResourceType.EXTENSION_CONFIG, XdsResourceType.ENDPOINT)) {
             java.util.Set<String> counted = fetchesTimedOut.computeIfAbsent(t, k -> new java.util.HashSet<>());
@@ -384,18 +290,18 @@ public final class XdsStats {
     }
 
     public double ldsUpdateSuccess() {
-        return ldsUpdateSuccess.count();
+        return lds.successCount();
     }
 
     public double ldsUpdateRejected() {
-        return ldsUpdateRejected.count();
+        return lds.rejectedCount();
     }
 
     public double cdsUpdateSuccess() {
-        return cdsUpdateSuccess.count();
+        return cds.successCount();
     }
 
     public double cdsUpdateRejected() {
-        return cdsUpdateRejected.count();
+        return cds.rejectedCount();
     }
 }

@@ -51,7 +51,7 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
                 return rejected(type, response.getNonce(), response.getVersionInfo(), type.shortName() + " response: " + e.getMessage());
             }
         }
-        return new XdsUpdate(type, response.getNonce(), response.getVersionInfo(), resources, Set.of(), type.wildcard,
+        return new XdsUpdate(type, response.getNonce(), response.getVersionInfo(), resources, Set.of(), type.wholeSetPerResponse(),
                 null, Set.of(), order.size() > resources.size() ? List.copyOf(order) : List.of());
     }
 

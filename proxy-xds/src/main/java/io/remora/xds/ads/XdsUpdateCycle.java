@@ -268,6 +268,7 @@ final class XdsUpdateCycle {
         filters.addAll(EcdsRefs.of(accepted));
         stats.subscribed(subscriptions.allNames(XdsResourceType.SECRET), filters);
         stats.rdsSubscribed(pending.over(accepted));
+        stats.srdsSubscribed(pending.over(accepted));
         stats.edsSubscribed(pending.over(accepted));
         if (!closed) {
             ecdsFiles.refresh(pending.over(accepted), accepted);
@@ -340,6 +341,7 @@ final class XdsUpdateCycle {
             }
         }
         boolean unchanged = snapshot.sameContent(accepted);
+        long start = System.nanoTime();
         if (!unchanged) {
             ahead.applying(goneAhead);
             try {
@@ -368,7 +370,8 @@ final class XdsUpdateCycle {
         accepted = snapshot;
         init.applied(goneAhead, unchanged);
         current = snapshot;
-        AppliedAcks.acknowledge(applying, previous, pending.over(snapshot), subscriptions, sources, stats);
+        AppliedAcks.acknowledge(applying, previous, pending.over(snapshot), subscriptions, sources, stats,
+                java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         if (applying.containsKey(XdsResourceType.VIRTUAL_HOST)) {
             onDemand.settled(); // the route tables now hold what VHDS answered
         }

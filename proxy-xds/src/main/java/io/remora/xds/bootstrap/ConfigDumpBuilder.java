@@ -78,6 +78,48 @@ public final class ConfigDumpBuilder {
         return b;
     }
 
+    /** The static listeners' inline scoped routes (static listeners load none over SRDS). */
+    public io.envoyproxy.envoy.admin.v3.ScopedRoutesConfigDump.Builder scopedRoutesDump() {
+        var b = io.envoyproxy.envoy.admin.v3.ScopedRoutesConfigDump.newBuilder();
+        for (Listener l : bootstrap.getStaticResources().getListenersList()) {
+            addInlineScopes(l, loadedAt, b);
+        }
+        return b;
+    }
+
+    /**
+     * A listener's connection managers' {@code scoped_route_configurations_list}s, each an inline entry named
+     * as its scoped routes (Envoy's InlineScopedRoutesConfigProvider).
+     */
+    public static void addInlineScopes(Listener l, Timestamp at, io.envoyproxy.envoy.admin.v3.ScopedRoutesConfigDump.Builder b) {
+        java.util.List<FilterChain> chains = new java.util.ArrayList<>(l.getFilterChainsList());
+        if (l.hasDefaultFilterChain()) {
+            chains.add(l.getDefaultFilterChain());
+        }
+        for (FilterChain fc : chains) {
+            for (var f : fc.getFiltersList()) {
+                if (!f.hasTypedConfig() || !io.remora.xds.translate.GeneratedMessages.is(f.getTypedConfig(),
+                        HttpConnectionManager.class)) {
+                    continue;
+                }
+                try {
+                    var scoped = io.remora.xds.translate.GeneratedMessages.unpack(f.getTypedConfig(),
+                            HttpConnectionManager.class).getScopedRoutes();
+                    if (!scoped.hasScopedRouteConfigurationsList()) {
+                        continue;
+                    }
+                    var inline = io.envoyproxy.envoy.admin.v3.ScopedRoutesConfigDump.InlineScopedRouteConfigs
+                            .newBuilder().setName(scoped.getName()).setLastUpdated(at);
+                    scoped.getScopedRouteConfigurationsList().getScopedRouteConfigurationsList()
+                            .forEach(c -> inline.addScopedRouteConfigs(Any.pack(c)));
+                    b.addInlineScopedRouteConfigs(inline);
+                } catch (InvalidProtocolBufferException e) {
+                    // validated at load; a malformed one cannot reach here
+                }
+            }
+        }
+    }
+
     private void addInlineRoutes(FilterChain fc, RoutesConfigDump.Builder b) {
         for (var f : fc.getFiltersList()) {
             if (f.hasTypedConfig() && io.remora.xds.translate.GeneratedMessages.is(f.getTypedConfig(), HttpConnectionManager.class)) {

@@ -132,6 +132,7 @@ final class ConfigDumps {
             out.add(endpoints.build());
         }
         out.add(listeners.build());
+        out.add(ScopedRoutesDump.of(statics, snapshot));
         out.add(routes.build());
         out.add(secrets.build());
         if (names != null) {

@@ -50,6 +50,9 @@ final class DynamicConfig {
      */
     private Map<String, Checked<Cluster, ClusterConfig>> checkedClusters = Map.of();
     private Map<String, Checked<Listener, ListenerConfig>> checkedListeners = Map.of();
+    /** The SRDS resources {@link #scopes} holds the translation of. */
+    private Map<String, io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration> scopesFrom = Map.of();
+    private Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopes = Map.of();
     /** Resources translated (not found in a cache), for tests and measurements. */
     private long translations;
 
@@ -163,6 +166,7 @@ final class DynamicConfig {
             routes.put(full.getName(), cached(routeCache, nextRoutes, full.getName(), full,
                     () -> ResourceTranslator.routeConfiguration(full, ctx)));
         }
+        Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopes = scopes(snapshot, ctx);
         ecds.prepare(snapshot, ctx);
         clusterCache = nextClusters;
         endpointCache = nextEndpoints;
@@ -172,7 +176,26 @@ final class DynamicConfig {
         checkedClusters = unmerged(checkedClusters, nextClusters);
         checkedListeners = unmerged(checkedListeners, nextListeners);
         return new ServerConfig(base.node(), base.admin(), List.copyOf(listeners),
-                Collections.unmodifiableMap(clusters), Collections.unmodifiableMap(routes), base.drainTime());
+                Collections.unmodifiableMap(clusters), Collections.unmodifiableMap(routes), base.drainTime(), scopes);
+    }
+
+    /** SRDS's scopes, the same map while they are the same (scoped routes rebuild their lookups on a new one). */
+    private Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopes(XdsSnapshot snapshot,
+            TranslationContext ctx) throws XdsRejectedException {
+        Map<String, io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration> delivered = snapshot.scopedRoutes();
+        if (delivered.equals(scopesFrom)) {
+            return scopes;
+        }
+        Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> out = new HashMap<>();
+        for (var c : delivered.values()) {
+            translate(c.getName(), () -> {
+                io.remora.xds.translate.ScopedRoutesTranslator.srdsScope(c, out, ctx);
+                return null;
+            });
+        }
+        scopesFrom = delivered;
+        scopes = Map.copyOf(out);
+        return scopes;
     }
 
     /**

@@ -49,6 +49,14 @@ class XdsRdsStatsE2ETest {
                 String text = proxy.admin("/stats?filter=rds");
                 assertTrue(text.contains("http.ingress_listener-0.rds.route-0.config_reload: 1\n")
                         && text.contains("http.ingress_listener-0.rds.route-0.update_attempt: 2\n"), text);
+                // ALL_SUBSCRIPTION_STATS' update_duration: one sample per accepted gRPC update, LDS's and RDS's
+                assertTrue(java.util.regex.Pattern.compile(
+                        "(?m)^http\\.ingress_listener-0\\.rds\\.route-0\\.update_duration: P0\\(nan,\\d")
+                        .matcher(text).find(), text);
+                String lds = proxy.admin("/stats?filter=lds.update_duration");
+                assertTrue(lds.contains("listener_manager.lds.update_duration: P0(nan,"), lds);
+                assertTrue(proxy.admin("/stats/prometheus").contains(
+                        "envoy_listener_manager_lds_update_duration_count 1\n"), "one LDS update timed");
                 // a uint64 Envoy prints whole
                 assertTrue(java.util.regex.Pattern.compile("(?m)^http\\.ingress_listener-0\\.rds\\.route-0\\.version: \\d{10,}$")
                         .matcher(text).find(), text);

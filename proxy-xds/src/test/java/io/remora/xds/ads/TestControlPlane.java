@@ -39,6 +39,8 @@ public final class TestControlPlane implements AutoCloseable {
     private final EcdsAdsService ecds = new EcdsAdsService(this);
     /** VHDS, which java-control-plane does not serve either: see {@link #setVirtualHosts}. */
     private final VhdsAdsService vhds = new VhdsAdsService(this);
+    /** Scoped RDS, which java-control-plane does not serve either: see {@link #setScopedRoutes}. */
+    private final SrdsAdsService srds = new SrdsAdsService(this);
     public final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
     public final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
     public final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
@@ -149,7 +151,7 @@ public final class TestControlPlane implements AutoCloseable {
                 return attributes;
             }
         });
-        return b.addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
+        return b.addService(srds.wrap(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl()))))
                 .addService(ds.getSecretDiscoveryServiceImpl())
                 .addService(ds.getListenerDiscoveryServiceImpl())
                 .addService(ds.getClusterDiscoveryServiceImpl())
@@ -177,6 +179,11 @@ public final class TestControlPlane implements AutoCloseable {
      */
     public void setVirtualHosts(String version, java.util.Map<String, io.envoyproxy.envoy.config.route.v3.VirtualHost> hosts) {
         vhds.set(version, hosts);
+    }
+
+    /** The ScopedRouteConfigurations served over SRDS (to every subscription, by wildcard), all under this version. */
+    public void setScopedRoutes(String version, io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration... scopes) {
+        srds.set(version, List.of(scopes));
     }
 
     /** While on, VHDS answers to on-demand aliases are held back (until {@link #releaseVirtualHosts}). */
