@@ -16,11 +16,9 @@ import java.util.regex.Pattern;
  * sorted by name, then histograms, as Envoy's StatsRequest orders them. Histogram quantiles are estimated from the bucket counts (Envoy keeps a
  * finer histogram); there are no per-interval values, so the interval half prints {@code nan}.
  *
- * <p>{@code usedonly}: Envoy keeps a "used" flag per stat, set on first write. Counters here are
- * used when non-zero and histograms when they hold a sample; gauges are always used, because
- * each is set when registered and a gauge at 0 is still information. Istio's readiness probe
- * depends on that: it asks for {@code /stats?usedonly&filter=^(server\.state|listener_manager\.workers_started)}
- * and needs {@code server.state: 0} (LIVE) in the answer.
+ * <p>{@code usedonly} keeps the stats Envoy flags as used ({@link UsedStats}). Istio's readiness probe
+ * asks for {@code /stats?usedonly&filter=^(server\.state|listener_manager\.workers_started)} and
+ * needs both lines: {@code server.state: 0} (LIVE) and {@code workers_started} once set.
  */
 public final class EnvoyStatsFormat {
 
@@ -85,7 +83,10 @@ public final class EnvoyStatsFormat {
                 }
             } else {
                 double v = MeterValues.value(m);
-                if (!usedOnly || kind == MeterValues.Kind.GAUGE || v != 0) {
+                // every read of a gauge may find it written (UsedStats), usedonly or not
+                boolean used = kind == MeterValues.Kind.GAUGE ? UsedStats.gaugeUsed(registry, m, v)
+                        : !usedOnly || UsedStats.used(registry, m, kind);
+                if (!usedOnly || used) {
                     values.put(name, v);
                 }
             }

@@ -198,6 +198,48 @@ class AdminServerTest {
     }
 
     @Test
+    void usedonlyKeepsWhatWasWrittenAsEnvoysUsedFlag() throws Exception {
+        // Envoy's used flag (stats/allocator_impl.cc): a gauge never set is left out, one set stays
+        // in at 0; a counter reset to 0 stays in; server.* gauges are set at start-up.
+        String c = "cluster.outbound|8080||reviews.default.svc.cluster.local.";
+        String cl = "{envoy_cluster_name=\"outbound|8080||reviews.default.svc.cluster.local\"}";
+        String text = get("/stats?usedonly").body();
+        assertFalse(text.contains(c + "upstream_cx_active:"), text);
+        assertTrue(text.contains("server.hot_restart_epoch: 0\n"), text);
+        assertTrue(text.contains("server.state: 0\n"), text);
+        String prom = get("/stats/prometheus?usedonly").body();
+        assertFalse(prom.contains("envoy_cluster_upstream_cx_active" + cl), prom);
+        assertTrue(prom.contains("\nenvoy_server_hot_restart_epoch 0\n"), prom);
+        assertFalse(get("/stats?usedonly&format=json").body().contains(c + "upstream_cx_active"));
+
+        ctx.stats.cluster("outbound|8080||reviews.default.svc.cluster.local").upstreamCxActive.set(2);
+        assertTrue(get("/stats/prometheus?usedonly").body().contains("envoy_cluster_upstream_cx_active" + cl + " 2\n"));
+        ctx.stats.cluster("outbound|8080||reviews.default.svc.cluster.local").upstreamCxActive.set(0);
+        assertTrue(get("/stats?usedonly").body().contains(c + "upstream_cx_active: 0\n"));
+        assertTrue(get("/stats/prometheus?usedonly").body().contains("envoy_cluster_upstream_cx_active" + cl + " 0\n"));
+        assertTrue(get("/stats?usedonly&format=json").body().contains(c + "upstream_cx_active"));
+
+        assertEquals(200, post("/reset_counters").statusCode());
+        text = get("/stats?usedonly").body();
+        assertTrue(text.contains(c + "upstream_rq_total: 0\n"), text);
+        assertFalse(text.contains(c + "upstream_rq_retry:"), text);
+        assertTrue(get("/stats/prometheus?usedonly").body().contains("envoy_cluster_upstream_rq_total" + cl + " 0\n"));
+    }
+
+    @Test
+    void readinessQueryWithoutWorkersStartedWhileInitializing() throws Exception {
+        // pilot-agent answers "listener_manager.workers_started is not yet updated" on this: Envoy
+        // sets the gauge only when its workers start.
+        admin.close();
+        ctx = new TestAdminContext();
+        admin = new AdminServer(ctx, new Address.Tcp("127.0.0.1", 0)).start();
+        String q = "/stats?usedonly&filter=%5E%28server%5C.state%7Clistener_manager%5C.workers_started%29";
+        assertEquals("server.state: 3\n", get(q).body());
+        ctx.state.initialized();
+        assertEquals("listener_manager.workers_started: 1\nserver.state: 0\n", get(q).body());
+    }
+
+    @Test
     void drainListenersMarksTheServerDraining() throws Exception {
         assertEquals(405, get("/drain_listeners?inboundonly&graceful").statusCode());
         assertEquals("LIVE\n", get("/ready").body());
