@@ -50,6 +50,11 @@ final class AdminEndpoints {
         add("/config_dump", "dump current Envoy configs (experimental)", false, q -> ctx.configDump(
                 new ConfigDumpQuery(param(q, "resource"), param(q, "mask"), param(q, "name_regex"),
                         q.containsKey("include_eds"))));
+        // Envoy's mutex tracer (--enable-mutex-tracing) watches absl mutexes; the JVM has none to
+        // watch, so the flag is ignored and this answers as Envoy does without it.
+        add("/contention", "dump current Envoy mutex contention stats (if enabled)", false,
+                q -> AdminResponse.ok("Mutex contention tracing is not enabled. To enable, run Envoy with flag "
+                        + "--enable-mutex-tracing."));
         add("/drain_listeners", "drain listeners", true, q -> {
             ctx.drainListeners(q.containsKey("inboundonly"), q.containsKey("graceful"), q.containsKey("skip_exit"));
             return AdminResponse.ok("OK\n");

@@ -380,6 +380,17 @@ class AdminServerTest {
     }
 
     @Test
+    void contentionAnswersAsEnvoyWithoutMutexTracing() throws Exception {
+        // Envoy's StatsHandler::handlerContention without --enable-mutex-tracing.
+        HttpResponse<String> r = get("/contention");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+        assertEquals("Mutex contention tracing is not enabled. To enable, run Envoy with flag --enable-mutex-tracing.",
+                r.body());
+        assertTrue(get("/help").body().contains("  /contention: dump current Envoy mutex contention stats (if enabled)\n"));
+    }
+
+    @Test
     void helpHomeAndUnknownPaths() throws Exception {
         HttpResponse<String> r = get("/help");
         assertEquals(200, r.statusCode());
