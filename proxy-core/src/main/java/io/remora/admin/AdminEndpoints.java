@@ -249,18 +249,27 @@ final class AdminEndpoints {
         try {
             filter = filter(q);
         } catch (com.google.re2j.PatternSyntaxException e) {
-            return AdminResponse.text(400, "Invalid re2 regex: " + e.getDescription() + "\n");
+            return AdminResponse.text(400, "Invalid re2 regex");
+        }
+        // Envoy's StatsParams::parse checks these, in this order, before any output.
+        String buckets = param(q, "histogram_buckets");
+        if (buckets != null && !List.of("cumulative", "disjoint", "detailed", "summary", "none").contains(buckets)) {
+            return AdminResponse.text(400, "usage: /stats?histogram_buckets=(cumulative|disjoint|detailed|summary)\n");
+        }
+        EnvoyStatsFormat.Type type = EnvoyStatsFormat.Type.of(param(q, "type"));
+        if (type == null) {
+            return AdminResponse.text(400, "invalid &type= param");
         }
         boolean usedOnly = q.containsKey("usedonly");
         if ("json".equals(format)) {
             return AdminResponse.json(EnvoyStatsFormat.jsonWhere(ctx.stats().meterRegistry(), usedOnly, filter,
-                    EndpointStats.collect(ctx)));
+                    EndpointStats.collect(ctx), type));
         }
         if (format != null && !format.equals("text")) {
-            return AdminResponse.text(400, "usage: /stats?format=(text|json|prometheus)\n");
+            return AdminResponse.text(400, "usage: /stats?format=(html|active-html|json|prometheus|text)\n\n");
         }
         return AdminResponse.ok(EnvoyStatsFormat.textWhere(ctx.stats().meterRegistry(), usedOnly, filter,
-                EndpointStats.collect(ctx)));
+                EndpointStats.collect(ctx), type));
     }
 
     private AdminResponse prometheus(Map<String, List<String>> q) {
@@ -269,7 +278,7 @@ final class AdminEndpoints {
         try {
             filter = filter(q);
         } catch (com.google.re2j.PatternSyntaxException e) {
-            return AdminResponse.text(400, "Invalid re2 regex: " + e.getDescription() + "\n");
+            return AdminResponse.text(400, "Invalid re2 regex");
         }
         return new AdminResponse(200, PrometheusExposition.CONTENT_TYPE,
                 PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter, EndpointStats.collect(ctx)));

@@ -190,6 +190,40 @@ class AdminServerTest {
     }
 
     @Test
+    void statsTypeAndParameterErrorsAsEnvoysStatsParams() throws Exception {
+        // Envoy's StatsParams::parse: type= lists one kind; bad parameters are 400 with its words.
+        String c = "cluster.outbound|8080||reviews.default.svc.cluster.local.";
+        String counters = get("/stats?type=Counters").body();
+        assertTrue(counters.contains(c + "upstream_rq_total: 5\n"), counters);
+        assertFalse(counters.contains("server.state"), counters);
+        assertFalse(counters.contains("upstream_rq_time:"), counters);
+        String gauges = get("/stats?type=Gauges&filter=server").body();
+        assertTrue(gauges.contains("server.state: 0\n"), gauges);
+        assertFalse(gauges.contains("upstream_rq_total"), gauges);
+        String histograms = get("/stats?type=Histograms").body();
+        assertTrue(histograms.contains(c + "upstream_rq_time: P0("), histograms);
+        assertFalse(histograms.contains("server.state"), histograms);
+        assertFalse(get("/stats?type=TextReadouts").body().contains("server.state"));
+        String json = get("/stats?type=Counters&format=json").body();
+        assertTrue(json.contains(c + "upstream_rq_total"), json);
+        assertFalse(json.contains("histograms") || json.contains("server.state"), json);
+        assertTrue(get("/stats?type=All").body().contains("server.state: 0\n"));
+
+        HttpResponse<String> r = get("/stats?type=counters");
+        assertEquals(400, r.statusCode());
+        assertEquals("invalid &type= param", r.body());
+        r = get("/stats?filter=%28unclosed");
+        assertEquals(400, r.statusCode());
+        assertEquals("Invalid re2 regex", r.body());
+        r = get("/stats?histogram_buckets=invalid_input");
+        assertEquals(400, r.statusCode());
+        assertEquals("usage: /stats?histogram_buckets=(cumulative|disjoint|detailed|summary)\n", r.body());
+        r = get("/stats?format=xml");
+        assertEquals(400, r.statusCode());
+        assertEquals("usage: /stats?format=(html|active-html|json|prometheus|text)\n\n", r.body());
+    }
+
+    @Test
     void istioReadinessStatsQuery() throws Exception {
         // pilot-agent's readiness probe: both lines must be present, server.state 0 means LIVE.
         HttpResponse<String> r = get("/stats?usedonly&filter=%5E%28server%5C.state%7Clistener_manager%5C.workers_started%29");
