@@ -50,6 +50,11 @@ final class AdminEndpoints {
         add("/config_dump", "dump current Envoy configs (experimental)", false, q -> ctx.configDump(
                 new ConfigDumpQuery(param(q, "resource"), param(q, "mask"), param(q, "name_regex"),
                         q.containsKey("include_eds"))));
+        // Envoy's mutex tracer (--enable-mutex-tracing) watches absl mutexes; the JVM has none to
+        // watch, so the flag is ignored and this answers as Envoy does without it.
+        add("/contention", "dump current Envoy mutex contention stats (if enabled)", false,
+                q -> AdminResponse.ok("Mutex contention tracing is not enabled. To enable, run Envoy with flag "
+                        + "--enable-mutex-tracing."));
         add("/drain_listeners", "drain listeners", true, q -> {
             ctx.drainListeners(q.containsKey("inboundonly"), q.containsKey("graceful"), q.containsKey("skip_exit"));
             return AdminResponse.ok("OK\n");
@@ -244,18 +249,27 @@ final class AdminEndpoints {
         try {
             filter = filter(q);
         } catch (com.google.re2j.PatternSyntaxException e) {
-            return AdminResponse.text(400, "Invalid re2 regex: " + e.getDescription() + "\n");
+            return AdminResponse.text(400, "Invalid re2 regex");
+        }
+        // Envoy's StatsParams::parse checks these, in this order, before any output.
+        String buckets = param(q, "histogram_buckets");
+        if (buckets != null && !List.of("cumulative", "disjoint", "detailed", "summary", "none").contains(buckets)) {
+            return AdminResponse.text(400, "usage: /stats?histogram_buckets=(cumulative|disjoint|detailed|summary)\n");
+        }
+        EnvoyStatsFormat.Type type = EnvoyStatsFormat.Type.of(param(q, "type"));
+        if (type == null) {
+            return AdminResponse.text(400, "invalid &type= param");
         }
         boolean usedOnly = q.containsKey("usedonly");
         if ("json".equals(format)) {
             return AdminResponse.json(EnvoyStatsFormat.jsonWhere(ctx.stats().meterRegistry(), usedOnly, filter,
-                    EndpointStats.collect(ctx)));
+                    EndpointStats.collect(ctx), type));
         }
         if (format != null && !format.equals("text")) {
-            return AdminResponse.text(400, "usage: /stats?format=(text|json|prometheus)\n");
+            return AdminResponse.text(400, "usage: /stats?format=(html|active-html|json|prometheus|text)\n\n");
         }
         return AdminResponse.ok(EnvoyStatsFormat.textWhere(ctx.stats().meterRegistry(), usedOnly, filter,
-                EndpointStats.collect(ctx)));
+                EndpointStats.collect(ctx), type));
     }
 
     private AdminResponse prometheus(Map<String, List<String>> q) {
@@ -264,7 +278,7 @@ final class AdminEndpoints {
         try {
             filter = filter(q);
         } catch (com.google.re2j.PatternSyntaxException e) {
-            return AdminResponse.text(400, "Invalid re2 regex: " + e.getDescription() + "\n");
+            return AdminResponse.text(400, "Invalid re2 regex");
         }
         return new AdminResponse(200, PrometheusExposition.CONTENT_TYPE,
                 PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter, EndpointStats.collect(ctx)));

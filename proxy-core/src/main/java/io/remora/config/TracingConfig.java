@@ -127,9 +127,21 @@ public record TracingConfig(
      * @param http        null for OTLP/gRPC
      * @param sampler     the {@code sampler} deciding each span in place of the connection manager; null: none
      * @param retryPolicy {@code grpc_service.retry_policy} for the OTLP/gRPC Export calls; null: none
+     * @param resource    every span's resource attributes, in order: {@code service.name}, then what
+     *                    the {@code resource_detectors} merged in
      */
     public record OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http,
-                                io.remora.tracing.SpanSampler sampler, RetryPolicy retryPolicy) implements Provider {
+                                io.remora.tracing.SpanSampler sampler, RetryPolicy retryPolicy,
+                                java.util.Map<String, String> resource) implements Provider {
+        public OpenTelemetry {
+            resource = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(resource));
+        }
+
+        public OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http,
+                             io.remora.tracing.SpanSampler sampler, RetryPolicy retryPolicy) {
+            this(cluster, authority, serviceName, http, sampler, retryPolicy, java.util.Map.of("service.name", serviceName));
+        }
+
         /** Spans over OTLP/gRPC to {@code cluster}, sampled as the connection manager decides. */
         public OpenTelemetry(String cluster, String authority, String serviceName) {
             this(cluster, authority, serviceName, null, null);

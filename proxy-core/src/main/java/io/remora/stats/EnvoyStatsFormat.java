@@ -16,11 +16,9 @@ import java.util.regex.Pattern;
  * sorted by name, then histograms, as Envoy's StatsRequest orders them. Histogram quantiles are estimated from the bucket counts (Envoy keeps a
  * finer histogram); there are no per-interval values, so the interval half prints {@code nan}.
  *
- * <p>{@code usedonly}: Envoy keeps a "used" flag per stat, set on first write. Counters here are
- * used when non-zero and histograms when they hold a sample; gauges are always used, because
- * each is set when registered and a gauge at 0 is still information. Istio's readiness probe
- * depends on that: it asks for {@code /stats?usedonly&filter=^(server\.state|listener_manager\.workers_started)}
- * and needs {@code server.state: 0} (LIVE) in the answer.
+ * <p>{@code usedonly} keeps the stats Envoy flags as used ({@link UsedStats}). Istio's readiness probe
+ * asks for {@code /stats?usedonly&filter=^(server\.state|listener_manager\.workers_started)} and
+ * needs both lines: {@code server.state: 0} (LIVE) and {@code workers_started} once set.
  */
 public final class EnvoyStatsFormat {
 
@@ -30,12 +28,46 @@ public final class EnvoyStatsFormat {
     private EnvoyStatsFormat() {
     }
 
+    /** Envoy's {@code /stats?type=}: the kinds of stat listed. */
+    public enum Type {
+        ALL("All"), COUNTERS("Counters"), GAUGES("Gauges"), HISTOGRAMS("Histograms"), TEXT_READOUTS("TextReadouts");
+
+        private final String label;
+
+        Type(String label) {
+            this.label = label;
+        }
+
+        /** The type Envoy's label names (null: All), or null for a label Envoy does not know. */
+        public static Type of(String label) {
+            if (label == null) {
+                return ALL;
+            }
+            for (Type t : values()) {
+                if (t.label.equals(label)) {
+                    return t;
+                }
+            }
+            return null;
+        }
+
+        boolean lists(MeterValues.Kind kind, boolean text) {
+            return switch (this) {
+                case ALL -> true;
+                case COUNTERS -> kind == MeterValues.Kind.COUNTER;
+                case GAUGES -> kind == MeterValues.Kind.GAUGE;
+                case HISTOGRAMS -> kind == MeterValues.Kind.HISTOGRAM;
+                case TEXT_READOUTS -> text;
+            };
+        }
+    }
+
     private record Stats(Map<String, String> texts, Map<String, Double> values,
                          Map<String, MeterValues.Histogram> histograms) {
     }
 
     private static Stats collect(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
-        return collect(registry, usedOnly, filter, List.of());
+        return collect(registry, usedOnly, filter, List.of(), Type.ALL);
     }
 
     /**
@@ -43,29 +75,31 @@ public final class EnvoyStatsFormat {
      * themselves, as Envoy's StatsRequest renders them; {@code usedonly} keeps them all, as Envoy's.
      */
     private static Stats collect(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
-                                 List<EndpointStat> endpoints) {
-        Stats meters = collectMeters(registry, usedOnly, filter);
+                                 List<EndpointStat> endpoints, Type type) {
+        Stats meters = collectMeters(registry, usedOnly, filter, type);
         if (endpoints.isEmpty()) {
             return meters;
         }
         Map<String, Double> values = new java.util.LinkedHashMap<>(meters.values());
         for (EndpointStat e : endpoints) {
             String name = e.dottedName();
-            if (filter == null || filter.test(name)) {
+            if ((filter == null || filter.test(name))
+                    && type.lists(e.gauge() ? MeterValues.Kind.GAUGE : MeterValues.Kind.COUNTER, false)) {
                 values.put(name, (double) e.value());
             }
         }
         return new Stats(meters.texts(), values, meters.histograms());
     }
 
-    private static Stats collectMeters(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
+    private static Stats collectMeters(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
+                                       Type type) {
         Map<String, String> texts = new TreeMap<>();
         Map<String, Double> values = new TreeMap<>();
         Map<String, MeterValues.Histogram> histograms = new TreeMap<>();
         for (Meter m : registry.getMeters()) {
             MeterValues.Kind kind = MeterValues.kind(m);
             TextReadout text = kind == MeterValues.Kind.OTHER ? TextReadout.of(m) : null;
-            if (kind == MeterValues.Kind.OTHER && text == null) {
+            if (kind == MeterValues.Kind.OTHER && text == null || !type.lists(kind, text != null)) {
                 continue;
             }
             String name = StatNames.envoyName(m.getId());
@@ -85,7 +119,10 @@ public final class EnvoyStatsFormat {
                 }
             } else {
                 double v = MeterValues.value(m);
-                if (!usedOnly || kind == MeterValues.Kind.GAUGE || v != 0) {
+                // every read of a gauge may find it written (UsedStats), usedonly or not
+                boolean used = kind == MeterValues.Kind.GAUGE ? UsedStats.gaugeUsed(registry, m, v)
+                        : !usedOnly || UsedStats.used(registry, m, kind);
+                if (!usedOnly || used) {
                     values.put(name, v);
                 }
             }
@@ -113,7 +150,13 @@ public final class EnvoyStatsFormat {
     /** With Envoy's per-endpoint stats after the counters and gauges. */
     public static String textWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
                                    List<EndpointStat> endpoints) {
-        Stats s = collect(registry, usedOnly, filter, endpoints);
+        return textWhere(registry, usedOnly, filter, endpoints, Type.ALL);
+    }
+
+    /** Only the stats of {@code type} (Envoy's {@code ?type=}). */
+    public static String textWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
+                                   List<EndpointStat> endpoints, Type type) {
+        Stats s = collect(registry, usedOnly, filter, endpoints, type);
         StringBuilder sb = new StringBuilder(s.values().size() * 48);
         for (Map.Entry<String, String> e : s.texts().entrySet()) {
             sb.append(e.getKey()).append(": \"").append(e.getValue()).append("\"\n");
@@ -152,7 +195,13 @@ public final class EnvoyStatsFormat {
     /** With Envoy's per-endpoint stats after the counters and gauges. */
     public static String jsonWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
                                    List<EndpointStat> endpoints) {
-        Stats s = collect(registry, usedOnly, filter, endpoints);
+        return jsonWhere(registry, usedOnly, filter, endpoints, Type.ALL);
+    }
+
+    /** Only the stats of {@code type} (Envoy's {@code ?type=}). */
+    public static String jsonWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
+                                   List<EndpointStat> endpoints, Type type) {
+        Stats s = collect(registry, usedOnly, filter, endpoints, type);
         StringBuilder sb = new StringBuilder(s.values().size() * 64);
         sb.append("{\"stats\":[");
         boolean first = true;

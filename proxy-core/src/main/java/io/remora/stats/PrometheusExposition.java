@@ -48,8 +48,7 @@ public final class PrometheusExposition {
     }
 
     /**
-     * @param usedOnly Envoy's {@code ?usedonly}: skip stats never written (zero counters and
-     *                 empty histograms; gauges always count as used, see {@link EnvoyStatsFormat})
+     * @param usedOnly Envoy's {@code ?usedonly}: skip stats never written ({@link UsedStats})
      * @param filter   Envoy's {@code ?filter=}: keep stats whose dotted Envoy name it finds, or null
      */
     public static String scrape(MeterRegistry registry, boolean usedOnly, Pattern filter) {
@@ -118,7 +117,9 @@ public final class PrometheusExposition {
             if (LINT_REJECTED.contains(e.name()) || filter != null && !filter.test(e.dottedName())) {
                 continue;
             }
-            if (usedOnly && !used(m, kind)) {
+            // every read of a gauge may find it written (UsedStats), usedonly or not
+            boolean used = (usedOnly || kind == MeterValues.Kind.GAUGE) ? UsedStats.used(registry, m, kind) : true;
+            if (usedOnly && !used) {
                 continue;
             }
             families.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(new Series(m, e.labels(), e.help()));
@@ -130,13 +131,6 @@ public final class PrometheusExposition {
             writeFamily(sb, e.getKey(), series);
         }
         return sb.toString();
-    }
-
-    private static boolean used(Meter m, MeterValues.Kind kind) {
-        if (kind == MeterValues.Kind.HISTOGRAM) {
-            return MeterValues.histogram(m).count() > 0;
-        }
-        return kind == MeterValues.Kind.GAUGE || MeterValues.value(m) != 0;
     }
 
     private static void writeFamily(StringBuilder sb, String name, List<Series> series) {

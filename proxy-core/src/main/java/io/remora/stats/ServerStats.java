@@ -19,18 +19,22 @@ public final class ServerStats {
     public final AtomicLong version = new AtomicLong();
 
     ServerStats(MeterRegistry r) {
-        Gauge.builder("envoy_server_live", live, AtomicLong::get).register(r);
-        Gauge.builder("envoy_server_state", state, AtomicLong::get).register(r);
-        Gauge.builder("envoy_server_concurrency", concurrency, AtomicLong::get).register(r);
-        Gauge.builder("envoy_server_uptime", this, ServerStats::uptimeSeconds).register(r);
-        Gauge.builder("envoy_server_total_connections", totalConnections, AtomicLong::get).register(r);
-        Gauge.builder("envoy_server_version", version, AtomicLong::get).register(r);
+        // Envoy sets the server.* gauges at start-up or on every stats flush: used from the start.
+        // workers_started is not: pilot-agent's readiness query waits for it to be set.
+        UsedStats.written(r, Gauge.builder("envoy_server_live", live, AtomicLong::get).register(r));
+        UsedStats.written(r, Gauge.builder("envoy_server_state", state, AtomicLong::get).register(r));
+        UsedStats.written(r, Gauge.builder("envoy_server_concurrency", concurrency, AtomicLong::get).register(r));
+        UsedStats.written(r, Gauge.builder("envoy_server_uptime", this, ServerStats::uptimeSeconds).register(r));
+        UsedStats.written(r, Gauge.builder("envoy_server_total_connections", totalConnections, AtomicLong::get)
+                .register(r));
+        UsedStats.written(r, Gauge.builder("envoy_server_version", version, AtomicLong::get).register(r));
         Gauge.builder("envoy_listener_manager_workers_started", workersStarted, AtomicLong::get).register(r);
         // No hot restart in Remora: the epoch is always 0, as for an Envoy started without a parent.
-        Gauge.builder("envoy_server_hot_restart_epoch", () -> 0).register(r);
+        UsedStats.written(r, Gauge.builder("envoy_server_hot_restart_epoch", () -> 0).register(r));
         Runtime rt = Runtime.getRuntime();
-        Gauge.builder("envoy_server_memory_allocated", rt, x -> x.totalMemory() - x.freeMemory()).register(r);
-        Gauge.builder("envoy_server_memory_heap_size", rt, Runtime::totalMemory).register(r);
+        UsedStats.written(r, Gauge.builder("envoy_server_memory_allocated", rt, x -> x.totalMemory() - x.freeMemory())
+                .register(r));
+        UsedStats.written(r, Gauge.builder("envoy_server_memory_heap_size", rt, Runtime::totalMemory).register(r));
     }
 
     public long uptimeSeconds() {

@@ -102,6 +102,7 @@ public final class StatsFlusher implements AutoCloseable {
                 }
                 case GAUGE -> {
                     double v = MeterValues.value(m);
+                    UsedStats.gaugeUsed(stats.meterRegistry(), m, v);
                     gauges.add(new StatsSnapshot.Gauge(names.of(m.getId()), Double.isNaN(v) ? 0 : (long) v));
                 }
                 case HISTOGRAM -> {

@@ -79,7 +79,7 @@ final class DatadogTrace {
         } else {
             high = in.traceHigh;
             low = in.traceLow;
-            span = nonZero(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+            span = newSpanId();
             parent = in.parentId;
         }
         Integer incoming = in == null ? null : in.priority;
@@ -98,6 +98,11 @@ final class DatadogTrace {
         return new DatadogTrace(high, low, span, parent, priority, local, incoming == null,
                 in == null ? null : in.origin, traceTags, in == null ? null : in.datadogExtra,
                 in == null ? null : in.otherVendors, spanTags);
+    }
+
+    /** A non-root span's id, as dd-trace-cpp's default generator makes them (63 random bits). */
+    static long newSpanId() {
+        return nonZero(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     }
 
     private static long nonZero(long v) {
@@ -146,8 +151,13 @@ final class DatadogTrace {
      * over 512 bytes is left out and the span says so.
      */
     void inject(Http2Headers h) {
+        inject(h, spanId);
+    }
+
+    /** As {@link #inject(Http2Headers)}, naming the span {@code span} (a child's) as the parent upstream. */
+    void inject(Http2Headers h, long span) {
         h.set(DatadogExtractor.TRACE_ID, Long.toUnsignedString(traceLow));
-        h.set(DatadogExtractor.PARENT_ID, Long.toUnsignedString(spanId));
+        h.set(DatadogExtractor.PARENT_ID, Long.toUnsignedString(span));
         h.set(DatadogExtractor.SAMPLING_PRIORITY, Integer.toString(priority));
         if (origin != null) {
             h.set(DatadogExtractor.ORIGIN, origin);
@@ -165,8 +175,8 @@ final class DatadogTrace {
             // Only what an earlier injection of this span wrote is taken back; a caller's header stays.
             h.remove(DatadogExtractor.TAGS);
         }
-        h.set(TraceContext.TRACEPARENT, "00-" + traceId() + "-" + spanId() + (priority > 0 ? "-01" : "-00"));
-        h.set(TraceContext.TRACESTATE, DatadogTraceState.write(spanId, priority, origin, traceTags, datadogExtra,
+        h.set(TraceContext.TRACEPARENT, "00-" + traceId() + "-" + TraceContext.hex(span) + (priority > 0 ? "-01" : "-00"));
+        h.set(TraceContext.TRACESTATE, DatadogTraceState.write(span, priority, origin, traceTags, datadogExtra,
                 otherVendors));
     }
 

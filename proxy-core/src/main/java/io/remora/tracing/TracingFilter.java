@@ -67,7 +67,7 @@ public final class TracingFilter implements StreamFilter {
     private final SpanSampler sampler;
     /** Envoy's Fluentd tracer logs every span it finishes, sampled or not (the flag only propagates). */
     private final boolean reportsUnsampled;
-    /** The request's span for the router's spans per try; OpenTelemetry, Zipkin and Fluentd only. */
+    /** The request's span for the router's spans per try; not SkyWalking's. */
     private UpstreamSpans upstream;
 
     private TracingFilter(TracingConfig config, SpanSink sink) {
@@ -301,9 +301,11 @@ public final class TracingFilter implements StreamFilter {
             decoder.streamInfo().traceId(traceId);
             decoder.streamInfo().spanId(spanId);
             decoder.streamInfo().traceForced(sampled && forced);
-            if (datadogTrace == null && skyWalkingContext == null) {
+            if (skyWalkingContext == null) {
                 if (upstream == null) {
-                    upstream = new UpstreamSpans(config, sink, zipkin, reportsUnsampled, decoder.streamInfo());
+                    upstream = new UpstreamSpans(config, sink, zipkin, reportsUnsampled || datadogTrace != null,
+                            decoder.streamInfo());
+                    upstream.datadog = datadogTrace;
                     decoder.streamInfo().upstreamSpans(upstream);
                 }
                 upstream.traceId = traceId;

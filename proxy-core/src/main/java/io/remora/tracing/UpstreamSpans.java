@@ -13,7 +13,8 @@ import io.remora.config.TracingConfig;
  *
  * <p>A try's span is a child of the request's span, named {@code router <cluster> egress}, and its
  * context (not the request span's) goes upstream, sampled or not, as Envoy's child span injects its
- * own. OpenTelemetry's is a CLIENT span; Zipkin's is CLIENT when the connection manager spawns
+ * own. Datadog's is dd-trace-cpp's child span ({@code envoy.proxy}, the name as its resource, Datadog's
+ * headers and W3C's upstream). OpenTelemetry's is a CLIENT span; Zipkin's is CLIENT when the connection manager spawns
  * upstream spans, else of the listener's direction, and an ingress one shares the request span's
  * ids under {@code shared_span_context} (Envoy's Zipkin tracer).
  */
@@ -23,8 +24,10 @@ public final class UpstreamSpans {
     private final SpanSink sink;
     /** Non-null for Zipkin: B3 out, its span kinds and shared ids. */
     private final TracingConfig.Zipkin zipkin;
-    /** Fluentd logs unsampled spans too. */
+    /** Fluentd logs unsampled spans too; Datadog reports them with the trace's negative priority. */
     private final boolean reportsUnsampled;
+    /** Non-null for Datadog: its headers out, each try a child span of the request's. */
+    DatadogTrace datadog;
     private final StreamInfo info;
     String traceId;
     String spanId;
@@ -60,7 +63,12 @@ public final class UpstreamSpans {
         boolean shared = zipkin != null && kind == FinishedSpan.Kind.SERVER && zipkin.sharedSpanContext();
         String id = shared ? spanId : TraceContext.newSpanId();
         String parent = shared ? parentSpanId : spanId;
-        if (zipkin != null) {
+        if (datadog != null) {
+            // Envoy's Datadog Span::spawnChild: dd-trace-cpp's child span, whose context goes upstream.
+            long child = DatadogTrace.newSpanId();
+            id = TraceContext.hex(child);
+            datadog.inject(headers, child);
+        } else if (zipkin != null) {
             TraceContext.injectB3(headers, traceId, id, parent, sampled);
         } else {
             TraceContext.injectTraceparent(headers, traceId, id, sampled, traceState);

@@ -190,11 +190,87 @@ class AdminServerTest {
     }
 
     @Test
+    void statsTypeAndParameterErrorsAsEnvoysStatsParams() throws Exception {
+        // Envoy's StatsParams::parse: type= lists one kind; bad parameters are 400 with its words.
+        String c = "cluster.outbound|8080||reviews.default.svc.cluster.local.";
+        String counters = get("/stats?type=Counters").body();
+        assertTrue(counters.contains(c + "upstream_rq_total: 5\n"), counters);
+        assertFalse(counters.contains("server.state"), counters);
+        assertFalse(counters.contains("upstream_rq_time:"), counters);
+        String gauges = get("/stats?type=Gauges&filter=server").body();
+        assertTrue(gauges.contains("server.state: 0\n"), gauges);
+        assertFalse(gauges.contains("upstream_rq_total"), gauges);
+        String histograms = get("/stats?type=Histograms").body();
+        assertTrue(histograms.contains(c + "upstream_rq_time: P0("), histograms);
+        assertFalse(histograms.contains("server.state"), histograms);
+        assertFalse(get("/stats?type=TextReadouts").body().contains("server.state"));
+        String json = get("/stats?type=Counters&format=json").body();
+        assertTrue(json.contains(c + "upstream_rq_total"), json);
+        assertFalse(json.contains("histograms") || json.contains("server.state"), json);
+        assertTrue(get("/stats?type=All").body().contains("server.state: 0\n"));
+
+        HttpResponse<String> r = get("/stats?type=counters");
+        assertEquals(400, r.statusCode());
+        assertEquals("invalid &type= param", r.body());
+        r = get("/stats?filter=%28unclosed");
+        assertEquals(400, r.statusCode());
+        assertEquals("Invalid re2 regex", r.body());
+        r = get("/stats?histogram_buckets=invalid_input");
+        assertEquals(400, r.statusCode());
+        assertEquals("usage: /stats?histogram_buckets=(cumulative|disjoint|detailed|summary)\n", r.body());
+        r = get("/stats?format=xml");
+        assertEquals(400, r.statusCode());
+        assertEquals("usage: /stats?format=(html|active-html|json|prometheus|text)\n\n", r.body());
+    }
+
+    @Test
     void istioReadinessStatsQuery() throws Exception {
         // pilot-agent's readiness probe: both lines must be present, server.state 0 means LIVE.
         HttpResponse<String> r = get("/stats?usedonly&filter=%5E%28server%5C.state%7Clistener_manager%5C.workers_started%29");
         assertEquals(200, r.statusCode());
         assertEquals("listener_manager.workers_started: 1\nserver.state: 0\n", r.body());
+    }
+
+    @Test
+    void usedonlyKeepsWhatWasWrittenAsEnvoysUsedFlag() throws Exception {
+        // Envoy's used flag (stats/allocator_impl.cc): a gauge never set is left out, one set stays
+        // in at 0; a counter reset to 0 stays in; server.* gauges are set at start-up.
+        String c = "cluster.outbound|8080||reviews.default.svc.cluster.local.";
+        String cl = "{envoy_cluster_name=\"outbound|8080||reviews.default.svc.cluster.local\"}";
+        String text = get("/stats?usedonly").body();
+        assertFalse(text.contains(c + "upstream_cx_active:"), text);
+        assertTrue(text.contains("server.hot_restart_epoch: 0\n"), text);
+        assertTrue(text.contains("server.state: 0\n"), text);
+        String prom = get("/stats/prometheus?usedonly").body();
+        assertFalse(prom.contains("envoy_cluster_upstream_cx_active" + cl), prom);
+        assertTrue(prom.contains("\nenvoy_server_hot_restart_epoch 0\n"), prom);
+        assertFalse(get("/stats?usedonly&format=json").body().contains(c + "upstream_cx_active"));
+
+        ctx.stats.cluster("outbound|8080||reviews.default.svc.cluster.local").upstreamCxActive.set(2);
+        assertTrue(get("/stats/prometheus?usedonly").body().contains("envoy_cluster_upstream_cx_active" + cl + " 2\n"));
+        ctx.stats.cluster("outbound|8080||reviews.default.svc.cluster.local").upstreamCxActive.set(0);
+        assertTrue(get("/stats?usedonly").body().contains(c + "upstream_cx_active: 0\n"));
+        assertTrue(get("/stats/prometheus?usedonly").body().contains("envoy_cluster_upstream_cx_active" + cl + " 0\n"));
+        assertTrue(get("/stats?usedonly&format=json").body().contains(c + "upstream_cx_active"));
+
+        assertEquals(200, post("/reset_counters").statusCode());
+        text = get("/stats?usedonly").body();
+        assertTrue(text.contains(c + "upstream_rq_total: 0\n"), text);
+        assertFalse(text.contains(c + "upstream_rq_retry:"), text);
+        assertTrue(get("/stats/prometheus?usedonly").body().contains("envoy_cluster_upstream_rq_total" + cl + " 0\n"));
+    }
+
+    @Test
+    void readinessQueryWithoutWorkersStartedWhileInitializing() throws Exception {
+        // pilot-agent answers "listener_manager.workers_started is not yet updated" on this: Envoy
+        // sets the gauge only when its workers start.
+        admin.close();
+        ctx = new TestAdminContext();
+        admin = new AdminServer(ctx, new Address.Tcp("127.0.0.1", 0)).start();
+        String q = "/stats?usedonly&filter=%5E%28server%5C.state%7Clistener_manager%5C.workers_started%29";
+        assertEquals("server.state: 3\n", get(q).body());
+        ctx.state.initialized();
+        assertEquals("listener_manager.workers_started: 1\nserver.state: 0\n", get(q).body());
     }
 
     @Test
@@ -335,6 +411,17 @@ class AdminServerTest {
         assertTrue(r.body().startsWith("usage: "), r.body());
         r = post("/logging?nosuchcomponent=debug");
         assertEquals(404, r.statusCode());
+    }
+
+    @Test
+    void contentionAnswersAsEnvoyWithoutMutexTracing() throws Exception {
+        // Envoy's StatsHandler::handlerContention without --enable-mutex-tracing.
+        HttpResponse<String> r = get("/contention");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+        assertEquals("Mutex contention tracing is not enabled. To enable, run Envoy with flag --enable-mutex-tracing.",
+                r.body());
+        assertTrue(get("/help").body().contains("  /contention: dump current Envoy mutex contention stats (if enabled)\n"));
     }
 
     @Test

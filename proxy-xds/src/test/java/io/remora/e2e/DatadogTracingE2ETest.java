@@ -59,13 +59,13 @@ class DatadogTracingE2ETest {
         }
 
         /** Spans taken off the queue while another trace's was awaited, by trace id. */
-        private final Map<Long, Map<String, Object>> passed = new java.util.HashMap<>();
+        private final Map<Long, java.util.ArrayDeque<Map<String, Object>>> passed = new java.util.HashMap<>();
 
         /** The span of this trace (by the low half of its id), waiting for the next flush. */
         Map<String, Object> span(long traceId) throws InterruptedException {
-            Map<String, Object> earlier = passed.remove(traceId);
-            if (earlier != null) {
-                return earlier;
+            java.util.ArrayDeque<Map<String, Object>> earlier = passed.get(traceId);
+            if (earlier != null && !earlier.isEmpty()) {
+                return earlier.poll();
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (System.nanoTime() < deadline) {
@@ -74,10 +74,23 @@ class DatadogTracingE2ETest {
                     return s;
                 }
                 if (s != null) {
-                    passed.put((long) s.get("trace_id"), s);
+                    passed.computeIfAbsent((long) s.get("trace_id"), k -> new java.util.ArrayDeque<>()).add(s);
                 }
             }
             return null;
+        }
+
+        /** The first {@code n} spans of this trace, in the order they came. */
+        List<Map<String, Object>> spans(long traceId, int n) throws InterruptedException {
+            List<Map<String, Object>> out = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Map<String, Object> s = span(traceId);
+                if (s == null) {
+                    break;
+                }
+                out.add(s);
+            }
+            return out;
         }
 
         @Override
@@ -233,6 +246,62 @@ class DatadogTracingE2ETest {
                         proxy.admin("/stats?filter=datadog"));
                 assertTrue(proxy.admin("/stats").contains("tracing.datadog.reports_failed: 0\n"),
                         proxy.admin("/stats?filter=datadog"));
+            }
+        }
+    }
+
+    /**
+     * With {@code spawn_upstream_span} each try is Envoy's Datadog Span::spawnChild: dd-trace-cpp's
+     * child span (name envoy.proxy, resource {@code router <cluster> egress}, the request's span as
+     * parent, the sampling priority on the local root only), whose id goes upstream; reported
+     * whatever the priority, as every Datadog span.
+     */
+    @Test
+    void eachTryIsAChildSpanWhoseContextGoesUpstream() throws Exception {
+        try (Agent agent = new Agent(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String tracing = TRACING.replace("  random_sampling: { value: 0 }\n",
+                    "  random_sampling: { value: 0 }\n  spawn_upstream_span: true\n");
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.upAndDown(admin, port, tracing, up.port(),
+                    Bootstraps.cluster("datadog-agent", false, null, agent.server.getAddress().getPort())), admin)) {
+                assertEquals(200, Curl.get(port, "/orders", "x-datadog-trace-id: 55", "x-datadog-parent-id: 56",
+                        "x-datadog-sampling-priority: 1").status());
+                long sent = Long.parseLong(up.lastHeaders.get("x-datadog-parent-id"));
+                assertEquals("55", up.lastHeaders.get("x-datadog-trace-id"));
+                assertEquals("00-0000000000000000" + hex(55) + "-" + hex(sent) + "-01", up.lastHeaders.get("traceparent"));
+                assertTrue(up.lastHeaders.get("tracestate").startsWith("dd=s:1;p:" + hex(sent)),
+                        up.lastHeaders.get("tracestate"));
+                // Not traced: both spans still reach the agent, with the trace's priority on the root.
+                assertEquals(200, Curl.get(port, "/").status());
+                long dropped = Long.parseUnsignedLong(up.lastHeaders.get("x-datadog-trace-id"));
+                long droppedChild = Long.parseLong(up.lastHeaders.get("x-datadog-parent-id"));
+                assertNotEquals(dropped, droppedChild, "the try's span, not the root, goes upstream");
+
+                List<Map<String, Object>> spans = agent.spans(55, 2);
+                assertEquals(2, spans.size(), spans.toString());
+                Map<String, Object> request = spans.stream().filter(s -> "ingress".equals(s.get("resource")))
+                        .findFirst().orElseThrow();
+                Map<String, Object> child = spans.stream().filter(s -> s != request).findFirst().orElseThrow();
+                assertEquals(56L, request.get("parent_id"));
+                assertEquals(sent, child.get("span_id"));
+                assertEquals(request.get("span_id"), child.get("parent_id"));
+                assertEquals("envoy.proxy", child.get("name"));
+                assertEquals("router up egress", child.get("resource"));
+                assertEquals("productpage.default", child.get("service"));
+                assertEquals(0L, child.get("error"));
+                assertEquals("200", meta(child).get("http.status_code"));
+                assertEquals("127.0.0.1:" + up.port(), meta(child).get("upstream_address"));
+                assertEquals("up", meta(child).get("upstream_cluster"));
+                assertEquals("proxy", meta(child).get("component"));
+                assertNull(metrics(child).get("_sampling_priority_v1"));
+                assertEquals(1.0, metrics(request).get("_sampling_priority_v1"));
+
+                List<Map<String, Object>> droppedSpans = agent.spans(dropped, 2);
+                assertEquals(2, droppedSpans.size(), droppedSpans.toString());
+                assertTrue(droppedSpans.stream().anyMatch(s -> (long) s.get("span_id") == droppedChild
+                        && (long) s.get("parent_id") == dropped && "router up egress".equals(s.get("resource"))),
+                        droppedSpans.toString());
             }
         }
     }

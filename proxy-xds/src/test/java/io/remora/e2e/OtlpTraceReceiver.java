@@ -15,10 +15,12 @@ import java.util.HexFormat;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** An OTLP/gRPC trace receiver (grpc-java serving the OTLP protos): every exported span, with its resource's service.name. */
+/** An OTLP/gRPC trace receiver (grpc-java serving the OTLP protos): every exported span, with its resource. */
 final class OtlpTraceReceiver implements AutoCloseable {
     final LinkedBlockingQueue<Span> spans = new LinkedBlockingQueue<>();
     final LinkedBlockingQueue<String> services = new LinkedBlockingQueue<>();
+    /** Each export's resource attributes (string values), in the order sent. */
+    final LinkedBlockingQueue<java.util.Map<String, String>> resources = new LinkedBlockingQueue<>();
     private final Server server;
 
     OtlpTraceReceiver() throws Exception {
@@ -28,6 +30,10 @@ final class OtlpTraceReceiver implements AutoCloseable {
                     public void export(ExportTraceServiceRequest request,
                                        StreamObserver<ExportTraceServiceResponse> response) {
                         for (ResourceSpans rs : request.getResourceSpansList()) {
+                            java.util.Map<String, String> resource = new java.util.LinkedHashMap<>();
+                            rs.getResource().getAttributesList().forEach(kv -> resource.put(kv.getKey(),
+                                    kv.getValue().getStringValue()));
+                            resources.add(resource);
                             for (KeyValue kv : rs.getResource().getAttributesList()) {
                                 if (kv.getKey().equals("service.name")) {
                                     services.add(kv.getValue().getStringValue());

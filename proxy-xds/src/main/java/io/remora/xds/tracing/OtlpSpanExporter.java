@@ -47,6 +47,8 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
     private static final Logger LOG = io.remora.log.Logging.logger("tracing");
 
     private final TracingConfig.OpenTelemetry config;
+    /** Built once: Envoy's tracer computes its resource when it is created. */
+    private final Resource resource;
     private final SpanBatcher batcher;
     private final Counter spansSent;
     private final ClusterChannel channel;
@@ -58,6 +60,9 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
     public OtlpSpanExporter(TracingConfig.OpenTelemetry config, ClusterManager clusters, Supplier<Runtime> runtime,
                             MeterRegistry registry) {
         this.config = config;
+        Resource.Builder r = Resource.newBuilder();
+        config.resource().forEach((k, v) -> r.addAttributes(kv(k, v)));
+        this.resource = r.build();
         this.clusters = clusters;
         this.channel = config.http() == null ? new ClusterChannel(clusters, config.cluster(), config.authority(),
                 config.retryPolicy()) : null;
@@ -82,7 +87,7 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
         }
         ExportTraceServiceRequest request = ExportTraceServiceRequest.newBuilder()
                 .addResourceSpans(ResourceSpans.newBuilder()
-                        .setResource(Resource.newBuilder().addAttributes(kv("service.name", config.serviceName())))
+                        .setResource(resource)
                         .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(spans)))
                 .build();
         if (config.http() != null) {

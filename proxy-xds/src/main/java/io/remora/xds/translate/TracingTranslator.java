@@ -13,6 +13,7 @@ import io.remora.config.TracingConfig;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The connection manager's {@code tracing} to a {@link TracingConfig}. */
 public final class TracingTranslator {
@@ -255,14 +256,10 @@ public final class TracingTranslator {
         }
         io.remora.tracing.SpanSampler sampler = io.remora.xds.tracing.OtelSamplers.of(o, path, ctx);
         String serviceName = o.getServiceName().isEmpty() ? "unknown_service:envoy" : o.getServiceName();
-        if (o.getResourceDetectorsCount() > 0) {
-            // Envoy merges the detected attributes (OTEL_RESOURCE_ATTRIBUTES, Dynatrace files, the
-            // host's name) into every span's resource; Remora's carry service.name only.
-            ctx.warnOnce("tracing.otel.resource_detectors", "OpenTelemetry resource_detectors are not supported:"
-                    + " span resources carry service.name only; ignoring " + path.field("resource_detectors"));
-        }
+        Map<String, String> resource = io.remora.xds.tracing.OtelResource.of(o, serviceName,
+                "remora/" + io.remora.xds.Main.VERSION + "/RELEASE", System::getenv, path, ctx);
         if (o.hasHttpService()) {
-            return otlpHttp(o, serviceName, sampler, path.field("http_service"), ctx);
+            return otlpHttp(o, serviceName, resource, sampler, path.field("http_service"), ctx);
         }
         if (!o.hasGrpcService()) {
             throw path.field("grpc_service").error("missing required field: one of grpc_service, http_service");
@@ -284,11 +281,11 @@ public final class TracingTranslator {
         ctx.requireCluster(path.field("grpc_service").field("envoy_grpc").field("cluster_name"), cluster);
         return new TracingConfig.OpenTelemetry(cluster, o.getGrpcService().getEnvoyGrpc().getAuthority(), serviceName,
                 null, sampler,
-                GrpcServiceTranslator.statusRetryPolicy(o.getGrpcService(), path.field("grpc_service")));
+                GrpcServiceTranslator.statusRetryPolicy(o.getGrpcService(), path.field("grpc_service")), resource);
     }
 
     /** {@code http_service}: the collector's cluster, host and path from {@code http_uri}, its timeout and headers. */
-    private static TracingConfig.Provider otlpHttp(OpenTelemetryConfig o, String serviceName,
+    private static TracingConfig.Provider otlpHttp(OpenTelemetryConfig o, String serviceName, Map<String, String> resource,
                                                    io.remora.tracing.SpanSampler sampler,
                                                    FieldPath path, TranslationContext ctx) {
         var service = o.getHttpService();
@@ -322,6 +319,7 @@ public final class TracingTranslator {
             headers.put(h.key().toLowerCase(java.util.Locale.ROOT), h.value() == null ? "" : h.value());
         }
         return new TracingConfig.OpenTelemetry(uri.getCluster(), "", serviceName,
-                new TracingConfig.OtlpHttp(host, requestPath, Protos.duration(uri.getTimeout()), headers), sampler);
+                new TracingConfig.OtlpHttp(host, requestPath, Protos.duration(uri.getTimeout()), headers), sampler, null,
+                resource);
     }
 }

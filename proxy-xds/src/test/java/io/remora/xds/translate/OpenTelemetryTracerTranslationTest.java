@@ -20,16 +20,51 @@ class OpenTelemetryTracerTranslationTest {
         return ctx;
     }
 
+    /**
+     * Envoy's ResourceProviderImpl: service.name and telemetry.sdk.*, then each detector in order,
+     * a later key replacing an earlier one; static_config's empty values dropped; Dynatrace's
+     * files not read (warned). The environment detector's merge: OtelResourceDetectorsE2ETest.
+     */
     @Test
-    void resourceDetectorsAreWarnedAbout() {
-        assertEquals(List.of(), translate(FIELDS).warnings());
-        List<String> warnings = translate(FIELDS + """
+    void resourceDetectorsMergeInOrder() {
+        TranslationContext ctx = new TranslationContext(Set.of("otel"));
+        var p = (io.remora.config.TracingConfig.OpenTelemetry) BootstrapTracers.provider("envoy.tracers.opentelemetry",
+                "envoy.config.trace.v3.OpenTelemetryConfig", FIELDS + """
+                service_name: checkout
                 resource_detectors:
-                - name: envoy.tracers.opentelemetry.resource_detectors.environment
+                - name: envoy.tracers.opentelemetry.resource_detectors.static_config
                   typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.tracers.opentelemetry.resource_detectors.v3.EnvironmentResourceDetectorConfig
-                """).warnings();
-        assertTrue(warnings.stream().anyMatch(w -> w.contains("resource_detectors")), warnings.toString());
+                    "@type": type.googleapis.com/envoy.extensions.tracers.opentelemetry.resource_detectors.v3.StaticConfigResourceDetectorConfig
+                    attributes: { k8s.pod.name: first, service.version: "2", empty: "" }
+                - name: envoy.tracers.opentelemetry.resource_detectors.dynatrace
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.tracers.opentelemetry.resource_detectors.v3.DynatraceResourceDetectorConfig
+                - name: envoy.tracers.opentelemetry.resource_detectors.static_config
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.tracers.opentelemetry.resource_detectors.v3.StaticConfigResourceDetectorConfig
+                    attributes: { k8s.pod.name: second, service.name: renamed }
+                """, ctx);
+        assertEquals(java.util.Map.of("service.name", "renamed", "telemetry.sdk.language", "cpp",
+                "telemetry.sdk.name", "envoy", "telemetry.sdk.version", "remora/" + io.remora.xds.Main.VERSION + "/RELEASE",
+                "k8s.pod.name", "second", "service.version", "2"), p.resource());
+        assertTrue(ctx.warnings().stream().anyMatch(w -> w.contains("Attribute empty cannot be empty")), ctx.warnings().toString());
+        assertTrue(ctx.warnings().stream().anyMatch(w -> w.contains("DynatraceResourceDetectorConfig is not supported")
+                && w.contains("resource_detectors[1]")), ctx.warnings().toString());
+        assertEquals(List.of(), translate(FIELDS).warnings());
+    }
+
+    /** EnvironmentResourceDetector: split on ',' then '=', empty pieces skipped, a pair not of two warned and skipped. */
+    @Test
+    void otelResourceAttributesAsEnvoySplitsThem() {
+        TranslationContext ctx = new TranslationContext(Set.of("otel"));
+        assertEquals(java.util.Map.of("service.name", "from-env", "k8s.pod.name", "p", "deployment.environment", "prod"),
+                io.remora.xds.tracing.OtelResource.environment(
+                        "service.name=from-env,,k8s.pod.name=p,broken,a=b=c,deployment.environment=prod", ctx));
+        assertTrue(ctx.warnings().stream().anyMatch(w -> w.contains("invalid text: broken.")), ctx.warnings().toString());
+        assertTrue(ctx.warnings().stream().anyMatch(w -> w.contains("invalid text: a=b=c.")), ctx.warnings().toString());
+        TranslationContext unset = new TranslationContext(Set.of("otel"));
+        assertEquals(java.util.Map.of(), io.remora.xds.tracing.OtelResource.environment(null, unset));
+        assertTrue(unset.warnings().stream().anyMatch(w -> w.contains("Environment variable doesn't exist")));
     }
 
     @Test
