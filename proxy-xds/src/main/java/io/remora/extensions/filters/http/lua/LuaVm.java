@@ -18,6 +18,7 @@ public final class LuaVm {
     final LuaValue onResponse;
     final LuaTable handleMeta;
     final LuaTable headersMeta;
+    final LuaTable readOnlyHeadersMeta;
     final LuaTable bufferMeta;
     final LuaTable metadataMeta;
     final StreamInfoApi.Tables info;
@@ -30,6 +31,7 @@ public final class LuaVm {
         onResponse = function("envoy_on_response");
         handleMeta = StreamHandleApi.metatable();
         headersMeta = HeaderMapApi.metatable();
+        readOnlyHeadersMeta = HeaderMapApi.readOnlyMetatable();
         bufferMeta = BufferApi.metatable();
         metadataMeta = MetadataApi.metatable();
         info = StreamInfoApi.Tables.create();

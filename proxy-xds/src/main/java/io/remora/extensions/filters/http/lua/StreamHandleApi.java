@@ -44,6 +44,14 @@ final class StreamHandleApi {
             }
             return s.headersObject;
         }));
+        m.set("downstreamRequestHeaders", fn(a -> {
+            LuaStream s = self(a);
+            if (s.request) {
+                throw new LuaError("downstreamRequestHeaders() is only available in envoy_on_response");
+            }
+            Http2Headers h = s.callbacks().requestHeaders();
+            return h == null ? LuaValue.NIL : HeaderMapApi.wrap(h, s, false, s.vm.readOnlyHeadersMeta);
+        }));
         m.set("body", fn(a -> {
             LuaStream s = self(a);
             boolean wrap = false;
@@ -62,6 +70,8 @@ final class StreamHandleApi {
             return MetadataApi.wrap(routeMetadata(s), s.vm.metadataMeta);
         }));
         m.set("filterContext", fn(a -> MetadataApi.wrap(Map.of(), self(a).vm.metadataMeta)));
+        // Unlike metadata(), these read the filter's own name only, with no envoy.filters.http.lua
+        // fallback (Envoy's RouteWrapper and VirtualHostWrapper).
         m.set("route", fn(a -> {
             LuaStream s = self(a);
             RouteEntry route = s.route();
@@ -86,6 +96,10 @@ final class StreamHandleApi {
         m.set("connection", fn(a -> {
             LuaStream s = self(a);
             return new LuaUserdata(s, s.vm.info.connection());
+        }));
+        m.set("connectionStreamInfo", fn(a -> {
+            LuaStream s = self(a);
+            return new LuaUserdata(s, s.vm.info.connectionStreamInfo());
         }));
         m.set("respond", fn(a -> {
             LuaStream s = self(a);
@@ -190,7 +204,8 @@ final class StreamHandleApi {
 
     /** {@code route()} / {@code virtualHost()}: an object whose {@code metadata()} is that level's. */
     private static LuaTable metadataHolder(LuaStream s, Map<String, Map<String, Object>> all) {
-        LuaValue metadata = MetadataApi.wrap(filterMetadata(s, all), s.vm.metadataMeta);
+        Map<String, Object> own = all == null ? null : all.get(s.callbacks().filterName());
+        LuaValue metadata = MetadataApi.wrap(own == null ? Map.of() : own, s.vm.metadataMeta);
         LuaTable holder = new LuaTable();
         holder.set("metadata", fn(x -> metadata));
         return holder;
