@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Parts of Envoy's Lua API beyond the basics of {@link LuaE2ETest}, through curl and a raw PROXY
  * protocol client: route()/virtualHost() metadata under the filter's own name only, the stream
  * info's direct local address, filter state and draining, the connection's dynamic metadata,
- * the request headers as a response script reads them, and what httpCall adds to its request.
+ * the request headers as a response script reads them, what httpCall adds to its request, and
+ * the request-path calls a response script may make to no effect.
  */
 class LuaStreamApiE2ETest {
 
@@ -71,6 +72,11 @@ class LuaStreamApiE2ETest {
               handle:headers():add("x-read-only", tostring(rh.replace == nil and rh.add == nil and rh.remove == nil))
               if path == "/drain" then
                 handle:streamInfo():drainConnectionUponCompletion()
+              end
+              if path == "/late-override" then
+                handle:setUpstreamOverrideHost("127.0.0.1:1", true)
+                handle:clearRouteCache()
+                handle:headers():add("x-after", "went on")
               end
             end
             """;
@@ -186,6 +192,13 @@ class LuaStreamApiE2ETest {
         assertEquals(200, drained.status());
         assertEquals("close", drained.header("connection"));
         assertNull(curl(stack.url("/kept")).header("connection"), "other responses keep their connection");
+    }
+
+    @Test
+    void overrideHostAndClearRouteCacheAreNoOpsOnTheResponsePath() throws Exception {
+        Curl r = curl(stack.url("/late-override"));
+        assertEquals(200, r.status());
+        assertEquals("went on", r.header("x-after"), "not a script error, as Envoy's encoder callbacks ignore both");
     }
 
     @Test

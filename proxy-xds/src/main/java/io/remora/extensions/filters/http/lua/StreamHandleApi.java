@@ -110,7 +110,10 @@ final class StreamHandleApi {
         }));
         m.set("httpCall", fn(a -> self(a).httpCall(a)));
         m.set("clearRouteCache", fn(a -> {
-            self(a).callbacks().clearRouteCache();
+            LuaStream s = self(a);
+            if (s.request) { // on the response path Envoy's encoder callbacks ignore it
+                s.callbacks().clearRouteCache();
+            }
             return LuaValue.NONE;
         }));
         m.set("base64Escape", fn(a -> {
@@ -168,7 +171,8 @@ final class StreamHandleApi {
     /**
      * {@code setUpstreamOverrideHost(host[, strict])}: the load balancer tries the cluster's host
      * at this IP address ("ip:port"; a bare IP matches no host, as in Envoy) first; strict fails
-     * the request when that host cannot take it, instead of balancing.
+     * the request when that host cannot take it, instead of balancing. On the response path the
+     * host is still checked, and then nothing happens.
      */
     private static void setUpstreamOverrideHost(LuaStream s, Varargs a) {
         String host = a.checkjstring(2);
@@ -180,9 +184,6 @@ final class StreamHandleApi {
             }
             strict = a.arg(3).toboolean();
         }
-        if (!s.request) {
-            throw new LuaError("setUpstreamOverrideHost is only supported on the request path");
-        }
         java.net.InetSocketAddress address = OverrideHost.parse(host);
         if (address == null) {
             java.net.InetAddress ip = io.netty.util.NetUtil.createInetAddressFromIpAddressString(
@@ -191,6 +192,9 @@ final class StreamHandleApi {
                 throw new LuaError("host is not a valid IP address");
             }
             address = new java.net.InetSocketAddress(ip, 0);
+        }
+        if (!s.request) {
+            return; // the upstream is chosen already: Envoy's encoder callbacks take it and do nothing
         }
         s.callbacks().filterState().set(OverrideHost.FILTER_STATE_KEY, new OverrideHost(address, strict),
                 io.remora.network.FilterState.Mutability.MUTABLE);
