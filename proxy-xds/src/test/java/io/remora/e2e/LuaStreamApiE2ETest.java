@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Parts of Envoy's Lua API beyond the basics of {@link LuaE2ETest}, through curl and a raw PROXY
  * protocol client: route()/virtualHost() metadata under the filter's own name only, the stream
  * info's direct local address, filter state and draining, the connection's dynamic metadata,
- * the request headers as a response script reads them, what httpCall adds to its request, and
- * the request-path calls a response script may make to no effect.
+ * the request headers as a response script reads them, what httpCall adds to its request, the
+ * script's own stats, and the request-path calls a response script may make to no effect.
  */
 class LuaStreamApiE2ETest {
 
@@ -56,6 +56,15 @@ class LuaStreamApiE2ETest {
                 local ppv2 = md:get("ppv2")
                 handle:respond({[":status"] = "200"}, (ppv2 and ppv2["tenant"] or "none") .. " "
                     .. table.concat(names, ",") .. " " .. tostring(md:get("absent")))
+              elseif path == "/stats" then
+                local c = handle:stats():counter("script_hits")
+                c:inc()
+                c:add(2)
+                local g = handle:stats():gauge("script_level")
+                g:set(5)
+                g:dec()
+                handle:stats():histogram("script_size", "bytes"):recordValue(7)
+                handle:respond({[":status"] = "200"}, tostring(c:value()) .. " " .. tostring(g:value()))
               elseif path == "/call" or path == "/call-noxff" then
                 local options = {timeout_ms = 5000}
                 if path == "/call-noxff" then options.send_xff = false end
@@ -199,6 +208,14 @@ class LuaStreamApiE2ETest {
         Curl r = curl(stack.url("/late-override"));
         assertEquals(200, r.status());
         assertEquals("went on", r.header("x-after"), "not a script error, as Envoy's encoder callbacks ignore both");
+    }
+
+    @Test
+    void scriptsMakeTheirOwnStatsInTheLuaScope() throws Exception {
+        assertEquals("3 4", curl(stack.url("/stats")).text());
+        assertEquals(3.0, proxy.metric("envoy_http_lua_script_hits{envoy_http_conn_manager_prefix=\"ingress\"}"));
+        assertEquals(4.0, proxy.metric("envoy_http_lua_script_level{envoy_http_conn_manager_prefix=\"ingress\"}"));
+        assertEquals(1.0, proxy.metric("envoy_http_lua_script_size_count{envoy_http_conn_manager_prefix=\"ingress\"}"));
     }
 
     @Test

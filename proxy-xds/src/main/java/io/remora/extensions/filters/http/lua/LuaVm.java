@@ -22,6 +22,7 @@ public final class LuaVm {
     final LuaTable bufferMeta;
     final LuaTable metadataMeta;
     final StreamInfoApi.Tables info;
+    final StatsScopeApi.Tables stats;
 
     /** Loads and runs the script's top level; a {@link LuaError} says why it cannot be loaded. */
     LuaVm(LuaSource source) {
@@ -35,6 +36,7 @@ public final class LuaVm {
         bufferMeta = BufferApi.metatable();
         metadataMeta = MetadataApi.metatable();
         info = StreamInfoApi.Tables.create();
+        stats = StatsScopeApi.Tables.create();
     }
 
     private LuaValue function(String name) {

@@ -97,6 +97,10 @@ final class StreamHandleApi {
             LuaStream s = self(a);
             return new LuaUserdata(s, s.vm.info.connection());
         }));
+        m.set("stats", fn(a -> {
+            LuaStream s = self(a);
+            return new LuaUserdata(s, s.vm.stats.scope());
+        }));
         m.set("connectionStreamInfo", fn(a -> {
             LuaStream s = self(a);
             return new LuaUserdata(s, s.vm.info.connectionStreamInfo());
