@@ -135,4 +135,14 @@ abstract class FilterSlot implements StreamFilterCallbacks {
     public int bufferLimit() {
         return stream.cx.bufferLimit();
     }
+
+    @Override
+    public void drainConnectionUponCompletion() {
+        stream.cx.drain();
+    }
+
+    @Override
+    public java.util.Map<String, java.util.Map<String, Object>> connectionDynamicMetadata() {
+        return io.remora.network.ConnectionMetadata.all(stream.cx.channel);
+    }
 }

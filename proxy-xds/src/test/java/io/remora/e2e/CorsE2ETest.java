@@ -51,6 +51,19 @@ class CorsE2ETest {
                       "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
                       allow_methods: "*"
                       allow_headers: "*"
+                - match: { prefix: "/pna" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.cors:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
+                      allow_private_network_access: true
+                - match: { prefix: "/shadow" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.cors:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
+                      filter_enabled: { default_value: { numerator: 0 } }
+                      shadow_enabled: { default_value: { numerator: 100 } }
                 - match: { prefix: "/" }
                   route: { cluster: app }
                 """;
@@ -216,6 +229,28 @@ class CorsE2ETest {
         Curl off = preflight("/switch", "https://good.example");
         assertEquals("upstream saw OPTIONS /switch", off.text(), "the filter is off for this route: forwarded");
         assertNull(off.header("access-control-allow-origin"));
+    }
+
+    @Test
+    void privateNetworkAccessIsAllowedOnlyWhenAskedFor() throws Exception {
+        Curl asked = preflight("/pna", "https://good.example", "-H", "Access-Control-Request-Private-Network: true");
+        assertEquals("https://good.example", asked.header("access-control-allow-origin"));
+        assertEquals("true", asked.header("access-control-allow-private-network"));
+        Curl notAsked = preflight("/pna", "https://good.example");
+        assertEquals("https://good.example", notAsked.header("access-control-allow-origin"));
+        assertNull(notAsked.header("access-control-allow-private-network"), "Envoy answers it only to the request header");
+    }
+
+    @Test
+    void shadowModeCountsButEnforcesNothing() throws Exception {
+        String valid = "envoy_http_cors_origin_valid{envoy_http_conn_manager_prefix=\"ingress\"}";
+        double v0 = proxy.metric(valid);
+        Curl r = preflight("/shadow", "https://good.example");
+        assertEquals("upstream saw OPTIONS /shadow", r.text(), "the preflight goes upstream");
+        assertNull(r.header("access-control-allow-origin"));
+        Curl simple = Curl.run("-H", "Origin: https://good.example", url("/shadow/simple"));
+        assertNull(simple.header("access-control-allow-origin"), "nor is the response decorated");
+        assertEquals(v0 + 2, proxy.metric(valid), "both origins counted");
     }
 
     @Test

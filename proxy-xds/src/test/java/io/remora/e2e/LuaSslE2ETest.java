@@ -37,6 +37,9 @@ class LuaSslE2ETest {
               add("sha256", ssl:sha256PeerCertificateDigest())
               add("serial", ssl:serialNumberPeerCertificate())
               add("subject", ssl:subjectPeerCertificate())
+              local parsed = ssl:parsedSubjectPeerCertificate()
+              add("cn", parsed:commonName())
+              add("org", table.concat(parsed:organizationName(), ","))
               add("uri", table.concat(ssl:uriSanPeerCertificate(), ","))
               add("dns", table.concat(ssl:dnsSansPeerCertificate(), ","))
               add("localdns", table.concat(ssl:dnsSansLocalCertificate(), ","))
@@ -117,6 +120,8 @@ class LuaSslE2ETest {
                 f.get("sha256"));
         assertEquals(client.cert().getSerialNumber().toString(16), f.get("serial"));
         assertEquals("O=remora-test,CN=lua-client", f.get("subject"), "RFC 2253: the last RDN first");
+        assertEquals("lua-client", f.get("cn"), "parsedSubjectPeerCertificate():commonName()");
+        assertEquals("remora-test", f.get("org"), "parsedSubjectPeerCertificate():organizationName()");
         assertEquals(CLIENT_URI, f.get("uri"));
         assertEquals("client.lua.test", f.get("dns"));
         assertEquals("server.lua.test", f.get("localdns"));

@@ -105,4 +105,21 @@ public interface StreamFilterCallbacks {
 
     /** How many body bytes a filter may have buffered (the listener's per-connection limit). */
     int bufferLimit();
+
+    /**
+     * Envoy's StreamInfo setShouldDrainConnectionUponCompletion: the downstream connection drains
+     * as this stream ends (HTTP/1.1: {@code connection: close} on its response, then closed;
+     * HTTP/2: GOAWAY, the streams it has still finish). An upstream filter's stream has no
+     * downstream connection of its own, so by default nothing happens.
+     */
+    default void drainConnectionUponCompletion() {
+    }
+
+    /**
+     * The dynamic metadata of the downstream connection (Envoy's connection-level stream info: what
+     * proxy_protocol's TLV rules or an internal listener's passthrough put there); empty when none.
+     */
+    default java.util.Map<String, java.util.Map<String, Object>> connectionDynamicMetadata() {
+        return java.util.Map.of();
+    }
 }

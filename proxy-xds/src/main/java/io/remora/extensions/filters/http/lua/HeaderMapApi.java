@@ -45,14 +45,7 @@ final class HeaderMapApi {
     }
 
     static LuaTable metatable() {
-        LuaTable methods = new LuaTable();
-        methods.set("get", fn(a -> LuaValues.header(self(a).headers, name(a.arg(2)))));
-        methods.set("getAtIndex", fn(a -> {
-            List<CharSequence> all = self(a).headers.getAll(name(a.arg(2)));
-            int i = a.checkint(3);
-            return i < 0 || i >= all.size() ? LuaValue.NIL : bytes(all.get(i));
-        }));
-        methods.set("getNumValues", fn(a -> LuaValue.valueOf(self(a).headers.getAll(name(a.arg(2))).size())));
+        LuaTable methods = readMethods();
         methods.set("add", fn(a -> {
             Wrapped w = self(a);
             w.checkModifiable();
@@ -78,6 +71,30 @@ final class HeaderMapApi {
             // Remora writes the standard reason phrase of the status; a custom one is not kept.
             return LuaValue.NONE;
         }));
+        return meta(methods);
+    }
+
+    /**
+     * Envoy's ReadOnlyHeaderMapWrapper (the request headers as a response script sees them): the
+     * changing methods are not there at all, so calling one is calling nil.
+     */
+    static LuaTable readOnlyMetatable() {
+        return meta(readMethods());
+    }
+
+    private static LuaTable readMethods() {
+        LuaTable methods = new LuaTable();
+        methods.set("get", fn(a -> LuaValues.header(self(a).headers, name(a.arg(2)))));
+        methods.set("getAtIndex", fn(a -> {
+            List<CharSequence> all = self(a).headers.getAll(name(a.arg(2)));
+            int i = a.checkint(3);
+            return i < 0 || i >= all.size() ? LuaValue.NIL : bytes(all.get(i));
+        }));
+        methods.set("getNumValues", fn(a -> LuaValue.valueOf(self(a).headers.getAll(name(a.arg(2))).size())));
+        return methods;
+    }
+
+    private static LuaTable meta(LuaTable methods) {
         LuaTable meta = new LuaTable();
         meta.set(LuaValue.INDEX, methods);
         meta.set("__pairs", fn(a -> pairs(self(a).headers)));

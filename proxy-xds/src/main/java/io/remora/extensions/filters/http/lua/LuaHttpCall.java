@@ -5,6 +5,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.extensions.filters.http.common.ClusterCall;
+import io.remora.extensions.filters.http.common.GrpcCalls;
 import io.remora.http.filter.StreamFilterCallbacks;
 import io.remora.http.upstream.Cancellable;
 import io.remora.upstream.Cluster;
@@ -52,6 +53,7 @@ final class LuaHttpCall {
         long timeoutMs = 0;
         boolean async = false;
         boolean duplicates = false;
+        boolean sendXff = true;
         if (a.arg(5).istable()) {
             LuaTable options = (LuaTable) a.arg(5);
             for (Varargs e = options.next(LuaValue.NIL); !e.arg1().isnil(); e = options.next(e.arg1())) {
@@ -61,7 +63,8 @@ final class LuaHttpCall {
                     case "asynchronous" -> async = v.toboolean();
                     case "timeout_ms" -> timeoutMs = timeout(v.checklong());
                     case "return_duplicate_headers" -> duplicates = v.toboolean();
-                    case "trace_sampled", "send_xff" -> { } // no tracing span nor x-forwarded-for to carry
+                    case "send_xff" -> sendXff = v.toboolean();
+                    case "trace_sampled" -> { } // the call makes no span of its own to sample
                     default -> throw new LuaError("\"" + key + "\" is not valid key for httpCall() options");
                 }
             }
@@ -86,6 +89,8 @@ final class LuaHttpCall {
         if (body != null) {
             h.setInt("content-length", body.length);
         }
+        // Envoy's async client: x-envoy-internal always, the node's address in x-forwarded-for unless send_xff is false.
+        GrpcCalls.addEnvoyHeaders(h, sendXff ? cb.serverContext().localAddress() : null);
         return new Request(cluster, h, body, timeoutMs == 0 ? null : Duration.ofMillis(timeoutMs), async, duplicates);
     }
 

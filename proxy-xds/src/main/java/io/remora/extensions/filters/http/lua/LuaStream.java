@@ -57,6 +57,11 @@ final class LuaStream {
         this.run = new LuaScriptRun(filter, vm, function, calls);
     }
 
+    /** The filter's lua scope, where the script's own stats go too. */
+    LuaStats stats() {
+        return filter.stats();
+    }
+
     StreamFilterCallbacks callbacks() {
         return cb;
     }

@@ -18,9 +18,11 @@ public final class LuaVm {
     final LuaValue onResponse;
     final LuaTable handleMeta;
     final LuaTable headersMeta;
+    final LuaTable readOnlyHeadersMeta;
     final LuaTable bufferMeta;
     final LuaTable metadataMeta;
     final StreamInfoApi.Tables info;
+    final StatsScopeApi.Tables stats;
 
     /** Loads and runs the script's top level; a {@link LuaError} says why it cannot be loaded. */
     LuaVm(LuaSource source) {
@@ -30,9 +32,11 @@ public final class LuaVm {
         onResponse = function("envoy_on_response");
         handleMeta = StreamHandleApi.metatable();
         headersMeta = HeaderMapApi.metatable();
+        readOnlyHeadersMeta = HeaderMapApi.readOnlyMetatable();
         bufferMeta = BufferApi.metatable();
         metadataMeta = MetadataApi.metatable();
         info = StreamInfoApi.Tables.create();
+        stats = StatsScopeApi.Tables.create();
     }
 
     private LuaValue function(String name) {

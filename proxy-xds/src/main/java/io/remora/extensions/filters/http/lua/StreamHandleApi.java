@@ -44,6 +44,14 @@ final class StreamHandleApi {
             }
             return s.headersObject;
         }));
+        m.set("downstreamRequestHeaders", fn(a -> {
+            LuaStream s = self(a);
+            if (s.request) {
+                throw new LuaError("downstreamRequestHeaders() is only available in envoy_on_response");
+            }
+            Http2Headers h = s.callbacks().requestHeaders();
+            return h == null ? LuaValue.NIL : HeaderMapApi.wrap(h, s, false, s.vm.readOnlyHeadersMeta);
+        }));
         m.set("body", fn(a -> {
             LuaStream s = self(a);
             boolean wrap = false;
@@ -62,6 +70,8 @@ final class StreamHandleApi {
             return MetadataApi.wrap(routeMetadata(s), s.vm.metadataMeta);
         }));
         m.set("filterContext", fn(a -> MetadataApi.wrap(Map.of(), self(a).vm.metadataMeta)));
+        // Unlike metadata(), these read the filter's own name only, with no envoy.filters.http.lua
+        // fallback (Envoy's RouteWrapper and VirtualHostWrapper).
         m.set("route", fn(a -> {
             LuaStream s = self(a);
             RouteEntry route = s.route();
@@ -87,6 +97,14 @@ final class StreamHandleApi {
             LuaStream s = self(a);
             return new LuaUserdata(s, s.vm.info.connection());
         }));
+        m.set("stats", fn(a -> {
+            LuaStream s = self(a);
+            return new LuaUserdata(s, s.vm.stats.scope());
+        }));
+        m.set("connectionStreamInfo", fn(a -> {
+            LuaStream s = self(a);
+            return new LuaUserdata(s, s.vm.info.connectionStreamInfo());
+        }));
         m.set("respond", fn(a -> {
             LuaStream s = self(a);
             LuaTable t = a.checktable(2);
@@ -96,7 +114,10 @@ final class StreamHandleApi {
         }));
         m.set("httpCall", fn(a -> self(a).httpCall(a)));
         m.set("clearRouteCache", fn(a -> {
-            self(a).callbacks().clearRouteCache();
+            LuaStream s = self(a);
+            if (s.request) { // on the response path Envoy's encoder callbacks ignore it
+                s.callbacks().clearRouteCache();
+            }
             return LuaValue.NONE;
         }));
         m.set("base64Escape", fn(a -> {
@@ -154,7 +175,8 @@ final class StreamHandleApi {
     /**
      * {@code setUpstreamOverrideHost(host[, strict])}: the load balancer tries the cluster's host
      * at this IP address ("ip:port"; a bare IP matches no host, as in Envoy) first; strict fails
-     * the request when that host cannot take it, instead of balancing.
+     * the request when that host cannot take it, instead of balancing. On the response path the
+     * host is still checked, and then nothing happens.
      */
     private static void setUpstreamOverrideHost(LuaStream s, Varargs a) {
         String host = a.checkjstring(2);
@@ -166,9 +188,6 @@ final class StreamHandleApi {
             }
             strict = a.arg(3).toboolean();
         }
-        if (!s.request) {
-            throw new LuaError("setUpstreamOverrideHost is only supported on the request path");
-        }
         java.net.InetSocketAddress address = OverrideHost.parse(host);
         if (address == null) {
             java.net.InetAddress ip = io.netty.util.NetUtil.createInetAddressFromIpAddressString(
@@ -177,6 +196,9 @@ final class StreamHandleApi {
                 throw new LuaError("host is not a valid IP address");
             }
             address = new java.net.InetSocketAddress(ip, 0);
+        }
+        if (!s.request) {
+            return; // the upstream is chosen already: Envoy's encoder callbacks take it and do nothing
         }
         s.callbacks().filterState().set(OverrideHost.FILTER_STATE_KEY, new OverrideHost(address, strict),
                 io.remora.network.FilterState.Mutability.MUTABLE);
@@ -190,7 +212,8 @@ final class StreamHandleApi {
 
     /** {@code route()} / {@code virtualHost()}: an object whose {@code metadata()} is that level's. */
     private static LuaTable metadataHolder(LuaStream s, Map<String, Map<String, Object>> all) {
-        LuaValue metadata = MetadataApi.wrap(filterMetadata(s, all), s.vm.metadataMeta);
+        Map<String, Object> own = all == null ? null : all.get(s.callbacks().filterName());
+        LuaValue metadata = MetadataApi.wrap(own == null ? Map.of() : own, s.vm.metadataMeta);
         LuaTable holder = new LuaTable();
         holder.set("metadata", fn(x -> metadata));
         return holder;

@@ -1,18 +1,17 @@
 package io.remora.extensions.filters.http.lua;
 
 import io.remora.accesslog.AccessLogFormatter;
+import io.remora.accesslog.FilterStateFields;
+import io.remora.accesslog.FilterStateProto;
 import io.remora.accesslog.StreamInfo;
-import io.remora.tls.TlsConnection;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 import static io.remora.extensions.filters.http.lua.LuaValues.fn;
 
@@ -26,11 +25,13 @@ final class StreamInfoApi {
     }
 
     /** The metatables of the stream info, dynamic metadata and SSL objects of one VM. */
-    record Tables(LuaTable streamInfo, LuaTable dynamicMetadata, LuaTable ssl, LuaTable connection) {
+    record Tables(LuaTable streamInfo, LuaTable dynamicMetadata, LuaTable ssl, LuaTable connection,
+                  LuaTable connectionStreamInfo) {
         static Tables create() {
-            LuaTable ssl = sslTable();
+            LuaTable ssl = SslConnectionApi.metatable();
             LuaTable dynamic = dynamicMetadataTable();
-            return new Tables(streamInfoTable(dynamic, ssl), dynamic, ssl, connectionTable(ssl));
+            return new Tables(streamInfoTable(dynamic, ssl), dynamic, ssl, connectionTable(ssl),
+                    connectionStreamInfoTable());
         }
     }
 
@@ -48,6 +49,8 @@ final class StreamInfoApi {
         LuaTable m = new LuaTable();
         m.set("protocol", fn(a -> str(self(a).callbacks().downstreamProtocol())));
         m.set("downstreamLocalAddress", fn(a -> str(AccessLogFormatter.address(info(a).downstreamLocalAddress, true))));
+        m.set("downstreamDirectLocalAddress",
+                fn(a -> str(AccessLogFormatter.address(info(a).downstreamDirectLocalAddress(), true))));
         m.set("downstreamDirectRemoteAddress",
                 fn(a -> str(AccessLogFormatter.address(info(a).downstreamDirectRemoteAddress, true))));
         m.set("downstreamRemoteAddress", fn(a -> str(AccessLogFormatter.address(info(a).downstreamRemoteAddress, true))));
@@ -65,18 +68,71 @@ final class StreamInfoApi {
             return LuaValue.valueOf(name == null ? "" : name);
         }));
         m.set("dynamicMetadata", fn(a -> new LuaUserdata(self(a), dynamic)));
-        m.set("downstreamSslConnection", fn(a -> ssl(info(a).downstreamTls(), ssl)));
+        m.set("downstreamSslConnection", fn(a -> SslConnectionApi.wrap(info(a).downstreamTls(), ssl)));
+        LuaTable filterState = filterStateTable();
+        m.set("filterState", fn(a -> new LuaUserdata(self(a), filterState)));
+        m.set("drainConnectionUponCompletion", fn(a -> {
+            self(a).callbacks().drainConnectionUponCompletion();
+            return LuaValue.NONE;
+        }));
         return meta(m);
+    }
+
+    /**
+     * Envoy's FilterStateWrapper {@code get(name[, field])}: the object's text (serializeAsString),
+     * or one field of an object that has fields (a number stays a number); nil when there is none.
+     */
+    private static LuaTable filterStateTable() {
+        LuaTable m = new LuaTable();
+        m.set("get", fn(a -> {
+            String name = a.checkjstring(2);
+            io.remora.network.FilterState state = self(a).callbacks().filterState();
+            Object o = state == null ? null : state.get(name);
+            if (o == null) {
+                return LuaValue.NIL;
+            }
+            if (!a.arg(3).isnil()) {
+                String field = a.checkjstring(3);
+                Object v = o instanceof FilterStateFields f ? f.field(field) : null;
+                if (v instanceof Number n) {
+                    return LuaValue.valueOf(n.doubleValue());
+                }
+                return v == null ? LuaValue.NIL : LuaValue.valueOf(v.toString());
+            }
+            String text = o instanceof FilterStateProto p ? p.plainText()
+                    : o instanceof FilterStateFields f ? f.text() : o.toString();
+            return text == null ? LuaValue.NIL : LuaValue.valueOf(text);
+        }));
+        return meta(m);
+    }
+
+    /** Envoy's ConnectionStreamInfoWrapper: the connection's dynamic metadata, read-only ({@code get}, pairs). */
+    private static LuaTable connectionStreamInfoTable() {
+        LuaTable dynamic = new LuaTable();
+        dynamic.set("get", fn(a -> {
+            Map<String, Object> ns = self(a).callbacks().connectionDynamicMetadata().get(a.checkjstring(2));
+            return ns == null || ns.isEmpty() ? LuaValue.NIL : LuaValues.toLua(ns);
+        }));
+        LuaTable dynamicMeta = meta(dynamic);
+        dynamicMeta.set("__pairs", fn(a -> pairs(self(a).callbacks().connectionDynamicMetadata())));
+        LuaTable m = new LuaTable();
+        m.set("dynamicMetadata", fn(a -> new LuaUserdata(self(a), dynamicMeta)));
+        return meta(m);
+    }
+
+    private static Varargs pairs(Map<String, Map<String, Object>> all) {
+        List<LuaValue> kv = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Object>> e : all.entrySet()) {
+            kv.add(LuaValue.valueOf(e.getKey()));
+            kv.add(LuaValues.toLua(e.getValue()));
+        }
+        return LuaValues.iterator(kv);
     }
 
     private static LuaTable connectionTable(LuaTable ssl) {
         LuaTable m = new LuaTable();
-        m.set("ssl", fn(a -> ssl(self(a).callbacks().streamInfo().downstreamTls(), ssl)));
+        m.set("ssl", fn(a -> SslConnectionApi.wrap(self(a).callbacks().streamInfo().downstreamTls(), ssl)));
         return meta(m);
-    }
-
-    static LuaValue ssl(TlsConnection tls, LuaTable meta) {
-        return tls == null ? LuaValue.NIL : new LuaUserdata(tls, meta);
     }
 
     private static StreamInfo info(Varargs a) {
@@ -95,62 +151,8 @@ final class StreamInfoApi {
             return LuaValue.NONE;
         }));
         LuaTable meta = meta(m);
-        meta.set("__pairs", fn(a -> {
-            List<LuaValue> kv = new ArrayList<>();
-            for (Map.Entry<String, Map<String, Object>> e : info(a).dynamicMetadata().entrySet()) {
-                kv.add(LuaValue.valueOf(e.getKey()));
-                kv.add(LuaValues.toLua(e.getValue()));
-            }
-            return LuaValues.iterator(kv);
-        }));
+        meta.set("__pairs", fn(a -> pairs(info(a).dynamicMetadata())));
         return meta;
-    }
-
-    private static LuaTable sslTable() {
-        LuaTable m = new LuaTable();
-        m.set("peerCertificatePresented", tls(t -> LuaValue.valueOf(t.peerCertificate() != null)));
-        m.set("peerCertificateValidated", tls(t -> LuaValue.valueOf(t.peerCertificateValidated())));
-        m.set("uriSanLocalCertificate", tls(t -> list(t.localUriSans())));
-        m.set("uriSanPeerCertificate", tls(t -> list(t.peerUriSans())));
-        m.set("dnsSansLocalCertificate", tls(t -> list(t.localDnsSans())));
-        m.set("dnsSansPeerCertificate", tls(t -> list(t.peerDnsSans())));
-        m.set("sha256PeerCertificateDigest", tls(t -> text(t.peerFingerprintSha256())));
-        m.set("serialNumberPeerCertificate", tls(t -> text(t.peerSerial())));
-        m.set("issuerPeerCertificate", tls(t -> text(t.peerIssuer())));
-        m.set("subjectPeerCertificate", tls(t -> text(t.peerSubject())));
-        m.set("subjectLocalCertificate", tls(t -> text(t.localSubject())));
-        m.set("validFromPeerCertificate", tls(t -> seconds(t.peerValidFrom())));
-        m.set("expirationPeerCertificate", tls(t -> seconds(t.peerValidUntil())));
-        m.set("oidsPeerCertificate", tls(t -> list(io.remora.tls.CertificateExtensionOids.of(t.peerCertificate()))));
-        m.set("oidsLocalCertificate", tls(t -> list(io.remora.tls.CertificateExtensionOids.of(t.localCertificate()))));
-        m.set("sessionId", tls(t -> text(t.sessionId())));
-        // Envoy's "0x" and four lower-case hex digits.
-        m.set("ciphersuiteId", tls(t -> text(String.format("0x%04x", io.remora.tls.CipherSuiteIds.of(t.cipher())))));
-        m.set("ciphersuiteString", tls(t -> text(t.cipher())));
-        m.set("tlsVersion", tls(t -> text(t.protocol())));
-        m.set("urlEncodedPemEncodedPeerCertificate", tls(t -> text(t.peerCertificatePemUrlEncoded())));
-        m.set("urlEncodedPemEncodedPeerCertificateChain", tls(t -> text(t.peerChainPemUrlEncoded())));
-        return meta(m);
-    }
-
-    private static LuaValue tls(Function<TlsConnection, LuaValue> f) {
-        return fn(a -> f.apply((TlsConnection) a.checkuserdata(1, TlsConnection.class)));
-    }
-
-    private static LuaValue text(String s) {
-        return LuaValue.valueOf(s == null ? "" : s);
-    }
-
-    private static LuaValue seconds(Instant i) {
-        return LuaValue.valueOf(i == null ? 0 : i.getEpochSecond());
-    }
-
-    private static LuaValue list(List<String> l) {
-        LuaTable t = new LuaTable(l.size(), 0);
-        for (int i = 0; i < l.size(); i++) {
-            t.rawset(i + 1, LuaValue.valueOf(l.get(i)));
-        }
-        return t;
     }
 
     private static LuaTable meta(LuaTable methods) {
