@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /clusters} as Envoy prints it: per cluster its observability name, outlier success rate
+ * {@code /clusters} as Envoy prints it (its {@code filter}: an RE2 partial match on the cluster's name): per cluster its observability name, outlier success rate
  * averages and thresholds, circuit breakers (runtime overrides applied), {@code added_via_api} and
  * an EDS cluster's {@code eds_service_name}; per host its counters and gauges in name order, then
  * hostname, health flags, weight, locality, canary, priority and success rates.
@@ -36,6 +36,16 @@ final class ClustersEndpoint {
 
     static AdminResponse handle(AdminContext ctx, Map<String, List<String>> q) {
         List<Cluster> clusters = sorted(ctx.clusterManager().all());
+        List<String> filter = q.get("filter");
+        if (filter != null && !filter.isEmpty() && !filter.get(0).isEmpty()) {
+            com.google.re2j.Pattern p;
+            try {
+                p = com.google.re2j.Pattern.compile(filter.get(0));
+            } catch (com.google.re2j.PatternSyntaxException e) {
+                return AdminResponse.text(400, "Invalid re2 regex");
+            }
+            clusters.removeIf(c -> !p.matcher(c.name()).find());
+        }
         List<String> format = q.get("format");
         if (format != null && !format.isEmpty() && "json".equals(format.get(0))) {
             return AdminResponse.json(ClustersJson.write(ctx, clusters));

@@ -78,6 +78,27 @@ public final class ClusterStats {
     public final Counter upstreamCxPoolOverflow;
     /** A pool wanted a connection past max_connections or the host's per-host max_connections. */
     public final Counter upstreamCxOverflow;
+    /**
+     * A pool's connection closed (Envoy's reportUpstreamCxDestroy): by this side or the peer, and again when a
+     * request was still on it (reportUpstreamCxDestroyActiveRequest).
+     */
+    public final Counter upstreamCxDestroyLocal;
+    public final Counter upstreamCxDestroyRemote;
+    public final Counter upstreamCxDestroyWithActiveRq;
+    public final Counter upstreamCxDestroyLocalWithActiveRq;
+    public final Counter upstreamCxDestroyRemoteWithActiveRq;
+    /** The upstream announced the connection's end: HTTP/2 GOAWAY, or a response that closes an HTTP/1 connection. */
+    public final Counter upstreamCxCloseNotify;
+    /** A connection took the last request max_requests_per_connection allows it. */
+    public final Counter upstreamCxMaxRequests;
+    /** Requests that waited for a pooled connection; those cancelled meanwhile, and those failed with its connect. */
+    public final Counter upstreamRqPendingTotal;
+    public final Counter upstreamRqCancelled;
+    public final Counter upstreamRqPendingFailureEject;
+    public final AtomicLong upstreamRqPendingActive = new AtomicLong();
+    /** From the start of a pool's connect to its end (TLS included), and to the connection's close. */
+    public final DistributionSummary upstreamCxConnectMs;
+    public final DistributionSummary upstreamCxLengthMs;
     /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503; for load reports only, unpublished. */
     public final Counter upstreamRqDropOverload;
     /** EDS assignments that carried endpoint_stale_after, and those that went stale. */
@@ -151,10 +172,32 @@ public final class ClusterStats {
         assignmentStale = configUpdate.assignmentStale;
         upstreamCxHttp1Total = c("envoy_cluster_upstream_cx_http1_total");
         upstreamCxHttp2Total = c("envoy_cluster_upstream_cx_http2_total");
-        // Envoy makes these with the cluster; Remora has no HTTP/3 nor 0-RTT, so they stay 0 as Envoy's do without them
+        upstreamCxDestroyLocal = c("envoy_cluster_upstream_cx_destroy_local");
+        upstreamCxDestroyRemote = c("envoy_cluster_upstream_cx_destroy_remote");
+        upstreamCxDestroyWithActiveRq = c("envoy_cluster_upstream_cx_destroy_with_active_rq");
+        upstreamCxDestroyLocalWithActiveRq = c("envoy_cluster_upstream_cx_destroy_local_with_active_rq");
+        upstreamCxDestroyRemoteWithActiveRq = c("envoy_cluster_upstream_cx_destroy_remote_with_active_rq");
+        upstreamCxCloseNotify = c("envoy_cluster_upstream_cx_close_notify");
+        upstreamCxMaxRequests = c("envoy_cluster_upstream_cx_max_requests");
+        upstreamRqPendingTotal = c("envoy_cluster_upstream_rq_pending_total");
+        upstreamRqCancelled = c("envoy_cluster_upstream_rq_cancelled");
+        upstreamRqPendingFailureEject = c("envoy_cluster_upstream_rq_pending_failure_eject");
+        Gauge.builder("envoy_cluster_upstream_rq_pending_active", upstreamRqPendingActive, AtomicLong::get).tag(TAG, name)
+                .register(r);
+        upstreamCxConnectMs = DistributionSummary.builder("envoy_cluster_upstream_cx_connect_ms").tag(TAG, name)
+                .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
+        upstreamCxLengthMs = DistributionSummary.builder("envoy_cluster_upstream_cx_length_ms").tag(TAG, name)
+                .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
+        // Envoy makes these with the cluster; Remora has no HTTP/3 nor 0-RTT, no maintenance mode, and counts no
+        // flow control or buffered bytes per cluster, so they stay 0 as Envoy's do when nothing charges them
         for (String never : new String[] {"upstream_cx_http3_total", "upstream_cx_connect_with_0_rtt",
-                "upstream_rq_0rtt", "upstream_http3_broken"}) {
+                "upstream_rq_0rtt", "upstream_http3_broken", "upstream_rq_maintenance_mode",
+                "upstream_flow_control_backed_up_total", "upstream_flow_control_drained_total",
+                "upstream_flow_control_paused_reading_total", "upstream_flow_control_resumed_reading_total"}) {
             c("envoy_cluster_" + never);
+        }
+        for (String never : new String[] {"upstream_cx_rx_bytes_buffered", "upstream_cx_tx_bytes_buffered"}) {
+            Gauge.builder("envoy_cluster_" + never, () -> 0).tag(TAG, name).register(r);
         }
         ClusterLbStats.register(r, name);
         lbSubsets = new LbSubsetStats(r, name);

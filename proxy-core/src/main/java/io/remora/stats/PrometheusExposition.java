@@ -28,17 +28,18 @@ import java.util.regex.Pattern;
  * {@code increase()} work on any series; the TYPE line only feeds metadata). Families whose names
  * agree with their type ({@code *_total} counters, gauges, histograms) keep their real type.
  * Every family gets a {@code # HELP} naming the Envoy stat it exposes. Envoy stat names with
- * abbreviated units ({@code *_ms}) are also rejected by the linter; none are registered today,
- * and new stats should be checked with promtool before they are added. One Envoy stat's name fails
- * the linter whatever its type ("use base unit seconds instead of days"):
- * {@code server.days_until_first_cert_expiring} stays in {@code /stats} and the sinks and is left out
- * here ({@link #LINT_REJECTED}); {@code server.seconds_until_first_ocsp_response_expiring} is exported.
+ * abbreviated units ({@code *_ms}) are also rejected by the linter, and new stats should be checked with promtool
+ * before they are added. Such names fail the linter whatever their type ("use base unit seconds instead of days",
+ * "metric names should not contain abbreviated units"): {@code server.days_until_first_cert_expiring},
+ * {@code cluster.<name>.upstream_cx_connect_ms} and {@code upstream_cx_length_ms} stay in {@code /stats} and the
+ * sinks and are left out here ({@link #LINT_REJECTED}); {@code server.seconds_until_first_ocsp_response_expiring} is exported.
  */
 public final class PrometheusExposition {
 
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** Envoy's names that promtool rejects for their unit, not exported (see above). */
-    private static final java.util.Set<String> LINT_REJECTED = java.util.Set.of("envoy_server_days_until_first_cert_expiring");
+    private static final java.util.Set<String> LINT_REJECTED = java.util.Set.of("envoy_server_days_until_first_cert_expiring",
+            "envoy_cluster_upstream_cx_connect_ms", "envoy_cluster_upstream_cx_length_ms");
 
     private PrometheusExposition() {
     }

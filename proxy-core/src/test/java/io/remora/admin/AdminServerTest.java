@@ -330,6 +330,23 @@ class AdminServerTest {
         }
     }
 
+    /** Envoy's ClustersHandler: {@code filter} keeps the clusters whose name its RE2 partially matches. */
+    @Test
+    void clustersFilter() throws Exception {
+        String text = get("/clusters?filter=hole$").body();
+        assertTrue(text.startsWith("blackhole::observability_name::blackhole\n"), text);
+        assertFalse(text.contains("reviews"), text);
+        JsonArray statuses = JsonParser.parseString(get("/clusters?format=json&filter=review").body())
+                .getAsJsonObject().getAsJsonArray("cluster_statuses");
+        assertEquals(1, statuses.size());
+        assertEquals("outbound|8080||reviews.default.svc.cluster.local",
+                statuses.get(0).getAsJsonObject().get("name").getAsString());
+        HttpResponse<String> bad = get("/clusters?filter=(");
+        assertEquals(400, bad.statusCode());
+        assertEquals("Invalid re2 regex", bad.body());
+        assertTrue(get("/clusters?filter=").body().contains("blackhole::") , "an empty filter keeps every cluster");
+    }
+
     @Test
     void clustersJson() throws Exception {
         HttpResponse<String> r = get("/clusters?format=json");

@@ -127,7 +127,7 @@ final class Http1ConnectionPool implements ConnectionPool {
     }
 
     private void opened(Http1UpstreamConnection conn) {
-        ctx.connectionOpened();
+        ctx.connectionOpened(conn.channel);
         conn.connected = true;
         ctx.armMaxDuration(conn.channel, () -> durationReached(conn));
         released(conn);
@@ -166,12 +166,13 @@ final class Http1ConnectionPool implements ConnectionPool {
         }
     }
 
-    void closed(Http1UpstreamConnection conn) {
+    /** @param activeRequest a request was still on it */
+    void closed(Http1UpstreamConnection conn, boolean activeRequest) {
         idle.remove(conn);
         if (conn.connected) {
             conn.connected = false;
             open--;
-            ctx.connectionClosed();
+            ctx.connectionClosed(conn.channel, activeRequest);
         }
         if (pending.size() > connecting) {
             connect();

@@ -18,6 +18,8 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     private boolean keepAlive;
     /** The HTTP codec left the pipeline: reads and writes are raw bytes. */
     private boolean raw;
+    /** Closed by this side while a request was on it (a broken response): its close counts with an active one. */
+    private boolean closingWithRequest;
     /** The peer reset the connection (%UPSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
     private boolean peerReset;
     // Parked after every response: the worker's timer, not a scheduled task per request.
@@ -42,6 +44,10 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         active = callbacks;
         holdsRequestSlot = callbacks.poolTakesRequestSlot();
         served++;
+        int max = pool.ctx.maxRequestsPerConnection();
+        if (max > 0 && served == max) {
+            pool.ctx.stats().upstreamCxMaxRequests.increment(); // Envoy: remaining_streams_ reached 0 on attach
+        }
         requestDone = responseDone = false;
         upgradeRequested = connectRequested = tcpTunneling = upgraded = chunkedRequest = false;
         keepAlive = true;
@@ -148,6 +154,9 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
             pool.ctx.host.stats.response(code);
         }
         keepAlive = head.keepAlive();
+        if (!keepAlive) {
+            pool.ctx.stats().upstreamCxCloseNotify.increment(); // Envoy's http1 StreamWrapper::decodeHeaders
+        }
         Http2Headers h = HeaderConversion.toHttp2Response(head);
         if (head.bodyless()) {
             responseDone = true;
@@ -230,6 +239,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         if (reason == ResetReason.PROTOCOL_ERROR && (cb != null || channel.isOpen())) {
             pool.ctx.stats().upstreamCxProtocolError.increment();
         }
+        closingWithRequest |= cb != null;
         channel.close();
         if (cb != null) {
             if (cb.poolCountsHostResults()) {
@@ -286,7 +296,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
         }
         UpstreamCallbacks cb = active;
         clearActive();
-        pool.closed(this);
+        pool.closed(this, cb != null || closingWithRequest);
         if (cb != null) {
             if (cb.poolCountsHostResults()) {
                 pool.ctx.host.stats.rqError.increment();

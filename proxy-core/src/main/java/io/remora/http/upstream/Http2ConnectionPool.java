@@ -105,7 +105,7 @@ final class Http2ConnectionPool implements ConnectionPool {
     }
 
     private void opened(Http2UpstreamConnection conn) {
-        ctx.connectionOpened();
+        ctx.connectionOpened(conn.channel);
         conn.connected = true;
         conn.widenConnectionWindow(options().initialConnectionWindowSize());
         conn.startKeepalive();
@@ -147,9 +147,10 @@ final class Http2ConnectionPool implements ConnectionPool {
         }
     }
 
-    void closed(Http2UpstreamConnection conn) {
+    /** @param activeRequest a stream was still open on it */
+    void closed(Http2UpstreamConnection conn, boolean activeRequest) {
         if (connections.remove(conn)) {
-            ctx.connectionClosed();
+            ctx.connectionClosed(conn.channel, activeRequest);
         }
         if (!pending.isEmpty() && connecting == 0) {
             connect();

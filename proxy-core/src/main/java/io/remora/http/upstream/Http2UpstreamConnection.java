@@ -87,6 +87,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
             public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
                 // No new streams here; Netty closes ours above lastStreamId right after this.
                 goingAway = true;
+                pool.ctx.stats().upstreamCxCloseNotify.increment(); // Envoy's MultiplexedActiveClientBase::onGoAway
             }
         });
         encoder.flowController().listener(stream -> {
@@ -154,6 +155,10 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         }
         activeStreams++;
         served++;
+        int maxRequests = pool.ctx.maxRequestsPerConnection();
+        if (maxRequests > 0 && served == maxRequests) {
+            pool.ctx.stats().upstreamCxMaxRequests.increment(); // Envoy: remaining_streams_ reached 0 on attach
+        }
         Http2UpstreamStream stream = new Http2UpstreamStream(this, callbacks);
         ctx().streamAttached();
         callbacks.onPoolReady(stream);
@@ -282,11 +287,12 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         if (io.remora.accesslog.ConnectionCloses.wanted()) {
             recordClose();
         }
+        boolean streamsOpen = activeStreams > 0;
         super.channelInactive(ctx); // closes the streams: each in flight is reset for its requester
         idle.cancel();
         if (connected) {
             connected = false;
-            pool.closed(this);
+            pool.closed(this, streamsOpen);
         }
     }
 

@@ -29,7 +29,8 @@ final class PendingRequests {
         @Override
         public void cancel() {
             if (queue.remove(this)) {
-                ctx.limits.pendingRequests.decrementAndGet();
+                left();
+                ctx.stats().upstreamRqCancelled.increment(); // Envoy's onPendingStreamCancel
                 cancelled.run();
             }
         }
@@ -47,6 +48,9 @@ final class PendingRequests {
         }
         Entry e = new Entry(callbacks);
         queue.add(e);
+        // Envoy's newPendingStream
+        ctx.stats().upstreamRqPendingTotal.increment();
+        ctx.stats().upstreamRqPendingActive.incrementAndGet();
         return e;
     }
 
@@ -56,7 +60,7 @@ final class PendingRequests {
         if (e == null) {
             return null;
         }
-        ctx.limits.pendingRequests.decrementAndGet();
+        left();
         return e.callbacks;
     }
 
@@ -67,7 +71,7 @@ final class PendingRequests {
     void shedNewest() {
         Entry e = queue.pollLast();
         if (e != null) {
-            ctx.limits.pendingRequests.decrementAndGet();
+            left();
             e.callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
         }
     }
@@ -75,8 +79,15 @@ final class PendingRequests {
     /** Fails the oldest requests until {@code keep} remain (Envoy purges what a failed connect was to serve). */
     void failBeyond(int keep, ResetReason reason, String why) {
         while (queue.size() > keep) {
-            poll().onPoolFailure(reason, why);
+            UpstreamCallbacks failed = poll();
+            ctx.stats().upstreamRqPendingFailureEject.increment(); // Envoy's purgePendingStreams
+            failed.onPoolFailure(reason, why);
         }
+    }
+
+    private void left() {
+        ctx.limits.pendingRequests.decrementAndGet();
+        ctx.stats().upstreamRqPendingActive.decrementAndGet();
     }
 
     int size() {

@@ -66,6 +66,7 @@ final class PoolContext {
      */
     Channel connect(java.util.function.Consumer<Channel> pipeline, java.util.function.BiConsumer<Channel, Throwable> done) {
         host.stats.cxTotal.increment();
+        long start = System.nanoTime();
         Channel ch = connector.connectAny(loop, cluster, host, options, pipeline, new UpstreamConnector.Callback() {
             @Override
             public void onConnected(Channel channel) {
@@ -75,6 +76,9 @@ final class PoolContext {
                     channel.closeFuture().addListener(f -> POOL_LOG.fine(LogTags.conn(channel)
                             + "closed connection to " + host.address() + " of cluster '" + cluster.name() + "'"));
                 }
+                // Envoy's conn_connect_ms: from the client's creation to its Connected event (after TLS)
+                stats().upstreamCxConnectMs.record(millisSince(start));
+                UpstreamCloseOrigin.install(channel, start);
                 done.accept(channel, null);
             }
 
@@ -253,14 +257,31 @@ final class PoolContext {
         countClosed(cluster, host);
     }
 
-    void connectionOpened() {
+    /** {@code ch} is up and pooled (one an ALPN probe opened is timed from here). */
+    void connectionOpened(Channel ch) {
+        UpstreamCloseOrigin.install(ch, System.nanoTime());
         stats().upstreamCxActive.incrementAndGet();
         host.activeConnections.incrementAndGet();
     }
 
-    void connectionClosed() {
+    /**
+     * A pooled connection is gone; {@code activeRequest}: a request was still on it. Envoy's onConnectionEvent:
+     * reportUpstreamCxDestroy, reportUpstreamCxDestroyActiveRequest, and conn_length_ completed.
+     */
+    void connectionClosed(Channel ch, boolean activeRequest) {
         stats().upstreamCxActive.decrementAndGet();
-        stats().upstreamCxDestroy.increment();
+        ClusterStats s = stats();
+        s.upstreamCxDestroy.increment();
+        UpstreamCloseOrigin origin = UpstreamCloseOrigin.of(ch);
+        boolean local = origin != null && origin.local();
+        (local ? s.upstreamCxDestroyLocal : s.upstreamCxDestroyRemote).increment();
+        if (activeRequest) {
+            s.upstreamCxDestroyWithActiveRq.increment();
+            (local ? s.upstreamCxDestroyLocalWithActiveRq : s.upstreamCxDestroyRemoteWithActiveRq).increment();
+        }
+        if (origin != null) {
+            s.upstreamCxLengthMs.record(millisSince(origin.startNanos));
+        }
         host.activeConnections.decrementAndGet();
         host.poolConnections.decrementAndGet();
         limits.connections.decrementAndGet();
@@ -274,6 +295,10 @@ final class PoolContext {
         }
         host.poolConnections.decrementAndGet();
         limits.connections.decrementAndGet();
+    }
+
+    private static long millisSince(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
     static String describe(Throwable cause) {

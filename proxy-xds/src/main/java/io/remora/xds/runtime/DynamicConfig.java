@@ -86,6 +86,9 @@ final class DynamicConfig {
     /** The bootstrap's {@code cluster_manager.local_cluster_name}, which filters' configs may need; null: unknown. */
     private final String localClusterName;
 
+    /** The layered runtime as it is when an update is translated (load assignments read a key of it). */
+    private java.util.function.Supplier<io.remora.runtime.Runtime> runtime = () -> io.remora.runtime.Runtime.EMPTY;
+
     DynamicConfig(ServerConfig base, io.micrometer.core.instrument.MeterRegistry registry, VhdsRouteConfigs.Ads ads) {
         this(base, registry, ads, null);
     }
@@ -114,7 +117,7 @@ final class DynamicConfig {
             try {
                 refuseStatic(c);
                 clusters.put(c.getName(), cached(clusterCache, checkedClusters, nextClusters, c.getName(), c,
-                        () -> ResourceTranslator.cluster(c, ctx)));
+                        () -> DropOverloadChecks.cluster(ResourceTranslator.cluster(c, ctx), runtime.get())));
             } catch (XdsRejectedException e) {
                 failed(failures, XdsResourceType.CLUSTER, e);
             }
@@ -131,7 +134,7 @@ final class DynamicConfig {
                     Object key = cla.getPolicy().hasEndpointStaleAfter() ? new Delivery(cla,
                             snapshot.state(XdsResourceType.ENDPOINT).lastUpdated()) : cla;
                     ClusterLoadAssignment assignment = cached(endpointCache, nextEndpoints, service, key,
-                            () -> ResourceTranslator.endpoints(cla));
+                            () -> DropOverloadChecks.endpoints(ResourceTranslator.endpoints(cla), runtime.get()));
                     Merged m = mergedCache.get(c.name());
                     if (m == null || m.cluster() != c || m.endpoints() != assignment) {
                         m = new Merged(c, assignment, withLoadAssignment(c, assignment));
@@ -214,7 +217,7 @@ final class DynamicConfig {
                 refuseStatic(c);
                 if (!isCached(clusterCache, c.getName(), c)) {
                     cached(Map.of(), checkedClusters, clusters, c.getName(), c,
-                            () -> ResourceTranslator.cluster(c, ctx));
+                            () -> DropOverloadChecks.cluster(ResourceTranslator.cluster(c, ctx), runtime.get()));
                 }
             } catch (XdsRejectedException e) {
                 failed(failures, XdsResourceType.CLUSTER, e);
@@ -266,6 +269,10 @@ final class DynamicConfig {
             throw new XdsRejectedException(l.getName(), "listener '" + l.getName()
                     + "' is a static listener of the bootstrap and cannot be replaced over LDS");
         }
+    }
+
+    void runtime(java.util.function.Supplier<io.remora.runtime.Runtime> runtime) {
+        this.runtime = runtime;
     }
 
     /** The merged snapshot runs: its discovered filters' configs go live. */

@@ -84,6 +84,8 @@ public final class Proxy implements AutoCloseable {
                         io.remora.xds.translate.TranslationContext.lenient()),
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
         accessLogs.runtime(runtime::snapshot);
+        dynamic.runtime(runtime::snapshot);
+        DropOverloadChecks.staticClusters(bootstrap, config, runtime.snapshot());
         RtdsLayers rtdsLayers = new RtdsLayers(runtime);
         try {
             this.runtimeWatcher = io.remora.runtime.RuntimeWatcher.start(runtime);

@@ -141,7 +141,7 @@ class XdsFileEdsRdsE2ETest {
         assertTrue(e.getMessage().contains("missing-eds.yaml' does not exist"), e.getMessage());
     }
 
-    private static void awaitMetric(XdsProxy proxy, String name, String label, double value) throws InterruptedException {
+    static void awaitMetric(XdsProxy proxy, String name, String label, double value) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         double last = Double.NaN;
         while (System.nanoTime() < deadline) {

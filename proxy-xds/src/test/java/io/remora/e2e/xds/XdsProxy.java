@@ -256,6 +256,16 @@ final class XdsProxy implements AutoCloseable {
         }
     }
 
+    /** A POST to the admin (e.g. {@code /runtime_modify?key=value}); its status. */
+    int adminPost(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.admin().port() + path))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** One sample value from /stats/prometheus: the line starting with the name (and labels) given. */
     double metric(String nameAndLabels) {
         for (String line : admin("/stats/prometheus").split("\n")) {
