@@ -8,7 +8,10 @@ import io.netty.handler.codec.http2.Http2Settings;
 /**
  * Builds an {@link Http2UpstreamConnection} (client side) through Netty's builder, which keeps its
  * flood protections for the handler it builds (empty DATA frames are left to
- * {@link io.remora.http.Http2FloodGuard}); response headers decode into flat header blocks.
+ * {@link io.remora.http.Http2FloodGuard}); response headers decode into flat header blocks. The
+ * cluster's outbound frame limits apply as downstream, as Envoy's client codec keeps the same
+ * ProtocolConstraints: {@code max_outbound_control_frames} through Netty's queued-control-frame
+ * limit, {@code max_outbound_frames} through {@link io.remora.http.Http2OutboundFrames}.
  */
 final class Http2UpstreamConnectionBuilder
         extends AbstractHttp2ConnectionHandlerBuilder<Http2UpstreamConnection, Http2UpstreamConnectionBuilder> {
@@ -23,6 +26,7 @@ final class Http2UpstreamConnectionBuilder
         Http2UpstreamConnectionBuilder b = new Http2UpstreamConnectionBuilder(pool);
         b.connection(b.created.connection());
         b.initialSettings(settings);
+        b.encoderEnforceMaxQueuedControlFrames(pool.options().maxOutboundControlFrames());
         b.decoderEnforceMaxConsecutiveEmptyDataFrames(0); // Http2FloodGuard's, with Envoy's limit and stat
         // A response with an upper-case or connection-specific header name, or a bad pseudo-header,
         // is invalid, as nghttp2 holds it for Envoy: its stream's error then costs the connection
@@ -43,6 +47,9 @@ final class Http2UpstreamConnectionBuilder
         } catch (io.netty.handler.codec.http2.Http2Exception e) {
             throw new IllegalArgumentException(e); // a limit Netty refuses: not a size the config allows
         }
-        return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool, created.dataFrames(), headers);
+        io.remora.http.Http2OutboundFrames outbound = io.remora.http.Http2OutboundFrames.install(encoder,
+                pool.ctx.stats().http2Outbound, pool.options().maxOutboundFrames());
+        return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool, created.dataFrames(), headers,
+                outbound);
     }
 }
