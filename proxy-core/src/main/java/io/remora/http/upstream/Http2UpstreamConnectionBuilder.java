@@ -16,10 +16,12 @@ import io.netty.handler.codec.http2.Http2Settings;
 final class Http2UpstreamConnectionBuilder
         extends AbstractHttp2ConnectionHandlerBuilder<Http2UpstreamConnection, Http2UpstreamConnectionBuilder> {
     private final Http2ConnectionPool pool;
-    private final io.remora.http.Http2Connections.Counted created = io.remora.http.Http2Connections.create(false);
+    private final io.remora.http.Http2Connections.Counted created;
 
     private Http2UpstreamConnectionBuilder(Http2ConnectionPool pool) {
         this.pool = pool;
+        this.created = io.remora.http.Http2Connections.create(false,
+                pool.ctx.stats().http2Outbound.pendingSendBytes());
     }
 
     static Http2UpstreamConnection create(Http2ConnectionPool pool, Http2Settings settings) {
