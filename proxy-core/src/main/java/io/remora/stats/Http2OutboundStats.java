@@ -12,18 +12,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * more than {@code max_outbound_frames} frames the peer did not read ({@code outbound_flood}) or
  * more than {@code max_outbound_control_frames} control frames ({@code outbound_control_flood}), the
  * frames (and control frames) queued unwritten now, and the DATA bytes the codec holds for the
- * peer's flow-control windows ({@code pending_send_bytes}); downstream every connection manager's
- * together, as Envoy's listener scope accumulates them.
+ * peer's flow-control windows ({@code pending_send_bytes}) and the streams whose close waits for
+ * received data still held for a read-disabled reader ({@code deferred_stream_close}); downstream
+ * every connection manager's together, as Envoy's listener scope accumulates them.
  * The never-counted {@code headers_cb_no_stream} (an nghttp2 oddity) and {@code metadata_empty_frames}
  * (METADATA is decoded only with allow_metadata) are listed as Envoy lists them.
  */
 public record Http2OutboundStats(Counter outboundFlood, Counter outboundControlFlood, AtomicLong framesActive,
-                                 AtomicLong controlFramesActive, AtomicLong pendingSendBytes) {
+                                 AtomicLong controlFramesActive, AtomicLong pendingSendBytes,
+                                 AtomicLong deferredStreamClose) {
 
     /** The gauges' values: downstream one set per registry, shared by its connection managers. */
-    record Gauges(AtomicLong frames, AtomicLong controlFrames, AtomicLong pendingSendBytes) {
+    record Gauges(AtomicLong frames, AtomicLong controlFrames, AtomicLong pendingSendBytes,
+                  AtomicLong deferredStreamClose) {
         Gauges() {
-            this(new AtomicLong(), new AtomicLong(), new AtomicLong());
+            this(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
         }
     }
 
@@ -33,6 +36,8 @@ public record Http2OutboundStats(Counter outboundFlood, Counter outboundControlF
         Gauge.builder(prefix + "outbound_control_frames_active", gauges.controlFrames(), AtomicLong::get).tags(tags)
                 .register(r);
         Gauge.builder(prefix + "pending_send_bytes", gauges.pendingSendBytes(), AtomicLong::get).tags(tags).register(r);
+        Gauge.builder(prefix + "deferred_stream_close", gauges.deferredStreamClose(), AtomicLong::get).tags(tags)
+                .register(r);
     }
 
     static Http2OutboundStats register(MeterRegistry r, String prefix, Gauges gauges, String... tags) {
@@ -40,6 +45,6 @@ public record Http2OutboundStats(Counter outboundFlood, Counter outboundControlF
         Counter.builder(prefix + "metadata_empty_frames").tags(tags).register(r);
         return new Http2OutboundStats(Counter.builder(prefix + "outbound_flood").tags(tags).register(r),
                 Counter.builder(prefix + "outbound_control_flood").tags(tags).register(r), gauges.frames(),
-                gauges.controlFrames(), gauges.pendingSendBytes());
+                gauges.controlFrames(), gauges.pendingSendBytes(), gauges.deferredStreamClose());
     }
 }
