@@ -221,7 +221,7 @@ final class Http2DownstreamStream implements StreamEncoder {
     }
 
     void onWritabilityChanged() {
-        boolean w = isWritable();
+        boolean w = isOpen() && conn.parts.flow().isWritable(stream);
         if (w != writable) {
             writable = w;
             if (active != null) {
@@ -368,9 +368,15 @@ final class Http2DownstreamStream implements StreamEncoder {
         conn.consume(stream, bytes);
     }
 
+    /**
+     * The active stream asks when its router starts listening: what it is told counts as reported,
+     * so that a stream born unwritable (a peer whose window starts at 0) reports the window's opening.
+     */
     @Override
     public boolean isWritable() {
-        return isOpen() && conn.parts.flow().isWritable(stream);
+        boolean w = isOpen() && conn.parts.flow().isWritable(stream);
+        writable = w;
+        return w;
     }
 
     @Override

@@ -67,6 +67,11 @@ final class RawH2Upstream implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The proxy's listener port. */
+    int port() {
+        return hcm.address().getPort();
+    }
+
     /** A POST of {@code body} through the proxy. */
     CompletableFuture<HttpResponse<String>> post(byte[] body) {
         URI uri = URI.create("http://127.0.0.1:" + hcm.address().getPort() + "/p");
