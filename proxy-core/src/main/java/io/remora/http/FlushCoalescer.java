@@ -55,7 +55,17 @@ public class FlushCoalescer extends WriteBatch implements Runnable {
 
     /** For an upstream connection: its flushes run after the pass's other tasks. */
     public static FlushCoalescer upstream(Counter rxBytes, Counter txBytes) {
-        FlushCoalescer f = new Counting(rxBytes, txBytes);
+        return upstream(rxBytes, txBytes, null);
+    }
+
+    /** For an upstream HTTP/2 connection whose outbound frames are counted ({@code frames} may be null). */
+    public static FlushCoalescer upstream(Counter rxBytes, Counter txBytes, Http2OutboundFrames frames) {
+        FlushCoalescer f = frames == null ? new Counting(rxBytes, txBytes) : new Counting(rxBytes, txBytes) {
+            @Override
+            protected void flushed(ChannelHandlerContext ctx) {
+                frames.flushed(ctx); // Envoy's outbound frames leave the count as the socket takes them
+            }
+        };
         f.last = true;
         return f;
     }

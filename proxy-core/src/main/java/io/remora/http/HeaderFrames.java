@@ -134,9 +134,7 @@ public final class HeaderFrames {
         } else {
             writeFragmented(ctx, frame, stream.id(), flags, maxFrame, promise);
         }
-        if (handler instanceof io.remora.http.Http2Connection c && c.outbound != null) {
-            c.outbound.sent(ctx, block <= maxFrame ? 1 : (block + maxFrame - 1) / maxFrame);
-        }
+        Http2OutboundFrames.sent(handler, ctx, block <= maxFrame ? 1 : (block + maxFrame - 1) / maxFrame);
         stream.headersSent(informational);
         if (endStream) {
             EndStreamWrites.closeLocal(handler, ctx, stream);

@@ -27,7 +27,8 @@ import java.util.logging.Level;
  * response) flush at once, which moves the flow-controlled DATA into the pipeline, where
  * {@link FlushCoalescer} turns them into one socket write per event-loop pass.
  */
-final class Http2Connection extends Http2ConnectionHandler implements ConnectionContext.Codec {
+final class Http2Connection extends Http2ConnectionHandler
+        implements ConnectionContext.Codec, Http2OutboundFrames.Counted {
 
     static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
 
@@ -112,6 +113,11 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     @Override
     public io.netty.handler.codec.http2.Http2Connection connection() {
         return parts.connection();
+    }
+
+    @Override
+    public Http2OutboundFrames outboundFrames() {
+        return outbound;
     }
 
     /** The handler writes its RST_STREAMs (and its other frames) through this, which counts them. */

@@ -14,10 +14,11 @@ import io.remora.config.Http2Options;
  */
 final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder<Http2Connection, Http2ConnectionBuilder> {
     private final ConnectionContext cx;
-    private final Http2Connections.Counted created = Http2Connections.create(true);
+    private final Http2Connections.Counted created;
 
     private Http2ConnectionBuilder(ConnectionContext cx) {
         this.cx = cx;
+        this.created = Http2Connections.create(true, cx.hcm.stats.http2Outbound.pendingSendBytes());
     }
 
     static Http2Connection create(ConnectionContext cx) {

@@ -15,7 +15,8 @@ import io.remora.config.Http2Options;
  * builder's default weighted-fair queue: Envoy does not schedule by RFC 7540 priorities (RFC 9113
  * deprecated them), and the weighted queue keeps a priority-tree node, a priority queue and tree
  * events per stream, the largest part of what Netty's codec allocated per stream. The distributor
- * is wrapped in a {@link Http2DataFrameCounter}, for the WINDOW_UPDATE flood limit.
+ * is wrapped in a {@link Http2PendingSendBytes}, for the pending_send_bytes gauge, and a
+ * {@link Http2DataFrameCounter}, for the WINDOW_UPDATE flood limit.
  */
 public final class Http2Connections {
 
@@ -45,9 +46,11 @@ public final class Http2Connections {
         return settings;
     }
 
-    public static Counted create(boolean server) {
+    /** A connection whose queued DATA bytes count in {@code pendingSendBytes}. */
+    public static Counted create(boolean server, java.util.concurrent.atomic.AtomicLong pendingSendBytes) {
         DefaultHttp2Connection connection = new DefaultHttp2Connection(server, MAX_RESERVED_STREAMS);
-        Http2DataFrameCounter dataFrames = new Http2DataFrameCounter(new UniformStreamByteDistributor(connection));
+        Http2DataFrameCounter dataFrames = new Http2DataFrameCounter(new Http2PendingSendBytes(
+                new UniformStreamByteDistributor(connection), connection, pendingSendBytes));
         connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection, dataFrames));
         return new Counted(connection, dataFrames);
     }

@@ -78,9 +78,7 @@ public final class Http2DataWriter {
             ctx.write(data, ctx.voidPromise());
         }
         sent.frameSent();
-        if (handler instanceof io.remora.http.Http2Connection c && c.outbound != null) {
-            c.outbound.sent(ctx, 1);
-        }
+        Http2OutboundFrames.sent(handler, ctx, 1);
         if (endStream) {
             EndStreamWrites.closeLocal(handler, ctx, stream);
         }

@@ -37,6 +37,8 @@ final class Http2DownstreamStream implements StreamEncoder {
     private Http2HeldFrames held;
     /** Writability last reported to the active stream. */
     private boolean writable = true;
+    /** The response ended with DATA waiting for the peer's window: the time it has to leave, or null. */
+    private Http2PendingFlush pendingFlush;
 
     Http2DownstreamStream(Http2Connection conn, Http2Stream stream) {
         this.conn = conn;
@@ -197,6 +199,9 @@ final class Http2DownstreamStream implements StreamEncoder {
     /** Netty closed the stream (both sides ended, a reset, or the connection went away). */
     void onClosed() {
         releaseHeld();
+        if (pendingFlush != null) {
+            pendingFlush.cancel();
+        }
         if (localReset || (localEnded && remoteEnded)) {
             return; // closed by our own reset or our END_STREAM: the active stream ends itself
         }
@@ -216,7 +221,7 @@ final class Http2DownstreamStream implements StreamEncoder {
     }
 
     void onWritabilityChanged() {
-        boolean w = isWritable();
+        boolean w = isOpen() && conn.parts.flow().isWritable(stream);
         if (w != writable) {
             writable = w;
             if (active != null) {
@@ -277,6 +282,9 @@ final class Http2DownstreamStream implements StreamEncoder {
         localEnded |= endStream;
         HeaderFrames.write(conn, conn.parts, conn.ctx, stream.id(), headers, endStream);
         conn.written();
+        if (endStream) {
+            ended();
+        }
     }
 
     @Override
@@ -290,6 +298,9 @@ final class Http2DownstreamStream implements StreamEncoder {
             conn.encoder().writeData(conn.ctx, stream.id(), data, 0, endStream, conn.ctx.newPromise());
         }
         conn.written();
+        if (endStream) {
+            ended();
+        }
     }
 
     @Override
@@ -300,6 +311,14 @@ final class Http2DownstreamStream implements StreamEncoder {
         localEnded = true;
         HeaderFrames.write(conn, conn.parts, conn.ctx, stream.id(), trailers, true);
         conn.written();
+        ended();
+    }
+
+    /** Our side of the response is written: what of it waits for the peer's window gets its flush timeout. */
+    private void ended() {
+        if (pendingFlush == null && isOpen()) {
+            pendingFlush = Http2PendingFlush.armIfPending(conn, stream, () -> reset(Http2Error.INTERNAL_ERROR));
+        }
     }
 
     @Override
@@ -349,9 +368,15 @@ final class Http2DownstreamStream implements StreamEncoder {
         conn.consume(stream, bytes);
     }
 
+    /**
+     * The active stream asks when its router starts listening: what it is told counts as reported,
+     * so that a stream born unwritable (a peer whose window starts at 0) reports the window's opening.
+     */
     @Override
     public boolean isWritable() {
-        return isOpen() && conn.parts.flow().isWritable(stream);
+        boolean w = isOpen() && conn.parts.flow().isWritable(stream);
+        writable = w;
+        return w;
     }
 
     @Override

@@ -19,7 +19,8 @@ import io.remora.stats.Http2OutboundStats;
 import java.lang.reflect.Field;
 
 /**
- * Envoy's outbound frame accounting for a downstream HTTP/2 connection (ProtocolConstraints:
+ * Envoy's outbound frame accounting for an HTTP/2 connection, downstream and upstream alike (ProtocolConstraints,
+ * which Envoy's codec keeps for its server and client connections:
  * incrementOutboundFrameCount and its releasors, checkOutboundFrameLimits): every frame written
  * counts until the socket took its bytes, PING and SETTINGS ACKs and RST_STREAMs also as control
  * frames. More than {@code max_outbound_frames} queued means the peer does not read what it asks
@@ -33,7 +34,14 @@ import java.lang.reflect.Field;
  * socket took it: after the connection's flush, all at once when nothing is left unwritten (the
  * usual case, which costs nothing more), else when an empty write queued behind them completes.
  */
-final class Http2OutboundFrames extends DecoratingHttp2FrameWriter {
+public final class Http2OutboundFrames extends DecoratingHttp2FrameWriter {
+
+    /** A connection handler that counts its outbound frames here: the direct frame writers report to it. */
+    public interface Counted {
+        /** Null when not installed. */
+        Http2OutboundFrames outboundFrames();
+    }
+
     private static final Field ENCODER_DELEGATE = HeaderBlockDecoder.field(DecoratingHttp2ConnectionEncoder.class,
             Http2ConnectionEncoder.class);
     private static final Field ENCODER_WRITER = HeaderBlockDecoder.field(DefaultHttp2ConnectionEncoder.class,
@@ -60,7 +68,7 @@ final class Http2OutboundFrames extends DecoratingHttp2FrameWriter {
      * none of its own), and under the local flow controller's WINDOW_UPDATEs; null when this
      * Netty's encoder is not laid out as expected, and then nothing is counted.
      */
-    static Http2OutboundFrames install(Http2ConnectionEncoder encoder, Http2OutboundStats stats, int max) {
+    public static Http2OutboundFrames install(Http2ConnectionEncoder encoder, Http2OutboundStats stats, int max) {
         try {
             Http2ConnectionEncoder e = encoder;
             while (e instanceof DecoratingHttp2ConnectionEncoder && ENCODER_DELEGATE != null) {
@@ -75,6 +83,14 @@ final class Http2OutboundFrames extends DecoratingHttp2FrameWriter {
             return counting;
         } catch (ReflectiveOperationException | RuntimeException ex) {
             return null;
+        }
+    }
+
+    /** Frames the connection wrote itself, bypassing this writer. */
+    static void sent(io.netty.handler.codec.http2.Http2ConnectionHandler handler, ChannelHandlerContext ctx,
+                     int frames) {
+        if (handler instanceof Counted c && c.outboundFrames() != null) {
+            c.outboundFrames().sent(ctx, frames);
         }
     }
 
@@ -99,7 +115,7 @@ final class Http2OutboundFrames extends DecoratingHttp2FrameWriter {
     }
 
     /** The connection's flush reached the socket ({@code at}: the context that flushed it). */
-    void flushed(ChannelHandlerContext at) {
+    public void flushed(ChannelHandlerContext at) {
         if (unmarked == 0) {
             return;
         }

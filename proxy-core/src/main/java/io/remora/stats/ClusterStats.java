@@ -55,6 +55,12 @@ public final class ClusterStats {
     public final Counter http2KeepaliveTimeout;
     /** {@code cluster.<name>.http2.inbound_*_flood}: upstream connections cut off by an inbound frame-flood limit. */
     public final Http2FloodStats http2Floods;
+    /**
+     * {@code cluster.<name>.http2.outbound_flood}, {@code outbound_control_flood}, the outbound frame
+     * gauges and {@code pending_send_bytes}: the cluster's HTTP/2 connections as Envoy's client codec
+     * counts them.
+     */
+    public final Http2OutboundStats http2Outbound;
     /** {@code cluster.<name>.http2.rx_messaging_error}: invalid responses (a stream's, or its connection's by default). */
     public final Counter http2RxMessagingError;
     /** {@code cluster.<name>.http2.header_overflow}: responses whose headers broke the cluster's limits. */
@@ -158,6 +164,9 @@ public final class ClusterStats {
         upstreamCxIdleTimeout = c("envoy_cluster_upstream_cx_idle_timeout");
         http2KeepaliveTimeout = c("envoy_cluster_http2_keepalive_timeout");
         http2Floods = Http2FloodStats.register(r, "envoy_cluster_http2_", TAG, name);
+        Http2OutboundStats.Gauges http2Gauges = new Http2OutboundStats.Gauges();
+        Http2OutboundStats.registerGauges(r, "envoy_cluster_http2_", http2Gauges, TAG, name);
+        http2Outbound = Http2OutboundStats.register(r, "envoy_cluster_http2_", http2Gauges, TAG, name);
         http2RxMessagingError = c("envoy_cluster_http2_rx_messaging_error");
         http2HeaderOverflow = c("envoy_cluster_http2_header_overflow");
         http2RxReset = c("envoy_cluster_http2_rx_reset");

@@ -109,7 +109,12 @@ public final class HttpConnManagerStats {
     public final Http2FloodStats http2Floods;
     /** Envoy's {@code http2.rx_reset}, {@code tx_reset}, {@code stream_refused_errors} and {@code trailers}. */
     public final Http2StreamStats http2Streams;
-    /** Envoy's {@code http2.outbound_flood} and its outbound frame gauges. */
+    /**
+     * Envoy's {@code http2.tx_flush_timeout}: streams whose finished response the peer's closed
+     * window held back longer than the stream idle timeout, reset.
+     */
+    public final Counter http2TxFlushTimeout;
+    /** Envoy's {@code http2.outbound_flood}, its outbound frame gauges and {@code pending_send_bytes}. */
     public final Http2OutboundStats http2Outbound;
     /**
      * Envoy's {@code http2.streams_active}: downstream HTTP/2 streams the codecs hold open, shared by
@@ -172,12 +177,13 @@ public final class HttpConnManagerStats {
         downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
         http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);
         http2GoawaySent = Counter.builder("envoy_http2_goaway_sent").register(r);
-        http2OutboundControlFlood = Counter.builder("envoy_http2_outbound_control_flood").register(r);
         http2RxMessagingError = Counter.builder("envoy_http2_rx_messaging_error").register(r);
         http2HeaderOverflow = Counter.builder("envoy_http2_header_overflow").register(r);
         http2Floods = Http2FloodStats.register(r, "envoy_http2_");
         http2Streams = Http2StreamStats.register(r, "envoy_http2_");
         http2Outbound = Http2OutboundStats.register(r, "envoy_http2_", http2OutboundGauges);
+        http2OutboundControlFlood = http2Outbound.outboundControlFlood();
+        http2TxFlushTimeout = Counter.builder("envoy_http2_tx_flush_timeout").register(r);
         http1DroppedHeadersWithUnderscores = Counter.builder("envoy_http1_dropped_headers_with_underscores").register(r);
         http1ResponseFlood = Counter.builder("envoy_http1_response_flood").register(r);
         http1RequestsRejectedWithUnderscores =

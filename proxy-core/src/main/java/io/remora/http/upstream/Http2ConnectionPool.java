@@ -93,7 +93,7 @@ final class Http2ConnectionPool implements ConnectionPool {
     private static void install(Channel ch, Http2UpstreamConnection conn) {
         // Frames leave in one write per event-loop pass; the same handler counts the connection's bytes.
         ch.pipeline().addLast(io.remora.http.FlushCoalescer.upstream(conn.ctx().stats().upstreamCxRxBytesTotal,
-                conn.ctx().stats().upstreamCxTxBytesTotal));
+                conn.ctx().stats().upstreamCxTxBytesTotal, conn.outbound));
         if (io.remora.accesslog.WireBytes.wanted()) {
             conn.frameMeter = new io.remora.http.Http2FrameMeter(false, id -> {
                 Http2UpstreamStream s = conn.streamFor(id);

@@ -25,7 +25,7 @@ import java.util.logging.Level;
  * (the handler does that); other writes flush at once, which moves flow-controlled DATA into the
  * pipeline, where {@link io.remora.http.FlushCoalescer} makes one socket write per event-loop pass.
  */
-final class Http2UpstreamConnection extends Http2ConnectionHandler {
+final class Http2UpstreamConnection extends Http2ConnectionHandler implements io.remora.http.Http2OutboundFrames.Counted {
 
     static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
 
@@ -53,12 +53,16 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private final io.remora.http.Http2DataFrameCounter dataFrames;
     /** What the upstream's faults cost, as Envoy's codec client. */
     final Http2UpstreamErrors errors;
+    /** Envoy's outbound frame count and max_outbound_frames, or null (not installed). */
+    final io.remora.http.Http2OutboundFrames outbound;
 
     Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings settings, Http2ConnectionPool pool,
                                     io.remora.http.Http2DataFrameCounter dataFrames,
-                                    io.remora.http.HeaderBlockDecoder headers) {
+                                    io.remora.http.HeaderBlockDecoder headers,
+                                    io.remora.http.Http2OutboundFrames outbound) {
         super(decoder, encoder, settings, true); // decoupled: a close sends no GOAWAY (see goAway)
+        this.outbound = outbound;
         this.parts = io.remora.http.Http2EncoderParts.of(encoder);
         this.dataFrames = dataFrames;
         dataFrames.frameSizes(parts.frameSizes());
@@ -101,6 +105,11 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     @Override
     public io.netty.handler.codec.http2.Http2Connection connection() {
         return parts.connection();
+    }
+
+    @Override
+    public io.remora.http.Http2OutboundFrames outboundFrames() {
+        return outbound;
     }
 
     /**
@@ -310,6 +319,10 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
                                      Http2Exception http2Ex) {
         if (!outbound) {
             errors.connectionError();
+        } else if (http2Ex != null && http2Ex.error() == io.netty.handler.codec.http2.Http2Error.ENHANCE_YOUR_CALM) {
+            // Only the outbound control-frame limit raises it while writing: the upstream is not
+            // reading the PING/SETTINGS ACKs and RST_STREAMs it makes us queue.
+            pool.ctx.stats().http2Outbound.outboundControlFlood().increment();
         }
         super.onConnectionError(ctx, outbound, cause, http2Ex);
     }

@@ -169,5 +169,6 @@ final class Http2UpstreamResponse {
                 afterResponse(s);
             }
         }
+        held.settled();
     }
 }

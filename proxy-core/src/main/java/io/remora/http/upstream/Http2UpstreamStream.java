@@ -329,6 +329,7 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         if (responseDone && held != null && !held.isEmpty()) {
+            held.closeDeferred(conn.ctx().stats().http2Outbound.deferredStreamClose());
             return;
         }
         active = null;

@@ -67,6 +67,18 @@ final class RawH2Upstream implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The proxy's listener port. */
+    int port() {
+        return hcm.address().getPort();
+    }
+
+    /** A POST of {@code body} through the proxy. */
+    CompletableFuture<HttpResponse<String>> post(byte[] body) {
+        URI uri = URI.create("http://127.0.0.1:" + hcm.address().getPort() + "/p");
+        return client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Reads the proxy's frames up to a request's HEADERS (acking its SETTINGS): that stream's id. */
     static int awaitRequest(RawH2 up) throws Exception {
         for (RawH2.Frame f = up.read(); f != null; f = up.read()) {
