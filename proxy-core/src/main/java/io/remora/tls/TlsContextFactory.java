@@ -99,7 +99,8 @@ final class TlsContextFactory {
             }
             // Envoy asks for a client certificate whenever it can verify one, and insists only
             // when require_client_certificate says so.
-            b.clientAuth(ts.requireClientCertificate() ? ClientAuth.REQUIRE
+            b.clientAuth(ts.requireClientCertificate() || verifier != null && verifier.requiresPeerCertificate()
+                    ? ClientAuth.REQUIRE
                     : verifier != null && verifier.verifies() ? ClientAuth.OPTIONAL : ClientAuth.NONE);
             common(b, ts, ts.alpnProtocols(), provider, true);
             ServerSessions.configure(b, ts.sessionResumption(), m.ticketKeys(), provider);

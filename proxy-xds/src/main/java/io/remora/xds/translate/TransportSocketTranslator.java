@@ -232,7 +232,7 @@ public final class TransportSocketTranslator {
 
     /** Envoy: "SAN-based verification of peer certificates without trusted CA is insecure and not allowed". */
     private static void requireCaForSans(CertificateValidation v, FieldPath path) {
-        if (!v.sanMatchers().isEmpty() && v.trustedCaPem() == null && !v.acceptUntrusted()) {
+        if (!v.sanMatchers().isEmpty() && v.trustedCaPem() == null && !v.acceptUntrusted() && !v.spiffe()) {
             throw path.error("SAN-based verification of peer certificates without trusted CA is insecure and not allowed");
         }
     }
