@@ -2,6 +2,7 @@ package io.remora.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code extensions.transport_sockets.tls.v3.CertificateValidationContext}: what a peer's
@@ -15,6 +16,7 @@ import java.util.List;
  * @param certificateHashes     {@code verify_certificate_hash}: SHA-256 of the leaf's DER, lower-case hex
  * @param spkiHashes            {@code verify_certificate_spki}: SHA-256 of the leaf's SubjectPublicKeyInfo,
  *                              base64; with hashes, the leaf must match one pin of either list
+ * @param spiffeTrustBundles    the SPIFFE validator's {@code trust_domains}: a trust domain's PEM bundle by its name
  */
 public record CertificateValidation(
         String trustedCaPem,
@@ -25,7 +27,8 @@ public record CertificateValidation(
         boolean acceptUntrusted,
         int maxVerifyDepth,
         List<String> certificateHashes,
-        List<String> spkiHashes) {
+        List<String> spkiHashes,
+        Map<String, String> spiffeTrustBundles) {
 
     /** BoringSSL's default, which Envoy keeps. */
     public static final int DEFAULT_MAX_VERIFY_DEPTH = 100;
@@ -36,6 +39,12 @@ public record CertificateValidation(
         sanMatchers = List.copyOf(sanMatchers);
         certificateHashes = List.copyOf(certificateHashes);
         spkiHashes = List.copyOf(spkiHashes);
+        spiffeTrustBundles = Map.copyOf(spiffeTrustBundles);
+    }
+
+    /** Whether Envoy's SPIFFE validator ({@code envoy.tls.cert_validator.spiffe}) verifies the peer instead. */
+    public boolean spiffe() {
+        return !spiffeTrustBundles.isEmpty();
     }
 
     /** Whether the leaf is pinned by hash or SPKI. */
@@ -66,6 +75,7 @@ public record CertificateValidation(
                         ? defaults.maxVerifyDepth() : dynamic.maxVerifyDepth())
                 .certificateHashes(concat(dynamic.certificateHashes(), defaults.certificateHashes()))
                 .spkiHashes(concat(dynamic.spkiHashes(), defaults.spkiHashes()))
+                .spiffeTrustBundles(defaults.spiffe() ? defaults.spiffeTrustBundles() : dynamic.spiffeTrustBundles())
                 .build();
     }
 
@@ -86,6 +96,7 @@ public record CertificateValidation(
         private int maxVerifyDepth = DEFAULT_MAX_VERIFY_DEPTH;
         private List<String> certificateHashes = List.of();
         private List<String> spkiHashes = List.of();
+        private Map<String, String> spiffeTrustBundles = Map.of();
 
         private Builder() {
         }
@@ -135,9 +146,16 @@ public record CertificateValidation(
             return this;
         }
 
+        /** SPIFFE trust domain → its X.509 bundle (PEM certificates, and CRLs checked for every certificate). */
+        public Builder spiffeTrustBundles(Map<String, String> v) {
+            spiffeTrustBundles = v;
+            return this;
+        }
+
         public CertificateValidation build() {
             return new CertificateValidation(trustedCaPem, crlPem, sanMatchers, onlyVerifyLeafCertCrl,
-                    allowExpiredCertificate, acceptUntrusted, maxVerifyDepth, certificateHashes, spkiHashes);
+                    allowExpiredCertificate, acceptUntrusted, maxVerifyDepth, certificateHashes, spkiHashes,
+                    spiffeTrustBundles);
         }
     }
 }

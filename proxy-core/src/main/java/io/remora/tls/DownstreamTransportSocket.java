@@ -51,11 +51,11 @@ public final class DownstreamTransportSocket {
      */
     public TlsConnection install(Channel ch, String sni, boolean timedByCaller) {
         SslContext ctx;
-        OcspStapling stapling;
+        CertificateSelector selector;
         try {
             TlsContextProvider.Cached built = tls.currentServer();
             ctx = built.context();
-            stapling = built.stapling();
+            selector = built.selector();
         } catch (SSLException e) {
             tls.stats().connectionError();
             Logger.getLogger(DownstreamTransportSocket.class.getName()).log(Level.FINE,
@@ -80,7 +80,7 @@ public final class DownstreamTransportSocket {
             h.engine().setSSLParameters(p);
         }
         h.handshakeFuture().addListener(f -> {
-            stapling.done(h.engine());
+            selector.done(h.engine());
             if (f.isSuccess()) {
                 conn.handshakeComplete(System.nanoTime());
                 conn.established(h.engine().getSession(), sni);
@@ -102,7 +102,7 @@ public final class DownstreamTransportSocket {
                 }
             }
         });
-        ch.pipeline().addLast("tls-status-request", new StatusRequestPeek(stapling, h.engine()));
+        ch.pipeline().addLast("tls-client-hello", new ClientHelloPeek(selector, h.engine()));
         ch.pipeline().addLast("tls", h);
         ch.pipeline().addLast("tls-errors", HandshakeFailures.INSTANCE);
         return conn;

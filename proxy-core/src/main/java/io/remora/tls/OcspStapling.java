@@ -5,22 +5,19 @@ import io.remora.config.TlsCertificate;
 import io.remora.config.TlsOptions.OcspStaplePolicy;
 
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 import java.security.GeneralSecurityException;
-import java.security.Principal;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The OCSP responses of one server context's certificates and its {@code ocsp_staple_policy}, applied
  * as Envoy's default certificate selector does: for a client whose hello asked for the status, the
  * certificate's response is stapled when valid; an expired one (STRICT_STAPLING) or a missing or
  * expired one (MUST_STAPLE, or any policy for a certificate carrying the must-staple extension)
- * fails the handshake, unless another certificate of the same key type passes. Counted in
+ * fails the handshake, unless {@link CertificateSelector} finds another certificate that passes. Counted in
  * {@code ssl.ocsp_staple_requests}, {@code _responses}, {@code _omitted} and {@code _failed}.
  */
 public final class OcspStapling {
@@ -32,15 +29,9 @@ public final class OcspStapling {
     private record Entry(OcspResponse response, boolean mustStaple) {
     }
 
-    /** What a handshake whose client asked for a staple got; written and read on its event loop. */
-    private static final class Hello {
-        Action outcome;
-    }
-
     private final Map<X509Certificate, Entry> byLeaf;
     private final OcspStaplePolicy policy;
     private final TlsStats stats;
-    private final Map<SSLEngine, Hello> statusRequested = new ConcurrentHashMap<>();
 
     private OcspStapling(Map<X509Certificate, Entry> byLeaf, OcspStaplePolicy policy, TlsStats stats) {
         this.byLeaf = byLeaf;
@@ -120,20 +111,6 @@ public final class OcspStapling {
         return false;
     }
 
-    /** The engine's client hello carried a status_request extension. */
-    void statusRequested(SSLEngine engine) {
-        statusRequested.put(engine, new Hello());
-    }
-
-    /** The handshake ended: a failure for the policy's sake is counted now that no other choice came. */
-    void done(SSLEngine engine) {
-        Hello h = statusRequested.remove(engine);
-        if (h != null && h.outcome == Action.FAIL) {
-            stats.ocspStapleRequest();
-            stats.ocspStapleFailed();
-        }
-    }
-
     /** Envoy's ocspStapleAction. */
     Action action(X509Certificate leaf, boolean clientCapable) {
         if (!clientCapable) {
@@ -170,43 +147,21 @@ public final class OcspStapling {
     }
 
     /**
-     * The certificate choice: the delegate's, or another of the key type when the policy refuses
-     * it; the chosen certificate's response is set on the engine when it is to be stapled.
+     * Counts the action taken for a client whose hello asked for a staple (Envoy's selectTlsContext)
+     * and hands the engine the response to staple.
      */
-    String chooseServerAlias(X509ExtendedKeyManager delegate, String keyType, Principal[] issuers, SSLEngine engine) {
-        String alias = delegate.chooseEngineServerAlias(keyType, issuers, engine);
-        Hello hello = engine == null ? null : statusRequested.get(engine);
-        if (alias == null || hello == null) {
-            return alias;
-        }
-        Action a = action(leaf(delegate, alias), true);
-        if (a == Action.FAIL) {
-            String[] all = delegate.getServerAliases(keyType, issuers);
-            for (String other : all == null ? new String[0] : all) {
-                Action o = action(leaf(delegate, other), true);
-                if (o != Action.FAIL) {
-                    alias = other;
-                    a = o;
-                    break;
-                }
-            }
-        }
-        hello.outcome = a;
-        if (a == Action.FAIL) {
-            return null;
+    void apply(SSLEngine engine, X509Certificate leaf, Action a) {
+        if (a == Action.CLIENT_NOT_CAPABLE) {
+            return;
         }
         stats.ocspStapleRequest();
-        if (a == Action.STAPLE) {
-            ((ReferenceCountedOpenSslEngine) engine).setOcspResponse(byLeaf.get(leaf(delegate, alias)).response().der());
-            stats.ocspStapleResponse();
-        } else {
-            stats.ocspStapleOmitted();
+        switch (a) {
+            case STAPLE -> {
+                ((ReferenceCountedOpenSslEngine) engine).setOcspResponse(byLeaf.get(leaf).response().der());
+                stats.ocspStapleResponse();
+            }
+            case NO_STAPLE -> stats.ocspStapleOmitted();
+            default -> stats.ocspStapleFailed();
         }
-        return alias;
-    }
-
-    private static X509Certificate leaf(X509ExtendedKeyManager km, String alias) {
-        X509Certificate[] chain = km.getCertificateChain(alias);
-        return chain == null || chain.length == 0 ? null : chain[0];
     }
 }

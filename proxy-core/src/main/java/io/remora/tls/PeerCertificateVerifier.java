@@ -1,6 +1,7 @@
 package io.remora.tls;
 
 import io.remora.config.CertificateValidation;
+import io.remora.config.SanMatcher;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -19,6 +20,8 @@ import java.security.cert.X509Certificate;
 final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     /** Null without trusted_ca: the chain is then not verified, as in Envoy. */
     private final CaTrustStore trust;
+    /** The SPIFFE validator, in place of trusted_ca, pins and trust_chain_verification; or null. */
+    private final SpiffeTrust spiffe;
     private final boolean acceptUntrusted;
     private final SanMatchers sans;
     private final CertificatePins pins;
@@ -42,7 +45,11 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         this.stats = stats;
         this.peerHostSan = peerHostSan;
         this.enforceRsaKeyUsage = enforceRsaKeyUsage;
-        this.sans = new SanMatchers(v.sanMatchers());
+        // Envoy's SPIFFE validator keeps the URI matchers only (SPIFFE leaves other SAN types open).
+        this.sans = new SanMatchers(v.spiffe() ? v.sanMatchers().stream()
+                .filter(m -> m.type() == SanMatcher.Type.URI || m.type() == SanMatcher.Type.ANY)
+                .map(m -> new SanMatcher(SanMatcher.Type.URI, m.matcher())).toList() : v.sanMatchers());
+        this.spiffe = v.spiffe() ? new SpiffeTrust(v) : null;
         this.pins = new CertificatePins(v.certificateHashes(), v.spkiHashes());
         this.acceptUntrusted = v.acceptUntrusted();
         this.trust = v.trustedCaPem() == null ? null : new CaTrustStore(v);
@@ -50,7 +57,12 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
 
     /** Whether this verifier asks anything of the peer at all (a client cert is requested then). */
     boolean verifies() {
-        return trust != null || !pins.isEmpty();
+        return trust != null || spiffe != null || !pins.isEmpty();
+    }
+
+    /** The SPIFFE validator always wants the peer's certificate (Envoy's SSL_VERIFY_FAIL_IF_NO_PEER_CERT). */
+    boolean requiresPeerCertificate() {
+        return spiffe != null;
     }
 
     @Override
@@ -153,7 +165,8 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        return trust == null ? new X509Certificate[0] : trust.acceptedIssuers();
+        return spiffe != null ? spiffe.acceptedIssuers()
+                : trust == null ? new X509Certificate[0] : trust.acceptedIssuers();
     }
 
     /**
@@ -178,6 +191,15 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         if (chain == null || chain.length == 0) {
             stats.failVerifyNoCert();
             throw new CertificateException("peer presented no certificate");
+        }
+        if (spiffe != null) {
+            spiffe.validate(chain, stats);
+            if (!sans.isEmpty() && !sans.matches(chain[0])) {
+                stats.failVerifySan();
+                throw new VerificationException(VerificationException.Reason.SAN,
+                        "verify cert failed: SAN match", null);
+            }
+            return true;
         }
         if (trust == null && pins.isEmpty()) {
             return false;

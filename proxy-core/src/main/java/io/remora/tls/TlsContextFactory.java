@@ -23,7 +23,9 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Builds a Netty {@link SslContext} from a transport socket and its resolved material, with
@@ -51,24 +53,43 @@ final class TlsContextFactory {
         }
     }
 
-    /** The OCSP stapling of a server context's certificates, checked as Envoy's ServerContextImpl does. */
-    static OcspStapling stapling(TransportSocketConfig ts, Material m, TlsProvider provider, TlsStats stats)
+    /**
+     * The certificate choice of a server context, with its certificates' OCSP stapling checked as
+     * Envoy's ServerContextImpl does.
+     */
+    static CertificateSelector selector(TransportSocketConfig ts, Material m, TlsProvider provider, TlsStats stats)
             throws SSLException {
         try {
-            return OcspStapling.create(m.certificates(), ts.options().ocspStaplePolicy(), stats,
+            OcspStapling stapling = OcspStapling.create(m.certificates(), ts.options().ocspStaplePolicy(), stats,
                     provider == TlsProvider.BORINGSSL);
+            List<X509Certificate> leaves = new ArrayList<>(m.certificates().size());
+            for (TlsCertificate c : m.certificates()) {
+                List<X509Certificate> chain = Pem.certificates(c.certificateChainPem());
+                if (chain.isEmpty()) {
+                    throw new GeneralSecurityException("certificate_chain holds no certificate");
+                }
+                leaves.add(chain.get(0));
+            }
+            TlsParams p = ts.params() == null ? TlsParams.DEFAULT : ts.params();
+            Set<Integer> ecdsa = new HashSet<>();
+            for (String c : CipherNames.forProvider(p.cipherSuites().isEmpty() ? DEFAULT_CIPHERS : p.cipherSuites(),
+                    TlsProvider.BORINGSSL)) {
+                if (c.contains("ECDSA") && CipherSuiteIds.of(c) != CipherSuiteIds.NONE) {
+                    ecdsa.add(CipherSuiteIds.of(c));
+                }
+            }
+            return new CertificateSelector(leaves, ts.options().fullScanCertsOnSniMismatch(), ts.requireSni(),
+                    stapling, version(p.maxVersion(), 3) >= 3, ecdsa);
         } catch (GeneralSecurityException | RuntimeException e) {
             throw wrap(e);
         }
     }
 
     static SslContext server(TransportSocketConfig ts, Material m, TlsProvider provider, TlsStats stats,
-                             OcspStapling stapling) throws SSLException {
+                             CertificateSelector selector) throws SSLException {
         try {
-            KeyManagerFactory kmf = keyManagers(m.certificates());
-            javax.net.ssl.KeyManager km = ts.requireSni() ? SniRequiredKeyManager.wrap(kmf) : null;
-            km = km == null ? OcspKeyManager.wrap(kmf, stapling) : OcspKeyManager.wrap(km, stapling);
-            SslContextBuilder b = SslContextBuilder.forServer(km).sslProvider(provider.netty());
+            SslContextBuilder b = SslContextBuilder.forServer(new SelectingKeyManager(keyManagers(m.certificates()),
+                            selector)).sslProvider(provider.netty());
             if (provider == TlsProvider.BORINGSSL) {
                 b.enableOcsp(true); // lets a handshake's engine take the response to staple
             }
@@ -78,7 +99,8 @@ final class TlsContextFactory {
             }
             // Envoy asks for a client certificate whenever it can verify one, and insists only
             // when require_client_certificate says so.
-            b.clientAuth(ts.requireClientCertificate() ? ClientAuth.REQUIRE
+            b.clientAuth(ts.requireClientCertificate() || verifier != null && verifier.requiresPeerCertificate()
+                    ? ClientAuth.REQUIRE
                     : verifier != null && verifier.verifies() ? ClientAuth.OPTIONAL : ClientAuth.NONE);
             common(b, ts, ts.alpnProtocols(), provider, true);
             ServerSessions.configure(b, ts.sessionResumption(), m.ticketKeys(), provider);
@@ -178,7 +200,7 @@ final class TlsContextFactory {
         return v == null ? null : new PeerCertificateVerifier(v, stats);
     }
 
-    /** Every certificate as one key store entry: the key manager picks by the key type the peer accepts. */
+    /** Every certificate as one key store entry, {@code cert<i>} in configuration order. */
     static KeyManagerFactory keyManagers(List<TlsCertificate> certs) throws GeneralSecurityException {
         if (certs.isEmpty()) {
             throw new GeneralSecurityException("no certificate");

@@ -31,8 +31,8 @@ public final class TlsContextProvider {
     /** key_log: one writer for every context of this socket, so a channel bound to it is found. */
     private final KeyLogWriter keyLog;
 
-    /** A built context; a server's with its certificates' OCSP stapling. */
-    record Cached(long version, TlsContextFactory.Material material, SslContext context, OcspStapling stapling) {
+    /** A built context; a server's with its certificate choice. */
+    record Cached(long version, TlsContextFactory.Material material, SslContext context, CertificateSelector selector) {
     }
 
     public TlsContextProvider(TransportSocketConfig config, SecretManager secrets, boolean server,
@@ -137,7 +137,7 @@ public final class TlsContextProvider {
         return current(alpnFallback, cache, false).context();
     }
 
-    /** A server's context for a new handshake, with its OCSP stapling. */
+    /** A server's context for a new handshake, with its certificate choice. */
     Cached currentServer() throws SSLException {
         return current(List.of(), cache, false);
     }
@@ -160,17 +160,17 @@ public final class TlsContextProvider {
         }
         TlsContextFactory.Material m = resolve();
         if (c != null && c.material.equals(m)) {
-            Cached same = new Cached(v, m, c.context, c.stapling);
+            Cached same = new Cached(v, m, c.context, c.selector);
             cache.put(key, same); // other secrets changed, not ours
             return same;
         }
-        OcspStapling stapling = server ? TlsContextFactory.stapling(config, m, provider, stats) : null;
-        SslContext ctx = server ? TlsContextFactory.server(config, m, provider, stats, stapling)
+        CertificateSelector selector = server ? TlsContextFactory.selector(config, m, provider, stats) : null;
+        SslContext ctx = server ? TlsContextFactory.server(config, m, provider, stats, selector)
                 : TlsContextFactory.client(config, m, key, provider, stats, peerHostSan);
         if (keyLog != null) {
             keyLog.installOn(ctx);
         }
-        Cached built = new Cached(v, m, ctx, stapling);
+        Cached built = new Cached(v, m, ctx, selector);
         cache.put(key, built);
         return built;
     }

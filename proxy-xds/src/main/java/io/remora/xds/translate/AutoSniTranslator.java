@@ -52,6 +52,6 @@ public final class AutoSniTranslator {
 
     private static boolean verifies(io.remora.config.TransportSocketConfig ts) {
         return ts != null && (ts.validationSdsName() != null
-                || ts.validation() != null && ts.validation().trustedCaPem() != null);
+                || ts.validation() != null && (ts.validation().trustedCaPem() != null || ts.validation().spiffe()));
     }
 }

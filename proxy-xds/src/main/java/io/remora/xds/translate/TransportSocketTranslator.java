@@ -98,8 +98,6 @@ public final class TransportSocketTranslator {
                 throw cp.field("tls_certificates").index(i).error(e.getMessage());
             }
         }
-        // full_scan_certs_on_sni_mismatch: the key manager always picks among the certificates by the
-        // key types the client accepts, which is the full scan; there is no SNI-first choice to skip.
         TlsOptions options = TlsOptions.builder().keyLog(common.keyLog)
                 .preferClientCiphers(d.getPreferClientCiphers())
                 .fullScanCertsOnSniMismatch(Protos.bool(d.hasFullScanCertsOnSniMismatch(),
@@ -234,7 +232,7 @@ public final class TransportSocketTranslator {
 
     /** Envoy: "SAN-based verification of peer certificates without trusted CA is insecure and not allowed". */
     private static void requireCaForSans(CertificateValidation v, FieldPath path) {
-        if (!v.sanMatchers().isEmpty() && v.trustedCaPem() == null && !v.acceptUntrusted()) {
+        if (!v.sanMatchers().isEmpty() && v.trustedCaPem() == null && !v.acceptUntrusted() && !v.spiffe()) {
             throw path.error("SAN-based verification of peer certificates without trusted CA is insecure and not allowed");
         }
     }
@@ -263,6 +261,18 @@ public final class TransportSocketTranslator {
             if (p.getCipherSuites(i).isBlank()) {
                 throw path.field("cipher_suites").index(i).error("empty cipher suite");
             }
+        }
+        // Envoy's ContextImpl refuses names BoringSSL does not know; Netty would drop them quietly.
+        List<String> badCiphers = io.remora.tls.BoringSslNames.rejectedCiphers(p.getCipherSuitesList());
+        if (!badCiphers.isEmpty()) {
+            throw path.field("cipher_suites").error("Failed to initialize cipher suites "
+                    + String.join(":", p.getCipherSuitesList())
+                    + ". The following ciphers were rejected when tried individually: " + String.join(", ", badCiphers));
+        }
+        List<String> badCurves = io.remora.tls.BoringSslNames.unknownCurves(p.getEcdhCurvesList());
+        if (!badCurves.isEmpty()) {
+            throw path.field("ecdh_curves").index(p.getEcdhCurvesList().indexOf(badCurves.get(0)))
+                    .error("Failed to initialize ECDH curves " + String.join(":", p.getEcdhCurvesList()));
         }
         return new TlsParams(min, max, List.copyOf(p.getCipherSuitesList()), List.copyOf(p.getEcdhCurvesList()));
     }

@@ -100,6 +100,14 @@ class TransportSocketTranslatorTest {
                 Arguments.of("minimum version above maximum", "common_tls_context:\n" + CERTS.indent(2)
                         + "  tls_params: { tls_minimum_protocol_version: TLSv1_3, tls_maximum_protocol_version: TLSv1_2 }\n",
                         TS + ".common_tls_context.tls_params", "above"),
+                Arguments.of("unknown ECDH curve", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  tls_params: { ecdh_curves: [X25519, P-999] }\n",
+                        TS + ".common_tls_context.tls_params.ecdh_curves[1]", "Failed to initialize ECDH curves X25519:P-999"),
+                Arguments.of("unknown cipher suite", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  tls_params: { cipher_suites: [\"[ECDHE-RSA-AES128-GCM-SHA256|NO-SUCH-CIPHER]\", \"!aNULL\"] }\n",
+                        TS + ".common_tls_context.tls_params.cipher_suites", "Failed to initialize cipher suites"
+                        + " [ECDHE-RSA-AES128-GCM-SHA256|NO-SUCH-CIPHER]:!aNULL. The following ciphers were rejected when"
+                        + " tried individually: NO-SUCH-CIPHER"),
                 Arguments.of("combined validation without its SDS secret", "common_tls_context:\n" + CERTS.indent(2)
                         + "  combined_validation_context: { default_validation_context: {} }\n",
                         TS + ".common_tls_context.combined_validation_context.validation_context_sds_secret_config",

@@ -9,16 +9,16 @@ import javax.net.ssl.SSLEngine;
 import java.util.List;
 
 /**
- * Reads the client hello ahead of the TLS handler, without consuming it, for whether it carries a
- * status_request extension (Envoy's isClientOcspCapable, which BoringSSL's select-certificate
- * callback answers and tcnative does not expose); then steps aside and hands the bytes on.
+ * Reads the client hello ahead of the TLS handler, without consuming it, for what Envoy's
+ * certificate selection reads in BoringSSL's select-certificate callback and tcnative does not
+ * expose ({@link ClientHelloFacts}); then steps aside and hands the bytes on.
  */
-final class StatusRequestPeek extends ByteToMessageDecoder {
-    private final OcspStapling stapling;
+final class ClientHelloPeek extends ByteToMessageDecoder {
+    private final CertificateSelector selector;
     private final SSLEngine engine;
 
-    StatusRequestPeek(OcspStapling stapling, SSLEngine engine) {
-        this.stapling = stapling;
+    ClientHelloPeek(CertificateSelector selector, SSLEngine engine) {
+        this.selector = selector;
         this.engine = engine;
     }
 
@@ -28,8 +28,9 @@ final class StatusRequestPeek extends ByteToMessageDecoder {
         if (r.status() == TlsInspector.Status.NEED_MORE) {
             return;
         }
-        if (r.status() == TlsInspector.Status.TLS && r.statusRequest()) {
-            stapling.statusRequested(engine);
+        if (r.status() == TlsInspector.Status.TLS) {
+            selector.hello(engine, ClientHelloFacts.parse(in, r.helloBytes(), selector.serverTls13(),
+                    selector.ecdsaCipherIds()));
         }
         ctx.pipeline().remove(this); // the cumulated bytes go on to the TLS handler
     }
