@@ -5,6 +5,7 @@ import io.remora.config.HeaderMatcher;
 import io.remora.config.QueryParameterMatcher;
 import io.remora.config.RouteMatch;
 import io.remora.config.StringMatcher;
+import io.remora.runtime.FractionalPercent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -301,7 +302,8 @@ class RouteMatchTest {
 
     @Test
     void runtimeFractionUsesTheRandomValue() {
-        RouteMatch m = new RouteMatch(new RouteMatch.Prefix("/"), true, List.of(), List.of(), false, 250_000);
+        RouteMatch m = new RouteMatch(new RouteMatch.Prefix("/"), true, List.of(), List.of(), false,
+                new FractionalPercent(250_000, FractionalPercent.Denominator.MILLION));
         RouteTable t = RouteTable.compile(config(vhost("v", List.of("*"), route("r", m), route("fallback", prefix("/")))));
         assertEquals("r", t.route(request("h", "/"), 0).route().name());
         assertEquals("r", t.route(request("h", "/"), 249_999).route().name());
@@ -315,6 +317,20 @@ class RouteMatchTest {
             }
         }
         assertTrue(hits > 2300 && hits < 2700, "hits " + hits);
+    }
+
+    /** Envoy's evaluateFractionalPercent: {@code random % denominator < numerator}, the fraction's own denominator. */
+    @ParameterizedTest
+    @CsvSource({
+            "HUNDRED, 24, true", "HUNDRED, 25, false", "HUNDRED, 30, false", "HUNDRED, 124, true",
+            "TEN_THOUSAND, 2499, true", "TEN_THOUSAND, 2500, false", "TEN_THOUSAND, 12499, true",
+    })
+    void runtimeFractionSamplesWithItsOwnDenominator(FractionalPercent.Denominator d, long random, boolean matched) {
+        long numerator = d == FractionalPercent.Denominator.HUNDRED ? 25 : 2500;
+        RouteMatch m = new RouteMatch(new RouteMatch.Prefix("/"), true, List.of(), List.of(), false,
+                new FractionalPercent(numerator, d));
+        RouteTable t = RouteTable.compile(config(vhost("v", List.of("*"), route("r", m), route("fallback", prefix("/")))));
+        assertEquals(matched ? "r" : "fallback", t.route(request("h", "/"), random).route().name());
     }
 
     // --- order ---------------------------------------------------------------------------------------
