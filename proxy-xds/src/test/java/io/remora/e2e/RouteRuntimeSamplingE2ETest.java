@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * A route's {@code match.runtime_fraction} as Envoy's evaluateRuntimeMatch: featureEnabled with
  * the stream's id as the random, {@code id % denominator < numerator} with the fraction's own
  * denominator. A mirror policy samples the same id the same way (router.cc's shouldShadow), so
- * two fractions of 50/HUNDRED take the same requests.
+ * two fractions of 50/HUNDRED take the same requests; and a weighted split picks with the same id
+ * ({@code id % total_weight}, WeightedClusterSpecifierPlugin::pickWeightedCluster).
  */
 class RouteRuntimeSamplingE2ETest {
 
@@ -66,6 +67,35 @@ class RouteRuntimeSamplingE2ETest {
                 assertFalse(routed.isEmpty());
                 assertEquals(new TreeSet<>(routed), new TreeSet<>(mirrored),
                         "the first route's requests are mirrored, the second's are not");
+            }
+        }
+    }
+
+    /**
+     * A route taking the requests whose id % 100 is under 50, split 50/50 over a total of 100:
+     * the same id picks, so every request the route takes goes to the first member (Envoy's
+     * refreshCachedRoute passes the one stream id to both).
+     */
+    @Test
+    void aWeightedSplitPicksWithTheIdTheRouteSampled() throws Exception {
+        try (TestUpstream a = TestUpstream.text("a"); TestUpstream b = TestUpstream.text("b")) {
+            String routes = """
+                    - match: { prefix: /w, runtime_fraction: { default_value: { numerator: 50, denominator: HUNDRED } } }
+                      route: { weighted_clusters: { clusters: [ { name: a, weight: 50 }, { name: b, weight: 50 } ] } }
+                    - match: { prefix: /w }
+                      direct_response: { status: 200, body: { inline_string: other } }
+                    """;
+            String clusters = Bootstraps.cluster("a", false, null, a.port()) + "\n"
+                    + Bootstraps.cluster("b", false, null, b.port());
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.http(admin, port,
+                    TempPaths.file("access", ".log").toString(), routes, clusters), admin, List.of())) {
+                Set<String> answers = new TreeSet<>();
+                for (int i = 0; i < REQUESTS; i++) {
+                    answers.add(Curl.get(port, "/w/" + i).text());
+                }
+                assertEquals(Set.of("a", "other"), answers, "the split's second member is never picked");
             }
         }
     }
