@@ -246,8 +246,9 @@ class RouteMatchTest {
             "/p?a=b&debug=1, true",
             "/p?a=b&debug=1&debug=2, true",
             "/p?debug=2&debug=1, false",
-            "/p?debug=%31, true",
-            "/p?de%62ug=1, true",
+            // as Envoy's parseQueryString, names and values are not percent-decoded
+            "/p?debug=%31, false",
+            "/p?de%62ug=1, false",
             // as in Envoy the query runs to the end: a fragment is part of the last value
             "/p?debug=1#f, false",
             "/p?debug=%4, false",
@@ -275,10 +276,11 @@ class RouteMatchTest {
     }
 
     @Test
-    void queryValueIsPercentDecodedBeforeMatching() {
-        RouteMatch m = withQuery(prefix("/"), new QueryParameterMatcher("q", new StringMatcher.Exact("a b/é", false), false));
-        assertTrue(matchesPath(m, "/p?q=a%20b%2F%C3%A9"));
-        assertFalse(matchesPath(m, "/p?q=a+b%2F%C3%A9"));
+    void queryValueIsMatchedAsSent() {
+        RouteMatch m = withQuery(prefix("/"), new QueryParameterMatcher("q", new StringMatcher.Exact("a%20b", false), false));
+        assertTrue(matchesPath(m, "/p?q=a%20b"));
+        assertFalse(matchesPath(m, "/p?q=a+b"));
+        assertFalse(matchesPath(m, "/p?q=a%2520b"));
     }
 
     // --- grpc and runtime ----------------------------------------------------------------------------
