@@ -2,12 +2,13 @@ package io.remora.config;
 
 import java.util.List;
 import com.google.re2j.Pattern;
+import io.remora.runtime.FractionalPercent;
 
 /**
  * {@code config.route.v3.RouteMatch}. The path part is matched on the path without the query
  * string; {@code caseSensitive} (default true) applies to prefix, path and path_separated_prefix.
  *
- * @param runtimeFractionPerMillion {@code runtime_fraction.default_value} (numerator per million); null = all
+ * @param runtimeFraction {@code runtime_fraction.default_value}, sampled with its own denominator; null = all
  * @param grpc            {@code grpc: {}}: only gRPC requests (content-type application/grpc*)
  * @param runtimeKey      {@code runtime_fraction.runtime_key}: the runtime value overrides the default
  *                        fraction (an integer is a percentage); null or empty = the default only
@@ -23,7 +24,7 @@ public record RouteMatch(
         List<HeaderMatcher> headers,
         List<QueryParameterMatcher> queryParameters,
         boolean grpc,
-        Integer runtimeFractionPerMillion,
+        FractionalPercent runtimeFraction,
         String runtimeKey,
         List<MetadataMatch> dynamicMetadata,
         TlsContextMatch tlsContext,
@@ -35,16 +36,16 @@ public record RouteMatch(
     }
 
     public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,
-                      List<QueryParameterMatcher> queryParameters, boolean grpc, Integer runtimeFractionPerMillion,
+                      List<QueryParameterMatcher> queryParameters, boolean grpc, FractionalPercent runtimeFraction,
                       String runtimeKey, List<MetadataMatch> dynamicMetadata, TlsContextMatch tlsContext) {
-        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFractionPerMillion, runtimeKey,
+        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFraction, runtimeKey,
                 dynamicMetadata, tlsContext, List.of());
     }
 
     public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,
-                      List<QueryParameterMatcher> queryParameters, boolean grpc, Integer runtimeFractionPerMillion,
+                      List<QueryParameterMatcher> queryParameters, boolean grpc, FractionalPercent runtimeFraction,
                       String runtimeKey) {
-        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFractionPerMillion, runtimeKey, List.of(),
+        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFraction, runtimeKey, List.of(),
                 null);
     }
 
@@ -56,8 +57,8 @@ public record RouteMatch(
     }
 
     public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,
-                      List<QueryParameterMatcher> queryParameters, boolean grpc, Integer runtimeFractionPerMillion) {
-        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFractionPerMillion, null);
+                      List<QueryParameterMatcher> queryParameters, boolean grpc, FractionalPercent runtimeFraction) {
+        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFraction, null);
     }
 
     public sealed interface PathMatch {

@@ -36,7 +36,6 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
     private boolean routeCached;
     /** What filters asked to run when the route is looked up again (tracing's refresh); null: nothing. */
     Runnable routeRefreshed;
-    long clusterRandom;
     boolean grpc;
     boolean head;
     /** Null until the request headers passed Envoy's checks; local replies before go straight out. */
@@ -180,9 +179,11 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
     RouteEntry route() {
         if (!routeCached && requestHeaders != null) {
             routeCached = true;
-            // As Envoy: the stream's random id is the random of runtime-fraction route matches.
-            route = routes.route(requestHeaders, info.streamId() & Long.MAX_VALUE, clusterRandom, info);
-            clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom, hcm.context.runtime());
+            // As Envoy's refreshCachedRoute: the stream's id is the one random of runtime-fraction
+            // matches and of the weighted pick (and of mirror policies), so their samples line up.
+            long random = info.streamId() & Long.MAX_VALUE;
+            route = routes.route(requestHeaders, random, info);
+            clusterName = route == null ? null : route.pickCluster(requestHeaders, random, hcm.context.runtime());
             CachedRouteUpdate.taken(this, route);
         }
         return route;

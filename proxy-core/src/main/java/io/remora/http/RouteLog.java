@@ -22,7 +22,7 @@ final class RouteLog {
     private RouteLog() {
     }
 
-    static void selected(StreamInfo stream, RouteTable table, Http2Headers headers, long clusterRandom, RouteEntry e,
+    static void selected(StreamInfo stream, RouteTable table, Http2Headers headers, long random, RouteEntry e,
                          ServerContext context) {
         String tags = stream == null ? "" : stream.logTags();
         CharSequence path = headers.path();
@@ -44,8 +44,8 @@ final class RouteLog {
             return;
         }
         // The same pick the stream makes: deterministic in the headers and the stream's random.
-        String cluster = context == null ? e.pickCluster(headers, clusterRandom)
-                : e.pickCluster(headers, clusterRandom, context.runtime());
+        String cluster = context == null ? e.pickCluster(headers, random)
+                : e.pickCluster(headers, random, context.runtime());
         if (cluster == null || cluster.isEmpty()) {
             LOG.fine(tags + "no cluster match for URL '" + path + "'" + name);
         } else if (context != null && context.clusterManager().get(cluster) == null) {

@@ -17,10 +17,9 @@ interface Routes {
 
     /**
      * {@link #route(Http2Headers, long)} for a stream, whose ids tag the "router" debug lines;
-     * {@code clusterRandom} is the random the stream picks a weighted cluster with, so the line
-     * names the cluster the router will use.
+     * {@code random} also picks the weighted cluster, so the line names the cluster the router will use.
      */
-    default RouteEntry route(Http2Headers headers, long random, long clusterRandom, StreamInfo stream) {
+    default RouteEntry route(Http2Headers headers, long random, StreamInfo stream) {
         return route(headers, random);
     }
 
@@ -63,15 +62,15 @@ interface Routes {
         return new Routes() {
             @Override
             public RouteEntry route(Http2Headers headers, long random) {
-                return route(headers, random, random, null);
+                return route(headers, random, null);
             }
 
             @Override
-            public RouteEntry route(Http2Headers headers, long random, long clusterRandom, StreamInfo stream) {
+            public RouteEntry route(Http2Headers headers, long random, StreamInfo stream) {
                 RouteEntry e = table.route(headers, random,
                         context == null ? io.remora.runtime.Runtime.EMPTY : context.runtime(), stream);
                 if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
-                    RouteLog.selected(stream, table, headers, clusterRandom, e, context);
+                    RouteLog.selected(stream, table, headers, random, e, context);
                 }
                 return e;
             }
@@ -101,11 +100,11 @@ interface Routes {
         Routes pending = new Routes() {
             @Override
             public RouteEntry route(Http2Headers headers, long random) {
-                return route(headers, random, random, null);
+                return route(headers, random, null);
             }
 
             @Override
-            public RouteEntry route(Http2Headers headers, long random, long clusterRandom, StreamInfo stream) {
+            public RouteEntry route(Http2Headers headers, long random, StreamInfo stream) {
                 if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
                     RouteLog.notArrived(stream, name, headers);
                 }

@@ -4,7 +4,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.StreamTimings;
 
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A stream's request head on its way to the filter chain (Envoy's
@@ -55,7 +54,6 @@ final class StreamRequestHead {
         }
         s.info.forwarding(headers);
 
-        s.clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         HttpConnectionManager.FilterFactoryEntry[] chain = hcm.filterFactories;
         String requested = Upgrades.requested(headers);
         if (requested != null) {

@@ -4,9 +4,10 @@ import io.remora.config.QueryParameterMatcher;
 import io.remora.config.StringMatcher;
 
 /**
- * Envoy's {@code QueryParameterMatcher}: the first occurrence of the parameter (names and values
- * percent-decoded) must be present and match the string matcher, or, for a presence check, be
- * present or absent as {@code present_match} says.
+ * Envoy's {@code QueryParameterMatcher}: the first occurrence of the parameter must be present and
+ * match the string matcher, or, for a presence check, be present or absent as
+ * {@code present_match} says. Names and values are compared as sent, not percent-decoded: the
+ * route matcher parses the query with Envoy's {@code QueryParamsMulti::parseQueryString}.
  * The query is scanned in place; only a matching parameter's value is materialised.
  */
 final class CompiledQueryParameterMatcher {
@@ -35,8 +36,8 @@ final class CompiledQueryParameterMatcher {
     }
 
     /**
-     * The decoded first value of {@code name} in the query of {@code path}, "" for a bare key, or
-     * null. As Envoy's parseAndDecodeQueryString, the query runs from the first '?' to the end.
+     * The first value of {@code name} in the query of {@code path}, as sent, "" for a bare key, or
+     * null. As Envoy's parseQueryString, the query runs from the first '?' to the end.
      */
     static String firstValue(CharSequence path, int pathEnd, String name) {
         int q = pathEnd < path.length() && path.charAt(pathEnd) == '?' ? pathEnd : indexOf(path, '?', pathEnd);
@@ -53,7 +54,7 @@ final class CompiledQueryParameterMatcher {
             int eq = indexOf(path, '=', start);
             int keyEnd = eq >= 0 && eq < amp ? eq : amp;
             if (keyEquals(path, start, keyEnd, name)) {
-                return keyEnd == amp ? "" : PercentDecoder.decode(path, keyEnd + 1, amp);
+                return keyEnd == amp ? "" : path.subSequence(keyEnd + 1, amp).toString();
             }
             start = amp + 1;
         }
@@ -70,21 +71,14 @@ final class CompiledQueryParameterMatcher {
     }
 
     private static boolean keyEquals(CharSequence path, int from, int to, String name) {
-        boolean encoded = false;
-        for (int i = from; i < to && !encoded; i++) {
-            encoded = path.charAt(i) == '%' || path.charAt(i) >= 0x80;
+        if (to - from != name.length()) {
+            return false;
         }
-        if (!encoded) {
-            if (to - from != name.length()) {
+        for (int i = 0; i < to - from; i++) {
+            if (path.charAt(from + i) != name.charAt(i)) {
                 return false;
             }
-            for (int i = 0; i < to - from; i++) {
-                if (path.charAt(from + i) != name.charAt(i)) {
-                    return false;
-                }
-            }
-            return true;
         }
-        return PercentDecoder.decode(path, from, to).equals(name);
+        return true;
     }
 }

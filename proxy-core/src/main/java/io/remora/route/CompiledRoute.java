@@ -38,8 +38,6 @@ final class CompiledRoute implements RouteEntry {
     private final PathRewriter pathRewriter;
     /** Null when the route rewrites no host. */
     private final HostRewrite hostRewrite;
-    /** append_x_forwarded_host, for a weighted cluster's host_rewrite_literal too. */
-    private final boolean appendForwardedHost;
 
     // Route, virtual host and route configuration levels, in the order they are applied.
     private final HeaderMutator[] requestLevels;
@@ -88,7 +86,6 @@ final class CompiledRoute implements RouteEntry {
             }
             pathRewriter = PathRewriter.of(f, pathMatcher);
             hostRewrite = HostRewrite.of(f);
-            appendForwardedHost = f.appendXForwardedHost();
         } else {
             picker = null;
             weightedRequest = weightedResponse = null;
@@ -96,7 +93,6 @@ final class CompiledRoute implements RouteEntry {
             weightedMetadataMatch = null;
             pathRewriter = null;
             hostRewrite = null;
-            appendForwardedHost = false;
         }
 
         if (route.action() == TlsRedirect.ACTION) {
@@ -227,7 +223,7 @@ final class CompiledRoute implements RouteEntry {
     @Override
     public void rewriteRequest(Http2Headers headers, boolean insertEnvoyOriginalPath) {
         if (hostRewrite != null) {
-            hostRewrite.apply(headers);
+            hostRewrite.apply(headers, insertEnvoyOriginalPath);
         }
         if (pathRewriter == null) {
             return;
@@ -265,7 +261,8 @@ final class CompiledRoute implements RouteEntry {
         if (wc >= 0) {
             weightedRequest[wc].apply(headers, headers, context);
             if (weightedHostRewrite[wc] != null) {
-                HostPort.rewrite(headers, weightedHostRewrite[wc], appendForwardedHost);
+                // Envoy's WeightedClusterEntry sets the Host only: no x-forwarded-host, no original host.
+                headers.authority(weightedHostRewrite[wc]);
             }
         }
         for (HeaderMutator m : requestLevels) {

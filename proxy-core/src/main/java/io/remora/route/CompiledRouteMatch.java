@@ -9,7 +9,6 @@ final class CompiledRouteMatch {
 
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
     private static final String GRPC = "application/grpc";
-    private static final long PER_MILLION = 1_000_000L;
 
     private final PathMatcher pathMatcher;
     private final CompiledHeaderMatcher[] headerMatchers;
@@ -20,9 +19,9 @@ final class CompiledRouteMatch {
     /** {@code match.filter_state}; null when it has none. */
     private final io.remora.matching.FilterStateMatch[] filterStateMatchers;
     private final boolean grpc;
-    private final long runtimePerMillion;
-    private final String runtimeKey;
+    /** {@code runtime_fraction.default_value}; null when the route samples nothing. */
     private final io.remora.runtime.FractionalPercent runtimeDefault;
+    private final String runtimeKey;
 
     CompiledRouteMatch(RouteMatch m) {
         pathMatcher = PathMatcher.of(m.path(), m.caseSensitive());
@@ -37,10 +36,8 @@ final class CompiledRouteMatch {
         filterStateMatchers = m.filterState().isEmpty() ? null
                 : m.filterState().toArray(new io.remora.matching.FilterStateMatch[0]);
         grpc = m.grpc();
-        runtimePerMillion = m.runtimeFractionPerMillion() == null ? -1 : m.runtimeFractionPerMillion();
+        runtimeDefault = m.runtimeFraction();
         runtimeKey = m.runtimeKey() == null || m.runtimeKey().isEmpty() ? null : m.runtimeKey();
-        runtimeDefault = runtimePerMillion < 0 ? null : new io.remora.runtime.FractionalPercent(runtimePerMillion,
-                io.remora.runtime.FractionalPercent.Denominator.MILLION);
     }
 
     PathMatcher pathMatcher() {
@@ -57,14 +54,12 @@ final class CompiledRouteMatch {
         if (!pathMatcher.matches(headers, path, pathEnd)) {
             return false;
         }
-        if (runtimePerMillion >= 0) {
+        if (runtimeDefault != null) {
             // Envoy's featureEnabled(runtime_key, default_value, random): the runtime's value, when
-            // set, replaces the default fraction.
-            if (runtimeKey != null) {
-                if (!runtime.featureEnabled(runtimeKey, runtimeDefault, random)) {
-                    return false;
-                }
-            } else if (Long.remainderUnsigned(random, PER_MILLION) >= runtimePerMillion) {
+            // set, replaces the default; either is sampled with its own denominator, so a route and a
+            // mirror policy of the same fraction take the same streams.
+            if (runtimeKey != null ? !runtime.featureEnabled(runtimeKey, runtimeDefault, random)
+                    : !runtimeDefault.evaluate(random)) {
                 return false;
             }
         }

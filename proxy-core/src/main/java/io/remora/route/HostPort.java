@@ -70,22 +70,51 @@ public final class HostPort {
     }
 
     private static final io.netty.util.AsciiString X_FORWARDED_HOST = io.netty.util.AsciiString.cached("x-forwarded-host");
+    private static final io.netty.util.AsciiString X_ENVOY_ORIGINAL_HOST =
+            io.netty.util.AsciiString.cached("x-envoy-original-host");
 
     /**
-     * Envoy's updateAuthority: the Host becomes {@code host}; with {@code appendForwardedHost} the
-     * old one is appended to x-forwarded-host unless it already ends that list.
+     * Envoy's updateAuthority: the Host becomes {@code host}. A non-empty old Host is kept in
+     * x-envoy-original-host when {@code keepOld}, and with {@code appendForwardedHost} appended to
+     * x-forwarded-host unless it is already that list's last element.
      */
     public static void rewrite(io.netty.handler.codec.http2.Http2Headers headers, CharSequence host,
-                               boolean appendForwardedHost) {
+                               boolean appendForwardedHost, boolean keepOld) {
         CharSequence old = headers.authority();
-        if (appendForwardedHost && old != null && old.length() > 0) {
-            CharSequence xfh = headers.get(X_FORWARDED_HOST);
-            if (xfh == null || xfh.length() == 0) {
-                headers.set(X_FORWARDED_HOST, old.toString());
-            } else if (!xfh.toString().endsWith(old.toString())) {
-                headers.set(X_FORWARDED_HOST, xfh + "," + old);
+        if (old != null && old.length() > 0) {
+            String oldHost = old.toString();
+            if (keepOld) {
+                headers.set(X_ENVOY_ORIGINAL_HOST, oldHost);
+            }
+            if (appendForwardedHost) {
+                CharSequence xfh = headers.get(X_FORWARDED_HOST);
+                String last = xfh == null ? null : lastElement(xfh.toString());
+                if (last == null) {
+                    headers.set(X_FORWARDED_HOST, oldHost);
+                } else if (!last.equals(oldHost)) {
+                    headers.set(X_FORWARDED_HOST, xfh + "," + oldHost);
+                }
             }
         }
         headers.authority(host);
+    }
+
+    /**
+     * The last element of a comma-separated list as absl::StrSplit(.., ',', SkipWhitespace) gives
+     * it: untrimmed, elements of only whitespace skipped; null when there is none.
+     */
+    private static String lastElement(String list) {
+        int end = list.length();
+        while (end >= 0) {
+            int start = list.lastIndexOf(',', end - 1) + 1;
+            if (!list.substring(start, end).isBlank()) {
+                return list.substring(start, end);
+            }
+            if (start == 0) {
+                return null;
+            }
+            end = start - 1;
+        }
+        return null;
     }
 }

@@ -33,19 +33,20 @@ final class HostRewrite {
                 : new HostRewrite(literal, header, path, f.appendXForwardedHost());
     }
 
-    void apply(Http2Headers headers) {
+    /** {@code keepOldHost}: the replaced Host goes to x-envoy-original-host (unless suppress_envoy_headers). */
+    void apply(Http2Headers headers, boolean keepOldHost) {
         if (literal != null) {
-            HostPort.rewrite(headers, literal, appendForwardedHost);
+            HostPort.rewrite(headers, literal, appendForwardedHost, keepOldHost);
         } else if (header != null) {
             CharSequence v = headers.get(header);
             if (v != null && v.length() > 0) {
-                HostPort.rewrite(headers, v, appendForwardedHost);
+                HostPort.rewrite(headers, v, appendForwardedHost, keepOldHost);
             }
         } else if (path != null && headers.path() != null) {
             String p = headers.path().toString();
             String host = path.replaceAll(p.substring(0, PathMatcher.pathEnd(p)));
             if (!host.isEmpty()) {
-                HostPort.rewrite(headers, host, appendForwardedHost);
+                HostPort.rewrite(headers, host, appendForwardedHost, keepOldHost);
             }
         }
     }

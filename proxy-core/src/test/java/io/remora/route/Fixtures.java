@@ -52,17 +52,17 @@ final class Fixtures {
 
     static RouteMatch withHeaders(RouteMatch m, HeaderMatcher... headers) {
         return new RouteMatch(m.path(), m.caseSensitive(), List.of(headers), m.queryParameters(), m.grpc(),
-                m.runtimeFractionPerMillion());
+                m.runtimeFraction());
     }
 
     static RouteMatch withQuery(RouteMatch m, QueryParameterMatcher... q) {
         return new RouteMatch(m.path(), m.caseSensitive(), m.headers(), List.of(q), m.grpc(),
-                m.runtimeFractionPerMillion());
+                m.runtimeFraction());
     }
 
     static RouteMatch caseInsensitive(RouteMatch m) {
         return new RouteMatch(m.path(), false, m.headers(), m.queryParameters(), m.grpc(),
-                m.runtimeFractionPerMillion());
+                m.runtimeFraction());
     }
 
     static ForwardAction forward(String cluster) {

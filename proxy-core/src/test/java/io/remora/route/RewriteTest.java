@@ -161,11 +161,34 @@ class RewriteTest {
                 .route(h, 0).rewriteRequest(h);
         assertEquals("envoyproxy.io", h.authority().toString(), "the path without its query");
         assertEquals("edge.example,front.example", h.get("x-forwarded-host").toString());
-        HostPort.rewrite(h, "again", true);
-        HostPort.rewrite(h, "again", true);
-        HostPort.rewrite(h, "again", true);
+        HostPort.rewrite(h, "again", true, false);
+        HostPort.rewrite(h, "again", true, false);
+        HostPort.rewrite(h, "again", true, false);
         assertEquals("edge.example,front.example,envoyproxy.io,again", h.get("x-forwarded-host").toString(),
                 "a host already last in the list is not appended twice");
+    }
+
+    /** Envoy's updateAuthority: x-envoy-original-host unless suppressed; x-forwarded-host's last element compared whole. */
+    @Test
+    void hostRewriteKeepsTheOldHostAndComparesTheLastForwardedHostWhole() {
+        RouteTable t = RouteTable.compile(config(vhost("v", List.of("*"),
+                route("r", match(new RouteMatch.Prefix("/")), hostRewrite("backend.internal", null)))));
+        Http2Headers h = request("front.example", "/");
+        t.route(h, 0).rewriteRequest(h);
+        assertEquals("front.example", h.get("x-envoy-original-host").toString());
+        Http2Headers suppressed = request("front.example", "/");
+        t.route(suppressed, 0).rewriteRequest(suppressed, false);
+        assertEquals("backend.internal", suppressed.authority().toString());
+        assertNull(suppressed.get("x-envoy-original-host"), "suppress_envoy_headers");
+
+        Http2Headers x = request("a.example", "/");
+        x.set("x-forwarded-host", "b.example, a.example");
+        HostPort.rewrite(x, "c.example", true, false);
+        assertEquals("b.example, a.example,a.example", x.get("x-forwarded-host").toString(),
+                "\" a.example\" is not \"a.example\": elements are not trimmed");
+        x.set("x-forwarded-host", "c.example,  ,");
+        HostPort.rewrite(x, "d.example", true, false);
+        assertEquals("c.example,  ,", x.get("x-forwarded-host").toString(), "blank elements are skipped");
     }
 
     @Test

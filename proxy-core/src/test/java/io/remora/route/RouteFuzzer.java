@@ -123,7 +123,8 @@ public final class RouteFuzzer {
             query.add(new QueryParameterMatcher("q", rnd.nextBoolean() ? stringMatcher(rnd) : null, rnd.nextBoolean()));
         }
         return new RouteMatch(path, rnd.nextBoolean(), headers, query, rnd.nextInt(6) == 0,
-                rnd.nextInt(6) == 0 ? rnd.nextInt(1_000_001) : null);
+                rnd.nextInt(6) == 0 ? new io.remora.runtime.FractionalPercent(rnd.nextInt(1_000_001),
+                        io.remora.runtime.FractionalPercent.Denominator.MILLION) : null);
     }
 
     private static StringMatcher stringMatcher(Random rnd) {

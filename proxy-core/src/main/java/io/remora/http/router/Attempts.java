@@ -80,7 +80,8 @@ final class Attempts {
             h.scheme(target.transportSocketFactory().usesTls(host) ? HTTPS : HTTP);
         }
         if (r.action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
-            io.remora.route.HostPort.rewrite(h, host.hostname(), r.action.appendXForwardedHost());
+            io.remora.route.HostPort.rewrite(h, host.hostname(), r.action.appendXForwardedHost(),
+                    !r.shared.config().suppressEnvoyHeaders());
         }
         if (target != r.cluster) {
             memberTlsNames(r, target, h);

@@ -31,10 +31,11 @@ final class RouteMatchTranslator {
                     + " path_match_policy");
         };
         boolean caseSensitive = Protos.bool(m.hasCaseSensitive(), m.getCaseSensitive(), true);
-        Integer fraction = null;
+        io.remora.runtime.FractionalPercent fraction = null;
         String runtimeKey = null;
         if (m.hasRuntimeFraction()) {
-            fraction = Protos.perMillion(m.getRuntimeFraction().getDefaultValue());
+            fraction = io.remora.extensions.filters.common.FilterProtos.runtimeDefault(m.getRuntimeFraction(),
+                    path.field("runtime_fraction"));
             runtimeKey = m.getRuntimeFraction().getRuntimeKey();
         }
         java.util.List<io.remora.config.MetadataMatch> dynamicMetadata = new java.util.ArrayList<>();

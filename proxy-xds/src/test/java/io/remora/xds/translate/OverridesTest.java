@@ -161,7 +161,8 @@ class OverridesTest {
         var r0 = vh.routes().get(0);
         assertFalse(r0.match().caseSensitive());
         assertEquals(new RouteMatch.Prefix("/A"), r0.match().path());
-        assertEquals(2500, r0.match().runtimeFractionPerMillion());
+        assertEquals(new io.remora.runtime.FractionalPercent(25, io.remora.runtime.FractionalPercent.Denominator.TEN_THOUSAND),
+                r0.match().runtimeFraction());
         assertEquals(new HeaderMatcher("x-n", null, null, new HeaderMatcher.Range(1, 10), true, false),
                 r0.match().headers().get(0));
         assertEquals(new HeaderMatcher("x-s", new StringMatcher.Suffix("z", true), null, null, false, true),
