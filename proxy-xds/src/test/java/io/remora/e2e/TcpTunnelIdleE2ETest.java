@@ -46,11 +46,8 @@ class TcpTunnelIdleE2ETest {
         SocketServers.acceptEach(silentH1, "silent-connect-proxy", s -> {
             try (s) {
                 InputStream in = s.getInputStream();
-                StringBuilder head = new StringBuilder();
-                for (int c; !head.toString().endsWith("\r\n\r\n") && (c = in.read()) >= 0; ) {
-                    head.append((char) c);
-                }
-                H1_SEEN.add(head.toString().lines().findFirst().orElse(""));
+                String head = io.remora.testing.HttpHeads.read(in);
+                H1_SEEN.add(head.lines().findFirst().orElse(""));
                 H1_SEEN.add("read " + in.read()); // never answered: the proxy's close ends this
             } catch (IOException e) {
                 H1_SEEN.add("read " + e.getMessage());
