@@ -172,7 +172,9 @@ final class RequestHeaderChecks {
     /**
      * Envoy's maybeNormalizeHost: strip_trailing_host_dot, then strip_any_host_port or
      * strip_matching_host_port (the listener's port: after original_dst, the original
-     * destination's). A CONNECT's authority keeps its port, which names the tunnel's target.
+     * destination's). A CONNECT loses its port too (routing and the added headers see the host
+     * alone); as Envoy's requestWasConnect (HTTP/1 CONNECT; HTTP/2 CONNECT or extended CONNECT) it
+     * is kept for the router to put back upstream.
      */
     private static void normalizeHost(ActiveStream s, Http2Headers headers, CharSequence method) {
         HttpConnectionManagerConfig cfg = s.hcm.config;
@@ -192,8 +194,7 @@ final class RequestHeaderChecks {
                 host = v;
             }
         }
-        if (strip == HttpConnectionManagerConfig.StripPortMode.NONE
-                || (method != null && AsciiString.contentEquals("CONNECT", method))) {
+        if (strip == HttpConnectionManagerConfig.StripPortMode.NONE) {
             return;
         }
         int only = -1;
@@ -206,6 +207,11 @@ final class RequestHeaderChecks {
         }
         String v = HostPort.withoutPort(host, only);
         if (v != null) {
+            boolean connect = method != null && AsciiString.contentEquals(Upgrades.CONNECT, method);
+            if (connect || (s.cx.http2 && Upgrades.isUpgrade(headers))) {
+                long port = Long.parseLong(host.subSequence(v.length() + 1, host.length()).toString());
+                s.filterState().set(HostPort.ORIGINAL_CONNECT_PORT, port, io.remora.network.FilterState.Mutability.READ_ONLY);
+            }
             headers.authority(v);
             s.info.authority(v);
         }

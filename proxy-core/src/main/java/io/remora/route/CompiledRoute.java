@@ -268,6 +268,7 @@ final class CompiledRoute implements RouteEntry {
         for (HeaderMutator m : requestLevels) {
             m.apply(headers, headers, context);
         }
+        HostPort.restoreConnectPort(headers, context);
         rewriteRequest(headers, insertEnvoyOriginalPath);
     }
 

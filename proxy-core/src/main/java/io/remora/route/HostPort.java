@@ -69,6 +69,27 @@ public final class HostPort {
         return host.subSequence(0, start).toString();
     }
 
+    /**
+     * Filter state key of the port strip_*_host_port took from a CONNECT's authority (Envoy's
+     * Router::OriginalConnectPort): the router puts it back on the request it sends upstream.
+     */
+    public static final String ORIGINAL_CONNECT_PORT = "envoy.router.original_connect_port";
+
+    /**
+     * As Envoy's finalizeRequestHeaders after the request headers are added and before the host
+     * rewrites: a CONNECT whose port was stripped gets it back when its host has none.
+     */
+    public static void restoreConnectPort(io.netty.handler.codec.http2.Http2Headers headers,
+                                          HeaderFormatter.Context context) {
+        io.remora.accesslog.StreamInfo info = context == null ? null : context.streamInfo();
+        io.remora.network.FilterState state = info == null ? null : info.filterState();
+        Long port = state == null ? null : state.get(ORIGINAL_CONNECT_PORT, Long.class);
+        CharSequence host = headers.authority();
+        if (port != null && host != null && portStart(host) < 0) {
+            headers.authority(host + ":" + port);
+        }
+    }
+
     private static final io.netty.util.AsciiString X_FORWARDED_HOST = io.netty.util.AsciiString.cached("x-forwarded-host");
     private static final io.netty.util.AsciiString X_ENVOY_ORIGINAL_HOST =
             io.netty.util.AsciiString.cached("x-envoy-original-host");

@@ -117,12 +117,13 @@ public interface RouteEntry {
 
     /**
      * Everything Envoy's finalizeRequestHeaders does, in its order: the weighted cluster's headers
-     * and host_rewrite_literal, the route/virtual host/route configuration headers, then
-     * {@link #rewriteRequest(Http2Headers, boolean)}.
+     * and host_rewrite_literal, the route/virtual host/route configuration headers, a stripped
+     * CONNECT port put back, then {@link #rewriteRequest(Http2Headers, boolean)}.
      */
     default void finalizeRequestHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context,
                                         boolean insertEnvoyOriginalPath) {
         mutateRequestHeaders(headers, cluster, context);
+        HostPort.restoreConnectPort(headers, context);
         rewriteRequest(headers, insertEnvoyOriginalPath);
     }
 

@@ -133,6 +133,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         filter.stats.downstreamCxTotal.increment();
         filter.stats.downstreamCxActive.incrementAndGet();
         downstream.closeFuture().addListener(f -> TcpSessionCloses.downstreamClosed(this));
+        TcpSessionLifetime.startIdleTimer(this);
         String name = filter.pickCluster(this);
         // Network filters before tcp_proxy (Istio's stats) read the upstream side from here.
         connectionState.set(UPSTREAM_INFO_KEY, streamInfo,

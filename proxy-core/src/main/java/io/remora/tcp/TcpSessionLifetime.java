@@ -18,7 +18,20 @@ final class TcpSessionLifetime {
     private TcpSessionLifetime() {
     }
 
-    /** max_downstream_connection_duration's and access_log_flush_interval's timers (idle_timeout's waits for the upstream). */
+    /**
+     * idle_timeout from the session's start, as Envoy since 1.36 (its guard
+     * tcp_proxy_set_idle_timer_immediately_on_new_connection removed in 1.38): a session still
+     * waiting for its upstream (a connect, a per-host slot, a tunnel's answer) can be idle too.
+     */
+    static void startIdleTimer(TcpProxySession s) {
+        s.lastActivity = System.nanoTime();
+        if (s.filter.idleTimeoutNanos > 0) {
+            s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), s.filter.idleTimeoutNanos,
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** max_downstream_connection_duration's and access_log_flush_interval's timers. */
     static void startTimers(TcpProxySession s) {
         java.time.Duration flush = s.filter.config.accessLogOptions().flushInterval();
         if (flush != null && s.filter.accessLogs.length > 0) {
@@ -46,13 +59,8 @@ final class TcpSessionLifetime {
 
     /** flush_access_log_on_connected: an entry once the upstream connection is up, with its addresses. */
     static void upstreamConnected(TcpProxySession s) {
-        // As Envoy's onUpstreamConnection: idle_timeout runs from here, so a session waiting for
-        // a connection (a per-host limit, connect attempts) is not idle meanwhile.
+        // The connect is activity: Envoy's onUpstreamConnection resets the idle timer.
         s.lastActivity = System.nanoTime();
-        if (s.filter.idleTimeoutNanos > 0) {
-            s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), s.filter.idleTimeoutNanos,
-                    TimeUnit.NANOSECONDS);
-        }
         if (s.filter.config.accessLogOptions().flushOnStart()) {
             AccessLogs.emit(s.filter.accessLogs, s.streamInfo, AccessLogType.TCP_UPSTREAM_CONNECTED);
         }
