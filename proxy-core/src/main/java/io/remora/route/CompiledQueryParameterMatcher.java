@@ -6,8 +6,9 @@ import io.remora.config.StringMatcher;
 /**
  * Envoy's {@code QueryParameterMatcher}: the first occurrence of the parameter must be present and
  * match the string matcher, or, for a presence check, be present or absent as
- * {@code present_match} says. Names and values are compared as sent, not percent-decoded: the
- * route matcher parses the query with Envoy's {@code QueryParamsMulti::parseQueryString}.
+ * {@code present_match} says. The route matcher compares names and values as sent, as Envoy's
+ * {@code QueryParamsMulti::parseQueryString}; a rate limit's {@code query_parameter_value_match}
+ * compares them percent-decoded, as Envoy's {@code parseAndDecodeQueryString} ({@code decoded}).
  * The query is scanned in place; only a matching parameter's value is materialised.
  */
 final class CompiledQueryParameterMatcher {
@@ -15,11 +16,13 @@ final class CompiledQueryParameterMatcher {
     private final String name;
     private final StringMatcher matcher;
     private final boolean present;
+    private final boolean decoded;
 
-    CompiledQueryParameterMatcher(QueryParameterMatcher spec) {
+    CompiledQueryParameterMatcher(QueryParameterMatcher spec, boolean decoded) {
         this.name = spec.name();
         this.matcher = spec.stringMatch();
         this.present = spec.presentMatch();
+        this.decoded = decoded;
     }
 
     /**
@@ -28,7 +31,7 @@ final class CompiledQueryParameterMatcher {
      * @param pathEnd index of the '?' (or '#', or the length) in {@code path}
      */
     boolean matches(CharSequence path, int pathEnd) {
-        String value = firstValue(path, pathEnd, name);
+        String value = firstValue(path, pathEnd, name, decoded);
         if (matcher == null) {
             return (value != null) == present;
         }
@@ -36,10 +39,10 @@ final class CompiledQueryParameterMatcher {
     }
 
     /**
-     * The first value of {@code name} in the query of {@code path}, as sent, "" for a bare key, or
-     * null. As Envoy's parseQueryString, the query runs from the first '?' to the end.
+     * The first value of {@code name} in the query of {@code path}, as sent or percent-decoded, "" for
+     * a bare key, or null. As Envoy's query parsers, the query runs from the first '?' to the end.
      */
-    static String firstValue(CharSequence path, int pathEnd, String name) {
+    static String firstValue(CharSequence path, int pathEnd, String name, boolean decoded) {
         int q = pathEnd < path.length() && path.charAt(pathEnd) == '?' ? pathEnd : indexOf(path, '?', pathEnd);
         if (q < 0) {
             return null;
@@ -53,8 +56,11 @@ final class CompiledQueryParameterMatcher {
             }
             int eq = indexOf(path, '=', start);
             int keyEnd = eq >= 0 && eq < amp ? eq : amp;
-            if (keyEquals(path, start, keyEnd, name)) {
-                return keyEnd == amp ? "" : path.subSequence(keyEnd + 1, amp).toString();
+            boolean named = decoded ? PercentDecoder.decode(path, start, keyEnd).equals(name)
+                    : keyEquals(path, start, keyEnd, name);
+            if (named) {
+                return keyEnd == amp ? "" : decoded ? PercentDecoder.decode(path, keyEnd + 1, amp)
+                        : path.subSequence(keyEnd + 1, amp).toString();
             }
             start = amp + 1;
         }

@@ -28,7 +28,7 @@ final class CompiledRouteMatch {
         headerMatchers = m.headers() == null ? new CompiledHeaderMatcher[0]
                 : m.headers().stream().map(CompiledHeaderMatcher::new).toArray(CompiledHeaderMatcher[]::new);
         queryMatchers = m.queryParameters() == null ? new CompiledQueryParameterMatcher[0]
-                : m.queryParameters().stream().map(CompiledQueryParameterMatcher::new)
+                : m.queryParameters().stream().map(q -> new CompiledQueryParameterMatcher(q, false))
                 .toArray(CompiledQueryParameterMatcher[]::new);
         metadataMatchers = m.dynamicMetadata().isEmpty() ? null
                 : m.dynamicMetadata().toArray(new io.remora.config.MetadataMatch[0]);

@@ -7,14 +7,15 @@ import java.util.List;
 /**
  * Envoy's {@code ConfigUtility::matchQueryParams} over a list of {@link QueryParameterMatcher}s, for
  * users outside route selection (the rate limit action {@code query_parameter_value_match}): every
- * matcher must hold, on the same decoding the route match uses.
+ * matcher must hold, on the query percent-decoded as Envoy's {@code parseAndDecodeQueryString} reads it
+ * (the route match compares the query as sent).
  */
 public final class QueryParameterMatch {
 
     private final CompiledQueryParameterMatcher[] matchers;
 
     private QueryParameterMatch(List<QueryParameterMatcher> specs) {
-        matchers = specs.stream().map(CompiledQueryParameterMatcher::new)
+        matchers = specs.stream().map(q -> new CompiledQueryParameterMatcher(q, true))
                 .toArray(CompiledQueryParameterMatcher[]::new);
     }
 
