@@ -227,9 +227,7 @@ public final class HttpConnectionManager implements NetworkFilter {
      */
     @Override
     public void startDrain(io.remora.server.DrainDecision drain) {
-        if (this.drain == null || drain.immediateStrategy()) {
-            this.drain = drain;
-        }
+        this.drain = io.remora.server.DrainDecision.keep(this.drain, drain);
         if (!drain.immediateStrategy()) {
             return;
         }

@@ -21,7 +21,6 @@ public final class FilterChainRuntime {
     private final ChainConnections connections;
     private final io.remora.tls.DownstreamTransportSocket tls;
     private final io.remora.network.SocketTap socketTap;
-    /** Set once the chain drains: its connections' network filters read it as their drain decision. */
     /** The chain's drain once begun (the first, unless an immediate one follows), else null. */
     private volatile io.remora.server.DrainDecision drain;
     /** The origin its connections share, for the listener that last handed it one. */
@@ -76,9 +75,7 @@ public final class FilterChainRuntime {
 
     /** Starts the chain's drain: its terminal filter's (HTTP answers with close / GOAWAY) and its network filters'. */
     public void startDrain(io.remora.server.DrainDecision drain) {
-        if (this.drain == null || drain.immediateStrategy()) {
-            this.drain = drain;
-        }
+        this.drain = io.remora.server.DrainDecision.keep(this.drain, drain);
         filter.startDrain(drain);
     }
 

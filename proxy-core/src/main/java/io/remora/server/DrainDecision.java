@@ -38,6 +38,14 @@ public final class DrainDecision {
         return IMMEDIATE;
     }
 
+    /**
+     * What a holder of {@code current} keeps when {@code next} begins: a drain's first decision stays (a second
+     * drain does not restart the share), unless the next one is immediate (the shutdown's).
+     */
+    public static DrainDecision keep(DrainDecision current, DrainDecision next) {
+        return current == null || next.immediateStrategy() ? next : current;
+    }
+
     /** True when every connection is told at once (so the drain may reach idle ones too). */
     public boolean immediateStrategy() {
         return strategy == DrainStrategy.IMMEDIATE;

@@ -10,15 +10,15 @@ final class ServerDrainScope {
     private volatile DrainDecision inbound;
     private volatile DrainDecision all;
 
-    /** A drain starts; an inbound-only one after a full one changes nothing, nor does a second of one kind. */
+    /**
+     * A drain starts: the first of each kind stays (see {@link DrainDecision#keep}); an inbound-only one after a
+     * full one changes nothing.
+     */
     void start(boolean inboundOnly, DrainDecision drain) {
         if (inboundOnly) {
-            if (inbound == null) {
-                inbound = drain;
-            }
-        } else if (all == null || drain.immediateStrategy() && !all.immediateStrategy()) {
-            // The shutdown's immediate drain overrides a gradual one still under way.
-            all = drain;
+            inbound = inbound == null ? drain : inbound;
+        } else {
+            all = DrainDecision.keep(all, drain);
         }
     }
 

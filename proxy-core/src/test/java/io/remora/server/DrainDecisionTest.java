@@ -49,6 +49,15 @@ class DrainDecisionTest {
         assertEquals(Long.remainderUnsigned(-1L, 3) < 1, d.drainClose(1, -1L));
     }
 
+    @Test
+    void aSecondDrainKeepsTheFirstUnlessItIsImmediate() {
+        DrainDecision first = DrainDecision.begin(DrainStrategy.GRADUAL, Duration.ofSeconds(10), 0);
+        DrainDecision second = DrainDecision.begin(DrainStrategy.GRADUAL, Duration.ofSeconds(10), 5 * S);
+        assertEquals(first, DrainDecision.keep(null, first));
+        assertEquals(first, DrainDecision.keep(first, second), "a second drain does not restart the share");
+        assertEquals(DrainDecision.immediate(), DrainDecision.keep(first, DrainDecision.immediate()));
+    }
+
     /** How many of the random values 0..9 close at {@code now}. */
     private static int closing(DrainDecision d, long now) {
         int n = 0;

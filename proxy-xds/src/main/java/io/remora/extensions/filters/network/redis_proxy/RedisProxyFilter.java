@@ -47,9 +47,7 @@ final class RedisProxyFilter implements NetworkFilter {
 
     @Override
     public void startDrain(io.remora.server.DrainDecision drain) {
-        if (this.drain == null || drain.immediateStrategy()) {
-            this.drain = drain;
-        }
+        this.drain = io.remora.server.DrainDecision.keep(this.drain, drain);
     }
 
     /** Whether a connection with nothing outstanding should close now (the listener is draining). */
