@@ -101,37 +101,25 @@ class TcpTunnelHttp11AnswerE2ETest {
         }
     }
 
-    /** Sends, half-closes, and reads what comes back until the proxy's FIN. */
-    private static String roundTrip(int port, String payload) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            out.write(payload.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            s.shutdownOutput();
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-        }
-    }
-
     @Test
     void anyTwoHundredOpensAnHttp11Tunnel() throws Exception {
-        assertEquals("from-upstream:hello", roundTrip(accepted, "hello"), () -> proxy.log());
+        assertEquals("from-upstream:hello", TcpTunnelingE2ETest.roundTrip(accepted, "hello"), () -> proxy.log());
     }
 
     @Test
     void theAnswersContentLengthIsIgnored() throws Exception {
-        assertEquals("from-upstream:a longer payload than ten", roundTrip(withLength, "a longer payload than ten"),
+        assertEquals("from-upstream:a longer payload than ten", TcpTunnelingE2ETest.roundTrip(withLength, "a longer payload than ten"),
                 () -> proxy.log());
     }
 
     @Test
     void theAnswersTransferEncodingIsIgnored() throws Exception {
-        assertEquals("from-upstream:not chunked", roundTrip(chunked, "not chunked"), () -> proxy.log());
+        assertEquals("from-upstream:not chunked", TcpTunnelingE2ETest.roundTrip(chunked, "not chunked"), () -> proxy.log());
     }
 
     @Test
     void aConnectionClosedBeforeItsAnswerIsAFailedAttemptRetried() throws Exception {
-        assertEquals("from-upstream:again", roundTrip(retried, "again"), () -> proxy.log());
+        assertEquals("from-upstream:again", TcpTunnelingE2ETest.roundTrip(retried, "again"), () -> proxy.log());
         assertEquals(2, RETRIED_SEEN.get(), "two CONNECTs");
         String line = LogFiles.line(LogFiles.await(accessLog, l -> l.stream().anyMatch(x -> x.startsWith("retried "))),
                 "retried");

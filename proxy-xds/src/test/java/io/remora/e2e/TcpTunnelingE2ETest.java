@@ -168,7 +168,7 @@ class TcpTunnelingE2ETest {
     }
 
     /** Sends, half-closes, and reads what comes back until the far side's FIN. */
-    private static String roundTrip(int port, String payload) throws Exception {
+    static String roundTrip(int port, String payload) throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
