@@ -179,6 +179,20 @@ class TcpTunnelingE2ETest {
         }
     }
 
+    /**
+     * What a connection whose tunnel never opens hears: nothing. The proxy read none of the payload
+     * (reads wait for the upstream), so its close of the connection is a FIN or, once the payload
+     * has reached its socket, the kernel's RST (Envoy's close is the same); both mean no tunnel.
+     */
+    static String noTunnel(int port, String payload) throws Exception {
+        try {
+            return roundTrip(port, payload);
+        } catch (java.net.SocketException reset) {
+            assertTrue(String.valueOf(reset.getMessage()).contains("reset"), () -> reset.toString());
+            return "";
+        }
+    }
+
     @Test
     void overHttp11TheBytesGoInsideAConnectToTheFormattedHostname() throws Exception {
         assertEquals("over http/1.1bye", roundTrip(viaH1, "over http/1.1"), () -> client.log());
@@ -201,7 +215,7 @@ class TcpTunnelingE2ETest {
     @Test
     void aTunnelTheServerRefusesEndsTheConnection() throws Exception {
         double failures = client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}");
-        assertEquals("", roundTrip(refused, "nobody hears this"), "the server answers 403: no tunnel");
+        assertEquals("", noTunnel(refused, "nobody hears this"), "the server answers 403: no tunnel");
         // The pool's connection is up: Envoy's HttpConnPool::Callbacks::onFailure counts no connect failure.
         assertEquals(failures,
                 client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}"),
@@ -223,7 +237,7 @@ class TcpTunnelingE2ETest {
     @Test
     void aTunnelAnsweredWithItsEndIsAFailedConnect() throws Exception {
         double failures = client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}");
-        assertEquals("", roundTrip(ended, "nobody hears this"), "the server's 200 ends the stream: no tunnel");
+        assertEquals("", noTunnel(ended, "nobody hears this"), "the server's 200 ends the stream: no tunnel");
         String line = LogFiles.line(LogFiles.await(accessLog, l -> l.stream().anyMatch(x -> x.startsWith("ended "))), "ended");
         assertEquals("UF,URX", LogFiles.field(line, "flags"), line);
         assertEquals(failures,
