@@ -49,8 +49,10 @@ final class Http1Headers {
      * codec's to refuse: the connection manager does, with the request's headers in hand
      * ({@link RequestHeaderChecks}).
      * An {@code upgrade}'s Connection header is not sanitized (Envoy's handling_upgrade_).
+     * {@code plaintextEdge}: a connection without TLS where Envoy's codec validates the scheme
+     * (use_remote_address with no trusted hops), which refuses an https absolute-form target.
      */
-    static Rejection validate(Http1Head head, boolean allowAbsoluteUrl, boolean upgrade) {
+    static Rejection validate(Http1Head head, boolean allowAbsoluteUrl, boolean upgrade, boolean plaintextEdge) {
         AsciiString uri = head.target;
         boolean connect = HttpMethod.CONNECT.asciiName().contentEquals(head.method);
         if (!RequestTargets.parses(uri, connect)) {
@@ -75,7 +77,26 @@ final class Http1Headers {
             // As Envoy's codec: a target neither origin- nor absolute-form (nor OPTIONS *) is no URL.
             return new Rejection(400, "Bad Request", "http1.invalid_url");
         }
+        AsciiString scheme = allowAbsoluteUrl && !connect ? absoluteScheme(uri) : null;
+        if (scheme != null) {
+            // Envoy's handlePath: the target's scheme becomes :scheme, and only http and https are schemes.
+            if (!HTTP.contentEqualsIgnoreCase(scheme) && !HTTPS.contentEqualsIgnoreCase(scheme)) {
+                return new Rejection(400, "Bad Request", "http1.invalid_scheme");
+            }
+            if (plaintextEdge && HTTPS.contentEqualsIgnoreCase(scheme)) {
+                return new Rejection(403, "Forbidden", "http1.https_url_on_plaintext_connection");
+            }
+        }
         return null;
+    }
+
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+
+    /** The scheme of an absolute-form target (as {@link #requestLine} splits it), or null. */
+    private static AsciiString absoluteScheme(AsciiString uri) {
+        int s = uri.byteAt(0) == '/' ? -1 : uri.indexOf("://", 0);
+        return s > 0 ? uri.subSequence(0, s, false) : null;
     }
 
     /** scheme "://" authority, the authority not empty. */
@@ -173,9 +194,11 @@ final class Http1Headers {
                 out.authority(uri.subSequence(hostStart, pathStart, false));
                 out.path(uri.subSequence(pathStart, uri.length(), false));
             }
-        } else {
-            out.path(uri);
+            // Envoy's codec takes the target's scheme, lowercased (allow_absolute_url_with_mixed_scheme).
+            out.scheme(uri.subSequence(0, schemeEnd, false).toLowerCase());
+            return;
         }
+        out.path(uri);
         out.scheme(scheme);
     }
 

@@ -109,7 +109,8 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
             parser.stop();
             return;
         }
-        Http1Headers.Rejection rejection = Http1Headers.validate(head, options.allowAbsoluteUrl(), upgrade);
+        Http1Headers.Rejection rejection = Http1Headers.validate(head, options.allowAbsoluteUrl(), upgrade,
+                !cx.tls && cx.hcm.config.useRemoteAddress() && cx.hcm.config.xffNumTrustedHops() == 0);
         if (rejection != null) {
             parser.stop();
             s.reject(rejection.status(), rejection.reason(), rejection.details());

@@ -2,7 +2,6 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
@@ -38,10 +37,8 @@ final class Http2Connection extends Http2ConnectionHandler
     ChannelHandlerContext ctx;
     /** The GOAWAYs and the close after the last stream. */
     final Http2Drain drain = new Http2Drain(this);
-    /** The load shed point sent its GOAWAY (at most one per connection, as Envoy). */
-    private boolean sentGoAwayOnDispatch;
-    /** Closed by http2_server_go_away_and_close_on_dispatch: nothing read is decoded any more. */
-    private boolean shedClosed;
+    /** The overload manager's load shed points on dispatch. */
+    private final Http2DispatchShed shed = new Http2DispatchShed(this);
     /** Inside this connection's channelRead: the read's writes are flushed at channelReadComplete. */
     private boolean reading;
     /** The peer reset the connection (%DOWNSTREAM_DETECTED_CLOSE_TYPE%'s RemoteReset). */
@@ -83,31 +80,7 @@ final class Http2Connection extends Http2ConnectionHandler
         Http2FloodGuard guard = new Http2FloodGuard(frames, cx.hcm.http2Options, cx.hcm.stats.http2Floods, dataFrames);
         decoder.frameListener(guard);
         connection().addListener(guard.streamCounter);
-        java.util.concurrent.atomic.AtomicLong streamsActive = cx.hcm.stats.http2StreamsActive;
-        connection().addListener(new Http2ConnectionAdapter() {
-            // http2.streams_active: Envoy's codec counts a stream from its HEADERS to its close.
-            @Override
-            public void onStreamActive(Http2Stream stream) {
-                streamsActive.incrementAndGet();
-            }
-
-            @Override
-            public void onStreamClosed(Http2Stream stream) {
-                streamsActive.decrementAndGet();
-                Http2DownstreamStream s = stream.getProperty(streamKey);
-                if (s != null) {
-                    s.onClosed();
-                }
-            }
-        });
-        // A stream's writability follows its send window (and the socket's): the remote flow
-        // controller reports each change.
-        encoder.flowController().listener(stream -> {
-            Http2DownstreamStream s = stream.getProperty(streamKey);
-            if (s != null) {
-                s.onWritabilityChanged();
-            }
-        });
+        Http2StreamLifecycle.install(this, encoder);
     }
 
     @Override
@@ -153,19 +126,9 @@ final class Http2Connection extends Http2ConnectionHandler
             return;
         }
         reading = true;
-        io.remora.overload.OverloadManager o = cx.hcm.overload;
-        io.remora.overload.LoadShedPoint close = o.shedHttp2GoAwayAndClose;
-        if (close != null && (shedClosed || close.shouldShedLoad())) {
+        if (shed.onRead(ctx)) {
             io.netty.util.ReferenceCountUtil.release(msg);
-            goAwayAndClose(ctx);
             return;
-        }
-        io.remora.overload.LoadShedPoint goAway = o.shedHttp2GoAway;
-        if (goAway != null && !sentGoAwayOnDispatch && goAway.shouldShedLoad()) {
-            // Envoy's http2_server_go_away_on_dispatch, once per connection: streams already
-            // received finish; later ones are refused.
-            sentGoAwayOnDispatch = true;
-            drain.sendGoAway();
         }
         if (keepalive != null) {
             keepalive.onRead();
@@ -355,23 +318,6 @@ final class Http2Connection extends Http2ConnectionHandler
         drain.closeIfIdle();
     }
 
-    /**
-     * Envoy's http2_server_go_away_and_close_on_dispatch: GOAWAY with the last stream received,
-     * then the connection closes at once; its open streams are reset with flag OM
-     * (downstream_rq_overload_close).
-     */
-    private void goAwayAndClose(ChannelHandlerContext ctx) {
-        if (shedClosed) {
-            return;
-        }
-        shedClosed = true;
-        cx.hcm.stats.downstreamRqOverloadClose.increment();
-        drain.sendGoAway();
-        forEachStream(Http2DownstreamStream::markOverloadReset);
-        // Below this handler, whose own close would wait for the open streams.
-        ctx.close();
-    }
-
     /** The streams still open when the connection closed log how it closed, as Envoy's do. */
     private void recordClose() {
         io.remora.accesslog.ConnectionCloses.Type type = peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
@@ -381,7 +327,7 @@ final class Http2Connection extends Http2ConnectionHandler
         forEachStream(s -> s.connectionClosed(type, reason));
     }
 
-    private void forEachStream(java.util.function.Consumer<Http2DownstreamStream> action) {
+    void forEachStream(java.util.function.Consumer<Http2DownstreamStream> action) {
         try {
             connection().forEachActiveStream(stream -> {
                 Http2DownstreamStream s = stream.getProperty(streamKey);

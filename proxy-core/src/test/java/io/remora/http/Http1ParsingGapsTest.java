@@ -314,6 +314,26 @@ class Http1ParsingGapsTest {
         refused("GET b:80 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
     }
 
+    /**
+     * Envoy's handlePath takes an absolute-form target's scheme as :scheme, lowercased
+     * (allow_absolute_url_with_mixed_scheme), refuses one that is neither http nor https (400
+     * http1.invalid_scheme) and, where it validates the scheme (use_remote_address with no trusted
+     * hops), an https target on a plaintext connection (403 http1.https_url_on_plaintext_connection).
+     * Was: any scheme served, :scheme the connection's.
+     */
+    @Test
+    void anAbsoluteFormTargetsSchemeIsEnvoys() throws Exception {
+        refused("GET ftp://b/x HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.invalid_scheme");
+        Http2Headers seen = served("GET HTTPS://b/x HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals("https", seen.scheme().toString());
+        assertEquals("b", seen.authority().toString());
+        assertEquals("/x", seen.path().toString());
+        server.close();
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).useRemoteAddress(true)));
+        refused("GET https://b/x HTTP/1.1\r\nHost: a\r\n\r\n", 403, "http1.https_url_on_plaintext_connection");
+        assertEquals("http", served("GET http://b/x HTTP/1.1\r\nHost: a\r\n\r\n").scheme().toString());
+    }
+
     /** Envoy's codec: a CONNECT has no body and its target is host:port, before any upgrade decision. */
     @Test
     void connectWithABodyOrWithoutHostAndPortIsACodecError() throws Exception {

@@ -41,6 +41,41 @@ class Http1UpstreamCodecTest {
     }
 
     /**
+     * An upstream that closes in the middle of a message: Envoy's codec client hands the close to
+     * its parser (CodecClient::onEvent), and BalsaParser fails a message begun and not finished
+     * (HPE_INVALID_EOF_STATE), so the stream is reset as a protocol error, not a connection
+     * termination: upstream_cx_protocol_error and flag UPE, a head cut off is a 502, a body short of
+     * its length or a chunked body without its last chunk cuts the client's response off. A body
+     * the close frames ends there whole (was: every cut a connection termination, no stat).
+     */
+    @Test
+    void aResponseCutShortByTheCloseIsAProtocolError() throws Exception {
+        try (RawUpstreamProxy proxy = RawUpstreamProxy.closingAfterAnswer(path -> switch (path) {
+            case "/head" -> "HTTP/1.1 200 OK\r\ncontent-le";
+            case "/length" -> "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc";
+            case "/chunked" -> "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n";
+            default -> "HTTP/1.1 200 OK\r\n\r\nto the close";
+        })) {
+            assertEquals(502, proxy.get("/head").status());
+            io.remora.accesslog.StreamInfo head = proxy.logged();
+            assertEquals("upstream_reset_before_response_started{protocol_error}", head.responseCodeDetails);
+            assertTrue(head.hasFlag(io.remora.accesslog.ResponseFlag.UPSTREAM_PROTOCOL_ERROR));
+            assertEquals(1, proxy.stats().upstreamCxProtocolError.count());
+            for (String path : new String[] {"/length", "/chunked"}) {
+                String cut = proxy.getUntilClose(path);
+                assertTrue(cut.startsWith("HTTP/1.1 200 "), cut);
+                io.remora.accesslog.StreamInfo body = proxy.logged();
+                assertEquals("upstream_reset_after_response_started{protocol_error}", body.responseCodeDetails, path);
+                assertTrue(body.hasFlag(io.remora.accesslog.ResponseFlag.UPSTREAM_PROTOCOL_ERROR), path);
+            }
+            assertEquals(3, proxy.stats().upstreamCxProtocolError.count());
+            assertEquals("to the close", proxy.get("/close").body());
+            assertEquals("via_upstream", proxy.logged().responseCodeDetails);
+            assertEquals(3, proxy.stats().upstreamCxProtocolError.count());
+        }
+    }
+
+    /**
      * With enable_trailers, Envoy's codec counts a trailer section on its own against the
      * cluster's max_headers_count (completeCurrentHeader: "trailers count exceeds limit"): past it, a
      * codec error that costs the connection, the response already begun cut off (was: forwarded).

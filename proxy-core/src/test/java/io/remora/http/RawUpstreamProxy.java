@@ -19,6 +19,17 @@ final class RawUpstreamProxy implements AutoCloseable {
     /** With the test's {@code settings} over the cluster's. */
     RawUpstreamProxy(java.util.function.Function<String, String> answer,
                      java.util.function.UnaryOperator<io.remora.config.ClusterConfigBuilder> settings) throws Exception {
+        this(answer, settings, false);
+    }
+
+    /** An upstream that closes its connection after each answer: the close ends what the answer began. */
+    static RawUpstreamProxy closingAfterAnswer(java.util.function.Function<String, String> answer) throws Exception {
+        return new RawUpstreamProxy(answer, b -> b, true);
+    }
+
+    private RawUpstreamProxy(java.util.function.Function<String, String> answer,
+                             java.util.function.UnaryOperator<io.remora.config.ClusterConfigBuilder> settings,
+                             boolean closeAfterAnswer) throws Exception {
         upstream = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         io.remora.testing.SocketServers.acceptEach(upstream, "raw-upstream", s -> {
             connections.incrementAndGet();
@@ -30,6 +41,9 @@ final class RawUpstreamProxy implements AutoCloseable {
                     }
                     s.getOutputStream().write(answer.apply(head.split(" ")[1])
                             .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    if (closeAfterAnswer) {
+                        return;
+                    }
                 }
             } catch (java.io.IOException ignored) {
                 // the proxy closed the connection
@@ -41,7 +55,16 @@ final class RawUpstreamProxy implements AutoCloseable {
                 io.remora.http.testing.FixedCluster.hosts(new java.net.InetSocketAddress("127.0.0.1",
                         upstream.getLocalPort()))));
         hcm = new io.remora.http.testing.HcmHarness(TRANSPORT, ctx, new io.remora.http.router.RouterFilterProvider(),
-                java.util.List.of(io.remora.http.testing.HcmHarness.route("/", "up", null, null)));
+                java.util.List.of(io.remora.http.testing.HcmHarness.route("/", "up", null, null)),
+                b -> b.accessLogs(java.util.List.of(io.remora.config.AccessLogConfig.builder(
+                        io.remora.config.AccessLogConfig.Sink.STDOUT).build())));
+    }
+
+    /** The access log entry of the next request to end. */
+    io.remora.accesslog.StreamInfo logged() throws InterruptedException {
+        io.remora.accesslog.StreamInfo info = ctx.logged.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        org.junit.jupiter.api.Assertions.assertNotNull(info, "no access log entry");
+        return info;
     }
 
     RawHttp.Response get(String path) throws Exception {

@@ -170,14 +170,19 @@ public final class Http1Parser extends Http1ParserInput {
     }
 
     /**
-     * The peer ended its side. A body framed by the connection's end ends now; the caller judges
-     * any other partial message.
+     * The input ended. A body framed by the connection's end ends here; any other message begun
+     * and not finished (a head, a body short of its length, a chunked body without its last
+     * chunk) was cut short, which Envoy's BalsaParser fails as HPE_INVALID_EOF_STATE.
+     *
+     * @return true when a message was cut short
      */
-    public void endOfInput() {
+    public boolean endOfInput() {
         if (state == UNTIL_CLOSE) {
             state = HEAD;
             listener.onEnd(null);
+            return false;
         }
+        return state != STOPPED && (state != HEAD || buffered() > 0);
     }
 
     /** Releases what is buffered; nothing more is parsed. */

@@ -290,14 +290,20 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
     public void channelInactive(ChannelHandlerContext ctx) {
         idleTimer.cancel();
         dropHeld();
+        boolean cutShort = false;
         if (!raw) {
-            parser.endOfInput(); // a body framed by the connection's end ends here
+            cutShort = parser.endOfInput();
             parser.release();
         }
         UpstreamCallbacks cb = active;
         clearActive();
         pool.closed(this, cb != null || closingWithRequest);
         if (cb != null) {
+            if (cutShort) {
+                // Envoy's codec client dispatches the close to the parser, whose error makes it a
+                // protocol error rather than a plain connection termination.
+                pool.ctx.stats().upstreamCxProtocolError.increment();
+            }
             if (cb.poolCountsHostResults()) {
                 pool.ctx.host.stats.rqError.increment();
             }
@@ -305,7 +311,7 @@ final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http
                 cb.onConnectionClosed(peerReset ? io.remora.accesslog.ConnectionCloses.Type.REMOTE_RESET
                         : io.remora.accesslog.ConnectionCloses.Type.NORMAL, null);
             }
-            cb.onReset(ResetReason.CONNECTION_TERMINATION);
+            cb.onReset(cutShort ? ResetReason.PROTOCOL_ERROR : ResetReason.CONNECTION_TERMINATION);
         }
     }
 

@@ -466,7 +466,8 @@ class RouterFilterTest {
             assertTrue(s.reset);
             assertEquals(200, s.status());
             assertEquals("partial", s.body());
-            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION));
+            // A body short of its content-length when the upstream closes: Envoy's parser fails it (UPE).
+            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_PROTOCOL_ERROR));
             TestStream next = stream(ctx, TestRoute.action(c, null, null, null));
             next.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals(200, next.status());
