@@ -14,9 +14,9 @@ import java.util.List;
 public final class UriTemplate {
 
     static final byte LITERAL = 0;
-    /** {@code *}: one or more pchars (no '/'). */
+    /** {@code *}: one or more pchars or '*' (no '/'). */
     static final byte PATH_GLOB = 1;
-    /** {@code **}: zero or more pchars or '/'. */
+    /** {@code **}: zero or more pchars, '*' or '/'. */
     static final byte TEXT_GLOB = 2;
 
     private static final boolean[] PCHAR = new boolean[128];
@@ -81,6 +81,14 @@ public final class UriTemplate {
 
     static boolean isPchar(char c) {
         return c < 128 && PCHAR[c];
+    }
+
+    /**
+     * What a {@code *} or {@code **} takes of a path: a pchar or a '*' (Envoy's operators since
+     * 1.35, uri_template_match_on_asterisk); a template's own literals still may not hold a '*'.
+     */
+    private static boolean isGlobChar(char c) {
+        return c == '*' || isPchar(c);
     }
 
     /** The template as configured. */
@@ -155,7 +163,7 @@ public final class UriTemplate {
                         }
                     } else {
                         stop = pos;
-                        while (stop < end && isPchar(path.charAt(stop))) {
+                        while (stop < end && isGlobChar(path.charAt(stop))) {
                             stop++;
                         }
                         if (stop == pos) {
@@ -182,7 +190,7 @@ public final class UriTemplate {
     private static boolean all(CharSequence path, int from, int to, boolean slash) {
         for (int i = from; i < to; i++) {
             char c = path.charAt(i);
-            if (!isPchar(c) && !(slash && c == '/')) {
+            if (!isGlobChar(c) && !(slash && c == '/')) {
                 return false;
             }
         }

@@ -101,6 +101,15 @@ abstract sealed class PathMatcher {
         boolean matches(Http2Headers headers, CharSequence path, int pathEnd) {
             return pathEnd == value.length() && region(path, value, ignoreCase);
         }
+
+        /**
+         * Envoy's matched path for an exact match is the configured path, not the request's path
+         * part: under ignore_path_parameters_in_path_matching a prefix_rewrite keeps the ";params".
+         */
+        @Override
+        int matchedLength(CharSequence path, int pathEnd) {
+            return Math.min(value.length(), path.length());
+        }
     }
 
     static final class Regex extends PathMatcher {
@@ -147,8 +156,16 @@ abstract sealed class PathMatcher {
             this.template = template;
         }
 
+        /**
+         * Envoy's UriTemplateMatcherRouteEntryImpl matches the whole path part, ";params" included,
+         * whatever ignore_path_parameters_in_path_matching says (';' is a pchar a template
+         * captures), so a {@code pathEnd} cut at a ';' is taken back to the '?' or '#'.
+         */
         @Override
         boolean matches(Http2Headers headers, CharSequence path, int pathEnd) {
+            if (pathEnd < path.length() && path.charAt(pathEnd) == ';') {
+                pathEnd = PathMatcher.pathEnd(path);
+            }
             return template.matches(path, pathEnd);
         }
     }

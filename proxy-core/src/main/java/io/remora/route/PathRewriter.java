@@ -42,7 +42,10 @@ final class PathRewriter {
     /** The rewritten {@code :path}, or null when Envoy would leave it unchanged. */
     String rewrite(String path) {
         if (template != null) {
-            return template.rewrite(path);
+            // Envoy's currentUrlPathAfterRewriteWithMatchedPath keeps the old path when the
+            // rewriter fails (a path changed since the route matched), x-envoy-original-path and all.
+            String rewritten = template.rewrite(path);
+            return rewritten == null ? path : rewritten;
         }
         int pathEnd = PathMatcher.pathEnd(path);
         if (prefix != null) {

@@ -16,9 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UriTemplateTest {
 
-    /** Envoy's regex pieces: a path glob, a text glob. */
-    private static final String SEG = "[a-zA-Z0-9._~%!$&'()+,;:@=-]+";
-    private static final String ANY = "[a-zA-Z0-9._~%!$&'()+,;:@=/-]*";
+    /** Envoy's regex pieces: a path glob, a text glob (both taking a '*' since Envoy 1.35). */
+    private static final String SEG = "[a-zA-Z0-9._~%!$&'()+,;:@=*-]+";
+    private static final String ANY = "[a-zA-Z0-9._~%!$&'()+,;:@=*/-]*";
 
     /** Templates and the regex Envoy's toRegexPattern makes of them (captures left out). */
     private static final String[][] TEMPLATES = {
@@ -46,7 +46,8 @@ class UriTemplateTest {
             "/a/x/b", "/a//b", "/a/x/y/b", "/foo/bar.tmp", "/foo//bar.tmp", "/foo/1/2/bar.tmp", "/x/foo/y/bar.tmp",
             "/x/y/foo/z/bar.tmp", "/edit/", "//edit/", "/p/q/edit/", "/p/q/edit", "/en/file.vtt", "/en/.vtt",
             "/en/a.b.vtt", "/v1/projects/p/topics/t", "/v1/projects/p/topics/t/x", "/v1/projects//topics/t",
-            "/a=b/c", "/a=b/c=d", "/caf\u00e9", "/a?b", "/a#b", "/ABC");
+            "/a=b/c", "/a=b/c=d", "/caf\u00e9", "/a?b", "/a#b", "/ABC", "/*", "/abc/*", "/videos/*", "/a/*/b",
+            "/foo/*/**/bar.tmp", "/*.mpd", "/en/*.vtt", "/*/edit/");
 
     @Test
     void matchesExactlyWhatEnvoysRegexMatches() {
@@ -66,6 +67,20 @@ class UriTemplateTest {
         assertTrue(t.matchesPath("/api/v1/?q#frag"));
         assertFalse(t.matchesPath("/api?/v1/a"));
         assertFalse(UriTemplate.compile("/a/*").matchesPath("/a/?x=y"));
+    }
+
+    /**
+     * Envoy 1.35's uri_template_match_on_asterisk (on by default): the operators' character
+     * classes take a '*' of the path, which the template's literals cannot name.
+     */
+    @Test
+    void globsTakeAnAsterisk() {
+        assertTrue(UriTemplate.compile("/anything/**").matchesPath("/anything/*abc"));
+        assertTrue(UriTemplate.compile("/videos/{file}").matchesPath("/videos/a*b"));
+        assertTrue(UriTemplate.compile("/*/x").matchesPath("/*/x"));
+        assertEquals("/*/v1", UriTemplateRewrite.compile("/{rest}/{v}", UriTemplate.compile("/api/{v}/{rest=**}"))
+                .rewrite("/api/v1/*"));
+        assertFalse(UriTemplate.compile("/abc").matchesPath("/ab*"));
     }
 
     @Test

@@ -90,6 +90,27 @@ class RewriteTest {
         assertNull(h.get("x-envoy-original-path"));
     }
 
+    /**
+     * Envoy's currentUrlPathAfterRewriteWithMatchedPath: a template rewrite that fails (the path
+     * changed after the route matched) returns the old path, which finalizePathHeader still sets
+     * with x-envoy-original-path.
+     */
+    @Test
+    void aTemplateRewriteThatFailsKeepsThePathAndNamesTheOriginal() {
+        io.remora.matching.UriTemplate t = io.remora.matching.UriTemplate.compile("/t/{v}");
+        ForwardAction a = ForwardAction.builder(new ClusterSpecifier.Single("c"))
+                .pathTemplateRewrite(io.remora.matching.UriTemplateRewrite.compile("/{v}", t)).build();
+        Http2Headers h = request("h", "/t/a");
+        RouteTable table = RouteTable.compile(config(vhost("v", List.of("*"),
+                route("r", match(new RouteMatch.PathTemplate(t)), a))));
+        RouteEntry e = table.route(h, 0);
+        assertNotNull(e);
+        h.path("/elsewhere/a?q");
+        e.rewriteRequest(h);
+        assertEquals("/elsewhere/a?q", h.path().toString());
+        assertEquals("/elsewhere/a?q", String.valueOf(h.get("x-envoy-original-path")));
+    }
+
     @ParameterizedTest(name = "regex {0} -> {1}: {2} => {3}")
     @CsvSource({
             // Envoy's documented examples

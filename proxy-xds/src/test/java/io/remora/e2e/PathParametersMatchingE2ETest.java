@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * RouteConfiguration.ignore_path_parameters_in_path_matching: routes match the path up to its
- * first ';', and the upstream still gets the path as it came.
+ * first ';', and the upstream still gets the path as it came. A URI template route matches the
+ * path with its parameters, as Envoy's UriTemplateMatcherRouteEntryImpl does not sanitize it.
  */
 class PathParametersMatchingE2ETest {
 
@@ -26,6 +27,14 @@ class PathParametersMatchingE2ETest {
             - match: { path_separated_prefix: "/sep" }
               route: { cluster: up }
               response_headers_to_add: [ { header: { key: x-route, value: separated } } ]
+            - match:
+                path_match_policy:
+                  name: envoy.path.match.uri_template.uri_template_matcher
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig
+                    path_template: "/tpl/{v}"
+              route: { cluster: up }
+              response_headers_to_add: [ { header: { key: x-route, value: template } } ]
             - match: { prefix: "/" }
               direct_response: { status: 404, body: { inline_string: "no route" } }
             """;
@@ -52,6 +61,9 @@ class PathParametersMatchingE2ETest {
                 HttpResponse<String> r = get(port, "/exactly;p");
                 assertEquals(404, r.statusCode(), "the path before ';' must still match");
                 assertEquals("no route", r.body());
+                assertRoutedTo(port, up, "/tpl/a;x=1", "template");
+                r = get(port, "/tpl/a;x=1/more");
+                assertEquals(404, r.statusCode(), "a template matches the parameters and what follows them");
             }
         }
     }

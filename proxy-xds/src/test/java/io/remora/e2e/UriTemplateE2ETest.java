@@ -117,6 +117,8 @@ class UriTemplateE2ETest {
         assertEquals("200 upstream got //v1", body("/api/v1/"));
         // A suffix after a variable.
         assertEquals("200 upstream got /media/7-seg.001", body("/videos/7/seg.001.m4s"));
+        // Envoy 1.35's operators take a '*' of the path (uri_template_match_on_asterisk).
+        assertEquals("200 upstream got /a*/*b/v*", body("/api/v*/a*/*b"));
     }
 
     @Test

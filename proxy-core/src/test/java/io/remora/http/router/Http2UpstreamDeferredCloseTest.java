@@ -5,14 +5,12 @@ import io.remora.testing.RawH2;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 import static io.remora.http.router.RawH2Upstream.awaitRequest;
+import static io.remora.http.testing.Conditions.await;
 import static io.remora.http.router.RawH2Upstream.headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code cluster.<name>.http2.deferred_stream_close}, as Envoy's codec keeps it (codec_impl.cc
@@ -34,14 +32,6 @@ class Http2UpstreamDeferredCloseTest {
     void stop() throws Exception {
         RawH2Upstream.closeCheckingLeaks(proxy);
         proxy = null;
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertTrue(condition.getAsBoolean(), what);
     }
 
     /**

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.net.InetSocketAddress;
 import java.util.List;
 
+import static io.remora.http.testing.Conditions.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -306,6 +307,9 @@ class RouterAttemptsTest {
             s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals(200, s.status());
             assertEquals("main", s.body());
+            // The copy is turned away once its connection is up, which may come after the main
+            // response; the 503 is its last count.
+            await(() -> ctx.stats.cluster(m).upstreamRqCompleted.count() > 0, "the copy's 503");
             // Envoy's shadow is an async client's router: its pool overflow is charged as a 503
             // (upstream_rq_completed) on the mirror cluster, which counts no request.
             assertEquals(1.0, ctx.stats.cluster(m).upstreamRqActiveOverflow.count());
@@ -358,11 +362,8 @@ class RouterAttemptsTest {
                     java.time.Duration.ofMillis(1500), null, mirrors), false), "HTTP/1.1");
             s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals("main", s.body());
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
             // The copy's stream reset is the timeout's last step.
-            while (ctx.stats.cluster(m).upstreamRqTxReset.count() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            await(() -> ctx.stats.cluster(m).upstreamRqTxReset.count() > 0, "the copy's timeout");
             assertEquals(1.0, ctx.stats.cluster(m).upstreamRqTimeout.count());
             assertEquals(1.0, ctx.stats.cluster(m).upstreamRqCompleted.count(), "the 504 charged");
             io.remora.upstream.Host h = mirror.hosts().get(0);
@@ -395,10 +396,8 @@ class RouterAttemptsTest {
                     new TestRoute(TestRoute.action(c, null, null, mirrors), false), "HTTP/1.1");
             s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals("main", s.body());
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-            while (ctx.stats.cluster(m).upstreamRqCompleted.count() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            // The 503 is the reset's last count.
+            await(() -> ctx.stats.cluster(m).upstreamRqCompleted.count() > 0, "the copy's reset");
             assertEquals(1.0, ctx.stats.cluster(m).upstreamRqRxReset.count());
             assertEquals(1.0, ctx.stats.cluster(m).upstreamRqCompleted.count(), "the 503 charged");
             assertEquals(0.0, ctx.stats.cluster(m).upstreamRqTxReset.count());
