@@ -38,6 +38,23 @@ class LuaE2ETest {
               if path == "/error" then
                 error("boom")
               end
+              if path == "/walk" then
+                for k, v in pairs(h) do end
+                h:add("x-after-walk", "open")
+                for k, v in pairs(h) do break end
+                local added, addErr = pcall(function() h:add("x-late", "1") end)
+                local again, againErr = pcall(function() for k in pairs(h) do end end)
+                local md = handle:streamInfo():dynamicMetadata()
+                md:set("lua.walk", "k", "v")
+                local set, setErr = pcall(function() for k in pairs(md) do md:set("lua.walk", "k", "w") end end)
+                handle:respond({[":status"] = "200"}, tostring(h:get("x-after-walk")) .. "|" .. tostring(added) .. " " .. addErr
+                    .. "|" .. tostring(again) .. " " .. againErr .. "|" .. tostring(set) .. " " .. setErr)
+              end
+              if path == "/walk-change" then
+                for k, v in pairs(h) do
+                  if k == "x-over" then h:replace("x-over", "changed") end
+                end
+              end
               h:add("x-lua-added", "1")
               local greeting = handle:metadata():get("greeting")
               if greeting then
@@ -398,6 +415,31 @@ class LuaE2ETest {
         assertEquals(200, direct.status(), "an error in a run on the event loop: the request goes on");
         assertTrue(direct.text().contains("x-route-script=other\n"), "changes before the error stay: " + direct.text());
         assertEquals(before + 2, errors());
+    }
+
+    /** Envoy's HeaderMapWrapper and DynamicMetadataMapWrapper: no change and no second walk while a pairs() walk is open. */
+    @Test
+    void aMapCannotChangeWhileAWalkOverItIsOpen() throws Exception {
+        Curl r = Curl.run(url("/walk"));
+        assertEquals(200, r.status());
+        String[] parts = r.text().split("\\|");
+        assertEquals("open", parts[0], "a walk run to its end leaves the map open");
+        assertTrue(parts[1].startsWith("false ") && parts[1].endsWith("header map cannot be modified while iterating"),
+                "a loop left early keeps the map closed: " + parts[1]);
+        assertTrue(parts[2].startsWith("false ") && parts[2].endsWith("cannot create a second iterator before completing the first"),
+                parts[2]);
+        assertTrue(parts[3].startsWith("false ") && parts[3].endsWith("dynamic metadata map cannot be modified while iterating"),
+                parts[3]);
+    }
+
+    @Test
+    void changingHeadersInsideAWalkIsAScriptError() throws Exception {
+        long before = errors();
+        Curl r = Curl.run("-H", "x-over: old", url("/walk-change"));
+        assertEquals(200, r.status(), "the request goes on as if the run had ended at the error");
+        assertTrue(r.text().contains("x-over=old\n"), "the change inside the walk did not happen: " + r.text());
+        assertFalse(r.text().contains("x-lua-added"), r.text());
+        assertEquals(before + 1, errors());
     }
 
     private static long errors() throws Exception {
