@@ -123,30 +123,17 @@ class LuaE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = stack.upstream((ctx, req, n) -> {
-            StringBuilder seen = new StringBuilder();
-            req.headers().forEach(e -> seen.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
-                    .append(e.getValue()).append('\n'));
-            seen.append("body=").append(req.content().toString(StandardCharsets.UTF_8)).append('\n');
-            TestUpstream.send(ctx, req, 200, seen.toString(), Map.of("x-upstream", "original", "x-upstream-drop", "1"));
-        });
+        upstream = stack.upstream(LuaSetup.echo(Map.of("x-upstream", "original", "x-upstream-drop", "1")));
         authz = stack.upstream((ctx, req, n) ->
                 TestUpstream.send(ctx, req, 200, "ok", Map.of("x-authz", "granted-" + req.headers().get("x-asked-by"))));
-        String filter = """
-                - name: envoy.filters.http.lua
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                    stat_prefix: main
-                    default_source_code:
-                      inline_string: |
-                %s
-                    source_codes:
-                      named:
-                        inline_string: |
-                          function envoy_on_request(handle)
-                            handle:headers():add("x-named", "yes")
-                          end
-                """.formatted(Bootstraps.indent(SCRIPT, 10));
+        String filter = LuaSetup.filter("envoy.filters.http.lua", "main", SCRIPT, """
+                source_codes:
+                  named:
+                    inline_string: |
+                      function envoy_on_request(handle)
+                        handle:headers():add("x-named", "yes")
+                      end
+                """);
         String routes = """
                 - match: { prefix: "/disabled" }
                   route: { cluster: web }
@@ -208,10 +195,8 @@ class LuaE2ETest {
                 + Bootstraps.cluster("pair", false, null, upstream.port(), authz.port())
                 + Bootstraps.cluster("authz", false, null, authz.port())
                 + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort());
-        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
-                clusters, "", filter).replaceFirst("( +)domains: \\[\"\\*\"\\]\n",
-                "$1domains: [\"*\"]\n$1metadata: { filter_metadata: { envoy.filters.http.lua: { team: payments } } }\n"),
-                List.of());
+        proxy = stack.start(LuaSetup.withVirtualHostMetadata(stack.http(TempPaths.file("access", ".log").toString(),
+                routes, clusters, "", filter), "team: payments"), List.of());
     }
 
     /** Envoy's Lua example: importPublicKey and verifySignature over keys and signatures made here. */
@@ -443,12 +428,6 @@ class LuaE2ETest {
     }
 
     private static long errors() throws Exception {
-        String stats = proxy.admin("/stats?filter=lua");
-        for (String line : stats.split("\n")) {
-            if (line.startsWith("http.ingress.lua.main.errors: ")) {
-                return Long.parseLong(line.substring(line.indexOf(':') + 2).trim());
-            }
-        }
-        throw new AssertionError("no http.ingress.lua.main.errors in:\n" + stats);
+        return LuaSetup.errors(proxy, "http.ingress.lua.main.errors");
     }
 }
