@@ -95,6 +95,9 @@ class LuaE2ETest {
                 local ok, err = pcall(function() handle:headers():add("x-late", "1") end)
                 handle:streamInfo():dynamicMetadata():set("lua.test", "late", tostring(ok) .. " " .. err)
               end
+              if path == "/wrap-request" then
+                handle:body(true):setBytes("made by lua")
+              end
               if path == "/body" then
                 local b = handle:body()
                 h:add("x-body-length", tostring(b:length()))
@@ -114,6 +117,12 @@ class LuaE2ETest {
               if md and md["chunked"] then
                 handle:headers():add("x-chunked", tostring(md["chunked"]))
                 handle:headers():add("x-late", md["late"])
+              end
+              if md and md["path"] == "/wrap-response" then
+                handle:body(true):setBytes("ok")
+              end
+              if md and md["path"] == "/wrap-response-nil" then
+                handle:headers():add("x-body-nil", tostring(handle:body(false) == nil))
               end
               if md and md["path"] == "/respond-late" then
                 handle:respond({[":status"] = "500"}, "not here")
@@ -182,6 +191,8 @@ class LuaE2ETest {
                           function envoy_on_request(handle)
                             handle:setUpstreamOverrideHost(handle:headers():get("x-host"), true)
                           end
+                - match: { prefix: "/wrap-response" }
+                  direct_response: { status: 200 }
                 - name: meta_route
                   match: { prefix: "/meta" }
                   route: { cluster: web }
@@ -322,6 +333,26 @@ class LuaE2ETest {
         java.nio.file.Files.write(file, new byte[2 * 1024 * 1024]);
         Curl big = Curl.run("--data-binary", "@" + file, url("/body"));
         assertEquals(413, big.status(), "body() holds the request up to the connection's buffer limit");
+    }
+
+    /**
+     * Envoy's RewriteResponseBufferWithoutUpstreamBody and ...AndDisableWrapBody: body(true) on a
+     * message that ended with its headers is an empty body the script may fill, and what it sets
+     * goes on as the message's body; body(false) there is nil.
+     */
+    @Test
+    void aWrappedEmptyBodyTheScriptFillsGoesOn() throws Exception {
+        Curl request = Curl.run(url("/wrap-request"));
+        assertEquals(200, request.status());
+        assertTrue(request.text().contains("body=made by lua\n"), request.text());
+        assertTrue(request.text().contains("content-length=11\n"), request.text());
+        Curl response = Curl.run(url("/wrap-response"));
+        assertEquals(200, response.status());
+        assertEquals("ok", response.text());
+        assertEquals("2", response.header("content-length"));
+        Curl none = Curl.run(url("/wrap-response-nil"));
+        assertEquals("true", none.header("x-body-nil"));
+        assertEquals("", none.text());
     }
 
     @Test

@@ -109,6 +109,9 @@ final class LuaStream {
                 return FilterStatus.STOP_ITERATION;
             }
             default -> {
+                if (headersEnded) {
+                    flush(); // a body(true) the script filled goes on with the headers
+                }
                 headersContinued = true;
                 return FilterStatus.CONTINUE;
             }
