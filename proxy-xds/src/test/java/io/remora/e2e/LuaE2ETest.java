@@ -124,6 +124,15 @@ class LuaE2ETest {
               if md and md["path"] == "/wrap-response-nil" then
                 handle:headers():add("x-body-nil", tostring(handle:body(false) == nil))
               end
+              if md and md["path"] == "/rechunk" then
+                handle:headers():replace("content-length", 2)
+                local last
+                for chunk in handle:bodyChunks() do
+                  chunk:setBytes("")
+                  last = chunk
+                end
+                last:setBytes("ok")
+              end
               if md and md["path"] == "/respond-late" then
                 handle:respond({[":status"] = "500"}, "not here")
               end
@@ -353,6 +362,15 @@ class LuaE2ETest {
         Curl none = Curl.run(url("/wrap-response-nil"));
         assertEquals("true", none.header("x-body-nil"));
         assertEquals("", none.text());
+    }
+
+    /** Envoy's RewriteChunkedBody: every chunk emptied, then the last one, after the loop, set. */
+    @Test
+    void theLastChunkMayBeRewrittenAfterTheLoop() throws Exception {
+        Curl r = Curl.run(url("/rechunk"));
+        assertEquals(200, r.status());
+        assertEquals("ok", r.text());
+        assertEquals("2", r.header("content-length"));
     }
 
     @Test
