@@ -211,6 +211,20 @@ class LuaStreamApiE2ETest {
         assertFalse(side.lastHeaders.containsKey("x-forwarded-for"), "send_xff = false: " + side.lastHeaders);
     }
 
+    /**
+     * Envoy's CallMetadataDuringLocalReply: a response script over the connection manager's own
+     * early replies (HTTP/1.0 refused, no host), where the stream has no route, changes nothing.
+     */
+    @Test
+    void earlyLocalRepliesWithoutARouteGoThroughTheResponseScript() throws Exception {
+        byte[] header = UpstreamProxyProtocolE2ETest.v2(UpstreamProxyProtocolE2ETest.LOOPBACKS, 40000, stack.port,
+                0xE0, "acme");
+        String http10 = raw(header, "GET / HTTP/1.0\r\n\r\n");
+        assertTrue(http10.startsWith("HTTP/1.1 426 Upgrade Required\r\n"), http10);
+        String noHost = raw(header, "GET / HTTP/1.1\r\n\r\n");
+        assertTrue(noHost.startsWith("HTTP/1.1 400 Bad Request\r\n"), noHost);
+    }
+
     /** Writes a PROXY header and a request on one connection; returns all the proxy sent back. */
     private static String raw(byte[] header, String request) throws Exception {
         try (Socket s = new Socket("127.0.0.1", stack.port)) {
