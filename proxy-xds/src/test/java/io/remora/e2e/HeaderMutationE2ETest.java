@@ -9,6 +9,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,6 +53,23 @@ class HeaderMutationE2ETest {
                       response_mutations:
                       - append: { header: { key: x-resp, value: "seen %REQ(x-src)%" } }
                       - append: { header: { key: content-type, value: extra } }
+                - name: levels-least
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
+                    mutations:
+                      response_mutations:
+                      - append: { header: { key: x-least-filter, value: "on" } }
+                - name: levels-most
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
+                    most_specific_header_mutations_wins: true
+                - name: levels-off
+                  disabled: true
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
+                    mutations:
+                      request_mutations:
+                      - append: { header: { key: x-off-filter, value: "on" } }
                 """;
         String routes = """
                 - match: { prefix: "/early", headers: [{ name: x-early, string_match: { exact: "abc!" } }] }
@@ -65,11 +83,29 @@ class HeaderMutationE2ETest {
                         request_mutations:
                         - remove: x-added
                         - append: { header: { key: x-route, value: "on" } }
+                - match: { prefix: "/levels-disabled" }
+                  route: { cluster: web }
+                  typed_per_filter_config:
+                    levels-least:
+                      "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                      disabled: true
+                - match: { prefix: "/levels" }
+                  route: { cluster: web }
+                  typed_per_filter_config:
+                %s
+                    levels-off:
+                      "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                      config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
                 - match: { prefix: "/" }
                   route: { cluster: web }
-                """;
+                """.formatted(Bootstraps.indent(levelConfigs("route"), 4));
         String yaml = stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("web", false, null, upstream.port()), "", filter);
+        yaml = yaml.replaceFirst("\n( +)name: local\n", "\n$1name: local\n$1typed_per_filter_config:\n"
+                + Bootstraps.indent(levelConfigs("table"), 2).replaceAll("(?m)^", "\\$1") + "\n")
+                .replaceFirst("\n( +)domains: \\[\"\\*\"\\]\n", "\n$1domains: [\"*\"]\n$1typed_per_filter_config:\n"
+                        + Bootstraps.indent(levelConfigs("vhost"), 2).replaceAll("(?m)^", "\\$1") + "\n");
         int at = yaml.indexOf("stat_prefix: ingress");
         String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
         // Early mutations run before the route is chosen and before the filter reads x-early.
@@ -81,6 +117,49 @@ class HeaderMutationE2ETest {
                 + indent + "    - remove: x-early-drop\n"
                 + indent + "    - append: { header: { key: x-early, value: \"%REQ(x-src)%!\" }, append_action: OVERWRITE_IF_EXISTS_OR_ADD }\n");
         proxy = stack.start(yaml, List.of());
+    }
+
+    /** HeaderMutationPerRoute of both level filters at one level, each setting its own header to {@code level}. */
+    private static String levelConfigs(String level) {
+        StringBuilder y = new StringBuilder();
+        for (String filter : List.of("levels-least", "levels-most")) {
+            y.append("""
+                    %s:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
+                      mutations:
+                        response_mutations:
+                        - append: { header: { key: x-%s, value: %s }, append_action: OVERWRITE_IF_EXISTS_OR_ADD }
+                    """.formatted(filter, filter, level));
+        }
+        return y.toString();
+    }
+
+    /**
+     * Envoy's header_mutation_integration_test: every route level's HeaderMutationPerRoute runs
+     * after the filter's own, most specific level first (so the route table's overwrite is left),
+     * or last with most_specific_header_mutations_wins (the route's is left); a filter the
+     * connection manager declares disabled runs where a route's FilterConfig names it, and a
+     * route's FilterConfig disabled takes the filter and its levels away.
+     */
+    @Test
+    void routeLevelsRunInTheOrderTheFilterAsks() throws Exception {
+        Curl r = Curl.run(stack.url("/levels"));
+        assertEquals(200, r.status());
+        assertEquals("table", r.header("x-levels-least"), "the least specific level runs last");
+        assertEquals("on", r.header("x-least-filter"));
+        assertEquals("route", r.header("x-levels-most"), "most_specific_header_mutations_wins: the route runs last");
+        assertTrue(r.text().contains("x-off-filter=on\n"), "enabled by the route's FilterConfig: " + r.text());
+
+        Curl plain = Curl.run(stack.url("/plain"));
+        assertEquals("table", plain.header("x-levels-least"));
+        assertEquals("vhost", plain.header("x-levels-most"), "no route level: the virtual host's runs last");
+        assertFalse(plain.text().contains("x-off-filter="), "disabled by default: " + plain.text());
+
+        Curl off = Curl.run(stack.url("/levels-disabled"));
+        assertEquals(200, off.status());
+        assertNull(off.header("x-levels-least"), "the filter disabled on the route runs no level");
+        assertNull(off.header("x-least-filter"));
+        assertEquals("vhost", off.header("x-levels-most"));
     }
 
     @Test

@@ -38,6 +38,23 @@ class LuaE2ETest {
               if path == "/error" then
                 error("boom")
               end
+              if path == "/walk" then
+                for k, v in pairs(h) do end
+                h:add("x-after-walk", "open")
+                for k, v in pairs(h) do break end
+                local added, addErr = pcall(function() h:add("x-late", "1") end)
+                local again, againErr = pcall(function() for k in pairs(h) do end end)
+                local md = handle:streamInfo():dynamicMetadata()
+                md:set("lua.walk", "k", "v")
+                local set, setErr = pcall(function() for k in pairs(md) do md:set("lua.walk", "k", "w") end end)
+                handle:respond({[":status"] = "200"}, tostring(h:get("x-after-walk")) .. "|" .. tostring(added) .. " " .. addErr
+                    .. "|" .. tostring(again) .. " " .. againErr .. "|" .. tostring(set) .. " " .. setErr)
+              end
+              if path == "/walk-change" then
+                for k, v in pairs(h) do
+                  if k == "x-over" then h:replace("x-over", "changed") end
+                end
+              end
               h:add("x-lua-added", "1")
               local greeting = handle:metadata():get("greeting")
               if greeting then
@@ -78,6 +95,9 @@ class LuaE2ETest {
                 local ok, err = pcall(function() handle:headers():add("x-late", "1") end)
                 handle:streamInfo():dynamicMetadata():set("lua.test", "late", tostring(ok) .. " " .. err)
               end
+              if path == "/wrap-request" then
+                handle:body(true):setBytes("made by lua")
+              end
               if path == "/body" then
                 local b = handle:body()
                 h:add("x-body-length", tostring(b:length()))
@@ -98,6 +118,21 @@ class LuaE2ETest {
                 handle:headers():add("x-chunked", tostring(md["chunked"]))
                 handle:headers():add("x-late", md["late"])
               end
+              if md and md["path"] == "/wrap-response" then
+                handle:body(true):setBytes("ok")
+              end
+              if md and md["path"] == "/wrap-response-nil" then
+                handle:headers():add("x-body-nil", tostring(handle:body(false) == nil))
+              end
+              if md and md["path"] == "/rechunk" then
+                handle:headers():replace("content-length", 2)
+                local last
+                for chunk in handle:bodyChunks() do
+                  chunk:setBytes("")
+                  last = chunk
+                end
+                last:setBytes("ok")
+              end
               if md and md["path"] == "/respond-late" then
                 handle:respond({[":status"] = "500"}, "not here")
               end
@@ -106,30 +141,17 @@ class LuaE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = stack.upstream((ctx, req, n) -> {
-            StringBuilder seen = new StringBuilder();
-            req.headers().forEach(e -> seen.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
-                    .append(e.getValue()).append('\n'));
-            seen.append("body=").append(req.content().toString(StandardCharsets.UTF_8)).append('\n');
-            TestUpstream.send(ctx, req, 200, seen.toString(), Map.of("x-upstream", "original", "x-upstream-drop", "1"));
-        });
+        upstream = stack.upstream(LuaSetup.echo(Map.of("x-upstream", "original", "x-upstream-drop", "1")));
         authz = stack.upstream((ctx, req, n) ->
                 TestUpstream.send(ctx, req, 200, "ok", Map.of("x-authz", "granted-" + req.headers().get("x-asked-by"))));
-        String filter = """
-                - name: envoy.filters.http.lua
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                    stat_prefix: main
-                    default_source_code:
-                      inline_string: |
-                %s
-                    source_codes:
-                      named:
-                        inline_string: |
-                          function envoy_on_request(handle)
-                            handle:headers():add("x-named", "yes")
-                          end
-                """.formatted(Bootstraps.indent(SCRIPT, 10));
+        String filter = LuaSetup.filter("envoy.filters.http.lua", "main", SCRIPT, """
+                source_codes:
+                  named:
+                    inline_string: |
+                      function envoy_on_request(handle)
+                        handle:headers():add("x-named", "yes")
+                      end
+                """);
         String routes = """
                 - match: { prefix: "/disabled" }
                   route: { cluster: web }
@@ -178,6 +200,8 @@ class LuaE2ETest {
                           function envoy_on_request(handle)
                             handle:setUpstreamOverrideHost(handle:headers():get("x-host"), true)
                           end
+                - match: { prefix: "/wrap-response" }
+                  direct_response: { status: 200 }
                 - name: meta_route
                   match: { prefix: "/meta" }
                   route: { cluster: web }
@@ -191,10 +215,8 @@ class LuaE2ETest {
                 + Bootstraps.cluster("pair", false, null, upstream.port(), authz.port())
                 + Bootstraps.cluster("authz", false, null, authz.port())
                 + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort());
-        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
-                clusters, "", filter).replaceFirst("( +)domains: \\[\"\\*\"\\]\n",
-                "$1domains: [\"*\"]\n$1metadata: { filter_metadata: { envoy.filters.http.lua: { team: payments } } }\n"),
-                List.of());
+        proxy = stack.start(LuaSetup.withVirtualHostMetadata(stack.http(TempPaths.file("access", ".log").toString(),
+                routes, clusters, "", filter), "team: payments"), List.of());
     }
 
     /** Envoy's Lua example: importPublicKey and verifySignature over keys and signatures made here. */
@@ -322,6 +344,35 @@ class LuaE2ETest {
         assertEquals(413, big.status(), "body() holds the request up to the connection's buffer limit");
     }
 
+    /**
+     * Envoy's RewriteResponseBufferWithoutUpstreamBody and ...AndDisableWrapBody: body(true) on a
+     * message that ended with its headers is an empty body the script may fill, and what it sets
+     * goes on as the message's body; body(false) there is nil.
+     */
+    @Test
+    void aWrappedEmptyBodyTheScriptFillsGoesOn() throws Exception {
+        Curl request = Curl.run(url("/wrap-request"));
+        assertEquals(200, request.status());
+        assertTrue(request.text().contains("body=made by lua\n"), request.text());
+        assertTrue(request.text().contains("content-length=11\n"), request.text());
+        Curl response = Curl.run(url("/wrap-response"));
+        assertEquals(200, response.status());
+        assertEquals("ok", response.text());
+        assertEquals("2", response.header("content-length"));
+        Curl none = Curl.run(url("/wrap-response-nil"));
+        assertEquals("true", none.header("x-body-nil"));
+        assertEquals("", none.text());
+    }
+
+    /** Envoy's RewriteChunkedBody: every chunk emptied, then the last one, after the loop, set. */
+    @Test
+    void theLastChunkMayBeRewrittenAfterTheLoop() throws Exception {
+        Curl r = Curl.run(url("/rechunk"));
+        assertEquals(200, r.status());
+        assertEquals("ok", r.text());
+        assertEquals("2", r.header("content-length"));
+    }
+
     @Test
     void httpCallToAnotherClusterFeedsTheRequest() throws Exception {
         Curl r = Curl.run(url("/call"));
@@ -400,13 +451,32 @@ class LuaE2ETest {
         assertEquals(before + 2, errors());
     }
 
+    /** Envoy's HeaderMapWrapper and DynamicMetadataMapWrapper: no change and no second walk while a pairs() walk is open. */
+    @Test
+    void aMapCannotChangeWhileAWalkOverItIsOpen() throws Exception {
+        Curl r = Curl.run(url("/walk"));
+        assertEquals(200, r.status());
+        String[] parts = r.text().split("\\|");
+        assertEquals("open", parts[0], "a walk run to its end leaves the map open");
+        assertTrue(parts[1].startsWith("false ") && parts[1].endsWith("header map cannot be modified while iterating"),
+                "a loop left early keeps the map closed: " + parts[1]);
+        assertTrue(parts[2].startsWith("false ") && parts[2].endsWith("cannot create a second iterator before completing the first"),
+                parts[2]);
+        assertTrue(parts[3].startsWith("false ") && parts[3].endsWith("dynamic metadata map cannot be modified while iterating"),
+                parts[3]);
+    }
+
+    @Test
+    void changingHeadersInsideAWalkIsAScriptError() throws Exception {
+        long before = errors();
+        Curl r = Curl.run("-H", "x-over: old", url("/walk-change"));
+        assertEquals(200, r.status(), "the request goes on as if the run had ended at the error");
+        assertTrue(r.text().contains("x-over=old\n"), "the change inside the walk did not happen: " + r.text());
+        assertFalse(r.text().contains("x-lua-added"), r.text());
+        assertEquals(before + 1, errors());
+    }
+
     private static long errors() throws Exception {
-        String stats = proxy.admin("/stats?filter=lua");
-        for (String line : stats.split("\n")) {
-            if (line.startsWith("http.ingress.lua.main.errors: ")) {
-                return Long.parseLong(line.substring(line.indexOf(':') + 2).trim());
-            }
-        }
-        throw new AssertionError("no http.ingress.lua.main.errors in:\n" + stats);
+        return LuaSetup.errors(proxy, "http.ingress.lua.main.errors");
     }
 }

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -68,13 +67,7 @@ class LuaSslE2ETest {
         client = ca.issue("lua-client", CLIENT_URI, "client.lua.test");
         client.write(dir, "client");
         String tls = RbacMtlsE2ETest.tls(dir); // mutual TLS with the server-*.pem files written above
-        String lua = """
-                - name: envoy.filters.http.lua
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                    default_source_code:
-                      inline_string: |
-                """ + Bootstraps.indent(SCRIPT, 8);
+        String lua = LuaSetup.filter("envoy.filters.http.lua", null, SCRIPT);
         String hosts = Bootstraps.catchAll("""
                 - match: { prefix: "/" }
                   direct_response: { status: 200, body: { inline_string: "unreached" } }
@@ -94,12 +87,7 @@ class LuaSslE2ETest {
 
     static Map<String, String> fields(Curl r) {
         assertEquals(200, r.status(), r.text());
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String line : r.text().split("\n")) {
-            int eq = line.indexOf('=');
-            out.put(line.substring(0, eq), line.substring(eq + 1));
-        }
-        return out;
+        return LuaSetup.lines(r.text());
     }
 
     static Curl mtls(String... tlsArgs) throws Exception {

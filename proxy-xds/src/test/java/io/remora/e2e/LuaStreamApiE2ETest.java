@@ -92,25 +92,13 @@ class LuaStreamApiE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = stack.upstream((ctx, req, n) -> {
-            StringBuilder seen = new StringBuilder();
-            req.headers().forEach(e -> seen.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
-                    .append(e.getValue()).append('\n'));
-            TestUpstream.send(ctx, req, 200, seen.toString(), Map.of());
-        });
+        upstream = stack.upstream(LuaSetup.echo(Map.of()));
         side = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "side", Map.of()));
         String filters = Bootstraps.setFilterState("http", "on_request_headers", """
                 - object_key: lua.test.object
                   factory_key: envoy.string
                   format_string: { text_format_source: { inline_string: "from-set-filter-state" } }
-                """) + "\n" + """
-                - name: lua.api
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                    default_source_code:
-                      inline_string: |
-                %s
-                """.formatted(Bootstraps.indent(SCRIPT, 10));
+                """) + "\n" + LuaSetup.filter("lua.api", null, SCRIPT);
         String routes = """
                 - match: { path: "/levels" }
                   route: { cluster: web }
@@ -128,9 +116,8 @@ class LuaStreamApiE2ETest {
                 """;
         String clusters = Bootstraps.cluster("web", false, null, upstream.port())
                 + Bootstraps.cluster("side", false, null, side.port());
-        String yaml = stack.http(TempPaths.file("access", ".log").toString(), routes, clusters, "", filters)
-                .replaceFirst("( +)domains: \\[\"\\*\"\\]\n",
-                        "$1domains: [\"*\"]\n$1metadata: { filter_metadata: { envoy.filters.http.lua: { team: canonical } } }\n")
+        String yaml = LuaSetup.withVirtualHostMetadata(
+                        stack.http(TempPaths.file("access", ".log").toString(), routes, clusters, "", filters), "team: canonical")
                 .replaceFirst("\n( +)filter_chains:\n", """
 
                     $1listener_filters:
@@ -152,12 +139,7 @@ class LuaStreamApiE2ETest {
     }
 
     private static String seen(Curl r, String name) {
-        for (String line : r.text().split("\n")) {
-            if (line.startsWith(name + "=")) {
-                return line.substring(name.length() + 1);
-            }
-        }
-        return null;
+        return LuaSetup.lines(r.text()).get(name);
     }
 
     @Test
@@ -227,6 +209,20 @@ class LuaStreamApiE2ETest {
         assertEquals("200", seen(curl(stack.url("/call-noxff")), "x-call"));
         assertEquals("true", side.lastHeaders.get("x-envoy-internal"));
         assertFalse(side.lastHeaders.containsKey("x-forwarded-for"), "send_xff = false: " + side.lastHeaders);
+    }
+
+    /**
+     * Envoy's CallMetadataDuringLocalReply: a response script over the connection manager's own
+     * early replies (HTTP/1.0 refused, no host), where the stream has no route, changes nothing.
+     */
+    @Test
+    void earlyLocalRepliesWithoutARouteGoThroughTheResponseScript() throws Exception {
+        byte[] header = UpstreamProxyProtocolE2ETest.v2(UpstreamProxyProtocolE2ETest.LOOPBACKS, 40000, stack.port,
+                0xE0, "acme");
+        String http10 = raw(header, "GET / HTTP/1.0\r\n\r\n");
+        assertTrue(http10.startsWith("HTTP/1.1 426 Upgrade Required\r\n"), http10);
+        String noHost = raw(header, "GET / HTTP/1.1\r\n\r\n");
+        assertTrue(noHost.startsWith("HTTP/1.1 400 Bad Request\r\n"), noHost);
     }
 
     /** Writes a PROXY header and a request on one connection; returns all the proxy sent back. */

@@ -18,7 +18,8 @@ import static io.remora.extensions.filters.http.lua.LuaValues.name;
 /**
  * The header map object of Envoy's Lua API ({@code headers()}, {@code trailers()}): get (values
  * joined with ','), getAtIndex, getNumValues, add, replace, remove, setHttp1ReasonPhrase and
- * {@code pairs()} over every entry, pseudo-headers included.
+ * {@code pairs()} over every entry, pseudo-headers included; while a {@code pairs()} walk is open
+ * the map cannot change ({@link MapIteration}).
  */
 final class HeaderMapApi {
 
@@ -27,6 +28,7 @@ final class HeaderMapApi {
         final Http2Headers headers;
         final LuaStream owner;
         final boolean trailers;
+        final MapIteration iteration = new MapIteration();
 
         Wrapped(Http2Headers headers, LuaStream owner, boolean trailers) {
             this.headers = headers;
@@ -35,6 +37,7 @@ final class HeaderMapApi {
         }
 
         void checkModifiable() {
+            iteration.checkNotWalking("header map");
             if (!trailers && !owner.headersModifiable()) {
                 throw new LuaError("header map can no longer be modified");
             }
@@ -97,18 +100,20 @@ final class HeaderMapApi {
     private static LuaTable meta(LuaTable methods) {
         LuaTable meta = new LuaTable();
         meta.set(LuaValue.INDEX, methods);
-        meta.set("__pairs", fn(a -> pairs(self(a).headers)));
+        meta.set("__pairs", fn(a -> {
+            Wrapped w = self(a);
+            return w.iteration.begin(entries(w.headers));
+        }));
         return meta;
     }
 
-    /** A snapshot of the entries, so a script may change the map while it iterates. */
-    private static Varargs pairs(Http2Headers h) {
+    private static List<LuaValue> entries(Http2Headers h) {
         List<LuaValue> kv = new ArrayList<>(h.size() * 2);
         for (Map.Entry<CharSequence, CharSequence> e : h) {
             kv.add(bytes(e.getKey()));
             kv.add(bytes(e.getValue()));
         }
-        return LuaValues.iterator(kv);
+        return kv;
     }
 
     private static Wrapped self(Varargs a) {

@@ -107,13 +107,15 @@ final class HeldBody {
 
     /**
      * The script is done: what is held goes on ({@code end} if nothing follows it), then whatever
-     * the filter manager holds behind this filter. A message that ended with its headers cannot be
-     * given a body here.
+     * the filter manager holds behind this filter. A message that ended with its headers gets the
+     * bytes a script set on {@code body(true)} as its body, as Envoy's addData of the wrapped body.
      */
     void flush(boolean end, boolean headersEnded) {
         ByteBuf b = take();
         if (b != null) {
-            if (headersEnded || !b.isReadable() && !end) {
+            if (headersEnded) {
+                addToHeadersOnly(b);
+            } else if (!b.isReadable() && !end) {
                 b.release();
             } else {
                 inject(b, end);
@@ -127,6 +129,16 @@ final class HeldBody {
             } else {
                 ((EncoderFilterCallbacks) cb).continueEncoding();
             }
+        }
+    }
+
+    private void addToHeadersOnly(ByteBuf b) {
+        if (!b.isReadable()) {
+            b.release();
+        } else if (request) {
+            ((DecoderFilterCallbacks) cb).addDecodedData(b);
+        } else {
+            ((EncoderFilterCallbacks) cb).addEncodedData(b);
         }
     }
 

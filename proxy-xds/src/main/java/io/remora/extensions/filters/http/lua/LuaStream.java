@@ -37,6 +37,11 @@ final class LuaStream {
     private RouteEntry startRoute;
     private LuaUserdata handle;
     LuaUserdata headersObject;
+    /** downstreamRequestHeaders(): one object per run, as Envoy's, so its pairs() walk is the run's. */
+    LuaUserdata requestHeadersObject;
+    /** The walks of the stream's and the connection's dynamic metadata, one object each per run in Envoy. */
+    final MapIteration dynamicMetadataWalk = new MapIteration();
+    final MapIteration connectionMetadataWalk = new MapIteration();
     private LuaUserdata trailersObject;
     /** What the script asked for, carried out on the event loop when its run pauses or ends. */
     private final LuaCalls calls;
@@ -104,6 +109,9 @@ final class LuaStream {
                 return FilterStatus.STOP_ITERATION;
             }
             default -> {
+                if (headersEnded) {
+                    flush(); // a body(true) the script filled goes on with the headers
+                }
                 headersContinued = true;
                 return FilterStatus.CONTINUE;
             }

@@ -50,7 +50,13 @@ final class StreamHandleApi {
                 throw new LuaError("downstreamRequestHeaders() is only available in envoy_on_response");
             }
             Http2Headers h = s.callbacks().requestHeaders();
-            return h == null ? LuaValue.NIL : HeaderMapApi.wrap(h, s, false, s.vm.readOnlyHeadersMeta);
+            if (h == null) {
+                return LuaValue.NIL;
+            }
+            if (s.requestHeadersObject == null) {
+                s.requestHeadersObject = HeaderMapApi.wrap(h, s, false, s.vm.readOnlyHeadersMeta);
+            }
+            return s.requestHeadersObject;
         }));
         m.set("body", fn(a -> {
             LuaStream s = self(a);

@@ -114,19 +114,22 @@ final class StreamInfoApi {
             return ns == null || ns.isEmpty() ? LuaValue.NIL : LuaValues.toLua(ns);
         }));
         LuaTable dynamicMeta = meta(dynamic);
-        dynamicMeta.set("__pairs", fn(a -> pairs(self(a).callbacks().connectionDynamicMetadata())));
+        dynamicMeta.set("__pairs", fn(a -> {
+            LuaStream s = self(a);
+            return s.connectionMetadataWalk.begin(entries(s.callbacks().connectionDynamicMetadata()));
+        }));
         LuaTable m = new LuaTable();
         m.set("dynamicMetadata", fn(a -> new LuaUserdata(self(a), dynamicMeta)));
         return meta(m);
     }
 
-    private static Varargs pairs(Map<String, Map<String, Object>> all) {
+    private static List<LuaValue> entries(Map<String, Map<String, Object>> all) {
         List<LuaValue> kv = new ArrayList<>();
         for (Map.Entry<String, Map<String, Object>> e : all.entrySet()) {
             kv.add(LuaValue.valueOf(e.getKey()));
             kv.add(LuaValues.toLua(e.getValue()));
         }
-        return LuaValues.iterator(kv);
+        return kv;
     }
 
     private static LuaTable connectionTable(LuaTable ssl) {
@@ -146,12 +149,16 @@ final class StreamInfoApi {
             return ns.isEmpty() ? LuaValue.NIL : LuaValues.toLua(ns);
         }));
         m.set("set", fn(a -> {
+            self(a).dynamicMetadataWalk.checkNotWalking("dynamic metadata map");
             StreamInfo info = info(a);
             info.setDynamicMetadata(a.checkjstring(2), a.checkjstring(3), LuaValues.fromLua(a.arg(4)));
             return LuaValue.NONE;
         }));
         LuaTable meta = meta(m);
-        meta.set("__pairs", fn(a -> pairs(info(a).dynamicMetadata())));
+        meta.set("__pairs", fn(a -> {
+            LuaStream s = self(a);
+            return s.dynamicMetadataWalk.begin(entries(s.callbacks().streamInfo().dynamicMetadata()));
+        }));
         return meta;
     }
 
