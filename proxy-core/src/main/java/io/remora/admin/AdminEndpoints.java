@@ -253,7 +253,7 @@ final class AdminEndpoints {
         }
         // Envoy's StatsParams::parse checks these, in this order, before any output.
         String buckets = param(q, "histogram_buckets");
-        if (buckets != null && !List.of("cumulative", "disjoint", "detailed", "summary", "none").contains(buckets)) {
+        if (!EnvoyStatsFormat.validBuckets(buckets)) {
             return AdminResponse.text(400, "usage: /stats?histogram_buckets=(cumulative|disjoint|detailed|summary)\n");
         }
         EnvoyStatsFormat.Type type = EnvoyStatsFormat.Type.of(param(q, "type"));
@@ -263,13 +263,13 @@ final class AdminEndpoints {
         boolean usedOnly = q.containsKey("usedonly");
         if ("json".equals(format)) {
             return AdminResponse.json(EnvoyStatsFormat.jsonWhere(ctx.stats().meterRegistry(), usedOnly, filter,
-                    EndpointStats.collect(ctx), type));
+                    EndpointStats.collect(ctx), type, buckets));
         }
         if (format != null && !format.equals("text")) {
             return AdminResponse.text(400, "usage: /stats?format=(html|active-html|json|prometheus|text)\n\n");
         }
         return AdminResponse.ok(EnvoyStatsFormat.textWhere(ctx.stats().meterRegistry(), usedOnly, filter,
-                EndpointStats.collect(ctx), type));
+                EndpointStats.collect(ctx), type, buckets));
     }
 
     private AdminResponse prometheus(Map<String, List<String>> q) {
