@@ -122,10 +122,12 @@ final class AdminEndpoints {
         return endpoints.get(path);
     }
 
+    /** Envoy's AdminImpl::getHelp: every path in alphabetical order, the mutating ones marked {@code (POST)}. */
     String help() {
         StringBuilder sb = new StringBuilder("admin commands are:\n");
-        for (Endpoint e : endpoints.values()) {
-            sb.append("  ").append(e.path()).append(": ").append(e.help()).append('\n');
+        for (Endpoint e : new java.util.TreeMap<>(endpoints).values()) {
+            sb.append("  ").append(e.path()).append(e.mutates() ? " (POST)" : "").append(": ").append(e.help())
+                    .append('\n');
         }
         return sb.toString();
     }

@@ -502,6 +502,11 @@ class AdminServerTest {
         assertTrue(r.body().startsWith("admin commands are:\n"), r.body());
         assertTrue(r.body().contains("  /ready: "), r.body());
         assertTrue(r.body().contains("  /stats/prometheus: "), r.body());
+        // Envoy's getHelp: sorted by path, " (POST)" after the paths that change the server.
+        assertTrue(r.body().contains("\n  /quitquitquit (POST): exit the server\n"), r.body());
+        assertTrue(r.body().contains("\n  /drain_listeners (POST): drain listeners\n"), r.body());
+        java.util.List<String> paths = r.body().lines().skip(1).map(l -> l.trim().split("[ :]")[0]).toList();
+        assertEquals(paths.stream().sorted().toList(), paths);
         r = get("/");
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/html"));
