@@ -283,7 +283,8 @@ final class AdminEndpoints {
             return AdminResponse.text(400, "Invalid re2 regex");
         }
         return new AdminResponse(200, PrometheusExposition.CONTENT_TYPE,
-                PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter, EndpointStats.collect(ctx)));
+                PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter, EndpointStats.collect(ctx),
+                        q.containsKey("text_readouts")));
     }
 
     static String address(SocketAddress a) {

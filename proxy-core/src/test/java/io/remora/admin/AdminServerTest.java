@@ -278,6 +278,23 @@ class AdminServerTest {
     }
 
     @Test
+    void prometheusTextReadoutsAsEnvoysGaugeWithTextValue() throws Exception {
+        // Envoy's generateTextReadoutOutput: only with ?text_readouts, a gauge of 1 carrying the text as a label.
+        io.remora.stats.TextReadout id = io.remora.stats.TextReadout.register(ctx.stats.meterRegistry(),
+                "envoy_control_plane_identifier", List.of());
+        id.set("istiod-\"1\"");
+        assertFalse(get("/stats/prometheus").body().contains("identifier"));
+        String prom = get("/stats/prometheus?text_readouts").body();
+        assertTrue(prom.contains("# TYPE envoy_control_plane_identifier gauge\n"
+                + "envoy_control_plane_identifier{text_value=\"istiod-\\\"1\\\"\"} 1\n"), prom);
+        assertEquals("envoy_control_plane_identifier{text_value=\"istiod-\\\"1\\\"\"} 1\n",
+                get("/stats/prometheus?text_readouts&filter=identifier").body().lines()
+                        .filter(l -> !l.startsWith("#")).map(l -> l + "\n").reduce("", String::concat));
+        PromtoolSupport.Result check = PromtoolSupport.check(prom);
+        assertEquals(0, check.exitCode(), check.output());
+    }
+
+    @Test
     void istioReadinessStatsQuery() throws Exception {
         // pilot-agent's readiness probe: both lines must be present, server.state 0 means LIVE.
         HttpResponse<String> r = get("/stats?usedonly&filter=%5E%28server%5C.state%7Clistener_manager%5C.workers_started%29");
