@@ -74,11 +74,11 @@ public interface AdminContext {
 
     /**
      * {@code POST /drain_listeners}: Istio's pilot-agent calls it (with {@code inboundonly} and
-     * {@code graceful}) when the pod stops; {@code skip_exit} leaves the listeners accepting. The
-     * default only marks the server DRAINING; the server should also start draining the listeners.
+     * {@code graceful}) when the pod stops; {@code skip_exit} leaves the listeners accepting. It leaves
+     * the server state alone: Envoy's {@code /ready} and {@code server.state} follow only the init
+     * manager and the health check (admin/utils.cc serverState), so the server stays LIVE.
      */
     default void drainListeners(boolean inboundOnly, boolean graceful, boolean skipExit) {
-        serverState().startDraining();
     }
 
     /** {@code /reopen_logs}: reopen access log files after rotation. */

@@ -122,10 +122,12 @@ final class AdminEndpoints {
         return endpoints.get(path);
     }
 
+    /** Envoy's AdminImpl::getHelp: every path in alphabetical order, the mutating ones marked {@code (POST)}. */
     String help() {
         StringBuilder sb = new StringBuilder("admin commands are:\n");
-        for (Endpoint e : endpoints.values()) {
-            sb.append("  ").append(e.path()).append(": ").append(e.help()).append('\n');
+        for (Endpoint e : new java.util.TreeMap<>(endpoints).values()) {
+            sb.append("  ").append(e.path()).append(e.mutates() ? " (POST)" : "").append(": ").append(e.help())
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -253,7 +255,7 @@ final class AdminEndpoints {
         }
         // Envoy's StatsParams::parse checks these, in this order, before any output.
         String buckets = param(q, "histogram_buckets");
-        if (buckets != null && !List.of("cumulative", "disjoint", "detailed", "summary", "none").contains(buckets)) {
+        if (!EnvoyStatsFormat.validBuckets(buckets)) {
             return AdminResponse.text(400, "usage: /stats?histogram_buckets=(cumulative|disjoint|detailed|summary)\n");
         }
         EnvoyStatsFormat.Type type = EnvoyStatsFormat.Type.of(param(q, "type"));
@@ -263,13 +265,13 @@ final class AdminEndpoints {
         boolean usedOnly = q.containsKey("usedonly");
         if ("json".equals(format)) {
             return AdminResponse.json(EnvoyStatsFormat.jsonWhere(ctx.stats().meterRegistry(), usedOnly, filter,
-                    EndpointStats.collect(ctx), type));
+                    EndpointStats.collect(ctx), type, buckets));
         }
         if (format != null && !format.equals("text")) {
             return AdminResponse.text(400, "usage: /stats?format=(html|active-html|json|prometheus|text)\n\n");
         }
         return AdminResponse.ok(EnvoyStatsFormat.textWhere(ctx.stats().meterRegistry(), usedOnly, filter,
-                EndpointStats.collect(ctx), type));
+                EndpointStats.collect(ctx), type, buckets));
     }
 
     private AdminResponse prometheus(Map<String, List<String>> q) {
@@ -281,7 +283,8 @@ final class AdminEndpoints {
             return AdminResponse.text(400, "Invalid re2 regex");
         }
         return new AdminResponse(200, PrometheusExposition.CONTENT_TYPE,
-                PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter, EndpointStats.collect(ctx)));
+                PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter, EndpointStats.collect(ctx),
+                        q.containsKey("text_readouts")));
     }
 
     static String address(SocketAddress a) {

@@ -4,8 +4,9 @@ import io.remora.stats.ServerStats;
 
 /**
  * Envoy's server state as the admin reports it ({@code /ready}, {@code /server_info}) and as the
- * {@code server.live} / {@code server.state} gauges show it. A failed health check or a drain
- * makes the server DRAINING; {@code /healthcheck/ok} undoes only the former.
+ * {@code server.live} / {@code server.state} gauges show it. A failed health check or the shutdown's
+ * drain makes the server DRAINING; {@code /healthcheck/ok} undoes only the former. {@code /drain_listeners}
+ * does not: Envoy's state follows only its init manager and the health check.
  */
 public final class ServerState {
 
@@ -40,7 +41,7 @@ public final class ServerState {
         publish();
     }
 
-    /** Drain for shutdown (SIGTERM, /quitquitquit, /drain_listeners); not undone. */
+    /** Drain for shutdown (SIGTERM, /quitquitquit); not undone. */
     public void startDraining() {
         draining = true;
         publish();

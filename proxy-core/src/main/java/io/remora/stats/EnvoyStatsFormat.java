@@ -13,17 +13,15 @@ import java.util.regex.Pattern;
 /**
  * Envoy's admin {@code /stats} in its text form ({@code cluster.a.upstream_rq_total: 5}) and as
  * JSON ({@code ?format=json}). Text readouts come first ({@code name: "value"}), then counters and gauges, each
- * sorted by name, then histograms, as Envoy's StatsRequest orders them. Histogram quantiles are estimated from the bucket counts (Envoy keeps a
- * finer histogram); there are no per-interval values, so the interval half prints {@code nan}.
+ * sorted by name, then histograms, as Envoy's StatsRequest orders them, in the {@code ?histogram_buckets=} mode asked
+ * for ({@link HistogramRender}). Histogram quantiles are estimated from the bucket counts (Envoy keeps a finer
+ * histogram); there are no per-interval values, so the interval half prints {@code nan}.
  *
  * <p>{@code usedonly} keeps the stats Envoy flags as used ({@link UsedStats}). Istio's readiness probe
  * asks for {@code /stats?usedonly&filter=^(server\.state|listener_manager\.workers_started)} and
  * needs both lines: {@code server.state: 0} (LIVE) and {@code workers_started} once set.
  */
 public final class EnvoyStatsFormat {
-
-    /** Envoy's supported quantiles, in percent. */
-    static final double[] QUANTILES = {0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100};
 
     private EnvoyStatsFormat() {
     }
@@ -156,6 +154,13 @@ public final class EnvoyStatsFormat {
     /** Only the stats of {@code type} (Envoy's {@code ?type=}). */
     public static String textWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
                                    List<EndpointStat> endpoints, Type type) {
+        return textWhere(registry, usedOnly, filter, endpoints, type, null);
+    }
+
+    /** With histograms in Envoy's {@code ?histogram_buckets=} mode (null: summary; see {@link #validBuckets}). */
+    public static String textWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
+                                   List<EndpointStat> endpoints, Type type, String histogramBuckets) {
+        HistogramRender.Mode mode = mode(histogramBuckets);
         Stats s = collect(registry, usedOnly, filter, endpoints, type);
         StringBuilder sb = new StringBuilder(s.values().size() * 48);
         for (Map.Entry<String, String> e : s.texts().entrySet()) {
@@ -167,23 +172,7 @@ public final class EnvoyStatsFormat {
             sb.append('\n');
         }
         for (Map.Entry<String, MeterValues.Histogram> e : s.histograms().entrySet()) {
-            sb.append(e.getKey()).append(": ");
-            MeterValues.Histogram h = e.getValue();
-            if (h.count() == 0) {
-                sb.append("No recorded values");
-            } else {
-                for (int i = 0; i < QUANTILES.length; i++) {
-                    if (i > 0) {
-                        sb.append(' ');
-                    }
-                    sb.append('P');
-                    MeterValues.appendNumber(sb, QUANTILES[i]);
-                    sb.append("(nan,");
-                    MeterValues.appendNumber(sb, round(quantile(h, QUANTILES[i] / 100)));
-                    sb.append(')');
-                }
-            }
-            sb.append('\n');
+            HistogramRender.text(sb, e.getKey(), e.getValue(), mode);
         }
         return sb.toString();
     }
@@ -201,6 +190,13 @@ public final class EnvoyStatsFormat {
     /** Only the stats of {@code type} (Envoy's {@code ?type=}). */
     public static String jsonWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
                                    List<EndpointStat> endpoints, Type type) {
+        return jsonWhere(registry, usedOnly, filter, endpoints, type, null);
+    }
+
+    /** With histograms in Envoy's {@code ?histogram_buckets=} mode (null: summary; see {@link #validBuckets}). */
+    public static String jsonWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter,
+                                   List<EndpointStat> endpoints, Type type, String histogramBuckets) {
+        HistogramRender.Mode mode = mode(histogramBuckets);
         Stats s = collect(registry, usedOnly, filter, endpoints, type);
         StringBuilder sb = new StringBuilder(s.values().size() * 64);
         sb.append("{\"stats\":[");
@@ -236,42 +232,23 @@ public final class EnvoyStatsFormat {
             if (!first) {
                 sb.append(',');
             }
-            sb.append("{\"histograms\":{\"supported_quantiles\":[");
-            for (int i = 0; i < QUANTILES.length; i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                MeterValues.appendNumber(sb, QUANTILES[i]);
-            }
-            sb.append("],\"computed_quantiles\":[");
-            boolean firstH = true;
-            for (Map.Entry<String, MeterValues.Histogram> e : s.histograms().entrySet()) {
-                if (!firstH) {
-                    sb.append(',');
-                }
-                firstH = false;
-                sb.append("{\"name\":");
-                quote(sb, e.getKey());
-                sb.append(",\"values\":[");
-                MeterValues.Histogram h = e.getValue();
-                for (int i = 0; i < QUANTILES.length; i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    sb.append("{\"interval\":null,\"cumulative\":");
-                    if (h.count() == 0) {
-                        sb.append("null");
-                    } else {
-                        MeterValues.appendNumber(sb, round(quantile(h, QUANTILES[i] / 100)));
-                    }
-                    sb.append('}');
-                }
-                sb.append("]}");
-            }
-            sb.append("]}}");
+            HistogramRender.json(sb, s.histograms(), mode);
         }
         sb.append("]}");
         return sb.toString();
+    }
+
+    /** Whether Envoy's StatsParams takes this {@code ?histogram_buckets=} value (null: absent). */
+    public static boolean validBuckets(String histogramBuckets) {
+        return HistogramRender.Mode.of(histogramBuckets) != null;
+    }
+
+    private static HistogramRender.Mode mode(String histogramBuckets) {
+        HistogramRender.Mode m = HistogramRender.Mode.of(histogramBuckets);
+        if (m == null) {
+            throw new IllegalArgumentException("histogram_buckets=" + histogramBuckets);
+        }
+        return m;
     }
 
     /** Linear interpolation inside the bucket that holds the q-th sample. */
@@ -290,10 +267,6 @@ public final class EnvoyStatsFormat {
             below = cum;
         }
         return lower; // above the last bound: the best we know is that bound
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
     }
 
 }

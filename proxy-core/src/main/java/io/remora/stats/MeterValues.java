@@ -16,8 +16,11 @@ final class MeterValues {
 
     enum Kind { COUNTER, GAUGE, HISTOGRAM, OTHER }
 
-    /** Cumulative histogram: bucket upper bounds, cumulative counts, total count and sum. */
-    record Histogram(double[] bounds, long[] cumulative, long count, double sum) {
+    /** Cumulative histogram: bucket upper bounds, cumulative counts, total count, sum and largest value (NaN: unknown). */
+    record Histogram(double[] bounds, long[] cumulative, long count, double sum, double max) {
+        Histogram(double[] bounds, long[] cumulative, long count, double sum) {
+            this(bounds, cumulative, count, sum, Double.NaN);
+        }
     }
 
     private MeterValues() {
@@ -85,7 +88,8 @@ final class MeterValues {
         }
         long count = Math.max(prev, s.count());
         double sum = timer ? s.total(TimeUnit.MILLISECONDS) : s.total();
-        return new Histogram(bounds, counts, count, sum);
+        double max = timer ? s.max(TimeUnit.MILLISECONDS) : s.max();
+        return new Histogram(bounds, counts, count, sum, max);
     }
 
     /** Envoy prints numbers without a trailing ".0": 1, 0.5, 3600000. */

@@ -68,7 +68,16 @@ public final class PrometheusExposition {
      */
     public static String scrape(StatsRegistry stats, boolean usedOnly, Predicate<String> filter,
                                 List<EndpointStat> endpoints) {
-        String meters = scrape(stats, usedOnly, filter);
+        return scrape(stats, usedOnly, filter, endpoints, false);
+    }
+
+    /**
+     * With Envoy's {@code ?text_readouts}: each text readout as a gauge of value 1 carrying its text in a
+     * {@code text_value} label (prometheus_stats.cc generateTextReadoutOutput).
+     */
+    public static String scrape(StatsRegistry stats, boolean usedOnly, Predicate<String> filter,
+                                List<EndpointStat> endpoints, boolean textReadouts) {
+        String meters = scrape(stats.meterRegistry(), stats.exportedNames(), usedOnly, filter, textReadouts);
         if (endpoints.isEmpty()) {
             return meters;
         }
@@ -103,15 +112,31 @@ public final class PrometheusExposition {
         return sb.toString();
     }
 
-    private record Series(Meter meter, List<Tag> labels, String help) {
+    /** A meter's series; {@code text} is a text readout's value (a gauge of 1), else null. */
+    private record Series(Meter meter, List<Tag> labels, String help, String text) {
     }
 
     private static String scrape(MeterRegistry registry, ExportedNames names, boolean usedOnly,
                                  Predicate<String> filter) {
+        return scrape(registry, names, usedOnly, filter, false);
+    }
+
+    private static String scrape(MeterRegistry registry, ExportedNames names, boolean usedOnly,
+                                 Predicate<String> filter, boolean textReadouts) {
         Map<String, List<Series>> families = new TreeMap<>();
         for (Meter m : registry.getMeters()) {
             MeterValues.Kind kind = MeterValues.kind(m);
             if (kind == MeterValues.Kind.OTHER) {
+                TextReadout text = textReadouts ? TextReadout.of(m) : null;
+                if (text != null && (!usedOnly || text.used())) {
+                    ExportedNames.Exported e = names.of(m.getId());
+                    if (filter == null || filter.test(e.dottedName())) {
+                        List<Tag> labels = new ArrayList<>(e.labels());
+                        labels.add(Tag.of("text_value", text.value()));
+                        families.computeIfAbsent(e.name(), k -> new ArrayList<>())
+                                .add(new Series(m, labels, e.help(), text.value()));
+                    }
+                }
                 continue;
             }
             ExportedNames.Exported e = names.of(m.getId());
@@ -123,7 +148,7 @@ public final class PrometheusExposition {
             if (usedOnly && !used) {
                 continue;
             }
-            families.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(new Series(m, e.labels(), e.help()));
+            families.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(new Series(m, e.labels(), e.help(), null));
         }
         StringBuilder sb = new StringBuilder(families.size() * 128);
         for (Map.Entry<String, List<Series>> e : families.entrySet()) {
@@ -135,13 +160,20 @@ public final class PrometheusExposition {
     }
 
     private static void writeFamily(StringBuilder sb, String name, List<Series> series) {
-        MeterValues.Kind kind = MeterValues.kind(series.get(0).meter());
+        MeterValues.Kind kind = series.get(0).text() != null ? MeterValues.Kind.GAUGE
+                : MeterValues.kind(series.get(0).meter());
         sb.append("# HELP ").append(name).append(' ');
         appendHelp(sb, series.get(0).help());
         sb.append('\n');
         sb.append("# TYPE ").append(name).append(' ').append(type(name, kind)).append('\n');
         for (Series s : series) {
             Meter m = s.meter();
+            if (s.text() != null) {
+                sb.append(name);
+                appendLabels(sb, s.labels(), null);
+                sb.append(" 1\n");
+                continue;
+            }
             if (MeterValues.kind(m) != kind) {
                 continue; // one name, one type: a stray meter of another kind would corrupt the family
             }

@@ -224,6 +224,77 @@ class AdminServerTest {
     }
 
     @Test
+    void histogramBucketsModesAsEnvoysStatsRender() throws Exception {
+        // Envoy's StatsTextRender / StatsJsonRender per ?histogram_buckets=, over its default buckets; Remora has
+        // no interval histograms, so every interval count is 0. One value of 12 ms was recorded.
+        String c = "cluster.outbound|8080||reviews.default.svc.cluster.local.upstream_rq_time";
+        String q = "&filter=%5Ecluster%5C..*upstream_rq_time%24";
+        String b = ": B0.5(0,0) B1(0,0) B5(0,0) B10(0,0) B25(0,%d) B50(0,%2$d) B100(0,%2$d) B250(0,%2$d) B500(0,%2$d)"
+                + " B1000(0,%2$d) B2500(0,%2$d) B5000(0,%2$d) B10000(0,%2$d) B30000(0,%2$d) B60000(0,%2$d)"
+                + " B300000(0,%2$d) B600000(0,%2$d) B1.8e+06(0,%2$d) B3.6e+06(0,%2$d)\n";
+        String unused = "cluster.blackhole.upstream_rq_time: No recorded values\n";
+        assertEquals(unused + c + String.format(b, 1, 1), get("/stats?histogram_buckets=cumulative" + q).body());
+        assertEquals(unused + c + String.format(b, 1, 0), get("/stats?histogram_buckets=disjoint" + q).body());
+        String summary = get("/stats?histogram_buckets=summary" + q).body();
+        assertEquals(get("/stats?" + q.substring(1)).body(), summary);
+        assertEquals(summary, get("/stats?histogram_buckets=none" + q).body());
+        String quantiles = summary.substring(summary.indexOf(c) + c.length() + 2, summary.length() - 1);
+        assertTrue(quantiles.startsWith("P0(nan,10) P25(nan,"), quantiles);
+        assertEquals(unused + c + ":\n  totals=10,15:1\n  intervals=\n  summary=" + quantiles + "\n",
+                get("/stats?histogram_buckets=detailed" + q).body());
+
+        JsonObject cumulative = histograms(get("/stats?format=json&usedonly&histogram_buckets=cumulative" + q));
+        JsonArray buckets = cumulative.getAsJsonArray("histograms").get(0).getAsJsonObject().getAsJsonArray("buckets");
+        assertEquals(19, buckets.size());
+        assertEquals("{\"upper_bound\":10,\"interval\":0,\"cumulative\":0}", buckets.get(3).toString());
+        assertEquals("{\"upper_bound\":25,\"interval\":0,\"cumulative\":1}", buckets.get(4).toString());
+        assertEquals("{\"upper_bound\":3600000,\"interval\":0,\"cumulative\":1}", buckets.get(18).toString());
+        JsonArray disjoint = histograms(get("/stats?format=json&histogram_buckets=disjoint" + q))
+                .getAsJsonArray("histograms");
+        assertEquals(2, disjoint.size(), "an unused histogram is listed with empty buckets, as Envoy's");
+        assertEquals(c, disjoint.get(1).getAsJsonObject().get("name").getAsString());
+        JsonArray d = disjoint.get(1).getAsJsonObject().getAsJsonArray("buckets");
+        assertEquals(1, d.get(4).getAsJsonObject().get("cumulative").getAsInt());
+        assertEquals(0, d.get(5).getAsJsonObject().get("cumulative").getAsInt());
+        JsonObject detailed = histograms(get("/stats?format=json&usedonly&histogram_buckets=detailed" + q))
+                .getAsJsonObject("histograms");
+        assertEquals("[0,25,50,75,90,95,99,99.5,99.9,100]", detailed.get("supported_percentiles").toString());
+        JsonObject detail = detailed.getAsJsonArray("details").get(0).getAsJsonObject();
+        assertEquals(c, detail.get("name").getAsString());
+        assertEquals("[{\"lower_bound\":10,\"width\":15,\"count\":1}]", detail.get("totals").toString());
+        assertEquals("[]", detail.get("intervals").toString());
+        assertEquals(10, detail.getAsJsonArray("percentiles").size());
+        assertTrue(detail.getAsJsonArray("percentiles").get(0).getAsJsonObject().get("interval").isJsonNull());
+        assertEquals(10, detail.getAsJsonArray("percentiles").get(0).getAsJsonObject().get("cumulative").getAsDouble());
+        assertTrue(histograms(get("/stats?format=json&histogram_buckets=none" + q)).getAsJsonObject("histograms")
+                .has("computed_quantiles"));
+    }
+
+    /** The histograms' entry of a {@code /stats?format=json} answer (the last of its stats array). */
+    private static JsonObject histograms(HttpResponse<String> r) {
+        assertEquals(200, r.statusCode(), r.body());
+        JsonArray stats = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("stats");
+        return stats.get(stats.size() - 1).getAsJsonObject();
+    }
+
+    @Test
+    void prometheusTextReadoutsAsEnvoysGaugeWithTextValue() throws Exception {
+        // Envoy's generateTextReadoutOutput: only with ?text_readouts, a gauge of 1 carrying the text as a label.
+        io.remora.stats.TextReadout id = io.remora.stats.TextReadout.register(ctx.stats.meterRegistry(),
+                "envoy_control_plane_identifier", List.of());
+        id.set("istiod-\"1\"");
+        assertFalse(get("/stats/prometheus").body().contains("identifier"));
+        String prom = get("/stats/prometheus?text_readouts").body();
+        assertTrue(prom.contains("# TYPE envoy_control_plane_identifier gauge\n"
+                + "envoy_control_plane_identifier{text_value=\"istiod-\\\"1\\\"\"} 1\n"), prom);
+        assertEquals("envoy_control_plane_identifier{text_value=\"istiod-\\\"1\\\"\"} 1\n",
+                get("/stats/prometheus?text_readouts&filter=identifier").body().lines()
+                        .filter(l -> !l.startsWith("#")).map(l -> l + "\n").reduce("", String::concat));
+        PromtoolSupport.Result check = PromtoolSupport.check(prom);
+        assertEquals(0, check.exitCode(), check.output());
+    }
+
+    @Test
     void istioReadinessStatsQuery() throws Exception {
         // pilot-agent's readiness probe: both lines must be present, server.state 0 means LIVE.
         HttpResponse<String> r = get("/stats?usedonly&filter=%5E%28server%5C.state%7Clistener_manager%5C.workers_started%29");
@@ -274,16 +345,16 @@ class AdminServerTest {
     }
 
     @Test
-    void drainListenersMarksTheServerDraining() throws Exception {
+    void drainListenersLeavesTheServerLive() throws Exception {
+        // Envoy's /ready and server.state follow only the init manager and the health check.
         assertEquals(405, get("/drain_listeners?inboundonly&graceful").statusCode());
-        assertEquals("LIVE\n", get("/ready").body());
         HttpResponse<String> r = post("/drain_listeners?inboundonly&graceful");
         assertEquals(200, r.statusCode());
         assertEquals("OK\n", r.body());
-        assertEquals(503, get("/ready").statusCode());
-        assertEquals("DRAINING\n", get("/ready").body());
-        // /healthcheck/ok does not undo a drain
-        post("/healthcheck/ok");
+        assertEquals(200, get("/ready").statusCode());
+        assertEquals("LIVE\n", get("/ready").body());
+        assertTrue(get("/stats").body().contains("server.state: 0\n"));
+        post("/healthcheck/fail");
         assertEquals("DRAINING\n", get("/ready").body());
     }
 
@@ -448,6 +519,11 @@ class AdminServerTest {
         assertTrue(r.body().startsWith("admin commands are:\n"), r.body());
         assertTrue(r.body().contains("  /ready: "), r.body());
         assertTrue(r.body().contains("  /stats/prometheus: "), r.body());
+        // Envoy's getHelp: sorted by path, " (POST)" after the paths that change the server.
+        assertTrue(r.body().contains("\n  /quitquitquit (POST): exit the server\n"), r.body());
+        assertTrue(r.body().contains("\n  /drain_listeners (POST): drain listeners\n"), r.body());
+        java.util.List<String> paths = r.body().lines().skip(1).map(l -> l.trim().split("[ :]")[0]).toList();
+        assertEquals(paths.stream().sorted().toList(), paths);
         r = get("/");
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/html"));

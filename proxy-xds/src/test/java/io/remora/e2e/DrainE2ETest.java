@@ -170,6 +170,42 @@ class DrainE2ETest {
     }
 
     /**
+     * Envoy's handlerDrainListeners without graceful: the listeners stop at once (listener_stopped, the port
+     * refuses), the connections they own are told to drain (non_graceful_drain_notifies_connections), and the
+     * server stays LIVE: /ready and server.state follow only the init manager and the health check.
+     */
+    @Test
+    void aDrainWithoutGracefulStopsTheListenersAndLeavesTheServerLive() throws Exception {
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        String ok = "- match: { prefix: \"/\" }\n  direct_response: { status: 200, body: { inline_string: ok } }";
+        String yaml = Bootstraps.listeners(admin, Bootstraps.httpListener("l", "", "", ok),
+                Bootstraps.cluster("unused", false, null, ProxyProcess.freePort()), java.util.Map.of("l", port));
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx128m"), "--drain-time-s", "100",
+                "--drain-strategy", "immediate"); Socket open = new Socket("127.0.0.1", port)) {
+            open.setSoTimeout(20_000);
+            byte[] get = "GET / HTTP/1.1\r\nhost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            open.getOutputStream().write(get);
+            String before = readResponse(open.getInputStream());
+            assertTrue(before.startsWith("HTTP/1.1 200") && !before.contains("connection: close"), before);
+            assertEquals(200, Curl.run("-X", "POST", "http://127.0.0.1:" + admin + "/drain_listeners").status());
+            awaitRefused(port);
+            open.getOutputStream().write(get);
+            String r = readResponse(open.getInputStream());
+            assertTrue(r.startsWith("HTTP/1.1 200") && r.contains("connection: close"), r);
+
+            Curl ready = Curl.get(admin, "/ready");
+            assertEquals(200, ready.status());
+            assertEquals("LIVE\n", ready.text());
+            String stats = Curl.get(admin, "/stats?filter=%5E%28server%5C.%28state%7Clive%29"
+                    + "%7Clistener_manager%5C.listener_stopped%29%24").text();
+            assertEquals("listener_manager.listener_stopped: 1\nserver.live: 1\nserver.state: 0\n", stats);
+            String info = Curl.get(admin, "/server_info").text();
+            assertTrue(info.replaceAll("\\s", "").contains("\"state\":\"LIVE\""), info);
+        }
+    }
+
+    /**
      * Envoy's --drain-strategy: gradual (the default) tells a share of connections that grows with the time
      * elapsed, 1 in 100 in the first second of a 100 s drain; immediate tells every one from the start.
      */

@@ -93,6 +93,11 @@ class StatsConfigE2ETest {
                         + URLEncoder.encode("cluster(?=\\.)", StandardCharsets.UTF_8));
                 assertEquals(400, r.statusCode(), r.body());
                 assertTrue(r.body().startsWith("Invalid re2 regex"), r.body());
+                // ?histogram_buckets= over the configured bounds, in Envoy's {:g} form: B1 B10 B100000.
+                r = get("http://127.0.0.1:" + admin + "/stats?histogram_buckets=cumulative&filter="
+                        + URLEncoder.encode("^cluster\\.up;\\.upstream_rq_time$", StandardCharsets.UTF_8));
+                assertTrue(r.body().matches("cluster\\.up;\\.upstream_rq_time: B1\\(0,\\d\\) B10\\(0,\\d\\)"
+                        + " B100000\\(0,3\\)\n"), r.body());
             }
         }
     }

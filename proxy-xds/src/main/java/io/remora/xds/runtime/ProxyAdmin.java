@@ -135,7 +135,6 @@ final class ProxyAdmin implements AdminContext {
 
     @Override
     public void drainListeners(boolean inboundOnly, boolean graceful, boolean skipExit) {
-        proxy.state().startDraining();
         proxy.server().drainListeners(inboundOnly, graceful, skipExit);
     }
 
