@@ -258,6 +258,19 @@ public final class ClusterStats {
         }
     }
 
+    /**
+     * Envoy's reportUpstreamCxDestroy: an upstream connection is gone, closed by this side ({@code local}, a
+     * LocalClose) or by the peer; with a request still on it, reportUpstreamCxDestroyActiveRequest too.
+     */
+    public void connectionDestroyed(boolean local, boolean activeRequest) {
+        upstreamCxDestroy.increment();
+        (local ? upstreamCxDestroyLocal : upstreamCxDestroyRemote).increment();
+        if (activeRequest) {
+            upstreamCxDestroyWithActiveRq.increment();
+            (local ? upstreamCxDestroyLocalWithActiveRq : upstreamCxDestroyRemoteWithActiveRq).increment();
+        }
+    }
+
     /** Counts one upstream response: {@code upstream_rq_completed}, {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */
     public void response(int status) {
         upstreamRqCompleted.increment();

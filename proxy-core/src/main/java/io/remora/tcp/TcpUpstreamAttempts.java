@@ -2,7 +2,6 @@ package io.remora.tcp;
 
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.RecvByteBufAllocator;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
@@ -12,6 +11,7 @@ import io.remora.http.upstream.ConnectFailure;
 import io.remora.http.upstream.ConnectionPool;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.ResetReason;
+import io.remora.http.upstream.UpstreamConnectFailures;
 import io.remora.log.LogTags;
 import io.remora.network.ConnectionIds;
 import io.remora.stats.CircuitBreakerStats;
@@ -131,6 +131,7 @@ final class TcpUpstreamAttempts {
         }
         attempt(s, h);
         s.clusterStats.upstreamCxTotal.increment(); // a tunnel's connection is its pool's to count
+        h.stats.cxTotal.increment();
         h.activeConnections.incrementAndGet();
         h.poolConnections.incrementAndGet(); // the per-host limit counts it from the connect, as Envoy's cx_active
         ChannelUpstream handler = new ChannelUpstream(s);
@@ -148,10 +149,7 @@ final class TcpUpstreamAttempts {
                     @Override
                     public void onFailure(Channel channel, Throwable cause, boolean tls) {
                         released(cluster, h, perHost); // the channel, if any, is closed already
-                        s.clusterStats.upstreamCxConnectFail.increment();
-                        if (cause instanceof ConnectTimeoutException) {
-                            s.clusterStats.upstreamCxConnectTimeout.increment();
-                        }
+                        UpstreamConnectFailures.count(s.clusterStats, h, cause);
                         failed(s, h, ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
                     }
                 });
