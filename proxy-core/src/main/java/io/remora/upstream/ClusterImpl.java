@@ -3,10 +3,8 @@ package io.remora.upstream;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterConfig.DiscoveryType;
 import io.remora.config.ClusterLoadAssignment;
-import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.network.SocketTap;
 import io.remora.stats.ClusterStats;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -171,7 +169,7 @@ public final class ClusterImpl implements Cluster {
         }
         OverrideHost override = context == null ? null : context.overrideHost();
         if (override != null) {
-            Host h = overrideHost(override.address());
+            Host h = override.pick(prioritySet.hosts(), config.loadBalancing());
             if (h != null || override.strict()) {
                 return h;
             }
@@ -182,32 +180,6 @@ public final class ClusterImpl implements Cluster {
             return ss.pick(context, zone, zoneStats);
         }
         return prioritySet.pick(context, zone, zoneStats, forced);
-    }
-
-    /**
-     * The cluster's host at {@code address} when its status is one of the cluster's
-     * override_host_status (Envoy's default: UNKNOWN, HEALTHY, DEGRADED).
-     */
-    private Host overrideHost(InetSocketAddress address) {
-        for (Host h : prioritySet.hosts()) {
-            if (address.equals(h.address())) {
-                return config.loadBalancing().overrideAllowed(overrideStatus(h)) ? h : null;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Envoy's coarse host status: a failed active health check or outlier ejection makes an EDS
-     * HEALTHY/UNKNOWN/DEGRADED host UNHEALTHY, a degraded one DEGRADED; otherwise its EDS status.
-     */
-    private static HealthStatus overrideStatus(Host h) {
-        HealthStatus eds = h.health() == null ? HealthStatus.UNKNOWN : h.health();
-        return switch (eds) {
-            case UNKNOWN, HEALTHY, DEGRADED -> !h.isHealthy() ? HealthStatus.UNHEALTHY
-                    : h.isDegraded() ? HealthStatus.DEGRADED : eds;
-            default -> eds;
-        };
     }
 
     /** Routes zone aware against this local cluster from now on (null: not). */
