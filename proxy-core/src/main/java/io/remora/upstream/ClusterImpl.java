@@ -50,6 +50,7 @@ public final class ClusterImpl implements Cluster {
     /** Client-side weighted round robin's weights from ORCA reports (idle under other policies). */
     private final ClientSideWeightUpdater clientSideWeights;
     private volatile double dropOverload;
+    private final MaintenanceMode maintenance;
 
     ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
                 java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
@@ -65,7 +66,10 @@ public final class ClusterImpl implements Cluster {
         this.config = config;
         this.stats = stats;
         this.runtime = runtime;
-        this.limits = ResourceLimits.of(config, runtime == null ? () -> io.remora.runtime.Runtime.EMPTY : runtime::layeredRuntime);
+        java.util.function.Supplier<io.remora.runtime.Runtime> layered =
+                runtime == null ? () -> io.remora.runtime.Runtime.EMPTY : runtime::layeredRuntime;
+        this.limits = ResourceLimits.of(config, layered);
+        this.maintenance = new MaintenanceMode(name, layered);
         this.originalDstHosts = new OriginalDstHosts(this::config, stats);
         this.membershipStats = new MembershipStats(stats);
         this.resilience = new ClusterResilience(name, stats, runtime, this::hostHealthChanged,
@@ -93,6 +97,11 @@ public final class ClusterImpl implements Cluster {
     @Override
     public ClusterConfig config() {
         return config;
+    }
+
+    @Override
+    public boolean maintenanceMode() {
+        return maintenance.drawn();
     }
 
     @Override

@@ -160,7 +160,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             // As Envoy's router: read once the cluster is known, and never sent upstream.
             altStats = stats.altStat(altStatName.toString());
         }
-        if (RouteLocalReplies.dropOverload(this)) {
+        if (RouteLocalReplies.maintenanceMode(this) || RouteLocalReplies.dropOverload(this)) {
             return FilterStatus.STOP_ITERATION;
         }
         protocol = Attempts.protocolOf(cluster, cb.downstreamProtocol());
