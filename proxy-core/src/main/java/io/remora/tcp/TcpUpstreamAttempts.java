@@ -136,20 +136,28 @@ final class TcpUpstreamAttempts {
         h.poolConnections.incrementAndGet(); // the per-host limit counts it from the connect, as Envoy's cx_active
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
+        io.remora.stats.ClusterStats stats = cluster.stats();
+        long start = System.nanoTime();
         Channel ch = s.filter.connector.connectAny(downstream.eventLoop(), cluster, h, relayOptions(s, cluster),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {
                         // With happy eyeballs the attempt that won may not be the first one.
                         handler.channel(channel);
-                        channel.closeFuture().addListener(c -> released(cluster, h, perHost));
+                        // the tcp pool's conn_connect_ms and conn_length_, from the connect's start
+                        stats.upstreamCxConnectMs.record(millisSince(start));
+                        channel.closeFuture().addListener(c -> {
+                            released(cluster, h, perHost);
+                            stats.upstreamCxLengthMs.record(millisSince(start));
+                        });
                         connected(s, handler, h);
                     }
 
                     @Override
                     public void onFailure(Channel channel, Throwable cause, boolean tls) {
                         released(cluster, h, perHost); // the channel, if any, is closed already
-                        UpstreamConnectFailures.count(s.clusterStats, h, cause);
+                        stats.upstreamCxLengthMs.record(millisSince(start));
+                        UpstreamConnectFailures.count(stats, h, cause);
                         failed(s, h, ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
                     }
                 });
@@ -170,6 +178,10 @@ final class TcpUpstreamAttempts {
         return RELAY.forDownstream(downstream).with(null, TransportSocketOptions.alpnOverride(state))
                 .withTlsNames(TransportSocketOptions.tlsNames(state))
                 .withProxyProtocol(proxyProtocolData(cluster, downstream, s));
+    }
+
+    private static long millisSince(long startNanos) {
+        return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
     private static void attempt(TcpProxySession s, Host h) {

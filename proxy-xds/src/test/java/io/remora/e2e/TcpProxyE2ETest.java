@@ -52,6 +52,7 @@ class TcpProxyE2ETest {
     static ServerSocket watching;
     /** Writes {@link #FLOOD} bytes to each connection, then closes it. */
     static ServerSocket flooding;
+    static ServerSocket timedEcho;
     static final int FLOOD = 32 << 20;
     static final BlockingQueue<String> WATCHED = new LinkedBlockingQueue<>();
 
@@ -84,6 +85,8 @@ class TcpProxyE2ETest {
                 WATCHED.add(String.valueOf(e.getMessage()));
             }
         });
+        timedEcho = upstream();
+        TcpEcho.serve(timedEcho);
         flooding = upstream();
         SocketServers.acceptEach(flooding, "flooding-upstream", s -> {
             try (s) {
@@ -108,6 +111,7 @@ class TcpProxyE2ETest {
                 + listener("resetting", "resetting", "")
                 + listener("watching", "watching", "")
                 + listener("flooded", "flooded", "")
+                + listener("timed", "timed", "")
                 + Bootstraps.httpListener("http", "", "", """
                         - match: { prefix: / }
                           route: { cluster: shared, timeout: 60s }
@@ -125,6 +129,7 @@ class TcpProxyE2ETest {
                 Bootstraps.cluster("resetting", false, null, resetting.getLocalPort()),
                 Bootstraps.cluster("watching", false, null, watching.getLocalPort()),
                 Bootstraps.cluster("flooded", false, null, flooding.getLocalPort()),
+                Bootstraps.cluster("timed", false, null, timedEcho.getLocalPort()),
                 Bootstraps.cluster("shared", false,
                         "  circuit_breakers: { per_host_thresholds: [ { max_connections: 2 } ] }\n",
                         sharedSilent.getLocalPort()));
@@ -307,6 +312,22 @@ class TcpProxyE2ETest {
             assertEquals(FLOOD, s.getInputStream().readAllBytes().length);
         }
         HostHealthFailureE2ETest.await("every pause resumed", () -> proxy.metric(resumed) == proxy.metric(paused));
+    }
+
+    /**
+     * tcp_proxy's connections are the tcp pool's ActiveClients: conn_connect_ms records the connect, conn_length_
+     * the connection's life once it closes (in /stats only: promtool refuses their unit).
+     */
+    @Test
+    void aConnectionsConnectTimeAndLengthAreRecorded() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", ports.get("timed"))) {
+            s.setSoTimeout(10_000);
+            assertEquals("ping", roundTrip(s, "ping"));
+        }
+        HostHealthFailureE2ETest.await("the connection's length recorded",
+                () -> proxy.admin("/stats?filter=timed.upstream_cx_length_ms").contains("upstream_cx_length_ms: P0("));
+        String stats = proxy.admin("/stats?filter=timed.upstream_cx_connect_ms");
+        assertTrue(stats.contains("cluster.timed.upstream_cx_connect_ms: P0("), stats);
     }
 
     /**
