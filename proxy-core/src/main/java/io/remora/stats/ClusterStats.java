@@ -105,6 +105,17 @@ public final class ClusterStats {
     /** From the start of a pool's connect to its end (TLS included), and to the connection's close. */
     public final DistributionSummary upstreamCxConnectMs;
     public final DistributionSummary upstreamCxLengthMs;
+    /**
+     * Envoy's flow control on upstream streams: reads paused and resumed because the downstream could not take
+     * more (the router's DownstreamWatermarkManager, tcp_proxy's readDisableUpstream); the upstream backed up
+     * and drained, pausing and resuming the downstream's reads (the router's upstream stream watermarks).
+     */
+    public final Counter upstreamFlowControlPausedReadingTotal;
+    public final Counter upstreamFlowControlResumedReadingTotal;
+    public final Counter upstreamFlowControlBackedUpTotal;
+    public final Counter upstreamFlowControlDrainedTotal;
+    /** Requests the router answered 503 because the runtime put the cluster in maintenance mode. */
+    public final Counter upstreamRqMaintenanceMode;
     /** {@code upstream_rq_drop_overload}: requests drop_overloads answered 503; for load reports only, unpublished. */
     public final Counter upstreamRqDropOverload;
     /** EDS assignments that carried endpoint_stale_after, and those that went stale. */
@@ -172,6 +183,11 @@ public final class ClusterStats {
         http2RxReset = c("envoy_cluster_http2_rx_reset");
         upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
         upstreamCxOverflow = c("envoy_cluster_upstream_cx_overflow");
+        upstreamRqMaintenanceMode = c("envoy_cluster_upstream_rq_maintenance_mode");
+        upstreamFlowControlPausedReadingTotal = c("envoy_cluster_upstream_flow_control_paused_reading_total");
+        upstreamFlowControlResumedReadingTotal = c("envoy_cluster_upstream_flow_control_resumed_reading_total");
+        upstreamFlowControlBackedUpTotal = c("envoy_cluster_upstream_flow_control_backed_up_total");
+        upstreamFlowControlDrainedTotal = c("envoy_cluster_upstream_flow_control_drained_total");
         // Envoy's ClusterLoadReportStats live in an isolated store: load reports read them, /stats never shows them.
         upstreamRqDropOverload = new io.micrometer.core.instrument.cumulative.CumulativeCounter(new io.micrometer.core
                 .instrument.Meter.Id("envoy_cluster_upstream_rq_drop_overload", io.micrometer.core.instrument.Tags.of(TAG, name),
@@ -197,12 +213,10 @@ public final class ClusterStats {
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
         upstreamCxLengthMs = DistributionSummary.builder("envoy_cluster_upstream_cx_length_ms").tag(TAG, name)
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
-        // Envoy makes these with the cluster; Remora has no HTTP/3 nor 0-RTT, no maintenance mode, and counts no
-        // flow control or buffered bytes per cluster, so they stay 0 as Envoy's do when nothing charges them
+        // Envoy makes these with the cluster; Remora has no HTTP/3 nor 0-RTT, and counts no
+        // buffered bytes per cluster, so they stay 0 as Envoy's do when nothing charges them
         for (String never : new String[] {"upstream_cx_http3_total", "upstream_cx_connect_with_0_rtt",
-                "upstream_rq_0rtt", "upstream_http3_broken", "upstream_rq_maintenance_mode",
-                "upstream_flow_control_backed_up_total", "upstream_flow_control_drained_total",
-                "upstream_flow_control_paused_reading_total", "upstream_flow_control_resumed_reading_total"}) {
+                "upstream_rq_0rtt", "upstream_http3_broken"}) {
             c("envoy_cluster_" + never);
         }
         for (String never : new String[] {"upstream_cx_rx_bytes_buffered", "upstream_cx_tx_bytes_buffered"}) {
@@ -255,6 +269,19 @@ public final class ClusterStats {
         }
         if (requestResponseSizes && sizes == null) {
             sizes = TrackedClusterStats.sizes(registry, name);
+        }
+    }
+
+    /**
+     * Envoy's reportUpstreamCxDestroy: an upstream connection is gone, closed by this side ({@code local}, a
+     * LocalClose) or by the peer; with a request still on it, reportUpstreamCxDestroyActiveRequest too.
+     */
+    public void connectionDestroyed(boolean local, boolean activeRequest) {
+        upstreamCxDestroy.increment();
+        (local ? upstreamCxDestroyLocal : upstreamCxDestroyRemote).increment();
+        if (activeRequest) {
+            upstreamCxDestroyWithActiveRq.increment();
+            (local ? upstreamCxDestroyLocalWithActiveRq : upstreamCxDestroyRemoteWithActiveRq).increment();
         }
     }
 

@@ -216,7 +216,11 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (upstreamReady && !switching && relay == null) {
-            upstream.readEnabled(downstream.isWritable() && !upstreamEof);
+            boolean writable = downstream.isWritable();
+            // Envoy's readDisableUpstream counts each downstream watermark it passes on to the upstream
+            (writable ? clusterStats.upstreamFlowControlResumedReadingTotal
+                    : clusterStats.upstreamFlowControlPausedReadingTotal).increment();
+            upstream.readEnabled(writable && !upstreamEof);
         }
         ctx.fireChannelWritabilityChanged();
     }

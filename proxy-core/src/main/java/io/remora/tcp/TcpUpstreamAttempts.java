@@ -2,7 +2,6 @@ package io.remora.tcp;
 
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.RecvByteBufAllocator;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
@@ -12,6 +11,7 @@ import io.remora.http.upstream.ConnectFailure;
 import io.remora.http.upstream.ConnectionPool;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.ResetReason;
+import io.remora.http.upstream.UpstreamConnectFailures;
 import io.remora.log.LogTags;
 import io.remora.network.ConnectionIds;
 import io.remora.stats.CircuitBreakerStats;
@@ -131,27 +131,33 @@ final class TcpUpstreamAttempts {
         }
         attempt(s, h);
         s.clusterStats.upstreamCxTotal.increment(); // a tunnel's connection is its pool's to count
+        h.stats.cxTotal.increment();
         h.activeConnections.incrementAndGet();
         h.poolConnections.incrementAndGet(); // the per-host limit counts it from the connect, as Envoy's cx_active
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
+        io.remora.stats.ClusterStats stats = cluster.stats();
+        long start = System.nanoTime();
         Channel ch = s.filter.connector.connectAny(downstream.eventLoop(), cluster, h, relayOptions(s, cluster),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {
                         // With happy eyeballs the attempt that won may not be the first one.
                         handler.channel(channel);
-                        channel.closeFuture().addListener(c -> released(cluster, h, perHost));
+                        // the tcp pool's conn_connect_ms and conn_length_, from the connect's start
+                        stats.upstreamCxConnectMs.record(millisSince(start));
+                        channel.closeFuture().addListener(c -> {
+                            released(cluster, h, perHost);
+                            stats.upstreamCxLengthMs.record(millisSince(start));
+                        });
                         connected(s, handler, h);
                     }
 
                     @Override
                     public void onFailure(Channel channel, Throwable cause, boolean tls) {
                         released(cluster, h, perHost); // the channel, if any, is closed already
-                        s.clusterStats.upstreamCxConnectFail.increment();
-                        if (cause instanceof ConnectTimeoutException) {
-                            s.clusterStats.upstreamCxConnectTimeout.increment();
-                        }
+                        stats.upstreamCxLengthMs.record(millisSince(start));
+                        UpstreamConnectFailures.count(stats, h, cause);
                         failed(s, h, ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
                     }
                 });
@@ -172,6 +178,10 @@ final class TcpUpstreamAttempts {
         return RELAY.forDownstream(downstream).with(null, TransportSocketOptions.alpnOverride(state))
                 .withTlsNames(TransportSocketOptions.tlsNames(state))
                 .withProxyProtocol(proxyProtocolData(cluster, downstream, s));
+    }
+
+    private static long millisSince(long startNanos) {
+        return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
     private static void attempt(TcpProxySession s, Host h) {

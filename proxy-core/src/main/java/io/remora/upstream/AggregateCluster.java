@@ -21,6 +21,7 @@ final class AggregateCluster implements Cluster {
     /** The members by the config's list, as the last cluster update found them. */
     private volatile ClusterImpl[] members = new ClusterImpl[0];
     private volatile AggregateLevels levels = AggregateLevels.EMPTY;
+    private final MaintenanceMode maintenance;
 
     /** @param runtime the layered runtime now, whose {@code circuit_breakers.*} keys override the thresholds */
     AggregateCluster(ClusterConfig config, ClusterStats stats, java.util.function.Supplier<io.remora.runtime.Runtime> runtime) {
@@ -28,6 +29,13 @@ final class AggregateCluster implements Cluster {
         this.config = config;
         this.stats = stats;
         this.limits = ResourceLimits.of(config, runtime);
+        this.maintenance = new MaintenanceMode(name, runtime);
+    }
+
+    /** The aggregate's own key, as Envoy's router asks the cluster the route names. */
+    @Override
+    public boolean maintenanceMode() {
+        return maintenance.drawn();
     }
 
     /** A new config of this aggregate; its members are resolved by the {@link #members} that follows. */

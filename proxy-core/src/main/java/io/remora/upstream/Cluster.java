@@ -54,6 +54,14 @@ public interface Cluster {
         };
     }
 
+    /**
+     * Whether this request falls in the share the runtime's {@code upstream.maintenance_mode.<name>} puts in
+     * maintenance (Envoy's ClusterInfo::maintenanceMode, drawn for each call): the router answers it 503.
+     */
+    default boolean maintenanceMode() {
+        return false;
+    }
+
     /** Circuit breakers of this cluster. */
     ResourceLimits limits();
 

@@ -3,10 +3,8 @@ package io.remora.upstream;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterConfig.DiscoveryType;
 import io.remora.config.ClusterLoadAssignment;
-import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.network.SocketTap;
 import io.remora.stats.ClusterStats;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -52,6 +50,7 @@ public final class ClusterImpl implements Cluster {
     /** Client-side weighted round robin's weights from ORCA reports (idle under other policies). */
     private final ClientSideWeightUpdater clientSideWeights;
     private volatile double dropOverload;
+    private final MaintenanceMode maintenance;
 
     ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
                 java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
@@ -67,7 +66,10 @@ public final class ClusterImpl implements Cluster {
         this.config = config;
         this.stats = stats;
         this.runtime = runtime;
-        this.limits = ResourceLimits.of(config, runtime == null ? () -> io.remora.runtime.Runtime.EMPTY : runtime::layeredRuntime);
+        java.util.function.Supplier<io.remora.runtime.Runtime> layered =
+                runtime == null ? () -> io.remora.runtime.Runtime.EMPTY : runtime::layeredRuntime;
+        this.limits = ResourceLimits.of(config, layered);
+        this.maintenance = new MaintenanceMode(name, layered);
         this.originalDstHosts = new OriginalDstHosts(this::config, stats);
         this.membershipStats = new MembershipStats(stats);
         this.resilience = new ClusterResilience(name, stats, runtime, this::hostHealthChanged,
@@ -95,6 +97,11 @@ public final class ClusterImpl implements Cluster {
     @Override
     public ClusterConfig config() {
         return config;
+    }
+
+    @Override
+    public boolean maintenanceMode() {
+        return maintenance.drawn();
     }
 
     @Override
@@ -171,7 +178,7 @@ public final class ClusterImpl implements Cluster {
         }
         OverrideHost override = context == null ? null : context.overrideHost();
         if (override != null) {
-            Host h = overrideHost(override.address());
+            Host h = override.pick(prioritySet.hosts(), config.loadBalancing());
             if (h != null || override.strict()) {
                 return h;
             }
@@ -182,32 +189,6 @@ public final class ClusterImpl implements Cluster {
             return ss.pick(context, zone, zoneStats);
         }
         return prioritySet.pick(context, zone, zoneStats, forced);
-    }
-
-    /**
-     * The cluster's host at {@code address} when its status is one of the cluster's
-     * override_host_status (Envoy's default: UNKNOWN, HEALTHY, DEGRADED).
-     */
-    private Host overrideHost(InetSocketAddress address) {
-        for (Host h : prioritySet.hosts()) {
-            if (address.equals(h.address())) {
-                return config.loadBalancing().overrideAllowed(overrideStatus(h)) ? h : null;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Envoy's coarse host status: a failed active health check or outlier ejection makes an EDS
-     * HEALTHY/UNKNOWN/DEGRADED host UNHEALTHY, a degraded one DEGRADED; otherwise its EDS status.
-     */
-    private static HealthStatus overrideStatus(Host h) {
-        HealthStatus eds = h.health() == null ? HealthStatus.UNKNOWN : h.health();
-        return switch (eds) {
-            case UNKNOWN, HEALTHY, DEGRADED -> !h.isHealthy() ? HealthStatus.UNHEALTHY
-                    : h.isDegraded() ? HealthStatus.DEGRADED : eds;
-            default -> eds;
-        };
     }
 
     /** Routes zone aware against this local cluster from now on (null: not). */

@@ -1,5 +1,7 @@
 package io.remora.upstream;
 
+import io.remora.config.ClusterLoadAssignment.HealthStatus;
+
 import java.net.InetSocketAddress;
 
 /**
@@ -9,6 +11,32 @@ import java.net.InetSocketAddress;
  */
 public record OverrideHost(InetSocketAddress address, boolean strict) {
     public static final String FILTER_STATE_KEY = "remora.upstream_override_host";
+
+    /**
+     * The host of {@code hosts} at this address when its status is one of the cluster's
+     * override_host_status (Envoy's default: UNKNOWN, HEALTHY, DEGRADED); null otherwise.
+     */
+    Host pick(java.util.List<Host> hosts, io.remora.config.LoadBalancingConfig lb) {
+        for (Host h : hosts) {
+            if (address.equals(h.address())) {
+                return lb.overrideAllowed(status(h)) ? h : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Envoy's coarse host status: a failed active health check or outlier ejection makes an EDS
+     * HEALTHY/UNKNOWN/DEGRADED host UNHEALTHY, a degraded one DEGRADED; otherwise its EDS status.
+     */
+    private static HealthStatus status(Host h) {
+        HealthStatus eds = h.health() == null ? HealthStatus.UNKNOWN : h.health();
+        return switch (eds) {
+            case UNKNOWN, HEALTHY, DEGRADED -> !h.isHealthy() ? HealthStatus.UNHEALTHY
+                    : h.isDegraded() ? HealthStatus.DEGRADED : eds;
+            default -> eds;
+        };
+    }
 
     /** An "ip:port" ("[v6]:port") address, or null when it is not one. */
     public static InetSocketAddress parse(String s) {

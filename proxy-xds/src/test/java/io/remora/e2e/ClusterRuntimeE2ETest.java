@@ -58,6 +58,8 @@ class ClusterRuntimeE2ETest {
                   route: { cluster: capped }
                 - match: { prefix: "/panicky" }
                   route: { cluster: panicky }
+                - match: { prefix: "/maintained" }
+                  route: { cluster: maintained }
                 """;
         String breakers = """
                   circuit_breakers:
@@ -68,6 +70,7 @@ class ClusterRuntimeE2ETest {
                 Bootstraps.cluster("second", false, OUTLIER, second.port()),
                 Bootstraps.cluster("limited", false, breakers, ok.port()),
                 Bootstraps.cluster("open", false, breakers, ok.port()),
+                Bootstraps.cluster("maintained", false, null, ok.port()),
                 Bootstraps.cluster("capped", false, null, ok.port()) + "    policy: { drop_overloads: [ { category: throttle,"
                         + " drop_percentage: { numerator: 100, denominator: HUNDRED } } ] }\n",
                 """
@@ -93,7 +96,8 @@ class ClusterRuntimeE2ETest {
                     static_layer: { outlier_detection.consecutive_5xx: 1, outlier_detection.max_ejection_percent: 100,
                                     circuit_breakers.limited.default.max_requests: 0,
                                     circuit_breakers.limited.default.max_retries: 7,
-                                    load_balancing_policy.drop_overload_limit: 0, upstream.healthy_panic_threshold: 0 }
+                                    load_balancing_policy.drop_overload_limit: 0, upstream.healthy_panic_threshold: 0,
+                                    upstream.maintenance_mode.maintained: 100 }
                   - name: admin
                     admin_layer: {}
                 """ + yaml;
@@ -157,6 +161,29 @@ class ClusterRuntimeE2ETest {
             assertEquals(200, r.status(), "only the healthy host is picked: " + r.headers());
         }
         assertEquals(0.0, proxy.metric("envoy_cluster_lb_healthy_panic{envoy_cluster_name=\"panicky\"}"));
+    }
+
+    /**
+     * Envoy's router asks ClusterInfo::maintenanceMode (upstream.maintenance_mode.&lt;cluster&gt;, a percentage) before
+     * drop_overloads and any host: 503 "maintenance mode", x-envoy-overloaded, the code charged and
+     * upstream_rq_maintenance_mode counted; read at each request, so the admin layer's 0 ends it.
+     */
+    @Test
+    void theRuntimePutsAClusterInMaintenanceMode() throws Exception {
+        Curl r = Curl.run(stack.url("/maintained"));
+        assertEquals(503, r.status());
+        assertEquals("maintenance mode", r.text());
+        assertEquals("true", r.header("x-envoy-overloaded"), r.headers().toString());
+        assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_maintenance_mode{envoy_cluster_name=\"maintained\"}"));
+        assertEquals(1.0, proxy.stat("cluster.maintained.upstream_rq_503"));
+        assertEquals(0.0, proxy.metric("envoy_cluster_upstream_rq_total{envoy_cluster_name=\"maintained\"}"),
+                "no upstream request");
+        assertEquals(0.0, proxy.metric("envoy_cluster_upstream_rq_maintenance_mode{envoy_cluster_name=\"open\"}"));
+
+        assertEquals(200, Curl.run("-X", "POST",
+                proxy.adminUri("/runtime_modify?upstream.maintenance_mode.maintained=0").toString()).status());
+        assertEquals(200, Curl.run(stack.url("/maintained")).status());
+        assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_maintenance_mode{envoy_cluster_name=\"maintained\"}"));
     }
 
     /** Envoy's ResourceManagerImpl: each limit is the runtime's circuit_breakers.<cluster>.<priority>.<field>, else the threshold. */

@@ -33,6 +33,8 @@ class ClusterTrafficStatsE2ETest {
         TestUpstream closer = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "bye",
                 Map.of("connection", "close")));
         TestUpstream ok = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok"));
+        String large = "x".repeat(LARGE);
+        TestUpstream big = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, large));
         TestUpstream slow = stack.upstream((ctx, req, n) -> ctx.executor().schedule(
                 () -> TestUpstream.send(ctx, req, 200, "late"), 3, TimeUnit.SECONDS));
         String routes = """
@@ -46,6 +48,8 @@ class ClusterTrafficStatsE2ETest {
                   route: { cluster: slow }
                 - match: { prefix: "/refused" }
                   route: { cluster: refused }
+                - match: { prefix: "/big" }
+                  route: { cluster: big }
                 """;
         String clusters = String.join("\n",
                 Bootstraps.cluster("dropper", false, null, dropper.port()),
@@ -60,9 +64,13 @@ class ClusterTrafficStatsE2ETest {
                 Bootstraps.cluster("slow", false, """
                           circuit_breakers: { thresholds: [ { max_connections: 1 } ] }
                         """, slow.port()),
-                Bootstraps.cluster("refused", false, null, ProxyProcess.freePort()));
+                Bootstraps.cluster("refused", false, null, ProxyProcess.freePort()),
+                Bootstraps.cluster("big", false, null, big.port()));
         proxy = stack.start(stack.http(TempPaths.file("cluster-traffic-access", ".log").toString(), routes, clusters));
     }
+
+    /** A response far larger than the socket buffers and the connection's write buffer on the way. */
+    private static final int LARGE = 32 << 20;
 
     private static double stat(String cluster, String name) throws Exception {
         return proxy.metric("envoy_cluster_" + name + "{envoy_cluster_name=\"" + cluster + "\"}");
@@ -125,6 +133,41 @@ class ClusterTrafficStatsE2ETest {
         assertEquals(2.0, stat("slow", "upstream_rq_pending_total"));
         assertEquals(0.0, stat("slow", "upstream_rq_pending_active"));
         first.join(10_000);
+    }
+
+    /**
+     * The router's DownstreamWatermarkManager: a client that does not read its response fills the downstream
+     * connection, the upstream stream's reads pause (upstream_flow_control_paused_reading_total), and resume
+     * (resumed_reading_total) as the client catches up; each pause is followed by a resume.
+     */
+    @Test
+    void aClientThatDoesNotReadPausesTheUpstreamsReads() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", stack.port)) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write("GET /big HTTP/1.1\r\nhost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            HostHealthFailureE2ETest.await("upstream reads paused", () -> stat("big", "upstream_flow_control_paused_reading_total") >= 1);
+            assertEquals(0.0, stat("big", "upstream_flow_control_backed_up_total"), "the upstream took the request");
+            java.io.InputStream in = s.getInputStream();
+            long body = -1;
+            byte[] buf = new byte[64 * 1024];
+            StringBuilder head = new StringBuilder();
+            while (body < 0) {
+                int c = in.read();
+                assertTrue(c >= 0, head.toString());
+                head.append((char) c);
+                if (head.toString().endsWith("\r\n\r\n")) {
+                    body = 0;
+                }
+            }
+            assertTrue(head.toString().startsWith("HTTP/1.1 200"), head.toString());
+            for (int n; body < LARGE && (n = in.read(buf)) > 0; ) {
+                body += n;
+            }
+            assertEquals(LARGE, body);
+        }
+        HostHealthFailureE2ETest.await("every pause resumed", () -> stat("big", "upstream_flow_control_resumed_reading_total")
+                == stat("big", "upstream_flow_control_paused_reading_total"));
     }
 
     @Test

@@ -72,6 +72,16 @@ class ConnectFailureE2ETest {
                 String stats = proxy.admin("/stats");
                 assertTrue(stats.contains("cluster.blackhole.upstream_cx_connect_timeout: 1\n"), stats);
                 assertTrue(stats.contains("cluster.refused.upstream_cx_connect_fail: 1\n"), stats);
+                // conn_pool_base.cc's onConnectionEvent: a client closed while CONNECTING is destroyed like any
+                // other, RemoteClose for a refusal, LocalClose for its connect timer; never with a request on it
+                assertTrue(stats.contains("cluster.refused.upstream_cx_destroy: 1\n"), stats);
+                assertTrue(stats.contains("cluster.refused.upstream_cx_destroy_remote: 1\n"), stats);
+                assertTrue(stats.contains("cluster.refused.upstream_cx_destroy_local: 0\n"), stats);
+                assertTrue(stats.contains("cluster.refused.upstream_cx_destroy_with_active_rq: 0\n"), stats);
+                assertTrue(stats.contains("cluster.blackhole.upstream_cx_destroy: 1\n"), stats);
+                assertTrue(stats.contains("cluster.blackhole.upstream_cx_destroy_local: 1\n"), stats);
+                assertTrue(stats.contains("cluster.blackhole.upstream_cx_destroy_remote: 0\n"), stats);
+                assertTrue(stats.contains("cluster.blackhole.upstream_cx_length_ms: P0("), stats);
             }
         }
     }
@@ -143,6 +153,12 @@ class ConnectFailureE2ETest {
             assertEquals(-1, s.getInputStream().read(), "closed after the connect failed");
             assertEquals("tcp UF,URX [delayed_connect_error:_Connection_refused]",
                     HttpProxyE2ETest.awaitLogLine(log, "tcp "));
+            // tcp_proxy's connections are the tcp pool's, counted as conn_pool_base.cc counts them
+            assertEquals(1, proxy.metric("envoy_cluster_upstream_cx_destroy{envoy_cluster_name=\"refused\"}"));
+            assertEquals(1, proxy.metric("envoy_cluster_upstream_cx_destroy_remote{envoy_cluster_name=\"refused\"}"));
+            String hosts = proxy.admin("/clusters");
+            assertTrue(hosts.contains("refused::127.0.0.1:" + refused + "::cx_total::1\n"), hosts);
+            assertTrue(hosts.contains("refused::127.0.0.1:" + refused + "::cx_connect_fail::1\n"), hosts);
         }
     }
 

@@ -290,6 +290,8 @@ class HcmConnectionStatsE2ETest {
             s.close();
         }
         assertEquals(1, hcm("paused", "downstream_flow_control_paused_reading_total"));
+        // the router's upstream stream went above its high watermark: the cluster counts it backed up
+        assertEquals(1, proxy.metric("envoy_cluster_upstream_flow_control_backed_up_total{envoy_cluster_name=\"deaf\"}"));
     }
 
     @Test

@@ -50,6 +50,10 @@ class TcpProxyE2ETest {
     static ServerSocket resetting;
     /** Reads four bytes, then reports how its next read ended. */
     static ServerSocket watching;
+    /** Writes {@link #FLOOD} bytes to each connection, then closes it. */
+    static ServerSocket flooding;
+    static ServerSocket timedEcho;
+    static final int FLOOD = 32 << 20;
     static final BlockingQueue<String> WATCHED = new LinkedBlockingQueue<>();
 
     @BeforeAll
@@ -81,6 +85,19 @@ class TcpProxyE2ETest {
                 WATCHED.add(String.valueOf(e.getMessage()));
             }
         });
+        timedEcho = upstream();
+        TcpEcho.serve(timedEcho);
+        flooding = upstream();
+        SocketServers.acceptEach(flooding, "flooding-upstream", s -> {
+            try (s) {
+                byte[] chunk = new byte[64 * 1024];
+                for (int sent = 0; sent < FLOOD; sent += chunk.length) {
+                    s.getOutputStream().write(chunk);
+                }
+            } catch (IOException e) {
+                // the test fails on its side
+            }
+        });
         String capped = "  circuit_breakers: { per_host_thresholds: [ { max_connections: 1 } ] }\n";
         String listeners = listener("tcp", "tcp", "")
                 + listener("short", "short", "max_downstream_connection_duration: 0.3s")
@@ -93,6 +110,8 @@ class TcpProxyE2ETest {
                 + listener("idle", "idle", "idle_timeout: 1s")
                 + listener("resetting", "resetting", "")
                 + listener("watching", "watching", "")
+                + listener("flooded", "flooded", "")
+                + listener("timed", "timed", "")
                 + Bootstraps.httpListener("http", "", "", """
                         - match: { prefix: / }
                           route: { cluster: shared, timeout: 60s }
@@ -109,6 +128,8 @@ class TcpProxyE2ETest {
                 Bootstraps.cluster("idle", false, capped, idleEcho.getLocalPort()),
                 Bootstraps.cluster("resetting", false, null, resetting.getLocalPort()),
                 Bootstraps.cluster("watching", false, null, watching.getLocalPort()),
+                Bootstraps.cluster("flooded", false, null, flooding.getLocalPort()),
+                Bootstraps.cluster("timed", false, null, timedEcho.getLocalPort()),
                 Bootstraps.cluster("shared", false,
                         "  circuit_breakers: { per_host_thresholds: [ { max_connections: 2 } ] }\n",
                         sharedSilent.getLocalPort()));
@@ -274,6 +295,39 @@ class TcpProxyE2ETest {
     void metadataMatchPicksTheSubset() throws Exception {
         assertEquals(java.util.Set.of("host2"), namesSeen(ports.get("subsets_v2"), 8), "version v2");
         assertEquals(java.util.Set.of("host1"), namesSeen(ports.get("subsets_canary"), 8), WEIGHTED_CANARY);
+    }
+
+    /**
+     * tcp_proxy's readDisableUpstream: a client that does not read fills the downstream connection past its
+     * high watermark, the upstream's reads pause (upstream_flow_control_paused_reading_total), and resume as
+     * the client catches up below the low one; each pause is followed by a resume.
+     */
+    @Test
+    void aClientThatDoesNotReadPausesTheUpstreamsReads() throws Exception {
+        String paused = "envoy_cluster_upstream_flow_control_paused_reading_total{envoy_cluster_name=\"flooded\"}";
+        String resumed = "envoy_cluster_upstream_flow_control_resumed_reading_total{envoy_cluster_name=\"flooded\"}";
+        try (Socket s = new Socket("127.0.0.1", ports.get("flooded"))) {
+            s.setSoTimeout(20_000);
+            HostHealthFailureE2ETest.await("upstream reads paused", () -> proxy.metric(paused) >= 1);
+            assertEquals(FLOOD, s.getInputStream().readAllBytes().length);
+        }
+        HostHealthFailureE2ETest.await("every pause resumed", () -> proxy.metric(resumed) == proxy.metric(paused));
+    }
+
+    /**
+     * tcp_proxy's connections are the tcp pool's ActiveClients: conn_connect_ms records the connect, conn_length_
+     * the connection's life once it closes (in /stats only: promtool refuses their unit).
+     */
+    @Test
+    void aConnectionsConnectTimeAndLengthAreRecorded() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", ports.get("timed"))) {
+            s.setSoTimeout(10_000);
+            assertEquals("ping", roundTrip(s, "ping"));
+        }
+        HostHealthFailureE2ETest.await("the connection's length recorded",
+                () -> proxy.admin("/stats?filter=timed.upstream_cx_length_ms").contains("upstream_cx_length_ms: P0("));
+        String stats = proxy.admin("/stats?filter=timed.upstream_cx_connect_ms");
+        assertTrue(stats.contains("cluster.timed.upstream_cx_connect_ms: P0("), stats);
     }
 
     /**

@@ -14,7 +14,8 @@ import io.remora.upstream.Cluster;
 /**
  * The answers the router gives before any upstream is involved, as Envoy's router does: 404
  * {@code NR} without a route, the route's direct_response or redirect, 503 {@code NC} for a
- * cluster that does not exist, 503 {@code DO} for a request drop_overloads sheds. Static so that
+ * cluster that does not exist, 503 {@code UO} in maintenance mode, 503 {@code DO} for a request drop_overloads
+ * sheds. Static so that
  * the forwarding path allocates nothing for it.
  */
 final class RouteLocalReplies {
@@ -87,6 +88,20 @@ final class RouteLocalReplies {
      * A share of 100% is Envoy's unconditional drop (UDO, its own details and header), which control
      * planes send for a cluster without a healthy endpoint.
      */
+    /**
+     * Envoy's router before drop_overloads: a request the runtime's upstream.maintenance_mode.&lt;cluster&gt; share
+     * takes is answered 503 "maintenance mode", flagged UO and marked x-envoy-overloaded as an overflow, its code
+     * charged and {@code upstream_rq_maintenance_mode} counted.
+     */
+    static boolean maintenanceMode(RouterFilter f) {
+        if (!f.cluster.maintenanceMode()) {
+            return false;
+        }
+        UpstreamAbort.reply(f, 503, "maintenance mode", ResponseFlag.UPSTREAM_OVERFLOW, "maintenance_mode");
+        f.stats.upstreamRqMaintenanceMode.increment();
+        return true;
+    }
+
     static boolean dropOverload(RouterFilter f) {
         double share = f.cluster.dropOverload();
         if (share <= 0 || (share < 1 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() >= share)) {

@@ -160,7 +160,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             // As Envoy's router: read once the cluster is known, and never sent upstream.
             altStats = stats.altStat(altStatName.toString());
         }
-        if (RouteLocalReplies.dropOverload(this)) {
+        if (RouteLocalReplies.maintenanceMode(this) || RouteLocalReplies.dropOverload(this)) {
             return FilterStatus.STOP_ITERATION;
         }
         protocol = Attempts.protocolOf(cluster, cb.downstreamProtocol());
@@ -361,6 +361,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         downstreamBlocked = true;
         UpstreamRequest a = current;
         if (a != null && a.stream != null) {
+            stats.upstreamFlowControlPausedReadingTotal.increment();
             a.stream.readEnabled(false);
         }
     }
@@ -370,6 +371,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         downstreamBlocked = false;
         UpstreamRequest a = current;
         if (a != null && a.stream != null) {
+            stats.upstreamFlowControlResumedReadingTotal.increment();
             a.stream.readEnabled(true);
         }
     }
@@ -377,9 +379,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     void upstreamWritable(boolean writable) {
         if (!writable && !decodingPaused) {
             decodingPaused = true;
+            stats.upstreamFlowControlBackedUpTotal.increment();
             cb.pauseDecoding();
         } else if (writable && decodingPaused) {
             decodingPaused = false;
+            stats.upstreamFlowControlDrainedTotal.increment();
             cb.resumeDecoding();
         }
     }

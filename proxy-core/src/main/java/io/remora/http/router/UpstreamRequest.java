@@ -212,6 +212,8 @@ class UpstreamRequest implements UpstreamCallbacks {
         TryAccounting.ready(this, s);
         describeUpstream();
         if (router.downstreamBlocked) {
+            // as Envoy's addDownstreamWatermarkCallbacks replays a high watermark already reached
+            router.stats.upstreamFlowControlPausedReadingTotal.increment();
             s.readEnabled(false);
         }
         TryTimers.startMaxDuration(this);

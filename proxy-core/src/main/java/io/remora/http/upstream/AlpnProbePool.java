@@ -124,8 +124,7 @@ final class AlpnProbePool implements ConnectionPool {
                 probing = false;
                 cluster.limits().priority(PoolOptions.high(options)).connections.decrementAndGet();
                 host.poolConnections.decrementAndGet();
-                cluster.stats().upstreamCxConnectFail.increment();
-                host.stats.cxConnectFail.increment();
+                UpstreamConnectFailures.count(cluster.stats(), host, cause);
                 ResetReason reason = ConnectFailure.reason(cause);
                 String why = ConnectFailure.transportFailure(cause);
                 Waiting w;

@@ -88,6 +88,8 @@ final class PoolContext {
                     POOL_LOG.fine(LogTags.conn(channel) + "connection failure to " + host.address() + " of cluster '"
                             + cluster.name() + "': " + describe(cause));
                 }
+                // Envoy's conn_length_ runs from the client's creation to its close, a failed connect's too
+                stats().upstreamCxLengthMs.record(millisSince(start));
                 done.accept(null, cause);
             }
         });
@@ -271,14 +273,8 @@ final class PoolContext {
     void connectionClosed(Channel ch, boolean activeRequest) {
         stats().upstreamCxActive.decrementAndGet();
         ClusterStats s = stats();
-        s.upstreamCxDestroy.increment();
         UpstreamCloseOrigin origin = UpstreamCloseOrigin.of(ch);
-        boolean local = origin != null && origin.local();
-        (local ? s.upstreamCxDestroyLocal : s.upstreamCxDestroyRemote).increment();
-        if (activeRequest) {
-            s.upstreamCxDestroyWithActiveRq.increment();
-            (local ? s.upstreamCxDestroyLocalWithActiveRq : s.upstreamCxDestroyRemoteWithActiveRq).increment();
-        }
+        s.connectionDestroyed(origin != null && origin.local(), activeRequest);
         if (origin != null) {
             s.upstreamCxLengthMs.record(millisSince(origin.startNanos));
         }
@@ -288,11 +284,7 @@ final class PoolContext {
     }
 
     void connectFailed(Throwable cause) {
-        host.stats.cxConnectFail.increment();
-        stats().upstreamCxConnectFail.increment();
-        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
-            stats().upstreamCxConnectTimeout.increment();
-        }
+        UpstreamConnectFailures.count(stats(), host, cause);
         host.poolConnections.decrementAndGet();
         limits.connections.decrementAndGet();
     }

@@ -139,11 +139,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
     }
 
     private void onConnectFailed(Throwable cause) {
-        host.stats.cxConnectFail.increment();
-        stats.upstreamCxConnectFail.increment();
-        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
-            stats.upstreamCxConnectTimeout.increment();
-        }
+        UpstreamConnectFailures.count(stats, host, cause);
         limits.connections.decrementAndGet();
         UpstreamCallbacks cb = callbacks;
         callbacks = null;

@@ -148,11 +148,11 @@ final class ClusterLoadLatch {
 
     /**
      * Envoy's upstream_rq_dropped: requests the router answered without an upstream — shed by
-     * drop_overloads, no healthy host, or the pending-request circuit breaker overflowing.
+     * drop_overloads, no healthy host, the pending-request circuit breaker overflowing, or maintenance mode.
      */
     private static long dropped(Cluster c) {
         return (long) (c.stats().upstreamRqDropOverload.count() + c.stats().upstreamCxNoneHealthy.count()
-                + c.stats().upstreamRqPendingOverflow.count());
+                + c.stats().upstreamRqPendingOverflow.count() + c.stats().upstreamRqMaintenanceMode.count());
     }
 
     private static Locality locality(ClusterLoadAssignment.Locality l) {
