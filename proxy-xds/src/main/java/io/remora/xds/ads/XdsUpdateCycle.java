@@ -168,6 +168,10 @@ final class XdsUpdateCycle {
             log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
             return;
         }
+        if (!subscriptions.subscribedOnStream(u.type())) {
+            log.warning("xDS: ignoring the message for type URL " + u.type().typeUrl + " as it has no current subscribers");
+            return;
+        }
         subscriptions.responseReceived(u);
         onDemand.received(u);
         onUpdate(u, true);
