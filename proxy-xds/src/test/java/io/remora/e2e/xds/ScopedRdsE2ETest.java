@@ -242,6 +242,8 @@ class ScopedRdsE2ETest {
             cp.setScopedRoutes("4", scope("red", "red"));
             TestControlPlane.await("every scope but red removed", () -> "404".equals(body("blue")));
             cp.awaitSotwAck(SRDS, "4");
+            // the updates may all apply within a few requests: the load keeps going until it has seen some
+            TestControlPlane.await("requests served", () -> served.get() > 10);
         } finally {
             running.set(false);
             load.join();
