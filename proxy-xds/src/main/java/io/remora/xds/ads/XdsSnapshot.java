@@ -136,7 +136,23 @@ public final class XdsSnapshot {
     XdsSnapshot with(XdsResourceType type, TypeState state) {
         EnumMap<XdsResourceType, TypeState> m = new EnumMap<>(types);
         m.put(type, state);
-        return new XdsSnapshot(m, dumpVersions, loadedScopes);
+        XdsSnapshot s = new XdsSnapshot(m, dumpVersions, loadedScopes);
+        // a scope SRDS removes and later sends again is a new one, not loaded (Envoy makes a new helper for it)
+        return type == XdsResourceType.SCOPED_ROUTE && !loadedScopes.isEmpty() ? s.withLoadedScopes(s.stillLoaded()) : s;
+    }
+
+    private Map<String, ScopedRouteConfiguration> stillLoaded() {
+        Map<String, ScopedRouteConfiguration> m = new LinkedHashMap<>();
+        loadedScopes.forEach((name, scope) -> {
+            if (scope.equals(scopedRoutes().get(name))) {
+                m.put(name, scope);
+            }
+        });
+        return m;
+    }
+
+    private XdsSnapshot withLoadedScopes(Map<String, ScopedRouteConfiguration> loaded) {
+        return new XdsSnapshot(types, dumpVersions, Collections.unmodifiableMap(loaded));
     }
 
     /**
@@ -147,16 +163,11 @@ public final class XdsSnapshot {
         return !c.getOnDemand() || c.equals(loadedScopes.get(c.getName()));
     }
 
-    /** With on_demand scope {@code c} loaded; loaded scopes SRDS has since changed or removed are dropped. */
+    /** With on_demand scope {@code c} loaded. */
     XdsSnapshot withLoadedScope(ScopedRouteConfiguration c) {
-        Map<String, ScopedRouteConfiguration> m = new LinkedHashMap<>();
-        loadedScopes.forEach((name, scope) -> {
-            if (scope.equals(scopedRoutes().get(name))) {
-                m.put(name, scope);
-            }
-        });
+        Map<String, ScopedRouteConfiguration> m = stillLoaded();
         m.put(c.getName(), c);
-        return new XdsSnapshot(types, dumpVersions, Collections.unmodifiableMap(m));
+        return withLoadedScopes(m);
     }
 
     /**

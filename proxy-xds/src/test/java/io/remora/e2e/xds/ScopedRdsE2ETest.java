@@ -347,6 +347,24 @@ class ScopedRdsE2ETest {
         TestControlPlane.await("both loaded scopes active", () -> "3".equals(stat("active_scopes")));
         assertEquals("2", stat("on_demand_scopes"));
         assertEquals("blue", body("blue"));
+
+        // removed and sent again, it is a new scope: not loaded until a request asks again
+        cp.setScopedRoutes("2", scope("red", "red"), onDemand(scope("crimson", "red")));
+        TestControlPlane.await("blue removed", () -> "2".equals(stat("all_scopes")));
+        cp.setScopedRoutes("3", scope("red", "red"), onDemand(scope("blue", "blue")), onDemand(scope("crimson", "red")));
+        TestControlPlane.await("blue back", () -> "3".equals(stat("all_scopes")));
+        assertEquals("2", stat("active_scopes"), "red and crimson");
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> again = one.submit(() -> body("blue"));
+            TestControlPlane.await("blue's routes asked for again", () -> routesSubscribed("routes-blue") == 2);
+            // java-control-plane sends a route configuration asked for again only under a new version
+            cp.set(snapshot("3", "routes-red", "routes-blue", "routes-green"));
+            assertEquals("blue", again.get(10, TimeUnit.SECONDS), "loaded again");
+        } finally {
+            one.shutdownNow();
+        }
+        TestControlPlane.await("blue active again", () -> "3".equals(stat("active_scopes")));
     }
 
     /** Without the on_demand filter nothing loads the scope: the router's 404 NR, as Envoy's. */
