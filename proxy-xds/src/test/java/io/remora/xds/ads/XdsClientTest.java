@@ -216,7 +216,7 @@ class XdsClientTest {
 
     @ParameterizedTest(name = "delta={0}")
     @ValueSource(booleans = {false, true})
-    void listenerMissingFromTheUpdateIsRemovedWithTheRouteOnlyItUsed(boolean delta) {
+    void listenerMissingFromTheUpdateIsRemovedWithTheRouteOnlyItUsedAndComesBackWithIt(boolean delta) {
         cp.set(full("1"));
         startClient(delta);
         awaitAck(delta, LDS, "1");
@@ -229,6 +229,13 @@ class XdsClientTest {
         if (delta) {
             assertTrue(cp.deltaResponses.stream().anyMatch(r -> r.getRemovedResourcesList().contains("listener-0")));
         }
+
+        // added again: it comes back with its route
+        cp.set(full("3"));
+        applier.await("listener-0 and route-0 back",
+                x -> x.listeners().containsKey("listener-0") && x.routes().containsKey("route-0"));
+        awaitAck(delta, LDS, "3");
+        awaitAck(delta, RDS, "3");
     }
 
     @ParameterizedTest(name = "delta={0}")
