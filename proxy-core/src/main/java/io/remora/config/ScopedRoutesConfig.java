@@ -38,8 +38,12 @@ public record ScopedRoutesConfig(String name, List<KeyFragment> keyBuilder, Map<
 
     /**
      * One {@code ScopedRouteConfiguration}: its route configuration from RDS ({@code rdsName}) or
-     * inline ({@code routes}), exactly one set.
+     * inline ({@code routes}), exactly one set. An {@code on_demand} scope SRDS delivered is not
+     * {@code loaded} until a request asks for it (Envoy's on-demand scopes): until then it routes nothing.
      */
-    public record Scope(String name, String rdsName, RouteConfiguration routes) {
+    public record Scope(String name, String rdsName, RouteConfiguration routes, boolean loaded) {
+        public Scope(String name, String rdsName, RouteConfiguration routes) {
+            this(name, rdsName, routes, true);
+        }
     }
 }

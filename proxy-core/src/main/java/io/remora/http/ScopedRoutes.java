@@ -15,8 +15,13 @@ import java.util.Map;
  * (RDS or inline) the stream routes by. No key (a header or an element missing) or no such scope:
  * no route, a 404 NR from the router. Scopes from scoped RDS are those of the server's current
  * config at the stream's start: a stream keeps the routes it started with while scopes change.
+ * An on-demand scope not yet loaded routes nothing; the on_demand filter loads it
+ * ({@link RouteConfigUpdates}).
  */
 final class ScopedRoutes implements Routes.Provider {
+    /** An on-demand scope not loaded yet: no route, as Envoy's scope without its route configuration. */
+    private static final Routes.Provider UNLOADED = () -> Routes.NONE;
+
     private final ScopedRoutesConfig config;
     private final ServerContext context;
     /** Inline scopes, or SRDS's for the scope map they were made for (its identity). */
@@ -33,7 +38,7 @@ final class ScopedRoutes implements Routes.Provider {
 
     private Scopes providers(Map<List<String>, ScopedRoutesConfig.Scope> of) {
         Map<List<String>, Routes.Provider> providers = new HashMap<>();
-        of.forEach((key, scope) -> providers.put(key, scope.routes() != null
+        of.forEach((key, scope) -> providers.put(key, !scope.loaded() ? UNLOADED : scope.routes() != null
                 ? Routes.inline(scope.routes(), context) : Routes.rds(context, scope.rdsName())));
         return new Scopes(of, providers);
     }

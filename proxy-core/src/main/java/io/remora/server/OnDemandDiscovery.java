@@ -26,4 +26,15 @@ public interface OnDemandDiscovery {
                                    java.util.function.Consumer<ClusterDiscoveryStatus> done) {
         return false;
     }
+
+    /**
+     * On-demand scoped RDS (Envoy's ScopedRdsConfigSubscription::onDemandRdsUpdate): loads the SRDS scope with
+     * {@code key}, an {@code on_demand} one included, and asks for its route configuration. {@code done} runs, on
+     * any thread, once that route configuration is in the route tables, or at once when no scope has the key; a
+     * scope removed or replaced meanwhile drops it, as Envoy drops its callbacks. Requests for one scope share one
+     * fetch. False, and {@code done} never runs, when nothing can be asked (no xDS client).
+     */
+    default boolean requestScope(java.util.List<String> key, Runnable done) {
+        return false;
+    }
 }

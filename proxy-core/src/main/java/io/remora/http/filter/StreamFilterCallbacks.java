@@ -53,10 +53,11 @@ public interface StreamFilterCallbacks {
     void clearRouteCache();
 
     /**
-     * Envoy's requestRouteConfigUpdate (on-demand VHDS): asks for the virtual host of the request's host in
-     * the stream's RDS route configuration. {@code done} later runs on the event loop with whether a route now
-     * matches, the stream's route configuration and route read anew. False, and {@code done} never runs,
-     * when nothing can be asked (an inline route configuration, one without VHDS, no host): go on at once.
+     * Envoy's requestRouteConfigUpdate (on-demand VHDS and SRDS): asks for the virtual host of the request's host
+     * in the stream's RDS route configuration, or, with scoped RDS, loads the request's scope and its route
+     * configuration. {@code done} later runs on the event loop with whether a route now matches, the stream's
+     * route configuration and route read anew. False, and {@code done} never runs, when nothing can be asked (an
+     * inline route configuration, one without VHDS, no host, no scope key): go on at once.
      */
     default boolean requestRouteConfigUpdate(Consumer<Boolean> done) {
         return false;

@@ -113,6 +113,14 @@ final class AdsSubscriptions {
         }
     }
 
+    /**
+     * Whether {@code type} was asked for on the stream: a response of a type nothing subscribed to is dropped, neither
+     * ACKed nor NACKed, as GrpcMuxImpl's and NewGrpcMuxImpl's "no current subscribers".
+     */
+    boolean subscribedOnStream(XdsResourceType type) {
+        return watches.get(type).startedOnStream;
+    }
+
     private boolean streamOpen() {
         return stream != null && stream.isOpen();
     }

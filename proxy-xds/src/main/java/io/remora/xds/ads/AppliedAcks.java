@@ -19,15 +19,16 @@ final class AppliedAcks {
             XdsResourceType type = e.getKey();
             PendingUpdates.Pending p = e.getValue();
             long took = p.ads() || !p.sources().isEmpty() ? durationMs : -1; // a file's update is not timed
-            if (p.ads() && !p.nonces().isEmpty()) {
-                subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
-            }
-            p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
+            // counted before the ACK leaves, as GrpcSubscriptionImpl counts before GrpcMuxImpl sends it
             if (!p.nonces().isEmpty() || !p.ads() || !p.sources().isEmpty()) {
                 stats.success(type, snapshot.versionInfo(type), took, snapshot);
                 XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
             }
             stats.perResource(type, previous, snapshot, true, took);
+            if (p.ads() && !p.nonces().isEmpty()) {
+                subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
+            }
+            p.sources().forEach((key, ack) -> sources.ack(key, ack.version(), ack.nonces()));
         }
     }
 }

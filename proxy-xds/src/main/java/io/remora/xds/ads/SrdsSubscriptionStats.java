@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Each SRDS subscription's stats in its scope {@code http.<stat_prefix>.scoped_rds.<name>.}, as Envoy's
  * ScopedRdsConfigSubscription makes them: its SubscriptionStats and ScopedRdsStats ({@code config_reload} per update
  * taken, changed or not, {@code update_empty}, and the gauges {@code all_scopes}, {@code config_reload_time_ms},
- * {@code active_scopes} (scopes with their route configuration subscribed: all of them, loaded eagerly here) and
- * {@code on_demand_scopes} (none)). Connection managers with the same {@code scoped_rds} share one subscription, in
+ * {@code active_scopes} (scopes with their route configuration subscribed: eager ones, on_demand ones once a
+ * request loaded them) and {@code on_demand_scopes}). Connection managers with the same {@code scoped_rds} share one subscription, in
  * the scope of the first (Envoy's ConfigProviderManagerImplBase keys subscriptions by the message); each hears every
  * response of its source. Only the prefix is a tag: the name stays in the Prometheus name, as Envoy extracts none.
  * Control thread only.
@@ -29,6 +29,7 @@ final class SrdsSubscriptionStats {
         final AtomicLong allScopes = new AtomicLong();
         final AtomicLong reloadTime = new AtomicLong();
         final AtomicLong activeScopes = new AtomicLong();
+        final AtomicLong onDemandScopes = new AtomicLong();
 
         Subscription(MeterRegistry registry, XdsDependencies.SrdsRef ref) {
             String prefix = "envoy_http_scoped_rds_" + io.remora.stats.StatNames.sanitize(ref.name()) + "_";
@@ -39,7 +40,7 @@ final class SrdsSubscriptionStats {
             Gauge.builder(prefix + "all_scopes", allScopes, AtomicLong::get).tags(tags).register(registry);
             Gauge.builder(prefix + "config_reload_time_ms", reloadTime, AtomicLong::get).tags(tags).register(registry);
             Gauge.builder(prefix + "active_scopes", activeScopes, AtomicLong::get).tags(tags).register(registry);
-            Gauge.builder(prefix + "on_demand_scopes", () -> 0).tags(tags).register(registry);
+            Gauge.builder(prefix + "on_demand_scopes", onDemandScopes, AtomicLong::get).tags(tags).register(registry);
         }
     }
 
@@ -84,7 +85,21 @@ final class SrdsSubscriptionStats {
             sub.configReload.increment();
             sub.reloadTime.set(System.currentTimeMillis());
             sub.allScopes.set(scopes);
-            sub.activeScopes.set(scopes);
+        }
+        scopes(s);
+    }
+
+    /**
+     * The scope gauges of {@code s}: {@code active_scopes} counts the scopes whose route configuration is
+     * subscribed (eager ones, on_demand ones once loaded), {@code on_demand_scopes} the on_demand ones, loaded or
+     * not, as RdsRouteConfigProviderHelper counts them.
+     */
+    void scopes(XdsSnapshot s) {
+        long active = s.scopedRoutes().values().stream().filter(s::scopeLoaded).count();
+        long onDemand = s.scopedRoutes().values().stream().filter(c -> c.getOnDemand()).count();
+        for (Subscription sub : subscriptions.values()) {
+            sub.activeScopes.set(active);
+            sub.onDemandScopes.set(onDemand);
         }
     }
 

@@ -273,7 +273,7 @@ public final class XdsClient implements AutoCloseable {
         if (stream == null || !options.delta() || rc == null || !rc.hasVhds()) {
             return false;
         }
-        hop(() -> cycle.onDemand().request(alias, done, cycle));
+        hop(() -> cycle.onDemand().hosts().request(alias, done, cycle));
         return true;
     }
 
@@ -291,7 +291,7 @@ public final class XdsClient implements AutoCloseable {
             }
             return false;
         }
-        hop(() -> cycle.onDemandClusters().request(name, timeout, done, cycle));
+        hop(() -> cycle.onDemand().clusters().request(name, timeout, done, cycle));
         return true;
     }
 
@@ -306,6 +306,12 @@ public final class XdsClient implements AutoCloseable {
             @Override
             public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<io.remora.server.ClusterDiscoveryStatus> done) {
                 return XdsClient.this.requestCluster(name, timeout, done);
+            }
+
+            @Override
+            public boolean requestScope(List<String> key, Runnable done) {
+                hop(() -> cycle.onDemand().scopes().request(key, done, cycle));
+                return true;
             }
         };
     }

@@ -53,7 +53,8 @@ final class XdsDependencies {
 
     /**
      * As above, with the route configurations the scopes of {@code s} name for the listener's connection managers
-     * loading their scopes over SRDS, fetched over their scoped routes' {@code rds_config_source}.
+     * loading their scopes over SRDS, fetched over their scoped routes' {@code rds_config_source} (on_demand scopes'
+     * once loaded).
      */
     static List<RdsRef> rdsRefs(Listener listener, XdsSnapshot s) {
         List<RdsRef> out = new ArrayList<>();
@@ -65,7 +66,8 @@ final class XdsDependencies {
                 }
                 if (hcm.getScopedRoutes().hasScopedRds()) {
                     for (var scope : s.scopedRoutes().values()) {
-                        if (!scope.getRouteConfigurationName().isEmpty()) {
+                        // an on_demand scope's route configuration is asked for once a request loads the scope
+                        if (!scope.getRouteConfigurationName().isEmpty() && s.scopeLoaded(scope)) {
                             out.add(new RdsRef(scope.getRouteConfigurationName(), hcm.getStatPrefix(),
                                     hcm.getScopedRoutes().getRdsConfigSource()));
                         }

@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 
 import java.time.Instant;
@@ -50,13 +51,20 @@ public final class XdsSnapshot {
     private final Map<XdsResourceType, Map<String, ? extends Message>> messages = new EnumMap<>(XdsResourceType.class);
     /** LDS's and CDS's version_info as Envoy's config dump shows it ({@link #dumpVersionInfo}). */
     private final Map<XdsResourceType, String> dumpVersions;
+    /**
+     * The on_demand SRDS scopes a request loaded, as they were when loaded: a scope SRDS changes or removes is
+     * unloaded again, as Envoy's ScopedRdsConfigSubscription makes a new, unloaded helper for it.
+     */
+    private final Map<String, ScopedRouteConfiguration> loadedScopes;
 
     XdsSnapshot(Map<XdsResourceType, TypeState> types) {
-        this(types, Map.of());
+        this(types, Map.of(), Map.of());
     }
 
-    private XdsSnapshot(Map<XdsResourceType, TypeState> types, Map<XdsResourceType, String> dumpVersions) {
+    private XdsSnapshot(Map<XdsResourceType, TypeState> types, Map<XdsResourceType, String> dumpVersions,
+                        Map<String, ScopedRouteConfiguration> loadedScopes) {
         this.dumpVersions = dumpVersions;
+        this.loadedScopes = loadedScopes;
         EnumMap<XdsResourceType, TypeState> copy = new EnumMap<>(XdsResourceType.class);
         for (XdsResourceType t : XdsResourceType.values()) {
             TypeState state = types.getOrDefault(t, TypeState.EMPTY);
@@ -111,7 +119,7 @@ public final class XdsSnapshot {
     }
 
     /** SRDS: scoped route configurations by name. */
-    public Map<String, io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration> scopedRoutes() {
+    public Map<String, ScopedRouteConfiguration> scopedRoutes() {
         return messages(XdsResourceType.SCOPED_ROUTE);
     }
 
@@ -128,7 +136,38 @@ public final class XdsSnapshot {
     XdsSnapshot with(XdsResourceType type, TypeState state) {
         EnumMap<XdsResourceType, TypeState> m = new EnumMap<>(types);
         m.put(type, state);
-        return new XdsSnapshot(m, dumpVersions);
+        XdsSnapshot s = new XdsSnapshot(m, dumpVersions, loadedScopes);
+        // a scope SRDS removes and later sends again is a new one, not loaded (Envoy makes a new helper for it)
+        return type == XdsResourceType.SCOPED_ROUTE && !loadedScopes.isEmpty() ? s.withLoadedScopes(s.stillLoaded()) : s;
+    }
+
+    private Map<String, ScopedRouteConfiguration> stillLoaded() {
+        Map<String, ScopedRouteConfiguration> m = new LinkedHashMap<>();
+        loadedScopes.forEach((name, scope) -> {
+            if (scope.equals(scopedRoutes().get(name))) {
+                m.put(name, scope);
+            }
+        });
+        return m;
+    }
+
+    private XdsSnapshot withLoadedScopes(Map<String, ScopedRouteConfiguration> loaded) {
+        return new XdsSnapshot(types, dumpVersions, Collections.unmodifiableMap(loaded));
+    }
+
+    /**
+     * Whether scope {@code c}'s route configuration is subscribed and routes its requests: an eager scope always,
+     * an {@code on_demand} one once a request loaded it ({@link #withLoadedScope}).
+     */
+    public boolean scopeLoaded(ScopedRouteConfiguration c) {
+        return !c.getOnDemand() || c.equals(loadedScopes.get(c.getName()));
+    }
+
+    /** With on_demand scope {@code c} loaded. */
+    XdsSnapshot withLoadedScope(ScopedRouteConfiguration c) {
+        Map<String, ScopedRouteConfiguration> m = stillLoaded();
+        m.put(c.getName(), c);
+        return withLoadedScopes(m);
     }
 
     /**
@@ -144,11 +183,14 @@ public final class XdsSnapshot {
         EnumMap<XdsResourceType, String> m = new EnumMap<>(XdsResourceType.class);
         m.putAll(dumpVersions);
         m.put(type, versionInfo);
-        return new XdsSnapshot(types, Map.copyOf(m));
+        return new XdsSnapshot(types, Map.copyOf(m), loadedScopes);
     }
 
     /** Same resources, versions and version_info for every type: applying it again would change nothing. */
     boolean sameContent(XdsSnapshot other) {
+        if (!loadedScopes.equals(other.loadedScopes)) {
+            return false;
+        }
         for (XdsResourceType t : XdsResourceType.values()) {
             TypeState x = state(t);
             TypeState y = other.state(t);

@@ -209,6 +209,11 @@ public final class XdsStats {
         srds.subscribed(s);
     }
 
+    /** Scopes were loaded on demand: {@code active_scopes}. */
+    void srdsScopes(XdsSnapshot s) {
+        srds.scopes(s);
+    }
+
     /** The stream carrying SRDS failed. */
     void srdsConnectionFailure() {
         srds.failure();

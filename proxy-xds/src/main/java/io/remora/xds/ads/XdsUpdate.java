@@ -31,6 +31,8 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
         this(type, nonce, versionInfo, resources, removed, fullState, error, Set.of(), List.of());
     }
 
+    private static final String RESOURCE_TYPE_URL = "type.googleapis.com/envoy.service.discovery.v3.Resource";
+
     static XdsUpdate fromSotw(DiscoveryResponse response, Instant now) {
         XdsResourceType type = XdsResourceType.fromTypeUrl(response.getTypeUrl());
         if (type == null) {
@@ -40,6 +42,12 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
         Map<String, XdsResource> resources = new LinkedHashMap<>();
         List<String> order = new java.util.ArrayList<>();
         for (Any any : response.getResourcesList()) {
+            if (!any.getTypeUrl().equals(response.getTypeUrl()) && !any.getTypeUrl().equals(RESOURCE_TYPE_URL)) {
+                // GrpcMuxImpl::onDiscoveryResponse's words
+                return rejected(type, response.getNonce(), response.getVersionInfo(), any.getTypeUrl()
+                        + " does not match the message-wide type URL " + response.getTypeUrl() + " in DiscoveryResponse "
+                        + response);
+            }
             try {
                 Message m = type.unpack(any);
                 String name = type.nameOf(m);

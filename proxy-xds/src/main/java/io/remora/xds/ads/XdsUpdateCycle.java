@@ -30,10 +30,8 @@ final class XdsUpdateCycle {
     private final PendingUpdates pending = new PendingUpdates();
     /** The server's wait for the first responses, and the timer over it and what warms. */
     private final InitialFetches init;
-    /** VHDS lookups waiting for their answer. */
-    private final OnDemandVirtualHosts onDemand;
-    /** On-demand CDS lookups waiting for their cluster. */
-    private final OnDemandClusters onDemandClusters;
+    /** VHDS, on-demand CDS and SRDS lookups waiting for their answer. */
+    private final OnDemandLookups onDemand;
 
     private XdsSnapshot accepted = XdsSnapshot.EMPTY;
     private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
@@ -89,9 +87,9 @@ final class XdsUpdateCycle {
                 return pending.over(accepted);
             }
         });
-        this.onDemand = new OnDemandVirtualHosts(subscriptions);
-        this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
-        this.rejections = new UpdateRejections(stats, subscriptions, sources, pending, subscribed, onDemand,
+        this.onDemand = new OnDemandLookups(new OnDemandVirtualHosts(subscriptions),
+                new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly()), new OnDemandScopes());
+        this.rejections = new UpdateRejections(stats, subscriptions, sources, pending, subscribed, onDemand.hosts(),
                 init.awaitingFirst(), () -> accepted, listenerErrors);
     }
 
@@ -116,12 +114,24 @@ final class XdsUpdateCycle {
         return current;
     }
 
-    OnDemandVirtualHosts onDemand() {
+    OnDemandLookups onDemand() {
         return onDemand;
     }
 
-    OnDemandClusters onDemandClusters() {
-        return onDemandClusters;
+    /** An on_demand scope a request needs: applied loaded, which subscribes its route configuration. */
+    void loadScope(io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration c) {
+        XdsSnapshot loaded = accepted.withLoadedScope(c);
+        try {
+            applier.apply(loaded);
+        } catch (XdsRejectedException | RuntimeException e) {
+            log.log(Level.WARNING, "SRDS: loading scope " + c.getName() + " failed", e);
+            return;
+        }
+        accepted = loaded;
+        current = loaded;
+        stats.srdsScopes(loaded);
+        evaluate();
+        onDemand.scopes().applied(loaded);
     }
 
     /** The client starts: the first snapshot waits for the wildcard types and the files. */
@@ -133,13 +143,12 @@ final class XdsUpdateCycle {
         closed = true;
         init.close();
         onDemand.close();
-        onDemandClusters.close();
     }
 
     /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
     void dropUnackedUpdates() {
         pending.dropUnackedAds();
-        onDemandClusters.responsesDropped();
+        onDemand.clusters().responsesDropped();
         if (pending.isEmpty()) {
             init.nothingPending();
         }
@@ -159,13 +168,12 @@ final class XdsUpdateCycle {
             log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
             return;
         }
+        if (!subscriptions.subscribedOnStream(u.type())) {
+            log.warning("xDS: ignoring the message for type URL " + u.type().typeUrl + " as it has no current subscribers");
+            return;
+        }
         subscriptions.responseReceived(u);
-        if (u.type() == XdsResourceType.VIRTUAL_HOST) {
-            onDemand.received(u.answered());
-        }
-        if (u.type() == XdsResourceType.CLUSTER) {
-            onDemandClusters.removedBy(u.removed());
-        }
+        onDemand.received(u);
         onUpdate(u, true);
     }
 
@@ -192,9 +200,7 @@ final class XdsUpdateCycle {
             evaluate();
             return;
         }
-        if (type == XdsResourceType.CLUSTER) {
-            onDemandClusters.removedBy(u.removed());
-        }
+        onDemand.received(u);
         reachesItsSubscription(type);
         stats.delivered(type, u.resources().keySet(), u.versionInfo());
         pending.addFromSource(key, u, accepted, sources.names(key));
@@ -372,12 +378,7 @@ final class XdsUpdateCycle {
         current = snapshot;
         AppliedAcks.acknowledge(applying, previous, pending.over(snapshot), subscriptions, sources, stats,
                 java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        if (applying.containsKey(XdsResourceType.VIRTUAL_HOST)) {
-            onDemand.settled(); // the route tables now hold what VHDS answered
-        }
-        if (applying.containsKey(XdsResourceType.CLUSTER)) {
-            onDemandClusters.applied(snapshot);
-        }
+        onDemand.applied(applying.keySet(), snapshot);
         // what the replaced listeners and clusters needed is no longer subscribed, nor held: that is applied too
         evaluate();
     }

@@ -52,6 +52,8 @@ final class DynamicConfig {
     private Map<String, Checked<Listener, ListenerConfig>> checkedListeners = Map.of();
     /** The SRDS resources {@link #scopes} holds the translation of. */
     private Map<String, io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration> scopesFrom = Map.of();
+    /** Which of {@link #scopesFrom} route their requests (on_demand ones once loaded). */
+    private java.util.Set<String> scopesLoaded = java.util.Set.of();
     private Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopes = Map.of();
     /** Resources translated (not found in a cache), for tests and measurements. */
     private long translations;
@@ -169,7 +171,7 @@ final class DynamicConfig {
             routes.put(full.getName(), cached(routeCache, nextRoutes, full.getName(), full,
                     () -> ResourceTranslator.routeConfiguration(full, ctx)));
         }
-        Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopes = scopes(snapshot, ctx);
+        Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopes = scopes(snapshot);
         ecds.prepare(snapshot, ctx);
         clusterCache = nextClusters;
         endpointCache = nextEndpoints;
@@ -183,20 +185,27 @@ final class DynamicConfig {
     }
 
     /** SRDS's scopes, the same map while they are the same (scoped routes rebuild their lookups on a new one). */
-    private Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopes(XdsSnapshot snapshot,
-            TranslationContext ctx) throws XdsRejectedException {
+    private Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> scopes(XdsSnapshot snapshot)
+            throws XdsRejectedException {
         Map<String, io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration> delivered = snapshot.scopedRoutes();
-        if (delivered.equals(scopesFrom)) {
+        java.util.Set<String> loaded = new java.util.HashSet<>();
+        delivered.forEach((name, c) -> {
+            if (snapshot.scopeLoaded(c)) {
+                loaded.add(name);
+            }
+        });
+        if (delivered.equals(scopesFrom) && loaded.equals(scopesLoaded)) {
             return scopes;
         }
         Map<java.util.List<String>, io.remora.config.ScopedRoutesConfig.Scope> out = new HashMap<>();
         for (var c : delivered.values()) {
             translate(c.getName(), () -> {
-                io.remora.xds.translate.ScopedRoutesTranslator.srdsScope(c, out, ctx);
+                io.remora.xds.translate.ScopedRoutesTranslator.srdsScope(c, loaded.contains(c.getName()), out);
                 return null;
             });
         }
         scopesFrom = delivered;
+        scopesLoaded = loaded;
         scopes = Map.copyOf(out);
         return scopes;
     }

@@ -72,11 +72,12 @@ public final class ScopedRoutesTranslator {
 
     /**
      * One scope SRDS delivered, added to {@code into} as ScopedRdsConfigSubscription takes an update: its key
-     * and the route configuration it names ({@code route_configuration_name}, fetched over RDS); a key a scope
-     * before it in the update has fails the update ({@code detectUpdateConflictAndCleanupRemoved}).
+     * and the route configuration it names ({@code route_configuration_name}, fetched over RDS; an on_demand
+     * scope's once a request {@code loaded} it); a key a scope before it in the update has fails the update
+     * ({@code detectUpdateConflictAndCleanupRemoved}).
      */
-    public static void srdsScope(ScopedRouteConfiguration c, Map<List<String>, ScopedRoutesConfig.Scope> into,
-                                 TranslationContext ctx) {
+    public static void srdsScope(ScopedRouteConfiguration c, boolean loaded,
+                                 Map<List<String>, ScopedRoutesConfig.Scope> into) {
         FieldPath sp = FieldPath.of("scoped_route_configuration \"" + c.getName() + "\"");
         if (c.getName().isEmpty()) {
             throw sp.field("name").error("missing required field");
@@ -84,12 +85,8 @@ public final class ScopedRoutesTranslator {
         if (c.getRouteConfigurationName().isEmpty()) {
             throw sp.field("route_configuration_name").error("route_configuration_name is empty.");
         }
-        if (c.getOnDemand()) {
-            ctx.warnOnce("scoped_routes:srds_on_demand", "on_demand scopes are loaded eagerly, first at "
-                    + sp.field("on_demand"));
-        }
         ScopedRoutesConfig.Scope previous = into.putIfAbsent(key(c, sp),
-                new ScopedRoutesConfig.Scope(c.getName(), c.getRouteConfigurationName(), null));
+                new ScopedRoutesConfig.Scope(c.getName(), c.getRouteConfigurationName(), null, loaded));
         if (previous != null) {
             throw sp.field("key").error("scope key conflict found, first scope is '" + previous.name()
                     + "', second scope is '" + c.getName() + "'");

@@ -13,7 +13,10 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
+import io.envoyproxy.envoy.extensions.filters.http.on_demand.v3.OnDemand;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ScopedRds;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes;
 import io.remora.e2e.TestUpstream;
@@ -31,7 +34,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -56,25 +64,37 @@ class ScopedRdsE2ETest {
     private TestUpstream green;
     private XdsProxy proxy;
     private int port;
+    private Listener listener;
 
     private void start(boolean delta) throws Exception {
+        start(delta, List.of(scope("red", "red"), scope("blue", "blue")));
+    }
+
+    /** The scoped listener over ADS with {@code scopes} and {@code filters} before the router, once red serves. */
+    private void start(boolean delta, List<ScopedRouteConfiguration> scopes, HttpFilter... filters) throws Exception {
         accessLog = TempPaths.file("srds-access", "");
         cp.startTcp(0);
         red = TestUpstream.text("red");
         blue = TestUpstream.text("blue");
         green = TestUpstream.text("green");
         port = XdsProxy.freePort();
-        cp.set(Snapshot.create(List.of(XdsTestResources.edsCluster("red", null), XdsTestResources.edsCluster("blue", null),
+        listener = scopedListener(port, accessLog, filters);
+        cp.set(snapshot("0", "routes-red", "routes-blue", "routes-green"));
+        cp.setScopedRoutes("1", scopes.toArray(ScopedRouteConfiguration[]::new));
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+        TestControlPlane.await("the scoped listener serving", () -> "red".equals(body("red")));
+    }
+
+    /** The clusters, the scoped listener and the route configurations {@code routes} (each to its color). */
+    private Snapshot snapshot(String version, String... routes) {
+        return Snapshot.create(List.of(XdsTestResources.edsCluster("red", null), XdsTestResources.edsCluster("blue", null),
                         XdsTestResources.edsCluster("green", null)),
                 List.of(XdsTestResources.endpoints("red", red.port()), XdsTestResources.endpoints("blue", blue.port()),
                         XdsTestResources.endpoints("green", green.port())),
-                List.of(scopedListener(port, accessLog)),
-                List.of(XdsTestResources.route("routes-red", "red"), XdsTestResources.route("routes-blue", "blue"),
-                        XdsTestResources.route("routes-green", "green")),
-                List.of(), "0"));
-        cp.setScopedRoutes("1", scope("red", "red"), scope("blue", "blue"));
-        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
-        TestControlPlane.await("the scoped listener serving", () -> "red".equals(body("red")));
+                List.of(listener),
+                java.util.Arrays.stream(routes).map(r -> XdsTestResources.route(r, r.substring("routes-".length())))
+                        .toList(),
+                List.of(), version);
     }
 
     @AfterEach
@@ -97,7 +117,8 @@ class ScopedRdsE2ETest {
                 .build();
     }
 
-    private static Listener scopedListener(int port, Path accessLog) {
+    /** A listener whose connection manager picks its scope by {@code x-tenant}, with {@code filters} before the router. */
+    static Listener scopedListener(int port, Path accessLog, HttpFilter... filters) {
         ScopedRoutes scoped = ScopedRoutes.newBuilder().setName("tenants").setRdsConfigSource(XdsTestResources.ADS)
                 .setScopeKeyBuilder(ScopedRoutes.ScopeKeyBuilder.newBuilder().addFragments(
                         ScopedRoutes.ScopeKeyBuilder.FragmentBuilder.newBuilder().setHeaderValueExtractor(
@@ -110,11 +131,15 @@ class ScopedRdsE2ETest {
                         .setTextFormatSource(DataSource.newBuilder().setInlineString(
                                 "%REQ(x-tenant)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%\n")))
                         .build())).build();
-        HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix("scoped").setScopedRoutes(scoped)
-                .addAccessLog(log).build();
+        HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder().setStatPrefix("scoped")
+                .setScopedRoutes(scoped).addAccessLog(log);
+        if (filters.length > 0) {
+            hcm.addAllHttpFilters(List.of(filters)).addHttpFilters(HttpFilter.newBuilder()
+                    .setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())));
+        }
         return Listener.newBuilder().setName("scoped").setAddress(XdsTestResources.address(port))
                 .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
-                        .setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
+                        .setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm.build()))))
                 .build();
     }
 
@@ -217,6 +242,8 @@ class ScopedRdsE2ETest {
             cp.setScopedRoutes("4", scope("red", "red"));
             TestControlPlane.await("every scope but red removed", () -> "404".equals(body("blue")));
             cp.awaitSotwAck(SRDS, "4");
+            // the updates may all apply within a few requests: the load keeps going until it has seen some
+            TestControlPlane.await("requests served", () -> served.get() > 10);
         } finally {
             running.set(false);
             load.join();
@@ -255,5 +282,105 @@ class ScopedRdsE2ETest {
         TestControlPlane.await("the added scope", () -> "green".equals(body("green")));
         TestControlPlane.await("the removed scope", () -> "404".equals(body("blue")));
         assertEquals("red", body("red"));
+    }
+
+    private static ScopedRouteConfiguration onDemand(ScopedRouteConfiguration scope) {
+        return scope.toBuilder().setOnDemand(true).build();
+    }
+
+    private static HttpFilter onDemandFilter() {
+        return HttpFilter.newBuilder().setName("envoy.filters.http.on_demand")
+                .setTypedConfig(Any.pack(OnDemand.getDefaultInstance())).build();
+    }
+
+    /** How many RDS requests named {@code name} where the one before did not: each is a new subscription. */
+    private long routesSubscribed(String name) {
+        long n = 0;
+        boolean before = false;
+        for (var r : cp.requests(XdsResourceType.ROUTE.typeUrl)) {
+            boolean now = r.getResourceNamesList().contains(name);
+            n += now && !before ? 1 : 0;
+            before = now;
+        }
+        for (var r : cp.deltaRequests(XdsResourceType.ROUTE.typeUrl)) {
+            n += r.getResourceNamesSubscribeList().contains(name) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
+     * An on_demand scope (scoped_rds.cc's RdsRouteConfigProviderHelper; scoped_rds_integration_test.cc's
+     * OnDemandUpdateSuccess, DifferentPriorityScopeShareRoute, OnDemandUpdateScopeNotMatch): its route
+     * configuration is not asked for until a request's key names it and the on_demand filter asks; the requests
+     * waiting on it share one fetch and run again once its routes arrive; one sharing an eager scope's routes is
+     * served at once; the gauges count it.
+     */
+    @Test
+    void anOnDemandScopeLoadsWhenARequestNeedsIt() throws Exception {
+        start(false, List.of(scope("red", "red"), onDemand(scope("blue", "blue")), onDemand(scope("crimson", "red"))),
+                onDemandFilter());
+        cp.awaitSotwAck(SRDS, "1");
+        TestControlPlane.await("the scope gauges", () -> "2".equals(stat("on_demand_scopes")));
+        assertEquals("1", stat("active_scopes"));
+        assertEquals("3", stat("all_scopes"));
+        assertEquals(0, routesSubscribed("routes-blue"), "an on_demand scope's routes wait for a request");
+        assertEquals("404", body("green"), "a key no scope has, with the on_demand filter too");
+
+        cp.set(snapshot("1", "routes-red", "routes-green")); // blue's routes held back
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<String>> waiting = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                waiting.add(pool.submit(() -> body("blue")));
+            }
+            TestControlPlane.await("blue's routes asked for", () -> routesSubscribed("routes-blue") == 1);
+            assertTrue(waiting.stream().noneMatch(Future::isDone), "the requests wait for the scope's routes");
+            cp.set(snapshot("2", "routes-red", "routes-blue", "routes-green"));
+            for (Future<String> f : waiting) {
+                assertEquals("blue", f.get(10, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, routesSubscribed("routes-blue"), "one fetch for every request waiting on the scope");
+        assertEquals("red", body("crimson"), "loaded on demand over routes already there");
+        TestControlPlane.await("both loaded scopes active", () -> "3".equals(stat("active_scopes")));
+        assertEquals("2", stat("on_demand_scopes"));
+        assertEquals("blue", body("blue"));
+
+        // removed and sent again, it is a new scope: not loaded until a request asks again
+        cp.setScopedRoutes("2", scope("red", "red"), onDemand(scope("crimson", "red")));
+        TestControlPlane.await("blue removed", () -> "2".equals(stat("all_scopes")));
+        cp.setScopedRoutes("3", scope("red", "red"), onDemand(scope("blue", "blue")), onDemand(scope("crimson", "red")));
+        TestControlPlane.await("blue back", () -> "3".equals(stat("all_scopes")));
+        assertEquals("2", stat("active_scopes"), "red and crimson");
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> again = one.submit(() -> body("blue"));
+            TestControlPlane.await("blue's routes asked for again", () -> routesSubscribed("routes-blue") == 2);
+            // java-control-plane sends a route configuration asked for again only under a new version
+            cp.set(snapshot("3", "routes-red", "routes-blue", "routes-green"));
+            assertEquals("blue", again.get(10, TimeUnit.SECONDS), "loaded again");
+        } finally {
+            one.shutdownNow();
+        }
+        TestControlPlane.await("blue active again", () -> "3".equals(stat("active_scopes")));
+    }
+
+    /** Without the on_demand filter nothing loads the scope: the router's 404 NR, as Envoy's. */
+    @Test
+    void withoutTheOnDemandFilterAnUnloadedScopeIsNotFound() throws Exception {
+        start(true, List.of(scope("red", "red"), onDemand(scope("blue", "blue"))));
+        assertEquals("404", body("blue"));
+        TestControlPlane.await("the 404 logged", () -> {
+            try {
+                return Files.readString(accessLog).contains("blue 404 NR route_not_found\n");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertEquals(0, routesSubscribed("routes-blue"));
+        assertEquals("1", stat("active_scopes"));
+        assertEquals("1", stat("on_demand_scopes"));
     }
 }

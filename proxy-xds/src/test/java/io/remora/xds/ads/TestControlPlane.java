@@ -36,11 +36,13 @@ public final class TestControlPlane implements AutoCloseable {
 
     public final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
     /** ECDS, which java-control-plane does not serve: see {@link #setExtensionConfigs}. */
-    private final EcdsAdsService ecds = new EcdsAdsService(this);
+    private final ServedTypeAdsService<io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig> ecds =
+            ServedTypeAdsService.ecds(this);
     /** VHDS, which java-control-plane does not serve either: see {@link #setVirtualHosts}. */
     private final VhdsAdsService vhds = new VhdsAdsService(this);
     /** Scoped RDS, which java-control-plane does not serve either: see {@link #setScopedRoutes}. */
-    private final SrdsAdsService srds = new SrdsAdsService(this);
+    private final ServedTypeAdsService<io.envoyproxy.envoy.config.route.v3.ScopedRouteConfiguration> srds =
+            ServedTypeAdsService.srds(this);
     public final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
     public final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
     public final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();

@@ -78,6 +78,41 @@ class XdsClientTest {
         }
     }
 
+    /**
+     * A response of a type the client never asked for on the stream is dropped, neither ACKed nor NACKed
+     * (GrpcMuxImpl::onDiscoveryResponse: "Ignoring the message for type URL ... as it has no current subscribers").
+     */
+    @org.junit.jupiter.api.Test
+    void aResponseOfATypeNothingSubscribedToIsIgnored() {
+        String srds = XdsResourceType.SCOPED_ROUTE.typeUrl;
+        java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
+        cp.rewrite = r -> r.getTypeUrl().equals(RDS) && sent.compareAndSet(false, true)
+                ? r.toBuilder().setTypeUrl(srds).clearResources().build() : r;
+        cp.set(full("1"));
+        startClient(false);
+        TestControlPlane.await("the RDS response sent as SRDS", sent::get);
+        cp.set(full("2"));
+        // one stream, taken in order: had the SRDS response been answered, its request would have come first
+        awaitAck(false, CDS, "2");
+        assertEquals(List.of(), cp.requests(srds));
+    }
+
+    /**
+     * A resource whose type is not the response's is refused with Envoy's words (GrpcMuxImpl::onDiscoveryResponse;
+     * ads_integration_test.cc's Failure case).
+     */
+    @org.junit.jupiter.api.Test
+    void aResourceOfAnotherTypeThanTheResponsesIsNacked() {
+        java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
+        cp.rewrite = r -> r.getTypeUrl().equals(EDS) && sent.compareAndSet(false, true)
+                ? r.toBuilder().setTypeUrl(CDS).build() : r;
+        cp.set(full("1"));
+        startClient(false);
+        DiscoveryRequest nack = cp.awaitRequest("the CDS NACK", r -> r.getTypeUrl().equals(CDS) && r.hasErrorDetail());
+        assertTrue(nack.getErrorDetail().getMessage().startsWith(EDS + " does not match the message-wide type URL "
+                + CDS + " in DiscoveryResponse "), nack.getErrorDetail().getMessage());
+    }
+
     @ParameterizedTest(name = "delta={0}")
     @ValueSource(booleans = {false, true})
     void appliesOneWarmedSnapshotSubscribesDependenciesAndAcksEveryType(boolean delta) {
@@ -181,7 +216,7 @@ class XdsClientTest {
 
     @ParameterizedTest(name = "delta={0}")
     @ValueSource(booleans = {false, true})
-    void listenerMissingFromTheUpdateIsRemovedWithTheRouteOnlyItUsed(boolean delta) {
+    void listenerMissingFromTheUpdateIsRemovedWithTheRouteOnlyItUsedAndComesBackWithIt(boolean delta) {
         cp.set(full("1"));
         startClient(delta);
         awaitAck(delta, LDS, "1");
@@ -194,6 +229,13 @@ class XdsClientTest {
         if (delta) {
             assertTrue(cp.deltaResponses.stream().anyMatch(r -> r.getRemovedResourcesList().contains("listener-0")));
         }
+
+        // added again: it comes back with its route
+        cp.set(full("3"));
+        applier.await("listener-0 and route-0 back",
+                x -> x.listeners().containsKey("listener-0") && x.routes().containsKey("route-0"));
+        awaitAck(delta, LDS, "3");
+        awaitAck(delta, RDS, "3");
     }
 
     @ParameterizedTest(name = "delta={0}")
