@@ -19,13 +19,13 @@ public interface RbacInput {
     /** The (original, when recovered) destination of the connection. */
     SocketAddress localAddress();
 
-    /** The peer of the socket ({@code direct_remote_ip}). */
+    /** The peer of the socket, whatever client a PROXY header named ({@code direct_remote_ip}). */
     SocketAddress directRemoteAddress();
 
     /** The client as the connection manager trusts it, from {@code x-forwarded-for} where that applies ({@code remote_ip}). */
     SocketAddress remoteAddress();
 
-    /** The connection's remote address ({@code source_ip}). */
+    /** The connection's remote address: the client a PROXY header named, else the peer ({@code source_ip}). */
     default SocketAddress sourceAddress() {
         return directRemoteAddress();
     }

@@ -143,8 +143,16 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
         return cb.connection().localAddress();
     }
 
+    /** The socket's peer, even when a PROXY header named another client (Envoy's direct remote address). */
     @Override
     public SocketAddress directRemoteAddress() {
+        SocketAddress a = cb.channel().remoteAddress();
+        return a != null ? a : cb.connection().remoteAddress();
+    }
+
+    /** The connection's remote address: the client a PROXY header named, else the peer ({@code source_ip}). */
+    @Override
+    public SocketAddress sourceAddress() {
         return cb.connection().remoteAddress();
     }
 
