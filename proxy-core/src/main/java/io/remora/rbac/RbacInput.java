@@ -39,9 +39,9 @@ public interface RbacInput {
     /** Dynamic metadata by namespace (values: String, Boolean, Number, List, Map, or null). */
     Map<String, Map<String, Object>> dynamicMetadata();
 
-    /** The filter metadata of the route the request took; empty for a connection or without a route. */
+    /** The filter metadata of the route the request took; null for a connection or without a route. */
     default Map<String, Map<String, Object>> routeMetadata() {
-        return Map.of();
+        return null;
     }
 
     /** Filter state (a request's, whose parent is its connection's), or null. */

@@ -154,7 +154,7 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
     @Override
     public Map<String, Map<String, Object>> routeMetadata() {
         io.remora.route.RouteEntry r = cb.route();
-        return r == null ? Map.of() : r.route().metadata();
+        return r == null ? null : r.route().metadata();
     }
 
     @Override
