@@ -326,4 +326,44 @@ class RbacE2ETest {
             }
         }
     }
+
+    /**
+     * delay_deny, as Envoy's network filter: a denied connection stops being read and is closed
+     * only when the delay has passed, nothing of it reaching the upstream.
+     */
+    @Test
+    void networkDelayDenyClosesOnlyAfterTheDelay() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            TcpEcho.serve(echo);
+            int admin = ProxyProcess.freePort();
+            java.util.Map<String, Integer> ports = new java.util.HashMap<>();
+            ports.put("delayed", ProxyProcess.freePort());
+            String rbac = """
+                    - name: envoy.filters.network.rbac
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
+                        stat_prefix: delayed_tcp.
+                        delay_deny: 2s
+                        rules: {}
+                    """;
+            String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("delayed", "", rbac, "echo", ""),
+                    Bootstraps.cluster("echo", false, null, echo.getLocalPort()), ports);
+            try (ProxyProcess p = ProxyProcess.start(yaml, admin); Socket s = new Socket("127.0.0.1", ports.get("delayed"))) {
+                s.setSoTimeout(20_000);
+                long start = System.nanoTime();
+                s.getOutputStream().write("hello".getBytes());
+                int n;
+                try {
+                    n = s.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    n = -1;
+                }
+                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertEquals(-1, n, "closed, never echoed");
+                assertTrue(waited >= 1_900, "closed after " + waited + " ms, before delay_deny's 2 s");
+                assertEquals(1.0, p.metric("envoy_rbac_denied{envoy_rbac_prefix=\"delayed_tcp\"}"));
+                assertEquals(0.0, p.metric("envoy_cluster_upstream_cx_tx_bytes_total{envoy_cluster_name=\"echo\"}"));
+            }
+        }
+    }
 }
