@@ -19,13 +19,13 @@ public interface RbacInput {
     /** The (original, when recovered) destination of the connection. */
     SocketAddress localAddress();
 
-    /** The peer of the socket ({@code direct_remote_ip}). */
+    /** The peer of the socket, whatever client a PROXY header named ({@code direct_remote_ip}). */
     SocketAddress directRemoteAddress();
 
     /** The client as the connection manager trusts it, from {@code x-forwarded-for} where that applies ({@code remote_ip}). */
     SocketAddress remoteAddress();
 
-    /** The connection's remote address ({@code source_ip}). */
+    /** The connection's remote address: the client a PROXY header named, else the peer ({@code source_ip}). */
     default SocketAddress sourceAddress() {
         return directRemoteAddress();
     }
@@ -39,9 +39,9 @@ public interface RbacInput {
     /** Dynamic metadata by namespace (values: String, Boolean, Number, List, Map, or null). */
     Map<String, Map<String, Object>> dynamicMetadata();
 
-    /** The filter metadata of the route the request took; empty for a connection or without a route. */
+    /** The filter metadata of the route the request took; null for a connection or without a route. */
     default Map<String, Map<String, Object>> routeMetadata() {
-        return Map.of();
+        return null;
     }
 
     /** Filter state (a request's, whose parent is its connection's), or null. */

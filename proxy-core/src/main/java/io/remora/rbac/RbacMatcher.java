@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One RBAC permission or principal (Envoy's {@code Filters::Common::RBAC::Matcher}), compiled
@@ -153,15 +154,21 @@ public sealed interface RbacMatcher {
         }
     }
 
-    /** {@code metadata} / {@code sourced_metadata} with the DYNAMIC source. */
-    /** {@code metadata} / {@code sourced_metadata}: the request's dynamic metadata, or the route's. */
+    /**
+     * {@code metadata} / {@code sourced_metadata}: the request's dynamic metadata, or the route's;
+     * without a route a ROUTE matcher never matches, inverted or not (Envoy's MetadataMatcher).
+     */
     record Metadata(MetadataMatch matcher, boolean route) implements RbacMatcher {
         public Metadata(MetadataMatch matcher) {
             this(matcher, false);
         }
 
         public boolean matches(RbacInput in) {
-            return matcher.matches(route ? in.routeMetadata() : in.dynamicMetadata());
+            if (!route) {
+                return matcher.matches(in.dynamicMetadata());
+            }
+            Map<String, Map<String, Object>> m = in.routeMetadata();
+            return m != null && matcher.matches(m);
         }
     }
 

@@ -119,6 +119,11 @@ final class TcpSessionLifetime {
             s.streamInfo.connectionTerminationDetails(details);
         }
         io.remora.network.ConnectionResponseFlags.copyTo(state, s.streamInfo);
+        if (s.downstream != null) {
+            // Envoy's tcp_proxy logs the connection's stream info: metadata set after the session
+            // began (a network filter's on a later read, network RBAC's shadow results) is in it.
+            io.remora.network.ConnectionMetadata.copyTo(s.downstream, s.streamInfo);
+        }
         s.streamInfo.finish();
         AccessLogs.emit(s.filter.accessLogs, s.streamInfo, AccessLogType.TCP_CONNECTION_END);
     }

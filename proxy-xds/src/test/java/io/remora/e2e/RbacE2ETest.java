@@ -326,4 +326,123 @@ class RbacE2ETest {
             }
         }
     }
+
+    /**
+     * delay_deny, as Envoy's network filter: a denied connection stops being read and is closed
+     * only when the delay has passed, nothing of it reaching the upstream.
+     */
+    @Test
+    void networkDelayDenyClosesOnlyAfterTheDelay() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            TcpEcho.serve(echo);
+            int admin = ProxyProcess.freePort();
+            java.util.Map<String, Integer> ports = new java.util.HashMap<>();
+            ports.put("delayed", ProxyProcess.freePort());
+            String rbac = """
+                    - name: envoy.filters.network.rbac
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
+                        stat_prefix: delayed_tcp.
+                        delay_deny: 2s
+                        rules: {}
+                    """;
+            String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("delayed", "", rbac, "echo", ""),
+                    Bootstraps.cluster("echo", false, null, echo.getLocalPort()), ports);
+            try (ProxyProcess p = ProxyProcess.start(yaml, admin); Socket s = new Socket("127.0.0.1", ports.get("delayed"))) {
+                s.setSoTimeout(20_000);
+                long start = System.nanoTime();
+                s.getOutputStream().write("hello".getBytes());
+                int n;
+                try {
+                    n = s.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    n = -1;
+                }
+                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertEquals(-1, n, "closed, never echoed");
+                assertTrue(waited >= 1_900, "closed after " + waited + " ms, before delay_deny's 2 s");
+                assertEquals(1.0, p.metric("envoy_rbac_denied{envoy_rbac_prefix=\"delayed_tcp\"}"));
+                assertEquals(0.0, p.metric("envoy_cluster_upstream_cx_tx_bytes_total{envoy_cluster_name=\"echo\"}"));
+            }
+        }
+    }
+
+    /**
+     * The network filter's shadow results and termination details in the connection's dynamic
+     * metadata, as Envoy's setDynamicMetadata on the connection's stream info: tcp_proxy's access
+     * log reads them, for a connection the rules allow and for one they refuse.
+     */
+    @Test
+    void networkShadowResultsReachTheConnectionsAccessLog() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            TcpEcho.serve(echo);
+            int admin = ProxyProcess.freePort();
+            Path log = TempPaths.file("rbac-tcp-access", ".log");
+            java.util.Map<String, Integer> ports = new java.util.HashMap<>();
+            ports.put("passes", ProxyProcess.freePort());
+            ports.put("refused", ProxyProcess.freePort());
+            String rbac = """
+                    - name: envoy.filters.network.rbac
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
+                        stat_prefix: NAME_tcp.
+                        shadow_rules_stat_prefix: dry_
+                        shadow_rules:
+                          action: DENY
+                          policies:
+                            shadow-loopback:
+                              permissions: [{ any: true }]
+                              principals: [{ source_ip: { address_prefix: 127.0.0.1, prefix_len: 32 } }]
+                        RULES
+                    """;
+            String accessLog = """
+                    access_log:
+                    - name: envoy.access_loggers.file
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                        path: %s
+                        log_format: { text_format_source: { inline_string: "%%DOWNSTREAM_LOCAL_PORT%% %%DYNAMIC_METADATA(envoy.filters.network.rbac:dry_shadow_engine_result)%% %%DYNAMIC_METADATA(envoy.filters.network.rbac:dry_shadow_effective_policy_id)%% %%CONNECTION_TERMINATION_DETAILS%%\\n" } }
+                    """.formatted(log);
+            String allowAll = "rules: { policies: { all: { permissions: [{ any: true }], principals: [{ any: true }] } } }";
+            String listeners = Bootstraps.tcpListener("passes", "", rbac.replace("NAME", "passes").replace("RULES", allowAll),
+                    "echo", accessLog)
+                    + Bootstraps.tcpListener("refused", "", rbac.replace("NAME", "refused").replace("RULES", "rules: {}"),
+                    "echo", accessLog);
+            String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("echo", false, null, echo.getLocalPort()),
+                    ports);
+            try (ProxyProcess p = ProxyProcess.start(yaml, admin, java.util.List.of(), "--file-flush-interval-msec", "50")) {
+                try (Socket s = new Socket("127.0.0.1", ports.get("passes"))) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write("hello".getBytes());
+                    assertEquals("hello", new String(s.getInputStream().readNBytes(5)));
+                }
+                try (Socket s = new Socket("127.0.0.1", ports.get("refused"))) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write("hello".getBytes());
+                    try {
+                        assertEquals(-1, s.getInputStream().read());
+                    } catch (java.net.SocketException reset) {
+                        // closed by the proxy either way
+                    }
+                }
+                assertEquals(ports.get("passes") + " denied shadow-loopback -",
+                        awaitLine(log, ports.get("passes") + " "));
+                assertEquals(ports.get("refused") + " denied shadow-loopback rbac_access_denied_matched_policy[none]",
+                        awaitLine(log, ports.get("refused") + " "));
+            }
+        }
+    }
+
+    private static String awaitLine(Path log, String prefix) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (String l : Files.readAllLines(log)) {
+                if (l.startsWith(prefix)) {
+                    return l;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no access log line for " + prefix + " in:\n" + Files.readString(log));
+    }
 }

@@ -1,7 +1,6 @@
 package io.remora.xds.translate;
 
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
@@ -215,7 +214,7 @@ public final class SecretTranslator {
                     path.field("match_subject_alt_names").index(i))));
         }
         java.util.Map<String, String> spiffe = v.hasCustomValidatorConfig()
-                ? spiffeTrustDomains(v.getCustomValidatorConfig(), path.field("custom_validator_config"))
+                ? SpiffeValidatorTranslator.trustBundles(v.getCustomValidatorConfig(), path.field("custom_validator_config"))
                 : java.util.Map.of();
         int depth = v.hasMaxVerifyDepth() ? v.getMaxVerifyDepth().getValue()
                 : CertificateValidation.DEFAULT_MAX_VERIFY_DEPTH;
@@ -256,49 +255,6 @@ public final class SecretTranslator {
                 .spkiHashes(spkiHashes(v.getVerifyCertificateSpkiList(), path.field("verify_certificate_spki")))
                 .spiffeTrustBundles(spiffe)
                 .build();
-    }
-
-    /**
-     * {@code envoy.tls.cert_validator.spiffe}'s trust domains, each bundle read as Envoy's
-     * SPIFFEValidator reads it (another validator, or a SPIFFE bundle map, is refused).
-     */
-    private static java.util.Map<String, String> spiffeTrustDomains(
-            io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig c, FieldPath path) {
-        if (!c.getName().equals("envoy.tls.cert_validator.spiffe")) {
-            throw path.field("name").error("unknown certificate validator " + c.getName()
-                    + " (envoy.tls.cert_validator.spiffe is the one supported)");
-        }
-        FieldPath tp = path.field("typed_config");
-        SPIFFECertValidatorConfig sc = Protos.unpack(c.getTypedConfig(), SPIFFECertValidatorConfig.class, tp);
-        if (sc.hasTrustBundles()) {
-            throw tp.field("trust_bundles").error("trust_bundles (a SPIFFE bundle map) is not supported; use"
-                    + " trust_domains");
-        }
-        if (sc.getTrustDomainsCount() == 0) {
-            throw tp.field("trust_domains").error("at least one trust domain is required");
-        }
-        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < sc.getTrustDomainsCount(); i++) {
-            FieldPath dp = tp.field("trust_domains").index(i);
-            SPIFFECertValidatorConfig.TrustDomain d = sc.getTrustDomains(i);
-            if (d.getName().isEmpty()) {
-                throw dp.field("name").error("a trust domain needs a name");
-            }
-            if (out.containsKey(d.getName())) {
-                throw dp.error("Multiple trust bundles are given for one trust domain for " + d.getName());
-            }
-            String pem = d.hasTrustBundle() ? Protos.dataSource(d.getTrustBundle(), dp.field("trust_bundle")) : null;
-            try {
-                if (pem == null || io.remora.tls.Pem.certificates(pem).isEmpty()) {
-                    throw dp.field("trust_bundle").error("Failed to load trusted CA certificate for " + d.getName());
-                }
-            } catch (java.security.GeneralSecurityException e) {
-                throw dp.field("trust_bundle").error("Failed to load trusted CA certificate for " + d.getName()
-                        + ": " + e.getMessage());
-            }
-            out.put(d.getName(), pem);
-        }
-        return out;
     }
 
     /**

@@ -107,8 +107,16 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
         return a != null ? a : cb.connection().localAddress();
     }
 
+    /** The socket's peer, even when a PROXY header named another client (Envoy's direct remote address). */
     @Override
     public SocketAddress directRemoteAddress() {
+        SocketAddress a = cb.streamInfo().downstreamDirectRemoteAddress;
+        return a != null ? a : cb.connection().remoteAddress();
+    }
+
+    /** The connection's remote address: a PROXY header's client, never x-forwarded-for's ({@code source_ip}). */
+    @Override
+    public SocketAddress sourceAddress() {
         return cb.connection().remoteAddress();
     }
 
@@ -120,7 +128,7 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
     @Override
     public SocketAddress remoteAddress() {
         SocketAddress a = cb.streamInfo().downstreamRemoteAddress;
-        return a != null ? a : directRemoteAddress();
+        return a != null ? a : sourceAddress();
     }
 
     @Override
@@ -146,7 +154,7 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
     @Override
     public Map<String, Map<String, Object>> routeMetadata() {
         io.remora.route.RouteEntry r = cb.route();
-        return r == null ? Map.of() : r.route().metadata();
+        return r == null ? null : r.route().metadata();
     }
 
     @Override

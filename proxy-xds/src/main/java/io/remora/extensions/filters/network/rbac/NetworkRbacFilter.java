@@ -6,6 +6,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.network.ConnectionFilter;
 import io.remora.network.ConnectionFilterCallbacks;
+import io.remora.network.ConnectionMetadata;
 import io.remora.network.FilterState;
 import io.remora.network.NetworkFilterStatus;
 import io.remora.rbac.PeerIdentity;
@@ -16,7 +17,6 @@ import io.remora.rbac.RbacRules;
 import io.remora.rbac.RbacStats;
 
 import java.net.SocketAddress;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -40,11 +40,6 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
     private ScheduledFuture<?> delayTimer;
     /** The policy the last {@link #check} matched, or null. */
     private String lastPolicy;
-    /*
-     * The shadow results Envoy leaves in the connection's dynamic metadata are kept here, where
-     * the metadata matchers of this connection's checks see them beside the connection's own.
-     */
-    private Map<String, Map<String, Object>> metadata;
 
     NetworkRbacFilter(NetworkRbacConfig config, RbacStats stats) {
         this.config = config;
@@ -98,30 +93,25 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
         RbacEngine.Decision d = engine.evaluate(this);
         RbacAuditLog.record(engine, d, this, NetworkRbacConfig.NAME);
         lastPolicy = d.policyId();
+        // Envoy's connection stream info: later checks, the access logs and tcp_proxy's session see
+        // it; each field is merged into its namespace as Envoy's setDynamicMetadata merges.
+        io.netty.channel.Channel ch = cb.channel();
         if (shadow) {
             (d.allowed() ? stats.shadowAllowed : stats.shadowDenied).increment();
-            Map<String, Object> ns = new HashMap<>(4);
             if (d.policyId() != null) {
-                ns.put(config.shadowRulesStatPrefix() + RbacRules.SHADOW_EFFECTIVE_POLICY_ID, d.policyId());
+                ConnectionMetadata.put(ch, NetworkRbacConfig.NAME,
+                        config.shadowRulesStatPrefix() + RbacRules.SHADOW_EFFECTIVE_POLICY_ID, d.policyId());
             }
-            ns.put(config.shadowRulesStatPrefix() + RbacRules.SHADOW_ENGINE_RESULT,
-                    d.allowed() ? RbacRules.ENGINE_RESULT_ALLOWED : RbacRules.ENGINE_RESULT_DENIED);
-            metadata().put(NetworkRbacConfig.NAME, ns);
+            ConnectionMetadata.put(ch, NetworkRbacConfig.NAME, config.shadowRulesStatPrefix()
+                    + RbacRules.SHADOW_ENGINE_RESULT, d.allowed() ? RbacRules.ENGINE_RESULT_ALLOWED
+                    : RbacRules.ENGINE_RESULT_DENIED);
         } else {
             if (d.logHint() != null) {
-                metadata().computeIfAbsent(RbacRules.COMMON_NAMESPACE, k -> new HashMap<>(2))
-                        .put(RbacRules.ACCESS_LOG_HINT, d.logHint());
+                ConnectionMetadata.put(ch, RbacRules.COMMON_NAMESPACE, RbacRules.ACCESS_LOG_HINT, d.logHint());
             }
             (d.allowed() ? stats.allowed : stats.denied).increment();
         }
         return d.allowed() ? Result.ALLOW : Result.DENY;
-    }
-
-    private Map<String, Map<String, Object>> metadata() {
-        if (metadata == null) {
-            metadata = new HashMap<>(2);
-        }
-        return metadata;
     }
 
     @Override
@@ -143,8 +133,16 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
         return cb.connection().localAddress();
     }
 
+    /** The socket's peer, even when a PROXY header named another client (Envoy's direct remote address). */
     @Override
     public SocketAddress directRemoteAddress() {
+        SocketAddress a = cb.channel().remoteAddress();
+        return a != null ? a : cb.connection().remoteAddress();
+    }
+
+    /** The connection's remote address: the client a PROXY header named, else the peer ({@code source_ip}). */
+    @Override
+    public SocketAddress sourceAddress() {
         return cb.connection().remoteAddress();
     }
 
@@ -168,17 +166,10 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
         return cb.serverContext().runtime();
     }
 
+    /** The connection's metadata: what mongo_proxy, proxy_protocol, an internal listener or this filter put there. */
     @Override
     public Map<String, Map<String, Object>> dynamicMetadata() {
-        // The connection's metadata (what mongo_proxy, proxy_protocol or an internal listener put
-        // there) with this filter's own results over it, as one connection StreamInfo holds both in Envoy.
-        Map<String, Map<String, Object>> connection = io.remora.network.ConnectionMetadata.all(cb.channel());
-        if (metadata == null || connection.isEmpty()) {
-            return metadata == null ? connection : metadata;
-        }
-        Map<String, Map<String, Object>> both = new HashMap<>(connection);
-        both.putAll(metadata);
-        return both;
+        return ConnectionMetadata.all(cb.channel());
     }
 
     @Override

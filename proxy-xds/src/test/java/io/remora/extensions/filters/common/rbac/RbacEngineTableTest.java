@@ -299,6 +299,13 @@ class RbacEngineTableTest {
         assertFalse(permission("{sourced_metadata: {" + matcher + "}}").evaluate(withRoute).allowed());
         assertFalse(permission("{sourced_metadata: {metadata_source: ROUTE, " + matcher + "}}").evaluate(r).allowed(),
                 "no route, no route metadata");
+        // Envoy's MetadataMatcher: without a route a ROUTE matcher is false, whatever it would say of no metadata.
+        assertFalse(permission("{sourced_metadata: {metadata_source: ROUTE, metadata_matcher: {filter: acme, path:"
+                + " [{key: open}], value: {present_match: true}, invert: true}}}").evaluate(r).allowed(),
+                "no route: an inverted matcher does not match either");
+        assertTrue(permission("{sourced_metadata: {metadata_source: ROUTE, metadata_matcher: {filter: acme, path:"
+                + " [{key: shut}], value: {present_match: true}, invert: true}}}").evaluate(withRoute).allowed(),
+                "a route without the key: the inverted matcher matches");
     }
 
     @ParameterizedTest(name = "{0}")
