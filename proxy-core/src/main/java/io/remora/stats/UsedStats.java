@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Envoy's "used" flag, which {@code usedonly} reads (stats/allocator_impl.cc, histogram_impl.h): a
  * counter is used once added to (a reset to zero keeps it used), a histogram once it recorded a
- * value, a gauge once set or added to. A gauge at zero that was never written is not used.
+ * value, a gauge once set or added to. A gauge at zero that was never written is not used. A meter
+ * removed from its registry loses its flag.
  *
  * <p>Remora's gauges read live state (an {@code AtomicLong}, a function) that their writers update
  * without a hook, so a gauge counts as written when it was marked at registration (those Envoy sets
@@ -49,7 +50,13 @@ public final class UsedStats {
     }
 
     private static Set<Key> written(MeterRegistry registry) {
-        return WRITTEN.computeIfAbsent(registry, r -> ConcurrentHashMap.newKeySet());
+        return WRITTEN.computeIfAbsent(registry, r -> {
+            Set<Key> keys = ConcurrentHashMap.newKeySet();
+            // A meter removed from its registry (a rotated Istio series) is gone from /stats: its flag
+            // goes with it, or the set would hold the meter and what it reads for the process's life.
+            r.config().onMeterRemoved(m -> keys.remove(new Key(m)));
+            return keys;
+        });
     }
 
     static boolean used(MeterRegistry registry, Meter m, MeterValues.Kind kind) {
