@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.remora.extensions.cel.CelProgram;
 import io.remora.stats.EnvoyBuckets;
+import io.remora.stats.UsedStats;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -183,11 +184,12 @@ final class IstioMetrics {
         return scope.get(key.toString(), () -> switch (kind) {
             case HISTOGRAM -> made(DistributionSummary.builder(metric).tags(tags)
                     .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(registry));
-            case COUNTER -> made(Counter.builder(metric).tags(tags).register(registry));
+            // Made to be added to or set at once, even by 0: Envoy's used flag (usedonly) is set then.
+            case COUNTER -> made(UsedStats.written(registry, Counter.builder(metric).tags(tags).register(registry)));
             case GAUGE -> {
                 AtomicLong holder = new AtomicLong();
-                yield new IstioSeries.Made(holder,
-                        Gauge.builder(metric, holder, AtomicLong::doubleValue).tags(tags).register(registry));
+                yield new IstioSeries.Made(holder, UsedStats.written(registry,
+                        Gauge.builder(metric, holder, AtomicLong::doubleValue).tags(tags).register(registry)));
             }
         });
     }
