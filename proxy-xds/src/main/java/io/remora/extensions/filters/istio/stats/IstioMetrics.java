@@ -173,8 +173,11 @@ final class IstioMetrics {
             }
         }
         if (dims != null) {
+            // A standard tag only overrides a standard metric's own (istio-proxy's tag_overrides_);
+            // what a custom metric is given, or any other tag, is added (its tag_additions_).
+            boolean standard = !labels.isEmpty();
             for (Map.Entry<String, CelProgram> e : dims.entrySet()) {
-                if (!labels.contains(e.getKey())) {
+                if (!labels.contains(e.getKey()) && !(standard && STANDARD_TAGS.contains(e.getKey()))) {
                     String v = dimension(e.getValue(), attributes);
                     key.append('\0').append(e.getKey()).append('=').append(v);
                     tags.add(Tag.of(e.getKey(), v));
