@@ -119,6 +119,19 @@ public final class SkyWalkingContext {
         return f;
     }
 
+    /**
+     * The connection manager's injection: with spans per try ({@code spawn_upstream_span}) nothing,
+     * as Envoy's Entry span writes no {@code sw8} and each try writes its own, and the segment gets
+     * no Exit span but the tries'; otherwise the one Exit span's.
+     */
+    void inject(Http2Headers headers, boolean perTry) {
+        if (perTry) {
+            tries = new java.util.ArrayList<>(1);
+        } else {
+            inject(headers);
+        }
+    }
+
     /** Writes the upstream's {@code sw8}: this segment's Exit span, with the Entry span's name as endpoint. */
     void inject(Http2Headers headers) {
         Base64.Encoder b64 = Base64.getEncoder();
@@ -172,7 +185,7 @@ public final class SkyWalkingContext {
         return true;
     }
 
-    /** The tries' Exit spans in the order they ended; null when the router spawned none (one Exit span stands for them). */
+    /** The tries' Exit spans in the order they ended; null when no span per try is made (one Exit span stands for them). */
     public java.util.List<ExitSpan> tries() {
         return tries;
     }

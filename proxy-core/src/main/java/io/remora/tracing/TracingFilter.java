@@ -260,7 +260,7 @@ public final class TracingFilter implements StreamFilter {
         traceId = skyWalkingContext.traceId();
         spanId = "0";
         recordTraceId();
-        skyWalkingContext.inject(headers);
+        skyWalkingContext.inject(headers, config.spawnUpstreamSpan());
         requestTags = SpanTags.request(headers, config, routeTracing, decoder);
     }
 

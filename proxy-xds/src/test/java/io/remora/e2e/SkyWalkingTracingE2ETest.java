@@ -349,6 +349,8 @@ class SkyWalkingTracingE2ETest {
             String http = Bootstraps.httpListener("http", "", tracing, """
                     - match: { prefix: "/shop/" }
                       route: { cluster: up, prefix_rewrite: "/", retry_policy: { retry_on: 5xx, num_retries: 1 } }
+                    - match: { prefix: "/local" }
+                      direct_response: { status: 204 }
                     """);
             String clusters = Bootstraps.cluster("up", false, null, up.port()) + "\n"
                     + Bootstraps.cluster("skywalking-oap", true, null, oap.server.getPort());
@@ -404,6 +406,14 @@ class SkyWalkingTracingE2ETest {
                 assertEquals("1", tags(retry).get("retry.count"));
                 assertEquals(0, num(retry, 11));
                 assertFalse(oap.segments.poll(1, TimeUnit.SECONDS) != null, "one segment only");
+
+                // No try, no Exit span: Envoy's Entry span alone.
+                assertEquals(204, Curl.get(port, "/local").status());
+                Map<Integer, List<Object>> local = oap.next();
+                assertNotNull(local);
+                List<Map<Integer, List<Object>>> localSpans = messages(local, 3);
+                assertEquals(1, localSpans.size(), "the Entry span only");
+                assertEquals("/local", str(localSpans.get(0), 6));
             }
         }
     }
