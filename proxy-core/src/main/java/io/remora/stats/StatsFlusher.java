@@ -104,7 +104,8 @@ public final class StatsFlusher implements AutoCloseable {
                     last.put(m, prev);
                     long delta = v >= prev[0] ? v - (long) prev[0] : v;
                     prev[0] = v;
-                    counters.add(new StatsSnapshot.Counter(names.of(m.getId()), v, delta, v > 0 || delta > 0));
+                    counters.add(new StatsSnapshot.Counter(names.of(m.getId()), v, delta,
+                            delta > 0 || UsedStats.used(stats.meterRegistry(), m, kind)));
                 }
                 case GAUGE -> {
                     double v = MeterValues.value(m);

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StatsFlusherTest {
 
@@ -42,5 +44,26 @@ class StatsFlusherTest {
                     .filter(x -> x.name().dottedName().contains("upstream_rq_total")).findFirst().orElseThrow();
             assertEquals(3, c.delta());
         }
+    }
+
+    /**
+     * Envoy's sinks send used counters only, and a counter added 0 to is used (istio.stats' custom
+     * counters, made at 0): the snapshot says so; a counter never written does not.
+     */
+    @Test
+    void aCounterWrittenAtZeroIsUsedInTheSnapshot() {
+        StatsRegistry stats = new StatsRegistry();
+        MeterRegistry registry = stats.meterRegistry();
+        UsedStats.written(registry, Counter.builder("istio_custom_calls").register(registry));
+        Counter.builder("envoy_cluster_upstream_rq_retry").tag("envoy_cluster_name", "web").register(registry);
+        try (StatsFlusher flusher = new StatsFlusher(stats, List.of(), Duration.ofHours(1))) {
+            StatsSnapshot s = flusher.snapshot();
+            assertTrue(counter(s, "istio_custom_calls").used());
+            assertFalse(counter(s, "upstream_rq_retry").used());
+        }
+    }
+
+    private static StatsSnapshot.Counter counter(StatsSnapshot s, String part) {
+        return s.counters().stream().filter(x -> x.name().name().contains(part)).findFirst().orElseThrow();
     }
 }
