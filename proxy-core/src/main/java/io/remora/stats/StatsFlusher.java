@@ -27,8 +27,11 @@ public final class StatsFlusher implements AutoCloseable {
     private final StatsRegistry stats;
     private final List<StatsSink> sinks;
     private final ScheduledExecutorService timer;
-    /** Per meter (identity): the counter value, or the histogram count and sum, at the last flush. */
-    private final Map<Meter, double[]> last = new IdentityHashMap<>();
+    /**
+     * Per meter (identity): the counter value, or the histogram count and sum, at the last flush;
+     * only meters still registered then, so one removed since (a rotated Istio series) is let go.
+     */
+    private Map<Meter, double[]> last = new IdentityHashMap<>();
     private final HistogramSamples samples;
 
     /** @param interval how often to flush; null to flush only when asked ({@link #flushNow}: stats_flush_on_admin) */
@@ -90,15 +93,19 @@ public final class StatsFlusher implements AutoCloseable {
         List<StatsSnapshot.Gauge> gauges = new ArrayList<>();
         List<StatsSnapshot.Histogram> histograms = new ArrayList<>();
         ExportedNames names = stats.exportedNames();
+        Map<Meter, double[]> previous = last;
+        last = new IdentityHashMap<>(previous.size() + 16);
         for (Meter m : stats.meterRegistry().getMeters()) {
             MeterValues.Kind kind = MeterValues.kind(m);
             switch (kind) {
                 case COUNTER -> {
                     long v = (long) MeterValues.value(m);
-                    double[] prev = last.computeIfAbsent(m, k -> new double[1]);
+                    double[] prev = previous.getOrDefault(m, new double[1]);
+                    last.put(m, prev);
                     long delta = v >= prev[0] ? v - (long) prev[0] : v;
                     prev[0] = v;
-                    counters.add(new StatsSnapshot.Counter(names.of(m.getId()), v, delta, v > 0 || delta > 0));
+                    counters.add(new StatsSnapshot.Counter(names.of(m.getId()), v, delta,
+                            delta > 0 || UsedStats.used(stats.meterRegistry(), m, kind)));
                 }
                 case GAUGE -> {
                     double v = MeterValues.value(m);
@@ -107,7 +114,8 @@ public final class StatsFlusher implements AutoCloseable {
                 }
                 case HISTOGRAM -> {
                     MeterValues.Histogram h = MeterValues.histogram(m);
-                    double[] prev = last.computeIfAbsent(m, k -> new double[2]);
+                    double[] prev = previous.getOrDefault(m, new double[2]);
+                    last.put(m, prev);
                     long dc = Math.max(0, h.count() - (long) prev[0]);
                     double ds = Math.max(0, h.sum() - prev[1]);
                     prev[0] = h.count();

@@ -13,8 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Envoy's "used" flag, which {@code usedonly} reads (stats/allocator_impl.cc, histogram_impl.h): a
- * counter is used once added to (a reset to zero keeps it used), a histogram once it recorded a
- * value, a gauge once set or added to. A gauge at zero that was never written is not used.
+ * counter is used once added to, even by 0 (a reset to zero keeps it used), a histogram once it
+ * recorded a value, a gauge once set or added to, even to 0. A gauge at zero that was never written
+ * is not used. A meter removed from its registry loses its flag.
  *
  * <p>Remora's gauges read live state (an {@code AtomicLong}, a function) that their writers update
  * without a hook, so a gauge counts as written when it was marked at registration (those Envoy sets
@@ -42,19 +43,29 @@ public final class UsedStats {
     private UsedStats() {
     }
 
-    /** A gauge its owner sets as it registers it (Envoy sets it at start-up or on every flush). */
-    public static <M extends Meter> M written(MeterRegistry registry, M gauge) {
-        written(registry).add(new Key(gauge));
-        return gauge;
+    /**
+     * A gauge its owner sets as it registers it (Envoy sets it at start-up or on every flush), or a
+     * counter added to as it is made, even by 0 (Envoy's add(0) marks it used).
+     */
+    public static <M extends Meter> M written(MeterRegistry registry, M meter) {
+        written(registry).add(new Key(meter));
+        return meter;
     }
 
     private static Set<Key> written(MeterRegistry registry) {
-        return WRITTEN.computeIfAbsent(registry, r -> ConcurrentHashMap.newKeySet());
+        return WRITTEN.computeIfAbsent(registry, r -> {
+            Set<Key> keys = ConcurrentHashMap.newKeySet();
+            // A meter removed from its registry (a rotated Istio series) is gone from /stats: its flag
+            // goes with it, or the set would hold the meter and what it reads for the process's life.
+            r.config().onMeterRemoved(m -> keys.remove(new Key(m)));
+            return keys;
+        });
     }
 
     static boolean used(MeterRegistry registry, Meter m, MeterValues.Kind kind) {
         return switch (kind) {
-            case COUNTER -> m instanceof Counter c ? c.count() > 0 : ((FunctionCounter) m).count() > 0;
+            case COUNTER -> (m instanceof Counter c ? c.count() > 0 : ((FunctionCounter) m).count() > 0)
+                    || written(registry).contains(new Key(m));
             case HISTOGRAM -> MeterValues.histogram(m).count() > 0;
             case GAUGE -> gaugeUsed(registry, m, MeterValues.value(m));
             case OTHER -> false;

@@ -15,11 +15,12 @@ import java.util.logging.Logger;
 
 /**
  * One request's SkyWalking trace segment, as Envoy's tracer (cpp2sky) keeps it: an Entry span
- * (id 0) for the downstream request and an Exit span (id 1) for the upstream one, as Envoy
- * records them when the router starts a child span (which SkyWalking requires for {@code sw8}
- * to go upstream). The caller's {@code sw8} (v3: sample-traceId-segmentId-spanId-service-
- * instance-endpoint-address, all but the sample flag and span id base64) makes the segment's
- * parent reference; the upstream gets a new {@code sw8} naming the Exit span.
+ * (id 0) for the downstream request and an Exit span for the upstream one. When the router spawns
+ * a span per try (Envoy's Span::spawnChild) each try is an Exit span of its own (ids 1, 2, ...),
+ * and the segment goes once all its spans are finished (cpp2sky's readyToSend); otherwise one
+ * Exit span (id 1) stands for the upstream request. The caller's {@code sw8} (v3: sample-traceId-
+ * segmentId-spanId-service-instance-endpoint-address, all but the sample flag and span id base64)
+ * makes the segment's parent reference; the upstream gets a new {@code sw8} naming the Exit span.
  */
 public final class SkyWalkingContext {
 
@@ -41,6 +42,21 @@ public final class SkyWalkingContext {
     private boolean skipAnalysis;
     private final String targetAddress;
     private String exitPeer;
+    /** The tries' Exit spans once the router spawns them; null while it has not. */
+    private java.util.List<ExitSpan> tries;
+    private int openTries;
+    /** The Entry span, finished while a try's span was still open: sent when the last one ends. */
+    private FinishedSpan waiting;
+
+    /**
+     * A try's Exit span, as Envoy's router tags its child span.
+     *
+     * @param operation the upstream request's path (Envoy's injectContext renames the Exit span so)
+     * @param tags      Envoy's tags of the try's span, {@code peer.address} the upstream host
+     */
+    public record ExitSpan(int spanId, String operation, long startEpochNanos, long endEpochNanos,
+                           java.util.Map<String, String> tags, boolean error) {
+    }
 
     private SkyWalkingContext(String traceId, Parent parent, TracingConfig.SkyWalking config, String path,
                               String targetAddress, boolean skipAnalysis) {
@@ -103,6 +119,19 @@ public final class SkyWalkingContext {
         return f;
     }
 
+    /**
+     * The connection manager's injection: with spans per try ({@code spawn_upstream_span}) nothing,
+     * as Envoy's Entry span writes no {@code sw8} and each try writes its own, and the segment gets
+     * no Exit span but the tries'; otherwise the one Exit span's.
+     */
+    void inject(Http2Headers headers, boolean perTry) {
+        if (perTry) {
+            tries = new java.util.ArrayList<>(1);
+        } else {
+            inject(headers);
+        }
+    }
+
     /** Writes the upstream's {@code sw8}: this segment's Exit span, with the Entry span's name as endpoint. */
     void inject(Http2Headers headers) {
         Base64.Encoder b64 = Base64.getEncoder();
@@ -113,6 +142,52 @@ public final class SkyWalkingContext {
 
     private static String b64(Base64.Encoder e, String s) {
         return e.encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A try's Exit span starts (Envoy's Span::spawnChild, then injectContext at pool ready): the
+     * next span id, written into the upstream's {@code sw8} with the try's host as the target
+     * address (the authority without one).
+     *
+     * @return the Exit span's id
+     */
+    int startTry(Http2Headers headers, String host) {
+        if (tries == null) {
+            tries = new java.util.ArrayList<>(1);
+        }
+        int id = EXIT_SPAN_ID + tries.size() + openTries;
+        openTries++;
+        String target = host != null ? host : headers.authority() == null ? "" : headers.authority().toString();
+        Base64.Encoder b64 = Base64.getEncoder();
+        headers.set(SW8, "1-" + b64(b64, traceId) + "-" + b64(b64, segmentId) + "-" + id + "-"
+                + b64(b64, service) + "-" + b64(b64, serviceInstance) + "-" + b64(b64, entryOperation) + "-"
+                + b64(b64, target));
+        return id;
+    }
+
+    /** A try's Exit span ended: the Entry span when it was waiting for this one, else null. */
+    FinishedSpan tryFinished(ExitSpan span) {
+        tries.add(span);
+        openTries--;
+        FinishedSpan entry = openTries == 0 ? waiting : null;
+        if (entry != null) {
+            waiting = null;
+        }
+        return entry;
+    }
+
+    /** The Entry span ended: whether the segment can go now (no try's span still open), else it waits. */
+    boolean entryFinished(FinishedSpan entry) {
+        if (openTries > 0) {
+            waiting = entry;
+            return false;
+        }
+        return true;
+    }
+
+    /** The tries' Exit spans in the order they ended; null when no span per try is made (one Exit span stands for them). */
+    public java.util.List<ExitSpan> tries() {
+        return tries;
     }
 
     /** The Exit span's peer: the upstream host the router used, else the authority the header named. */

@@ -67,7 +67,7 @@ public final class TracingFilter implements StreamFilter {
     private final SpanSampler sampler;
     /** Envoy's Fluentd tracer logs every span it finishes, sampled or not (the flag only propagates). */
     private final boolean reportsUnsampled;
-    /** The request's span for the router's spans per try; not SkyWalking's. */
+    /** The request's span for the router's spans per try. */
     private UpstreamSpans upstream;
 
     private TracingFilter(TracingConfig config, SpanSink sink) {
@@ -260,7 +260,7 @@ public final class TracingFilter implements StreamFilter {
         traceId = skyWalkingContext.traceId();
         spanId = "0";
         recordTraceId();
-        skyWalkingContext.inject(headers);
+        skyWalkingContext.inject(headers, config.spawnUpstreamSpan());
         requestTags = SpanTags.request(headers, config, routeTracing, decoder);
     }
 
@@ -301,20 +301,19 @@ public final class TracingFilter implements StreamFilter {
             decoder.streamInfo().traceId(traceId);
             decoder.streamInfo().spanId(spanId);
             decoder.streamInfo().traceForced(sampled && forced);
-            if (skyWalkingContext == null) {
-                if (upstream == null) {
-                    upstream = new UpstreamSpans(config, sink, zipkin, reportsUnsampled || datadogTrace != null,
-                            decoder.streamInfo());
-                    upstream.datadog = datadogTrace;
-                    decoder.streamInfo().upstreamSpans(upstream);
-                }
-                upstream.traceId = traceId;
-                upstream.spanId = spanId;
-                upstream.parentSpanId = parentSpanId;
-                upstream.traceState = traceState;
-                upstream.sampled = sampled;
-                upstream.routeTracing = routeTracing;
+            if (upstream == null) {
+                upstream = new UpstreamSpans(config, sink, zipkin, reportsUnsampled || datadogTrace != null,
+                        decoder.streamInfo());
+                upstream.datadog = datadogTrace;
+                upstream.skyWalking = skyWalkingContext;
+                decoder.streamInfo().upstreamSpans(upstream);
             }
+            upstream.traceId = traceId;
+            upstream.spanId = spanId;
+            upstream.parentSpanId = parentSpanId;
+            upstream.traceState = traceState;
+            upstream.sampled = sampled;
+            upstream.routeTracing = routeTracing;
         }
     }
 
@@ -387,10 +386,13 @@ public final class TracingFilter implements StreamFilter {
         if (grpcResponseTags != null) {
             tags.putAll(grpcResponseTags);
         }
-        sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
+        FinishedSpan span = new FinishedSpan(traceId, spanId, parentSpanId, operation,
                 config.egress() && !(upstream != null && config.spawnUpstreamSpan()) ? FinishedSpan.Kind.CLIENT
                         : FinishedSpan.Kind.SERVER,
                 startEpochNanos, Math.max(end, startEpochNanos), tags, "true".equals(tags.get("error")),
-                traceState, shared, skyWalkingContext));
+                traceState, shared, skyWalkingContext);
+        if (skyWalkingContext == null || skyWalkingContext.entryFinished(span)) {
+            sink.export(span);
+        }
     }
 }

@@ -16,7 +16,8 @@ import io.remora.config.TracingConfig;
  * own. Datadog's is dd-trace-cpp's child span ({@code envoy.proxy}, the name as its resource, Datadog's
  * headers and W3C's upstream). OpenTelemetry's is a CLIENT span; Zipkin's is CLIENT when the connection manager spawns
  * upstream spans, else of the listener's direction, and an ingress one shares the request span's
- * ids under {@code shared_span_context} (Envoy's Zipkin tracer).
+ * ids under {@code shared_span_context} (Envoy's Zipkin tracer). SkyWalking's is an Exit span of the
+ * request's segment, named by the upstream request's path (Envoy's SkyWalking Span::injectContext).
  */
 public final class UpstreamSpans {
 
@@ -28,6 +29,8 @@ public final class UpstreamSpans {
     private final boolean reportsUnsampled;
     /** Non-null for Datadog: its headers out, each try a child span of the request's. */
     DatadogTrace datadog;
+    /** Non-null for SkyWalking: each try an Exit span of the request's segment. */
+    SkyWalkingContext skyWalking;
     private final StreamInfo info;
     String traceId;
     String spanId;
@@ -55,15 +58,22 @@ public final class UpstreamSpans {
      *
      * @param observabilityName the route cluster's {@code alt_stat_name}, else its name
      * @param attempt           the try's number, 1 for the first
+     * @param host              the try's host ({@code 10.0.0.1:8080}), SkyWalking's target address
      */
-    public UpstreamSpan start(String cluster, String observabilityName, int attempt, Http2Headers headers) {
+    public UpstreamSpan start(String cluster, String observabilityName, int attempt, Http2Headers headers,
+                              java.net.SocketAddress host) {
         long start = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
         FinishedSpan.Kind kind = zipkin == null || config.spawnUpstreamSpan() || config.egress()
                 ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER;
         boolean shared = zipkin != null && kind == FinishedSpan.Kind.SERVER && zipkin.sharedSpanContext();
         String id = shared ? spanId : TraceContext.newSpanId();
         String parent = shared ? parentSpanId : spanId;
-        if (datadog != null) {
+        String name = "router " + observabilityName + " egress";
+        if (skyWalking != null) {
+            id = Integer.toString(skyWalking.startTry(headers, io.remora.accesslog.AccessLogFormatter.address(host, true)));
+            parent = "0";
+            name = headers.path() == null ? "" : headers.path().toString();
+        } else if (datadog != null) {
             // Envoy's Datadog Span::spawnChild: dd-trace-cpp's child span, whose context goes upstream.
             long child = DatadogTrace.newSpanId();
             id = TraceContext.hex(child);
@@ -73,8 +83,7 @@ public final class UpstreamSpans {
         } else {
             TraceContext.injectTraceparent(headers, traceId, id, sampled, traceState);
         }
-        UpstreamSpan span = new UpstreamSpan(this, id, parent, "router " + observabilityName + " egress", kind, shared,
-                start);
+        UpstreamSpan span = new UpstreamSpan(this, id, parent, name, kind, shared, start);
         if (attempt > 1) {
             span.tags.put("retry.count", Integer.toString(attempt - 1));
         }
@@ -92,6 +101,14 @@ public final class UpstreamSpans {
         long end = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
         java.util.Map<String, String> tags = s.tags;
         SpanTags.upstream(tags, s, info, config, routeTracing);
+        if (skyWalking != null) {
+            FinishedSpan entry = skyWalking.tryFinished(new SkyWalkingContext.ExitSpan(Integer.parseInt(s.spanId), s.name,
+                    s.startEpochNanos, Math.max(end, s.startEpochNanos), tags, "true".equals(tags.get("error"))));
+            if (entry != null) {
+                sink.export(entry);
+            }
+            return;
+        }
         sink.export(new FinishedSpan(traceId, s.spanId, s.parentSpanId, s.name, s.kind, s.startEpochNanos,
                 Math.max(end, s.startEpochNanos), tags, "true".equals(tags.get("error")), traceState, s.shared));
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * istio.stats {@code definitions} as istio-proxy records them: the value expression printed and
@@ -83,6 +84,27 @@ class IstioCustomMetricsE2ETest {
         assertEquals(1, PrometheusSamples.sampleSubset(proxy, "istio_requests_total", Map.of("response_code", "200")),
                 prom);
         assertEquals(0, PrometheusSamples.sample(proxy, "istio_requests_total", Map.of()), prom);
+    }
+
+    /**
+     * Envoy's counter add(0) and gauge set(0) mark the stat used, as istio-proxy records custom
+     * metrics: series made at 0 are on {@code ?usedonly}.
+     */
+    @Test
+    void seriesAddedToOrSetByZeroAreUsed() throws Exception {
+        assertEquals(200, Curl.get(ports.get("http"), "/used").status());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!proxy.admin("/stats/prometheus").contains("\nistio_negative ") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        String used = proxy.admin("/stats/prometheus?usedonly");
+        assertTrue(zero(used, "istio_failing_amount"), "a counter added 0 to: " + used);
+        assertTrue(zero(used, "istio_negative"), "a gauge set to 0: " + used);
+        assertTrue(zero(used, "istio_fraction"), "a gauge set to 0: " + used);
+    }
+
+    private static boolean zero(String exposition, String series) {
+        return java.util.regex.Pattern.compile("(?m)^" + series + " 0(\\.0)?$").matcher(exposition).find();
     }
 
     @Test

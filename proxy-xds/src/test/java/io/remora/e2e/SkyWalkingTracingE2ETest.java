@@ -319,6 +319,106 @@ class SkyWalkingTracingE2ETest {
     }
 
     /**
+     * With {@code spawn_upstream_span} each try is an Exit span of the request's segment, as Envoy's
+     * SkyWalking Span::spawnChild makes it (ids 1, 2, ... under the Entry span 0): named by the
+     * upstream request's path (after prefix_rewrite, Envoy's injectContext), the upstream host as its
+     * peer, the try's tags (retry.count, status_code, error), and its own {@code sw8} (its span id,
+     * the host as target address) going upstream. The segment goes once, with every span.
+     */
+    @Test
+    void eachTryIsAnExitSpanOfTheSegmentAndSendsItsOwnSw8() throws Exception {
+        java.util.Set<String> failed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        LinkedBlockingQueue<String> sent = new LinkedBlockingQueue<>();
+        try (Oap oap = new Oap(); TestUpstream up = TestUpstream.start((ctx, req, n) -> {
+            sent.add(req.headers().get("sw8", "-") + " " + req.uri());
+            boolean fail = failed.add(req.headers().get("x-request-id"));
+            TestUpstream.send(ctx, req, fail ? 503 : 200, fail ? "busy" : "ok");
+        })) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String tracing = """
+                    tracing:
+                      random_sampling: { value: 100 }
+                      spawn_upstream_span: true
+                      provider:
+                        name: envoy.tracers.skywalking
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.config.trace.v3.SkyWalkingConfig
+                          grpc_service: { envoy_grpc: { cluster_name: skywalking-oap } }
+                    """;
+            String http = Bootstraps.httpListener("http", "", tracing, """
+                    - match: { prefix: "/shop/" }
+                      route: { cluster: up, prefix_rewrite: "/", retry_policy: { retry_on: 5xx, num_retries: 1 } }
+                    - match: { prefix: "/local" }
+                      direct_response: { status: 204 }
+                    """);
+            String clusters = Bootstraps.cluster("up", false, null, up.port()) + "\n"
+                    + Bootstraps.cluster("skywalking-oap", true, null, oap.server.getPort());
+            String yaml = "node: { id: \"" + NODE_ID + "\", cluster: " + NODE_CLUSTER + " }\n"
+                    + Bootstraps.listeners(admin, http, clusters, Map.of("http", port));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, Curl.get(port, "/shop/cart").status());
+                String host = "127.0.0.1:" + up.port();
+                String[] first = sent.poll(5, TimeUnit.SECONDS).split(" ");
+                String[] second = sent.poll(5, TimeUnit.SECONDS).split(" ");
+                assertEquals("/cart", first[1]);
+                String[] sw8First = first[0].split("-", -1);
+                String[] sw8Second = second[0].split("-", -1);
+                assertEquals(8, sw8First.length, first[0]);
+                assertEquals("1", sw8First[3], "the first try's Exit span");
+                assertEquals("2", sw8Second[3], "the retry's Exit span");
+                assertEquals(sw8First[2], sw8Second[2], "one segment");
+                assertEquals("/shop/cart", unb64(sw8First[6]), "the endpoint is the Entry span's");
+                assertEquals(host, unb64(sw8First[7]), "the try's host is the target address");
+
+                Map<Integer, List<Object>> segment = oap.next();
+                assertNotNull(segment);
+                assertEquals(unb64(sw8First[2]), str(segment, 2));
+                List<Map<Integer, List<Object>>> spans = messages(segment, 3);
+                assertEquals(3, spans.size(), "the Entry span and one Exit span per try");
+                Map<Integer, List<Object>> entry = spans.get(0);
+                assertEquals(0, num(entry, 1));
+                assertEquals(0, num(entry, 8), "Entry");
+                assertEquals("/shop/cart", str(entry, 6));
+                for (int i = 1; i <= 2; i++) {
+                    Map<Integer, List<Object>> exit = spans.get(i);
+                    assertEquals(i, num(exit, 1));
+                    assertEquals(0, num(exit, 2), "the Entry span is the parent");
+                    assertEquals(1, num(exit, 8), "Exit");
+                    assertEquals(3, num(exit, 9), "Http layer");
+                    assertEquals(9000, num(exit, 10));
+                    assertEquals("/cart", str(exit, 6), "the upstream request's path");
+                    assertEquals(host, str(exit, 7), "the upstream host is the peer");
+                    Map<String, String> tags = tags(exit);
+                    assertEquals(host, tags.get("upstream_address"));
+                    assertEquals("up", tags.get("upstream_cluster"));
+                    assertEquals("proxy", tags.get("component"));
+                    assertNull(tags.get("peer.address"));
+                    assertNull(tags.get("http.status_code"));
+                }
+                Map<Integer, List<Object>> failedTry = spans.get(1);
+                assertEquals("503", tags(failedTry).get("status_code"));
+                assertEquals("true", tags(failedTry).get("error"));
+                assertEquals(1, num(failedTry, 11), "the 503 try is an error span");
+                assertNull(tags(failedTry).get("retry.count"));
+                Map<Integer, List<Object>> retry = spans.get(2);
+                assertEquals("200", tags(retry).get("status_code"));
+                assertEquals("1", tags(retry).get("retry.count"));
+                assertEquals(0, num(retry, 11));
+                assertFalse(oap.segments.poll(1, TimeUnit.SECONDS) != null, "one segment only");
+
+                // No try, no Exit span: Envoy's Entry span alone.
+                assertEquals(204, Curl.get(port, "/local").status());
+                Map<Integer, List<Object>> local = oap.next();
+                assertNotNull(local);
+                List<Map<Integer, List<Object>>> localSpans = messages(local, 3);
+                assertEquals(1, localSpans.size(), "the Entry span only");
+                assertEquals("/local", str(localSpans.get(0), 6));
+            }
+        }
+    }
+
+    /**
      * A segment the connection manager's decision started follows a route looked up again
      * (Envoy's refreshTracing calls setSampled): the new route's overall_sampling 0 says no, and
      * a SkyWalking span, already started, is then only marked skip-analysis.

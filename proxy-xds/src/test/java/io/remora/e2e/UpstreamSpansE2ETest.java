@@ -1,6 +1,7 @@
 package io.remora.e2e;
 
 import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -50,7 +51,8 @@ class UpstreamSpansE2ETest {
             String tp = req.headers().get("traceparent");
             traceparents.add(tp == null ? "" : tp);
             boolean fail = req.headers().contains("x-fail-first") && failed.add(req.headers().get("x-request-id"));
-            TestUpstream.send(ctx, req, fail ? 503 : 200, fail ? "busy" : "ok");
+            String status = req.headers().get("x-status");
+            TestUpstream.send(ctx, req, status != null ? Integer.parseInt(status) : fail ? 503 : 200, fail ? "busy" : "ok");
         });
         String routes = """
                 - match: { prefix: "/" }
@@ -173,6 +175,26 @@ class UpstreamSpansE2ETest {
         assertEquals("00-" + traceId + "-" + hex(first.getSpanId()) + "-01", firstSent);
         assertEquals("00-" + traceId + "-" + hex(retry.getSpanId()) + "-01", retrySent);
         assertEquals("200", attr(request, "http.status_code"));
+        assertEquals(Status.StatusCode.STATUS_CODE_ERROR, first.getStatus().getCode());
+        assertEquals(Status.StatusCode.STATUS_CODE_UNSET, retry.getStatus().getCode());
+        assertEquals(Status.StatusCode.STATUS_CODE_UNSET, request.getStatus().getCode());
+    }
+
+    /**
+     * Envoy's OpenTelemetry span status (Span::setTag of http.status_code): a 4xx is an error on a
+     * CLIENT span (the try) but not on a SERVER one (the request's, with spawn_upstream_span).
+     */
+    @Test
+    void aClientErrorMarksTheTrysClientSpanOnly() throws Exception {
+        OtlpTraceReceiver collector = collectors.get("spawn");
+        assertEquals(404, get(ports.get("spawn"), Map.of("x-status", "404")).statusCode());
+        List<Span> spans = spans(collector, 2);
+        Span request = named(spans, "egress ");
+        Span attempt = named(spans, "router up egress");
+        assertEquals("404", attr(attempt, "http.status_code"));
+        assertEquals(Status.StatusCode.STATUS_CODE_ERROR, attempt.getStatus().getCode());
+        assertEquals(Span.SpanKind.SPAN_KIND_SERVER, request.getKind());
+        assertEquals(Status.StatusCode.STATUS_CODE_UNSET, request.getStatus().getCode());
     }
 
     @Test
@@ -221,6 +243,9 @@ class UpstreamSpansE2ETest {
         assertEquals("true", attr(attempt, "error"));
         assertEquals("remote connection failure", attr(attempt, "error.reason"));
         assertEquals("0", attr(attempt, "http.status_code"));
+        // Envoy sets the status from the status code alone: 0 is no error status, a 503 is.
+        assertEquals(Status.StatusCode.STATUS_CODE_UNSET, attempt.getStatus().getCode());
+        assertEquals(Status.StatusCode.STATUS_CODE_ERROR, named(spans, "ingress").getStatus().getCode());
         assertEquals("UF", attr(attempt, "response_flags"));
         assertEquals("-", attr(attempt, "http.protocol"), "no upstream stream");
         assertTrue(attr(attempt, "upstream_address").startsWith("127.0.0.1:"));

@@ -93,7 +93,7 @@ final class Attempts {
             // As Envoy's UpstreamRequest: the try's span is named by the route's cluster and sends its own context.
             String alt = r.cluster.config().altStatName();
             a.span = spans.start(r.cluster.config().name(), alt == null || alt.isEmpty() ? r.cluster.config().name() : alt,
-                    r.info.attemptCount, h);
+                    r.info.attemptCount, h, host.address());
         }
         r.current = a;
         a.start();

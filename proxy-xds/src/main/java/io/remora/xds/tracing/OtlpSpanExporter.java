@@ -158,10 +158,49 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
         for (Map.Entry<String, String> e : s.attributes().entrySet()) {
             b.addAttributes(kv(e.getKey(), e.getValue()));
         }
-        if (s.error()) {
-            b.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR));
+        Status.StatusCode code = statusCode(s);
+        if (code != Status.StatusCode.STATUS_CODE_UNSET) {
+            b.setStatus(Status.newBuilder().setCode(code));
         }
         return b.build();
+    }
+
+    /**
+     * Envoy's OpenTelemetry Span::setTag: {@code http.status_code} sets ERROR for a 5xx, and for a
+     * 4xx on a CLIENT span; a later {@code grpc.status_code} decides instead (CLIENT: any status but
+     * OK; SERVER: the statuses that blame the server), a value that is no number leaving it unset.
+     * Envoy's {@code error} tag is an attribute only.
+     */
+    static Status.StatusCode statusCode(FinishedSpan s) {
+        boolean client = s.kind() == FinishedSpan.Kind.CLIENT;
+        Status.StatusCode code = Status.StatusCode.STATUS_CODE_UNSET;
+        Long http = unsigned(s.attributes().get("http.status_code"));
+        if (http != null && (http >= 500 || http >= 400 && client)) {
+            code = Status.StatusCode.STATUS_CODE_ERROR;
+        }
+        String grpcTag = s.attributes().get("grpc.status_code");
+        if (grpcTag != null) {
+            Long grpc = unsigned(grpcTag);
+            boolean error = grpc != null && (client ? grpc != 0
+                    : grpc == 2 || grpc == 4 || grpc == 12 || grpc == 13 || grpc == 14 || grpc == 15);
+            code = error ? Status.StatusCode.STATUS_CODE_ERROR : Status.StatusCode.STATUS_CODE_UNSET;
+        }
+        return code;
+    }
+
+    /** absl::SimpleAtoi into an unsigned: a decimal, nothing else; null when it is not one. */
+    private static Long unsigned(String v) {
+        if (v == null) {
+            return null;
+        }
+        String t = v.trim();
+        if (t.startsWith("+")) {
+            t = t.substring(1);
+        }
+        if (t.isEmpty() || t.length() > 19 || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return null;
+        }
+        return Long.parseLong(t);
     }
 
     private static KeyValue kv(String k, String v) {

@@ -13,7 +13,7 @@ import java.util.Set;
 /**
  * A request's span as the {@code skywalking.v3.SegmentObject} Envoy's tracer reports, written
  * field by field (the SkyWalking protos are not a dependency): an Entry span with the connection
- * manager's tags and an Exit span with the upstream's, both Http layer, component 9000 (Envoy's
+ * manager's tags and an Exit span with the upstream's (one per try when the router spawns them), all Http layer, component 9000 (Envoy's
  * id in SkyWalking's component list), both referring to the caller's segment when it sent
  * {@code sw8}. Envoy's tag names are SkyWalking's where it renames them: {@code http.url} is
  * {@code url}, {@code http.status_code} {@code status_code}, {@code peer.address} the span's peer,
@@ -37,7 +37,13 @@ final class SkyWalkingSegmentEncoder {
             string(out, 1, c.traceId());
             string(out, 2, c.segmentId());
             out.writeByteArray(3, span(s, c, false));
-            out.writeByteArray(3, span(s, c, true));
+            if (c.tries() == null) {
+                out.writeByteArray(3, span(s, c, true));
+            } else {
+                for (SkyWalkingContext.ExitSpan t : c.tries()) {
+                    out.writeByteArray(3, trySpan(t, c));
+                }
+            }
             string(out, 4, c.service());
             string(out, 5, c.serviceInstance());
         });
@@ -71,6 +77,36 @@ final class SkyWalkingSegmentEncoder {
             }
             if (!exit && c.skipAnalysis()) {
                 out.writeBool(14, true);
+            }
+        });
+    }
+
+    /**
+     * A try's Exit span, as Envoy's router makes it through Span::spawnChild: the request's Entry
+     * span as parent, every tag of the try's span (SkyWalking's names; {@code peer.address} is the
+     * span's peer, {@code error} also its error flag).
+     */
+    private static byte[] trySpan(SkyWalkingContext.ExitSpan t, SkyWalkingContext c) {
+        return message(out -> {
+            int32(out, 1, t.spanId());
+            int64(out, 3, t.startEpochNanos() / 1_000_000L);
+            int64(out, 4, t.endEpochNanos() / 1_000_000L);
+            if (c.parent() != null) {
+                out.writeByteArray(5, reference(c));
+            }
+            string(out, 6, t.operation());
+            String peer = t.tags().get("peer.address");
+            string(out, 7, peer == null ? "" : peer);
+            int32(out, 8, SPAN_TYPE_EXIT);
+            int32(out, 9, SPAN_LAYER_HTTP);
+            int32(out, 10, COMPONENT_ENVOY);
+            if (t.error()) {
+                out.writeBool(11, true);
+            }
+            for (Map.Entry<String, String> e : t.tags().entrySet()) {
+                if (!e.getKey().equals("peer.address")) {
+                    out.writeByteArray(12, tag(tagName(e.getKey()), e.getValue()));
+                }
             }
         });
     }

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.remora.extensions.cel.CelProgram;
 import io.remora.stats.EnvoyBuckets;
+import io.remora.stats.UsedStats;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -172,8 +173,11 @@ final class IstioMetrics {
             }
         }
         if (dims != null) {
+            // A standard tag only overrides a standard metric's own (istio-proxy's tag_overrides_);
+            // what a custom metric is given, or any other tag, is added (its tag_additions_).
+            boolean standard = !labels.isEmpty();
             for (Map.Entry<String, CelProgram> e : dims.entrySet()) {
-                if (!labels.contains(e.getKey())) {
+                if (!labels.contains(e.getKey()) && !(standard && STANDARD_TAGS.contains(e.getKey()))) {
                     String v = dimension(e.getValue(), attributes);
                     key.append('\0').append(e.getKey()).append('=').append(v);
                     tags.add(Tag.of(e.getKey(), v));
@@ -183,11 +187,12 @@ final class IstioMetrics {
         return scope.get(key.toString(), () -> switch (kind) {
             case HISTOGRAM -> made(DistributionSummary.builder(metric).tags(tags)
                     .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(registry));
-            case COUNTER -> made(Counter.builder(metric).tags(tags).register(registry));
+            // Made to be added to or set at once, even by 0: Envoy's used flag (usedonly) is set then.
+            case COUNTER -> made(UsedStats.written(registry, Counter.builder(metric).tags(tags).register(registry)));
             case GAUGE -> {
                 AtomicLong holder = new AtomicLong();
-                yield new IstioSeries.Made(holder,
-                        Gauge.builder(metric, holder, AtomicLong::doubleValue).tags(tags).register(registry));
+                yield new IstioSeries.Made(holder, UsedStats.written(registry,
+                        Gauge.builder(metric, holder, AtomicLong::doubleValue).tags(tags).register(registry)));
             }
         });
     }

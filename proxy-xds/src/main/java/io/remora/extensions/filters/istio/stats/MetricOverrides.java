@@ -20,10 +20,12 @@ import java.util.TreeMap;
 /**
  * {@code stats.PluginConfig}'s {@code definitions} (custom metrics) and {@code metrics}
  * overrides, applied in order as istio-proxy applies them: {@code drop}, {@code tags_to_remove}
- * and {@code dimensions} (a tag's value as a CEL expression; a standard tag's replaced, any other
- * added), for one metric or, unnamed, for all (custom ones included). A later entry re-adds a tag
- * an earlier one removed. As istio-proxy, an expression that does not parse drops its tag (or its
- * definition) with a warning rather than failing the listener.
+ * (standard tags of standard metrics only) and {@code dimensions} (a tag's value as a CEL
+ * expression; a standard tag's replaced where a standard metric carries it, any other tag added,
+ * every tag of a custom metric added), for one metric or, unnamed, for all (custom ones included).
+ * A later entry re-adds a tag an earlier one removed. As istio-proxy, an expression that does not
+ * parse removes its standard tag, leaves any other tag as it was, and drops its definition, with a
+ * warning rather than failing the listener.
  */
 final class MetricOverrides {
 
@@ -93,15 +95,15 @@ final class MetricOverrides {
             }
             return;
         }
+        // As istio-proxy: only a standard metric's standard tags can be removed; an added tag stays.
+        List<String> standard = targets.stream().filter(IstioMetrics.ALL::contains).toList();
         for (String tag : IstioProtos.<String>repeated(mc, "tags_to_remove")) {
-            boolean known = IstioMetrics.STANDARD_TAGS.contains(tag)
-                    || targets.stream().anyMatch(t -> dimensions.getOrDefault(t, Map.of()).containsKey(tag));
-            if (!known) {
+            if (!IstioMetrics.STANDARD_TAGS.contains(tag)) {
                 ctx.warnOnce("istio.stats.tag:" + tag, "istio.stats: '" + tag + "' is not a standard tag; not removed,"
                         + " at " + mp.field("tags_to_remove"));
                 continue;
             }
-            targets.forEach(t -> remove(t, tag));
+            standard.forEach(t -> remove(t, tag));
         }
         Map<String, String> dims = new TreeMap<>();
         for (Message e : IstioProtos.<Message>repeated(mc, "dimensions")) {
@@ -109,8 +111,13 @@ final class MetricOverrides {
         }
         dims.forEach((tag, text) -> {
             CelProgram p = expression(text, mp.field("dimensions").key(tag), ctx);
-            for (String t : targets) {
+            if (p == null && !IstioMetrics.STANDARD_TAGS.contains(tag)) {
+                // istio-proxy skips it: an earlier addition of the tag stays.
+                return;
+            }
+            for (String t : p == null ? standard : targets) {
                 if (p == null) {
+                    // istio-proxy: a standard tag whose expression does not parse is removed.
                     remove(t, tag);
                 } else {
                     dimensions.computeIfAbsent(t, k -> new LinkedHashMap<>()).put(tag, p);
