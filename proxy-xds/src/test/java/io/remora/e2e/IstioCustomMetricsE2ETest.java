@@ -50,17 +50,30 @@ class IstioCustomMetricsE2ETest {
     @BeforeAll
     static void start() throws Exception {
         upstream = TestUpstream.text("ok");
-        String listeners = Bootstraps.httpListenerWithFilters("http", HTTP_STATS,
-                "- { match: { prefix: \"/\" }, route: { cluster: web } }")
-                + Bootstraps.tcpListener("tcp", "", TCP_STATS, "web", "");
         ports = Map.of("http", ProxyProcess.freePort(), "tcp", ProxyProcess.freePort());
+        proxy = startHttpAndTcp(HTTP_STATS, TCP_STATS, upstream, ports);
+    }
+
+    /**
+     * A proxy with an HTTP listener on {@code ports.get("http")} and a TCP one on {@code ports.get("tcp")},
+     * each with its istio.stats filters, both to {@code upstream} (cluster {@code web}).
+     */
+    static ProxyProcess startHttpAndTcp(String httpStats, String tcpStats, TestUpstream upstream,
+            Map<String, Integer> ports) throws Exception {
+        String listeners = Bootstraps.httpListenerWithFilters("http", httpStats,
+                "- { match: { prefix: \"/\" }, route: { cluster: web } }")
+                + Bootstraps.tcpListener("tcp", "", tcpStats, "web", "");
         int admin = ProxyProcess.freePort();
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
+        return ProxyProcess.start(Bootstraps.listeners(admin, listeners,
                 Bootstraps.cluster("web", false, null, upstream.port()), ports), admin);
     }
 
     @AfterAll
     static void stop() throws Exception {
+        stop(proxy, upstream);
+    }
+
+    static void stop(ProxyProcess proxy, TestUpstream upstream) throws Exception {
         if (proxy != null) {
             proxy.close();
         }

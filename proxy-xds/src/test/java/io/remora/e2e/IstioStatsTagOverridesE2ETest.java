@@ -56,23 +56,13 @@ class IstioStatsTagOverridesE2ETest {
     @BeforeAll
     static void start() throws Exception {
         upstream = TestUpstream.text("ok");
-        String listeners = Bootstraps.httpListenerWithFilters("http", HTTP_STATS,
-                "- { match: { prefix: \"/\" }, route: { cluster: web } }")
-                + Bootstraps.tcpListener("tcp", "", TCP_STATS, "web", "");
         ports = Map.of("http", ProxyProcess.freePort(), "tcp", ProxyProcess.freePort());
-        int admin = ProxyProcess.freePort();
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
-                Bootstraps.cluster("web", false, null, upstream.port()), ports), admin);
+        proxy = IstioCustomMetricsE2ETest.startHttpAndTcp(HTTP_STATS, TCP_STATS, upstream, ports);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        IstioCustomMetricsE2ETest.stop(proxy, upstream);
     }
 
     @Test
