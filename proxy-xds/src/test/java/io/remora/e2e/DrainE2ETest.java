@@ -135,15 +135,24 @@ class DrainE2ETest {
      * listeners' connections, skip_exit never stops the listeners, and a later drain of all reaches the rest and,
      * after the drain time, stops every listener.
      */
+    /** Every request answered 200 "ok" by the listener itself. */
+    private static final String OK_ROUTE =
+            "- match: { prefix: \"/\" }\n  direct_response: { status: 200, body: { inline_string: ok } }";
+
+    /** A bootstrap with one HTTP listener "l" on {@code port} answering {@link #OK_ROUTE}. */
+    private static String okListener(int admin, int port) {
+        return Bootstraps.listeners(admin, Bootstraps.httpListener("l", "", "", OK_ROUTE),
+                Bootstraps.cluster("unused", false, null, ProxyProcess.freePort()), java.util.Map.of("l", port));
+    }
+
     @Test
     void inboundOnlyDrainLeavesOutboundListenersAndSkipExitKeepsThemAccepting() throws Exception {
         int admin = ProxyProcess.freePort();
         java.util.Map<String, Integer> ports = java.util.Map.of("in", ProxyProcess.freePort(),
                 "out", ProxyProcess.freePort());
-        String ok = "- match: { prefix: \"/\" }\n  direct_response: { status: 200, body: { inline_string: ok } }";
-        String listeners = ListenerSocketOptionsE2ETest.withFields(Bootstraps.httpListener("in", "", "", ok),
+        String listeners = ListenerSocketOptionsE2ETest.withFields(Bootstraps.httpListener("in", "", "", OK_ROUTE),
                 "traffic_direction: INBOUND") + "\n"
-                + ListenerSocketOptionsE2ETest.withFields(Bootstraps.httpListener("out", "", "", ok),
+                + ListenerSocketOptionsE2ETest.withFields(Bootstraps.httpListener("out", "", "", OK_ROUTE),
                 "traffic_direction: OUTBOUND");
         String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("unused", false, null,
                 ProxyProcess.freePort()), ports);
@@ -178,9 +187,7 @@ class DrainE2ETest {
     void aDrainWithoutGracefulStopsTheListenersAndLeavesTheServerLive() throws Exception {
         int admin = ProxyProcess.freePort();
         int port = ProxyProcess.freePort();
-        String ok = "- match: { prefix: \"/\" }\n  direct_response: { status: 200, body: { inline_string: ok } }";
-        String yaml = Bootstraps.listeners(admin, Bootstraps.httpListener("l", "", "", ok),
-                Bootstraps.cluster("unused", false, null, ProxyProcess.freePort()), java.util.Map.of("l", port));
+        String yaml = okListener(admin, port);
         try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx128m"), "--drain-time-s", "100",
                 "--drain-strategy", "immediate"); Socket open = new Socket("127.0.0.1", port)) {
             open.setSoTimeout(20_000);
@@ -213,9 +220,7 @@ class DrainE2ETest {
     void aGradualDrainClosesFewConnectionsAtItsStartAndAnImmediateOneEvery() throws Exception {
         int admin = ProxyProcess.freePort();
         int port = ProxyProcess.freePort();
-        String ok = "- match: { prefix: \"/\" }\n  direct_response: { status: 200, body: { inline_string: ok } }";
-        String yaml = Bootstraps.listeners(admin, Bootstraps.httpListener("l", "", "", ok),
-                Bootstraps.cluster("unused", false, null, ProxyProcess.freePort()), java.util.Map.of("l", port));
+        String yaml = okListener(admin, port);
         try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx128m"), "--drain-time-s", "100")) {
             assertEquals(200, Curl.run("-X", "POST",
                     "http://127.0.0.1:" + admin + "/drain_listeners?graceful&skip_exit").status());
