@@ -37,6 +37,7 @@ public final class StatsRegistry {
             new ConcurrentHashMap<>();
     private final ServerStats server;
     private final ListenerManagerStats listenerManager;
+    private final ClusterManagerStats clusterManager;
     private final RecentLookups recentLookups = new RecentLookups();
     private final ExportedNames exportedNames;
 
@@ -86,6 +87,7 @@ public final class StatsRegistry {
         }
         this.server = new ServerStats(registry);
         this.listenerManager = new ListenerManagerStats(registry);
+        this.clusterManager = ClusterManagerStats.of(registry);
     }
 
     /** Custom bounds replace the service-level objectives a histogram was built with. */
@@ -126,6 +128,10 @@ public final class StatsRegistry {
 
     public ListenerManagerStats listenerManager() {
         return listenerManager;
+    }
+
+    public ClusterManagerStats clusterManager() {
+        return clusterManager;
     }
 
     /** The stats of a cluster, by its stat name ({@code alt_stat_name} or name); kept across updates. */

@@ -71,7 +71,8 @@ public final class ClusterImpl implements Cluster {
         this.limits = ResourceLimits.of(config, layered);
         this.maintenance = new MaintenanceMode(name, layered);
         this.originalDstHosts = new OriginalDstHosts(this::config, stats);
-        this.membershipStats = new MembershipStats(stats);
+        this.membershipStats = new MembershipStats(stats, runtime == null ? null
+                : io.remora.stats.ClusterManagerStats.of(runtime.registry()).clusterUpdated);
         this.resilience = new ClusterResilience(name, stats, runtime, this::hostHealthChanged,
                 this::transportSocketFactory);
         this.socketTap = new ClusterSocketTap(runtime);
@@ -373,7 +374,7 @@ public final class ClusterImpl implements Cluster {
                         weightedHealth, stats.upstreamRqActive::get),
                 runtime == null ? null : stats.lbSubsets());
         prioritySet = next;
-        membershipStats.published(all, members.levels(), c);
+        membershipStats.published(all, members.levels(), c, initialized.isDone());
         if (applyConfigHealth || pendingDropped) {
             resilience.hostsChanged(all);
         }

@@ -3,6 +3,7 @@ package io.remora.upstream;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterConfig.DiscoveryType;
 import io.remora.server.Transport;
+import io.remora.stats.ClusterManagerStats;
 import io.remora.stats.StatsRegistry;
 import java.time.Duration;
 import java.util.Collection;
@@ -170,9 +171,16 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     public synchronized void update(Map<String, ClusterConfig> configs) {
         Map<String, Cluster> current = clusters;
         Map<String, Cluster> next = new LinkedHashMap<>();
+        ClusterManagerStats counts = stats.clusterManager();
         for (ClusterConfig given : configs.values()) {
             ClusterConfig c = given.upstreamBind() == null && defaultUpstreamBind != null
                     ? given.toBuilder().upstreamBind(defaultUpstreamBind).build() : given;
+            Cluster before = current.get(c.name());
+            if (before == null) {
+                counts.clusterAdded.increment();
+            } else if (!sameCluster(before.config(), c)) {
+                counts.clusterModified.increment();
+            }
             if (c.type() == DiscoveryType.AGGREGATE) {
                 next.put(c.name(), aggregate(c, current.get(c.name())));
                 continue;
@@ -212,6 +220,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
             if (next.get(e.getKey()) != e.getValue()) {
                 if (!next.containsKey(e.getKey())) {
                     stopRefresher(e.getKey());
+                    counts.clusterRemoved.increment();
                 }
                 if (e.getValue() instanceof ClusterImpl ci) {
                     ci.close();
@@ -225,7 +234,17 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
             }
         }
         clusters = Collections.unmodifiableMap(next);
+        counts.active(next.size());
         applyLocalZone(clusters);
+    }
+
+    /** The same cluster config: an EDS cluster's load assignment comes from EDS, not from the cluster. */
+    private static boolean sameCluster(ClusterConfig before, ClusterConfig now) {
+        if (now.type() == DiscoveryType.EDS && before.type() == DiscoveryType.EDS
+                && !java.util.Objects.equals(before.loadAssignment(), now.loadAssignment())) {
+            return before.toBuilder().loadAssignment(now.loadAssignment()).build().equals(now);
+        }
+        return before.equals(now);
     }
 
     /**

@@ -3,11 +3,12 @@ package io.remora.upstream;
 import io.remora.config.ClusterConfig;
 import io.remora.stats.ClusterStats;
 
+import io.micrometer.core.instrument.Counter;
+
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * A cluster's endpoint stats after each host set rebuild, as Envoy's ClusterImplBase publishes them
@@ -19,25 +20,41 @@ import java.util.Set;
  */
 final class MembershipStats {
     private final ClusterStats stats;
-    /** The hosts of each priority at the last rebuild, by identity. */
-    private List<Set<Host>> last = List.of();
+    private final Counter managerUpdates;
+    /** The hosts of each priority at the last rebuild, by identity, with their health and weight. */
+    private List<Map<Host, Long>> last = List.of();
 
-    MembershipStats(ClusterStats stats) {
+    /** @param managerUpdates {@code cluster_manager.cluster_updated}; null: not counted (a cluster without a runtime, in tests) */
+    MembershipStats(ClusterStats stats, Counter managerUpdates) {
         this.stats = stats;
+        this.managerUpdates = managerUpdates;
     }
 
-    void published(List<Host> all, List<List<Host>> levels, ClusterConfig c) {
-        List<Set<Host>> now = new ArrayList<>(levels.size());
+    /**
+     * @param initialized the cluster had initialized before this rebuild: from then on each priority whose hosts,
+     *                    health or weights changed is an update the cluster manager delivers
+     *                    ({@code cluster_manager.cluster_updated}), as Envoy's priority update callback, set up
+     *                    once the cluster initializes
+     */
+    void published(List<Host> all, List<List<Host>> levels, ClusterConfig c, boolean initialized) {
+        List<Map<Host, Long>> now = new ArrayList<>(levels.size());
         for (List<Host> level : levels) {
-            Set<Host> s = Collections.newSetFromMap(new IdentityHashMap<>());
-            s.addAll(level);
-            now.add(s);
+            Map<Host, Long> states = new IdentityHashMap<>();
+            for (Host h : level) {
+                states.put(h, ((long) h.weight() << 2) | (h.isHealthy() ? 1 : 0) | (h.isDegraded() ? 2 : 0));
+            }
+            now.add(states);
         }
         for (int p = 0; p < Math.max(now.size(), last.size()); p++) {
-            Set<Host> before = p < last.size() ? last.get(p) : Set.of();
-            Set<Host> after = p < now.size() ? now.get(p) : Set.of();
-            if (!before.equals(after)) {
+            Map<Host, Long> before = p < last.size() ? last.get(p) : Map.of();
+            Map<Host, Long> after = p < now.size() ? now.get(p) : Map.of();
+            if (!before.keySet().equals(after.keySet())) {
                 stats.membershipChange.increment();
+                if (initialized && managerUpdates != null) {
+                    managerUpdates.increment();
+                }
+            } else if (initialized && managerUpdates != null && !before.equals(after)) {
+                managerUpdates.increment();
             }
         }
         last = now;

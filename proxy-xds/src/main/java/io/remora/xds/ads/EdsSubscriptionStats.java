@@ -97,14 +97,17 @@ final class EdsSubscriptionStats {
      */
     void subscribed(XdsSnapshot s) {
         Map<String, XdsResource> assignments = s.state(XdsResourceType.ENDPOINT).resources();
+        long warming = 0;
         for (Cluster c : s.clusters().values()) {
             String service = XdsDependencies.edsServiceName(c);
             if (service != null) {
                 // a CDS cluster warms until its load assignment comes (ClusterManagerImpl's warming_state)
-                ClusterConfigUpdateStats.of(registry, statName(c)).warmingState
-                        .set(assignments.containsKey(service) ? 0 : 1);
+                boolean warms = !assignments.containsKey(service);
+                ClusterConfigUpdateStats.of(registry, statName(c)).warmingState.set(warms ? 1 : 0);
+                warming += warms ? 1 : 0;
             }
         }
+        io.remora.stats.ClusterManagerStats.of(registry).warming(warming);
         Set<String> now = new HashSet<>();
         for (List<Ref> refs : refs(s).values()) {
             for (Ref ref : refs) {

@@ -51,7 +51,7 @@ class ListenerManagerStatsE2ETest extends MeshTestBase {
         mesh.withholdExtraRoute = true;
         mesh.ldsVersion = "2";
         cp.set(mesh.snapshot());
-        awaitMetric(LM + "total_listeners_warming", 1.0);
+        proxy.awaitMetric(LM + "total_listeners_warming", 1.0);
         assertEquals(1.0, proxy.metric(LM + "total_listeners_active"));
         assertEquals(4.0, proxy.metric(LM + "listener_create_success"), "not on the workers while it warms");
         // added as LDS brings it (addOrUpdateListener), and dumped warming beside the active one
@@ -68,13 +68,13 @@ class ListenerManagerStatsE2ETest extends MeshTestBase {
         mesh.extraListenerPorts = List.of();
         mesh.ldsVersion = "2r";
         cp.set(mesh.snapshot());
-        awaitMetric(LM + "listener_removed", 1.0);
+        proxy.awaitMetric(LM + "listener_removed", 1.0);
         assertEquals(0.0, proxy.metric(LM + "total_listeners_warming"));
         assertNull(dynamicListenerOrNull("listener-" + extra));
         mesh.extraListenerPorts = List.of(extra);
         mesh.ldsVersion = "2";
         cp.set(mesh.snapshot());
-        awaitMetric(LM + "total_listeners_warming", 1.0);
+        proxy.awaitMetric(LM + "total_listeners_warming", 1.0);
         expect(3, 1, 1, 1, 4);
 
         mesh.withholdExtraRoute = false;
@@ -91,7 +91,7 @@ class ListenerManagerStatsE2ETest extends MeshTestBase {
         mesh.extraListenerPorts = List.of();
         mesh.ldsVersion = "3";
         cp.set(mesh.snapshot());
-        awaitMetric(LM + "listener_removed", 2.0);
+        proxy.awaitMetric(LM + "listener_removed", 2.0);
         assertEquals(1.0, proxy.metric(LM + "total_listeners_active"));
         assertEquals(1.0, proxy.metric(LM + "total_listeners_draining"));
         expect(3, 1, 1, 2, 6);
@@ -123,13 +123,5 @@ class ListenerManagerStatsE2ETest extends MeshTestBase {
                 + proxy.metric(LM + "listener_removed") + " create_success=" + proxy.metric(LM + "listener_create_success");
         assertEquals("added=" + (double) added + " modified=" + (double) modified + " in_place=" + (double) inPlace
                 + " removed=" + (double) removed + " create_success=" + (double) createSuccess, stats);
-    }
-
-    private void awaitMetric(String name, double value) throws InterruptedException {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-        while (proxy.metric(name) != value && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(value, proxy.metric(name), name);
     }
 }

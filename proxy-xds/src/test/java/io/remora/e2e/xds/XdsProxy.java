@@ -267,6 +267,15 @@ final class XdsProxy implements AutoCloseable {
     }
 
     /** One sample value from /stats/prometheus: the line starting with the name (and labels) given. */
+    /** Waits up to 10 s for the unlabelled metric to read {@code value}, then asserts it does. */
+    void awaitMetric(String name, double value) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (metric(name) != value && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(value, metric(name), name);
+    }
+
     double metric(String nameAndLabels) {
         for (String line : admin("/stats/prometheus").split("\n")) {
             if (line.startsWith(nameAndLabels + " ") || line.startsWith(nameAndLabels + "{")) {
