@@ -34,11 +34,16 @@ final class CounterResets {
 
     static void reset(MeterRegistry registry) {
         for (Meter m : registry.getMeters()) {
-            if (m instanceof Counter c) {
-                BASELINES.put(new Key(m), c.count());
-            } else if (m instanceof FunctionCounter c) {
-                BASELINES.put(new Key(m), c.count());
-            }
+            reset(m);
+        }
+    }
+
+    /** One meter's reset (a counter; others are left as they are). */
+    static void reset(Meter m) {
+        if (m instanceof Counter c) {
+            BASELINES.put(new Key(m), c.count());
+        } else if (m instanceof FunctionCounter c) {
+            BASELINES.put(new Key(m), c.count());
         }
     }
 

@@ -94,7 +94,11 @@ public final class EnvoyStatsFormat {
         Map<String, String> texts = new TreeMap<>();
         Map<String, Double> values = new TreeMap<>();
         Map<String, MeterValues.Histogram> histograms = new TreeMap<>();
+        java.util.Set<String> retired = RetiredClusters.of(registry);
         for (Meter m : registry.getMeters()) {
+            if (RetiredClusters.hidden(retired, m)) {
+                continue;
+            }
             MeterValues.Kind kind = MeterValues.kind(m);
             TextReadout text = kind == MeterValues.Kind.OTHER ? TextReadout.of(m) : null;
             if (kind == MeterValues.Kind.OTHER && text == null || !type.lists(kind, text != null)) {

@@ -124,7 +124,11 @@ public final class PrometheusExposition {
     private static String scrape(MeterRegistry registry, ExportedNames names, boolean usedOnly,
                                  Predicate<String> filter, boolean textReadouts) {
         Map<String, List<Series>> families = new TreeMap<>();
+        java.util.Set<String> retired = RetiredClusters.of(registry);
         for (Meter m : registry.getMeters()) {
+            if (RetiredClusters.hidden(retired, m)) {
+                continue;
+            }
             MeterValues.Kind kind = MeterValues.kind(m);
             if (kind == MeterValues.Kind.OTHER) {
                 TextReadout text = textReadouts ? TextReadout.of(m) : null;

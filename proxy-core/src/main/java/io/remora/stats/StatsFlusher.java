@@ -95,7 +95,11 @@ public final class StatsFlusher implements AutoCloseable {
         ExportedNames names = stats.exportedNames();
         Map<Meter, double[]> previous = last;
         last = new IdentityHashMap<>(previous.size() + 16);
+        java.util.Set<String> retired = RetiredClusters.of(stats.meterRegistry());
         for (Meter m : stats.meterRegistry().getMeters()) {
+            if (RetiredClusters.hidden(retired, m)) {
+                continue;
+            }
             MeterValues.Kind kind = MeterValues.kind(m);
             switch (kind) {
                 case COUNTER -> {

@@ -4,6 +4,7 @@ import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterConfig.DiscoveryType;
 import io.remora.server.Transport;
 import io.remora.stats.ClusterManagerStats;
+import io.remora.stats.RetiredClusters;
 import io.remora.stats.StatsRegistry;
 import java.time.Duration;
 import java.util.Collection;
@@ -192,6 +193,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 existing = null;
             }
             if (existing == null) {
+                RetiredClusters.restore(stats.meterRegistry(), statName(c));
                 ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)), secrets,
                         () -> io.remora.tls.TlsStats.cluster(stats.meterRegistry(), statName(c)), runtime);
                 created.update(c);
@@ -235,7 +237,21 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         }
         clusters = Collections.unmodifiableMap(next);
         counts.active(next.size());
+        retireStats(current, next);
         applyLocalZone(clusters);
+    }
+
+    /** Stat names no cluster has any more: their stats leave the exports, as Envoy's go with the cluster's scope. */
+    private void retireStats(Map<String, Cluster> before, Map<String, Cluster> after) {
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        for (Cluster c : after.values()) {
+            kept.add(statName(c.config()));
+        }
+        for (Cluster c : before.values()) {
+            if (!kept.contains(statName(c.config()))) {
+                RetiredClusters.retire(stats.meterRegistry(), statName(c.config()));
+            }
+        }
     }
 
     /** The same cluster config: an EDS cluster's load assignment comes from EDS, not from the cluster. */
@@ -259,6 +275,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
             if (existing != null) {
                 stopRefresher(c.name());
             }
+            RetiredClusters.restore(stats.meterRegistry(), statName(c));
             a = new AggregateCluster(c, stats.cluster(statName(c)), runtime::layeredRuntime);
         }
         a.update(c);
