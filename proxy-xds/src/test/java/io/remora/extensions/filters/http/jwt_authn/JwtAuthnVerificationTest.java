@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.jwt_authn;
 
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.testing.TestCerts;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
@@ -133,6 +134,38 @@ class JwtAuthnVerificationTest {
                 check(ed, token("{\"alg\":\"EdDSA\"}", PAYLOAD, in -> new byte[63])));
         // Envoy splits on '.' skipping empty parts: an empty signature leaves two parts.
         assertEquals(JwtStatus.BAD_FORMAT, check(ed, token("{\"alg\":\"none\"}", PAYLOAD, in -> new byte[0])));
+    }
+
+    /**
+     * Google's x509 key format (an object of kid to certificate PEM, as Firebase publishes), which
+     * jwt_verify_lib reads besides JWKS: RSA keys named by kid; any certificate that is not one
+     * with an RSA key rejects the whole set.
+     */
+    @Test
+    void x509CertificatesByKid() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        KeyPair k1 = g.generateKeyPair();
+        KeyPair k2 = g.generateKeyPair();
+        com.google.gson.JsonObject x509 = new com.google.gson.JsonObject();
+        x509.addProperty("k1", TestCerts.pem(TestCerts.selfSigned("k1", k1)));
+        x509.addProperty("k2", TestCerts.pem(TestCerts.selfSigned("k2", k2)));
+        String jwks = x509.toString();
+        assertEquals(2, JwksKeys.parse(jwks).keys().size(), JwksKeys.parse(jwks).problem());
+        SignFn byK2 = jca("SHA256withRSA", k2.getPrivate(), null);
+        assertEquals(JwtStatus.OK, check(jwks, token("{\"alg\":\"RS256\",\"kid\":\"k2\"}", PAYLOAD, byK2)));
+        assertEquals(JwtStatus.OK, check(jwks, token("{\"alg\":\"RS256\"}", PAYLOAD, byK2)), "no kid: every key");
+        assertEquals(JwtStatus.VERIFICATION_FAILS,
+                check(jwks, token("{\"alg\":\"RS256\",\"kid\":\"k1\"}", PAYLOAD, byK2)));
+        assertEquals(JwtStatus.JWKS_KID_ALG_MISMATCH,
+                check(jwks, token("{\"alg\":\"RS256\",\"kid\":\"k3\"}", PAYLOAD, byK2)));
+
+        x509.addProperty("ec", TestCerts.ca("ec").pem());
+        assertEquals(0, JwksKeys.parse(x509.toString()).keys().size(), "an EC certificate");
+        com.google.gson.JsonObject notAllCerts = new com.google.gson.JsonObject();
+        notAllCerts.addProperty("k1", TestCerts.pem(TestCerts.selfSigned("k1", k1)));
+        notAllCerts.addProperty("other", "text");
+        assertEquals("Jwks does not have [keys] field", JwksKeys.parse(notAllCerts.toString()).problem());
     }
 
     /** Envoy's Jwt::parseFromString: each malformation has its own status, found in this order. */
