@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.jwt_authn;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.matching.UriTemplate;
 import io.remora.route.CompiledHeaderMatcher;
+import io.remora.route.QueryParameterMatch;
 
 import java.util.List;
 import java.util.Locale;
@@ -11,10 +12,11 @@ import com.google.re2j.Pattern;
 /**
  * A {@code RequirementRule.match} (Envoy's jwt_authn {@code Matcher}): a prefix is compared with
  * the whole path, query included, as Envoy does; exact paths, path-separated prefixes, regexes and
- * URI templates ({@code path_match_policy}) with the path alone. Then every header matcher must match.
+ * URI templates ({@code path_match_policy}) with the path alone. Then every header matcher, and every
+ * query parameter matcher on the query as sent, must match.
  */
 record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate template, boolean caseSensitive,
-                     List<CompiledHeaderMatcher> headers) {
+                     List<CompiledHeaderMatcher> headers, QueryParameterMatch query) {
 
     enum Kind { PREFIX, PATH, PATH_SEPARATED_PREFIX, REGEX, TEMPLATE }
 
@@ -36,7 +38,7 @@ record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate templat
                 return false;
             }
         }
-        return true;
+        return query == null || query.matches(p);
     }
 
     private boolean pathMatches(String path) {

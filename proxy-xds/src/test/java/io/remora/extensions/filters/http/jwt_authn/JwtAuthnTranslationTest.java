@@ -1,5 +1,6 @@
 package io.remora.extensions.filters.http.jwt_authn;
 
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.translate.HcmListenerYaml;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -190,5 +192,40 @@ class JwtAuthnTranslationTest {
                 rules: [{ match: { prefix: / }, requirement_name: nope }]
                 """);
         assertEquals(HTTP + ".rules[0].requirement_name", e.path());
+    }
+
+    /** As Envoy's jwt_authn Matcher: a rule's query_parameters must match too, on the query as sent. */
+    @Test
+    void ruleQueryParametersMatchAsSent() {
+        var model = new BootstrapLoader().loadString(yaml("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules:
+                - match:
+                    prefix: /api
+                    query_parameters:
+                    - { name: debug, present_match: true }
+                    - { name: v, string_match: { exact: "a%20b" } }
+                  requires: { provider_name: p }
+                """), "jwt.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        JwtRouteMatch m = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules().get(0).match();
+        assertTrue(m.matches(new DefaultHttp2Headers().path("/api/x?debug&v=a%20b")));
+        assertFalse(m.matches(new DefaultHttp2Headers().path("/api/x?v=a%20b")), "debug absent");
+        assertFalse(m.matches(new DefaultHttp2Headers().path("/api/x?debug=1&v=a+b")), "v compared as sent");
+        assertFalse(m.matches(new DefaultHttp2Headers().path("/other?debug&v=a%20b")));
+    }
+
+    @Test
+    void ruleMatchersJwtAuthnCannotEvaluateAreRefusedByName() {
+        var e = fail("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules: [{ match: { prefix: /, grpc: {} }, requires: { provider_name: p } }]
+                """);
+        assertEquals(HTTP + ".rules[0].match.grpc", e.path());
+        e = fail("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules: [{ match: { prefix: /, query_parameters: [{ string_match: { exact: x } }] } }]
+                """);
+        assertEquals(HTTP + ".rules[0].match.query_parameters[0].name", e.path());
     }
 }
