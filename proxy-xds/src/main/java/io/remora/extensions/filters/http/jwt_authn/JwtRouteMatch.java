@@ -10,9 +10,9 @@ import java.util.Locale;
 import com.google.re2j.Pattern;
 
 /**
- * A {@code RequirementRule.match} (Envoy's jwt_authn {@code Matcher}): a prefix is compared with
- * the whole path, query included, as Envoy does; exact paths, path-separated prefixes, regexes and
- * URI templates ({@code path_match_policy}) with the path alone. Then every header matcher, and every
+ * A {@code RequirementRule.match} (Envoy's jwt_authn {@code Matcher}): prefixes, exact paths,
+ * path-separated prefixes, regexes and URI templates ({@code path_match_policy}) are compared with
+ * the path without its query and fragment, as Envoy's {@code PathMatcher} does. Then every header matcher, and every
  * query parameter matcher on the query as sent, must match.
  */
 record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate template, boolean caseSensitive,
@@ -48,7 +48,7 @@ record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate templat
         if (kind == Kind.TEMPLATE) {
             return template.matchesPath(path);
         }
-        String subject = kind == Kind.PREFIX ? path : withoutQuery(path);
+        String subject = withoutQuery(path);
         if (!caseSensitive) {
             subject = subject.toLowerCase(Locale.ROOT);
         }

@@ -228,4 +228,22 @@ class JwtAuthnTranslationTest {
                 """);
         assertEquals(HTTP + ".rules[0].match.query_parameters[0].name", e.path());
     }
+
+    /** Envoy's PathMatcher drops the query and fragment before a prefix is compared. */
+    @Test
+    void prefixIsComparedWithThePathWithoutItsQuery() {
+        var model = new BootstrapLoader().loadString(yaml("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules:
+                - match: { prefix: "/login?next=" }
+                  requires: { provider_name: p }
+                - match: { prefix: /API, case_sensitive: false }
+                  requires: { provider_name: p }
+                """), "jwt.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        List<JwtAuthnConfig.Rule> rules = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules();
+        assertFalse(rules.get(0).match().matches(new DefaultHttp2Headers().path("/login?next=/home")));
+        assertTrue(rules.get(1).match().matches(new DefaultHttp2Headers().path("/api/x?q=1")));
+        assertFalse(rules.get(1).match().matches(new DefaultHttp2Headers().path("/ap?i")));
+    }
 }
