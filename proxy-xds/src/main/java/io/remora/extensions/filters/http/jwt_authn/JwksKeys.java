@@ -3,7 +3,6 @@ package io.remora.extensions.filters.http.jwt_authn;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import javax.crypto.spec.SecretKeySpec;
 import java.io.ByteArrayInputStream;
@@ -58,14 +57,8 @@ record JwksKeys(List<Jwk> keys, String problem) {
     }
 
     static JwksKeys parse(String json) {
-        JsonObject root;
-        try {
-            JsonElement e = JsonParser.parseString(json);
-            if (!e.isJsonObject()) {
-                return new JwksKeys(List.of(), "Jwks is an invalid JSON");
-            }
-            root = e.getAsJsonObject();
-        } catch (RuntimeException e) {
+        JsonObject root = JwtToken.object(json);
+        if (root == null) {
             return new JwksKeys(List.of(), "Jwks is an invalid JSON");
         }
         if (!root.has("keys")) {

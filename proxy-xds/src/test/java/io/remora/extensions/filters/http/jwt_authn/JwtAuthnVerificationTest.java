@@ -168,6 +168,22 @@ class JwtAuthnVerificationTest {
         assertEquals("Jwks does not have [keys] field", JwksKeys.parse(notAllCerts.toString()).problem());
     }
 
+    /** Envoy reads tokens and key sets with protobuf's JSON parser, which takes no lenient JSON. */
+    @Test
+    void lenientJsonIsNotJson() {
+        String h = b64("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8));
+        java.util.function.Function<String, JwtStatus> payload = p ->
+                JwtToken.parse(h + "." + b64(p.getBytes(StandardCharsets.UTF_8)) + ".c2ln").status();
+        assertEquals(JwtStatus.OK, payload.apply(" {\"iss\":\"i\"}\n"));
+        assertEquals(JwtStatus.PAYLOAD_BAD_JSON, payload.apply("{'iss':'i'}"));
+        assertEquals(JwtStatus.PAYLOAD_BAD_JSON, payload.apply("{iss:\"i\"}"));
+        assertEquals(JwtStatus.PAYLOAD_BAD_JSON, payload.apply("{\"iss\":\"i\"} {}"));
+        assertEquals(JwtStatus.HEADER_BAD_JSON, JwtToken.parse(
+                b64("{alg:\"RS256\"}".getBytes(StandardCharsets.UTF_8)) + ".e30.c2ln").status());
+        assertEquals("Jwks is an invalid JSON", JwksKeys.parse("{keys:[]}").problem());
+        assertEquals("Jwks is an invalid JSON", JwksKeys.parse("{\"keys\":[]} // comment").problem());
+    }
+
     /** Envoy's Jwt::parseFromString: each malformation has its own status, found in this order. */
     @Test
     void parseStatusesAreEnvoys() {
