@@ -135,7 +135,12 @@ record JwksKeys(List<Jwk> keys, String problem) {
                 if (!alg.isEmpty() && !alg.startsWith("RS") && !alg.startsWith("PS")) {
                     throw new IllegalArgumentException("[alg] is not started with [RS] for a RSA key");
                 }
-                RSAPublicKeySpec spec = new RSAPublicKeySpec(unsigned(k, "n"), unsigned(k, "e"));
+                BigInteger e = unsigned(k, "e");
+                if (!e.equals(BigInteger.valueOf(3)) && !e.equals(BigInteger.valueOf(65537))) {
+                    // jwt_verify_lib turns non-standard exponents away before any token meets them.
+                    throw new IllegalArgumentException("[e] is neither 3 nor 65537");
+                }
+                RSAPublicKeySpec spec = new RSAPublicKeySpec(unsigned(k, "n"), e);
                 yield new Jwk(kty, kid, alg, "", KeyFactory.getInstance("RSA").generatePublic(spec));
             }
             case "EC" -> {
@@ -163,8 +168,8 @@ record JwksKeys(List<Jwk> keys, String problem) {
                 yield new Jwk(kty, kid, alg, crv, KeyFactory.getInstance("EC").generatePublic(spec));
             }
             case "oct" -> {
-                if (!alg.isEmpty() && !alg.startsWith("HS")) {
-                    throw new IllegalArgumentException("[alg] does not start with [HS] for an HMAC key");
+                if (!alg.isEmpty() && !alg.equals("HS256") && !alg.equals("HS384") && !alg.equals("HS512")) {
+                    throw new IllegalArgumentException("[alg] is not HS256, HS384 or HS512 for an HMAC key");
                 }
                 yield new Jwk(kty, kid, alg, "", new SecretKeySpec(bytes(k, "k"), "HMAC"));
             }

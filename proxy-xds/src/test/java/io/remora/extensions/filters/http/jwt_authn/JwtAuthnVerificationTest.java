@@ -90,6 +90,14 @@ class JwtAuthnVerificationTest {
             assertEquals(JwtStatus.OK, check(jwks, token("{\"alg\":\"PS" + bits + "\"}", PAYLOAD,
                     jca("RSASSA-PSS", kp.getPrivate(), pss))));
         }
+        // jwt_verify_lib takes exponents 3 and 65537 only: a key with another one is no key.
+        KeyPairGenerator g17 = KeyPairGenerator.getInstance("RSA");
+        g17.initialize(new java.security.spec.RSAKeyGenParameterSpec(2048, BigInteger.valueOf(17)));
+        KeyPair kp17 = g17.generateKeyPair();
+        String jwks17 = "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"" + b64(((RSAPublicKey) kp17.getPublic()).getModulus(), 256)
+                + "\",\"e\":\"EQ\"}]}";
+        assertEquals(JwtStatus.JWKS_NO_VALID_KEYS, check(jwks17, token("{\"alg\":\"RS256\"}", PAYLOAD,
+                jca("SHA256withRSA", kp17.getPrivate(), null))));
         // Signed as RS256, presented as RS384: the signature does not verify.
         String t = token("{\"alg\":\"RS384\"}", PAYLOAD, jca("SHA256withRSA", kp.getPrivate(), null));
         assertEquals(JwtStatus.VERIFICATION_FAILS, check(jwks, t));
@@ -124,6 +132,9 @@ class JwtAuthnVerificationTest {
             };
             assertEquals(JwtStatus.OK, check(jwks, token("{\"alg\":\"HS" + bits + "\"}", PAYLOAD, hs)));
         }
+        String hs1 = "{\"keys\":[{\"kty\":\"oct\",\"alg\":\"HS1\",\"k\":\"" + b64(secret) + "\"}]}";
+        assertEquals(JwtStatus.JWKS_NO_VALID_KEYS, check(hs1, token("{\"alg\":\"HS256\"}", PAYLOAD, in -> new byte[32])),
+                "an HMAC key of another alg is no key");
         KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         byte[] der = kp.getPublic().getEncoded();
         byte[] x = java.util.Arrays.copyOfRange(der, der.length - 32, der.length);
