@@ -316,8 +316,10 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
             case PATH_MATCH_POLICY -> new JwtRouteMatch(JwtRouteMatch.Kind.TEMPLATE, null, null,
                     UriTemplateTranslator.match(m.getPathMatchPolicy(), path.field("path_match_policy")), true, headers,
                     query);
-            default -> throw path.error("jwt_authn rules take prefix, path, path_separated_prefix, safe_regex or"
-                    + " path_match_policy");
+            case CONNECT_MATCHER -> new JwtRouteMatch(JwtRouteMatch.Kind.CONNECT, null, null, null, true, headers,
+                    query);
+            default -> throw path.error("missing required field: one of prefix, path, safe_regex, connect_matcher,"
+                    + " path_separated_prefix, path_match_policy");
         };
     }
 

@@ -12,13 +12,14 @@ import com.google.re2j.Pattern;
 /**
  * A {@code RequirementRule.match} (Envoy's jwt_authn {@code Matcher}): prefixes, exact paths,
  * path-separated prefixes, regexes and URI templates ({@code path_match_policy}) are compared with
- * the path without its query and fragment, as Envoy's {@code PathMatcher} does. Then every header matcher, and every
+ * the path without its query and fragment, as Envoy's {@code PathMatcher} does; {@code connect_matcher}
+ * takes CONNECT requests, whatever their path. Then every header matcher, and every
  * query parameter matcher on the query as sent, must match.
  */
 record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate template, boolean caseSensitive,
                      List<CompiledHeaderMatcher> headers, QueryParameterMatch query) {
 
-    enum Kind { PREFIX, PATH, PATH_SEPARATED_PREFIX, REGEX, TEMPLATE }
+    enum Kind { PREFIX, PATH, PATH_SEPARATED_PREFIX, REGEX, TEMPLATE, CONNECT }
 
     JwtRouteMatch {
         headers = List.copyOf(headers);
@@ -29,8 +30,8 @@ record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate templat
 
     boolean matches(Http2Headers h) {
         CharSequence p = h.path();
-        String path = p == null ? "" : p.toString();
-        if (!pathMatches(path)) {
+        if (kind == Kind.CONNECT ? !"CONNECT".contentEquals(h.method() == null ? "" : h.method())
+                : !pathMatches(p == null ? "" : p.toString())) {
             return false;
         }
         for (CompiledHeaderMatcher m : headers) {

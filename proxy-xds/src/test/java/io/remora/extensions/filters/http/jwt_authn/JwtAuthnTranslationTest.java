@@ -246,4 +246,20 @@ class JwtAuthnTranslationTest {
         assertTrue(rules.get(1).match().matches(new DefaultHttp2Headers().path("/api/x?q=1")));
         assertFalse(rules.get(1).match().matches(new DefaultHttp2Headers().path("/ap?i")));
     }
+
+    /** connect_matcher: a rule for CONNECT requests (Envoy's ConnectMatcherImpl), with its header matchers. */
+    @Test
+    void connectMatcherTakesConnectRequests() {
+        var model = new BootstrapLoader().loadString(yaml("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules:
+                - match: { connect_matcher: {}, headers: [{ name: x-tunnel, present_match: true }] }
+                  requires: { provider_name: p }
+                """), "jwt.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        JwtRouteMatch m = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules().get(0).match();
+        assertTrue(m.matches(new DefaultHttp2Headers().method("CONNECT").authority("h:443").add("x-tunnel", "1")));
+        assertFalse(m.matches(new DefaultHttp2Headers().method("CONNECT").authority("h:443")), "header matcher");
+        assertFalse(m.matches(new DefaultHttp2Headers().method("GET").path("/").add("x-tunnel", "1")));
+    }
 }
