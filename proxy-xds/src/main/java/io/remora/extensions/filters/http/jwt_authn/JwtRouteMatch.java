@@ -30,6 +30,9 @@ record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate templat
 
     boolean matches(Http2Headers h) {
         CharSequence p = h.path();
+        if (p == null && kind == Kind.REGEX) {
+            return false; // a CONNECT request has no path, not an empty one, for Envoy's regex matcher
+        }
         if (kind == Kind.CONNECT ? !"CONNECT".contentEquals(h.method() == null ? "" : h.method())
                 : !pathMatches(p == null ? "" : p.toString())) {
             return false;

@@ -255,11 +255,16 @@ class JwtAuthnTranslationTest {
                 rules:
                 - match: { connect_matcher: {}, headers: [{ name: x-tunnel, present_match: true }] }
                   requires: { provider_name: p }
+                - match: { safe_regex: { regex: ".*" } }
+                  requires: { provider_name: p }
                 """), "jwt.yaml").model();
         var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
         JwtRouteMatch m = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules().get(0).match();
         assertTrue(m.matches(new DefaultHttp2Headers().method("CONNECT").authority("h:443").add("x-tunnel", "1")));
         assertFalse(m.matches(new DefaultHttp2Headers().method("CONNECT").authority("h:443")), "header matcher");
         assertFalse(m.matches(new DefaultHttp2Headers().method("GET").path("/").add("x-tunnel", "1")));
+        JwtRouteMatch anyPath = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules().get(1).match();
+        assertFalse(anyPath.matches(new DefaultHttp2Headers().method("CONNECT").authority("h:443")), "no path at all");
+        assertTrue(anyPath.matches(new DefaultHttp2Headers().method("GET").path("/")));
     }
 }
