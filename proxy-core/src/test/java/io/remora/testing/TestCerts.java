@@ -152,6 +152,23 @@ public final class TestCerts {
         }
     }
 
+    /**
+     * A certificate of someone else's key, self-signed with it, valid for a day: for consumers that
+     * want the key in a certificate (an RSA key signs with SHA256withRSA).
+     */
+    public static X509Certificate selfSigned(String cn, KeyPair kp) {
+        try {
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=" + cn),
+                    BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(Instant.now().minus(Duration.ofHours(1))),
+                    Date.from(Instant.now().plus(Duration.ofDays(1))), new X500Name("CN=" + cn), kp.getPublic());
+            String alg = kp.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+            return new JcaX509CertificateConverter().getCertificate(
+                    b.build(new JcaContentSignerBuilder(alg).build(kp.getPrivate())));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static KeyPair keyPair() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));

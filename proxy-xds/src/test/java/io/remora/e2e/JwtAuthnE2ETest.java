@@ -87,7 +87,14 @@ class JwtAuthnE2ETest {
                         - { header_name: x-claim-org, claim_name: org }
                         - { header_name: x-claim-level, claim_name: org.level }
                         jwt_cache_config: { jwt_cache_size: 2 }
+                      x509:
+                        issuer: "%1$s"
+                        local_jwks: { inline_string: '%3$s' }
                     rules:
+                    - match: { prefix: /x509 }
+                      requires: { provider_name: x509 }
+                    - match: { prefix: /strict, query_parameters: [{ name: strict, present_match: true }] }
+                      requires: { provider_name: origins-0 }
                     - match: { prefix: /claims }
                       requires: { provider_name: claims }
                     - match: { prefix: /aud }
@@ -107,7 +114,7 @@ class JwtAuthnE2ETest {
                           - provider_name: origins-0
                           - allow_missing: {}
                     bypass_cors_preflight: true
-                """.formatted(ISSUER, jwks) + RBAC;
+                """.formatted(ISSUER, jwks, JwtTokens.x509Jwks()) + RBAC;
     }
 
     @BeforeAll
@@ -284,5 +291,25 @@ class JwtAuthnE2ETest {
         HttpResponse<String> r = get("/page", "not-a-jwt");
         assertEquals(401, r.statusCode());
         assertEquals("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", r.body());
+    }
+
+    /** A provider whose keys are certificates by kid (Google's x509 format), as Envoy reads them. */
+    @Test
+    void x509KeySetVerifiesTokensOfItsKeys() throws Exception {
+        HttpResponse<String> r = get("/x509", rs256(claims(ISSUER, "bob", now() + 600, "")));
+        assertEquals(200, r.statusCode(), r.body());
+        r = get("/x509", es256(claims(ISSUER, "bob", now() + 600, "")));
+        assertEquals(401, r.statusCode());
+        assertEquals("Jwks doesn't have key to match kid or alg from Jwt", r.body());
+    }
+
+    /** A rule's query_parameters take part in its match: only ?strict needs the token. */
+    @Test
+    void aRuleMatchesOnQueryParameters() throws Exception {
+        HttpResponse<String> r = get("/strict/x?strict", null);
+        assertEquals(401, r.statusCode());
+        assertEquals("Jwt is missing", r.body());
+        assertEquals(200, get("/strict/x?strict", rs256(claims(ISSUER, "bob", now() + 600, ""))).statusCode());
+        assertEquals(200, get("/strict/x?lenient", null).statusCode(), "no match: the catch-all rule");
     }
 }

@@ -47,6 +47,13 @@ final class JwtTokens {
                 + b64(ep.getW().getAffineX(), 32) + "\",\"y\":\"" + b64(ep.getW().getAffineY(), 32) + "\"}]}";
     }
 
+    /** The RSA key as Google's x509 key set: kid rsa-1 to a self-signed certificate's PEM. */
+    static String x509Jwks() {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.addProperty("rsa-1", io.remora.testing.TestCerts.pem(io.remora.testing.TestCerts.selfSigned("rsa-1", rsa)));
+        return o.toString();
+    }
+
     static String b64(BigInteger i) {
         byte[] b = i.toByteArray();
         if (b[0] == 0 && b.length > 1) {

@@ -3,13 +3,17 @@ package io.remora.extensions.filters.http.jwt_authn;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import javax.crypto.spec.SecretKeySpec;
+import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.AlgorithmParameters;
 import java.security.Key;
 import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.cert.CertificateFactory;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
@@ -19,9 +23,11 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A provider's JSON Web Key Set, parsed once. As jwt_verify_lib, a key that cannot be used
+ * A provider's JSON Web Key Set, parsed once: a JWKS, or Google's map of kid to X.509
+ * certificate, which jwt_verify_lib takes too. As jwt_verify_lib, a key that cannot be used
  * (unknown kty, bad field) is skipped, not fatal; a set left with no key makes every token of the
  * provider fail with "Jwks doesn't have any valid public key".
  *
@@ -31,6 +37,9 @@ import java.util.List;
 record JwksKeys(List<Jwk> keys, String problem) {
 
     static final JwksKeys EMPTY = new JwksKeys(List.of(), null);
+
+    private static final String X509_PREFIX = "-----BEGIN CERTIFICATE-----\n";
+    private static final String X509_SUFFIX = "\n-----END CERTIFICATE-----\n";
 
     /**
      * One usable key.
@@ -48,18 +57,13 @@ record JwksKeys(List<Jwk> keys, String problem) {
     }
 
     static JwksKeys parse(String json) {
-        JsonObject root;
-        try {
-            JsonElement e = JsonParser.parseString(json);
-            if (!e.isJsonObject()) {
-                return new JwksKeys(List.of(), "Jwks is an invalid JSON");
-            }
-            root = e.getAsJsonObject();
-        } catch (RuntimeException e) {
+        JsonObject root = JwtToken.object(json);
+        if (root == null) {
             return new JwksKeys(List.of(), "Jwks is an invalid JSON");
         }
         if (!root.has("keys")) {
-            return new JwksKeys(List.of(), "Jwks does not have [keys] field");
+            // Google's other format (e.g. Firebase's): an object of kid to X.509 certificate PEM.
+            return isX509(root) ? x509(root) : new JwksKeys(List.of(), "Jwks does not have [keys] field");
         }
         if (!root.get("keys").isJsonArray()) {
             return new JwksKeys(List.of(), "[keys] in Jwks is not an array");
@@ -83,6 +87,45 @@ record JwksKeys(List<Jwk> keys, String problem) {
         return new JwksKeys(keys, problem);
     }
 
+    /** jwt_verify_lib's test: a non-empty object whose every value is one certificate's PEM. */
+    private static boolean isX509(JsonObject root) {
+        if (root.size() == 0) {
+            return false;
+        }
+        for (Map.Entry<String, JsonElement> e : root.entrySet()) {
+            if (e.getKey().isEmpty() || !e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
+                return false;
+            }
+            String pem = e.getValue().getAsString();
+            if (!pem.startsWith(X509_PREFIX) || !pem.endsWith(X509_SUFFIX)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The certificates' RSA keys, kid from their names. As jwt_verify_lib, one bad certificate (or
+     * one without an RSA key) rejects the whole set.
+     */
+    private static JwksKeys x509(JsonObject root) {
+        List<Jwk> keys = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : root.entrySet()) {
+            PublicKey key;
+            try {
+                key = CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(
+                        e.getValue().getAsString().getBytes(StandardCharsets.US_ASCII))).getPublicKey();
+            } catch (Exception ex) {
+                return new JwksKeys(List.of(), "Jwks x509 certificate of kid " + e.getKey() + " cannot be parsed");
+            }
+            if (!(key instanceof RSAPublicKey)) {
+                return new JwksKeys(List.of(), "Jwks x509 certificate of kid " + e.getKey() + " has no RSA public key");
+            }
+            keys.add(new Jwk("RSA", e.getKey(), "", "", key));
+        }
+        return new JwksKeys(keys, null);
+    }
+
     private static Jwk key(JsonObject k) throws Exception {
         String kty = string(k, "kty", true);
         String kid = string(k, "kid", false);
@@ -92,7 +135,12 @@ record JwksKeys(List<Jwk> keys, String problem) {
                 if (!alg.isEmpty() && !alg.startsWith("RS") && !alg.startsWith("PS")) {
                     throw new IllegalArgumentException("[alg] is not started with [RS] for a RSA key");
                 }
-                RSAPublicKeySpec spec = new RSAPublicKeySpec(unsigned(k, "n"), unsigned(k, "e"));
+                BigInteger e = unsigned(k, "e");
+                if (!e.equals(BigInteger.valueOf(3)) && !e.equals(BigInteger.valueOf(65537))) {
+                    // jwt_verify_lib turns non-standard exponents away before any token meets them.
+                    throw new IllegalArgumentException("[e] is neither 3 nor 65537");
+                }
+                RSAPublicKeySpec spec = new RSAPublicKeySpec(unsigned(k, "n"), e);
                 yield new Jwk(kty, kid, alg, "", KeyFactory.getInstance("RSA").generatePublic(spec));
             }
             case "EC" -> {
@@ -120,8 +168,8 @@ record JwksKeys(List<Jwk> keys, String problem) {
                 yield new Jwk(kty, kid, alg, crv, KeyFactory.getInstance("EC").generatePublic(spec));
             }
             case "oct" -> {
-                if (!alg.isEmpty() && !alg.startsWith("HS")) {
-                    throw new IllegalArgumentException("[alg] does not start with [HS] for an HMAC key");
+                if (!alg.isEmpty() && !alg.equals("HS256") && !alg.equals("HS384") && !alg.equals("HS512")) {
+                    throw new IllegalArgumentException("[alg] is not HS256, HS384 or HS512 for an HMAC key");
                 }
                 yield new Jwk(kty, kid, alg, "", new SecretKeySpec(bytes(k, "k"), "HMAC"));
             }

@@ -11,6 +11,7 @@ import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.route.CompiledHeaderMatcher;
+import io.remora.route.QueryParameterMatch;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.HeaderTranslator;
 import io.remora.xds.translate.Protos;
@@ -292,27 +293,33 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
     }
 
     static JwtRouteMatch match(RouteMatch m, FieldPath path) {
-        if (m.getQueryParametersCount() > 0) {
-            throw path.field("query_parameters").error("is not supported in jwt_authn rules");
-        }
-        if (m.hasGrpc() || m.hasRuntimeFraction() || m.getDynamicMetadataCount() > 0 || m.hasTlsContext()) {
-            throw path.error("jwt_authn rules match on the path and headers only");
+        String unsupported = m.hasGrpc() ? "grpc" : m.hasRuntimeFraction() ? "runtime_fraction"
+                : m.getDynamicMetadataCount() > 0 ? "dynamic_metadata" : m.hasTlsContext() ? "tls_context" : null;
+        if (unsupported != null) {
+            throw path.field(unsupported).error("is not supported in jwt_authn rules, which match on the path,"
+                    + " headers and query parameters");
         }
         boolean caseSensitive = !m.hasCaseSensitive() || m.getCaseSensitive().getValue();
         List<CompiledHeaderMatcher> headers = HeaderTranslator.matchers(m.getHeadersList(), path.field("headers"))
                 .stream().map(CompiledHeaderMatcher::new).toList();
+        QueryParameterMatch query = m.getQueryParametersCount() == 0 ? null : QueryParameterMatch.asSent(
+                HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")));
         return switch (m.getPathSpecifierCase()) {
             case PREFIX -> new JwtRouteMatch(JwtRouteMatch.Kind.PREFIX, m.getPrefix(), null, null, caseSensitive,
-                    headers);
-            case PATH -> new JwtRouteMatch(JwtRouteMatch.Kind.PATH, m.getPath(), null, null, caseSensitive, headers);
+                    headers, query);
+            case PATH -> new JwtRouteMatch(JwtRouteMatch.Kind.PATH, m.getPath(), null, null, caseSensitive, headers,
+                    query);
             case PATH_SEPARATED_PREFIX -> new JwtRouteMatch(JwtRouteMatch.Kind.PATH_SEPARATED_PREFIX,
-                    m.getPathSeparatedPrefix(), null, null, caseSensitive, headers);
+                    m.getPathSeparatedPrefix(), null, null, caseSensitive, headers, query);
             case SAFE_REGEX -> new JwtRouteMatch(JwtRouteMatch.Kind.REGEX, null,
-                    StringMatcherTranslator.regex(m.getSafeRegex(), path.field("safe_regex")), null, true, headers);
+                    StringMatcherTranslator.regex(m.getSafeRegex(), path.field("safe_regex")), null, true, headers, query);
             case PATH_MATCH_POLICY -> new JwtRouteMatch(JwtRouteMatch.Kind.TEMPLATE, null, null,
-                    UriTemplateTranslator.match(m.getPathMatchPolicy(), path.field("path_match_policy")), true, headers);
-            default -> throw path.error("jwt_authn rules take prefix, path, path_separated_prefix, safe_regex or"
-                    + " path_match_policy");
+                    UriTemplateTranslator.match(m.getPathMatchPolicy(), path.field("path_match_policy")), true, headers,
+                    query);
+            case CONNECT_MATCHER -> new JwtRouteMatch(JwtRouteMatch.Kind.CONNECT, null, null, null, true, headers,
+                    query);
+            default -> throw path.error("missing required field: one of prefix, path, safe_regex, connect_matcher,"
+                    + " path_separated_prefix, path_match_policy");
         };
     }
 

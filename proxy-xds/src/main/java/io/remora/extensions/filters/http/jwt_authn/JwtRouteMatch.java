@@ -3,20 +3,23 @@ package io.remora.extensions.filters.http.jwt_authn;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.matching.UriTemplate;
 import io.remora.route.CompiledHeaderMatcher;
+import io.remora.route.QueryParameterMatch;
 
 import java.util.List;
 import java.util.Locale;
 import com.google.re2j.Pattern;
 
 /**
- * A {@code RequirementRule.match} (Envoy's jwt_authn {@code Matcher}): a prefix is compared with
- * the whole path, query included, as Envoy does; exact paths, path-separated prefixes, regexes and
- * URI templates ({@code path_match_policy}) with the path alone. Then every header matcher must match.
+ * A {@code RequirementRule.match} (Envoy's jwt_authn {@code Matcher}): prefixes, exact paths,
+ * path-separated prefixes, regexes and URI templates ({@code path_match_policy}) are compared with
+ * the path without its query and fragment, as Envoy's {@code PathMatcher} does; {@code connect_matcher}
+ * takes CONNECT requests, whatever their path. Then every header matcher, and every
+ * query parameter matcher on the query as sent, must match.
  */
 record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate template, boolean caseSensitive,
-                     List<CompiledHeaderMatcher> headers) {
+                     List<CompiledHeaderMatcher> headers, QueryParameterMatch query) {
 
-    enum Kind { PREFIX, PATH, PATH_SEPARATED_PREFIX, REGEX, TEMPLATE }
+    enum Kind { PREFIX, PATH, PATH_SEPARATED_PREFIX, REGEX, TEMPLATE, CONNECT }
 
     JwtRouteMatch {
         headers = List.copyOf(headers);
@@ -27,8 +30,11 @@ record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate templat
 
     boolean matches(Http2Headers h) {
         CharSequence p = h.path();
-        String path = p == null ? "" : p.toString();
-        if (!pathMatches(path)) {
+        if (p == null && kind == Kind.REGEX) {
+            return false; // a CONNECT request has no path, not an empty one, for Envoy's regex matcher
+        }
+        if (kind == Kind.CONNECT ? !"CONNECT".contentEquals(h.method() == null ? "" : h.method())
+                : !pathMatches(p == null ? "" : p.toString())) {
             return false;
         }
         for (CompiledHeaderMatcher m : headers) {
@@ -36,7 +42,7 @@ record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate templat
                 return false;
             }
         }
-        return true;
+        return query == null || query.matches(p);
     }
 
     private boolean pathMatches(String path) {
@@ -46,7 +52,7 @@ record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate templat
         if (kind == Kind.TEMPLATE) {
             return template.matchesPath(path);
         }
-        String subject = kind == Kind.PREFIX ? path : withoutQuery(path);
+        String subject = withoutQuery(path);
         if (!caseSensitive) {
             subject = subject.toLowerCase(Locale.ROOT);
         }

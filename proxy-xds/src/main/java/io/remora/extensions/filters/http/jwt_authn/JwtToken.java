@@ -1,9 +1,15 @@
 package io.remora.extensions.filters.http.jwt_authn;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,6 +31,9 @@ import java.util.Map;
 record JwtToken(String alg, String kid, String iss, List<String> audiences, long exp, long nbf,
                 String signingInput, byte[] signature, String payloadBase64url,
                 Map<String, Object> header, Map<String, Object> payload) {
+
+    /** Gson's tree adapter: unlike JsonParser it leaves the reader as strict as it is set. */
+    private static final TypeAdapter<JsonElement> TREE = new Gson().getAdapter(JsonElement.class);
 
     /** The token, or the status saying why it is not one. */
     record Parsed(JwtToken token, JwtStatus status) {
@@ -129,11 +138,17 @@ record JwtToken(String alg, String kid, String iss, List<String> audiences, long
         }
     }
 
-    private static JsonObject object(String json) {
+    /**
+     * One JSON object, read as strictly as protobuf's JSON parser reads it into a Struct (Envoy's
+     * JWT and JWKS parsing): no comments, single quotes, bare names or trailing data; null otherwise.
+     */
+    static JsonObject object(String json) {
         try {
-            JsonElement e = JsonParser.parseString(json);
-            return e.isJsonObject() ? e.getAsJsonObject() : null;
-        } catch (RuntimeException e) {
+            JsonReader reader = new JsonReader(new StringReader(json));
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement e = TREE.read(reader);
+            return e.isJsonObject() && reader.peek() == JsonToken.END_DOCUMENT ? e.getAsJsonObject() : null;
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }

@@ -1,5 +1,6 @@
 package io.remora.extensions.filters.http.jwt_authn;
 
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.translate.HcmListenerYaml;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -190,5 +192,79 @@ class JwtAuthnTranslationTest {
                 rules: [{ match: { prefix: / }, requirement_name: nope }]
                 """);
         assertEquals(HTTP + ".rules[0].requirement_name", e.path());
+    }
+
+    /** As Envoy's jwt_authn Matcher: a rule's query_parameters must match too, on the query as sent. */
+    @Test
+    void ruleQueryParametersMatchAsSent() {
+        var model = new BootstrapLoader().loadString(yaml("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules:
+                - match:
+                    prefix: /api
+                    query_parameters:
+                    - { name: debug, present_match: true }
+                    - { name: v, string_match: { exact: "a%20b" } }
+                  requires: { provider_name: p }
+                """), "jwt.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        JwtRouteMatch m = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules().get(0).match();
+        assertTrue(m.matches(new DefaultHttp2Headers().path("/api/x?debug&v=a%20b")));
+        assertFalse(m.matches(new DefaultHttp2Headers().path("/api/x?v=a%20b")), "debug absent");
+        assertFalse(m.matches(new DefaultHttp2Headers().path("/api/x?debug=1&v=a+b")), "v compared as sent");
+        assertFalse(m.matches(new DefaultHttp2Headers().path("/other?debug&v=a%20b")));
+    }
+
+    @Test
+    void ruleMatchersJwtAuthnCannotEvaluateAreRefusedByName() {
+        var e = fail("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules: [{ match: { prefix: /, grpc: {} }, requires: { provider_name: p } }]
+                """);
+        assertEquals(HTTP + ".rules[0].match.grpc", e.path());
+        e = fail("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules: [{ match: { prefix: /, query_parameters: [{ string_match: { exact: x } }] } }]
+                """);
+        assertEquals(HTTP + ".rules[0].match.query_parameters[0].name", e.path());
+    }
+
+    /** Envoy's PathMatcher drops the query and fragment before a prefix is compared. */
+    @Test
+    void prefixIsComparedWithThePathWithoutItsQuery() {
+        var model = new BootstrapLoader().loadString(yaml("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules:
+                - match: { prefix: "/login?next=" }
+                  requires: { provider_name: p }
+                - match: { prefix: /API, case_sensitive: false }
+                  requires: { provider_name: p }
+                """), "jwt.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        List<JwtAuthnConfig.Rule> rules = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules();
+        assertFalse(rules.get(0).match().matches(new DefaultHttp2Headers().path("/login?next=/home")));
+        assertTrue(rules.get(1).match().matches(new DefaultHttp2Headers().path("/api/x?q=1")));
+        assertFalse(rules.get(1).match().matches(new DefaultHttp2Headers().path("/ap?i")));
+    }
+
+    /** connect_matcher: a rule for CONNECT requests (Envoy's ConnectMatcherImpl), with its header matchers. */
+    @Test
+    void connectMatcherTakesConnectRequests() {
+        var model = new BootstrapLoader().loadString(yaml("""
+                providers: { p: { local_jwks: { inline_string: '{"keys":[]}' } } }
+                rules:
+                - match: { connect_matcher: {}, headers: [{ name: x-tunnel, present_match: true }] }
+                  requires: { provider_name: p }
+                - match: { safe_regex: { regex: ".*" } }
+                  requires: { provider_name: p }
+                """), "jwt.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        JwtRouteMatch m = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules().get(0).match();
+        assertTrue(m.matches(new DefaultHttp2Headers().method("CONNECT").authority("h:443").add("x-tunnel", "1")));
+        assertFalse(m.matches(new DefaultHttp2Headers().method("CONNECT").authority("h:443")), "header matcher");
+        assertFalse(m.matches(new DefaultHttp2Headers().method("GET").path("/").add("x-tunnel", "1")));
+        JwtRouteMatch anyPath = ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).rules().get(1).match();
+        assertFalse(anyPath.matches(new DefaultHttp2Headers().method("CONNECT").authority("h:443")), "no path at all");
+        assertTrue(anyPath.matches(new DefaultHttp2Headers().method("GET").path("/")));
     }
 }

@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.jwt_authn;
 
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.testing.TestCerts;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
@@ -89,6 +90,14 @@ class JwtAuthnVerificationTest {
             assertEquals(JwtStatus.OK, check(jwks, token("{\"alg\":\"PS" + bits + "\"}", PAYLOAD,
                     jca("RSASSA-PSS", kp.getPrivate(), pss))));
         }
+        // jwt_verify_lib takes exponents 3 and 65537 only: a key with another one is no key.
+        KeyPairGenerator g17 = KeyPairGenerator.getInstance("RSA");
+        g17.initialize(new java.security.spec.RSAKeyGenParameterSpec(2048, BigInteger.valueOf(17)));
+        KeyPair kp17 = g17.generateKeyPair();
+        String jwks17 = "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"" + b64(((RSAPublicKey) kp17.getPublic()).getModulus(), 256)
+                + "\",\"e\":\"EQ\"}]}";
+        assertEquals(JwtStatus.JWKS_NO_VALID_KEYS, check(jwks17, token("{\"alg\":\"RS256\"}", PAYLOAD,
+                jca("SHA256withRSA", kp17.getPrivate(), null))));
         // Signed as RS256, presented as RS384: the signature does not verify.
         String t = token("{\"alg\":\"RS384\"}", PAYLOAD, jca("SHA256withRSA", kp.getPrivate(), null));
         assertEquals(JwtStatus.VERIFICATION_FAILS, check(jwks, t));
@@ -123,6 +132,9 @@ class JwtAuthnVerificationTest {
             };
             assertEquals(JwtStatus.OK, check(jwks, token("{\"alg\":\"HS" + bits + "\"}", PAYLOAD, hs)));
         }
+        String hs1 = "{\"keys\":[{\"kty\":\"oct\",\"alg\":\"HS1\",\"k\":\"" + b64(secret) + "\"}]}";
+        assertEquals(JwtStatus.JWKS_NO_VALID_KEYS, check(hs1, token("{\"alg\":\"HS256\"}", PAYLOAD, in -> new byte[32])),
+                "an HMAC key of another alg is no key");
         KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         byte[] der = kp.getPublic().getEncoded();
         byte[] x = java.util.Arrays.copyOfRange(der, der.length - 32, der.length);
@@ -133,6 +145,54 @@ class JwtAuthnVerificationTest {
                 check(ed, token("{\"alg\":\"EdDSA\"}", PAYLOAD, in -> new byte[63])));
         // Envoy splits on '.' skipping empty parts: an empty signature leaves two parts.
         assertEquals(JwtStatus.BAD_FORMAT, check(ed, token("{\"alg\":\"none\"}", PAYLOAD, in -> new byte[0])));
+    }
+
+    /**
+     * Google's x509 key format (an object of kid to certificate PEM, as Firebase publishes), which
+     * jwt_verify_lib reads besides JWKS: RSA keys named by kid; any certificate that is not one
+     * with an RSA key rejects the whole set.
+     */
+    @Test
+    void x509CertificatesByKid() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        KeyPair k1 = g.generateKeyPair();
+        KeyPair k2 = g.generateKeyPair();
+        com.google.gson.JsonObject x509 = new com.google.gson.JsonObject();
+        x509.addProperty("k1", TestCerts.pem(TestCerts.selfSigned("k1", k1)));
+        x509.addProperty("k2", TestCerts.pem(TestCerts.selfSigned("k2", k2)));
+        String jwks = x509.toString();
+        assertEquals(2, JwksKeys.parse(jwks).keys().size(), JwksKeys.parse(jwks).problem());
+        SignFn byK2 = jca("SHA256withRSA", k2.getPrivate(), null);
+        assertEquals(JwtStatus.OK, check(jwks, token("{\"alg\":\"RS256\",\"kid\":\"k2\"}", PAYLOAD, byK2)));
+        assertEquals(JwtStatus.OK, check(jwks, token("{\"alg\":\"RS256\"}", PAYLOAD, byK2)), "no kid: every key");
+        assertEquals(JwtStatus.VERIFICATION_FAILS,
+                check(jwks, token("{\"alg\":\"RS256\",\"kid\":\"k1\"}", PAYLOAD, byK2)));
+        assertEquals(JwtStatus.JWKS_KID_ALG_MISMATCH,
+                check(jwks, token("{\"alg\":\"RS256\",\"kid\":\"k3\"}", PAYLOAD, byK2)));
+
+        x509.addProperty("ec", TestCerts.ca("ec").pem());
+        assertEquals(0, JwksKeys.parse(x509.toString()).keys().size(), "an EC certificate");
+        com.google.gson.JsonObject notAllCerts = new com.google.gson.JsonObject();
+        notAllCerts.addProperty("k1", TestCerts.pem(TestCerts.selfSigned("k1", k1)));
+        notAllCerts.addProperty("other", "text");
+        assertEquals("Jwks does not have [keys] field", JwksKeys.parse(notAllCerts.toString()).problem());
+    }
+
+    /** Envoy reads tokens and key sets with protobuf's JSON parser, which takes no lenient JSON. */
+    @Test
+    void lenientJsonIsNotJson() {
+        String h = b64("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8));
+        java.util.function.Function<String, JwtStatus> payload = p ->
+                JwtToken.parse(h + "." + b64(p.getBytes(StandardCharsets.UTF_8)) + ".c2ln").status();
+        assertEquals(JwtStatus.OK, payload.apply(" {\"iss\":\"i\"}\n"));
+        assertEquals(JwtStatus.PAYLOAD_BAD_JSON, payload.apply("{'iss':'i'}"));
+        assertEquals(JwtStatus.PAYLOAD_BAD_JSON, payload.apply("{iss:\"i\"}"));
+        assertEquals(JwtStatus.PAYLOAD_BAD_JSON, payload.apply("{\"iss\":\"i\"} {}"));
+        assertEquals(JwtStatus.HEADER_BAD_JSON, JwtToken.parse(
+                b64("{alg:\"RS256\"}".getBytes(StandardCharsets.UTF_8)) + ".e30.c2ln").status());
+        assertEquals("Jwks is an invalid JSON", JwksKeys.parse("{keys:[]}").problem());
+        assertEquals("Jwks is an invalid JSON", JwksKeys.parse("{\"keys\":[]} // comment").problem());
     }
 
     /** Envoy's Jwt::parseFromString: each malformation has its own status, found in this order. */
