@@ -14,13 +14,17 @@ import java.util.Map;
  * @param headers              in request order
  * @param body                 the buffered body, or null when none is sent
  * @param size                 the request's content-length, or -1 when unknown
- * @param sourcePrincipal      the peer's URI SAN (or subject) over TLS, else ""
+ * @param sourcePrincipal      the peer's principal over TLS ({@link AuthzPeers}), else ""
+ * @param destinationPrincipal this proxy's own principal over TLS, else ""
+ * @param sourceService        the request's x-envoy-downstream-service-cluster, else ""
+ * @param destinationService   the connection's SNI for the network filter, else ""
  * @param peerCertificate      {@code include_peer_certificate}: the peer's leaf as URL-encoded PEM, else ""
  * @param tlsSession           {@code include_tls_session} on a TLS connection: its SNI ("" when none);
  *                             null: no {@code tls_session}
  * @param routeMetadataContext {@code route_metadata_context_namespaces} present on the route
  */
 public record AuthzCheck(SocketAddress source, SocketAddress destination, String sourcePrincipal,
+                         String destinationPrincipal, String sourceService, String destinationService,
                          String method, String path, String host, String scheme, String protocol, String requestId,
                          List<Map.Entry<String, String>> headers, byte[] body, long size,
                          Map<String, String> contextExtensions, Map<String, Map<String, Object>> metadataContext,
@@ -36,6 +40,9 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
         private final SocketAddress source;
         private final SocketAddress destination;
         private String sourcePrincipal = "";
+        private String destinationPrincipal = "";
+        private String sourceService = "";
+        private String destinationService = "";
         private String method;
         private String path;
         private String host;
@@ -58,6 +65,18 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
 
         public Builder sourcePrincipal(String v) {
             sourcePrincipal = v;
+            return this;
+        }
+
+        public Builder destinationPrincipal(String v) {
+            destinationPrincipal = v;
+            return this;
+        }
+
+        /** The services Envoy names: the source's from a request header, the destination's the SNI (network). */
+        public Builder services(String source, String destination) {
+            sourceService = source;
+            destinationService = destination;
             return this;
         }
 
@@ -110,7 +129,8 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
         }
 
         public AuthzCheck build() {
-            return new AuthzCheck(source, destination, sourcePrincipal, method, path, host, scheme, protocol,
+            return new AuthzCheck(source, destination, sourcePrincipal, destinationPrincipal, sourceService,
+                    destinationService, method, path, host, scheme, protocol,
                     requestId, headers, body, size, contextExtensions, metadataContext, peerCertificate, tlsSession,
                     routeMetadataContext);
         }

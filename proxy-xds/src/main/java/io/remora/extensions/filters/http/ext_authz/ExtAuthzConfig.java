@@ -17,7 +17,8 @@ import java.util.List;
  *                               value, else its default); null: every request
  * @param denyAtDisable          {@code deny_at_disable.default_value}: a request the filter is disabled for is denied
  * @param denyAtDisableKey       {@code deny_at_disable.runtime_key}, whose boolean value wins over the default ("": none)
- * @param allowedHeaders         {@code allowed_headers}: when non-empty only these request headers are sent
+ * @param allowedHeaders         a gRPC service's {@code allowed_headers}: only these request headers are sent
+ *                               (none when set empty); null: every header (the HTTP client picks its own)
  * @param disallowedHeaders      {@code disallowed_headers}: never sent
  * @param mutationRules          {@code decoder_header_mutation_rules}: what an OK answer may change; null: anything
  * @param validateMutations      {@code validate_mutations}: an OK answer with an invalid header is answered 500
@@ -53,7 +54,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
 
     public ExtAuthzConfig {
         metadataContextNamespaces = List.copyOf(metadataContextNamespaces);
-        allowedHeaders = List.copyOf(allowedHeaders);
+        allowedHeaders = allowedHeaders == null ? null : List.copyOf(allowedHeaders);
         disallowedHeaders = List.copyOf(disallowedHeaders);
         statPrefix = statPrefix == null ? "" : statPrefix;
         denyAtDisableKey = denyAtDisableKey == null ? "" : denyAtDisableKey;
@@ -82,7 +83,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private RuntimeFraction filterEnabled;
         private boolean denyAtDisable;
         private String denyAtDisableKey = "";
-        private List<StringMatcher> allowedHeaders = List.of();
+        private List<StringMatcher> allowedHeaders;
         private List<StringMatcher> disallowedHeaders = List.of();
         private String statPrefix = "";
         private boolean includePeerCertificate;

@@ -60,6 +60,11 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
         }
         ExtAuthz e = config.unpack(ExtAuthz.class, path);
         List<StringMatcher> allowed = matchers(e.getAllowedHeaders(), path.field("allowed_headers"));
+        if (e.hasAllowedHeaders() && e.getHttpService().getAuthorizationRequest().hasAllowedHeaders()) {
+            // Envoy's "Invalid duplicate configuration for allowed_headers.": the deprecated field or this one.
+            throw path.field("allowed_headers").error("invalid duplicate configuration:"
+                    + " http_service.authorization_request.allowed_headers is set too");
+        }
         AuthzServiceConfig service = switch (e.getServicesCase()) {
             case GRPC_SERVICE -> grpc(e.getGrpcService(), e, path.field("grpc_service"), ctx);
             case HTTP_SERVICE -> http(e.getHttpService(), allowed, path.field("http_service"), ctx);
@@ -74,7 +79,9 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                 .failureModeAllowHeaderAdd(e.getFailureModeAllowHeaderAdd())
                 .clearRouteCache(e.getClearRouteCache())
                 .metadataContextNamespaces(e.getMetadataContextNamespacesList())
-                .allowedHeaders(allowed)
+                // A gRPC check carries every header unless allowed_headers is set (even empty); the
+                // HTTP client picks its own (allowed ones and Envoy's four) from all of them.
+                .allowedHeaders(e.hasGrpcService() && e.hasAllowedHeaders() ? allowed : null)
                 .disallowedHeaders(matchers(e.getDisallowedHeaders(), path.field("disallowed_headers")))
                 .statPrefix(e.getStatPrefix())
                 .includePeerCertificate(e.getIncludePeerCertificate())
@@ -158,8 +165,8 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
             throw path.field("path_prefix").error("must start with '/'");
         }
         FieldPath rq = path.field("authorization_request");
-        List<StringMatcher> allowed = new ArrayList<>(topAllowed);
-        allowed.addAll(matchers(h.getAuthorizationRequest().getAllowedHeaders(), rq.field("allowed_headers")));
+        List<StringMatcher> allowed = h.getAuthorizationRequest().hasAllowedHeaders()
+                ? matchers(h.getAuthorizationRequest().getAllowedHeaders(), rq.field("allowed_headers")) : topAllowed;
         List<Map.Entry<String, String>> add = new ArrayList<>();
         for (int i = 0; i < h.getAuthorizationRequest().getHeadersToAddCount(); i++) {
             HeaderValue v = h.getAuthorizationRequest().getHeadersToAdd(i);

@@ -87,13 +87,13 @@ public final class GrpcAuthzClient implements AuthzClient {
         if (c.method() != null) {
             req.setHttp(http);
         }
-        AttributeContext.Peer.Builder source = peer(c.source(), c.sourcePrincipal()).toBuilder();
+        AttributeContext.Peer.Builder source = peer(c.source(), c.sourcePrincipal(), c.sourceService()).toBuilder();
         if (!c.peerCertificate().isEmpty()) {
             source.setCertificate(c.peerCertificate());
         }
         AttributeContext.Builder attrs = AttributeContext.newBuilder()
                 .setSource(source)
-                .setDestination(peer(c.destination(), ""))
+                .setDestination(peer(c.destination(), c.destinationPrincipal(), c.destinationService()))
                 .setRequest(req)
                 .putAllContextExtensions(c.contextExtensions());
         if (!c.metadataContext().isEmpty()) {
@@ -112,8 +112,9 @@ public final class GrpcAuthzClient implements AuthzClient {
         return CheckRequest.newBuilder().setAttributes(attrs).build();
     }
 
-    private static AttributeContext.Peer peer(java.net.SocketAddress a, String principal) {
-        AttributeContext.Peer.Builder p = AttributeContext.Peer.newBuilder().setPrincipal(nz(principal));
+    private static AttributeContext.Peer peer(java.net.SocketAddress a, String principal, String service) {
+        AttributeContext.Peer.Builder p = AttributeContext.Peer.newBuilder().setPrincipal(nz(principal))
+                .setService(nz(service));
         if (a instanceof InetSocketAddress isa && isa.getAddress() != null) {
             p.setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
                     .setAddress(NetUtil.toAddressString(isa.getAddress())).setPortValue(isa.getPort())));
