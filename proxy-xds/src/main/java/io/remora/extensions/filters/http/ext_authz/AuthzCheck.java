@@ -22,6 +22,8 @@ import java.util.Map;
  * @param tlsSession           {@code include_tls_session} on a TLS connection: its SNI ("" when none);
  *                             null: no {@code tls_session}
  * @param routeMetadataContext {@code route_metadata_context_namespaces} present on the route
+ * @param streamInfo           the request's stream info, which the HTTP service's headers_to_add
+ *                             format; null for a connection
  */
 public record AuthzCheck(SocketAddress source, SocketAddress destination, String sourcePrincipal,
                          String destinationPrincipal, String sourceService, String destinationService,
@@ -29,7 +31,8 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
                          List<Map.Entry<String, String>> headers, byte[] body, long size,
                          Map<String, String> contextExtensions, Map<String, Map<String, Object>> metadataContext,
                          String peerCertificate, String tlsSession,
-                         Map<String, Map<String, Object>> routeMetadataContext) {
+                         Map<String, Map<String, Object>> routeMetadataContext,
+                         io.remora.accesslog.StreamInfo streamInfo) {
 
     public static Builder builder(SocketAddress source, SocketAddress destination) {
         return new Builder(source, destination);
@@ -57,6 +60,7 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
         private String peerCertificate = "";
         private String tlsSession;
         private Map<String, Map<String, Object>> routeMetadataContext = Map.of();
+        private io.remora.accesslog.StreamInfo streamInfo;
 
         private Builder(SocketAddress source, SocketAddress destination) {
             this.source = source;
@@ -128,11 +132,16 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
             return this;
         }
 
+        public Builder streamInfo(io.remora.accesslog.StreamInfo v) {
+            streamInfo = v;
+            return this;
+        }
+
         public AuthzCheck build() {
             return new AuthzCheck(source, destination, sourcePrincipal, destinationPrincipal, sourceService,
                     destinationService, method, path, host, scheme, protocol,
                     requestId, headers, body, size, contextExtensions, metadataContext, peerCertificate, tlsSession,
-                    routeMetadataContext);
+                    routeMetadataContext, streamInfo);
         }
     }
 }

@@ -173,6 +173,11 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
             if (v.getKey().isEmpty()) {
                 throw rq.field("headers_to_add").index(i).field("key").error("must not be empty");
             }
+            List<String> problems = io.remora.route.HeaderFormatter.validate(v.getValue());
+            if (!problems.isEmpty()) {
+                // Envoy's HeaderParser refuses the value as the config loads.
+                throw rq.field("headers_to_add").index(i).field("value").error(problems.get(0));
+            }
             add.add(Map.entry(v.getKey().toLowerCase(Locale.ROOT), v.getValue()));
         }
         FieldPath rs = path.field("authorization_response");

@@ -83,7 +83,7 @@ final class StreamAuthzCheck {
                 .request(str(requestHeaders.method()), str(requestHeaders.path()), str(requestHeaders.authority()),
                         scheme == null ? "http" : scheme.toString(), cb.downstreamProtocol(), str(rid))
                 .headers(headers).body(bytes, size).contextExtensions(contextExtensions).metadataContext(metadata)
-                .routeMetadataContext(routeMetadata(config, cb));
+                .routeMetadataContext(routeMetadata(config, cb)).streamInfo(cb.streamInfo());
         TlsConnection tls = cb.connection().tls();
         if (tls != null && tls.established() && config.includePeerCertificate()) {
             b.peerCertificate(tls.peerCertificatePemUrlEncoded());

@@ -128,6 +128,17 @@ class ExtAuthzTranslationTest {
         assertTrue(((HttpServiceConfig) http.service()).allowedHeaders().get(0).matches("x-b"));
     }
 
+    /** Envoy's HeaderParser refuses a headers_to_add value with an unknown operator. */
+    @Test
+    void headersToAddWithAnUnknownOperatorRefused() {
+        var e = fail("""
+                http_service:
+                  server_uri: { uri: "http://authz", cluster: authz, timeout: 1s }
+                  authorization_request: { headers_to_add: [{ key: x-a, value: "%NO_SUCH_THING%" }] }
+                """, ROUTE);
+        assertEquals(F + ".http_service.authorization_request.headers_to_add[0].value", e.path());
+    }
+
     static ExtAuthzConfig config(String filter) {
         var hcm = (HttpConnectionManagerConfig) new BootstrapLoader().loadString(yaml(filter, ROUTE), "a.yaml")
                 .model().listeners().get(0).filterChains().get(0).filters().get(0);
