@@ -44,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * route matches is not checked, an upgrade is checked without waiting for a body, the check names
  * the connection's metadata and the downstream service, a denial's repeated headers all reach the
  * client, an OK leaves the call's duration in the dynamic metadata; the HTTP service keeps
- * Envoy's four headers beside the filter's allowed_headers; the network filter reads and writes
+ * Envoy's four headers beside the filter's allowed_headers and formats its headers_to_add; the
+ * network filter reads and writes
  * the connection's metadata.
  */
 class ExtAuthzCheckScopeE2ETest {
@@ -124,7 +125,12 @@ class ExtAuthzCheckScopeE2ETest {
                 - name: envoy.filters.http.ext_authz
                   typed_config:
                     "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
-                    http_service: { server_uri: { uri: "http://authz", cluster: http_authz, timeout: 4s } }
+                    http_service:
+                      server_uri: { uri: "http://authz", cluster: http_authz, timeout: 4s }
+                      authorization_request:
+                        headers_to_add:
+                        - { key: x-client, value: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT% %REQ(x-user)%" }
+                        - { key: x-nothing, value: "%REQ(x-absent)%" }
                     allowed_headers: { patterns: [{ exact: x-user }] }
                 """;
         String listeners = grpcListener(grpcFilter) + "\n"
@@ -282,6 +288,19 @@ class ExtAuthzCheckScopeE2ETest {
         assertEquals(List.of("a=1", "b=2"), r.headers().allValues("set-cookie"));
     }
 
+    /** Envoy also counts each decision under the request's routed cluster: cluster.backend.ext_authz.*. */
+    @Test
+    void decisionsAreCountedUnderTheRoutedCluster() throws Exception {
+        String ok = "envoy_cluster_ext_authz_ok{envoy_cluster_name=\"backend\"}";
+        String denied = "envoy_cluster_ext_authz_denied{envoy_cluster_name=\"backend\"}";
+        double okBefore = proxy.metric(ok);
+        double deniedBefore = proxy.metric(denied);
+        assertEquals(200, send("grpc", "/r/counted", null).statusCode());
+        assertEquals(403, send("grpc", "/r/counted-deny", null).statusCode());
+        assertEquals(okBefore + 1, proxy.metric(ok));
+        assertEquals(deniedBefore + 1, proxy.metric(denied));
+    }
+
     /** An OK answer that brought metadata leaves the call's duration beside it (ext_authz_duration, in ms). */
     @Test
     void anOkLeavesTheCallDurationInTheMetadata() throws Exception {
@@ -298,6 +317,17 @@ class ExtAuthzCheckScopeE2ETest {
         assertEquals("Bearer t", httpAuthzHeaders.get("authorization"));
         assertEquals("u", httpAuthzHeaders.get("x-user"));
         assertEquals(null, httpAuthzHeaders.get("x-other"));
+    }
+
+    /**
+     * authorization_request.headers_to_add are formatted as Envoy's HeaderParser does (%REQ()%
+     * reads the authorization request); one whose operators give nothing is left out.
+     */
+    @Test
+    void headersToAddAreFormattedPerCall() throws Exception {
+        assertEquals(200, send("http", "/f", null, "x-user", "carol").statusCode());
+        assertEquals("127.0.0.1 carol", httpAuthzHeaders.get("x-client"));
+        assertTrue(!httpAuthzHeaders.containsKey("x-nothing"), httpAuthzHeaders.toString());
     }
 
     /**

@@ -53,6 +53,8 @@ final class ExtAuthzFilter implements StreamFilter {
     /** emit_filter_state_stats: the object in filter state (null: not asked for, or the name was taken). */
     private ExtAuthzLoggingInfo loggingInfo;
     private long callStartNanos;
+    /** cluster.&lt;routed&gt;.ext_authz.* (null: no routed cluster). */
+    private ExtAuthzClusterStats clusterStats;
 
     ExtAuthzFilter(ExtAuthzFilterProvider.Factory factory) {
         this.factory = factory;
@@ -155,6 +157,8 @@ final class ExtAuthzFilter implements StreamFilter {
             loggingInfo = loggingInfo();
         }
         callStartNanos = System.nanoTime();
+        // As Envoy: the cluster the request is routed to when the call starts is charged.
+        clusterStats = factory.clusterStats(cb.clusterName());
         state = State.CALLING;
         callingNow = true;
         AuthzCheck check = StreamAuthzCheck.of(config, cb, requestHeaders, body, partial, contextExtensions);
@@ -207,16 +211,25 @@ final class ExtAuthzFilter implements StreamFilter {
                 if (!AuthzOkAnswer.apply(config, cb, requestHeaders, d, stats)) {
                     // Envoy answers an OK it may not apply with 500, counted as invalid (and not ok).
                     stats.invalid.increment();
+                    if (clusterStats != null) {
+                        clusterStats.invalid.increment();
+                    }
                     cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
                     cb.sendLocalReply(500, "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_invalid");
                     return;
                 }
                 responseHeadersToAdd = d.responseHeadersToAdd();
                 stats.ok.increment();
+                if (clusterStats != null) {
+                    clusterStats.ok.increment();
+                }
                 allow();
             }
             case DENIED -> {
                 stats.denied.increment();
+                if (clusterStats != null) {
+                    clusterStats.denied.increment();
+                }
                 chargeRoutedCluster(d.status());
                 cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
                 List<Map.Entry<String, String>> headers = d.headersToSet();
@@ -234,8 +247,14 @@ final class ExtAuthzFilter implements StreamFilter {
             }
             case ERROR -> {
                 stats.error.increment();
+                if (clusterStats != null) {
+                    clusterStats.error.increment();
+                }
                 if (config.failureModeAllow()) {
                     stats.failureModeAllowed.increment();
+                    if (clusterStats != null) {
+                        clusterStats.failureModeAllowed.increment();
+                    }
                     if (config.failureModeAllowHeaderAdd()) {
                         requestHeaders.set(FAILURE_MODE_ALLOWED, "true");
                     }
