@@ -74,7 +74,8 @@ class ExtAuthzCheckScopeE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "backend"));
+        backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "backend",
+                Map.of("x-set", "upstream", "x-if-absent", "upstream", "x-add", "upstream")));
         ws = new WebSocketEchoUpstream();
         httpAuthz = TestUpstream.start((ctx, req, n) -> {
             httpAuthzHeaders.clear();
@@ -100,7 +101,14 @@ class ExtAuthzCheckScopeE2ETest {
                                             .addHeaders(header("set-cookie", "b=2")));
                         } else {
                             r.setStatus(Status.newBuilder().setCode(Code.OK_VALUE))
-                                    .setOkResponse(OkHttpResponse.newBuilder())
+                                    .setOkResponse(OkHttpResponse.newBuilder()
+                                            .addResponseHeadersToAdd(header("x-add", "authz"))
+                                            .addResponseHeadersToAdd(header("x-set", "authz").toBuilder()
+                                                    .setAppend(com.google.protobuf.BoolValue.of(false)))
+                                            .addResponseHeadersToAdd(header("x-if-absent", "authz").toBuilder()
+                                                    .setAppendAction(HeaderValueOption.HeaderAppendAction.ADD_IF_ABSENT))
+                                            .addResponseHeadersToAdd(header("x-if-present", "authz").toBuilder()
+                                                    .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS)))
                                     .setDynamicMetadata(Struct.newBuilder().putFields("by",
                                             Value.newBuilder().setStringValue("grpc").build()));
                         }
@@ -286,6 +294,20 @@ class ExtAuthzCheckScopeE2ETest {
         HttpResponse<String> r = send("grpc", "/r/deny", null);
         assertEquals(403, r.statusCode());
         assertEquals(List.of("a=1", "b=2"), r.headers().allValues("set-cookie"));
+    }
+
+    /**
+     * An OK answer's response headers apply as their append / append_action say: added, set over
+     * the upstream's, added only where absent, set only where present.
+     */
+    @Test
+    void responseHeadersApplyAsTheirActionSays() throws Exception {
+        HttpResponse<String> r = send("grpc", "/r/response-headers", null);
+        assertEquals(200, r.statusCode());
+        assertEquals(List.of("upstream", "authz"), r.headers().allValues("x-add"));
+        assertEquals(List.of("authz"), r.headers().allValues("x-set"));
+        assertEquals(List.of("upstream"), r.headers().allValues("x-if-absent"));
+        assertEquals(List.of(), r.headers().allValues("x-if-present"));
     }
 
     /** Envoy also counts each decision under the request's routed cluster: cluster.backend.ext_authz.*. */

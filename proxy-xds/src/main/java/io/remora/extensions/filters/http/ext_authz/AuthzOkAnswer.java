@@ -117,14 +117,22 @@ final class AuthzOkAnswer {
     /** validate_mutations: every header set, added or sent to the client has a valid name and value. */
     private static boolean valid(AuthzDecision d) {
         for (List<Map.Entry<String, String>> headers : List.of(d.headersToSet(), d.headersToAdd(),
-                d.headersToAppend(), d.responseHeadersToAdd())) {
+                d.headersToAppend())) {
             for (Map.Entry<String, String> e : headers) {
-                if (!HeaderMutationChecker.validName(e.getKey())
-                        || !HeaderMutationChecker.validValueChars(e.getValue())) {
+                if (!valid(e.getKey(), e.getValue())) {
                     return false;
                 }
             }
         }
+        for (HeaderMutation.HeaderValueOption h : d.responseHeaders()) {
+            if (!valid(h.key(), h.value())) {
+                return false;
+            }
+        }
         return true;
+    }
+
+    private static boolean valid(String name, String value) {
+        return HeaderMutationChecker.validName(name) && HeaderMutationChecker.validValueChars(value);
     }
 }

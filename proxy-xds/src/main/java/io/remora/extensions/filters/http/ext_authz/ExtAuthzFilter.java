@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.config.HeaderMutation;
 import io.remora.config.RouteFilterConfig;
 import io.remora.http.Upgrades;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -27,6 +28,9 @@ import java.util.Map;
 final class ExtAuthzFilter implements StreamFilter {
 
     private static final AsciiString FAILURE_MODE_ALLOWED = AsciiString.cached("x-envoy-auth-failure-mode-allowed");
+    private static final List<HeaderMutation.AppendAction> RESPONSE_HEADER_ORDER = List.of(
+            HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD, HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
+            HeaderMutation.AppendAction.ADD_IF_ABSENT, HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS);
     /** Envoy's dynamic metadata key for the call's duration in ms. */
     static final String DURATION_KEY = "ext_authz_duration";
 
@@ -49,7 +53,7 @@ final class ExtAuthzFilter implements StreamFilter {
     /** The decision came during the client's check and lets the request through. */
     private boolean allowedInline;
     private boolean stopped;
-    private List<Map.Entry<String, String>> responseHeadersToAdd = List.of();
+    private List<HeaderMutation.HeaderValueOption> responseHeaders = List.of();
     /** emit_filter_state_stats: the object in filter state (null: not asked for, or the name was taken). */
     private ExtAuthzLoggingInfo loggingInfo;
     private long callStartNanos;
@@ -218,7 +222,7 @@ final class ExtAuthzFilter implements StreamFilter {
                     cb.sendLocalReply(500, "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_invalid");
                     return;
                 }
-                responseHeadersToAdd = d.responseHeadersToAdd();
+                responseHeaders = d.responseHeaders();
                 stats.ok.increment();
                 if (clusterStats != null) {
                     clusterStats.ok.increment();
@@ -290,10 +294,33 @@ final class ExtAuthzFilter implements StreamFilter {
 
     @Override
     public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
-        for (Map.Entry<String, String> e : responseHeadersToAdd) {
-            headers.add(e.getKey(), e.getValue());
+        // Envoy's order: every add, then every set, then those added only where absent, then
+        // those set only where present.
+        for (HeaderMutation.AppendAction action : RESPONSE_HEADER_ORDER) {
+            for (HeaderMutation.HeaderValueOption h : responseHeaders) {
+                if (h.action() == action) {
+                    apply(headers, h);
+                }
+            }
         }
         return FilterStatus.CONTINUE;
+    }
+
+    private static void apply(Http2Headers headers, HeaderMutation.HeaderValueOption h) {
+        switch (h.action()) {
+            case APPEND_IF_EXISTS_OR_ADD -> headers.add(h.key(), h.value());
+            case OVERWRITE_IF_EXISTS_OR_ADD -> headers.set(h.key(), h.value());
+            case ADD_IF_ABSENT -> {
+                if (!headers.contains(h.key())) {
+                    headers.add(h.key(), h.value());
+                }
+            }
+            case OVERWRITE_IF_EXISTS -> {
+                if (headers.contains(h.key())) {
+                    headers.set(h.key(), h.value());
+                }
+            }
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.remora.config.HeaderMutation;
 import io.netty.channel.EventLoop;
 import io.netty.util.NetUtil;
 import io.remora.extensions.filters.http.common.ClusterCall;
@@ -137,9 +138,10 @@ public final class GrpcAuthzClient implements AuthzClient {
         } catch (InvalidProtocolBufferException e) {
             return AuthzDecision.error();
         }
-        Map<String, Object> metadata = resp.hasDynamicMetadata() ? StructValues.toMap(resp.getDynamicMetadata())
-                : resp.hasOkResponse() && resp.getOkResponse().hasDynamicMetadata()
-                ? StructValues.toMap(resp.getOkResponse().getDynamicMetadata()) : Map.of();
+        // As Envoy: the deprecated ok_response.dynamic_metadata, when set, wins over the response's.
+        Map<String, Object> metadata = resp.hasOkResponse() && resp.getOkResponse().hasDynamicMetadata()
+                ? StructValues.toMap(resp.getOkResponse().getDynamicMetadata())
+                : resp.hasDynamicMetadata() ? StructValues.toMap(resp.getDynamicMetadata()) : Map.of();
         if (resp.getStatus().getCode() == 0) {
             var ok = resp.getOkResponse();
             List<Map.Entry<String, String>> set = new ArrayList<>();
@@ -156,9 +158,10 @@ public final class GrpcAuthzClient implements AuthzClient {
             for (String n : ok.getHeadersToRemoveList()) {
                 remove.add(n.toLowerCase(Locale.ROOT));
             }
-            List<Map.Entry<String, String>> toClient = new ArrayList<>();
+            List<HeaderMutation.HeaderValueOption> toClient = new ArrayList<>();
             for (HeaderValueOption o : ok.getResponseHeadersToAddList()) {
-                toClient.add(entry(o));
+                Map.Entry<String, String> e = entry(o);
+                toClient.add(new HeaderMutation.HeaderValueOption(e.getKey(), e.getValue(), responseAction(o), false));
             }
             List<Map.Entry<String, String>> querySet = new ArrayList<>();
             for (var qp : ok.getQueryParametersToSetList()) {
@@ -175,6 +178,23 @@ public final class GrpcAuthzClient implements AuthzClient {
         }
         return new AuthzDecision(AuthzDecision.Kind.DENIED, headers, List.of(), List.of(), List.of(), status,
                 denied.getBody(), metadata);
+    }
+
+    /**
+     * How a response header applies, as Envoy's copyOkResponseMutations: an explicit {@code append}
+     * adds (true) or sets (false); otherwise {@code append_action} decides.
+     */
+    private static HeaderMutation.AppendAction responseAction(HeaderValueOption o) {
+        if (o.hasAppend()) {
+            return o.getAppend().getValue() ? HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD
+                    : HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
+        }
+        return switch (o.getAppendAction()) {
+            case ADD_IF_ABSENT -> HeaderMutation.AppendAction.ADD_IF_ABSENT;
+            case OVERWRITE_IF_EXISTS_OR_ADD -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
+            case OVERWRITE_IF_EXISTS -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS;
+            default -> HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD;
+        };
     }
 
     private static Map.Entry<String, String> entry(HeaderValueOption o) {

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.HeaderMutation;
 import io.remora.extensions.filters.http.common.ClusterCall;
 import io.remora.http.upstream.Cancellable;
 import io.remora.route.HeaderFormatter;
@@ -98,7 +99,7 @@ final class HttpAuthzClient implements AuthzClient {
         }
         List<Map.Entry<String, String>> set = new ArrayList<>();
         List<Map.Entry<String, String>> add = new ArrayList<>();
-        List<Map.Entry<String, String>> toClient = new ArrayList<>();
+        List<HeaderMutation.HeaderValueOption> toClient = new ArrayList<>();
         Map<String, Object> metadata = new LinkedHashMap<>();
         for (Map.Entry<CharSequence, CharSequence> e : r.headers()) {
             String k = e.getKey().toString().toLowerCase(Locale.ROOT);
@@ -114,7 +115,9 @@ final class HttpAuthzClient implements AuthzClient {
                     add.add(header);
                 }
                 if (HttpServiceConfig.any(config.clientHeadersOnSuccess(), k)) {
-                    toClient.add(header);
+                    // Envoy adds them (addCopy) to the response the client gets.
+                    toClient.add(new HeaderMutation.HeaderValueOption(k, header.getValue(),
+                            HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD, false));
                 }
             } else if (!NOT_FOR_CLIENT.contains(k) && (config.clientHeaders().isEmpty()
                     || HttpServiceConfig.any(config.clientHeaders(), k) || k.equals("www-authenticate")
