@@ -286,6 +286,10 @@ class ExtAuthzCheckScopeE2ETest {
                 .getFieldsOrThrow("shadow_effective_policy_id").getStringValue());
         assertTrue(attrs.hasTlsSession());
         assertEquals("", attrs.getTlsSession().getSni());
+        // size is the bytes received (Envoy's bytesReceived): the buffered body here, 0 for a GET.
+        assertEquals(4, attrs.getRequest().getHttp().getSize());
+        assertEquals(200, send("grpc", "/r/attrs-get", null).statusCode());
+        assertEquals(0, lastCheck.get().getAttributes().getRequest().getHttp().getSize());
     }
 
     /** A denial's repeated header (set-cookie) reaches the client with every value, as Envoy's addCopy. */
@@ -367,6 +371,8 @@ class ExtAuthzCheckScopeE2ETest {
             assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
         }
         assertEquals(before + 1, checks.get(), "the connection's metadata enabled the check");
+        // A connection's check has no request part at all (Envoy's createTcpCheck).
+        assertTrue(!lastCheck.get().getAttributes().hasRequest());
         String ok = logLine("tcp.log", PORTS.get("tcp") + " ");
         assertTrue(ok.matches(PORTS.get("tcp") + " - [0-9]+(\\.0)?"), ok);
         try (Socket s = new Socket("127.0.0.1", PORTS.get("tcpdeny"))) {

@@ -13,7 +13,7 @@ import java.util.Map;
  *
  * @param headers              in request order
  * @param body                 the buffered body, or null when none is sent
- * @param size                 the request's content-length, or -1 when unknown
+ * @param size                 the request body's bytes received so far (Envoy's bytesReceived), or -1
  * @param sourcePrincipal      the peer's principal over TLS ({@link AuthzPeers}), else ""
  * @param destinationPrincipal this proxy's own principal over TLS, else ""
  * @param sourceService        the request's x-envoy-downstream-service-cluster, else ""
@@ -101,9 +101,9 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
             return this;
         }
 
-        public Builder body(byte[] v, long contentLength) {
+        public Builder body(byte[] v, long bytesReceived) {
             body = v;
-            size = contentLength;
+            size = bytesReceived;
             return this;
         }
 

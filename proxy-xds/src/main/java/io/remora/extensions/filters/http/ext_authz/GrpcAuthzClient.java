@@ -20,7 +20,6 @@ import io.remora.server.ServerContext;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -81,13 +80,6 @@ public final class GrpcAuthzClient implements AuthzClient {
                 http.setBody(new String(c.body(), java.nio.charset.StandardCharsets.UTF_8));
             }
         }
-        Instant now = Instant.now();
-        AttributeContext.Request.Builder req = AttributeContext.Request.newBuilder()
-                .setTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
-        // A connection (network filter) has no HTTP request to describe.
-        if (c.method() != null) {
-            req.setHttp(http);
-        }
         AttributeContext.Peer.Builder source = peer(c.source(), c.sourcePrincipal(), c.sourceService()).toBuilder();
         if (!c.peerCertificate().isEmpty()) {
             source.setCertificate(c.peerCertificate());
@@ -95,8 +87,14 @@ public final class GrpcAuthzClient implements AuthzClient {
         AttributeContext.Builder attrs = AttributeContext.newBuilder()
                 .setSource(source)
                 .setDestination(peer(c.destination(), c.destinationPrincipal(), c.destinationService()))
-                .setRequest(req)
                 .putAllContextExtensions(c.contextExtensions());
+        // A connection (network filter) has no request at all, as Envoy's createTcpCheck; a
+        // request's time is when the stream began.
+        if (c.method() != null) {
+            long start = c.streamInfo() == null ? System.currentTimeMillis() : c.streamInfo().startMillis;
+            attrs.setRequest(AttributeContext.Request.newBuilder().setHttp(http).setTime(Timestamp.newBuilder()
+                    .setSeconds(Math.floorDiv(start, 1000)).setNanos((int) Math.floorMod(start, 1000) * 1_000_000)));
+        }
         if (!c.metadataContext().isEmpty()) {
             Metadata.Builder md = Metadata.newBuilder();
             c.metadataContext().forEach((ns, m) -> md.putFilterMetadata(ns, StructValues.toStruct(m)));

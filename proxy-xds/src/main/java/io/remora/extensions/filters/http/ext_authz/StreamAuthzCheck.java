@@ -53,15 +53,8 @@ final class StreamAuthzCheck {
             bytes = body.toByteArray();
             headers.add(Map.entry(PARTIAL_BODY, Boolean.toString(partial)));
         }
-        long size = -1;
-        CharSequence cl = requestHeaders.get("content-length");
-        if (cl != null) {
-            try {
-                size = Long.parseLong(cl.toString().trim());
-            } catch (NumberFormatException ignored) {
-                // left unknown
-            }
-        }
+        // Envoy's size is what the stream received so far, not what content-length announces.
+        long size = cb.streamInfo().bytesReceived;
         Map<String, Map<String, Object>> metadata = new LinkedHashMap<>();
         for (String ns : config.metadataContextNamespaces()) {
             // Envoy takes a namespace from the request's metadata, else from the connection's.
