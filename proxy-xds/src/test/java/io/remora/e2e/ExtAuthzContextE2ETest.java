@@ -129,10 +129,14 @@ class ExtAuthzContextE2ETest {
                             }
                         }
                         if (path.contains("deny")) {
+                            DeniedHttpResponse.Builder denied = DeniedHttpResponse.newBuilder()
+                                    .setStatus(HttpStatus.newBuilder().setCode(StatusCode.PaymentRequired));
+                            if (path.contains("deny-bad")) {
+                                denied.addHeaders(header("x-bad", "a\r\nx-injected: b"));
+                            }
                             out.onNext(CheckResponse.newBuilder()
                                     .setStatus(Status.newBuilder().setCode(Code.PERMISSION_DENIED_VALUE))
-                                    .setDeniedResponse(DeniedHttpResponse.newBuilder()
-                                            .setStatus(HttpStatus.newBuilder().setCode(StatusCode.PaymentRequired)))
+                                    .setDeniedResponse(denied)
                                     .build());
                             out.onCompleted();
                             return;
@@ -317,6 +321,12 @@ class ExtAuthzContextE2ETest {
     @Test
     void validateMutationsAnswersAnInvalidValueWith500() throws Exception {
         assertInvalidOverMtls("/bad-value");
+    }
+
+    /** Envoy validates a denial's headers too: an invalid one turns the 402 into a 500, invalid. */
+    @Test
+    void validateMutationsRefusesADenialWithAnInvalidHeader() throws Exception {
+        assertInvalidOverMtls("/deny-bad");
     }
 
     /** validate_mutations finds the answer to {@code path} invalid: a 500, counted in ext_authz.invalid. */

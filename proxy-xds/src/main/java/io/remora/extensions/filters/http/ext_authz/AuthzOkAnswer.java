@@ -116,16 +116,21 @@ final class AuthzOkAnswer {
 
     /** validate_mutations: every header set, added or sent to the client has a valid name and value. */
     private static boolean valid(AuthzDecision d) {
-        for (List<Map.Entry<String, String>> headers : List.of(d.headersToSet(), d.headersToAdd(),
-                d.headersToAppend())) {
-            for (Map.Entry<String, String> e : headers) {
-                if (!valid(e.getKey(), e.getValue())) {
-                    return false;
-                }
-            }
+        if (!valid(d.headersToSet()) || !valid(d.headersToAdd()) || !valid(d.headersToAppend())) {
+            return false;
         }
         for (HeaderMutation.HeaderValueOption h : d.responseHeaders()) {
             if (!valid(h.key(), h.value())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every header has a valid name and value (validate_mutations). */
+    static boolean valid(List<Map.Entry<String, String>> headers) {
+        for (Map.Entry<String, String> e : headers) {
+            if (!valid(e.getKey(), e.getValue())) {
                 return false;
             }
         }

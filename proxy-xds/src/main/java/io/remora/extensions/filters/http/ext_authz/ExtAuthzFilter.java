@@ -214,12 +214,7 @@ final class ExtAuthzFilter implements StreamFilter {
             case OK -> {
                 if (!AuthzOkAnswer.apply(config, cb, requestHeaders, d, stats)) {
                     // Envoy answers an OK it may not apply with 500, counted as invalid (and not ok).
-                    stats.invalid.increment();
-                    if (clusterStats != null) {
-                        clusterStats.invalid.increment();
-                    }
-                    cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
-                    cb.sendLocalReply(500, "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_invalid");
+                    reject();
                     return;
                 }
                 responseHeaders = d.responseHeaders();
@@ -235,8 +230,13 @@ final class ExtAuthzFilter implements StreamFilter {
                     clusterStats.denied.increment();
                 }
                 chargeRoutedCluster(d.status());
-                cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
                 List<Map.Entry<String, String>> headers = d.headersToSet();
+                if (config.validateMutations() && !AuthzOkAnswer.valid(headers)) {
+                    // Envoy checks a denial's headers too under validate_mutations: 500, invalid.
+                    reject();
+                    return;
+                }
+                cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
                 cb.sendLocalReply(d.status(), d.body(), ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_denied",
                         h -> {
                             // As Envoy: the service's headers replace the reply's, and a name it
@@ -270,6 +270,16 @@ final class ExtAuthzFilter implements StreamFilter {
                 }
             }
         }
+    }
+
+    /** Envoy's rejectResponse: an answer it may not apply is a 500, counted invalid, flagged UAEX. */
+    private void reject() {
+        stats.invalid.increment();
+        if (clusterStats != null) {
+            clusterStats.invalid.increment();
+        }
+        cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
+        cb.sendLocalReply(500, "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_invalid");
     }
 
     /**
