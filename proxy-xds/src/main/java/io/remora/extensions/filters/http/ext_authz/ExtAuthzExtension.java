@@ -104,8 +104,9 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
         }
         if (e.hasStatusOnError()) {
             int code = e.getStatusOnError().getCodeValue();
-            if (code < 100 || code > 599) {
-                throw path.field("status_on_error").field("code").error("not an HTTP status: " + code);
+            // HttpStatus.code's validation (defined_only, not 0), which Envoy enforces as the config loads.
+            if (code == 0 || io.envoyproxy.envoy.type.v3.StatusCode.forNumber(code) == null) {
+                throw path.field("status_on_error").field("code").error("not a defined StatusCode: " + code);
             }
             b.statusOnError(code);
         }

@@ -139,6 +139,14 @@ class ExtAuthzTranslationTest {
         assertEquals(F + ".http_service.authorization_request.headers_to_add[0].value", e.path());
     }
 
+    /** HttpStatus.code must be a defined StatusCode (Envoy's validation): 299 is none. */
+    @Test
+    void statusOnErrorMustBeADefinedStatusCode() {
+        var e = fail(GRPC + "\nstatus_on_error: { code: 299 }", ROUTE);
+        assertEquals(F + ".status_on_error.code", e.path());
+        assertEquals(503, config(GRPC + "\nstatus_on_error: { code: ServiceUnavailable }").statusOnError());
+    }
+
     static ExtAuthzConfig config(String filter) {
         var hcm = (HttpConnectionManagerConfig) new BootstrapLoader().loadString(yaml(filter, ROUTE), "a.yaml")
                 .model().listeners().get(0).filterChains().get(0).filters().get(0);
