@@ -385,5 +385,17 @@ class ExtAuthzCheckScopeE2ETest {
             }
         }
         assertEquals(PORTS.get("tcpdeny") + " UAEX -", logLine("tcp.log", PORTS.get("tcpdeny") + " "));
+        // Envoy's active gauge: no call is under way any more.
+        assertTrue(proxy.admin("/stats/prometheus").contains("\nenvoy_ext_authz_tcp_active 0"),
+                () -> "no active gauge: " + statsLines("envoy_ext_authz_tcp"));
+    }
+
+    static String statsLines(String prefix) {
+        try {
+            return proxy.admin("/stats/prometheus").lines().filter(l -> l.startsWith(prefix))
+                    .collect(java.util.stream.Collectors.joining("\n"));
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 }

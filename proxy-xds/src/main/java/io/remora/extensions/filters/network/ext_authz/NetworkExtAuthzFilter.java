@@ -59,6 +59,7 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
         if (state == State.IDLE) {
             state = State.CALLING;
             stats.total.increment();
+            stats.active.incrementAndGet();
             String sni = cb.connection().serverName();
             AuthzCheck.Builder b = AuthzCheck.builder(cb.connection().remoteAddress(), cb.connection().localAddress())
                     .sourcePrincipal(AuthzPeers.source(cb.connection(), cb.filterState()))
@@ -88,6 +89,7 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
             return;
         }
         inFlight = null;
+        stats.active.decrementAndGet();
         Map<String, Object> metadata = new java.util.LinkedHashMap<>(d.dynamicMetadata());
         boolean allow = switch (d.kind()) {
             case OK -> {
@@ -129,6 +131,9 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
 
     @Override
     public void onClose() {
+        if (state == State.CALLING) {
+            stats.active.decrementAndGet();
+        }
         if (inFlight != null) {
             inFlight.cancel();
             inFlight = null;
