@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Which requests ext_authz checks and what the check carries and leaves, as Envoy: a request no
  * route matches is not checked, an upgrade is checked without waiting for a body, the check names
- * the connection's metadata and the downstream service, a denial's repeated headers all reach the
+ * the connection's metadata, the downstream service and the node's labels, a denial's repeated headers all reach the
  * client, an OK leaves the call's duration in the dynamic metadata; the HTTP service keeps
  * Envoy's four headers beside the filter's allowed_headers and formats its headers_to_add; the
  * network filter reads and writes
@@ -128,6 +128,7 @@ class ExtAuthzCheckScopeE2ETest {
                     with_request_body: { max_request_bytes: 1000 }
                     include_tls_session: true
                     metadata_context_namespaces: [envoy.filters.network.rbac]
+                    bootstrap_metadata_labels_key: labels
                 """;
         String httpFilter = """
                 - name: envoy.filters.http.ext_authz
@@ -153,7 +154,9 @@ class ExtAuthzCheckScopeE2ETest {
                 + Bootstraps.cluster("ws", false, null, ws.port()) + "\n"
                 + Bootstraps.cluster("http_authz", false, null, httpAuthz.port()) + "\n"
                 + Bootstraps.cluster("grpc_authz", true, null, grpcAuthz.getPort());
-        String yaml = Bootstraps.listeners(admin, listeners, clusters, PORTS);
+        // The node's labels, which bootstrap_metadata_labels_key sends as the destination's.
+        String yaml = "node: { id: n1, cluster: c1, metadata: { labels: { app: shop, version: v1 } } }\n"
+                + Bootstraps.listeners(admin, listeners, clusters, PORTS);
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_authz_scope.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
                 "--file-flush-interval-msec", "50");
@@ -204,6 +207,7 @@ class ExtAuthzCheckScopeE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.network.ext_authz.v3.ExtAuthz
                     stat_prefix: %s
                     grpc_service: { envoy_grpc: { cluster_name: grpc_authz }, timeout: 4s }
+                    bootstrap_metadata_labels_key: labels
                     filter_enabled_metadata:
                       filter: envoy.filters.network.rbac
                       path: [{ key: shadow_effective_policy_id }]
@@ -286,6 +290,7 @@ class ExtAuthzCheckScopeE2ETest {
                 .getFieldsOrThrow("shadow_effective_policy_id").getStringValue());
         assertTrue(attrs.hasTlsSession());
         assertEquals("", attrs.getTlsSession().getSni());
+        assertEquals(Map.of("app", "shop", "version", "v1"), attrs.getDestination().getLabelsMap());
         // size is the bytes received (Envoy's bytesReceived): the buffered body here, 0 for a GET.
         assertEquals(4, attrs.getRequest().getHttp().getSize());
         assertEquals(200, send("grpc", "/r/attrs-get", null).statusCode());
@@ -373,6 +378,7 @@ class ExtAuthzCheckScopeE2ETest {
         assertEquals(before + 1, checks.get(), "the connection's metadata enabled the check");
         // A connection's check has no request part at all (Envoy's createTcpCheck).
         assertTrue(!lastCheck.get().getAttributes().hasRequest());
+        assertEquals(Map.of("app", "shop", "version", "v1"), lastCheck.get().getAttributes().getDestination().getLabelsMap());
         String ok = logLine("tcp.log", PORTS.get("tcp") + " ");
         assertTrue(ok.matches(PORTS.get("tcp") + " - [0-9]+(\\.0)?"), ok);
         try (Socket s = new Socket("127.0.0.1", PORTS.get("tcpdeny"))) {

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param destinationPrincipal this proxy's own principal over TLS, else ""
  * @param sourceService        the request's x-envoy-downstream-service-cluster, else ""
  * @param destinationService   the connection's SNI for the network filter, else ""
+ * @param destinationLabels    {@code bootstrap_metadata_labels_key}'s labels of this proxy's node
  * @param peerCertificate      {@code include_peer_certificate}: the peer's leaf as URL-encoded PEM, else ""
  * @param tlsSession           {@code include_tls_session} on a TLS connection: its SNI ("" when none);
  *                             null: no {@code tls_session}
@@ -27,6 +28,7 @@ import java.util.Map;
  */
 public record AuthzCheck(SocketAddress source, SocketAddress destination, String sourcePrincipal,
                          String destinationPrincipal, String sourceService, String destinationService,
+                         Map<String, String> destinationLabels,
                          String method, String path, String host, String scheme, String protocol, String requestId,
                          List<Map.Entry<String, String>> headers, byte[] body, long size,
                          Map<String, String> contextExtensions, Map<String, Map<String, Object>> metadataContext,
@@ -46,6 +48,7 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
         private String destinationPrincipal = "";
         private String sourceService = "";
         private String destinationService = "";
+        private Map<String, String> destinationLabels = Map.of();
         private String method;
         private String path;
         private String host;
@@ -81,6 +84,11 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
         public Builder services(String source, String destination) {
             sourceService = source;
             destinationService = destination;
+            return this;
+        }
+
+        public Builder destinationLabels(Map<String, String> v) {
+            destinationLabels = v;
             return this;
         }
 
@@ -139,7 +147,7 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
 
         public AuthzCheck build() {
             return new AuthzCheck(source, destination, sourcePrincipal, destinationPrincipal, sourceService,
-                    destinationService, method, path, host, scheme, protocol,
+                    destinationService, destinationLabels, method, path, host, scheme, protocol,
                     requestId, headers, body, size, contextExtensions, metadataContext, peerCertificate, tlsSession,
                     routeMetadataContext, streamInfo);
         }

@@ -1,11 +1,15 @@
 package io.remora.extensions.filters.http.ext_authz;
 
+import io.remora.config.NodeInfo;
 import io.remora.network.ConnectionInfo;
 import io.remora.network.FilterState;
 import io.remora.rbac.PeerIdentity;
+import io.remora.server.ServerContext;
 import io.remora.tls.TlsConnection;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The two ends of a connection as a CheckRequest names them (Envoy's
@@ -42,6 +46,21 @@ public final class AuthzPeers {
             return tls.serverName();
         }
         return connection.serverName() == null ? "" : connection.serverName();
+    }
+
+    /**
+     * {@code bootstrap_metadata_labels_key}: the destination's labels, the string fields of the
+     * node metadata's struct under that key (another value reads as "", as Envoy's
+     * string_value()); empty when the key is "" or names no struct.
+     */
+    public static Map<String, String> destinationLabels(ServerContext context, String key) {
+        NodeInfo node = key.isEmpty() ? null : context.node();
+        if (node == null || node.metadata() == null || !(node.metadata().get(key) instanceof Map<?, ?> labels)) {
+            return Map.of();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        labels.forEach((k, v) -> out.put(String.valueOf(k), v instanceof String str ? str : ""));
+        return Map.copyOf(out);
     }
 
     private static String principal(List<String> uriSans, List<String> dnsSans, String subject) {

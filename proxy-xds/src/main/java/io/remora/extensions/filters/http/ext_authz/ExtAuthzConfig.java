@@ -32,6 +32,8 @@ import java.util.List;
  *                               filter's name in the request's filter state
  * @param filterMetadata         {@code filter_metadata}, or null: carried by that same object, which is then
  *                               made even without {@code emit_filter_state_stats} (as Envoy's)
+ * @param bootstrapMetadataLabelsKey {@code bootstrap_metadata_labels_key}: the node metadata field whose
+ *                               struct is sent as the destination's labels ("": none)
  */
 public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllow, boolean failureModeAllowHeaderAdd,
                              int statusOnError, BufferSettings withRequestBody, boolean clearRouteCache,
@@ -43,7 +45,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                              List<String> routeMetadataContextNamespaces, HeaderMutationChecker mutationRules,
                              boolean validateMutations, boolean encodeRawHeaders, boolean ingestDynamicMetadata,
                              boolean chargeClusterResponseStats, boolean emitFilterStateStats,
-                             com.google.protobuf.Struct filterMetadata)
+                             com.google.protobuf.Struct filterMetadata, String bootstrapMetadataLabelsKey)
         implements HttpFilterConfig {
 
     public static final String NAME = "envoy.filters.http.ext_authz";
@@ -59,6 +61,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         statPrefix = statPrefix == null ? "" : statPrefix;
         denyAtDisableKey = denyAtDisableKey == null ? "" : denyAtDisableKey;
         routeMetadataContextNamespaces = List.copyOf(routeMetadataContextNamespaces);
+        bootstrapMetadataLabelsKey = bootstrapMetadataLabelsKey == null ? "" : bootstrapMetadataLabelsKey;
     }
 
     @Override
@@ -96,6 +99,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private boolean chargeClusterResponseStats = true;
         private boolean emitFilterStateStats;
         private com.google.protobuf.Struct filterMetadata;
+        private String bootstrapMetadataLabelsKey = "";
 
         private Builder(AuthzServiceConfig service) {
             this.service = service;
@@ -207,6 +211,11 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
             return this;
         }
 
+        public Builder bootstrapMetadataLabelsKey(String v) {
+            bootstrapMetadataLabelsKey = v;
+            return this;
+        }
+
         public Builder validateMutations(boolean v) {
             validateMutations = v;
             return this;
@@ -217,7 +226,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                     withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, filterEnabled,
                     denyAtDisable, denyAtDisableKey, allowedHeaders, disallowedHeaders, statPrefix, includePeerCertificate, includeTlsSession,
                     routeMetadataContextNamespaces, mutationRules, validateMutations, encodeRawHeaders,
-                    ingestDynamicMetadata, chargeClusterResponseStats, emitFilterStateStats, filterMetadata);
+                    ingestDynamicMetadata, chargeClusterResponseStats, emitFilterStateStats, filterMetadata,
+                    bootstrapMetadataLabelsKey);
         }
     }
 }

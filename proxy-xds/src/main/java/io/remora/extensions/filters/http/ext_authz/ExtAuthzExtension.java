@@ -92,7 +92,8 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                 .ingestDynamicMetadata(!e.hasEnableDynamicMetadataIngestion() || e.getEnableDynamicMetadataIngestion().getValue())
                 .chargeClusterResponseStats(!e.hasChargeClusterResponseStats() || e.getChargeClusterResponseStats().getValue())
                 .emitFilterStateStats(e.getEmitFilterStateStats())
-                .filterMetadata(e.hasFilterMetadata() ? e.getFilterMetadata() : null);
+                .filterMetadata(e.hasFilterMetadata() ? e.getFilterMetadata() : null)
+                .bootstrapMetadataLabelsKey(e.getBootstrapMetadataLabelsKey());
         if (e.getEmitFilterStateStats() && e.hasGrpcService()) {
             ctx.warnOnce("ext_authz:filter_state_bytes", "ext_authz emit_filter_state_stats: Remora records latency_us;"
                     + " the gRPC call's wire bytes (bytesSent, bytesReceived) are not measured and read as absent,"
@@ -127,11 +128,10 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
             }
             b.denyAtDisable(e.getDenyAtDisable().getDefaultValue().getValue(), e.getDenyAtDisable().getRuntimeKey());
         }
-        if (e.getTypedMetadataContextNamespacesCount() > 0 || e.getRouteTypedMetadataContextNamespacesCount() > 0
-                || !e.getBootstrapMetadataLabelsKey().isEmpty()) {
+        if (e.getTypedMetadataContextNamespacesCount() > 0 || e.getRouteTypedMetadataContextNamespacesCount() > 0) {
             // Remora keeps no typed (Any) metadata, so there is nothing under those namespaces to send.
             ctx.warnOnce("ext_authz:unsupported_context", "ignoring ext_authz options Remora does not send"
-                    + " (typed metadata context namespaces, bootstrap metadata labels), first at " + path);
+                    + " (typed metadata context namespaces), first at " + path);
         }
         return b.build();
     }

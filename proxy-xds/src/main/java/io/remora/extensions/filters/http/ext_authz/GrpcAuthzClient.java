@@ -86,7 +86,8 @@ public final class GrpcAuthzClient implements AuthzClient {
         }
         AttributeContext.Builder attrs = AttributeContext.newBuilder()
                 .setSource(source)
-                .setDestination(peer(c.destination(), c.destinationPrincipal(), c.destinationService()))
+                .setDestination(peer(c.destination(), c.destinationPrincipal(), c.destinationService()).toBuilder()
+                        .putAllLabels(c.destinationLabels()))
                 .putAllContextExtensions(c.contextExtensions());
         // A connection (network filter) has no request at all, as Envoy's createTcpCheck; a
         // request's time is when the stream began.

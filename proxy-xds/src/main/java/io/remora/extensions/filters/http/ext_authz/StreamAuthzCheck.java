@@ -72,6 +72,7 @@ final class StreamAuthzCheck {
                         cb.streamInfo().downstreamLocalAddress)
                 .sourcePrincipal(AuthzPeers.source(cb.connection(), cb.filterState()))
                 .destinationPrincipal(AuthzPeers.destination(cb.connection()))
+                .destinationLabels(AuthzPeers.destinationLabels(cb.serverContext(), config.bootstrapMetadataLabelsKey()))
                 .services(str(requestHeaders.get(DOWNSTREAM_SERVICE_CLUSTER)), "")
                 .request(str(requestHeaders.method()), str(requestHeaders.path()), str(requestHeaders.authority()),
                         scheme == null ? "http" : scheme.toString(), cb.downstreamProtocol(), str(rid))

@@ -64,6 +64,7 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
             AuthzCheck.Builder b = AuthzCheck.builder(cb.connection().remoteAddress(), cb.connection().localAddress())
                     .sourcePrincipal(AuthzPeers.source(cb.connection(), cb.filterState()))
                     .destinationPrincipal(AuthzPeers.destination(cb.connection()))
+                    .destinationLabels(AuthzPeers.destinationLabels(cb.serverContext(), config.bootstrapMetadataLabelsKey()))
                     .services("", sni == null ? "" : sni);
             TlsConnection tls = cb.connection().tls();
             if (tls != null && tls.established() && config.includePeerCertificate()) {
