@@ -59,6 +59,7 @@ class ExtAuthzContextE2ETest {
     static ProxyProcess proxy;
     static TestCerts.Ca ca;
     static TestCerts.Leaf client;
+    static TestCerts.Leaf dnsClient;
     static final Map<String, Integer> PORTS = new java.util.HashMap<>();
     static final AtomicReference<CheckRequest> lastCheck = new AtomicReference<>();
 
@@ -89,6 +90,7 @@ class ExtAuthzContextE2ETest {
         ca = TestCerts.ca("ext-authz-ca");
         ca.issue("server", "localhost").write(dir, "server");
         client = ca.issue("client", "spiffe://cluster.local/ns/default/sa/client");
+        dnsClient = ca.issue("dns-client", "client.example");
         java.nio.file.Files.writeString(dir.resolve("ca.pem"), ca.pem());
         backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "added=" + req.headers().get("x-added") + " envoy=" + req.headers().get("x-envoy-sneaky")
@@ -127,10 +129,14 @@ class ExtAuthzContextE2ETest {
                             }
                         }
                         if (path.contains("deny")) {
+                            DeniedHttpResponse.Builder denied = DeniedHttpResponse.newBuilder()
+                                    .setStatus(HttpStatus.newBuilder().setCode(StatusCode.PaymentRequired));
+                            if (path.contains("deny-bad")) {
+                                denied.addHeaders(header("x-bad", "a\r\nx-injected: b"));
+                            }
                             out.onNext(CheckResponse.newBuilder()
                                     .setStatus(Status.newBuilder().setCode(Code.PERMISSION_DENIED_VALUE))
-                                    .setDeniedResponse(DeniedHttpResponse.newBuilder()
-                                            .setStatus(HttpStatus.newBuilder().setCode(StatusCode.PaymentRequired)))
+                                    .setDeniedResponse(denied)
                                     .build());
                             out.onCompleted();
                             return;
@@ -203,7 +209,11 @@ class ExtAuthzContextE2ETest {
      * returns the status code and the body, separated by a space.
      */
     static String mtls(String path) throws Exception {
-        try (SSLSocket s = (SSLSocket) RbacMtlsE2ETest.client(client, ca).getSocketFactory()
+        return mtls(path, client);
+    }
+
+    static String mtls(String path, TestCerts.Leaf leaf) throws Exception {
+        try (SSLSocket s = (SSLSocket) RbacMtlsE2ETest.client(leaf, ca).getSocketFactory()
                 .createSocket("127.0.0.1", PORTS.get("mtls"))) {
             SSLParameters p = s.getSSLParameters();
             p.setServerNames(List.of(new SNIHostName("authz.test")));
@@ -287,10 +297,19 @@ class ExtAuthzContextE2ETest {
                 .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
         assertEquals(client.cert(), cert);
         assertEquals("spiffe://cluster.local/ns/default/sa/client", attrs.getSource().getPrincipal());
+        // The destination is the proxy: its own certificate's DNS SAN.
+        assertEquals("localhost", attrs.getDestination().getPrincipal());
         assertEquals("authz.test", attrs.getTlsSession().getSni());
         var routeMd = attrs.getRouteMetadataContext().getFilterMetadataMap();
         assertEquals(List.of("authz.ctx"), List.copyOf(routeMd.keySet()));
         assertEquals("payments", routeMd.get("authz.ctx").getFieldsOrThrow("team").getStringValue());
+    }
+
+    /** Envoy's principal is the first URI SAN, else the first DNS SAN, and only then the subject. */
+    @Test
+    void aPeerWithOnlyADnsSanIsNamedByIt() throws Exception {
+        assertEquals("200 ", mtls("/dns", dnsClient).substring(0, 4));
+        assertEquals("client.example", lastCheck.get().getAttributes().getSource().getPrincipal());
     }
 
     /** HeaderMutationRules' defaults: no routing headers, no x-envoy-*; the rest goes upstream. */
@@ -302,6 +321,12 @@ class ExtAuthzContextE2ETest {
     @Test
     void validateMutationsAnswersAnInvalidValueWith500() throws Exception {
         assertInvalidOverMtls("/bad-value");
+    }
+
+    /** Envoy validates a denial's headers too: an invalid one turns the 402 into a 500, invalid. */
+    @Test
+    void validateMutationsRefusesADenialWithAnInvalidHeader() throws Exception {
+        assertInvalidOverMtls("/deny-bad");
     }
 
     /** validate_mutations finds the answer to {@code path} invalid: a 500, counted in ext_authz.invalid. */

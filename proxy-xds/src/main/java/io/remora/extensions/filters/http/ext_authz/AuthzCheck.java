@@ -13,19 +13,28 @@ import java.util.Map;
  *
  * @param headers              in request order
  * @param body                 the buffered body, or null when none is sent
- * @param size                 the request's content-length, or -1 when unknown
- * @param sourcePrincipal      the peer's URI SAN (or subject) over TLS, else ""
+ * @param size                 the request body's bytes received so far (Envoy's bytesReceived), or -1
+ * @param sourcePrincipal      the peer's principal over TLS ({@link AuthzPeers}), else ""
+ * @param destinationPrincipal this proxy's own principal over TLS, else ""
+ * @param sourceService        the request's x-envoy-downstream-service-cluster, else ""
+ * @param destinationService   the connection's SNI for the network filter, else ""
+ * @param destinationLabels    {@code bootstrap_metadata_labels_key}'s labels of this proxy's node
  * @param peerCertificate      {@code include_peer_certificate}: the peer's leaf as URL-encoded PEM, else ""
  * @param tlsSession           {@code include_tls_session} on a TLS connection: its SNI ("" when none);
  *                             null: no {@code tls_session}
  * @param routeMetadataContext {@code route_metadata_context_namespaces} present on the route
+ * @param streamInfo           the request's stream info, which the HTTP service's headers_to_add
+ *                             format; null for a connection
  */
 public record AuthzCheck(SocketAddress source, SocketAddress destination, String sourcePrincipal,
+                         String destinationPrincipal, String sourceService, String destinationService,
+                         Map<String, String> destinationLabels,
                          String method, String path, String host, String scheme, String protocol, String requestId,
                          List<Map.Entry<String, String>> headers, byte[] body, long size,
                          Map<String, String> contextExtensions, Map<String, Map<String, Object>> metadataContext,
                          String peerCertificate, String tlsSession,
-                         Map<String, Map<String, Object>> routeMetadataContext) {
+                         Map<String, Map<String, Object>> routeMetadataContext,
+                         io.remora.accesslog.StreamInfo streamInfo) {
 
     public static Builder builder(SocketAddress source, SocketAddress destination) {
         return new Builder(source, destination);
@@ -36,6 +45,10 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
         private final SocketAddress source;
         private final SocketAddress destination;
         private String sourcePrincipal = "";
+        private String destinationPrincipal = "";
+        private String sourceService = "";
+        private String destinationService = "";
+        private Map<String, String> destinationLabels = Map.of();
         private String method;
         private String path;
         private String host;
@@ -50,6 +63,7 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
         private String peerCertificate = "";
         private String tlsSession;
         private Map<String, Map<String, Object>> routeMetadataContext = Map.of();
+        private io.remora.accesslog.StreamInfo streamInfo;
 
         private Builder(SocketAddress source, SocketAddress destination) {
             this.source = source;
@@ -58,6 +72,23 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
 
         public Builder sourcePrincipal(String v) {
             sourcePrincipal = v;
+            return this;
+        }
+
+        public Builder destinationPrincipal(String v) {
+            destinationPrincipal = v;
+            return this;
+        }
+
+        /** The services Envoy names: the source's from a request header, the destination's the SNI (network). */
+        public Builder services(String source, String destination) {
+            sourceService = source;
+            destinationService = destination;
+            return this;
+        }
+
+        public Builder destinationLabels(Map<String, String> v) {
+            destinationLabels = v;
             return this;
         }
 
@@ -78,9 +109,9 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
             return this;
         }
 
-        public Builder body(byte[] v, long contentLength) {
+        public Builder body(byte[] v, long bytesReceived) {
             body = v;
-            size = contentLength;
+            size = bytesReceived;
             return this;
         }
 
@@ -109,10 +140,16 @@ public record AuthzCheck(SocketAddress source, SocketAddress destination, String
             return this;
         }
 
+        public Builder streamInfo(io.remora.accesslog.StreamInfo v) {
+            streamInfo = v;
+            return this;
+        }
+
         public AuthzCheck build() {
-            return new AuthzCheck(source, destination, sourcePrincipal, method, path, host, scheme, protocol,
+            return new AuthzCheck(source, destination, sourcePrincipal, destinationPrincipal, sourceService,
+                    destinationService, destinationLabels, method, path, host, scheme, protocol,
                     requestId, headers, body, size, contextExtensions, metadataContext, peerCertificate, tlsSession,
-                    routeMetadataContext);
+                    routeMetadataContext, streamInfo);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.remora.extensions.filters.http.ext_authz;
 
+import io.remora.config.HeaderMutation;
+
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +16,9 @@ import java.util.Map;
  *                             {@code appendCopy}; none is added for a header it lacks (a gRPC
  *                             answer's {@code append: true})
  * @param headersToRemove      OK: request headers to remove
- * @param responseHeadersToAdd OK: headers to add to the response the client gets
+ * @param responseHeaders      OK: headers for the response the client gets, each with how it applies
+ *                             (the HTTP service's are added; a gRPC answer's follow its append or
+ *                             append_action, as Envoy's copyOkResponseMutations)
  * @param status               DENIED: the HTTP status for the client
  * @param body                 DENIED: the body for the client
  * @param dynamicMetadata      emitted under the filter's namespace, may be empty
@@ -23,16 +27,16 @@ import java.util.Map;
 public record AuthzDecision(Kind kind, List<Map.Entry<String, String>> headersToSet,
                             List<Map.Entry<String, String>> headersToAdd,
                             List<Map.Entry<String, String>> headersToAppend, List<String> headersToRemove,
-                            List<Map.Entry<String, String>> responseHeadersToAdd, int status, String body,
+                            List<HeaderMutation.HeaderValueOption> responseHeaders, int status, String body,
                             Map<String, Object> dynamicMetadata, QueryMutation query) {
 
     public enum Kind { OK, DENIED, ERROR }
 
     public AuthzDecision(Kind kind, List<Map.Entry<String, String>> headersToSet,
                          List<Map.Entry<String, String>> headersToAdd, List<String> headersToRemove,
-                         List<Map.Entry<String, String>> responseHeadersToAdd, int status, String body,
+                         List<HeaderMutation.HeaderValueOption> responseHeaders, int status, String body,
                          Map<String, Object> dynamicMetadata) {
-        this(kind, headersToSet, headersToAdd, List.of(), headersToRemove, responseHeadersToAdd, status, body,
+        this(kind, headersToSet, headersToAdd, List.of(), headersToRemove, responseHeaders, status, body,
                 dynamicMetadata, QueryMutation.NONE);
     }
 

@@ -17,7 +17,8 @@ import java.util.List;
  *                               value, else its default); null: every request
  * @param denyAtDisable          {@code deny_at_disable.default_value}: a request the filter is disabled for is denied
  * @param denyAtDisableKey       {@code deny_at_disable.runtime_key}, whose boolean value wins over the default ("": none)
- * @param allowedHeaders         {@code allowed_headers}: when non-empty only these request headers are sent
+ * @param allowedHeaders         a gRPC service's {@code allowed_headers}: only these request headers are sent
+ *                               (none when set empty); null: every header (the HTTP client picks its own)
  * @param disallowedHeaders      {@code disallowed_headers}: never sent
  * @param mutationRules          {@code decoder_header_mutation_rules}: what an OK answer may change; null: anything
  * @param validateMutations      {@code validate_mutations}: an OK answer with an invalid header is answered 500
@@ -31,6 +32,8 @@ import java.util.List;
  *                               filter's name in the request's filter state
  * @param filterMetadata         {@code filter_metadata}, or null: carried by that same object, which is then
  *                               made even without {@code emit_filter_state_stats} (as Envoy's)
+ * @param bootstrapMetadataLabelsKey {@code bootstrap_metadata_labels_key}: the node metadata field whose
+ *                               struct is sent as the destination's labels ("": none)
  */
 public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllow, boolean failureModeAllowHeaderAdd,
                              int statusOnError, BufferSettings withRequestBody, boolean clearRouteCache,
@@ -42,7 +45,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                              List<String> routeMetadataContextNamespaces, HeaderMutationChecker mutationRules,
                              boolean validateMutations, boolean encodeRawHeaders, boolean ingestDynamicMetadata,
                              boolean chargeClusterResponseStats, boolean emitFilterStateStats,
-                             com.google.protobuf.Struct filterMetadata)
+                             com.google.protobuf.Struct filterMetadata, String bootstrapMetadataLabelsKey)
         implements HttpFilterConfig {
 
     public static final String NAME = "envoy.filters.http.ext_authz";
@@ -53,11 +56,12 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
 
     public ExtAuthzConfig {
         metadataContextNamespaces = List.copyOf(metadataContextNamespaces);
-        allowedHeaders = List.copyOf(allowedHeaders);
+        allowedHeaders = allowedHeaders == null ? null : List.copyOf(allowedHeaders);
         disallowedHeaders = List.copyOf(disallowedHeaders);
         statPrefix = statPrefix == null ? "" : statPrefix;
         denyAtDisableKey = denyAtDisableKey == null ? "" : denyAtDisableKey;
         routeMetadataContextNamespaces = List.copyOf(routeMetadataContextNamespaces);
+        bootstrapMetadataLabelsKey = bootstrapMetadataLabelsKey == null ? "" : bootstrapMetadataLabelsKey;
     }
 
     @Override
@@ -82,7 +86,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private RuntimeFraction filterEnabled;
         private boolean denyAtDisable;
         private String denyAtDisableKey = "";
-        private List<StringMatcher> allowedHeaders = List.of();
+        private List<StringMatcher> allowedHeaders;
         private List<StringMatcher> disallowedHeaders = List.of();
         private String statPrefix = "";
         private boolean includePeerCertificate;
@@ -95,6 +99,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private boolean chargeClusterResponseStats = true;
         private boolean emitFilterStateStats;
         private com.google.protobuf.Struct filterMetadata;
+        private String bootstrapMetadataLabelsKey = "";
 
         private Builder(AuthzServiceConfig service) {
             this.service = service;
@@ -206,6 +211,11 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
             return this;
         }
 
+        public Builder bootstrapMetadataLabelsKey(String v) {
+            bootstrapMetadataLabelsKey = v;
+            return this;
+        }
+
         public Builder validateMutations(boolean v) {
             validateMutations = v;
             return this;
@@ -216,7 +226,8 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
                     withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, filterEnabled,
                     denyAtDisable, denyAtDisableKey, allowedHeaders, disallowedHeaders, statPrefix, includePeerCertificate, includeTlsSession,
                     routeMetadataContextNamespaces, mutationRules, validateMutations, encodeRawHeaders,
-                    ingestDynamicMetadata, chargeClusterResponseStats, emitFilterStateStats, filterMetadata);
+                    ingestDynamicMetadata, chargeClusterResponseStats, emitFilterStateStats, filterMetadata,
+                    bootstrapMetadataLabelsKey);
         }
     }
 }

@@ -60,6 +60,11 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
         }
         ExtAuthz e = config.unpack(ExtAuthz.class, path);
         List<StringMatcher> allowed = matchers(e.getAllowedHeaders(), path.field("allowed_headers"));
+        if (e.hasAllowedHeaders() && e.getHttpService().getAuthorizationRequest().hasAllowedHeaders()) {
+            // Envoy's "Invalid duplicate configuration for allowed_headers.": the deprecated field or this one.
+            throw path.field("allowed_headers").error("invalid duplicate configuration:"
+                    + " http_service.authorization_request.allowed_headers is set too");
+        }
         AuthzServiceConfig service = switch (e.getServicesCase()) {
             case GRPC_SERVICE -> grpc(e.getGrpcService(), e, path.field("grpc_service"), ctx);
             case HTTP_SERVICE -> http(e.getHttpService(), allowed, path.field("http_service"), ctx);
@@ -74,7 +79,9 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                 .failureModeAllowHeaderAdd(e.getFailureModeAllowHeaderAdd())
                 .clearRouteCache(e.getClearRouteCache())
                 .metadataContextNamespaces(e.getMetadataContextNamespacesList())
-                .allowedHeaders(allowed)
+                // A gRPC check carries every header unless allowed_headers is set (even empty); the
+                // HTTP client picks its own (allowed ones and Envoy's four) from all of them.
+                .allowedHeaders(e.hasGrpcService() && e.hasAllowedHeaders() ? allowed : null)
                 .disallowedHeaders(matchers(e.getDisallowedHeaders(), path.field("disallowed_headers")))
                 .statPrefix(e.getStatPrefix())
                 .includePeerCertificate(e.getIncludePeerCertificate())
@@ -85,7 +92,8 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                 .ingestDynamicMetadata(!e.hasEnableDynamicMetadataIngestion() || e.getEnableDynamicMetadataIngestion().getValue())
                 .chargeClusterResponseStats(!e.hasChargeClusterResponseStats() || e.getChargeClusterResponseStats().getValue())
                 .emitFilterStateStats(e.getEmitFilterStateStats())
-                .filterMetadata(e.hasFilterMetadata() ? e.getFilterMetadata() : null);
+                .filterMetadata(e.hasFilterMetadata() ? e.getFilterMetadata() : null)
+                .bootstrapMetadataLabelsKey(e.getBootstrapMetadataLabelsKey());
         if (e.getEmitFilterStateStats() && e.hasGrpcService()) {
             ctx.warnOnce("ext_authz:filter_state_bytes", "ext_authz emit_filter_state_stats: Remora records latency_us;"
                     + " the gRPC call's wire bytes (bytesSent, bytesReceived) are not measured and read as absent,"
@@ -97,8 +105,9 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
         }
         if (e.hasStatusOnError()) {
             int code = e.getStatusOnError().getCodeValue();
-            if (code < 100 || code > 599) {
-                throw path.field("status_on_error").field("code").error("not an HTTP status: " + code);
+            // HttpStatus.code's validation (defined_only, not 0), which Envoy enforces as the config loads.
+            if (code == 0 || io.envoyproxy.envoy.type.v3.StatusCode.forNumber(code) == null) {
+                throw path.field("status_on_error").field("code").error("not a defined StatusCode: " + code);
             }
             b.statusOnError(code);
         }
@@ -119,11 +128,10 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
             }
             b.denyAtDisable(e.getDenyAtDisable().getDefaultValue().getValue(), e.getDenyAtDisable().getRuntimeKey());
         }
-        if (e.getTypedMetadataContextNamespacesCount() > 0 || e.getRouteTypedMetadataContextNamespacesCount() > 0
-                || !e.getBootstrapMetadataLabelsKey().isEmpty()) {
+        if (e.getTypedMetadataContextNamespacesCount() > 0 || e.getRouteTypedMetadataContextNamespacesCount() > 0) {
             // Remora keeps no typed (Any) metadata, so there is nothing under those namespaces to send.
             ctx.warnOnce("ext_authz:unsupported_context", "ignoring ext_authz options Remora does not send"
-                    + " (typed metadata context namespaces, bootstrap metadata labels), first at " + path);
+                    + " (typed metadata context namespaces), first at " + path);
         }
         return b.build();
     }
@@ -158,13 +166,18 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
             throw path.field("path_prefix").error("must start with '/'");
         }
         FieldPath rq = path.field("authorization_request");
-        List<StringMatcher> allowed = new ArrayList<>(topAllowed);
-        allowed.addAll(matchers(h.getAuthorizationRequest().getAllowedHeaders(), rq.field("allowed_headers")));
+        List<StringMatcher> allowed = h.getAuthorizationRequest().hasAllowedHeaders()
+                ? matchers(h.getAuthorizationRequest().getAllowedHeaders(), rq.field("allowed_headers")) : topAllowed;
         List<Map.Entry<String, String>> add = new ArrayList<>();
         for (int i = 0; i < h.getAuthorizationRequest().getHeadersToAddCount(); i++) {
             HeaderValue v = h.getAuthorizationRequest().getHeadersToAdd(i);
             if (v.getKey().isEmpty()) {
                 throw rq.field("headers_to_add").index(i).field("key").error("must not be empty");
+            }
+            List<String> problems = io.remora.route.HeaderFormatter.validate(v.getValue());
+            if (!problems.isEmpty()) {
+                // Envoy's HeaderParser refuses the value as the config loads.
+                throw rq.field("headers_to_add").index(i).field("value").error(problems.get(0));
             }
             add.add(Map.entry(v.getKey().toLowerCase(Locale.ROOT), v.getValue()));
         }

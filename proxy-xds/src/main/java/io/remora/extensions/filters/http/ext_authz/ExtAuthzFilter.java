@@ -6,17 +6,12 @@ import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.HeaderMutation;
 import io.remora.config.RouteFilterConfig;
-import io.remora.extensions.filters.common.HeaderMutationChecker;
-import io.remora.extensions.filters.common.HeaderMutationChecker.Operation;
-import io.remora.extensions.filters.common.HeaderMutationChecker.Result;
-import io.remora.http.InlineHeaders;
+import io.remora.http.Upgrades;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.http.upstream.Cancellable;
-import io.remora.route.HeaderMutationRules;
-import io.remora.route.HeaderMutator;
 
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
@@ -33,6 +28,11 @@ import java.util.Map;
 final class ExtAuthzFilter implements StreamFilter {
 
     private static final AsciiString FAILURE_MODE_ALLOWED = AsciiString.cached("x-envoy-auth-failure-mode-allowed");
+    private static final List<HeaderMutation.AppendAction> RESPONSE_HEADER_ORDER = List.of(
+            HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD, HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
+            HeaderMutation.AppendAction.ADD_IF_ABSENT, HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS);
+    /** Envoy's dynamic metadata key for the call's duration in ms. */
+    static final String DURATION_KEY = "ext_authz_duration";
 
     private enum State { IDLE, BUFFERING, CALLING, COMPLETE, SKIPPED }
 
@@ -53,10 +53,12 @@ final class ExtAuthzFilter implements StreamFilter {
     /** The decision came during the client's check and lets the request through. */
     private boolean allowedInline;
     private boolean stopped;
-    private List<Map.Entry<String, String>> responseHeadersToAdd = List.of();
+    private List<HeaderMutation.HeaderValueOption> responseHeaders = List.of();
     /** emit_filter_state_stats: the object in filter state (null: not asked for, or the name was taken). */
     private ExtAuthzLoggingInfo loggingInfo;
     private long callStartNanos;
+    /** cluster.&lt;routed&gt;.ext_authz.* (null: no routed cluster). */
+    private ExtAuthzClusterStats clusterStats;
 
     ExtAuthzFilter(ExtAuthzFilterProvider.Factory factory) {
         this.factory = factory;
@@ -77,6 +79,11 @@ final class ExtAuthzFilter implements StreamFilter {
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         stats = factory.stats(cb.connectionManagerStats().prefix());
         requestHeaders = headers;
+        if (cb.route() == null) {
+            // As Envoy: a request no route matches is not checked; the router answers it 404.
+            state = State.SKIPPED;
+            return FilterStatus.CONTINUE;
+        }
         ExtAuthzPerRouteConfig mostSpecific = null;
         Map<String, String> ext = new HashMap<>();
         for (RouteFilterConfig c : cb.perFilterConfigs()) {
@@ -106,7 +113,8 @@ final class ExtAuthzFilter implements StreamFilter {
         } else if (mostSpecific != null && mostSpecific.withRequestBody() != null) {
             bufferSettings = mostSpecific.withRequestBody();
         }
-        if (bufferSettings != null && !endStream) {
+        // An upgrade's body is the tunnel, which never ends: Envoy checks it without buffering.
+        if (bufferSettings != null && !endStream && !Upgrades.isUpgrade(headers)) {
             state = State.BUFFERING;
             body = new ByteArrayOutputStream();
             return FilterStatus.STOP_ITERATION;
@@ -151,8 +159,10 @@ final class ExtAuthzFilter implements StreamFilter {
     private boolean startCheck() {
         if (config.emitFilterStateStats() || config.filterMetadata() != null) {
             loggingInfo = loggingInfo();
-            callStartNanos = System.nanoTime();
         }
+        callStartNanos = System.nanoTime();
+        // As Envoy: the cluster the request is routed to when the call starts is charged.
+        clusterStats = factory.clusterStats(cb.clusterName());
         state = State.CALLING;
         callingNow = true;
         AuthzCheck check = StreamAuthzCheck.of(config, cb, requestHeaders, body, partial, contextExtensions);
@@ -192,37 +202,63 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         if (!d.dynamicMetadata().isEmpty() && config.ingestDynamicMetadata()) {
             d.dynamicMetadata().forEach((k, v) -> cb.streamInfo().setDynamicMetadata(ExtAuthzConfig.NAME, k, v));
+            if (d.kind() == AuthzDecision.Kind.OK) {
+                // Envoy records the call's duration (whole ms) beside the metadata an OK answer brought.
+                cb.streamInfo().setDynamicMetadata(ExtAuthzConfig.NAME, DURATION_KEY,
+                        (double) ((System.nanoTime() - callStartNanos) / 1_000_000));
+            }
         } else if (!d.dynamicMetadata().isEmpty()) {
             stats.ignoredDynamicMetadata.increment();
         }
         switch (d.kind()) {
             case OK -> {
-                if (!applyOk(d)) {
+                if (!AuthzOkAnswer.apply(config, cb, requestHeaders, d, stats)) {
                     // Envoy answers an OK it may not apply with 500, counted as invalid (and not ok).
-                    stats.invalid.increment();
-                    cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
-                    cb.sendLocalReply(500, "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_invalid");
+                    reject();
                     return;
                 }
+                responseHeaders = d.responseHeaders();
                 stats.ok.increment();
+                if (clusterStats != null) {
+                    clusterStats.ok.increment();
+                }
                 allow();
             }
             case DENIED -> {
                 stats.denied.increment();
+                if (clusterStats != null) {
+                    clusterStats.denied.increment();
+                }
                 chargeRoutedCluster(d.status());
-                cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
                 List<Map.Entry<String, String>> headers = d.headersToSet();
+                if (config.validateMutations() && !AuthzOkAnswer.valid(headers)) {
+                    // Envoy checks a denial's headers too under validate_mutations: 500, invalid.
+                    reject();
+                    return;
+                }
+                cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
                 cb.sendLocalReply(d.status(), d.body(), ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_denied",
                         h -> {
+                            // As Envoy: the service's headers replace the reply's, and a name it
+                            // sends twice (set-cookie) keeps every value.
                             for (Map.Entry<String, String> e : headers) {
-                                h.set(e.getKey(), e.getValue());
+                                h.remove(e.getKey());
+                            }
+                            for (Map.Entry<String, String> e : headers) {
+                                h.add(e.getKey(), e.getValue());
                             }
                         }, -1);
             }
             case ERROR -> {
                 stats.error.increment();
+                if (clusterStats != null) {
+                    clusterStats.error.increment();
+                }
                 if (config.failureModeAllow()) {
                     stats.failureModeAllowed.increment();
+                    if (clusterStats != null) {
+                        clusterStats.failureModeAllowed.increment();
+                    }
                     if (config.failureModeAllowHeaderAdd()) {
                         requestHeaders.set(FAILURE_MODE_ALLOWED, "true");
                     }
@@ -236,79 +272,14 @@ final class ExtAuthzFilter implements StreamFilter {
         }
     }
 
-    /** Envoy's header map count (every field, pseudo-headers too) and byte size (names and values). */
-    private boolean overLimits(Http2Headers h) {
-        if (h.size() > cb.maxRequestHeadersCount()) {
-            return true;
+    /** Envoy's rejectResponse: an answer it may not apply is a 500, counted invalid, flagged UAEX. */
+    private void reject() {
+        stats.invalid.increment();
+        if (clusterStats != null) {
+            clusterStats.invalid.increment();
         }
-        long bytes = 0;
-        for (Map.Entry<CharSequence, CharSequence> e : h) {
-            bytes += e.getKey().length() + e.getValue().length();
-        }
-        return bytes > cb.maxRequestHeadersBytes();
-    }
-
-    /**
-     * Applies an OK answer's header changes; false, with nothing applied, when validate_mutations
-     * finds an invalid one or decoder_header_mutation_rules refuse one with disallow_is_error, and
-     * false after applying them when the request no longer fits the header limits. A change the
-     * rules merely disallow is skipped.
-     */
-    private boolean applyOk(AuthzDecision d) {
-        HeaderMutationChecker rules = config.mutationRules();
-        if (config.validateMutations() && (!valid(d) || !d.query().valid())) {
-            return false;
-        }
-        // Envoy checks an added header as a set (its headers_to_add), an appended one as an append.
-        if (rules != null && (refused(rules, Operation.SET, d.headersToSet())
-                || refused(rules, Operation.SET, d.headersToAdd())
-                || refused(rules, Operation.APPEND, d.headersToAppend()))) {
-            return false;
-        }
-        boolean changed = false;
-        for (Map.Entry<String, String> e : d.headersToSet()) {
-            if (rules == null || rules.check(Operation.SET, e.getKey(), e.getValue()) == Result.OK) {
-                requestHeaders.set(requestName(e.getKey()), e.getValue());
-                changed = true;
-            }
-        }
-        for (Map.Entry<String, String> e : d.headersToAdd()) {
-            if (rules == null || rules.check(Operation.SET, e.getKey(), e.getValue()) == Result.OK) {
-                HeaderMutationRules.applyJoining(requestHeaders, InlineHeaders.Kind.REQUEST_HEADERS,
-                        AsciiString.of(requestName(e.getKey())), e.getValue(),
-                        HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD);
-                changed = true;
-            }
-        }
-        for (Map.Entry<String, String> e : d.headersToAppend()) {
-            if (rules == null || rules.check(Operation.APPEND, e.getKey(), e.getValue()) == Result.OK) {
-                HeaderMutator.joinOntoFirst(requestHeaders, AsciiString.of(requestName(e.getKey())), e.getValue());
-                changed = true;
-            }
-        }
-        for (String name : d.headersToRemove()) {
-            // Envoy never lets the service remove pseudo-headers or host.
-            if (!name.startsWith(":") && !name.equals("host")
-                    && (rules == null || rules.check(Operation.REMOVE, name, "") == Result.OK)) {
-                changed |= requestHeaders.remove(name);
-            }
-        }
-        if (!d.query().isEmpty()) {
-            CharSequence path = requestHeaders.path();
-            requestHeaders.path(d.query().apply(path == null ? "" : path.toString()));
-            changed = true;
-        }
-        if (overLimits(requestHeaders)) {
-            // Envoy 1.36: the request as the answer changed it must still fit the connection
-            // manager's max_headers_count and max_request_headers_kb, else the answer is refused.
-            stats.requestHeaderLimitsReached.increment();
-            return false;
-        }
-        responseHeadersToAdd = d.responseHeadersToAdd();
-        if (changed && config.clearRouteCache()) {
-            cb.clearRouteCache();
-        }
-        return true;
+        cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
+        cb.sendLocalReply(500, "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_invalid");
     }
 
     /**
@@ -323,34 +294,6 @@ final class ExtAuthzFilter implements StreamFilter {
         }
     }
 
-    /** Envoy's request header map takes a legacy "host" as :authority (HTTP/1's Host is kept there). */
-    private static String requestName(String name) {
-        return name.equals("host") ? ":authority" : name;
-    }
-
-    private static boolean refused(HeaderMutationChecker rules, Operation op, List<Map.Entry<String, String>> headers) {
-        for (Map.Entry<String, String> e : headers) {
-            if (rules.check(op, e.getKey(), e.getValue()) == Result.FAIL) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** validate_mutations: every header set, added or sent to the client has a valid name and value. */
-    private static boolean valid(AuthzDecision d) {
-        for (List<Map.Entry<String, String>> headers : List.of(d.headersToSet(), d.headersToAdd(),
-                d.headersToAppend(), d.responseHeadersToAdd())) {
-            for (Map.Entry<String, String> e : headers) {
-                if (!HeaderMutationChecker.validName(e.getKey())
-                        || !HeaderMutationChecker.validValueChars(e.getValue())) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
     private void allow() {
         if (callingNow) {
             allowedInline = true;
@@ -361,10 +304,33 @@ final class ExtAuthzFilter implements StreamFilter {
 
     @Override
     public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
-        for (Map.Entry<String, String> e : responseHeadersToAdd) {
-            headers.add(e.getKey(), e.getValue());
+        // Envoy's order: every add, then every set, then those added only where absent, then
+        // those set only where present.
+        for (HeaderMutation.AppendAction action : RESPONSE_HEADER_ORDER) {
+            for (HeaderMutation.HeaderValueOption h : responseHeaders) {
+                if (h.action() == action) {
+                    apply(headers, h);
+                }
+            }
         }
         return FilterStatus.CONTINUE;
+    }
+
+    private static void apply(Http2Headers headers, HeaderMutation.HeaderValueOption h) {
+        switch (h.action()) {
+            case APPEND_IF_EXISTS_OR_ADD -> headers.add(h.key(), h.value());
+            case OVERWRITE_IF_EXISTS_OR_ADD -> headers.set(h.key(), h.value());
+            case ADD_IF_ABSENT -> {
+                if (!headers.contains(h.key())) {
+                    headers.add(h.key(), h.value());
+                }
+            }
+            case OVERWRITE_IF_EXISTS -> {
+                if (headers.contains(h.key())) {
+                    headers.set(h.key(), h.value());
+                }
+            }
+        }
     }
 
     @Override

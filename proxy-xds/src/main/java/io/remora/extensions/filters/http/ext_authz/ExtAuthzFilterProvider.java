@@ -22,12 +22,24 @@ public final class ExtAuthzFilterProvider implements HttpFilterFactory.Provider<
         private final ServerContext context;
         /* Bound on the first request: the factory API does not pass the connection manager's stat prefix. */
         private volatile ExtAuthzStats stats;
+        private final java.util.Map<String, ExtAuthzClusterStats> clusterStats =
+                new java.util.concurrent.ConcurrentHashMap<>();
 
         Factory(ExtAuthzConfig config, ServerContext context) {
             this.config = config;
             this.context = context;
             this.client = config.service() instanceof GrpcServiceConfig g ? new GrpcAuthzClient(g, config.encodeRawHeaders())
                     : new HttpAuthzClient((HttpServiceConfig) config.service());
+        }
+
+        /** The counters under the request's routed cluster, bound on first use; null without a cluster. */
+        ExtAuthzClusterStats clusterStats(String cluster) {
+            if (cluster == null) {
+                return null;
+            }
+            ExtAuthzClusterStats s = clusterStats.get(cluster);
+            return s != null ? s : clusterStats.computeIfAbsent(cluster,
+                    c -> new ExtAuthzClusterStats(context.stats().meterRegistry(), c, config.statPrefix()));
         }
 
         ExtAuthzStats stats(String hcmPrefix) {

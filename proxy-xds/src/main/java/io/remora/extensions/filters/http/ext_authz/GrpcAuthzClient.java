@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.remora.config.HeaderMutation;
 import io.netty.channel.EventLoop;
 import io.netty.util.NetUtil;
 import io.remora.extensions.filters.http.common.ClusterCall;
@@ -19,7 +20,6 @@ import io.remora.server.ServerContext;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -80,22 +80,22 @@ public final class GrpcAuthzClient implements AuthzClient {
                 http.setBody(new String(c.body(), java.nio.charset.StandardCharsets.UTF_8));
             }
         }
-        Instant now = Instant.now();
-        AttributeContext.Request.Builder req = AttributeContext.Request.newBuilder()
-                .setTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
-        // A connection (network filter) has no HTTP request to describe.
-        if (c.method() != null) {
-            req.setHttp(http);
-        }
-        AttributeContext.Peer.Builder source = peer(c.source(), c.sourcePrincipal()).toBuilder();
+        AttributeContext.Peer.Builder source = peer(c.source(), c.sourcePrincipal(), c.sourceService()).toBuilder();
         if (!c.peerCertificate().isEmpty()) {
             source.setCertificate(c.peerCertificate());
         }
         AttributeContext.Builder attrs = AttributeContext.newBuilder()
                 .setSource(source)
-                .setDestination(peer(c.destination(), ""))
-                .setRequest(req)
+                .setDestination(peer(c.destination(), c.destinationPrincipal(), c.destinationService()).toBuilder()
+                        .putAllLabels(c.destinationLabels()))
                 .putAllContextExtensions(c.contextExtensions());
+        // A connection (network filter) has no request at all, as Envoy's createTcpCheck; a
+        // request's time is when the stream began.
+        if (c.method() != null) {
+            long start = c.streamInfo() == null ? System.currentTimeMillis() : c.streamInfo().startMillis;
+            attrs.setRequest(AttributeContext.Request.newBuilder().setHttp(http).setTime(Timestamp.newBuilder()
+                    .setSeconds(Math.floorDiv(start, 1000)).setNanos((int) Math.floorMod(start, 1000) * 1_000_000)));
+        }
         if (!c.metadataContext().isEmpty()) {
             Metadata.Builder md = Metadata.newBuilder();
             c.metadataContext().forEach((ns, m) -> md.putFilterMetadata(ns, StructValues.toStruct(m)));
@@ -112,8 +112,9 @@ public final class GrpcAuthzClient implements AuthzClient {
         return CheckRequest.newBuilder().setAttributes(attrs).build();
     }
 
-    private static AttributeContext.Peer peer(java.net.SocketAddress a, String principal) {
-        AttributeContext.Peer.Builder p = AttributeContext.Peer.newBuilder().setPrincipal(nz(principal));
+    private static AttributeContext.Peer peer(java.net.SocketAddress a, String principal, String service) {
+        AttributeContext.Peer.Builder p = AttributeContext.Peer.newBuilder().setPrincipal(nz(principal))
+                .setService(nz(service));
         if (a instanceof InetSocketAddress isa && isa.getAddress() != null) {
             p.setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
                     .setAddress(NetUtil.toAddressString(isa.getAddress())).setPortValue(isa.getPort())));
@@ -136,9 +137,10 @@ public final class GrpcAuthzClient implements AuthzClient {
         } catch (InvalidProtocolBufferException e) {
             return AuthzDecision.error();
         }
-        Map<String, Object> metadata = resp.hasDynamicMetadata() ? StructValues.toMap(resp.getDynamicMetadata())
-                : resp.hasOkResponse() && resp.getOkResponse().hasDynamicMetadata()
-                ? StructValues.toMap(resp.getOkResponse().getDynamicMetadata()) : Map.of();
+        // As Envoy: the deprecated ok_response.dynamic_metadata, when set, wins over the response's.
+        Map<String, Object> metadata = resp.hasOkResponse() && resp.getOkResponse().hasDynamicMetadata()
+                ? StructValues.toMap(resp.getOkResponse().getDynamicMetadata())
+                : resp.hasDynamicMetadata() ? StructValues.toMap(resp.getDynamicMetadata()) : Map.of();
         if (resp.getStatus().getCode() == 0) {
             var ok = resp.getOkResponse();
             List<Map.Entry<String, String>> set = new ArrayList<>();
@@ -155,9 +157,10 @@ public final class GrpcAuthzClient implements AuthzClient {
             for (String n : ok.getHeadersToRemoveList()) {
                 remove.add(n.toLowerCase(Locale.ROOT));
             }
-            List<Map.Entry<String, String>> toClient = new ArrayList<>();
+            List<HeaderMutation.HeaderValueOption> toClient = new ArrayList<>();
             for (HeaderValueOption o : ok.getResponseHeadersToAddList()) {
-                toClient.add(entry(o));
+                Map.Entry<String, String> e = entry(o);
+                toClient.add(new HeaderMutation.HeaderValueOption(e.getKey(), e.getValue(), responseAction(o), false));
             }
             List<Map.Entry<String, String>> querySet = new ArrayList<>();
             for (var qp : ok.getQueryParametersToSetList()) {
@@ -174,6 +177,23 @@ public final class GrpcAuthzClient implements AuthzClient {
         }
         return new AuthzDecision(AuthzDecision.Kind.DENIED, headers, List.of(), List.of(), List.of(), status,
                 denied.getBody(), metadata);
+    }
+
+    /**
+     * How a response header applies, as Envoy's copyOkResponseMutations: an explicit {@code append}
+     * adds (true) or sets (false); otherwise {@code append_action} decides.
+     */
+    private static HeaderMutation.AppendAction responseAction(HeaderValueOption o) {
+        if (o.hasAppend()) {
+            return o.getAppend().getValue() ? HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD
+                    : HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
+        }
+        return switch (o.getAppendAction()) {
+            case ADD_IF_ABSENT -> HeaderMutation.AppendAction.ADD_IF_ABSENT;
+            case OVERWRITE_IF_EXISTS_OR_ADD -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
+            case OVERWRITE_IF_EXISTS -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS;
+            default -> HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD;
+        };
     }
 
     private static Map.Entry<String, String> entry(HeaderValueOption o) {

@@ -3,9 +3,12 @@ package io.remora.extensions.filters.http.ext_authz;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.HeaderMutation;
 import io.remora.extensions.filters.http.common.ClusterCall;
 import io.remora.http.upstream.Cancellable;
+import io.remora.route.HeaderFormatter;
 import io.remora.server.ServerContext;
 
 import java.nio.charset.StandardCharsets;
@@ -33,9 +36,14 @@ final class HttpAuthzClient implements AuthzClient {
             "keep-alive", "upgrade", "host");
 
     private final HttpServiceConfig config;
+    /** authorization_request.headers_to_add, formatted per call as Envoy's HeaderParser does. */
+    private final List<Map.Entry<AsciiString, HeaderFormatter>> headersToAdd = new ArrayList<>();
 
     HttpAuthzClient(HttpServiceConfig config) {
         this.config = config;
+        for (Map.Entry<String, String> e : config.headersToAdd()) {
+            headersToAdd.add(Map.entry(AsciiString.of(e.getKey()), HeaderFormatter.compile(e.getValue())));
+        }
     }
 
     @Override
@@ -62,8 +70,13 @@ final class HttpAuthzClient implements AuthzClient {
         }
         h.scheme("http");
         h.setInt("content-length", body.length);
-        for (Map.Entry<String, String> e : config.headersToAdd()) {
-            h.set(e.getKey(), e.getValue());
+        HeaderFormatter.Context info = check::streamInfo;
+        for (Map.Entry<AsciiString, HeaderFormatter> e : headersToAdd) {
+            String v = e.getValue().format(h, info);
+            // An operator with no value leaves the header out (HeaderValue has no keep_empty_value).
+            if (!v.isEmpty()) {
+                h.set(e.getKey(), v);
+            }
         }
         return ClusterCall.start(loop, context, config.cluster(), UpstreamProtocol.HTTP1, h, body,
                 config.timeout(), r -> done.accept(decide(r)));
@@ -86,7 +99,7 @@ final class HttpAuthzClient implements AuthzClient {
         }
         List<Map.Entry<String, String>> set = new ArrayList<>();
         List<Map.Entry<String, String>> add = new ArrayList<>();
-        List<Map.Entry<String, String>> toClient = new ArrayList<>();
+        List<HeaderMutation.HeaderValueOption> toClient = new ArrayList<>();
         Map<String, Object> metadata = new LinkedHashMap<>();
         for (Map.Entry<CharSequence, CharSequence> e : r.headers()) {
             String k = e.getKey().toString().toLowerCase(Locale.ROOT);
@@ -102,7 +115,9 @@ final class HttpAuthzClient implements AuthzClient {
                     add.add(header);
                 }
                 if (HttpServiceConfig.any(config.clientHeadersOnSuccess(), k)) {
-                    toClient.add(header);
+                    // Envoy adds them (addCopy) to the response the client gets.
+                    toClient.add(new HeaderMutation.HeaderValueOption(k, header.getValue(),
+                            HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD, false));
                 }
             } else if (!NOT_FOR_CLIENT.contains(k) && (config.clientHeaders().isEmpty()
                     || HttpServiceConfig.any(config.clientHeaders(), k) || k.equals("www-authenticate")

@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * @param allowedHeaders         request headers copied into the authorization request besides
  *                               Envoy's defaults (:method, :path, host, authorization, content-length)
- * @param headersToAdd           {@code authorization_request.headers_to_add} (overwrite)
+ * @param headersToAdd           {@code authorization_request.headers_to_add} (overwrite; values may hold
+ *                               command operators, formatted per call)
  * @param upstreamHeaders        {@code allowed_upstream_headers}: OK-response headers set on the request
  * @param upstreamHeadersToAppend {@code allowed_upstream_headers_to_append}
  * @param clientHeaders          {@code allowed_client_headers}: denied-response headers for the client;

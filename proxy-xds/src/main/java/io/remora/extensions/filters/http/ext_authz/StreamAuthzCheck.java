@@ -3,7 +3,6 @@ package io.remora.extensions.filters.http.ext_authz;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.StringMatcher;
 import io.remora.http.filter.DecoderFilterCallbacks;
-import io.remora.rbac.PeerIdentity;
 import io.remora.tls.TlsConnection;
 
 import java.io.ByteArrayOutputStream;
@@ -22,6 +21,7 @@ import java.util.Map;
  */
 final class StreamAuthzCheck {
     private static final String PARTIAL_BODY = "x-envoy-auth-partial-body";
+    private static final String DOWNSTREAM_SERVICE_CLUSTER = "x-envoy-downstream-service-cluster";
 
     private StreamAuthzCheck() {
     }
@@ -32,7 +32,11 @@ final class StreamAuthzCheck {
         Map<String, Integer> index = new HashMap<>();
         for (Map.Entry<CharSequence, CharSequence> e : requestHeaders) {
             String k = e.getKey().toString().toLowerCase(Locale.ROOT);
-            if (!config.allowedHeaders().isEmpty() && !any(config.allowedHeaders(), k)
+            // As Envoy: a client's own partial-body header would pass for the proxy's.
+            if (k.equals(PARTIAL_BODY)) {
+                continue;
+            }
+            if (config.allowedHeaders() != null && !any(config.allowedHeaders(), k)
                     || any(config.disallowedHeaders(), k)) {
                 continue;
             }
@@ -49,20 +53,15 @@ final class StreamAuthzCheck {
             bytes = body.toByteArray();
             headers.add(Map.entry(PARTIAL_BODY, Boolean.toString(partial)));
         }
-        long size = -1;
-        CharSequence cl = requestHeaders.get("content-length");
-        if (cl != null) {
-            try {
-                size = Long.parseLong(cl.toString().trim());
-            } catch (NumberFormatException ignored) {
-                // left unknown
-            }
-        }
-        PeerIdentity peer = PeerIdentity.of(cb.connection(), cb.filterState());
-        String principal = peer == null ? "" : !peer.uriSans().isEmpty() ? peer.uriSans().get(0) : peer.subject();
+        // Envoy's size is what the stream received so far, not what content-length announces.
+        long size = cb.streamInfo().bytesReceived;
         Map<String, Map<String, Object>> metadata = new LinkedHashMap<>();
         for (String ns : config.metadataContextNamespaces()) {
+            // Envoy takes a namespace from the request's metadata, else from the connection's.
             Map<String, Object> m = cb.streamInfo().dynamicMetadata(ns);
+            if (m == null || m.isEmpty()) {
+                m = cb.connectionDynamicMetadata().get(ns);
+            }
             if (m != null && !m.isEmpty()) {
                 metadata.put(ns, m);
             }
@@ -71,19 +70,20 @@ final class StreamAuthzCheck {
         CharSequence rid = requestHeaders.get("x-request-id");
         AuthzCheck.Builder b = AuthzCheck.builder(cb.connection().remoteAddress(),
                         cb.streamInfo().downstreamLocalAddress)
-                .sourcePrincipal(principal)
+                .sourcePrincipal(AuthzPeers.source(cb.connection(), cb.filterState()))
+                .destinationPrincipal(AuthzPeers.destination(cb.connection()))
+                .destinationLabels(AuthzPeers.destinationLabels(cb.serverContext(), config.bootstrapMetadataLabelsKey()))
+                .services(str(requestHeaders.get(DOWNSTREAM_SERVICE_CLUSTER)), "")
                 .request(str(requestHeaders.method()), str(requestHeaders.path()), str(requestHeaders.authority()),
                         scheme == null ? "http" : scheme.toString(), cb.downstreamProtocol(), str(rid))
                 .headers(headers).body(bytes, size).contextExtensions(contextExtensions).metadataContext(metadata)
-                .routeMetadataContext(routeMetadata(config, cb));
+                .routeMetadataContext(routeMetadata(config, cb)).streamInfo(cb.streamInfo());
         TlsConnection tls = cb.connection().tls();
-        if (tls != null && tls.established()) {
-            if (config.includePeerCertificate()) {
-                b.peerCertificate(tls.peerCertificatePemUrlEncoded());
-            }
-            if (config.includeTlsSession()) {
-                b.tlsSession(tls.serverName() == null ? "" : tls.serverName());
-            }
+        if (tls != null && tls.established() && config.includePeerCertificate()) {
+            b.peerCertificate(tls.peerCertificatePemUrlEncoded());
+        }
+        if (config.includeTlsSession()) {
+            b.tlsSession(AuthzPeers.tlsSessionSni(cb.connection()));
         }
         return b.build();
     }

@@ -11,10 +11,12 @@ import io.remora.config.MetadataMatch;
  * @param filterEnabledMetadata  null: every connection is checked
  * @param includePeerCertificate the peer's certificate goes in the source peer
  * @param includeTlsSession      the SNI goes in {@code tls_session}
+ * @param bootstrapMetadataLabelsKey the node metadata field whose struct is sent as the destination's labels
  */
 public record NetworkExtAuthzConfig(String statPrefix, GrpcServiceConfig service, boolean failureModeAllow,
                                     MetadataMatch filterEnabledMetadata, boolean includePeerCertificate,
-                                    boolean includeTlsSession) implements NetworkFilterConfig {
+                                    boolean includeTlsSession, String bootstrapMetadataLabelsKey)
+        implements NetworkFilterConfig {
 
     public static final String NAME = "envoy.filters.network.ext_authz";
 

@@ -44,16 +44,12 @@ public final class NetworkExtAuthzExtension implements NetworkFilterExtension<Ne
             case AUTO, V3 -> { }
             default -> throw path.field("transport_api_version").error("only V3 is supported");
         }
-        if (!e.getBootstrapMetadataLabelsKey().isEmpty()) {
-            ctx.warnOnce("network_ext_authz:context", "ignoring network ext_authz bootstrap_metadata_labels_key:"
-                    + " Remora does not send destination labels, first at " + path);
-        }
         return new NetworkExtAuthzConfig(e.getStatPrefix(),
                 io.remora.xds.translate.GrpcServiceTranslator.retryingEnvoyGrpc(e.getGrpcService(), false, path.field("grpc_service"), ctx),
                 e.getFailureModeAllow(),
                 e.hasFilterEnabledMetadata() ? io.remora.xds.translate.MetadataMatcherTranslator.translate(e.getFilterEnabledMetadata(),
                         path.field("filter_enabled_metadata")) : null,
-                e.getIncludePeerCertificate(), e.getIncludeTlsSession());
+                e.getIncludePeerCertificate(), e.getIncludeTlsSession(), e.getBootstrapMetadataLabelsKey());
     }
 
     @Override

@@ -1,14 +1,16 @@
 package io.remora.extensions.filters.network.ext_authz;
 
 import io.netty.buffer.ByteBuf;
+import io.remora.accesslog.ResponseFlag;
 import io.remora.extensions.filters.http.ext_authz.AuthzCheck;
 import io.remora.extensions.filters.http.ext_authz.AuthzClient;
 import io.remora.extensions.filters.http.ext_authz.AuthzDecision;
+import io.remora.extensions.filters.http.ext_authz.AuthzPeers;
 import io.remora.http.upstream.Cancellable;
 import io.remora.network.ConnectionFilter;
 import io.remora.network.ConnectionFilterCallbacks;
+import io.remora.network.ConnectionMetadata;
 import io.remora.network.NetworkFilterStatus;
-import io.remora.rbac.PeerIdentity;
 import io.remora.tls.TlsConnection;
 
 import java.util.Map;
@@ -21,6 +23,8 @@ import java.util.Map;
  */
 final class NetworkExtAuthzFilter implements ConnectionFilter {
 
+    private static final String DURATION_KEY = "ext_authz_duration";
+
     private enum State { IDLE, CALLING, ALLOWED, CLOSED }
 
     private final NetworkExtAuthzConfig config;
@@ -30,6 +34,7 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
     private State state = State.IDLE;
     private Cancellable inFlight;
     private boolean callingNow;
+    private long callStartNanos;
 
     NetworkExtAuthzFilter(NetworkExtAuthzConfig config, AuthzClient client, NetworkExtAuthzFilterProvider.Stats stats) {
         this.config = config;
@@ -44,29 +49,32 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
 
     @Override
     public NetworkFilterStatus onData(ByteBuf data, boolean endStream) {
+        // As Envoy: filter_enabled_metadata is asked on every read, of the connection's metadata
+        // as earlier filters left it, and each read it turns away counts as disabled.
+        if (config.filterEnabledMetadata() != null
+                && !config.filterEnabledMetadata().matches(ConnectionMetadata.all(cb.channel()))) {
+            stats.disabled.increment();
+            return NetworkFilterStatus.CONTINUE;
+        }
         if (state == State.IDLE) {
-            if (config.filterEnabledMetadata() != null && !config.filterEnabledMetadata().matches(Map.of())) {
-                // The network filter API carries no connection metadata yet: nothing can enable it.
-                stats.disabled.increment();
-                state = State.ALLOWED;
-                return NetworkFilterStatus.CONTINUE;
-            }
             state = State.CALLING;
             stats.total.increment();
-            PeerIdentity peer = PeerIdentity.of(cb.connection(), cb.filterState());
-            String principal = peer == null ? "" : !peer.uriSans().isEmpty() ? peer.uriSans().get(0) : peer.subject();
+            stats.active.incrementAndGet();
+            String sni = cb.connection().serverName();
             AuthzCheck.Builder b = AuthzCheck.builder(cb.connection().remoteAddress(), cb.connection().localAddress())
-                    .sourcePrincipal(principal);
+                    .sourcePrincipal(AuthzPeers.source(cb.connection(), cb.filterState()))
+                    .destinationPrincipal(AuthzPeers.destination(cb.connection()))
+                    .destinationLabels(AuthzPeers.destinationLabels(cb.serverContext(), config.bootstrapMetadataLabelsKey()))
+                    .services("", sni == null ? "" : sni);
             TlsConnection tls = cb.connection().tls();
-            if (tls != null && tls.established()) {
-                if (config.includePeerCertificate()) {
-                    b.peerCertificate(tls.peerCertificatePemUrlEncoded());
-                }
-                if (config.includeTlsSession()) {
-                    b.tlsSession(tls.serverName() == null ? "" : tls.serverName());
-                }
+            if (tls != null && tls.established() && config.includePeerCertificate()) {
+                b.peerCertificate(tls.peerCertificatePemUrlEncoded());
+            }
+            if (config.includeTlsSession()) {
+                b.tlsSession(AuthzPeers.tlsSessionSni(cb.connection()));
             }
             AuthzCheck check = b.build();
+            callStartNanos = System.nanoTime();
             callingNow = true;
             Cancellable c = client.check(check, cb.channel().eventLoop(), cb.serverContext(), this::onDecision);
             callingNow = false;
@@ -82,9 +90,13 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
             return;
         }
         inFlight = null;
+        stats.active.decrementAndGet();
+        Map<String, Object> metadata = new java.util.LinkedHashMap<>(d.dynamicMetadata());
         boolean allow = switch (d.kind()) {
             case OK -> {
                 stats.ok.increment();
+                // Envoy's network filter records every OK call's duration (whole ms).
+                metadata.put(DURATION_KEY, (double) ((System.nanoTime() - callStartNanos) / 1_000_000));
                 yield true;
             }
             case DENIED -> {
@@ -99,6 +111,8 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
                 yield config.failureModeAllow();
             }
         };
+        // The answer's metadata goes on the connection, where tcp_proxy's access log and later filters read it.
+        metadata.forEach((k, v) -> ConnectionMetadata.put(cb.channel(), NetworkExtAuthzConfig.NAME, k, v));
         if (allow) {
             state = State.ALLOWED;
             if (!callingNow) {
@@ -111,12 +125,16 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
         } else {
             state = State.CLOSED;
             stats.cxClosed.increment();
+            cb.setResponseFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
             cb.close(d.kind() == AuthzDecision.Kind.DENIED ? "ext_authz_denied" : "ext_authz_error");
         }
     }
 
     @Override
     public void onClose() {
+        if (state == State.CALLING) {
+            stats.active.decrementAndGet();
+        }
         if (inFlight != null) {
             inFlight.cancel();
             inFlight = null;

@@ -22,6 +22,8 @@ public final class NetworkExtAuthzFilterProvider implements ConnectionFilterFact
         final Counter failureModeAllowed;
         final Counter cxClosed;
         final Counter disabled;
+        /** Envoy's {@code active} gauge: calls under way. */
+        final java.util.concurrent.atomic.AtomicLong active = new java.util.concurrent.atomic.AtomicLong();
 
         Stats(MeterRegistry r, String statPrefix) {
             String p = statPrefix.endsWith(".") ? statPrefix.substring(0, statPrefix.length() - 1) : statPrefix;
@@ -38,6 +40,8 @@ public final class NetworkExtAuthzFilterProvider implements ConnectionFilterFact
             failureModeAllowed = Counter.builder(base + "failure_mode_allowed").register(r);
             cxClosed = Counter.builder(base + "cx_closed").register(r);
             disabled = Counter.builder(base + "disabled").register(r);
+            io.micrometer.core.instrument.Gauge.builder(base + "active", active, java.util.concurrent.atomic.AtomicLong::get)
+                    .register(r);
         }
     }
 

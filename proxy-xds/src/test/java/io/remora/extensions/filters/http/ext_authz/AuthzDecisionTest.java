@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.remora.config.HeaderMutation;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.StringMatcher;
@@ -59,7 +60,33 @@ class AuthzDecisionTest {
         assertEquals(List.of(Map.entry("x-b", "2")), d.headersToAppend());
         assertEquals(List.of(), d.headersToAdd());
         assertEquals(List.of("x-gone"), d.headersToRemove());
-        assertEquals(List.of(Map.entry("x-c", "3")), d.responseHeadersToAdd());
+        assertEquals(List.of(new HeaderMutation.HeaderValueOption("x-c", "3",
+                HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD, false)), d.responseHeaders());
+    }
+
+    /**
+     * Envoy's copyOkResponseMutations: a response header's explicit append adds (true) or sets
+     * (false); without it append_action decides. The deprecated ok_response.dynamic_metadata wins.
+     */
+    @Test
+    void grpcResponseHeadersFollowAppendOrItsAction() {
+        CheckResponse r = CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(0))
+                .setOkResponse(OkHttpResponse.newBuilder()
+                        .addResponseHeadersToAdd(hv("x-set", "1", false))
+                        .addResponseHeadersToAdd(hv("x-if-absent", "2", null).toBuilder()
+                                .setAppendAction(HeaderValueOption.HeaderAppendAction.ADD_IF_ABSENT))
+                        .addResponseHeadersToAdd(hv("x-if-present", "3", null).toBuilder()
+                                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS))
+                        .setDynamicMetadata(com.google.protobuf.Struct.newBuilder().putFields("from",
+                                com.google.protobuf.Value.newBuilder().setStringValue("ok_response").build())))
+                .setDynamicMetadata(com.google.protobuf.Struct.newBuilder().putFields("from",
+                        com.google.protobuf.Value.newBuilder().setStringValue("response").build()))
+                .build();
+        AuthzDecision d = GRPC.decide(grpc(r, "0"));
+        assertEquals(List.of(HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
+                        HeaderMutation.AppendAction.ADD_IF_ABSENT, HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS),
+                d.responseHeaders().stream().map(HeaderMutation.HeaderValueOption::action).toList());
+        assertEquals(Map.of("from", "ok_response"), d.dynamicMetadata());
     }
 
     @Test
@@ -116,7 +143,8 @@ class AuthzDecisionTest {
         assertEquals(List.of(Map.entry("x-add-1", "a")), d.headersToAdd());
         assertEquals(List.of(), d.headersToAppend());
         assertEquals(List.of("x-secret", "x-token"), d.headersToRemove());
-        assertEquals(List.of(Map.entry("x-on-success", "s")), d.responseHeadersToAdd());
+        assertEquals(List.of(new HeaderMutation.HeaderValueOption("x-on-success", "s",
+                HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD, false)), d.responseHeaders());
         assertEquals(Map.of("x-md", "m"), d.dynamicMetadata());
     }
 

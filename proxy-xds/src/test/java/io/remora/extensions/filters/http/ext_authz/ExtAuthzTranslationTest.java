@@ -100,6 +100,59 @@ class ExtAuthzTranslationTest {
         assertEquals(1024, c.withRequestBody().maxRequestBytes());
     }
 
+    /** Envoy refuses the deprecated authorization_request.allowed_headers beside the filter's own. */
+    @Test
+    void allowedHeadersTwiceRefused() {
+        var e = fail("""
+                http_service:
+                  server_uri: { uri: "http://authz", cluster: authz, timeout: 1s }
+                  authorization_request: { allowed_headers: { patterns: [{ exact: x-a }] } }
+                allowed_headers: { patterns: [{ exact: x-b }] }
+                """, ROUTE);
+        assertEquals(F + ".allowed_headers", e.path());
+    }
+
+    /**
+     * The filter's allowed_headers limit a gRPC check (set empty: no header at all); an HTTP
+     * service takes them as its own, and every header reaches its client, which picks.
+     */
+    @Test
+    void allowedHeadersScope() {
+        assertEquals(null, config(GRPC).allowedHeaders(), "unset: every header");
+        assertEquals(0, config(GRPC + "\nallowed_headers: {}").allowedHeaders().size());
+        ExtAuthzConfig http = config("""
+                http_service: { server_uri: { uri: "http://authz", cluster: authz, timeout: 1s } }
+                allowed_headers: { patterns: [{ exact: x-b }] }
+                """);
+        assertEquals(null, http.allowedHeaders());
+        assertTrue(((HttpServiceConfig) http.service()).allowedHeaders().get(0).matches("x-b"));
+    }
+
+    /** Envoy's HeaderParser refuses a headers_to_add value with an unknown operator. */
+    @Test
+    void headersToAddWithAnUnknownOperatorRefused() {
+        var e = fail("""
+                http_service:
+                  server_uri: { uri: "http://authz", cluster: authz, timeout: 1s }
+                  authorization_request: { headers_to_add: [{ key: x-a, value: "%NO_SUCH_THING%" }] }
+                """, ROUTE);
+        assertEquals(F + ".http_service.authorization_request.headers_to_add[0].value", e.path());
+    }
+
+    /** HttpStatus.code must be a defined StatusCode (Envoy's validation): 299 is none. */
+    @Test
+    void statusOnErrorMustBeADefinedStatusCode() {
+        var e = fail(GRPC + "\nstatus_on_error: { code: 299 }", ROUTE);
+        assertEquals(F + ".status_on_error.code", e.path());
+        assertEquals(503, config(GRPC + "\nstatus_on_error: { code: ServiceUnavailable }").statusOnError());
+    }
+
+    static ExtAuthzConfig config(String filter) {
+        var hcm = (HttpConnectionManagerConfig) new BootstrapLoader().loadString(yaml(filter, ROUTE), "a.yaml")
+                .model().listeners().get(0).filterChains().get(0).filters().get(0);
+        return (ExtAuthzConfig) hcm.httpFilters().get(0).config();
+    }
+
     @Test
     void noService() {
         assertEquals(F, fail("failure_mode_allow: true", ROUTE).path());
