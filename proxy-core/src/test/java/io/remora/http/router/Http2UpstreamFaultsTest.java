@@ -66,14 +66,15 @@ class Http2UpstreamFaultsTest {
     /**
      * oghttp2's header validator refuses a response head without :status, with one that is not
      * three digits or is 101, a 1xx that ends the stream, and a 204 with a content-length other
-     * than 0: messaging errors, which cost the connection by default. These heads once reached the
+     * than 0, a value with a control character other than HTAB: messaging errors, which cost the connection by default. These heads once reached the
      * router: the request hung until its route timeout (504), or the 204 went on with its length.
      */
     @Test
     void aResponseHeadWithoutAValidStatusIsAProtocolError() throws Exception {
         List<String[]> heads = List.of(new String[] {"x", "y"}, new String[] {":status", "20"},
                 new String[] {":status", "2000"}, new String[] {":status", "abc"}, new String[] {":status", "101"},
-                new String[] {":status", "100"}, new String[] {":status", "204", "content-length", "5"});
+                new String[] {":status", "100"}, new String[] {":status", "204", "content-length", "5"},
+                new String[] {":status", "200", "x-a", "a\u0001b"}, new String[] {":status", "200", "x-a", "a\u007f"});
         for (String[] head : heads) {
             String what = String.join(" ", head);
             ClusterStats stats = start();
