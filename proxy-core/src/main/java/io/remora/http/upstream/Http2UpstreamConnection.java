@@ -74,10 +74,8 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler implements io
         io.remora.config.Http2Options.Keepalive k = pool.options().keepalive();
         this.keepalive = k == null ? null
                 : new io.remora.http.Http2Keepalive(this, k, pool.ctx.stats().http2KeepaliveTimeout, -1);
-        io.remora.http.Http2FloodGuard guard = new io.remora.http.Http2FloodGuard(new Http2UpstreamFrames(this),
-                pool.options(), pool.ctx.stats().http2Floods, dataFrames);
-        decoder.frameListener(guard);
-        connection().addListener(guard.streamCounter);
+        io.remora.http.Http2FloodGuard.install(decoder, new Http2UpstreamFrames(this), pool.options(),
+                pool.ctx.stats().http2Floods, dataFrames);
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
