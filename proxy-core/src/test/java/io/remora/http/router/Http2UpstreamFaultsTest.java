@@ -169,7 +169,8 @@ class Http2UpstreamFaultsTest {
      * and nothing said to the codec, so no messaging error and the connection serves on (was: GOAWAY,
      * the connection and its other streams lost). A stream's WINDOW_UPDATE overflowing its window is
      * RST_STREAM(FLOW_CONTROL_ERROR), which Envoy's onStreamClose reports as a remote reset (was: 502
-     * protocol error).
+     * protocol error). Each of those resets counts in cluster.&lt;name&gt;.http2.tx_reset, and a stream
+     * in cluster.&lt;name&gt;.http2.streams_active until its close (were not kept upstream).
      */
     @Test
     void aBodyOrWindowFaultResetsOnlyItsStream() throws Exception {
@@ -197,11 +198,15 @@ class Http2UpstreamFaultsTest {
             }
             assertEquals(0, stats.http2RxMessagingError.count(), what);
             assertEquals(0, stats.upstreamCxProtocolError.count(), what);
+            // Envoy's onFrameSend: the proxy's RST_STREAM counts in the cluster's http2.tx_reset.
+            assertEquals(1, stats.http2Streams.txReset().count(), what);
+            assertEquals(0, stats.http2Streams.rxReset().count(), what);
         }
         ClusterStats stats = start();
         CompletableFuture<HttpResponse<String>> r = get();
         try (RawH2 up = RawH2.accept(upstream)) {
             int s = awaitRequest(up);
+            assertEquals(1, stats.http2StreamsActive.get(), "cluster.raw.http2.streams_active");
             up.windowUpdate(s, 0x7fffffff).flush();
             RawH2.Frame f = awaitReset(up);
             assertNotNull(f, "no RST_STREAM");
@@ -212,7 +217,9 @@ class Http2UpstreamFaultsTest {
             assertEquals("upstream connect error or disconnect/reset before headers. reset reason: remote reset",
                     resp.body());
             assertTrue(up.pingPong(9), "the connection lives on");
+            assertEquals(0, stats.http2StreamsActive.get(), "the reset stream is still counted active");
         }
         assertEquals(0, stats.upstreamCxProtocolError.count());
+        assertEquals(1, stats.http2Streams.txReset().count());
     }
 }
