@@ -77,9 +77,7 @@ final class Http2Connection extends Http2ConnectionHandler
         this.streamKey = connection().newKey();
         Http2Options.Keepalive k = cx.hcm.http2Options.keepalive();
         this.keepalive = k == null ? null : new Http2Keepalive(this, k, cx.hcm.stats.http2KeepaliveTimeout, cx.connectionId());
-        Http2FloodGuard guard = new Http2FloodGuard(frames, cx.hcm.http2Options, cx.hcm.stats.http2Floods, dataFrames);
-        decoder.frameListener(guard);
-        connection().addListener(guard.streamCounter);
+        Http2FloodGuard.install(decoder, frames, cx.hcm.http2Options, cx.hcm.stats.http2Floods, dataFrames);
         Http2StreamLifecycle.install(this, encoder);
     }
 

@@ -23,14 +23,15 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
 
     static Http2Connection create(ConnectionContext cx) {
         Http2Options o = cx.hcm.http2Options;
+        // Envoy's server SETTINGS (sendSettingsHelper): HEADER_TABLE_SIZE, ENABLE_CONNECT_PROTOCOL
+        // (allow_connect: RFC 8441 extended CONNECT, WebSocket over HTTP/2 streams),
+        // MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE and the custom parameters; no
+        // MAX_HEADER_LIST_SIZE: max_request_headers_kb bounds requests unadvertised (see build).
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(Math.min(o.maxConcurrentStreams() & 0xffffffffL, 0xffffffffL))
                 .initialWindowSize(o.initialStreamWindowSize())
-                .maxHeaderListSize(cx.hcm.maxRequestHeadersBytes);
-        if (o.allowConnect()) {
-            // allow_connect: RFC 8441 extended CONNECT (WebSocket over HTTP/2 streams).
-            settings.connectProtocolEnabled(true);
-        }
+                .connectProtocolEnabled(o.allowConnect());
+        settings.remove(io.netty.handler.codec.http2.Http2CodecUtil.SETTINGS_MAX_HEADER_LIST_SIZE);
         return new Http2ConnectionBuilder(cx).handler(Http2Connections.settings(settings, o));
     }
 
@@ -69,6 +70,13 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
                                     Http2Settings initialSettings) {
         // Requests decode into flat header blocks, with the checks validateHeaders(true) makes.
         HeaderBlockDecoder headers = HeaderBlockDecoder.installed(decoder, true);
+        long max = cx.hcm.maxRequestHeadersBytes;
+        try {
+            // As oghttp2's max_header_list_bytes, which Envoy sets and its SETTINGS never name.
+            headers.maxHeaderListSize(max, io.netty.handler.codec.http2.Http2CodecUtil.calculateMaxHeaderListSizeGoAway(max));
+        } catch (io.netty.handler.codec.http2.Http2Exception e) {
+            throw new IllegalArgumentException(e); // a limit Netty refuses: not a size the config allows
+        }
         Http2SelfDependencyScrub.install(decoder);
         Http2OutboundFrames outbound = Http2OutboundFrames.install(encoder, cx.hcm.stats.http2Outbound,
                 cx.hcm.http2Options.maxOutboundFrames());

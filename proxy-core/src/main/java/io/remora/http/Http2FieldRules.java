@@ -9,7 +9,8 @@ import io.netty.util.internal.PlatformDependent;
  * What a {@link HeaderBlock#validating validating} block refuses as HPACK fills it, as Netty's
  * validating {@code DefaultHttp2Headers} did (RFC 9113 8.2.1, 8.3): an empty or upper-case name,
  * an unknown pseudo-header, a repeated or empty one; and, as Envoy's codecs, a name that is no
- * token, a value with NUL, CR or LF, a content-length that is no number. The {@link Http2Exception} is thrown as
+ * token, a value (a pseudo-header's too) with a control character other than HTAB, a :method that
+ * is no token, a content-length that is no number. The {@link Http2Exception} is thrown as
  * Netty's is; the HPACK decoder turns it into a stream error (RST_STREAM PROTOCOL_ERROR).
  * Pseudo-headers after regular ones, and connection-specific headers, the HPACK decoder checks itself.
  */
@@ -32,6 +33,12 @@ final class Http2FieldRules {
             if (value.length() == 0) {
                 refuse("HTTP/2 pseudo-header '%s' must not be empty.", name);
             }
+            checkValue(name, value);
+            if (METHOD.contentEquals(name) && !token(value)) {
+                // oghttp2's IsValidMethod and nghttp2's check_method: a method that is no token
+                // (a space, a CR LF) would break the request line of an HTTP/1.1 upstream.
+                refuse("invalid :method [%s]", name);
+            }
             return;
         }
         for (int i = 0; i < name.length(); i++) {
@@ -40,14 +47,7 @@ final class Http2FieldRules {
                 refuse("invalid header name [%s]", name);
             }
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == 0 || c == '\r' || c == '\n') {
-                // As Envoy's HTTP/2 codecs (nghttp2 and oghttp2 both): such a value could end a
-                // line of the HTTP/1.1 request or response it may become.
-                refuse("invalid header value for [%s]", name);
-            }
-        }
+        checkValue(name, value);
         if (name.length() == CONTENT_LENGTH.length() && CONTENT_LENGTH.contentEquals(name) && !contentLength(value)) {
             // oghttp2's HandleContentLength: a value SimpleAtoi does not take is an invalid
             // field (a messaging error), not the mismatch Netty would reset the stream for.
@@ -61,6 +61,31 @@ final class Http2FieldRules {
             }
         }
     }
+
+    /**
+     * The characters Envoy's codecs take in a value, pseudo-headers' included: HTAB, SP to '~' and
+     * obs-text (oghttp2's kHttp2HeaderValueAllowedChars with allow_obs_text, nghttp2's
+     * VALID_HD_VALUE_CHARS). Any other control character, DEL too, makes the field invalid.
+     */
+    private static void checkValue(CharSequence name, CharSequence value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < ' ' && c != '\t') || c == 0x7f) {
+                refuse("invalid header value for [%s]", name);
+            }
+        }
+    }
+
+    private static boolean token(CharSequence v) {
+        for (int i = 0; i < v.length(); i++) {
+            if (!HttpTokens.tchar(v.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final io.netty.util.AsciiString METHOD = Http2Headers.PseudoHeaderName.METHOD.value();
 
     /** Two values {@link #contentLength} took, compared as numbers: space, '+' and leading zeros aside. */
     static boolean sameNumber(CharSequence a, CharSequence b) {

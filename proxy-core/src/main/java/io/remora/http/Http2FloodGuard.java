@@ -17,8 +17,10 @@ import io.remora.stats.Http2FloodStats;
  * Envoy's inbound frame-flood limits (its protocol_constraints) for one HTTP/2 connection, either
  * direction, in front of the connection's frame listener:
  * <ul>
- * <li>more than {@code max_consecutive_inbound_frames_with_empty_payload} DATA frames in a row
- * with no payload and no END_STREAM (a frame with either, or HEADERS, starts the count again);
+ * <li>more than {@code max_consecutive_inbound_frames_with_empty_payload} DATA, HEADERS or
+ * CONTINUATION frames in a row with no payload and no END_STREAM (one with either starts the count
+ * again); header frames are seen as they arrive ({@link Http2EmptyHeaderFrames}), DATA as the
+ * listener gets it;
  * <li>more PRIORITY frames than {@code max_inbound_priority_frames_per_stream * (1 + streams opened)};
  * <li>more WINDOW_UPDATE frames than
  * {@code 1 + 2 * (streams opened + max_inbound_window_update_frames_per_data_frame_sent * DATA frames sent)}.
@@ -40,8 +42,24 @@ public final class Http2FloodGuard extends Http2FrameListenerDecorator {
     private long windowUpdateFrames;
     private long streamsOpened;
     private boolean flooded;
+    /** HEADERS and CONTINUATION frames are counted frame by frame ({@link #onHeaderFrame}), not as blocks. */
+    private boolean headerFramesSeen;
 
-    public Http2FloodGuard(Http2FrameListener listener, Http2Options o, Http2FloodStats stats, Http2DataFrameCounter dataSent) {
+    /**
+     * A guard in front of {@code listener} on the decoder's connection: it becomes the decoder's
+     * listener, counts the streams opened and sees the header frames as they are read.
+     */
+    public static Http2FloodGuard install(io.netty.handler.codec.http2.Http2ConnectionDecoder decoder,
+                                          Http2FrameListener listener, Http2Options o, Http2FloodStats stats,
+                                          Http2DataFrameCounter dataSent) {
+        Http2FloodGuard guard = new Http2FloodGuard(listener, o, stats, dataSent);
+        decoder.frameListener(guard);
+        decoder.connection().addListener(guard.streamCounter);
+        guard.headerFramesSeen = Http2EmptyHeaderFrames.install(decoder, guard);
+        return guard;
+    }
+
+    private Http2FloodGuard(Http2FrameListener listener, Http2Options o, Http2FloodStats stats, Http2DataFrameCounter dataSent) {
         super(listener);
         this.maxEmpty = o.maxConsecutiveEmptyFrames();
         this.maxPriorityPerStream = Integer.toUnsignedLong(o.maxPriorityFramesPerStream());
@@ -69,17 +87,33 @@ public final class Http2FloodGuard extends Http2FrameListenerDecorator {
         return super.onDataRead(ctx, streamId, data, padding, endOfStream);
     }
 
+    /**
+     * A HEADERS (or CONTINUATION) frame's header: {@code length} octets of payload, padding and
+     * priority included, as Envoy measures it; only HEADERS carries END_STREAM.
+     */
+    void onHeaderFrame(boolean headers, int flags, int streamId, int length) throws Http2Exception {
+        if (length > 0 || (headers && (flags & 0x1) != 0)) {
+            consecutiveEmpty = 0;
+        } else if (++consecutiveEmpty > Integer.toUnsignedLong(maxEmpty)) {
+            throw flood(stats.inboundEmptyFramesFlood(), Flood.EMPTY_FRAMES, streamId);
+        }
+    }
+
     @Override
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
                               boolean endStream) throws Http2Exception {
-        consecutiveEmpty = 0;
+        if (!headerFramesSeen) {
+            consecutiveEmpty = 0;
+        }
         super.onHeadersRead(ctx, streamId, headers, padding, endStream);
     }
 
     @Override
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
                               short weight, boolean exclusive, int padding, boolean endStream) throws Http2Exception {
-        consecutiveEmpty = 0;
+        if (!headerFramesSeen) {
+            consecutiveEmpty = 0;
+        }
         super.onHeadersRead(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endStream);
     }
 

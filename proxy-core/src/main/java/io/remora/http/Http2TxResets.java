@@ -8,14 +8,14 @@ import io.netty.handler.codec.http2.DecoratingHttp2FrameWriter;
 import io.netty.handler.codec.http2.Http2FrameWriter;
 
 /**
- * The downstream handler's frame writer, counting each RST_STREAM it writes in
- * {@code http2.tx_reset} (Envoy's onFrameSend). Every reset the handler sends passes here,
+ * A codec handler's frame writer, counting each RST_STREAM it writes in {@code http2.tx_reset}
+ * (downstream) or {@code cluster.<name>.http2.tx_reset} (upstream), as Envoy's onFrameSend. Every reset the handler sends passes here,
  * whether a stream asked for it or Netty answered a stream error, a stream it never knew included.
  */
-final class Http2TxResets extends DecoratingHttp2FrameWriter {
+public final class Http2TxResets extends DecoratingHttp2FrameWriter {
     private final Counter txReset;
 
-    Http2TxResets(Http2FrameWriter delegate, Counter txReset) {
+    public Http2TxResets(Http2FrameWriter delegate, Counter txReset) {
         super(delegate);
         this.txReset = txReset;
     }

@@ -67,6 +67,10 @@ public final class ClusterStats {
     public final Counter http2HeaderOverflow;
     /** {@code cluster.<name>.http2.rx_reset}: RST_STREAM frames upstreams sent. */
     public final Counter http2RxReset;
+    /** {@code cluster.<name>.http2.rx_reset}, {@code tx_reset} (RST_STREAM frames sent upstream), the rest 0. */
+    public final Http2StreamStats http2Streams;
+    /** {@code cluster.<name>.http2.streams_active}: upstream HTTP/2 streams open, from their HEADERS to their close. */
+    public final AtomicLong http2StreamsActive = new AtomicLong();
     public final AtomicLong upstreamCxActive = new AtomicLong();
     public final AtomicLong upstreamRqActive = new AtomicLong();
     /** Envoy's membership gauges: healthy and degraded apart, excluded (pending first check, immediate fail). */
@@ -181,6 +185,8 @@ public final class ClusterStats {
         http2RxMessagingError = c("envoy_cluster_http2_rx_messaging_error");
         http2HeaderOverflow = c("envoy_cluster_http2_header_overflow");
         http2RxReset = c("envoy_cluster_http2_rx_reset");
+        http2Streams = Http2StreamStats.registerUpstream(r, "envoy_cluster_http2_", http2RxReset, http2StreamsActive,
+                TAG, name);
         upstreamCxPoolOverflow = c("envoy_cluster_upstream_cx_pool_overflow");
         upstreamCxOverflow = c("envoy_cluster_upstream_cx_overflow");
         upstreamRqMaintenanceMode = c("envoy_cluster_upstream_rq_maintenance_mode");

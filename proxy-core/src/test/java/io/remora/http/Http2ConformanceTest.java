@@ -430,6 +430,32 @@ class Http2ConformanceTest extends HcmServerTestBase {
         }
     }
 
+    /** Our first SETTINGS on a new connection. */
+    private java.util.Map<Integer, Long> serverSettings() throws Exception {
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            RawH2.Frame f = h2.readTimeout(3000).read();
+            assertNotNull(f, "no SETTINGS");
+            assertEquals(RawH2.SETTINGS, f.type());
+            return RawH2.settingsOf(f);
+        }
+    }
+
+    /**
+     * Envoy's server SETTINGS are sendSettingsHelper's: HEADER_TABLE_SIZE, ENABLE_CONNECT_PROTOCOL
+     * (0 unless allow_connect), MAX_CONCURRENT_STREAMS and INITIAL_WINDOW_SIZE; neither codec adds
+     * MAX_HEADER_LIST_SIZE, so a client that enforces it does not refuse a request Envoy would take
+     * (max_request_headers_kb still resets one past it). Were: MAX_HEADER_LIST_SIZE 61440, no
+     * ENABLE_CONNECT_PROTOCOL without allow_connect.
+     */
+    @Test
+    void ourSettingsAreEnvoysServerSettings() throws Exception {
+        java.util.Map<Integer, Long> s = serverSettings();
+        assertEquals(java.util.Map.of(0x1, 4096L, 0x3, 1024L, 0x4, 16L * 1024 * 1024, 0x8, 0L), s);
+        server.close();
+        start(b -> b.codec(CodecType.HTTP2).http2(io.remora.config.Http2Options.builder().allowConnect(true).build()));
+        assertEquals(1L, serverSettings().get(0x8));
+    }
+
     /** h2spec 5.1/11: DATA on a closed stream is dropped, as oghttp2 drops it, not answered with RST_STREAM. */
     @Test
     void dataOnAClosedStreamIsDropped() throws Exception {

@@ -198,6 +198,56 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
     }
 
     /**
+     * oghttp2's value characters (nghttp2's alike) are HTAB, SP to '~' and obs-text, for
+     * pseudo-headers too, and a :method is a token: any other control character, DEL, a :method
+     * or :path carrying CR LF make an invalid request (GOAWAY), where they were served and a
+     * :method with CR LF could reach an HTTP/1.1 upstream's request line. HTAB and obs-text stay.
+     */
+    @Test
+    void controlCharactersAndAMethodThatIsNoTokenAreInvalidFields() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        TestFilter.REQUESTS.clear();
+        List<byte[]> blocks = List.of(request("a", "x-a", "a\u0001b"), request("a", "x-a", "a\u001fb"),
+                request("a", "x-a", "a\u007fb"),
+                RawH2.block(":method", "GET\r\nX", ":scheme", "http", ":path", "/", ":authority", "a"),
+                RawH2.block(":method", "G T", ":scheme", "http", ":path", "/", ":authority", "a"),
+                RawH2.block(":method", "GET", ":scheme", "http", ":path", "/a\r\nx: y", ":authority", "a"),
+                RawH2.block(":method", "GET", ":scheme", "ht\u0000tp", ":path", "/", ":authority", "a"));
+        for (byte[] block : blocks) {
+            try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+                h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, block).flush();
+                RawH2.Frame goAway = h2.awaitGoAway();
+                assertNotNull(goAway, "no GOAWAY");
+                assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+            }
+            assertRefusedStreamLogged("http2.invalid.header.field", true);
+        }
+        assertEquals(blocks.size(), server.hcm.stats.http2RxMessagingError.count());
+        assertEquals(null, TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+        // Trailers are checked as the request's head.
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x4, 1, request("a", "x-test", "hang"))
+                    .frame(RawH2.HEADERS, 0x5, 1, RawH2.block("x-t", "a\u0001")).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY for a trailer");
+            assertEquals(1, goAway.goAwayError());
+        }
+        assertEquals(blocks.size() + 1.0, server.hcm.stats.http2RxMessagingError.count());
+        TestFilter.REQUESTS.clear();
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, RawH2.block(":method", "GET", ":scheme", "http", ":path", "/",
+                    ":authority", "a", "x-a", "a\tb\u00e9 ~")).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 1)) {
+                assertTrue(f.type() != RawH2.GOAWAY && f.type() != RawH2.RST_STREAM, "refused: type " + f.type());
+                f = h2.read();
+            }
+            assertNotNull(f, "a value with HTAB and obs-text was not answered");
+        }
+        assertEquals("a\tb\u00e9 ~", TestFilter.REQUESTS.poll().get("x-a").toString());
+    }
+
+    /**
      * RFC 8441's :protocol where Envoy's codec takes no extended CONNECT (oghttp2's
      * ValidateRequestHeaders with allow_extended_connect off, or on a GET): a messaging error, so
      * by default the connection goes (GOAWAY PROTOCOL_ERROR) and only the stream with

@@ -183,4 +183,55 @@ class Http2FloodTest {
         }
         stillServes();
     }
+    private static byte[] getBlock() {
+        return RawH2.getBlock("a", "/");
+    }
+
+    /**
+     * Envoy counts HEADERS and CONTINUATION frames in max_consecutive_inbound_frames_with_empty_payload
+     * (1) as they arrive: a header block strung out over empty CONTINUATIONs is a flood at the second
+     * (GOAWAY, http2.inbound_empty_frames_flood). Was: Netty's own limit of 16 small CONTINUATIONs
+     * and no stat, and two served.
+     */
+    @Test
+    void emptyContinuationFramesAreAnEmptyFrameFlood() throws Exception {
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x1, 1, getBlock()).frame(RawH2.CONTINUATION, 0, 1, new byte[0])
+                    .frame(RawH2.CONTINUATION, 0, 1, new byte[0]).frame(RawH2.CONTINUATION, 0x4, 1, new byte[0]).flush();
+            RawH2.Ending end = h2.awaitEnd();
+            assertTrue(end.closedWith(RawH2.ENHANCE_YOUR_CALM), end.toString());
+            assertNotNull(end.goAway(), "no GOAWAY");
+        }
+        assertEquals(1.0, server.hcm.stats.http2Floods.inboundEmptyFramesFlood().count());
+        stillServes();
+    }
+
+    /**
+     * What is no flood: one empty frame at a time, the count started again by a frame with a
+     * payload or END_STREAM, header frames and DATA counted in the order they came.
+     */
+    @Test
+    void emptyFramesBetweenFramesWithAPayloadAreServed() throws Exception {
+        byte[] post = RawH2.block(":method", "POST", ":scheme", "http", ":path", "/", ":authority", "a");
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x0, 1, new byte[0]).frame(RawH2.CONTINUATION, 0x4, 1, post)
+                    .frame(RawH2.DATA, 0, 1, new byte[0]).frame(RawH2.DATA, 0, 1, new byte[] {'x'})
+                    .frame(RawH2.DATA, 0, 1, new byte[0]).frame(RawH2.HEADERS, 0x1, 1, new byte[0])
+                    .frame(RawH2.CONTINUATION, 0x4, 1, RawH2.block("x-trailer", "t")).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && !((f.type() == RawH2.HEADERS || f.type() == RawH2.DATA) && (f.flags() & 0x1) != 0)) {
+                assertTrue(f.type() != RawH2.GOAWAY && f.type() != RawH2.RST_STREAM, "refused: type " + f.type());
+                f = h2.read();
+            }
+            assertNotNull(f, "the request was not answered to its end");
+        }
+        assertEquals(0.0, server.hcm.stats.http2Floods.inboundEmptyFramesFlood().count());
+        // An empty DATA frame then an empty CONTINUATION: two in a row, whatever their types.
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x4, 1, post).frame(RawH2.DATA, 0, 1, new byte[0])
+                    .frame(RawH2.HEADERS, 0x0, 1, new byte[0]).frame(RawH2.CONTINUATION, 0x4, 1, new byte[0]).flush();
+            assertTrue(h2.awaitEnd().closedWith(RawH2.ENHANCE_YOUR_CALM));
+        }
+        assertEquals(1.0, server.hcm.stats.http2Floods.inboundEmptyFramesFlood().count());
+    }
 }

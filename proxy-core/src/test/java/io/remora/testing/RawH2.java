@@ -165,7 +165,7 @@ public final class RawH2 implements AutoCloseable {
     }
 
     private static void literal(ByteArrayOutputStream h, String s) {
-        byte[] v = s.getBytes(StandardCharsets.US_ASCII);
+        byte[] v = s.getBytes(StandardCharsets.ISO_8859_1); // a char past 0x7f is that byte (obs-text)
         h.write(v.length); // no Huffman, length < 127
         h.write(v, 0, v.length);
     }

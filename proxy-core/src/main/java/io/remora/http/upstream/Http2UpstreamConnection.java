@@ -3,7 +3,6 @@ package io.remora.http.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
@@ -55,6 +54,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler implements io
     final Http2UpstreamErrors errors;
     /** Envoy's outbound frame count and max_outbound_frames, or null (not installed). */
     final io.remora.http.Http2OutboundFrames outbound;
+    private final io.netty.handler.codec.http2.Http2FrameWriter writer;
 
     Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings settings, Http2ConnectionPool pool,
@@ -74,32 +74,10 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler implements io
         io.remora.config.Http2Options.Keepalive k = pool.options().keepalive();
         this.keepalive = k == null ? null
                 : new io.remora.http.Http2Keepalive(this, k, pool.ctx.stats().http2KeepaliveTimeout, -1);
-        io.remora.http.Http2FloodGuard guard = new io.remora.http.Http2FloodGuard(new Http2UpstreamFrames(this),
-                pool.options(), pool.ctx.stats().http2Floods, dataFrames);
-        decoder.frameListener(guard);
-        connection().addListener(guard.streamCounter);
-        connection().addListener(new Http2ConnectionAdapter() {
-            @Override
-            public void onStreamClosed(Http2Stream stream) {
-                Http2UpstreamStream s = stream.getProperty(streamKey);
-                if (s != null) {
-                    s.onClosed(refusedByGoAway(stream));
-                }
-            }
-
-            @Override
-            public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
-                // No new streams here; Netty closes ours above lastStreamId right after this.
-                goingAway = true;
-                pool.ctx.stats().upstreamCxCloseNotify.increment(); // Envoy's MultiplexedActiveClientBase::onGoAway
-            }
-        });
-        encoder.flowController().listener(stream -> {
-            Http2UpstreamStream s = stream.getProperty(streamKey);
-            if (s != null) {
-                s.onWritabilityChanged();
-            }
-        });
+        io.remora.http.Http2FloodGuard.install(decoder, new Http2UpstreamFrames(this), pool.options(),
+                pool.ctx.stats().http2Floods, dataFrames);
+        this.writer = new io.remora.http.Http2TxResets(encoder.frameWriter(), pool.ctx.stats().http2Streams.txReset());
+        Http2UpstreamStreamEvents.install(this, encoder, pool.ctx.stats());
     }
 
     @Override
@@ -110,6 +88,12 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler implements io
     @Override
     public io.remora.http.Http2OutboundFrames outboundFrames() {
         return outbound;
+    }
+
+    /** The handler writes its RST_STREAMs through this, which counts them in cluster.<name>.http2.tx_reset. */
+    @Override
+    protected io.netty.handler.codec.http2.Http2FrameWriter frameWriter() {
+        return writer;
     }
 
     /**
@@ -139,11 +123,6 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler implements io
     public io.netty.channel.ChannelFuture goAway(ChannelHandlerContext ctx, int lastStreamId, long errorCode,
                                                  ByteBuf debugData, io.netty.channel.ChannelPromise promise) {
         return super.goAway(ctx, Math.max(0, connection().local().lastStreamCreated()), errorCode, debugData, promise);
-    }
-
-    /** A stream on the peer's GOAWAY list: never processed, as safe to retry as a refused one. */
-    private boolean refusedByGoAway(Http2Stream stream) {
-        return connection().goAwayReceived() && stream.id() > connection().local().lastStreamKnownByPeer();
     }
 
     // ---------------------------------------------------------------- pool side

@@ -66,14 +66,15 @@ class Http2UpstreamFaultsTest {
     /**
      * oghttp2's header validator refuses a response head without :status, with one that is not
      * three digits or is 101, a 1xx that ends the stream, and a 204 with a content-length other
-     * than 0: messaging errors, which cost the connection by default. These heads once reached the
+     * than 0, a value with a control character other than HTAB: messaging errors, which cost the connection by default. These heads once reached the
      * router: the request hung until its route timeout (504), or the 204 went on with its length.
      */
     @Test
     void aResponseHeadWithoutAValidStatusIsAProtocolError() throws Exception {
         List<String[]> heads = List.of(new String[] {"x", "y"}, new String[] {":status", "20"},
                 new String[] {":status", "2000"}, new String[] {":status", "abc"}, new String[] {":status", "101"},
-                new String[] {":status", "100"}, new String[] {":status", "204", "content-length", "5"});
+                new String[] {":status", "100"}, new String[] {":status", "204", "content-length", "5"},
+                new String[] {":status", "200", "x-a", "a\u0001b"}, new String[] {":status", "200", "x-a", "a\u007f"});
         for (String[] head : heads) {
             String what = String.join(" ", head);
             ClusterStats stats = start();
@@ -168,7 +169,8 @@ class Http2UpstreamFaultsTest {
      * and nothing said to the codec, so no messaging error and the connection serves on (was: GOAWAY,
      * the connection and its other streams lost). A stream's WINDOW_UPDATE overflowing its window is
      * RST_STREAM(FLOW_CONTROL_ERROR), which Envoy's onStreamClose reports as a remote reset (was: 502
-     * protocol error).
+     * protocol error). Each of those resets counts in cluster.&lt;name&gt;.http2.tx_reset, and a stream
+     * in cluster.&lt;name&gt;.http2.streams_active until its close (were not kept upstream).
      */
     @Test
     void aBodyOrWindowFaultResetsOnlyItsStream() throws Exception {
@@ -196,11 +198,15 @@ class Http2UpstreamFaultsTest {
             }
             assertEquals(0, stats.http2RxMessagingError.count(), what);
             assertEquals(0, stats.upstreamCxProtocolError.count(), what);
+            // Envoy's onFrameSend: the proxy's RST_STREAM counts in the cluster's http2.tx_reset.
+            assertEquals(1, stats.http2Streams.txReset().count(), what);
+            assertEquals(0, stats.http2Streams.rxReset().count(), what);
         }
         ClusterStats stats = start();
         CompletableFuture<HttpResponse<String>> r = get();
         try (RawH2 up = RawH2.accept(upstream)) {
             int s = awaitRequest(up);
+            assertEquals(1, stats.http2StreamsActive.get(), "cluster.raw.http2.streams_active");
             up.windowUpdate(s, 0x7fffffff).flush();
             RawH2.Frame f = awaitReset(up);
             assertNotNull(f, "no RST_STREAM");
@@ -211,7 +217,9 @@ class Http2UpstreamFaultsTest {
             assertEquals("upstream connect error or disconnect/reset before headers. reset reason: remote reset",
                     resp.body());
             assertTrue(up.pingPong(9), "the connection lives on");
+            assertEquals(0, stats.http2StreamsActive.get(), "the reset stream is still counted active");
         }
         assertEquals(0, stats.upstreamCxProtocolError.count());
+        assertEquals(1, stats.http2Streams.txReset().count());
     }
 }

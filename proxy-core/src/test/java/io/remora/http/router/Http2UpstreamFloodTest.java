@@ -83,4 +83,24 @@ class Http2UpstreamFloodTest {
         assertEquals(1.0, stats.http2Outbound.outboundControlFlood().count());
         assertEquals(0.0, stats.http2Outbound.outboundFlood().count());
     }
+    /**
+     * Envoy's client codec counts empty header frames as its server codec does: a response head
+     * strung out over empty CONTINUATIONs is an empty-frame flood at the second
+     * ({@code cluster.<name>.http2.inbound_empty_frames_flood}), and the request fails.
+     */
+    @Test
+    void emptyContinuationFramesFromTheUpstreamAreAnEmptyFrameFlood() throws Exception {
+        proxy = new RawH2Upstream();
+        ClusterStats stats = proxy.stats();
+        CompletableFuture<HttpResponse<String>> r = proxy.get();
+        try (RawH2 up = proxy.accept()) {
+            int stream = awaitRequest(up);
+            up.frame(RawH2.HEADERS, 0, stream, RawH2.block(":status", "200")).frame(RawH2.CONTINUATION, 0, stream,
+                    new byte[0]).frame(RawH2.CONTINUATION, 0, stream, new byte[0]).flush();
+            RawH2.Ending end = up.awaitEnd();
+            assertTrue(end.closedWith(RawH2.ENHANCE_YOUR_CALM), end.toString());
+        }
+        assertTrue(r.get(15, TimeUnit.SECONDS).statusCode() >= 500);
+        assertEquals(1.0, stats.http2Floods.inboundEmptyFramesFlood().count());
+    }
 }
