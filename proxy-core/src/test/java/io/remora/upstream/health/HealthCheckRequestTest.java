@@ -189,6 +189,35 @@ class HealthCheckRequestTest {
     }
 
     /**
+     * Health check connections are the cluster's connections to Envoy (createHealthCheckConnection):
+     * they leave from upstream_bind_config's source address.
+     */
+    @Test
+    void checksConnectFromTheClustersBindAddress() throws Exception {
+        AtomicReference<String> source = new AtomicReference<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            source.set(ex.getRemoteAddress().getAddress().getHostAddress());
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        server.start();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            ClusterConfig c = TestClusters.staticCluster("hc", ClusterConfig.LbPolicy.ROUND_ROBIN,
+                            TestClusters.ep("127.0.0.1", server.getAddress().getPort()))
+                    .withResilience(null, List.of(config(HealthCheckConfig.Http.builder("/h").build())),
+                            LoadBalancingConfig.DEFAULT)
+                    .toBuilder().upstreamBind(new io.remora.config.BindConfig(new Address.Tcp("127.0.0.2", 0), false,
+                            List.of(), List.of())).build();
+            cm.update(Map.of("hc", c));
+            await("first check passes", only(cm.get("hc"))::isHealthy);
+            assertEquals("127.0.0.2", source.get());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
      * Envoy's HTTP checker: a body that misses the receive blocks, carrying
      * x-envoy-immediate-health-check-fail, excludes the host as a failing status with it does.
      */
