@@ -216,10 +216,16 @@ final class HealthCheckTranslator {
         return new HealthCheckConfig.Grpc(c.getServiceName(), c.getAuthority(), metadata);
     }
 
-    /** A header the check adds, its value formatted as Envoy's HeaderParser formats it (so checked as one). */
+    /**
+     * A header the check adds, by Envoy's HeaderParser rules: no pseudo-header or Host (the check
+     * sets those), a value formatted with the command operators (so checked as one).
+     */
     private static HeaderMutation.HeaderValueOption formatted(io.envoyproxy.envoy.config.core.v3.HeaderValueOption o,
                                                               FieldPath path, TranslationContext ctx) {
         HeaderMutation.HeaderValueOption option = HeaderTranslator.option(o, path);
+        if (option.key().startsWith(":") || option.key().equals("host")) {
+            throw path.field("header").field("key").error(":-prefixed or host headers may not be modified");
+        }
         HeaderTranslator.checkFormattedValue(option.value(), path.field("header").field("value"), ctx);
         return option;
     }

@@ -238,6 +238,14 @@ class ResilienceTranslationTest {
                 + " grpc_health_check: { initial_metadata: [{ header: { key: x-a, value: \"50%\" } }] } }]\n");
         assertEquals("static_resources.clusters[0].health_checks[0].grpc_health_check.initial_metadata[0].header.value",
                 e.path());
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " http_health_check: { path: /h, request_headers_to_add: [{ header: { key: Host, value: a } }] } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].http_health_check.request_headers_to_add[0]"
+                + ".header.key", e.path());
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " grpc_health_check: { initial_metadata: [{ header: { key: \":path\", value: /x } }] } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].grpc_health_check.initial_metadata[0].header.key",
+                e.path());
     }
 
     @Test
