@@ -148,6 +148,11 @@ public final class Host {
     }
 
     /** The endpoint's filter metadata in this namespace (not envoy.lb nor envoy.transport_socket_match); empty if none. */
+    /** The namespaces of the endpoint's other filter metadata (not envoy.lb nor envoy.transport_socket_match). */
+    public java.util.Set<String> filterMetadataNamespaces() {
+        return filterMetadata.keySet();
+    }
+
     public java.util.Map<String, Object> filterMetadata(String namespace) {
         return filterMetadata.getOrDefault(namespace, java.util.Map.of());
     }
