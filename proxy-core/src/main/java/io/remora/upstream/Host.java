@@ -288,6 +288,14 @@ public final class Host {
         return (healthFlags.get() & HealthFlag.UNHEALTHY) == 0;
     }
 
+    /**
+     * Envoy's excluded host (EDS DRAINING, excluded via an immediate health check failure): not
+     * picked, and not counted among the level's hosts when its health is computed.
+     */
+    public boolean isExcluded() {
+        return (healthFlags.get() & HealthFlag.EXCLUDED) != 0;
+    }
+
     /** Healthy but degraded (EDS DEGRADED or active HC degraded): used when healthy hosts do not suffice. */
     public boolean isDegraded() {
         int f = healthFlags.get();

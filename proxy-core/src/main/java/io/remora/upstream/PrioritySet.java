@@ -112,6 +112,7 @@ final class PrioritySet {
         int[] health = new int[n];
         int[] degraded = new int[n];
         int[] sizes = new int[n];
+        int[] counted = new int[n];
         int[] available = new int[n];
         this.health = health;
         this.degradedAvailability = degraded;
@@ -123,7 +124,11 @@ final class PrioritySet {
             List<Host> level = levels.get(p);
             List<Host> healthy = new ArrayList<>(level.size());
             List<Host> deg = new ArrayList<>();
+            int excluded = 0;
             for (Host h : level) {
+                if (h.isExcluded()) {
+                    excluded++;
+                }
                 if (h.isDegraded()) {
                     deg.add(h);
                 } else if (h.isHealthy()) {
@@ -133,17 +138,24 @@ final class PrioritySet {
             healthyPer.add(healthy.toArray(new Host[0]));
             degradedPer.add(deg.toArray(new Host[0]));
             sizes[p] = level.size();
+            // As Envoy's LoadBalancerBase: excluded hosts (draining, excluded via an immediate
+            // health check failure) count neither as healthy nor as hosts of the level.
+            counted[p] = level.size() - excluded;
             available[p] = healthy.size() + deg.size();
-            if (weightedHealth) {
+            if (counted[p] == 0) {
+                health[p] = 0;
+                degraded[p] = 0;
+            } else if (weightedHealth) {
                 long total = weightOf(level);
                 health[p] = PriorityLoad.availability(overprovisioning, weightOf(healthy), total);
                 degraded[p] = PriorityLoad.availability(overprovisioning, weightOf(deg), total);
             } else {
-                health[p] = PriorityLoad.availability(overprovisioning, healthy.size(), level.size());
-                degraded[p] = PriorityLoad.availability(overprovisioning, deg.size(), level.size());
+                health[p] = PriorityLoad.availability(overprovisioning, healthy.size(), counted[p]);
+                degraded[p] = PriorityLoad.availability(overprovisioning, deg.size(), counted[p]);
             }
         }
-        PriorityLoad load = PriorityLoad.compute(health, degraded, sizes, available, lbConfig.healthyPanicThreshold());
+        PriorityLoad load = PriorityLoad.compute(health, degraded, sizes, counted, available,
+                lbConfig.healthyPanicThreshold());
         boolean[] panic = load.panic;
         this.panic = panic;
         // pick_first sends everything to one host: zone routing would spread it again.
