@@ -151,6 +151,7 @@ class LoadBalancerTest {
                 ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY), ep("127.0.0.1", 2, 1, HealthStatus.DRAINING),
                 ep("127.0.0.1", 3, 1, HealthStatus.DRAINING), ep("127.0.0.1", 4, 1, HealthStatus.DRAINING)));
         assertEquals(Set.of(1), countPorts(c, 100, null).keySet(), "no panic: draining hosts take nothing");
+        assertEquals(3, c.stats().membershipExcluded.get(), "membership_excluded counts them, as Envoy's");
         ClusterConfig cfg = TestClusters.cluster("drainprio", DiscoveryType.STATIC, LbPolicy.ROUND_ROBIN,
                 TestClusters.claPriorities("drainprio", List.of(
                         List.of(ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY), ep("127.0.0.1", 2, 1, HealthStatus.DRAINING)),
