@@ -42,6 +42,8 @@ final class PrioritySet {
     private final int[] degradedAvailability;
     /** Per priority: all hosts, and healthy plus degraded ones (an aggregate cluster's panic reads them). */
     private final int[] levelSizes;
+    /** Per level, its hosts less the excluded ones: what its panic is judged over. */
+    private final int[] countedSizes;
     private final int[] availableCounts;
     /** Computed on first use against the local cluster's host set of the moment. */
     private volatile ZoneRouting zoneRouting;
@@ -117,6 +119,7 @@ final class PrioritySet {
         this.health = health;
         this.degradedAvailability = degraded;
         this.levelSizes = sizes;
+        this.countedSizes = counted;
         this.availableCounts = available;
         List<Host[]> healthyPer = new ArrayList<>(n);
         List<Host[]> degradedPer = new ArrayList<>(n);
@@ -248,6 +251,11 @@ final class PrioritySet {
     /** A priority's hosts, all of them. */
     int levelSize(int priority) {
         return levelSizes[priority];
+    }
+
+    /** A priority's hosts less its excluded ones (draining, excluded via an immediate health check fail). */
+    int countedSize(int priority) {
+        return countedSizes[priority];
     }
 
     /** A priority's healthy plus degraded hosts. */
