@@ -60,6 +60,7 @@ final class AggregateLevels {
         int[] health = new int[n];
         int[] degraded = new int[n];
         int[] sizes = new int[n];
+        int[] counted = new int[n];
         int[] available = new int[n];
         AggregateMember[] picks = new AggregateMember[2 * n];
         for (int l = 0; l < n; l++) {
@@ -69,12 +70,13 @@ final class AggregateLevels {
             health[l] = set.health(p);
             degraded[l] = set.degradedAvailability(p);
             sizes[l] = set.levelSize(p);
+            counted[l] = set.countedSize(p);
             available[l] = set.availableCount(p);
             picks[l] = new AggregateMember(members[m], PriorityLoad.forced(set.priorityCount(), p, false));
             picks[n + l] = new AggregateMember(members[m], PriorityLoad.forced(set.priorityCount(), p, true));
         }
         return new AggregateLevels(members, sets, levelOf, health, degraded,
-                PriorityLoad.compute(health, degraded, sizes, available, panicThreshold), picks);
+                PriorityLoad.compute(health, degraded, sizes, counted, available, panicThreshold), picks);
     }
 
     /** Whether this set was built from exactly these members and their current host sets. */

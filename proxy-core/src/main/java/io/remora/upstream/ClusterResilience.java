@@ -24,6 +24,8 @@ final class ClusterResilience {
     /** Volatile for the admin's /clusters, which reads it off the cluster's monitor. */
     private volatile OutlierDetector outlierDetector;
     private volatile HealthCheckerGroup healthCheckers;
+    /** The config now, whose connection options health check connections take. */
+    private volatile ClusterConfig config;
     private boolean closed;
 
     ClusterResilience(String name, ClusterStats stats, UpstreamRuntime runtime, Runnable hostHealthChanged,
@@ -55,6 +57,7 @@ final class ClusterResilience {
         if (runtime == null || closed) {
             return;
         }
+        config = next;
         if (next.outlierDetection() == null) {
             if (outlierDetector != null) {
                 outlierDetector.stop();
@@ -84,7 +87,7 @@ final class ClusterResilience {
                             if (d != null) {
                                 d.onSuccessfulHealthCheck(h);
                             }
-                        }, transportSockets);
+                        }, transportSockets, () -> config);
                 // Existing hosts wait for their first check, as new hosts of a checked cluster do.
                 for (Host h : hosts) {
                     h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);

@@ -27,6 +27,11 @@ public enum HealthFlag {
     /** Flags that take a host out of the healthy set. */
     static final int UNHEALTHY = FAILED_ACTIVE_HC.bit | FAILED_OUTLIER_CHECK.bit | FAILED_EDS_HEALTH.bit
             | EDS_STATUS_DRAINING.bit | EXCLUDED_VIA_IMMEDIATE_HC_FAIL.bit;
+    /**
+     * Flags that exclude a host from the level's counts (Envoy's excludeBasedOnHealthFlag, less
+     * PENDING_ACTIVE_HC, whose hosts are left out of the levels altogether).
+     */
+    static final int EXCLUDED = EXCLUDED_VIA_IMMEDIATE_HC_FAIL.bit | EDS_STATUS_DRAINING.bit;
     /** Flags that make a host degraded (used only when healthy hosts do not suffice). */
     static final int DEGRADED = DEGRADED_ACTIVE_HC.bit | DEGRADED_EDS_HEALTH.bit;
 

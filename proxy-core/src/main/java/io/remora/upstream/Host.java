@@ -148,6 +148,11 @@ public final class Host {
     }
 
     /** The endpoint's filter metadata in this namespace (not envoy.lb nor envoy.transport_socket_match); empty if none. */
+    /** The namespaces of the endpoint's other filter metadata (not envoy.lb nor envoy.transport_socket_match). */
+    public java.util.Set<String> filterMetadataNamespaces() {
+        return filterMetadata.keySet();
+    }
+
     public java.util.Map<String, Object> filterMetadata(String namespace) {
         return filterMetadata.getOrDefault(namespace, java.util.Map.of());
     }
@@ -281,6 +286,14 @@ public final class Host {
      */
     public boolean isHealthy() {
         return (healthFlags.get() & HealthFlag.UNHEALTHY) == 0;
+    }
+
+    /**
+     * Envoy's excluded host (EDS DRAINING, excluded via an immediate health check failure): not
+     * picked, and not counted among the level's hosts when its health is computed.
+     */
+    public boolean isExcluded() {
+        return (healthFlags.get() & HealthFlag.EXCLUDED) != 0;
     }
 
     /** Healthy but degraded (EDS DEGRADED or active HC degraded): used when healthy hosts do not suffice. */

@@ -22,4 +22,22 @@ public final class HostMetadata {
             default -> host.filterMetadata(namespace);
         };
     }
+
+    /**
+     * Every namespace the endpoint's metadata has, sorted by name as protobuf's JSON printer
+     * sorts a map; empty when it has none.
+     */
+    public static Map<String, Map<String, Object>> all(Host host) {
+        Map<String, Map<String, Object>> out = new java.util.TreeMap<>();
+        for (String ns : host.filterMetadataNamespaces()) {
+            out.put(ns, host.filterMetadata(ns));
+        }
+        if (!host.lbMetadata().isEmpty()) {
+            out.put("envoy.lb", host.lbMetadata());
+        }
+        if (host.socketMatchMetadata() != null && !host.socketMatchMetadata().isEmpty()) {
+            out.put("envoy.transport_socket_match", host.socketMatchMetadata());
+        }
+        return out;
+    }
 }

@@ -67,7 +67,7 @@ final class MembershipStats {
             } else if (h.isHealthy()) {
                 healthy++;
             }
-            if (h.healthFlagGet(HealthFlag.PENDING_ACTIVE_HC) || h.healthFlagGet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL)) {
+            if (h.healthFlagGet(HealthFlag.PENDING_ACTIVE_HC) || h.isExcluded()) {
                 excluded++;
             }
         }

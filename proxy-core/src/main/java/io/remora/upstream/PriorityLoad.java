@@ -38,6 +38,16 @@ final class PriorityLoad {
      * @param panicThreshold {@code healthy_panic_threshold} in percent (0 disables panic)
      */
     static PriorityLoad compute(int[] health, int[] degraded, int[] sizes, int[] available, double panicThreshold) {
+        return compute(health, degraded, sizes, sizes, available, panicThreshold);
+    }
+
+    /**
+     * As {@link #compute(int[], int[], int[], int[], double)}, a level's panic judged over its
+     * {@code counted} hosts, those not excluded (Envoy's hosts less excludedHosts), while total
+     * panic still spreads by all hosts, as Envoy's recalculateLoadInTotalPanic.
+     */
+    static PriorityLoad compute(int[] health, int[] degraded, int[] sizes, int[] counted, int[] available,
+                                double panicThreshold) {
         int n = health.length;
         int total = totalAvailability(health, degraded);
         int[] healthyLoad = new int[n];
@@ -49,7 +59,7 @@ final class PriorityLoad {
         boolean[] panic = new boolean[n];
         boolean allPanic = n > 0;
         for (int p = 0; p < n; p++) {
-            double share = sizes[p] == 0 ? 0 : 100.0 * available[p] / sizes[p];
+            double share = counted[p] == 0 ? 0 : 100.0 * available[p] / counted[p];
             panic[p] = total != 100 && share < threshold;
             allPanic &= panic[p];
         }

@@ -42,6 +42,8 @@ final class PrioritySet {
     private final int[] degradedAvailability;
     /** Per priority: all hosts, and healthy plus degraded ones (an aggregate cluster's panic reads them). */
     private final int[] levelSizes;
+    /** Per level, its hosts less the excluded ones: what its panic is judged over. */
+    private final int[] countedSizes;
     private final int[] availableCounts;
     /** Computed on first use against the local cluster's host set of the moment. */
     private volatile ZoneRouting zoneRouting;
@@ -112,10 +114,12 @@ final class PrioritySet {
         int[] health = new int[n];
         int[] degraded = new int[n];
         int[] sizes = new int[n];
+        int[] counted = new int[n];
         int[] available = new int[n];
         this.health = health;
         this.degradedAvailability = degraded;
         this.levelSizes = sizes;
+        this.countedSizes = counted;
         this.availableCounts = available;
         List<Host[]> healthyPer = new ArrayList<>(n);
         List<Host[]> degradedPer = new ArrayList<>(n);
@@ -123,7 +127,11 @@ final class PrioritySet {
             List<Host> level = levels.get(p);
             List<Host> healthy = new ArrayList<>(level.size());
             List<Host> deg = new ArrayList<>();
+            int excluded = 0;
             for (Host h : level) {
+                if (h.isExcluded()) {
+                    excluded++;
+                }
                 if (h.isDegraded()) {
                     deg.add(h);
                 } else if (h.isHealthy()) {
@@ -133,17 +141,24 @@ final class PrioritySet {
             healthyPer.add(healthy.toArray(new Host[0]));
             degradedPer.add(deg.toArray(new Host[0]));
             sizes[p] = level.size();
+            // As Envoy's LoadBalancerBase: excluded hosts (draining, excluded via an immediate
+            // health check failure) count neither as healthy nor as hosts of the level.
+            counted[p] = level.size() - excluded;
             available[p] = healthy.size() + deg.size();
-            if (weightedHealth) {
+            if (counted[p] == 0) {
+                health[p] = 0;
+                degraded[p] = 0;
+            } else if (weightedHealth) {
                 long total = weightOf(level);
                 health[p] = PriorityLoad.availability(overprovisioning, weightOf(healthy), total);
                 degraded[p] = PriorityLoad.availability(overprovisioning, weightOf(deg), total);
             } else {
-                health[p] = PriorityLoad.availability(overprovisioning, healthy.size(), level.size());
-                degraded[p] = PriorityLoad.availability(overprovisioning, deg.size(), level.size());
+                health[p] = PriorityLoad.availability(overprovisioning, healthy.size(), counted[p]);
+                degraded[p] = PriorityLoad.availability(overprovisioning, deg.size(), counted[p]);
             }
         }
-        PriorityLoad load = PriorityLoad.compute(health, degraded, sizes, available, lbConfig.healthyPanicThreshold());
+        PriorityLoad load = PriorityLoad.compute(health, degraded, sizes, counted, available,
+                lbConfig.healthyPanicThreshold());
         boolean[] panic = load.panic;
         this.panic = panic;
         // pick_first sends everything to one host: zone routing would spread it again.
@@ -236,6 +251,11 @@ final class PrioritySet {
     /** A priority's hosts, all of them. */
     int levelSize(int priority) {
         return levelSizes[priority];
+    }
+
+    /** A priority's hosts less its excluded ones (draining, excluded via an immediate health check fail). */
+    int countedSize(int priority) {
+        return countedSizes[priority];
     }
 
     /** A priority's healthy plus degraded hosts. */

@@ -204,7 +204,7 @@ public final class UpstreamConnector {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, options.recvAllocator());
         }
         SocketAddress local = unix ? UpstreamSocketSetup.passthrough(config, host, options.shared())
-                : UpstreamSocketSetup.bind(b, cluster, remote, options.originalSource());
+                : UpstreamSocketSetup.bind(b, config, remote, options.originalSource());
         io.remora.config.UpstreamProxyProtocolConfig proxyProtocol =
                 cluster.transportSocketFactory().proxyProtocol(host);
         SslHandler tls;

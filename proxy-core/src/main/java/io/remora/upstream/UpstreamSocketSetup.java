@@ -15,9 +15,10 @@ import java.util.List;
 /**
  * The socket side of {@link UpstreamConnector}'s connect: the cluster's TCP keep-alive, the local
  * address and its socket options (original_src's transparent source, upstream_bind_config), and
- * what a connection to an internal listener hands over instead of binding.
+ * what a connection to an internal listener hands over instead of binding. Health check
+ * connections take the cluster's part of it too ({@link #healthCheck}).
  */
-final class UpstreamSocketSetup {
+public final class UpstreamSocketSetup {
     private UpstreamSocketSetup() {
     }
 
@@ -82,7 +83,7 @@ final class UpstreamSocketSetup {
      * takes precedence over the cluster's {@code upstream_bind_config}, as in Envoy, where the
      * filter's socket options set the local address before the bind config is consulted.
      */
-    static SocketAddress bind(Bootstrap b, Cluster cluster, SocketAddress remote, OriginalSource os) {
+    static SocketAddress bind(Bootstrap b, ClusterConfig config, SocketAddress remote, OriginalSource os) {
         if (os != null && remote instanceof java.net.InetSocketAddress r && r.getAddress() != null
                 && r.getAddress().getClass() == os.source().getAddress().getClass()) {
             b.option(EpollChannelOption.IP_TRANSPARENT, true);
@@ -91,7 +92,7 @@ final class UpstreamSocketSetup {
             }
             return os.source();
         }
-        BindConfig bind = cluster.config().upstreamBind();
+        BindConfig bind = config.upstreamBind();
         if (bind == null) {
             return null;
         }
@@ -100,5 +101,17 @@ final class UpstreamSocketSetup {
         }
         io.remora.server.RawSocketOptions.apply(b, bind.socketOptions(), true);
         return UpstreamBind.select(bind, remote);
+    }
+
+    /**
+     * A health check connection's socket, as Envoy's createHealthCheckConnection makes it with the
+     * cluster's connection options: its TCP keep-alive and {@code upstream_bind_config} (a check
+     * has no downstream, so no original_src). Returns the local address to bind, or null.
+     */
+    public static SocketAddress healthCheck(Bootstrap b, ClusterConfig config, SocketAddress remote, Transport.Kind kind) {
+        if (config.tcpKeepalive() != null) {
+            keepalive(b, config.tcpKeepalive(), kind);
+        }
+        return bind(b, config, remote, null);
     }
 }

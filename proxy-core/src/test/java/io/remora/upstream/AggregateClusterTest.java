@@ -71,6 +71,22 @@ class AggregateClusterTest {
         assertSame(cm.get("primary").limits(), member.limits());
     }
 
+    /**
+     * Draining hosts are excluded from a member level's counts in the aggregate's panic too: a
+     * primary with one healthy, one failed and two draining hosts is half healthy, not in panic,
+     * so the failed secondary takes nothing (counted as hosts, they put every level in panic and
+     * the load was spread by host counts).
+     */
+    @Test
+    void drainingMemberHostsDoNotPutTheAggregateInPanic() {
+        apply(member("primary", cla("primary", ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY),
+                        ep("127.0.0.1", 2, 1, HealthStatus.UNHEALTHY), ep("127.0.0.1", 3, 1, HealthStatus.DRAINING),
+                        ep("127.0.0.1", 4, 1, HealthStatus.DRAINING))),
+                member("secondary", cla("secondary", ep("127.0.0.1", 5, 1, HealthStatus.UNHEALTHY))),
+                aggregate("agg", "primary", "secondary"));
+        assertEquals(Map.of(1, 200), picks("agg", 200, LoadBalancerContext.NONE));
+    }
+
     @Test
     void halfHealthyPrimarySpillsThirtyPercentToSecondary() {
         apply(member("primary", cla("primary", ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY),

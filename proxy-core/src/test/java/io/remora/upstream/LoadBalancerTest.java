@@ -140,6 +140,25 @@ class LoadBalancerTest {
         assertNotNull(none.chooseHost(null));
     }
 
+    /**
+     * Envoy's excluded hosts (EDS DRAINING) count neither as healthy nor as hosts of their level:
+     * one healthy host beside three draining ones is not a level in panic, and a level half
+     * draining spills nothing to the next priority.
+     */
+    @Test
+    void drainingHostsAreNotCountedTowardsPanicOrSpill() {
+        Cluster c = build(staticCluster("draining", LbPolicy.ROUND_ROBIN,
+                ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY), ep("127.0.0.1", 2, 1, HealthStatus.DRAINING),
+                ep("127.0.0.1", 3, 1, HealthStatus.DRAINING), ep("127.0.0.1", 4, 1, HealthStatus.DRAINING)));
+        assertEquals(Set.of(1), countPorts(c, 100, null).keySet(), "no panic: draining hosts take nothing");
+        assertEquals(3, c.stats().membershipExcluded.get(), "membership_excluded counts them, as Envoy's");
+        ClusterConfig cfg = TestClusters.cluster("drainprio", DiscoveryType.STATIC, LbPolicy.ROUND_ROBIN,
+                TestClusters.claPriorities("drainprio", List.of(
+                        List.of(ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY), ep("127.0.0.1", 2, 1, HealthStatus.DRAINING)),
+                        List.of(ep("127.0.0.1", 3, 1, HealthStatus.HEALTHY)))));
+        assertEquals(Set.of(1), countPorts(build(cfg), 200, null).keySet(), "P0 is 100 % available");
+    }
+
     @Test
     void healthChangedInPlaceIsPickedUp() {
         Cluster c = build(staticCluster("hc", LbPolicy.ROUND_ROBIN,

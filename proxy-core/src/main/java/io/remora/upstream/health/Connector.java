@@ -15,8 +15,8 @@ import io.remora.upstream.Host;
 /**
  * Opens health check connections on the upstream loop, through the cluster's transport socket
  * (TLS when the host's, or the check's {@code transport_socket_match_criteria}, selects it,
- * after a PROXY protocol header when it is wrapped in upstream_proxy_protocol), as
- * Envoy's health check connections are.
+ * after a PROXY protocol header when it is wrapped in upstream_proxy_protocol) and with its
+ * keep-alive and {@code upstream_bind_config}, as Envoy's health check connections are.
  */
 final class Connector {
     private Connector() {
@@ -56,10 +56,17 @@ final class Connector {
                         ch.pipeline().addLast(handler);
                     }
                 });
+        java.net.SocketAddress local = null;
         if (!unix) {
             b.option(ChannelOption.TCP_NODELAY, true);
+            io.remora.config.ClusterConfig cluster = checker.clusterConfig();
+            if (cluster != null) {
+                local = io.remora.upstream.UpstreamSocketSetup.healthCheck(b, cluster, host.healthCheckAddress(),
+                        transport.kind());
+            }
         }
-        ChannelFuture connect = b.connect(host.healthCheckAddress());
+        ChannelFuture connect = local == null ? b.connect(host.healthCheckAddress())
+                : b.connect(host.healthCheckAddress(), local);
         if (tls == null) {
             return connect;
         }

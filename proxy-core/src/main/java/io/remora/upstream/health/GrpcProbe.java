@@ -3,6 +3,7 @@ package io.remora.upstream.health;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.GrpcTimeoutHeader;
 import io.remora.http.HeaderBlock;
 import io.remora.config.HealthCheckConfig;
 import io.remora.upstream.Host;
@@ -18,22 +19,29 @@ final class GrpcProbe extends Http2StreamProbe {
     private static final int SERVING = 1;
 
     private final HealthCheckConfig.Grpc config;
+    private final CheckHeaderAdditions metadata;
 
     GrpcProbe(HealthChecker checker, Host host, HealthCheckConfig.Grpc config) {
         super(checker, host);
         this.config = config;
+        this.metadata = new CheckHeaderAdditions(config.initialMetadata());
     }
 
+    /**
+     * As Envoy's gRPC checker: the initial metadata, then the check's timeout as
+     * {@code grpc-timeout} over whatever the metadata set.
+     */
     @Override
-    Http2Headers requestHeaders() {
+    Http2Headers requestHeaders(boolean tls) {
         String authority = host.healthCheckHostname() != null ? host.healthCheckHostname()
                 : config.authority() == null || config.authority().isEmpty() ? checker.clusterName() : config.authority();
-        Http2Headers h = new HeaderBlock().method("POST").scheme("http").authority(authority)
+        Http2Headers h = new HeaderBlock().method("POST").scheme(tls ? "https" : "http").authority(authority)
                 .path("/grpc.health.v1.Health/Check");
         h.set("content-type", "application/grpc");
         h.set("te", "trailers");
         h.set("user-agent", "Envoy/HC");
-        HttpProbe.addHeaders(h, config.initialMetadata());
+        metadata.apply(h, host, "HTTP/2");
+        h.set(GrpcTimeoutHeader.NAME, GrpcTimeoutHeader.value(checker.config.timeout().toMillis()));
         return h;
     }
 

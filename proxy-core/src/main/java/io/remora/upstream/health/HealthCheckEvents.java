@@ -33,6 +33,14 @@ final class HealthCheckEvents {
         } else {
             sb.append(ts).append(",\"").append(field).append("\":").append(body);
         }
+        // As Envoy's event logger: the endpoint's metadata when it has any, its locality always
+        // (typed metadata is not kept, so printed empty).
+        var metadata = io.remora.upstream.HostMetadata.all(host);
+        if (!metadata.isEmpty()) {
+            sb.append(",\"metadata\":{\"filter_metadata\":");
+            io.remora.admin.Json.write(sb, sorted(metadata));
+            sb.append(",\"typed_filter_metadata\":{}}");
+        }
         var l = host.locality();
         if (l != null) {
             sb.append(",\"locality\":{\"region\":");
@@ -47,6 +55,19 @@ final class HealthCheckEvents {
         for (EventLogFile f : files) {
             f.write(line);
         }
+    }
+
+    /** Struct fields in name order, as protobuf's JSON printer writes a map. */
+    private static Object sorted(Object v) {
+        if (v instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Object> out = new java.util.TreeMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), sorted(x)));
+            return out;
+        }
+        if (v instanceof java.util.List<?> list) {
+            return list.stream().map(HealthCheckEvents::sorted).toList();
+        }
+        return v;
     }
 
     private static void appendAddress(StringBuilder sb, Host h) {

@@ -41,6 +41,7 @@ public final class HealthChecker {
     /** {@code event_log_path}'s events; null when not set. */
     private final HealthCheckEvents events;
     private final java.util.function.Supplier<io.remora.upstream.TransportSocketFactory> transportSockets;
+    private final java.util.function.Supplier<io.remora.config.ClusterConfig> clusterConfig;
     /** Upstream loop only. */
     private final Map<Host, HealthCheckSession> sessions = new IdentityHashMap<>();
     private boolean stopped;
@@ -53,10 +54,12 @@ public final class HealthChecker {
      * @param healthChanged runs after a host's health changed (the cluster regroups its hosts)
      * @param onSuccess     runs after every passed check (outlier detection may uneject the host)
      * @param transportSockets the cluster's current transport sockets, which checks connect through
+     * @param clusterConfig    the cluster's current config, whose keep-alive and upstream_bind_config checks connect with
      */
     public HealthChecker(String clusterName, HealthCheckConfig config, UpstreamRuntime runtime, ClusterStats clusterStats,
                          Runnable healthChanged, Consumer<Host> onSuccess,
-                         java.util.function.Supplier<io.remora.upstream.TransportSocketFactory> transportSockets) {
+                         java.util.function.Supplier<io.remora.upstream.TransportSocketFactory> transportSockets,
+                         java.util.function.Supplier<io.remora.config.ClusterConfig> clusterConfig) {
         this.clusterName = clusterName;
         this.config = config;
         this.runtime = runtime;
@@ -68,6 +71,7 @@ public final class HealthChecker {
         List<EventLogFile> logs = config.eventLogPaths().stream().map(EventLogFile::of).toList();
         this.events = logs.isEmpty() ? null : new HealthCheckEvents(logs, checkerType(), clusterName);
         this.transportSockets = transportSockets;
+        this.clusterConfig = clusterConfig;
     }
 
     /** The cluster's checkers (this one among them), whose verdicts on a host combine. */
@@ -77,6 +81,11 @@ public final class HealthChecker {
 
     io.remora.upstream.TransportSocketFactory transportSockets() {
         return transportSockets.get();
+    }
+
+    /** The cluster's config now; null where none is known (checkers built alone, in tests). */
+    io.remora.config.ClusterConfig clusterConfig() {
+        return clusterConfig.get();
     }
 
     String clusterName() {

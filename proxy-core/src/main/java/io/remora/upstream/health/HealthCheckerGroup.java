@@ -31,11 +31,13 @@ public final class HealthCheckerGroup {
     /** Same parameters as {@link HealthChecker}'s, with one config per checker. */
     public HealthCheckerGroup(String clusterName, List<HealthCheckConfig> configs, UpstreamRuntime runtime,
                               ClusterStats clusterStats, Runnable healthChanged, Consumer<Host> onSuccess,
-                              Supplier<TransportSocketFactory> transportSockets) {
+                              Supplier<TransportSocketFactory> transportSockets,
+                              Supplier<io.remora.config.ClusterConfig> clusterConfig) {
         this.configs = List.copyOf(configs);
         List<HealthChecker> all = new ArrayList<>(configs.size());
         for (HealthCheckConfig c : configs) {
-            all.add(new HealthChecker(clusterName, c, runtime, clusterStats, healthChanged, onSuccess, transportSockets));
+            all.add(new HealthChecker(clusterName, c, runtime, clusterStats, healthChanged, onSuccess, transportSockets,
+                    clusterConfig));
         }
         this.checkers = List.copyOf(all);
         if (checkers.size() > 1) {

@@ -14,16 +14,18 @@ import io.remora.upstream.Host;
 final class Http2HttpProbe extends Http2StreamProbe {
     private final HealthCheckConfig.Http config;
     private final HttpVerdict verdict;
+    private final CheckHeaderAdditions additions;
 
     Http2HttpProbe(HealthChecker checker, Host host, HealthCheckConfig.Http config) {
         super(checker, host);
         this.config = config;
         this.verdict = new HttpVerdict(config);
+        this.additions = new CheckHeaderAdditions(config.requestHeadersToAdd());
     }
 
     @Override
-    Http2Headers requestHeaders() {
-        return HttpProbe.requestHeaders(checker, host, config);
+    Http2Headers requestHeaders(boolean tls) {
+        return HttpProbe.requestHeaders(checker, host, config, additions, "HTTP/2", tls);
     }
 
     @Override

@@ -11,7 +11,9 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -19,6 +21,7 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.upstream.Host;
 
@@ -32,14 +35,16 @@ abstract class Http2StreamProbe implements Probe {
     protected final Host host;
     private Channel connection;
     private Outcome outcome;
+    /** The connection got a GOAWAY: it takes no new check and closes once the one in flight is done. */
+    private boolean goingAway;
 
     Http2StreamProbe(HealthChecker checker, Host host) {
         this.checker = checker;
         this.host = host;
     }
 
-    /** The request's headers, pseudo-headers included. */
-    abstract Http2Headers requestHeaders();
+    /** The request's headers, pseudo-headers included; {@code tls}: the connection is TLS (scheme https). */
+    abstract Http2Headers requestHeaders(boolean tls);
 
     /** The request's body, or null when the headers end the stream. */
     abstract ByteBuf requestBody();
@@ -52,13 +57,14 @@ abstract class Http2StreamProbe implements Probe {
 
     @Override
     public void check(Outcome o) {
-        if (connection != null && connection.isActive()) {
+        if (connection != null && connection.isActive() && !goingAway) {
             outcome = o;
             openStream(connection);
             return;
         }
         close();
         outcome = o;
+        goingAway = false;
         var f = Connector.connect(checker, host, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -70,6 +76,17 @@ abstract class Http2StreamProbe implements Probe {
                             }
                         }),
                         new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                try {
+                                    if (msg instanceof Http2GoAwayFrame g && connection == ctx.channel()) {
+                                        goAway(g.errorCode());
+                                    }
+                                } finally {
+                                    ReferenceCountUtil.release(msg);
+                                }
+                            }
+
                             @Override
                             public void channelInactive(ChannelHandlerContext ctx) {
                                 if (connection == ctx.channel()) {
@@ -95,6 +112,20 @@ abstract class Http2StreamProbe implements Probe {
         });
     }
 
+    /**
+     * As Envoy's checkers: a graceful GOAWAY (NO_ERROR) lets the check in flight finish, and the
+     * next check opens a new connection; any other fails the check in flight as a network failure.
+     * Either way the connection is not used again.
+     */
+    private void goAway(long errorCode) {
+        goingAway = true;
+        if (outcome != null && errorCode == Http2Error.NO_ERROR.code()) {
+            return;
+        }
+        networkFailure();
+        close();
+    }
+
     private void openStream(Channel parent) {
         new Http2StreamChannelBootstrap(parent).handler(new StreamHandler()).open().addListener(sf -> {
             if (!sf.isSuccess()) {
@@ -102,11 +133,12 @@ abstract class Http2StreamProbe implements Probe {
                 return;
             }
             Http2StreamChannel stream = (Http2StreamChannel) sf.getNow();
+            Http2Headers headers = requestHeaders(parent.pipeline().get(SslHandler.class) != null);
             ByteBuf body = requestBody();
             if (body == null) {
-                stream.writeAndFlush(new DefaultHttp2HeadersFrame(requestHeaders(), true));
+                stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true));
             } else {
-                stream.write(new DefaultHttp2HeadersFrame(requestHeaders(), false));
+                stream.write(new DefaultHttp2HeadersFrame(headers, false));
                 stream.writeAndFlush(new DefaultHttp2DataFrame(body, true));
             }
         });
@@ -165,7 +197,7 @@ abstract class Http2StreamProbe implements Probe {
             if (o != null) {
                 judge(status, headers, trailers, body, o);
             }
-            if (!checker.config.reuseConnection()) {
+            if (!checker.config.reuseConnection() || goingAway) {
                 close();
             }
         }

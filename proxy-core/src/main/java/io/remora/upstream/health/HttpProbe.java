@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.remora.config.HeaderMutation;
 import io.remora.http.HeaderBlock;
 import io.remora.config.HealthCheckConfig;
 import io.remora.upstream.Host;
@@ -37,6 +36,7 @@ final class HttpProbe implements Probe {
     private final Host host;
     private final HealthCheckConfig.Http config;
     private final HttpVerdict verdict;
+    private final CheckHeaderAdditions additions;
     private Channel channel;
     private Outcome outcome;
     private HttpResponse response;
@@ -48,6 +48,7 @@ final class HttpProbe implements Probe {
         this.host = host;
         this.config = config;
         this.verdict = new HttpVerdict(config);
+        this.additions = new CheckHeaderAdditions(config.requestHeadersToAdd());
     }
 
     @Override
@@ -79,47 +80,28 @@ final class HttpProbe implements Probe {
 
     /**
      * The check's request head, either codec's: the method on the path ("/" when empty) with the host (the
-     * cluster's name when empty), Envoy's user-agent, then request_headers_to_add/_to_remove.
+     * cluster's name when empty), Envoy's user-agent, then request_headers_to_add (formatted for
+     * {@code protocol}) and _to_remove; {@code :scheme} https over TLS, as Envoy's upstream scheme.
      */
-    static Http2Headers requestHeaders(HealthChecker checker, Host host, HealthCheckConfig.Http config) {
+    static Http2Headers requestHeaders(HealthChecker checker, Host host, HealthCheckConfig.Http config,
+                                       CheckHeaderAdditions additions, String protocol, boolean tls) {
         String authority = host.healthCheckHostname() != null ? host.healthCheckHostname()
                 : config.host() == null || config.host().isEmpty() ? checker.clusterName() : config.host();
-        Http2Headers h = new HeaderBlock().method(config.method()).scheme("http").authority(authority)
+        Http2Headers h = new HeaderBlock().method(config.method()).scheme(tls ? "https" : "http").authority(authority)
                 .path(config.path() == null || config.path().isEmpty() ? "/" : config.path());
         h.set("user-agent", "Envoy/HC");
         if (!config.sendHex().isEmpty()) {
             h.setInt("content-length", config.sendHex().length() / 2);
         }
-        addHeaders(h, config.requestHeadersToAdd());
+        additions.apply(h, host, protocol);
         for (String name : config.requestHeadersToRemove()) {
             h.remove(name.toLowerCase(java.util.Locale.ROOT));
         }
         return h;
     }
 
-    /** Adds each header by its append action (HTTP's request_headers_to_add, gRPC's initial_metadata). */
-    static void addHeaders(Http2Headers h, java.util.List<HeaderMutation.HeaderValueOption> add) {
-        for (HeaderMutation.HeaderValueOption o : add) {
-            String name = o.key().toLowerCase(java.util.Locale.ROOT);
-            switch (o.action()) {
-                case APPEND_IF_EXISTS_OR_ADD -> h.add(name, o.value());
-                case ADD_IF_ABSENT -> {
-                    if (!h.contains(name)) {
-                        h.add(name, o.value());
-                    }
-                }
-                case OVERWRITE_IF_EXISTS -> {
-                    if (h.contains(name)) {
-                        h.set(name, o.value());
-                    }
-                }
-                default -> h.set(name, o.value());
-            }
-        }
-    }
-
     private void send(Channel ch) {
-        Http2Headers head = requestHeaders(checker, host, config);
+        Http2Headers head = requestHeaders(checker, host, config, additions, "HTTP/1.1", false);
         byte[] payload = verdict.requestBody();
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(config.method()),
                 head.path().toString(), payload == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(payload));

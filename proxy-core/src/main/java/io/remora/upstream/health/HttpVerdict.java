@@ -40,13 +40,18 @@ final class HttpVerdict {
 
     void judge(int status, Function<String, CharSequence> header, byte[] body, HealthChecker checker,
                Probe.Outcome o) {
+        // Envoy's HTTP checker: a failing answer (body or status) with the immediate-fail header
+        // excludes the host, as a passive failure would.
+        boolean immediateFail = header.apply("x-envoy-immediate-health-check-fail") != null;
         if (!receive.isEmpty() && !TcpProbe.matches(body, receive)) {
+            if (immediateFail) {
+                o.excludeViaImmediateFail();
+            }
             o.failure(Probe.FailureType.ACTIVE, false);
             return;
         }
         if (!config.expected(status)) {
-            // Envoy's HTTP checker: a failing status with the header excludes the host, as a passive failure would.
-            if (header.apply("x-envoy-immediate-health-check-fail") != null) {
+            if (immediateFail) {
                 o.excludeViaImmediateFail();
             }
             o.failure(Probe.FailureType.ACTIVE, config.retriable(status));

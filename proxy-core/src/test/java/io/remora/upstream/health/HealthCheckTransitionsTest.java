@@ -131,7 +131,7 @@ class HealthCheckTransitionsTest {
                     .noTrafficHealthyInterval(Duration.ofMillis(6000)).build();
             io.remora.stats.ClusterStats cs = stats.cluster("timing");
             HealthChecker hc = new HealthChecker("timing", c, runtime, cs, () -> { }, h -> { },
-                    () -> io.remora.upstream.TransportSocketFactory.RAW);
+                    () -> io.remora.upstream.TransportSocketFactory.RAW, () -> null);
             java.util.Set<Long> seen = new java.util.HashSet<>();
             HealthChecker.Transition unchanged = HealthChecker.Transition.UNCHANGED;
             HealthChecker.Transition changed = HealthChecker.Transition.CHANGED;
@@ -171,7 +171,7 @@ class HealthCheckTransitionsTest {
                     new HealthCheckConfig.Tcp("", List.of())).noTrafficInterval(Duration.ofMillis(5000)).build();
             io.remora.stats.ClusterStats cs = stats.cluster("udp");
             HealthChecker hc = new HealthChecker("udp", c, runtime, cs, () -> { }, h -> { },
-                    () -> io.remora.upstream.TransportSocketFactory.RAW);
+                    () -> io.remora.upstream.TransportSocketFactory.RAW, () -> null);
             assertEquals(5000, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED));
             cs.upstreamCxTxBytesTotal.increment(10);
             assertEquals(1000, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED));
@@ -254,7 +254,7 @@ class HealthCheckTransitionsTest {
             HealthCheckConfig c = HealthCheckConfig.builder(Duration.ofSeconds(1), Duration.ofMillis(1000),
                     new HealthCheckConfig.Tcp("", List.of())).noTrafficInterval(Duration.ofMillis(5000)).build();
             HealthChecker hc = new HealthChecker("bounded", c, runtime, stats.cluster("bounded"),
-                    () -> { }, h -> { }, () -> io.remora.upstream.TransportSocketFactory.RAW);
+                    () -> { }, h -> { }, () -> io.remora.upstream.TransportSocketFactory.RAW, () -> null);
             assertEquals(5000, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED));
             ctx.runtime = runtimeOf(Map.of("health_check.max_interval", "300"));
             assertEquals(300, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED));

@@ -83,9 +83,9 @@ final class HealthCheckTranslator {
                     + path.field("alt_port"));
         }
         HealthCheckConfig.Checker checker = switch (h.getHealthCheckerCase()) {
-            case HTTP_HEALTH_CHECK -> http(h.getHttpHealthCheck(), path.field("http_health_check"));
+            case HTTP_HEALTH_CHECK -> http(h.getHttpHealthCheck(), path.field("http_health_check"), ctx);
             case TCP_HEALTH_CHECK -> tcp(h.getTcpHealthCheck(), path.field("tcp_health_check"));
-            case GRPC_HEALTH_CHECK -> grpc(h.getGrpcHealthCheck(), path.field("grpc_health_check"));
+            case GRPC_HEALTH_CHECK -> grpc(h.getGrpcHealthCheck(), path.field("grpc_health_check"), ctx);
             case CUSTOM_HEALTH_CHECK -> custom(h.getCustomHealthCheck(), path.field("custom_health_check"), clusterOptions, ctx);
             default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check, custom_health_check is required");
         };
@@ -106,7 +106,7 @@ final class HealthCheckTranslator {
                 .build();
     }
 
-    private static HealthCheckConfig.Http http(HealthCheck.HttpHealthCheck c, FieldPath path) {
+    private static HealthCheckConfig.Http http(HealthCheck.HttpHealthCheck c, FieldPath path, TranslationContext ctx) {
         if (c.getPath().isEmpty()) {
             throw path.field("path").error("missing required field");
         }
@@ -146,7 +146,7 @@ final class HealthCheckTranslator {
                 path.field("retriable_statuses"));
         List<HeaderMutation.HeaderValueOption> add = new ArrayList<>();
         for (int i = 0; i < c.getRequestHeadersToAddCount(); i++) {
-            add.add(HeaderTranslator.option(c.getRequestHeadersToAdd(i), path.field("request_headers_to_add").index(i)));
+            add.add(formatted(c.getRequestHeadersToAdd(i), path.field("request_headers_to_add").index(i), ctx));
         }
         boolean h2 = c.getCodecClientType() == io.envoyproxy.envoy.type.v3.CodecClientType.HTTP2;
         if (c.getCodecClientType() == io.envoyproxy.envoy.type.v3.CodecClientType.HTTP3) {
@@ -208,12 +208,26 @@ final class HealthCheckTranslator {
         return new HealthCheckConfig.Tcp(send, List.copyOf(receive), proxyProtocol);
     }
 
-    private static HealthCheckConfig.Grpc grpc(HealthCheck.GrpcHealthCheck c, FieldPath path) {
+    private static HealthCheckConfig.Grpc grpc(HealthCheck.GrpcHealthCheck c, FieldPath path, TranslationContext ctx) {
         List<HeaderMutation.HeaderValueOption> metadata = new ArrayList<>();
         for (int i = 0; i < c.getInitialMetadataCount(); i++) {
-            metadata.add(HeaderTranslator.option(c.getInitialMetadata(i), path.field("initial_metadata").index(i)));
+            metadata.add(formatted(c.getInitialMetadata(i), path.field("initial_metadata").index(i), ctx));
         }
         return new HealthCheckConfig.Grpc(c.getServiceName(), c.getAuthority(), metadata);
+    }
+
+    /**
+     * A header the check adds, by Envoy's HeaderParser rules: no pseudo-header or Host (the check
+     * sets those), a value formatted with the command operators (so checked as one).
+     */
+    private static HeaderMutation.HeaderValueOption formatted(io.envoyproxy.envoy.config.core.v3.HeaderValueOption o,
+                                                              FieldPath path, TranslationContext ctx) {
+        HeaderMutation.HeaderValueOption option = HeaderTranslator.option(o, path);
+        if (option.key().startsWith(":") || option.key().equals("host")) {
+            throw path.field("header").field("key").error(":-prefixed or host headers may not be modified");
+        }
+        HeaderTranslator.checkFormattedValue(option.value(), path.field("header").field("value"), ctx);
+        return option;
     }
 
     private static String hex(HealthCheck.Payload p, FieldPath path) {

@@ -229,6 +229,23 @@ class ResilienceTranslationTest {
         e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
                 + " http_health_check: { path: /h, send: { text: \"00\" } } }]\n");
         assertEquals("static_resources.clusters[0].health_checks[0].http_health_check.send", e.path(), "GET with a body");
+        // Envoy's HeaderParser formats the values a check adds, so it refuses what it cannot format.
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " http_health_check: { path: /h, request_headers_to_add: [{ header: { key: x-a, value: \"%NOPE%\" } }] } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].http_health_check.request_headers_to_add[0]"
+                + ".header.value", e.path());
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " grpc_health_check: { initial_metadata: [{ header: { key: x-a, value: \"50%\" } }] } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].grpc_health_check.initial_metadata[0].header.value",
+                e.path());
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " http_health_check: { path: /h, request_headers_to_add: [{ header: { key: Host, value: a } }] } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].http_health_check.request_headers_to_add[0]"
+                + ".header.key", e.path());
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " grpc_health_check: { initial_metadata: [{ header: { key: \":path\", value: /x } }] } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].grpc_health_check.initial_metadata[0].header.key",
+                e.path());
     }
 
     @Test
