@@ -52,6 +52,12 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     private boolean started;
     boolean upstreamReady;
     boolean connectionCounted;
+    /** The stats where this session counts as the TCP pool's pending stream; null when it is not one. */
+    ClusterStats poolPending;
+    /** The session is a stream on its own connection ({@link TcpPoolCounts}). */
+    boolean streamAttached;
+    /** Envoy would see the upstream connection's close as a RemoteClose: its reset, or its FIN last. */
+    boolean upstreamClosedRemotely;
     boolean finished;
     int attempts;
     /** Bytes replayed by the listener filters before the upstream was connected. */
@@ -325,6 +331,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     /** The upstream's FIN (or the end of the tunnel's response). */
     void upstreamEnded() {
         upstreamEof = true;
+        // Envoy's upstream connection closes itself on reading the second FIN: a RemoteClose.
+        upstreamClosedRemotely |= downstreamEof;
         if (switching) {
             missedWhileSwitching = true;
             return; // passed on once the copying relay runs
@@ -334,6 +342,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     }
 
     void upstreamFailed(Throwable cause) {
+        upstreamClosedRemotely = true; // Envoy closes a connection whose read or write failed as a RemoteClose
         if (ConnectionCloses.isPeerReset(cause)) {
             upstreamWasReset();
         } else {

@@ -119,24 +119,29 @@ final class TcpUpstreamAttempts {
             return;
         }
         boolean perHost = cluster.config().options().limitsConnectionsPerHost();
+        io.remora.stats.ClusterStats stats = cluster.stats();
         if (perHost) {
             TcpHostSlots.Outcome o = TcpHostSlots.acquire(s, cluster, h);
             if (o != TcpHostSlots.Outcome.CONNECT) {
                 cluster.limits().connections.decrementAndGet(); // a waiting session holds no connection
                 if (o == TcpHostSlots.Outcome.PENDING_OVERFLOW) {
                     pendingOverflow(s);
+                } else {
+                    TcpPoolCounts.pending(s, stats);
                 }
                 return;
             }
         }
         attempt(s, h);
-        s.clusterStats.upstreamCxTotal.increment(); // a tunnel's connection is its pool's to count
+        TcpPoolCounts.pending(s, stats);
+        // A tunnel's connection is its pool's to count; Envoy's pool counts this one active from its connect.
+        stats.upstreamCxTotal.increment();
+        stats.upstreamCxActive.incrementAndGet();
         h.stats.cxTotal.increment();
         h.activeConnections.incrementAndGet();
         h.poolConnections.incrementAndGet(); // the per-host limit counts it from the connect, as Envoy's cx_active
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
-        io.remora.stats.ClusterStats stats = cluster.stats();
         long start = System.nanoTime();
         Channel ch = s.filter.connector.connectAny(downstream.eventLoop(), cluster, h, relayOptions(s, cluster),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
@@ -149,15 +154,26 @@ final class TcpUpstreamAttempts {
                         channel.closeFuture().addListener(c -> {
                             released(cluster, h, perHost);
                             stats.upstreamCxLengthMs.record(millisSince(start));
+                            TcpPoolCounts.closed(s, cluster, h);
                         });
+                        if (s.downstream.isActive()) {
+                            TcpPoolCounts.attached(s, cluster, h);
+                        }
                         connected(s, handler, h);
                     }
 
                     @Override
                     public void onFailure(Channel channel, Throwable cause, boolean tls) {
                         released(cluster, h, perHost); // the channel, if any, is closed already
+                        stats.upstreamCxActive.decrementAndGet();
                         stats.upstreamCxLengthMs.record(millisSince(start));
+                        if (!s.downstream.isOpen()) {
+                            // Closed here for the client's close (Envoy's cancel with CloseExcess): a local close.
+                            UpstreamConnectFailures.countLocalClose(stats, h);
+                            return;
+                        }
                         UpstreamConnectFailures.count(stats, h, cause);
+                        TcpPoolCounts.connectFailed(s);
                         failed(s, h, ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
                     }
                 });
@@ -255,9 +271,6 @@ final class TcpUpstreamAttempts {
         s.streamInfo.mark(StreamTimings.Point.POOL_READY);
         h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
         s.connectionCounted = true;
-        if (s.filter.tunnel == null) {
-            s.clusterStats.upstreamCxActive.incrementAndGet(); // a tunnel's connection is its pool's
-        }
         StreamInfo info = s.streamInfo;
         info.upstreamLocalAddress = u.localAddress();
         info.upstreamRemoteAddress(h.addresses().isEmpty() || u.connection() == null ? null
