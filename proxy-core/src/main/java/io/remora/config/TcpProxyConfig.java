@@ -153,6 +153,12 @@ public record TcpProxyConfig(
      */
     public static final String PER_CONNECTION_CLUSTER = "envoy.tcp_proxy.cluster";
 
+    /**
+     * Connection filter state overriding idle_timeout for this connection, in milliseconds (Envoy's
+     * UInt64Accessor, set by set_filter_state); 0 is a timeout of no time, not none, as Envoy arms it.
+     */
+    public static final String PER_CONNECTION_IDLE_TIMEOUT_MS = "envoy.tcp_proxy.per_connection_idle_timeout_ms";
+
     @Override
     public String filterName() {
         return NAME;

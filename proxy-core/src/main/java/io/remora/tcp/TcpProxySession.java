@@ -65,6 +65,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     boolean downstreamEof;
     boolean upstreamEof;
     long lastActivity;
+    /** This connection's idle_timeout (the filter state's override, else the config's); 0 with no timer. */
+    long idleTimeoutNanos;
     ScheduledFuture<?> idleTimer;
     ScheduledFuture<?> durationTimer;
     /** access_log_flush_interval's. */
