@@ -159,6 +159,9 @@ public record TcpProxyConfig(
      */
     public static final String PER_CONNECTION_IDLE_TIMEOUT_MS = "envoy.tcp_proxy.per_connection_idle_timeout_ms";
 
+    /** Connection filter state (Envoy's BoolAccessor, "true" is true) making tcp_proxy skip its tunneling_config. */
+    public static final String DISABLE_TUNNELING = "envoy.tcp_proxy.disable_tunneling";
+
     @Override
     public String filterName() {
         return NAME;

@@ -70,7 +70,7 @@ final class TcpUpstreamAttempts {
         s.upstreamCluster = cluster;
         s.clusterStats = cluster.stats();
         TcpProxyFilter filter = s.filter;
-        if (filter.tunnel != null) {
+        if (filter.tunnel != null && !tunnelingDisabled(downstream)) {
             if (cluster.limits().count(CircuitBreakerStats.Resource.CONNECTIONS)
                     >= cluster.limits().max(CircuitBreakerStats.Resource.CONNECTIONS)) {
                 // Envoy's establishUpstreamConnection checks max_connections before any pool, a
@@ -99,6 +99,16 @@ final class TcpUpstreamAttempts {
             return;
         }
         open(s, cluster, h);
+    }
+
+    /**
+     * Envoy's generic pool factory makes a plain TCP connection, tunneling_config or not, for a
+     * connection whose filter state {@code envoy.tcp_proxy.disable_tunneling} is true.
+     */
+    private static boolean tunnelingDisabled(Channel downstream) {
+        io.remora.network.FilterState state = io.remora.network.FilterState.existing(downstream);
+        return state != null
+                && Boolean.TRUE.equals(state.get(io.remora.config.TcpProxyConfig.DISABLE_TUNNELING));
     }
 
     /**

@@ -116,11 +116,16 @@ class TcpProxyE2ETest {
                         - object_key: envoy.tcp_proxy.per_connection_idle_timeout_ms
                           format_string: { text_format_source: { inline_string: "300" } }
                         """), "timed", "")
+                + Bootstraps.tcpListener("untunneled", "", Bootstraps.setFilterState("network", "on_new_connection", """
+                        - object_key: envoy.tcp_proxy.disable_tunneling
+                          format_string: { text_format_source: { inline_string: "true" } }
+                        """), "timed", "tunneling_config: { hostname: \"example.test:443\" }")
                 + Bootstraps.httpListener("http", "", "", """
                         - match: { prefix: / }
                           route: { cluster: shared, timeout: 60s }
                         """) + Bootstraps.tcpListener("shared_tcp", "shared");
         ports.put("idle_override", ProxyProcess.freePort());
+        ports.put("untunneled", ProxyProcess.freePort());
         ports.put("http", ProxyProcess.freePort());
         ports.put("shared_tcp", ProxyProcess.freePort());
         String clusters = String.join("\n",
@@ -460,6 +465,18 @@ class TcpProxyE2ETest {
             assertEquals(-1, s.getInputStream().read(), "closed as idle long before the hour");
         }
         assertEquals(1.0, proxy.stat("tcp.idle_override.idle_timeout"));
+    }
+
+    /**
+     * envoy.tcp_proxy.disable_tunneling: the bytes go over a TCP connection of their own, not in a
+     * CONNECT (which the echoing upstream would send back instead of an answer).
+     */
+    @Test
+    void disableTunnelingFilterStateRelaysOverPlainTcp() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", ports.get("untunneled"))) {
+            s.setSoTimeout(10_000);
+            assertEquals("ping", roundTrip(s, "ping"));
+        }
     }
 
     /**

@@ -47,6 +47,7 @@ final class ObjectFactories {
             Map.entry(TransportSocketOptions.SUBJECT_ALT_NAMES, LIST),
             Map.entry(TcpProxyConfig.PER_CONNECTION_CLUSTER, STRING),
             Map.entry(TcpProxyConfig.PER_CONNECTION_IDLE_TIMEOUT_MS, ObjectFactories::uint64),
+            Map.entry(TcpProxyConfig.DISABLE_TUNNELING, "true"::equals),
             Map.entry(DnsCache.DYNAMIC_HOST, s -> s),
             Map.entry(DnsCache.DYNAMIC_PORT, ObjectFactories::uint32),
             Map.entry(FilterState.ORIGINAL_DST_ADDRESS, io.remora.util.IpPort::parse),
