@@ -20,13 +20,25 @@ final class TcpPoolCounts {
     private TcpPoolCounts() {
     }
 
-    /** The session waits for a connection of the pool (once, though it waits for a per-host slot first). */
-    static void pending(TcpProxySession s, ClusterStats stats) {
-        if (s.poolPending == null) {
-            s.poolPending = stats;
-            stats.upstreamRqPendingTotal.increment();
-            stats.upstreamRqPendingActive.incrementAndGet();
+    /**
+     * The session becomes the pool's pending stream (once per attempt, though it waits for a
+     * per-host slot first), if {@code max_pending_requests} lets it: as Envoy's pool, whose every
+     * tcp_proxy stream waits for its connection, a full one is {@code upstream_rq_pending_overflow}
+     * and fails the attempt. False then.
+     */
+    static boolean pending(TcpProxySession s, Cluster cluster) {
+        if (s.poolPending != null) {
+            return true;
         }
+        ClusterStats stats = cluster.stats();
+        if (!cluster.limits().tryAcquirePending()) {
+            stats.upstreamRqPendingOverflow.increment();
+            return false;
+        }
+        s.poolPending = cluster;
+        stats.upstreamRqPendingTotal.increment();
+        stats.upstreamRqPendingActive.incrementAndGet();
+        return true;
     }
 
     /** The pool gave the session its connection: no longer pending, a stream on the connection. */
@@ -65,11 +77,14 @@ final class TcpPoolCounts {
     }
 
     private static ClusterStats resolvePending(TcpProxySession s) {
-        ClusterStats stats = s.poolPending;
-        if (stats != null) {
-            s.poolPending = null;
-            stats.upstreamRqPendingActive.decrementAndGet();
+        Cluster cluster = s.poolPending;
+        if (cluster == null) {
+            return null;
         }
+        s.poolPending = null;
+        cluster.limits().pendingRequests.decrementAndGet();
+        ClusterStats stats = cluster.stats();
+        stats.upstreamRqPendingActive.decrementAndGet();
         return stats;
     }
 }

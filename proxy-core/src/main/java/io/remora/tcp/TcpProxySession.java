@@ -52,8 +52,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     private boolean started;
     boolean upstreamReady;
     boolean connectionCounted;
-    /** The stats where this session counts as the TCP pool's pending stream; null when it is not one. */
-    ClusterStats poolPending;
+    /** The cluster whose pool holds this session as a pending stream (its slot and stats); null when none. */
+    Cluster poolPending;
     /** The session is a stream on its own connection ({@link TcpPoolCounts}). */
     boolean streamAttached;
     /** Envoy would see the upstream connection's close as a RemoteClose: its reset, or its FIN last. */

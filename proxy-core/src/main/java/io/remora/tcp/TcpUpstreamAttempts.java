@@ -128,22 +128,18 @@ final class TcpUpstreamAttempts {
             overflow(s);
             return;
         }
+        if (!TcpPoolCounts.pending(s, cluster)) {
+            cluster.limits().connections.decrementAndGet();
+            pendingOverflow(s);
+            return;
+        }
         boolean perHost = cluster.config().options().limitsConnectionsPerHost();
         io.remora.stats.ClusterStats stats = cluster.stats();
-        if (perHost) {
-            TcpHostSlots.Outcome o = TcpHostSlots.acquire(s, cluster, h);
-            if (o != TcpHostSlots.Outcome.CONNECT) {
-                cluster.limits().connections.decrementAndGet(); // a waiting session holds no connection
-                if (o == TcpHostSlots.Outcome.PENDING_OVERFLOW) {
-                    pendingOverflow(s);
-                } else {
-                    TcpPoolCounts.pending(s, stats);
-                }
-                return;
-            }
+        if (perHost && !TcpHostSlots.acquire(s, cluster, h)) {
+            cluster.limits().connections.decrementAndGet(); // a waiting session holds no connection
+            return;
         }
         attempt(s, h);
-        TcpPoolCounts.pending(s, stats);
         // A tunnel's connection is its pool's to count; Envoy's pool counts this one active from its connect.
         stats.upstreamCxTotal.increment();
         stats.upstreamCxActive.incrementAndGet();

@@ -204,4 +204,28 @@ class TcpPoolStatsTest {
             assertEquals(0.0, cs.upstreamRqTotal.count());
         }
     }
+
+    /** max_pending_requests bounds the sessions still connecting, as Envoy's pool bounds its pending streams. */
+    @Test
+    void maxPendingRequestsBoundsTheSessionsStillConnecting() throws Exception {
+        try (FullBacklog full = FullBacklog.open()) {
+            ClusterConfig slow = staticCluster("slow", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", full.port()))
+                    .toBuilder().connectTimeout(Duration.ofSeconds(60))
+                    .circuitBreakers(new ClusterConfig.CircuitBreakers(1024, 1, 1024, 3)).build();
+            Server s = start(serverConfig(List.of(tcpListener("l", "slow")), List.of(slow)));
+            ClusterStats cs = stats(s, "slow");
+            try (Socket first = connect(s)) {
+                waitFor(() -> cs.upstreamRqPendingActive.get() == 1);
+                try (Socket second = connect(s)) {
+                    // No room for a second pending stream: the attempt fails and, the only one, ends the session.
+                    assertEquals(-1, second.getInputStream().read());
+                }
+                assertEquals(1.0, cs.upstreamRqPendingOverflow.count());
+                assertEquals(1.0, cs.upstreamCxConnectAttemptsExceeded.count());
+                assertEquals(1.0, cs.upstreamCxTotal.count(), "no connection for the second session");
+                first.setSoLinger(true, 0);
+            }
+            waitFor(() -> cs.upstreamRqPendingActive.get() == 0 && cs.upstreamCxActive.get() == 0);
+        }
+    }
 }
