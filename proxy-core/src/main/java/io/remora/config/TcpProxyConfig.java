@@ -153,6 +153,15 @@ public record TcpProxyConfig(
      */
     public static final String PER_CONNECTION_CLUSTER = "envoy.tcp_proxy.cluster";
 
+    /**
+     * Connection filter state overriding idle_timeout for this connection, in milliseconds (Envoy's
+     * UInt64Accessor, set by set_filter_state); 0 is a timeout of no time, not none, as Envoy arms it.
+     */
+    public static final String PER_CONNECTION_IDLE_TIMEOUT_MS = "envoy.tcp_proxy.per_connection_idle_timeout_ms";
+
+    /** Connection filter state (Envoy's BoolAccessor, "true" is true) making tcp_proxy skip its tunneling_config. */
+    public static final String DISABLE_TUNNELING = "envoy.tcp_proxy.disable_tunneling";
+
     @Override
     public String filterName() {
         return NAME;

@@ -13,9 +13,8 @@ import java.util.Map;
  * Envoy's TCP connection pool (one per worker and host) applies it: when the host already has its
  * share of connections, {@code upstream_cx_overflow} counts and the session waits as a pending
  * stream of this worker's pool until one of the pool's connections to the host closes; a pool
- * with no connection at all still opens one past the limit (Envoy's "always create one" rule),
- * and a wait past {@code max_pending_requests} counts {@code upstream_rq_pending_overflow} and
- * fails the attempt. Only clusters with a per-host limit come here: the others pay nothing.
+ * with no connection at all still opens one past the limit (Envoy's "always create one" rule).
+ * Only clusters with a per-host limit come here: the others pay nothing.
  */
 final class TcpHostSlots {
     /** This worker's pools by host; a host's entry goes once it has no connection and no waiter. */
@@ -35,15 +34,12 @@ final class TcpHostSlots {
     private TcpHostSlots() {
     }
 
-    /** What {@link #acquire} decided. */
-    enum Outcome { CONNECT, WAIT, PENDING_OVERFLOW }
-
     /**
-     * Envoy's canCreateConnection on the host (its connections against the per-host limit): CONNECT
-     * takes one of this worker's slots for {@code h}; WAIT queued the session until {@link #release}
-     * frees one; PENDING_OVERFLOW queued nothing.
+     * Envoy's canCreateConnection on the host (its connections against the per-host limit): true
+     * takes one of this worker's slots for {@code h}; false queued the session (a pending stream
+     * already, {@link TcpPoolCounts}) until {@link #release} frees one.
      */
-    static Outcome acquire(TcpProxySession s, Cluster cluster, Host h) {
+    static boolean acquire(TcpProxySession s, Cluster cluster, Host h) {
         Map<Host, Slot> slots = SLOTS.get();
         Slot slot = slots.get(h);
         // Every pool's connections to the host, connecting or open (HTTP's and tcp_proxy's alike):
@@ -51,20 +47,15 @@ final class TcpHostSlots {
         if (h.poolConnections.get() >= cluster.config().options().maxConnectionsPerHost()) {
             s.clusterStats.upstreamCxOverflow.increment();
             if (slot != null && slot.connections > 0) {
-                if (!cluster.limits().tryAcquirePending()) {
-                    s.clusterStats.upstreamRqPendingOverflow.increment();
-                    return Outcome.PENDING_OVERFLOW;
-                }
                 Slot waitingIn = slot;
                 waitingIn.waiting.add(s);
                 // A downstream that leaves while waiting gives its place up.
                 s.downstream.closeFuture().addListener(f -> {
                     if (waitingIn.waiting.remove(s)) {
-                        cluster.limits().pendingRequests.decrementAndGet();
                         forgetIfIdle(h, waitingIn);
                     }
                 });
-                return Outcome.WAIT;
+                return false;
             }
         }
         if (slot == null) {
@@ -72,7 +63,7 @@ final class TcpHostSlots {
             slots.put(h, slot);
         }
         slot.connections++;
-        return Outcome.CONNECT;
+        return true;
     }
 
     /**
@@ -87,7 +78,6 @@ final class TcpHostSlots {
         slot.connections--;
         TcpProxySession next;
         while ((next = slot.waiting.poll()) != null) {
-            cluster.limits().pendingRequests.decrementAndGet();
             if (next.downstream.isActive()) {
                 break;
             }

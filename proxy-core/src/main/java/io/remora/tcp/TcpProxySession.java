@@ -52,6 +52,12 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     private boolean started;
     boolean upstreamReady;
     boolean connectionCounted;
+    /** The cluster whose pool holds this session as a pending stream (its slot and stats); null when none. */
+    Cluster poolPending;
+    /** The session is a stream on its own connection ({@link TcpPoolCounts}). */
+    boolean streamAttached;
+    /** Envoy would see the upstream connection's close as a RemoteClose: its reset, or its FIN last. */
+    boolean upstreamClosedRemotely;
     boolean finished;
     int attempts;
     /** Bytes replayed by the listener filters before the upstream was connected. */
@@ -59,6 +65,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     boolean downstreamEof;
     boolean upstreamEof;
     long lastActivity;
+    /** This connection's idle_timeout (the filter state's override, else the config's); 0 with no timer. */
+    long idleTimeoutNanos;
     ScheduledFuture<?> idleTimer;
     ScheduledFuture<?> durationTimer;
     /** access_log_flush_interval's. */
@@ -325,6 +333,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     /** The upstream's FIN (or the end of the tunnel's response). */
     void upstreamEnded() {
         upstreamEof = true;
+        // Envoy's upstream connection closes itself on reading the second FIN: a RemoteClose.
+        upstreamClosedRemotely |= downstreamEof;
         if (switching) {
             missedWhileSwitching = true;
             return; // passed on once the copying relay runs
@@ -334,6 +344,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     }
 
     void upstreamFailed(Throwable cause) {
+        upstreamClosedRemotely = true; // Envoy closes a connection whose read or write failed as a RemoteClose
         if (ConnectionCloses.isPeerReset(cause)) {
             upstreamWasReset();
         } else {

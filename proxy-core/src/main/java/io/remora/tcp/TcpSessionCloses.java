@@ -58,6 +58,9 @@ final class TcpSessionCloses {
 
     static void downstreamClosed(TcpProxySession s) {
         s.filter.stats.downstreamCxActive.decrementAndGet();
+        if (!s.upstreamReady) {
+            cancelConnect(s);
+        }
         s.streamInfo.downstreamClosed(ConnectionCloses.Type.NORMAL, null);
         if (s.upstreamReady && s.upstream != null && !s.streamInfo.upstreamCloseRecorded()) {
             recordUpstreamClosedForDownstream(s);
@@ -86,6 +89,18 @@ final class TcpSessionCloses {
             }
         }
         TcpSessionLifetime.finish(s);
+    }
+
+    /**
+     * The client left before the upstream was up: as Envoy's tcp_proxy, the pool's pending stream
+     * is cancelled and the connection being opened for it closed (CancelPolicy::CloseExcess), so the
+     * upstream gets no connection whose client is already gone.
+     */
+    private static void cancelConnect(TcpProxySession s) {
+        TcpPoolCounts.cancelled(s);
+        if (s.upstream instanceof ChannelUpstream c && c.channel() != null) {
+            c.channel().close();
+        }
     }
 
     /**
@@ -118,13 +133,7 @@ final class TcpSessionCloses {
     /** The upstream connection closed, or the tunnel's stream ended or was reset. */
     static void upstreamClosed(TcpProxySession s) {
         s.streamInfo.upstreamClosed(ConnectionCloses.Type.NORMAL, null);
-        if (s.connectionCounted) {
-            s.connectionCounted = false;
-            if (s.filter.tunnel == null) {
-                s.clusterStats.upstreamCxActive.decrementAndGet();
-                s.clusterStats.upstreamCxDestroy.increment();
-            }
-        }
+        s.connectionCounted = false; // the connection's own counts are the pool's (TcpPoolCounts)
         if (s.upstreamReset && s.downstream.isOpen() && !s.switching) {
             if (s.relay != null) {
                 s.relay.stop();

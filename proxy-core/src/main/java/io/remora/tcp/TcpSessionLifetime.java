@@ -25,8 +25,20 @@ final class TcpSessionLifetime {
      */
     static void startIdleTimer(TcpProxySession s) {
         s.lastActivity = System.nanoTime();
-        if (s.filter.idleTimeoutNanos > 0) {
-            s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), s.filter.idleTimeoutNanos,
+        FilterState state = FilterState.existing(s.downstream);
+        Object perConnection = state == null ? null
+                : state.get(io.remora.config.TcpProxyConfig.PER_CONNECTION_IDLE_TIMEOUT_MS);
+        boolean armed;
+        if (perConnection instanceof Long ms) {
+            // Envoy arms the timer with whatever the filter state says, 0 included.
+            s.idleTimeoutNanos = ms >= Long.MAX_VALUE / 1_000_000 ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(ms);
+            armed = true;
+        } else {
+            s.idleTimeoutNanos = s.filter.idleTimeoutNanos;
+            armed = s.idleTimeoutNanos > 0;
+        }
+        if (armed) {
+            s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), s.idleTimeoutNanos,
                     TimeUnit.NANOSECONDS);
         }
     }
@@ -87,7 +99,7 @@ final class TcpSessionLifetime {
             return;
         }
         long idle = System.nanoTime() - s.lastActivity;
-        long timeout = s.filter.idleTimeoutNanos;
+        long timeout = s.idleTimeoutNanos;
         if (idle >= timeout) {
             s.filter.stats.idleTimeout.increment();
             close(s, "idle_timeout", ConnectionCloses.TCP_SESSION_IDLE_TIMEOUT);

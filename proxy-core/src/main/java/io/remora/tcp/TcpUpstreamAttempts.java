@@ -70,7 +70,7 @@ final class TcpUpstreamAttempts {
         s.upstreamCluster = cluster;
         s.clusterStats = cluster.stats();
         TcpProxyFilter filter = s.filter;
-        if (filter.tunnel != null) {
+        if (filter.tunnel != null && !tunnelingDisabled(downstream)) {
             if (cluster.limits().count(CircuitBreakerStats.Resource.CONNECTIONS)
                     >= cluster.limits().max(CircuitBreakerStats.Resource.CONNECTIONS)) {
                 // Envoy's establishUpstreamConnection checks max_connections before any pool, a
@@ -102,6 +102,16 @@ final class TcpUpstreamAttempts {
     }
 
     /**
+     * Envoy's generic pool factory makes a plain TCP connection, tunneling_config or not, for a
+     * connection whose filter state {@code envoy.tcp_proxy.disable_tunneling} is true.
+     */
+    private static boolean tunnelingDisabled(Channel downstream) {
+        io.remora.network.FilterState state = io.remora.network.FilterState.existing(downstream);
+        return state != null
+                && Boolean.TRUE.equals(state.get(io.remora.config.TcpProxyConfig.DISABLE_TUNNELING));
+    }
+
+    /**
      * A session that waited for the per-host connection limit ({@link TcpHostSlots}) tries its
      * host again: a connection of this worker to it closed.
      */
@@ -118,25 +128,26 @@ final class TcpUpstreamAttempts {
             overflow(s);
             return;
         }
+        if (!TcpPoolCounts.pending(s, cluster)) {
+            cluster.limits().connections.decrementAndGet();
+            pendingOverflow(s);
+            return;
+        }
         boolean perHost = cluster.config().options().limitsConnectionsPerHost();
-        if (perHost) {
-            TcpHostSlots.Outcome o = TcpHostSlots.acquire(s, cluster, h);
-            if (o != TcpHostSlots.Outcome.CONNECT) {
-                cluster.limits().connections.decrementAndGet(); // a waiting session holds no connection
-                if (o == TcpHostSlots.Outcome.PENDING_OVERFLOW) {
-                    pendingOverflow(s);
-                }
-                return;
-            }
+        io.remora.stats.ClusterStats stats = cluster.stats();
+        if (perHost && !TcpHostSlots.acquire(s, cluster, h)) {
+            cluster.limits().connections.decrementAndGet(); // a waiting session holds no connection
+            return;
         }
         attempt(s, h);
-        s.clusterStats.upstreamCxTotal.increment(); // a tunnel's connection is its pool's to count
+        // A tunnel's connection is its pool's to count; Envoy's pool counts this one active from its connect.
+        stats.upstreamCxTotal.increment();
+        stats.upstreamCxActive.incrementAndGet();
         h.stats.cxTotal.increment();
         h.activeConnections.incrementAndGet();
         h.poolConnections.incrementAndGet(); // the per-host limit counts it from the connect, as Envoy's cx_active
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
-        io.remora.stats.ClusterStats stats = cluster.stats();
         long start = System.nanoTime();
         Channel ch = s.filter.connector.connectAny(downstream.eventLoop(), cluster, h, relayOptions(s, cluster),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
@@ -149,15 +160,26 @@ final class TcpUpstreamAttempts {
                         channel.closeFuture().addListener(c -> {
                             released(cluster, h, perHost);
                             stats.upstreamCxLengthMs.record(millisSince(start));
+                            TcpPoolCounts.closed(s, cluster, h);
                         });
+                        if (s.downstream.isActive()) {
+                            TcpPoolCounts.attached(s, cluster, h);
+                        }
                         connected(s, handler, h);
                     }
 
                     @Override
                     public void onFailure(Channel channel, Throwable cause, boolean tls) {
                         released(cluster, h, perHost); // the channel, if any, is closed already
+                        stats.upstreamCxActive.decrementAndGet();
                         stats.upstreamCxLengthMs.record(millisSince(start));
+                        if (!s.downstream.isOpen()) {
+                            // Closed here for the client's close (Envoy's cancel with CloseExcess): a local close.
+                            UpstreamConnectFailures.countLocalClose(stats, h);
+                            return;
+                        }
                         UpstreamConnectFailures.count(stats, h, cause);
+                        TcpPoolCounts.connectFailed(s);
                         failed(s, h, ConnectFailure.reason(cause), ConnectFailure.transportFailure(cause));
                     }
                 });
@@ -255,9 +277,6 @@ final class TcpUpstreamAttempts {
         s.streamInfo.mark(StreamTimings.Point.POOL_READY);
         h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
         s.connectionCounted = true;
-        if (s.filter.tunnel == null) {
-            s.clusterStats.upstreamCxActive.incrementAndGet(); // a tunnel's connection is its pool's
-        }
         StreamInfo info = s.streamInfo;
         info.upstreamLocalAddress = u.localAddress();
         info.upstreamRemoteAddress(h.addresses().isEmpty() || u.connection() == null ? null

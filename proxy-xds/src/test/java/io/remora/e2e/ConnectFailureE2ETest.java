@@ -1,13 +1,12 @@
 package io.remora.e2e;
 
+import io.remora.testing.FullBacklog;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -40,8 +39,7 @@ class ConnectFailureE2ETest {
                 """;
         // A listener whose accept queue is full: the kernel drops further SYNs, so a connect to it
         // neither succeeds nor fails until the cluster's connect_timeout.
-        try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-             Fillers fillers = Fillers.fill(full)) {
+        try (FullBacklog full = FullBacklog.open()) {
             String clusters = Bootstraps.cluster("refused", false, null, refused) + """
                     - name: blackhole
                       type: STATIC
@@ -51,7 +49,7 @@ class ConnectFailureE2ETest {
                         endpoints:
                         - lb_endpoints:
                           - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                    """.formatted(full.getLocalPort());
+                    """.formatted(full.port());
             String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, log.toString(), routes, clusters), log, FORMAT);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of())) {
                 Curl r = Curl.get(port, "/refused");
@@ -224,27 +222,6 @@ class ConnectFailureE2ETest {
                         lines.toString());
                 assertTrue(lines.stream().allMatch(l -> l.equals("tcp - 3 [-]")
                         || l.equals("tcp UF 3 [delayed_connect_error:_Connection_refused]")), lines.toString());
-            }
-        }
-    }
-
-    /** Connections that fill a listener's accept queue (never accepted), closed with the test. */
-    private record Fillers(List<Socket> sockets) implements AutoCloseable {
-        static Fillers fill(ServerSocket full) throws Exception {
-            List<Socket> sockets = new ArrayList<>();
-            // backlog 1 holds two completed connections on Linux; a third is queued by no one
-            for (int i = 0; i < 2; i++) {
-                Socket s = new Socket();
-                s.connect(new InetSocketAddress(full.getInetAddress(), full.getLocalPort()), 2000);
-                sockets.add(s);
-            }
-            return new Fillers(sockets);
-        }
-
-        @Override
-        public void close() throws Exception {
-            for (Socket s : sockets) {
-                s.close();
             }
         }
     }

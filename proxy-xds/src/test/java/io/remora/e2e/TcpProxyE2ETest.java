@@ -112,10 +112,20 @@ class TcpProxyE2ETest {
                 + listener("watching", "watching", "")
                 + listener("flooded", "flooded", "")
                 + listener("timed", "timed", "")
+                + Bootstraps.tcpListener("idle_override", "", Bootstraps.setFilterState("network", "on_new_connection", """
+                        - object_key: envoy.tcp_proxy.per_connection_idle_timeout_ms
+                          format_string: { text_format_source: { inline_string: "300" } }
+                        """), "timed", "")
+                + Bootstraps.tcpListener("untunneled", "", Bootstraps.setFilterState("network", "on_new_connection", """
+                        - object_key: envoy.tcp_proxy.disable_tunneling
+                          format_string: { text_format_source: { inline_string: "true" } }
+                        """), "timed", "tunneling_config: { hostname: \"example.test:443\" }")
                 + Bootstraps.httpListener("http", "", "", """
                         - match: { prefix: / }
                           route: { cluster: shared, timeout: 60s }
                         """) + Bootstraps.tcpListener("shared_tcp", "shared");
+        ports.put("idle_override", ProxyProcess.freePort());
+        ports.put("untunneled", ProxyProcess.freePort());
         ports.put("http", ProxyProcess.freePort());
         ports.put("shared_tcp", ProxyProcess.freePort());
         String clusters = String.join("\n",
@@ -443,6 +453,29 @@ class TcpProxyE2ETest {
             assertTrue(took >= 700, "closed after " + took + " ms, before the idle timeout");
             assertEquals(before + 1, proxy.stat("tcp.idle.idle_timeout"));
             assertEquals("y", roundTrip(first, "y"), "the busy session relays on");
+        }
+    }
+
+    /** The connection's filter state envoy.tcp_proxy.per_connection_idle_timeout_ms overrides idle_timeout (1 h). */
+    @Test
+    void perConnectionIdleTimeoutFromTheFilterState() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", ports.get("idle_override"))) {
+            s.setSoTimeout(10_000);
+            assertEquals("x", roundTrip(s, "x"));
+            assertEquals(-1, s.getInputStream().read(), "closed as idle long before the hour");
+        }
+        assertEquals(1.0, proxy.stat("tcp.idle_override.idle_timeout"));
+    }
+
+    /**
+     * envoy.tcp_proxy.disable_tunneling: the bytes go over a TCP connection of their own, not in a
+     * CONNECT (which the echoing upstream would send back instead of an answer).
+     */
+    @Test
+    void disableTunnelingFilterStateRelaysOverPlainTcp() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", ports.get("untunneled"))) {
+            s.setSoTimeout(10_000);
+            assertEquals("ping", roundTrip(s, "ping"));
         }
     }
 

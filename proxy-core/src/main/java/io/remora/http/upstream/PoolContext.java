@@ -232,20 +232,7 @@ final class PoolContext {
      * while it waited for a connection, or cancelled meanwhile counts in none of them.
      */
     void streamAttached() {
-        countAttached(cluster, host);
-    }
-
-    static void countAttached(Cluster cluster, Host host) {
-        host.stats.rqTotal.increment();
-        host.activeRequests.incrementAndGet();
-        cluster.stats().upstreamRqTotal.increment();
-        cluster.stats().upstreamRqActive.incrementAndGet();
-    }
-
-    /** Envoy's onStreamClosed: the active counts of a stream {@link #streamAttached} counted. */
-    static void countClosed(Cluster cluster, Host host) {
-        host.activeRequests.decrementAndGet();
-        cluster.stats().upstreamRqActive.decrementAndGet();
+        io.remora.upstream.UpstreamStreamCounts.attached(cluster, host);
     }
 
     /**
@@ -256,7 +243,7 @@ final class PoolContext {
         if (held) {
             limits.requests.decrementAndGet();
         }
-        countClosed(cluster, host);
+        io.remora.upstream.UpstreamStreamCounts.closed(cluster, host);
     }
 
     /** {@code ch} is up and pooled (one an ALPN probe opened is timed from here). */

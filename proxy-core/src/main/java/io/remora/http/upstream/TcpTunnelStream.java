@@ -129,7 +129,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
             holdsRequestSlot = true;
         }
         attached = true;
-        PoolContext.countAttached(cluster, host);
+        io.remora.upstream.UpstreamStreamCounts.attached(cluster, host);
         meter = cb.wireBytes();
         cb.onPoolReady(this);
         if (callbacks != null) {
@@ -304,7 +304,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         }
         if (attached) {
             attached = false;
-            PoolContext.countClosed(cluster, host);
+            io.remora.upstream.UpstreamStreamCounts.closed(cluster, host);
         }
         if (counted) {
             counted = false;

@@ -21,7 +21,16 @@ public final class UpstreamConnectFailures {
         if (reason == ResetReason.CONNECTION_TIMEOUT) {
             stats.upstreamCxConnectTimeout.increment();
         }
-        stats.connectionDestroyed(reason != ResetReason.CONNECTION_FAILURE, false);
+        closedConnecting(stats, host, reason != ResetReason.CONNECTION_FAILURE);
+    }
+
+    /** A connection this side closed while it was still connecting (its requester gone): a LocalClose. */
+    public static void countLocalClose(ClusterStats stats, Host host) {
+        closedConnecting(stats, host, true);
+    }
+
+    private static void closedConnecting(ClusterStats stats, Host host, boolean local) {
+        stats.connectionDestroyed(local, false);
         stats.upstreamCxConnectFail.increment();
         host.stats.cxConnectFail.increment();
     }

@@ -46,6 +46,8 @@ final class ObjectFactories {
             Map.entry(TransportSocketOptions.APPLICATION_PROTOCOLS, LIST),
             Map.entry(TransportSocketOptions.SUBJECT_ALT_NAMES, LIST),
             Map.entry(TcpProxyConfig.PER_CONNECTION_CLUSTER, STRING),
+            Map.entry(TcpProxyConfig.PER_CONNECTION_IDLE_TIMEOUT_MS, ObjectFactories::uint64),
+            Map.entry(TcpProxyConfig.DISABLE_TUNNELING, "true"::equals),
             Map.entry(DnsCache.DYNAMIC_HOST, s -> s),
             Map.entry(DnsCache.DYNAMIC_PORT, ObjectFactories::uint32),
             Map.entry(FilterState.ORIGINAL_DST_ADDRESS, io.remora.util.IpPort::parse),
@@ -78,6 +80,27 @@ final class ObjectFactories {
         try {
             long n = Long.parseLong(s);
             return n >= 0 && n <= 0xFFFF_FFFFL ? n : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Envoy's UInt64Accessor of absl's SimpleAtoi: a decimal count, blanks around it and a '+'
+     * allowed; null (nothing stored) for anything else, a value past 2^64 - 1 included. Values
+     * past Long.MAX_VALUE stay at it (hundreds of millions of years in milliseconds).
+     */
+    static Object uint64(String s) {
+        String t = s.strip();
+        if (t.startsWith("+")) {
+            t = t.substring(1);
+        }
+        if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return null;
+        }
+        try {
+            long n = Long.parseUnsignedLong(t);
+            return n < 0 ? Long.MAX_VALUE : n;
         } catch (NumberFormatException e) {
             return null;
         }
