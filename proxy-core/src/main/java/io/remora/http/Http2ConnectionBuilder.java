@@ -9,8 +9,8 @@ import io.remora.config.Http2Options;
 /**
  * Builds a downstream {@link Http2Connection} from the HCM's http2_protocol_options (and installs it
  * on the connection's pipeline once the client's preface came): our SETTINGS,
- * and Netty's builder, which keeps its flood protections (RST_STREAM rate, queued control frames)
- * for the handler it builds; empty DATA frames are left to {@link Http2FloodGuard}, which counts them.
+ * and Netty's builder, which keeps its queued control frames limit for the handler it builds (its
+ * RST_STREAM rate gives way to {@link Http2PrematureResets}); empty DATA frames are left to {@link Http2FloodGuard}, which counts them.
  */
 final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder<Http2Connection, Http2ConnectionBuilder> {
     private final ConnectionContext cx;
@@ -62,6 +62,7 @@ final class Http2ConnectionBuilder extends AbstractHttp2ConnectionHandlerBuilder
         // ACKs and RST_STREAMs than this without reading them is cut off (ENHANCE_YOUR_CALM).
         encoderEnforceMaxQueuedControlFrames(cx.hcm.http2Options.maxOutboundControlFrames());
         decoderEnforceMaxConsecutiveEmptyDataFrames(0); // Http2FloodGuard's, with Envoy's limit and stat
+        decoderEnforceMaxRstFramesPerWindow(0, 0); // Envoy's premature reset count instead (Http2PrematureResets)
         return build();
     }
 

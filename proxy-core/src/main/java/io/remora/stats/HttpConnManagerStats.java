@@ -25,6 +25,8 @@ public final class HttpConnManagerStats {
     public final Counter downstreamRqHttp1Total;
     public final Counter downstreamRqHttp2Total;
     public final Counter downstreamRqRxReset;
+    /** Connections cut for resetting too many of their streams before a response (Envoy's premature resets). */
+    public final Counter downstreamRqTooManyPrematureResets;
     public final Counter downstreamRqTxReset;
     public final Counter downstreamRqTimeout;
     public final Counter downstreamRqIdleTimeout;
@@ -142,6 +144,7 @@ public final class HttpConnManagerStats {
         downstreamRqHttp1Total = c("envoy_http_downstream_rq_http1_total");
         downstreamRqHttp2Total = c("envoy_http_downstream_rq_http2_total");
         downstreamRqRxReset = c("envoy_http_downstream_rq_rx_reset");
+        downstreamRqTooManyPrematureResets = c("envoy_http_downstream_rq_too_many_premature_resets");
         downstreamRqTxReset = c("envoy_http_downstream_rq_tx_reset");
         downstreamRqTimeout = c("envoy_http_downstream_rq_timeout");
         downstreamRqIdleTimeout = c("envoy_http_downstream_rq_idle_timeout");

@@ -435,17 +435,21 @@ class AbuseE2ETest {
 
     @Test
     @Order(6)
-    void http2RapidResetPingAndSettingsFloodsGetEnhanceYourCalm() throws Exception {
+    void http2RapidResetIsCutAndPingAndSettingsFloodsGetEnhanceYourCalm() throws Exception {
         try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
             h2.settingsAck();
             for (int i = 0; i < 1000; i++) {
                 int id = 1 + 2 * i;
                 h2.get(id, "a", "/reset/" + i, false).rst(id, 8);
             }
-            h2.flush();
-            RawH2.Frame goAway = h2.awaitGoAway();
-            assertNotNull(goAway, "no GOAWAY after rapid reset");
-            assertEquals(RawH2.ENHANCE_YOUR_CALM, goAway.goAwayError());
+            try {
+                h2.flush();
+            } catch (IOException closed) {
+                // cut off while writing: what is asserted below
+            }
+            // Envoy's premature reset check cuts the connection (no ENHANCE_YOUR_CALM: it is not a codec flood)
+            assertTrue(h2.readTimeout(10_000).awaitEnd().closed(), "rapid reset: the connection is closed");
+            assertEquals(1.0, proxy.metric("envoy_http_downstream_rq_too_many_premature_resets{envoy_http_conn_manager_prefix=\"ingress\"}"));
         }
         double floods = proxy.metric("envoy_http2_outbound_control_flood");
         try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
