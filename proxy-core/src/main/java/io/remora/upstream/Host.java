@@ -324,7 +324,9 @@ public final class Host {
     /** Envoy's address string ("10.0.0.1:80", "[::1]:80", a pipe path): ring and Maglev hash it. */
     public String addressString() {
         if (address instanceof java.net.InetSocketAddress a) {
-            String ip = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+            // RFC 5952 text ([::1]:80), as Envoy prints an address: consistent-hash keys are hashes of it.
+            String ip = a.getAddress() != null ? io.netty.util.NetUtil.toAddressString(a.getAddress())
+                    : a.getHostString();
             return ip.indexOf(':') >= 0 ? "[" + ip + "]:" + a.getPort() : ip + ":" + a.getPort();
         }
         return String.valueOf(address);
