@@ -311,6 +311,19 @@ final class PrioritySet {
         return PriorityLoad.excluding(health, degradedAvailability, excluded, cumulative);
     }
 
+    /**
+     * The ring or Maglev table built last (the highest priority that has hosts to hash), whose
+     * sizes Envoy's ring_hash_lb and maglev_lb gauges show; null when none was built.
+     */
+    io.remora.upstream.lb.HashLoadBalancer lastHashTable() {
+        for (int p = healthySources.length - 1; p >= 0; p--) {
+            if (healthySources[p] instanceof HostSource.Hashed h) {
+                return h.table;
+            }
+        }
+        return null;
+    }
+
     /** True when picks follow a request hash (RING_HASH, MAGLEV). */
     boolean hashed() {
         return hashed;
