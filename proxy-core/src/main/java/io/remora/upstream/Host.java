@@ -50,6 +50,11 @@ public final class Host {
     private volatile io.remora.upstream.orca.LoadMetricStats loadMetricStats;
     /** When this host object was created (a new endpoint), for slow start. */
     private final long createdNanos = System.nanoTime();
+    /**
+     * Envoy's last_hc_pass_time: when an active health check last passed while the host was failing
+     * it (so when it came back); its creation until then. Slow start ramps a host from here.
+     */
+    private volatile long healthyNanos = createdNanos;
     public final AtomicInteger activeRequests = new AtomicInteger();
     public final AtomicInteger activeConnections = new AtomicInteger();
     /**
@@ -319,6 +324,19 @@ public final class Host {
     /** System.nanoTime() when the host was added. */
     public long createdNanos() {
         return createdNanos;
+    }
+
+    /**
+     * Since when slow start ramps the host: its last active health check pass while it was failing
+     * the checks (a host coming back ramps again, as Envoy's lastHcPassTime), else its creation.
+     */
+    public long slowStartSinceNanos() {
+        return healthyNanos;
+    }
+
+    /** An active health check passed while the host was failing them (Envoy's setLastHcPassTime). */
+    public void activeHealthCheckPassed() {
+        healthyNanos = System.nanoTime();
     }
 
     /** Envoy's address string ("10.0.0.1:80", "[::1]:80", a pipe path): ring and Maglev hash it. */

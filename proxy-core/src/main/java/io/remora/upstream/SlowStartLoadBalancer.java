@@ -6,7 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Envoy's {@code slow_start_config}: a host newer than the window takes a share of its weight
- * that grows as {@code max(min_weight_percent, (age / window)^(1 / aggression))}. While any host
+ * that grows as {@code max(min_weight_percent, (age / window)^(1 / aggression))}, its age counted
+ * from when it joined or, under active health checking, from when it last came back healthy. While any host
  * is ramping, picks are weighted random over those scaled weights; afterwards the policy's own
  * balancer answers at no extra cost.
  */
@@ -31,7 +32,7 @@ final class SlowStartLoadBalancer implements LoadBalancer {
     static LoadBalancer.Factory wrap(Host[] hosts, LoadBalancingConfig.SlowStart config, LoadBalancer.Factory steady) {
         long newest = Long.MIN_VALUE;
         for (Host h : hosts) {
-            newest = Math.max(newest, h.createdNanos());
+            newest = Math.max(newest, h.slowStartSinceNanos());
         }
         long end = newest + config.window().toNanos();
         if (end - System.nanoTime() <= 0) {
@@ -59,7 +60,7 @@ final class SlowStartLoadBalancer implements LoadBalancer {
         double total = 0;
         double[] w = new double[hosts.length];
         for (int i = 0; i < hosts.length; i++) {
-            w[i] = Math.max(1, hosts[i].weight()) * factor(now - hosts[i].createdNanos());
+            w[i] = Math.max(1, hosts[i].weight()) * factor(now - hosts[i].slowStartSinceNanos());
             total += w[i];
         }
         double r = ThreadLocalRandom.current().nextDouble() * total;
