@@ -55,6 +55,22 @@ class LbPolicyBehaviourTest {
         }
     }
 
+    @Test
+    void aRampingLeastRequestClusterStillWeighsActiveRequests() {
+        // Both hosts new (the same ramp factor); host 1 has 3 requests in flight: with bias 1 it
+        // weighs 1/4 against host 2's 1, ~20% of the picks, as Envoy's EDF over hostWeight.
+        LoadBalancingConfig slow = lb(1.0, new LoadBalancingConfig.SlowStart(Duration.ofMinutes(10), 1.0, 10));
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("lrs", staticCluster("lrs", LbPolicy.LEAST_REQUEST,
+                    ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY), ep("127.0.0.1", 2, 1, HealthStatus.HEALTHY))
+                    .withResilience(null, List.of(), slow)));
+            Cluster c = cm.get("lrs");
+            c.hosts().get(0).activeRequests.set(3);
+            Map<Integer, Integer> shares = countPorts(c, 20_000);
+            assertTrue(shares.get(1) > 2_800 && shares.get(1) < 5_200, "busy host, ~20%: " + shares);
+        }
+    }
+
     private static Map<Integer, Integer> leastRequestShares(double bias) {
         try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
             cm.update(Map.of("lr", staticCluster("lr", LbPolicy.LEAST_REQUEST,
