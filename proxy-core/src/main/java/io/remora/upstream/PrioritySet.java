@@ -168,8 +168,12 @@ final class PrioritySet {
                 Host[] everyone = levels.get(p).toArray(new Host[0]);
                 healthySources[p] = HostSource.of(healthyPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
                         overprovisioning, clusterActive);
-                degradedSources[p] = HostSource.of(degradedPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
-                        overprovisioning, clusterActive);
+                // Envoy builds one hash table per priority, of its healthy hosts: keys whose pick
+                // falls on the degraded load still go to a healthy host. Only a priority without
+                // healthy hosts hashes over its degraded ones (where Envoy would find no host).
+                degradedSources[p] = hashed && healthyPer.get(p).length > 0 ? healthySources[p]
+                        : HostSource.of(degradedPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
+                                overprovisioning, clusterActive);
             }
         }
         this.cumulative = load.cumulative;

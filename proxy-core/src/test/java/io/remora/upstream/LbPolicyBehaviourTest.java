@@ -110,6 +110,39 @@ class LbPolicyBehaviourTest {
     }
 
     @Test
+    void consistentHashingKeepsKeysOnHealthyHostsWhileThereAreAny() {
+        // Two healthy hosts of four, two EDS-degraded: 70% healthy load, 30% degraded. Envoy's ring
+        // and Maglev tables hold a priority's healthy hosts only, so every key lands on one of them.
+        for (LbPolicy policy : List.of(LbPolicy.RING_HASH, LbPolicy.MAGLEV)) {
+            try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+                cm.update(Map.of("h", staticCluster("h", policy, ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY),
+                        ep("127.0.0.1", 2, 1, HealthStatus.HEALTHY), ep("127.0.0.1", 3, 1, HealthStatus.DEGRADED),
+                        ep("127.0.0.1", 4, 1, HealthStatus.DEGRADED))));
+                Cluster c = cm.get("h");
+                Map<Integer, Integer> counts = new HashMap<>();
+                java.util.SplittableRandom keys = new java.util.SplittableRandom(11);
+                for (int i = 0; i < 5_000; i++) {
+                    long key = keys.nextLong();
+                    Host h = c.chooseHost(new LoadBalancerContext() {
+                        @Override
+                        public java.util.OptionalLong computeHashKey() {
+                            return java.util.OptionalLong.of(key);
+                        }
+                    });
+                    counts.merge(((InetSocketAddress) h.address()).getPort(), 1, Integer::sum);
+                }
+                assertEquals(java.util.Set.of(1, 2), counts.keySet(), policy + ": " + counts);
+            }
+        }
+        // With no healthy host the degraded ones still take the keys.
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("d", staticCluster("d", LbPolicy.RING_HASH, ep("127.0.0.1", 3, 1, HealthStatus.DEGRADED),
+                    ep("127.0.0.1", 4, 1, HealthStatus.DEGRADED))));
+            assertEquals(2, countPorts(cm.get("d"), 2_000).size());
+        }
+    }
+
+    @Test
     void degradedHostsTakeWhatTheHealthyOnesCannot() {
         // Two healthy hosts of ten: health 140% x 2/10 = 28% of the load, the eight EDS-degraded take the rest.
         io.remora.config.ClusterLoadAssignment.LbEndpoint[] eps = new io.remora.config.ClusterLoadAssignment.LbEndpoint[10];
