@@ -254,7 +254,8 @@ public final class StatNames {
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
         "internal", "external", "canary",
-        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector", "aws_lambda", "thrift", "tcp_stats", "circuit_breakers"};
+        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector", "aws_lambda", "thrift", "tcp_stats", "circuit_breakers",
+        "ring_hash_lb", "maglev_lb"};
 
     /** The thrift router's cluster stat, its local exception's reason after a dot. */
     private static String thriftStat(String rest) {

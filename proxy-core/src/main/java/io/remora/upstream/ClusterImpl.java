@@ -45,6 +45,7 @@ public final class ClusterImpl implements Cluster {
     private volatile ZoneStats zoneStats;
     /** {@code cluster.<name>.lb_healthy_panic}; null without a cluster manager (tests). */
     private final io.micrometer.core.instrument.Counter healthyPanic;
+    private final HashTableStats hashTableStats;
     /** endpoint_stale_after of an EDS cluster's assignment. */
     private final StaleAssignments staleness;
     /** Client-side weighted round robin's weights from ORCA reports (idle under other policies). */
@@ -80,6 +81,7 @@ public final class ClusterImpl implements Cluster {
         this.staleness = new StaleAssignments(runtime, stats, this::assignmentStale);
         this.healthyPanic = runtime == null ? null : io.micrometer.core.instrument.Counter
                 .builder("envoy_cluster_lb_healthy_panic").tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
+        this.hashTableStats = new HashTableStats(runtime == null ? null : runtime.registry(), stats.name());
         if (config.type() == DiscoveryType.ORIGINAL_DST || config.type() == DiscoveryType.DYNAMIC_FORWARD_PROXY) {
             initialized.complete(null);
         }
@@ -374,6 +376,7 @@ public final class ClusterImpl implements Cluster {
                         weightedHealth, stats.upstreamRqActive::get),
                 runtime == null ? null : stats.lbSubsets());
         prioritySet = next;
+        hashTableStats.published(c.lbPolicy(), next.lastHashTable());
         membershipStats.published(all, members.levels(), c, initialized.isDone());
         if (applyConfigHealth || pendingDropped) {
             resilience.hostsChanged(all);

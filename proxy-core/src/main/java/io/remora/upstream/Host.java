@@ -50,6 +50,11 @@ public final class Host {
     private volatile io.remora.upstream.orca.LoadMetricStats loadMetricStats;
     /** When this host object was created (a new endpoint), for slow start. */
     private final long createdNanos = System.nanoTime();
+    /**
+     * Envoy's last_hc_pass_time: when an active health check last passed while the host was failing
+     * it (so when it came back); its creation until then. Slow start ramps a host from here.
+     */
+    private volatile long healthyNanos = createdNanos;
     public final AtomicInteger activeRequests = new AtomicInteger();
     public final AtomicInteger activeConnections = new AtomicInteger();
     /**
@@ -334,10 +339,25 @@ public final class Host {
         return createdNanos;
     }
 
+    /**
+     * Since when slow start ramps the host: its last active health check pass while it was failing
+     * the checks (a host coming back ramps again, as Envoy's lastHcPassTime), else its creation.
+     */
+    public long slowStartSinceNanos() {
+        return healthyNanos;
+    }
+
+    /** An active health check passed while the host was failing them (Envoy's setLastHcPassTime). */
+    public void activeHealthCheckPassed() {
+        healthyNanos = System.nanoTime();
+    }
+
     /** Envoy's address string ("10.0.0.1:80", "[::1]:80", a pipe path): ring and Maglev hash it. */
     public String addressString() {
         if (address instanceof java.net.InetSocketAddress a) {
-            String ip = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+            // RFC 5952 text ([::1]:80), as Envoy prints an address: consistent-hash keys are hashes of it.
+            String ip = a.getAddress() != null ? io.netty.util.NetUtil.toAddressString(a.getAddress())
+                    : a.getHostString();
             return ip.indexOf(':') >= 0 ? "[" + ip + "]:" + a.getPort() : ip + ":" + a.getPort();
         }
         return String.valueOf(address);

@@ -68,15 +68,14 @@ abstract class HostSource {
                 }
                 w = Arrays.copyOf(w, hosts.length);
             }
-            HashLoadBalancer table = policy == LbPolicy.RING_HASH
+            HashLoadBalancer built = policy == LbPolicy.RING_HASH
                     ? new RingHashLoadBalancer(hosts, w, lb.ringHash())
                     : new MaglevLoadBalancer(hosts, w, lb.maglev());
             int factor = policy == LbPolicy.RING_HASH ? lb.ringHash().hashBalanceFactor()
                     : lb.maglev().hashBalanceFactor();
-            if (factor > 0) {
-                table = new BoundedLoadHashLoadBalancer(table, hosts, w, factor, clusterActive);
-            }
-            return shared(table::chooseHost);
+            HashLoadBalancer table = factor > 0
+                    ? new BoundedLoadHashLoadBalancer(built, hosts, w, factor, clusterActive) : built;
+            return new Hashed(built, table::chooseHost);
         }
         if (lb.localityWeighted() && !localityWeights.isEmpty()) {
             HostSource byLocality = LocalityWeighted.of(hosts, levelHosts, policy, choiceCount, lb, localityWeights,
@@ -93,6 +92,23 @@ abstract class HostSource {
                 return (hash, attempt) -> mine.pick();
             }
         };
+    }
+
+    /** A consistent-hash table's source: one immutable picker for every worker. */
+    static final class Hashed extends HostSource {
+        /** The ring or Maglev table itself (under any bounded-load wrapper), for its gauges. */
+        final HashLoadBalancer table;
+        private final Picker picker;
+
+        private Hashed(HashLoadBalancer table, Picker picker) {
+            this.table = table;
+            this.picker = picker;
+        }
+
+        @Override
+        Picker newPicker() {
+            return picker;
+        }
     }
 
     /**

@@ -58,7 +58,8 @@ interface LoadBalancer {
                     : WeightedRoundRobinLoadBalancer.factory(hosts);
         };
         if (lb.slowStart() != null && (policy == LbPolicy.ROUND_ROBIN || policy == LbPolicy.LEAST_REQUEST)) {
-            return SlowStartLoadBalancer.wrap(hosts, lb.slowStart(), base);
+            return SlowStartLoadBalancer.wrap(hosts, lb.slowStart(), base,
+                    policy == LbPolicy.LEAST_REQUEST ? lb.activeRequestBias() : 0);
         }
         return base;
     }

@@ -183,8 +183,12 @@ final class PrioritySet {
                 Host[] everyone = levels.get(p).toArray(new Host[0]);
                 healthySources[p] = HostSource.of(healthyPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
                         overprovisioning, clusterActive);
-                degradedSources[p] = HostSource.of(degradedPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
-                        overprovisioning, clusterActive);
+                // Envoy builds one hash table per priority, of its healthy hosts: keys whose pick
+                // falls on the degraded load still go to a healthy host. Only a priority without
+                // healthy hosts hashes over its degraded ones (where Envoy would find no host).
+                degradedSources[p] = hashed && healthyPer.get(p).length > 0 ? healthySources[p]
+                        : HostSource.of(degradedPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
+                                overprovisioning, clusterActive);
             }
         }
         this.cumulative = load.cumulative;
@@ -329,6 +333,19 @@ final class PrioritySet {
      */
     int[] retryPriorityLoad(long excluded) {
         return PriorityLoad.excluding(health, degradedAvailability, excluded, cumulative);
+    }
+
+    /**
+     * The ring or Maglev table built last (the highest priority that has hosts to hash), whose
+     * sizes Envoy's ring_hash_lb and maglev_lb gauges show; null when none was built.
+     */
+    io.remora.upstream.lb.HashLoadBalancer lastHashTable() {
+        for (int p = healthySources.length - 1; p >= 0; p--) {
+            if (healthySources[p] instanceof HostSource.Hashed h) {
+                return h.table;
+            }
+        }
+        return null;
     }
 
     /** True when picks follow a request hash (RING_HASH, MAGLEV). */

@@ -55,6 +55,22 @@ class LbPolicyBehaviourTest {
         }
     }
 
+    @Test
+    void aRampingLeastRequestClusterStillWeighsActiveRequests() {
+        // Both hosts new (the same ramp factor); host 1 has 3 requests in flight: with bias 1 it
+        // weighs 1/4 against host 2's 1, ~20% of the picks, as Envoy's EDF over hostWeight.
+        LoadBalancingConfig slow = lb(1.0, new LoadBalancingConfig.SlowStart(Duration.ofMinutes(10), 1.0, 10));
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("lrs", staticCluster("lrs", LbPolicy.LEAST_REQUEST,
+                    ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY), ep("127.0.0.1", 2, 1, HealthStatus.HEALTHY))
+                    .withResilience(null, List.of(), slow)));
+            Cluster c = cm.get("lrs");
+            c.hosts().get(0).activeRequests.set(3);
+            Map<Integer, Integer> shares = countPorts(c, 20_000);
+            assertTrue(shares.get(1) > 2_800 && shares.get(1) < 5_200, "busy host, ~20%: " + shares);
+        }
+    }
+
     private static Map<Integer, Integer> leastRequestShares(double bias) {
         try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
             cm.update(Map.of("lr", staticCluster("lr", LbPolicy.LEAST_REQUEST,
@@ -91,6 +107,39 @@ class LbPolicyBehaviourTest {
         assertFalse(limits.tryAcquireRetry(), "the 21st concurrent retry is over budget");
         limits.retries.decrementAndGet();
         assertTrue(limits.tryAcquireRetry(), "a finished retry frees its place");
+    }
+
+    @Test
+    void consistentHashingKeepsKeysOnHealthyHostsWhileThereAreAny() {
+        // Two healthy hosts of four, two EDS-degraded: 70% healthy load, 30% degraded. Envoy's ring
+        // and Maglev tables hold a priority's healthy hosts only, so every key lands on one of them.
+        for (LbPolicy policy : List.of(LbPolicy.RING_HASH, LbPolicy.MAGLEV)) {
+            try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+                cm.update(Map.of("h", staticCluster("h", policy, ep("127.0.0.1", 1, 1, HealthStatus.HEALTHY),
+                        ep("127.0.0.1", 2, 1, HealthStatus.HEALTHY), ep("127.0.0.1", 3, 1, HealthStatus.DEGRADED),
+                        ep("127.0.0.1", 4, 1, HealthStatus.DEGRADED))));
+                Cluster c = cm.get("h");
+                Map<Integer, Integer> counts = new HashMap<>();
+                java.util.SplittableRandom keys = new java.util.SplittableRandom(11);
+                for (int i = 0; i < 5_000; i++) {
+                    long key = keys.nextLong();
+                    Host h = c.chooseHost(new LoadBalancerContext() {
+                        @Override
+                        public java.util.OptionalLong computeHashKey() {
+                            return java.util.OptionalLong.of(key);
+                        }
+                    });
+                    counts.merge(((InetSocketAddress) h.address()).getPort(), 1, Integer::sum);
+                }
+                assertEquals(java.util.Set.of(1, 2), counts.keySet(), policy + ": " + counts);
+            }
+        }
+        // With no healthy host the degraded ones still take the keys.
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("d", staticCluster("d", LbPolicy.RING_HASH, ep("127.0.0.1", 3, 1, HealthStatus.DEGRADED),
+                    ep("127.0.0.1", 4, 1, HealthStatus.DEGRADED))));
+            assertEquals(2, countPorts(cm.get("d"), 2_000).size());
+        }
     }
 
     @Test

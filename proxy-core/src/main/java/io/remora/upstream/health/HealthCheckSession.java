@@ -134,6 +134,8 @@ final class HealthCheckSession implements Probe.Outcome {
         numUnhealthy = 0;
         HealthChecker.Transition t = HealthChecker.Transition.UNCHANGED;
         if (own(HealthFlag.FAILED_ACTIVE_HC)) {
+            // Before the host turns healthy, so the host set rebuilt for it ramps it from now.
+            host.activeHealthCheckPassed();
             // The very first result moves a host to healthy at once (faster start-up, as Envoy).
             if (firstCheck || ++numHealthy == checker.config.healthyThreshold()) {
                 own(HealthFlag.ACTIVE_HC_TIMEOUT, false);

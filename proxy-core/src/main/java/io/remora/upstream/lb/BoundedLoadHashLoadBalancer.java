@@ -4,7 +4,6 @@ import io.remora.upstream.Host;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,7 +11,7 @@ import java.util.function.LongSupplier;
  * ring or Maglev table: the host the key hashes to takes the request unless its active requests
  * exceed its slots, {@code max(1, ceil(weight × ceil((cluster active + 1) × factor / 100)))} with
  * its weight normalized over the table's hosts. Past that bound the other hosts are tried in a
- * random order seeded by the hash (a random jump, arXiv 1908.08762, so one hot key does not
+ * random order seeded by the hash (Envoy's std::mt19937 walk; a random jump, arXiv 1908.08762, so one hot key does not
  * cascade onto its ring neighbour; the same key walks the same way every time): the first within
  * its bound takes it, else the least overloaded. O(hosts) only when the first choice is over.
  */
@@ -62,11 +61,12 @@ public final class BoundedLoadHashLoadBalancer implements HashLoadBalancer {
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        SplittableRandom random = new SplittableRandom(hash);
+        // Envoy's generator and draws, so a key spills to the same host as on an Envoy.
+        Mt19937 random = new Mt19937(hash);
         Host least = first;
         double leastLoad = firstLoad;
         for (int i = 0; i < n; i++) {
-            int j = i + random.nextInt(n - i);
+            int j = i + random.below(n - i);
             int k = order[j];
             order[j] = order[i];
             order[i] = k;

@@ -1,10 +1,11 @@
 package io.remora.upstream.lb;
 
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.NetUtil;
 import io.remora.config.HashPolicy;
+import io.remora.route.QueryParameters;
 import io.remora.route.RegexRewriter;
 
 import java.net.InetSocketAddress;
@@ -92,7 +93,8 @@ public final class RequestHash {
         }
         if (p instanceof HashPolicy.SourceIp) {
             if (remote instanceof InetSocketAddress a && a.getAddress() != null) {
-                return OptionalLong.of(XxHash64.hash(a.getAddress().getHostAddress()));
+                // Envoy hashes the address as it prints it: RFC 5952 (::1), not Java's full form.
+                return OptionalLong.of(XxHash64.hash(NetUtil.toAddressString(a.getAddress())));
             }
             return OptionalLong.empty();
         }
@@ -101,8 +103,9 @@ public final class RequestHash {
             if (path == null) {
                 return OptionalLong.empty();
             }
-            List<String> v = new QueryStringDecoder(path.toString()).parameters().get(q.name());
-            return v == null || v.isEmpty() ? OptionalLong.empty() : OptionalLong.of(XxHash64.hash(v.get(0)));
+            // Envoy's QueryParamsMulti::parseQueryString: the first value, as sent (not percent-decoded).
+            String v = QueryParameters.firstValue(path, q.name());
+            return v == null ? OptionalLong.empty() : OptionalLong.of(XxHash64.hash(v));
         }
         if (p instanceof HashPolicy.FilterState f) {
             Object o = filterState.apply(f.key());
@@ -151,7 +154,7 @@ public final class RequestHash {
 
     public static String asString(SocketAddress a) {
         if (a instanceof InetSocketAddress i && i.getAddress() != null) {
-            String ip = i.getAddress().getHostAddress();
+            String ip = NetUtil.toAddressString(i.getAddress());
             return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + i.getPort();
         }
         return String.valueOf(a);

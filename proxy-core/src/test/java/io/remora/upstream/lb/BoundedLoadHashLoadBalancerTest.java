@@ -110,4 +110,47 @@ class BoundedLoadHashLoadBalancerTest {
             }
         });
     }
+
+    @Test
+    void theGeneratorIsCppsMt19937() {
+        // The C++ standard's check of std::mt19937: default seed 5489, 10000th output 4123659995.
+        Mt19937 standard = new Mt19937(5489);
+        assertEquals(3499211612L, standard.next());
+        long last = 0;
+        for (int i = 2; i <= 10_000; i++) {
+            last = standard.next();
+        }
+        assertEquals(4123659995L, last);
+    }
+
+    /** A table that sends hash h to the h-th host of its list, as Envoy's bounded-load tests build theirs. */
+    private static HashLoadBalancer byIndex(Host... ring) {
+        return (hash, attempt) -> ring[(int) hash];
+    }
+
+    @Test
+    void anOverloadedHostSpillsAlongEnvoysWalk() {
+        // Envoy's bounded-load tests: with 5 hosts the walk seeded with 2 is 2 1 0 4 3, with 6 it is
+        // 4 0 2 3 1 and with 7 it is 0 1 4 3 2. A host with 2 active requests is over its bound (1 slot).
+        Host[] hosts = ConsistentHashTest.hosts(5);
+        double[] w = ConsistentHashTest.ones(5);
+        BoundedLoadHashLoadBalancer lb = new BoundedLoadHashLoadBalancer(byIndex(hosts), hosts, w, 100, () -> 0);
+        hosts[2].activeRequests.set(2);
+        assertSame(hosts[1], lb.chooseHost(2, 0), "2 is over: the walk's next host, 1");
+        hosts[1].activeRequests.set(2);
+        hosts[0].activeRequests.set(2);
+        assertSame(hosts[4], lb.chooseHost(2, 0), "2, 1 and 0 are over: 4");
+        Arrays.stream(hosts).forEach(h -> h.activeRequests.set(0));
+
+        // Each host twice on the ring: hashes 6 and 7 both land on host 3, and spill differently.
+        Host[] ring = new Host[10];
+        for (int i = 0; i < 10; i++) {
+            ring[i] = hosts[i / 2];
+        }
+        BoundedLoadHashLoadBalancer doubled = new BoundedLoadHashLoadBalancer(byIndex(ring), hosts, w, 100, () -> 0);
+        hosts[3].activeRequests.set(2);
+        assertSame(hosts[4], doubled.chooseHost(6, 0));
+        assertSame(hosts[0], doubled.chooseHost(7, 0));
+        hosts[3].activeRequests.set(0);
+    }
 }

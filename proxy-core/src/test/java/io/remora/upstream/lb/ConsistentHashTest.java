@@ -90,7 +90,7 @@ class ConsistentHashTest {
             }
             spread.merge(a, 1, Integer::sum);
         }
-        assertTrue(disagree <= KEYS / 100, "host order changed " + disagree + " keys");
+        assertEquals(0, disagree, "host order changed " + disagree + " keys");
         assertEquals(n, spread.size());
         for (int c : spread.values()) {
             assertTrue(c > KEYS / n / 2 && c < KEYS / n * 2, "uneven spread " + spread);

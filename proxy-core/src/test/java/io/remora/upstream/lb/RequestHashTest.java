@@ -83,4 +83,36 @@ class RequestHashTest {
                 .getAsLong());
         assertTrue(c.isEmpty());
     }
+
+    @Test
+    void aQueryParameterIsHashedAsSentAndItsFirstValueCounts() {
+        List<HashPolicy> byUser = List.of(new HashPolicy.QueryParameter("user", false));
+        List<String> c = new ArrayList<>();
+        // Envoy's parseQueryString: no percent-decoding, '+' is not a space, ';' does not split.
+        assertEquals(XxHash64.hash("a%20b"), hash(byUser, new DefaultHttp2Headers().path("/p?user=a%20b"), c)
+                .getAsLong());
+        assertEquals(XxHash64.hash("a+b"), hash(byUser, new DefaultHttp2Headers().path("/p?user=a+b"), c)
+                .getAsLong());
+        assertEquals(XxHash64.hash("x;y=1"), hash(byUser, new DefaultHttp2Headers().path("/p?user=x;y=1"), c)
+                .getAsLong());
+        assertEquals(XxHash64.hash("first"), hash(byUser,
+                new DefaultHttp2Headers().path("/p?user=first&user=second"), c).getAsLong());
+        assertEquals(XxHash64.hash(""), hash(byUser, new DefaultHttp2Headers().path("/p?user"), c).getAsLong());
+        // An encoded name is another name.
+        assertFalse(hash(byUser, new DefaultHttp2Headers().path("/p?us%65r=x"), c).isPresent());
+    }
+
+    @Test
+    void anIpv6ClientAndConnectionAreHashedAsEnvoyPrintsThem() {
+        InetSocketAddress remote = new InetSocketAddress("2001:db8:0:0:0:0:0:7", 40000);
+        InetSocketAddress local = new InetSocketAddress("::1", 8080);
+        Http2Headers h = new DefaultHttp2Headers().method("GET").path("/");
+        assertEquals(XxHash64.hash("2001:db8::7"), RequestHash.compute(List.of(new HashPolicy.SourceIp(false)), h,
+                remote, local, v -> { }).getAsLong());
+        List<String> cookies = new ArrayList<>();
+        RequestHash.compute(List.of(new HashPolicy.Cookie("sticky", Duration.ofHours(1), "/", false)), h, remote, local,
+                cookies::add);
+        String value = String.format("%016x", XxHash64.hash("[2001:db8::7]:40000" + "[::1]:8080"));
+        assertEquals(List.of("sticky=\"" + value + "\"; Max-Age=3600; Path=/; HttpOnly"), cookies);
+    }
 }

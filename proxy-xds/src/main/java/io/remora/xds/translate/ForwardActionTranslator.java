@@ -96,7 +96,11 @@ final class ForwardActionTranslator {
         ForwardAction.UpgradeConfig upgrades = upgrades(a, path);
         List<io.remora.config.HashPolicy> hashPolicies = new ArrayList<>();
         for (int i = 0; i < a.getHashPolicyCount(); i++) {
-            hashPolicies.add(HashPolicyTranslator.translate(a.getHashPolicy(i), path.field("hash_policy").index(i)));
+            io.remora.config.HashPolicy hp = HashPolicyTranslator.translate(a.getHashPolicy(i),
+                    path.field("hash_policy").index(i));
+            if (hp != null) {
+                hashPolicies.add(hp);
+            }
         }
         return ForwardAction.builder(cluster)
                 .prefixRewrite(a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite())

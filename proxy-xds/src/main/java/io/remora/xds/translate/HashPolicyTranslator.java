@@ -8,6 +8,7 @@ final class HashPolicyTranslator {
     private HashPolicyTranslator() {
     }
 
+    /** @return null for a policy that hashes nothing ({@code connection_properties} without {@code source_ip}) */
     static io.remora.config.HashPolicy translate(io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy h,
                                                  FieldPath path) {
         boolean terminal = h.getTerminal();
@@ -42,7 +43,7 @@ final class HashPolicyTranslator {
             }
             case CONNECTION_PROPERTIES -> {
                 if (!h.getConnectionProperties().getSourceIp()) {
-                    throw path.field("connection_properties").field("source_ip").error("must be true");
+                    yield null; // Envoy accepts it and hashes nothing for it
                 }
                 yield new io.remora.config.HashPolicy.SourceIp(terminal);
             }

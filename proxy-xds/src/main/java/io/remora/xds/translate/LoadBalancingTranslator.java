@@ -26,6 +26,8 @@ final class LoadBalancingTranslator {
                 if (panic < 0 || panic > 100) {
                     throw cp.field("healthy_panic_threshold").error("must be between 0 and 100");
                 }
+                // Envoy rounds the percent to a whole number (PROTOBUF_PERCENT_TO_ROUNDED_INTEGER_OR_DEFAULT).
+                panic = Math.round(panic);
             }
             if (common.hasLocalityWeightedLbConfig()) {
                 localityWeighted = true;
@@ -33,7 +35,7 @@ final class LoadBalancingTranslator {
                 var z = common.getZoneAwareLbConfig();
                 LoadBalancingConfig.ZoneAware zd = LoadBalancingConfig.ZoneAware.DEFAULT;
                 zoneAware = new LoadBalancingConfig.ZoneAware(
-                        z.hasRoutingEnabled() ? z.getRoutingEnabled().getValue() : zd.routingEnabled(),
+                        z.hasRoutingEnabled() ? Math.round(z.getRoutingEnabled().getValue()) : zd.routingEnabled(),
                         z.hasMinClusterSize() ? z.getMinClusterSize().getValue() : zd.minClusterSize(),
                         z.getFailTrafficOnPanic());
             }

@@ -78,6 +78,8 @@ final class TypedLbPolicyTranslator {
                 if (panic < 0 || panic > 100) {
                     throw cp.field("healthy_panic_threshold").error("must be between 0 and 100");
                 }
+                // Envoy rounds the percent to a whole number (PROTOBUF_PERCENT_TO_ROUNDED_INTEGER_OR_DEFAULT).
+                panic = Math.round(panic);
             }
         }
         LoadBalancingConfig base = LoadBalancingConfig.DEFAULT.withPanicThreshold(panic);
@@ -264,7 +266,7 @@ final class TypedLbPolicyTranslator {
             var z = l.getZoneAwareLbConfig();
             LoadBalancingConfig.ZoneAware d = LoadBalancingConfig.ZoneAware.DEFAULT;
             zoneAware = new LoadBalancingConfig.ZoneAware(
-                    z.hasRoutingEnabled() ? z.getRoutingEnabled().getValue() : d.routingEnabled(),
+                    z.hasRoutingEnabled() ? Math.round(z.getRoutingEnabled().getValue()) : d.routingEnabled(),
                     z.hasMinClusterSize() ? z.getMinClusterSize().getValue() : d.minClusterSize(),
                     z.getFailTrafficOnPanic(), z.getForceLocalityDirectRouting());
         }

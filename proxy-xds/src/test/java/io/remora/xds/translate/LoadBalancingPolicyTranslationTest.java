@@ -54,6 +54,26 @@ class LoadBalancingPolicyTranslationTest {
     }
 
     @Test
+    void panicThresholdAndRoutingEnabledAreWholePercents() {
+        // As Envoy's PROTOBUF_PERCENT_TO_ROUNDED_INTEGER_OR_DEFAULT: 33.4% is 33% (one healthy host
+        // of three, 33.3%, is then not in panic), 33.5% is 34%.
+        ClusterConfig legacy = cluster("""
+                    common_lb_config:
+                      healthy_panic_threshold: { value: 33.4 }
+                      zone_aware_lb_config: { routing_enabled: { value: 80.6 } }
+                """);
+        assertEquals(33, legacy.loadBalancing().healthyPanicThreshold());
+        assertEquals(81, legacy.loadBalancing().zoneAware().routingEnabled());
+        ClusterConfig typed = cluster(policy("random.v3.Random", """
+                            locality_lb_config: { zone_aware_lb_config: { routing_enabled: { value: 49.5 } } }
+                """) + """
+                    common_lb_config: { healthy_panic_threshold: { value: 33.5 } }
+                """);
+        assertEquals(34, typed.loadBalancing().healthyPanicThreshold());
+        assertEquals(50, typed.loadBalancing().zoneAware().routingEnabled());
+    }
+
+    @Test
     void roundRobinPolicyWithZoneAwareLocalityConfigAndSlowStart() {
         ClusterConfig c = cluster(policy("round_robin.v3.RoundRobin", """
                             locality_lb_config:

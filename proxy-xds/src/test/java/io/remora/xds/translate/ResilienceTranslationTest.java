@@ -31,6 +31,8 @@ class ResilienceTranslationTest {
               - header: { header_name: X-User }
                 terminal: true
               - connection_properties: { source_ip: true }
+              - connection_properties: { source_ip: false }
+                terminal: true
               - query_parameter: { name: q }
             """)) + "  clusters:\n";
 
@@ -124,7 +126,9 @@ class ResilienceTranslationTest {
         assertEquals(new HashPolicy.Cookie("user", Duration.ofSeconds(60), "/", false), hp.get(0));
         assertEquals(new HashPolicy.Header("x-user", true), hp.get(1));
         assertEquals(new HashPolicy.SourceIp(false), hp.get(2));
+        // Envoy accepts connection_properties without source_ip and makes no hash method of it.
         assertEquals(new HashPolicy.QueryParameter("q", false), hp.get(3));
+        assertEquals(4, hp.size());
     }
 
     private static ForwardAction forward(ServerConfig m) {
