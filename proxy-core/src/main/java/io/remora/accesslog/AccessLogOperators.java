@@ -147,9 +147,12 @@ final class AccessLogOperators {
             // one, so it is Envoy's value for a stream without: "" (not "-").
             case "CUSTOM_FLAGS":
                 return asIs(i -> "");
+            // As Envoy's EnvironmentFormatter: read once at load; an unset variable is the text "-",
+            // a value like any other (a string in a JSON log, kept by omit_empty_values), and a
+            // variable set to "" prints "".
             case "ENVIRONMENT": {
                 String v = System.getenv(arg);
-                return str(i -> v, maxLen);
+                return FormatOps.literal(v == null ? "-" : maxLen >= 0 && v.length() > maxLen ? v.substring(0, maxLen) : v);
             }
             default:
                 Op more = AddressOperators.of(name, maxLen);
