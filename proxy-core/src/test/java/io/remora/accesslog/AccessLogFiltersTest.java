@@ -127,7 +127,6 @@ class AccessLogFiltersTest {
         assertFalse(compile(new AccessLogFilter.And(List.of(header, errors)), NONE).test(stream(500)));
         assertTrue(compile(new AccessLogFilter.Or(List.of(header, errors)), NONE).test(stream(500)));
         assertFalse(compile(new AccessLogFilter.Or(List.of(header, errors)), NONE).test(stream(200)));
-        assertTrue(compile(new AccessLogFilter.Unsupported("traceable_filter"), NONE).test(stream(200)));
     }
 
     @Test
