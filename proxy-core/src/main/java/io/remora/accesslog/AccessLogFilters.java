@@ -35,8 +35,15 @@ public final class AccessLogFilters {
             return i -> !i.healthCheck();
         }
         if (filter instanceof AccessLogFilter.RuntimeSampled f) {
-            return i -> runtime.get().featureEnabled(f.runtimeKey(), f.percent(),
-                    f.independentRandomness() ? ThreadLocalRandom.current().nextLong() : requestIdRandom(i));
+            // Envoy's RuntimeFilter: featureEnabled(key, numerator, random, denominator), the key an
+            // integer numerator over percent_sampled's own denominator (not a percentage, nor a
+            // fractional percent value), capped at that denominator.
+            long buckets = f.percent().denominator().value();
+            return i -> {
+                long random = f.independentRandomness() ? ThreadLocalRandom.current().nextLong() : requestIdRandom(i);
+                long cutoff = Math.min(runtime.get().getInteger(f.runtimeKey(), f.percent().numerator()), buckets);
+                return Long.remainderUnsigned(random, buckets) < cutoff;
+            };
         }
         if (filter instanceof AccessLogFilter.And f) {
             List<Predicate<StreamInfo>> all = compileAll(f.filters(), runtime);
