@@ -186,6 +186,18 @@ class AccessLogFormatterTest {
     }
 
     /**
+     * Envoy's JSON sanitizer (nlohmann's serializer) writes JSON's short escapes for backspace and
+     * form feed, and the hex escape for the other control characters.
+     */
+    @Test
+    void jsonStringsEscapeControlCharactersAsEnvoys() {
+        StreamInfo i = http();
+        i.responseCodeDetails = "a\b\f\t\u0001\"\\z";
+        assertEquals("{\"v\":\"a\\b\\f\\t\\u0001\\\"\\\\z\"}\n",
+                AccessLogFormatter.json(Map.of("v", "%RESPONSE_CODE_DETAILS(ALLOW_WHITESPACES)%")).format(i));
+    }
+
+    /**
      * Envoy's EnvironmentFormatter reads the variable once and holds "-" when it is unset: a value
      * like any other, so a JSON log has the string "-" (not null) and omit_empty_values keeps it.
      */
