@@ -142,11 +142,12 @@ public final class AccessLogFilters {
     }
 
     /**
-     * Envoy's request-id sampling: the x-request-id's first eight hex digits as a number, so that
-     * every proxy a request crosses decides alike; a random value when the id is not such a UUID.
+     * Envoy's request-id sampling: the stream id's first eight hex digits as a number (an HTTP
+     * stream's x-request-id, so that every proxy a request crosses decides alike; a tcp_proxy
+     * connection's UUID); a random value when the id is not such a UUID.
      */
     static long requestIdRandom(StreamInfo i) {
-        String id = i.requestId();
+        String id = i.requestId() != null ? i.requestId() : i.connectionStreamId();
         if (id != null && id.length() >= 8) {
             try {
                 return Long.parseLong(id.substring(0, 8), 16);

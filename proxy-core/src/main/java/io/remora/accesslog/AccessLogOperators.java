@@ -91,10 +91,10 @@ final class AccessLogOperators {
             }
             case "GRPC_STATUS_NUMBER":
                 return grpcNumber(maxLen);
-            // The stream id provider of an HTTP stream is its x-request-id, as in Envoy.
+            // The stream id provider of an HTTP stream is its x-request-id, of a tcp_proxy connection
+            // or udp_proxy session a UUID, as in Envoy.
             case "STREAM_ID":
-                return str(i -> i.requestId() != null ? i.requestId()
-                        : i.requestHeaders == null ? null : asString(i.requestHeaders.get("x-request-id")), maxLen);
+                return str(AccessLogOperators::streamId, maxLen);
             case "ROUTE_NAME":
                 return str(i -> i.routeName, maxLen);
             case "COALESCE":
@@ -221,8 +221,14 @@ final class AccessLogOperators {
         return s;
     }
 
-    private static String asString(CharSequence s) {
-        return s == null ? null : s.toString();
+    /** Envoy's stream id provider's text: the x-request-id of an HTTP stream, a connection's UUID, or null. */
+    static String streamId(StreamInfo i) {
+        if (i.requestId() != null) {
+            return i.requestId();
+        }
+        CharSequence header = i.requestHeaders == null ? null : i.requestHeaders.get("x-request-id");
+        return header != null ? header.toString() : i.connectionStreamId();
     }
+
 
 }
