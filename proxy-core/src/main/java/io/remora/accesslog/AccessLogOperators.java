@@ -94,7 +94,7 @@ final class AccessLogOperators {
             // The stream id provider of an HTTP stream is its x-request-id, of a tcp_proxy connection
             // or udp_proxy session a UUID, as in Envoy.
             case "STREAM_ID":
-                return str(AccessLogOperators::streamId, maxLen);
+                return str(StreamInfo::streamIdText, maxLen);
             case "ROUTE_NAME":
                 return str(i -> i.routeName, maxLen);
             case "COALESCE":
@@ -219,15 +219,6 @@ final class AccessLogOperators {
             }
         }
         return s;
-    }
-
-    /** Envoy's stream id provider's text: the x-request-id of an HTTP stream, a connection's UUID, or null. */
-    static String streamId(StreamInfo i) {
-        if (i.requestId() != null) {
-            return i.requestId();
-        }
-        CharSequence header = i.requestHeaders == null ? null : i.requestHeaders.get("x-request-id");
-        return header != null ? header.toString() : i.connectionStreamId();
     }
 
 

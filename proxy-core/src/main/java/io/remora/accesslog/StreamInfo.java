@@ -190,6 +190,18 @@ public final class StreamInfo extends StreamUpstreamFacts implements FormatConte
         return ResponseFlagSet.longNames(flagBits, flagOrder);
     }
 
+    /**
+     * Envoy's stream id provider's text ({@code %STREAM_ID%}, the gRPC access logs' stream_id): an
+     * HTTP stream's x-request-id, a tcp_proxy connection's or udp_proxy session's UUID, or null.
+     */
+    public String streamIdText() {
+        if (requestId() != null) {
+            return requestId();
+        }
+        CharSequence header = requestHeaders == null ? null : requestHeaders.get("x-request-id");
+        return header != null ? header.toString() : connectionStreamId();
+    }
+
     @Override
     public StreamInfo streamInfo() {
         return this;
