@@ -186,6 +186,18 @@ class AccessLogFormatterTest {
     }
 
     /**
+     * Envoy's request header map answers a lookup of "host" with :authority (the legacy name's
+     * special case), so %REQ(HOST)% prints the authority; a response has no such alias.
+     */
+    @Test
+    void reqHostIsTheAuthority() {
+        StreamInfo i = http();
+        i.responseHeaders.add("x-h", "r");
+        assertEquals("locations locations locations - r", AccessLogFormatter.text(
+                "%REQ(HOST)% %REQ(x-none?Host)% %REQUEST_HEADER(host):20% %RESP(host)% %RESP(host?x-h)%").format(i));
+    }
+
+    /**
      * Envoy's JSON sanitizer (nlohmann's serializer) writes JSON's short escapes for backspace and
      * form feed, and the hex escape for the other control characters.
      */
