@@ -113,6 +113,18 @@ class AccessLogFiltersTest {
         assertFalse(compile(fiveIn10k, runtime(Map.of("log.sample", "1000"))).test(s));
     }
 
+    /** Envoy's header_filter reads the request header map, which answers "host" with :authority. */
+    @Test
+    void aHeaderFilterOnHostMatchesTheAuthority() {
+        StreamInfo s = stream(200);
+        s.requestHeaders = new DefaultHttp2Headers().authority("api.example.com");
+        AccessLogFilter host = new AccessLogFilter.Header(new HeaderMatcher("Host",
+                new StringMatcher.Exact("api.example.com", false), null, null, false, false));
+        assertTrue(compile(host, NONE).test(s));
+        s.requestHeaders = new DefaultHttp2Headers().authority("other.example.com");
+        assertFalse(compile(host, NONE).test(s));
+    }
+
     @Test
     void grpcStatusFromTrailersHeadersOrHttp() {
         AccessLogFilter unavailable = new AccessLogFilter.GrpcStatus(Set.of(14L), false);
