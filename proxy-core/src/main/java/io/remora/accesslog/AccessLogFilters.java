@@ -35,8 +35,15 @@ public final class AccessLogFilters {
             return i -> !i.healthCheck();
         }
         if (filter instanceof AccessLogFilter.RuntimeSampled f) {
-            return i -> runtime.get().featureEnabled(f.runtimeKey(), f.percent(),
-                    f.independentRandomness() ? ThreadLocalRandom.current().nextLong() : requestIdRandom(i));
+            // Envoy's RuntimeFilter: featureEnabled(key, numerator, random, denominator), the key an
+            // integer numerator over percent_sampled's own denominator (not a percentage, nor a
+            // fractional percent value), capped at that denominator.
+            long buckets = f.percent().denominator().value();
+            return i -> {
+                long random = f.independentRandomness() ? ThreadLocalRandom.current().nextLong() : requestIdRandom(i);
+                long cutoff = Math.min(runtime.get().getInteger(f.runtimeKey(), f.percent().numerator()), buckets);
+                return Long.remainderUnsigned(random, buckets) < cutoff;
+            };
         }
         if (filter instanceof AccessLogFilter.And f) {
             List<Predicate<StreamInfo>> all = compileAll(f.filters(), runtime);
@@ -61,7 +68,13 @@ public final class AccessLogFilters {
             };
         }
         if (filter instanceof AccessLogFilter.Header f) {
-            CompiledHeaderMatcher m = new CompiledHeaderMatcher(f.matcher());
+            // Envoy's request header map answers the legacy "host" with :authority.
+            io.remora.config.HeaderMatcher spec = f.matcher();
+            if (spec.name().equalsIgnoreCase("host")) {
+                spec = new io.remora.config.HeaderMatcher(":authority", spec.stringMatch(), spec.presentMatch(),
+                        spec.rangeMatch(), spec.invert(), spec.treatMissingAsEmpty());
+            }
+            CompiledHeaderMatcher m = new CompiledHeaderMatcher(spec);
             return i -> m.matches(i.requestHeaders != null ? i.requestHeaders : EmptyHttp2Headers.INSTANCE);
         }
         if (filter instanceof AccessLogFilter.ResponseFlags f) {
@@ -135,11 +148,12 @@ public final class AccessLogFilters {
     }
 
     /**
-     * Envoy's request-id sampling: the x-request-id's first eight hex digits as a number, so that
-     * every proxy a request crosses decides alike; a random value when the id is not such a UUID.
+     * Envoy's request-id sampling: the stream id's first eight hex digits as a number (an HTTP
+     * stream's x-request-id, so that every proxy a request crosses decides alike; a tcp_proxy
+     * connection's UUID); a random value when the id is not such a UUID.
      */
     static long requestIdRandom(StreamInfo i) {
-        String id = i.requestId();
+        String id = i.requestId() != null ? i.requestId() : i.connectionStreamId();
         if (id != null && id.length() >= 8) {
             try {
                 return Long.parseLong(id.substring(0, 8), 16);

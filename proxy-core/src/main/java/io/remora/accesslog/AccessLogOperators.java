@@ -91,10 +91,10 @@ final class AccessLogOperators {
             }
             case "GRPC_STATUS_NUMBER":
                 return grpcNumber(maxLen);
-            // The stream id provider of an HTTP stream is its x-request-id, as in Envoy.
+            // The stream id provider of an HTTP stream is its x-request-id, of a tcp_proxy connection
+            // or udp_proxy session a UUID, as in Envoy.
             case "STREAM_ID":
-                return str(i -> i.requestId() != null ? i.requestId()
-                        : i.requestHeaders == null ? null : asString(i.requestHeaders.get("x-request-id")), maxLen);
+                return str(StreamInfo::streamIdText, maxLen);
             case "ROUTE_NAME":
                 return str(i -> i.routeName, maxLen);
             case "COALESCE":
@@ -147,9 +147,12 @@ final class AccessLogOperators {
             // one, so it is Envoy's value for a stream without: "" (not "-").
             case "CUSTOM_FLAGS":
                 return asIs(i -> "");
+            // As Envoy's EnvironmentFormatter: read once at load; an unset variable is the text "-",
+            // a value like any other (a string in a JSON log, kept by omit_empty_values), and a
+            // variable set to "" prints "".
             case "ENVIRONMENT": {
                 String v = System.getenv(arg);
-                return str(i -> v, maxLen);
+                return FormatOps.literal(v == null ? "-" : maxLen >= 0 && v.length() > maxLen ? v.substring(0, maxLen) : v);
             }
             default:
                 Op more = AddressOperators.of(name, maxLen);
@@ -218,8 +221,5 @@ final class AccessLogOperators {
         return s;
     }
 
-    private static String asString(CharSequence s) {
-        return s == null ? null : s.toString();
-    }
 
 }

@@ -3,7 +3,6 @@ package io.remora.accesslog;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -39,6 +38,8 @@ public final class AccessLogWriter implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private OutputStream out;
     private final byte[] buffer = new byte[BUFFER_BYTES];
+    /** Used by the writer thread only. */
+    private final LineBytes lineBytes = new LineBytes();
     private int buffered;
     private volatile boolean closed;
 
@@ -140,7 +141,7 @@ public final class AccessLogWriter implements AutoCloseable {
     }
 
     private void append(String s) throws IOException {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = lineBytes.encode(s);
         if (bytes.length > buffer.length - buffered) {
             flushBuffer();
         }

@@ -61,20 +61,12 @@ final class CommandSyntax {
             RULES.put(name, Rule.COMMAND_ONLY);
         }
         for (String side : new String[] {"DOWNSTREAM_", "UPSTREAM_"}) {
-            for (String stem : new String[] {"PEER_URI_SAN", "PEER_DNS_SAN", "LOCAL_URI_SAN", "LOCAL_DNS_SAN",
-                    "PEER_SUBJECT", "PEER_ISSUER", "LOCAL_SUBJECT", "TLS_VERSION", "TLS_CIPHER", "TLS_SESSION_ID",
-                    "PEER_SERIAL", "PEER_FINGERPRINT_256", "PEER_CERT", "PEER_CHAIN", "PEER_IP_SAN", "LOCAL_IP_SAN",
-                    "PEER_FINGERPRINT_1", "PEER_CHAIN_FINGERPRINTS_256", "PEER_CHAIN_FINGERPRINTS_1",
-                    "PEER_CHAIN_SERIALS"}) {
+            for (String stem : TlsOperators.stems(side)) {
                 RULES.put(side + stem, Rule.COMMAND_ONLY);
             }
             // An optional time format, as %START_TIME(...)%'s.
             RULES.put(side + "PEER_CERT_V_START", Rule.PARAMS_OPTIONAL);
             RULES.put(side + "PEER_CERT_V_END", Rule.PARAMS_OPTIONAL);
-        }
-        for (String stem : new String[] {"PEER_EMAIL_SAN", "PEER_OTHERNAME_SAN", "LOCAL_EMAIL_SAN",
-                "LOCAL_OTHERNAME_SAN"}) {
-            RULES.put("DOWNSTREAM_" + stem, Rule.COMMAND_ONLY);
         }
         for (String name : new String[] {"START_TIME", "RESPONSE_CODE_DETAILS", "GRPC_STATUS", "START_TIME_LOCAL",
                 "EMIT_TIME", "EMIT_TIME_LOCAL", "REQUESTED_SERVER_NAME", "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT",

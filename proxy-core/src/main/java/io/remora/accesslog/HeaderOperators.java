@@ -41,8 +41,8 @@ final class HeaderOperators {
     static Function<FormatContext, String> of(String arg, Source source) {
         CommandSyntax.verifyHeaders(arg);
         int q = arg.indexOf('?');
-        AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
-        AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));
+        AsciiString main = name(q < 0 ? arg : arg.substring(0, q), source);
+        AsciiString alt = q < 0 ? null : name(arg.substring(q + 1), source);
         return i -> {
             String v = header(i, source, main);
             if (v == null && alt != null) {
@@ -89,5 +89,17 @@ final class HeaderOperators {
 
     private static String lower(String s) {
         return s.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static final AsciiString AUTHORITY = AsciiString.of(":authority");
+
+    /**
+     * The header's name as the map is read: Envoy's request header map answers a lookup of the
+     * legacy {@code host} with {@code :authority} (its static lookup table's special case), so
+     * {@code %REQ(HOST)%} prints the request's authority.
+     */
+    private static AsciiString name(String header, Source source) {
+        String n = lower(header);
+        return source == Source.REQUEST && n.equals("host") ? AUTHORITY : AsciiString.of(n);
     }
 }

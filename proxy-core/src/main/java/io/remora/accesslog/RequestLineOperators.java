@@ -153,7 +153,7 @@ final class RequestLineOperators {
             default -> throw new IllegalArgumentException("access log format: REQUESTED_SERVER_NAME: invalid host"
                     + " source '" + source + "', only 'ORIG'/'HOST'/'ORIG_OR_HOST' are allowed");
         };
-        Function<FormatContext, String> sni = c -> sni(c.streamInfo());
+        Function<FormatContext, String> sni = c -> sanitizedHostname(sni(c.streamInfo()));
         return switch (order) {
             case "", "SNI_ONLY" -> text(sni, maxLen);
             case "SNI_FIRST" -> text(firstOf(sni, host), maxLen);
@@ -170,6 +170,30 @@ final class RequestLineOperators {
             String v = first.apply(c);
             return v == null || v.isEmpty() ? otherwise.apply(c) : v;
         };
+    }
+
+    /**
+     * Envoy's StringUtil::sanitizeInvalidHostname, applied to the SNI before it is logged: the
+     * client chooses those bytes, so each one outside letters, digits, '.', '-' and '_' (Istio's
+     * {@code outbound_.80_._.svc} names) becomes '_' and the name is marked {@code invalid:}, which
+     * keeps quotes, spaces and control bytes out of a line.
+     */
+    static String sanitizedHostname(String name) {
+        if (name == null) {
+            return null;
+        }
+        char[] c = null;
+        for (int k = 0; k < name.length(); k++) {
+            char ch = name.charAt(k);
+            boolean ok = ch < 128 && (Character.isLetterOrDigit(ch) || ch == '.' || ch == '-' || ch == '_');
+            if (!ok) {
+                if (c == null) {
+                    c = name.toCharArray();
+                }
+                c[k] = '_';
+            }
+        }
+        return c == null ? name : "invalid:" + new String(c);
     }
 
     /** From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector). */

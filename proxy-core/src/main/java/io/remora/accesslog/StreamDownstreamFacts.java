@@ -109,6 +109,22 @@ abstract class StreamDownstreamFacts extends StreamNotes {
         return id;
     }
 
+    /**
+     * Envoy's tcp_proxy and udp_proxy give their connection or session a random UUID as its stream id
+     * provider ({@code %STREAM_ID%}, and what {@code runtime_filter} samples by); an HTTP stream's is
+     * its x-request-id. Made from the thread's random, not SecureRandom: it is an id, not a secret.
+     */
+    public void newConnectionStreamId() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        seldom().connectionStreamId = new java.util.UUID(r.nextLong() & ~0xF000L | 0x4000L,
+                r.nextLong() & ~(3L << 62) | 1L << 63).toString();
+    }
+
+    /** The UUID {@link #newConnectionStreamId} made, or null. */
+    public String connectionStreamId() {
+        return seldom == null ? null : seldom.connectionStreamId;
+    }
+
     /** The prefix of this stream's debug lines: {@code [Tags: "ConnectionId":"5","StreamId":"…"] }. */
     public String logTags() {
         return io.remora.log.LogTags.stream(connectionId, streamId());

@@ -18,6 +18,8 @@ public final class StreamInfo extends StreamUpstreamFacts implements FormatConte
     public long startNanos = System.nanoTime();
     /** The response flags set, one bit per ResponseFlag ordinal (fewer than 64): no set object per stream. */
     private long flagBits;
+    /** The order the flags were set in ({@link ResponseFlagSet#appended}), as Envoy prints them. */
+    private long flagOrder;
 
     /** "HTTP/1.0", "HTTP/1.1", "HTTP/2"; null for TCP. */
     public String protocol;
@@ -48,6 +50,7 @@ public final class StreamInfo extends StreamUpstreamFacts implements FormatConte
      */
     public void restartForInternalRedirect() {
         flagBits = 0;
+        flagOrder = 0;
         responseCode = 0;
         responseCodeDetails = null;
         responseHeaders = null;
@@ -159,6 +162,7 @@ public final class StreamInfo extends StreamUpstreamFacts implements FormatConte
     }
 
     public void setFlag(ResponseFlag f) {
+        flagOrder = ResponseFlagSet.appended(flagOrder, flagBits, f);
         flagBits = ResponseFlagSet.with(flagBits, f);
     }
 
@@ -176,14 +180,26 @@ public final class StreamInfo extends StreamUpstreamFacts implements FormatConte
         return ResponseFlagSet.toSet(flagBits);
     }
 
-    /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' (in declaration order) or "-" when none. */
+    /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' in the order they were set, or "-" when none. */
     public String responseFlagsString() {
-        return ResponseFlagSet.codes(flagBits);
+        return ResponseFlagSet.codes(flagBits, flagOrder);
     }
 
-    /** {@code %RESPONSE_FLAGS_LONG%}: Envoy's long names joined by ',' or "-" when none. */
+    /** {@code %RESPONSE_FLAGS_LONG%}: Envoy's long names joined by ',' in that order, or "-" when none. */
     public String responseFlagsLongString() {
-        return ResponseFlagSet.longNames(flagBits);
+        return ResponseFlagSet.longNames(flagBits, flagOrder);
+    }
+
+    /**
+     * Envoy's stream id provider's text ({@code %STREAM_ID%}, the gRPC access logs' stream_id): an
+     * HTTP stream's x-request-id, a tcp_proxy connection's or udp_proxy session's UUID, or null.
+     */
+    public String streamIdText() {
+        if (requestId() != null) {
+            return requestId();
+        }
+        CharSequence header = requestHeaders == null ? null : requestHeaders.get("x-request-id");
+        return header != null ? header.toString() : connectionStreamId();
     }
 
     @Override

@@ -48,4 +48,6 @@ final class StreamInfoSeldom {
     ConnectionCloses closes;
     /** The info is a whole downstream connection's (tcp_proxy's, a listener log's), not an HTTP stream's. */
     boolean describesConnection;
+    /** tcp_proxy's and udp_proxy's UUID stream id. */
+    String connectionStreamId;
 }

@@ -20,6 +20,28 @@ final class TlsOperators {
      * The value function of a TLS operator, or null when {@code name} is not one; {@code arg} is
      * the certificate validity operators' time format ("" for Envoy's default).
      */
+    /** Both sides' certificate and session operators, each side's name without the side. */
+    private static final String[] BOTH = {"PEER_URI_SAN", "PEER_DNS_SAN", "PEER_IP_SAN", "LOCAL_URI_SAN",
+        "LOCAL_DNS_SAN", "LOCAL_IP_SAN", "PEER_SUBJECT", "PEER_ISSUER", "PEER_CERT", "TLS_VERSION", "TLS_CIPHER",
+        "TLS_SESSION_ID"};
+    /** The downstream connection's alone, as Envoy's formatter has them. */
+    private static final String[] DOWNSTREAM_ONLY = {"PEER_EMAIL_SAN", "PEER_OTHERNAME_SAN", "LOCAL_EMAIL_SAN",
+        "LOCAL_OTHERNAME_SAN", "LOCAL_SUBJECT", "PEER_SERIAL", "PEER_FINGERPRINT_256", "PEER_FINGERPRINT_1",
+        "PEER_CHAIN_FINGERPRINTS_256", "PEER_CHAIN_FINGERPRINTS_1", "PEER_CHAIN_SERIALS"};
+
+    /**
+     * The operators of {@code side} ("DOWNSTREAM_" or "UPSTREAM_") that take no parameter, without
+     * the side: Envoy's upstream has no local subject, serial, fingerprints or chain operators.
+     */
+    static String[] stems(String side) {
+        if (side.equals("UPSTREAM_")) {
+            return BOTH.clone();
+        }
+        String[] all = java.util.Arrays.copyOf(BOTH, BOTH.length + DOWNSTREAM_ONLY.length);
+        System.arraycopy(DOWNSTREAM_ONLY, 0, all, BOTH.length, DOWNSTREAM_ONLY.length);
+        return all;
+    }
+
     static Function<StreamInfo, String> of(String name, String arg) {
         if (name.equals("DOWNSTREAM_TRANSPORT_FAILURE_REASON")) {
             // As Envoy's formatter: ' ' written as '_', as for UPSTREAM_TRANSPORT_FAILURE_REASON.
@@ -40,9 +62,9 @@ final class TlsOperators {
         } else {
             return null;
         }
-        if (name.startsWith("UPSTREAM_") && (stem.contains("EMAIL") || stem.contains("OTHERNAME")
-                || stem.startsWith("PEER_CHAIN_") || stem.equals("PEER_FINGERPRINT_1"))) {
-            return null; // Envoy has these for the downstream connection only
+        if (!java.util.Arrays.asList(stems(name.startsWith("UPSTREAM_") ? "UPSTREAM_" : "DOWNSTREAM_")).contains(stem)
+                && !stem.startsWith("PEER_CERT_V_")) {
+            return null; // not one of Envoy's: "Not supported field in StreamInfo"
         }
         StartTimeFormat certTime = stem.startsWith("PEER_CERT_V_") ? timeFormat(arg) : null;
         f = switch (stem) {
@@ -65,7 +87,6 @@ final class TlsOperators {
             case "PEER_SERIAL" -> TlsConnection::peerSerial;
             case "PEER_FINGERPRINT_256" -> TlsConnection::peerFingerprintSha256;
             case "PEER_CERT" -> TlsConnection::peerCertificatePemUrlEncoded;
-            case "PEER_CHAIN" -> TlsConnection::peerChainPemUrlEncoded;
             case "PEER_FINGERPRINT_1" -> t -> t.peerCertificate() == null ? null
                     : digest(t.peerCertificate(), "SHA-1");
             // Each certificate the peer sent, its own first, joined by ',' as Envoy's.

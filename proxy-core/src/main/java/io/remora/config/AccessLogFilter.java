@@ -7,8 +7,6 @@ import java.util.Set;
 
 /**
  * Envoy's {@code config.accesslog.v3.AccessLogFilter}: whether a finished stream is logged.
- * {@link Unsupported} stands for a filter kind Remora cannot evaluate; it passes, so that a config
- * naming one logs what it would have logged without the filter.
  */
 public sealed interface AccessLogFilter {
 
@@ -94,9 +92,5 @@ public sealed interface AccessLogFilter {
      */
     record Extension(String name, java.util.function.Predicate<io.remora.accesslog.StreamInfo> test)
             implements AccessLogFilter {
-    }
-
-    /** A filter kind that is not evaluated (extensions): passes. */
-    record Unsupported(String kind) implements AccessLogFilter {
     }
 }

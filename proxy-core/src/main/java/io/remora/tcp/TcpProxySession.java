@@ -86,6 +86,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         this.filter = filter;
         this.info = info;
         streamInfo.describesConnection();
+        streamInfo.newConnectionStreamId();
     }
 
     /**

@@ -340,7 +340,7 @@ public final class TlsConnection {
         return peerChain;
     }
 
-    /** The peer's whole chain as URL-encoded PEM (XFCC's Chain, %DOWNSTREAM_PEER_CHAIN%). */
+    /** The peer's whole chain as URL-encoded PEM (XFCC's Chain, Lua's urlEncodedPemEncodedPeerCertificateChain). */
     public String peerChainPemUrlEncoded() {
         return peerChain.isEmpty() ? null : urlEncodedPem(peerChain);
     }

@@ -29,6 +29,7 @@ final class UdpAccessLogs {
 
     static void session(AccessLog[] logs, SocketAddress local, UdpSession s, Counts c) {
         StreamInfo info = new StreamInfo();
+        info.newConnectionStreamId(); // the session's, logged once when it ends
         info.downstreamLocalAddress = local;
         info.downstreamRemoteAddress = s.peer;
         info.downstreamDirectRemoteAddress = s.peer;

@@ -6,7 +6,11 @@ public final class JsonStrings {
     private JsonStrings() {
     }
 
-    /** Appends s as a quoted JSON string, escaping quotes, backslashes and control characters. */
+    /**
+     * Appends s as a quoted JSON string, escaping quotes, backslashes and control characters as
+     * Envoy's JSON sanitizer does (nlohmann's): JSON's two-character escape where it has one,
+     * else the four-hex-digit one.
+     */
     public static void quote(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -17,6 +21,8 @@ public final class JsonStrings {
                 case '\n' -> sb.append("\\n");
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
                 default -> {
                     if (c < 0x20) {
                         sb.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));

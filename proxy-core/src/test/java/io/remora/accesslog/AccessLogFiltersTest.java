@@ -96,6 +96,35 @@ class AccessLogFiltersTest {
         assertTrue(compile(ten, runtime(Map.of("log.sample", "100"))).test(s), "the runtime key overrides");
     }
 
+    /**
+     * Envoy's RuntimeFilter reads its runtime key as an integer numerator over percent_sampled's own
+     * denominator (featureEnabled(key, numerator, random, denominator)), not as a percentage.
+     */
+    @Test
+    void theRuntimeKeyIsANumeratorOverTheConfiguredDenominator() {
+        StreamInfo s = stream(200);
+        s.requestId("000003e8-0000-4000-8000-000000000000"); // 1000 % 10000 = 1000
+        AccessLogFilter fiveIn10k = new AccessLogFilter.RuntimeSampled("log.sample",
+                new FractionalPercent(5, FractionalPercent.Denominator.TEN_THOUSAND), false);
+        assertFalse(compile(fiveIn10k, NONE).test(s));
+        assertFalse(compile(fiveIn10k, runtime(Map.of("log.sample", "11"))).test(s), "11 in 10000, not 11%");
+        assertTrue(compile(fiveIn10k, runtime(Map.of("log.sample", "1001"))).test(s), "1001 in 10000");
+        assertTrue(compile(fiveIn10k, runtime(Map.of("log.sample", "20000"))).test(s), "past the denominator: all");
+        assertFalse(compile(fiveIn10k, runtime(Map.of("log.sample", "1000"))).test(s));
+    }
+
+    /** Envoy's header_filter reads the request header map, which answers "host" with :authority. */
+    @Test
+    void aHeaderFilterOnHostMatchesTheAuthority() {
+        StreamInfo s = stream(200);
+        s.requestHeaders = new DefaultHttp2Headers().authority("api.example.com");
+        AccessLogFilter host = new AccessLogFilter.Header(new HeaderMatcher("Host",
+                new StringMatcher.Exact("api.example.com", false), null, null, false, false));
+        assertTrue(compile(host, NONE).test(s));
+        s.requestHeaders = new DefaultHttp2Headers().authority("other.example.com");
+        assertFalse(compile(host, NONE).test(s));
+    }
+
     @Test
     void grpcStatusFromTrailersHeadersOrHttp() {
         AccessLogFilter unavailable = new AccessLogFilter.GrpcStatus(Set.of(14L), false);
@@ -127,7 +156,6 @@ class AccessLogFiltersTest {
         assertFalse(compile(new AccessLogFilter.And(List.of(header, errors)), NONE).test(stream(500)));
         assertTrue(compile(new AccessLogFilter.Or(List.of(header, errors)), NONE).test(stream(500)));
         assertFalse(compile(new AccessLogFilter.Or(List.of(header, errors)), NONE).test(stream(200)));
-        assertTrue(compile(new AccessLogFilter.Unsupported("traceable_filter"), NONE).test(stream(200)));
     }
 
     @Test

@@ -186,6 +186,68 @@ class AccessLogFormatterTest {
     }
 
     /**
+     * Envoy's request header map answers a lookup of "host" with :authority (the legacy name's
+     * special case), so %REQ(HOST)% prints the authority; a response has no such alias.
+     */
+    @Test
+    void reqHostIsTheAuthority() {
+        StreamInfo i = http();
+        i.responseHeaders.add("x-h", "r");
+        assertEquals("locations locations locations - r", AccessLogFormatter.text(
+                "%REQ(HOST)% %REQ(x-none?Host)% %REQUEST_HEADER(host):20% %RESP(host)% %RESP(host?x-h)%").format(i));
+    }
+
+    /**
+     * Envoy's JSON sanitizer (nlohmann's serializer) writes JSON's short escapes for backspace and
+     * form feed, and the hex escape for the other control characters.
+     */
+    @Test
+    void jsonStringsEscapeControlCharactersAsEnvoys() {
+        StreamInfo i = http();
+        i.responseCodeDetails = "a\b\f\t\u0001\"\\z";
+        assertEquals("{\"v\":\"a\\b\\f\\t\\u0001\\\"\\\\z\"}\n",
+                AccessLogFormatter.json(Map.of("v", "%RESPONSE_CODE_DETAILS(ALLOW_WHITESPACES)%")).format(i));
+    }
+
+    /**
+     * Envoy's EnvironmentFormatter reads the variable once and holds "-" when it is unset: a value
+     * like any other, so a JSON log has the string "-" (not null) and omit_empty_values keeps it.
+     */
+    @Test
+    void anUnsetEnvironmentVariableIsTheTextDashEverywhere() {
+        String unset = "REMORA_TEST_UNSET_" + Long.toHexString(System.nanoTime());
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv(unset) == null && System.getenv("PATH") != null);
+        StreamInfo i = new StreamInfo();
+        assertEquals("[-] [-]", AccessLogFormatter.text("[%ENVIRONMENT(" + unset + ")%] [%ENVIRONMENT(" + unset + "):0%]")
+                .format(i));
+        assertEquals("[-]", AccessLogFormatter.text("[%ENVIRONMENT(" + unset + ")%]", true).format(i));
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("path", "%ENVIRONMENT(PATH):4%");
+        f.put("unset", "%ENVIRONMENT(" + unset + ")%");
+        String path4 = System.getenv("PATH").substring(0, Math.min(4, System.getenv("PATH").length()));
+        assertEquals("{\"path\":\"" + path4 + "\",\"unset\":\"-\"}\n", AccessLogFormatter.json(f).format(i));
+        assertEquals("{\"path\":\"" + path4 + "\",\"unset\":\"-\"}\n", AccessLogFormatter.json(f, true).format(i));
+    }
+
+    /**
+     * Envoy logs the SNI through StringUtil::sanitizeInvalidHostname: a name with a byte other than
+     * a letter, digit, '.', '-' or '_' has each such byte as '_' and the prefix "invalid:"; a valid
+     * one (Istio's outbound_.80_._.svc names too) is as sent.
+     */
+    @Test
+    void theRequestedServerNameIsSanitizedAsEnvoys() {
+        StreamInfo i = http();
+        i.requestedServerName("outbound_.80_._.api-1.example.com");
+        assertEquals("outbound_.80_._.api-1.example.com", AccessLogFormatter.text("%REQUESTED_SERVER_NAME%").format(i));
+        i.requestedServerName("a\"b c_d.example\u0001");
+        assertEquals("invalid:a_b_c_d.example_ invalid:a_b_c_d.example_",
+                AccessLogFormatter.text("%REQUESTED_SERVER_NAME% %REQUESTED_SERVER_NAME(HOST_FIRST:ORIG)%").format(i));
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("sni", "%REQUESTED_SERVER_NAME%");
+        assertEquals("{\"sni\":\"invalid:a_b_c_d.example_\"}\n", AccessLogFormatter.json(f).format(i));
+    }
+
+    /**
      * Envoy's %DURATION% is the stream info's currentDuration: before the stream ends (a
      * DownstreamStart, periodic or TcpUpstreamConnected entry) the time since its start, never "-".
      */

@@ -45,6 +45,27 @@ class AccessLogWriterTest {
         }
     }
 
+    /**
+     * Envoy writes a header's bytes as they came: a UTF-8 value Netty holds as one char per byte is
+     * written as those bytes, not encoded a second time; the config's own text (a lone U+00E9, a
+     * CJK char, an emoji) is UTF-8.
+     */
+    @Test
+    void headerBytesAreWrittenAsTheyCameAndTheConfigsTextAsUtf8() throws Exception {
+        Path file = dir.resolve("bytes.log");
+        try (AccessLogs logs = new AccessLogs(60_000, 1024)) {
+            AccessLog log = logs.create(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.FILE).path(file.toString())
+                    .textFormat("%REQ(x-name)% \u00e9\u6f22\ud83d\ude00 %REQ(x-latin)%\n").build())).get(0);
+            StreamInfo i = new StreamInfo();
+            i.requestHeaders = new io.netty.handler.codec.http2.DefaultHttp2Headers()
+                    .add("x-name", new String("caf\u00e9".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1))
+                    .add("x-latin", "caf\u00e9");
+            log.log(i);
+            logs.flush();
+            assertEquals("caf\u00e9 \u00e9\u6f22\ud83d\ude00 caf\u00e9\n", Files.readString(file, StandardCharsets.UTF_8));
+        }
+    }
+
     @Test
     void flushIntervalWritesWithoutAnExplicitFlush() throws Exception {
         Path file = dir.resolve("timed.log");

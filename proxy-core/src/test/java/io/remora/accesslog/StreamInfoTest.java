@@ -39,15 +39,24 @@ class StreamInfoTest {
         assertEquals("/b", i.path());
     }
 
+    /**
+     * Envoy's stream info keeps its flags in a list, a flag set again staying where it was, and
+     * ResponseFlagUtils prints that list: the order the flags were set in.
+     */
     @Test
-    void responseFlagsInDeclarationOrderWhateverTheOrderSet() {
+    void responseFlagsInTheOrderTheyWereSet() {
         StreamInfo i = new StreamInfo();
         assertEquals("-", i.responseFlagsString());
         assertTrue(i.flags().isEmpty());
         i.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         i.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
         i.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
-        assertEquals("UH,URX", i.responseFlagsString());
+        assertEquals("URX,UH", i.responseFlagsString());
+        assertEquals("UpstreamRetryLimitExceeded,NoHealthyUpstream", i.responseFlagsLongString());
+        StreamInfo timedOut = new StreamInfo();
+        timedOut.setFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+        timedOut.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        assertEquals("UT,URX", timedOut.responseFlagsString());
         assertEquals(java.util.EnumSet.of(ResponseFlag.NO_HEALTHY_UPSTREAM, ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED),
                 i.flags());
         assertTrue(i.hasFlag(ResponseFlag.NO_HEALTHY_UPSTREAM));
@@ -55,7 +64,19 @@ class StreamInfoTest {
         ResponseFlag last = ResponseFlag.values()[ResponseFlag.values().length - 1];
         i.setFlag(last);
         assertTrue(i.hasFlag(last));
-        assertTrue(i.responseFlagsString().endsWith("," + last.code));
+        assertEquals("URX,UH," + last.code, i.responseFlagsString());
+        i.restartForInternalRedirect();
+        i.setFlag(ResponseFlag.NO_ROUTE_FOUND);
+        assertEquals("NR", i.responseFlagsString(), "a redirect's pass starts its flags afresh");
+        // Twelve flags keep their order (Envoy expects no more than four on a stream).
+        StreamInfo twelve = new StreamInfo();
+        ResponseFlag[] flags = ResponseFlag.values();
+        StringBuilder expected = new StringBuilder();
+        for (int k = 11; k >= 0; k--) {
+            twelve.setFlag(flags[k]);
+            expected.append(expected.length() == 0 ? "" : ",").append(flags[k].code);
+        }
+        assertEquals(expected.toString(), twelve.responseFlagsString(), "in the order set");
     }
 
     @Test

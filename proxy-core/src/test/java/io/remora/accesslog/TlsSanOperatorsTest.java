@@ -123,6 +123,23 @@ class TlsSanOperatorsTest {
         }
     }
 
+    /**
+     * Envoy's formatter knows no upstream local subject, serial, SHA-256 fingerprint or chain, nor a
+     * downstream chain in PEM: such a format is Envoy's "Not supported field in StreamInfo".
+     */
+    @Test
+    void operatorsEnvoyDoesNotHaveAreRefusedAsItRefusesThem() {
+        for (String name : List.of("UPSTREAM_LOCAL_SUBJECT", "UPSTREAM_PEER_SERIAL", "UPSTREAM_PEER_FINGERPRINT_256",
+                "UPSTREAM_PEER_CHAIN", "DOWNSTREAM_PEER_CHAIN", "UPSTREAM_LOCAL_EMAIL_SAN")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> AccessLogFormatter.text("%" + name + "%"));
+            assertTrue(e.getMessage().endsWith("Not supported field in StreamInfo: " + name), e.getMessage());
+        }
+        assertEquals("- - - - - - -", AccessLogFormatter.text("%UPSTREAM_PEER_CERT% %UPSTREAM_LOCAL_IP_SAN% "
+                + "%UPSTREAM_PEER_CERT_V_START(%Y)% %UPSTREAM_TLS_SESSION_ID% %DOWNSTREAM_LOCAL_SUBJECT% "
+                + "%DOWNSTREAM_PEER_SERIAL% %DOWNSTREAM_LOCAL_OTHERNAME_SAN%").format(new StreamInfo()));
+    }
+
     @Test
     void plaintextAndCertificatesWithoutSuchSansPrintADash() throws Exception {
         String f = "%DOWNSTREAM_PEER_IP_SAN% %DOWNSTREAM_PEER_EMAIL_SAN% %DOWNSTREAM_PEER_OTHERNAME_SAN% "

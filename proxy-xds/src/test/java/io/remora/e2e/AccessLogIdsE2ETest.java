@@ -94,7 +94,7 @@ class AccessLogIdsE2ETest {
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                               path: %s
-                              log_format: { text_format_source: { inline_string: "conn=%%CONNECTION_ID%% up=%%UPSTREAM_CONNECTION_ID%% chain=%%FILTER_CHAIN_NAME%% trace=%%TRACE_ID%%\\n" } }
+                              log_format: { text_format_source: { inline_string: "conn=%%CONNECTION_ID%% up=%%UPSTREAM_CONNECTION_ID%% chain=%%FILTER_CHAIN_NAME%% trace=%%TRACE_ID%% sid=%%STREAM_ID%% rid=%%REQ(X-REQUEST-ID)%%\\n" } }
                   clusters:
                   - name: up
                     type: STATIC
@@ -212,6 +212,12 @@ class AccessLogIdsE2ETest {
                 assertNotEquals(upConn, tcpUp, tcpLine);
                 assertEquals("tcp-chain", field(tcpLine, "chain"), tcpLine);
                 assertEquals("-", field(tcpLine, "trace"), tcpLine);
+                // Envoy's tcp_proxy gives each connection a random UUID as its stream id; no request id.
+                String sid = field(tcpLine, "sid");
+                assertTrue(sid.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), tcpLine);
+                assertEquals("-", field(tcpLine, "rid"), tcpLine);
+                raw(tcp, "GET /t2 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+                assertNotEquals(sid, field(LogFiles.await(tcpLog, 2).get(1), "sid"), "one id per connection");
                 assertTrue(proxy.log().contains("[debug][filter] [Tags: \"ConnectionId\":\"" + tcpConn
                         + "\"] Creating connection to cluster up"), proxy.log());
             }

@@ -42,4 +42,25 @@ class AccessLogJsonFormatE2ETest {
             }
         }
     }
+
+    /**
+     * A header sent as UTF-8 is logged as its bytes, as Envoy's (valid UTF-8 passes its JSON
+     * sanitizer as it is): "café" is {@code 63 61 66 c3 a9}, not that encoded once more.
+     */
+    @Test
+    void aUtf8HeaderIsLoggedAsItsOwnBytes() throws Exception {
+        try (TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int http = ProxyProcess.freePort();
+            Path log = TempPaths.file("json-utf8", ".log");
+            String yaml = Bootstraps.http(admin, http, log.toString(), "- match: { prefix: \"/\" }\n  route: { cluster: up }",
+                    Bootstraps.cluster("up", false, "", up.port()))
+                    .replace("path: " + log, "path: " + log + "\n              log_format: { json_format: { name: \"%REQ(x-name)%\" } }");
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, Curl.get(http, "/", "x-name: caf\u00e9").status());
+                LogFiles.await(log, 1);
+                assertEquals("{\"name\":\"caf\u00e9\"}\n", java.nio.file.Files.readString(log, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+    }
 }

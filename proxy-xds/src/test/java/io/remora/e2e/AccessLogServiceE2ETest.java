@@ -244,6 +244,9 @@ class AccessLogServiceE2ETest {
                 assertEquals(e.getConnectionProperties().getSentBytes(), common.getDownstreamWireBytesSent());
                 assertEquals(e.getConnectionProperties().getReceivedBytes(), common.getUpstreamWireBytesSent());
                 assertEquals(e.getConnectionProperties().getSentBytes(), common.getUpstreamWireBytesReceived());
+                // Envoy's utility copies the stream id provider: tcp_proxy's UUID for the connection.
+                assertTrue(common.getStreamId().matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
+                        common.getStreamId());
             }
         }
     }

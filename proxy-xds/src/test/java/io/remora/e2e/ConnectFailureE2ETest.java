@@ -85,6 +85,31 @@ class ConnectFailureE2ETest {
     }
 
     /**
+     * Istio's default retry (connect-failure) run out against a refused port: Envoy's router marks
+     * the retry limit (URX) when it turns the last reset away, then the abort's UF, and prints its
+     * flags in the order set: "URX,UF", as today's Istio logs read.
+     */
+    @Test
+    void exhaustedConnectRetriesLogUrxThenUf() throws Exception {
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        int refused = ProxyProcess.freePort();
+        Path log = TempPaths.file("access", ".log");
+        String routes = """
+                - match: { prefix: /retried }
+                  route: { cluster: refused, retry_policy: { retry_on: connect-failure, num_retries: 1 } }
+                """;
+        String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, log.toString(), routes,
+                Bootstraps.cluster("refused", false, null, refused)), log, FORMAT);
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of())) {
+            assertEquals(503, Curl.get(port, "/retried").status());
+            assertEquals("/retried URX,UF upstream_reset_before_response_started{remote_connection_failure|delayed"
+                    + "_connect_error:_Connection_refused} [delayed_connect_error:_Connection_refused]",
+                    HttpProxyE2ETest.awaitLogLine(log, "/retried"));
+        }
+    }
+
+    /**
      * A TLS upstream that accepts the connection and never answers its ClientHello: Envoy's
      * connect_timeout runs until the handshake ends (the connection is Connected only then), so
      * the request fails as a connect timeout after 0.3 s, not after a TLS library's own bound.

@@ -111,7 +111,7 @@ final class AlsEntries {
         setIf(info.routeName, c::setRouteName);
         setIf(info.upstreamTransportFailureReason(), c::setUpstreamTransportFailureReason);
         setIf(info.connectionTerminationDetails(), c::setConnectionTerminationDetails);
-        setIf(info.requestId(), c::setStreamId);
+        setIf(info.streamIdText(), c::setStreamId); // Envoy's stream id provider: a TCP connection's UUID too
         if (info.attemptCount > 0) {
             c.setUpstreamRequestAttemptCount(info.attemptCount);
         }

@@ -13,8 +13,8 @@ import java.util.Set;
 
 /**
  * {@code config.accesslog.v3.AccessLogFilter} into {@link io.remora.config.AccessLogFilter}, checked
- * as Envoy checks it. The CEL extension filter is compiled ({@code CelAccessLogFilter}); other
- * extension filters are not evaluated: they pass, with one warning naming the first.
+ * as Envoy checks it. The CEL extension filter is compiled ({@code CelAccessLogFilter}); another
+ * extension filter is refused at its {@code typed_config}, as Envoy refuses one it has no factory for.
  */
 final class AccessLogFilterTranslator {
 
@@ -102,10 +102,12 @@ final class AccessLogFilterTranslator {
                     yield io.remora.extensions.cel.CelAccessLogFilter.translate(ext.getTypedConfig(),
                             path.field("extension_filter").field("typed_config"), ctx);
                 }
-                String kind = f.getFilterSpecifierCase().name().toLowerCase(java.util.Locale.ROOT);
-                ctx.warnOnce("access_log.filter:" + kind, "access log " + kind + " is not evaluated (it passes), first at "
-                        + path);
-                yield new io.remora.config.AccessLogFilter.Unsupported(kind);
+                // Envoy finds the filter's factory by its type and fails the config without one; passing
+                // every stream instead would log what the filter (a rate limit, ...) was there to drop.
+                String type = ext.hasTypedConfig() ? Protos.typeName(ext.getTypedConfig()) : "";
+                throw path.field("extension_filter").field("typed_config").error("unsupported access log extension filter '"
+                        + ext.getName() + "' (" + (type.isEmpty() ? "no typed_config" : type) + "); supported: "
+                        + io.remora.extensions.cel.CelAccessLogFilter.TYPE);
             }
             case FILTERSPECIFIER_NOT_SET -> throw path.error("an access log filter needs one filter kind");
         };
