@@ -68,13 +68,7 @@ public final class AccessLogFilters {
             };
         }
         if (filter instanceof AccessLogFilter.Header f) {
-            // Envoy's request header map answers the legacy "host" with :authority.
-            io.remora.config.HeaderMatcher spec = f.matcher();
-            if (spec.name().equalsIgnoreCase("host")) {
-                spec = new io.remora.config.HeaderMatcher(":authority", spec.stringMatch(), spec.presentMatch(),
-                        spec.rangeMatch(), spec.invert(), spec.treatMissingAsEmpty());
-            }
-            CompiledHeaderMatcher m = new CompiledHeaderMatcher(spec);
+            CompiledHeaderMatcher m = CompiledHeaderMatcher.forRequest(f.matcher());
             return i -> m.matches(i.requestHeaders != null ? i.requestHeaders : EmptyHttp2Headers.INSTANCE);
         }
         if (filter instanceof AccessLogFilter.ResponseFlags f) {

@@ -37,6 +37,19 @@ public final class CompiledHeaderMatcher {
         }
     }
 
+    /**
+     * A matcher of request headers: Envoy's request header map answers the legacy name {@code host} with
+     * {@code :authority} (its static lookup table maps one to the other), so a {@code host} matcher sees the authority
+     * of an HTTP/2 request as of an HTTP/1.1 one.
+     */
+    public static CompiledHeaderMatcher forRequest(HeaderMatcher spec) {
+        if (!spec.name().equalsIgnoreCase("host")) {
+            return new CompiledHeaderMatcher(spec);
+        }
+        return new CompiledHeaderMatcher(new HeaderMatcher(":authority", spec.stringMatch(), spec.presentMatch(),
+                spec.rangeMatch(), spec.invert(), spec.treatMissingAsEmpty()));
+    }
+
     public boolean matches(Http2Headers headers) {
         Iterator<CharSequence> it = headers.valueIterator(name);
         if (!it.hasNext()) {

@@ -26,7 +26,7 @@ final class CompiledRouteMatch {
     CompiledRouteMatch(RouteMatch m) {
         pathMatcher = PathMatcher.of(m.path(), m.caseSensitive());
         headerMatchers = m.headers() == null ? new CompiledHeaderMatcher[0]
-                : m.headers().stream().map(CompiledHeaderMatcher::new).toArray(CompiledHeaderMatcher[]::new);
+                : m.headers().stream().map(CompiledHeaderMatcher::forRequest).toArray(CompiledHeaderMatcher[]::new);
         queryMatchers = m.queryParameters() == null ? new CompiledQueryParameterMatcher[0]
                 : m.queryParameters().stream().map(q -> new CompiledQueryParameterMatcher(q, false))
                 .toArray(CompiledQueryParameterMatcher[]::new);

@@ -44,7 +44,7 @@ public final class CompiledVirtualCluster {
         for (int i = 0; i < configured.size(); i++) {
             VirtualCluster vc = configured.get(i);
             out[i] = new CompiledVirtualCluster(vh.name(), vc.name(), vc.headers().stream()
-                    .map(CompiledHeaderMatcher::new).toArray(CompiledHeaderMatcher[]::new));
+                    .map(CompiledHeaderMatcher::forRequest).toArray(CompiledHeaderMatcher[]::new));
         }
         out[configured.size()] = new CompiledVirtualCluster(vh.name(), null, NO_MATCHERS);
         return out;

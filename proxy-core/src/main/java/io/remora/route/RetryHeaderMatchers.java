@@ -32,7 +32,9 @@ public final class RetryHeaderMatchers {
                 && policy.resetHeaders().isEmpty())) {
             return NONE;
         }
-        return new RetryHeaderMatchers(compile(policy.retriableHeaders()), compile(policy.retriableRequestHeaders()),
+        return new RetryHeaderMatchers(compile(policy.retriableHeaders()),
+                policy.retriableRequestHeaders().stream().map(CompiledHeaderMatcher::forRequest)
+                        .toArray(CompiledHeaderMatcher[]::new),
                 RateLimitReset.of(policy));
     }
 

@@ -136,6 +136,15 @@ class RouteMatchTest {
         return matches(withHeaders(prefix("/"), hm), h);
     }
 
+    /** Envoy's request header map answers "host" with :authority: a host matcher sees the request's authority. */
+    @Test
+    void hostHeaderMatcherReadsTheAuthority() {
+        assertTrue(headerMatch(exact("host", "host", false)));
+        assertTrue(headerMatch(exact("Host", "host", false)));
+        assertFalse(headerMatch(exact("host", "other", false)));
+        assertTrue(headerMatch(new HeaderMatcher("host", null, true, null, false, false)));
+    }
+
     @Test
     void stringMatchKinds() {
         assertTrue(headerMatch(exact("x-a", "v", false), "x-a", "v"));

@@ -226,7 +226,7 @@ public final class RbacTranslator {
     }
 
     private static RbacMatcher header(io.envoyproxy.envoy.config.route.v3.HeaderMatcher h, FieldPath path) {
-        return new RbacMatcher.Header(new CompiledHeaderMatcher(HeaderTranslator.matcher(h, path)));
+        return new RbacMatcher.Header(CompiledHeaderMatcher.forRequest(HeaderTranslator.matcher(h, path)));
     }
 
     private static RbacMatcher urlPath(io.envoyproxy.envoy.type.matcher.v3.PathMatcher m, FieldPath path) {

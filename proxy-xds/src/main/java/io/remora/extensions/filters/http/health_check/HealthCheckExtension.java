@@ -72,7 +72,7 @@ public final class HealthCheckExtension implements HttpFilterExtension<HealthChe
 
             @Override
             public HttpFilterFactory create(HealthCheckFilterConfig config, ServerContext context) {
-                CompiledHeaderMatcher[] matchers = config.headers().stream().map(CompiledHeaderMatcher::new)
+                CompiledHeaderMatcher[] matchers = config.headers().stream().map(CompiledHeaderMatcher::forRequest)
                         .toArray(CompiledHeaderMatcher[]::new);
                 HealthCheckCache cache = config.passThrough() && config.cacheTimeNanos() > 0
                         ? new HealthCheckCache(config.cacheTimeNanos(), System.nanoTime()) : null;

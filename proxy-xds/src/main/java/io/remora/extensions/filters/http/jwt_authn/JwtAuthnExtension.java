@@ -301,7 +301,7 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
         }
         boolean caseSensitive = !m.hasCaseSensitive() || m.getCaseSensitive().getValue();
         List<CompiledHeaderMatcher> headers = HeaderTranslator.matchers(m.getHeadersList(), path.field("headers"))
-                .stream().map(CompiledHeaderMatcher::new).toList();
+                .stream().map(CompiledHeaderMatcher::forRequest).toList();
         QueryParameterMatch query = m.getQueryParametersCount() == 0 ? null : QueryParameterMatch.asSent(
                 HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")));
         return switch (m.getPathSpecifierCase()) {

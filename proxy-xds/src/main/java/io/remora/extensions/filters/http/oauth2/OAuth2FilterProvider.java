@@ -59,7 +59,7 @@ final class OAuth2FilterProvider implements HttpFilterFactory.Provider<OAuth2Fil
         }
 
         private static List<CompiledHeaderMatcher> compile(List<HeaderMatcher> in) {
-            return in.stream().map(CompiledHeaderMatcher::new).toList();
+            return in.stream().map(CompiledHeaderMatcher::forRequest).toList();
         }
 
         Counter counter(String hcmPrefix, int index) {
