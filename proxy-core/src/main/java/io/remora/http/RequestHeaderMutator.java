@@ -5,7 +5,6 @@ import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.remora.config.HttpConnectionManagerConfig;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -202,7 +201,7 @@ final class RequestHeaderMutator {
     private static void appendXff(Http2Headers h, CharSequence xff, ActiveStream s, InetSocketAddress remote) {
         // Envoy appends its own (local_info) address for loopback peers (a local sidecar hop).
         InetAddress appendFrom = remote.getAddress();
-        if (appendFrom.isLoopbackAddress()) {
+        if (InternalAddresses.isLoopback(appendFrom)) {
             InetAddress local = s.hcm.context.localAddress();
             InetSocketAddress own = s.cx.localInet();
             appendFrom = local != null ? local : own != null ? own.getAddress() : appendFrom;
@@ -222,17 +221,6 @@ final class RequestHeaderMutator {
     static void appendVia(Http2Headers h, String via) {
         CharSequence existing = h.get(VIA);
         h.set(VIA, existing == null || existing.length() == 0 ? via : existing + ", " + via);
-    }
-
-    /** RFC 1918, loopback and IPv6 unique-local addresses, Envoy's default internal set. */
-    static boolean isRfc1918OrLocal(InetAddress a) {
-        if (a.isLoopbackAddress() || a.isSiteLocalAddress()) {
-            return true;
-        }
-        if (a instanceof Inet6Address) {
-            return (a.getAddress()[0] & 0xfe) == 0xfc;
-        }
-        return false;
     }
 
     static int indexOf(CharSequence s, char c) {

@@ -50,7 +50,7 @@ class HcmHeaderOptionsE2ETest {
     @BeforeAll
     static void start() throws Exception {
         upstream = stack.upstream(upstreamResponder);
-        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i")) {
+        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener("a", """
@@ -75,6 +75,10 @@ class HcmHeaderOptionsE2ETest {
                 + listener("e", """
                         use_remote_address: true
                         internal_address_config: { cidr_ranges: [{ address_prefix: 192.0.2.0, prefix_len: 24 }] }
+                        """)
+                + listener("j", """
+                        use_remote_address: true
+                        internal_address_config: {}
                         """)
                 + listener("f", "common_http_protocol_options: { headers_with_underscores_action: DROP_HEADER }")
                 + listener("g", "common_http_protocol_options: { headers_with_underscores_action: REJECT_REQUEST }")
@@ -164,22 +168,44 @@ class HcmHeaderOptionsE2ETest {
     }
 
     /**
-     * With use_remote_address a loopback peer is internal by Envoy's default: x-envoy-internal
-     * is set and Envoy's request headers stay. With cidr_ranges that leave loopback out it is an
-     * external peer: no x-envoy-internal, those headers are stripped, x-envoy-external-address set.
+     * Who is internal is internal_address_config's alone. Without it no peer is (Envoy 1.33 on), so
+     * a loopback client at the edge loses Envoy's internal headers and gets x-envoy-external-address
+     * and a request id of the proxy's. With it but no cidr_ranges, Envoy's RFC 1918 / RFC 4193 set
+     * decides, where loopback is 127.0.0.1 alone; cidr_ranges that leave loopback out make it external.
      */
     @Test
     void internalAddressConfigDecidesWhoIsInternal() throws Exception {
         // x-envoy-ip-tags: one of the headers an external request loses that the router leaves alone
         // (it consumes the retry headers itself, as Envoy's).
-        Map<String, String> internal = upstreamSaw(curl("d", "/x", "-H", "x-envoy-ip-tags: a"));
+        Map<String, String> unset = upstreamSaw(curl("d", "/x", "-H", "x-envoy-ip-tags: a", "-H", "x-request-id: mine"));
+        assertNull(unset.get("x-envoy-internal"));
+        assertNull(unset.get("x-envoy-ip-tags"));
+        assertEquals("127.0.0.1", unset.get("x-envoy-external-address"));
+        assertTrue(unset.get("x-request-id").matches("[0-9a-f-]{36}"), "an edge request's id is replaced: "
+                + unset.get("x-request-id"));
+
+        Map<String, String> internal = upstreamSaw(curl("j", "/x", "-H", "x-envoy-ip-tags: a", "-H", "x-request-id: mine"));
         assertEquals("true", internal.get("x-envoy-internal"));
         assertEquals("a", internal.get("x-envoy-ip-tags"));
+        assertEquals("mine", internal.get("x-request-id"));
 
         Map<String, String> external = upstreamSaw(curl("e", "/x", "-H", "x-envoy-ip-tags: a"));
         assertNull(external.get("x-envoy-internal"));
         assertNull(external.get("x-envoy-ip-tags"));
         assertEquals("127.0.0.1", external.get("x-envoy-external-address"));
+    }
+
+    /**
+     * Envoy's loopback is 127.0.0.1 alone: a peer at 127.0.0.2 is neither in its default internal set
+     * nor a local hop whose place in x-forwarded-for the proxy's own address takes.
+     */
+    @Test
+    void anotherLoopbackAddressIsAnExternalPeer() throws Exception {
+        Map<String, String> up = upstreamSaw(curl("j", "/x", "--interface", "127.0.0.2", "-H", "x-envoy-ip-tags: a"));
+        assertNull(up.get("x-envoy-internal"));
+        assertNull(up.get("x-envoy-ip-tags"));
+        assertEquals("127.0.0.2", up.get("x-envoy-external-address"));
+        assertEquals("127.0.0.2", up.get("x-forwarded-for"));
     }
 
     /** headers_with_underscores_action: dropped, or the request refused (400 on HTTP/1, a reset on HTTP/2). */

@@ -67,6 +67,9 @@ class HcmHeaderOptionsTranslationTest {
         assertEquals(EscapedSlashesAction.UNESCAPE_AND_FORWARD, h.escapedSlashesAction());
         assertEquals(StripPortMode.MATCHING, hcm(load("strip_matching_host_port: true")).stripPortMode());
         assertEquals(io.remora.config.InternalAddressConfig.DEFAULT, d.internalAddressConfig());
+        assertTrue(!d.internalAddressConfig().configured(), "unset: no address is internal");
+        assertTrue(hcm(load("internal_address_config: {}")).internalAddressConfig().configured(),
+                "set without cidr_ranges: Envoy's RFC 1918 / RFC 4193 set");
         assertEquals(new io.remora.config.InternalAddressConfig(true, java.util.List.of(
                 new io.remora.config.CidrRange("10.0.0.0", 8), new io.remora.config.CidrRange("fd00::", 8))),
                 hcm(load("internal_address_config: { unix_sockets: true, cidr_ranges: [{ address_prefix: 10.0.0.0,"
