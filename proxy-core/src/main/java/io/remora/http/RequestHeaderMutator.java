@@ -163,8 +163,15 @@ final class RequestHeaderMutator {
             }
         }
         if (cfg.generateRequestId()) {
-            if (!h.contains(X_REQUEST_ID) || (edge && !cfg.preserveExternalRequestId())) {
+            CharSequence id = h.get(X_REQUEST_ID);
+            if (id == null || (edge && !cfg.preserveExternalRequestId())) {
                 h.set(X_REQUEST_ID, io.remora.util.Uuid4.random());
+            } else if (edge && cfg.requestIdPackTraceReason() && id.length() == 36 && id.charAt(14) != '4') {
+                // Envoy 1.33 on: an external id kept at the edge is not trusted to carry a trace
+                // decision, so the reason packed in it (its 15th character) is cleared.
+                StringBuilder untraced = new StringBuilder(id);
+                untraced.setCharAt(14, '4');
+                h.set(X_REQUEST_ID, untraced.toString());
             }
         }
         return 0;

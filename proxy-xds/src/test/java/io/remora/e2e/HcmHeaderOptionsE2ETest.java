@@ -50,7 +50,7 @@ class HcmHeaderOptionsE2ETest {
     @BeforeAll
     static void start() throws Exception {
         upstream = stack.upstream(upstreamResponder);
-        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")) {
+        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener("a", """
@@ -79,6 +79,18 @@ class HcmHeaderOptionsE2ETest {
                 + listener("j", """
                         use_remote_address: true
                         internal_address_config: {}
+                        """)
+                + listener("k", """
+                        use_remote_address: true
+                        preserve_external_request_id: true
+                        """)
+                + listener("l", """
+                        use_remote_address: true
+                        preserve_external_request_id: true
+                        request_id_extension:
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig
+                            pack_trace_reason: false
                         """)
                 + listener("f", "common_http_protocol_options: { headers_with_underscores_action: DROP_HEADER }")
                 + listener("g", "common_http_protocol_options: { headers_with_underscores_action: REJECT_REQUEST }")
@@ -193,6 +205,23 @@ class HcmHeaderOptionsE2ETest {
         assertNull(external.get("x-envoy-internal"));
         assertNull(external.get("x-envoy-ip-tags"));
         assertEquals("127.0.0.1", external.get("x-envoy-external-address"));
+    }
+
+    /**
+     * preserve_external_request_id keeps an edge request's x-request-id, but not the trace decision
+     * packed in its 15th character, which no one outside may make (Envoy 1.33 on); without
+     * pack_trace_reason the id is left whole. Inside, the reason stands.
+     */
+    @Test
+    void anExternalRequestIdKeptAtTheEdgeLosesItsTraceReason() throws Exception {
+        String forced = "125a4afb-6f55-a4ba-ad80-413f09f48a28";
+        assertEquals("125a4afb-6f55-44ba-ad80-413f09f48a28",
+                upstreamSaw(curl("k", "/x", "-H", "x-request-id: " + forced)).get("x-request-id"));
+        assertEquals("short-id", upstreamSaw(curl("k", "/x", "-H", "x-request-id: short-id")).get("x-request-id"));
+        assertEquals(forced, upstreamSaw(curl("l", "/x", "-H", "x-request-id: " + forced)).get("x-request-id"),
+                "pack_trace_reason false");
+        assertEquals(forced, upstreamSaw(curl("j", "/x", "-H", "x-request-id: " + forced)).get("x-request-id"),
+                "an internal request's");
     }
 
     /**

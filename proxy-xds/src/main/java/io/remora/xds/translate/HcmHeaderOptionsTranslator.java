@@ -30,6 +30,7 @@ final class HcmHeaderOptionsTranslator {
         }
         b.via(via.isEmpty() ? null : via);
         b.alwaysSetRequestIdInResponse(h.getAlwaysSetRequestIdInResponse());
+        b.requestIdPackTraceReason(TracingTranslator.packTraceReason(h, path));
         b.appendXForwardedPort(h.getAppendXForwardedPort());
         b.appendLocalOverload(h.getAppendLocalOverload());
         b.addUserAgent(h.hasAddUserAgent() && h.getAddUserAgent().getValue());
