@@ -124,6 +124,13 @@ final class RequestHeaderMutator {
         } else if (cfg.schemeMatchUpstream()) {
             s.info.schemeMatchUpstream(true); // the router sets :scheme once it knows the upstream
         }
+        if (h.scheme() == null) {
+            // An HTTP/1 request not in absolute form: x-forwarded-proto as it now stands (sanitized,
+            // or a trusted hop's) when it names http or https in any case, else the connection's.
+            CharSequence xfp = h.get(XFP);
+            h.scheme(xfp != null && (AsciiString.contentEqualsIgnoreCase(xfp, "http")
+                    || AsciiString.contentEqualsIgnoreCase(xfp, "https")) ? xfp : cx.scheme());
+        }
         // A Unix socket peer has no address to trust: internal only as internal_address_config says.
         boolean internal = singleAddress && (trusted != null ? s.hcm.isInternal(trusted)
                 : cfg.useRemoteAddress() && fromXff == null && s.hcm.isInternal(cx.remoteAddress()));

@@ -43,7 +43,9 @@ class HcmHeaderOptionsE2ETest {
                   routes: [{ match: { prefix: "/" }, direct_response: { status: 200, body: { inline_string: "example.com" } } }]
                 - name: all
                   domains: ["*"]
-                  routes: [{ match: { prefix: "/" }, route: { cluster: web } }]
+                  routes:
+                  - { match: { prefix: "/moved" }, redirect: { path_redirect: "/elsewhere" } }
+                  - { match: { prefix: "/" }, route: { cluster: web } }
                 """);
     }
 
@@ -144,6 +146,28 @@ class HcmHeaderOptionsE2ETest {
         assertNull(plain.get("x-forwarded-port"));
         assertEquals("http", plain.get("x-forwarded-proto"));
         assertNull(curl("b", "/x").header("x-request-id"), "only with always_set_request_id_in_response");
+    }
+
+    /**
+     * An HTTP/1.1 request in origin form has no scheme of its own: as Envoy's, the connection
+     * manager takes it from x-forwarded-proto as it stands after sanitizing (a trusted hop's, or
+     * the connection's at the edge), so a redirect keeps the scheme the client used at the hop
+     * before. A value that is neither http nor https leaves the connection's.
+     */
+    @Test
+    void anHttp1RequestsSchemeIsTheForwardedProto() throws Exception {
+        int c = PORTS.get("c");
+        assertEquals("https://x.org/elsewhere", curl("c", "/moved", "-H", "host: x.org", "-H",
+                "x-forwarded-proto: https").header("location"));
+        assertEquals("HTTPS://x.org/elsewhere", curl("c", "/moved", "-H", "host: x.org", "-H",
+                "x-forwarded-proto: HTTPS").header("location"), "any case, kept as it came");
+        assertEquals("http://x.org/elsewhere", curl("c", "/moved", "-H", "host: x.org", "-H",
+                "x-forwarded-proto: wss").header("location"));
+        assertEquals("http://x.org/elsewhere", curl("d", "/moved", "-H", "host: x.org", "-H",
+                "x-forwarded-proto: https").header("location"), "at the edge x-forwarded-proto is the connection's");
+        assertEquals("http://y.org/elsewhere", Curl.run("--path-as-is", "--request-target", "http://y.org/moved",
+                "-H", "x-forwarded-proto: https", "http://127.0.0.1:" + c + "/").header("location"),
+                "an absolute-form target's scheme is its own");
     }
 
     @Test
