@@ -221,7 +221,8 @@ final class RequestHeaderMutator {
             appendFrom = local != null ? local : own != null ? own.getAddress() : appendFrom;
         }
         String ip = NetUtil.toAddressString(appendFrom);
-        h.set(XFF, xff == null ? ip : xff + "," + ip);
+        // Envoy's appendToHeader: no delimiter after an empty value.
+        h.set(XFF, xff == null || xff.length() == 0 ? ip : xff + "," + ip);
     }
 
     private static void setForwardedPort(Http2Headers h, ConnectionContext cx) {

@@ -259,6 +259,8 @@ class HcmHeaderOptionsE2ETest {
         assertNull(up.get("x-envoy-ip-tags"));
         assertEquals("127.0.0.2", up.get("x-envoy-external-address"));
         assertEquals("127.0.0.2", up.get("x-forwarded-for"));
+        assertEquals("127.0.0.2", upstreamSaw(curl("j", "/x", "--interface", "127.0.0.2", "-H", "x-forwarded-for;"))
+                .get("x-forwarded-for"), "appended to an empty x-forwarded-for without a comma");
     }
 
     /** headers_with_underscores_action: dropped, or the request refused (400 on HTTP/1, a reset on HTTP/2). */
