@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Envoy's request header handling before the filters run ({@code ConnectionManagerUtility::
- * mutateRequestHeaders}): x-forwarded-for, x-forwarded-proto, x-envoy-internal,
+ * mutateRequestHeaders}): referer, x-forwarded-for, x-forwarded-proto, x-envoy-internal,
  * x-envoy-external-address, x-request-id, and stripping Envoy's internal headers from external
  * requests.
  */
@@ -24,6 +24,7 @@ final class RequestHeaderMutator {
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
     static final AsciiString VIA = AsciiString.cached("via");
+    private static final AsciiString REFERER = AsciiString.cached("referer");
     private static final AsciiString TRUE = AsciiString.cached("true");
 
     /** Removed from edge requests only (Envoy's cleanInternalHeaders). */
@@ -66,6 +67,10 @@ final class RequestHeaderMutator {
     static int mutate(Http2Headers h, ActiveStream s) {
         HttpConnectionManagerConfig cfg = s.hcm.config;
         ConnectionContext cx = s.cx;
+        CharSequence referer = h.get(REFERER);
+        if (referer != null && (!RefererCheck.valid(referer) || h.getAll(REFERER).size() > 1)) {
+            h.remove(REFERER);
+        }
         CharSequence xff = h.get(XFF);
         InetAddress trusted;
         InetAddress fromXff = null;

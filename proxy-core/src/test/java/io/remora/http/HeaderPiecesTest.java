@@ -64,4 +64,19 @@ class HeaderPiecesTest {
         assertTrue(InternalAddresses.isLoopback(NetUtil.createInetAddressFromIpAddressString("::1")));
         assertFalse(InternalAddresses.isLoopback(NetUtil.createInetAddressFromIpAddressString("127.1.2.3")));
     }
+
+    /** Envoy's utility_test isValidRefererValue cases, and the URL parser's edges. */
+    @Test
+    void refererValues() {
+        for (String ok : new String[] {"http://www.example.com", "http://www.example.com/foo?bar=xyz", "/resource.html",
+                "resource.html", "foo/bar/resource.html", "", "https://[::1]:8443/a", "ftp://files.example.com/x",
+                "a,b", "/p:q"}) {
+            assertTrue(RefererCheck.valid(ok), ok);
+        }
+        for (String bad : new String[] {"mal  formed/path/resource.html", "htp:/www.malformed.com",
+                "http://www.example.com/?foo=bar#fragment", "foo=bar#fragment", "http://user@example.com/",
+                "http://example.com:99999/", "http://exa~mple.com/", "http://", "a:b", "http://example.com/a b"}) {
+            assertFalse(RefererCheck.valid(bad), bad);
+        }
+    }
 }

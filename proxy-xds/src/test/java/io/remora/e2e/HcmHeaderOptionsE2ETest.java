@@ -170,6 +170,19 @@ class HcmHeaderOptionsE2ETest {
                 "an absolute-form target's scheme is its own");
     }
 
+    /** A Referer that is no URL Envoy's parser takes, nor a relative reference, does not go upstream. */
+    @Test
+    void anInvalidRefererIsRemoved() throws Exception {
+        assertEquals("https://shop.example/cart?x=1", upstreamSaw(curl("c", "/x", "-H",
+                "referer: https://shop.example/cart?x=1")).get("referer"));
+        assertEquals("../up", upstreamSaw(curl("c", "/x", "-H", "referer: ../up")).get("referer"));
+        assertNull(upstreamSaw(curl("c", "/x", "-H", "referer: https://shop.example/cart#top")).get("referer"),
+                "a fragment");
+        assertNull(upstreamSaw(curl("c", "/x", "-H", "referer: https://me:pw@shop.example/")).get("referer"),
+                "userinfo");
+        assertNull(upstreamSaw(curl("c", "/x", "-H", "referer: javascript:alert(1)")).get("referer"));
+    }
+
     @Test
     void theHostLosesItsTrailingDotAndTheListenersPort() throws Exception {
         int a = PORTS.get("a");
