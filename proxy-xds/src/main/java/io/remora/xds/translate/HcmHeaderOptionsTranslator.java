@@ -118,7 +118,10 @@ final class HcmHeaderOptionsTranslator {
         return out;
     }
 
-    /** Fields that change behaviour Remora keeps as Envoy's defaults: one warning each, never silence. */
+    /**
+     * Fields that change behaviour Remora keeps as Envoy's defaults: one warning each, never silence;
+     * one Envoy's own builds refuse is refused.
+     */
     private static void warnUnsupported(HttpConnectionManager h, FieldPath path, TranslationContext ctx) {
         if (h.getRepresentIpv4RemoteAddressAsIpv4MappedIpv6()) {
             warn(ctx, path, "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "IPv4 peers stay IPv4");
@@ -128,7 +131,10 @@ final class HcmHeaderOptionsTranslator {
             warn(ctx, path, "request_id_extension", "request ids are UUIDs");
         }
         if (h.hasTypedHeaderValidationConfig()) {
-            warn(ctx, path, "typed_header_validation_config", "headers are validated as Envoy's default codec does");
+            // Envoy's builds without the universal header validator (its release builds) refuse it:
+            // "This Envoy binary does not support header validator extensions".
+            throw path.field("typed_header_validation_config").error("header validator extensions are not"
+                    + " supported; headers are validated as Envoy's default codecs do");
         }
         if (h.hasPathNormalizationOptions()) {
             // Envoy does not implement it either ([#not-implemented-hide:]): its two transformations are ignored.

@@ -100,6 +100,14 @@ class HcmHeaderOptionsTranslationTest {
                 "internal_address_config: { cidr_ranges: [{ address_prefix: 10.0.0.0 }, { address_prefix: corp }] }"))
                 .getMessage();
         assertTrue(cidr.contains(HCM + ".internal_address_config.cidr_ranges[1].address_prefix"), cidr);
+        // Envoy without the universal header validator (its release builds) refuses the field.
+        String uhv = assertThrows(TranslationException.class, () -> load("""
+                typed_header_validation_config:
+                  name: envoy.http.header_validators.envoy_default
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.http.header_validators.envoy_default.v3.HeaderValidatorConfig
+                """)).getMessage();
+        assertTrue(uhv.contains(HCM + ".typed_header_validation_config"), uhv);
 
         LoadedBootstrap b = load("""
                 proxy_100_continue: true
