@@ -21,14 +21,9 @@ final class HcmHeaderOptionsTranslator {
 
     static void translate(HttpConnectionManager h, FieldPath path, TranslationContext ctx,
                           HttpConnectionManagerConfigBuilder b) {
-        String via = h.getVia();
-        for (int i = 0; i < via.length(); i++) {
-            char c = via.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                throw path.field("via").error("not a valid header value");
-            }
-        }
+        String via = headerValue(h.getVia(), path.field("via"));
         b.via(via.isEmpty() ? null : via);
+        headerValue(h.getServerName(), path.field("server_name"));
         b.alwaysSetRequestIdInResponse(h.getAlwaysSetRequestIdInResponse());
         b.requestIdPackTraceReason(TracingTranslator.packTraceReason(h, path));
         b.appendXForwardedPort(h.getAppendXForwardedPort());
@@ -93,6 +88,17 @@ final class HcmHeaderOptionsTranslator {
         });
         b.earlyHeaderMutations(earlyHeaderMutations(h, path.field("early_header_mutation_extensions")));
         warnUnsupported(h, path, ctx);
+    }
+
+    /** The proto's HTTP_HEADER_VALUE rule (not strict): no NUL, CR or LF. */
+    private static String headerValue(String v, FieldPath field) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                throw field.error("not a valid header value");
+            }
+        }
+        return v;
     }
 
     /**

@@ -96,6 +96,9 @@ class HcmHeaderOptionsTranslationTest {
         assertTrue(scheme.contains(HCM + ".scheme_header_transformation.scheme_to_overwrite"), scheme);
         String via = assertThrows(TranslationException.class, () -> load("via: \"a\\nb\"")).getMessage();
         assertTrue(via.contains(HCM + ".via"), via);
+        String server = assertThrows(TranslationException.class,
+                () -> load("server_name: \"a\\r\\nx-injected: 1\"")).getMessage();
+        assertTrue(server.contains(HCM + ".server_name"), server);
         String cidr = assertThrows(TranslationException.class, () -> load(
                 "internal_address_config: { cidr_ranges: [{ address_prefix: 10.0.0.0 }, { address_prefix: corp }] }"))
                 .getMessage();
