@@ -69,6 +69,8 @@ import java.util.List;
  * @param earlyHeaderMutations {@code early_header_mutation_extensions} (the header_mutation one): request header changes made before the connection manager's own, the route's choice, tracing and every filter
  * @param scopedRoutes     {@code scoped_routes}, or null when {@code routeConfig} or {@code rdsName} is set
  * @param originalIpDetections {@code original_ip_detection_extensions}, in order; empty: the HCM's own XFF rules
+ * @param requestIdPackTraceReason the UUID {@code request_id_extension}'s {@code pack_trace_reason} (default
+ *                         true): an external x-request-id kept at the edge loses the trace reason packed in it
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -126,7 +128,8 @@ public record HttpConnectionManagerConfig(
         List<HeaderMutationRule> earlyHeaderMutations,
         ScopedRoutesConfig scopedRoutes,
         List<OriginalIpDetection> originalIpDetections,
-        Http1Options http1Options) implements NetworkFilterConfig {
+        Http1Options http1Options,
+        boolean requestIdPackTraceReason) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -224,7 +227,8 @@ public record HttpConnectionManagerConfig(
                 .earlyHeaderMutations(earlyHeaderMutations)
                 .scopedRoutes(scopedRoutes)
                 .originalIpDetections(originalIpDetections)
-                .http1Options(http1Options);
+                .http1Options(http1Options)
+                .requestIdPackTraceReason(requestIdPackTraceReason);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }

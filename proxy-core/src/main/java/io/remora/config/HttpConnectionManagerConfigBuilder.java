@@ -64,6 +64,7 @@ public final class HttpConnectionManagerConfigBuilder {
     private java.time.Duration maxStreamDuration;
     private ProxyStatusConfig proxyStatus;
     private boolean proxy100Continue;
+    private boolean requestIdPackTraceReason = true;
     private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
     private List<HeaderMutationRule> earlyHeaderMutations = List.of();
     private ScopedRoutesConfig scopedRoutes;
@@ -321,6 +322,11 @@ public final class HttpConnectionManagerConfigBuilder {
         return this;
     }
 
+    public HttpConnectionManagerConfigBuilder requestIdPackTraceReason(boolean requestIdPackTraceReason) {
+        this.requestIdPackTraceReason = requestIdPackTraceReason;
+        return this;
+    }
+
     public HttpConnectionManagerConfigBuilder proxy100Continue(boolean proxy100Continue) {
         this.proxy100Continue = proxy100Continue;
         return this;
@@ -352,6 +358,7 @@ public final class HttpConnectionManagerConfigBuilder {
     }
 
     public HttpConnectionManagerConfig build() {
-        return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage, earlyHeaderMutations, scopedRoutes, originalIpDetections, http1Options);
+        return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage, earlyHeaderMutations, scopedRoutes, originalIpDetections, http1Options,
+                requestIdPackTraceReason);
     }
 }

@@ -122,15 +122,16 @@ final class Http1Headers {
 
     /**
      * Normalizes a request head into the internal form, on the block the parser filled: the
-     * request line becomes pseudo-headers (:method, :scheme, :authority from Host or an absolute
-     * URI, :path) and what must not travel is removed, no copy. With {@code upgrade} the Upgrade
+     * request line becomes pseudo-headers (:method, :authority from Host or an absolute URI, :path,
+     * and :scheme from an absolute URI only: the connection manager sets it for the others, from a
+     * trusted x-forwarded-proto, as Envoy's codec leaves it unset) and what must not travel is
+     * removed, no copy. With {@code upgrade} the Upgrade
      * and Connection headers are kept (Envoy forwards them verbatim for upgrades).
      */
-    static Http2Headers toHttp2(Http1Head head, String scheme, boolean upgrade, boolean answeredExpect,
-            boolean allowAbsoluteUrl) {
+    static Http2Headers toHttp2(Http1Head head, boolean upgrade, boolean answeredExpect, boolean allowAbsoluteUrl) {
         Http1Head in = head;
         Http2Headers out = head.headers;
-        requestLine(head, out, scheme, allowAbsoluteUrl);
+        requestLine(head, out, allowAbsoluteUrl);
         if (!in.hasSpecial()) {
             return out;
         }
@@ -172,7 +173,7 @@ final class Http1Headers {
     }
 
     /** :method, and :path/:scheme/:authority from the request-target (RFC 9112 3.2), as views of it. */
-    private static void requestLine(Http1Head head, Http2Headers out, String scheme, boolean allowAbsoluteUrl) {
+    private static void requestLine(Http1Head head, Http2Headers out, boolean allowAbsoluteUrl) {
         out.method(head.method);
         AsciiString uri = head.target;
         if (HttpMethod.CONNECT.asciiName().contentEquals(head.method)) {
@@ -199,7 +200,6 @@ final class Http1Headers {
             return;
         }
         out.path(uri);
-        out.scheme(scheme);
     }
 
     private static final AsciiString SLASH = AsciiString.cached("/");

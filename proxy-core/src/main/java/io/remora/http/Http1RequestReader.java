@@ -128,7 +128,7 @@ abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.
             // the version and whether a body follows, and strips it.
             ResponseWriter.write100Continue(s.stream);
         }
-        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade, head.expectContinue && !proxyContinue,
+        Http2Headers headers = Http1Headers.toHttp2(head, upgrade, head.expectContinue && !proxyContinue,
                 options.allowAbsoluteUrl());
         s.requestComplete = noBody;
         if (noBody) {

@@ -68,8 +68,8 @@ public final class HttpConnectionManager implements NetworkFilter {
 
     /**
      * Envoy's InternalAddressConfig: a Unix socket peer is internal with {@code unix_sockets}; an
-     * IP is internal when in {@code cidr_ranges}, or without ranges when RFC 1918, loopback or
-     * unique local.
+     * IP is internal when in {@code cidr_ranges}, or without ranges when Envoy's RFC 1918 / RFC 4193
+     * set has it. Without {@code internal_address_config} no peer is internal (Envoy 1.33 on).
      */
     boolean isInternal(java.net.SocketAddress peer) {
         if (peer instanceof java.net.InetSocketAddress i) {
@@ -79,8 +79,11 @@ public final class HttpConnectionManager implements NetworkFilter {
     }
 
     boolean isInternal(java.net.InetAddress ip) {
+        if (!config.internalAddressConfig().configured()) {
+            return false;
+        }
         if (internalRanges.isEmpty()) {
-            return RequestHeaderMutator.isRfc1918OrLocal(ip);
+            return InternalAddresses.isDefaultInternal(ip);
         }
         return XForwardedFor.inAny(internalRanges, ip);
     }

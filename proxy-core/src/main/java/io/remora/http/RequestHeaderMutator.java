@@ -5,14 +5,13 @@ import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.remora.config.HttpConnectionManagerConfig;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
  * Envoy's request header handling before the filters run ({@code ConnectionManagerUtility::
- * mutateRequestHeaders}): x-forwarded-for, x-forwarded-proto, x-envoy-internal,
+ * mutateRequestHeaders}): referer, x-forwarded-for, x-forwarded-proto, x-envoy-internal,
  * x-envoy-external-address, x-request-id, and stripping Envoy's internal headers from external
  * requests.
  */
@@ -25,6 +24,7 @@ final class RequestHeaderMutator {
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
     static final AsciiString VIA = AsciiString.cached("via");
+    private static final AsciiString REFERER = AsciiString.cached("referer");
     private static final AsciiString TRUE = AsciiString.cached("true");
 
     /** Removed from edge requests only (Envoy's cleanInternalHeaders). */
@@ -67,6 +67,10 @@ final class RequestHeaderMutator {
     static int mutate(Http2Headers h, ActiveStream s) {
         HttpConnectionManagerConfig cfg = s.hcm.config;
         ConnectionContext cx = s.cx;
+        CharSequence referer = h.get(REFERER);
+        if (referer != null && (!RefererCheck.valid(referer) || h.getAll(REFERER).size() > 1)) {
+            h.remove(REFERER);
+        }
         CharSequence xff = h.get(XFF);
         InetAddress trusted;
         InetAddress fromXff = null;
@@ -125,6 +129,13 @@ final class RequestHeaderMutator {
         } else if (cfg.schemeMatchUpstream()) {
             s.info.schemeMatchUpstream(true); // the router sets :scheme once it knows the upstream
         }
+        if (h.scheme() == null) {
+            // An HTTP/1 request not in absolute form: x-forwarded-proto as it now stands (sanitized,
+            // or a trusted hop's) when it names http or https in any case, else the connection's.
+            CharSequence xfp = h.get(XFP);
+            h.scheme(xfp != null && (AsciiString.contentEqualsIgnoreCase(xfp, "http")
+                    || AsciiString.contentEqualsIgnoreCase(xfp, "https")) ? xfp : cx.scheme());
+        }
         // A Unix socket peer has no address to trust: internal only as internal_address_config says.
         boolean internal = singleAddress && (trusted != null ? s.hcm.isInternal(trusted)
                 : cfg.useRemoteAddress() && fromXff == null && s.hcm.isInternal(cx.remoteAddress()));
@@ -164,8 +175,15 @@ final class RequestHeaderMutator {
             }
         }
         if (cfg.generateRequestId()) {
-            if (!h.contains(X_REQUEST_ID) || (edge && !cfg.preserveExternalRequestId())) {
+            CharSequence id = h.get(X_REQUEST_ID);
+            if (id == null || (edge && !cfg.preserveExternalRequestId())) {
                 h.set(X_REQUEST_ID, io.remora.util.Uuid4.random());
+            } else if (edge && cfg.requestIdPackTraceReason() && id.length() == 36 && id.charAt(14) != '4') {
+                // Envoy 1.33 on: an external id kept at the edge is not trusted to carry a trace
+                // decision, so the reason packed in it (its 15th character) is cleared.
+                StringBuilder untraced = new StringBuilder(id);
+                untraced.setCharAt(14, '4');
+                h.set(X_REQUEST_ID, untraced.toString());
             }
         }
         return 0;
@@ -202,13 +220,14 @@ final class RequestHeaderMutator {
     private static void appendXff(Http2Headers h, CharSequence xff, ActiveStream s, InetSocketAddress remote) {
         // Envoy appends its own (local_info) address for loopback peers (a local sidecar hop).
         InetAddress appendFrom = remote.getAddress();
-        if (appendFrom.isLoopbackAddress()) {
+        if (InternalAddresses.isLoopback(appendFrom)) {
             InetAddress local = s.hcm.context.localAddress();
             InetSocketAddress own = s.cx.localInet();
             appendFrom = local != null ? local : own != null ? own.getAddress() : appendFrom;
         }
         String ip = NetUtil.toAddressString(appendFrom);
-        h.set(XFF, xff == null ? ip : xff + "," + ip);
+        // Envoy's appendToHeader: no delimiter after an empty value.
+        h.set(XFF, xff == null || xff.length() == 0 ? ip : xff + "," + ip);
     }
 
     private static void setForwardedPort(Http2Headers h, ConnectionContext cx) {
@@ -222,17 +241,6 @@ final class RequestHeaderMutator {
     static void appendVia(Http2Headers h, String via) {
         CharSequence existing = h.get(VIA);
         h.set(VIA, existing == null || existing.length() == 0 ? via : existing + ", " + via);
-    }
-
-    /** RFC 1918, loopback and IPv6 unique-local addresses, Envoy's default internal set. */
-    static boolean isRfc1918OrLocal(InetAddress a) {
-        if (a.isLoopbackAddress() || a.isSiteLocalAddress()) {
-            return true;
-        }
-        if (a instanceof Inet6Address) {
-            return (a.getAddress()[0] & 0xfe) == 0xfc;
-        }
-        return false;
     }
 
     static int indexOf(CharSequence s, char c) {

@@ -182,6 +182,13 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        io.remora.config.InternalAddressConfig internalAddresses = io.remora.config.InternalAddressConfig.DEFAULT;
+
+        Builder internalAddresses(io.remora.config.InternalAddressConfig config) {
+            internalAddresses = config;
+            return this;
+        }
+
         Builder streamErrorOnInvalidHttpMessage(boolean streamError) {
             streamErrorOnInvalid = streamError;
             return this;
@@ -198,7 +205,7 @@ final class HcmServer implements AutoCloseable {
                     .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build()))
                     .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10)
                     .http1DefaultHostForHttp10(defaultHostForHttp10).http1EnableTrailers(http1EnableTrailers)
-                    .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid)
+                    .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).internalAddressConfig(internalAddresses)
                     // as the translator resolves it for HTTP/1 (no override_stream_error_on_invalid_http_message)
                     .http1Options(io.remora.config.Http1Options.builder().allowCustomMethods(allowCustomMethods)
                             .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build()).build();

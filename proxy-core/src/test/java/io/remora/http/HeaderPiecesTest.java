@@ -48,10 +48,35 @@ class HeaderPiecesTest {
         assertEquals("2.2.2.2", NetUtil.toAddressString(XForwardedFor.fromRight("1.1.1.1, 2.2.2.2,3.3.3.3", 1)));
         assertNull(XForwardedFor.fromRight("1.1.1.1", 1));
         assertNull(XForwardedFor.fromRight("not-an-ip", 0));
-        assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("10.1.2.3")));
-        assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("192.168.0.1")));
-        assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("::1")));
-        assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("fd00::1")));
-        assertFalse(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("8.8.8.8")));
+    }
+
+    @Test
+    void envoysInternalAndLoopbackAddresses() {
+        for (String ip : new String[] {"10.1.2.3", "192.168.0.1", "172.16.0.1", "172.31.255.255", "127.0.0.1", "::1",
+                "fd00::1"}) {
+            assertTrue(InternalAddresses.isDefaultInternal(NetUtil.createInetAddressFromIpAddressString(ip)), ip);
+        }
+        // Envoy's isInternalAddress is narrower than Java's private and loopback tests.
+        for (String ip : new String[] {"8.8.8.8", "172.32.0.1", "127.0.0.2", "169.254.1.1", "fc00::1", "fec0::1",
+                "fe80::1"}) {
+            assertFalse(InternalAddresses.isDefaultInternal(NetUtil.createInetAddressFromIpAddressString(ip)), ip);
+        }
+        assertTrue(InternalAddresses.isLoopback(NetUtil.createInetAddressFromIpAddressString("::1")));
+        assertFalse(InternalAddresses.isLoopback(NetUtil.createInetAddressFromIpAddressString("127.1.2.3")));
+    }
+
+    /** Envoy's utility_test isValidRefererValue cases, and the URL parser's edges. */
+    @Test
+    void refererValues() {
+        for (String ok : new String[] {"http://www.example.com", "http://www.example.com/foo?bar=xyz", "/resource.html",
+                "resource.html", "foo/bar/resource.html", "", "https://[::1]:8443/a", "ftp://files.example.com/x",
+                "a,b", "/p:q"}) {
+            assertTrue(RefererCheck.valid(ok), ok);
+        }
+        for (String bad : new String[] {"mal  formed/path/resource.html", "htp:/www.malformed.com",
+                "http://www.example.com/?foo=bar#fragment", "foo=bar#fragment", "http://user@example.com/",
+                "http://example.com:99999/", "http://exa~mple.com/", "http://", "a:b", "http://example.com/a b"}) {
+            assertFalse(RefererCheck.valid(bad), bad);
+        }
     }
 }

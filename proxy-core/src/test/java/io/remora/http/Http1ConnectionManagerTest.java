@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -299,7 +300,9 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
 
     @Test
     void edgeProxyHeaders() throws Exception {
-        start(b -> b.useRemoteAddress(true));
+        // internal_address_config without cidr_ranges: Envoy's RFC 1918 / RFC 4193 set, 127.0.0.1 in it.
+        start(b -> b.useRemoteAddress(true).internalAddresses(new io.remora.config.InternalAddressConfig(false,
+                java.util.List.of())));
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\nx-envoy-retry-on: 5xx\r\n\r\n");
             assertEquals(200, c.read().status());
@@ -313,6 +316,22 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         String id = seen.get("x-request-id").toString();
         assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), id);
         assertEquals(id, logged().requestId());
+    }
+
+    /** Envoy 1.33 on: without internal_address_config no peer is internal, a loopback one neither. */
+    @Test
+    void withoutInternalAddressConfigALoopbackPeerIsAtTheEdge() throws Exception {
+        start(b -> b.useRemoteAddress(true));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-envoy-retry-on: 5xx\r\nx-envoy-internal: true\r\n"
+                    + "x-request-id: mine\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertNull(seen.get("x-envoy-internal"));
+        assertNull(seen.get("x-envoy-retry-on"));
+        assertEquals("127.0.0.1", seen.get("x-envoy-external-address").toString());
+        assertNotEquals("mine", seen.get("x-request-id").toString(), "an edge request gets the proxy's id");
     }
 
     @Test

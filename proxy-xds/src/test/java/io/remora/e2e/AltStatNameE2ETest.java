@@ -39,7 +39,7 @@ class AltStatNameE2ETest {
                   route: { cluster: web }
                 """;
         proxy = stack.start(Bootstraps.listeners(stack.adminPort,
-                Bootstraps.httpListener("internal", "", "use_remote_address: true\n", routes)
+                Bootstraps.httpListener("internal", "", "use_remote_address: true\ninternal_address_config: {}\n", routes)
                         + Bootstraps.httpListener("external", "", "", routes),
                 ZoneCodeStatsE2ETest.zoned("web", "west-2", web.port()), PORTS),
                 List.of("-Xmx256m"), "--service-zone", "east-1");

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Envoy's code-stat categories through real sockets: a request the connection manager marks
- * internal ({@code use_remote_address} with a loopback peer: {@code x-envoy-internal: true}) is
+ * internal ({@code use_remote_address} with a loopback peer that {@code internal_address_config}
+ * trusts: {@code x-envoy-internal: true}) is
  * charged to {@code cluster.<c>.internal.*}, any other to {@code external.*}, and one answered by a
  * canary host ({@code envoy.lb} metadata) or with {@code x-envoy-upstream-canary: true} also to
  * {@code canary.*}; plus {@code track_cluster_stats.per_endpoint_stats}' {@code envoy_cluster_endpoint_*}.
@@ -52,7 +53,7 @@ class ClusterCodeStatsE2ETest {
                   route: { cluster: web }
                 """;
         proxy = stack.start(Bootstraps.listeners(stack.adminPort,
-                Bootstraps.httpListener("internal", "", "use_remote_address: true\n", routes)
+                Bootstraps.httpListener("internal", "", "use_remote_address: true\ninternal_address_config: {}\n", routes)
                         + Bootstraps.httpListener("external", "", "", routes),
                 Bootstraps.cluster("web", false, null, web.port())
                         + Bootstraps.cluster("canaried", "  track_cluster_stats: { per_endpoint_stats: true }\n",

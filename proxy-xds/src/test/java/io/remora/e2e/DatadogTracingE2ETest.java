@@ -100,6 +100,7 @@ class DatadogTracingE2ETest {
     }
 
     private static final String TRACING = """
+            internal_address_config: {}
             tracing:
               random_sampling: { value: 0 }
               provider:

@@ -43,14 +43,16 @@ class HcmHeaderOptionsE2ETest {
                   routes: [{ match: { prefix: "/" }, direct_response: { status: 200, body: { inline_string: "example.com" } } }]
                 - name: all
                   domains: ["*"]
-                  routes: [{ match: { prefix: "/" }, route: { cluster: web } }]
+                  routes:
+                  - { match: { prefix: "/moved" }, redirect: { path_redirect: "/elsewhere" } }
+                  - { match: { prefix: "/" }, route: { cluster: web } }
                 """);
     }
 
     @BeforeAll
     static void start() throws Exception {
         upstream = stack.upstream(upstreamResponder);
-        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i")) {
+        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener("a", """
@@ -75,6 +77,22 @@ class HcmHeaderOptionsE2ETest {
                 + listener("e", """
                         use_remote_address: true
                         internal_address_config: { cidr_ranges: [{ address_prefix: 192.0.2.0, prefix_len: 24 }] }
+                        """)
+                + listener("j", """
+                        use_remote_address: true
+                        internal_address_config: {}
+                        """)
+                + listener("k", """
+                        use_remote_address: true
+                        preserve_external_request_id: true
+                        """)
+                + listener("l", """
+                        use_remote_address: true
+                        preserve_external_request_id: true
+                        request_id_extension:
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig
+                            pack_trace_reason: false
                         """)
                 + listener("f", "common_http_protocol_options: { headers_with_underscores_action: DROP_HEADER }")
                 + listener("g", "common_http_protocol_options: { headers_with_underscores_action: REJECT_REQUEST }")
@@ -130,6 +148,41 @@ class HcmHeaderOptionsE2ETest {
         assertNull(curl("b", "/x").header("x-request-id"), "only with always_set_request_id_in_response");
     }
 
+    /**
+     * An HTTP/1.1 request in origin form has no scheme of its own: as Envoy's, the connection
+     * manager takes it from x-forwarded-proto as it stands after sanitizing (a trusted hop's, or
+     * the connection's at the edge), so a redirect keeps the scheme the client used at the hop
+     * before. A value that is neither http nor https leaves the connection's.
+     */
+    @Test
+    void anHttp1RequestsSchemeIsTheForwardedProto() throws Exception {
+        int c = PORTS.get("c");
+        assertEquals("https://x.org/elsewhere", curl("c", "/moved", "-H", "host: x.org", "-H",
+                "x-forwarded-proto: https").header("location"));
+        assertEquals("HTTPS://x.org/elsewhere", curl("c", "/moved", "-H", "host: x.org", "-H",
+                "x-forwarded-proto: HTTPS").header("location"), "any case, kept as it came");
+        assertEquals("http://x.org/elsewhere", curl("c", "/moved", "-H", "host: x.org", "-H",
+                "x-forwarded-proto: wss").header("location"));
+        assertEquals("http://x.org/elsewhere", curl("d", "/moved", "-H", "host: x.org", "-H",
+                "x-forwarded-proto: https").header("location"), "at the edge x-forwarded-proto is the connection's");
+        assertEquals("http://y.org/elsewhere", Curl.run("--path-as-is", "--request-target", "http://y.org/moved",
+                "-H", "x-forwarded-proto: https", "http://127.0.0.1:" + c + "/").header("location"),
+                "an absolute-form target's scheme is its own");
+    }
+
+    /** A Referer that is no URL Envoy's parser takes, nor a relative reference, does not go upstream. */
+    @Test
+    void anInvalidRefererIsRemoved() throws Exception {
+        assertEquals("https://shop.example/cart?x=1", upstreamSaw(curl("c", "/x", "-H",
+                "referer: https://shop.example/cart?x=1")).get("referer"));
+        assertEquals("../up", upstreamSaw(curl("c", "/x", "-H", "referer: ../up")).get("referer"));
+        assertNull(upstreamSaw(curl("c", "/x", "-H", "referer: https://shop.example/cart#top")).get("referer"),
+                "a fragment");
+        assertNull(upstreamSaw(curl("c", "/x", "-H", "referer: https://me:pw@shop.example/")).get("referer"),
+                "userinfo");
+        assertNull(upstreamSaw(curl("c", "/x", "-H", "referer: javascript:alert(1)")).get("referer"));
+    }
+
     @Test
     void theHostLosesItsTrailingDotAndTheListenersPort() throws Exception {
         int a = PORTS.get("a");
@@ -164,22 +217,63 @@ class HcmHeaderOptionsE2ETest {
     }
 
     /**
-     * With use_remote_address a loopback peer is internal by Envoy's default: x-envoy-internal
-     * is set and Envoy's request headers stay. With cidr_ranges that leave loopback out it is an
-     * external peer: no x-envoy-internal, those headers are stripped, x-envoy-external-address set.
+     * Who is internal is internal_address_config's alone. Without it no peer is (Envoy 1.33 on), so
+     * a loopback client at the edge loses Envoy's internal headers and gets x-envoy-external-address
+     * and a request id of the proxy's. With it but no cidr_ranges, Envoy's RFC 1918 / RFC 4193 set
+     * decides, where loopback is 127.0.0.1 alone; cidr_ranges that leave loopback out make it external.
      */
     @Test
     void internalAddressConfigDecidesWhoIsInternal() throws Exception {
         // x-envoy-ip-tags: one of the headers an external request loses that the router leaves alone
         // (it consumes the retry headers itself, as Envoy's).
-        Map<String, String> internal = upstreamSaw(curl("d", "/x", "-H", "x-envoy-ip-tags: a"));
+        Map<String, String> unset = upstreamSaw(curl("d", "/x", "-H", "x-envoy-ip-tags: a", "-H", "x-request-id: mine"));
+        assertNull(unset.get("x-envoy-internal"));
+        assertNull(unset.get("x-envoy-ip-tags"));
+        assertEquals("127.0.0.1", unset.get("x-envoy-external-address"));
+        assertTrue(unset.get("x-request-id").matches("[0-9a-f-]{36}"), "an edge request's id is replaced: "
+                + unset.get("x-request-id"));
+
+        Map<String, String> internal = upstreamSaw(curl("j", "/x", "-H", "x-envoy-ip-tags: a", "-H", "x-request-id: mine"));
         assertEquals("true", internal.get("x-envoy-internal"));
         assertEquals("a", internal.get("x-envoy-ip-tags"));
+        assertEquals("mine", internal.get("x-request-id"));
 
         Map<String, String> external = upstreamSaw(curl("e", "/x", "-H", "x-envoy-ip-tags: a"));
         assertNull(external.get("x-envoy-internal"));
         assertNull(external.get("x-envoy-ip-tags"));
         assertEquals("127.0.0.1", external.get("x-envoy-external-address"));
+    }
+
+    /**
+     * preserve_external_request_id keeps an edge request's x-request-id, but not the trace decision
+     * packed in its 15th character, which no one outside may make (Envoy 1.33 on); without
+     * pack_trace_reason the id is left whole. Inside, the reason stands.
+     */
+    @Test
+    void anExternalRequestIdKeptAtTheEdgeLosesItsTraceReason() throws Exception {
+        String forced = "125a4afb-6f55-a4ba-ad80-413f09f48a28";
+        assertEquals("125a4afb-6f55-44ba-ad80-413f09f48a28",
+                upstreamSaw(curl("k", "/x", "-H", "x-request-id: " + forced)).get("x-request-id"));
+        assertEquals("short-id", upstreamSaw(curl("k", "/x", "-H", "x-request-id: short-id")).get("x-request-id"));
+        assertEquals(forced, upstreamSaw(curl("l", "/x", "-H", "x-request-id: " + forced)).get("x-request-id"),
+                "pack_trace_reason false");
+        assertEquals(forced, upstreamSaw(curl("j", "/x", "-H", "x-request-id: " + forced)).get("x-request-id"),
+                "an internal request's");
+    }
+
+    /**
+     * Envoy's loopback is 127.0.0.1 alone: a peer at 127.0.0.2 is neither in its default internal set
+     * nor a local hop whose place in x-forwarded-for the proxy's own address takes.
+     */
+    @Test
+    void anotherLoopbackAddressIsAnExternalPeer() throws Exception {
+        Map<String, String> up = upstreamSaw(curl("j", "/x", "--interface", "127.0.0.2", "-H", "x-envoy-ip-tags: a"));
+        assertNull(up.get("x-envoy-internal"));
+        assertNull(up.get("x-envoy-ip-tags"));
+        assertEquals("127.0.0.2", up.get("x-envoy-external-address"));
+        assertEquals("127.0.0.2", up.get("x-forwarded-for"));
+        assertEquals("127.0.0.2", upstreamSaw(curl("j", "/x", "--interface", "127.0.0.2", "-H", "x-forwarded-for;"))
+                .get("x-forwarded-for"), "appended to an empty x-forwarded-for without a comma");
     }
 
     /** headers_with_underscores_action: dropped, or the request refused (400 on HTTP/1, a reset on HTTP/2). */

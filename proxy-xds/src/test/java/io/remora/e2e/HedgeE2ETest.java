@@ -79,7 +79,7 @@ class HedgeE2ETest {
     private static String hedged(String name, TestUpstream up, String virtualHosts) {
         ports.put(name, ProxyProcess.freePort());
         ups.put(name, up);
-        return Bootstraps.httpListenerWithHosts(name, "", "", virtualHosts);
+        return Bootstraps.httpListenerWithHosts(name, "", "internal_address_config: {}", virtualHosts);
     }
 
     /** Answers try {@code n} after {@code delaysMillis[n - 1]} with "try n" and the request body. */

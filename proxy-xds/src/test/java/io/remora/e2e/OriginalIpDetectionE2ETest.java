@@ -26,7 +26,8 @@ class OriginalIpDetectionE2ETest {
     static final Map<String, Integer> PORTS = new HashMap<>();
 
     static String listener(String name, String extensions) {
-        return Bootstraps.httpListenerWithHosts(name, "", "original_ip_detection_extensions:\n" + extensions, """
+        return Bootstraps.httpListenerWithHosts(name, "", "internal_address_config: {}\noriginal_ip_detection_extensions:\n"
+                + extensions, """
                 - name: all
                   domains: ["*"]
                   request_headers_to_add:

@@ -197,7 +197,7 @@ class RateLimitE2ETest {
                 + "\n" + listener("shadow", FILTER.replace("FAIL_DENY", "false\n    filter_enforced: { default_value: { numerator: 0 } }")
                 .replace("RLS_CLUSTER", "rls"), HOSTS)
                 + "\n" + listener("external_only", FILTER.replace("FAIL_DENY", "false\n    request_type: external")
-                .replace("RLS_CLUSTER", "rls"), HOSTS, "use_remote_address: true")
+                .replace("RLS_CLUSTER", "rls"), HOSTS, "use_remote_address: true\ninternal_address_config: {}")
                 + "\n" + tcpListener("net_ok", "allowed", "rls", false)
                 + "\n" + tcpListener("net_over", "over", "rls", false)
                 + "\n" + tcpListener("net_down", "allowed", "dead_rls", true);

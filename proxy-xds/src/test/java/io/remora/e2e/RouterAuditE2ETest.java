@@ -155,6 +155,8 @@ class RouterAuditE2ETest {
         int at = yaml.indexOf("domains: [\"*\"]");
         String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
         yaml = yaml.replace("domains: [\"*\"]\n", "domains: [\"*\"]\n" + indent + "include_attempt_count_in_response: true\n");
+        // The tests' x-forwarded-for 10.0.0.1 makes a client internal, whose x-envoy-* headers stay.
+        yaml = yaml.replace("stat_prefix: ingress\n", "stat_prefix: ingress\n" + indent.substring(4) + "internal_address_config: {}\n");
         proxy = ProxyProcess.start(yaml, admin);
     }
 

@@ -34,7 +34,7 @@ class RouterOptionsE2ETest {
 
     /** An HTTP listener named {@code name} whose router has these extra fields (YAML flow, without braces). */
     static String listener(String name, String routerFields, String routes) {
-        return Bootstraps.httpListener(name, "", "", routes).replace(ROUTER,
+        return Bootstraps.httpListener(name, "", "internal_address_config: {}", routes).replace(ROUTER,
                 "{ \"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router, " + routerFields + " }");
     }
 

@@ -166,6 +166,7 @@ class SkyWalkingTracingE2ETest {
             throws Exception {
         int admin = ProxyProcess.freePort();
         String tracing = """
+                internal_address_config: {}
                 tracing:
                   random_sampling: { value: 0 }
                   provider:

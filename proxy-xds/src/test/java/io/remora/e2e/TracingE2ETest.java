@@ -71,7 +71,7 @@ class TracingE2ETest {
                 http_service: { http_uri: { uri: "http://collector.example:4318/v1/traces", cluster: otel_http,\
                  timeout: 2s }, request_headers_to_add: [ { header: { key: x-api-key, value: secret } } ] }
                 """), "", catchAll));
-        listeners.append(traced("zero", tracing(random0, "", grpc("zero")), "", catchAll));
+        listeners.append(traced("zero", "internal_address_config: {}\n" + tracing(random0, "", grpc("zero")), "", catchAll));
         listeners.append(traced("route", tracing(random0, "", grpc("route")), "", """
                 - match: { prefix: "/", headers: [ { name: x-route-tracing, present_match: true } ] }
                   route: { cluster: up }
@@ -101,7 +101,7 @@ class TracingE2ETest {
                   tracing: { custom_tags: [ { tag: route, literal: { value: first } },
                     { tag: first-only, literal: { value: "yes" } } ] }
                 """));
-        listeners.append(traced("reqid", "preserve_external_request_id: true\n"
+        listeners.append(traced("reqid", "preserve_external_request_id: true\ninternal_address_config: {}\n"
                 + tracing(random0, "", grpc("reqid")), "", catchAll));
         // Two listeners for one test, one collector between them.
         for (String[] c : UUID_SWITCHES) {

@@ -21,15 +21,11 @@ final class HcmHeaderOptionsTranslator {
 
     static void translate(HttpConnectionManager h, FieldPath path, TranslationContext ctx,
                           HttpConnectionManagerConfigBuilder b) {
-        String via = h.getVia();
-        for (int i = 0; i < via.length(); i++) {
-            char c = via.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                throw path.field("via").error("not a valid header value");
-            }
-        }
+        String via = headerValue(h.getVia(), path.field("via"));
         b.via(via.isEmpty() ? null : via);
+        headerValue(h.getServerName(), path.field("server_name"));
         b.alwaysSetRequestIdInResponse(h.getAlwaysSetRequestIdInResponse());
+        b.requestIdPackTraceReason(TracingTranslator.packTraceReason(h, path));
         b.appendXForwardedPort(h.getAppendXForwardedPort());
         b.appendLocalOverload(h.getAppendLocalOverload());
         b.addUserAgent(h.hasAddUserAgent() && h.getAddUserAgent().getValue());
@@ -94,6 +90,17 @@ final class HcmHeaderOptionsTranslator {
         warnUnsupported(h, path, ctx);
     }
 
+    /** The proto's HTTP_HEADER_VALUE rule (not strict): no NUL, CR or LF. */
+    private static String headerValue(String v, FieldPath field) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                throw field.error("not a valid header value");
+            }
+        }
+        return v;
+    }
+
     /**
      * {@code early_header_mutation_extensions}: Envoy's header_mutation extension, each one's rules
      * in order, one extension after another. Any other extension is refused: its changes would
@@ -117,7 +124,10 @@ final class HcmHeaderOptionsTranslator {
         return out;
     }
 
-    /** Fields that change behaviour Remora keeps as Envoy's defaults: one warning each, never silence. */
+    /**
+     * Fields that change behaviour Remora keeps as Envoy's defaults: one warning each, never silence;
+     * one Envoy's own builds refuse is refused.
+     */
     private static void warnUnsupported(HttpConnectionManager h, FieldPath path, TranslationContext ctx) {
         if (h.getRepresentIpv4RemoteAddressAsIpv4MappedIpv6()) {
             warn(ctx, path, "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "IPv4 peers stay IPv4");
@@ -127,7 +137,10 @@ final class HcmHeaderOptionsTranslator {
             warn(ctx, path, "request_id_extension", "request ids are UUIDs");
         }
         if (h.hasTypedHeaderValidationConfig()) {
-            warn(ctx, path, "typed_header_validation_config", "headers are validated as Envoy's default codec does");
+            // Envoy's builds without the universal header validator (its release builds) refuse it:
+            // "This Envoy binary does not support header validator extensions".
+            throw path.field("typed_header_validation_config").error("header validator extensions are not"
+                    + " supported; headers are validated as Envoy's default codecs do");
         }
         if (h.hasPathNormalizationOptions()) {
             // Envoy does not implement it either ([#not-implemented-hide:]): its two transformations are ignored.

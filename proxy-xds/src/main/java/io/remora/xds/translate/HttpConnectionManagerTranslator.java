@@ -64,34 +64,24 @@ public final class HttpConnectionManagerTranslator {
         var filters = HttpFilterTranslator.translate(h.getHttpFiltersCount() > 0 ? h.getHttpFiltersList()
                 : List.of(DEFAULT_ROUTER), path.field("http_filters"), ctx);
         var common = h.getCommonHttpProtocolOptions();
-        Duration streamIdle = Protos.duration(h.hasStreamIdleTimeout(), h.getStreamIdleTimeout(), Duration.ofMinutes(5));
-        Duration requestTimeout = Protos.duration(h.hasRequestTimeout(), h.getRequestTimeout(), Duration.ZERO);
-        Duration idle = Protos.duration(common.hasIdleTimeout(), common.getIdleTimeout(), Duration.ofHours(1));
-        Duration drain = Protos.duration(h.hasDrainTimeout(), h.getDrainTimeout(), Duration.ofSeconds(5));
-        Duration delayedClose = Protos.duration(h.hasDelayedCloseTimeout(), h.getDelayedCloseTimeout(), Duration.ofSeconds(1));
-        if (delayedClose.isNegative()) {
-            throw path.field("delayed_close_timeout").error("must not be negative");
-        }
+        FieldPath commonPath = path.field("common_http_protocol_options");
+        Duration streamIdle = timeout(h.hasStreamIdleTimeout(), h.getStreamIdleTimeout(), Duration.ofMinutes(5),
+                path.field("stream_idle_timeout"));
+        Duration requestTimeout = timeout(h.hasRequestTimeout(), h.getRequestTimeout(), Duration.ZERO,
+                path.field("request_timeout"));
+        Duration idle = timeout(common.hasIdleTimeout(), common.getIdleTimeout(), Duration.ofHours(1),
+                commonPath.field("idle_timeout"));
+        Duration drain = timeout(h.hasDrainTimeout(), h.getDrainTimeout(), Duration.ofSeconds(5), path.field("drain_timeout"));
+        Duration delayedClose = timeout(h.hasDelayedCloseTimeout(), h.getDelayedCloseTimeout(), Duration.ofSeconds(1),
+                path.field("delayed_close_timeout"));
         int maxKb = Protos.uint(h.hasMaxRequestHeadersKb(), h.getMaxRequestHeadersKb(), 60);
         if (maxKb < 1 || maxKb > 8192) {
             throw path.field("max_request_headers_kb").error("must be in [1, 8192], got " + maxKb);
         }
-        Duration maxConnectionDuration = null;
-        if (common.hasMaxConnectionDuration()) {
-            maxConnectionDuration = Protos.duration(common.getMaxConnectionDuration());
-            if (maxConnectionDuration.isNegative()) {
-                throw path.field("common_http_protocol_options").field("max_connection_duration")
-                        .error("must not be negative");
-            }
-        }
-        Duration maxStreamDuration = null;
-        if (common.hasMaxStreamDuration()) {
-            maxStreamDuration = Protos.duration(common.getMaxStreamDuration());
-            if (maxStreamDuration.isNegative()) {
-                throw path.field("common_http_protocol_options").field("max_stream_duration")
-                        .error("must not be negative");
-            }
-        }
+        Duration maxConnectionDuration = timeout(common.hasMaxConnectionDuration(), common.getMaxConnectionDuration(),
+                null, commonPath.field("max_connection_duration"));
+        Duration maxStreamDuration = timeout(common.hasMaxStreamDuration(), common.getMaxStreamDuration(), null,
+                commonPath.field("max_stream_duration"));
         // uint32; 0 (and unset) is unlimited.
         int maxRequests = Protos.uint(common.hasMaxRequestsPerConnection(), common.getMaxRequestsPerConnection(), 0);
         HttpConnectionManagerConfig.HeadersWithUnderscoresAction underscores =
@@ -138,7 +128,8 @@ public final class HttpConnectionManagerTranslator {
                 .mergeSlashes(h.getMergeSlashes()).accessLogs(logs)
                 .accessLogOptions(AccessLogOptionsTranslator.hcm(h, path))
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
-                .requestHeadersTimeout(Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO))
+                .requestHeadersTimeout(timeout(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO,
+                        path.field("request_headers_timeout")))
                 .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades)
                 .maxConnectionDuration(maxConnectionDuration).maxRequestsPerConnection(maxRequests)
                 .http1EnableTrailers(h.getHttpProtocolOptions().getEnableTrailers())
@@ -149,6 +140,20 @@ public final class HttpConnectionManagerTranslator {
                         h.hasStreamErrorOnInvalidHttpMessage() && h.getStreamErrorOnInvalidHttpMessage().getValue(),
                         path.field("http_protocol_options")))
                 .localReply(localReply).build();
+    }
+
+    /**
+     * A timeout field, or {@code dflt} when unset. Envoy reads each through DurationUtil, which
+     * refuses a negative duration ("Expected positive duration"), so a config with one is refused.
+     */
+    private static Duration timeout(boolean has, com.google.protobuf.Duration d, Duration dflt, FieldPath field) {
+        if (!has) {
+            return dflt;
+        }
+        if (d.getSeconds() < 0 || d.getNanos() < 0) {
+            throw field.error("must not be negative");
+        }
+        return Protos.duration(d);
     }
 
     /**

@@ -146,14 +146,26 @@ public final class TracingTranslator {
 
     /** The UUID request id extension's two switches; other extensions are warned about by the caller. */
     private static void requestId(HttpConnectionManager h, FieldPath path, TracingConfig.Builder b) {
-        if (!h.hasRequestIdExtension() || !h.getRequestIdExtension().hasTypedConfig()
-                || !UUID_REQUEST_ID.equals(Protos.typeName(h.getRequestIdExtension().getTypedConfig()))) {
+        UuidRequestIdConfig u = uuidRequestId(h, path);
+        if (u == null) {
             return;
         }
-        UuidRequestIdConfig u = Protos.unpack(h.getRequestIdExtension().getTypedConfig(), UuidRequestIdConfig.class,
-                path);
         b.packTraceReason(!u.hasPackTraceReason() || u.getPackTraceReason().getValue());
         b.requestIdSampling(!u.hasUseRequestIdForTraceSampling() || u.getUseRequestIdForTraceSampling().getValue());
+    }
+
+    /** The UUID request id extension's {@code pack_trace_reason}: true unless it says false. */
+    static boolean packTraceReason(HttpConnectionManager h, FieldPath hcmPath) {
+        UuidRequestIdConfig u = uuidRequestId(h, hcmPath.field("request_id_extension").field("typed_config"));
+        return u == null || !u.hasPackTraceReason() || u.getPackTraceReason().getValue();
+    }
+
+    private static UuidRequestIdConfig uuidRequestId(HttpConnectionManager h, FieldPath path) {
+        if (!h.hasRequestIdExtension() || !h.getRequestIdExtension().hasTypedConfig()
+                || !UUID_REQUEST_ID.equals(Protos.typeName(h.getRequestIdExtension().getTypedConfig()))) {
+            return null;
+        }
+        return Protos.unpack(h.getRequestIdExtension().getTypedConfig(), UuidRequestIdConfig.class, path);
     }
 
     /** The bootstrap's {@code tracing.http}: the provider of connection managers that name none. */

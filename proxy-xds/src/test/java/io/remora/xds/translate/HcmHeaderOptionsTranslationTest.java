@@ -67,6 +67,9 @@ class HcmHeaderOptionsTranslationTest {
         assertEquals(EscapedSlashesAction.UNESCAPE_AND_FORWARD, h.escapedSlashesAction());
         assertEquals(StripPortMode.MATCHING, hcm(load("strip_matching_host_port: true")).stripPortMode());
         assertEquals(io.remora.config.InternalAddressConfig.DEFAULT, d.internalAddressConfig());
+        assertTrue(!d.internalAddressConfig().configured(), "unset: no address is internal");
+        assertTrue(hcm(load("internal_address_config: {}")).internalAddressConfig().configured(),
+                "set without cidr_ranges: Envoy's RFC 1918 / RFC 4193 set");
         assertEquals(new io.remora.config.InternalAddressConfig(true, java.util.List.of(
                 new io.remora.config.CidrRange("10.0.0.0", 8), new io.remora.config.CidrRange("fd00::", 8))),
                 hcm(load("internal_address_config: { unix_sockets: true, cidr_ranges: [{ address_prefix: 10.0.0.0,"
@@ -93,10 +96,21 @@ class HcmHeaderOptionsTranslationTest {
         assertTrue(scheme.contains(HCM + ".scheme_header_transformation.scheme_to_overwrite"), scheme);
         String via = assertThrows(TranslationException.class, () -> load("via: \"a\\nb\"")).getMessage();
         assertTrue(via.contains(HCM + ".via"), via);
+        String server = assertThrows(TranslationException.class,
+                () -> load("server_name: \"a\\r\\nx-injected: 1\"")).getMessage();
+        assertTrue(server.contains(HCM + ".server_name"), server);
         String cidr = assertThrows(TranslationException.class, () -> load(
                 "internal_address_config: { cidr_ranges: [{ address_prefix: 10.0.0.0 }, { address_prefix: corp }] }"))
                 .getMessage();
         assertTrue(cidr.contains(HCM + ".internal_address_config.cidr_ranges[1].address_prefix"), cidr);
+        // Envoy without the universal header validator (its release builds) refuses the field.
+        String uhv = assertThrows(TranslationException.class, () -> load("""
+                typed_header_validation_config:
+                  name: envoy.http.header_validators.envoy_default
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.http.header_validators.envoy_default.v3.HeaderValidatorConfig
+                """)).getMessage();
+        assertTrue(uhv.contains(HCM + ".typed_header_validation_config"), uhv);
 
         LoadedBootstrap b = load("""
                 proxy_100_continue: true

@@ -168,6 +168,23 @@ class ValidationErrorTest {
         assertEquals("must not be negative", e.reason());
     }
 
+    /**
+     * Envoy reads every connection manager timeout through DurationUtil, which refuses a negative
+     * one; accepted, a negative stream idle or request timeout fired at once on every request.
+     */
+    @Test
+    void negativeTimeoutsAreRefusedNamingTheField() {
+        for (String[] f : new String[][] {{"stream_idle_timeout: -1s", "stream_idle_timeout"},
+                {"request_timeout: -0.5s", "request_timeout"}, {"request_headers_timeout: -1s", "request_headers_timeout"},
+                {"drain_timeout: -2s", "drain_timeout"},
+                {"common_http_protocol_options: { idle_timeout: -1s }", "common_http_protocol_options.idle_timeout"}}) {
+            var e = fail(HCM_HEAD.replace("stat_prefix: p", "stat_prefix: p\n          " + f[0])
+                    + "            - name: v\n              domains: ['*']\n");
+            assertEquals(HCM + "." + f[1], e.path(), f[0]);
+            assertEquals("must not be negative", e.reason());
+        }
+    }
+
     @Test
     void routeToMissingCluster() {
         var e = fail(withVhosts("""
