@@ -21,16 +21,17 @@ final class Http2PrematureResets {
     private long premature;
 
     /** @return the connection has had too many premature resets and must be closed */
-    boolean streamClosed(StreamInfo info, io.remora.runtime.Runtime runtime, long nowNanos) {
+    boolean streamClosed(StreamInfo info, io.remora.server.ServerContext context) {
         closed++;
-        long lifetimeSeconds = TimeUnit.NANOSECONDS.toSeconds(nowNanos - info.startNanos);
-        if (info.responseCode == 0 && lifetimeSeconds <= runtime.getInteger(MIN_STREAM_LIFETIME_SECONDS, 1)) {
+        // a stream answered is never premature: the clock and the runtime are read only for the others
+        if (info.responseCode == 0 && TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - info.startNanos)
+                <= context.runtime().getInteger(MIN_STREAM_LIFETIME_SECONDS, 1)) {
             premature++;
         }
         if (premature == 0) {
             return false;
         }
-        long limit = runtime.getInteger(TOTAL_STREAM_COUNT, 500);
+        long limit = context.runtime().getInteger(TOTAL_STREAM_COUNT, 500);
         // below the count, cut as soon as the bad ones would be half of it even if every later stream were good
         return closed < limit ? premature * 2 >= limit : premature * 2 >= closed;
     }

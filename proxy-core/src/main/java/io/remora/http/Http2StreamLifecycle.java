@@ -46,7 +46,7 @@ final class Http2StreamLifecycle extends Http2ConnectionAdapter {
         if (s != null) {
             s.onClosed();
             ActiveStream request = s.active();
-            if (request != null && premature.streamClosed(request.info, cx.hcm.context.runtime(), System.nanoTime())
+            if (request != null && premature.streamClosed(request.info, cx.hcm.context)
                     && cx.channel.isActive()) {
                 cx.hcm.stats.downstreamRqTooManyPrematureResets.increment();
                 cx.channel.close(); // Envoy's Abort: no GOAWAY, the streams still open are reset with the connection
