@@ -2,9 +2,6 @@ package io.remora.upstream.health;
 
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCalls;
 import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterLoadAssignment;
@@ -98,22 +95,11 @@ class HealthCheckRequestTest {
     void grpcCheckSendsItsTimeoutAndFormatsItsMetadata() throws Exception {
         Map<String, String> seen = new ConcurrentHashMap<>();
         io.grpc.Metadata.Key<String> protocol = io.grpc.Metadata.Key.of("x-protocol", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
-        ServerServiceDefinition health = ServerServiceDefinition.builder("grpc.health.v1.Health")
-                .addMethod(HealthCheckerTest.CHECK, ServerCalls.asyncUnaryCall((req, obs) -> {
-                    obs.onNext(new byte[] {0x08, 1});
-                    obs.onCompleted();
-                })).build();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(io.grpc.ServerInterceptors.intercept(health, new io.grpc.ServerInterceptor() {
-                    @Override
-                    public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call,
-                            io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, A> next) {
-                        seen.put("x-protocol", String.valueOf(headers.get(protocol)));
-                        // grpc-java turns grpc-timeout into the call's deadline.
-                        seen.put("deadline", String.valueOf(io.grpc.Context.current().getDeadline() != null));
-                        return next.startCall(call, headers);
-                    }
-                })).build().start();
+        Server server = HealthCheckerTest.servingHealth(headers -> {
+            seen.put("x-protocol", String.valueOf(headers.get(protocol)));
+            // grpc-java turns grpc-timeout into the call's deadline.
+            seen.put("deadline", String.valueOf(io.grpc.Context.current().getDeadline() != null));
+        });
         try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
             HealthCheckConfig.Grpc grpc = new HealthCheckConfig.Grpc("", "", List.of(header("x-protocol", "%PROTOCOL%", false)));
             Cluster c = HealthCheckerTest.cluster(cm, server.getPort(), config(grpc));

@@ -452,25 +452,30 @@ class HealthCheckerTest {
         }
     }
 
-    /** initial_metadata goes on the check's request headers, as Envoy's gRPC checker sends it. */
-    @Test
-    void grpcCheckSendsTheInitialMetadata() throws Exception {
-        AtomicReference<String> tenant = new AtomicReference<>();
-        io.grpc.Metadata.Key<String> key = io.grpc.Metadata.Key.of("x-tenant", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    /** A gRPC health service answering SERVING to every check, each check's request headers shown to {@code seen} first. */
+    static Server servingHealth(java.util.function.Consumer<io.grpc.Metadata> seen) throws java.io.IOException {
         ServerServiceDefinition health = ServerServiceDefinition.builder("grpc.health.v1.Health")
                 .addMethod(CHECK, ServerCalls.asyncUnaryCall((req, obs) -> {
                     obs.onNext(new byte[] {0x08, 1});
                     obs.onCompleted();
                 })).build();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(io.grpc.ServerInterceptors.intercept(health, new io.grpc.ServerInterceptor() {
                     @Override
                     public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call,
                             io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, A> next) {
-                        tenant.set(headers.get(key));
+                        seen.accept(headers);
                         return next.startCall(call, headers);
                     }
                 })).build().start();
+    }
+
+    /** initial_metadata goes on the check's request headers, as Envoy's gRPC checker sends it. */
+    @Test
+    void grpcCheckSendsTheInitialMetadata() throws Exception {
+        AtomicReference<String> tenant = new AtomicReference<>();
+        io.grpc.Metadata.Key<String> key = io.grpc.Metadata.Key.of("x-tenant", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+        Server server = servingHealth(headers -> tenant.set(headers.get(key)));
         try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
             HealthCheckConfig.Grpc grpc = new HealthCheckConfig.Grpc("", "", List.of(new HeaderMutation.HeaderValueOption(
                     "x-tenant", "blue", HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD, false)));
