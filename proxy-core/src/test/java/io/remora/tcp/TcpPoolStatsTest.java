@@ -160,10 +160,7 @@ class TcpPoolStatsTest {
 
     @Test
     void refusedConnectEjectsThePendingStream() throws Exception {
-        int dead;
-        try (ServerSocket ss = new ServerSocket(0)) {
-            dead = ss.getLocalPort();
-        }
+        int dead = TestNet.closedPort();
         Server s = start(serverConfig(List.of(tcpListener("l", "dead")),
                 List.of(staticCluster("dead", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", dead)))));
         ClusterStats cs = stats(s, "dead");

@@ -26,7 +26,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
@@ -195,10 +194,7 @@ class TcpProxyTest {
     @Test
     void connectFailureRetriesOnAnotherHost() throws Exception {
         EchoServerHandle e = echo(null);
-        int dead;
-        try (ServerSocket ss = new ServerSocket(0)) {
-            dead = ss.getLocalPort();
-        }
+        int dead = TestNet.closedPort();
         var cfg = listener("l", 0, List.of(chain("c", FilterChainMatch.ANY,
                 tcpProxy(new ClusterSpecifier.Single("mixed"), Duration.ofHours(1), 2))), List.of());
         Server s = start(serverConfig(List.of(cfg),
@@ -224,10 +220,7 @@ class TcpProxyTest {
 
     @Test
     void connectFailureWithoutRetryClosesWithUF() throws Exception {
-        int dead;
-        try (ServerSocket ss = new ServerSocket(0)) {
-            dead = ss.getLocalPort();
-        }
+        int dead = TestNet.closedPort();
         Server s = start(serverConfig(List.of(tcpListener("l", "dead")),
                 List.of(staticCluster("dead", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", dead)))));
         try (Socket sock = connect(s, "l")) {

@@ -168,6 +168,13 @@ public final class TestNet {
                 tcpProxy(new ClusterSpecifier.Single(cluster), Duration.ofHours(1), 1))), List.of());
     }
 
+    /** A loopback port nothing listens on (bound once, then closed): connects to it are refused. */
+    public static int closedPort() throws java.io.IOException {
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0)) {
+            return ss.getLocalPort();
+        }
+    }
+
     public static ServerConfig serverConfig(List<ListenerConfig> listeners, List<ClusterConfig> clusters) {
         Map<String, ClusterConfig> cm = new LinkedHashMap<>();
         for (ClusterConfig c : clusters) {
